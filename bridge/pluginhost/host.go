@@ -1,0 +1,336 @@
+// Package pluginhost runs one transport plugin process and keeps it
+// running: it launches it over go-plugin, feeds its Events stream to the
+// gateway and acknowledges what the gateway stored, carries commands on
+// the Commands stream, and restarts the plugin with backoff when it dies or
+// stops answering.
+package pluginhost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// ErrUnavailable is returned while the plugin is not running.
+var ErrUnavailable = &sdk.Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE, Text: "the transport plugin is not running; try again shortly"}
+
+// Config is one plugin's setup.
+type Config struct {
+	// Name is the transport's name, for logs.
+	Name string
+	// Path is the plugin binary.
+	Path string
+	// DataDir is the plugin's state folder (created 0700).
+	DataDir string
+	// ConfigJSON is handed to the plugin's Init.
+	ConfigJSON []byte
+	// Domain is the transport's component JID.
+	Domain string
+	// Log is the gateway's logger.
+	Log *slog.Logger
+	// OnEvents must store a batch of events durably and return nil; only
+	// then are they acknowledged to the plugin. It is called from one
+	// goroutine, in stream order.
+	OnEvents func(ctx context.Context, evs []*pb.Event) error
+	// OnReady runs after every start of the plugin, once Init answered:
+	// the place to Connect every login again. ctx ends with that run.
+	OnReady func(ctx context.Context, caps *pb.Capabilities)
+	// HealthInterval is how often the plugin is pinged (default 5 s).
+	HealthInterval time.Duration
+}
+
+// Host supervises one plugin process.
+type Host struct {
+	cfg Config
+	log *slog.Logger
+
+	mu      sync.Mutex
+	client  pb.TransportClient
+	cmds    pb.Transport_CommandsClient
+	caps    *pb.Capabilities
+	pending map[uint64]func(*pb.CommandResult)
+	nextID  uint64
+	sendMu  sync.Mutex // one Send at a time on the Commands stream
+	ready   chan struct{}
+	pid     int
+}
+
+// New returns a host; Run starts the plugin.
+func New(cfg Config) *Host {
+	if cfg.HealthInterval <= 0 {
+		cfg.HealthInterval = 5 * time.Second
+	}
+	return &Host{cfg: cfg, log: cfg.Log.With("transport", cfg.Name), pending: map[uint64]func(*pb.CommandResult){}, ready: make(chan struct{})}
+}
+
+// Client returns the contract client while the plugin runs.
+func (h *Host) Client() (pb.TransportClient, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.client == nil {
+		return nil, ErrUnavailable
+	}
+	return h.client, nil
+}
+
+// Caps is what the plugin declared at its last Init (nil before).
+func (h *Host) Caps() *pb.Capabilities {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.caps
+}
+
+// Pid is the running plugin's process ID, or 0.
+func (h *Host) Pid() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.pid
+}
+
+// WaitReady blocks until the plugin runs or ctx ends.
+func (h *Host) WaitReady(ctx context.Context) error {
+	h.mu.Lock()
+	ch := h.ready
+	up := h.client != nil
+	h.mu.Unlock()
+	if up {
+		return nil
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Send puts a command on the stream; cb gets its result exactly once,
+// from another goroutine (an UNAVAILABLE error if the plugin is down or
+// dies before answering).
+func (h *Host) Send(cmd *pb.Command, cb func(*pb.CommandResult)) {
+	h.mu.Lock()
+	stream := h.cmds
+	if stream == nil {
+		h.mu.Unlock()
+		go cb(&pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: sdk.ToProto(ErrUnavailable)})
+		return
+	}
+	h.nextID++
+	cmd.CorrelationId = h.nextID
+	h.pending[cmd.CorrelationId] = cb
+	h.mu.Unlock()
+
+	h.sendMu.Lock()
+	err := stream.Send(cmd)
+	h.sendMu.Unlock()
+	if err != nil {
+		h.mu.Lock()
+		cb, ok := h.pending[cmd.CorrelationId]
+		delete(h.pending, cmd.CorrelationId)
+		h.mu.Unlock()
+		if ok {
+			go cb(&pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: sdk.ToProto(ErrUnavailable)})
+		}
+	}
+}
+
+// Do is Send, waiting for the result.
+func (h *Host) Do(ctx context.Context, cmd *pb.Command) (*pb.CommandResult, error) {
+	ch := make(chan *pb.CommandResult, 1)
+	h.Send(cmd, func(r *pb.CommandResult) { ch <- r })
+	select {
+	case r := <-ch:
+		return r, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Run starts the plugin and restarts it whenever it dies, until ctx ends.
+func (h *Host) Run(ctx context.Context) error {
+	const minBackoff = 200 * time.Millisecond
+	backoff := minBackoff
+	for {
+		started := time.Now()
+		err := h.runOnce(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if time.Since(started) > time.Minute {
+			backoff = minBackoff
+		}
+		h.log.Error("transport plugin stopped; restarting", "err", err, "retry_in", backoff)
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return nil
+		}
+		backoff = min(backoff*2, 30*time.Second)
+	}
+}
+
+func (h *Host) runOnce(ctx context.Context) error {
+	if err := os.MkdirAll(h.cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("plugin data dir: %w", err)
+	}
+	plog := h.log.With("plugin", h.cfg.Name)
+	p, err := sdk.Launch(sdk.LaunchConfig{
+		Path:   h.cfg.Path,
+		Stderr: &logWriter{log: plog},
+		Logger: hclog.New(&hclog.LoggerOptions{Name: "go-plugin", Output: &logWriter{log: h.log}, JSONFormat: true, Level: hclog.Warn}),
+	})
+	if err != nil {
+		return err
+	}
+	defer p.Kill()
+
+	ictx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	caps, err := p.Transport.Init(ictx, &pb.InitRequest{HostApiVersion: sdk.APIVersion, ConfigJson: h.cfg.ConfigJSON, DataDir: h.cfg.DataDir, Domain: h.cfg.Domain})
+	cancel()
+	if err != nil {
+		return fmt.Errorf("plugin Init: %w", sdk.FromGRPC(err))
+	}
+	if caps.ApiVersion != sdk.APIVersion {
+		return fmt.Errorf("plugin speaks contract API version %d, this gateway %d", caps.ApiVersion, sdk.APIVersion)
+	}
+
+	rctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	events, err := p.Transport.Events(rctx)
+	if err != nil {
+		return fmt.Errorf("open event stream: %w", err)
+	}
+	cmds, err := p.Transport.Commands(rctx)
+	if err != nil {
+		return fmt.Errorf("open command stream: %w", err)
+	}
+
+	h.mu.Lock()
+	h.client, h.cmds, h.caps, h.pid = p.Transport, cmds, caps, p.Pid()
+	close(h.ready)
+	h.mu.Unlock()
+	defer h.down()
+	h.log.Info("transport plugin running", "network", caps.Network, "version", caps.Version, "pid", p.Pid())
+
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer stop(nil)
+	wg.Go(func() { stop(h.pumpEvents(rctx, events)) })
+	wg.Go(func() { stop(h.readResults(cmds)) })
+	wg.Go(func() { stop(h.watch(rctx, p)) })
+	if h.cfg.OnReady != nil {
+		wg.Go(func() { h.cfg.OnReady(rctx, caps) })
+	}
+	<-rctx.Done()
+	return context.Cause(rctx)
+}
+
+// down forgets the dead process and fails every command still waiting.
+func (h *Host) down() {
+	h.mu.Lock()
+	h.client, h.cmds, h.pid = nil, nil, 0
+	h.ready = make(chan struct{})
+	pending := h.pending
+	h.pending = map[uint64]func(*pb.CommandResult){}
+	h.mu.Unlock()
+	for id, cb := range pending {
+		cb(&pb.CommandResult{CorrelationId: id, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE,
+			Text: "the transport plugin stopped before confirming this; it may or may not have been sent"}})
+	}
+}
+
+func (h *Host) readResults(cmds pb.Transport_CommandsClient) error {
+	for {
+		r, err := cmds.Recv()
+		if err != nil {
+			return fmt.Errorf("command stream: %w", err)
+		}
+		h.mu.Lock()
+		cb, ok := h.pending[r.CorrelationId]
+		delete(h.pending, r.CorrelationId)
+		h.mu.Unlock()
+		if ok {
+			cb(r)
+		}
+	}
+}
+
+// pumpEvents receives events, has them stored a batch at a time, then
+// acknowledges the batch.
+func (h *Host) pumpEvents(ctx context.Context, stream pb.Transport_EventsClient) error {
+	in := make(chan *pb.Event, 1024)
+	recvErr := make(chan error, 1)
+	go func() {
+		defer close(in)
+		for {
+			ev, err := stream.Recv()
+			if err != nil {
+				recvErr <- fmt.Errorf("event stream: %w", err)
+				return
+			}
+			select {
+			case in <- ev:
+			case <-ctx.Done():
+				recvErr <- ctx.Err()
+				return
+			}
+		}
+	}()
+	batch := make([]*pb.Event, 0, 256)
+	for {
+		ev, ok := <-in
+		if !ok {
+			return <-recvErr
+		}
+		batch = append(batch[:0], ev)
+	drain:
+		for len(batch) < cap(batch) {
+			select {
+			case ev, ok := <-in:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, ev)
+			default:
+				break drain
+			}
+		}
+		if err := h.cfg.OnEvents(ctx, batch); err != nil {
+			return fmt.Errorf("store events: %w", err)
+		}
+		if err := stream.Send(&pb.EventAck{UpToSeq: batch[len(batch)-1].Seq}); err != nil {
+			return fmt.Errorf("ack events: %w", err)
+		}
+	}
+}
+
+// watch notices a plugin that exited or hangs.
+func (h *Host) watch(ctx context.Context, p *sdk.Process) error {
+	t := time.NewTicker(h.cfg.HealthInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+		if p.Exited() {
+			return errors.New("plugin process exited")
+		}
+		pctx, cancel := context.WithTimeout(ctx, h.cfg.HealthInterval)
+		err := p.Ping(pctx)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			return fmt.Errorf("plugin does not answer: %w", err)
+		}
+	}
+}

@@ -1,0 +1,336 @@
+// Package wire holds XMPP stanzas as the gateway reads and writes them: a
+// generic element tree for what arrives (so no extension is dropped) and
+// small builders for what leaves, encoded once into bytes for the link's
+// single writer.
+package wire
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"strings"
+)
+
+// Namespaces the gateway speaks.
+const (
+	NSStanzas    = "urn:ietf:params:xml:ns:xmpp-stanzas"
+	NSDiscoInfo  = "http://jabber.org/protocol/disco#info"
+	NSDiscoItems = "http://jabber.org/protocol/disco#items"
+	NSRegister   = "jabber:iq:register"
+	NSVersion    = "jabber:iq:version"
+	NSPing       = "urn:xmpp:ping"
+	NSData       = "jabber:x:data"
+	NSSID        = "urn:xmpp:sid:0"
+	NSDelay      = "urn:xmpp:delay"
+	NSChatStates = "http://jabber.org/protocol/chatstates"
+	NSReceipts   = "urn:xmpp:receipts"
+	NSGateway    = "jabber:iq:gateway"
+)
+
+// Element is a generic XML element: every attribute, child and text is
+// kept, whatever its namespace.
+type Element struct {
+	XMLName  xml.Name
+	Attrs    []xml.Attr `xml:",any,attr"`
+	Text     string     `xml:",chardata"`
+	Children []Element  `xml:",any"`
+}
+
+// Attr returns the value of the attribute with this local name.
+func (e *Element) Attr(local string) string {
+	for _, a := range e.Attrs {
+		if a.Name.Local == local && a.Name.Space == "" {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// Child returns the first child with this namespace (any when "") and
+// local name, or nil.
+func (e *Element) Child(space, local string) *Element {
+	for i := range e.Children {
+		c := &e.Children[i]
+		if c.XMLName.Local == local && (space == "" || c.XMLName.Space == space) {
+			return c
+		}
+	}
+	return nil
+}
+
+// Stanza is a message, presence or iq as received.
+type Stanza struct {
+	Element
+}
+
+// Kind is "message", "presence" or "iq".
+func (s *Stanza) Kind() string { return s.XMLName.Local }
+
+// From is the sender's JID as written.
+func (s *Stanza) From() string { return s.Attr("from") }
+
+// To is the recipient's JID as written.
+func (s *Stanza) To() string { return s.Attr("to") }
+
+// ID is the stanza's id attribute.
+func (s *Stanza) ID() string { return s.Attr("id") }
+
+// Type is the stanza's type attribute.
+func (s *Stanza) Type() string { return s.Attr("type") }
+
+// Payload is an IQ's single child element, or nil.
+func (s *Stanza) Payload() *Element {
+	for i := range s.Children {
+		if s.Children[i].XMLName.Local != "error" {
+			return &s.Children[i]
+		}
+	}
+	return nil
+}
+
+// Body is a message's body in the client namespace (a <body/> nested in
+// an extension is not the message's body).
+func (s *Stanza) Body() (string, bool) {
+	for i := range s.Children {
+		c := &s.Children[i]
+		if c.XMLName.Local == "body" && (c.XMLName.Space == "" || c.XMLName.Space == "jabber:component:accept" || c.XMLName.Space == "jabber:client") {
+			return c.Text, true
+		}
+	}
+	return "", false
+}
+
+// ErrorCondition returns the defined condition and text of an error
+// stanza, or "" when it has none.
+func (s *Stanza) ErrorCondition() (cond, text string) {
+	e := s.Child("", "error")
+	if e == nil {
+		return "", ""
+	}
+	for _, c := range e.Children {
+		if c.XMLName.Space != NSStanzas {
+			continue
+		}
+		if c.XMLName.Local == "text" {
+			text = c.Text
+		} else {
+			cond = c.XMLName.Local
+		}
+	}
+	return cond, text
+}
+
+// Condition is an RFC 6120 stanza error condition.
+type Condition string
+
+// The conditions the gateway sends.
+const (
+	BadRequest           Condition = "bad-request"
+	Conflict             Condition = "conflict"
+	FeatureNotImpl       Condition = "feature-not-implemented"
+	Forbidden            Condition = "forbidden"
+	InternalServerError  Condition = "internal-server-error"
+	ItemNotFound         Condition = "item-not-found"
+	JIDMalformed         Condition = "jid-malformed"
+	NotAcceptable        Condition = "not-acceptable"
+	NotAllowed           Condition = "not-allowed"
+	NotAuthorized        Condition = "not-authorized"
+	PolicyViolation      Condition = "policy-violation"
+	RegistrationRequired Condition = "registration-required"
+	RemoteServerTimeout  Condition = "remote-server-timeout"
+	ResourceConstraint   Condition = "resource-constraint"
+	ServiceUnavailable   Condition = "service-unavailable"
+)
+
+// errorType is the RFC 6120 error type that goes with each condition.
+func (c Condition) errorType() string {
+	switch c {
+	case BadRequest, NotAcceptable, PolicyViolation, JIDMalformed:
+		return "modify"
+	case NotAuthorized, RegistrationRequired, Forbidden:
+		return "auth"
+	case ResourceConstraint, RemoteServerTimeout:
+		return "wait"
+	}
+	return "cancel"
+}
+
+// Writer builds one stanza as bytes. Attribute values and text are
+// escaped; names are trusted (they are constants of ours).
+type Writer struct {
+	buf   bytes.Buffer
+	stack []string
+	open  bool // a start tag is open (attributes may follow)
+}
+
+// Start opens an element; ns, when set, becomes its xmlns.
+func (w *Writer) Start(name, ns string) *Writer {
+	w.closeTag()
+	w.buf.WriteByte('<')
+	w.buf.WriteString(name)
+	if ns != "" {
+		w.Attr("xmlns", ns)
+	}
+	w.stack = append(w.stack, name)
+	w.open = true
+	return w
+}
+
+// Attr adds an attribute to the element just opened; empty values are
+// left out.
+func (w *Writer) Attr(name, value string) *Writer {
+	if value == "" {
+		return w
+	}
+	if !w.open {
+		panic("wire: Attr after content")
+	}
+	w.buf.WriteByte(' ')
+	w.buf.WriteString(name)
+	w.buf.WriteString(`="`)
+	escape(&w.buf, value)
+	w.buf.WriteByte('"')
+	return w
+}
+
+// Text writes escaped character data.
+func (w *Writer) Text(s string) *Writer {
+	w.closeTag()
+	escape(&w.buf, s)
+	return w
+}
+
+// End closes the innermost open element.
+func (w *Writer) End() *Writer {
+	name := w.stack[len(w.stack)-1]
+	w.stack = w.stack[:len(w.stack)-1]
+	if w.open {
+		w.buf.WriteString("/>")
+		w.open = false
+		return w
+	}
+	w.buf.WriteString("</")
+	w.buf.WriteString(name)
+	w.buf.WriteByte('>')
+	return w
+}
+
+// Leaf writes <name xmlns=ns>text</name>, or <name xmlns=ns/> when text is "".
+func (w *Writer) Leaf(name, ns, text string) *Writer {
+	w.Start(name, ns)
+	if text != "" {
+		w.Text(text)
+	}
+	return w.End()
+}
+
+// Element writes a received element back out, whole.
+func (w *Writer) Element(e *Element) *Writer {
+	w.Start(e.XMLName.Local, e.XMLName.Space)
+	for _, a := range e.Attrs {
+		if a.Name.Space == "" && a.Name.Local != "xmlns" {
+			w.Attr(a.Name.Local, a.Value)
+		}
+	}
+	if e.Text != "" {
+		w.Text(e.Text)
+	}
+	for i := range e.Children {
+		w.Element(&e.Children[i])
+	}
+	return w.End()
+}
+
+// Bytes closes what is still open and returns the stanza.
+func (w *Writer) Bytes() []byte {
+	for len(w.stack) > 0 {
+		w.End()
+	}
+	return w.buf.Bytes()
+}
+
+// String is Bytes as a string.
+func (w *Writer) String() string { return string(w.Bytes()) }
+
+func (w *Writer) closeTag() {
+	if w.open {
+		w.buf.WriteByte('>')
+		w.open = false
+	}
+}
+
+func escape(b *bytes.Buffer, s string) {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var esc string
+		switch s[i] {
+		case '<':
+			esc = "&lt;"
+		case '>':
+			esc = "&gt;"
+		case '&':
+			esc = "&amp;"
+		case '"':
+			esc = "&quot;"
+		case '\'':
+			esc = "&apos;"
+		case '\r':
+			esc = "&#xD;"
+		default:
+			continue
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(esc)
+		last = i + 1
+	}
+	b.WriteString(s[last:])
+}
+
+// ErrorReply answers a stanza with an error of this condition, from the
+// address it was sent to. The original payload is not echoed back.
+func ErrorReply(s *Stanza, cond Condition, text string) []byte {
+	var w Writer
+	w.Start(s.Kind(), "").Attr("from", s.To()).Attr("to", s.From()).Attr("id", s.ID()).Attr("type", "error")
+	if s.Kind() == "message" {
+		// XEP-0359: let the client match the error to what it sent.
+		if oid := s.Child(NSSID, "origin-id"); oid != nil {
+			w.Element(oid)
+		}
+	}
+	w.Start("error", "").Attr("type", cond.errorType())
+	w.Leaf(string(cond), NSStanzas, "")
+	if text != "" {
+		w.Start("text", NSStanzas).Attr("xml:lang", "en").Text(text).End()
+	}
+	return w.Bytes()
+}
+
+// Result starts an IQ result for s; add the payload and call Bytes.
+func Result(s *Stanza) *Writer {
+	var w Writer
+	w.Start("iq", "").Attr("from", s.To()).Attr("to", s.From()).Attr("id", s.ID()).Attr("type", "result")
+	return &w
+}
+
+// Decode reads one stanza from its start element.
+func Decode(d *xml.Decoder, start *xml.StartElement) (*Stanza, error) {
+	st := &Stanza{}
+	if err := d.DecodeElement(&st.Element, start); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", start.Name.Local, err)
+	}
+	return st, nil
+}
+
+// Parse reads one stanza from XML text (tests, tools).
+func Parse(s string) (*Stanza, error) {
+	d := xml.NewDecoder(strings.NewReader(s))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return nil, fmt.Errorf("parse stanza: %w", err)
+		}
+		if start, ok := tok.(xml.StartElement); ok {
+			return Decode(d, &start)
+		}
+	}
+}

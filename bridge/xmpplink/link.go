@@ -1,0 +1,393 @@
+// Package xmpplink keeps one XEP-0114 component connection to the XMPP
+// server alive: it reconnects with exponential backoff, pings the server
+// to notice a dead link, reads stanzas on one goroutine and hands them off
+// at once, and writes through one writer that batches what is queued into
+// one system call.
+package xmpplink
+
+import (
+	"bufio"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"mellium.im/xmpp/component"
+	"mellium.im/xmpp/jid"
+
+	"passerelle.im/passerelle/bridge/wire"
+)
+
+// ErrDown is returned by Send while the link is not connected.
+var ErrDown = errors.New("xmpplink: not connected to the XMPP server")
+
+// ErrAuth means the server refused the component handshake.
+var ErrAuth = errors.New("the XMPP server refused the component handshake (wrong secret, or no such component configured)")
+
+const nsStream = "http://etherx.jabber.org/streams"
+
+// Config is a component link's setup.
+type Config struct {
+	// Addr is the server's component port, host:port.
+	Addr string
+	// Domain is the component's JID.
+	Domain string
+	// Secret is the XEP-0114 shared secret.
+	Secret string
+	// PingInterval and PingTimeout drive the XEP-0199 watchdog.
+	PingInterval, PingTimeout time.Duration
+	// ReconnectMax caps the reconnect backoff.
+	ReconnectMax time.Duration
+	// Log receives connection state changes.
+	Log *slog.Logger
+	// Handle gets every stanza that is not an answer to IQ. It runs on the
+	// read loop: it must hand work off, never block.
+	Handle func(*wire.Stanza)
+	// OnUp, if set, runs in its own goroutine after each connect.
+	OnUp func()
+}
+
+type outItem struct {
+	data []byte
+	done func(error)
+}
+
+// Link is one component connection, reconnected for as long as Run runs.
+type Link struct {
+	cfg Config
+	out chan outItem
+
+	mu   sync.Mutex
+	up   bool
+	upCh chan struct{} // closed while up
+	iqs  map[string]chan *wire.Stanza
+
+	ids atomic.Uint64
+}
+
+// New returns a link; call Run to connect.
+func New(cfg Config) *Link {
+	if cfg.PingInterval <= 0 {
+		cfg.PingInterval = 30 * time.Second
+	}
+	if cfg.PingTimeout <= 0 {
+		cfg.PingTimeout = 10 * time.Second
+	}
+	if cfg.ReconnectMax <= 0 {
+		cfg.ReconnectMax = 30 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Link{cfg: cfg, out: make(chan outItem, 4096), upCh: make(chan struct{}), iqs: map[string]chan *wire.Stanza{}}
+}
+
+// Domain is the component's JID.
+func (l *Link) Domain() string { return l.cfg.Domain }
+
+// Up reports whether the link is connected.
+func (l *Link) Up() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.up
+}
+
+// WaitUp blocks until the link is connected or ctx ends.
+func (l *Link) WaitUp(ctx context.Context) error {
+	l.mu.Lock()
+	ch := l.upCh
+	up := l.up
+	l.mu.Unlock()
+	if up {
+		return nil
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Send queues one stanza. done, if set, is called once the stanza was
+// written to the socket, or with the error that kept it from it.
+func (l *Link) Send(ctx context.Context, data []byte, done func(error)) error {
+	if !l.Up() {
+		return ErrDown
+	}
+	select {
+	case l.out <- outItem{data: data, done: done}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// NewID returns a fresh stanza id for requests the gateway makes.
+func (l *Link) NewID() string {
+	return "pg" + strconv.FormatUint(l.ids.Add(1), 36) + strconv.FormatUint(rand.Uint64()&0xffffff, 36)
+}
+
+// IQ sends an iq get or set (built with id) and waits for its answer.
+func (l *Link) IQ(ctx context.Context, id string, data []byte) (*wire.Stanza, error) {
+	ch := make(chan *wire.Stanza, 1)
+	l.mu.Lock()
+	l.iqs[id] = ch
+	l.mu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		delete(l.iqs, id)
+		l.mu.Unlock()
+	}()
+	if err := l.Send(ctx, data, nil); err != nil {
+		return nil, err
+	}
+	select {
+	case st := <-ch:
+		if st == nil {
+			return nil, ErrDown
+		}
+		return st, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Run connects and keeps the link up until ctx ends.
+func (l *Link) Run(ctx context.Context) error {
+	log := l.cfg.Log.With("server", l.cfg.Addr, "component", l.cfg.Domain)
+	backoff := 250 * time.Millisecond
+	for {
+		started := time.Now()
+		err := l.session(ctx, log)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if time.Since(started) > time.Minute {
+			backoff = 250 * time.Millisecond
+		}
+		if errors.Is(err, ErrAuth) {
+			// Retrying at once would hammer the server with a secret
+			// that cannot work; the admin must fix the config.
+			backoff = l.cfg.ReconnectMax
+			log.Error("component handshake refused: check the secret and the server's Component block", "err", err, "retry_in", backoff)
+		} else {
+			log.Warn("component link down", "err", err, "retry_in", backoff)
+		}
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return nil
+		}
+		backoff = min(backoff*2, l.cfg.ReconnectMax)
+	}
+}
+
+func (l *Link) session(ctx context.Context, log *slog.Logger) error {
+	domain, err := jid.Parse(l.cfg.Domain)
+	if err != nil {
+		return fmt.Errorf("component domain %q: %w", l.cfg.Domain, err)
+	}
+	d := net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	conn, err := d.DialContext(ctx, "tcp", l.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close()
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+	}
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	sess, err := component.NewSession(hctx, domain, []byte(l.cfg.Secret), conn)
+	cancel()
+	if err != nil {
+		if strings.Contains(err.Error(), "not-authorized") {
+			return fmt.Errorf("%w: %v", ErrAuth, err)
+		}
+		return fmt.Errorf("handshake: %w", err)
+	}
+	conn.SetDeadline(time.Time{})
+
+	sctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	l.setUp(true)
+	defer l.setUp(false)
+	log.Info("component link up")
+	if l.cfg.OnUp != nil {
+		go l.cfg.OnUp()
+	}
+
+	var wg sync.WaitGroup
+	wg.Go(func() { stop(l.write(sctx, conn)) })
+	wg.Go(func() { stop(l.ping(sctx)) })
+	readErr := make(chan error, 1)
+	go func() {
+		tr := sess.TokenReader()
+		err := l.read(xml.NewTokenDecoder(tr))
+		tr.Close()
+		readErr <- err
+	}()
+	select {
+	case err = <-readErr:
+		stop(err)
+	case <-sctx.Done():
+		err = context.Cause(sctx)
+	}
+	if ctx.Err() != nil {
+		// A clean shutdown: say goodbye so the server does not wait.
+		conn.SetWriteDeadline(time.Now().Add(time.Second))
+		sess.Close()
+	}
+	conn.Close()
+	wg.Wait()
+	return err
+}
+
+func (l *Link) setUp(up bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if up == l.up {
+		return
+	}
+	l.up = up
+	if up {
+		close(l.upCh)
+		return
+	}
+	l.upCh = make(chan struct{})
+	for id, ch := range l.iqs {
+		close(ch)
+		delete(l.iqs, id)
+	}
+}
+
+// read is the read loop: decode a stanza, route it, repeat. It never runs
+// handler work itself.
+func (l *Link) read(d *xml.Decoder) error {
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return errors.New("the server closed the stream")
+			}
+			return fmt.Errorf("read: %w", err)
+		}
+		start, ok := tok.(xml.StartElement)
+		if !ok {
+			if end, ok := tok.(xml.EndElement); ok && end.Name.Local == "stream" {
+				return errors.New("the server closed the stream")
+			}
+			continue
+		}
+		if start.Name.Space == nsStream && start.Name.Local == "error" {
+			var se wire.Element
+			d.DecodeElement(&se, &start)
+			cond := "undefined-condition"
+			for _, c := range se.Children {
+				if c.XMLName.Local != "text" {
+					cond = c.XMLName.Local
+				}
+			}
+			return fmt.Errorf("stream error from the server: %s", cond)
+		}
+		st, err := wire.Decode(d, &start)
+		if err != nil {
+			return err
+		}
+		if st.Kind() == "iq" && (st.Type() == "result" || st.Type() == "error") {
+			l.mu.Lock()
+			ch, ok := l.iqs[st.ID()]
+			delete(l.iqs, st.ID())
+			l.mu.Unlock()
+			if ok {
+				ch <- st
+				continue
+			}
+		}
+		l.cfg.Handle(st)
+	}
+}
+
+// write is the one writer: it takes whatever is queued, writes it in one
+// buffer and flushes when the queue runs dry.
+func (l *Link) write(ctx context.Context, conn net.Conn) error {
+	bw := bufio.NewWriterSize(conn, 64<<10)
+	var batch []outItem
+	finish := func(err error) {
+		for _, it := range batch {
+			if it.done != nil {
+				it.done(err)
+			}
+		}
+		batch = batch[:0]
+	}
+	for {
+		select {
+		case it := <-l.out:
+			batch = append(batch, it)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	drain:
+		for len(batch) < 512 {
+			select {
+			case it := <-l.out:
+				batch = append(batch, it)
+			default:
+				break drain
+			}
+		}
+		conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
+		var err error
+		for _, it := range batch {
+			if _, err = bw.Write(it.data); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			err = bw.Flush()
+		}
+		finish(err)
+		if err != nil {
+			return fmt.Errorf("write: %w", err)
+		}
+	}
+}
+
+// ping is the XEP-0199 watchdog: a server that stops answering is treated
+// as gone, even when TCP has not noticed.
+func (l *Link) ping(ctx context.Context) error {
+	target := l.cfg.Domain
+	if i := strings.IndexByte(target, '.'); i > 0 {
+		target = target[i+1:]
+	}
+	t := time.NewTicker(l.cfg.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		id := l.NewID()
+		var w wire.Writer
+		w.Start("iq", "").Attr("from", l.cfg.Domain).Attr("to", target).Attr("id", id).Attr("type", "get").Leaf("ping", wire.NSPing, "")
+		pctx, cancel := context.WithTimeout(ctx, l.cfg.PingTimeout)
+		_, err := l.IQ(pctx, id, w.Bytes())
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			// Any answer, even an error, proves the link alive.
+			return fmt.Errorf("ping %s: no answer in %s: %w", target, l.cfg.PingTimeout, err)
+		}
+	}
+}

@@ -1,0 +1,104 @@
+package sdk
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os/exec"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// LaunchConfig says how to start a plugin process (host side).
+type LaunchConfig struct {
+	// Path is the plugin binary.
+	Path string
+	// Args are extra arguments for it.
+	Args []string
+	// Env is added to the gateway's environment.
+	Env []string
+	// Stderr receives the plugin's stderr, line by line (its log).
+	Stderr io.Writer
+	// Logger receives go-plugin's own messages; nil discards them.
+	Logger hclog.Logger
+}
+
+// Process is a running plugin process, as seen from the host.
+type Process struct {
+	// Transport is the gRPC client of the contract.
+	Transport pb.TransportClient
+	client    *plugin.Client
+	rpc       plugin.ClientProtocol
+}
+
+// Launch starts a plugin binary and connects to it over gRPC with the
+// versioned handshake. A binary that is not a passerelle plugin, or one of
+// another contract version, fails here with a clear error.
+func Launch(cfg LaunchConfig) (*Process, error) {
+	logger := cfg.Logger
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	cmd := exec.Command(cfg.Path, cfg.Args...)
+	cmd.Env = append(cmd.Environ(), cfg.Env...)
+	c := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  Handshake,
+		VersionedPlugins: VersionedPlugins(),
+		Cmd:              cmd,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		Stderr:           cfg.Stderr,
+		Logger:           logger,
+		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
+			grpc.MaxCallRecvMsgSize(MaxMessageBytes), grpc.MaxCallSendMsgSize(MaxMessageBytes))},
+	})
+	rpc, err := c.Client()
+	if err != nil {
+		c.Kill()
+		return nil, fmt.Errorf("start plugin %s: %w", cfg.Path, err)
+	}
+	if v := c.NegotiatedVersion(); v != APIVersion {
+		c.Kill()
+		return nil, fmt.Errorf("plugin %s speaks contract version %d, want %d", cfg.Path, v, APIVersion)
+	}
+	raw, err := rpc.Dispense(PluginName)
+	if err != nil {
+		c.Kill()
+		return nil, fmt.Errorf("plugin %s: %w", cfg.Path, err)
+	}
+	tc, ok := raw.(pb.TransportClient)
+	if !ok {
+		c.Kill()
+		return nil, fmt.Errorf("plugin %s: unexpected client type %T", cfg.Path, raw)
+	}
+	return &Process{Transport: tc, client: c, rpc: rpc}, nil
+}
+
+// Ping checks that the plugin still answers.
+func (p *Process) Ping(ctx context.Context) error {
+	done := make(chan error, 1)
+	go func() { done <- p.rpc.Ping() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Exited reports whether the process has ended.
+func (p *Process) Exited() bool { return p.client.Exited() }
+
+// Kill stops the process (gracefully first, then by force).
+func (p *Process) Kill() { p.client.Kill() }
+
+// Pid is the plugin's process ID, or 0.
+func (p *Process) Pid() int {
+	if rc := p.client.ReattachConfig(); rc != nil {
+		return rc.Pid
+	}
+	return 0
+}

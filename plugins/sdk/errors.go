@@ -1,0 +1,102 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// Error is a typed error a transport returns; the host turns its Code into
+// the matching XMPP error condition and shows Text to the user.
+type Error struct {
+	Code pb.ErrorCode
+	Text string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Text) }
+
+// Errorf returns an *Error with a formatted text.
+func Errorf(code pb.ErrorCode, format string, args ...any) error {
+	return &Error{Code: code, Text: fmt.Sprintf(format, args...)}
+}
+
+// ErrUnsupported is returned by Base for every optional method.
+var ErrUnsupported = &Error{Code: pb.ErrorCode_ERROR_CODE_UNSUPPORTED, Text: "not supported by this network"}
+
+var grpcCodes = map[pb.ErrorCode]codes.Code{
+	pb.ErrorCode_ERROR_CODE_UNSPECIFIED:    codes.Internal,
+	pb.ErrorCode_ERROR_CODE_BAD_REQUEST:    codes.InvalidArgument,
+	pb.ErrorCode_ERROR_CODE_NOT_FOUND:      codes.NotFound,
+	pb.ErrorCode_ERROR_CODE_NOT_ALLOWED:    codes.PermissionDenied,
+	pb.ErrorCode_ERROR_CODE_UNSUPPORTED:    codes.Unimplemented,
+	pb.ErrorCode_ERROR_CODE_UNAVAILABLE:    codes.Unavailable,
+	pb.ErrorCode_ERROR_CODE_UNAUTHORIZED:   codes.Unauthenticated,
+	pb.ErrorCode_ERROR_CODE_TOO_LARGE:      codes.OutOfRange,
+	pb.ErrorCode_ERROR_CODE_RATE_LIMITED:   codes.ResourceExhausted,
+	pb.ErrorCode_ERROR_CODE_CONFLICT:       codes.AlreadyExists,
+	pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED: codes.FailedPrecondition,
+	pb.ErrorCode_ERROR_CODE_EXPIRED:        codes.DeadlineExceeded,
+}
+
+// ToProto converts any error into the wire Error: an *Error keeps its code,
+// context errors become UNAVAILABLE, anything else UNSPECIFIED.
+func ToProto(err error) *pb.Error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	switch {
+	case errors.As(err, &e):
+		return &pb.Error{Code: e.Code, Text: e.Text}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE, Text: err.Error()}
+	}
+	return &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNSPECIFIED, Text: err.Error()}
+}
+
+// toStatus turns a transport error into a gRPC status carrying the typed
+// error as a detail, so the host can restore the exact code.
+func toStatus(err error) error {
+	if err == nil {
+		return nil
+	}
+	pe := ToProto(err)
+	st := status.New(grpcCodes[pe.Code], pe.Text)
+	if withDetails, derr := st.WithDetails(protoadapt.MessageV1Of(pe)); derr == nil {
+		st = withDetails
+	}
+	return st.Err()
+}
+
+// FromGRPC restores the typed error from an error returned by a unary
+// call. A call that failed below the contract (the plugin process died,
+// the connection broke) is reported as UNAVAILABLE.
+func FromGRPC(err error) *Error {
+	if err == nil {
+		return nil
+	}
+	st, ok := status.FromError(err)
+	if !ok {
+		return &Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE, Text: err.Error()}
+	}
+	for _, d := range st.Details() {
+		if pe, ok := d.(*pb.Error); ok {
+			return &Error{Code: pe.Code, Text: pe.Text}
+		}
+	}
+	for c, gc := range grpcCodes {
+		if gc == st.Code() && c != pb.ErrorCode_ERROR_CODE_UNSPECIFIED {
+			return &Error{Code: c, Text: st.Message()}
+		}
+	}
+	if st.Code() == codes.Canceled {
+		return &Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE, Text: st.Message()}
+	}
+	return &Error{Code: pb.ErrorCode_ERROR_CODE_UNSPECIFIED, Text: st.Message()}
+}

@@ -1,0 +1,171 @@
+package sdk
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// The journal keeps unacknowledged events in the plugin's data folder, so
+// a plugin killed before the host stored an event replays it on restart.
+// It is an append-only log of event and ack records written without fsync:
+// a process crash keeps what the kernel has, which is the failure the
+// journal is for; a machine crash is the network's to redeliver.
+const (
+	recEvent byte = 'E'
+	recAck   byte = 'A'
+
+	journalName = "passerelle-events.journal"
+	// compactBytes is the size past which the log is rewritten with only
+	// the unacknowledged events.
+	compactBytes = 8 << 20
+)
+
+type journal struct {
+	path string
+	f    *os.File
+	size int64
+	buf  []byte
+}
+
+// openJournal reads the journal in dir and returns the events not yet
+// acknowledged (in seq order), the highest acknowledged seq and the
+// highest seq ever written.
+func openJournal(dir string) (j *journal, pending []*pb.Event, acked, maxSeq uint64, err error) {
+	path := filepath.Join(dir, journalName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, nil, 0, 0, fmt.Errorf("sdk: open event journal: %w", err)
+	}
+	byseq := map[uint64]*pb.Event{}
+	r := bufio.NewReader(f)
+	var good int64
+	for {
+		kind, payload, n, rerr := readRecord(r)
+		if rerr != nil {
+			// A torn last record (killed mid-write) is cut off; what
+			// came before it is intact.
+			break
+		}
+		switch kind {
+		case recEvent:
+			ev := &pb.Event{}
+			if uerr := proto.Unmarshal(payload, ev); uerr != nil {
+				break
+			}
+			byseq[ev.Seq] = ev
+			maxSeq = max(maxSeq, ev.Seq)
+		case recAck:
+			seq, _ := binary.Uvarint(payload)
+			acked = max(acked, seq)
+		}
+		good += n
+	}
+	for seq, ev := range byseq {
+		if seq > acked {
+			pending = append(pending, ev)
+		}
+	}
+	sortEvents(pending)
+	maxSeq = max(maxSeq, acked)
+	if err := f.Truncate(good); err != nil {
+		f.Close()
+		return nil, nil, 0, 0, fmt.Errorf("sdk: repair event journal: %w", err)
+	}
+	if _, err := f.Seek(good, io.SeekStart); err != nil {
+		f.Close()
+		return nil, nil, 0, 0, fmt.Errorf("sdk: event journal: %w", err)
+	}
+	return &journal{path: path, f: f, size: good}, pending, acked, maxSeq, nil
+}
+
+func readRecord(r *bufio.Reader) (kind byte, payload []byte, n int64, err error) {
+	kind, err = r.ReadByte()
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	if kind != recEvent && kind != recAck {
+		return 0, nil, 0, errors.New("bad record kind")
+	}
+	l, err := binary.ReadUvarint(r)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	if l > 256<<20 {
+		return 0, nil, 0, errors.New("record too large")
+	}
+	payload = make([]byte, l)
+	if _, err := io.ReadFull(r, payload); err != nil {
+		return 0, nil, 0, err
+	}
+	return kind, payload, 1 + int64(uvarintLen(l)) + int64(l), nil
+}
+
+func uvarintLen(x uint64) int {
+	var tmp [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(tmp[:], x)
+}
+
+func (j *journal) write(kind byte, payload []byte) error {
+	b := append(j.buf[:0], kind)
+	b = binary.AppendUvarint(b, uint64(len(payload)))
+	b = append(b, payload...)
+	j.buf = b
+	n, err := j.f.Write(b)
+	j.size += int64(n)
+	if err != nil {
+		return fmt.Errorf("sdk: write event journal: %w", err)
+	}
+	return nil
+}
+
+func (j *journal) appendEvent(ev *pb.Event) error {
+	data, err := proto.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("sdk: encode event: %w", err)
+	}
+	return j.write(recEvent, data)
+}
+
+func (j *journal) appendAck(seq uint64) error {
+	return j.write(recAck, binary.AppendUvarint(nil, seq))
+}
+
+// compact rewrites the log with only the pending events, through a rename
+// so a crash mid-way leaves the old log whole.
+func (j *journal) compact(pending []*pb.Event, acked uint64) error {
+	tmp := j.path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("sdk: compact event journal: %w", err)
+	}
+	nj := &journal{path: j.path, f: f}
+	werr := nj.appendAck(acked)
+	for _, ev := range pending {
+		if werr != nil {
+			break
+		}
+		werr = nj.appendEvent(ev)
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, j.path)
+	}
+	if werr != nil {
+		f.Close()
+		os.Remove(tmp)
+		return werr
+	}
+	j.f.Close()
+	j.f, j.size = f, nj.size
+	return nil
+}
+
+func (j *journal) close() error { return j.f.Close() }

@@ -1,0 +1,175 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"sync"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+func sortEvents(evs []*pb.Event) {
+	slices.SortFunc(evs, func(a, b *pb.Event) int {
+		switch {
+		case a.Seq < b.Seq:
+			return -1
+		case a.Seq > b.Seq:
+			return 1
+		}
+		return 0
+	})
+}
+
+// errStreamReplaced ends a stream when the host opens a newer one.
+var errStreamReplaced = errors.New("sdk: event stream replaced by a newer one")
+
+// eventQueue holds the events the host has not acknowledged yet, in seq
+// order with no gaps, and feeds them to the current Events stream.
+type eventQueue struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	pending []*pb.Event
+	nextSeq uint64
+	acked   uint64
+	gen     uint64 // current stream generation
+	closed  bool
+	waiters map[uint64][]chan struct{}
+	j       *journal // nil: memory only
+	log     *slog.Logger
+}
+
+func newEventQueue(j *journal, pending []*pb.Event, acked, maxSeq uint64, log *slog.Logger) *eventQueue {
+	q := &eventQueue{pending: pending, nextSeq: maxSeq + 1, acked: acked, waiters: map[uint64][]chan struct{}{}, j: j, log: log}
+	q.cond = sync.NewCond(&q.mu)
+	return q
+}
+
+func (q *eventQueue) emit(ev *pb.Event) uint64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	ev.Seq = q.nextSeq
+	q.nextSeq++
+	if q.j != nil {
+		if err := q.j.appendEvent(ev); err != nil {
+			// The event still goes out; only a crash before the ack
+			// would lose it.
+			q.log.Error("event journal write failed", "err", err)
+		}
+	}
+	q.pending = append(q.pending, ev)
+	q.cond.Broadcast()
+	return ev.Seq
+}
+
+// wait returns a channel closed once seq is acknowledged.
+func (q *eventQueue) wait(seq uint64) <-chan struct{} {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	ch := make(chan struct{})
+	if seq <= q.acked {
+		close(ch)
+		return ch
+	}
+	q.waiters[seq] = append(q.waiters[seq], ch)
+	return ch
+}
+
+func (q *eventQueue) ack(upTo uint64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if upTo <= q.acked {
+		return
+	}
+	upTo = min(upTo, q.nextSeq-1)
+	q.acked = upTo
+	i := 0
+	for i < len(q.pending) && q.pending[i].Seq <= upTo {
+		q.pending[i] = nil
+		i++
+	}
+	q.pending = q.pending[i:]
+	for seq, chs := range q.waiters {
+		if seq <= upTo {
+			for _, ch := range chs {
+				close(ch)
+			}
+			delete(q.waiters, seq)
+		}
+	}
+	if q.j == nil {
+		return
+	}
+	if err := q.j.appendAck(upTo); err != nil {
+		q.log.Error("event journal write failed", "err", err)
+	}
+	if q.j.size > compactBytes {
+		if err := q.j.compact(q.pending, q.acked); err != nil {
+			q.log.Error("event journal compaction failed", "err", err)
+		}
+	}
+}
+
+// newStream starts a stream generation; older streams stop.
+func (q *eventQueue) newStream() uint64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.gen++
+	q.cond.Broadcast()
+	return q.gen
+}
+
+// stream sends every unacknowledged event from the oldest on, then new
+// ones as they come, until ctx ends, send fails or a newer stream starts.
+func (q *eventQueue) stream(ctx context.Context, gen uint64, send func(*pb.Event) error) error {
+	stop := context.AfterFunc(ctx, func() {
+		q.mu.Lock()
+		q.cond.Broadcast()
+		q.mu.Unlock()
+	})
+	defer stop()
+	q.mu.Lock()
+	cursor := q.acked + 1
+	for {
+		for q.gen == gen && !q.closed && ctx.Err() == nil && cursor >= q.nextSeq {
+			q.cond.Wait()
+		}
+		switch {
+		case ctx.Err() != nil:
+			q.mu.Unlock()
+			return ctx.Err()
+		case q.closed:
+			q.mu.Unlock()
+			return errors.New("sdk: plugin shutting down")
+		case q.gen != gen:
+			q.mu.Unlock()
+			return errStreamReplaced
+		}
+		// Events acknowledged meanwhile need not be sent.
+		cursor = max(cursor, q.acked+1)
+		var batch []*pb.Event
+		if len(q.pending) > 0 {
+			start := int(cursor - q.pending[0].Seq)
+			batch = slices.Clone(q.pending[start:min(len(q.pending), start+256)])
+		}
+		q.mu.Unlock()
+		for _, ev := range batch {
+			if err := send(ev); err != nil {
+				return err
+			}
+			cursor = ev.Seq + 1
+		}
+		q.mu.Lock()
+	}
+}
+
+func (q *eventQueue) close() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.closed = true
+	q.cond.Broadcast()
+	if q.j != nil {
+		q.j.close()
+	}
+}

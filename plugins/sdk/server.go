@@ -1,0 +1,286 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"hash/maphash"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// commandShards is how many chats' commands run at once; commands of one
+// chat always land on the same shard, which keeps their order.
+const commandShards = 32
+
+// txnCacheSize bounds the remembered answers to txn_ids.
+const txnCacheSize = 8192
+
+type server struct {
+	pb.UnimplementedTransportServer
+	t    Transport
+	log  *slog.Logger
+	seed maphash.Seed
+
+	mu sync.Mutex
+	q  *eventQueue
+
+	txns txnCache
+}
+
+func newServer(t Transport) *server {
+	return &server{
+		t:    t,
+		log:  slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		seed: maphash.MakeSeed(),
+		txns: txnCache{m: map[string]*pb.CommandResult{}},
+	}
+}
+
+// host is the Host handed to the transport.
+type host struct{ s *server }
+
+func (h host) Emit(ev *pb.Event) { h.s.queue().emit(ev) }
+
+func (h host) EmitWait(ctx context.Context, ev *pb.Event) error {
+	q := h.s.queue()
+	select {
+	case <-q.wait(q.emit(ev)):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (h host) Logger() *slog.Logger { return h.s.log }
+
+func (s *server) queue() *eventQueue {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.q
+}
+
+func (s *server) Init(ctx context.Context, req *pb.InitRequest) (*pb.Capabilities, error) {
+	s.mu.Lock()
+	if s.q == nil {
+		if req.DataDir != "" {
+			j, pending, acked, maxSeq, err := openJournal(req.DataDir)
+			if err != nil {
+				s.mu.Unlock()
+				return nil, status.Error(codes.FailedPrecondition, err.Error())
+			}
+			s.q = newEventQueue(j, pending, acked, maxSeq, s.log)
+		} else {
+			s.q = newEventQueue(nil, nil, 0, 0, s.log)
+		}
+	}
+	s.mu.Unlock()
+	caps, err := s.t.Init(ctx, InitRequest{ConfigJSON: req.ConfigJson, DataDir: req.DataDir, Domain: req.Domain}, host{s})
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	if caps.ApiVersion == 0 {
+		caps.ApiVersion = APIVersion
+	}
+	return caps, nil
+}
+
+func (s *server) LoginFlows(ctx context.Context, _ *pb.LoginFlowsRequest) (*pb.LoginFlowsResponse, error) {
+	flows, err := s.t.LoginFlows(ctx)
+	return &pb.LoginFlowsResponse{Flows: flows}, toStatus(err)
+}
+
+func (s *server) StartLogin(ctx context.Context, req *pb.StartLoginRequest) (*pb.LoginStep, error) {
+	return nonNil(s.t.StartLogin(ctx, req.UserJid, req.FlowId))
+}
+
+func (s *server) SubmitLoginInput(ctx context.Context, req *pb.SubmitLoginInputRequest) (*pb.LoginStep, error) {
+	return nonNil(s.t.SubmitLoginInput(ctx, req.ProcessId, req.Fields))
+}
+
+func (s *server) WaitLogin(ctx context.Context, req *pb.LoginProcessRef) (*pb.LoginStep, error) {
+	return nonNil(s.t.WaitLogin(ctx, req.ProcessId))
+}
+
+func (s *server) CancelLogin(ctx context.Context, req *pb.LoginProcessRef) (*pb.Empty, error) {
+	return &pb.Empty{}, toStatus(s.t.CancelLogin(ctx, req.ProcessId))
+}
+
+func (s *server) Connect(ctx context.Context, req *pb.ConnectRequest) (*pb.Empty, error) {
+	return &pb.Empty{}, toStatus(s.t.Connect(ctx, req))
+}
+
+func (s *server) Disconnect(ctx context.Context, req *pb.LoginRef) (*pb.Empty, error) {
+	return &pb.Empty{}, toStatus(s.t.Disconnect(ctx, req.LoginId))
+}
+
+func (s *server) Logout(ctx context.Context, req *pb.LoginRef) (*pb.Empty, error) {
+	return &pb.Empty{}, toStatus(s.t.Logout(ctx, req.LoginId))
+}
+
+func (s *server) ResolveIdentifier(ctx context.Context, req *pb.ResolveIdentifierRequest) (*pb.Contact, error) {
+	return nonNil(s.t.ResolveIdentifier(ctx, req))
+}
+
+func (s *server) ContactList(ctx context.Context, req *pb.LoginRef) (*pb.ContactListResponse, error) {
+	cs, err := s.t.ContactList(ctx, req.LoginId)
+	return &pb.ContactListResponse{Contacts: cs}, toStatus(err)
+}
+
+func (s *server) ChatInfo(ctx context.Context, req *pb.ChatRef) (*pb.Chat, error) {
+	return nonNil(s.t.ChatInfo(ctx, req.LoginId, req.ChatId))
+}
+
+func (s *server) UserInfo(ctx context.Context, req *pb.UserRef) (*pb.Contact, error) {
+	return nonNil(s.t.UserInfo(ctx, req.LoginId, req.UserId))
+}
+
+func (s *server) FetchMessages(ctx context.Context, req *pb.FetchMessagesRequest) (*pb.FetchMessagesResponse, error) {
+	return nonNil(s.t.FetchMessages(ctx, req))
+}
+
+// nonNil converts the error and refuses a nil answer, which gRPC cannot
+// send and which would otherwise surface as an opaque marshal error.
+func nonNil[T any](v *T, err error) (*T, error) {
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	if v == nil {
+		return nil, status.Error(codes.Internal, "plugin returned no answer and no error")
+	}
+	return v, nil
+}
+
+func (s *server) Events(stream pb.Transport_EventsServer) error {
+	q := s.queue()
+	if q == nil {
+		return status.Error(codes.FailedPrecondition, "Events before Init")
+	}
+	gen := q.newStream()
+	go func() {
+		for {
+			ack, err := stream.Recv()
+			if err != nil {
+				return
+			}
+			q.ack(ack.UpToSeq)
+		}
+	}()
+	err := q.stream(stream.Context(), gen, stream.Send)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+func (s *server) Commands(stream pb.Transport_CommandsServer) error {
+	ctx := stream.Context()
+	results := make(chan *pb.CommandResult, 256)
+	sendErr := make(chan error, 1)
+	go func() {
+		for r := range results {
+			if err := stream.Send(r); err != nil {
+				sendErr <- err
+				// Keep draining so workers never block.
+				for range results {
+				}
+				return
+			}
+		}
+		sendErr <- nil
+	}()
+
+	var wg sync.WaitGroup
+	var shards [commandShards]chan *pb.Command
+	for i := range shards {
+		shards[i] = make(chan *pb.Command, 64)
+		wg.Go(func() {
+			for cmd := range shards[i] {
+				results <- s.runCommand(ctx, cmd)
+			}
+		})
+	}
+	var recvErr error
+	for {
+		cmd, err := stream.Recv()
+		if err != nil {
+			recvErr = err
+			break
+		}
+		var h maphash.Hash
+		h.SetSeed(s.seed)
+		h.WriteString(cmd.LoginId)
+		h.WriteByte(0)
+		h.WriteString(cmd.ChatId)
+		shards[h.Sum64()%commandShards] <- cmd
+	}
+	for i := range shards {
+		close(shards[i])
+	}
+	wg.Wait()
+	close(results)
+	if err := <-sendErr; err != nil {
+		return err
+	}
+	if errors.Is(recvErr, io.EOF) || status.Code(recvErr) == codes.Canceled {
+		return nil
+	}
+	return recvErr
+}
+
+func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandResult {
+	key := ""
+	if cmd.TxnId != "" {
+		key = cmd.LoginId + "\x00" + cmd.TxnId
+		if prev := s.txns.get(key); prev != nil {
+			return &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: prev.MessageId, TimestampUnixMicro: prev.TimestampUnixMicro}
+		}
+	}
+	res, err := s.t.HandleCommand(ctx, cmd)
+	if err != nil {
+		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: ToProto(err)}
+	}
+	ts := res.Time
+	if ts.IsZero() {
+		ts = time.Now()
+	}
+	out := &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: res.MessageID, TimestampUnixMicro: ts.UnixMicro()}
+	if key != "" {
+		s.txns.put(key, out)
+	}
+	return out
+}
+
+// txnCache remembers recent successful answers by txn_id, oldest evicted.
+type txnCache struct {
+	mu    sync.Mutex
+	m     map[string]*pb.CommandResult
+	order []string
+}
+
+func (c *txnCache) get(k string) *pb.CommandResult {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[k]
+}
+
+func (c *txnCache) put(k string, r *pb.CommandResult) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[k]; ok {
+		return
+	}
+	c.m[k] = r
+	c.order = append(c.order, k)
+	if len(c.order) > txnCacheSize {
+		delete(c.m, c.order[0])
+		c.order = c.order[1:]
+	}
+}
