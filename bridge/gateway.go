@@ -1,0 +1,54 @@
+// Package bridge is the XMPP side of passerelle: for each transport, one
+// component link to the XMPP server, one supervised plugin process, and
+// the routing between them (XEP handlers, logins, message delivery).
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+
+	"passerelle.im/passerelle/bridge/config"
+	"passerelle.im/passerelle/store"
+)
+
+// Version is the gateway's version, shown by XEP-0092; the build may set
+// it with -ldflags "-X passerelle.im/passerelle/bridge.Version=...".
+var Version = ""
+
+// version returns Version, else the module version from the build.
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+// Run runs the gateway until ctx is cancelled: it opens the store, then
+// runs every enabled transport side by side. A transport whose plugin or
+// link fails keeps retrying on its own; it never stops the others.
+func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	db, err := store.Open(cfg.Store.Path)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer db.Close()
+	log.Info("passerelle starting", "version", version(), "store", cfg.Store.Path, "server", cfg.XMPP.Server)
+
+	var wg sync.WaitGroup
+	for _, tc := range cfg.Transports {
+		if !tc.Enabled {
+			continue
+		}
+		t := newTransport(cfg, tc, db, log)
+		wg.Go(func() { t.run(ctx) })
+	}
+	wg.Wait()
+	log.Info("passerelle stopped")
+	return nil
+}

@@ -1,0 +1,231 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
+)
+
+// legacyFields are the XEP-0077 field elements a plugin's form field may
+// map to; other fields appear only in the data form.
+var legacyFields = map[string]bool{
+	"username": true, "nick": true, "password": true, "name": true, "first": true, "last": true,
+	"email": true, "address": true, "city": true, "state": true, "zip": true, "phone": true,
+	"url": true, "date": true, "misc": true, "text": true, "key": true,
+}
+
+const callTimeout = 30 * time.Second
+
+// registerForm answers an XEP-0077 get: the plugin's one-step login form,
+// or the current registration.
+func (t *transport) registerForm(ctx context.Context, st *wire.Stanza, user string) {
+	if l, ok := t.loginOf(user); ok {
+		r := wire.Result(st)
+		r.Start("query", wire.NSRegister).Leaf("registered", "", "").
+			Leaf("instructions", "", "You are registered as "+l.DisplayName+". To unregister, send <remove/>.").
+			Leaf("username", "", l.LoginID).End()
+		t.send(ctx, r.Bytes())
+		return
+	}
+	client, err := t.host.Client()
+	if err != nil {
+		cond, text := reply(err)
+		t.send(ctx, wire.ErrorReply(st, cond, text))
+		return
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	step, err := client.StartLogin(cctx, &pb.StartLoginRequest{UserJid: user})
+	if err != nil {
+		cond, text := reply(err)
+		t.send(ctx, wire.ErrorReply(st, cond, text))
+		return
+	}
+	// The form is asked for again on submit; this process is not needed.
+	defer client.CancelLogin(context.WithoutCancel(cctx), &pb.LoginProcessRef{ProcessId: step.ProcessId})
+
+	r := wire.Result(st)
+	r.Start("query", wire.NSRegister)
+	form := step.GetForm()
+	if form == nil {
+		r.Leaf("instructions", "", "Logging in to "+t.displayName()+" takes more than one step (a code or a QR code), which in-band registration cannot show.").End()
+		t.send(ctx, r.Bytes())
+		return
+	}
+	instructions := step.Instructions
+	if instructions == "" {
+		instructions = "Log in to " + t.displayName() + "."
+	}
+	r.Leaf("instructions", "", instructions)
+	for _, f := range form.Fields {
+		if legacyFields[f.Id] {
+			r.Leaf(f.Id, "", "")
+		}
+	}
+	writeForm(r, "Log in to "+t.displayName(), instructions, form.Fields)
+	t.send(ctx, r.Bytes())
+}
+
+// writeForm writes an XEP-0004 form of the plugin's fields.
+func writeForm(w *wire.Writer, title, instructions string, fields []*pb.FormField) {
+	w.Start("x", wire.NSData).Attr("type", "form")
+	w.Leaf("title", "", title).Leaf("instructions", "", instructions)
+	w.Start("field", "").Attr("var", "FORM_TYPE").Attr("type", "hidden").Leaf("value", "", wire.NSRegister).End()
+	for _, f := range fields {
+		w.Start("field", "").Attr("var", f.Id).Attr("type", fieldType(f.Type)).Attr("label", f.Label)
+		if f.Description != "" {
+			w.Leaf("desc", "", f.Description)
+		}
+		if f.Required {
+			w.Leaf("required", "", "")
+		}
+		if f.DefaultValue != "" {
+			w.Leaf("value", "", f.DefaultValue)
+		}
+		for _, o := range f.Options {
+			w.Start("option", "").Attr("label", o).Leaf("value", "", o).End()
+		}
+		w.End()
+	}
+	w.End()
+}
+
+func fieldType(t pb.FieldType) string {
+	switch t {
+	case pb.FieldType_FIELD_TYPE_PASSWORD:
+		return "text-private"
+	case pb.FieldType_FIELD_TYPE_BOOLEAN:
+		return "boolean"
+	case pb.FieldType_FIELD_TYPE_SELECT:
+		return "list-single"
+	}
+	return "text-single"
+}
+
+// formValues reads a submitted data form, or else the legacy fields.
+func formValues(q *wire.Element) map[string]string {
+	vals := map[string]string{}
+	if x := q.Child(wire.NSData, "x"); x != nil {
+		for _, f := range x.Children {
+			if f.XMLName.Local != "field" || f.Attr("var") == "FORM_TYPE" {
+				continue
+			}
+			if v := f.Child("", "value"); v != nil {
+				vals[f.Attr("var")] = v.Text
+			} else {
+				vals[f.Attr("var")] = ""
+			}
+		}
+		return vals
+	}
+	for _, c := range q.Children {
+		if legacyFields[c.XMLName.Local] {
+			vals[c.XMLName.Local] = c.Text
+		}
+	}
+	return vals
+}
+
+// register answers an XEP-0077 set: log in with the submitted form, or
+// unregister on <remove/>.
+func (t *transport) register(ctx context.Context, st *wire.Stanza, user string, q *wire.Element) {
+	if q.Child("", "remove") != nil {
+		t.unregister(ctx, st, user)
+		return
+	}
+	fail := func(err error) {
+		cond, text := reply(err)
+		t.send(ctx, wire.ErrorReply(st, cond, text))
+	}
+	client, err := t.host.Client()
+	if err != nil {
+		fail(err)
+		return
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	step, err := client.StartLogin(cctx, &pb.StartLoginRequest{UserJid: user})
+	if err != nil {
+		fail(err)
+		return
+	}
+	if step.GetForm() != nil {
+		step, err = client.SubmitLoginInput(cctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: formValues(q)})
+		if err != nil {
+			fail(err)
+			return
+		}
+	}
+	done := step.GetComplete()
+	if done == nil {
+		client.CancelLogin(context.WithoutCancel(cctx), &pb.LoginProcessRef{ProcessId: step.ProcessId})
+		text := step.Error
+		if text == "" {
+			text = "logging in to " + t.displayName() + " needs more than one step, which in-band registration cannot show"
+		}
+		t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, text))
+		return
+	}
+	if other := t.userOf(done.LoginId); other != "" && other != user {
+		t.send(ctx, wire.ErrorReply(st, wire.Conflict, "this account is already bridged for another XMPP user"))
+		return
+	}
+	if old, ok := t.loginOf(user); ok && old.LoginID != done.LoginId {
+		// A different account replaces the old one.
+		if _, err := client.Logout(cctx, &pb.LoginRef{LoginId: old.LoginID}); err != nil {
+			t.log.Warn("logout of the replaced login failed", "user", user, "err", err)
+		}
+		if err := t.db.DeleteLogin(ctx, t.name, user); err != nil {
+			fail(err)
+			return
+		}
+		t.dropLogin(user)
+	}
+	l := store.Login{Transport: t.name, UserJID: user, LoginID: done.LoginId, DisplayName: done.DisplayName, SavedState: done.SavedState}
+	if err := t.db.PutLogin(ctx, l); err != nil {
+		t.log.Error("storing the login failed", "user", user, "err", err)
+		t.send(ctx, wire.ErrorReply(st, wire.InternalServerError, "the gateway could not store the login"))
+		return
+	}
+	t.setLogin(l)
+	t.log.Info("user registered", "user", user, "login", l.LoginID)
+	t.send(ctx, wire.Result(st).Bytes())
+	t.connect(ctx, client, l)
+	// XEP-0100: the gateway asks to be in the user's roster.
+	t.send(ctx, t.presence(user, "subscribe"))
+	t.send(ctx, t.presence(user, ""))
+}
+
+// unregister logs out on the network and deletes the login and all its
+// data (XEP-0077 <remove/>).
+func (t *transport) unregister(ctx context.Context, st *wire.Stanza, user string) {
+	l, ok := t.loginOf(user)
+	if !ok {
+		t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "you are not registered with "+t.domain))
+		return
+	}
+	if client, err := t.host.Client(); err == nil {
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		if _, err := client.Logout(cctx, &pb.LoginRef{LoginId: l.LoginID}); err != nil {
+			t.log.Warn("network logout failed; deleting the login anyway", "user", user, "err", err)
+		}
+		cancel()
+	} else {
+		t.log.Warn("plugin down; login deleted without a network logout", "user", user)
+	}
+	if err := t.db.DeleteLogin(ctx, t.name, user); err != nil && !errors.Is(err, store.ErrNotFound) {
+		t.log.Error("deleting the login failed", "user", user, "err", err)
+		t.send(ctx, wire.ErrorReply(st, wire.InternalServerError, "the gateway could not delete the login"))
+		return
+	}
+	t.dropLogin(user)
+	t.log.Info("user unregistered", "user", user, "login", l.LoginID)
+	t.send(ctx, wire.Result(st).Bytes())
+	t.send(ctx, t.presence(user, "unsubscribed"))
+	t.send(ctx, t.presence(user, "unsubscribe"))
+	t.send(ctx, t.presence(user, "unavailable"))
+}

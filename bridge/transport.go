@@ -1,0 +1,420 @@
+package bridge
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"passerelle.im/passerelle/bridge/config"
+	"passerelle.im/passerelle/bridge/pluginhost"
+	"passerelle.im/passerelle/bridge/wire"
+	"passerelle.im/passerelle/bridge/xmpplink"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
+)
+
+// inboundShards is how many XMPP conversations are worked on at once;
+// one conversation always lands on the same shard, which keeps its order.
+const inboundShards = 16
+
+// transport is one network as the gateway runs it: a component link, a
+// plugin process and the routing between them.
+type transport struct {
+	name, domain string
+	access       config.Access
+	maxBody      int
+	db           *store.DB
+	log          *slog.Logger
+	link         *xmpplink.Link
+	host         *pluginhost.Host
+
+	shards [inboundShards]chan *wire.Stanza
+	seed   maphash.Seed
+
+	idPrefix string
+	ids      atomic.Uint64
+
+	mu      sync.RWMutex
+	byUser  map[string]store.Login // user bare JID -> login
+	byLogin map[string]string      // login ID -> user bare JID
+
+	deliver  chan delivery
+	doneKeys chan uint64
+}
+
+// delivery is a stored network event on its way to the XMPP user.
+type delivery struct {
+	key uint64 // outbox key
+	xid string // the XMPP id chosen for it when it was stored
+	ev  *pb.Event
+}
+
+func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, log *slog.Logger) *transport {
+	t := &transport{
+		name:     tc.Name,
+		domain:   tc.Domain,
+		access:   cfg.Access,
+		maxBody:  cfg.Limits.MaxBodyBytes,
+		db:       db,
+		log:      log.With("transport", tc.Name),
+		seed:     maphash.MakeSeed(),
+		idPrefix: rand.Text()[:6],
+		byUser:   map[string]store.Login{},
+		byLogin:  map[string]string{},
+		deliver:  make(chan delivery, 1024),
+		doneKeys: make(chan uint64, 4096),
+	}
+	for i := range t.shards {
+		t.shards[i] = make(chan *wire.Stanza, 256)
+	}
+	t.link = xmpplink.New(xmpplink.Config{
+		Addr: cfg.XMPP.Server, Domain: tc.Domain, Secret: tc.Secret,
+		PingInterval: cfg.XMPP.PingInterval, PingTimeout: cfg.XMPP.PingTimeout, ReconnectMax: cfg.XMPP.ReconnectMax,
+		Log: t.log, Handle: t.route, OnUp: t.onLinkUp,
+	})
+	t.host = pluginhost.New(pluginhost.Config{
+		Name: tc.Name, Path: tc.Plugin, DataDir: tc.DataDir, ConfigJSON: tc.PluginConfig, Domain: tc.Domain,
+		Log: log, OnEvents: t.storeEvents, OnReady: t.onPluginReady,
+	})
+	return t
+}
+
+func (t *transport) run(ctx context.Context) {
+	logins, err := t.db.ListLogins(t.name)
+	if err != nil {
+		t.log.Error("cannot read logins; transport not started", "err", err)
+		return
+	}
+	for _, l := range logins {
+		t.byUser[l.UserJID] = l
+		t.byLogin[l.LoginID] = l.UserJID
+	}
+	backlog, err := t.loadOutbox()
+	if err != nil {
+		t.log.Error("cannot read the outbox; transport not started", "err", err)
+		return
+	}
+	t.log.Info("transport starting", "domain", t.domain, "logins", len(logins), "undelivered", len(backlog))
+
+	var wg sync.WaitGroup
+	wg.Go(func() { t.link.Run(ctx) })
+	wg.Go(func() { t.host.Run(ctx) })
+	wg.Go(func() { t.deliverLoop(ctx, backlog) })
+	wg.Go(func() { t.outboxDoneLoop(ctx) })
+	for i := range t.shards {
+		wg.Go(func() {
+			for {
+				select {
+				case st := <-t.shards[i]:
+					t.handle(ctx, st)
+				case <-ctx.Done():
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// route runs on the link's read loop: it only picks the conversation's
+// shard.
+func (t *transport) route(st *wire.Stanza) {
+	var h maphash.Hash
+	h.SetSeed(t.seed)
+	h.WriteString(bareOf(st.From()))
+	h.WriteByte(0)
+	h.WriteString(bareOf(st.To()))
+	t.shards[h.Sum64()%inboundShards] <- st
+}
+
+func bareOf(j string) string {
+	for i := 0; i < len(j); i++ {
+		if j[i] == '/' {
+			return j[:i]
+		}
+	}
+	return j
+}
+
+func (t *transport) newID() string {
+	return t.idPrefix + strconv.FormatUint(t.ids.Add(1), 36)
+}
+
+// send queues a stanza to the server; a stanza for a link that is down is
+// dropped with a log line (its sender will retry or already got an error).
+func (t *transport) send(ctx context.Context, data []byte) {
+	if err := t.link.Send(ctx, data, nil); err != nil {
+		t.log.Debug("stanza not sent", "err", err)
+	}
+}
+
+func (t *transport) loginOf(user string) (store.Login, bool) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	l, ok := t.byUser[user]
+	return l, ok
+}
+
+func (t *transport) userOf(loginID string) string {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.byLogin[loginID]
+}
+
+func (t *transport) setLogin(l store.Login) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if old, ok := t.byUser[l.UserJID]; ok {
+		delete(t.byLogin, old.LoginID)
+	}
+	t.byUser[l.UserJID] = l
+	t.byLogin[l.LoginID] = l.UserJID
+}
+
+func (t *transport) dropLogin(user string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if old, ok := t.byUser[user]; ok {
+		delete(t.byLogin, old.LoginID)
+		delete(t.byUser, user)
+	}
+}
+
+func (t *transport) allLogins() []store.Login {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	ls := make([]store.Login, 0, len(t.byUser))
+	for _, l := range t.byUser {
+		ls = append(ls, l)
+	}
+	return ls
+}
+
+// onPluginReady reconnects every login after each start of the plugin, so
+// a plugin crash needs no action from anyone.
+func (t *transport) onPluginReady(ctx context.Context, caps *pb.Capabilities) {
+	client, err := t.host.Client()
+	if err != nil {
+		return
+	}
+	sem := make(chan struct{}, 16)
+	var wg sync.WaitGroup
+	for _, l := range t.allLogins() {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			t.connect(ctx, client, l)
+		})
+	}
+	wg.Wait()
+}
+
+func (t *transport) connect(ctx context.Context, client pb.TransportClient, l store.Login) {
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	_, err := client.Connect(cctx, &pb.ConnectRequest{LoginId: l.LoginID, UserJid: l.UserJID, SavedState: l.SavedState})
+	if err != nil && ctx.Err() == nil {
+		t.log.Warn("login did not connect", "user", l.UserJID, "login", l.LoginID, "err", err)
+	}
+}
+
+// onLinkUp tells every registered user the gateway is there.
+func (t *transport) onLinkUp() {
+	for _, l := range t.allLogins() {
+		t.send(context.Background(), t.presence(l.UserJID, ""))
+	}
+}
+
+func (t *transport) presence(to, typ string) []byte {
+	var w wire.Writer
+	w.Start("presence", "").Attr("from", t.domain).Attr("to", to).Attr("type", typ)
+	return w.Bytes()
+}
+
+// storeEvents is the plugin host's OnEvents: one store transaction for the
+// batch (dedup, message map, outbox), then the fresh ones go to delivery.
+func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) error {
+	in := make([]store.InboundEvent, len(evs))
+	xids := make([]string, len(evs))
+	for i, ev := range evs {
+		xid := t.newID()
+		xids[i] = xid
+		payload, err := encodeOutbox(xid, ev)
+		if err != nil {
+			return err
+		}
+		in[i] = store.InboundEvent{Seq: ev.Seq, LoginID: ev.LoginId, ChatID: ev.ChatId, DedupID: ev.EventId, Payload: payload}
+		if _, ok := ev.Payload.(*pb.Event_Message); ok && ev.EventId != "" {
+			in[i].Ref = &store.MessageRef{Transport: t.name, LoginID: ev.LoginId, ChatID: ev.ChatId, RemoteID: ev.EventId,
+				ID: xid, OriginID: xid, FromMe: ev.GetSender().GetIsFromMe(), Time: time.UnixMicro(ev.TimestampUnixMicro)}
+		}
+	}
+	fresh, keys, err := t.db.CommitEvents(ctx, t.name, in)
+	if err != nil {
+		return err
+	}
+	for i, ev := range evs {
+		if !fresh[i] {
+			t.log.Debug("duplicate event dropped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
+			continue
+		}
+		select {
+		case t.deliver <- delivery{key: keys[i], xid: xids[i], ev: ev}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// encodeOutbox keeps the XMPP id with the event, so a redelivery after a
+// restart carries the same id.
+func encodeOutbox(xid string, ev *pb.Event) ([]byte, error) {
+	b := binary.AppendUvarint(nil, uint64(len(xid)))
+	b = append(b, xid...)
+	b, err := proto.MarshalOptions{}.MarshalAppend(b, ev)
+	if err != nil {
+		return nil, fmt.Errorf("encode event: %w", err)
+	}
+	return b, nil
+}
+
+func decodeOutbox(b []byte) (string, *pb.Event, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || uint64(len(b)-k) < n {
+		return "", nil, errors.New("bad outbox entry")
+	}
+	xid := string(b[k : k+int(n)])
+	ev := &pb.Event{}
+	if err := proto.Unmarshal(b[k+int(n):], ev); err != nil {
+		return "", nil, fmt.Errorf("decode outbox event: %w", err)
+	}
+	return xid, ev, nil
+}
+
+func (t *transport) loadOutbox() ([]delivery, error) {
+	entries, err := t.db.Outbox(t.name)
+	if err != nil {
+		return nil, err
+	}
+	var ds []delivery
+	var bad []uint64
+	for _, e := range entries {
+		xid, ev, err := decodeOutbox(e.Payload)
+		if err != nil {
+			t.log.Error("undecodable outbox entry dropped", "key", e.Key, "err", err)
+			bad = append(bad, e.Key)
+			continue
+		}
+		ds = append(ds, delivery{key: e.Key, xid: xid, ev: ev})
+	}
+	if len(bad) > 0 {
+		if err := t.db.OutboxDone(context.Background(), t.name, bad); err != nil {
+			return nil, err
+		}
+	}
+	return ds, nil
+}
+
+// deliverLoop turns stored events into stanzas, in order, waiting while
+// the link is down; an event leaves the outbox once written to the socket.
+func (t *transport) deliverLoop(ctx context.Context, backlog []delivery) {
+	for _, d := range backlog {
+		t.deliverOne(ctx, d)
+	}
+	for {
+		select {
+		case d := <-t.deliver:
+			t.deliverOne(ctx, d)
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (t *transport) deliverOne(ctx context.Context, d delivery) {
+	data := t.render(ctx, d)
+	if data == nil {
+		t.markDone(ctx, d.key)
+		return
+	}
+	for ctx.Err() == nil {
+		if err := t.link.WaitUp(ctx); err != nil {
+			return
+		}
+		err := t.link.Send(ctx, data, func(err error) {
+			if err == nil {
+				t.markDone(ctx, d.key)
+				return
+			}
+			// The link broke under it: try again once it is back.
+			go func() {
+				select {
+				case t.deliver <- d:
+				case <-ctx.Done():
+				}
+			}()
+		})
+		if err == nil {
+			return
+		}
+	}
+}
+
+func (t *transport) markDone(ctx context.Context, key uint64) {
+	select {
+	case t.doneKeys <- key:
+	case <-ctx.Done():
+	}
+}
+
+// outboxDoneLoop removes delivered events from the outbox in batches: one
+// store write for many messages.
+func (t *transport) outboxDoneLoop(ctx context.Context) {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	var keys []uint64
+	flush := func() {
+		if len(keys) == 0 {
+			return
+		}
+		if err := t.db.OutboxDone(context.WithoutCancel(ctx), t.name, keys); err != nil {
+			t.log.Error("outbox cleanup failed", "err", err)
+		}
+		keys = keys[:0]
+	}
+	for {
+		select {
+		case k := <-t.doneKeys:
+			keys = append(keys, k)
+			if len(keys) >= 512 {
+				flush()
+			}
+		case <-tick.C:
+			flush()
+		case <-ctx.Done():
+			// Take what is already queued, then flush once more.
+			for {
+				select {
+				case k := <-t.doneKeys:
+					keys = append(keys, k)
+					continue
+				default:
+				}
+				break
+			}
+			flush()
+			return
+		}
+	}
+}
