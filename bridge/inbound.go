@@ -19,6 +19,7 @@ import (
 // handle works on one stanza from the XMPP server, on its conversation's
 // shard.
 func (t *transport) handle(ctx context.Context, st *wire.Stanza) {
+	t.log.Debug("stanza in", "kind", st.Kind(), "type", st.Type(), "from", st.From(), "to", st.To(), "id", st.ID())
 	if st.Type() == "error" {
 		// Never answer an error: two gateways would loop.
 		return
@@ -156,6 +157,7 @@ func (t *transport) handleMessage(ctx context.Context, st *wire.Stanza, from, to
 	}
 	cmd := &pb.Command{LoginId: login.LoginID, TxnId: txn, ChatId: chatID, Action: &pb.Command_Send{Send: &pb.SendMessage{Text: body}}}
 	t.host.Send(cmd, func(r *pb.CommandResult) {
+		t.log.Debug("command result", "txn", txn, "message_id", r.MessageId, "err", r.Error)
 		if r.Error != nil {
 			t.send(ctx, wire.ErrorReply(st, conditionOf(r.Error.Code), r.Error.Text))
 			return

@@ -260,6 +260,7 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) error {
 		}
 	}
 	fresh, keys, err := t.db.CommitEvents(ctx, t.name, in)
+	t.log.Debug("events stored", "n", len(in), "err", err)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -42,10 +43,15 @@ type Config struct {
 	// goroutine, in stream order.
 	OnEvents func(ctx context.Context, evs []*pb.Event) error
 	// OnReady runs after every start of the plugin, once Init answered:
-	// the place to Connect every login again. ctx ends with that run.
+	// the place to Connect every login again; commands wait until it
+	// returns. ctx ends with that run.
 	OnReady func(ctx context.Context, caps *pb.Capabilities)
 	// HealthInterval is how often the plugin is pinged (default 5 s).
 	HealthInterval time.Duration
+	// HoldTimeout is how long a command waits for a restarting plugin
+	// before it fails with UNAVAILABLE (default 5 s): a crash and restart
+	// then costs a delay, not an error.
+	HoldTimeout time.Duration
 }
 
 // Host supervises one plugin process.
@@ -57,7 +63,7 @@ type Host struct {
 	client  pb.TransportClient
 	cmds    pb.Transport_CommandsClient
 	caps    *pb.Capabilities
-	pending map[uint64]func(*pb.CommandResult)
+	pending map[uint64]*inflight
 	nextID  uint64
 	sendMu  sync.Mutex // one Send at a time on the Commands stream
 	ready   chan struct{}
@@ -69,7 +75,10 @@ func New(cfg Config) *Host {
 	if cfg.HealthInterval <= 0 {
 		cfg.HealthInterval = 5 * time.Second
 	}
-	return &Host{cfg: cfg, log: cfg.Log.With("transport", cfg.Name), pending: map[uint64]func(*pb.CommandResult){}, ready: make(chan struct{})}
+	if cfg.HoldTimeout <= 0 {
+		cfg.HoldTimeout = 5 * time.Second
+	}
+	return &Host{cfg: cfg, log: cfg.Log.With("transport", cfg.Name), pending: map[uint64]*inflight{}, ready: make(chan struct{})}
 }
 
 // Client returns the contract client while the plugin runs.
@@ -96,11 +105,12 @@ func (h *Host) Pid() int {
 	return h.pid
 }
 
-// WaitReady blocks until the plugin runs or ctx ends.
+// WaitReady blocks until the plugin runs with every login reconnected,
+// or ctx ends.
 func (h *Host) WaitReady(ctx context.Context) error {
 	h.mu.Lock()
 	ch := h.ready
-	up := h.client != nil
+	up := h.cmds != nil
 	h.mu.Unlock()
 	if up {
 		return nil
@@ -113,33 +123,49 @@ func (h *Host) WaitReady(ctx context.Context) error {
 	}
 }
 
+// inflight is a command sent and not yet answered.
+type inflight struct {
+	cmd     *pb.Command
+	cb      func(*pb.CommandResult)
+	retried bool
+}
+
 // Send puts a command on the stream; cb gets its result exactly once,
-// from another goroutine (an UNAVAILABLE error if the plugin is down or
-// dies before answering).
+// from another goroutine (an UNAVAILABLE error if the plugin stays down
+// for HoldTimeout or dies before answering). While the plugin restarts,
+// Send waits for it, so commands keep their order.
 func (h *Host) Send(cmd *pb.Command, cb func(*pb.CommandResult)) {
+	h.send(cmd, cb, false)
+}
+
+func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), retried bool) {
 	h.mu.Lock()
 	stream := h.cmds
 	if stream == nil {
 		h.mu.Unlock()
-		go cb(&pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: sdk.ToProto(ErrUnavailable)})
-		return
+		ctx, cancel := context.WithTimeout(context.Background(), h.cfg.HoldTimeout)
+		err := h.WaitReady(ctx)
+		cancel()
+		h.mu.Lock()
+		stream = h.cmds
+		if err != nil || stream == nil {
+			h.mu.Unlock()
+			go cb(&pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: sdk.ToProto(ErrUnavailable)})
+			return
+		}
 	}
 	h.nextID++
 	cmd.CorrelationId = h.nextID
-	h.pending[cmd.CorrelationId] = cb
+	h.pending[cmd.CorrelationId] = &inflight{cmd: cmd, cb: cb, retried: retried}
 	h.mu.Unlock()
 
 	h.sendMu.Lock()
 	err := stream.Send(cmd)
 	h.sendMu.Unlock()
 	if err != nil {
-		h.mu.Lock()
-		cb, ok := h.pending[cmd.CorrelationId]
-		delete(h.pending, cmd.CorrelationId)
-		h.mu.Unlock()
-		if ok {
-			go cb(&pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: sdk.ToProto(ErrUnavailable)})
-		}
+		// The stream broke: down() takes the command over, with the
+		// others in flight.
+		h.log.Debug("command send failed", "err", err)
 	}
 }
 
@@ -215,8 +241,7 @@ func (h *Host) runOnce(ctx context.Context) error {
 	}
 
 	h.mu.Lock()
-	h.client, h.cmds, h.caps, h.pid = p.Transport, cmds, caps, p.Pid()
-	close(h.ready)
+	h.client, h.caps, h.pid = p.Transport, caps, p.Pid()
 	h.mu.Unlock()
 	defer h.down()
 	h.log.Info("transport plugin running", "network", caps.Network, "version", caps.Version, "pid", p.Pid())
@@ -227,25 +252,59 @@ func (h *Host) runOnce(ctx context.Context) error {
 	wg.Go(func() { stop(h.pumpEvents(rctx, events)) })
 	wg.Go(func() { stop(h.readResults(cmds)) })
 	wg.Go(func() { stop(h.watch(rctx, p)) })
+	// Commands wait until every login is connected again, so the first
+	// message after a restart does not meet a login the plugin forgot.
 	if h.cfg.OnReady != nil {
-		wg.Go(func() { h.cfg.OnReady(rctx, caps) })
+		h.cfg.OnReady(rctx, caps)
 	}
+	h.mu.Lock()
+	if rctx.Err() == nil {
+		h.cmds = cmds
+		close(h.ready)
+	}
+	h.mu.Unlock()
 	<-rctx.Done()
 	return context.Cause(rctx)
 }
 
-// down forgets the dead process and fails every command still waiting.
+// down forgets the dead process. Commands in flight are sent again, once,
+// to the restarted plugin: the SDK remembers answered txn_ids across
+// restarts, so one the dead plugin completed is answered, not redone. A
+// command already retried fails instead, so a message that crashes the
+// plugin cannot crash it forever.
 func (h *Host) down() {
 	h.mu.Lock()
-	h.client, h.cmds, h.pid = nil, nil, 0
-	h.ready = make(chan struct{})
-	pending := h.pending
-	h.pending = map[uint64]func(*pb.CommandResult){}
-	h.mu.Unlock()
-	for id, cb := range pending {
-		cb(&pb.CommandResult{CorrelationId: id, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE,
-			Text: "the transport plugin stopped before confirming this; it may or may not have been sent"}})
+	h.client, h.pid = nil, 0
+	if h.cmds != nil {
+		h.cmds = nil
+		h.ready = make(chan struct{})
 	}
+	pending := h.pending
+	h.pending = map[uint64]*inflight{}
+	h.mu.Unlock()
+	ids := make([]uint64, 0, len(pending))
+	for id := range pending {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	var retry []*inflight
+	for _, id := range ids {
+		f := pending[id]
+		if f.retried || f.cmd.TxnId == "" {
+			f.cb(&pb.CommandResult{CorrelationId: id, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE,
+				Text: "the transport plugin stopped before confirming this; it may or may not have been sent"}})
+			continue
+		}
+		retry = append(retry, f)
+	}
+	if len(retry) == 0 {
+		return
+	}
+	go func() {
+		for _, f := range retry {
+			h.send(f.cmd, f.cb, true)
+		}
+	}()
 }
 
 func (h *Host) readResults(cmds pb.Transport_CommandsClient) error {
@@ -255,11 +314,11 @@ func (h *Host) readResults(cmds pb.Transport_CommandsClient) error {
 			return fmt.Errorf("command stream: %w", err)
 		}
 		h.mu.Lock()
-		cb, ok := h.pending[r.CorrelationId]
+		f, ok := h.pending[r.CorrelationId]
 		delete(h.pending, r.CorrelationId)
 		h.mu.Unlock()
 		if ok {
-			cb(r)
+			f.cb(r)
 		}
 	}
 }

@@ -168,11 +168,11 @@ func (w *Writer) Start(name, ns string) *Writer {
 	w.closeTag()
 	w.buf.WriteByte('<')
 	w.buf.WriteString(name)
+	w.stack = append(w.stack, name)
+	w.open = true
 	if ns != "" {
 		w.Attr("xmlns", ns)
 	}
-	w.stack = append(w.stack, name)
-	w.open = true
 	return w
 }
 

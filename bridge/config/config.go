@@ -1,0 +1,736 @@
+// Package config loads and validates passerelle's TOML configuration.
+//
+// Load reports every problem of a file at once, each naming the file, the key
+// and the reason, and returns a Config in which defaults are applied, paths
+// are absolute and each transport's secret and plugin binary are resolved.
+// examples/passerelle.toml documents every key.
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"mellium.im/xmpp/jid"
+)
+
+// Defaults of optional keys.
+const (
+	DefaultServer       = "127.0.0.1:5347"
+	DefaultStorePath    = "data/passerelle.db"
+	DefaultPingInterval = 30 * time.Second
+	DefaultPingTimeout  = 10 * time.Second
+	DefaultReconnectMax = 30 * time.Second
+	DefaultMaxBodyBytes = 64 << 10
+	DefaultLogLevel     = "info"
+	DefaultLogFormat    = "text"
+	// DefaultPluginPrefix is put before a transport's name when it has no
+	// plugin key: transport "echo" runs "passerelle-echo".
+	DefaultPluginPrefix = "passerelle-"
+	// SecretEnvPrefix starts the environment variable that may hold a
+	// transport's secret: PASSERELLE_SECRET_ECHO for transport "echo".
+	SecretEnvPrefix = "PASSERELLE_SECRET_"
+)
+
+// Config is the whole gateway configuration.
+type Config struct {
+	// Path is the absolute path of the file the configuration came from.
+	Path   string
+	XMPP   XMPP   // [xmpp]
+	Store  Store  // [store]
+	Access Access // [access]
+	Limits Limits // [limits]
+	Log    Log    // [log]
+	// Transports are the [[transport]] blocks in file order, disabled ones
+	// included; see Enabled.
+	Transports []Transport
+}
+
+// XMPP is how the gateway reaches the XMPP server.
+type XMPP struct {
+	// Server is the host:port of the server's component port (XEP-0114).
+	Server string
+	// PingInterval is the time between XEP-0199 pings on an idle link.
+	PingInterval time.Duration
+	// PingTimeout is how long a ping may go unanswered before the link is
+	// dropped and reconnected.
+	PingTimeout time.Duration
+	// ReconnectMax caps the exponential backoff between reconnection tries.
+	ReconnectMax time.Duration
+}
+
+// Store is where the gateway keeps its state.
+type Store struct {
+	// Path is the absolute path of the bbolt database file.
+	Path string
+}
+
+// Access says who may use the gateway.
+type Access struct {
+	// Allow lists domains and bare JIDs allowed to use the gateway,
+	// normalised.
+	Allow []string
+	// Admins lists the bare JIDs of administrators, normalised. Admins are
+	// allowed to use the gateway whether or not Allow lists them.
+	Admins []string
+}
+
+// Limits bounds what the gateway accepts.
+type Limits struct {
+	// MaxBodyBytes is the largest message body, in bytes, the gateway hands
+	// to a network; larger messages are refused with an error.
+	MaxBodyBytes int
+}
+
+// Log configures the gateway's own log.
+type Log struct {
+	// Level is one of debug, info, warn, error.
+	Level string
+	// Format is text or json.
+	Format string
+}
+
+// Transport is one network served by one plugin binary as one component.
+type Transport struct {
+	// Name identifies the transport in the store, the logs and the secret's
+	// environment variable; it matches ^[a-z][a-z0-9_-]*$.
+	Name string
+	// Domain is the component's JID, normalised.
+	Domain string
+	// Secret is the component's shared secret (XEP-0114 handshake). Never
+	// print or log it; SecretSource says where it came from.
+	Secret string
+	// SecretSource says where Secret came from, for humans: "secret",
+	// "secret_file /etc/passerelle/echo.secret", "env PASSERELLE_SECRET_ECHO";
+	// empty for a disabled transport without a secret.
+	SecretSource string
+	// Plugin is the absolute path of the plugin binary. For a disabled
+	// transport whose binary was not found, it is the name as configured.
+	Plugin string
+	// DataDir is the absolute path of the folder the plugin keeps its state
+	// in.
+	DataDir string
+	// Enabled is false for a transport configured but not run.
+	Enabled bool
+	// PluginConfig is [transport.config] as JSON, "{}" when absent, handed
+	// to the plugin as-is.
+	PluginConfig []byte
+}
+
+// LogValue keeps the secret out of logs when a Transport is logged whole.
+func (t Transport) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("name", t.Name),
+		slog.String("domain", t.Domain),
+		slog.String("plugin", t.Plugin),
+		slog.String("data_dir", t.DataDir),
+		slog.Bool("enabled", t.Enabled),
+	)
+}
+
+// Error is one problem in a configuration file. Load and Parse return all
+// problems of a file joined with errors.Join, one *Error each.
+type Error struct {
+	// File is the configuration file as named by the caller.
+	File string
+	// Line is the line of a TOML syntax error, 0 when unknown.
+	Line int
+	// Key is the offending key ("transport[0].secret"), empty when the
+	// problem is with the whole file.
+	Key string
+	// Err is the reason.
+	Err error
+}
+
+// Error formats the problem as "file[:line]: [key: ]reason".
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		b.WriteString(":" + strconv.Itoa(e.Line))
+	}
+	b.WriteString(": ")
+	if e.Key != "" {
+		b.WriteString(e.Key + ": ")
+	}
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+// Unwrap returns the reason.
+func (e *Error) Unwrap() error { return e.Err }
+
+// executable finds the running binary, beside which plugins are looked up.
+// A variable so that tests can place a fake gateway binary.
+var executable = os.Executable
+
+// Load reads and validates the configuration file at path.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{File: path, Err: err}
+	}
+	return Parse(path, data)
+}
+
+// Parse validates the configuration data read from path. Relative paths in
+// it are resolved against path's folder, and secret_file and plugin binaries
+// are read from the file system.
+func Parse(path string, data []byte) (*Config, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, &Error{File: path, Err: err}
+	}
+	var raw map[string]any
+	if _, err := toml.Decode(string(data), &raw); err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, &Error{File: path, Line: pe.Position.Line, Err: fmt.Errorf("toml: %s", pe.Message)}
+		}
+		return nil, &Error{File: path, Err: err}
+	}
+
+	p := &problems{file: path}
+	l := loader{p: p, dir: filepath.Dir(abs)}
+	c := &Config{Path: abs}
+	root := newTable("", raw, p)
+	c.XMPP = l.xmpp(root.sub("xmpp"))
+	c.Store = l.store(root.sub("store"))
+	c.Access = l.access(root.sub("access"))
+	c.Limits = l.limits(root.sub("limits"))
+	c.Log = l.log(root.sub("log"))
+	c.Transports = l.transports(root.tables("transport"), filepath.Dir(c.Store.Path))
+	root.done()
+	if len(p.errs) > 0 {
+		return nil, errors.Join(p.errs...)
+	}
+	return c, nil
+}
+
+// loader turns decoded tables into the typed configuration.
+type loader struct {
+	p   *problems
+	dir string // the configuration file's folder
+}
+
+// abs resolves a path from the configuration against its folder.
+func (l loader) abs(p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(l.dir, p)
+}
+
+func (l loader) xmpp(t *table) XMPP {
+	x := XMPP{Server: DefaultServer}
+	if s, ok := t.str("server"); ok {
+		host, port, err := net.SplitHostPort(s)
+		n, perr := strconv.Atoi(port)
+		switch {
+		case err != nil:
+			l.p.addf(t.key("server"), "%q is not host:port: %w", s, err)
+		case host == "":
+			l.p.addf(t.key("server"), "%q has no host", s)
+		case perr != nil || n < 1 || n > 65535:
+			l.p.addf(t.key("server"), "%q: port must be a number from 1 to 65535", s)
+		default:
+			x.Server = s
+		}
+	}
+	x.PingInterval = t.duration("ping_interval", DefaultPingInterval)
+	x.PingTimeout = t.duration("ping_timeout", DefaultPingTimeout)
+	x.ReconnectMax = t.duration("reconnect_max", DefaultReconnectMax)
+	t.done()
+	return x
+}
+
+func (l loader) store(t *table) Store {
+	p := DefaultStorePath
+	if s, ok := t.str("path"); ok {
+		if s == "" {
+			l.p.addf(t.key("path"), "empty")
+		} else {
+			p = s
+		}
+	}
+	s := Store{Path: l.abs(p)}
+	if fi, err := os.Stat(s.Path); err == nil && fi.IsDir() {
+		l.p.addf(t.key("path"), "%s is a folder, want a database file", s.Path)
+	}
+	t.done()
+	return s
+}
+
+func (l loader) access(t *table) Access {
+	var a Access
+	for i, s := range t.strings("allow") {
+		key := fmt.Sprintf("%s[%d]", t.key("allow"), i)
+		j, err := jid.Parse(s)
+		switch {
+		case err != nil:
+			l.p.addf(key, "%q is not a valid domain or JID: %w", s, err)
+		case j.Resourcepart() != "":
+			l.p.addf(key, "%q has a resource, want a domain or a bare JID", s)
+		default:
+			a.Allow = append(a.Allow, j.String())
+		}
+	}
+	for i, s := range t.strings("admins") {
+		key := fmt.Sprintf("%s[%d]", t.key("admins"), i)
+		j, err := jid.Parse(s)
+		switch {
+		case err != nil:
+			l.p.addf(key, "%q is not a valid JID: %w", s, err)
+		case j.Localpart() == "" || j.Resourcepart() != "":
+			l.p.addf(key, "%q is not a bare JID (user@domain)", s)
+		default:
+			a.Admins = append(a.Admins, j.String())
+		}
+	}
+	if len(a.Allow) == 0 && len(a.Admins) == 0 && !t.p.has(t.key("allow")) && !t.p.has(t.key("admins")) {
+		l.p.addf(t.key("allow"), "nobody may use the gateway: list domains or bare JIDs in access.allow")
+	}
+	t.done()
+	return a
+}
+
+func (l loader) limits(t *table) Limits {
+	n := t.integer("max_body_bytes", DefaultMaxBodyBytes)
+	if n < 1 || n > 1<<30 {
+		l.p.addf(t.key("max_body_bytes"), "%d is out of range (1 to %d)", n, 1<<30)
+		n = DefaultMaxBodyBytes
+	}
+	t.done()
+	return Limits{MaxBodyBytes: int(n)}
+}
+
+func (l loader) log(t *table) Log {
+	g := Log{Level: DefaultLogLevel, Format: DefaultLogFormat}
+	if s, ok := t.str("level"); ok {
+		if _, ok := levels[s]; ok {
+			g.Level = s
+		} else {
+			l.p.addf(t.key("level"), "%q: want debug, info, warn or error", s)
+		}
+	}
+	if s, ok := t.str("format"); ok {
+		if s == "text" || s == "json" {
+			g.Format = s
+		} else {
+			l.p.addf(t.key("format"), "%q: want text or json", s)
+		}
+	}
+	t.done()
+	return g
+}
+
+var levels = map[string]slog.Level{
+	"debug": slog.LevelDebug,
+	"info":  slog.LevelInfo,
+	"warn":  slog.LevelWarn,
+	"error": slog.LevelError,
+}
+
+var validName = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+
+func (l loader) transports(ts []*table, storeDir string) []Transport {
+	var out []Transport
+	anyEnabled := false
+	names := map[string]string{}    // name -> key of its first use
+	domains := map[string]string{}  // normalised domain -> key
+	dataDirs := map[string]string{} // data dir -> key
+	for _, t := range ts {
+		tr, ok := l.transport(t, storeDir)
+		anyEnabled = anyEnabled || tr.Enabled
+		if tr.Name != "" {
+			if first, dup := names[tr.Name]; dup {
+				l.p.addf(t.key("name"), "%q is already the name of %s", tr.Name, strings.TrimSuffix(first, ".name"))
+				ok = false
+			} else {
+				names[tr.Name] = t.key("name")
+			}
+		}
+		if tr.Domain != "" {
+			if first, dup := domains[tr.Domain]; dup {
+				l.p.addf(t.key("domain"), "%q is already the domain of %s", tr.Domain, strings.TrimSuffix(first, ".domain"))
+				ok = false
+			} else {
+				domains[tr.Domain] = t.key("domain")
+			}
+		}
+		if tr.DataDir != "" {
+			// Two plugins sharing a folder would overwrite each other's state.
+			if first, dup := dataDirs[tr.DataDir]; dup {
+				l.p.addf(t.key("data_dir"), "%s is already the data folder of %s", tr.DataDir, strings.TrimSuffix(first, ".data_dir"))
+				ok = false
+			} else {
+				dataDirs[tr.DataDir] = t.key("data_dir")
+			}
+		}
+		if ok {
+			out = append(out, tr)
+		}
+	}
+	if !anyEnabled {
+		l.p.addf("transport", "no enabled transport: add a [[transport]] block")
+	}
+	return out
+}
+
+// transport reads one [[transport]] block; ok is false if it has problems.
+func (l loader) transport(t *table, storeDir string) (tr Transport, ok bool) {
+	before := len(l.p.errs)
+	tr.Enabled = t.boolean("enabled", true)
+
+	if s, present := t.str("name"); present {
+		if validName.MatchString(s) {
+			tr.Name = s
+		} else {
+			l.p.addf(t.key("name"), "%q: want lowercase letters, digits, '-' and '_', starting with a letter", s)
+		}
+	} else if _, mistyped := t.m["name"]; !mistyped { // absent
+		l.p.addf(t.key("name"), "missing")
+	}
+
+	if s, present := t.str("domain"); present {
+		j, err := jid.Parse(s)
+		switch {
+		case err != nil:
+			l.p.addf(t.key("domain"), "%q is not a valid domain: %w", s, err)
+		case j.Localpart() != "" || j.Resourcepart() != "":
+			l.p.addf(t.key("domain"), "%q is a JID, want a bare domain such as echo.example.org", s)
+		default:
+			tr.Domain = j.String()
+		}
+	} else if _, mistyped := t.m["domain"]; !mistyped { // absent
+		l.p.addf(t.key("domain"), "missing")
+	}
+
+	l.secret(t, &tr)
+	l.plugin(t, &tr)
+
+	if s, present := t.str("data_dir"); present && s != "" {
+		tr.DataDir = l.abs(s)
+	} else if present {
+		l.p.addf(t.key("data_dir"), "empty")
+	} else if tr.Name != "" {
+		tr.DataDir = filepath.Join(storeDir, "plugins", tr.Name)
+	}
+
+	tr.PluginConfig = []byte("{}")
+	if v, present := t.get("config"); present {
+		if m, isMap := v.(map[string]any); !isMap {
+			t.wrongType("config", "a table ([transport.config])", v)
+		} else if js, err := json.Marshal(jsonable(m)); err != nil {
+			l.p.addf(t.key("config"), "cannot be handed to the plugin as JSON: %w", err)
+		} else {
+			tr.PluginConfig = js
+		}
+	}
+	t.done()
+	return tr, len(l.p.errs) == before
+}
+
+// secret sets tr.Secret from secret, secret_file or the environment, in
+// that order. A disabled transport may lack one.
+func (l loader) secret(t *table, tr *Transport) {
+	s, hasSecret := t.str("secret")
+	file, hasFile := t.str("secret_file")
+	_, rawSecret := t.m["secret"]
+	_, rawFile := t.m["secret_file"]
+	if rawSecret && rawFile {
+		l.p.addf(t.key("secret"), "set both secret and secret_file: keep one")
+		return
+	}
+	env := ""
+	if tr.Name != "" {
+		env = SecretEnvPrefix + strings.ToUpper(strings.ReplaceAll(tr.Name, "-", "_"))
+	}
+	switch {
+	case hasSecret:
+		if s == "" {
+			l.p.addf(t.key("secret"), "empty")
+			return
+		}
+		tr.Secret, tr.SecretSource = s, "secret"
+	case hasFile:
+		if file == "" {
+			l.p.addf(t.key("secret_file"), "empty")
+			return
+		}
+		path := l.abs(file)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			l.p.add(t.key("secret_file"), err)
+			return
+		}
+		if tr.Secret = strings.TrimSpace(string(b)); tr.Secret == "" {
+			l.p.addf(t.key("secret_file"), "%s is empty", path)
+			return
+		}
+		tr.SecretSource = "secret_file " + path
+	case rawSecret || rawFile:
+		// Mistyped; already reported.
+	case env != "" && os.Getenv(env) != "":
+		tr.Secret, tr.SecretSource = os.Getenv(env), "env "+env
+	case !tr.Enabled:
+		// Not run, so no secret needed; SecretSource stays empty.
+	case env == "":
+		l.p.addf(t.key("secret"), "missing (set secret, secret_file, or env %s<NAME>)", SecretEnvPrefix)
+	default:
+		l.p.addf(t.key("secret"), "missing (set secret, secret_file, or env %s)", env)
+	}
+}
+
+// plugin sets tr.Plugin to the plugin binary's absolute path. A name with a
+// slash is a path (relative to the configuration's folder); a bare name is
+// looked up beside the passerelle binary, then in PATH, so that a release
+// unpacked in one folder works without touching PATH.
+func (l loader) plugin(t *table, tr *Transport) {
+	name, present := t.str("plugin")
+	if _, raw := t.m["plugin"]; raw && !present {
+		return // mistyped; already reported
+	}
+	if !present {
+		if tr.Name == "" {
+			return
+		}
+		name = DefaultPluginPrefix + tr.Name
+	}
+	tr.Plugin = name
+	if name == "" {
+		l.p.addf(t.key("plugin"), "empty")
+		return
+	}
+	path, err := l.findPlugin(name)
+	if err != nil {
+		if tr.Enabled {
+			l.p.add(t.key("plugin"), err)
+		}
+		return
+	}
+	tr.Plugin = path
+}
+
+func (l loader) findPlugin(name string) (string, error) {
+	if strings.ContainsRune(name, '/') || strings.ContainsRune(name, filepath.Separator) {
+		path := l.abs(name)
+		if err := checkExecutable(path); err != nil {
+			return "", fmt.Errorf("%q: %w", name, err)
+		}
+		return path, nil
+	}
+	exe, err := executable()
+	if err == nil {
+		if resolved, err := filepath.EvalSymlinks(exe); err == nil {
+			exe = resolved
+		}
+		if path := filepath.Join(filepath.Dir(exe), name); checkExecutable(path) == nil {
+			return path, nil
+		}
+	}
+	if path, err := exec.LookPath(name); err == nil {
+		if path, err = filepath.Abs(path); err == nil && checkExecutable(path) == nil {
+			return path, nil
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("%q not found in PATH", name)
+	}
+	return "", fmt.Errorf("%q not found beside %s or in PATH", name, exe)
+}
+
+// checkExecutable reports why path cannot be run as a plugin, if it cannot.
+func checkExecutable(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", path)
+	}
+	if fi.Mode().Perm()&0o111 == 0 {
+		return fmt.Errorf("%s is not executable", path)
+	}
+	return nil
+}
+
+// jsonable converts TOML local dates and times, which decode as time.Time
+// in special locations, back to their TOML text, so the plugin sees
+// "07:30:00" rather than an invented date and zone.
+func jsonable(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = jsonable(e)
+		}
+		return out
+	case []map[string]any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = jsonable(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = jsonable(e)
+		}
+		return out
+	case time.Time:
+		switch v.Location().String() {
+		case "date-local":
+			return v.Format(time.DateOnly)
+		case "time-local":
+			return v.Format("15:04:05.999999999")
+		case "datetime-local":
+			return v.Format("2006-01-02T15:04:05.999999999")
+		}
+		return v.Format(time.RFC3339Nano)
+	}
+	return v
+}
+
+// has reports whether a problem with key was recorded.
+func (p *problems) has(key string) bool {
+	return slices.ContainsFunc(p.errs, func(err error) bool {
+		var e *Error
+		return errors.As(err, &e) && (e.Key == key || strings.HasPrefix(e.Key, key+"["))
+	})
+}
+
+// Allowed reports whether the user bareJID may use the gateway: it, or its
+// domain, is listed in Allow, or it is an admin. Comparison is on
+// normalised JIDs, so case does not matter; a resource is ignored, and an
+// address without a localpart (a server, a component) is never allowed.
+func (a Access) Allowed(bareJID string) bool {
+	j, err := jid.Parse(bareJID)
+	if err != nil || j.Localpart() == "" {
+		return false
+	}
+	bare, domain := j.Bare().String(), j.Domainpart()
+	for _, e := range a.Allow {
+		if e = normalize(e); strings.EqualFold(e, bare) || strings.EqualFold(e, domain) {
+			return true
+		}
+	}
+	return a.IsAdmin(bareJID)
+}
+
+// IsAdmin reports whether the user bareJID is listed in Admins. A resource
+// is ignored.
+func (a Access) IsAdmin(bareJID string) bool {
+	j, err := jid.Parse(bareJID)
+	if err != nil || j.Localpart() == "" {
+		return false
+	}
+	bare := j.Bare().String()
+	for _, e := range a.Admins {
+		if strings.EqualFold(normalize(e), bare) {
+			return true
+		}
+	}
+	return false
+}
+
+// normalize returns the canonical form of a JID or domain, or s itself if
+// it does not parse (Access may be built by hand, not only by Load).
+func normalize(s string) string {
+	if j, err := jid.Parse(s); err == nil {
+		return j.String()
+	}
+	return s
+}
+
+// Enabled returns the transports to run.
+func (c *Config) Enabled() []Transport {
+	var out []Transport
+	for _, t := range c.Transports {
+		if t.Enabled {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Logger returns a logger writing to w at the configured level and format.
+func (c *Config) Logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: levels[c.Log.Level]} // unset reads as info
+	if c.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// Summary describes in a few lines what would run, for check-config. It
+// names where each secret comes from, never the secret, nor the plugin
+// configuration's values (they often hold API tokens).
+func (c *Config) Summary() string {
+	var b strings.Builder
+	list := func(s []string) string {
+		if len(s) == 0 {
+			return "(none)"
+		}
+		return strings.Join(s, ", ")
+	}
+	fmt.Fprintf(&b, "config:    %s\n", c.Path)
+	fmt.Fprintf(&b, "server:    %s (ping every %s, timeout %s; reconnect backoff up to %s)\n",
+		c.XMPP.Server, c.XMPP.PingInterval, c.XMPP.PingTimeout, c.XMPP.ReconnectMax)
+	fmt.Fprintf(&b, "store:     %s\n", c.Store.Path)
+	fmt.Fprintf(&b, "allow:     %s\n", list(c.Access.Allow))
+	fmt.Fprintf(&b, "admins:    %s\n", list(c.Access.Admins))
+	fmt.Fprintf(&b, "limits:    message bodies up to %d bytes\n", c.Limits.MaxBodyBytes)
+	fmt.Fprintf(&b, "log:       %s, %s\n", c.Log.Level, c.Log.Format)
+	for _, t := range c.Transports {
+		state := ""
+		if !t.Enabled {
+			state = " (disabled)"
+		}
+		fmt.Fprintf(&b, "transport %s%s: component %s\n", t.Name, state, t.Domain)
+		fmt.Fprintf(&b, "  plugin:   %s\n", t.Plugin)
+		fmt.Fprintf(&b, "  data dir: %s\n", t.DataDir)
+		if t.SecretSource == "" {
+			b.WriteString("  secret:   (none)\n")
+		} else {
+			fmt.Fprintf(&b, "  secret:   from %s\n", t.SecretSource)
+		}
+		var keys map[string]json.RawMessage
+		_ = json.Unmarshal(t.PluginConfig, &keys)
+		fmt.Fprintf(&b, "  config:   %s\n", list(slices.Sorted(maps.Keys(keys))))
+	}
+	return b.String()
+}
+
+// Prepare creates the folders the gateway writes to (mode 0700) and the
+// store file (mode 0600) if missing, so that state is private to the
+// gateway's user whatever its umask.
+func (c *Config) Prepare() error {
+	if err := os.MkdirAll(filepath.Dir(c.Store.Path), 0o700); err != nil {
+		return fmt.Errorf("store folder: %w", err)
+	}
+	f, err := os.OpenFile(c.Store.Path, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	f.Close()
+	for _, t := range c.Enabled() {
+		if err := os.MkdirAll(t.DataDir, 0o700); err != nil {
+			return fmt.Errorf("transport %s: data dir: %w", t.Name, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,544 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakePlugin writes an executable file name into dir and returns its path.
+func fakePlugin(t *testing.T, dir, name string) string {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// isolate makes plugin lookup see only what the test puts in place: PATH
+// is the returned folder (holding passerelle-echo), and the gateway binary
+// lives alone in a folder of its own.
+func isolate(t *testing.T) (pathDir string) {
+	t.Helper()
+	pathDir = t.TempDir()
+	fakePlugin(t, pathDir, "passerelle-echo")
+	t.Setenv("PATH", pathDir)
+	exe := filepath.Join(t.TempDir(), "passerelle")
+	old := executable
+	executable = func() (string, error) { return exe, nil }
+	t.Cleanup(func() { executable = old })
+	return pathDir
+}
+
+// parse parses data as the file passerelle.toml in a fresh folder.
+func parse(t *testing.T, data string) (*Config, error) {
+	t.Helper()
+	return Parse(filepath.Join(t.TempDir(), "passerelle.toml"), []byte(data))
+}
+
+const minimal = `
+[access]
+allow = ["localhost"]
+[[transport]]
+name = "echo"
+domain = "echo.localhost"
+secret = "s3cr3t"
+`
+
+func TestMinimalDefaults(t *testing.T) {
+	pathDir := isolate(t)
+	dir := t.TempDir()
+	c, err := Parse(filepath.Join(dir, "passerelle.toml"), []byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := XMPP{Server: "127.0.0.1:5347", PingInterval: 30 * time.Second, PingTimeout: 10 * time.Second, ReconnectMax: 30 * time.Second}
+	if c.XMPP != want {
+		t.Errorf("XMPP = %+v, want %+v", c.XMPP, want)
+	}
+	if c.Path != filepath.Join(dir, "passerelle.toml") {
+		t.Errorf("Path = %q", c.Path)
+	}
+	if want := filepath.Join(dir, "data", "passerelle.db"); c.Store.Path != want {
+		t.Errorf("Store.Path = %q, want %q", c.Store.Path, want)
+	}
+	if c.Limits.MaxBodyBytes != 65536 {
+		t.Errorf("MaxBodyBytes = %d", c.Limits.MaxBodyBytes)
+	}
+	if c.Log != (Log{Level: "info", Format: "text"}) {
+		t.Errorf("Log = %+v", c.Log)
+	}
+	if len(c.Transports) != 1 {
+		t.Fatalf("Transports = %+v", c.Transports)
+	}
+	tr := c.Transports[0]
+	if tr.Name != "echo" || tr.Domain != "echo.localhost" || tr.Secret != "s3cr3t" || tr.SecretSource != "secret" || !tr.Enabled {
+		t.Errorf("transport = %+v", tr)
+	}
+	if want := filepath.Join(pathDir, "passerelle-echo"); tr.Plugin != want {
+		t.Errorf("Plugin = %q, want %q (default name, found in PATH)", tr.Plugin, want)
+	}
+	if want := filepath.Join(dir, "data", "plugins", "echo"); tr.DataDir != want {
+		t.Errorf("DataDir = %q, want %q", tr.DataDir, want)
+	}
+	if string(tr.PluginConfig) != "{}" {
+		t.Errorf("PluginConfig = %s, want {}", tr.PluginConfig)
+	}
+	if len(c.Enabled()) != 1 {
+		t.Errorf("Enabled() = %v", c.Enabled())
+	}
+}
+
+func TestEveryKeyAndRelativePaths(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	fakePlugin(t, filepath.Join(dir, "bin"), "echo-plugin")
+	if err := os.WriteFile(filepath.Join(dir, "wa.secret"), []byte("  from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The working directory must not matter, only the file's folder.
+	t.Chdir(t.TempDir())
+	c, err := Parse(filepath.Join(dir, "passerelle.toml"), []byte(`
+[xmpp]
+server = "xmpp.example.org:5275"
+ping_interval = "1m"
+ping_timeout = "5s"
+reconnect_max = "2m30s"
+[store]
+path = "state/gw.db"
+[access]
+allow = ["Example.ORG", "Bob@Other.example"]
+admins = ["Admin@Example.org"]
+[limits]
+max_body_bytes = 1000
+[log]
+level = "debug"
+format = "json"
+[[transport]]
+name = "echo"
+domain = "echo.example.org"
+secret = "a"
+plugin = "bin/echo-plugin"
+data_dir = "echo-state"
+[transport.config]
+greeting = "hi"
+nested = { list = [1, 2], when = 07:30:00 }
+[[transport]]
+name = "what-sapp"
+domain = "wa.example.org"
+secret_file = "wa.secret"
+plugin = "passerelle-echo"
+[[transport]]
+name = "off"
+domain = "off.example.org"
+plugin = "/nonexistent/plugin"
+enabled = false
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (XMPP{"xmpp.example.org:5275", time.Minute, 5 * time.Second, 150 * time.Second}); c.XMPP != want {
+		t.Errorf("XMPP = %+v, want %+v", c.XMPP, want)
+	}
+	if want := filepath.Join(dir, "state", "gw.db"); c.Store.Path != want {
+		t.Errorf("Store.Path = %q, want %q", c.Store.Path, want)
+	}
+	if got := strings.Join(c.Access.Allow, " "); got != "example.org bob@other.example" {
+		t.Errorf("Allow = %q, want normalised JIDs", got)
+	}
+	if c.Limits.MaxBodyBytes != 1000 || c.Log != (Log{"debug", "json"}) {
+		t.Errorf("Limits = %+v, Log = %+v", c.Limits, c.Log)
+	}
+	if len(c.Transports) != 3 {
+		t.Fatalf("got %d transports", len(c.Transports))
+	}
+	echo, wa, off := c.Transports[0], c.Transports[1], c.Transports[2]
+	if want := filepath.Join(dir, "bin", "echo-plugin"); echo.Plugin != want {
+		t.Errorf("echo Plugin = %q, want %q", echo.Plugin, want)
+	}
+	if want := filepath.Join(dir, "echo-state"); echo.DataDir != want {
+		t.Errorf("echo DataDir = %q, want %q", echo.DataDir, want)
+	}
+	var pc map[string]any
+	if err := json.Unmarshal(echo.PluginConfig, &pc); err != nil {
+		t.Fatalf("PluginConfig %s: %v", echo.PluginConfig, err)
+	}
+	if got := string(echo.PluginConfig); got != `{"greeting":"hi","nested":{"list":[1,2],"when":"07:30:00"}}` {
+		t.Errorf("PluginConfig = %s", got)
+	}
+	if wa.Secret != "from-file" || wa.SecretSource != "secret_file "+filepath.Join(dir, "wa.secret") {
+		t.Errorf("secret_file: got %q from %q", wa.Secret, wa.SecretSource)
+	}
+	if want := filepath.Join(dir, "state", "plugins", "what-sapp"); wa.DataDir != want {
+		t.Errorf("default DataDir = %q, want %q (beside the store)", wa.DataDir, want)
+	}
+	if off.Enabled || off.Plugin != "/nonexistent/plugin" {
+		t.Errorf("disabled transport = %+v", off)
+	}
+	if n := len(c.Enabled()); n != 2 {
+		t.Errorf("Enabled() has %d transports, want 2", n)
+	}
+}
+
+func TestExampleFile(t *testing.T) {
+	isolate(t)
+	data, err := os.ReadFile("../../examples/passerelle.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := parse(t, string(data))
+	if err != nil {
+		t.Fatalf("examples/passerelle.toml: %v", err)
+	}
+	if len(c.Enabled()) != 1 || c.Transports[0].Domain != "echo.localhost" {
+		t.Errorf("transports = %+v", c.Transports)
+	}
+	// The commented-out values claim to be the defaults: uncommenting every
+	// "#key = value" line of the echo transport must change nothing but the
+	// plugin's config.
+	setting := regexp.MustCompile(`^#[a-z_]+ = `)
+	var b strings.Builder
+	for l := range strings.Lines(string(data)) {
+		if strings.HasPrefix(l, "#[[") {
+			break // the second, disabled transport
+		}
+		if setting.MatchString(l) && !strings.HasPrefix(l, "#secret_file") {
+			l = l[1:]
+		}
+		b.WriteString(l)
+	}
+	c2, err := Parse(c.Path, []byte(b.String()))
+	if err != nil {
+		t.Fatalf("example with defaults uncommented: %v", err)
+	}
+	if len(c2.Transports) != 1 || string(c2.Transports[0].PluginConfig) == "{}" {
+		t.Fatalf("uncommenting went wrong: %+v", c2.Transports)
+	}
+	c2.Transports[0].PluginConfig = c.Transports[0].PluginConfig
+	if got, want := c2.Summary(), c.Summary(); got != want {
+		t.Errorf("uncommented defaults differ:\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	isolate(t)
+	tests := []struct {
+		name, data string
+		want       []string // each must appear in one line of the error
+	}{
+		{"syntax", "[xmpp]\nserver = \"a:1\"\nping_interval = = 3\n", []string{"passerelle.toml:3: toml: "}},
+		{"unknown top-level key", minimal + "[xmpp]\nsevrer = \"a:1\"\n", []string{"passerelle.toml: xmpp.sevrer: unknown key"}},
+		{"unknown transport key", minimal + "scret = \"x\"\n", []string{"passerelle.toml: transport[0].scret: unknown key"}},
+		{"unknown section", minimal + "[xmmp]\n", []string{"passerelle.toml: xmmp: unknown key"}},
+		{"wrong type", "[xmpp]\nserver = 5347\n" + minimal, []string{"passerelle.toml: xmpp.server: want a string, got an integer"}},
+		{"bad server", "[xmpp]\nserver = \"localhost\"\n" + minimal, []string{`xmpp.server: "localhost" is not host:port`}},
+		{"bad port", "[xmpp]\nserver = \"localhost:99999\"\n" + minimal, []string{`xmpp.server: "localhost:99999": port`}},
+		{"bad duration", "[xmpp]\nping_interval = \"30\"\n" + minimal, []string{`passerelle.toml: xmpp.ping_interval: invalid duration "30"`}},
+		{"negative duration", "[xmpp]\nreconnect_max = \"-1s\"\n" + minimal, []string{`xmpp.reconnect_max: duration "-1s" must be positive`}},
+		{"duration not string", "[xmpp]\nping_timeout = 10\n" + minimal, []string{`xmpp.ping_timeout: want a string, got an integer`}},
+		{"body limit", "[limits]\nmax_body_bytes = 0\n" + minimal, []string{`limits.max_body_bytes: 0 is out of range`}},
+		{"log level", "[log]\nlevel = \"verbose\"\nformat = \"xml\"\n" + minimal, []string{`log.level: "verbose"`, `log.format: "xml"`}},
+		{"bad allow JID", "[access]\nallow = [\"a@b@c\", \"x@y/r\"]\n" + strings.SplitN(minimal, "\n", 4)[3], []string{`access.allow[0]: "a@b@c" is not a valid`, `access.allow[1]: "x@y/r" has a resource`}},
+		{"admin is domain", "[access]\nallow = [\"localhost\"]\nadmins = [\"localhost\", \"<>@x\"]\n" + strings.SplitN(minimal, "\n", 4)[3], []string{`access.admins[0]: "localhost" is not a bare JID`, `access.admins[1]: "<>@x" is not a valid JID`}},
+		{"nobody allowed", strings.SplitN(minimal, "\n", 4)[3], []string{`access.allow: nobody may use the gateway`}},
+		{"no transport", "[access]\nallow = [\"localhost\"]\n", []string{"passerelle.toml: transport: no enabled transport"}},
+		{"all disabled", minimal + "enabled = false\n", []string{"passerelle.toml: transport: no enabled transport"}},
+		{"missing secret", "[access]\nallow = [\"localhost\"]\n[[transport]]\nname = \"echo\"\ndomain = \"echo.localhost\"\n",
+			[]string{"passerelle.toml: transport[0].secret: missing (set secret, secret_file, or env PASSERELLE_SECRET_ECHO)"}},
+		{"missing secret, dashed name", "[access]\nallow = [\"localhost\"]\n[[transport]]\nname = \"my-net\"\ndomain = \"echo.localhost\"\nplugin = \"passerelle-echo\"\n",
+			[]string{"transport[0].secret: missing (set secret, secret_file, or env PASSERELLE_SECRET_MY_NET)"}},
+		{"both secrets", minimal + "secret_file = \"x\"\n", []string{"transport[0].secret: set both secret and secret_file"}},
+		{"empty secret", "[access]\nallow = [\"localhost\"]\n[[transport]]\nname = \"echo\"\ndomain = \"echo.localhost\"\nsecret = \"\"\n", []string{"transport[0].secret: empty"}},
+		{"missing secret file", "[access]\nallow = [\"localhost\"]\n[[transport]]\nname = \"echo\"\ndomain = \"echo.localhost\"\nsecret_file = \"nope.secret\"\n", []string{"transport[0].secret_file: ", "nope.secret: no such file"}},
+		{"unknown plugin", minimal + "plugin = \"passerelle-nope\"\n", []string{`transport[0].plugin: "passerelle-nope" not found beside `, `passerelle or in PATH`}},
+		{"plugin path missing", minimal + "plugin = \"./bin/nope\"\n", []string{`transport[0].plugin: "./bin/nope": `, "no such file"}},
+		{"plugin is a folder", minimal + "plugin = \"/\"\n", []string{`transport[0].plugin: "/": / is not a regular file`}},
+		{"missing name and domain", "[access]\nallow = [\"localhost\"]\n[[transport]]\nsecret = \"x\"\nplugin = \"passerelle-echo\"\n", []string{"transport[0].name: missing", "transport[0].domain: missing"}},
+		{"bad name", minimal + "[[transport]]\nname = \"Echo\"\ndomain = \"e2.localhost\"\nsecret = \"x\"\nplugin = \"passerelle-echo\"\n", []string{`transport[1].name: "Echo": want lowercase`}},
+		{"bad domain", minimal + "[[transport]]\nname = \"e2\"\ndomain = \"user@e2.localhost\"\nsecret = \"x\"\nplugin = \"passerelle-echo\"\n", []string{`transport[1].domain: "user@e2.localhost" is a JID`}},
+		{"duplicate name", minimal + "[[transport]]\nname = \"echo\"\ndomain = \"e2.localhost\"\nsecret = \"x\"\n", []string{`transport[1].name: "echo" is already the name of transport[0]`}},
+		{"duplicate domain", minimal + "[[transport]]\nname = \"e2\"\ndomain = \"ECHO.localhost\"\nsecret = \"x\"\nplugin = \"passerelle-echo\"\n", []string{`transport[1].domain: "echo.localhost" is already the domain of transport[0]`}},
+		{"duplicate data dir", minimal + "data_dir = \"d\"\n[[transport]]\nname = \"e2\"\ndomain = \"e2.localhost\"\nsecret = \"x\"\nplugin = \"passerelle-echo\"\ndata_dir = \"d\"\n", []string{`transport[1].data_dir: `, `is already the data folder of transport[0]`}},
+		{"config not a table", minimal + "config = \"x\"\n", []string{"transport[0].config: want a table"}},
+		{"config not JSON", minimal + "[transport.config]\nx = nan\n", []string{"transport[0].config: cannot be handed to the plugin as JSON"}},
+		{"transport not array", "transport = 1\n[access]\nallow = [\"localhost\"]\n", []string{"transport: want an array of tables"}},
+		{"enabled not bool", minimal + "enabled = \"yes\"\n", []string{"transport[0].enabled: want true or false, got a string"}},
+		{"store folder", "[store]\npath = \"/\"\n" + minimal, []string{"store.path: / is a folder"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parse(t, tc.data)
+			if err == nil {
+				t.Fatalf("no error; config %+v", c)
+			}
+			if c != nil {
+				t.Errorf("config returned with an error")
+			}
+			lines := strings.Split(err.Error(), "\n")
+			for _, w := range tc.want {
+				found := false
+				for _, l := range lines {
+					found = found || strings.Contains(l, w) && strings.Contains(l, "passerelle.toml")
+				}
+				if !found {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestErrorNamesFileKeyReason(t *testing.T) {
+	isolate(t)
+	_, err := Parse("conf/gw.toml", []byte(minimal+"plugin = \"passerelle-nope\"\n"))
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("error %v is not an *Error", err)
+	}
+	if e.File != "conf/gw.toml" || e.Key != "transport[0].plugin" || !strings.HasPrefix(err.Error(), "conf/gw.toml: transport[0].plugin: ") {
+		t.Errorf("error = %q (%+v)", err, e)
+	}
+}
+
+func TestAllErrorsCollected(t *testing.T) {
+	isolate(t)
+	_, err := parse(t, `
+bogus = 1
+[xmpp]
+ping_interval = "soon"
+[log]
+level = "loud"
+[access]
+allow = ["@"]
+[[transport]]
+name = "9"
+domain = "echo.localhost"
+[[transport]]
+name = "two"
+domain = "echo.localhost"
+secret = "x"
+plugin = "passerelle-nope"
+`)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, key := range []string{"bogus:", "xmpp.ping_interval:", "log.level:", "access.allow[0]:", "transport[0].name:",
+		"transport[0].secret:", "transport[1].plugin:", "transport[1].domain:"} {
+		if !strings.Contains(err.Error(), ": "+key) {
+			t.Errorf("missing an error for %s in:\n%v", key, err)
+		}
+	}
+	if n := len(strings.Split(err.Error(), "\n")); n != 8 {
+		t.Errorf("%d errors, want 8:\n%v", n, err)
+	}
+}
+
+func TestSecretFromEnv(t *testing.T) {
+	isolate(t)
+	t.Setenv("PASSERELLE_SECRET_MY_NET", "from-env")
+	base := "[access]\nallow = [\"localhost\"]\n[[transport]]\nname = \"my-net\"\ndomain = \"echo.localhost\"\nplugin = \"passerelle-echo\"\n"
+	c, err := parse(t, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr := c.Transports[0]; tr.Secret != "from-env" || tr.SecretSource != "env PASSERELLE_SECRET_MY_NET" {
+		t.Errorf("secret %q from %q", tr.Secret, tr.SecretSource)
+	}
+	// The file's own secret wins over the environment.
+	c, err = parse(t, base+"secret = \"inline\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr := c.Transports[0]; tr.Secret != "inline" || tr.SecretSource != "secret" {
+		t.Errorf("secret %q from %q, want the inline one", tr.Secret, tr.SecretSource)
+	}
+}
+
+func TestSecretFileEmpty(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "s"), []byte("\n \n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Parse(filepath.Join(dir, "p.toml"), []byte(strings.Replace(minimal, `secret = "s3cr3t"`, `secret_file = "s"`, 1)))
+	if err == nil || !strings.Contains(err.Error(), "transport[0].secret_file: "+filepath.Join(dir, "s")+" is empty") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestPluginBesideExecutable(t *testing.T) {
+	pathDir := isolate(t)
+	// The gateway binary is reached through a symlink, as from /usr/bin;
+	// plugins are looked up beside its target.
+	release := t.TempDir()
+	exe := fakePlugin(t, release, "passerelle")
+	beside := fakePlugin(t, release, "passerelle-echo")
+	link := filepath.Join(t.TempDir(), "passerelle")
+	if err := os.Symlink(exe, link); err != nil {
+		t.Fatal(err)
+	}
+	executable = func() (string, error) { return link, nil }
+	c, err := parse(t, minimal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Transports[0].Plugin; got != beside {
+		t.Errorf("Plugin = %q, want %q (beside the binary, before PATH)", got, beside)
+	}
+	// Not executable beside: PATH is used.
+	if err := os.Chmod(beside, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err = parse(t, minimal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(pathDir, "passerelle-echo"); c.Transports[0].Plugin != want {
+		t.Errorf("Plugin = %q, want %q", c.Transports[0].Plugin, want)
+	}
+	// Not executable in PATH either.
+	if err := os.Chmod(filepath.Join(pathDir, "passerelle-echo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := parse(t, minimal); err == nil || !strings.Contains(err.Error(), `transport[0].plugin: "passerelle-echo" not found beside `+exe+" or in PATH") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "passerelle.toml")
+	if _, err := Load(path); err == nil || !strings.HasPrefix(err.Error(), path+": ") {
+		t.Errorf("Load of a missing file: %v", err)
+	}
+	if err := os.WriteFile(path, []byte(minimal), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Path != path || c.Transports[0].Secret != "s3cr3t" {
+		t.Errorf("Load = %+v", c)
+	}
+}
+
+func TestAccess(t *testing.T) {
+	a := Access{Allow: []string{"example.org", "bob@other.example"}, Admins: []string{"root@admin.example"}}
+	tests := []struct {
+		jid          string
+		allowed, adm bool
+	}{
+		{"alice@example.org", true, false},
+		{"ALICE@Example.ORG", true, false},
+		{"alice@example.org/phone", true, false},
+		{"bob@other.example", true, false},
+		{"Bob@OTHER.example", true, false},
+		{"eve@other.example", false, false},
+		{"alice@sub.example.org", false, false},
+		{"alice@example.org.evil", false, false},
+		{"root@admin.example", true, true},
+		{"Root@Admin.Example/x", true, true},
+		{"example.org", false, false}, // a server, not a user
+		{"", false, false},
+		{"a@b@c", false, false},
+	}
+	for _, tc := range tests {
+		if got := a.Allowed(tc.jid); got != tc.allowed {
+			t.Errorf("Allowed(%q) = %v, want %v", tc.jid, got, tc.allowed)
+		}
+		if got := a.IsAdmin(tc.jid); got != tc.adm {
+			t.Errorf("IsAdmin(%q) = %v, want %v", tc.jid, got, tc.adm)
+		}
+	}
+	// Built by hand, not normalised.
+	if !(Access{Allow: []string{"Example.ORG"}}).Allowed("x@example.org") {
+		t.Error("an unnormalised Allow entry does not match")
+	}
+}
+
+func TestSummaryHidesSecrets(t *testing.T) {
+	pathDir := isolate(t)
+	c, err := parse(t, minimal+"[transport.config]\ntoken = \"tok-123\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.Summary()
+	for _, want := range []string{c.Path, "127.0.0.1:5347", c.Store.Path, "localhost", "echo.localhost",
+		filepath.Join(pathDir, "passerelle-echo"), c.Transports[0].DataDir, "from secret", "token"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("summary lacks %q:\n%s", want, s)
+		}
+	}
+	for _, secret := range []string{"s3cr3t", "tok-123"} {
+		if strings.Contains(s, secret) {
+			t.Errorf("summary shows %q:\n%s", secret, s)
+		}
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("t", "transport", c.Transports[0])
+	if strings.Contains(buf.String(), "s3cr3t") || !strings.Contains(buf.String(), "echo.localhost") {
+		t.Errorf("logged transport: %s", buf.String())
+	}
+}
+
+func TestLogger(t *testing.T) {
+	var buf bytes.Buffer
+	c := &Config{Log: Log{Level: "warn", Format: "json"}}
+	log := c.Logger(&buf)
+	log.Info("hidden")
+	log.Warn("shown", "k", 1)
+	var rec map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {
+		t.Fatalf("want one JSON record, got %q: %v", buf.String(), err)
+	}
+	if rec["msg"] != "shown" {
+		t.Errorf("record = %v", rec)
+	}
+	buf.Reset()
+	c = &Config{Log: Log{Level: "debug", Format: "text"}}
+	c.Logger(&buf).Debug("visible")
+	if !strings.Contains(buf.String(), "msg=visible") {
+		t.Errorf("text debug log = %q", buf.String())
+	}
+}
+
+func TestPrepare(t *testing.T) {
+	isolate(t)
+	c, err := parse(t, minimal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	for path, mode := range map[string]os.FileMode{
+		filepath.Dir(c.Store.Path): os.ModeDir | 0o700,
+		c.Store.Path:               0o600,
+		c.Transports[0].DataDir:    os.ModeDir | 0o700,
+	} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode() != mode {
+			t.Errorf("%s: mode %v, want %v", path, fi.Mode(), mode)
+		}
+	}
+	// Idempotent.
+	if err := c.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,217 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// problems collects every error found in one file, so that one run of
+// check-config reports them all.
+type problems struct {
+	file string
+	errs []error
+}
+
+// add records a problem with key (empty for the whole file).
+func (p *problems) add(key string, err error) {
+	p.errs = append(p.errs, &Error{File: p.file, Key: key, Err: err})
+}
+
+// addf records a problem with key, formatted.
+func (p *problems) addf(key, format string, args ...any) {
+	p.add(key, fmt.Errorf(format, args...))
+}
+
+// table reads typed values out of one decoded TOML table, reporting wrong
+// types with the key's full path and remembering which keys were read, so
+// that the rest can be refused as unknown.
+type table struct {
+	path string // "" for the root, "xmpp", "transport[1]", ...
+	m    map[string]any
+	p    *problems
+	seen map[string]bool
+}
+
+func newTable(path string, m map[string]any, p *problems) *table {
+	return &table{path: path, m: m, p: p, seen: map[string]bool{}}
+}
+
+// key returns the full path of name, as used in error messages.
+func (t *table) key(name string) string {
+	if t.path == "" {
+		return name
+	}
+	return t.path + "." + name
+}
+
+// get returns the raw value of name and marks it read.
+func (t *table) get(name string) (any, bool) {
+	t.seen[name] = true
+	v, ok := t.m[name]
+	return v, ok
+}
+
+func (t *table) wrongType(name, want string, v any) {
+	t.p.addf(t.key(name), "want %s, got %s", want, tomlType(v))
+}
+
+// str returns the string name; ok is false when it is absent or mistyped.
+func (t *table) str(name string) (s string, ok bool) {
+	v, ok := t.get(name)
+	if !ok {
+		return "", false
+	}
+	if s, ok = v.(string); !ok {
+		t.wrongType(name, "a string", v)
+	}
+	return s, ok
+}
+
+// strings returns the array of strings name.
+func (t *table) strings(name string) []string {
+	v, ok := t.get(name)
+	if !ok {
+		return nil
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		t.wrongType(name, "an array of strings", v)
+		return nil
+	}
+	out := make([]string, 0, len(arr))
+	for i, e := range arr {
+		s, ok := e.(string)
+		if !ok {
+			t.p.addf(fmt.Sprintf("%s[%d]", t.key(name), i), "want a string, got %s", tomlType(e))
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// integer returns the integer name, or def when absent or mistyped.
+func (t *table) integer(name string, def int64) int64 {
+	v, ok := t.get(name)
+	if !ok {
+		return def
+	}
+	n, ok := v.(int64)
+	if !ok {
+		t.wrongType(name, "an integer", v)
+		return def
+	}
+	return n
+}
+
+// boolean returns the boolean name, or def when absent or mistyped.
+func (t *table) boolean(name string, def bool) bool {
+	v, ok := t.get(name)
+	if !ok {
+		return def
+	}
+	b, ok := v.(bool)
+	if !ok {
+		t.wrongType(name, "true or false", v)
+		return def
+	}
+	return b
+}
+
+// duration returns the positive duration name, written as a Go duration
+// string ("30s", "1m30s"), or def when absent or invalid.
+func (t *table) duration(name string, def time.Duration) time.Duration {
+	s, ok := t.str(name)
+	if !ok {
+		return def
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		t.p.addf(t.key(name), "invalid duration %q (write e.g. \"30s\" or \"1m30s\")", s)
+		return def
+	}
+	if d <= 0 {
+		t.p.addf(t.key(name), "duration %q must be positive", s)
+		return def
+	}
+	return d
+}
+
+// sub returns the table name; an absent table reads as empty.
+func (t *table) sub(name string) *table {
+	v, ok := t.get(name)
+	m, isMap := v.(map[string]any)
+	if ok && !isMap {
+		t.wrongType(name, "a table", v)
+	}
+	return newTable(t.key(name), m, t.p)
+}
+
+// tables returns the array of tables name ([[name]] blocks).
+func (t *table) tables(name string) []*table {
+	v, ok := t.get(name)
+	if !ok {
+		return nil
+	}
+	var ms []map[string]any
+	switch v := v.(type) {
+	case []map[string]any:
+		ms = v
+	case []any: // name = [{...}, {...}]
+		for i, e := range v {
+			m, ok := e.(map[string]any)
+			if !ok {
+				t.p.addf(fmt.Sprintf("%s[%d]", t.key(name), i), "want a table, got %s", tomlType(e))
+				continue
+			}
+			ms = append(ms, m)
+		}
+	default:
+		t.wrongType(name, "an array of tables ([["+name+"]])", v)
+		return nil
+	}
+	out := make([]*table, len(ms))
+	for i, m := range ms {
+		out[i] = newTable(fmt.Sprintf("%s[%d]", t.key(name), i), m, t.p)
+	}
+	return out
+}
+
+// done refuses the keys of t that were never read: a misspelt key must not
+// silently fall back to its default.
+func (t *table) done() {
+	var unknown []string
+	for k := range t.m {
+		if !t.seen[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	slices.Sort(unknown)
+	for _, k := range unknown {
+		t.p.addf(t.key(k), "unknown key")
+	}
+}
+
+// tomlType names the TOML type of a decoded value for error messages.
+func tomlType(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case int64:
+		return "an integer"
+	case float64:
+		return "a float"
+	case bool:
+		return "a boolean"
+	case time.Time:
+		return "a date-time"
+	case []any:
+		return "an array"
+	case []map[string]any:
+		return "an array of tables"
+	case map[string]any:
+		return "a table"
+	}
+	return fmt.Sprintf("%T", v)
+}

@@ -1,0 +1,334 @@
+package bridge_test
+
+import (
+	"bytes"
+	"encoding/xml"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"passerelle.im/passerelle/bridge"
+	"passerelle.im/passerelle/bridge/config"
+	"passerelle.im/passerelle/internal/prosodytest"
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// echoBin is the real echo plugin binary, built once for all tests.
+var echoBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "passerelle-bridge-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	echoBin = filepath.Join(dir, "passerelle-echo")
+	out, err := exec.Command("go", "build", "-o", echoBin, "passerelle.im/passerelle/cmd/passerelle-echo").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "building the echo plugin: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// logBuffer collects the gateway's log for assertions and failure reports.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *logBuffer) Count(s string) int { return strings.Count(b.String(), s) }
+
+// waitLog waits until the log holds s.
+func (b *logBuffer) waitLog(t *testing.T, s string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !strings.Contains(b.String(), s) {
+		if time.Now().After(deadline) {
+			t.Fatalf("log never said %q", s)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// stack is a real Prosody, the gateway (in this process) and the real echo
+// plugin (a child process of it).
+type stack struct {
+	t       *testing.T
+	srv     *prosodytest.Server
+	dir     string
+	cfgPath string
+	logs    *logBuffer
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+type stackOptions struct {
+	allow  string // TOML list body for access.allow
+	secret string // the gateway's secret ("" = the right one)
+	plugin string // plugin binary ("" = echo)
+	extra  string // extra TOML appended to [[transport]]
+}
+
+const (
+	domain = "echo.localhost"
+	secret = "s3cret"
+)
+
+func newStack(t *testing.T, o stackOptions) *stack {
+	t.Helper()
+	srv := prosodytest.Start(t, prosodytest.Options{Components: []prosodytest.Component{{Domain: domain, Secret: secret}}})
+	s := &stack{t: t, srv: srv, dir: t.TempDir(), logs: &logBuffer{}}
+	if o.allow == "" {
+		o.allow = `"localhost"`
+	}
+	if o.secret == "" {
+		o.secret = secret
+	}
+	if o.plugin == "" {
+		o.plugin = echoBin
+	}
+	s.cfgPath = filepath.Join(s.dir, "passerelle.toml")
+	cfg := fmt.Sprintf(`
+[xmpp]
+server = %q
+ping_interval = "2s"
+ping_timeout = "2s"
+
+[store]
+path = "data/passerelle.db"
+
+[access]
+allow = [%s]
+admins = ["admin@localhost"]
+
+[limits]
+max_body_bytes = 1000
+
+[log]
+level = "debug"
+
+[[transport]]
+name = "echo"
+domain = %q
+secret = %q
+plugin = %q
+%s
+`, srv.ComponentAddr(), o.allow, domain, o.secret, o.plugin, o.extra)
+	if err := os.WriteFile(s.cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.stop()
+		if t.Failed() {
+			t.Logf("gateway log:\n%s", s.logs)
+			t.Logf("prosody log tail:\n%s", srv.LogTail())
+		}
+	})
+	s.start()
+	return s
+}
+
+// start runs the gateway on the stack's config.
+func (s *stack) start() {
+	s.t.Helper()
+	cfg, err := config.Load(s.cfgPath)
+	if err != nil {
+		s.t.Fatalf("config: %v", err)
+	}
+	log := slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel, s.done = cancel, make(chan struct{})
+	go func() {
+		defer close(s.done)
+		if err := bridge.Run(ctx, cfg, log); err != nil {
+			s.logs.Write([]byte("bridge.Run: " + err.Error() + "\n"))
+		}
+	}()
+}
+
+// stop stops the gateway and waits for it.
+func (s *stack) stop() {
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	select {
+	case <-s.done:
+	case <-time.After(15 * time.Second):
+		s.t.Errorf("gateway did not stop within 15 s")
+	}
+	s.cancel = nil
+}
+
+// user registers an XMPP account on Prosody and logs a client in.
+func (s *stack) user(name string) *xmpptest.Client {
+	s.t.Helper()
+	if err := s.srv.Register(name, "pw-"+name); err != nil {
+		s.t.Fatalf("register %s: %v", name, err)
+	}
+	return s.login(name)
+}
+
+func (s *stack) login(name string) *xmpptest.Client {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := xmpptest.Dial(ctx, s.srv.C2SAddr(), jid.MustParse(name+"@localhost"), "pw-"+name)
+	if err != nil {
+		s.t.Fatalf("log in %s: %v", name, err)
+	}
+	s.t.Cleanup(func() { c.Close() })
+	// Like a real client: without initial presence, the server keeps
+	// messages to the bare JID from this session.
+	if err := c.SendPresence(ctx); err != nil {
+		s.t.Fatalf("presence %s: %v", name, err)
+	}
+	return c
+}
+
+// waitGateway waits until the transport answers disco#info through the
+// server, i.e. the component link is up.
+func (s *stack) waitGateway(c *xmpptest.Client) {
+	s.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		st, err := c.IQ(ctx, `<iq type='get' to='`+domain+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
+		cancel()
+		if err == nil && st.Type == "result" {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("gateway never answered disco#info: %v %+v", err, st)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// pluginPID finds the echo plugin process the gateway started.
+func (s *stack) pluginPID() int {
+	s.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+			if err != nil || !bytes.HasPrefix(cmdline, []byte(echoBin+"\x00")) {
+				continue
+			}
+			stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+			if err == nil && ppidOf(string(stat)) == os.Getpid() {
+				return pid
+			}
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatal("echo plugin process not found")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func ppidOf(stat string) int {
+	// The fields after the command name, which is in parentheses.
+	i := strings.LastIndexByte(stat, ')')
+	f := strings.Fields(stat[i+1:])
+	if len(f) < 2 {
+		return 0
+	}
+	p, _ := strconv.Atoi(f[1])
+	return p
+}
+
+func (s *stack) killPlugin() int {
+	pid := s.pluginPID()
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		s.t.Fatalf("kill plugin: %v", err)
+	}
+	return pid
+}
+
+const timeout = 10 * time.Second
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// register runs XEP-0077 for c with this echo username.
+func register(t *testing.T, c *xmpptest.Client, username string) xmpptest.Stanza {
+	t.Helper()
+	st, err := c.IQ(ctxT(t), `<iq type='set' to='`+domain+`'><query xmlns='jabber:iq:register'><username>`+username+`</username></query></iq>`)
+	if err != nil {
+		t.Fatalf("register: %v", err)
+	}
+	return st
+}
+
+// sendChat sends a chat message with an origin-id and returns its id.
+func sendChat(t *testing.T, c *xmpptest.Client, to, body string) string {
+	t.Helper()
+	id := c.NewID()
+	err := c.SendRaw(ctxT(t), `<message type='chat' id='`+id+`' to='`+to+`'><body>`+xmlEscape(body)+`</body><origin-id xmlns='urn:xmpp:sid:0' id='`+id+`'/></message>`)
+	if err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	return id
+}
+
+// nextMessage waits for a message from this JID (any type).
+func nextMessage(t *testing.T, c *xmpptest.Client, from string, within time.Duration) xmpptest.Stanza {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	st, err := c.Next(ctx, func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && bareJID(s.From) == from
+	})
+	if err != nil {
+		t.Fatalf("no message from %s: %v", from, err)
+	}
+	return st
+}
+
+func xmlEscape(s string) string {
+	var b strings.Builder
+	xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
+func bareJID(s string) string {
+	if i := strings.IndexByte(s, '/'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

@@ -1,0 +1,191 @@
+// Command passerelle is a self-hosted XMPP gateway: it connects to an XMPP
+// server as one external component per transport and bridges each
+// transport's network (through its plugin) to the server's users.
+//
+// Usage:
+//
+//	passerelle run [-c FILE]            run the gateway
+//	passerelle check-config [-c FILE]   validate the configuration
+//	passerelle version                  print the version
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"syscall"
+
+	"passerelle.im/passerelle/bridge"
+	"passerelle.im/passerelle/bridge/config"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3";
+// otherwise it comes from the module's build information.
+var version = ""
+
+const usage = `passerelle: a self-hosted XMPP gateway.
+
+Usage:
+  passerelle run [-c FILE]            run the gateway until SIGINT or SIGTERM
+  passerelle check-config [-c FILE]   validate the configuration and show what would run
+  passerelle version                  print the version
+
+-c defaults to passerelle.toml. Run "passerelle COMMAND -h" for a command's help.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run runs the command line args (without the program name) and returns the
+// exit status: 0 on success, 1 on failure, 2 on a usage error.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "run":
+		return cmdRun(rest, stdout, stderr)
+	case "check-config":
+		return cmdCheckConfig(rest, stdout, stderr)
+	case "version":
+		return cmdVersion(rest, stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "passerelle: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+}
+
+// parseFlags parses a subcommand's flags. Help goes to stdout (it was asked
+// for), flag errors and usage to stderr. When done is true, run returns code.
+func parseFlags(fs *flag.FlagSet, synopsis string, args []string, stdout, stderr io.Writer) (code int, done bool) {
+	var out bytes.Buffer
+	fs.SetOutput(&out)
+	fs.Usage = func() {
+		fmt.Fprintf(&out, "Usage: passerelle %s\n", synopsis)
+		fs.PrintDefaults()
+	}
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		io.Copy(stdout, &out)
+		return 0, true
+	case err != nil:
+		io.Copy(stderr, &out)
+		return 2, true
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "passerelle %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		fs.Usage()
+		io.Copy(stderr, &out)
+		return 2, true
+	}
+	return 0, false
+}
+
+// configFlag adds the -c flag shared by the commands that read the
+// configuration.
+func configFlag(fs *flag.FlagSet) *string {
+	return fs.String("c", "passerelle.toml", "configuration `FILE`")
+}
+
+// loadConfig loads the configuration, writing every problem to stderr on
+// its own line.
+func loadConfig(path string, stderr io.Writer) (*config.Config, bool) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil, false
+	}
+	return cfg, true
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	path := configFlag(fs)
+	if code, done := parseFlags(fs, "run [-c FILE]\n\nRun the gateway until SIGINT or SIGTERM.\n", args, stdout, stderr); done {
+		return code
+	}
+	cfg, ok := loadConfig(*path, stderr)
+	if !ok {
+		return 1
+	}
+	log := cfg.Logger(stderr)
+	if err := cfg.Prepare(); err != nil {
+		log.Error("cannot prepare the state folders", "err", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// bridge.Run logs its own start and stop.
+	err := bridge.Run(ctx, cfg, log)
+	// A stop asked for by signal is a clean exit, however Run reports it.
+	if err != nil && (ctx.Err() == nil || !errors.Is(err, context.Canceled)) {
+		log.Error("passerelle failed", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
+	path := configFlag(fs)
+	if code, done := parseFlags(fs, "check-config [-c FILE]\n\nValidate the configuration: list every problem, or show what would run.\n", args, stdout, stderr); done {
+		return code
+	}
+	cfg, ok := loadConfig(*path, stderr)
+	if !ok {
+		return 1
+	}
+	fmt.Fprint(stdout, cfg.Summary())
+	return 0
+}
+
+func cmdVersion(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	if code, done := parseFlags(fs, "version\n\nPrint the version of passerelle and of the Go toolchain that built it.\n", args, stdout, stderr); done {
+		return code
+	}
+	fmt.Fprintf(stdout, "passerelle %s %s %s/%s\n", versionString(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return 0
+}
+
+// versionString returns the version set at link time, else the module
+// version, else the VCS revision the binary was built from, else "devel".
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "-dirty"
+			}
+		}
+	}
+	if rev != "" {
+		return "devel-" + rev[:min(12, len(rev))] + modified
+	}
+	return "devel"
+}

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// setup writes a configuration file into a fresh folder and puts a fake
+// passerelle-echo plugin in PATH; it returns the file's path.
+func setup(t *testing.T, data string) string {
+	t.Helper()
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "passerelle-echo"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin)
+	t.Setenv("PASSERELLE_SECRET_ECHO", "")
+	path := filepath.Join(t.TempDir(), "passerelle.toml")
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+const valid = `
+[access]
+allow = ["localhost"]
+[[transport]]
+name = "echo"
+domain = "echo.localhost"
+secret = "hunter2"
+`
+
+// broken has two problems: an unknown key and a missing secret.
+const broken = `
+[access]
+allow = ["localhost"]
+[[transport]]
+name = "echo"
+domain = "echo.localhost"
+colour = "blue"
+`
+
+func call(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCheckConfigOK(t *testing.T) {
+	path := setup(t, valid)
+	code, out, errs := call("check-config", "-c", path)
+	if code != 0 || errs != "" {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	for _, want := range []string{path, "echo.localhost", "passerelle-echo", "from secret"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "hunter2") {
+		t.Errorf("summary shows the secret:\n%s", out)
+	}
+}
+
+func TestCheckConfigDefaultFile(t *testing.T) {
+	path := setup(t, valid)
+	t.Chdir(filepath.Dir(path))
+	if code, _, errs := call("check-config"); code != 0 {
+		t.Errorf("check-config without -c: exit %d, stderr %q", code, errs)
+	}
+}
+
+func TestCheckConfigBroken(t *testing.T) {
+	path := setup(t, broken)
+	code, out, errs := call("check-config", "-c", path)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if out != "" {
+		t.Errorf("stdout %q, want nothing", out)
+	}
+	lines := strings.Split(strings.TrimSpace(errs), "\n")
+	want := []string{
+		path + ": transport[0].secret: missing (set secret, secret_file, or env PASSERELLE_SECRET_ECHO)",
+		path + ": transport[0].colour: unknown key",
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("stderr has %d lines, want %d:\n%s", len(lines), len(want), errs)
+	}
+	for i := range want {
+		if lines[i] != want[i] {
+			t.Errorf("line %d = %q, want %q", i, lines[i], want[i])
+		}
+	}
+}
+
+func TestCheckConfigMissingFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nope.toml")
+	code, _, errs := call("check-config", "-c", path)
+	if code != 1 || !strings.HasPrefix(errs, path+": ") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+}
+
+func TestCheckConfigExample(t *testing.T) {
+	setup(t, "")
+	if code, _, errs := call("check-config", "-c", "../../examples/passerelle.toml"); code != 0 {
+		t.Errorf("examples/passerelle.toml: exit %d:\n%s", code, errs)
+	}
+}
+
+func TestRunBrokenConfig(t *testing.T) {
+	path := setup(t, broken)
+	code, _, errs := call("run", "-c", path)
+	if code != 1 || !strings.Contains(errs, "transport[0].secret: missing") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := call("version")
+	if code != 0 || !strings.HasPrefix(out, "passerelle ") || !strings.Contains(out, runtime.Version()) {
+		t.Errorf("exit %d, output %q", code, out)
+	}
+	old := version
+	version = "v1.2.3"
+	defer func() { version = old }()
+	if _, out, _ := call("version"); !strings.HasPrefix(out, "passerelle v1.2.3 ") {
+		t.Errorf("with -X main.version: %q", out)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{
+		{"-h"}, {"--help"}, {"help"},
+		{"run", "-h"}, {"run", "--help"},
+		{"check-config", "-h"}, {"check-config", "--help"},
+		{"version", "-h"}, {"version", "--help"},
+	} {
+		code, out, errs := call(args...)
+		if code != 0 || errs != "" {
+			t.Errorf("%q: exit %d, stderr %q", args, code, errs)
+		}
+		want := "Usage: passerelle " + args[0]
+		if len(args) == 1 {
+			want = "passerelle run"
+		}
+		if !strings.Contains(out, want) {
+			t.Errorf("%q: help lacks %q:\n%s", args, want, out)
+		}
+		if len(args) > 1 && args[0] != "version" && !strings.Contains(out, "-c FILE") {
+			t.Errorf("%q: help does not document -c:\n%s", args, out)
+		}
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"frobnicate"},
+		{"check-config", "-x"},
+		{"check-config", "extra"},
+		{"version", "extra"},
+		{"run", "-c"},
+	} {
+		code, out, errs := call(args...)
+		if code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+		if out != "" || !strings.Contains(errs, "sage") {
+			t.Errorf("%q: stdout %q, stderr %q; want usage on stderr", args, out, errs)
+		}
+	}
+	if _, _, errs := call("frobnicate"); !strings.Contains(errs, `unknown command "frobnicate"`) {
+		t.Errorf("stderr %q", errs)
+	}
+}

@@ -1,0 +1,42 @@
+-- Prosody (0.12) configuration for passerelle: add these lines to
+-- /etc/prosody/prosody.cfg.lua (or a file in /etc/prosody/conf.d/), adapt the
+-- names, then `prosodyctl reload`. One Component block per [[transport]]
+-- of passerelle.toml.
+
+-- The component port passerelle connects to (xmpp.server in
+-- passerelle.toml). Keep it on loopback: the secret travels in clear.
+component_ports = { 5347 }
+component_interfaces = { "127.0.0.1" }
+
+-- The users' host. Optional: mod_privilege (XEP-0356, from the
+-- prosody-modules package; Debian: apt install prosody-modules) lets the
+-- gateway add its contacts to the users' rosters, show the messages a user
+-- sends from their phone in all their XMPP clients (carbons), and ask for
+-- upload slots in the user's name. Without it passerelle still works: contacts
+-- come as subscription requests and those messages are shown as from the
+-- contact. It speaks urn:xmpp:privilege:2 only.
+VirtualHost "localhost"
+    modules_enabled = { "privilege" } -- added to the global modules_enabled
+    privileged_entities = {
+        ["echo.localhost"] = {
+            roster = "both";      -- read and write the users' rosters
+            message = "outgoing"; -- send messages as the users (carbons)
+            iq = {                -- request XEP-0363 upload slots as the users
+                ["urn:xmpp:http:upload:0"] = "get";
+            };
+        };
+    }
+
+-- One component per transport: the name is [[transport]] domain, and
+-- component_secret is its secret (or secret_file / PASSERELLE_SECRET_ECHO).
+Component "echo.localhost"
+    component_secret = "secret"
+    -- Required on the component too when privileged_entities is used: without
+    -- it every privileged request from the gateway is refused as forbidden.
+    modules_enabled = { "privilege" }
+
+-- Optional: file sharing (XEP-0363) for attachments, with the upload
+-- permission above. If http_file_share_access is set, it must list the
+-- transport domains.
+--Component "upload.localhost" "http_file_share"
+--    http_file_share_access = { "localhost", "echo.localhost" }

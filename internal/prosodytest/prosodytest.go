@@ -1,0 +1,524 @@
+// Package prosodytest runs a real Prosody XMPP server for tests: one child
+// process per Server, with its own generated configuration, data folder and
+// free loopback ports.
+//
+// Tests exercise the gateway against the server users actually run instead of
+// a fake, so the harness must be dependable: it never skips when Prosody is
+// missing (CI must run these tests; `make test` installs it), it waits for
+// the server to serve connections rather than sleeping, and it keeps a
+// Server's ports across Stop and Start so a test can restart the server and
+// expect a client or the gateway to reconnect to the same address.
+package prosodytest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Deadlines. They are generous because CI machines are slow and shared; they
+// bound a failure, they do not pace a passing test (start-up takes 0.1 to
+// 0.2 s here).
+const (
+	startTimeout = 15 * time.Second
+	stopTimeout  = 10 * time.Second
+	pollInterval = 20 * time.Millisecond
+)
+
+// Component is an external component (XEP-0114) declared in the
+// configuration, such as a passerelle transport.
+type Component struct {
+	// Domain is the component's JID, e.g. "echo.localhost".
+	Domain string
+	// Secret is the component_secret used in the handshake.
+	Secret string
+	// Privileged grants XEP-0356 privileges through mod_privilege (from
+	// prosody-modules): roster "both", message "outgoing", and iq "get" on
+	// urn:xmpp:http:upload:0. Prosody advertises them right after the
+	// handshake, with urn:xmpp:privilege:2.
+	Privileged bool
+}
+
+// Options configure a Server. The zero value is a usable server for
+// "localhost" with no components.
+type Options struct {
+	// Domain is the VirtualHost users live on. Default "localhost".
+	Domain string
+	// Components are declared after the VirtualHost.
+	Components []Component
+	// HTTPUpload adds the XEP-0363 component "upload.<Domain>" served by
+	// http_file_share over plain HTTP on 127.0.0.1 (see HTTPAddr).
+	HTTPUpload bool
+	// Modules are extra global modules_enabled entries, e.g. "mam".
+	Modules []string
+	// ExtraConfig is raw Lua appended to the global section of the
+	// configuration (before any VirtualHost), for options this package does
+	// not model.
+	ExtraConfig string
+	// Dir holds the configuration, data, pidfile and log. Default: a new
+	// temporary folder, removed by Close (Start uses t.TempDir()).
+	Dir string
+	// Log receives Prosody's log output as it is written. Default: discarded
+	// (the log is still kept in Dir; see LogTail).
+	Log io.Writer
+	// LogLevel is the minimum level logged: "debug", "info" (default),
+	// "warn" or "error".
+	LogLevel string
+}
+
+// Server is one Prosody instance. Its methods are safe for concurrent use.
+type Server struct {
+	opts    Options
+	dir     string
+	ownDir  bool
+	cfgPath string
+	logPath string
+
+	c2sPort, componentPort, httpPort int
+
+	mu      sync.Mutex // serializes Start, Stop, Kill and Close
+	run     *run       // the current process, nil when stopped
+	stderr  *tailBuffer
+	logFrom int64 // size of the log file when the current run started
+	closed  bool
+}
+
+// run is one prosody process.
+type run struct {
+	cmd    *exec.Cmd
+	exited chan struct{} // closed once cmd has been waited for
+	err    error         // cmd.Wait's result, readable once exited is closed
+}
+
+// Installed returns nil when the prosody and prosodyctl binaries are on PATH.
+func Installed() error {
+	for _, bin := range []string{"prosody", "prosodyctl"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			return fmt.Errorf("prosodytest: %s not found (run scripts/install-deps.sh): %w", bin, err)
+		}
+	}
+	return nil
+}
+
+// New writes the configuration and reserves free loopback ports for c2s,
+// components and HTTP, but does not start Prosody.
+func New(opts Options) (*Server, error) {
+	if opts.Domain == "" {
+		opts.Domain = "localhost"
+	}
+	if opts.LogLevel == "" {
+		opts.LogLevel = "info"
+	}
+	switch opts.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return nil, fmt.Errorf("prosodytest: unknown log level %q", opts.LogLevel)
+	}
+	seen := map[string]bool{opts.Domain: true}
+	if opts.HTTPUpload {
+		seen["upload."+opts.Domain] = true
+	}
+	for _, c := range opts.Components {
+		if c.Domain == "" || c.Secret == "" {
+			return nil, fmt.Errorf("prosodytest: component %q needs a domain and a secret", c.Domain)
+		}
+		if seen[c.Domain] {
+			return nil, fmt.Errorf("prosodytest: host %q declared twice", c.Domain)
+		}
+		seen[c.Domain] = true
+	}
+
+	s := &Server{opts: opts, dir: opts.Dir}
+	if s.dir == "" {
+		d, err := os.MkdirTemp("", "prosodytest-")
+		if err != nil {
+			return nil, fmt.Errorf("prosodytest: temp dir: %w", err)
+		}
+		s.dir, s.ownDir = d, true
+	}
+	abs, err := filepath.Abs(s.dir)
+	if err != nil {
+		s.removeDir()
+		return nil, fmt.Errorf("prosodytest: %w", err)
+	}
+	s.dir = abs
+	for _, sub := range []string{"data", "certs"} {
+		if err := os.MkdirAll(filepath.Join(s.dir, sub), 0o750); err != nil {
+			s.removeDir()
+			return nil, fmt.Errorf("prosodytest: %w", err)
+		}
+	}
+	ports, err := reservePorts(3)
+	if err != nil {
+		s.removeDir()
+		return nil, err
+	}
+	s.c2sPort, s.componentPort, s.httpPort = ports[0], ports[1], ports[2]
+	s.cfgPath = filepath.Join(s.dir, "prosody.cfg.lua")
+	s.logPath = filepath.Join(s.dir, "prosody.log")
+	if err := os.WriteFile(s.cfgPath, []byte(s.config()), 0o640); err != nil {
+		releasePorts(ports)
+		s.removeDir()
+		return nil, fmt.Errorf("prosodytest: write config: %w", err)
+	}
+	return s, nil
+}
+
+// Start runs New and Start, registers Close (and, if the test failed, a dump
+// of Prosody's log) with t.Cleanup, and fails the test if Prosody is not
+// installed or does not come up. It never skips: CI must run these tests.
+func Start(t testing.TB, opts Options) *Server {
+	t.Helper()
+	if err := Installed(); err != nil {
+		t.Fatal(err)
+	}
+	if opts.Dir == "" {
+		opts.Dir = t.TempDir()
+	}
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("prosodytest: close: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("prosody log tail (%s):\n%s", s.logPath, s.LogTail())
+		}
+	})
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Start runs `prosody --config FILE -F` as a child process and returns once
+// it serves c2s, component (when Components are declared: Prosody opens
+// that port only then) and HTTP (with HTTPUpload) connections. On
+// failure the process is stopped and the error carries the log's tail.
+func (s *Server) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errors.New("prosodytest: server closed")
+	}
+	if s.run != nil {
+		return errors.New("prosodytest: already started")
+	}
+	if err := Installed(); err != nil {
+		return err
+	}
+	if fi, err := os.Stat(s.logPath); err == nil {
+		s.logFrom = fi.Size()
+	} else {
+		s.logFrom = 0
+	}
+	s.stderr = newTailBuffer(64 << 10)
+	cmd := exec.Command("prosody", "--config", s.cfgPath, "-F")
+	cmd.Dir = s.dir
+	cmd.SysProcAttr = sysProcAttr()
+	if s.opts.Log != nil {
+		cmd.Stdout = s.opts.Log
+		cmd.Stderr = io.MultiWriter(s.stderr, s.opts.Log)
+	} else {
+		cmd.Stderr = s.stderr
+	}
+	// Wait must not hang on a pipe a grandchild may have inherited.
+	cmd.WaitDelay = stopTimeout
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("prosodytest: start prosody: %w", err)
+	}
+	r := &run{cmd: cmd, exited: make(chan struct{})}
+	s.run = r
+	go func() {
+		r.err = cmd.Wait()
+		close(r.exited)
+	}()
+
+	if err := s.waitReady(r); err != nil {
+		s.stopLocked()
+		return fmt.Errorf("%w\n--- prosody log tail ---\n%s", err, s.logTailLocked())
+	}
+	return nil
+}
+
+// waitReady polls until Prosody serves its ports, it exits, or the start
+// deadline passes.
+func (s *Server) waitReady(r *run) error {
+	deadline := time.Now().Add(startTimeout)
+	// Prosody opens the component port only when a Component is declared
+	// (mod_component is loaded by the first one).
+	var addrs []string
+	if len(s.opts.Components) > 0 {
+		addrs = append(addrs, s.ComponentAddr())
+	}
+	if s.opts.HTTPUpload {
+		addrs = append(addrs, s.HTTPAddr())
+	}
+	for {
+		select {
+		case <-r.exited:
+			if r.err == nil {
+				return errors.New("prosodytest: prosody exited with status 0 during start-up")
+			}
+			return fmt.Errorf("prosodytest: prosody exited during start-up: %w", r.err)
+		default:
+		}
+		if err := s.fatalLogLine(); err != nil {
+			return err
+		}
+		// A reply on c2s proves the main loop runs, so start-up (every host and
+		// module) has finished: listening alone happens before that.
+		err := probeC2S(s.C2SAddr(), s.opts.Domain)
+		for _, a := range addrs {
+			if err != nil {
+				break
+			}
+			var c net.Conn
+			if c, err = net.DialTimeout("tcp", a, time.Second); err == nil {
+				c.Close()
+			}
+		}
+		if err == nil {
+			// Modules load before the loop runs: their errors are in the log now.
+			return s.fatalLogLine()
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("prosodytest: prosody not serving within %v: %w", startTimeout, err)
+		}
+		select {
+		case <-r.exited:
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+// fatalLines are log messages that mean the server is not what the test
+// asked for although it runs: a missing module (e.g. mod_privilege without
+// prosody-modules) or a port another process holds.
+var fatalLines = []string{
+	"Unable to load module",
+	"Error loading module",
+	"Failed to open server port",
+}
+
+func (s *Server) fatalLogLine() error {
+	f, err := os.Open(s.logPath)
+	if err != nil {
+		return nil // not written yet
+	}
+	defer f.Close()
+	if _, err := f.Seek(s.logFrom, io.SeekStart); err != nil {
+		return nil
+	}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		for _, p := range fatalLines {
+			if strings.Contains(line, p) {
+				return fmt.Errorf("prosodytest: prosody: %s", strings.TrimSpace(line))
+			}
+		}
+	}
+	return nil
+}
+
+// probeC2S opens a client stream and waits for any reply.
+func probeC2S(addr, domain string) error {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(2 * time.Second)); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(c, "<?xml version='1.0'?><stream:stream to='%s' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>", domain)
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, 512)
+	n, err := c.Read(buf)
+	if n > 0 && bytes.Contains(buf[:n], []byte("stream")) {
+		_, _ = io.WriteString(c, "</stream:stream>")
+		return nil
+	}
+	if err == nil {
+		err = errors.New("unexpected reply")
+	}
+	return err
+}
+
+// Stop sends SIGTERM, which makes Prosody close every stream cleanly, and
+// waits; after a deadline it sends SIGKILL. The ports stay reserved: Start
+// again serves the same addresses. Stopping a stopped server is a no-op.
+func (s *Server) Stop() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopLocked()
+}
+
+func (s *Server) stopLocked() error {
+	r := s.run
+	if r == nil {
+		return nil
+	}
+	s.run = nil
+	_ = r.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-r.exited:
+		return nil
+	case <-time.After(stopTimeout):
+	}
+	_ = r.cmd.Process.Kill()
+	select {
+	case <-r.exited:
+		return fmt.Errorf("prosodytest: prosody ignored SIGTERM for %v and was killed", stopTimeout)
+	case <-time.After(stopTimeout):
+		return fmt.Errorf("prosodytest: prosody (pid %d) survived SIGKILL", r.cmd.Process.Pid)
+	}
+}
+
+// Kill ends Prosody with SIGKILL, as a crash would: streams are cut without
+// a closing tag. Like Stop, it keeps the ports for a later Start.
+func (s *Server) Kill() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.run
+	if r == nil {
+		return nil
+	}
+	s.run = nil
+	_ = r.cmd.Process.Kill()
+	select {
+	case <-r.exited:
+		return nil
+	case <-time.After(stopTimeout):
+		return fmt.Errorf("prosodytest: prosody (pid %d) survived SIGKILL", r.cmd.Process.Pid)
+	}
+}
+
+// Close stops Prosody, releases the ports and removes Dir if New created it.
+// It is idempotent.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	err := s.stopLocked()
+	s.closed = true
+	releasePorts([]int{s.c2sPort, s.componentPort, s.httpPort})
+	s.removeDir()
+	return err
+}
+
+func (s *Server) removeDir() {
+	if s.ownDir {
+		_ = os.RemoveAll(s.dir)
+	}
+}
+
+// Register creates an account with prosodyctl (works whether or not the
+// server runs: the internal storage is files in Dir). Clients may also
+// register in band: allow_registration is on.
+func (s *Server) Register(user, password string) error {
+	out, err := exec.Command("prosodyctl", "--config", s.cfgPath, "register", user, s.opts.Domain, password).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("prosodytest: prosodyctl register %s@%s: %w: %s", user, s.opts.Domain, err, bytes.TrimSpace(out))
+	}
+	return nil
+}
+
+// C2SAddr is the client-to-server listener, "127.0.0.1:PORT".
+func (s *Server) C2SAddr() string { return hostPort(s.c2sPort) }
+
+// ComponentAddr is the XEP-0114 component listener.
+func (s *Server) ComponentAddr() string { return hostPort(s.componentPort) }
+
+// HTTPAddr is the HTTP listener (plain HTTP; used by http_file_share when
+// Options.HTTPUpload is set).
+func (s *Server) HTTPAddr() string { return hostPort(s.httpPort) }
+
+// Domain is the VirtualHost.
+func (s *Server) Domain() string { return s.opts.Domain }
+
+// UploadDomain is the XEP-0363 component's JID, or "" without HTTPUpload.
+func (s *Server) UploadDomain() string {
+	if !s.opts.HTTPUpload {
+		return ""
+	}
+	return "upload." + s.opts.Domain
+}
+
+// ConfigPath is the generated prosody.cfg.lua.
+func (s *Server) ConfigPath() string { return s.cfgPath }
+
+// Dir is the folder holding the configuration, data and log.
+func (s *Server) Dir() string { return s.dir }
+
+// LogTail returns the end of Prosody's log (all runs) and of the current
+// run's stderr, for failure messages.
+func (s *Server) LogTail() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.logTailLocked()
+}
+
+func (s *Server) logTailLocked() string {
+	const max = 32 << 10
+	var b strings.Builder
+	if data, err := os.ReadFile(s.logPath); err == nil {
+		if len(data) > max {
+			data = data[len(data)-max:]
+		}
+		b.Write(data)
+	}
+	if s.stderr != nil {
+		if e := s.stderr.String(); e != "" {
+			b.WriteString("--- stderr ---\n")
+			b.WriteString(e)
+		}
+	}
+	return b.String()
+}
+
+func hostPort(p int) string { return net.JoinHostPort("127.0.0.1", fmt.Sprint(p)) }
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func newTailBuffer(max int) *tailBuffer { return &tailBuffer{max: max} }
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if over := len(t.buf) - t.max; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}

@@ -1,0 +1,89 @@
+package store
+
+import (
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// benchEvent is one message event as the bridge commits it: a dedup ID, a
+// message map entry and a ~600-byte payload.
+func benchEvent(n uint64, payload []byte) InboundEvent {
+	id := fmt.Sprint("m", n)
+	return InboundEvent{
+		Seq: n, LoginID: "+33612345678", ChatID: fmt.Sprint("chat", n%50), DedupID: id, Payload: payload,
+		Ref: &MessageRef{RemoteID: id, StanzaID: "s" + id, OriginID: "o" + id},
+	}
+}
+
+// BenchmarkCommitEvents commits one event per call. "single" is one caller
+// in sequence, paying one fsync per event; "parallel" runs 16 callers per
+// CPU, whose calls the writer groups into shared transactions.
+func BenchmarkCommitEvents(b *testing.B) {
+	payload := make([]byte, 600)
+	b.Run("single", func(b *testing.B) {
+		db := openTemp(b)
+		var n uint64
+		for b.Loop() {
+			n++
+			if _, _, err := db.CommitEvents(bg, "wa", []InboundEvent{benchEvent(n, payload)}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		db := openTemp(b)
+		var n atomic.Uint64
+		b.SetParallelism(16)
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, _, err := db.CommitEvents(bg, "wa", []InboundEvent{benchEvent(n.Add(1), payload)}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}
+
+// BenchmarkPutMessages puts one message map entry per call, in sequence.
+func BenchmarkPutMessages(b *testing.B) {
+	db := openTemp(b)
+	var n int
+	for b.Loop() {
+		n++
+		id := fmt.Sprint("m", n)
+		err := db.PutMessages(bg, []MessageRef{{Transport: "wa", LoginID: "l", ChatID: "c", RemoteID: id, OriginID: "o" + id, StanzaID: "s" + id}})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLookupXMPP looks up random entries among 10 000 in one chat.
+func BenchmarkLookupXMPP(b *testing.B) {
+	db := openTemp(b)
+	const n = 10000
+	refs := make([]MessageRef, 0, n)
+	now := time.Now()
+	for i := range n {
+		id := fmt.Sprint("m", i)
+		refs = append(refs, MessageRef{Transport: "wa", LoginID: "l", ChatID: "c", RemoteID: id, OriginID: "o" + id, StanzaID: "s" + id, Time: now})
+	}
+	if err := db.PutMessages(bg, refs); err != nil {
+		b.Fatal(err)
+	}
+	ids := make([]string, 1024)
+	for i := range ids {
+		ids[i] = fmt.Sprint("om", (i*7919)%n) // origin-ids spread over the set
+	}
+	i := 0
+	for b.Loop() {
+		if _, err := db.LookupXMPP("wa", "l", "c", ids[i%len(ids)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}

@@ -1,0 +1,251 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// InboundEvent is a network event the bridge stores before acknowledging
+// it to the plugin.
+type InboundEvent struct {
+	// Seq is the plugin's sequence number, kept as data only: plugins
+	// restart their numbering, so the outbox is keyed by its own counter.
+	Seq uint64
+	// LoginID may be empty for an event not tied to a login, unless DedupID
+	// or Ref is set. ChatID may be empty.
+	LoginID, ChatID string
+	// DedupID is the remote event ID; "" means never deduplicated.
+	DedupID string
+	// Payload is the opaque serialized event.
+	Payload []byte
+	// Ref, if set, is stored in the message map with the event. Its empty
+	// Transport, LoginID and ChatID default to the event's.
+	Ref *MessageRef
+}
+
+// OutboxEntry is a stored inbound event not yet marked done.
+type OutboxEntry struct {
+	// Key is the store's own, strictly increasing, outbox key.
+	Key uint64
+	// Seq is the plugin's sequence number the event came with.
+	Seq uint64
+	// LoginID and ChatID are the event's, so the bridge can route an entry
+	// to its session and chat queue without decoding the payload.
+	LoginID, ChatID string
+	Payload         []byte
+}
+
+func decodeOutbox(k, v []byte) (OutboxEntry, error) {
+	if len(k) != 8 {
+		return OutboxEntry{}, fmt.Errorf("%w: outbox key of %d bytes", ErrCorrupt, len(k))
+	}
+	d := newDec(v)
+	e := OutboxEntry{Key: binary.BigEndian.Uint64(k)}
+	e.Seq = d.uvarint()
+	e.LoginID = d.str()
+	e.ChatID = d.str()
+	e.Payload = d.rest()
+	if d.err != nil {
+		return OutboxEntry{}, fmt.Errorf("store: outbox entry %d: %w", e.Key, d.err)
+	}
+	return e, nil
+}
+
+// CommitEvents stores a batch of inbound events of one transport, in one
+// transaction. For each event in order: if DedupID is set and
+// (transport, LoginID, ChatID, DedupID) was seen before, in an earlier call
+// or earlier in this one, the event is a duplicate and nothing of it is
+// stored; otherwise the dedup key is recorded, Ref is put into the message
+// map and Payload is appended to the transport's outbox.
+//
+// fresh and keys are parallel to evs: fresh[i] tells whether evs[i] was
+// new, and keys[i] is its outbox key (0, never a valid key, for a
+// duplicate). The call is all or nothing: on error nothing is stored.
+func (db *DB) CommitEvents(ctx context.Context, transport string, evs []InboundEvent) ([]bool, []uint64, error) {
+	if err := checkPart("transport", transport, false); err != nil {
+		return nil, nil, err
+	}
+	if len(evs) == 0 {
+		return []bool{}, []uint64{}, nil
+	}
+	type rec struct {
+		loginID    string
+		dkey, dage []byte // dedup key and its age index key; nil if none
+		ref        *refRec
+		oval       []byte // outbox value
+	}
+	now := time.Now()
+	dval := newEnc(12)
+	dval.time(now)
+	recs := make([]rec, len(evs))
+	for i, ev := range evs {
+		if err := checkEvent(transport, ev); err != nil {
+			return nil, nil, fmt.Errorf("event %d: %w", i, err)
+		}
+		r := rec{loginID: ev.LoginID}
+		if ev.DedupID != "" {
+			r.dkey = comp(ev.ChatID, ev.DedupID)
+			r.dage = ageKey(now, ageDedup, r.dkey)
+		}
+		if ev.Ref != nil {
+			ref := *ev.Ref
+			if ref.Transport == "" {
+				ref.Transport = transport
+			}
+			if ref.LoginID == "" {
+				ref.LoginID = ev.LoginID
+			}
+			if ref.ChatID == "" {
+				ref.ChatID = ev.ChatID
+			}
+			var err error
+			if r.ref, err = prepRef(ref, now); err != nil {
+				return nil, nil, fmt.Errorf("event %d: ref: %w", i, err)
+			}
+		}
+		e := newEnc(len(ev.LoginID) + len(ev.ChatID) + len(ev.Payload) + 16)
+		e.uvarint(ev.Seq)
+		e.str(ev.LoginID)
+		e.str(ev.ChatID)
+		e.b = append(e.b, ev.Payload...) // the payload runs to the end
+		r.oval = e.b
+		recs[i] = r
+	}
+	tk := []byte(transport)
+	// Set by the writer and read only once it has answered: if ctx ends
+	// first, the writer may still be filling them while we return.
+	var fresh []bool
+	var keys []uint64
+	err := db.submit(ctx, func(tx *bbolt.Tx) error {
+		// This may run twice (see apply): start from scratch.
+		fresh, keys = make([]bool, len(recs)), make([]uint64, len(recs))
+		ob, err := tx.Bucket(bOutbox).CreateBucketIfNotExists(tk)
+		if err != nil {
+			return fmt.Errorf("store: commit events: %w", err)
+		}
+		for i, r := range recs {
+			if r.dkey != nil {
+				lb, err := loginBucketRW(tx, transport, r.loginID)
+				if err != nil {
+					return fmt.Errorf("store: commit events: %w", err)
+				}
+				d, err := lb.CreateBucketIfNotExists(bDedup)
+				if err != nil {
+					return fmt.Errorf("store: commit events: %w", err)
+				}
+				if d.Get(r.dkey) != nil {
+					continue // duplicate
+				}
+				a, err := lb.CreateBucketIfNotExists(bAge)
+				if err != nil {
+					return fmt.Errorf("store: commit events: %w", err)
+				}
+				if err := d.Put(r.dkey, dval.b); err != nil {
+					return fmt.Errorf("store: commit events: %w", err)
+				}
+				if err := a.Put(r.dage, []byte{}); err != nil {
+					return fmt.Errorf("store: commit events: %w", err)
+				}
+			}
+			if r.ref != nil {
+				if err := r.ref.put(tx); err != nil {
+					return err
+				}
+			}
+			k, err := ob.NextSequence()
+			if err != nil {
+				return fmt.Errorf("store: commit events: %w", err)
+			}
+			if err := ob.Put(u64(k), r.oval); err != nil {
+				return fmt.Errorf("store: commit events: %w", err)
+			}
+			fresh[i], keys[i] = true, k
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return fresh, keys, nil
+}
+
+func checkEvent(transport string, ev InboundEvent) error {
+	needLogin := ev.DedupID != "" || ev.Ref != nil
+	if err := checkPart("login ID", ev.LoginID, !needLogin); err != nil {
+		return err
+	}
+	if err := checkPart("chat ID", ev.ChatID, true); err != nil {
+		return err
+	}
+	if err := checkPart("dedup ID", ev.DedupID, true); err != nil {
+		return err
+	}
+	if ev.Ref != nil && ev.Ref.Transport != "" && ev.Ref.Transport != transport {
+		return fmt.Errorf("%w: ref of transport %q in an event of transport %q", ErrInvalid, ev.Ref.Transport, transport)
+	}
+	return nil
+}
+
+// Outbox returns all of the transport's pending entries in key order:
+// after a restart, the bridge drains them before taking new events.
+func (db *DB) Outbox(transport string) ([]OutboxEntry, error) {
+	return db.OutboxPage(transport, 0, 0)
+}
+
+// OutboxPage returns up to limit (0: no limit) pending entries with keys
+// greater than after, in key order, so a long backlog can be drained a
+// page at a time.
+func (db *DB) OutboxPage(transport string, after uint64, limit int) ([]OutboxEntry, error) {
+	if err := checkPart("transport", transport, false); err != nil {
+		return nil, err
+	}
+	var out []OutboxEntry
+	err := db.view(func(tx *bbolt.Tx) error {
+		ob := tx.Bucket(bOutbox).Bucket([]byte(transport))
+		if ob == nil || after == ^uint64(0) { // nothing can follow the last key
+			return nil
+		}
+		c := ob.Cursor()
+		for k, v := c.Seek(u64(after + 1)); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
+			e, err := decodeOutbox(k, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// OutboxDone removes handled entries. Unknown keys are ignored, so marking
+// an entry done twice is harmless.
+func (db *DB) OutboxDone(ctx context.Context, transport string, keys []uint64) error {
+	if err := checkPart("transport", transport, false); err != nil {
+		return err
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	bkeys := make([][]byte, len(keys))
+	for i, k := range keys {
+		bkeys[i] = u64(k)
+	}
+	tk := []byte(transport)
+	return db.submit(ctx, func(tx *bbolt.Tx) error {
+		ob := tx.Bucket(bOutbox).Bucket(tk)
+		if ob == nil {
+			return nil
+		}
+		for _, k := range bkeys {
+			if err := ob.Delete(k); err != nil {
+				return fmt.Errorf("store: outbox done: %w", err)
+			}
+		}
+		return nil
+	})
+}

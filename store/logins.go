@@ -1,0 +1,286 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// Login is a user's account on one network. There is at most one login per
+// (Transport, UserJID).
+type Login struct {
+	Transport string
+	// UserJID is the user's bare JID, as the bridge normalized it; the store
+	// compares it byte for byte.
+	UserJID     string
+	LoginID     string
+	DisplayName string
+	// SavedState is opaque plugin state handed back on Connect.
+	SavedState []byte
+	Created    time.Time
+	Updated    time.Time
+}
+
+func checkLoginKey(transport, userJID string) error {
+	if err := checkPart("transport", transport, false); err != nil {
+		return err
+	}
+	return checkPart("user JID", userJID, false)
+}
+
+func encodeLogin(l Login) []byte {
+	e := newEnc(len(l.LoginID) + len(l.DisplayName) + len(l.SavedState) + 40)
+	e.str(l.LoginID)
+	e.str(l.DisplayName)
+	e.bytes(l.SavedState)
+	e.time(l.Created)
+	e.time(l.Updated)
+	return e.b
+}
+
+func decodeLogin(transport, userJID string, v []byte) (Login, error) {
+	d := newDec(v)
+	l := Login{Transport: transport, UserJID: userJID}
+	l.LoginID = d.str()
+	l.DisplayName = d.str()
+	l.SavedState = d.bytes()
+	l.Created = d.time()
+	l.Updated = d.time()
+	if d.err != nil {
+		return Login{}, fmt.Errorf("store: login %s/%s: %w", transport, userJID, d.err)
+	}
+	return l, nil
+}
+
+// PutLogin creates or replaces the login of (l.Transport, l.UserJID).
+// Updated is set to now; Created is kept from the stored login, or set to
+// l.Created (now if zero) on the first put. If the stored login had another
+// LoginID, that account's data (puppets, message map, dedup keys, txns,
+// pending outbox entries) is deleted, as DeleteLogin would: nothing could
+// reach it any more.
+func (db *DB) PutLogin(ctx context.Context, l Login) error {
+	if err := checkLoginKey(l.Transport, l.UserJID); err != nil {
+		return err
+	}
+	if err := checkPart("login ID", l.LoginID, false); err != nil {
+		return err
+	}
+	l.SavedState = bytes.Clone(l.SavedState) // the caller may reuse it once we return
+	now := time.Now()
+	tk, uk := []byte(l.Transport), []byte(l.UserJID)
+	return db.submit(ctx, func(tx *bbolt.Tx) error {
+		lb, err := tx.Bucket(bLogins).CreateBucketIfNotExists(tk)
+		if err != nil {
+			return fmt.Errorf("store: put login: %w", err)
+		}
+		rec := l
+		rec.Updated = now
+		if v := lb.Get(uk); v != nil {
+			// A corrupt old record is simply replaced.
+			if old, err := decodeLogin(l.Transport, l.UserJID, v); err == nil {
+				if !old.Created.IsZero() {
+					rec.Created = old.Created
+				}
+				if old.LoginID != l.LoginID {
+					if err := dropLoginData(tx, l.Transport, old.LoginID, l.UserJID); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if rec.Created.IsZero() {
+			rec.Created = now
+		}
+		if err := lb.Put(uk, encodeLogin(rec)); err != nil {
+			return fmt.Errorf("store: put login: %w", err)
+		}
+		return nil
+	})
+}
+
+// GetLogin returns the login of userJID on transport, or ErrNotFound.
+func (db *DB) GetLogin(transport, userJID string) (Login, error) {
+	if err := checkLoginKey(transport, userJID); err != nil {
+		return Login{}, err
+	}
+	var l Login
+	err := db.view(func(tx *bbolt.Tx) error {
+		lb := tx.Bucket(bLogins).Bucket([]byte(transport))
+		var v []byte
+		if lb != nil {
+			v = lb.Get([]byte(userJID))
+		}
+		if v == nil {
+			return fmt.Errorf("%w: login of %s on %s", ErrNotFound, userJID, transport)
+		}
+		var err error
+		l, err = decodeLogin(transport, userJID, v)
+		return err
+	})
+	return l, err
+}
+
+// ListLogins returns every login on transport, ordered by user JID.
+func (db *DB) ListLogins(transport string) ([]Login, error) {
+	if err := checkPart("transport", transport, false); err != nil {
+		return nil, err
+	}
+	var out []Login
+	err := db.view(func(tx *bbolt.Tx) error {
+		lb := tx.Bucket(bLogins).Bucket([]byte(transport))
+		if lb == nil {
+			return nil
+		}
+		return lb.ForEach(func(k, v []byte) error {
+			l, err := decodeLogin(transport, string(k), v)
+			if err != nil {
+				return err
+			}
+			out = append(out, l)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// SetSavedState replaces the plugin state of a login and bumps Updated.
+// It returns ErrNotFound when the login does not exist.
+func (db *DB) SetSavedState(ctx context.Context, transport, userJID string, state []byte) error {
+	if err := checkLoginKey(transport, userJID); err != nil {
+		return err
+	}
+	state = bytes.Clone(state)
+	now := time.Now()
+	tk, uk := []byte(transport), []byte(userJID)
+	return db.submit(ctx, func(tx *bbolt.Tx) error {
+		lb := tx.Bucket(bLogins).Bucket(tk)
+		var v []byte
+		if lb != nil {
+			v = lb.Get(uk)
+		}
+		if v == nil {
+			return &cleanError{fmt.Errorf("%w: login of %s on %s", ErrNotFound, userJID, transport)}
+		}
+		l, err := decodeLogin(transport, userJID, v)
+		if err != nil {
+			return &cleanError{err}
+		}
+		l.SavedState = state
+		l.Updated = now
+		if err := lb.Put(uk, encodeLogin(l)); err != nil {
+			return fmt.Errorf("store: set saved state: %w", err)
+		}
+		return nil
+	})
+}
+
+// DeleteLogin deletes the login of userJID on transport and everything kept
+// for its LoginID: puppets, message map, dedup keys, txns and pending
+// outbox entries (XEP-0077 <remove/> promises the user's data is gone).
+// If another user of the same transport has a login with the same LoginID,
+// that data is theirs too and is kept. Deleting an absent login is not an
+// error.
+func (db *DB) DeleteLogin(ctx context.Context, transport, userJID string) error {
+	if err := checkLoginKey(transport, userJID); err != nil {
+		return err
+	}
+	tk, uk := []byte(transport), []byte(userJID)
+	return db.submit(ctx, func(tx *bbolt.Tx) error {
+		lb := tx.Bucket(bLogins).Bucket(tk)
+		if lb == nil {
+			return nil
+		}
+		v := lb.Get(uk)
+		if v == nil {
+			return nil
+		}
+		old, decErr := decodeLogin(transport, userJID, v)
+		if err := lb.Delete(uk); err != nil {
+			return fmt.Errorf("store: delete login: %w", err)
+		}
+		if decErr != nil {
+			return nil // no LoginID to find the data by; the record at least is gone
+		}
+		return dropLoginData(tx, transport, old.LoginID, userJID)
+	})
+}
+
+// dropLoginData deletes everything kept under (transport, loginID) unless
+// a login of another user than exceptUser still uses that LoginID.
+func dropLoginData(tx *bbolt.Tx, transport, loginID, exceptUser string) error {
+	if lb := tx.Bucket(bLogins).Bucket([]byte(transport)); lb != nil {
+		inUse := false
+		err := lb.ForEach(func(k, v []byte) error {
+			if string(k) == exceptUser {
+				return nil
+			}
+			if l, err := decodeLogin(transport, string(k), v); err == nil && l.LoginID == loginID {
+				inUse = true
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("store: drop login data: %w", err)
+		}
+		if inUse {
+			return nil
+		}
+	}
+	if tb := tx.Bucket(bData).Bucket([]byte(transport)); tb != nil {
+		err := tb.DeleteBucket([]byte(loginID))
+		if err != nil && !errors.Is(err, bbolt.ErrBucketNotFound) {
+			return fmt.Errorf("store: drop login data: %w", err)
+		}
+	}
+	ob := tx.Bucket(bOutbox).Bucket([]byte(transport))
+	if ob == nil {
+		return nil
+	}
+	var doomed [][]byte
+	err := ob.ForEach(func(k, v []byte) error {
+		if e, err := decodeOutbox(k, v); err == nil && e.LoginID == loginID {
+			doomed = append(doomed, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: drop login outbox: %w", err)
+	}
+	// Deleted after the walk: deleting under a bbolt cursor can skip keys.
+	for _, k := range doomed {
+		if err := ob.Delete(k); err != nil {
+			return fmt.Errorf("store: drop login outbox: %w", err)
+		}
+	}
+	return nil
+}
+
+// loginBucket returns data/<transport>/<loginID>, or nil when absent.
+func loginBucket(tx *bbolt.Tx, transport, loginID string) *bbolt.Bucket {
+	tb := tx.Bucket(bData).Bucket([]byte(transport))
+	if tb == nil {
+		return nil
+	}
+	return tb.Bucket([]byte(loginID))
+}
+
+// loginBucketRW returns data/<transport>/<loginID>, creating it.
+func loginBucketRW(tx *bbolt.Tx, transport, loginID string) (*bbolt.Bucket, error) {
+	tb, err := tx.Bucket(bData).CreateBucketIfNotExists([]byte(transport))
+	if err != nil {
+		return nil, err
+	}
+	return tb.CreateBucketIfNotExists([]byte(loginID))
+}
+
+// sub returns child name of b, or nil when b or the child is absent.
+func sub(b *bbolt.Bucket, name []byte) *bbolt.Bucket {
+	if b == nil {
+		return nil
+	}
+	return b.Bucket(name)
+}

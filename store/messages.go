@@ -1,0 +1,382 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// MessageRef maps one remote message to the XMPP IDs it was delivered or
+// sent with, per (Transport, LoginID, ChatID), so that corrections,
+// reactions, receipts and retractions work after a restart.
+type MessageRef struct {
+	Transport, LoginID, ChatID, RemoteID string
+	// XMPP IDs: XEP-0359 origin-id, stanza-id, and the stanza's id
+	// attribute. Empty ones are not indexed.
+	OriginID, StanzaID, ID string
+	FromMe                 bool
+	// Time is the message's time; PruneMessages ages the entry by it. A zero
+	// Time is stored as the time of the put.
+	Time time.Time
+}
+
+// refRec is a MessageRef validated and encoded in the caller's goroutine,
+// so the writer only does bucket work and never reads caller memory.
+type refRec struct {
+	transport, loginID, chatID string
+	remote                     []byte   // value of the x entries
+	mkey                       []byte   // {chat, remote ID}
+	val                        []byte   // encoded ref
+	xkeys                      [][]byte // {chat, XMPP ID}, distinct
+	akey                       []byte   // age index key
+}
+
+// checkChatKey validates the (transport, login, chat) a message belongs
+// to. The chat ID may be empty: it is a chat like any other.
+func checkChatKey(transport, loginID, chatID string) error {
+	if err := checkPart("transport", transport, false); err != nil {
+		return err
+	}
+	if err := checkPart("login ID", loginID, false); err != nil {
+		return err
+	}
+	return checkPart("chat ID", chatID, true)
+}
+
+func checkRefKey(transport, loginID, chatID, remoteID string) error {
+	if err := checkChatKey(transport, loginID, chatID); err != nil {
+		return err
+	}
+	return checkPart("remote message ID", remoteID, false)
+}
+
+func prepRef(r MessageRef, now time.Time) (*refRec, error) {
+	if err := checkRefKey(r.Transport, r.LoginID, r.ChatID, r.RemoteID); err != nil {
+		return nil, err
+	}
+	for _, id := range [...]struct{ what, v string }{
+		{"origin-id", r.OriginID}, {"stanza-id", r.StanzaID}, {"id", r.ID},
+	} {
+		if err := checkPart(id.what, id.v, true); err != nil {
+			return nil, err
+		}
+	}
+	if r.Time.IsZero() {
+		r.Time = now
+	}
+	e := newEnc(len(r.OriginID) + len(r.StanzaID) + len(r.ID) + 24)
+	e.str(r.OriginID)
+	e.str(r.StanzaID)
+	e.str(r.ID)
+	e.bool(r.FromMe)
+	e.time(r.Time)
+	rec := &refRec{
+		transport: r.Transport,
+		loginID:   r.LoginID,
+		chatID:    r.ChatID,
+		remote:    []byte(r.RemoteID),
+		mkey:      comp(r.ChatID, r.RemoteID),
+		val:       e.b,
+	}
+	rec.akey = ageKey(r.Time, ageMsg, rec.mkey)
+	for _, id := range xmppIDs(r) {
+		rec.xkeys = append(rec.xkeys, comp(r.ChatID, id))
+	}
+	return rec, nil
+}
+
+// xmppIDs returns the distinct non-empty XMPP IDs of r (clients often use
+// the same value for id and origin-id).
+func xmppIDs(r MessageRef) []string {
+	var ids []string
+	for _, id := range [...]string{r.OriginID, r.StanzaID, r.ID} {
+		if id != "" && !contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func decodeRef(transport, loginID, chatID, remoteID string, v []byte) (MessageRef, error) {
+	d := newDec(v)
+	r := MessageRef{Transport: transport, LoginID: loginID, ChatID: chatID, RemoteID: remoteID}
+	r.OriginID = d.str()
+	r.StanzaID = d.str()
+	r.ID = d.str()
+	r.FromMe = d.bool()
+	r.Time = d.time()
+	if d.err != nil {
+		return MessageRef{}, fmt.Errorf("store: message %s in %s/%s/%s: %w", remoteID, transport, loginID, chatID, d.err)
+	}
+	return r, nil
+}
+
+// put writes the ref and its indexes. Replacing a ref removes the index
+// entries of the old version that nothing else claimed since.
+func (r *refRec) put(tx *bbolt.Tx) error {
+	lb, err := loginBucketRW(tx, r.transport, r.loginID)
+	if err != nil {
+		return fmt.Errorf("store: put message: %w", err)
+	}
+	var bs [3]*bbolt.Bucket
+	for i, name := range [...][]byte{bMsgs, bXMPP, bAge} {
+		if bs[i], err = lb.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("store: put message: %w", err)
+		}
+	}
+	m, x, a := bs[0], bs[1], bs[2]
+	if v := m.Get(r.mkey); v != nil {
+		if old, err := decodeRef("", "", r.chatID, "", v); err == nil {
+			for _, id := range xmppIDs(old) {
+				k := comp(r.chatID, id)
+				if !containsKey(r.xkeys, k) && bytes.Equal(x.Get(k), r.remote) {
+					if err := x.Delete(k); err != nil {
+						return fmt.Errorf("store: put message: %w", err)
+					}
+				}
+			}
+			if ak := ageKey(old.Time, ageMsg, r.mkey); !bytes.Equal(ak, r.akey) {
+				if err := a.Delete(ak); err != nil {
+					return fmt.Errorf("store: put message: %w", err)
+				}
+			}
+		}
+	}
+	if err := m.Put(r.mkey, r.val); err != nil {
+		return fmt.Errorf("store: put message: %w", err)
+	}
+	for _, k := range r.xkeys {
+		if err := x.Put(k, r.remote); err != nil {
+			return fmt.Errorf("store: put message: %w", err)
+		}
+	}
+	if err := a.Put(r.akey, []byte{}); err != nil {
+		return fmt.Errorf("store: put message: %w", err)
+	}
+	return nil
+}
+
+func containsKey(keys [][]byte, k []byte) bool {
+	for _, x := range keys {
+		if bytes.Equal(x, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// PutMessages stores message map entries, all in one transaction: either
+// all are stored or none. Putting a RemoteID again replaces its entry. An
+// XMPP ID already mapped to another remote message in the same chat now
+// maps to this one (last write wins).
+func (db *DB) PutMessages(ctx context.Context, refs []MessageRef) error {
+	if len(refs) == 0 {
+		return nil
+	}
+	now := time.Now()
+	recs := make([]*refRec, len(refs))
+	for i, r := range refs {
+		rec, err := prepRef(r, now)
+		if err != nil {
+			return fmt.Errorf("message %d: %w", i, err)
+		}
+		recs[i] = rec
+	}
+	return db.submit(ctx, func(tx *bbolt.Tx) error {
+		for _, r := range recs {
+			if err := r.put(tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// LookupRemote returns the entry of a remote message ID, or ErrNotFound.
+func (db *DB) LookupRemote(transport, loginID, chatID, remoteID string) (MessageRef, error) {
+	if err := checkRefKey(transport, loginID, chatID, remoteID); err != nil {
+		return MessageRef{}, err
+	}
+	var r MessageRef
+	err := db.view(func(tx *bbolt.Tx) error {
+		var err error
+		r, err = lookupRemote(tx, transport, loginID, chatID, remoteID)
+		return err
+	})
+	return r, err
+}
+
+func lookupRemote(tx *bbolt.Tx, transport, loginID, chatID, remoteID string) (MessageRef, error) {
+	var v []byte
+	if m := sub(loginBucket(tx, transport, loginID), bMsgs); m != nil {
+		v = m.Get(comp(chatID, remoteID))
+	}
+	if v == nil {
+		return MessageRef{}, fmt.Errorf("%w: message %s in chat %s of login %s on %s", ErrNotFound, remoteID, chatID, loginID, transport)
+	}
+	return decodeRef(transport, loginID, chatID, remoteID, v)
+}
+
+// LookupXMPP returns the entry whose origin-id, stanza-id or id is xmppID
+// in that chat, or ErrNotFound.
+func (db *DB) LookupXMPP(transport, loginID, chatID, xmppID string) (MessageRef, error) {
+	if err := checkChatKey(transport, loginID, chatID); err != nil {
+		return MessageRef{}, err
+	}
+	if err := checkPart("XMPP message ID", xmppID, false); err != nil {
+		return MessageRef{}, err
+	}
+	var r MessageRef
+	err := db.view(func(tx *bbolt.Tx) error {
+		var remote []byte
+		if x := sub(loginBucket(tx, transport, loginID), bXMPP); x != nil {
+			remote = x.Get(comp(chatID, xmppID))
+		}
+		if remote == nil {
+			return fmt.Errorf("%w: XMPP message %s in chat %s of login %s on %s", ErrNotFound, xmppID, chatID, loginID, transport)
+		}
+		var err error
+		r, err = lookupRemote(tx, transport, loginID, chatID, string(remote))
+		return err
+	})
+	return r, err
+}
+
+// PruneMessages deletes message map entries whose Time is before
+// olderThan, and dedup keys and txns recorded before it. It works in
+// chunks of separate transactions, each queued behind other writers, so
+// live traffic is never blocked for long. It returns how many message map
+// entries it deleted, also when it stops early on an error or ctx.
+func (db *DB) PruneMessages(ctx context.Context, olderThan time.Time) (int, error) {
+	cut := timeKey(olderThan)
+	total := 0
+	for {
+		var n int
+		var more bool
+		err := db.submit(ctx, func(tx *bbolt.Tx) error {
+			var err error
+			n, more, err = pruneChunk(tx, cut, db.pruneChunk)
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if !more {
+			return total, nil
+		}
+	}
+}
+
+// pruneChunk deletes up to limit aged records older than cut. msgs counts
+// the message map entries among them; more reports that the limit was hit.
+func pruneChunk(tx *bbolt.Tx, cut []byte, limit int) (msgs int, more bool, err error) {
+	type login struct{ transport, id []byte }
+	var logins []login
+	data := tx.Bucket(bData)
+	// Names first, work after: no changes under a running cursor.
+	err = data.ForEachBucket(func(t []byte) error {
+		return data.Bucket(t).ForEachBucket(func(l []byte) error {
+			logins = append(logins, login{bytes.Clone(t), bytes.Clone(l)})
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("store: prune: %w", err)
+	}
+	budget := limit
+	for _, l := range logins {
+		lb := data.Bucket(l.transport).Bucket(l.id)
+		a := lb.Bucket(bAge)
+		if a == nil {
+			continue
+		}
+		var old [][]byte
+		c := a.Cursor()
+		for k, _ := c.First(); k != nil && len(old) < budget; k, _ = c.Next() {
+			if len(k) <= timeKeyLen || bytes.Compare(k[:timeKeyLen], cut) >= 0 {
+				break
+			}
+			old = append(old, bytes.Clone(k))
+		}
+		for _, k := range old {
+			n, err := pruneOne(lb, k)
+			if err != nil {
+				return msgs, false, fmt.Errorf("store: prune %s/%s: %w", l.transport, l.id, err)
+			}
+			msgs += n
+			if err := a.Delete(k); err != nil {
+				return msgs, false, fmt.Errorf("store: prune: %w", err)
+			}
+		}
+		if budget -= len(old); budget <= 0 {
+			return msgs, true, nil
+		}
+	}
+	return msgs, false, nil
+}
+
+// pruneOne deletes the record an age index key points to, if that record
+// still has the age the key says. It returns 1 for a deleted message ref.
+func pruneOne(lb *bbolt.Bucket, ak []byte) (int, error) {
+	when, kind, key := ak[:timeKeyLen], ak[timeKeyLen], ak[timeKeyLen+1:]
+	switch kind {
+	case ageMsg:
+		m, x := lb.Bucket(bMsgs), lb.Bucket(bXMPP)
+		if m == nil {
+			return 0, nil
+		}
+		v := m.Get(key)
+		if v == nil {
+			return 0, nil
+		}
+		parts, err := splitComp(key)
+		if err != nil || len(parts) != 2 {
+			return 0, fmt.Errorf("%w: message key", ErrCorrupt)
+		}
+		chat, remote := parts[0], parts[1]
+		ref, err := decodeRef("", "", chat, remote, v)
+		if err == nil && !bytes.Equal(timeKey(ref.Time), when) {
+			return 0, nil // re-put with another time: a newer index entry owns it
+		}
+		if err == nil && x != nil {
+			for _, id := range xmppIDs(ref) {
+				k := comp(chat, id)
+				if string(x.Get(k)) == remote {
+					if err := x.Delete(k); err != nil {
+						return 0, err
+					}
+				}
+			}
+		}
+		return 1, m.Delete(key)
+	case ageDedup:
+		if d := lb.Bucket(bDedup); d != nil {
+			return 0, d.Delete(key)
+		}
+	case ageTxn:
+		t := lb.Bucket(bTxn)
+		if t == nil {
+			return 0, nil
+		}
+		if v := t.Get(key); v != nil {
+			if at, _, err := decodeTxn(v); err == nil && !bytes.Equal(timeKey(at), when) {
+				return 0, nil
+			}
+			return 0, t.Delete(key)
+		}
+	}
+	return 0, nil
+}

@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+func checkTxnKey(transport, loginID, txnID string) error {
+	if err := checkPart("transport", transport, false); err != nil {
+		return err
+	}
+	if err := checkPart("login ID", loginID, false); err != nil {
+		return err
+	}
+	return checkPart("txn ID", txnID, false)
+}
+
+func decodeTxn(v []byte) (time.Time, string, error) {
+	d := newDec(v)
+	at := d.time()
+	remote := d.str()
+	if d.err != nil {
+		return time.Time{}, "", fmt.Errorf("store: txn: %w", d.err)
+	}
+	return at, remote, nil
+}
+
+// PutTxn records that the outgoing send txnID (the XMPP origin-id) of a
+// login became remote message remoteID, so a retried send is answered with
+// the same result instead of being sent twice. remoteID may be empty for a
+// network that returns no message ID. PruneMessages drops txns by the time
+// they were put.
+func (db *DB) PutTxn(ctx context.Context, transport, loginID, txnID, remoteID string) error {
+	if err := checkTxnKey(transport, loginID, txnID); err != nil {
+		return err
+	}
+	if err := checkPart("remote message ID", remoteID, true); err != nil {
+		return err
+	}
+	now := time.Now()
+	key := []byte(txnID)
+	e := newEnc(len(remoteID) + 12)
+	e.time(now)
+	e.str(remoteID)
+	val, akey := e.b, ageKey(now, ageTxn, key)
+	return db.submit(ctx, func(tx *bbolt.Tx) error {
+		lb, err := loginBucketRW(tx, transport, loginID)
+		if err != nil {
+			return fmt.Errorf("store: put txn: %w", err)
+		}
+		t, err := lb.CreateBucketIfNotExists(bTxn)
+		if err != nil {
+			return fmt.Errorf("store: put txn: %w", err)
+		}
+		a, err := lb.CreateBucketIfNotExists(bAge)
+		if err != nil {
+			return fmt.Errorf("store: put txn: %w", err)
+		}
+		if v := t.Get(key); v != nil {
+			if at, _, err := decodeTxn(v); err == nil {
+				if err := a.Delete(ageKey(at, ageTxn, key)); err != nil {
+					return fmt.Errorf("store: put txn: %w", err)
+				}
+			}
+		}
+		if err := t.Put(key, val); err != nil {
+			return fmt.Errorf("store: put txn: %w", err)
+		}
+		if err := a.Put(akey, []byte{}); err != nil {
+			return fmt.Errorf("store: put txn: %w", err)
+		}
+		return nil
+	})
+}
+
+// GetTxn returns the remote message ID recorded for txnID, or ErrNotFound.
+func (db *DB) GetTxn(transport, loginID, txnID string) (string, error) {
+	if err := checkTxnKey(transport, loginID, txnID); err != nil {
+		return "", err
+	}
+	var remote string
+	err := db.view(func(tx *bbolt.Tx) error {
+		var v []byte
+		if t := sub(loginBucket(tx, transport, loginID), bTxn); t != nil {
+			v = t.Get([]byte(txnID))
+		}
+		if v == nil {
+			return fmt.Errorf("%w: txn %s of login %s on %s", ErrNotFound, txnID, loginID, transport)
+		}
+		var err error
+		_, remote, err = decodeTxn(v)
+		return err
+	})
+	return remote, err
+}
