@@ -2,8 +2,8 @@ package bridge_test
 
 import (
 	"bytes"
-	"encoding/xml"
 	"context"
+	"encoding/xml"
 	"fmt"
 	"log/slog"
 	"os"

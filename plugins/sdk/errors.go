@@ -67,7 +67,13 @@ func toStatus(err error) error {
 		return nil
 	}
 	pe := ToProto(err)
-	st := status.New(grpcCodes[pe.Code], pe.Text)
+	gc, ok := grpcCodes[pe.Code]
+	if !ok {
+		// A code this SDK does not know; the detail still carries it.
+		// (The zero value, codes.OK, would turn the error into success.)
+		gc = codes.Internal
+	}
+	st := status.New(gc, pe.Text)
 	if withDetails, derr := st.WithDetails(protoadapt.MessageV1Of(pe)); derr == nil {
 		st = withDetails
 	}

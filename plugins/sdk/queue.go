@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -26,7 +27,7 @@ func sortEvents(evs []*pb.Event) {
 var errStreamReplaced = errors.New("sdk: event stream replaced by a newer one")
 
 // eventQueue holds the events the host has not acknowledged yet, in seq
-// order with no gaps, and feeds them to the current Events stream.
+// order, and feeds them to the current Events stream.
 type eventQueue struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -148,10 +149,15 @@ func (q *eventQueue) stream(ctx context.Context, gen uint64, send func(*pb.Event
 		}
 		// Events acknowledged meanwhile need not be sent.
 		cursor = max(cursor, q.acked+1)
-		var batch []*pb.Event
-		if len(q.pending) > 0 {
-			start := int(cursor - q.pending[0].Seq)
-			batch = slices.Clone(q.pending[start:min(len(q.pending), start+256)])
+		// pending is in seq order but may have holes (a journal record
+		// lost to corruption): find the cursor rather than compute it.
+		start, _ := slices.BinarySearchFunc(q.pending, cursor, func(ev *pb.Event, seq uint64) int {
+			return cmp.Compare(ev.Seq, seq)
+		})
+		batch := slices.Clone(q.pending[start:min(len(q.pending), start+256)])
+		if len(batch) == 0 {
+			// Nothing at or past the cursor: do not spin on a hole.
+			cursor = q.nextSeq
 		}
 		q.mu.Unlock()
 		for _, ev := range batch {

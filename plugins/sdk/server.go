@@ -40,7 +40,7 @@ func newServer(t Transport) *server {
 		t:    t,
 		log:  slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		seed: maphash.MakeSeed(),
-		txns: txnCache{m: map[string]*pb.CommandResult{}},
+		txns: txnCache{m: map[string]*txnEntry{}},
 	}
 }
 
@@ -239,12 +239,19 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 	key := ""
 	if cmd.TxnId != "" {
 		key = cmd.LoginId + "\x00" + cmd.TxnId
-		if prev := s.txns.get(key); prev != nil {
+		prev, err := s.txns.begin(ctx, key)
+		if err != nil {
+			return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: ToProto(err)}
+		}
+		if prev != nil {
 			return &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: prev.MessageId, TimestampUnixMicro: prev.TimestampUnixMicro}
 		}
 	}
 	res, err := s.t.HandleCommand(ctx, cmd)
 	if err != nil {
+		if key != "" {
+			s.txns.end(key, nil)
+		}
 		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: ToProto(err)}
 	}
 	ts := res.Time
@@ -253,34 +260,70 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 	}
 	out := &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: res.MessageID, TimestampUnixMicro: ts.UnixMicro()}
 	if key != "" {
-		s.txns.put(key, out)
+		s.txns.end(key, out)
 	}
 	return out
 }
 
 // txnCache remembers recent successful answers by txn_id, oldest evicted.
+// A txn_id whose command is still running (sent again on another stream,
+// or for another chat) waits for that first run instead of acting twice.
 type txnCache struct {
 	mu    sync.Mutex
-	m     map[string]*pb.CommandResult
-	order []string
+	m     map[string]*txnEntry
+	order []string // completed keys, oldest first
 }
 
-func (c *txnCache) get(k string) *pb.CommandResult {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.m[k]
+type txnEntry struct {
+	done chan struct{}     // closed when the first run ends
+	res  *pb.CommandResult // set before done is closed; nil: it failed
 }
 
-func (c *txnCache) put(k string, r *pb.CommandResult) {
+// begin returns the remembered answer for k, or nil after claiming k for
+// the caller, who must then run the command and call end. When k is
+// running elsewhere it waits for that run; if that run failed, the caller
+// claims k and tries again.
+func (c *txnCache) begin(ctx context.Context, k string) (*pb.CommandResult, error) {
+	for {
+		c.mu.Lock()
+		e, ok := c.m[k]
+		if !ok {
+			c.m[k] = &txnEntry{done: make(chan struct{})}
+			c.mu.Unlock()
+			return nil, nil
+		}
+		c.mu.Unlock()
+		select {
+		case <-e.done:
+			if e.res != nil {
+				return e.res, nil
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// end records the outcome of the run begin allowed: r is remembered, a nil
+// r (failure) is forgotten so that a retry acts again.
+func (c *txnCache) end(k string, r *pb.CommandResult) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.m[k]; ok {
+	e := c.m[k]
+	if e == nil {
 		return
 	}
-	c.m[k] = r
+	if r == nil {
+		delete(c.m, k)
+		close(e.done)
+		return
+	}
+	e.res = r
+	close(e.done)
 	c.order = append(c.order, k)
 	if len(c.order) > txnCacheSize {
 		delete(c.m, c.order[0])
+		c.order[0] = ""
 		c.order = c.order[1:]
 	}
 }
