@@ -1,0 +1,107 @@
+package wire
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseKeepsExtensionsAndRealBody(t *testing.T) {
+	st, err := Parse(`<message xmlns='jabber:component:accept' from='a@b/c' to='x@echo.b' id='m1' type='chat'>` +
+		`<x xmlns='urn:example'><body>not me</body></x><body>the body</body>` +
+		`<origin-id xmlns='urn:xmpp:sid:0' id='o1'/></message>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Kind() != "message" || st.From() != "a@b/c" || st.To() != "x@echo.b" || st.ID() != "m1" || st.Type() != "chat" {
+		t.Fatalf("attributes: %+v", st)
+	}
+	body, ok := st.Body()
+	if !ok || body != "the body" {
+		t.Fatalf("body = %q, %v: a nested body must not be the message body", body, ok)
+	}
+	if oid := st.Child(NSSID, "origin-id"); oid == nil || oid.Attr("id") != "o1" {
+		t.Fatal("origin-id lost")
+	}
+	if st.Child("urn:example", "x") == nil {
+		t.Fatal("unknown extension dropped")
+	}
+}
+
+func TestNoBodyInForeignNamespace(t *testing.T) {
+	st, err := Parse(`<message from='a@b' to='c@d'><body xmlns='urn:example'>x</body></message>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := st.Body(); ok {
+		t.Fatal("a body in another namespace is not the message body")
+	}
+}
+
+func TestWriterEscapes(t *testing.T) {
+	var w Writer
+	w.Start("message", "").Attr("to", `a"b'<&>`).Attr("empty", "")
+	w.Leaf("body", "", "1 < 2 & 3 > 2\r\n")
+	w.Start("origin-id", NSSID).Attr("id", "x").End()
+	got := w.String()
+	want := `<message to="a&quot;b&apos;&lt;&amp;&gt;"><body>1 &lt; 2 &amp; 3 &gt; 2&#xD;` + "\n" + `</body><origin-id xmlns="urn:xmpp:sid:0" id="x"/></message>`
+	if got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	// What we write, we can read back.
+	st, err := Parse(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := st.Body(); b != "1 < 2 & 3 > 2\r\n" {
+		t.Fatalf("round trip body %q", b)
+	}
+}
+
+func TestErrorReply(t *testing.T) {
+	st, _ := Parse(`<message from='u@h/r' to='p@gw' id='m7' type='chat'><body>hi</body><origin-id xmlns='urn:xmpp:sid:0' id='o7'/></message>`)
+	got := string(ErrorReply(st, RegistrationRequired, "register first"))
+	for _, want := range []string{`from="p@gw"`, `to="u@h/r"`, `id="m7"`, `type="error"`, `<error type="auth">`,
+		`<registration-required xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>`, `>register first</text>`, `<origin-id xmlns="urn:xmpp:sid:0" id="o7"/>`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("error reply lacks %s: %s", want, got)
+		}
+	}
+	if strings.Contains(got, "<body>") {
+		t.Error("the error reply must not echo the body back")
+	}
+	back, _ := Parse(got)
+	if cond, text := back.ErrorCondition(); cond != "registration-required" || text != "register first" {
+		t.Errorf("ErrorCondition = %q %q", cond, text)
+	}
+}
+
+func TestParseMalformed(t *testing.T) {
+	for _, s := range []string{`<message><body>x</message>`, `<message`, ``} {
+		if _, err := Parse(s); err == nil {
+			t.Errorf("Parse(%q) accepted malformed XML", s)
+		}
+	}
+}
+
+func BenchmarkDecodeMessage(b *testing.B) {
+	msg := `<message xmlns='jabber:component:accept' from='alice@localhost/phone' to='bob@echo.localhost' id='abcdef123456' type='chat'>` +
+		`<body>` + strings.Repeat("hello world ", 30) + `</body><origin-id xmlns='urn:xmpp:sid:0' id='abcdef123456'/>` +
+		`<active xmlns='http://jabber.org/protocol/chatstates'/><request xmlns='urn:xmpp:receipts'/></message>`
+	b.SetBytes(int64(len(msg)))
+	for b.Loop() {
+		if _, err := Parse(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncodeMessage(b *testing.B) {
+	body := strings.Repeat("hello world ", 30)
+	for b.Loop() {
+		var w Writer
+		w.Start("message", "").Attr("from", "bob@echo.localhost").Attr("to", "alice@localhost").Attr("type", "chat").Attr("id", "abcdef123456")
+		w.Leaf("body", "", body)
+		w.Start("origin-id", NSSID).Attr("id", "abcdef123456").End()
+		_ = w.Bytes()
+	}
+}
