@@ -91,6 +91,7 @@ type Server struct {
 	run     *run       // the current process, nil when stopped
 	stderr  *tailBuffer
 	logFrom int64 // size of the log file when the current run started
+	started bool  // has served once: the ports are known and must stay
 	closed  bool
 }
 
@@ -220,6 +221,34 @@ func (s *Server) Start() error {
 	if err := Installed(); err != nil {
 		return err
 	}
+	for attempt := 1; ; attempt++ {
+		err := s.startOnce()
+		// Another process may bind a port between reservePorts' check and
+		// Prosody's bind. Before the first successful start nobody knows
+		// the addresses yet, so take new ports and try again.
+		if !errors.Is(err, errPortTaken) || s.started || attempt == 3 {
+			if err == nil {
+				s.started = true
+			}
+			return err
+		}
+		old := []int{s.c2sPort, s.componentPort, s.httpPort}
+		ports, perr := reservePorts(3)
+		if perr != nil {
+			return errors.Join(err, perr)
+		}
+		releasePorts(old)
+		s.c2sPort, s.componentPort, s.httpPort = ports[0], ports[1], ports[2]
+		if werr := os.WriteFile(s.cfgPath, []byte(s.config()), 0o640); werr != nil {
+			return fmt.Errorf("prosodytest: write config: %w", werr)
+		}
+	}
+}
+
+// errPortTaken marks a start that failed because a port was in use.
+var errPortTaken = errors.New("port in use")
+
+func (s *Server) startOnce() error {
 	if fi, err := os.Stat(s.logPath); err == nil {
 		s.logFrom = fi.Size()
 	} else {
@@ -248,7 +277,9 @@ func (s *Server) Start() error {
 	}()
 
 	if err := s.waitReady(r); err != nil {
-		s.stopLocked()
+		if serr := s.stopLocked(); serr != nil {
+			err = errors.Join(err, serr)
+		}
 		return fmt.Errorf("%w\n--- prosody log tail ---\n%s", err, s.logTailLocked())
 	}
 	return nil
@@ -258,6 +289,7 @@ func (s *Server) Start() error {
 // deadline passes.
 func (s *Server) waitReady(r *run) error {
 	deadline := time.Now().Add(startTimeout)
+	probeWait := 100 * time.Millisecond
 	// Prosody opens the component port only when a Component is declared
 	// (mod_component is loaded by the first one).
 	var addrs []string
@@ -280,8 +312,14 @@ func (s *Server) waitReady(r *run) error {
 			return err
 		}
 		// A reply on c2s proves the main loop runs, so start-up (every host and
-		// module) has finished: listening alone happens before that.
-		err := probeC2S(s.C2SAddr(), s.opts.Domain)
+		// module) has finished: listening alone happens before that. The
+		// reply wait starts short, so that a stranger holding the port (who
+		// accepts and stays silent) does not delay reading the log that says
+		// so, and grows in case the machine is just slow.
+		err := probeC2S(s.C2SAddr(), s.opts.Domain, probeWait)
+		if err != nil && probeWait < 2*time.Second {
+			probeWait *= 2
+		}
 		for _, a := range addrs {
 			if err != nil {
 				break
@@ -311,8 +349,10 @@ func (s *Server) waitReady(r *run) error {
 var fatalLines = []string{
 	"Unable to load module",
 	"Error loading module",
-	"Failed to open server port",
+	portLine,
 }
+
+const portLine = "Failed to open server port"
 
 func (s *Server) fatalLogLine() error {
 	f, err := os.Open(s.logPath)
@@ -329,7 +369,11 @@ func (s *Server) fatalLogLine() error {
 		line := sc.Text()
 		for _, p := range fatalLines {
 			if strings.Contains(line, p) {
-				return fmt.Errorf("prosodytest: prosody: %s", strings.TrimSpace(line))
+				err := fmt.Errorf("prosodytest: prosody: %s", strings.TrimSpace(line))
+				if p == portLine {
+					err = fmt.Errorf("%w (%w)", err, errPortTaken)
+				}
+				return err
 			}
 		}
 	}
@@ -337,13 +381,13 @@ func (s *Server) fatalLogLine() error {
 }
 
 // probeC2S opens a client stream and waits for any reply.
-func probeC2S(addr, domain string) error {
+func probeC2S(addr, domain string, wait time.Duration) error {
 	c, err := net.DialTimeout("tcp", addr, time.Second)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	if err := c.SetDeadline(time.Now().Add(2 * time.Second)); err != nil {
+	if err := c.SetDeadline(time.Now().Add(wait)); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(c, "<?xml version='1.0'?><stream:stream to='%s' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>", domain)
@@ -443,7 +487,9 @@ func (s *Server) Register(user, password string) error {
 	return nil
 }
 
-// C2SAddr is the client-to-server listener, "127.0.0.1:PORT".
+// C2SAddr is the client-to-server listener, "127.0.0.1:PORT". The
+// addresses are fixed once Start has succeeded (a first Start that finds a
+// port taken moves to new ones) and then survive Stop and Start.
 func (s *Server) C2SAddr() string { return hostPort(s.c2sPort) }
 
 // ComponentAddr is the XEP-0114 component listener.

@@ -88,6 +88,9 @@ func Dial(ctx context.Context, addr string, j jid.JID, password string) (*Client
 			}}
 		}))
 	if err != nil {
+		if sess != nil {
+			_ = sess.Close() // a closing tag lets the server drop the session now
+		}
 		conn.Close()
 		if isSASLFailure(err) {
 			return nil, fmt.Errorf("xmpptest: log in as %s: %w: %w", j, ErrAuth, err)
@@ -333,6 +336,11 @@ func (c *Client) read() {
 			c.deliver(n.stanza())
 		}
 	}
+	// The input stream is over (closed by the server, e.g. at shutdown, or
+	// broken): answer with our closing tag and hang up, as a client should.
+	// Prosody waits for that before it finishes shutting down.
+	_ = c.sess.Close()
+	_ = c.conn.Close()
 	c.mu.Lock()
 	c.readErr = fmt.Errorf("%w: %w", ErrClosed, err)
 	close(c.done)

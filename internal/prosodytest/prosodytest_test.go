@@ -1,0 +1,310 @@
+package prosodytest_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"mellium.im/xmpp/component"
+	"mellium.im/xmpp/jid"
+	"passerelle.im/passerelle/internal/prosodytest"
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+const testTimeout = 30 * time.Second
+
+func context30s(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// The gateway's reconnect tests rely on this: a restarted server listens on
+// the same addresses and keeps its accounts.
+func TestRestartKeepsPortsAndAccounts(t *testing.T) {
+	ctx := context30s(t)
+	srv := prosodytest.Start(t, prosodytest.Options{
+		Components: []prosodytest.Component{{Domain: "echo.localhost", Secret: "s3cret"}},
+	})
+	if err := srv.Register("alice", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	c2s, comp := srv.C2SAddr(), srv.ComponentAddr()
+	alice, err := xmpptest.Dial(ctx, c2s, jid.MustParse("alice@localhost"), "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer alice.Close()
+
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-alice.Done():
+	case <-ctx.Done():
+		t.Fatal("client stream still up after Stop")
+	}
+	if err := srv.Stop(); err != nil {
+		t.Fatalf("second Stop: %v", err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if srv.C2SAddr() != c2s || srv.ComponentAddr() != comp {
+		t.Fatalf("addresses changed: %s %s, were %s %s", srv.C2SAddr(), srv.ComponentAddr(), c2s, comp)
+	}
+	again, err := xmpptest.Dial(ctx, c2s, jid.MustParse("alice@localhost"), "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if _, err := again.IQ(ctx, `<iq type="get" to="localhost"><ping xmlns="urn:xmpp:ping"/></iq>`); err != nil {
+		t.Fatal(err)
+	}
+	// The component port is back too.
+	sess, err := dialComponent(ctx, srv, "echo.localhost", "s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.Close()
+
+	// After Kill (a crash), Start works as well.
+	if err := srv.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type componentSession interface{ Close() error }
+
+func dialComponent(ctx context.Context, srv *prosodytest.Server, domain, secret string) (componentSession, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", srv.ComponentAddr())
+	if err != nil {
+		return nil, err
+	}
+	sess, err := component.NewSession(ctx, jid.MustParse(domain), []byte(secret), conn)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return closeBoth{sess, conn}, nil
+}
+
+type closeBoth struct{ a, b io.Closer }
+
+func (c closeBoth) Close() error { return errors.Join(c.a.Close(), c.b.Close()) }
+
+// privilegeAdvert is the XEP-0356 (urn:xmpp:privilege:2) message Prosody
+// sends a privileged component right after the handshake.
+type privilegeAdvert struct {
+	XMLName xml.Name `xml:"message"`
+	Perms   []struct {
+		Access string `xml:"access,attr"`
+		Type   string `xml:"type,attr"`
+		// Namespaces may be nested at any depth (see DESIGN.md).
+		Namespaces []struct {
+			NS   string `xml:"ns,attr"`
+			Type string `xml:"type,attr"`
+		} `xml:"namespace"`
+	} `xml:"urn:xmpp:privilege:2 privilege>perm"`
+}
+
+func TestPrivilegedComponent(t *testing.T) {
+	ctx := context30s(t)
+	srv := prosodytest.Start(t, prosodytest.Options{
+		Components: []prosodytest.Component{{Domain: "gw.localhost", Secret: "s", Privileged: true}},
+	})
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", srv.ComponentAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	sess, err := component.NewSession(ctx, jid.MustParse("gw.localhost"), []byte("s"), conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	if err := conn.SetReadDeadline(time.Now().Add(testTimeout)); err != nil {
+		t.Fatal(err)
+	}
+	r := sess.TokenReader()
+	defer r.Close()
+	dec := xml.NewTokenDecoder(r)
+	var adv privilegeAdvert
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatalf("no privilege advertisement: %v", err)
+		}
+		if start, ok := tok.(xml.StartElement); ok {
+			if err := dec.DecodeElement(&adv, &start); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	got := map[string]string{}
+	for _, p := range adv.Perms {
+		got[p.Access] = p.Type
+		for _, n := range p.Namespaces {
+			got[p.Access+" "+n.NS] = n.Type
+		}
+	}
+	want := map[string]string{"roster": "both", "message": "outgoing", "iq urn:xmpp:http:upload:0": "get"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("permission %q = %q, want %q (all: %v)", k, got[k], v, got)
+		}
+	}
+}
+
+func TestHTTPUpload(t *testing.T) {
+	ctx := context30s(t)
+	srv := prosodytest.Start(t, prosodytest.Options{HTTPUpload: true})
+	if err := srv.Register("alice", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	alice, err := xmpptest.Dial(ctx, srv.C2SAddr(), jid.MustParse("alice@localhost"), "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer alice.Close()
+
+	content := []byte("hello")
+	slot, err := alice.IQ(ctx, `<iq type="get" to="`+srv.UploadDomain()+`"><request xmlns="urn:xmpp:http:upload:0" filename="a.txt" size="5" content-type="text/plain"/></iq>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Put struct {
+			URL     string `xml:"url,attr"`
+			Headers []struct {
+				Name  string `xml:"name,attr"`
+				Value string `xml:",chardata"`
+			} `xml:"header"`
+		} `xml:"slot>put"`
+		Get struct {
+			URL string `xml:"url,attr"`
+		} `xml:"slot>get"`
+	}
+	if err := slot.Unmarshal(&s); err != nil || slot.Type != "result" {
+		t.Fatalf("slot: %s (%v)", slot.XML, err)
+	}
+	prefix := "http://" + srv.HTTPAddr() + "/"
+	if !strings.HasPrefix(s.Put.URL, prefix) || !strings.HasPrefix(s.Get.URL, prefix) {
+		t.Fatalf("slot URLs %q %q, want them under %s", s.Put.URL, s.Get.URL, prefix)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, s.Put.URL, bytes.NewReader(content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "text/plain")
+	// http_file_share authorizes the PUT with a header given in the slot.
+	for _, h := range s.Put.Headers {
+		req.Header.Set(h.Name, h.Value)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("PUT: %s", resp.Status)
+	}
+	greq, err := http.NewRequestWithContext(ctx, http.MethodGet, s.Get.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err = http.DefaultClient.Do(greq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(body, content) {
+		t.Errorf("GET returned %q, want %q", body, content)
+	}
+}
+
+func TestStartReportsMissingModule(t *testing.T) {
+	if err := prosodytest.Installed(); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := prosodytest.New(prosodytest.Options{Dir: t.TempDir(), Modules: []string{"no_such_module_xyz"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	err = srv.Start()
+	if err == nil || !strings.Contains(err.Error(), "no_such_module_xyz") {
+		t.Fatalf("Start with a missing module: %v", err)
+	}
+}
+
+func TestNewRejectsBadOptions(t *testing.T) {
+	for name, o := range map[string]prosodytest.Options{
+		"no secret":   {Components: []prosodytest.Component{{Domain: "x.localhost"}}},
+		"duplicate":   {Components: []prosodytest.Component{{Domain: "x.localhost", Secret: "a"}, {Domain: "x.localhost", Secret: "b"}}},
+		"upload name": {HTTPUpload: true, Components: []prosodytest.Component{{Domain: "upload.localhost", Secret: "a"}}},
+		"log level":   {LogLevel: "loud"},
+	} {
+		o.Dir = t.TempDir()
+		if s, err := prosodytest.New(o); err == nil {
+			s.Close()
+			t.Errorf("%s: New accepted %+v", name, o)
+		}
+	}
+}
+
+func TestPortTaken(t *testing.T) {
+	if err := prosodytest.Installed(); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := prosodytest.New(prosodytest.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+
+	// Taken before the first start: Start moves to other ports.
+	taken := srv.C2SAddr()
+	l, err := net.Listen("tcp", taken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if srv.C2SAddr() == taken {
+		t.Fatalf("still on the taken port %s", taken)
+	}
+
+	// Taken during a restart: the addresses are known, so Start fails and
+	// says why.
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	l2, err := net.Listen("tcp", srv.C2SAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l2.Close()
+	if err := srv.Start(); err == nil || !strings.Contains(err.Error(), "Failed to open server port") {
+		t.Fatalf("restart on a taken port: %v", err)
+	}
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Installs the system packages passerelle's tests, demo and code generation
+# need, on Debian or Ubuntu. Idempotent: it touches apt only when something
+# is missing, so running it on a ready machine is a quick no-op.
+#
+#   scripts/install-deps.sh          test and demo dependencies:
+#                                    prosody, prosody-modules (mod_privilege),
+#                                    and a C compiler for `go test -race`
+#   scripts/install-deps.sh --proto  protoc only, for `make proto`
+#
+# Runs unattended (CI has no stdin). Uses sudo only when not root.
+#
+# Installing prosody may start the system's own Prosody service, listening on
+# the default ports (5222, 5269, 5347, 5280). It is left alone on purpose:
+# the tests start their own Prosody on free loopback ports below the
+# ephemeral range and the demo uses its own ports too, so the two never meet.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	SUDO="sudo"
+fi
+
+apt_updated=""
+apt_install() {
+	if [ -z "$apt_updated" ]; then
+		$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update
+		apt_updated=1
+	fi
+	# Keep existing config files without asking (no stdin in CI). With
+	# recommends, as on the machine where the Prosody facts in DESIGN.md
+	# were verified (lua-event, lua-unbound...).
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y \
+		-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+		"$@"
+}
+
+# mod_privilege (XEP-0356) comes with prosody-modules; Debian 12 ships it as
+# /usr/lib/prosody/modules/mod_privilege/mod_privilege.lua.
+have_mod_privilege() {
+	local f
+	for f in /usr/lib/prosody/modules/mod_privilege/mod_privilege.lua \
+		/usr/lib/prosody/modules/mod_privilege.lua; do
+		[ -f "$f" ] && return 0
+	done
+	command -v dpkg >/dev/null 2>&1 &&
+		dpkg -L prosody-modules 2>/dev/null | grep -q '/mod_privilege\.lua$'
+}
+
+install_test_deps() {
+	local pkgs=()
+	if ! command -v prosody >/dev/null 2>&1 || ! command -v prosodyctl >/dev/null 2>&1 ||
+		! have_mod_privilege; then
+		pkgs+=(prosody prosody-modules)
+	fi
+	# -race needs cgo, and Go disables cgo when it finds no C compiler.
+	if ! command -v gcc >/dev/null 2>&1; then
+		pkgs+=(gcc libc6-dev)
+	fi
+	if [ ${#pkgs[@]} -gt 0 ]; then
+		echo "install-deps: installing ${pkgs[*]}"
+		apt_install "${pkgs[@]}"
+	fi
+	if ! have_mod_privilege; then
+		echo "install-deps: mod_privilege still missing after installing prosody-modules" >&2
+		exit 1
+	fi
+}
+
+install_protoc() {
+	if ! command -v protoc >/dev/null 2>&1; then
+		echo "install-deps: installing protobuf-compiler"
+		apt_install protobuf-compiler
+	fi
+}
+
+case "${1:-}" in
+"") install_test_deps ;;
+--proto) install_protoc ;;
+*)
+	echo "usage: $0 [--proto]" >&2
+	exit 2
+	;;
+esac
