@@ -27,4 +27,5 @@ require (
 	mellium.im/sasl v0.3.2 // indirect
 	mellium.im/xmlstream v0.15.4 // indirect
 	mellium.im/xmpp v0.22.0 // indirect
+	rsc.io/qr v0.2.0 // indirect
 )

@@ -13,6 +13,13 @@ import (
 // nil when it needs none (it was handled here, or has no XMPP form yet).
 func (t *transport) render(ctx context.Context, d delivery) []byte {
 	ev := d.ev
+	if step, ok := ev.Payload.(*pb.Event_LoginStep); ok {
+		// A new QR code for a login in progress (they rotate).
+		if p := t.procByID(step.LoginStep.ProcessId); p != nil {
+			p.setStep(ctx, step.LoginStep, nil)
+		}
+		return nil
+	}
 	user := t.userOf(ev.LoginId)
 	if user == "" {
 		t.log.Debug("event for a login no user has; dropped", "login", ev.LoginId)
@@ -31,6 +38,10 @@ func (t *transport) render(ctx context.Context, d delivery) []byte {
 		return nil
 	case *pb.Event_LoginState:
 		t.log.Info("login state", "user", user, "login", ev.LoginId, "state", p.LoginState.State, "message", p.LoginState.Message)
+		t.setState(ctx, user, ev.LoginId, p.LoginState)
+		return nil
+	case *pb.Event_Contact, *pb.Event_ContactRemoved, *pb.Event_Presence:
+		t.contactEvent(ctx, user, ev)
 		return nil
 	}
 	t.log.Debug("event kind not bridged yet", "kind", kindOf(ev))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"time"
 
 	"mellium.im/xmpp/jid"
@@ -56,6 +57,8 @@ func (t *transport) handleIQ(ctx context.Context, st *wire.Stanza, from, to jid.
 	switch {
 	case p.XMLName.Space == wire.NSDiscoInfo && get:
 		t.send(ctx, t.discoInfo(st, toGateway, p.Attr("node")))
+	case p.XMLName.Space == wire.NSDiscoItems && get && toGateway && p.Attr("node") == nsCommands:
+		t.send(ctx, t.commandItems(st, from.Bare().String()))
 	case p.XMLName.Space == wire.NSDiscoItems && get:
 		r := wire.Result(st)
 		r.Start("query", wire.NSDiscoItems).Attr("node", p.Attr("node")).End()
@@ -66,6 +69,21 @@ func (t *transport) handleIQ(ctx context.Context, st *wire.Stanza, from, to jid.
 		r := wire.Result(st)
 		r.Start("query", wire.NSVersion).Leaf("name", "", "passerelle").Leaf("version", "", version()).Leaf("os", "", runtime.GOOS).End()
 		t.send(ctx, r.Bytes())
+	case p.XMLName.Space == nsCommands && p.XMLName.Local == "command" && toGateway && !get:
+		if !t.access.Allowed(from.Bare().String()) {
+			t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
+			return
+		}
+		t.handleCommand(ctx, st, from.Bare().String(), p)
+	case p.XMLName.Space == wire.NSGateway && toGateway:
+		t.gatewayIQ(ctx, st, from.Bare().String(), p)
+	case p.XMLName.Space == nsVCard && get && !toGateway:
+		uid, err := puppet.FromJID(to)
+		if err != nil {
+			t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no such contact"))
+			return
+		}
+		t.vcard(ctx, st, from.Bare().String(), uid)
 	case p.XMLName.Space == wire.NSRegister && toGateway:
 		if !t.access.Allowed(from.Bare().String()) {
 			t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
@@ -93,12 +111,12 @@ func (t *transport) discoInfo(st *wire.Stanza, toGateway bool, node string) []by
 			network, name = caps.Network, caps.DisplayName
 		}
 		r.Start("identity", "").Attr("category", "gateway").Attr("type", network).Attr("name", name).End()
-		for _, f := range []string{wire.NSDiscoInfo, wire.NSDiscoItems, wire.NSRegister, wire.NSVersion, wire.NSPing} {
+		for _, f := range []string{wire.NSDiscoInfo, wire.NSDiscoItems, wire.NSRegister, wire.NSVersion, wire.NSPing, nsCommands, wire.NSGateway} {
 			r.Start("feature", "").Attr("var", f).End()
 		}
 	} else {
 		r.Start("identity", "").Attr("category", "client").Attr("type", "pc").End()
-		for _, f := range []string{wire.NSDiscoInfo, wire.NSPing} {
+		for _, f := range []string{wire.NSDiscoInfo, wire.NSPing, nsVCard} {
 			r.Start("feature", "").Attr("var", f).End()
 		}
 	}
@@ -106,6 +124,12 @@ func (t *transport) discoInfo(st *wire.Stanza, toGateway bool, node string) []by
 }
 
 func (t *transport) handleMessage(ctx context.Context, st *wire.Stanza, from, to jid.JID) {
+	if priv := st.Child(nsPrivilege, "privilege"); priv != nil {
+		if from.String() == t.serverDomain() {
+			t.onPrivilege(priv)
+		}
+		return
+	}
 	user := from.Bare().String()
 	if !t.access.Allowed(user) {
 		t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
@@ -118,7 +142,7 @@ func (t *transport) handleMessage(ctx context.Context, st *wire.Stanza, from, to
 	body, hasBody := st.Body()
 	if to.Localpart() == "" {
 		if hasBody {
-			t.send(ctx, t.chat(user, fmt.Sprintf("This is the passerelle gateway to %s. Register with it from your client's service discovery (in-band registration); then write to contacts as CONTACT@%s.", t.displayName(), t.domain)))
+			t.handleGatewayChat(ctx, user, body)
 		}
 		return
 	}
@@ -204,35 +228,183 @@ func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, t
 	if !t.access.Allowed(user) {
 		return
 	}
-	_, registered := t.loginOf(user)
-	var w wire.Writer
+	login, registered := t.loginOf(user)
+	toGateway := to.Localpart() == ""
 	switch st.Type() {
 	case "subscribe":
-		// The user adds the gateway or a contact: approve, as the
-		// gateway cannot ask anyone.
-		w.Start("presence", "").Attr("from", to.Bare().String()).Attr("to", user).Attr("type", "subscribed")
-		t.send(ctx, w.Bytes())
-		if to.Localpart() == "" && registered {
+		if !toGateway && registered {
+			t.subscribeContact(ctx, login, to)
+			return
+		}
+		// The user adds the gateway: approve; the gateway cannot ask
+		// anyone.
+		t.send(ctx, t.puppetPresence(to.Bare().String(), user, "subscribed"))
+		if registered {
 			t.send(ctx, t.presence(user, ""))
 		}
 	case "probe":
-		if to.Localpart() == "" {
+		if toGateway {
 			typ := "unavailable"
 			if registered {
 				typ = ""
 			}
 			t.send(ctx, t.presence(user, typ))
+			return
+		}
+		if registered {
+			uid, err := puppet.FromJID(to)
+			if err != nil {
+				return
+			}
+			t.mu.RLock()
+			p := t.presences[login.LoginID+"\x00"+uid]
+			t.mu.RUnlock()
+			if p == nil {
+				p = &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_OFFLINE}
+			}
+			t.send(ctx, t.renderPresence(to.Bare().String(), user, uid, p))
+		}
+	case "", "unavailable":
+		if toGateway && registered {
+			t.forwardPresence(ctx, login, st)
 		}
 	}
+}
+
+// forwardPresence hands the user's own availability to networks that
+// show it.
+func (t *transport) forwardPresence(ctx context.Context, l store.Login, st *wire.Stanza) {
+	caps := t.host.Caps()
+	if caps == nil || !caps.GetFeatures().GetSetPresence() {
+		return
+	}
+	p := &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AVAILABLE}
+	if st.Type() == "unavailable" {
+		p.Show = pb.PresenceShow_PRESENCE_SHOW_OFFLINE
+	} else if show := st.Child("", "show"); show != nil {
+		p.Show = map[string]pb.PresenceShow{"away": pb.PresenceShow_PRESENCE_SHOW_AWAY, "xa": pb.PresenceShow_PRESENCE_SHOW_XA,
+			"dnd": pb.PresenceShow_PRESENCE_SHOW_DND, "chat": pb.PresenceShow_PRESENCE_SHOW_CHAT}[show.Text]
+	}
+	if status := st.Child("", "status"); status != nil {
+		p.Status = status.Text
+	}
+	t.host.Send(&pb.Command{LoginId: l.LoginID, Action: &pb.Command_SetPresence{SetPresence: &pb.SetPresence{Presence: p}}},
+		func(r *pb.CommandResult) {
+			if r.Error != nil {
+				t.log.Debug("presence not forwarded", "user", l.UserJID, "err", r.Error.Text)
+			}
+		})
+}
+
+// subscribeContact handles the user adding a puppet: a known contact is
+// approved; an unknown one is resolved on the network (and added there
+// when the network allows).
+func (t *transport) subscribeContact(ctx context.Context, l store.Login, to jid.JID) {
+	pj := to.Bare().String()
+	uid, err := puppet.FromJID(to)
+	if err != nil {
+		t.send(ctx, t.puppetPresence(pj, l.UserJID, "unsubscribed"))
+		return
+	}
+	if _, err := t.db.GetPuppet(t.name, l.LoginID, uid); err != nil {
+		client, cerr := t.host.Client()
+		var c *pb.Contact
+		if cerr == nil {
+			cctx, cancel := context.WithTimeout(ctx, callTimeout)
+			c, cerr = client.ResolveIdentifier(cctx, &pb.ResolveIdentifierRequest{LoginId: l.LoginID, Identifier: uid, Create: true})
+			cancel()
+		}
+		if cerr != nil {
+			t.log.Info("subscription to an unknown contact refused", "user", l.UserJID, "contact", uid, "err", cerr)
+			t.send(ctx, t.puppetPresence(pj, l.UserJID, "unsubscribed"))
+			return
+		}
+		if err := t.db.PutPuppets(ctx, []store.Puppet{{Transport: t.name, LoginID: l.LoginID, UserID: c.UserId, Name: contactName(c)}}); err != nil {
+			t.log.Error("storing a puppet failed", "err", err)
+		}
+	}
+	t.send(ctx, t.puppetPresence(pj, l.UserJID, "subscribed"))
+	t.mu.RLock()
+	p := t.presences[l.LoginID+"\x00"+uid]
+	t.mu.RUnlock()
+	if p != nil {
+		t.send(ctx, t.renderPresence(pj, l.UserJID, uid, p))
+	}
+}
+
+// gatewayIQ is XEP-0100's jabber:iq:gateway: the prompt, and an
+// identifier (a phone number...) turned into the contact's JID.
+func (t *transport) gatewayIQ(ctx context.Context, st *wire.Stanza, user string, q *wire.Element) {
+	caps := t.host.Caps()
+	prompt, desc := "Contact", "Enter the contact's identifier on "+t.displayName()+"."
+	if caps != nil && caps.IdentifierPrompt != "" {
+		prompt = caps.IdentifierPrompt
+	}
+	if caps != nil && caps.IdentifierDescription != "" {
+		desc = caps.IdentifierDescription
+	}
+	if st.Type() == "get" {
+		r := wire.Result(st)
+		r.Start("query", wire.NSGateway).Leaf("desc", "", desc).Leaf("prompt", "", prompt).End()
+		t.send(ctx, r.Bytes())
+		return
+	}
+	l, ok := t.loginOf(user)
+	if !ok {
+		t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "register with "+t.domain+" first"))
+		return
+	}
+	p := q.Child("", "prompt")
+	if p == nil || strings.TrimSpace(p.Text) == "" {
+		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "the prompt is empty"))
+		return
+	}
+	client, err := t.host.Client()
+	var c *pb.Contact
+	if err == nil {
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		c, err = client.ResolveIdentifier(cctx, &pb.ResolveIdentifierRequest{LoginId: l.LoginID, Identifier: strings.TrimSpace(p.Text)})
+		cancel()
+	}
+	if err != nil {
+		cond, text := reply(err)
+		t.send(ctx, wire.ErrorReply(st, cond, text))
+		return
+	}
+	pj, err := puppet.JID(c.UserId, t.domain)
+	if err != nil {
+		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, err.Error()))
+		return
+	}
+	if err := t.db.PutPuppets(ctx, []store.Puppet{{Transport: t.name, LoginID: l.LoginID, UserID: c.UserId, Name: contactName(c)}}); err != nil {
+		t.log.Error("storing a puppet failed", "err", err)
+	}
+	r := wire.Result(st)
+	// XEP-0100 says <jid/>; older clients read <prompt/>.
+	r.Start("query", wire.NSGateway).Leaf("jid", "", pj.String()).Leaf("prompt", "", pj.String()).End()
+	t.send(ctx, r.Bytes())
 }
 
 // reply gives the XMPP error for a failed plugin call: the plugin's typed
 // error, or service-unavailable when the plugin is down.
 func reply(err error) (wire.Condition, string) {
+	switch {
+	case errors.Is(err, errConflict), errors.Is(err, errLoginInProgress):
+		return wire.Conflict, err.Error()
+	}
 	var se *sdk.Error
 	if errors.As(err, &se) {
 		return conditionOf(se.Code), se.Text
 	}
 	e := sdk.FromGRPC(err)
 	return conditionOf(e.Code), e.Text
+}
+
+// errText is what the user reads of a failed call.
+func errText(err error) string {
+	_, text := reply(err)
+	if text == "" {
+		return err.Error()
+	}
+	return text
 }

@@ -52,7 +52,7 @@ func (t *transport) registerForm(ctx context.Context, st *wire.Stanza, user stri
 	r.Start("query", wire.NSRegister)
 	form := step.GetForm()
 	if form == nil {
-		r.Leaf("instructions", "", "Logging in to "+t.displayName()+" takes more than one step (a code or a QR code), which in-band registration cannot show.").End()
+		r.Leaf("instructions", "", "Logging in to "+t.displayName()+" takes more than one step (a code or a QR code): use the login command (ad-hoc commands), or send \"login\" to "+t.domain+" in a chat.").End()
 		t.send(ctx, r.Bytes())
 		return
 	}
@@ -66,15 +66,18 @@ func (t *transport) registerForm(ctx context.Context, st *wire.Stanza, user stri
 			r.Leaf(f.Id, "", "")
 		}
 	}
-	writeForm(r, "Log in to "+t.displayName(), instructions, form.Fields)
+	writeForm(r, "Log in to "+t.displayName(), instructions, wire.NSRegister, form.Fields)
 	t.send(ctx, r.Bytes())
 }
 
-// writeForm writes an XEP-0004 form of the plugin's fields.
-func writeForm(w *wire.Writer, title, instructions string, fields []*pb.FormField) {
+// writeForm writes an XEP-0004 form of the plugin's fields; formType, when
+// set, is its hidden FORM_TYPE.
+func writeForm(w *wire.Writer, title, instructions, formType string, fields []*pb.FormField) {
 	w.Start("x", wire.NSData).Attr("type", "form")
 	w.Leaf("title", "", title).Leaf("instructions", "", instructions)
-	w.Start("field", "").Attr("var", "FORM_TYPE").Attr("type", "hidden").Leaf("value", "", wire.NSRegister).End()
+	if formType != "" {
+		w.Start("field", "").Attr("var", "FORM_TYPE").Attr("type", "hidden").Leaf("value", "", formType).End()
+	}
 	for _, f := range fields {
 		w.Start("field", "").Attr("var", f.Id).Attr("type", fieldType(f.Type)).Attr("label", f.Label)
 		if f.Description != "" {
@@ -165,39 +168,16 @@ func (t *transport) register(ctx context.Context, st *wire.Stanza, user string, 
 		client.CancelLogin(context.WithoutCancel(cctx), &pb.LoginProcessRef{ProcessId: step.ProcessId})
 		text := step.Error
 		if text == "" {
-			text = "logging in to " + t.displayName() + " needs more than one step, which in-band registration cannot show"
+			text = "logging in to " + t.displayName() + " needs more than one step: use the login command (ad-hoc commands), or send \"login\" to " + t.domain
 		}
 		t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, text))
 		return
 	}
-	if other := t.userOf(done.LoginId); other != "" && other != user {
-		t.send(ctx, wire.ErrorReply(st, wire.Conflict, "this account is already bridged for another XMPP user"))
+	if _, err := t.completeLogin(ctx, user, done); err != nil {
+		fail(err)
 		return
 	}
-	if old, ok := t.loginOf(user); ok && old.LoginID != done.LoginId {
-		// A different account replaces the old one.
-		if _, err := client.Logout(cctx, &pb.LoginRef{LoginId: old.LoginID}); err != nil {
-			t.log.Warn("logout of the replaced login failed", "user", user, "err", err)
-		}
-		if err := t.db.DeleteLogin(ctx, t.name, user); err != nil {
-			fail(err)
-			return
-		}
-		t.dropLogin(user)
-	}
-	l := store.Login{Transport: t.name, UserJID: user, LoginID: done.LoginId, DisplayName: done.DisplayName, SavedState: done.SavedState}
-	if err := t.db.PutLogin(ctx, l); err != nil {
-		t.log.Error("storing the login failed", "user", user, "err", err)
-		t.send(ctx, wire.ErrorReply(st, wire.InternalServerError, "the gateway could not store the login"))
-		return
-	}
-	t.setLogin(l)
-	t.log.Info("user registered", "user", user, "login", l.LoginID)
 	t.send(ctx, wire.Result(st).Bytes())
-	t.connect(ctx, client, l)
-	// XEP-0100: the gateway asks to be in the user's roster.
-	t.send(ctx, t.presence(user, "subscribe"))
-	t.send(ctx, t.presence(user, ""))
 }
 
 // unregister logs out on the network and deletes the login and all its

@@ -48,6 +48,17 @@ type transport struct {
 	byUser  map[string]store.Login // user bare JID -> login
 	byLogin map[string]string      // login ID -> user bare JID
 
+	states    map[string]loginState   // login ID -> last state
+	perms     perms                   // XEP-0356, from the server
+	presences map[string]*pb.Presence // login ID + NUL + user ID -> contact presence
+	avatars   map[string]string       // user ID -> XEP-0153 photo hash
+	subs      *subLimiter
+
+	adhoc adhocSessions
+
+	procMu sync.Mutex
+	procs  map[string]*loginProc // user bare JID -> login in progress
+
 	deliver  chan delivery
 	doneKeys chan uint64
 }
@@ -61,22 +72,27 @@ type delivery struct {
 
 func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, log *slog.Logger) *transport {
 	t := &transport{
-		name:     tc.Name,
-		domain:   tc.Domain,
-		access:   cfg.Access,
-		maxBody:  cfg.Limits.MaxBodyBytes,
-		db:       db,
-		log:      log.With("transport", tc.Name),
-		seed:     maphash.MakeSeed(),
-		idPrefix: rand.Text()[:6],
-		byUser:   map[string]store.Login{},
-		byLogin:  map[string]string{},
-		deliver:  make(chan delivery, 1024),
-		doneKeys: make(chan uint64, 4096),
+		name:      tc.Name,
+		domain:    tc.Domain,
+		access:    cfg.Access,
+		maxBody:   cfg.Limits.MaxBodyBytes,
+		db:        db,
+		log:       log.With("transport", tc.Name),
+		seed:      maphash.MakeSeed(),
+		idPrefix:  rand.Text()[:6],
+		byUser:    map[string]store.Login{},
+		byLogin:   map[string]string{},
+		procs:     map[string]*loginProc{},
+		states:    map[string]loginState{},
+		presences: map[string]*pb.Presence{},
+		avatars:   map[string]string{},
+		deliver:   make(chan delivery, 1024),
+		doneKeys:  make(chan uint64, 4096),
 	}
 	for i := range t.shards {
 		t.shards[i] = make(chan *wire.Stanza, 256)
 	}
+	t.subs = &subLimiter{t: t, ch: make(chan []byte, 1024)}
 	t.link = xmpplink.New(xmpplink.Config{
 		Addr: cfg.XMPP.Server, Domain: tc.Domain, Secret: tc.Secret,
 		PingInterval: cfg.XMPP.PingInterval, PingTimeout: cfg.XMPP.PingTimeout, ReconnectMax: cfg.XMPP.ReconnectMax,
@@ -111,6 +127,7 @@ func (t *transport) run(ctx context.Context) {
 	wg.Go(func() { t.host.Run(ctx) })
 	wg.Go(func() { t.deliverLoop(ctx, backlog) })
 	wg.Go(func() { t.outboxDoneLoop(ctx) })
+	wg.Go(func() { t.subs.run(ctx) })
 	for i := range t.shards {
 		wg.Go(func() {
 			for {
@@ -209,23 +226,45 @@ func (t *transport) onPluginReady(ctx context.Context, caps *pb.Capabilities) {
 	}
 	sem := make(chan struct{}, 16)
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var connected []store.Login
 	for _, l := range t.allLogins() {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			t.connect(ctx, client, l)
+			if t.connect(ctx, client, l) {
+				mu.Lock()
+				connected = append(connected, l)
+				mu.Unlock()
+			}
 		})
 	}
 	wg.Wait()
+	// Contact lists and rosters follow in the background, a few at a
+	// time: messages need not wait for them.
+	go func() {
+		sem := make(chan struct{}, 4)
+		for _, l := range connected {
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem }()
+				t.syncContacts(ctx, l)
+			}()
+		}
+	}()
 }
 
-func (t *transport) connect(ctx context.Context, client pb.TransportClient, l store.Login) {
+func (t *transport) connect(ctx context.Context, client pb.TransportClient, l store.Login) bool {
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	_, err := client.Connect(cctx, &pb.ConnectRequest{LoginId: l.LoginID, UserJid: l.UserJID, SavedState: l.SavedState})
-	if err != nil && ctx.Err() == nil {
-		t.log.Warn("login did not connect", "user", l.UserJID, "login", l.LoginID, "err", err)
+	if err != nil {
+		if ctx.Err() == nil {
+			t.log.Warn("login did not connect", "user", l.UserJID, "login", l.LoginID, "err", err)
+		}
+		return false
 	}
+	return true
 }
 
 // onLinkUp tells every registered user the gateway is there.

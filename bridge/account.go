@@ -1,0 +1,218 @@
+package bridge
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"rsc.io/qr"
+
+	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
+)
+
+// loginState is what the plugin last said about a login's connection.
+type loginState struct {
+	state pb.LoginState
+	msg   string
+	since time.Time
+}
+
+var errNotLoggedIn = errors.New("you are not logged in")
+
+func (t *transport) stateOf(loginID string) loginState {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.states[loginID]
+}
+
+// setState records a login's state and shows it as the transport JID's
+// presence; when the user must act, it also says so once in a chat.
+func (t *transport) setState(ctx context.Context, user, loginID string, s *pb.LoginStateEvent) {
+	t.mu.Lock()
+	prev := t.states[loginID]
+	t.states[loginID] = loginState{state: s.State, msg: s.Message, since: time.Now()}
+	t.mu.Unlock()
+	t.send(ctx, t.statePresence(user, s.State, s.Message))
+	if prev.state == s.State {
+		return
+	}
+	switch s.State {
+	case pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS:
+		t.send(ctx, t.chat(user, fmt.Sprintf("%s refused your credentials%s. Log in again with the relogin or login command (or send \"login\" here).", t.displayName(), suffix(s.Message))))
+	case pb.LoginState_LOGIN_STATE_LOGGED_OUT:
+		t.send(ctx, t.chat(user, fmt.Sprintf("You were logged out of %s%s. Log in again with the login command (or send \"login\" here).", t.displayName(), suffix(s.Message))))
+	}
+}
+
+func suffix(msg string) string {
+	if msg == "" {
+		return ""
+	}
+	return " (" + msg + ")"
+}
+
+// statePresence renders a login state as the gateway's presence.
+func (t *transport) statePresence(user string, s pb.LoginState, msg string) []byte {
+	var w wire.Writer
+	w.Start("presence", "").Attr("from", t.domain).Attr("to", user)
+	status := ""
+	switch s {
+	case pb.LoginState_LOGIN_STATE_CONNECTED:
+	case pb.LoginState_LOGIN_STATE_CONNECTING:
+		w.Leaf("show", "", "away")
+		status = "Connecting"
+	case pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT:
+		w.Leaf("show", "", "xa")
+		status = "Disconnected, reconnecting"
+	case pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS:
+		w.Leaf("show", "", "xa")
+		status = "Bad credentials: log in again"
+	case pb.LoginState_LOGIN_STATE_LOGGED_OUT:
+		w.Leaf("show", "", "xa")
+		status = "Logged out: log in again"
+	}
+	if msg != "" {
+		status = strings.TrimPrefix(status+": "+msg, ": ")
+	}
+	if status != "" {
+		w.Leaf("status", "", status)
+	}
+	return w.Bytes()
+}
+
+// statusText describes a user's account for the status command.
+func (t *transport) statusText(user string) string {
+	l, ok := t.loginOf(user)
+	if !ok {
+		if t.procOf(user) != nil {
+			return "A login is in progress."
+		}
+		return "You are not logged in to " + t.displayName() + "."
+	}
+	s := t.stateOf(l.LoginID)
+	state := "unknown"
+	if s.state != pb.LoginState_LOGIN_STATE_UNKNOWN {
+		state = strings.ToLower(strings.TrimPrefix(s.state.String(), "LOGIN_STATE_"))
+		state = strings.ReplaceAll(state, "_", " ")
+	}
+	text := fmt.Sprintf("Logged in to %s as %s (login ID %s).\nState: %s", t.displayName(), l.DisplayName, l.LoginID, state)
+	if !s.since.IsZero() {
+		text += " since " + s.since.UTC().Format(time.RFC3339)
+	}
+	if s.msg != "" {
+		text += " (" + s.msg + ")"
+	}
+	return text
+}
+
+// removeLogin logs the user out of the network and deletes the login and
+// all its data. The network logout is best effort: the user's wish to
+// leave does not depend on the plugin running.
+func (t *transport) removeLogin(ctx context.Context, user string) error {
+	l, ok := t.loginOf(user)
+	if !ok {
+		return errNotLoggedIn
+	}
+	if client, err := t.host.Client(); err == nil {
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		if _, err := client.Logout(cctx, &pb.LoginRef{LoginId: l.LoginID}); err != nil {
+			t.log.Warn("network logout failed; deleting the login anyway", "user", user, "err", err)
+		}
+		cancel()
+	} else {
+		t.log.Warn("plugin down; login deleted without a network logout", "user", user)
+	}
+	if err := t.db.DeleteLogin(ctx, t.name, user); err != nil && !errors.Is(err, store.ErrNotFound) {
+		t.log.Error("deleting the login failed", "user", user, "err", err)
+		return fmt.Errorf("the gateway could not delete the login: %w", err)
+	}
+	t.dropLogin(user)
+	t.mu.Lock()
+	delete(t.states, l.LoginID)
+	t.mu.Unlock()
+	t.forgetContacts(ctx, user, l.LoginID)
+	t.log.Info("user logged out", "user", user, "login", l.LoginID)
+	t.send(ctx, t.presence(user, "unavailable"))
+	return nil
+}
+
+// relogin disconnects a login and connects it again.
+func (t *transport) relogin(ctx context.Context, user string) error {
+	l, ok := t.loginOf(user)
+	if !ok {
+		return errNotLoggedIn
+	}
+	client, err := t.host.Client()
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	if _, err := client.Disconnect(cctx, &pb.LoginRef{LoginId: l.LoginID}); err != nil {
+		t.log.Warn("disconnect before relogin failed", "user", user, "err", err)
+	}
+	if _, err := client.Connect(cctx, &pb.ConnectRequest{LoginId: l.LoginID, UserJid: l.UserJID, SavedState: l.SavedState}); err != nil {
+		return err
+	}
+	go t.syncContacts(context.WithoutCancel(ctx), l)
+	return nil
+}
+
+// sendDisplay shows a display step in a chat: the QR code as an image
+// (XEP-0231 data, referenced from XHTML-IM) with its payload as text, or
+// the pairing code.
+func (t *transport) sendDisplay(ctx context.Context, user string, step *pb.LoginStep) {
+	d := step.GetDisplay()
+	var w wire.Writer
+	w.Start("message", "").Attr("from", t.domain).Attr("to", user).Attr("type", "chat").Attr("id", t.newID())
+	text := step.Instructions
+	switch d.Type {
+	case pb.DisplayType_DISPLAY_TYPE_QR:
+		if text == "" {
+			text = "Scan this QR code with the " + t.displayName() + " app."
+		}
+		body := text + "\n" + d.Data
+		w.Leaf("body", "", body)
+		if png, err := qrPNG(d.Data); err == nil {
+			cid := bobCID(png)
+			w.Start("html", "http://jabber.org/protocol/xhtml-im").Start("body", "http://www.w3.org/1999/xhtml").
+				Leaf("p", "", text).Start("img", "").Attr("src", "cid:"+cid).Attr("alt", d.Data).End().End().End()
+			w.Start("data", "urn:xmpp:bob").Attr("cid", cid).Attr("type", "image/png").Attr("max-age", "0").
+				Text(base64.StdEncoding.EncodeToString(png)).End()
+		}
+	case pb.DisplayType_DISPLAY_TYPE_CODE:
+		if text == "" {
+			text = "Enter this code in the " + t.displayName() + " app:"
+		}
+		w.Leaf("body", "", text+"\n"+d.Data)
+	default:
+		if text == "" {
+			text = "Confirm the login in the " + t.displayName() + " app."
+		}
+		w.Leaf("body", "", text)
+	}
+	t.send(ctx, w.Bytes())
+}
+
+// qrPNG renders a QR payload as a PNG image.
+func qrPNG(payload string) ([]byte, error) {
+	c, err := qr.Encode(payload, qr.M)
+	if err != nil {
+		return nil, fmt.Errorf("render QR code: %w", err)
+	}
+	c.Scale = 6
+	return c.PNG(), nil
+}
+
+// bobCID is the XEP-0231 content ID of some data.
+func bobCID(data []byte) string {
+	sum := sha1.Sum(data)
+	return "sha1+" + hex.EncodeToString(sum[:]) + "@bob.xmpp.org"
+}

@@ -1,0 +1,417 @@
+package bridge
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// XEP-0050 ad-hoc commands on the transport JID.
+
+const (
+	nsCommands = "http://jabber.org/protocol/commands"
+	nsMedia    = "urn:xmpp:media-element"
+	nsBoB      = "urn:xmpp:bob"
+)
+
+// displayWait is how long one "next" on a display stage waits for the
+// network before showing the stage again.
+const displayWait = 60 * time.Second
+
+type command struct {
+	node, name string
+	admin      bool
+}
+
+var commands = []command{
+	{"login", "Log in", false},
+	{"logout", "Log out", false},
+	{"relogin", "Reconnect", false},
+	{"status", "Status", false},
+	{"unregister", "Unregister", false},
+	{"admin-users", "List users (admin)", true},
+	{"admin-stats", "Statistics (admin)", true},
+	{"admin-disconnect", "Disconnect a user (admin)", true},
+	{"admin-remove", "Remove a user (admin)", true},
+}
+
+// adhocSession is a multi-stage command between two requests.
+type adhocSession struct {
+	user, node string
+	stage      string // "flow", "login", "user"
+	proc       *loginProc
+	touched    time.Time
+}
+
+type adhocSessions struct {
+	mu sync.Mutex
+	m  map[string]*adhocSession
+}
+
+func (a *adhocSessions) get(id, user string) *adhocSession {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := a.m[id]
+	if s == nil || s.user != user {
+		return nil
+	}
+	s.touched = time.Now()
+	return s
+}
+
+func (a *adhocSessions) put(id string, s *adhocSession) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.m == nil {
+		a.m = map[string]*adhocSession{}
+	}
+	for k, old := range a.m {
+		if time.Since(old.touched) > loginIdle {
+			delete(a.m, k)
+		}
+	}
+	s.touched = time.Now()
+	a.m[id] = s
+}
+
+func (a *adhocSessions) drop(id string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.m, id)
+}
+
+// commandItems lists the commands this user may run (disco#items).
+func (t *transport) commandItems(st *wire.Stanza, user string) []byte {
+	r := wire.Result(st)
+	r.Start("query", wire.NSDiscoItems).Attr("node", nsCommands)
+	for _, c := range commands {
+		if c.admin && !t.access.IsAdmin(user) {
+			continue
+		}
+		r.Start("item", "").Attr("jid", t.domain).Attr("node", c.node).Attr("name", c.name).End()
+	}
+	return r.Bytes()
+}
+
+// cmdReply starts a command response; the caller adds notes and forms.
+func cmdReply(st *wire.Stanza, node, sid, status string) *wire.Writer {
+	r := wire.Result(st)
+	r.Start("command", nsCommands).Attr("node", node).Attr("sessionid", sid).Attr("status", status)
+	return r
+}
+
+func note(w *wire.Writer, typ, text string) {
+	w.Start("note", "").Attr("type", typ).Text(text).End()
+}
+
+func (t *transport) done(ctx context.Context, st *wire.Stanza, node, sid, typ, text string) {
+	r := cmdReply(st, node, sid, "completed")
+	note(r, typ, text)
+	t.send(ctx, r.Bytes())
+}
+
+// handleCommand runs one XEP-0050 request.
+func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user string, cmd *wire.Element) {
+	node, sid := cmd.Attr("node"), cmd.Attr("sessionid")
+	action := cmd.Attr("action")
+	if action == "" {
+		action = "execute"
+	}
+	var spec *command
+	for i := range commands {
+		if commands[i].node == node {
+			spec = &commands[i]
+		}
+	}
+	if spec == nil {
+		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no such command"))
+		return
+	}
+	if spec.admin && !t.access.IsAdmin(user) {
+		t.send(ctx, wire.ErrorReply(st, wire.Forbidden, "this command is for the gateway's administrators"))
+		return
+	}
+	var sess *adhocSession
+	if sid != "" {
+		if sess = t.adhoc.get(sid, user); sess == nil || sess.node != node {
+			t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "unknown or expired command session; start the command again"))
+			return
+		}
+	}
+	if action == "cancel" {
+		if sess != nil {
+			if sess.proc != nil {
+				t.cancelProc(ctx, sess.proc)
+			}
+			t.adhoc.drop(sid)
+		}
+		t.send(ctx, cmdReply(st, node, sid, "canceled").Bytes())
+		return
+	}
+	switch node {
+	case "login":
+		t.cmdLogin(ctx, st, user, sid, sess, cmd)
+	case "logout", "unregister":
+		if err := t.removeLogin(ctx, user); err != nil {
+			t.done(ctx, st, node, sid, "error", errText(err)+".")
+			return
+		}
+		t.done(ctx, st, node, sid, "info", "You are logged out of "+t.displayName()+".")
+	case "relogin":
+		if err := t.relogin(ctx, user); err != nil {
+			t.done(ctx, st, node, sid, "error", "Relogin failed: "+errText(err))
+			return
+		}
+		t.done(ctx, st, node, sid, "info", "Reconnecting.")
+	case "status":
+		t.done(ctx, st, node, sid, "info", t.statusText(user))
+	case "admin-users":
+		t.done(ctx, st, node, sid, "info", t.adminUsers())
+	case "admin-stats":
+		t.done(ctx, st, node, sid, "info", t.adminStats())
+	case "admin-disconnect", "admin-remove":
+		t.cmdAdminUser(ctx, st, user, node, sid, sess, cmd)
+	}
+}
+
+// cmdLogin drives a login through command stages: choose a flow, then one
+// stage per plugin step.
+func (t *transport) cmdLogin(ctx context.Context, st *wire.Stanza, user, sid string, sess *adhocSession, cmd *wire.Element) {
+	if sess == nil {
+		if l, ok := t.loginOf(user); ok {
+			t.done(ctx, st, "login", "", "info", fmt.Sprintf("You are already logged in as %s. Log out first to use another account.", l.DisplayName))
+			return
+		}
+		if p := t.procOf(user); p != nil {
+			t.send(ctx, wire.ErrorReply(st, wire.Conflict, errLoginInProgress.Error()))
+			return
+		}
+		client, err := t.host.Client()
+		var flows *pb.LoginFlowsResponse
+		if err == nil {
+			cctx, cancel := context.WithTimeout(ctx, callTimeout)
+			flows, err = client.LoginFlows(cctx, &pb.LoginFlowsRequest{})
+			cancel()
+		}
+		if err != nil {
+			cond, text := reply(err)
+			t.send(ctx, wire.ErrorReply(st, cond, text))
+			return
+		}
+		sid = t.newID()
+		sess = &adhocSession{user: user, node: "login"}
+		t.adhoc.put(sid, sess)
+		if len(flows.Flows) > 1 {
+			sess.stage = "flow"
+			r := cmdReply(st, "login", sid, "executing")
+			r.Start("actions", "").Attr("execute", "next").Leaf("next", "", "").End()
+			r.Start("x", wire.NSData).Attr("type", "form").Leaf("title", "", "Log in to "+t.displayName()).
+				Leaf("instructions", "", "Choose how to log in.")
+			r.Start("field", "").Attr("var", "flow").Attr("type", "list-single").Attr("label", "Method").Leaf("required", "", "")
+			r.Leaf("value", "", flows.Flows[0].Id)
+			for _, f := range flows.Flows {
+				r.Start("option", "").Attr("label", f.Name).Leaf("value", "", f.Id).End()
+			}
+			t.send(ctx, r.Bytes())
+			return
+		}
+		t.beginCmdLogin(ctx, st, user, sid, sess, flows.Flows[0].GetId())
+		return
+	}
+	switch sess.stage {
+	case "flow":
+		t.beginCmdLogin(ctx, st, user, sid, sess, formValues(cmd)["flow"])
+	case "login":
+		p := sess.proc
+		step, changed, err := p.current()
+		if err != nil {
+			t.adhoc.drop(sid)
+			t.done(ctx, st, "login", sid, "error", "The login failed: "+errText(err))
+			return
+		}
+		if step.GetForm() != nil {
+			t.submit(ctx, p, formValues(cmd))
+		} else if step.GetDisplay() != nil {
+			select {
+			case <-changed:
+			case <-time.After(displayWait):
+			case <-ctx.Done():
+				return
+			}
+		}
+		t.renderLogin(ctx, st, sid, sess)
+	}
+}
+
+func (t *transport) beginCmdLogin(ctx context.Context, st *wire.Stanza, user, sid string, sess *adhocSession, flow string) {
+	p, err := t.startLogin(ctx, user, flow, "adhoc")
+	if err != nil {
+		t.adhoc.drop(sid)
+		cond, text := reply(err)
+		t.send(ctx, wire.ErrorReply(st, cond, text))
+		return
+	}
+	sess.stage, sess.proc = "login", p
+	t.renderLogin(ctx, st, sid, sess)
+}
+
+// renderLogin shows the login's current step as a command stage.
+func (t *transport) renderLogin(ctx context.Context, st *wire.Stanza, sid string, sess *adhocSession) {
+	step, _, err := sess.proc.current()
+	switch {
+	case err != nil:
+		t.adhoc.drop(sid)
+		t.done(ctx, st, "login", sid, "error", "The login failed: "+errText(err))
+	case step.GetComplete() != nil:
+		t.adhoc.drop(sid)
+		// completeLogin ran in the login driver; its error, if any, is err.
+		name := step.GetComplete().DisplayName
+		if name == "" {
+			name = step.GetComplete().LoginId
+		}
+		t.done(ctx, st, "login", sid, "info", fmt.Sprintf("You are logged in to %s as %s.", t.displayName(), name))
+	case step.GetForm() != nil:
+		r := cmdReply(st, "login", sid, "executing")
+		r.Start("actions", "").Attr("execute", "next").Leaf("next", "", "").End()
+		if step.Error != "" {
+			note(r, "error", step.Error)
+		}
+		instructions := step.Instructions
+		if instructions == "" {
+			instructions = "Log in to " + t.displayName() + "."
+		}
+		writeForm(r, "Log in to "+t.displayName(), instructions, "", step.GetForm().Fields)
+		t.send(ctx, r.Bytes())
+	case step.GetDisplay() != nil:
+		d := step.GetDisplay()
+		r := cmdReply(st, "login", sid, "executing")
+		r.Start("actions", "").Attr("execute", "next").Leaf("next", "", "").End()
+		note(r, "info", "When you are done in the app, press Next. The code was also sent to you in a chat.")
+		r.Start("x", wire.NSData).Attr("type", "form").Leaf("title", "", "Log in to "+t.displayName())
+		instructions := step.Instructions
+		switch {
+		case instructions != "":
+		case d.Type == pb.DisplayType_DISPLAY_TYPE_QR:
+			instructions = "Scan this QR code with the " + t.displayName() + " app."
+		case d.Type == pb.DisplayType_DISPLAY_TYPE_CODE:
+			instructions = "Enter this code in the " + t.displayName() + " app."
+		default:
+			instructions = "Confirm the login in the " + t.displayName() + " app."
+		}
+		r.Leaf("instructions", "", instructions)
+		if d.Data != "" {
+			label := "Code"
+			if d.Type == pb.DisplayType_DISPLAY_TYPE_QR {
+				label = "QR code"
+			}
+			r.Start("field", "").Attr("var", "code").Attr("type", "text-single").Attr("label", label)
+			if d.Type == pb.DisplayType_DISPLAY_TYPE_QR {
+				if png, err := qrPNG(d.Data); err == nil {
+					// XEP-0221 media, with the image itself as XEP-0231 data.
+					cid := bobCID(png)
+					r.Start("media", nsMedia).Attr("height", "256").Attr("width", "256")
+					r.Start("uri", "").Attr("type", "image/png").Text("cid:" + cid).End()
+					r.Start("uri", "").Attr("type", "image/png").Text("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)).End()
+					r.End()
+					r.Start("data", nsBoB).Attr("cid", cid).Attr("type", "image/png").Attr("max-age", "0").
+						Text(base64.StdEncoding.EncodeToString(png)).End()
+				}
+			}
+			r.Leaf("value", "", d.Data).End()
+		}
+		t.send(ctx, r.Bytes())
+	}
+}
+
+// cmdAdminUser asks for a user's JID, then disconnects or removes them.
+func (t *transport) cmdAdminUser(ctx context.Context, st *wire.Stanza, admin, node, sid string, sess *adhocSession, cmd *wire.Element) {
+	if sess == nil {
+		sid = t.newID()
+		t.adhoc.put(sid, &adhocSession{user: admin, node: node, stage: "user"})
+		r := cmdReply(st, node, sid, "executing")
+		r.Start("actions", "").Attr("execute", "complete").Leaf("complete", "", "").End()
+		r.Start("x", wire.NSData).Attr("type", "form").Leaf("title", "", commandName(node))
+		r.Start("field", "").Attr("var", "user").Attr("type", "jid-single").Attr("label", "User (bare JID)").Leaf("required", "", "").End()
+		t.send(ctx, r.Bytes())
+		return
+	}
+	t.adhoc.drop(sid)
+	user := strings.TrimSpace(formValues(cmd)["user"])
+	l, ok := t.loginOf(user)
+	if !ok {
+		t.done(ctx, st, node, sid, "error", user+" has no login on "+t.domain+".")
+		return
+	}
+	if node == "admin-remove" {
+		if err := t.removeLogin(ctx, user); err != nil {
+			t.done(ctx, st, node, sid, "error", errText(err))
+			return
+		}
+		t.log.Info("admin removed a user", "admin", admin, "user", user)
+		t.done(ctx, st, node, sid, "info", user+" was removed.")
+		return
+	}
+	client, err := t.host.Client()
+	if err == nil {
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		_, err = client.Disconnect(cctx, &pb.LoginRef{LoginId: l.LoginID})
+		cancel()
+	}
+	if err != nil {
+		t.done(ctx, st, node, sid, "error", errText(err))
+		return
+	}
+	t.log.Info("admin disconnected a user", "admin", admin, "user", user)
+	t.setState(ctx, user, l.LoginID, &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, Message: "disconnected by an administrator"})
+	t.done(ctx, st, node, sid, "info", user+" was disconnected; relogin connects again.")
+}
+
+func commandName(node string) string {
+	for _, c := range commands {
+		if c.node == node {
+			return c.name
+		}
+	}
+	return node
+}
+
+func (t *transport) adminUsers() string {
+	ls := t.allLogins()
+	if len(ls) == 0 {
+		return "No users."
+	}
+	sort.Slice(ls, func(i, j int) bool { return ls[i].UserJID < ls[j].UserJID })
+	var b strings.Builder
+	for _, l := range ls {
+		s := t.stateOf(l.LoginID)
+		state := strings.ToLower(strings.TrimPrefix(s.state.String(), "LOGIN_STATE_"))
+		fmt.Fprintf(&b, "%s: %s (%s)\n", l.UserJID, l.DisplayName, state)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func (t *transport) adminStats() string {
+	ls := t.allLogins()
+	counts := map[pb.LoginState]int{}
+	for _, l := range ls {
+		counts[t.stateOf(l.LoginID).state]++
+	}
+	return fmt.Sprintf("%s: %d users, %d connected, %d disconnected, %d need to log in again; plugin %s.",
+		t.domain, len(ls), counts[pb.LoginState_LOGIN_STATE_CONNECTED],
+		counts[pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT]+counts[pb.LoginState_LOGIN_STATE_CONNECTING]+counts[pb.LoginState_LOGIN_STATE_UNKNOWN],
+		counts[pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS]+counts[pb.LoginState_LOGIN_STATE_LOGGED_OUT], t.pluginState())
+}
+
+func (t *transport) pluginState() string {
+	if _, err := t.host.Client(); err != nil {
+		return "down"
+	}
+	return "running"
+}

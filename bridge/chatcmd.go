@@ -1,0 +1,192 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// The chat fallback: clients without ad-hoc commands talk to the
+// transport JID in plain messages and get the same flows.
+
+func (t *transport) chatHelp() string {
+	return fmt.Sprintf(`passerelle gateway to %s. Send one of:
+  login       log in (step by step, here in this chat)
+  logout      log out and forget the login
+  relogin     reconnect your login
+  status      your login's state
+  cancel      stop a login in progress
+  help        this text
+Then write to contacts as CONTACT@%s.`, t.displayName(), t.domain)
+}
+
+// handleGatewayChat answers a message to the transport JID itself.
+func (t *transport) handleGatewayChat(ctx context.Context, user, body string) {
+	say := func(s string) { t.send(ctx, t.chat(user, s)) }
+	text := strings.TrimSpace(body)
+	word, arg, _ := strings.Cut(text, " ")
+	word = strings.ToLower(word)
+	arg = strings.TrimSpace(arg)
+
+	if p := t.procOf(user); p != nil && p.via == "chat" {
+		if word == "cancel" {
+			t.cancelProc(ctx, p)
+			say("Login cancelled.")
+			return
+		}
+		step, _, _ := p.current()
+		if form := step.GetForm(); form != nil {
+			t.answer(ctx, p, form, text)
+			return
+		}
+		say("Waiting for the login to go on in the " + t.displayName() + " app. Send cancel to stop.")
+		return
+	}
+	switch word {
+	case "", "help", "?":
+		say(t.chatHelp())
+	case "login", "register":
+		if l, ok := t.loginOf(user); ok {
+			say(fmt.Sprintf("You are already logged in as %s. Send logout first to use another account.", l.DisplayName))
+			return
+		}
+		flow, err := t.chooseFlow(ctx, arg)
+		if err != nil {
+			say(errText(err))
+			return
+		}
+		if flow == "" {
+			return
+		}
+		if _, err := t.startLogin(ctx, user, flow, "chat"); err != nil {
+			say("The login could not start: " + errText(err))
+		}
+	case "cancel":
+		if p := t.procOf(user); p != nil {
+			t.cancelProc(ctx, p)
+			say("Login cancelled.")
+			return
+		}
+		say("There is no login in progress.")
+	case "logout", "unregister":
+		if err := t.removeLogin(ctx, user); err != nil {
+			say(errText(err) + ".")
+			return
+		}
+		say("You are logged out of " + t.displayName() + ".")
+	case "relogin":
+		if err := t.relogin(ctx, user); err != nil {
+			say("Relogin failed: " + errText(err))
+			return
+		}
+		say("Reconnecting.")
+	case "status":
+		say(t.statusText(user))
+	default:
+		say("Unknown command. " + t.chatHelp())
+	}
+}
+
+// chooseFlow picks a login flow from "login N" or "login ID"; with
+// several flows and no choice, it lists them ("" with no error).
+func (t *transport) chooseFlow(ctx context.Context, arg string) (string, error) {
+	client, err := t.host.Client()
+	if err != nil {
+		return "", err
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	res, err := client.LoginFlows(cctx, &pb.LoginFlowsRequest{})
+	if err != nil {
+		return "", err
+	}
+	flows := res.Flows
+	if len(flows) == 0 {
+		return "", fmt.Errorf("this network offers no way to log in")
+	}
+	if arg == "" && len(flows) == 1 {
+		return flows[0].Id, nil
+	}
+	for i, f := range flows {
+		if arg == strconv.Itoa(i+1) || strings.EqualFold(arg, f.Id) {
+			return f.Id, nil
+		}
+	}
+	var b strings.Builder
+	if arg != "" {
+		fmt.Fprintf(&b, "There is no login method %q. ", arg)
+	}
+	b.WriteString("Choose how to log in; send one of:")
+	for i, f := range flows {
+		fmt.Fprintf(&b, "\n  login %d   %s", i+1, f.Name)
+		if f.Description != "" {
+			b.WriteString(" (" + f.Description + ")")
+		}
+	}
+	return "", fmt.Errorf("%s", b.String())
+}
+
+// askNext asks the current form's next field in the chat.
+func (t *transport) askNext(ctx context.Context, p *loginProc) {
+	step, _, _ := p.current()
+	form := step.GetForm()
+	if form == nil {
+		return
+	}
+	p.mu.Lock()
+	i := p.field
+	p.mu.Unlock()
+	if len(form.Fields) == 0 {
+		t.submit(ctx, p, map[string]string{})
+		return
+	}
+	if i >= len(form.Fields) {
+		return
+	}
+	f := form.Fields[i]
+	var b strings.Builder
+	if i == 0 && step.Error != "" {
+		b.WriteString(step.Error + "\n")
+	}
+	if i == 0 && step.Instructions != "" {
+		b.WriteString(step.Instructions + "\n")
+	}
+	label := f.Label
+	if label == "" {
+		label = f.Id
+	}
+	b.WriteString(label + "?")
+	if f.Description != "" {
+		b.WriteString(" " + f.Description)
+	}
+	if len(f.Options) > 0 {
+		b.WriteString(" (one of: " + strings.Join(f.Options, ", ") + ")")
+	}
+	if f.Type == pb.FieldType_FIELD_TYPE_PASSWORD {
+		b.WriteString("\n(Your answer stays in this chat's history; the login command of your client keeps it private.)")
+	}
+	b.WriteString("\nSend cancel to stop.")
+	t.send(ctx, t.chat(p.user, b.String()))
+}
+
+// answer records the reply to the field being asked; the last answer
+// submits the form.
+func (t *transport) answer(ctx context.Context, p *loginProc, form *pb.FormStep, text string) {
+	p.mu.Lock()
+	i := p.field
+	if i < len(form.Fields) {
+		p.answers[form.Fields[i].Id] = text
+		p.field++
+	}
+	more := p.field < len(form.Fields)
+	answers := p.answers
+	p.mu.Unlock()
+	if more {
+		t.askNext(ctx, p)
+		return
+	}
+	t.submit(ctx, p, answers)
+}

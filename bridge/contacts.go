@@ -1,0 +1,401 @@
+package bridge
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/puppet"
+	"passerelle.im/passerelle/store"
+)
+
+// Namespaces of the contact features.
+const (
+	nsPrivilege  = "urn:xmpp:privilege:2"
+	nsRoster     = "jabber:iq:roster"
+	nsNick       = "http://jabber.org/protocol/nick"
+	nsIdle       = "urn:xmpp:idle:1"
+	nsVCard      = "vcard-temp"
+	nsVCardPhoto = "vcard-temp:x:update"
+)
+
+// perms are the XEP-0356 privileges the server granted the component.
+type perms struct {
+	roster  string // "", "get", "set", "both"
+	message string // "", "outgoing"
+}
+
+func (p perms) rosterWrite() bool { return p.roster == "set" || p.roster == "both" }
+func (p perms) rosterRead() bool  { return p.roster == "get" || p.roster == "both" }
+
+// serverDomain is the XMPP server the component is attached to: the
+// component's parent domain. Only it may grant privileges.
+func (t *transport) serverDomain() string {
+	if i := strings.IndexByte(t.domain, '.'); i > 0 {
+		return t.domain[i+1:]
+	}
+	return t.domain
+}
+
+// onPrivilege records the server's XEP-0356 advertisement.
+func (t *transport) onPrivilege(priv *wire.Element) {
+	var p perms
+	var walk func(e *wire.Element)
+	walk = func(e *wire.Element) {
+		for i := range e.Children {
+			c := &e.Children[i]
+			if c.XMLName.Local == "perm" {
+				switch c.Attr("access") {
+				case "roster":
+					p.roster = c.Attr("type")
+				case "message":
+					p.message = c.Attr("type")
+				}
+			}
+			walk(c)
+		}
+	}
+	walk(priv)
+	t.mu.Lock()
+	t.perms = p
+	t.mu.Unlock()
+	t.log.Info("privileges granted by the server", "roster", p.roster, "message", p.message)
+}
+
+func (t *transport) privileges() perms {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.perms
+}
+
+// syncContacts fetches a login's contacts and brings the puppets and the
+// user's roster in line with them.
+func (t *transport) syncContacts(ctx context.Context, l store.Login) {
+	client, err := t.host.Client()
+	if err != nil {
+		return
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	res, err := client.ContactList(cctx, &pb.LoginRef{LoginId: l.LoginID})
+	cancel()
+	if err != nil {
+		t.log.Warn("contact list failed", "user", l.UserJID, "err", err)
+		return
+	}
+	old, err := t.db.ListPuppets(t.name, l.LoginID)
+	if err != nil {
+		t.log.Error("reading puppets failed", "err", err)
+		return
+	}
+	known := map[string]store.Puppet{}
+	for _, p := range old {
+		known[p.UserID] = p
+	}
+	seen := map[string]bool{}
+	for _, c := range res.Contacts {
+		seen[c.UserId] = true
+		t.upsertContact(ctx, l, c, known)
+	}
+	for id := range known {
+		if !seen[id] {
+			t.removeContact(ctx, l, id)
+		}
+	}
+	if t.privileges().rosterWrite() {
+		t.pruneRoster(ctx, l.UserJID, seen)
+	}
+}
+
+func contactName(c *pb.Contact) string {
+	for _, n := range []string{c.Name, c.Nickname, c.Username, c.Phone} {
+		if n != "" {
+			return n
+		}
+	}
+	return c.UserId
+}
+
+// upsertContact stores a contact as a puppet, puts it in the roster (or
+// asks the user to add it) and shows its presence.
+func (t *transport) upsertContact(ctx context.Context, l store.Login, c *pb.Contact, known map[string]store.Puppet) {
+	pj, err := puppet.JID(c.UserId, t.domain)
+	if err != nil {
+		t.log.Warn("contact has no JID; skipped", "user_id", c.UserId, "err", err)
+		return
+	}
+	name := contactName(c)
+	prev, existed := known[c.UserId]
+	if existed && prev.Name == name {
+		if c.Presence != nil {
+			t.setContactPresence(ctx, l, c.UserId, c.Presence)
+		}
+		return
+	}
+	if err := t.db.PutPuppets(ctx, []store.Puppet{{Transport: t.name, LoginID: l.LoginID, UserID: c.UserId, Name: name}}); err != nil {
+		t.log.Error("storing a puppet failed", "err", err)
+		return
+	}
+	if t.privileges().rosterWrite() {
+		t.rosterSet(ctx, l.UserJID, pj.String(), name, "both")
+	} else if !existed {
+		// Without roster permission the contact asks to be added; the
+		// user's client shows it with its name.
+		var w wire.Writer
+		w.Start("presence", "").Attr("from", pj.String()).Attr("to", l.UserJID).Attr("type", "subscribe")
+		w.Leaf("nick", nsNick, name)
+		t.subs.send(ctx, w.Bytes())
+	}
+	if c.Presence != nil {
+		t.setContactPresence(ctx, l, c.UserId, c.Presence)
+	}
+}
+
+// removeContact forgets a puppet and takes it out of the roster.
+func (t *transport) removeContact(ctx context.Context, l store.Login, userID string) {
+	if err := t.db.DeletePuppet(ctx, t.name, l.LoginID, userID); err != nil {
+		t.log.Error("deleting a puppet failed", "err", err)
+	}
+	pj, err := puppet.JID(userID, t.domain)
+	if err != nil {
+		return
+	}
+	t.mu.Lock()
+	delete(t.presences, l.LoginID+"\x00"+userID)
+	t.mu.Unlock()
+	t.send(ctx, t.puppetPresence(pj.String(), l.UserJID, "unavailable"))
+	if t.privileges().rosterWrite() {
+		t.rosterSet(ctx, l.UserJID, pj.String(), "", "remove")
+		return
+	}
+	t.send(ctx, t.puppetPresence(pj.String(), l.UserJID, "unsubscribe"))
+	t.send(ctx, t.puppetPresence(pj.String(), l.UserJID, "unsubscribed"))
+}
+
+// forgetContacts takes every puppet of a login out of the user's roster,
+// when the login is removed.
+func (t *transport) forgetContacts(ctx context.Context, user, loginID string) {
+	ps, _ := t.db.ListPuppets(t.name, loginID)
+	l := store.Login{UserJID: user, LoginID: loginID}
+	for _, p := range ps {
+		t.removeContact(ctx, l, p.UserID)
+	}
+	if t.privileges().rosterWrite() {
+		t.pruneRoster(ctx, user, nil)
+	}
+}
+
+func (t *transport) puppetPresence(from, to, typ string) []byte {
+	var w wire.Writer
+	w.Start("presence", "").Attr("from", from).Attr("to", to).Attr("type", typ)
+	return w.Bytes()
+}
+
+// rosterSet writes one roster item of the user through XEP-0356.
+func (t *transport) rosterSet(ctx context.Context, user, item, name, subscription string) {
+	id := t.link.NewID()
+	var w wire.Writer
+	w.Start("iq", "").Attr("from", t.domain).Attr("to", user).Attr("type", "set").Attr("id", id)
+	w.Start("query", nsRoster).Start("item", "").Attr("jid", item).Attr("name", name).Attr("subscription", subscription)
+	if subscription != "remove" {
+		w.Leaf("group", "", t.displayName())
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	st, err := t.link.IQ(cctx, id, w.Bytes())
+	if err != nil {
+		t.log.Warn("roster push failed", "user", user, "item", item, "err", err)
+		return
+	}
+	if st.Type() == "error" {
+		cond, text := st.ErrorCondition()
+		t.log.Warn("roster push refused", "user", user, "item", item, "condition", cond, "text", text)
+	}
+}
+
+// pruneRoster removes roster items on this transport's domain that are
+// no contact (any more): what a crash mid-sync or an old login left.
+func (t *transport) pruneRoster(ctx context.Context, user string, keep map[string]bool) {
+	if !t.privileges().rosterRead() {
+		return
+	}
+	id := t.link.NewID()
+	var w wire.Writer
+	w.Start("iq", "").Attr("from", t.domain).Attr("to", user).Attr("type", "get").Attr("id", id).Leaf("query", nsRoster, "")
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	st, err := t.link.IQ(cctx, id, w.Bytes())
+	cancel()
+	if err != nil || st.Type() != "result" {
+		return
+	}
+	q := st.Payload()
+	if q == nil {
+		return
+	}
+	for _, it := range q.Children {
+		j := it.Attr("jid")
+		local, dom, ok := strings.Cut(j, "@")
+		if !ok || dom != t.domain {
+			continue
+		}
+		if uid, err := puppet.UserID(local); err == nil && keep[uid] {
+			continue
+		}
+		t.rosterSet(ctx, user, j, "", "remove")
+	}
+}
+
+// setContactPresence remembers a contact's presence and shows it.
+func (t *transport) setContactPresence(ctx context.Context, l store.Login, userID string, p *pb.Presence) {
+	t.mu.Lock()
+	t.presences[l.LoginID+"\x00"+userID] = p
+	t.mu.Unlock()
+	pj, err := puppet.JID(userID, t.domain)
+	if err != nil {
+		return
+	}
+	t.send(ctx, t.renderPresence(pj.String(), l.UserJID, userID, p))
+}
+
+func (t *transport) renderPresence(from, to, userID string, p *pb.Presence) []byte {
+	var w wire.Writer
+	w.Start("presence", "").Attr("from", from).Attr("to", to)
+	if p.GetShow() == pb.PresenceShow_PRESENCE_SHOW_OFFLINE {
+		w.Attr("type", "unavailable")
+	}
+	switch p.GetShow() {
+	case pb.PresenceShow_PRESENCE_SHOW_AWAY:
+		w.Leaf("show", "", "away")
+	case pb.PresenceShow_PRESENCE_SHOW_XA:
+		w.Leaf("show", "", "xa")
+	case pb.PresenceShow_PRESENCE_SHOW_DND:
+		w.Leaf("show", "", "dnd")
+	case pb.PresenceShow_PRESENCE_SHOW_CHAT:
+		w.Leaf("show", "", "chat")
+	}
+	if p.GetStatus() != "" {
+		w.Leaf("status", "", p.Status)
+	}
+	if p.GetLastSeenUnix() > 0 {
+		w.Start("idle", nsIdle).Attr("since", time.Unix(p.LastSeenUnix, 0).UTC().Format(time.RFC3339)).End()
+	}
+	t.mu.RLock()
+	hash, ok := t.avatars[userID]
+	t.mu.RUnlock()
+	if ok {
+		w.Start("x", nsVCardPhoto).Leaf("photo", "", hash).End()
+	}
+	return w.Bytes()
+}
+
+// contactEvent applies a contact change the network reported.
+func (t *transport) contactEvent(ctx context.Context, user string, ev *pb.Event) {
+	l, ok := t.loginOf(user)
+	if !ok {
+		return
+	}
+	switch p := ev.Payload.(type) {
+	case *pb.Event_Contact:
+		old, _ := t.db.GetPuppet(t.name, l.LoginID, p.Contact.Contact.GetUserId())
+		known := map[string]store.Puppet{}
+		if old.UserID != "" {
+			known[old.UserID] = old
+		}
+		t.upsertContact(ctx, l, p.Contact.Contact, known)
+	case *pb.Event_ContactRemoved:
+		t.removeContact(ctx, l, p.ContactRemoved.UserId)
+	case *pb.Event_Presence:
+		id := ev.GetSender().GetUserId()
+		if id == "" {
+			id = ev.ChatId
+		}
+		t.setContactPresence(ctx, l, id, p.Presence.Presence)
+	}
+}
+
+// vcard answers a vCard-temp request for a puppet from the network's
+// profile (name, nickname, phone, avatar, and the remote identifier).
+func (t *transport) vcard(ctx context.Context, st *wire.Stanza, user, userID string) {
+	l, ok := t.loginOf(user)
+	if !ok {
+		t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "register with "+t.domain+" first"))
+		return
+	}
+	client, err := t.host.Client()
+	var c *pb.Contact
+	if err == nil {
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		c, err = client.UserInfo(cctx, &pb.UserRef{LoginId: l.LoginID, UserId: userID})
+		cancel()
+	}
+	if err != nil {
+		// Without a profile from the network, what we know still helps.
+		p, perr := t.db.GetPuppet(t.name, l.LoginID, userID)
+		if perr != nil {
+			cond, text := reply(err)
+			t.send(ctx, wire.ErrorReply(st, cond, text))
+			return
+		}
+		c = &pb.Contact{UserId: userID, Name: p.Name}
+	}
+	r := wire.Result(st)
+	r.Start("vCard", nsVCard)
+	r.Leaf("FN", "", contactName(c))
+	if c.Nickname != "" {
+		r.Leaf("NICKNAME", "", c.Nickname)
+	}
+	if c.Phone != "" {
+		r.Start("TEL", "").Leaf("VOICE", "", "").Leaf("NUMBER", "", c.Phone).End()
+	}
+	r.Leaf("NOTE", "", fmt.Sprintf("%s ID: %s", t.displayName(), c.UserId))
+	if len(c.Avatar) > 0 {
+		mime := c.AvatarMime
+		if mime == "" {
+			mime = "image/png"
+		}
+		r.Start("PHOTO", "").Leaf("TYPE", "", mime).Leaf("BINVAL", "", base64.StdEncoding.EncodeToString(c.Avatar)).End()
+		sum := sha1.Sum(c.Avatar)
+		t.mu.Lock()
+		t.avatars[userID] = hex.EncodeToString(sum[:])
+		t.mu.Unlock()
+	}
+	r.End()
+	t.send(ctx, r.Bytes())
+}
+
+// subLimiter sends subscription requests at a bounded rate, so a login
+// with thousands of contacts does not flood the user's server.
+type subLimiter struct {
+	t  *transport
+	ch chan []byte
+}
+
+func (s *subLimiter) send(ctx context.Context, data []byte) {
+	select {
+	case s.ch <- data:
+	case <-ctx.Done():
+	}
+}
+
+func (s *subLimiter) run(ctx context.Context) {
+	tick := time.NewTicker(50 * time.Millisecond) // at most 20 a second
+	defer tick.Stop()
+	for {
+		select {
+		case data := <-s.ch:
+			s.t.send(ctx, data)
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+}

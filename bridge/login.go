@@ -1,0 +1,249 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
+)
+
+// loginIdle is how long a login process may wait for the user before it
+// is dropped (and the plugin's process cancelled).
+const loginIdle = 10 * time.Minute
+
+// errLoginInProgress refuses a second concurrent login of one user.
+var errLoginInProgress = errors.New("a login is already in progress; finish or cancel it first")
+
+// loginProc is one user's login in progress, driven through ad-hoc
+// commands or chat. The gateway, not the client, waits on display steps
+// (QR codes, pairing codes), so the login completes even when the client
+// does not ask again.
+type loginProc struct {
+	t    *transport
+	user string
+	via  string // "adhoc" or "chat"
+
+	mu      sync.Mutex
+	step    *pb.LoginStep
+	changed chan struct{} // closed when step changes
+	waiting bool          // a WaitLogin call is under way
+	done    bool
+	err     error // set when the process failed for good
+	touched time.Time
+
+	// Chat dialogue state: the field being asked and the answers so far.
+	field   int
+	answers map[string]string
+}
+
+func (p *loginProc) current() (*pb.LoginStep, <-chan struct{}, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.touched = time.Now()
+	return p.step, p.changed, p.err
+}
+
+// setStep records the plugin's next step and acts on it. A completed
+// login is stored before anyone waiting on the process hears of it.
+func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) {
+	p.mu.Lock()
+	finished := p.done
+	p.mu.Unlock()
+	if finished {
+		return
+	}
+	var name string
+	if err == nil && step.GetComplete() != nil {
+		var l store.Login
+		if l, err = p.t.completeLogin(context.WithoutCancel(ctx), p.user, step.GetComplete()); err == nil {
+			name = l.DisplayName
+		}
+	}
+
+	p.mu.Lock()
+	if err != nil {
+		p.err = err
+		p.done = true
+	} else {
+		p.step = step
+		p.field, p.answers = 0, map[string]string{}
+		p.done = step.GetComplete() != nil
+	}
+	close(p.changed)
+	p.changed = make(chan struct{})
+	p.touched = time.Now()
+	wait := err == nil && step.GetDisplay() != nil && !p.waiting
+	if wait {
+		p.waiting = true
+	}
+	p.mu.Unlock()
+
+	switch {
+	case err != nil:
+		p.t.endLogin(p)
+		p.t.send(ctx, p.t.chat(p.user, "The login failed: "+errText(err)))
+	case step.GetComplete() != nil:
+		p.t.endLogin(p)
+		p.t.send(ctx, p.t.chat(p.user, fmt.Sprintf("You are logged in to %s as %s.", p.t.displayName(), name)))
+	case step.GetDisplay() != nil:
+		p.t.sendDisplay(ctx, p.user, step)
+		if wait {
+			go p.wait(context.WithoutCancel(ctx), step.ProcessId)
+		}
+	case p.via == "chat":
+		p.t.askNext(ctx, p)
+	}
+}
+
+// wait asks the plugin for what follows a display step.
+func (p *loginProc) wait(ctx context.Context, processID string) {
+	ctx, cancel := context.WithTimeout(ctx, loginIdle)
+	defer cancel()
+	client, err := p.t.host.Client()
+	var step *pb.LoginStep
+	if err == nil {
+		step, err = client.WaitLogin(ctx, &pb.LoginProcessRef{ProcessId: processID})
+	}
+	p.mu.Lock()
+	p.waiting = false
+	p.mu.Unlock()
+	p.setStep(ctx, step, err)
+}
+
+// startLogin begins a login for user on a flow of the plugin.
+func (t *transport) startLogin(ctx context.Context, user, flowID, via string) (*loginProc, error) {
+	t.procMu.Lock()
+	if old, ok := t.procs[user]; ok {
+		old.mu.Lock()
+		stale := time.Since(old.touched) > loginIdle
+		old.mu.Unlock()
+		if !stale {
+			t.procMu.Unlock()
+			return nil, errLoginInProgress
+		}
+		delete(t.procs, user)
+		go t.cancelProc(context.WithoutCancel(ctx), old)
+	}
+	p := &loginProc{t: t, user: user, via: via, changed: make(chan struct{}), touched: time.Now(), answers: map[string]string{}}
+	t.procs[user] = p
+	t.procMu.Unlock()
+
+	client, err := t.host.Client()
+	var step *pb.LoginStep
+	if err == nil {
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		step, err = client.StartLogin(cctx, &pb.StartLoginRequest{UserJid: user, FlowId: flowID})
+		cancel()
+	}
+	if err != nil {
+		t.endLogin(p)
+		return nil, err
+	}
+	p.setStep(ctx, step, nil)
+	return p, nil
+}
+
+// submit hands the user's answers to the current form step.
+func (t *transport) submit(ctx context.Context, p *loginProc, fields map[string]string) {
+	step, _, _ := p.current()
+	client, err := t.host.Client()
+	var next *pb.LoginStep
+	if err == nil {
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		next, err = client.SubmitLoginInput(cctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: fields})
+		cancel()
+	}
+	p.setStep(ctx, next, err)
+}
+
+// procOf returns the user's login in progress, or nil.
+func (t *transport) procOf(user string) *loginProc {
+	t.procMu.Lock()
+	defer t.procMu.Unlock()
+	return t.procs[user]
+}
+
+func (t *transport) procByID(processID string) *loginProc {
+	t.procMu.Lock()
+	defer t.procMu.Unlock()
+	for _, p := range t.procs {
+		if step, _, _ := p.current(); step != nil && step.ProcessId == processID {
+			return p
+		}
+	}
+	return nil
+}
+
+func (t *transport) endLogin(p *loginProc) {
+	t.procMu.Lock()
+	defer t.procMu.Unlock()
+	if t.procs[p.user] == p {
+		delete(t.procs, p.user)
+	}
+}
+
+// cancelProc ends a login process on both sides.
+func (t *transport) cancelProc(ctx context.Context, p *loginProc) {
+	t.endLogin(p)
+	p.mu.Lock()
+	p.done = true
+	step := p.step
+	p.mu.Unlock()
+	if step == nil {
+		return
+	}
+	if client, err := t.host.Client(); err == nil {
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		client.CancelLogin(cctx, &pb.LoginProcessRef{ProcessId: step.ProcessId})
+		cancel()
+	}
+}
+
+// completeLogin stores a completed login and connects it. A network
+// account already bridged for another XMPP user is refused.
+func (t *transport) completeLogin(ctx context.Context, user string, done *pb.CompleteStep) (store.Login, error) {
+	if other := t.userOf(done.LoginId); other != "" && other != user {
+		return store.Login{}, errConflict
+	}
+	client, err := t.host.Client()
+	if err != nil {
+		return store.Login{}, err
+	}
+	if old, ok := t.loginOf(user); ok && old.LoginID != done.LoginId {
+		// A different account replaces the old one.
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		if _, err := client.Logout(cctx, &pb.LoginRef{LoginId: old.LoginID}); err != nil {
+			t.log.Warn("logout of the replaced login failed", "user", user, "err", err)
+		}
+		cancel()
+		if err := t.db.DeleteLogin(ctx, t.name, user); err != nil {
+			return store.Login{}, err
+		}
+		t.dropLogin(user)
+	}
+	name := done.DisplayName
+	if name == "" {
+		name = done.LoginId
+	}
+	l := store.Login{Transport: t.name, UserJID: user, LoginID: done.LoginId, DisplayName: name, SavedState: done.SavedState}
+	if err := t.db.PutLogin(ctx, l); err != nil {
+		t.log.Error("storing the login failed", "user", user, "err", err)
+		return store.Login{}, fmt.Errorf("the gateway could not store the login: %w", err)
+	}
+	t.setLogin(l)
+	t.log.Info("user logged in", "user", user, "login", l.LoginID)
+	// XEP-0100: the gateway asks to be in the user's roster.
+	t.send(ctx, t.presence(user, "subscribe"))
+	go func() {
+		if t.connect(context.WithoutCancel(ctx), client, l) {
+			t.syncContacts(context.WithoutCancel(ctx), l)
+		}
+	}()
+	return l, nil
+}
+
+var errConflict = errors.New("this network account is already bridged for another XMPP user")
