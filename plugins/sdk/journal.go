@@ -25,7 +25,7 @@ const (
 
 	journalName = "passerelle-events.journal"
 	// compactBytes is the size past which the log is rewritten with only
-	// the unacknowledged events.
+	// the unacknowledged events (once they are less than half of it).
 	compactBytes = 8 << 20
 )
 
@@ -133,6 +133,12 @@ func (j *journal) appendEvent(ev *pb.Event) error {
 		return fmt.Errorf("sdk: encode event: %w", err)
 	}
 	return j.write(recEvent, data)
+}
+
+// eventRecordSize is the size of ev's record in the journal.
+func eventRecordSize(ev *pb.Event) int64 {
+	n := uint64(proto.Size(ev))
+	return 1 + int64(uvarintLen(n)) + int64(n)
 }
 
 func (j *journal) appendAck(seq uint64) error {

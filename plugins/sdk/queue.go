@@ -38,12 +38,18 @@ type eventQueue struct {
 	closed  bool
 	waiters map[uint64][]chan struct{}
 	j       *journal // nil: memory only
+	live    int64    // journal bytes of the pending events
 	log     *slog.Logger
 }
 
 func newEventQueue(j *journal, pending []*pb.Event, acked, maxSeq uint64, log *slog.Logger) *eventQueue {
 	q := &eventQueue{pending: pending, nextSeq: maxSeq + 1, acked: acked, waiters: map[uint64][]chan struct{}{}, j: j, log: log}
 	q.cond = sync.NewCond(&q.mu)
+	if j != nil {
+		for _, ev := range pending {
+			q.live += eventRecordSize(ev)
+		}
+	}
 	return q
 }
 
@@ -58,6 +64,7 @@ func (q *eventQueue) emit(ev *pb.Event) uint64 {
 			// would lose it.
 			q.log.Error("event journal write failed", "err", err)
 		}
+		q.live += eventRecordSize(ev)
 	}
 	q.pending = append(q.pending, ev)
 	q.cond.Broadcast()
@@ -87,6 +94,9 @@ func (q *eventQueue) ack(upTo uint64) {
 	q.acked = upTo
 	i := 0
 	for i < len(q.pending) && q.pending[i].Seq <= upTo {
+		if q.j != nil {
+			q.live -= eventRecordSize(q.pending[i])
+		}
 		q.pending[i] = nil
 		i++
 	}
@@ -105,7 +115,10 @@ func (q *eventQueue) ack(upTo uint64) {
 	if err := q.j.appendAck(upTo); err != nil {
 		q.log.Error("event journal write failed", "err", err)
 	}
-	if q.j.size > compactBytes {
+	// Rewrite the log once it is big and mostly acknowledged: compacting
+	// whenever it is big would rewrite a large backlog on every ack while
+	// the host catches up with it.
+	if q.j.size > compactBytes && q.j.size > 2*q.live {
 		if err := q.j.compact(q.pending, q.acked); err != nil {
 			q.log.Error("event journal compaction failed", "err", err)
 		}

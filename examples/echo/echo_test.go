@@ -1,0 +1,121 @@
+package echo_test
+
+import (
+	"testing"
+
+	"passerelle.im/passerelle/examples/echo"
+	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+const echoPkg = "passerelle.im/passerelle/cmd/passerelle-echo"
+
+func TestMain(m *testing.M) { plugintest.Main(m) }
+
+func TestConformance(t *testing.T) {
+	plugintest.Run(t, plugintest.Config{
+		Binary:      plugintest.BuildBinary(t, echoPkg),
+		LoginFields: map[string]string{"username": "alice"},
+		Contact:     "bob",
+	})
+}
+
+// startAlice starts the echo plugin with alice logged in and connected.
+func startAlice(t *testing.T) (*plugintest.Plugin, *plugintest.EventStream) {
+	t.Helper()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, echoPkg), "", nil)
+	done := p.Login("", map[string]string{"username": "alice"})
+	if done.LoginId != "alice" {
+		t.Fatalf("login_id = %q, want alice (the username)", done.LoginId)
+	}
+	evs := p.Events()
+	p.Connect(done.LoginId, done.SavedState)
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState() != nil })
+	if ev.LoginId != "alice" || ev.GetLoginState().State != pb.LoginState_LOGIN_STATE_CONNECTED {
+		t.Fatalf("first login state event: %v", ev)
+	}
+	return p, evs
+}
+
+func TestCapabilities(t *testing.T) {
+	p := plugintest.Start(t, plugintest.BuildBinary(t, echoPkg), "", nil)
+	if p.Caps.Network != "echo" || p.Caps.Version != echo.Version || p.Caps.ApiVersion != sdk.APIVersion {
+		t.Fatalf("capabilities %v", p.Caps)
+	}
+}
+
+// A message to the one contact the echo network lacks fails with
+// item-not-found, and the error keeps its code and text over the wire.
+func TestSendToNobodyIsNotFound(t *testing.T) {
+	p, evs := startAlice(t)
+	cmds := p.Commands()
+	res := cmds.Send(plugintest.SendText("alice", echo.NoSuchContact, "t1", "hello?"))
+	if res.Error == nil {
+		t.Fatalf("send to %q succeeded: %v", echo.NoSuchContact, res)
+	}
+	if res.Error.Code != pb.ErrorCode_ERROR_CODE_NOT_FOUND || res.Error.Text == "" || res.MessageId != "" {
+		t.Fatalf("send to %q: %v, want NOT_FOUND with a text and no message ID", echo.NoSuchContact, res)
+	}
+	// A failure is not remembered as the answer to its txn_id: sent again
+	// (here to a contact that exists) it acts. Nothing was echoed for the
+	// failed send: the next message event is the echo of this one.
+	if res := cmds.Send(plugintest.SendText("alice", "bob", "t1", "after")); res.Error != nil || res.MessageId == "" {
+		t.Fatalf("send to bob with the failed txn_id: %v", res)
+	}
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.ChatId != "bob" || ev.GetMessage().Text != "after" {
+		t.Fatalf("first message event: %v, want the echo of %q from bob", ev, "after")
+	}
+}
+
+// Commands for a login that is not connected are refused with
+// registration-required.
+func TestSendBeforeConnectIsLoginRequired(t *testing.T) {
+	p := plugintest.Start(t, plugintest.BuildBinary(t, echoPkg), "", nil)
+	p.Login("", map[string]string{"username": "carol"})
+	res := p.Commands().Send(plugintest.SendText("carol", "bob", "t", "hi"))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED {
+		t.Fatalf("send before Connect: %v, want LOGIN_REQUIRED", res)
+	}
+}
+
+// Only sends are supported; other commands are refused as unsupported.
+func TestUnsupportedCommand(t *testing.T) {
+	p, _ := startAlice(t)
+	res := p.Commands().Send(&pb.Command{LoginId: "alice", ChatId: "bob", TxnId: "t",
+		Action: &pb.Command_React{React: &pb.React{TargetId: "x", Emojis: []string{"👍"}}}})
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNSUPPORTED {
+		t.Fatalf("react: %v, want UNSUPPORTED", res)
+	}
+}
+
+// After Disconnect, sends are refused again.
+func TestDisconnect(t *testing.T) {
+	p, _ := startAlice(t)
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	if _, err := p.Client().Disconnect(ctx, &pb.LoginRef{LoginId: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	res := p.Commands().Send(plugintest.SendText("alice", "bob", "t", "hi"))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED {
+		t.Fatalf("send after Disconnect: %v, want LOGIN_REQUIRED", res)
+	}
+}
+
+// Message IDs stay unique across plugin restarts, so the host's message
+// map never confuses two messages.
+func TestMessageIDsUniqueAcrossRestart(t *testing.T) {
+	p, _ := startAlice(t)
+	first := p.Commands().Send(plugintest.SendText("alice", "bob", "t1", "one"))
+	p.Restart()
+	p.Connect("alice", nil)
+	second := p.Commands().Send(plugintest.SendText("alice", "bob", "t2", "two"))
+	if first.Error != nil || second.Error != nil {
+		t.Fatalf("sends: %v, %v", first.Error, second.Error)
+	}
+	if first.MessageId == second.MessageId {
+		t.Fatalf("message ID %q reused after a restart", first.MessageId)
+	}
+}

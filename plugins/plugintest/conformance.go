@@ -1,0 +1,522 @@
+package plugintest
+
+import (
+	"fmt"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/status"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Config describes the plugin under test and its (fake) network.
+type Config struct {
+	// Binary is the plugin binary (see BuildBinary).
+	Binary string
+	// ConfigJSON is the [transport.config] table as JSON; nil = "{}".
+	ConfigJSON []byte
+	// FlowID is the login flow to use; "" = the first one.
+	FlowID string
+	// LoginFields is the input that completes a single-step login.
+	LoginFields map[string]string
+	// Contact is a chat_id that exists on the network: a direct chat.
+	Contact string
+	// ContactUserID is the user_id of that contact, the sender of what
+	// arrives in that chat; "" = Contact.
+	ContactUserID string
+	// Incoming makes the network deliver one incoming message from the
+	// contact on (loginID, chatID) and returns its text, which must be
+	// new each time. nil means the network answers each message sent to
+	// it with the same text (like echo), and the kit sends one instead.
+	Incoming func(t testing.TB, loginID, chatID string) string
+	// Delivered, if set, returns the texts the network has received on
+	// (loginID, chatID) so far; the kit then checks that a repeated
+	// txn_id reached the network once. With Incoming nil the kit counts
+	// the echoes instead.
+	Delivered func(t testing.TB, loginID, chatID string) []string
+}
+
+func (c *Config) contactUserID() string {
+	if c.ContactUserID != "" {
+		return c.ContactUserID
+	}
+	return c.Contact
+}
+
+// Run runs the conformance checks as subtests of t, each against its own
+// plugin process and data folder:
+//
+//   - init: Init reports the contract's API version and a network name.
+//   - login: the flows, a form step with a process ID, wrong input asked
+//     again, completion with a stable login_id, cancelled processes refused.
+//   - connect: Connect succeeds and a CONNECTED login state event follows.
+//   - send: a send returns a message ID; a repeated txn_id (on the same
+//     stream and on a new one) repeats the answer and acts once; an
+//     unknown login gets a typed error result.
+//   - order (echo-like networks): many sends in flight to one chat are
+//     answered in the order sent.
+//   - receive: an incoming message arrives as a well-formed event.
+//   - replay: unacknowledged events come again, with the same seq and
+//     event_id, on a new stream and after a SIGKILL of the plugin;
+//     acknowledged ones do not.
+//   - errors: a unary call's typed error keeps its code across the wire.
+func Run(t *testing.T, cfg Config) {
+	t.Helper()
+	if cfg.Binary == "" || cfg.Contact == "" || cfg.LoginFields == nil {
+		t.Fatal("plugintest: Config needs Binary, LoginFields and Contact")
+	}
+	r := &runner{cfg: cfg}
+	t.Run("init", r.checkInit)
+	t.Run("login", r.checkLogin)
+	t.Run("connect", r.checkConnect)
+	t.Run("send", r.checkSend)
+	if cfg.Incoming == nil {
+		t.Run("order", r.checkOrder)
+	}
+	t.Run("receive", r.checkReceive)
+	t.Run("replay", r.checkReplay)
+	t.Run("errors", r.checkErrors)
+}
+
+type runner struct {
+	cfg Config
+	n   atomic.Uint64
+}
+
+func (r *runner) start(t *testing.T) *Plugin {
+	t.Helper()
+	return Start(t, r.cfg.Binary, "", r.cfg.ConfigJSON)
+}
+
+// unique returns a new text or ID with the given tag.
+func (r *runner) unique(tag string) string {
+	return fmt.Sprintf("plugintest %s %d", tag, r.n.Add(1))
+}
+
+func isLoginState(loginID string) func(*pb.Event) bool {
+	return func(ev *pb.Event) bool { return ev.LoginId == loginID && ev.GetLoginState() != nil }
+}
+
+func isMessage(loginID string, texts ...string) func(*pb.Event) bool {
+	return func(ev *pb.Event) bool {
+		m := ev.GetMessage()
+		return ev.LoginId == loginID && m != nil && slices.Contains(texts, m.Text)
+	}
+}
+
+// awaitConnected reads login state events of loginID until CONNECTED and
+// returns that event; a terminal state fails the test.
+func awaitConnected(t *testing.T, evs *EventStream, loginID string) *pb.Event {
+	t.Helper()
+	for {
+		ev := evs.NextEvent(isLoginState(loginID))
+		switch st := ev.GetLoginState().State; st {
+		case pb.LoginState_LOGIN_STATE_CONNECTED:
+			return ev
+		case pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, pb.LoginState_LOGIN_STATE_LOGGED_OUT:
+			t.Fatalf("login %s went to %v (%s) instead of CONNECTED", loginID, st, ev.GetLoginState().Message)
+		}
+	}
+}
+
+// session logs in, opens the event stream, connects and waits until the
+// login is connected.
+func (r *runner) session(t *testing.T, p *Plugin) (*pb.CompleteStep, *EventStream) {
+	t.Helper()
+	done := p.Login(r.cfg.FlowID, r.cfg.LoginFields)
+	evs := p.Events()
+	p.Connect(done.LoginId, done.SavedState)
+	awaitConnected(t, evs, done.LoginId)
+	return done, evs
+}
+
+// incoming makes one message arrive from the contact and returns its
+// text: through Incoming, or by sending it to an echo-like network.
+func (r *runner) incoming(t *testing.T, cmds *CommandStream, loginID string) string {
+	t.Helper()
+	if r.cfg.Incoming != nil {
+		return r.cfg.Incoming(t, loginID, r.cfg.Contact)
+	}
+	text := r.unique("message")
+	res := cmds.Send(SendText(loginID, r.cfg.Contact, r.unique("txn"), text))
+	if res.Error != nil {
+		t.Fatalf("send to %s: %v", r.cfg.Contact, res.Error)
+	}
+	return text
+}
+
+func (r *runner) checkInit(t *testing.T) {
+	p := r.start(t)
+	if p.Caps.ApiVersion != sdk.APIVersion {
+		t.Errorf("api_version = %d, want %d", p.Caps.ApiVersion, sdk.APIVersion)
+	}
+	if p.Caps.Network == "" {
+		t.Error("Capabilities.network is empty")
+	}
+}
+
+func (r *runner) checkLogin(t *testing.T) {
+	p := r.start(t)
+	c := p.Client()
+	ctx, cancel := p.CallContext()
+	defer cancel()
+
+	flows, err := c.LoginFlows(ctx, &pb.LoginFlowsRequest{})
+	if err != nil {
+		t.Fatalf("LoginFlows: %v", err)
+	}
+	if len(flows.Flows) == 0 {
+		t.Fatal("LoginFlows offers no flow")
+	}
+	for _, f := range flows.Flows {
+		if f.Id == "" {
+			t.Errorf("login flow %q has no ID", f.Name)
+		}
+	}
+
+	step, err := c.StartLogin(ctx, &pb.StartLoginRequest{UserJid: UserJID, FlowId: r.cfg.FlowID})
+	if err != nil {
+		t.Fatalf("StartLogin: %v", err)
+	}
+	if step.ProcessId == "" {
+		t.Fatalf("StartLogin: no process ID in %v", step)
+	}
+	if step.GetForm() == nil || len(step.GetForm().Fields) == 0 {
+		t.Fatalf("StartLogin: want a form step with fields, got %v", step)
+	}
+	pid := step.ProcessId
+
+	// Empty input is wrong input: asked again with an error, or refused
+	// with a typed error; never a completed login.
+	again, err := c.SubmitLoginInput(ctx, &pb.SubmitLoginInputRequest{ProcessId: pid, Fields: map[string]string{}})
+	if err != nil {
+		if code := sdk.FromGRPC(err).Code; code == pb.ErrorCode_ERROR_CODE_UNSPECIFIED || code == pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
+			t.Errorf("empty input: untyped error %v", err)
+		}
+		// The process may be gone; the real login starts a new one.
+		step, err = c.StartLogin(ctx, &pb.StartLoginRequest{UserJid: UserJID, FlowId: r.cfg.FlowID})
+		if err != nil {
+			t.Fatalf("StartLogin: %v", err)
+		}
+		pid = step.ProcessId
+	} else {
+		if again.GetComplete() != nil {
+			t.Fatalf("empty input completed the login: %v", again)
+		}
+		if again.Error == "" {
+			t.Errorf("empty input: the step is asked again without an error text: %v", again)
+		}
+		if again.ProcessId != pid || again.GetForm() == nil {
+			t.Errorf("empty input: want the same form step of process %s again, got %v", pid, again)
+		}
+	}
+
+	// The right input completes the login, on the same process.
+	done, err := c.SubmitLoginInput(ctx, &pb.SubmitLoginInputRequest{ProcessId: pid, Fields: r.cfg.LoginFields})
+	if err != nil {
+		t.Fatalf("SubmitLoginInput(%v): %v", r.cfg.LoginFields, err)
+	}
+	complete := done.GetComplete()
+	if complete == nil {
+		t.Fatalf("SubmitLoginInput(%v) did not complete: %v", r.cfg.LoginFields, done)
+	}
+	if complete.LoginId == "" {
+		t.Fatal("completed login has no login_id")
+	}
+
+	// The same account again is the same login.
+	if second := p.Login(r.cfg.FlowID, r.cfg.LoginFields); second.LoginId != complete.LoginId {
+		t.Errorf("logging in again gave login_id %q, first %q", second.LoginId, complete.LoginId)
+	}
+
+	// A cancelled process is gone.
+	step, err = c.StartLogin(ctx, &pb.StartLoginRequest{UserJid: UserJID, FlowId: r.cfg.FlowID})
+	if err != nil {
+		t.Fatalf("StartLogin: %v", err)
+	}
+	if _, err := c.CancelLogin(ctx, &pb.LoginProcessRef{ProcessId: step.ProcessId}); err != nil {
+		t.Fatalf("CancelLogin: %v", err)
+	}
+	after, err := c.SubmitLoginInput(ctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: r.cfg.LoginFields})
+	if err == nil {
+		t.Errorf("SubmitLoginInput on a cancelled process was accepted: %v", after)
+	}
+}
+
+func (r *runner) checkConnect(t *testing.T) {
+	p := r.start(t)
+	done := p.Login(r.cfg.FlowID, r.cfg.LoginFields)
+	evs := p.Events()
+	p.Connect(done.LoginId, done.SavedState)
+	ev := awaitConnected(t, evs, done.LoginId)
+	if ev.Seq == 0 {
+		t.Errorf("login state event without seq: %v", ev)
+	}
+	evs.Ack(ev.Seq)
+}
+
+func (r *runner) checkSend(t *testing.T) {
+	p := r.start(t)
+	login, evs := r.session(t, p)
+	loginID := login.LoginId
+	cmds := p.Commands()
+
+	txn, text := r.unique("txn"), r.unique("send")
+	first := cmds.Send(SendText(loginID, r.cfg.Contact, txn, text))
+	if first.Error != nil {
+		t.Fatalf("send to %s: %v", r.cfg.Contact, first.Error)
+	}
+	if first.MessageId == "" {
+		t.Error("send result has no message_id")
+	}
+	again := cmds.Send(SendText(loginID, r.cfg.Contact, txn, text))
+	if again.Error != nil || again.MessageId != first.MessageId {
+		t.Errorf("repeated txn_id: got %v, want the first answer %v", again, first)
+	}
+	// The host may retry on a new stream (it reconnected).
+	other := p.Commands()
+	if res := other.Send(SendText(loginID, r.cfg.Contact, txn, text)); res.Error != nil || res.MessageId != first.MessageId {
+		t.Errorf("repeated txn_id on a new stream: got %v, want the first answer %v", res, first)
+	}
+
+	// It acted once.
+	if r.cfg.Delivered != nil {
+		n := 0
+		for _, s := range r.cfg.Delivered(t, loginID, r.cfg.Contact) {
+			if s == text {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("the network received the text %d times, want 1", n)
+		}
+	}
+	if r.cfg.Incoming == nil {
+		// The echo of a later message comes after any echo of the
+		// repeats (one chat is handled in order), so by then every echo
+		// of text is in.
+		fence := r.unique("fence")
+		if res := cmds.Send(SendText(loginID, r.cfg.Contact, r.unique("txn"), fence)); res.Error != nil {
+			t.Fatalf("send: %v", res.Error)
+		}
+		echoes := 0
+		for {
+			ev := evs.NextEvent(isMessage(loginID, text, fence))
+			if ev.GetMessage().Text == fence {
+				break
+			}
+			echoes++
+		}
+		if echoes != 1 {
+			t.Errorf("a txn_id sent 3 times was echoed %d times, want 1", echoes)
+		}
+	}
+
+	// An unknown login is an error result, not a hang.
+	res := cmds.Send(SendText("plugintest-no-such-login", r.cfg.Contact, r.unique("txn"), "hello?"))
+	if res.Error == nil {
+		t.Errorf("send for an unknown login succeeded: %v", res)
+	} else if res.Error.Code == pb.ErrorCode_ERROR_CODE_UNSPECIFIED {
+		t.Errorf("send for an unknown login: untyped error %v", res.Error)
+	}
+}
+
+// checkOrder sends many messages to one chat without waiting and checks
+// the echoes come in the order sent.
+func (r *runner) checkOrder(t *testing.T) {
+	p := r.start(t)
+	login, evs := r.session(t, p)
+	cmds := p.Commands()
+	var texts []string
+	var chs []<-chan *pb.CommandResult
+	for range 50 {
+		text := r.unique("order")
+		texts = append(texts, text)
+		chs = append(chs, cmds.Go(SendText(login.LoginId, r.cfg.Contact, r.unique("txn"), text)))
+	}
+	for _, ch := range chs {
+		if res := cmds.Wait(ch); res.Error != nil {
+			t.Fatalf("send: %v", res.Error)
+		}
+	}
+	for i, want := range texts {
+		ev := evs.NextEvent(isMessage(login.LoginId, texts...))
+		if got := ev.GetMessage().Text; got != want {
+			t.Fatalf("echo %d is %q, want %q: one chat's commands were not handled in order", i, got, want)
+		}
+	}
+}
+
+func (r *runner) checkReceive(t *testing.T) {
+	p := r.start(t)
+	login, evs := r.session(t, p)
+	cmds := p.Commands()
+	text := r.incoming(t, cmds, login.LoginId)
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage().GetText() == text })
+	if ev.LoginId != login.LoginId {
+		t.Errorf("login_id = %q, want %q", ev.LoginId, login.LoginId)
+	}
+	if ev.ChatId != r.cfg.Contact {
+		t.Errorf("chat_id = %q, want %q", ev.ChatId, r.cfg.Contact)
+	}
+	if got := ev.GetSender().GetUserId(); got != r.cfg.contactUserID() {
+		t.Errorf("sender user_id = %q, want %q", got, r.cfg.contactUserID())
+	}
+	if ev.GetSender().GetIsFromMe() {
+		t.Error("a message from the contact is marked is_from_me")
+	}
+	if ev.Seq == 0 {
+		t.Error("event has no seq")
+	}
+	if ev.EventId == "" {
+		t.Error("message event has no event_id")
+	}
+	if ev.TimestampUnixMicro <= 0 {
+		t.Error("event has no timestamp")
+	}
+	evs.Ack(ev.Seq)
+}
+
+// checkReplay kills the plugin with unacknowledged events and checks they
+// come back, and that acknowledged ones do not. Each stream is checked up
+// to a fence, a new incoming message: events come in seq order, so every
+// replayed event must come before the fence, and none is awaited in vain.
+func (r *runner) checkReplay(t *testing.T) {
+	p := r.start(t)
+	login, evs := r.session(t, p)
+	loginID := login.LoginId
+	cmds := p.Commands()
+
+	var watch []string              // every text made to arrive
+	known := map[string]*pb.Event{} // as first received
+	incoming := func() string {
+		t.Helper()
+		text := r.incoming(t, cmds, loginID)
+		watch = append(watch, text)
+		return text
+	}
+	// expect reads the next message events of watch on s and checks they
+	// are want, in this order; an event seen before must come again with
+	// the same seq and event_id.
+	check := func(when, want string, ev *pb.Event) {
+		t.Helper()
+		text := ev.GetMessage().Text
+		if text != want {
+			if prev := known[want]; prev != nil && known[text] == nil {
+				t.Fatalf("%s: %q (seq %d) was not replayed: %q (seq %d) came first", when, want, prev.Seq, text, ev.Seq)
+			}
+			t.Fatalf("%s: got %q (seq %d), want %q", when, text, ev.Seq, want)
+		}
+		if prev := known[text]; prev == nil {
+			known[text] = ev
+		} else if ev.Seq != prev.Seq || ev.EventId != prev.EventId {
+			t.Fatalf("%s: %q replayed with seq %d event_id %q, was seq %d event_id %q",
+				when, text, ev.Seq, ev.EventId, prev.Seq, prev.EventId)
+		}
+	}
+	expect := func(when string, s *EventStream, want ...string) []*pb.Event {
+		t.Helper()
+		var got []*pb.Event
+		for _, w := range want {
+			ev := s.NextEvent(isMessage(loginID, watch...))
+			check(when, w, ev)
+			got = append(got, ev)
+		}
+		return got
+	}
+	reconnect := func() {
+		t.Helper()
+		p.Connect(loginID, login.SavedState)
+		cmds = p.Commands()
+	}
+
+	// Two incoming messages, read and not acknowledged.
+	a, b := incoming(), incoming()
+	ab := expect("first delivery", evs, a, b)
+	if ab[1].Seq <= ab[0].Seq {
+		t.Fatalf("seq does not increase: %d then %d", ab[0].Seq, ab[1].Seq)
+	}
+
+	// A new stream on the same process replays them.
+	evs = p.Events()
+	d1 := incoming()
+	expect("new stream", evs, a, b, d1)
+
+	// So does a plugin killed and started again on its data folder, and
+	// what it emits then is numbered after them.
+	p.Kill()
+	p.Restart()
+	evs = p.Events()
+	reconnect()
+	d2 := incoming()
+	got := expect("after SIGKILL", evs, a, b, d1, d2)
+	if got[3].Seq <= got[2].Seq {
+		t.Fatalf("after SIGKILL: new event has seq %d, not after the replayed %d", got[3].Seq, got[2].Seq)
+	}
+
+	// Acknowledge all that; a third message arrives.
+	evs.Ack(got[3].Seq)
+	c := incoming()
+	expect("after the ack", evs, c)
+
+	// A new stream replays c only. The ack travels on its own and may
+	// still be on its way when that stream starts, so look again until it
+	// has arrived; a plugin that ignores acks fails at Timeout.
+	deadline := time.Now().Add(Timeout)
+	for {
+		s := p.Events()
+		ev := s.NextEvent(isMessage(loginID, watch...))
+		s.Close()
+		text := ev.GetMessage().Text
+		if text == c {
+			check("new stream after the ack", c, ev)
+			break
+		}
+		if prev := known[text]; prev == nil || prev.Seq != ev.Seq {
+			t.Fatalf("new stream after the ack: got %q (seq %d), want %q", text, ev.Seq, c)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("acknowledged event %q (seq %d) still replayed on new streams after %v", text, ev.Seq, Timeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	// Nor after another crash.
+	p.Kill()
+	p.Restart()
+	evs = p.Events()
+	reconnect()
+	e := incoming()
+	got = expect("after the ack and a SIGKILL", evs, c, e)
+	evs.Ack(got[1].Seq)
+}
+
+func (r *runner) checkErrors(t *testing.T) {
+	p := r.start(t)
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	_, err := p.Client().SubmitLoginInput(ctx, &pb.SubmitLoginInputRequest{
+		ProcessId: "plugintest-no-such-process", Fields: r.cfg.LoginFields})
+	if err == nil {
+		t.Fatal("SubmitLoginInput on an unknown process succeeded")
+	}
+	e := sdk.FromGRPC(err)
+	if e.Code == pb.ErrorCode_ERROR_CODE_UNSPECIFIED || e.Code == pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
+		t.Errorf("SubmitLoginInput on an unknown process: untyped error %v", err)
+	}
+	// The Go SDK also attaches the typed error as a detail of the status
+	// (it keeps codes the status code cannot); if there is one, the
+	// status code must agree with it.
+	st, _ := status.FromError(err)
+	for _, d := range st.Details() {
+		if detail, ok := d.(*pb.Error); ok {
+			if bare := sdk.FromGRPC(status.Error(st.Code(), st.Message())); bare.Code != detail.Code {
+				t.Errorf("status code %v says %v, the error detail says %v", st.Code(), bare.Code, detail.Code)
+			}
+		}
+	}
+}

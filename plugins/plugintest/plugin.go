@@ -1,0 +1,478 @@
+// Package plugintest is the conformance kit of the passerelle plugin
+// contract. A transport runs it from a test in its own package, against
+// its real binary launched over go-plugin exactly as the gateway launches
+// it:
+//
+//	func TestMain(m *testing.M) { plugintest.Main(m) }
+//
+//	func TestConformance(t *testing.T) {
+//		plugintest.Run(t, plugintest.Config{
+//			Binary:      plugintest.BuildBinary(t, "example.org/passerelle-mynet/cmd/passerelle-mynet"),
+//			LoginFields: map[string]string{"phone": "+33612345678"},
+//			Contact:     "+33687654321",
+//			Incoming:    fakeNetwork.Deliver, // or nil for an echo-like network
+//		})
+//	}
+//
+// Plugin is the handle the checks use, and other tests may use it too: it
+// starts a plugin, drives its Events and Commands streams and kills it the
+// hard way to check that nothing is lost.
+//
+// Every wait is bounded by Timeout, a generous limit that only turns a
+// hang into a failure: no check depends on how fast the plugin is.
+package plugintest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Timeout bounds every wait of the kit.
+var Timeout = 60 * time.Second
+
+// UserJID is the XMPP user the kit logs in as.
+const UserJID = "tester@plugintest.localhost"
+
+// Domain is the component JID handed to the plugin's Init.
+const Domain = "plugintest.localhost"
+
+// Plugin is a plugin process under test. Its methods report failures on
+// the test that started it, so call them from that test's goroutine (start
+// one Plugin per subtest).
+type Plugin struct {
+	// Binary, DataDir and ConfigJSON are what the plugin runs with;
+	// Restart keeps them.
+	Binary     string
+	DataDir    string
+	ConfigJSON []byte
+	// Caps is the running process's answer to Init.
+	Caps *pb.Capabilities
+
+	t      testing.TB
+	ctx    context.Context // ends when the test does
+	cancel context.CancelFunc
+	stderr *syncBuffer
+
+	mu   sync.Mutex
+	proc *sdk.Process
+}
+
+// Start launches binary with sdk.Launch, calls Init with dataDir ("" = a
+// new temporary folder) and configJSON (nil = "{}"), and stops the process
+// when the test ends. On failure the plugin's stderr is logged.
+func Start(t testing.TB, binary, dataDir string, configJSON []byte) *Plugin {
+	t.Helper()
+	if dataDir == "" {
+		dataDir = t.TempDir()
+	}
+	if configJSON == nil {
+		configJSON = []byte("{}")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &Plugin{Binary: binary, DataDir: dataDir, ConfigJSON: configJSON,
+		t: t, ctx: ctx, cancel: cancel, stderr: &syncBuffer{}}
+	t.Cleanup(p.cleanup)
+	p.launch()
+	return p
+}
+
+func (p *Plugin) launch() {
+	p.t.Helper()
+	var env []string
+	if raceEnabled {
+		// A plugin built with -race sleeps 1 s at exit by default.
+		gorace := os.Getenv("GORACE")
+		if !strings.Contains(gorace, "atexit_sleep_ms") {
+			env = append(env, strings.TrimSpace("GORACE="+gorace+" atexit_sleep_ms=0"))
+		}
+	}
+	proc, err := sdk.Launch(sdk.LaunchConfig{Path: p.Binary, Stderr: p.stderr, Env: env})
+	if err != nil {
+		p.t.Fatalf("plugintest: launch: %v", err)
+	}
+	p.mu.Lock()
+	p.proc = proc
+	p.mu.Unlock()
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	caps, err := proc.Transport.Init(ctx, &pb.InitRequest{HostApiVersion: sdk.APIVersion,
+		ConfigJson: p.ConfigJSON, DataDir: p.DataDir, Domain: Domain})
+	if err != nil {
+		p.t.Fatalf("plugintest: Init: %v", err)
+	}
+	p.Caps = caps
+}
+
+func (p *Plugin) cleanup() {
+	p.cancel()
+	p.mu.Lock()
+	proc := p.proc
+	p.mu.Unlock()
+	if proc != nil {
+		proc.Kill()
+	}
+	log := p.stderr.String()
+	if raceEnabled && strings.Contains(log, "WARNING: DATA RACE") {
+		p.t.Errorf("plugintest: the plugin has a data race")
+	}
+	if p.t.Failed() && log != "" {
+		p.t.Logf("plugin stderr:\n%s", log)
+	}
+}
+
+// Client is the contract client of the running process (a new one after
+// Restart).
+func (p *Plugin) Client() pb.TransportClient { return p.Process().Transport }
+
+// Process is the running process.
+func (p *Plugin) Process() *sdk.Process {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.proc
+}
+
+// Stderr is what the plugin wrote to its stderr so far, over all its
+// processes.
+func (p *Plugin) Stderr() string { return p.stderr.String() }
+
+// CallContext is a context for one call: it ends after Timeout or when the
+// test ends.
+func (p *Plugin) CallContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(p.ctx, Timeout)
+}
+
+// Kill ends the plugin process with SIGKILL, as a crash would, and waits
+// until it is gone. Its streams end with it.
+func (p *Plugin) Kill() {
+	p.t.Helper()
+	proc := p.Process()
+	pid := proc.Pid()
+	if pid <= 0 {
+		p.t.Fatal("plugintest: the plugin has no process ID")
+	}
+	if err := killHard(pid); err != nil {
+		p.t.Fatalf("plugintest: kill %d: %v", pid, err)
+	}
+	deadline := time.Now().Add(Timeout)
+	for !proc.Exited() {
+		if time.Now().After(deadline) {
+			p.t.Fatalf("plugintest: process %d still running after SIGKILL", pid)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	proc.Kill() // release go-plugin's side; the process is already gone
+}
+
+// Restart starts the plugin again on the same data folder and calls Init,
+// killing the running process first (with SIGKILL) if it still runs.
+func (p *Plugin) Restart() {
+	p.t.Helper()
+	if !p.Process().Exited() {
+		p.Kill()
+	}
+	p.launch()
+}
+
+// Login runs the login flow flowID ("" = the first) with fields as the
+// input of its one form and returns the completed step. It fails the test
+// if the login does not complete.
+func (p *Plugin) Login(flowID string, fields map[string]string) *pb.CompleteStep {
+	p.t.Helper()
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	c := p.Client()
+	step, err := c.StartLogin(ctx, &pb.StartLoginRequest{UserJid: UserJID, FlowId: flowID})
+	if err != nil {
+		p.t.Fatalf("StartLogin: %v", err)
+	}
+	step, err = c.SubmitLoginInput(ctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: fields})
+	if err != nil {
+		p.t.Fatalf("SubmitLoginInput(%v): %v", fields, err)
+	}
+	done := step.GetComplete()
+	if done == nil {
+		p.t.Fatalf("SubmitLoginInput(%v) did not complete the login: %v", fields, step)
+	}
+	return done
+}
+
+// Connect connects a login with its saved state.
+func (p *Plugin) Connect(loginID string, savedState []byte) {
+	p.t.Helper()
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	if _, err := p.Client().Connect(ctx, &pb.ConnectRequest{LoginId: loginID, UserJid: UserJID, SavedState: savedState}); err != nil {
+		p.t.Fatalf("Connect(%s): %v", loginID, err)
+	}
+}
+
+// syncBuffer collects the plugin's stderr.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(b)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// ---------------------------------------------------------------- events
+
+// EventStream is one Events stream, read in the background.
+type EventStream struct {
+	p      *Plugin
+	stream pb.Transport_EventsClient
+	cancel context.CancelFunc
+	events chan *pb.Event // closed when the stream ends
+	err    error          // why it ended; read after events is closed
+	sendMu sync.Mutex
+}
+
+// Events opens a new Events stream on the running process. The plugin
+// first replays what was not acknowledged, then sends new events.
+func (p *Plugin) Events() *EventStream {
+	p.t.Helper()
+	ctx, cancel := context.WithCancel(p.ctx)
+	stream, err := p.Client().Events(ctx)
+	if err != nil {
+		cancel()
+		p.t.Fatalf("open Events: %v", err)
+	}
+	s := &EventStream{p: p, stream: stream, cancel: cancel, events: make(chan *pb.Event, 4096)}
+	go func() {
+		defer close(s.events)
+		for {
+			ev, err := stream.Recv()
+			if err != nil {
+				s.err = err
+				return
+			}
+			select {
+			case s.events <- ev:
+			case <-ctx.Done():
+				s.err = ctx.Err()
+				return
+			}
+		}
+	}()
+	p.t.Cleanup(cancel)
+	return s
+}
+
+// NextEvent returns the next event for which match is true (nil: any
+// event), skipping the others. It fails the test if the stream ends or
+// Timeout passes first.
+func (s *EventStream) NextEvent(match func(*pb.Event) bool) *pb.Event {
+	s.p.t.Helper()
+	timer := time.NewTimer(Timeout)
+	defer timer.Stop()
+	skipped, last := 0, (*pb.Event)(nil)
+	for {
+		select {
+		case ev, ok := <-s.events:
+			if !ok {
+				s.p.t.Fatalf("event stream ended (%v) before the awaited event%s", s.err, skippedNote(skipped, last))
+				return nil
+			}
+			if match == nil || match(ev) {
+				return ev
+			}
+			skipped, last = skipped+1, ev
+		case <-timer.C:
+			s.p.t.Fatalf("no awaited event after %v%s", Timeout, skippedNote(skipped, last))
+			return nil
+		}
+	}
+}
+
+func skippedNote(n int, last *pb.Event) string {
+	if n == 0 {
+		return " (no other event came)"
+	}
+	return fmt.Sprintf(" (%d other events came, the last: %v)", n, last)
+}
+
+// Ack acknowledges every event with seq <= upTo.
+func (s *EventStream) Ack(upTo uint64) {
+	s.p.t.Helper()
+	s.sendMu.Lock()
+	defer s.sendMu.Unlock()
+	if err := s.stream.Send(&pb.EventAck{UpToSeq: upTo}); err != nil {
+		s.p.t.Fatalf("ack %d: %v", upTo, err)
+	}
+}
+
+// Close ends the stream from the host side.
+func (s *EventStream) Close() { s.cancel() }
+
+// Err waits until the stream ends, at most Timeout, and returns why it
+// ended (io.EOF: the plugin closed it cleanly). Events not yet read are
+// dropped.
+func (s *EventStream) Err() error {
+	s.p.t.Helper()
+	timer := time.NewTimer(Timeout)
+	defer timer.Stop()
+	for {
+		select {
+		case _, ok := <-s.events:
+			if !ok {
+				return s.err
+			}
+		case <-timer.C:
+			s.p.t.Fatalf("event stream still open after %v", Timeout)
+			return nil
+		}
+	}
+}
+
+// ---------------------------------------------------------------- commands
+
+// CommandStream is one Commands stream. Results are matched to commands by
+// correlation ID; any number of commands may be in flight.
+type CommandStream struct {
+	p      *Plugin
+	stream pb.Transport_CommandsClient
+	cancel context.CancelFunc
+	next   atomic.Uint64
+
+	mu      sync.Mutex
+	sendMu  sync.Mutex
+	waiting map[uint64]chan *pb.CommandResult
+	ended   error    // set when the stream ended
+	strange []string // protocol errors seen by the reader
+}
+
+// Commands opens a new Commands stream on the running process.
+func (p *Plugin) Commands() *CommandStream {
+	p.t.Helper()
+	ctx, cancel := context.WithCancel(p.ctx)
+	stream, err := p.Client().Commands(ctx)
+	if err != nil {
+		cancel()
+		p.t.Fatalf("open Commands: %v", err)
+	}
+	c := &CommandStream{p: p, stream: stream, cancel: cancel, waiting: map[uint64]chan *pb.CommandResult{}}
+	go c.read()
+	p.t.Cleanup(cancel)
+	return c
+}
+
+func (c *CommandStream) read() {
+	for {
+		r, err := c.stream.Recv()
+		c.mu.Lock()
+		if err != nil {
+			if err == io.EOF {
+				err = fmt.Errorf("commands stream closed by the plugin: %w", err)
+			}
+			c.ended = err
+			for id, ch := range c.waiting {
+				close(ch)
+				delete(c.waiting, id)
+			}
+			c.mu.Unlock()
+			return
+		}
+		ch, ok := c.waiting[r.CorrelationId]
+		if ok {
+			delete(c.waiting, r.CorrelationId)
+			ch <- r
+		} else {
+			c.strange = append(c.strange, fmt.Sprintf("result with unknown or repeated correlation ID %d: %v", r.CorrelationId, r))
+		}
+		c.mu.Unlock()
+	}
+}
+
+// Go sends cmd and returns a channel that receives its result, or is
+// closed without one if the stream ends first. A zero CorrelationId is
+// replaced by a fresh one. Go may be called from any goroutine.
+func (c *CommandStream) Go(cmd *pb.Command) <-chan *pb.CommandResult {
+	if cmd.CorrelationId == 0 {
+		cmd.CorrelationId = c.next.Add(1)
+	}
+	ch := make(chan *pb.CommandResult, 1)
+	c.mu.Lock()
+	if c.ended != nil {
+		close(ch)
+		c.mu.Unlock()
+		return ch
+	}
+	if _, dup := c.waiting[cmd.CorrelationId]; dup {
+		c.strange = append(c.strange, fmt.Sprintf("correlation ID %d used twice by the test", cmd.CorrelationId))
+	}
+	c.waiting[cmd.CorrelationId] = ch
+	c.mu.Unlock()
+
+	c.sendMu.Lock()
+	err := c.stream.Send(cmd)
+	c.sendMu.Unlock()
+	if err != nil {
+		c.mu.Lock()
+		if w, ok := c.waiting[cmd.CorrelationId]; ok && w == ch {
+			delete(c.waiting, cmd.CorrelationId)
+			close(ch)
+		}
+		c.mu.Unlock()
+	}
+	return ch
+}
+
+// Wait returns the result from a channel Go returned, failing the test if
+// the stream ends or Timeout passes first.
+func (c *CommandStream) Wait(ch <-chan *pb.CommandResult) *pb.CommandResult {
+	c.p.t.Helper()
+	timer := time.NewTimer(Timeout)
+	defer timer.Stop()
+	select {
+	case r, ok := <-ch:
+		c.mu.Lock()
+		strange, ended := c.strange, c.ended
+		c.strange = nil
+		c.mu.Unlock()
+		for _, s := range strange {
+			c.p.t.Errorf("commands stream: %s", s)
+		}
+		if !ok {
+			c.p.t.Fatalf("commands stream ended before the result: %v", ended)
+		}
+		return r
+	case <-timer.C:
+		c.p.t.Fatalf("no command result after %v", Timeout)
+	}
+	return nil
+}
+
+// Send sends cmd and waits for its result.
+func (c *CommandStream) Send(cmd *pb.Command) *pb.CommandResult {
+	c.p.t.Helper()
+	return c.Wait(c.Go(cmd))
+}
+
+// Close ends the stream from the host side.
+func (c *CommandStream) Close() { c.cancel() }
+
+// SendText is a send command with a txn_id.
+func SendText(loginID, chatID, txnID, text string) *pb.Command {
+	return &pb.Command{LoginId: loginID, ChatId: chatID, TxnId: txnID,
+		Action: &pb.Command_Send{Send: &pb.SendMessage{Text: text}}}
+}

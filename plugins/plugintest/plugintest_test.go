@@ -1,0 +1,179 @@
+package plugintest
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// The kit's own tests run against the echo plugin, the reference.
+const echoPkg = "passerelle.im/passerelle/cmd/passerelle-echo"
+
+func TestMain(m *testing.M) { Main(m) }
+
+func startEcho(t testing.TB) (*Plugin, *EventStream) {
+	t.Helper()
+	p := Start(t, BuildBinary(t, echoPkg), "", nil)
+	done := p.Login("", map[string]string{"username": "alice"})
+	evs := p.Events()
+	p.Connect(done.LoginId, done.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+	})
+	return p, evs
+}
+
+func TestBuildBinaryOnce(t *testing.T) {
+	a, b := BuildBinary(t, echoPkg), BuildBinary(t, echoPkg)
+	if a != b {
+		t.Fatalf("built twice: %s, %s", a, b)
+	}
+}
+
+func TestStartDefaults(t *testing.T) {
+	p := Start(t, BuildBinary(t, echoPkg), "", nil)
+	if p.DataDir == "" || string(p.ConfigJSON) != "{}" || p.Caps.GetNetwork() != "echo" {
+		t.Fatalf("data dir %q, config %q, caps %v", p.DataDir, p.ConfigJSON, p.Caps)
+	}
+}
+
+func TestKillAndRestart(t *testing.T) {
+	p, _ := startEcho(t)
+	first := p.Process()
+	pid := first.Pid()
+	if pid <= 0 {
+		t.Fatalf("pid %d", pid)
+	}
+	p.Kill()
+	if !first.Exited() {
+		t.Fatal("process still running after Kill")
+	}
+	// Streams of the dead process fail instead of hanging.
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	if _, err := first.Transport.LoginFlows(ctx, &pb.LoginFlowsRequest{}); status.Code(err) != codes.Unavailable && status.Code(err) != codes.Canceled {
+		t.Fatalf("call to the killed process: %v, want Unavailable", err)
+	}
+	p.Restart()
+	if p.Process() == first || p.Process().Pid() == pid || p.Process().Exited() {
+		t.Fatal("Restart did not start a new process")
+	}
+	if p.Caps.GetNetwork() != "echo" {
+		t.Fatalf("caps after restart: %v", p.Caps)
+	}
+	// Restart of a running process kills it first.
+	second := p.Process()
+	p.Restart()
+	if !second.Exited() {
+		t.Fatal("Restart left the old process running")
+	}
+}
+
+func TestEventStreamReplaced(t *testing.T) {
+	p, evs := startEcho(t)
+	p.Events()
+	// The SDK ends the older stream when a newer one opens.
+	if err := evs.Err(); err == nil {
+		t.Fatal("replaced stream ended without an error")
+	} else if !strings.Contains(err.Error(), "replaced") {
+		t.Fatalf("replaced stream ended with %v", err)
+	}
+}
+
+func TestCommandsFromManyGoroutines(t *testing.T) {
+	p, evs := startEcho(t)
+	cmds := p.Commands()
+	const n = 200
+	results := make([]*pb.CommandResult, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			r, ok := <-cmds.Go(SendText("alice", fmt.Sprint("chat", i%7), strconv.Itoa(i), strconv.Itoa(i)))
+			if ok {
+				results[i] = r
+			}
+		})
+	}
+	wg.Wait()
+	ids := map[string]bool{}
+	for i, r := range results {
+		if r == nil || r.Error != nil || r.MessageId == "" || ids[r.MessageId] {
+			t.Fatalf("command %d: %v", i, r)
+		}
+		ids[r.MessageId] = true
+	}
+	texts := map[string]bool{}
+	for range n {
+		ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+		texts[ev.GetMessage().Text] = true
+	}
+	if len(texts) != n {
+		t.Fatalf("%d distinct echoes, want %d", len(texts), n)
+	}
+}
+
+// A stream that ends fails the waiting commands rather than hanging.
+func TestCommandsGoAfterKill(t *testing.T) {
+	p, _ := startEcho(t)
+	cmds := p.Commands()
+	p.Kill()
+	if r, ok := <-cmds.Go(SendText("alice", "bob", "t", "x")); ok {
+		t.Fatalf("result from a killed plugin: %v", r)
+	}
+}
+
+func TestEventStreamErrAfterClose(t *testing.T) {
+	_, evs := startEcho(t)
+	evs.Close()
+	if err := evs.Err(); status.Code(err) != codes.Canceled {
+		t.Fatalf("closed stream ended with %v, want Canceled", err)
+	}
+}
+
+// BenchmarkEchoRoundTrip is one message through the real echo plugin over
+// go-plugin: the send command and its result, the echo event and its ack.
+func BenchmarkEchoRoundTrip(b *testing.B) {
+	b.Run("sequential", func(b *testing.B) {
+		p, evs := startEcho(b)
+		cmds := p.Commands()
+		b.ResetTimer()
+		for i := range b.N {
+			if r := cmds.Send(SendText("alice", "bob", strconv.Itoa(i), "hello")); r.Error != nil {
+				b.Fatal(r.Error)
+			}
+			ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+			evs.Ack(ev.Seq)
+		}
+	})
+	b.Run("inflight=64", func(b *testing.B) {
+		p, evs := startEcho(b)
+		cmds := p.Commands()
+		window := make(chan (<-chan *pb.CommandResult), 64)
+		b.ResetTimer()
+		go func() {
+			for i := range b.N {
+				window <- cmds.Go(SendText("alice", fmt.Sprint("chat", i%64), strconv.Itoa(i), "hello"))
+			}
+			close(window)
+		}()
+		got := 0
+		for ch := range window {
+			if r := <-ch; r == nil || r.Error != nil {
+				b.Fatalf("result %v", r)
+			}
+			// Its echo was emitted before the result was sent.
+			ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+			got++
+			if got%64 == 0 || got == b.N {
+				evs.Ack(ev.Seq)
+			}
+		}
+	})
+}

@@ -1,0 +1,152 @@
+package sdk
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// waitLimit bounds every wait in these tests; nothing depends on it being
+// short, it only turns a hang into a failure.
+const waitLimit = 30 * time.Second
+
+// fakeTransport records the commands it handles; handle decides their
+// outcome (nil: success with message ID "m-<txn_id>").
+type fakeTransport struct {
+	Base
+	host Host
+
+	mu       sync.Mutex
+	handled  []*pb.Command
+	byTxn    map[string]int
+	handle   func(ctx context.Context, cmd *pb.Command) (Result, error)
+	chatInfo func(chatID string) (*pb.Chat, error)
+}
+
+func newFakeTransport() *fakeTransport { return &fakeTransport{byTxn: map[string]int{}} }
+
+func (f *fakeTransport) Init(_ context.Context, _ InitRequest, h Host) (*pb.Capabilities, error) {
+	f.mu.Lock()
+	f.host = h
+	f.mu.Unlock()
+	return &pb.Capabilities{Network: "fake"}, nil
+}
+
+func (f *fakeTransport) Host() Host {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.host
+}
+
+func (f *fakeTransport) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
+	return []*pb.LoginFlow{{Id: "f"}}, nil
+}
+
+func (f *fakeTransport) StartLogin(context.Context, string, string) (*pb.LoginStep, error) {
+	return nil, nil // deliberately no answer and no error
+}
+
+func (f *fakeTransport) SubmitLoginInput(context.Context, string, map[string]string) (*pb.LoginStep, error) {
+	return nil, Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no such process")
+}
+
+func (f *fakeTransport) Connect(context.Context, *pb.ConnectRequest) error { return nil }
+
+func (f *fakeTransport) ChatInfo(_ context.Context, _, chatID string) (*pb.Chat, error) {
+	if f.chatInfo != nil {
+		return f.chatInfo(chatID)
+	}
+	return &pb.Chat{ChatId: chatID}, nil
+}
+
+func (f *fakeTransport) HandleCommand(ctx context.Context, cmd *pb.Command) (Result, error) {
+	f.mu.Lock()
+	f.handled = append(f.handled, cmd)
+	f.byTxn[cmd.TxnId]++
+	handle := f.handle
+	f.mu.Unlock()
+	if handle != nil {
+		return handle(ctx, cmd)
+	}
+	return Result{MessageID: "m-" + cmd.TxnId}, nil
+}
+
+func (f *fakeTransport) timesHandled(txn string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.byTxn[txn]
+}
+
+func (f *fakeTransport) handledCommands() []*pb.Command {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]*pb.Command(nil), f.handled...)
+}
+
+// startServer serves tr over a real gRPC connection on a Unix socket, as
+// go-plugin does, calls Init with dataDir and returns the host's client.
+func startServer(tb testing.TB, tr Transport, dataDir string) pb.TransportClient {
+	tb.Helper()
+	// Unix socket paths are short; t.TempDir can be too long.
+	dir, err := os.MkdirTemp("", "sdk")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { os.RemoveAll(dir) })
+	path := filepath.Join(dir, "s")
+	lis, err := net.Listen("unix", path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := grpc.NewServer(grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(MaxMessageBytes))
+	pb.RegisterTransportServer(srv, newServer(tr))
+	go srv.Serve(lis)
+	conn, err := grpc.NewClient("unix://"+path, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		conn.Close()
+		srv.Stop()
+	})
+	c := pb.NewTransportClient(conn)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	if _, err := c.Init(ctx, &pb.InitRequest{HostApiVersion: APIVersion, DataDir: dataDir}); err != nil {
+		tb.Fatalf("Init: %v", err)
+	}
+	return c
+}
+
+// testContext is a context for one test that ends with it.
+func testContext(tb testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	tb.Cleanup(cancel)
+	return ctx
+}
+
+// msgEvent is a message event with the given text.
+func msgEvent(text string) *pb.Event {
+	return &pb.Event{LoginId: "l", ChatId: "c", EventId: "e-" + text,
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func seqs(evs []*pb.Event) []uint64 {
+	out := make([]uint64, len(evs))
+	for i, ev := range evs {
+		out[i] = ev.Seq
+	}
+	return out
+}

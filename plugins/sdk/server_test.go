@@ -1,0 +1,457 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+func ok(id string) *pb.CommandResult { return &pb.CommandResult{MessageId: id} }
+
+func TestTxnCacheEviction(t *testing.T) {
+	c := txnCache{m: map[string]*txnEntry{}}
+	ctx := context.Background()
+	key := func(i int) string { return fmt.Sprint("k", i) }
+	for i := range txnCacheSize {
+		if prev, err := c.begin(ctx, key(i)); prev != nil || err != nil {
+			t.Fatalf("new key %d: %v %v", i, prev, err)
+		}
+		c.end(key(i), ok(key(i)))
+	}
+	// Full: everything is still remembered.
+	for _, i := range []int{0, 1, txnCacheSize - 1} {
+		if prev, _ := c.begin(ctx, key(i)); prev == nil || prev.MessageId != key(i) {
+			t.Fatalf("key %d forgotten before the cache was over its size: %v", i, prev)
+		}
+	}
+	// One more evicts the oldest, and only it.
+	if prev, _ := c.begin(ctx, "new"); prev != nil {
+		t.Fatal("unexpected answer for a new key")
+	}
+	c.end("new", ok("new"))
+	if len(c.m) != txnCacheSize || len(c.order) != txnCacheSize {
+		t.Fatalf("cache holds %d answers (%d in order), want %d", len(c.m), len(c.order), txnCacheSize)
+	}
+	if prev, _ := c.begin(ctx, key(0)); prev != nil {
+		t.Fatalf("oldest key not evicted: %v", prev)
+	}
+	c.end(key(0), nil) // it failed this time: forgotten again
+	if _, present := c.m[key(0)]; present {
+		t.Fatal("failed run was remembered")
+	}
+	for _, k := range []string{key(1), key(txnCacheSize - 1), "new"} {
+		if prev, _ := c.begin(ctx, k); prev == nil || prev.MessageId != k {
+			t.Fatalf("key %s evicted too early: %v", k, prev)
+		}
+	}
+}
+
+func TestTxnCacheWaitsForRunningTxn(t *testing.T) {
+	c := txnCache{m: map[string]*txnEntry{}}
+	ctx := context.Background()
+	if prev, _ := c.begin(ctx, "k"); prev != nil {
+		t.Fatal("answer for a new key")
+	}
+	got := make(chan *pb.CommandResult, 1)
+	go func() {
+		prev, _ := c.begin(ctx, "k")
+		got <- prev
+	}()
+	c.end("k", ok("first"))
+	select {
+	case prev := <-got:
+		if prev == nil || prev.MessageId != "first" {
+			t.Fatalf("second run got %v, want the first answer", prev)
+		}
+	case <-time.After(waitLimit):
+		t.Fatal("second run never answered")
+	}
+
+	// A waiter whose context ends gives up.
+	c.begin(ctx, "slow")
+	cctx, cancel := context.WithCancel(ctx)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.begin(cctx, "slow")
+		errc <- err
+	}()
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Fatalf("waiter ended with %v, want context.Canceled", err)
+	}
+}
+
+// commander drives one Commands stream from the host side.
+type commander struct {
+	t      *testing.T
+	stream pb.Transport_CommandsClient
+	mu     sync.Mutex
+	next   uint64
+	res    map[uint64]chan *pb.CommandResult
+}
+
+func openCommands(t *testing.T, c pb.TransportClient) *commander {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	stream, err := c.Commands(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := &commander{t: t, stream: stream, res: map[uint64]chan *pb.CommandResult{}}
+	go func() {
+		for {
+			r, err := stream.Recv()
+			if err != nil {
+				return
+			}
+			cm.mu.Lock()
+			ch := cm.res[r.CorrelationId]
+			delete(cm.res, r.CorrelationId)
+			cm.mu.Unlock()
+			if ch != nil {
+				ch <- r
+			}
+		}
+	}()
+	return cm
+}
+
+func (cm *commander) start(cmd *pb.Command) <-chan *pb.CommandResult {
+	cm.mu.Lock()
+	cm.next++
+	cmd.CorrelationId = cm.next
+	ch := make(chan *pb.CommandResult, 1)
+	cm.res[cmd.CorrelationId] = ch
+	err := cm.stream.Send(cmd)
+	cm.mu.Unlock()
+	if err != nil {
+		cm.t.Errorf("send command: %v", err)
+	}
+	return ch
+}
+
+func (cm *commander) wait(ch <-chan *pb.CommandResult) *pb.CommandResult {
+	cm.t.Helper()
+	select {
+	case r := <-ch:
+		return r
+	case <-time.After(waitLimit):
+		cm.t.Fatal("no command result")
+	}
+	return nil
+}
+
+func (cm *commander) do(cmd *pb.Command) *pb.CommandResult { return cm.wait(cm.start(cmd)) }
+
+func sendCmd(chat, txn, text string) *pb.Command {
+	return &pb.Command{LoginId: "l", ChatId: chat, TxnId: txn,
+		Action: &pb.Command_Send{Send: &pb.SendMessage{Text: text}}}
+}
+
+func TestCommandsCorrelationAndDedup(t *testing.T) {
+	f := newFakeTransport()
+	c := startServer(t, f, "")
+	cm := openCommands(t, c)
+
+	first := cm.do(sendCmd("c", "t1", "hi"))
+	if first.Error != nil || first.MessageId != "m-t1" || first.TimestampUnixMicro == 0 {
+		t.Fatalf("first send: %v", first)
+	}
+	again := cm.do(sendCmd("c", "t1", "hi"))
+	if again.CorrelationId == first.CorrelationId {
+		t.Fatal("correlation IDs not echoed")
+	}
+	if again.MessageId != first.MessageId || again.TimestampUnixMicro != first.TimestampUnixMicro || again.Error != nil {
+		t.Fatalf("repeat gave %v, want the first answer %v", again, first)
+	}
+	// Also on a new stream (the host reconnected it).
+	cm2 := openCommands(t, c)
+	if r := cm2.do(sendCmd("c", "t1", "hi")); r.MessageId != first.MessageId {
+		t.Fatalf("repeat on a new stream gave %v", r)
+	}
+	if n := f.timesHandled("t1"); n != 1 {
+		t.Fatalf("txn t1 handled %d times, want 1", n)
+	}
+	// The txn_id is scoped to its login.
+	other := sendCmd("c", "t1", "hi")
+	other.LoginId = "other"
+	cm.do(other)
+	if n := f.timesHandled("t1"); n != 2 {
+		t.Fatalf("same txn on another login handled %d times in all, want 2", n)
+	}
+	// Without txn_id, nothing is deduplicated.
+	cm.do(sendCmd("c", "", "a"))
+	cm.do(sendCmd("c", "", "a"))
+	if n := f.timesHandled(""); n != 2 {
+		t.Fatalf("commands without txn handled %d times, want 2", n)
+	}
+}
+
+func TestCommandsFailureNotRemembered(t *testing.T) {
+	f := newFakeTransport()
+	var fail sync.Mutex
+	failing := true
+	f.handle = func(_ context.Context, cmd *pb.Command) (Result, error) {
+		fail.Lock()
+		defer fail.Unlock()
+		if failing {
+			return Result{}, Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "slow down")
+		}
+		return Result{MessageID: "sent"}, nil
+	}
+	c := startServer(t, f, "")
+	cm := openCommands(t, c)
+	r := cm.do(sendCmd("c", "t", "x"))
+	if r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_RATE_LIMITED || r.Error.GetText() != "slow down" || r.MessageId != "" {
+		t.Fatalf("failing send: %v", r)
+	}
+	fail.Lock()
+	failing = false
+	fail.Unlock()
+	if r := cm.do(sendCmd("c", "t", "x")); r.Error != nil || r.MessageId != "sent" {
+		t.Fatalf("retry after failure: %v", r)
+	}
+	if n := f.timesHandled("t"); n != 2 {
+		t.Fatalf("handled %d times, want 2 (the failure is retried)", n)
+	}
+}
+
+// Commands of one chat are handled one at a time in the order sent, even
+// with many in flight on the stream and other chats interleaved.
+func TestCommandsPerChatOrder(t *testing.T) {
+	f := newFakeTransport()
+	var mu sync.Mutex
+	running := map[string]bool{}
+	var overlap []string
+	f.handle = func(_ context.Context, cmd *pb.Command) (Result, error) {
+		mu.Lock()
+		if running[cmd.ChatId] {
+			overlap = append(overlap, cmd.ChatId)
+		}
+		running[cmd.ChatId] = true
+		mu.Unlock()
+		time.Sleep(10 * time.Microsecond) // widen any overlap
+		mu.Lock()
+		running[cmd.ChatId] = false
+		mu.Unlock()
+		return Result{MessageID: cmd.TxnId}, nil
+	}
+	c := startServer(t, f, "")
+	cm := openCommands(t, c)
+	const chats, per = 8, 100
+	var chs []<-chan *pb.CommandResult
+	for i := range per {
+		for ch := range chats {
+			chs = append(chs, cm.start(sendCmd(fmt.Sprint("chat", ch), fmt.Sprint(ch, "-", i), "x")))
+		}
+	}
+	for _, ch := range chs {
+		if r := cm.wait(ch); r.Error != nil {
+			t.Fatalf("command failed: %v", r.Error)
+		}
+	}
+	next := map[string]int{}
+	for _, cmd := range f.handledCommands() {
+		want := fmt.Sprint(cmd.ChatId[len("chat"):], "-", next[cmd.ChatId])
+		if cmd.TxnId != want {
+			t.Fatalf("chat %s: handled %s, want %s next", cmd.ChatId, cmd.TxnId, want)
+		}
+		next[cmd.ChatId]++
+	}
+	if len(overlap) > 0 {
+		t.Fatalf("commands of one chat ran at the same time: %v", overlap)
+	}
+}
+
+// A txn_id sent again while its first run is still going (the host
+// reconnected its stream and retried) waits for that run: one action.
+func TestCommandsRepeatWhileRunningActsOnce(t *testing.T) {
+	f := newFakeTransport()
+	release := make(chan struct{})
+	started := make(chan struct{}, 4)
+	f.handle = func(_ context.Context, cmd *pb.Command) (Result, error) {
+		started <- struct{}{}
+		<-release
+		return Result{MessageID: "only"}, nil
+	}
+	c := startServer(t, f, "")
+	cm1, cm2 := openCommands(t, c), openCommands(t, c)
+	r1 := cm1.start(sendCmd("c", "t", "x"))
+	<-started
+	r2 := cm2.start(sendCmd("c", "t", "x"))
+	// And on the same stream for another chat: another shard.
+	r3 := cm1.start(sendCmd("elsewhere", "t", "x"))
+	close(release)
+	for _, ch := range []<-chan *pb.CommandResult{r1, r2, r3} {
+		if r := cm1.wait(ch); r.MessageId != "only" || r.Error != nil {
+			t.Fatalf("got %v, want the one answer", r)
+		}
+	}
+	if n := f.timesHandled("t"); n != 1 {
+		t.Fatalf("handled %d times, want 1", n)
+	}
+}
+
+func TestCommandsStreamEndsCleanly(t *testing.T) {
+	c := startServer(t, newFakeTransport(), "")
+	stream, err := c.Commands(testContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Send(sendCmd("c", "t", "x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.CloseSend(); err != nil {
+		t.Fatal(err)
+	}
+	// The command sent before the close is still answered, then the
+	// stream ends without error.
+	r, err := stream.Recv()
+	if err != nil || r.MessageId != "m-t" {
+		t.Fatalf("Recv = %v, %v", r, err)
+	}
+	if _, err := stream.Recv(); err != io.EOF {
+		t.Fatalf("stream ended with %v, want io.EOF", err)
+	}
+}
+
+// eventReader reads one Events stream from the host side.
+type eventReader struct {
+	stream pb.Transport_EventsClient
+	cancel context.CancelFunc
+	evs    chan *pb.Event
+	end    chan error
+}
+
+func openEvents(t *testing.T, c pb.TransportClient) *eventReader {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	stream, err := c.Events(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &eventReader{stream: stream, cancel: cancel, evs: make(chan *pb.Event, 1024), end: make(chan error, 1)}
+	go func() {
+		for {
+			ev, err := stream.Recv()
+			if err != nil {
+				r.end <- err
+				return
+			}
+			r.evs <- ev
+		}
+	}()
+	return r
+}
+
+func (r *eventReader) next(t *testing.T) *pb.Event {
+	t.Helper()
+	select {
+	case ev := <-r.evs:
+		return ev
+	case err := <-r.end:
+		t.Fatalf("event stream ended: %v", err)
+	case <-time.After(waitLimit):
+		t.Fatal("no event")
+	}
+	return nil
+}
+
+func (r *eventReader) texts(t *testing.T, n int) []string {
+	t.Helper()
+	var out []string
+	for range n {
+		out = append(out, r.next(t).GetMessage().GetText())
+	}
+	return out
+}
+
+// Over a real gRPC connection: events reach the host in order, unacked
+// ones are replayed on a new stream and survive a restart of the plugin
+// on the same data folder; acked ones do not come back.
+func TestEventsReplayAndAck(t *testing.T) {
+	dir := t.TempDir()
+	f := newFakeTransport()
+	c := startServer(t, f, dir)
+	r := openEvents(t, c)
+	for _, s := range []string{"a", "b", "c"} {
+		f.Host().Emit(msgEvent(s))
+	}
+	if got := r.texts(t, 3); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Fatalf("got %v", got)
+	}
+	if err := r.stream.Send(&pb.EventAck{UpToSeq: 1}); err != nil {
+		t.Fatal(err)
+	}
+	// EmitWait on a fresh event returns once the host acks it; that ack
+	// arrives after the one above on the same stream, so both are done.
+	done := make(chan error, 1)
+	go func() { done <- f.Host().EmitWait(context.Background(), msgEvent("d")) }()
+	ev := r.next(t)
+	if ev.GetMessage().GetText() != "d" || ev.Seq != 4 {
+		t.Fatalf("got %v, want d with seq 4", ev)
+	}
+	r.stream.Send(&pb.EventAck{UpToSeq: 2})
+	r.stream.Send(&pb.EventAck{UpToSeq: 4})
+	if err := <-done; err != nil {
+		t.Fatalf("EmitWait: %v", err)
+	}
+	// A new stream (the acks above are all processed: EmitWait saw 4)
+	// has nothing to replay: the next event is a new one.
+	r2 := openEvents(t, c)
+	f.Host().Emit(msgEvent("e"))
+	if ev := r2.next(t); ev.GetMessage().GetText() != "e" || ev.Seq != 5 {
+		t.Fatalf("new stream got %v first, want e with seq 5", ev)
+	}
+	select {
+	case err := <-r.end:
+		if status.Code(err) == codes.OK {
+			t.Fatalf("replaced stream ended with %v", err)
+		}
+	case <-time.After(waitLimit):
+		t.Fatal("the older stream did not end")
+	}
+
+	// "A plugin restart": a new server on the same data folder.
+	f2 := newFakeTransport()
+	c2 := startServer(t, f2, dir)
+	r3 := openEvents(t, c2)
+	ev = r3.next(t)
+	if ev.GetMessage().GetText() != "e" || ev.Seq != 5 || ev.EventId != "e-e" {
+		t.Fatalf("after restart got %v, want the unacked e (seq 5)", ev)
+	}
+	f2.Host().Emit(msgEvent("f"))
+	if ev := r3.next(t); ev.Seq != 6 {
+		t.Fatalf("after restart new event has seq %d, want 6", ev.Seq)
+	}
+}
+
+func TestEventsBeforeInit(t *testing.T) {
+	s := newServer(newFakeTransport())
+	if err := s.Events(nil); status.Code(err) != codes.FailedPrecondition {
+		t.Fatalf("Events before Init: %v, want FailedPrecondition", err)
+	}
+}
+
+func TestInitReportsAPIVersion(t *testing.T) {
+	c := startServer(t, newFakeTransport(), "")
+	caps, err := c.Init(testContext(t), &pb.InitRequest{HostApiVersion: APIVersion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if caps.ApiVersion != APIVersion || caps.Network != "fake" {
+		t.Fatalf("caps %v", caps)
+	}
+}
