@@ -77,6 +77,9 @@ func (s *server) Init(ctx context.Context, req *pb.InitRequest) (*pb.Capabilitie
 				return nil, status.Error(codes.FailedPrecondition, err.Error())
 			}
 			s.q = newEventQueue(j, pending, acked, maxSeq, s.log)
+			if err := s.txns.open(req.DataDir); err != nil {
+				s.log.Error("txn log unavailable; repeated commands after a crash may act twice", "err", err)
+			}
 		} else {
 			s.q = newEventQueue(nil, nil, 0, 0, s.log)
 		}
@@ -272,6 +275,10 @@ type txnCache struct {
 	mu    sync.Mutex
 	m     map[string]*txnEntry
 	order []string // completed keys, oldest first
+
+	path  string   // the txn log in the data folder; "" keeps memory only
+	f     *os.File // open for appending
+	lines int      // lines in the log
 }
 
 type txnEntry struct {
@@ -320,6 +327,7 @@ func (c *txnCache) end(k string, r *pb.CommandResult) {
 	}
 	e.res = r
 	close(e.done)
+	c.appendLocked(k, r)
 	c.order = append(c.order, k)
 	if len(c.order) > txnCacheSize {
 		delete(c.m, c.order[0])

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -453,5 +455,45 @@ func TestInitReportsAPIVersion(t *testing.T) {
 	}
 	if caps.ApiVersion != APIVersion || caps.Network != "fake" {
 		t.Fatalf("caps %v", caps)
+	}
+}
+
+// TestTxnLogSurvivesRestart: an answered txn_id is still answered after
+// the process (here: the cache) starts again on the same data folder, and
+// a torn last line is ignored.
+func TestTxnLogSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	c := txnCache{m: map[string]*txnEntry{}}
+	if err := c.open(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"login\x00t1", "login\x00t2"} {
+		if prev, err := c.begin(context.Background(), k); err != nil || prev != nil {
+			t.Fatalf("begin %q: %v %v", k, prev, err)
+		}
+		c.end(k, &pb.CommandResult{MessageId: "m-" + k[len(k)-2:], TimestampUnixMicro: 42})
+	}
+	failed := "login\x00t3"
+	c.begin(context.Background(), failed)
+	c.end(failed, nil)
+	f, err := os.OpenFile(filepath.Join(dir, txnLogName), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`"login\x00torn"` + "\t\"m")
+	f.Close()
+
+	again := txnCache{m: map[string]*txnEntry{}}
+	if err := again.open(dir); err != nil {
+		t.Fatal(err)
+	}
+	prev, err := again.begin(context.Background(), "login\x00t2")
+	if err != nil || prev == nil || prev.MessageId != "m-t2" || prev.TimestampUnixMicro != 42 {
+		t.Fatalf("t2 after restart: %v %v", prev, err)
+	}
+	for _, k := range []string{failed, "login\x00torn"} {
+		if prev, _ := again.begin(context.Background(), k); prev != nil {
+			t.Fatalf("%q must not be remembered: %v", k, prev)
+		}
 	}
 }
