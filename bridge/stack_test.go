@@ -93,6 +93,9 @@ type stackOptions struct {
 	secret string // the gateway's secret ("" = the right one)
 	plugin string // plugin binary ("" = echo)
 	extra  string // extra TOML appended to [[transport]]
+	// privileged grants the component XEP-0356 roster and message
+	// permission (mod_privilege).
+	privileged bool
 }
 
 const (
@@ -102,7 +105,7 @@ const (
 
 func newStack(t *testing.T, o stackOptions) *stack {
 	t.Helper()
-	srv := prosodytest.Start(t, prosodytest.Options{Components: []prosodytest.Component{{Domain: domain, Secret: secret}}})
+	srv := prosodytest.Start(t, prosodytest.Options{Components: []prosodytest.Component{{Domain: domain, Secret: secret, Privileged: o.privileged}}})
 	s := &stack{t: t, srv: srv, dir: t.TempDir(), logs: &logBuffer{}}
 	if o.allow == "" {
 		o.allow = `"localhost"`

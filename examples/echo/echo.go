@@ -10,10 +10,13 @@
 package echo
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,13 +43,29 @@ type Transport struct {
 	seq    atomic.Uint64
 
 	mu        sync.Mutex
-	processes map[string]string // login process ID -> user JID
-	logins    map[string]bool   // connected login IDs
+	processes map[string]*process            // login processes in progress
+	logins    map[string]bool                // connected login IDs
+	contacts  map[string]map[string]*contact // login ID -> contact ID -> contact
+}
+
+// process is one login in progress. Usernames ending in "+code" ask for a
+// code (only 0000 is right); "+qr" shows a QR code that is "scanned" by
+// itself after about 2 s, and rotates once before that.
+type process struct {
+	user, username string
+	stage          string // "username", "code" or "qr"
+	scanned        chan struct{}
+}
+
+// contact is someone on the echo network.
+type contact struct {
+	id, name string
+	presence *pb.Presence
 }
 
 // New returns an echo transport.
 func New() *Transport {
-	return &Transport{processes: map[string]string{}, logins: map[string]bool{}}
+	return &Transport{processes: map[string]*process{}, logins: map[string]bool{}, contacts: map[string]map[string]*contact{}}
 }
 
 // Init declares the network. The echo network has no config of its own.
@@ -54,12 +73,13 @@ func (t *Transport) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) 
 	t.host = host
 	t.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
 	return &pb.Capabilities{
-		ApiVersion:       sdk.APIVersion,
-		Network:          "echo",
-		DisplayName:      "Echo",
-		Version:          Version,
-		Features:         &pb.Features{},
-		IdentifierPrompt: "Any name",
+		ApiVersion:            sdk.APIVersion,
+		Network:               "echo",
+		DisplayName:           "Echo",
+		Version:               Version,
+		Features:              &pb.Features{Presence: true, SetPresence: true, Avatars: true, AddContacts: true},
+		IdentifierPrompt:      "Any name",
+		IdentifierDescription: "Every name is someone on the echo network.",
 	}, nil
 }
 
@@ -72,9 +92,39 @@ func (t *Transport) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
 func (t *Transport) StartLogin(_ context.Context, userJID, _ string) (*pb.LoginStep, error) {
 	id := rand.Text()
 	t.mu.Lock()
-	t.processes[id] = userJID
+	t.processes[id] = &process{user: userJID, stage: "username"}
 	t.mu.Unlock()
 	return usernameForm(id, ""), nil
+}
+
+func codeForm(processID, errText string) *pb.LoginStep {
+	return &pb.LoginStep{
+		ProcessId:    processID,
+		Instructions: "Enter the code the echo network sent you (it is always 0000).",
+		Error:        errText,
+		Step: &pb.LoginStep_Form{Form: &pb.FormStep{Fields: []*pb.FormField{
+			{Id: "code", Label: "Code", Type: pb.FieldType_FIELD_TYPE_CODE, Required: true},
+		}}},
+	}
+}
+
+func qrStep(processID, username string, n int) *pb.LoginStep {
+	return &pb.LoginStep{
+		ProcessId:    processID,
+		Instructions: "Scan this QR code with the echo app.",
+		Step: &pb.LoginStep_Display{Display: &pb.DisplayStep{
+			Type: pb.DisplayType_DISPLAY_TYPE_QR, Data: fmt.Sprintf("echo://login/%s/%d", username, n),
+		}},
+	}
+}
+
+func complete(processID, username string) *pb.LoginStep {
+	state, _ := json.Marshal(savedState{Username: username})
+	// The login ID is the account itself: logging in again as the same
+	// username yields the same login.
+	return &pb.LoginStep{ProcessId: processID, Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{
+		LoginId: username, DisplayName: username, SavedState: state,
+	}}}
 }
 
 func usernameForm(processID, errText string) *pb.LoginStep {
@@ -93,28 +143,80 @@ type savedState struct {
 	Username string `json:"username"`
 }
 
-// SubmitLoginInput completes the login, or asks again when the input is
+// SubmitLoginInput moves the login on, or asks again when the input is
 // wrong (the gateway shows our error text).
 func (t *Transport) SubmitLoginInput(_ context.Context, processID string, fields map[string]string) (*pb.LoginStep, error) {
 	t.mu.Lock()
-	_, ok := t.processes[processID]
-	t.mu.Unlock()
+	defer t.mu.Unlock()
+	p, ok := t.processes[processID]
 	if !ok {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no login in progress with this ID")
 	}
-	username := strings.TrimSpace(fields["username"])
-	if username == "" {
-		return usernameForm(processID, "The username must not be empty."), nil
+	switch p.stage {
+	case "username":
+		username := strings.TrimSpace(fields["username"])
+		if username == "" {
+			return usernameForm(processID, "The username must not be empty."), nil
+		}
+		p.username = username
+		switch {
+		case strings.HasSuffix(username, "+code"):
+			p.stage = "code"
+			return codeForm(processID, ""), nil
+		case strings.HasSuffix(username, "+qr"):
+			p.stage = "qr"
+			p.scanned = make(chan struct{})
+			go t.showQR(processID, p)
+			return qrStep(processID, username, 1), nil
+		}
+	case "code":
+		if strings.TrimSpace(fields["code"]) != "0000" {
+			return codeForm(processID, "Wrong code. The echo network's code is 0000."), nil
+		}
+	default:
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "this step takes no input")
+	}
+	delete(t.processes, processID)
+	return complete(processID, p.username), nil
+}
+
+// showQR plays the phone: after a second the QR code rotates (a new one
+// is shown), after two it is scanned.
+func (t *Transport) showQR(processID string, p *process) {
+	time.Sleep(time.Second)
+	t.mu.Lock()
+	_, alive := t.processes[processID]
+	t.mu.Unlock()
+	if !alive {
+		return
+	}
+	t.host.Emit(&pb.Event{TimestampUnixMicro: time.Now().UnixMicro(),
+		Payload: &pb.Event_LoginStep{LoginStep: qrStep(processID, p.username, 2)}})
+	time.Sleep(time.Second)
+	close(p.scanned)
+}
+
+// WaitLogin waits for the QR code to be scanned.
+func (t *Transport) WaitLogin(ctx context.Context, processID string) (*pb.LoginStep, error) {
+	t.mu.Lock()
+	p, ok := t.processes[processID]
+	t.mu.Unlock()
+	if !ok || p.stage != "qr" {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no QR login in progress with this ID")
+	}
+	select {
+	case <-p.scanned:
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 	t.mu.Lock()
+	_, alive := t.processes[processID]
 	delete(t.processes, processID)
 	t.mu.Unlock()
-	state, _ := json.Marshal(savedState{Username: username})
-	// The login ID is the account itself: logging in again as the same
-	// username yields the same login.
-	return &pb.LoginStep{ProcessId: processID, Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{
-		LoginId: username, DisplayName: username, SavedState: state,
-	}}}, nil
+	if !alive {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "the login was cancelled")
+	}
+	return complete(processID, p.username), nil
 }
 
 // CancelLogin forgets a login process.
@@ -130,6 +232,16 @@ func (t *Transport) CancelLogin(_ context.Context, processID string) error {
 func (t *Transport) Connect(_ context.Context, req *pb.ConnectRequest) error {
 	t.mu.Lock()
 	t.logins[req.LoginId] = true
+	if t.contacts[req.LoginId] == nil {
+		// Every echo account starts with three friends.
+		online := &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AVAILABLE}
+		t.contacts[req.LoginId] = map[string]*contact{
+			"echo-1": {id: "echo-1", name: "Echo One", presence: online},
+			"echo-2": {id: "echo-2", name: "Echo Two", presence: &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AWAY,
+				Status: "Back soon", LastSeenUnix: time.Now().Add(-10 * time.Minute).Unix()}},
+			"echo-3": {id: "echo-3", name: "Echo Three", presence: online},
+		}
+	}
 	t.mu.Unlock()
 	t.host.Emit(&pb.Event{LoginId: req.LoginId, TimestampUnixMicro: time.Now().UnixMicro(),
 		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}}})
@@ -144,10 +256,76 @@ func (t *Transport) Disconnect(_ context.Context, loginID string) error {
 	return nil
 }
 
-// Logout ends the session; the echo network keeps nothing else.
+// Logout ends the session and forgets the account's contacts.
 func (t *Transport) Logout(ctx context.Context, loginID string) error {
+	t.mu.Lock()
+	delete(t.contacts, loginID)
+	t.mu.Unlock()
 	return t.Disconnect(ctx, loginID)
 }
+
+func (c *contact) proto() *pb.Contact {
+	return &pb.Contact{UserId: c.id, Name: c.name, Presence: c.presence}
+}
+
+// ContactList returns the account's contacts.
+func (t *Transport) ContactList(_ context.Context, loginID string) ([]*pb.Contact, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var cs []*pb.Contact
+	for _, c := range t.contacts[loginID] {
+		cs = append(cs, c.proto())
+	}
+	return cs, nil
+}
+
+// ResolveIdentifier: every name is someone on the echo network.
+func (t *Transport) ResolveIdentifier(_ context.Context, req *pb.ResolveIdentifierRequest) (*pb.Contact, error) {
+	id := strings.TrimSpace(req.Identifier)
+	if id == "" || id == NoSuchContact {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "there is no contact %q on the echo network", id)
+	}
+	c := &contact{id: id, name: id, presence: &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AVAILABLE}}
+	if req.Create {
+		t.mu.Lock()
+		if cs := t.contacts[req.LoginId]; cs != nil {
+			if old, ok := cs[id]; ok {
+				c = old
+			} else {
+				cs[id] = c
+			}
+		}
+		t.mu.Unlock()
+	}
+	return c.proto(), nil
+}
+
+// UserInfo is a contact's profile; Echo One has an avatar.
+func (t *Transport) UserInfo(_ context.Context, loginID, userID string) (*pb.Contact, error) {
+	t.mu.Lock()
+	c, ok := t.contacts[loginID][userID]
+	t.mu.Unlock()
+	if !ok {
+		c = &contact{id: userID, name: userID}
+	}
+	p := c.proto()
+	p.Nickname = c.id
+	if c.id == "echo-1" {
+		p.Avatar, p.AvatarMime, p.AvatarId = avatarPNG, "image/png", "echo-1-v1"
+	}
+	return p, nil
+}
+
+// avatarPNG is a tiny image for Echo One's profile.
+var avatarPNG = func() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	for i := range img.Pix {
+		img.Pix[i] = 0x80
+	}
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	return b.Bytes()
+}()
 
 // HandleCommand acts on what the user sends. The SDK runs commands of one
 // chat in order and never passes the same txn_id twice.
@@ -157,6 +335,9 @@ func (t *Transport) HandleCommand(_ context.Context, cmd *pb.Command) (sdk.Resul
 	t.mu.Unlock()
 	if !connected {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "login %q is not connected", cmd.LoginId)
+	}
+	if _, ok := cmd.Action.(*pb.Command_SetPresence); ok {
+		return sdk.Result{}, nil // nobody on the echo network looks
 	}
 	send, ok := cmd.Action.(*pb.Command_Send)
 	if !ok {
@@ -177,7 +358,37 @@ func (t *Transport) HandleCommand(_ context.Context, cmd *pb.Command) (sdk.Resul
 		EventId:            t.newID(),
 		Payload:            &pb.Event_Message{Message: &pb.MessageEvent{Text: send.Send.Text}},
 	})
+	t.contactCommand(cmd.LoginId, send.Send.Text)
 	return sdk.Result{MessageID: sent, Time: now}, nil
+}
+
+// contactCommand lets the user change the network from a chat: "rename N
+// NAME" renames contact echo-N, "leave N" removes it. The change reaches
+// the gateway as events, as a real network's would.
+func (t *Transport) contactCommand(loginID, text string) {
+	f := strings.Fields(text)
+	if len(f) < 2 || (f[0] != "rename" && f[0] != "leave") || (f[0] == "rename" && len(f) < 3) {
+		return
+	}
+	id := "echo-" + f[1]
+	t.mu.Lock()
+	c, ok := t.contacts[loginID][id]
+	if ok && f[0] == "rename" {
+		c.name = strings.Join(f[2:], " ")
+	} else if ok {
+		delete(t.contacts[loginID], id)
+	}
+	t.mu.Unlock()
+	if !ok {
+		return
+	}
+	ev := &pb.Event{LoginId: loginID, TimestampUnixMicro: time.Now().UnixMicro(), EventId: t.newID()}
+	if f[0] == "rename" {
+		ev.Payload = &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: c.proto()}}
+	} else {
+		ev.Payload = &pb.Event_ContactRemoved{ContactRemoved: &pb.ContactRemovedEvent{UserId: id}}
+	}
+	t.host.Emit(ev)
 }
 
 func (t *Transport) newID() string {
