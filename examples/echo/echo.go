@@ -46,6 +46,8 @@ type Transport struct {
 	processes map[string]*process            // login processes in progress
 	logins    map[string]bool                // connected login IDs
 	contacts  map[string]map[string]*contact // login ID -> contact ID -> contact
+	echoes    map[string]string              // login + user's message ID -> the echo's ID
+	dataDir   string
 }
 
 // process is one login in progress. Usernames ending in "+code" ask for a
@@ -65,19 +67,22 @@ type contact struct {
 
 // New returns an echo transport.
 func New() *Transport {
-	return &Transport{processes: map[string]*process{}, logins: map[string]bool{}, contacts: map[string]map[string]*contact{}}
+	return &Transport{processes: map[string]*process{}, logins: map[string]bool{}, contacts: map[string]map[string]*contact{}, echoes: map[string]string{}}
 }
 
 // Init declares the network. The echo network has no config of its own.
 func (t *Transport) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
 	t.host = host
+	t.dataDir = req.DataDir
 	t.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
 	return &pb.Capabilities{
-		ApiVersion:            sdk.APIVersion,
-		Network:               "echo",
-		DisplayName:           "Echo",
-		Version:               Version,
-		Features:              &pb.Features{Presence: true, SetPresence: true, Avatars: true, AddContacts: true},
+		ApiVersion:  sdk.APIVersion,
+		Network:     "echo",
+		DisplayName: "Echo",
+		Version:     Version,
+		Features: &pb.Features{Presence: true, SetPresence: true, Avatars: true, AddContacts: true,
+			Edits: true, Reactions: true, Retractions: true, DeliveryReceipts: true, ReadReceipts: true,
+			Typing: true, Replies: true, Attachments: true, Backfill: true},
 		IdentifierPrompt:      "Any name",
 		IdentifierDescription: "Every name is someone on the echo network.",
 	}, nil
@@ -339,27 +344,25 @@ func (t *Transport) HandleCommand(_ context.Context, cmd *pb.Command) (sdk.Resul
 	if _, ok := cmd.Action.(*pb.Command_SetPresence); ok {
 		return sdk.Result{}, nil // nobody on the echo network looks
 	}
-	send, ok := cmd.Action.(*pb.Command_Send)
-	if !ok {
-		return sdk.Result{}, sdk.ErrUnsupported
-	}
 	if cmd.ChatId == NoSuchContact {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "there is no contact %q on the echo network", cmd.ChatId)
 	}
-	now := time.Now()
-	sent := t.newID()
-	// The contact answers with the same text. Emit hands the event to the
-	// SDK, which delivers it until the gateway has stored it.
-	t.host.Emit(&pb.Event{
-		LoginId:            cmd.LoginId,
-		ChatId:             cmd.ChatId,
-		Sender:             &pb.Sender{UserId: cmd.ChatId},
-		TimestampUnixMicro: now.UnixMicro(),
-		EventId:            t.newID(),
-		Payload:            &pb.Event_Message{Message: &pb.MessageEvent{Text: send.Send.Text}},
-	})
-	t.contactCommand(cmd.LoginId, send.Send.Text)
-	return sdk.Result{MessageID: sent, Time: now}, nil
+	// Each action is answered the way a friendly contact would (messages.go).
+	switch a := cmd.Action.(type) {
+	case *pb.Command_Send:
+		return t.onSend(cmd, a.Send)
+	case *pb.Command_Edit:
+		return t.onEdit(cmd, a.Edit)
+	case *pb.Command_React:
+		return t.onReact(cmd, a.React)
+	case *pb.Command_Retract:
+		return t.onRetract(cmd, a.Retract)
+	case *pb.Command_MarkRead:
+		return sdk.Result{}, nil
+	case *pb.Command_SetTyping:
+		return t.onTyping(cmd, a.SetTyping)
+	}
+	return sdk.Result{}, sdk.ErrUnsupported
 }
 
 // contactCommand lets the user change the network from a chat: "rename N

@@ -80,13 +80,21 @@ func TestSendBeforeConnectIsLoginRequired(t *testing.T) {
 	}
 }
 
-// Only sends are supported; other commands are refused as unsupported.
-func TestUnsupportedCommand(t *testing.T) {
+// A reaction the network does not have is refused as unsupported; one on
+// an unknown message as not found.
+func TestUnsupportedReaction(t *testing.T) {
 	p, _ := startAlice(t)
-	res := p.Commands().Send(&pb.Command{LoginId: "alice", ChatId: "bob", TxnId: "t",
-		Action: &pb.Command_React{React: &pb.React{TargetId: "x", Emojis: []string{"👍"}}}})
+	cmds := p.Commands()
+	sent := cmds.Send(plugintest.SendText("alice", "bob", "t0", "hi"))
+	res := cmds.Send(&pb.Command{LoginId: "alice", ChatId: "bob", TxnId: "t1",
+		Action: &pb.Command_React{React: &pb.React{TargetId: sent.MessageId, Emojis: []string{"🦄"}}}})
 	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNSUPPORTED {
-		t.Fatalf("react: %v, want UNSUPPORTED", res)
+		t.Fatalf("react 🦄: %v, want UNSUPPORTED", res)
+	}
+	res = cmds.Send(&pb.Command{LoginId: "alice", ChatId: "bob", TxnId: "t2",
+		Action: &pb.Command_React{React: &pb.React{TargetId: "x", Emojis: []string{"👍"}}}})
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Fatalf("react to an unknown message: %v, want NOT_FOUND", res)
 	}
 }
 
