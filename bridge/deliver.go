@@ -2,16 +2,19 @@ package bridge
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/puppet"
+	"passerelle.im/passerelle/store"
 )
 
-// render turns a stored network event into the stanza for its user, or
-// nil when it needs none (it was handled here, or has no XMPP form yet).
-func (t *transport) render(ctx context.Context, d delivery) []byte {
+// render turns a stored network event into the stanzas for its user; none
+// when it needs none (it was handled here, or has no XMPP form).
+func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 	ev := d.ev
 	if step, ok := ev.Payload.(*pb.Event_LoginStep); ok {
 		// A new QR code for a login in progress (they rotate).
@@ -26,8 +29,6 @@ func (t *transport) render(ctx context.Context, d delivery) []byte {
 		return nil
 	}
 	switch p := ev.Payload.(type) {
-	case *pb.Event_Message:
-		return t.renderMessage(d, user, p.Message)
 	case *pb.Event_SavedState:
 		if err := t.db.SetSavedState(ctx, t.name, user, p.SavedState.SavedState); err != nil {
 			t.log.Error("saving the plugin's login state failed", "user", user, "err", err)
@@ -44,6 +45,30 @@ func (t *transport) render(ctx context.Context, d delivery) []byte {
 		t.contactEvent(ctx, user, ev)
 		return nil
 	}
+	if ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT {
+		t.log.Warn("group event not bridged: groups are not supported yet", "chat", ev.ChatId, "kind", kindOf(ev))
+		return nil
+	}
+	pj, err := puppet.JID(ev.ChatId, t.domain)
+	if err != nil {
+		t.log.Error("remote chat ID has no JID; event dropped", "chat", ev.ChatId, "err", err)
+		return nil
+	}
+	c := chatOut{t: t, ev: ev, xid: d.xid, user: user, puppet: pj.String()}
+	switch p := ev.Payload.(type) {
+	case *pb.Event_Message:
+		return c.message(ctx, p.Message)
+	case *pb.Event_Edit:
+		return c.edit(p.Edit)
+	case *pb.Event_Reaction:
+		return c.reaction(p.Reaction)
+	case *pb.Event_Retraction:
+		return c.retraction(p.Retraction)
+	case *pb.Event_Receipt:
+		return c.receipt(p.Receipt)
+	case *pb.Event_Typing:
+		return c.typing(p.Typing)
+	}
 	t.log.Debug("event kind not bridged yet", "kind", kindOf(ev))
 	return nil
 }
@@ -55,31 +80,208 @@ func kindOf(ev *pb.Event) string {
 	return string(ev.ProtoReflect().WhichOneof(ev.ProtoReflect().Descriptor().Oneofs().ByName("payload")).Name())
 }
 
-func (t *transport) renderMessage(d delivery, user string, m *pb.MessageEvent) []byte {
-	ev := d.ev
-	if ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT {
-		t.log.Warn("group message not bridged: groups are not supported yet", "chat", ev.ChatId)
-		return nil
+// chatOut renders the events of one direct chat.
+type chatOut struct {
+	t                 *transport
+	ev                *pb.Event
+	xid, user, puppet string
+}
+
+// start opens a chat message from the puppet (or, for the user's own
+// words from another device, from the user: see wrapOwn).
+func (c chatOut) start(id string) *wire.Writer {
+	var w wire.Writer
+	if c.ev.GetSender().GetIsFromMe() && c.t.privileges().message == "outgoing" {
+		w.Start("message", "jabber:client").Attr("from", c.user).Attr("to", c.puppet).Attr("type", "chat").Attr("id", id)
+	} else {
+		w.Start("message", "").Attr("from", c.puppet).Attr("to", c.user).Attr("type", "chat").Attr("id", id)
 	}
-	from, err := puppet.JID(ev.ChatId, t.domain)
+	return &w
+}
+
+// finish closes a message; the user's own words are wrapped for XEP-0356
+// so their server stores and carbon-copies them as sent by the user.
+func (c chatOut) finish(w *wire.Writer) []byte {
+	inner := w.Bytes()
+	if !c.ev.GetSender().GetIsFromMe() || c.t.privileges().message != "outgoing" {
+		return inner
+	}
+	var outer wire.Writer
+	outer.Start("message", "").Attr("from", c.t.domain).Attr("to", c.t.serverDomain()).Attr("id", c.t.newID())
+	outer.Start("privilege", nsPrivilege).Start("forwarded", nsForward).Raw(inner)
+	return outer.Bytes()
+}
+
+// ref finds the XMPP ID of a message the network names; "" if unknown.
+func (c chatOut) ref(remoteID string) (store.MessageRef, bool) {
+	ref, err := c.t.db.LookupRemote(c.t.name, c.ev.LoginId, c.ev.ChatId, remoteID)
 	if err != nil {
-		t.log.Error("remote chat ID has no JID; message dropped", "chat", ev.ChatId, "err", err)
-		return nil
+		c.t.log.Debug("event names an unknown message; dropped", "remote_id", remoteID)
+		return ref, false
 	}
+	return ref, true
+}
+
+func xmppID(r store.MessageRef) string {
+	switch {
+	case r.ID != "":
+		return r.ID
+	case r.OriginID != "":
+		return r.OriginID
+	}
+	return r.StanzaID
+}
+
+func (c chatOut) ids(w *wire.Writer, id string) {
+	w.Start("origin-id", wire.NSSID).Attr("id", id).End()
+	if !c.ev.GetSender().GetIsFromMe() {
+		w.Start("stanza-id", wire.NSSID).Attr("id", id).Attr("by", c.puppet).End()
+	}
+}
+
+func (c chatOut) delay(w *wire.Writer) {
+	if c.ev.IsBackfill && c.ev.TimestampUnixMicro > 0 {
+		w.Start("delay", wire.NSDelay).Attr("from", c.t.domain).
+			Attr("stamp", time.UnixMicro(c.ev.TimestampUnixMicro).UTC().Format("2006-01-02T15:04:05.000000Z")).End()
+	}
+}
+
+func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
 	body := m.Text
-	if ev.GetSender().GetIsFromMe() {
+	fromMe := c.ev.GetSender().GetIsFromMe()
+	if fromMe && c.t.privileges().message != "outgoing" {
 		// Without XEP-0356 the gateway cannot speak as the user; say
 		// plainly whose words these are.
 		body = "You wrote from another device: " + body
 	}
-	var w wire.Writer
-	w.Start("message", "").Attr("from", from.String()).Attr("to", user).Attr("type", "chat").Attr("id", d.xid)
-	w.Leaf("body", "", body)
-	w.Start("origin-id", wire.NSSID).Attr("id", d.xid).End()
-	w.Start("stanza-id", wire.NSSID).Attr("id", d.xid).Attr("by", from.String()).End()
-	if ev.IsBackfill && ev.TimestampUnixMicro > 0 {
-		w.Start("delay", wire.NSDelay).Attr("from", t.domain).
-			Attr("stamp", time.UnixMicro(ev.TimestampUnixMicro).UTC().Format("2006-01-02T15:04:05.000000Z")).End()
+	var out [][]byte
+	id := c.xid
+	if body != "" || len(m.Attachments) == 0 {
+		w := c.start(id)
+		if m.ReplyToId != "" {
+			body = c.reply(w, m.ReplyToId, body)
+		}
+		w.Leaf("body", "", body)
+		c.ids(w, id)
+		c.delay(w)
+		w.Leaf("markable", nsMarkers, "")
+		out = append(out, c.finish(w))
+		c.t.texts.put(id, m.Text)
+		id = c.t.newID()
 	}
-	return w.Bytes()
+	for _, a := range m.Attachments {
+		url, err := c.t.publish(ctx, a)
+		w := c.start(id)
+		if err != nil {
+			c.t.log.Warn("attachment not bridged", "name", a.Name, "err", err)
+			w.Leaf("body", "", "[a file could not be bridged: "+a.Name+" ("+err.Error()+")]")
+		} else {
+			w.Leaf("body", "", url)
+			w.Start("x", nsOOB).Leaf("url", "", url)
+			if a.Caption != "" {
+				w.Leaf("desc", "", a.Caption)
+			}
+			w.End()
+		}
+		c.ids(w, id)
+		c.delay(w)
+		out = append(out, c.finish(w))
+		id = c.t.newID()
+	}
+	return out
+}
+
+// reply adds the XEP-0461 reference and, when the quoted text is known,
+// the fallback quote the XEP describes; it returns the body to send.
+func (c chatOut) reply(w *wire.Writer, remoteID, body string) string {
+	ref, ok := c.ref(remoteID)
+	if !ok {
+		return body
+	}
+	to := c.puppet
+	if ref.FromMe {
+		to = c.user
+	}
+	w.Start("reply", nsReply).Attr("to", to).Attr("id", xmppID(ref)).End()
+	quoted := c.t.texts.get(xmppID(ref))
+	if quoted == "" {
+		return body
+	}
+	quote := "> " + strings.ReplaceAll(quoted, "\n", "\n> ") + "\n"
+	w.Start("fallback", nsFallback).Attr("for", nsReply).
+		Start("body", "").Attr("start", "0").Attr("end", strconv.Itoa(len([]rune(quote)))).End().End()
+	return quote + body
+}
+
+func (c chatOut) edit(e *pb.EditEvent) [][]byte {
+	ref, ok := c.ref(e.TargetId)
+	if !ok {
+		return nil
+	}
+	w := c.start(c.xid)
+	w.Leaf("body", "", e.Text)
+	w.Start("replace", nsCorrect).Attr("id", xmppID(ref)).End()
+	c.ids(w, c.xid)
+	return [][]byte{c.finish(w)}
+}
+
+func (c chatOut) reaction(r *pb.ReactionEvent) [][]byte {
+	ref, ok := c.ref(r.TargetId)
+	if !ok {
+		return nil
+	}
+	w := c.start(c.xid)
+	w.Start("reactions", nsReactions).Attr("id", xmppID(ref))
+	for _, e := range r.Emojis {
+		w.Leaf("reaction", "", e)
+	}
+	w.End()
+	w.Leaf("store", nsHints, "")
+	return [][]byte{c.finish(w)}
+}
+
+func (c chatOut) retraction(r *pb.RetractionEvent) [][]byte {
+	ref, ok := c.ref(r.TargetId)
+	if !ok {
+		return nil
+	}
+	w := c.start(c.xid)
+	w.Start("retract", nsRetract).Attr("id", xmppID(ref)).End()
+	w.Start("fallback", nsFallback).Attr("for", nsRetract).End()
+	w.Leaf("body", "", "This person retracted a previous message, but your client does not support that.")
+	w.Leaf("store", nsHints, "")
+	return [][]byte{c.finish(w)}
+}
+
+func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
+	var out [][]byte
+	ids := r.MessageIds
+	if r.Kind == pb.ReceiptEvent_KIND_READ && len(ids) > 1 {
+		// XEP-0333: marking the newest displayed covers those before.
+		ids = ids[len(ids)-1:]
+	}
+	for _, id := range ids {
+		ref, ok := c.ref(id)
+		if !ok {
+			continue
+		}
+		w := c.start(c.t.newID())
+		if r.Kind == pb.ReceiptEvent_KIND_READ {
+			w.Start("displayed", nsMarkers).Attr("id", xmppID(ref)).End()
+		} else {
+			w.Start("received", wire.NSReceipts).Attr("id", xmppID(ref)).End()
+		}
+		w.Leaf("store", nsHints, "")
+		out = append(out, c.finish(w))
+	}
+	return out
+}
+
+func (c chatOut) typing(s *pb.TypingEvent) [][]byte {
+	name := map[pb.TypingState]string{pb.TypingState_TYPING_STATE_ACTIVE: "active", pb.TypingState_TYPING_STATE_COMPOSING: "composing",
+		pb.TypingState_TYPING_STATE_PAUSED: "paused", pb.TypingState_TYPING_STATE_INACTIVE: "inactive", pb.TypingState_TYPING_STATE_GONE: "gone"}[s.State]
+	w := c.start(c.t.newID())
+	w.Leaf(name, wire.NSChatStates, "")
+	w.Leaf("no-store", nsHints, "")
+	return [][]byte{c.finish(w)}
 }

@@ -3,7 +3,6 @@ package bridge
 import (
 	"context"
 	"errors"
-	"fmt"
 	"runtime"
 	"strings"
 	"time"
@@ -146,48 +145,7 @@ func (t *transport) handleMessage(ctx context.Context, st *wire.Stanza, from, to
 		}
 		return
 	}
-	if !hasBody {
-		// Chat states and markers alone: not bridged yet, and they need
-		// no answer.
-		return
-	}
-	login, ok := t.loginOf(user)
-	if !ok {
-		t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "register with "+t.domain+" first"))
-		return
-	}
-	if t.maxBody > 0 && len(body) > t.maxBody {
-		t.send(ctx, wire.ErrorReply(st, wire.PolicyViolation, fmt.Sprintf("the message is %d bytes long; this gateway takes at most %d", len(body), t.maxBody)))
-		return
-	}
-	chatID, err := puppet.FromJID(to)
-	if err != nil {
-		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no such contact: "+err.Error()))
-		return
-	}
-	originID := ""
-	if oid := st.Child(wire.NSSID, "origin-id"); oid != nil {
-		originID = oid.Attr("id")
-	}
-	txn := originID
-	if txn == "" {
-		txn = st.ID()
-	}
-	if txn != "" {
-		if _, err := t.db.GetTxn(t.name, login.LoginID, txn); err == nil {
-			t.log.Debug("message already sent; resend ignored", "txn", txn)
-			return
-		}
-	}
-	cmd := &pb.Command{LoginId: login.LoginID, TxnId: txn, ChatId: chatID, Action: &pb.Command_Send{Send: &pb.SendMessage{Text: body}}}
-	t.host.Send(cmd, func(r *pb.CommandResult) {
-		t.log.Debug("command result", "txn", txn, "message_id", r.MessageId, "err", r.Error)
-		if r.Error != nil {
-			t.send(ctx, wire.ErrorReply(st, conditionOf(r.Error.Code), r.Error.Text))
-			return
-		}
-		t.remember(ctx, login.LoginID, chatID, txn, originID, st.ID(), r)
-	})
+	t.handleUserMessage(ctx, st, user, to)
 }
 
 // remember maps the sent message's remote ID to its XMPP IDs, so later
@@ -198,6 +156,8 @@ func (t *transport) remember(ctx context.Context, loginID, chatID, txn, originID
 	}
 	ref := store.MessageRef{Transport: t.name, LoginID: loginID, ChatID: chatID, RemoteID: r.MessageId,
 		OriginID: originID, ID: id, FromMe: true, Time: time.UnixMicro(r.TimestampUnixMicro)}
+	// The message went out: its record must not be lost to a shutdown.
+	ctx = context.WithoutCancel(ctx)
 	if err := t.db.PutMessages(ctx, []store.MessageRef{ref}); err != nil {
 		t.log.Error("message map write failed", "err", err)
 	}

@@ -54,7 +54,9 @@ type transport struct {
 	avatars   map[string]string       // user ID -> XEP-0153 photo hash
 	subs      *subLimiter
 
-	adhoc adhocSessions
+	adhoc   adhocSessions
+	sending sending
+	texts   texts
 
 	procMu sync.Mutex
 	procs  map[string]*loginProc // user bare JID -> login in progress
@@ -383,30 +385,36 @@ func (t *transport) deliverLoop(ctx context.Context, backlog []delivery) {
 }
 
 func (t *transport) deliverOne(ctx context.Context, d delivery) {
-	data := t.render(ctx, d)
-	if data == nil {
+	stanzas := t.render(ctx, d)
+	if len(stanzas) == 0 {
 		t.markDone(ctx, d.key)
 		return
 	}
-	for ctx.Err() == nil {
-		if err := t.link.WaitUp(ctx); err != nil {
-			return
-		}
-		err := t.link.Send(ctx, data, func(err error) {
-			if err == nil {
-				t.markDone(ctx, d.key)
+	for i, data := range stanzas {
+		last := i == len(stanzas)-1
+		for ctx.Err() == nil {
+			if err := t.link.WaitUp(ctx); err != nil {
 				return
 			}
-			// The link broke under it: try again once it is back.
-			go func() {
-				select {
-				case t.deliver <- d:
-				case <-ctx.Done():
+			var done func(error)
+			if last {
+				done = func(err error) {
+					if err == nil {
+						t.markDone(ctx, d.key)
+						return
+					}
+					// The link broke under it: try again once it is back.
+					go func() {
+						select {
+						case t.deliver <- d:
+						case <-ctx.Done():
+						}
+					}()
 				}
-			}()
-		})
-		if err == nil {
-			return
+			}
+			if err := t.link.Send(ctx, data, done); err == nil {
+				break
+			}
 		}
 	}
 }

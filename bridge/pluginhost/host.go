@@ -131,7 +131,8 @@ type inflight struct {
 }
 
 // Send puts a command on the stream; cb gets its result exactly once,
-// from another goroutine (an UNAVAILABLE error if the plugin stays down
+// from another goroutine (callbacks of different commands may run at the
+// same time, in any order) (an UNAVAILABLE error if the plugin stays down
 // for HoldTimeout or dies before answering). While the plugin restarts,
 // Send waits for it, so commands keep their order.
 func (h *Host) Send(cmd *pb.Command, cb func(*pb.CommandResult)) {
@@ -307,7 +308,16 @@ func (h *Host) down() {
 	}()
 }
 
+// maxCallbacks bounds the result callbacks running at once. Past it the
+// stream is not read, which holds the plugin back.
+const maxCallbacks = 1024
+
+// readResults hands each result to its callback on a goroutine of its
+// own: a callback that waits (the bridge stores the message ID map, one
+// fsync) must not hold up the results behind it, or the command stream
+// runs at one store commit per message.
 func (h *Host) readResults(cmds pb.Transport_CommandsClient) error {
+	sem := make(chan struct{}, maxCallbacks)
 	for {
 		r, err := cmds.Recv()
 		if err != nil {
@@ -318,7 +328,11 @@ func (h *Host) readResults(cmds pb.Transport_CommandsClient) error {
 		delete(h.pending, r.CorrelationId)
 		h.mu.Unlock()
 		if ok {
-			f.cb(r)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem }()
+				f.cb(r)
+			}()
 		}
 	}
 }

@@ -200,6 +200,13 @@ func (w *Writer) Text(s string) *Writer {
 	return w
 }
 
+// Raw writes an element already encoded (a stanza being wrapped).
+func (w *Writer) Raw(b []byte) *Writer {
+	w.closeTag()
+	w.buf.Write(b)
+	return w
+}
+
 // End closes the innermost open element.
 func (w *Writer) End() *Writer {
 	name := w.stack[len(w.stack)-1]

@@ -1,0 +1,179 @@
+package media
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"strings"
+	"time"
+)
+
+// Fetch limits.
+const (
+	// DefaultFetchTimeout bounds a whole Fetch when ctx has no deadline.
+	DefaultFetchTimeout = 10 * time.Minute
+	// MaxRedirects is how many redirects Fetch follows.
+	MaxRedirects = 3
+)
+
+// Fetched is a file Fetch downloaded.
+type Fetched struct {
+	// Path is the file, in the folder given to Fetch, mode 0600. The
+	// caller owns it: move it or remove it.
+	Path string
+	// Name is the file's name: the URL path's last element, unescaped and
+	// made safe (SafeName), else Content-Disposition's, else "file".
+	Name string
+	// MIME is the Content-Type, else guessed from Name's extension, else
+	// sniffed from the first bytes.
+	MIME string
+	Size int64
+}
+
+// defaultClient is Fetch's when given none. No overall timeout: ctx
+// bounds the request.
+var defaultClient = &http.Client{
+	Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		ResponseHeaderTimeout: time.Minute,
+		TLSHandshakeTimeout:   10 * time.Second,
+		IdleConnTimeout:       90 * time.Second,
+		MaxIdleConnsPerHost:   4,
+	},
+}
+
+// Fetch downloads rawURL, a file the user's client uploaded (an XEP-0066
+// OOB or XEP-0363 GET URL), streaming it into a new file in dir (created
+// 0700 if missing). The URL must be https, or http on a loopback address;
+// redirects are followed up to MaxRedirects times, to such URLs only. A
+// file over maxBytes (0 means DefaultMaxBytes) is refused with a
+// *TooLargeError (errors.Is ErrTooLarge), from Content-Length when given,
+// else as soon as the body goes past it. When ctx has no deadline,
+// DefaultFetchTimeout applies. A non-2xx answer is an *HTTPError. On any
+// error no file is left behind. c nil means a default client.
+func Fetch(ctx context.Context, c *http.Client, rawURL, dir string, maxBytes int64) (_ Fetched, err error) {
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, DefaultFetchTimeout)
+		defer cancel()
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return Fetched{}, fmt.Errorf("fetch: %w: %v", ErrBadURL, err)
+	}
+	if err := fetchable(u); err != nil {
+		return Fetched{}, fmt.Errorf("fetch %s: %w", redactURL(rawURL), err)
+	}
+	if c == nil {
+		c = defaultClient
+	}
+	cc := *c // the caller's transport, our redirect policy
+	cc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) > MaxRedirects {
+			return fmt.Errorf("%w: more than %d redirects", ErrBadURL, MaxRedirects)
+		}
+		if err := fetchable(req.URL); err != nil {
+			return fmt.Errorf("redirected to %s: %w", redactURL(req.URL.String()), err)
+		}
+		return nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return Fetched{}, fmt.Errorf("fetch: %w", err)
+	}
+	req.Header.Set("User-Agent", "passerelle")
+	resp, err := cc.Do(req)
+	if err != nil {
+		return Fetched{}, fmt.Errorf("fetch: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return Fetched{}, fmt.Errorf("fetch: %w", &HTTPError{Method: http.MethodGet, URL: redactURL(resp.Request.URL.String()), StatusCode: resp.StatusCode, Status: resp.Status})
+	}
+	if resp.ContentLength > maxBytes {
+		return Fetched{}, fmt.Errorf("fetch %s: %w", redactURL(rawURL), &TooLargeError{Limit: maxBytes, Size: resp.ContentLength})
+	}
+
+	name := SafeName(path.Base(u.Path)) // url.Parse unescaped it
+	if name == "" || u.Path == "" || strings.HasSuffix(u.Path, "/") {
+		name = ""
+		if _, params, err := mime.ParseMediaType(resp.Header.Get("Content-Disposition")); err == nil {
+			name = SafeName(params["filename"])
+		}
+	}
+	if name == "" {
+		name = "file"
+	}
+
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return Fetched{}, fmt.Errorf("fetch: %w", err)
+	}
+	f, err := os.CreateTemp(dir, "fetch-*")
+	if err != nil {
+		return Fetched{}, fmt.Errorf("fetch: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	var head headWriter
+	n, err := io.Copy(io.MultiWriter(f, &head), io.LimitReader(resp.Body, maxBytes+1))
+	if err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("%w (%v)", ctx.Err(), err)
+		}
+		return Fetched{}, fmt.Errorf("fetch %s: %w", redactURL(rawURL), err)
+	}
+	if n > maxBytes {
+		return Fetched{}, fmt.Errorf("fetch %s: %w", redactURL(rawURL), &TooLargeError{Limit: maxBytes})
+	}
+	if err = f.Close(); err != nil {
+		return Fetched{}, fmt.Errorf("fetch: %w", err)
+	}
+	return Fetched{
+		Path: f.Name(),
+		Name: name,
+		MIME: detectMIME(resp.Header.Get("Content-Type"), name, head.head),
+		Size: n,
+	}, nil
+}
+
+// fetchable refuses URLs Fetch must not fetch.
+func fetchable(u *url.URL) error {
+	if u.Host == "" {
+		return fmt.Errorf("%w: no host", ErrBadURL)
+	}
+	if u.User != nil {
+		return fmt.Errorf("%w: credentials in the URL", ErrBadURL)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if loopback(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("%w: plain http to a host other than loopback", ErrBadURL)
+	}
+	return fmt.Errorf("%w: scheme %q (want https)", ErrBadURL, u.Scheme)
+}
+
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+

@@ -1,0 +1,369 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/puppet"
+	"passerelle.im/passerelle/store"
+)
+
+// Namespaces of one-to-one messaging.
+const (
+	nsCorrect   = "urn:xmpp:message-correct:0"
+	nsRetract   = "urn:xmpp:message-retract:1"
+	nsReactions = "urn:xmpp:reactions:0"
+	nsReply     = "urn:xmpp:reply:0"
+	nsFallback  = "urn:xmpp:fallback:0"
+	nsMarkers   = "urn:xmpp:chat-markers:0"
+	nsHints     = "urn:xmpp:hints"
+	nsOOB       = "jabber:x:oob"
+	nsForward   = "urn:xmpp:forward:0"
+)
+
+// targetWait bounds how long a correction, reaction or retraction waits
+// for the network's ID of a message sent just before it.
+const targetWait = 5 * time.Second
+
+// sending tracks messages handed to the plugin whose remote ID is not
+// known yet, so that a correction sent right behind one finds it.
+type sending struct {
+	mu sync.Mutex
+	m  map[string]chan struct{}
+}
+
+func sendKey(loginID, chatID, xmppID string) string {
+	return loginID + "\x00" + chatID + "\x00" + xmppID
+}
+
+func (s *sending) start(keys ...string) func() {
+	ch := make(chan struct{})
+	s.mu.Lock()
+	if s.m == nil {
+		s.m = map[string]chan struct{}{}
+	}
+	for _, k := range keys {
+		s.m[k] = ch
+	}
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		for _, k := range keys {
+			if s.m[k] == ch {
+				delete(s.m, k)
+			}
+		}
+		s.mu.Unlock()
+		close(ch)
+	}
+}
+
+func (s *sending) wait(ctx context.Context, key string) {
+	s.mu.Lock()
+	ch := s.m[key]
+	s.mu.Unlock()
+	if ch == nil {
+		return
+	}
+	select {
+	case <-ch:
+	case <-time.After(targetWait):
+	case <-ctx.Done():
+	}
+}
+
+// texts remembers recent message texts by XMPP ID, for the quote of a
+// reply's XEP-0461 fallback. After a restart a reply to an older message
+// carries no quote.
+type texts struct {
+	mu    sync.Mutex
+	m     map[string]string
+	order []string
+}
+
+func (x *texts) put(id, text string) {
+	if id == "" || text == "" {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.m == nil {
+		x.m = map[string]string{}
+	}
+	if _, ok := x.m[id]; !ok {
+		x.order = append(x.order, id)
+	}
+	x.m[id] = text
+	if len(x.order) > 10000 {
+		delete(x.m, x.order[0])
+		x.order = x.order[1:]
+	}
+}
+
+func (x *texts) get(id string) string {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.m[id]
+}
+
+// userMessage is what a message from the user asks for.
+type userMessage struct {
+	body             string
+	hasBody          bool
+	originID, id     string
+	replace, retract string
+	reactions        *wire.Element
+	replyTo          string
+	chatState        pb.TypingState
+	hasChatState     bool
+	displayed        string
+	oobURL           string
+}
+
+func parseUserMessage(st *wire.Stanza) userMessage {
+	m := userMessage{id: st.ID()}
+	m.body, m.hasBody = st.Body()
+	for i := range st.Children {
+		c := &st.Children[i]
+		switch {
+		case c.XMLName.Space == wire.NSSID && c.XMLName.Local == "origin-id":
+			m.originID = c.Attr("id")
+		case c.XMLName.Space == nsCorrect && c.XMLName.Local == "replace":
+			m.replace = c.Attr("id")
+		case c.XMLName.Space == nsRetract && c.XMLName.Local == "retract":
+			m.retract = c.Attr("id")
+		case c.XMLName.Space == nsReactions && c.XMLName.Local == "reactions":
+			m.reactions = c
+		case c.XMLName.Space == nsReply && c.XMLName.Local == "reply":
+			m.replyTo = c.Attr("id")
+		case c.XMLName.Space == nsMarkers && c.XMLName.Local == "displayed":
+			m.displayed = c.Attr("id")
+		case c.XMLName.Space == nsOOB && c.XMLName.Local == "x":
+			if u := c.Child("", "url"); u != nil {
+				m.oobURL = strings.TrimSpace(u.Text)
+			}
+		case c.XMLName.Space == wire.NSChatStates:
+			m.hasChatState = true
+			m.chatState = map[string]pb.TypingState{"active": pb.TypingState_TYPING_STATE_ACTIVE,
+				"composing": pb.TypingState_TYPING_STATE_COMPOSING, "paused": pb.TypingState_TYPING_STATE_PAUSED,
+				"inactive": pb.TypingState_TYPING_STATE_INACTIVE, "gone": pb.TypingState_TYPING_STATE_GONE}[c.XMLName.Local]
+		}
+	}
+	if m.replyTo != "" && m.hasBody {
+		m.body = stripFallback(st, m.body, nsReply)
+	}
+	return m
+}
+
+// stripFallback removes the part of body that a XEP-0428 fallback marks
+// as being for ns (a reply's quote), counted in code points.
+func stripFallback(st *wire.Stanza, body, ns string) string {
+	for _, c := range st.Children {
+		if c.XMLName.Space != nsFallback || c.Attr("for") != ns {
+			continue
+		}
+		for _, b := range c.Children {
+			if b.XMLName.Local != "body" {
+				continue
+			}
+			var start, end int
+			if _, err := fmt.Sscan(b.Attr("start"), &start); err != nil {
+				continue
+			}
+			if _, err := fmt.Sscan(b.Attr("end"), &end); err != nil {
+				continue
+			}
+			r := []rune(body)
+			if start < 0 || end > len(r) || start > end {
+				continue
+			}
+			return string(r[:start]) + string(r[end:])
+		}
+	}
+	return body
+}
+
+// handleUserMessage bridges a message from the user to a puppet.
+func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user string, to jid.JID) {
+	m := parseUserMessage(st)
+	action := m.hasBody || m.oobURL != "" || m.retract != "" || m.reactions != nil
+	login, ok := t.loginOf(user)
+	if !ok {
+		if action {
+			t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "register with "+t.domain+" first"))
+		}
+		return
+	}
+	chatID, err := puppet.FromJID(to)
+	if err != nil {
+		if action {
+			t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no such contact: "+err.Error()))
+		}
+		return
+	}
+	caps := t.host.Caps().GetFeatures()
+	// Chat states and read markers are ephemeral: a network without them
+	// simply does not hear of them, and nobody gets an error.
+	if m.hasChatState && caps.GetTyping() && !m.hasBody {
+		t.host.Send(&pb.Command{LoginId: login.LoginID, ChatId: chatID, Action: &pb.Command_SetTyping{SetTyping: &pb.SetTyping{State: m.chatState}}}, t.logFailure("chat state"))
+	}
+	if m.displayed != "" && caps.GetReadReceipts() {
+		go func() {
+			if ref, err := t.lookupXMPP(ctx, login.LoginID, chatID, m.displayed); err == nil {
+				t.host.Send(&pb.Command{LoginId: login.LoginID, ChatId: chatID, Action: &pb.Command_MarkRead{MarkRead: &pb.MarkRead{UpToId: ref.RemoteID}}}, t.logFailure("read marker"))
+			}
+		}()
+	}
+	if !action {
+		return
+	}
+	if t.maxBody > 0 && len(m.body) > t.maxBody {
+		t.send(ctx, wire.ErrorReply(st, wire.PolicyViolation, fmt.Sprintf("the message is %d bytes long; this gateway takes at most %d", len(m.body), t.maxBody)))
+		return
+	}
+	txn := m.originID
+	if txn == "" {
+		txn = m.id
+	}
+	if txn != "" {
+		if _, err := t.db.GetTxn(t.name, login.LoginID, txn); err == nil {
+			t.log.Debug("message already sent; resend ignored", "txn", txn)
+			return
+		}
+	}
+	fail := func(cond wire.Condition, text string) { t.send(ctx, wire.ErrorReply(st, cond, text)) }
+	unsupported := func(what string) {
+		fail(wire.FeatureNotImpl, t.displayName()+" does not support "+what)
+	}
+	cmd := &pb.Command{LoginId: login.LoginID, TxnId: txn, ChatId: chatID}
+	target := func(id string) (string, bool) {
+		ref, err := t.lookupXMPP(ctx, login.LoginID, chatID, id)
+		if err != nil {
+			fail(wire.ItemNotFound, "the gateway does not know the message "+id)
+			return "", false
+		}
+		return ref.RemoteID, true
+	}
+	switch {
+	case m.retract != "":
+		if !caps.GetRetractions() {
+			unsupported("retracting messages")
+			return
+		}
+		id, ok := target(m.retract)
+		if !ok {
+			return
+		}
+		cmd.Action = &pb.Command_Retract{Retract: &pb.Retract{TargetId: id}}
+	case m.reactions != nil:
+		if !caps.GetReactions() {
+			unsupported("reactions")
+			return
+		}
+		id, ok := target(m.reactions.Attr("id"))
+		if !ok {
+			return
+		}
+		var emojis []string
+		for _, r := range m.reactions.Children {
+			if r.XMLName.Local == "reaction" && r.Text != "" {
+				emojis = append(emojis, r.Text)
+			}
+		}
+		if caps.GetSingleReaction() && len(emojis) > 1 {
+			emojis = emojis[len(emojis)-1:]
+		}
+		cmd.Action = &pb.Command_React{React: &pb.React{TargetId: id, Emojis: emojis}}
+	case m.replace != "":
+		if !caps.GetEdits() {
+			unsupported("corrections")
+			return
+		}
+		id, ok := target(m.replace)
+		if !ok {
+			return
+		}
+		cmd.Action = &pb.Command_Edit{Edit: &pb.EditMessage{TargetId: id, Text: m.body}}
+	default:
+		send := &pb.SendMessage{Text: m.body}
+		if m.replyTo != "" && caps.GetReplies() {
+			if ref, err := t.lookupXMPP(ctx, login.LoginID, chatID, m.replyTo); err == nil {
+				send.ReplyToId = ref.RemoteID
+			}
+		}
+		if m.oobURL != "" {
+			if !caps.GetAttachments() {
+				unsupported("files")
+				return
+			}
+			att, err := t.fetchAttachment(ctx, m.oobURL)
+			if err != nil {
+				fail(wire.NotAcceptable, "the gateway could not fetch the file: "+err.Error())
+				return
+			}
+			send.Attachments = []*pb.Attachment{att}
+			if strings.TrimSpace(send.Text) == m.oobURL {
+				send.Text = ""
+			}
+		}
+		cmd.Action = &pb.Command_Send{Send: send}
+		t.texts.put(m.originID, m.body)
+		t.texts.put(m.id, m.body)
+		var keys []string
+		for _, id := range []string{m.originID, m.id} {
+			if id != "" {
+				keys = append(keys, sendKey(login.LoginID, chatID, id))
+			}
+		}
+		done := t.sending.start(keys...)
+		t.host.Send(cmd, func(r *pb.CommandResult) {
+			defer done()
+			if r.Error != nil {
+				t.send(ctx, wire.ErrorReply(st, conditionOf(r.Error.Code), r.Error.Text))
+				return
+			}
+			t.remember(ctx, login.LoginID, chatID, txn, m.originID, m.id, r)
+		})
+		return
+	}
+	t.host.Send(cmd, func(r *pb.CommandResult) {
+		if r.Error != nil {
+			t.send(ctx, wire.ErrorReply(st, conditionOf(r.Error.Code), r.Error.Text))
+			return
+		}
+		if txn != "" {
+			if err := t.db.PutTxn(ctx, t.name, login.LoginID, txn, txnNoMessage); err != nil {
+				t.log.Error("txn write failed", "err", err)
+			}
+		}
+	})
+}
+
+// lookupXMPP finds the message an XMPP ID names, waiting briefly for one
+// still on its way to the network.
+func (t *transport) lookupXMPP(ctx context.Context, loginID, chatID, xmppID string) (store.MessageRef, error) {
+	if xmppID == "" {
+		return store.MessageRef{}, store.ErrNotFound
+	}
+	t.sending.wait(ctx, sendKey(loginID, chatID, xmppID))
+	return t.db.LookupXMPP(t.name, loginID, chatID, xmppID)
+}
+
+func (t *transport) logFailure(what string) func(*pb.CommandResult) {
+	return func(r *pb.CommandResult) {
+		if r.Error != nil {
+			t.log.Debug(what+" not bridged", "err", r.Error.Text)
+		}
+	}
+}
+
+// txnNoMessage is recorded for a txn whose command created no message
+// (a correction, a reaction), so a resend is still recognised.
+const txnNoMessage = "-"
