@@ -120,7 +120,7 @@ func (t *transport) removeLogin(ctx context.Context, user string) error {
 	if !ok {
 		return errNotLoggedIn
 	}
-	if client, err := t.host.Client(); err == nil {
+	if client, err := t.client(ctx); err == nil {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
 		if _, err := client.Logout(cctx, &pb.LoginRef{LoginId: l.LoginID}); err != nil {
 			t.log.Warn("network logout failed; deleting the login anyway", "user", user, "err", err)
@@ -149,7 +149,7 @@ func (t *transport) relogin(ctx context.Context, user string) error {
 	if !ok {
 		return errNotLoggedIn
 	}
-	client, err := t.host.Client()
+	client, err := t.client(ctx)
 	if err != nil {
 		return err
 	}

@@ -193,7 +193,7 @@ func (t *transport) cmdLogin(ctx context.Context, st *wire.Stanza, user, sid str
 			t.send(ctx, wire.ErrorReply(st, wire.Conflict, errLoginInProgress.Error()))
 			return
 		}
-		client, err := t.host.Client()
+		client, err := t.client(ctx)
 		var flows *pb.LoginFlowsResponse
 		if err == nil {
 			cctx, cancel := context.WithTimeout(ctx, callTimeout)
@@ -358,7 +358,7 @@ func (t *transport) cmdAdminUser(ctx context.Context, st *wire.Stanza, admin, no
 		t.done(ctx, st, node, sid, "info", user+" was removed.")
 		return
 	}
-	client, err := t.host.Client()
+	client, err := t.client(ctx)
 	if err == nil {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
 		_, err = client.Disconnect(cctx, &pb.LoginRef{LoginId: l.LoginID})

@@ -93,7 +93,7 @@ func (t *transport) handleGatewayChat(ctx context.Context, user, body string) {
 // chooseFlow picks a login flow from "login N" or "login ID"; with
 // several flows and no choice, it lists them ("" with no error).
 func (t *transport) chooseFlow(ctx context.Context, arg string) (string, error) {
-	client, err := t.host.Client()
+	client, err := t.client(ctx)
 	if err != nil {
 		return "", err
 	}

@@ -77,7 +77,7 @@ func (t *transport) privileges() perms {
 // syncContacts fetches a login's contacts and brings the puppets and the
 // user's roster in line with them.
 func (t *transport) syncContacts(ctx context.Context, l store.Login) {
-	client, err := t.host.Client()
+	client, err := t.client(ctx)
 	if err != nil {
 		return
 	}
@@ -326,7 +326,7 @@ func (t *transport) vcard(ctx context.Context, st *wire.Stanza, user, userID str
 		t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "register with "+t.domain+" first"))
 		return
 	}
-	client, err := t.host.Client()
+	client, err := t.client(ctx)
 	var c *pb.Contact
 	if err == nil {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)

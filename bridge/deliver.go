@@ -112,9 +112,15 @@ func (c chatOut) finish(w *wire.Writer) []byte {
 	return outer.Bytes()
 }
 
-// ref finds the XMPP ID of a message the network names; "" if unknown.
+// ref finds the XMPP IDs of a message the network names.
 func (c chatOut) ref(remoteID string) (store.MessageRef, bool) {
 	ref, err := c.t.db.LookupRemote(c.t.name, c.ev.LoginId, c.ev.ChatId, remoteID)
+	if err != nil {
+		// The network may speak of a message the user just sent before
+		// the gateway has its remote ID: wait for the chat's send.
+		c.t.sending.wait(context.Background(), sendKey(c.ev.LoginId, c.ev.ChatId, "*"))
+		ref, err = c.t.db.LookupRemote(c.t.name, c.ev.LoginId, c.ev.ChatId, remoteID)
+	}
 	if err != nil {
 		c.t.log.Debug("event names an unknown message; dropped", "remote_id", remoteID)
 		return ref, false

@@ -267,7 +267,7 @@ func (t *transport) subscribeContact(ctx context.Context, l store.Login, to jid.
 		return
 	}
 	if _, err := t.db.GetPuppet(t.name, l.LoginID, uid); err != nil {
-		client, cerr := t.host.Client()
+		client, cerr := t.client(ctx)
 		var c *pb.Contact
 		if cerr == nil {
 			cctx, cancel := context.WithTimeout(ctx, callTimeout)
@@ -319,7 +319,7 @@ func (t *transport) gatewayIQ(ctx context.Context, st *wire.Stanza, user string,
 		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "the prompt is empty"))
 		return
 	}
-	client, err := t.host.Client()
+	client, err := t.client(ctx)
 	var c *pb.Contact
 	if err == nil {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)

@@ -103,7 +103,7 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 func (p *loginProc) wait(ctx context.Context, processID string) {
 	ctx, cancel := context.WithTimeout(ctx, loginIdle)
 	defer cancel()
-	client, err := p.t.host.Client()
+	client, err := p.t.client(ctx)
 	var step *pb.LoginStep
 	if err == nil {
 		step, err = client.WaitLogin(ctx, &pb.LoginProcessRef{ProcessId: processID})
@@ -132,7 +132,7 @@ func (t *transport) startLogin(ctx context.Context, user, flowID, via string) (*
 	t.procs[user] = p
 	t.procMu.Unlock()
 
-	client, err := t.host.Client()
+	client, err := t.client(ctx)
 	var step *pb.LoginStep
 	if err == nil {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
@@ -150,7 +150,7 @@ func (t *transport) startLogin(ctx context.Context, user, flowID, via string) (*
 // submit hands the user's answers to the current form step.
 func (t *transport) submit(ctx context.Context, p *loginProc, fields map[string]string) {
 	step, _, _ := p.current()
-	client, err := t.host.Client()
+	client, err := t.client(ctx)
 	var next *pb.LoginStep
 	if err == nil {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
@@ -196,7 +196,7 @@ func (t *transport) cancelProc(ctx context.Context, p *loginProc) {
 	if step == nil {
 		return
 	}
-	if client, err := t.host.Client(); err == nil {
+	if client, err := t.client(ctx); err == nil {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
 		client.CancelLogin(cctx, &pb.LoginProcessRef{ProcessId: step.ProcessId})
 		cancel()
@@ -209,7 +209,7 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 	if other := t.userOf(done.LoginId); other != "" && other != user {
 		return store.Login{}, errConflict
 	}
-	client, err := t.host.Client()
+	client, err := t.client(ctx)
 	if err != nil {
 		return store.Login{}, err
 	}

@@ -43,6 +43,9 @@ func sendKey(loginID, chatID, xmppID string) string {
 	return loginID + "\x00" + chatID + "\x00" + xmppID
 }
 
+// start marks a send under way under keys; the returned func ends it.
+// Callers include sendKey(login, chat, "*"), the chat's latest send, for
+// lookups by remote ID.
 func (s *sending) start(keys ...string) func() {
 	ch := make(chan struct{})
 	s.mu.Lock()
@@ -208,6 +211,18 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 		}
 		return
 	}
+	if t.host.Caps() == nil {
+		// The plugin has not started yet: what it can do is unknown.
+		wctx, cancel := context.WithTimeout(ctx, targetWait)
+		t.host.WaitReady(wctx)
+		cancel()
+		if t.host.Caps() == nil {
+			if action {
+				t.send(ctx, wire.ErrorReply(st, wire.ServiceUnavailable, "the transport plugin is not running; try again shortly"))
+			}
+			return
+		}
+	}
 	caps := t.host.Caps().GetFeatures()
 	// Chat states and read markers are ephemeral: a network without them
 	// simply does not hear of them, and nobody gets an error.
@@ -316,7 +331,7 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 		cmd.Action = &pb.Command_Send{Send: send}
 		t.texts.put(m.originID, m.body)
 		t.texts.put(m.id, m.body)
-		var keys []string
+		keys := []string{sendKey(login.LoginID, chatID, "*")}
 		for _, id := range []string{m.originID, m.id} {
 			if id != "" {
 				keys = append(keys, sendKey(login.LoginID, chatID, id))

@@ -31,7 +31,7 @@ func (t *transport) registerForm(ctx context.Context, st *wire.Stanza, user stri
 		t.send(ctx, r.Bytes())
 		return
 	}
-	client, err := t.host.Client()
+	client, err := t.client(ctx)
 	if err != nil {
 		cond, text := reply(err)
 		t.send(ctx, wire.ErrorReply(st, cond, text))
@@ -144,7 +144,7 @@ func (t *transport) register(ctx context.Context, st *wire.Stanza, user string, 
 		cond, text := reply(err)
 		t.send(ctx, wire.ErrorReply(st, cond, text))
 	}
-	client, err := t.host.Client()
+	client, err := t.client(ctx)
 	if err != nil {
 		fail(err)
 		return
@@ -188,7 +188,7 @@ func (t *transport) unregister(ctx context.Context, st *wire.Stanza, user string
 		t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "you are not registered with "+t.domain))
 		return
 	}
-	if client, err := t.host.Client(); err == nil {
+	if client, err := t.client(ctx); err == nil {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
 		if _, err := client.Logout(cctx, &pb.LoginRef{LoginId: l.LoginID}); err != nil {
 			t.log.Warn("network logout failed; deleting the login anyway", "user", user, "err", err)

@@ -200,9 +200,19 @@ func (s *stack) user(name string) *xmpptest.Client {
 
 func (s *stack) login(name string) *xmpptest.Client {
 	s.t.Helper()
+	return s.loginResource(name, "")
+}
+
+// loginResource logs in one more client of the user, on this resource.
+func (s *stack) loginResource(name, resource string) *xmpptest.Client {
+	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := xmpptest.Dial(ctx, s.srv.C2SAddr(), jid.MustParse(name+"@localhost"), "pw-"+name)
+	j := jid.MustParse(name + "@localhost")
+	if resource != "" {
+		j, _ = j.WithResource(resource)
+	}
+	c, err := xmpptest.Dial(ctx, s.srv.C2SAddr(), j, "pw-"+name)
 	if err != nil {
 		s.t.Fatalf("log in %s: %v", name, err)
 	}
@@ -309,13 +319,14 @@ func sendChat(t *testing.T, c *xmpptest.Client, to, body string) string {
 	return id
 }
 
-// nextMessage waits for a message from this JID (any type).
+// nextMessage waits for a message from this JID with a body, or an error;
+// receipts, markers and chat states are passed over.
 func nextMessage(t *testing.T, c *xmpptest.Client, from string, within time.Duration) xmpptest.Stanza {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
 	st, err := c.Next(ctx, func(s xmpptest.Stanza) bool {
-		return s.Name == "message" && bareJID(s.From) == from
+		return s.Name == "message" && bareJID(s.From) == from && (s.Body != "" || s.Type == "error")
 	})
 	if err != nil {
 		t.Fatalf("no message from %s: %v", from, err)

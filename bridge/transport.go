@@ -222,7 +222,7 @@ func (t *transport) allLogins() []store.Login {
 // onPluginReady reconnects every login after each start of the plugin, so
 // a plugin crash needs no action from anyone.
 func (t *transport) onPluginReady(ctx context.Context, caps *pb.Capabilities) {
-	client, err := t.host.Client()
+	client, err := t.client(ctx)
 	if err != nil {
 		return
 	}
@@ -465,4 +465,16 @@ func (t *transport) outboxDoneLoop(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// client returns the plugin's contract client, waiting a little for a
+// plugin that is starting or restarting.
+func (t *transport) client(ctx context.Context) (pb.TransportClient, error) {
+	if c, err := t.host.Client(); err == nil {
+		return c, nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, targetWait)
+	defer cancel()
+	t.host.WaitReady(wctx)
+	return t.host.Client()
 }

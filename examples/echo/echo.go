@@ -74,6 +74,9 @@ func New() *Transport {
 func (t *Transport) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
 	t.host = host
 	t.dataDir = req.DataDir
+	if t.dataDir != "" {
+		t.loadEchoes()
+	}
 	t.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
 	return &pb.Capabilities{
 		ApiVersion:  sdk.APIVersion,

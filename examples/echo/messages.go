@@ -63,9 +63,7 @@ func (t *Transport) onSend(cmd *pb.Command, send *pb.SendMessage) (sdk.Result, e
 		msg.ReplyToId = sent
 	}
 	echo.Payload = &pb.Event_Message{Message: msg}
-	t.mu.Lock()
-	t.echoes[cmd.LoginId+"\x00"+sent] = echo.EventId
-	t.mu.Unlock()
+	t.rememberEcho(cmd.LoginId, sent, echo.EventId)
 	t.host.Emit(echo)
 	if strings.HasPrefix(text, "dup ") {
 		t.host.Emit(echo)
@@ -198,4 +196,38 @@ func (t *Transport) onTyping(cmd *pb.Command, s *pb.SetTyping) (sdk.Result, erro
 		t.host.Emit(ev)
 	}
 	return sdk.Result{}, nil
+}
+
+// The echo network remembers which echo answered which message in its
+// data folder, so corrections and reactions work after a restart, as on a
+// real network.
+const echoesFile = "echoes.log"
+
+func (t *Transport) rememberEcho(loginID, sent, echo string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.echoes[loginID+"\x00"+sent] = echo
+	if t.dataDir == "" {
+		return
+	}
+	f, err := os.OpenFile(filepath.Join(t.dataDir, echoesFile), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.host.Logger().Error("echo: remembering an echo failed", "err", err)
+		return
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "%q %q %q\n", loginID, sent, echo)
+}
+
+func (t *Transport) loadEchoes() {
+	data, err := os.ReadFile(filepath.Join(t.dataDir, echoesFile))
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		var login, sent, echo string
+		if _, err := fmt.Sscanf(line, "%q %q %q", &login, &sent, &echo); err == nil {
+			t.echoes[login+"\x00"+sent] = echo
+		}
+	}
 }

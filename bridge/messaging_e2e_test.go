@@ -1,0 +1,252 @@
+package bridge_test
+
+import (
+	"context"
+	"encoding/xml"
+	"strings"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// registered logs a user in and registers them with the echo transport.
+func registered(t *testing.T, s *stack, name string) *xmpptest.Client {
+	t.Helper()
+	c := s.user(name)
+	s.waitGateway(c)
+	if r := register(t, c, name); r.Type != "result" {
+		t.Fatalf("register: %s", r.XML)
+	}
+	return c
+}
+
+// next waits for a message from bob that matches.
+func next(t *testing.T, c *xmpptest.Client, what string, match func(xmpptest.Stanza) bool) xmpptest.Stanza {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	st, err := c.Next(ctx, func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && bareJID(s.From) == "bob@"+domain && match(s)
+	})
+	if err != nil {
+		t.Fatalf("no %s from bob: %v", what, err)
+	}
+	return st
+}
+
+func has(sub string) func(xmpptest.Stanza) bool {
+	return func(s xmpptest.Stanza) bool { return strings.Contains(s.XML, sub) }
+}
+
+func raw(t *testing.T, c *xmpptest.Client, x string) {
+	t.Helper()
+	if err := c.SendRaw(ctxT(t), x); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// echoID sends a message and returns the id of its echo.
+func echoID(t *testing.T, c *xmpptest.Client, id, body string) string {
+	t.Helper()
+	raw(t, c, `<message type='chat' id='`+id+`' to='bob@`+domain+`'><body>`+body+`</body><origin-id xmlns='urn:xmpp:sid:0' id='`+id+`'/><request xmlns='urn:xmpp:receipts'/><markable xmlns='urn:xmpp:chat-markers:0'/></message>`)
+	e := next(t, c, "echo of "+body, func(s xmpptest.Stanza) bool { return s.Body == body })
+	if e.ID == "" {
+		t.Fatalf("echo without an id: %s", e.XML)
+	}
+	return e.ID
+}
+
+// TestReceiptsMarkersAndStates: the contact marks the user's message
+// delivered (XEP-0184) and displayed (XEP-0333); composing is answered
+// with composing then paused (XEP-0085).
+func TestReceiptsMarkersAndStates(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	echoID(t, alice, "m1", "hello")
+	next(t, alice, "delivery receipt", has(`<received xmlns="urn:xmpp:receipts" id="m1"/>`))
+	next(t, alice, "displayed marker", has(`<displayed xmlns="urn:xmpp:chat-markers:0" id="m1"/>`))
+
+	raw(t, alice, `<message type='chat' to='bob@`+domain+`'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`)
+	next(t, alice, "composing", has(`<composing xmlns="http://jabber.org/protocol/chatstates"/>`))
+	next(t, alice, "paused", has(`<paused xmlns="http://jabber.org/protocol/chatstates"/>`))
+	// A state alone never gets an error, and a displayed marker from the
+	// user reaches the network quietly.
+	e := echoID(t, alice, "m2", "second")
+	raw(t, alice, `<message type='chat' to='bob@`+domain+`'><displayed xmlns='urn:xmpp:chat-markers:0' id='`+e+`'/></message>`)
+	echoID(t, alice, "m3", "third")
+	for _, st := range alice.Pending() {
+		if st.Type == "error" {
+			t.Errorf("unexpected error: %s", st.XML)
+		}
+	}
+}
+
+// TestCorrectionReactionRetractionReply: each user action is mirrored by
+// the echo contact on the right message; an action the network cannot do
+// gets an error the client can show.
+func TestCorrectionReactionRetractionReply(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	e := echoID(t, alice, "o1", "helo")
+
+	raw(t, alice, `<message type='chat' id='o1fix' to='bob@`+domain+`'><body>hello</body><replace xmlns='urn:xmpp:message-correct:0' id='o1'/><origin-id xmlns='urn:xmpp:sid:0' id='o1fix'/></message>`)
+	c := next(t, alice, "correction", has("urn:xmpp:message-correct:0"))
+	if c.Body != "hello" || !strings.Contains(c.XML, `<replace xmlns="urn:xmpp:message-correct:0" id="`+e+`"/>`) {
+		t.Fatalf("correction of the echo: %s", c.XML)
+	}
+
+	// A reaction on the echo, and one on the user's own message: both are
+	// answered on the user's message.
+	raw(t, alice, `<message type='chat' id='r1' to='bob@`+domain+`'><reactions xmlns='urn:xmpp:reactions:0' id='`+e+`'><reaction>👍</reaction></reactions></message>`)
+	r := next(t, alice, "reaction", has("urn:xmpp:reactions:0"))
+	if !strings.Contains(r.XML, `id="o1"`) || !strings.Contains(r.XML, "<reaction>👍</reaction>") {
+		t.Fatalf("reaction: %s", r.XML)
+	}
+	raw(t, alice, `<message type='chat' id='r2' to='bob@`+domain+`'><reactions xmlns='urn:xmpp:reactions:0' id='o1'><reaction>❤️</reaction></reactions></message>`)
+	r = next(t, alice, "reaction", has("urn:xmpp:reactions:0"))
+	if !strings.Contains(r.XML, `id="o1"`) || !strings.Contains(r.XML, "<reaction>❤️</reaction>") {
+		t.Fatalf("reaction on own message: %s", r.XML)
+	}
+	raw(t, alice, `<message type='chat' id='r3' to='bob@`+domain+`'><reactions xmlns='urn:xmpp:reactions:0' id='o1'><reaction>🦄</reaction></reactions></message>`)
+	r = next(t, alice, "error", func(s xmpptest.Stanza) bool { return s.Type == "error" })
+	if r.ID != "r3" || r.Err.Condition != "feature-not-implemented" || !strings.Contains(r.Err.Text, "no reaction") {
+		t.Fatalf("unsupported reaction: %s", r.XML)
+	}
+
+	// A reply is echoed as a reply to the user's reply, with the quote.
+	raw(t, alice, `<message type='chat' id='q1' to='bob@`+domain+`'><body>&gt; hello
+sure</body><reply xmlns='urn:xmpp:reply:0' to='bob@`+domain+`' id='`+e+`'/><fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:reply:0'><body start='0' end='8'/></fallback><origin-id xmlns='urn:xmpp:sid:0' id='q1'/></message>`)
+	q := next(t, alice, "reply", has("urn:xmpp:reply:0"))
+	if !strings.Contains(q.XML, `id="q1"`) || q.Body != "> sure\nsure" || !strings.Contains(q.XML, `start="0"`) || !strings.Contains(q.XML, `end="7"`) {
+		t.Fatalf("reply: %s", q.XML)
+	}
+
+	raw(t, alice, `<message type='chat' id='x1' to='bob@`+domain+`'><retract xmlns='urn:xmpp:message-retract:1' id='o1'/><body>retracted</body></message>`)
+	x := next(t, alice, "retraction", has("urn:xmpp:message-retract:1"))
+	if !strings.Contains(x.XML, `<retract xmlns="urn:xmpp:message-retract:1" id="`+e+`"/>`) {
+		t.Fatalf("retraction: %s", x.XML)
+	}
+	// Retracting the contact's message is not the user's to do.
+	raw(t, alice, `<message type='chat' id='x2' to='bob@`+domain+`'><retract xmlns='urn:xmpp:message-retract:1' id='`+e+`'/></message>`)
+	if x := next(t, alice, "error", func(s xmpptest.Stanza) bool { return s.Type == "error" }); x.ID != "x2" || x.Err.Condition != "not-allowed" {
+		t.Fatalf("retracting the contact's message: %s", x.XML)
+	}
+	// A correction of a message the gateway never saw.
+	raw(t, alice, `<message type='chat' id='c9' to='bob@`+domain+`'><body>?</body><replace xmlns='urn:xmpp:message-correct:0' id='never'/></message>`)
+	if x := next(t, alice, "error", func(s xmpptest.Stanza) bool { return s.Type == "error" }); x.ID != "c9" || x.Err.Condition != "item-not-found" {
+		t.Fatalf("correction of an unknown message: %s", x.XML)
+	}
+}
+
+// TestMessageMapSurvivesRestart: a correction and a reaction of a message
+// sent before a gateway restart land on the right message.
+func TestMessageMapSurvivesRestart(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	e := echoID(t, alice, "before", "before the restart")
+	next(t, alice, "displayed marker", has(`<displayed`))
+	s.stop()
+	s.start()
+	s.waitGateway(alice)
+	raw(t, alice, `<message type='chat' id='fix' to='bob@`+domain+`'><body>after</body><replace xmlns='urn:xmpp:message-correct:0' id='before'/></message>`)
+	c := next(t, alice, "correction", func(s xmpptest.Stanza) bool { return strings.Contains(s.XML, "urn:xmpp:message-correct:0") || s.Type == "error" })
+	if !strings.Contains(c.XML, `id="`+e+`"`) || c.Body != "after" {
+		t.Fatalf("correction after restart: %s", c.XML)
+	}
+	raw(t, alice, `<message type='chat' id='r' to='bob@`+domain+`'><reactions xmlns='urn:xmpp:reactions:0' id='`+e+`'><reaction>🎉</reaction></reactions></message>`)
+	if r := next(t, alice, "reaction", has("urn:xmpp:reactions:0")); !strings.Contains(r.XML, `id="before"`) {
+		t.Fatalf("reaction after restart: %s", r.XML)
+	}
+}
+
+// TestDuplicateAndBacklog: a duplicated network event is delivered once;
+// late messages carry XEP-0203 delay with their time, in order.
+func TestDuplicateAndBacklog(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	echoID(t, alice, "d1", "dup once")
+	echoID(t, alice, "d2", "marker")
+	n := 0
+	for _, st := range alice.Pending() {
+		if st.Body == "dup once" {
+			n++
+		}
+	}
+	if n != 0 {
+		t.Fatalf("the duplicate echo was delivered again (%d more)", n)
+	}
+
+	raw(t, alice, `<message type='chat' to='bob@`+domain+`'><body>backlog 3</body></message>`)
+	var last time.Time
+	for i := 1; i <= 3; i++ {
+		want := "backlog " + string(rune('0'+i)) + " of 3"
+		m := next(t, alice, want, func(s xmpptest.Stanza) bool { return strings.HasPrefix(s.Body, "backlog ") && s.Body != "backlog 3" })
+		if m.Body != want {
+			t.Fatalf("out of order: want %q, got %s", want, m.XML)
+		}
+		var d struct {
+			Delay struct {
+				Stamp string `xml:"stamp,attr"`
+			} `xml:"urn:xmpp:delay delay"`
+		}
+		if err := xml.Unmarshal([]byte(m.XML), &d); err != nil || d.Delay.Stamp == "" {
+			t.Fatalf("no delay on %s", m.XML)
+		}
+		ts, err := time.Parse(time.RFC3339Nano, d.Delay.Stamp)
+		if err != nil || !ts.After(last) || time.Since(ts) < 30*time.Second {
+			t.Fatalf("delay stamp %q: %v (previous %v)", d.Delay.Stamp, err, last)
+		}
+		last = ts
+	}
+}
+
+// TestOwnDeviceMessages: what the user sent from the network's own app
+// reaches every client of theirs as sent by them (XEP-0356 message
+// permission, then the server's carbons); without the permission, as a
+// plainly labelled message from the contact.
+func TestOwnDeviceMessages(t *testing.T) {
+	s := newStack(t, stackOptions{privileged: true})
+	phone := s.loginResourceRegistered(t, "alice", "laptop")
+	desk := s.loginResource("alice", "desktop")
+	for _, c := range []*xmpptest.Client{phone, desk} {
+		if st, err := c.IQ(ctxT(t), `<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`); err != nil || st.Type != "result" {
+			t.Fatalf("enable carbons: %v %s", err, st.XML)
+		}
+	}
+	raw(t, phone, `<message type='chat' to='bob@`+domain+`'><body>from-phone see you at 8</body></message>`)
+	for _, c := range []*xmpptest.Client{phone, desk} {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		st, err := c.Next(ctx, func(s xmpptest.Stanza) bool { return strings.Contains(s.XML, "see you at 8") })
+		cancel()
+		if err != nil {
+			t.Fatalf("%s: no copy of the own-device message: %v", c.JID(), err)
+		}
+		if !strings.Contains(st.XML, "urn:xmpp:carbons:2") || !strings.Contains(st.XML, `from="alice@localhost"`) || !strings.Contains(st.XML, `to="bob@`+domain+`"`) {
+			t.Errorf("%s: want a carbon of a message from alice to bob, got %s", c.JID(), st.XML)
+		}
+	}
+
+	plain := newStack(t, stackOptions{})
+	carol := registered(t, plain, "carol")
+	raw(t, carol, `<message type='chat' to='bob@`+domain+`'><body>from-phone hi there</body></message>`)
+	m := next(t, carol, "own-device fallback", has("hi there"))
+	if !strings.HasPrefix(m.Body, "You wrote from another device: hi there") {
+		t.Fatalf("fallback: %s", m.XML)
+	}
+}
+
+// loginResourceRegistered registers the user, logs in on resource and
+// registers with the gateway.
+func (s *stack) loginResourceRegistered(t *testing.T, name, resource string) *xmpptest.Client {
+	t.Helper()
+	if err := s.srv.Register(name, "pw-"+name); err != nil {
+		t.Fatal(err)
+	}
+	c := s.loginResource(name, resource)
+	s.waitGateway(c)
+	if r := register(t, c, name); r.Type != "result" {
+		t.Fatalf("register: %s", r.XML)
+	}
+	return c
+}
