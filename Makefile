@@ -3,6 +3,7 @@
 #   make build    compile everything; binaries of ./cmd/... into ./bin
 #   make test     install system deps (prosody...), go vet, go test -race, demo smoke
 #   make demo     build, then run ./bin/passerelle-demo
+#   make bench    build, then measure the stack with ./bin/passerelle-bench (docs/performance.md)
 #   make proto    regenerate plugins/proto from transport.proto (pinned generators)
 
 GO ?= go
@@ -18,7 +19,7 @@ PROTOC_GEN_GO_VERSION := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
 PROTO := plugins/proto/transport.proto
 
-.PHONY: all build install deps test vet fmt fmt-check bench demo proto clean
+.PHONY: all build install deps test vet fmt fmt-check bench bench-smoke bench-go demo proto clean
 
 all: build
 
@@ -38,6 +39,8 @@ test: deps build
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 	@echo "==> demo smoke test: the README's demo, one message, then exit"
 	$(BIN)/passerelle-demo -once -dir $(BIN)/demo-smoke
+	@echo "==> load tool smoke test: a few seconds of baseline and echo round trips"
+	$(BIN)/passerelle-bench -smoke -dir $(BIN)/bench-smoke
 
 vet:
 	$(GO) vet ./...
@@ -49,8 +52,19 @@ fmt:
 fmt-check:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "not gofmt-ed:"; echo "$$out"; exit 1; fi
 
-# Placeholder until the benchmarks settle: every benchmark, no tests.
-bench:
+# The load tool on the whole stack (Prosody, passerelle, the echo plugin):
+# baseline and echo round trips in one run, a 1,000-login start-up, and the
+# gateway's CPU and allocation profiles. Override with BENCH_FLAGS=...
+BENCH_FLAGS ?= -users 10 -window 20 -duration 10s -rounds 2 -startup-logins 1000 -pprof $(BIN)/bench/pprof
+bench: deps build
+	$(BIN)/passerelle-bench -dir $(BIN)/bench $(BENCH_FLAGS)
+
+# A few seconds of the load tool (what make test runs at its end).
+bench-smoke: deps build
+	$(BIN)/passerelle-bench -smoke -dir $(BIN)/bench-smoke
+
+# Go benchmarks of the hot path's pieces, no tests.
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 demo: deps build

@@ -150,7 +150,9 @@ func TestMessageMapSurvivesRestart(t *testing.T) {
 	s.start()
 	s.waitGateway(alice)
 	raw(t, alice, `<message type='chat' id='fix' to='bob@`+domain+`'><body>after</body><replace xmlns='urn:xmpp:message-correct:0' id='before'/></message>`)
-	c := next(t, alice, "correction", func(s xmpptest.Stanza) bool { return strings.Contains(s.XML, "urn:xmpp:message-correct:0") || s.Type == "error" })
+	c := next(t, alice, "correction", func(s xmpptest.Stanza) bool {
+		return strings.Contains(s.XML, "urn:xmpp:message-correct:0") || s.Type == "error"
+	})
 	if !strings.Contains(c.XML, `id="`+e+`"`) || c.Body != "after" {
 		t.Fatalf("correction after restart: %s", c.XML)
 	}

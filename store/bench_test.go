@@ -87,3 +87,64 @@ func BenchmarkLookupXMPP(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkMessagePath is the store work of one echo round trip through
+// the gateway, as the bridge does it today: the sent message's map entry
+// and txn (two writes), the answer's event (dedup, map entry, outbox),
+// and its outbox removal (batched by the bridge; here one per message).
+// "users=N" runs N conversations at once, so the writer can group them.
+//
+// "merged" is the same work as the bridge could do it: the sent message's
+// map entry and txn in one PutSent, and the outbox removals in batches.
+func BenchmarkMessagePath(b *testing.B) {
+	payload := make([]byte, 200)
+	for _, merged := range []bool{false, true} {
+		for _, users := range []int{1, 10, 100} {
+			name := fmt.Sprintf("users=%d", users)
+			if merged {
+				name = "merged/" + name
+			}
+			b.Run(name, func(b *testing.B) { benchMessagePath(b, payload, users, merged) })
+		}
+	}
+}
+
+func benchMessagePath(b *testing.B, payload []byte, users int, merged bool) {
+	db := openTemp(b)
+	var n atomic.Uint64
+	b.SetParallelism((users + 1) / 2) // GOMAXPROCS is 2 here
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			id := fmt.Sprint("m", i)
+			chat := fmt.Sprint("chat", i%50)
+			ref := MessageRef{Transport: "wa", LoginID: "+33612345678", ChatID: chat, RemoteID: "r" + id, ID: id, FromMe: true}
+			var err error
+			if merged {
+				err = db.PutSent(bg, ref, id)
+			} else {
+				err = db.PutMessages(bg, []MessageRef{ref})
+				if err == nil {
+					err = db.PutTxn(bg, "wa", "+33612345678", id, "r"+id)
+				}
+			}
+			var keys []uint64
+			if err == nil {
+				ev := benchEvent(i, payload)
+				ev.ChatID = chat
+				_, keys, err = db.CommitEvents(bg, "wa", []InboundEvent{ev})
+			}
+			if err == nil && (!merged || i%64 == 0) {
+				// Merged: one removal per 64 messages (the bridge
+				// batches them by time); the keys of the others stay.
+				err = db.OutboxDone(bg, "wa", keys)
+			}
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(db.committed.Load())/float64(db.commits.Load()), "ops/commit")
+}

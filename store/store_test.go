@@ -1025,3 +1025,33 @@ func TestCancelWhileCommitting(t *testing.T) {
 		t.Errorf("acknowledged event missing: outbox %+v", ob)
 	}
 }
+
+func TestPutSent(t *testing.T) {
+	db := openTemp(t)
+	ref := MessageRef{Transport: "wa", LoginID: "l", ChatID: "c", RemoteID: "r1", OriginID: "o1", ID: "i1", FromMe: true}
+	must(t, db.PutSent(bg, ref, "o1"))
+	got, err := db.LookupXMPP("wa", "l", "c", "i1")
+	must(t, err)
+	if got.RemoteID != "r1" || !got.FromMe || got.OriginID != "o1" {
+		t.Fatalf("LookupXMPP = %+v", got)
+	}
+	remote, err := db.GetTxn("wa", "l", "o1")
+	must(t, err)
+	if remote != "r1" {
+		t.Fatalf("GetTxn = %q, want r1", remote)
+	}
+	// Without a txn, only the map entry.
+	must(t, db.PutSent(bg, MessageRef{Transport: "wa", LoginID: "l", ChatID: "c", RemoteID: "r2", ID: "i2"}, ""))
+	if _, err := db.LookupRemote("wa", "l", "c", "r2"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.GetTxn("wa", "l", "i2")
+	wantNotFound(t, "txn of a PutSent without one", err)
+	// Invalid input writes nothing.
+	if err := db.PutSent(bg, MessageRef{Transport: "wa", LoginID: "l", ChatID: "c", RemoteID: "r3"}, "bad\x00txn"); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("NUL in txn: err = %v, want ErrInvalid", err)
+	}
+	if _, err := db.LookupRemote("wa", "l", "c", "r3"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a refused PutSent stored its ref: %v", err)
+	}
+}

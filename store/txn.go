@@ -40,13 +40,19 @@ func (db *DB) PutTxn(ctx context.Context, transport, loginID, txnID, remoteID st
 	if err := checkPart("remote message ID", remoteID, true); err != nil {
 		return err
 	}
-	now := time.Now()
+	put := prepTxn(txnID, remoteID, time.Now())
+	return db.submit(ctx, func(tx *bbolt.Tx) error { return put(tx, transport, loginID) })
+}
+
+// prepTxn encodes a txn record in the caller's goroutine and returns the
+// bucket work for the writer.
+func prepTxn(txnID, remoteID string, now time.Time) func(tx *bbolt.Tx, transport, loginID string) error {
 	key := []byte(txnID)
 	e := newEnc(len(remoteID) + 12)
 	e.time(now)
 	e.str(remoteID)
 	val, akey := e.b, ageKey(now, ageTxn, key)
-	return db.submit(ctx, func(tx *bbolt.Tx) error {
+	return func(tx *bbolt.Tx, transport, loginID string) error {
 		lb, err := loginBucketRW(tx, transport, loginID)
 		if err != nil {
 			return fmt.Errorf("store: put txn: %w", err)
@@ -71,6 +77,35 @@ func (db *DB) PutTxn(ctx context.Context, transport, loginID, txnID, remoteID st
 		}
 		if err := a.Put(akey, []byte{}); err != nil {
 			return fmt.Errorf("store: put txn: %w", err)
+		}
+		return nil
+	}
+}
+
+// PutSent records what the bridge keeps of a message the user sent and
+// the network accepted, in one write: ref in the message map and, when
+// txnID is not empty, the txn (as PutTxn, with ref.RemoteID). It costs one
+// store operation where PutMessages then PutTxn cost two, each waiting for
+// its own commit.
+func (db *DB) PutSent(ctx context.Context, ref MessageRef, txnID string) error {
+	now := time.Now()
+	rec, err := prepRef(ref, now)
+	if err != nil {
+		return err
+	}
+	var putTxn func(tx *bbolt.Tx, transport, loginID string) error
+	if txnID != "" {
+		if err := checkTxnKey(ref.Transport, ref.LoginID, txnID); err != nil {
+			return err
+		}
+		putTxn = prepTxn(txnID, ref.RemoteID, now)
+	}
+	return db.submit(ctx, func(tx *bbolt.Tx) error {
+		if err := rec.put(tx); err != nil {
+			return err
+		}
+		if putTxn != nil {
+			return putTxn(tx, ref.Transport, ref.LoginID)
 		}
 		return nil
 	})

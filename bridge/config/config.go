@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,6 +38,12 @@ const (
 	DefaultMaxBodyBytes = 64 << 10
 	DefaultLogLevel     = "info"
 	DefaultLogFormat    = "text"
+	// DefaultMediaMaxBytes is the largest attachment the built-in media
+	// server keeps.
+	DefaultMediaMaxBytes = 100 << 20
+	// DefaultMediaExpiry is how long the built-in media server serves a
+	// file.
+	DefaultMediaExpiry = 168 * time.Hour
 	// DefaultPluginPrefix is put before a transport's name when it has no
 	// plugin key: transport "echo" runs "passerelle-echo".
 	DefaultPluginPrefix = "passerelle-"
@@ -53,6 +60,7 @@ type Config struct {
 	Store  Store  // [store]
 	Access Access // [access]
 	Limits Limits // [limits]
+	Media  Media  // [media]
 	Log    Log    // [log]
 	// Transports are the [[transport]] blocks in file order, disabled ones
 	// included; see Enabled.
@@ -93,6 +101,31 @@ type Limits struct {
 	// MaxBodyBytes is the largest message body, in bytes, the gateway hands
 	// to a network; larger messages are refused with an error.
 	MaxBodyBytes int
+}
+
+// Media is how attachments reach the users. The gateway first uploads a
+// network's file to the user's server through XEP-0363 (as the component);
+// where that is not possible it serves the file itself, from the built-in
+// HTTP server, if Listen is set.
+type Media struct {
+	// Listen is the host:port the built-in server listens on; "" turns it
+	// off.
+	Listen string
+	// PublicURL is the http(s) URL clients reach the built-in server at,
+	// without a trailing slash (usually a reverse proxy adding TLS). Set
+	// whenever Listen is.
+	PublicURL string
+	// MaxBytes is the largest file, in bytes, the built-in server keeps and
+	// the gateway fetches from the user's uploads.
+	MaxBytes int64
+	// Expiry is how long the built-in server serves a file.
+	Expiry time.Duration
+	// Dir is the absolute path of the folder the built-in server keeps
+	// files in.
+	Dir string
+	// UploadService is the JID of the XEP-0363 upload service, normalised;
+	// "" means discover it on the server (disco#items).
+	UploadService string
 }
 
 // Log configures the gateway's own log.
@@ -211,6 +244,7 @@ func Parse(path string, data []byte) (*Config, error) {
 	c.Store = l.store(root.sub("store"))
 	c.Access = l.access(root.sub("access"))
 	c.Limits = l.limits(root.sub("limits"))
+	c.Media = l.media(root.sub("media"), filepath.Dir(c.Store.Path))
 	c.Log = l.log(root.sub("log"))
 	c.Transports = l.transports(root.tables("transport"), filepath.Dir(c.Store.Path))
 	root.done()
@@ -315,6 +349,69 @@ func (l loader) limits(t *table) Limits {
 	}
 	t.done()
 	return Limits{MaxBodyBytes: int(n)}
+}
+
+func (l loader) media(t *table, storeDir string) Media {
+	m := Media{MaxBytes: DefaultMediaMaxBytes, Dir: filepath.Join(storeDir, "media")}
+	listen, _ := t.str("listen")
+	if s := listen; s != "" {
+		_, port, err := net.SplitHostPort(s)
+		n, perr := strconv.Atoi(port)
+		switch {
+		case err != nil:
+			l.p.addf(t.key("listen"), "%q is not host:port (e.g. \"127.0.0.1:8093\"): %w", s, err)
+		case perr != nil || n < 1 || n > 65535:
+			l.p.addf(t.key("listen"), "%q: port must be a number from 1 to 65535", s)
+		default:
+			m.Listen = s
+		}
+	}
+	if s, ok := t.str("public_url"); ok {
+		u, err := url.Parse(s)
+		switch {
+		case err != nil:
+			l.p.addf(t.key("public_url"), "%q is not a URL: %w", s, err)
+		case u.Scheme != "http" && u.Scheme != "https":
+			l.p.addf(t.key("public_url"), "%q: want an http:// or https:// URL", s)
+		case u.Host == "" || u.Hostname() == "":
+			l.p.addf(t.key("public_url"), "%q has no host", s)
+		case u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
+			l.p.addf(t.key("public_url"), "%q: want scheme://host[:port][/path], without credentials, query or fragment", s)
+		default:
+			m.PublicURL = strings.TrimRight(s, "/")
+		}
+	} else if _, mistyped := t.m["public_url"]; !mistyped && listen != "" {
+		l.p.addf(t.key("public_url"), "missing: required when media.listen is set (the address clients fetch files from, e.g. \"https://xmpp.example.org/passerelle\")")
+	}
+	if n := t.integer("max_bytes", DefaultMediaMaxBytes); n < 1 || n > 1<<40 {
+		l.p.addf(t.key("max_bytes"), "%d is out of range (1 to %d)", n, int64(1)<<40)
+	} else {
+		m.MaxBytes = n
+	}
+	m.Expiry = t.duration("expiry", DefaultMediaExpiry)
+	if s, ok := t.str("dir"); ok {
+		if s == "" {
+			l.p.addf(t.key("dir"), "empty")
+		} else {
+			m.Dir = l.abs(s)
+		}
+	}
+	if fi, err := os.Stat(m.Dir); err == nil && !fi.IsDir() {
+		l.p.addf(t.key("dir"), "%s is a file, want a folder", m.Dir)
+	}
+	if s, ok := t.str("upload_service"); ok && s != "" {
+		j, err := jid.Parse(s)
+		switch {
+		case err != nil:
+			l.p.addf(t.key("upload_service"), "%q is not a valid JID: %w", s, err)
+		case j.Resourcepart() != "":
+			l.p.addf(t.key("upload_service"), "%q has a resource, want a JID such as upload.example.org", s)
+		default:
+			m.UploadService = j.String()
+		}
+	}
+	t.done()
+	return m
 }
 
 func (l loader) log(t *table) Log {
@@ -694,6 +791,17 @@ func (c *Config) Summary() string {
 	fmt.Fprintf(&b, "allow:     %s\n", list(c.Access.Allow))
 	fmt.Fprintf(&b, "admins:    %s\n", list(c.Access.Admins))
 	fmt.Fprintf(&b, "limits:    message bodies up to %d bytes\n", c.Limits.MaxBodyBytes)
+	upload := "discovered on the server"
+	if c.Media.UploadService != "" {
+		upload = c.Media.UploadService
+	}
+	fmt.Fprintf(&b, "media:     XEP-0363 upload service %s; files up to %d bytes\n", upload, c.Media.MaxBytes)
+	if c.Media.Listen == "" {
+		b.WriteString("           built-in file server off\n")
+	} else {
+		fmt.Fprintf(&b, "           built-in file server on %s as %s, in %s, files kept %s\n",
+			c.Media.Listen, c.Media.PublicURL, c.Media.Dir, c.Media.Expiry)
+	}
 	fmt.Fprintf(&b, "log:       %s, %s\n", c.Log.Level, c.Log.Format)
 	for _, t := range c.Transports {
 		state := ""
@@ -727,6 +835,11 @@ func (c *Config) Prepare() error {
 		return fmt.Errorf("store: %w", err)
 	}
 	f.Close()
+	if c.Media.Listen != "" {
+		if err := os.MkdirAll(c.Media.Dir, 0o700); err != nil {
+			return fmt.Errorf("media folder: %w", err)
+		}
+	}
 	for _, t := range c.Enabled() {
 		if err := os.MkdirAll(t.DataDir, 0o700); err != nil {
 			return fmt.Errorf("transport %s: data dir: %w", t.Name, err)

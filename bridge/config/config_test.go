@@ -542,3 +542,122 @@ func TestPrepare(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestMediaDefaults(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	c, err := Parse(filepath.Join(dir, "passerelle.toml"), []byte("[store]\npath = \"state/gw.db\"\n"+minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Media{MaxBytes: 100 << 20, Expiry: 168 * time.Hour, Dir: filepath.Join(dir, "state", "media")}
+	if c.Media != want {
+		t.Errorf("Media = %+v, want %+v", c.Media, want)
+	}
+	if s := c.Summary(); !strings.Contains(s, "upload service discovered on the server") || !strings.Contains(s, "built-in file server off") {
+		t.Errorf("summary:\n%s", s)
+	}
+	if err := c.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(c.Media.Dir); !os.IsNotExist(err) {
+		t.Errorf("media folder made with the built-in server off: %v", err)
+	}
+}
+
+func TestMediaEveryKey(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	c, err := Parse(filepath.Join(dir, "passerelle.toml"), []byte(`
+[media]
+listen = "127.0.0.1:8093"
+public_url = "https://xmpp.example.org/passerelle/"
+max_bytes = 1000
+expiry = "24h"
+dir = "files"
+upload_service = "Upload.Example.ORG"
+`+minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Media{
+		Listen:        "127.0.0.1:8093",
+		PublicURL:     "https://xmpp.example.org/passerelle",
+		MaxBytes:      1000,
+		Expiry:        24 * time.Hour,
+		Dir:           filepath.Join(dir, "files"),
+		UploadService: "upload.example.org",
+	}
+	if c.Media != want {
+		t.Errorf("Media = %+v, want %+v", c.Media, want)
+	}
+	s := c.Summary()
+	for _, w := range []string{"upload service upload.example.org", "files up to 1000 bytes", "127.0.0.1:8093", "https://xmpp.example.org/passerelle", c.Media.Dir, "24h0m0s"} {
+		if !strings.Contains(s, w) {
+			t.Errorf("summary lacks %q:\n%s", w, s)
+		}
+	}
+	if err := c.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(c.Media.Dir); err != nil || fi.Mode() != os.ModeDir|0o700 {
+		t.Errorf("media folder: %v, %v", fi, err)
+	}
+	// Listening on every interface, plain http behind a proxy, absolute dir.
+	abs := t.TempDir()
+	c, err = parse(t, "[media]\nlisten = \":8093\"\npublic_url = \"http://localhost:8093\"\ndir = \""+abs+"\"\n"+minimal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Media.Listen != ":8093" || c.Media.PublicURL != "http://localhost:8093" || c.Media.Dir != abs {
+		t.Errorf("Media = %+v", c.Media)
+	}
+}
+
+func TestMediaErrors(t *testing.T) {
+	isolate(t)
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, media, want string }{
+		{"listen not host:port", `listen = "8093"` + "\npublic_url = \"https://x.example\"", `media.listen: "8093" is not host:port`},
+		{"listen bad port", `listen = "127.0.0.1:0"` + "\npublic_url = \"https://x.example\"", `media.listen: "127.0.0.1:0": port must be a number from 1 to 65535`},
+		{"listen not string", `listen = 8093`, `media.listen: want a string, got an integer`},
+		{"public_url missing", `listen = "127.0.0.1:8093"`, `media.public_url: missing: required when media.listen is set`},
+		{"public_url scheme", `public_url = "ftp://x.example"`, `media.public_url: "ftp://x.example": want an http:// or https:// URL`},
+		{"public_url no scheme", `public_url = "x.example/files"`, `media.public_url: "x.example/files": want an http:// or https:// URL`},
+		{"public_url no host", `public_url = "https:///files"`, `media.public_url: "https:///files" has no host`},
+		{"public_url query", `public_url = "https://x.example/?a=b"`, `media.public_url: "https://x.example/?a=b": want scheme://host[:port][/path]`},
+		{"public_url bad", `public_url = "https://x.example/%zz"`, `media.public_url: "https://x.example/%zz" is not a URL`},
+		{"max_bytes zero", `max_bytes = 0`, `media.max_bytes: 0 is out of range`},
+		{"max_bytes string", `max_bytes = "10MB"`, `media.max_bytes: want an integer, got a string`},
+		{"expiry bad", `expiry = "7d"`, `media.expiry: invalid duration "7d"`},
+		{"expiry negative", `expiry = "-1h"`, `media.expiry: duration "-1h" must be positive`},
+		{"dir empty", `dir = ""`, `media.dir: empty`},
+		{"dir is a file", `dir = "` + file + `"`, `media.dir: ` + file + ` is a file`},
+		{"upload_service bad", `upload_service = "a@b@c"`, `media.upload_service: "a@b@c" is not a valid JID`},
+		{"upload_service resource", `upload_service = "upload.x/r"`, `media.upload_service: "upload.x/r" has a resource`},
+		{"unknown key", `max_size = 3`, `media.max_size: unknown key`},
+		{"not a table", ``, `media: want a table, got an integer`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			data := "[media]\n" + tc.media + "\n" + minimal
+			if tc.media == "" {
+				data = "media = 3\n" + minimal
+			}
+			c, err := parse(t, data)
+			if err == nil {
+				t.Fatalf("no error; media %+v", c.Media)
+			}
+			found := false
+			for l := range strings.SplitSeq(err.Error(), "\n") {
+				found = found || strings.Contains(l, "passerelle.toml: "+tc.want)
+			}
+			if !found {
+				t.Errorf("error lacks %q:\n%v", tc.want, err)
+			}
+		})
+	}
+}

@@ -266,8 +266,9 @@ func (s *Server) Prune() (int, error) {
 		full := filepath.Join(s.cfg.Dir, name)
 		switch {
 		case strings.HasPrefix(name, tmpPrefix):
-			// A Put under way is younger than this.
-			if fi, err := e.Info(); err == nil && s.now().Sub(fi.ModTime()) > time.Hour {
+			// A Put under way is younger than this. (File times are
+			// the system's: compare with the system clock.)
+			if stale(full) && stale(filepath.Join(full, dataFile)) {
 				errs = append(errs, os.RemoveAll(full))
 			}
 		case validToken(name) && e.IsDir():
@@ -286,6 +287,13 @@ func (s *Server) Prune() (int, error) {
 		}
 	}
 	return removed, errors.Join(errs...)
+}
+
+// stale reports whether path was last written over an hour ago, or is
+// gone.
+func stale(path string) bool {
+	fi, err := os.Stat(path)
+	return err != nil || time.Since(fi.ModTime()) > time.Hour
 }
 
 // pruneEvery is how often Run prunes: a 24th of the expiry, within a

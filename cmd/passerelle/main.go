@@ -16,6 +16,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	_ "net/http/pprof" // served only when PASSERELLE_PPROF is set
 	"os"
 	"os/signal"
 	"runtime"
@@ -124,6 +126,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if err := cfg.Prepare(); err != nil {
 		log.Error("cannot prepare the state folders", "err", err)
 		return 1
+	}
+	if addr := os.Getenv("PASSERELLE_PPROF"); addr != "" {
+		// Profiling for the load tool and developers, e.g.
+		// PASSERELLE_PPROF=127.0.0.1:6060; off unless asked for.
+		log.Info("pprof listening", "addr", addr)
+		go func() {
+			if err := http.ListenAndServe(addr, nil); err != nil {
+				log.Error("pprof server failed", "addr", addr, "err", err)
+			}
+		}()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
