@@ -59,6 +59,10 @@ func (c *Config) contactUserID() string {
 //     unknown login gets a typed error result.
 //   - order (echo-like networks): many sends in flight to one chat are
 //     answered in the order sent.
+//   - features: every action the capabilities declare (edits, reactions,
+//     retractions, replies, typing, read receipts, attachments) is accepted
+//     on a sent message, and every one they do not declare is refused as
+//     UNSUPPORTED: the gateway trusts the capabilities to answer clients.
 //   - receive: an incoming message arrives as a well-formed event.
 //   - replay: unacknowledged events come again, with the same seq and
 //     event_id, on a new stream and after a SIGKILL of the plugin;
@@ -77,6 +81,7 @@ func Run(t *testing.T, cfg Config) {
 	if cfg.Incoming == nil {
 		t.Run("order", r.checkOrder)
 	}
+	t.Run("features", r.checkFeatures)
 	t.Run("receive", r.checkReceive)
 	t.Run("replay", r.checkReplay)
 	t.Run("errors", r.checkErrors)
@@ -517,6 +522,61 @@ func (r *runner) checkErrors(t *testing.T) {
 			if bare := sdk.FromGRPC(status.Error(st.Code(), st.Message())); bare.Code != detail.Code {
 				t.Errorf("status code %v says %v, the error detail says %v", st.Code(), bare.Code, detail.Code)
 			}
+		}
+	}
+}
+
+func (r *runner) checkFeatures(t *testing.T) {
+	p := r.start(t)
+	login, _ := r.session(t, p)
+	loginID := login.LoginId
+	cmds := p.Commands()
+	f := p.Caps.GetFeatures()
+	sent := cmds.Send(SendText(loginID, r.cfg.Contact, r.unique("txn"), r.unique("feature target")))
+	if sent.Error != nil || sent.MessageId == "" {
+		t.Fatalf("send: %v", sent)
+	}
+	cmd := func(a any) *pb.Command {
+		c := &pb.Command{LoginId: loginID, ChatId: r.cfg.Contact, TxnId: r.unique("txn")}
+		switch a := a.(type) {
+		case *pb.EditMessage:
+			c.Action = &pb.Command_Edit{Edit: a}
+		case *pb.React:
+			c.Action = &pb.Command_React{React: a}
+		case *pb.Retract:
+			c.Action = &pb.Command_Retract{Retract: a}
+		case *pb.SetTyping:
+			c.Action = &pb.Command_SetTyping{SetTyping: a}
+		case *pb.MarkRead:
+			c.Action = &pb.Command_MarkRead{MarkRead: a}
+		case *pb.SendMessage:
+			c.Action = &pb.Command_Send{Send: a}
+		}
+		return c
+	}
+	checks := []struct {
+		name     string
+		declared bool
+		action   any
+	}{
+		{"typing", f.GetTyping(), &pb.SetTyping{State: pb.TypingState_TYPING_STATE_COMPOSING}},
+		{"read receipts", f.GetReadReceipts(), &pb.MarkRead{UpToId: sent.MessageId}},
+		{"replies", f.GetReplies(), &pb.SendMessage{Text: r.unique("reply"), ReplyToId: sent.MessageId}},
+		{"attachments", f.GetAttachments(), &pb.SendMessage{Attachments: []*pb.Attachment{{Name: "plugintest.txt", MimeType: "text/plain", Size: 5, Source: &pb.Attachment_Data{Data: []byte("hello")}}}}},
+		{"edits", f.GetEdits(), &pb.EditMessage{TargetId: sent.MessageId, Text: r.unique("edited")}},
+		{"reactions", f.GetReactions(), &pb.React{TargetId: sent.MessageId, Emojis: []string{"👍"}}},
+		{"retractions", f.GetRetractions(), &pb.Retract{TargetId: sent.MessageId}},
+	}
+	for _, c := range checks {
+		res := cmds.Send(cmd(c.action))
+		unsupported := res.Error.GetCode() == pb.ErrorCode_ERROR_CODE_UNSUPPORTED
+		switch {
+		case c.declared && res.Error != nil:
+			t.Errorf("%s: declared, but the command failed: %v", c.name, res.Error)
+		case !c.declared && c.name != "replies" && !unsupported:
+			// A reply to a network without replies may still go out as a
+			// plain message; everything else must say UNSUPPORTED.
+			t.Errorf("%s: not declared, but the answer is %v, want UNSUPPORTED", c.name, res)
 		}
 	}
 }
