@@ -45,7 +45,7 @@ type Config struct {
 //
 // Each file lives in Dir/<token>/ as "data" and "meta.json", written in a
 // temporary folder and renamed into place, so a reader never sees half a
-// file. The token is 128 random bits (crypto/rand.Text): knowing it is the
+// file. The token is 26 base32 characters from crypto/rand.Text (130 random bits): knowing it is the
 // only access control, as for XEP-0363 GET URLs.
 type Server struct {
 	cfg    Config
@@ -245,7 +245,7 @@ type stallWriter struct {
 	rc *http.ResponseController
 }
 
-func (s *stallWriter) Header() http.Header { return s.w.Header() }
+func (s *stallWriter) Header() http.Header  { return s.w.Header() }
 func (s *stallWriter) WriteHeader(code int) { s.w.WriteHeader(code) }
 func (s *stallWriter) Write(p []byte) (int, error) {
 	s.rc.SetWriteDeadline(time.Now().Add(stallTimeout))
@@ -327,8 +327,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
-	done := make(chan struct{})     // Serve returned
-	stopped := make(chan struct{})  // the pruner and shutdown are over
+	done := make(chan struct{})    // Serve returned
+	stopped := make(chan struct{}) // the pruner and shutdown are over
 	go func() {
 		defer close(stopped)
 		t := time.NewTicker(s.pruneEvery())

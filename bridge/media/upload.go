@@ -68,7 +68,7 @@ type Uploader struct {
 	component, serverDomain string
 	client                  *http.Client
 
-	mu        sync.Mutex
+	mu         sync.Mutex
 	configured string     // service JID from the configuration, or ""
 	svc        *Service   // discovered, nil when unknown
 	noneUntil  time.Time  // a definitive "no service" holds until then
@@ -332,8 +332,8 @@ func formType(x *wire.Element) string {
 	return ""
 }
 
-// Slot is an XEP-0363 upload slot.
-type Slot struct {
+// uploadSlot is an XEP-0363 upload slot.
+type uploadSlot struct {
 	PutURL string
 	// Header holds the headers to send with the PUT: only Authorization,
 	// Cookie and Expires, as XEP-0363 allows, newlines stripped.
@@ -379,7 +379,7 @@ func (u *Uploader) Upload(ctx context.Context, name, mimeType string, size int64
 }
 
 // requestSlot asks service for a slot for the file.
-func (u *Uploader) requestSlot(ctx context.Context, service, name, mimeType string, size int64) (*Slot, error) {
+func (u *Uploader) requestSlot(ctx context.Context, service, name, mimeType string, size int64) (*uploadSlot, error) {
 	name = SafeName(name)
 	if name == "" {
 		name = "file"
@@ -405,7 +405,7 @@ func (u *Uploader) requestSlot(ctx context.Context, service, name, mimeType stri
 	if put == nil || get == nil {
 		return nil, fmt.Errorf("slot request to %s: slot without put or get URL: %w", service, ErrNoService)
 	}
-	slot := &Slot{PutURL: put.Attr("url"), GetURL: get.Attr("url"), Header: http.Header{}}
+	slot := &uploadSlot{PutURL: put.Attr("url"), GetURL: get.Attr("url"), Header: http.Header{}}
 	for _, raw := range []string{slot.PutURL, slot.GetURL} {
 		pu, err := url.Parse(raw)
 		if err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
@@ -465,7 +465,7 @@ func tooLargeElement(st *wire.Stanza) *wire.Element {
 }
 
 // put streams r to the slot.
-func (u *Uploader) put(ctx context.Context, slot *Slot, mimeType string, size int64, r io.Reader) error {
+func (u *Uploader) put(ctx context.Context, slot *uploadSlot, mimeType string, size int64, r io.Reader) error {
 	var body io.Reader = http.NoBody
 	if size > 0 {
 		// NopCloser: the caller owns r (the transport would close it).

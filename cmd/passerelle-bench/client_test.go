@@ -1,0 +1,64 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+	"time"
+)
+
+// A stream as Prosody writes it, read one byte at a time so that every
+// element is split across reads.
+func TestFramerSplitsElements(t *testing.T) {
+	stream := `<?xml version='1.0'?><stream:stream xmlns='jabber:client' id='x' version='1.0'>` +
+		`<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>` + "\n " +
+		`<message from='a@localhost/r' to='b@localhost/r' type='chat' id='p1-0'><body>pb1:0:0:1:5:xx &gt; y</body></message>` +
+		`<presence from='echo.localhost' to='b@localhost'/>` +
+		`<iq type='result' id='q"1' x='a>b'><query xmlns='q'><item name="it's"/></query></iq>` +
+		`</stream:stream>`
+	f := framer{r: iotest.OneByteReader(strings.NewReader(stream)), buf: make([]byte, 0, 16)}
+	if err := f.header(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for {
+		el, err := f.next()
+		if err == errStreamEnd {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, string(el))
+	}
+	if len(got) != 4 || !strings.HasPrefix(got[0], "<stream:features") || !strings.HasSuffix(got[1], "</message>") ||
+		got[2] != `<presence from='echo.localhost' to='b@localhost'/>` || !strings.HasSuffix(got[3], "</iq>") {
+		t.Fatalf("elements:\n%s", strings.Join(got, "\n"))
+	}
+	msg := []byte(got[1])
+	if attr(msg, "from") != "a@localhost/r" || attr(msg, "id") != "p1-0" || attr(msg, "type") != "chat" || attr(msg, "xmlns") != "" {
+		t.Errorf("attributes of %s", msg)
+	}
+	if attr([]byte(got[3]), "id") != `q"1` || attr([]byte(got[3]), "x") != "a>b" {
+		t.Errorf("quoted attributes of %s", got[3])
+	}
+	phase, measured, sent, ok := parseBody(bodyOf(msg))
+	if !ok || phase != 1 || !measured || sent != 5 {
+		t.Errorf("parseBody = %d %v %v %v", phase, measured, sent, ok)
+	}
+	if _, err := f.next(); err != errStreamEnd && err != io.EOF {
+		t.Errorf("after the end: %v", err)
+	}
+}
+
+func TestBodyRoundTrip(t *testing.T) {
+	b := makeBody(7, 3, 42, true, 100)
+	if len(b) != 100 {
+		t.Fatalf("body of %d bytes, want 100", len(b))
+	}
+	phase, measured, sent, ok := parseBody([]byte(b))
+	if !ok || phase != 7 || !measured || sent <= 0 || sent > time.Since(epoch) {
+		t.Fatalf("parseBody(%q) = %d %v %v %v", b, phase, measured, sent, ok)
+	}
+}

@@ -1,0 +1,384 @@
+// Command passerelle-bench is passerelle's load tool. It brings up the
+// whole stack on loopback (a Prosody with a generated config, the real
+// passerelle binary and, as its child, the real echo plugin), logs in N
+// real XMPP client sessions with SASL, and measures in the same run:
+//
+//   - the baseline: each client sends to one minimal client that answers
+//     every message at once, so each message crosses the XMPP server twice
+//     and nothing else: the limit the gateway can be compared with;
+//   - the echo round trip: client -> server -> passerelle -> echo plugin ->
+//     passerelle -> server -> client, which crosses the server twice too.
+//
+// Each path runs with one message in flight per user (latency) and with a
+// window of W in flight per user (throughput), bounded by time and count.
+// It prints msgs/s and latency percentiles, the ratio of echo to baseline,
+// the CPU seconds per 1,000 messages of the gateway, the plugin and
+// Prosody (from /proc/PID/stat), and the gateway's and plugin's resident
+// memory (VmRSS, VmHWM from /proc/PID/status). With -startup-logins it then
+// restarts the gateway on a store holding that many extra logins and
+// times how long until every login is connected.
+//
+// passerelle and passerelle-echo are taken from beside this binary
+// (make build puts all three in ./bin). Linux only (/proc).
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"passerelle.im/passerelle/internal/xmpptest"
+	"passerelle.im/passerelle/store"
+)
+
+type options struct {
+	users, window, count, size, chats, rounds int
+	warmup, duration                          time.Duration
+	dir, pprofDir                             string
+	startupLogins, pprofWindow                int
+	smoke                                     bool
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.users, "users", 10, "concurrent XMPP client sessions sending")
+	flag.IntVar(&o.window, "window", 20, "messages in flight per user in the throughput phases")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measured time per phase")
+	flag.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured time before each phase")
+	flag.IntVar(&o.count, "count", 0, "end a phase after this many measured round trips (0: time only)")
+	flag.IntVar(&o.size, "size", 100, "message body size in bytes")
+	flag.IntVar(&o.chats, "chats", 4, "echo contacts each user writes to, in turn")
+	flag.IntVar(&o.rounds, "rounds", 1, "repeat the four phases this many times (the numbers are noisy)")
+	flag.StringVar(&o.dir, "dir", "bench", "work folder (removed first) for configs, data and logs")
+	flag.StringVar(&o.pprofDir, "pprof", "", "save the gateway's CPU and allocation profiles of the last echo throughput phase here")
+	flag.IntVar(&o.pprofWindow, "pprof-window", 0, "profile the echo phase with this window instead of -window's")
+	flag.IntVar(&o.startupLogins, "startup-logins", 0, "then time a gateway restart with this many extra logins in its store")
+	flag.BoolVar(&o.smoke, "smoke", false, "a run of a few seconds that checks the tool and the stack work (CI)")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: passerelle-bench [flags]\n\nLoad test of passerelle against a baseline with no gateway; see docs/performance.md.\n\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if o.smoke {
+		o.users, o.window, o.duration, o.warmup, o.rounds, o.chats = 2, 4, 400*time.Millisecond, 200*time.Millisecond, 1, 2
+		o.startupLogins = min(o.startupLogins, 20)
+	}
+	if o.users < 1 || o.window < 1 || o.chats < 1 || o.rounds < 1 || o.size < 40 || o.duration <= 0 {
+		fmt.Fprintln(os.Stderr, "passerelle-bench: -users, -window, -chats, -rounds must be >= 1, -size >= 40, -duration > 0")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "passerelle-bench:", err)
+		os.Exit(1)
+	}
+}
+
+const password = "bench-password"
+
+func run(ctx context.Context, o options, out io.Writer) error {
+	started := time.Now()
+	s, err := newStack(o.dir, o.pprofDir != "")
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	if err := s.startGateway(); err != nil {
+		return err
+	}
+
+	// Accounts: the senders and the baseline's echoing client, created in
+	// band (one round trip each, unlike prosodyctl).
+	names := []string{"echoer"}
+	for i := range o.users {
+		names = append(names, fmt.Sprintf("u%d", i))
+	}
+	if err := forEach(names, 8, func(n string) error {
+		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		return xmpptest.Register(rctx, s.srv.C2SAddr(), jid.MustParse(n+"@"+xmppDomain), password)
+	}); err != nil {
+		return err
+	}
+	clients := make([]*client, len(names))
+	if err := forEach(names, 8, func(n string) error {
+		i := indexOf(names, n)
+		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		c, err := dialClient(dctx, s.srv.C2SAddr(), n, xmppDomain, password, "bench")
+		clients[i] = c
+		return err
+	}); err != nil {
+		return err
+	}
+	defer func() {
+		for _, c := range clients {
+			if c != nil {
+				c.close()
+			}
+		}
+	}()
+	echo, senders := clients[0], clients[1:]
+
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := s.waitGateway(wctx, senders[0]); err != nil {
+		return err
+	}
+	if err := forEach(senders, 8, func(c *client) error {
+		user := bareJID(c.jid)
+		user = user[:strings.IndexByte(user, '@')]
+		for i := 0; ; i++ {
+			id := fmt.Sprintf("reg%d", i)
+			el, err := c.iq(wctx, id, `<iq type='set' id='`+id+`' to='`+echoDomain+`'><query xmlns='jabber:iq:register'><username>`+user+`</username></query></iq>`, nil)
+			if err != nil {
+				return fmt.Errorf("register %s with the gateway: %w", user, err)
+			}
+			if attr(el, "type") == "result" {
+				return nil
+			}
+			// The gateway answers before its plugin runs: wait for it.
+			if !strings.Contains(string(el), "service-unavailable") || wctx.Err() != nil {
+				return fmt.Errorf("register %s with the gateway: %.300s", user, el)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}); err != nil {
+		return err
+	}
+	go func() { _ = echoer(echo) }()
+
+	gwPid, plPid, prPid := s.gatewayPid(), s.pluginPid(), s.prosodyPid()
+	procs := map[string]int{"gateway": gwPid, "plugin": plPid, "prosody": prPid, "bench": os.Getpid()}
+	// Idle memory: the gateway with its plugin and users, before any load.
+	time.Sleep(500 * time.Millisecond)
+	idleGw, _, _ := procMem(gwPid)
+	idlePl, _, _ := procMem(plPid)
+	fmt.Fprintf(out, "stack up in %s: prosody pid %d, passerelle pid %d, echo plugin pid %d; %d users, work folder %s\n",
+		time.Since(started).Round(time.Millisecond), prPid, gwPid, plPid, o.users, s.dir)
+
+	echoJID := echo.jid
+	baselineTarget := func(int, int) string { return echoJID }
+	echoTarget := func(_, seq int) string { return fmt.Sprintf("c%d@%s", seq%o.chats, echoDomain) }
+	var results [][2]*phaseResult
+	phase := 0
+	for round := range o.rounds {
+		for _, w := range uniq(1, o.window) {
+			var pair [2]*phaseResult
+			for k, path := range []string{"baseline", "echo"} {
+				phase++
+				spec := phaseSpec{id: phase, path: path, window: w, warmup: o.warmup, duration: o.duration, count: o.count, size: o.size, chats: o.chats}
+				target := baselineTarget
+				if path == "echo" {
+					target = echoTarget
+				}
+				var prof sync.WaitGroup
+				if o.pprofDir != "" && path == "echo" && w == cmp.Or(o.pprofWindow, o.window) && round == o.rounds-1 {
+					prof.Go(func() { profile(s.pprofAddr, o.pprofDir, o.warmup, o.duration) })
+				}
+				r, err := runPhase(ctx, spec, senders, target, procs)
+				prof.Wait()
+				if err != nil {
+					return fmt.Errorf("%s phase, window %d: %w\n--- gateway log tail ---\n%s", path, w, err, s.tail())
+				}
+				if o.smoke && (r.errors > 0 || r.lost > 0) {
+					return fmt.Errorf("%s phase, window %d: %d error replies, %d lost\n--- gateway log tail ---\n%s", path, w, r.errors, r.lost, s.tail())
+				}
+				fmt.Fprintf(out, "  round %d %-8s window %-3d %8.0f msgs/s  p50 %-8s p99 %-8s (%d round trips, %d errors, %d lost)\n",
+					round+1, path, w, r.rate(), ms(r.pct(50)), ms(r.pct(99)), r.n, r.errors, r.lost)
+				pair[k] = r
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			results = append(results, pair)
+		}
+	}
+	_, peakGw, _ := procMem(gwPid)
+	_, peakPl, _ := procMem(plPid)
+
+	fmt.Fprintf(out, "\n%d users, body %d bytes, %d echo contacts per user, %s measured per phase after %s warm-up; Go %s, %d CPUs\n\n",
+		o.users, o.size, o.chats, o.duration, o.warmup, runtime.Version(), runtime.NumCPU())
+	printTable(out, results)
+	fmt.Fprintf(out, "\nmemory: gateway idle %s, peak %s (VmHWM); echo plugin idle %s, peak %s\n", mib(idleGw), mib(peakGw), mib(idlePl), mib(peakPl))
+	if o.pprofDir != "" {
+		fmt.Fprintf(out, "profiles of the gateway: %s (go tool pprof -top bin/passerelle %s)\n", o.pprofDir, filepath.Join(o.pprofDir, "cpu.pprof"))
+	}
+
+	if o.startupLogins > 0 {
+		if err := startup(ctx, s, o.startupLogins, o.users, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startup restarts the gateway on a store with extra logins and times
+// how long until every login reports connected.
+func startup(ctx context.Context, s *stack, extra, have int, out io.Writer) error {
+	if err := s.stopGateway(); err != nil {
+		return err
+	}
+	db, err := store.Open(s.storePath())
+	if err != nil {
+		return err
+	}
+	ids := make([]int, extra)
+	for i := range ids {
+		ids[i] = i
+	}
+	err = forEach(ids, 64, func(i int) error {
+		name := fmt.Sprintf("load%d", i)
+		return db.PutLogin(ctx, store.Login{Transport: "echo", UserJID: name + "@" + xmppDomain, LoginID: name,
+			DisplayName: name, SavedState: []byte(`{"username":"` + name + `"}`)})
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("fill the store: %w", err)
+	}
+	want := extra + have
+	t0 := time.Now()
+	if err := s.startGateway(); err != nil {
+		return err
+	}
+	deadline := t0.Add(120 * time.Second)
+	for {
+		n := s.countLog("login state", "LOGIN_STATE_CONNECTED")
+		if n >= want {
+			break
+		}
+		if err := s.gatewayErr(); err != nil {
+			return err
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("startup: %d of %d logins connected after %s\n%s", n, want, time.Since(t0).Round(time.Millisecond), s.tail())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	took := time.Since(t0)
+	rss, hwm, _ := procMem(s.gatewayPid())
+	prss, phwm, _ := procMem(s.pluginPid())
+	time.Sleep(2 * time.Second)
+	rss2, _, _ := procMem(s.gatewayPid())
+	fmt.Fprintf(out, "\nstartup: %d logins (%d pre-filled + %d bench users) all connected %s after the gateway process started\n", want, extra, have, took.Round(time.Millisecond))
+	fmt.Fprintf(out, "  gateway RSS %s at that moment (peak %s), %s 2 s later; echo plugin RSS %s (peak %s)\n", mib(rss), mib(hwm), mib(rss2), mib(prss), mib(phwm))
+	fmt.Fprintf(out, "  not measured: puppets and rosters (not implemented yet); the echo plugin connects a login without any network I/O\n")
+	return nil
+}
+
+// profile saves the gateway's CPU profile over the measured window of a
+// phase, then its allocation profile.
+func profile(addr, dir string, warmup, dur time.Duration) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "passerelle-bench: pprof:", err)
+		return
+	}
+	time.Sleep(warmup)
+	secs := max(1, int(dur.Seconds()))
+	fetch := func(path, file string) {
+		resp, err := http.Get("http://" + addr + path)
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = errors.New(resp.Status)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "passerelle-bench: pprof:", err)
+			return
+		}
+		defer resp.Body.Close()
+		f, err := os.Create(filepath.Join(dir, file))
+		if err == nil {
+			_, err = io.Copy(f, resp.Body)
+			f.Close()
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "passerelle-bench: pprof:", err)
+		}
+	}
+	fetch(fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), "cpu.pprof")
+	fetch("/debug/pprof/allocs", "allocs.pprof")
+}
+
+func printTable(out io.Writer, results [][2]*phaseResult) {
+	fmt.Fprintln(out, "| path | window | msgs/s | p50 | p90 | p99 | max | ratio msgs/s | p99 - baseline | gateway CPU s/1k | plugin CPU s/1k | prosody CPU s/1k | prosody cores | bench cores | stanzas in per msg |")
+	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	for _, pair := range results {
+		base := pair[0]
+		for _, r := range pair {
+			per := func(p string) string {
+				return fmt.Sprintf("%.3f", r.cpu[p]/float64(r.n)*1000)
+			}
+			cores := func(p string) string { return fmt.Sprintf("%.2f", r.cpu[p]/r.elapsed.Seconds()) }
+			ratio, dp99 := "1", "-"
+			if r != base {
+				ratio = fmt.Sprintf("%.2f", r.rate()/base.rate())
+				dp99 = fmt.Sprintf("%+.2f ms", float64(r.pct(99)-base.pct(99))/1e6)
+			}
+			gw, pl := per("gateway"), per("plugin")
+			if r == base {
+				gw, pl = "-", "-"
+			}
+			fmt.Fprintf(out, "| %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f |\n",
+				r.spec.path, r.spec.window, r.rate(), ms(r.pct(50)), ms(r.pct(90)), ms(r.pct(99)), ms(r.pct(100)),
+				ratio, dp99, gw, pl, per("prosody"), cores("prosody"), cores("bench"), float64(r.stanzas)/float64(max(r.n, 1)))
+		}
+	}
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/1e6) }
+
+func uniq(a, b int) []int {
+	if a == b {
+		return []int{a}
+	}
+	return []int{a, b}
+}
+
+func indexOf(ss []string, s string) int {
+	for i, x := range ss {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// forEach runs fn on every item, at most par at once, and returns the
+// first error.
+func forEach[T any](items []T, par int, fn func(T) error) error {
+	sem := make(chan struct{}, par)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	for _, it := range items {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := fn(it); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return first
+}
