@@ -172,7 +172,7 @@ func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
 		c.delay(w)
 		w.Leaf("markable", nsMarkers, "")
 		out = append(out, c.finish(w))
-		c.t.texts.put(id, m.Text)
+		c.t.recent.put(id, recentMsg{text: m.Text})
 		id = c.t.newID()
 	}
 	for _, a := range m.Attachments {
@@ -209,7 +209,7 @@ func (c chatOut) reply(w *wire.Writer, remoteID, body string) string {
 		to = c.user
 	}
 	w.Start("reply", nsReply).Attr("to", to).Attr("id", xmppID(ref)).End()
-	quoted := c.t.texts.get(xmppID(ref))
+	quoted := c.t.recent.get(xmppID(ref)).text
 	if quoted == "" {
 		return body
 	}
@@ -269,6 +269,12 @@ func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
 	for _, id := range ids {
 		ref, ok := c.ref(id)
 		if !ok {
+			continue
+		}
+		// Only what the user's client asked for (XEP-0184 request,
+		// XEP-0333 markable); the rest would be noise on the wire.
+		asked := c.t.recent.get(xmppID(ref))
+		if (r.Kind == pb.ReceiptEvent_KIND_READ && !asked.markable) || (r.Kind != pb.ReceiptEvent_KIND_READ && !asked.receipt) {
 			continue
 		}
 		w := c.start(c.t.newID())

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"passerelle.im/passerelle/bridge/config"
+	"passerelle.im/passerelle/bridge/media"
 	"passerelle.im/passerelle/store"
 )
 
@@ -41,11 +42,25 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	log.Info("passerelle starting", "version", version(), "store", cfg.Store.Path, "server", cfg.XMPP.Server)
 
 	var wg sync.WaitGroup
+	var ms *media.Server
+	if cfg.Media.Listen != "" {
+		ms, err = media.NewServer(media.Config{Listen: cfg.Media.Listen, PublicURL: cfg.Media.PublicURL,
+			MaxBytes: cfg.Media.MaxBytes, Expiry: cfg.Media.Expiry, Dir: cfg.Media.Dir, Log: log.With("part", "media")})
+		if err != nil {
+			return fmt.Errorf("media endpoint: %w", err)
+		}
+		wg.Go(func() {
+			if err := ms.Run(ctx); err != nil {
+				log.Error("media endpoint stopped", "err", err)
+			}
+		})
+		log.Info("media endpoint listening", "listen", cfg.Media.Listen, "public_url", cfg.Media.PublicURL)
+	}
 	for _, tc := range cfg.Transports {
 		if !tc.Enabled {
 			continue
 		}
-		t := newTransport(cfg, tc, db, log)
+		t := newTransport(cfg, tc, db, ms, log)
 		wg.Go(func() { t.run(ctx) })
 	}
 	wg.Wait()

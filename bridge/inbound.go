@@ -157,14 +157,8 @@ func (t *transport) remember(ctx context.Context, loginID, chatID, txn, originID
 	ref := store.MessageRef{Transport: t.name, LoginID: loginID, ChatID: chatID, RemoteID: r.MessageId,
 		OriginID: originID, ID: id, FromMe: true, Time: time.UnixMicro(r.TimestampUnixMicro)}
 	// The message went out: its record must not be lost to a shutdown.
-	ctx = context.WithoutCancel(ctx)
-	if err := t.db.PutMessages(ctx, []store.MessageRef{ref}); err != nil {
+	if err := t.db.PutSent(context.WithoutCancel(ctx), ref, txn); err != nil {
 		t.log.Error("message map write failed", "err", err)
-	}
-	if txn != "" {
-		if err := t.db.PutTxn(ctx, t.name, loginID, txn, r.MessageId); err != nil {
-			t.log.Error("txn write failed", "err", err)
-		}
 	}
 }
 

@@ -82,35 +82,42 @@ func (s *sending) wait(ctx context.Context, key string) {
 	}
 }
 
-// texts remembers recent message texts by XMPP ID, for the quote of a
-// reply's XEP-0461 fallback. After a restart a reply to an older message
-// carries no quote.
-type texts struct {
+// recentMsg is what the gateway remembers of a recent message.
+type recentMsg struct {
+	text string // for the quote of a reply's XEP-0461 fallback
+	// What the user's client asked for: XEP-0184 receipts, XEP-0333
+	// markers. Clients that did not ask get neither.
+	receipt, markable bool
+}
+
+// recents remembers recent messages by XMPP ID. After a restart a reply
+// to an older message carries no quote, and its receipts are not sent.
+type recents struct {
 	mu    sync.Mutex
-	m     map[string]string
+	m     map[string]recentMsg
 	order []string
 }
 
-func (x *texts) put(id, text string) {
-	if id == "" || text == "" {
+func (x *recents) put(id string, r recentMsg) {
+	if id == "" {
 		return
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.m == nil {
-		x.m = map[string]string{}
+		x.m = map[string]recentMsg{}
 	}
 	if _, ok := x.m[id]; !ok {
 		x.order = append(x.order, id)
 	}
-	x.m[id] = text
+	x.m[id] = r
 	if len(x.order) > 10000 {
 		delete(x.m, x.order[0])
 		x.order = x.order[1:]
 	}
 }
 
-func (x *texts) get(id string) string {
+func (x *recents) get(id string) recentMsg {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	return x.m[id]
@@ -128,6 +135,8 @@ type userMessage struct {
 	hasChatState     bool
 	displayed        string
 	oobURL           string
+	receipt          bool // XEP-0184 request
+	markable         bool // XEP-0333
 }
 
 func parseUserMessage(st *wire.Stanza) userMessage {
@@ -148,6 +157,10 @@ func parseUserMessage(st *wire.Stanza) userMessage {
 			m.replyTo = c.Attr("id")
 		case c.XMLName.Space == nsMarkers && c.XMLName.Local == "displayed":
 			m.displayed = c.Attr("id")
+		case c.XMLName.Space == nsMarkers && c.XMLName.Local == "markable":
+			m.markable = true
+		case c.XMLName.Space == wire.NSReceipts && c.XMLName.Local == "request":
+			m.receipt = true
 		case c.XMLName.Space == nsOOB && c.XMLName.Local == "x":
 			if u := c.Child("", "url"); u != nil {
 				m.oobURL = strings.TrimSpace(u.Text)
@@ -329,8 +342,9 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 			}
 		}
 		cmd.Action = &pb.Command_Send{Send: send}
-		t.texts.put(m.originID, m.body)
-		t.texts.put(m.id, m.body)
+		rm := recentMsg{text: m.body, receipt: m.receipt, markable: m.markable}
+		t.recent.put(m.originID, rm)
+		t.recent.put(m.id, rm)
 		keys := []string{sendKey(login.LoginID, chatID, "*")}
 		for _, id := range []string{m.originID, m.id} {
 			if id != "" {

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"passerelle.im/passerelle/bridge/config"
+	"passerelle.im/passerelle/bridge/media"
 	"passerelle.im/passerelle/bridge/pluginhost"
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/bridge/xmpplink"
@@ -31,6 +32,7 @@ const inboundShards = 16
 // plugin process and the routing between them.
 type transport struct {
 	name, domain string
+	dataDir      string
 	access       config.Access
 	maxBody      int
 	db           *store.DB
@@ -56,10 +58,14 @@ type transport struct {
 
 	adhoc   adhocSessions
 	sending sending
-	texts   texts
+	recent  recents
 
 	procMu sync.Mutex
 	procs  map[string]*loginProc // user bare JID -> login in progress
+
+	uploader    *media.Uploader
+	mediaServer *media.Server // nil: the built-in endpoint is off
+	mediaMax    int64
 
 	deliver  chan delivery
 	doneKeys chan uint64
@@ -72,24 +78,27 @@ type delivery struct {
 	ev  *pb.Event
 }
 
-func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, log *slog.Logger) *transport {
+func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *media.Server, log *slog.Logger) *transport {
 	t := &transport{
-		name:      tc.Name,
-		domain:    tc.Domain,
-		access:    cfg.Access,
-		maxBody:   cfg.Limits.MaxBodyBytes,
-		db:        db,
-		log:       log.With("transport", tc.Name),
-		seed:      maphash.MakeSeed(),
-		idPrefix:  rand.Text()[:6],
-		byUser:    map[string]store.Login{},
-		byLogin:   map[string]string{},
-		procs:     map[string]*loginProc{},
-		states:    map[string]loginState{},
-		presences: map[string]*pb.Presence{},
-		avatars:   map[string]string{},
-		deliver:   make(chan delivery, 1024),
-		doneKeys:  make(chan uint64, 4096),
+		name:        tc.Name,
+		domain:      tc.Domain,
+		dataDir:     tc.DataDir,
+		mediaServer: ms,
+		mediaMax:    cfg.Media.MaxBytes,
+		access:      cfg.Access,
+		maxBody:     cfg.Limits.MaxBodyBytes,
+		db:          db,
+		log:         log.With("transport", tc.Name),
+		seed:        maphash.MakeSeed(),
+		idPrefix:    rand.Text()[:6],
+		byUser:      map[string]store.Login{},
+		byLogin:     map[string]string{},
+		procs:       map[string]*loginProc{},
+		states:      map[string]loginState{},
+		presences:   map[string]*pb.Presence{},
+		avatars:     map[string]string{},
+		deliver:     make(chan delivery, 1024),
+		doneKeys:    make(chan uint64, 4096),
 	}
 	for i := range t.shards {
 		t.shards[i] = make(chan *wire.Stanza, 256)
@@ -100,6 +109,10 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, log *sl
 		PingInterval: cfg.XMPP.PingInterval, PingTimeout: cfg.XMPP.PingTimeout, ReconnectMax: cfg.XMPP.ReconnectMax,
 		Log: t.log, Handle: t.route, OnUp: t.onLinkUp,
 	})
+	t.uploader = media.NewUploader(t.link, t.domain, t.serverDomain(), nil)
+	if cfg.Media.UploadService != "" {
+		t.uploader.SetService(cfg.Media.UploadService)
+	}
 	t.host = pluginhost.New(pluginhost.Config{
 		Name: tc.Name, Path: tc.Plugin, DataDir: tc.DataDir, ConfigJSON: tc.PluginConfig, Domain: tc.Domain,
 		Log: log, OnEvents: t.storeEvents, OnReady: t.onPluginReady,
