@@ -96,6 +96,8 @@ type stackOptions struct {
 	// privileged grants the component XEP-0356 roster and message
 	// permission (mod_privilege).
 	privileged bool
+	// httpUpload adds Prosody's XEP-0363 service upload.localhost.
+	httpUpload bool
 }
 
 const (
@@ -105,7 +107,7 @@ const (
 
 func newStack(t *testing.T, o stackOptions) *stack {
 	t.Helper()
-	srv := prosodytest.Start(t, prosodytest.Options{Components: []prosodytest.Component{{Domain: domain, Secret: secret, Privileged: o.privileged}}})
+	srv := prosodytest.Start(t, prosodytest.Options{Components: []prosodytest.Component{{Domain: domain, Secret: secret, Privileged: o.privileged}}, HTTPUpload: o.httpUpload})
 	s := &stack{t: t, srv: srv, dir: t.TempDir(), logs: &logBuffer{}}
 	if o.allow == "" {
 		o.allow = `"localhost"`

@@ -1,0 +1,134 @@
+package bridge_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// uploadAsUser puts a file on the user's server the way a client does
+// (XEP-0363 slot, then PUT) and returns its GET URL.
+func uploadAsUser(t *testing.T, s *stack, c *xmpptest.Client, name, mime string, data []byte) string {
+	t.Helper()
+	st, err := c.IQ(ctxT(t), fmt.Sprintf(`<iq type='get' to='%s'><request xmlns='urn:xmpp:http:upload:0' filename='%s' size='%d' content-type='%s'/></iq>`,
+		s.srv.UploadDomain(), name, len(data), mime))
+	if err != nil || st.Type != "result" {
+		t.Fatalf("upload slot: %v %s", err, st.XML)
+	}
+	var slot struct {
+		Put struct {
+			URL     string `xml:"url,attr"`
+			Headers []struct {
+				Name  string `xml:"name,attr"`
+				Value string `xml:",chardata"`
+			} `xml:"header"`
+		} `xml:"slot>put"`
+		Get struct {
+			URL string `xml:"url,attr"`
+		} `xml:"slot>get"`
+	}
+	if err := xml.Unmarshal([]byte(st.XML), &slot); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPut, slot.Put.URL, bytes.NewReader(data))
+	req.Header.Set("Content-Type", mime)
+	for _, h := range slot.Put.Headers {
+		req.Header.Set(h.Name, h.Value)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode/100 != 2 {
+		t.Fatalf("PUT: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	return slot.Get.URL
+}
+
+func sendFile(t *testing.T, c *xmpptest.Client, url string) {
+	t.Helper()
+	raw(t, c, `<message type='chat' to='bob@`+domain+`'><body>`+url+`</body><x xmlns='jabber:x:oob'><url>`+url+`</url></x></message>`)
+}
+
+// receiveFile waits for a file message from bob and downloads it.
+func receiveFile(t *testing.T, c *xmpptest.Client) (url string, data []byte, mime string) {
+	t.Helper()
+	m := next(t, c, "file", has("jabber:x:oob"))
+	var oob struct {
+		URL string `xml:"x>url"`
+	}
+	if err := xml.Unmarshal([]byte(m.XML), &oob); err != nil || oob.URL == "" || m.Body != oob.URL {
+		t.Fatalf("file message: %v %s", err, m.XML)
+	}
+	resp, err := http.Get(oob.URL)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %v %v", oob.URL, err, resp)
+	}
+	defer resp.Body.Close()
+	data, _ = io.ReadAll(resp.Body)
+	return oob.URL, data, resp.Header.Get("Content-Type")
+}
+
+// TestFileThroughUpload: a file the user uploaded to their server reaches
+// the network (fetched, with name and type), and the network's file comes
+// back uploaded to the user's server by the gateway (XEP-0363 as the
+// component), with the same content.
+func TestFileThroughUpload(t *testing.T) {
+	s := newStack(t, stackOptions{httpUpload: true})
+	alice := registered(t, s, "alice")
+	data := make([]byte, 300_000)
+	rand.Read(data)
+	url := uploadAsUser(t, s, alice, "holiday.jpg", "image/jpeg", data)
+	sendFile(t, alice, url)
+	got, back, mime := receiveFile(t, alice)
+	if got == url {
+		t.Fatalf("the echo must be a new upload, not the user's URL")
+	}
+	if !strings.HasPrefix(got, "http://"+s.srv.HTTPAddr()) || !strings.HasSuffix(got, "/holiday.jpg") {
+		t.Errorf("echoed file not on the user's server under its name: %s", got)
+	}
+	if !bytes.Equal(back, data) || mime != "image/jpeg" {
+		t.Fatalf("echoed file differs: %d bytes, %s", len(back), mime)
+	}
+}
+
+// TestFileThroughMediaEndpoint: with no upload service on the server, the
+// gateway serves the network's file from its own endpoint; a file from
+// any URL the user sends is fetched; an unreachable one is an error.
+func TestFileThroughMediaEndpoint(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	s := newStack(t, stackOptions{extra: fmt.Sprintf("\n[media]\nlisten = %q\npublic_url = \"http://%s/media\"\n", addr, addr)})
+	alice := registered(t, s, "alice")
+	data := []byte("hello from a file\n")
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write(data)
+	}))
+	defer src.Close()
+	sendFile(t, alice, src.URL+"/notes.txt")
+	got, back, mime := receiveFile(t, alice)
+	if !strings.HasPrefix(got, "http://"+addr+"/media/") || !strings.HasSuffix(got, "/notes.txt") {
+		t.Errorf("not served by the gateway: %s", got)
+	}
+	if !bytes.Equal(back, data) || !strings.HasPrefix(mime, "text/plain") {
+		t.Fatalf("served file differs: %q %s", back, mime)
+	}
+
+	sendFile(t, alice, "http://127.0.0.1:1/missing.txt")
+	e := next(t, alice, "error", func(s xmpptest.Stanza) bool { return s.Type == "error" })
+	if e.Err.Condition != "not-acceptable" || !strings.Contains(e.Err.Text, "could not fetch") {
+		t.Fatalf("unreachable file: %s", e.XML)
+	}
+}
