@@ -193,7 +193,8 @@ func TestAdhocLoginWithCode(t *testing.T) {
 	if !strings.Contains(p.XML, "<show>away</show>") || !strings.Contains(p.XML, "Back soon") {
 		t.Errorf("echo-2 presence: %s", p.XML)
 	}
-	nextPresence(t, alice, "echo-1@"+domain, "", nil)
+	// Echo One has an avatar: its presence carries the XEP-0153 hash.
+	nextPresence(t, alice, "echo-1@"+domain, "", has("vcard-temp:x:update"))
 
 	// Network-side changes reach the roster, once each.
 	echoOK(t, alice, "rename 1 Uno", timeout)

@@ -130,6 +130,9 @@ func (t *transport) upsertContact(ctx context.Context, l store.Login, c *pb.Cont
 		return
 	}
 	name := contactName(c)
+	if c.AvatarId != "" {
+		t.refreshAvatar(ctx, l, c)
+	}
 	prev, existed := known[c.UserId]
 	if existed && prev.Name == name {
 		if c.Presence != nil {
@@ -398,4 +401,36 @@ func (s *subLimiter) run(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// refreshAvatar fetches a contact's avatar when its ID changed, so that
+// its presence carries the XEP-0153 photo hash clients fetch the vCard by.
+func (t *transport) refreshAvatar(ctx context.Context, l store.Login, c *pb.Contact) {
+	t.mu.Lock()
+	same := t.avatarIDs[c.UserId] == c.AvatarId
+	t.avatarIDs[c.UserId] = c.AvatarId
+	t.mu.Unlock()
+	if same {
+		return
+	}
+	go func() {
+		client, err := t.client(ctx)
+		if err != nil {
+			return
+		}
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		info, err := client.UserInfo(cctx, &pb.UserRef{LoginId: l.LoginID, UserId: c.UserId})
+		cancel()
+		if err != nil || len(info.Avatar) == 0 {
+			return
+		}
+		sum := sha1.Sum(info.Avatar)
+		t.mu.Lock()
+		t.avatars[c.UserId] = hex.EncodeToString(sum[:])
+		p := t.presences[l.LoginID+"\x00"+c.UserId]
+		t.mu.Unlock()
+		if p != nil {
+			t.setContactPresence(ctx, l, c.UserId, p)
+		}
+	}()
 }

@@ -243,6 +243,7 @@ func (c chatOut) reaction(r *pb.ReactionEvent) [][]byte {
 	}
 	w.End()
 	w.Leaf("store", nsHints, "")
+	c.ids(w, c.xid)
 	return [][]byte{c.finish(w)}
 }
 
@@ -256,6 +257,7 @@ func (c chatOut) retraction(r *pb.RetractionEvent) [][]byte {
 	w.Start("fallback", nsFallback).Attr("for", nsRetract).End()
 	w.Leaf("body", "", "This person retracted a previous message, but your client does not support that.")
 	w.Leaf("store", nsHints, "")
+	c.ids(w, c.xid)
 	return [][]byte{c.finish(w)}
 }
 
@@ -277,13 +279,15 @@ func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
 		if (r.Kind == pb.ReceiptEvent_KIND_READ && !asked.markable) || (r.Kind != pb.ReceiptEvent_KIND_READ && !asked.receipt) {
 			continue
 		}
-		w := c.start(c.t.newID())
+		id := c.t.newID()
+		w := c.start(id)
 		if r.Kind == pb.ReceiptEvent_KIND_READ {
 			w.Start("displayed", nsMarkers).Attr("id", xmppID(ref)).End()
 		} else {
 			w.Start("received", wire.NSReceipts).Attr("id", xmppID(ref)).End()
 		}
 		w.Leaf("store", nsHints, "")
+		c.ids(w, id)
 		out = append(out, c.finish(w))
 	}
 	return out
@@ -292,8 +296,10 @@ func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
 func (c chatOut) typing(s *pb.TypingEvent) [][]byte {
 	name := map[pb.TypingState]string{pb.TypingState_TYPING_STATE_ACTIVE: "active", pb.TypingState_TYPING_STATE_COMPOSING: "composing",
 		pb.TypingState_TYPING_STATE_PAUSED: "paused", pb.TypingState_TYPING_STATE_INACTIVE: "inactive", pb.TypingState_TYPING_STATE_GONE: "gone"}[s.State]
-	w := c.start(c.t.newID())
+	id := c.t.newID()
+	w := c.start(id)
 	w.Leaf(name, wire.NSChatStates, "")
 	w.Leaf("no-store", nsHints, "")
+	c.ids(w, id)
 	return [][]byte{c.finish(w)}
 }

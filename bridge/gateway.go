@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"passerelle.im/passerelle/bridge/config"
 	"passerelle.im/passerelle/bridge/media"
@@ -56,6 +57,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		})
 		log.Info("media endpoint listening", "listen", cfg.Media.Listen, "public_url", cfg.Media.PublicURL)
 	}
+	wg.Go(func() { prune(ctx, db, cfg.Store.MessageRetention, log) })
 	for _, tc := range cfg.Transports {
 		if !tc.Enabled {
 			continue
@@ -66,4 +68,27 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	wg.Wait()
 	log.Info("passerelle stopped")
 	return nil
+}
+
+// prune drops message map and duplicate-filter entries past the retention,
+// once soon after start and then every hour. The store deletes in small
+// transactions, so traffic never waits long behind it.
+func prune(ctx context.Context, db *store.DB, retention time.Duration, log *slog.Logger) {
+	wait := time.Minute
+	for {
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return
+		}
+		wait = time.Hour
+		n, err := db.PruneMessages(ctx, time.Now().Add(-retention))
+		if err != nil && ctx.Err() == nil {
+			log.Error("pruning the message map failed", "err", err)
+			continue
+		}
+		if n > 0 {
+			log.Info("message map pruned", "entries", n, "retention", retention)
+		}
+	}
 }

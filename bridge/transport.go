@@ -54,6 +54,7 @@ type transport struct {
 	perms     perms                   // XEP-0356, from the server
 	presences map[string]*pb.Presence // login ID + NUL + user ID -> contact presence
 	avatars   map[string]string       // user ID -> XEP-0153 photo hash
+	avatarIDs map[string]string       // user ID -> the network's avatar ID
 	subs      *subLimiter
 
 	adhoc   adhocSessions
@@ -97,6 +98,7 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 		states:      map[string]loginState{},
 		presences:   map[string]*pb.Presence{},
 		avatars:     map[string]string{},
+		avatarIDs:   map[string]string{},
 		deliver:     make(chan delivery, 1024),
 		doneKeys:    make(chan uint64, 4096),
 	}

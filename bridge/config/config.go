@@ -84,7 +84,14 @@ type XMPP struct {
 type Store struct {
 	// Path is the absolute path of the bbolt database file.
 	Path string
+	// MessageRetention is how long the message ID map (remote message IDs
+	// <-> XMPP IDs, used by corrections, reactions, receipts and
+	// retractions) and the duplicate filter keep an entry.
+	MessageRetention time.Duration
 }
+
+// DefaultMessageRetention keeps the message ID map for 90 days.
+const DefaultMessageRetention = 90 * 24 * time.Hour
 
 // Access says who may use the gateway.
 type Access struct {
@@ -300,7 +307,7 @@ func (l loader) store(t *table) Store {
 			p = s
 		}
 	}
-	s := Store{Path: l.abs(p)}
+	s := Store{Path: l.abs(p), MessageRetention: t.duration("message_retention", DefaultMessageRetention)}
 	if fi, err := os.Stat(s.Path); err == nil && fi.IsDir() {
 		l.p.addf(t.key("path"), "%s is a folder, want a database file", s.Path)
 	}

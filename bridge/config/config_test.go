@@ -661,3 +661,25 @@ func TestMediaErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestMessageRetention(t *testing.T) {
+	dir := t.TempDir()
+	plugin := filepath.Join(dir, "p")
+	os.WriteFile(plugin, []byte("#!/bin/sh\n"), 0o755)
+	base := "[access]\nallow = [\"localhost\"]\n[[transport]]\nname = \"echo\"\ndomain = \"echo.localhost\"\nsecret = \"s\"\nplugin = \"" + plugin + "\"\n"
+	c, err := Parse(filepath.Join(dir, "p.toml"), []byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Store.MessageRetention != DefaultMessageRetention {
+		t.Errorf("default retention %v", c.Store.MessageRetention)
+	}
+	c, err = Parse(filepath.Join(dir, "p.toml"), []byte("[store]\nmessage_retention = \"48h\"\n"+base))
+	if err != nil || c.Store.MessageRetention != 48*time.Hour {
+		t.Fatalf("48h: %v %v", c, err)
+	}
+	_, err = Parse(filepath.Join(dir, "p.toml"), []byte("[store]\nmessage_retention = \"soon\"\n"+base))
+	if err == nil || !strings.Contains(err.Error(), "store.message_retention") {
+		t.Fatalf("bad retention: %v", err)
+	}
+}

@@ -273,7 +273,11 @@ func (t *Transport) Logout(ctx context.Context, loginID string) error {
 }
 
 func (c *contact) proto() *pb.Contact {
-	return &pb.Contact{UserId: c.id, Name: c.name, Presence: c.presence}
+	p := &pb.Contact{UserId: c.id, Name: c.name, Presence: c.presence}
+	if c.id == "echo-1" {
+		p.AvatarId = "echo-1-v1"
+	}
+	return p
 }
 
 // ContactList returns the account's contacts.
