@@ -7,7 +7,6 @@ import (
 
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
-	"passerelle.im/passerelle/store"
 )
 
 // legacyFields are the XEP-0077 field elements a plugin's form field may
@@ -183,29 +182,15 @@ func (t *transport) register(ctx context.Context, st *wire.Stanza, user string, 
 // unregister logs out on the network and deletes the login and all its
 // data (XEP-0077 <remove/>).
 func (t *transport) unregister(ctx context.Context, st *wire.Stanza, user string) {
-	l, ok := t.loginOf(user)
-	if !ok {
-		t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "you are not registered with "+t.domain))
-		return
-	}
-	if client, err := t.client(ctx); err == nil {
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		if _, err := client.Logout(cctx, &pb.LoginRef{LoginId: l.LoginID}); err != nil {
-			t.log.Warn("network logout failed; deleting the login anyway", "user", user, "err", err)
+	if err := t.removeLogin(ctx, user); err != nil {
+		if errors.Is(err, errNotLoggedIn) {
+			t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "you are not registered with "+t.domain))
+		} else {
+			t.send(ctx, wire.ErrorReply(st, wire.InternalServerError, errText(err)))
 		}
-		cancel()
-	} else {
-		t.log.Warn("plugin down; login deleted without a network logout", "user", user)
-	}
-	if err := t.db.DeleteLogin(ctx, t.name, user); err != nil && !errors.Is(err, store.ErrNotFound) {
-		t.log.Error("deleting the login failed", "user", user, "err", err)
-		t.send(ctx, wire.ErrorReply(st, wire.InternalServerError, "the gateway could not delete the login"))
 		return
 	}
-	t.dropLogin(user)
-	t.log.Info("user unregistered", "user", user, "login", l.LoginID)
 	t.send(ctx, wire.Result(st).Bytes())
 	t.send(ctx, t.presence(user, "unsubscribed"))
 	t.send(ctx, t.presence(user, "unsubscribe"))
-	t.send(ctx, t.presence(user, "unavailable"))
 }

@@ -35,8 +35,16 @@ Component "echo.localhost"
     -- it every privileged request from the gateway is refused as forbidden.
     modules_enabled = { "privilege" }
 
--- Optional: file sharing (XEP-0363) for attachments, with the upload
--- permission above. If http_file_share_access is set, it must list the
--- transport domains.
+-- Optional: file sharing (XEP-0363) for attachments. The gateway uploads
+-- the networks' files as the component itself (not through the privilege
+-- above): with http_file_share_access unset, every host of this Prosody may
+-- upload, components included; if you set it, list the transport domains.
+-- The daily quota counts per uploader, so all users of a transport share
+-- one: raise it. Files over the size limit (10 MiB by default) or past the
+-- quota are served by passerelle's own endpoint ([media] in passerelle.toml)
+-- when it is on. The gateway finds the service in disco#items of the users'
+-- host (a subdomain component is listed there), or set media.upload_service.
 --Component "upload.localhost" "http_file_share"
 --    http_file_share_access = { "localhost", "echo.localhost" }
+--    http_file_share_size_limit = 100*1024*1024
+--    http_file_share_daily_quota = 10*1024*1024*1024
