@@ -72,9 +72,9 @@ type transport struct {
 	doneKeys chan uint64
 }
 
-// delivery is a stored network event on its way to the XMPP user.
+// delivery is a network event on its way to the XMPP user.
 type delivery struct {
-	key uint64 // outbox key
+	key uint64 // outbox key; 0 for an ephemeral event, never stored
 	xid string // the XMPP id chosen for it when it was stored
 	ev  *pb.Event
 }
@@ -300,38 +300,62 @@ func (t *transport) presence(to, typ string) []byte {
 // storeEvents is the plugin host's OnEvents: one store transaction for the
 // batch (dedup, message map, outbox), then the fresh ones go to delivery.
 func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) error {
-	in := make([]store.InboundEvent, len(evs))
+	in := make([]store.InboundEvent, 0, len(evs))
+	idx := make([]int, len(evs)) // evs[i] is in[idx[i]], or -1 when not stored
 	xids := make([]string, len(evs))
 	for i, ev := range evs {
-		xid := t.newID()
-		xids[i] = xid
-		payload, err := encodeOutbox(xid, ev)
+		xids[i] = t.newID()
+		if ephemeral(ev) {
+			idx[i] = -1
+			continue
+		}
+		payload, err := encodeOutbox(xids[i], ev)
 		if err != nil {
 			return err
 		}
-		in[i] = store.InboundEvent{Seq: ev.Seq, LoginID: ev.LoginId, ChatID: ev.ChatId, DedupID: ev.EventId, Payload: payload}
+		ie := store.InboundEvent{Seq: ev.Seq, LoginID: ev.LoginId, ChatID: ev.ChatId, DedupID: ev.EventId, Payload: payload}
 		if _, ok := ev.Payload.(*pb.Event_Message); ok && ev.EventId != "" {
-			in[i].Ref = &store.MessageRef{Transport: t.name, LoginID: ev.LoginId, ChatID: ev.ChatId, RemoteID: ev.EventId,
-				ID: xid, OriginID: xid, FromMe: ev.GetSender().GetIsFromMe(), Time: time.UnixMicro(ev.TimestampUnixMicro)}
+			ie.Ref = &store.MessageRef{Transport: t.name, LoginID: ev.LoginId, ChatID: ev.ChatId, RemoteID: ev.EventId,
+				ID: xids[i], OriginID: xids[i], FromMe: ev.GetSender().GetIsFromMe(), Time: time.UnixMicro(ev.TimestampUnixMicro)}
 		}
+		idx[i] = len(in)
+		in = append(in, ie)
 	}
-	fresh, keys, err := t.db.CommitEvents(ctx, t.name, in)
-	t.log.Debug("events stored", "n", len(in), "err", err)
-	if err != nil {
-		return err
+	var fresh []bool
+	var keys []uint64
+	if len(in) > 0 {
+		var err error
+		if fresh, keys, err = t.db.CommitEvents(ctx, t.name, in); err != nil {
+			return err
+		}
 	}
 	for i, ev := range evs {
-		if !fresh[i] {
-			t.log.Debug("duplicate event dropped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
-			continue
+		d := delivery{xid: xids[i], ev: ev}
+		if j := idx[i]; j >= 0 {
+			if !fresh[j] {
+				t.log.Debug("duplicate event dropped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
+				continue
+			}
+			d.key = keys[j]
 		}
 		select {
-		case t.deliver <- delivery{key: keys[i], xid: xids[i], ev: ev}:
+		case t.deliver <- d:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
 	return nil
+}
+
+// ephemeral events (typing, receipts, presence) are delivered without
+// being stored: they are worth nothing late, a crash may lose one, and
+// storing them would cost most of the store's work per message.
+func ephemeral(ev *pb.Event) bool {
+	switch ev.Payload.(type) {
+	case *pb.Event_Typing, *pb.Event_Receipt, *pb.Event_Presence:
+		return true
+	}
+	return false
 }
 
 // encodeOutbox keeps the XMPP id with the event, so a redelivery after a
@@ -435,6 +459,9 @@ func (t *transport) deliverOne(ctx context.Context, d delivery) {
 }
 
 func (t *transport) markDone(ctx context.Context, key uint64) {
+	if key == 0 {
+		return // not stored: nothing to clear
+	}
 	select {
 	case t.doneKeys <- key:
 	case <-ctx.Done():
