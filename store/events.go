@@ -236,7 +236,8 @@ func (db *DB) OutboxDone(ctx context.Context, transport string, keys []uint64) e
 		bkeys[i] = u64(k)
 	}
 	tk := []byte(transport)
-	return db.submit(ctx, func(tx *bbolt.Tx) error {
+	// Lazy: an entry that outlives a power cut is delivered twice, never lost.
+	return db.submitLazy(ctx, func(tx *bbolt.Tx) error {
 		ob := tx.Bucket(bOutbox).Bucket(tk)
 		if ob == nil {
 			return nil

@@ -254,6 +254,8 @@ type op struct {
 	ctx  context.Context
 	fn   func(tx *bbolt.Tx) error
 	done chan error // buffered: the writer never blocks on a gone caller
+	// lazy ops may commit without fsync (see submitLazy).
+	lazy bool
 }
 
 // cleanError marks an op error returned before the op wrote anything, so
@@ -269,10 +271,21 @@ var errAbort = errors.New("store: abort batch")
 // submit queues fn for the writer and waits until it is committed. On ctx
 // cancellation it returns ctx.Err() at once; the write may still land.
 func (db *DB) submit(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
+	return db.enqueue(ctx, &op{ctx: ctx, fn: fn, done: make(chan error, 1)})
+}
+
+// submitLazy is submit for writes whose loss in a power cut (not a process
+// crash: the pages are written, only fsync is skipped) costs a repeat, not
+// data: a batch of only lazy ops commits without fsync, and becomes
+// durable with the next batch that has a strict op.
+func (db *DB) submitLazy(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
+	return db.enqueue(ctx, &op{ctx: ctx, fn: fn, done: make(chan error, 1), lazy: true})
+}
+
+func (db *DB) enqueue(ctx context.Context, o *op) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	o := &op{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	db.mu.RLock()
 	if db.closed {
 		db.mu.RUnlock()
@@ -339,6 +352,13 @@ func (db *DB) apply(batch []*op) {
 	for len(pending) > 0 {
 		errs := make([]error, len(pending))
 		failed := -1
+		lazy := true
+		for _, o := range pending {
+			lazy = lazy && o.lazy
+		}
+		// Only this goroutine writes, so toggling NoSync between
+		// transactions is safe.
+		db.bolt.NoSync = lazy
 		err := db.bolt.Update(func(tx *bbolt.Tx) error {
 			for i, o := range pending {
 				err := o.fn(tx)

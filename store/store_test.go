@@ -1055,3 +1055,25 @@ func TestPutSent(t *testing.T) {
 		t.Fatalf("a refused PutSent stored its ref: %v", err)
 	}
 }
+
+// TestLazyWritesSurviveReopen: a batch of only lazy writes (committed
+// without fsync) is on disk for the next process, and a strict write after
+// it leaves the file consistent.
+func TestLazyWritesSurviveReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.db")
+	db := openAt(t, path, Options{})
+	ref := MessageRef{Transport: "wa", LoginID: "l", ChatID: "c", RemoteID: "r1", ID: "i1", FromMe: true}
+	must(t, db.PutSent(bg, ref, "t1"))
+	must(t, db.PutLogin(bg, Login{Transport: "wa", UserJID: "u@h", LoginID: "l"}))
+	must(t, db.PutSent(bg, MessageRef{Transport: "wa", LoginID: "l", ChatID: "c", RemoteID: "r2", ID: "i2"}, ""))
+	must(t, db.Close())
+	db = openAt(t, path, Options{})
+	for _, id := range []string{"i1", "i2"} {
+		if _, err := db.LookupXMPP("wa", "l", "c", id); err != nil {
+			t.Fatalf("%s after reopen: %v", id, err)
+		}
+	}
+	if _, err := db.GetLogin("wa", "u@h"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -100,7 +100,9 @@ func (db *DB) PutSent(ctx context.Context, ref MessageRef, txnID string) error {
 		}
 		putTxn = prepTxn(txnID, ref.RemoteID, now)
 	}
-	return db.submit(ctx, func(tx *bbolt.Tx) error {
+	// Lazy: the message already went out; losing this record to a power
+	// cut only means a later correction of it is refused.
+	return db.submitLazy(ctx, func(tx *bbolt.Tx) error {
 		if err := rec.put(tx); err != nil {
 			return err
 		}
