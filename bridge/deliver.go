@@ -114,6 +114,9 @@ func (c chatOut) finish(w *wire.Writer) []byte {
 
 // ref finds the XMPP IDs of a message the network names.
 func (c chatOut) ref(remoteID string) (store.MessageRef, bool) {
+	if r, ok := c.t.newRef(c.ev.LoginId, c.ev.ChatId, remoteID); ok {
+		return r, true // in a batch still committing
+	}
 	ref, err := c.t.db.LookupRemote(c.t.name, c.ev.LoginId, c.ev.ChatId, remoteID)
 	if err != nil {
 		// The network may speak of a message the user just sent before

@@ -238,11 +238,12 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 	t.log.Info("user logged in", "user", user, "login", l.LoginID)
 	// XEP-0100: the gateway asks to be in the user's roster.
 	t.send(ctx, t.presence(user, "subscribe"))
-	go func() {
-		if t.connect(context.WithoutCancel(ctx), client, l) {
-			t.syncContacts(context.WithoutCancel(ctx), l)
-		}
-	}()
+	// Connected before the user hears the login is done: the first
+	// message must not find it half-ready. Contacts follow in the
+	// background.
+	if t.connect(context.WithoutCancel(ctx), client, l) {
+		go t.syncContacts(context.WithoutCancel(ctx), l)
+	}
 	return l, nil
 }
 

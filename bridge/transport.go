@@ -69,14 +69,23 @@ type transport struct {
 	mediaMax    int64
 
 	deliver  chan delivery
-	doneKeys chan uint64
+	doneKeys chan delivery
+	commits  chan *commitJob
+
+	inflightMu sync.Mutex
+	inflight   map[string]int              // dedup keys of batches not yet committed
+	newRefs    map[string]store.MessageRef // remote ID key -> ref, not yet committed
 }
 
 // delivery is a network event on its way to the XMPP user.
 type delivery struct {
-	key uint64 // outbox key; 0 for an ephemeral event, never stored
-	xid string // the XMPP id chosen for it when it was stored
-	ev  *pb.Event
+	key uint64 // outbox key, when known; 0 for an ephemeral event, never stored
+	// commit is the store transaction the event is in, still under way
+	// when the event is delivered; idx is its place in it (-1: none).
+	commit *pendingCommit
+	idx    int
+	xid    string // the XMPP id chosen for it when it was stored
+	ev     *pb.Event
 }
 
 func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *media.Server, log *slog.Logger) *transport {
@@ -100,7 +109,10 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 		avatars:     map[string]string{},
 		avatarIDs:   map[string]string{},
 		deliver:     make(chan delivery, 1024),
-		doneKeys:    make(chan uint64, 4096),
+		doneKeys:    make(chan delivery, 4096),
+		commits:     make(chan *commitJob, 256),
+		inflight:    map[string]int{},
+		newRefs:     map[string]store.MessageRef{},
 	}
 	for i := range t.shards {
 		t.shards[i] = make(chan *wire.Stanza, 256)
@@ -144,6 +156,7 @@ func (t *transport) run(ctx context.Context) {
 	wg.Go(func() { t.host.Run(ctx) })
 	wg.Go(func() { t.deliverLoop(ctx, backlog) })
 	wg.Go(func() { t.outboxDoneLoop(ctx) })
+	wg.Go(func() { t.commitLoop(ctx) })
 	wg.Go(func() { t.subs.run(ctx) })
 	for i := range t.shards {
 		wg.Go(func() {
@@ -297,54 +310,178 @@ func (t *transport) presence(to, typ string) []byte {
 	return w.Bytes()
 }
 
-// storeEvents is the plugin host's OnEvents: one store transaction for the
-// batch (dedup, message map, outbox), then the fresh ones go to delivery.
-func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) error {
-	in := make([]store.InboundEvent, 0, len(evs))
-	idx := make([]int, len(evs)) // evs[i] is in[idx[i]], or -1 when not stored
+// storeEvents is the plugin host's OnEvents. New events go to delivery at
+// once, while their store transaction (dedup keys, message map, outbox)
+// commits; the plugin hears they are stored only once it has. A crash in
+// between delivers an event again, never loses it: at-least-once, as when
+// a crash falls between a write to the server and the outbox cleanup.
+func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan error {
+	res := make(chan error, 1)
+	job := &commitJob{res: res, c: &pendingCommit{done: make(chan struct{})}}
+	idx := make([]int, len(evs)) // evs[i] is job.in[idx[i]], or -1 when not stored
 	xids := make([]string, len(evs))
 	for i, ev := range evs {
 		xids[i] = t.newID()
+		idx[i] = -1
 		if ephemeral(ev) {
-			idx[i] = -1
 			continue
 		}
 		payload, err := encodeOutbox(xids[i], ev)
 		if err != nil {
-			return err
+			res <- err
+			return res
 		}
 		ie := store.InboundEvent{Seq: ev.Seq, LoginID: ev.LoginId, ChatID: ev.ChatId, DedupID: ev.EventId, Payload: payload}
 		if _, ok := ev.Payload.(*pb.Event_Message); ok && ev.EventId != "" {
 			ie.Ref = &store.MessageRef{Transport: t.name, LoginID: ev.LoginId, ChatID: ev.ChatId, RemoteID: ev.EventId,
 				ID: xids[i], OriginID: xids[i], FromMe: ev.GetSender().GetIsFromMe(), Time: time.UnixMicro(ev.TimestampUnixMicro)}
 		}
-		idx[i] = len(in)
-		in = append(in, ie)
+		idx[i] = len(job.in)
+		job.in = append(job.in, ie)
 	}
-	var fresh []bool
-	var keys []uint64
-	if len(in) > 0 {
-		var err error
-		if fresh, keys, err = t.db.CommitEvents(ctx, t.name, in); err != nil {
-			return err
+	seen, err := t.db.Seen(t.name, job.in)
+	if err != nil {
+		res <- err
+		return res
+	}
+	// Duplicates: already committed, or in a batch still committing, or
+	// earlier in this one.
+	t.inflightMu.Lock()
+	dup := make([]bool, len(job.in))
+	for j, ie := range job.in {
+		if ie.DedupID == "" {
+			continue
+		}
+		k := ie.LoginID + "\x00" + ie.ChatID + "\x00" + ie.DedupID
+		if seen[j] || t.inflight[k] > 0 {
+			dup[j] = true
+			continue
+		}
+		t.inflight[k]++
+		job.keys = append(job.keys, k)
+		if ie.Ref != nil {
+			t.newRefs[refKey(ie.LoginID, ie.ChatID, ie.Ref.RemoteID)] = *ie.Ref
+			job.refs = append(job.refs, refKey(ie.LoginID, ie.ChatID, ie.Ref.RemoteID))
 		}
 	}
+	t.inflightMu.Unlock()
+
 	for i, ev := range evs {
-		d := delivery{xid: xids[i], ev: ev}
+		d := delivery{xid: xids[i], ev: ev, idx: idx[i]}
 		if j := idx[i]; j >= 0 {
-			if !fresh[j] {
+			if dup[j] {
 				t.log.Debug("duplicate event dropped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
 				continue
 			}
-			d.key = keys[j]
+			d.commit = job.c
 		}
 		select {
 		case t.deliver <- d:
 		case <-ctx.Done():
-			return ctx.Err()
+			res <- ctx.Err()
+			return res
 		}
 	}
-	return nil
+	select {
+	case t.commits <- job:
+	case <-ctx.Done():
+		res <- ctx.Err()
+	}
+	return res
+}
+
+func refKey(loginID, chatID, remoteID string) string {
+	return loginID + "\x00" + chatID + "\x00" + remoteID
+}
+
+// pendingCommit is a batch's store transaction, once done.
+type pendingCommit struct {
+	done  chan struct{}
+	err   error
+	fresh []bool
+	keys  []uint64
+}
+
+// commitJob is one batch of events for commitLoop.
+type commitJob struct {
+	in   []store.InboundEvent
+	c    *pendingCommit
+	res  chan error
+	keys []string // dedup keys it holds in inflight
+	refs []string // its entries in newRefs
+}
+
+// commitLoop commits the batches in order; batches that queued up during
+// a commit go together in the next one (one fsync).
+func (t *transport) commitLoop(ctx context.Context) {
+	for {
+		var jobs []*commitJob
+		select {
+		case j := <-t.commits:
+			jobs = append(jobs, j)
+		case <-ctx.Done():
+			// What was delivered must be stored: commit what is queued.
+			select {
+			case j := <-t.commits:
+				jobs = append(jobs, j)
+			default:
+				return
+			}
+		}
+	drain:
+		for len(jobs) < 64 {
+			select {
+			case j := <-t.commits:
+				jobs = append(jobs, j)
+			default:
+				break drain
+			}
+		}
+		var all []store.InboundEvent
+		for _, j := range jobs {
+			all = append(all, j.in...)
+		}
+		var fresh []bool
+		var keys []uint64
+		var err error
+		if len(all) > 0 {
+			fresh, keys, err = t.db.CommitEvents(context.WithoutCancel(ctx), t.name, all)
+			if err != nil {
+				t.log.Error("storing events failed; the plugin will send them again", "err", err)
+			}
+		}
+		off := 0
+		t.inflightMu.Lock()
+		for _, j := range jobs {
+			n := len(j.in)
+			j.c.err = err
+			if err == nil {
+				j.c.fresh, j.c.keys = fresh[off:off+n], keys[off:off+n]
+			}
+			off += n
+			for _, k := range j.keys {
+				if t.inflight[k]--; t.inflight[k] <= 0 {
+					delete(t.inflight, k)
+				}
+			}
+			for _, k := range j.refs {
+				delete(t.newRefs, k)
+			}
+		}
+		t.inflightMu.Unlock()
+		for _, j := range jobs {
+			close(j.c.done)
+			j.res <- err
+		}
+	}
+}
+
+// newRef finds a message of a batch still committing.
+func (t *transport) newRef(loginID, chatID, remoteID string) (store.MessageRef, bool) {
+	t.inflightMu.Lock()
+	defer t.inflightMu.Unlock()
+	r, ok := t.newRefs[refKey(loginID, chatID, remoteID)]
+	return r, ok
 }
 
 // ephemeral events (typing, receipts, presence) are delivered without
@@ -426,7 +563,7 @@ func (t *transport) deliverLoop(ctx context.Context, backlog []delivery) {
 func (t *transport) deliverOne(ctx context.Context, d delivery) {
 	stanzas := t.render(ctx, d)
 	if len(stanzas) == 0 {
-		t.markDone(ctx, d.key)
+		t.markDone(ctx, d)
 		return
 	}
 	for i, data := range stanzas {
@@ -439,7 +576,7 @@ func (t *transport) deliverOne(ctx context.Context, d delivery) {
 			if last {
 				done = func(err error) {
 					if err == nil {
-						t.markDone(ctx, d.key)
+						t.markDone(ctx, d)
 						return
 					}
 					// The link broke under it: try again once it is back.
@@ -458,14 +595,35 @@ func (t *transport) deliverOne(ctx context.Context, d delivery) {
 	}
 }
 
-func (t *transport) markDone(ctx context.Context, key uint64) {
-	if key == 0 {
+func (t *transport) markDone(ctx context.Context, d delivery) {
+	if d.key == 0 && d.commit == nil {
 		return // not stored: nothing to clear
 	}
 	select {
-	case t.doneKeys <- key:
+	case t.doneKeys <- d:
 	case <-ctx.Done():
+		select {
+		case t.doneKeys <- d:
+		default:
+		}
 	}
+}
+
+// outboxKey is a delivered event's outbox key, once its commit is done;
+// 0 when it was not stored.
+func (t *transport) outboxKey(ctx context.Context, d delivery) uint64 {
+	if d.commit == nil {
+		return d.key
+	}
+	select {
+	case <-d.commit.done:
+	case <-time.After(10 * time.Second):
+		return 0 // the commit never came: the entry stays for a redelivery
+	}
+	if d.commit.err != nil || d.idx < 0 || !d.commit.fresh[d.idx] {
+		return 0
+	}
+	return d.commit.keys[d.idx]
 }
 
 // outboxDoneLoop removes delivered events from the outbox in batches: one
@@ -485,23 +643,34 @@ func (t *transport) outboxDoneLoop(ctx context.Context) {
 	}
 	for {
 		select {
-		case k := <-t.doneKeys:
-			keys = append(keys, k)
+		case d := <-t.doneKeys:
+			if k := t.outboxKey(ctx, d); k != 0 {
+				keys = append(keys, k)
+			}
 			if len(keys) >= 512 {
 				flush()
 			}
 		case <-tick.C:
 			flush()
 		case <-ctx.Done():
-			// Take what is already queued, then flush once more.
+			// Writes under way confirm for a moment after the stop: take
+			// them until things are quiet, so a clean stop leaves nothing
+			// to deliver twice.
+			quiet := time.NewTimer(200 * time.Millisecond)
+			limit := time.After(2 * time.Second)
+		drain:
 			for {
 				select {
-				case k := <-t.doneKeys:
-					keys = append(keys, k)
-					continue
-				default:
+				case d := <-t.doneKeys:
+					if k := t.outboxKey(ctx, d); k != 0 {
+						keys = append(keys, k)
+					}
+					quiet.Reset(200 * time.Millisecond)
+				case <-quiet.C:
+					break drain
+				case <-limit:
+					break drain
 				}
-				break
 			}
 			flush()
 			return

@@ -250,3 +250,30 @@ func (db *DB) OutboxDone(ctx context.Context, transport string, keys []uint64) e
 		return nil
 	})
 }
+
+// Seen reports, for each event, whether its (login, chat, DedupID) was
+// committed before; events without a DedupID are never seen. It only
+// reads: the bridge uses it to deliver an event while its commit is still
+// under way.
+func (db *DB) Seen(transport string, evs []InboundEvent) ([]bool, error) {
+	seen := make([]bool, len(evs))
+	err := db.bolt.View(func(tx *bbolt.Tx) error {
+		for i, ev := range evs {
+			if ev.DedupID == "" || ev.LoginID == "" {
+				continue
+			}
+			lb := loginBucket(tx, transport, ev.LoginID)
+			if lb == nil {
+				continue
+			}
+			if d := lb.Bucket(bDedup); d != nil && d.Get(comp(ev.ChatID, ev.DedupID)) != nil {
+				seen[i] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: seen: %w", err)
+	}
+	return seen, nil
+}

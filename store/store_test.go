@@ -1077,3 +1077,28 @@ func TestLazyWritesSurviveReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestSeen(t *testing.T) {
+	db := openTemp(t)
+	evs := []InboundEvent{
+		{LoginID: "l", ChatID: "c", DedupID: "e1", Payload: []byte("1")},
+		{LoginID: "l", ChatID: "c", DedupID: "e2", Payload: []byte("2")},
+		{LoginID: "l", ChatID: "c", Payload: []byte("3")},
+	}
+	seen, err := db.Seen("wa", evs)
+	must(t, err)
+	if seen[0] || seen[1] || seen[2] {
+		t.Fatalf("nothing committed yet, seen = %v", seen)
+	}
+	if _, _, err := db.CommitEvents(bg, "wa", evs[:1]); err != nil {
+		t.Fatal(err)
+	}
+	seen, err = db.Seen("wa", evs)
+	must(t, err)
+	if !seen[0] || seen[1] || seen[2] {
+		t.Fatalf("after committing e1, seen = %v", seen)
+	}
+	if seen, _ := db.Seen("other", evs); seen[0] {
+		t.Fatal("dedup keys are per transport")
+	}
+}

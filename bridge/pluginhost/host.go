@@ -38,10 +38,12 @@ type Config struct {
 	Domain string
 	// Log is the gateway's logger.
 	Log *slog.Logger
-	// OnEvents must store a batch of events durably and return nil; only
-	// then are they acknowledged to the plugin. It is called from one
-	// goroutine, in stream order.
-	OnEvents func(ctx context.Context, evs []*pb.Event) error
+	// OnEvents takes a batch of events and returns at once, with a
+	// channel that yields nil once they are durably stored, or the error;
+	// only then are they acknowledged to the plugin. It is called from one
+	// goroutine, in stream order, and the channels are read in that order:
+	// the next batch need not wait for the last one's fsync.
+	OnEvents func(ctx context.Context, evs []*pb.Event) <-chan error
 	// OnReady runs after every start of the plugin, once Init answered:
 	// the place to Connect every login again; commands wait until it
 	// returns. ctx ends with that run.
@@ -358,15 +360,50 @@ func (h *Host) pumpEvents(ctx context.Context, stream pb.Transport_EventsClient)
 			}
 		}
 	}()
-	batch := make([]*pb.Event, 0, 256)
+	// Acknowledgements go out in order, each once its batch is stored.
+	type pending struct {
+		stored <-chan error
+		seq    uint64
+	}
+	acks := make(chan pending, 256)
+	ackErr := make(chan error, 1)
+	go func() {
+		for p := range acks {
+			var err error
+			select {
+			case err = <-p.stored:
+			case <-ctx.Done():
+				err = ctx.Err()
+			}
+			if err == nil {
+				err = stream.Send(&pb.EventAck{UpToSeq: p.seq})
+				if err != nil {
+					err = fmt.Errorf("ack events: %w", err)
+				}
+			} else {
+				err = fmt.Errorf("store events: %w", err)
+			}
+			if err != nil {
+				ackErr <- err
+				for range acks {
+				}
+				return
+			}
+		}
+		ackErr <- nil
+	}()
+	defer func() {
+		close(acks)
+	}()
 	for {
 		ev, ok := <-in
 		if !ok {
 			return <-recvErr
 		}
-		batch = append(batch[:0], ev)
+		batch := make([]*pb.Event, 0, 16)
+		batch = append(batch, ev)
 	drain:
-		for len(batch) < cap(batch) {
+		for len(batch) < 256 {
 			select {
 			case ev, ok := <-in:
 				if !ok {
@@ -377,11 +414,14 @@ func (h *Host) pumpEvents(ctx context.Context, stream pb.Transport_EventsClient)
 				break drain
 			}
 		}
-		if err := h.cfg.OnEvents(ctx, batch); err != nil {
-			return fmt.Errorf("store events: %w", err)
-		}
-		if err := stream.Send(&pb.EventAck{UpToSeq: batch[len(batch)-1].Seq}); err != nil {
-			return fmt.Errorf("ack events: %w", err)
+		p := pending{stored: h.cfg.OnEvents(ctx, batch), seq: batch[len(batch)-1].Seq}
+		select {
+		case acks <- p:
+		case err := <-ackErr:
+			ackErr <- err
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 }
