@@ -178,9 +178,26 @@ func (t *transport) sendDisplay(ctx context.Context, user string, step *pb.Login
 		if text == "" {
 			text = "Scan this QR code with the " + t.displayName() + " app."
 		}
+		png, err := qrPNG(d.Data)
+		// An image link where the server takes uploads (XEP-0363, or the
+		// gateway's own endpoint); inline data (XEP-0231) besides, for
+		// clients that show it.
+		url := ""
+		if err == nil {
+			uctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			url, _ = t.publish(uctx, &pb.Attachment{Name: "login-qr.png", MimeType: "image/png", Size: int64(len(png)),
+				Source: &pb.Attachment_Data{Data: png}})
+			cancel()
+		}
 		body := text + "\n" + d.Data
+		if url != "" {
+			body += "\n" + url
+		}
 		w.Leaf("body", "", body)
-		if png, err := qrPNG(d.Data); err == nil {
+		if url != "" {
+			w.Start("x", nsOOB).Leaf("url", "", url).Leaf("desc", "", text).End()
+		}
+		if err == nil {
 			cid := bobCID(png)
 			w.Start("html", "http://jabber.org/protocol/xhtml-im").Start("body", "http://www.w3.org/1999/xhtml").
 				Leaf("p", "", text).Start("img", "").Attr("src", "cid:"+cid).Attr("alt", d.Data).End().End().End()

@@ -246,7 +246,7 @@ func TestAdhocLoginWithCode(t *testing.T) {
 // re-sends it when it rotates, and completes by itself; a second login
 // while one runs is refused; cancel works.
 func TestAdhocQRAndCancel(t *testing.T) {
-	s := newStack(t, stackOptions{})
+	s := newStack(t, stackOptions{httpUpload: true})
 	bob := s.user("bob")
 	s.waitGateway(bob)
 
@@ -273,8 +273,8 @@ func TestAdhocQRAndCancel(t *testing.T) {
 	for !strings.Contains(rot.Body, "echo://login/bob+qr/2") {
 		rot = nextMessage(t, bob, domain, timeout)
 	}
-	if !strings.Contains(rot.XML, `type="image/png"`) {
-		t.Errorf("rotated QR without an image: %s", rot.XML)
+	if !strings.Contains(rot.XML, `type="image/png"`) || !strings.Contains(rot.XML, "jabber:x:oob") || !strings.Contains(rot.Body, "login-qr.png") {
+		t.Errorf("rotated QR without an image and its link: %s", rot.XML)
 	}
 	r, _ = command(t, bob, "login", sid, "next", map[string]string{})
 	if r.Command.Status != "completed" || !strings.Contains(r.notes(), "bob+qr") {
@@ -327,6 +327,12 @@ func TestChatLoginWithoutPrivileges(t *testing.T) {
 	nextPresence(t, carol, "dave@"+domain, "subscribed", nil)
 	carol.SendRaw(ctxT(t), `<presence type='subscribe' to='nobody@`+domain+`'/>`)
 	nextPresence(t, carol, "nobody@"+domain, "unsubscribed", nil)
+
+	// The user's own presence reaches the network: Echo Three mirrors it.
+	raw(t, carol, `<presence to='`+domain+`'><show>dnd</show><status>in a meeting</status></presence>`)
+	nextPresence(t, carol, "echo-3@"+domain, "", func(s xmpptest.Stanza) bool {
+		return strings.Contains(s.XML, "<show>dnd</show>") && strings.Contains(s.XML, "in a meeting")
+	})
 
 	say("status")
 	expect("Logged in to Echo as carol+code")

@@ -348,8 +348,20 @@ func (t *Transport) HandleCommand(_ context.Context, cmd *pb.Command) (sdk.Resul
 	if !connected {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "login %q is not connected", cmd.LoginId)
 	}
-	if _, ok := cmd.Action.(*pb.Command_SetPresence); ok {
-		return sdk.Result{}, nil // nobody on the echo network looks
+	if p, ok := cmd.Action.(*pb.Command_SetPresence); ok {
+		// Echo Three mirrors the user's own presence, so that it can be
+		// seen to reach the network.
+		t.mu.Lock()
+		c := t.contacts[cmd.LoginId]["echo-3"]
+		if c != nil {
+			c.presence = p.SetPresence.Presence
+		}
+		t.mu.Unlock()
+		if c != nil {
+			t.host.Emit(&pb.Event{LoginId: cmd.LoginId, ChatId: "echo-3", Sender: &pb.Sender{UserId: "echo-3"},
+				TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Presence{Presence: &pb.PresenceEvent{Presence: p.SetPresence.Presence}}})
+		}
+		return sdk.Result{}, nil
 	}
 	if cmd.ChatId == NoSuchContact {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "there is no contact %q on the echo network", cmd.ChatId)
