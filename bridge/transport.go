@@ -84,6 +84,9 @@ type delivery struct {
 	// when the event is delivered; idx is its place in it (-1: none).
 	commit *pendingCommit
 	idx    int
+	// written is set once the stanza is on the socket; a commit that
+	// starts after it keeps no outbox entry for the event.
+	written *atomic.Bool
 	xid    string // the XMPP id chosen for it when it was stored
 	ev     *pb.Event
 }
@@ -338,6 +341,7 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 		}
 		idx[i] = len(job.in)
 		job.in = append(job.in, ie)
+		job.written = append(job.written, new(atomic.Bool))
 	}
 	seen, err := t.db.Seen(t.name, job.in)
 	if err != nil {
@@ -373,7 +377,7 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 				t.log.Debug("duplicate event dropped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
 				continue
 			}
-			d.commit = job.c
+			d.commit, d.written = job.c, job.written[j]
 		}
 		select {
 		case t.deliver <- d:
@@ -404,7 +408,8 @@ type pendingCommit struct {
 
 // commitJob is one batch of events for commitLoop.
 type commitJob struct {
-	in   []store.InboundEvent
+	in      []store.InboundEvent
+	written []*atomic.Bool // parallel to in
 	c    *pendingCommit
 	res  chan error
 	keys []string // dedup keys it holds in inflight
@@ -439,7 +444,10 @@ func (t *transport) commitLoop(ctx context.Context) {
 		}
 		var all []store.InboundEvent
 		for _, j := range jobs {
-			all = append(all, j.in...)
+			for k, ie := range j.in {
+				ie.Delivered = j.written[k].Load()
+				all = append(all, ie)
+			}
 		}
 		var fresh []bool
 		var keys []uint64
@@ -563,6 +571,9 @@ func (t *transport) deliverLoop(ctx context.Context, backlog []delivery) {
 func (t *transport) deliverOne(ctx context.Context, d delivery) {
 	stanzas := t.render(ctx, d)
 	if len(stanzas) == 0 {
+		if d.written != nil {
+			d.written.Store(true) // handled: nothing left to deliver
+		}
 		t.markDone(ctx, d)
 		return
 	}
@@ -576,6 +587,9 @@ func (t *transport) deliverOne(ctx context.Context, d delivery) {
 			if last {
 				done = func(err error) {
 					if err == nil {
+						if d.written != nil {
+							d.written.Store(true)
+						}
 						t.markDone(ctx, d)
 						return
 					}
@@ -623,7 +637,7 @@ func (t *transport) outboxKey(ctx context.Context, d delivery) uint64 {
 	if d.commit.err != nil || d.idx < 0 || !d.commit.fresh[d.idx] {
 		return 0
 	}
-	return d.commit.keys[d.idx]
+	return d.commit.keys[d.idx] // 0 when it was delivered before the commit
 }
 
 // outboxDoneLoop removes delivered events from the outbox in batches: one

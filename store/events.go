@@ -25,6 +25,9 @@ type InboundEvent struct {
 	// Ref, if set, is stored in the message map with the event. Its empty
 	// Transport, LoginID and ChatID default to the event's.
 	Ref *MessageRef
+	// Delivered events are already at their destination: only their
+	// dedup key and Ref are stored, no outbox entry (their key is 0).
+	Delivered bool
 }
 
 // OutboxEntry is a stored inbound event not yet marked done.
@@ -76,7 +79,7 @@ func (db *DB) CommitEvents(ctx context.Context, transport string, evs []InboundE
 		loginID    string
 		dkey, dage []byte // dedup key and its age index key; nil if none
 		ref        *refRec
-		oval       []byte // outbox value
+		oval       []byte // outbox value; nil: no outbox entry
 	}
 	now := time.Now()
 	dval := newEnc(12)
@@ -107,12 +110,14 @@ func (db *DB) CommitEvents(ctx context.Context, transport string, evs []InboundE
 				return nil, nil, fmt.Errorf("event %d: ref: %w", i, err)
 			}
 		}
-		e := newEnc(len(ev.LoginID) + len(ev.ChatID) + len(ev.Payload) + 16)
-		e.uvarint(ev.Seq)
-		e.str(ev.LoginID)
-		e.str(ev.ChatID)
-		e.b = append(e.b, ev.Payload...) // the payload runs to the end
-		r.oval = e.b
+		if !ev.Delivered {
+			e := newEnc(len(ev.LoginID) + len(ev.ChatID) + len(ev.Payload) + 16)
+			e.uvarint(ev.Seq)
+			e.str(ev.LoginID)
+			e.str(ev.ChatID)
+			e.b = append(e.b, ev.Payload...) // the payload runs to the end
+			r.oval = e.b
+		}
 		recs[i] = r
 	}
 	tk := []byte(transport)
@@ -155,6 +160,10 @@ func (db *DB) CommitEvents(ctx context.Context, transport string, evs []InboundE
 				if err := r.ref.put(tx); err != nil {
 					return err
 				}
+			}
+			if r.oval == nil {
+				fresh[i] = true
+				continue
 			}
 			k, err := ob.NextSequence()
 			if err != nil {

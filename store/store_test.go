@@ -1102,3 +1102,32 @@ func TestSeen(t *testing.T) {
 		t.Fatal("dedup keys are per transport")
 	}
 }
+
+// TestCommitDelivered: a delivered event keeps its dedup key and message
+// map entry but gets no outbox entry.
+func TestCommitDelivered(t *testing.T) {
+	db := openTemp(t)
+	evs := []InboundEvent{
+		{LoginID: "l", ChatID: "c", DedupID: "e1", Payload: []byte("1"), Delivered: true,
+			Ref: &MessageRef{RemoteID: "e1", ID: "x1"}},
+		{LoginID: "l", ChatID: "c", DedupID: "e2", Payload: []byte("2")},
+	}
+	fresh, keys, err := db.CommitEvents(bg, "wa", evs)
+	must(t, err)
+	if !fresh[0] || !fresh[1] || keys[0] != 0 || keys[1] == 0 {
+		t.Fatalf("fresh %v keys %v", fresh, keys)
+	}
+	out, err := db.Outbox("wa")
+	must(t, err)
+	if len(out) != 1 || string(out[0].Payload) != "2" {
+		t.Fatalf("outbox %+v, want only the undelivered event", out)
+	}
+	if _, err := db.LookupXMPP("wa", "l", "c", "x1"); err != nil {
+		t.Fatalf("ref of the delivered event: %v", err)
+	}
+	fresh, _, err = db.CommitEvents(bg, "wa", evs[:1])
+	must(t, err)
+	if fresh[0] {
+		t.Fatal("a delivered event must still be deduplicated")
+	}
+}
