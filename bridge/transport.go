@@ -337,7 +337,10 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 		ie := store.InboundEvent{Seq: ev.Seq, LoginID: ev.LoginId, ChatID: ev.ChatId, DedupID: ev.EventId, Payload: payload}
 		if _, ok := ev.Payload.(*pb.Event_Message); ok && ev.EventId != "" {
 			ie.Ref = &store.MessageRef{Transport: t.name, LoginID: ev.LoginId, ChatID: ev.ChatId, RemoteID: ev.EventId,
-				ID: xids[i], OriginID: xids[i], FromMe: ev.GetSender().GetIsFromMe(), Time: time.UnixMicro(ev.TimestampUnixMicro)}
+				ID: xids[i], FromMe: ev.GetSender().GetIsFromMe(), Time: time.UnixMicro(ev.TimestampUnixMicro)}
+			// Live messages are deduplicated by their map entry; history
+			// keeps a dedup key, as its entries may be pruned early.
+			ie.DedupByRef = !ev.IsBackfill
 		}
 		idx[i] = len(job.in)
 		job.in = append(job.in, ie)

@@ -25,6 +25,11 @@ type InboundEvent struct {
 	// Ref, if set, is stored in the message map with the event. Its empty
 	// Transport, LoginID and ChatID default to the event's.
 	Ref *MessageRef
+	// DedupByRef lets the Ref, when its RemoteID is DedupID, stand for the
+	// dedup key (two fewer writes). Not for events whose Ref may be pruned
+	// early, such as old history: the message map is pruned by message
+	// time, dedup keys by the time they were stored.
+	DedupByRef bool
 	// Delivered events are already at their destination: only their
 	// dedup key and Ref are stored, no outbox entry (their key is 0).
 	Delivered bool
@@ -78,6 +83,7 @@ func (db *DB) CommitEvents(ctx context.Context, transport string, evs []InboundE
 	type rec struct {
 		loginID    string
 		dkey, dage []byte // dedup key and its age index key; nil if none
+		refDedup   []string // chat and remote ID: the ref is the dedup key
 		ref        *refRec
 		oval       []byte // outbox value; nil: no outbox entry
 	}
@@ -90,7 +96,11 @@ func (db *DB) CommitEvents(ctx context.Context, transport string, evs []InboundE
 			return nil, nil, fmt.Errorf("event %d: %w", i, err)
 		}
 		r := rec{loginID: ev.LoginID}
-		if ev.DedupID != "" {
+		byRef := ev.DedupByRef && ev.Ref != nil && ev.DedupID != "" && ev.Ref.RemoteID == ev.DedupID &&
+			(ev.Ref.LoginID == "" || ev.Ref.LoginID == ev.LoginID) && (ev.Ref.ChatID == "" || ev.Ref.ChatID == ev.ChatID)
+		if byRef {
+			r.refDedup = []string{ev.ChatID, ev.DedupID}
+		} else if ev.DedupID != "" {
 			r.dkey = comp(ev.ChatID, ev.DedupID)
 			r.dage = ageKey(now, ageDedup, r.dkey)
 		}
@@ -133,6 +143,11 @@ func (db *DB) CommitEvents(ctx context.Context, transport string, evs []InboundE
 			return fmt.Errorf("store: commit events: %w", err)
 		}
 		for i, r := range recs {
+			if r.refDedup != nil {
+				if _, err := lookupRemote(tx, transport, r.loginID, r.refDedup[0], r.refDedup[1]); err == nil {
+					continue // duplicate
+				}
+			}
 			if r.dkey != nil {
 				lb, err := loginBucketRW(tx, transport, r.loginID)
 				if err != nil {
@@ -277,6 +292,10 @@ func (db *DB) Seen(transport string, evs []InboundEvent) ([]bool, error) {
 			}
 			if d := lb.Bucket(bDedup); d != nil && d.Get(comp(ev.ChatID, ev.DedupID)) != nil {
 				seen[i] = true
+			} else if ev.DedupByRef {
+				if _, err := lookupRemote(tx, transport, ev.LoginID, ev.ChatID, ev.DedupID); err == nil {
+					seen[i] = true
+				}
 			}
 		}
 		return nil

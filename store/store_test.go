@@ -1131,3 +1131,29 @@ func TestCommitDelivered(t *testing.T) {
 		t.Fatal("a delivered event must still be deduplicated")
 	}
 }
+
+// TestDedupByRef: a message event whose Ref is its dedup key is still
+// stored once, across calls, within a call, and for Seen.
+func TestDedupByRef(t *testing.T) {
+	db := openTemp(t)
+	ev := InboundEvent{LoginID: "l", ChatID: "c", DedupID: "m1", Payload: []byte("1"), DedupByRef: true,
+		Ref: &MessageRef{RemoteID: "m1", ID: "x1"}}
+	fresh, _, err := db.CommitEvents(bg, "wa", []InboundEvent{ev, ev})
+	must(t, err)
+	if !fresh[0] || fresh[1] {
+		t.Fatalf("in one call: %v", fresh)
+	}
+	fresh, _, err = db.CommitEvents(bg, "wa", []InboundEvent{ev})
+	must(t, err)
+	if fresh[0] {
+		t.Fatal("across calls: stored twice")
+	}
+	seen, err := db.Seen("wa", []InboundEvent{ev})
+	must(t, err)
+	if !seen[0] {
+		t.Fatal("Seen misses a ref-deduplicated event")
+	}
+	if out, _ := db.Outbox("wa"); len(out) != 1 {
+		t.Fatalf("outbox has %d entries, want 1", len(out))
+	}
+}
