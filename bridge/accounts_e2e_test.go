@@ -2,6 +2,9 @@ package bridge_test
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/hex"
 	"strings"
 	"testing"
 	"time"
@@ -209,6 +212,36 @@ func TestAdhocLoginWithCode(t *testing.T) {
 		t.Errorf("vCard: %v %s", err, vc.XML)
 	}
 
+	// XEP-0084: the avatar through the contact's PEP nodes, announced by
+	// an event, the same image as in the vCard.
+	ev := next2(t, alice, "echo-1@"+domain, "urn:xmpp:avatar:metadata")
+	meta, err := alice.IQ(ctx, `<iq type='get' to='echo-1@`+domain+`'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:avatar:metadata'/></pubsub></iq>`)
+	if err != nil || meta.Type != "result" || !strings.Contains(meta.XML, `type="image/png"`) {
+		t.Fatalf("avatar metadata: %v %s", err, meta.XML)
+	}
+	data, err := alice.IQ(ctx, `<iq type='get' to='echo-1@`+domain+`'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:avatar:data'/></pubsub></iq>`)
+	if err != nil || data.Type != "result" {
+		t.Fatalf("avatar data: %v %s", err, data.XML)
+	}
+	var d struct {
+		Item struct {
+			ID   string `xml:"id,attr"`
+			Data string `xml:"data"`
+		} `xml:"pubsub>items>item"`
+	}
+	if err := data.Unmarshal(&d); err != nil {
+		t.Fatal(err)
+	}
+	img, err := base64.StdEncoding.DecodeString(d.Item.Data)
+	sum := sha1.Sum(img)
+	if err != nil || hex.EncodeToString(sum[:]) != d.Item.ID || !strings.Contains(ev.XML, d.Item.ID) || !strings.Contains(vc.XML, d.Item.Data) {
+		t.Fatalf("avatar: id %s, event %s", d.Item.ID, ev.XML)
+	}
+	none, err := alice.IQ(ctx, `<iq type='get' to='echo-2@`+domain+`'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:avatar:data'/></pubsub></iq>`)
+	if err != nil || none.Err == nil || none.Err.Condition != "item-not-found" {
+		t.Errorf("no avatar: want item-not-found, got %v %s", err, none.XML)
+	}
+
 	gw, err := alice.IQ(ctx, `<iq type='get' to='`+domain+`'><query xmlns='jabber:iq:gateway'/></iq>`)
 	if err != nil || !strings.Contains(gw.XML, "<prompt>Any name</prompt>") {
 		t.Errorf("gateway prompt: %v %s", err, gw.XML)
@@ -368,4 +401,16 @@ func TestAdminCommands(t *testing.T) {
 	if st := nextMessage(t, alice, "bob@"+domain, timeout); st.Err == nil || st.Err.Condition != "registration-required" {
 		t.Fatalf("removed user: %s", st.XML)
 	}
+}
+
+// next2 waits for any stanza from this JID whose XML contains sub.
+func next2(t *testing.T, c *xmpptest.Client, from, sub string) xmpptest.Stanza {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	st, err := c.Next(ctx, func(s xmpptest.Stanza) bool { return bareJID(s.From) == from && strings.Contains(s.XML, sub) })
+	if err != nil {
+		t.Fatalf("nothing with %s from %s: %v", sub, from, err)
+	}
+	return st
 }

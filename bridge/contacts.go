@@ -23,6 +23,10 @@ const (
 	nsIdle       = "urn:xmpp:idle:1"
 	nsVCard      = "vcard-temp"
 	nsVCardPhoto = "vcard-temp:x:update"
+	nsPubSub     = "http://jabber.org/protocol/pubsub"
+	nsPubSubEv   = "http://jabber.org/protocol/pubsub#event"
+	nsAvatarMeta = "urn:xmpp:avatar:metadata"
+	nsAvatarData = "urn:xmpp:avatar:data"
 )
 
 // perms are the XEP-0356 privileges the server granted the component.
@@ -425,12 +429,76 @@ func (t *transport) refreshAvatar(ctx context.Context, l store.Login, c *pb.Cont
 			return
 		}
 		sum := sha1.Sum(info.Avatar)
+		hash := hex.EncodeToString(sum[:])
 		t.mu.Lock()
-		t.avatars[c.UserId] = hex.EncodeToString(sum[:])
+		t.avatars[c.UserId] = hash
 		p := t.presences[l.LoginID+"\x00"+c.UserId]
 		t.mu.Unlock()
 		if p != nil {
 			t.setContactPresence(ctx, l, c.UserId, p)
 		}
+		// XEP-0084: tell the user's clients, as the contact's PEP would.
+		if pj, err := puppet.JID(c.UserId, t.domain); err == nil {
+			var w wire.Writer
+			w.Start("message", "").Attr("from", pj.String()).Attr("to", l.UserJID).Attr("type", "headline").Attr("id", t.newID())
+			w.Start("event", nsPubSubEv).Start("items", "").Attr("node", nsAvatarMeta).Start("item", "").Attr("id", hash)
+			avatarMeta(&w, hash, info)
+			t.send(ctx, w.Bytes())
+		}
 	}()
+}
+
+func avatarMeta(w *wire.Writer, hash string, c *pb.Contact) {
+	mime := c.AvatarMime
+	if mime == "" {
+		mime = "image/png"
+	}
+	w.Start("metadata", nsAvatarMeta).Start("info", "").Attr("bytes", fmt.Sprint(len(c.Avatar))).
+		Attr("id", hash).Attr("type", mime).End().End()
+}
+
+// avatarItems answers XEP-0084 requests for a puppet's avatar (the
+// metadata and data nodes of its PEP), from the network's profile.
+func (t *transport) avatarItems(ctx context.Context, st *wire.Stanza, user, userID string, ps *wire.Element) {
+	items := ps.Child("", "items")
+	if items == nil {
+		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, "only retrieving items is supported"))
+		return
+	}
+	node := items.Attr("node")
+	if node != nsAvatarMeta && node != nsAvatarData {
+		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no such node"))
+		return
+	}
+	l, ok := t.loginOf(user)
+	if !ok {
+		t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "register with "+t.domain+" first"))
+		return
+	}
+	client, err := t.client(ctx)
+	var c *pb.Contact
+	if err == nil {
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		c, err = client.UserInfo(cctx, &pb.UserRef{LoginId: l.LoginID, UserId: userID})
+		cancel()
+	}
+	if err != nil {
+		cond, text := reply(err)
+		t.send(ctx, wire.ErrorReply(st, cond, text))
+		return
+	}
+	if len(c.Avatar) == 0 {
+		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "this contact has no avatar"))
+		return
+	}
+	sum := sha1.Sum(c.Avatar)
+	hash := hex.EncodeToString(sum[:])
+	r := wire.Result(st)
+	r.Start("pubsub", nsPubSub).Start("items", "").Attr("node", node).Start("item", "").Attr("id", hash)
+	if node == nsAvatarMeta {
+		avatarMeta(r, hash, c)
+	} else {
+		r.Leaf("data", nsAvatarData, base64.StdEncoding.EncodeToString(c.Avatar))
+	}
+	t.send(ctx, r.Bytes())
 }

@@ -76,6 +76,13 @@ func (t *transport) handleIQ(ctx context.Context, st *wire.Stanza, from, to jid.
 		t.handleCommand(ctx, st, from.Bare().String(), p)
 	case p.XMLName.Space == wire.NSGateway && toGateway:
 		t.gatewayIQ(ctx, st, from.Bare().String(), p)
+	case p.XMLName.Space == nsPubSub && p.XMLName.Local == "pubsub" && get && !toGateway:
+		uid, err := puppet.FromJID(to)
+		if err != nil {
+			t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no such contact"))
+			return
+		}
+		t.avatarItems(ctx, st, from.Bare().String(), uid, p)
 	case p.XMLName.Space == nsVCard && get && !toGateway:
 		uid, err := puppet.FromJID(to)
 		if err != nil {
@@ -115,7 +122,8 @@ func (t *transport) discoInfo(st *wire.Stanza, toGateway bool, node string) []by
 		}
 	} else {
 		r.Start("identity", "").Attr("category", "client").Attr("type", "pc").End()
-		for _, f := range []string{wire.NSDiscoInfo, wire.NSPing, nsVCard} {
+		r.Start("identity", "").Attr("category", "pubsub").Attr("type", "pep").End()
+		for _, f := range []string{wire.NSDiscoInfo, wire.NSPing, nsVCard, nsAvatarMeta, nsAvatarMeta + "+notify"} {
 			r.Start("feature", "").Attr("var", f).End()
 		}
 	}
