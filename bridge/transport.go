@@ -87,8 +87,8 @@ type delivery struct {
 	// written is set once the stanza is on the socket; a commit that
 	// starts after it keeps no outbox entry for the event.
 	written *atomic.Bool
-	xid    string // the XMPP id chosen for it when it was stored
-	ev     *pb.Event
+	xid     string // the XMPP id chosen for it when it was stored
+	ev      *pb.Event
 }
 
 func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *media.Server, log *slog.Logger) *transport {
@@ -413,10 +413,10 @@ type pendingCommit struct {
 type commitJob struct {
 	in      []store.InboundEvent
 	written []*atomic.Bool // parallel to in
-	c    *pendingCommit
-	res  chan error
-	keys []string // dedup keys it holds in inflight
-	refs []string // its entries in newRefs
+	c       *pendingCommit
+	res     chan error
+	keys    []string // dedup keys it holds in inflight
+	refs    []string // its entries in newRefs
 }
 
 // commitLoop commits the batches in order; batches that queued up during
