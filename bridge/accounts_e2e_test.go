@@ -414,3 +414,23 @@ func next2(t *testing.T, c *xmpptest.Client, from, sub string) xmpptest.Stanza {
 	}
 	return st
 }
+
+// TestLoggedOutByTheNetwork: the login state shows as the gateway's
+// presence (xa with a status) and the user is told once what to do.
+func TestLoggedOutByTheNetwork(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	sendChat(t, alice, "bob@"+domain, "kick")
+	p := nextPresence(t, alice, domain, "", func(s xmpptest.Stanza) bool { return strings.Contains(s.XML, "<show>xa</show>") })
+	if !strings.Contains(p.XML, "Logged out") || !strings.Contains(p.XML, "kicked by the echo network") {
+		t.Errorf("presence: %s", p.XML)
+	}
+	m := nextMessage(t, alice, domain, timeout)
+	if !strings.Contains(m.Body, "logged out") || !strings.Contains(m.Body, "login") {
+		t.Errorf("notice: %s", m.XML)
+	}
+	r, _ := command(t, alice, "status", "", "", nil)
+	if !strings.Contains(r.notes(), "logged out") {
+		t.Errorf("status: %s", r.XML)
+	}
+}

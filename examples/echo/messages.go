@@ -31,6 +31,7 @@ func (t *Transport) event(cmd *pb.Command) *pb.Event {
 //	from-phone TEXT   the user "sent" TEXT from their phone
 //	backlog N         N old messages arrive late (history catch-up)
 //	dup TEXT          the network delivers the echo twice
+//	kick              the network logs the account out
 func (t *Transport) onSend(cmd *pb.Command, send *pb.SendMessage) (sdk.Result, error) {
 	now := time.Now()
 	sent := t.newID()
@@ -40,6 +41,17 @@ func (t *Transport) onSend(cmd *pb.Command, send *pb.SendMessage) (sdk.Result, e
 		ev := t.event(cmd)
 		ev.Sender = &pb.Sender{UserId: cmd.LoginId, IsFromMe: true}
 		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: rest}}
+		t.host.Emit(ev)
+		return sdk.Result{MessageID: sent, Time: now}, nil
+	case "kick":
+		// The network logs the account out, as a phone unlinking the
+		// device would.
+		t.mu.Lock()
+		delete(t.logins, cmd.LoginId)
+		t.mu.Unlock()
+		ev := t.event(cmd)
+		ev.ChatId, ev.Sender, ev.EventId = "", nil, ""
+		ev.Payload = &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_LOGGED_OUT, Message: "kicked by the echo network"}}
 		t.host.Emit(ev)
 		return sdk.Result{MessageID: sent, Time: now}, nil
 	case "backlog":
