@@ -82,7 +82,7 @@ func (db *DB) CommitEvents(ctx context.Context, transport string, evs []InboundE
 	}
 	type rec struct {
 		loginID    string
-		dkey, dage []byte // dedup key and its age index key; nil if none
+		dkey, dage []byte   // dedup key and its age index key; nil if none
 		refDedup   []string // chat and remote ID: the ref is the dedup key
 		ref        *refRec
 		oval       []byte // outbox value; nil: no outbox entry
