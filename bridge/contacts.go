@@ -333,13 +333,7 @@ func (t *transport) vcard(ctx context.Context, st *wire.Stanza, user, userID str
 		t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "register with "+t.domain+" first"))
 		return
 	}
-	client, err := t.client(ctx)
-	var c *pb.Contact
-	if err == nil {
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		c, err = client.UserInfo(cctx, &pb.UserRef{LoginId: l.LoginID, UserId: userID})
-		cancel()
-	}
+	c, err := t.userInfo(ctx, l.LoginID, userID)
 	if err != nil {
 		// Without a profile from the network, what we know still helps.
 		p, perr := t.db.GetPuppet(t.name, l.LoginID, userID)
@@ -366,9 +360,8 @@ func (t *transport) vcard(ctx context.Context, st *wire.Stanza, user, userID str
 			mime = "image/png"
 		}
 		r.Start("PHOTO", "").Leaf("TYPE", "", mime).Leaf("BINVAL", "", base64.StdEncoding.EncodeToString(c.Avatar)).End()
-		sum := sha1.Sum(c.Avatar)
 		t.mu.Lock()
-		t.avatars[userID] = hex.EncodeToString(sum[:])
+		t.avatars[userID] = avatarHash(c.Avatar)
 		t.mu.Unlock()
 	}
 	r.End()
@@ -418,18 +411,11 @@ func (t *transport) refreshAvatar(ctx context.Context, l store.Login, c *pb.Cont
 		return
 	}
 	go func() {
-		client, err := t.client(ctx)
-		if err != nil {
-			return
-		}
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		info, err := client.UserInfo(cctx, &pb.UserRef{LoginId: l.LoginID, UserId: c.UserId})
-		cancel()
+		info, err := t.userInfo(ctx, l.LoginID, c.UserId)
 		if err != nil || len(info.Avatar) == 0 {
 			return
 		}
-		sum := sha1.Sum(info.Avatar)
-		hash := hex.EncodeToString(sum[:])
+		hash := avatarHash(info.Avatar)
 		t.mu.Lock()
 		t.avatars[c.UserId] = hash
 		p := t.presences[l.LoginID+"\x00"+c.UserId]
@@ -475,13 +461,7 @@ func (t *transport) avatarItems(ctx context.Context, st *wire.Stanza, user, user
 		t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "register with "+t.domain+" first"))
 		return
 	}
-	client, err := t.client(ctx)
-	var c *pb.Contact
-	if err == nil {
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		c, err = client.UserInfo(cctx, &pb.UserRef{LoginId: l.LoginID, UserId: userID})
-		cancel()
-	}
+	c, err := t.userInfo(ctx, l.LoginID, userID)
 	if err != nil {
 		cond, text := reply(err)
 		t.send(ctx, wire.ErrorReply(st, cond, text))
@@ -491,8 +471,7 @@ func (t *transport) avatarItems(ctx context.Context, st *wire.Stanza, user, user
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "this contact has no avatar"))
 		return
 	}
-	sum := sha1.Sum(c.Avatar)
-	hash := hex.EncodeToString(sum[:])
+	hash := avatarHash(c.Avatar)
 	r := wire.Result(st)
 	r.Start("pubsub", nsPubSub).Start("items", "").Attr("node", node).Start("item", "").Attr("id", hash)
 	if node == nsAvatarMeta {
@@ -501,4 +480,21 @@ func (t *transport) avatarItems(ctx context.Context, st *wire.Stanza, user, user
 		r.Leaf("data", nsAvatarData, base64.StdEncoding.EncodeToString(c.Avatar))
 	}
 	t.send(ctx, r.Bytes())
+}
+
+// userInfo asks the network for a contact's profile.
+func (t *transport) userInfo(ctx context.Context, loginID, userID string) (*pb.Contact, error) {
+	client, err := t.client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	return client.UserInfo(cctx, &pb.UserRef{LoginId: loginID, UserId: userID})
+}
+
+// avatarHash is the SHA-1 that XEP-0153 and XEP-0084 name an avatar by.
+func avatarHash(img []byte) string {
+	sum := sha1.Sum(img)
+	return hex.EncodeToString(sum[:])
 }
