@@ -6,6 +6,9 @@
 //   - the baseline: each client sends to one minimal client that answers
 //     every message at once, so each message crosses the XMPP server twice
 //     and nothing else: the limit the gateway can be compared with;
+//   - the component route: each client sends to a minimal XEP-0114
+//     component (raw.localhost) that answers every message at once: the
+//     server's own cost of the path a gateway's messages take;
 //   - the echo round trip: client -> server -> passerelle -> echo plugin ->
 //     passerelle -> server -> client, which crosses the server twice too.
 //
@@ -162,6 +165,14 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 	go func() { _ = echoer(echo) }()
+	rctx, rcancel := context.WithTimeout(ctx, 10*time.Second)
+	raw, err := dialComponent(rctx, s.srv.ComponentAddr(), rawDomain, s.secret)
+	rcancel()
+	if err != nil {
+		return err
+	}
+	defer raw.close()
+	go func() { _ = componentEchoer(raw) }()
 
 	gwPid, plPid, prPid := s.gatewayPid(), s.pluginPid(), s.prosodyPid()
 	procs := map[string]int{"gateway": gwPid, "plugin": plPid, "prosody": prPid, "bench": os.Getpid()}
@@ -173,20 +184,20 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		time.Since(started).Round(time.Millisecond), prPid, gwPid, plPid, o.users, s.dir)
 
 	echoJID := echo.jid
-	baselineTarget := func(int, int) string { return echoJID }
-	echoTarget := func(_, seq int) string { return fmt.Sprintf("c%d@%s", seq%o.chats, echoDomain) }
-	var results [][2]*phaseResult
+	targets := map[string]func(user, seq int) string{
+		"baseline":  func(int, int) string { return echoJID },
+		"component": func(_, seq int) string { return fmt.Sprintf("c%d@%s", seq%o.chats, rawDomain) },
+		"echo":      func(_, seq int) string { return fmt.Sprintf("c%d@%s", seq%o.chats, echoDomain) },
+	}
+	var results [][]*phaseResult
 	phase := 0
 	for round := range o.rounds {
 		for _, w := range uniq(1, o.window) {
-			var pair [2]*phaseResult
-			for k, path := range []string{"baseline", "echo"} {
+			var pair []*phaseResult
+			for _, path := range paths {
 				phase++
 				spec := phaseSpec{id: phase, path: path, window: w, warmup: o.warmup, duration: o.duration, count: o.count, size: o.size, chats: o.chats}
-				target := baselineTarget
-				if path == "echo" {
-					target = echoTarget
-				}
+				target := targets[path]
 				var prof sync.WaitGroup
 				if o.pprofDir != "" && path == "echo" && w == cmp.Or(o.pprofWindow, o.window) && round == o.rounds-1 {
 					prof.Go(func() { profile(s.pprofAddr, o.pprofDir, o.warmup, o.duration) })
@@ -201,7 +212,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 				}
 				fmt.Fprintf(out, "  round %d %-8s window %-3d %8.0f msgs/s  p50 %-8s p99 %-8s (%d round trips, %d errors, %d lost)\n",
 					round+1, path, w, r.rate(), ms(r.pct(50)), ms(r.pct(99)), r.n, r.errors, r.lost)
-				pair[k] = r
+				pair = append(pair, r)
 				if err := ctx.Err(); err != nil {
 					return err
 				}
@@ -315,7 +326,7 @@ func profile(addr, dir string, warmup, dur time.Duration) {
 	fetch("/debug/pprof/allocs", "allocs.pprof")
 }
 
-func printTable(out io.Writer, results [][2]*phaseResult) {
+func printTable(out io.Writer, results [][]*phaseResult) {
 	fmt.Fprintln(out, "| path | window | msgs/s | p50 | p90 | p99 | max | ratio msgs/s | p99 - baseline | gateway CPU s/1k | plugin CPU s/1k | prosody CPU s/1k | prosody cores | bench cores | stanzas in per msg |")
 	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, pair := range results {
@@ -331,7 +342,7 @@ func printTable(out io.Writer, results [][2]*phaseResult) {
 				dp99 = fmt.Sprintf("%+.2f ms", float64(r.pct(99)-base.pct(99))/1e6)
 			}
 			gw, pl := per("gateway"), per("plugin")
-			if r == base {
+			if r.spec.path != "echo" {
 				gw, pl = "-", "-"
 			}
 			fmt.Fprintf(out, "| %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f |\n",
@@ -382,3 +393,7 @@ func forEach[T any](items []T, par int, fn func(T) error) error {
 	wg.Wait()
 	return first
 }
+
+// paths are measured in this order for each window: the client-to-client
+// baseline, the bare component route, then the gateway.
+var paths = []string{"baseline", "component", "echo"}

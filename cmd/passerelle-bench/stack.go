@@ -63,7 +63,7 @@ func newStack(dir string, pprof bool) (*stack, error) {
 	}
 	s.srv, err = prosodytest.New(prosodytest.Options{
 		Dir:        filepath.Join(dir, "prosody"),
-		Components: []prosodytest.Component{{Domain: echoDomain, Secret: s.secret}},
+		Components: []prosodytest.Component{{Domain: echoDomain, Secret: s.secret}, {Domain: rawDomain, Secret: s.secret}},
 		LogLevel:   "warn",
 	})
 	if err != nil {
