@@ -81,28 +81,26 @@ func (db *DB) CommitEvents(ctx context.Context, transport string, evs []InboundE
 		return []bool{}, []uint64{}, nil
 	}
 	type rec struct {
-		loginID    string
-		dkey, dage []byte   // dedup key and its age index key; nil if none
-		refDedup   []string // chat and remote ID: the ref is the dedup key
-		ref        *refRec
-		oval       []byte // outbox value; nil: no outbox entry
+		loginID, chatID string
+		dedupID         string // dedup key to record; "" if none
+		dkey            []byte
+		refDedup        bool // the ref (same chat and remote ID) is the dedup key
+		ref             *MessageRef
+		oval            []byte // outbox value; nil: no outbox entry
 	}
 	now := time.Now()
-	dval := newEnc(12)
-	dval.time(now)
 	recs := make([]rec, len(evs))
 	for i, ev := range evs {
 		if err := checkEvent(transport, ev); err != nil {
 			return nil, nil, fmt.Errorf("event %d: %w", i, err)
 		}
-		r := rec{loginID: ev.LoginID}
+		r := rec{loginID: ev.LoginID, chatID: ev.ChatID}
 		byRef := ev.DedupByRef && ev.Ref != nil && ev.DedupID != "" && ev.Ref.RemoteID == ev.DedupID &&
 			(ev.Ref.LoginID == "" || ev.Ref.LoginID == ev.LoginID) && (ev.Ref.ChatID == "" || ev.Ref.ChatID == ev.ChatID)
 		if byRef {
-			r.refDedup = []string{ev.ChatID, ev.DedupID}
+			r.refDedup, r.dedupID = true, ev.DedupID
 		} else if ev.DedupID != "" {
-			r.dkey = comp(ev.ChatID, ev.DedupID)
-			r.dage = ageKey(now, ageDedup, r.dkey)
+			r.dedupID, r.dkey = ev.DedupID, comp(ev.ChatID, ev.DedupID)
 		}
 		if ev.Ref != nil {
 			ref := *ev.Ref
@@ -115,10 +113,13 @@ func (db *DB) CommitEvents(ctx context.Context, transport string, evs []InboundE
 			if ref.ChatID == "" {
 				ref.ChatID = ev.ChatID
 			}
-			var err error
-			if r.ref, err = prepRef(ref, now); err != nil {
+			if ref.Time.IsZero() {
+				ref.Time = now
+			}
+			if _, err := prepRef(ref, now); err != nil {
 				return nil, nil, fmt.Errorf("event %d: ref: %w", i, err)
 			}
+			r.ref = &ref
 		}
 		if !ev.Delivered {
 			e := newEnc(len(ev.LoginID) + len(ev.ChatID) + len(ev.Payload) + 16)
@@ -130,63 +131,37 @@ func (db *DB) CommitEvents(ctx context.Context, transport string, evs []InboundE
 		}
 		recs[i] = r
 	}
-	tk := []byte(transport)
 	// Set by the writer and read only once it has answered: if ctx ends
 	// first, the writer may still be filling them while we return.
 	var fresh []bool
 	var keys []uint64
-	err := db.submit(ctx, func(tx *bbolt.Tx) error {
-		// This may run twice (see apply): start from scratch.
-		fresh, keys = make([]bool, len(recs)), make([]uint64, len(recs))
-		ob, err := tx.Bucket(bOutbox).CreateBucketIfNotExists(tk)
-		if err != nil {
+	err := db.submitHot(ctx, false, func(h *hotBatch) error {
+		// Nothing below fails once the read transaction is open, so the op
+		// stages all of its records or none.
+		if _, err := h.readTx(); err != nil {
 			return fmt.Errorf("store: commit events: %w", err)
 		}
+		fresh, keys = make([]bool, len(recs)), make([]uint64, len(recs))
 		for i, r := range recs {
-			if r.refDedup != nil {
-				if _, err := lookupRemote(tx, transport, r.loginID, r.refDedup[0], r.refDedup[1]); err == nil {
+			if r.refDedup {
+				if h.hasRef(transport, r.loginID, r.chatID, r.dedupID) {
 					continue // duplicate
 				}
-			}
-			if r.dkey != nil {
-				lb, err := loginBucketRW(tx, transport, r.loginID)
-				if err != nil {
-					return fmt.Errorf("store: commit events: %w", err)
-				}
-				d, err := lb.CreateBucketIfNotExists(bDedup)
-				if err != nil {
-					return fmt.Errorf("store: commit events: %w", err)
-				}
-				if d.Get(r.dkey) != nil {
+			} else if r.dedupID != "" {
+				if h.hasDedup(transport, r.loginID, r.dkey, r.chatID, r.dedupID) {
 					continue // duplicate
 				}
-				a, err := lb.CreateBucketIfNotExists(bAge)
-				if err != nil {
-					return fmt.Errorf("store: commit events: %w", err)
-				}
-				if err := d.Put(r.dkey, dval.b); err != nil {
-					return fmt.Errorf("store: commit events: %w", err)
-				}
-				if err := a.Put(r.dage, []byte{}); err != nil {
-					return fmt.Errorf("store: commit events: %w", err)
-				}
+				h.add(hotRec{kind: recDedup, transport: transport, login: r.loginID, chat: r.chatID, id: r.dedupID, at: now})
 			}
 			if r.ref != nil {
-				if err := r.ref.put(tx); err != nil {
-					return err
-				}
+				h.add(hotRec{kind: recRef, ref: *r.ref})
 			}
 			if r.oval == nil {
 				fresh[i] = true
 				continue
 			}
-			k, err := ob.NextSequence()
-			if err != nil {
-				return fmt.Errorf("store: commit events: %w", err)
-			}
-			if err := ob.Put(u64(k), r.oval); err != nil {
-				return fmt.Errorf("store: commit events: %w", err)
-			}
+			k := h.nextOutboxKey(transport)
+			h.add(hotRec{kind: recOutbox, transport: transport, key: k, val: r.oval})
 			fresh[i], keys[i] = true, k
 		}
 		return nil
@@ -227,6 +202,10 @@ func (db *DB) OutboxPage(transport string, after uint64, limit int) ([]OutboxEnt
 	if err := checkPart("transport", transport, false); err != nil {
 		return nil, err
 	}
+	// Entries and removals may still be only in the log.
+	if err := db.Flush(context.Background()); err != nil {
+		return nil, err
+	}
 	var out []OutboxEntry
 	err := db.view(func(tx *bbolt.Tx) error {
 		ob := tx.Bucket(bOutbox).Bucket([]byte(transport))
@@ -255,21 +234,10 @@ func (db *DB) OutboxDone(ctx context.Context, transport string, keys []uint64) e
 	if len(keys) == 0 {
 		return nil
 	}
-	bkeys := make([][]byte, len(keys))
-	for i, k := range keys {
-		bkeys[i] = u64(k)
-	}
-	tk := []byte(transport)
 	// Lazy: an entry that outlives a power cut is delivered twice, never lost.
-	return db.submitLazy(ctx, func(tx *bbolt.Tx) error {
-		ob := tx.Bucket(bOutbox).Bucket(tk)
-		if ob == nil {
-			return nil
-		}
-		for _, k := range bkeys {
-			if err := ob.Delete(k); err != nil {
-				return fmt.Errorf("store: outbox done: %w", err)
-			}
+	return db.submitHot(ctx, true, func(h *hotBatch) error {
+		for _, k := range keys {
+			h.add(hotRec{kind: recOutDel, transport: transport, key: k})
 		}
 		return nil
 	})
@@ -285,6 +253,16 @@ func (db *DB) Seen(transport string, evs []InboundEvent) ([]bool, error) {
 		for i, ev := range evs {
 			if ev.DedupID == "" || ev.LoginID == "" {
 				continue
+			}
+			if db.hotDedup(hkey(transport, ev.LoginID, ev.ChatID, ev.DedupID)) {
+				seen[i] = true
+				continue
+			}
+			if ev.DedupByRef {
+				if _, ok := db.hotRef(hkey(transport, ev.LoginID, ev.ChatID, ev.DedupID)); ok {
+					seen[i] = true
+					continue
+				}
 			}
 			lb := loginBucket(tx, transport, ev.LoginID)
 			if lb == nil {

@@ -186,19 +186,19 @@ func (db *DB) PutMessages(ctx context.Context, refs []MessageRef) error {
 		return nil
 	}
 	now := time.Now()
-	recs := make([]*refRec, len(refs))
+	recs := make([]hotRec, len(refs))
 	for i, r := range refs {
-		rec, err := prepRef(r, now)
-		if err != nil {
+		if r.Time.IsZero() {
+			r.Time = now
+		}
+		if _, err := prepRef(r, now); err != nil {
 			return fmt.Errorf("message %d: %w", i, err)
 		}
-		recs[i] = rec
+		recs[i] = hotRec{kind: recRef, ref: r}
 	}
-	return db.submit(ctx, func(tx *bbolt.Tx) error {
+	return db.submitHot(ctx, false, func(h *hotBatch) error {
 		for _, r := range recs {
-			if err := r.put(tx); err != nil {
-				return err
-			}
+			h.add(r)
 		}
 		return nil
 	})
@@ -208,6 +208,9 @@ func (db *DB) PutMessages(ctx context.Context, refs []MessageRef) error {
 func (db *DB) LookupRemote(transport, loginID, chatID, remoteID string) (MessageRef, error) {
 	if err := checkRefKey(transport, loginID, chatID, remoteID); err != nil {
 		return MessageRef{}, err
+	}
+	if r, ok := db.hotRef(hkey(transport, loginID, chatID, remoteID)); ok {
+		return r, nil
 	}
 	var r MessageRef
 	err := db.view(func(tx *bbolt.Tx) error {
@@ -238,20 +241,35 @@ func (db *DB) LookupXMPP(transport, loginID, chatID, xmppID string) (MessageRef,
 	if err := checkPart("XMPP message ID", xmppID, false); err != nil {
 		return MessageRef{}, err
 	}
-	var r MessageRef
-	err := db.view(func(tx *bbolt.Tx) error {
-		var remote []byte
-		if x := sub(loginBucket(tx, transport, loginID), bXMPP); x != nil {
-			remote = x.Get(comp(chatID, xmppID))
+	notFound := fmt.Errorf("%w: XMPP message %s in chat %s of login %s on %s", ErrNotFound, xmppID, chatID, loginID, transport)
+	// The newest entry wins: the log's index, then bbolt's. A ref put again
+	// without this ID no longer answers to it (put drops the index entry
+	// at the checkpoint; until then it is still in bbolt).
+	remote, ok := db.hotXMPP(hkey(transport, loginID, chatID, xmppID))
+	if !ok {
+		err := db.view(func(tx *bbolt.Tx) error {
+			if x := sub(loginBucket(tx, transport, loginID), bXMPP); x != nil {
+				if v := x.Get(comp(chatID, xmppID)); v != nil {
+					remote, ok = string(v), true
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return MessageRef{}, err
 		}
-		if remote == nil {
-			return fmt.Errorf("%w: XMPP message %s in chat %s of login %s on %s", ErrNotFound, xmppID, chatID, loginID, transport)
+		if !ok {
+			return MessageRef{}, notFound
 		}
-		var err error
-		r, err = lookupRemote(tx, transport, loginID, chatID, string(remote))
-		return err
-	})
-	return r, err
+	}
+	r, err := db.LookupRemote(transport, loginID, chatID, remote)
+	if err != nil {
+		return MessageRef{}, err
+	}
+	if !contains(xmppIDs(r), xmppID) {
+		return MessageRef{}, notFound
+	}
+	return r, nil
 }
 
 // PruneMessages deletes message map entries whose Time is before

@@ -142,3 +142,30 @@ func (db *DB) DeletePuppet(ctx context.Context, transport, loginID, userID strin
 		return nil
 	})
 }
+
+// DeletePuppets deletes puppets of one login, all in one transaction;
+// absent ones are not an error.
+func (db *DB) DeletePuppets(ctx context.Context, transport, loginID string, userIDs []string) error {
+	if len(userIDs) == 0 {
+		return nil
+	}
+	keys := make([][]byte, len(userIDs))
+	for i, id := range userIDs {
+		if err := checkPuppetKey(transport, loginID, id); err != nil {
+			return fmt.Errorf("puppet %d: %w", i, err)
+		}
+		keys[i] = []byte(id)
+	}
+	return db.submit(ctx, func(tx *bbolt.Tx) error {
+		pb := sub(loginBucket(tx, transport, loginID), bPuppets)
+		if pb == nil {
+			return nil
+		}
+		for _, k := range keys {
+			if err := pb.Delete(k); err != nil {
+				return fmt.Errorf("store: delete puppets: %w", err)
+			}
+		}
+		return nil
+	})
+}

@@ -3,12 +3,16 @@
 // transaction IDs, in one bbolt file with a versioned schema.
 //
 // All writes go through one writer goroutine that groups whatever is queued
-// into a single bbolt transaction (group commit): bbolt pays one fsync per
-// read-write transaction, so many concurrent callers share one fsync instead
-// of queueing for one each. Callers block until their write is durable.
-// A write whose ctx ends first returns ctx.Err() at once: it was skipped if
-// the writer had not reached it yet, otherwise it may still be committed.
-// Reads use bbolt read transactions directly and never wait for the writer.
+// (group commit), so many concurrent callers share one fsync. The hot
+// writes of the message path (message map, txns, dedup keys, outbox) are
+// appended to a write-ahead log (wal.go) and indexed in memory; a
+// background checkpoint applies them to bbolt thousands at a time. Other
+// writes are bbolt transactions, run after a checkpoint so they see every
+// earlier write. Callers block until their write is durable (lazy ones:
+// written, see submitHot). A write whose ctx ends first returns ctx.Err()
+// at once: it was skipped if the writer had not reached it yet, otherwise
+// it may still be committed. Reads look in the log's index, then use bbolt
+// read transactions directly; they never wait for the writer.
 //
 // Layout (schema version 1); every bucket below a transport is created on
 // first use:
@@ -24,6 +28,9 @@
 //	    t/<txn ID>                   time, remote ID
 //	    a/<time><kind><key>          age index over m, d and t, for pruning
 //	outbox/<transport>/<u64 key>     pending inbound event
+//
+// Beside the file, <file>.wal.<generation> are the write-ahead logs not yet
+// checkpointed (one live, at most one being applied; more after a crash).
 //
 // {a, b} is a composite key: each part is prefixed with its length as a
 // uvarint, so no two different tuples encode to the same bytes. Key parts
@@ -87,6 +94,11 @@ type Options struct {
 	// PruneChunk bounds how many records PruneMessages deletes per
 	// transaction; 0 means 1000.
 	PruneChunk int
+	// CheckpointRecords and CheckpointInterval start a checkpoint (the
+	// logged hot writes applied to bbolt in the background) once that many
+	// records are logged or the oldest is that old; 0 means 4096 and 1 s.
+	CheckpointRecords  int
+	CheckpointInterval time.Duration
 }
 
 // DB is an open store. Its methods are safe for concurrent use.
@@ -109,6 +121,22 @@ type DB struct {
 	// commits and committed count transactions and the ops they carried
 	// (benchmarks report the batch size).
 	commits, committed atomic.Uint64
+
+	// The write-ahead log of hot writes (see wal.go). live and frozen are
+	// set by the writer under hmu; readers take hmu shared.
+	hmu          sync.RWMutex
+	live, frozen *hotGen
+	// Writer-only: the next log generation, outbox keys handed out per
+	// transport, the checkpoint in flight and the first log error.
+	nextGen    uint64
+	obSeq      map[string]uint64
+	ckRunning  bool
+	ckDone     chan error
+	ckRetry    time.Time
+	ckRecords  int
+	ckInterval time.Duration
+	walErr     error
+	finishErr  error // read by Close once the writer stopped
 }
 
 // Top-level and per-login bucket names, and the meta key for the version.
@@ -145,6 +173,12 @@ func OpenOptions(path string, o Options) (*DB, error) {
 	if o.PruneChunk <= 0 {
 		o.PruneChunk = 1000
 	}
+	if o.CheckpointRecords <= 0 {
+		o.CheckpointRecords = 4096
+	}
+	if o.CheckpointInterval <= 0 {
+		o.CheckpointInterval = time.Second
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: create folder for %s: %w", path, err)
 	}
@@ -173,9 +207,47 @@ func OpenOptions(path string, o Options) (*DB, error) {
 		pruneChunk: o.PruneChunk,
 		ops:        make(chan *op, o.MaxBatch),
 		stopped:    make(chan struct{}),
+		obSeq:      map[string]uint64{},
+		ckDone:     make(chan error, 1),
+		ckRecords:  o.CheckpointRecords,
+		ckInterval: o.CheckpointInterval,
+	}
+	if err := db.recover(); err != nil {
+		_ = b.Close()
+		return nil, err
 	}
 	go db.run()
 	return db, nil
+}
+
+// recover applies the log files a crash left to bbolt, oldest first, then
+// starts the next generation's log.
+func (db *DB) recover() error {
+	gens, err := listWAL(db.path)
+	if err != nil {
+		return err
+	}
+	for _, g := range gens {
+		p := walPath(db.path, g)
+		recs, err := readWAL(p)
+		if err != nil {
+			return err
+		}
+		if err := db.applyAll(recs); err != nil {
+			return fmt.Errorf("store: replay log %s: %w", p, err)
+		}
+		if err := os.Remove(p); err != nil {
+			return fmt.Errorf("store: remove replayed log: %w", err)
+		}
+		db.nextGen = g + 1
+	}
+	w, err := createWAL(db.path, db.nextGen)
+	if err != nil {
+		return err
+	}
+	db.nextGen++
+	db.live = newGen(w)
+	return nil
 }
 
 // initSchema writes the version into a new file, checks it in an existing
@@ -231,7 +303,8 @@ func (db *DB) Close() error {
 		close(db.ops)
 		db.mu.Unlock()
 		<-db.stopped
-		if err := db.bolt.Close(); err != nil {
+		db.closeErr = db.finishErr
+		if err := db.bolt.Close(); err != nil && db.closeErr == nil {
 			db.closeErr = fmt.Errorf("store: close %s: %w", db.path, err)
 		}
 	})
@@ -251,10 +324,13 @@ func (db *DB) view(fn func(tx *bbolt.Tx) error) error {
 // it may run more than once (see apply), so it must set its results from
 // scratch on each run and only read data the caller no longer touches.
 type op struct {
-	ctx  context.Context
-	fn   func(tx *bbolt.Tx) error
+	ctx context.Context
+	fn  func(tx *bbolt.Tx) error
+	// hot, instead of fn, stages records for the write-ahead log. It must
+	// stage nothing when it fails.
+	hot  func(h *hotBatch) error
 	done chan error // buffered: the writer never blocks on a gone caller
-	// lazy ops may commit without fsync (see submitLazy).
+	// lazy hot ops are logged without fsync (see submitHot).
 	lazy bool
 }
 
@@ -274,12 +350,19 @@ func (db *DB) submit(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
 	return db.enqueue(ctx, &op{ctx: ctx, fn: fn, done: make(chan error, 1)})
 }
 
-// submitLazy is submit for writes whose loss in a power cut (not a process
-// crash: the pages are written, only fsync is skipped) costs a repeat, not
-// data: a batch of only lazy ops commits without fsync, and becomes
-// durable with the next batch that has a strict op.
-func (db *DB) submitLazy(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
-	return db.enqueue(ctx, &op{ctx: ctx, fn: fn, done: make(chan error, 1), lazy: true})
+// submitHot queues a hot write, logged to the write-ahead log and applied
+// to bbolt at the next checkpoint. A lazy one is for writes whose loss in a
+// power cut (not a process crash: the log is written, only fsync is
+// skipped) costs a repeat, not data: a batch of only lazy ops is logged
+// without fsync, and becomes durable with the next strict one.
+func (db *DB) submitHot(ctx context.Context, lazy bool, fn func(h *hotBatch) error) error {
+	return db.enqueue(ctx, &op{ctx: ctx, hot: fn, done: make(chan error, 1), lazy: lazy})
+}
+
+// Flush waits until every write made so far is in bbolt itself, not only
+// in the write-ahead log.
+func (db *DB) Flush(ctx context.Context) error {
+	return db.submit(ctx, func(*bbolt.Tx) error { return nil })
 }
 
 func (db *DB) enqueue(ctx context.Context, o *op) error {
@@ -313,52 +396,128 @@ func (db *DB) enqueue(ctx context.Context, o *op) error {
 }
 
 // run is the writer goroutine: take one op, drain what else is queued, and
-// commit them together.
+// write them together; between batches, start and finish checkpoints.
 func (db *DB) run() {
 	defer close(db.stopped)
 	batch := make([]*op, 0, db.maxBatch)
-	for o := range db.ops {
-		batch = append(batch[:0], o)
-	drain:
-		for len(batch) < db.maxBatch {
-			select {
-			case o, ok := <-db.ops:
-				if !ok {
+	tick := time.NewTicker(max(db.ckInterval/4, time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case o, ok := <-db.ops:
+			if !ok {
+				db.finish()
+				return
+			}
+			batch = append(batch[:0], o)
+		drain:
+			for len(batch) < db.maxBatch {
+				select {
+				case o, ok := <-db.ops:
+					if !ok {
+						break drain
+					}
+					batch = append(batch, o)
+				default:
 					break drain
 				}
-				batch = append(batch, o)
-			default:
-				break drain
 			}
+			db.apply(batch)
+			clear(batch) // drop references to finished ops
+		case err := <-db.ckDone:
+			db.checkpointed(err)
+		case <-tick.C:
 		}
-		db.apply(batch)
-		clear(batch) // drop references to finished ops
+		db.maybeCheckpoint()
 	}
 }
 
-// apply commits batch in one transaction and answers each op. bbolt has no
-// savepoints, so when an op fails after writing, the whole transaction is
-// rolled back and the batch re-run without that op: the failing op leaves
-// nothing behind and the others are not poisoned by it.
+// apply writes one batch: hot ops to the log, the others (after a
+// checkpoint, so they see every earlier write in bbolt) in one bbolt
+// transaction. Ops of one batch come from different callers, so their
+// order among themselves is free.
 func (db *DB) apply(batch []*op) {
-	pending := make([]*op, 0, len(batch))
+	var hot, reg []*op
 	for _, o := range batch {
 		if err := o.ctx.Err(); err != nil {
 			o.done <- err // the caller gave up before we started: skip it
 			continue
 		}
-		pending = append(pending, o)
+		if o.hot != nil {
+			hot = append(hot, o)
+		} else {
+			reg = append(reg, o)
+		}
 	}
+	if len(hot) > 0 {
+		db.applyHot(hot)
+	}
+	if len(reg) > 0 {
+		if err := db.checkpointNow(); err != nil {
+			for _, o := range reg {
+				o.done <- err
+			}
+			return
+		}
+		db.applyBolt(reg)
+	}
+}
+
+// applyHot stages the ops' records, logs them in one write (one fsync if
+// any op is strict), then makes them visible to readers.
+func (db *DB) applyHot(ops []*op) {
+	errs := make([]error, len(ops))
+	if db.walErr != nil {
+		for _, o := range ops {
+			o.done <- db.walErr
+		}
+		return
+	}
+	h := &hotBatch{db: db, staged: newGen(nil)}
+	for i, o := range ops {
+		if errs[i] = o.hot(h); errs[i] == nil && !o.lazy {
+			h.strict = true
+		}
+	}
+	h.done()
+	if len(h.recs) > 0 {
+		if err := db.live.wal.write(h.buf, h.strict); err != nil {
+			// What follows a torn write would be lost at replay: refuse
+			// every later hot write rather than log past it.
+			db.walErr = err
+			for i := range errs {
+				if errs[i] == nil {
+					errs[i] = err
+				}
+			}
+		} else {
+			db.hmu.Lock()
+			g := db.live
+			if len(g.recs) == 0 {
+				g.since = time.Now()
+			}
+			for i := range h.recs {
+				g.index(&h.recs[i])
+			}
+			g.recs = append(g.recs, h.recs...)
+			db.hmu.Unlock()
+		}
+	}
+	db.commits.Add(1)
+	db.committed.Add(uint64(len(ops)))
+	for i, o := range ops {
+		o.done <- errs[i]
+	}
+}
+
+// applyBolt commits ops in one bbolt transaction and answers each. bbolt
+// has no savepoints, so when an op fails after writing, the whole
+// transaction is rolled back and the batch re-run without that op: the
+// failing op leaves nothing behind and the others are not poisoned by it.
+func (db *DB) applyBolt(pending []*op) {
 	for len(pending) > 0 {
 		errs := make([]error, len(pending))
 		failed := -1
-		lazy := true
-		for _, o := range pending {
-			lazy = lazy && o.lazy
-		}
-		// Only this goroutine writes, so toggling NoSync between
-		// transactions is safe.
-		db.bolt.NoSync = lazy
 		err := db.bolt.Update(func(tx *bbolt.Tx) error {
 			for i, o := range pending {
 				err := o.fn(tx)
@@ -394,4 +553,94 @@ func (db *DB) apply(batch []*op) {
 		}
 		return
 	}
+}
+
+// maybeCheckpoint starts a background checkpoint when the live generation
+// is big or old enough, or retries a failed one.
+func (db *DB) maybeCheckpoint() {
+	if db.ckRunning {
+		return
+	}
+	if db.frozen != nil {
+		if time.Now().After(db.ckRetry) {
+			db.startApply(db.frozen)
+		}
+		return
+	}
+	g := db.live
+	if len(g.recs) == 0 || (len(g.recs) < db.ckRecords && time.Since(g.since) < db.ckInterval) {
+		return
+	}
+	if err := db.freeze(); err != nil {
+		db.ckRetry = time.Now().Add(time.Second)
+		return
+	}
+	db.startApply(db.frozen)
+}
+
+// freeze makes the live generation the frozen one and starts a new log.
+func (db *DB) freeze() error {
+	w, err := createWAL(db.path, db.nextGen)
+	if err != nil {
+		return err
+	}
+	db.nextGen++
+	db.hmu.Lock()
+	db.frozen, db.live = db.live, newGen(w)
+	db.hmu.Unlock()
+	return nil
+}
+
+func (db *DB) startApply(g *hotGen) {
+	db.ckRunning = true
+	go func() { db.ckDone <- db.applyAll(g.recs) }()
+}
+
+// checkpointed ends the checkpoint in flight: on success the frozen
+// generation is dropped, readers find its records in bbolt.
+func (db *DB) checkpointed(err error) {
+	db.ckRunning = false
+	if err != nil {
+		db.ckRetry = time.Now().Add(time.Second)
+		return
+	}
+	g := db.frozen
+	db.hmu.Lock()
+	db.frozen = nil
+	db.hmu.Unlock()
+	_ = g.wal.remove() // a leftover file is replayed harmlessly at the next open
+}
+
+// checkpointNow puts every logged write into bbolt before it returns.
+func (db *DB) checkpointNow() error {
+	if db.ckRunning {
+		db.checkpointed(<-db.ckDone)
+	}
+	if db.frozen != nil {
+		err := db.applyAll(db.frozen.recs)
+		db.checkpointed(err)
+		if err != nil {
+			return err
+		}
+	}
+	if len(db.live.recs) == 0 {
+		return nil
+	}
+	if err := db.freeze(); err != nil {
+		return err
+	}
+	err := db.applyAll(db.frozen.recs)
+	db.checkpointed(err)
+	return err
+}
+
+// finish runs when ops is closed: everything logged goes to bbolt and the
+// empty log is removed.
+func (db *DB) finish() {
+	if err := db.checkpointNow(); err != nil {
+		db.finishErr = err // the log stays and is replayed at the next open
+		_ = db.live.wal.close()
+		return
+	}
+	_ = db.live.wal.remove()
 }

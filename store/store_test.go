@@ -423,7 +423,7 @@ func loginData(t *testing.T, db *DB, transport, login string) (puppet, ref, txn,
 	ref = err == nil
 	_, err = db.GetTxn(transport, login, "txn1")
 	txn = err == nil
-	must(t, db.view(func(tx *bbolt.Tx) error {
+	must(t, flushedView(t, db, func(tx *bbolt.Tx) error {
 		d := sub(loginBucket(tx, transport, login), bDedup)
 		dedup = d != nil && d.Get(comp("chat", "m1")) != nil
 		return nil
@@ -576,7 +576,7 @@ func TestMessageMap(t *testing.T) {
 func countAge(t *testing.T, db *DB, transport, login string) int {
 	t.Helper()
 	n := 0
-	must(t, db.view(func(tx *bbolt.Tx) error {
+	must(t, flushedView(t, db, func(tx *bbolt.Tx) error {
 		if a := sub(loginBucket(tx, transport, login), bAge); a != nil {
 			n = a.Stats().KeyN
 		}
@@ -764,7 +764,7 @@ func TestPrune(t *testing.T) {
 		if got := countAge(t, db, "wa", login); got != want {
 			t.Errorf("%s: %d age entries left, want %d", login, got, want)
 		}
-		must(t, db.view(func(tx *bbolt.Tx) error {
+		must(t, flushedView(t, db, func(tx *bbolt.Tx) error {
 			lb := loginBucket(tx, "wa", login)
 			for _, name := range [][]byte{bMsgs, bXMPP, bTxn} {
 				if b := sub(lb, name); b != nil && b.Stats().KeyN != 0 {
@@ -1156,4 +1156,11 @@ func TestDedupByRef(t *testing.T) {
 	if out, _ := db.Outbox("wa"); len(out) != 1 {
 		t.Fatalf("outbox has %d entries, want 1", len(out))
 	}
+}
+
+// flushedView reads bbolt itself once every logged write is in it.
+func flushedView(t *testing.T, db *DB, fn func(tx *bbolt.Tx) error) error {
+	t.Helper()
+	must(t, db.Flush(context.Background()))
+	return db.view(fn)
 }

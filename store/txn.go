@@ -40,8 +40,11 @@ func (db *DB) PutTxn(ctx context.Context, transport, loginID, txnID, remoteID st
 	if err := checkPart("remote message ID", remoteID, true); err != nil {
 		return err
 	}
-	put := prepTxn(txnID, remoteID, time.Now())
-	return db.submit(ctx, func(tx *bbolt.Tx) error { return put(tx, transport, loginID) })
+	r := hotRec{kind: recTxn, transport: transport, login: loginID, id: txnID, remote: remoteID, at: time.Now()}
+	return db.submitHot(ctx, false, func(h *hotBatch) error {
+		h.add(r)
+		return nil
+	})
 }
 
 // prepTxn encodes a txn record in the caller's goroutine and returns the
@@ -89,25 +92,23 @@ func prepTxn(txnID, remoteID string, now time.Time) func(tx *bbolt.Tx, transport
 // its own commit.
 func (db *DB) PutSent(ctx context.Context, ref MessageRef, txnID string) error {
 	now := time.Now()
-	rec, err := prepRef(ref, now)
-	if err != nil {
+	if ref.Time.IsZero() {
+		ref.Time = now
+	}
+	if _, err := prepRef(ref, now); err != nil {
 		return err
 	}
-	var putTxn func(tx *bbolt.Tx, transport, loginID string) error
 	if txnID != "" {
 		if err := checkTxnKey(ref.Transport, ref.LoginID, txnID); err != nil {
 			return err
 		}
-		putTxn = prepTxn(txnID, ref.RemoteID, now)
 	}
 	// Lazy: the message already went out; losing this record to a power
 	// cut only means a later correction of it is refused.
-	return db.submitLazy(ctx, func(tx *bbolt.Tx) error {
-		if err := rec.put(tx); err != nil {
-			return err
-		}
-		if putTxn != nil {
-			return putTxn(tx, ref.Transport, ref.LoginID)
+	return db.submitHot(ctx, true, func(h *hotBatch) error {
+		h.add(hotRec{kind: recRef, ref: ref})
+		if txnID != "" {
+			h.add(hotRec{kind: recTxn, transport: ref.Transport, login: ref.LoginID, id: txnID, remote: ref.RemoteID, at: now})
 		}
 		return nil
 	})
@@ -117,6 +118,9 @@ func (db *DB) PutSent(ctx context.Context, ref MessageRef, txnID string) error {
 func (db *DB) GetTxn(transport, loginID, txnID string) (string, error) {
 	if err := checkTxnKey(transport, loginID, txnID); err != nil {
 		return "", err
+	}
+	if r, ok := db.hotTxn(hkey(transport, loginID, txnID)); ok {
+		return r, nil
 	}
 	var remote string
 	err := db.view(func(tx *bbolt.Tx) error {

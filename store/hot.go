@@ -1,0 +1,281 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// hotGen is one generation of logged writes not yet in bbolt: its log file,
+// its records in log order (to apply them), and an index of them for
+// readers. Readers look in the live generation, then the frozen one being
+// checkpointed, then bbolt; newest first, so the newest write wins.
+type hotGen struct {
+	wal   *walFile
+	recs  []hotRec
+	since time.Time // when the first record came
+
+	refs  map[string]MessageRef // hkey(transport, login, chat, remote ID)
+	xidx  map[string]string     // hkey(transport, login, chat, XMPP ID) -> remote ID
+	txns  map[string]string     // hkey(transport, login, txn ID) -> remote ID
+	dedup map[string]struct{}   // hkey(transport, login, chat, dedup ID)
+}
+
+func newGen(w *walFile) *hotGen {
+	return &hotGen{
+		wal:   w,
+		refs:  map[string]MessageRef{},
+		xidx:  map[string]string{},
+		txns:  map[string]string{},
+		dedup: map[string]struct{}{},
+	}
+}
+
+// hkey joins key parts with NUL, which no part may contain.
+func hkey(parts ...string) string { return strings.Join(parts, "\x00") }
+
+// index adds r to the generation's lookup maps.
+func (g *hotGen) index(r *hotRec) {
+	switch r.kind {
+	case recRef:
+		f := &r.ref
+		g.refs[hkey(f.Transport, f.LoginID, f.ChatID, f.RemoteID)] = *f
+		for _, id := range xmppIDs(*f) {
+			g.xidx[hkey(f.Transport, f.LoginID, f.ChatID, id)] = f.RemoteID
+		}
+	case recTxn:
+		g.txns[hkey(r.transport, r.login, r.id)] = r.remote
+	case recDedup:
+		g.dedup[hkey(r.transport, r.login, r.chat, r.id)] = struct{}{}
+	}
+}
+
+// apply writes r into bbolt: what the write would have done directly.
+func (r *hotRec) apply(tx *bbolt.Tx, now time.Time) error {
+	switch r.kind {
+	case recRef:
+		rec, err := prepRef(r.ref, now)
+		if err != nil {
+			return err
+		}
+		return rec.put(tx)
+	case recTxn:
+		return prepTxn(r.id, r.remote, r.at)(tx, r.transport, r.login)
+	case recDedup:
+		lb, err := loginBucketRW(tx, r.transport, r.login)
+		if err != nil {
+			return fmt.Errorf("store: put dedup key: %w", err)
+		}
+		d, err := lb.CreateBucketIfNotExists(bDedup)
+		if err != nil {
+			return fmt.Errorf("store: put dedup key: %w", err)
+		}
+		a, err := lb.CreateBucketIfNotExists(bAge)
+		if err != nil {
+			return fmt.Errorf("store: put dedup key: %w", err)
+		}
+		k := comp(r.chat, r.id)
+		v := newEnc(12)
+		v.time(r.at)
+		if err := d.Put(k, v.b); err != nil {
+			return fmt.Errorf("store: put dedup key: %w", err)
+		}
+		if err := a.Put(ageKey(r.at, ageDedup, k), []byte{}); err != nil {
+			return fmt.Errorf("store: put dedup key: %w", err)
+		}
+		return nil
+	case recOutbox:
+		ob, err := tx.Bucket(bOutbox).CreateBucketIfNotExists([]byte(r.transport))
+		if err != nil {
+			return fmt.Errorf("store: put outbox entry: %w", err)
+		}
+		if r.key > ob.Sequence() {
+			if err := ob.SetSequence(r.key); err != nil {
+				return fmt.Errorf("store: put outbox entry: %w", err)
+			}
+		}
+		if err := ob.Put(u64(r.key), r.val); err != nil {
+			return fmt.Errorf("store: put outbox entry: %w", err)
+		}
+		return nil
+	case recOutDel:
+		ob := tx.Bucket(bOutbox).Bucket([]byte(r.transport))
+		if ob == nil {
+			return nil
+		}
+		if err := ob.Delete(u64(r.key)); err != nil {
+			return fmt.Errorf("store: outbox done: %w", err)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: log record of kind %d", ErrCorrupt, r.kind)
+}
+
+// applyAll writes recs into bbolt in one transaction.
+func (db *DB) applyAll(recs []hotRec) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	now := time.Now()
+	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		for i := range recs {
+			if err := recs[i].apply(tx, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.commits.Add(1)
+	if err != nil {
+		return fmt.Errorf("store: checkpoint: %w", err)
+	}
+	return nil
+}
+
+// hotBatch is the hot writes of one writer batch: staged here, then logged
+// in one write (and one fsync if any of them is strict) and only then
+// indexed for readers.
+type hotBatch struct {
+	db     *DB
+	tx     *bbolt.Tx // read transaction for lookups, opened on first use
+	buf    []byte
+	recs   []hotRec
+	strict bool
+	// staged is what this batch wrote so far, so a later op of the batch
+	// sees an earlier one (a duplicate event in two calls, say).
+	staged *hotGen
+}
+
+func (h *hotBatch) readTx() (*bbolt.Tx, error) {
+	if h.tx == nil {
+		tx, err := h.db.bolt.Begin(false)
+		if err != nil {
+			return nil, err
+		}
+		h.tx = tx
+	}
+	return h.tx, nil
+}
+
+func (h *hotBatch) done() {
+	if h.tx != nil {
+		_ = h.tx.Rollback()
+		h.tx = nil
+	}
+}
+
+func (h *hotBatch) add(r hotRec) {
+	h.buf = appendFrame(h.buf, &r)
+	h.recs = append(h.recs, r)
+	h.staged.index(&r)
+}
+
+// hasRef reports whether (transport, login, chat, remote) is in the
+// message map: staged, logged or in bbolt.
+// The read transaction must be open (readTx).
+func (h *hotBatch) hasRef(transport, login, chat, remote string) bool {
+	k := hkey(transport, login, chat, remote)
+	if _, ok := h.staged.refs[k]; ok {
+		return true
+	}
+	if _, ok := h.db.hotRef(k); ok {
+		return true
+	}
+	_, err := lookupRemote(h.tx, transport, login, chat, remote)
+	return err == nil
+}
+
+// hasDedup reports whether a dedup key was recorded. The read transaction
+// must be open.
+func (h *hotBatch) hasDedup(transport, login string, dkey []byte, chat, id string) bool {
+	k := hkey(transport, login, chat, id)
+	if _, ok := h.staged.dedup[k]; ok {
+		return true
+	}
+	if h.db.hotDedup(k) {
+		return true
+	}
+	d := sub(loginBucket(h.tx, transport, login), bDedup)
+	return d != nil && d.Get(dkey) != nil
+}
+
+// nextOutboxKey hands out the transport's next outbox key, going on from
+// bbolt's bucket sequence the first time. The read transaction must be
+// open.
+func (h *hotBatch) nextOutboxKey(transport string) uint64 {
+	k, ok := h.db.obSeq[transport]
+	if !ok {
+		if ob := h.tx.Bucket(bOutbox).Bucket([]byte(transport)); ob != nil {
+			k = ob.Sequence()
+		}
+	}
+	k++
+	h.db.obSeq[transport] = k
+	return k
+}
+
+// Readers' view of the generations.
+
+func (db *DB) gens() (live, frozen *hotGen) {
+	db.hmu.RLock()
+	defer db.hmu.RUnlock()
+	return db.live, db.frozen
+}
+
+func (db *DB) hotRef(k string) (MessageRef, bool) {
+	db.hmu.RLock()
+	defer db.hmu.RUnlock()
+	for _, g := range [...]*hotGen{db.live, db.frozen} {
+		if g == nil {
+			continue
+		}
+		if r, ok := g.refs[k]; ok {
+			return r, true
+		}
+	}
+	return MessageRef{}, false
+}
+
+func (db *DB) hotXMPP(k string) (string, bool) {
+	db.hmu.RLock()
+	defer db.hmu.RUnlock()
+	for _, g := range [...]*hotGen{db.live, db.frozen} {
+		if g == nil {
+			continue
+		}
+		if r, ok := g.xidx[k]; ok {
+			return r, true
+		}
+	}
+	return "", false
+}
+
+func (db *DB) hotTxn(k string) (string, bool) {
+	db.hmu.RLock()
+	defer db.hmu.RUnlock()
+	for _, g := range [...]*hotGen{db.live, db.frozen} {
+		if g == nil {
+			continue
+		}
+		if r, ok := g.txns[k]; ok {
+			return r, true
+		}
+	}
+	return "", false
+}
+
+func (db *DB) hotDedup(k string) bool {
+	db.hmu.RLock()
+	defer db.hmu.RUnlock()
+	for _, g := range [...]*hotGen{db.live, db.frozen} {
+		if g == nil {
+			continue
+		}
+		if _, ok := g.dedup[k]; ok {
+			return true
+		}
+	}
+	return false
+}

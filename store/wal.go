@@ -1,0 +1,258 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The write-ahead log holds the hot writes of the message path (message
+// map, txns, dedup keys, outbox puts and removals) between checkpoints.
+// Appending a few hundred bytes and one fsync per group of callers costs a
+// small fraction of a bbolt transaction, which rewrites every page it
+// touches in each nested bucket and syncs twice; the records reach bbolt
+// later, many thousands per transaction, in the background (checkpoint).
+//
+// Each generation of records has its own file, <db>.wal.<gen>: a
+// checkpoint freezes the live generation, starts the next file and applies
+// the frozen records to bbolt; once bbolt has committed them, the frozen
+// file is removed. Open replays whatever files a crash left, oldest first.
+//
+// A record is [u32 payload length][u32 CRC-32C of the payload][payload],
+// little endian; a torn or corrupt tail ends the replay of a file (only
+// writes whose caller never got an answer can be there).
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// Record kinds.
+const (
+	recRef    byte = 1 // MessageRef put
+	recTxn    byte = 2 // txn put
+	recDedup  byte = 3 // dedup key put
+	recOutbox byte = 4 // outbox entry put
+	recOutDel byte = 5 // outbox entry removal
+)
+
+// hotRec is one logged write.
+type hotRec struct {
+	kind                   byte
+	transport, login, chat string
+	id                     string // dedup ID or txn ID
+	remote                 string // txn: remote message ID
+	at                     time.Time
+	ref                    MessageRef // recRef
+	key                    uint64     // outbox key
+	val                    []byte     // outbox value
+}
+
+func (r *hotRec) encode(e *enc) {
+	e.b = append(e.b, r.kind)
+	switch r.kind {
+	case recRef:
+		e.str(r.ref.Transport)
+		e.str(r.ref.LoginID)
+		e.str(r.ref.ChatID)
+		e.str(r.ref.RemoteID)
+		e.str(r.ref.OriginID)
+		e.str(r.ref.StanzaID)
+		e.str(r.ref.ID)
+		e.bool(r.ref.FromMe)
+		e.time(r.ref.Time)
+	case recTxn, recDedup:
+		e.str(r.transport)
+		e.str(r.login)
+		e.str(r.chat)
+		e.str(r.id)
+		e.str(r.remote)
+		e.time(r.at)
+	case recOutbox, recOutDel:
+		e.str(r.transport)
+		e.uvarint(r.key)
+		e.bytes(r.val)
+	}
+}
+
+func decodeHotRec(p []byte) (hotRec, error) {
+	if len(p) == 0 {
+		return hotRec{}, fmt.Errorf("%w: empty log record", ErrCorrupt)
+	}
+	r := hotRec{kind: p[0]}
+	d := &dec{b: p[1:]} // the kind byte versions the payload
+	switch r.kind {
+	case recRef:
+		r.ref.Transport = d.str()
+		r.ref.LoginID = d.str()
+		r.ref.ChatID = d.str()
+		r.ref.RemoteID = d.str()
+		r.ref.OriginID = d.str()
+		r.ref.StanzaID = d.str()
+		r.ref.ID = d.str()
+		r.ref.FromMe = d.bool()
+		r.ref.Time = d.time()
+	case recTxn, recDedup:
+		r.transport = d.str()
+		r.login = d.str()
+		r.chat = d.str()
+		r.id = d.str()
+		r.remote = d.str()
+		r.at = d.time()
+	case recOutbox, recOutDel:
+		r.transport = d.str()
+		r.key = d.uvarint()
+		r.val = d.bytes()
+	default:
+		return hotRec{}, fmt.Errorf("%w: log record of kind %d", ErrCorrupt, r.kind)
+	}
+	if d.err != nil {
+		return hotRec{}, fmt.Errorf("log record of kind %d: %w", r.kind, d.err)
+	}
+	return r, nil
+}
+
+// appendFrame appends r, framed, to buf.
+func appendFrame(buf []byte, r *hotRec) []byte {
+	start := len(buf)
+	buf = append(buf, make([]byte, 8)...)
+	e := enc{b: buf}
+	r.encode(&e)
+	buf = e.b
+	payload := buf[start+8:]
+	binary.LittleEndian.PutUint32(buf[start:], uint32(len(payload)))
+	binary.LittleEndian.PutUint32(buf[start+4:], crc32.Checksum(payload, crcTable))
+	return buf
+}
+
+// readFrames decodes the records of one log file, stopping at a torn or
+// corrupt tail.
+func readFrames(b []byte) ([]hotRec, error) {
+	var recs []hotRec
+	for len(b) >= 8 {
+		n := binary.LittleEndian.Uint32(b)
+		sum := binary.LittleEndian.Uint32(b[4:])
+		if uint64(n) > uint64(len(b)-8) {
+			break // torn: the write never finished
+		}
+		payload := b[8 : 8+n]
+		if crc32.Checksum(payload, crcTable) != sum {
+			break
+		}
+		r, err := decodeHotRec(payload)
+		if err != nil {
+			return recs, err
+		}
+		recs = append(recs, r)
+		b = b[8+n:]
+	}
+	return recs, nil
+}
+
+// walFile is one generation's log.
+type walFile struct {
+	gen  uint64
+	path string
+	f    *os.File
+}
+
+func walPath(dbPath string, gen uint64) string {
+	return dbPath + ".wal." + strconv.FormatUint(gen, 10)
+}
+
+// listWAL returns the generations of the log files beside dbPath, oldest
+// first.
+func listWAL(dbPath string) ([]uint64, error) {
+	dir, base := filepath.Dir(dbPath), filepath.Base(dbPath)+".wal."
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("store: list log files: %w", err)
+	}
+	var gens []uint64
+	for _, e := range ents {
+		rest, ok := strings.CutPrefix(e.Name(), base)
+		if !ok {
+			continue
+		}
+		g, err := strconv.ParseUint(rest, 10, 64)
+		if err != nil {
+			continue
+		}
+		gens = append(gens, g)
+	}
+	slices.Sort(gens)
+	return gens, nil
+}
+
+// createWAL starts the log file of generation gen and makes its directory
+// entry durable, so records synced into it survive a power cut.
+func createWAL(dbPath string, gen uint64) (*walFile, error) {
+	p := walPath(dbPath, gen)
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("store: create log %s: %w", p, err)
+	}
+	if err := syncDir(filepath.Dir(p)); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &walFile{gen: gen, path: p, f: f}, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("store: sync folder %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("store: sync folder %s: %w", dir, err)
+	}
+	return nil
+}
+
+// write appends buf and, when sync is set, makes it durable.
+func (w *walFile) write(buf []byte, sync bool) error {
+	if _, err := w.f.Write(buf); err != nil {
+		return fmt.Errorf("store: write log %s: %w", w.path, err)
+	}
+	if sync {
+		if err := fdatasync(w.f); err != nil {
+			return fmt.Errorf("store: sync log %s: %w", w.path, err)
+		}
+	}
+	return nil
+}
+
+func (w *walFile) close() error { return w.f.Close() }
+
+// remove deletes the file once its records are in bbolt.
+func (w *walFile) remove() error {
+	_ = w.f.Close()
+	if err := os.Remove(w.path); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("store: remove log %s: %w", w.path, err)
+	}
+	return nil
+}
+
+// readWAL reads the records of a log file.
+func readWAL(path string) ([]hotRec, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("store: open log %s: %w", path, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("store: read log %s: %w", path, err)
+	}
+	recs, err := readFrames(b)
+	if err != nil {
+		return nil, fmt.Errorf("store: log %s: %w", path, err)
+	}
+	return recs, nil
+}

@@ -1,0 +1,222 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// crashWrites is what the child process of TestCrashReplaysLog writes
+// before it exits without closing the store.
+func crashWrites(db *DB) error {
+	evs := []InboundEvent{
+		{LoginID: "l", ChatID: "c", DedupID: "m1", Payload: []byte("one"),
+			Ref: &MessageRef{RemoteID: "m1", StanzaID: "s1"}, DedupByRef: true},
+		{LoginID: "l", ChatID: "c", DedupID: "m2", Payload: []byte("two")},
+		{LoginID: "l", ChatID: "c", DedupID: "m3", Payload: []byte("three")},
+	}
+	_, keys, err := db.CommitEvents(bg, "wa", evs)
+	if err != nil {
+		return err
+	}
+	if err := db.PutSent(bg, MessageRef{Transport: "wa", LoginID: "l", ChatID: "c", RemoteID: "r9", OriginID: "o9", FromMe: true}, "o9"); err != nil {
+		return err
+	}
+	// Strict, so the lazy writes before it are durable too.
+	if err := db.OutboxDone(bg, "wa", keys[1:2]); err != nil {
+		return err
+	}
+	return db.PutTxn(bg, "wa", "l", "t2", "r10")
+}
+
+// TestCrashReplaysLog: a process that dies (os.Exit, no Close) after its
+// writes returned leaves them in the log; the next Open replays them into
+// bbolt and removes the log.
+func TestCrashReplaysLog(t *testing.T) {
+	if p := os.Getenv("PASSERELLE_STORE_CRASH"); p != "" {
+		db, err := OpenOptions(p, Options{CheckpointRecords: 1 << 20, CheckpointInterval: time.Hour})
+		if err == nil {
+			err = crashWrites(db)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(3)
+		}
+		os.Exit(0) // no Close: the writes are only in the log
+	}
+	path := filepath.Join(t.TempDir(), "p.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashReplaysLog$")
+	cmd.Env = append(os.Environ(), "PASSERELLE_STORE_CRASH="+path)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	gens, err := listWAL(path)
+	must(t, err)
+	if len(gens) != 1 {
+		t.Fatalf("log files after the crash: %v, want one", gens)
+	}
+	if fi, err := os.Stat(walPath(path, gens[0])); err != nil || fi.Size() == 0 {
+		t.Fatalf("the crashed process's log is empty or gone: %v", err)
+	}
+
+	db := openAt(t, path, Options{})
+	if r, err := db.LookupXMPP("wa", "l", "c", "s1"); err != nil || r.RemoteID != "m1" {
+		t.Errorf("ref of an event: %+v, %v", r, err)
+	}
+	if r, err := db.LookupXMPP("wa", "l", "c", "o9"); err != nil || !r.FromMe {
+		t.Errorf("sent ref: %+v, %v", r, err)
+	}
+	for txn, want := range map[string]string{"o9": "r9", "t2": "r10"} {
+		if got, err := db.GetTxn("wa", "l", txn); err != nil || got != want {
+			t.Errorf("txn %s = %q, %v; want %q", txn, got, err, want)
+		}
+	}
+	out, err := db.Outbox("wa")
+	must(t, err)
+	if len(out) != 2 || string(out[0].Payload) != "one" || string(out[1].Payload) != "three" {
+		t.Errorf("outbox after replay: %+v", out)
+	}
+	fresh, keys, err := db.CommitEvents(bg, "wa", []InboundEvent{
+		{LoginID: "l", ChatID: "c", DedupID: "m2", Payload: []byte("again")},
+		{LoginID: "l", ChatID: "c", DedupID: "m4", Payload: []byte("four")},
+	})
+	must(t, err)
+	if fresh[0] || !fresh[1] {
+		t.Errorf("dedup after replay: fresh = %v", fresh)
+	}
+	if keys[1] <= out[1].Key {
+		t.Errorf("outbox key %d after replay does not follow %d", keys[1], out[1].Key)
+	}
+	// The replayed records are in bbolt itself and the old log is gone.
+	must(t, db.view(func(tx *bbolt.Tx) error {
+		if _, err := lookupRemote(tx, "wa", "l", "c", "r9"); err != nil {
+			t.Errorf("sent ref not in bbolt after replay: %v", err)
+		}
+		return nil
+	}))
+	if _, err := os.Stat(walPath(path, gens[0])); !os.IsNotExist(err) {
+		t.Errorf("replayed log still there: %v", err)
+	}
+}
+
+// TestTornLogTail: a record cut short (the process died in the write) ends
+// the replay; the records before it are kept.
+func TestTornLogTail(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.db")
+	db := openAt(t, path, Options{})
+	must(t, db.Close())
+	var buf []byte
+	for i := range 3 {
+		r := hotRec{kind: recTxn, transport: "wa", login: "l", id: fmt.Sprint("t", i), remote: fmt.Sprint("r", i), at: time.Now()}
+		buf = appendFrame(buf, &r)
+	}
+	torn := buf[:len(buf)-3]
+	must(t, os.WriteFile(walPath(path, 7), torn, 0o600))
+	// A flipped byte in a whole record is a torn write too (CRC).
+	bad := appendFrame(nil, &hotRec{kind: recTxn, transport: "wa", login: "l", id: "x", at: time.Now()})
+	bad[len(bad)-1] ^= 0xff
+	good := appendFrame(nil, &hotRec{kind: recTxn, transport: "wa", login: "l", id: "y", remote: "ry", at: time.Now()})
+	must(t, os.WriteFile(walPath(path, 8), append(good, bad...), 0o600))
+
+	db = openAt(t, path, Options{})
+	for txn, want := range map[string]string{"t0": "r0", "t1": "r1", "y": "ry"} {
+		if got, err := db.GetTxn("wa", "l", txn); err != nil || got != want {
+			t.Errorf("txn %s = %q, %v; want %q", txn, got, err, want)
+		}
+	}
+	for _, txn := range []string{"t2", "x"} {
+		_, err := db.GetTxn("wa", "l", txn)
+		wantNotFound(t, "torn record "+txn, err)
+	}
+	// Writes after the replay go to a newer generation.
+	must(t, db.PutTxn(bg, "wa", "l", "z", "rz"))
+	gens, err := listWAL(path)
+	must(t, err)
+	if len(gens) != 1 || gens[0] <= 8 {
+		t.Errorf("log generations after replay: %v", gens)
+	}
+}
+
+// TestCorruptLogRecordRefused: a whole record (good checksum) of an unknown
+// kind is a bug or a newer format, not a torn write: Open says so.
+func TestCorruptLogRecordRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.db")
+	db := openAt(t, path, Options{})
+	must(t, db.Close())
+	b := appendFrame(nil, &hotRec{kind: 99})
+	must(t, os.WriteFile(walPath(path, 1), b, 0o600))
+	_, err := Open(path)
+	if !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Open with a corrupt log record: %v, want ErrCorrupt", err)
+	}
+}
+
+// TestBackgroundCheckpoint: once enough records are logged they reach
+// bbolt without any reader or writer asking, and their log file goes;
+// readers see every write all along.
+func TestBackgroundCheckpoint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.db")
+	db := openAt(t, path, Options{CheckpointRecords: 16, CheckpointInterval: time.Hour})
+	for i := range 100 {
+		ref := MessageRef{Transport: "wa", LoginID: "l", ChatID: "c", RemoteID: fmt.Sprint("r", i), OriginID: fmt.Sprint("o", i)}
+		must(t, db.PutSent(bg, ref, fmt.Sprint("o", i)))
+		if r, err := db.LookupXMPP("wa", "l", "c", fmt.Sprint("o", i)); err != nil || r.RemoteID != ref.RemoteID {
+			t.Fatalf("read after write %d: %+v, %v", i, r, err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n := 0
+		must(t, db.view(func(tx *bbolt.Tx) error {
+			if m := sub(loginBucket(tx, "wa", "l"), bMsgs); m != nil {
+				n = m.Stats().KeyN
+			}
+			return nil
+		}))
+		if n >= 96 { // the last generation may stay below the threshold
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 100 refs in bbolt after 10 s", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	gens, err := listWAL(path)
+	must(t, err)
+	if len(gens) > 2 {
+		t.Errorf("log files kept after checkpoints: %v", gens)
+	}
+	for i := range 100 {
+		if got, err := db.GetTxn("wa", "l", fmt.Sprint("o", i)); err != nil || got != fmt.Sprint("r", i) {
+			t.Fatalf("txn o%d = %q, %v", i, got, err)
+		}
+	}
+	must(t, db.Close())
+	if gens, _ := listWAL(path); len(gens) != 0 {
+		t.Errorf("log files after Close: %v", gens)
+	}
+}
+
+// TestLogWriteFailure: once a log write fails, every later hot write is
+// refused with the error, rather than logged after a torn record.
+func TestLogWriteFailure(t *testing.T) {
+	db := openTemp(t)
+	must(t, db.PutTxn(bg, "wa", "l", "t1", "r1"))
+	db.live.wal.f.Close() // the next write fails
+	err1 := db.PutTxn(bg, "wa", "l", "t2", "r2")
+	err2 := db.PutTxn(bg, "wa", "l", "t3", "r3")
+	if err1 == nil || err2 == nil {
+		t.Fatalf("writes after a failed log write: %v, %v", err1, err2)
+	}
+	if got, err := db.GetTxn("wa", "l", "t1"); err != nil || got != "r1" {
+		t.Errorf("earlier write: %q, %v", got, err)
+	}
+	_, err := db.GetTxn("wa", "l", "t2")
+	wantNotFound(t, "refused write", err)
+}
