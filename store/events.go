@@ -270,10 +270,8 @@ func (db *DB) Seen(transport string, evs []InboundEvent) ([]bool, error) {
 			}
 			if d := lb.Bucket(bDedup); d != nil && d.Get(comp(ev.ChatID, ev.DedupID)) != nil {
 				seen[i] = true
-			} else if ev.DedupByRef {
-				if _, err := lookupRemote(tx, transport, ev.LoginID, ev.ChatID, ev.DedupID); err == nil {
-					seen[i] = true
-				}
+			} else if ev.DedupByRef && hasRemote(tx, transport, ev.LoginID, ev.ChatID, ev.DedupID) {
+				seen[i] = true
 			}
 		}
 		return nil

@@ -246,7 +246,7 @@ func (db *DB) recover() error {
 		return err
 	}
 	db.nextGen++
-	db.live = newGen(w)
+	db.live = newGen(w, db.ckRecords)
 	return nil
 }
 
@@ -473,7 +473,7 @@ func (db *DB) applyHot(ops []*op) {
 		}
 		return
 	}
-	h := &hotBatch{db: db, staged: newGen(nil)}
+	h := &hotBatch{db: db, staged: newGen(nil, 0), recs: make([]hotRec, 0, 3*len(ops)), buf: make([]byte, 0, 512*len(ops))}
 	for i, o := range ops {
 		if errs[i] = o.hot(h); errs[i] == nil && !o.lazy {
 			h.strict = true
@@ -586,7 +586,7 @@ func (db *DB) freeze() error {
 	}
 	db.nextGen++
 	db.hmu.Lock()
-	db.frozen, db.live = db.live, newGen(w)
+	db.frozen, db.live = db.live, newGen(w, db.ckRecords)
 	db.hmu.Unlock()
 	return nil
 }
