@@ -51,7 +51,9 @@ func VersionedPlugins() map[int]plugin.PluginSet {
 
 // Serve runs t as a plugin process; it returns when the host is done.
 // Call it from main. Run by hand, the binary says what it is and exits.
+// It applies ShareCPUs first.
 func Serve(t Transport) {
+	ShareCPUs()
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  Handshake,
 		VersionedPlugins: map[int]plugin.PluginSet{APIVersion: {PluginName: &GRPCPlugin{Impl: t}}},
