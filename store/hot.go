@@ -3,8 +3,8 @@ package store
 import (
 	"cmp"
 	"fmt"
-	"slices"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
