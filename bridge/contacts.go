@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/puppet"
@@ -79,10 +81,18 @@ func (t *transport) privileges() perms {
 }
 
 // syncContacts fetches a login's contacts and brings the puppets and the
-// user's roster in line with them.
+// user's roster in line with them. It runs at every connect (each start of
+// the gateway or its plugin), so only differences cost anything: an
+// unchanged contact is a compare with its stored puppet, and its presence
+// is shown only if it is not the one last shown (after a restart of the
+// gateway, none was); new and renamed contacts are stored in one
+// transaction and vanished ones deleted in one, and only those are pushed
+// to the roster.
 func (t *transport) syncContacts(ctx context.Context, l store.Login) {
+	start := time.Now()
 	client, err := t.client(ctx)
 	if err != nil {
+		t.log.Debug("contact sync skipped: no plugin", "user", l.UserJID, "err", err)
 		return
 	}
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
@@ -97,23 +107,74 @@ func (t *transport) syncContacts(ctx context.Context, l store.Login) {
 		t.log.Error("reading puppets failed", "err", err)
 		return
 	}
-	known := map[string]store.Puppet{}
+	known := make(map[string]string, len(old)) // user ID -> stored name
 	for _, p := range old {
-		known[p.UserID] = p
+		known[p.UserID] = p.Name
 	}
-	seen := map[string]bool{}
+	old = nil
+	seen := make(map[string]bool, len(res.Contacts))
+	var puts []store.Puppet
+	var fresh []*pb.Contact // new or renamed: announced once stored
+	added := 0
 	for _, c := range res.Contacts {
+		if seen[c.UserId] {
+			continue
+		}
 		seen[c.UserId] = true
-		t.upsertContact(ctx, l, c, known)
+		name := contactName(c)
+		prev, existed := known[c.UserId]
+		if existed && prev == name {
+			if c.AvatarId != "" {
+				t.refreshAvatar(ctx, l, c)
+			}
+			// After a restart of the plugin the user has seen most
+			// presences already; after one of the gateway none.
+			if c.Presence != nil && !t.presenceShown(l.LoginID, c.UserId, c.Presence) {
+				t.setContactPresence(ctx, l, c.UserId, c.Presence)
+			}
+			continue
+		}
+		if _, err := puppet.JID(c.UserId, t.domain); err != nil {
+			t.log.Warn("contact has no JID; skipped", "user_id", c.UserId, "err", err)
+			continue
+		}
+		if c.AvatarId != "" {
+			t.refreshAvatar(ctx, l, c)
+		}
+		if !existed {
+			added++
+		}
+		puts = append(puts, store.Puppet{Transport: t.name, LoginID: l.LoginID, UserID: c.UserId, Name: name})
+		fresh = append(fresh, c)
 	}
+	if err := t.db.PutPuppets(ctx, puts); err != nil {
+		// Not announced: the next sync tries again.
+		t.log.Error("storing puppets failed", "user", l.UserJID, "count", len(puts), "err", err)
+		fresh, added = nil, 0
+	}
+	for _, c := range fresh {
+		_, existed := known[c.UserId]
+		t.announceContact(ctx, l, c, contactName(c), existed)
+	}
+	var gone []string
 	for id := range known {
 		if !seen[id] {
-			t.removeContact(ctx, l, id)
+			gone = append(gone, id)
+		}
+	}
+	if len(gone) > 0 {
+		if err := t.db.DeletePuppets(ctx, t.name, l.LoginID, gone); err != nil {
+			t.log.Error("deleting puppets failed", "user", l.UserJID, "count", len(gone), "err", err)
+		}
+		for _, id := range gone {
+			t.dropContact(ctx, l, id)
 		}
 	}
 	if t.privileges().rosterWrite() {
 		t.pruneRoster(ctx, l.UserJID, seen)
 	}
+	t.log.Info("contacts synced", "user", l.UserJID, "login", l.LoginID, "contacts", len(res.Contacts),
+		"added", added, "changed", len(fresh)-added, "removed", len(gone), "took", time.Since(start).Round(time.Microsecond))
 }
 
 func contactName(c *pb.Contact) string {
@@ -125,11 +186,11 @@ func contactName(c *pb.Contact) string {
 	return c.UserId
 }
 
-// upsertContact stores a contact as a puppet, puts it in the roster (or
-// asks the user to add it) and shows its presence.
-func (t *transport) upsertContact(ctx context.Context, l store.Login, c *pb.Contact, known map[string]store.Puppet) {
-	pj, err := puppet.JID(c.UserId, t.domain)
-	if err != nil {
+// upsertContact applies one contact the network reported: stored as a
+// puppet, put in the roster (or the user asked to add it) and its
+// presence shown. prev is its stored puppet, if existed.
+func (t *transport) upsertContact(ctx context.Context, l store.Login, c *pb.Contact, prev store.Puppet, existed bool) {
+	if _, err := puppet.JID(c.UserId, t.domain); err != nil {
 		t.log.Warn("contact has no JID; skipped", "user_id", c.UserId, "err", err)
 		return
 	}
@@ -137,7 +198,6 @@ func (t *transport) upsertContact(ctx context.Context, l store.Login, c *pb.Cont
 	if c.AvatarId != "" {
 		t.refreshAvatar(ctx, l, c)
 	}
-	prev, existed := known[c.UserId]
 	if existed && prev.Name == name {
 		if c.Presence != nil {
 			t.setContactPresence(ctx, l, c.UserId, c.Presence)
@@ -146,6 +206,17 @@ func (t *transport) upsertContact(ctx context.Context, l store.Login, c *pb.Cont
 	}
 	if err := t.db.PutPuppets(ctx, []store.Puppet{{Transport: t.name, LoginID: l.LoginID, UserID: c.UserId, Name: name}}); err != nil {
 		t.log.Error("storing a puppet failed", "err", err)
+		return
+	}
+	t.announceContact(ctx, l, c, name, existed)
+}
+
+// announceContact tells the user about a new or renamed contact, already
+// stored: a roster push, or without roster permission a subscription
+// request for a new one; then its presence.
+func (t *transport) announceContact(ctx context.Context, l store.Login, c *pb.Contact, name string, existed bool) {
+	pj, err := puppet.JID(c.UserId, t.domain)
+	if err != nil {
 		return
 	}
 	if t.privileges().rosterWrite() {
@@ -168,6 +239,12 @@ func (t *transport) removeContact(ctx context.Context, l store.Login, userID str
 	if err := t.db.DeletePuppet(ctx, t.name, l.LoginID, userID); err != nil {
 		t.log.Error("deleting a puppet failed", "err", err)
 	}
+	t.dropContact(ctx, l, userID)
+}
+
+// dropContact takes a contact, already forgotten by the store, out of the
+// user's roster and presence.
+func (t *transport) dropContact(ctx context.Context, l store.Login, userID string) {
 	pj, err := puppet.JID(userID, t.domain)
 	if err != nil {
 		return
@@ -188,9 +265,16 @@ func (t *transport) removeContact(ctx context.Context, l store.Login, userID str
 // when the login is removed.
 func (t *transport) forgetContacts(ctx context.Context, user, loginID string) {
 	ps, _ := t.db.ListPuppets(t.name, loginID)
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.UserID
+	}
+	if err := t.db.DeletePuppets(ctx, t.name, loginID, ids); err != nil {
+		t.log.Error("deleting puppets failed", "user", user, "count", len(ids), "err", err)
+	}
 	l := store.Login{UserJID: user, LoginID: loginID}
-	for _, p := range ps {
-		t.removeContact(ctx, l, p.UserID)
+	for _, id := range ids {
+		t.dropContact(ctx, l, id)
 	}
 	if t.privileges().rosterWrite() {
 		t.pruneRoster(ctx, user, nil)
@@ -259,6 +343,7 @@ func (t *transport) pruneRoster(ctx context.Context, user string, keep map[strin
 
 // setContactPresence remembers a contact's presence and shows it.
 func (t *transport) setContactPresence(ctx context.Context, l store.Login, userID string, p *pb.Presence) {
+	p = sharedPresence(p)
 	t.mu.Lock()
 	t.presences[l.LoginID+"\x00"+userID] = p
 	t.mu.Unlock()
@@ -267,6 +352,38 @@ func (t *transport) setContactPresence(ctx context.Context, l store.Login, userI
 		return
 	}
 	t.send(ctx, t.renderPresence(pj.String(), l.UserJID, userID, p))
+}
+
+// presenceShown reports whether p is the presence of the contact the
+// user was last shown.
+func (t *transport) presenceShown(loginID, userID string, p *pb.Presence) bool {
+	t.mu.RLock()
+	old := t.presences[loginID+"\x00"+userID]
+	t.mu.RUnlock()
+	return old != nil && proto.Equal(old, p)
+}
+
+// barePresences are shared, never modified, presences that are nothing
+// but a show value, the usual kind: a login with thousands of online
+// contacts then costs a map entry per contact, not a message each.
+var barePresences = func() map[pb.PresenceShow]*pb.Presence {
+	m := map[pb.PresenceShow]*pb.Presence{}
+	for v := range pb.PresenceShow_name {
+		m[pb.PresenceShow(v)] = &pb.Presence{Show: pb.PresenceShow(v)}
+	}
+	return m
+}()
+
+// sharedPresence returns the shared equivalent of p when there is one,
+// else p (nil stays nil: no presence known).
+func sharedPresence(p *pb.Presence) *pb.Presence {
+	if p == nil || p.GetStatus() != "" || p.GetLastSeenUnix() != 0 || len(p.ProtoReflect().GetUnknown()) > 0 {
+		return p
+	}
+	if b, ok := barePresences[p.GetShow()]; ok {
+		return b
+	}
+	return p
 }
 
 func (t *transport) renderPresence(from, to, userID string, p *pb.Presence) []byte {
@@ -308,12 +425,8 @@ func (t *transport) contactEvent(ctx context.Context, user string, ev *pb.Event)
 	}
 	switch p := ev.Payload.(type) {
 	case *pb.Event_Contact:
-		old, _ := t.db.GetPuppet(t.name, l.LoginID, p.Contact.Contact.GetUserId())
-		known := map[string]store.Puppet{}
-		if old.UserID != "" {
-			known[old.UserID] = old
-		}
-		t.upsertContact(ctx, l, p.Contact.Contact, known)
+		old, err := t.db.GetPuppet(t.name, l.LoginID, p.Contact.Contact.GetUserId())
+		t.upsertContact(ctx, l, p.Contact.Contact, old, err == nil)
 	case *pb.Event_ContactRemoved:
 		t.removeContact(ctx, l, p.ContactRemoved.UserId)
 	case *pb.Event_Presence:

@@ -147,8 +147,20 @@ func usernameForm(processID, errText string) *pb.LoginStep {
 }
 
 // savedState is what the gateway keeps for us and hands back on Connect.
+// Contacts, when set, gives the account that many numbered contacts
+// instead of the three friends (NumberedContact), the first Online of
+// them available and the others of unknown presence: how the load tool
+// makes logins with large contact lists.
 type savedState struct {
 	Username string `json:"username"`
+	Contacts int    `json:"contacts,omitempty"`
+	Online   int    `json:"online,omitempty"`
+}
+
+// NumberedContact is contact i of an account whose saved state asks for
+// numbered contacts: its user ID and name.
+func NumberedContact(i int) (userID, name string) {
+	return fmt.Sprintf("c%d", i), fmt.Sprintf("Contact %d", i)
 }
 
 // SubmitLoginInput moves the login on, or asks again when the input is
@@ -238,8 +250,24 @@ func (t *Transport) CancelLogin(_ context.Context, processID string) error {
 // Connect starts a login's session. A real network would dial out here and
 // report progress; ours is connected at once.
 func (t *Transport) Connect(_ context.Context, req *pb.ConnectRequest) error {
+	var state savedState
+	if len(req.SavedState) > 0 {
+		// A state we cannot read is an account with the usual friends.
+		_ = json.Unmarshal(req.SavedState, &state)
+	}
 	t.mu.Lock()
 	t.logins[req.LoginId] = true
+	if t.contacts[req.LoginId] == nil && state.Contacts > 0 {
+		cs := make(map[string]*contact, state.Contacts)
+		for i := range state.Contacts {
+			id, name := NumberedContact(i)
+			cs[id] = &contact{id: id, name: name}
+			if i < state.Online {
+				cs[id].presence = &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AVAILABLE}
+			}
+		}
+		t.contacts[req.LoginId] = cs
+	}
 	if t.contacts[req.LoginId] == nil {
 		// Every echo account starts with three friends.
 		online := &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AVAILABLE}

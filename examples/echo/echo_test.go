@@ -1,6 +1,7 @@
 package echo_test
 
 import (
+	"fmt"
 	"testing"
 
 	"passerelle.im/passerelle/examples/echo"
@@ -125,5 +126,40 @@ func TestMessageIDsUniqueAcrossRestart(t *testing.T) {
 	}
 	if first.MessageId == second.MessageId {
 		t.Fatalf("message ID %q reused after a restart", first.MessageId)
+	}
+}
+
+// A saved state asking for numbered contacts gives the account that many,
+// the first "online" of them available; other accounts keep their three
+// friends.
+func TestNumberedContacts(t *testing.T) {
+	p := plugintest.Start(t, plugintest.BuildBinary(t, echoPkg), "", nil)
+	p.Connect("bulk", []byte(`{"username":"bulk","contacts":5,"online":2}`))
+	p.Connect("alice", []byte(`{"username":"alice"}`))
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	res, err := p.Client().ContactList(ctx, &pb.LoginRef{LoginId: "bulk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Contacts) != 5 {
+		t.Fatalf("%d contacts, want 5: %v", len(res.Contacts), res.Contacts)
+	}
+	for _, c := range res.Contacts {
+		var i int
+		if _, err := fmt.Sscanf(c.UserId, "c%d", &i); err != nil || i < 0 || i >= 5 {
+			t.Fatalf("unexpected contact %v", c)
+		}
+		id, name := echo.NumberedContact(i)
+		if c.UserId != id || c.Name != name {
+			t.Errorf("contact %v, want %s %q", c, id, name)
+		}
+		if online := c.Presence.GetShow() == pb.PresenceShow_PRESENCE_SHOW_AVAILABLE; online != (i < 2) {
+			t.Errorf("contact %s presence %v", c.UserId, c.Presence)
+		}
+	}
+	res, err = p.Client().ContactList(ctx, &pb.LoginRef{LoginId: "alice"})
+	if err != nil || len(res.Contacts) != 3 {
+		t.Fatalf("alice's contacts: %v %v, want the three friends", err, res.GetContacts())
 	}
 }
