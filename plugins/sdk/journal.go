@@ -32,8 +32,8 @@ const (
 type journal struct {
 	path string
 	f    *os.File
-	size int64
-	buf  []byte
+	size int64  // bytes in the file and in pend
+	pend []byte // records not yet written (see flush)
 }
 
 // openJournal reads the journal in dir and returns the events not yet
@@ -114,15 +114,36 @@ func uvarintLen(x uint64) int {
 	return binary.PutUvarint(tmp[:], x)
 }
 
+// write buffers a record; flush hands it to the kernel. Records are
+// flushed before anything outside the process can hear of them (the
+// events before they are streamed, with the command results that follow
+// them), so a crash loses only what nobody saw, in one system call for
+// several events instead of one each.
 func (j *journal) write(kind byte, payload []byte) error {
-	b := append(j.buf[:0], kind)
-	b = binary.AppendUvarint(b, uint64(len(payload)))
-	b = append(b, payload...)
-	j.buf = b
-	n, err := j.f.Write(b)
-	j.size += int64(n)
+	n := len(j.pend)
+	j.pend = append(j.pend, kind)
+	j.pend = binary.AppendUvarint(j.pend, uint64(len(payload)))
+	j.pend = append(j.pend, payload...)
+	j.size += int64(len(j.pend) - n)
+	return nil
+}
+
+// flush writes the buffered records.
+func (j *journal) flush() error {
+	if len(j.pend) == 0 {
+		return nil
+	}
+	n, err := j.f.Write(j.pend)
 	if err != nil {
+		// Keep what was not written for the next try; the size already
+		// counts it.
+		j.pend = j.pend[:copy(j.pend, j.pend[n:])]
 		return fmt.Errorf("sdk: write event journal: %w", err)
+	}
+	if cap(j.pend) > 1<<20 {
+		j.pend = nil // do not keep a burst's buffer forever
+	} else {
+		j.pend = j.pend[:0]
 	}
 	return nil
 }
@@ -162,6 +183,9 @@ func (j *journal) compact(pending []*pb.Event, acked uint64) error {
 		werr = nj.appendEvent(ev)
 	}
 	if werr == nil {
+		werr = nj.flush()
+	}
+	if werr == nil {
 		werr = os.Rename(tmp, j.path)
 	}
 	if werr != nil {
@@ -170,8 +194,11 @@ func (j *journal) compact(pending []*pb.Event, acked uint64) error {
 		return werr
 	}
 	j.f.Close()
-	j.f, j.size = f, nj.size
+	j.f, j.size, j.pend = f, nj.size, nil
 	return nil
 }
 
-func (j *journal) close() error { return j.f.Close() }
+func (j *journal) close() error {
+	ferr := j.flush()
+	return errors.Join(ferr, j.f.Close())
+}

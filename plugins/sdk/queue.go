@@ -172,6 +172,7 @@ func (q *eventQueue) stream(ctx context.Context, gen uint64, send func(*pb.Event
 			// Nothing at or past the cursor: do not spin on a hole.
 			cursor = q.nextSeq
 		}
+		q.flushLocked()
 		q.mu.Unlock()
 		for _, ev := range batch {
 			if err := send(ev); err != nil {
@@ -180,6 +181,22 @@ func (q *eventQueue) stream(ctx context.Context, gen uint64, send func(*pb.Event
 			cursor = ev.Seq + 1
 		}
 		q.mu.Lock()
+	}
+}
+
+// flush hands the journal's buffered records to the kernel.
+func (q *eventQueue) flush() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.flushLocked()
+}
+
+func (q *eventQueue) flushLocked() {
+	if q.j == nil {
+		return
+	}
+	if err := q.j.flush(); err != nil {
+		q.log.Error("event journal write failed", "err", err)
 	}
 }
 

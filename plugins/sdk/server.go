@@ -188,13 +188,35 @@ func (s *server) Commands(stream pb.Transport_CommandsServer) error {
 	results := make(chan *pb.CommandResult, 256)
 	sendErr := make(chan error, 1)
 	go func() {
+		batch := make([]*pb.CommandResult, 0, 64)
 		for r := range results {
-			if err := stream.Send(r); err != nil {
-				sendErr <- err
-				// Keep draining so workers never block.
-				for range results {
+			batch = append(batch[:0], r)
+		drain:
+			for len(batch) < cap(batch) {
+				select {
+				case r, ok := <-results:
+					if !ok {
+						break drain
+					}
+					batch = append(batch, r)
+				default:
+					break drain
 				}
-				return
+			}
+			// What the commands logged and emitted reaches the kernel
+			// before the host hears of them, in one write each.
+			s.txns.flush()
+			if q := s.queue(); q != nil {
+				q.flush()
+			}
+			for _, r := range batch {
+				if err := stream.Send(r); err != nil {
+					sendErr <- err
+					// Keep draining so workers never block.
+					for range results {
+					}
+					return
+				}
 			}
 		}
 		sendErr <- nil
@@ -279,6 +301,7 @@ type txnCache struct {
 	path  string   // the txn log in the data folder; "" keeps memory only
 	f     *os.File // open for appending
 	lines int      // lines in the log
+	pend  []byte   // lines not yet written (see flush)
 }
 
 type txnEntry struct {

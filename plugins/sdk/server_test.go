@@ -476,6 +476,7 @@ func TestTxnLogSurvivesRestart(t *testing.T) {
 	failed := "login\x00t3"
 	c.begin(context.Background(), failed)
 	c.end(failed, nil)
+	c.flush() // as before the results go out
 	f, err := os.OpenFile(filepath.Join(dir, txnLogName), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)

@@ -79,13 +79,26 @@ func (c *txnCache) appendLocked(k string, r *pb.CommandResult) {
 	if c.f == nil {
 		return
 	}
-	if _, err := c.f.WriteString(txnLine(k, r)); err != nil {
-		return
-	}
+	// Buffered like the event journal: flushed before the result goes
+	// out (see flush).
+	c.pend = append(c.pend, txnLine(k, r)...)
 	c.lines++
 	if c.lines > 2*txnCacheSize {
 		c.rewriteLocked()
 	}
+}
+
+// flush writes the buffered lines.
+func (c *txnCache) flush() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.f == nil || len(c.pend) == 0 {
+		return
+	}
+	// A failed write leaves the answer in memory only: a retry after a
+	// crash would act twice, as without a log.
+	_, _ = c.f.Write(c.pend)
+	c.pend = c.pend[:0]
 }
 
 // rewriteLocked replaces the log with the cache's completed answers,
@@ -115,6 +128,6 @@ func (c *txnCache) rewriteLocked() error {
 	if c.f != nil {
 		c.f.Close()
 	}
-	c.f, c.lines = f, n
+	c.f, c.lines, c.pend = f, n, c.pend[:0] // the rewrite has the buffered lines
 	return nil
 }
