@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,6 +48,7 @@ type Transport struct {
 	logins    map[string]bool                // connected login IDs
 	contacts  map[string]map[string]*contact // login ID -> contact ID -> contact
 	echoes    map[string]string              // login + user's message ID -> the echo's ID
+	echoLog   *os.File                       // appends to echoesFile, opened on first use
 	dataDir   string
 }
 

@@ -222,13 +222,18 @@ func (t *Transport) rememberEcho(loginID, sent, echo string) {
 	if t.dataDir == "" {
 		return
 	}
-	f, err := os.OpenFile(filepath.Join(t.dataDir, echoesFile), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
-	if err != nil {
-		t.host.Logger().Error("echo: remembering an echo failed", "err", err)
-		return
+	if t.echoLog == nil {
+		// Kept open: opening it per message cost more than the echo.
+		f, err := os.OpenFile(filepath.Join(t.dataDir, echoesFile), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+		if err != nil {
+			t.host.Logger().Error("echo: remembering an echo failed", "err", err)
+			return
+		}
+		t.echoLog = f
 	}
-	defer f.Close()
-	fmt.Fprintf(f, "%q %q %q\n", loginID, sent, echo)
+	if _, err := fmt.Fprintf(t.echoLog, "%q %q %q\n", loginID, sent, echo); err != nil {
+		t.host.Logger().Error("echo: remembering an echo failed", "err", err)
+	}
 }
 
 func (t *Transport) loadEchoes() {
