@@ -29,6 +29,7 @@ type hotGen struct {
 // newGen makes a generation sized for n records: growing the slice and
 // maps record by record was a tenth of the writer's time.
 func newGen(w *walFile, n int) *hotGen {
+	n = min(n, 1<<16) // a hint, not a bound
 	return &hotGen{
 		wal:   w,
 		recs:  make([]hotRec, 0, n),

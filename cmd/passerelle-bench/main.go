@@ -37,6 +37,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -53,6 +54,7 @@ type options struct {
 	dir, pprofDir                              string
 	startupLogins, startupPuppets, pprofWindow int
 	smoke                                      bool
+	paths                                      []string
 }
 
 func main() {
@@ -64,13 +66,14 @@ func main() {
 	flag.IntVar(&o.count, "count", 0, "end a phase after this many measured round trips (0: time only)")
 	flag.IntVar(&o.size, "size", 100, "message body size in bytes")
 	flag.IntVar(&o.chats, "chats", 4, "echo contacts each user writes to, in turn")
-	flag.IntVar(&o.rounds, "rounds", 1, "repeat the four phases this many times (the numbers are noisy)")
+	flag.IntVar(&o.rounds, "rounds", 1, "repeat the phases this many times (the numbers are noisy)")
 	flag.StringVar(&o.dir, "dir", "bench", "work folder (removed first) for configs, data and logs")
 	flag.StringVar(&o.pprofDir, "pprof", "", "save the gateway's CPU and allocation profiles of the last echo throughput phase here")
 	flag.IntVar(&o.pprofWindow, "pprof-window", 0, "profile the echo phase with this window instead of -window's")
 	flag.IntVar(&o.startupLogins, "startup-logins", 0, "then time a gateway restart with this many extra logins in its store")
 	flag.IntVar(&o.startupPuppets, "startup-puppets", 500, "puppets (stored, and contacts on the echo network) of each of the -startup-logins logins")
 	flag.BoolVar(&o.smoke, "smoke", false, "a run of a few seconds that checks the tool and the stack work (CI)")
+	pathList := flag.String("paths", strings.Join(paths, ","), "paths to measure, in order; ratios are to the first")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: passerelle-bench [flags]\n\nLoad test of passerelle against a baseline with no gateway; see docs/performance.md.\n\n")
 		flag.PrintDefaults()
@@ -79,6 +82,13 @@ func main() {
 	if o.smoke {
 		o.users, o.window, o.duration, o.warmup, o.rounds, o.chats = 2, 4, 400*time.Millisecond, 200*time.Millisecond, 1, 2
 		o.startupLogins = min(o.startupLogins, 20)
+	}
+	for _, p := range strings.Split(*pathList, ",") {
+		if !slices.Contains(paths, p) {
+			fmt.Fprintf(os.Stderr, "passerelle-bench: -paths: unknown path %q (known: %s)\n", p, strings.Join(paths, ", "))
+			os.Exit(2)
+		}
+		o.paths = append(o.paths, p)
 	}
 	if o.users < 1 || o.window < 1 || o.chats < 1 || o.rounds < 1 || o.size < 40 || o.duration <= 0 {
 		fmt.Fprintln(os.Stderr, "passerelle-bench: -users, -window, -chats, -rounds must be >= 1, -size >= 40, -duration > 0")
@@ -194,7 +204,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	for round := range o.rounds {
 		for _, w := range uniq(1, o.window) {
 			var pair []*phaseResult
-			for _, path := range paths {
+			for _, path := range o.paths {
 				phase++
 				spec := phaseSpec{id: phase, path: path, window: w, warmup: o.warmup, duration: o.duration, count: o.count, size: o.size, chats: o.chats}
 				target := targets[path]
