@@ -265,6 +265,9 @@ func (c chatOut) retraction(r *pb.RetractionEvent) [][]byte {
 }
 
 func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
+	if !c.t.recent.asks(chatKey(c.ev.LoginId, c.ev.ChatId)) {
+		return nil // nobody in this chat asked: skip the lookups
+	}
 	var out [][]byte
 	ids := r.MessageIds
 	if r.Kind == pb.ReceiptEvent_KIND_READ && len(ids) > 1 {

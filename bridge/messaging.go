@@ -88,7 +88,11 @@ type recentMsg struct {
 	// What the user's client asked for: XEP-0184 receipts, XEP-0333
 	// markers. Clients that did not ask get neither.
 	receipt, markable bool
+	// chat is chatKey(login, chat) of a user's message that asked.
+	chat string
 }
+
+func chatKey(loginID, chatID string) string { return loginID + "\x00" + chatID }
 
 // recents remembers recent messages by XMPP ID. After a restart a reply
 // to an older message carries no quote, and its receipts are not sent.
@@ -96,6 +100,30 @@ type recents struct {
 	mu    sync.Mutex
 	m     map[string]recentMsg
 	order []string
+	// asking counts, per chat, the remembered messages that asked for a
+	// receipt or a marker: most clients ask for neither, and then a
+	// network's receipts need no lookup at all.
+	asking map[string]int
+}
+
+func (x *recents) count(r recentMsg, d int) {
+	if r.chat == "" || (!r.receipt && !r.markable) {
+		return
+	}
+	if x.asking == nil {
+		x.asking = map[string]int{}
+	}
+	if x.asking[r.chat] += d; x.asking[r.chat] <= 0 {
+		delete(x.asking, r.chat)
+	}
+}
+
+// asks reports whether a remembered message of the chat asked for a
+// receipt or a marker.
+func (x *recents) asks(chat string) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.asking[chat] > 0
 }
 
 func (x *recents) put(id string, r recentMsg) {
@@ -107,11 +135,15 @@ func (x *recents) put(id string, r recentMsg) {
 	if x.m == nil {
 		x.m = map[string]recentMsg{}
 	}
-	if _, ok := x.m[id]; !ok {
+	if old, ok := x.m[id]; ok {
+		x.count(old, -1)
+	} else {
 		x.order = append(x.order, id)
 	}
 	x.m[id] = r
+	x.count(r, 1)
 	if len(x.order) > 10000 {
+		x.count(x.m[x.order[0]], -1)
 		delete(x.m, x.order[0])
 		x.order = x.order[1:]
 	}
@@ -342,7 +374,7 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 			}
 		}
 		cmd.Action = &pb.Command_Send{Send: send}
-		rm := recentMsg{text: m.body, receipt: m.receipt, markable: m.markable}
+		rm := recentMsg{text: m.body, receipt: m.receipt, markable: m.markable, chat: chatKey(login.LoginID, chatID)}
 		t.recent.put(m.originID, rm)
 		t.recent.put(m.id, rm)
 		keys := []string{sendKey(login.LoginID, chatID, "*")}
