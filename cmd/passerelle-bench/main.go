@@ -14,12 +14,14 @@
 //
 // Each path runs with one message in flight per user (latency) and with a
 // window of W in flight per user (throughput), bounded by time and count.
-// It prints msgs/s and latency percentiles, the ratio of echo to baseline,
-// the CPU seconds per 1,000 messages of the gateway, the plugin and
-// Prosody (from /proc/PID/stat), and the gateway's and plugin's resident
-// memory (VmRSS, VmHWM from /proc/PID/status). With -startup-logins it then
-// restarts the gateway on a store holding that many extra logins and
-// times how long until every login is connected.
+// It prints msgs/s and latency percentiles, the ratio of each path to the
+// first (-paths), the CPU seconds per 1,000 messages of the gateway, the
+// plugin and Prosody (from /proc/PID/stat), and the gateway's and plugin's
+// resident memory (VmRSS, VmHWM from /proc/PID/status). With
+// -startup-logins it then restarts the gateway on a store holding that many
+// extra logins, each with -startup-puppets puppets that its echo account
+// also lists as contacts, and times how long until every login is
+// connected and has synced its contacts.
 //
 // passerelle and passerelle-echo are taken from beside this binary
 // (make build puts all three in ./bin). Linux only (/proc).
