@@ -72,8 +72,13 @@ func TestEcho(t *testing.T) {
 	if st.Type != "chat" || st.Body != "hello <world> & all" {
 		t.Fatalf("echo: %s", st.XML)
 	}
-	if !strings.Contains(st.XML, "urn:xmpp:sid:0") {
-		t.Errorf("echo lacks origin-id/stanza-id: %s", st.XML)
+	if !strings.Contains(st.XML, "<origin-id") || !strings.Contains(st.XML, "urn:xmpp:sid:0") {
+		t.Errorf("echo lacks its origin-id: %s", st.XML)
+	}
+	if strings.Contains(st.XML, "<stanza-id") {
+		// XEP-0359: only the user's own server assigns stanza-ids in a
+		// one-to-one chat.
+		t.Errorf("echo carries a stanza-id a client must not trust: %s", st.XML)
 	}
 
 	// XEP-0106: a remote ID with characters a localpart cannot hold.
