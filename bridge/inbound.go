@@ -159,13 +159,25 @@ func (t *transport) handleMessage(ctx context.Context, st *wire.Stanza, from, to
 // remember maps the sent message's remote ID to its XMPP IDs, so later
 // corrections, reactions and receipts find it, and records the txn.
 func (t *transport) remember(ctx context.Context, loginID, chatID, txn, originID, id string, r *pb.CommandResult) {
+	// The message went out: its record must not be lost to a shutdown.
+	ctx = context.WithoutCancel(ctx)
 	if r.MessageId == "" {
+		// Nothing to map, but a resend must still be recognised.
+		if txn != "" {
+			if err := t.db.PutTxn(ctx, t.name, loginID, txn, txnNoMessage); err != nil {
+				t.log.Error("txn write failed", "err", err)
+			}
+		}
 		return
 	}
 	ref := store.MessageRef{Transport: t.name, LoginID: loginID, ChatID: chatID, RemoteID: r.MessageId,
 		OriginID: originID, ID: id, FromMe: true, Time: time.UnixMicro(r.TimestampUnixMicro)}
-	// The message went out: its record must not be lost to a shutdown.
-	if err := t.db.PutSent(context.WithoutCancel(ctx), ref, txn); err != nil {
+	if txn == originID || txn == id {
+		// The map entry answers for the txn (SentBefore): one record
+		// fewer per message.
+		txn = ""
+	}
+	if err := t.db.PutSent(ctx, ref, txn); err != nil {
 		t.log.Error("message map write failed", "err", err)
 	}
 }

@@ -293,7 +293,7 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 		txn = m.id
 	}
 	if txn != "" {
-		if _, err := t.db.GetTxn(t.name, login.LoginID, txn); err == nil {
+		if sent, err := t.db.SentBefore(t.name, login.LoginID, chatID, txn); err == nil && sent {
 			t.log.Debug("message already sent; resend ignored", "txn", txn)
 			return
 		}

@@ -252,3 +252,48 @@ func (s *stack) loginResourceRegistered(t *testing.T, name, resource string) *xm
 	}
 	return c
 }
+
+// TestResendIgnored: a message the client sends again with the same
+// origin-id (as after a stream resumption) goes to the network once, also
+// after a gateway restart; so does a correction sent twice.
+func TestResendIgnored(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	once := `<message type='chat' id='rs1' to='bob@` + domain + `'><body>only once</body><origin-id xmlns='urn:xmpp:sid:0' id='rs1'/></message>`
+	raw(t, alice, once)
+	e := next(t, alice, "echo", func(s xmpptest.Stanza) bool { return s.Body == "only once" })
+	fix := `<message type='chat' id='fx1' to='bob@` + domain + `'><body>fixed</body><replace xmlns='urn:xmpp:message-correct:0' id='rs1'/></message>`
+	raw(t, alice, fix)
+	next(t, alice, "correction", func(s xmpptest.Stanza) bool { return s.Body == "fixed" })
+
+	count := func(body string) int {
+		n := 0
+		for _, st := range alice.Pending() {
+			if st.Body == body {
+				n++
+			}
+		}
+		return n
+	}
+	raw(t, alice, once)
+	raw(t, alice, fix)
+	echoID(t, alice, "rs2", "after the resend")
+	if n := count("only once") + count("fixed"); n != 0 {
+		t.Fatalf("a resent message or correction reached the network again (%d more echoes)", n)
+	}
+
+	s.stop()
+	s.start()
+	s.waitGateway(alice)
+	raw(t, alice, once)
+	raw(t, alice, fix)
+	echoID(t, alice, "rs3", "after the restart")
+	if n := count("only once") + count("fixed"); n != 0 {
+		t.Fatalf("after a restart, a resent message or correction reached the network again (%d more echoes)", n)
+	}
+	// The original is still known: a new correction of it works.
+	raw(t, alice, `<message type='chat' id='fx2' to='bob@`+domain+`'><body>fixed again</body><replace xmlns='urn:xmpp:message-correct:0' id='rs1'/></message>`)
+	if c := next(t, alice, "second correction", func(s xmpptest.Stanza) bool { return s.Body == "fixed again" }); !strings.Contains(c.XML, `id="`+e.ID+`"`) {
+		t.Fatalf("second correction does not name the echo %s: %s", e.ID, c.XML)
+	}
+}

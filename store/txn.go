@@ -138,3 +138,55 @@ func (db *DB) GetTxn(transport, loginID, txnID string) (string, error) {
 	})
 	return remote, err
 }
+
+// SentBefore reports whether the user's message txnID in a chat was
+// already handed to the network: a txn recorded for it (PutTxn, or
+// PutSent with a txn), or a message of the user in the map that carries
+// txnID as one of its XMPP IDs (PutSent without a txn: the txn is the
+// message's origin-id or id, so one record serves both). One read
+// transaction for both.
+func (db *DB) SentBefore(transport, loginID, chatID, txnID string) (bool, error) {
+	if err := checkTxnKey(transport, loginID, txnID); err != nil {
+		return false, err
+	}
+	if err := checkPart("chat ID", chatID, true); err != nil {
+		return false, err
+	}
+	if _, ok := db.hotTxn(hkey(transport, loginID, txnID)); ok {
+		return true, nil
+	}
+	mine := func(r MessageRef) bool { return r.FromMe && contains(xmppIDs(r), txnID) }
+	remote, inLog := db.hotXMPP(hkey(transport, loginID, chatID, txnID))
+	if inLog {
+		if r, ok := db.hotRef(hkey(transport, loginID, chatID, remote)); ok {
+			return mine(r), nil
+		}
+	}
+	found := false
+	err := db.view(func(tx *bbolt.Tx) error {
+		lb := loginBucket(tx, transport, loginID)
+		if t := sub(lb, bTxn); t != nil && t.Get([]byte(txnID)) != nil {
+			found = true
+			return nil
+		}
+		if !inLog {
+			x := sub(lb, bXMPP)
+			if x == nil {
+				return nil
+			}
+			v := x.Get(comp(chatID, txnID))
+			if v == nil {
+				return nil
+			}
+			remote = string(v)
+		}
+		if r, ok := db.hotRef(hkey(transport, loginID, chatID, remote)); ok {
+			found = mine(r)
+			return nil
+		}
+		r, err := lookupRemote(tx, transport, loginID, chatID, remote)
+		found = err == nil && mine(r)
+		return nil
+	})
+	return found, err
+}

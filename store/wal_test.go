@@ -220,3 +220,37 @@ func TestLogWriteFailure(t *testing.T) {
 	_, err := db.GetTxn("wa", "l", "t2")
 	wantNotFound(t, "refused write", err)
 }
+
+// TestSentBefore: a txn is known from its own record or from the user's
+// message that carries it as an XMPP ID, whether still in the log or in
+// bbolt; a contact's message with that ID, or another chat, does not count.
+func TestSentBefore(t *testing.T) {
+	db := openTemp(t)
+	must(t, db.PutTxn(bg, "wa", "l", "edit1", "-"))
+	must(t, db.PutSent(bg, MessageRef{Transport: "wa", LoginID: "l", ChatID: "c", RemoteID: "r1", OriginID: "o1", ID: "i1", FromMe: true}, ""))
+	_, _, err := db.CommitEvents(bg, "wa", []InboundEvent{{LoginID: "l", ChatID: "c", DedupID: "r2", Payload: []byte("x"),
+		Ref: &MessageRef{RemoteID: "r2", ID: "theirs"}, DedupByRef: true}})
+	must(t, err)
+	check := func(when string) {
+		t.Helper()
+		for _, c := range []struct {
+			chat, txn string
+			want      bool
+		}{
+			{"c", "edit1", true}, {"other", "edit1", true}, // txns are per login
+			{"c", "o1", true}, {"c", "i1", true},
+			{"other", "o1", false}, {"c", "theirs", false}, {"c", "nope", false},
+		} {
+			got, err := db.SentBefore("wa", "l", c.chat, c.txn)
+			if err != nil || got != c.want {
+				t.Errorf("%s: SentBefore(%s, %s) = %v, %v; want %v", when, c.chat, c.txn, got, err, c.want)
+			}
+		}
+	}
+	check("in the log")
+	must(t, db.Flush(bg))
+	check("in bbolt")
+	if _, err := db.SentBefore("wa", "l", "c", ""); !errors.Is(err, ErrInvalid) {
+		t.Errorf("empty txn: %v, want ErrInvalid", err)
+	}
+}
