@@ -40,14 +40,7 @@ func presences(c *xmpptest.Client, from string) int {
 // removes zed, with one roster push each and none for echo-2, which did
 // not change; a second restart changes nothing and pushes nothing.
 func TestContactSyncOnRestart(t *testing.T) {
-	s := newStack(t, stackOptions{privileged: true})
-	alice := s.user("alice")
-	s.waitGateway(alice)
-	s.logs.waitLog(t, "privileges granted by the server", timeout)
-	if r := register(t, alice, "alice"); r.Type != "result" {
-		t.Fatalf("register: %s", r.XML)
-	}
-	s.logs.waitLog(t, "contacts=3 added=3 changed=0 removed=0", timeout)
+	s, alice := privilegedAlice(t)
 	waitRoster(t, alice, "held the three echo contacts", func(r map[string]rosterItem) bool {
 		return len(r) == 3 && r["echo-1@"+domain].Name == "Echo One"
 	})
@@ -106,14 +99,7 @@ func TestContactSyncOnRestart(t *testing.T) {
 // does not), the contact sync shows the user no presence it has already
 // shown: a login with thousands of contacts does not flood the server.
 func TestContactSyncAfterPluginCrash(t *testing.T) {
-	s := newStack(t, stackOptions{privileged: true})
-	alice := s.user("alice")
-	s.waitGateway(alice)
-	s.logs.waitLog(t, "privileges granted by the server", timeout)
-	if r := register(t, alice, "alice"); r.Type != "result" {
-		t.Fatalf("register: %s", r.XML)
-	}
-	s.logs.waitLog(t, "contacts=3 added=3 changed=0 removed=0", timeout)
+	s, alice := privilegedAlice(t)
 	// echo-1's presence, last sent with its avatar's hash once fetched.
 	// (echo-3 mirrors alice's own presence: no good here.)
 	nextPresence(t, alice, "echo-1@"+domain, "", has("vcard-temp:x:update"))
@@ -137,4 +123,19 @@ func TestContactSyncAfterPluginCrash(t *testing.T) {
 	if n := presences(alice, "echo-1@"+domain) - before; n != 0 {
 		t.Errorf("echo-1's unchanged presence shown %d more times after the plugin restarted", n)
 	}
+}
+
+// privilegedAlice starts a stack whose gateway has roster permission and
+// registers alice, waiting until her three echo contacts are synced.
+func privilegedAlice(t *testing.T) (*stack, *xmpptest.Client) {
+	t.Helper()
+	s := newStack(t, stackOptions{privileged: true})
+	alice := s.user("alice")
+	s.waitGateway(alice)
+	s.logs.waitLog(t, "privileges granted by the server", timeout)
+	if r := register(t, alice, "alice"); r.Type != "result" {
+		t.Fatalf("register: %s", r.XML)
+	}
+	s.logs.waitLog(t, "contacts=3 added=3 changed=0 removed=0", timeout)
+	return s, alice
 }

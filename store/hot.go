@@ -261,64 +261,35 @@ func (h *hotBatch) nextOutboxKey(transport string) uint64 {
 
 // Readers' view of the generations.
 
-func (db *DB) gens() (live, frozen *hotGen) {
+// hotGet looks k up in one of the generations' maps, newest first.
+func hotGet[V any](db *DB, pick func(*hotGen) map[string]V, k string) (V, bool) {
 	db.hmu.RLock()
 	defer db.hmu.RUnlock()
-	return db.live, db.frozen
+	for _, g := range [...]*hotGen{db.live, db.frozen} {
+		if g == nil {
+			continue
+		}
+		if v, ok := pick(g)[k]; ok {
+			return v, true
+		}
+	}
+	var zero V
+	return zero, false
 }
 
 func (db *DB) hotRef(k string) (MessageRef, bool) {
-	db.hmu.RLock()
-	defer db.hmu.RUnlock()
-	for _, g := range [...]*hotGen{db.live, db.frozen} {
-		if g == nil {
-			continue
-		}
-		if r, ok := g.refs[k]; ok {
-			return r, true
-		}
-	}
-	return MessageRef{}, false
+	return hotGet(db, func(g *hotGen) map[string]MessageRef { return g.refs }, k)
 }
 
 func (db *DB) hotXMPP(k string) (string, bool) {
-	db.hmu.RLock()
-	defer db.hmu.RUnlock()
-	for _, g := range [...]*hotGen{db.live, db.frozen} {
-		if g == nil {
-			continue
-		}
-		if r, ok := g.xidx[k]; ok {
-			return r, true
-		}
-	}
-	return "", false
+	return hotGet(db, func(g *hotGen) map[string]string { return g.xidx }, k)
 }
 
 func (db *DB) hotTxn(k string) (string, bool) {
-	db.hmu.RLock()
-	defer db.hmu.RUnlock()
-	for _, g := range [...]*hotGen{db.live, db.frozen} {
-		if g == nil {
-			continue
-		}
-		if r, ok := g.txns[k]; ok {
-			return r, true
-		}
-	}
-	return "", false
+	return hotGet(db, func(g *hotGen) map[string]string { return g.txns }, k)
 }
 
 func (db *DB) hotDedup(k string) bool {
-	db.hmu.RLock()
-	defer db.hmu.RUnlock()
-	for _, g := range [...]*hotGen{db.live, db.frozen} {
-		if g == nil {
-			continue
-		}
-		if _, ok := g.dedup[k]; ok {
-			return true
-		}
-	}
-	return false
+	_, ok := hotGet(db, func(g *hotGen) map[string]struct{} { return g.dedup }, k)
+	return ok
 }

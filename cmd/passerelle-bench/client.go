@@ -35,6 +35,21 @@ const streamHeader = `<?xml version='1.0'?><stream:stream to='%s' version='1.0' 
 
 // dialClient connects to addr and logs in as user@domain/resource.
 func dialClient(ctx context.Context, addr, user, domain, password, resource string) (*client, error) {
+	c, err := dial(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.login(user, domain, password, resource); err != nil {
+		c.conn.Close()
+		return nil, fmt.Errorf("log in as %s@%s: %w", user, domain, err)
+	}
+	_ = c.conn.SetDeadline(time.Time{})
+	return c, nil
+}
+
+// dial connects to addr without Nagle's delay; the connection keeps ctx's
+// deadline until the caller clears it.
+func dial(ctx context.Context, addr string) (*client, error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -43,16 +58,10 @@ func dialClient(ctx context.Context, addr, user, domain, password, resource stri
 	if tc, ok := conn.(*net.TCPConn); ok {
 		_ = tc.SetNoDelay(true)
 	}
-	c := &client{conn: conn, bw: bufio.NewWriterSize(conn, 32<<10), fr: framer{r: conn, buf: make([]byte, 0, 64<<10)}}
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
-	if err := c.login(user, domain, password, resource); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("log in as %s@%s: %w", user, domain, err)
-	}
-	_ = conn.SetDeadline(time.Time{})
-	return c, nil
+	return &client{conn: conn, bw: bufio.NewWriterSize(conn, 32<<10), fr: framer{r: conn, buf: make([]byte, 0, 64<<10)}}, nil
 }
 
 func (c *client) login(user, domain, password, resource string) error {

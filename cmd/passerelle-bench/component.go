@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"time"
 )
 
@@ -20,18 +18,12 @@ const rawDomain = "raw.localhost"
 // dialComponent opens an XEP-0114 session for domain and returns it as a
 // client (same framer and writer as the c2s sessions).
 func dialComponent(ctx context.Context, addr, domain, secret string) (*client, error) {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	c, err := dial(ctx, addr)
 	if err != nil {
-		return nil, fmt.Errorf("dial %s: %w", addr, err)
+		return nil, err
 	}
-	if tc, ok := conn.(*net.TCPConn); ok {
-		_ = tc.SetNoDelay(true)
-	}
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
-	c := &client{conn: conn, jid: domain, bw: bufio.NewWriterSize(conn, 32<<10), fr: framer{r: conn, buf: make([]byte, 0, 64<<10)}}
+	c.jid = domain
+	conn := c.conn
 	fail := func(err error) (*client, error) {
 		conn.Close()
 		return nil, fmt.Errorf("component %s: %w", domain, err)
@@ -75,31 +67,13 @@ func dialComponent(ctx context.Context, addr, domain, secret string) (*client, e
 // componentEchoer answers every message to any JID of its domain with its
 // body, from that JID to the sender, as the echoer does for the baseline.
 func componentEchoer(c *client) error {
-	var b bytes.Buffer
-	for {
-		el, err := c.fr.next()
-		if err != nil {
-			return err
-		}
-		if bytes.HasPrefix(el, []byte("<message")) && attr(el, "type") != "error" {
-			if body := bodyOf(el); body != nil {
-				b.Reset()
-				b.WriteString(`<message type='chat' from='`)
-				b.WriteString(attr(el, "to"))
-				b.WriteString(`' to='`)
-				b.WriteString(attr(el, "from"))
-				b.WriteString(`'><body>`)
-				b.Write(body)
-				b.WriteString(`</body></message>`)
-				if err := c.queue(b.Bytes()); err != nil {
-					return err
-				}
-			}
-		}
-		if !c.fr.buffered() {
-			if err := c.flush(); err != nil {
-				return err
-			}
-		}
-	}
+	return answer(c, func(b *bytes.Buffer, el, body []byte) {
+		b.WriteString(`<message type='chat' from='`)
+		b.WriteString(attr(el, "to"))
+		b.WriteString(`' to='`)
+		b.WriteString(attr(el, "from"))
+		b.WriteString(`'><body>`)
+		b.Write(body)
+		b.WriteString(`</body></message>`)
+	})
 }

@@ -96,6 +96,18 @@ func parseBody(b []byte) (phase int, measured bool, sent time.Duration, ok bool)
 // echoer is the baseline's minimal client: it answers every message
 // with its body, to the sender's full JID, at once.
 func echoer(c *client) error {
+	return answer(c, func(b *bytes.Buffer, el, body []byte) {
+		b.WriteString(`<message type='chat' to='`)
+		b.WriteString(attr(el, "from"))
+		b.WriteString(`'><body>`)
+		b.Write(body)
+		b.WriteString(`</body></message>`)
+	})
+}
+
+// answer writes reply's stanza for every message with a body c receives.
+func answer(c *client, reply func(b *bytes.Buffer, el, body []byte)) error {
+	var b bytes.Buffer
 	for {
 		el, err := c.fr.next()
 		if err != nil {
@@ -103,12 +115,8 @@ func echoer(c *client) error {
 		}
 		if bytes.HasPrefix(el, []byte("<message")) && attr(el, "type") != "error" {
 			if body := bodyOf(el); body != nil {
-				var b bytes.Buffer
-				b.WriteString(`<message type='chat' to='`)
-				b.WriteString(attr(el, "from"))
-				b.WriteString(`'><body>`)
-				b.Write(body)
-				b.WriteString(`</body></message>`)
+				b.Reset()
+				reply(&b, el, body)
 				if err := c.queue(b.Bytes()); err != nil {
 					return err
 				}
