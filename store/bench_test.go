@@ -169,7 +169,7 @@ func BenchmarkCheckpoint(b *testing.B) {
 		return recs
 	}
 	for start := 0; start < 20000; start += 1024 {
-		if err := db.applyAll(gen(1_000_000 + start)); err != nil {
+		if err := db.applyAll(0, gen(1_000_000+start)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -181,7 +181,7 @@ func BenchmarkCheckpoint(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i += 2048 {
-		if err := db.applyAll(gens[i/2048]); err != nil {
+		if err := db.applyAll(0, gens[i/2048]); err != nil {
 			b.Fatal(err)
 		}
 	}

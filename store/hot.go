@@ -137,9 +137,12 @@ func (r *hotRec) compare(o *hotRec) int {
 		strings.Compare(r.chat, o.chat), strings.Compare(r.id, o.id))
 }
 
-// applyAll writes recs into bbolt in one transaction.
-func (db *DB) applyAll(recs []hotRec) error {
-	if len(recs) == 0 {
+// applyAll writes recs, the records of log generation gen, into bbolt in
+// one transaction, which also records gen as applied: a log file that
+// outlives its checkpoint (a crash before its removal) is then not
+// replayed over newer writes. gen 0 is no generation (benchmarks).
+func (db *DB) applyAll(gen uint64, recs []hotRec) error {
+	if len(recs) == 0 && gen == 0 {
 		return nil
 	}
 	now := time.Now()
@@ -151,6 +154,11 @@ func (db *DB) applyAll(recs []hotRec) error {
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return recs[a].compare(&recs[b]) })
 	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		if gen > 0 {
+			if err := tx.Bucket(bMeta).Put(kWALApplied, u64(gen)); err != nil {
+				return err
+			}
+		}
 		for n, i := range order {
 			if err := recs[i].apply(tx, now); err != nil {
 				return err

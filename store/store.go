@@ -40,6 +40,7 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -152,6 +153,8 @@ var (
 	bTxn     = []byte("t")
 	bAge     = []byte("a")
 	kSchema  = []byte("schema")
+	// kWALApplied is the newest log generation checkpointed into bbolt.
+	kWALApplied = []byte("wal-applied")
 )
 
 // Open opens (creating if needed) the store at path with default options.
@@ -227,19 +230,32 @@ func (db *DB) recover() error {
 	if err != nil {
 		return err
 	}
+	var applied uint64
+	if err := db.bolt.View(func(tx *bbolt.Tx) error {
+		if v := tx.Bucket(bMeta).Get(kWALApplied); len(v) == 8 {
+			applied = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("store: read the applied log generation: %w", err)
+	}
+	db.nextGen = applied + 1
 	for _, g := range gens {
 		p := walPath(db.path, g)
-		recs, err := readWAL(p)
-		if err != nil {
-			return err
+		if g > applied {
+			recs, err := readWAL(p)
+			if err != nil {
+				return err
+			}
+			if err := db.applyAll(g, recs); err != nil {
+				return fmt.Errorf("store: replay log %s: %w", p, err)
+			}
 		}
-		if err := db.applyAll(recs); err != nil {
-			return fmt.Errorf("store: replay log %s: %w", p, err)
-		}
+		// else its checkpoint committed and only the removal was lost
 		if err := os.Remove(p); err != nil {
 			return fmt.Errorf("store: remove replayed log: %w", err)
 		}
-		db.nextGen = g + 1
+		db.nextGen = max(db.nextGen, g+1)
 	}
 	w, err := createWAL(db.path, db.nextGen)
 	if err != nil {
@@ -593,7 +609,7 @@ func (db *DB) freeze() error {
 
 func (db *DB) startApply(g *hotGen) {
 	db.ckRunning = true
-	go func() { db.ckDone <- db.applyAll(g.recs) }()
+	go func() { db.ckDone <- db.applyAll(g.wal.gen, g.recs) }()
 }
 
 // checkpointed ends the checkpoint in flight: on success the frozen
@@ -617,7 +633,7 @@ func (db *DB) checkpointNow() error {
 		db.checkpointed(<-db.ckDone)
 	}
 	if db.frozen != nil {
-		err := db.applyAll(db.frozen.recs)
+		err := db.applyAll(db.frozen.wal.gen, db.frozen.recs)
 		db.checkpointed(err)
 		if err != nil {
 			return err
@@ -629,7 +645,7 @@ func (db *DB) checkpointNow() error {
 	if err := db.freeze(); err != nil {
 		return err
 	}
-	err := db.applyAll(db.frozen.recs)
+	err := db.applyAll(db.frozen.wal.gen, db.frozen.recs)
 	db.checkpointed(err)
 	return err
 }

@@ -22,8 +22,10 @@ import (
 //
 // Each generation of records has its own file, <db>.wal.<gen>: a
 // checkpoint freezes the live generation, starts the next file and applies
-// the frozen records to bbolt; once bbolt has committed them, the frozen
-// file is removed. Open replays whatever files a crash left, oldest first.
+// the frozen records to bbolt, recording the generation as applied in the
+// same transaction (meta/wal-applied); then the frozen file is removed.
+// Open replays, oldest first, the files a crash left that are newer than
+// the applied generation, and removes the others.
 //
 // A record is [u32 payload length][u32 CRC-32C of the payload][payload],
 // little endian; a torn or corrupt tail ends the replay of a file (only
