@@ -378,12 +378,8 @@ func TestChatLoginWithoutPrivileges(t *testing.T) {
 // TestAdminCommands: an admin lists users and removes one.
 func TestAdminCommands(t *testing.T) {
 	s := newStack(t, stackOptions{})
-	alice := s.user("alice")
+	alice := registered(t, s, "alice")
 	admin := s.user("admin")
-	s.waitGateway(alice)
-	if r := register(t, alice, "alice"); r.Type != "result" {
-		t.Fatalf("register: %s", r.XML)
-	}
 	r, _ := command(t, admin, "admin-users", "", "", nil)
 	if !strings.Contains(r.notes(), "alice@localhost: alice") {
 		t.Fatalf("admin-users: %s", r.XML)

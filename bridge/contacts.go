@@ -443,7 +443,7 @@ func (t *transport) contactEvent(ctx context.Context, user string, ev *pb.Event)
 func (t *transport) vcard(ctx context.Context, st *wire.Stanza, user, userID string) {
 	l, ok := t.loginOf(user)
 	if !ok {
-		t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "register with "+t.domain+" first"))
+		t.notRegistered(ctx, st)
 		return
 	}
 	c, err := t.userInfo(ctx, l.LoginID, userID)
@@ -571,7 +571,7 @@ func (t *transport) avatarItems(ctx context.Context, st *wire.Stanza, user, user
 	}
 	l, ok := t.loginOf(user)
 	if !ok {
-		t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "register with "+t.domain+" first"))
+		t.notRegistered(ctx, st)
 		return
 	}
 	c, err := t.userInfo(ctx, l.LoginID, userID)

@@ -184,11 +184,7 @@ func echoOK(t *testing.T, c *xmpptest.Client, body string, within time.Duration)
 // the login again, and the next message is echoed within 5 s.
 func TestPluginKilled(t *testing.T) {
 	s := newStack(t, stackOptions{})
-	alice := s.user("alice")
-	s.waitGateway(alice)
-	if r := register(t, alice, "alice"); r.Type != "result" {
-		t.Fatalf("register: %s", r.XML)
-	}
+	alice := registered(t, s, "alice")
 	echoOK(t, alice, "before", timeout)
 	old := s.killPlugin()
 	echoOK(t, alice, "after the crash", 5*time.Second)
@@ -202,11 +198,7 @@ func TestPluginKilled(t *testing.T) {
 // reconnects on its own and echoes within 5 s of the server being back.
 func TestServerRestart(t *testing.T) {
 	s := newStack(t, stackOptions{})
-	alice := s.user("alice")
-	s.waitGateway(alice)
-	if r := register(t, alice, "alice"); r.Type != "result" {
-		t.Fatalf("register: %s", r.XML)
-	}
+	alice := registered(t, s, "alice")
 	echoOK(t, alice, "before", timeout)
 	if err := s.srv.Stop(); err != nil {
 		t.Fatal(err)
@@ -237,11 +229,7 @@ func TestServerRestart(t *testing.T) {
 // registration is needed.
 func TestGatewayRestart(t *testing.T) {
 	s := newStack(t, stackOptions{})
-	alice := s.user("alice")
-	s.waitGateway(alice)
-	if r := register(t, alice, "alice"); r.Type != "result" {
-		t.Fatalf("register: %s", r.XML)
-	}
+	alice := registered(t, s, "alice")
 	echoOK(t, alice, "first run", timeout)
 	s.stop()
 	s.start()

@@ -1,6 +1,8 @@
 package bridge
 
 import (
+	"context"
+
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -33,4 +35,9 @@ func conditionOf(code pb.ErrorCode) wire.Condition {
 		return wire.NotAcceptable
 	}
 	return wire.InternalServerError
+}
+
+// notRegistered answers a stanza of a user without a login here.
+func (t *transport) notRegistered(ctx context.Context, st *wire.Stanza) {
+	t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "register with "+t.domain+" first"))
 }

@@ -325,7 +325,7 @@ func (t *transport) gatewayIQ(ctx context.Context, st *wire.Stanza, user string,
 	}
 	l, ok := t.loginOf(user)
 	if !ok {
-		t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "register with "+t.domain+" first"))
+		t.notRegistered(ctx, st)
 		return
 	}
 	p := q.Child("", "prompt")

@@ -245,7 +245,7 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 	login, ok := t.loginOf(user)
 	if !ok {
 		if action {
-			t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "register with "+t.domain+" first"))
+			t.notRegistered(ctx, st)
 		}
 		return
 	}

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,6 +21,8 @@ import (
 	"passerelle.im/passerelle/bridge/config"
 	"passerelle.im/passerelle/internal/prosodytest"
 	"passerelle.im/passerelle/internal/xmpptest"
+
+	"passerelle.im/passerelle/internal/syncbuf"
 )
 
 // echoBin is the real echo plugin binary, built once for all tests.
@@ -45,22 +46,7 @@ func TestMain(m *testing.M) {
 }
 
 // logBuffer collects the gateway's log for assertions and failure reports.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type logBuffer struct{ syncbuf.Buffer }
 
 func (b *logBuffer) Count(s string) int { return strings.Count(b.String(), s) }
 

@@ -842,16 +842,7 @@ func TestConcurrentWriters(t *testing.T) {
 // and checks they are all committed in one transaction.
 func TestGroupCommit(t *testing.T) {
 	db := openTemp(t)
-	release := make(chan struct{})
-	blocked := make(chan struct{})
-	go func() {
-		_ = db.submit(bg, func(*bbolt.Tx) error {
-			close(blocked)
-			<-release
-			return nil
-		})
-	}()
-	<-blocked
+	release := holdWriter(db)
 
 	const n = 20
 	txIDs := make([]int, n)
@@ -974,16 +965,7 @@ func TestCodecRoundTrip(t *testing.T) {
 // may still land, must not race with it.
 func TestCancelWhileCommitting(t *testing.T) {
 	db := openTemp(t)
-	release := make(chan struct{})
-	blocked := make(chan struct{})
-	go func() {
-		_ = db.submit(bg, func(*bbolt.Tx) error {
-			close(blocked)
-			<-release
-			return nil
-		})
-	}()
-	<-blocked
+	release := holdWriter(db)
 
 	ctx, cancel := context.WithCancel(bg)
 	// Queued first, so it runs first in the next batch and cancels the
@@ -1163,4 +1145,20 @@ func flushedView(t *testing.T, db *DB, fn func(tx *bbolt.Tx) error) error {
 	t.Helper()
 	must(t, db.Flush(context.Background()))
 	return db.view(fn)
+}
+
+// holdWriter keeps the writer busy in a transaction until the returned
+// channel is closed, so that ops queue up behind it.
+func holdWriter(db *DB) chan struct{} {
+	release := make(chan struct{})
+	blocked := make(chan struct{})
+	go func() {
+		_ = db.submit(bg, func(*bbolt.Tx) error {
+			close(blocked)
+			<-release
+			return nil
+		})
+	}()
+	<-blocked
+	return release
 }

@@ -38,14 +38,18 @@ type Fetched struct {
 
 // defaultClient is Fetch's when given none. No overall timeout: ctx
 // bounds the request.
-var defaultClient = &http.Client{
-	Transport: &http.Transport{
+var defaultClient = &http.Client{Transport: newTransport()}
+
+// newTransport is the HTTP transport of file transfers: bounded waits for
+// headers and handshakes, a few idle connections per host.
+func newTransport() *http.Transport {
+	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		ResponseHeaderTimeout: time.Minute,
 		TLSHandshakeTimeout:   10 * time.Second,
 		IdleConnTimeout:       90 * time.Second,
 		MaxIdleConnsPerHost:   4,
-	},
+	}
 }
 
 // Fetch downloads rawURL, a file the user's client uploaded (an XEP-0066

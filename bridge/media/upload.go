@@ -89,13 +89,7 @@ type discovery struct {
 func NewUploader(link IQer, component, serverDomain string, httpClient *http.Client) *Uploader {
 	if httpClient == nil {
 		httpClient = &http.Client{
-			Transport: &http.Transport{
-				Proxy:                 http.ProxyFromEnvironment,
-				ResponseHeaderTimeout: time.Minute,
-				TLSHandshakeTimeout:   10 * time.Second,
-				IdleConnTimeout:       90 * time.Second,
-				MaxIdleConnsPerHost:   4,
-			},
+			Transport:     newTransport(),
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}

@@ -13,6 +13,8 @@ import (
 
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
+
+	"passerelle.im/passerelle/internal/syncbuf"
 )
 
 const echoPkg = "passerelle.im/passerelle/cmd/passerelle-echo"
@@ -45,10 +47,10 @@ func (r *recorder) has(match func(*pb.Event) bool) bool {
 	return false
 }
 
-func start(t *testing.T, path string, hold time.Duration) (*Host, *recorder, *syncBuf) {
+func start(t *testing.T, path string, hold time.Duration) (*Host, *recorder, *syncbuf.Buffer) {
 	t.Helper()
 	rec := &recorder{}
-	logs := &syncBuf{}
+	logs := &syncbuf.Buffer{}
 	h := New(Config{Name: "echo", Path: path, DataDir: t.TempDir(), ConfigJSON: []byte("{}"), Domain: "echo.localhost",
 		Log:         slog.New(slog.NewTextHandler(logs, nil)),
 		OnEvents:    rec.onEvents,
@@ -59,23 +61,6 @@ func start(t *testing.T, path string, hold time.Duration) (*Host, *recorder, *sy
 	go func() { h.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 	return h, rec, logs
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {

@@ -1,7 +1,6 @@
 package xmpplink
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -12,28 +11,13 @@ import (
 
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/internal/prosodytest"
+
+	"passerelle.im/passerelle/internal/syncbuf"
 )
 
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func run(t *testing.T, srv *prosodytest.Server, secret string, handle func(*wire.Stanza)) (*Link, *syncBuf) {
+func run(t *testing.T, srv *prosodytest.Server, secret string, handle func(*wire.Stanza)) (*Link, *syncbuf.Buffer) {
 	t.Helper()
-	logs := &syncBuf{}
+	logs := &syncbuf.Buffer{}
 	if handle == nil {
 		handle = func(*wire.Stanza) {}
 	}

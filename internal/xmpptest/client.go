@@ -242,12 +242,9 @@ func (c *Client) IQ(ctx context.Context, raw string) (Stanza, error) {
 func (c *Client) Next(ctx context.Context, match func(Stanza) bool) (Stanza, error) {
 	for {
 		c.mu.Lock()
-		for i, st := range c.queue {
-			if match == nil || match(st) {
-				c.queue = slices.Delete(c.queue, i, i+1)
-				c.mu.Unlock()
-				return st, nil
-			}
+		if st, ok := c.takeLocked(match); ok {
+			c.mu.Unlock()
+			return st, nil
 		}
 		notify := c.notify
 		c.mu.Unlock()
@@ -257,19 +254,27 @@ func (c *Client) Next(ctx context.Context, match func(Stanza) bool) (Stanza, err
 			// The reader queued its last stanza before closing done: one
 			// more look, then give up.
 			c.mu.Lock()
-			for i, st := range c.queue {
-				if match == nil || match(st) {
-					c.queue = slices.Delete(c.queue, i, i+1)
-					c.mu.Unlock()
-					return st, nil
-				}
-			}
+			st, ok := c.takeLocked(match)
 			c.mu.Unlock()
+			if ok {
+				return st, nil
+			}
 			return Stanza{}, fmt.Errorf("xmpptest: next stanza: %w", c.readErr)
 		case <-ctx.Done():
 			return Stanza{}, fmt.Errorf("xmpptest: next stanza: %w (%d queued, none matched)", ctx.Err(), c.Queued())
 		}
 	}
+}
+
+// takeLocked removes and returns the first queued stanza match accepts.
+func (c *Client) takeLocked(match func(Stanza) bool) (Stanza, bool) {
+	for i, st := range c.queue {
+		if match == nil || match(st) {
+			c.queue = slices.Delete(c.queue, i, i+1)
+			return st, true
+		}
+	}
+	return Stanza{}, false
 }
 
 // Pending returns a copy of the queued stanzas, e.g. to log them when a

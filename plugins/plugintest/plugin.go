@@ -23,7 +23,6 @@
 package plugintest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -36,6 +35,8 @@ import (
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+
+	"passerelle.im/passerelle/internal/syncbuf"
 )
 
 // Timeout bounds every wait of the kit.
@@ -62,7 +63,7 @@ type Plugin struct {
 	t      testing.TB
 	ctx    context.Context // ends when the test does
 	cancel context.CancelFunc
-	stderr *syncBuffer
+	stderr *syncbuf.Buffer
 
 	mu   sync.Mutex
 	proc *sdk.Process
@@ -81,7 +82,7 @@ func Start(t testing.TB, binary, dataDir string, configJSON []byte) *Plugin {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Plugin{Binary: binary, DataDir: dataDir, ConfigJSON: configJSON,
-		t: t, ctx: ctx, cancel: cancel, stderr: &syncBuffer{}}
+		t: t, ctx: ctx, cancel: cancel, stderr: &syncbuf.Buffer{}}
 	t.Cleanup(p.cleanup)
 	p.launch()
 	return p
@@ -215,24 +216,6 @@ func (p *Plugin) Connect(loginID string, savedState []byte) {
 	if _, err := p.Client().Connect(ctx, &pb.ConnectRequest{LoginId: loginID, UserJid: UserJID, SavedState: savedState}); err != nil {
 		p.t.Fatalf("Connect(%s): %v", loginID, err)
 	}
-}
-
-// syncBuffer collects the plugin's stderr.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(b []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(b)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // ---------------------------------------------------------------- events
