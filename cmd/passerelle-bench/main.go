@@ -252,7 +252,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 }
 
 // profile saves the gateway's CPU profile over the measured window of a
-// phase, then its allocation profile.
+// phase, then its allocation profile and a one-second execution trace.
 func profile(addr, dir string, warmup, dur time.Duration) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		fmt.Fprintln(os.Stderr, "passerelle-bench: pprof:", err)
@@ -279,8 +279,13 @@ func profile(addr, dir string, warmup, dur time.Duration) {
 			fmt.Fprintln(os.Stderr, "passerelle-bench: pprof:", err)
 		}
 	}
+	// A short execution trace, taken beside the CPU profile, shows where
+	// a round trip waits, which a CPU profile cannot (go tool trace).
+	var tr sync.WaitGroup
+	tr.Go(func() { fetch("/debug/pprof/trace?seconds=1", "trace.out") })
 	fetch(fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), "cpu.pprof")
 	fetch("/debug/pprof/allocs", "allocs.pprof")
+	tr.Wait()
 }
 
 func printTable(out io.Writer, results [][]*phaseResult) {

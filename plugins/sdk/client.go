@@ -8,7 +8,6 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
-	"google.golang.org/grpc"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -52,8 +51,7 @@ func Launch(cfg LaunchConfig) (*Process, error) {
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Stderr:           cfg.Stderr,
 		Logger:           logger,
-		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
-			grpc.MaxCallRecvMsgSize(MaxMessageBytes), grpc.MaxCallSendMsgSize(MaxMessageBytes))},
+		GRPCDialOptions:  dialOptions(),
 	})
 	rpc, err := c.Client()
 	if err != nil {

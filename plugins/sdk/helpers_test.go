@@ -108,10 +108,10 @@ func startServer(tb testing.TB, tr Transport, dataDir string) pb.TransportClient
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := grpc.NewServer(grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(MaxMessageBytes))
+	srv := grpc.NewServer(serverOptions()...)
 	pb.RegisterTransportServer(srv, newServer(tr))
 	go srv.Serve(lis)
-	conn, err := grpc.NewClient("unix://"+path, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient("unix://"+path, append(dialOptions(), grpc.WithTransportCredentials(insecure.NewCredentials()))...)
 	if err != nil {
 		tb.Fatal(err)
 	}

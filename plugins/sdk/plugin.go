@@ -49,6 +49,30 @@ func VersionedPlugins() map[int]plugin.PluginSet {
 	return map[int]plugin.PluginSet{APIVersion: {PluginName: &GRPCPlugin{}}}
 }
 
+// Fixed HTTP/2 flow-control windows, on both ends. gRPC's default is a
+// window sized by BDP estimation, which pings the peer on every burst of
+// data: on the events stream that was a PING, its ACK and a WINDOW_UPDATE
+// per message each way, three writes and two wake-ups where one would do.
+// A fixed window turns the estimation off; at 4 MiB per stream an update
+// goes out every megabyte or so, and a window is a limit, not a buffer.
+const (
+	streamWindow = 4 << 20
+	connWindow   = 16 << 20
+)
+
+// serverOptions are the plugin end's gRPC settings, dialOptions the host's.
+func serverOptions() []grpc.ServerOption {
+	return []grpc.ServerOption{grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(MaxMessageBytes),
+		grpc.InitialWindowSize(streamWindow), grpc.InitialConnWindowSize(connWindow)}
+}
+
+func dialOptions() []grpc.DialOption {
+	return []grpc.DialOption{
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageBytes), grpc.MaxCallSendMsgSize(MaxMessageBytes)),
+		grpc.WithInitialWindowSize(streamWindow), grpc.WithInitialConnWindowSize(connWindow),
+	}
+}
+
 // Serve runs t as a plugin process; it returns when the host is done.
 // Call it from main. Run by hand, the binary says what it is and exits.
 // It applies ShareCPUs first.
@@ -58,8 +82,7 @@ func Serve(t Transport) {
 		HandshakeConfig:  Handshake,
 		VersionedPlugins: map[int]plugin.PluginSet{APIVersion: {PluginName: &GRPCPlugin{Impl: t}}},
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
-			opts = append(opts, grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(MaxMessageBytes))
-			return plugin.DefaultGRPCServer(opts)
+			return plugin.DefaultGRPCServer(append(opts, serverOptions()...))
 		},
 		Logger: hclog.New(&hclog.LoggerOptions{Output: os.Stderr, Level: hclog.Warn, JSONFormat: true}),
 	})
