@@ -215,7 +215,7 @@ func (t *transport) upsertContact(ctx context.Context, l store.Login, c *pb.Cont
 // stored: a roster push, or without roster permission a subscription
 // request for a new one; then its presence.
 func (t *transport) announceContact(ctx context.Context, l store.Login, c *pb.Contact, name string, existed bool) {
-	pj, err := puppet.JID(c.UserId, t.domain)
+	pj, err := t.puppetJID(c.UserId)
 	if err != nil {
 		return
 	}
@@ -245,7 +245,7 @@ func (t *transport) removeContact(ctx context.Context, l store.Login, userID str
 // dropContact takes a contact, already forgotten by the store, out of the
 // user's roster and presence.
 func (t *transport) dropContact(ctx context.Context, l store.Login, userID string) {
-	pj, err := puppet.JID(userID, t.domain)
+	pj, err := t.puppetJID(userID)
 	if err != nil {
 		return
 	}
@@ -347,7 +347,7 @@ func (t *transport) setContactPresence(ctx context.Context, l store.Login, userI
 	t.mu.Lock()
 	t.presences[l.LoginID+"\x00"+userID] = p
 	t.mu.Unlock()
-	pj, err := puppet.JID(userID, t.domain)
+	pj, err := t.puppetJID(userID)
 	if err != nil {
 		return
 	}

@@ -8,7 +8,6 @@ import (
 
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
-	"passerelle.im/passerelle/puppet"
 	"passerelle.im/passerelle/store"
 )
 
@@ -49,7 +48,7 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 		t.log.Warn("group event not bridged: groups are not supported yet", "chat", ev.ChatId, "kind", kindOf(ev))
 		return nil
 	}
-	pj, err := puppet.JID(ev.ChatId, t.domain)
+	pj, err := t.puppetJID(ev.ChatId)
 	if err != nil {
 		t.log.Error("remote chat ID has no JID; event dropped", "chat", ev.ChatId, "err", err)
 		return nil

@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"runtime"
 	"strings"
 	"time"
@@ -19,13 +20,15 @@ import (
 // handle works on one stanza from the XMPP server, on its conversation's
 // shard.
 func (t *transport) handle(ctx context.Context, st *wire.Stanza) {
-	t.log.Debug("stanza in", "kind", st.Kind(), "type", st.Type(), "from", st.From(), "to", st.To(), "id", st.ID())
+	if t.log.Enabled(ctx, slog.LevelDebug) {
+		t.log.Debug("stanza in", "kind", st.Kind(), "type", st.Type(), "from", st.From(), "to", st.To(), "id", st.ID())
+	}
 	if st.Type() == "error" {
 		// Never answer an error: two gateways would loop.
 		return
 	}
-	from, ferr := jid.Parse(st.From())
-	to, terr := jid.Parse(st.To())
+	from, ferr := t.parseJID(st.From())
+	to, terr := t.parseJID(st.To())
 	if ferr != nil || terr != nil {
 		if st.Kind() != "presence" {
 			t.send(ctx, wire.ErrorReply(st, wire.JIDMalformed, "malformed from or to address"))

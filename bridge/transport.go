@@ -32,6 +32,7 @@ const inboundShards = 16
 // plugin process and the routing between them.
 type transport struct {
 	name, domain string
+	jids         jidCache
 	dataDir      string
 	access       config.Access
 	maxBody      int

@@ -40,46 +40,111 @@ func newGen(w *walFile, n int) *hotGen {
 	}
 }
 
+// clear empties g's records and maps, keeping their room.
+func (g *hotGen) clear() {
+	clear(g.recs)
+	g.recs = g.recs[:0]
+	clear(g.refs)
+	clear(g.xidx)
+	clear(g.txns)
+	clear(g.dedup)
+}
+
 // hkey joins key parts with NUL, which no part may contain.
 func hkey(parts ...string) string { return strings.Join(parts, "\x00") }
 
-// index adds r to the generation's lookup maps.
-func (g *hotGen) index(r *hotRec) {
+// keys computes r's index keys into r.hk, once: for a ref its own key,
+// then one per distinct XMPP ID; for a txn or a dedup record its key.
+func (r *hotRec) keys() {
+	if r.hk[0] != "" {
+		return
+	}
 	switch r.kind {
 	case recRef:
 		f := &r.ref
-		g.refs[hkey(f.Transport, f.LoginID, f.ChatID, f.RemoteID)] = *f
-		for _, id := range xmppIDs(*f) {
-			g.xidx[hkey(f.Transport, f.LoginID, f.ChatID, id)] = f.RemoteID
+		r.hk[0] = hkey(f.Transport, f.LoginID, f.ChatID, f.RemoteID)
+		for i, id := range xmppIDs(*f) {
+			r.hk[1+i] = hkey(f.Transport, f.LoginID, f.ChatID, id)
 		}
 	case recTxn:
-		g.txns[hkey(r.transport, r.login, r.id)] = r.remote
+		r.hk[0] = hkey(r.transport, r.login, r.id)
 	case recDedup:
-		g.dedup[hkey(r.transport, r.login, r.chat, r.id)] = struct{}{}
+		r.hk[0] = hkey(r.transport, r.login, r.chat, r.id)
 	}
 }
 
+// index adds r to the generation's lookup maps.
+func (g *hotGen) index(r *hotRec) {
+	r.keys()
+	switch r.kind {
+	case recRef:
+		g.refs[r.hk[0]] = r.ref
+		for _, k := range r.hk[1:] {
+			if k != "" {
+				g.xidx[k] = r.ref.RemoteID
+			}
+		}
+	case recTxn:
+		g.txns[r.hk[0]] = r.remote
+	case recDedup:
+		g.dedup[r.hk[0]] = struct{}{}
+	}
+}
+
+// loginCache holds the buckets of the login a checkpoint last wrote to.
+// The records come sorted by login, and finding a login's bucket and its
+// children anew (five nested lookups) was most of a record's cost.
+type loginCache struct {
+	tx               *bbolt.Tx
+	transport, login string
+	lb               *bbolt.Bucket
+	kids             map[string]*bbolt.Bucket
+}
+
+func newLoginCache(tx *bbolt.Tx) *loginCache {
+	return &loginCache{tx: tx, kids: map[string]*bbolt.Bucket{}}
+}
+
+// bucket returns the child name of the login's bucket, creating both as
+// needed.
+func (c *loginCache) bucket(transport, login string, name []byte) (*bbolt.Bucket, error) {
+	if c.lb == nil || transport != c.transport || login != c.login {
+		lb, err := loginBucketRW(c.tx, transport, login)
+		if err != nil {
+			return nil, err
+		}
+		c.lb, c.transport, c.login = lb, transport, login
+		clear(c.kids)
+	}
+	if b, ok := c.kids[string(name)]; ok {
+		return b, nil
+	}
+	b, err := c.lb.CreateBucketIfNotExists(name)
+	if err != nil {
+		return nil, err
+	}
+	c.kids[string(name)] = b
+	return b, nil
+}
+
 // apply writes r into bbolt: what the write would have done directly.
-func (r *hotRec) apply(tx *bbolt.Tx, now time.Time) error {
+func (r *hotRec) apply(c *loginCache, now time.Time) error {
+	tx := c.tx
 	switch r.kind {
 	case recRef:
 		rec, err := prepRef(r.ref, now)
 		if err != nil {
 			return err
 		}
-		return rec.put(tx)
+		return rec.put(c)
 	case recTxn:
-		return prepTxn(r.id, r.remote, r.at)(tx, r.transport, r.login)
+		return prepTxn(r.id, r.remote, r.at)(c, r.transport, r.login)
 	case recDedup:
-		lb, err := loginBucketRW(tx, r.transport, r.login)
+		d, err := c.bucket(r.transport, r.login, bDedup)
 		if err != nil {
 			return fmt.Errorf("store: put dedup key: %w", err)
 		}
-		d, err := lb.CreateBucketIfNotExists(bDedup)
-		if err != nil {
-			return fmt.Errorf("store: put dedup key: %w", err)
-		}
-		a, err := lb.CreateBucketIfNotExists(bAge)
+		a, err := c.bucket(r.transport, r.login, bAge)
 		if err != nil {
 			return fmt.Errorf("store: put dedup key: %w", err)
 		}
@@ -154,13 +219,14 @@ func (db *DB) applyAll(gen uint64, recs []hotRec) error {
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return recs[a].compare(&recs[b]) })
 	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		c := newLoginCache(tx)
 		if gen > 0 {
 			if err := tx.Bucket(bMeta).Put(kWALApplied, u64(gen)); err != nil {
 				return err
 			}
 		}
 		for n, i := range order {
-			if err := recs[i].apply(tx, now); err != nil {
+			if err := recs[i].apply(c, now); err != nil {
 				return err
 			}
 			// With few Ps (see sdk.ShareCPUs) a long checkpoint would
@@ -213,8 +279,8 @@ func (h *hotBatch) done() {
 
 func (h *hotBatch) add(r hotRec) {
 	h.buf = appendFrame(h.buf, &r)
-	h.recs = append(h.recs, r)
 	h.staged.index(&r)
+	h.recs = append(h.recs, r)
 }
 
 // hasRef reports whether (transport, login, chat, remote) is in the

@@ -125,14 +125,11 @@ func decodeRef(transport, loginID, chatID, remoteID string, v []byte) (MessageRe
 
 // put writes the ref and its indexes. Replacing a ref removes the index
 // entries of the old version that nothing else claimed since.
-func (r *refRec) put(tx *bbolt.Tx) error {
-	lb, err := loginBucketRW(tx, r.transport, r.loginID)
-	if err != nil {
-		return fmt.Errorf("store: put message: %w", err)
-	}
+func (r *refRec) put(c *loginCache) error {
 	var bs [3]*bbolt.Bucket
 	for i, name := range [...][]byte{bMsgs, bXMPP, bAge} {
-		if bs[i], err = lb.CreateBucketIfNotExists(name); err != nil {
+		var err error
+		if bs[i], err = c.bucket(r.transport, r.loginID, name); err != nil {
 			return fmt.Errorf("store: put message: %w", err)
 		}
 	}

@@ -109,6 +109,8 @@ type DB struct {
 	maxBatch   int
 	pruneChunk int
 
+	batch hotBatch // the writer's, reused by every batch of hot writes
+
 	// mu guards closed and the closing of ops: senders hold it shared, so
 	// Close (exclusive) never closes ops under a sender.
 	mu      sync.RWMutex
@@ -489,7 +491,14 @@ func (db *DB) applyHot(ops []*op) {
 		}
 		return
 	}
-	h := &hotBatch{db: db, staged: newGen(nil, 0), recs: make([]hotRec, 0, 3*len(ops)), buf: make([]byte, 0, 512*len(ops))}
+	// The batch's buffers are the writer's, reused from batch to batch.
+	h := &db.batch
+	h.db, h.strict, h.recs, h.buf = db, false, h.recs[:0], h.buf[:0]
+	if h.staged == nil {
+		h.staged = newGen(nil, 0)
+	}
+	h.staged.clear()
+	defer func() { clear(h.recs) }() // drop the records' references
 	for i, o := range ops {
 		if errs[i] = o.hot(h); errs[i] == nil && !o.lazy {
 			h.strict = true

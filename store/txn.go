@@ -49,22 +49,18 @@ func (db *DB) PutTxn(ctx context.Context, transport, loginID, txnID, remoteID st
 
 // prepTxn encodes a txn record in the caller's goroutine and returns the
 // bucket work for the writer.
-func prepTxn(txnID, remoteID string, now time.Time) func(tx *bbolt.Tx, transport, loginID string) error {
+func prepTxn(txnID, remoteID string, now time.Time) func(c *loginCache, transport, loginID string) error {
 	key := []byte(txnID)
 	e := newEnc(len(remoteID) + 12)
 	e.time(now)
 	e.str(remoteID)
 	val, akey := e.b, ageKey(now, ageTxn, key)
-	return func(tx *bbolt.Tx, transport, loginID string) error {
-		lb, err := loginBucketRW(tx, transport, loginID)
+	return func(c *loginCache, transport, loginID string) error {
+		t, err := c.bucket(transport, loginID, bTxn)
 		if err != nil {
 			return fmt.Errorf("store: put txn: %w", err)
 		}
-		t, err := lb.CreateBucketIfNotExists(bTxn)
-		if err != nil {
-			return fmt.Errorf("store: put txn: %w", err)
-		}
-		a, err := lb.CreateBucketIfNotExists(bAge)
+		a, err := c.bucket(transport, loginID, bAge)
 		if err != nil {
 			return fmt.Errorf("store: put txn: %w", err)
 		}

@@ -52,6 +52,9 @@ type hotRec struct {
 	ref                    MessageRef // recRef
 	key                    uint64     // outbox key
 	val                    []byte     // outbox value
+	// hk holds the index keys once computed (see keys), so the batch's
+	// staging index and the live generation share them.
+	hk [4]string
 }
 
 func (r *hotRec) encode(e *enc) {
