@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"encoding/xml"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -79,6 +81,45 @@ func TestParseMalformed(t *testing.T) {
 	for _, s := range []string{`<message><body>x</message>`, `<message`, ``} {
 		if _, err := Parse(s); err == nil {
 			t.Errorf("Parse(%q) accepted malformed XML", s)
+		}
+	}
+}
+
+// TestDecodeMatchesUnmarshal holds the hand-written tree builder to what
+// encoding/xml's reflection-based DecodeElement makes of the same input.
+func TestDecodeMatchesUnmarshal(t *testing.T) {
+	for _, s := range []string{
+		`<message xmlns='jabber:component:accept' from='a@b/c' to='x@echo.b' id='m1' type='chat'><body>hi &amp; bye</body>` +
+			`<origin-id xmlns='urn:xmpp:sid:0' id='o1'/><x xmlns='urn:example' xmlns:p='urn:p'><p:y a='1' p:b='2'>in<![CDATA[ <raw> ]]>side</p:y>tail</x></message>`,
+		`<iq type='get' id='q'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`,
+		`<presence from='u@h/r'><show>away</show><status>  spaced  </status><!-- a comment --><?pi x?></presence>`,
+		`<message><body/>text<b>nested<c>deeper</c>more</b>end</message>`,
+		`<message><body>1 &lt; 2 &#x263A; &#13;</body></message>`,
+		`<message><body>x</message>`, // malformed: both must fail
+		`<message><body>x</body>`,    // cut short
+	} {
+		want, werr := unmarshalStanza(s)
+		got, gerr := Parse(s)
+		if (werr != nil) != (gerr != nil) {
+			t.Errorf("%s: encoding/xml error %v, Decode error %v", s, werr, gerr)
+			continue
+		}
+		if werr == nil && !reflect.DeepEqual(want, &got.Element) {
+			t.Errorf("%s:\n got  %+v\n want %+v", s, got.Element, *want)
+		}
+	}
+}
+
+func unmarshalStanza(s string) (*Element, error) {
+	d := xml.NewDecoder(strings.NewReader(s))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return nil, err
+		}
+		if start, ok := tok.(xml.StartElement); ok {
+			var e Element
+			return &e, d.DecodeElement(&e, &start)
 		}
 	}
 }
