@@ -414,6 +414,12 @@ func (t *transport) lookupXMPP(ctx context.Context, loginID, chatID, xmppID stri
 		return store.MessageRef{}, store.ErrNotFound
 	}
 	t.sending.wait(ctx, sendKey(loginID, chatID, xmppID))
+	// A message still committing first: its commit makes it visible in
+	// the store before it leaves these maps, so looking in this order
+	// misses nothing.
+	if r, ok := t.newXMPPRef(loginID, chatID, xmppID); ok {
+		return r, nil
+	}
 	return t.db.LookupXMPP(t.name, loginID, chatID, xmppID)
 }
 

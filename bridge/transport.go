@@ -76,6 +76,7 @@ type transport struct {
 	inflightMu sync.Mutex
 	inflight   map[string]int              // dedup keys of batches not yet committed
 	newRefs    map[string]store.MessageRef // remote ID key -> ref, not yet committed
+	newXIDs    map[string]string           // XMPP ID key -> remote ID key, likewise
 }
 
 // delivery is a network event on its way to the XMPP user.
@@ -117,6 +118,7 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 		commits:     make(chan *commitJob, 256),
 		inflight:    map[string]int{},
 		newRefs:     map[string]store.MessageRef{},
+		newXIDs:     map[string]string{},
 	}
 	for i := range t.shards {
 		t.shards[i] = make(chan *wire.Stanza, 256)
@@ -368,8 +370,16 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 		t.inflight[k]++
 		job.keys = append(job.keys, k)
 		if ie.Ref != nil {
-			t.newRefs[refKey(ie.LoginID, ie.ChatID, ie.Ref.RemoteID)] = *ie.Ref
-			job.refs = append(job.refs, refKey(ie.LoginID, ie.ChatID, ie.Ref.RemoteID))
+			rk := refKey(ie.LoginID, ie.ChatID, ie.Ref.RemoteID)
+			t.newRefs[rk] = *ie.Ref
+			job.refs = append(job.refs, rk)
+			// The user may answer the message (a receipt, a marker, a
+			// reaction) before its commit ends.
+			if ie.Ref.ID != "" {
+				xk := refKey(ie.LoginID, ie.ChatID, ie.Ref.ID)
+				t.newXIDs[xk] = rk
+				job.xids = append(job.xids, xk)
+			}
 		}
 	}
 	t.inflightMu.Unlock()
@@ -418,6 +428,7 @@ type commitJob struct {
 	res     chan error
 	keys    []string // dedup keys it holds in inflight
 	refs    []string // its entries in newRefs
+	xids    []string // and in newXIDs
 }
 
 // commitLinger is how long a commit waits for more batches to share its
@@ -491,6 +502,9 @@ func (t *transport) commitLoop(ctx context.Context) {
 			for _, k := range j.refs {
 				delete(t.newRefs, k)
 			}
+			for _, k := range j.xids {
+				delete(t.newXIDs, k)
+			}
 		}
 		t.inflightMu.Unlock()
 		for _, j := range jobs {
@@ -498,6 +512,15 @@ func (t *transport) commitLoop(ctx context.Context) {
 			j.res <- err
 		}
 	}
+}
+
+// newXMPPRef finds a message of a batch still committing by the XMPP ID
+// it was delivered with.
+func (t *transport) newXMPPRef(loginID, chatID, xmppID string) (store.MessageRef, bool) {
+	t.inflightMu.Lock()
+	defer t.inflightMu.Unlock()
+	r, ok := t.newRefs[t.newXIDs[refKey(loginID, chatID, xmppID)]]
+	return r, ok
 }
 
 // newRef finds a message of a batch still committing.

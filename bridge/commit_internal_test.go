@@ -1,0 +1,62 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"testing"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
+)
+
+// TestLookupWhileCommitting: a message is delivered while its commit
+// runs, and the user's client may answer it (a receipt, a displayed
+// marker, a reaction) before that commit ends. Looking it up by the XMPP
+// ID it was delivered with must find it then too, and after the commit.
+func TestLookupWhileCommitting(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	tr := &transport{
+		name: "echo", db: db, log: slog.New(slog.DiscardHandler), idPrefix: "x",
+		deliver: make(chan delivery, 8), commits: make(chan *commitJob, 8),
+		inflight: map[string]int{}, newRefs: map[string]store.MessageRef{}, newXIDs: map[string]string{},
+	}
+	ctx := context.Background()
+	ev := &pb.Event{LoginId: "l", ChatId: "bob", EventId: "net-1", ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "hi"}}}
+	res := tr.storeEvents(ctx, []*pb.Event{ev})
+	d := <-tr.deliver
+	if d.xid == "" {
+		t.Fatal("delivery without an XMPP ID")
+	}
+	// The commit has not run (nothing drains tr.commits yet).
+	if _, err := db.LookupXMPP("echo", "l", "bob", d.xid); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the store knows the message before its commit: %v", err)
+	}
+	r, err := tr.lookupXMPP(ctx, "l", "bob", d.xid)
+	if err != nil || r.RemoteID != "net-1" {
+		t.Fatalf("lookup during the commit = %+v, %v; want net-1", r, err)
+	}
+	if _, err := tr.lookupXMPP(ctx, "l", "alice", d.xid); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("found in another chat: %v", err)
+	}
+
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go tr.commitLoop(cctx)
+	if err := <-res; err != nil {
+		t.Fatal(err)
+	}
+	if n := len(tr.newXIDs) + len(tr.newRefs); n != 0 {
+		t.Errorf("%d in-flight entries left after the commit", n)
+	}
+	r, err = tr.lookupXMPP(ctx, "l", "bob", d.xid)
+	if err != nil || r.RemoteID != "net-1" {
+		t.Fatalf("lookup after the commit = %+v, %v; want net-1", r, err)
+	}
+}
