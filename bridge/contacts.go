@@ -90,6 +90,8 @@ func (t *transport) privileges() perms {
 // to the roster.
 func (t *transport) syncContacts(ctx context.Context, l store.Login) {
 	start := time.Now()
+	// Contacts' presence is for users who may be online: ask first.
+	t.probeUser(ctx, l.UserJID)
 	client, err := t.client(ctx)
 	if err != nil {
 		t.log.Debug("contact sync skipped: no plugin", "user", l.UserJID, "err", err)
@@ -116,6 +118,7 @@ func (t *transport) syncContacts(ctx context.Context, l store.Login) {
 	var puts []store.Puppet
 	var fresh []*pb.Contact // new or renamed: announced once stored
 	added := 0
+	var shown [3]int // by presenceOutcome
 	for _, c := range res.Contacts {
 		if seen[c.UserId] {
 			continue
@@ -130,7 +133,7 @@ func (t *transport) syncContacts(ctx context.Context, l store.Login) {
 			// After a restart of the plugin the user has seen most
 			// presences already; after one of the gateway none.
 			if c.Presence != nil && !t.presenceShown(l.LoginID, c.UserId, c.Presence) {
-				t.setContactPresence(ctx, l, c.UserId, c.Presence)
+				shown[t.setContactPresence(ctx, l, c.UserId, c.Presence)]++
 			}
 			continue
 		}
@@ -154,7 +157,7 @@ func (t *transport) syncContacts(ctx context.Context, l store.Login) {
 	}
 	for _, c := range fresh {
 		_, existed := known[c.UserId]
-		t.announceContact(ctx, l, c, contactName(c), existed)
+		shown[t.announceContact(ctx, l, c, contactName(c), existed)]++
 	}
 	var gone []string
 	for id := range known {
@@ -174,7 +177,8 @@ func (t *transport) syncContacts(ctx context.Context, l store.Login) {
 		t.pruneRoster(ctx, l.UserJID, seen)
 	}
 	t.log.Info("contacts synced", "user", l.UserJID, "login", l.LoginID, "contacts", len(res.Contacts),
-		"added", added, "changed", len(fresh)-added, "removed", len(gone), "took", time.Since(start).Round(time.Microsecond))
+		"added", added, "changed", len(fresh)-added, "removed", len(gone),
+		"presences_shown", shown[presenceSent], "presences_held", shown[presenceHeld], "took", time.Since(start).Round(time.Microsecond))
 }
 
 func contactName(c *pb.Contact) string {
@@ -214,10 +218,10 @@ func (t *transport) upsertContact(ctx context.Context, l store.Login, c *pb.Cont
 // announceContact tells the user about a new or renamed contact, already
 // stored: a roster push, or without roster permission a subscription
 // request for a new one; then its presence.
-func (t *transport) announceContact(ctx context.Context, l store.Login, c *pb.Contact, name string, existed bool) {
+func (t *transport) announceContact(ctx context.Context, l store.Login, c *pb.Contact, name string, existed bool) presenceOutcome {
 	pj, err := t.puppetJID(c.UserId)
 	if err != nil {
-		return
+		return presenceNone
 	}
 	if t.privileges().rosterWrite() {
 		t.rosterSet(ctx, l.UserJID, pj.String(), name, "both")
@@ -229,9 +233,10 @@ func (t *transport) announceContact(ctx context.Context, l store.Login, c *pb.Co
 		w.Leaf("nick", nsNick, name)
 		t.subs.send(ctx, w.Bytes())
 	}
-	if c.Presence != nil {
-		t.setContactPresence(ctx, l, c.UserId, c.Presence)
+	if c.Presence == nil {
+		return presenceNone
 	}
+	return t.setContactPresence(ctx, l, c.UserId, c.Presence)
 }
 
 // removeContact forgets a puppet and takes it out of the roster.
@@ -250,7 +255,7 @@ func (t *transport) dropContact(ctx context.Context, l store.Login, userID strin
 		return
 	}
 	t.mu.Lock()
-	delete(t.presences, l.LoginID+"\x00"+userID)
+	delete(t.presences[l.LoginID], userID)
 	t.mu.Unlock()
 	t.send(ctx, t.puppetPresence(pj.String(), l.UserJID, "unavailable"))
 	if t.privileges().rosterWrite() {
@@ -341,24 +346,44 @@ func (t *transport) pruneRoster(ctx context.Context, user string, keep map[strin
 	}
 }
 
-// setContactPresence remembers a contact's presence and shows it.
-func (t *transport) setContactPresence(ctx context.Context, l store.Login, userID string, p *pb.Presence) {
+// presenceOutcome says what became of a contact's presence.
+type presenceOutcome uint8
+
+const (
+	presenceNone presenceOutcome = iota // there was none
+	presenceSent
+	presenceHeld // the user is offline or being probed (see userAvail)
+)
+
+// setContactPresence remembers a contact's presence and shows it, unless
+// the user is known to be offline or is being probed (see userAvail).
+func (t *transport) setContactPresence(ctx context.Context, l store.Login, userID string, p *pb.Presence) presenceOutcome {
 	p = sharedPresence(p)
 	t.mu.Lock()
-	t.presences[l.LoginID+"\x00"+userID] = p
+	m := t.presences[l.LoginID]
+	if m == nil {
+		m = map[string]*pb.Presence{}
+		t.presences[l.LoginID] = m
+	}
+	m[userID] = p
+	show := t.availLocked(l.UserJID).wantsPresence()
 	t.mu.Unlock()
+	if !show {
+		return presenceHeld
+	}
 	pj, err := t.puppetJID(userID)
 	if err != nil {
-		return
+		return presenceNone
 	}
 	t.send(ctx, t.renderPresence(pj.String(), l.UserJID, userID, p))
+	return presenceSent
 }
 
 // presenceShown reports whether p is the presence of the contact the
 // user was last shown.
 func (t *transport) presenceShown(loginID, userID string, p *pb.Presence) bool {
 	t.mu.RLock()
-	old := t.presences[loginID+"\x00"+userID]
+	old := t.presences[loginID][userID]
 	t.mu.RUnlock()
 	return old != nil && proto.Equal(old, p)
 }
@@ -531,7 +556,7 @@ func (t *transport) refreshAvatar(ctx context.Context, l store.Login, c *pb.Cont
 		hash := avatarHash(info.Avatar)
 		t.mu.Lock()
 		t.avatars[c.UserId] = hash
-		p := t.presences[l.LoginID+"\x00"+c.UserId]
+		p := t.presences[l.LoginID][c.UserId]
 		t.mu.Unlock()
 		if p != nil {
 			t.setContactPresence(ctx, l, c.UserId, p)

@@ -139,3 +139,50 @@ func privilegedAlice(t *testing.T) (*stack, *xmpptest.Client) {
 	s.logs.waitLog(t, "contacts=3 added=3 changed=0 removed=0", timeout)
 	return s, alice
 }
+
+// TestPresenceOnlyToOnlineUsers: contacts' presence goes only to users who
+// may be online. Once alice lets the gateway see her presence (XEP-0100:
+// it asks at login), each start of the gateway probes her: online, she is
+// shown her contacts' presence after the answer; offline, nothing is sent
+// for her, and when she comes back her server's probes are answered.
+func TestPresenceOnlyToOnlineUsers(t *testing.T) {
+	s, alice := privilegedAlice(t)
+	if err := alice.SendRaw(ctxT(t), `<presence type='subscribed' to='`+domain+`'/>`); err != nil {
+		t.Fatal(err)
+	}
+	// Approving makes her server send the gateway her presence.
+	s.logs.waitLog(t, `msg="user availability" transport=echo user=alice@localhost from=unknown to=online`, timeout)
+
+	// Online across a restart: the probe's answer releases the presences
+	// held during the sync.
+	s.stop()
+	s.start()
+	s.logs.waitLog(t, "from=probing to=online because=\"\"", timeout)
+	nextPresence(t, alice, "echo-2@"+domain, "", nil)
+
+	// Offline across a restart: the probe says so and nothing is sent.
+	alice.Close()
+	s.stop()
+	s.start()
+	s.logs.waitLog(t, "from=probing to=offline because=unavailable", timeout)
+	deadline := time.Now().Add(timeout)
+	for s.logs.Count(`msg="contacts synced"`) < 3 {
+		if time.Now().After(deadline) {
+			t.Fatal("no contact sync after the third start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	logs := s.logs.String()
+	last := logs[strings.LastIndex(logs, `msg="contacts synced"`):]
+	last = last[:strings.IndexByte(last, '\n')]
+	if !strings.Contains(last, "presences_shown=0 ") || strings.Contains(last, "presences_held=0 ") {
+		t.Errorf("with alice offline, the sync showed presences: %s", last)
+	}
+
+	// Back online: her server probes her contacts and the gateway answers
+	// with the presence it kept.
+	alice2 := s.login("alice")
+	nextPresence(t, alice2, "echo-2@"+domain, "", nil)
+	s.logs.waitLog(t, "from=offline to=online", timeout)
+	echoOK(t, alice2, "still bridged", timeout)
+}

@@ -24,7 +24,11 @@ func (t *transport) handle(ctx context.Context, st *wire.Stanza) {
 		t.log.Debug("stanza in", "kind", st.Kind(), "type", st.Type(), "from", st.From(), "to", st.To(), "id", st.ID())
 	}
 	if st.Type() == "error" {
-		// Never answer an error: two gateways would loop.
+		// Never answer an error: two gateways would loop. A bounced
+		// probe still says something: nothing can be known of the user.
+		if st.Kind() == "presence" && bareOf(st.To()) == t.domain {
+			t.noteAvail(ctx, bareOf(st.From()), "", "error")
+		}
 		return
 	}
 	from, ferr := t.parseJID(st.From())
@@ -207,6 +211,11 @@ func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, t
 	}
 	login, registered := t.loginOf(user)
 	toGateway := to.Localpart() == ""
+	switch typ := st.Type(); {
+	case !registered:
+	case typ == "" || typ == "unavailable" || (typ == "unsubscribed" && toGateway):
+		t.noteAvail(ctx, user, from.Resourcepart(), typ)
+	}
 	switch st.Type() {
 	case "subscribe":
 		if !toGateway && registered {
@@ -234,7 +243,7 @@ func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, t
 				return
 			}
 			t.mu.RLock()
-			p := t.presences[login.LoginID+"\x00"+uid]
+			p := t.presences[login.LoginID][uid]
 			t.mu.RUnlock()
 			if p == nil {
 				p = &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_OFFLINE}
@@ -244,6 +253,11 @@ func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, t
 	case "", "unavailable":
 		if toGateway && registered {
 			t.forwardPresence(ctx, login, st)
+		}
+	case "subscribed", "unsubscribed":
+		// The user lets the gateway see their presence, or stops.
+		if toGateway && registered {
+			t.setSeesPresence(ctx, login, st.Type() == "subscribed")
 		}
 	}
 }
@@ -302,7 +316,7 @@ func (t *transport) subscribeContact(ctx context.Context, l store.Login, to jid.
 	}
 	t.send(ctx, t.puppetPresence(pj, l.UserJID, "subscribed"))
 	t.mu.RLock()
-	p := t.presences[l.LoginID+"\x00"+uid]
+	p := t.presences[l.LoginID][uid]
 	t.mu.RUnlock()
 	if p != nil {
 		t.send(ctx, t.renderPresence(pj, l.UserJID, uid, p))

@@ -51,11 +51,12 @@ type transport struct {
 	byUser  map[string]store.Login // user bare JID -> login
 	byLogin map[string]string      // login ID -> user bare JID
 
-	states    map[string]loginState   // login ID -> last state
-	perms     perms                   // XEP-0356, from the server
-	presences map[string]*pb.Presence // login ID + NUL + user ID -> contact presence
-	avatars   map[string]string       // user ID -> XEP-0153 photo hash
-	avatarIDs map[string]string       // user ID -> the network's avatar ID
+	states    map[string]loginState              // login ID -> last state
+	perms     perms                              // XEP-0356, from the server
+	presences map[string]map[string]*pb.Presence // login ID -> user ID -> contact presence
+	avail     map[string]*userAvail              // user's bare JID -> their availability, as far as known
+	avatars   map[string]string                  // user ID -> XEP-0153 photo hash
+	avatarIDs map[string]string                  // user ID -> the network's avatar ID
 	subs      *subLimiter
 
 	adhoc   adhocSessions
@@ -110,7 +111,8 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 		byLogin:     map[string]string{},
 		procs:       map[string]*loginProc{},
 		states:      map[string]loginState{},
-		presences:   map[string]*pb.Presence{},
+		presences:   map[string]map[string]*pb.Presence{},
+		avail:       map[string]*userAvail{},
 		avatars:     map[string]string{},
 		avatarIDs:   map[string]string{},
 		deliver:     make(chan delivery, 1024),

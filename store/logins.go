@@ -23,6 +23,9 @@ type Login struct {
 	SavedState []byte
 	Created    time.Time
 	Updated    time.Time
+	// SeesPresence: the user approved the gateway's subscription to their
+	// presence (XEP-0100), so a probe of theirs gets a true answer.
+	SeesPresence bool
 }
 
 func checkLoginKey(transport, userJID string) error {
@@ -39,6 +42,7 @@ func encodeLogin(l Login) []byte {
 	e.bytes(l.SavedState)
 	e.time(l.Created)
 	e.time(l.Updated)
+	e.bool(l.SeesPresence)
 	return e.b
 }
 
@@ -50,6 +54,9 @@ func decodeLogin(transport, userJID string, v []byte) (Login, error) {
 	l.SavedState = d.bytes()
 	l.Created = d.time()
 	l.Updated = d.time()
+	if len(d.b) > 0 { // a login stored before the field existed has none
+		l.SeesPresence = d.bool()
+	}
 	if d.err != nil {
 		return Login{}, fmt.Errorf("store: login %s/%s: %w", transport, userJID, d.err)
 	}
@@ -150,10 +157,23 @@ func (db *DB) ListLogins(transport string) ([]Login, error) {
 // SetSavedState replaces the plugin state of a login and bumps Updated.
 // It returns ErrNotFound when the login does not exist.
 func (db *DB) SetSavedState(ctx context.Context, transport, userJID string, state []byte) error {
+	state = bytes.Clone(state)
+	return db.updateLogin(ctx, transport, userJID, "set saved state", func(l *Login) { l.SavedState = state })
+}
+
+// SetSeesPresence records whether the gateway may see the user's presence
+// (Login.SeesPresence) and bumps Updated. It returns ErrNotFound when the
+// login does not exist.
+func (db *DB) SetSeesPresence(ctx context.Context, transport, userJID string, sees bool) error {
+	return db.updateLogin(ctx, transport, userJID, "set presence subscription", func(l *Login) { l.SeesPresence = sees })
+}
+
+// updateLogin changes one field of a stored login, read and written in
+// one transaction so that no other field goes back to an older value.
+func (db *DB) updateLogin(ctx context.Context, transport, userJID, what string, change func(*Login)) error {
 	if err := checkLoginKey(transport, userJID); err != nil {
 		return err
 	}
-	state = bytes.Clone(state)
 	now := time.Now()
 	tk, uk := []byte(transport), []byte(userJID)
 	return db.submit(ctx, func(tx *bbolt.Tx) error {
@@ -169,10 +189,10 @@ func (db *DB) SetSavedState(ctx context.Context, transport, userJID string, stat
 		if err != nil {
 			return &cleanError{err}
 		}
-		l.SavedState = state
+		change(&l)
 		l.Updated = now
 		if err := lb.Put(uk, encodeLogin(l)); err != nil {
-			return fmt.Errorf("store: set saved state: %w", err)
+			return fmt.Errorf("store: %s: %w", what, err)
 		}
 		return nil
 	})

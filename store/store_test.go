@@ -1162,3 +1162,33 @@ func holdWriter(db *DB) chan struct{} {
 	<-blocked
 	return release
 }
+
+// TestLoginSeesPresence: the flag is stored and kept by SetSavedState; a
+// login written before the flag existed reads as false, not corrupt.
+func TestLoginSeesPresence(t *testing.T) {
+	db := openTemp(t)
+	must(t, db.PutLogin(bg, Login{Transport: "wa", UserJID: "alice@example.org", LoginID: "+331", SeesPresence: true}))
+	must(t, db.SetSavedState(bg, "wa", "alice@example.org", []byte{1}))
+	l, err := db.GetLogin("wa", "alice@example.org")
+	must(t, err)
+	if !l.SeesPresence {
+		t.Error("SeesPresence lost")
+	}
+	must(t, db.SetSeesPresence(bg, "wa", "alice@example.org", false))
+	l, err = db.GetLogin("wa", "alice@example.org")
+	must(t, err)
+	if l.SeesPresence || !bytes.Equal(l.SavedState, []byte{1}) {
+		t.Errorf("after SetSeesPresence(false): %+v", l)
+	}
+	wantNotFound(t, "SetSeesPresence on absent login", db.SetSeesPresence(bg, "wa", "nobody@example.org", true))
+	old := newEnc(32)
+	old.str("+332")
+	old.str("Bob")
+	old.bytes(nil)
+	old.time(time.Unix(1, 0))
+	old.time(time.Unix(2, 0))
+	b, err := decodeLogin("wa", "bob@example.org", old.b)
+	if err != nil || b.SeesPresence || b.LoginID != "+332" || b.DisplayName != "Bob" {
+		t.Errorf("login in the old format = %+v, %v", b, err)
+	}
+}

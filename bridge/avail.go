@@ -1,0 +1,204 @@
+package bridge
+
+import (
+	"context"
+	"time"
+
+	"passerelle.im/passerelle/store"
+)
+
+// A user's availability, as far as the gateway knows it. Contacts'
+// presence goes only to users who may be online: with thousands of users
+// of hundreds of contacts each, a start of the gateway used to send every
+// contact's presence to every user, and the XMPP server spent most of a
+// minute routing presences to users who were not even connected. The
+// gateway learns availability the XMPP way: it probes the user when it
+// starts their contact sync, and the user's server answers if the user
+// let the gateway see their presence (XEP-0100: the gateway asks to at
+// login); afterwards the server tells it of every resource coming and
+// going. Without that subscription nothing is known, and presence is sent
+// as before.
+type availState uint8
+
+const (
+	// availUnknown: no answer to rely on; presence is sent (the server
+	// drops it if the user is offline).
+	availUnknown availState = iota
+	// availProbing: a probe is out; contacts' presence is held, then sent
+	// at once if the answer says the user is online or says nothing.
+	availProbing
+	// availOnline: at least one resource is known to be available.
+	availOnline
+	// availOffline: the user's server said no resource is available;
+	// presence is held. When the user comes back, their server probes the
+	// contacts, and the gateway answers with what it holds.
+	availOffline
+)
+
+// probeWait bounds how long presence is held for a probe's answer.
+const probeWait = 10 * time.Second
+
+type userAvail struct {
+	state     availState
+	probed    bool                // a probe was sent since the gateway started
+	resources map[string]struct{} // available resources, while online
+	// complete: resources holds every available resource, because the
+	// gateway has followed the user since a probe's answer or since they
+	// were offline; only then does the last one leaving make them offline.
+	complete bool
+}
+
+var availNames = [...]string{"unknown", "probing", "online", "offline"}
+
+func (s availState) String() string { return availNames[s] }
+
+// wantsPresence reports whether contacts' presence goes to the user now.
+func (a *userAvail) wantsPresence() bool {
+	return a == nil || a.state == availUnknown || a.state == availOnline
+}
+
+// availLocked returns what is known of user (nil: nothing). t.mu held.
+func (t *transport) availLocked(user string) *userAvail { return t.avail[user] }
+
+// note applies a presence of the user (typ, from resource) or a probe's
+// timeout to a, and reports whether the presence held for the user is now
+// due.
+func (a *userAvail) note(resource, typ string) bool {
+	prev := a.state
+	switch typ {
+	case "":
+		if a.state != availOnline {
+			// Offline or probing, the gateway knew every resource: this
+			// one is all there is. From nothing known, it may not be.
+			a.complete = a.state == availOffline || a.state == availProbing
+			a.resources = map[string]struct{}{}
+		}
+		a.resources[resource] = struct{}{}
+		a.state = availOnline
+	case "unavailable":
+		switch {
+		case a.state == availProbing && resource == "":
+			a.state = availOffline // the probe's answer: no resource
+		case a.state == availOnline:
+			delete(a.resources, resource)
+			if len(a.resources) == 0 {
+				a.state = availUnknown
+				if a.complete {
+					a.state = availOffline
+				}
+			}
+		}
+	case "unsubscribed":
+		// The gateway may no longer see the user's presence.
+		a.state = availUnknown
+	case "error", "timeout":
+		// Nothing heard.
+		if a.state == availProbing {
+			a.state = availUnknown
+		}
+	}
+	now := a.state
+	// Presence held for a probe goes out once it is answered. Back from
+	// offline, the user's server probes the contacts itself, and the
+	// gateway answers each probe: nothing to send.
+	return (prev == availProbing || (prev == availOffline && now == availUnknown)) && a.wantsPresence()
+}
+
+// probeUser asks the user's server for the user's availability, once per
+// start of the gateway, holding contacts' presence until it answers. Only
+// users who let the gateway see their presence are probed: Prosody
+// answers anyone else's probe with an "unsubscribed" in the user's name,
+// which also cancels the gateway's pending request to see it.
+func (t *transport) probeUser(ctx context.Context, user string) {
+	if l, ok := t.loginOf(user); !ok || !l.SeesPresence {
+		return
+	}
+	t.mu.Lock()
+	a := t.avail[user]
+	if a == nil {
+		a = &userAvail{}
+		t.avail[user] = a
+	}
+	if a.probed {
+		t.mu.Unlock()
+		return
+	}
+	a.probed = true
+	if a.state == availUnknown {
+		a.state = availProbing
+	}
+	t.mu.Unlock()
+	t.send(ctx, t.presence(user, "probe"))
+	time.AfterFunc(probeWait, func() { t.noteAvail(context.WithoutCancel(ctx), user, "", "timeout") })
+}
+
+// noteAvail updates the user's availability from a presence of theirs
+// (typ is its type, resource the sender's resource), or from a probe's
+// timeout ("timeout"), and sends the held presence when it is due.
+func (t *transport) noteAvail(ctx context.Context, user, resource, typ string) {
+	t.mu.Lock()
+	a := t.avail[user]
+	if a == nil {
+		if typ != "" {
+			// Nothing known and nothing learnt: an unavailable presence
+			// of one resource says nothing of the others.
+			t.mu.Unlock()
+			return
+		}
+		a = &userAvail{}
+		t.avail[user] = a
+	}
+	prev := a.state
+	replay := a.note(resource, typ)
+	now := a.state
+	l, registered := t.byUser[user]
+	t.mu.Unlock()
+	if prev != now {
+		t.log.Debug("user availability", "user", user, "from", prev, "to", now, "because", typ)
+	}
+	if replay && registered {
+		t.replayPresences(ctx, l)
+	}
+}
+
+// setSeesPresence records whether the user lets the gateway see their
+// presence, in the store (for the probe at the next start) and in memory.
+func (t *transport) setSeesPresence(ctx context.Context, l store.Login, sees bool) {
+	if l.SeesPresence == sees {
+		return
+	}
+	if err := t.db.SetSeesPresence(ctx, t.name, l.UserJID, sees); err != nil {
+		t.log.Error("storing the presence subscription failed", "user", l.UserJID, "err", err)
+		return
+	}
+	t.mu.Lock()
+	if cur, ok := t.byUser[l.UserJID]; ok && cur.LoginID == l.LoginID {
+		cur.SeesPresence = sees
+		t.byUser[l.UserJID] = cur
+	}
+	t.mu.Unlock()
+	t.log.Info("presence subscription", "user", l.UserJID, "gateway_sees_presence", sees)
+}
+
+// replayPresences sends the user every contact presence held for login l.
+func (t *transport) replayPresences(ctx context.Context, l store.Login) {
+	t.mu.RLock()
+	ids := make([]string, 0, len(t.presences[l.LoginID]))
+	for id := range t.presences[l.LoginID] {
+		ids = append(ids, id)
+	}
+	t.mu.RUnlock()
+	n := 0
+	for _, id := range ids {
+		t.mu.RLock()
+		p := t.presences[l.LoginID][id]
+		t.mu.RUnlock()
+		pj, err := t.puppetJID(id)
+		if p == nil || err != nil {
+			continue
+		}
+		t.send(ctx, t.renderPresence(pj.String(), l.UserJID, id, p))
+		n++
+	}
+	t.log.Debug("held presences sent", "user", l.UserJID, "count", n)
+}
