@@ -55,7 +55,7 @@ fmt-check:
 # The load tool on the whole stack (Prosody, passerelle, the echo plugin):
 # baseline and echo round trips in one run, a 1,000-login start-up, and the
 # gateway's CPU and allocation profiles. Override with BENCH_FLAGS=...
-BENCH_FLAGS ?= -users 10 -window 20 -duration 10s -rounds 2 -startup-logins 1000 -pprof $(BIN)/bench/pprof
+BENCH_FLAGS ?= -users 10 -window 20 -duration 10s -rounds 2 -startup-logins 1000 -startup-online 500 -pprof $(BIN)/bench/pprof
 bench: deps build
 	$(BIN)/passerelle-bench -dir $(BIN)/bench $(BENCH_FLAGS)
 

@@ -200,5 +200,5 @@ func (t *transport) replayPresences(ctx context.Context, l store.Login) {
 		t.send(ctx, t.renderPresence(pj.String(), l.UserJID, id, p))
 		n++
 	}
-	t.log.Debug("held presences sent", "user", l.UserJID, "count", n)
+	t.log.Info("held presences sent", "user", l.UserJID, "login", l.LoginID, "count", n)
 }

@@ -55,6 +55,8 @@ type options struct {
 	warmup, duration                           time.Duration
 	dir, pprofDir                              string
 	startupLogins, startupPuppets, pprofWindow int
+	startupOnline                              int
+	startupAway                                bool
 	smoke                                      bool
 	paths                                      []string
 }
@@ -74,6 +76,8 @@ func main() {
 	flag.IntVar(&o.pprofWindow, "pprof-window", 0, "profile the echo phase with this window instead of -window's")
 	flag.IntVar(&o.startupLogins, "startup-logins", 0, "then time a gateway restart with this many extra logins in its store")
 	flag.IntVar(&o.startupPuppets, "startup-puppets", 500, "puppets (stored, and contacts on the echo network) of each of the -startup-logins logins")
+	flag.IntVar(&o.startupOnline, "startup-online", 0, "of those puppets, how many the echo network shows online (each is a presence to show)")
+	flag.BoolVar(&o.startupAway, "startup-away", true, "the -startup-logins users exist on the server, let the gateway see their presence, and are offline")
 	flag.BoolVar(&o.smoke, "smoke", false, "a run of a few seconds that checks the tool and the stack work (CI)")
 	pathList := flag.String("paths", strings.Join(paths, ","), "paths to measure, in order; ratios are to the first")
 	flag.Usage = func() {
@@ -83,7 +87,9 @@ func main() {
 	flag.Parse()
 	if o.smoke {
 		o.users, o.window, o.duration, o.warmup, o.rounds, o.chats = 2, 4, 400*time.Millisecond, 200*time.Millisecond, 1, 2
-		o.startupLogins = min(o.startupLogins, 20)
+		// A small start-up too: it checks presence to offline users is held.
+		o.startupLogins = cmp.Or(min(o.startupLogins, 20), 20)
+		o.startupPuppets, o.startupOnline = min(o.startupPuppets, 50), min(cmp.Or(o.startupOnline, 10), 50)
 	}
 	for _, p := range strings.Split(*pathList, ",") {
 		if !slices.Contains(paths, p) {

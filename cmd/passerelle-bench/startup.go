@@ -33,8 +33,13 @@ func startup(ctx context.Context, s *stack, o options, out io.Writer) error {
 		return err
 	}
 	fillStart := time.Now()
-	if err := fillStore(ctx, s.storePath(), extra, puppets); err != nil {
+	if err := fillStore(ctx, s.storePath(), extra, puppets, o.startupOnline, o.startupAway); err != nil {
 		return fmt.Errorf("fill the store: %w", err)
+	}
+	if o.startupAway {
+		if err := writeRosters(filepath.Join(s.srv.Dir(), "data", xmppDomain, "roster"), extra); err != nil {
+			return fmt.Errorf("write the users' rosters: %w", err)
+		}
 	}
 	fillTook := time.Since(fillStart)
 	var dbSize int64
@@ -44,6 +49,8 @@ func startup(ctx context.Context, s *stack, o options, out io.Writer) error {
 
 	want := extra + have
 	w := &logWatch{path: s.logPath}
+	prosody := s.prosodyPid()
+	pcpu0, _ := procCPU(prosody)
 	t0 := time.Now()
 	if err := s.startGateway(); err != nil {
 		return err
@@ -87,6 +94,11 @@ func startup(ctx context.Context, s *stack, o options, out io.Writer) error {
 	}
 	gm, _ := procMemParts(gw)
 	cpu, _ := procCPU(gw)
+	// What the start cost the XMPP server: until it is idle again (below
+	// a tenth of a core for half a second), at most two minutes.
+	quietAt := prosodyQuiet(prosody, t0, 2*time.Minute)
+	pcpu1, _ := procCPU(prosody)
+	w.poll()
 	pm, perr := procMemParts(pl)
 	pcpu, _ := procCPU(pl)
 	if o.pprofDir != "" && s.pprofAddr != "" {
@@ -102,6 +114,10 @@ func startup(ctx context.Context, s *stack, o options, out io.Writer) error {
 		connectedAt.Round(time.Millisecond), syncedAt.Round(time.Millisecond))
 	fmt.Fprintf(out, "  contact syncs: %d contacts listed by the plugin; %d added, %d changed, %d removed by the syncs (0 expected: the store matched)\n",
 		w.contacts, w.added, w.changed, w.removed)
+	fmt.Fprintf(out, "  contacts' presence: %d shown by the syncs, %d held, %d of them sent once a probe was answered (online contacts per login: %d; the pre-filled users are %s)\n",
+		w.shown, w.held, w.released, o.startupOnline, map[bool]string{true: "offline and let the gateway see their presence (-startup-away)", false: "unknown to the server (-startup-away=false)"}[o.startupAway])
+	fmt.Fprintf(out, "  prosody: idle again %s after the gateway process started; %.2f s of CPU from the start until then\n",
+		quietAt.Round(10*time.Millisecond), pcpu1-pcpu0)
 	fmt.Fprintf(out, "  gateway: RSS %s when all synced (%s anonymous, %s file-backed: the binary and the bbolt mmap), peak %s (VmHWM; %s sampled), %s 2 s later; CPU %.2f s until synced\n",
 		mib(gm.rss), mib(gm.anon), mib(gm.file), mib(gm.hwm), mib(peakGw), mib(gm2.rss), cpu)
 	if perr != nil {
@@ -112,6 +128,9 @@ func startup(ctx context.Context, s *stack, o options, out io.Writer) error {
 	}
 	if o.pprofDir != "" && s.pprofAddr != "" {
 		fmt.Fprintf(out, "  profiles of the start-up: %s, %s\n", filepath.Join(o.pprofDir, "startup-cpu.pprof"), filepath.Join(o.pprofDir, "startup-heap.pprof"))
+	}
+	if want := extra * min(o.startupOnline, puppets); o.startupAway && (w.held < want || w.released > 0) {
+		return fmt.Errorf("startup: %d contact presences held and %d sent after a probe; want at least %d held (the pre-filled users' online contacts) and none sent: they are offline", w.held, w.released, want)
 	}
 	if w.added+w.changed+w.removed > 0 {
 		return fmt.Errorf("startup: the contact syncs changed %d puppets; the stored puppets did not match the plugin's contacts", w.added+w.changed+w.removed)
@@ -206,8 +225,9 @@ func procMemParts(pid int) (memParts, error) {
 
 // fillStore puts n echo logins named loadI into the store at path, each
 // with puppets puppets, stored and listed in its saved state so that the
-// echo plugin has the same contacts.
-func fillStore(ctx context.Context, path string, n, puppets int) error {
+// echo plugin has the same contacts, online of them online. sees marks
+// the logins as users who let the gateway see their presence.
+func fillStore(ctx context.Context, path string, n, puppets, online int, sees bool) error {
 	db, err := store.Open(path)
 	if err != nil {
 		return err
@@ -218,12 +238,12 @@ func fillStore(ctx context.Context, path string, n, puppets int) error {
 	}
 	err = forEach(ids, 64, func(i int) error {
 		name := fmt.Sprintf("load%d", i)
-		state, err := json.Marshal(map[string]any{"username": name, "contacts": puppets})
+		state, err := json.Marshal(map[string]any{"username": name, "contacts": puppets, "online": online})
 		if err != nil {
 			return err
 		}
 		if err := db.PutLogin(ctx, store.Login{Transport: "echo", UserJID: name + "@" + xmppDomain, LoginID: name,
-			DisplayName: name, SavedState: state}); err != nil {
+			DisplayName: name, SavedState: state, SeesPresence: sees}); err != nil {
 			return err
 		}
 		ps := make([]store.Puppet, puppets)
@@ -239,6 +259,43 @@ func fillStore(ctx context.Context, path string, n, puppets int) error {
 	return err
 }
 
+// writeRosters gives users load0 to load(n-1) a roster in Prosody's
+// internal storage (files under data_path, read when a probe comes for an
+// offline user) in which the gateway may see their presence: what users
+// who approved its subscription and went offline leave behind. Creating
+// and logging in a thousand users for that would take minutes.
+func writeRosters(dir string, n int) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	body := fmt.Sprintf("return {\n\t[false] = {\n\t\t[\"version\"] = 1;\n\t\t[\"pending\"] = {};\n\t};\n"+
+		"\t[%q] = {\n\t\t[\"groups\"] = {};\n\t\t[\"subscription\"] = \"from\";\n\t};\n};\n", echoDomain)
+	for i := range n {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("load%d.dat", i)), []byte(body), 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prosodyQuiet waits until Prosody uses less than a tenth of a core over
+// half a second, and returns when that was, counted from t0 (capped).
+func prosodyQuiet(pid int, t0 time.Time, limit time.Duration) time.Duration {
+	last, _ := procCPU(pid)
+	for time.Since(t0) < limit {
+		time.Sleep(500 * time.Millisecond)
+		now, err := procCPU(pid)
+		if err != nil {
+			break
+		}
+		if now-last < 0.05 {
+			return time.Since(t0) - 500*time.Millisecond
+		}
+		last = now
+	}
+	return time.Since(t0)
+}
+
 // logWatch follows the gateway's log file as it grows and counts the
 // lines the startup measure waits for.
 type logWatch struct {
@@ -249,6 +306,8 @@ type logWatch struct {
 	connected, synced                 int
 	pluginPid                         int // from the last "transport plugin running" line
 	contacts, added, changed, removed int
+	shown, held                       int // contacts' presences, by the syncs
+	released                          int // held ones sent once a probe was answered
 }
 
 func (w *logWatch) poll() {
@@ -276,6 +335,8 @@ func (w *logWatch) poll() {
 		switch {
 		case bytes.Contains(line, []byte("login state")) && bytes.Contains(line, []byte("LOGIN_STATE_CONNECTED")):
 			w.connected++
+		case bytes.Contains(line, []byte(`msg="held presences sent"`)):
+			w.released += logInt(line, "count")
 		case bytes.Contains(line, []byte(`msg="transport plugin running"`)):
 			w.pluginPid = logInt(line, "pid")
 		case bytes.Contains(line, []byte(`msg="contacts synced"`)):
@@ -284,6 +345,8 @@ func (w *logWatch) poll() {
 			w.added += logInt(line, "added")
 			w.changed += logInt(line, "changed")
 			w.removed += logInt(line, "removed")
+			w.shown += logInt(line, "presences_shown")
+			w.held += logInt(line, "presences_held")
 		}
 	}
 }
