@@ -244,6 +244,10 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	fmt.Fprintf(out, "\n%d users, body %d bytes, %d echo contacts per user, %s measured per phase after %s warm-up; Go %s, %d CPUs\n\n",
 		o.users, o.size, o.chats, o.duration, o.warmup, runtime.Version(), runtime.NumCPU())
 	printTable(out, results)
+	if o.rounds > 1 {
+		fmt.Fprintf(out, "\nmedian of %d rounds (each ratio is taken within its round, then the median of those):\n\n", o.rounds)
+		printMedians(out, results)
+	}
 	fmt.Fprintf(out, "\nmemory: gateway idle %s, peak %s (VmHWM); echo plugin idle %s, peak %s\n", mib(idleGw), mib(peakGw), mib(idlePl), mib(peakPl))
 	if o.pprofDir != "" {
 		fmt.Fprintf(out, "profiles of the gateway: %s (go tool pprof -top bin/passerelle %s)\n", o.pprofDir, filepath.Join(o.pprofDir, "cpu.pprof"))
@@ -317,6 +321,54 @@ func printTable(out io.Writer, results [][]*phaseResult) {
 				r.spec.path, r.spec.window, r.rate(), ms(r.pct(50)), ms(r.pct(90)), ms(r.pct(99)), ms(r.pct(100)),
 				ratio, dp99, gw, pl, per("prosody"), cores("prosody"), cores("bench"), float64(r.stanzas)/float64(max(r.n, 1)))
 		}
+	}
+}
+
+// printMedians sums up rounds: per path and window, the median msgs/s,
+// p99, ratio to the round's first path and p99 difference from it, and
+// gateway CPU per message. This VM's speed drifts between rounds; ratios
+// within a round hold better than any absolute figure.
+func printMedians(out io.Writer, results [][]*phaseResult) {
+	type key struct {
+		path   string
+		window int
+	}
+	var order []key
+	vals := map[key][5][]float64{} // msgs/s, p99 ms, ratio, p99 diff ms, gateway CPU ms per msg
+	for _, pair := range results {
+		base := pair[0]
+		for _, r := range pair {
+			k := key{r.spec.path, r.spec.window}
+			v, seen := vals[k]
+			if !seen {
+				order = append(order, k)
+			}
+			v[0] = append(v[0], r.rate())
+			v[1] = append(v[1], float64(r.pct(99))/1e6)
+			v[2] = append(v[2], r.rate()/base.rate())
+			v[3] = append(v[3], float64(r.pct(99)-base.pct(99))/1e6)
+			v[4] = append(v[4], r.cpu["gateway"]/float64(max(r.n, 1))*1000)
+			vals[k] = v
+		}
+	}
+	median := func(xs []float64) float64 {
+		s := slices.Clone(xs)
+		slices.Sort(s)
+		if len(s)%2 == 1 {
+			return s[len(s)/2]
+		}
+		return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	fmt.Fprintln(out, "| path | window | msgs/s | p99 | ratio msgs/s | p99 - first path | gateway CPU s/1k |")
+	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+	for _, k := range order {
+		v := vals[k]
+		gw := "-"
+		if k.path == "echo" {
+			gw = fmt.Sprintf("%.3f", median(v[4]))
+		}
+		fmt.Fprintf(out, "| %s | %d | %.0f | %.2fms | %.2f | %+.2f ms | %s |\n",
+			k.path, k.window, median(v[0]), median(v[1]), median(v[2]), median(v[3]), gw)
 	}
 }
 
