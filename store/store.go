@@ -43,6 +43,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -507,9 +508,13 @@ func (db *DB) applyHot(ops []*op) {
 	h.done()
 	if len(h.recs) > 0 {
 		if err := db.live.wal.write(h.buf, h.strict); err != nil {
-			// What follows a torn write would be lost at replay: refuse
-			// every later hot write rather than log past it.
+			// What follows a torn write would be lost at replay: nothing
+			// more goes to this file. Later hot writes are refused until
+			// a new log file replaces it (maybeCheckpoint, at once if it
+			// can); its good records stay indexed and go to bbolt with
+			// its checkpoint.
 			db.walErr = err
+			db.ckRetry = time.Time{}
 			for i := range errs {
 				if errs[i] == nil {
 					errs[i] = err
@@ -593,7 +598,12 @@ func (db *DB) maybeCheckpoint() {
 		return
 	}
 	g := db.live
-	if len(g.recs) == 0 || (len(g.recs) < db.ckRecords && time.Since(g.since) < db.ckInterval) {
+	if db.walErr != nil {
+		// The live log failed: replace it, whatever it holds.
+		if time.Now().Before(db.ckRetry) {
+			return
+		}
+	} else if len(g.recs) == 0 || (len(g.recs) < db.ckRecords && time.Since(g.since) < db.ckInterval) {
 		return
 	}
 	if err := db.freeze(); err != nil {
@@ -603,7 +613,8 @@ func (db *DB) maybeCheckpoint() {
 	db.startApply(db.frozen)
 }
 
-// freeze makes the live generation the frozen one and starts a new log.
+// freeze makes the live generation the frozen one and starts a new log,
+// which also ends a failed log's refusal of writes.
 func (db *DB) freeze() error {
 	w, err := createWAL(db.path, db.nextGen)
 	if err != nil {
@@ -613,6 +624,10 @@ func (db *DB) freeze() error {
 	db.hmu.Lock()
 	db.frozen, db.live = db.live, newGen(w, db.ckRecords)
 	db.hmu.Unlock()
+	if db.walErr != nil {
+		slog.Warn("store: writing to a new log after a failed one", "failed", db.frozen.wal.path, "err", db.walErr, "log", w.path)
+		db.walErr = nil
+	}
 	return nil
 }
 

@@ -203,22 +203,42 @@ func TestBackgroundCheckpoint(t *testing.T) {
 	}
 }
 
-// TestLogWriteFailure: once a log write fails, every later hot write is
-// refused with the error, rather than logged after a torn record.
+// TestLogWriteFailure: a failed log write fails its batch, and nothing
+// more is written to that file (what follows a torn record would be lost
+// at replay): the store moves to a new log file, the failed one's good
+// records go to bbolt with its checkpoint, and later writes succeed and
+// survive a reopening.
 func TestLogWriteFailure(t *testing.T) {
-	db := openTemp(t)
+	path := filepath.Join(t.TempDir(), "p.db")
+	db, err := Open(path)
+	must(t, err)
 	must(t, db.PutTxn(bg, "wa", "l", "t1", "r1"))
+	broken := db.live.wal.path
 	db.live.wal.f.Close() // the next write fails
-	err1 := db.PutTxn(bg, "wa", "l", "t2", "r2")
-	err2 := db.PutTxn(bg, "wa", "l", "t3", "r3")
-	if err1 == nil || err2 == nil {
-		t.Fatalf("writes after a failed log write: %v, %v", err1, err2)
+	if err := db.PutTxn(bg, "wa", "l", "t2", "r2"); err == nil {
+		t.Fatal("a write into a failed log succeeded")
 	}
-	if got, err := db.GetTxn("wa", "l", "t1"); err != nil || got != "r1" {
-		t.Errorf("earlier write: %q, %v", got, err)
+	_, err = db.GetTxn("wa", "l", "t2")
+	wantNotFound(t, "failed write", err)
+	must(t, db.PutTxn(bg, "wa", "l", "t3", "r3"))
+	if db.live.wal.path == broken {
+		t.Error("still writing to the failed log")
 	}
-	_, err := db.GetTxn("wa", "l", "t2")
-	wantNotFound(t, "refused write", err)
+	must(t, db.Flush(bg))
+	if _, err := os.Stat(broken); !os.IsNotExist(err) {
+		t.Errorf("the failed log is still there after its checkpoint: %v", err)
+	}
+	must(t, db.Close())
+	db, err = Open(path)
+	must(t, err)
+	defer db.Close()
+	for txn, want := range map[string]string{"t1": "r1", "t3": "r3"} {
+		if got, err := db.GetTxn("wa", "l", txn); err != nil || got != want {
+			t.Errorf("after reopening, %s = %q, %v; want %q", txn, got, err, want)
+		}
+	}
+	_, err = db.GetTxn("wa", "l", "t2")
+	wantNotFound(t, "failed write after reopening", err)
 }
 
 // TestSentBefore: a txn is known from its own record or from the user's
