@@ -68,6 +68,13 @@ func (s *sending) start(keys ...string) func() {
 	}
 }
 
+// busy reports whether a send is under way under key.
+func (s *sending) busy(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[key] != nil
+}
+
 func (s *sending) wait(ctx context.Context, key string) {
 	s.mu.Lock()
 	ch := s.m[key]
@@ -293,11 +300,31 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 		txn = m.id
 	}
 	if txn != "" {
+		// A resend of what is still on its way (its result not yet
+		// stored: the user may have seen its echo already), or of what
+		// was sent before.
+		tk := sendKey(login.LoginID, "", txn)
+		if t.txnSending.busy(tk) {
+			t.log.Debug("message being sent; resend ignored", "txn", txn)
+			return
+		}
 		if sent, err := t.db.SentBefore(t.name, login.LoginID, chatID, txn); err == nil && sent {
 			t.log.Debug("message already sent; resend ignored", "txn", txn)
 			return
 		}
 	}
+	// From here the txn is on its way until its command's result is
+	// stored (the result handler ends it), or until this returns without
+	// a command.
+	txnDone, handedOff := func() {}, false
+	if txn != "" {
+		txnDone = t.txnSending.start(sendKey(login.LoginID, "", txn))
+	}
+	defer func() {
+		if !handedOff {
+			txnDone()
+		}
+	}()
 	fail := func(cond wire.Condition, text string) { t.send(ctx, wire.ErrorReply(st, cond, text)) }
 	unsupported := func(what string) {
 		fail(wire.FeatureNotImpl, t.displayName()+" does not support "+what)
@@ -384,7 +411,9 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 			}
 		}
 		done := t.sending.start(keys...)
+		handedOff = true
 		t.host.Send(cmd, func(r *pb.CommandResult) {
+			defer txnDone()
 			defer done()
 			if r.Error != nil {
 				t.send(ctx, wire.ErrorReply(st, conditionOf(r.Error.Code), r.Error.Text))
@@ -394,7 +423,9 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 		})
 		return
 	}
+	handedOff = true
 	t.host.Send(cmd, func(r *pb.CommandResult) {
+		defer txnDone()
 		if r.Error != nil {
 			t.send(ctx, wire.ErrorReply(st, conditionOf(r.Error.Code), r.Error.Text))
 			return

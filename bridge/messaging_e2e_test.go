@@ -281,6 +281,12 @@ func TestResendIgnored(t *testing.T) {
 	if n := count("only once") + count("fixed"); n != 0 {
 		t.Fatalf("a resent message or correction reached the network again (%d more echoes)", n)
 	}
+	// The gateway itself recognised both resends: the SDK's txn cache in
+	// the plugin would also have stopped them, but a plugin need not use
+	// the SDK, and the check saves a round trip.
+	if n := s.logs.Count("resend ignored"); n != 2 {
+		t.Errorf("the gateway recognised %d resends, want 2", n)
+	}
 
 	s.stop()
 	s.start()
@@ -290,6 +296,9 @@ func TestResendIgnored(t *testing.T) {
 	echoID(t, alice, "rs3", "after the restart")
 	if n := count("only once") + count("fixed"); n != 0 {
 		t.Fatalf("after a restart, a resent message or correction reached the network again (%d more echoes)", n)
+	}
+	if n := s.logs.Count("resend ignored"); n != 4 {
+		t.Errorf("after a restart, the gateway recognised %d resends in all, want 4", n)
 	}
 	// The original is still known: a new correction of it works.
 	raw(t, alice, `<message type='chat' id='fx2' to='bob@`+domain+`'><body>fixed again</body><replace xmlns='urn:xmpp:message-correct:0' id='rs1'/></message>`)

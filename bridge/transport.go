@@ -61,7 +61,10 @@ type transport struct {
 
 	adhoc   adhocSessions
 	sending sending
-	recent  recents
+	// txnSending holds the txns of commands whose result is not stored
+	// yet, by sendKey(login, "", txn): a resend meanwhile is ignored.
+	txnSending sending
+	recent     recents
 
 	procMu sync.Mutex
 	procs  map[string]*loginProc // user bare JID -> login in progress
