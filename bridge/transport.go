@@ -337,12 +337,9 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 		if ephemeral(ev) {
 			continue
 		}
-		payload, err := encodeOutbox(xids[i], ev)
-		if err != nil {
-			res <- err
-			return res
-		}
-		ie := store.InboundEvent{Seq: ev.Seq, LoginID: ev.LoginId, ChatID: ev.ChatId, DedupID: ev.EventId, Payload: payload}
+		// The outbox payload is encoded at commit time, and only for an
+		// event not yet written to the server by then: most are.
+		ie := store.InboundEvent{Seq: ev.Seq, LoginID: ev.LoginId, ChatID: ev.ChatId, DedupID: ev.EventId}
 		if _, ok := ev.Payload.(*pb.Event_Message); ok && ev.EventId != "" {
 			ie.Ref = &store.MessageRef{Transport: t.name, LoginID: ev.LoginId, ChatID: ev.ChatId, RemoteID: ev.EventId,
 				ID: xids[i], FromMe: ev.GetSender().GetIsFromMe(), Time: time.UnixMicro(ev.TimestampUnixMicro)}
@@ -352,6 +349,8 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 		}
 		idx[i] = len(job.in)
 		job.in = append(job.in, ie)
+		job.evs = append(job.evs, ev)
+		job.xids = append(job.xids, xids[i])
 		job.written = append(job.written, new(atomic.Bool))
 	}
 	seen, err := t.db.Seen(t.name, job.in)
@@ -383,7 +382,7 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 			if ie.Ref.ID != "" {
 				xk := refKey(ie.LoginID, ie.ChatID, ie.Ref.ID)
 				t.newXIDs[xk] = rk
-				job.xids = append(job.xids, xk)
+				job.xidKeys = append(job.xidKeys, xk)
 			}
 		}
 	}
@@ -428,12 +427,14 @@ type pendingCommit struct {
 // commitJob is one batch of events for commitLoop.
 type commitJob struct {
 	in      []store.InboundEvent
+	evs     []*pb.Event    // parallel to in: the events, for their outbox payload
+	xids    []string       // parallel to in: the XMPP IDs they are delivered with
 	written []*atomic.Bool // parallel to in
 	c       *pendingCommit
 	res     chan error
 	keys    []string // dedup keys it holds in inflight
 	refs    []string // its entries in newRefs
-	xids    []string // and in newXIDs
+	xidKeys []string // and in newXIDs
 }
 
 // commitLinger is how long a commit waits for more batches to share its
@@ -475,16 +476,21 @@ func (t *transport) commitLoop(ctx context.Context) {
 		}
 		linger.Stop()
 		var all []store.InboundEvent
+		var err error
 		for _, j := range jobs {
 			for k, ie := range j.in {
 				ie.Delivered = j.written[k].Load()
+				if !ie.Delivered && err == nil {
+					ie.Payload, err = encodeOutbox(j.xids[k], j.evs[k])
+				}
 				all = append(all, ie)
 			}
 		}
 		var fresh []bool
 		var keys []uint64
-		var err error
-		if len(all) > 0 {
+		if err != nil {
+			t.log.Error("encoding an event for the outbox failed; the plugin will send the batch again", "err", err)
+		} else if len(all) > 0 {
 			fresh, keys, err = t.db.CommitEvents(context.WithoutCancel(ctx), t.name, all)
 			if err != nil {
 				t.log.Error("storing events failed; the plugin will send them again", "err", err)
@@ -507,7 +513,7 @@ func (t *transport) commitLoop(ctx context.Context) {
 			for _, k := range j.refs {
 				delete(t.newRefs, k)
 			}
-			for _, k := range j.xids {
+			for _, k := range j.xidKeys {
 				delete(t.newXIDs, k)
 			}
 		}

@@ -116,7 +116,7 @@ func (db *DB) CommitEvents(ctx context.Context, transport string, evs []InboundE
 			if ref.Time.IsZero() {
 				ref.Time = now
 			}
-			if _, err := prepRef(ref, now); err != nil {
+			if err := checkRef(ref); err != nil {
 				return nil, nil, fmt.Errorf("event %d: ref: %w", i, err)
 			}
 			r.ref = &ref

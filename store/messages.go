@@ -53,16 +53,26 @@ func checkRefKey(transport, loginID, chatID, remoteID string) error {
 	return checkPart("remote message ID", remoteID, false)
 }
 
-func prepRef(r MessageRef, now time.Time) (*refRec, error) {
+// checkRef validates r as prepRef would, without encoding it: the
+// callers that only need the check (every message on its way in) would
+// otherwise build and drop a record each time.
+func checkRef(r MessageRef) error {
 	if err := checkRefKey(r.Transport, r.LoginID, r.ChatID, r.RemoteID); err != nil {
-		return nil, err
+		return err
 	}
 	for _, id := range [...]struct{ what, v string }{
 		{"origin-id", r.OriginID}, {"stanza-id", r.StanzaID}, {"id", r.ID},
 	} {
 		if err := checkPart(id.what, id.v, true); err != nil {
-			return nil, err
+			return err
 		}
+	}
+	return nil
+}
+
+func prepRef(r MessageRef, now time.Time) (*refRec, error) {
+	if err := checkRef(r); err != nil {
+		return nil, err
 	}
 	if r.Time.IsZero() {
 		r.Time = now
@@ -188,7 +198,7 @@ func (db *DB) PutMessages(ctx context.Context, refs []MessageRef) error {
 		if r.Time.IsZero() {
 			r.Time = now
 		}
-		if _, err := prepRef(r, now); err != nil {
+		if err := checkRef(r); err != nil {
 			return fmt.Errorf("message %d: %w", i, err)
 		}
 		recs[i] = hotRec{kind: recRef, ref: r}

@@ -91,7 +91,7 @@ func (db *DB) PutSent(ctx context.Context, ref MessageRef, txnID string) error {
 	if ref.Time.IsZero() {
 		ref.Time = now
 	}
-	if _, err := prepRef(ref, now); err != nil {
+	if err := checkRef(ref); err != nil {
 		return err
 	}
 	if txnID != "" {
