@@ -192,8 +192,13 @@ func OpenOptions(path string, o Options) (*DB, error) {
 		Timeout: o.LockTimeout,
 		// The hashmap freelist stays fast as the file fragments; bbolt's
 		// own docs recommend it for everything but tiny files.
-		FreelistType:   bbolt.FreelistMapType,
-		NoFreelistSync: true,
+		FreelistType: bbolt.FreelistMapType,
+		// The freelist is written with each commit (the default). Not
+		// writing it (NoFreelistSync) saved a little per commit when
+		// every batch of messages was one; with the write-ahead log a
+		// commit is about one a second, while Open then rebuilt the list
+		// by reading every page: 4.6 s and 175 MiB of RSS for a 185 MiB
+		// file, against under a millisecond and 3 MiB.
 	})
 	if errors.Is(err, bbolt.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s (is another passerelle running? waited %s): %w",
