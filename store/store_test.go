@@ -1192,3 +1192,42 @@ func TestLoginSeesPresence(t *testing.T) {
 		t.Errorf("login in the old format = %+v, %v", b, err)
 	}
 }
+
+// TestOpenReadsLittle: opening a large store maps it but reads only what
+// it needs (the freelist is stored, not rebuilt from every page), so the
+// gateway's start and its RSS do not grow with the file.
+func TestOpenReadsLittle(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads RssFile from /proc")
+	}
+	db := openTemp(t)
+	ps := make([]Puppet, 100_000)
+	for i := range ps {
+		ps[i] = Puppet{Transport: "wa", LoginID: "l", UserID: fmt.Sprintf("+33%09d", i), Name: strings.Repeat("n", 100)}
+	}
+	must(t, db.PutPuppets(bg, ps))
+	must(t, db.DeletePuppets(bg, "wa", "l", []string{"+33000000001", "+33000000002"})) // some free pages
+	path := db.Path()
+	must(t, db.Close())
+	fi, err := os.Stat(path)
+	must(t, err)
+	rssFile := func() int64 {
+		b, err := os.ReadFile("/proc/self/status")
+		must(t, err)
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "RssFile:"); ok {
+				var kb int64
+				fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(v), " kB"), &kb)
+				return kb << 10
+			}
+		}
+		t.Fatal("no RssFile in /proc/self/status")
+		return 0
+	}
+	before := rssFile()
+	db = openAt(t, path, Options{})
+	defer db.Close()
+	if grew := rssFile() - before; grew > fi.Size()/4 {
+		t.Errorf("opening a %d KiB store made %d KiB of it resident: Open read the whole file", fi.Size()>>10, grew>>10)
+	}
+}
