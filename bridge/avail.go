@@ -57,9 +57,6 @@ func (a *userAvail) wantsPresence() bool {
 	return a == nil || a.state == availUnknown || a.state == availOnline
 }
 
-// availLocked returns what is known of user (nil: nothing). t.mu held.
-func (t *transport) availLocked(user string) *userAvail { return t.avail[user] }
-
 // note applies a presence of the user (typ, from resource) or a probe's
 // timeout to a, and reports whether the presence held for the user is now
 // due.

@@ -366,7 +366,7 @@ func (t *transport) setContactPresence(ctx context.Context, l store.Login, userI
 		t.presences[l.LoginID] = m
 	}
 	m[userID] = p
-	show := t.availLocked(l.UserJID).wantsPresence()
+	show := t.avail[l.UserJID].wantsPresence() // nil: nothing known
 	t.mu.Unlock()
 	if !show {
 		return presenceHeld

@@ -19,37 +19,11 @@ import (
 // (XEP-0363 slot, then PUT) and returns its GET URL.
 func uploadAsUser(t *testing.T, s *stack, c *xmpptest.Client, name, mime string, data []byte) string {
 	t.Helper()
-	st, err := c.IQ(ctxT(t), fmt.Sprintf(`<iq type='get' to='%s'><request xmlns='urn:xmpp:http:upload:0' filename='%s' size='%d' content-type='%s'/></iq>`,
-		s.srv.UploadDomain(), name, len(data), mime))
-	if err != nil || st.Type != "result" {
-		t.Fatalf("upload slot: %v %s", err, st.XML)
-	}
-	var slot struct {
-		Put struct {
-			URL     string `xml:"url,attr"`
-			Headers []struct {
-				Name  string `xml:"name,attr"`
-				Value string `xml:",chardata"`
-			} `xml:"header"`
-		} `xml:"slot>put"`
-		Get struct {
-			URL string `xml:"url,attr"`
-		} `xml:"slot>get"`
-	}
-	if err := xml.Unmarshal([]byte(st.XML), &slot); err != nil {
+	slot, err := c.Upload(ctxT(t), s.srv.UploadDomain(), name, mime, data)
+	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodPut, slot.Put.URL, bytes.NewReader(data))
-	req.Header.Set("Content-Type", mime)
-	for _, h := range slot.Put.Headers {
-		req.Header.Set(h.Name, h.Value)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode/100 != 2 {
-		t.Fatalf("PUT: %v %v", err, resp)
-	}
-	resp.Body.Close()
-	return slot.Get.URL
+	return slot.GetURL
 }
 
 func sendFile(t *testing.T, c *xmpptest.Client, url string) {

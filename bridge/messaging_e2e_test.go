@@ -275,31 +275,28 @@ func TestResendIgnored(t *testing.T) {
 		}
 		return n
 	}
-	raw(t, alice, once)
-	raw(t, alice, fix)
-	echoID(t, alice, "rs2", "after the resend")
-	if n := count("only once") + count("fixed"); n != 0 {
-		t.Fatalf("a resent message or correction reached the network again (%d more echoes)", n)
+	// resendBoth sends the message and the correction again, then a new
+	// message: no echo of either may come before its echo, and the gateway
+	// itself must have recognised ignored resends in all so far. (The
+	// SDK's txn cache in the plugin would also stop them, but a plugin
+	// need not use the SDK, and the check saves a round trip.)
+	resendBoth := func(when, id, body string, ignored int) {
+		t.Helper()
+		raw(t, alice, once)
+		raw(t, alice, fix)
+		echoID(t, alice, id, body)
+		if n := count("only once") + count("fixed"); n != 0 {
+			t.Fatalf("%sa resent message or correction reached the network again (%d more echoes)", when, n)
+		}
+		if n := s.logs.Count("resend ignored"); n != ignored {
+			t.Errorf("%sthe gateway recognised %d resends in all, want %d", when, n, ignored)
+		}
 	}
-	// The gateway itself recognised both resends: the SDK's txn cache in
-	// the plugin would also have stopped them, but a plugin need not use
-	// the SDK, and the check saves a round trip.
-	if n := s.logs.Count("resend ignored"); n != 2 {
-		t.Errorf("the gateway recognised %d resends, want 2", n)
-	}
-
+	resendBoth("", "rs2", "after the resend", 2)
 	s.stop()
 	s.start()
 	s.waitGateway(alice)
-	raw(t, alice, once)
-	raw(t, alice, fix)
-	echoID(t, alice, "rs3", "after the restart")
-	if n := count("only once") + count("fixed"); n != 0 {
-		t.Fatalf("after a restart, a resent message or correction reached the network again (%d more echoes)", n)
-	}
-	if n := s.logs.Count("resend ignored"); n != 4 {
-		t.Errorf("after a restart, the gateway recognised %d resends in all, want 4", n)
-	}
+	resendBoth("after a restart, ", "rs3", "after the restart", 4)
 	// The original is still known: a new correction of it works.
 	raw(t, alice, `<message type='chat' id='fx2' to='bob@`+domain+`'><body>fixed again</body><replace xmlns='urn:xmpp:message-correct:0' id='rs1'/></message>`)
 	if c := next(t, alice, "second correction", func(s xmpptest.Stanza) bool { return s.Body == "fixed again" }); !strings.Contains(c.XML, `id="`+e.ID+`"`) {
