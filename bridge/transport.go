@@ -20,6 +20,7 @@ import (
 	"passerelle.im/passerelle/bridge/pluginhost"
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/bridge/xmpplink"
+	"passerelle.im/passerelle/internal/stagetrace"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
 )
@@ -187,6 +188,11 @@ func (t *transport) run(ctx context.Context) {
 // route runs on the link's read loop: it only picks the conversation's
 // shard.
 func (t *transport) route(st *wire.Stanza) {
+	if stagetrace.Enabled() {
+		if b, ok := st.Body(); ok {
+			stagetrace.Mark(stagetrace.GatewayIn, b)
+		}
+	}
 	var h maphash.Hash
 	h.SetSeed(t.seed)
 	h.WriteString(bareOf(st.From()))
@@ -637,6 +643,7 @@ func (t *transport) deliverOne(ctx context.Context, d delivery) {
 			if last {
 				done = func(err error) {
 					if err == nil {
+						stagetrace.Mark(stagetrace.GatewayOut, d.ev.GetMessage().GetText())
 						if d.written != nil {
 							d.written.Store(true)
 						}

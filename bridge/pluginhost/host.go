@@ -17,6 +17,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"passerelle.im/passerelle/internal/stagetrace"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -165,6 +166,7 @@ func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), retried bool) {
 	h.sendMu.Lock()
 	err := stream.Send(cmd)
 	h.sendMu.Unlock()
+	stagetrace.Mark(stagetrace.GatewayCmd, cmd.GetSend().GetText())
 	if err != nil {
 		// The stream broke: down() takes the command over, with the
 		// others in flight.
@@ -352,6 +354,7 @@ func (h *Host) pumpEvents(ctx context.Context, stream pb.Transport_EventsClient)
 				recvErr <- fmt.Errorf("event stream: %w", err)
 				return
 			}
+			stagetrace.Mark(stagetrace.GatewayEv, ev.GetMessage().GetText())
 			select {
 			case in <- ev:
 			case <-ctx.Done():

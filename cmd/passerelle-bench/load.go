@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"passerelle.im/passerelle/internal/stagetrace"
 )
 
 // epoch is the zero of the send times written into message bodies.
@@ -22,9 +24,10 @@ type phaseSpec struct {
 	window   int    // messages in flight per user
 	warmup   time.Duration
 	duration time.Duration
-	count    int // stop after this many measured round trips (0: no bound)
-	size     int // body bytes
-	chats    int // contacts per user (echo path)
+	count    int  // stop after this many measured round trips (0: no bound)
+	size     int  // body bytes
+	chats    int  // contacts per user (echo path)
+	stages   bool // keep a stamp per measured message for joinStages
 }
 
 // phaseResult is what a phase measured.
@@ -37,6 +40,8 @@ type phaseResult struct {
 	stanzas int64         // message stanzas received (answers, receipts...)
 	lat     []time.Duration
 	cpu     map[string]float64 // process -> CPU seconds in the window
+	stamps  []stamp            // with spec.stages
+	hops    *hopStats
 }
 
 func (r *phaseResult) rate() float64 { return float64(r.n) / r.elapsed.Seconds() }
@@ -61,6 +66,7 @@ type sender struct {
 	recvd     atomic.Int64 // measured messages answered
 	errs      atomic.Int64
 	stanzas   atomic.Int64 // every message stanza received while measuring
+	stamps    []stamp
 }
 
 // body is "pb<phase>:<user>:<seq>:<measured>:<sent ns>:" then padding.
@@ -177,7 +183,8 @@ func runPhase(ctx context.Context, spec phaseSpec, clients []*client, target fun
 					}
 					continue
 				}
-				phase, measured, sent, ok := parseBody(bodyOf(el))
+				body := bodyOf(el)
+				phase, measured, sent, ok := parseBody(body)
 				if !ok || phase != spec.id {
 					continue
 				}
@@ -185,6 +192,11 @@ func runPhase(ctx context.Context, spec phaseSpec, clients []*client, target fun
 					d := time.Since(epoch) - sent
 					s.mu.Lock()
 					s.lat = append(s.lat, d)
+					if spec.stages {
+						if k, ok := stagetrace.Key(string(body)); ok {
+							s.stamps = append(s.stamps, stamp{key: k, sent: epoch.UnixNano() + int64(sent), recv: time.Now().UnixNano()})
+						}
+					}
 					s.mu.Unlock()
 					s.recvd.Add(1)
 					if n := total.Add(1); spec.count > 0 && n >= int64(spec.count) {
@@ -287,6 +299,7 @@ func runPhase(ctx context.Context, spec phaseSpec, clients []*client, target fun
 		r.stanzas += s.stanzas.Load()
 		r.lost += max(0, s.sentAfter.Load()-s.recvd.Load()-s.errs.Load())
 		r.lat = append(r.lat, s.lat...)
+		r.stamps = append(r.stamps, s.stamps...)
 	}
 	slices.Sort(r.lat)
 	if r.n == 0 {

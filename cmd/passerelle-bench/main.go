@@ -58,6 +58,7 @@ type options struct {
 	startupOnline                              int
 	startupAway                                bool
 	smoke                                      bool
+	stages                                     bool
 	paths                                      []string
 }
 
@@ -78,6 +79,7 @@ func main() {
 	flag.IntVar(&o.startupPuppets, "startup-puppets", 500, "puppets (stored, and contacts on the echo network) of each of the -startup-logins logins")
 	flag.IntVar(&o.startupOnline, "startup-online", 0, "of those puppets, how many the echo network shows online (each is a presence to show)")
 	flag.BoolVar(&o.startupAway, "startup-away", true, "the -startup-logins users exist on the server, let the gateway see their presence, and are offline")
+	flag.BoolVar(&o.stages, "stages", false, "split each echo round trip into hops (the gateway and the plugin record when each message passes each stage) and print where it waits")
 	flag.BoolVar(&o.smoke, "smoke", false, "a run of a few seconds that checks the tool and the stack work (CI)")
 	pathList := flag.String("paths", strings.Join(paths, ","), "paths to measure, in order; ratios are to the first")
 	flag.Usage = func() {
@@ -114,7 +116,7 @@ const password = "bench-password"
 
 func run(ctx context.Context, o options, out io.Writer) error {
 	started := time.Now()
-	s, err := newStack(o.dir, o.pprofDir != "")
+	s, err := newStack(o.dir, o.pprofDir != "", o.stages)
 	if err != nil {
 		return err
 	}
@@ -214,7 +216,8 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			var pair []*phaseResult
 			for _, path := range o.paths {
 				phase++
-				spec := phaseSpec{id: phase, path: path, window: w, warmup: o.warmup, duration: o.duration, count: o.count, size: o.size, chats: o.chats}
+				spec := phaseSpec{id: phase, path: path, window: w, warmup: o.warmup, duration: o.duration, count: o.count, size: o.size, chats: o.chats,
+					stages: o.stages && path == "echo"}
 				target := targets[path]
 				var prof sync.WaitGroup
 				if o.pprofDir != "" && path == "echo" && w == cmp.Or(o.pprofWindow, o.window) && round == o.rounds-1 {
@@ -227,6 +230,13 @@ func run(ctx context.Context, o options, out io.Writer) error {
 				}
 				if o.smoke && (r.errors > 0 || r.lost > 0) {
 					return fmt.Errorf("%s phase, window %d: %d error replies, %d lost\n--- gateway log tail ---\n%s", path, w, r.errors, r.lost, s.tail())
+				}
+				if spec.stages {
+					// The processes write their records every 50 ms.
+					time.Sleep(200 * time.Millisecond)
+					if r.hops, err = joinStages(s.stagesDir, spec.id, r.stamps); err != nil {
+						return err
+					}
 				}
 				fmt.Fprintf(out, "  round %d %-8s window %-3d %8.0f msgs/s  p50 %-8s p99 %-8s (%d round trips, %d errors, %d lost)\n",
 					round+1, path, w, r.rate(), ms(r.pct(50)), ms(r.pct(99)), r.n, r.errors, r.lost)
@@ -247,6 +257,11 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	if o.rounds > 1 {
 		fmt.Fprintf(out, "\nmedian of %d rounds (each ratio is taken within its round, then the median of those):\n\n", o.rounds)
 		printMedians(out, results)
+	}
+	for _, pair := range results {
+		for _, r := range pair {
+			printStages(out, r)
+		}
 	}
 	fmt.Fprintf(out, "\nmemory: gateway idle %s, peak %s (VmHWM); echo plugin idle %s, peak %s\n", mib(idleGw), mib(peakGw), mib(idlePl), mib(peakPl))
 	if o.pprofDir != "" {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"passerelle.im/passerelle/internal/prosodytest"
+	"passerelle.im/passerelle/internal/stagetrace"
 )
 
 const (
@@ -31,13 +32,14 @@ type stack struct {
 	cfgPath   string
 	logPath   string
 	pprofAddr string // the gateway's pprof listener, "" when off
+	stagesDir string // where the gateway and plugin record stages, "" when off
 
 	gw     *exec.Cmd
 	exited chan error
 	log    *os.File
 }
 
-func newStack(dir string, pprof bool) (*stack, error) {
+func newStack(dir string, pprof, stages bool) (*stack, error) {
 	if err := prosodytest.Installed(); err != nil {
 		return nil, err
 	}
@@ -76,6 +78,13 @@ func newStack(dir string, pprof bool) (*stack, error) {
 	if pprof {
 		s.pprofAddr, err = freeAddr()
 		if err != nil {
+			s.srv.Close()
+			return nil, err
+		}
+	}
+	if stages {
+		s.stagesDir = filepath.Join(dir, "stages")
+		if err := os.MkdirAll(s.stagesDir, 0o700); err != nil {
 			s.srv.Close()
 			return nil, err
 		}
@@ -133,6 +142,9 @@ func (s *stack) startGateway() error {
 	gw.Env = os.Environ()
 	if s.pprofAddr != "" {
 		gw.Env = append(gw.Env, "PASSERELLE_PPROF="+s.pprofAddr)
+	}
+	if s.stagesDir != "" {
+		gw.Env = append(gw.Env, stagetrace.Env+"="+s.stagesDir)
 	}
 	if err := gw.Start(); err != nil {
 		f.Close()

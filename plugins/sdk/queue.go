@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 
+	"passerelle.im/passerelle/internal/stagetrace"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -178,6 +179,7 @@ func (q *eventQueue) stream(ctx context.Context, gen uint64, send func(*pb.Event
 			if err := send(ev); err != nil {
 				return err
 			}
+			stagetrace.Mark(stagetrace.PluginEv, ev.GetMessage().GetText())
 			cursor = ev.Seq + 1
 		}
 		q.mu.Lock()

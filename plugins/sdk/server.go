@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"passerelle.im/passerelle/internal/stagetrace"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -239,6 +240,7 @@ func (s *server) Commands(stream pb.Transport_CommandsServer) error {
 			recvErr = err
 			break
 		}
+		stagetrace.Mark(stagetrace.PluginCmd, cmd.GetSend().GetText())
 		var h maphash.Hash
 		h.SetSeed(s.seed)
 		h.WriteString(cmd.LoginId)
