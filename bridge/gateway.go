@@ -13,6 +13,7 @@ import (
 
 	"passerelle.im/passerelle/bridge/config"
 	"passerelle.im/passerelle/bridge/media"
+	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/store"
 )
 
@@ -35,7 +36,9 @@ func version() string {
 // runs every enabled transport side by side. A transport whose plugin or
 // link fails keeps retrying on its own; it never stops the others.
 func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
-	db, err := store.Open(cfg.Store.Path)
+	// A checkpoint's bbolt commit cannot yield: it gets a P of its own
+	// so that stanzas do not wait behind it.
+	db, err := store.OpenOptions(cfg.Store.Path, store.Options{Background: sdk.WithExtraP})
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}

@@ -101,6 +101,10 @@ type Options struct {
 	// records are logged or the oldest is that old; 0 means 4096 and 1 s.
 	CheckpointRecords  int
 	CheckpointInterval time.Duration
+	// Background, if set, runs each background checkpoint (it must call
+	// apply and return once it returns). The gateway lends it a scheduler
+	// thread of its own: see sdk.WithExtraP.
+	Background func(apply func())
 }
 
 // DB is an open store. Its methods are safe for concurrent use.
@@ -139,6 +143,7 @@ type DB struct {
 	ckRetry    time.Time
 	ckRecords  int
 	ckInterval time.Duration
+	background func(func())
 	walErr     error
 	finishErr  error // read by Close once the writer stopped
 }
@@ -221,6 +226,7 @@ func OpenOptions(path string, o Options) (*DB, error) {
 		obSeq:      map[string]uint64{},
 		ckDone:     make(chan error, 1),
 		ckRecords:  o.CheckpointRecords,
+		background: o.Background,
 		ckInterval: o.CheckpointInterval,
 	}
 	if err := db.recover(); err != nil {
@@ -638,7 +644,16 @@ func (db *DB) freeze() error {
 
 func (db *DB) startApply(g *hotGen) {
 	db.ckRunning = true
-	go func() { db.ckDone <- db.applyAll(g.wal.gen, g.recs) }()
+	go func() {
+		var err error
+		apply := func() { err = db.applyAll(g.wal.gen, g.recs) }
+		if db.background != nil {
+			db.background(apply)
+		} else {
+			apply()
+		}
+		db.ckDone <- err
+	}()
 }
 
 // checkpointed ends the checkpoint in flight: on success the frozen

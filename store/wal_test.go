@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -159,10 +160,12 @@ func TestCorruptLogRecordRefused(t *testing.T) {
 
 // TestBackgroundCheckpoint: once enough records are logged they reach
 // bbolt without any reader or writer asking, and their log file goes;
-// readers see every write all along.
+// readers see every write all along. Each runs through Options.Background.
 func TestBackgroundCheckpoint(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "p.db")
-	db := openAt(t, path, Options{CheckpointRecords: 16, CheckpointInterval: time.Hour})
+	var wrapped atomic.Int32
+	db := openAt(t, path, Options{CheckpointRecords: 16, CheckpointInterval: time.Hour,
+		Background: func(apply func()) { wrapped.Add(1); apply() }})
 	for i := range 100 {
 		ref := MessageRef{Transport: "wa", LoginID: "l", ChatID: "c", RemoteID: fmt.Sprint("r", i), OriginID: fmt.Sprint("o", i)}
 		must(t, db.PutSent(bg, ref, fmt.Sprint("o", i)))
@@ -191,6 +194,9 @@ func TestBackgroundCheckpoint(t *testing.T) {
 	must(t, err)
 	if len(gens) > 2 {
 		t.Errorf("log files kept after checkpoints: %v", gens)
+	}
+	if wrapped.Load() == 0 {
+		t.Error("no checkpoint ran through Options.Background")
 	}
 	for i := range 100 {
 		if got, err := db.GetTxn("wa", "l", fmt.Sprint("o", i)); err != nil || got != fmt.Sprint("r", i) {
