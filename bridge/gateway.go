@@ -36,9 +36,9 @@ func version() string {
 // runs every enabled transport side by side. A transport whose plugin or
 // link fails keeps retrying on its own; it never stops the others.
 func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
-	// A checkpoint's bbolt commit cannot yield: it gets a P of its own
-	// so that stanzas do not wait behind it.
-	db, err := store.OpenOptions(cfg.Store.Path, store.Options{Background: sdk.WithExtraP})
+	// A checkpoint's bbolt commit cannot yield: it gets a P and a thread
+	// of its own, at a lower priority, so that stanzas do not wait on it.
+	db, err := store.OpenOptions(cfg.Store.Path, store.Options{Background: sdk.RunBackground})
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}

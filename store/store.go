@@ -102,8 +102,8 @@ type Options struct {
 	CheckpointRecords  int
 	CheckpointInterval time.Duration
 	// Background, if set, runs each background checkpoint (it must call
-	// apply and return once it returns). The gateway lends it a scheduler
-	// thread of its own: see sdk.WithExtraP.
+	// apply and return once it returns). The gateway runs it on a thread
+	// and a P of its own, at a lower priority: see sdk.RunBackground.
 	Background func(apply func())
 }
 

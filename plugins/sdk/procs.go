@@ -53,3 +53,21 @@ func WithExtraP(fn func()) {
 	}()
 	fn()
 }
+
+// RunBackground runs fn, work that can wait, on an OS thread of its own at
+// a lower CPU priority (nice +10, Linux only), with a P of its own
+// (WithExtraP), and returns when fn does. The gateway and its XMPP server
+// share a few cores: passerelle-bench's stage trace put the slowest
+// round trips behind the store's checkpoints, and at a lower priority the
+// kernel runs the message path first. The thread ends with fn: a priority
+// once lowered cannot be raised again without privileges.
+func RunBackground(fn func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runtime.LockOSThread() // never unlocked: the thread exits with this goroutine
+		lowerPriority()
+		WithExtraP(fn)
+	}()
+	<-done
+}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package sdk
+
+// lowerPriority does nothing off Linux: a thread's priority is set
+// there by other means.
+func lowerPriority() {}
