@@ -53,7 +53,7 @@ import (
 type options struct {
 	users, window, count, size, chats, rounds  int
 	warmup, duration                           time.Duration
-	dir, pprofDir                              string
+	dir, pprofDir, prosodyConfig               string
 	startupLogins, startupPuppets, pprofWindow int
 	startupOnline                              int
 	startupAway                                bool
@@ -79,6 +79,7 @@ func main() {
 	flag.IntVar(&o.startupPuppets, "startup-puppets", 500, "puppets (stored, and contacts on the echo network) of each of the -startup-logins logins")
 	flag.IntVar(&o.startupOnline, "startup-online", 0, "of those puppets, how many the echo network shows online (each is a presence to show)")
 	flag.BoolVar(&o.startupAway, "startup-away", true, "the -startup-logins users exist on the server, let the gateway see their presence, and are offline")
+	flag.StringVar(&o.prosodyConfig, "prosody-config", "", "Lua lines appended to Prosody's global config, to try a server setting (a later network_settings replaces the default one); it applies to every path")
 	flag.BoolVar(&o.stages, "stages", false, "split each echo round trip into hops (the gateway and the plugin record when each message passes each stage) and print where it waits")
 	flag.BoolVar(&o.smoke, "smoke", false, "a run of a few seconds that checks the tool and the stack work (CI)")
 	pathList := flag.String("paths", strings.Join(paths, ","), "paths to measure, in order; ratios are to the first")
@@ -116,7 +117,7 @@ const password = "bench-password"
 
 func run(ctx context.Context, o options, out io.Writer) error {
 	started := time.Now()
-	s, err := newStack(o.dir, o.pprofDir != "", o.stages)
+	s, err := newStack(o.dir, stackOptions{pprof: o.pprofDir != "", stages: o.stages, prosodyConfig: o.prosodyConfig})
 	if err != nil {
 		return err
 	}
@@ -253,6 +254,9 @@ func run(ctx context.Context, o options, out io.Writer) error {
 
 	fmt.Fprintf(out, "\n%d users, body %d bytes, %d echo contacts per user, %s measured per phase after %s warm-up; Go %s, %d CPUs\n\n",
 		o.users, o.size, o.chats, o.duration, o.warmup, runtime.Version(), runtime.NumCPU())
+	if o.prosodyConfig != "" {
+		fmt.Fprintf(out, "Prosody config added for every path: %s\n\n", o.prosodyConfig)
+	}
 	printTable(out, results)
 	if o.rounds > 1 {
 		fmt.Fprintf(out, "\nmedian of %d rounds (each ratio is taken within its round, then the median of those):\n\n", o.rounds)

@@ -39,7 +39,13 @@ type stack struct {
 	log    *os.File
 }
 
-func newStack(dir string, pprof, stages bool) (*stack, error) {
+// stackOptions are the stack's settings beyond its folder.
+type stackOptions struct {
+	pprof, stages bool
+	prosodyConfig string // Lua appended to Prosody's global section
+}
+
+func newStack(dir string, so stackOptions) (*stack, error) {
 	if err := prosodytest.Installed(); err != nil {
 		return nil, err
 	}
@@ -64,9 +70,10 @@ func newStack(dir string, pprof, stages bool) (*stack, error) {
 		}
 	}
 	s.srv, err = prosodytest.New(prosodytest.Options{
-		Dir:        filepath.Join(dir, "prosody"),
-		Components: []prosodytest.Component{{Domain: echoDomain, Secret: s.secret}, {Domain: rawDomain, Secret: s.secret}},
-		LogLevel:   "warn",
+		Dir:         filepath.Join(dir, "prosody"),
+		Components:  []prosodytest.Component{{Domain: echoDomain, Secret: s.secret}, {Domain: rawDomain, Secret: s.secret}},
+		LogLevel:    "warn",
+		ExtraConfig: so.prosodyConfig,
 	})
 	if err != nil {
 		return nil, err
@@ -75,14 +82,14 @@ func newStack(dir string, pprof, stages bool) (*stack, error) {
 		s.srv.Close()
 		return nil, err
 	}
-	if pprof {
+	if so.pprof {
 		s.pprofAddr, err = freeAddr()
 		if err != nil {
 			s.srv.Close()
 			return nil, err
 		}
 	}
-	if stages {
+	if so.stages {
 		s.stagesDir = filepath.Join(dir, "stages")
 		if err := os.MkdirAll(s.stagesDir, 0o700); err != nil {
 			s.srv.Close()
