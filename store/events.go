@@ -250,6 +250,11 @@ func (db *DB) OutboxDone(ctx context.Context, transport string, keys []uint64) e
 func (db *DB) Seen(transport string, evs []InboundEvent) ([]bool, error) {
 	seen := make([]bool, len(evs))
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
+		// A read transaction does not cache nested buckets: finding a
+		// login's anew (three nested lookups) for each event, and again
+		// for its message map, was most of the cost of a check.
+		type loginBuckets struct{ dedup, msgs *bbolt.Bucket }
+		var byLogin map[string]loginBuckets
 		for i, ev := range evs {
 			if ev.DedupID == "" || ev.LoginID == "" {
 				continue
@@ -264,13 +269,19 @@ func (db *DB) Seen(transport string, evs []InboundEvent) ([]bool, error) {
 					continue
 				}
 			}
-			lb := loginBucket(tx, transport, ev.LoginID)
-			if lb == nil {
-				continue
+			lbs, ok := byLogin[ev.LoginID]
+			if !ok {
+				lb := loginBucket(tx, transport, ev.LoginID)
+				lbs = loginBuckets{sub(lb, bDedup), sub(lb, bMsgs)}
+				if byLogin == nil {
+					byLogin = map[string]loginBuckets{}
+				}
+				byLogin[ev.LoginID] = lbs
 			}
-			if d := lb.Bucket(bDedup); d != nil && d.Get(comp(ev.ChatID, ev.DedupID)) != nil {
+			k := comp(ev.ChatID, ev.DedupID)
+			if lbs.dedup != nil && lbs.dedup.Get(k) != nil {
 				seen[i] = true
-			} else if ev.DedupByRef && hasRemote(tx, transport, ev.LoginID, ev.ChatID, ev.DedupID) {
+			} else if ev.DedupByRef && lbs.msgs != nil && lbs.msgs.Get(k) != nil {
 				seen[i] = true
 			}
 		}

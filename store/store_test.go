@@ -1085,6 +1085,36 @@ func TestSeen(t *testing.T) {
 	}
 }
 
+// TestSeenInBbolt: Seen finds dedup keys and message map entries that
+// reached bbolt, per login, among events of several logins in one call.
+func TestSeenInBbolt(t *testing.T) {
+	db := openTemp(t)
+	_, _, err := db.CommitEvents(bg, "wa", []InboundEvent{
+		{LoginID: "l1", ChatID: "c", DedupID: "e1", Payload: []byte("1")},
+		{LoginID: "l2", ChatID: "c", DedupID: "m1", Payload: []byte("2"), DedupByRef: true, Ref: &MessageRef{RemoteID: "m1", ID: "x1"}},
+	})
+	must(t, err)
+	must(t, db.Flush(bg)) // out of the log, into bbolt
+	evs := []InboundEvent{
+		{LoginID: "l1", ChatID: "c", DedupID: "e1"},                   // dedup key
+		{LoginID: "l2", ChatID: "c", DedupID: "m1", DedupByRef: true}, // message map entry
+		{LoginID: "l1", ChatID: "c", DedupID: "e9"},
+		{LoginID: "l2", ChatID: "c", DedupID: "m9", DedupByRef: true},
+		{LoginID: "l2", ChatID: "d", DedupID: "m1", DedupByRef: true}, // another chat
+		{LoginID: "l1", ChatID: "c", DedupID: "m1", DedupByRef: true}, // another login
+		{LoginID: "l3", ChatID: "c", DedupID: "e1"},                   // a login with no bucket
+		{LoginID: "l1", ChatID: "c", DedupID: "e1"},                   // a login seen before in the call
+	}
+	seen, err := db.Seen("wa", evs)
+	must(t, err)
+	want := []bool{true, true, false, false, false, false, false, true}
+	for i := range want {
+		if seen[i] != want[i] {
+			t.Errorf("event %d (%s/%s/%s): seen %v, want %v", i, evs[i].LoginID, evs[i].ChatID, evs[i].DedupID, seen[i], want[i])
+		}
+	}
+}
+
 // TestCommitDelivered: a delivered event keeps its dedup key and message
 // map entry but gets no outbox entry.
 func TestCommitDelivered(t *testing.T) {
