@@ -1,0 +1,41 @@
+package store
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestUringDatasync: a sync through the ring succeeds on a written file
+// and reports the kernel's error for a bad descriptor; the ring is used
+// again and again. Where io_uring cannot be set up the test says so and
+// stops: fdatasync then uses the system call (the other store tests).
+func TestUringDatasync(t *testing.T) {
+	u, err := newUring()
+	if err != nil {
+		t.Skipf("io_uring not available here: %v", err)
+	}
+	defer u.close()
+	f, err := os.Create(filepath.Join(t.TempDir(), "f"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for i := range 100 {
+		if _, err := f.Write([]byte("record\n")); err != nil {
+			t.Fatal(err)
+		}
+		if err := u.datasync(int(f.Fd())); err != nil {
+			t.Fatalf("sync %d: %v", i, err)
+		}
+	}
+	if err := u.datasync(1 << 20); !errors.Is(err, unix.EBADF) {
+		t.Fatalf("sync of a bad descriptor: %v, want EBADF", err)
+	}
+	if err := u.datasync(int(f.Fd())); err != nil {
+		t.Fatalf("sync after an error: %v", err)
+	}
+}
