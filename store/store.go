@@ -462,9 +462,20 @@ func (db *DB) run() {
 			db.checkpointed(err)
 		case <-tick.C:
 		}
+		if db.ckRunning && len(db.live.recs) >= backlogFactor*db.ckRecords {
+			// The checkpoint runs at a low priority (see
+			// Options.Background): on a machine kept busy by others it
+			// may fall behind. Writes wait for it rather than let the
+			// log's memory grow without bound.
+			db.checkpointed(<-db.ckDone)
+		}
 		db.maybeCheckpoint()
 	}
 }
+
+// backlogFactor times CheckpointRecords logged while a checkpoint runs
+// makes the writer wait for it.
+const backlogFactor = 16
 
 // apply writes one batch: hot ops to the log, the others (after a
 // checkpoint, so they see every earlier write in bbolt) in one bbolt

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -339,5 +340,73 @@ func TestGenerationReuse(t *testing.T) {
 	}
 	if r, err := db.LookupRemote("wa", "l", "c", "r1"); err != nil || r.OriginID != "o1b" {
 		t.Errorf("LookupRemote(r1) = %+v, %v; want origin-id o1b", r, err)
+	}
+}
+
+// TestCheckpointBacklog: while a slow checkpoint runs the log takes
+// backlogFactor times CheckpointRecords more records, then writes wait
+// for the checkpoint instead of letting memory grow; once it ends they
+// all go through.
+func TestCheckpointBacklog(t *testing.T) {
+	release := make(chan struct{})
+	started := make(chan struct{}, 1)
+	db := openAt(t, filepath.Join(t.TempDir(), "p.db"), Options{CheckpointRecords: 4, CheckpointInterval: time.Hour,
+		Background: func(apply func()) {
+			select {
+			case started <- struct{}{}:
+			default:
+			}
+			<-release
+			apply()
+		}})
+	var releaseOnce sync.Once
+	free := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(free) // before Close, which waits for the checkpoint
+	put := func(i int) error { return db.PutTxn(bg, "wa", "l", fmt.Sprint("t", i), fmt.Sprint("r", i)) }
+	for i := range 4 {
+		must(t, put(i))
+	}
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no checkpoint started after 4 records")
+	}
+	const total = 200
+	var done atomic.Int32
+	errs := make(chan error, 1)
+	go func() {
+		for i := 4; i < 4+total; i++ {
+			if err := put(i); err != nil {
+				errs <- err
+				return
+			}
+			done.Add(1)
+		}
+		errs <- nil
+	}()
+	// Wait until the writes stop moving.
+	last := int32(-1)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		time.Sleep(200 * time.Millisecond)
+		n := done.Load()
+		if n == last || n == total || time.Now().After(deadline) {
+			break
+		}
+		last = n
+	}
+	if n := done.Load(); n < backlogFactor*4 || n >= total {
+		t.Fatalf("%d writes went through behind a stuck checkpoint, want at least %d and not all %d", n, backlogFactor*4, total)
+	}
+	free()
+	select {
+	case err := <-errs:
+		must(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatalf("writes still stuck after the checkpoint ended: %d of %d", done.Load(), total)
+	}
+	for _, i := range []int{0, 100, total + 3} {
+		if got, err := db.GetTxn("wa", "l", fmt.Sprint("t", i)); err != nil || got != fmt.Sprint("r", i) {
+			t.Errorf("txn t%d = %q, %v", i, got, err)
+		}
 	}
 }
