@@ -28,6 +28,7 @@ type phaseSpec struct {
 	size     int  // body bytes
 	chats    int  // contacts per user (echo path)
 	stages   bool // keep a stamp per measured message for joinStages
+	receipts bool // messages ask for delivery receipts and read markers
 }
 
 // phaseResult is what a phase measured.
@@ -208,6 +209,13 @@ func runPhase(ctx context.Context, spec phaseSpec, clients []*client, target fun
 		})
 	}
 
+	// As a phone client does, when asked: a delivery receipt (XEP-0184)
+	// and read markers (XEP-0333), which the echo network sends back.
+	asks := ""
+	if spec.receipts {
+		asks = `<request xmlns='urn:xmpp:receipts'/><markable xmlns='urn:xmpp:chat-markers:0'/>`
+	}
+
 	// Writers: one per client, keeping window messages in flight.
 	var wwg sync.WaitGroup
 	var sendErr atomic.Value
@@ -229,7 +237,7 @@ func runPhase(ctx context.Context, spec phaseSpec, clients []*client, target fun
 					s.sentAfter.Add(1)
 				}
 				msg := `<message type='chat' id='` + idPrefix + strconv.Itoa(seq) + `' to='` + target(s.idx, seq) + `'><body>` +
-					makeBody(spec.id, s.idx, seq, m, spec.size) + `</body></message>`
+					makeBody(spec.id, s.idx, seq, m, spec.size) + `</body>` + asks + `</message>`
 				if err := s.c.write(msg); err != nil {
 					sendErr.Store(err)
 					halt()

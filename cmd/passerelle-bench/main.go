@@ -58,7 +58,7 @@ type options struct {
 	startupOnline                              int
 	startupAway                                bool
 	smoke                                      bool
-	stages                                     bool
+	stages, receipts                           bool
 	paths                                      []string
 }
 
@@ -80,6 +80,7 @@ func main() {
 	flag.IntVar(&o.startupOnline, "startup-online", 0, "of those puppets, how many the echo network shows online (each is a presence to show)")
 	flag.BoolVar(&o.startupAway, "startup-away", true, "the -startup-logins users exist on the server, let the gateway see their presence, and are offline")
 	flag.StringVar(&o.prosodyConfig, "prosody-config", "", "Lua lines appended to Prosody's global config, to try a server setting (a later network_settings replaces the default one); it applies to every path")
+	flag.BoolVar(&o.receipts, "receipts", false, "messages ask for delivery receipts and read markers, as phone clients do (the echo network sends both back: 3 stanzas per message)")
 	flag.BoolVar(&o.stages, "stages", false, "split each echo round trip into hops (the gateway and the plugin record when each message passes each stage) and print where it waits")
 	flag.BoolVar(&o.smoke, "smoke", false, "a run of a few seconds that checks the tool and the stack work (CI)")
 	pathList := flag.String("paths", strings.Join(paths, ","), "paths to measure, in order; ratios are to the first")
@@ -218,7 +219,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			for _, path := range o.paths {
 				phase++
 				spec := phaseSpec{id: phase, path: path, window: w, warmup: o.warmup, duration: o.duration, count: o.count, size: o.size, chats: o.chats,
-					stages: o.stages && path == "echo"}
+					stages: o.stages && path == "echo", receipts: o.receipts}
 				target := targets[path]
 				var prof sync.WaitGroup
 				if o.pprofDir != "" && path == "echo" && w == cmp.Or(o.pprofWindow, o.window) && round == o.rounds-1 {
