@@ -117,10 +117,12 @@ func (c chatOut) ref(remoteID string) (store.MessageRef, bool) {
 		return r, true // in a batch still committing
 	}
 	ref, err := c.t.db.LookupRemote(c.t.name, c.ev.LoginId, c.ev.ChatId, remoteID)
-	if err != nil {
-		// The network may speak of a message the user just sent before
-		// the gateway has its remote ID: wait for the chat's send.
-		c.t.sending.wait(context.Background(), sendKey(c.ev.LoginId, c.ev.ChatId, "*"))
+	// The network may speak of a message the user just sent before the
+	// gateway has its remote ID: wait for the chat's sends, which end in
+	// any order, until one brings it.
+	key := sendKey(c.ev.LoginId, c.ev.ChatId, "*")
+	for deadline := time.Now().Add(targetWait); err != nil && c.t.sending.busy(key) && time.Now().Before(deadline); {
+		c.t.sending.wait(context.Background(), key)
 		ref, err = c.t.db.LookupRemote(c.t.name, c.ev.LoginId, c.ev.ChatId, remoteID)
 	}
 	if err != nil {
@@ -174,7 +176,7 @@ func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
 		c.delay(w)
 		w.Leaf("markable", nsMarkers, "")
 		out = append(out, c.finish(w))
-		c.t.recent.put(id, recentMsg{text: m.Text})
+		c.t.recent.put(chatKey(c.ev.LoginId, c.ev.ChatId), id, recentMsg{text: m.Text})
 		id = c.t.newID()
 	}
 	for _, a := range m.Attachments {
@@ -211,7 +213,7 @@ func (c chatOut) reply(w *wire.Writer, remoteID, body string) string {
 		to = c.user
 	}
 	w.Start("reply", nsReply).Attr("to", to).Attr("id", xmppID(ref)).End()
-	quoted := c.t.recent.get(xmppID(ref)).text
+	quoted := c.t.recent.get(chatKey(c.ev.LoginId, c.ev.ChatId), xmppID(ref)).text
 	if quoted == "" {
 		return body
 	}
@@ -280,7 +282,7 @@ func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
 		}
 		// Only what the user's client asked for (XEP-0184 request,
 		// XEP-0333 markable); the rest would be noise on the wire.
-		asked := c.t.recent.get(xmppID(ref))
+		asked := c.t.recent.get(chatKey(c.ev.LoginId, c.ev.ChatId), xmppID(ref))
 		if (r.Kind == pb.ReceiptEvent_KIND_READ && !asked.markable) || (r.Kind != pb.ReceiptEvent_KIND_READ && !asked.receipt) {
 			continue
 		}

@@ -36,7 +36,14 @@ const targetWait = 5 * time.Second
 // known yet, so that a correction sent right behind one finds it.
 type sending struct {
 	mu sync.Mutex
-	m  map[string]chan struct{}
+	m  map[string]*sendsUnder
+}
+
+// sendsUnder is the sends under way under one key: how many, and a
+// channel closed (and replaced) whenever one of them ends.
+type sendsUnder struct {
+	n     int
+	ended chan struct{}
 }
 
 func sendKey(loginID, chatID, xmppID string) string {
@@ -44,27 +51,38 @@ func sendKey(loginID, chatID, xmppID string) string {
 }
 
 // start marks a send under way under keys; the returned func ends it.
-// Callers include sendKey(login, chat, "*"), the chat's latest send, for
-// lookups by remote ID.
+// Callers include sendKey(login, chat, "*"), under which every send of
+// the chat counts, for lookups by remote ID.
 func (s *sending) start(keys ...string) func() {
-	ch := make(chan struct{})
 	s.mu.Lock()
 	if s.m == nil {
-		s.m = map[string]chan struct{}{}
+		s.m = map[string]*sendsUnder{}
 	}
 	for _, k := range keys {
-		s.m[k] = ch
+		u := s.m[k]
+		if u == nil {
+			u = &sendsUnder{ended: make(chan struct{})}
+			s.m[k] = u
+		}
+		u.n++
 	}
 	s.mu.Unlock()
+	var once sync.Once
 	return func() {
-		s.mu.Lock()
-		for _, k := range keys {
-			if s.m[k] == ch {
-				delete(s.m, k)
+		once.Do(func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			for _, k := range keys {
+				u := s.m[k]
+				u.n--
+				close(u.ended)
+				if u.n == 0 {
+					delete(s.m, k)
+				} else {
+					u.ended = make(chan struct{})
+				}
 			}
-		}
-		s.mu.Unlock()
-		close(ch)
+		})
 	}
 }
 
@@ -75,9 +93,14 @@ func (s *sending) busy(key string) bool {
 	return s.m[key] != nil
 }
 
+// wait returns once a send under key ends (any of them), or at once when
+// none is under way, or after targetWait.
 func (s *sending) wait(ctx context.Context, key string) {
 	s.mu.Lock()
-	ch := s.m[key]
+	var ch chan struct{}
+	if u := s.m[key]; u != nil {
+		ch = u.ended
+	}
 	s.mu.Unlock()
 	if ch == nil {
 		return
@@ -95,7 +118,7 @@ type recentMsg struct {
 	// What the user's client asked for: XEP-0184 receipts, XEP-0333
 	// markers. Clients that did not ask get neither.
 	receipt, markable bool
-	// chat is chatKey(login, chat) of a user's message that asked.
+	// chat is chatKey(login, chat), set by put.
 	chat string
 }
 
@@ -133,10 +156,14 @@ func (x *recents) asks(chat string) bool {
 	return x.asking[chat] > 0
 }
 
-func (x *recents) put(id string, r recentMsg) {
+// put remembers the message id of chat (chatKey). IDs are the clients'
+// own, unique per client at best: two users' messages may share one.
+func (x *recents) put(chat, id string, r recentMsg) {
 	if id == "" {
 		return
 	}
+	r.chat = chat
+	id = chat + "\x00" + id
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.m == nil {
@@ -156,10 +183,10 @@ func (x *recents) put(id string, r recentMsg) {
 	}
 }
 
-func (x *recents) get(id string) recentMsg {
+func (x *recents) get(chat, id string) recentMsg {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return x.m[id]
+	return x.m[chat+"\x00"+id]
 }
 
 // userMessage is what a message from the user asks for.
@@ -401,9 +428,10 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 			}
 		}
 		cmd.Action = &pb.Command_Send{Send: send}
-		rm := recentMsg{text: m.body, receipt: m.receipt, markable: m.markable, chat: chatKey(login.LoginID, chatID)}
-		t.recent.put(m.originID, rm)
-		t.recent.put(m.id, rm)
+		rm := recentMsg{text: m.body, receipt: m.receipt, markable: m.markable}
+		ck := chatKey(login.LoginID, chatID)
+		t.recent.put(ck, m.originID, rm)
+		t.recent.put(ck, m.id, rm)
 		keys := []string{sendKey(login.LoginID, chatID, "*")}
 		for _, id := range []string{m.originID, m.id} {
 			if id != "" {

@@ -625,6 +625,39 @@ func (t *transport) deliverLoop(ctx context.Context, backlog []delivery) {
 }
 
 func (t *transport) deliverOne(ctx context.Context, d delivery) {
+	if t.receiptMustWait(d.ev) {
+		// A receipt for what the user is sending right now names a
+		// message whose remote ID comes with the send's result. It waits
+		// for that beside the loop, so that no other delivery waits with
+		// it: a receipt names the message it acknowledges, and its place
+		// among other stanzas does not matter.
+		go t.deliverReceiptLate(ctx, d)
+		return
+	}
+	t.deliverNow(ctx, d)
+}
+
+// deliverReceiptLate delivers a receipt once it may (waitReceipt).
+func (t *transport) deliverReceiptLate(ctx context.Context, d delivery) {
+	t.waitReceipt(ctx, d.ev)
+	t.deliverNow(ctx, d)
+}
+
+// waitReceipt returns once the messages a receipt names are known, or
+// once no send in its chat is under way, or after targetWait. Sends end
+// in any order (their results are handled side by side), so it checks
+// again after each: the send that ends first may not be the one named.
+func (t *transport) waitReceipt(ctx context.Context, ev *pb.Event) {
+	key := sendKey(ev.LoginId, ev.ChatId, "*")
+	for deadline := time.Now().Add(targetWait); time.Now().Before(deadline) && ctx.Err() == nil; {
+		if !t.sending.busy(key) || t.receiptKnown(ev) {
+			return
+		}
+		t.sending.wait(ctx, key)
+	}
+}
+
+func (t *transport) deliverNow(ctx context.Context, d delivery) {
 	stanzas := t.render(ctx, d)
 	if len(stanzas) == 0 {
 		if d.written != nil {
@@ -664,6 +697,28 @@ func (t *transport) deliverOne(ctx context.Context, d delivery) {
 			}
 		}
 	}
+}
+
+// receiptMustWait reports whether ev is a receipt someone may want while
+// a send in its chat is under way; those are rendered after the send.
+func (t *transport) receiptMustWait(ev *pb.Event) bool {
+	if _, ok := ev.Payload.(*pb.Event_Receipt); !ok || ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT {
+		return false
+	}
+	return t.recent.asks(chatKey(ev.LoginId, ev.ChatId)) && t.sending.busy(sendKey(ev.LoginId, ev.ChatId, "*")) && !t.receiptKnown(ev)
+}
+
+// receiptKnown reports whether every message a receipt names is known.
+func (t *transport) receiptKnown(ev *pb.Event) bool {
+	for _, id := range ev.GetReceipt().GetMessageIds() {
+		if _, ok := t.newRef(ev.LoginId, ev.ChatId, id); ok {
+			continue
+		}
+		if _, err := t.db.LookupRemote(t.name, ev.LoginId, ev.ChatId, id); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func (t *transport) markDone(ctx context.Context, d delivery) {
