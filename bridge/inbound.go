@@ -186,7 +186,9 @@ func (t *transport) remember(ctx context.Context, loginID, chatID, txn, originID
 	}
 	if err := t.db.PutSent(ctx, ref, txn); err != nil {
 		t.log.Error("message map write failed", "err", err)
+		return
 	}
+	t.stored.signal(refKey(loginID, chatID, r.MessageId))
 }
 
 func (t *transport) displayName() string {

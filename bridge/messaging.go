@@ -93,6 +93,17 @@ func (s *sending) busy(key string) bool {
 	return s.m[key] != nil
 }
 
+// ended returns a channel closed when a send under key ends, or nil when
+// none is under way.
+func (s *sending) ended(key string) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u := s.m[key]; u != nil {
+		return u.ended
+	}
+	return nil
+}
+
 // wait returns once a send under key ends (any of them), or at once when
 // none is under way, or after targetWait.
 func (s *sending) wait(ctx context.Context, key string) {

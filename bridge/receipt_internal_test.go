@@ -12,8 +12,10 @@ import (
 )
 
 // TestWaitReceipt: a receipt for a message whose send has not returned
-// waits for that send, also when another send of the chat ends first,
-// and no longer; with no send under way it does not wait.
+// waits until that message is stored, also when another send of the chat
+// ends first; one naming a message no send brings stops waiting when the
+// chat's last send ends; a receipt for a stored message, or with no send
+// under way, does not wait; no waiter is left behind.
 func TestWaitReceipt(t *testing.T) {
 	db, err := store.Open(filepath.Join(t.TempDir(), "p.db"))
 	if err != nil {
@@ -30,12 +32,13 @@ func TestWaitReceipt(t *testing.T) {
 	doneA := tr.sending.start(sendKey("l", "bob", "*"), sendKey("l", "bob", "a"))
 	doneB := tr.sending.start(sendKey("l", "bob", "*"), sendKey("l", "bob", "b"))
 	tr.recent.put(chatKey("l", "bob"), "a", recentMsg{receipt: true})
-	if !tr.receiptMustWait(rc) {
+	w := tr.receiptWaits(rc)
+	if w == nil {
 		t.Fatal("a receipt for a send under way does not wait")
 	}
 	returned := make(chan struct{})
 	go func() {
-		tr.waitReceipt(ctx, rc)
+		w.wait(ctx, tr)
 		close(returned)
 	}()
 	// b ends first, without a result naming net-a.
@@ -46,14 +49,49 @@ func TestWaitReceipt(t *testing.T) {
 		t.Fatal("stopped waiting when another send ended")
 	case <-time.After(200 * time.Millisecond):
 	}
+	// a's result is stored (and signalled, as remember does) before a
+	// ends: that is enough.
 	must(t, db.PutSent(ctx, store.MessageRef{Transport: "echo", LoginID: "l", ChatID: "bob", RemoteID: "net-a", ID: "a", FromMe: true}, ""))
-	doneA()
+	tr.stored.signal(refKey("l", "bob", "net-a"))
 	select {
 	case <-returned:
 	case <-time.After(time.Second):
-		t.Fatal("still waiting after the named send ended")
+		t.Fatal("still waiting after the named message was stored")
 	}
-	if tr.receiptMustWait(rc) {
+	if tr.receiptWaits(rc) != nil {
+		t.Error("a receipt for a stored message waits")
+	}
+	doneA()
+
+	// A send that never brings the message: the wait ends with the
+	// chat's last send.
+	rc2 := &pb.Event{LoginId: "l", ChatId: "bob", ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
+		Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_READ, MessageIds: []string{"net-x"}}}}
+	doneC := tr.sending.start(sendKey("l", "bob", "*"))
+	w = tr.receiptWaits(rc2)
+	if w == nil {
+		t.Fatal("a receipt for an unknown message does not wait while a send is under way")
+	}
+	returned = make(chan struct{})
+	go func() {
+		w.wait(ctx, tr)
+		close(returned)
+	}()
+	select {
+	case <-returned:
+		t.Fatal("stopped waiting with a send under way")
+	case <-time.After(100 * time.Millisecond):
+	}
+	doneC()
+	select {
+	case <-returned:
+	case <-time.After(time.Second):
+		t.Fatal("still waiting with no send under way")
+	}
+	if n := len(tr.stored.m); n != 0 {
+		t.Errorf("%d waiters left registered", n)
+	}
+	if tr.receiptWaits(rc2) != nil {
 		t.Error("a receipt waits with no send under way")
 	}
 }

@@ -62,6 +62,9 @@ type transport struct {
 
 	adhoc   adhocSessions
 	sending sending
+	// stored signals the remote IDs of sent messages once their
+	// results are stored, to receipts waiting for them.
+	stored arrivals
 	// txnSending holds the txns of commands whose result is not stored
 	// yet, by sendKey(login, "", txn): a resend meanwhile is ignored.
 	txnSending sending
@@ -625,35 +628,85 @@ func (t *transport) deliverLoop(ctx context.Context, backlog []delivery) {
 }
 
 func (t *transport) deliverOne(ctx context.Context, d delivery) {
-	if t.receiptMustWait(d.ev) {
+	if w := t.receiptWaits(d.ev); w != nil {
 		// A receipt for what the user is sending right now names a
 		// message whose remote ID comes with the send's result. It waits
 		// for that beside the loop, so that no other delivery waits with
 		// it: a receipt names the message it acknowledges, and its place
 		// among other stanzas does not matter.
-		go t.deliverReceiptLate(ctx, d)
+		go func() {
+			w.wait(ctx, t)
+			t.deliverNow(ctx, d)
+		}()
 		return
 	}
 	t.deliverNow(ctx, d)
 }
 
-// deliverReceiptLate delivers a receipt once it may (waitReceipt).
-func (t *transport) deliverReceiptLate(ctx context.Context, d delivery) {
-	t.waitReceipt(ctx, d.ev)
-	t.deliverNow(ctx, d)
+// receiptWait is a receipt waiting for the messages it names to be
+// stored.
+type receiptWait struct {
+	key     string            // the chat's sendKey "*"
+	arrived []<-chan struct{} // one per message not stored yet
+	cancel  []func()
 }
 
-// waitReceipt returns once the messages a receipt names are known, or
-// once no send in its chat is under way, or after targetWait. Sends end
-// in any order (their results are handled side by side), so it checks
-// again after each: the send that ends first may not be the one named.
-func (t *transport) waitReceipt(ctx context.Context, ev *pb.Event) {
-	key := sendKey(ev.LoginId, ev.ChatId, "*")
-	for deadline := time.Now().Add(targetWait); time.Now().Before(deadline) && ctx.Err() == nil; {
-		if !t.sending.busy(key) || t.receiptKnown(ev) {
-			return
+// receiptWaits returns what a receipt must wait for, or nil when it can
+// be delivered now: it is not a receipt anyone in its chat asked for,
+// or no send in its chat is under way, or the messages it names are
+// known. It registers the waits before it looks, so that a result
+// stored in between is not missed.
+func (t *transport) receiptWaits(ev *pb.Event) *receiptWait {
+	rc, ok := ev.Payload.(*pb.Event_Receipt)
+	if !ok || ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT || !t.recent.asks(chatKey(ev.LoginId, ev.ChatId)) {
+		return nil
+	}
+	w := &receiptWait{key: sendKey(ev.LoginId, ev.ChatId, "*")}
+	if !t.sending.busy(w.key) {
+		return nil
+	}
+	for _, id := range rc.Receipt.MessageIds {
+		arrived, cancel := t.stored.await(refKey(ev.LoginId, ev.ChatId, id))
+		if t.refKnown(ev.LoginId, ev.ChatId, id) {
+			cancel()
+			continue
 		}
-		t.sending.wait(ctx, key)
+		w.arrived = append(w.arrived, arrived)
+		w.cancel = append(w.cancel, cancel)
+	}
+	if len(w.arrived) == 0 {
+		return nil
+	}
+	return w
+}
+
+// wait returns once the messages are stored, or once no send in the
+// chat is under way, or after targetWait. Sends end in any order (their
+// results are handled side by side): it waits for the named ones, not
+// for the next to end.
+func (w *receiptWait) wait(ctx context.Context, t *transport) {
+	defer func() {
+		for _, c := range w.cancel {
+			c()
+		}
+	}()
+	deadline := time.After(targetWait)
+	for _, arrived := range w.arrived {
+		for waiting := true; waiting; {
+			ended := t.sending.ended(w.key)
+			if ended == nil { // no send under way: none will bring it
+				return
+			}
+			select {
+			case <-arrived:
+				waiting = false
+			case <-ended: // one send ended: see whether any is left
+			case <-deadline:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
 	}
 }
 
@@ -699,26 +752,58 @@ func (t *transport) deliverNow(ctx context.Context, d delivery) {
 	}
 }
 
-// receiptMustWait reports whether ev is a receipt someone may want while
-// a send in its chat is under way; those are rendered after the send.
-func (t *transport) receiptMustWait(ev *pb.Event) bool {
-	if _, ok := ev.Payload.(*pb.Event_Receipt); !ok || ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT {
-		return false
+// refKnown reports whether the message a remote ID names is known.
+func (t *transport) refKnown(loginID, chatID, remoteID string) bool {
+	if _, ok := t.newRef(loginID, chatID, remoteID); ok {
+		return true
 	}
-	return t.recent.asks(chatKey(ev.LoginId, ev.ChatId)) && t.sending.busy(sendKey(ev.LoginId, ev.ChatId, "*")) && !t.receiptKnown(ev)
+	_, err := t.db.LookupRemote(t.name, loginID, chatID, remoteID)
+	return err == nil
 }
 
-// receiptKnown reports whether every message a receipt names is known.
-func (t *transport) receiptKnown(ev *pb.Event) bool {
-	for _, id := range ev.GetReceipt().GetMessageIds() {
-		if _, ok := t.newRef(ev.LoginId, ev.ChatId, id); ok {
-			continue
+// arrivals lets goroutines wait for a key to be signalled.
+type arrivals struct {
+	mu sync.Mutex
+	m  map[string][]chan struct{}
+}
+
+// await returns a channel closed when key is signalled, and a func that
+// stops waiting (call it in any case).
+func (a *arrivals) await(key string) (<-chan struct{}, func()) {
+	ch := make(chan struct{})
+	a.mu.Lock()
+	if a.m == nil {
+		a.m = map[string][]chan struct{}{}
+	}
+	a.m[key] = append(a.m[key], ch)
+	a.mu.Unlock()
+	return ch, func() {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		chs := a.m[key]
+		for i, c := range chs {
+			if c == ch {
+				chs = append(chs[:i], chs[i+1:]...)
+				break
+			}
 		}
-		if _, err := t.db.LookupRemote(t.name, ev.LoginId, ev.ChatId, id); err != nil {
-			return false
+		if len(chs) == 0 {
+			delete(a.m, key)
+		} else {
+			a.m[key] = chs
 		}
 	}
-	return true
+}
+
+// signal wakes every waiter of key.
+func (a *arrivals) signal(key string) {
+	a.mu.Lock()
+	chs := a.m[key]
+	delete(a.m, key)
+	a.mu.Unlock()
+	for _, ch := range chs {
+		close(ch)
+	}
 }
 
 func (t *transport) markDone(ctx context.Context, d delivery) {
