@@ -16,16 +16,8 @@ import (
 // marker, a reaction) before that commit ends. Looking it up by the XMPP
 // ID it was delivered with must find it then too, and after the commit.
 func TestLookupWhileCommitting(t *testing.T) {
-	db, err := store.Open(filepath.Join(t.TempDir(), "p.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	tr := &transport{
-		name: "echo", db: db, log: slog.New(slog.DiscardHandler), idPrefix: "x",
-		deliver: make(chan delivery, 8), commits: make(chan *commitJob, 8),
-		inflight: map[string]int{}, newRefs: map[string]store.MessageRef{}, newXIDs: map[string]string{},
-	}
+	tr := newTestTransport(t)
+	db := tr.db
 	ctx := context.Background()
 	ev := &pb.Event{LoginId: "l", ChatId: "bob", EventId: "net-1", ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "hi"}}}
@@ -58,5 +50,21 @@ func TestLookupWhileCommitting(t *testing.T) {
 	r, err = tr.lookupXMPP(ctx, "l", "bob", d.xid)
 	if err != nil || r.RemoteID != "net-1" {
 		t.Fatalf("lookup after the commit = %+v, %v; want net-1", r, err)
+	}
+}
+
+// newTestTransport is a transport of the "echo" network on a fresh store,
+// with no link and no plugin: enough for its commit and lookup paths.
+func newTestTransport(t *testing.T) *transport {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return &transport{
+		name: "echo", db: db, log: slog.New(slog.DiscardHandler), idPrefix: "x",
+		deliver: make(chan delivery, 8), commits: make(chan *commitJob, 8),
+		inflight: map[string]int{}, newRefs: map[string]store.MessageRef{}, newXIDs: map[string]string{},
 	}
 }

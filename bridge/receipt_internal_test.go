@@ -2,8 +2,6 @@ package bridge
 
 import (
 	"context"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,13 +15,8 @@ import (
 // chat's last send ends; a receipt for a stored message, or with no send
 // under way, does not wait; no waiter is left behind.
 func TestWaitReceipt(t *testing.T) {
-	db, err := store.Open(filepath.Join(t.TempDir(), "p.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	tr := &transport{name: "echo", db: db, log: slog.New(slog.DiscardHandler),
-		newRefs: map[string]store.MessageRef{}, newXIDs: map[string]string{}}
+	tr := newTestTransport(t)
+	db := tr.db
 	ctx := context.Background()
 	rc := &pb.Event{LoginId: "l", ChatId: "bob", ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
 		Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_DELIVERED, MessageIds: []string{"net-a"}}}}
