@@ -78,12 +78,17 @@ func fdatasync(f *os.File) error {
 		return unix.Fdatasync(int(f.Fd()))
 	}
 	err := ring.datasync(int(f.Fd()))
-	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EOPNOTSUPP) {
+	if errors.Is(err, errRing) || errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EOPNOTSUPP) {
+		// The ring itself failed, or the kernel does not know the op:
+		// the system call from now on.
 		ring.disabled.Store(true)
 		return unix.Fdatasync(int(f.Fd()))
 	}
 	return err
 }
+
+// errRing marks a failure of the ring itself, not of the sync it ran.
+var errRing = errors.New("io_uring")
 
 func newUring() (*uring, error) {
 	var p uringParams
@@ -158,10 +163,10 @@ func (u *uring) datasync(fd int) error {
 			continue
 		}
 		if errno != 0 {
-			return fmt.Errorf("io_uring_enter: %w", errno)
+			return fmt.Errorf("%w: io_uring_enter: %w", errRing, errno)
 		}
 		if n != 1 {
-			return fmt.Errorf("io_uring_enter: %d submitted, want 1", n)
+			return fmt.Errorf("%w: io_uring_enter: %d submitted, want 1", errRing, n)
 		}
 		break
 	}
@@ -178,7 +183,7 @@ func (u *uring) datasync(fd int) error {
 		}
 		// Parked without a P until the kernel signals the completion.
 		if _, err := u.ev.Read(u.evBuf[:]); err != nil {
-			return fmt.Errorf("io_uring eventfd: %w", err)
+			return fmt.Errorf("%w: eventfd: %w", errRing, err)
 		}
 	}
 }

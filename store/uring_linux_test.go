@@ -72,3 +72,35 @@ func BenchmarkDatasync(b *testing.B) {
 		}
 	})
 }
+
+// TestUringFallback: when the ring itself fails, fdatasync still syncs,
+// by the system call, and keeps to it.
+func TestUringFallback(t *testing.T) {
+	u, err := newUring()
+	if err != nil {
+		t.Skipf("io_uring not available here: %v", err)
+	}
+	unix.Close(u.fd) // io_uring_enter fails from now on; the mappings stay
+	u.fd = -1
+	defer u.close()
+	ringOnce.Do(func() {}) // no setup behind our back
+	old := ring
+	ring = u
+	defer func() { ring = old }()
+
+	f, err := os.Create(filepath.Join(t.TempDir(), "f"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.Write([]byte("record\n"))
+	if err := fdatasync(f); err != nil {
+		t.Fatalf("fdatasync with a broken ring: %v", err)
+	}
+	if !u.disabled.Load() {
+		t.Error("the broken ring is still in use")
+	}
+	if err := fdatasync(f); err != nil {
+		t.Fatalf("fdatasync after: %v", err)
+	}
+}
