@@ -13,7 +13,7 @@ import (
 
 	"passerelle.im/passerelle/bridge/config"
 	"passerelle.im/passerelle/bridge/media"
-	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/internal/background"
 	"passerelle.im/passerelle/store"
 )
 
@@ -38,7 +38,7 @@ func version() string {
 func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	// A checkpoint's bbolt commit cannot yield: it gets a P and a thread
 	// of its own, at a lower priority, so that stanzas do not wait on it.
-	db, err := store.OpenOptions(cfg.Store.Path, store.Options{Background: sdk.RunBackground})
+	db, err := store.OpenOptions(cfg.Store.Path, store.Options{Background: background.Run})
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}

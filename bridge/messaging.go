@@ -107,12 +107,7 @@ func (s *sending) ended(key string) <-chan struct{} {
 // wait returns once a send under key ends (any of them), or at once when
 // none is under way, or after targetWait.
 func (s *sending) wait(ctx context.Context, key string) {
-	s.mu.Lock()
-	var ch chan struct{}
-	if u := s.m[key]; u != nil {
-		ch = u.ended
-	}
-	s.mu.Unlock()
+	ch := s.ended(key)
 	if ch == nil {
 		return
 	}

@@ -103,7 +103,7 @@ type Options struct {
 	CheckpointInterval time.Duration
 	// Background, if set, runs each background checkpoint (it must call
 	// apply and return once it returns). The gateway runs it on a thread
-	// and a P of its own, at a lower priority: see sdk.RunBackground.
+	// and a P of its own, at a lower priority: see internal/background.
 	Background func(apply func())
 }
 
@@ -193,6 +193,9 @@ func OpenOptions(path string, o Options) (*DB, error) {
 	}
 	if o.CheckpointInterval <= 0 {
 		o.CheckpointInterval = time.Second
+	}
+	if o.Background == nil {
+		o.Background = func(apply func()) { apply() }
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: create folder for %s: %w", path, err)
@@ -667,12 +670,7 @@ func (db *DB) startApply(g *hotGen) {
 	db.ckRunning = true
 	go func() {
 		var err error
-		apply := func() { err = db.applyAll(g.wal.gen, g.recs) }
-		if db.background != nil {
-			db.background(apply)
-		} else {
-			apply()
-		}
+		db.background(func() { err = db.applyAll(g.wal.gen, g.recs) })
 		db.ckDone <- err
 	}()
 }

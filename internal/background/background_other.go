@@ -1,6 +1,6 @@
 //go:build !linux
 
-package sdk
+package background
 
 // lowerPriority does nothing off Linux: a thread's priority is set
 // there by other means.

@@ -1,14 +1,14 @@
-package sdk
+package background
 
 import (
 	"runtime"
 	"testing"
 )
 
-// TestRunBackgroundNice: fn runs on a thread whose priority is lower than
+// TestRunNice: fn runs on a thread whose priority is lower than
 // the caller's by backgroundNice, with one more P; the caller's thread
 // keeps its priority, and GOMAXPROCS is given back.
-func TestRunBackgroundNice(t *testing.T) {
+func TestRunNice(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	base, err := threadNice()
@@ -18,7 +18,7 @@ func TestRunBackgroundNice(t *testing.T) {
 	procs := runtime.GOMAXPROCS(0)
 	var inside, insideProcs int
 	var insideErr error
-	RunBackground(func() {
+	Run(func() {
 		inside, insideErr = threadNice()
 		insideProcs = runtime.GOMAXPROCS(0)
 	})

@@ -1,9 +1,9 @@
-package sdk
+package background
 
 import "syscall"
 
 // backgroundNice is how much lower than the process's the priority of
-// RunBackground's thread is.
+// Run's thread is.
 const backgroundNice = 10
 
 // threadNice returns the nice value of the calling thread.
