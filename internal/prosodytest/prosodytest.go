@@ -87,11 +87,11 @@ type Server struct {
 
 	c2sPort, componentPort, httpPort int
 
-	mu      sync.Mutex // serializes Start, Stop, Kill and Close
-	run     *run       // the current process, nil when stopped
-	stderr  *tailBuffer
-	logFrom int64 // size of the log file when the current run started
-	started bool  // has served once: the ports are known and must stay
+	mu      sync.Mutex  // serializes Start, Stop, Kill and Close
+	run     *run        // the current process, nil when stopped
+	output  *tailBuffer // the current run's stdout and stderr
+	logFrom int64       // size of the log file when the current run started
+	started bool        // has served once: the ports are known and must stay
 	closed  bool
 }
 
@@ -254,16 +254,17 @@ func (s *Server) startOnce() error {
 	} else {
 		s.logFrom = 0
 	}
-	s.stderr = newTailBuffer(64 << 10)
+	s.output = newTailBuffer(64 << 10)
 	cmd := exec.Command("prosody", "--config", s.cfgPath, "-F")
 	cmd.Dir = s.dir
 	cmd.SysProcAttr = sysProcAttr()
+	// Prosody says what is wrong with its config on stdout, before any
+	// log file opens.
+	var out io.Writer = s.output
 	if s.opts.Log != nil {
-		cmd.Stdout = s.opts.Log
-		cmd.Stderr = io.MultiWriter(s.stderr, s.opts.Log)
-	} else {
-		cmd.Stderr = s.stderr
+		out = io.MultiWriter(s.output, s.opts.Log)
 	}
+	cmd.Stdout, cmd.Stderr = out, out
 	// Wait must not hang on a pipe a grandchild may have inherited.
 	cmd.WaitDelay = stopTimeout
 	if err := cmd.Start(); err != nil {
@@ -517,7 +518,7 @@ func (s *Server) ConfigPath() string { return s.cfgPath }
 func (s *Server) Dir() string { return s.dir }
 
 // LogTail returns the end of Prosody's log (all runs) and of the current
-// run's stderr, for failure messages.
+// run's output, for failure messages.
 func (s *Server) LogTail() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -533,9 +534,9 @@ func (s *Server) logTailLocked() string {
 		}
 		b.Write(data)
 	}
-	if s.stderr != nil {
-		if e := s.stderr.String(); e != "" {
-			b.WriteString("--- stderr ---\n")
+	if s.output != nil {
+		if e := s.output.String(); e != "" {
+			b.WriteString("--- output ---\n")
 			b.WriteString(e)
 		}
 	}

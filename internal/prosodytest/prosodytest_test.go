@@ -223,6 +223,24 @@ func TestStartReportsMissingModule(t *testing.T) {
 	}
 }
 
+// TestStartReportsConfigError: a config Prosody cannot read (here from
+// ExtraConfig, which passerelle-bench's -prosody-config fills) fails
+// Start with Prosody's own words, which it prints on stdout.
+func TestStartReportsConfigError(t *testing.T) {
+	if err := prosodytest.Installed(); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := prosodytest.New(prosodytest.Options{Dir: t.TempDir(), ExtraConfig: "network_settings = { "})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	err = srv.Start()
+	if err == nil || !strings.Contains(err.Error(), "problem occurred while reading the config file") {
+		t.Fatalf("Start with a broken config: %v", err)
+	}
+}
+
 func TestNewRejectsBadOptions(t *testing.T) {
 	for name, o := range map[string]prosodytest.Options{
 		"no secret":   {Components: []prosodytest.Component{{Domain: "x.localhost"}}},
