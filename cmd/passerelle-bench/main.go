@@ -94,6 +94,9 @@ func main() {
 		// A small start-up too: it checks presence to offline users is held.
 		o.startupLogins = cmp.Or(min(o.startupLogins, 20), 20)
 		o.startupPuppets, o.startupOnline = min(o.startupPuppets, 50), min(cmp.Or(o.startupOnline, 10), 50)
+		// And the stage trace: every stage of the gateway and the plugin
+		// must see the messages.
+		o.stages = true
 	}
 	for _, p := range strings.Split(*pathList, ",") {
 		if !slices.Contains(paths, p) {
@@ -238,6 +241,10 @@ func run(ctx context.Context, o options, out io.Writer) error {
 					time.Sleep(200 * time.Millisecond)
 					if r.hops, err = joinStages(s.stagesDir, spec.id, r.stamps); err != nil {
 						return err
+					}
+					// A few may miss the last write of their records.
+					if o.smoke && (r.hops.n == 0 || r.hops.n*10 < r.hops.of*9) {
+						return fmt.Errorf("%s phase, window %d: the stage trace saw %d of %d measured messages at every stage", path, w, r.hops.n, r.hops.of)
 					}
 				}
 				fmt.Fprintf(out, "  round %d %-8s window %-3d %8.0f msgs/s  p50 %-8s p99 %-8s (%d round trips, %d errors, %d lost)\n",
