@@ -129,6 +129,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	log.Info("scheduler threads", "gomaxprocs", sdk.ShareCPUs(), "cpus", runtime.NumCPU())
+	log.Info("garbage collector", "paced", sdk.PaceGC(context.Background()), "gogc", os.Getenv("GOGC"))
 	if addr := os.Getenv("PASSERELLE_PPROF"); addr != "" {
 		// Profiling for the load tool and developers, e.g.
 		// PASSERELLE_PPROF=127.0.0.1:6060; off unless asked for.
