@@ -3,6 +3,7 @@ package bridge_test
 import (
 	"context"
 	"encoding/xml"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -301,5 +302,80 @@ func TestResendIgnored(t *testing.T) {
 	raw(t, alice, `<message type='chat' id='fx2' to='bob@`+domain+`'><body>fixed again</body><replace xmlns='urn:xmpp:message-correct:0' id='rs1'/></message>`)
 	if c := next(t, alice, "second correction", func(s xmpptest.Stanza) bool { return s.Body == "fixed again" }); !strings.Contains(c.XML, `id="`+e.ID+`"`) {
 		t.Fatalf("second correction does not name the echo %s: %s", e.ID, c.XML)
+	}
+}
+
+// TestReceiptsTwoUsersSameIDs: two users whose clients pick the same
+// message IDs (simple clients count from 1) send at the same time; each
+// gets every echo, delivery receipt and displayed marker of their own
+// messages, none of the other's. The gateway once kept its recent
+// messages by ID alone, and one chat then stopped getting receipts.
+func TestReceiptsTwoUsersSameIDs(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	carol := registered(t, s, "carol")
+	const n = 20
+	send := func(c *xmpptest.Client, who string) {
+		for i := range n { // not waiting for answers: all in flight at once
+			id := fmt.Sprintf("m%d", i)
+			raw(t, c, fmt.Sprintf(`<message type='chat' id='%s' to='bob@%s'><body>%s %d</body><origin-id xmlns='urn:xmpp:sid:0' id='%s'/><request xmlns='urn:xmpp:receipts'/><markable xmlns='urn:xmpp:chat-markers:0'/></message>`, id, domain, who, i, id))
+		}
+	}
+	send(alice, "alice")
+	send(carol, "carol")
+	for _, u := range []struct {
+		c   *xmpptest.Client
+		who string
+	}{{alice, "alice"}, {carol, "carol"}} {
+		echoes, receipts, markers := map[string]bool{}, map[string]bool{}, map[string]bool{}
+		for len(echoes) < n || len(receipts) < n || len(markers) < n {
+			st := next(t, u.c, fmt.Sprintf("echo, receipt or marker (%d, %d, %d of %d)", len(echoes), len(receipts), len(markers), n), func(xmpptest.Stanza) bool { return true })
+			switch {
+			case st.Type == "error":
+				t.Fatalf("%s: error: %s", u.who, st.XML)
+			case st.Body != "":
+				if !strings.HasPrefix(st.Body, u.who+" ") || echoes[st.Body] {
+					t.Fatalf("%s: echo %q (seen before: %v)", u.who, st.Body, echoes[st.Body])
+				}
+				echoes[st.Body] = true
+			case strings.Contains(st.XML, "<received "):
+				id := attrOf(t, st.XML, "received")
+				if receipts[id] {
+					t.Fatalf("%s: second receipt for %s", u.who, id)
+				}
+				receipts[id] = true
+			case strings.Contains(st.XML, "<displayed "):
+				id := attrOf(t, st.XML, "displayed")
+				if markers[id] {
+					t.Fatalf("%s: second marker for %s", u.who, id)
+				}
+				markers[id] = true
+			}
+		}
+		for i := range n {
+			id := fmt.Sprintf("m%d", i)
+			if !receipts[id] || !markers[id] {
+				t.Errorf("%s: %s receipt %v, marker %v", u.who, id, receipts[id], markers[id])
+			}
+		}
+	}
+}
+
+// attrOf returns the id attribute of the first element named local in x.
+func attrOf(t *testing.T, x, local string) string {
+	t.Helper()
+	d := xml.NewDecoder(strings.NewReader(x))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			t.Fatalf("no <%s id> in %s: %v", local, x, err)
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == local {
+			for _, a := range se.Attr {
+				if a.Name.Local == "id" {
+					return a.Value
+				}
+			}
+		}
 	}
 }
