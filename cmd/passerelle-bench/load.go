@@ -41,6 +41,7 @@ type phaseResult struct {
 	stanzas int64         // message stanzas received (answers, receipts...)
 	lat     []time.Duration
 	cpu     map[string]float64 // process -> CPU seconds in the window
+	wait    float64            // seconds Prosody waited for a core in the window; -1 unknown
 	stamps  []stamp            // with spec.stages
 	hops    *hopStats
 }
@@ -253,6 +254,7 @@ func runPhase(ctx context.Context, spec phaseSpec, clients []*client, target fun
 	case <-ctx.Done():
 	}
 	cpu0 := sampleCPU(procs)
+	wait0, werr0 := procWait(procs["prosody"])
 	t0 := time.Now()
 	measuring.Store(true)
 	timer := time.NewTimer(spec.duration)
@@ -265,6 +267,7 @@ func runPhase(ctx context.Context, spec phaseSpec, clients []*client, target fun
 	halt()
 	elapsed := time.Since(t0)
 	cpu1 := sampleCPU(procs)
+	wait1, werr1 := procWait(procs["prosody"])
 	n := total.Load()
 	wwg.Wait()
 
@@ -298,7 +301,10 @@ func runPhase(ctx context.Context, spec phaseSpec, clients []*client, target fun
 		return nil, err
 	}
 
-	r := &phaseResult{spec: spec, n: int(n), elapsed: elapsed, cpu: map[string]float64{}}
+	r := &phaseResult{spec: spec, n: int(n), elapsed: elapsed, cpu: map[string]float64{}, wait: wait1 - wait0}
+	if werr0 != nil || werr1 != nil {
+		r.wait = -1
+	}
 	for k, v := range cpu1 {
 		r.cpu[k] = v - cpu0[k]
 	}

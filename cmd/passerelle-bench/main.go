@@ -326,8 +326,8 @@ func profile(addr, dir string, warmup, dur time.Duration) {
 }
 
 func printTable(out io.Writer, results [][]*phaseResult) {
-	fmt.Fprintln(out, "| path | window | msgs/s | p50 | p90 | p99 | max | ratio msgs/s | p99 - baseline | gateway CPU s/1k | plugin CPU s/1k | prosody CPU s/1k | prosody cores | bench cores | stanzas in per msg |")
-	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(out, "| path | window | msgs/s | p50 | p90 | p99 | max | ratio msgs/s | p99 - baseline | gateway CPU s/1k | plugin CPU s/1k | prosody CPU s/1k | prosody cores | prosody waits for a core | bench cores | stanzas in per msg |")
+	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, pair := range results {
 		base := pair[0]
 		for _, r := range pair {
@@ -344,9 +344,13 @@ func printTable(out io.Writer, results [][]*phaseResult) {
 			if r.spec.path != "echo" {
 				gw, pl = "-", "-"
 			}
-			fmt.Fprintf(out, "| %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f |\n",
+			wait := "-"
+			if r.wait >= 0 {
+				wait = fmt.Sprintf("%.0f %%", 100*r.wait/r.elapsed.Seconds())
+			}
+			fmt.Fprintf(out, "| %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f |\n",
 				r.spec.path, r.spec.window, r.rate(), ms(r.pct(50)), ms(r.pct(90)), ms(r.pct(99)), ms(r.pct(100)),
-				ratio, dp99, gw, pl, per("prosody"), cores("prosody"), cores("bench"), float64(r.stanzas)/float64(max(r.n, 1)))
+				ratio, dp99, gw, pl, per("prosody"), cores("prosody"), wait, cores("bench"), float64(r.stanzas)/float64(max(r.n, 1)))
 		}
 	}
 }

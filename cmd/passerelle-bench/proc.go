@@ -28,6 +28,34 @@ func procCPU(pid int) (float64, error) {
 	return float64(ut+st) / clockTicks, nil
 }
 
+// procWait returns the seconds the threads of process pid now alive have
+// spent runnable but waiting for a core (run_delay in
+// /proc/PID/task/TID/schedstat): a process that is the bottleneck and
+// still waits is starved of CPU by the others.
+func procWait(pid int) (float64, error) {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/[0-9]*/schedstat", pid))
+	if err != nil || len(tasks) == 0 {
+		return 0, fmt.Errorf("no schedstat for process %d", pid)
+	}
+	var ns uint64
+	for _, t := range tasks {
+		b, err := os.ReadFile(t)
+		if err != nil {
+			continue // the thread ended
+		}
+		f := strings.Fields(string(b))
+		if len(f) < 2 {
+			return 0, fmt.Errorf("parse %s: %q", t, b)
+		}
+		v, err := strconv.ParseUint(f[1], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("parse %s: %w", t, err)
+		}
+		ns += v
+	}
+	return float64(ns) / 1e9, nil
+}
+
 // procStat returns the fields of /proc/PID/stat that follow the command
 // name (which may hold spaces and parentheses).
 func procStat(pid int) ([]string, error) {
