@@ -250,11 +250,7 @@ func (db *DB) OutboxDone(ctx context.Context, transport string, keys []uint64) e
 func (db *DB) Seen(transport string, evs []InboundEvent) ([]bool, error) {
 	seen := make([]bool, len(evs))
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
-		// A read transaction does not cache nested buckets: finding a
-		// login's anew (three nested lookups) for each event, and again
-		// for its message map, was most of the cost of a check.
-		type loginBuckets struct{ dedup, msgs *bbolt.Bucket }
-		var byLogin map[string]loginBuckets
+		var byLogin map[string]loginBuckets // see hotBatch.login
 		for i, ev := range evs {
 			if ev.DedupID == "" || ev.LoginID == "" {
 				continue
@@ -271,8 +267,7 @@ func (db *DB) Seen(transport string, evs []InboundEvent) ([]bool, error) {
 			}
 			lbs, ok := byLogin[ev.LoginID]
 			if !ok {
-				lb := loginBucket(tx, transport, ev.LoginID)
-				lbs = loginBuckets{sub(lb, bDedup), sub(lb, bMsgs)}
+				lbs = findLoginBuckets(tx, transport, ev.LoginID)
 				if byLogin == nil {
 					byLogin = map[string]loginBuckets{}
 				}

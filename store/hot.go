@@ -257,6 +257,33 @@ type hotBatch struct {
 	// staged is what this batch wrote so far, so a later op of the batch
 	// sees an earlier one (a duplicate event in two calls, say).
 	staged *hotGen
+	logins map[string]loginBuckets // found in tx, by transport and login
+}
+
+// loginBuckets are the buckets of a login that duplicate checks read.
+// Find them once per read transaction: bbolt caches nested buckets only
+// in write transactions, and finding a login's anew (three nested
+// lookups) for each event was most of the cost of a check.
+type loginBuckets struct{ dedup, msgs *bbolt.Bucket }
+
+func findLoginBuckets(tx *bbolt.Tx, transport, login string) loginBuckets {
+	lb := loginBucket(tx, transport, login)
+	return loginBuckets{sub(lb, bDedup), sub(lb, bMsgs)}
+}
+
+// login returns a login's buckets in the batch's read transaction, which
+// must be open.
+func (h *hotBatch) login(transport, login string) loginBuckets {
+	k := transport + "\x00" + login
+	lb, ok := h.logins[k]
+	if !ok {
+		lb = findLoginBuckets(h.tx, transport, login)
+		if h.logins == nil {
+			h.logins = map[string]loginBuckets{}
+		}
+		h.logins[k] = lb
+	}
+	return lb
 }
 
 func (h *hotBatch) readTx() (*bbolt.Tx, error) {
@@ -275,6 +302,7 @@ func (h *hotBatch) done() {
 		_ = h.tx.Rollback()
 		h.tx = nil
 	}
+	clear(h.logins) // its buckets belonged to the transaction
 }
 
 func (h *hotBatch) add(r hotRec) {
@@ -294,13 +322,9 @@ func (h *hotBatch) hasRef(transport, login, chat, remote string) bool {
 	if _, ok := h.db.hotRef(k); ok {
 		return true
 	}
-	return hasRemote(h.tx, transport, login, chat, remote)
-}
-
-// hasRemote is lookupRemote's existence check, without decoding the ref
-// or building an error for a miss.
-func hasRemote(tx *bbolt.Tx, transport, login, chat, remote string) bool {
-	m := sub(loginBucket(tx, transport, login), bMsgs)
+	// lookupRemote's existence check, without decoding the ref or
+	// building an error for a miss.
+	m := h.login(transport, login).msgs
 	return m != nil && m.Get(comp(chat, remote)) != nil
 }
 
@@ -314,7 +338,7 @@ func (h *hotBatch) hasDedup(transport, login string, dkey []byte, chat, id strin
 	if h.db.hotDedup(k) {
 		return true
 	}
-	d := sub(loginBucket(h.tx, transport, login), bDedup)
+	d := h.login(transport, login).dedup
 	return d != nil && d.Get(dkey) != nil
 }
 

@@ -410,3 +410,28 @@ func TestCheckpointBacklog(t *testing.T) {
 		}
 	}
 }
+
+// TestDedupAfterBucketsCreated: the writer finds a login's buckets once
+// per batch. A login with no buckets yet, checked in one batch, must be
+// read afresh in a later one, once a checkpoint created them and its
+// events are no longer in the log.
+func TestDedupAfterBucketsCreated(t *testing.T) {
+	db := openAt(t, filepath.Join(t.TempDir(), "p.db"), Options{CheckpointRecords: 1 << 20, CheckpointInterval: time.Hour})
+	for _, byRef := range []bool{false, true} {
+		login := fmt.Sprint("new-", byRef)
+		ev := InboundEvent{LoginID: login, ChatID: "c", DedupID: "m1", Payload: []byte("1"), DedupByRef: byRef,
+			Ref: &MessageRef{RemoteID: "m1", ID: "x1"}}
+		fresh, _, err := db.CommitEvents(bg, "wa", []InboundEvent{ev})
+		must(t, err)
+		if !fresh[0] {
+			t.Fatalf("byRef %v: first event not fresh", byRef)
+		}
+		must(t, db.Flush(bg))
+		must(t, db.Flush(bg)) // its generation checkpointed and gone: bbolt alone has it
+		fresh, _, err = db.CommitEvents(bg, "wa", []InboundEvent{ev})
+		must(t, err)
+		if fresh[0] {
+			t.Errorf("byRef %v: duplicate stored once the login's buckets were created", byRef)
+		}
+	}
+}
