@@ -186,3 +186,45 @@ func BenchmarkCheckpoint(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkNewIDChecks is the per-message duplicate and resend checks of
+// new IDs (the usual case) against a login whose buckets hold 50,000
+// messages: SentBefore for the user's message, Seen for the network's
+// event. "filter=off" reads bbolt for each (PASSERELLE_ID_FILTER=0).
+func BenchmarkNewIDChecks(b *testing.B) {
+	for _, off := range []bool{true, false} {
+		b.Run(fmt.Sprintf("filter=%s", map[bool]string{true: "off", false: "on"}[off]), func(b *testing.B) {
+			db := openTemp(b)
+			db.filters.off = off
+			const login = "+33612345678"
+			for i := range 50 {
+				refs := make([]MessageRef, 0, 1000)
+				for j := range 1000 {
+					id := fmt.Sprint("old", i*1000+j)
+					refs = append(refs, MessageRef{Transport: "wa", LoginID: login, ChatID: fmt.Sprint("chat", j%50), RemoteID: "r" + id, ID: id})
+				}
+				must(b, db.PutMessages(bg, refs))
+			}
+			must(b, db.Flush(bg))
+			must(b, db.Flush(bg))
+			if !off {
+				db.filters.absent("wa", login, bTxn[0], []byte("x")) // start the build
+				for lf := db.filters.get("wa", login); !lf.ready.Load(); {
+					time.Sleep(time.Millisecond)
+				}
+			}
+			var n int
+			b.ResetTimer()
+			for b.Loop() {
+				n++
+				id, chat := fmt.Sprint("new", n), fmt.Sprint("chat", n%50)
+				if sent, err := db.SentBefore("wa", login, chat, id); err != nil || sent {
+					b.Fatal(sent, err)
+				}
+				if seen, err := db.Seen("wa", []InboundEvent{{LoginID: login, ChatID: chat, DedupID: "r" + id}}); err != nil || seen[0] {
+					b.Fatal(seen, err)
+				}
+			}
+		})
+	}
+}

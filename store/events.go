@@ -249,21 +249,39 @@ func (db *DB) OutboxDone(ctx context.Context, transport string, keys []uint64) e
 // under way.
 func (db *DB) Seen(transport string, evs []InboundEvent) ([]bool, error) {
 	seen := make([]bool, len(evs))
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
-		var byLogin map[string]loginBuckets // see hotBatch.login
-		for i, ev := range evs {
-			if ev.DedupID == "" || ev.LoginID == "" {
-				continue
-			}
-			if db.hotDedup(hkey(transport, ev.LoginID, ev.ChatID, ev.DedupID)) {
+	// First what needs no read transaction: the log, and the filter of
+	// IDs bbolt surely lacks (almost every event is new).
+	look := make([]bool, len(evs))
+	need := false
+	for i, ev := range evs {
+		if ev.DedupID == "" || ev.LoginID == "" {
+			continue
+		}
+		if db.hotDedup(hkey(transport, ev.LoginID, ev.ChatID, ev.DedupID)) {
+			seen[i] = true
+			continue
+		}
+		if ev.DedupByRef {
+			if _, ok := db.hotRef(hkey(transport, ev.LoginID, ev.ChatID, ev.DedupID)); ok {
 				seen[i] = true
 				continue
 			}
-			if ev.DedupByRef {
-				if _, ok := db.hotRef(hkey(transport, ev.LoginID, ev.ChatID, ev.DedupID)); ok {
-					seen[i] = true
-					continue
-				}
+		}
+		k := comp(ev.ChatID, ev.DedupID)
+		if db.filters.absent(transport, ev.LoginID, bDedup[0], k) &&
+			(!ev.DedupByRef || db.filters.absent(transport, ev.LoginID, bMsgs[0], k)) {
+			continue
+		}
+		look[i], need = true, true
+	}
+	if !need {
+		return seen, nil
+	}
+	err := db.bolt.View(func(tx *bbolt.Tx) error {
+		var byLogin map[string]loginBuckets // see hotBatch.login
+		for i, ev := range evs {
+			if !look[i] {
+				continue
 			}
 			lbs, ok := byLogin[ev.LoginID]
 			if !ok {

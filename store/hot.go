@@ -226,6 +226,7 @@ func (db *DB) applyAll(gen uint64, recs []hotRec) error {
 			}
 		}
 		for n, i := range order {
+			db.filters.addRec(&recs[i]) // before it commits: see idFilters
 			if err := recs[i].apply(c, now); err != nil {
 				return err
 			}
@@ -324,8 +325,12 @@ func (h *hotBatch) hasRef(transport, login, chat, remote string) bool {
 	}
 	// lookupRemote's existence check, without decoding the ref or
 	// building an error for a miss.
+	mk := comp(chat, remote)
+	if h.db.filters.absent(transport, login, bMsgs[0], mk) {
+		return false
+	}
 	m := h.login(transport, login).msgs
-	return m != nil && m.Get(comp(chat, remote)) != nil
+	return m != nil && m.Get(mk) != nil
 }
 
 // hasDedup reports whether a dedup key was recorded. The read transaction
@@ -337,6 +342,9 @@ func (h *hotBatch) hasDedup(transport, login string, dkey []byte, chat, id strin
 	}
 	if h.db.hotDedup(k) {
 		return true
+	}
+	if h.db.filters.absent(transport, login, bDedup[0], dkey) {
+		return false
 	}
 	d := h.login(transport, login).dedup
 	return d != nil && d.Get(dkey) != nil

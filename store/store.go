@@ -150,6 +150,8 @@ type DB struct {
 	background func(func())
 	walErr     error
 	finishErr  error // read by Close once the writer stopped
+
+	filters *idFilters // IDs surely not in bbolt, without reading it
 }
 
 // Top-level and per-login bucket names, and the meta key for the version.
@@ -236,6 +238,7 @@ func OpenOptions(path string, o Options) (*DB, error) {
 		background: o.Background,
 		ckInterval: o.CheckpointInterval,
 	}
+	db.filters = newIDFilters(db)
 	if err := db.recover(); err != nil {
 		_ = b.Close()
 		return nil, err
