@@ -208,7 +208,9 @@ func BenchmarkNewIDChecks(b *testing.B) {
 			must(b, db.Flush(bg))
 			must(b, db.Flush(bg))
 			if !off {
-				db.filters.absent("wa", login, bTxn[0], []byte("x")) // start the build
+				for range buildAfter { // start the build
+					db.filters.absent("wa", login, bTxn[0], []byte("x"))
+				}
 				for lf := db.filters.get("wa", login); !lf.ready.Load(); {
 					time.Sleep(time.Millisecond)
 				}

@@ -18,8 +18,8 @@ import (
 // almost always new, and their bbolt reads were about a tenth of the
 // gateway's CPU.
 //
-// One filter per login, built on its first check: until it is ready the
-// check reads bbolt. A filter must hold every key of those buckets in
+// One filter per login, built once the login has made buildAfter checks:
+// until it is ready the check reads bbolt. A filter must hold every key of those buckets in
 // bbolt. Every key reaches them through a checkpoint (applyAll), which
 // adds it to the login's filter before its transaction commits, so before
 // the log generation that held it is dropped. A filter built while
@@ -90,18 +90,27 @@ func (f *idFilters) absent(transport, login string, bucket byte, key []byte) boo
 	if lf == nil {
 		f.mu.Lock()
 		if lf = f.m[transport][login]; lf == nil {
-			lf = newLoginFilter()
+			lf = &loginFilter{}
 			if f.m[transport] == nil {
 				f.m[transport] = map[string]*loginFilter{}
 			}
-			f.m[transport][login] = lf // published before the build reads anything
-			go f.build(transport, login, lf)
+			f.m[transport][login] = lf
 		}
 		f.mu.Unlock()
-		return false
 	}
-	return lf.ready.Load() && !lf.has(f.hash(bucket, key))
+	if lf.ready.Load() {
+		return !lf.has(f.hash(bucket, key))
+	}
+	if lf.checks.Add(1) >= buildAfter && lf.building.CompareAndSwap(false, true) {
+		go f.build(transport, login, lf)
+	}
+	return false
 }
+
+// buildAfter is how many checks a login's filter waits for before it is
+// built: a build reads all of the login's IDs in bbolt (and maps their
+// pages into memory), which pays only for a login that keeps checking.
+const buildAfter = 256
 
 // addRec adds the bbolt keys r writes, as apply does, to its login's
 // filter if there is one. Called before the checkpoint commits.
@@ -114,7 +123,7 @@ func (f *idFilters) addRec(r *hotRec) {
 		transport, login = r.ref.Transport, r.ref.LoginID
 	}
 	lf := f.get(transport, login)
-	if lf == nil {
+	if lf == nil || lf.layers.Load() == nil { // none, or not building yet
 		return
 	}
 	switch r.kind {
@@ -157,6 +166,7 @@ func recKeys(r *hotRec, fn func(bucket byte, key []byte)) {
 func (f *idFilters) build(transport, login string, lf *loginFilter) {
 	f.sem <- struct{}{}
 	defer func() { <-f.sem }()
+	lf.publish() // from here the checkpoints add their keys
 	add := func(bucket byte, key []byte) { lf.add(f.hash(bucket, key)) }
 	db := f.db
 	db.hmu.RLock()
@@ -208,22 +218,33 @@ func (f *idFilters) build(transport, login string, lf *loginFilter) {
 // loginFilter is a Bloom filter that grows by layers: a key is in it if
 // any layer has it.
 type loginFilter struct {
-	layers atomic.Pointer[[]*bloom]
-	mu     sync.Mutex // adding a layer
-	n      atomic.Int64
-	built  int64 // keys when it became ready; written before ready
-	ready  atomic.Bool
+	layers   atomic.Pointer[[]*bloom] // nil until its build starts
+	mu       sync.Mutex               // adding a layer
+	n        atomic.Int64
+	built    int64 // keys when it became ready; written before ready
+	ready    atomic.Bool
+	checks   atomic.Int32 // before the build
+	building atomic.Bool
 }
 
 func newLoginFilter() *loginFilter {
 	lf := &loginFilter{}
-	ls := []*bloom{newBloom(1024)}
-	lf.layers.Store(&ls)
+	lf.publish()
 	return lf
 }
 
+// publish gives lf its first layer: keys added from then on are kept.
+func (lf *loginFilter) publish() {
+	ls := []*bloom{newBloom(1024)}
+	lf.layers.CompareAndSwap(nil, &ls)
+}
+
 func (lf *loginFilter) add(h uint64) {
-	ls := *lf.layers.Load()
+	p := lf.layers.Load()
+	if p == nil {
+		return
+	}
+	ls := *p
 	b := ls[len(ls)-1]
 	if b.n.Add(1) > b.capacity {
 		b = lf.grow(b, 4*b.capacity) // few layers: a check reads each
@@ -257,7 +278,11 @@ func (lf *loginFilter) grow(full *bloom, capacity int64) *bloom {
 }
 
 func (lf *loginFilter) has(h uint64) bool {
-	for _, b := range *lf.layers.Load() {
+	p := lf.layers.Load()
+	if p == nil {
+		return true // nothing known: look
+	}
+	for _, b := range *p {
 		if b.has(h) {
 			return true
 		}

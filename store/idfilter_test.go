@@ -46,7 +46,17 @@ func TestBloomLayers(t *testing.T) {
 	}
 }
 
-// ready waits until the login's filter is built.
+// startBuild makes the checks that start a login's build, then waits
+// for it.
+func startBuild(t *testing.T, db *DB, transport, login string) *loginFilter {
+	t.Helper()
+	for range buildAfter {
+		db.filters.absent(transport, login, bTxn[0], []byte("none"))
+	}
+	return waitFilter(t, db, transport, login)
+}
+
+// waitFilter waits until the login's filter is built.
 func waitFilter(t *testing.T, db *DB, transport, login string) *loginFilter {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -78,11 +88,17 @@ func TestIDFilterAnswers(t *testing.T) {
 	must(t, db.PutSent(bg, MessageRef{Transport: "wa", LoginID: "l", ChatID: "c", RemoteID: "r1", OriginID: "o1", FromMe: true}, "o1"))
 	must(t, db.Flush(bg))
 	must(t, db.Flush(bg)) // in bbolt only
-	// The first check starts the build and reads bbolt.
+	// Until the build, checks read bbolt.
 	if seen, err := db.Seen("wa", []InboundEvent{ev("before")}); err != nil || !seen[0] {
 		t.Fatalf("Seen(before) = %v, %v", seen, err)
 	}
-	lf := waitFilter(t, db, "wa", "l")
+	if db.filters.absent("wa", "l", bDedup[0], comp("c", "new")) {
+		t.Fatal("absent before any build")
+	}
+	if lf := db.filters.get("wa", "l"); lf == nil || lf.layers.Load() != nil || lf.building.Load() {
+		t.Fatal("a build started after two checks")
+	}
+	lf := startBuild(t, db, "wa", "l")
 	if db.filters.absent("wa", "l", bDedup[0], comp("c", "before")) {
 		t.Fatal("filter says a stored dedup key is absent")
 	}
@@ -153,7 +169,7 @@ func TestIDFilterNoFalseAbsent(t *testing.T) {
 					wrong.Add(1)
 					t.Errorf("%s/%s committed, then not seen (%v)", login, id, err)
 				}
-				if n%64 == 0 { // and now and then a rebuild
+				if n%1024 == 0 { // and now and then a rebuild
 					if lf := db.filters.get("wa", login); lf != nil {
 						db.filters.drop("wa", login, lf)
 					}
@@ -188,8 +204,7 @@ func TestIDFilterOff(t *testing.T) {
 // was built from is dropped; the next check builds it again.
 func TestIDFilterRebuiltWhenGrown(t *testing.T) {
 	db := openTemp(t)
-	db.filters.absent("wa", "l", bDedup[0], []byte("k")) // starts the build
-	lf := waitFilter(t, db, "wa", "l")
+	lf := startBuild(t, db, "wa", "l")
 	r := hotRec{kind: recDedup, transport: "wa", login: "l", chat: "c"}
 	for i := range 1<<14 + 1 {
 		r.id = fmt.Sprint(i)
@@ -199,7 +214,7 @@ func TestIDFilterRebuiltWhenGrown(t *testing.T) {
 		t.Fatalf("filter of %d keys, built from %d, kept", lf.n.Load(), lf.built)
 	}
 	if db.filters.absent("wa", "l", bDedup[0], []byte("k")) {
-		t.Fatal("absent while the new filter builds")
+		t.Fatal("absent with no filter")
 	}
-	waitFilter(t, db, "wa", "l")
+	startBuild(t, db, "wa", "l")
 }
