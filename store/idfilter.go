@@ -19,17 +19,17 @@ import (
 // gateway's CPU.
 //
 // One filter per login, built once the login has made buildAfter checks:
-// until it is ready the check reads bbolt. A filter must hold every key of those buckets in
-// bbolt. Every key reaches them through a checkpoint (applyAll), which
-// adds it to the login's filter before its transaction commits, so before
-// the log generation that held it is dropped. A filter built while
-// checkpoints run is published first, then given the login's keys still
-// in the log's generations, and only then filled from a new read
-// transaction: a key checkpointed in between is in one or the other.
-// Keys pruned from bbolt stay in the filter (it answers "maybe" and the
-// check reads bbolt), and a filter grows by layers that each check reads,
-// so one that has grown well past what it was built from is dropped and
-// built again: the scans cost O(1) per key over time.
+// until it is ready the check reads bbolt. A filter must hold every key
+// of those buckets in bbolt. Every key reaches them through a checkpoint
+// (applyAll), which adds it to the login's filter before its transaction
+// commits, so before the log generation that held it is dropped. A
+// filter built while checkpoints run is published first, then given the
+// login's keys still in the log's generations, and only then filled from
+// a new read transaction: a key checkpointed in between is in one or the
+// other. Keys pruned from bbolt stay in the filter (it answers "maybe"
+// and the check reads bbolt), and a filter grows by layers that each
+// check reads, so one that has grown well past what it was built from is
+// dropped and built again: the scans cost O(1) per key over time.
 type idFilters struct {
 	db   *DB
 	seed maphash.Seed
