@@ -218,3 +218,25 @@ func TestIDFilterRebuiltWhenGrown(t *testing.T) {
 	}
 	startBuild(t, db, "wa", "l")
 }
+
+// TestIDFilterBuildFails: a build that cannot read bbolt (here, a closed
+// store) leaves no filter behind, and checks keep reading bbolt.
+func TestIDFilterBuildFails(t *testing.T) {
+	db := openTemp(t)
+	must(t, db.Close())
+	for range buildAfter {
+		if db.filters.absent("wa", "l", bDedup[0], []byte("k")) {
+			t.Fatal("absent without a filter")
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for db.filters.get("wa", "l") != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the failed build's filter is still there")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if db.filters.absent("wa", "l", bDedup[0], []byte("k")) {
+		t.Fatal("absent after a failed build")
+	}
+}
