@@ -298,6 +298,14 @@ func TestResendIgnored(t *testing.T) {
 	s.start()
 	s.waitGateway(alice)
 	resendBoth("after a restart, ", "rs3", "after the restart", 4)
+	// Enough new messages for the store to build alice's filter of the
+	// IDs it holds (after 256 checks; see store.idFilters), which then
+	// answers for the new ones: the old ones must still be found.
+	for i := range 150 {
+		echoID(t, alice, fmt.Sprint("fill", i), fmt.Sprint("filler ", i))
+	}
+	time.Sleep(300 * time.Millisecond) // the build runs beside the checks
+	resendBoth("with the ID filter built, ", "rs4", "after the filter", 6)
 	// The original is still known: a new correction of it works.
 	raw(t, alice, `<message type='chat' id='fx2' to='bob@`+domain+`'><body>fixed again</body><replace xmlns='urn:xmpp:message-correct:0' id='rs1'/></message>`)
 	if c := next(t, alice, "second correction", func(s xmpptest.Stanza) bool { return s.Body == "fixed again" }); !strings.Contains(c.XML, `id="`+e.ID+`"`) {
