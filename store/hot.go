@@ -73,6 +73,14 @@ func (r *hotRec) keys() {
 	}
 }
 
+// owner is the transport and login whose buckets r writes.
+func (r *hotRec) owner() (transport, login string) {
+	if r.kind == recRef {
+		return r.ref.Transport, r.ref.LoginID
+	}
+	return r.transport, r.login
+}
+
 // index adds r to the generation's lookup maps.
 func (g *hotGen) index(r *hotRec) {
 	r.keys()

@@ -118,14 +118,22 @@ func (f *idFilters) addRec(r *hotRec) {
 	if f.off {
 		return
 	}
-	transport, login := r.transport, r.login
-	if r.kind == recRef {
-		transport, login = r.ref.Transport, r.ref.LoginID
-	}
+	transport, login := r.owner()
 	lf := f.get(transport, login)
 	if lf == nil || lf.layers.Load() == nil { // none, or not building yet
 		return
 	}
+	f.addKeys(lf, r)
+	if lf.ready.Load() && lf.n.Load() > 2*lf.built+1<<14 {
+		// Build it again from what bbolt holds, into one layer: a check
+		// reads every layer, and some keys may have been pruned since.
+		f.drop(transport, login, lf)
+	}
+}
+
+// addKeys adds to lf the bbolt keys r writes in the filtered buckets:
+// the same keys as hotRec.apply.
+func (f *idFilters) addKeys(lf *loginFilter, r *hotRec) {
 	switch r.kind {
 	case recRef:
 		x := &r.ref
@@ -135,30 +143,10 @@ func (f *idFilters) addRec(r *hotRec) {
 				lf.add(f.hashComp(bXMPP[0], x.ChatID, id))
 			}
 		}
-	default:
-		recKeys(r, func(bucket byte, key []byte) { lf.add(f.hash(bucket, key)) })
-	}
-	if lf.ready.Load() && lf.n.Load() > 2*lf.built+1<<14 {
-		// Build it again from what bbolt holds, into one layer: a check
-		// reads every layer, and some keys may have been pruned since.
-		f.drop(transport, login, lf)
-	}
-}
-
-// recKeys calls fn with each bbolt key a record writes in the filtered
-// buckets: the same keys as hotRec.apply.
-func recKeys(r *hotRec, fn func(bucket byte, key []byte)) {
-	switch r.kind {
-	case recRef:
-		f := &r.ref
-		fn(bMsgs[0], comp(f.ChatID, f.RemoteID))
-		for _, id := range xmppIDs(*f) {
-			fn(bXMPP[0], comp(f.ChatID, id))
-		}
 	case recTxn:
-		fn(bTxn[0], []byte(r.id))
+		lf.add(f.hash(bTxn[0], []byte(r.id)))
 	case recDedup:
-		fn(bDedup[0], comp(r.chat, r.id))
+		lf.add(f.hashComp(bDedup[0], r.chat, r.id))
 	}
 }
 
@@ -167,7 +155,6 @@ func (f *idFilters) build(transport, login string, lf *loginFilter) {
 	f.sem <- struct{}{}
 	defer func() { <-f.sem }()
 	lf.publish() // from here the checkpoints add their keys
-	add := func(bucket byte, key []byte) { lf.add(f.hash(bucket, key)) }
 	db := f.db
 	db.hmu.RLock()
 	for _, g := range [...]*hotGen{db.live, db.frozen} {
@@ -176,12 +163,8 @@ func (f *idFilters) build(transport, login string, lf *loginFilter) {
 		}
 		for i := range g.recs {
 			r := &g.recs[i]
-			t, l := r.transport, r.login
-			if r.kind == recRef {
-				t, l = r.ref.Transport, r.ref.LoginID
-			}
-			if t == transport && l == login {
-				recKeys(r, add)
+			if t, l := r.owner(); t == transport && l == login {
+				f.addKeys(lf, r)
 			}
 		}
 	}

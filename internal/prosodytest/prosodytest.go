@@ -430,7 +430,8 @@ func (s *Server) stopLocked() error {
 	deadline := time.After(stopTimeout)
 	again := time.NewTicker(2 * time.Second)
 	defer again.Stop()
-	for stopped := false; !stopped; {
+wait:
+	for {
 		select {
 		case <-r.exited:
 			return nil
@@ -440,7 +441,7 @@ func (s *Server) stopLocked() error {
 				_ = c.Close()
 			}
 		case <-deadline:
-			stopped = true
+			break wait
 		}
 	}
 	_ = r.cmd.Process.Kill()

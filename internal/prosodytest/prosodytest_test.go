@@ -209,17 +209,23 @@ func TestHTTPUpload(t *testing.T) {
 }
 
 func TestStartReportsMissingModule(t *testing.T) {
+	startFails(t, prosodytest.Options{Modules: []string{"no_such_module_xyz"}}, "no_such_module_xyz")
+}
+
+// startFails checks that Start with o fails with an error that says want.
+func startFails(t *testing.T, o prosodytest.Options, want string) {
+	t.Helper()
 	if err := prosodytest.Installed(); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := prosodytest.New(prosodytest.Options{Dir: t.TempDir(), Modules: []string{"no_such_module_xyz"}})
+	o.Dir = t.TempDir()
+	srv, err := prosodytest.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	err = srv.Start()
-	if err == nil || !strings.Contains(err.Error(), "no_such_module_xyz") {
-		t.Fatalf("Start with a missing module: %v", err)
+	if err := srv.Start(); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Start: %v, want an error saying %q", err, want)
 	}
 }
 
@@ -227,18 +233,7 @@ func TestStartReportsMissingModule(t *testing.T) {
 // ExtraConfig, which passerelle-bench's -prosody-config fills) fails
 // Start with Prosody's own words, which it prints on stdout.
 func TestStartReportsConfigError(t *testing.T) {
-	if err := prosodytest.Installed(); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := prosodytest.New(prosodytest.Options{Dir: t.TempDir(), ExtraConfig: "network_settings = { "})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	err = srv.Start()
-	if err == nil || !strings.Contains(err.Error(), "problem occurred while reading the config file") {
-		t.Fatalf("Start with a broken config: %v", err)
-	}
+	startFails(t, prosodytest.Options{ExtraConfig: "network_settings = { "}, "problem occurred while reading the config file")
 }
 
 func TestNewRejectsBadOptions(t *testing.T) {
