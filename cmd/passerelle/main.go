@@ -129,6 +129,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	log.Info("scheduler threads", "gomaxprocs", sdk.ShareCPUs(), "cpus", runtime.NumCPU())
+	if batch, err := sdk.YieldToServer(); err != nil {
+		log.Warn("scheduling class unchanged", "err", err)
+	} else {
+		log.Info("scheduling class", "batch", batch)
+	}
 	log.Info("garbage collector", "paced", sdk.PaceGC(context.Background()), "gogc", os.Getenv("GOGC"))
 	if addr := os.Getenv("PASSERELLE_PPROF"); addr != "" {
 		// Profiling for the load tool and developers, e.g.

@@ -75,9 +75,10 @@ func dialOptions() []grpc.DialOption {
 
 // Serve runs t as a plugin process; it returns when the host is done.
 // Call it from main. Run by hand, the binary says what it is and exits.
-// It applies ShareCPUs and PaceGC first.
+// It applies ShareCPUs, YieldToServer and PaceGC first.
 func Serve(t Transport) {
 	ShareCPUs()
+	_, _ = YieldToServer() // best effort: a plugin runs the same without it
 	PaceGC(context.Background())
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  Handshake,
