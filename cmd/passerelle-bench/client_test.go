@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"strings"
 	"testing"
@@ -60,5 +61,18 @@ func TestBodyRoundTrip(t *testing.T) {
 	phase, measured, sent, ok := parseBody([]byte(b))
 	if !ok || phase != 7 || !measured || sent <= 0 || sent > time.Since(epoch) {
 		t.Fatalf("parseBody(%q) = %d %v %v %v", b, phase, measured, sent, ok)
+	}
+}
+
+// The component path's gateway shape must be what the gateway writes, or
+// it measures something else: to the bare JID, one ID in both places.
+func TestGatewayAnswer(t *testing.T) {
+	var b bytes.Buffer
+	el := []byte(`<message from='u1@localhost/bench' to='c0@raw.localhost' type='chat' id='p1-3'><body>hi</body></message>`)
+	gatewayAnswer(&b, el, []byte("hi"), 7)
+	want := `<message from="c0@raw.localhost" to="u1@localhost" type="chat" id="r00000007"><body>hi</body>` +
+		`<origin-id xmlns="urn:xmpp:sid:0" id="r00000007"/><markable xmlns="urn:xmpp:chat-markers:0"/></message>`
+	if b.String() != want {
+		t.Fatalf("got  %s\nwant %s", b.String(), want)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -66,8 +67,17 @@ func dialComponent(ctx context.Context, addr, domain, secret string) (*client, e
 
 // componentEchoer answers every message to any JID of its domain with its
 // body, from that JID to the sender, as the echoer does for the baseline.
-func componentEchoer(c *client) error {
+// With gatewayShape the answer has the shape of the gateway's messages
+// (to the bare JID, an id, an origin-id and a markable): the component
+// path then measures what that shape costs the XMPP server.
+func componentEchoer(c *client, gatewayShape bool) error {
+	n := 0
 	return answer(c, func(b *bytes.Buffer, el, body []byte) {
+		if gatewayShape {
+			n++
+			gatewayAnswer(b, el, body, n)
+			return
+		}
 		b.WriteString(`<message type='chat' from='`)
 		b.WriteString(attr(el, "to"))
 		b.WriteString(`' to='`)
@@ -76,4 +86,25 @@ func componentEchoer(c *client) error {
 		b.Write(body)
 		b.WriteString(`</body></message>`)
 	})
+}
+
+// gatewayAnswer renders the answer as the gateway renders a contact's
+// message (bridge/deliver.go), with the n-th ID.
+func gatewayAnswer(b *bytes.Buffer, el, body []byte, n int) {
+	to := attr(el, "from")
+	if i := strings.IndexByte(to, '/'); i >= 0 {
+		to = to[:i]
+	}
+	id := fmt.Sprintf("r%08d", n)
+	b.WriteString(`<message from="`)
+	b.WriteString(attr(el, "to"))
+	b.WriteString(`" to="`)
+	b.WriteString(to)
+	b.WriteString(`" type="chat" id="`)
+	b.WriteString(id)
+	b.WriteString(`"><body>`)
+	b.Write(body)
+	b.WriteString(`</body><origin-id xmlns="urn:xmpp:sid:0" id="`)
+	b.WriteString(id)
+	b.WriteString(`"/><markable xmlns="urn:xmpp:chat-markers:0"/></message>`)
 }

@@ -51,15 +51,15 @@ import (
 )
 
 type options struct {
-	users, window, count, size, chats, rounds  int
-	warmup, duration                           time.Duration
-	dir, pprofDir, prosodyConfig               string
-	startupLogins, startupPuppets, pprofWindow int
-	startupOnline                              int
-	startupAway                                bool
-	smoke                                      bool
-	stages, receipts                           bool
-	paths                                      []string
+	users, window, count, size, chats, rounds    int
+	warmup, duration                             time.Duration
+	dir, pprofDir, prosodyConfig, componentShape string
+	startupLogins, startupPuppets, pprofWindow   int
+	startupOnline                                int
+	startupAway                                  bool
+	smoke                                        bool
+	stages, receipts                             bool
+	paths                                        []string
 }
 
 func main() {
@@ -82,6 +82,7 @@ func main() {
 	flag.StringVar(&o.prosodyConfig, "prosody-config", "", "Lua lines appended to Prosody's global config, to try a server setting (a later network_settings replaces the default one); it applies to every path")
 	flag.BoolVar(&o.receipts, "receipts", false, "messages ask for delivery receipts and read markers, as phone clients do (the echo network sends both back: 3 stanzas per message)")
 	flag.BoolVar(&o.stages, "stages", false, "split each echo round trip into hops (the gateway and the plugin record when each message passes each stage) and print where it waits")
+	flag.StringVar(&o.componentShape, "component-shape", "plain", "how the component path answers: plain (a body, to the full JID) or gateway (the gateway's message shape, to see what it costs the server)")
 	flag.BoolVar(&o.smoke, "smoke", false, "a run of a few seconds that checks the tool and the stack work (CI)")
 	pathList := flag.String("paths", strings.Join(paths, ","), "paths to measure, in order; ratios are to the first")
 	flag.Usage = func() {
@@ -89,6 +90,10 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	if o.componentShape != "plain" && o.componentShape != "gateway" {
+		fmt.Fprintf(os.Stderr, "passerelle-bench: -component-shape %q: want plain or gateway\n", o.componentShape)
+		os.Exit(2)
+	}
 	if o.smoke {
 		o.users, o.window, o.duration, o.warmup, o.rounds, o.chats = 2, 4, 400*time.Millisecond, 200*time.Millisecond, 1, 2
 		// A small start-up too: it checks presence to offline users is held.
@@ -197,7 +202,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 	defer raw.close()
-	go func() { _ = componentEchoer(raw) }()
+	go func() { _ = componentEchoer(raw, o.componentShape == "gateway") }()
 
 	gwPid, plPid, prPid := s.gatewayPid(), s.pluginPid(), s.prosodyPid()
 	procs := map[string]int{"gateway": gwPid, "plugin": plPid, "prosody": prPid, "bench": os.Getpid()}
