@@ -111,20 +111,14 @@ func (c chatOut) finish(w *wire.Writer) []byte {
 	return outer.Bytes()
 }
 
-// ref finds the XMPP IDs of a message the network names.
+// ref finds the XMPP IDs of a message the network names. An event naming
+// a message the user is still sending was held until the send's result
+// (see deliveryLoop), so this only looks.
 func (c chatOut) ref(remoteID string) (store.MessageRef, bool) {
 	if r, ok := c.t.newRef(c.ev.LoginId, c.ev.ChatId, remoteID); ok {
 		return r, true // in a batch still committing
 	}
 	ref, err := c.t.db.LookupRemote(c.t.name, c.ev.LoginId, c.ev.ChatId, remoteID)
-	// The network may speak of a message the user just sent before the
-	// gateway has its remote ID: wait for the chat's sends, which end in
-	// any order, until one brings it.
-	key := sendKey(c.ev.LoginId, c.ev.ChatId, "*")
-	for deadline := time.Now().Add(targetWait); err != nil && c.t.sending.busy(key) && time.Now().Before(deadline); {
-		c.t.sending.wait(context.Background(), key)
-		ref, err = c.t.db.LookupRemote(c.t.name, c.ev.LoginId, c.ev.ChatId, remoteID)
-	}
 	if err != nil {
 		c.t.log.Debug("event names an unknown message; dropped", "remote_id", remoteID)
 		return ref, false

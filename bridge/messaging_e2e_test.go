@@ -387,3 +387,54 @@ func attrOf(t *testing.T, x, local string) string {
 		}
 	}
 }
+
+// TestSlowConfirmHoldsOnlyItsChat: the network echoes a reply naming the
+// user's message before it confirms that message (the echo network's
+// "slow" word: confirmed 1.5 s late), so the gateway must wait for the
+// confirmation to know which message the echo answers. Another user's
+// messages are delivered meanwhile, and the held echo still quotes and
+// names the right message.
+func TestSlowConfirmHoldsOnlyItsChat(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	carol := registered(t, s, "carol")
+	e := echoID(t, alice, "o1", "helo")
+
+	type arrival struct {
+		st xmpptest.Stanza
+		at time.Time
+	}
+	await := func(c *xmpptest.Client, match func(xmpptest.Stanza) bool) <-chan arrival {
+		ch := make(chan arrival, 1)
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			st, err := c.Next(ctx, match)
+			if err != nil {
+				st = xmpptest.Stanza{Type: "none", XML: err.Error()}
+			}
+			ch <- arrival{st, time.Now()}
+		}()
+		return ch
+	}
+	aliceEcho := await(alice, func(s xmpptest.Stanza) bool { return s.Name == "message" && s.Body != "" })
+	carolEcho := await(carol, func(s xmpptest.Stanza) bool { return s.Name == "message" && s.Body != "" })
+
+	raw(t, alice, `<message type='chat' id='q1' to='bob@`+domain+`'><body>slow sure</body><reply xmlns='urn:xmpp:reply:0' to='bob@`+domain+`' id='`+e+`'/><origin-id xmlns='urn:xmpp:sid:0' id='q1'/></message>`)
+	// The plugin runs a chat's commands in order, and may run two chats'
+	// on one worker: carol writes to three contacts, so that one of them
+	// surely has a worker not busy with alice's slow send.
+	for _, to := range []string{"bob", "dave", "erin"} {
+		raw(t, carol, `<message type='chat' id='c-`+to+`' to='`+to+`@`+domain+`'><body>hi `+to+`</body></message>`)
+	}
+	c, a := <-carolEcho, <-aliceEcho
+	if c.st.Type == "none" || a.st.Type == "none" {
+		t.Fatalf("carol's echo: %s; alice's: %s", c.st.XML, a.st.XML)
+	}
+	if !c.at.Before(a.at) {
+		t.Errorf("carol's echo came %v after alice's held one: a held chat held up another user", c.at.Sub(a.at))
+	}
+	if a.st.Body != "> slow sure\nslow sure" || !strings.Contains(a.st.XML, `<reply xmlns="urn:xmpp:reply:0"`) || !strings.Contains(a.st.XML, `id="q1"`) {
+		t.Errorf("the held echo lost its reply: %s", a.st.XML)
+	}
+}

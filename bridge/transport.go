@@ -614,20 +614,37 @@ func (t *transport) loadOutbox() ([]delivery, error) {
 // deliverLoop turns stored events into stanzas, in order, waiting while
 // the link is down; an event leaves the outbox once written to the socket.
 func (t *transport) deliverLoop(ctx context.Context, backlog []delivery) {
+	l := &deliveryLoop{t: t, held: map[string][]delivery{}, released: make(chan string), now: t.deliverNow}
 	for _, d := range backlog {
-		t.deliverOne(ctx, d)
+		l.deliver(ctx, d)
 	}
 	for {
 		select {
 		case d := <-t.deliver:
-			t.deliverOne(ctx, d)
+			l.deliver(ctx, d)
+		case key := <-l.released:
+			l.release(ctx, key)
 		case <-ctx.Done():
 			return
 		}
 	}
 }
 
-func (t *transport) deliverOne(ctx context.Context, d delivery) {
+// deliveryLoop is the delivery loop's state; only its goroutine uses it.
+type deliveryLoop struct {
+	t *transport
+	// held keeps, per direct chat, the deliveries waiting behind one that
+	// names a message the user is sending right now (a reply, correction,
+	// reaction or retraction of it): that one waits for the send's result,
+	// which brings the message's remote ID, and the chat's later events
+	// keep their place behind it. Other chats go on meanwhile.
+	held     map[string][]delivery
+	released chan string // a held chat whose first delivery may go now
+	now      func(context.Context, delivery)
+}
+
+func (l *deliveryLoop) deliver(ctx context.Context, d delivery) {
+	t := l.t
 	if w := t.receiptWaits(d.ev); w != nil {
 		// A receipt for what the user is sending right now names a
 		// message whose remote ID comes with the send's result. It waits
@@ -636,16 +653,63 @@ func (t *transport) deliverOne(ctx context.Context, d delivery) {
 		// among other stanzas does not matter.
 		go func() {
 			w.wait(ctx, t)
-			t.deliverNow(ctx, d)
+			l.now(ctx, d)
 		}()
 		return
 	}
-	t.deliverNow(ctx, d)
+	key := heldKey(d.ev)
+	if q, ok := l.held[key]; ok && key != "" {
+		l.held[key] = append(q, d)
+		return
+	}
+	if w := t.targetWaits(d.ev); w != nil {
+		l.hold(ctx, key, []delivery{d}, w)
+		return
+	}
+	l.now(ctx, d)
 }
 
-// receiptWait is a receipt waiting for the messages it names to be
-// stored.
-type receiptWait struct {
+// hold keeps q (its first waiting on w) until w is over.
+func (l *deliveryLoop) hold(ctx context.Context, key string, q []delivery, w *refWait) {
+	l.held[key] = q
+	go func() {
+		w.wait(ctx, l.t)
+		select {
+		case l.released <- key:
+		case <-ctx.Done():
+		}
+	}()
+}
+
+// release delivers a held chat's first delivery, then the ones behind it
+// until one must wait in turn.
+func (l *deliveryLoop) release(ctx context.Context, key string) {
+	q := l.held[key]
+	delete(l.held, key)
+	if len(q) == 0 {
+		return
+	}
+	l.now(ctx, q[0])
+	for i, d := range q[1:] {
+		l.deliver(ctx, d)
+		if _, ok := l.held[key]; ok {
+			l.held[key] = append(l.held[key], q[2+i:]...)
+			return
+		}
+	}
+}
+
+// heldKey is the key deliveries of ev's chat are held by: direct chats
+// only, as only they name messages by remote ID (see targetWaits).
+func heldKey(ev *pb.Event) string {
+	if ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT || ev.ChatId == "" {
+		return ""
+	}
+	return chatKey(ev.LoginId, ev.ChatId)
+}
+
+// refWait is an event waiting for the messages it names to be stored.
+type refWait struct {
 	key     string            // the chat's sendKey "*"
 	arrived []<-chan struct{} // one per message not stored yet
 	cancel  []func()
@@ -654,18 +718,48 @@ type receiptWait struct {
 // receiptWaits returns what a receipt must wait for, or nil when it can
 // be delivered now: it is not a receipt anyone in its chat asked for,
 // or no send in its chat is under way, or the messages it names are
-// known. It registers the waits before it looks, so that a result
-// stored in between is not missed.
-func (t *transport) receiptWaits(ev *pb.Event) *receiptWait {
+// known.
+func (t *transport) receiptWaits(ev *pb.Event) *refWait {
 	rc, ok := ev.Payload.(*pb.Event_Receipt)
 	if !ok || ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT || !t.recent.asks(chatKey(ev.LoginId, ev.ChatId)) {
 		return nil
 	}
-	w := &receiptWait{key: sendKey(ev.LoginId, ev.ChatId, "*")}
+	return t.refWaits(ev, rc.Receipt.MessageIds)
+}
+
+// targetWaits returns what a reply, correction, reaction or retraction
+// in a direct chat must wait for, or nil when it can be delivered now.
+func (t *transport) targetWaits(ev *pb.Event) *refWait {
+	if heldKey(ev) == "" {
+		return nil
+	}
+	var target string
+	switch p := ev.Payload.(type) {
+	case *pb.Event_Message:
+		target = p.Message.ReplyToId
+	case *pb.Event_Edit:
+		target = p.Edit.TargetId
+	case *pb.Event_Reaction:
+		target = p.Reaction.TargetId
+	case *pb.Event_Retraction:
+		target = p.Retraction.TargetId
+	}
+	if target == "" {
+		return nil
+	}
+	return t.refWaits(ev, []string{target})
+}
+
+// refWaits returns what ev must wait for before the messages ids name are
+// known, or nil when no send in its chat is under way (none will bring
+// them) or they are known. It registers the waits before it looks, so
+// that a result stored in between is not missed.
+func (t *transport) refWaits(ev *pb.Event, ids []string) *refWait {
+	w := &refWait{key: sendKey(ev.LoginId, ev.ChatId, "*")}
 	if !t.sending.busy(w.key) {
 		return nil
 	}
-	for _, id := range rc.Receipt.MessageIds {
+	for _, id := range ids {
 		arrived, cancel := t.stored.await(refKey(ev.LoginId, ev.ChatId, id))
 		if t.refKnown(ev.LoginId, ev.ChatId, id) {
 			cancel()
@@ -684,7 +778,7 @@ func (t *transport) receiptWaits(ev *pb.Event) *receiptWait {
 // chat is under way, or after targetWait. Sends end in any order (their
 // results are handled side by side): it waits for the named ones, not
 // for the next to end.
-func (w *receiptWait) wait(ctx context.Context, t *transport) {
+func (w *refWait) wait(ctx context.Context, t *transport) {
 	defer func() {
 		for _, c := range w.cancel {
 			c()

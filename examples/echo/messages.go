@@ -18,6 +18,9 @@ import (
 // networks refuse reactions outside their set.
 var Reactions = []string{"👍", "❤️", "😂", "😮", "😢", "🙏", "👎", "🎉"}
 
+// SlowConfirm is how late the network confirms a "slow" send.
+const SlowConfirm = 1500 * time.Millisecond
+
 // event is an event in a chat, from the contact.
 func (t *Transport) event(cmd *pb.Command) *pb.Event {
 	return &pb.Event{LoginId: cmd.LoginId, ChatId: cmd.ChatId, Sender: &pb.Sender{UserId: cmd.ChatId},
@@ -31,6 +34,9 @@ func (t *Transport) event(cmd *pb.Command) *pb.Event {
 //	from-phone TEXT   the user "sent" TEXT from their phone
 //	backlog N         N old messages arrive late (history catch-up)
 //	dup TEXT          the network delivers the echo twice
+//	slow TEXT         the network confirms the send SlowConfirm late,
+//	                  after its echo (a reply's echo then names a message
+//	                  whose ID the gateway does not know yet)
 //	kick              the network logs the account out
 func (t *Transport) onSend(cmd *pb.Command, send *pb.SendMessage) (sdk.Result, error) {
 	now := time.Now()
@@ -79,6 +85,9 @@ func (t *Transport) onSend(cmd *pb.Command, send *pb.SendMessage) (sdk.Result, e
 	t.host.Emit(echo)
 	if strings.HasPrefix(text, "dup ") {
 		t.host.Emit(echo)
+	}
+	if strings.HasPrefix(text, "slow ") {
+		time.Sleep(SlowConfirm)
 	}
 	t.contactCommand(cmd.LoginId, text)
 	for _, kind := range []pb.ReceiptEvent_Kind{pb.ReceiptEvent_KIND_DELIVERED, pb.ReceiptEvent_KIND_READ} {
