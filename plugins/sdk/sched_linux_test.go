@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -134,6 +135,11 @@ func runSchedChild(t *testing.T, env ...string) schedReport {
 
 func TestYieldToServer(t *testing.T) {
 	r := runSchedChild(t, "PASSERELLE_SCHED_BATCH=")
+	if strings.Contains(r.Err, "operation not permitted") || strings.Contains(r.Err, "function not implemented") {
+		// A sandbox (seccomp) may refuse sched_setattr: the gateway then
+		// logs a warning and runs in the normal class.
+		t.Skipf("this machine refuses scheduling classes: %s", r.Err)
+	}
 	if r.Err != "" || !r.Yielded {
 		t.Fatalf("YieldToServer = %v, %q; want true, no error", r.Yielded, r.Err)
 	}
