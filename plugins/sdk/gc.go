@@ -15,11 +15,6 @@ const (
 	gcHeadroom    = 64 << 20 // the most heap the busy setting adds over the default's goal
 	gcBusyRate    = 4 << 20  // bytes allocated per second that make a process busy
 	gcIdleAfter   = 5 * time.Second
-	// gcBusyAfter busy samples in a row make a process busy: a start-up's
-	// burst, one sample long, left the idle gateway 2 MiB larger in one
-	// run of four (passerelle-bench's idle RSS: 24.2 against 22.1 to 22.6
-	// MiB), since the heap grew at 400 % and no collection came after.
-	gcBusyAfter = 2
 )
 
 // PaceGC lets the garbage collector run less often while the process is
@@ -36,14 +31,12 @@ const (
 // times its live size and a large one by hundreds of MiB, so while busy
 // the percent stays at most 400 and adds at most 64 MiB to the heap's
 // goal (the 1,000-login start-up: 143 -> 208 MiB of RSS), and after five
-// quiet seconds it goes back to 100, which lets the idle heap shrink. A
-// process is busy after two busy samples in a row, so that a burst (a
-// start-up) does not leave it with a larger idle heap.
+// quiet seconds it goes back to 100, which lets the idle heap shrink.
 func PaceGC(ctx context.Context) bool {
 	if os.Getenv("GOGC") != "" {
 		return false
 	}
-	p := &gcPacer{percent: gcIdlePercent, busyRate: gcBusyRate, busyAfter: gcBusyAfter, idleAfter: gcIdleAfter, set: setGCPercent}
+	p := &gcPacer{percent: gcIdlePercent, busyRate: gcBusyRate, idleAfter: gcIdleAfter, set: setGCPercent}
 	go p.run(ctx, time.Second)
 	return true
 }
@@ -54,10 +47,8 @@ func setGCPercent(percent int) { debug.SetGCPercent(percent) }
 type gcPacer struct {
 	percent   int    // in force
 	busyRate  uint64 // bytes per second
-	busyAfter int    // busy samples in a row that raise the percent
 	idleAfter time.Duration
 	quiet     time.Duration // since the last busy sample
-	streak    int           // busy samples in a row
 	set       func(percent int)
 }
 
@@ -86,11 +77,8 @@ func (p *gcPacer) sample(allocated uint64, elapsed time.Duration, live uint64) {
 	next := p.percent
 	if elapsed > 0 && float64(allocated)/elapsed.Seconds() >= float64(p.busyRate) {
 		p.quiet = 0
-		p.streak++
-		if p.streak >= p.busyAfter || p.percent != gcIdlePercent {
-			next = busyPercent(live)
-		}
-	} else if p.streak, p.quiet = 0, p.quiet+elapsed; p.quiet >= p.idleAfter {
+		next = busyPercent(live)
+	} else if p.quiet += elapsed; p.quiet >= p.idleAfter {
 		next = gcIdlePercent
 	}
 	if next != p.percent {
