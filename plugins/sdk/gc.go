@@ -31,13 +31,12 @@ const (
 // times its live size and a large one by hundreds of MiB, so while busy
 // the percent stays at most 400 and adds at most 64 MiB to the heap's
 // goal (the 1,000-login start-up: 143 -> 208 MiB of RSS), and after five
-// quiet seconds it goes back to 100 and returns the busy heap's garbage to
-// the OS at once (one collection), so the idle process shrinks.
+// quiet seconds it goes back to 100, which lets the idle heap shrink.
 func PaceGC(ctx context.Context) bool {
 	if os.Getenv("GOGC") != "" {
 		return false
 	}
-	p := &gcPacer{percent: gcIdlePercent, busyRate: gcBusyRate, idleAfter: gcIdleAfter, set: setGCPercent, release: debug.FreeOSMemory}
+	p := &gcPacer{percent: gcIdlePercent, busyRate: gcBusyRate, idleAfter: gcIdleAfter, set: setGCPercent}
 	go p.run(ctx, time.Second)
 	return true
 }
@@ -51,11 +50,6 @@ type gcPacer struct {
 	idleAfter time.Duration
 	quiet     time.Duration // since the last busy sample
 	set       func(percent int)
-	// release collects and returns free memory to the OS when the process
-	// turns idle: at 400 % the heap grew with garbage that, with no more
-	// allocation, no collection would come to free (a start-up's burst
-	// left the idle gateway 2 MiB larger in some runs).
-	release func()
 }
 
 func (p *gcPacer) run(ctx context.Context, every time.Duration) {
@@ -88,12 +82,8 @@ func (p *gcPacer) sample(allocated uint64, elapsed time.Duration, live uint64) {
 		next = gcIdlePercent
 	}
 	if next != p.percent {
-		wasBusy := p.percent != gcIdlePercent
 		p.percent = next
 		p.set(next)
-		if next == gcIdlePercent && wasBusy && p.release != nil {
-			p.release()
-		}
 	}
 }
 
