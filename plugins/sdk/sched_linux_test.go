@@ -6,12 +6,13 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"passerelle.im/passerelle/internal/schedclass"
 )
 
 // schedChildEnv makes the test binary act as schedChild instead of running
@@ -43,14 +44,7 @@ func TestMain(m *testing.M) {
 }
 
 func classes() map[uint32]int {
-	out := map[uint32]int{}
-	tasks, _ := os.ReadDir("/proc/self/task")
-	for _, t := range tasks {
-		tid, _ := strconv.Atoi(t.Name())
-		if a, err := unix.SchedGetAttr(tid, 0); err == nil {
-			out[a.Policy]++
-		}
-	}
+	out, _ := schedclass.Count(os.Getpid())
 	return out
 }
 
