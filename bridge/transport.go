@@ -658,7 +658,7 @@ func (l *deliveryLoop) deliver(ctx context.Context, d delivery) {
 		return
 	}
 	key := heldKey(d.ev)
-	if q, ok := l.held[key]; ok && key != "" {
+	if q, ok := l.held[key]; ok {
 		l.held[key] = append(q, d)
 		return
 	}
