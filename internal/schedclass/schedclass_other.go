@@ -11,3 +11,6 @@ func Count(int) (map[uint32]int, error) { return nil, errNotLinux }
 
 // CanSet is Linux's only.
 func CanSet() error { return errNotLinux }
+
+// SetBatch is Linux's only.
+func SetBatch() error { return errNotLinux }

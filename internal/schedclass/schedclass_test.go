@@ -30,12 +30,7 @@ func TestCount(t *testing.T) {
 	release := make(chan struct{})
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread ends with its class
-		a, err := unix.SchedGetAttr(0, 0)
-		if err == nil {
-			a.Policy = unix.SCHED_BATCH
-			err = unix.SchedSetAttr(0, a, 0)
-		}
-		set <- err
+		set <- SetBatch()
 		<-release
 	}()
 	if err := <-set; err != nil {

@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 
 	"golang.org/x/sys/unix"
+
+	"passerelle.im/passerelle/internal/schedclass"
 )
 
 // batchThreads sets SCHED_BATCH on the process's threads. A thread started
@@ -26,33 +27,22 @@ func batchThreads() (bool, error) {
 }
 
 func batchPass() (changed int, err error) {
-	tasks, err := os.ReadDir("/proc/self/task")
-	if err != nil {
-		return 0, fmt.Errorf("sdk: list threads: %w", err)
-	}
-	for _, t := range tasks {
-		tid, err := strconv.Atoi(t.Name())
-		if err != nil {
-			continue
-		}
-		attr, err := unix.SchedGetAttr(tid, 0)
-		if errors.Is(err, unix.ESRCH) {
-			continue // the thread has exited
-		}
-		if err != nil {
-			return changed, fmt.Errorf("sdk: scheduling class of thread %d: %w", tid, err)
-		}
+	err = schedclass.Each(os.Getpid(), func(tid int, attr *unix.SchedAttr) error {
 		if attr.Policy != unix.SCHED_NORMAL {
-			continue // batch already, or the administrator's choice
+			return nil // batch already, or the administrator's choice
 		}
 		attr.Policy = unix.SCHED_BATCH // the nice value and flags are kept
 		if err := unix.SchedSetAttr(tid, attr, 0); err != nil {
 			if errors.Is(err, unix.ESRCH) {
-				continue
+				return nil // the thread has exited
 			}
-			return changed, fmt.Errorf("sdk: set the batch class on thread %d: %w", tid, err)
+			return fmt.Errorf("set the batch class on thread %d: %w", tid, err)
 		}
 		changed++
+		return nil
+	})
+	if err != nil {
+		return changed, fmt.Errorf("sdk: %w", err)
 	}
 	return changed, nil
 }
