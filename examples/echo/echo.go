@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,8 +46,6 @@ type Transport struct {
 	processes map[string]*process            // login processes in progress
 	logins    map[string]bool                // connected login IDs
 	contacts  map[string]map[string]*contact // login ID -> contact ID -> contact
-	echoes    map[string]string              // login + user's message ID -> the echo's ID
-	echoLog   *os.File                       // appends to echoesFile, opened on first use
 	dataDir   string
 }
 
@@ -69,16 +66,13 @@ type contact struct {
 
 // New returns an echo transport.
 func New() *Transport {
-	return &Transport{processes: map[string]*process{}, logins: map[string]bool{}, contacts: map[string]map[string]*contact{}, echoes: map[string]string{}}
+	return &Transport{processes: map[string]*process{}, logins: map[string]bool{}, contacts: map[string]map[string]*contact{}}
 }
 
 // Init declares the network. The echo network has no config of its own.
 func (t *Transport) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
 	t.host = host
 	t.dataDir = req.DataDir
-	if t.dataDir != "" {
-		t.loadEchoes()
-	}
 	t.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
 	return &pb.Capabilities{
 		ApiVersion:  sdk.APIVersion,

@@ -163,3 +163,63 @@ func TestNumberedContacts(t *testing.T) {
 		t.Fatalf("alice's contacts: %v %v, want the three friends", err, res.GetContacts())
 	}
 }
+
+// A message's echo is found from its ID after a restart (the network
+// keeps no memory of it): a correction, a reaction and a retraction of a
+// message sent before land on its echo. What was not echoed, and IDs the
+// network never gave, are refused.
+func TestEchoFoundAfterRestart(t *testing.T) {
+	p, evs := startAlice(t)
+	sent := p.Commands().Send(plugintest.SendText("alice", "bob", "t1", "before"))
+	echoEv := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	phone := p.Commands().Send(plugintest.SendText("alice", "bob", "t2", "from-phone hi"))
+	if sent.Error != nil || phone.Error != nil {
+		t.Fatalf("sends: %v, %v", sent.Error, phone.Error)
+	}
+	p.Restart()
+	evs = p.Events()
+	p.Connect("alice", nil)
+	cmds := p.Commands()
+	cmd := func(txn string, a any) *pb.CommandResult {
+		c := &pb.Command{LoginId: "alice", ChatId: "bob", TxnId: txn}
+		switch a := a.(type) {
+		case *pb.EditMessage:
+			c.Action = &pb.Command_Edit{Edit: a}
+		case *pb.React:
+			c.Action = &pb.Command_React{React: a}
+		case *pb.Retract:
+			c.Action = &pb.Command_Retract{Retract: a}
+		}
+		return cmds.Send(c)
+	}
+	if res := cmd("e1", &pb.EditMessage{TargetId: sent.MessageId, Text: "after"}); res.Error != nil {
+		t.Fatalf("edit after restart: %v", res.Error)
+	}
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetEdit() != nil })
+	if ev.GetEdit().TargetId != echoEv.EventId || ev.GetEdit().Text != "after" {
+		t.Fatalf("edit event %v, want a correction of the echo %q", ev, echoEv.EventId)
+	}
+	// A reaction on the echo lands on the user's message.
+	if res := cmd("r1", &pb.React{TargetId: echoEv.EventId, Emojis: []string{"👍"}}); res.Error != nil {
+		t.Fatalf("react after restart: %v", res.Error)
+	}
+	ev = evs.NextEvent(func(ev *pb.Event) bool { return ev.GetReaction() != nil })
+	if ev.GetReaction().TargetId != sent.MessageId {
+		t.Fatalf("reaction event %v, want one on %q", ev, sent.MessageId)
+	}
+	if res := cmd("x1", &pb.Retract{TargetId: sent.MessageId}); res.Error != nil {
+		t.Fatalf("retract after restart: %v", res.Error)
+	}
+	ev = evs.NextEvent(func(ev *pb.Event) bool { return ev.GetRetraction() != nil })
+	if ev.GetRetraction().TargetId != echoEv.EventId {
+		t.Fatalf("retraction event %v, want one of %q", ev, echoEv.EventId)
+	}
+	for _, target := range []string{phone.MessageId, echoEv.EventId, "nope", "abc-12.sent.sent", "xyz-1.sent"} {
+		if res := cmd("x-"+target, &pb.Retract{TargetId: target}); res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
+			t.Errorf("retract %q: %v, want NOT_ALLOWED", target, res)
+		}
+		if res := cmd("e-"+target, &pb.EditMessage{TargetId: target, Text: "x"}); res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+			t.Errorf("edit %q: %v, want NOT_FOUND", target, res)
+		}
+	}
+}

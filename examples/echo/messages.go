@@ -40,6 +40,8 @@ func (t *Transport) event(cmd *pb.Command) *pb.Event {
 //	kick              the network logs the account out
 func (t *Transport) onSend(cmd *pb.Command, send *pb.SendMessage) (sdk.Result, error) {
 	now := time.Now()
+	// What is not echoed (the commands below) gets a plain ID, which no
+	// echo answers: corrections and retractions of it are refused.
 	sent := t.newID()
 	text := send.Text
 	switch word, rest, _ := strings.Cut(text, " "); word {
@@ -75,13 +77,14 @@ func (t *Transport) onSend(cmd *pb.Command, send *pb.SendMessage) (sdk.Result, e
 	if err != nil {
 		return sdk.Result{}, err
 	}
+	sent += sentSuffix
 	echo := t.event(cmd)
+	echo.EventId, _ = echoOf(sent)
 	msg := &pb.MessageEvent{Text: text, Attachments: atts}
 	if send.ReplyToId != "" {
 		msg.ReplyToId = sent
 	}
 	echo.Payload = &pb.Event_Message{Message: msg}
-	t.rememberEcho(cmd.LoginId, sent, echo.EventId)
 	t.host.Emit(echo)
 	if strings.HasPrefix(text, "dup ") {
 		t.host.Emit(echo)
@@ -142,29 +145,56 @@ func copyFrom(a *pb.Attachment, dst string) error {
 	return err
 }
 
+// A message the user sends and its echo have IDs derived from each other
+// ("<id>.sent", "<id>.echo"), so the network finds one from the other with
+// no memory to keep, after a restart too. IDs are unique across logins and
+// restarts (see newID); which login a message was sent from is not
+// checked, a liberty a real network would not take.
+const (
+	sentSuffix = ".sent"
+	echoSuffix = ".echo"
+)
+
 // echoOf is the echo of one of the user's messages.
-func (t *Transport) echoOf(loginID, id string) (string, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	e, ok := t.echoes[loginID+"\x00"+id]
-	return e, ok
+func echoOf(sent string) (string, bool) {
+	id, ok := strings.CutSuffix(sent, sentSuffix)
+	if !ok || !isID(id) {
+		return "", false
+	}
+	return id + echoSuffix, true
 }
 
-// userOf is the user's message an echo answered.
-func (t *Transport) userOf(loginID, echo string) (string, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for k, v := range t.echoes {
-		if v == echo && strings.HasPrefix(k, loginID+"\x00") {
-			return strings.TrimPrefix(k, loginID+"\x00"), true
+// sentOf is the user's message an echo answered.
+func sentOf(echo string) (string, bool) {
+	id, ok := strings.CutSuffix(echo, echoSuffix)
+	if !ok || !isID(id) {
+		return "", false
+	}
+	return id + sentSuffix, true
+}
+
+// isID reports whether id has newID's shape: hex digits, "-", digits.
+func isID(id string) bool {
+	prefix, n, ok := strings.Cut(id, "-")
+	if !ok || prefix == "" || n == "" {
+		return false
+	}
+	for _, c := range prefix {
+		if !strings.ContainsRune("0123456789abcdef", c) {
+			return false
 		}
 	}
-	return "", false
+	for _, c := range n {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // onEdit corrects the echo the same way.
 func (t *Transport) onEdit(cmd *pb.Command, e *pb.EditMessage) (sdk.Result, error) {
-	echo, ok := t.echoOf(cmd.LoginId, e.TargetId)
+	echo, ok := echoOf(e.TargetId)
 	if !ok {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no message %q to correct", e.TargetId)
 	}
@@ -182,9 +212,9 @@ func (t *Transport) onReact(cmd *pb.Command, r *pb.React) (sdk.Result, error) {
 		}
 	}
 	target := r.TargetId
-	if user, ok := t.userOf(cmd.LoginId, target); ok {
-		target = user
-	} else if _, ok := t.echoOf(cmd.LoginId, target); !ok {
+	if sent, ok := sentOf(target); ok {
+		target = sent
+	} else if _, ok := echoOf(target); !ok {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no message %q to react to", target)
 	}
 	ev := t.event(cmd)
@@ -195,7 +225,7 @@ func (t *Transport) onReact(cmd *pb.Command, r *pb.React) (sdk.Result, error) {
 
 // onRetract retracts the echo of a retracted message.
 func (t *Transport) onRetract(cmd *pb.Command, r *pb.Retract) (sdk.Result, error) {
-	echo, ok := t.echoOf(cmd.LoginId, r.TargetId)
+	echo, ok := echoOf(r.TargetId)
 	if !ok {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you can only retract your own messages")
 	}
@@ -217,43 +247,4 @@ func (t *Transport) onTyping(cmd *pb.Command, s *pb.SetTyping) (sdk.Result, erro
 		t.host.Emit(ev)
 	}
 	return sdk.Result{}, nil
-}
-
-// The echo network remembers which echo answered which message in its
-// data folder, so corrections and reactions work after a restart, as on a
-// real network.
-const echoesFile = "echoes.log"
-
-func (t *Transport) rememberEcho(loginID, sent, echo string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.echoes[loginID+"\x00"+sent] = echo
-	if t.dataDir == "" {
-		return
-	}
-	if t.echoLog == nil {
-		// Kept open: opening it per message cost more than the echo.
-		f, err := os.OpenFile(filepath.Join(t.dataDir, echoesFile), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
-		if err != nil {
-			t.host.Logger().Error("echo: remembering an echo failed", "err", err)
-			return
-		}
-		t.echoLog = f
-	}
-	if _, err := fmt.Fprintf(t.echoLog, "%q %q %q\n", loginID, sent, echo); err != nil {
-		t.host.Logger().Error("echo: remembering an echo failed", "err", err)
-	}
-}
-
-func (t *Transport) loadEchoes() {
-	data, err := os.ReadFile(filepath.Join(t.dataDir, echoesFile))
-	if err != nil {
-		return
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		var login, sent, echo string
-		if _, err := fmt.Sscanf(line, "%q %q %q", &login, &sent, &echo); err == nil {
-			t.echoes[login+"\x00"+sent] = echo
-		}
-	}
 }
