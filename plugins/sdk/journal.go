@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -15,17 +16,32 @@ import (
 )
 
 // The journal keeps unacknowledged events in the plugin's data folder, so
-// a plugin killed before the host stored an event replays it on restart.
-// It is an append-only log of event and ack records written without fsync:
-// a process crash keeps what the kernel has, which is the failure the
-// journal is for; a machine crash is the network's to redeliver.
+// a plugin killed before the host stored an event replays it on restart,
+// and the answers to recent txn_ids, so the host's retry of a command the
+// killed process had carried out is answered instead of acted on twice.
+// It is an append-only log of event, ack and txn records written without
+// fsync: a process crash keeps what the kernel has, which is the failure
+// the journal is for; a machine crash is the network's to redeliver.
+//
+// One file for both means one write per batch of commands: a txn log of
+// its own cost a second system call for nearly every command.
 const (
 	recEvent byte = 'E'
 	recAck   byte = 'A'
+	recTxn   byte = 'T'
 
-	journalName = "passerelle-events.journal"
+	// journalName has a version: a plugin built with an SDK from before
+	// txn records would stop reading at the first one and cut the rest
+	// off. It finds no file of its name instead, and loses nothing.
+	journalName = "passerelle-events.v2.journal"
+	// oldJournalName and oldTxnLogName are the files before v2, read once
+	// into a new journal (see upgradeJournal).
+	oldJournalName = "passerelle-events.journal"
+	oldTxnLogName  = "passerelle-txns.log"
+
 	// compactBytes is the size past which the log is rewritten with only
-	// the unacknowledged events (once they are less than half of it).
+	// the unacknowledged events and the remembered answers (once the
+	// events are less than half of it).
 	compactBytes = 8 << 20
 )
 
@@ -34,25 +50,52 @@ type journal struct {
 	f    *os.File
 	size int64  // bytes in the file and in pend
 	pend []byte // records not yet written (see flush)
+	// txns are the answers read at open, oldest first, for the txn cache.
+	txns []txnAnswer
 }
 
-// openJournal reads the journal in dir and returns the events not yet
-// acknowledged (in seq order), the highest acknowledged seq and the
-// highest seq ever written.
+// journalState is what a journal file holds.
+type journalState struct {
+	pending       []*pb.Event // not acknowledged, in seq order
+	acked, maxSeq uint64      // highest acknowledged and highest written seq
+	txns          []txnAnswer // oldest first
+	good          int64       // bytes up to the first torn or bad record
+}
+
+// openJournal reads the journal in dir (after upgrading an older one) and
+// returns the events not yet acknowledged (in seq order), the highest
+// acknowledged seq and the highest seq ever written; the answers it holds
+// are in j.txns.
 func openJournal(dir string) (j *journal, pending []*pb.Event, acked, maxSeq uint64, err error) {
+	if err := upgradeJournal(dir); err != nil {
+		return nil, nil, 0, 0, err
+	}
 	path := filepath.Join(dir, journalName)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, nil, 0, 0, fmt.Errorf("sdk: open event journal: %w", err)
 	}
+	st := readJournal(f)
+	if err := f.Truncate(st.good); err != nil {
+		f.Close()
+		return nil, nil, 0, 0, fmt.Errorf("sdk: repair event journal: %w", err)
+	}
+	if _, err := f.Seek(st.good, io.SeekStart); err != nil {
+		f.Close()
+		return nil, nil, 0, 0, fmt.Errorf("sdk: event journal: %w", err)
+	}
+	return &journal{path: path, f: f, size: st.good, txns: st.txns}, st.pending, st.acked, st.maxSeq, nil
+}
+
+// readJournal reads records up to the end or to the first torn or bad one
+// (a kill mid-write tears only the last; what came before is intact).
+func readJournal(f io.Reader) journalState {
+	var st journalState
 	byseq := map[uint64]*pb.Event{}
 	r := bufio.NewReader(f)
-	var good int64
 	for {
 		kind, payload, n, rerr := readRecord(r)
 		if rerr != nil {
-			// A torn last record (killed mid-write) is cut off; what
-			// came before it is intact.
 			break
 		}
 		switch kind {
@@ -62,29 +105,66 @@ func openJournal(dir string) (j *journal, pending []*pb.Event, acked, maxSeq uin
 				break
 			}
 			byseq[ev.Seq] = ev
-			maxSeq = max(maxSeq, ev.Seq)
+			st.maxSeq = max(st.maxSeq, ev.Seq)
 		case recAck:
 			seq, _ := binary.Uvarint(payload)
-			acked = max(acked, seq)
+			st.acked = max(st.acked, seq)
+		case recTxn:
+			if a, ok := decodeTxn(payload); ok {
+				st.txns = append(st.txns, a)
+			}
 		}
-		good += n
+		st.good += n
 	}
 	for seq, ev := range byseq {
-		if seq > acked {
-			pending = append(pending, ev)
+		if seq > st.acked {
+			st.pending = append(st.pending, ev)
 		}
 	}
-	sortEvents(pending)
-	maxSeq = max(maxSeq, acked)
-	if err := f.Truncate(good); err != nil {
-		f.Close()
-		return nil, nil, 0, 0, fmt.Errorf("sdk: repair event journal: %w", err)
+	sortEvents(st.pending)
+	st.maxSeq = max(st.maxSeq, st.acked)
+	return st
+}
+
+// upgradeJournal moves what the files before v2 hold (the old journal's
+// pending events and numbering, the old txn log's answers) into a new
+// journal, then removes them. A crash before the rename leaves the old
+// files to read again; after it, the new journal wins.
+func upgradeJournal(dir string) error {
+	path := filepath.Join(dir, journalName)
+	oldJ, oldT := filepath.Join(dir, oldJournalName), filepath.Join(dir, oldTxnLogName)
+	if _, err := os.Stat(path); err == nil {
+		return removeOld(oldJ, oldT)
 	}
-	if _, err := f.Seek(good, io.SeekStart); err != nil {
+	var st journalState
+	found := false
+	if f, err := os.Open(oldJ); err == nil {
+		st = readJournal(f)
 		f.Close()
-		return nil, nil, 0, 0, fmt.Errorf("sdk: event journal: %w", err)
+		found = true
 	}
-	return &journal{path: path, f: f, size: good}, pending, acked, maxSeq, nil
+	if txns, ok := readTxnLog(oldT); ok {
+		st.txns = txns
+		found = true
+	}
+	if !found {
+		return nil
+	}
+	f, _, err := writeJournal(path, st.pending, st.acked, st.txns)
+	if err != nil {
+		return fmt.Errorf("sdk: upgrade event journal: %w", err)
+	}
+	f.Close()
+	return removeOld(oldJ, oldT)
+}
+
+func removeOld(paths ...string) error {
+	for _, p := range paths {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("sdk: remove %s: %w", filepath.Base(p), err)
+		}
+	}
+	return nil
 }
 
 func readRecord(r *bufio.Reader) (kind byte, payload []byte, n int64, err error) {
@@ -92,7 +172,7 @@ func readRecord(r *bufio.Reader) (kind byte, payload []byte, n int64, err error)
 	if err != nil {
 		return 0, nil, 0, err
 	}
-	if kind != recEvent && kind != recAck {
+	if kind != recEvent && kind != recAck && kind != recTxn {
 		return 0, nil, 0, errors.New("bad record kind")
 	}
 	l, err := binary.ReadUvarint(r)
@@ -166,16 +246,70 @@ func (j *journal) appendAck(seq uint64) error {
 	return j.write(recAck, binary.AppendUvarint(nil, seq))
 }
 
-// compact rewrites the log with only the pending events, through a rename
-// so a crash mid-way leaves the old log whole.
-func (j *journal) compact(pending []*pb.Event, acked uint64) error {
-	tmp := j.path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+func (j *journal) appendTxn(a txnAnswer) error {
+	return j.write(recTxn, encodeTxn(a))
+}
+
+// encodeTxn is a txn record's payload: the key and the message ID, each
+// length-prefixed, then the timestamp.
+func encodeTxn(a txnAnswer) []byte {
+	b := binary.AppendUvarint(nil, uint64(len(a.key)))
+	b = append(b, a.key...)
+	b = binary.AppendUvarint(b, uint64(len(a.res.MessageId)))
+	b = append(b, a.res.MessageId...)
+	return binary.AppendVarint(b, a.res.TimestampUnixMicro)
+}
+
+func decodeTxn(b []byte) (txnAnswer, bool) {
+	str := func() (string, bool) {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < n {
+			return "", false
+		}
+		v := string(b[k : k+int(n)])
+		b = b[k+int(n):]
+		return v, true
+	}
+	key, ok1 := str()
+	id, ok2 := str()
+	ts, k := binary.Varint(b)
+	if !ok1 || !ok2 || k <= 0 || k != len(b) {
+		return txnAnswer{}, false
+	}
+	return txnAnswer{key: key, res: &pb.CommandResult{MessageId: id, TimestampUnixMicro: ts}}, true
+}
+
+// compact rewrites the log with only the pending events and the answers
+// still remembered, through a rename so a crash mid-way leaves the old
+// log whole.
+func (j *journal) compact(pending []*pb.Event, acked uint64, txns []txnAnswer) error {
+	// What is buffered is in the arguments too: it is not written.
+	f, size, err := writeJournal(j.path, pending, acked, txns)
 	if err != nil {
 		return fmt.Errorf("sdk: compact event journal: %w", err)
 	}
-	nj := &journal{path: j.path, f: f}
+	j.f.Close()
+	j.f, j.size, j.pend = f, size, nil
+	return nil
+}
+
+// writeJournal writes a journal of the ack, the answers and the events to
+// path through a temporary file and a rename, and returns it open for
+// appending, with its size.
+func writeJournal(path string, pending []*pb.Event, acked uint64, txns []txnAnswer) (*os.File, int64, error) {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, 0, err
+	}
+	nj := &journal{path: path, f: f}
 	werr := nj.appendAck(acked)
+	for _, a := range txns {
+		if werr != nil {
+			break
+		}
+		werr = nj.appendTxn(a)
+	}
 	for _, ev := range pending {
 		if werr != nil {
 			break
@@ -186,16 +320,14 @@ func (j *journal) compact(pending []*pb.Event, acked uint64) error {
 		werr = nj.flush()
 	}
 	if werr == nil {
-		werr = os.Rename(tmp, j.path)
+		werr = os.Rename(tmp, path)
 	}
 	if werr != nil {
 		f.Close()
 		os.Remove(tmp)
-		return werr
+		return nil, 0, werr
 	}
-	j.f.Close()
-	j.f, j.size, j.pend = f, nj.size, nil
-	return nil
+	return f, nj.size, nil
 }
 
 func (j *journal) close() error {

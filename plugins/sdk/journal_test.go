@@ -187,7 +187,7 @@ func TestJournalCompactKeepsOnlyPending(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := j.size
-	if err := j.compact(evs[47:], 47); err != nil {
+	if err := j.compact(evs[47:], 47, nil); err != nil {
 		t.Fatalf("compact: %v", err)
 	}
 	if j.size >= before || j.size != journalSize(t, dir) {
@@ -218,7 +218,7 @@ func TestJournalCompactAllAckedKeepsNumbering(t *testing.T) {
 	dir := t.TempDir()
 	j, _, _, _ := mustOpenJournal(t, dir)
 	writeEvents(t, j, 1, 9)
-	if err := j.compact(nil, 9); err != nil {
+	if err := j.compact(nil, 9, nil); err != nil {
 		t.Fatal(err)
 	}
 	j.close()
@@ -234,6 +234,10 @@ func TestQueueCompactsJournal(t *testing.T) {
 	dir := t.TempDir()
 	j, pending, acked, maxSeq := mustOpenJournal(t, dir)
 	q := newEventQueue(j, pending, acked, maxSeq, discardLogger())
+	// The rewrite keeps the answers the txn cache still holds.
+	kept := txnAnswer{"l\x00t", &pb.CommandResult{MessageId: "m"}}
+	q.txns = func() []txnAnswer { return []txnAnswer{kept} }
+	q.appendTxn(txnAnswer{"l\x00gone", &pb.CommandResult{MessageId: "evicted"}})
 	big := strings.Repeat("x", 1<<20)
 	var last uint64
 	for range compactBytes/(1<<20) + 2 {
@@ -245,9 +249,12 @@ func TestQueueCompactsJournal(t *testing.T) {
 		t.Fatalf("journal is %d bytes after everything but one small event was acknowledged", size)
 	}
 	j.close()
-	_, pending, acked, maxSeq = mustOpenJournal(t, dir)
+	j, pending, acked, maxSeq = mustOpenJournal(t, dir)
 	if got := seqs(pending); !slices.Equal(got, []uint64{keep}) || acked != last || maxSeq != keep {
 		t.Fatalf("pending %v acked %d max %d, want [%d], %d, %d", got, acked, maxSeq, keep, last, keep)
+	}
+	if len(j.txns) != 1 || j.txns[0].key != kept.key {
+		t.Fatalf("answers after the rewrite %v, want only %v", j.txns, kept)
 	}
 }
 
@@ -343,5 +350,80 @@ func TestQueueCompactionAmortized(t *testing.T) {
 	_, pending, _, _ = mustOpenJournal(t, dir)
 	if got := seqs(pending); !slices.Equal(got, []uint64{uint64(n)}) {
 		t.Fatalf("pending after reopen: %v, want [%d]", got, n)
+	}
+}
+
+// Answers to txn_ids are journal records: read back in order after a
+// reopen, kept by a rewrite, and a torn last one is cut off.
+func TestJournalTxnRecords(t *testing.T) {
+	dir := t.TempDir()
+	j, _, _, _ := mustOpenJournal(t, dir)
+	a1 := txnAnswer{"l\x00t1", &pb.CommandResult{MessageId: "m1", TimestampUnixMicro: -5}}
+	a2 := txnAnswer{"l\x00t2", &pb.CommandResult{MessageId: "", TimestampUnixMicro: 1 << 40}}
+	evs := writeEvents(t, j, 1, 2)
+	for _, a := range []txnAnswer{a1, a2} {
+		if err := j.appendTxn(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.close()
+	// A torn txn record after them.
+	f, err := os.OpenFile(filepath.Join(dir, journalName), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := append([]byte{recTxn}, binary.AppendUvarint(nil, 40)...)
+	f.Write(append(rec, "l\x00t3"...))
+	f.Close()
+
+	j2, pending, _, _ := mustOpenJournal(t, dir)
+	same := func(got []txnAnswer, want ...txnAnswer) bool {
+		return slices.EqualFunc(got, want, func(a, b txnAnswer) bool {
+			return a.key == b.key && proto.Equal(a.res, b.res)
+		})
+	}
+	if !same(j2.txns, a1, a2) || len(pending) != 2 {
+		t.Fatalf("reopened: txns %v, %d pending; want %v %v and 2", j2.txns, len(pending), a1, a2)
+	}
+	if err := j2.compact(evs[1:], 1, []txnAnswer{a2}); err != nil {
+		t.Fatal(err)
+	}
+	j2.close()
+	j3, pending, acked, _ := mustOpenJournal(t, dir)
+	if !same(j3.txns, a2) || !slices.Equal(seqs(pending), []uint64{2}) || acked != 1 {
+		t.Fatalf("after a rewrite: txns %v, pending %v, acked %d; want %v, [2], 1", j3.txns, seqs(pending), acked, a2)
+	}
+}
+
+// A data folder from before the v2 journal: its pending events, its
+// numbering and its txn log's answers move into a v2 journal, and the old
+// files are removed.
+func TestJournalUpgrade(t *testing.T) {
+	dir := t.TempDir()
+	old := &journal{path: filepath.Join(dir, oldJournalName)}
+	f, err := os.Create(old.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.f = f
+	writeEvents(t, old, 1, 3)
+	old.appendAck(2)
+	old.close()
+	txnLog := `"l\x00t1"` + "\t\"m1\"\t7\n" + `"l\x00torn"` + "\t\"m"
+	if err := os.WriteFile(filepath.Join(dir, oldTxnLogName), []byte(txnLog), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	j, pending, acked, maxSeq := mustOpenJournal(t, dir)
+	if !slices.Equal(seqs(pending), []uint64{3}) || acked != 2 || maxSeq != 3 {
+		t.Fatalf("upgraded: pending %v, acked %d, max %d; want [3], 2, 3", seqs(pending), acked, maxSeq)
+	}
+	if len(j.txns) != 1 || j.txns[0].key != "l\x00t1" || j.txns[0].res.MessageId != "m1" || j.txns[0].res.TimestampUnixMicro != 7 {
+		t.Fatalf("upgraded answers %v, want t1 -> m1 at 7", j.txns)
+	}
+	for _, name := range []string{oldJournalName, oldTxnLogName} {
+		if _, err := os.Stat(filepath.Join(dir, name)); !os.IsNotExist(err) {
+			t.Errorf("%s still there after the upgrade (%v)", name, err)
+		}
 	}
 }

@@ -41,6 +41,8 @@ type eventQueue struct {
 	j       *journal // nil: memory only
 	live    int64    // journal bytes of the pending events
 	log     *slog.Logger
+	// txns gives the answers to keep when the journal is rewritten.
+	txns func() []txnAnswer
 }
 
 func newEventQueue(j *journal, pending []*pb.Event, acked, maxSeq uint64, log *slog.Logger) *eventQueue {
@@ -120,7 +122,11 @@ func (q *eventQueue) ack(upTo uint64) {
 	// whenever it is big would rewrite a large backlog on every ack while
 	// the host catches up with it.
 	if q.j.size > compactBytes && q.j.size > 2*q.live {
-		if err := q.j.compact(q.pending, q.acked); err != nil {
+		var txns []txnAnswer
+		if q.txns != nil {
+			txns = q.txns()
+		}
+		if err := q.j.compact(q.pending, q.acked, txns); err != nil {
 			q.log.Error("event journal compaction failed", "err", err)
 		}
 	}
@@ -183,6 +189,18 @@ func (q *eventQueue) stream(ctx context.Context, gen uint64, send func(*pb.Event
 			cursor = ev.Seq + 1
 		}
 		q.mu.Lock()
+	}
+}
+
+// appendTxn logs an answer to a txn_id, written with the next flush.
+func (q *eventQueue) appendTxn(a txnAnswer) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.j == nil {
+		return
+	}
+	if err := q.j.appendTxn(a); err != nil {
+		q.log.Error("event journal write failed", "err", err)
 	}
 }
 

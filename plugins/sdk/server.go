@@ -77,10 +77,11 @@ func (s *server) Init(ctx context.Context, req *pb.InitRequest) (*pb.Capabilitie
 				s.mu.Unlock()
 				return nil, status.Error(codes.FailedPrecondition, err.Error())
 			}
+			s.txns.load(j.txns)
+			j.txns = nil
 			s.q = newEventQueue(j, pending, acked, maxSeq, s.log)
-			if err := s.txns.open(req.DataDir); err != nil {
-				s.log.Error("txn log unavailable; repeated commands after a crash may act twice", "err", err)
-			}
+			s.q.txns = s.txns.answers
+			s.txns.logTo(s.q)
 		} else {
 			s.q = newEventQueue(nil, nil, 0, 0, s.log)
 		}
@@ -204,9 +205,9 @@ func (s *server) Commands(stream pb.Transport_CommandsServer) error {
 					break drain
 				}
 			}
-			// What the commands logged and emitted reaches the kernel
-			// before the host hears of them, in one write each.
-			s.txns.flush()
+			// What the commands emitted and the answers to their
+			// txn_ids reach the kernel before the host hears of them,
+			// in one write.
 			if q := s.queue(); q != nil {
 				q.flush()
 			}
@@ -300,10 +301,7 @@ type txnCache struct {
 	m     map[string]*txnEntry
 	order []string // completed keys, oldest first
 
-	path  string   // the txn log in the data folder; "" keeps memory only
-	f     *os.File // open for appending
-	lines int      // lines in the log
-	pend  []byte   // lines not yet written (see flush)
+	sink txnSink // nil: memory only
 }
 
 type txnEntry struct {
@@ -340,23 +338,30 @@ func (c *txnCache) begin(ctx context.Context, k string) (*pb.CommandResult, erro
 // r (failure) is forgotten so that a retry acts again.
 func (c *txnCache) end(k string, r *pb.CommandResult) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	e := c.m[k]
 	if e == nil {
+		c.mu.Unlock()
 		return
 	}
 	if r == nil {
 		delete(c.m, k)
 		close(e.done)
+		c.mu.Unlock()
 		return
 	}
 	e.res = r
 	close(e.done)
-	c.appendLocked(k, r)
 	c.order = append(c.order, k)
 	if len(c.order) > txnCacheSize {
 		delete(c.m, c.order[0])
 		c.order[0] = ""
 		c.order = c.order[1:]
+	}
+	sink := c.sink
+	c.mu.Unlock()
+	// Outside c.mu: the journal's rewrite takes the queue's lock, then
+	// asks for the answers (c.mu).
+	if sink != nil {
+		sink.appendTxn(txnAnswer{k, r})
 	}
 }

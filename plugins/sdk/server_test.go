@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -458,43 +456,35 @@ func TestInitReportsAPIVersion(t *testing.T) {
 	}
 }
 
-// TestTxnLogSurvivesRestart: an answered txn_id is still answered after
-// the process (here: the cache) starts again on the same data folder, and
-// a torn last line is ignored.
-func TestTxnLogSurvivesRestart(t *testing.T) {
+// TestTxnAnswersSurviveRestart: over a real gRPC connection, an answered
+// txn_id is still answered, without acting again, by a new plugin process
+// (a new server) on the same data folder; a failed one acts again.
+func TestTxnAnswersSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
-	c := txnCache{m: map[string]*txnEntry{}}
-	if err := c.open(dir); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range []string{"login\x00t1", "login\x00t2"} {
-		if prev, err := c.begin(context.Background(), k); err != nil || prev != nil {
-			t.Fatalf("begin %q: %v %v", k, prev, err)
+	f := newFakeTransport()
+	f.handle = func(_ context.Context, cmd *pb.Command) (Result, error) {
+		if cmd.TxnId == "t3" {
+			return Result{}, Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "down")
 		}
-		c.end(k, &pb.CommandResult{MessageId: "m-" + k[len(k)-2:], TimestampUnixMicro: 42})
+		return Result{MessageID: "m-" + cmd.TxnId, Time: time.UnixMicro(42)}, nil
 	}
-	failed := "login\x00t3"
-	c.begin(context.Background(), failed)
-	c.end(failed, nil)
-	c.flush() // as before the results go out
-	f, err := os.OpenFile(filepath.Join(dir, txnLogName), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
+	cm := openCommands(t, startServer(t, f, dir))
+	for _, txn := range []string{"t1", "t2", "t3"} {
+		cm.do(sendCmd("c", txn, "hi"))
 	}
-	f.WriteString(`"login\x00torn"` + "\t\"m")
-	f.Close()
 
-	again := txnCache{m: map[string]*txnEntry{}}
-	if err := again.open(dir); err != nil {
-		t.Fatal(err)
-	}
-	prev, err := again.begin(context.Background(), "login\x00t2")
-	if err != nil || prev == nil || prev.MessageId != "m-t2" || prev.TimestampUnixMicro != 42 {
-		t.Fatalf("t2 after restart: %v %v", prev, err)
-	}
-	for _, k := range []string{failed, "login\x00torn"} {
-		if prev, _ := again.begin(context.Background(), k); prev != nil {
-			t.Fatalf("%q must not be remembered: %v", k, prev)
+	f2 := newFakeTransport()
+	cm2 := openCommands(t, startServer(t, f2, dir))
+	for _, txn := range []string{"t1", "t2"} {
+		r := cm2.do(sendCmd("c", txn, "hi"))
+		if r.Error != nil || r.MessageId != "m-"+txn || r.TimestampUnixMicro != 42 {
+			t.Fatalf("%s after restart: %v, want the first answer", txn, r)
 		}
+	}
+	if r := cm2.do(sendCmd("c", "t3", "hi")); r.Error != nil || r.MessageId != "m-t3" {
+		t.Fatalf("t3 after restart: %v, want a new run's answer", r)
+	}
+	if n1, n2, n3 := f2.timesHandled("t1"), f2.timesHandled("t2"), f2.timesHandled("t3"); n1 != 0 || n2 != 0 || n3 != 1 {
+		t.Fatalf("after restart the network saw t1 %d, t2 %d, t3 %d times; want 0, 0, 1", n1, n2, n3)
 	}
 }
