@@ -180,18 +180,7 @@ func TestEchoFoundAfterRestart(t *testing.T) {
 	evs = p.Events()
 	p.Connect("alice", nil)
 	cmds := p.Commands()
-	cmd := func(txn string, a any) *pb.CommandResult {
-		c := &pb.Command{LoginId: "alice", ChatId: "bob", TxnId: txn}
-		switch a := a.(type) {
-		case *pb.EditMessage:
-			c.Action = &pb.Command_Edit{Edit: a}
-		case *pb.React:
-			c.Action = &pb.Command_React{React: a}
-		case *pb.Retract:
-			c.Action = &pb.Command_Retract{Retract: a}
-		}
-		return cmds.Send(c)
-	}
+	cmd := func(txn string, a any) *pb.CommandResult { return cmds.Send(plugintest.Act("alice", "bob", txn, a)) }
 	if res := cmd("e1", &pb.EditMessage{TargetId: sent.MessageId, Text: "after"}); res.Error != nil {
 		t.Fatalf("edit after restart: %v", res.Error)
 	}

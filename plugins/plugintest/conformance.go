@@ -536,24 +536,7 @@ func (r *runner) checkFeatures(t *testing.T) {
 	if sent.Error != nil || sent.MessageId == "" {
 		t.Fatalf("send: %v", sent)
 	}
-	cmd := func(a any) *pb.Command {
-		c := &pb.Command{LoginId: loginID, ChatId: r.cfg.Contact, TxnId: r.unique("txn")}
-		switch a := a.(type) {
-		case *pb.EditMessage:
-			c.Action = &pb.Command_Edit{Edit: a}
-		case *pb.React:
-			c.Action = &pb.Command_React{React: a}
-		case *pb.Retract:
-			c.Action = &pb.Command_Retract{Retract: a}
-		case *pb.SetTyping:
-			c.Action = &pb.Command_SetTyping{SetTyping: a}
-		case *pb.MarkRead:
-			c.Action = &pb.Command_MarkRead{MarkRead: a}
-		case *pb.SendMessage:
-			c.Action = &pb.Command_Send{Send: a}
-		}
-		return c
-	}
+	cmd := func(a any) *pb.Command { return Act(loginID, r.cfg.Contact, r.unique("txn"), a) }
 	checks := []struct {
 		name     string
 		declared bool

@@ -459,3 +459,25 @@ func SendText(loginID, chatID, txnID, text string) *pb.Command {
 	return &pb.Command{LoginId: loginID, ChatId: chatID, TxnId: txnID,
 		Action: &pb.Command_Send{Send: &pb.SendMessage{Text: text}}}
 }
+
+// Act builds a command carrying action: a *pb.SendMessage, *pb.EditMessage,
+// *pb.React, *pb.Retract, *pb.SetTyping or *pb.MarkRead. Another type
+// leaves the command without an action, which the SDK refuses.
+func Act(loginID, chatID, txnID string, action any) *pb.Command {
+	c := &pb.Command{LoginId: loginID, ChatId: chatID, TxnId: txnID}
+	switch a := action.(type) {
+	case *pb.SendMessage:
+		c.Action = &pb.Command_Send{Send: a}
+	case *pb.EditMessage:
+		c.Action = &pb.Command_Edit{Edit: a}
+	case *pb.React:
+		c.Action = &pb.Command_React{React: a}
+	case *pb.Retract:
+		c.Action = &pb.Command_Retract{Retract: a}
+	case *pb.SetTyping:
+		c.Action = &pb.Command_SetTyping{SetTyping: a}
+	case *pb.MarkRead:
+		c.Action = &pb.Command_MarkRead{MarkRead: a}
+	}
+	return c
+}
