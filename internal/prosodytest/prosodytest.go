@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -267,15 +268,28 @@ func (s *Server) startOnce() error {
 	cmd.Stdout, cmd.Stderr = out, out
 	// Wait must not hang on a pipe a grandchild may have inherited.
 	cmd.WaitDelay = stopTimeout
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("prosodytest: start prosody: %w", err)
-	}
 	r := &run{cmd: cmd, exited: make(chan struct{})}
-	s.run = r
+	started := make(chan error, 1)
 	go func() {
+		// Pdeathsig (sysProcAttr) fires when the OS thread that started
+		// Prosody exits, and the runtime ends a thread whose goroutine
+		// returns while locked to it (the gateway's background
+		// checkpoints do, in-process in tests): Prosody died at random,
+		// in silence. Start and wait on a thread of our own, locked
+		// until Prosody has exited.
+		runtime.LockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
 		r.err = cmd.Wait()
 		close(r.exited)
 	}()
+	if err := <-started; err != nil {
+		return fmt.Errorf("prosodytest: start prosody: %w", err)
+	}
+	s.run = r
 
 	if err := s.waitReady(r); err != nil {
 		if serr := s.stopLocked(); serr != nil {

@@ -8,7 +8,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -287,5 +289,34 @@ func TestPortTaken(t *testing.T) {
 	defer l2.Close()
 	if err := srv.Start(); err == nil || !strings.Contains(err.Error(), "Failed to open server port") {
 		t.Fatalf("restart on a taken port: %v", err)
+	}
+}
+
+// Threads that end under the server do not take it with them: the kernel
+// kills Prosody when the thread that started it exits (Pdeathsig), and the
+// runtime ends a thread whose goroutine returns while locked to it, as the
+// gateway's background checkpoints do. Many such goroutines in a row
+// reuse the idle threads, the one that started Prosody among them unless
+// it is kept apart.
+func TestServerOutlivesEndedThreads(t *testing.T) {
+	srv := prosodytest.Start(t, prosodytest.Options{})
+	for range 60 {
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Go(func() {
+				runtime.LockOSThread() // returns locked: the thread ends
+				time.Sleep(time.Millisecond)
+			})
+		}
+		wg.Wait()
+	}
+	time.Sleep(200 * time.Millisecond) // a SIGKILL takes effect at once; be generous
+	c, err := net.DialTimeout("tcp", srv.C2SAddr(), 5*time.Second)
+	if err != nil {
+		t.Fatalf("the server is gone after threads ended: %v", err)
+	}
+	c.Close()
+	if err := srv.Register("after", "pw"); err != nil {
+		t.Fatalf("register after threads ended: %v", err)
 	}
 }
