@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -111,7 +110,7 @@ func startServer(tb testing.TB, tr Transport, dataDir string) pb.TransportClient
 	srv := grpc.NewServer(serverOptions()...)
 	pb.RegisterTransportServer(srv, newServer(tr))
 	go srv.Serve(lis)
-	conn, err := grpc.NewClient("unix://"+path, append(dialOptions(), grpc.WithTransportCredentials(insecure.NewCredentials()))...)
+	conn, err := grpc.NewClient("unix://"+path, dialOptions()...)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"passerelle.im/passerelle/internal/rawio"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -213,7 +214,7 @@ func (j *journal) flush() error {
 	if len(j.pend) == 0 {
 		return nil
 	}
-	n, err := j.f.Write(j.pend)
+	n, err := rawio.WriteFile(j.f, j.pend)
 	if err != nil {
 		// Keep what was not written for the next try; the size already
 		// counts it.

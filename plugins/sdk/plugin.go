@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
+	"passerelle.im/passerelle/internal/rawio"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -61,15 +62,18 @@ const (
 )
 
 // serverOptions are the plugin end's gRPC settings, dialOptions the host's.
+// Both ends read and write the connection through internal/rawio (with
+// gRPC's insecure credentials, as go-plugin uses without TLS).
 func serverOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(MaxMessageBytes),
-		grpc.InitialWindowSize(streamWindow), grpc.InitialConnWindowSize(connWindow)}
+		grpc.InitialWindowSize(streamWindow), grpc.InitialConnWindowSize(connWindow), grpc.Creds(rawio.Insecure())}
 }
 
 func dialOptions() []grpc.DialOption {
 	return []grpc.DialOption{
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageBytes), grpc.MaxCallSendMsgSize(MaxMessageBytes)),
 		grpc.WithInitialWindowSize(streamWindow), grpc.WithInitialConnWindowSize(connWindow),
+		grpc.WithTransportCredentials(rawio.Insecure()),
 	}
 }
 
