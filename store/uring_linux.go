@@ -9,6 +9,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"passerelle.im/passerelle/internal/rawio"
 )
 
 // The log's fdatasync goes through io_uring: a blocking fdatasync keeps
@@ -158,7 +160,9 @@ func (u *uring) datasync(fd int) error {
 	*(*uint32)(unsafe.Add(unsafe.Pointer(u.sqArray), 4*idx)) = idx
 	atomic.StoreUint32(u.sqTail, tail+1)
 	for {
-		n, _, errno := unix.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(u.fd), 1, 0, 0, 0, 0)
+		// Submitting does not wait for the fsync (io-wq runs it): raw,
+		// so that it does not wake the runtime's monitor (see rawio).
+		n, _, errno := unix.RawSyscall6(unix.SYS_IO_URING_ENTER, uintptr(u.fd), 1, 0, 0, 0, 0)
 		if errno == unix.EINTR {
 			continue
 		}
@@ -182,7 +186,7 @@ func (u *uring) datasync(fd int) error {
 			return nil
 		}
 		// Parked without a P until the kernel signals the completion.
-		if _, err := u.ev.Read(u.evBuf[:]); err != nil {
+		if _, err := rawio.ReadFile(u.ev, u.evBuf[:]); err != nil {
 			return fmt.Errorf("%w: eventfd: %w", errRing, err)
 		}
 	}

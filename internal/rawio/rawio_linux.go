@@ -28,12 +28,42 @@ func wrap(c net.Conn) net.Conn {
 // Read reads once, waiting on the netpoller while nothing is there, as
 // net.Conn's Read does.
 func (c *conn) Read(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
+	n, errno, err := rawRead(c.rc, p)
+	switch {
+	case err != nil:
+		return 0, err // the RawConn's, an *net.OpError already
+	case errno != 0:
+		return 0, c.opError("read", os.NewSyscallError("read", errno))
+	case n == 0 && len(p) > 0:
+		return 0, io.EOF
 	}
-	var n int
-	var errno syscall.Errno
-	err := c.rc.Read(func(fd uintptr) bool {
+	return n, nil
+}
+
+// ReadFile reads once from f, a file the netpoller can wait on (a pipe,
+// an eventfd), waiting while nothing is there, as f.Read does.
+func ReadFile(f *os.File, p []byte) (int, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return f.Read(p)
+	}
+	n, errno, err := rawRead(rc, p)
+	switch {
+	case err != nil:
+		return 0, err
+	case errno != 0:
+		return 0, &os.PathError{Op: "read", Path: f.Name(), Err: errno}
+	case n == 0 && len(p) > 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+func rawRead(rc syscall.RawConn, p []byte) (n int, errno syscall.Errno, err error) {
+	if len(p) == 0 {
+		return 0, 0, nil
+	}
+	err = rc.Read(func(fd uintptr) bool {
 		for {
 			r, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
 			switch e {
@@ -46,15 +76,7 @@ func (c *conn) Read(p []byte) (int, error) {
 			return true
 		}
 	})
-	switch {
-	case err != nil:
-		return 0, err // the RawConn's, an *net.OpError already
-	case errno != 0:
-		return 0, c.opError("read", os.NewSyscallError("read", errno))
-	case n == 0:
-		return 0, io.EOF
-	}
-	return n, nil
+	return n, errno, err
 }
 
 // Write writes all of p, waiting on the netpoller while the socket's

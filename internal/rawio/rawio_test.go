@@ -189,3 +189,30 @@ func TestInsecureWraps(t *testing.T) {
 		t.Fatalf("protocol %q", Insecure().Info().SecurityProtocol)
 	}
 }
+
+// ReadFile on a pipe waits for data on the netpoller, then reads it; the
+// writer's close is io.EOF, and a closed file an error.
+func TestReadFilePipe(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		w.Write([]byte("late"))
+		w.Close()
+	}()
+	buf := make([]byte, 16)
+	n, err := ReadFile(r, buf)
+	if err != nil || string(buf[:n]) != "late" {
+		t.Fatalf("ReadFile: %q, %v; want late", buf[:n], err)
+	}
+	if n, err := ReadFile(r, buf); n != 0 || err != io.EOF {
+		t.Fatalf("ReadFile after the writer closed: %d, %v; want io.EOF", n, err)
+	}
+	r.Close()
+	if _, err := ReadFile(r, buf); err == nil {
+		t.Fatal("ReadFile of a closed file succeeded")
+	}
+}
