@@ -82,9 +82,20 @@ func rawRead(rc syscall.RawConn, p []byte) (n int, errno syscall.Errno, err erro
 // Write writes all of p, waiting on the netpoller while the socket's
 // buffer is full.
 func (c *conn) Write(p []byte) (int, error) {
-	var n int
-	var errno syscall.Errno
-	err := c.rc.Write(func(fd uintptr) bool {
+	n, errno, err := rawWrite(c.rc, p)
+	switch {
+	case err != nil:
+		return n, err
+	case errno != 0:
+		return n, c.opError("write", os.NewSyscallError("write", errno))
+	}
+	return n, nil
+}
+
+// rawWrite writes all of p; EAGAIN (a socket's full buffer) waits on the
+// netpoller, which a regular file never asks for.
+func rawWrite(rc syscall.RawConn, p []byte) (n int, errno syscall.Errno, err error) {
+	err = rc.Write(func(fd uintptr) bool {
 		for n < len(p) {
 			r, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&p[n])), uintptr(len(p)-n))
 			switch e {
@@ -100,13 +111,7 @@ func (c *conn) Write(p []byte) (int, error) {
 		}
 		return true
 	})
-	switch {
-	case err != nil:
-		return n, err
-	case errno != 0:
-		return n, c.opError("write", os.NewSyscallError("write", errno))
-	}
-	return n, nil
+	return n, errno, err
 }
 
 func (c *conn) opError(op string, err error) error {
@@ -121,21 +126,7 @@ func WriteFile(f *os.File, p []byte) (int, error) {
 	if err != nil {
 		return f.Write(p)
 	}
-	var n int
-	var errno syscall.Errno
-	err = rc.Write(func(fd uintptr) bool {
-		for n < len(p) && errno == 0 {
-			r, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&p[n])), uintptr(len(p)-n))
-			switch e {
-			case 0:
-				n += int(r)
-			case syscall.EINTR:
-			default:
-				errno = e
-			}
-		}
-		return true
-	})
+	n, errno, err := rawWrite(rc, p)
 	if err == nil && errno != 0 {
 		err = &os.PathError{Op: "write", Path: f.Name(), Err: errno}
 	}

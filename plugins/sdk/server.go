@@ -351,12 +351,7 @@ func (c *txnCache) end(k string, r *pb.CommandResult) {
 	}
 	e.res = r
 	close(e.done)
-	c.order = append(c.order, k)
-	if len(c.order) > txnCacheSize {
-		delete(c.m, c.order[0])
-		c.order[0] = ""
-		c.order = c.order[1:]
-	}
+	c.keepLocked(k)
 	sink := c.sink
 	c.mu.Unlock()
 	// Outside c.mu: the journal's rewrite takes the queue's lock, then

@@ -56,9 +56,16 @@ func (c *txnCache) remember(k string, r *pb.CommandResult) {
 	done := make(chan struct{})
 	close(done)
 	c.m[k] = &txnEntry{done: done, res: r}
+	c.keepLocked(k)
+}
+
+// keepLocked records k as the newest completed answer and forgets the
+// oldest past txnCacheSize.
+func (c *txnCache) keepLocked(k string) {
 	c.order = append(c.order, k)
 	if len(c.order) > txnCacheSize {
 		delete(c.m, c.order[0])
+		c.order[0] = ""
 		c.order = c.order[1:]
 	}
 }
