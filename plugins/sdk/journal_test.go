@@ -427,3 +427,23 @@ func TestJournalUpgrade(t *testing.T) {
 		}
 	}
 }
+
+// A whole txn record whose payload does not decode is skipped: the records
+// after it are still read.
+func TestJournalUndecodableTxnSkipped(t *testing.T) {
+	dir := t.TempDir()
+	j, _, _, _ := mustOpenJournal(t, dir)
+	if err := j.write(recTxn, []byte{0xff, 0xff}); err != nil {
+		t.Fatal(err)
+	}
+	writeEvents(t, j, 1, 1)
+	a := txnAnswer{"l\x00t", &pb.CommandResult{MessageId: "m"}}
+	if err := j.appendTxn(a); err != nil {
+		t.Fatal(err)
+	}
+	j.close()
+	j2, pending, _, _ := mustOpenJournal(t, dir)
+	if !slices.Equal(seqs(pending), []uint64{1}) || len(j2.txns) != 1 || j2.txns[0].key != a.key {
+		t.Fatalf("after a bad txn record: pending %v, answers %v; want [1] and %v", seqs(pending), j2.txns, a)
+	}
+}
