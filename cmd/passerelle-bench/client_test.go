@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"io"
+	"net"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -74,5 +76,34 @@ func TestGatewayAnswer(t *testing.T) {
 		`<origin-id xmlns="urn:xmpp:sid:0" id="r00000007"/><markable xmlns="urn:xmpp:chat-markers:0"/></message>`
 	if b.String() != want {
 		t.Fatalf("got  %s\nwant %s", b.String(), want)
+	}
+}
+
+// The component answers in the gateway's shape only to the shaped path's
+// JIDs, so that the component and shaped paths of one run differ in the
+// answers' shape and nothing else.
+func TestComponentEchoerShapes(t *testing.T) {
+	srv, peer := net.Pipe()
+	defer peer.Close()
+	c := &client{conn: srv, bw: bufio.NewWriter(srv), fr: framer{r: srv, buf: make([]byte, 0, 4096)}}
+	go func() { _ = componentEchoer(c) }()
+	fr := framer{r: peer, buf: make([]byte, 0, 4096)}
+	for _, tc := range []struct{ to, want string }{
+		{"c1@raw.localhost", `<message type='chat' from='c1@raw.localhost' to='u1@localhost/bench'><body>one</body></message>`},
+		{shapedPrefix + "1@raw.localhost", `<message from="` + shapedPrefix + `1@raw.localhost" to="u1@localhost" type="chat" id="r00000001"><body>two</body>` +
+			`<origin-id xmlns="urn:xmpp:sid:0" id="r00000001"/><markable xmlns="urn:xmpp:chat-markers:0"/></message>`},
+	} {
+		body := map[bool]string{true: "two", false: "one"}[strings.HasPrefix(tc.to, shapedPrefix)]
+		msg := `<message from='u1@localhost/bench' to='` + tc.to + `' type='chat' id='x'><body>` + body + `</body></message>`
+		if _, err := peer.Write([]byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := fr.next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != tc.want {
+			t.Errorf("to %s:\ngot  %s\nwant %s", tc.to, got, tc.want)
+		}
 	}
 }

@@ -65,15 +65,20 @@ func dialComponent(ctx context.Context, addr, domain, secret string) (*client, e
 	return c, nil
 }
 
+// shapedPrefix starts the local part of the component's JIDs that answer
+// in the gateway's shape (the shaped path); the others answer plainly.
+const shapedPrefix = "s"
+
 // componentEchoer answers every message to any JID of its domain with its
 // body, from that JID to the sender, as the echoer does for the baseline.
-// With gatewayShape the answer has the shape of the gateway's messages
-// (to the bare JID, an id, an origin-id and a markable): the component
-// path then measures what that shape costs the XMPP server.
-func componentEchoer(c *client, gatewayShape bool) error {
+// To a JID starting with shapedPrefix the answer has the shape of the
+// gateway's messages (to the bare JID, an id, an origin-id and a
+// markable): the shaped path then measures what that shape costs the
+// XMPP server, the ceiling for a gateway that would cost nothing.
+func componentEchoer(c *client) error {
 	n := 0
 	return answer(c, func(b *bytes.Buffer, el, body []byte) {
-		if gatewayShape {
+		if strings.HasPrefix(attr(el, "to"), shapedPrefix) {
 			n++
 			gatewayAnswer(b, el, body, n)
 			return

@@ -9,6 +9,9 @@
 //   - the component route: each client sends to a minimal XEP-0114
 //     component (raw.localhost) that answers every message at once: the
 //     server's own cost of the path a gateway's messages take;
+//   - the shaped component route: the same component answers in the
+//     gateway's message shape (bare JID, id, origin-id, markable): the
+//     most a gateway that cost nothing could reach on this server;
 //   - the echo round trip: client -> server -> passerelle -> echo plugin ->
 //     passerelle -> server -> client, which crosses the server twice too.
 //
@@ -52,15 +55,15 @@ import (
 )
 
 type options struct {
-	users, window, count, size, chats, rounds    int
-	warmup, duration                             time.Duration
-	dir, pprofDir, prosodyConfig, componentShape string
-	startupLogins, startupPuppets, pprofWindow   int
-	startupOnline                                int
-	startupAway                                  bool
-	smoke                                        bool
-	stages, receipts                             bool
-	paths                                        []string
+	users, window, count, size, chats, rounds  int
+	warmup, duration                           time.Duration
+	dir, pprofDir, prosodyConfig               string
+	startupLogins, startupPuppets, pprofWindow int
+	startupOnline                              int
+	startupAway                                bool
+	smoke                                      bool
+	stages, receipts                           bool
+	paths                                      []string
 }
 
 func main() {
@@ -83,7 +86,6 @@ func main() {
 	flag.StringVar(&o.prosodyConfig, "prosody-config", "", "Lua lines appended to Prosody's global config, to try a server setting (a later network_settings replaces the default one); it applies to every path")
 	flag.BoolVar(&o.receipts, "receipts", false, "messages ask for delivery receipts and read markers, as phone clients do (the echo network sends both back: 3 stanzas per message)")
 	flag.BoolVar(&o.stages, "stages", false, "split each echo round trip into hops (the gateway and the plugin record when each message passes each stage) and print where it waits")
-	flag.StringVar(&o.componentShape, "component-shape", "plain", "how the component path answers: plain (a body, to the full JID) or gateway (the gateway's message shape, to see what it costs the server)")
 	flag.BoolVar(&o.smoke, "smoke", false, "a run of a few seconds that checks the tool and the stack work (CI)")
 	pathList := flag.String("paths", strings.Join(paths, ","), "paths to measure, in order; ratios are to the first")
 	flag.Usage = func() {
@@ -91,10 +93,6 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if o.componentShape != "plain" && o.componentShape != "gateway" {
-		fmt.Fprintf(os.Stderr, "passerelle-bench: -component-shape %q: want plain or gateway\n", o.componentShape)
-		os.Exit(2)
-	}
 	if o.smoke {
 		o.users, o.window, o.duration, o.warmup, o.rounds, o.chats = 2, 4, 400*time.Millisecond, 200*time.Millisecond, 1, 2
 		// A small start-up too: it checks presence to offline users is held.
@@ -203,7 +201,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 	defer raw.close()
-	go func() { _ = componentEchoer(raw, o.componentShape == "gateway") }()
+	go func() { _ = componentEchoer(raw) }()
 
 	gwPid, plPid, prPid := s.gatewayPid(), s.pluginPid(), s.prosodyPid()
 	procs := map[string]int{"gateway": gwPid, "plugin": plPid, "prosody": prPid, "bench": os.Getpid()}
@@ -221,6 +219,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	targets := map[string]func(user, seq int) string{
 		"baseline":  func(int, int) string { return echoJID },
 		"component": func(_, seq int) string { return fmt.Sprintf("c%d@%s", seq%o.chats, rawDomain) },
+		"shaped":    func(_, seq int) string { return fmt.Sprintf("%s%d@%s", shapedPrefix, seq%o.chats, rawDomain) },
 		"echo":      func(_, seq int) string { return fmt.Sprintf("c%d@%s", seq%o.chats, echoDomain) },
 	}
 	var results [][]*phaseResult
@@ -279,6 +278,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		fmt.Fprintf(out, "\nmedian of %d rounds (each ratio is taken within its round, then the median of those):\n\n", o.rounds)
 		printMedians(out, results)
 	}
+	printCeiling(out, results)
 	for _, pair := range results {
 		for _, r := range pair {
 			printStages(out, r)
@@ -418,14 +418,6 @@ func printMedians(out io.Writer, results [][]*phaseResult) {
 			vals[k] = v
 		}
 	}
-	median := func(xs []float64) float64 {
-		s := slices.Clone(xs)
-		slices.Sort(s)
-		if len(s)%2 == 1 {
-			return s[len(s)/2]
-		}
-		return (s[len(s)/2-1] + s[len(s)/2]) / 2
-	}
 	fmt.Fprintln(out, "| path | window | msgs/s | p99 | ratio msgs/s | p99 - first path | gateway CPU s/1k |")
 	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, k := range order {
@@ -437,6 +429,59 @@ func printMedians(out io.Writer, results [][]*phaseResult) {
 		fmt.Fprintf(out, "| %s | %d | %.0f | %.2fms | %.2f | %+.2f ms | %s |\n",
 			k.path, k.window, median(v[0]), median(v[1]), median(v[2]), median(v[3]), gw)
 	}
+}
+
+// printCeiling compares the echo path with the shaped component route of
+// the same round: the XMPP server's own limit for the messages the gateway
+// writes, which the baseline (plain answers) does not show.
+func printCeiling(out io.Writer, results [][]*phaseResult) {
+	byWindow := map[int][]float64{}
+	var windows []int
+	for _, pair := range results {
+		var shaped, echo *phaseResult
+		for _, r := range pair {
+			switch r.spec.path {
+			case "shaped":
+				shaped = r
+			case "echo":
+				echo = r
+			}
+		}
+		if shaped == nil || echo == nil || shaped.rate() == 0 {
+			continue
+		}
+		w := echo.spec.window
+		if _, ok := byWindow[w]; !ok {
+			windows = append(windows, w)
+		}
+		byWindow[w] = append(byWindow[w], echo.rate()/shaped.rate())
+	}
+	if len(windows) == 0 {
+		return
+	}
+	fmt.Fprintf(out, "\necho / shaped msgs/s (the server's limit for the gateway's message shape):")
+	for i, w := range windows {
+		rs := byWindow[w]
+		parts := make([]string, len(rs))
+		for j, r := range rs {
+			parts[j] = fmt.Sprintf("%.2f", r)
+		}
+		sep := ";"
+		if i == len(windows)-1 {
+			sep = ""
+		}
+		fmt.Fprintf(out, " window %d: median %.2f (rounds %s)%s", w, median(rs), strings.Join(parts, ", "), sep)
+	}
+	fmt.Fprintln(out)
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/1e6) }
@@ -482,5 +527,6 @@ func forEach[T any](items []T, par int, fn func(T) error) error {
 }
 
 // paths are measured in this order for each window: the client-to-client
-// baseline, the bare component route, then the gateway.
-var paths = []string{"baseline", "component", "echo"}
+// baseline, the bare component route, the component route in the
+// gateway's message shape, then the gateway.
+var paths = []string{"baseline", "component", "shaped", "echo"}
