@@ -107,3 +107,29 @@ func TestComponentEchoerShapes(t *testing.T) {
 		}
 	}
 }
+
+// echo / shaped is taken within each round and window, then the median.
+func TestPrintCeiling(t *testing.T) {
+	res := func(path string, window, n int) *phaseResult {
+		return &phaseResult{spec: phaseSpec{path: path, window: window}, n: n, elapsed: time.Second}
+	}
+	results := [][]*phaseResult{
+		{res("baseline", 1, 100), res("shaped", 1, 50), res("echo", 1, 40)},
+		{res("baseline", 20, 100), res("shaped", 20, 80), res("echo", 20, 40)},
+		{res("baseline", 1, 100), res("shaped", 1, 100), res("echo", 1, 70)},
+		{res("baseline", 20, 100), res("shaped", 20, 50), res("echo", 20, 45)},
+		{res("baseline", 1, 100), res("shaped", 1, 10), res("echo", 1, 9)},
+		{res("baseline", 20, 100), res("shaped", 20, 0), res("echo", 20, 45)}, // nothing to compare with
+	}
+	var b bytes.Buffer
+	printCeiling(&b, results)
+	want := "window 1: median 0.80 (rounds 0.80, 0.70, 0.90); window 20: median 0.70 (rounds 0.50, 0.90)"
+	if !strings.Contains(b.String(), want) {
+		t.Fatalf("got %q\nwant it to contain %q", b.String(), want)
+	}
+	b.Reset()
+	printCeiling(&b, [][]*phaseResult{{res("baseline", 1, 100), res("echo", 1, 40)}})
+	if b.Len() != 0 {
+		t.Fatalf("printed %q with no shaped path", b.String())
+	}
+}
