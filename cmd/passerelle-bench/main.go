@@ -459,20 +459,16 @@ func printCeiling(out io.Writer, results [][]*phaseResult) {
 	if len(windows) == 0 {
 		return
 	}
-	fmt.Fprintf(out, "\necho / shaped msgs/s (the server's limit for the gateway's message shape):")
-	for i, w := range windows {
+	var per []string
+	for _, w := range windows {
 		rs := byWindow[w]
-		parts := make([]string, len(rs))
+		rounds := make([]string, len(rs))
 		for j, r := range rs {
-			parts[j] = fmt.Sprintf("%.2f", r)
+			rounds[j] = fmt.Sprintf("%.2f", r)
 		}
-		sep := ";"
-		if i == len(windows)-1 {
-			sep = ""
-		}
-		fmt.Fprintf(out, " window %d: median %.2f (rounds %s)%s", w, median(rs), strings.Join(parts, ", "), sep)
+		per = append(per, fmt.Sprintf("window %d: median %.2f (rounds %s)", w, median(rs), strings.Join(rounds, ", ")))
 	}
-	fmt.Fprintln(out)
+	fmt.Fprintf(out, "\necho / shaped msgs/s (the server's limit for the gateway's message shape): %s\n", strings.Join(per, "; "))
 }
 
 func median(xs []float64) float64 {
