@@ -249,8 +249,7 @@ func (db *DB) OutboxDone(ctx context.Context, transport string, keys []uint64) e
 // under way.
 func (db *DB) Seen(transport string, evs []InboundEvent) ([]bool, error) {
 	seen := make([]bool, len(evs))
-	// First what needs no read transaction: the log, and the filter of
-	// IDs bbolt surely lacks (almost every event is new).
+	// First what needs no read transaction: the log.
 	look := make([]bool, len(evs))
 	need := false
 	for i, ev := range evs {
@@ -266,11 +265,6 @@ func (db *DB) Seen(transport string, evs []InboundEvent) ([]bool, error) {
 				seen[i] = true
 				continue
 			}
-		}
-		k := comp(ev.ChatID, ev.DedupID)
-		if db.filters.absent(transport, ev.LoginID, bDedup[0], k) &&
-			(!ev.DedupByRef || db.filters.absent(transport, ev.LoginID, bMsgs[0], k)) {
-			continue
 		}
 		look[i], need = true, true
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"cmp"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -233,16 +232,9 @@ func (db *DB) applyAll(gen uint64, recs []hotRec) error {
 				return err
 			}
 		}
-		for n, i := range order {
-			db.filters.addRec(&recs[i]) // before it commits: see idFilters
+		for _, i := range order {
 			if err := recs[i].apply(c, now); err != nil {
 				return err
-			}
-			// With few Ps (see sdk.ShareCPUs) a long checkpoint would
-			// hold one until preempted, delaying the message path by
-			// up to 10 ms: let it in often.
-			if n%32 == 31 {
-				runtime.Gosched()
 			}
 		}
 		return nil
@@ -333,12 +325,8 @@ func (h *hotBatch) hasRef(transport, login, chat, remote string) bool {
 	}
 	// lookupRemote's existence check, without decoding the ref or
 	// building an error for a miss.
-	mk := comp(chat, remote)
-	if h.db.filters.absent(transport, login, bMsgs[0], mk) {
-		return false
-	}
 	m := h.login(transport, login).msgs
-	return m != nil && m.Get(mk) != nil
+	return m != nil && m.Get(comp(chat, remote)) != nil
 }
 
 // hasDedup reports whether a dedup key was recorded. The read transaction
@@ -350,9 +338,6 @@ func (h *hotBatch) hasDedup(transport, login string, dkey []byte, chat, id strin
 	}
 	if h.db.hotDedup(k) {
 		return true
-	}
-	if h.db.filters.absent(transport, login, bDedup[0], dkey) {
-		return false
 	}
 	d := h.login(transport, login).dedup
 	return d != nil && d.Get(dkey) != nil

@@ -101,9 +101,10 @@ type Options struct {
 	// records are logged or the oldest is that old; 0 means 4096 and 1 s.
 	CheckpointRecords  int
 	CheckpointInterval time.Duration
-	// Background, if set, runs each background checkpoint (it must call
-	// apply and return once it returns). The gateway runs it on a thread
-	// and a P of its own, at a lower priority: see internal/background.
+	// Background is ignored: checkpoints run on an ordinary goroutine.
+	// It is kept only so that callers written for it still build.
+	//
+	// Deprecated: no effect; remove it from callers.
 	Background func(apply func())
 }
 
@@ -147,11 +148,11 @@ type DB struct {
 	ckRetry    time.Time
 	ckRecords  int
 	ckInterval time.Duration
-	background func(func())
 	walErr     error
-	finishErr  error // read by Close once the writer stopped
-
-	filters *idFilters // IDs surely not in bbolt, without reading it
+	// ckHook, if set (tests only, before the first write), runs in each
+	// background checkpoint before it applies, to hold one back.
+	ckHook    func()
+	finishErr error // read by Close once the writer stopped
 }
 
 // Top-level and per-login bucket names, and the meta key for the version.
@@ -196,9 +197,6 @@ func OpenOptions(path string, o Options) (*DB, error) {
 	if o.CheckpointInterval <= 0 {
 		o.CheckpointInterval = time.Second
 	}
-	if o.Background == nil {
-		o.Background = func(apply func()) { apply() }
-	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: create folder for %s: %w", path, err)
 	}
@@ -235,10 +233,8 @@ func OpenOptions(path string, o Options) (*DB, error) {
 		obSeq:      map[string]uint64{},
 		ckDone:     make(chan error, 1),
 		ckRecords:  o.CheckpointRecords,
-		background: o.Background,
 		ckInterval: o.CheckpointInterval,
 	}
-	db.filters = newIDFilters(db)
 	if err := db.recover(); err != nil {
 		_ = b.Close()
 		return nil, err
@@ -469,10 +465,9 @@ func (db *DB) run() {
 		case <-tick.C:
 		}
 		if db.ckRunning && len(db.live.recs) >= backlogFactor*db.ckRecords {
-			// The checkpoint runs at a low priority (see
-			// Options.Background): on a machine kept busy by others it
-			// may fall behind. Writes wait for it rather than let the
-			// log's memory grow without bound.
+			// On a machine kept busy by others the checkpoint may fall
+			// behind. Writes wait for it rather than let the log's
+			// memory grow without bound.
 			db.checkpointed(<-db.ckDone)
 		}
 		db.maybeCheckpoint()
@@ -672,9 +667,10 @@ func (db *DB) freeze() error {
 func (db *DB) startApply(g *hotGen) {
 	db.ckRunning = true
 	go func() {
-		var err error
-		db.background(func() { err = db.applyAll(g.wal.gen, g.recs) })
-		db.ckDone <- err
+		if db.ckHook != nil {
+			db.ckHook()
+		}
+		db.ckDone <- db.applyAll(g.wal.gen, g.recs)
 	}()
 }
 

@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"passerelle.im/passerelle/internal/rawio"
 )
 
 // The write-ahead log holds the hot writes of the message path (message
@@ -224,7 +222,7 @@ func syncDir(dir string) error {
 
 // write appends buf and, when sync is set, makes it durable.
 func (w *walFile) write(buf []byte, sync bool) error {
-	if _, err := rawio.WriteFile(w.f, buf); err != nil {
+	if _, err := w.f.Write(buf); err != nil {
 		return fmt.Errorf("store: write log %s: %w", w.path, err)
 	}
 	if sync {
