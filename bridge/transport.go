@@ -335,6 +335,13 @@ func (t *transport) presence(to, typ string) []byte {
 // commits; the plugin hears they are stored only once it has. A crash in
 // between delivers an event again, never loses it: at-least-once, as when
 // a crash falls between a write to the server and the outbox cleanup.
+//
+// An event the store refuses (a NUL byte or an over-long part in an ID) is
+// not delivered; the store rejects it alone, with a log line and a count,
+// and the batch is acknowledged, so the plugin forgets it instead of
+// replaying it forever. A store failure is retried (see storeRetry), never
+// answered with an error: that would restart the plugin, which replays the
+// same events into the same failure.
 func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan error {
 	res := make(chan error, 1)
 	job := &commitJob{res: res, c: &pendingCommit{done: make(chan struct{})}}
@@ -361,8 +368,15 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 		job.evs = append(job.evs, ev)
 		job.xids = append(job.xids, xids[i])
 		job.written = append(job.written, new(atomic.Bool))
+		// It still goes to the commit, which rejects it alone (and
+		// counts it), but nothing else of it happens.
+		job.bad = append(job.bad, t.db.CheckEvent(t.name, ie) != nil)
 	}
-	seen, err := t.db.Seen(t.name, job.in)
+	var seen []bool
+	err := t.storeRetry(ctx, "checking events for duplicates", func() (err error) {
+		seen, err = t.db.Seen(t.name, job.in)
+		return err
+	})
 	if err != nil {
 		res <- err
 		return res
@@ -372,6 +386,10 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 	t.inflightMu.Lock()
 	dup := make([]bool, len(job.in))
 	for j, ie := range job.in {
+		if job.bad[j] {
+			dup[j] = true // not delivered, not held in flight
+			continue
+		}
 		if ie.DedupID == "" {
 			continue
 		}
@@ -400,6 +418,10 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 	for i, ev := range evs {
 		d := delivery{xid: xids[i], ev: ev, idx: idx[i]}
 		if j := idx[i]; j >= 0 {
+			if job.bad[j] {
+				t.log.Warn("invalid event from the plugin dropped", "seq", ev.Seq, "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
+				continue
+			}
 			if dup[j] {
 				t.log.Debug("duplicate event dropped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
 				continue
@@ -439,6 +461,7 @@ type commitJob struct {
 	evs     []*pb.Event    // parallel to in: the events, for their outbox payload
 	xids    []string       // parallel to in: the XMPP IDs they are delivered with
 	written []*atomic.Bool // parallel to in
+	bad     []bool         // parallel to in: refused by the store, not delivered
 	c       *pendingCommit
 	res     chan error
 	keys    []string // dedup keys it holds in inflight
@@ -485,22 +508,34 @@ func (t *transport) commitLoop(ctx context.Context) {
 		}
 		linger.Stop()
 		var all []store.InboundEvent
-		var err error
 		for _, j := range jobs {
 			for k, ie := range j.in {
-				ie.Delivered = j.written[k].Load()
-				if !ie.Delivered && err == nil {
-					ie.Payload, err = encodeOutbox(j.xids[k], j.evs[k])
+				// A rejected event needs no outbox payload.
+				ie.Delivered = j.written[k].Load() || j.bad[k]
+				if !ie.Delivered {
+					var err error
+					if ie.Payload, err = encodeOutbox(j.xids[k], j.evs[k]); err != nil {
+						// Only its outbox entry is lost, not the batch: it
+						// was handed to delivery already.
+						t.log.Error("an event could not be encoded for the outbox; it is delivered but not kept for a redelivery",
+							"seq", ie.Seq, "login", ie.LoginID, "chat", ie.ChatID, "err", err)
+						ie.Delivered = true
+					}
 				}
 				all = append(all, ie)
 			}
 		}
 		var fresh []bool
 		var keys []uint64
-		if err != nil {
-			t.log.Error("encoding an event for the outbox failed; the plugin will send the batch again", "err", err)
-		} else if len(all) > 0 {
-			fresh, keys, err = t.db.CommitEvents(context.WithoutCancel(ctx), t.name, all)
+		var err error
+		if len(all) > 0 {
+			// What was delivered must be stored, even at shutdown: each
+			// attempt runs to its end; retries stop once ctx ends (the
+			// plugin then sends the batch again at the next start).
+			err = t.storeRetry(ctx, "storing events", func() (err error) {
+				fresh, keys, err = t.db.CommitEvents(context.WithoutCancel(ctx), t.name, all)
+				return err
+			})
 			if err != nil {
 				t.log.Error("storing events failed; the plugin will send them again", "err", err)
 			}
@@ -531,6 +566,27 @@ func (t *transport) commitLoop(ctx context.Context) {
 			close(j.c.done)
 			j.res <- err
 		}
+	}
+}
+
+// storeRetry runs fn, and again after each failure, waiting 100 ms
+// doubling to 5 s: a store failure (a full or failing disk) is waited
+// out with a log line per attempt, not turned into a plugin restart. It
+// returns fn's last error once ctx ends or the store is closed.
+func (t *transport) storeRetry(ctx context.Context, what string, fn func() error) error {
+	wait := 100 * time.Millisecond
+	for {
+		err := fn()
+		if err == nil || errors.Is(err, store.ErrClosed) || ctx.Err() != nil {
+			return err
+		}
+		t.log.Error("store failure; retrying", "doing", what, "err", err, "retry_in", wait)
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return err
+		}
+		wait = min(2*wait, 5*time.Second)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -64,15 +65,21 @@ func decodeOutbox(k, v []byte) (OutboxEntry, error) {
 }
 
 // CommitEvents stores a batch of inbound events of one transport, in one
-// transaction. For each event in order: if DedupID is set and
+// write. For each event in order: if DedupID is set and
 // (transport, LoginID, ChatID, DedupID) was seen before, in an earlier call
 // or earlier in this one, the event is a duplicate and nothing of it is
 // stored; otherwise the dedup key is recorded, Ref is put into the message
 // map and Payload is appended to the transport's outbox.
 //
+// Each event is validated alone (see CheckEvent): an invalid one (a NUL
+// byte in an ID, a key part over MaxKeyPart) is rejected, logged and
+// counted (RejectedEvents) and nothing of it is stored, while the others
+// are; one bad event never fails its batch, so the plugin can forget it.
+//
 // fresh and keys are parallel to evs: fresh[i] tells whether evs[i] was
-// new, and keys[i] is its outbox key (0, never a valid key, for a
-// duplicate). The call is all or nothing: on error nothing is stored.
+// new and stored, and keys[i] is its outbox key (0, never a valid key, for
+// a duplicate, a rejected event or a delivered one). An error means
+// nothing was stored (an empty transport name, or the disk failed).
 func (db *DB) CommitEvents(ctx context.Context, transport string, evs []InboundEvent) ([]bool, []uint64, error) {
 	if err := checkPart("transport", transport, false); err != nil {
 		return nil, nil, err
@@ -87,12 +94,17 @@ func (db *DB) CommitEvents(ctx context.Context, transport string, evs []InboundE
 		refDedup        bool // the ref (same chat and remote ID) is the dedup key
 		ref             *MessageRef
 		oval            []byte // outbox value; nil: no outbox entry
+		bad             bool   // rejected: nothing of it is stored
 	}
 	now := time.Now()
 	recs := make([]rec, len(evs))
 	for i, ev := range evs {
 		if err := checkEvent(transport, ev); err != nil {
-			return nil, nil, fmt.Errorf("event %d: %w", i, err)
+			db.rejected.Add(1)
+			slog.Warn("store: invalid event rejected; the others of its batch are stored", "transport", transport,
+				"seq", ev.Seq, "login", ev.LoginID, "chat", ev.ChatID, "event_id", ev.DedupID, "err", err)
+			recs[i].bad = true
+			continue
 		}
 		r := rec{loginID: ev.LoginID, chatID: ev.ChatID}
 		byRef := ev.DedupByRef && ev.Ref != nil && ev.DedupID != "" && ev.Ref.RemoteID == ev.DedupID &&
@@ -115,9 +127,6 @@ func (db *DB) CommitEvents(ctx context.Context, transport string, evs []InboundE
 			}
 			if ref.Time.IsZero() {
 				ref.Time = now
-			}
-			if err := checkRef(ref); err != nil {
-				return nil, nil, fmt.Errorf("event %d: ref: %w", i, err)
 			}
 			r.ref = &ref
 		}
@@ -143,6 +152,9 @@ func (db *DB) CommitEvents(ctx context.Context, transport string, evs []InboundE
 		}
 		fresh, keys = make([]bool, len(recs)), make([]uint64, len(recs))
 		for i, r := range recs {
+			if r.bad {
+				continue
+			}
 			if r.refDedup {
 				if h.hasRef(transport, r.loginID, r.chatID, r.dedupID) {
 					continue // duplicate
@@ -172,6 +184,20 @@ func (db *DB) CommitEvents(ctx context.Context, transport string, evs []InboundE
 	return fresh, keys, nil
 }
 
+// CheckEvent reports whether CommitEvents would store ev or reject it as
+// invalid (an error wrapping ErrInvalid): a caller can leave a bad event
+// out of its work (deliver nothing of it) knowing the store refuses it.
+func (db *DB) CheckEvent(transport string, ev InboundEvent) error {
+	if err := checkPart("transport", transport, false); err != nil {
+		return err
+	}
+	return checkEvent(transport, ev)
+}
+
+// RejectedEvents is how many events CommitEvents rejected as invalid
+// since Open.
+func (db *DB) RejectedEvents() uint64 { return db.rejected.Load() }
+
 func checkEvent(transport string, ev InboundEvent) error {
 	needLogin := ev.DedupID != "" || ev.Ref != nil
 	if err := checkPart("login ID", ev.LoginID, !needLogin); err != nil {
@@ -183,8 +209,22 @@ func checkEvent(transport string, ev InboundEvent) error {
 	if err := checkPart("dedup ID", ev.DedupID, true); err != nil {
 		return err
 	}
-	if ev.Ref != nil && ev.Ref.Transport != "" && ev.Ref.Transport != transport {
-		return fmt.Errorf("%w: ref of transport %q in an event of transport %q", ErrInvalid, ev.Ref.Transport, transport)
+	if ev.Ref != nil {
+		if ev.Ref.Transport != "" && ev.Ref.Transport != transport {
+			return fmt.Errorf("%w: ref of transport %q in an event of transport %q", ErrInvalid, ev.Ref.Transport, transport)
+		}
+		// The defaults CommitEvents fills in, to check what it would store.
+		ref := *ev.Ref
+		ref.Transport = transport
+		if ref.LoginID == "" {
+			ref.LoginID = ev.LoginID
+		}
+		if ref.ChatID == "" {
+			ref.ChatID = ev.ChatID
+		}
+		if err := checkRef(ref); err != nil {
+			return fmt.Errorf("ref: %w", err)
+		}
 	}
 	return nil
 }

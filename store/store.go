@@ -130,6 +130,8 @@ type DB struct {
 	// commits and committed count transactions and the ops they carried
 	// (benchmarks report the batch size).
 	commits, committed atomic.Uint64
+	// rejected counts the invalid events CommitEvents refused.
+	rejected atomic.Uint64
 
 	// The write-ahead log of hot writes (see wal.go). live and frozen are
 	// set by the writer under hmu; readers take hmu shared.

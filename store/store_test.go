@@ -303,13 +303,14 @@ func TestInvalidInput(t *testing.T) {
 			_, _, err := db.CommitEvents(bg, "", []InboundEvent{{Payload: []byte("x")}})
 			return err
 		},
-		"CommitEvents dedup without login": func() error {
-			_, _, err := db.CommitEvents(bg, "wa", []InboundEvent{{DedupID: "d"}})
-			return err
+		"CheckEvent dedup without login": func() error {
+			return db.CheckEvent("wa", InboundEvent{DedupID: "d"})
 		},
-		"CommitEvents ref of another transport": func() error {
-			_, _, err := db.CommitEvents(bg, "wa", []InboundEvent{{LoginID: "l", Ref: &MessageRef{Transport: "tg", RemoteID: "r"}}})
-			return err
+		"CheckEvent ref of another transport": func() error {
+			return db.CheckEvent("wa", InboundEvent{LoginID: "l", Ref: &MessageRef{Transport: "tg", RemoteID: "r"}})
+		},
+		"CheckEvent NUL in the ref's origin-id": func() error {
+			return db.CheckEvent("wa", InboundEvent{LoginID: "l", Ref: &MessageRef{RemoteID: "r", OriginID: "o\x00"}})
 		},
 		"Outbox empty transport": func() error {
 			_, err := db.Outbox("")
@@ -328,17 +329,63 @@ func TestInvalidInput(t *testing.T) {
 			t.Errorf("%s: got %v, want ErrInvalid", name, err)
 		}
 	}
+}
 
-	// One bad event fails the whole call: the good one is not stored either.
-	_, _, err := db.CommitEvents(bg, "wa", []InboundEvent{
-		{LoginID: "l", ChatID: "c", DedupID: "ok", Payload: []byte("good")},
-		{LoginID: "l", ChatID: "c\x00", Payload: []byte("bad")},
-	})
-	if !errors.Is(err, ErrInvalid) {
-		t.Fatalf("mixed batch: got %v, want ErrInvalid", err)
+// TestOneBadEventDoesNotFailItsBatch: an event with a NUL byte or a key
+// part over MaxKeyPart is rejected alone; the good events of its batch
+// are stored once, and the call succeeds so the bridge can acknowledge
+// the batch (before, the whole call failed, the plugin replayed it
+// forever and the good events reached the user again every round).
+func TestOneBadEventDoesNotFailItsBatch(t *testing.T) {
+	db := openTemp(t)
+	good := func(id string) InboundEvent {
+		return InboundEvent{LoginID: "l", ChatID: "c", DedupID: id, Payload: []byte(id), Ref: &MessageRef{RemoteID: id, ID: "x-" + id}}
 	}
-	if ob, _ := db.Outbox("wa"); len(ob) != 0 {
-		t.Errorf("outbox after rejected batch: %+v", ob)
+	batch := []InboundEvent{
+		good("m1"),
+		{LoginID: "l", ChatID: "c\x00", DedupID: "nul", Payload: []byte("bad")},
+		good("m2"),
+		{LoginID: "l", ChatID: "c", DedupID: strings.Repeat("x", MaxKeyPart+1), Payload: []byte("long")},
+		{LoginID: "l", ChatID: "c", DedupID: "m3", Payload: []byte("bad ref"), Ref: &MessageRef{RemoteID: "m3", OriginID: "o\x00"}},
+		good("m4"),
+	}
+	for i, ev := range batch {
+		if err := db.CheckEvent("wa", ev); (err != nil) != (i == 1 || i == 3 || i == 4) {
+			t.Errorf("CheckEvent(event %d) = %v", i, err)
+		}
+	}
+	for round := range 2 { // the plugin replays the batch: nothing is stored twice
+		fresh, keys, err := db.CommitEvents(bg, "wa", batch)
+		if err != nil {
+			t.Fatalf("round %d: a batch with bad events failed: %v", round, err)
+		}
+		want := "[true false true false false true]"
+		if round == 1 {
+			want = "[false false false false false false]"
+		}
+		if fmt.Sprint(fresh) != want {
+			t.Errorf("round %d: fresh = %v, want %s", round, fresh, want)
+		}
+		if keys[1] != 0 || keys[3] != 0 || keys[4] != 0 {
+			t.Errorf("round %d: rejected events got outbox keys: %v", round, keys)
+		}
+	}
+	if n := db.RejectedEvents(); n != 6 {
+		t.Errorf("RejectedEvents = %d, want 6 (3 per round)", n)
+	}
+	ob, err := db.Outbox("wa")
+	must(t, err)
+	var payloads []string
+	for _, e := range ob {
+		payloads = append(payloads, string(e.Payload))
+	}
+	if got := strings.Join(payloads, ","); got != "m1,m2,m4" {
+		t.Errorf("outbox = %q, want the good events once: m1,m2,m4", got)
+	}
+	_, err = db.LookupRemote("wa", "l", "c", "m3")
+	wantNotFound(t, "ref of a rejected event", err)
+	if r, err := db.LookupXMPP("wa", "l", "c", "x-m2"); err != nil || r.RemoteID != "m2" {
+		t.Errorf("ref of a good event: %+v, %v", r, err)
 	}
 }
 

@@ -1,0 +1,64 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// TestBadEventAcknowledged: a batch from the plugin holding an event with
+// a NUL byte in its ID is acknowledged (the store rejects that event
+// alone); the good events are delivered and stored once, and when the
+// plugin sends the batch again (as after a restart) nothing reaches the
+// user twice. Before, the whole batch failed, the plugin was restarted and
+// replayed it forever, and the good events were delivered every round.
+func TestBadEventAcknowledged(t *testing.T) {
+	tr := newTestTransport(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go tr.commitLoop(ctx)
+	msg := func(seq uint64, id string) *pb.Event {
+		return &pb.Event{Seq: seq, LoginId: "l", ChatId: "bob", EventId: id, ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
+			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: id}}}
+	}
+	batch := []*pb.Event{msg(1, "good-1"), msg(2, "bad\x00id"), msg(3, "good-2")}
+	for round := range 2 {
+		select {
+		case err := <-tr.storeEvents(ctx, batch):
+			if err != nil {
+				t.Fatalf("round %d: the batch was not acknowledged: %v", round, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("round %d: no answer for the batch", round)
+		}
+		var got []string
+		for len(tr.deliver) > 0 {
+			got = append(got, (<-tr.deliver).ev.EventId)
+		}
+		want := "[good-1 good-2]"
+		if round == 1 {
+			want = "[]" // the replay: both are duplicates, the bad one dropped again
+		}
+		if g := fmt.Sprint(got); g != want {
+			t.Errorf("round %d: delivered %s, want %s", round, g, want)
+		}
+	}
+	if n := tr.db.RejectedEvents(); n != 2 {
+		t.Errorf("RejectedEvents = %d, want 2 (once per round)", n)
+	}
+	ob, err := tr.db.Outbox("echo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ob) != 2 {
+		t.Errorf("outbox holds %d entries, want the 2 good events once", len(ob))
+	}
+	for _, id := range []string{"good-1", "good-2"} {
+		if _, err := tr.db.LookupRemote("echo", "l", "bob", id); err != nil {
+			t.Errorf("%s not in the message map: %v", id, err)
+		}
+	}
+}
