@@ -265,11 +265,19 @@ func (db *DB) recover() error {
 	for _, g := range gens {
 		p := walPath(db.path, g)
 		if g > applied {
-			recs, err := readWAL(p)
+			scan, err := readWAL(p)
 			if err != nil {
 				return err
 			}
-			if err := db.applyAll(g, recs); err != nil {
+			for _, sp := range scan.skipped {
+				slog.Warn("store: skipped damaged bytes in the middle of a log; the records after them are kept",
+					"log", p, "offset", sp.off, "bytes", sp.n)
+			}
+			if scan.tail > 0 {
+				slog.Warn("store: a log ends in a torn or zero-filled tail; it was not written in full before a crash",
+					"log", p, "offset", scan.size-scan.tail, "bytes", scan.tail, "records_kept", len(scan.recs))
+			}
+			if err := db.applyAll(g, scan.recs); err != nil {
 				return fmt.Errorf("store: replay log %s: %w", p, err)
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,8 +27,12 @@ import (
 // the applied generation, and removes the others.
 //
 // A record is [u32 payload length][u32 CRC-32C of the payload][payload],
-// little endian; a torn or corrupt tail ends the replay of a file (only
-// writes whose caller never got an answer can be there).
+// little endian. Replay never refuses to start over damage (see
+// scanFrames): a torn or zero-filled tail ends a file (only writes whose
+// caller never got an answer can be there, or a crash's unwritten
+// blocks); past a damaged record in the middle the replay goes on at the
+// next valid frame, so the acknowledged records after it are kept. Both
+// are logged with their size.
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
@@ -40,6 +43,8 @@ const (
 	recDedup  byte = 3 // dedup key put
 	recOutbox byte = 4 // outbox entry put
 	recOutDel byte = 5 // outbox entry removal
+
+	recMaxKind = recOutDel
 )
 
 // hotRec is one logged write.
@@ -134,28 +139,85 @@ func appendFrame(buf []byte, r *hotRec) []byte {
 	return buf
 }
 
-// readFrames decodes the records of one log file, stopping at a torn or
-// corrupt tail.
-func readFrames(b []byte) ([]hotRec, error) {
-	var recs []hotRec
-	for len(b) >= 8 {
-		n := binary.LittleEndian.Uint32(b)
-		sum := binary.LittleEndian.Uint32(b[4:])
-		if uint64(n) > uint64(len(b)-8) {
-			break // torn: the write never finished
+// logScan is what reading one log file found.
+type logScan struct {
+	recs    []hotRec
+	size    int64
+	skipped []logSpan // damaged bytes in the middle, skipped
+	tail    int64     // damaged bytes at the end (torn or zero-filled)
+}
+
+// logSpan is a run of damaged bytes at offset off.
+type logSpan struct{ off, n int64 }
+
+// damaged is how many bytes of the file were not records.
+func (s *logScan) damaged() int64 {
+	n := s.tail
+	for _, sp := range s.skipped {
+		n += sp.n
+	}
+	return n
+}
+
+// frameAt decodes the frame at the start of b: ok when a whole frame is
+// there (its length is not 0 and fits, its checksum holds and its payload
+// decodes). A zero-filled block fails the length test: an empty payload
+// would pass the checksum. err is set for a whole frame of a kind this
+// version does not know: a newer passerelle's log, not damage.
+func frameAt(b []byte) (r hotRec, size int, ok bool, err error) {
+	if len(b) < 8 {
+		return hotRec{}, 0, false, nil
+	}
+	n := binary.LittleEndian.Uint32(b)
+	if n == 0 || uint64(n) > uint64(len(b)-8) {
+		return hotRec{}, 0, false, nil
+	}
+	payload := b[8 : 8+n]
+	if crc32.Checksum(payload, crcTable) != binary.LittleEndian.Uint32(b[4:]) {
+		return hotRec{}, 0, false, nil
+	}
+	r, derr := decodeHotRec(payload)
+	if derr != nil {
+		if payload[0] > recMaxKind {
+			return hotRec{}, 0, false, fmt.Errorf("%w: log record of kind %d, unknown to this version (written by a newer passerelle?)", ErrCorrupt, payload[0])
 		}
-		payload := b[8 : 8+n]
-		if crc32.Checksum(payload, crcTable) != sum {
+		return hotRec{}, 0, false, nil
+	}
+	return r, 8 + int(n), true, nil
+}
+
+// scanFrames decodes the records of one log file. Where no valid frame
+// starts, it looks for the next offset where one does and goes on from
+// there, the bytes between skipped; when none follows, the rest is a torn
+// or zero-filled tail and ends the file. A chance match needs a length
+// that fits, a CRC-32C that holds and a payload that decodes.
+func scanFrames(b []byte) (logScan, error) {
+	s := logScan{size: int64(len(b))}
+	for off := 0; off < len(b); {
+		r, size, ok, err := frameAt(b[off:])
+		if err != nil {
+			return s, fmt.Errorf("at offset %d: %w", off, err)
+		}
+		if ok {
+			s.recs = append(s.recs, r)
+			off += size
+			continue
+		}
+		next := -1
+		for q := off + 1; q+8 < len(b); q++ {
+			if _, _, ok, _ := frameAt(b[q:]); ok {
+				next = q
+				break
+			}
+		}
+		if next < 0 {
+			s.tail = int64(len(b) - off)
 			break
 		}
-		r, err := decodeHotRec(payload)
-		if err != nil {
-			return recs, err
-		}
-		recs = append(recs, r)
-		b = b[8+n:]
+		s.skipped = append(s.skipped, logSpan{int64(off), int64(next - off)})
+		off = next
 	}
-	return recs, nil
+	return s, nil
 }
 
 // walFile is one generation's log.
@@ -244,20 +306,15 @@ func (w *walFile) remove() error {
 	return nil
 }
 
-// readWAL reads the records of a log file.
-func readWAL(path string) ([]hotRec, error) {
-	f, err := os.Open(path)
+// readWAL reads the records of a log file; see scanFrames.
+func readWAL(path string) (logScan, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("store: open log %s: %w", path, err)
+		return logScan{}, fmt.Errorf("store: read log %s: %w", path, err)
 	}
-	defer f.Close()
-	b, err := io.ReadAll(f)
+	s, err := scanFrames(b)
 	if err != nil {
-		return nil, fmt.Errorf("store: read log %s: %w", path, err)
+		return s, fmt.Errorf("store: log %s: %w", path, err)
 	}
-	recs, err := readFrames(b)
-	if err != nil {
-		return nil, fmt.Errorf("store: log %s: %w", path, err)
-	}
-	return recs, nil
+	return s, nil
 }

@@ -145,6 +145,92 @@ func TestTornLogTail(t *testing.T) {
 	}
 }
 
+// txnFrames frames txn records t<from>..t<to-1> (remote r<i>), each also
+// returned alone so a test can damage one.
+func txnFrames(from, to int) (all []byte, each [][]byte) {
+	for i := from; i < to; i++ {
+		f := appendFrame(nil, &hotRec{kind: recTxn, transport: "wa", login: "l", id: fmt.Sprint("t", i), remote: fmt.Sprint("r", i), at: time.Now()})
+		each = append(each, f)
+		all = append(all, f...)
+	}
+	return all, each
+}
+
+// wantTxns checks which of the txns t<i> Open kept.
+func wantTxns(t *testing.T, db *DB, kept, lost []int) {
+	t.Helper()
+	for _, i := range kept {
+		if got, err := db.GetTxn("wa", "l", fmt.Sprint("t", i)); err != nil || got != fmt.Sprint("r", i) {
+			t.Errorf("txn t%d = %q, %v; want r%d", i, got, err, i)
+		}
+	}
+	for _, i := range lost {
+		_, err := db.GetTxn("wa", "l", fmt.Sprint("t", i))
+		wantNotFound(t, fmt.Sprint("damaged record t", i), err)
+	}
+}
+
+// TestZeroFilledLogTail: a crash can leave a log whose end is zeros (the
+// file's size was written, its blocks not). The empty frame there passes
+// the checksum; before, Open refused to start over it. Now the zeros end
+// the log and the records before them are kept.
+func TestZeroFilledLogTail(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.db")
+	must(t, openAt(t, path, Options{}).Close())
+	recs, _ := txnFrames(0, 3)
+	must(t, os.WriteFile(walPath(path, 5), append(recs, make([]byte, 4096)...), 0o600))
+	// A whole file of zeros too.
+	must(t, os.WriteFile(walPath(path, 6), make([]byte, 512), 0o600))
+	db, err := Open(path)
+	if err != nil {
+		t.Fatalf("Open over a zero-filled log tail: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	wantTxns(t, db, []int{0, 1, 2}, nil)
+	s, err := scanFrames(append(recs, make([]byte, 4096)...))
+	must(t, err)
+	if len(s.recs) != 3 || s.tail != 4096 || len(s.skipped) != 0 {
+		t.Errorf("scan: %d records, tail %d, skipped %v; want 3, 4096, none", len(s.recs), s.tail, s.skipped)
+	}
+}
+
+// TestDamagedLogRecordInMiddle: a record damaged in the middle of a log
+// (a flipped payload byte, or a length field that now points past the
+// end) is skipped, and the records after it, already acknowledged, are
+// kept; before, the replay stopped there and dropped them all.
+func TestDamagedLogRecordInMiddle(t *testing.T) {
+	for name, damage := range map[string]func(f []byte){
+		"payload byte flipped": func(f []byte) { f[len(f)/2] ^= 0x10 },
+		"length too long":      func(f []byte) { f[3] = 0x7f },
+		"length too short":     func(f []byte) { f[0]-- },
+		"zeroed":               func(f []byte) { clear(f) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "p.db")
+			must(t, openAt(t, path, Options{}).Close())
+			_, each := txnFrames(0, 6)
+			damage(each[2])
+			var b []byte
+			for _, f := range each {
+				b = append(b, f...)
+			}
+			s, err := scanFrames(b)
+			must(t, err)
+			if len(s.recs) != 5 || len(s.skipped) != 1 || s.skipped[0].n != int64(len(each[2])) || s.tail != 0 {
+				t.Errorf("scan: %d records, skipped %v, tail %d; want 5, one span of %d bytes, 0",
+					len(s.recs), s.skipped, s.tail, len(each[2]))
+			}
+			must(t, os.WriteFile(walPath(path, 3), b, 0o600))
+			db, err := Open(path)
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			t.Cleanup(func() { db.Close() })
+			wantTxns(t, db, []int{0, 1, 3, 4, 5}, []int{2})
+		})
+	}
+}
+
 // TestCorruptLogRecordRefused: a whole record (good checksum) of an unknown
 // kind is a bug or a newer format, not a torn write: Open says so.
 func TestCorruptLogRecordRefused(t *testing.T) {
