@@ -202,7 +202,10 @@ func OpenOptions(path string, o Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: create folder for %s: %w", path, err)
 	}
-	b, err := bbolt.Open(path, 0o600, &bbolt.Options{
+	if err := checkFreelist(path); err != nil {
+		return nil, err
+	}
+	b, err := openBolt(path, &bbolt.Options{
 		Timeout: o.LockTimeout,
 		// The hashmap freelist stays fast as the file fragments; bbolt's
 		// own docs recommend it for everything but tiny files.
@@ -219,9 +222,11 @@ func OpenOptions(path string, o Options) (*DB, error) {
 			ErrLocked, path, o.LockTimeout, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, err
 	}
-	if err := b.Update(func(tx *bbolt.Tx) error { return initSchema(tx, path) }); err != nil {
+	if err := guard(path, func() error {
+		return b.Update(func(tx *bbolt.Tx) error { return initSchema(tx, path) })
+	}); err != nil {
 		_ = b.Close()
 		return nil, err
 	}
@@ -237,12 +242,56 @@ func OpenOptions(path string, o Options) (*DB, error) {
 		ckRecords:  o.CheckpointRecords,
 		ckInterval: o.CheckpointInterval,
 	}
-	if err := db.recover(); err != nil {
+	if err := guard(path, db.recover); err != nil {
 		_ = b.Close()
 		return nil, err
 	}
 	go db.run()
 	return db, nil
+}
+
+// openBolt opens the bbolt file, turning a panic (bbolt panics on some
+// damaged pages, such as the freelist's) into an error. The file bbolt
+// opened is caught through Options.OpenFile and closed then; its mapping
+// may still hold the lock until the process exits, which is why
+// checkFreelist looks at the freelist first.
+func openBolt(path string, o *bbolt.Options) (b *bbolt.DB, err error) {
+	var f *os.File
+	o.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		ff, err := os.OpenFile(name, flag, perm)
+		f = ff
+		return ff, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if f != nil {
+				_ = f.Close() // releases the lock; its mapping is left
+			}
+			b, err = nil, damaged(path, r)
+		}
+	}()
+	b, err = bbolt.Open(path, 0o600, o)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	return b, nil
+}
+
+// guard runs fn, turning a panic of bbolt over a damaged page into an
+// error: Open's first reads and writes go through it.
+func guard(path string, fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = damaged(path, r)
+		}
+	}()
+	return fn()
+}
+
+// damaged is the error for a file bbolt panicked on.
+func damaged(path string, panicked any) error {
+	return fmt.Errorf("store: %s is damaged (bbolt: %v); run `passerelle check-store --store %s` to see what is wrong, then restore a backup or move the file away: %w",
+		path, panicked, path, ErrCorrupt)
 }
 
 // recover applies the log files a crash left to bbolt, oldest first, then
