@@ -6,6 +6,8 @@
 //
 //	passerelle run [-c FILE]            run the gateway
 //	passerelle check-config [-c FILE]   validate the configuration
+//	passerelle check-store [-c FILE | --store PATH]
+//	                                    report the state of the store
 //	passerelle version                  print the version
 package main
 
@@ -38,6 +40,8 @@ const usage = `passerelle: a self-hosted XMPP gateway.
 Usage:
   passerelle run [-c FILE]            run the gateway until SIGINT or SIGTERM
   passerelle check-config [-c FILE]   validate the configuration and show what would run
+  passerelle check-store [-c FILE | --store PATH]
+                                      report the state of the store and its log
   passerelle version                  print the version
 
 -c defaults to passerelle.toml. Run "passerelle COMMAND -h" for a command's help.
@@ -59,6 +63,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdRun(rest, stdout, stderr)
 	case "check-config":
 		return cmdCheckConfig(rest, stdout, stderr)
+	case "check-store":
+		return cmdCheckStore(rest, stdout, stderr)
 	case "version":
 		return cmdVersion(rest, stdout, stderr)
 	case "-h", "-help", "--help", "help":

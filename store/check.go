@@ -1,0 +1,285 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// Report is what Inspect found in a store file and its write-ahead log.
+type Report struct {
+	Path string
+	// Schema is the stored schema version, as stored ("" if absent).
+	Schema string
+	// WALApplied is the newest log generation checkpointed into the file.
+	WALApplied uint64
+	Transports []TransportReport
+	WAL        []WALReport
+	// Problems are what bbolt's consistency check (Tx.Check) and the
+	// walk over the buckets found wrong in the file; empty when sound.
+	Problems []string
+}
+
+// TransportReport counts one transport's records in the file.
+type TransportReport struct {
+	Name                                       string
+	Logins, LoginBuckets                       int
+	Puppets, Messages, XMPPIDs, DedupKeys, Txn int
+	// Outbox is the outbox entries in the file; OutboxLogged is the net
+	// change the log files not yet applied bring (puts less removals), so
+	// the depth at the next start is their sum.
+	Outbox, OutboxLogged int
+}
+
+// WALReport describes one log file.
+type WALReport struct {
+	Path string
+	Gen  uint64
+	Size int64
+	// Records is the valid records; Applied means the file's generation
+	// was checkpointed already (Open removes it without replaying).
+	Records int
+	Applied bool
+	// Skipped are damaged spans in the middle (their records are lost);
+	// TailBytes is a torn or zero-filled tail: a write a crash cut short,
+	// whose caller never got an answer.
+	Skipped   []Span
+	TailBytes int64
+	// Err is set when the file could not be read at all.
+	Err string
+}
+
+// Span is a run of damaged bytes in a log file.
+type Span struct{ Offset, Bytes int64 }
+
+// Damaged reports whether the store lost or may lose data: problems in
+// the bbolt file, or damaged records in the middle of a log. A torn tail
+// alone is not damage: it is what a crash during a write leaves.
+func (r *Report) Damaged() bool {
+	if len(r.Problems) > 0 {
+		return true
+	}
+	for _, w := range r.WAL {
+		if len(w.Skipped) > 0 || w.Err != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// WriteText writes the report for a person to read.
+func (r *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "store %s\n", r.Path)
+	if r.Schema != "" {
+		fmt.Fprintf(&b, "  schema version %s; log generations applied up to %d\n", r.Schema, r.WALApplied)
+	}
+	for _, t := range r.Transports {
+		fmt.Fprintf(&b, "  transport %s: %d logins (%d with data), %d puppets, %d messages (%d XMPP IDs), %d dedup keys, %d txns; outbox %d",
+			t.Name, t.Logins, t.LoginBuckets, t.Puppets, t.Messages, t.XMPPIDs, t.DedupKeys, t.Txn, t.Outbox)
+		if t.OutboxLogged != 0 {
+			fmt.Fprintf(&b, " (%+d in the log: %d at the next start)", t.OutboxLogged, t.Outbox+t.OutboxLogged)
+		}
+		b.WriteString("\n")
+	}
+	if len(r.WAL) == 0 {
+		b.WriteString("  log: no files (closed cleanly)\n")
+	}
+	for _, w := range r.WAL {
+		fmt.Fprintf(&b, "  log %s: ", w.Path)
+		if w.Err != "" {
+			fmt.Fprintf(&b, "unreadable: %s\n", w.Err)
+			continue
+		}
+		fmt.Fprintf(&b, "%d records, %d bytes", w.Records, w.Size)
+		if w.Applied {
+			b.WriteString(", already applied (removed at the next start)")
+		}
+		for _, s := range w.Skipped {
+			fmt.Fprintf(&b, "; DAMAGED: %d bytes at offset %d skipped", s.Bytes, s.Offset)
+		}
+		if w.TailBytes > 0 {
+			fmt.Fprintf(&b, "; torn or zero-filled tail of %d bytes at offset %d (an unanswered write cut by a crash; dropped at the next start)",
+				w.TailBytes, w.Size-w.TailBytes)
+		}
+		b.WriteString("\n")
+	}
+	if len(r.Problems) == 0 {
+		b.WriteString("  bbolt check: ok\n")
+	} else {
+		fmt.Fprintf(&b, "  bbolt check: %d problems\n", len(r.Problems))
+		for _, p := range r.Problems {
+			fmt.Fprintf(&b, "    %s\n", p)
+		}
+	}
+	if r.Damaged() {
+		b.WriteString("DAMAGED\n")
+	} else {
+		b.WriteString("ok\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// maxProblems bounds the problems a report lists: a badly damaged file
+// can have one per page.
+const maxProblems = 100
+
+// Inspect reports the state of the store at path and its log files,
+// without changing anything: it opens the file read-only and fails with
+// ErrLocked while a passerelle has it open. An error means there was
+// nothing to inspect (no file, locked); damage is in the report.
+func Inspect(path string, lockTimeout time.Duration) (*Report, error) {
+	if lockTimeout <= 0 {
+		lockTimeout = DefaultLockTimeout
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	r := &Report{Path: path}
+	if err := r.inspectBolt(path, lockTimeout); err != nil {
+		return nil, err
+	}
+	gens, err := listWAL(path)
+	if err != nil {
+		return nil, err
+	}
+	logged := map[string]int{}
+	for _, g := range gens {
+		p := walPath(path, g)
+		w := WALReport{Path: p, Gen: g, Applied: g <= r.WALApplied}
+		scan, err := readWAL(p)
+		if err != nil {
+			w.Err = err.Error()
+		}
+		w.Size, w.Records, w.TailBytes = scan.size, len(scan.recs), scan.tail
+		for _, s := range scan.skipped {
+			w.Skipped = append(w.Skipped, Span{s.off, s.n})
+		}
+		if !w.Applied {
+			for _, rec := range scan.recs {
+				switch rec.kind {
+				case recOutbox:
+					logged[rec.transport]++
+				case recOutDel:
+					logged[rec.transport]--
+				}
+			}
+		}
+		r.WAL = append(r.WAL, w)
+	}
+	for name, n := range logged {
+		r.transport(name).OutboxLogged += n
+	}
+	slices.SortFunc(r.Transports, func(a, b TransportReport) int { return strings.Compare(a.Name, b.Name) })
+	return r, nil
+}
+
+func (r *Report) problem(format string, args ...any) {
+	if len(r.Problems) < maxProblems {
+		r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
+	} else if len(r.Problems) == maxProblems {
+		r.Problems = append(r.Problems, "... more problems not listed")
+	}
+}
+
+func (r *Report) transport(name string) *TransportReport {
+	for i := range r.Transports {
+		if r.Transports[i].Name == name {
+			return &r.Transports[i]
+		}
+	}
+	r.Transports = append(r.Transports, TransportReport{Name: name})
+	return &r.Transports[len(r.Transports)-1]
+}
+
+// inspectBolt fills in what the bbolt file holds; a damaged page (a
+// bbolt panic) becomes a problem. It fails only when the file is locked.
+func (r *Report) inspectBolt(path string, lockTimeout time.Duration) error {
+	if err := checkFreelist(path); err != nil {
+		r.problem("%v", err)
+		return nil
+	}
+	b, err := openBolt(path, &bbolt.Options{ReadOnly: true, Timeout: lockTimeout})
+	if errors.Is(err, bbolt.ErrTimeout) {
+		return fmt.Errorf("%w: %s (stop passerelle first; waited %s): %w", ErrLocked, path, lockTimeout, err)
+	}
+	if err != nil {
+		r.problem("%v", err)
+		return nil
+	}
+	defer b.Close()
+	err = guard(path, func() error {
+		return b.View(func(tx *bbolt.Tx) error {
+			r.count(tx)
+			return nil
+		})
+	})
+	if err != nil {
+		r.problem("reading the buckets: %v", err)
+	}
+	err = guard(path, func() error {
+		return b.View(func(tx *bbolt.Tx) error {
+			for err := range tx.Check() {
+				r.problem("%v", err)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		r.problem("consistency check: %v", err)
+	}
+	return nil
+}
+
+// count reads the schema and counts each transport's records.
+func (r *Report) count(tx *bbolt.Tx) {
+	meta := tx.Bucket(bMeta)
+	if meta == nil {
+		r.problem("no meta bucket: not a passerelle store")
+		return
+	}
+	r.Schema = string(meta.Get(kSchema))
+	if v := meta.Get(kWALApplied); len(v) == 8 {
+		r.WALApplied = binary.BigEndian.Uint64(v)
+	}
+	each := func(top []byte, fn func(name string, b *bbolt.Bucket)) {
+		tb := tx.Bucket(top)
+		if tb == nil {
+			r.problem("bucket %s missing", top)
+			return
+		}
+		_ = tb.ForEachBucket(func(k []byte) error {
+			fn(string(k), tb.Bucket(k))
+			return nil
+		})
+	}
+	keys := func(b *bbolt.Bucket) int {
+		if b == nil {
+			return 0
+		}
+		return b.Stats().KeyN
+	}
+	each(bLogins, func(name string, b *bbolt.Bucket) { r.transport(name).Logins = keys(b) })
+	each(bOutbox, func(name string, b *bbolt.Bucket) { r.transport(name).Outbox = keys(b) })
+	each(bData, func(name string, tb *bbolt.Bucket) {
+		t := r.transport(name)
+		_ = tb.ForEachBucket(func(k []byte) error {
+			lb := tb.Bucket(k)
+			t.LoginBuckets++
+			t.Puppets += keys(lb.Bucket(bPuppets))
+			t.Messages += keys(lb.Bucket(bMsgs))
+			t.XMPPIDs += keys(lb.Bucket(bXMPP))
+			t.DedupKeys += keys(lb.Bucket(bDedup))
+			t.Txn += keys(lb.Bucket(bTxn))
+			return nil
+		})
+	})
+}
