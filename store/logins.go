@@ -93,6 +93,9 @@ func (db *DB) PutLogin(ctx context.Context, l Login) error {
 					rec.Created = old.Created
 				}
 				if old.LoginID != l.LoginID {
+					if err := db.needCheckpoint(); err != nil {
+						return err
+					}
 					if err := dropLoginData(tx, l.Transport, old.LoginID, l.UserJID); err != nil {
 						return err
 					}
@@ -209,7 +212,7 @@ func (db *DB) DeleteLogin(ctx context.Context, transport, userJID string) error 
 		return err
 	}
 	tk, uk := []byte(transport), []byte(userJID)
-	return db.submit(ctx, func(tx *bbolt.Tx) error {
+	return db.submitBarrier(ctx, func(tx *bbolt.Tx) error {
 		lb := tx.Bucket(bLogins).Bucket(tk)
 		if lb == nil {
 			return nil

@@ -290,7 +290,8 @@ func (db *DB) PruneMessages(ctx context.Context, olderThan time.Time) (int, erro
 	for {
 		var n int
 		var more bool
-		err := db.submit(ctx, func(tx *bbolt.Tx) error {
+		// A barrier: what is pruned includes what is still only logged.
+		err := db.submitBarrier(ctx, func(tx *bbolt.Tx) error {
 			var err error
 			n, more, err = pruneChunk(tx, cut, db.pruneChunk)
 			return err

@@ -7,8 +7,9 @@
 // writes of the message path (message map, txns, dedup keys, outbox) are
 // appended to a write-ahead log (wal.go) and indexed in memory; a
 // background checkpoint applies them to bbolt thousands at a time. Other
-// writes are bbolt transactions, run after a checkpoint so they see every
-// earlier write. Callers block until their write is durable (lazy ones:
+// writes are bbolt transactions; only those that depend on the logged
+// writes (see submitBarrier) wait for a checkpoint first. Callers block
+// until their write is durable (lazy ones:
 // written, see submitHot). A write whose ctx ends first returns ctx.Err()
 // at once: it was skipped if the writer had not reached it yet, otherwise
 // it may still be committed. Reads look in the log's index, then use bbolt
@@ -151,6 +152,9 @@ type DB struct {
 	ckRecords  int
 	ckInterval time.Duration
 	walErr     error
+	// caughtUp is set while bbolt ops run right after a checkpoint, with
+	// nothing logged since (see needCheckpoint).
+	caughtUp bool
 	// ckHook, if set (tests only, before the first write), runs in each
 	// background checkpoint before it applies, to hold one back.
 	ckHook    func()
@@ -427,6 +431,8 @@ type op struct {
 	done chan error // buffered: the writer never blocks on a gone caller
 	// lazy hot ops are logged without fsync (see submitHot).
 	lazy bool
+	// barrier ops run after a checkpoint (see submitBarrier).
+	barrier bool
 }
 
 // cleanError marks an op error returned before the op wrote anything, so
@@ -441,8 +447,43 @@ var errAbort = errors.New("store: abort batch")
 
 // submit queues fn for the writer and waits until it is committed. On ctx
 // cancellation it returns ctx.Err() at once; the write may still land.
+//
+// fn runs without waiting for a checkpoint: the writes of the log not yet
+// applied may be missing from bbolt when it runs, and are applied after
+// it. That is correct for a write that neither reads nor changes what the
+// log writes (the message map, txns, dedup keys, age index and outbox of
+// data/<transport>/<login> and outbox/<transport>): logins' records and
+// saved state, presence approval, puppets (their own p bucket). Such a write
+// commits to bbolt before older logged writes do, and a crash replays
+// those over it: as their buckets are disjoint, either order gives the
+// same state. A write that does depend on them uses submitBarrier, or
+// returns errNeedsCheckpoint (see needCheckpoint).
 func (db *DB) submit(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
 	return db.enqueue(ctx, &op{ctx: ctx, fn: fn, done: make(chan error, 1)})
+}
+
+// submitBarrier is submit for a write that must see every earlier logged
+// write in bbolt (Flush; pruning, which must reach records still only
+// logged; deleting a login's data, which a later checkpoint of that
+// login's logged records would otherwise bring back, in memory and after
+// a crash): the writer checkpoints first.
+func (db *DB) submitBarrier(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
+	return db.enqueue(ctx, &op{ctx: ctx, fn: fn, done: make(chan error, 1), barrier: true})
+}
+
+// errNeedsCheckpoint is returned by an op's fn that found, inside its
+// transaction, that it depends on the logged writes (PutLogin replacing a
+// login ID drops the old one's data): the writer rolls it back and runs it
+// again after a checkpoint.
+var errNeedsCheckpoint = errors.New("store: write needs a checkpoint first")
+
+// needCheckpoint returns errNeedsCheckpoint unless every logged write is
+// in bbolt. Only fn, in the writer's transaction, may call it.
+func (db *DB) needCheckpoint() error {
+	if db.caughtUp {
+		return nil
+	}
+	return errNeedsCheckpoint
 }
 
 // submitHot queues a hot write, logged to the write-ahead log and applied
@@ -457,7 +498,7 @@ func (db *DB) submitHot(ctx context.Context, lazy bool, fn func(h *hotBatch) err
 // Flush waits until every write made so far is in bbolt itself, not only
 // in the write-ahead log.
 func (db *DB) Flush(ctx context.Context) error {
-	return db.submit(ctx, func(*bbolt.Tx) error { return nil })
+	return db.submitBarrier(ctx, func(*bbolt.Tx) error { return nil })
 }
 
 func (db *DB) enqueue(ctx context.Context, o *op) error {
@@ -537,12 +578,13 @@ func (db *DB) run() {
 // makes the writer wait for it.
 const backlogFactor = 16
 
-// apply writes one batch: hot ops to the log, the others (after a
-// checkpoint, so they see every earlier write in bbolt) in one bbolt
-// transaction. Ops of one batch come from different callers, so their
-// order among themselves is free.
+// apply writes one batch: hot ops to the log, the others in one bbolt
+// transaction, after a checkpoint only when one of them needs it (see
+// submit). Ops of one batch come from different callers, so their order
+// among themselves is free.
 func (db *DB) apply(batch []*op) {
 	var hot, reg []*op
+	barrier := false
 	for _, o := range batch {
 		if err := o.ctx.Err(); err != nil {
 			o.done <- err // the caller gave up before we started: skip it
@@ -552,19 +594,26 @@ func (db *DB) apply(batch []*op) {
 			hot = append(hot, o)
 		} else {
 			reg = append(reg, o)
+			barrier = barrier || o.barrier
 		}
 	}
 	if len(hot) > 0 {
 		db.applyHot(hot)
 	}
-	if len(reg) > 0 {
-		if err := db.checkpointNow(); err != nil {
-			for _, o := range reg {
-				o.done <- err
+	for len(reg) > 0 {
+		if barrier {
+			if err := db.checkpointNow(); err != nil {
+				for _, o := range reg {
+					o.done <- err
+				}
+				return
 			}
-			return
+			db.caughtUp = true
 		}
-		db.applyBolt(reg)
+		// Ops that found they need a checkpoint go again after one.
+		reg = db.applyBolt(reg)
+		db.caughtUp = false
+		barrier = true
 	}
 }
 
@@ -630,7 +679,8 @@ func (db *DB) applyHot(ops []*op) {
 // has no savepoints, so when an op fails after writing, the whole
 // transaction is rolled back and the batch re-run without that op: the
 // failing op leaves nothing behind and the others are not poisoned by it.
-func (db *DB) applyBolt(pending []*op) {
+// Ops that returned errNeedsCheckpoint are not answered but returned.
+func (db *DB) applyBolt(pending []*op) (later []*op) {
 	for len(pending) > 0 {
 		errs := make([]error, len(pending))
 		failed := -1
@@ -653,7 +703,11 @@ func (db *DB) applyBolt(pending []*op) {
 		db.commits.Add(1)
 		db.committed.Add(uint64(len(pending)))
 		if failed >= 0 {
-			pending[failed].done <- errs[failed]
+			if errors.Is(errs[failed], errNeedsCheckpoint) && !db.caughtUp {
+				later = append(later, pending[failed])
+			} else {
+				pending[failed].done <- errs[failed]
+			}
 			pending = append(pending[:failed], pending[failed+1:]...)
 			continue
 		}
@@ -667,8 +721,9 @@ func (db *DB) applyBolt(pending []*op) {
 				o.done <- nil
 			}
 		}
-		return
+		return later
 	}
+	return later
 }
 
 // maybeCheckpoint starts a background checkpoint when the live generation

@@ -515,3 +515,64 @@ func TestDedupAfterBucketsCreated(t *testing.T) {
 		}
 	}
 }
+
+// inBolt reports whether txn is in bbolt itself (not only in the log).
+func inBolt(t *testing.T, db *DB, login, txn string) bool {
+	t.Helper()
+	found := false
+	must(t, db.view(func(tx *bbolt.Tx) error {
+		b := sub(loginBucket(tx, "wa", login), bTxn)
+		found = b != nil && b.Get([]byte(txn)) != nil
+		return nil
+	}))
+	return found
+}
+
+// TestPlainWritesDoNotCheckpoint: the plugin's saved state, puppets,
+// presence approval and logins are bbolt writes of their own; they no
+// longer make the writer apply the whole log to bbolt first (before,
+// each did, synchronously). The writes that do depend on the log still
+// see it: a login deleted, or replaced by another login ID, takes its
+// logged records with it, also after a reopen; a prune reaches them.
+func TestPlainWritesDoNotCheckpoint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.db")
+	db := openAt(t, path, Options{CheckpointRecords: 1 << 20, CheckpointInterval: time.Hour})
+	must(t, db.PutLogin(bg, Login{Transport: "wa", UserJID: "a@x", LoginID: "l1"}))
+	must(t, db.PutLogin(bg, Login{Transport: "wa", UserJID: "b@x", LoginID: "l2"}))
+	must(t, db.PutTxn(bg, "wa", "l1", "t1", "r1"))
+	must(t, db.PutTxn(bg, "wa", "l2", "t2", "r2"))
+	must(t, db.PutLogin(bg, Login{Transport: "wa", UserJID: "a@x", LoginID: "l1", DisplayName: "A"}))
+	must(t, db.SetSavedState(bg, "wa", "a@x", []byte("state")))
+	must(t, db.PutPuppets(bg, []Puppet{{Transport: "wa", LoginID: "l1", UserID: "u1", Name: "U"}}))
+	must(t, db.DeletePuppets(bg, "wa", "l1", []string{"u0"}))
+	must(t, db.SetSeesPresence(bg, "wa", "a@x", true))
+	if inBolt(t, db, "l1", "t1") {
+		t.Fatal("a plain write checkpointed the log")
+	}
+	if l, err := db.GetLogin("wa", "a@x"); err != nil || string(l.SavedState) != "state" || !l.SeesPresence || l.DisplayName != "A" {
+		t.Errorf("login = %+v, %v", l, err)
+	}
+	if got, err := db.GetTxn("wa", "l1", "t1"); err != nil || got != "r1" {
+		t.Errorf("logged txn = %q, %v", got, err)
+	}
+
+	// b@x logs in with another account: l2's logged txn goes with l2.
+	must(t, db.PutLogin(bg, Login{Transport: "wa", UserJID: "b@x", LoginID: "l3"}))
+	_, err := db.GetTxn("wa", "l2", "t2")
+	wantNotFound(t, "txn of a replaced login ID", err)
+	// a@x is deleted: l1's logged txn goes too.
+	must(t, db.PutTxn(bg, "wa", "l1", "t3", "r3"))
+	must(t, db.DeleteLogin(bg, "wa", "a@x"))
+	for _, txn := range []string{"t1", "t3"} {
+		_, err := db.GetTxn("wa", "l1", txn)
+		wantNotFound(t, "txn of a deleted login "+txn, err)
+	}
+	db = reopen(t, db)
+	for _, k := range [][2]string{{"l1", "t1"}, {"l1", "t3"}, {"l2", "t2"}} {
+		_, err := db.GetTxn("wa", k[0], k[1])
+		wantNotFound(t, "after reopen, txn "+k[1], err)
+	}
+	if ps, err := db.ListPuppets("wa", "l1"); err != nil || len(ps) != 0 {
+		t.Errorf("puppets of a deleted login: %v, %v", ps, err)
+	}
+}
