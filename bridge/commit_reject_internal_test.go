@@ -2,11 +2,13 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
 )
 
 // TestBadEventAcknowledged: a batch from the plugin holding an event with
@@ -60,5 +62,35 @@ func TestBadEventAcknowledged(t *testing.T) {
 		if _, err := tr.db.LookupRemote("echo", "l", "bob", id); err != nil {
 			t.Errorf("%s not in the message map: %v", id, err)
 		}
+	}
+}
+
+// TestStoreRetry: a store failure is waited out (tried again with
+// backoff) rather than handed back, which would restart the plugin; it
+// is returned only once the store is closed or the transport stops.
+func TestStoreRetry(t *testing.T) {
+	tr := newTestTransport(t)
+	ctx := context.Background()
+	calls := 0
+	err := tr.storeRetry(ctx, "test", func() error {
+		if calls++; calls < 3 {
+			return errors.New("disk full")
+		}
+		return nil
+	})
+	if err != nil || calls != 3 {
+		t.Errorf("storeRetry = %v after %d calls; want nil after 3", err, calls)
+	}
+	calls = 0
+	err = tr.storeRetry(ctx, "test", func() error { calls++; return fmt.Errorf("write: %w", store.ErrClosed) })
+	if !errors.Is(err, store.ErrClosed) || calls != 1 {
+		t.Errorf("closed store: %v after %d calls", err, calls)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = tr.storeRetry(cctx, "test", func() error { return errors.New("disk full") })
+	if err == nil || time.Since(start) > 5*time.Second {
+		t.Errorf("stopped transport: %v after %s", err, time.Since(start))
 	}
 }
