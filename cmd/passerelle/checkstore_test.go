@@ -99,6 +99,7 @@ func TestCheckStoreDamagedLog(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
+	orig := append([]byte(nil), b...)
 	b[len(b)/2] ^= 0x40
 	if err := os.WriteFile(path+".wal.100", b, 0o600); err != nil {
 		t.Fatal(err)
@@ -113,7 +114,7 @@ func TestCheckStoreDamagedLog(t *testing.T) {
 		}
 	}
 	// A torn tail alone is what a crash leaves, not damage.
-	if err := os.WriteFile(path+".wal.100", append(b[:len(b)/2-200:len(b)/2-200], make([]byte, 300)...), 0o600); err != nil {
+	if err := os.WriteFile(path+".wal.100", append(orig[:len(orig)-5], make([]byte, 300)...), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	code, out, _ = call("check-store", "--store", path)
