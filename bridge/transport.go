@@ -419,7 +419,8 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 		d := delivery{xid: xids[i], ev: ev, idx: idx[i]}
 		if j := idx[i]; j >= 0 {
 			if job.bad[j] {
-				t.log.Warn("invalid event from the plugin dropped", "seq", ev.Seq, "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
+				// The store logs it (and why) when it rejects it.
+				t.log.Debug("invalid event from the plugin not delivered", "seq", ev.Seq, "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
 				continue
 			}
 			if dup[j] {
