@@ -13,7 +13,9 @@ import (
 // panics on a damaged freelist inside Open, after it has mapped the file:
 // the mapping keeps the file's lock held until the process exits, so a
 // recovered panic would still leave the file locked. Anything else
-// bbolt's Open checks itself (meta pages, sizes) is left to it.
+// bbolt's Open checks itself (meta pages, sizes) is left to it. It looks
+// only when no process holds bbolt's lock: a running writer may rewrite
+// the page under it, and bbolt's Open then reports the lock.
 //
 // The on-disk layout read here is bbolt's format version 2: a 16-byte
 // page header (id u64, flags u16, count u16, overflow u32), and in pages
@@ -29,6 +31,9 @@ func checkFreelist(path string) error {
 		return fmt.Errorf("store: open %s: %w", path, err)
 	}
 	defer f.Close()
+	if ok, err := tryLockShared(f); !ok || err != nil {
+		return nil
+	}
 	m0 := make([]byte, metaEnd)
 	if n, _ := f.ReadAt(m0, 0); n < metaEnd {
 		return nil // too small: bbolt says so itself (or creates it)
