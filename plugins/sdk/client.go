@@ -51,7 +51,7 @@ func Launch(cfg LaunchConfig) (*Process, error) {
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Stderr:           cfg.Stderr,
 		Logger:           logger,
-		GRPCDialOptions:  dialOptions(),
+		GRPCDialOptions:  DialOptions(),
 	})
 	rpc, err := c.Client()
 	if err != nil {

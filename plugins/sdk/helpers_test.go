@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -110,7 +111,7 @@ func startServer(tb testing.TB, tr Transport, dataDir string) pb.TransportClient
 	srv := grpc.NewServer(serverOptions()...)
 	pb.RegisterTransportServer(srv, newServer(tr))
 	go srv.Serve(lis)
-	conn, err := grpc.NewClient("unix://"+path, dialOptions()...)
+	conn, err := grpc.NewClient("unix://"+path, append(DialOptions(), grpc.WithTransportCredentials(insecure.NewCredentials()))...)
 	if err != nil {
 		tb.Fatal(err)
 	}

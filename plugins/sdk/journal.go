@@ -12,7 +12,6 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"passerelle.im/passerelle/internal/rawio"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -214,7 +213,7 @@ func (j *journal) flush() error {
 	if len(j.pend) == 0 {
 		return nil
 	}
-	n, err := rawio.WriteFile(j.f, j.pend)
+	n, err := j.f.Write(j.pend)
 	if err != nil {
 		// Keep what was not written for the next try; the size already
 		// counts it.

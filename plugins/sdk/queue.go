@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sync"
 
-	"passerelle.im/passerelle/internal/stagetrace"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -43,6 +42,8 @@ type eventQueue struct {
 	log     *slog.Logger
 	// txns gives the answers to keep when the journal is rewritten.
 	txns func() []txnAnswer
+	// trace is WithTrace's hook, nil when off.
+	trace func(stage Stage, text string)
 }
 
 func newEventQueue(j *journal, pending []*pb.Event, acked, maxSeq uint64, log *slog.Logger) *eventQueue {
@@ -185,7 +186,9 @@ func (q *eventQueue) stream(ctx context.Context, gen uint64, send func(*pb.Event
 			if err := send(ev); err != nil {
 				return err
 			}
-			stagetrace.Mark(stagetrace.PluginEv, ev.GetMessage().GetText())
+			if q.trace != nil {
+				q.trace(StageEvent, ev.GetMessage().GetText())
+			}
 			cursor = ev.Seq + 1
 		}
 		q.mu.Lock()

@@ -13,7 +13,6 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"passerelle.im/passerelle/internal/stagetrace"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -34,6 +33,9 @@ type server struct {
 	q  *eventQueue
 
 	txns txnCache
+
+	// trace is WithTrace's hook, nil when off.
+	trace func(stage Stage, text string)
 }
 
 func newServer(t Transport) *server {
@@ -80,10 +82,12 @@ func (s *server) Init(ctx context.Context, req *pb.InitRequest) (*pb.Capabilitie
 			s.txns.load(j.txns)
 			j.txns = nil
 			s.q = newEventQueue(j, pending, acked, maxSeq, s.log)
+			s.q.trace = s.trace
 			s.q.txns = s.txns.answers
 			s.txns.logTo(s.q)
 		} else {
 			s.q = newEventQueue(nil, nil, 0, 0, s.log)
+			s.q.trace = s.trace
 		}
 	}
 	s.mu.Unlock()
@@ -241,7 +245,9 @@ func (s *server) Commands(stream pb.Transport_CommandsServer) error {
 			recvErr = err
 			break
 		}
-		stagetrace.Mark(stagetrace.PluginCmd, cmd.GetSend().GetText())
+		if s.trace != nil {
+			s.trace(StageCommand, cmd.GetSend().GetText())
+		}
 		var h maphash.Hash
 		h.SetSeed(s.seed)
 		h.WriteString(cmd.LoginId)
