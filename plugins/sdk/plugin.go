@@ -114,6 +114,13 @@ func Serve(t Transport, opts ...Option) {
 	}
 	srv := newServer(t)
 	srv.trace = cfg.trace
+	watchParent(parentPoll, func() {
+		// The log goes to the dead gateway's pipe: a write there can
+		// end the process (SIGPIPE), so the journal is closed first.
+		srv.shutdown()
+		srv.log.Error("the gateway that started this plugin is gone; exiting")
+		os.Exit(1)
+	})
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  Handshake,
 		VersionedPlugins: map[int]plugin.PluginSet{APIVersion: {PluginName: &GRPCPlugin{Impl: t, srv: srv}}},

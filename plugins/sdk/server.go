@@ -29,8 +29,9 @@ type server struct {
 	log  *slog.Logger
 	seed maphash.Seed
 
-	mu sync.Mutex
-	q  *eventQueue
+	mu   sync.Mutex
+	q    *eventQueue
+	lock *os.File // the data folder's lock, held for the process's life
 
 	txns txnCache
 
@@ -74,11 +75,18 @@ func (s *server) Init(ctx context.Context, req *pb.InitRequest) (*pb.Capabilitie
 	s.mu.Lock()
 	if s.q == nil {
 		if req.DataDir != "" {
-			j, pending, acked, maxSeq, err := openJournal(req.DataDir)
+			lock, err := lockDataDir(req.DataDir)
 			if err != nil {
 				s.mu.Unlock()
 				return nil, status.Error(codes.FailedPrecondition, err.Error())
 			}
+			j, pending, acked, maxSeq, err := openJournal(req.DataDir)
+			if err != nil {
+				lock.Close()
+				s.mu.Unlock()
+				return nil, status.Error(codes.FailedPrecondition, err.Error())
+			}
+			s.lock = lock
 			s.txns.load(j.txns)
 			j.txns = nil
 			s.q = newEventQueue(j, pending, acked, maxSeq, s.log)
@@ -99,6 +107,20 @@ func (s *server) Init(ctx context.Context, req *pb.InitRequest) (*pb.Capabilitie
 		caps.ApiVersion = APIVersion
 	}
 	return caps, nil
+}
+
+// shutdown writes what the journal holds and releases the data folder,
+// for a process about to exit.
+func (s *server) shutdown() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.q != nil {
+		s.q.close()
+	}
+	if s.lock != nil {
+		s.lock.Close()
+		s.lock = nil
+	}
 }
 
 func (s *server) LoginFlows(ctx context.Context, _ *pb.LoginFlowsRequest) (*pb.LoginFlowsResponse, error) {
