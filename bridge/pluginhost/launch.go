@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 
 	"github.com/hashicorp/go-hclog"
@@ -19,7 +20,8 @@ type launchConfig struct {
 	Path string
 	// Args are extra arguments for it.
 	Args []string
-	// Env is added to the gateway's environment.
+	// Env is added to the plugin's environment, which holds only a few of
+	// the gateway's variables (see pluginEnv).
 	Env []string
 	// Stderr receives the plugin's stderr, line by line (its log).
 	Stderr io.Writer
@@ -44,7 +46,7 @@ func launch(cfg launchConfig) (*process, error) {
 		logger = hclog.NewNullLogger()
 	}
 	cmd := exec.Command(cfg.Path, cfg.Args...)
-	cmd.Env = append(cmd.Environ(), cfg.Env...)
+	cmd.Env = pluginEnv(os.Environ(), cfg.Env)
 	c := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		VersionedPlugins: sdk.VersionedPlugins(),
@@ -53,6 +55,8 @@ func launch(cfg launchConfig) (*process, error) {
 		Stderr:           cfg.Stderr,
 		Logger:           logger,
 		GRPCDialOptions:  sdk.DialOptions(),
+		// go-plugin would add the whole environment to cmd.Env.
+		SkipHostEnv: true,
 	})
 	rpc, err := c.Client()
 	if err != nil {
