@@ -63,6 +63,20 @@ func (h host) EmitWait(ctx context.Context, ev *pb.Event) error {
 	}
 }
 
+func (h host) EmitDurable(ctx context.Context, ev *pb.Event) error {
+	q := h.s.queue()
+	seq := q.emit(ev)
+	if q.j == nil {
+		select {
+		case <-q.wait(seq):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return q.sync(seq)
+}
+
 func (h host) Logger() *slog.Logger { return h.s.log }
 
 func (s *server) queue() *eventQueue {
