@@ -107,6 +107,9 @@ func WithTrace(fn func(stage Stage, text string)) Option {
 
 // Serve runs t as a plugin process; it returns when the host is done.
 // Call it from main. Run by hand, the binary says what it is and exits.
+// The process exits within a second of the gateway's death, however the
+// gateway died (see watchParent), and holds a lock on its data folder
+// from Init on.
 func Serve(t Transport, opts ...Option) {
 	var cfg serveConfig
 	for _, o := range opts {
