@@ -22,7 +22,9 @@ type Process struct {
 	pid       int
 }
 
-// launch starts binary with env added to the test's environment.
+// launch starts binary with env added to the test's environment. (The
+// gateway hands a plugin only a few of its variables; a test's own, such
+// as GORACE or GOCOVERDIR, are kept here.)
 func launch(binary string, env []string, stderr io.Writer) (*Process, error) {
 	cmd := exec.Command(binary)
 	cmd.Env = append(cmd.Environ(), env...)
