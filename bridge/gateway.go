@@ -13,7 +13,6 @@ import (
 
 	"passerelle.im/passerelle/bridge/config"
 	"passerelle.im/passerelle/bridge/media"
-	"passerelle.im/passerelle/internal/background"
 	"passerelle.im/passerelle/store"
 )
 
@@ -36,9 +35,7 @@ func version() string {
 // runs every enabled transport side by side. A transport whose plugin or
 // link fails keeps retrying on its own; it never stops the others.
 func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
-	// A checkpoint's bbolt commit cannot yield: it gets a P and a thread
-	// of its own, at a lower priority, so that stanzas do not wait on it.
-	db, err := store.OpenOptions(cfg.Store.Path, store.Options{Background: background.Run})
+	db, err := store.Open(cfg.Store.Path)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}

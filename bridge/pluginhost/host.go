@@ -214,7 +214,7 @@ func (h *Host) runOnce(ctx context.Context) error {
 		return fmt.Errorf("plugin data dir: %w", err)
 	}
 	plog := h.log.With("plugin", h.cfg.Name)
-	p, err := sdk.Launch(sdk.LaunchConfig{
+	p, err := launch(launchConfig{
 		Path:   h.cfg.Path,
 		Stderr: &logWriter{log: plog},
 		Logger: hclog.New(&hclog.LoggerOptions{Name: "go-plugin", Output: &logWriter{log: h.log}, JSONFormat: true, Level: hclog.Warn}),
@@ -430,7 +430,7 @@ func (h *Host) pumpEvents(ctx context.Context, stream pb.Transport_EventsClient)
 }
 
 // watch notices a plugin that exited or hangs.
-func (h *Host) watch(ctx context.Context, p *sdk.Process) error {
+func (h *Host) watch(ctx context.Context, p *process) error {
 	t := time.NewTicker(h.cfg.HealthInterval)
 	defer t.Stop()
 	for {

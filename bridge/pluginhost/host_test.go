@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,7 +20,12 @@ import (
 
 const echoPkg = "passerelle.im/passerelle/cmd/passerelle-echo"
 
-func TestMain(m *testing.M) { plugintest.Main(m) }
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(parentEnv); spec != "" {
+		runParent(spec)
+	}
+	plugintest.Main(m)
+}
 
 type recorder struct {
 	mu     sync.Mutex

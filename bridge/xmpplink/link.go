@@ -25,7 +25,6 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"passerelle.im/passerelle/bridge/wire"
-	"passerelle.im/passerelle/internal/rawio"
 )
 
 // ErrDown is returned by Send while the link is not connected.
@@ -207,7 +206,6 @@ func (l *Link) session(ctx context.Context, log *slog.Logger) error {
 	if tc, ok := conn.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
-	conn = rawio.Wrap(conn)
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
 	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	sess, err := component.NewSession(hctx, domain, []byte(l.cfg.Secret), conn)

@@ -26,7 +26,8 @@
 // also lists as contacts, and times how long until every login is
 // connected and has synced its contacts.
 //
-// passerelle and passerelle-echo are taken from beside this binary
+// passerelle and passerelle-bench-echo (the echo plugin with the SDK's
+// trace hook wired to the stage trace) are taken from beside this binary
 // (make build puts all three in ./bin). Linux only (/proc).
 package main
 
@@ -50,7 +51,6 @@ import (
 
 	"mellium.im/xmpp/jid"
 
-	"passerelle.im/passerelle/internal/schedclass"
 	"passerelle.im/passerelle/internal/xmpptest"
 )
 
@@ -211,9 +211,6 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	idlePl, _, _ := procMem(plPid)
 	fmt.Fprintf(out, "stack up in %s: prosody pid %d, passerelle pid %d, echo plugin pid %d; %d users, work folder %s\n",
 		time.Since(started).Round(time.Millisecond), prPid, gwPid, plPid, o.users, s.dir)
-	if err := reportBatch(out, s, gwPid, plPid, o.smoke); err != nil {
-		return err
-	}
 
 	echoJID := echo.jid
 	targets := map[string]func(user, seq int) string{
@@ -292,33 +289,6 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	if o.startupLogins > 0 {
 		if err := startup(ctx, s, o, out); err != nil {
 			return err
-		}
-	}
-	return nil
-}
-
-// reportBatch says how many of the gateway's and the plugin's threads are
-// in the batch scheduling class (sdk.YieldToServer). In a smoke run it
-// fails unless all are, or the gateway logged that it kept the normal
-// class (PASSERELLE_SCHED_BATCH=0, or a kernel that refuses).
-func reportBatch(out io.Writer, s *stack, gwPid, plPid int, strict bool) error {
-	kept := s.countLog("scheduling class unchanged") > 0 || s.countLog("scheduling class", "batch=false") > 0
-	for _, p := range []struct {
-		name string
-		pid  int
-	}{{"gateway", gwPid}, {"echo plugin", plPid}} {
-		classes, err := schedclass.Count(p.pid)
-		if err != nil {
-			fmt.Fprintf(out, "scheduling class of the %s: %v\n", p.name, err)
-			continue
-		}
-		batch, all := classes[schedclass.Batch], 0
-		for _, n := range classes {
-			all += n
-		}
-		fmt.Fprintf(out, "scheduling class: %s, %d of %d threads batch\n", p.name, batch, all)
-		if strict && !kept && batch != all {
-			return fmt.Errorf("the %s has %d of %d threads in the batch scheduling class; want all (sdk.YieldToServer)", p.name, batch, all)
 		}
 	}
 	return nil

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -20,6 +19,9 @@ import (
 
 const (
 	echoDomain = "echo.localhost"
+	// benchEcho is the echo plugin binary the stack runs: passerelle-echo
+	// with the SDK's trace hook (see passerelle-bench-echo).
+	benchEcho  = "passerelle-bench-echo"
 	xmppDomain = "localhost"
 )
 
@@ -64,7 +66,7 @@ func newStack(dir string, so stackOptions) (*stack, error) {
 		return nil, err
 	}
 	s := &stack{dir: dir, bin: filepath.Dir(self), secret: rand.Text()}
-	for _, b := range []string{"passerelle", "passerelle-echo"} {
+	for _, b := range []string{"passerelle", benchEcho} {
 		if _, err := os.Stat(filepath.Join(s.bin, b)); err != nil {
 			return nil, fmt.Errorf("%s must be beside passerelle-bench (make build): %w", b, err)
 		}
@@ -117,7 +119,7 @@ name = "echo"
 domain = %q
 secret = %q
 plugin = %q
-`, s.srv.ComponentAddr(), xmppDomain, echoDomain, s.secret, filepath.Join(s.bin, "passerelle-echo"))
+`, s.srv.ComponentAddr(), xmppDomain, echoDomain, s.secret, filepath.Join(s.bin, benchEcho))
 	if err := os.WriteFile(s.cfgPath, []byte(cfg), 0o600); err != nil {
 		s.srv.Close()
 		return nil, err
@@ -212,28 +214,6 @@ func (s *stack) gatewayErr() error {
 	default:
 		return nil
 	}
-}
-
-// countLog counts the log lines holding every one of subs.
-func (s *stack) countLog(subs ...string) int {
-	b, err := os.ReadFile(s.logPath)
-	if err != nil {
-		return 0
-	}
-	n := 0
-	for _, line := range bytes.Split(b, []byte("\n")) {
-		ok := true
-		for _, sub := range subs {
-			if !bytes.Contains(line, []byte(sub)) {
-				ok = false
-				break
-			}
-		}
-		if ok && len(line) > 0 {
-			n++
-		}
-	}
-	return n
 }
 
 // waitGateway polls disco#info on the gateway through c until it answers.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"passerelle.im/passerelle/internal/stagetrace"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // TestJoinStages: the stages the gateway and the plugin recorded are
@@ -39,7 +40,7 @@ func TestJoinStages(t *testing.T) {
 		}
 	}
 	write("passerelle.1.stages", gw)
-	write("passerelle-echo.2.stages", pl)
+	write("passerelle-bench-echo.2.stages", pl)
 	stamps := []stamp{{key: "pb2:0:1", sent: t0, recv: us(310)}, {key: "pb2:0:2", sent: t0, recv: us(400)}}
 	st, err := joinStages(dir, 2, stamps)
 	if err != nil {
@@ -59,5 +60,13 @@ func TestJoinStages(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "phase2.tsv")); err != nil {
 		t.Errorf("per-message file: %v", err)
+	}
+}
+
+// TestPluginStageNames: the stages the SDK's trace hook reports are the
+// ones the stage trace joins on.
+func TestPluginStageNames(t *testing.T) {
+	if string(sdk.StageCommand) != stagetrace.PluginCmd || string(sdk.StageEvent) != stagetrace.PluginEv {
+		t.Fatalf("sdk stages %q %q, stagetrace %q %q", sdk.StageCommand, sdk.StageEvent, stagetrace.PluginCmd, stagetrace.PluginEv)
 	}
 }

@@ -28,7 +28,6 @@ import (
 
 	"passerelle.im/passerelle/bridge"
 	"passerelle.im/passerelle/bridge/config"
-	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3";
@@ -134,13 +133,6 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		log.Error("cannot prepare the state folders", "err", err)
 		return 1
 	}
-	log.Info("scheduler threads", "gomaxprocs", sdk.ShareCPUs(), "cpus", runtime.NumCPU())
-	if batch, err := sdk.YieldToServer(); err != nil {
-		log.Warn("scheduling class unchanged", "err", err)
-	} else {
-		log.Info("scheduling class", "batch", batch)
-	}
-	log.Info("garbage collector", "paced", sdk.PaceGC(context.Background()), "gogc", os.Getenv("GOGC"))
 	if addr := os.Getenv("PASSERELLE_PPROF"); addr != "" {
 		// Profiling for the load tool and developers, e.g.
 		// PASSERELLE_PPROF=127.0.0.1:6060; off unless asked for.

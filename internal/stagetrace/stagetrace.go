@@ -1,10 +1,12 @@
 // Package stagetrace is a diagnostic for the load tool. When the
 // PASSERELLE_STAGE_TRACE environment variable names a folder, each process
-// that calls Mark (the gateway and the plugins it starts, which inherit
-// the variable) records the wall-clock time every load-tool message (a
+// that calls Mark records the wall-clock time every load-tool message (a
 // text starting "pb") passed each of its stages, into
-// <folder>/<program>.<pid>.stages. The tool joins the files by message to
-// split a round trip into hops. Unset, Mark costs one branch.
+// <folder>/<program>.<pid>.stages: the gateway, and the load tool's build
+// of the echo plugin (passerelle-bench-echo, through the SDK's WithTrace
+// hook; the plugin host passes the variable on). The tool joins the files
+// by message to split a round trip into hops. Unset, Mark costs one
+// branch.
 //
 // Wall-clock times (CLOCK_REALTIME) are one clock for every process on a
 // machine, so differences between processes are meaningful to the
@@ -25,7 +27,9 @@ import (
 // Env is the variable that turns recording on.
 const Env = "PASSERELLE_STAGE_TRACE"
 
-// Stages of the gateway and the plugin SDK, in path order.
+// Stages of the gateway and the plugin SDK, in path order (the plugin's
+// are sdk.StageCommand and sdk.StageEvent, checked by passerelle-bench's
+// TestPluginStageNames).
 const (
 	GatewayIn  = "gw-in"  // a user's stanza decoded from the server's stream
 	GatewayCmd = "gw-cmd" // its command handed to the plugin stream

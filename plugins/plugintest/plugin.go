@@ -35,8 +35,6 @@ import (
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
-
-	"passerelle.im/passerelle/internal/syncbuf"
 )
 
 // Timeout bounds every wait of the kit.
@@ -63,13 +61,13 @@ type Plugin struct {
 	t      testing.TB
 	ctx    context.Context // ends when the test does
 	cancel context.CancelFunc
-	stderr *syncbuf.Buffer
+	stderr *lockedBuffer
 
 	mu   sync.Mutex
-	proc *sdk.Process
+	proc *Process
 }
 
-// Start launches binary with sdk.Launch, calls Init with dataDir ("" = a
+// Start launches binary over go-plugin, calls Init with dataDir ("" = a
 // new temporary folder) and configJSON (nil = "{}"), and stops the process
 // when the test ends. On failure the plugin's stderr is logged.
 func Start(t testing.TB, binary, dataDir string, configJSON []byte) *Plugin {
@@ -82,7 +80,7 @@ func Start(t testing.TB, binary, dataDir string, configJSON []byte) *Plugin {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Plugin{Binary: binary, DataDir: dataDir, ConfigJSON: configJSON,
-		t: t, ctx: ctx, cancel: cancel, stderr: &syncbuf.Buffer{}}
+		t: t, ctx: ctx, cancel: cancel, stderr: &lockedBuffer{}}
 	t.Cleanup(p.cleanup)
 	p.launch()
 	return p
@@ -98,7 +96,7 @@ func (p *Plugin) launch() {
 			env = append(env, strings.TrimSpace("GORACE="+gorace+" atexit_sleep_ms=0"))
 		}
 	}
-	proc, err := sdk.Launch(sdk.LaunchConfig{Path: p.Binary, Stderr: p.stderr, Env: env})
+	proc, err := launch(p.Binary, env, p.stderr)
 	if err != nil {
 		p.t.Fatalf("plugintest: launch: %v", err)
 	}
@@ -137,7 +135,7 @@ func (p *Plugin) cleanup() {
 func (p *Plugin) Client() pb.TransportClient { return p.Process().Transport }
 
 // Process is the running process.
-func (p *Plugin) Process() *sdk.Process {
+func (p *Plugin) Process() *Process {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.proc

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -96,6 +97,15 @@ func (f *fakeTransport) handledCommands() []*pb.Command {
 // go-plugin does, calls Init with dataDir and returns the host's client.
 func startServer(tb testing.TB, tr Transport, dataDir string) pb.TransportClient {
 	tb.Helper()
+	c, _ := startServerCrash(tb, tr, dataDir)
+	return c
+}
+
+// startServerCrash is startServer, with a function that ends the server
+// as a killed process ends: no flush; the journal and the data folder's
+// lock are let go, as the kernel lets them go.
+func startServerCrash(tb testing.TB, tr Transport, dataDir string) (pb.TransportClient, func()) {
+	tb.Helper()
 	// Unix socket paths are short; t.TempDir can be too long.
 	dir, err := os.MkdirTemp("", "sdk")
 	if err != nil {
@@ -108,9 +118,10 @@ func startServer(tb testing.TB, tr Transport, dataDir string) pb.TransportClient
 		tb.Fatal(err)
 	}
 	srv := grpc.NewServer(serverOptions()...)
-	pb.RegisterTransportServer(srv, newServer(tr))
+	s := newServer(tr)
+	pb.RegisterTransportServer(srv, s)
 	go srv.Serve(lis)
-	conn, err := grpc.NewClient("unix://"+path, dialOptions()...)
+	conn, err := grpc.NewClient("unix://"+path, append(DialOptions(), grpc.WithTransportCredentials(insecure.NewCredentials()))...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -124,7 +135,20 @@ func startServer(tb testing.TB, tr Transport, dataDir string) pb.TransportClient
 	if _, err := c.Init(ctx, &pb.InitRequest{HostApiVersion: APIVersion, DataDir: dataDir}); err != nil {
 		tb.Fatalf("Init: %v", err)
 	}
-	return c
+	crash := func() {
+		srv.Stop()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.q != nil && s.q.j != nil {
+			s.q.mu.Lock()
+			s.q.j.f.Close()
+			s.q.mu.Unlock()
+		}
+		if s.lock != nil {
+			s.lock.Close()
+		}
+	}
+	return c, crash
 }
 
 // testContext is a context for one test that ends with it.

@@ -12,7 +12,6 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"passerelle.im/passerelle/internal/rawio"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -20,9 +19,14 @@ import (
 // a plugin killed before the host stored an event replays it on restart,
 // and the answers to recent txn_ids, so the host's retry of a command the
 // killed process had carried out is answered instead of acted on twice.
-// It is an append-only log of event, ack and txn records written without
-// fsync: a process crash keeps what the kernel has, which is the failure
-// the journal is for; a machine crash is the network's to redeliver.
+// It is an append-only log of event, ack and txn records, handed to the
+// kernel before anything outside the process hears of them: a process
+// crash keeps what the kernel has, which is the failure the journal is
+// mostly for. It is fsynced only where a confirmation depends on it
+// (EmitDurable: a plugin is about to tell its network it has an event);
+// otherwise a machine crash is the network's to redeliver. A compaction
+// replaces the file durably: the new file is fsynced before the rename and
+// the folder after it.
 //
 // One file for both means one write per batch of commands: a txn log of
 // its own cost a second system call for nearly every command.
@@ -47,12 +51,18 @@ const (
 )
 
 type journal struct {
-	path string
-	f    *os.File
-	size int64  // bytes in the file and in pend
-	pend []byte // records not yet written (see flush)
+	path   string
+	f      *os.File
+	size   int64  // bytes in the file and in pend
+	pend   []byte // records not yet written (see flush)
+	synced int64  // bytes of f known to be on disk
+	// tail, while a compaction runs (non-nil), collects the records
+	// written since its snapshot, to follow the snapshot in the new file.
+	tail []byte
 	// txns are the answers read at open, oldest first, for the txn cache.
 	txns []txnAnswer
+	// fsync makes a file or folder durable; a seam for tests (nil: Sync).
+	fsync func(*os.File) error
 }
 
 // journalState is what a journal file holds.
@@ -151,11 +161,14 @@ func upgradeJournal(dir string) error {
 	if !found {
 		return nil
 	}
-	f, _, err := writeJournal(path, st.pending, st.acked, st.txns)
+	f, _, err := writeSnapshot(path, st.pending, st.acked, st.txns, nil)
+	if err == nil {
+		err = install(f, path, nil)
+		f.Close()
+	}
 	if err != nil {
 		return fmt.Errorf("sdk: upgrade event journal: %w", err)
 	}
-	f.Close()
 	return removeOld(oldJ, oldT)
 }
 
@@ -206,6 +219,9 @@ func (j *journal) write(kind byte, payload []byte) error {
 	j.pend = binary.AppendUvarint(j.pend, uint64(len(payload)))
 	j.pend = append(j.pend, payload...)
 	j.size += int64(len(j.pend) - n)
+	if j.tail != nil {
+		j.tail = append(j.tail, j.pend[n:]...)
+	}
 	return nil
 }
 
@@ -214,7 +230,7 @@ func (j *journal) flush() error {
 	if len(j.pend) == 0 {
 		return nil
 	}
-	n, err := rawio.WriteFile(j.f, j.pend)
+	n, err := j.f.Write(j.pend)
 	if err != nil {
 		// Keep what was not written for the next try; the size already
 		// counts it.
@@ -281,29 +297,54 @@ func decodeTxn(b []byte) (txnAnswer, bool) {
 }
 
 // compact rewrites the log with only the pending events and the answers
-// still remembered, through a rename so a crash mid-way leaves the old
-// log whole.
+// still remembered, in one go (see beginCompact for the queue's way).
 func (j *journal) compact(pending []*pb.Event, acked uint64, txns []txnAnswer) error {
-	// What is buffered is in the arguments too: it is not written.
-	f, size, err := writeJournal(j.path, pending, acked, txns)
+	j.beginCompact()
+	f, size, err := writeSnapshot(j.path, pending, acked, txns, j.fsync)
+	return j.endCompact(f, size, err)
+}
+
+// beginCompact starts collecting the records written from now on, which
+// the snapshot the caller writes next (writeSnapshot) does not hold.
+func (j *journal) beginCompact() { j.tail = make([]byte, 0, 4096) }
+
+// endCompact puts the new file, holding the snapshot and size bytes long,
+// in place of the log: the records written since beginCompact are
+// appended, the file is fsynced and renamed over the log, and the folder
+// fsynced, so a crash at any point leaves either log whole. err is the
+// snapshot's; then the log stays as it was.
+func (j *journal) endCompact(f *os.File, size int64, err error) error {
+	tail := j.tail
+	j.tail = nil
+	if err == nil && len(tail) > 0 {
+		_, err = f.Write(tail)
+	}
+	if err == nil {
+		err = install(f, j.path, j.fsync)
+	}
 	if err != nil {
+		if f != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
 		return fmt.Errorf("sdk: compact event journal: %w", err)
 	}
 	j.f.Close()
-	j.f, j.size, j.pend = f, size, nil
+	// What was buffered is in tail, now written.
+	j.f, j.size, j.pend = f, size+int64(len(tail)), nil
+	j.synced = j.size
 	return nil
 }
 
-// writeJournal writes a journal of the ack, the answers and the events to
-// path through a temporary file and a rename, and returns it open for
-// appending, with its size.
-func writeJournal(path string, pending []*pb.Event, acked uint64, txns []txnAnswer) (*os.File, int64, error) {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+// writeSnapshot writes a journal of the ack, the answers and the events
+// to path+".tmp" and fsyncs it; it returns the file open for appending,
+// with its size. install puts it in place.
+func writeSnapshot(path string, pending []*pb.Event, acked uint64, txns []txnAnswer, fsync func(*os.File) error) (*os.File, int64, error) {
+	f, err := os.OpenFile(path+".tmp", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, 0, err
 	}
-	nj := &journal{path: path, f: f}
+	nj := &journal{path: path, f: f, fsync: fsync}
 	werr := nj.appendAck(acked)
 	for _, a := range txns {
 		if werr != nil {
@@ -321,14 +362,38 @@ func writeJournal(path string, pending []*pb.Event, acked uint64, txns []txnAnsw
 		werr = nj.flush()
 	}
 	if werr == nil {
-		werr = os.Rename(tmp, path)
+		werr = syncFile(fsync, f)
 	}
 	if werr != nil {
 		f.Close()
-		os.Remove(tmp)
+		os.Remove(f.Name())
 		return nil, 0, werr
 	}
 	return f, nj.size, nil
+}
+
+// install renames f over path after fsyncing it, then fsyncs the folder:
+// the rename is durable, and the file it names holds what it should.
+func install(f *os.File, path string, fsync func(*os.File) error) error {
+	if err := syncFile(fsync, f); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return syncFile(fsync, d)
+}
+
+func syncFile(fsync func(*os.File) error, f *os.File) error {
+	if fsync != nil {
+		return fsync(f)
+	}
+	return f.Sync()
 }
 
 func (j *journal) close() error {

@@ -8,7 +8,6 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
-	"passerelle.im/passerelle/internal/rawio"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -32,11 +31,16 @@ const MaxMessageBytes = 64 << 20
 type GRPCPlugin struct {
 	plugin.NetRPCUnsupportedPlugin
 	Impl Transport
+	srv  *server // set by Serve; nil: a new one for Impl
 }
 
 // GRPCServer implements plugin.GRPCPlugin.
 func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
-	pb.RegisterTransportServer(s, newServer(p.Impl))
+	srv := p.srv
+	if srv == nil {
+		srv = newServer(p.Impl)
+	}
+	pb.RegisterTransportServer(s, srv)
 	return nil
 }
 
@@ -61,32 +65,68 @@ const (
 	connWindow   = 16 << 20
 )
 
-// serverOptions are the plugin end's gRPC settings, dialOptions the host's.
-// Both ends read and write the connection through internal/rawio (with
-// gRPC's insecure credentials, as go-plugin uses without TLS).
+// serverOptions are the plugin end's gRPC settings.
 func serverOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(MaxMessageBytes),
-		grpc.InitialWindowSize(streamWindow), grpc.InitialConnWindowSize(connWindow), grpc.Creds(rawio.Insecure())}
+		grpc.InitialWindowSize(streamWindow), grpc.InitialConnWindowSize(connWindow)}
 }
 
-func dialOptions() []grpc.DialOption {
+// DialOptions are the gRPC settings of the host's end: the same message
+// size limit and fixed windows as the plugin's. A host passes them to
+// go-plugin's ClientConfig.GRPCDialOptions.
+func DialOptions() []grpc.DialOption {
 	return []grpc.DialOption{
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageBytes), grpc.MaxCallSendMsgSize(MaxMessageBytes)),
 		grpc.WithInitialWindowSize(streamWindow), grpc.WithInitialConnWindowSize(connWindow),
-		grpc.WithTransportCredentials(rawio.Insecure()),
 	}
+}
+
+// Option changes how Serve runs a plugin.
+type Option func(*serveConfig)
+
+type serveConfig struct {
+	trace func(stage Stage, text string)
+}
+
+// Stage is a point of the message path inside the plugin, for WithTrace.
+type Stage string
+
+// The stages WithTrace reports.
+const (
+	StageCommand Stage = "pl-cmd" // a command read from the host
+	StageEvent   Stage = "pl-ev"  // an event handed to the host's stream
+)
+
+// WithTrace has fn called with the text of every send command as it is
+// read and of every message event as it is sent: a hook for a load tool
+// that times the path of its own messages. fn must be fast and safe for
+// concurrent use. Off (nil) by default.
+func WithTrace(fn func(stage Stage, text string)) Option {
+	return func(c *serveConfig) { c.trace = fn }
 }
 
 // Serve runs t as a plugin process; it returns when the host is done.
 // Call it from main. Run by hand, the binary says what it is and exits.
-// It applies ShareCPUs, YieldToServer and PaceGC first.
-func Serve(t Transport) {
-	ShareCPUs()
-	_, _ = YieldToServer() // best effort: a plugin runs the same without it
-	PaceGC(context.Background())
+// The process exits within a second of the gateway's death, however the
+// gateway died (see watchParent), and holds a lock on its data folder
+// from Init on.
+func Serve(t Transport, opts ...Option) {
+	var cfg serveConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv := newServer(t)
+	srv.trace = cfg.trace
+	watchParent(parentPoll, func() {
+		// The log goes to the dead gateway's pipe: a write there can
+		// end the process (SIGPIPE), so the journal is closed first.
+		srv.shutdown()
+		srv.log.Error("the gateway that started this plugin is gone; exiting")
+		os.Exit(1)
+	})
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  Handshake,
-		VersionedPlugins: map[int]plugin.PluginSet{APIVersion: {PluginName: &GRPCPlugin{Impl: t}}},
+		VersionedPlugins: map[int]plugin.PluginSet{APIVersion: {PluginName: &GRPCPlugin{Impl: t, srv: srv}}},
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
 			return plugin.DefaultGRPCServer(append(opts, serverOptions()...))
 		},

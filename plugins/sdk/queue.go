@@ -4,11 +4,12 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"sync"
 
-	"passerelle.im/passerelle/internal/stagetrace"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -43,6 +44,16 @@ type eventQueue struct {
 	log     *slog.Logger
 	// txns gives the answers to keep when the journal is rewritten.
 	txns func() []txnAnswer
+	// trace is WithTrace's hook, nil when off.
+	trace func(stage Stage, text string)
+
+	// syncMu serialises fsyncs of the journal, and a compaction's swap of
+	// the file with them; it is taken before mu.
+	syncMu sync.Mutex
+	// compacting is set while a compaction writes its snapshot, outside
+	// mu; compactHook (tests) runs then.
+	compacting  bool
+	compactHook func()
 }
 
 func newEventQueue(j *journal, pending []*pb.Event, acked, maxSeq uint64, log *slog.Logger) *eventQueue {
@@ -121,15 +132,73 @@ func (q *eventQueue) ack(upTo uint64) {
 	// Rewrite the log once it is big and mostly acknowledged: compacting
 	// whenever it is big would rewrite a large backlog on every ack while
 	// the host catches up with it.
-	if q.j.size > compactBytes && q.j.size > 2*q.live {
-		var txns []txnAnswer
-		if q.txns != nil {
-			txns = q.txns()
-		}
-		if err := q.j.compact(q.pending, q.acked, txns); err != nil {
-			q.log.Error("event journal compaction failed", "err", err)
-		}
+	if q.compacting || q.closed || q.j.size <= compactBytes || q.j.size <= 2*q.live {
+		return
 	}
+	var txns []txnAnswer
+	if q.txns != nil {
+		txns = q.txns()
+	}
+	pending, acked := slices.Clone(q.pending), q.acked
+	q.j.beginCompact()
+	q.compacting = true
+	q.mu.Unlock()
+	// The snapshot (megabytes, and an fsync) is written without the lock:
+	// emits and streams go on meanwhile, and what they write is appended
+	// after it when the file is swapped in.
+	f, size, err := writeSnapshot(q.j.path, pending, acked, txns, q.j.fsync)
+	if q.compactHook != nil {
+		q.compactHook()
+	}
+	q.syncMu.Lock()
+	q.mu.Lock()
+	defer q.syncMu.Unlock()
+	q.compacting = false
+	if q.closed {
+		if f != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+		return
+	}
+	if err := q.j.endCompact(f, size, err); err != nil {
+		q.log.Error("event journal compaction failed", "err", err)
+	}
+}
+
+// sync makes the journal durable up to seq's record, unless the host has
+// acknowledged seq (then the host has it). Callers waiting together share
+// an fsync.
+func (q *eventQueue) sync(seq uint64) error {
+	q.syncMu.Lock()
+	defer q.syncMu.Unlock()
+	q.mu.Lock()
+	if q.j == nil || seq <= q.acked {
+		q.mu.Unlock()
+		return nil
+	}
+	if q.closed {
+		q.mu.Unlock()
+		return errors.New("sdk: plugin shutting down")
+	}
+	if err := q.j.flush(); err != nil {
+		q.mu.Unlock()
+		return err
+	}
+	j, size := q.j, q.j.size
+	q.mu.Unlock()
+	if j.synced >= size {
+		return nil
+	}
+	// The fsync runs without mu (emits go on); syncMu keeps a
+	// compaction from swapping the file under it.
+	if err := syncFile(j.fsync, j.f); err != nil {
+		return fmt.Errorf("sdk: sync event journal: %w", err)
+	}
+	q.mu.Lock()
+	j.synced = max(j.synced, size)
+	q.mu.Unlock()
+	return nil
 }
 
 // newStream starts a stream generation; older streams stop.
@@ -185,7 +254,9 @@ func (q *eventQueue) stream(ctx context.Context, gen uint64, send func(*pb.Event
 			if err := send(ev); err != nil {
 				return err
 			}
-			stagetrace.Mark(stagetrace.PluginEv, ev.GetMessage().GetText())
+			if q.trace != nil {
+				q.trace(StageEvent, ev.GetMessage().GetText())
+			}
 			cursor = ev.Seq + 1
 		}
 		q.mu.Lock()

@@ -76,6 +76,12 @@ type Host interface {
 	// event: confirm it to the network only after that, where the network
 	// lets you, and the network redelivers whatever a crash interrupted.
 	EmitWait(ctx context.Context, ev *pb.Event) error
+	// EmitDurable is Emit, then waits until the event is on disk in the
+	// data folder's journal (fsync), or the host has stored it: for a
+	// network that must be told at once that an event arrived and will
+	// not deliver it again, confirm it only after this returns nil. A
+	// plugin without a data folder waits for the host, as EmitWait.
+	EmitDurable(ctx context.Context, ev *pb.Event) error
 	// Logger logs to the gateway's log, tagged with the transport.
 	Logger() *slog.Logger
 }

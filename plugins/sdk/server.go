@@ -13,7 +13,6 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"passerelle.im/passerelle/internal/stagetrace"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -30,10 +29,14 @@ type server struct {
 	log  *slog.Logger
 	seed maphash.Seed
 
-	mu sync.Mutex
-	q  *eventQueue
+	mu   sync.Mutex
+	q    *eventQueue
+	lock *os.File // the data folder's lock, held for the process's life
 
 	txns txnCache
+
+	// trace is WithTrace's hook, nil when off.
+	trace func(stage Stage, text string)
 }
 
 func newServer(t Transport) *server {
@@ -60,6 +63,20 @@ func (h host) EmitWait(ctx context.Context, ev *pb.Event) error {
 	}
 }
 
+func (h host) EmitDurable(ctx context.Context, ev *pb.Event) error {
+	q := h.s.queue()
+	seq := q.emit(ev)
+	if q.j == nil {
+		select {
+		case <-q.wait(seq):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return q.sync(seq)
+}
+
 func (h host) Logger() *slog.Logger { return h.s.log }
 
 func (s *server) queue() *eventQueue {
@@ -72,18 +89,27 @@ func (s *server) Init(ctx context.Context, req *pb.InitRequest) (*pb.Capabilitie
 	s.mu.Lock()
 	if s.q == nil {
 		if req.DataDir != "" {
-			j, pending, acked, maxSeq, err := openJournal(req.DataDir)
+			lock, err := lockDataDir(req.DataDir)
 			if err != nil {
 				s.mu.Unlock()
 				return nil, status.Error(codes.FailedPrecondition, err.Error())
 			}
+			j, pending, acked, maxSeq, err := openJournal(req.DataDir)
+			if err != nil {
+				lock.Close()
+				s.mu.Unlock()
+				return nil, status.Error(codes.FailedPrecondition, err.Error())
+			}
+			s.lock = lock
 			s.txns.load(j.txns)
 			j.txns = nil
 			s.q = newEventQueue(j, pending, acked, maxSeq, s.log)
+			s.q.trace = s.trace
 			s.q.txns = s.txns.answers
 			s.txns.logTo(s.q)
 		} else {
 			s.q = newEventQueue(nil, nil, 0, 0, s.log)
+			s.q.trace = s.trace
 		}
 	}
 	s.mu.Unlock()
@@ -95,6 +121,20 @@ func (s *server) Init(ctx context.Context, req *pb.InitRequest) (*pb.Capabilitie
 		caps.ApiVersion = APIVersion
 	}
 	return caps, nil
+}
+
+// shutdown writes what the journal holds and releases the data folder,
+// for a process about to exit.
+func (s *server) shutdown() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.q != nil {
+		s.q.close()
+	}
+	if s.lock != nil {
+		s.lock.Close()
+		s.lock = nil
+	}
 }
 
 func (s *server) LoginFlows(ctx context.Context, _ *pb.LoginFlowsRequest) (*pb.LoginFlowsResponse, error) {
@@ -241,7 +281,9 @@ func (s *server) Commands(stream pb.Transport_CommandsServer) error {
 			recvErr = err
 			break
 		}
-		stagetrace.Mark(stagetrace.PluginCmd, cmd.GetSend().GetText())
+		if s.trace != nil {
+			s.trace(StageCommand, cmd.GetSend().GetText())
+		}
 		var h maphash.Hash
 		h.SetSeed(s.seed)
 		h.WriteString(cmd.LoginId)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -384,7 +385,7 @@ func (r *eventReader) texts(t *testing.T, n int) []string {
 func TestEventsReplayAndAck(t *testing.T) {
 	dir := t.TempDir()
 	f := newFakeTransport()
-	c := startServer(t, f, dir)
+	c, crash := startServerCrash(t, f, dir)
 	r := openEvents(t, c)
 	for _, s := range []string{"a", "b", "c"} {
 		f.Host().Emit(msgEvent(s))
@@ -425,6 +426,7 @@ func TestEventsReplayAndAck(t *testing.T) {
 	}
 
 	// "A plugin restart": a new server on the same data folder.
+	crash()
 	f2 := newFakeTransport()
 	c2 := startServer(t, f2, dir)
 	r3 := openEvents(t, c2)
@@ -468,10 +470,12 @@ func TestTxnAnswersSurviveRestart(t *testing.T) {
 		}
 		return Result{MessageID: "m-" + cmd.TxnId, Time: time.UnixMicro(42)}, nil
 	}
-	cm := openCommands(t, startServer(t, f, dir))
+	c, crash := startServerCrash(t, f, dir)
+	cm := openCommands(t, c)
 	for _, txn := range []string{"t1", "t2", "t3"} {
 		cm.do(sendCmd("c", txn, "hi"))
 	}
+	crash()
 
 	f2 := newFakeTransport()
 	cm2 := openCommands(t, startServer(t, f2, dir))
@@ -486,5 +490,17 @@ func TestTxnAnswersSurviveRestart(t *testing.T) {
 	}
 	if n1, n2, n3 := f2.timesHandled("t1"), f2.timesHandled("t2"), f2.timesHandled("t3"); n1 != 0 || n2 != 0 || n3 != 1 {
 		t.Fatalf("after restart the network saw t1 %d, t2 %d, t3 %d times; want 0, 0, 1", n1, n2, n3)
+	}
+}
+
+// TestDataDirLockedInProcess: Init on a data folder another server holds
+// fails with FailedPrecondition and says the folder is in use.
+func TestDataDirLockedInProcess(t *testing.T) {
+	dir := t.TempDir()
+	startServer(t, newFakeTransport(), dir)
+	s := newServer(newFakeTransport())
+	_, err := s.Init(testContext(t), &pb.InitRequest{HostApiVersion: APIVersion, DataDir: dir})
+	if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "in use by another plugin process") {
+		t.Fatalf("Init on a folder in use: %v, want FailedPrecondition naming the folder in use", err)
 	}
 }

@@ -1,4 +1,4 @@
-package sdk
+package pluginhost
 
 import (
 	"path/filepath"
@@ -6,13 +6,13 @@ import (
 )
 
 // A binary that is not a passerelle plugin, or no binary at all, fails at
-// Launch with an error, not a hang.
+// launch with an error, not a hang.
 func TestLaunchRefusesNonPlugin(t *testing.T) {
 	for _, path := range []string{"/bin/true", filepath.Join(t.TempDir(), "missing")} {
-		p, err := Launch(LaunchConfig{Path: path})
+		p, err := launch(launchConfig{Path: path})
 		if err == nil {
 			p.Kill()
-			t.Errorf("Launch(%s) succeeded", path)
+			t.Errorf("launch(%s) succeeded", path)
 		}
 	}
 }

@@ -1,24 +1,27 @@
-package sdk
+package pluginhost
 
 import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
-// LaunchConfig says how to start a plugin process (host side).
-type LaunchConfig struct {
+// launchConfig says how to start a plugin process.
+type launchConfig struct {
 	// Path is the plugin binary.
 	Path string
 	// Args are extra arguments for it.
 	Args []string
-	// Env is added to the gateway's environment.
+	// Env is added to the plugin's environment, which holds only a few of
+	// the gateway's variables (see pluginEnv).
 	Env []string
 	// Stderr receives the plugin's stderr, line by line (its log).
 	Stderr io.Writer
@@ -26,43 +29,45 @@ type LaunchConfig struct {
 	Logger hclog.Logger
 }
 
-// Process is a running plugin process, as seen from the host.
-type Process struct {
+// process is a running plugin process, as seen from the host.
+type process struct {
 	// Transport is the gRPC client of the contract.
 	Transport pb.TransportClient
 	client    *plugin.Client
 	rpc       plugin.ClientProtocol
 }
 
-// Launch starts a plugin binary and connects to it over gRPC with the
+// launch starts a plugin binary and connects to it over gRPC with the
 // versioned handshake. A binary that is not a passerelle plugin, or one of
 // another contract version, fails here with a clear error.
-func Launch(cfg LaunchConfig) (*Process, error) {
+func launch(cfg launchConfig) (*process, error) {
 	logger := cfg.Logger
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
 	cmd := exec.Command(cfg.Path, cfg.Args...)
-	cmd.Env = append(cmd.Environ(), cfg.Env...)
+	cmd.Env = pluginEnv(os.Environ(), cfg.Env)
 	c := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  Handshake,
-		VersionedPlugins: VersionedPlugins(),
+		HandshakeConfig:  sdk.Handshake,
+		VersionedPlugins: sdk.VersionedPlugins(),
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Stderr:           cfg.Stderr,
 		Logger:           logger,
-		GRPCDialOptions:  dialOptions(),
+		GRPCDialOptions:  sdk.DialOptions(),
+		// go-plugin would add the whole environment to cmd.Env.
+		SkipHostEnv: true,
 	})
 	rpc, err := c.Client()
 	if err != nil {
 		c.Kill()
 		return nil, fmt.Errorf("start plugin %s: %w", cfg.Path, err)
 	}
-	if v := c.NegotiatedVersion(); v != APIVersion {
+	if v := c.NegotiatedVersion(); v != sdk.APIVersion {
 		c.Kill()
-		return nil, fmt.Errorf("plugin %s speaks contract version %d, want %d", cfg.Path, v, APIVersion)
+		return nil, fmt.Errorf("plugin %s speaks contract version %d, want %d", cfg.Path, v, sdk.APIVersion)
 	}
-	raw, err := rpc.Dispense(PluginName)
+	raw, err := rpc.Dispense(sdk.PluginName)
 	if err != nil {
 		c.Kill()
 		return nil, fmt.Errorf("plugin %s: %w", cfg.Path, err)
@@ -72,11 +77,11 @@ func Launch(cfg LaunchConfig) (*Process, error) {
 		c.Kill()
 		return nil, fmt.Errorf("plugin %s: unexpected client type %T", cfg.Path, raw)
 	}
-	return &Process{Transport: tc, client: c, rpc: rpc}, nil
+	return &process{Transport: tc, client: c, rpc: rpc}, nil
 }
 
 // Ping checks that the plugin still answers.
-func (p *Process) Ping(ctx context.Context) error {
+func (p *process) Ping(ctx context.Context) error {
 	done := make(chan error, 1)
 	go func() { done <- p.rpc.Ping() }()
 	select {
@@ -88,13 +93,13 @@ func (p *Process) Ping(ctx context.Context) error {
 }
 
 // Exited reports whether the process has ended.
-func (p *Process) Exited() bool { return p.client.Exited() }
+func (p *process) Exited() bool { return p.client.Exited() }
 
 // Kill stops the process (gracefully first, then by force).
-func (p *Process) Kill() { p.client.Kill() }
+func (p *process) Kill() { p.client.Kill() }
 
 // Pid is the plugin's process ID, or 0.
-func (p *Process) Pid() int {
+func (p *process) Pid() int {
 	if rc := p.client.ReattachConfig(); rc != nil {
 		return rc.Pid
 	}

@@ -1,0 +1,92 @@
+package plugintest
+
+import (
+	"fmt"
+	"io"
+	"os/exec"
+	"sync"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Process is a plugin process the kit started, over go-plugin with the
+// contract's handshake and gRPC settings, as the gateway starts one.
+type Process struct {
+	// Transport is the gRPC client of the contract.
+	Transport pb.TransportClient
+	client    *plugin.Client
+	pid       int
+}
+
+// launch starts binary with env added to the test's environment. (The
+// gateway hands a plugin only a few of its variables; a test's own, such
+// as GORACE or GOCOVERDIR, are kept here.)
+func launch(binary string, env []string, stderr io.Writer) (*Process, error) {
+	cmd := exec.Command(binary)
+	cmd.Env = append(cmd.Environ(), env...)
+	c := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  sdk.Handshake,
+		VersionedPlugins: sdk.VersionedPlugins(),
+		Cmd:              cmd,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		Stderr:           stderr,
+		Logger:           hclog.NewNullLogger(),
+		GRPCDialOptions:  sdk.DialOptions(),
+	})
+	rpc, err := c.Client()
+	if err != nil {
+		c.Kill()
+		return nil, fmt.Errorf("start plugin %s: %w", binary, err)
+	}
+	if v := c.NegotiatedVersion(); v != sdk.APIVersion {
+		c.Kill()
+		return nil, fmt.Errorf("plugin %s speaks contract version %d, want %d", binary, v, sdk.APIVersion)
+	}
+	raw, err := rpc.Dispense(sdk.PluginName)
+	if err != nil {
+		c.Kill()
+		return nil, fmt.Errorf("plugin %s: %w", binary, err)
+	}
+	tc, ok := raw.(pb.TransportClient)
+	if !ok {
+		c.Kill()
+		return nil, fmt.Errorf("plugin %s: unexpected client type %T", binary, raw)
+	}
+	p := &Process{Transport: tc, client: c}
+	if rc := c.ReattachConfig(); rc != nil {
+		p.pid = rc.Pid
+	}
+	return p, nil
+}
+
+// Pid is the plugin's process ID.
+func (p *Process) Pid() int { return p.pid }
+
+// Exited reports whether the process has ended.
+func (p *Process) Exited() bool { return p.client.Exited() }
+
+// Kill stops the process (gracefully first, then by force).
+func (p *Process) Kill() { p.client.Kill() }
+
+// lockedBuffer collects a process's output while it is written.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b = append(l.b, p...)
+	return len(p), nil
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return string(l.b)
+}
