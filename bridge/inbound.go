@@ -170,11 +170,7 @@ func (t *transport) remember(ctx context.Context, loginID, chatID, txn, originID
 	ctx = context.WithoutCancel(ctx)
 	if r.MessageId == "" {
 		// Nothing to map, but a resend must still be recognised.
-		if txn != "" {
-			if err := t.db.PutTxn(ctx, t.name, loginID, txn, txnNoMessage); err != nil {
-				t.log.Error("txn write failed", "err", err)
-			}
-		}
+		t.recordTxn(ctx, loginID, txn)
 		return
 	}
 	ref := store.MessageRef{Transport: t.name, LoginID: loginID, ChatID: chatID, RemoteID: r.MessageId,

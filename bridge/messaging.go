@@ -464,12 +464,21 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 			t.send(ctx, wire.ErrorReply(st, conditionOf(r.Error.Code), r.Error.Text))
 			return
 		}
-		if txn != "" {
-			if err := t.db.PutTxn(ctx, t.name, login.LoginID, txn, txnNoMessage); err != nil {
-				t.log.Error("txn write failed", "err", err)
-			}
-		}
+		t.recordTxn(ctx, login.LoginID, txn)
 	})
+}
+
+// recordTxn records a txn whose command created no message, so that a
+// resend is recognised. The command went out: a shutdown meanwhile must
+// not cancel the record (a cancelled write made the resend after a
+// restart reach the network again).
+func (t *transport) recordTxn(ctx context.Context, loginID, txn string) {
+	if txn == "" {
+		return
+	}
+	if err := t.db.PutTxn(context.WithoutCancel(ctx), t.name, loginID, txn, txnNoMessage); err != nil {
+		t.log.Error("txn write failed", "err", err)
+	}
 }
 
 // lookupXMPP finds the message an XMPP ID names, waiting briefly for one
