@@ -39,6 +39,21 @@ func (t *transport) handle(ctx context.Context, st *wire.Stanza) {
 		}
 		return
 	}
+	// An address no remote ID can have (\{0}@..., a NUL once unescaped)
+	// stops here: handed to a plugin, it came back in an event the store
+	// refused, and the event was replayed forever.
+	if to.Localpart() != "" {
+		if _, err := puppet.FromJID(to); err != nil {
+			t.log.Debug("stanza to a malformed contact address refused", "to", st.To(), "err", err)
+			switch {
+			case st.Kind() != "presence":
+				t.send(ctx, wire.ErrorReply(st, wire.JIDMalformed, "no contact can have this address"))
+			case st.Type() == "subscribe":
+				t.send(ctx, t.puppetPresence(to.Bare().String(), from.Bare().String(), "unsubscribed"))
+			}
+			return
+		}
+	}
 	switch st.Kind() {
 	case "iq":
 		t.handleIQ(ctx, st, from, to)
