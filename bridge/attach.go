@@ -30,7 +30,7 @@ func (t *transport) fetchAttachment(ctx context.Context, url string) (*pb.Attach
 	if caps := t.host.Caps(); caps != nil && caps.MaxAttachmentBytes > 0 && caps.MaxAttachmentBytes < limit {
 		limit = caps.MaxAttachmentBytes
 	}
-	f, err := media.Fetch(ctx, nil, url, dir, limit)
+	f, err := media.Fetch(ctx, t.fetcher, url, dir, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -98,11 +98,22 @@ func (t *transport) attachmentSource(ctx context.Context, a *pb.Attachment) (ope
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, 0, nil, err
 		}
-		f, err := media.Fetch(ctx, nil, src.Url, dir, t.mediaMax)
+		f, err := media.Fetch(ctx, t.fetcher, src.Url, dir, t.mediaMax)
 		if err != nil {
 			return nil, 0, nil, err
 		}
 		return func() (io.ReadCloser, error) { return os.Open(f.Path) }, f.Size, func() { os.Remove(f.Path) }, nil
 	}
 	return nil, 0, nil, errors.New("attachment without data")
+}
+
+// fetchFailure is what the user reads of a failed fetch: the size limit,
+// or only that it failed. The low-level error (addresses, ports, what
+// answered) is for the log: it would let a user map the gateway's network.
+func fetchFailure(err error) string {
+	var tl *media.TooLargeError
+	if errors.As(err, &tl) && tl.Limit > 0 {
+		return fmt.Sprintf("the gateway could not fetch the file: it is larger than %d bytes", tl.Limit)
+	}
+	return "the gateway could not fetch the file"
 }

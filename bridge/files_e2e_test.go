@@ -83,7 +83,7 @@ func TestFileThroughMediaEndpoint(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	s := newStack(t, stackOptions{extra: fmt.Sprintf("\n[media]\nlisten = %q\npublic_url = \"http://%s/media\"\n", addr, addr)})
+	s := newStack(t, stackOptions{extra: fmt.Sprintf("\n[media]\nlisten = %q\npublic_url = \"http://%s/media\"\nfetch_allow = [\"127.0.0.0/8\"]\n", addr, addr)})
 	alice := registered(t, s, "alice")
 	data := []byte("hello from a file\n")
 	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -104,5 +104,37 @@ func TestFileThroughMediaEndpoint(t *testing.T) {
 	e := next(t, alice, "error", func(s xmpptest.Stanza) bool { return s.Type == "error" })
 	if e.Err.Condition != "not-acceptable" || !strings.Contains(e.Err.Text, "could not fetch") {
 		t.Fatalf("unreachable file: %s", e.XML)
+	}
+}
+
+// TestFileFetchGuarded: a URL on loopback (the gateway's own network) is
+// not fetched, and the error says so without what the low-level error
+// would tell (address, port, what answered); a file on the server's own
+// upload service, on loopback too here, still goes through.
+func TestFileFetchGuarded(t *testing.T) {
+	s := newStack(t, stackOptions{httpUpload: true})
+	alice := registered(t, s, "alice")
+	hit := make(chan struct{}, 4)
+	internal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hit <- struct{}{}
+		w.Header().Set("Server", "internal-admin/1.0")
+		io.WriteString(w, "internal secret")
+	}))
+	defer internal.Close()
+	port := internal.URL[strings.LastIndexByte(internal.URL, ':')+1:]
+	for _, u := range []string{internal.URL + "/admin.txt", "http://localhost:" + port + "/admin.txt"} {
+		sendFile(t, alice, u)
+		e := next(t, alice, "error", func(s xmpptest.Stanza) bool { return s.Type == "error" })
+		if e.Err.Condition != "not-acceptable" || e.Err.Text != "the gateway could not fetch the file" {
+			t.Fatalf("%s: want not-acceptable with no detail, got %s", u, e.XML)
+		}
+	}
+	if len(hit) != 0 {
+		t.Fatalf("the gateway connected to a loopback service %d times", len(hit))
+	}
+	data := []byte("a user's own file\n")
+	sendFile(t, alice, uploadAsUser(t, s, alice, "notes.txt", "text/plain", data))
+	if _, back, _ := receiveFile(t, alice); !bytes.Equal(back, data) {
+		t.Fatalf("the upload service's file: got %q", back)
 	}
 }

@@ -425,7 +425,8 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 			}
 			att, err := t.fetchAttachment(ctx, m.oobURL)
 			if err != nil {
-				fail(wire.NotAcceptable, "the gateway could not fetch the file: "+err.Error())
+				t.log.Info("file not fetched", "user", user, "err", err)
+				fail(wire.NotAcceptable, fetchFailure(err))
 				return
 			}
 			send.Attachments = []*pb.Attachment{att}

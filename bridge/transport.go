@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -76,6 +77,9 @@ type transport struct {
 	uploader    *media.Uploader
 	mediaServer *media.Server // nil: the built-in endpoint is off
 	mediaMax    int64
+	// fetcher downloads users' files: public addresses, the ranges the
+	// admin allowed and the upload service's own host only.
+	fetcher *http.Client
 
 	deliver  chan delivery
 	doneKeys chan delivery
@@ -142,6 +146,7 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 	if cfg.Media.UploadService != "" {
 		t.uploader.SetService(cfg.Media.UploadService)
 	}
+	t.fetcher = (&media.Guard{Allow: cfg.Media.FetchAllow, Trusted: t.uploader.ServesFrom}).Client()
 	t.host = pluginhost.New(pluginhost.Config{
 		Name: tc.Name, Path: tc.Plugin, DataDir: tc.DataDir, ConfigJSON: tc.PluginConfig, Domain: tc.Domain,
 		Log: log, OnEvents: t.storeEvents, OnReady: t.onPluginReady,
