@@ -25,29 +25,29 @@ var ErrBlocked = errors.New("address not allowed")
 var blocked = func() []netip.Prefix {
 	var ps []netip.Prefix
 	for _, s := range []string{
-		"0.0.0.0/8",          // "this network"
-		"10.0.0.0/8",         // RFC 1918
-		"100.64.0.0/10",      // CGNAT (RFC 6598)
-		"127.0.0.0/8",        // loopback
-		"169.254.0.0/16",     // link-local, cloud metadata (169.254.169.254)
-		"172.16.0.0/12",      // RFC 1918
-		"192.0.0.0/24",       // IETF protocol assignments
-		"192.0.2.0/24",       // documentation
-		"192.168.0.0/16",     // RFC 1918
-		"198.18.0.0/15",      // benchmarking
-		"198.51.100.0/24",    // documentation
-		"203.0.113.0/24",     // documentation
-		"224.0.0.0/4",        // multicast
-		"240.0.0.0/4",        // reserved, broadcast
-		"::/128",             // unspecified
-		"::1/128",            // loopback
-		"64:ff9b:1::/48",     // local-use NAT64 (RFC 8215)
-		"100::/64",           // discard
-		"2001:db8::/32",      // documentation
-		"fc00::/7",           // unique local, metadata (fd00:ec2::254)
-		"fe80::/10",          // link-local
-		"fec0::/10",          // site-local (deprecated)
-		"ff00::/8",           // multicast
+		"0.0.0.0/8",       // "this network"
+		"10.0.0.0/8",      // RFC 1918
+		"100.64.0.0/10",   // CGNAT (RFC 6598)
+		"127.0.0.0/8",     // loopback
+		"169.254.0.0/16",  // link-local, cloud metadata (169.254.169.254)
+		"172.16.0.0/12",   // RFC 1918
+		"192.0.0.0/24",    // IETF protocol assignments
+		"192.0.2.0/24",    // documentation
+		"192.168.0.0/16",  // RFC 1918
+		"198.18.0.0/15",   // benchmarking
+		"198.51.100.0/24", // documentation
+		"203.0.113.0/24",  // documentation
+		"224.0.0.0/4",     // multicast
+		"240.0.0.0/4",     // reserved, broadcast
+		"::/128",          // unspecified
+		"::1/128",         // loopback
+		"64:ff9b:1::/48",  // local-use NAT64 (RFC 8215)
+		"100::/64",        // discard
+		"2001:db8::/32",   // documentation
+		"fc00::/7",        // unique local, metadata (fd00:ec2::254)
+		"fe80::/10",       // link-local
+		"fec0::/10",       // site-local (deprecated)
+		"ff00::/8",        // multicast
 	} {
 		ps = append(ps, netip.MustParsePrefix(s))
 	}
