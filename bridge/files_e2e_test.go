@@ -9,8 +9,12 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"passerelle.im/passerelle/internal/xmpptest"
 )
@@ -136,5 +140,52 @@ func TestFileFetchGuarded(t *testing.T) {
 	sendFile(t, alice, uploadAsUser(t, s, alice, "notes.txt", "text/plain", data))
 	if _, back, _ := receiveFile(t, alice); !bytes.Equal(back, data) {
 		t.Fatalf("the upload service's file: got %q", back)
+	}
+}
+
+// TestFileCleanup: a file to a contact the network does not have is not
+// even downloaded; a file sent, or refused by the network, leaves nothing
+// in the plugin's incoming folder.
+func TestFileCleanup(t *testing.T) {
+	var hits atomic.Int32
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "some file\n")
+	}))
+	defer src.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	s := newStack(t, stackOptions{extra: fmt.Sprintf("\n[media]\nlisten = %q\npublic_url = \"http://%s/media\"\nfetch_allow = [\"127.0.0.0/8\"]\n", addr, addr)})
+	alice := registered(t, s, "alice")
+	u := src.URL + "/a.txt"
+	raw(t, alice, `<message type='chat' id='f1' to='nobody@`+domain+`'><body>`+u+`</body><x xmlns='jabber:x:oob'><url>`+u+`</url></x></message>`)
+	e := nextMessage(t, alice, "nobody@"+domain, timeout)
+	if e.Err == nil || e.Err.Condition != "item-not-found" {
+		t.Fatalf("file to nobody: %s", e.XML)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the file to nobody was downloaded %d times", n)
+	}
+	sendFile(t, alice, u)
+	receiveFile(t, alice)
+	incoming := filepath.Join(s.dir, "data", "plugins", "echo", "incoming")
+	deadline := time.Now().Add(timeout)
+	for {
+		left, err := os.ReadDir(incoming)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("files left in %s: %v", incoming, left)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -2,7 +2,10 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -418,43 +421,26 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 				send.ReplyToId = ref.RemoteID
 			}
 		}
-		if m.oobURL != "" {
-			if !caps.GetAttachments() {
-				unsupported("files")
-				return
-			}
-			att, err := t.fetchAttachment(ctx, m.oobURL)
-			if err != nil {
-				t.log.Info("file not fetched", "user", user, "err", err)
-				fail(wire.NotAcceptable, fetchFailure(err))
-				return
-			}
-			send.Attachments = []*pb.Attachment{att}
-			if strings.TrimSpace(send.Text) == m.oobURL {
-				send.Text = ""
-			}
-		}
 		cmd.Action = &pb.Command_Send{Send: send}
-		rm := recentMsg{text: m.body, receipt: m.receipt, markable: m.markable}
-		ck := chatKey(login.LoginID, chatID)
-		t.recent.put(ck, m.originID, rm)
-		t.recent.put(ck, m.id, rm)
-		keys := []string{sendKey(login.LoginID, chatID, "*")}
-		for _, id := range []string{m.originID, m.id} {
-			if id != "" {
-				keys = append(keys, sendKey(login.LoginID, chatID, id))
-			}
+		if m.oobURL == "" {
+			handedOff = true
+			t.sendMessage(ctx, st, login.LoginID, chatID, txn, m, cmd, "", txnDone)
+			return
 		}
-		done := t.sending.start(keys...)
+		if !caps.GetAttachments() {
+			unsupported("files")
+			return
+		}
+		// The download may take minutes: off the shard, the chat's later
+		// stanzas waiting behind it.
 		handedOff = true
-		t.host.Send(cmd, func(r *pb.CommandResult) {
-			defer txnDone()
-			defer done()
-			if r.Error != nil {
-				t.send(ctx, wire.ErrorReply(st, conditionOf(r.Error.Code), r.Error.Text))
+		t.slowly(ctx, st, func() {
+			path, ok := t.attach(ctx, st, login.LoginID, chatID, m.oobURL, send)
+			if !ok {
+				txnDone()
 				return
 			}
-			t.remember(ctx, login.LoginID, chatID, txn, m.originID, m.id, r)
+			t.sendMessage(ctx, st, login.LoginID, chatID, txn, m, cmd, path, txnDone)
 		})
 		return
 	}
@@ -480,6 +466,38 @@ func (t *transport) recordTxn(ctx context.Context, loginID, txn string) {
 	if err := t.db.PutTxn(context.WithoutCancel(ctx), t.name, loginID, txn, txnNoMessage); err != nil {
 		t.log.Error("txn write failed", "err", err)
 	}
+}
+
+// sendMessage hands a message to the plugin and records what it became.
+// file, if not "", is the downloaded attachment, removed once the plugin
+// is done with it (sent or not). txnDone ends the txn's send.
+func (t *transport) sendMessage(ctx context.Context, st *wire.Stanza, loginID, chatID, txn string, m userMessage, cmd *pb.Command, file string, txnDone func()) {
+	rm := recentMsg{text: m.body, receipt: m.receipt, markable: m.markable}
+	ck := chatKey(loginID, chatID)
+	t.recent.put(ck, m.originID, rm)
+	t.recent.put(ck, m.id, rm)
+	keys := []string{sendKey(loginID, chatID, "*")}
+	for _, id := range []string{m.originID, m.id} {
+		if id != "" {
+			keys = append(keys, sendKey(loginID, chatID, id))
+		}
+	}
+	done := t.sending.start(keys...)
+	t.host.Send(cmd, func(r *pb.CommandResult) {
+		defer txnDone()
+		defer done()
+		if file != "" {
+			// The plugin copied or moved it by now.
+			if err := os.Remove(file); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				t.log.Warn("removing a sent file failed", "err", err)
+			}
+		}
+		if r.Error != nil {
+			t.send(ctx, wire.ErrorReply(st, conditionOf(r.Error.Code), r.Error.Text))
+			return
+		}
+		t.remember(ctx, loginID, chatID, txn, m.originID, m.id, r)
+	})
 }
 
 // lookupXMPP finds the message an XMPP ID names, waiting briefly for one
