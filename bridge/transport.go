@@ -71,6 +71,9 @@ type transport struct {
 	// txnSending holds the txns of commands whose result is not stored
 	// yet, by sendKey(login, "", txn): a resend meanwhile is ignored.
 	txnSending sending
+	// idWindow is how long a plain message id marks a resend (0:
+	// defaultIDWindow); tests shorten it.
+	idWindow time.Duration
 	recent     recents
 
 	procMu sync.Mutex
