@@ -74,7 +74,7 @@ type transport struct {
 	// idWindow is how long a plain message id marks a resend (0:
 	// defaultIDWindow); tests shorten it.
 	idWindow time.Duration
-	recent     recents
+	recent   recents
 
 	procMu sync.Mutex
 	procs  map[string]*loginProc // user bare JID -> login in progress
