@@ -1,7 +1,9 @@
 package bridge_test
 
 import (
+	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -51,5 +53,39 @@ func TestMalformedContactAddress(t *testing.T) {
 	}
 	if strings.Contains(s.logs.String(), "invalid argument") {
 		t.Errorf("the store was handed a malformed ID:\n%s", s.logs)
+	}
+}
+
+// TestRemovedFromAllow: a user taken out of access.allow after
+// registering gets no more vCards, avatars or contact lookups
+// (not-allowed), and can still unregister.
+func TestRemovedFromAllow(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	echoOK(t, alice, "before", timeout)
+	s.stop()
+	cfg, err := os.ReadFile(s.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = bytes.Replace(cfg, []byte(`allow = ["localhost"]`), []byte(`allow = ["bob@localhost"]`), 1)
+	if err := os.WriteFile(s.cfgPath, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.start()
+	s.waitGateway(alice)
+	for what, iq := range map[string]string{
+		"vCard":  `<iq type='get' to='echo-1@` + domain + `'><vCard xmlns='vcard-temp'/></iq>`,
+		"avatar": `<iq type='get' to='echo-1@` + domain + `'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:avatar:metadata'/></pubsub></iq>`,
+		"lookup": `<iq type='set' to='` + domain + `'><query xmlns='jabber:iq:gateway'><prompt>echo-2</prompt></query></iq>`,
+	} {
+		st, err := alice.IQ(ctxT(t), iq)
+		if err != nil || st.Err == nil || st.Err.Condition != "not-allowed" {
+			t.Errorf("%s: want not-allowed, got %v %s", what, err, st.XML)
+		}
+	}
+	st, err := alice.IQ(ctxT(t), `<iq type='set' to='`+domain+`'><query xmlns='jabber:iq:register'><remove/></query></iq>`)
+	if err != nil || st.Type != "result" {
+		t.Fatalf("unregister: %v %s", err, st.XML)
 	}
 }

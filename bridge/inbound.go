@@ -83,6 +83,18 @@ func (t *transport) handleIQ(ctx context.Context, st *wire.Stanza, from, to jid.
 	}
 	toGateway := to.Localpart() == ""
 	get := st.Type() == "get"
+	// A user no longer in access.allow learns nothing more of the
+	// network (contacts, vCards, avatars, lookups) but may still
+	// unregister; disco, ping and version stay open to all.
+	if !t.access.Allowed(from.Bare().String()) {
+		open := p.XMLName.Space == wire.NSDiscoInfo || p.XMLName.Space == wire.NSDiscoItems ||
+			p.XMLName.Space == wire.NSPing || p.XMLName.Space == wire.NSVersion
+		leaving := p.XMLName.Space == wire.NSRegister && toGateway && !get && p.Child("", "remove") != nil
+		if !open && !leaving {
+			t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
+			return
+		}
+	}
 	switch {
 	case p.XMLName.Space == wire.NSDiscoInfo && get:
 		t.send(ctx, t.discoInfo(st, toGateway, p.Attr("node")))
@@ -121,10 +133,6 @@ func (t *transport) handleIQ(ctx context.Context, st *wire.Stanza, from, to jid.
 		}
 		t.vcard(ctx, st, from.Bare().String(), uid)
 	case p.XMLName.Space == wire.NSRegister && toGateway:
-		if !t.access.Allowed(from.Bare().String()) {
-			t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
-			return
-		}
 		if get {
 			t.registerForm(ctx, st, from.Bare().String())
 		} else {
