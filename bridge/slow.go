@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"passerelle.im/passerelle/bridge/wire"
 )
@@ -22,6 +23,9 @@ const (
 
 // holds tracks the conversations held by slow work.
 type holds struct {
+	// n counts the conversations held: almost always 0, and then a
+	// stanza costs no lock.
+	n  atomic.Int32
 	mu sync.Mutex
 	m  map[string]*held // convKey -> its hold
 	wg sync.WaitGroup   // slow work under way
@@ -44,6 +48,9 @@ func convKey(st *wire.Stanza) string {
 // reports whether it did (or refused it, the queue being full).
 func (t *transport) queued(ctx context.Context, st *wire.Stanza) bool {
 	h := &t.holds
+	if h.n.Load() == 0 {
+		return false
+	}
 	h.mu.Lock()
 	c := h.m[convKey(st)]
 	if c == nil {
@@ -76,6 +83,7 @@ func (t *transport) slowly(ctx context.Context, st *wire.Stanza, work func()) {
 	if c == nil {
 		c = &held{}
 		h.m[key] = c
+		h.n.Add(1)
 	}
 	c.busy = true
 	h.wg.Add(1)
@@ -105,6 +113,7 @@ func (t *transport) drain(ctx context.Context, key string, c *held) {
 		}
 		if len(c.q) == 0 {
 			delete(h.m, key)
+			h.n.Add(-1)
 			break
 		}
 		st := c.q[0]
