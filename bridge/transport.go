@@ -62,6 +62,9 @@ type transport struct {
 	subs      *subLimiter
 
 	holds holds // conversations waiting on slow work (slow.go)
+	// idWindow is how long a plain message id marks a resend (0:
+	// defaultIDWindow); tests shorten it.
+	idWindow time.Duration
 
 	adhoc   adhocSessions
 	sending sending
@@ -71,10 +74,7 @@ type transport struct {
 	// txnSending holds the txns of commands whose result is not stored
 	// yet, by sendKey(login, "", txn): a resend meanwhile is ignored.
 	txnSending sending
-	// idWindow is how long a plain message id marks a resend (0:
-	// defaultIDWindow); tests shorten it.
-	idWindow time.Duration
-	recent   recents
+	recent     recents
 
 	procMu sync.Mutex
 	procs  map[string]*loginProc // user bare JID -> login in progress
