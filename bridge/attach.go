@@ -15,6 +15,7 @@ import (
 	"passerelle.im/passerelle/bridge/media"
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // uploadTimeout bounds one file's way to the user's server (Prosody's
@@ -62,7 +63,9 @@ func (t *transport) attach(ctx context.Context, st *wire.Stanza, loginID, chatID
 }
 
 // knownContact checks that chatID is a contact of the login: stored, or
-// known to the network.
+// not unknown to the network. Only the network's "not found" counts: a
+// plugin that cannot look the ID up (unsupported, a transient error)
+// leaves the answer to the send.
 func (t *transport) knownContact(ctx context.Context, loginID, chatID string) error {
 	if _, err := t.db.GetPuppet(t.name, loginID, chatID); err == nil {
 		return nil
@@ -74,7 +77,10 @@ func (t *transport) knownContact(ctx context.Context, loginID, chatID string) er
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	_, err = client.ResolveIdentifier(cctx, &pb.ResolveIdentifierRequest{LoginId: loginID, Identifier: chatID})
-	return err
+	if e := sdk.FromGRPC(err); e != nil && e.Code == pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		return err
+	}
+	return nil
 }
 
 // fetchAttachment fetches a file the user's client uploaded into the
