@@ -48,6 +48,8 @@ type adhocSession struct {
 	stage      string // "flow", "login", "user"
 	proc       *loginProc
 	touched    time.Time
+	// stepMu is held while a login step runs off the shard.
+	stepMu sync.Mutex
 }
 
 type adhocSessions struct {
@@ -229,25 +231,41 @@ func (t *transport) cmdLogin(ctx context.Context, st *wire.Stanza, user, sid str
 	case "flow":
 		t.beginCmdLogin(ctx, st, user, sid, sess, formValues(cmd)["flow"])
 	case "login":
-		p := sess.proc
-		step, changed, err := p.current()
-		if err != nil {
-			t.adhoc.drop(sid)
-			t.done(ctx, st, "login", sid, "error", "The login failed: "+errText(err))
+		// Submitting a code and waiting on a QR code take seconds to a
+		// minute: off the shard, whose other conversations (and this
+		// user's next commands, a cancel) must go on. One step of a
+		// session at a time.
+		t.holds.wg.Add(1)
+		go func() {
+			defer t.holds.wg.Done()
+			sess.stepMu.Lock()
+			defer sess.stepMu.Unlock()
+			t.loginStage(ctx, st, sid, sess, formValues(cmd))
+		}()
+	}
+}
+
+// loginStage moves a command's login on: submits the form, or waits for
+// the display step (a QR code) to change, then shows the new stage.
+func (t *transport) loginStage(ctx context.Context, st *wire.Stanza, sid string, sess *adhocSession, fields map[string]string) {
+	p := sess.proc
+	step, changed, err := p.current()
+	if err != nil {
+		t.adhoc.drop(sid)
+		t.done(ctx, st, "login", sid, "error", "The login failed: "+errText(err))
+		return
+	}
+	if step.GetForm() != nil {
+		t.submit(ctx, p, fields)
+	} else if step.GetDisplay() != nil {
+		select {
+		case <-changed:
+		case <-time.After(displayWait):
+		case <-ctx.Done():
 			return
 		}
-		if step.GetForm() != nil {
-			t.submit(ctx, p, formValues(cmd))
-		} else if step.GetDisplay() != nil {
-			select {
-			case <-changed:
-			case <-time.After(displayWait):
-			case <-ctx.Done():
-				return
-			}
-		}
-		t.renderLogin(ctx, st, sid, sess)
 	}
+	t.renderLogin(ctx, st, sid, sess)
 }
 
 func (t *transport) beginCmdLogin(ctx context.Context, st *wire.Stanza, user, sid string, sess *adhocSession, flow string) {

@@ -9,15 +9,79 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"passerelle.im/passerelle/bridge/media"
+	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // uploadTimeout bounds one file's way to the user's server (Prosody's
 // upload handling is slow: about 2 to 3 MB/s measured here).
 const uploadTimeout = 10 * time.Minute
+
+// incomingMaxBytes caps the files downloaded for the plugin and not yet
+// sent (the "incoming" folder): a download that could take it past the
+// cap is refused until earlier ones are done.
+const incomingMaxBytes = 1 << 30
+
+// incomingStale is the age past which a file left in the incoming folder
+// (by a crash) is removed.
+const incomingStale = time.Hour
+
+// errIncomingFull: the incoming folder is at its cap.
+var errIncomingFull = errors.New("too many files are being sent; try again later")
+
+// attach checks that the message's contact exists, then fetches the file
+// at url into the plugin's data folder and adds it to send. On failure it
+// answers st and returns false; else it returns the file's path, which
+// the caller removes once the plugin is done with it.
+func (t *transport) attach(ctx context.Context, st *wire.Stanza, loginID, chatID, url string, send *pb.SendMessage) (string, bool) {
+	// Before the download: a message to nobody must not cost one.
+	if err := t.knownContact(ctx, loginID, chatID); err != nil {
+		cond, text := reply(err)
+		t.send(ctx, wire.ErrorReply(st, cond, text))
+		return "", false
+	}
+	att, err := t.fetchAttachment(ctx, url)
+	if err != nil {
+		t.log.Info("file not fetched", "user", bareOf(st.From()), "err", err)
+		cond := wire.NotAcceptable
+		if errors.Is(err, errIncomingFull) {
+			cond = wire.ResourceConstraint
+		}
+		t.send(ctx, wire.ErrorReply(st, cond, fetchFailure(err)))
+		return "", false
+	}
+	send.Attachments = []*pb.Attachment{att}
+	if strings.TrimSpace(send.Text) == url {
+		send.Text = ""
+	}
+	return att.GetPath(), true
+}
+
+// knownContact checks that chatID is a contact of the login: stored, or
+// not unknown to the network. Only the network's "not found" counts: a
+// plugin that cannot look the ID up (unsupported, a transient error)
+// leaves the answer to the send.
+func (t *transport) knownContact(ctx context.Context, loginID, chatID string) error {
+	if _, err := t.db.GetPuppet(t.name, loginID, chatID); err == nil {
+		return nil
+	}
+	client, err := t.client(ctx)
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	_, err = client.ResolveIdentifier(cctx, &pb.ResolveIdentifierRequest{LoginId: loginID, Identifier: chatID})
+	if e := sdk.FromGRPC(err); e != nil && e.Code == pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		return err
+	}
+	return nil
+}
 
 // fetchAttachment fetches a file the user's client uploaded into the
 // plugin's data folder, and hands the plugin its path.
@@ -30,11 +94,59 @@ func (t *transport) fetchAttachment(ctx context.Context, url string) (*pb.Attach
 	if caps := t.host.Caps(); caps != nil && caps.MaxAttachmentBytes > 0 && caps.MaxAttachmentBytes < limit {
 		limit = caps.MaxAttachmentBytes
 	}
-	f, err := media.Fetch(ctx, nil, url, dir, limit)
+	release, err := t.reserveIncoming(dir, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	f, err := media.Fetch(ctx, t.fetcher, url, dir, limit)
 	if err != nil {
 		return nil, err
 	}
 	return &pb.Attachment{Name: f.Name, MimeType: f.MIME, Size: f.Size, Source: &pb.Attachment_Path{Path: f.Path}}, nil
+}
+
+// reserveIncoming makes room for a download of up to limit bytes in dir:
+// it counts the files there and the downloads under way, removes files
+// left there longer than incomingStale, and refuses with errIncomingFull
+// when the cap would be passed. release ends the reservation.
+func (t *transport) reserveIncoming(dir string, limit int64) (release func(), err error) {
+	max := t.incomingMax
+	if max <= 0 {
+		max = incomingMaxBytes
+	}
+	t.incomingMu.Lock()
+	defer t.incomingMu.Unlock()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("attachment folder: %w", err)
+	}
+	var used int64
+	for _, e := range entries {
+		fi, err := e.Info()
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		if time.Since(fi.ModTime()) > incomingStale {
+			if os.Remove(filepath.Join(dir, e.Name())) == nil {
+				t.log.Info("stale incoming file removed", "name", e.Name(), "size", fi.Size())
+				continue
+			}
+		}
+		used += fi.Size()
+	}
+	if used+t.incomingReserved+limit > max {
+		return nil, fmt.Errorf("%w (%d bytes held, cap %d)", errIncomingFull, used+t.incomingReserved, max)
+	}
+	t.incomingReserved += limit
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			t.incomingMu.Lock()
+			t.incomingReserved -= limit
+			t.incomingMu.Unlock()
+		})
+	}, nil
 }
 
 // publish makes a file from the network reachable for the user's client:
@@ -98,11 +210,25 @@ func (t *transport) attachmentSource(ctx context.Context, a *pb.Attachment) (ope
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, 0, nil, err
 		}
-		f, err := media.Fetch(ctx, nil, src.Url, dir, t.mediaMax)
+		f, err := media.Fetch(ctx, t.fetcher, src.Url, dir, t.mediaMax)
 		if err != nil {
 			return nil, 0, nil, err
 		}
 		return func() (io.ReadCloser, error) { return os.Open(f.Path) }, f.Size, func() { os.Remove(f.Path) }, nil
 	}
 	return nil, 0, nil, errors.New("attachment without data")
+}
+
+// fetchFailure is what the user reads of a failed fetch: the size limit,
+// or only that it failed. The low-level error (addresses, ports, what
+// answered) is for the log: it would let a user map the gateway's network.
+func fetchFailure(err error) string {
+	if errors.Is(err, errIncomingFull) {
+		return "the gateway could not fetch the file: " + errIncomingFull.Error()
+	}
+	var tl *media.TooLargeError
+	if errors.As(err, &tl) && tl.Limit > 0 {
+		return fmt.Sprintf("the gateway could not fetch the file: it is larger than %d bytes", tl.Limit)
+	}
+	return "the gateway could not fetch the file"
 }

@@ -9,8 +9,12 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"passerelle.im/passerelle/internal/xmpptest"
 )
@@ -83,7 +87,7 @@ func TestFileThroughMediaEndpoint(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	s := newStack(t, stackOptions{extra: fmt.Sprintf("\n[media]\nlisten = %q\npublic_url = \"http://%s/media\"\n", addr, addr)})
+	s := newStack(t, stackOptions{extra: fmt.Sprintf("\n[media]\nlisten = %q\npublic_url = \"http://%s/media\"\nfetch_allow = [\"127.0.0.0/8\"]\n", addr, addr)})
 	alice := registered(t, s, "alice")
 	data := []byte("hello from a file\n")
 	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -104,5 +108,84 @@ func TestFileThroughMediaEndpoint(t *testing.T) {
 	e := next(t, alice, "error", func(s xmpptest.Stanza) bool { return s.Type == "error" })
 	if e.Err.Condition != "not-acceptable" || !strings.Contains(e.Err.Text, "could not fetch") {
 		t.Fatalf("unreachable file: %s", e.XML)
+	}
+}
+
+// TestFileFetchGuarded: a URL on loopback (the gateway's own network) is
+// not fetched, and the error says so without what the low-level error
+// would tell (address, port, what answered); a file on the server's own
+// upload service, on loopback too here, still goes through.
+func TestFileFetchGuarded(t *testing.T) {
+	s := newStack(t, stackOptions{httpUpload: true})
+	alice := registered(t, s, "alice")
+	hit := make(chan struct{}, 4)
+	internal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hit <- struct{}{}
+		w.Header().Set("Server", "internal-admin/1.0")
+		io.WriteString(w, "internal secret")
+	}))
+	defer internal.Close()
+	port := internal.URL[strings.LastIndexByte(internal.URL, ':')+1:]
+	for _, u := range []string{internal.URL + "/admin.txt", "http://localhost:" + port + "/admin.txt"} {
+		sendFile(t, alice, u)
+		e := next(t, alice, "error", func(s xmpptest.Stanza) bool { return s.Type == "error" })
+		if e.Err.Condition != "not-acceptable" || e.Err.Text != "the gateway could not fetch the file" {
+			t.Fatalf("%s: want not-acceptable with no detail, got %s", u, e.XML)
+		}
+	}
+	if len(hit) != 0 {
+		t.Fatalf("the gateway connected to a loopback service %d times", len(hit))
+	}
+	data := []byte("a user's own file\n")
+	sendFile(t, alice, uploadAsUser(t, s, alice, "notes.txt", "text/plain", data))
+	if _, back, _ := receiveFile(t, alice); !bytes.Equal(back, data) {
+		t.Fatalf("the upload service's file: got %q", back)
+	}
+}
+
+// TestFileCleanup: a file to a contact the network does not have is not
+// even downloaded; a file sent, or refused by the network, leaves nothing
+// in the plugin's incoming folder.
+func TestFileCleanup(t *testing.T) {
+	var hits atomic.Int32
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "some file\n")
+	}))
+	defer src.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	s := newStack(t, stackOptions{extra: fmt.Sprintf("\n[media]\nlisten = %q\npublic_url = \"http://%s/media\"\nfetch_allow = [\"127.0.0.0/8\"]\n", addr, addr)})
+	alice := registered(t, s, "alice")
+	u := src.URL + "/a.txt"
+	raw(t, alice, `<message type='chat' id='f1' to='nobody@`+domain+`'><body>`+u+`</body><x xmlns='jabber:x:oob'><url>`+u+`</url></x></message>`)
+	e := nextMessage(t, alice, "nobody@"+domain, timeout)
+	if e.Err == nil || e.Err.Condition != "item-not-found" {
+		t.Fatalf("file to nobody: %s", e.XML)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the file to nobody was downloaded %d times", n)
+	}
+	sendFile(t, alice, u)
+	receiveFile(t, alice)
+	incoming := filepath.Join(s.dir, "data", "plugins", "echo", "incoming")
+	deadline := time.Now().Add(timeout)
+	for {
+		left, err := os.ReadDir(incoming)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("files left in %s: %v", incoming, left)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -18,8 +18,16 @@ import (
 )
 
 // handle works on one stanza from the XMPP server, on its conversation's
-// shard.
+// shard, or queues it behind its conversation's slow work.
 func (t *transport) handle(ctx context.Context, st *wire.Stanza) {
+	if t.queued(ctx, st) {
+		return
+	}
+	t.handleNow(ctx, st)
+}
+
+// handleNow works on one stanza, in its conversation's order.
+func (t *transport) handleNow(ctx context.Context, st *wire.Stanza) {
 	if t.log.Enabled(ctx, slog.LevelDebug) {
 		t.log.Debug("stanza in", "kind", st.Kind(), "type", st.Type(), "from", st.From(), "to", st.To(), "id", st.ID())
 	}
@@ -38,6 +46,21 @@ func (t *transport) handle(ctx context.Context, st *wire.Stanza) {
 			t.send(ctx, wire.ErrorReply(st, wire.JIDMalformed, "malformed from or to address"))
 		}
 		return
+	}
+	// An address no remote ID can have (\{0}@..., a NUL once unescaped)
+	// stops here: handed to a plugin, it came back in an event the store
+	// refused, and the event was replayed forever.
+	if to.Localpart() != "" {
+		if _, err := puppet.FromJID(to); err != nil {
+			t.log.Debug("stanza to a malformed contact address refused", "to", st.To(), "err", err)
+			switch {
+			case st.Kind() != "presence":
+				t.send(ctx, wire.ErrorReply(st, wire.JIDMalformed, "no contact can have this address"))
+			case st.Type() == "subscribe":
+				t.send(ctx, t.puppetPresence(to.Bare().String(), from.Bare().String(), "unsubscribed"))
+			}
+			return
+		}
 	}
 	switch st.Kind() {
 	case "iq":
@@ -60,6 +83,18 @@ func (t *transport) handleIQ(ctx context.Context, st *wire.Stanza, from, to jid.
 	}
 	toGateway := to.Localpart() == ""
 	get := st.Type() == "get"
+	// A user no longer in access.allow learns nothing more of the
+	// network (contacts, vCards, avatars, lookups) but may still
+	// unregister; disco, ping and version stay open to all.
+	if !t.access.Allowed(from.Bare().String()) {
+		open := p.XMLName.Space == wire.NSDiscoInfo || p.XMLName.Space == wire.NSDiscoItems ||
+			p.XMLName.Space == wire.NSPing || p.XMLName.Space == wire.NSVersion
+		leaving := p.XMLName.Space == wire.NSRegister && toGateway && !get && p.Child("", "remove") != nil
+		if !open && !leaving {
+			t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
+			return
+		}
+	}
 	switch {
 	case p.XMLName.Space == wire.NSDiscoInfo && get:
 		t.send(ctx, t.discoInfo(st, toGateway, p.Attr("node")))
@@ -98,10 +133,6 @@ func (t *transport) handleIQ(ctx context.Context, st *wire.Stanza, from, to jid.
 		}
 		t.vcard(ctx, st, from.Bare().String(), uid)
 	case p.XMLName.Space == wire.NSRegister && toGateway:
-		if !t.access.Allowed(from.Bare().String()) {
-			t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
-			return
-		}
 		if get {
 			t.registerForm(ctx, st, from.Bare().String())
 		} else {
@@ -170,11 +201,7 @@ func (t *transport) remember(ctx context.Context, loginID, chatID, txn, originID
 	ctx = context.WithoutCancel(ctx)
 	if r.MessageId == "" {
 		// Nothing to map, but a resend must still be recognised.
-		if txn != "" {
-			if err := t.db.PutTxn(ctx, t.name, loginID, txn, txnNoMessage); err != nil {
-				t.log.Error("txn write failed", "err", err)
-			}
-		}
+		t.recordTxn(ctx, loginID, txn)
 		return
 	}
 	ref := store.MessageRef{Transport: t.name, LoginID: loginID, ChatID: chatID, RemoteID: r.MessageId,

@@ -2,7 +2,13 @@ package bridge
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -328,21 +334,32 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 		t.send(ctx, wire.ErrorReply(st, wire.PolicyViolation, fmt.Sprintf("the message is %d bytes long; this gateway takes at most %d", len(m.body), t.maxBody)))
 		return
 	}
-	txn := m.originID
-	if txn == "" {
-		txn = m.id
+	if len(m.id) > maxMessageIDBytes || len(m.originID) > maxMessageIDBytes {
+		// It could be neither recorded nor found again.
+		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, fmt.Sprintf("the message's id or origin-id is longer than %d bytes", maxMessageIDBytes)))
+		return
 	}
-	if txn != "" {
+	// A resend is recognised by its origin-id (XEP-0359: unique, stable
+	// across resends) at any time; by a plain id only from the same full
+	// JID and within a short window, since RFC 6120 lets a client reuse
+	// ids across sessions.
+	txn, earlier := m.originID, []string{m.originID}
+	if txn == "" && m.id != "" {
+		txn, earlier = t.plainTxns(st.From(), m.id, time.Now())
+	}
+	for _, k := range earlier {
+		if k == "" {
+			continue
+		}
 		// A resend of what is still on its way (its result not yet
 		// stored: the user may have seen its echo already), or of what
 		// was sent before.
-		tk := sendKey(login.LoginID, "", txn)
-		if t.txnSending.busy(tk) {
-			t.log.Debug("message being sent; resend ignored", "txn", txn)
+		if t.txnSending.busy(sendKey(login.LoginID, "", k)) {
+			t.log.Debug("message being sent; resend ignored", "txn", k)
 			return
 		}
-		if sent, err := t.db.SentBefore(t.name, login.LoginID, chatID, txn); err == nil && sent {
-			t.log.Debug("message already sent; resend ignored", "txn", txn)
+		if sent, err := t.db.SentBefore(t.name, login.LoginID, chatID, k); err == nil && sent {
+			t.log.Debug("message already sent; resend ignored", "txn", k)
 			return
 		}
 	}
@@ -418,42 +435,26 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 				send.ReplyToId = ref.RemoteID
 			}
 		}
-		if m.oobURL != "" {
-			if !caps.GetAttachments() {
-				unsupported("files")
-				return
-			}
-			att, err := t.fetchAttachment(ctx, m.oobURL)
-			if err != nil {
-				fail(wire.NotAcceptable, "the gateway could not fetch the file: "+err.Error())
-				return
-			}
-			send.Attachments = []*pb.Attachment{att}
-			if strings.TrimSpace(send.Text) == m.oobURL {
-				send.Text = ""
-			}
-		}
 		cmd.Action = &pb.Command_Send{Send: send}
-		rm := recentMsg{text: m.body, receipt: m.receipt, markable: m.markable}
-		ck := chatKey(login.LoginID, chatID)
-		t.recent.put(ck, m.originID, rm)
-		t.recent.put(ck, m.id, rm)
-		keys := []string{sendKey(login.LoginID, chatID, "*")}
-		for _, id := range []string{m.originID, m.id} {
-			if id != "" {
-				keys = append(keys, sendKey(login.LoginID, chatID, id))
-			}
+		if m.oobURL == "" {
+			handedOff = true
+			t.sendMessage(ctx, st, login.LoginID, chatID, txn, m, cmd, "", txnDone)
+			return
 		}
-		done := t.sending.start(keys...)
+		if !caps.GetAttachments() {
+			unsupported("files")
+			return
+		}
+		// The download may take minutes: off the shard, the chat's later
+		// stanzas waiting behind it.
 		handedOff = true
-		t.host.Send(cmd, func(r *pb.CommandResult) {
-			defer txnDone()
-			defer done()
-			if r.Error != nil {
-				t.send(ctx, wire.ErrorReply(st, conditionOf(r.Error.Code), r.Error.Text))
+		t.slowly(ctx, st, func() {
+			path, ok := t.attach(ctx, st, login.LoginID, chatID, m.oobURL, send)
+			if !ok {
+				txnDone()
 				return
 			}
-			t.remember(ctx, login.LoginID, chatID, txn, m.originID, m.id, r)
+			t.sendMessage(ctx, st, login.LoginID, chatID, txn, m, cmd, path, txnDone)
 		})
 		return
 	}
@@ -464,12 +465,78 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 			t.send(ctx, wire.ErrorReply(st, conditionOf(r.Error.Code), r.Error.Text))
 			return
 		}
-		if txn != "" {
-			if err := t.db.PutTxn(ctx, t.name, login.LoginID, txn, txnNoMessage); err != nil {
-				t.log.Error("txn write failed", "err", err)
+		t.recordTxn(ctx, login.LoginID, txn)
+	})
+}
+
+// recordTxn records a txn whose command created no message, so that a
+// resend is recognised. The command went out: a shutdown meanwhile must
+// not cancel the record (a cancelled write made the resend after a
+// restart reach the network again).
+func (t *transport) recordTxn(ctx context.Context, loginID, txn string) {
+	if txn == "" {
+		return
+	}
+	if err := t.db.PutTxn(context.WithoutCancel(ctx), t.name, loginID, txn, txnNoMessage); err != nil {
+		t.log.Error("txn write failed", "err", err)
+	}
+}
+
+// sendMessage hands a message to the plugin and records what it became.
+// file, if not "", is the downloaded attachment, removed once the plugin
+// is done with it (sent or not). txnDone ends the txn's send.
+func (t *transport) sendMessage(ctx context.Context, st *wire.Stanza, loginID, chatID, txn string, m userMessage, cmd *pb.Command, file string, txnDone func()) {
+	rm := recentMsg{text: m.body, receipt: m.receipt, markable: m.markable}
+	ck := chatKey(loginID, chatID)
+	t.recent.put(ck, m.originID, rm)
+	t.recent.put(ck, m.id, rm)
+	keys := []string{sendKey(loginID, chatID, "*")}
+	for _, id := range []string{m.originID, m.id} {
+		if id != "" {
+			keys = append(keys, sendKey(loginID, chatID, id))
+		}
+	}
+	done := t.sending.start(keys...)
+	t.host.Send(cmd, func(r *pb.CommandResult) {
+		defer txnDone()
+		defer done()
+		if file != "" {
+			// The plugin copied or moved it by now.
+			if err := os.Remove(file); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				t.log.Warn("removing a sent file failed", "err", err)
 			}
 		}
+		if r.Error != nil {
+			t.send(ctx, wire.ErrorReply(st, conditionOf(r.Error.Code), r.Error.Text))
+			return
+		}
+		t.remember(ctx, loginID, chatID, txn, m.originID, m.id, r)
 	})
+}
+
+// maxMessageIDBytes is the longest id or origin-id of a message the
+// gateway takes: the store's limit on a key part.
+const maxMessageIDBytes = store.MaxKeyPart
+
+// defaultIDWindow is how long a plain message id (no origin-id) marks a
+// resend from the same full JID.
+const defaultIDWindow = 5 * time.Minute
+
+// plainTxns returns the txn a message from the full JID from with only
+// the plain id is sent under, and those a resend of it was sent under
+// (now's window and the one before: a resend within the window is always
+// recognised, one after two windows never). The txn is hashed: a full JID
+// and an id may together exceed the store's key limit.
+func (t *transport) plainTxns(from, id string, now time.Time) (string, []string) {
+	w := t.idWindow
+	if w <= 0 {
+		w = defaultIDWindow
+	}
+	h := sha256.Sum256([]byte(from + "\x00" + id))
+	slot := now.UnixNano() / int64(w)
+	key := func(slot int64) string { return "id:" + strconv.FormatInt(slot, 36) + ":" + hex.EncodeToString(h[:16]) }
+	cur := key(slot)
+	return cur, []string{cur, key(slot - 1)}
 }
 
 // lookupXMPP finds the message an XMPP ID names, waiting briefly for one

@@ -438,3 +438,34 @@ func TestSlowConfirmHoldsOnlyItsChat(t *testing.T) {
 		t.Errorf("the held echo lost its reply: %s", a.st.XML)
 	}
 }
+
+// TestPlainIDReused: clients may reuse a message id (RFC 6120): two
+// messages with the same plain id (no origin-id) from two resources of
+// the user, with different content, both reach the network; a resend
+// from the same resource does not. A message id over 4 KiB is refused
+// with a reason.
+func TestPlainIDReused(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	phone := registered(t, s, "alice")
+	laptop := s.loginResourceRegistered(t, "alice", "laptop")
+	msg := func(body string) string {
+		return `<message type='chat' id='1' to='bob@` + domain + `'><body>` + body + `</body></message>`
+	}
+	raw(t, phone, msg("from the phone"))
+	next(t, phone, "first", func(s xmpptest.Stanza) bool { return s.Body == "from the phone" })
+	raw(t, laptop, msg("from the laptop"))
+	next(t, laptop, "second", func(s xmpptest.Stanza) bool { return s.Body == "from the laptop" })
+	raw(t, phone, msg("from the phone"))
+	echoID(t, phone, "after", "after the resend")
+	for _, p := range phone.Pending() {
+		if p.Body == "from the phone" {
+			t.Fatalf("the resend reached the network again: %s", p.XML)
+		}
+	}
+	long := strings.Repeat("x", 4097)
+	raw(t, phone, `<message type='chat' id='`+long+`' to='bob@`+domain+`'><body>long id</body></message>`)
+	e := next(t, phone, "error", func(s xmpptest.Stanza) bool { return s.Type == "error" })
+	if e.Err.Condition != "bad-request" || !strings.Contains(e.Err.Text, "4096 bytes") {
+		t.Fatalf("a 4097-byte id: %s", e.XML)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -60,6 +61,11 @@ type transport struct {
 	avatarIDs map[string]string                  // user ID -> the network's avatar ID
 	subs      *subLimiter
 
+	holds holds // conversations waiting on slow work (slow.go)
+	// idWindow is how long a plain message id marks a resend (0:
+	// defaultIDWindow); tests shorten it.
+	idWindow time.Duration
+
 	adhoc   adhocSessions
 	sending sending
 	// stored signals the remote IDs of sent messages once their
@@ -76,6 +82,14 @@ type transport struct {
 	uploader    *media.Uploader
 	mediaServer *media.Server // nil: the built-in endpoint is off
 	mediaMax    int64
+	// fetcher downloads users' files: public addresses, the ranges the
+	// admin allowed and the upload service's own host only.
+	fetcher *http.Client
+	// The incoming folder's cap (0: incomingMaxBytes), and the bytes
+	// reserved by downloads under way.
+	incomingMax      int64
+	incomingMu       sync.Mutex
+	incomingReserved int64
 
 	deliver  chan delivery
 	doneKeys chan delivery
@@ -142,6 +156,7 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 	if cfg.Media.UploadService != "" {
 		t.uploader.SetService(cfg.Media.UploadService)
 	}
+	t.fetcher = (&media.Guard{Allow: cfg.Media.FetchAllow, Trusted: t.uploader.ServesFrom}).Client()
 	t.host = pluginhost.New(pluginhost.Config{
 		Name: tc.Name, Path: tc.Plugin, DataDir: tc.DataDir, ConfigJSON: tc.PluginConfig, Domain: tc.Domain,
 		Log: log, OnEvents: t.storeEvents, OnReady: t.onPluginReady,
@@ -186,6 +201,7 @@ func (t *transport) run(ctx context.Context) {
 		})
 	}
 	wg.Wait()
+	t.holds.wg.Wait() // slow work, cancelled with ctx
 }
 
 // route runs on the link's read loop: it only picks the conversation's
@@ -201,7 +217,29 @@ func (t *transport) route(st *wire.Stanza) {
 	h.WriteString(bareOf(st.From()))
 	h.WriteByte(0)
 	h.WriteString(bareOf(st.To()))
-	t.shards[h.Sum64()%inboundShards] <- st
+	select {
+	case t.shards[h.Sum64()%inboundShards] <- st:
+	default:
+		// The reader must never block: pings would go unanswered and the
+		// server would drop the link, and every user's stanzas with it.
+		t.overloaded(st)
+	}
+}
+
+// overloaded answers a stanza its full shard cannot take: the sender may
+// try again (type wait). An error or a presence gets no answer.
+func (t *transport) overloaded(st *wire.Stanza) {
+	t.log.Warn("inbound queue full; stanza refused", "kind", st.Kind(), "from", st.From(), "to", st.To())
+	if st.Type() == "error" || st.Kind() == "presence" {
+		return
+	}
+	reply := wire.ErrorReply(st, wire.ResourceConstraint, "the gateway is busy; try again shortly")
+	// Off the reader: the writer's queue may be full too.
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		t.send(ctx, reply)
+	}()
 }
 
 func bareOf(j string) string {

@@ -19,9 +19,14 @@
 //     is always escaped, so every backslash in a localpart starts an escape);
 //   - an uppercase ASCII letter becomes a backslash and the lowercase letter:
 //     Alice -> \alice (XEP-0106 escapes start with a digit, never a letter);
-//   - any other code point (controls, DEL, everything outside ASCII) becomes
-//     \{hex}, its code point in lowercase hexadecimal without leading zeros:
+//   - any other code point (everything outside ASCII) becomes \{hex}, its
+//     code point in lowercase hexadecimal without leading zeros:
 //     José -> \jos\{e9}.
+//
+// A remote ID holding a control character (C0, DEL, C1: NUL above all, which
+// the store refuses) is no ID at all: ValidID, LocalPart and UserID refuse
+// it, so that a hostile address such as \{0}@transport never reaches a
+// plugin, and a plugin's bad ID never becomes an address.
 //
 // Only the XEP-0106 escapes are understood by XMPP clients; the other two
 // forms are ours, and a client shows them as written. Non-ASCII is escaped
@@ -36,6 +41,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"mellium.im/xmpp/jid"
@@ -44,15 +50,20 @@ import (
 // MaxLocalpartBytes is the longest localpart XMPP allows (RFC 7622 §3.3).
 const MaxLocalpartBytes = 1023
 
-// Errors returned (wrapped) by LocalPart and UserID.
+// MaxIDBytes is the longest remote ID accepted, the store's limit on a key
+// part.
+const MaxIDBytes = 4096
+
+// Errors returned (wrapped) by LocalPart, UserID and ValidID.
 var (
 	// ErrEmpty is returned for an empty remote ID or localpart.
 	ErrEmpty = errors.New("empty")
 	// ErrTooLong is returned when the encoded localpart exceeds
 	// MaxLocalpartBytes.
 	ErrTooLong = errors.New("localpart too long")
-	// ErrInvalid is returned for a remote ID that is not valid UTF-8, or a
-	// localpart that LocalPart cannot have produced.
+	// ErrInvalid is returned for a remote ID that is not valid UTF-8 or
+	// holds a control character, or a localpart that LocalPart cannot have
+	// produced.
 	ErrInvalid = errors.New("invalid")
 )
 
@@ -65,14 +76,34 @@ func literal(c byte) bool {
 	return c > ' ' && c < 0x7f && !xep0106[c] && (c < 'A' || c > 'Z')
 }
 
+// ValidID checks that id can be a remote ID: not empty, valid UTF-8, no
+// control character, at most MaxIDBytes.
+func ValidID(id string) error {
+	switch {
+	case id == "":
+		return fmt.Errorf("puppet: remote ID: %w", ErrEmpty)
+	case len(id) > MaxIDBytes:
+		return fmt.Errorf("puppet: remote ID %.40q...: %w (more than %d bytes)", id, ErrTooLong, MaxIDBytes)
+	case !utf8.ValidString(id):
+		return fmt.Errorf("puppet: remote ID %.40q: %w UTF-8", id, ErrInvalid)
+	}
+	for _, r := range id {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("puppet: remote ID %.40q: %w: control character %U", id, ErrInvalid, r)
+		}
+	}
+	return nil
+}
+
 // LocalPart returns the localpart that stands for the remote ID userID (see
-// the package documentation for the encoding).
+// the package documentation for the encoding). It refuses what ValidID
+// refuses.
 func LocalPart(userID string) (string, error) {
 	if userID == "" {
 		return "", fmt.Errorf("puppet: remote ID: %w", ErrEmpty)
 	}
 	if !utf8.ValidString(userID) {
-		return "", fmt.Errorf("puppet: remote ID %q: %w UTF-8", userID, ErrInvalid)
+		return "", fmt.Errorf("puppet: remote ID %.40q: %w UTF-8", userID, ErrInvalid)
 	}
 	var b strings.Builder
 	b.Grow(len(userID))
@@ -86,6 +117,8 @@ func LocalPart(userID string) (string, error) {
 		case 'A' <= r && r <= 'Z':
 			b.WriteByte('\\')
 			b.WriteByte(byte(r) + 'a' - 'A')
+		case unicode.IsControl(r):
+			return "", fmt.Errorf("puppet: remote ID %.40q: %w: control character %U", userID, ErrInvalid, r)
 		default:
 			b.WriteString(`\{`)
 			b.WriteString(strconv.FormatInt(int64(r), 16))
@@ -99,7 +132,8 @@ func LocalPart(userID string) (string, error) {
 }
 
 // UserID returns the remote ID that localpart stands for. It is the inverse
-// of LocalPart, and fails on any localpart LocalPart cannot produce.
+// of LocalPart, and fails on any localpart LocalPart cannot produce, among
+// them any escape of a control character (\{0} would be a NUL).
 func UserID(localpart string) (string, error) {
 	if localpart == "" {
 		return "", fmt.Errorf("puppet: localpart: %w", ErrEmpty)
@@ -132,6 +166,9 @@ func UserID(localpart string) (string, error) {
 			v, err := strconv.ParseUint(localpart[i+2:i+2+end], 16, 32)
 			if err != nil || !utf8.ValidRune(rune(v)) {
 				return "", bad(`\{...} escape is not a code point`)
+			}
+			if unicode.IsControl(rune(v)) {
+				return "", bad("escape of a control character")
 			}
 			b.WriteRune(rune(v))
 			i += 2 + end + 1

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"mellium.im/xmpp/jid"
 )
@@ -30,10 +29,9 @@ func TestLocalPart(t *testing.T) {
 		{`\{41}`, `\5c{41}`},
 		{"José", `\jos\{e9}`},
 		{"日本", `\{65e5}\{672c}`},
-		{"e\u0301", `e\{301}`},              // not composed by NFC
-		{"ﬀ", `\{fb00}`},                    // not width-mapped
-		{"😀", `\{1f600}`},                   // outside the BMP
-		{"a\tb\x7f\x00", `a\{9}b\{7f}\{0}`}, // controls
+		{"e\u0301", `e\{301}`}, // not composed by NFC
+		{"ﬀ", `\{fb00}`},       // not width-mapped
+		{"😀", `\{1f600}`},      // outside the BMP
 		{"12345@s.whatsapp.net", `12345\40s.whatsapp.net`},
 	}
 	for _, tc := range tests {
@@ -72,6 +70,10 @@ func TestLocalPartErrors(t *testing.T) {
 		{"\xff", ErrInvalid},
 		{strings.Repeat("a", MaxLocalpartBytes+1), ErrTooLong},
 		{strings.Repeat("A", MaxLocalpartBytes/2+1), ErrTooLong},
+		{"\x00", ErrInvalid},     // NUL: the store refuses it
+		{"a\tb", ErrInvalid},     // C0
+		{"a\x7f", ErrInvalid},    // DEL
+		{"a\u0085b", ErrInvalid}, // C1
 	}
 	for _, tc := range tests {
 		if lp, err := LocalPart(tc.id); !errors.Is(err, tc.want) {
@@ -111,6 +113,10 @@ func TestUserIDRejectsNonCanonical(t *testing.T) {
 		"a@b",        // raw forbidden character
 		"\x00",       // raw control
 		`\{1000000}`, // too many digits
+		`\{0}`,       // NUL: it would wedge the transport (issue 16)
+		`a\{9}b`,     // tab
+		`\{7f}`,      // DEL
+		`\{85}`,      // C1
 	} {
 		if id, err := UserID(lp); err == nil {
 			t.Errorf("UserID(%q) = %q, want an error", lp, id)
@@ -137,7 +143,7 @@ func TestJIDBadDomain(t *testing.T) {
 func FuzzRoundTrip(f *testing.F) {
 	for _, s := range []string{
 		"+33612345678", "123456789", "alice", "Alice", "a b@c/d", `\5c`, `\{41}`,
-		"José", "日本", "e\u0301", "ﬀ", "ǅ", "İ", "ß", "Σσς", "😀", "\x00", "\xff",
+		"José", "日本", "e\u0301", "ﬀ", "ǅ", "İ", "ß", "Σσς", "😀", "\x00", "\xff", "a\tb",
 		"0b7a3f2c-9e1d-4c5a-8f6b-2d3e4f5a6b7c", "\u200d", "\u0627\u0644", "\ufeff",
 	} {
 		f.Add(s)
@@ -145,7 +151,7 @@ func FuzzRoundTrip(f *testing.F) {
 	f.Fuzz(func(t *testing.T, id string) {
 		lp, err := LocalPart(id)
 		if err != nil {
-			if id != "" && utf8.ValidString(id) && !errors.Is(err, ErrTooLong) {
+			if ValidID(id) == nil && !errors.Is(err, ErrTooLong) {
 				t.Fatalf("LocalPart(%q): %v", id, err)
 			}
 			return
@@ -197,4 +203,27 @@ func FuzzUserID(f *testing.F) {
 			t.Fatalf("UserID accepted %q, which is no valid localpart: %v", lp, err)
 		}
 	})
+}
+
+func TestValidID(t *testing.T) {
+	for _, id := range []string{"+33612345678", "José", "a b@c/d", strings.Repeat("é", MaxIDBytes/2)} {
+		if err := ValidID(id); err != nil {
+			t.Errorf("ValidID(%.20q): %v", id, err)
+		}
+	}
+	for _, tc := range []struct {
+		id   string
+		want error
+	}{
+		{"", ErrEmpty},
+		{"\xff", ErrInvalid},
+		{"\x00", ErrInvalid},
+		{"a\nb", ErrInvalid},
+		{"\u009f", ErrInvalid},
+		{strings.Repeat("a", MaxIDBytes+1), ErrTooLong},
+	} {
+		if err := ValidID(tc.id); !errors.Is(err, tc.want) {
+			t.Errorf("ValidID(%.20q) = %v, want %v", tc.id, err, tc.want)
+		}
+	}
 }

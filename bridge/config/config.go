@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"os/exec"
@@ -133,6 +134,11 @@ type Media struct {
 	// UploadService is the JID of the XEP-0363 upload service, normalised;
 	// "" means discover it on the server (disco#items).
 	UploadService string
+	// FetchAllow lists the address ranges, beyond the public internet,
+	// the gateway may fetch users' files from (fetch_allow): loopback,
+	// private and link-local ranges are refused otherwise, except the
+	// upload service's own host.
+	FetchAllow []netip.Prefix
 }
 
 // Log configures the gateway's own log.
@@ -416,6 +422,19 @@ func (l loader) media(t *table, storeDir string) Media {
 		default:
 			m.UploadService = j.String()
 		}
+	}
+	for i, s := range t.strings("fetch_allow") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			if a, aerr := netip.ParseAddr(s); aerr == nil {
+				p, err = a.Prefix(a.BitLen())
+			}
+		}
+		if err != nil {
+			l.p.addf(fmt.Sprintf("%s[%d]", t.key("fetch_allow"), i), "%q is not an address range (e.g. \"10.0.0.0/8\", \"fd00::/8\") nor an address", s)
+			continue
+		}
+		m.FetchAllow = append(m.FetchAllow, p.Masked())
 	}
 	t.done()
 	return m

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -551,7 +552,7 @@ func TestMediaDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Media{MaxBytes: 100 << 20, Expiry: 168 * time.Hour, Dir: filepath.Join(dir, "state", "media")}
-	if c.Media != want {
+	if !reflect.DeepEqual(c.Media, want) {
 		t.Errorf("Media = %+v, want %+v", c.Media, want)
 	}
 	if s := c.Summary(); !strings.Contains(s, "upload service discovered on the server") || !strings.Contains(s, "built-in file server off") {
@@ -588,7 +589,7 @@ upload_service = "Upload.Example.ORG"
 		Dir:           filepath.Join(dir, "files"),
 		UploadService: "upload.example.org",
 	}
-	if c.Media != want {
+	if !reflect.DeepEqual(c.Media, want) {
 		t.Errorf("Media = %+v, want %+v", c.Media, want)
 	}
 	s := c.Summary()
@@ -681,5 +682,28 @@ func TestMessageRetention(t *testing.T) {
 	_, err = Parse(filepath.Join(dir, "p.toml"), []byte("[store]\nmessage_retention = \"soon\"\n"+base))
 	if err == nil || !strings.Contains(err.Error(), "store.message_retention") {
 		t.Fatalf("bad retention: %v", err)
+	}
+}
+
+func TestMediaFetchAllow(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	c, err := Parse(filepath.Join(dir, "passerelle.toml"), []byte(`
+[media]
+fetch_allow = ["10.0.0.0/8", "192.168.1.7", "fd00::/8", "172.16.5.1/12"]
+`+minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range c.Media.FetchAllow {
+		got = append(got, p.String())
+	}
+	if want := []string{"10.0.0.0/8", "192.168.1.7/32", "fd00::/8", "172.16.0.0/12"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("fetch_allow = %v, want %v", got, want)
+	}
+	_, err = Parse(filepath.Join(dir, "passerelle.toml"), []byte("[media]\nfetch_allow = [\"intranet\"]\n"+minimal))
+	if err == nil || !strings.Contains(err.Error(), "media.fetch_allow[0]") {
+		t.Errorf("a bad range: %v, want an error naming media.fetch_allow[0]", err)
 	}
 }

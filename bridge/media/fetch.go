@@ -36,9 +36,9 @@ type Fetched struct {
 	Size int64
 }
 
-// defaultClient is Fetch's when given none. No overall timeout: ctx
-// bounds the request.
-var defaultClient = &http.Client{Transport: newTransport()}
+// defaultClient is Fetch's when given none: it connects to public
+// addresses only. No overall timeout: ctx bounds the request.
+var defaultClient = (&Guard{}).Client()
 
 // newTransport is the HTTP transport of file transfers: bounded waits for
 // headers and handshakes, a few idle connections per host.
@@ -55,7 +55,9 @@ func newTransport() *http.Transport {
 // Fetch downloads rawURL, a file the user's client uploaded (an XEP-0066
 // OOB or XEP-0363 GET URL), streaming it into a new file in dir (created
 // 0700 if missing). The URL must be https, or http on a loopback address;
-// redirects are followed up to MaxRedirects times, to such URLs only. A
+// redirects are followed up to MaxRedirects times, to such URLs only. The
+// addresses the client may connect to are its own business: the default
+// client's Guard refuses all but public ones (ErrBlocked). A
 // file over maxBytes (0 means DefaultMaxBytes) is refused with a
 // *TooLargeError (errors.Is ErrTooLarge), from Content-Length when given,
 // else as soon as the body goes past it. When ctx has no deadline,

@@ -54,7 +54,7 @@ func TestFetch(t *testing.T) {
 		{"/slot/noext", "noext", "image/png", int64(len(pngHead))},
 		{"/dir/", "passwd", "text/plain; charset=utf-8", 4},
 	} {
-		f, err := Fetch(ctx, nil, ts.URL+tc.path, dir, 100)
+		f, err := Fetch(ctx, loClient, ts.URL+tc.path, dir, 100)
 		if err != nil {
 			t.Errorf("%s: %v", tc.path, err)
 			continue
@@ -69,7 +69,7 @@ func TestFetch(t *testing.T) {
 	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
 		t.Errorf("dir %v, %v", fi, err)
 	}
-	_, err := Fetch(ctx, nil, ts.URL+"/missing.txt", dir, 100)
+	_, err := Fetch(ctx, loClient, ts.URL+"/missing.txt", dir, 100)
 	var he *HTTPError
 	if !errors.As(err, &he) || he.StatusCode != 404 || Fallback(err) {
 		t.Errorf("404: %v", err)
@@ -88,7 +88,7 @@ func TestFetchNameSanitized(t *testing.T) {
 		"/a/%FF%FEbad":              "bad",
 		"/" + strings.Repeat("%C3%A9", 150) + ".jpeg": strings.Repeat("é", 97) + ".jpeg",
 	} {
-		f, err := Fetch(testCtx(t, 5*time.Second), nil, ts.URL+path, dir, 10)
+		f, err := Fetch(testCtx(t, 5*time.Second), loClient, ts.URL+path, dir, 10)
 		if err != nil {
 			t.Errorf("%s: %v", path, err)
 			continue
@@ -114,13 +114,13 @@ func TestFetchTooLarge(t *testing.T) {
 	})
 	dir := t.TempDir()
 	ctx := testCtx(t, 20*time.Second)
-	if f, err := Fetch(ctx, nil, ts.URL+"/f?n=1000", dir, 1000); err != nil || f.Size != 1000 {
+	if f, err := Fetch(ctx, loClient, ts.URL+"/f?n=1000", dir, 1000); err != nil || f.Size != 1000 {
 		t.Fatalf("at the limit: %+v, %v", f, err)
 	}
 	before := entries(t, dir)
 	for _, q := range []string{"n=1001", "n=1001&chunked=1", "n=50000000&chunked=1"} {
 		start := time.Now()
-		_, err := Fetch(ctx, nil, ts.URL+"/f?"+q, dir, 1000)
+		_, err := Fetch(ctx, loClient, ts.URL+"/f?"+q, dir, 1000)
 		var tl *TooLargeError
 		if !errors.Is(err, ErrTooLarge) || !errors.As(err, &tl) || tl.Limit != 1000 {
 			t.Errorf("%s: %v, want a *TooLargeError", q, err)
@@ -152,7 +152,7 @@ func TestFetchTimeout(t *testing.T) {
 	for _, p := range []string{"/stall-headers", "/stall-body"} {
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		start := time.Now()
-		_, err := Fetch(ctx, nil, ts.URL+p, dir, 1000)
+		_, err := Fetch(ctx, loClient, ts.URL+p, dir, 1000)
 		cancel()
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("%s: %v, want a deadline error", p, err)
@@ -193,7 +193,7 @@ func TestFetchRedirects(t *testing.T) {
 	})
 	dir := t.TempDir()
 	ctx := testCtx(t, 10*time.Second)
-	f, err := Fetch(ctx, nil, ts.URL+fmt.Sprintf("/hop/%d", MaxRedirects), dir, 100)
+	f, err := Fetch(ctx, loClient, ts.URL+fmt.Sprintf("/hop/%d", MaxRedirects), dir, 100)
 	if err != nil || f.Size != 7 {
 		t.Errorf("%d redirects: %+v, %v", MaxRedirects, f, err)
 	}
@@ -201,12 +201,12 @@ func TestFetchRedirects(t *testing.T) {
 		t.Errorf("name %q: want the first URL's", f.Name)
 	}
 	for _, p := range []string{fmt.Sprintf("/hop/%d", MaxRedirects+1), "/away", "/ftp"} {
-		if _, err := Fetch(ctx, nil, ts.URL+p, dir, 100); !errors.Is(err, ErrBadURL) {
+		if _, err := Fetch(ctx, loClient, ts.URL+p, dir, 100); !errors.Is(err, ErrBadURL) {
 			t.Errorf("%s: %v, want ErrBadURL", p, err)
 		}
 	}
 	for _, u := range []string{"ftp://127.0.0.1/x", "http://example.com/x", "file:///etc/passwd", "https:///x", "https://u:p@example.com/x", "::"} {
-		if _, err := Fetch(ctx, nil, u, dir, 100); !errors.Is(err, ErrBadURL) {
+		if _, err := Fetch(ctx, loClient, u, dir, 100); !errors.Is(err, ErrBadURL) {
 			t.Errorf("%s: %v, want ErrBadURL", u, err)
 		}
 	}

@@ -74,6 +74,14 @@ type Uploader struct {
 	noneUntil  time.Time  // a definitive "no service" holds until then
 	inflight   *discovery // a discovery under way
 	now        func() time.Time
+
+	// hosts holds the host:port (HostPort) of the GET URLs of the slots
+	// granted so far: where the service serves files from.
+	hosts map[string]bool
+	// learnMu serialises slot requests made only to learn hosts;
+	// learnFailed is when the last of them failed.
+	learnMu     sync.Mutex
+	learnFailed time.Time
 }
 
 type discovery struct {
@@ -400,12 +408,20 @@ func (u *Uploader) requestSlot(ctx context.Context, service, name, mimeType stri
 		return nil, fmt.Errorf("slot request to %s: slot without put or get URL: %w", service, ErrNoService)
 	}
 	slot := &uploadSlot{PutURL: put.Attr("url"), GetURL: get.Attr("url"), Header: http.Header{}}
+	var getHost string
 	for _, raw := range []string{slot.PutURL, slot.GetURL} {
 		pu, err := url.Parse(raw)
 		if err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
 			return nil, fmt.Errorf("slot request to %s: bad URL %q in the slot: %w", service, redactURL(raw), ErrNoService)
 		}
+		getHost = HostPort(pu)
 	}
+	u.mu.Lock()
+	if u.hosts == nil {
+		u.hosts = map[string]bool{}
+	}
+	u.hosts[getHost] = true
+	u.mu.Unlock()
 	for _, h := range put.Children {
 		if h.XMLName.Local != "header" {
 			continue
@@ -487,4 +503,40 @@ func (u *Uploader) put(ctx context.Context, slot *uploadSlot, mimeType string, s
 		return &HTTPError{Method: http.MethodPut, URL: redactURL(slot.PutURL), StatusCode: resp.StatusCode, Status: resp.Status}
 	}
 	return nil
+}
+
+// ServesFrom reports whether hostport (host:port, as HostPort gives it) is
+// where the upload service serves its files from: the host of the GET URL
+// of a slot it granted. Files users upload there may be fetched even where
+// that is a private address. When no slot was granted yet, it asks for
+// one of a single byte, never used, to learn the host (with Prosody, one
+// byte of the component's daily quota); a failure holds for
+// NoServiceRetry.
+func (u *Uploader) ServesFrom(ctx context.Context, hostport string) bool {
+	if u.knownHost(hostport) {
+		return true
+	}
+	u.learnMu.Lock()
+	defer u.learnMu.Unlock()
+	u.mu.Lock()
+	known, learnt := u.hosts[hostport], len(u.hosts) > 0
+	u.mu.Unlock()
+	if known || learnt || u.now().Sub(u.learnFailed) < NoServiceRetry {
+		return known
+	}
+	svc, err := u.Discover(ctx)
+	if err == nil {
+		_, err = u.requestSlot(ctx, svc.JID, "probe", "application/octet-stream", 1)
+	}
+	if err != nil {
+		u.learnFailed = u.now()
+		return false
+	}
+	return u.knownHost(hostport)
+}
+
+func (u *Uploader) knownHost(hostport string) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.hosts[hostport]
 }
