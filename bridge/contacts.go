@@ -266,23 +266,32 @@ func (t *transport) dropContact(ctx context.Context, l store.Login, userID strin
 	t.send(ctx, t.puppetPresence(pj.String(), l.UserJID, "unsubscribed"))
 }
 
-// forgetContacts takes every puppet of a login out of the user's roster,
-// when the login is removed.
-func (t *transport) forgetContacts(ctx context.Context, user, loginID string) {
-	ps, _ := t.db.ListPuppets(t.name, loginID)
+// contactIDs lists the remote IDs of a login's contacts.
+func (t *transport) contactIDs(user, loginID string) []string {
+	ps, err := t.db.ListPuppets(t.name, loginID)
+	if err != nil {
+		t.log.Error("reading puppets failed", "user", user, "err", err)
+	}
 	ids := make([]string, len(ps))
 	for i, p := range ps {
 		ids[i] = p.UserID
 	}
-	if err := t.db.DeletePuppets(ctx, t.name, loginID, ids); err != nil {
-		t.log.Error("deleting puppets failed", "user", user, "count", len(ids), "err", err)
-	}
-	l := store.Login{UserJID: user, LoginID: loginID}
+	return ids
+}
+
+// forgetContacts takes the contacts of a removed login (their IDs, read
+// before the store deleted them with the login) offline and out of the
+// user's roster, or cancels the subscriptions without roster permission.
+func (t *transport) forgetContacts(ctx context.Context, l store.Login, ids []string) {
 	for _, id := range ids {
 		t.dropContact(ctx, l, id)
 	}
+	t.mu.Lock()
+	delete(t.presences, l.LoginID)
+	t.mu.Unlock()
 	if t.privileges().rosterWrite() {
-		t.pruneRoster(ctx, user, nil)
+		// What a crash mid-sync or an older login left, too.
+		t.pruneRoster(ctx, l.UserJID, nil)
 	}
 }
 
