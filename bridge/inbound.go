@@ -253,7 +253,9 @@ func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, t
 			t.send(ctx, t.renderPresence(to.Bare().String(), user, uid, p))
 		}
 	case "", "unavailable":
-		if toGateway && registered {
+		// From a bare JID it is the server's (a probe's answer, a
+		// subscription request's receipt), not a client's.
+		if toGateway && registered && from.Resourcepart() != "" {
 			t.forwardPresence(ctx, login, st)
 		}
 	case "subscribed", "unsubscribed":

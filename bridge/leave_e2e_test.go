@@ -1,6 +1,8 @@
 package bridge_test
 
 import (
+	"time"
+
 	"strings"
 	"testing"
 
@@ -102,6 +104,52 @@ func TestLeaveRetractsContactsFallback(t *testing.T) {
 				}
 				return true
 			})
+		})
+	}
+}
+
+// TestPresenceOnceAfterLogin: after a login each contact's presence
+// reaches the user once, with what it will keep (echo-1's avatar hash),
+// not once per step of the sync (it came 2 or 3 times).
+func TestPresenceOnceAfterLogin(t *testing.T) {
+	for _, privileged := range []bool{true, false} {
+		name := "fallback"
+		if privileged {
+			name = "privileged"
+		}
+		t.Run(name, func(t *testing.T) {
+			s := newStack(t, stackOptions{privileged: privileged})
+			alice := s.user("alice")
+			s.waitGateway(alice)
+			if privileged {
+				s.logs.waitLog(t, "privileges granted by the server", timeout)
+			}
+			roster(t, alice)
+			if r := register(t, alice, "alice"); r.Type != "result" {
+				t.Fatalf("register: %s", r.XML)
+			}
+			s.logs.waitLog(t, "contacts=3 added=3", timeout)
+			// She lets the gateway see her presence, as it asks (and
+			// echo-3 mirrors it: the same presence it had).
+			raw(t, alice, `<presence type='subscribed' to='`+domain+`'/>`)
+			s.logs.waitLog(t, "gateway_sees_presence=true", timeout)
+			// echo-1's avatar is fetched in the background: its
+			// announcement comes once that is done.
+			next2(t, alice, "echo-1@"+domain, "urn:xmpp:avatar:metadata")
+			echoOK(t, alice, "sync done", timeout)
+			time.Sleep(300 * time.Millisecond)
+			for _, j := range echoContacts {
+				if n := presences(alice, j); n != 1 {
+					for _, p := range alice.Pending() {
+						if p.Name == "presence" && bareJID(p.From) == j {
+							t.Logf("%s", p.XML)
+						}
+					}
+					t.Errorf("%s: %d presences after the login, want 1", j, n)
+				}
+			}
+			// echo-1's one presence carries its avatar's hash.
+			nextPresence(t, alice, "echo-1@"+domain, "", has("<photo>"))
 		})
 	}
 }
