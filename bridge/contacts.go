@@ -462,6 +462,9 @@ func (t *transport) renderPresence(from, to, userID string, p *pb.Presence) []by
 	if ok {
 		w.Start("x", nsVCardPhoto).Leaf("photo", "", hash).End()
 	}
+	if p.GetShow() != pb.PresenceShow_PRESENCE_SHOW_OFFLINE {
+		t.writeCaps(&w)
+	}
 	return w.Bytes()
 }
 
