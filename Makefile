@@ -1,7 +1,7 @@
 # passerelle: build, test and code generation.
 #
-#   make build    compile everything; binaries of ./cmd/... into ./bin
-#   make test     install system deps (prosody...), go vet, go test -race, demo smoke
+#   make build    the binaries of ./cmd/... into ./bin (static)
+#   make test     install system deps (prosody...), build, go vet, go test -race, demo smoke
 #   make demo     build, then run ./bin/passerelle-demo
 #   make bench    build, then measure the stack with ./bin/passerelle-bench (docs/performance.md)
 #   make proto    regenerate plugins/proto from transport.proto (pinned generators)
@@ -26,8 +26,13 @@ all: build
 # The binaries are linked statically (no cgo): nothing here needs C, and
 # a dynamically linked Go binary also maps libc and the loader, 1.4 MiB of
 # resident memory per process (gateway and each plugin) for nothing.
+#
+# The tree is compiled twice in all, not three times: once without cgo
+# (these binaries; go vet and the binaries the tests build reuse that
+# build, being run with CGO_ENABLED=0 too) and once with -race for the
+# tests. Cold, each takes minutes on a small machine: say so.
 build:
-	$(GO) build ./...
+	@echo "==> building passerelle (first run compiles, a few minutes)..."
 	@mkdir -p $(BIN)
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/...
 
@@ -38,7 +43,8 @@ deps:
 	bash scripts/install-deps.sh
 
 test: deps build
-	$(GO) vet ./...
+	CGO_ENABLED=0 $(GO) vet ./...
+	@echo "==> go test -race (first run compiles the tree again, with -race: a few minutes)..."
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 	@echo "==> demo smoke test: the README's demo, one message, then exit"
 	$(BIN)/passerelle-demo -once -dir $(BIN)/demo-smoke
@@ -46,7 +52,7 @@ test: deps build
 	$(BIN)/passerelle-bench -smoke -dir $(BIN)/bench-smoke
 
 vet:
-	$(GO) vet ./...
+	CGO_ENABLED=0 $(GO) vet ./...
 
 fmt:
 	gofmt -l -w .

@@ -129,6 +129,9 @@ func (t *transport) removeLogin(ctx context.Context, user string) error {
 	} else {
 		t.log.Warn("plugin down; login deleted without a network logout", "user", user)
 	}
+	// Deleting the login deletes its contacts: read them first, to
+	// take them out of the user's roster afterwards.
+	contacts := t.contactIDs(user, l.LoginID)
 	if err := t.db.DeleteLogin(ctx, t.name, user); err != nil && !errors.Is(err, store.ErrNotFound) {
 		t.log.Error("deleting the login failed", "user", user, "err", err)
 		return fmt.Errorf("the gateway could not delete the login: %w", err)
@@ -137,7 +140,7 @@ func (t *transport) removeLogin(ctx context.Context, user string) error {
 	t.mu.Lock()
 	delete(t.states, l.LoginID)
 	t.mu.Unlock()
-	t.forgetContacts(ctx, user, l.LoginID)
+	t.forgetContacts(ctx, l, contacts)
 	t.log.Info("user logged out", "user", user, "login", l.LoginID)
 	t.send(ctx, t.presence(user, "unavailable"))
 	return nil

@@ -127,22 +127,17 @@ func (t *transport) syncContacts(ctx context.Context, l store.Login) {
 		name := contactName(c)
 		prev, existed := known[c.UserId]
 		if existed && prev == name {
-			if c.AvatarId != "" {
-				t.refreshAvatar(ctx, l, c)
-			}
+			fetching := t.refreshAvatar(ctx, l, c)
 			// After a restart of the plugin the user has seen most
 			// presences already; after one of the gateway none.
 			if c.Presence != nil && !t.presenceShown(l.LoginID, c.UserId, c.Presence) {
-				shown[t.setContactPresence(ctx, l, c.UserId, c.Presence)]++
+				shown[t.showPresence(ctx, l, c.UserId, c.Presence, fetching)]++
 			}
 			continue
 		}
 		if _, err := puppet.JID(c.UserId, t.domain); err != nil {
 			t.log.Warn("contact has no JID; skipped", "user_id", c.UserId, "err", err)
 			continue
-		}
-		if c.AvatarId != "" {
-			t.refreshAvatar(ctx, l, c)
 		}
 		if !existed {
 			added++
@@ -199,12 +194,10 @@ func (t *transport) upsertContact(ctx context.Context, l store.Login, c *pb.Cont
 		return
 	}
 	name := contactName(c)
-	if c.AvatarId != "" {
-		t.refreshAvatar(ctx, l, c)
-	}
 	if existed && prev.Name == name {
-		if c.Presence != nil {
-			t.setContactPresence(ctx, l, c.UserId, c.Presence)
+		fetching := t.refreshAvatar(ctx, l, c)
+		if c.Presence != nil && !t.presenceShown(l.LoginID, c.UserId, c.Presence) {
+			t.showPresence(ctx, l, c.UserId, c.Presence, fetching)
 		}
 		return
 	}
@@ -217,7 +210,8 @@ func (t *transport) upsertContact(ctx context.Context, l store.Login, c *pb.Cont
 
 // announceContact tells the user about a new or renamed contact, already
 // stored: a roster push, or without roster permission a subscription
-// request for a new one; then its presence.
+// request for a new one; then its presence, once: after its avatar's
+// fetch, if one starts, with the avatar's hash.
 func (t *transport) announceContact(ctx context.Context, l store.Login, c *pb.Contact, name string, existed bool) presenceOutcome {
 	pj, err := t.puppetJID(c.UserId)
 	if err != nil {
@@ -233,10 +227,11 @@ func (t *transport) announceContact(ctx context.Context, l store.Login, c *pb.Co
 		w.Leaf("nick", nsNick, name)
 		t.subs.send(ctx, w.Bytes())
 	}
+	fetching := t.refreshAvatar(ctx, l, c)
 	if c.Presence == nil {
 		return presenceNone
 	}
-	return t.setContactPresence(ctx, l, c.UserId, c.Presence)
+	return t.showPresence(ctx, l, c.UserId, c.Presence, fetching)
 }
 
 // removeContact forgets a puppet and takes it out of the roster.
@@ -266,23 +261,32 @@ func (t *transport) dropContact(ctx context.Context, l store.Login, userID strin
 	t.send(ctx, t.puppetPresence(pj.String(), l.UserJID, "unsubscribed"))
 }
 
-// forgetContacts takes every puppet of a login out of the user's roster,
-// when the login is removed.
-func (t *transport) forgetContacts(ctx context.Context, user, loginID string) {
-	ps, _ := t.db.ListPuppets(t.name, loginID)
+// contactIDs lists the remote IDs of a login's contacts.
+func (t *transport) contactIDs(user, loginID string) []string {
+	ps, err := t.db.ListPuppets(t.name, loginID)
+	if err != nil {
+		t.log.Error("reading puppets failed", "user", user, "err", err)
+	}
 	ids := make([]string, len(ps))
 	for i, p := range ps {
 		ids[i] = p.UserID
 	}
-	if err := t.db.DeletePuppets(ctx, t.name, loginID, ids); err != nil {
-		t.log.Error("deleting puppets failed", "user", user, "count", len(ids), "err", err)
-	}
-	l := store.Login{UserJID: user, LoginID: loginID}
+	return ids
+}
+
+// forgetContacts takes the contacts of a removed login (their IDs, read
+// before the store deleted them with the login) offline and out of the
+// user's roster, or cancels the subscriptions without roster permission.
+func (t *transport) forgetContacts(ctx context.Context, l store.Login, ids []string) {
 	for _, id := range ids {
 		t.dropContact(ctx, l, id)
 	}
+	t.mu.Lock()
+	delete(t.presences, l.LoginID)
+	t.mu.Unlock()
 	if t.privileges().rosterWrite() {
-		t.pruneRoster(ctx, user, nil)
+		// What a crash mid-sync or an older login left, too.
+		t.pruneRoster(ctx, l.UserJID, nil)
 	}
 }
 
@@ -355,9 +359,19 @@ const (
 	presenceHeld // the user is offline or being probed (see userAvail)
 )
 
-// setContactPresence remembers a contact's presence and shows it, unless
-// the user is known to be offline or is being probed (see userAvail).
-func (t *transport) setContactPresence(ctx context.Context, l store.Login, userID string, p *pb.Presence) presenceOutcome {
+// showPresence is setContactPresence, or only the remembering part while
+// the contact's avatar is being fetched: the fetch shows the presence
+// once done, so that it goes out once, with the avatar's hash.
+func (t *transport) showPresence(ctx context.Context, l store.Login, userID string, p *pb.Presence, fetching bool) presenceOutcome {
+	if !fetching {
+		return t.setContactPresence(ctx, l, userID, p)
+	}
+	t.rememberPresence(l, userID, p)
+	return presenceHeld
+}
+
+// rememberPresence records a contact's presence without showing it.
+func (t *transport) rememberPresence(l store.Login, userID string, p *pb.Presence) *pb.Presence {
 	p = sharedPresence(p)
 	t.mu.Lock()
 	m := t.presences[l.LoginID]
@@ -366,8 +380,17 @@ func (t *transport) setContactPresence(ctx context.Context, l store.Login, userI
 		t.presences[l.LoginID] = m
 	}
 	m[userID] = p
-	show := t.avail[l.UserJID].wantsPresence() // nil: nothing known
 	t.mu.Unlock()
+	return p
+}
+
+// setContactPresence remembers a contact's presence and shows it, unless
+// the user is known to be offline or is being probed (see userAvail).
+func (t *transport) setContactPresence(ctx context.Context, l store.Login, userID string, p *pb.Presence) presenceOutcome {
+	p = t.rememberPresence(l, userID, p)
+	t.mu.RLock()
+	show := t.avail[l.UserJID].wantsPresence() // nil: nothing known
+	t.mu.RUnlock()
 	if !show {
 		return presenceHeld
 	}
@@ -439,6 +462,9 @@ func (t *transport) renderPresence(from, to, userID string, p *pb.Presence) []by
 	if ok {
 		w.Start("x", nsVCardPhoto).Leaf("photo", "", hash).End()
 	}
+	if p.GetShow() != pb.PresenceShow_PRESENCE_SHOW_OFFLINE {
+		t.writeCaps(&w)
+	}
 	return w.Bytes()
 }
 
@@ -459,7 +485,11 @@ func (t *transport) contactEvent(ctx context.Context, user string, ev *pb.Event)
 		if id == "" {
 			id = ev.ChatId
 		}
-		t.setContactPresence(ctx, l, id, p.Presence.Presence)
+		// A network repeats presences (at connect, on reconnects): the
+		// user sees each change once.
+		if !t.presenceShown(l.LoginID, id, p.Presence.Presence) {
+			t.setContactPresence(ctx, l, id, p.Presence.Presence)
+		}
 	}
 }
 
@@ -540,26 +570,39 @@ func (s *subLimiter) run(ctx context.Context) {
 
 // refreshAvatar fetches a contact's avatar when its ID changed, so that
 // its presence carries the XEP-0153 photo hash clients fetch the vCard by.
-func (t *transport) refreshAvatar(ctx context.Context, l store.Login, c *pb.Contact) {
+// It reports whether a fetch started: the fetch then shows the contact's
+// presence when done, whatever its outcome, and the caller need not.
+func (t *transport) refreshAvatar(ctx context.Context, l store.Login, c *pb.Contact) bool {
+	if c.AvatarId == "" {
+		return false
+	}
 	t.mu.Lock()
 	same := t.avatarIDs[c.UserId] == c.AvatarId
 	t.avatarIDs[c.UserId] = c.AvatarId
 	t.mu.Unlock()
 	if same {
-		return
+		return false
+	}
+	if c.Presence != nil {
+		// For the fetch to show, whenever it ends.
+		t.rememberPresence(l, c.UserId, c.Presence)
 	}
 	go func() {
 		info, err := t.userInfo(ctx, l.LoginID, c.UserId)
-		if err != nil || len(info.Avatar) == 0 {
-			return
-		}
-		hash := avatarHash(info.Avatar)
+		ok := err == nil && len(info.Avatar) > 0
+		hash := ""
 		t.mu.Lock()
-		t.avatars[c.UserId] = hash
+		if ok {
+			hash = avatarHash(info.Avatar)
+			t.avatars[c.UserId] = hash
+		}
 		p := t.presences[l.LoginID][c.UserId]
 		t.mu.Unlock()
 		if p != nil {
 			t.setContactPresence(ctx, l, c.UserId, p)
+		}
+		if !ok {
+			return
 		}
 		// XEP-0084: tell the user's clients, as the contact's PEP would.
 		if pj, err := puppet.JID(c.UserId, t.domain); err == nil {
@@ -570,6 +613,7 @@ func (t *transport) refreshAvatar(ctx context.Context, l store.Login, c *pb.Cont
 			t.send(ctx, w.Bytes())
 		}
 	}()
+	return true
 }
 
 func avatarMeta(w *wire.Writer, hash string, c *pb.Contact) {

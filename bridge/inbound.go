@@ -144,26 +144,21 @@ func (t *transport) handleIQ(ctx context.Context, st *wire.Stanza, from, to jid.
 }
 
 func (t *transport) discoInfo(st *wire.Stanza, toGateway bool, node string) []byte {
+	if !toGateway {
+		return t.contactDiscoInfo(st, node)
+	}
 	if node != "" {
 		return wire.ErrorReply(st, wire.ItemNotFound, "no such node")
 	}
 	r := wire.Result(st)
 	r.Start("query", wire.NSDiscoInfo)
-	if toGateway {
-		network, name := t.name, t.name
-		if caps := t.host.Caps(); caps != nil {
-			network, name = caps.Network, caps.DisplayName
-		}
-		r.Start("identity", "").Attr("category", "gateway").Attr("type", network).Attr("name", name).End()
-		for _, f := range []string{wire.NSDiscoInfo, wire.NSDiscoItems, wire.NSRegister, wire.NSVersion, wire.NSPing, nsCommands, wire.NSGateway} {
-			r.Start("feature", "").Attr("var", f).End()
-		}
-	} else {
-		r.Start("identity", "").Attr("category", "client").Attr("type", "pc").End()
-		r.Start("identity", "").Attr("category", "pubsub").Attr("type", "pep").End()
-		for _, f := range []string{wire.NSDiscoInfo, wire.NSPing, nsVCard, nsAvatarMeta, nsAvatarMeta + "+notify"} {
-			r.Start("feature", "").Attr("var", f).End()
-		}
+	network, name := t.name, t.name
+	if caps := t.host.Caps(); caps != nil {
+		network, name = caps.Network, caps.DisplayName
+	}
+	r.Start("identity", "").Attr("category", "gateway").Attr("type", network).Attr("name", name).End()
+	for _, f := range []string{wire.NSDiscoInfo, wire.NSDiscoItems, wire.NSRegister, wire.NSVersion, wire.NSPing, nsCommands, wire.NSGateway} {
+		r.Start("feature", "").Attr("var", f).End()
 	}
 	return r.Bytes()
 }
@@ -280,7 +275,9 @@ func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, t
 			t.send(ctx, t.renderPresence(to.Bare().String(), user, uid, p))
 		}
 	case "", "unavailable":
-		if toGateway && registered {
+		// From a bare JID it is the server's (a probe's answer, a
+		// subscription request's receipt), not a client's.
+		if toGateway && registered && from.Resourcepart() != "" {
 			t.forwardPresence(ctx, login, st)
 		}
 	case "subscribed", "unsubscribed":

@@ -35,7 +35,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	echoBin = filepath.Join(dir, "passerelle-echo")
-	out, err := exec.Command("go", "build", "-o", echoBin, "passerelle.im/passerelle/cmd/passerelle-echo").CombinedOutput()
+	// Without cgo, as make build: the build cache serves both.
+	build := exec.Command("go", "build", "-o", echoBin, "passerelle.im/passerelle/cmd/passerelle-echo")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := build.CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "building the echo plugin: %v\n%s", err, out)
 		os.Exit(1)

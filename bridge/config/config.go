@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"math"
 	"net"
 	"net/netip"
 	"net/url"
@@ -90,6 +91,45 @@ type Store struct {
 	// retractions) and the duplicate filter keep an entry.
 	MessageRetention time.Duration
 }
+
+// ParseDuration reads a duration as time.ParseDuration does, and also
+// with days first, as retentions are written: "90d", "1d12h", "1.5d". A
+// day is 24 hours.
+func ParseDuration(s string) (time.Duration, error) {
+	days, rest, ok := strings.Cut(s, "d")
+	if !ok {
+		return time.ParseDuration(s)
+	}
+	sign := time.Duration(1)
+	switch {
+	case strings.HasPrefix(days, "-"):
+		sign, days = -1, days[1:]
+	case strings.HasPrefix(days, "+"):
+		days = days[1:]
+	}
+	if !dayCount.MatchString(days) {
+		return 0, fmt.Errorf("invalid duration %q", s)
+	}
+	n, err := strconv.ParseFloat(days, 64)
+	if err != nil || n*float64(24*time.Hour) > float64(math.MaxInt64/2) {
+		return 0, fmt.Errorf("invalid duration %q", s)
+	}
+	d := time.Duration(n * float64(24*time.Hour))
+	if rest != "" {
+		if rest[0] == '-' || rest[0] == '+' {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+		r, err := time.ParseDuration(rest)
+		if err != nil || r > math.MaxInt64/2 {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+		d += r
+	}
+	return sign * d, nil
+}
+
+// dayCount is the number before a "d": digits, perhaps a fraction.
+var dayCount = regexp.MustCompile(`^([0-9]+(\.[0-9]*)?|\.[0-9]+)$`)
 
 // DefaultMessageRetention keeps the message ID map for 90 days.
 const DefaultMessageRetention = 90 * 24 * time.Hour

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -229,6 +231,28 @@ func TestExampleFile(t *testing.T) {
 	c2.Transports[0].PluginConfig = c.Transports[0].PluginConfig
 	if got, want := c2.Summary(), c.Summary(); got != want {
 		t.Errorf("uncommented defaults differ:\n%s\nwant\n%s", got, want)
+	}
+	// What the summary leaves out, too.
+	if !reflect.DeepEqual(c2, c) {
+		t.Errorf("uncommented defaults differ:\n%+v\nwant\n%+v", c2, c)
+	}
+	if c2.Store.MessageRetention != DefaultMessageRetention || c2.Media.Expiry != DefaultMediaExpiry {
+		t.Errorf("the example's retention %v and expiry %v are not the defaults", c2.Store.MessageRetention, c2.Media.Expiry)
+	}
+	// And the reverse: a key set without a '#' is not a default, or the
+	// file's promise misleads (it had message_retention = "2160h").
+	lines := slices.Collect(strings.Lines(string(data)))
+	set := regexp.MustCompile(`^[a-z_]+ = `)
+	for i, l := range lines {
+		if !set.MatchString(l) {
+			continue
+		}
+		edited := slices.Clone(lines)
+		edited[i] = "#" + l
+		c3, err := Parse(c.Path, []byte(strings.Join(edited, "")))
+		if err == nil && reflect.DeepEqual(c3, c) {
+			t.Errorf("examples/passerelle.toml line %d sets a default without '#': %s", i+1, strings.TrimSpace(l))
+		}
 	}
 }
 
@@ -633,7 +657,7 @@ func TestMediaErrors(t *testing.T) {
 		{"public_url bad", `public_url = "https://x.example/%zz"`, `media.public_url: "https://x.example/%zz" is not a URL`},
 		{"max_bytes zero", `max_bytes = 0`, `media.max_bytes: 0 is out of range`},
 		{"max_bytes string", `max_bytes = "10MB"`, `media.max_bytes: want an integer, got a string`},
-		{"expiry bad", `expiry = "7d"`, `media.expiry: invalid duration "7d"`},
+		{"expiry bad", `expiry = "7w"`, `media.expiry: invalid duration "7w"`},
 		{"expiry negative", `expiry = "-1h"`, `media.expiry: duration "-1h" must be positive`},
 		{"dir empty", `dir = ""`, `media.dir: empty`},
 		{"dir is a file", `dir = "` + file + `"`, `media.dir: ` + file + ` is a file`},
@@ -705,5 +729,37 @@ fetch_allow = ["10.0.0.0/8", "192.168.1.7", "fd00::/8", "172.16.5.1/12"]
 	_, err = Parse(filepath.Join(dir, "passerelle.toml"), []byte("[media]\nfetch_allow = [\"intranet\"]\n"+minimal))
 	if err == nil || !strings.Contains(err.Error(), "media.fetch_allow[0]") {
 		t.Errorf("a bad range: %v, want an error naming media.fetch_allow[0]", err)
+	}
+}
+
+// TestDurationDays: durations accept days, alone or before Go's units, as
+// an admin writes a retention; anything else is refused with the key named.
+func TestDurationDays(t *testing.T) {
+	isolate(t)
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+	}{
+		{"90d", 90 * 24 * time.Hour},
+		{"1d12h", 36 * time.Hour},
+		{"1.5d", 36 * time.Hour},
+		{"7d30m", 7*24*time.Hour + 30*time.Minute},
+		{"2160h", 2160 * time.Hour},
+		{"30s", 30 * time.Second},
+	} {
+		c, err := parse(t, "[store]\nmessage_retention = \""+tc.in+"\"\n[media]\nexpiry = \""+tc.in+"\"\n"+minimal)
+		if err != nil {
+			t.Errorf("%q: %v", tc.in, err)
+			continue
+		}
+		if c.Store.MessageRetention != tc.want || c.Media.Expiry != tc.want {
+			t.Errorf("%q: retention %v, expiry %v, want %v", tc.in, c.Store.MessageRetention, c.Media.Expiry, tc.want)
+		}
+	}
+	for _, in := range []string{"d", "90", "1dd", "1d-2h", "1h2d", "1e3d", "d12h", "1d 12h", "-1d", "0d", "999999999d", ".d"} {
+		_, err := parse(t, "[store]\nmessage_retention = \""+in+"\"\n"+minimal)
+		if err == nil || !strings.Contains(err.Error(), "store.message_retention") || !strings.Contains(err.Error(), strconv.Quote(in)) {
+			t.Errorf("%q: want an error naming store.message_retention and the value, got %v", in, err)
+		}
 	}
 }

@@ -120,15 +120,16 @@ func (t *table) boolean(name string, def bool) bool {
 }
 
 // duration returns the positive duration name, written as a Go duration
-// string ("30s", "1m30s"), or def when absent or invalid.
+// string ("30s", "1m30s") or with days first ("90d", see ParseDuration),
+// or def when absent or invalid.
 func (t *table) duration(name string, def time.Duration) time.Duration {
 	s, ok := t.str(name)
 	if !ok {
 		return def
 	}
-	d, err := time.ParseDuration(s)
+	d, err := ParseDuration(s)
 	if err != nil {
-		t.p.addf(t.key(name), "invalid duration %q (write e.g. \"30s\" or \"1m30s\")", s)
+		t.p.addf(t.key(name), "invalid duration %q (write e.g. \"30s\", \"1m30s\" or \"90d\")", s)
 		return def
 	}
 	if d <= 0 {
