@@ -53,8 +53,11 @@ func (b *barrier) answered(st *wire.Stanza) {
 	}
 }
 
-// fail ends the connection's barrier: what was not confirmed is not.
+// fail ends the connection's barrier: what was not confirmed is not. The
+// link is marked down first, so that a sender told ErrDown finds it down
+// and waits for the next connection.
 func (b *barrier) fail() {
+	b.l.setUp(false)
 	if b.answer != nil {
 		b.l.mu.Lock()
 		delete(b.l.iqs, b.id)

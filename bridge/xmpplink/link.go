@@ -151,9 +151,9 @@ func (l *Link) Generation() uint64 {
 // So after writing, the link writes a ping to the server on the same
 // stream; the server handles a stream's stanzas in order, so its answer
 // proves the stanzas before the ping arrived. confirmed, if set, is
-// called with nil then, or with an error when the stanza was not written
-// on gen or gen ended before the answer came: the caller sends it again
-// on the next connection. One ping covers every stanza written before it
+// called with nil then, or with ErrDown when the stanza was not written
+// on gen or gen ended before the answer came (Generation has moved on by
+// then): the caller sends it again on the next connection. One ping covers every stanza written before it
 // and at most one is in flight at a time. confirmed runs on the writer:
 // it must not block.
 func (l *Link) SendConfirmed(ctx context.Context, gen uint64, data []byte, confirmed func(error)) error {
@@ -375,11 +375,9 @@ func (l *Link) write(ctx context.Context, conn net.Conn, gen uint64) error {
 				it.done(err)
 			}
 			if it.confirmed != nil {
-				if err != nil {
-					it.confirmed(err)
-				} else {
-					b.written = append(b.written, it.confirmed)
-				}
+				// Not written, or written: either way the barrier tells
+				// (fail, when the connection ends).
+				b.written = append(b.written, it.confirmed)
 			}
 		}
 		batch = batch[:0]
