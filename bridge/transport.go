@@ -80,7 +80,7 @@ type transport struct {
 	deliver     chan delivery
 	doneKeys    chan delivery
 	unconfirmed *unconfirmed // stored deliveries written, not yet confirmed by the server
-	commits  chan *commitJob
+	commits     chan *commitJob
 
 	inflightMu sync.Mutex
 	inflight   map[string]int              // dedup keys of batches not yet committed
