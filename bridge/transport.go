@@ -77,10 +77,11 @@ type transport struct {
 	mediaServer *media.Server // nil: the built-in endpoint is off
 	mediaMax    int64
 
-	deliver     chan delivery
-	doneKeys    chan delivery
+	deliver  chan delivery
+	doneKeys chan delivery
+	commits  chan *commitJob
+
 	unconfirmed *unconfirmed // stored deliveries written, not yet confirmed by the server
-	commits     chan *commitJob
 
 	inflightMu sync.Mutex
 	inflight   map[string]int              // dedup keys of batches not yet committed
