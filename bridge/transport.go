@@ -345,7 +345,7 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 	idx := make([]int, len(evs)) // evs[i] is job.in[idx[i]], or -1 when not stored
 	xids := make([]string, len(evs))
 	for i, ev := range evs {
-		xids[i] = t.newID()
+		xids[i] = t.eventXID(ev)
 		idx[i] = -1
 		if ephemeral(ev) {
 			continue
