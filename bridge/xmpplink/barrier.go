@@ -2,6 +2,8 @@ package xmpplink
 
 import (
 	"bufio"
+	"net"
+	"time"
 
 	"passerelle.im/passerelle/bridge/wire"
 )
@@ -50,6 +52,28 @@ func (b *barrier) answered(st *wire.Stanza) {
 	}
 	for _, cb := range cbs {
 		cb(err)
+	}
+}
+
+// settleWait bounds how long a clean stop waits for the server to
+// confirm what was written.
+const settleWait = time.Second
+
+// settle, at a clean stop, has the server confirm what was written, for a
+// moment at most.
+func (b *barrier) settle(bw *bufio.Writer, conn net.Conn) {
+	conn.SetWriteDeadline(time.Now().Add(settleWait))
+	deadline := time.After(settleWait)
+	for b.answer != nil || len(b.written) > 0 {
+		if err := b.ping(bw); err != nil {
+			return
+		}
+		select {
+		case st := <-b.answer:
+			b.answered(st)
+		case <-deadline:
+			return
+		}
 	}
 }
 

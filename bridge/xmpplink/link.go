@@ -270,7 +270,7 @@ func (l *Link) session(ctx context.Context, log *slog.Logger) error {
 
 	gen := l.Generation()
 	var wg sync.WaitGroup
-	wg.Go(func() { stop(l.write(sctx, conn, gen)) })
+	wg.Go(func() { stop(l.write(sctx, conn, gen, ctx.Done())) })
 	wg.Go(func() { stop(l.ping(sctx)) })
 	readErr := make(chan error, 1)
 	go func() {
@@ -286,7 +286,10 @@ func (l *Link) session(ctx context.Context, log *slog.Logger) error {
 		err = context.Cause(sctx)
 	}
 	if ctx.Err() != nil {
-		// A clean shutdown: say goodbye so the server does not wait.
+		// A clean shutdown: the writer waits a moment for the server to
+		// confirm what it wrote (so a stop leaves nothing to deliver
+		// twice); then say goodbye so the server does not wait.
+		wg.Wait()
 		conn.SetWriteDeadline(time.Now().Add(time.Second))
 		sess.Close()
 	}
@@ -363,8 +366,9 @@ func (l *Link) read(d *xml.Decoder) error {
 
 // write is the one writer: it takes whatever is queued, writes it in one
 // buffer and flushes when the queue runs dry. It writes the barrier
-// pings of connection gen (see SendConfirmed).
-func (l *Link) write(ctx context.Context, conn net.Conn, gen uint64) error {
+// pings of connection gen (see SendConfirmed); once stopping (closed),
+// it waits a moment for the last answer.
+func (l *Link) write(ctx context.Context, conn net.Conn, gen uint64, stopping <-chan struct{}) error {
 	bw := bufio.NewWriterSize(conn, 64<<10)
 	b := &barrier{l: l}
 	defer b.fail()
@@ -394,6 +398,11 @@ func (l *Link) write(ctx context.Context, conn net.Conn, gen uint64) error {
 			}
 			continue
 		case <-ctx.Done():
+			select {
+			case <-stopping:
+				b.settle(bw, conn)
+			default:
+			}
 			return ctx.Err()
 		}
 	drain:

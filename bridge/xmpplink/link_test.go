@@ -401,3 +401,38 @@ func TestSendConfirmedProsody(t *testing.T) {
 		t.Errorf("%d of 50 messages came back through the server", len(got))
 	}
 }
+
+// TestCleanStopWaitsForConfirmation: at a clean stop, what was written
+// is confirmed if the server answers within a moment, so a restart of the
+// gateway delivers nothing twice.
+func TestCleanStopWaitsForConfirmation(t *testing.T) {
+	srv := newFakeServer(t)
+	l := New(Config{Addr: srv.ln.Addr().String(), Domain: "gw.localhost", Secret: "s",
+		PingInterval: time.Hour, PingTimeout: time.Second, ReconnectMax: 100 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { l.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	c := <-srv.conns
+	waitUp(t, l)
+	var conf confirmations
+	if err := l.SendConfirmed(ctx, l.Generation(), []byte("<message to='u@localhost'><body>m</body></message>"), conf.cb("m")); err != nil {
+		t.Fatal(err)
+	}
+	c.next(t)
+	p := c.next(t)
+	cancel()
+	time.Sleep(100 * time.Millisecond)
+	if conf.heard("m") {
+		t.Fatal("confirmed before the answer")
+	}
+	fmt.Fprintf(c, "<iq type='result' id='%s' from='localhost' to='gw.localhost'/>", p.ID())
+	if got := conf.wait(t, "m"); got["m"] != nil {
+		t.Fatalf("m at a clean stop: %v, want confirmed by the answer that came", got["m"])
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the link did not stop")
+	}
+}
