@@ -823,7 +823,9 @@ func (t *transport) deliverNow(ctx context.Context, d delivery) {
 	}
 	if d.key != 0 || d.commit != nil {
 		// Stored: it stays in the outbox until the server confirms it.
-		t.unconfirmed.send(ctx, d, stanzas)
+		if t.unconfirmed.send(ctx, d, stanzas) == nil {
+			stagetrace.Mark(stagetrace.GatewayOut, d.ev.GetMessage().GetText())
+		}
 		return
 	}
 	// Ephemeral (typing, receipts): worth nothing late, not kept.
@@ -842,7 +844,6 @@ func (t *transport) deliverNow(ctx context.Context, d delivery) {
 // delivered is a stored delivery the server confirmed: it leaves the
 // outbox. It runs on the link's writer.
 func (t *transport) delivered(ctx context.Context, d delivery) {
-	stagetrace.Mark(stagetrace.GatewayOut, d.ev.GetMessage().GetText())
 	if d.written != nil {
 		d.written.Store(true)
 	}
