@@ -288,8 +288,14 @@ func (l *Link) session(ctx context.Context, log *slog.Logger) error {
 	if ctx.Err() != nil {
 		// A clean shutdown: the writer waits a moment for the server to
 		// confirm what it wrote (so a stop leaves nothing to deliver
-		// twice); then say goodbye so the server does not wait.
-		wg.Wait()
+		// twice); then say goodbye so the server does not wait. A
+		// writer stuck on a full socket is not waited for long.
+		settled := make(chan struct{})
+		go func() { wg.Wait(); close(settled) }()
+		select {
+		case <-settled:
+		case <-time.After(2 * settleWait):
+		}
 		conn.SetWriteDeadline(time.Now().Add(time.Second))
 		sess.Close()
 	}
