@@ -153,9 +153,9 @@ func (l *Link) Generation() uint64 {
 // proves the stanzas before the ping arrived. confirmed, if set, is
 // called with nil then, or with ErrDown when the stanza was not written
 // on gen or gen ended before the answer came (Generation has moved on by
-// then): the caller sends it again on the next connection. One ping covers every stanza written before it
-// and at most one is in flight at a time. confirmed runs on the writer:
-// it must not block.
+// then): the caller sends it again on the next connection. One ping
+// covers every stanza written before it, and at most one is in flight at
+// a time. confirmed runs on the writer: it must not block.
 func (l *Link) SendConfirmed(ctx context.Context, gen uint64, data []byte, confirmed func(error)) error {
 	if gen == 0 || l.Generation() != gen {
 		return ErrDown
