@@ -2,6 +2,8 @@ package bridge
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"strconv"
 	"strings"
 	"time"
@@ -70,6 +72,30 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 	}
 	t.log.Debug("event kind not bridged yet", "kind", kindOf(ev))
 	return nil
+}
+
+// eventXID is the XMPP id a network event is delivered with: derived from
+// the event's remote ID where it has one, so that a delivery again (after
+// a crash, before the event was stored) carries the same id and clients
+// drop the duplicate.
+func (t *transport) eventXID(ev *pb.Event) string {
+	if ev.EventId == "" {
+		return t.newID()
+	}
+	return xmppIDFor(ev.LoginId, ev.ChatId, ev.EventId)
+}
+
+// xmppIDFor derives the XMPP id of a network event from what names it:
+// the login, the chat and the event's remote ID. 120 bits of SHA-256,
+// base64url, behind a prefix no random id of the gateway has.
+func xmppIDFor(loginID, chatID, remoteID string) string {
+	h := sha256.New()
+	for _, s := range []string{loginID, chatID, remoteID} {
+		h.Write([]byte(strconv.Itoa(len(s))))
+		h.Write([]byte{':'})
+		h.Write([]byte(s))
+	}
+	return "pe-" + base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:15])
 }
 
 func kindOf(ev *pb.Event) string {
@@ -159,6 +185,13 @@ func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
 		body = "You wrote from another device: " + body
 	}
 	var out [][]byte
+	// The files after the text get ids derived from the message's, so
+	// that a delivery again carries the same ones.
+	n := 0
+	next := func() string {
+		n++
+		return c.xid + "-" + strconv.Itoa(n)
+	}
 	id := c.xid
 	if body != "" || len(m.Attachments) == 0 {
 		w := c.start(id)
@@ -171,7 +204,7 @@ func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
 		w.Leaf("markable", nsMarkers, "")
 		out = append(out, c.finish(w))
 		c.t.recent.put(chatKey(c.ev.LoginId, c.ev.ChatId), id, recentMsg{text: m.Text})
-		id = c.t.newID()
+		id = next()
 	}
 	for _, a := range m.Attachments {
 		url, err := c.t.publish(ctx, a)
@@ -190,7 +223,7 @@ func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
 		c.ids(w, id)
 		c.delay(w)
 		out = append(out, c.finish(w))
-		id = c.t.newID()
+		id = next()
 	}
 	return out
 }

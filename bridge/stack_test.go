@@ -87,6 +87,8 @@ type stackOptions struct {
 	privileged bool
 	// httpUpload adds Prosody's XEP-0363 service upload.localhost.
 	httpUpload bool
+	// serverModules are more Prosody modules to enable.
+	serverModules []string
 }
 
 const (
@@ -96,7 +98,7 @@ const (
 
 func newStack(t *testing.T, o stackOptions) *stack {
 	t.Helper()
-	srv := prosodytest.Start(t, prosodytest.Options{Components: []prosodytest.Component{{Domain: domain, Secret: secret, Privileged: o.privileged}}, HTTPUpload: o.httpUpload})
+	srv := prosodytest.Start(t, prosodytest.Options{Components: []prosodytest.Component{{Domain: domain, Secret: secret, Privileged: o.privileged}}, HTTPUpload: o.httpUpload, Modules: o.serverModules})
 	s := &stack{t: t, srv: srv, dir: t.TempDir(), logs: &logBuffer{}}
 	if o.allow == "" {
 		o.allow = `"localhost"`

@@ -95,6 +95,8 @@ type transport struct {
 	doneKeys chan delivery
 	commits  chan *commitJob
 
+	unconfirmed *unconfirmed // stored deliveries written, not yet confirmed by the server
+
 	inflightMu sync.Mutex
 	inflight   map[string]int              // dedup keys of batches not yet committed
 	newRefs    map[string]store.MessageRef // remote ID key -> ref, not yet committed
@@ -108,8 +110,9 @@ type delivery struct {
 	// when the event is delivered; idx is its place in it (-1: none).
 	commit *pendingCommit
 	idx    int
-	// written is set once the stanza is on the socket; a commit that
-	// starts after it keeps no outbox entry for the event.
+	// written is set once the server confirmed the stanza (see
+	// unconfirmed); a commit that starts after it keeps no outbox entry
+	// for the event.
 	written *atomic.Bool
 	xid     string // the XMPP id chosen for it when it was stored
 	ev      *pb.Event
@@ -152,6 +155,7 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 		PingInterval: cfg.XMPP.PingInterval, PingTimeout: cfg.XMPP.PingTimeout, ReconnectMax: cfg.XMPP.ReconnectMax,
 		Log: t.log, Handle: t.route, OnUp: t.onLinkUp,
 	})
+	t.unconfirmed = newUnconfirmed(t.link, t.delivered)
 	t.uploader = media.NewUploader(t.link, t.domain, t.serverDomain(), nil)
 	if cfg.Media.UploadService != "" {
 		t.uploader.SetService(cfg.Media.UploadService)
@@ -386,7 +390,7 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 	idx := make([]int, len(evs)) // evs[i] is job.in[idx[i]], or -1 when not stored
 	xids := make([]string, len(evs))
 	for i, ev := range evs {
-		xids[i] = t.newID()
+		xids[i] = t.eventXID(ev)
 		idx[i] = -1
 		if ephemeral(ev) {
 			continue
@@ -707,7 +711,9 @@ func (t *transport) loadOutbox() ([]delivery, error) {
 }
 
 // deliverLoop turns stored events into stanzas, in order, waiting while
-// the link is down; an event leaves the outbox once written to the socket.
+// the link is down; an event leaves the outbox once the server confirmed
+// it (see unconfirmed), and what a lost connection left unconfirmed is
+// written again, first, on the next.
 func (t *transport) deliverLoop(ctx context.Context, backlog []delivery) {
 	l := &deliveryLoop{t: t, held: map[string][]delivery{}, released: make(chan string), now: t.deliverNow}
 	for _, d := range backlog {
@@ -719,6 +725,8 @@ func (t *transport) deliverLoop(ctx context.Context, backlog []delivery) {
 			l.deliver(ctx, d)
 		case key := <-l.released:
 			l.release(ctx, key)
+		case <-t.unconfirmed.lost:
+			t.unconfirmed.flush(ctx)
 		case <-ctx.Done():
 			return
 		}
@@ -908,37 +916,33 @@ func (t *transport) deliverNow(ctx context.Context, d delivery) {
 		t.markDone(ctx, d)
 		return
 	}
-	for i, data := range stanzas {
-		last := i == len(stanzas)-1
+	if d.key != 0 || d.commit != nil {
+		// Stored: it stays in the outbox until the server confirms it.
+		if t.unconfirmed.send(ctx, d, stanzas) == nil {
+			stagetrace.Mark(stagetrace.GatewayOut, d.ev.GetMessage().GetText())
+		}
+		return
+	}
+	// Ephemeral (typing, receipts): worth nothing late, not kept.
+	for _, data := range stanzas {
 		for ctx.Err() == nil {
 			if err := t.link.WaitUp(ctx); err != nil {
 				return
 			}
-			var done func(error)
-			if last {
-				done = func(err error) {
-					if err == nil {
-						stagetrace.Mark(stagetrace.GatewayOut, d.ev.GetMessage().GetText())
-						if d.written != nil {
-							d.written.Store(true)
-						}
-						t.markDone(ctx, d)
-						return
-					}
-					// The link broke under it: try again once it is back.
-					go func() {
-						select {
-						case t.deliver <- d:
-						case <-ctx.Done():
-						}
-					}()
-				}
-			}
-			if err := t.link.Send(ctx, data, done); err == nil {
+			if err := t.link.Send(ctx, data, nil); err == nil {
 				break
 			}
 		}
 	}
+}
+
+// delivered is a stored delivery the server confirmed: it leaves the
+// outbox. It runs on the link's writer.
+func (t *transport) delivered(ctx context.Context, d delivery) {
+	if d.written != nil {
+		d.written.Store(true)
+	}
+	t.markDone(ctx, d)
 }
 
 // refKnown reports whether the message a remote ID names is known.

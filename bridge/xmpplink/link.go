@@ -59,6 +59,11 @@ type Config struct {
 type outItem struct {
 	data []byte
 	done func(error)
+	// gen, when not 0, is the connection the item is for: written on no
+	// other (see SendConfirmed).
+	gen uint64
+	// confirmed, if set, hears of the barrier that covers the item.
+	confirmed func(error)
 }
 
 // Link is one component connection, reconnected for as long as Run runs.
@@ -68,6 +73,7 @@ type Link struct {
 
 	mu   sync.Mutex
 	up   bool
+	gen  uint64        // connections made so far; the current one while up
 	upCh chan struct{} // closed while up
 	iqs  map[string]chan *wire.Stanza
 
@@ -124,8 +130,41 @@ func (l *Link) Send(ctx context.Context, data []byte, done func(error)) error {
 	if !l.Up() {
 		return ErrDown
 	}
+	return l.queue(ctx, outItem{data: data, done: done})
+}
+
+// Generation numbers the connections: it returns the current one's
+// number (1 for the first), or 0 while the link is down.
+func (l *Link) Generation() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.up {
+		return 0
+	}
+	return l.gen
+}
+
+// SendConfirmed queues one stanza for connection gen (see Generation).
+// XEP-0114 has no acknowledgement, and a server that goes down drops
+// what it had not read yet: a stanza written is not a stanza delivered.
+// So after writing, the link writes a ping to the server on the same
+// stream; the server handles a stream's stanzas in order, so its answer
+// proves the stanzas before the ping arrived. confirmed, if set, is
+// called with nil then, or with ErrDown when the stanza was not written
+// on gen or gen ended before the answer came (Generation has moved on by
+// then): the caller sends it again on the next connection. One ping
+// covers every stanza written before it, and at most one is in flight at
+// a time. confirmed runs on the writer: it must not block.
+func (l *Link) SendConfirmed(ctx context.Context, gen uint64, data []byte, confirmed func(error)) error {
+	if gen == 0 || l.Generation() != gen {
+		return ErrDown
+	}
+	return l.queue(ctx, outItem{data: data, gen: gen, confirmed: confirmed})
+}
+
+func (l *Link) queue(ctx context.Context, it outItem) error {
 	select {
-	case l.out <- outItem{data: data, done: done}:
+	case l.out <- it:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -227,8 +266,9 @@ func (l *Link) session(ctx context.Context, log *slog.Logger) error {
 		go l.cfg.OnUp()
 	}
 
+	gen := l.Generation()
 	var wg sync.WaitGroup
-	wg.Go(func() { stop(l.write(sctx, conn)) })
+	wg.Go(func() { stop(l.write(sctx, conn, gen, ctx.Done())) })
 	wg.Go(func() { stop(l.ping(sctx)) })
 	readErr := make(chan error, 1)
 	go func() {
@@ -244,7 +284,16 @@ func (l *Link) session(ctx context.Context, log *slog.Logger) error {
 		err = context.Cause(sctx)
 	}
 	if ctx.Err() != nil {
-		// A clean shutdown: say goodbye so the server does not wait.
+		// A clean shutdown: the writer waits a moment for the server to
+		// confirm what it wrote (so a stop leaves nothing to deliver
+		// twice); then say goodbye so the server does not wait. A
+		// writer stuck on a full socket is not waited for long.
+		settled := make(chan struct{})
+		go func() { wg.Wait(); close(settled) }()
+		select {
+		case <-settled:
+		case <-time.After(2 * settleWait):
+		}
 		conn.SetWriteDeadline(time.Now().Add(time.Second))
 		sess.Close()
 	}
@@ -261,6 +310,7 @@ func (l *Link) setUp(up bool) {
 	}
 	l.up = up
 	if up {
+		l.gen++
 		close(l.upCh)
 		return
 	}
@@ -319,14 +369,23 @@ func (l *Link) read(d *xml.Decoder) error {
 }
 
 // write is the one writer: it takes whatever is queued, writes it in one
-// buffer and flushes when the queue runs dry.
-func (l *Link) write(ctx context.Context, conn net.Conn) error {
+// buffer and flushes when the queue runs dry. It writes the barrier
+// pings of connection gen (see SendConfirmed); once stopping (closed),
+// it waits a moment for the last answer.
+func (l *Link) write(ctx context.Context, conn net.Conn, gen uint64, stopping <-chan struct{}) error {
 	bw := bufio.NewWriterSize(conn, 64<<10)
+	b := &barrier{l: l}
+	defer b.fail()
 	var batch []outItem
 	finish := func(err error) {
 		for _, it := range batch {
 			if it.done != nil {
 				it.done(err)
+			}
+			if it.confirmed != nil {
+				// Not written, or written: either way the barrier tells
+				// (fail, when the connection ends).
+				b.written = append(b.written, it.confirmed)
 			}
 		}
 		batch = batch[:0]
@@ -335,7 +394,19 @@ func (l *Link) write(ctx context.Context, conn net.Conn) error {
 		select {
 		case it := <-l.out:
 			batch = append(batch, it)
+		case st := <-b.answer:
+			b.answered(st)
+			conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
+			if err := b.ping(bw); err != nil {
+				return fmt.Errorf("write: %w", err)
+			}
+			continue
 		case <-ctx.Done():
+			select {
+			case <-stopping:
+				b.settle(bw, conn)
+			default:
+			}
 			return ctx.Err()
 		}
 	drain:
@@ -349,28 +420,48 @@ func (l *Link) write(ctx context.Context, conn net.Conn) error {
 		}
 		conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
 		var err error
+		kept := batch[:0]
 		for _, it := range batch {
-			if _, err = bw.Write(it.data); err != nil {
-				break
+			if it.gen != 0 && it.gen != gen {
+				// Queued for a connection that is gone: its sender
+				// sends it again, in its order, on this one.
+				if it.confirmed != nil {
+					it.confirmed(ErrDown)
+				}
+				continue
+			}
+			kept = append(kept, it)
+			if err == nil {
+				_, err = bw.Write(it.data)
 			}
 		}
+		batch = kept
 		if err == nil {
 			err = bw.Flush()
 		}
 		finish(err)
+		if err == nil {
+			err = b.ping(bw)
+		}
 		if err != nil {
 			return fmt.Errorf("write: %w", err)
 		}
 	}
 }
 
+// serverDomain is the server's domain: the component's, less its first
+// label.
+func (l *Link) serverDomain() string {
+	if i := strings.IndexByte(l.cfg.Domain, '.'); i > 0 {
+		return l.cfg.Domain[i+1:]
+	}
+	return l.cfg.Domain
+}
+
 // ping is the XEP-0199 watchdog: a server that stops answering is treated
 // as gone, even when TCP has not noticed.
 func (l *Link) ping(ctx context.Context) error {
-	target := l.cfg.Domain
-	if i := strings.IndexByte(target, '.'); i > 0 {
-		target = target[i+1:]
-	}
+	target := l.serverDomain()
 	t := time.NewTicker(l.cfg.PingInterval)
 	defer t.Stop()
 	for {

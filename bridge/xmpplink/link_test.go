@@ -2,8 +2,12 @@ package xmpplink
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
+	"fmt"
 	"log/slog"
+	"maps"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -152,4 +156,283 @@ func itoa(i int) string {
 		return digits[i : i+1]
 	}
 	return itoa(i/10) + digits[i%10:i%10+1]
+}
+
+// fakeServer is the server side of one XEP-0114 stream, for tests that
+// must decide when (and whether) the server answers.
+type fakeServer struct {
+	ln    net.Listener
+	conns chan *fakeConn
+}
+
+type fakeConn struct {
+	net.Conn
+	stanzas chan *wire.Stanza
+}
+
+func newFakeServer(t *testing.T) *fakeServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &fakeServer{ln: ln, conns: make(chan *fakeConn, 4)}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			fc := &fakeConn{Conn: c, stanzas: make(chan *wire.Stanza, 100)}
+			t.Cleanup(func() { c.Close() })
+			go fc.serve()
+			s.conns <- fc
+		}
+	}()
+	return s
+}
+
+// serve answers the handshake without checking it, then passes on every
+// stanza.
+func (c *fakeConn) serve() {
+	defer close(c.stanzas)
+	d := xml.NewDecoder(c)
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return
+		}
+		start, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		switch start.Name.Local {
+		case "stream":
+			fmt.Fprintf(c, "<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='s1' from='gw.localhost'>")
+		case "handshake":
+			d.Skip()
+			fmt.Fprintf(c, "<handshake/>")
+		default:
+			st, err := wire.Decode(d, &start)
+			if err != nil {
+				return
+			}
+			c.stanzas <- st
+		}
+	}
+}
+
+func (c *fakeConn) next(t *testing.T) *wire.Stanza {
+	t.Helper()
+	select {
+	case st, ok := <-c.stanzas:
+		if !ok {
+			t.Fatal("the link closed the stream")
+		}
+		return st
+	case <-time.After(5 * time.Second):
+		t.Fatal("no stanza from the link")
+	}
+	return nil
+}
+
+// confirmations records what SendConfirmed's callbacks hear, by stanza.
+type confirmations struct {
+	mu  sync.Mutex
+	got map[string]error
+}
+
+func (c *confirmations) cb(name string) func(error) {
+	return func(err error) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.got == nil {
+			c.got = map[string]error{}
+		}
+		if _, dup := c.got[name]; dup {
+			panic("confirmed twice: " + name)
+		}
+		c.got[name] = err
+	}
+}
+
+func (c *confirmations) wait(t *testing.T, names ...string) map[string]error {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c.mu.Lock()
+		n := 0
+		for _, name := range names {
+			if _, ok := c.got[name]; ok {
+				n++
+			}
+		}
+		out := maps.Clone(c.got)
+		c.mu.Unlock()
+		if n == len(names) {
+			return out
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("confirmed %v, want all of %v", out, names)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (c *confirmations) heard(name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.got[name]
+	return ok
+}
+
+// TestSendConfirmedWaitsForThePing: a stanza is confirmed only once the
+// server answered the ping written after it; stanzas written while a
+// ping is in flight wait for the next one; a stream that ends first
+// confirms nothing (ErrDown), and a stanza queued for a connection that
+// is gone is not written on the next.
+func TestSendConfirmedWaitsForThePing(t *testing.T) {
+	srv := newFakeServer(t)
+	l := New(Config{Addr: srv.ln.Addr().String(), Domain: "gw.localhost", Secret: "s",
+		PingInterval: time.Hour, PingTimeout: time.Second, ReconnectMax: 100 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { l.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	c1 := <-srv.conns
+	waitUp(t, l)
+	gen := l.Generation()
+	var conf confirmations
+	msg := func(body string) []byte {
+		var w wire.Writer
+		w.Start("message", "").Attr("from", "a@gw.localhost").Attr("to", "u@localhost").Leaf("body", "", body)
+		return w.Bytes()
+	}
+	if err := l.SendConfirmed(ctx, gen, msg("m1"), conf.cb("m1")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := c1.next(t).Body(); b != "m1" {
+		t.Fatalf("first stanza %q, want m1", b)
+	}
+	p1 := c1.next(t)
+	if p1.Kind() != "iq" || p1.To() != "localhost" {
+		t.Fatalf("want a ping to the server after m1, got %s %s", p1.Kind(), p1.To())
+	}
+	// Written while the ping is in flight: no second ping yet.
+	if err := l.SendConfirmed(ctx, gen, msg("m2"), conf.cb("m2")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := c1.next(t).Body(); b != "m2" {
+		t.Fatalf("second stanza %q, want m2", b)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if conf.heard("m1") || conf.heard("m2") {
+		t.Fatal("confirmed before the server answered the ping")
+	}
+	fmt.Fprintf(c1, "<iq type='result' id='%s' from='localhost' to='gw.localhost'/>", p1.ID())
+	got := conf.wait(t, "m1")
+	if got["m1"] != nil {
+		t.Fatalf("m1: %v, want confirmed", got["m1"])
+	}
+	if conf.heard("m2") {
+		t.Fatal("m2 confirmed by a ping written before it")
+	}
+	// The answer sends the ping that covers m2.
+	p2 := c1.next(t)
+	if p2.Kind() != "iq" || p2.ID() == p1.ID() {
+		t.Fatalf("want a second ping, got %s %s", p2.Kind(), p2.ID())
+	}
+	// The stream ends before its answer: m2 is not confirmed.
+	c1.Close()
+	if got := conf.wait(t, "m2"); !errors.Is(got["m2"], ErrDown) {
+		t.Fatalf("m2 after the stream ended: %v, want ErrDown", got["m2"])
+	}
+	c2 := <-srv.conns
+	waitUp(t, l)
+	if g := l.Generation(); g == gen {
+		t.Fatalf("generation %d after a reconnect, want a new one", g)
+	}
+	// Too late for the old connection: refused, and written on no other.
+	if err := l.SendConfirmed(ctx, gen, msg("stale"), nil); !errors.Is(err, ErrDown) {
+		t.Fatalf("SendConfirmed for a gone connection: %v, want ErrDown", err)
+	}
+	if err := l.SendConfirmed(ctx, l.Generation(), msg("m3"), conf.cb("m3")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := c2.next(t).Body(); b != "m3" {
+		t.Fatalf("first stanza on the new stream %q, want m3", b)
+	}
+	p3 := c2.next(t)
+	fmt.Fprintf(c2, "<iq type='error' id='%s' from='localhost' to='gw.localhost'><error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>", p3.ID())
+	if got := conf.wait(t, "m3"); got["m3"] != nil {
+		t.Fatalf("m3: %v; an error answer proves the stanzas before it arrived too", got["m3"])
+	}
+}
+
+// TestSendConfirmedProsody: Prosody answers the barrier ping, so stanzas
+// sent with SendConfirmed are confirmed.
+func TestSendConfirmedProsody(t *testing.T) {
+	srv := prosodytest.Start(t, prosodytest.Options{Components: []prosodytest.Component{{Domain: "gw.localhost", Secret: "s"}}})
+	got := make(chan string, 100)
+	l, _ := run(t, srv, "s", func(st *wire.Stanza) {
+		if b, ok := st.Body(); ok {
+			got <- b
+		}
+	})
+	waitUp(t, l)
+	var conf confirmations
+	var names []string
+	for i := range 50 {
+		name := "m" + itoa(i)
+		names = append(names, name)
+		var w wire.Writer
+		w.Start("message", "").Attr("from", "a@gw.localhost").Attr("to", "b@gw.localhost").Leaf("body", "", name)
+		if err := l.SendConfirmed(context.Background(), l.Generation(), w.Bytes(), conf.cb(name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, err := range conf.wait(t, names...) {
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if len(got) != 50 {
+		t.Errorf("%d of 50 messages came back through the server", len(got))
+	}
+}
+
+// TestCleanStopWaitsForConfirmation: at a clean stop, what was written
+// is confirmed if the server answers within a moment, so a restart of the
+// gateway delivers nothing twice.
+func TestCleanStopWaitsForConfirmation(t *testing.T) {
+	srv := newFakeServer(t)
+	l := New(Config{Addr: srv.ln.Addr().String(), Domain: "gw.localhost", Secret: "s",
+		PingInterval: time.Hour, PingTimeout: time.Second, ReconnectMax: 100 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { l.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	c := <-srv.conns
+	waitUp(t, l)
+	var conf confirmations
+	if err := l.SendConfirmed(ctx, l.Generation(), []byte("<message to='u@localhost'><body>m</body></message>"), conf.cb("m")); err != nil {
+		t.Fatal(err)
+	}
+	c.next(t)
+	p := c.next(t)
+	cancel()
+	time.Sleep(100 * time.Millisecond)
+	if conf.heard("m") {
+		t.Fatal("confirmed before the answer")
+	}
+	fmt.Fprintf(c, "<iq type='result' id='%s' from='localhost' to='gw.localhost'/>", p.ID())
+	if got := conf.wait(t, "m"); got["m"] != nil {
+		t.Fatalf("m at a clean stop: %v, want confirmed by the answer that came", got["m"])
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the link did not stop")
+	}
 }
