@@ -128,6 +128,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		log.Error("cannot prepare the state folders", "err", err)
 		return 1
 	}
+	cfg.WarnPermissions(log)
 	log.Info("scheduler threads", "gomaxprocs", sdk.ShareCPUs(), "cpus", runtime.NumCPU())
 	if batch, err := sdk.YieldToServer(); err != nil {
 		log.Warn("scheduling class unchanged", "err", err)
@@ -168,6 +169,7 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprint(stdout, cfg.Summary())
+	printPermissionWarnings(stdout, cfg)
 	return 0
 }
 
