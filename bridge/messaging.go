@@ -453,6 +453,7 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 				t.send(ctx, wire.ErrorReply(st, conditionOf(r.Error.Code), r.Error.Text))
 				return
 			}
+			t.metrics.MessageToNetwork()
 			t.remember(ctx, login.LoginID, chatID, txn, m.originID, m.id, r)
 		})
 		return

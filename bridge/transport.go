@@ -17,6 +17,7 @@ import (
 
 	"passerelle.im/passerelle/bridge/config"
 	"passerelle.im/passerelle/bridge/media"
+	"passerelle.im/passerelle/bridge/metrics"
 	"passerelle.im/passerelle/bridge/pluginhost"
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/bridge/xmpplink"
@@ -41,6 +42,7 @@ type transport struct {
 	log          *slog.Logger
 	link         *xmpplink.Link
 	host         *pluginhost.Host
+	metrics      *metrics.Transport // nil: metrics off
 
 	shards [inboundShards]chan *wire.Stanza
 	seed   maphash.Seed
@@ -145,6 +147,7 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 	t.host = pluginhost.New(pluginhost.Config{
 		Name: tc.Name, Path: tc.Plugin, DataDir: tc.DataDir, ConfigJSON: tc.PluginConfig, Domain: tc.Domain,
 		Log: log, OnEvents: t.storeEvents, OnReady: t.onPluginReady,
+		OnStop: t.pluginStopped,
 	})
 	return t
 }
@@ -220,6 +223,7 @@ func (t *transport) newID() string {
 // send queues a stanza to the server; a stanza for a link that is down is
 // dropped with a log line (its sender will retry or already got an error).
 func (t *transport) send(ctx context.Context, data []byte) {
+	t.metrics.ErrorSent(data)
 	if err := t.link.Send(ctx, data, nil); err != nil {
 		t.log.Debug("stanza not sent", "err", err)
 	}
@@ -406,6 +410,7 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 			}
 			d.commit, d.written = job.c, job.written[j]
 		}
+		t.metrics.Queued(1)
 		select {
 		case t.deliver <- d:
 		case <-ctx.Done():
@@ -500,7 +505,9 @@ func (t *transport) commitLoop(ctx context.Context) {
 		if err != nil {
 			t.log.Error("encoding an event for the outbox failed; the plugin will send the batch again", "err", err)
 		} else if len(all) > 0 {
+			began := time.Now()
 			fresh, keys, err = t.db.CommitEvents(context.WithoutCancel(ctx), t.name, all)
+			t.metrics.CommitDone(began)
 			if err != nil {
 				t.log.Error("storing events failed; the plugin will send them again", "err", err)
 			}
@@ -615,6 +622,7 @@ func (t *transport) loadOutbox() ([]delivery, error) {
 // the link is down; an event leaves the outbox once written to the socket.
 func (t *transport) deliverLoop(ctx context.Context, backlog []delivery) {
 	l := &deliveryLoop{t: t, held: map[string][]delivery{}, released: make(chan string), now: t.deliverNow}
+	t.metrics.Queued(len(backlog))
 	for _, d := range backlog {
 		l.deliver(ctx, d)
 	}
@@ -810,6 +818,7 @@ func (t *transport) deliverNow(ctx context.Context, d delivery) {
 		if d.written != nil {
 			d.written.Store(true) // handled: nothing left to deliver
 		}
+		t.metrics.Delivered(false, false, 0)
 		t.markDone(ctx, d)
 		return
 	}
@@ -824,6 +833,7 @@ func (t *transport) deliverNow(ctx context.Context, d delivery) {
 				done = func(err error) {
 					if err == nil {
 						stagetrace.Mark(stagetrace.GatewayOut, d.ev.GetMessage().GetText())
+						t.metrics.Delivered(d.ev.GetMessage() != nil, true, d.ev.TimestampUnixMicro)
 						if d.written != nil {
 							d.written.Store(true)
 						}

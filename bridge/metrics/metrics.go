@@ -96,8 +96,12 @@ func (r *Registry) Gatherer() prometheus.Gatherer { return r.reg }
 
 // Transport registers a transport and returns what the bridge counts
 // with. Its series exist from now on, at zero, so that a rate or an alert
-// works before the first event.
+// works before the first event. On a nil Registry (metrics off) it
+// returns nil, which counts nothing.
 func (r *Registry) Transport(name string, p Probe) *Transport {
+	if r == nil {
+		return nil
+	}
 	r.mu.Lock()
 	r.probes[name] = p
 	r.mu.Unlock()
