@@ -85,8 +85,9 @@ func waitHealth(t *testing.T, addr string, code int) string {
 // TestMetrics scrapes the metrics endpoint of a real stack: a message
 // echoed through the plugin moves both message counters, an error stanza
 // is counted by condition, the link and plugin are up and /healthz says
-// so; a killed plugin counts a restart, and a stopped server turns
-// /healthz to 503 until it is back.
+// so; a killed plugin counts a restart, a stopped server turns /healthz
+// to 503 until it is back, and a login the network logs out is counted
+// as logged_out.
 func TestMetrics(t *testing.T) {
 	addr := freePort(t)
 	s := newStack(t, stackOptions{extra: "\n[metrics]\nlisten = \"" + addr + "\"\n"})
@@ -150,4 +151,11 @@ func TestMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitHealth(t, addr, http.StatusOK)
+
+	// Logins by state follow what the plugin reports: kicked out by the
+	// network, alice's login is logged_out.
+	alice = s.login("alice")
+	sendChat(t, alice, "bob@"+domain, "kick")
+	waitMetric(t, addr, `passerelle_logins{state="logged_out",`+tr+`}`, func(v float64) bool { return v == 1 })
+	waitMetric(t, addr, `passerelle_logins{state="connected",`+tr+`}`, func(v float64) bool { return v == 0 })
 }
