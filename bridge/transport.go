@@ -489,6 +489,7 @@ func (t *transport) commitLoop(ctx context.Context) {
 			}
 		}
 		linger.Stop()
+		began := time.Now()
 		var all []store.InboundEvent
 		var err error
 		for _, j := range jobs {
@@ -505,13 +506,12 @@ func (t *transport) commitLoop(ctx context.Context) {
 		if err != nil {
 			t.log.Error("encoding an event for the outbox failed; the plugin will send the batch again", "err", err)
 		} else if len(all) > 0 {
-			began := time.Now()
 			fresh, keys, err = t.db.CommitEvents(context.WithoutCancel(ctx), t.name, all)
-			t.metrics.CommitDone(began)
 			if err != nil {
 				t.log.Error("storing events failed; the plugin will send them again", "err", err)
 			}
 		}
+		t.metrics.CommitDone(began, len(all))
 		off := 0
 		t.inflightMu.Lock()
 		for _, j := range jobs {

@@ -68,7 +68,7 @@ func New() *Registry {
 		}, []string{"transport", "condition"}),
 		commit: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "passerelle_store_commit_seconds",
-			Help:    "Time to commit a batch of plugin events to the store (one fsync).",
+			Help:    "Time to encode and commit a batch of plugin events to the store (one fsync).",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14), // 0.5 ms to 4 s
 		}, []string{"transport"}),
 		lag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -90,9 +90,6 @@ func New() *Registry {
 	)
 	return r
 }
-
-// Gatherer is the registry, for tests and for serving it elsewhere.
-func (r *Registry) Gatherer() prometheus.Gatherer { return r.reg }
 
 // Transport registers a transport and returns what the bridge counts
 // with. Its series exist from now on, at zero, so that a rate or an alert
@@ -171,9 +168,10 @@ func (t *Transport) ErrorSent(data []byte) {
 	}
 }
 
-// CommitDone records a store commit that began then.
-func (t *Transport) CommitDone(began time.Time) {
-	if t == nil {
+// CommitDone records a store commit of n events that began then; a
+// batch with nothing to store (n is 0) is not a commit.
+func (t *Transport) CommitDone(began time.Time, n int) {
+	if t == nil || n == 0 {
 		return
 	}
 	t.commit.Observe(time.Since(began).Seconds())

@@ -86,7 +86,8 @@ func TestCountersAndHealth(t *testing.T) {
 	m.Queued(3)
 	m.Delivered(true, true, time.Now().Add(-time.Second).UnixMicro())
 	m.Delivered(false, false, 0)
-	m.CommitDone(time.Now().Add(-3 * time.Millisecond))
+	m.CommitDone(time.Now().Add(-3*time.Millisecond), 2)
+	m.CommitDone(time.Now(), 0) // nothing stored: not a commit
 	st, err := wire.Parse(`<message from='alice@localhost/x' to='bob@echo.localhost' id='m1' type='chat'><body>hi</body></message>`)
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +127,7 @@ func TestNil(t *testing.T) {
 	m.PluginRestart()
 	m.MessageToNetwork()
 	m.ErrorSent([]byte(`<iq type="error"/>`))
-	m.CommitDone(time.Now())
+	m.CommitDone(time.Now(), 1)
 	m.Queued(1)
 	m.Delivered(true, true, 1)
 }

@@ -124,11 +124,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	log := cfg.Logger(stderr)
+	cfg.WarnPermissions(log)
 	if err := cfg.Prepare(); err != nil {
 		log.Error("cannot prepare the state folders", "err", err)
 		return 1
 	}
-	cfg.WarnPermissions(log)
 	log.Info("scheduler threads", "gomaxprocs", sdk.ShareCPUs(), "cpus", runtime.NumCPU())
 	if batch, err := sdk.YieldToServer(); err != nil {
 		log.Warn("scheduling class unchanged", "err", err)
