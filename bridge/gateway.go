@@ -43,6 +43,10 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	log.Info("passerelle starting", "version", version(), "store", cfg.Store.Path, "server", cfg.XMPP.Server)
 
 	var wg sync.WaitGroup
+	reg, err := serveMetrics(ctx, cfg.Metrics.Listen, &wg, log)
+	if err != nil {
+		return err
+	}
 	var ms *media.Server
 	if cfg.Media.Listen != "" {
 		ms, err = media.NewServer(media.Config{Listen: cfg.Media.Listen, PublicURL: cfg.Media.PublicURL,
@@ -63,6 +67,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 			continue
 		}
 		t := newTransport(cfg, tc, db, ms, log)
+		t.metrics = reg.Transport(t.name, t.probe())
 		wg.Go(func() { t.run(ctx) })
 	}
 	wg.Wait()

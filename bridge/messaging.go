@@ -510,6 +510,7 @@ func (t *transport) sendMessage(ctx context.Context, st *wire.Stanza, loginID, c
 			t.send(ctx, wire.ErrorReply(st, conditionOf(r.Error.Code), r.Error.Text))
 			return
 		}
+		t.metrics.MessageToNetwork()
 		t.remember(ctx, loginID, chatID, txn, m.originID, m.id, r)
 	})
 }

@@ -18,6 +18,7 @@ import (
 
 	"passerelle.im/passerelle/bridge/config"
 	"passerelle.im/passerelle/bridge/media"
+	"passerelle.im/passerelle/bridge/metrics"
 	"passerelle.im/passerelle/bridge/pluginhost"
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/bridge/xmpplink"
@@ -42,6 +43,7 @@ type transport struct {
 	log          *slog.Logger
 	link         *xmpplink.Link
 	host         *pluginhost.Host
+	metrics      *metrics.Transport // nil: metrics off
 
 	shards [inboundShards]chan *wire.Stanza
 	seed   maphash.Seed
@@ -164,6 +166,7 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 	t.host = pluginhost.New(pluginhost.Config{
 		Name: tc.Name, Path: tc.Plugin, DataDir: tc.DataDir, ConfigJSON: tc.PluginConfig, Domain: tc.Domain,
 		Log: log, OnEvents: t.storeEvents, OnReady: t.onPluginReady,
+		OnStop: t.pluginStopped,
 	})
 	return t
 }
@@ -262,6 +265,7 @@ func (t *transport) newID() string {
 // send queues a stanza to the server; a stanza for a link that is down is
 // dropped with a log line (its sender will retry or already got an error).
 func (t *transport) send(ctx context.Context, data []byte) {
+	t.metrics.ErrorSent(data)
 	if err := t.link.Send(ctx, data, nil); err != nil {
 		t.log.Debug("stanza not sent", "err", err)
 	}
@@ -471,6 +475,7 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 			}
 			d.commit, d.written = job.c, job.written[j]
 		}
+		t.metrics.Queued(1)
 		select {
 		case t.deliver <- d:
 		case <-ctx.Done():
@@ -550,6 +555,7 @@ func (t *transport) commitLoop(ctx context.Context) {
 			}
 		}
 		linger.Stop()
+		began := time.Now()
 		var all []store.InboundEvent
 		for _, j := range jobs {
 			for k, ie := range j.in {
@@ -583,6 +589,7 @@ func (t *transport) commitLoop(ctx context.Context) {
 				t.log.Error("storing events failed; the plugin will send them again", "err", err)
 			}
 		}
+		t.metrics.CommitDone(began, len(all))
 		off := 0
 		t.inflightMu.Lock()
 		for _, j := range jobs {
@@ -716,6 +723,7 @@ func (t *transport) loadOutbox() ([]delivery, error) {
 // written again, first, on the next.
 func (t *transport) deliverLoop(ctx context.Context, backlog []delivery) {
 	l := &deliveryLoop{t: t, held: map[string][]delivery{}, released: make(chan string), now: t.deliverNow}
+	t.metrics.Queued(len(backlog))
 	for _, d := range backlog {
 		l.deliver(ctx, d)
 	}
@@ -913,6 +921,7 @@ func (t *transport) deliverNow(ctx context.Context, d delivery) {
 		if d.written != nil {
 			d.written.Store(true) // handled: nothing left to deliver
 		}
+		t.metrics.Delivered(false, false, 0)
 		t.markDone(ctx, d)
 		return
 	}
@@ -939,6 +948,7 @@ func (t *transport) deliverNow(ctx context.Context, d delivery) {
 // delivered is a stored delivery the server confirmed: it leaves the
 // outbox. It runs on the link's writer.
 func (t *transport) delivered(ctx context.Context, d delivery) {
+	t.metrics.Delivered(d.ev.GetMessage() != nil, true, d.ev.TimestampUnixMicro)
 	if d.written != nil {
 		d.written.Store(true)
 	}

@@ -64,6 +64,8 @@ type Config struct {
 	Limits Limits // [limits]
 	Media  Media  // [media]
 	Log    Log    // [log]
+	// Metrics is [metrics]: Prometheus metrics and health, off by default.
+	Metrics Metrics
 	// Transports are the [[transport]] blocks in file order, disabled ones
 	// included; see Enabled.
 	Transports []Transport
@@ -299,6 +301,7 @@ func Parse(path string, data []byte) (*Config, error) {
 	c.Limits = l.limits(root.sub("limits"))
 	c.Media = l.media(root.sub("media"), filepath.Dir(c.Store.Path))
 	c.Log = l.log(root.sub("log"))
+	c.Metrics = l.metrics(root.sub("metrics"))
 	c.Transports = l.transports(root.tables("transport"), filepath.Dir(c.Store.Path))
 	root.done()
 	if len(p.errs) > 0 {
@@ -869,6 +872,7 @@ func (c *Config) Summary() string {
 			c.Media.Listen, c.Media.PublicURL, c.Media.Dir, c.Media.Expiry)
 	}
 	fmt.Fprintf(&b, "log:       %s, %s\n", c.Log.Level, c.Log.Format)
+	fmt.Fprintf(&b, "metrics:   %s\n", c.Metrics.summary())
 	for _, t := range c.Transports {
 		state := ""
 		if !t.Enabled {

@@ -49,6 +49,8 @@ type Config struct {
 	// the place to Connect every login again; commands wait until it
 	// returns. ctx ends with that run.
 	OnReady func(ctx context.Context, caps *pb.Capabilities)
+	// OnStop, if set, hears why the plugin stopped, before its restart.
+	OnStop func(err error)
 	// HealthInterval is how often the plugin is pinged (default 5 s).
 	HealthInterval time.Duration
 	// HoldTimeout is how long a command waits for a restarting plugin
@@ -200,6 +202,9 @@ func (h *Host) Run(ctx context.Context) error {
 			backoff = minBackoff
 		}
 		h.log.Error("transport plugin stopped; restarting", "err", err, "retry_in", backoff)
+		if h.cfg.OnStop != nil {
+			h.cfg.OnStop(err)
+		}
 		select {
 		case <-time.After(backoff):
 		case <-ctx.Done():

@@ -129,6 +129,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	log := cfg.Logger(stderr)
+	cfg.WarnPermissions(log)
 	if err := cfg.Prepare(); err != nil {
 		log.Error("cannot prepare the state folders", "err", err)
 		return 1
@@ -166,6 +167,7 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprint(stdout, cfg.Summary())
+	printPermissionWarnings(stdout, cfg)
 	return 0
 }
 

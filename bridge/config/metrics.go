@@ -1,0 +1,40 @@
+package config
+
+import (
+	"net"
+	"strconv"
+)
+
+// Metrics is the opt-in Prometheus and health endpoint.
+type Metrics struct {
+	// Listen is the host:port /metrics and /healthz are served on; ""
+	// turns them off. They hold no secret but tell a lot about the
+	// gateway: keep them on loopback or behind a proxy.
+	Listen string
+}
+
+func (l loader) metrics(t *table) Metrics {
+	var m Metrics
+	if s, ok := t.str("listen"); ok && s != "" {
+		_, port, err := net.SplitHostPort(s)
+		n, perr := strconv.Atoi(port)
+		switch {
+		case err != nil:
+			l.p.addf(t.key("listen"), "%q is not host:port (e.g. \"127.0.0.1:9464\"): %w", s, err)
+		case perr != nil || n < 1 || n > 65535:
+			l.p.addf(t.key("listen"), "%q: port must be a number from 1 to 65535", s)
+		default:
+			m.Listen = s
+		}
+	}
+	t.done()
+	return m
+}
+
+// summary is the metrics line of check-config.
+func (m Metrics) summary() string {
+	if m.Listen == "" {
+		return "off"
+	}
+	return "http://" + m.Listen + "/metrics and /healthz"
+}

@@ -1,0 +1,52 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestMetricsOffByDefault(t *testing.T) {
+	isolate(t)
+	c, err := parse(t, minimal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Metrics.Listen != "" {
+		t.Errorf("metrics.listen = %q, want off", c.Metrics.Listen)
+	}
+	if !strings.Contains(c.Summary(), "metrics:   off\n") {
+		t.Errorf("summary does not say metrics are off:\n%s", c.Summary())
+	}
+}
+
+func TestMetricsListen(t *testing.T) {
+	isolate(t)
+	c, err := parse(t, minimal+"[metrics]\nlisten = \"127.0.0.1:9464\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Metrics.Listen != "127.0.0.1:9464" {
+		t.Errorf("metrics.listen = %q", c.Metrics.Listen)
+	}
+	if !strings.Contains(c.Summary(), "metrics:   http://127.0.0.1:9464/metrics and /healthz\n") {
+		t.Errorf("summary does not name the metrics address:\n%s", c.Summary())
+	}
+}
+
+func TestMetricsErrors(t *testing.T) {
+	isolate(t)
+	for _, tc := range []struct{ name, metrics, want string }{
+		{"not host:port", `listen = "9464"`, `metrics.listen: "9464" is not host:port`},
+		{"port zero", `listen = "127.0.0.1:0"`, `metrics.listen: "127.0.0.1:0": port must be a number from 1 to 65535`},
+		{"port name", `listen = "127.0.0.1:http"`, `metrics.listen: "127.0.0.1:http": port must be a number`},
+		{"not a string", `listen = 9464`, `metrics.listen: want a string, got an integer`},
+		{"unknown key", `path = "/metrics"`, `metrics.path: unknown key`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parse(t, minimal+"[metrics]\n"+tc.metrics+"\n")
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

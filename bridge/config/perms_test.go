@@ -1,0 +1,120 @@
+package config
+
+import (
+	"bytes"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// permSetup writes a configuration in a fresh folder, with its store in
+// data/, both created private; it returns the loaded config.
+func permSetup(t *testing.T, data string) *Config {
+	t.Helper()
+	isolate(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "passerelle.toml")
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func chmod(t *testing.T, path string, mode os.FileMode) {
+	t.Helper()
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPermissionsPrivate(t *testing.T) {
+	c := permSetup(t, minimal)
+	if ws := c.PermissionWarnings(); len(ws) != 0 {
+		t.Errorf("private files, yet warnings: %v", ws)
+	}
+}
+
+func TestPermissionsInlineSecret(t *testing.T) {
+	c := permSetup(t, minimal)
+	chmod(t, c.Path, 0o644)
+	ws := c.PermissionWarnings()
+	if len(ws) != 1 || ws[0].Path != c.Path || ws[0].Mode != 0o644 || ws[0].Want != 0o600 || !strings.Contains(ws[0].Why, "transport echo's secret") {
+		t.Fatalf("config readable by others with a secret inline: %v", ws)
+	}
+	want := c.Path + " has mode 0644, want 0600 or narrower: it holds transport echo's secret"
+	if s := ws[0].String(); !strings.HasPrefix(s, want) || !strings.HasSuffix(s, "(chmod 600 "+c.Path+")") {
+		t.Errorf("String() = %q, want it to start with %q and name the fix", s, want)
+	}
+	// Group-readable is as bad; writable by the owner only is not.
+	chmod(t, c.Path, 0o640)
+	if ws := c.PermissionWarnings(); len(ws) != 1 {
+		t.Errorf("group-readable config with a secret: %v", ws)
+	}
+	chmod(t, c.Path, 0o400)
+	if ws := c.PermissionWarnings(); len(ws) != 0 {
+		t.Errorf("0400 config: %v", ws)
+	}
+}
+
+// TestPermissionsNoSecretInConfig: a readable config without a secret is
+// fine (the example unit keeps the secret in the environment).
+func TestPermissionsNoSecretInConfig(t *testing.T) {
+	t.Setenv("PASSERELLE_SECRET_ECHO", "from-env")
+	c := permSetup(t, strings.Replace(minimal, `secret = "s3cr3t"`, "", 1))
+	chmod(t, c.Path, 0o644)
+	if ws := c.PermissionWarnings(); len(ws) != 0 {
+		t.Errorf("no secret in the config, yet: %v", ws)
+	}
+}
+
+func TestPermissionsSecretFile(t *testing.T) {
+	isolate(t)
+	sf := filepath.Join(t.TempDir(), "echo.secret")
+	if err := os.WriteFile(sf, []byte("s3cr3t\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := permSetup(t, strings.Replace(minimal, `secret = "s3cr3t"`, `secret_file = "`+sf+`"`, 1))
+	chmod(t, c.Path, 0o644) // holds no secret itself
+	ws := c.PermissionWarnings()
+	if len(ws) != 1 || ws[0].Path != sf {
+		t.Errorf("secret_file readable by others: %v", ws)
+	}
+}
+
+func TestPermissionsStore(t *testing.T) {
+	c := permSetup(t, minimal)
+	dir := filepath.Dir(c.Store.Path)
+	chmod(t, c.Store.Path, 0o644)
+	chmod(t, dir, 0o755)
+	ws := c.PermissionWarnings()
+	if len(ws) != 2 || ws[0].Path != dir || ws[0].Want != 0o700 || ws[1].Path != c.Store.Path || ws[1].Want != 0o600 {
+		t.Fatalf("store and folder open to others: %v", ws)
+	}
+	// Group-writable only is still wider than 0600.
+	chmod(t, dir, 0o700)
+	chmod(t, c.Store.Path, 0o620)
+	if ws := StorePermissionWarnings(c.Store.Path); len(ws) != 1 || ws[0].Path != c.Store.Path {
+		t.Errorf("group-writable database: %v", ws)
+	}
+
+	var b bytes.Buffer
+	c.WarnPermissions(slog.New(slog.NewTextHandler(&b, nil)))
+	if got := b.String(); !strings.Contains(got, "level=WARN") || !strings.Contains(got, "path="+c.Store.Path) || !strings.Contains(got, "mode=0620") {
+		t.Errorf("log: %s", got)
+	}
+}
+
+func TestPermissionsStoreMissing(t *testing.T) {
+	if ws := StorePermissionWarnings(filepath.Join(t.TempDir(), "none", "passerelle.db")); len(ws) != 0 {
+		t.Errorf("missing store: %v", ws)
+	}
+}
