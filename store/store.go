@@ -102,11 +102,6 @@ type Options struct {
 	// records are logged or the oldest is that old; 0 means 4096 and 1 s.
 	CheckpointRecords  int
 	CheckpointInterval time.Duration
-	// Background is ignored: checkpoints run on an ordinary goroutine.
-	// It is kept only so that callers written for it still build.
-	//
-	// Deprecated: no effect; remove it from callers.
-	Background func(apply func())
 }
 
 // DB is an open store. Its methods are safe for concurrent use.
