@@ -400,7 +400,7 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 			continue
 		}
 		// The outbox payload is encoded at commit time, and only for an
-		// event not yet written to the server by then: most are.
+		// event the server has not confirmed by then (see unconfirmed.go).
 		ie := store.InboundEvent{Seq: ev.Seq, LoginID: ev.LoginId, ChatID: ev.ChatId, DedupID: ev.EventId}
 		if _, ok := ev.Payload.(*pb.Event_Message); ok && ev.EventId != "" {
 			ie.Ref = &store.MessageRef{Transport: t.name, LoginID: ev.LoginId, ChatID: ev.ChatId, RemoteID: ev.EventId,
