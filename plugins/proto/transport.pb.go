@@ -1,4 +1,15 @@
-// The passerelle plugin contract, version 1.
+// The passerelle plugin contract, version 2.
+//
+// Version 2 adds, to version 1: groups (the user's chat list, members with
+// nick, role and affiliation, member deltas, topic changes, the user removed
+// or the group deleted, and the commands to leave, set the topic or name,
+// invite, kick and change a role); a History stream for backfill, separate
+// from the live Events stream; media streamed in chunks both ways
+// (DownloadMedia, UploadMedia) with their metadata; a folder per login;
+// small per-message metadata beside remote message IDs; formatted text
+// (Span); per-chat features. FetchMessages is gone (History replaces it).
+// The go-plugin handshake carries the version (sdk.APIVersion): a host of
+// one version refuses a plugin of another with a message naming both.
 //
 // A transport plugin is a separate process that the gateway (the host)
 // launches with hashicorp/go-plugin over gRPC. The host calls the Transport
@@ -338,6 +349,112 @@ func (ChatType) EnumDescriptor() ([]byte, []int) {
 	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{4}
 }
 
+// Affiliation is a member's standing in a group (XEP-0045's affiliation).
+type Affiliation int32
+
+const (
+	Affiliation_AFFILIATION_MEMBER  Affiliation = 0
+	Affiliation_AFFILIATION_ADMIN   Affiliation = 1
+	Affiliation_AFFILIATION_OWNER   Affiliation = 2
+	Affiliation_AFFILIATION_NONE    Affiliation = 3 // not a member (a channel's reader, someone who left)
+	Affiliation_AFFILIATION_OUTCAST Affiliation = 4 // banned
+)
+
+// Enum value maps for Affiliation.
+var (
+	Affiliation_name = map[int32]string{
+		0: "AFFILIATION_MEMBER",
+		1: "AFFILIATION_ADMIN",
+		2: "AFFILIATION_OWNER",
+		3: "AFFILIATION_NONE",
+		4: "AFFILIATION_OUTCAST",
+	}
+	Affiliation_value = map[string]int32{
+		"AFFILIATION_MEMBER":  0,
+		"AFFILIATION_ADMIN":   1,
+		"AFFILIATION_OWNER":   2,
+		"AFFILIATION_NONE":    3,
+		"AFFILIATION_OUTCAST": 4,
+	}
+)
+
+func (x Affiliation) Enum() *Affiliation {
+	p := new(Affiliation)
+	*p = x
+	return p
+}
+
+func (x Affiliation) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Affiliation) Descriptor() protoreflect.EnumDescriptor {
+	return file_plugins_proto_transport_proto_enumTypes[5].Descriptor()
+}
+
+func (Affiliation) Type() protoreflect.EnumType {
+	return &file_plugins_proto_transport_proto_enumTypes[5]
+}
+
+func (x Affiliation) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Affiliation.Descriptor instead.
+func (Affiliation) EnumDescriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{5}
+}
+
+// Role is what a member may do in the room now (XEP-0045's role).
+type Role int32
+
+const (
+	Role_ROLE_PARTICIPANT Role = 0
+	Role_ROLE_MODERATOR   Role = 1
+	Role_ROLE_VISITOR     Role = 2 // may read, not write (a channel's reader, a muted member)
+)
+
+// Enum value maps for Role.
+var (
+	Role_name = map[int32]string{
+		0: "ROLE_PARTICIPANT",
+		1: "ROLE_MODERATOR",
+		2: "ROLE_VISITOR",
+	}
+	Role_value = map[string]int32{
+		"ROLE_PARTICIPANT": 0,
+		"ROLE_MODERATOR":   1,
+		"ROLE_VISITOR":     2,
+	}
+)
+
+func (x Role) Enum() *Role {
+	p := new(Role)
+	*p = x
+	return p
+}
+
+func (x Role) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Role) Descriptor() protoreflect.EnumDescriptor {
+	return file_plugins_proto_transport_proto_enumTypes[6].Descriptor()
+}
+
+func (Role) Type() protoreflect.EnumType {
+	return &file_plugins_proto_transport_proto_enumTypes[6]
+}
+
+func (x Role) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Role.Descriptor instead.
+func (Role) EnumDescriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{6}
+}
+
 type TypingState int32
 
 const (
@@ -377,11 +494,11 @@ func (x TypingState) String() string {
 }
 
 func (TypingState) Descriptor() protoreflect.EnumDescriptor {
-	return file_plugins_proto_transport_proto_enumTypes[5].Descriptor()
+	return file_plugins_proto_transport_proto_enumTypes[7].Descriptor()
 }
 
 func (TypingState) Type() protoreflect.EnumType {
-	return &file_plugins_proto_transport_proto_enumTypes[5]
+	return &file_plugins_proto_transport_proto_enumTypes[7]
 }
 
 func (x TypingState) Number() protoreflect.EnumNumber {
@@ -390,7 +507,7 @@ func (x TypingState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use TypingState.Descriptor instead.
 func (TypingState) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{5}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{7}
 }
 
 type LoginState int32
@@ -435,11 +552,11 @@ func (x LoginState) String() string {
 }
 
 func (LoginState) Descriptor() protoreflect.EnumDescriptor {
-	return file_plugins_proto_transport_proto_enumTypes[6].Descriptor()
+	return file_plugins_proto_transport_proto_enumTypes[8].Descriptor()
 }
 
 func (LoginState) Type() protoreflect.EnumType {
-	return &file_plugins_proto_transport_proto_enumTypes[6]
+	return &file_plugins_proto_transport_proto_enumTypes[8]
 }
 
 func (x LoginState) Number() protoreflect.EnumNumber {
@@ -448,59 +565,74 @@ func (x LoginState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use LoginState.Descriptor instead.
 func (LoginState) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{6}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{8}
 }
 
-type Member_Role int32
+type Span_Style int32
 
 const (
-	Member_ROLE_MEMBER Member_Role = 0
-	Member_ROLE_ADMIN  Member_Role = 1
-	Member_ROLE_OWNER  Member_Role = 2
-	Member_ROLE_LEFT   Member_Role = 3
+	Span_STYLE_BOLD    Span_Style = 0
+	Span_STYLE_ITALIC  Span_Style = 1
+	Span_STYLE_STRIKE  Span_Style = 2
+	Span_STYLE_CODE    Span_Style = 3 // inline monospace
+	Span_STYLE_PRE     Span_Style = 4 // a preformatted block
+	Span_STYLE_QUOTE   Span_Style = 5 // a quoted block
+	Span_STYLE_LINK    Span_Style = 6 // url is the target
+	Span_STYLE_MENTION Span_Style = 7 // user_id is the member meant
+	Span_STYLE_SPOILER Span_Style = 8
 )
 
-// Enum value maps for Member_Role.
+// Enum value maps for Span_Style.
 var (
-	Member_Role_name = map[int32]string{
-		0: "ROLE_MEMBER",
-		1: "ROLE_ADMIN",
-		2: "ROLE_OWNER",
-		3: "ROLE_LEFT",
+	Span_Style_name = map[int32]string{
+		0: "STYLE_BOLD",
+		1: "STYLE_ITALIC",
+		2: "STYLE_STRIKE",
+		3: "STYLE_CODE",
+		4: "STYLE_PRE",
+		5: "STYLE_QUOTE",
+		6: "STYLE_LINK",
+		7: "STYLE_MENTION",
+		8: "STYLE_SPOILER",
 	}
-	Member_Role_value = map[string]int32{
-		"ROLE_MEMBER": 0,
-		"ROLE_ADMIN":  1,
-		"ROLE_OWNER":  2,
-		"ROLE_LEFT":   3,
+	Span_Style_value = map[string]int32{
+		"STYLE_BOLD":    0,
+		"STYLE_ITALIC":  1,
+		"STYLE_STRIKE":  2,
+		"STYLE_CODE":    3,
+		"STYLE_PRE":     4,
+		"STYLE_QUOTE":   5,
+		"STYLE_LINK":    6,
+		"STYLE_MENTION": 7,
+		"STYLE_SPOILER": 8,
 	}
 )
 
-func (x Member_Role) Enum() *Member_Role {
-	p := new(Member_Role)
+func (x Span_Style) Enum() *Span_Style {
+	p := new(Span_Style)
 	*p = x
 	return p
 }
 
-func (x Member_Role) String() string {
+func (x Span_Style) String() string {
 	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
 }
 
-func (Member_Role) Descriptor() protoreflect.EnumDescriptor {
-	return file_plugins_proto_transport_proto_enumTypes[7].Descriptor()
+func (Span_Style) Descriptor() protoreflect.EnumDescriptor {
+	return file_plugins_proto_transport_proto_enumTypes[9].Descriptor()
 }
 
-func (Member_Role) Type() protoreflect.EnumType {
-	return &file_plugins_proto_transport_proto_enumTypes[7]
+func (Span_Style) Type() protoreflect.EnumType {
+	return &file_plugins_proto_transport_proto_enumTypes[9]
 }
 
-func (x Member_Role) Number() protoreflect.EnumNumber {
+func (x Span_Style) Number() protoreflect.EnumNumber {
 	return protoreflect.EnumNumber(x)
 }
 
-// Deprecated: Use Member_Role.Descriptor instead.
-func (Member_Role) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{24, 0}
+// Deprecated: Use Span_Style.Descriptor instead.
+func (Span_Style) EnumDescriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{36, 0}
 }
 
 type ReceiptEvent_Kind int32
@@ -533,11 +665,11 @@ func (x ReceiptEvent_Kind) String() string {
 }
 
 func (ReceiptEvent_Kind) Descriptor() protoreflect.EnumDescriptor {
-	return file_plugins_proto_transport_proto_enumTypes[8].Descriptor()
+	return file_plugins_proto_transport_proto_enumTypes[10].Descriptor()
 }
 
 func (ReceiptEvent_Kind) Type() protoreflect.EnumType {
-	return &file_plugins_proto_transport_proto_enumTypes[8]
+	return &file_plugins_proto_transport_proto_enumTypes[10]
 }
 
 func (x ReceiptEvent_Kind) Number() protoreflect.EnumNumber {
@@ -546,7 +678,117 @@ func (x ReceiptEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReceiptEvent_Kind.Descriptor instead.
 func (ReceiptEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{45, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{58, 0}
+}
+
+type MemberEvent_Kind int32
+
+const (
+	MemberEvent_KIND_JOINED       MemberEvent_Kind = 0
+	MemberEvent_KIND_LEFT         MemberEvent_Kind = 1
+	MemberEvent_KIND_KICKED       MemberEvent_Kind = 2
+	MemberEvent_KIND_BANNED       MemberEvent_Kind = 3
+	MemberEvent_KIND_RENAMED      MemberEvent_Kind = 4 // member.nick is the new nick
+	MemberEvent_KIND_ROLE_CHANGED MemberEvent_Kind = 5 // member.role and member.affiliation are the new ones
+)
+
+// Enum value maps for MemberEvent_Kind.
+var (
+	MemberEvent_Kind_name = map[int32]string{
+		0: "KIND_JOINED",
+		1: "KIND_LEFT",
+		2: "KIND_KICKED",
+		3: "KIND_BANNED",
+		4: "KIND_RENAMED",
+		5: "KIND_ROLE_CHANGED",
+	}
+	MemberEvent_Kind_value = map[string]int32{
+		"KIND_JOINED":       0,
+		"KIND_LEFT":         1,
+		"KIND_KICKED":       2,
+		"KIND_BANNED":       3,
+		"KIND_RENAMED":      4,
+		"KIND_ROLE_CHANGED": 5,
+	}
+)
+
+func (x MemberEvent_Kind) Enum() *MemberEvent_Kind {
+	p := new(MemberEvent_Kind)
+	*p = x
+	return p
+}
+
+func (x MemberEvent_Kind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (MemberEvent_Kind) Descriptor() protoreflect.EnumDescriptor {
+	return file_plugins_proto_transport_proto_enumTypes[11].Descriptor()
+}
+
+func (MemberEvent_Kind) Type() protoreflect.EnumType {
+	return &file_plugins_proto_transport_proto_enumTypes[11]
+}
+
+func (x MemberEvent_Kind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use MemberEvent_Kind.Descriptor instead.
+func (MemberEvent_Kind) EnumDescriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{66, 0}
+}
+
+type ChatRemovedEvent_Reason int32
+
+const (
+	ChatRemovedEvent_REASON_LEFT    ChatRemovedEvent_Reason = 0 // the user left (from another device)
+	ChatRemovedEvent_REASON_KICKED  ChatRemovedEvent_Reason = 1
+	ChatRemovedEvent_REASON_BANNED  ChatRemovedEvent_Reason = 2
+	ChatRemovedEvent_REASON_DELETED ChatRemovedEvent_Reason = 3 // the group is gone
+)
+
+// Enum value maps for ChatRemovedEvent_Reason.
+var (
+	ChatRemovedEvent_Reason_name = map[int32]string{
+		0: "REASON_LEFT",
+		1: "REASON_KICKED",
+		2: "REASON_BANNED",
+		3: "REASON_DELETED",
+	}
+	ChatRemovedEvent_Reason_value = map[string]int32{
+		"REASON_LEFT":    0,
+		"REASON_KICKED":  1,
+		"REASON_BANNED":  2,
+		"REASON_DELETED": 3,
+	}
+)
+
+func (x ChatRemovedEvent_Reason) Enum() *ChatRemovedEvent_Reason {
+	p := new(ChatRemovedEvent_Reason)
+	*p = x
+	return p
+}
+
+func (x ChatRemovedEvent_Reason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ChatRemovedEvent_Reason) Descriptor() protoreflect.EnumDescriptor {
+	return file_plugins_proto_transport_proto_enumTypes[12].Descriptor()
+}
+
+func (ChatRemovedEvent_Reason) Type() protoreflect.EnumType {
+	return &file_plugins_proto_transport_proto_enumTypes[12]
+}
+
+func (x ChatRemovedEvent_Reason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ChatRemovedEvent_Reason.Descriptor instead.
+func (ChatRemovedEvent_Reason) EnumDescriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68, 0}
 }
 
 type Empty struct {
@@ -587,7 +829,7 @@ func (*Empty) Descriptor() ([]byte, []int) {
 
 type Error struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Code          ErrorCode              `protobuf:"varint,1,opt,name=code,proto3,enum=passerelle.transport.v1.ErrorCode" json:"code,omitempty"`
+	Code          ErrorCode              `protobuf:"varint,1,opt,name=code,proto3,enum=passerelle.transport.v2.ErrorCode" json:"code,omitempty"`
 	Text          string                 `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"` // shown to the user
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -707,7 +949,7 @@ func (x *InitRequest) GetDomain() string {
 
 type Capabilities struct {
 	state              protoimpl.MessageState `protogen:"open.v1"`
-	ApiVersion         uint32                 `protobuf:"varint,1,opt,name=api_version,json=apiVersion,proto3" json:"api_version,omitempty"`   // must be 1
+	ApiVersion         uint32                 `protobuf:"varint,1,opt,name=api_version,json=apiVersion,proto3" json:"api_version,omitempty"`   // must be 2
 	Network            string                 `protobuf:"bytes,2,opt,name=network,proto3" json:"network,omitempty"`                            // "whatsapp", "telegram", "echo": the disco gateway type
 	DisplayName        string                 `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"` // "WhatsApp"
 	Version            string                 `protobuf:"bytes,4,opt,name=version,proto3" json:"version,omitempty"`                            // the plugin's own version
@@ -839,6 +1081,15 @@ type Features struct {
 	Avatars          bool                   `protobuf:"varint,13,opt,name=avatars,proto3" json:"avatars,omitempty"`
 	Backfill         bool                   `protobuf:"varint,14,opt,name=backfill,proto3" json:"backfill,omitempty"`
 	AddContacts      bool                   `protobuf:"varint,15,opt,name=add_contacts,json=addContacts,proto3" json:"add_contacts,omitempty"`
+	Formatting       bool                   `protobuf:"varint,16,opt,name=formatting,proto3" json:"formatting,omitempty"`                            // message text may carry spans (bold, links, mentions)
+	GroupTopic       bool                   `protobuf:"varint,17,opt,name=group_topic,json=groupTopic,proto3" json:"group_topic,omitempty"`          // SetTopic
+	GroupName        bool                   `protobuf:"varint,18,opt,name=group_name,json=groupName,proto3" json:"group_name,omitempty"`             // SetChatName
+	GroupInvite      bool                   `protobuf:"varint,19,opt,name=group_invite,json=groupInvite,proto3" json:"group_invite,omitempty"`       // Invite
+	GroupKick        bool                   `protobuf:"varint,20,opt,name=group_kick,json=groupKick,proto3" json:"group_kick,omitempty"`             // Kick
+	GroupRoles       bool                   `protobuf:"varint,21,opt,name=group_roles,json=groupRoles,proto3" json:"group_roles,omitempty"`          // SetRole
+	LeaveChat        bool                   `protobuf:"varint,22,opt,name=leave_chat,json=leaveChat,proto3" json:"leave_chat,omitempty"`             // LeaveChat
+	MediaDownload    bool                   `protobuf:"varint,23,opt,name=media_download,json=mediaDownload,proto3" json:"media_download,omitempty"` // attachments by reference (DownloadMedia)
+	MediaUpload      bool                   `protobuf:"varint,24,opt,name=media_upload,json=mediaUpload,proto3" json:"media_upload,omitempty"`       // attachments streamed in (UploadMedia)
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
@@ -974,6 +1225,69 @@ func (x *Features) GetBackfill() bool {
 func (x *Features) GetAddContacts() bool {
 	if x != nil {
 		return x.AddContacts
+	}
+	return false
+}
+
+func (x *Features) GetFormatting() bool {
+	if x != nil {
+		return x.Formatting
+	}
+	return false
+}
+
+func (x *Features) GetGroupTopic() bool {
+	if x != nil {
+		return x.GroupTopic
+	}
+	return false
+}
+
+func (x *Features) GetGroupName() bool {
+	if x != nil {
+		return x.GroupName
+	}
+	return false
+}
+
+func (x *Features) GetGroupInvite() bool {
+	if x != nil {
+		return x.GroupInvite
+	}
+	return false
+}
+
+func (x *Features) GetGroupKick() bool {
+	if x != nil {
+		return x.GroupKick
+	}
+	return false
+}
+
+func (x *Features) GetGroupRoles() bool {
+	if x != nil {
+		return x.GroupRoles
+	}
+	return false
+}
+
+func (x *Features) GetLeaveChat() bool {
+	if x != nil {
+		return x.LeaveChat
+	}
+	return false
+}
+
+func (x *Features) GetMediaDownload() bool {
+	if x != nil {
+		return x.MediaDownload
+	}
+	return false
+}
+
+func (x *Features) GetMediaUpload() bool {
+	if x != nil {
+		return x.MediaUpload
 	}
 	return false
 }
@@ -1119,9 +1433,14 @@ func (x *LoginFlowsResponse) GetFlows() []*LoginFlow {
 }
 
 type StartLoginRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	UserJid       string                 `protobuf:"bytes,1,opt,name=user_jid,json=userJid,proto3" json:"user_jid,omitempty"` // the bare JID of the XMPP user logging in
-	FlowId        string                 `protobuf:"bytes,2,opt,name=flow_id,json=flowId,proto3" json:"flow_id,omitempty"`    // "" = the first flow
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	UserJid string                 `protobuf:"bytes,1,opt,name=user_jid,json=userJid,proto3" json:"user_jid,omitempty"` // the bare JID of the XMPP user logging in
+	FlowId  string                 `protobuf:"bytes,2,opt,name=flow_id,json=flowId,proto3" json:"flow_id,omitempty"`    // "" = the first flow
+	// The folder of the login this process creates, made by the host: the
+	// network library's own database goes here from the first step on. The
+	// same folder comes back in ConnectRequest.login_dir; the host removes it
+	// when the login is logged out, or when the process is cancelled.
+	LoginDir      string `protobuf:"bytes,3,opt,name=login_dir,json=loginDir,proto3" json:"login_dir,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1166,6 +1485,13 @@ func (x *StartLoginRequest) GetUserJid() string {
 func (x *StartLoginRequest) GetFlowId() string {
 	if x != nil {
 		return x.FlowId
+	}
+	return ""
+}
+
+func (x *StartLoginRequest) GetLoginDir() string {
+	if x != nil {
+		return x.LoginDir
 	}
 	return ""
 }
@@ -1393,7 +1719,7 @@ type FormField struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	Label         string                 `protobuf:"bytes,2,opt,name=label,proto3" json:"label,omitempty"`
-	Type          FieldType              `protobuf:"varint,3,opt,name=type,proto3,enum=passerelle.transport.v1.FieldType" json:"type,omitempty"`
+	Type          FieldType              `protobuf:"varint,3,opt,name=type,proto3,enum=passerelle.transport.v2.FieldType" json:"type,omitempty"`
 	Required      bool                   `protobuf:"varint,4,opt,name=required,proto3" json:"required,omitempty"`
 	Description   string                 `protobuf:"bytes,5,opt,name=description,proto3" json:"description,omitempty"`
 	DefaultValue  string                 `protobuf:"bytes,6,opt,name=default_value,json=defaultValue,proto3" json:"default_value,omitempty"`
@@ -1527,7 +1853,7 @@ func (x *FormStep) GetFields() []*FormField {
 
 type DisplayStep struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Type          DisplayType            `protobuf:"varint,1,opt,name=type,proto3,enum=passerelle.transport.v1.DisplayType" json:"type,omitempty"`
+	Type          DisplayType            `protobuf:"varint,1,opt,name=type,proto3,enum=passerelle.transport.v2.DisplayType" json:"type,omitempty"`
 	Data          string                 `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1686,6 +2012,7 @@ type ConnectRequest struct {
 	LoginId       string                 `protobuf:"bytes,1,opt,name=login_id,json=loginId,proto3" json:"login_id,omitempty"`
 	UserJid       string                 `protobuf:"bytes,2,opt,name=user_jid,json=userJid,proto3" json:"user_jid,omitempty"`
 	SavedState    []byte                 `protobuf:"bytes,3,opt,name=saved_state,json=savedState,proto3" json:"saved_state,omitempty"`
+	LoginDir      string                 `protobuf:"bytes,4,opt,name=login_dir,json=loginDir,proto3" json:"login_dir,omitempty"` // this login's own folder (see StartLoginRequest)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1739,6 +2066,13 @@ func (x *ConnectRequest) GetSavedState() []byte {
 		return x.SavedState
 	}
 	return nil
+}
+
+func (x *ConnectRequest) GetLoginDir() string {
+	if x != nil {
+		return x.LoginDir
+	}
+	return ""
 }
 
 type ResolveIdentifierRequest struct {
@@ -1803,7 +2137,7 @@ func (x *ResolveIdentifierRequest) GetCreate() bool {
 
 type Presence struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Show          PresenceShow           `protobuf:"varint,1,opt,name=show,proto3,enum=passerelle.transport.v1.PresenceShow" json:"show,omitempty"`
+	Show          PresenceShow           `protobuf:"varint,1,opt,name=show,proto3,enum=passerelle.transport.v2.PresenceShow" json:"show,omitempty"`
 	Status        string                 `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"`
 	LastSeenUnix  int64                  `protobuf:"varint,3,opt,name=last_seen_unix,json=lastSeenUnix,proto3" json:"last_seen_unix,omitempty"` // 0: unknown
 	unknownFields protoimpl.UnknownFields
@@ -2136,8 +2470,9 @@ func (x *UserRef) GetUserId() string {
 type Member struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	Role          Member_Role            `protobuf:"varint,3,opt,name=role,proto3,enum=passerelle.transport.v1.Member_Role" json:"role,omitempty"`
+	Nick          string                 `protobuf:"bytes,2,opt,name=nick,proto3" json:"nick,omitempty"` // the name shown in this group; "" = the contact's name
+	Role          Role                   `protobuf:"varint,3,opt,name=role,proto3,enum=passerelle.transport.v2.Role" json:"role,omitempty"`
+	Affiliation   Affiliation            `protobuf:"varint,4,opt,name=affiliation,proto3,enum=passerelle.transport.v2.Affiliation" json:"affiliation,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2179,30 +2514,46 @@ func (x *Member) GetUserId() string {
 	return ""
 }
 
-func (x *Member) GetName() string {
+func (x *Member) GetNick() string {
 	if x != nil {
-		return x.Name
+		return x.Nick
 	}
 	return ""
 }
 
-func (x *Member) GetRole() Member_Role {
+func (x *Member) GetRole() Role {
 	if x != nil {
 		return x.Role
 	}
-	return Member_ROLE_MEMBER
+	return Role_ROLE_PARTICIPANT
+}
+
+func (x *Member) GetAffiliation() Affiliation {
+	if x != nil {
+		return x.Affiliation
+	}
+	return Affiliation_AFFILIATION_MEMBER
 }
 
 type Chat struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ChatId        string                 `protobuf:"bytes,1,opt,name=chat_id,json=chatId,proto3" json:"chat_id,omitempty"`
-	Type          ChatType               `protobuf:"varint,2,opt,name=type,proto3,enum=passerelle.transport.v1.ChatType" json:"type,omitempty"`
-	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
-	Topic         string                 `protobuf:"bytes,4,opt,name=topic,proto3" json:"topic,omitempty"`
-	Members       []*Member              `protobuf:"bytes,5,rep,name=members,proto3" json:"members,omitempty"`
-	AvatarId      string                 `protobuf:"bytes,6,opt,name=avatar_id,json=avatarId,proto3" json:"avatar_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	ChatId   string                 `protobuf:"bytes,1,opt,name=chat_id,json=chatId,proto3" json:"chat_id,omitempty"`
+	Type     ChatType               `protobuf:"varint,2,opt,name=type,proto3,enum=passerelle.transport.v2.ChatType" json:"type,omitempty"`
+	Name     string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Topic    string                 `protobuf:"bytes,4,opt,name=topic,proto3" json:"topic,omitempty"`
+	Members  []*Member              `protobuf:"bytes,5,rep,name=members,proto3" json:"members,omitempty"` // the whole list (ChatInfo, ChatList may leave it empty)
+	AvatarId string                 `protobuf:"bytes,6,opt,name=avatar_id,json=avatarId,proto3" json:"avatar_id,omitempty"`
+	// What this chat allows, when it differs from the transport's features
+	// (a channel is read-only, a group may forbid reactions); unset = the
+	// transport's.
+	Features              *Features `protobuf:"bytes,7,opt,name=features,proto3" json:"features,omitempty"`
+	ReadOnly              bool      `protobuf:"varint,8,opt,name=read_only,json=readOnly,proto3" json:"read_only,omitempty"` // the user may not post
+	TopicSetterId         string    `protobuf:"bytes,9,opt,name=topic_setter_id,json=topicSetterId,proto3" json:"topic_setter_id,omitempty"`
+	TopicUnixMicro        int64     `protobuf:"varint,10,opt,name=topic_unix_micro,json=topicUnixMicro,proto3" json:"topic_unix_micro,omitempty"`
+	Muted                 bool      `protobuf:"varint,11,opt,name=muted,proto3" json:"muted,omitempty"`
+	LastActivityUnixMicro int64     `protobuf:"varint,12,opt,name=last_activity_unix_micro,json=lastActivityUnixMicro,proto3" json:"last_activity_unix_micro,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *Chat) Reset() {
@@ -2277,31 +2628,69 @@ func (x *Chat) GetAvatarId() string {
 	return ""
 }
 
-type FetchMessagesRequest struct {
+func (x *Chat) GetFeatures() *Features {
+	if x != nil {
+		return x.Features
+	}
+	return nil
+}
+
+func (x *Chat) GetReadOnly() bool {
+	if x != nil {
+		return x.ReadOnly
+	}
+	return false
+}
+
+func (x *Chat) GetTopicSetterId() string {
+	if x != nil {
+		return x.TopicSetterId
+	}
+	return ""
+}
+
+func (x *Chat) GetTopicUnixMicro() int64 {
+	if x != nil {
+		return x.TopicUnixMicro
+	}
+	return 0
+}
+
+func (x *Chat) GetMuted() bool {
+	if x != nil {
+		return x.Muted
+	}
+	return false
+}
+
+func (x *Chat) GetLastActivityUnixMicro() int64 {
+	if x != nil {
+		return x.LastActivityUnixMicro
+	}
+	return 0
+}
+
+type ChatListResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	LoginId       string                 `protobuf:"bytes,1,opt,name=login_id,json=loginId,proto3" json:"login_id,omitempty"`
-	ChatId        string                 `protobuf:"bytes,2,opt,name=chat_id,json=chatId,proto3" json:"chat_id,omitempty"`
-	BeforeId      string                 `protobuf:"bytes,3,opt,name=before_id,json=beforeId,proto3" json:"before_id,omitempty"` // "" = newest
-	AfterId       string                 `protobuf:"bytes,4,opt,name=after_id,json=afterId,proto3" json:"after_id,omitempty"`    // catch-up after this message
-	Limit         int32                  `protobuf:"varint,5,opt,name=limit,proto3" json:"limit,omitempty"`
+	Chats         []*Chat                `protobuf:"bytes,1,rep,name=chats,proto3" json:"chats,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *FetchMessagesRequest) Reset() {
-	*x = FetchMessagesRequest{}
+func (x *ChatListResponse) Reset() {
+	*x = ChatListResponse{}
 	mi := &file_plugins_proto_transport_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *FetchMessagesRequest) String() string {
+func (x *ChatListResponse) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*FetchMessagesRequest) ProtoMessage() {}
+func (*ChatListResponse) ProtoMessage() {}
 
-func (x *FetchMessagesRequest) ProtoReflect() protoreflect.Message {
+func (x *ChatListResponse) ProtoReflect() protoreflect.Message {
 	mi := &file_plugins_proto_transport_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -2313,69 +2702,109 @@ func (x *FetchMessagesRequest) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use FetchMessagesRequest.ProtoReflect.Descriptor instead.
-func (*FetchMessagesRequest) Descriptor() ([]byte, []int) {
+// Deprecated: Use ChatListResponse.ProtoReflect.Descriptor instead.
+func (*ChatListResponse) Descriptor() ([]byte, []int) {
 	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{26}
 }
 
-func (x *FetchMessagesRequest) GetLoginId() string {
+func (x *ChatListResponse) GetChats() []*Chat {
+	if x != nil {
+		return x.Chats
+	}
+	return nil
+}
+
+type BackfillRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LoginId       string                 `protobuf:"bytes,1,opt,name=login_id,json=loginId,proto3" json:"login_id,omitempty"`
+	ChatId        string                 `protobuf:"bytes,2,opt,name=chat_id,json=chatId,proto3" json:"chat_id,omitempty"`
+	Cursor        string                 `protobuf:"bytes,3,opt,name=cursor,proto3" json:"cursor,omitempty"` // from the last HistoryBatch of the chat; "" = the newest
+	Limit         int32                  `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`  // messages wanted, at most; 0 = the plugin's choice
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BackfillRequest) Reset() {
+	*x = BackfillRequest{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BackfillRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BackfillRequest) ProtoMessage() {}
+
+func (x *BackfillRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BackfillRequest.ProtoReflect.Descriptor instead.
+func (*BackfillRequest) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *BackfillRequest) GetLoginId() string {
 	if x != nil {
 		return x.LoginId
 	}
 	return ""
 }
 
-func (x *FetchMessagesRequest) GetChatId() string {
+func (x *BackfillRequest) GetChatId() string {
 	if x != nil {
 		return x.ChatId
 	}
 	return ""
 }
 
-func (x *FetchMessagesRequest) GetBeforeId() string {
+func (x *BackfillRequest) GetCursor() string {
 	if x != nil {
-		return x.BeforeId
+		return x.Cursor
 	}
 	return ""
 }
 
-func (x *FetchMessagesRequest) GetAfterId() string {
-	if x != nil {
-		return x.AfterId
-	}
-	return ""
-}
-
-func (x *FetchMessagesRequest) GetLimit() int32 {
+func (x *BackfillRequest) GetLimit() int32 {
 	if x != nil {
 		return x.Limit
 	}
 	return 0
 }
 
-type FetchMessagesResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Events        []*Event               `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"` // oldest first; not acknowledged, not replayed
-	More          bool                   `protobuf:"varint,2,opt,name=more,proto3" json:"more,omitempty"`
+type HistoryAck struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every batch with seq <= up_to_seq is durably stored by the host.
+	UpToSeq       uint64 `protobuf:"varint,1,opt,name=up_to_seq,json=upToSeq,proto3" json:"up_to_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *FetchMessagesResponse) Reset() {
-	*x = FetchMessagesResponse{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[27]
+func (x *HistoryAck) Reset() {
+	*x = HistoryAck{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *FetchMessagesResponse) String() string {
+func (x *HistoryAck) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*FetchMessagesResponse) ProtoMessage() {}
+func (*HistoryAck) ProtoMessage() {}
 
-func (x *FetchMessagesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[27]
+func (x *HistoryAck) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2386,23 +2815,391 @@ func (x *FetchMessagesResponse) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use FetchMessagesResponse.ProtoReflect.Descriptor instead.
-func (*FetchMessagesResponse) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{27}
+// Deprecated: Use HistoryAck.ProtoReflect.Descriptor instead.
+func (*HistoryAck) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{28}
 }
 
-func (x *FetchMessagesResponse) GetEvents() []*Event {
+func (x *HistoryAck) GetUpToSeq() uint64 {
+	if x != nil {
+		return x.UpToSeq
+	}
+	return 0
+}
+
+type HistoryBatch struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Seq      uint64                 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"` // assigned by the SDK, increasing per plugin, apart from Event.seq
+	LoginId  string                 `protobuf:"bytes,2,opt,name=login_id,json=loginId,proto3" json:"login_id,omitempty"`
+	ChatId   string                 `protobuf:"bytes,3,opt,name=chat_id,json=chatId,proto3" json:"chat_id,omitempty"`
+	ChatType ChatType               `protobuf:"varint,4,opt,name=chat_type,json=chatType,proto3,enum=passerelle.transport.v2.ChatType" json:"chat_type,omitempty"`
+	Events   []*Event               `protobuf:"bytes,5,rep,name=events,proto3" json:"events,omitempty"` // oldest first; login and chat as above
+	// Where to resume: the host stores it with the batch and hands it back
+	// in BackfillRequest.cursor.
+	Cursor        string `protobuf:"bytes,6,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	Done          bool   `protobuf:"varint,7,opt,name=done,proto3" json:"done,omitempty"`   // the chat has no older history (or none the plugin will give)
+	Total         int64  `protobuf:"varint,8,opt,name=total,proto3" json:"total,omitempty"` // messages expected in all, for progress; 0 = unknown
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HistoryBatch) Reset() {
+	*x = HistoryBatch{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HistoryBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HistoryBatch) ProtoMessage() {}
+
+func (x *HistoryBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HistoryBatch.ProtoReflect.Descriptor instead.
+func (*HistoryBatch) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *HistoryBatch) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *HistoryBatch) GetLoginId() string {
+	if x != nil {
+		return x.LoginId
+	}
+	return ""
+}
+
+func (x *HistoryBatch) GetChatId() string {
+	if x != nil {
+		return x.ChatId
+	}
+	return ""
+}
+
+func (x *HistoryBatch) GetChatType() ChatType {
+	if x != nil {
+		return x.ChatType
+	}
+	return ChatType_CHAT_TYPE_DIRECT
+}
+
+func (x *HistoryBatch) GetEvents() []*Event {
 	if x != nil {
 		return x.Events
 	}
 	return nil
 }
 
-func (x *FetchMessagesResponse) GetMore() bool {
+func (x *HistoryBatch) GetCursor() string {
 	if x != nil {
-		return x.More
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *HistoryBatch) GetDone() bool {
+	if x != nil {
+		return x.Done
 	}
 	return false
+}
+
+func (x *HistoryBatch) GetTotal() int64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+type MediaRef struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LoginId       string                 `protobuf:"bytes,1,opt,name=login_id,json=loginId,proto3" json:"login_id,omitempty"`
+	ChatId        string                 `protobuf:"bytes,2,opt,name=chat_id,json=chatId,proto3" json:"chat_id,omitempty"`
+	Ref           string                 `protobuf:"bytes,3,opt,name=ref,proto3" json:"ref,omitempty"` // Attachment.ref
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MediaRef) Reset() {
+	*x = MediaRef{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MediaRef) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MediaRef) ProtoMessage() {}
+
+func (x *MediaRef) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MediaRef.ProtoReflect.Descriptor instead.
+func (*MediaRef) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *MediaRef) GetLoginId() string {
+	if x != nil {
+		return x.LoginId
+	}
+	return ""
+}
+
+func (x *MediaRef) GetChatId() string {
+	if x != nil {
+		return x.ChatId
+	}
+	return ""
+}
+
+func (x *MediaRef) GetRef() string {
+	if x != nil {
+		return x.Ref
+	}
+	return ""
+}
+
+type MediaInfo struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	MimeType      string                 `protobuf:"bytes,2,opt,name=mime_type,json=mimeType,proto3" json:"mime_type,omitempty"`
+	Size          int64                  `protobuf:"varint,3,opt,name=size,proto3" json:"size,omitempty"` // -1: unknown
+	Width         int32                  `protobuf:"varint,4,opt,name=width,proto3" json:"width,omitempty"`
+	Height        int32                  `protobuf:"varint,5,opt,name=height,proto3" json:"height,omitempty"`
+	DurationMs    int64                  `protobuf:"varint,6,opt,name=duration_ms,json=durationMs,proto3" json:"duration_ms,omitempty"`
+	Thumbnail     []byte                 `protobuf:"bytes,7,opt,name=thumbnail,proto3" json:"thumbnail,omitempty"` // small (a few KiB), JPEG or PNG
+	ThumbnailMime string                 `protobuf:"bytes,8,opt,name=thumbnail_mime,json=thumbnailMime,proto3" json:"thumbnail_mime,omitempty"`
+	VoiceNote     bool                   `protobuf:"varint,9,opt,name=voice_note,json=voiceNote,proto3" json:"voice_note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MediaInfo) Reset() {
+	*x = MediaInfo{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MediaInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MediaInfo) ProtoMessage() {}
+
+func (x *MediaInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MediaInfo.ProtoReflect.Descriptor instead.
+func (*MediaInfo) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *MediaInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *MediaInfo) GetMimeType() string {
+	if x != nil {
+		return x.MimeType
+	}
+	return ""
+}
+
+func (x *MediaInfo) GetSize() int64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *MediaInfo) GetWidth() int32 {
+	if x != nil {
+		return x.Width
+	}
+	return 0
+}
+
+func (x *MediaInfo) GetHeight() int32 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *MediaInfo) GetDurationMs() int64 {
+	if x != nil {
+		return x.DurationMs
+	}
+	return 0
+}
+
+func (x *MediaInfo) GetThumbnail() []byte {
+	if x != nil {
+		return x.Thumbnail
+	}
+	return nil
+}
+
+func (x *MediaInfo) GetThumbnailMime() string {
+	if x != nil {
+		return x.ThumbnailMime
+	}
+	return ""
+}
+
+func (x *MediaInfo) GetVoiceNote() bool {
+	if x != nil {
+		return x.VoiceNote
+	}
+	return false
+}
+
+// MediaChunk is one piece of a streamed file; at most 1 MiB of data.
+type MediaChunk struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Info          *MediaInfo             `protobuf:"bytes,1,opt,name=info,proto3" json:"info,omitempty"`                      // first chunk only (optional on DownloadMedia)
+	LoginId       string                 `protobuf:"bytes,2,opt,name=login_id,json=loginId,proto3" json:"login_id,omitempty"` // first chunk of UploadMedia only
+	Data          []byte                 `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MediaChunk) Reset() {
+	*x = MediaChunk{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MediaChunk) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MediaChunk) ProtoMessage() {}
+
+func (x *MediaChunk) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MediaChunk.ProtoReflect.Descriptor instead.
+func (*MediaChunk) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *MediaChunk) GetInfo() *MediaInfo {
+	if x != nil {
+		return x.Info
+	}
+	return nil
+}
+
+func (x *MediaChunk) GetLoginId() string {
+	if x != nil {
+		return x.LoginId
+	}
+	return ""
+}
+
+func (x *MediaChunk) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+type UploadMediaResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UploadId      string                 `protobuf:"bytes,1,opt,name=upload_id,json=uploadId,proto3" json:"upload_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UploadMediaResult) Reset() {
+	*x = UploadMediaResult{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UploadMediaResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UploadMediaResult) ProtoMessage() {}
+
+func (x *UploadMediaResult) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UploadMediaResult.ProtoReflect.Descriptor instead.
+func (*UploadMediaResult) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *UploadMediaResult) GetUploadId() string {
+	if x != nil {
+		return x.UploadId
+	}
+	return ""
 }
 
 type Command struct {
@@ -2422,6 +3219,12 @@ type Command struct {
 	//	*Command_MarkRead
 	//	*Command_SetTyping
 	//	*Command_SetPresence
+	//	*Command_Leave
+	//	*Command_SetTopic
+	//	*Command_SetName
+	//	*Command_Invite
+	//	*Command_Kick
+	//	*Command_SetRole
 	Action        isCommand_Action `protobuf_oneof:"action"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2429,7 +3232,7 @@ type Command struct {
 
 func (x *Command) Reset() {
 	*x = Command{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[28]
+	mi := &file_plugins_proto_transport_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2441,7 +3244,7 @@ func (x *Command) String() string {
 func (*Command) ProtoMessage() {}
 
 func (x *Command) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[28]
+	mi := &file_plugins_proto_transport_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2454,7 +3257,7 @@ func (x *Command) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Command.ProtoReflect.Descriptor instead.
 func (*Command) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{28}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *Command) GetCorrelationId() uint64 {
@@ -2555,6 +3358,60 @@ func (x *Command) GetSetPresence() *SetPresence {
 	return nil
 }
 
+func (x *Command) GetLeave() *LeaveChat {
+	if x != nil {
+		if x, ok := x.Action.(*Command_Leave); ok {
+			return x.Leave
+		}
+	}
+	return nil
+}
+
+func (x *Command) GetSetTopic() *SetTopic {
+	if x != nil {
+		if x, ok := x.Action.(*Command_SetTopic); ok {
+			return x.SetTopic
+		}
+	}
+	return nil
+}
+
+func (x *Command) GetSetName() *SetChatName {
+	if x != nil {
+		if x, ok := x.Action.(*Command_SetName); ok {
+			return x.SetName
+		}
+	}
+	return nil
+}
+
+func (x *Command) GetInvite() *Invite {
+	if x != nil {
+		if x, ok := x.Action.(*Command_Invite); ok {
+			return x.Invite
+		}
+	}
+	return nil
+}
+
+func (x *Command) GetKick() *Kick {
+	if x != nil {
+		if x, ok := x.Action.(*Command_Kick); ok {
+			return x.Kick
+		}
+	}
+	return nil
+}
+
+func (x *Command) GetSetRole() *SetRole {
+	if x != nil {
+		if x, ok := x.Action.(*Command_SetRole); ok {
+			return x.SetRole
+		}
+	}
+	return nil
+}
+
 type isCommand_Action interface {
 	isCommand_Action()
 }
@@ -2587,6 +3444,30 @@ type Command_SetPresence struct {
 	SetPresence *SetPresence `protobuf:"bytes,16,opt,name=set_presence,json=setPresence,proto3,oneof"`
 }
 
+type Command_Leave struct {
+	Leave *LeaveChat `protobuf:"bytes,17,opt,name=leave,proto3,oneof"`
+}
+
+type Command_SetTopic struct {
+	SetTopic *SetTopic `protobuf:"bytes,18,opt,name=set_topic,json=setTopic,proto3,oneof"`
+}
+
+type Command_SetName struct {
+	SetName *SetChatName `protobuf:"bytes,19,opt,name=set_name,json=setName,proto3,oneof"`
+}
+
+type Command_Invite struct {
+	Invite *Invite `protobuf:"bytes,20,opt,name=invite,proto3,oneof"`
+}
+
+type Command_Kick struct {
+	Kick *Kick `protobuf:"bytes,21,opt,name=kick,proto3,oneof"`
+}
+
+type Command_SetRole struct {
+	SetRole *SetRole `protobuf:"bytes,22,opt,name=set_role,json=setRole,proto3,oneof"`
+}
+
 func (*Command_Send) isCommand_Action() {}
 
 func (*Command_Edit) isCommand_Action() {}
@@ -2601,6 +3482,18 @@ func (*Command_SetTyping) isCommand_Action() {}
 
 func (*Command_SetPresence) isCommand_Action() {}
 
+func (*Command_Leave) isCommand_Action() {}
+
+func (*Command_SetTopic) isCommand_Action() {}
+
+func (*Command_SetName) isCommand_Action() {}
+
+func (*Command_Invite) isCommand_Action() {}
+
+func (*Command_Kick) isCommand_Action() {}
+
+func (*Command_SetRole) isCommand_Action() {}
+
 type Attachment struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Name     string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -2611,15 +3504,23 @@ type Attachment struct {
 	//	*Attachment_Data
 	//	*Attachment_Url
 	//	*Attachment_Path
+	//	*Attachment_Ref
+	//	*Attachment_UploadId
 	Source        isAttachment_Source `protobuf_oneof:"source"`
 	Caption       string              `protobuf:"bytes,7,opt,name=caption,proto3" json:"caption,omitempty"`
+	Width         int32               `protobuf:"varint,8,opt,name=width,proto3" json:"width,omitempty"`
+	Height        int32               `protobuf:"varint,9,opt,name=height,proto3" json:"height,omitempty"`
+	DurationMs    int64               `protobuf:"varint,10,opt,name=duration_ms,json=durationMs,proto3" json:"duration_ms,omitempty"`
+	Thumbnail     []byte              `protobuf:"bytes,11,opt,name=thumbnail,proto3" json:"thumbnail,omitempty"` // small, JPEG or PNG
+	ThumbnailMime string              `protobuf:"bytes,14,opt,name=thumbnail_mime,json=thumbnailMime,proto3" json:"thumbnail_mime,omitempty"`
+	VoiceNote     bool                `protobuf:"varint,15,opt,name=voice_note,json=voiceNote,proto3" json:"voice_note,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Attachment) Reset() {
 	*x = Attachment{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[29]
+	mi := &file_plugins_proto_transport_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2631,7 +3532,7 @@ func (x *Attachment) String() string {
 func (*Attachment) ProtoMessage() {}
 
 func (x *Attachment) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[29]
+	mi := &file_plugins_proto_transport_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2644,7 +3545,7 @@ func (x *Attachment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Attachment.ProtoReflect.Descriptor instead.
 func (*Attachment) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{29}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *Attachment) GetName() string {
@@ -2702,6 +3603,24 @@ func (x *Attachment) GetPath() string {
 	return ""
 }
 
+func (x *Attachment) GetRef() string {
+	if x != nil {
+		if x, ok := x.Source.(*Attachment_Ref); ok {
+			return x.Ref
+		}
+	}
+	return ""
+}
+
+func (x *Attachment) GetUploadId() string {
+	if x != nil {
+		if x, ok := x.Source.(*Attachment_UploadId); ok {
+			return x.UploadId
+		}
+	}
+	return ""
+}
+
 func (x *Attachment) GetCaption() string {
 	if x != nil {
 		return x.Caption
@@ -2709,12 +3628,54 @@ func (x *Attachment) GetCaption() string {
 	return ""
 }
 
+func (x *Attachment) GetWidth() int32 {
+	if x != nil {
+		return x.Width
+	}
+	return 0
+}
+
+func (x *Attachment) GetHeight() int32 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *Attachment) GetDurationMs() int64 {
+	if x != nil {
+		return x.DurationMs
+	}
+	return 0
+}
+
+func (x *Attachment) GetThumbnail() []byte {
+	if x != nil {
+		return x.Thumbnail
+	}
+	return nil
+}
+
+func (x *Attachment) GetThumbnailMime() string {
+	if x != nil {
+		return x.ThumbnailMime
+	}
+	return ""
+}
+
+func (x *Attachment) GetVoiceNote() bool {
+	if x != nil {
+		return x.VoiceNote
+	}
+	return false
+}
+
 type isAttachment_Source interface {
 	isAttachment_Source()
 }
 
 type Attachment_Data struct {
-	Data []byte `protobuf:"bytes,4,opt,name=data,proto3,oneof"` // small files only
+	Data []byte `protobuf:"bytes,4,opt,name=data,proto3,oneof"` // small files only (a thumbnail-sized image)
 }
 
 type Attachment_Url struct {
@@ -2725,24 +3686,116 @@ type Attachment_Path struct {
 	Path string `protobuf:"bytes,6,opt,name=path,proto3,oneof"` // a file in the receiver's data_dir, moved to it
 }
 
+type Attachment_Ref struct {
+	Ref string `protobuf:"bytes,12,opt,name=ref,proto3,oneof"` // the network's reference: fetch with DownloadMedia
+}
+
+type Attachment_UploadId struct {
+	UploadId string `protobuf:"bytes,13,opt,name=upload_id,json=uploadId,proto3,oneof"` // a file the host gave with UploadMedia
+}
+
 func (*Attachment_Data) isAttachment_Source() {}
 
 func (*Attachment_Url) isAttachment_Source() {}
 
 func (*Attachment_Path) isAttachment_Source() {}
 
+func (*Attachment_Ref) isAttachment_Source() {}
+
+func (*Attachment_UploadId) isAttachment_Source() {}
+
+// Span styles part of a text. start and end are UTF-8 byte offsets into
+// the text, end excluded; spans may nest but do not cross.
+type Span struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Start         uint32                 `protobuf:"varint,1,opt,name=start,proto3" json:"start,omitempty"`
+	End           uint32                 `protobuf:"varint,2,opt,name=end,proto3" json:"end,omitempty"`
+	Style         Span_Style             `protobuf:"varint,3,opt,name=style,proto3,enum=passerelle.transport.v2.Span_Style" json:"style,omitempty"`
+	Url           string                 `protobuf:"bytes,4,opt,name=url,proto3" json:"url,omitempty"`
+	UserId        string                 `protobuf:"bytes,5,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Span) Reset() {
+	*x = Span{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Span) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Span) ProtoMessage() {}
+
+func (x *Span) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Span.ProtoReflect.Descriptor instead.
+func (*Span) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *Span) GetStart() uint32 {
+	if x != nil {
+		return x.Start
+	}
+	return 0
+}
+
+func (x *Span) GetEnd() uint32 {
+	if x != nil {
+		return x.End
+	}
+	return 0
+}
+
+func (x *Span) GetStyle() Span_Style {
+	if x != nil {
+		return x.Style
+	}
+	return Span_STYLE_BOLD
+}
+
+func (x *Span) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *Span) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
 type SendMessage struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Text          string                 `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
 	ReplyToId     string                 `protobuf:"bytes,2,opt,name=reply_to_id,json=replyToId,proto3" json:"reply_to_id,omitempty"` // remote message ID
 	Attachments   []*Attachment          `protobuf:"bytes,3,rep,name=attachments,proto3" json:"attachments,omitempty"`
+	ReplyToMeta   []byte                 `protobuf:"bytes,4,opt,name=reply_to_meta,json=replyToMeta,proto3" json:"reply_to_meta,omitempty"` // the metadata stored with reply_to_id
+	Spans         []*Span                `protobuf:"bytes,5,rep,name=spans,proto3" json:"spans,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SendMessage) Reset() {
 	*x = SendMessage{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[30]
+	mi := &file_plugins_proto_transport_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2754,7 +3807,7 @@ func (x *SendMessage) String() string {
 func (*SendMessage) ProtoMessage() {}
 
 func (x *SendMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[30]
+	mi := &file_plugins_proto_transport_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2767,7 +3820,7 @@ func (x *SendMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendMessage.ProtoReflect.Descriptor instead.
 func (*SendMessage) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{30}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *SendMessage) GetText() string {
@@ -2791,17 +3844,33 @@ func (x *SendMessage) GetAttachments() []*Attachment {
 	return nil
 }
 
+func (x *SendMessage) GetReplyToMeta() []byte {
+	if x != nil {
+		return x.ReplyToMeta
+	}
+	return nil
+}
+
+func (x *SendMessage) GetSpans() []*Span {
+	if x != nil {
+		return x.Spans
+	}
+	return nil
+}
+
 type EditMessage struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	TargetId      string                 `protobuf:"bytes,1,opt,name=target_id,json=targetId,proto3" json:"target_id,omitempty"`
 	Text          string                 `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	TargetMeta    []byte                 `protobuf:"bytes,3,opt,name=target_meta,json=targetMeta,proto3" json:"target_meta,omitempty"` // the metadata stored with target_id (Event.meta, CommandResult.meta)
+	Spans         []*Span                `protobuf:"bytes,4,rep,name=spans,proto3" json:"spans,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *EditMessage) Reset() {
 	*x = EditMessage{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[31]
+	mi := &file_plugins_proto_transport_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2813,7 +3882,7 @@ func (x *EditMessage) String() string {
 func (*EditMessage) ProtoMessage() {}
 
 func (x *EditMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[31]
+	mi := &file_plugins_proto_transport_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2826,7 +3895,7 @@ func (x *EditMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EditMessage.ProtoReflect.Descriptor instead.
 func (*EditMessage) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{31}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *EditMessage) GetTargetId() string {
@@ -2843,17 +3912,32 @@ func (x *EditMessage) GetText() string {
 	return ""
 }
 
+func (x *EditMessage) GetTargetMeta() []byte {
+	if x != nil {
+		return x.TargetMeta
+	}
+	return nil
+}
+
+func (x *EditMessage) GetSpans() []*Span {
+	if x != nil {
+		return x.Spans
+	}
+	return nil
+}
+
 type React struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	TargetId      string                 `protobuf:"bytes,1,opt,name=target_id,json=targetId,proto3" json:"target_id,omitempty"`
 	Emojis        []string               `protobuf:"bytes,2,rep,name=emojis,proto3" json:"emojis,omitempty"` // the whole set of the user's reactions (XEP-0444 semantics); empty = remove all
+	TargetMeta    []byte                 `protobuf:"bytes,3,opt,name=target_meta,json=targetMeta,proto3" json:"target_meta,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *React) Reset() {
 	*x = React{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[32]
+	mi := &file_plugins_proto_transport_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2865,7 +3949,7 @@ func (x *React) String() string {
 func (*React) ProtoMessage() {}
 
 func (x *React) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[32]
+	mi := &file_plugins_proto_transport_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2878,7 +3962,7 @@ func (x *React) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use React.ProtoReflect.Descriptor instead.
 func (*React) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{32}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *React) GetTargetId() string {
@@ -2895,16 +3979,24 @@ func (x *React) GetEmojis() []string {
 	return nil
 }
 
+func (x *React) GetTargetMeta() []byte {
+	if x != nil {
+		return x.TargetMeta
+	}
+	return nil
+}
+
 type Retract struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	TargetId      string                 `protobuf:"bytes,1,opt,name=target_id,json=targetId,proto3" json:"target_id,omitempty"`
+	TargetMeta    []byte                 `protobuf:"bytes,2,opt,name=target_meta,json=targetMeta,proto3" json:"target_meta,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Retract) Reset() {
 	*x = Retract{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[33]
+	mi := &file_plugins_proto_transport_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2916,7 +4008,7 @@ func (x *Retract) String() string {
 func (*Retract) ProtoMessage() {}
 
 func (x *Retract) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[33]
+	mi := &file_plugins_proto_transport_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2929,7 +4021,7 @@ func (x *Retract) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Retract.ProtoReflect.Descriptor instead.
 func (*Retract) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{33}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *Retract) GetTargetId() string {
@@ -2939,16 +4031,24 @@ func (x *Retract) GetTargetId() string {
 	return ""
 }
 
+func (x *Retract) GetTargetMeta() []byte {
+	if x != nil {
+		return x.TargetMeta
+	}
+	return nil
+}
+
 type MarkRead struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	UpToId        string                 `protobuf:"bytes,1,opt,name=up_to_id,json=upToId,proto3" json:"up_to_id,omitempty"`
+	UpToMeta      []byte                 `protobuf:"bytes,2,opt,name=up_to_meta,json=upToMeta,proto3" json:"up_to_meta,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MarkRead) Reset() {
 	*x = MarkRead{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[34]
+	mi := &file_plugins_proto_transport_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2960,7 +4060,7 @@ func (x *MarkRead) String() string {
 func (*MarkRead) ProtoMessage() {}
 
 func (x *MarkRead) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[34]
+	mi := &file_plugins_proto_transport_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2973,7 +4073,7 @@ func (x *MarkRead) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkRead.ProtoReflect.Descriptor instead.
 func (*MarkRead) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{34}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *MarkRead) GetUpToId() string {
@@ -2983,16 +4083,312 @@ func (x *MarkRead) GetUpToId() string {
 	return ""
 }
 
+func (x *MarkRead) GetUpToMeta() []byte {
+	if x != nil {
+		return x.UpToMeta
+	}
+	return nil
+}
+
+// LeaveChat leaves the group (chat_id of the Command).
+type LeaveChat struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LeaveChat) Reset() {
+	*x = LeaveChat{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LeaveChat) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LeaveChat) ProtoMessage() {}
+
+func (x *LeaveChat) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LeaveChat.ProtoReflect.Descriptor instead.
+func (*LeaveChat) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{42}
+}
+
+type SetTopic struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Topic         string                 `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetTopic) Reset() {
+	*x = SetTopic{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetTopic) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetTopic) ProtoMessage() {}
+
+func (x *SetTopic) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetTopic.ProtoReflect.Descriptor instead.
+func (*SetTopic) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *SetTopic) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+type SetChatName struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetChatName) Reset() {
+	*x = SetChatName{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetChatName) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetChatName) ProtoMessage() {}
+
+func (x *SetChatName) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetChatName.ProtoReflect.Descriptor instead.
+func (*SetChatName) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *SetChatName) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type Invite struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Invite) Reset() {
+	*x = Invite{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Invite) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Invite) ProtoMessage() {}
+
+func (x *Invite) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Invite.ProtoReflect.Descriptor instead.
+func (*Invite) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *Invite) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+type Kick struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	Ban           bool                   `protobuf:"varint,3,opt,name=ban,proto3" json:"ban,omitempty"` // keep them out (affiliation outcast)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Kick) Reset() {
+	*x = Kick{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Kick) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Kick) ProtoMessage() {}
+
+func (x *Kick) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Kick.ProtoReflect.Descriptor instead.
+func (*Kick) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *Kick) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *Kick) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Kick) GetBan() bool {
+	if x != nil {
+		return x.Ban
+	}
+	return false
+}
+
+type SetRole struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Affiliation   Affiliation            `protobuf:"varint,2,opt,name=affiliation,proto3,enum=passerelle.transport.v2.Affiliation" json:"affiliation,omitempty"`
+	Role          Role                   `protobuf:"varint,3,opt,name=role,proto3,enum=passerelle.transport.v2.Role" json:"role,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetRole) Reset() {
+	*x = SetRole{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetRole) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetRole) ProtoMessage() {}
+
+func (x *SetRole) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetRole.ProtoReflect.Descriptor instead.
+func (*SetRole) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *SetRole) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *SetRole) GetAffiliation() Affiliation {
+	if x != nil {
+		return x.Affiliation
+	}
+	return Affiliation_AFFILIATION_MEMBER
+}
+
+func (x *SetRole) GetRole() Role {
+	if x != nil {
+		return x.Role
+	}
+	return Role_ROLE_PARTICIPANT
+}
+
 type SetTyping struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	State         TypingState            `protobuf:"varint,1,opt,name=state,proto3,enum=passerelle.transport.v1.TypingState" json:"state,omitempty"`
+	State         TypingState            `protobuf:"varint,1,opt,name=state,proto3,enum=passerelle.transport.v2.TypingState" json:"state,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SetTyping) Reset() {
 	*x = SetTyping{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[35]
+	mi := &file_plugins_proto_transport_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3004,7 +4400,7 @@ func (x *SetTyping) String() string {
 func (*SetTyping) ProtoMessage() {}
 
 func (x *SetTyping) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[35]
+	mi := &file_plugins_proto_transport_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3017,7 +4413,7 @@ func (x *SetTyping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTyping.ProtoReflect.Descriptor instead.
 func (*SetTyping) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{35}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *SetTyping) GetState() TypingState {
@@ -3036,7 +4432,7 @@ type SetPresence struct {
 
 func (x *SetPresence) Reset() {
 	*x = SetPresence{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[36]
+	mi := &file_plugins_proto_transport_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3048,7 +4444,7 @@ func (x *SetPresence) String() string {
 func (*SetPresence) ProtoMessage() {}
 
 func (x *SetPresence) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[36]
+	mi := &file_plugins_proto_transport_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3061,7 +4457,7 @@ func (x *SetPresence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPresence.ProtoReflect.Descriptor instead.
 func (*SetPresence) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{36}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *SetPresence) GetPresence() *Presence {
@@ -3077,13 +4473,17 @@ type CommandResult struct {
 	Error              *Error                 `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`                          // unset on success
 	MessageId          string                 `protobuf:"bytes,3,opt,name=message_id,json=messageId,proto3" json:"message_id,omitempty"` // remote ID of the message created, for send
 	TimestampUnixMicro int64                  `protobuf:"varint,4,opt,name=timestamp_unix_micro,json=timestampUnixMicro,proto3" json:"timestamp_unix_micro,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Small metadata of the message created (WhatsApp's sender and from-me
+	// flag, say): the host stores it beside message_id and hands it back in
+	// the target_meta of commands naming the message. At most 1 KiB.
+	Meta          []byte `protobuf:"bytes,5,opt,name=meta,proto3" json:"meta,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CommandResult) Reset() {
 	*x = CommandResult{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[37]
+	mi := &file_plugins_proto_transport_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3095,7 +4495,7 @@ func (x *CommandResult) String() string {
 func (*CommandResult) ProtoMessage() {}
 
 func (x *CommandResult) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[37]
+	mi := &file_plugins_proto_transport_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3108,7 +4508,7 @@ func (x *CommandResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommandResult.ProtoReflect.Descriptor instead.
 func (*CommandResult) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{37}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *CommandResult) GetCorrelationId() uint64 {
@@ -3139,6 +4539,13 @@ func (x *CommandResult) GetTimestampUnixMicro() int64 {
 	return 0
 }
 
+func (x *CommandResult) GetMeta() []byte {
+	if x != nil {
+		return x.Meta
+	}
+	return nil
+}
+
 type EventAck struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Every event with seq <= up_to_seq is durably stored by the host.
@@ -3149,7 +4556,7 @@ type EventAck struct {
 
 func (x *EventAck) Reset() {
 	*x = EventAck{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[38]
+	mi := &file_plugins_proto_transport_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3161,7 +4568,7 @@ func (x *EventAck) String() string {
 func (*EventAck) ProtoMessage() {}
 
 func (x *EventAck) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[38]
+	mi := &file_plugins_proto_transport_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3174,7 +4581,7 @@ func (x *EventAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventAck.ProtoReflect.Descriptor instead.
 func (*EventAck) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{38}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *EventAck) GetUpToSeq() uint64 {
@@ -3195,7 +4602,7 @@ type Sender struct {
 
 func (x *Sender) Reset() {
 	*x = Sender{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[39]
+	mi := &file_plugins_proto_transport_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3207,7 +4614,7 @@ func (x *Sender) String() string {
 func (*Sender) ProtoMessage() {}
 
 func (x *Sender) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[39]
+	mi := &file_plugins_proto_transport_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3220,7 +4627,7 @@ func (x *Sender) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sender.ProtoReflect.Descriptor instead.
 func (*Sender) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{39}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *Sender) GetUserId() string {
@@ -3249,7 +4656,7 @@ type Event struct {
 	Seq                uint64                 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"` // assigned by the SDK, increasing per plugin process
 	LoginId            string                 `protobuf:"bytes,2,opt,name=login_id,json=loginId,proto3" json:"login_id,omitempty"`
 	ChatId             string                 `protobuf:"bytes,3,opt,name=chat_id,json=chatId,proto3" json:"chat_id,omitempty"`
-	ChatType           ChatType               `protobuf:"varint,4,opt,name=chat_type,json=chatType,proto3,enum=passerelle.transport.v1.ChatType" json:"chat_type,omitempty"`
+	ChatType           ChatType               `protobuf:"varint,4,opt,name=chat_type,json=chatType,proto3,enum=passerelle.transport.v2.ChatType" json:"chat_type,omitempty"`
 	Sender             *Sender                `protobuf:"bytes,5,opt,name=sender,proto3" json:"sender,omitempty"`
 	TimestampUnixMicro int64                  `protobuf:"varint,6,opt,name=timestamp_unix_micro,json=timestampUnixMicro,proto3" json:"timestamp_unix_micro,omitempty"`
 	// The network's ID for this event (a new message's ID). The host drops
@@ -3259,6 +4666,8 @@ type Event struct {
 	// command (so the host can map it to the XMPP message).
 	TxnId      string `protobuf:"bytes,8,opt,name=txn_id,json=txnId,proto3" json:"txn_id,omitempty"`
 	IsBackfill bool   `protobuf:"varint,9,opt,name=is_backfill,json=isBackfill,proto3" json:"is_backfill,omitempty"` // delivered late: the host marks it delayed
+	// Metadata of the message event_id names (see CommandResult.meta).
+	Meta []byte `protobuf:"bytes,10,opt,name=meta,proto3" json:"meta,omitempty"`
 	// Types that are valid to be assigned to Payload:
 	//
 	//	*Event_Message
@@ -3274,6 +4683,9 @@ type Event struct {
 	//	*Event_LoginState
 	//	*Event_LoginStep
 	//	*Event_SavedState
+	//	*Event_Member
+	//	*Event_Topic
+	//	*Event_ChatRemoved
 	Payload       isEvent_Payload `protobuf_oneof:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3281,7 +4693,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[40]
+	mi := &file_plugins_proto_transport_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3293,7 +4705,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[40]
+	mi := &file_plugins_proto_transport_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3306,7 +4718,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{40}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *Event) GetSeq() uint64 {
@@ -3370,6 +4782,13 @@ func (x *Event) GetIsBackfill() bool {
 		return x.IsBackfill
 	}
 	return false
+}
+
+func (x *Event) GetMeta() []byte {
+	if x != nil {
+		return x.Meta
+	}
+	return nil
 }
 
 func (x *Event) GetPayload() isEvent_Payload {
@@ -3496,6 +4915,33 @@ func (x *Event) GetSavedState() *SavedStateEvent {
 	return nil
 }
 
+func (x *Event) GetMember() *MemberEvent {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_Member); ok {
+			return x.Member
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetTopic() *TopicEvent {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_Topic); ok {
+			return x.Topic
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetChatRemoved() *ChatRemovedEvent {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_ChatRemoved); ok {
+			return x.ChatRemoved
+		}
+	}
+	return nil
+}
+
 type isEvent_Payload interface {
 	isEvent_Payload()
 }
@@ -3552,6 +4998,18 @@ type Event_SavedState struct {
 	SavedState *SavedStateEvent `protobuf:"bytes,32,opt,name=saved_state,json=savedState,proto3,oneof"`
 }
 
+type Event_Member struct {
+	Member *MemberEvent `protobuf:"bytes,33,opt,name=member,proto3,oneof"`
+}
+
+type Event_Topic struct {
+	Topic *TopicEvent `protobuf:"bytes,34,opt,name=topic,proto3,oneof"`
+}
+
+type Event_ChatRemoved struct {
+	ChatRemoved *ChatRemovedEvent `protobuf:"bytes,35,opt,name=chat_removed,json=chatRemoved,proto3,oneof"`
+}
+
 func (*Event_Message) isEvent_Payload() {}
 
 func (*Event_Edit) isEvent_Payload() {}
@@ -3578,18 +5036,25 @@ func (*Event_LoginStep) isEvent_Payload() {}
 
 func (*Event_SavedState) isEvent_Payload() {}
 
+func (*Event_Member) isEvent_Payload() {}
+
+func (*Event_Topic) isEvent_Payload() {}
+
+func (*Event_ChatRemoved) isEvent_Payload() {}
+
 type MessageEvent struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Text          string                 `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
 	ReplyToId     string                 `protobuf:"bytes,2,opt,name=reply_to_id,json=replyToId,proto3" json:"reply_to_id,omitempty"`
 	Attachments   []*Attachment          `protobuf:"bytes,3,rep,name=attachments,proto3" json:"attachments,omitempty"`
+	Spans         []*Span                `protobuf:"bytes,4,rep,name=spans,proto3" json:"spans,omitempty"` // formatting and mentions of text
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MessageEvent) Reset() {
 	*x = MessageEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[41]
+	mi := &file_plugins_proto_transport_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3601,7 +5066,7 @@ func (x *MessageEvent) String() string {
 func (*MessageEvent) ProtoMessage() {}
 
 func (x *MessageEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[41]
+	mi := &file_plugins_proto_transport_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3614,7 +5079,7 @@ func (x *MessageEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageEvent.ProtoReflect.Descriptor instead.
 func (*MessageEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{41}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *MessageEvent) GetText() string {
@@ -3638,17 +5103,25 @@ func (x *MessageEvent) GetAttachments() []*Attachment {
 	return nil
 }
 
+func (x *MessageEvent) GetSpans() []*Span {
+	if x != nil {
+		return x.Spans
+	}
+	return nil
+}
+
 type EditEvent struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	TargetId      string                 `protobuf:"bytes,1,opt,name=target_id,json=targetId,proto3" json:"target_id,omitempty"`
 	Text          string                 `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	Spans         []*Span                `protobuf:"bytes,3,rep,name=spans,proto3" json:"spans,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *EditEvent) Reset() {
 	*x = EditEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[42]
+	mi := &file_plugins_proto_transport_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3660,7 +5133,7 @@ func (x *EditEvent) String() string {
 func (*EditEvent) ProtoMessage() {}
 
 func (x *EditEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[42]
+	mi := &file_plugins_proto_transport_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3673,7 +5146,7 @@ func (x *EditEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EditEvent.ProtoReflect.Descriptor instead.
 func (*EditEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{42}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *EditEvent) GetTargetId() string {
@@ -3690,6 +5163,13 @@ func (x *EditEvent) GetText() string {
 	return ""
 }
 
+func (x *EditEvent) GetSpans() []*Span {
+	if x != nil {
+		return x.Spans
+	}
+	return nil
+}
+
 type ReactionEvent struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	TargetId      string                 `protobuf:"bytes,1,opt,name=target_id,json=targetId,proto3" json:"target_id,omitempty"`
@@ -3700,7 +5180,7 @@ type ReactionEvent struct {
 
 func (x *ReactionEvent) Reset() {
 	*x = ReactionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[43]
+	mi := &file_plugins_proto_transport_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3712,7 +5192,7 @@ func (x *ReactionEvent) String() string {
 func (*ReactionEvent) ProtoMessage() {}
 
 func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[43]
+	mi := &file_plugins_proto_transport_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3725,7 +5205,7 @@ func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReactionEvent.ProtoReflect.Descriptor instead.
 func (*ReactionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{43}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *ReactionEvent) GetTargetId() string {
@@ -3751,7 +5231,7 @@ type RetractionEvent struct {
 
 func (x *RetractionEvent) Reset() {
 	*x = RetractionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[44]
+	mi := &file_plugins_proto_transport_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3763,7 +5243,7 @@ func (x *RetractionEvent) String() string {
 func (*RetractionEvent) ProtoMessage() {}
 
 func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[44]
+	mi := &file_plugins_proto_transport_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3776,7 +5256,7 @@ func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetractionEvent.ProtoReflect.Descriptor instead.
 func (*RetractionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{44}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *RetractionEvent) GetTargetId() string {
@@ -3788,7 +5268,7 @@ func (x *RetractionEvent) GetTargetId() string {
 
 type ReceiptEvent struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Kind          ReceiptEvent_Kind      `protobuf:"varint,1,opt,name=kind,proto3,enum=passerelle.transport.v1.ReceiptEvent_Kind" json:"kind,omitempty"`
+	Kind          ReceiptEvent_Kind      `protobuf:"varint,1,opt,name=kind,proto3,enum=passerelle.transport.v2.ReceiptEvent_Kind" json:"kind,omitempty"`
 	MessageIds    []string               `protobuf:"bytes,2,rep,name=message_ids,json=messageIds,proto3" json:"message_ids,omitempty"` // for READ: the newest implies all before
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3796,7 +5276,7 @@ type ReceiptEvent struct {
 
 func (x *ReceiptEvent) Reset() {
 	*x = ReceiptEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[45]
+	mi := &file_plugins_proto_transport_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3808,7 +5288,7 @@ func (x *ReceiptEvent) String() string {
 func (*ReceiptEvent) ProtoMessage() {}
 
 func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[45]
+	mi := &file_plugins_proto_transport_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3821,7 +5301,7 @@ func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptEvent.ProtoReflect.Descriptor instead.
 func (*ReceiptEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{45}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *ReceiptEvent) GetKind() ReceiptEvent_Kind {
@@ -3840,14 +5320,14 @@ func (x *ReceiptEvent) GetMessageIds() []string {
 
 type TypingEvent struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	State         TypingState            `protobuf:"varint,1,opt,name=state,proto3,enum=passerelle.transport.v1.TypingState" json:"state,omitempty"`
+	State         TypingState            `protobuf:"varint,1,opt,name=state,proto3,enum=passerelle.transport.v2.TypingState" json:"state,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TypingEvent) Reset() {
 	*x = TypingEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[46]
+	mi := &file_plugins_proto_transport_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3859,7 +5339,7 @@ func (x *TypingEvent) String() string {
 func (*TypingEvent) ProtoMessage() {}
 
 func (x *TypingEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[46]
+	mi := &file_plugins_proto_transport_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3872,7 +5352,7 @@ func (x *TypingEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingEvent.ProtoReflect.Descriptor instead.
 func (*TypingEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{46}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *TypingEvent) GetState() TypingState {
@@ -3891,7 +5371,7 @@ type PresenceEvent struct {
 
 func (x *PresenceEvent) Reset() {
 	*x = PresenceEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[47]
+	mi := &file_plugins_proto_transport_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3903,7 +5383,7 @@ func (x *PresenceEvent) String() string {
 func (*PresenceEvent) ProtoMessage() {}
 
 func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[47]
+	mi := &file_plugins_proto_transport_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3916,7 +5396,7 @@ func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PresenceEvent.ProtoReflect.Descriptor instead.
 func (*PresenceEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{47}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *PresenceEvent) GetPresence() *Presence {
@@ -3935,7 +5415,7 @@ type ContactEvent struct {
 
 func (x *ContactEvent) Reset() {
 	*x = ContactEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[48]
+	mi := &file_plugins_proto_transport_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3947,7 +5427,7 @@ func (x *ContactEvent) String() string {
 func (*ContactEvent) ProtoMessage() {}
 
 func (x *ContactEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[48]
+	mi := &file_plugins_proto_transport_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3960,7 +5440,7 @@ func (x *ContactEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactEvent.ProtoReflect.Descriptor instead.
 func (*ContactEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{48}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *ContactEvent) GetContact() *Contact {
@@ -3979,7 +5459,7 @@ type ContactRemovedEvent struct {
 
 func (x *ContactRemovedEvent) Reset() {
 	*x = ContactRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[49]
+	mi := &file_plugins_proto_transport_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3991,7 +5471,7 @@ func (x *ContactRemovedEvent) String() string {
 func (*ContactRemovedEvent) ProtoMessage() {}
 
 func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[49]
+	mi := &file_plugins_proto_transport_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4004,7 +5484,7 @@ func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ContactRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{49}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *ContactRemovedEvent) GetUserId() string {
@@ -4023,7 +5503,7 @@ type ChatEvent struct {
 
 func (x *ChatEvent) Reset() {
 	*x = ChatEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[50]
+	mi := &file_plugins_proto_transport_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4035,7 +5515,7 @@ func (x *ChatEvent) String() string {
 func (*ChatEvent) ProtoMessage() {}
 
 func (x *ChatEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[50]
+	mi := &file_plugins_proto_transport_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4048,7 +5528,7 @@ func (x *ChatEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatEvent.ProtoReflect.Descriptor instead.
 func (*ChatEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{50}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *ChatEvent) GetChat() *Chat {
@@ -4060,7 +5540,7 @@ func (x *ChatEvent) GetChat() *Chat {
 
 type LoginStateEvent struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	State         LoginState             `protobuf:"varint,1,opt,name=state,proto3,enum=passerelle.transport.v1.LoginState" json:"state,omitempty"`
+	State         LoginState             `protobuf:"varint,1,opt,name=state,proto3,enum=passerelle.transport.v2.LoginState" json:"state,omitempty"`
 	Message       string                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -4068,7 +5548,7 @@ type LoginStateEvent struct {
 
 func (x *LoginStateEvent) Reset() {
 	*x = LoginStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[51]
+	mi := &file_plugins_proto_transport_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4080,7 +5560,7 @@ func (x *LoginStateEvent) String() string {
 func (*LoginStateEvent) ProtoMessage() {}
 
 func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[51]
+	mi := &file_plugins_proto_transport_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4093,7 +5573,7 @@ func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginStateEvent.ProtoReflect.Descriptor instead.
 func (*LoginStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{51}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *LoginStateEvent) GetState() LoginState {
@@ -4119,7 +5599,7 @@ type SavedStateEvent struct {
 
 func (x *SavedStateEvent) Reset() {
 	*x = SavedStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[52]
+	mi := &file_plugins_proto_transport_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4131,7 +5611,7 @@ func (x *SavedStateEvent) String() string {
 func (*SavedStateEvent) ProtoMessage() {}
 
 func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[52]
+	mi := &file_plugins_proto_transport_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4144,7 +5624,7 @@ func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SavedStateEvent.ProtoReflect.Descriptor instead.
 func (*SavedStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{52}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *SavedStateEvent) GetSavedState() []byte {
@@ -4154,14 +5634,175 @@ func (x *SavedStateEvent) GetSavedState() []byte {
 	return nil
 }
 
+// MemberEvent is a change of a group's members, not the whole list; the
+// Event's sender is who made it (the member themselves for joined, left
+// and renamed).
+type MemberEvent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Kind          MemberEvent_Kind       `protobuf:"varint,1,opt,name=kind,proto3,enum=passerelle.transport.v2.MemberEvent_Kind" json:"kind,omitempty"`
+	Member        *Member                `protobuf:"bytes,2,opt,name=member,proto3" json:"member,omitempty"`
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MemberEvent) Reset() {
+	*x = MemberEvent{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[66]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MemberEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MemberEvent) ProtoMessage() {}
+
+func (x *MemberEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[66]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MemberEvent.ProtoReflect.Descriptor instead.
+func (*MemberEvent) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{66}
+}
+
+func (x *MemberEvent) GetKind() MemberEvent_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return MemberEvent_KIND_JOINED
+}
+
+func (x *MemberEvent) GetMember() *Member {
+	if x != nil {
+		return x.Member
+	}
+	return nil
+}
+
+func (x *MemberEvent) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// TopicEvent is a new topic; the Event's sender set it.
+type TopicEvent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Topic         string                 `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TopicEvent) Reset() {
+	*x = TopicEvent{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[67]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TopicEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TopicEvent) ProtoMessage() {}
+
+func (x *TopicEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[67]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TopicEvent.ProtoReflect.Descriptor instead.
+func (*TopicEvent) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{67}
+}
+
+func (x *TopicEvent) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+// ChatRemovedEvent: the user is no longer in the chat.
+type ChatRemovedEvent struct {
+	state         protoimpl.MessageState  `protogen:"open.v1"`
+	Reason        ChatRemovedEvent_Reason `protobuf:"varint,1,opt,name=reason,proto3,enum=passerelle.transport.v2.ChatRemovedEvent_Reason" json:"reason,omitempty"`
+	Text          string                  `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChatRemovedEvent) Reset() {
+	*x = ChatRemovedEvent{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[68]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChatRemovedEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChatRemovedEvent) ProtoMessage() {}
+
+func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[68]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChatRemovedEvent.ProtoReflect.Descriptor instead.
+func (*ChatRemovedEvent) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68}
+}
+
+func (x *ChatRemovedEvent) GetReason() ChatRemovedEvent_Reason {
+	if x != nil {
+		return x.Reason
+	}
+	return ChatRemovedEvent_REASON_LEFT
+}
+
+func (x *ChatRemovedEvent) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
 var File_plugins_proto_transport_proto protoreflect.FileDescriptor
 
 const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\n" +
-	"\x1dplugins/proto/transport.proto\x12\x17passerelle.transport.v1\"\a\n" +
+	"\x1dplugins/proto/transport.proto\x12\x17passerelle.transport.v2\"\a\n" +
 	"\x05Empty\"S\n" +
 	"\x05Error\x126\n" +
-	"\x04code\x18\x01 \x01(\x0e2\".passerelle.transport.v1.ErrorCodeR\x04code\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\x0e2\".passerelle.transport.v2.ErrorCodeR\x04code\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\"\x8b\x01\n" +
 	"\vInitRequest\x12(\n" +
 	"\x10host_api_version\x18\x01 \x01(\rR\x0ehostApiVersion\x12\x1f\n" +
@@ -4175,13 +5816,13 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\anetwork\x18\x02 \x01(\tR\anetwork\x12!\n" +
 	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\x12\x18\n" +
 	"\aversion\x18\x04 \x01(\tR\aversion\x12=\n" +
-	"\bfeatures\x18\x05 \x01(\v2!.passerelle.transport.v1.FeaturesR\bfeatures\x12$\n" +
+	"\bfeatures\x18\x05 \x01(\v2!.passerelle.transport.v2.FeaturesR\bfeatures\x12$\n" +
 	"\x0emax_text_bytes\x18\x06 \x01(\x03R\fmaxTextBytes\x120\n" +
 	"\x14max_attachment_bytes\x18\a \x01(\x03R\x12maxAttachmentBytes\x12.\n" +
 	"\x13edit_window_seconds\x18\b \x01(\x03R\x11editWindowSeconds\x12+\n" +
 	"\x11identifier_prompt\x18\t \x01(\tR\x10identifierPrompt\x125\n" +
 	"\x16identifier_description\x18\n" +
-	" \x01(\tR\x15identifierDescription\"\xdf\x03\n" +
+	" \x01(\tR\x15identifierDescription\"\x8b\x06\n" +
 	"\bFeatures\x12\x14\n" +
 	"\x05edits\x18\x01 \x01(\bR\x05edits\x12\x1c\n" +
 	"\treactions\x18\x02 \x01(\bR\treactions\x12'\n" +
@@ -4198,21 +5839,38 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\fset_presence\x18\f \x01(\bR\vsetPresence\x12\x18\n" +
 	"\aavatars\x18\r \x01(\bR\aavatars\x12\x1a\n" +
 	"\bbackfill\x18\x0e \x01(\bR\bbackfill\x12!\n" +
-	"\fadd_contacts\x18\x0f \x01(\bR\vaddContacts\"\x13\n" +
+	"\fadd_contacts\x18\x0f \x01(\bR\vaddContacts\x12\x1e\n" +
+	"\n" +
+	"formatting\x18\x10 \x01(\bR\n" +
+	"formatting\x12\x1f\n" +
+	"\vgroup_topic\x18\x11 \x01(\bR\n" +
+	"groupTopic\x12\x1d\n" +
+	"\n" +
+	"group_name\x18\x12 \x01(\bR\tgroupName\x12!\n" +
+	"\fgroup_invite\x18\x13 \x01(\bR\vgroupInvite\x12\x1d\n" +
+	"\n" +
+	"group_kick\x18\x14 \x01(\bR\tgroupKick\x12\x1f\n" +
+	"\vgroup_roles\x18\x15 \x01(\bR\n" +
+	"groupRoles\x12\x1d\n" +
+	"\n" +
+	"leave_chat\x18\x16 \x01(\bR\tleaveChat\x12%\n" +
+	"\x0emedia_download\x18\x17 \x01(\bR\rmediaDownload\x12!\n" +
+	"\fmedia_upload\x18\x18 \x01(\bR\vmediaUpload\"\x13\n" +
 	"\x11LoginFlowsRequest\"Q\n" +
 	"\tLoginFlow\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12 \n" +
 	"\vdescription\x18\x03 \x01(\tR\vdescription\"N\n" +
 	"\x12LoginFlowsResponse\x128\n" +
-	"\x05flows\x18\x01 \x03(\v2\".passerelle.transport.v1.LoginFlowR\x05flows\"G\n" +
+	"\x05flows\x18\x01 \x03(\v2\".passerelle.transport.v2.LoginFlowR\x05flows\"d\n" +
 	"\x11StartLoginRequest\x12\x19\n" +
 	"\buser_jid\x18\x01 \x01(\tR\auserJid\x12\x17\n" +
-	"\aflow_id\x18\x02 \x01(\tR\x06flowId\"\xc9\x01\n" +
+	"\aflow_id\x18\x02 \x01(\tR\x06flowId\x12\x1b\n" +
+	"\tlogin_dir\x18\x03 \x01(\tR\bloginDir\"\xc9\x01\n" +
 	"\x17SubmitLoginInputRequest\x12\x1d\n" +
 	"\n" +
 	"process_id\x18\x01 \x01(\tR\tprocessId\x12T\n" +
-	"\x06fields\x18\x02 \x03(\v2<.passerelle.transport.v1.SubmitLoginInputRequest.FieldsEntryR\x06fields\x1a9\n" +
+	"\x06fields\x18\x02 \x03(\v2<.passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntryR\x06fields\x1a9\n" +
 	"\vFieldsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"0\n" +
@@ -4225,22 +5883,22 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\finstructions\x18\x02 \x01(\tR\finstructions\x12\x14\n" +
 	"\x05error\x18\x03 \x01(\tR\x05error\x127\n" +
 	"\x04form\x18\n" +
-	" \x01(\v2!.passerelle.transport.v1.FormStepH\x00R\x04form\x12@\n" +
-	"\adisplay\x18\v \x01(\v2$.passerelle.transport.v1.DisplayStepH\x00R\adisplay\x12C\n" +
-	"\bcomplete\x18\f \x01(\v2%.passerelle.transport.v1.CompleteStepH\x00R\bcompleteB\x06\n" +
+	" \x01(\v2!.passerelle.transport.v2.FormStepH\x00R\x04form\x12@\n" +
+	"\adisplay\x18\v \x01(\v2$.passerelle.transport.v2.DisplayStepH\x00R\adisplay\x12C\n" +
+	"\bcomplete\x18\f \x01(\v2%.passerelle.transport.v2.CompleteStepH\x00R\bcompleteB\x06\n" +
 	"\x04step\"\xe6\x01\n" +
 	"\tFormField\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05label\x18\x02 \x01(\tR\x05label\x126\n" +
-	"\x04type\x18\x03 \x01(\x0e2\".passerelle.transport.v1.FieldTypeR\x04type\x12\x1a\n" +
+	"\x04type\x18\x03 \x01(\x0e2\".passerelle.transport.v2.FieldTypeR\x04type\x12\x1a\n" +
 	"\brequired\x18\x04 \x01(\bR\brequired\x12 \n" +
 	"\vdescription\x18\x05 \x01(\tR\vdescription\x12#\n" +
 	"\rdefault_value\x18\x06 \x01(\tR\fdefaultValue\x12\x18\n" +
 	"\aoptions\x18\a \x03(\tR\aoptions\"F\n" +
 	"\bFormStep\x12:\n" +
-	"\x06fields\x18\x01 \x03(\v2\".passerelle.transport.v1.FormFieldR\x06fields\"[\n" +
+	"\x06fields\x18\x01 \x03(\v2\".passerelle.transport.v2.FormFieldR\x06fields\"[\n" +
 	"\vDisplayStep\x128\n" +
-	"\x04type\x18\x01 \x01(\x0e2$.passerelle.transport.v1.DisplayTypeR\x04type\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\x0e2$.passerelle.transport.v2.DisplayTypeR\x04type\x12\x12\n" +
 	"\x04data\x18\x02 \x01(\tR\x04data\"m\n" +
 	"\fCompleteStep\x12\x19\n" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\x12!\n" +
@@ -4248,12 +5906,13 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\vsaved_state\x18\x03 \x01(\fR\n" +
 	"savedState\"%\n" +
 	"\bLoginRef\x12\x19\n" +
-	"\blogin_id\x18\x01 \x01(\tR\aloginId\"g\n" +
+	"\blogin_id\x18\x01 \x01(\tR\aloginId\"\x84\x01\n" +
 	"\x0eConnectRequest\x12\x19\n" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\x12\x19\n" +
 	"\buser_jid\x18\x02 \x01(\tR\auserJid\x12\x1f\n" +
 	"\vsaved_state\x18\x03 \x01(\fR\n" +
-	"savedState\"m\n" +
+	"savedState\x12\x1b\n" +
+	"\tlogin_dir\x18\x04 \x01(\tR\bloginDir\"m\n" +
 	"\x18ResolveIdentifierRequest\x12\x19\n" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\x12\x1e\n" +
 	"\n" +
@@ -4261,7 +5920,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"identifier\x12\x16\n" +
 	"\x06create\x18\x03 \x01(\bR\x06create\"\x83\x01\n" +
 	"\bPresence\x129\n" +
-	"\x04show\x18\x01 \x01(\x0e2%.passerelle.transport.v1.PresenceShowR\x04show\x12\x16\n" +
+	"\x04show\x18\x01 \x01(\x0e2%.passerelle.transport.v2.PresenceShowR\x04show\x12\x16\n" +
 	"\x06status\x18\x02 \x01(\tR\x06status\x12$\n" +
 	"\x0elast_seen_unix\x18\x03 \x01(\x03R\flastSeenUnix\"\xc9\x02\n" +
 	"\aContact\x12\x17\n" +
@@ -4271,7 +5930,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x05phone\x18\x04 \x01(\tR\x05phone\x12\x1a\n" +
 	"\busername\x18\x05 \x01(\tR\busername\x12\x15\n" +
 	"\x06is_bot\x18\x06 \x01(\bR\x05isBot\x12=\n" +
-	"\bpresence\x18\a \x01(\v2!.passerelle.transport.v1.PresenceR\bpresence\x12\x1b\n" +
+	"\bpresence\x18\a \x01(\v2!.passerelle.transport.v2.PresenceR\bpresence\x12\x1b\n" +
 	"\tavatar_id\x18\b \x01(\tR\bavatarId\x12\x16\n" +
 	"\x06avatar\x18\t \x01(\fR\x06avatar\x12\x1f\n" +
 	"\vavatar_mime\x18\n" +
@@ -4279,55 +5938,95 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"avatarMime\x12\x17\n" +
 	"\achat_id\x18\v \x01(\tR\x06chatId\"S\n" +
 	"\x13ContactListResponse\x12<\n" +
-	"\bcontacts\x18\x01 \x03(\v2 .passerelle.transport.v1.ContactR\bcontacts\"=\n" +
+	"\bcontacts\x18\x01 \x03(\v2 .passerelle.transport.v2.ContactR\bcontacts\"=\n" +
 	"\aChatRef\x12\x19\n" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\x12\x17\n" +
 	"\achat_id\x18\x02 \x01(\tR\x06chatId\"=\n" +
 	"\aUserRef\x12\x19\n" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\x12\x17\n" +
-	"\auser_id\x18\x02 \x01(\tR\x06userId\"\xb7\x01\n" +
+	"\auser_id\x18\x02 \x01(\tR\x06userId\"\xb0\x01\n" +
 	"\x06Member\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x128\n" +
-	"\x04role\x18\x03 \x01(\x0e2$.passerelle.transport.v1.Member.RoleR\x04role\"F\n" +
-	"\x04Role\x12\x0f\n" +
-	"\vROLE_MEMBER\x10\x00\x12\x0e\n" +
-	"\n" +
-	"ROLE_ADMIN\x10\x01\x12\x0e\n" +
-	"\n" +
-	"ROLE_OWNER\x10\x02\x12\r\n" +
-	"\tROLE_LEFT\x10\x03\"\xd8\x01\n" +
+	"\x04nick\x18\x02 \x01(\tR\x04nick\x121\n" +
+	"\x04role\x18\x03 \x01(\x0e2\x1d.passerelle.transport.v2.RoleR\x04role\x12F\n" +
+	"\vaffiliation\x18\x04 \x01(\x0e2$.passerelle.transport.v2.AffiliationR\vaffiliation\"\xd5\x03\n" +
 	"\x04Chat\x12\x17\n" +
 	"\achat_id\x18\x01 \x01(\tR\x06chatId\x125\n" +
-	"\x04type\x18\x02 \x01(\x0e2!.passerelle.transport.v1.ChatTypeR\x04type\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\x0e2!.passerelle.transport.v2.ChatTypeR\x04type\x12\x12\n" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x12\x14\n" +
 	"\x05topic\x18\x04 \x01(\tR\x05topic\x129\n" +
-	"\amembers\x18\x05 \x03(\v2\x1f.passerelle.transport.v1.MemberR\amembers\x12\x1b\n" +
-	"\tavatar_id\x18\x06 \x01(\tR\bavatarId\"\x98\x01\n" +
-	"\x14FetchMessagesRequest\x12\x19\n" +
+	"\amembers\x18\x05 \x03(\v2\x1f.passerelle.transport.v2.MemberR\amembers\x12\x1b\n" +
+	"\tavatar_id\x18\x06 \x01(\tR\bavatarId\x12=\n" +
+	"\bfeatures\x18\a \x01(\v2!.passerelle.transport.v2.FeaturesR\bfeatures\x12\x1b\n" +
+	"\tread_only\x18\b \x01(\bR\breadOnly\x12&\n" +
+	"\x0ftopic_setter_id\x18\t \x01(\tR\rtopicSetterId\x12(\n" +
+	"\x10topic_unix_micro\x18\n" +
+	" \x01(\x03R\x0etopicUnixMicro\x12\x14\n" +
+	"\x05muted\x18\v \x01(\bR\x05muted\x127\n" +
+	"\x18last_activity_unix_micro\x18\f \x01(\x03R\x15lastActivityUnixMicro\"G\n" +
+	"\x10ChatListResponse\x123\n" +
+	"\x05chats\x18\x01 \x03(\v2\x1d.passerelle.transport.v2.ChatR\x05chats\"s\n" +
+	"\x0fBackfillRequest\x12\x19\n" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\x12\x17\n" +
-	"\achat_id\x18\x02 \x01(\tR\x06chatId\x12\x1b\n" +
-	"\tbefore_id\x18\x03 \x01(\tR\bbeforeId\x12\x19\n" +
-	"\bafter_id\x18\x04 \x01(\tR\aafterId\x12\x14\n" +
-	"\x05limit\x18\x05 \x01(\x05R\x05limit\"c\n" +
-	"\x15FetchMessagesResponse\x126\n" +
-	"\x06events\x18\x01 \x03(\v2\x1e.passerelle.transport.v1.EventR\x06events\x12\x12\n" +
-	"\x04more\x18\x02 \x01(\bR\x04more\"\xc5\x04\n" +
+	"\achat_id\x18\x02 \x01(\tR\x06chatId\x12\x16\n" +
+	"\x06cursor\x18\x03 \x01(\tR\x06cursor\x12\x14\n" +
+	"\x05limit\x18\x04 \x01(\x05R\x05limit\"(\n" +
+	"\n" +
+	"HistoryAck\x12\x1a\n" +
+	"\tup_to_seq\x18\x01 \x01(\x04R\aupToSeq\"\x8e\x02\n" +
+	"\fHistoryBatch\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12\x19\n" +
+	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x17\n" +
+	"\achat_id\x18\x03 \x01(\tR\x06chatId\x12>\n" +
+	"\tchat_type\x18\x04 \x01(\x0e2!.passerelle.transport.v2.ChatTypeR\bchatType\x126\n" +
+	"\x06events\x18\x05 \x03(\v2\x1e.passerelle.transport.v2.EventR\x06events\x12\x16\n" +
+	"\x06cursor\x18\x06 \x01(\tR\x06cursor\x12\x12\n" +
+	"\x04done\x18\a \x01(\bR\x04done\x12\x14\n" +
+	"\x05total\x18\b \x01(\x03R\x05total\"P\n" +
+	"\bMediaRef\x12\x19\n" +
+	"\blogin_id\x18\x01 \x01(\tR\aloginId\x12\x17\n" +
+	"\achat_id\x18\x02 \x01(\tR\x06chatId\x12\x10\n" +
+	"\x03ref\x18\x03 \x01(\tR\x03ref\"\x83\x02\n" +
+	"\tMediaInfo\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
+	"\tmime_type\x18\x02 \x01(\tR\bmimeType\x12\x12\n" +
+	"\x04size\x18\x03 \x01(\x03R\x04size\x12\x14\n" +
+	"\x05width\x18\x04 \x01(\x05R\x05width\x12\x16\n" +
+	"\x06height\x18\x05 \x01(\x05R\x06height\x12\x1f\n" +
+	"\vduration_ms\x18\x06 \x01(\x03R\n" +
+	"durationMs\x12\x1c\n" +
+	"\tthumbnail\x18\a \x01(\fR\tthumbnail\x12%\n" +
+	"\x0ethumbnail_mime\x18\b \x01(\tR\rthumbnailMime\x12\x1d\n" +
+	"\n" +
+	"voice_note\x18\t \x01(\bR\tvoiceNote\"s\n" +
+	"\n" +
+	"MediaChunk\x126\n" +
+	"\x04info\x18\x01 \x01(\v2\".passerelle.transport.v2.MediaInfoR\x04info\x12\x19\n" +
+	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x12\n" +
+	"\x04data\x18\x03 \x01(\fR\x04data\"0\n" +
+	"\x11UploadMediaResult\x12\x1b\n" +
+	"\tupload_id\x18\x01 \x01(\tR\buploadId\"\xb5\a\n" +
 	"\aCommand\x12%\n" +
 	"\x0ecorrelation_id\x18\x01 \x01(\x04R\rcorrelationId\x12\x19\n" +
 	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x15\n" +
 	"\x06txn_id\x18\x03 \x01(\tR\x05txnId\x12\x17\n" +
 	"\achat_id\x18\x04 \x01(\tR\x06chatId\x12:\n" +
 	"\x04send\x18\n" +
-	" \x01(\v2$.passerelle.transport.v1.SendMessageH\x00R\x04send\x12:\n" +
-	"\x04edit\x18\v \x01(\v2$.passerelle.transport.v1.EditMessageH\x00R\x04edit\x126\n" +
-	"\x05react\x18\f \x01(\v2\x1e.passerelle.transport.v1.ReactH\x00R\x05react\x12<\n" +
-	"\aretract\x18\r \x01(\v2 .passerelle.transport.v1.RetractH\x00R\aretract\x12@\n" +
-	"\tmark_read\x18\x0e \x01(\v2!.passerelle.transport.v1.MarkReadH\x00R\bmarkRead\x12C\n" +
+	" \x01(\v2$.passerelle.transport.v2.SendMessageH\x00R\x04send\x12:\n" +
+	"\x04edit\x18\v \x01(\v2$.passerelle.transport.v2.EditMessageH\x00R\x04edit\x126\n" +
+	"\x05react\x18\f \x01(\v2\x1e.passerelle.transport.v2.ReactH\x00R\x05react\x12<\n" +
+	"\aretract\x18\r \x01(\v2 .passerelle.transport.v2.RetractH\x00R\aretract\x12@\n" +
+	"\tmark_read\x18\x0e \x01(\v2!.passerelle.transport.v2.MarkReadH\x00R\bmarkRead\x12C\n" +
 	"\n" +
-	"set_typing\x18\x0f \x01(\v2\".passerelle.transport.v1.SetTypingH\x00R\tsetTyping\x12I\n" +
-	"\fset_presence\x18\x10 \x01(\v2$.passerelle.transport.v1.SetPresenceH\x00R\vsetPresenceB\b\n" +
-	"\x06action\"\xb5\x01\n" +
+	"set_typing\x18\x0f \x01(\v2\".passerelle.transport.v2.SetTypingH\x00R\tsetTyping\x12I\n" +
+	"\fset_presence\x18\x10 \x01(\v2$.passerelle.transport.v2.SetPresenceH\x00R\vsetPresence\x12:\n" +
+	"\x05leave\x18\x11 \x01(\v2\".passerelle.transport.v2.LeaveChatH\x00R\x05leave\x12@\n" +
+	"\tset_topic\x18\x12 \x01(\v2!.passerelle.transport.v2.SetTopicH\x00R\bsetTopic\x12A\n" +
+	"\bset_name\x18\x13 \x01(\v2$.passerelle.transport.v2.SetChatNameH\x00R\asetName\x129\n" +
+	"\x06invite\x18\x14 \x01(\v2\x1f.passerelle.transport.v2.InviteH\x00R\x06invite\x123\n" +
+	"\x04kick\x18\x15 \x01(\v2\x1d.passerelle.transport.v2.KickH\x00R\x04kick\x12=\n" +
+	"\bset_role\x18\x16 \x01(\v2 .passerelle.transport.v2.SetRoleH\x00R\asetRoleB\b\n" +
+	"\x06action\"\x9b\x03\n" +
 	"\n" +
 	"Attachment\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
@@ -4335,105 +6034,191 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x04size\x18\x03 \x01(\x03R\x04size\x12\x14\n" +
 	"\x04data\x18\x04 \x01(\fH\x00R\x04data\x12\x12\n" +
 	"\x03url\x18\x05 \x01(\tH\x00R\x03url\x12\x14\n" +
-	"\x04path\x18\x06 \x01(\tH\x00R\x04path\x12\x18\n" +
-	"\acaption\x18\a \x01(\tR\acaptionB\b\n" +
-	"\x06source\"\x88\x01\n" +
+	"\x04path\x18\x06 \x01(\tH\x00R\x04path\x12\x12\n" +
+	"\x03ref\x18\f \x01(\tH\x00R\x03ref\x12\x1d\n" +
+	"\tupload_id\x18\r \x01(\tH\x00R\buploadId\x12\x18\n" +
+	"\acaption\x18\a \x01(\tR\acaption\x12\x14\n" +
+	"\x05width\x18\b \x01(\x05R\x05width\x12\x16\n" +
+	"\x06height\x18\t \x01(\x05R\x06height\x12\x1f\n" +
+	"\vduration_ms\x18\n" +
+	" \x01(\x03R\n" +
+	"durationMs\x12\x1c\n" +
+	"\tthumbnail\x18\v \x01(\fR\tthumbnail\x12%\n" +
+	"\x0ethumbnail_mime\x18\x0e \x01(\tR\rthumbnailMime\x12\x1d\n" +
+	"\n" +
+	"voice_note\x18\x0f \x01(\bR\tvoiceNoteB\b\n" +
+	"\x06source\"\xb8\x02\n" +
+	"\x04Span\x12\x14\n" +
+	"\x05start\x18\x01 \x01(\rR\x05start\x12\x10\n" +
+	"\x03end\x18\x02 \x01(\rR\x03end\x129\n" +
+	"\x05style\x18\x03 \x01(\x0e2#.passerelle.transport.v2.Span.StyleR\x05style\x12\x10\n" +
+	"\x03url\x18\x04 \x01(\tR\x03url\x12\x17\n" +
+	"\auser_id\x18\x05 \x01(\tR\x06userId\"\xa1\x01\n" +
+	"\x05Style\x12\x0e\n" +
+	"\n" +
+	"STYLE_BOLD\x10\x00\x12\x10\n" +
+	"\fSTYLE_ITALIC\x10\x01\x12\x10\n" +
+	"\fSTYLE_STRIKE\x10\x02\x12\x0e\n" +
+	"\n" +
+	"STYLE_CODE\x10\x03\x12\r\n" +
+	"\tSTYLE_PRE\x10\x04\x12\x0f\n" +
+	"\vSTYLE_QUOTE\x10\x05\x12\x0e\n" +
+	"\n" +
+	"STYLE_LINK\x10\x06\x12\x11\n" +
+	"\rSTYLE_MENTION\x10\a\x12\x11\n" +
+	"\rSTYLE_SPOILER\x10\b\"\xe1\x01\n" +
 	"\vSendMessage\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x1e\n" +
 	"\vreply_to_id\x18\x02 \x01(\tR\treplyToId\x12E\n" +
-	"\vattachments\x18\x03 \x03(\v2#.passerelle.transport.v1.AttachmentR\vattachments\">\n" +
+	"\vattachments\x18\x03 \x03(\v2#.passerelle.transport.v2.AttachmentR\vattachments\x12\"\n" +
+	"\rreply_to_meta\x18\x04 \x01(\fR\vreplyToMeta\x123\n" +
+	"\x05spans\x18\x05 \x03(\v2\x1d.passerelle.transport.v2.SpanR\x05spans\"\x94\x01\n" +
 	"\vEditMessage\x12\x1b\n" +
 	"\ttarget_id\x18\x01 \x01(\tR\btargetId\x12\x12\n" +
-	"\x04text\x18\x02 \x01(\tR\x04text\"<\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\x12\x1f\n" +
+	"\vtarget_meta\x18\x03 \x01(\fR\n" +
+	"targetMeta\x123\n" +
+	"\x05spans\x18\x04 \x03(\v2\x1d.passerelle.transport.v2.SpanR\x05spans\"]\n" +
 	"\x05React\x12\x1b\n" +
 	"\ttarget_id\x18\x01 \x01(\tR\btargetId\x12\x16\n" +
-	"\x06emojis\x18\x02 \x03(\tR\x06emojis\"&\n" +
+	"\x06emojis\x18\x02 \x03(\tR\x06emojis\x12\x1f\n" +
+	"\vtarget_meta\x18\x03 \x01(\fR\n" +
+	"targetMeta\"G\n" +
 	"\aRetract\x12\x1b\n" +
-	"\ttarget_id\x18\x01 \x01(\tR\btargetId\"$\n" +
+	"\ttarget_id\x18\x01 \x01(\tR\btargetId\x12\x1f\n" +
+	"\vtarget_meta\x18\x02 \x01(\fR\n" +
+	"targetMeta\"B\n" +
 	"\bMarkRead\x12\x18\n" +
-	"\bup_to_id\x18\x01 \x01(\tR\x06upToId\"G\n" +
+	"\bup_to_id\x18\x01 \x01(\tR\x06upToId\x12\x1c\n" +
+	"\n" +
+	"up_to_meta\x18\x02 \x01(\fR\bupToMeta\"\v\n" +
+	"\tLeaveChat\" \n" +
+	"\bSetTopic\x12\x14\n" +
+	"\x05topic\x18\x01 \x01(\tR\x05topic\"!\n" +
+	"\vSetChatName\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"!\n" +
+	"\x06Invite\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\"I\n" +
+	"\x04Kick\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x10\n" +
+	"\x03ban\x18\x03 \x01(\bR\x03ban\"\x9d\x01\n" +
+	"\aSetRole\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12F\n" +
+	"\vaffiliation\x18\x02 \x01(\x0e2$.passerelle.transport.v2.AffiliationR\vaffiliation\x121\n" +
+	"\x04role\x18\x03 \x01(\x0e2\x1d.passerelle.transport.v2.RoleR\x04role\"G\n" +
 	"\tSetTyping\x12:\n" +
-	"\x05state\x18\x01 \x01(\x0e2$.passerelle.transport.v1.TypingStateR\x05state\"L\n" +
+	"\x05state\x18\x01 \x01(\x0e2$.passerelle.transport.v2.TypingStateR\x05state\"L\n" +
 	"\vSetPresence\x12=\n" +
-	"\bpresence\x18\x01 \x01(\v2!.passerelle.transport.v1.PresenceR\bpresence\"\xbd\x01\n" +
+	"\bpresence\x18\x01 \x01(\v2!.passerelle.transport.v2.PresenceR\bpresence\"\xd1\x01\n" +
 	"\rCommandResult\x12%\n" +
 	"\x0ecorrelation_id\x18\x01 \x01(\x04R\rcorrelationId\x124\n" +
-	"\x05error\x18\x02 \x01(\v2\x1e.passerelle.transport.v1.ErrorR\x05error\x12\x1d\n" +
+	"\x05error\x18\x02 \x01(\v2\x1e.passerelle.transport.v2.ErrorR\x05error\x12\x1d\n" +
 	"\n" +
 	"message_id\x18\x03 \x01(\tR\tmessageId\x120\n" +
-	"\x14timestamp_unix_micro\x18\x04 \x01(\x03R\x12timestampUnixMicro\"&\n" +
+	"\x14timestamp_unix_micro\x18\x04 \x01(\x03R\x12timestampUnixMicro\x12\x12\n" +
+	"\x04meta\x18\x05 \x01(\fR\x04meta\"&\n" +
 	"\bEventAck\x12\x1a\n" +
 	"\tup_to_seq\x18\x01 \x01(\x04R\aupToSeq\"S\n" +
 	"\x06Sender\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1c\n" +
 	"\n" +
 	"is_from_me\x18\x02 \x01(\bR\bisFromMe\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\"\xe3\t\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\"\xc4\v\n" +
 	"\x05Event\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12\x19\n" +
 	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x17\n" +
 	"\achat_id\x18\x03 \x01(\tR\x06chatId\x12>\n" +
-	"\tchat_type\x18\x04 \x01(\x0e2!.passerelle.transport.v1.ChatTypeR\bchatType\x127\n" +
-	"\x06sender\x18\x05 \x01(\v2\x1f.passerelle.transport.v1.SenderR\x06sender\x120\n" +
+	"\tchat_type\x18\x04 \x01(\x0e2!.passerelle.transport.v2.ChatTypeR\bchatType\x127\n" +
+	"\x06sender\x18\x05 \x01(\v2\x1f.passerelle.transport.v2.SenderR\x06sender\x120\n" +
 	"\x14timestamp_unix_micro\x18\x06 \x01(\x03R\x12timestampUnixMicro\x12\x19\n" +
 	"\bevent_id\x18\a \x01(\tR\aeventId\x12\x15\n" +
 	"\x06txn_id\x18\b \x01(\tR\x05txnId\x12\x1f\n" +
 	"\vis_backfill\x18\t \x01(\bR\n" +
-	"isBackfill\x12A\n" +
-	"\amessage\x18\x14 \x01(\v2%.passerelle.transport.v1.MessageEventH\x00R\amessage\x128\n" +
-	"\x04edit\x18\x15 \x01(\v2\".passerelle.transport.v1.EditEventH\x00R\x04edit\x12D\n" +
-	"\breaction\x18\x16 \x01(\v2&.passerelle.transport.v1.ReactionEventH\x00R\breaction\x12J\n" +
+	"isBackfill\x12\x12\n" +
+	"\x04meta\x18\n" +
+	" \x01(\fR\x04meta\x12A\n" +
+	"\amessage\x18\x14 \x01(\v2%.passerelle.transport.v2.MessageEventH\x00R\amessage\x128\n" +
+	"\x04edit\x18\x15 \x01(\v2\".passerelle.transport.v2.EditEventH\x00R\x04edit\x12D\n" +
+	"\breaction\x18\x16 \x01(\v2&.passerelle.transport.v2.ReactionEventH\x00R\breaction\x12J\n" +
 	"\n" +
-	"retraction\x18\x17 \x01(\v2(.passerelle.transport.v1.RetractionEventH\x00R\n" +
+	"retraction\x18\x17 \x01(\v2(.passerelle.transport.v2.RetractionEventH\x00R\n" +
 	"retraction\x12A\n" +
-	"\areceipt\x18\x18 \x01(\v2%.passerelle.transport.v1.ReceiptEventH\x00R\areceipt\x12>\n" +
-	"\x06typing\x18\x19 \x01(\v2$.passerelle.transport.v1.TypingEventH\x00R\x06typing\x12D\n" +
-	"\bpresence\x18\x1a \x01(\v2&.passerelle.transport.v1.PresenceEventH\x00R\bpresence\x12A\n" +
-	"\acontact\x18\x1b \x01(\v2%.passerelle.transport.v1.ContactEventH\x00R\acontact\x12W\n" +
-	"\x0fcontact_removed\x18\x1c \x01(\v2,.passerelle.transport.v1.ContactRemovedEventH\x00R\x0econtactRemoved\x128\n" +
-	"\x04chat\x18\x1d \x01(\v2\".passerelle.transport.v1.ChatEventH\x00R\x04chat\x12K\n" +
-	"\vlogin_state\x18\x1e \x01(\v2(.passerelle.transport.v1.LoginStateEventH\x00R\n" +
+	"\areceipt\x18\x18 \x01(\v2%.passerelle.transport.v2.ReceiptEventH\x00R\areceipt\x12>\n" +
+	"\x06typing\x18\x19 \x01(\v2$.passerelle.transport.v2.TypingEventH\x00R\x06typing\x12D\n" +
+	"\bpresence\x18\x1a \x01(\v2&.passerelle.transport.v2.PresenceEventH\x00R\bpresence\x12A\n" +
+	"\acontact\x18\x1b \x01(\v2%.passerelle.transport.v2.ContactEventH\x00R\acontact\x12W\n" +
+	"\x0fcontact_removed\x18\x1c \x01(\v2,.passerelle.transport.v2.ContactRemovedEventH\x00R\x0econtactRemoved\x128\n" +
+	"\x04chat\x18\x1d \x01(\v2\".passerelle.transport.v2.ChatEventH\x00R\x04chat\x12K\n" +
+	"\vlogin_state\x18\x1e \x01(\v2(.passerelle.transport.v2.LoginStateEventH\x00R\n" +
 	"loginState\x12C\n" +
 	"\n" +
-	"login_step\x18\x1f \x01(\v2\".passerelle.transport.v1.LoginStepH\x00R\tloginStep\x12K\n" +
-	"\vsaved_state\x18  \x01(\v2(.passerelle.transport.v1.SavedStateEventH\x00R\n" +
-	"savedStateB\t\n" +
-	"\apayload\"\x89\x01\n" +
+	"login_step\x18\x1f \x01(\v2\".passerelle.transport.v2.LoginStepH\x00R\tloginStep\x12K\n" +
+	"\vsaved_state\x18  \x01(\v2(.passerelle.transport.v2.SavedStateEventH\x00R\n" +
+	"savedState\x12>\n" +
+	"\x06member\x18! \x01(\v2$.passerelle.transport.v2.MemberEventH\x00R\x06member\x12;\n" +
+	"\x05topic\x18\" \x01(\v2#.passerelle.transport.v2.TopicEventH\x00R\x05topic\x12N\n" +
+	"\fchat_removed\x18# \x01(\v2).passerelle.transport.v2.ChatRemovedEventH\x00R\vchatRemovedB\t\n" +
+	"\apayload\"\xbe\x01\n" +
 	"\fMessageEvent\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x1e\n" +
 	"\vreply_to_id\x18\x02 \x01(\tR\treplyToId\x12E\n" +
-	"\vattachments\x18\x03 \x03(\v2#.passerelle.transport.v1.AttachmentR\vattachments\"<\n" +
+	"\vattachments\x18\x03 \x03(\v2#.passerelle.transport.v2.AttachmentR\vattachments\x123\n" +
+	"\x05spans\x18\x04 \x03(\v2\x1d.passerelle.transport.v2.SpanR\x05spans\"q\n" +
 	"\tEditEvent\x12\x1b\n" +
 	"\ttarget_id\x18\x01 \x01(\tR\btargetId\x12\x12\n" +
-	"\x04text\x18\x02 \x01(\tR\x04text\"D\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\x123\n" +
+	"\x05spans\x18\x03 \x03(\v2\x1d.passerelle.transport.v2.SpanR\x05spans\"D\n" +
 	"\rReactionEvent\x12\x1b\n" +
 	"\ttarget_id\x18\x01 \x01(\tR\btargetId\x12\x16\n" +
 	"\x06emojis\x18\x02 \x03(\tR\x06emojis\".\n" +
 	"\x0fRetractionEvent\x12\x1b\n" +
 	"\ttarget_id\x18\x01 \x01(\tR\btargetId\"\x9a\x01\n" +
 	"\fReceiptEvent\x12>\n" +
-	"\x04kind\x18\x01 \x01(\x0e2*.passerelle.transport.v1.ReceiptEvent.KindR\x04kind\x12\x1f\n" +
+	"\x04kind\x18\x01 \x01(\x0e2*.passerelle.transport.v2.ReceiptEvent.KindR\x04kind\x12\x1f\n" +
 	"\vmessage_ids\x18\x02 \x03(\tR\n" +
 	"messageIds\")\n" +
 	"\x04Kind\x12\x12\n" +
 	"\x0eKIND_DELIVERED\x10\x00\x12\r\n" +
 	"\tKIND_READ\x10\x01\"I\n" +
 	"\vTypingEvent\x12:\n" +
-	"\x05state\x18\x01 \x01(\x0e2$.passerelle.transport.v1.TypingStateR\x05state\"N\n" +
+	"\x05state\x18\x01 \x01(\x0e2$.passerelle.transport.v2.TypingStateR\x05state\"N\n" +
 	"\rPresenceEvent\x12=\n" +
-	"\bpresence\x18\x01 \x01(\v2!.passerelle.transport.v1.PresenceR\bpresence\"J\n" +
+	"\bpresence\x18\x01 \x01(\v2!.passerelle.transport.v2.PresenceR\bpresence\"J\n" +
 	"\fContactEvent\x12:\n" +
-	"\acontact\x18\x01 \x01(\v2 .passerelle.transport.v1.ContactR\acontact\".\n" +
+	"\acontact\x18\x01 \x01(\v2 .passerelle.transport.v2.ContactR\acontact\".\n" +
 	"\x13ContactRemovedEvent\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\">\n" +
 	"\tChatEvent\x121\n" +
-	"\x04chat\x18\x01 \x01(\v2\x1d.passerelle.transport.v1.ChatR\x04chat\"f\n" +
+	"\x04chat\x18\x01 \x01(\v2\x1d.passerelle.transport.v2.ChatR\x04chat\"f\n" +
 	"\x0fLoginStateEvent\x129\n" +
-	"\x05state\x18\x01 \x01(\x0e2#.passerelle.transport.v1.LoginStateR\x05state\x12\x18\n" +
+	"\x05state\x18\x01 \x01(\x0e2#.passerelle.transport.v2.LoginStateR\x05state\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\"2\n" +
 	"\x0fSavedStateEvent\x12\x1f\n" +
 	"\vsaved_state\x18\x01 \x01(\fR\n" +
-	"savedState*\xd5\x02\n" +
+	"savedState\"\x90\x02\n" +
+	"\vMemberEvent\x12=\n" +
+	"\x04kind\x18\x01 \x01(\x0e2).passerelle.transport.v2.MemberEvent.KindR\x04kind\x127\n" +
+	"\x06member\x18\x02 \x01(\v2\x1f.passerelle.transport.v2.MemberR\x06member\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"q\n" +
+	"\x04Kind\x12\x0f\n" +
+	"\vKIND_JOINED\x10\x00\x12\r\n" +
+	"\tKIND_LEFT\x10\x01\x12\x0f\n" +
+	"\vKIND_KICKED\x10\x02\x12\x0f\n" +
+	"\vKIND_BANNED\x10\x03\x12\x10\n" +
+	"\fKIND_RENAMED\x10\x04\x12\x15\n" +
+	"\x11KIND_ROLE_CHANGED\x10\x05\"\"\n" +
+	"\n" +
+	"TopicEvent\x12\x14\n" +
+	"\x05topic\x18\x01 \x01(\tR\x05topic\"\xc5\x01\n" +
+	"\x10ChatRemovedEvent\x12H\n" +
+	"\x06reason\x18\x01 \x01(\x0e20.passerelle.transport.v2.ChatRemovedEvent.ReasonR\x06reason\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\"S\n" +
+	"\x06Reason\x12\x0f\n" +
+	"\vREASON_LEFT\x10\x00\x12\x11\n" +
+	"\rREASON_KICKED\x10\x01\x12\x11\n" +
+	"\rREASON_BANNED\x10\x02\x12\x12\n" +
+	"\x0eREASON_DELETED\x10\x03*\xd5\x02\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16ERROR_CODE_BAD_REQUEST\x10\x01\x12\x18\n" +
@@ -4473,7 +6258,17 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\bChatType\x12\x14\n" +
 	"\x10CHAT_TYPE_DIRECT\x10\x00\x12\x13\n" +
 	"\x0fCHAT_TYPE_GROUP\x10\x01\x12\x15\n" +
-	"\x11CHAT_TYPE_CHANNEL\x10\x02*\x8d\x01\n" +
+	"\x11CHAT_TYPE_CHANNEL\x10\x02*\x82\x01\n" +
+	"\vAffiliation\x12\x16\n" +
+	"\x12AFFILIATION_MEMBER\x10\x00\x12\x15\n" +
+	"\x11AFFILIATION_ADMIN\x10\x01\x12\x15\n" +
+	"\x11AFFILIATION_OWNER\x10\x02\x12\x14\n" +
+	"\x10AFFILIATION_NONE\x10\x03\x12\x17\n" +
+	"\x13AFFILIATION_OUTCAST\x10\x04*B\n" +
+	"\x04Role\x12\x14\n" +
+	"\x10ROLE_PARTICIPANT\x10\x00\x12\x12\n" +
+	"\x0eROLE_MODERATOR\x10\x01\x12\x10\n" +
+	"\fROLE_VISITOR\x10\x02*\x8d\x01\n" +
 	"\vTypingState\x12\x17\n" +
 	"\x13TYPING_STATE_ACTIVE\x10\x00\x12\x1a\n" +
 	"\x16TYPING_STATE_COMPOSING\x10\x01\x12\x17\n" +
@@ -4487,27 +6282,31 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x15LOGIN_STATE_CONNECTED\x10\x02\x12$\n" +
 	" LOGIN_STATE_TRANSIENT_DISCONNECT\x10\x03\x12\x1f\n" +
 	"\x1bLOGIN_STATE_BAD_CREDENTIALS\x10\x04\x12\x1a\n" +
-	"\x16LOGIN_STATE_LOGGED_OUT\x10\x052\xb7\v\n" +
+	"\x16LOGIN_STATE_LOGGED_OUT\x10\x052\x8f\x0e\n" +
 	"\tTransport\x12S\n" +
-	"\x04Init\x12$.passerelle.transport.v1.InitRequest\x1a%.passerelle.transport.v1.Capabilities\x12e\n" +
+	"\x04Init\x12$.passerelle.transport.v2.InitRequest\x1a%.passerelle.transport.v2.Capabilities\x12e\n" +
 	"\n" +
-	"LoginFlows\x12*.passerelle.transport.v1.LoginFlowsRequest\x1a+.passerelle.transport.v1.LoginFlowsResponse\x12\\\n" +
+	"LoginFlows\x12*.passerelle.transport.v2.LoginFlowsRequest\x1a+.passerelle.transport.v2.LoginFlowsResponse\x12\\\n" +
 	"\n" +
-	"StartLogin\x12*.passerelle.transport.v1.StartLoginRequest\x1a\".passerelle.transport.v1.LoginStep\x12h\n" +
-	"\x10SubmitLoginInput\x120.passerelle.transport.v1.SubmitLoginInputRequest\x1a\".passerelle.transport.v1.LoginStep\x12Y\n" +
-	"\tWaitLogin\x12(.passerelle.transport.v1.LoginProcessRef\x1a\".passerelle.transport.v1.LoginStep\x12W\n" +
-	"\vCancelLogin\x12(.passerelle.transport.v1.LoginProcessRef\x1a\x1e.passerelle.transport.v1.Empty\x12R\n" +
-	"\aConnect\x12'.passerelle.transport.v1.ConnectRequest\x1a\x1e.passerelle.transport.v1.Empty\x12O\n" +
+	"StartLogin\x12*.passerelle.transport.v2.StartLoginRequest\x1a\".passerelle.transport.v2.LoginStep\x12h\n" +
+	"\x10SubmitLoginInput\x120.passerelle.transport.v2.SubmitLoginInputRequest\x1a\".passerelle.transport.v2.LoginStep\x12Y\n" +
+	"\tWaitLogin\x12(.passerelle.transport.v2.LoginProcessRef\x1a\".passerelle.transport.v2.LoginStep\x12W\n" +
+	"\vCancelLogin\x12(.passerelle.transport.v2.LoginProcessRef\x1a\x1e.passerelle.transport.v2.Empty\x12R\n" +
+	"\aConnect\x12'.passerelle.transport.v2.ConnectRequest\x1a\x1e.passerelle.transport.v2.Empty\x12O\n" +
 	"\n" +
-	"Disconnect\x12!.passerelle.transport.v1.LoginRef\x1a\x1e.passerelle.transport.v1.Empty\x12K\n" +
-	"\x06Logout\x12!.passerelle.transport.v1.LoginRef\x1a\x1e.passerelle.transport.v1.Empty\x12h\n" +
-	"\x11ResolveIdentifier\x121.passerelle.transport.v1.ResolveIdentifierRequest\x1a .passerelle.transport.v1.Contact\x12^\n" +
-	"\vContactList\x12!.passerelle.transport.v1.LoginRef\x1a,.passerelle.transport.v1.ContactListResponse\x12K\n" +
-	"\bChatInfo\x12 .passerelle.transport.v1.ChatRef\x1a\x1d.passerelle.transport.v1.Chat\x12N\n" +
-	"\bUserInfo\x12 .passerelle.transport.v1.UserRef\x1a .passerelle.transport.v1.Contact\x12n\n" +
-	"\rFetchMessages\x12-.passerelle.transport.v1.FetchMessagesRequest\x1a..passerelle.transport.v1.FetchMessagesResponse\x12X\n" +
-	"\bCommands\x12 .passerelle.transport.v1.Command\x1a&.passerelle.transport.v1.CommandResult(\x010\x01\x12O\n" +
-	"\x06Events\x12!.passerelle.transport.v1.EventAck\x1a\x1e.passerelle.transport.v1.Event(\x010\x01B4Z2passerelle.im/passerelle/plugins/proto;transportpbb\x06proto3"
+	"Disconnect\x12!.passerelle.transport.v2.LoginRef\x1a\x1e.passerelle.transport.v2.Empty\x12K\n" +
+	"\x06Logout\x12!.passerelle.transport.v2.LoginRef\x1a\x1e.passerelle.transport.v2.Empty\x12h\n" +
+	"\x11ResolveIdentifier\x121.passerelle.transport.v2.ResolveIdentifierRequest\x1a .passerelle.transport.v2.Contact\x12^\n" +
+	"\vContactList\x12!.passerelle.transport.v2.LoginRef\x1a,.passerelle.transport.v2.ContactListResponse\x12K\n" +
+	"\bChatInfo\x12 .passerelle.transport.v2.ChatRef\x1a\x1d.passerelle.transport.v2.Chat\x12N\n" +
+	"\bUserInfo\x12 .passerelle.transport.v2.UserRef\x1a .passerelle.transport.v2.Contact\x12X\n" +
+	"\bChatList\x12!.passerelle.transport.v2.LoginRef\x1a).passerelle.transport.v2.ChatListResponse\x12T\n" +
+	"\bBackfill\x12(.passerelle.transport.v2.BackfillRequest\x1a\x1e.passerelle.transport.v2.Empty\x12Y\n" +
+	"\rDownloadMedia\x12!.passerelle.transport.v2.MediaRef\x1a#.passerelle.transport.v2.MediaChunk0\x01\x12`\n" +
+	"\vUploadMedia\x12#.passerelle.transport.v2.MediaChunk\x1a*.passerelle.transport.v2.UploadMediaResult(\x01\x12X\n" +
+	"\bCommands\x12 .passerelle.transport.v2.Command\x1a&.passerelle.transport.v2.CommandResult(\x010\x01\x12O\n" +
+	"\x06Events\x12!.passerelle.transport.v2.EventAck\x1a\x1e.passerelle.transport.v2.Event(\x010\x01\x12Y\n" +
+	"\aHistory\x12#.passerelle.transport.v2.HistoryAck\x1a%.passerelle.transport.v2.HistoryBatch(\x010\x01B4Z2passerelle.im/passerelle/plugins/proto;transportpbb\x06proto3"
 
 var (
 	file_plugins_proto_transport_proto_rawDescOnce sync.Once
@@ -4521,161 +6320,213 @@ func file_plugins_proto_transport_proto_rawDescGZIP() []byte {
 	return file_plugins_proto_transport_proto_rawDescData
 }
 
-var file_plugins_proto_transport_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
-var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
+var file_plugins_proto_transport_proto_enumTypes = make([]protoimpl.EnumInfo, 13)
+var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 70)
 var file_plugins_proto_transport_proto_goTypes = []any{
-	(ErrorCode)(0),                   // 0: passerelle.transport.v1.ErrorCode
-	(FieldType)(0),                   // 1: passerelle.transport.v1.FieldType
-	(DisplayType)(0),                 // 2: passerelle.transport.v1.DisplayType
-	(PresenceShow)(0),                // 3: passerelle.transport.v1.PresenceShow
-	(ChatType)(0),                    // 4: passerelle.transport.v1.ChatType
-	(TypingState)(0),                 // 5: passerelle.transport.v1.TypingState
-	(LoginState)(0),                  // 6: passerelle.transport.v1.LoginState
-	(Member_Role)(0),                 // 7: passerelle.transport.v1.Member.Role
-	(ReceiptEvent_Kind)(0),           // 8: passerelle.transport.v1.ReceiptEvent.Kind
-	(*Empty)(nil),                    // 9: passerelle.transport.v1.Empty
-	(*Error)(nil),                    // 10: passerelle.transport.v1.Error
-	(*InitRequest)(nil),              // 11: passerelle.transport.v1.InitRequest
-	(*Capabilities)(nil),             // 12: passerelle.transport.v1.Capabilities
-	(*Features)(nil),                 // 13: passerelle.transport.v1.Features
-	(*LoginFlowsRequest)(nil),        // 14: passerelle.transport.v1.LoginFlowsRequest
-	(*LoginFlow)(nil),                // 15: passerelle.transport.v1.LoginFlow
-	(*LoginFlowsResponse)(nil),       // 16: passerelle.transport.v1.LoginFlowsResponse
-	(*StartLoginRequest)(nil),        // 17: passerelle.transport.v1.StartLoginRequest
-	(*SubmitLoginInputRequest)(nil),  // 18: passerelle.transport.v1.SubmitLoginInputRequest
-	(*LoginProcessRef)(nil),          // 19: passerelle.transport.v1.LoginProcessRef
-	(*LoginStep)(nil),                // 20: passerelle.transport.v1.LoginStep
-	(*FormField)(nil),                // 21: passerelle.transport.v1.FormField
-	(*FormStep)(nil),                 // 22: passerelle.transport.v1.FormStep
-	(*DisplayStep)(nil),              // 23: passerelle.transport.v1.DisplayStep
-	(*CompleteStep)(nil),             // 24: passerelle.transport.v1.CompleteStep
-	(*LoginRef)(nil),                 // 25: passerelle.transport.v1.LoginRef
-	(*ConnectRequest)(nil),           // 26: passerelle.transport.v1.ConnectRequest
-	(*ResolveIdentifierRequest)(nil), // 27: passerelle.transport.v1.ResolveIdentifierRequest
-	(*Presence)(nil),                 // 28: passerelle.transport.v1.Presence
-	(*Contact)(nil),                  // 29: passerelle.transport.v1.Contact
-	(*ContactListResponse)(nil),      // 30: passerelle.transport.v1.ContactListResponse
-	(*ChatRef)(nil),                  // 31: passerelle.transport.v1.ChatRef
-	(*UserRef)(nil),                  // 32: passerelle.transport.v1.UserRef
-	(*Member)(nil),                   // 33: passerelle.transport.v1.Member
-	(*Chat)(nil),                     // 34: passerelle.transport.v1.Chat
-	(*FetchMessagesRequest)(nil),     // 35: passerelle.transport.v1.FetchMessagesRequest
-	(*FetchMessagesResponse)(nil),    // 36: passerelle.transport.v1.FetchMessagesResponse
-	(*Command)(nil),                  // 37: passerelle.transport.v1.Command
-	(*Attachment)(nil),               // 38: passerelle.transport.v1.Attachment
-	(*SendMessage)(nil),              // 39: passerelle.transport.v1.SendMessage
-	(*EditMessage)(nil),              // 40: passerelle.transport.v1.EditMessage
-	(*React)(nil),                    // 41: passerelle.transport.v1.React
-	(*Retract)(nil),                  // 42: passerelle.transport.v1.Retract
-	(*MarkRead)(nil),                 // 43: passerelle.transport.v1.MarkRead
-	(*SetTyping)(nil),                // 44: passerelle.transport.v1.SetTyping
-	(*SetPresence)(nil),              // 45: passerelle.transport.v1.SetPresence
-	(*CommandResult)(nil),            // 46: passerelle.transport.v1.CommandResult
-	(*EventAck)(nil),                 // 47: passerelle.transport.v1.EventAck
-	(*Sender)(nil),                   // 48: passerelle.transport.v1.Sender
-	(*Event)(nil),                    // 49: passerelle.transport.v1.Event
-	(*MessageEvent)(nil),             // 50: passerelle.transport.v1.MessageEvent
-	(*EditEvent)(nil),                // 51: passerelle.transport.v1.EditEvent
-	(*ReactionEvent)(nil),            // 52: passerelle.transport.v1.ReactionEvent
-	(*RetractionEvent)(nil),          // 53: passerelle.transport.v1.RetractionEvent
-	(*ReceiptEvent)(nil),             // 54: passerelle.transport.v1.ReceiptEvent
-	(*TypingEvent)(nil),              // 55: passerelle.transport.v1.TypingEvent
-	(*PresenceEvent)(nil),            // 56: passerelle.transport.v1.PresenceEvent
-	(*ContactEvent)(nil),             // 57: passerelle.transport.v1.ContactEvent
-	(*ContactRemovedEvent)(nil),      // 58: passerelle.transport.v1.ContactRemovedEvent
-	(*ChatEvent)(nil),                // 59: passerelle.transport.v1.ChatEvent
-	(*LoginStateEvent)(nil),          // 60: passerelle.transport.v1.LoginStateEvent
-	(*SavedStateEvent)(nil),          // 61: passerelle.transport.v1.SavedStateEvent
-	nil,                              // 62: passerelle.transport.v1.SubmitLoginInputRequest.FieldsEntry
+	(ErrorCode)(0),                   // 0: passerelle.transport.v2.ErrorCode
+	(FieldType)(0),                   // 1: passerelle.transport.v2.FieldType
+	(DisplayType)(0),                 // 2: passerelle.transport.v2.DisplayType
+	(PresenceShow)(0),                // 3: passerelle.transport.v2.PresenceShow
+	(ChatType)(0),                    // 4: passerelle.transport.v2.ChatType
+	(Affiliation)(0),                 // 5: passerelle.transport.v2.Affiliation
+	(Role)(0),                        // 6: passerelle.transport.v2.Role
+	(TypingState)(0),                 // 7: passerelle.transport.v2.TypingState
+	(LoginState)(0),                  // 8: passerelle.transport.v2.LoginState
+	(Span_Style)(0),                  // 9: passerelle.transport.v2.Span.Style
+	(ReceiptEvent_Kind)(0),           // 10: passerelle.transport.v2.ReceiptEvent.Kind
+	(MemberEvent_Kind)(0),            // 11: passerelle.transport.v2.MemberEvent.Kind
+	(ChatRemovedEvent_Reason)(0),     // 12: passerelle.transport.v2.ChatRemovedEvent.Reason
+	(*Empty)(nil),                    // 13: passerelle.transport.v2.Empty
+	(*Error)(nil),                    // 14: passerelle.transport.v2.Error
+	(*InitRequest)(nil),              // 15: passerelle.transport.v2.InitRequest
+	(*Capabilities)(nil),             // 16: passerelle.transport.v2.Capabilities
+	(*Features)(nil),                 // 17: passerelle.transport.v2.Features
+	(*LoginFlowsRequest)(nil),        // 18: passerelle.transport.v2.LoginFlowsRequest
+	(*LoginFlow)(nil),                // 19: passerelle.transport.v2.LoginFlow
+	(*LoginFlowsResponse)(nil),       // 20: passerelle.transport.v2.LoginFlowsResponse
+	(*StartLoginRequest)(nil),        // 21: passerelle.transport.v2.StartLoginRequest
+	(*SubmitLoginInputRequest)(nil),  // 22: passerelle.transport.v2.SubmitLoginInputRequest
+	(*LoginProcessRef)(nil),          // 23: passerelle.transport.v2.LoginProcessRef
+	(*LoginStep)(nil),                // 24: passerelle.transport.v2.LoginStep
+	(*FormField)(nil),                // 25: passerelle.transport.v2.FormField
+	(*FormStep)(nil),                 // 26: passerelle.transport.v2.FormStep
+	(*DisplayStep)(nil),              // 27: passerelle.transport.v2.DisplayStep
+	(*CompleteStep)(nil),             // 28: passerelle.transport.v2.CompleteStep
+	(*LoginRef)(nil),                 // 29: passerelle.transport.v2.LoginRef
+	(*ConnectRequest)(nil),           // 30: passerelle.transport.v2.ConnectRequest
+	(*ResolveIdentifierRequest)(nil), // 31: passerelle.transport.v2.ResolveIdentifierRequest
+	(*Presence)(nil),                 // 32: passerelle.transport.v2.Presence
+	(*Contact)(nil),                  // 33: passerelle.transport.v2.Contact
+	(*ContactListResponse)(nil),      // 34: passerelle.transport.v2.ContactListResponse
+	(*ChatRef)(nil),                  // 35: passerelle.transport.v2.ChatRef
+	(*UserRef)(nil),                  // 36: passerelle.transport.v2.UserRef
+	(*Member)(nil),                   // 37: passerelle.transport.v2.Member
+	(*Chat)(nil),                     // 38: passerelle.transport.v2.Chat
+	(*ChatListResponse)(nil),         // 39: passerelle.transport.v2.ChatListResponse
+	(*BackfillRequest)(nil),          // 40: passerelle.transport.v2.BackfillRequest
+	(*HistoryAck)(nil),               // 41: passerelle.transport.v2.HistoryAck
+	(*HistoryBatch)(nil),             // 42: passerelle.transport.v2.HistoryBatch
+	(*MediaRef)(nil),                 // 43: passerelle.transport.v2.MediaRef
+	(*MediaInfo)(nil),                // 44: passerelle.transport.v2.MediaInfo
+	(*MediaChunk)(nil),               // 45: passerelle.transport.v2.MediaChunk
+	(*UploadMediaResult)(nil),        // 46: passerelle.transport.v2.UploadMediaResult
+	(*Command)(nil),                  // 47: passerelle.transport.v2.Command
+	(*Attachment)(nil),               // 48: passerelle.transport.v2.Attachment
+	(*Span)(nil),                     // 49: passerelle.transport.v2.Span
+	(*SendMessage)(nil),              // 50: passerelle.transport.v2.SendMessage
+	(*EditMessage)(nil),              // 51: passerelle.transport.v2.EditMessage
+	(*React)(nil),                    // 52: passerelle.transport.v2.React
+	(*Retract)(nil),                  // 53: passerelle.transport.v2.Retract
+	(*MarkRead)(nil),                 // 54: passerelle.transport.v2.MarkRead
+	(*LeaveChat)(nil),                // 55: passerelle.transport.v2.LeaveChat
+	(*SetTopic)(nil),                 // 56: passerelle.transport.v2.SetTopic
+	(*SetChatName)(nil),              // 57: passerelle.transport.v2.SetChatName
+	(*Invite)(nil),                   // 58: passerelle.transport.v2.Invite
+	(*Kick)(nil),                     // 59: passerelle.transport.v2.Kick
+	(*SetRole)(nil),                  // 60: passerelle.transport.v2.SetRole
+	(*SetTyping)(nil),                // 61: passerelle.transport.v2.SetTyping
+	(*SetPresence)(nil),              // 62: passerelle.transport.v2.SetPresence
+	(*CommandResult)(nil),            // 63: passerelle.transport.v2.CommandResult
+	(*EventAck)(nil),                 // 64: passerelle.transport.v2.EventAck
+	(*Sender)(nil),                   // 65: passerelle.transport.v2.Sender
+	(*Event)(nil),                    // 66: passerelle.transport.v2.Event
+	(*MessageEvent)(nil),             // 67: passerelle.transport.v2.MessageEvent
+	(*EditEvent)(nil),                // 68: passerelle.transport.v2.EditEvent
+	(*ReactionEvent)(nil),            // 69: passerelle.transport.v2.ReactionEvent
+	(*RetractionEvent)(nil),          // 70: passerelle.transport.v2.RetractionEvent
+	(*ReceiptEvent)(nil),             // 71: passerelle.transport.v2.ReceiptEvent
+	(*TypingEvent)(nil),              // 72: passerelle.transport.v2.TypingEvent
+	(*PresenceEvent)(nil),            // 73: passerelle.transport.v2.PresenceEvent
+	(*ContactEvent)(nil),             // 74: passerelle.transport.v2.ContactEvent
+	(*ContactRemovedEvent)(nil),      // 75: passerelle.transport.v2.ContactRemovedEvent
+	(*ChatEvent)(nil),                // 76: passerelle.transport.v2.ChatEvent
+	(*LoginStateEvent)(nil),          // 77: passerelle.transport.v2.LoginStateEvent
+	(*SavedStateEvent)(nil),          // 78: passerelle.transport.v2.SavedStateEvent
+	(*MemberEvent)(nil),              // 79: passerelle.transport.v2.MemberEvent
+	(*TopicEvent)(nil),               // 80: passerelle.transport.v2.TopicEvent
+	(*ChatRemovedEvent)(nil),         // 81: passerelle.transport.v2.ChatRemovedEvent
+	nil,                              // 82: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
 }
 var file_plugins_proto_transport_proto_depIdxs = []int32{
-	0,  // 0: passerelle.transport.v1.Error.code:type_name -> passerelle.transport.v1.ErrorCode
-	13, // 1: passerelle.transport.v1.Capabilities.features:type_name -> passerelle.transport.v1.Features
-	15, // 2: passerelle.transport.v1.LoginFlowsResponse.flows:type_name -> passerelle.transport.v1.LoginFlow
-	62, // 3: passerelle.transport.v1.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v1.SubmitLoginInputRequest.FieldsEntry
-	22, // 4: passerelle.transport.v1.LoginStep.form:type_name -> passerelle.transport.v1.FormStep
-	23, // 5: passerelle.transport.v1.LoginStep.display:type_name -> passerelle.transport.v1.DisplayStep
-	24, // 6: passerelle.transport.v1.LoginStep.complete:type_name -> passerelle.transport.v1.CompleteStep
-	1,  // 7: passerelle.transport.v1.FormField.type:type_name -> passerelle.transport.v1.FieldType
-	21, // 8: passerelle.transport.v1.FormStep.fields:type_name -> passerelle.transport.v1.FormField
-	2,  // 9: passerelle.transport.v1.DisplayStep.type:type_name -> passerelle.transport.v1.DisplayType
-	3,  // 10: passerelle.transport.v1.Presence.show:type_name -> passerelle.transport.v1.PresenceShow
-	28, // 11: passerelle.transport.v1.Contact.presence:type_name -> passerelle.transport.v1.Presence
-	29, // 12: passerelle.transport.v1.ContactListResponse.contacts:type_name -> passerelle.transport.v1.Contact
-	7,  // 13: passerelle.transport.v1.Member.role:type_name -> passerelle.transport.v1.Member.Role
-	4,  // 14: passerelle.transport.v1.Chat.type:type_name -> passerelle.transport.v1.ChatType
-	33, // 15: passerelle.transport.v1.Chat.members:type_name -> passerelle.transport.v1.Member
-	49, // 16: passerelle.transport.v1.FetchMessagesResponse.events:type_name -> passerelle.transport.v1.Event
-	39, // 17: passerelle.transport.v1.Command.send:type_name -> passerelle.transport.v1.SendMessage
-	40, // 18: passerelle.transport.v1.Command.edit:type_name -> passerelle.transport.v1.EditMessage
-	41, // 19: passerelle.transport.v1.Command.react:type_name -> passerelle.transport.v1.React
-	42, // 20: passerelle.transport.v1.Command.retract:type_name -> passerelle.transport.v1.Retract
-	43, // 21: passerelle.transport.v1.Command.mark_read:type_name -> passerelle.transport.v1.MarkRead
-	44, // 22: passerelle.transport.v1.Command.set_typing:type_name -> passerelle.transport.v1.SetTyping
-	45, // 23: passerelle.transport.v1.Command.set_presence:type_name -> passerelle.transport.v1.SetPresence
-	38, // 24: passerelle.transport.v1.SendMessage.attachments:type_name -> passerelle.transport.v1.Attachment
-	5,  // 25: passerelle.transport.v1.SetTyping.state:type_name -> passerelle.transport.v1.TypingState
-	28, // 26: passerelle.transport.v1.SetPresence.presence:type_name -> passerelle.transport.v1.Presence
-	10, // 27: passerelle.transport.v1.CommandResult.error:type_name -> passerelle.transport.v1.Error
-	4,  // 28: passerelle.transport.v1.Event.chat_type:type_name -> passerelle.transport.v1.ChatType
-	48, // 29: passerelle.transport.v1.Event.sender:type_name -> passerelle.transport.v1.Sender
-	50, // 30: passerelle.transport.v1.Event.message:type_name -> passerelle.transport.v1.MessageEvent
-	51, // 31: passerelle.transport.v1.Event.edit:type_name -> passerelle.transport.v1.EditEvent
-	52, // 32: passerelle.transport.v1.Event.reaction:type_name -> passerelle.transport.v1.ReactionEvent
-	53, // 33: passerelle.transport.v1.Event.retraction:type_name -> passerelle.transport.v1.RetractionEvent
-	54, // 34: passerelle.transport.v1.Event.receipt:type_name -> passerelle.transport.v1.ReceiptEvent
-	55, // 35: passerelle.transport.v1.Event.typing:type_name -> passerelle.transport.v1.TypingEvent
-	56, // 36: passerelle.transport.v1.Event.presence:type_name -> passerelle.transport.v1.PresenceEvent
-	57, // 37: passerelle.transport.v1.Event.contact:type_name -> passerelle.transport.v1.ContactEvent
-	58, // 38: passerelle.transport.v1.Event.contact_removed:type_name -> passerelle.transport.v1.ContactRemovedEvent
-	59, // 39: passerelle.transport.v1.Event.chat:type_name -> passerelle.transport.v1.ChatEvent
-	60, // 40: passerelle.transport.v1.Event.login_state:type_name -> passerelle.transport.v1.LoginStateEvent
-	20, // 41: passerelle.transport.v1.Event.login_step:type_name -> passerelle.transport.v1.LoginStep
-	61, // 42: passerelle.transport.v1.Event.saved_state:type_name -> passerelle.transport.v1.SavedStateEvent
-	38, // 43: passerelle.transport.v1.MessageEvent.attachments:type_name -> passerelle.transport.v1.Attachment
-	8,  // 44: passerelle.transport.v1.ReceiptEvent.kind:type_name -> passerelle.transport.v1.ReceiptEvent.Kind
-	5,  // 45: passerelle.transport.v1.TypingEvent.state:type_name -> passerelle.transport.v1.TypingState
-	28, // 46: passerelle.transport.v1.PresenceEvent.presence:type_name -> passerelle.transport.v1.Presence
-	29, // 47: passerelle.transport.v1.ContactEvent.contact:type_name -> passerelle.transport.v1.Contact
-	34, // 48: passerelle.transport.v1.ChatEvent.chat:type_name -> passerelle.transport.v1.Chat
-	6,  // 49: passerelle.transport.v1.LoginStateEvent.state:type_name -> passerelle.transport.v1.LoginState
-	11, // 50: passerelle.transport.v1.Transport.Init:input_type -> passerelle.transport.v1.InitRequest
-	14, // 51: passerelle.transport.v1.Transport.LoginFlows:input_type -> passerelle.transport.v1.LoginFlowsRequest
-	17, // 52: passerelle.transport.v1.Transport.StartLogin:input_type -> passerelle.transport.v1.StartLoginRequest
-	18, // 53: passerelle.transport.v1.Transport.SubmitLoginInput:input_type -> passerelle.transport.v1.SubmitLoginInputRequest
-	19, // 54: passerelle.transport.v1.Transport.WaitLogin:input_type -> passerelle.transport.v1.LoginProcessRef
-	19, // 55: passerelle.transport.v1.Transport.CancelLogin:input_type -> passerelle.transport.v1.LoginProcessRef
-	26, // 56: passerelle.transport.v1.Transport.Connect:input_type -> passerelle.transport.v1.ConnectRequest
-	25, // 57: passerelle.transport.v1.Transport.Disconnect:input_type -> passerelle.transport.v1.LoginRef
-	25, // 58: passerelle.transport.v1.Transport.Logout:input_type -> passerelle.transport.v1.LoginRef
-	27, // 59: passerelle.transport.v1.Transport.ResolveIdentifier:input_type -> passerelle.transport.v1.ResolveIdentifierRequest
-	25, // 60: passerelle.transport.v1.Transport.ContactList:input_type -> passerelle.transport.v1.LoginRef
-	31, // 61: passerelle.transport.v1.Transport.ChatInfo:input_type -> passerelle.transport.v1.ChatRef
-	32, // 62: passerelle.transport.v1.Transport.UserInfo:input_type -> passerelle.transport.v1.UserRef
-	35, // 63: passerelle.transport.v1.Transport.FetchMessages:input_type -> passerelle.transport.v1.FetchMessagesRequest
-	37, // 64: passerelle.transport.v1.Transport.Commands:input_type -> passerelle.transport.v1.Command
-	47, // 65: passerelle.transport.v1.Transport.Events:input_type -> passerelle.transport.v1.EventAck
-	12, // 66: passerelle.transport.v1.Transport.Init:output_type -> passerelle.transport.v1.Capabilities
-	16, // 67: passerelle.transport.v1.Transport.LoginFlows:output_type -> passerelle.transport.v1.LoginFlowsResponse
-	20, // 68: passerelle.transport.v1.Transport.StartLogin:output_type -> passerelle.transport.v1.LoginStep
-	20, // 69: passerelle.transport.v1.Transport.SubmitLoginInput:output_type -> passerelle.transport.v1.LoginStep
-	20, // 70: passerelle.transport.v1.Transport.WaitLogin:output_type -> passerelle.transport.v1.LoginStep
-	9,  // 71: passerelle.transport.v1.Transport.CancelLogin:output_type -> passerelle.transport.v1.Empty
-	9,  // 72: passerelle.transport.v1.Transport.Connect:output_type -> passerelle.transport.v1.Empty
-	9,  // 73: passerelle.transport.v1.Transport.Disconnect:output_type -> passerelle.transport.v1.Empty
-	9,  // 74: passerelle.transport.v1.Transport.Logout:output_type -> passerelle.transport.v1.Empty
-	29, // 75: passerelle.transport.v1.Transport.ResolveIdentifier:output_type -> passerelle.transport.v1.Contact
-	30, // 76: passerelle.transport.v1.Transport.ContactList:output_type -> passerelle.transport.v1.ContactListResponse
-	34, // 77: passerelle.transport.v1.Transport.ChatInfo:output_type -> passerelle.transport.v1.Chat
-	29, // 78: passerelle.transport.v1.Transport.UserInfo:output_type -> passerelle.transport.v1.Contact
-	36, // 79: passerelle.transport.v1.Transport.FetchMessages:output_type -> passerelle.transport.v1.FetchMessagesResponse
-	46, // 80: passerelle.transport.v1.Transport.Commands:output_type -> passerelle.transport.v1.CommandResult
-	49, // 81: passerelle.transport.v1.Transport.Events:output_type -> passerelle.transport.v1.Event
-	66, // [66:82] is the sub-list for method output_type
-	50, // [50:66] is the sub-list for method input_type
-	50, // [50:50] is the sub-list for extension type_name
-	50, // [50:50] is the sub-list for extension extendee
-	0,  // [0:50] is the sub-list for field type_name
+	0,  // 0: passerelle.transport.v2.Error.code:type_name -> passerelle.transport.v2.ErrorCode
+	17, // 1: passerelle.transport.v2.Capabilities.features:type_name -> passerelle.transport.v2.Features
+	19, // 2: passerelle.transport.v2.LoginFlowsResponse.flows:type_name -> passerelle.transport.v2.LoginFlow
+	82, // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	26, // 4: passerelle.transport.v2.LoginStep.form:type_name -> passerelle.transport.v2.FormStep
+	27, // 5: passerelle.transport.v2.LoginStep.display:type_name -> passerelle.transport.v2.DisplayStep
+	28, // 6: passerelle.transport.v2.LoginStep.complete:type_name -> passerelle.transport.v2.CompleteStep
+	1,  // 7: passerelle.transport.v2.FormField.type:type_name -> passerelle.transport.v2.FieldType
+	25, // 8: passerelle.transport.v2.FormStep.fields:type_name -> passerelle.transport.v2.FormField
+	2,  // 9: passerelle.transport.v2.DisplayStep.type:type_name -> passerelle.transport.v2.DisplayType
+	3,  // 10: passerelle.transport.v2.Presence.show:type_name -> passerelle.transport.v2.PresenceShow
+	32, // 11: passerelle.transport.v2.Contact.presence:type_name -> passerelle.transport.v2.Presence
+	33, // 12: passerelle.transport.v2.ContactListResponse.contacts:type_name -> passerelle.transport.v2.Contact
+	6,  // 13: passerelle.transport.v2.Member.role:type_name -> passerelle.transport.v2.Role
+	5,  // 14: passerelle.transport.v2.Member.affiliation:type_name -> passerelle.transport.v2.Affiliation
+	4,  // 15: passerelle.transport.v2.Chat.type:type_name -> passerelle.transport.v2.ChatType
+	37, // 16: passerelle.transport.v2.Chat.members:type_name -> passerelle.transport.v2.Member
+	17, // 17: passerelle.transport.v2.Chat.features:type_name -> passerelle.transport.v2.Features
+	38, // 18: passerelle.transport.v2.ChatListResponse.chats:type_name -> passerelle.transport.v2.Chat
+	4,  // 19: passerelle.transport.v2.HistoryBatch.chat_type:type_name -> passerelle.transport.v2.ChatType
+	66, // 20: passerelle.transport.v2.HistoryBatch.events:type_name -> passerelle.transport.v2.Event
+	44, // 21: passerelle.transport.v2.MediaChunk.info:type_name -> passerelle.transport.v2.MediaInfo
+	50, // 22: passerelle.transport.v2.Command.send:type_name -> passerelle.transport.v2.SendMessage
+	51, // 23: passerelle.transport.v2.Command.edit:type_name -> passerelle.transport.v2.EditMessage
+	52, // 24: passerelle.transport.v2.Command.react:type_name -> passerelle.transport.v2.React
+	53, // 25: passerelle.transport.v2.Command.retract:type_name -> passerelle.transport.v2.Retract
+	54, // 26: passerelle.transport.v2.Command.mark_read:type_name -> passerelle.transport.v2.MarkRead
+	61, // 27: passerelle.transport.v2.Command.set_typing:type_name -> passerelle.transport.v2.SetTyping
+	62, // 28: passerelle.transport.v2.Command.set_presence:type_name -> passerelle.transport.v2.SetPresence
+	55, // 29: passerelle.transport.v2.Command.leave:type_name -> passerelle.transport.v2.LeaveChat
+	56, // 30: passerelle.transport.v2.Command.set_topic:type_name -> passerelle.transport.v2.SetTopic
+	57, // 31: passerelle.transport.v2.Command.set_name:type_name -> passerelle.transport.v2.SetChatName
+	58, // 32: passerelle.transport.v2.Command.invite:type_name -> passerelle.transport.v2.Invite
+	59, // 33: passerelle.transport.v2.Command.kick:type_name -> passerelle.transport.v2.Kick
+	60, // 34: passerelle.transport.v2.Command.set_role:type_name -> passerelle.transport.v2.SetRole
+	9,  // 35: passerelle.transport.v2.Span.style:type_name -> passerelle.transport.v2.Span.Style
+	48, // 36: passerelle.transport.v2.SendMessage.attachments:type_name -> passerelle.transport.v2.Attachment
+	49, // 37: passerelle.transport.v2.SendMessage.spans:type_name -> passerelle.transport.v2.Span
+	49, // 38: passerelle.transport.v2.EditMessage.spans:type_name -> passerelle.transport.v2.Span
+	5,  // 39: passerelle.transport.v2.SetRole.affiliation:type_name -> passerelle.transport.v2.Affiliation
+	6,  // 40: passerelle.transport.v2.SetRole.role:type_name -> passerelle.transport.v2.Role
+	7,  // 41: passerelle.transport.v2.SetTyping.state:type_name -> passerelle.transport.v2.TypingState
+	32, // 42: passerelle.transport.v2.SetPresence.presence:type_name -> passerelle.transport.v2.Presence
+	14, // 43: passerelle.transport.v2.CommandResult.error:type_name -> passerelle.transport.v2.Error
+	4,  // 44: passerelle.transport.v2.Event.chat_type:type_name -> passerelle.transport.v2.ChatType
+	65, // 45: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
+	67, // 46: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
+	68, // 47: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
+	69, // 48: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
+	70, // 49: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
+	71, // 50: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
+	72, // 51: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
+	73, // 52: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
+	74, // 53: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
+	75, // 54: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
+	76, // 55: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
+	77, // 56: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
+	24, // 57: passerelle.transport.v2.Event.login_step:type_name -> passerelle.transport.v2.LoginStep
+	78, // 58: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
+	79, // 59: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
+	80, // 60: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
+	81, // 61: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
+	48, // 62: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
+	49, // 63: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
+	49, // 64: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
+	10, // 65: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
+	7,  // 66: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
+	32, // 67: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
+	33, // 68: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
+	38, // 69: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
+	8,  // 70: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
+	11, // 71: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
+	37, // 72: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
+	12, // 73: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
+	15, // 74: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
+	18, // 75: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
+	21, // 76: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
+	22, // 77: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
+	23, // 78: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	23, // 79: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	30, // 80: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
+	29, // 81: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
+	29, // 82: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LoginRef
+	31, // 83: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
+	29, // 84: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
+	35, // 85: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
+	36, // 86: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
+	29, // 87: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
+	40, // 88: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
+	43, // 89: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
+	45, // 90: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
+	47, // 91: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
+	64, // 92: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
+	41, // 93: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
+	16, // 94: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
+	20, // 95: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
+	24, // 96: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
+	24, // 97: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
+	24, // 98: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
+	13, // 99: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
+	13, // 100: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
+	13, // 101: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
+	13, // 102: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
+	33, // 103: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
+	34, // 104: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
+	38, // 105: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
+	33, // 106: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
+	39, // 107: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
+	13, // 108: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
+	45, // 109: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
+	46, // 110: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
+	63, // 111: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
+	66, // 112: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
+	42, // 113: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
+	94, // [94:114] is the sub-list for method output_type
+	74, // [74:94] is the sub-list for method input_type
+	74, // [74:74] is the sub-list for extension type_name
+	74, // [74:74] is the sub-list for extension extendee
+	0,  // [0:74] is the sub-list for field type_name
 }
 
 func init() { file_plugins_proto_transport_proto_init() }
@@ -4688,7 +6539,7 @@ func file_plugins_proto_transport_proto_init() {
 		(*LoginStep_Display)(nil),
 		(*LoginStep_Complete)(nil),
 	}
-	file_plugins_proto_transport_proto_msgTypes[28].OneofWrappers = []any{
+	file_plugins_proto_transport_proto_msgTypes[34].OneofWrappers = []any{
 		(*Command_Send)(nil),
 		(*Command_Edit)(nil),
 		(*Command_React)(nil),
@@ -4696,13 +6547,21 @@ func file_plugins_proto_transport_proto_init() {
 		(*Command_MarkRead)(nil),
 		(*Command_SetTyping)(nil),
 		(*Command_SetPresence)(nil),
+		(*Command_Leave)(nil),
+		(*Command_SetTopic)(nil),
+		(*Command_SetName)(nil),
+		(*Command_Invite)(nil),
+		(*Command_Kick)(nil),
+		(*Command_SetRole)(nil),
 	}
-	file_plugins_proto_transport_proto_msgTypes[29].OneofWrappers = []any{
+	file_plugins_proto_transport_proto_msgTypes[35].OneofWrappers = []any{
 		(*Attachment_Data)(nil),
 		(*Attachment_Url)(nil),
 		(*Attachment_Path)(nil),
+		(*Attachment_Ref)(nil),
+		(*Attachment_UploadId)(nil),
 	}
-	file_plugins_proto_transport_proto_msgTypes[40].OneofWrappers = []any{
+	file_plugins_proto_transport_proto_msgTypes[53].OneofWrappers = []any{
 		(*Event_Message)(nil),
 		(*Event_Edit)(nil),
 		(*Event_Reaction)(nil),
@@ -4716,14 +6575,17 @@ func file_plugins_proto_transport_proto_init() {
 		(*Event_LoginState)(nil),
 		(*Event_LoginStep)(nil),
 		(*Event_SavedState)(nil),
+		(*Event_Member)(nil),
+		(*Event_Topic)(nil),
+		(*Event_ChatRemoved)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugins_proto_transport_proto_rawDesc), len(file_plugins_proto_transport_proto_rawDesc)),
-			NumEnums:      9,
-			NumMessages:   54,
+			NumEnums:      13,
+			NumMessages:   70,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1,4 +1,15 @@
-// The passerelle plugin contract, version 1.
+// The passerelle plugin contract, version 2.
+//
+// Version 2 adds, to version 1: groups (the user's chat list, members with
+// nick, role and affiliation, member deltas, topic changes, the user removed
+// or the group deleted, and the commands to leave, set the topic or name,
+// invite, kick and change a role); a History stream for backfill, separate
+// from the live Events stream; media streamed in chunks both ways
+// (DownloadMedia, UploadMedia) with their metadata; a folder per login;
+// small per-message metadata beside remote message IDs; formatted text
+// (Span); per-chat features. FetchMessages is gone (History replaces it).
+// The go-plugin handshake carries the version (sdk.APIVersion): a host of
+// one version refuses a plugin of another with a message naming both.
 //
 // A transport plugin is a separate process that the gateway (the host)
 // launches with hashicorp/go-plugin over gRPC. The host calls the Transport
@@ -31,22 +42,26 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Transport_Init_FullMethodName              = "/passerelle.transport.v1.Transport/Init"
-	Transport_LoginFlows_FullMethodName        = "/passerelle.transport.v1.Transport/LoginFlows"
-	Transport_StartLogin_FullMethodName        = "/passerelle.transport.v1.Transport/StartLogin"
-	Transport_SubmitLoginInput_FullMethodName  = "/passerelle.transport.v1.Transport/SubmitLoginInput"
-	Transport_WaitLogin_FullMethodName         = "/passerelle.transport.v1.Transport/WaitLogin"
-	Transport_CancelLogin_FullMethodName       = "/passerelle.transport.v1.Transport/CancelLogin"
-	Transport_Connect_FullMethodName           = "/passerelle.transport.v1.Transport/Connect"
-	Transport_Disconnect_FullMethodName        = "/passerelle.transport.v1.Transport/Disconnect"
-	Transport_Logout_FullMethodName            = "/passerelle.transport.v1.Transport/Logout"
-	Transport_ResolveIdentifier_FullMethodName = "/passerelle.transport.v1.Transport/ResolveIdentifier"
-	Transport_ContactList_FullMethodName       = "/passerelle.transport.v1.Transport/ContactList"
-	Transport_ChatInfo_FullMethodName          = "/passerelle.transport.v1.Transport/ChatInfo"
-	Transport_UserInfo_FullMethodName          = "/passerelle.transport.v1.Transport/UserInfo"
-	Transport_FetchMessages_FullMethodName     = "/passerelle.transport.v1.Transport/FetchMessages"
-	Transport_Commands_FullMethodName          = "/passerelle.transport.v1.Transport/Commands"
-	Transport_Events_FullMethodName            = "/passerelle.transport.v1.Transport/Events"
+	Transport_Init_FullMethodName              = "/passerelle.transport.v2.Transport/Init"
+	Transport_LoginFlows_FullMethodName        = "/passerelle.transport.v2.Transport/LoginFlows"
+	Transport_StartLogin_FullMethodName        = "/passerelle.transport.v2.Transport/StartLogin"
+	Transport_SubmitLoginInput_FullMethodName  = "/passerelle.transport.v2.Transport/SubmitLoginInput"
+	Transport_WaitLogin_FullMethodName         = "/passerelle.transport.v2.Transport/WaitLogin"
+	Transport_CancelLogin_FullMethodName       = "/passerelle.transport.v2.Transport/CancelLogin"
+	Transport_Connect_FullMethodName           = "/passerelle.transport.v2.Transport/Connect"
+	Transport_Disconnect_FullMethodName        = "/passerelle.transport.v2.Transport/Disconnect"
+	Transport_Logout_FullMethodName            = "/passerelle.transport.v2.Transport/Logout"
+	Transport_ResolveIdentifier_FullMethodName = "/passerelle.transport.v2.Transport/ResolveIdentifier"
+	Transport_ContactList_FullMethodName       = "/passerelle.transport.v2.Transport/ContactList"
+	Transport_ChatInfo_FullMethodName          = "/passerelle.transport.v2.Transport/ChatInfo"
+	Transport_UserInfo_FullMethodName          = "/passerelle.transport.v2.Transport/UserInfo"
+	Transport_ChatList_FullMethodName          = "/passerelle.transport.v2.Transport/ChatList"
+	Transport_Backfill_FullMethodName          = "/passerelle.transport.v2.Transport/Backfill"
+	Transport_DownloadMedia_FullMethodName     = "/passerelle.transport.v2.Transport/DownloadMedia"
+	Transport_UploadMedia_FullMethodName       = "/passerelle.transport.v2.Transport/UploadMedia"
+	Transport_Commands_FullMethodName          = "/passerelle.transport.v2.Transport/Commands"
+	Transport_Events_FullMethodName            = "/passerelle.transport.v2.Transport/Events"
+	Transport_History_FullMethodName           = "/passerelle.transport.v2.Transport/History"
 )
 
 // TransportClient is the client API for Transport service.
@@ -72,7 +87,21 @@ type TransportClient interface {
 	ContactList(ctx context.Context, in *LoginRef, opts ...grpc.CallOption) (*ContactListResponse, error)
 	ChatInfo(ctx context.Context, in *ChatRef, opts ...grpc.CallOption) (*Chat, error)
 	UserInfo(ctx context.Context, in *UserRef, opts ...grpc.CallOption) (*Contact, error)
-	FetchMessages(ctx context.Context, in *FetchMessagesRequest, opts ...grpc.CallOption) (*FetchMessagesResponse, error)
+	// ChatList is the login's chats (groups and channels; direct chats may
+	// be left out), newest activity first.
+	ChatList(ctx context.Context, in *LoginRef, opts ...grpc.CallOption) (*ChatListResponse, error)
+	// Backfill asks the plugin for a chat's history before cursor (or the
+	// newest, when cursor is empty). It returns at once; the history comes on
+	// the History stream.
+	Backfill(ctx context.Context, in *BackfillRequest, opts ...grpc.CallOption) (*Empty, error)
+	// DownloadMedia streams the bytes of an attachment the network handed out
+	// as a reference (Attachment.ref). The first chunk carries the file's
+	// metadata when the plugin learns more than the event said.
+	DownloadMedia(ctx context.Context, in *MediaRef, opts ...grpc.CallOption) (grpc.ServerStreamingClient[MediaChunk], error)
+	// UploadMedia takes a file from the host in chunks, the first one with its
+	// metadata (MediaChunk.info and login_id), before a SendMessage names it
+	// in Attachment.upload_id.
+	UploadMedia(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[MediaChunk, UploadMediaResult], error)
 	// Commands carries outgoing actions (send, edit, react, ...). Each
 	// Command has a correlation ID echoed in its CommandResult; results may
 	// come back in any order, but the plugin must apply commands of one chat
@@ -82,6 +111,13 @@ type TransportClient interface {
 	// messages on the same stream once it has durably stored events; on a
 	// new stream the plugin first replays every event not yet acknowledged.
 	Events(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[EventAck, Event], error)
+	// History carries backfill: batches of past events of one chat, oldest
+	// first, each with the cursor to resume from. It has its own sequence,
+	// acknowledgements and window, so history in bulk never holds up live
+	// events; the host stores a batch's events and its cursor in one
+	// transaction before it acknowledges the batch, and replayed batches
+	// (seq at or below the acknowledged one) are dropped.
+	History(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[HistoryAck, HistoryBatch], error)
 }
 
 type transportClient struct {
@@ -222,19 +258,61 @@ func (c *transportClient) UserInfo(ctx context.Context, in *UserRef, opts ...grp
 	return out, nil
 }
 
-func (c *transportClient) FetchMessages(ctx context.Context, in *FetchMessagesRequest, opts ...grpc.CallOption) (*FetchMessagesResponse, error) {
+func (c *transportClient) ChatList(ctx context.Context, in *LoginRef, opts ...grpc.CallOption) (*ChatListResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(FetchMessagesResponse)
-	err := c.cc.Invoke(ctx, Transport_FetchMessages_FullMethodName, in, out, cOpts...)
+	out := new(ChatListResponse)
+	err := c.cc.Invoke(ctx, Transport_ChatList_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
+func (c *transportClient) Backfill(ctx context.Context, in *BackfillRequest, opts ...grpc.CallOption) (*Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Empty)
+	err := c.cc.Invoke(ctx, Transport_Backfill_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *transportClient) DownloadMedia(ctx context.Context, in *MediaRef, opts ...grpc.CallOption) (grpc.ServerStreamingClient[MediaChunk], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Transport_ServiceDesc.Streams[0], Transport_DownloadMedia_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[MediaRef, MediaChunk]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Transport_DownloadMediaClient = grpc.ServerStreamingClient[MediaChunk]
+
+func (c *transportClient) UploadMedia(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[MediaChunk, UploadMediaResult], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Transport_ServiceDesc.Streams[1], Transport_UploadMedia_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[MediaChunk, UploadMediaResult]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Transport_UploadMediaClient = grpc.ClientStreamingClient[MediaChunk, UploadMediaResult]
+
 func (c *transportClient) Commands(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[Command, CommandResult], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &Transport_ServiceDesc.Streams[0], Transport_Commands_FullMethodName, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &Transport_ServiceDesc.Streams[2], Transport_Commands_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +325,7 @@ type Transport_CommandsClient = grpc.BidiStreamingClient[Command, CommandResult]
 
 func (c *transportClient) Events(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[EventAck, Event], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &Transport_ServiceDesc.Streams[1], Transport_Events_FullMethodName, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &Transport_ServiceDesc.Streams[3], Transport_Events_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -257,6 +335,19 @@ func (c *transportClient) Events(ctx context.Context, opts ...grpc.CallOption) (
 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Transport_EventsClient = grpc.BidiStreamingClient[EventAck, Event]
+
+func (c *transportClient) History(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[HistoryAck, HistoryBatch], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Transport_ServiceDesc.Streams[4], Transport_History_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[HistoryAck, HistoryBatch]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Transport_HistoryClient = grpc.BidiStreamingClient[HistoryAck, HistoryBatch]
 
 // TransportServer is the server API for Transport service.
 // All implementations must embed UnimplementedTransportServer
@@ -281,7 +372,21 @@ type TransportServer interface {
 	ContactList(context.Context, *LoginRef) (*ContactListResponse, error)
 	ChatInfo(context.Context, *ChatRef) (*Chat, error)
 	UserInfo(context.Context, *UserRef) (*Contact, error)
-	FetchMessages(context.Context, *FetchMessagesRequest) (*FetchMessagesResponse, error)
+	// ChatList is the login's chats (groups and channels; direct chats may
+	// be left out), newest activity first.
+	ChatList(context.Context, *LoginRef) (*ChatListResponse, error)
+	// Backfill asks the plugin for a chat's history before cursor (or the
+	// newest, when cursor is empty). It returns at once; the history comes on
+	// the History stream.
+	Backfill(context.Context, *BackfillRequest) (*Empty, error)
+	// DownloadMedia streams the bytes of an attachment the network handed out
+	// as a reference (Attachment.ref). The first chunk carries the file's
+	// metadata when the plugin learns more than the event said.
+	DownloadMedia(*MediaRef, grpc.ServerStreamingServer[MediaChunk]) error
+	// UploadMedia takes a file from the host in chunks, the first one with its
+	// metadata (MediaChunk.info and login_id), before a SendMessage names it
+	// in Attachment.upload_id.
+	UploadMedia(grpc.ClientStreamingServer[MediaChunk, UploadMediaResult]) error
 	// Commands carries outgoing actions (send, edit, react, ...). Each
 	// Command has a correlation ID echoed in its CommandResult; results may
 	// come back in any order, but the plugin must apply commands of one chat
@@ -291,6 +396,13 @@ type TransportServer interface {
 	// messages on the same stream once it has durably stored events; on a
 	// new stream the plugin first replays every event not yet acknowledged.
 	Events(grpc.BidiStreamingServer[EventAck, Event]) error
+	// History carries backfill: batches of past events of one chat, oldest
+	// first, each with the cursor to resume from. It has its own sequence,
+	// acknowledgements and window, so history in bulk never holds up live
+	// events; the host stores a batch's events and its cursor in one
+	// transaction before it acknowledges the batch, and replayed batches
+	// (seq at or below the acknowledged one) are dropped.
+	History(grpc.BidiStreamingServer[HistoryAck, HistoryBatch]) error
 	mustEmbedUnimplementedTransportServer()
 }
 
@@ -340,14 +452,26 @@ func (UnimplementedTransportServer) ChatInfo(context.Context, *ChatRef) (*Chat, 
 func (UnimplementedTransportServer) UserInfo(context.Context, *UserRef) (*Contact, error) {
 	return nil, status.Error(codes.Unimplemented, "method UserInfo not implemented")
 }
-func (UnimplementedTransportServer) FetchMessages(context.Context, *FetchMessagesRequest) (*FetchMessagesResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method FetchMessages not implemented")
+func (UnimplementedTransportServer) ChatList(context.Context, *LoginRef) (*ChatListResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ChatList not implemented")
+}
+func (UnimplementedTransportServer) Backfill(context.Context, *BackfillRequest) (*Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method Backfill not implemented")
+}
+func (UnimplementedTransportServer) DownloadMedia(*MediaRef, grpc.ServerStreamingServer[MediaChunk]) error {
+	return status.Error(codes.Unimplemented, "method DownloadMedia not implemented")
+}
+func (UnimplementedTransportServer) UploadMedia(grpc.ClientStreamingServer[MediaChunk, UploadMediaResult]) error {
+	return status.Error(codes.Unimplemented, "method UploadMedia not implemented")
 }
 func (UnimplementedTransportServer) Commands(grpc.BidiStreamingServer[Command, CommandResult]) error {
 	return status.Error(codes.Unimplemented, "method Commands not implemented")
 }
 func (UnimplementedTransportServer) Events(grpc.BidiStreamingServer[EventAck, Event]) error {
 	return status.Error(codes.Unimplemented, "method Events not implemented")
+}
+func (UnimplementedTransportServer) History(grpc.BidiStreamingServer[HistoryAck, HistoryBatch]) error {
+	return status.Error(codes.Unimplemented, "method History not implemented")
 }
 func (UnimplementedTransportServer) mustEmbedUnimplementedTransportServer() {}
 func (UnimplementedTransportServer) testEmbeddedByValue()                   {}
@@ -604,23 +728,59 @@ func _Transport_UserInfo_Handler(srv interface{}, ctx context.Context, dec func(
 	return interceptor(ctx, in, info, handler)
 }
 
-func _Transport_FetchMessages_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(FetchMessagesRequest)
+func _Transport_ChatList_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(LoginRef)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(TransportServer).FetchMessages(ctx, in)
+		return srv.(TransportServer).ChatList(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: Transport_FetchMessages_FullMethodName,
+		FullMethod: Transport_ChatList_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(TransportServer).FetchMessages(ctx, req.(*FetchMessagesRequest))
+		return srv.(TransportServer).ChatList(ctx, req.(*LoginRef))
 	}
 	return interceptor(ctx, in, info, handler)
 }
+
+func _Transport_Backfill_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BackfillRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TransportServer).Backfill(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Transport_Backfill_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TransportServer).Backfill(ctx, req.(*BackfillRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Transport_DownloadMedia_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(MediaRef)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(TransportServer).DownloadMedia(m, &grpc.GenericServerStream[MediaRef, MediaChunk]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Transport_DownloadMediaServer = grpc.ServerStreamingServer[MediaChunk]
+
+func _Transport_UploadMedia_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(TransportServer).UploadMedia(&grpc.GenericServerStream[MediaChunk, UploadMediaResult]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Transport_UploadMediaServer = grpc.ClientStreamingServer[MediaChunk, UploadMediaResult]
 
 func _Transport_Commands_Handler(srv interface{}, stream grpc.ServerStream) error {
 	return srv.(TransportServer).Commands(&grpc.GenericServerStream[Command, CommandResult]{ServerStream: stream})
@@ -636,11 +796,18 @@ func _Transport_Events_Handler(srv interface{}, stream grpc.ServerStream) error 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Transport_EventsServer = grpc.BidiStreamingServer[EventAck, Event]
 
+func _Transport_History_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(TransportServer).History(&grpc.GenericServerStream[HistoryAck, HistoryBatch]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Transport_HistoryServer = grpc.BidiStreamingServer[HistoryAck, HistoryBatch]
+
 // Transport_ServiceDesc is the grpc.ServiceDesc for Transport service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var Transport_ServiceDesc = grpc.ServiceDesc{
-	ServiceName: "passerelle.transport.v1.Transport",
+	ServiceName: "passerelle.transport.v2.Transport",
 	HandlerType: (*TransportServer)(nil),
 	Methods: []grpc.MethodDesc{
 		{
@@ -696,11 +863,25 @@ var Transport_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Transport_UserInfo_Handler,
 		},
 		{
-			MethodName: "FetchMessages",
-			Handler:    _Transport_FetchMessages_Handler,
+			MethodName: "ChatList",
+			Handler:    _Transport_ChatList_Handler,
+		},
+		{
+			MethodName: "Backfill",
+			Handler:    _Transport_Backfill_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "DownloadMedia",
+			Handler:       _Transport_DownloadMedia_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "UploadMedia",
+			Handler:       _Transport_UploadMedia_Handler,
+			ClientStreams: true,
+		},
 		{
 			StreamName:    "Commands",
 			Handler:       _Transport_Commands_Handler,
@@ -710,6 +891,12 @@ var Transport_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "Events",
 			Handler:       _Transport_Events_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
+		},
+		{
+			StreamName:    "History",
+			Handler:       _Transport_History_Handler,
 			ServerStreams: true,
 			ClientStreams: true,
 		},

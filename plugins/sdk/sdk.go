@@ -58,7 +58,6 @@ type Transport interface {
 	ContactList(ctx context.Context, loginID string) ([]*pb.Contact, error)
 	ChatInfo(ctx context.Context, loginID, chatID string) (*pb.Chat, error)
 	UserInfo(ctx context.Context, loginID, userID string) (*pb.Contact, error)
-	FetchMessages(ctx context.Context, req *pb.FetchMessagesRequest) (*pb.FetchMessagesResponse, error)
 
 	// HandleCommand performs one outgoing action. Commands of one chat
 	// arrive one at a time, in order; a txn_id already answered is not
@@ -117,7 +116,3 @@ func (Base) UserInfo(context.Context, string, string) (*pb.Contact, error) {
 	return nil, ErrUnsupported
 }
 
-// FetchMessages implements Transport.
-func (Base) FetchMessages(context.Context, *pb.FetchMessagesRequest) (*pb.FetchMessagesResponse, error) {
-	return nil, ErrUnsupported
-}

@@ -187,10 +187,6 @@ func (s *server) UserInfo(ctx context.Context, req *pb.UserRef) (*pb.Contact, er
 	return nonNil(s.t.UserInfo(ctx, req.LoginId, req.UserId))
 }
 
-func (s *server) FetchMessages(ctx context.Context, req *pb.FetchMessagesRequest) (*pb.FetchMessagesResponse, error) {
-	return nonNil(s.t.FetchMessages(ctx, req))
-}
-
 // nonNil converts the error and refuses a nil answer, which gRPC cannot
 // send and which would otherwise surface as an opaque marshal error.
 func nonNil[T any](v *T, err error) (*T, error) {
