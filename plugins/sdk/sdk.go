@@ -115,4 +115,3 @@ func (Base) ChatInfo(context.Context, string, string) (*pb.Chat, error) { return
 func (Base) UserInfo(context.Context, string, string) (*pb.Contact, error) {
 	return nil, ErrUnsupported
 }
-
