@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -87,17 +88,43 @@ func (db *DB) CommitEvents(ctx context.Context, transport string, evs []InboundE
 	if len(evs) == 0 {
 		return []bool{}, []uint64{}, nil
 	}
-	type rec struct {
-		loginID, chatID string
-		dedupID         string // dedup key to record; "" if none
-		dkey            []byte
-		refDedup        bool // the ref (same chat and remote ID) is the dedup key
-		ref             *MessageRef
-		oval            []byte // outbox value; nil: no outbox entry
-		bad             bool   // rejected: nothing of it is stored
+	recs := db.prepEvents(transport, evs, time.Now())
+	// Set by the writer and read only once it has answered: if ctx ends
+	// first, the writer may still be filling them while we return.
+	var fresh []bool
+	var keys []uint64
+	err := db.submitHot(ctx, false, func(h *hotBatch) error {
+		// Nothing below fails once the read transaction is open, so the op
+		// stages all of its records or none.
+		if _, err := h.readTx(); err != nil {
+			return fmt.Errorf("store: commit events: %w", err)
+		}
+		fresh, keys = h.stageEvents(transport, recs)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
-	now := time.Now()
-	recs := make([]rec, len(evs))
+	return fresh, keys, nil
+}
+
+// evRec is an InboundEvent validated and encoded in the caller's
+// goroutine, so the writer only checks for duplicates and stages.
+type evRec struct {
+	loginID, chatID string
+	dedupID         string // dedup key to record; "" if none
+	dkey            []byte
+	refDedup        bool // the ref (same chat and remote ID) is the dedup key
+	ref             *MessageRef
+	oval            []byte    // outbox value; nil: no outbox entry
+	bad             bool      // rejected: nothing of it is stored
+	at              time.Time // when the dedup key is recorded
+}
+
+// prepEvents validates and encodes evs for stageEvents; an invalid event
+// is logged, counted and marked bad.
+func (db *DB) prepEvents(transport string, evs []InboundEvent, now time.Time) []evRec {
+	recs := make([]evRec, len(evs))
 	for i, ev := range evs {
 		if err := checkEvent(transport, ev); err != nil {
 			db.rejected.Add(1)
@@ -106,7 +133,7 @@ func (db *DB) CommitEvents(ctx context.Context, transport string, evs []InboundE
 			recs[i].bad = true
 			continue
 		}
-		r := rec{loginID: ev.LoginID, chatID: ev.ChatID}
+		r := evRec{loginID: ev.LoginID, chatID: ev.ChatID, at: now}
 		byRef := ev.DedupByRef && ev.Ref != nil && ev.DedupID != "" && ev.Ref.RemoteID == ev.DedupID &&
 			(ev.Ref.LoginID == "" || ev.Ref.LoginID == ev.LoginID) && (ev.Ref.ChatID == "" || ev.Ref.ChatID == ev.ChatID)
 		if byRef {
@@ -116,6 +143,7 @@ func (db *DB) CommitEvents(ctx context.Context, transport string, evs []InboundE
 		}
 		if ev.Ref != nil {
 			ref := *ev.Ref
+			ref.Meta = bytes.Clone(ref.Meta) // the caller may reuse it once we return
 			if ref.Transport == "" {
 				ref.Transport = transport
 			}
@@ -140,48 +168,41 @@ func (db *DB) CommitEvents(ctx context.Context, transport string, evs []InboundE
 		}
 		recs[i] = r
 	}
-	// Set by the writer and read only once it has answered: if ctx ends
-	// first, the writer may still be filling them while we return.
-	var fresh []bool
-	var keys []uint64
-	err := db.submitHot(ctx, false, func(h *hotBatch) error {
-		// Nothing below fails once the read transaction is open, so the op
-		// stages all of its records or none.
-		if _, err := h.readTx(); err != nil {
-			return fmt.Errorf("store: commit events: %w", err)
+	return recs
+}
+
+// stageEvents stages the records of the events that are not duplicates
+// (of committed events or of earlier ones in recs) and tells which were
+// and their outbox keys, as CommitEvents returns them. The batch's read
+// transaction must be open.
+func (h *hotBatch) stageEvents(transport string, recs []evRec) (fresh []bool, keys []uint64) {
+	fresh, keys = make([]bool, len(recs)), make([]uint64, len(recs))
+	for i, r := range recs {
+		if r.bad {
+			continue
 		}
-		fresh, keys = make([]bool, len(recs)), make([]uint64, len(recs))
-		for i, r := range recs {
-			if r.bad {
-				continue
+		if r.refDedup {
+			if h.hasRef(transport, r.loginID, r.chatID, r.dedupID) {
+				continue // duplicate
 			}
-			if r.refDedup {
-				if h.hasRef(transport, r.loginID, r.chatID, r.dedupID) {
-					continue // duplicate
-				}
-			} else if r.dedupID != "" {
-				if h.hasDedup(transport, r.loginID, r.dkey, r.chatID, r.dedupID) {
-					continue // duplicate
-				}
-				h.add(hotRec{kind: recDedup, transport: transport, login: r.loginID, chat: r.chatID, id: r.dedupID, at: now})
+		} else if r.dedupID != "" {
+			if h.hasDedup(transport, r.loginID, r.dkey, r.chatID, r.dedupID) {
+				continue // duplicate
 			}
-			if r.ref != nil {
-				h.add(hotRec{kind: recRef, ref: *r.ref})
-			}
-			if r.oval == nil {
-				fresh[i] = true
-				continue
-			}
-			k := h.nextOutboxKey(transport)
-			h.add(hotRec{kind: recOutbox, transport: transport, key: k, val: r.oval})
-			fresh[i], keys[i] = true, k
+			h.add(hotRec{kind: recDedup, transport: transport, login: r.loginID, chat: r.chatID, id: r.dedupID, at: r.at})
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, err
+		if r.ref != nil {
+			h.add(hotRec{kind: recRef, ref: *r.ref})
+		}
+		if r.oval == nil {
+			fresh[i] = true
+			continue
+		}
+		k := h.nextOutboxKey(transport)
+		h.add(hotRec{kind: recOutbox, transport: transport, key: k, val: r.oval})
+		fresh[i], keys[i] = true, k
 	}
-	return fresh, keys, nil
+	return fresh, keys
 }
 
 // CheckEvent reports whether CommitEvents would store ev or reject it as

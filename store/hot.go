@@ -19,10 +19,11 @@ type hotGen struct {
 	recs  []hotRec
 	since time.Time // when the first record came
 
-	refs  map[string]MessageRef // hkey(transport, login, chat, remote ID)
-	xidx  map[string]string     // hkey(transport, login, chat, XMPP ID) -> remote ID
-	txns  map[string]string     // hkey(transport, login, txn ID) -> remote ID
-	dedup map[string]struct{}   // hkey(transport, login, chat, dedup ID)
+	refs  map[string]MessageRef      // hkey(transport, login, chat, remote ID)
+	xidx  map[string]string          // hkey(transport, login, chat, XMPP ID) -> remote ID
+	txns  map[string]string          // hkey(transport, login, txn ID) -> remote ID
+	dedup map[string]struct{}        // hkey(transport, login, chat, dedup ID)
+	curs  map[string]*BackfillCursor // hkey(transport, login, chat)
 }
 
 // newGen makes a generation sized for n records: growing the slice and
@@ -36,6 +37,7 @@ func newGen(w *walFile, n int) *hotGen {
 		xidx:  make(map[string]string, n/2),
 		txns:  make(map[string]string, n/4),
 		dedup: map[string]struct{}{},
+		curs:  map[string]*BackfillCursor{},
 	}
 }
 
@@ -47,6 +49,7 @@ func (g *hotGen) clear() {
 	clear(g.xidx)
 	clear(g.txns)
 	clear(g.dedup)
+	clear(g.curs)
 }
 
 // hkey joins key parts with NUL, which no part may contain.
@@ -69,6 +72,8 @@ func (r *hotRec) keys() {
 		r.hk[0] = hkey(r.transport, r.login, r.id)
 	case recDedup:
 		r.hk[0] = hkey(r.transport, r.login, r.chat, r.id)
+	case recCursor:
+		r.hk[0] = hkey(r.transport, r.login, r.chat)
 	}
 }
 
@@ -95,6 +100,8 @@ func (g *hotGen) index(r *hotRec) {
 		g.txns[r.hk[0]] = r.remote
 	case recDedup:
 		g.dedup[r.hk[0]] = struct{}{}
+	case recCursor:
+		g.curs[r.hk[0]] = r.cur
 	}
 }
 
@@ -188,6 +195,15 @@ func (r *hotRec) apply(c *loginCache, now time.Time) error {
 			return fmt.Errorf("store: outbox done: %w", err)
 		}
 		return nil
+	case recCursor:
+		b, err := c.bucket(r.transport, r.login, bCursors)
+		if err != nil {
+			return fmt.Errorf("store: put backfill cursor: %w", err)
+		}
+		if err := b.Put([]byte(r.chat), encodeCursor(r.cur)); err != nil {
+			return fmt.Errorf("store: put backfill cursor: %w", err)
+		}
+		return nil
 	}
 	return fmt.Errorf("%w: log record of kind %d", ErrCorrupt, r.kind)
 }
@@ -259,6 +275,10 @@ type hotBatch struct {
 	// sees an earlier one (a duplicate event in two calls, say).
 	staged *hotGen
 	logins map[string]loginBuckets // found in tx, by transport and login
+	// grouping: the records added since index group are logged as one
+	// frame by endGroup (see recGroup).
+	grouping bool
+	group    int
 }
 
 // loginBuckets are the buckets of a login that duplicate checks read.
@@ -307,9 +327,26 @@ func (h *hotBatch) done() {
 }
 
 func (h *hotBatch) add(r hotRec) {
-	h.buf = appendFrame(h.buf, &r)
+	if !h.grouping {
+		h.buf = appendFrame(h.buf, &r)
+	}
 	h.staged.index(&r)
 	h.recs = append(h.recs, r)
+}
+
+// beginGroup starts a group of records that replay finds all or none of:
+// the records added until endGroup are staged and indexed as usual, and
+// logged as one frame.
+func (h *hotBatch) beginGroup() {
+	h.grouping, h.group = true, len(h.recs)
+}
+
+// endGroup logs the group's records as one frame.
+func (h *hotBatch) endGroup() {
+	h.grouping = false
+	if len(h.recs) > h.group {
+		h.buf = appendGroupFrame(h.buf, h.recs[h.group:])
+	}
 }
 
 // hasRef reports whether (transport, login, chat, remote) is in the
@@ -386,6 +423,10 @@ func (db *DB) hotXMPP(k string) (string, bool) {
 
 func (db *DB) hotTxn(k string) (string, bool) {
 	return hotGet(db, func(g *hotGen) map[string]string { return g.txns }, k)
+}
+
+func (db *DB) hotCursor(k string) (*BackfillCursor, bool) {
+	return hotGet(db, func(g *hotGen) map[string]*BackfillCursor { return g.curs }, k)
 }
 
 func (db *DB) hotDedup(k string) bool {

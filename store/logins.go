@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -26,6 +27,32 @@ type Login struct {
 	// SeesPresence: the user approved the gateway's subscription to their
 	// presence (XEP-0100), so a probe of theirs gets a true answer.
 	SeesPresence bool
+	// DataDir names the login's own folder, logins/<DataDir> under the
+	// transport's data folder (contract v2's login_dir): one path element,
+	// chosen by the host when the login process starts, kept so the same
+	// folder comes back after a restart. "" for none (logins stored
+	// before v2); see PutLogin and SetDataDir.
+	DataDir string
+}
+
+// MaxDataDir is the longest Login.DataDir accepted, in bytes: a file name
+// on every common file system.
+const MaxDataDir = 255
+
+// checkDataDir accepts "" or one plain path element.
+func checkDataDir(dir string) error {
+	if err := checkPart("login folder", dir, true); err != nil {
+		return err
+	}
+	switch {
+	case len(dir) > MaxDataDir:
+		return fmt.Errorf("%w: login folder is %d bytes, longer than %d", ErrInvalid, len(dir), MaxDataDir)
+	case dir == "." || dir == "..":
+		return fmt.Errorf("%w: login folder %q is not a folder name", ErrInvalid, dir)
+	case strings.ContainsAny(dir, "/\\"):
+		return fmt.Errorf("%w: login folder %q must be one name, without a path separator", ErrInvalid, dir)
+	}
+	return nil
 }
 
 func checkLoginKey(transport, userJID string) error {
@@ -36,13 +63,16 @@ func checkLoginKey(transport, userJID string) error {
 }
 
 func encodeLogin(l Login) []byte {
-	e := newEnc(len(l.LoginID) + len(l.DisplayName) + len(l.SavedState) + 40)
+	e := newEnc(len(l.LoginID) + len(l.DisplayName) + len(l.SavedState) + len(l.DataDir) + 42)
 	e.str(l.LoginID)
 	e.str(l.DisplayName)
 	e.bytes(l.SavedState)
 	e.time(l.Created)
 	e.time(l.Updated)
 	e.bool(l.SeesPresence)
+	if l.DataDir != "" { // a login without reads as before v2
+		e.str(l.DataDir)
+	}
 	return e.b
 }
 
@@ -57,6 +87,9 @@ func decodeLogin(transport, userJID string, v []byte) (Login, error) {
 	if len(d.b) > 0 { // a login stored before the field existed has none
 		l.SeesPresence = d.bool()
 	}
+	if len(d.b) > 0 { // nor a login stored before v2 a folder
+		l.DataDir = d.str()
+	}
 	if d.err != nil {
 		return Login{}, fmt.Errorf("store: login %s/%s: %w", transport, userJID, d.err)
 	}
@@ -68,12 +101,16 @@ func decodeLogin(transport, userJID string, v []byte) (Login, error) {
 // l.Created (now if zero) on the first put. If the stored login had another
 // LoginID, that account's data (puppets, message map, dedup keys, txns,
 // pending outbox entries) is deleted, as DeleteLogin would: nothing could
-// reach it any more.
+// reach it any more. An empty DataDir keeps the stored one: the folder
+// stays the login's until a put names another or the login is deleted.
 func (db *DB) PutLogin(ctx context.Context, l Login) error {
 	if err := checkLoginKey(l.Transport, l.UserJID); err != nil {
 		return err
 	}
 	if err := checkPart("login ID", l.LoginID, false); err != nil {
+		return err
+	}
+	if err := checkDataDir(l.DataDir); err != nil {
 		return err
 	}
 	l.SavedState = bytes.Clone(l.SavedState) // the caller may reuse it once we return
@@ -91,6 +128,9 @@ func (db *DB) PutLogin(ctx context.Context, l Login) error {
 			if old, err := decodeLogin(l.Transport, l.UserJID, v); err == nil {
 				if !old.Created.IsZero() {
 					rec.Created = old.Created
+				}
+				if rec.DataDir == "" {
+					rec.DataDir = old.DataDir
 				}
 				if old.LoginID != l.LoginID {
 					if err := db.needCheckpoint(); err != nil {
@@ -169,6 +209,16 @@ func (db *DB) SetSavedState(ctx context.Context, transport, userJID string, stat
 // login does not exist.
 func (db *DB) SetSeesPresence(ctx context.Context, transport, userJID string, sees bool) error {
 	return db.updateLogin(ctx, transport, userJID, "set presence subscription", func(l *Login) { l.SeesPresence = sees })
+}
+
+// SetDataDir records the name of the login's folder (Login.DataDir; ""
+// forgets it) and bumps Updated. It returns ErrNotFound when the login
+// does not exist.
+func (db *DB) SetDataDir(ctx context.Context, transport, userJID, dir string) error {
+	if err := checkDataDir(dir); err != nil {
+		return err
+	}
+	return db.updateLogin(ctx, transport, userJID, "set login folder", func(l *Login) { l.DataDir = dir })
 }
 
 // updateLogin changes one field of a stored login, read and written in

@@ -21,7 +21,16 @@ type MessageRef struct {
 	// Time is the message's time; PruneMessages ages the entry by it. A zero
 	// Time is stored as the time of the put.
 	Time time.Time
+	// Meta is the plugin's small opaque metadata of the message (contract
+	// v2's Event.meta and CommandResult.meta), handed back to it with
+	// commands naming the message. At most MaxMeta bytes; any bytes,
+	// NUL included. nil when none (and for entries stored before v2).
+	Meta []byte
 }
+
+// MaxMeta is the largest MessageRef.Meta accepted, in bytes (the contract
+// allows 1 KiB).
+const MaxMeta = 1024
 
 // refRec is a MessageRef validated and encoded in the caller's goroutine,
 // so the writer only does bucket work and never reads caller memory.
@@ -67,6 +76,9 @@ func checkRef(r MessageRef) error {
 			return err
 		}
 	}
+	if len(r.Meta) > MaxMeta {
+		return fmt.Errorf("%w: metadata of message %q is %d bytes, longer than %d", ErrInvalid, r.RemoteID, len(r.Meta), MaxMeta)
+	}
 	return nil
 }
 
@@ -77,12 +89,15 @@ func prepRef(r MessageRef, now time.Time) (*refRec, error) {
 	if r.Time.IsZero() {
 		r.Time = now
 	}
-	e := newEnc(len(r.OriginID) + len(r.StanzaID) + len(r.ID) + 24)
+	e := newEnc(len(r.OriginID) + len(r.StanzaID) + len(r.ID) + len(r.Meta) + 26)
 	e.str(r.OriginID)
 	e.str(r.StanzaID)
 	e.str(r.ID)
 	e.bool(r.FromMe)
 	e.time(r.Time)
+	if len(r.Meta) > 0 { // an entry without stays as before v2
+		e.bytes(r.Meta)
+	}
 	rec := &refRec{
 		transport: r.Transport,
 		loginID:   r.LoginID,
@@ -127,6 +142,9 @@ func decodeRef(transport, loginID, chatID, remoteID string, v []byte) (MessageRe
 	r.ID = d.str()
 	r.FromMe = d.bool()
 	r.Time = d.time()
+	if len(d.b) > 0 { // entries stored before v2 end here
+		r.Meta = d.bytes()
+	}
 	if d.err != nil {
 		return MessageRef{}, fmt.Errorf("store: message %s in %s/%s/%s: %w", remoteID, transport, loginID, chatID, d.err)
 	}
@@ -201,6 +219,7 @@ func (db *DB) PutMessages(ctx context.Context, refs []MessageRef) error {
 		if err := checkRef(r); err != nil {
 			return fmt.Errorf("message %d: %w", i, err)
 		}
+		r.Meta = bytes.Clone(r.Meta) // the caller may reuse it once we return
 		recs[i] = hotRec{kind: recRef, ref: r}
 	}
 	return db.submitHot(ctx, false, func(h *hotBatch) error {

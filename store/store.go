@@ -28,6 +28,7 @@
 //	    d/{chat, dedup ID}           time the event was first seen
 //	    t/<txn ID>                   time, remote ID
 //	    a/<time><kind><key>          age index over m, d and t, for pruning
+//	    b/<chat ID>                  BackfillCursor
 //	outbox/<transport>/<u64 key>     pending inbound event
 //
 // Beside the file, <file>.wal.<generation> are the write-ahead logs not yet
@@ -154,6 +155,11 @@ type DB struct {
 	// background checkpoint before it applies, to hold one back.
 	ckHook    func()
 	finishErr error // read by Close once the writer stopped
+
+	// The plugin runs of History seqs, by transport (see HistoryRestarted).
+	runMu   sync.Mutex
+	runs    map[string]uint64
+	runBase uint64
 }
 
 // Top-level and per-login bucket names, and the meta key for the version.
@@ -168,6 +174,7 @@ var (
 	bDedup   = []byte("d")
 	bTxn     = []byte("t")
 	bAge     = []byte("a")
+	bCursors = []byte("b")
 	kSchema  = []byte("schema")
 	// kWALApplied is the newest log generation checkpointed into bbolt.
 	kWALApplied = []byte("wal-applied")
@@ -240,6 +247,7 @@ func OpenOptions(path string, o Options) (*DB, error) {
 		ckDone:     make(chan error, 1),
 		ckRecords:  o.CheckpointRecords,
 		ckInterval: o.CheckpointInterval,
+		runBase:    newRunBase(),
 	}
 	if err := guard(path, db.recover); err != nil {
 		_ = b.Close()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -574,12 +575,12 @@ func TestMessageMap(t *testing.T) {
 
 	got, err := db.LookupRemote("wa", "l", "c", "r1")
 	must(t, err)
-	if got != ref {
+	if !reflect.DeepEqual(got, ref) {
 		t.Errorf("LookupRemote = %+v, want %+v", got, ref)
 	}
 	for _, id := range []string{"orig", "stz", "attr"} {
 		got, err := db.LookupXMPP("wa", "l", "c", id)
-		if err != nil || got != ref {
+		if err != nil || !reflect.DeepEqual(got, ref) {
 			t.Errorf("LookupXMPP(%s) = %+v, %v", id, got, err)
 		}
 	}
@@ -602,7 +603,7 @@ func TestMessageMap(t *testing.T) {
 		wantNotFound(t, "stale id "+id, err)
 	}
 	for _, id := range []string{"orig2", "stz"} {
-		if got, err := db.LookupXMPP("wa", "l", "c", id); err != nil || got != ref2 {
+		if got, err := db.LookupXMPP("wa", "l", "c", id); err != nil || !reflect.DeepEqual(got, ref2) {
 			t.Errorf("LookupXMPP(%s) after replace = %+v, %v", id, got, err)
 		}
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -94,6 +95,7 @@ func (db *DB) PutSent(ctx context.Context, ref MessageRef, txnID string) error {
 	if err := checkRef(ref); err != nil {
 		return err
 	}
+	ref.Meta = bytes.Clone(ref.Meta)
 	if txnID != "" {
 		if err := checkTxnKey(ref.Transport, ref.LoginID, txnID); err != nil {
 			return err

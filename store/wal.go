@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"os"
@@ -43,9 +44,17 @@ const (
 	recDedup  byte = 3 // dedup key put
 	recOutbox byte = 4 // outbox entry put
 	recOutDel byte = 5 // outbox entry removal
+	recCursor byte = 6 // backfill cursor put
+	// recGroup holds records logged as one frame, so that replay finds all
+	// of them or none (a history batch with its cursor); it is flattened
+	// when read and never nests.
+	recGroup byte = 7
 
-	recMaxKind = recOutDel
+	recMaxKind = recGroup
 )
+
+// errNewerKind marks a whole record of a kind this version does not know.
+var errNewerKind = errors.New("log record of a kind unknown to this version (written by a newer passerelle?)")
 
 // hotRec is one logged write.
 type hotRec struct {
@@ -54,9 +63,10 @@ type hotRec struct {
 	id                     string // dedup ID or txn ID
 	remote                 string // txn: remote message ID
 	at                     time.Time
-	ref                    MessageRef // recRef
-	key                    uint64     // outbox key
-	val                    []byte     // outbox value
+	ref                    MessageRef      // recRef
+	key                    uint64          // outbox key
+	val                    []byte          // outbox value
+	cur                    *BackfillCursor // recCursor; never changed once made
 	// hk holds the index keys once computed (see keys), so the batch's
 	// staging index and the live generation share them.
 	hk [4]string
@@ -75,6 +85,9 @@ func (r *hotRec) encode(e *enc) {
 		e.str(r.ref.ID)
 		e.bool(r.ref.FromMe)
 		e.time(r.ref.Time)
+		if len(r.ref.Meta) > 0 { // a record without reads as before v2
+			e.bytes(r.ref.Meta)
+		}
 	case recTxn, recDedup:
 		e.str(r.transport)
 		e.str(r.login)
@@ -86,7 +99,66 @@ func (r *hotRec) encode(e *enc) {
 		e.str(r.transport)
 		e.uvarint(r.key)
 		e.bytes(r.val)
+	case recCursor:
+		e.str(r.transport)
+		e.str(r.login)
+		e.str(r.chat)
+		encodeCursorFields(e, r.cur)
 	}
+}
+
+// appendGroupFrame appends recs, framed as one recGroup record, to buf.
+func appendGroupFrame(buf []byte, recs []hotRec) []byte {
+	start := len(buf)
+	buf = append(buf, make([]byte, 8)...)
+	e := enc{b: append(buf, recGroup)}
+	e.uvarint(uint64(len(recs)))
+	var sub enc
+	for i := range recs {
+		sub.b = sub.b[:0]
+		recs[i].encode(&sub)
+		e.bytes(sub.b)
+	}
+	buf = e.b
+	payload := buf[start+8:]
+	binary.LittleEndian.PutUint32(buf[start:], uint32(len(payload)))
+	binary.LittleEndian.PutUint32(buf[start+4:], crc32.Checksum(payload, crcTable))
+	return buf
+}
+
+// decodeHotRecs decodes one frame's payload: one record, or a group's.
+func decodeHotRecs(p []byte) ([]hotRec, error) {
+	if len(p) == 0 || p[0] != recGroup {
+		r, err := decodeHotRec(p)
+		if err != nil {
+			return nil, err
+		}
+		return []hotRec{r}, nil
+	}
+	d := &dec{b: p[1:]}
+	n := d.uvarint()
+	if d.err != nil || n > uint64(len(d.b)) { // each record takes a byte at least
+		return nil, fmt.Errorf("%w: log record group of %d records in %d bytes", ErrCorrupt, n, len(d.b))
+	}
+	recs := make([]hotRec, 0, n)
+	for range n {
+		sub := d.raw()
+		if d.err != nil {
+			return nil, fmt.Errorf("log record group: %w", d.err)
+		}
+		if len(sub) > 0 && sub[0] == recGroup {
+			return nil, fmt.Errorf("%w: nested log record group", ErrCorrupt)
+		}
+		r, err := decodeHotRec(sub)
+		if err != nil {
+			return nil, fmt.Errorf("log record group: %w", err)
+		}
+		recs = append(recs, r)
+	}
+	if len(d.b) > 0 {
+		return nil, fmt.Errorf("%w: %d bytes after a log record group", ErrCorrupt, len(d.b))
+	}
+	return recs, nil
 }
 
 func decodeHotRec(p []byte) (hotRec, error) {
@@ -106,6 +178,9 @@ func decodeHotRec(p []byte) (hotRec, error) {
 		r.ref.ID = d.str()
 		r.ref.FromMe = d.bool()
 		r.ref.Time = d.time()
+		if len(d.b) > 0 {
+			r.ref.Meta = d.bytes()
+		}
 	case recTxn, recDedup:
 		r.transport = d.str()
 		r.login = d.str()
@@ -117,7 +192,15 @@ func decodeHotRec(p []byte) (hotRec, error) {
 		r.transport = d.str()
 		r.key = d.uvarint()
 		r.val = d.bytes()
+	case recCursor:
+		r.transport = d.str()
+		r.login = d.str()
+		r.chat = d.str()
+		r.cur = decodeCursorFields(d, r.transport, r.login, r.chat)
 	default:
+		if r.kind > recMaxKind {
+			return hotRec{}, fmt.Errorf("%w: kind %d: %w", ErrCorrupt, r.kind, errNewerKind)
+		}
 		return hotRec{}, fmt.Errorf("%w: log record of kind %d", ErrCorrupt, r.kind)
 	}
 	if d.err != nil {
@@ -164,26 +247,28 @@ func (s *logScan) damaged() int64 {
 // decodes). A zero-filled block fails the length test: an empty payload
 // would pass the checksum. err is set for a whole frame of a kind this
 // version does not know: a newer passerelle's log, not damage.
-func frameAt(b []byte) (r hotRec, size int, ok bool, err error) {
+//
+// A group frame gives all of its records.
+func frameAt(b []byte) (recs []hotRec, size int, ok bool, err error) {
 	if len(b) < 8 {
-		return hotRec{}, 0, false, nil
+		return nil, 0, false, nil
 	}
 	n := binary.LittleEndian.Uint32(b)
 	if n == 0 || uint64(n) > uint64(len(b)-8) {
-		return hotRec{}, 0, false, nil
+		return nil, 0, false, nil
 	}
 	payload := b[8 : 8+n]
 	if crc32.Checksum(payload, crcTable) != binary.LittleEndian.Uint32(b[4:]) {
-		return hotRec{}, 0, false, nil
+		return nil, 0, false, nil
 	}
-	r, derr := decodeHotRec(payload)
+	recs, derr := decodeHotRecs(payload)
 	if derr != nil {
-		if payload[0] > recMaxKind {
-			return hotRec{}, 0, false, fmt.Errorf("%w: log record of kind %d, unknown to this version (written by a newer passerelle?)", ErrCorrupt, payload[0])
+		if errors.Is(derr, errNewerKind) {
+			return nil, 0, false, derr
 		}
-		return hotRec{}, 0, false, nil
+		return nil, 0, false, nil
 	}
-	return r, 8 + int(n), true, nil
+	return recs, 8 + int(n), true, nil
 }
 
 // scanFrames decodes the records of one log file. Where no valid frame
@@ -194,12 +279,12 @@ func frameAt(b []byte) (r hotRec, size int, ok bool, err error) {
 func scanFrames(b []byte) (logScan, error) {
 	s := logScan{size: int64(len(b))}
 	for off := 0; off < len(b); {
-		r, size, ok, err := frameAt(b[off:])
+		rs, size, ok, err := frameAt(b[off:])
 		if err != nil {
 			return s, fmt.Errorf("at offset %d: %w", off, err)
 		}
 		if ok {
-			s.recs = append(s.recs, r)
+			s.recs = append(s.recs, rs...)
 			off += size
 			continue
 		}
