@@ -208,7 +208,8 @@ func (db *DB) CommitHistory(ctx context.Context, transport string, b HistoryBatc
 		h.beginGroup()
 		fresh, keys := h.stageEvents(transport, recs)
 		next := &BackfillCursor{Transport: transport, LoginID: b.LoginID, ChatID: b.ChatID,
-			Cursor: b.Cursor, Done: b.Done, Stored: cur.Stored, Seq: b.Seq, Updated: now, run: run}
+			Cursor: b.Cursor, Done: b.Done, Stored: cur.Stored, Seq: b.Seq, run: run,
+			Updated: now.UTC().Round(0)} // as bbolt gives it back
 		if next.Cursor == "" { // a done batch without a cursor keeps the last one
 			next.Cursor = cur.Cursor
 		}
