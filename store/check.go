@@ -32,6 +32,8 @@ type TransportReport struct {
 	Name                                       string
 	Logins, LoginBuckets                       int
 	Puppets, Messages, XMPPIDs, DedupKeys, Txn int
+	// Cursors is the chats with a backfill cursor.
+	Cursors int
 	// Outbox is the outbox entries in the file; OutboxLogged is the net
 	// change the log files not yet applied bring (puts less removals), so
 	// the depth at the next start is their sum.
@@ -82,8 +84,12 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "  schema version %s; log generations applied up to %d\n", r.Schema, r.WALApplied)
 	}
 	for _, t := range r.Transports {
-		fmt.Fprintf(&b, "  transport %s: %d logins (%d with data), %d puppets, %d messages (%d XMPP IDs), %d dedup keys, %d txns; outbox %d",
-			t.Name, t.Logins, t.LoginBuckets, t.Puppets, t.Messages, t.XMPPIDs, t.DedupKeys, t.Txn, t.Outbox)
+		fmt.Fprintf(&b, "  transport %s: %d logins (%d with data), %d puppets, %d messages (%d XMPP IDs), %d dedup keys, %d txns",
+			t.Name, t.Logins, t.LoginBuckets, t.Puppets, t.Messages, t.XMPPIDs, t.DedupKeys, t.Txn)
+		if t.Cursors > 0 {
+			fmt.Fprintf(&b, ", %d backfill cursors", t.Cursors)
+		}
+		fmt.Fprintf(&b, "; outbox %d", t.Outbox)
 		if t.OutboxLogged != 0 {
 			fmt.Fprintf(&b, " (%+d in the log: %d at the next start)", t.OutboxLogged, t.Outbox+t.OutboxLogged)
 		}
@@ -279,6 +285,7 @@ func (r *Report) count(tx *bbolt.Tx) {
 			t.XMPPIDs += keys(lb.Bucket(bXMPP))
 			t.DedupKeys += keys(lb.Bucket(bDedup))
 			t.Txn += keys(lb.Bucket(bTxn))
+			t.Cursors += keys(lb.Bucket(bCursors))
 			return nil
 		})
 	})

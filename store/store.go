@@ -16,7 +16,10 @@
 // read transactions directly; they never wait for the writer.
 //
 // Layout (schema version 1); every bucket below a transport is created on
-// first use:
+// first use. Contract v2's additions (MessageRef.Meta, Login.DataDir, the
+// b bucket) are fields appended to records and a new bucket, which this
+// version reads as absent in records written before them: the schema
+// version did not change.
 //
 //	meta/schema                      decimal schema version
 //	logins/<transport>/<user JID>    Login

@@ -546,6 +546,11 @@ func TestOpensStoreWrittenBeforeV2(t *testing.T) {
 	must(t, db.Close())
 	rep, err := Inspect(path, time.Second)
 	if err != nil || rep.Damaged() {
-		t.Errorf("check-store: %v, problems %v", err, rep)
+		t.Fatalf("check-store: %v, problems %v", err, rep)
+	}
+	var text strings.Builder
+	must(t, rep.WriteText(&text))
+	if !strings.Contains(text.String(), "1 backfill cursors; outbox 4") {
+		t.Errorf("check-store report:\n%s\nwant the cursor counted", text.String())
 	}
 }

@@ -20,6 +20,9 @@ import (
 // touches in each nested bucket and syncs twice; the records reach bbolt
 // later, many thousands per transaction, in the background (checkpoint).
 //
+// A history batch and its backfill cursor are logged as one record
+// (recGroup), so replay applies all of the batch or none of it.
+//
 // Each generation of records has its own file, <db>.wal.<gen>: a
 // checkpoint freezes the live generation, starts the next file and applies
 // the frozen records to bbolt, recording the generation as applied in the
