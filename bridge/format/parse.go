@@ -17,7 +17,7 @@ import (
 // directives. Whatever is not styling by the XEP's rules stays as typed:
 // unbalanced or misplaced directives, an opening ``` line with nothing
 // after it. Invalid UTF-8 becomes U+FFFD. Spans are ordered by start, the
-// outer first.
+// outer first (of equal ones, blocks first).
 func Parse(body string) (text string, spans []*pb.Span) {
 	body, _ = validUTF8(body)
 	if len(body) > math.MaxUint32 {
@@ -26,7 +26,7 @@ func Parse(body string) (text string, spans []*pb.Span) {
 	p := &parser{}
 	p.block(strings.Split(body, "\n"))
 	slices.SortStableFunc(p.spans, func(a, b *pb.Span) int {
-		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(b.End, a.End))
+		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(b.End, a.End), cmp.Compare(prio[a.Style], prio[b.Style]))
 	})
 	return p.out.String(), p.spans
 }
