@@ -95,16 +95,16 @@ func TestParseEdges(t *testing.T) {
 		{"", "", ""},
 		{"*héllo* wörld", "héllo wörld", "BOLD[0,6)"},
 		{"😀 _ça va_ ?", "😀 ça va ?", "ITALIC[5,11)"},
-		{"*\u00a0not*", "*\u00a0not*", ""},             // no-break space after the opening
-		{"x\u2003*yes*", "x\u2003yes", "BOLD[4,7)"},      // em space before it
-		{"a*b*c", "a*b*c", ""},                           // the opening needs a space before
-		{"*a* *b*", "a b", "BOLD[0,1) BOLD[2,3)"},        //
-		{"*_a_*", "a", "BOLD[0,1) ITALIC[0,1)"},          // nested right after the opening
-		{"_a *b_ c*", "a *b c*", "ITALIC[0,4)"},          // lazy: the first closing wins
-		{"`a *b* c`", "a *b* c", "CODE[0,7)"},            // nothing inside code
-		{"```", "```", ""},                               // a fence and nothing
-		{"```\n```", "```\n```", ""},                     // an empty block is plain
-		{"```go\nx := 1", "x := 1", "PRE[0,6)"},          // unclosed: to the end
+		{"*\u00a0not*", "*\u00a0not*", ""},          // no-break space after the opening
+		{"x\u2003*yes*", "x\u2003yes", "BOLD[4,7)"}, // em space before it
+		{"a*b*c", "a*b*c", ""},                      // the opening needs a space before
+		{"*a* *b*", "a b", "BOLD[0,1) BOLD[2,3)"},   //
+		{"*_a_*", "a", "BOLD[0,1) ITALIC[0,1)"},     // nested right after the opening
+		{"_a *b_ c*", "a *b c*", "ITALIC[0,4)"},     // lazy: the first closing wins
+		{"`a *b* c`", "a *b* c", "CODE[0,7)"},       // nothing inside code
+		{"```", "```", ""},                          // a fence and nothing
+		{"```\n```", "```\n```", ""},                // an empty block is plain
+		{"```go\nx := 1", "x := 1", "PRE[0,6)"},     // unclosed: to the end
 		{"```\n*a*\n```\n*b*", "*a*\nb", "PRE[0,3) BOLD[4,5)"},
 		{"> ", "", ""},
 		{">\n>", "\n", "QUOTE[0,1)"},
