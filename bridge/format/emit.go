@@ -24,6 +24,8 @@ type renderer struct {
 	starts   map[*item]int
 	mentions []Mention
 	spoilers []Range
+	// count[d][k] is how many directive d bytes text[:k] holds.
+	count [4][]int32
 }
 
 // piece is the part of an inline item on one line.
@@ -31,10 +33,24 @@ type piece struct {
 	it   *item
 	s, e int
 	kids []*piece
+	// adds is the directives (as 1<<dirIndex) in what the piece and
+	// those inside it write besides the text: URLs and mention names.
+	adds uint8
 }
 
 func (r *renderer) render(items []*item) {
 	r.starts = map[*item]int{}
+	for d := range r.count {
+		r.count[d] = make([]int32, len(r.text)+1)
+	}
+	for k := 0; k < len(r.text); k++ {
+		for d := range r.count {
+			r.count[d][k+1] = r.count[d][k]
+		}
+		if x := dirIndex[r.text[k]]; x > 0 {
+			r.count[x-1][k+1]++
+		}
+	}
 	// Line starts, then which lines each block covers.
 	starts := []int{0}
 	for i := 0; i < len(r.text); i++ {
@@ -100,7 +116,7 @@ func (r *renderer) render(items []*item) {
 			next++
 		}
 		active = slices.DeleteFunc(active, func(it *item) bool { return it.end <= ls })
-		r.emit(r.pieces(active, ls, le, p != nil), ls, le, ctx{literal: p != nil}, active)
+		r.emit(r.pieces(active, ls, le, p != nil), ls, le, ctx{literal: p != nil})
 		if p != nil && line(p.end-1) == l {
 			r.out = append(r.out, '\n')
 			r.out = append(r.out, prefix...)
@@ -123,8 +139,20 @@ func (r *renderer) lineText(starts []int, l int) string {
 // touch its text); in a pre block (literal) they are dropped.
 func (r *renderer) pieces(active []*item, ls, le int, literal bool) []*piece {
 	var ps []*piece
+	var through [5]bool // a span of that directive runs through the line
 	for _, it := range active {
 		s, e := max(it.start, ls), min(it.end, le)
+		if it.start < ls && it.end > le {
+			// A span that neither starts nor ends here writes nothing here
+			// but its directives, and inside the outermost of one
+			// directive the others would not: leave them out, so that
+			// many spans over many lines cost no more than their lines.
+			x := dirIndex[directiveOf(it.style)]
+			if x == 0 || literal || through[x] {
+				continue
+			}
+			through[x] = true
+		}
 		if directiveOf(it.style) != 0 {
 			if literal {
 				continue
@@ -145,8 +173,9 @@ func (r *renderer) pieces(active []*item, ls, le int, literal bool) []*piece {
 	slices.SortStableFunc(ps, func(a, b *piece) int {
 		return cmp.Or(cmp.Compare(a.s, b.s), cmp.Compare(b.e, a.e), cmp.Compare(a.it.prio, b.it.prio))
 	})
-	var top []*piece
+	var top, kept []*piece
 	var stack []*piece
+	parent := map[*piece]*piece{}
 	for _, p := range ps {
 		for len(stack) > 0 && stack[len(stack)-1].e <= p.s {
 			stack = stack[:len(stack)-1]
@@ -156,12 +185,36 @@ func (r *renderer) pieces(active []*item, ls, le int, literal bool) []*piece {
 				continue // cannot happen with items that do not cross; plain if it does
 			}
 			stack[n-1].kids = append(stack[n-1].kids, p)
+			parent[p] = stack[n-1]
 		} else {
 			top = append(top, p)
 		}
 		stack = append(stack, p)
+		kept = append(kept, p)
+	}
+	// What each piece adds, inner ones first (they come later).
+	for i := len(kept) - 1; i >= 0; i-- {
+		p := kept[i]
+		if p.e == p.it.end && p.it.style == pb.Span_STYLE_LINK {
+			p.adds |= directivesIn(p.it.url)
+		}
+		if p.s == p.it.start && p.e == p.it.end {
+			p.adds |= directivesIn(p.it.name)
+		}
+		if up := parent[p]; up != nil {
+			up.adds |= p.adds
+		}
 	}
 	return top
+}
+
+// directivesIn is the set of directives in s, as 1<<dirIndex.
+func directivesIn(s string) uint8 {
+	var m uint8
+	for k := 0; k < len(s); k++ {
+		m |= 1 << dirIndex[s[k]]
+	}
+	return m &^ 1 // index 0 is no directive
 }
 
 // ctx is what the pieces around a piece decided.
@@ -172,11 +225,11 @@ type ctx struct {
 }
 
 // emit writes text[from:to] with the pieces ps in it.
-func (r *renderer) emit(ps []*piece, from, to int, c ctx, line []*item) {
+func (r *renderer) emit(ps []*piece, from, to int, c ctx) {
 	cur := from
 	for _, p := range ps {
 		r.write(cur, p.s)
-		r.piece(p, c, line)
+		r.piece(p, c)
 		cur = p.e
 	}
 	r.write(cur, to)
@@ -188,10 +241,10 @@ func (r *renderer) write(from, to int) {
 	}
 }
 
-func (r *renderer) piece(p *piece, c ctx, line []*item) {
+func (r *renderer) piece(p *piece, c ctx) {
 	it := p.it
 	d := directiveOf(it.style)
-	if d != 0 && (c.literal || c.code || strings.IndexByte(c.open, d) >= 0 || !r.canOpen() || r.holds(p, d, line)) {
+	if d != 0 && (c.literal || c.code || strings.IndexByte(c.open, d) >= 0 || !r.canOpen() || r.holds(p, d)) {
 		d = 0 // plain text when a client would read the directive otherwise
 	}
 	first, last := p.s == it.start, p.e == it.end
@@ -207,7 +260,7 @@ func (r *renderer) piece(p *piece, c ctx, line []*item) {
 	if it.name != "" && first && last {
 		r.out = append(r.out, it.name...)
 	} else {
-		r.emit(p.kids, p.s, p.e, c, line)
+		r.emit(p.kids, p.s, p.e, c)
 	}
 	if d != 0 {
 		r.out = append(r.out, d)
@@ -249,19 +302,9 @@ func (r *renderer) canOpen() bool {
 // holds reports whether what p will write holds the directive d, which
 // would close the span early: in its text, in a link's URL shown in it,
 // or in a mention's name.
-func (r *renderer) holds(p *piece, d byte, line []*item) bool {
-	if strings.IndexByte(r.text[p.s:p.e], d) >= 0 {
-		return true
-	}
-	for _, it := range line {
-		if it.style == pb.Span_STYLE_LINK && it.url != "" && it.end > p.s && it.end <= p.e && strings.IndexByte(it.url, d) >= 0 {
-			return true
-		}
-		if it.name != "" && it.start >= p.s && it.start < p.e && strings.IndexByte(it.name, d) >= 0 {
-			return true
-		}
-	}
-	return false
+func (r *renderer) holds(p *piece, d byte) bool {
+	x := dirIndex[d]
+	return r.count[x-1][p.e] > r.count[x-1][p.s] || p.adds&(1<<x) != 0
 }
 
 // result converts the byte ranges to code points.

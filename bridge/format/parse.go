@@ -37,7 +37,17 @@ type parser struct {
 }
 
 func (p *parser) add(start int, style pb.Span_Style) {
-	if end := p.out.Len(); end > start {
+	end := p.out.Len()
+	if isBlock(style) { // a block's line breaks at its edges are not its text
+		out := p.out.String()
+		for end > start && out[end-1] == '\n' {
+			end--
+		}
+		for start < end && out[start] == '\n' {
+			start++
+		}
+	}
+	if end > start {
 		p.spans = append(p.spans, &pb.Span{Start: uint32(start), End: uint32(end), Style: style})
 	}
 }
@@ -98,10 +108,11 @@ func isDirective(c byte) bool { return c == '*' || c == '_' || c == '~' || c == 
 // directives of the spans in it; the start of s counts as the beginning
 // of a line, so spans may open right after their parent's directive.
 func (p *parser) inline(s string) {
+	var next closings
 	plain := 0 // start of the text not written yet
 	for i := 0; i < len(s); {
 		if c := s[i]; isDirective(c) && (i == 0 || spaceBefore(s, i)) {
-			if j := closing(s, i); j > 0 {
+			if j := next.find(s, i); j > 0 {
 				p.out.WriteString(s[plain:i])
 				start := p.out.Len()
 				if c == '`' { // a preformatted span holds plain text only
@@ -120,30 +131,51 @@ func (p *parser) inline(s string) {
 	p.out.WriteString(s[plain:])
 }
 
-// closing returns where the span opened by the directive at s[i] closes:
-// the first same directive after some text that is not whitespace-preceded
-// (lazy matching); -1 when none does, or when whitespace follows the
-// opening. Directives are ASCII, so a byte scan finds only real ones.
-func closing(s string, i int) int {
+// closings finds where spans close in one string; it indexes the string
+// on first use, so a long line of openings costs linear time, not
+// quadratic.
+type closings struct {
+	// next[d][k] is the first valid closing of directive d at or after
+	// byte k, len(s) for none.
+	next [4][]int32
+}
+
+var dirIndex = [256]int8{'*': 1, '_': 2, '~': 3, '`': 4} // 1 + index in next
+
+// find returns where the span opened by the directive at s[i] closes: the
+// first same directive that is not whitespace-preceded and has something
+// besides that directive between (lazy matching; "**" and "****" style
+// nothing); -1 when none does, or when whitespace follows the opening.
+// Directives are ASCII, so bytes find only real ones.
+func (n *closings) find(s string, i int) int {
 	c := s[i]
 	if i+1 >= len(s) || spaceAt(s, i+1) {
 		return -1
 	}
-	for j := i + 2; j < len(s); j++ {
-		if s[j] == c && !spaceBefore(s, j) && hasText(s[i+1:j], c) {
-			return j
+	d := dirIndex[c] - 1
+	if n.next[d] == nil {
+		nx := make([]int32, len(s)+1)
+		nx[len(s)] = int32(len(s))
+		for k := len(s) - 1; k >= 0; k-- {
+			nx[k] = nx[k+1]
+			if s[k] == c && k > 0 && !spaceBefore(s, k) {
+				nx[k] = int32(k)
+			}
 		}
+		n.next[d] = nx
+	}
+	// The text between must hold something besides c: skip the run of c
+	// right after the opening. Such a run follows only one opening (its
+	// own first byte cannot open), so the skipping stays linear.
+	r := i + 1
+	for r < len(s) && s[r] == c {
+		r++
+	}
+	if r == len(s) {
+		return -1
+	}
+	if j := int(n.next[d][max(i+2, r+1)]); j < len(s) {
+		return j
 	}
 	return -1
-}
-
-// hasText reports whether s holds something besides the directive c: "**"
-// and "****" style nothing.
-func hasText(s string, c byte) bool {
-	for k := 0; k < len(s); k++ {
-		if s[k] != c {
-			return true
-		}
-	}
-	return false
 }

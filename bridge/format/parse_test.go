@@ -107,7 +107,8 @@ func TestParseEdges(t *testing.T) {
 		{"```go\nx := 1", "x := 1", "PRE[0,6)"},     // unclosed: to the end
 		{"```\n*a*\n```\n*b*", "*a*\nb", "PRE[0,3) BOLD[4,5)"},
 		{"> ", "", ""},
-		{">\n>", "\n", "QUOTE[0,1)"},
+		{">\n>", "\n", ""},
+		{">a\n>", "a\n", "QUOTE[0,1)"},
 		{"> *a*\nb", "a\nb", "QUOTE[0,1) BOLD[0,1)"},
 		{">>> deep", "deep", "QUOTE[0,4) QUOTE[0,4) QUOTE[0,4)"},
 		{">\u3000wide space", "wide space", "QUOTE[0,10)"},

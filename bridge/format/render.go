@@ -130,8 +130,8 @@ func clean(text string, orig int, at []int, spans []*pb.Span) []*item {
 		}
 		if n := len(stack); n > 0 {
 			top := stack[n-1]
-			if it.end > top.end || (it.start == top.start && it.end == top.end && it.style == top.style) {
-				continue // crosses its parent, or repeats it
+			if it.end > top.end || (it.start == top.start && it.end == top.end && it.style == top.style && it.style != pb.Span_STYLE_QUOTE) {
+				continue // crosses its parent, or repeats it (a quote in a quote is one level deeper)
 			}
 		}
 		stack = append(stack, it)
