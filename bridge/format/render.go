@@ -60,8 +60,9 @@ func isBlock(s pb.Span_Style) bool { return s == pb.Span_STYLE_QUOTE || s == pb.
 //
 // Spans past the end are clamped to it, offsets inside a character moved
 // to its edges, and spans that are empty, of an unknown style, a link
-// without a usable URL, a mention without a user, or that cross an
-// earlier one (by start, the outer first) are ignored; their text stays.
+// without a usable URL, a mention without a user or on blank text, or
+// that cross an earlier one (by start, the outer first) are ignored;
+// their text stays.
 func Render(text string, spans []*pb.Span, names func(userID string) string) Rendered {
 	orig := len(text)
 	text, at := validUTF8(text)
@@ -115,8 +116,8 @@ func clean(text string, orig int, at []int, spans []*pb.Span) []*item {
 				it.url = sp.GetUrl()
 			}
 		case pb.Span_STYLE_MENTION:
-			if it.user = sp.GetUserId(); it.user == "" || !utf8.ValidString(it.user) {
-				continue
+			if it.user = sp.GetUserId(); it.user == "" || !utf8.ValidString(it.user) || strings.TrimFunc(text[start:end], isSpace) == "" {
+				continue // no one, or nothing to click on
 			}
 		}
 		items = append(items, it)
