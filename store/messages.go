@@ -236,6 +236,7 @@ func (db *DB) LookupRemote(transport, loginID, chatID, remoteID string) (Message
 		return MessageRef{}, err
 	}
 	if r, ok := db.hotRef(hkey(transport, loginID, chatID, remoteID)); ok {
+		r.Meta = bytes.Clone(r.Meta) // the log's, until a checkpoint writes it
 		return r, nil
 	}
 	var r MessageRef

@@ -554,3 +554,20 @@ func TestOpensStoreWrittenBeforeV2(t *testing.T) {
 		t.Errorf("check-store report:\n%s\nwant the cursor counted", text.String())
 	}
 }
+
+// TestMessageMetaNotShared: the Meta a lookup returns is the caller's; a
+// change to it reaches neither the log's index nor what a checkpoint
+// writes.
+func TestMessageMetaNotShared(t *testing.T) {
+	db := openAt(t, filepath.Join(t.TempDir(), "m.db"), hotOnly)
+	must(t, db.PutMessages(bg, []MessageRef{{Transport: "wa", LoginID: "l", ChatID: "c", RemoteID: "r", Meta: []byte("meta")}}))
+	r, err := db.LookupRemote("wa", "l", "c", "r")
+	must(t, err)
+	copy(r.Meta, "XXXX")
+	for _, where := range []string{"in the log", "in bbolt"} {
+		if r, err := db.LookupRemote("wa", "l", "c", "r"); err != nil || string(r.Meta) != "meta" {
+			t.Errorf("%s after the caller changed its copy: %q, %v", where, r.Meta, err)
+		}
+		must(t, db.Flush(bg))
+	}
+}
