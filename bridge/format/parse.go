@@ -20,6 +20,9 @@ import (
 // outer first (of equal ones, blocks first).
 func Parse(body string) (text string, spans []*pb.Span) {
 	body, _ = validUTF8(body)
+	if !strings.ContainsAny(body, "*_~`>") { // most messages
+		return body, nil
+	}
 	if len(body) > math.MaxUint32 {
 		return body, nil // offsets would not fit; no XMPP body is this big
 	}

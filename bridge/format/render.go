@@ -66,6 +66,9 @@ func isBlock(s pb.Span_Style) bool { return s == pb.Span_STYLE_QUOTE || s == pb.
 func Render(text string, spans []*pb.Span, names func(userID string) string) Rendered {
 	orig := len(text)
 	text, at := validUTF8(text)
+	if len(spans) == 0 { // most messages
+		return Rendered{Body: text}
+	}
 	items := clean(text, orig, at, spans)
 	text, items = blockLines(text, items)
 	r := &renderer{text: text}

@@ -230,3 +230,20 @@ func ExampleRender() {
 	// Hi @Bob, see *the docs* (https://example.org/docs) and _this_
 	// [{{3 7} u42}]
 }
+
+func BenchmarkRender(b *testing.B) {
+	text := "Hi @Bob, see the docs and this: it is *really* important\nquoted line"
+	spans := []*pb.Span{men(3, 7, "u1"), lnk(13, 21, "https://example.org/docs"), sp(13, 21, bold), sp(57, 68, quote)}
+	b.ReportAllocs()
+	for b.Loop() {
+		Render(text, spans, nil)
+	}
+}
+
+func BenchmarkParse(b *testing.B) {
+	body := "Hi, see *the docs* and _this_: `x := 1`\n> quoted line"
+	b.ReportAllocs()
+	for b.Loop() {
+		Parse(body)
+	}
+}
