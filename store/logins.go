@@ -102,7 +102,9 @@ func decodeLogin(transport, userJID string, v []byte) (Login, error) {
 // LoginID, that account's data (puppets, message map, dedup keys, txns,
 // pending outbox entries) is deleted, as DeleteLogin would: nothing could
 // reach it any more. An empty DataDir keeps the stored one: the folder
-// stays the login's until a put names another or the login is deleted.
+// stays the login's until a put names another or the login is deleted. A
+// DataDir that is another user's login folder on the transport is refused
+// (ErrInvalid).
 func (db *DB) PutLogin(ctx context.Context, l Login) error {
 	if err := checkLoginKey(l.Transport, l.UserJID); err != nil {
 		return err
@@ -120,6 +122,9 @@ func (db *DB) PutLogin(ctx context.Context, l Login) error {
 		lb, err := tx.Bucket(bLogins).CreateBucketIfNotExists(tk)
 		if err != nil {
 			return fmt.Errorf("store: put login: %w", err)
+		}
+		if err := folderFree(lb, l.Transport, l.UserJID, l.DataDir); err != nil {
+			return &cleanError{err}
 		}
 		rec := l
 		rec.Updated = now
@@ -201,29 +206,66 @@ func (db *DB) ListLogins(transport string) ([]Login, error) {
 // It returns ErrNotFound when the login does not exist.
 func (db *DB) SetSavedState(ctx context.Context, transport, userJID string, state []byte) error {
 	state = bytes.Clone(state)
-	return db.updateLogin(ctx, transport, userJID, "set saved state", func(l *Login) { l.SavedState = state })
+	return db.updateLogin(ctx, transport, userJID, "set saved state", func(_ *bbolt.Bucket, l *Login) error {
+		l.SavedState = state
+		return nil
+	})
 }
 
 // SetSeesPresence records whether the gateway may see the user's presence
 // (Login.SeesPresence) and bumps Updated. It returns ErrNotFound when the
 // login does not exist.
 func (db *DB) SetSeesPresence(ctx context.Context, transport, userJID string, sees bool) error {
-	return db.updateLogin(ctx, transport, userJID, "set presence subscription", func(l *Login) { l.SeesPresence = sees })
+	return db.updateLogin(ctx, transport, userJID, "set presence subscription", func(_ *bbolt.Bucket, l *Login) error {
+		l.SeesPresence = sees
+		return nil
+	})
 }
 
 // SetDataDir records the name of the login's folder (Login.DataDir; ""
 // forgets it) and bumps Updated. It returns ErrNotFound when the login
-// does not exist.
+// does not exist, and an error wrapping ErrInvalid when the folder is
+// another login's.
 func (db *DB) SetDataDir(ctx context.Context, transport, userJID, dir string) error {
 	if err := checkDataDir(dir); err != nil {
 		return err
 	}
-	return db.updateLogin(ctx, transport, userJID, "set login folder", func(l *Login) { l.DataDir = dir })
+	return db.updateLogin(ctx, transport, userJID, "set login folder", func(lb *bbolt.Bucket, l *Login) error {
+		if err := folderFree(lb, transport, userJID, dir); err != nil {
+			return err
+		}
+		l.DataDir = dir
+		return nil
+	})
+}
+
+// folderFree returns an error wrapping ErrInvalid when another user's
+// login on the transport (its logins are lb) has the folder dir: two
+// logins in one folder would mix their network state.
+func folderFree(lb *bbolt.Bucket, transport, userJID, dir string) error {
+	if dir == "" {
+		return nil
+	}
+	var owner string
+	_ = lb.ForEach(func(k, v []byte) error {
+		if string(k) == userJID || owner != "" {
+			return nil
+		}
+		if o, err := decodeLogin(transport, string(k), v); err == nil && o.DataDir == dir {
+			owner = o.UserJID
+		}
+		return nil
+	})
+	if owner != "" {
+		return fmt.Errorf("%w: login folder %q on %s is already the folder of %s's login", ErrInvalid, dir, transport, owner)
+	}
+	return nil
 }
 
 // updateLogin changes one field of a stored login, read and written in
 // one transaction so that no other field goes back to an older value.
-func (db *DB) updateLogin(ctx context.Context, transport, userJID, what string, change func(*Login)) error {
+// change may refuse with an error, before anything is written.
+func (db *DB) updateLogin(ctx context.Context, transport, userJID, what string, change func(lb *bbolt.Bucket, l *Login) error) error {
 	if err := checkLoginKey(transport, userJID); err != nil {
 		return err
 	}
@@ -242,7 +284,9 @@ func (db *DB) updateLogin(ctx context.Context, transport, userJID, what string, 
 		if err != nil {
 			return &cleanError{err}
 		}
-		change(&l)
+		if err := change(lb, &l); err != nil {
+			return &cleanError{err}
+		}
 		l.Updated = now
 		if err := lb.Put(uk, encodeLogin(l)); err != nil {
 			return fmt.Errorf("store: %s: %w", what, err)

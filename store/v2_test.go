@@ -571,3 +571,24 @@ func TestMessageMetaNotShared(t *testing.T) {
 		must(t, db.Flush(bg))
 	}
 }
+
+// TestLoginDataDirBelongsToOneLogin: a folder already another user's
+// login's on the transport is refused, and nothing changes.
+func TestLoginDataDirBelongsToOneLogin(t *testing.T) {
+	db := openTemp(t)
+	must(t, db.PutLogin(bg, Login{Transport: "wa", UserJID: "a@x", LoginID: "la", DataDir: "k1"}))
+	must(t, db.PutLogin(bg, Login{Transport: "wa", UserJID: "b@x", LoginID: "lb", DataDir: "k2"}))
+	must(t, db.PutLogin(bg, Login{Transport: "tg", UserJID: "b@x", LoginID: "lb", DataDir: "k1"})) // another transport's folders
+	if err := db.PutLogin(bg, Login{Transport: "wa", UserJID: "b@x", LoginID: "lb2", DataDir: "k1"}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "a@x") {
+		t.Errorf("PutLogin into a@x's folder: %v, want ErrInvalid naming a@x", err)
+	}
+	if err := db.SetDataDir(bg, "wa", "b@x", "k1"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("SetDataDir into a@x's folder: %v, want ErrInvalid", err)
+	}
+	if l, err := db.GetLogin("wa", "b@x"); err != nil || l.LoginID != "lb" || l.DataDir != "k2" {
+		t.Errorf("b@x after refused folders: %+v, %v", l, err)
+	}
+	must(t, db.PutLogin(bg, Login{Transport: "wa", UserJID: "a@x", LoginID: "la", DataDir: "k1"})) // its own again
+	must(t, db.DeleteLogin(bg, "wa", "a@x"))
+	must(t, db.SetDataDir(bg, "wa", "b@x", "k1")) // free once a@x is gone
+}
