@@ -635,7 +635,7 @@ func (db *DB) applyHot(ops []*op) {
 	}
 	// The batch's buffers are the writer's, reused from batch to batch.
 	h := &db.batch
-	h.db, h.strict, h.recs, h.buf = db, false, h.recs[:0], h.buf[:0]
+	h.db, h.strict, h.recs, h.buf, h.grouping = db, false, h.recs[:0], h.buf[:0], false
 	if h.staged == nil {
 		h.staged = newGen(nil, 0)
 	}
