@@ -101,6 +101,7 @@ func (r *renderer) render(items []*item) {
 			r.out = append(r.out, '\n')
 		}
 		prefix := strings.Repeat("> ", depth[l])
+		r.styled = r.styled || depth[l] > 0
 		p := pre[l]
 		if p != nil && line(p.start) == l {
 			r.out = append(r.out, prefix...)

@@ -111,6 +111,12 @@ func TestRenderSpoilerAndStyled(t *testing.T) {
 	if r := Render("a\nb", []*pb.Span{sp(0, 3, pre)}, nil); !r.Styled {
 		t.Errorf("pre block: Styled false")
 	}
+	if r := Render("a", []*pb.Span{sp(0, 1, quote)}, nil); !r.Styled {
+		t.Errorf("quote: Styled false")
+	}
+	if r := Render("see it", []*pb.Span{lnk(4, 6, "https://x.org"), men(0, 3, "u")}, nil); r.Styled {
+		t.Errorf("link and mention: Styled true")
+	}
 }
 
 // TestRenderParseRoundTrip: what Render writes, Parse (a XEP-0393
