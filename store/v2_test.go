@@ -266,6 +266,12 @@ func TestCommitHistory(t *testing.T) {
 	if res.Replayed {
 		t.Errorf("seq 1 after a reopen: %+v, want stored", res)
 	}
+	// A batch without events still moves the cursor.
+	res, err = db.CommitHistory(bg, "wa", HistoryBatch{LoginID: "l", ChatID: "c", Seq: 2, Done: true})
+	must(t, err)
+	if res.Replayed || !res.Cursor.Done || res.Cursor.Cursor != "before-7" || res.Cursor.Stored != 7 || len(res.Fresh) != 0 {
+		t.Errorf("empty done batch: %+v", res)
+	}
 }
 
 func TestListCursorsAndDeleteLogin(t *testing.T) {
