@@ -177,3 +177,33 @@ func BenchmarkEchoRoundTrip(b *testing.B) {
 		}
 	})
 }
+
+// minimalPkg is a plugin with no optional interface, which claims some
+// features anyway (testdata/minimal).
+const minimalPkg = "passerelle.im/passerelle/plugins/plugintest/testdata/minimal"
+
+// The kit passes a plugin that implements nothing optional: every
+// optional action is refused as UNSUPPORTED, text goes both ways.
+func TestConformanceMinimal(t *testing.T) {
+	Run(t, Config{
+		Binary:      BuildBinary(t, minimalPkg),
+		LoginFields: map[string]string{"name": "alice"},
+		Contact:     "bob",
+	})
+}
+
+// The features a plugin claims without implementing them are not
+// advertised: the SDK derives them from the session's interfaces.
+func TestClaimedFeaturesMasked(t *testing.T) {
+	p := Start(t, BuildBinary(t, minimalPkg), "", nil)
+	f := p.Caps.GetFeatures()
+	if f.GetEdits() || f.GetReactions() || f.GetRetractions() || f.GetTyping() || f.GetBackfill() || f.GetGroups() {
+		t.Fatalf("features %v: claimed, not implemented, still advertised", f)
+	}
+	if p.Caps.ApiVersion != 2 {
+		t.Fatalf("api_version %d, want 2", p.Caps.ApiVersion)
+	}
+	if !strings.Contains(p.Stderr(), "features declared but not implemented") {
+		t.Errorf("no warning about the masked features in the plugin's log:\n%s", p.Stderr())
+	}
+}

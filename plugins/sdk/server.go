@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"hash/maphash"
 	"io"
 	"log/slog"
@@ -20,12 +21,15 @@ import (
 // chat always land on the same shard, which keeps their order.
 const commandShards = 32
 
+// MaxMetaBytes bounds Result.Meta, as the contract does.
+const MaxMetaBytes = 1024
+
 // txnCacheSize bounds the remembered answers to txn_ids.
 const txnCacheSize = 8192
 
 type server struct {
 	pb.UnimplementedTransportServer
-	t    Transport
+	t    transport
 	log  *slog.Logger
 	seed maphash.Seed
 
@@ -39,7 +43,7 @@ type server struct {
 	trace func(stage Stage, text string)
 }
 
-func newServer(t Transport) *server {
+func newServer(t transport) *server {
 	return &server{
 		t:    t,
 		log:  slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -143,7 +147,7 @@ func (s *server) LoginFlows(ctx context.Context, _ *pb.LoginFlowsRequest) (*pb.L
 }
 
 func (s *server) StartLogin(ctx context.Context, req *pb.StartLoginRequest) (*pb.LoginStep, error) {
-	return nonNil(s.t.StartLogin(ctx, req.UserJid, req.FlowId))
+	return nonNil(s.t.StartLogin(ctx, req))
 }
 
 func (s *server) SubmitLoginInput(ctx context.Context, req *pb.SubmitLoginInputRequest) (*pb.LoginStep, error) {
@@ -185,6 +189,15 @@ func (s *server) ChatInfo(ctx context.Context, req *pb.ChatRef) (*pb.Chat, error
 
 func (s *server) UserInfo(ctx context.Context, req *pb.UserRef) (*pb.Contact, error) {
 	return nonNil(s.t.UserInfo(ctx, req.LoginId, req.UserId))
+}
+
+func (s *server) ChatList(ctx context.Context, req *pb.LoginRef) (*pb.ChatListResponse, error) {
+	cs, err := s.t.ChatList(ctx, req.LoginId)
+	return &pb.ChatListResponse{Chats: cs}, toStatus(err)
+}
+
+func (s *server) Backfill(ctx context.Context, req *pb.BackfillRequest) (*pb.Empty, error) {
+	return &pb.Empty{}, toStatus(s.t.Backfill(ctx, req))
 }
 
 // nonNil converts the error and refuses a nil answer, which gRPC cannot
@@ -310,7 +323,7 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 			return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: ToProto(err)}
 		}
 		if prev != nil {
-			return &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: prev.MessageId, TimestampUnixMicro: prev.TimestampUnixMicro}
+			return &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: prev.MessageId, TimestampUnixMicro: prev.TimestampUnixMicro, Meta: prev.Meta}
 		}
 	}
 	res, err := s.t.HandleCommand(ctx, cmd)
@@ -324,7 +337,13 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 	if ts.IsZero() {
 		ts = time.Now()
 	}
-	out := &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: res.MessageID, TimestampUnixMicro: ts.UnixMicro()}
+	if len(res.Meta) > MaxMetaBytes {
+		if key != "" {
+			s.txns.end(key, nil)
+		}
+		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: ToProto(fmt.Errorf("sdk: the plugin's message metadata is %d bytes, more than %d", len(res.Meta), MaxMetaBytes))}
+	}
+	out := &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: res.MessageID, TimestampUnixMicro: ts.UnixMicro(), Meta: res.Meta}
 	if key != "" {
 		s.txns.end(key, out)
 	}
