@@ -187,7 +187,7 @@ const minimalPkg = "passerelle.im/passerelle/plugins/plugintest/testdata/minimal
 func TestConformanceMinimal(t *testing.T) {
 	Run(t, Config{
 		Binary:      BuildBinary(t, minimalPkg),
-		LoginFields: map[string]string{"name": "alice"},
+		LoginFields: map[string]string{"username": "alice"},
 		Contact:     "bob",
 	})
 }

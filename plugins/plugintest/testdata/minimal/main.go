@@ -51,7 +51,7 @@ type login struct{}
 func (*login) Start(context.Context) (*pb.LoginStep, error) { return form(""), nil }
 func (*login) Cancel()                                      {}
 func (*login) Submit(_ context.Context, f map[string]string) (*pb.LoginStep, error) {
-	name := strings.TrimSpace(f["name"])
+	name := strings.TrimSpace(f["username"])
 	if name == "" {
 		return form("The name must not be empty."), nil
 	}
@@ -60,7 +60,7 @@ func (*login) Submit(_ context.Context, f map[string]string) (*pb.LoginStep, err
 
 func form(errText string) *pb.LoginStep {
 	return &pb.LoginStep{Instructions: "Pick a name.", Error: errText, Step: &pb.LoginStep_Form{Form: &pb.FormStep{
-		Fields: []*pb.FormField{{Id: "name", Label: "Name", Required: true}}}}}
+		Fields: []*pb.FormField{{Id: "username", Label: "Name", Type: pb.FieldType_FIELD_TYPE_USERNAME, Required: true}}}}}
 }
 
 type session struct {
