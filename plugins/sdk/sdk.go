@@ -66,6 +66,14 @@ type Host interface {
 	// not deliver it again, confirm it only after this returns nil. A
 	// plugin without a data folder waits for the host, as EmitWait.
 	EmitDurable(ctx context.Context, ev *pb.Event) error
+	// SendHistory queues a batch of a chat's history (a Backfiller's
+	// answer) for the History stream, apart from live events: the SDK
+	// sets its Seq and the events' login, chat and is_backfill. It waits
+	// while HistoryWindow batches await the host's acknowledgement, so a
+	// backfill goes at the host's pace. Batches are not journalled: after
+	// a crash the host asks again from the cursor of the last batch it
+	// stored.
+	SendHistory(ctx context.Context, b *pb.HistoryBatch) error
 	// Logger logs to the gateway's log, tagged with the transport.
 	Logger() *slog.Logger
 }

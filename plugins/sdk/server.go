@@ -35,6 +35,7 @@ type server struct {
 
 	mu   sync.Mutex
 	q    *eventQueue
+	hq   *historyQueue
 	lock *os.File // the data folder's lock, held for the process's life
 
 	txns txnCache
@@ -81,6 +82,16 @@ func (h host) EmitDurable(ctx context.Context, ev *pb.Event) error {
 	return q.sync(seq)
 }
 
+func (h host) SendHistory(ctx context.Context, b *pb.HistoryBatch) error {
+	h.s.mu.Lock()
+	q := h.s.hq
+	h.s.mu.Unlock()
+	if q == nil {
+		return errors.New("sdk: SendHistory before Init")
+	}
+	return q.send(ctx, b)
+}
+
 func (h host) Logger() *slog.Logger { return h.s.log }
 
 func (s *server) queue() *eventQueue {
@@ -115,6 +126,12 @@ func (s *server) Init(ctx context.Context, req *pb.InitRequest) (*pb.Capabilitie
 			s.q = newEventQueue(nil, nil, 0, 0, s.log)
 			s.q.trace = s.trace
 		}
+		hq, err := newHistoryQueue(req.DataDir)
+		if err != nil {
+			s.mu.Unlock()
+			return nil, status.Error(codes.FailedPrecondition, err.Error())
+		}
+		s.hq = hq
 	}
 	s.mu.Unlock()
 	caps, err := s.t.Init(ctx, InitRequest{ConfigJSON: req.ConfigJson, DataDir: req.DataDir, Domain: req.Domain}, host{s})
@@ -134,6 +151,9 @@ func (s *server) shutdown() {
 	defer s.mu.Unlock()
 	if s.q != nil {
 		s.q.close()
+	}
+	if s.hq != nil {
+		s.hq.close()
 	}
 	if s.lock != nil {
 		s.lock.Close()
