@@ -212,3 +212,54 @@ func TestEchoFoundAfterRestart(t *testing.T) {
 		}
 	}
 }
+
+// Backfill sends a chat's history on the History stream in batches,
+// newest batch first and oldest first within one, with a cursor to go on
+// from; the last batch says it is done.
+func TestBackfill(t *testing.T) {
+	p, _ := startAlice(t)
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	hist, err := p.Client().History(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: "alice", ChatId: "bob", Limit: 25}); err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	var last *pb.HistoryBatch
+	for len(texts) < 25 {
+		b, err := hist.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.ChatId != "bob" || b.Events[0].GetSender().GetUserId() != "bob" || !b.Events[0].IsBackfill {
+			t.Fatalf("batch %v", b)
+		}
+		var batch []string
+		for _, ev := range b.Events {
+			batch = append(batch, ev.GetMessage().GetText())
+		}
+		texts = append(batch, texts...)
+		last = b
+		hist.Send(&pb.HistoryAck{UpToSeq: b.Seq})
+	}
+	if texts[0] != "history 6 of 30" || texts[24] != "history 30 of 30" || last.Cursor != "6" || last.Done {
+		t.Fatalf("history %q, cursor %q, done %v", texts, last.Cursor, last.Done)
+	}
+	// Going on from the cursor reaches the start.
+	if _, err := p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: "alice", ChatId: "bob", Cursor: last.Cursor}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := hist.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Events) != 5 || !b.Done || b.Events[0].GetMessage().GetText() != "history 1 of 30" {
+		t.Fatalf("last batch %v", b)
+	}
+	if _, err := p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: "alice", ChatId: "bob", Cursor: "x"}); err == nil {
+		t.Error("a cursor the network never gave was accepted")
+	}
+}

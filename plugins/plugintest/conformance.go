@@ -564,6 +564,10 @@ type feature struct {
 	group bool
 }
 
+// problem is what the kit found wrong in a feature's answer, beside the
+// plugin's own errors.
+type problem struct{ error }
+
 // featureRun is what a feature's action needs.
 type featureRun struct {
 	r       *runner
@@ -600,11 +604,25 @@ var features = []feature{
 		_, err := f.p.Client().ResolveIdentifier(ctx, &pb.ResolveIdentifierRequest{LoginId: f.loginID, Identifier: f.r.cfg.identifier()})
 		return err
 	}},
+	// Backfill must bring a batch of the chat on the History stream.
 	{name: "backfill", declared: (*pb.Features).GetBackfill, call: func(f *featureRun) error {
 		ctx, cancel := f.ctx()
 		defer cancel()
-		_, err := f.p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: f.loginID, ChatId: f.r.cfg.Contact, Limit: 1})
-		return err
+		hist, err := f.p.Client().History(ctx)
+		if err != nil {
+			return err
+		}
+		if _, err := f.p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: f.loginID, ChatId: f.r.cfg.Contact, Limit: 1}); err != nil {
+			return err
+		}
+		b, err := hist.Recv()
+		if err != nil {
+			return problem{fmt.Errorf("no history batch after Backfill: %w", err)}
+		}
+		if b.Seq == 0 || b.LoginId != f.loginID || b.ChatId != f.r.cfg.Contact {
+			return problem{fmt.Errorf("history batch %v: want a seq, login %s and chat %s", b, f.loginID, f.r.cfg.Contact)}
+		}
+		return hist.Send(&pb.HistoryAck{UpToSeq: b.Seq})
 	}},
 	{name: "media_download", declared: (*pb.Features).GetMediaDownload, call: func(f *featureRun) error {
 		ctx, cancel := f.ctx()
@@ -628,7 +646,7 @@ var features = []feature{
 		}
 		res, err := s.CloseAndRecv()
 		if err == nil && res.UploadId == "" {
-			return fmt.Errorf("UploadMedia: no upload_id")
+			return problem{errors.New("UploadMedia: no upload_id")}
 		}
 		return err
 	}},
@@ -683,6 +701,10 @@ func (r *runner) checkFeatures(t *testing.T) {
 				res := cmds.Send(Act(loginID, chat, r.unique("txn"), f.cmd(run)))
 				e = res.Error
 			} else if err := f.call(run); err != nil && !errors.Is(err, io.EOF) {
+				var p problem
+				if errors.As(err, &p) {
+					t.Fatal(p)
+				}
 				e = sdk.ToProto(sdk.FromGRPC(err))
 			}
 			unsupported := e.GetCode() == pb.ErrorCode_ERROR_CODE_UNSUPPORTED
