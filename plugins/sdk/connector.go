@@ -22,7 +22,9 @@ type Connector[S Session] interface {
 	StartLogin(ctx context.Context, req LoginRequest) (LoginProcess, error)
 	// LoadLogin makes the session of a completed login, on Connect; the
 	// SDK keeps it until Disconnect or Logout. It must not dial out: that
-	// is Session.Connect.
+	// is Session.Connect. A Logout of a login that is not connected loads
+	// it with only its LoginID (the state is then in its folder, or
+	// nowhere), to call Session.Logout.
 	LoadLogin(ctx context.Context, login LoginInfo) (S, error)
 }
 

@@ -436,3 +436,30 @@ func TestMediaChunks(t *testing.T) {
 		t.Errorf("oversized chunk: %v, want BAD_REQUEST", err)
 	}
 }
+
+// Logging out a login that is not connected still reaches the network:
+// the session is loaded (with only its ID) to log out.
+func TestLogoutOfALoginNotConnected(t *testing.T) {
+	var mu sync.Mutex
+	var made []*plain
+	n := &testNet[*plain]{mk: func(l LoginInfo) *plain {
+		p := &plain{info: l}
+		mu.Lock()
+		made = append(made, p)
+		mu.Unlock()
+		return p
+	}}
+	c := startServer(t, newConnectorTransport[*plain](n), "")
+	ctx := testContext(t)
+	if _, err := c.Disconnect(ctx, &pb.LoginRef{LoginId: "z"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Logout(ctx, &pb.LoginRef{LoginId: "z"}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(made) != 1 || made[0].info.LoginID != "z" || strings.Join(made[0].calls, "|") != "logout" {
+		t.Fatalf("sessions made %d; calls %v, want one session logged out", len(made), made)
+	}
+}

@@ -201,13 +201,28 @@ func (t *connectorTransport[S]) Connect(ctx context.Context, req *pb.ConnectRequ
 	return l.s.Connect(ctx)
 }
 
-// end runs Disconnect or Logout on a loaded session and forgets it.
-func (t *connectorTransport[S]) end(ctx context.Context, loginID string, f func(S, context.Context) error) error {
+// end runs Disconnect or Logout on a loaded session and forgets it. A
+// login not loaded needs no Disconnect; for a Logout it is loaded first,
+// with only its ID (the host does not send the rest), so that the
+// network hears of it.
+func (t *connectorTransport[S]) end(ctx context.Context, loginID string, f func(S, context.Context) error, load bool) error {
 	l := t.slot(loginID)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.loaded {
+	if !l.loaded && !load {
 		return nil
+	}
+	if !l.loaded {
+		s, err := t.c.LoadLogin(ctx, LoginInfo{LoginID: loginID})
+		if err != nil {
+			t.mu.Lock()
+			if t.logins[loginID] == l {
+				delete(t.logins, loginID)
+			}
+			t.mu.Unlock()
+			return fmt.Errorf("log out %s, which is not connected: %w", loginID, err)
+		}
+		l.s = s
 	}
 	err := f(l.s, ctx)
 	var zero S
@@ -221,11 +236,11 @@ func (t *connectorTransport[S]) end(ctx context.Context, loginID string, f func(
 }
 
 func (t *connectorTransport[S]) Disconnect(ctx context.Context, loginID string) error {
-	return t.end(ctx, loginID, S.Disconnect)
+	return t.end(ctx, loginID, S.Disconnect, false)
 }
 
 func (t *connectorTransport[S]) Logout(ctx context.Context, loginID string) error {
-	return t.end(ctx, loginID, S.Logout)
+	return t.end(ctx, loginID, S.Logout, true)
 }
 
 // optional is the session of loginID as I, or UNSUPPORTED.
