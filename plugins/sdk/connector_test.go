@@ -463,3 +463,32 @@ func TestLogoutOfALoginNotConnected(t *testing.T) {
 		t.Fatalf("sessions made %d; calls %v, want one session logged out", len(made), made)
 	}
 }
+
+// Connects and Disconnects of one login racing each other leave it in
+// one state: after a last Connect the login has its session.
+func TestConnectDisconnectRace(t *testing.T) {
+	n := &testNet[*plain]{mk: func(l LoginInfo) *plain { return &plain{info: l} }}
+	tr := newConnectorTransport[*plain](n)
+	c := startServer(t, tr, "")
+	ctx := testContext(t)
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			if i%2 == 0 {
+				c.Connect(ctx, &pb.ConnectRequest{LoginId: "r"})
+			} else {
+				c.Disconnect(ctx, &pb.LoginRef{LoginId: "r"})
+			}
+		})
+	}
+	wg.Wait()
+	connectLogin(t, c, "r")
+	if _, err := tr.session("r"); err != nil {
+		t.Fatalf("after the last Connect: %v", err)
+	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if len(tr.logins) != 1 {
+		t.Errorf("%d login slots, want 1", len(tr.logins))
+	}
+}

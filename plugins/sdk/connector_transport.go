@@ -156,15 +156,27 @@ func (t *connectorTransport[S]) CancelLogin(_ context.Context, id string) error 
 	return nil
 }
 
-func (t *connectorTransport[S]) slot(loginID string) *login[S] {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	l, ok := t.logins[loginID]
-	if !ok {
-		l = &login[S]{}
-		t.logins[loginID] = l
+// lockSlot returns loginID's slot, locked. A slot is dropped (by
+// Disconnect or Logout) while locked; a caller that waited for a dropped
+// one takes the new one instead.
+func (t *connectorTransport[S]) lockSlot(loginID string) *login[S] {
+	for {
+		t.mu.Lock()
+		l, ok := t.logins[loginID]
+		if !ok {
+			l = &login[S]{}
+			t.logins[loginID] = l
+		}
+		t.mu.Unlock()
+		l.mu.Lock()
+		t.mu.Lock()
+		current := t.logins[loginID] == l
+		t.mu.Unlock()
+		if current {
+			return l
+		}
+		l.mu.Unlock()
 	}
-	return l
 }
 
 // session is the loaded session of loginID, or LOGIN_REQUIRED.
@@ -188,8 +200,7 @@ func (t *connectorTransport[S]) Connect(ctx context.Context, req *pb.ConnectRequ
 	if req.LoginId == "" {
 		return Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "Connect without a login ID")
 	}
-	l := t.slot(req.LoginId)
-	l.mu.Lock()
+	l := t.lockSlot(req.LoginId)
 	defer l.mu.Unlock()
 	if !l.loaded {
 		s, err := t.c.LoadLogin(ctx, LoginInfo{LoginID: req.LoginId, UserJID: req.UserJid, SavedState: req.SavedState, Dir: req.LoginDir})
@@ -206,33 +217,28 @@ func (t *connectorTransport[S]) Connect(ctx context.Context, req *pb.ConnectRequ
 // with only its ID (the host does not send the rest), so that the
 // network hears of it.
 func (t *connectorTransport[S]) end(ctx context.Context, loginID string, f func(S, context.Context) error, load bool) error {
-	l := t.slot(loginID)
-	l.mu.Lock()
+	l := t.lockSlot(loginID)
 	defer l.mu.Unlock()
+	defer func() {
+		var zero S
+		l.s, l.loaded = zero, false
+		t.mu.Lock()
+		if t.logins[loginID] == l {
+			delete(t.logins, loginID)
+		}
+		t.mu.Unlock()
+	}()
 	if !l.loaded && !load {
 		return nil
 	}
 	if !l.loaded {
 		s, err := t.c.LoadLogin(ctx, LoginInfo{LoginID: loginID})
 		if err != nil {
-			t.mu.Lock()
-			if t.logins[loginID] == l {
-				delete(t.logins, loginID)
-			}
-			t.mu.Unlock()
 			return fmt.Errorf("log out %s, which is not connected: %w", loginID, err)
 		}
 		l.s = s
 	}
-	err := f(l.s, ctx)
-	var zero S
-	l.s, l.loaded = zero, false
-	t.mu.Lock()
-	if t.logins[loginID] == l {
-		delete(t.logins, loginID)
-	}
-	t.mu.Unlock()
-	return err
+	return f(l.s, ctx)
 }
 
 func (t *connectorTransport[S]) Disconnect(ctx context.Context, loginID string) error {
