@@ -718,6 +718,45 @@ func (r *runner) checkFeatures(t *testing.T) {
 			}
 		})
 	}
+	// The lists and profiles, which have no feature of their own: an
+	// answer must describe what was asked; avatars and groups need them.
+	t.Run("profiles", func(t *testing.T) {
+		ctx, cancel := p.CallContext()
+		defer cancel()
+		cl := p.Client()
+		contacts, err := cl.ContactList(ctx, &pb.LoginRef{LoginId: loginID})
+		if err != nil {
+			t.Errorf("ContactList: %v", err)
+		}
+		for _, c := range contacts.GetContacts() {
+			if c.UserId == "" {
+				t.Errorf("ContactList: a contact without user_id: %v", c)
+			}
+		}
+		user, err := cl.UserInfo(ctx, &pb.UserRef{LoginId: loginID, UserId: r.cfg.contactUserID()})
+		switch {
+		case err == nil && user.UserId != r.cfg.contactUserID():
+			t.Errorf("UserInfo(%s) describes %q", r.cfg.contactUserID(), user.UserId)
+		case err != nil && caps.GetAvatars():
+			t.Errorf("avatars advertised, but UserInfo(%s) failed: %v", r.cfg.contactUserID(), err)
+		case err != nil && sdk.FromGRPC(err).Code == pb.ErrorCode_ERROR_CODE_UNSPECIFIED:
+			t.Errorf("UserInfo: untyped error %v", err)
+		}
+		chatID := r.cfg.Contact
+		if r.cfg.Group != "" {
+			chatID = r.cfg.Group
+		}
+		chat, err := cl.ChatInfo(ctx, &pb.ChatRef{LoginId: loginID, ChatId: chatID})
+		switch {
+		case err == nil && chat.ChatId != chatID:
+			t.Errorf("ChatInfo(%s) describes %q", chatID, chat.ChatId)
+		case err != nil && caps.GetGroups():
+			t.Errorf("groups advertised, but ChatInfo(%s) failed: %v", chatID, err)
+		}
+		if _, err := cl.ChatList(ctx, &pb.LoginRef{LoginId: loginID}); err != nil {
+			t.Errorf("ChatList: %v", err)
+		}
+	})
 	// A reply to a network without replies still goes out, as a plain
 	// message.
 	t.Run("replies", func(t *testing.T) {
