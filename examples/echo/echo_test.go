@@ -263,3 +263,19 @@ func TestBackfill(t *testing.T) {
 		t.Error("a cursor the network never gave was accepted")
 	}
 }
+
+// A channel is read-only: sending, reacting and typing there are refused
+// as not allowed, marking it read is not.
+func TestChannelReadOnly(t *testing.T) {
+	p, _ := startAlice(t)
+	cmds := p.Commands()
+	ch := echo.ChannelPrefix + "news"
+	for _, a := range []any{&pb.SendMessage{Text: "hi"}, &pb.React{TargetId: "x", Emojis: []string{"👍"}}, &pb.SetTyping{State: pb.TypingState_TYPING_STATE_COMPOSING}} {
+		if res := cmds.Send(plugintest.Act("alice", ch, fmt.Sprintf("t-%T", a), a)); res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
+			t.Errorf("%T in a channel: %v, want NOT_ALLOWED", a, res)
+		}
+	}
+	if res := cmds.Send(plugintest.Act("alice", ch, "t-read", &pb.MarkRead{UpToId: "x"})); res.Error != nil {
+		t.Errorf("marking a channel read: %v", res.Error)
+	}
+}

@@ -196,3 +196,21 @@ func (s *Session) contactCommand(text string) {
 	}
 	s.n.host.Emit(ev)
 }
+
+// ChannelPrefix starts the IDs of the echo network's channels: chats
+// where only the network posts. The user may read them, and mark them
+// read, but not write.
+const ChannelPrefix = "channel-"
+
+var _ sdk.ChatLimiter = (*Session)(nil)
+
+// ChatLimits says what a chat allows where it differs from the network
+// (sdk.ChatLimiter): channels are read-only, and of the network's
+// features only read markers apply there. The SDK refuses the rest with
+// not-allowed before it reaches us.
+func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, error) {
+	if !strings.HasPrefix(chatID, ChannelPrefix) {
+		return sdk.ChatLimits{}, nil
+	}
+	return sdk.ChatLimits{ReadOnly: true, Features: &pb.Features{ReadReceipts: true}}, nil
+}
