@@ -27,9 +27,11 @@ func (s *server) DownloadMedia(req *pb.MediaRef, stream pb.Transport_DownloadMed
 		return status.Error(codes.Internal, "plugin returned no file and no error")
 	}
 	defer r.Close()
-	buf := make([]byte, MediaChunkSize)
 	first := true
 	for {
+		// A buffer per chunk: gRPC may still hold a sent message (stats
+		// handlers read it lazily), so one is not reused.
+		buf := make([]byte, MediaChunkSize)
 		n, rerr := io.ReadFull(r, buf)
 		if n > 0 || first {
 			c := &pb.MediaChunk{Data: buf[:n]}
