@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -16,19 +17,19 @@ import (
 // one it names.
 type connectorTransport[S Session] struct {
 	c     Connector[S]
-	host  Host
-	feats *pb.Features // advertised, set by Init
+	feats atomic.Pointer[pb.Features] // advertised, set by Init
 
-	mu        sync.Mutex
+	// mu guards the maps; commands only read them (RLock).
+	mu        sync.RWMutex
 	processes map[string]LoginProcess
 	logins    map[string]*login[S]
 }
 
-// login is one login's slot: mu orders its Connect, Disconnect and Logout.
+// login is one login's slot: mu orders its Connect, Disconnect and Logout;
+// commands read the session without it.
 type login[S Session] struct {
-	mu     sync.Mutex
-	s      S
-	loaded bool
+	mu  sync.Mutex
+	cur atomic.Pointer[S] // nil: not loaded
 }
 
 func newConnectorTransport[S Session](c Connector[S]) *connectorTransport[S] {
@@ -52,19 +53,17 @@ func (t *connectorTransport[S]) Init(ctx context.Context, req InitRequest, host 
 		host.Logger().Warn("features declared but not implemented; not advertised", "features", strings.Join(masked, ", "))
 	}
 	caps.Features, caps.ApiVersion = f, APIVersion
-	t.mu.Lock()
-	t.host, t.feats = host, f
-	t.mu.Unlock()
+	t.feats.Store(f)
 	return caps, nil
 }
 
+// features are the advertised features (none before Init). Callers do
+// not modify them.
 func (t *connectorTransport[S]) features() *pb.Features {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.feats == nil {
-		return &pb.Features{}
+	if f := t.feats.Load(); f != nil {
+		return f
 	}
-	return t.feats
+	return &pb.Features{}
 }
 
 func (t *connectorTransport[S]) LoginFlows(ctx context.Context) ([]*pb.LoginFlow, error) {
@@ -179,21 +178,19 @@ func (t *connectorTransport[S]) lockSlot(loginID string) *login[S] {
 	}
 }
 
-// session is the loaded session of loginID, or LOGIN_REQUIRED.
+// session is the loaded session of loginID, or LOGIN_REQUIRED. It takes
+// no lock of the login's: a command does not wait for a Connect.
 func (t *connectorTransport[S]) session(loginID string) (S, error) {
-	t.mu.Lock()
+	t.mu.RLock()
 	l := t.logins[loginID]
-	t.mu.Unlock()
+	t.mu.RUnlock()
+	if l != nil {
+		if s := l.cur.Load(); s != nil {
+			return *s, nil
+		}
+	}
 	var zero S
-	if l == nil {
-		return zero, Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "login %q is not connected", loginID)
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !l.loaded {
-		return zero, Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "login %q is not connected", loginID)
-	}
-	return l.s, nil
+	return zero, Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "login %q is not connected", loginID)
 }
 
 func (t *connectorTransport[S]) Connect(ctx context.Context, req *pb.ConnectRequest) error {
@@ -202,14 +199,16 @@ func (t *connectorTransport[S]) Connect(ctx context.Context, req *pb.ConnectRequ
 	}
 	l := t.lockSlot(req.LoginId)
 	defer l.mu.Unlock()
-	if !l.loaded {
-		s, err := t.c.LoadLogin(ctx, LoginInfo{LoginID: req.LoginId, UserJID: req.UserJid, SavedState: req.SavedState, Dir: req.LoginDir})
+	s := l.cur.Load()
+	if s == nil {
+		loaded, err := t.c.LoadLogin(ctx, LoginInfo{LoginID: req.LoginId, UserJID: req.UserJid, SavedState: req.SavedState, Dir: req.LoginDir})
 		if err != nil {
 			return fmt.Errorf("load login %s: %w", req.LoginId, err)
 		}
-		l.s, l.loaded = s, true
+		s = &loaded
+		l.cur.Store(s)
 	}
-	return l.s.Connect(ctx)
+	return (*s).Connect(ctx)
 }
 
 // end runs Disconnect or Logout on a loaded session and forgets it. A
@@ -220,25 +219,25 @@ func (t *connectorTransport[S]) end(ctx context.Context, loginID string, f func(
 	l := t.lockSlot(loginID)
 	defer l.mu.Unlock()
 	defer func() {
-		var zero S
-		l.s, l.loaded = zero, false
+		l.cur.Store(nil)
 		t.mu.Lock()
 		if t.logins[loginID] == l {
 			delete(t.logins, loginID)
 		}
 		t.mu.Unlock()
 	}()
-	if !l.loaded && !load {
+	s := l.cur.Load()
+	if s == nil && !load {
 		return nil
 	}
-	if !l.loaded {
-		s, err := t.c.LoadLogin(ctx, LoginInfo{LoginID: loginID})
+	if s == nil {
+		loaded, err := t.c.LoadLogin(ctx, LoginInfo{LoginID: loginID})
 		if err != nil {
 			return fmt.Errorf("log out %s, which is not connected: %w", loginID, err)
 		}
-		l.s = s
+		s = &loaded
 	}
-	return f(l.s, ctx)
+	return f(*s, ctx)
 }
 
 func (t *connectorTransport[S]) Disconnect(ctx context.Context, loginID string) error {
