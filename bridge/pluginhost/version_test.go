@@ -2,6 +2,8 @@ package pluginhost
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +59,30 @@ func TestOldPluginRefusedAndLogged(t *testing.T) {
 	}
 	if rec.ready.Load() != 0 || h.Caps() != nil {
 		t.Errorf("the old plugin was initialised: ready %d, caps %v", rec.ready.Load(), h.Caps())
+	}
+	if _, err := h.Client(); err == nil {
+		t.Error("a client for the refused plugin")
+	}
+}
+
+// A plugin that passes the handshake but declares another api_version in
+// Init is refused too, by name, before the streams open.
+func TestInitAPIVersionChecked(t *testing.T) {
+	// The name makes the test plugin do so (the host passes it no
+	// variable of the test's).
+	bin := filepath.Join(t.TempDir(), "oldplugin-init1")
+	data, err := os.ReadFile(plugintest.BuildBinary(t, oldPkg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	h, rec, logs := start(t, bin, time.Second)
+	want := "plugin Init: plugin speaks contract v1, this gateway speaks v2: rebuild it with the current SDK"
+	waitFor(t, "the refusal in the log", func() bool { return strings.Contains(logs.String(), want) })
+	if rec.ready.Load() != 0 {
+		t.Errorf("the plugin was taken on: OnReady ran %d times", rec.ready.Load())
 	}
 	if _, err := h.Client(); err == nil {
 		t.Error("a client for the refused plugin")
