@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -75,6 +76,9 @@ func (t *connectorTransport[S]) StartLogin(ctx context.Context, req *pb.StartLog
 	p, err := t.c.StartLogin(ctx, LoginRequest{ProcessID: id, UserJID: req.UserJid, FlowID: req.FlowId, Dir: req.LoginDir})
 	if err != nil {
 		return nil, err
+	}
+	if p == nil {
+		return nil, errors.New("sdk: StartLogin returned no login process and no error")
 	}
 	t.mu.Lock()
 	t.processes[id] = p
