@@ -492,3 +492,33 @@ func TestConnectDisconnectRace(t *testing.T) {
 		t.Errorf("%d login slots, want 1", len(tr.logins))
 	}
 }
+
+// A message's metadata comes back with its result, and with the repeat
+// of its txn_id; more than MaxMetaBytes is refused, not truncated.
+func TestResultMeta(t *testing.T) {
+	f := newFakeTransport()
+	f.handle = func(_ context.Context, cmd *pb.Command) (Result, error) {
+		if cmd.TxnId == "big" {
+			return Result{MessageID: "m", Meta: make([]byte, MaxMetaBytes+1)}, nil
+		}
+		return Result{MessageID: "m-" + cmd.TxnId, Meta: []byte("meta " + cmd.TxnId)}, nil
+	}
+	c := startServer(t, f, "")
+	send1 := func(txn string) *pb.Command {
+		return &pb.Command{LoginId: "l", ChatId: "c", TxnId: txn, Action: &pb.Command_Send{Send: &pb.SendMessage{Text: "x"}}}
+	}
+	res := send(t, c, send1("a"), send1("big"))
+	if string(res[0].Meta) != "meta a" {
+		t.Errorf("meta %q", res[0].Meta)
+	}
+	if res[1].Error == nil || res[1].MessageId != "" {
+		t.Errorf("oversized meta: %v, want an error", res[1])
+	}
+	again := send(t, c, send1("a"))
+	if string(again[0].Meta) != "meta a" || again[0].MessageId != "m-a" {
+		t.Errorf("repeated txn_id: %v, want the first answer with its meta", again[0])
+	}
+	if n := f.timesHandled("a"); n != 1 {
+		t.Errorf("handled %d times", n)
+	}
+}
