@@ -188,7 +188,12 @@ func (h *Host) Do(ctx context.Context, cmd *pb.Command) (*pb.CommandResult, erro
 	}
 }
 
+// maxBackoff is the longest wait between two starts of the plugin.
+const maxBackoff = 30 * time.Second
+
 // Run starts the plugin and restarts it whenever it dies, until ctx ends.
+// A plugin of another contract version (sdk.VersionError) is logged as
+// refused and tried again only every maxBackoff.
 func (h *Host) Run(ctx context.Context) error {
 	const minBackoff = 200 * time.Millisecond
 	backoff := minBackoff
@@ -201,7 +206,13 @@ func (h *Host) Run(ctx context.Context) error {
 		if time.Since(started) > time.Minute {
 			backoff = minBackoff
 		}
-		h.log.Error("transport plugin stopped; restarting", "err", err, "retry_in", backoff)
+		if ve := (*sdk.VersionError)(nil); errors.As(err, &ve) {
+			// Only a rebuilt binary helps: try it again now and then.
+			backoff = maxBackoff
+			h.log.Error("transport plugin refused", "err", err, "retry_in", backoff)
+		} else {
+			h.log.Error("transport plugin stopped; restarting", "err", err, "retry_in", backoff)
+		}
 		if h.cfg.OnStop != nil {
 			h.cfg.OnStop(err)
 		}
@@ -210,7 +221,7 @@ func (h *Host) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		}
-		backoff = min(backoff*2, 30*time.Second)
+		backoff = min(backoff*2, maxBackoff)
 	}
 }
 
@@ -236,7 +247,7 @@ func (h *Host) runOnce(ctx context.Context) error {
 		return fmt.Errorf("plugin Init: %w", sdk.FromGRPC(err))
 	}
 	if caps.ApiVersion != sdk.APIVersion {
-		return fmt.Errorf("plugin speaks contract API version %d, this gateway %d", caps.ApiVersion, sdk.APIVersion)
+		return fmt.Errorf("plugin Init: %w", &sdk.VersionError{Plugin: int(caps.ApiVersion), Host: sdk.APIVersion})
 	}
 
 	rctx, stop := context.WithCancelCause(ctx)

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
+	"strconv"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -61,11 +63,16 @@ func launch(cfg launchConfig) (*process, error) {
 	rpc, err := c.Client()
 	if err != nil {
 		c.Kill()
+		if v, ok := otherVersion(err); ok {
+			return nil, fmt.Errorf("%s: %w", cfg.Path, &sdk.VersionError{Plugin: v, Host: sdk.APIVersion})
+		}
 		return nil, fmt.Errorf("start plugin %s: %w", cfg.Path, err)
 	}
+	// sdk.VersionedPlugins lists the older versions too, so an old
+	// plugin gets this far and is refused here, by name.
 	if v := c.NegotiatedVersion(); v != sdk.APIVersion {
 		c.Kill()
-		return nil, fmt.Errorf("plugin %s speaks contract version %d, want %d", cfg.Path, v, sdk.APIVersion)
+		return nil, fmt.Errorf("%s: %w", cfg.Path, &sdk.VersionError{Plugin: v, Host: sdk.APIVersion})
 	}
 	raw, err := rpc.Dispense(sdk.PluginName)
 	if err != nil {
@@ -78,6 +85,21 @@ func launch(cfg launchConfig) (*process, error) {
 		return nil, fmt.Errorf("plugin %s: unexpected client type %T", cfg.Path, raw)
 	}
 	return &process{Transport: tc, client: c, rpc: rpc}, nil
+}
+
+// versionMismatch is go-plugin's error for a plugin whose protocol
+// version the host does not list (a newer one).
+var versionMismatch = regexp.MustCompile(`(?i)incompatible API version with plugin\. Plugin version: (\d+)`)
+
+// otherVersion is the version a plugin said it speaks, when err is
+// go-plugin's refusal of it.
+func otherVersion(err error) (int, bool) {
+	m := versionMismatch.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0, false
+	}
+	v, err := strconv.Atoi(m[1])
+	return v, err == nil
 }
 
 // Ping checks that the plugin still answers.

@@ -212,3 +212,70 @@ func TestEchoFoundAfterRestart(t *testing.T) {
 		}
 	}
 }
+
+// Backfill sends a chat's history on the History stream in batches,
+// newest batch first and oldest first within one, with a cursor to go on
+// from; the last batch says it is done.
+func TestBackfill(t *testing.T) {
+	p, _ := startAlice(t)
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	hist, err := p.Client().History(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: "alice", ChatId: "bob", Limit: 25}); err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	var last *pb.HistoryBatch
+	for len(texts) < 25 {
+		b, err := hist.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.ChatId != "bob" || b.Events[0].GetSender().GetUserId() != "bob" || !b.Events[0].IsBackfill {
+			t.Fatalf("batch %v", b)
+		}
+		var batch []string
+		for _, ev := range b.Events {
+			batch = append(batch, ev.GetMessage().GetText())
+		}
+		texts = append(batch, texts...)
+		last = b
+		hist.Send(&pb.HistoryAck{UpToSeq: b.Seq})
+	}
+	if texts[0] != "history 6 of 30" || texts[24] != "history 30 of 30" || last.Cursor != "6" || last.Done {
+		t.Fatalf("history %q, cursor %q, done %v", texts, last.Cursor, last.Done)
+	}
+	// Going on from the cursor reaches the start.
+	if _, err := p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: "alice", ChatId: "bob", Cursor: last.Cursor}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := hist.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Events) != 5 || !b.Done || b.Events[0].GetMessage().GetText() != "history 1 of 30" {
+		t.Fatalf("last batch %v", b)
+	}
+	if _, err := p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: "alice", ChatId: "bob", Cursor: "x"}); err == nil {
+		t.Error("a cursor the network never gave was accepted")
+	}
+}
+
+// A channel is read-only: sending, reacting and typing there are refused
+// as not allowed, marking it read is not.
+func TestChannelReadOnly(t *testing.T) {
+	p, _ := startAlice(t)
+	cmds := p.Commands()
+	ch := echo.ChannelPrefix + "news"
+	for _, a := range []any{&pb.SendMessage{Text: "hi"}, &pb.React{TargetId: "x", Emojis: []string{"👍"}}, &pb.SetTyping{State: pb.TypingState_TYPING_STATE_COMPOSING}} {
+		if res := cmds.Send(plugintest.Act("alice", ch, fmt.Sprintf("t-%T", a), a)); res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
+			t.Errorf("%T in a channel: %v, want NOT_ALLOWED", a, res)
+		}
+	}
+	if res := cmds.Send(plugintest.Act("alice", ch, "t-read", &pb.MarkRead{UpToId: "x"})); res.Error != nil {
+		t.Errorf("marking a channel read: %v", res.Error)
+	}
+}

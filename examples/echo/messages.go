@@ -1,6 +1,7 @@
 package echo
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -22,12 +23,12 @@ var Reactions = []string{"👍", "❤️", "😂", "😮", "😢", "🙏", "👎
 const SlowConfirm = 1500 * time.Millisecond
 
 // event is an event in a chat, from the contact.
-func (t *Transport) event(cmd *pb.Command) *pb.Event {
-	return &pb.Event{LoginId: cmd.LoginId, ChatId: cmd.ChatId, Sender: &pb.Sender{UserId: cmd.ChatId},
-		TimestampUnixMicro: time.Now().UnixMicro(), EventId: t.newID()}
+func (s *Session) event(c sdk.Call) *pb.Event {
+	return &pb.Event{LoginId: s.loginID, ChatId: c.ChatID, Sender: &pb.Sender{UserId: c.ChatID},
+		TimestampUnixMicro: time.Now().UnixMicro(), EventId: s.n.newID()}
 }
 
-// onSend echoes a message: same text (a reply stays a reply, to the
+// SendMessage echoes a message (the one method every Session has): same text (a reply stays a reply, to the
 // user's message), same files, then the contact marks it delivered and
 // read. A few texts do more, to show what a network can send:
 //
@@ -38,80 +39,81 @@ func (t *Transport) event(cmd *pb.Command) *pb.Event {
 //	                  after its echo (a reply's echo then names a message
 //	                  whose ID the gateway does not know yet)
 //	kick              the network logs the account out
-func (t *Transport) onSend(cmd *pb.Command, send *pb.SendMessage) (sdk.Result, error) {
+func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessage) (sdk.Result, error) {
+	if err := s.inChat(c); err != nil {
+		return sdk.Result{}, err
+	}
 	now := time.Now()
 	// What is not echoed (the commands below) gets a plain ID, which no
 	// echo answers: corrections and retractions of it are refused.
-	sent := t.newID()
+	sent := s.n.newID()
 	text := send.Text
 	switch word, rest, _ := strings.Cut(text, " "); word {
 	case "from-phone":
-		ev := t.event(cmd)
-		ev.Sender = &pb.Sender{UserId: cmd.LoginId, IsFromMe: true}
+		ev := s.event(c)
+		ev.Sender = &pb.Sender{UserId: s.loginID, IsFromMe: true}
 		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: rest}}
-		t.host.Emit(ev)
+		s.n.host.Emit(ev)
 		return sdk.Result{MessageID: sent, Time: now}, nil
 	case "kick":
 		// The network logs the account out, as a phone unlinking the
 		// device would.
-		t.mu.Lock()
-		delete(t.logins, cmd.LoginId)
-		t.mu.Unlock()
-		ev := t.event(cmd)
+		s.connected.Store(false)
+		ev := s.event(c)
 		ev.ChatId, ev.Sender, ev.EventId = "", nil, ""
 		ev.Payload = &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_LOGGED_OUT, Message: "kicked by the echo network"}}
-		t.host.Emit(ev)
+		s.n.host.Emit(ev)
 		return sdk.Result{MessageID: sent, Time: now}, nil
 	case "backlog":
 		n, _ := strconv.Atoi(rest)
 		for i := 1; i <= min(n, 50); i++ {
-			ev := t.event(cmd)
+			ev := s.event(c)
 			ev.IsBackfill = true
 			ev.TimestampUnixMicro = now.Add(-time.Duration(n-i+1) * time.Minute).UnixMicro()
 			ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: fmt.Sprintf("backlog %d of %d", i, n)}}
-			t.host.Emit(ev)
+			s.n.host.Emit(ev)
 		}
 		return sdk.Result{MessageID: sent, Time: now}, nil
 	}
-	atts, err := t.copyAttachments(send.Attachments)
+	atts, err := s.n.copyAttachments(send.Attachments)
 	if err != nil {
 		return sdk.Result{}, err
 	}
 	sent += sentSuffix
-	echo := t.event(cmd)
+	echo := s.event(c)
 	echo.EventId, _ = echoOf(sent)
 	msg := &pb.MessageEvent{Text: text, Attachments: atts}
 	if send.ReplyToId != "" {
 		msg.ReplyToId = sent
 	}
 	echo.Payload = &pb.Event_Message{Message: msg}
-	t.host.Emit(echo)
+	s.n.host.Emit(echo)
 	if strings.HasPrefix(text, "dup ") {
-		t.host.Emit(echo)
+		s.n.host.Emit(echo)
 	}
 	if strings.HasPrefix(text, "slow ") {
 		time.Sleep(SlowConfirm)
 	}
-	t.contactCommand(cmd.LoginId, text)
+	s.contactCommand(text)
 	for _, kind := range []pb.ReceiptEvent_Kind{pb.ReceiptEvent_KIND_DELIVERED, pb.ReceiptEvent_KIND_READ} {
-		r := t.event(cmd)
+		r := s.event(c)
 		r.EventId = ""
 		r.Payload = &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: kind, MessageIds: []string{sent}}}
-		t.host.Emit(r)
+		s.n.host.Emit(r)
 	}
 	return sdk.Result{MessageID: sent, Time: now}, nil
 }
 
 // copyAttachments makes the contact's copy of the user's files, in our
 // data folder, for the gateway to take.
-func (t *Transport) copyAttachments(in []*pb.Attachment) ([]*pb.Attachment, error) {
+func (n *Network) copyAttachments(in []*pb.Attachment) ([]*pb.Attachment, error) {
 	var out []*pb.Attachment
 	for _, a := range in {
-		dir := filepath.Join(t.dataDir, "outgoing")
+		dir := filepath.Join(n.dataDir, "outgoing")
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("echo: %w", err)
 		}
-		dst := filepath.Join(dir, t.newID()+"-"+filepath.Base(a.Name))
+		dst := filepath.Join(dir, n.newID()+"-"+filepath.Base(a.Name))
 		if err := copyFrom(a, dst); err != nil {
 			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "cannot read the attachment: %v", err)
 		}
@@ -192,20 +194,27 @@ func isID(id string) bool {
 	return true
 }
 
-// onEdit corrects the echo the same way.
-func (t *Transport) onEdit(cmd *pb.Command, e *pb.EditMessage) (sdk.Result, error) {
+// EditMessage corrects the echo the same way (sdk.Editor).
+func (s *Session) EditMessage(_ context.Context, c sdk.Call, e *pb.EditMessage) (sdk.Result, error) {
+	if err := s.inChat(c); err != nil {
+		return sdk.Result{}, err
+	}
 	echo, ok := echoOf(e.TargetId)
 	if !ok {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no message %q to correct", e.TargetId)
 	}
-	ev := t.event(cmd)
+	ev := s.event(c)
 	ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: echo, Text: e.Text}}
-	t.host.Emit(ev)
+	s.n.host.Emit(ev)
 	return sdk.Result{}, nil
 }
 
-// onReact answers with the same reaction on the user's message.
-func (t *Transport) onReact(cmd *pb.Command, r *pb.React) (sdk.Result, error) {
+// React answers with the same reaction on the user's message
+// (sdk.Reactor).
+func (s *Session) React(_ context.Context, c sdk.Call, r *pb.React) (sdk.Result, error) {
+	if err := s.inChat(c); err != nil {
+		return sdk.Result{}, err
+	}
 	for _, e := range r.Emojis {
 		if !slices.Contains(Reactions, e) {
 			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "the echo network has no reaction %s; it has %s", e, strings.Join(Reactions, " "))
@@ -217,34 +226,46 @@ func (t *Transport) onReact(cmd *pb.Command, r *pb.React) (sdk.Result, error) {
 	} else if _, ok := echoOf(target); !ok {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no message %q to react to", target)
 	}
-	ev := t.event(cmd)
+	ev := s.event(c)
 	ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: target, Emojis: r.Emojis}}
-	t.host.Emit(ev)
+	s.n.host.Emit(ev)
 	return sdk.Result{}, nil
 }
 
-// onRetract retracts the echo of a retracted message.
-func (t *Transport) onRetract(cmd *pb.Command, r *pb.Retract) (sdk.Result, error) {
+// Retract retracts the echo of a retracted message (sdk.Retractor).
+func (s *Session) Retract(_ context.Context, c sdk.Call, r *pb.Retract) (sdk.Result, error) {
+	if err := s.inChat(c); err != nil {
+		return sdk.Result{}, err
+	}
 	echo, ok := echoOf(r.TargetId)
 	if !ok {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you can only retract your own messages")
 	}
-	ev := t.event(cmd)
+	ev := s.event(c)
 	ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: echo}}
-	t.host.Emit(ev)
+	s.n.host.Emit(ev)
 	return sdk.Result{}, nil
 }
 
-// onTyping answers composing with composing, then paused.
-func (t *Transport) onTyping(cmd *pb.Command, s *pb.SetTyping) (sdk.Result, error) {
-	if s.State != pb.TypingState_TYPING_STATE_COMPOSING {
-		return sdk.Result{}, nil
+// SetTyping answers composing with composing, then paused (sdk.Typer).
+func (s *Session) SetTyping(_ context.Context, c sdk.Call, state pb.TypingState) error {
+	if err := s.inChat(c); err != nil {
+		return err
+	}
+	if state != pb.TypingState_TYPING_STATE_COMPOSING {
+		return nil
 	}
 	for _, st := range []pb.TypingState{pb.TypingState_TYPING_STATE_COMPOSING, pb.TypingState_TYPING_STATE_PAUSED} {
-		ev := t.event(cmd)
+		ev := s.event(c)
 		ev.EventId = ""
 		ev.Payload = &pb.Event_Typing{Typing: &pb.TypingEvent{State: st}}
-		t.host.Emit(ev)
+		s.n.host.Emit(ev)
 	}
-	return sdk.Result{}, nil
+	return nil
+}
+
+// MarkRead: the echo network takes read markers and has nothing to do
+// with them (sdk.ReadMarker).
+func (s *Session) MarkRead(_ context.Context, c sdk.Call, _ *pb.MarkRead) error {
+	return s.inChat(c)
 }

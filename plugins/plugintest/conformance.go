@@ -1,7 +1,10 @@
 package plugintest
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -38,6 +41,20 @@ type Config struct {
 	// txn_id reached the network once. With Incoming nil the kit counts
 	// the echoes instead.
 	Delivered func(t testing.TB, loginID, chatID string) []string
+	// Group is a group chat_id the login is in, where the group actions
+	// the plugin advertises are tried; "" skips them. leave_chat is tried
+	// last: the login is out of the group after the check.
+	Group string
+	// Identifier is what a user types to find Contact (ResolveIdentifier);
+	// "" = Contact.
+	Identifier string
+}
+
+func (c *Config) identifier() string {
+	if c.Identifier != "" {
+		return c.Identifier
+	}
+	return c.Contact
 }
 
 func (c *Config) contactUserID() string {
@@ -59,10 +76,13 @@ func (c *Config) contactUserID() string {
 //     unknown login gets a typed error result.
 //   - order (echo-like networks): many sends in flight to one chat are
 //     answered in the order sent.
-//   - features: every action the capabilities declare (edits, reactions,
-//     retractions, replies, typing, read receipts, attachments) is accepted
-//     on a sent message, and every one they do not declare is refused as
-//     UNSUPPORTED: the gateway trusts the capabilities to answer clients.
+//   - features: each optional feature the capabilities advertise (one per
+//     optional interface of the SDK's Session: edits, reactions,
+//     retractions, typing, read markers, presence, contacts, backfill,
+//     media, group actions; and attachments) is handled, message actions
+//     on a sent message succeed, and each one they do not advertise is
+//     refused as UNSUPPORTED: the gateway trusts the capabilities to
+//     answer clients. A reply goes out in either case.
 //   - receive: an incoming message arrives as a well-formed event.
 //   - replay: unacknowledged events come again, with the same seq and
 //     event_id, on a new stream and after a SIGKILL of the plugin;
@@ -526,40 +546,223 @@ func (r *runner) checkErrors(t *testing.T) {
 	}
 }
 
+// feature is one optional feature of the contract as the kit checks it:
+// the action that uses it, sent when the plugin advertises the feature
+// (it must be handled: anything but UNSUPPORTED, and for message actions
+// success) and when it does not (it must be refused as UNSUPPORTED).
+type feature struct {
+	name     string
+	declared func(*pb.Features) bool
+	// cmd is the command's action, or nil for a unary call (call).
+	cmd func(f *featureRun) any
+	// call makes a unary call and returns its error.
+	call func(f *featureRun) error
+	// mustSucceed: an advertised feature's action must succeed, not just
+	// be handled (message actions on the kit's own message).
+	mustSucceed bool
+	// group: the action is in Config.Group, skipped without one.
+	group bool
+}
+
+// problem is what the kit found wrong in a feature's answer, beside the
+// plugin's own errors.
+type problem struct{ error }
+
+// featureRun is what a feature's action needs.
+type featureRun struct {
+	r       *runner
+	p       *Plugin
+	loginID string
+	sent    string // a message the kit sent to Contact
+}
+
+func (f *featureRun) ctx() (context.Context, context.CancelFunc) { return f.p.CallContext() }
+
+var features = []feature{
+	{name: "typing", declared: (*pb.Features).GetTyping, mustSucceed: true,
+		cmd: func(*featureRun) any { return &pb.SetTyping{State: pb.TypingState_TYPING_STATE_COMPOSING} }},
+	{name: "read_receipts", declared: (*pb.Features).GetReadReceipts, mustSucceed: true,
+		cmd: func(f *featureRun) any { return &pb.MarkRead{UpToId: f.sent} }},
+	{name: "edits", declared: (*pb.Features).GetEdits, mustSucceed: true,
+		cmd: func(f *featureRun) any { return &pb.EditMessage{TargetId: f.sent, Text: f.r.unique("edited")} }},
+	{name: "reactions", declared: (*pb.Features).GetReactions, mustSucceed: true,
+		cmd: func(f *featureRun) any { return &pb.React{TargetId: f.sent, Emojis: []string{"👍"}} }},
+	{name: "retractions", declared: (*pb.Features).GetRetractions, mustSucceed: true,
+		cmd: func(f *featureRun) any { return &pb.Retract{TargetId: f.sent} }},
+	{name: "attachments", declared: (*pb.Features).GetAttachments, mustSucceed: true,
+		cmd: func(*featureRun) any {
+			return &pb.SendMessage{Attachments: []*pb.Attachment{{Name: "plugintest.txt", MimeType: "text/plain", Size: 5,
+				Source: &pb.Attachment_Data{Data: []byte("hello")}}}}
+		}},
+	{name: "set_presence", declared: (*pb.Features).GetSetPresence, mustSucceed: true,
+		cmd: func(*featureRun) any {
+			return &pb.SetPresence{Presence: &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AWAY, Status: "plugintest"}}
+		}},
+	{name: "add_contacts", declared: (*pb.Features).GetAddContacts, call: func(f *featureRun) error {
+		ctx, cancel := f.ctx()
+		defer cancel()
+		_, err := f.p.Client().ResolveIdentifier(ctx, &pb.ResolveIdentifierRequest{LoginId: f.loginID, Identifier: f.r.cfg.identifier()})
+		return err
+	}},
+	// Backfill must bring a batch of the chat on the History stream.
+	{name: "backfill", declared: (*pb.Features).GetBackfill, call: func(f *featureRun) error {
+		ctx, cancel := f.ctx()
+		defer cancel()
+		hist, err := f.p.Client().History(ctx)
+		if err != nil {
+			return err
+		}
+		if _, err := f.p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: f.loginID, ChatId: f.r.cfg.Contact, Limit: 1}); err != nil {
+			return err
+		}
+		b, err := hist.Recv()
+		if err != nil {
+			return problem{fmt.Errorf("no history batch after Backfill: %w", err)}
+		}
+		if b.Seq == 0 || b.LoginId != f.loginID || b.ChatId != f.r.cfg.Contact {
+			return problem{fmt.Errorf("history batch %v: want a seq, login %s and chat %s", b, f.loginID, f.r.cfg.Contact)}
+		}
+		return hist.Send(&pb.HistoryAck{UpToSeq: b.Seq})
+	}},
+	{name: "media_download", declared: (*pb.Features).GetMediaDownload, call: func(f *featureRun) error {
+		ctx, cancel := f.ctx()
+		defer cancel()
+		s, err := f.p.Client().DownloadMedia(ctx, &pb.MediaRef{LoginId: f.loginID, ChatId: f.r.cfg.Contact, Ref: "plugintest-no-such-ref"})
+		if err != nil {
+			return err
+		}
+		_, err = s.Recv()
+		return err
+	}},
+	{name: "media_upload", declared: (*pb.Features).GetMediaUpload, call: func(f *featureRun) error {
+		ctx, cancel := f.ctx()
+		defer cancel()
+		s, err := f.p.Client().UploadMedia(ctx)
+		if err != nil {
+			return err
+		}
+		if err := s.Send(&pb.MediaChunk{LoginId: f.loginID, Info: &pb.MediaInfo{Name: "plugintest.txt", MimeType: "text/plain", Size: 5}, Data: []byte("hello")}); err != nil {
+			return err
+		}
+		res, err := s.CloseAndRecv()
+		if err == nil && res.UploadId == "" {
+			return problem{errors.New("UploadMedia: no upload_id")}
+		}
+		return err
+	}},
+	{name: "group_topic", declared: (*pb.Features).GetGroupTopic, group: true,
+		cmd: func(f *featureRun) any { return &pb.SetTopic{Topic: f.r.unique("topic")} }},
+	{name: "group_name", declared: (*pb.Features).GetGroupName, group: true,
+		cmd: func(f *featureRun) any { return &pb.SetChatName{Name: f.r.unique("name")} }},
+	{name: "group_invite", declared: (*pb.Features).GetGroupInvite, group: true,
+		cmd: func(f *featureRun) any { return &pb.Invite{UserId: f.r.cfg.contactUserID()} }},
+	{name: "group_kick", declared: (*pb.Features).GetGroupKick, group: true,
+		cmd: func(f *featureRun) any { return &pb.Kick{UserId: f.r.cfg.contactUserID()} }},
+	{name: "group_roles", declared: (*pb.Features).GetGroupRoles, group: true,
+		cmd: func(f *featureRun) any {
+			return &pb.SetRole{UserId: f.r.cfg.contactUserID(), Affiliation: pb.Affiliation_AFFILIATION_MEMBER}
+		}},
+	// Last: the user is out of the group after it.
+	{name: "leave_chat", declared: (*pb.Features).GetLeaveChat, group: true,
+		cmd: func(*featureRun) any { return &pb.LeaveChat{} }},
+}
+
+// checkFeatures runs every optional feature's action: one the plugin
+// advertises must be handled, one it does not must be refused as
+// UNSUPPORTED. The gateway trusts the advertised features to answer its
+// clients, and the SDK derives them from the interfaces a session
+// implements: a failure here is a handler that does not work, or a
+// feature advertised by hand.
 func (r *runner) checkFeatures(t *testing.T) {
 	p := r.start(t)
 	login, _ := r.session(t, p)
 	loginID := login.LoginId
 	cmds := p.Commands()
-	f := p.Caps.GetFeatures()
+	caps := p.Caps.GetFeatures()
 	sent := cmds.Send(SendText(loginID, r.cfg.Contact, r.unique("txn"), r.unique("feature target")))
 	if sent.Error != nil || sent.MessageId == "" {
 		t.Fatalf("send: %v", sent)
 	}
-	cmd := func(a any) *pb.Command { return Act(loginID, r.cfg.Contact, r.unique("txn"), a) }
-	checks := []struct {
-		name     string
-		declared bool
-		action   any
-	}{
-		{"typing", f.GetTyping(), &pb.SetTyping{State: pb.TypingState_TYPING_STATE_COMPOSING}},
-		{"read receipts", f.GetReadReceipts(), &pb.MarkRead{UpToId: sent.MessageId}},
-		{"replies", f.GetReplies(), &pb.SendMessage{Text: r.unique("reply"), ReplyToId: sent.MessageId}},
-		{"attachments", f.GetAttachments(), &pb.SendMessage{Attachments: []*pb.Attachment{{Name: "plugintest.txt", MimeType: "text/plain", Size: 5, Source: &pb.Attachment_Data{Data: []byte("hello")}}}}},
-		{"edits", f.GetEdits(), &pb.EditMessage{TargetId: sent.MessageId, Text: r.unique("edited")}},
-		{"reactions", f.GetReactions(), &pb.React{TargetId: sent.MessageId, Emojis: []string{"👍"}}},
-		{"retractions", f.GetRetractions(), &pb.Retract{TargetId: sent.MessageId}},
+	run := &featureRun{r: r, p: p, loginID: loginID, sent: sent.MessageId}
+	for _, f := range features {
+		t.Run(f.name, func(t *testing.T) {
+			declared := f.declared(caps)
+			chat := r.cfg.Contact
+			if f.group {
+				if declared && r.cfg.Group == "" {
+					t.Skipf("%s is advertised; set Config.Group to check it", f.name)
+				}
+				if r.cfg.Group != "" {
+					chat = r.cfg.Group
+				}
+			}
+			var e *pb.Error
+			if f.cmd != nil {
+				res := cmds.Send(Act(loginID, chat, r.unique("txn"), f.cmd(run)))
+				e = res.Error
+			} else if err := f.call(run); err != nil && !errors.Is(err, io.EOF) {
+				var p problem
+				if errors.As(err, &p) {
+					t.Fatal(p)
+				}
+				e = sdk.ToProto(sdk.FromGRPC(err))
+			}
+			unsupported := e.GetCode() == pb.ErrorCode_ERROR_CODE_UNSUPPORTED
+			switch {
+			case declared && unsupported:
+				t.Errorf("advertised, but refused as UNSUPPORTED: %v", e)
+			case declared && f.mustSucceed && e != nil:
+				t.Errorf("advertised, but the action failed: %v", e)
+			case !declared && !unsupported:
+				t.Errorf("not advertised, but the answer is %v, want UNSUPPORTED", e)
+			}
+		})
 	}
-	for _, c := range checks {
-		res := cmds.Send(cmd(c.action))
-		unsupported := res.Error.GetCode() == pb.ErrorCode_ERROR_CODE_UNSUPPORTED
-		switch {
-		case c.declared && res.Error != nil:
-			t.Errorf("%s: declared, but the command failed: %v", c.name, res.Error)
-		case !c.declared && c.name != "replies" && !unsupported:
-			// A reply to a network without replies may still go out as a
-			// plain message; everything else must say UNSUPPORTED.
-			t.Errorf("%s: not declared, but the answer is %v, want UNSUPPORTED", c.name, res)
+	// The lists and profiles, which have no feature of their own: an
+	// answer must describe what was asked; avatars and groups need them.
+	t.Run("profiles", func(t *testing.T) {
+		ctx, cancel := p.CallContext()
+		defer cancel()
+		cl := p.Client()
+		contacts, err := cl.ContactList(ctx, &pb.LoginRef{LoginId: loginID})
+		if err != nil {
+			t.Errorf("ContactList: %v", err)
 		}
-	}
+		for _, c := range contacts.GetContacts() {
+			if c.UserId == "" {
+				t.Errorf("ContactList: a contact without user_id: %v", c)
+			}
+		}
+		user, err := cl.UserInfo(ctx, &pb.UserRef{LoginId: loginID, UserId: r.cfg.contactUserID()})
+		switch {
+		case err == nil && user.UserId != r.cfg.contactUserID():
+			t.Errorf("UserInfo(%s) describes %q", r.cfg.contactUserID(), user.UserId)
+		case err != nil && caps.GetAvatars():
+			t.Errorf("avatars advertised, but UserInfo(%s) failed: %v", r.cfg.contactUserID(), err)
+		case err != nil && sdk.FromGRPC(err).Code == pb.ErrorCode_ERROR_CODE_UNSPECIFIED:
+			t.Errorf("UserInfo: untyped error %v", err)
+		}
+		chatID := r.cfg.Contact
+		if r.cfg.Group != "" {
+			chatID = r.cfg.Group
+		}
+		chat, err := cl.ChatInfo(ctx, &pb.ChatRef{LoginId: loginID, ChatId: chatID})
+		switch {
+		case err == nil && chat.ChatId != chatID:
+			t.Errorf("ChatInfo(%s) describes %q", chatID, chat.ChatId)
+		case err != nil && caps.GetGroups():
+			t.Errorf("groups advertised, but ChatInfo(%s) failed: %v", chatID, err)
+		}
+		if _, err := cl.ChatList(ctx, &pb.LoginRef{LoginId: loginID}); err != nil {
+			t.Errorf("ChatList: %v", err)
+		}
+	})
+	// A reply to a network without replies still goes out, as a plain
+	// message.
+	t.Run("replies", func(t *testing.T) {
+		res := cmds.Send(Act(loginID, r.cfg.Contact, r.unique("txn"), &pb.SendMessage{Text: r.unique("reply"), ReplyToId: sent.MessageId}))
+		if res.Error != nil {
+			t.Errorf("a reply failed (replies advertised: %v): %v", caps.GetReplies(), res.Error)
+		}
+	})
 }

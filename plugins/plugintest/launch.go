@@ -44,7 +44,7 @@ func launch(binary string, env []string, stderr io.Writer) (*Process, error) {
 	}
 	if v := c.NegotiatedVersion(); v != sdk.APIVersion {
 		c.Kill()
-		return nil, fmt.Errorf("plugin %s speaks contract version %d, want %d", binary, v, sdk.APIVersion)
+		return nil, fmt.Errorf("%s: %w", binary, &sdk.VersionError{Plugin: v, Host: sdk.APIVersion})
 	}
 	raw, err := rpc.Dispense(sdk.PluginName)
 	if err != nil {

@@ -458,8 +458,10 @@ func SendText(loginID, chatID, txnID, text string) *pb.Command {
 		Action: &pb.Command_Send{Send: &pb.SendMessage{Text: text}}}
 }
 
-// Act builds a command carrying action: a *pb.SendMessage, *pb.EditMessage,
-// *pb.React, *pb.Retract, *pb.SetTyping or *pb.MarkRead. Another type
+// Act builds a command carrying action: one of the contract's actions
+// (*pb.SendMessage, *pb.EditMessage, *pb.React, *pb.Retract, *pb.SetTyping,
+// *pb.MarkRead, *pb.SetPresence, *pb.LeaveChat, *pb.SetTopic,
+// *pb.SetChatName, *pb.Invite, *pb.Kick, *pb.SetRole). Another type
 // leaves the command without an action, which the SDK refuses.
 func Act(loginID, chatID, txnID string, action any) *pb.Command {
 	c := &pb.Command{LoginId: loginID, ChatId: chatID, TxnId: txnID}
@@ -476,6 +478,20 @@ func Act(loginID, chatID, txnID string, action any) *pb.Command {
 		c.Action = &pb.Command_SetTyping{SetTyping: a}
 	case *pb.MarkRead:
 		c.Action = &pb.Command_MarkRead{MarkRead: a}
+	case *pb.SetPresence:
+		c.Action = &pb.Command_SetPresence{SetPresence: a}
+	case *pb.LeaveChat:
+		c.Action = &pb.Command_Leave{Leave: a}
+	case *pb.SetTopic:
+		c.Action = &pb.Command_SetTopic{SetTopic: a}
+	case *pb.SetChatName:
+		c.Action = &pb.Command_SetName{SetName: a}
+	case *pb.Invite:
+		c.Action = &pb.Command_Invite{Invite: a}
+	case *pb.Kick:
+		c.Action = &pb.Command_Kick{Kick: a}
+	case *pb.SetRole:
+		c.Action = &pb.Command_SetRole{SetRole: a}
 	}
 	return c
 }

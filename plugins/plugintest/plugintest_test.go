@@ -2,10 +2,13 @@ package plugintest
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -176,4 +179,65 @@ func BenchmarkEchoRoundTrip(b *testing.B) {
 			}
 		}
 	})
+}
+
+// minimalPkg is a plugin with no optional interface, which claims some
+// features anyway (testdata/minimal).
+const minimalPkg = "passerelle.im/passerelle/plugins/plugintest/testdata/minimal"
+
+// The kit passes a plugin that implements nothing optional: every
+// optional action is refused as UNSUPPORTED, text goes both ways.
+func TestConformanceMinimal(t *testing.T) {
+	Run(t, Config{
+		Binary:      BuildBinary(t, minimalPkg),
+		LoginFields: map[string]string{"username": "alice"},
+		Contact:     "bob",
+	})
+}
+
+// The features a plugin claims without implementing them are not
+// advertised: the SDK derives them from the session's interfaces.
+func TestClaimedFeaturesMasked(t *testing.T) {
+	p := Start(t, BuildBinary(t, minimalPkg), "", nil)
+	f := p.Caps.GetFeatures()
+	if f.GetEdits() || f.GetReactions() || f.GetRetractions() || f.GetTyping() || f.GetBackfill() || f.GetGroups() {
+		t.Fatalf("features %v: claimed, not implemented, still advertised", f)
+	}
+	if p.Caps.ApiVersion != 2 {
+		t.Fatalf("api_version %d, want 2", p.Caps.ApiVersion)
+	}
+	if !strings.Contains(p.Stderr(), "features declared but not implemented") {
+		t.Errorf("no warning about the masked features in the plugin's log:\n%s", p.Stderr())
+	}
+}
+
+// liarPkg advertises edits and backfill (it has the interfaces) and does
+// neither.
+const liarPkg = "passerelle.im/passerelle/plugins/plugintest/testdata/liar"
+
+// The kit fails a plugin whose advertised features do not work. The
+// checks run in a child test process, whose failure is the point.
+func TestConformanceCatchesBrokenFeatures(t *testing.T) {
+	if os.Getenv("PLUGINTEST_LIAR") != "" {
+		Timeout = 3 * time.Second
+		Run(t, Config{Binary: BuildBinary(t, liarPkg), LoginFields: map[string]string{"username": "alice"}, Contact: "bob"})
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestConformanceCatchesBrokenFeatures$", "-test.v")
+	cmd.Env = append(os.Environ(), "PLUGINTEST_LIAR=1")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("the kit passed a plugin whose edits and backfill do not work:\n%s", out)
+	}
+	for _, want := range []string{
+		"--- FAIL: TestConformanceCatchesBrokenFeatures/features/edits",
+		"advertised, but refused as UNSUPPORTED",
+		"--- FAIL: TestConformanceCatchesBrokenFeatures/features/backfill",
+		"no history batch after Backfill",
+		"--- PASS: TestConformanceCatchesBrokenFeatures/features/reactions",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the kit's output lacks %q:\n%s", want, out)
+		}
+	}
 }

@@ -98,8 +98,18 @@ func BenchmarkEventRoundTrip(b *testing.B) {
 // BenchmarkCommandRoundTrip measures a send command on the Commands
 // stream until its result comes back, over a real gRPC connection.
 func BenchmarkCommandRoundTrip(b *testing.B) {
+	connector := false
 	setup := func(b *testing.B) pb.Transport_CommandsClient {
-		c := startServer(b, &benchTransport{}, "")
+		var c pb.TransportClient
+		if connector {
+			// Through a Connector and its Session, as plugins run.
+			c = startServer(b, newConnectorTransport[*plain](&testNet[*plain]{mk: func(l LoginInfo) *plain { return &plain{info: l} }}), "")
+			if _, err := c.Connect(context.Background(), &pb.ConnectRequest{LoginId: "+33612345678"}); err != nil {
+				b.Fatal(err)
+			}
+		} else {
+			c = startServer(b, &benchTransport{}, "")
+		}
 		ctx, cancel := context.WithCancel(context.Background())
 		b.Cleanup(cancel)
 		stream, err := c.Commands(ctx)
@@ -163,4 +173,6 @@ func BenchmarkCommandRoundTrip(b *testing.B) {
 	}
 	b.Run("inflight=64/chats=64", inflight(64, 64))
 	b.Run("inflight=64/chats=1", inflight(64, 1))
+	connector = true
+	b.Run("connector/inflight=64/chats=64", inflight(64, 64))
 }

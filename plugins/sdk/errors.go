@@ -26,7 +26,8 @@ func Errorf(code pb.ErrorCode, format string, args ...any) error {
 	return &Error{Code: code, Text: fmt.Sprintf(format, args...)}
 }
 
-// ErrUnsupported is returned by Base for every optional method.
+// ErrUnsupported is the answer to what a network does not do: XMPP
+// feature-not-implemented.
 var ErrUnsupported = &Error{Code: pb.ErrorCode_ERROR_CODE_UNSUPPORTED, Text: "not supported by this network"}
 
 var grpcCodes = map[pb.ErrorCode]codes.Code{

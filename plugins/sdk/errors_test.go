@@ -163,9 +163,9 @@ func TestTypedErrorsSurviveTheWire(t *testing.T) {
 	if status.Code(err) != codes.Internal {
 		t.Errorf("nil answer: got %v, want Internal", err)
 	}
-	// Base answers optional methods with UNSUPPORTED.
+	// UNSUPPORTED keeps its code too.
 	_, err = c.UserInfo(ctx, &pb.UserRef{})
 	if e := FromGRPC(err); e == nil || e.Code != pb.ErrorCode_ERROR_CODE_UNSUPPORTED {
-		t.Errorf("Base.UserInfo: host got %v", e)
+		t.Errorf("UserInfo: host got %v", e)
 	}
 }

@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -20,10 +21,35 @@ import (
 // short, it only turns a hang into a failure.
 const waitLimit = 30 * time.Second
 
+// base answers every optional call of transport with UNSUPPORTED (or an
+// empty list), for the fakes of these tests.
+type base struct{}
+
+func (base) WaitLogin(context.Context, string) (*pb.LoginStep, error) { return nil, ErrUnsupported }
+func (base) CancelLogin(context.Context, string) error                { return nil }
+func (base) Disconnect(context.Context, string) error                 { return nil }
+func (base) Logout(context.Context, string) error                     { return nil }
+func (base) ResolveIdentifier(context.Context, *pb.ResolveIdentifierRequest) (*pb.Contact, error) {
+	return nil, ErrUnsupported
+}
+func (base) ContactList(context.Context, string) ([]*pb.Contact, error) { return nil, nil }
+func (base) ChatInfo(context.Context, string, string) (*pb.Chat, error) { return nil, ErrUnsupported }
+func (base) UserInfo(context.Context, string, string) (*pb.Contact, error) {
+	return nil, ErrUnsupported
+}
+func (base) ChatList(context.Context, string) ([]*pb.Chat, error) { return nil, nil }
+func (base) Backfill(context.Context, *pb.BackfillRequest) error  { return ErrUnsupported }
+func (base) DownloadMedia(context.Context, *pb.MediaRef) (*pb.MediaInfo, io.ReadCloser, error) {
+	return nil, nil, ErrUnsupported
+}
+func (base) UploadMedia(context.Context, string, *pb.MediaInfo, io.Reader) (string, error) {
+	return "", ErrUnsupported
+}
+
 // fakeTransport records the commands it handles; handle decides their
 // outcome (nil: success with message ID "m-<txn_id>").
 type fakeTransport struct {
-	Base
+	base
 	host Host
 
 	mu       sync.Mutex
@@ -52,7 +78,7 @@ func (f *fakeTransport) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
 	return []*pb.LoginFlow{{Id: "f"}}, nil
 }
 
-func (f *fakeTransport) StartLogin(context.Context, string, string) (*pb.LoginStep, error) {
+func (f *fakeTransport) StartLogin(context.Context, *pb.StartLoginRequest) (*pb.LoginStep, error) {
 	return nil, nil // deliberately no answer and no error
 }
 
@@ -95,7 +121,7 @@ func (f *fakeTransport) handledCommands() []*pb.Command {
 
 // startServer serves tr over a real gRPC connection on a Unix socket, as
 // go-plugin does, calls Init with dataDir and returns the host's client.
-func startServer(tb testing.TB, tr Transport, dataDir string) pb.TransportClient {
+func startServer(tb testing.TB, tr transport, dataDir string) pb.TransportClient {
 	tb.Helper()
 	c, _ := startServerCrash(tb, tr, dataDir)
 	return c
@@ -104,7 +130,7 @@ func startServer(tb testing.TB, tr Transport, dataDir string) pb.TransportClient
 // startServerCrash is startServer, with a function that ends the server
 // as a killed process ends: no flush; the journal and the data folder's
 // lock are let go, as the kernel lets them go.
-func startServerCrash(tb testing.TB, tr Transport, dataDir string) (pb.TransportClient, func()) {
+func startServerCrash(tb testing.TB, tr transport, dataDir string) (pb.TransportClient, func()) {
 	tb.Helper()
 	// Unix socket paths are short; t.TempDir can be too long.
 	dir, err := os.MkdirTemp("", "sdk")

@@ -268,13 +268,20 @@ func (j *journal) appendTxn(a txnAnswer) error {
 }
 
 // encodeTxn is a txn record's payload: the key and the message ID, each
-// length-prefixed, then the timestamp.
+// length-prefixed, then the timestamp, then the metadata, length-prefixed,
+// when there is any (records written before metadata end at the
+// timestamp).
 func encodeTxn(a txnAnswer) []byte {
 	b := binary.AppendUvarint(nil, uint64(len(a.key)))
 	b = append(b, a.key...)
 	b = binary.AppendUvarint(b, uint64(len(a.res.MessageId)))
 	b = append(b, a.res.MessageId...)
-	return binary.AppendVarint(b, a.res.TimestampUnixMicro)
+	b = binary.AppendVarint(b, a.res.TimestampUnixMicro)
+	if len(a.res.Meta) > 0 {
+		b = binary.AppendUvarint(b, uint64(len(a.res.Meta)))
+		b = append(b, a.res.Meta...)
+	}
+	return b
 }
 
 func decodeTxn(b []byte) (txnAnswer, bool) {
@@ -290,10 +297,19 @@ func decodeTxn(b []byte) (txnAnswer, bool) {
 	key, ok1 := str()
 	id, ok2 := str()
 	ts, k := binary.Varint(b)
-	if !ok1 || !ok2 || k <= 0 || k != len(b) {
+	if !ok1 || !ok2 || k <= 0 {
 		return txnAnswer{}, false
 	}
-	return txnAnswer{key: key, res: &pb.CommandResult{MessageId: id, TimestampUnixMicro: ts}}, true
+	b = b[k:]
+	var meta []byte
+	if len(b) > 0 {
+		m, ok := str()
+		if !ok || len(b) != 0 {
+			return txnAnswer{}, false
+		}
+		meta = []byte(m)
+	}
+	return txnAnswer{key: key, res: &pb.CommandResult{MessageId: id, TimestampUnixMicro: ts, Meta: meta}}, true
 }
 
 // compact rewrites the log with only the pending events and the answers

@@ -358,7 +358,8 @@ func TestQueueCompactionAmortized(t *testing.T) {
 func TestJournalTxnRecords(t *testing.T) {
 	dir := t.TempDir()
 	j, _, _, _ := mustOpenJournal(t, dir)
-	a1 := txnAnswer{"l\x00t1", &pb.CommandResult{MessageId: "m1", TimestampUnixMicro: -5}}
+	// a1 has metadata; a2 has none and is written as before metadata.
+	a1 := txnAnswer{"l\x00t1", &pb.CommandResult{MessageId: "m1", TimestampUnixMicro: -5, Meta: []byte("from-me\x00")}}
 	a2 := txnAnswer{"l\x00t2", &pb.CommandResult{MessageId: "", TimestampUnixMicro: 1 << 40}}
 	evs := writeEvents(t, j, 1, 2)
 	for _, a := range []txnAnswer{a1, a2} {

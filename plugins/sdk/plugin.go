@@ -2,6 +2,8 @@ package sdk
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 
 	"github.com/hashicorp/go-hclog"
@@ -26,21 +28,19 @@ const PluginName = "transport"
 // MaxMessageBytes bounds one gRPC message each way (inline attachments).
 const MaxMessageBytes = 64 << 20
 
-// GRPCPlugin is the go-plugin glue: Impl on the plugin side; on the host
-// side GRPCClient returns a pb.TransportClient.
+// GRPCPlugin is the go-plugin glue: on the plugin side Serve sets it up;
+// on the host side GRPCClient returns a pb.TransportClient.
 type GRPCPlugin struct {
 	plugin.NetRPCUnsupportedPlugin
-	Impl Transport
-	srv  *server // set by Serve; nil: a new one for Impl
+	srv *server // set by Serve
 }
 
 // GRPCServer implements plugin.GRPCPlugin.
 func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
-	srv := p.srv
-	if srv == nil {
-		srv = newServer(p.Impl)
+	if p.srv == nil {
+		return errors.New("sdk: a plugin serves with sdk.Serve")
 	}
-	pb.RegisterTransportServer(s, srv)
+	pb.RegisterTransportServer(s, p.srv)
 	return nil
 }
 
@@ -49,9 +49,30 @@ func (p *GRPCPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, c *grpc
 	return pb.NewTransportClient(c), nil
 }
 
-// VersionedPlugins is the plugin set per contract version, for the host.
+// VersionedPlugins is the plugin set per contract version, for the host:
+// every version up to APIVersion, so that a plugin of an older version
+// completes the handshake and the host learns which version it speaks
+// (plugin.Client.NegotiatedVersion) to refuse it by name, with a
+// VersionError, rather than with go-plugin's generic mismatch.
 func VersionedPlugins() map[int]plugin.PluginSet {
-	return map[int]plugin.PluginSet{APIVersion: {PluginName: &GRPCPlugin{}}}
+	m := map[int]plugin.PluginSet{}
+	for v := 1; v <= APIVersion; v++ {
+		m[v] = plugin.PluginSet{PluginName: &GRPCPlugin{}}
+	}
+	return m
+}
+
+// VersionError is a plugin of another contract version than the host's.
+type VersionError struct {
+	Plugin, Host int
+}
+
+func (e *VersionError) Error() string {
+	fix := "rebuild it with the current SDK"
+	if e.Plugin > e.Host {
+		fix = "upgrade the gateway, or use a plugin built for contract v" + fmt.Sprint(e.Host)
+	}
+	return fmt.Sprintf("plugin speaks contract v%d, this gateway speaks v%d: %s", e.Plugin, e.Host, fix)
 }
 
 // Fixed HTTP/2 flow-control windows, on both ends. gRPC's default is a
@@ -105,12 +126,19 @@ func WithTrace(fn func(stage Stage, text string)) Option {
 	return func(c *serveConfig) { c.trace = fn }
 }
 
-// Serve runs t as a plugin process; it returns when the host is done.
+// Serve runs c as a plugin process; it returns when the host is done.
 // Call it from main. Run by hand, the binary says what it is and exits.
 // The process exits within a second of the gateway's death, however the
 // gateway died (see watchParent), and holds a lock on its data folder
 // from Init on.
-func Serve(t Transport, opts ...Option) {
+//
+// S is the plugin's session type: a concrete type, whose methods say
+// which optional features the plugin has (see Features).
+func Serve[S Session](c Connector[S], opts ...Option) {
+	serve(newConnectorTransport(c), opts...)
+}
+
+func serve(t transport, opts ...Option) {
 	var cfg serveConfig
 	for _, o := range opts {
 		o(&cfg)
@@ -126,7 +154,7 @@ func Serve(t Transport, opts ...Option) {
 	})
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  Handshake,
-		VersionedPlugins: map[int]plugin.PluginSet{APIVersion: {PluginName: &GRPCPlugin{Impl: t, srv: srv}}},
+		VersionedPlugins: map[int]plugin.PluginSet{APIVersion: {PluginName: &GRPCPlugin{srv: srv}}},
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
 			return plugin.DefaultGRPCServer(append(opts, serverOptions()...))
 		},

@@ -1,5 +1,13 @@
-// Package sdk is what a Go transport plugin imports: implement Transport,
-// call Serve from main, and report network events through Host.
+// Package sdk is what a Go transport plugin imports: implement a Connector
+// for the network and a Session for one logged-in account, call Serve from
+// main, and report network events through Host.
+//
+// The SDK keeps one Session per login and routes every per-login call and
+// command to it, so a plugin keeps no registry keyed by login ID. What a
+// session can do beyond sending messages is the optional interfaces it
+// implements (Editor, Reactor, Retractor, ...): the SDK advertises exactly
+// those features to the gateway and answers UNSUPPORTED for the rest, so
+// a feature cannot be declared and not handled.
 //
 // The SDK hides go-plugin and gRPC, numbers and journals events so that
 // none is lost when either process dies, keeps commands of one chat in
@@ -8,14 +16,17 @@ package sdk
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
-// APIVersion is the version of the plugin contract this SDK speaks.
-const APIVersion = 1
+// APIVersion is the version of the plugin contract this SDK speaks. The
+// go-plugin handshake carries it: a gateway refuses a plugin built with
+// another version of the SDK, naming both versions.
+const APIVersion = 2
 
 // InitRequest is what the host hands a plugin at start.
 type InitRequest struct {
@@ -33,36 +44,10 @@ type Result struct {
 	MessageID string
 	// Time is when the network accepted it (zero: now).
 	Time time.Time
-}
-
-// Transport is implemented by every plugin. Embed Base to get an
-// "unsupported" answer for every optional method.
-type Transport interface {
-	// Init is called once, before anything else.
-	Init(ctx context.Context, req InitRequest, host Host) (*pb.Capabilities, error)
-
-	LoginFlows(ctx context.Context) ([]*pb.LoginFlow, error)
-	StartLogin(ctx context.Context, userJID, flowID string) (*pb.LoginStep, error)
-	SubmitLoginInput(ctx context.Context, processID string, fields map[string]string) (*pb.LoginStep, error)
-	WaitLogin(ctx context.Context, processID string) (*pb.LoginStep, error)
-	CancelLogin(ctx context.Context, processID string) error
-
-	// Connect starts a login's network session. It returns once the
-	// session is under way; progress is reported with LoginStateEvent.
-	Connect(ctx context.Context, req *pb.ConnectRequest) error
-	Disconnect(ctx context.Context, loginID string) error
-	// Logout ends the login on the network and forgets its state.
-	Logout(ctx context.Context, loginID string) error
-
-	ResolveIdentifier(ctx context.Context, req *pb.ResolveIdentifierRequest) (*pb.Contact, error)
-	ContactList(ctx context.Context, loginID string) ([]*pb.Contact, error)
-	ChatInfo(ctx context.Context, loginID, chatID string) (*pb.Chat, error)
-	UserInfo(ctx context.Context, loginID, userID string) (*pb.Contact, error)
-
-	// HandleCommand performs one outgoing action. Commands of one chat
-	// arrive one at a time, in order; a txn_id already answered is not
-	// passed again.
-	HandleCommand(ctx context.Context, cmd *pb.Command) (Result, error)
+	// Meta is small metadata of the message created (at most 1 KiB): the
+	// gateway stores it beside MessageID and hands it back in the
+	// target_meta of later commands naming the message.
+	Meta []byte
 }
 
 // Host is the plugin's view of the gateway.
@@ -81,37 +66,44 @@ type Host interface {
 	// not deliver it again, confirm it only after this returns nil. A
 	// plugin without a data folder waits for the host, as EmitWait.
 	EmitDurable(ctx context.Context, ev *pb.Event) error
+	// SendHistory queues a batch of a chat's history (a Backfiller's
+	// answer) for the History stream, apart from live events: the SDK
+	// sets its Seq and the events' login, chat and is_backfill. It waits
+	// while HistoryWindow batches await the host's acknowledgement, so a
+	// backfill goes at the host's pace. Batches are not journalled: after
+	// a crash the host asks again from the cursor of the last batch it
+	// stored.
+	SendHistory(ctx context.Context, b *pb.HistoryBatch) error
 	// Logger logs to the gateway's log, tagged with the transport.
 	Logger() *slog.Logger
 }
 
-// Base answers every optional Transport method with ErrUnsupported.
-type Base struct{}
+// transport is what the gRPC server calls: the contract one RPC per
+// method. Serve builds one from a Connector (see connectorTransport).
+type transport interface {
+	Init(ctx context.Context, req InitRequest, host Host) (*pb.Capabilities, error)
 
-// WaitLogin implements Transport.
-func (Base) WaitLogin(context.Context, string) (*pb.LoginStep, error) { return nil, ErrUnsupported }
+	LoginFlows(ctx context.Context) ([]*pb.LoginFlow, error)
+	StartLogin(ctx context.Context, req *pb.StartLoginRequest) (*pb.LoginStep, error)
+	SubmitLoginInput(ctx context.Context, processID string, fields map[string]string) (*pb.LoginStep, error)
+	WaitLogin(ctx context.Context, processID string) (*pb.LoginStep, error)
+	CancelLogin(ctx context.Context, processID string) error
 
-// CancelLogin implements Transport.
-func (Base) CancelLogin(context.Context, string) error { return nil }
+	Connect(ctx context.Context, req *pb.ConnectRequest) error
+	Disconnect(ctx context.Context, loginID string) error
+	Logout(ctx context.Context, loginID string) error
 
-// Disconnect implements Transport.
-func (Base) Disconnect(context.Context, string) error { return nil }
+	ResolveIdentifier(ctx context.Context, req *pb.ResolveIdentifierRequest) (*pb.Contact, error)
+	ContactList(ctx context.Context, loginID string) ([]*pb.Contact, error)
+	ChatInfo(ctx context.Context, loginID, chatID string) (*pb.Chat, error)
+	UserInfo(ctx context.Context, loginID, userID string) (*pb.Contact, error)
+	ChatList(ctx context.Context, loginID string) ([]*pb.Chat, error)
+	Backfill(ctx context.Context, req *pb.BackfillRequest) error
+	DownloadMedia(ctx context.Context, ref *pb.MediaRef) (*pb.MediaInfo, io.ReadCloser, error)
+	UploadMedia(ctx context.Context, loginID string, info *pb.MediaInfo, r io.Reader) (string, error)
 
-// Logout implements Transport.
-func (Base) Logout(context.Context, string) error { return nil }
-
-// ResolveIdentifier implements Transport.
-func (Base) ResolveIdentifier(context.Context, *pb.ResolveIdentifierRequest) (*pb.Contact, error) {
-	return nil, ErrUnsupported
-}
-
-// ContactList implements Transport.
-func (Base) ContactList(context.Context, string) ([]*pb.Contact, error) { return nil, nil }
-
-// ChatInfo implements Transport.
-func (Base) ChatInfo(context.Context, string, string) (*pb.Chat, error) { return nil, ErrUnsupported }
-
-// UserInfo implements Transport.
-func (Base) UserInfo(context.Context, string, string) (*pb.Contact, error) {
-	return nil, ErrUnsupported
+	// HandleCommand performs one outgoing action. Commands of one chat
+	// arrive one at a time, in order; a txn_id already answered is not
+	// passed again.
+	HandleCommand(ctx context.Context, cmd *pb.Command) (Result, error)
 }

@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"hash/maphash"
 	"io"
 	"log/slog"
@@ -20,17 +21,21 @@ import (
 // chat always land on the same shard, which keeps their order.
 const commandShards = 32
 
+// MaxMetaBytes bounds Result.Meta, as the contract does.
+const MaxMetaBytes = 1024
+
 // txnCacheSize bounds the remembered answers to txn_ids.
 const txnCacheSize = 8192
 
 type server struct {
 	pb.UnimplementedTransportServer
-	t    Transport
+	t    transport
 	log  *slog.Logger
 	seed maphash.Seed
 
 	mu   sync.Mutex
 	q    *eventQueue
+	hq   *historyQueue
 	lock *os.File // the data folder's lock, held for the process's life
 
 	txns txnCache
@@ -39,7 +44,7 @@ type server struct {
 	trace func(stage Stage, text string)
 }
 
-func newServer(t Transport) *server {
+func newServer(t transport) *server {
 	return &server{
 		t:    t,
 		log:  slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -77,6 +82,16 @@ func (h host) EmitDurable(ctx context.Context, ev *pb.Event) error {
 	return q.sync(seq)
 }
 
+func (h host) SendHistory(ctx context.Context, b *pb.HistoryBatch) error {
+	h.s.mu.Lock()
+	q := h.s.hq
+	h.s.mu.Unlock()
+	if q == nil {
+		return errors.New("sdk: SendHistory before Init")
+	}
+	return q.send(ctx, b)
+}
+
 func (h host) Logger() *slog.Logger { return h.s.log }
 
 func (s *server) queue() *eventQueue {
@@ -111,6 +126,12 @@ func (s *server) Init(ctx context.Context, req *pb.InitRequest) (*pb.Capabilitie
 			s.q = newEventQueue(nil, nil, 0, 0, s.log)
 			s.q.trace = s.trace
 		}
+		hq, err := newHistoryQueue(req.DataDir)
+		if err != nil {
+			s.mu.Unlock()
+			return nil, status.Error(codes.FailedPrecondition, err.Error())
+		}
+		s.hq = hq
 	}
 	s.mu.Unlock()
 	caps, err := s.t.Init(ctx, InitRequest{ConfigJSON: req.ConfigJson, DataDir: req.DataDir, Domain: req.Domain}, host{s})
@@ -131,6 +152,9 @@ func (s *server) shutdown() {
 	if s.q != nil {
 		s.q.close()
 	}
+	if s.hq != nil {
+		s.hq.close()
+	}
 	if s.lock != nil {
 		s.lock.Close()
 		s.lock = nil
@@ -143,7 +167,7 @@ func (s *server) LoginFlows(ctx context.Context, _ *pb.LoginFlowsRequest) (*pb.L
 }
 
 func (s *server) StartLogin(ctx context.Context, req *pb.StartLoginRequest) (*pb.LoginStep, error) {
-	return nonNil(s.t.StartLogin(ctx, req.UserJid, req.FlowId))
+	return nonNil(s.t.StartLogin(ctx, req))
 }
 
 func (s *server) SubmitLoginInput(ctx context.Context, req *pb.SubmitLoginInputRequest) (*pb.LoginStep, error) {
@@ -185,6 +209,15 @@ func (s *server) ChatInfo(ctx context.Context, req *pb.ChatRef) (*pb.Chat, error
 
 func (s *server) UserInfo(ctx context.Context, req *pb.UserRef) (*pb.Contact, error) {
 	return nonNil(s.t.UserInfo(ctx, req.LoginId, req.UserId))
+}
+
+func (s *server) ChatList(ctx context.Context, req *pb.LoginRef) (*pb.ChatListResponse, error) {
+	cs, err := s.t.ChatList(ctx, req.LoginId)
+	return &pb.ChatListResponse{Chats: cs}, toStatus(err)
+}
+
+func (s *server) Backfill(ctx context.Context, req *pb.BackfillRequest) (*pb.Empty, error) {
+	return &pb.Empty{}, toStatus(s.t.Backfill(ctx, req))
 }
 
 // nonNil converts the error and refuses a nil answer, which gRPC cannot
@@ -310,7 +343,7 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 			return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: ToProto(err)}
 		}
 		if prev != nil {
-			return &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: prev.MessageId, TimestampUnixMicro: prev.TimestampUnixMicro}
+			return &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: prev.MessageId, TimestampUnixMicro: prev.TimestampUnixMicro, Meta: prev.Meta}
 		}
 	}
 	res, err := s.t.HandleCommand(ctx, cmd)
@@ -324,7 +357,13 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 	if ts.IsZero() {
 		ts = time.Now()
 	}
-	out := &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: res.MessageID, TimestampUnixMicro: ts.UnixMicro()}
+	if len(res.Meta) > MaxMetaBytes {
+		if key != "" {
+			s.txns.end(key, nil)
+		}
+		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: ToProto(fmt.Errorf("sdk: the plugin's message metadata is %d bytes, more than %d", len(res.Meta), MaxMetaBytes))}
+	}
+	out := &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: res.MessageID, TimestampUnixMicro: ts.UnixMicro(), Meta: res.Meta}
 	if key != "" {
 		s.txns.end(key, out)
 	}

@@ -15,5 +15,5 @@ func main() {
 	if stagetrace.Enabled() {
 		opts = append(opts, sdk.WithTrace(func(stage sdk.Stage, text string) { stagetrace.Mark(string(stage), text) }))
 	}
-	sdk.Serve(echo.New(), opts...)
+	sdk.Serve[*echo.Session](echo.New(), opts...)
 }

@@ -1,0 +1,216 @@
+package echo
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Session is one echo account online: the SDK makes it with LoadLogin
+// and calls it for everything this login does.
+type Session struct {
+	n         *Network
+	loginID   string
+	connected atomic.Bool
+}
+
+// The optional interfaces the echo network has. Each one is a feature
+// the gateway offers its users; leave one out and the SDK answers "not
+// implemented" for it. The assertions make the compiler check them.
+var (
+	_ sdk.Editor             = (*Session)(nil)
+	_ sdk.Reactor            = (*Session)(nil)
+	_ sdk.Retractor          = (*Session)(nil)
+	_ sdk.ReadMarker         = (*Session)(nil)
+	_ sdk.Typer              = (*Session)(nil)
+	_ sdk.PresenceSetter     = (*Session)(nil)
+	_ sdk.IdentifierResolver = (*Session)(nil)
+	_ sdk.ContactLister      = (*Session)(nil)
+	_ sdk.UserInfoer         = (*Session)(nil)
+)
+
+// Connect goes online. A real network would dial out here and report
+// progress; ours is connected at once.
+func (s *Session) Connect(context.Context) error {
+	s.connected.Store(true)
+	s.n.host.Emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
+		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}}})
+	return nil
+}
+
+// Disconnect goes offline.
+func (s *Session) Disconnect(context.Context) error {
+	s.connected.Store(false)
+	return nil
+}
+
+// Logout goes offline and has the network forget the account.
+func (s *Session) Logout(ctx context.Context) error {
+	s.n.mu.Lock()
+	delete(s.n.accounts, s.loginID)
+	s.n.mu.Unlock()
+	return s.Disconnect(ctx)
+}
+
+// online refuses to act for a session the network logged out ("kick").
+func (s *Session) online() error {
+	if !s.connected.Load() {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "login %q is not connected", s.loginID)
+	}
+	return nil
+}
+
+// inChat is online, in a chat that exists.
+func (s *Session) inChat(c sdk.Call) error {
+	if err := s.online(); err != nil {
+		return err
+	}
+	if c.ChatID == NoSuchContact {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "there is no contact %q on the echo network", c.ChatID)
+	}
+	return nil
+}
+
+func (c *contact) proto() *pb.Contact {
+	p := &pb.Contact{UserId: c.id, Name: c.name, Presence: c.presence}
+	if c.id == "echo-1" {
+		p.AvatarId = "echo-1-v1"
+	}
+	return p
+}
+
+// ContactList is the account's contacts (sdk.ContactLister).
+func (s *Session) ContactList(context.Context) ([]*pb.Contact, error) {
+	s.n.mu.Lock()
+	defer s.n.mu.Unlock()
+	var cs []*pb.Contact
+	for _, c := range s.n.accounts[s.loginID] {
+		cs = append(cs, c.proto())
+	}
+	return cs, nil
+}
+
+// ResolveIdentifier: every name is someone on the echo network
+// (sdk.IdentifierResolver, which is what lets users add contacts).
+func (s *Session) ResolveIdentifier(_ context.Context, identifier string, create bool) (*pb.Contact, error) {
+	id := strings.TrimSpace(identifier)
+	if id == "" || id == NoSuchContact {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "there is no contact %q on the echo network", id)
+	}
+	c := &contact{id: id, name: id, presence: &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AVAILABLE}}
+	if create {
+		s.n.mu.Lock()
+		if cs := s.n.accounts[s.loginID]; cs != nil {
+			if old, ok := cs[id]; ok {
+				c = old
+			} else {
+				cs[id] = c
+			}
+		}
+		s.n.mu.Unlock()
+	}
+	return c.proto(), nil
+}
+
+// UserInfo is a contact's profile; Echo One has an avatar
+// (sdk.UserInfoer, which with Capabilities' avatars serves avatars).
+func (s *Session) UserInfo(_ context.Context, userID string) (*pb.Contact, error) {
+	s.n.mu.Lock()
+	c, ok := s.n.accounts[s.loginID][userID]
+	s.n.mu.Unlock()
+	if !ok {
+		c = &contact{id: userID, name: userID}
+	}
+	p := c.proto()
+	p.Nickname = c.id
+	if c.id == "echo-1" {
+		p.Avatar, p.AvatarMime, p.AvatarId = avatarPNG, "image/png", "echo-1-v1"
+	}
+	return p, nil
+}
+
+// avatarPNG is a tiny image for Echo One's profile.
+var avatarPNG = func() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	for i := range img.Pix {
+		img.Pix[i] = 0x80
+	}
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	return b.Bytes()
+}()
+
+// SetPresence: Echo Three mirrors the user's own presence, so that it can
+// be seen to reach the network (sdk.PresenceSetter).
+func (s *Session) SetPresence(_ context.Context, p *pb.Presence) error {
+	if err := s.online(); err != nil {
+		return err
+	}
+	s.n.mu.Lock()
+	c := s.n.accounts[s.loginID]["echo-3"]
+	if c != nil {
+		c.presence = p
+	}
+	s.n.mu.Unlock()
+	if c != nil {
+		s.n.host.Emit(&pb.Event{LoginId: s.loginID, ChatId: "echo-3", Sender: &pb.Sender{UserId: "echo-3"},
+			TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Presence{Presence: &pb.PresenceEvent{Presence: p}}})
+	}
+	return nil
+}
+
+// contactCommand lets the user change the network from a chat: "rename N
+// NAME" renames contact echo-N, "leave N" removes it. The change reaches
+// the gateway as events, as a real network's would.
+func (s *Session) contactCommand(text string) {
+	f := strings.Fields(text)
+	if len(f) < 2 || (f[0] != "rename" && f[0] != "leave") || (f[0] == "rename" && len(f) < 3) {
+		return
+	}
+	id := "echo-" + f[1]
+	s.n.mu.Lock()
+	c, ok := s.n.accounts[s.loginID][id]
+	var changed *pb.Contact
+	if ok && f[0] == "rename" {
+		c.name = strings.Join(f[2:], " ")
+		changed = c.proto()
+	} else if ok {
+		delete(s.n.accounts[s.loginID], id)
+	}
+	s.n.mu.Unlock()
+	if !ok {
+		return
+	}
+	ev := &pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(), EventId: s.n.newID()}
+	if changed != nil {
+		ev.Payload = &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: changed}}
+	} else {
+		ev.Payload = &pb.Event_ContactRemoved{ContactRemoved: &pb.ContactRemovedEvent{UserId: id}}
+	}
+	s.n.host.Emit(ev)
+}
+
+// ChannelPrefix starts the IDs of the echo network's channels: chats
+// where only the network posts. The user may read them, and mark them
+// read, but not write.
+const ChannelPrefix = "channel-"
+
+var _ sdk.ChatLimiter = (*Session)(nil)
+
+// ChatLimits says what a chat allows where it differs from the network
+// (sdk.ChatLimiter): channels are read-only, and of the network's
+// features only read markers apply there. The SDK refuses the rest with
+// not-allowed before it reaches us.
+func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, error) {
+	if !strings.HasPrefix(chatID, ChannelPrefix) {
+		return sdk.ChatLimits{}, nil
+	}
+	return sdk.ChatLimits{ReadOnly: true, Features: &pb.Features{ReadReceipts: true}}, nil
+}

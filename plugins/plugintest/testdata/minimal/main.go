@@ -1,0 +1,87 @@
+// Command minimal is the smallest plugin the v2 SDK allows: a Connector
+// and a Session with only the required methods, no optional interface.
+// Every contact echoes the text it is sent. The conformance kit and the
+// gateway's tests run it to check that a plugin that declares nothing
+// optional is refused every optional action, and still sends and
+// receives text.
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+func main() { sdk.Serve[*session](&network{}) }
+
+type network struct {
+	host   sdk.Host
+	prefix string
+	seq    atomic.Uint64
+}
+
+// Init claims features it does not implement: the SDK must mask them.
+func (n *network) Init(_ context.Context, _ sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
+	n.host = host
+	n.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
+	return &pb.Capabilities{Network: "minimal", DisplayName: "Minimal", Version: "1",
+		Features: &pb.Features{Edits: true, Reactions: true, Retractions: true, Typing: true, Backfill: true, Groups: true}}, nil
+}
+
+func (n *network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
+	return []*pb.LoginFlow{{Id: "name", Name: "Name"}}, nil
+}
+
+func (n *network) StartLogin(context.Context, sdk.LoginRequest) (sdk.LoginProcess, error) {
+	return &login{}, nil
+}
+
+func (n *network) LoadLogin(_ context.Context, l sdk.LoginInfo) (*session, error) {
+	return &session{n: n, id: l.LoginID}, nil
+}
+
+// login asks for a name; the name is the login ID.
+type login struct{}
+
+func (*login) Start(context.Context) (*pb.LoginStep, error) { return form(""), nil }
+func (*login) Cancel()                                      {}
+func (*login) Submit(_ context.Context, f map[string]string) (*pb.LoginStep, error) {
+	name := strings.TrimSpace(f["username"])
+	if name == "" {
+		return form("The name must not be empty."), nil
+	}
+	return &pb.LoginStep{Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{LoginId: name, DisplayName: name}}}, nil
+}
+
+func form(errText string) *pb.LoginStep {
+	return &pb.LoginStep{Instructions: "Pick a name.", Error: errText, Step: &pb.LoginStep_Form{Form: &pb.FormStep{
+		Fields: []*pb.FormField{{Id: "username", Label: "Name", Type: pb.FieldType_FIELD_TYPE_USERNAME, Required: true}}}}}
+}
+
+type session struct {
+	n  *network
+	id string
+}
+
+func (s *session) Connect(context.Context) error {
+	s.n.host.Emit(&pb.Event{LoginId: s.id, TimestampUnixMicro: time.Now().UnixMicro(),
+		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}}})
+	return nil
+}
+
+func (s *session) Disconnect(context.Context) error { return nil }
+func (s *session) Logout(context.Context) error     { return nil }
+
+// SendMessage echoes the text back from the contact.
+func (s *session) SendMessage(_ context.Context, c sdk.Call, m *pb.SendMessage) (sdk.Result, error) {
+	id := fmt.Sprintf("%s-%d", s.n.prefix, s.n.seq.Add(1))
+	s.n.host.Emit(&pb.Event{LoginId: s.id, ChatId: c.ChatID, Sender: &pb.Sender{UserId: c.ChatID},
+		TimestampUnixMicro: time.Now().UnixMicro(), EventId: id + ".echo",
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: m.Text}}})
+	return sdk.Result{MessageID: id}, nil
+}

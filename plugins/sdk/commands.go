@@ -1,0 +1,187 @@
+package sdk
+
+import (
+	"context"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// HandleCommand routes a command to its login's session, after checking
+// that the network and the chat allow it.
+func (t *connectorTransport[S]) HandleCommand(ctx context.Context, cmd *pb.Command) (Result, error) {
+	s, err := t.session(cmd.LoginId)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := t.allowed(ctx, s, cmd); err != nil {
+		return Result{}, err
+	}
+	c := Call{ChatID: cmd.ChatId, TxnID: cmd.TxnId}
+	switch a := cmd.Action.(type) {
+	case *pb.Command_Send:
+		return s.SendMessage(ctx, c, a.Send)
+	case *pb.Command_Edit:
+		if e, ok := any(s).(Editor); ok {
+			return e.EditMessage(ctx, c, a.Edit)
+		}
+	case *pb.Command_React:
+		if r, ok := any(s).(Reactor); ok {
+			return r.React(ctx, c, a.React)
+		}
+	case *pb.Command_Retract:
+		if r, ok := any(s).(Retractor); ok {
+			return r.Retract(ctx, c, a.Retract)
+		}
+	case *pb.Command_MarkRead:
+		if m, ok := any(s).(ReadMarker); ok {
+			return Result{}, m.MarkRead(ctx, c, a.MarkRead)
+		}
+	case *pb.Command_SetTyping:
+		if ty, ok := any(s).(Typer); ok {
+			return Result{}, ty.SetTyping(ctx, c, a.SetTyping.State)
+		}
+	case *pb.Command_SetPresence:
+		if p, ok := any(s).(PresenceSetter); ok {
+			return Result{}, p.SetPresence(ctx, a.SetPresence.Presence)
+		}
+	case *pb.Command_Leave:
+		if l, ok := any(s).(Leaver); ok {
+			return Result{}, l.LeaveChat(ctx, c)
+		}
+	case *pb.Command_SetTopic:
+		if ts, ok := any(s).(TopicSetter); ok {
+			return Result{}, ts.SetTopic(ctx, c, a.SetTopic.Topic)
+		}
+	case *pb.Command_SetName:
+		if n, ok := any(s).(ChatNamer); ok {
+			return Result{}, n.SetChatName(ctx, c, a.SetName.Name)
+		}
+	case *pb.Command_Invite:
+		if i, ok := any(s).(Inviter); ok {
+			return Result{}, i.Invite(ctx, c, a.Invite.UserId)
+		}
+	case *pb.Command_Kick:
+		if k, ok := any(s).(Kicker); ok {
+			return Result{}, k.Kick(ctx, c, a.Kick)
+		}
+	case *pb.Command_SetRole:
+		if r, ok := any(s).(RoleSetter); ok {
+			return Result{}, r.SetRole(ctx, c, a.SetRole)
+		}
+	default:
+		return Result{}, Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "command without an action this SDK knows (%T)", cmd.Action)
+	}
+	return Result{}, unsupported(actionName(cmd))
+}
+
+// actionName is what a command does, for error texts.
+func actionName(cmd *pb.Command) string {
+	switch cmd.Action.(type) {
+	case *pb.Command_Send:
+		return "sending messages"
+	case *pb.Command_Edit:
+		return "corrections"
+	case *pb.Command_React:
+		return "reactions"
+	case *pb.Command_Retract:
+		return "retractions"
+	case *pb.Command_MarkRead:
+		return "read markers"
+	case *pb.Command_SetTyping:
+		return "typing notifications"
+	case *pb.Command_SetPresence:
+		return "setting your presence"
+	case *pb.Command_Leave:
+		return "leaving chats"
+	case *pb.Command_SetTopic:
+		return "setting the topic"
+	case *pb.Command_SetName:
+		return "renaming chats"
+	case *pb.Command_Invite:
+		return "invitations"
+	case *pb.Command_Kick:
+		return "removing members"
+	case *pb.Command_SetRole:
+		return "changing roles"
+	}
+	return "this action"
+}
+
+// allowed refuses what the network's features leave out of a message
+// (attachments, a reply) and what the chat does not allow.
+func (t *connectorTransport[S]) allowed(ctx context.Context, s S, cmd *pb.Command) error {
+	f := t.features()
+	if send := cmd.GetSend(); send != nil {
+		if len(send.Attachments) > 0 && !f.Attachments {
+			return unsupported("files")
+		}
+		if !f.Replies {
+			// A reply goes out as a plain message.
+			send.ReplyToId, send.ReplyToMeta = "", nil
+		}
+		if !f.Formatting {
+			send.Spans = nil
+		}
+	}
+	if e := cmd.GetEdit(); e != nil && !f.Formatting {
+		e.Spans = nil
+	}
+	lim, ok := any(s).(ChatLimiter)
+	if !ok || cmd.ChatId == "" || cmd.GetSetPresence() != nil {
+		return nil
+	}
+	l, err := lim.ChatLimits(ctx, cmd.ChatId)
+	if err != nil {
+		return err
+	}
+	chat := f
+	if l.Features != nil {
+		chat = intersect(f, l.Features)
+	}
+	// Only what the network has can be refused per chat: the rest is
+	// UNSUPPORTED, after this.
+	deny := func(network, here bool, what string) error {
+		if network && !here {
+			return Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "this chat does not allow %s", what)
+		}
+		return nil
+	}
+	switch cmd.Action.(type) {
+	case *pb.Command_Send:
+		if l.ReadOnly {
+			return Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "this chat is read-only")
+		}
+		if !chat.Replies {
+			cmd.GetSend().ReplyToId, cmd.GetSend().ReplyToMeta = "", nil
+		}
+		if len(cmd.GetSend().Attachments) > 0 {
+			return deny(f.Attachments, chat.Attachments, "files")
+		}
+	case *pb.Command_Edit:
+		if l.ReadOnly {
+			return deny(f.Edits, false, "corrections")
+		}
+		return deny(f.Edits, chat.Edits, "corrections")
+	case *pb.Command_React:
+		return deny(f.Reactions, chat.Reactions, "reactions")
+	case *pb.Command_Retract:
+		return deny(f.Retractions, chat.Retractions, "retractions")
+	case *pb.Command_MarkRead:
+		return deny(f.ReadReceipts, chat.ReadReceipts, "read markers")
+	case *pb.Command_SetTyping:
+		return deny(f.Typing, chat.Typing, "typing notifications")
+	case *pb.Command_Leave:
+		return deny(f.LeaveChat, chat.LeaveChat, "leaving it")
+	case *pb.Command_SetTopic:
+		return deny(f.GroupTopic, chat.GroupTopic, "setting the topic")
+	case *pb.Command_SetName:
+		return deny(f.GroupName, chat.GroupName, "renaming it")
+	case *pb.Command_Invite:
+		return deny(f.GroupInvite, chat.GroupInvite, "invitations")
+	case *pb.Command_Kick:
+		return deny(f.GroupKick, chat.GroupKick, "removing members")
+	case *pb.Command_SetRole:
+		return deny(f.GroupRoles, chat.GroupRoles, "changing roles")
+	}
+	return nil
+}

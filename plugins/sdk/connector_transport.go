@@ -1,0 +1,378 @@
+package sdk
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// connectorTransport serves the contract with a Connector: it keeps the
+// login processes and one session per login, and routes each call to the
+// one it names.
+type connectorTransport[S Session] struct {
+	c     Connector[S]
+	feats atomic.Pointer[pb.Features] // advertised, set by Init
+
+	// mu guards the maps; commands only read them (RLock).
+	mu        sync.RWMutex
+	processes map[string]LoginProcess
+	logins    map[string]*login[S]
+}
+
+// login is one login's slot: mu orders its Connect, Disconnect and Logout;
+// commands read the session without it.
+type login[S Session] struct {
+	mu  sync.Mutex
+	cur atomic.Pointer[S] // nil: not loaded
+}
+
+func newConnectorTransport[S Session](c Connector[S]) *connectorTransport[S] {
+	return &connectorTransport[S]{c: c, processes: map[string]LoginProcess{}, logins: map[string]*login[S]{}}
+}
+
+func (t *connectorTransport[S]) Init(ctx context.Context, req InitRequest, host Host) (*pb.Capabilities, error) {
+	caps, err := t.c.Init(ctx, req, host)
+	if err != nil {
+		return nil, err
+	}
+	if caps == nil {
+		return nil, fmt.Errorf("sdk: Init returned no capabilities")
+	}
+	if caps.ApiVersion != 0 && caps.ApiVersion != APIVersion {
+		return nil, fmt.Errorf("sdk: Init declares api_version %d, this SDK speaks %d", caps.ApiVersion, APIVersion)
+	}
+	var zero S
+	f, masked := Features(zero, caps.Features)
+	if len(masked) > 0 {
+		host.Logger().Warn("features declared but not implemented; not advertised", "features", strings.Join(masked, ", "))
+	}
+	caps.Features, caps.ApiVersion = f, APIVersion
+	t.feats.Store(f)
+	return caps, nil
+}
+
+// features are the advertised features (none before Init). Callers do
+// not modify them.
+func (t *connectorTransport[S]) features() *pb.Features {
+	if f := t.feats.Load(); f != nil {
+		return f
+	}
+	return &pb.Features{}
+}
+
+func (t *connectorTransport[S]) LoginFlows(ctx context.Context) ([]*pb.LoginFlow, error) {
+	return t.c.LoginFlows(ctx)
+}
+
+func (t *connectorTransport[S]) StartLogin(ctx context.Context, req *pb.StartLoginRequest) (*pb.LoginStep, error) {
+	id := rand.Text()
+	p, err := t.c.StartLogin(ctx, LoginRequest{ProcessID: id, UserJID: req.UserJid, FlowID: req.FlowId, Dir: req.LoginDir})
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, errors.New("sdk: StartLogin returned no login process and no error")
+	}
+	t.mu.Lock()
+	t.processes[id] = p
+	t.mu.Unlock()
+	step, err := p.Start(ctx)
+	return t.step(id, p, step, err)
+}
+
+// step stamps a step with its process ID and forgets a process that
+// completed or failed at its first step.
+func (t *connectorTransport[S]) step(id string, p LoginProcess, step *pb.LoginStep, err error) (*pb.LoginStep, error) {
+	if err != nil || step.GetComplete() != nil {
+		t.mu.Lock()
+		if t.processes[id] == p {
+			delete(t.processes, id)
+		}
+		t.mu.Unlock()
+	}
+	if step != nil {
+		step.ProcessId = id
+	}
+	return step, err
+}
+
+func (t *connectorTransport[S]) process(id string) (LoginProcess, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p, ok := t.processes[id]
+	if !ok {
+		return nil, Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no login in progress with ID %q", id)
+	}
+	return p, nil
+}
+
+func (t *connectorTransport[S]) SubmitLoginInput(ctx context.Context, id string, fields map[string]string) (*pb.LoginStep, error) {
+	p, err := t.process(id)
+	if err != nil {
+		return nil, err
+	}
+	sub, ok := p.(LoginSubmitter)
+	if !ok {
+		return nil, Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "this login step takes no input")
+	}
+	step, err := sub.Submit(ctx, fields)
+	return t.stepKeep(id, p, step, err)
+}
+
+func (t *connectorTransport[S]) WaitLogin(ctx context.Context, id string) (*pb.LoginStep, error) {
+	p, err := t.process(id)
+	if err != nil {
+		return nil, err
+	}
+	w, ok := p.(LoginWaiter)
+	if !ok {
+		return nil, Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "this login step has nothing to wait for")
+	}
+	step, err := w.Wait(ctx)
+	return t.stepKeep(id, p, step, err)
+}
+
+// stepKeep is step for a later step: an error keeps the process, so that
+// the user may try again.
+func (t *connectorTransport[S]) stepKeep(id string, p LoginProcess, step *pb.LoginStep, err error) (*pb.LoginStep, error) {
+	if err != nil {
+		return nil, err
+	}
+	return t.step(id, p, step, nil)
+}
+
+func (t *connectorTransport[S]) CancelLogin(_ context.Context, id string) error {
+	t.mu.Lock()
+	p, ok := t.processes[id]
+	delete(t.processes, id)
+	t.mu.Unlock()
+	if ok {
+		p.Cancel()
+	}
+	return nil
+}
+
+// lockSlot returns loginID's slot, locked. A slot is dropped (by
+// Disconnect or Logout) while locked; a caller that waited for a dropped
+// one takes the new one instead.
+func (t *connectorTransport[S]) lockSlot(loginID string) *login[S] {
+	for {
+		t.mu.Lock()
+		l, ok := t.logins[loginID]
+		if !ok {
+			l = &login[S]{}
+			t.logins[loginID] = l
+		}
+		t.mu.Unlock()
+		l.mu.Lock()
+		t.mu.Lock()
+		current := t.logins[loginID] == l
+		t.mu.Unlock()
+		if current {
+			return l
+		}
+		l.mu.Unlock()
+	}
+}
+
+// session is the loaded session of loginID, or LOGIN_REQUIRED. It takes
+// no lock of the login's: a command does not wait for a Connect.
+func (t *connectorTransport[S]) session(loginID string) (S, error) {
+	t.mu.RLock()
+	l := t.logins[loginID]
+	t.mu.RUnlock()
+	if l != nil {
+		if s := l.cur.Load(); s != nil {
+			return *s, nil
+		}
+	}
+	var zero S
+	return zero, Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "login %q is not connected", loginID)
+}
+
+func (t *connectorTransport[S]) Connect(ctx context.Context, req *pb.ConnectRequest) error {
+	if req.LoginId == "" {
+		return Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "Connect without a login ID")
+	}
+	l := t.lockSlot(req.LoginId)
+	defer l.mu.Unlock()
+	s := l.cur.Load()
+	if s == nil {
+		loaded, err := t.c.LoadLogin(ctx, LoginInfo{LoginID: req.LoginId, UserJID: req.UserJid, SavedState: req.SavedState, Dir: req.LoginDir})
+		if err != nil {
+			return fmt.Errorf("load login %s: %w", req.LoginId, err)
+		}
+		s = &loaded
+		l.cur.Store(s)
+	}
+	return (*s).Connect(ctx)
+}
+
+// end runs Disconnect or Logout on a loaded session and forgets it. A
+// login not loaded needs no Disconnect; for a Logout it is loaded first,
+// with only its ID (the host does not send the rest), so that the
+// network hears of it.
+func (t *connectorTransport[S]) end(ctx context.Context, loginID string, f func(S, context.Context) error, load bool) error {
+	l := t.lockSlot(loginID)
+	defer l.mu.Unlock()
+	defer func() {
+		l.cur.Store(nil)
+		t.mu.Lock()
+		if t.logins[loginID] == l {
+			delete(t.logins, loginID)
+		}
+		t.mu.Unlock()
+	}()
+	s := l.cur.Load()
+	if s == nil && !load {
+		return nil
+	}
+	if s == nil {
+		loaded, err := t.c.LoadLogin(ctx, LoginInfo{LoginID: loginID})
+		if err != nil {
+			return fmt.Errorf("log out %s, which is not connected: %w", loginID, err)
+		}
+		s = &loaded
+	}
+	return f(*s, ctx)
+}
+
+func (t *connectorTransport[S]) Disconnect(ctx context.Context, loginID string) error {
+	return t.end(ctx, loginID, S.Disconnect, false)
+}
+
+func (t *connectorTransport[S]) Logout(ctx context.Context, loginID string) error {
+	return t.end(ctx, loginID, S.Logout, true)
+}
+
+// optional is the session of loginID as I, or UNSUPPORTED.
+func optional[I any, S Session](t *connectorTransport[S], loginID, what string) (I, error) {
+	var zero I
+	s, err := t.session(loginID)
+	if err != nil {
+		return zero, err
+	}
+	i, ok := any(s).(I)
+	if !ok {
+		return zero, unsupported(what)
+	}
+	return i, nil
+}
+
+func unsupported(what string) error {
+	return Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "this network does not support %s", what)
+}
+
+func (t *connectorTransport[S]) ResolveIdentifier(ctx context.Context, req *pb.ResolveIdentifierRequest) (*pb.Contact, error) {
+	r, err := optional[IdentifierResolver](t, req.LoginId, "looking up contacts")
+	if err != nil {
+		return nil, err
+	}
+	return r.ResolveIdentifier(ctx, req.Identifier, req.Create)
+}
+
+func (t *connectorTransport[S]) ContactList(ctx context.Context, loginID string) ([]*pb.Contact, error) {
+	s, err := t.session(loginID)
+	if err != nil {
+		return nil, err
+	}
+	if l, ok := any(s).(ContactLister); ok {
+		return l.ContactList(ctx)
+	}
+	return nil, nil
+}
+
+func (t *connectorTransport[S]) ChatInfo(ctx context.Context, loginID, chatID string) (*pb.Chat, error) {
+	s, err := t.session(loginID)
+	if err != nil {
+		return nil, err
+	}
+	ci, ok := any(s).(ChatInfoer)
+	if !ok {
+		return nil, unsupported("chat information")
+	}
+	chat, err := ci.ChatInfo(ctx, chatID)
+	if err != nil || chat == nil {
+		return chat, err
+	}
+	return chat, t.limitChat(ctx, s, chat)
+}
+
+func (t *connectorTransport[S]) ChatList(ctx context.Context, loginID string) ([]*pb.Chat, error) {
+	s, err := t.session(loginID)
+	if err != nil {
+		return nil, err
+	}
+	cl, ok := any(s).(ChatLister)
+	if !ok {
+		return nil, nil
+	}
+	chats, err := cl.ChatList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range chats {
+		if err := t.limitChat(ctx, s, c); err != nil {
+			return nil, err
+		}
+	}
+	return chats, nil
+}
+
+// limitChat sets chat.features to what the chat allows: the session's
+// ChatLimits or the chat's own features, within the network's.
+func (t *connectorTransport[S]) limitChat(ctx context.Context, s S, chat *pb.Chat) error {
+	if lim, ok := any(s).(ChatLimiter); ok {
+		l, err := lim.ChatLimits(ctx, chat.ChatId)
+		if err != nil {
+			return fmt.Errorf("chat limits of %s: %w", chat.ChatId, err)
+		}
+		if l.Features != nil {
+			chat.Features = l.Features
+		}
+		chat.ReadOnly = chat.ReadOnly || l.ReadOnly
+	}
+	if chat.Features != nil {
+		chat.Features = intersect(t.features(), chat.Features)
+	}
+	return nil
+}
+
+func (t *connectorTransport[S]) UserInfo(ctx context.Context, loginID, userID string) (*pb.Contact, error) {
+	u, err := optional[UserInfoer](t, loginID, "user information")
+	if err != nil {
+		return nil, err
+	}
+	return u.UserInfo(ctx, userID)
+}
+
+func (t *connectorTransport[S]) Backfill(ctx context.Context, req *pb.BackfillRequest) error {
+	b, err := optional[Backfiller](t, req.LoginId, "history")
+	if err != nil {
+		return err
+	}
+	return b.Backfill(ctx, BackfillRequest{ChatID: req.ChatId, Cursor: req.Cursor, Limit: int(req.Limit)})
+}
+
+func (t *connectorTransport[S]) DownloadMedia(ctx context.Context, ref *pb.MediaRef) (*pb.MediaInfo, io.ReadCloser, error) {
+	d, err := optional[MediaDownloader](t, ref.LoginId, "downloading files")
+	if err != nil {
+		return nil, nil, err
+	}
+	return d.DownloadMedia(ctx, ref.ChatId, ref.Ref)
+}
+
+func (t *connectorTransport[S]) UploadMedia(ctx context.Context, loginID string, info *pb.MediaInfo, r io.Reader) (string, error) {
+	u, err := optional[MediaUploader](t, loginID, "uploading files")
+	if err != nil {
+		return "", err
+	}
+	return u.UploadMedia(ctx, info, r)
+}

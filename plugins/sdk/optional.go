@@ -1,0 +1,241 @@
+package sdk
+
+import (
+	"context"
+	"io"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// The optional interfaces of a Session. The SDK advertises a feature when
+// the session type implements its interface, and answers UNSUPPORTED
+// (XMPP feature-not-implemented) for an action whose interface is missing.
+
+// Editor corrects a sent message (feature edits).
+type Editor interface {
+	EditMessage(ctx context.Context, c Call, e *pb.EditMessage) (Result, error)
+}
+
+// Reactor sets the user's reactions to a message (feature reactions).
+// React.emojis is the whole set; empty removes them all.
+type Reactor interface {
+	React(ctx context.Context, c Call, r *pb.React) (Result, error)
+}
+
+// Retractor deletes a message for everyone (feature retractions).
+type Retractor interface {
+	Retract(ctx context.Context, c Call, r *pb.Retract) (Result, error)
+}
+
+// ReadMarker tells the network the user read a chat up to a message
+// (feature read_receipts).
+type ReadMarker interface {
+	MarkRead(ctx context.Context, c Call, m *pb.MarkRead) error
+}
+
+// Typer forwards the user's chat state (feature typing).
+type Typer interface {
+	SetTyping(ctx context.Context, c Call, state pb.TypingState) error
+}
+
+// PresenceSetter forwards the user's own presence (feature set_presence).
+type PresenceSetter interface {
+	SetPresence(ctx context.Context, p *pb.Presence) error
+}
+
+// IdentifierResolver finds a contact from what the user typed (a phone
+// number, @username), adding it on the network when create is set
+// (feature add_contacts).
+type IdentifierResolver interface {
+	ResolveIdentifier(ctx context.Context, identifier string, create bool) (*pb.Contact, error)
+}
+
+// ContactLister lists the login's contacts; without it the list is empty.
+type ContactLister interface {
+	ContactList(ctx context.Context) ([]*pb.Contact, error)
+}
+
+// ChatInfoer describes a chat: name, members, topic.
+type ChatInfoer interface {
+	ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
+}
+
+// UserInfoer describes a user, avatar included (with Capabilities
+// declaring avatars).
+type UserInfoer interface {
+	UserInfo(ctx context.Context, userID string) (*pb.Contact, error)
+}
+
+// ChatLister lists the login's group chats, newest activity first; with
+// ChatInfoer and Capabilities declaring groups, the network has groups.
+type ChatLister interface {
+	ChatList(ctx context.Context) ([]*pb.Chat, error)
+}
+
+// Leaver leaves a group (feature leave_chat).
+type Leaver interface {
+	LeaveChat(ctx context.Context, c Call) error
+}
+
+// TopicSetter sets a group's topic (feature group_topic).
+type TopicSetter interface {
+	SetTopic(ctx context.Context, c Call, topic string) error
+}
+
+// ChatNamer renames a group (feature group_name).
+type ChatNamer interface {
+	SetChatName(ctx context.Context, c Call, name string) error
+}
+
+// Inviter adds someone to a group (feature group_invite).
+type Inviter interface {
+	Invite(ctx context.Context, c Call, userID string) error
+}
+
+// Kicker removes, or bans, a member of a group (feature group_kick).
+type Kicker interface {
+	Kick(ctx context.Context, c Call, k *pb.Kick) error
+}
+
+// RoleSetter changes a member's affiliation and role (feature
+// group_roles).
+type RoleSetter interface {
+	SetRole(ctx context.Context, c Call, r *pb.SetRole) error
+}
+
+// BackfillRequest asks for a chat's history.
+type BackfillRequest struct {
+	ChatID string
+	// Cursor is the cursor of the last batch sent for the chat; "" = the
+	// newest messages.
+	Cursor string
+	// Limit is how many messages are wanted, at most; 0 = the plugin's
+	// choice.
+	Limit int
+}
+
+// Backfiller fetches a chat's history (feature backfill). Backfill returns
+// at once; the history goes to the host in batches with
+// HistoryHost.SendHistory.
+type Backfiller interface {
+	Backfill(ctx context.Context, req BackfillRequest) error
+}
+
+// MediaDownloader fetches an attachment the network handed out by
+// reference (Attachment.ref; feature media_download). The SDK streams the
+// reader to the host in chunks and closes it; info may be nil when the
+// event said all there is.
+type MediaDownloader interface {
+	DownloadMedia(ctx context.Context, chatID, ref string) (info *pb.MediaInfo, r io.ReadCloser, err error)
+}
+
+// MediaUploader takes a file from the host before a SendMessage names it
+// by the returned upload ID in Attachment.upload_id (feature
+// media_upload). r yields the file as it arrives, never whole in memory.
+type MediaUploader interface {
+	UploadMedia(ctx context.Context, info *pb.MediaInfo, r io.Reader) (uploadID string, err error)
+}
+
+// ChatLimits is what one chat allows when it differs from the network.
+type ChatLimits struct {
+	// Features, when set, are the chat's features; the SDK keeps only
+	// those the network has. nil = the network's.
+	Features *pb.Features
+	// ReadOnly: the user may not post (a channel's reader).
+	ReadOnly bool
+}
+
+// ChatLimiter narrows the network's features per chat: a channel is
+// read-only, a group may forbid reactions. The SDK asks before every
+// command in a chat and refuses with NOT_ALLOWED what the chat does not
+// allow, and fills Chat.features in ChatInfo and ChatList answers. It is
+// called often: keep the answer at hand.
+type ChatLimiter interface {
+	ChatLimits(ctx context.Context, chatID string) (ChatLimits, error)
+}
+
+// derived is a feature the SDK derives from an interface: advertised
+// when the session type has it, whatever Capabilities declared.
+type derived struct {
+	feature string // the field of pb.Features
+	iface   string // for the log
+	has     func(any) bool
+}
+
+func implements[T any](v any) bool { _, ok := v.(T); return ok }
+
+var derivedFeatures = []derived{
+	{"edits", "Editor", implements[Editor]},
+	{"reactions", "Reactor", implements[Reactor]},
+	{"retractions", "Retractor", implements[Retractor]},
+	{"read_receipts", "ReadMarker", implements[ReadMarker]},
+	{"typing", "Typer", implements[Typer]},
+	{"set_presence", "PresenceSetter", implements[PresenceSetter]},
+	{"add_contacts", "IdentifierResolver", implements[IdentifierResolver]},
+	{"backfill", "Backfiller", implements[Backfiller]},
+	{"leave_chat", "Leaver", implements[Leaver]},
+	{"group_topic", "TopicSetter", implements[TopicSetter]},
+	{"group_name", "ChatNamer", implements[ChatNamer]},
+	{"group_invite", "Inviter", implements[Inviter]},
+	{"group_kick", "Kicker", implements[Kicker]},
+	{"group_roles", "RoleSetter", implements[RoleSetter]},
+	{"media_download", "MediaDownloader", implements[MediaDownloader]},
+	{"media_upload", "MediaUploader", implements[MediaUploader]},
+}
+
+// needs are declared features the SDK keeps only when the session type
+// has what serves them.
+var needs = []derived{
+	{"avatars", "UserInfoer", implements[UserInfoer]},
+	{"groups", "ChatInfoer and ChatLister", func(v any) bool { return implements[ChatInfoer](v) && implements[ChatLister](v) }},
+	{"single_reaction", "Reactor", implements[Reactor]},
+}
+
+// Features computes the features a plugin advertises: those of declared
+// that do not need an interface (presence, delivery receipts, replies,
+// attachments, formatting), those that need one only when the session
+// type s has it, and every feature of an optional interface s implements.
+// masked names the declared features dropped, for the log.
+func Features(s Session, declared *pb.Features) (f *pb.Features, masked []string) {
+	f = &pb.Features{}
+	if declared != nil {
+		f = proto.Clone(declared).(*pb.Features)
+	}
+	m := f.ProtoReflect()
+	fields := m.Descriptor().Fields()
+	for _, d := range derivedFeatures {
+		fd := fields.ByName(protoreflect.Name(d.feature))
+		if m.Get(fd).Bool() && !d.has(s) {
+			masked = append(masked, d.feature+" (no sdk."+d.iface+")")
+		}
+		m.Set(fd, protoreflect.ValueOfBool(d.has(s)))
+	}
+	for _, d := range needs {
+		fd := fields.ByName(protoreflect.Name(d.feature))
+		if m.Get(fd).Bool() && !d.has(s) {
+			masked = append(masked, d.feature+" (no sdk."+d.iface+")")
+			m.Set(fd, protoreflect.ValueOfBool(false))
+		}
+	}
+	return f, masked
+}
+
+// intersect is the features both a and b have; a nil b is a.
+func intersect(a, b *pb.Features) *pb.Features {
+	out := proto.Clone(a).(*pb.Features)
+	if b == nil {
+		return out
+	}
+	m, bm := out.ProtoReflect(), b.ProtoReflect()
+	fields := m.Descriptor().Fields()
+	for i := range fields.Len() {
+		fd := fields.Get(i)
+		if fd.Kind() == protoreflect.BoolKind && !bm.Get(fd).Bool() {
+			m.Set(fd, protoreflect.ValueOfBool(false))
+		}
+	}
+	return out
+}
