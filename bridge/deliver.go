@@ -24,26 +24,22 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 		}
 		return nil
 	}
-	user := t.userOf(ev.LoginId)
-	if user == "" {
+	s := t.sessionOf(ev.LoginId)
+	if s == nil {
 		t.log.Debug("event for a login no user has; dropped", "login", ev.LoginId)
 		return nil
 	}
+	user := s.user
 	switch p := ev.Payload.(type) {
 	case *pb.Event_SavedState:
-		if err := t.db.SetSavedState(ctx, t.name, user, p.SavedState.SavedState); err != nil {
-			t.log.Error("saving the plugin's login state failed", "user", user, "err", err)
-		} else if l, ok := t.loginOf(user); ok {
-			l.SavedState = p.SavedState.SavedState
-			t.setLogin(l)
-		}
+		s.saveState(ctx, p.SavedState.SavedState)
 		return nil
 	case *pb.Event_LoginState:
 		t.log.Info("login state", "user", user, "login", ev.LoginId, "state", p.LoginState.State, "message", p.LoginState.Message)
-		t.setState(ctx, user, ev.LoginId, p.LoginState)
+		s.setState(ctx, p.LoginState)
 		return nil
 	case *pb.Event_Contact, *pb.Event_ContactRemoved, *pb.Event_Presence:
-		t.contactEvent(ctx, user, ev)
+		s.contactEvent(ctx, ev)
 		return nil
 	}
 	if ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT {

@@ -35,7 +35,9 @@ func (t *transport) handleNow(ctx context.Context, st *wire.Stanza) {
 		// Never answer an error: two gateways would loop. A bounced
 		// probe still says something: nothing can be known of the user.
 		if st.Kind() == "presence" && bareOf(st.To()) == t.domain {
-			t.noteAvail(ctx, bareOf(st.From()), "", "error")
+			if s := t.session(bareOf(st.From())); s != nil {
+				s.noteAvail(ctx, "", "error")
+			}
 		}
 		return
 	}
@@ -233,17 +235,18 @@ func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, t
 	if !t.access.Allowed(user) {
 		return
 	}
-	login, registered := t.loginOf(user)
+	s := t.session(user)
+	registered := s != nil
 	toGateway := to.Localpart() == ""
 	switch typ := st.Type(); {
 	case !registered:
 	case typ == "" || typ == "unavailable" || (typ == "unsubscribed" && toGateway):
-		t.noteAvail(ctx, user, from.Resourcepart(), typ)
+		s.noteAvail(ctx, from.Resourcepart(), typ)
 	}
 	switch st.Type() {
 	case "subscribe":
 		if !toGateway && registered {
-			t.subscribeContact(ctx, login, to)
+			s.subscribeContact(ctx, to)
 			return
 		}
 		// The user adds the gateway: approve; the gateway cannot ask
@@ -266,24 +269,22 @@ func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, t
 			if err != nil {
 				return
 			}
-			t.mu.RLock()
-			p := t.presences[login.LoginID][uid]
-			t.mu.RUnlock()
+			p := s.presence(uid)
 			if p == nil {
 				p = &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_OFFLINE}
 			}
-			t.send(ctx, t.renderPresence(to.Bare().String(), user, uid, p))
+			t.send(ctx, s.renderPresence(to.Bare().String(), uid, p))
 		}
 	case "", "unavailable":
 		// From a bare JID it is the server's (a probe's answer, a
 		// subscription request's receipt), not a client's.
 		if toGateway && registered && from.Resourcepart() != "" {
-			t.forwardPresence(ctx, login, st)
+			t.forwardPresence(ctx, s.Login(), st)
 		}
 	case "subscribed", "unsubscribed":
 		// The user lets the gateway see their presence, or stops.
 		if toGateway && registered {
-			t.setSeesPresence(ctx, login, st.Type() == "subscribed")
+			s.setSeesPresence(ctx, st.Type() == "subscribed")
 		}
 	}
 }
@@ -316,7 +317,8 @@ func (t *transport) forwardPresence(ctx context.Context, l store.Login, st *wire
 // subscribeContact handles the user adding a puppet: a known contact is
 // approved; an unknown one is resolved on the network (and added there
 // when the network allows).
-func (t *transport) subscribeContact(ctx context.Context, l store.Login, to jid.JID) {
+func (s *session) subscribeContact(ctx context.Context, to jid.JID) {
+	t, l := s.t, s.Login()
 	pj := to.Bare().String()
 	uid, err := puppet.FromJID(to)
 	if err != nil {
@@ -341,11 +343,8 @@ func (t *transport) subscribeContact(ctx context.Context, l store.Login, to jid.
 		}
 	}
 	t.send(ctx, t.puppetPresence(pj, l.UserJID, "subscribed"))
-	t.mu.RLock()
-	p := t.presences[l.LoginID][uid]
-	t.mu.RUnlock()
-	if p != nil {
-		t.send(ctx, t.renderPresence(pj, l.UserJID, uid, p))
+	if p := s.presence(uid); p != nil {
+		t.send(ctx, s.renderPresence(pj, uid, p))
 	}
 }
 

@@ -51,17 +51,11 @@ type transport struct {
 	idPrefix string
 	ids      atomic.Uint64
 
-	mu      sync.RWMutex
-	byUser  map[string]store.Login // user bare JID -> login
-	byLogin map[string]string      // login ID -> user bare JID
-
-	states    map[string]loginState              // login ID -> last state
-	perms     perms                              // XEP-0356, from the server
-	presences map[string]map[string]*pb.Presence // login ID -> user ID -> contact presence
-	avail     map[string]*userAvail              // user's bare JID -> their availability, as far as known
-	avatars   map[string]string                  // user ID -> XEP-0153 photo hash
-	avatarIDs map[string]string                  // user ID -> the network's avatar ID
-	subs      *subLimiter
+	mu       sync.RWMutex
+	sessions map[string]*session // user bare JID -> their login's session (session.go)
+	byLogin  map[string]*session // login ID -> its session
+	perms    perms               // XEP-0356, from the server
+	subs     *subLimiter
 
 	holds holds // conversations waiting on slow work (slow.go)
 	// idWindow is how long a plain message id marks a resend (0:
@@ -133,14 +127,9 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 		log:         log.With("transport", tc.Name),
 		seed:        maphash.MakeSeed(),
 		idPrefix:    rand.Text()[:6],
-		byUser:      map[string]store.Login{},
-		byLogin:     map[string]string{},
+		sessions:    map[string]*session{},
+		byLogin:     map[string]*session{},
 		procs:       map[string]*loginProc{},
-		states:      map[string]loginState{},
-		presences:   map[string]map[string]*pb.Presence{},
-		avail:       map[string]*userAvail{},
-		avatars:     map[string]string{},
-		avatarIDs:   map[string]string{},
 		deliver:     make(chan delivery, 1024),
 		doneKeys:    make(chan delivery, 4096),
 		commits:     make(chan *commitJob, 256),
@@ -178,8 +167,7 @@ func (t *transport) run(ctx context.Context) {
 		return
 	}
 	for _, l := range logins {
-		t.byUser[l.UserJID] = l
-		t.byLogin[l.LoginID] = l.UserJID
+		t.setLogin(l)
 	}
 	backlog, err := t.loadOutbox()
 	if err != nil {
@@ -271,48 +259,6 @@ func (t *transport) send(ctx context.Context, data []byte) {
 	}
 }
 
-func (t *transport) loginOf(user string) (store.Login, bool) {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	l, ok := t.byUser[user]
-	return l, ok
-}
-
-func (t *transport) userOf(loginID string) string {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return t.byLogin[loginID]
-}
-
-func (t *transport) setLogin(l store.Login) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if old, ok := t.byUser[l.UserJID]; ok {
-		delete(t.byLogin, old.LoginID)
-	}
-	t.byUser[l.UserJID] = l
-	t.byLogin[l.LoginID] = l.UserJID
-}
-
-func (t *transport) dropLogin(user string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if old, ok := t.byUser[user]; ok {
-		delete(t.byLogin, old.LoginID)
-		delete(t.byUser, user)
-	}
-}
-
-func (t *transport) allLogins() []store.Login {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	ls := make([]store.Login, 0, len(t.byUser))
-	for _, l := range t.byUser {
-		ls = append(ls, l)
-	}
-	return ls
-}
-
 // onPluginReady reconnects every login after each start of the plugin, so
 // a plugin crash needs no action from anyone.
 func (t *transport) onPluginReady(ctx context.Context, caps *pb.Capabilities) {
@@ -323,14 +269,14 @@ func (t *transport) onPluginReady(ctx context.Context, caps *pb.Capabilities) {
 	sem := make(chan struct{}, 16)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	var connected []store.Login
-	for _, l := range t.allLogins() {
+	var connected []*session
+	for _, s := range t.allSessions() {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if t.connect(ctx, client, l) {
+			if t.connect(ctx, client, s.Login()) {
 				mu.Lock()
-				connected = append(connected, l)
+				connected = append(connected, s)
 				mu.Unlock()
 			}
 		})
@@ -340,11 +286,11 @@ func (t *transport) onPluginReady(ctx context.Context, caps *pb.Capabilities) {
 	// time: messages need not wait for them.
 	go func() {
 		sem := make(chan struct{}, 4)
-		for _, l := range connected {
+		for _, s := range connected {
 			sem <- struct{}{}
 			go func() {
 				defer func() { <-sem }()
-				t.syncContacts(ctx, l)
+				s.syncContacts(ctx)
 			}()
 		}
 	}()
@@ -365,8 +311,8 @@ func (t *transport) connect(ctx context.Context, client pb.TransportClient, l st
 
 // onLinkUp tells every registered user the gateway is there.
 func (t *transport) onLinkUp() {
-	for _, l := range t.allLogins() {
-		t.send(context.Background(), t.presence(l.UserJID, ""))
+	for _, s := range t.allSessions() {
+		t.send(context.Background(), t.presence(s.user, ""))
 	}
 }
 
