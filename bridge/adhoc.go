@@ -232,16 +232,14 @@ func (t *transport) cmdLogin(ctx context.Context, st *wire.Stanza, user, sid str
 		t.beginCmdLogin(ctx, st, user, sid, sess, formValues(cmd)["flow"])
 	case "login":
 		// Submitting a code and waiting on a QR code take seconds to a
-		// minute: off the shard, whose other conversations (and this
-		// user's next commands, a cancel) must go on. One step of a
-		// session at a time.
-		t.holds.wg.Add(1)
-		go func() {
-			defer t.holds.wg.Done()
+		// minute: beside the chat's worker, as this user's next commands
+		// (a cancel) must go on. One step of a session at a time. (The
+		// inbound chats' wait group: the transport waits for it at stop.)
+		t.in.wg.Go(func() {
 			sess.stepMu.Lock()
 			defer sess.stepMu.Unlock()
 			t.loginStage(ctx, st, sid, sess, formValues(cmd))
-		}()
+		})
 	}
 }
 

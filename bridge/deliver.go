@@ -203,7 +203,11 @@ func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
 		id = next()
 	}
 	for _, a := range m.Attachments {
-		url, err := c.t.publish(ctx, a)
+		// The upload may take minutes: the chat's later events wait
+		// behind it, other chats go on.
+		var url string
+		var err error
+		slowly(ctx, c.t.uploads, func() { url, err = c.t.publish(ctx, a) })
 		w := c.start(id)
 		if err != nil {
 			c.t.log.Warn("attachment not bridged", "name", a.Name, "err", err)

@@ -17,17 +17,8 @@ import (
 	"passerelle.im/passerelle/store"
 )
 
-// handle works on one stanza from the XMPP server, on its conversation's
-// shard, or queues it behind its conversation's slow work.
+// handle works on one stanza from the XMPP server, in its chat's worker.
 func (t *transport) handle(ctx context.Context, st *wire.Stanza) {
-	if t.queued(ctx, st) {
-		return
-	}
-	t.handleNow(ctx, st)
-}
-
-// handleNow works on one stanza, in its conversation's order.
-func (t *transport) handleNow(ctx context.Context, st *wire.Stanza) {
 	if t.log.Enabled(ctx, slog.LevelDebug) {
 		t.log.Debug("stanza in", "kind", st.Kind(), "type", st.Type(), "from", st.From(), "to", st.To(), "id", st.ID())
 	}

@@ -445,10 +445,10 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 			unsupported("files")
 			return
 		}
-		// The download may take minutes: off the shard, the chat's later
-		// stanzas waiting behind it.
+		// The download may take minutes: the chat's later stanzas wait
+		// behind it, other chats go on.
 		handedOff = true
-		t.slowly(ctx, st, func() {
+		slowly(ctx, t.downloads, func() {
 			path, ok := t.attach(ctx, st, login.LoginID, chatID, m.oobURL, send)
 			if !ok {
 				txnDone()

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -27,10 +26,6 @@ import (
 	"passerelle.im/passerelle/store"
 )
 
-// inboundShards is how many XMPP conversations are worked on at once;
-// one conversation always lands on the same shard, which keeps its order.
-const inboundShards = 16
-
 // transport is one network as the gateway runs it: a component link, a
 // plugin process and the routing between them.
 type transport struct {
@@ -45,8 +40,13 @@ type transport struct {
 	host         *pluginhost.Host
 	metrics      *metrics.Transport // nil: metrics off
 
-	shards [inboundShards]chan *wire.Stanza
-	seed   maphash.Seed
+	// The chats' workers (chat.go): the stanzas each user sends, and the
+	// events the network sends to them.
+	in  chats[*wire.Stanza]
+	out chats[delivery]
+	// Slow work's pools (see slowly): downloads of the users' files, and
+	// uploads of the network's files to the users' servers.
+	downloads, uploads chan struct{}
 
 	idPrefix string
 	ids      atomic.Uint64
@@ -57,7 +57,6 @@ type transport struct {
 	perms    perms               // XEP-0356, from the server
 	subs     *subLimiter
 
-	holds holds // conversations waiting on slow work (slow.go)
 	// idWindow is how long a plain message id marks a resend (0:
 	// defaultIDWindow); tests shorten it.
 	idWindow time.Duration
@@ -87,7 +86,6 @@ type transport struct {
 	incomingMu       sync.Mutex
 	incomingReserved int64
 
-	deliver  chan delivery
 	doneKeys chan delivery
 	commits  chan *commitJob
 
@@ -125,21 +123,20 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 		maxBody:     cfg.Limits.MaxBodyBytes,
 		db:          db,
 		log:         log.With("transport", tc.Name),
-		seed:        maphash.MakeSeed(),
 		idPrefix:    rand.Text()[:6],
 		sessions:    map[string]*session{},
 		byLogin:     map[string]*session{},
 		procs:       map[string]*loginProc{},
-		deliver:     make(chan delivery, 1024),
+		downloads:   make(chan struct{}, slowWorkers),
+		uploads:     make(chan struct{}, slowWorkers),
 		doneKeys:    make(chan delivery, 4096),
 		commits:     make(chan *commitJob, 256),
 		inflight:    map[string]int{},
 		newRefs:     map[string]store.MessageRef{},
 		newXIDs:     map[string]string{},
 	}
-	for i := range t.shards {
-		t.shards[i] = make(chan *wire.Stanza, 256)
-	}
+	t.in.handle, t.in.max = t.handle, inboundQueue
+	t.out.handle = chatDelivery{t: t, now: t.deliverNow}.deliver
 	t.subs = &subLimiter{t: t, ch: make(chan []byte, 1024)}
 	t.link = xmpplink.New(xmpplink.Config{
 		Addr: cfg.XMPP.Server, Domain: tc.Domain, Secret: tc.Secret,
@@ -176,65 +173,24 @@ func (t *transport) run(ctx context.Context) {
 	}
 	t.log.Info("transport starting", "domain", t.domain, "logins", len(logins), "undelivered", len(backlog))
 
+	t.in.ctx, t.out.ctx = ctx, ctx
+	// What the outbox kept goes first, in each chat's order, before the
+	// plugin (started below) sends anything new.
+	t.metrics.Queued(len(backlog))
+	for _, d := range backlog {
+		t.out.push(deliveryAddr(d.ev), d)
+	}
 	var wg sync.WaitGroup
 	wg.Go(func() { t.link.Run(ctx) })
 	wg.Go(func() { t.host.Run(ctx) })
-	wg.Go(func() { t.deliverLoop(ctx, backlog) })
+	wg.Go(func() { t.resendLoop(ctx) })
 	wg.Go(func() { t.outboxDoneLoop(ctx) })
 	wg.Go(func() { t.commitLoop(ctx) })
 	wg.Go(func() { t.subs.run(ctx) })
-	for i := range t.shards {
-		wg.Go(func() {
-			for {
-				select {
-				case st := <-t.shards[i]:
-					t.handle(ctx, st)
-				case <-ctx.Done():
-					return
-				}
-			}
-		})
-	}
 	wg.Wait()
-	t.holds.wg.Wait() // slow work, cancelled with ctx
-}
-
-// route runs on the link's read loop: it only picks the conversation's
-// shard.
-func (t *transport) route(st *wire.Stanza) {
-	if stagetrace.Enabled() {
-		if b, ok := st.Body(); ok {
-			stagetrace.Mark(stagetrace.GatewayIn, b)
-		}
-	}
-	var h maphash.Hash
-	h.SetSeed(t.seed)
-	h.WriteString(bareOf(st.From()))
-	h.WriteByte(0)
-	h.WriteString(bareOf(st.To()))
-	select {
-	case t.shards[h.Sum64()%inboundShards] <- st:
-	default:
-		// The reader must never block: pings would go unanswered and the
-		// server would drop the link, and every user's stanzas with it.
-		t.overloaded(st)
-	}
-}
-
-// overloaded answers a stanza its full shard cannot take: the sender may
-// try again (type wait). An error or a presence gets no answer.
-func (t *transport) overloaded(st *wire.Stanza) {
-	t.log.Warn("inbound queue full; stanza refused", "kind", st.Kind(), "from", st.From(), "to", st.To())
-	if st.Type() == "error" || st.Kind() == "presence" {
-		return
-	}
-	reply := wire.ErrorReply(st, wire.ResourceConstraint, "the gateway is busy; try again shortly")
-	// Off the reader: the writer's queue may be full too.
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		t.send(ctx, reply)
-	}()
+	// The chats' workers, and their slow work, end with ctx.
+	t.in.wg.Wait()
+	t.out.wg.Wait()
 }
 
 func bareOf(j string) string {
@@ -422,12 +378,7 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 			d.commit, d.written = job.c, job.written[j]
 		}
 		t.metrics.Queued(1)
-		select {
-		case t.deliver <- d:
-		case <-ctx.Done():
-			res <- ctx.Err()
-			return res
-		}
+		t.out.push(deliveryAddr(ev), d)
 	}
 	select {
 	case t.commits <- job:
@@ -663,108 +614,6 @@ func (t *transport) loadOutbox() ([]delivery, error) {
 	return ds, nil
 }
 
-// deliverLoop turns stored events into stanzas, in order, waiting while
-// the link is down; an event leaves the outbox once the server confirmed
-// it (see unconfirmed), and what a lost connection left unconfirmed is
-// written again, first, on the next.
-func (t *transport) deliverLoop(ctx context.Context, backlog []delivery) {
-	l := &deliveryLoop{t: t, held: map[string][]delivery{}, released: make(chan string), now: t.deliverNow}
-	t.metrics.Queued(len(backlog))
-	for _, d := range backlog {
-		l.deliver(ctx, d)
-	}
-	for {
-		select {
-		case d := <-t.deliver:
-			l.deliver(ctx, d)
-		case key := <-l.released:
-			l.release(ctx, key)
-		case <-t.unconfirmed.lost:
-			t.unconfirmed.flush(ctx)
-		case <-ctx.Done():
-			return
-		}
-	}
-}
-
-// deliveryLoop is the delivery loop's state; only its goroutine uses it.
-type deliveryLoop struct {
-	t *transport
-	// held keeps, per direct chat, the deliveries waiting behind one that
-	// names a message the user is sending right now (a reply, correction,
-	// reaction or retraction of it): that one waits for the send's result,
-	// which brings the message's remote ID, and the chat's later events
-	// keep their place behind it. Other chats go on meanwhile.
-	held     map[string][]delivery
-	released chan string // a held chat whose first delivery may go now
-	now      func(context.Context, delivery)
-}
-
-func (l *deliveryLoop) deliver(ctx context.Context, d delivery) {
-	t := l.t
-	if w := t.receiptWaits(d.ev); w != nil {
-		// A receipt for what the user is sending right now names a
-		// message whose remote ID comes with the send's result. It waits
-		// for that beside the loop, so that no other delivery waits with
-		// it: a receipt names the message it acknowledges, and its place
-		// among other stanzas does not matter.
-		go func() {
-			w.wait(ctx, t)
-			l.now(ctx, d)
-		}()
-		return
-	}
-	key := heldKey(d.ev)
-	if q, ok := l.held[key]; ok {
-		l.held[key] = append(q, d)
-		return
-	}
-	if w := t.targetWaits(d.ev); w != nil {
-		l.hold(ctx, key, []delivery{d}, w)
-		return
-	}
-	l.now(ctx, d)
-}
-
-// hold keeps q (its first waiting on w) until w is over.
-func (l *deliveryLoop) hold(ctx context.Context, key string, q []delivery, w *refWait) {
-	l.held[key] = q
-	go func() {
-		w.wait(ctx, l.t)
-		select {
-		case l.released <- key:
-		case <-ctx.Done():
-		}
-	}()
-}
-
-// release delivers a held chat's first delivery, then the ones behind it
-// until one must wait in turn.
-func (l *deliveryLoop) release(ctx context.Context, key string) {
-	q := l.held[key]
-	delete(l.held, key)
-	if len(q) == 0 {
-		return
-	}
-	l.now(ctx, q[0])
-	for i, d := range q[1:] {
-		l.deliver(ctx, d)
-		if _, ok := l.held[key]; ok {
-			l.held[key] = append(l.held[key], q[2+i:]...)
-			return
-		}
-	}
-}
-
-// heldKey is the key deliveries of ev's chat are held by: direct chats
-// only, as only they name messages by remote ID (see targetWaits).
-func heldKey(ev *pb.Event) string {
-	if ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT || ev.ChatId == "" {
-		return ""
-	}
-	return chatKey(ev.LoginId, ev.ChatId)
-}
-
 // refWait is an event waiting for the messages it names to be stored.
 type refWait struct {
 	key     string            // the chat's sendKey "*"
@@ -787,8 +636,8 @@ func (t *transport) receiptWaits(ev *pb.Event) *refWait {
 // targetWaits returns what a reply, correction, reaction or retraction
 // in a direct chat must wait for, or nil when it can be delivered now.
 func (t *transport) targetWaits(ev *pb.Event) *refWait {
-	if heldKey(ev) == "" {
-		return nil
+	if ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT || ev.ChatId == "" {
+		return nil // only direct chats name messages by remote ID
 	}
 	var target string
 	switch p := ev.Payload.(type) {
@@ -861,6 +710,21 @@ func (w *refWait) wait(ctx context.Context, t *transport) {
 	}
 }
 
+// resendLoop writes again, first, what a lost connection left
+// unconfirmed (see unconfirmed), once the next is up.
+func (t *transport) resendLoop(ctx context.Context) {
+	for {
+		select {
+		case <-t.unconfirmed.lost:
+			t.unconfirmed.flush(ctx)
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// deliverNow turns a network event into stanzas and writes them; a stored
+// one leaves the outbox once the server confirmed it (see unconfirmed).
 func (t *transport) deliverNow(ctx context.Context, d delivery) {
 	stanzas := t.render(ctx, d)
 	if len(stanzas) == 0 {
