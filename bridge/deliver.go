@@ -6,12 +6,84 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"passerelle.im/passerelle/bridge/wire"
+	"passerelle.im/passerelle/internal/stagetrace"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
 )
+
+// delivery is a network event on its way to the XMPP user.
+type delivery struct {
+	key uint64 // outbox key, when known; 0 for an ephemeral event, never stored
+	// commit is the store transaction the event is in, still under way
+	// when the event is delivered; idx is its place in it (-1: none).
+	commit *pendingCommit
+	idx    int
+	// written is set once the server confirmed the stanza (see
+	// unconfirmed); a commit that starts after it keeps no outbox entry
+	// for the event.
+	written *atomic.Bool
+	xid     string // the XMPP id chosen for it when it was stored
+	ev      *pb.Event
+}
+
+// resendLoop writes again, first, what a lost connection left
+// unconfirmed (see unconfirmed), once the next is up.
+func (t *transport) resendLoop(ctx context.Context) {
+	for {
+		select {
+		case <-t.unconfirmed.lost:
+			t.unconfirmed.flush(ctx)
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// deliverNow turns a network event into stanzas and writes them; a stored
+// one leaves the outbox once the server confirmed it (see unconfirmed).
+func (t *transport) deliverNow(ctx context.Context, d delivery) {
+	stanzas := t.render(ctx, d)
+	if len(stanzas) == 0 {
+		if d.written != nil {
+			d.written.Store(true) // handled: nothing left to deliver
+		}
+		t.metrics.Delivered(false, false, 0)
+		t.markDone(ctx, d)
+		return
+	}
+	if d.key != 0 || d.commit != nil {
+		// Stored: it stays in the outbox until the server confirms it.
+		if t.unconfirmed.send(ctx, d, stanzas) == nil {
+			stagetrace.Mark(stagetrace.GatewayOut, d.ev.GetMessage().GetText())
+		}
+		return
+	}
+	// Ephemeral (typing, receipts): worth nothing late, not kept.
+	for _, data := range stanzas {
+		for ctx.Err() == nil {
+			if err := t.link.WaitUp(ctx); err != nil {
+				return
+			}
+			if err := t.link.Send(ctx, data, nil); err == nil {
+				break
+			}
+		}
+	}
+}
+
+// delivered is a stored delivery the server confirmed: it leaves the
+// outbox. It runs on the link's writer.
+func (t *transport) delivered(ctx context.Context, d delivery) {
+	t.metrics.Delivered(d.ev.GetMessage() != nil, true, d.ev.TimestampUnixMicro)
+	if d.written != nil {
+		d.written.Store(true)
+	}
+	t.markDone(ctx, d)
+}
 
 // render turns a stored network event into the stanzas for its user; none
 // when it needs none (it was handled here, or has no XMPP form).
