@@ -48,7 +48,7 @@ type adhocSession struct {
 	stage      string // "flow", "login", "user"
 	proc       *loginProc
 	touched    time.Time
-	// stepMu is held while a login step runs off the shard.
+	// stepMu is held while a login step runs beside its chat's worker.
 	stepMu sync.Mutex
 }
 

@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"runtime"
 	"strings"
@@ -12,7 +11,6 @@ import (
 
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
-	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/puppet"
 	"passerelle.im/passerelle/store"
 )
@@ -206,21 +204,6 @@ func (t *transport) remember(ctx context.Context, loginID, chatID, txn, originID
 	t.stored.signal(refKey(loginID, chatID, r.MessageId))
 }
 
-func (t *transport) displayName() string {
-	if caps := t.host.Caps(); caps != nil && caps.DisplayName != "" {
-		return caps.DisplayName
-	}
-	return t.name
-}
-
-// chat is a chat message from the gateway's own JID.
-func (t *transport) chat(to, body string) []byte {
-	var w wire.Writer
-	w.Start("message", "").Attr("from", t.domain).Attr("to", to).Attr("type", "chat").Attr("id", t.newID())
-	w.Leaf("body", "", body)
-	return w.Bytes()
-}
-
 func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, to jid.JID) {
 	user := from.Bare().String()
 	if !t.access.Allowed(user) {
@@ -390,28 +373,4 @@ func (t *transport) gatewayIQ(ctx context.Context, st *wire.Stanza, user string,
 	// XEP-0100 says <jid/>; older clients read <prompt/>.
 	r.Start("query", wire.NSGateway).Leaf("jid", "", pj.String()).Leaf("prompt", "", pj.String()).End()
 	t.send(ctx, r.Bytes())
-}
-
-// reply gives the XMPP error for a failed plugin call: the plugin's typed
-// error, or service-unavailable when the plugin is down.
-func reply(err error) (wire.Condition, string) {
-	switch {
-	case errors.Is(err, errConflict), errors.Is(err, errLoginInProgress):
-		return wire.Conflict, err.Error()
-	}
-	var se *sdk.Error
-	if errors.As(err, &se) {
-		return conditionOf(se.Code), se.Text
-	}
-	e := sdk.FromGRPC(err)
-	return conditionOf(e.Code), e.Text
-}
-
-// errText is what the user reads of a failed call.
-func errText(err error) string {
-	_, text := reply(err)
-	if text == "" {
-		return err.Error()
-	}
-	return text
 }

@@ -556,14 +556,6 @@ func (t *transport) lookupXMPP(ctx context.Context, loginID, chatID, xmppID stri
 	return t.db.LookupXMPP(t.name, loginID, chatID, xmppID)
 }
 
-func (t *transport) logFailure(what string) func(*pb.CommandResult) {
-	return func(r *pb.CommandResult) {
-		if r.Error != nil {
-			t.log.Debug(what+" not bridged", "err", r.Error.Text)
-		}
-	}
-}
-
 // txnNoMessage is recorded for a txn whose command created no message
 // (a correction, a reaction), so a resend is still recognised.
 const txnNoMessage = "-"

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -172,28 +171,6 @@ func (t *transport) run(ctx context.Context) {
 	t.out.wg.Wait()
 }
 
-func bareOf(j string) string {
-	for i := 0; i < len(j); i++ {
-		if j[i] == '/' {
-			return j[:i]
-		}
-	}
-	return j
-}
-
-func (t *transport) newID() string {
-	return t.idPrefix + strconv.FormatUint(t.ids.Add(1), 36)
-}
-
-// send queues a stanza to the server; a stanza for a link that is down is
-// dropped with a log line (its sender will retry or already got an error).
-func (t *transport) send(ctx context.Context, data []byte) {
-	t.metrics.ErrorSent(data)
-	if err := t.link.Send(ctx, data, nil); err != nil {
-		t.log.Debug("stanza not sent", "err", err)
-	}
-}
-
 // onPluginReady reconnects every login after each start of the plugin, so
 // a plugin crash needs no action from anyone.
 func (t *transport) onPluginReady(ctx context.Context, caps *pb.Capabilities) {
@@ -249,22 +226,4 @@ func (t *transport) onLinkUp() {
 	for _, s := range t.allSessions() {
 		t.send(context.Background(), t.presence(s.user, ""))
 	}
-}
-
-func (t *transport) presence(to, typ string) []byte {
-	var w wire.Writer
-	w.Start("presence", "").Attr("from", t.domain).Attr("to", to).Attr("type", typ)
-	return w.Bytes()
-}
-
-// client returns the plugin's contract client, waiting a little for a
-// plugin that is starting or restarting.
-func (t *transport) client(ctx context.Context) (pb.TransportClient, error) {
-	if c, err := t.host.Client(); err == nil {
-		return c, nil
-	}
-	wctx, cancel := context.WithTimeout(ctx, targetWait)
-	defer cancel()
-	t.host.WaitReady(wctx)
-	return t.host.Client()
 }
