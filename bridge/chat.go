@@ -30,6 +30,11 @@ const (
 	// inboundQueue bounds the stanzas waiting in one chat: past it, the
 	// user is told to try again (the link's reader never waits).
 	inboundQueue = 256
+	// inboundChats bounds the chats with an inbound worker: a client
+	// writing to thousands of addresses must not start a goroutine for
+	// each. Past it, a stanza of a new chat is refused like one of a
+	// full chat.
+	inboundChats = 8192
 	// slowWorkers bounds the file downloads, and apart the file uploads,
 	// under way at once across chats.
 	slowWorkers = 8
@@ -45,6 +50,7 @@ type chatAddr struct{ a, b string }
 type chats[T any] struct {
 	handle func(context.Context, T)
 	max    int // the items one chat may have waiting; 0: no bound
+	limit  int // the chats with a worker at once; 0: no bound
 	idle   time.Duration
 	// ctx is the transport's run context, set before any push; nil in
 	// tests that run no transport (then: background).
@@ -64,12 +70,16 @@ type chatWorker[T any] struct {
 }
 
 // push queues v in its chat, starting the chat's worker if it has none.
-// It never waits: false means the chat's queue is full and v was not
-// taken.
+// It never waits: false means the chat's queue is full, or there are too
+// many chats, and v was not taken.
 func (c *chats[T]) push(key chatAddr, v T) bool {
 	c.mu.Lock()
 	w := c.m[key]
 	if w == nil {
+		if c.limit > 0 && len(c.m) >= c.limit {
+			c.mu.Unlock()
+			return false
+		}
 		if c.m == nil {
 			c.m = map[chatAddr]*chatWorker[T]{}
 		}

@@ -86,3 +86,35 @@ func TestChatKeepsOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestRouteBoundsChats: past the bound on chats with a worker, a stanza
+// of a new chat is refused (route goes on), while one of a chat that has
+// a worker is still taken.
+func TestRouteBoundsChats(t *testing.T) {
+	tr := newTestTransport(t)
+	tr.link = xmpplink.New(xmpplink.Config{Addr: "127.0.0.1:1", Domain: "echo.localhost", Secret: "x"})
+	gate := make(chan struct{})
+	defer close(gate)
+	tr.in.handle, tr.in.limit = func(context.Context, *wire.Stanza) { <-gate }, 2
+	msg := func(to string) *wire.Stanza {
+		st, err := wire.Parse(`<message from='alice@localhost/r' to='` + to + `' type='chat'><body>hi</body></message>`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	for _, to := range []string{"a@echo.localhost", "b@echo.localhost"} {
+		if !tr.in.push(chatAddr{"alice@localhost", to}, msg(to)) {
+			t.Fatalf("chat %s refused under the bound", to)
+		}
+	}
+	if tr.in.push(chatAddr{"alice@localhost", "c@echo.localhost"}, msg("c@echo.localhost")) {
+		t.Error("a third chat was taken past the bound of 2")
+	}
+	if !tr.in.push(chatAddr{"alice@localhost", "a@echo.localhost"}, msg("a@echo.localhost")) {
+		t.Error("a chat with a worker was refused")
+	}
+	if n := tr.in.active(); n != 2 {
+		t.Errorf("%d chats have a worker, want 2", n)
+	}
+}

@@ -113,7 +113,7 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 		newRefs:     map[string]store.MessageRef{},
 		newXIDs:     map[string]string{},
 	}
-	t.in.handle, t.in.max = t.handle, inboundQueue
+	t.in.handle, t.in.max, t.in.limit = t.handle, inboundQueue, inboundChats
 	t.out.handle = chatDelivery{t: t, now: t.deliverNow}.deliver
 	t.subs = &subLimiter{t: t, ch: make(chan []byte, 1024)}
 	t.link = xmpplink.New(xmpplink.Config{
