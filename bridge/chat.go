@@ -249,13 +249,13 @@ func (c chatDelivery) deliver(ctx context.Context, d delivery) {
 		// receipt names the message it acknowledges, and its place among
 		// other stanzas does not matter.
 		go func() {
-			w.wait(ctx, t)
+			w.wait(ctx)
 			c.now(ctx, d)
 		}()
 		return
 	}
 	if w := t.targetWaits(d.ev); w != nil {
-		w.wait(ctx, t)
+		w.wait(ctx)
 	}
 	c.now(ctx, d)
 }

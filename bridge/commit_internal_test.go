@@ -66,6 +66,7 @@ func newTestTransport(t *testing.T) *transport {
 	t.Cleanup(func() { db.Close() })
 	return &transport{
 		downloads: make(chan struct{}, slowWorkers), uploads: make(chan struct{}, slowWorkers),
+		sessions: map[string]*session{}, byLogin: map[string]*session{},
 		name: "echo", db: db, log: slog.New(slog.DiscardHandler), idPrefix: "x",
 		commits:  make(chan *commitJob, 8),
 		inflight: map[string]int{}, newRefs: map[string]store.MessageRef{}, newXIDs: map[string]string{},

@@ -20,6 +20,7 @@ func TestHeldChat(t *testing.T) {
 	got := make(chan string, 16)
 	tr.out.handle = chatDelivery{t: tr, now: func(_ context.Context, d delivery) { got <- d.xid }}.deliver
 	tr.out.idle = 20 * time.Millisecond
+	s := tr.setLogin(store.Login{Transport: "echo", UserJID: "alice@localhost", LoginID: "l"})
 	direct := func(xid, chat string, p any) {
 		ev := &pb.Event{LoginId: "l", ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_DIRECT}
 		switch p := p.(type) {
@@ -62,10 +63,10 @@ func TestHeldChat(t *testing.T) {
 	stored := func(remote, id string) {
 		t.Helper()
 		must(t, tr.db.PutSent(ctx, store.MessageRef{Transport: "echo", LoginID: "l", ChatID: "bob", RemoteID: remote, ID: id, FromMe: true}, ""))
-		tr.stored.signal(refKey("l", "bob", remote))
+		s.stored.signal(refKey("l", "bob", remote))
 	}
 
-	done := tr.sending.start(sendKey("l", "bob", "*"))
+	done := s.sending.start(sendKey("l", "bob", "*"))
 	direct("edit-a", "bob", &pb.EditEvent{TargetId: "net-a", Text: "fixed"})
 	direct("msg-1", "bob", &pb.MessageEvent{Text: "after the edit"})
 	direct("carol-1", "carol", &pb.MessageEvent{Text: "another chat"})
@@ -90,7 +91,7 @@ func TestHeldChat(t *testing.T) {
 	// Nothing under way: an event naming an unknown message does not wait.
 	direct("edit-x", "bob", &pb.EditEvent{TargetId: "net-x"})
 	want("no send", "edit-x")
-	if n := len(tr.stored.m); n != 0 {
+	if n := len(s.stored.m); n != 0 {
 		t.Errorf("%d waiters left registered", n)
 	}
 	// Idle, the chats' workers end.

@@ -182,7 +182,8 @@ func (t *transport) handleMessage(ctx context.Context, st *wire.Stanza, from, to
 
 // remember maps the sent message's remote ID to its XMPP IDs, so later
 // corrections, reactions and receipts find it, and records the txn.
-func (t *transport) remember(ctx context.Context, loginID, chatID, txn, originID, id string, r *pb.CommandResult) {
+func (s *session) remember(ctx context.Context, chatID, txn, originID, id string, r *pb.CommandResult) {
+	t, loginID := s.t, s.LoginID()
 	// The message went out: its record must not be lost to a shutdown.
 	ctx = context.WithoutCancel(ctx)
 	if r.MessageId == "" {
@@ -201,7 +202,7 @@ func (t *transport) remember(ctx context.Context, loginID, chatID, txn, originID
 		t.log.Error("message map write failed", "err", err)
 		return
 	}
-	t.stored.signal(refKey(loginID, chatID, r.MessageId))
+	s.stored.signal(refKey(loginID, chatID, r.MessageId))
 }
 
 func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, to jid.JID) {

@@ -14,6 +14,7 @@ import (
 
 // refWait is an event waiting for the messages it names to be stored.
 type refWait struct {
+	sends   *sending          // the login's sends under way
 	key     string            // the chat's sendKey "*"
 	arrived []<-chan struct{} // one per message not stored yet
 	cancel  []func()
@@ -59,12 +60,16 @@ func (t *transport) targetWaits(ev *pb.Event) *refWait {
 // them) or they are known. It registers the waits before it looks, so
 // that a result stored in between is not missed.
 func (t *transport) refWaits(ev *pb.Event, ids []string) *refWait {
-	w := &refWait{key: sendKey(ev.LoginId, ev.ChatId, "*")}
-	if !t.sending.busy(w.key) {
+	s := t.sessionOf(ev.LoginId)
+	if s == nil {
+		return nil // no user: nobody sends anything
+	}
+	w := &refWait{sends: &s.sending, key: sendKey(ev.LoginId, ev.ChatId, "*")}
+	if !s.sending.busy(w.key) {
 		return nil
 	}
 	for _, id := range ids {
-		arrived, cancel := t.stored.await(refKey(ev.LoginId, ev.ChatId, id))
+		arrived, cancel := s.stored.await(refKey(ev.LoginId, ev.ChatId, id))
 		if t.refKnown(ev.LoginId, ev.ChatId, id) {
 			cancel()
 			continue
@@ -82,7 +87,7 @@ func (t *transport) refWaits(ev *pb.Event, ids []string) *refWait {
 // chat is under way, or after targetWait. Sends end in any order (their
 // results are handled side by side): it waits for the named ones, not
 // for the next to end.
-func (w *refWait) wait(ctx context.Context, t *transport) {
+func (w *refWait) wait(ctx context.Context) {
 	defer func() {
 		for _, c := range w.cancel {
 			c()
@@ -91,7 +96,7 @@ func (w *refWait) wait(ctx context.Context, t *transport) {
 	deadline := time.After(targetWait)
 	for _, arrived := range w.arrived {
 		for waiting := true; waiting; {
-			ended := t.sending.ended(w.key)
+			ended := w.sends.ended(w.key)
 			if ended == nil { // no send under way: none will bring it
 				return
 			}

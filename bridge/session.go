@@ -28,6 +28,16 @@ type session struct {
 	presences map[string]*pb.Presence // contact's user ID -> its presence
 	avatars   map[string]string       // contact's user ID -> XEP-0153 photo hash
 	avatarIDs map[string]string       // contact's user ID -> the network's avatar ID
+
+	// The login's messages on their way to the network (messaging.go).
+	// sending: the sends whose remote ID is not known yet, by
+	// sendKey(login, chat, XMPP ID or "*"), so that a correction sent
+	// right behind one finds it. txns: the txns of commands whose result
+	// is not stored yet, by sendKey(login, "", txn): a resend meanwhile
+	// is ignored. stored: signals the remote IDs of sent messages once
+	// their results are stored, to the events waiting for them.
+	sending, txns sending
+	stored        arrivals
 }
 
 // loginState is what the plugin last said about a login's connection.

@@ -54,15 +54,8 @@ type transport struct {
 	// defaultIDWindow); tests shorten it.
 	idWindow time.Duration
 
-	adhoc   adhocSessions
-	sending sending
-	// stored signals the remote IDs of sent messages once their
-	// results are stored, to receipts waiting for them.
-	stored arrivals
-	// txnSending holds the txns of commands whose result is not stored
-	// yet, by sendKey(login, "", txn): a resend meanwhile is ignored.
-	txnSending sending
-	recent     recents
+	adhoc  adhocSessions
+	recent recents
 
 	procMu sync.Mutex
 	procs  map[string]*loginProc // user bare JID -> login in progress
