@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"passerelle.im/passerelle/bridge/wire"
+	"passerelle.im/passerelle/internal/stagetrace"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -172,6 +173,11 @@ func (c *chats[T]) active() int {
 // chat. The reader must never wait: pings would go unanswered and the
 // server would drop the link, and every user's stanzas with it.
 func (t *transport) route(st *wire.Stanza) {
+	if stagetrace.Enabled() {
+		if b, ok := st.Body(); ok {
+			stagetrace.Mark(stagetrace.GatewayIn, b)
+		}
+	}
 	if !t.in.push(chatAddr{bareOf(st.From()), bareOf(st.To())}, st) {
 		t.overloaded(st)
 	}

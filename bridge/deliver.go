@@ -207,7 +207,7 @@ func (c chatOut) finish(w *wire.Writer) []byte {
 
 // ref finds the XMPP IDs of a message the network names. An event naming
 // a message the user is still sending was held until the send's result
-// (see deliveryLoop), so this only looks.
+// (see chatDelivery), so this only looks.
 func (c chatOut) ref(remoteID string) (store.MessageRef, bool) {
 	if r, ok := c.t.newRef(c.ev.LoginId, c.ev.ChatId, remoteID); ok {
 		return r, true // in a batch still committing
