@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"passerelle.im/passerelle/bridge/wire"
@@ -28,6 +29,10 @@ const (
 	// chatIdle is how long a chat's worker waits for more work before
 	// it ends; the chat's next stanza or event starts another.
 	chatIdle = 30 * time.Second
+	// chatsKept is how many chats keep an idle worker for chatIdle;
+	// past it, a worker ends as soon as its chat is idle, so that a burst
+	// over thousands of chats leaves no thousands of goroutines behind.
+	chatsKept = 1024
 	// inboundQueue bounds the stanzas waiting in one chat: past it, the
 	// user is told to try again (the link's reader never waits).
 	inboundQueue = 256
@@ -52,6 +57,7 @@ type chats[T any] struct {
 	handle func(context.Context, T)
 	max    int // the items one chat may have waiting; 0: no bound
 	limit  int // the chats with a worker at once; 0: no bound
+	kept   int // past this many workers, an idle one ends at once (0: chatsKept)
 	idle   time.Duration
 	// ctx is the transport's run context, set before any push; nil in
 	// tests that run no transport (then: background).
@@ -60,6 +66,7 @@ type chats[T any] struct {
 	mu sync.Mutex
 	m  map[chatAddr]*chatWorker[T]
 	wg sync.WaitGroup // workers running
+	n  atomic.Int32   // len(m), read without mu
 }
 
 // chatWorker is one chat's queue; its goroutine is the only reader.
@@ -88,6 +95,7 @@ func (c *chats[T]) push(key chatAddr, v T) bool {
 		// The key may point into a stanza's buffer: keep only its text.
 		key = chatAddr{strings.Clone(key.a), strings.Clone(key.b)}
 		c.m[key] = w
+		c.n.Add(1)
 		c.wg.Add(1)
 		go c.run(key, w)
 	}
@@ -115,9 +123,12 @@ func (c *chats[T]) run(key chatAddr, w *chatWorker[T]) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	idle := c.idle
+	idle, kept := c.idle, int32(c.kept)
 	if idle <= 0 {
 		idle = chatIdle
+	}
+	if kept <= 0 {
+		kept = chatsKept
 	}
 	timer := time.NewTimer(idle)
 	defer timer.Stop()
@@ -135,11 +146,14 @@ func (c *chats[T]) run(key chatAddr, w *chatWorker[T]) {
 			continue
 		}
 		w.mu.Unlock()
+		if c.n.Load() > kept && c.retire(key, w, int(kept)) {
+			return
+		}
 		timer.Reset(idle)
 		select {
 		case <-w.wake:
 		case <-timer.C:
-			if c.retire(key, w) {
+			if c.retire(key, w, -1) {
 				return
 			}
 		case <-ctx.Done():
@@ -149,16 +163,18 @@ func (c *chats[T]) run(key chatAddr, w *chatWorker[T]) {
 }
 
 // retire removes an idle worker from the chats, unless an item came
-// meanwhile; it reports whether it did.
-func (c *chats[T]) retire(key chatAddr, w *chatWorker[T]) bool {
+// meanwhile or (atMost >= 0) no more than atMost chats have a worker; it
+// reports whether it did.
+func (c *chats[T]) retire(key chatAddr, w *chatWorker[T], atMost int) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.head < len(w.q) {
+	if w.head < len(w.q) || (atMost >= 0 && len(c.m) <= atMost) {
 		return false
 	}
 	delete(c.m, key)
+	c.n.Add(-1)
 	return true
 }
 
@@ -219,7 +235,9 @@ func slowly(ctx context.Context, pool chan struct{}, work func()) {
 // deliveryAddr is the chat an event is delivered in: a contact's changes
 // go with its direct chat, so that they keep their order with its
 // messages; what concerns the login as a whole goes in the login's own
-// chat (no chat ID).
+// chat (no chat ID), and so do contacts' presences: a network sends one
+// for each of thousands of contacts at a connect, and they would start a
+// worker each.
 func deliveryAddr(ev *pb.Event) chatAddr {
 	switch p := ev.Payload.(type) {
 	case *pb.Event_Contact:
@@ -227,9 +245,7 @@ func deliveryAddr(ev *pb.Event) chatAddr {
 	case *pb.Event_ContactRemoved:
 		return chatAddr{ev.LoginId, p.ContactRemoved.UserId}
 	case *pb.Event_Presence:
-		if id := ev.GetSender().GetUserId(); id != "" {
-			return chatAddr{ev.LoginId, id}
-		}
+		return chatAddr{ev.LoginId, ""}
 	}
 	return chatAddr{ev.LoginId, ev.ChatId}
 }

@@ -118,3 +118,31 @@ func TestRouteBoundsChats(t *testing.T) {
 		t.Errorf("%d chats have a worker, want 2", n)
 	}
 }
+
+// TestChatsKept: past the chats that keep an idle worker, a worker ends
+// as soon as its chat is idle, down to that many; those keep theirs.
+func TestChatsKept(t *testing.T) {
+	tr := newTestTransport(t)
+	tr.in.kept, tr.in.idle = 2, time.Hour
+	ran := make(chan string, 8)
+	tr.in.handle = func(_ context.Context, st *wire.Stanza) { ran <- st.To() }
+	for _, to := range []string{"a@echo.localhost", "b@echo.localhost", "c@echo.localhost", "d@echo.localhost"} {
+		st, err := wire.Parse(`<message from='alice@localhost/r' to='` + to + `' type='chat'/>`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.route(st)
+	}
+	for range 4 {
+		select {
+		case <-ran:
+		case <-time.After(10 * time.Second):
+			t.Fatal("a chat's stanza was not handled")
+		}
+	}
+	for deadline := time.Now().Add(10 * time.Second); tr.in.active() != 2; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d chats keep a worker, want 2", tr.in.active())
+		}
+	}
+}
