@@ -284,7 +284,8 @@ func stripFallback(st *wire.Stanza, body, ns string) string {
 	return body
 }
 
-// handleUserMessage bridges a message from the user to a puppet.
+// handleUserMessage bridges a message from the user to a puppet, through
+// the user's session.
 func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user string, to jid.JID) {
 	m := parseUserMessage(st)
 	action := m.hasBody || m.oobURL != "" || m.retract != "" || m.reactions != nil
@@ -295,7 +296,13 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 		}
 		return
 	}
-	login := s.Login()
+	s.userMessage(ctx, st, m, action, to)
+}
+
+// userMessage hands what a message of the user's asks for (m; action:
+// more than a chat state or a marker) to the plugin, for the login.
+func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessage, action bool, to jid.JID) {
+	t, login := s.t, s.Login()
 	chatID, err := puppet.FromJID(to)
 	if err != nil {
 		if action {
