@@ -17,28 +17,16 @@ import (
 	"passerelle.im/passerelle/store"
 )
 
-// loginState is what the plugin last said about a login's connection.
-type loginState struct {
-	state pb.LoginState
-	msg   string
-	since time.Time
-}
-
 var errNotLoggedIn = errors.New("you are not logged in")
 
-func (t *transport) stateOf(loginID string) loginState {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return t.states[loginID]
-}
-
-// setState records a login's state and shows it as the transport JID's
+// setState records the login's state and shows it as the transport JID's
 // presence; when the user must act, it also says so once in a chat.
-func (t *transport) setState(ctx context.Context, user, loginID string, s *pb.LoginStateEvent) {
-	t.mu.Lock()
-	prev := t.states[loginID]
-	t.states[loginID] = loginState{state: s.State, msg: s.Message, since: time.Now()}
-	t.mu.Unlock()
+func (ss *session) setState(ctx context.Context, s *pb.LoginStateEvent) {
+	t, user := ss.t, ss.user
+	ss.mu.Lock()
+	prev := ss.state
+	ss.state = loginState{state: s.State, msg: s.Message, since: time.Now()}
+	ss.mu.Unlock()
 	t.send(ctx, t.statePresence(user, s.State, s.Message))
 	if prev.state == s.State {
 		return
@@ -89,14 +77,14 @@ func (t *transport) statePresence(user string, s pb.LoginState, msg string) []by
 
 // statusText describes a user's account for the status command.
 func (t *transport) statusText(user string) string {
-	l, ok := t.loginOf(user)
-	if !ok {
+	ss := t.session(user)
+	if ss == nil {
 		if t.procOf(user) != nil {
 			return "A login is in progress."
 		}
 		return "You are not logged in to " + t.displayName() + "."
 	}
-	s := t.stateOf(l.LoginID)
+	l, s := ss.Login(), ss.loginState()
 	state := "unknown"
 	if s.state != pb.LoginState_LOGIN_STATE_UNKNOWN {
 		state = strings.ToLower(strings.TrimPrefix(s.state.String(), "LOGIN_STATE_"))
@@ -116,10 +104,11 @@ func (t *transport) statusText(user string) string {
 // all its data. The network logout is best effort: the user's wish to
 // leave does not depend on the plugin running.
 func (t *transport) removeLogin(ctx context.Context, user string) error {
-	l, ok := t.loginOf(user)
-	if !ok {
+	s := t.session(user)
+	if s == nil {
 		return errNotLoggedIn
 	}
+	l := s.Login()
 	if client, err := t.client(ctx); err == nil {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
 		if _, err := client.Logout(cctx, &pb.LoginRef{LoginId: l.LoginID}); err != nil {
@@ -131,16 +120,13 @@ func (t *transport) removeLogin(ctx context.Context, user string) error {
 	}
 	// Deleting the login deletes its contacts: read them first, to
 	// take them out of the user's roster afterwards.
-	contacts := t.contactIDs(user, l.LoginID)
+	contacts := s.contactIDs()
 	if err := t.db.DeleteLogin(ctx, t.name, user); err != nil && !errors.Is(err, store.ErrNotFound) {
 		t.log.Error("deleting the login failed", "user", user, "err", err)
 		return fmt.Errorf("the gateway could not delete the login: %w", err)
 	}
 	t.dropLogin(user)
-	t.mu.Lock()
-	delete(t.states, l.LoginID)
-	t.mu.Unlock()
-	t.forgetContacts(ctx, l, contacts)
+	s.forgetContacts(ctx, contacts)
 	t.log.Info("user logged out", "user", user, "login", l.LoginID)
 	t.send(ctx, t.presence(user, "unavailable"))
 	return nil
@@ -148,10 +134,11 @@ func (t *transport) removeLogin(ctx context.Context, user string) error {
 
 // relogin disconnects a login and connects it again.
 func (t *transport) relogin(ctx context.Context, user string) error {
-	l, ok := t.loginOf(user)
-	if !ok {
+	s := t.session(user)
+	if s == nil {
 		return errNotLoggedIn
 	}
+	l := s.Login()
 	client, err := t.client(ctx)
 	if err != nil {
 		return err
@@ -164,7 +151,7 @@ func (t *transport) relogin(ctx context.Context, user string) error {
 	if _, err := client.Connect(cctx, &pb.ConnectRequest{LoginId: l.LoginID, UserJid: l.UserJID, SavedState: l.SavedState}); err != nil {
 		return err
 	}
-	go t.syncContacts(context.WithoutCancel(ctx), l)
+	go s.syncContacts(context.WithoutCancel(ctx))
 	return nil
 }
 

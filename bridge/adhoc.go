@@ -48,7 +48,7 @@ type adhocSession struct {
 	stage      string // "flow", "login", "user"
 	proc       *loginProc
 	touched    time.Time
-	// stepMu is held while a login step runs off the shard.
+	// stepMu is held while a login step runs beside its chat's worker.
 	stepMu sync.Mutex
 }
 
@@ -232,16 +232,14 @@ func (t *transport) cmdLogin(ctx context.Context, st *wire.Stanza, user, sid str
 		t.beginCmdLogin(ctx, st, user, sid, sess, formValues(cmd)["flow"])
 	case "login":
 		// Submitting a code and waiting on a QR code take seconds to a
-		// minute: off the shard, whose other conversations (and this
-		// user's next commands, a cancel) must go on. One step of a
-		// session at a time.
-		t.holds.wg.Add(1)
-		go func() {
-			defer t.holds.wg.Done()
+		// minute: beside the chat's worker, as this user's next commands
+		// (a cancel) must go on. One step of a session at a time. (The
+		// inbound chats' wait group: the transport waits for it at stop.)
+		t.in.wg.Go(func() {
 			sess.stepMu.Lock()
 			defer sess.stepMu.Unlock()
 			t.loginStage(ctx, st, sid, sess, formValues(cmd))
-		}()
+		})
 	}
 }
 
@@ -362,11 +360,12 @@ func (t *transport) cmdAdminUser(ctx context.Context, st *wire.Stanza, admin, no
 	}
 	t.adhoc.drop(sid)
 	user := strings.TrimSpace(formValues(cmd)["user"])
-	l, ok := t.loginOf(user)
-	if !ok {
+	s := t.session(user)
+	if s == nil {
 		t.done(ctx, st, node, sid, "error", user+" has no login on "+t.domain+".")
 		return
 	}
+	l := s.Login()
 	if node == "admin-remove" {
 		if err := t.removeLogin(ctx, user); err != nil {
 			t.done(ctx, st, node, sid, "error", errText(err))
@@ -387,7 +386,7 @@ func (t *transport) cmdAdminUser(ctx context.Context, st *wire.Stanza, admin, no
 		return
 	}
 	t.log.Info("admin disconnected a user", "admin", admin, "user", user)
-	t.setState(ctx, user, l.LoginID, &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, Message: "disconnected by an administrator"})
+	s.setState(ctx, &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, Message: "disconnected by an administrator"})
 	t.done(ctx, st, node, sid, "info", user+" was disconnected; relogin connects again.")
 }
 
@@ -401,14 +400,14 @@ func commandName(node string) string {
 }
 
 func (t *transport) adminUsers() string {
-	ls := t.allLogins()
-	if len(ls) == 0 {
+	ss := t.allSessions()
+	if len(ss) == 0 {
 		return "No users."
 	}
-	sort.Slice(ls, func(i, j int) bool { return ls[i].UserJID < ls[j].UserJID })
+	sort.Slice(ss, func(i, j int) bool { return ss[i].user < ss[j].user })
 	var b strings.Builder
-	for _, l := range ls {
-		s := t.stateOf(l.LoginID)
+	for _, sess := range ss {
+		l, s := sess.Login(), sess.loginState()
 		state := strings.ToLower(strings.TrimPrefix(s.state.String(), "LOGIN_STATE_"))
 		fmt.Fprintf(&b, "%s: %s (%s)\n", l.UserJID, l.DisplayName, state)
 	}
@@ -416,10 +415,10 @@ func (t *transport) adminUsers() string {
 }
 
 func (t *transport) adminStats() string {
-	ls := t.allLogins()
+	ls := t.allSessions()
 	counts := map[pb.LoginState]int{}
-	for _, l := range ls {
-		counts[t.stateOf(l.LoginID).state]++
+	for _, s := range ls {
+		counts[s.loginState().state]++
 	}
 	return fmt.Sprintf("%s: %d users, %d connected, %d disconnected, %d need to log in again; plugin %s.",
 		t.domain, len(ls), counts[pb.LoginState_LOGIN_STATE_CONNECTED],

@@ -3,8 +3,6 @@ package bridge
 import (
 	"context"
 	"time"
-
-	"passerelle.im/passerelle/store"
 )
 
 // A user's availability, as far as the gateway knows it. Contacts'
@@ -101,66 +99,75 @@ func (a *userAvail) note(resource, typ string) bool {
 	return (prev == availProbing || (prev == availOffline && now == availUnknown)) && a.wantsPresence()
 }
 
-// probeUser asks the user's server for the user's availability, once per
+// probe asks the user's server for the user's availability, once per
 // start of the gateway, holding contacts' presence until it answers. Only
 // users who let the gateway see their presence are probed: Prosody
 // answers anyone else's probe with an "unsubscribed" in the user's name,
 // which also cancels the gateway's pending request to see it.
-func (t *transport) probeUser(ctx context.Context, user string) {
-	if l, ok := t.loginOf(user); !ok || !l.SeesPresence {
+func (s *session) probe(ctx context.Context) {
+	s.mu.Lock()
+	if !s.login.SeesPresence {
+		s.mu.Unlock()
 		return
 	}
-	t.mu.Lock()
-	a := t.avail[user]
+	a := s.avail
 	if a == nil {
 		a = &userAvail{}
-		t.avail[user] = a
+		s.avail = a
 	}
 	if a.probed {
-		t.mu.Unlock()
+		s.mu.Unlock()
 		return
 	}
 	a.probed = true
 	if a.state == availUnknown {
 		a.state = availProbing
 	}
-	t.mu.Unlock()
-	t.send(ctx, t.presence(user, "probe"))
-	time.AfterFunc(probeWait, func() { t.noteAvail(context.WithoutCancel(ctx), user, "", "timeout") })
+	s.mu.Unlock()
+	s.t.send(ctx, s.t.presence(s.user, "probe"))
+	time.AfterFunc(probeWait, func() { s.noteAvail(context.WithoutCancel(ctx), "", "timeout") })
 }
 
 // noteAvail updates the user's availability from a presence of theirs
 // (typ is its type, resource the sender's resource), or from a probe's
 // timeout ("timeout"), and sends the held presence when it is due.
-func (t *transport) noteAvail(ctx context.Context, user, resource, typ string) {
-	t.mu.Lock()
-	a := t.avail[user]
+func (s *session) noteAvail(ctx context.Context, resource, typ string) {
+	s.mu.Lock()
+	a := s.avail
 	if a == nil {
 		if typ != "" {
 			// Nothing known and nothing learnt: an unavailable presence
 			// of one resource says nothing of the others.
-			t.mu.Unlock()
+			s.mu.Unlock()
 			return
 		}
 		a = &userAvail{}
-		t.avail[user] = a
+		s.avail = a
 	}
 	prev := a.state
 	replay := a.note(resource, typ)
 	now := a.state
-	l, registered := t.byUser[user]
-	t.mu.Unlock()
+	s.mu.Unlock()
 	if prev != now {
-		t.log.Debug("user availability", "user", user, "from", prev, "to", now, "because", typ)
+		s.t.log.Debug("user availability", "user", s.user, "from", prev, "to", now, "because", typ)
 	}
-	if replay && registered {
-		t.replayPresences(ctx, l)
+	if replay && s.t.session(s.user) == s {
+		s.replayPresences(ctx)
 	}
+}
+
+// wantsPresence reports whether contacts' presence goes to the user now.
+func (s *session) wantsPresence() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.avail.wantsPresence() // nil: nothing known
 }
 
 // setSeesPresence records whether the user lets the gateway see their
 // presence, in the store (for the probe at the next start) and in memory.
-func (t *transport) setSeesPresence(ctx context.Context, l store.Login, sees bool) {
+func (s *session) setSeesPresence(ctx context.Context, sees bool) {
+	t := s.t
+	l := s.Login()
 	if l.SeesPresence == sees {
 		return
 	}
@@ -168,34 +175,24 @@ func (t *transport) setSeesPresence(ctx context.Context, l store.Login, sees boo
 		t.log.Error("storing the presence subscription failed", "user", l.UserJID, "err", err)
 		return
 	}
-	t.mu.Lock()
-	if cur, ok := t.byUser[l.UserJID]; ok && cur.LoginID == l.LoginID {
-		cur.SeesPresence = sees
-		t.byUser[l.UserJID] = cur
-	}
-	t.mu.Unlock()
+	s.mu.Lock()
+	s.login.SeesPresence = sees
+	s.mu.Unlock()
 	t.log.Info("presence subscription", "user", l.UserJID, "gateway_sees_presence", sees)
 }
 
-// replayPresences sends the user every contact presence held for login l.
-func (t *transport) replayPresences(ctx context.Context, l store.Login) {
-	t.mu.RLock()
-	ids := make([]string, 0, len(t.presences[l.LoginID]))
-	for id := range t.presences[l.LoginID] {
-		ids = append(ids, id)
-	}
-	t.mu.RUnlock()
+// replayPresences sends the user every contact presence held for the login.
+func (s *session) replayPresences(ctx context.Context) {
+	t := s.t
 	n := 0
-	for _, id := range ids {
-		t.mu.RLock()
-		p := t.presences[l.LoginID][id]
-		t.mu.RUnlock()
+	for _, id := range s.contactsWithPresence() {
+		p := s.presence(id)
 		pj, err := t.puppetJID(id)
 		if p == nil || err != nil {
 			continue
 		}
-		t.send(ctx, t.renderPresence(pj.String(), l.UserJID, id, p))
+		t.send(ctx, s.renderPresence(pj.String(), id, p))
 		n++
 	}
-	t.log.Info("held presences sent", "user", l.UserJID, "login", l.LoginID, "count", n)
+	t.log.Info("held presences sent", "user", s.user, "login", s.LoginID(), "count", n)
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"testing"
+	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
@@ -21,8 +22,9 @@ func TestLookupWhileCommitting(t *testing.T) {
 	ctx := context.Background()
 	ev := &pb.Event{LoginId: "l", ChatId: "bob", EventId: "net-1", ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "hi"}}}
+	delivered := captureDeliveries(tr)
 	res := tr.storeEvents(ctx, []*pb.Event{ev})
-	d := <-tr.deliver
+	d := <-delivered
 	if d.xid == "" {
 		t.Fatal("delivery without an XMPP ID")
 	}
@@ -63,8 +65,37 @@ func newTestTransport(t *testing.T) *transport {
 	}
 	t.Cleanup(func() { db.Close() })
 	return &transport{
+		downloads: make(chan struct{}, slowWorkers), uploads: make(chan struct{}, slowWorkers),
+		sessions: map[string]*session{}, byLogin: map[string]*session{},
 		name: "echo", db: db, log: slog.New(slog.DiscardHandler), idPrefix: "x",
-		deliver: make(chan delivery, 8), commits: make(chan *commitJob, 8),
+		commits:  make(chan *commitJob, 8),
 		inflight: map[string]int{}, newRefs: map[string]store.MessageRef{}, newXIDs: map[string]string{},
+	}
+}
+
+// captureDeliveries hands tr's deliveries, from their chats' workers, to
+// the channel it returns instead of delivering them.
+func captureDeliveries(tr *transport) <-chan delivery {
+	ch := make(chan delivery, 64)
+	tr.out.handle = func(_ context.Context, d delivery) { ch <- d }
+	return ch
+}
+
+// deliveredSoFar returns what the chat was handed for delivery so far:
+// what came from ch before a marker queued in the chat now.
+func deliveredSoFar(t *testing.T, tr *transport, ch <-chan delivery, chat chatAddr) []delivery {
+	t.Helper()
+	tr.out.push(chat, delivery{xid: "marker"})
+	var got []delivery
+	for {
+		select {
+		case d := <-ch:
+			if d.xid == "marker" {
+				return got
+			}
+			got = append(got, d)
+		case <-time.After(10 * time.Second):
+			t.Fatal("the chat's worker did not reach the marker")
+		}
 	}
 }

@@ -22,6 +22,7 @@ func TestBadEventAcknowledged(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go tr.commitLoop(ctx)
+	delivered := captureDeliveries(tr)
 	msg := func(seq uint64, id string) *pb.Event {
 		return &pb.Event{Seq: seq, LoginId: "l", ChatId: "bob", EventId: id, ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
 			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: id}}}
@@ -37,8 +38,8 @@ func TestBadEventAcknowledged(t *testing.T) {
 			t.Fatalf("round %d: no answer for the batch", round)
 		}
 		var got []string
-		for len(tr.deliver) > 0 {
-			got = append(got, (<-tr.deliver).ev.EventId)
+		for _, d := range deliveredSoFar(t, tr, delivered, chatAddr{"l", "bob"}) {
+			got = append(got, d.ev.EventId)
 		}
 		want := "[good-1 good-2]"
 		if round == 1 {

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/puppet"
@@ -31,55 +29,6 @@ const (
 	nsAvatarData = "urn:xmpp:avatar:data"
 )
 
-// perms are the XEP-0356 privileges the server granted the component.
-type perms struct {
-	roster  string // "", "get", "set", "both"
-	message string // "", "outgoing"
-}
-
-func (p perms) rosterWrite() bool { return p.roster == "set" || p.roster == "both" }
-func (p perms) rosterRead() bool  { return p.roster == "get" || p.roster == "both" }
-
-// serverDomain is the XMPP server the component is attached to: the
-// component's parent domain. Only it may grant privileges.
-func (t *transport) serverDomain() string {
-	if i := strings.IndexByte(t.domain, '.'); i > 0 {
-		return t.domain[i+1:]
-	}
-	return t.domain
-}
-
-// onPrivilege records the server's XEP-0356 advertisement.
-func (t *transport) onPrivilege(priv *wire.Element) {
-	var p perms
-	var walk func(e *wire.Element)
-	walk = func(e *wire.Element) {
-		for i := range e.Children {
-			c := &e.Children[i]
-			if c.XMLName.Local == "perm" {
-				switch c.Attr("access") {
-				case "roster":
-					p.roster = c.Attr("type")
-				case "message":
-					p.message = c.Attr("type")
-				}
-			}
-			walk(c)
-		}
-	}
-	walk(priv)
-	t.mu.Lock()
-	t.perms = p
-	t.mu.Unlock()
-	t.log.Info("privileges granted by the server", "roster", p.roster, "message", p.message)
-}
-
-func (t *transport) privileges() perms {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return t.perms
-}
-
 // syncContacts fetches a login's contacts and brings the puppets and the
 // user's roster in line with them. It runs at every connect (each start of
 // the gateway or its plugin), so only differences cost anything: an
@@ -88,10 +37,11 @@ func (t *transport) privileges() perms {
 // gateway, none was); new and renamed contacts are stored in one
 // transaction and vanished ones deleted in one, and only those are pushed
 // to the roster.
-func (t *transport) syncContacts(ctx context.Context, l store.Login) {
+func (s *session) syncContacts(ctx context.Context) {
+	t, l := s.t, s.Login()
 	start := time.Now()
 	// Contacts' presence is for users who may be online: ask first.
-	t.probeUser(ctx, l.UserJID)
+	s.probe(ctx)
 	client, err := t.client(ctx)
 	if err != nil {
 		t.log.Debug("contact sync skipped: no plugin", "user", l.UserJID, "err", err)
@@ -127,11 +77,11 @@ func (t *transport) syncContacts(ctx context.Context, l store.Login) {
 		name := contactName(c)
 		prev, existed := known[c.UserId]
 		if existed && prev == name {
-			fetching := t.refreshAvatar(ctx, l, c)
+			fetching := s.refreshAvatar(ctx, c)
 			// After a restart of the plugin the user has seen most
 			// presences already; after one of the gateway none.
-			if c.Presence != nil && !t.presenceShown(l.LoginID, c.UserId, c.Presence) {
-				shown[t.showPresence(ctx, l, c.UserId, c.Presence, fetching)]++
+			if c.Presence != nil && !s.presenceShown(c.UserId, c.Presence) {
+				shown[s.showPresence(ctx, c.UserId, c.Presence, fetching)]++
 			}
 			continue
 		}
@@ -152,7 +102,7 @@ func (t *transport) syncContacts(ctx context.Context, l store.Login) {
 	}
 	for _, c := range fresh {
 		_, existed := known[c.UserId]
-		shown[t.announceContact(ctx, l, c, contactName(c), existed)]++
+		shown[s.announceContact(ctx, c, contactName(c), existed)]++
 	}
 	var gone []string
 	for id := range known {
@@ -165,7 +115,7 @@ func (t *transport) syncContacts(ctx context.Context, l store.Login) {
 			t.log.Error("deleting puppets failed", "user", l.UserJID, "count", len(gone), "err", err)
 		}
 		for _, id := range gone {
-			t.dropContact(ctx, l, id)
+			s.dropContact(ctx, id)
 		}
 	}
 	if t.privileges().rosterWrite() {
@@ -188,16 +138,17 @@ func contactName(c *pb.Contact) string {
 // upsertContact applies one contact the network reported: stored as a
 // puppet, put in the roster (or the user asked to add it) and its
 // presence shown. prev is its stored puppet, if existed.
-func (t *transport) upsertContact(ctx context.Context, l store.Login, c *pb.Contact, prev store.Puppet, existed bool) {
+func (s *session) upsertContact(ctx context.Context, c *pb.Contact, prev store.Puppet, existed bool) {
+	t, l := s.t, s.Login()
 	if _, err := puppet.JID(c.UserId, t.domain); err != nil {
 		t.log.Warn("contact has no JID; skipped", "user_id", c.UserId, "err", err)
 		return
 	}
 	name := contactName(c)
 	if existed && prev.Name == name {
-		fetching := t.refreshAvatar(ctx, l, c)
-		if c.Presence != nil && !t.presenceShown(l.LoginID, c.UserId, c.Presence) {
-			t.showPresence(ctx, l, c.UserId, c.Presence, fetching)
+		fetching := s.refreshAvatar(ctx, c)
+		if c.Presence != nil && !s.presenceShown(c.UserId, c.Presence) {
+			s.showPresence(ctx, c.UserId, c.Presence, fetching)
 		}
 		return
 	}
@@ -205,14 +156,15 @@ func (t *transport) upsertContact(ctx context.Context, l store.Login, c *pb.Cont
 		t.log.Error("storing a puppet failed", "err", err)
 		return
 	}
-	t.announceContact(ctx, l, c, name, existed)
+	s.announceContact(ctx, c, name, existed)
 }
 
 // announceContact tells the user about a new or renamed contact, already
 // stored: a roster push, or without roster permission a subscription
 // request for a new one; then its presence, once: after its avatar's
 // fetch, if one starts, with the avatar's hash.
-func (t *transport) announceContact(ctx context.Context, l store.Login, c *pb.Contact, name string, existed bool) presenceOutcome {
+func (s *session) announceContact(ctx context.Context, c *pb.Contact, name string, existed bool) presenceOutcome {
+	t, l := s.t, s.Login()
 	pj, err := t.puppetJID(c.UserId)
 	if err != nil {
 		return presenceNone
@@ -227,31 +179,31 @@ func (t *transport) announceContact(ctx context.Context, l store.Login, c *pb.Co
 		w.Leaf("nick", nsNick, name)
 		t.subs.send(ctx, w.Bytes())
 	}
-	fetching := t.refreshAvatar(ctx, l, c)
+	fetching := s.refreshAvatar(ctx, c)
 	if c.Presence == nil {
 		return presenceNone
 	}
-	return t.showPresence(ctx, l, c.UserId, c.Presence, fetching)
+	return s.showPresence(ctx, c.UserId, c.Presence, fetching)
 }
 
 // removeContact forgets a puppet and takes it out of the roster.
-func (t *transport) removeContact(ctx context.Context, l store.Login, userID string) {
+func (s *session) removeContact(ctx context.Context, userID string) {
+	t, l := s.t, s.Login()
 	if err := t.db.DeletePuppet(ctx, t.name, l.LoginID, userID); err != nil {
 		t.log.Error("deleting a puppet failed", "err", err)
 	}
-	t.dropContact(ctx, l, userID)
+	s.dropContact(ctx, userID)
 }
 
 // dropContact takes a contact, already forgotten by the store, out of the
 // user's roster and presence.
-func (t *transport) dropContact(ctx context.Context, l store.Login, userID string) {
+func (s *session) dropContact(ctx context.Context, userID string) {
+	t, l := s.t, s.Login()
 	pj, err := t.puppetJID(userID)
 	if err != nil {
 		return
 	}
-	t.mu.Lock()
-	delete(t.presences[l.LoginID], userID)
-	t.mu.Unlock()
+	s.forgetPresence(userID)
 	t.send(ctx, t.puppetPresence(pj.String(), l.UserJID, "unavailable"))
 	if t.privileges().rosterWrite() {
 		t.rosterSet(ctx, l.UserJID, pj.String(), "", "remove")
@@ -262,7 +214,8 @@ func (t *transport) dropContact(ctx context.Context, l store.Login, userID strin
 }
 
 // contactIDs lists the remote IDs of a login's contacts.
-func (t *transport) contactIDs(user, loginID string) []string {
+func (s *session) contactIDs() []string {
+	t, user, loginID := s.t, s.user, s.LoginID()
 	ps, err := t.db.ListPuppets(t.name, loginID)
 	if err != nil {
 		t.log.Error("reading puppets failed", "user", user, "err", err)
@@ -277,23 +230,16 @@ func (t *transport) contactIDs(user, loginID string) []string {
 // forgetContacts takes the contacts of a removed login (their IDs, read
 // before the store deleted them with the login) offline and out of the
 // user's roster, or cancels the subscriptions without roster permission.
-func (t *transport) forgetContacts(ctx context.Context, l store.Login, ids []string) {
+func (s *session) forgetContacts(ctx context.Context, ids []string) {
+	t, l := s.t, s.Login()
 	for _, id := range ids {
-		t.dropContact(ctx, l, id)
+		s.dropContact(ctx, id)
 	}
-	t.mu.Lock()
-	delete(t.presences, l.LoginID)
-	t.mu.Unlock()
+
 	if t.privileges().rosterWrite() {
 		// What a crash mid-sync or an older login left, too.
 		t.pruneRoster(ctx, l.UserJID, nil)
 	}
-}
-
-func (t *transport) puppetPresence(from, to, typ string) []byte {
-	var w wire.Writer
-	w.Start("presence", "").Attr("from", from).Attr("to", to).Attr("type", typ)
-	return w.Bytes()
 }
 
 // rosterSet writes one roster item of the user through XEP-0356.
@@ -362,53 +308,28 @@ const (
 // showPresence is setContactPresence, or only the remembering part while
 // the contact's avatar is being fetched: the fetch shows the presence
 // once done, so that it goes out once, with the avatar's hash.
-func (t *transport) showPresence(ctx context.Context, l store.Login, userID string, p *pb.Presence, fetching bool) presenceOutcome {
+func (s *session) showPresence(ctx context.Context, userID string, p *pb.Presence, fetching bool) presenceOutcome {
 	if !fetching {
-		return t.setContactPresence(ctx, l, userID, p)
+		return s.setContactPresence(ctx, userID, p)
 	}
-	t.rememberPresence(l, userID, p)
+	s.rememberPresence(userID, p)
 	return presenceHeld
-}
-
-// rememberPresence records a contact's presence without showing it.
-func (t *transport) rememberPresence(l store.Login, userID string, p *pb.Presence) *pb.Presence {
-	p = sharedPresence(p)
-	t.mu.Lock()
-	m := t.presences[l.LoginID]
-	if m == nil {
-		m = map[string]*pb.Presence{}
-		t.presences[l.LoginID] = m
-	}
-	m[userID] = p
-	t.mu.Unlock()
-	return p
 }
 
 // setContactPresence remembers a contact's presence and shows it, unless
 // the user is known to be offline or is being probed (see userAvail).
-func (t *transport) setContactPresence(ctx context.Context, l store.Login, userID string, p *pb.Presence) presenceOutcome {
-	p = t.rememberPresence(l, userID, p)
-	t.mu.RLock()
-	show := t.avail[l.UserJID].wantsPresence() // nil: nothing known
-	t.mu.RUnlock()
-	if !show {
+func (s *session) setContactPresence(ctx context.Context, userID string, p *pb.Presence) presenceOutcome {
+	t := s.t
+	p = s.rememberPresence(userID, p)
+	if !s.wantsPresence() {
 		return presenceHeld
 	}
 	pj, err := t.puppetJID(userID)
 	if err != nil {
 		return presenceNone
 	}
-	t.send(ctx, t.renderPresence(pj.String(), l.UserJID, userID, p))
+	t.send(ctx, s.renderPresence(pj.String(), userID, p))
 	return presenceSent
-}
-
-// presenceShown reports whether p is the presence of the contact the
-// user was last shown.
-func (t *transport) presenceShown(loginID, userID string, p *pb.Presence) bool {
-	t.mu.RLock()
-	old := t.presences[loginID][userID]
-	t.mu.RUnlock()
-	return old != nil && proto.Equal(old, p)
 }
 
 // barePresences are shared, never modified, presences that are nothing
@@ -434,7 +355,8 @@ func sharedPresence(p *pb.Presence) *pb.Presence {
 	return p
 }
 
-func (t *transport) renderPresence(from, to, userID string, p *pb.Presence) []byte {
+func (s *session) renderPresence(from, userID string, p *pb.Presence) []byte {
+	t, to := s.t, s.user
 	var w wire.Writer
 	w.Start("presence", "").Attr("from", from).Attr("to", to)
 	if p.GetShow() == pb.PresenceShow_PRESENCE_SHOW_OFFLINE {
@@ -456,10 +378,7 @@ func (t *transport) renderPresence(from, to, userID string, p *pb.Presence) []by
 	if p.GetLastSeenUnix() > 0 {
 		w.Start("idle", nsIdle).Attr("since", time.Unix(p.LastSeenUnix, 0).UTC().Format(time.RFC3339)).End()
 	}
-	t.mu.RLock()
-	hash, ok := t.avatars[userID]
-	t.mu.RUnlock()
-	if ok {
+	if hash, ok := s.avatarHash(userID); ok {
 		w.Start("x", nsVCardPhoto).Leaf("photo", "", hash).End()
 	}
 	if p.GetShow() != pb.PresenceShow_PRESENCE_SHOW_OFFLINE {
@@ -469,17 +388,15 @@ func (t *transport) renderPresence(from, to, userID string, p *pb.Presence) []by
 }
 
 // contactEvent applies a contact change the network reported.
-func (t *transport) contactEvent(ctx context.Context, user string, ev *pb.Event) {
-	l, ok := t.loginOf(user)
-	if !ok {
-		return
-	}
+func (s *session) contactEvent(ctx context.Context, ev *pb.Event) {
+	t := s.t
+	l := s.Login()
 	switch p := ev.Payload.(type) {
 	case *pb.Event_Contact:
 		old, err := t.db.GetPuppet(t.name, l.LoginID, p.Contact.Contact.GetUserId())
-		t.upsertContact(ctx, l, p.Contact.Contact, old, err == nil)
+		s.upsertContact(ctx, p.Contact.Contact, old, err == nil)
 	case *pb.Event_ContactRemoved:
-		t.removeContact(ctx, l, p.ContactRemoved.UserId)
+		s.removeContact(ctx, p.ContactRemoved.UserId)
 	case *pb.Event_Presence:
 		id := ev.GetSender().GetUserId()
 		if id == "" {
@@ -487,8 +404,8 @@ func (t *transport) contactEvent(ctx context.Context, user string, ev *pb.Event)
 		}
 		// A network repeats presences (at connect, on reconnects): the
 		// user sees each change once.
-		if !t.presenceShown(l.LoginID, id, p.Presence.Presence) {
-			t.setContactPresence(ctx, l, id, p.Presence.Presence)
+		if !s.presenceShown(id, p.Presence.Presence) {
+			s.setContactPresence(ctx, id, p.Presence.Presence)
 		}
 	}
 }
@@ -496,11 +413,12 @@ func (t *transport) contactEvent(ctx context.Context, user string, ev *pb.Event)
 // vcard answers a vCard-temp request for a puppet from the network's
 // profile (name, nickname, phone, avatar, and the remote identifier).
 func (t *transport) vcard(ctx context.Context, st *wire.Stanza, user, userID string) {
-	l, ok := t.loginOf(user)
-	if !ok {
+	s := t.session(user)
+	if s == nil {
 		t.notRegistered(ctx, st)
 		return
 	}
+	l := s.Login()
 	c, err := t.userInfo(ctx, l.LoginID, userID)
 	if err != nil {
 		// Without a profile from the network, what we know still helps.
@@ -528,9 +446,7 @@ func (t *transport) vcard(ctx context.Context, st *wire.Stanza, user, userID str
 			mime = "image/png"
 		}
 		r.Start("PHOTO", "").Leaf("TYPE", "", mime).Leaf("BINVAL", "", base64.StdEncoding.EncodeToString(c.Avatar)).End()
-		t.mu.Lock()
-		t.avatars[userID] = avatarHash(c.Avatar)
-		t.mu.Unlock()
+		s.setAvatarHash(userID, avatarHash(c.Avatar))
 	}
 	r.End()
 	t.send(ctx, r.Bytes())
@@ -572,34 +488,33 @@ func (s *subLimiter) run(ctx context.Context) {
 // its presence carries the XEP-0153 photo hash clients fetch the vCard by.
 // It reports whether a fetch started: the fetch then shows the contact's
 // presence when done, whatever its outcome, and the caller need not.
-func (t *transport) refreshAvatar(ctx context.Context, l store.Login, c *pb.Contact) bool {
+func (s *session) refreshAvatar(ctx context.Context, c *pb.Contact) bool {
+	t, l := s.t, s.Login()
 	if c.AvatarId == "" {
 		return false
 	}
-	t.mu.Lock()
-	same := t.avatarIDs[c.UserId] == c.AvatarId
-	t.avatarIDs[c.UserId] = c.AvatarId
-	t.mu.Unlock()
+	s.mu.Lock()
+	same := s.avatarIDs[c.UserId] == c.AvatarId
+	s.avatarIDs[c.UserId] = c.AvatarId
+	s.mu.Unlock()
 	if same {
 		return false
 	}
 	if c.Presence != nil {
 		// For the fetch to show, whenever it ends.
-		t.rememberPresence(l, c.UserId, c.Presence)
+		s.rememberPresence(c.UserId, c.Presence)
 	}
 	go func() {
 		info, err := t.userInfo(ctx, l.LoginID, c.UserId)
 		ok := err == nil && len(info.Avatar) > 0
 		hash := ""
-		t.mu.Lock()
 		if ok {
 			hash = avatarHash(info.Avatar)
-			t.avatars[c.UserId] = hash
+			s.setAvatarHash(c.UserId, hash)
 		}
-		p := t.presences[l.LoginID][c.UserId]
-		t.mu.Unlock()
+		p := s.presence(c.UserId)
 		if p != nil {
-			t.setContactPresence(ctx, l, c.UserId, p)
+			s.setContactPresence(ctx, c.UserId, p)
 		}
 		if !ok {
 			return

@@ -6,12 +6,84 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"passerelle.im/passerelle/bridge/wire"
+	"passerelle.im/passerelle/internal/stagetrace"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
 )
+
+// delivery is a network event on its way to the XMPP user.
+type delivery struct {
+	key uint64 // outbox key, when known; 0 for an ephemeral event, never stored
+	// commit is the store transaction the event is in, still under way
+	// when the event is delivered; idx is its place in it (-1: none).
+	commit *pendingCommit
+	idx    int
+	// written is set once the server confirmed the stanza (see
+	// unconfirmed); a commit that starts after it keeps no outbox entry
+	// for the event.
+	written *atomic.Bool
+	xid     string // the XMPP id chosen for it when it was stored
+	ev      *pb.Event
+}
+
+// resendLoop writes again, first, what a lost connection left
+// unconfirmed (see unconfirmed), once the next is up.
+func (t *transport) resendLoop(ctx context.Context) {
+	for {
+		select {
+		case <-t.unconfirmed.lost:
+			t.unconfirmed.flush(ctx)
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// deliverNow turns a network event into stanzas and writes them; a stored
+// one leaves the outbox once the server confirmed it (see unconfirmed).
+func (t *transport) deliverNow(ctx context.Context, d delivery) {
+	stanzas := t.render(ctx, d)
+	if len(stanzas) == 0 {
+		if d.written != nil {
+			d.written.Store(true) // handled: nothing left to deliver
+		}
+		t.metrics.Delivered(false, false, 0)
+		t.markDone(ctx, d)
+		return
+	}
+	if d.key != 0 || d.commit != nil {
+		// Stored: it stays in the outbox until the server confirms it.
+		if t.unconfirmed.send(ctx, d, stanzas) == nil {
+			stagetrace.Mark(stagetrace.GatewayOut, d.ev.GetMessage().GetText())
+		}
+		return
+	}
+	// Ephemeral (typing, receipts): worth nothing late, not kept.
+	for _, data := range stanzas {
+		for ctx.Err() == nil {
+			if err := t.link.WaitUp(ctx); err != nil {
+				return
+			}
+			if err := t.link.Send(ctx, data, nil); err == nil {
+				break
+			}
+		}
+	}
+}
+
+// delivered is a stored delivery the server confirmed: it leaves the
+// outbox. It runs on the link's writer.
+func (t *transport) delivered(ctx context.Context, d delivery) {
+	t.metrics.Delivered(d.ev.GetMessage() != nil, true, d.ev.TimestampUnixMicro)
+	if d.written != nil {
+		d.written.Store(true)
+	}
+	t.markDone(ctx, d)
+}
 
 // render turns a stored network event into the stanzas for its user; none
 // when it needs none (it was handled here, or has no XMPP form).
@@ -24,26 +96,22 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 		}
 		return nil
 	}
-	user := t.userOf(ev.LoginId)
-	if user == "" {
+	s := t.sessionOf(ev.LoginId)
+	if s == nil {
 		t.log.Debug("event for a login no user has; dropped", "login", ev.LoginId)
 		return nil
 	}
+	user := s.user
 	switch p := ev.Payload.(type) {
 	case *pb.Event_SavedState:
-		if err := t.db.SetSavedState(ctx, t.name, user, p.SavedState.SavedState); err != nil {
-			t.log.Error("saving the plugin's login state failed", "user", user, "err", err)
-		} else if l, ok := t.loginOf(user); ok {
-			l.SavedState = p.SavedState.SavedState
-			t.setLogin(l)
-		}
+		s.saveState(ctx, p.SavedState.SavedState)
 		return nil
 	case *pb.Event_LoginState:
 		t.log.Info("login state", "user", user, "login", ev.LoginId, "state", p.LoginState.State, "message", p.LoginState.Message)
-		t.setState(ctx, user, ev.LoginId, p.LoginState)
+		s.setState(ctx, p.LoginState)
 		return nil
 	case *pb.Event_Contact, *pb.Event_ContactRemoved, *pb.Event_Presence:
-		t.contactEvent(ctx, user, ev)
+		s.contactEvent(ctx, ev)
 		return nil
 	}
 	if ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT {
@@ -139,7 +207,7 @@ func (c chatOut) finish(w *wire.Writer) []byte {
 
 // ref finds the XMPP IDs of a message the network names. An event naming
 // a message the user is still sending was held until the send's result
-// (see deliveryLoop), so this only looks.
+// (see chatDelivery), so this only looks.
 func (c chatOut) ref(remoteID string) (store.MessageRef, bool) {
 	if r, ok := c.t.newRef(c.ev.LoginId, c.ev.ChatId, remoteID); ok {
 		return r, true // in a batch still committing
@@ -207,7 +275,11 @@ func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
 		id = next()
 	}
 	for _, a := range m.Attachments {
-		url, err := c.t.publish(ctx, a)
+		// The upload may take minutes: the chat's later events wait
+		// behind it, other chats go on.
+		var url string
+		var err error
+		slowly(ctx, c.t.uploads, func() { url, err = c.t.publish(ctx, a) })
 		w := c.start(id)
 		if err != nil {
 			c.t.log.Warn("attachment not bridged", "name", a.Name, "err", err)

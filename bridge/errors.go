@@ -2,9 +2,11 @@ package bridge
 
 import (
 	"context"
+	"errors"
 
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // conditionOf maps a plugin's typed error to the XMPP error condition a
@@ -40,4 +42,28 @@ func conditionOf(code pb.ErrorCode) wire.Condition {
 // notRegistered answers a stanza of a user without a login here.
 func (t *transport) notRegistered(ctx context.Context, st *wire.Stanza) {
 	t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "register with "+t.domain+" first"))
+}
+
+// reply gives the XMPP error for a failed plugin call: the plugin's typed
+// error, or service-unavailable when the plugin is down.
+func reply(err error) (wire.Condition, string) {
+	switch {
+	case errors.Is(err, errConflict), errors.Is(err, errLoginInProgress):
+		return wire.Conflict, err.Error()
+	}
+	var se *sdk.Error
+	if errors.As(err, &se) {
+		return conditionOf(se.Code), se.Text
+	}
+	e := sdk.FromGRPC(err)
+	return conditionOf(e.Code), e.Text
+}
+
+// errText is what the user reads of a failed call.
+func errText(err error) string {
+	_, text := reply(err)
+	if text == "" {
+		return err.Error()
+	}
+	return text
 }

@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"runtime"
 	"strings"
@@ -12,22 +11,12 @@ import (
 
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
-	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/puppet"
 	"passerelle.im/passerelle/store"
 )
 
-// handle works on one stanza from the XMPP server, on its conversation's
-// shard, or queues it behind its conversation's slow work.
+// handle works on one stanza from the XMPP server, in its chat's worker.
 func (t *transport) handle(ctx context.Context, st *wire.Stanza) {
-	if t.queued(ctx, st) {
-		return
-	}
-	t.handleNow(ctx, st)
-}
-
-// handleNow works on one stanza, in its conversation's order.
-func (t *transport) handleNow(ctx context.Context, st *wire.Stanza) {
 	if t.log.Enabled(ctx, slog.LevelDebug) {
 		t.log.Debug("stanza in", "kind", st.Kind(), "type", st.Type(), "from", st.From(), "to", st.To(), "id", st.ID())
 	}
@@ -35,7 +24,9 @@ func (t *transport) handleNow(ctx context.Context, st *wire.Stanza) {
 		// Never answer an error: two gateways would loop. A bounced
 		// probe still says something: nothing can be known of the user.
 		if st.Kind() == "presence" && bareOf(st.To()) == t.domain {
-			t.noteAvail(ctx, bareOf(st.From()), "", "error")
+			if s := t.session(bareOf(st.From())); s != nil {
+				s.noteAvail(ctx, "", "error")
+			}
 		}
 		return
 	}
@@ -191,7 +182,8 @@ func (t *transport) handleMessage(ctx context.Context, st *wire.Stanza, from, to
 
 // remember maps the sent message's remote ID to its XMPP IDs, so later
 // corrections, reactions and receipts find it, and records the txn.
-func (t *transport) remember(ctx context.Context, loginID, chatID, txn, originID, id string, r *pb.CommandResult) {
+func (s *session) remember(ctx context.Context, chatID, txn, originID, id string, r *pb.CommandResult) {
+	t, loginID := s.t, s.LoginID()
 	// The message went out: its record must not be lost to a shutdown.
 	ctx = context.WithoutCancel(ctx)
 	if r.MessageId == "" {
@@ -210,22 +202,7 @@ func (t *transport) remember(ctx context.Context, loginID, chatID, txn, originID
 		t.log.Error("message map write failed", "err", err)
 		return
 	}
-	t.stored.signal(refKey(loginID, chatID, r.MessageId))
-}
-
-func (t *transport) displayName() string {
-	if caps := t.host.Caps(); caps != nil && caps.DisplayName != "" {
-		return caps.DisplayName
-	}
-	return t.name
-}
-
-// chat is a chat message from the gateway's own JID.
-func (t *transport) chat(to, body string) []byte {
-	var w wire.Writer
-	w.Start("message", "").Attr("from", t.domain).Attr("to", to).Attr("type", "chat").Attr("id", t.newID())
-	w.Leaf("body", "", body)
-	return w.Bytes()
+	s.stored.signal(refKey(loginID, chatID, r.MessageId))
 }
 
 func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, to jid.JID) {
@@ -233,17 +210,18 @@ func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, t
 	if !t.access.Allowed(user) {
 		return
 	}
-	login, registered := t.loginOf(user)
+	s := t.session(user)
+	registered := s != nil
 	toGateway := to.Localpart() == ""
 	switch typ := st.Type(); {
 	case !registered:
 	case typ == "" || typ == "unavailable" || (typ == "unsubscribed" && toGateway):
-		t.noteAvail(ctx, user, from.Resourcepart(), typ)
+		s.noteAvail(ctx, from.Resourcepart(), typ)
 	}
 	switch st.Type() {
 	case "subscribe":
 		if !toGateway && registered {
-			t.subscribeContact(ctx, login, to)
+			s.subscribeContact(ctx, to)
 			return
 		}
 		// The user adds the gateway: approve; the gateway cannot ask
@@ -266,24 +244,22 @@ func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, t
 			if err != nil {
 				return
 			}
-			t.mu.RLock()
-			p := t.presences[login.LoginID][uid]
-			t.mu.RUnlock()
+			p := s.presence(uid)
 			if p == nil {
 				p = &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_OFFLINE}
 			}
-			t.send(ctx, t.renderPresence(to.Bare().String(), user, uid, p))
+			t.send(ctx, s.renderPresence(to.Bare().String(), uid, p))
 		}
 	case "", "unavailable":
 		// From a bare JID it is the server's (a probe's answer, a
 		// subscription request's receipt), not a client's.
 		if toGateway && registered && from.Resourcepart() != "" {
-			t.forwardPresence(ctx, login, st)
+			t.forwardPresence(ctx, s.Login(), st)
 		}
 	case "subscribed", "unsubscribed":
 		// The user lets the gateway see their presence, or stops.
 		if toGateway && registered {
-			t.setSeesPresence(ctx, login, st.Type() == "subscribed")
+			s.setSeesPresence(ctx, st.Type() == "subscribed")
 		}
 	}
 }
@@ -316,7 +292,8 @@ func (t *transport) forwardPresence(ctx context.Context, l store.Login, st *wire
 // subscribeContact handles the user adding a puppet: a known contact is
 // approved; an unknown one is resolved on the network (and added there
 // when the network allows).
-func (t *transport) subscribeContact(ctx context.Context, l store.Login, to jid.JID) {
+func (s *session) subscribeContact(ctx context.Context, to jid.JID) {
+	t, l := s.t, s.Login()
 	pj := to.Bare().String()
 	uid, err := puppet.FromJID(to)
 	if err != nil {
@@ -341,11 +318,8 @@ func (t *transport) subscribeContact(ctx context.Context, l store.Login, to jid.
 		}
 	}
 	t.send(ctx, t.puppetPresence(pj, l.UserJID, "subscribed"))
-	t.mu.RLock()
-	p := t.presences[l.LoginID][uid]
-	t.mu.RUnlock()
-	if p != nil {
-		t.send(ctx, t.renderPresence(pj, l.UserJID, uid, p))
+	if p := s.presence(uid); p != nil {
+		t.send(ctx, s.renderPresence(pj, uid, p))
 	}
 }
 
@@ -400,28 +374,4 @@ func (t *transport) gatewayIQ(ctx context.Context, st *wire.Stanza, user string,
 	// XEP-0100 says <jid/>; older clients read <prompt/>.
 	r.Start("query", wire.NSGateway).Leaf("jid", "", pj.String()).Leaf("prompt", "", pj.String()).End()
 	t.send(ctx, r.Bytes())
-}
-
-// reply gives the XMPP error for a failed plugin call: the plugin's typed
-// error, or service-unavailable when the plugin is down.
-func reply(err error) (wire.Condition, string) {
-	switch {
-	case errors.Is(err, errConflict), errors.Is(err, errLoginInProgress):
-		return wire.Conflict, err.Error()
-	}
-	var se *sdk.Error
-	if errors.As(err, &se) {
-		return conditionOf(se.Code), se.Text
-	}
-	e := sdk.FromGRPC(err)
-	return conditionOf(e.Code), e.Text
-}
-
-// errText is what the user reads of a failed call.
-func errText(err error) string {
-	_, text := reply(err)
-	if text == "" {
-		return err.Error()
-	}
-	return text
 }

@@ -234,7 +234,7 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 		t.log.Error("storing the login failed", "user", user, "err", err)
 		return store.Login{}, fmt.Errorf("the gateway could not store the login: %w", err)
 	}
-	t.setLogin(l)
+	s := t.setLogin(l)
 	t.log.Info("user logged in", "user", user, "login", l.LoginID)
 	// XEP-0100: the gateway asks to be in the user's roster.
 	t.send(ctx, t.presence(user, "subscribe"))
@@ -242,7 +242,7 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 	// message must not find it half-ready. Contacts follow in the
 	// background.
 	if t.connect(context.WithoutCancel(ctx), client, l) {
-		go t.syncContacts(context.WithoutCancel(ctx), l)
+		go s.syncContacts(context.WithoutCancel(ctx))
 	}
 	return l, nil
 }

@@ -284,17 +284,25 @@ func stripFallback(st *wire.Stanza, body, ns string) string {
 	return body
 }
 
-// handleUserMessage bridges a message from the user to a puppet.
+// handleUserMessage bridges a message from the user to a puppet, through
+// the user's session.
 func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user string, to jid.JID) {
 	m := parseUserMessage(st)
 	action := m.hasBody || m.oobURL != "" || m.retract != "" || m.reactions != nil
-	login, ok := t.loginOf(user)
-	if !ok {
+	s := t.session(user)
+	if s == nil {
 		if action {
 			t.notRegistered(ctx, st)
 		}
 		return
 	}
+	s.userMessage(ctx, st, m, action, to)
+}
+
+// userMessage hands what a message of the user's asks for (m; action:
+// more than a chat state or a marker) to the plugin, for the login.
+func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessage, action bool, to jid.JID) {
+	t, login := s.t, s.Login()
 	chatID, err := puppet.FromJID(to)
 	if err != nil {
 		if action {
@@ -354,7 +362,7 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 		// A resend of what is still on its way (its result not yet
 		// stored: the user may have seen its echo already), or of what
 		// was sent before.
-		if t.txnSending.busy(sendKey(login.LoginID, "", k)) {
+		if s.txns.busy(sendKey(login.LoginID, "", k)) {
 			t.log.Debug("message being sent; resend ignored", "txn", k)
 			return
 		}
@@ -368,7 +376,7 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 	// a command.
 	txnDone, handedOff := func() {}, false
 	if txn != "" {
-		txnDone = t.txnSending.start(sendKey(login.LoginID, "", txn))
+		txnDone = s.txns.start(sendKey(login.LoginID, "", txn))
 	}
 	defer func() {
 		if !handedOff {
@@ -438,23 +446,23 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 		cmd.Action = &pb.Command_Send{Send: send}
 		if m.oobURL == "" {
 			handedOff = true
-			t.sendMessage(ctx, st, login.LoginID, chatID, txn, m, cmd, "", txnDone)
+			s.sendMessage(ctx, st, chatID, txn, m, cmd, "", txnDone)
 			return
 		}
 		if !caps.GetAttachments() {
 			unsupported("files")
 			return
 		}
-		// The download may take minutes: off the shard, the chat's later
-		// stanzas waiting behind it.
+		// The download may take minutes: the chat's later stanzas wait
+		// behind it, other chats go on.
 		handedOff = true
-		t.slowly(ctx, st, func() {
+		slowly(ctx, t.downloads, func() {
 			path, ok := t.attach(ctx, st, login.LoginID, chatID, m.oobURL, send)
 			if !ok {
 				txnDone()
 				return
 			}
-			t.sendMessage(ctx, st, login.LoginID, chatID, txn, m, cmd, path, txnDone)
+			s.sendMessage(ctx, st, chatID, txn, m, cmd, path, txnDone)
 		})
 		return
 	}
@@ -485,7 +493,8 @@ func (t *transport) recordTxn(ctx context.Context, loginID, txn string) {
 // sendMessage hands a message to the plugin and records what it became.
 // file, if not "", is the downloaded attachment, removed once the plugin
 // is done with it (sent or not). txnDone ends the txn's send.
-func (t *transport) sendMessage(ctx context.Context, st *wire.Stanza, loginID, chatID, txn string, m userMessage, cmd *pb.Command, file string, txnDone func()) {
+func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn string, m userMessage, cmd *pb.Command, file string, txnDone func()) {
+	t, loginID := s.t, s.LoginID()
 	rm := recentMsg{text: m.body, receipt: m.receipt, markable: m.markable}
 	ck := chatKey(loginID, chatID)
 	t.recent.put(ck, m.originID, rm)
@@ -496,7 +505,7 @@ func (t *transport) sendMessage(ctx context.Context, st *wire.Stanza, loginID, c
 			keys = append(keys, sendKey(loginID, chatID, id))
 		}
 	}
-	done := t.sending.start(keys...)
+	done := s.sending.start(keys...)
 	t.host.Send(cmd, func(r *pb.CommandResult) {
 		defer txnDone()
 		defer done()
@@ -511,7 +520,7 @@ func (t *transport) sendMessage(ctx context.Context, st *wire.Stanza, loginID, c
 			return
 		}
 		t.metrics.MessageToNetwork()
-		t.remember(ctx, loginID, chatID, txn, m.originID, m.id, r)
+		s.remember(ctx, chatID, txn, m.originID, m.id, r)
 	})
 }
 
@@ -546,7 +555,9 @@ func (t *transport) lookupXMPP(ctx context.Context, loginID, chatID, xmppID stri
 	if xmppID == "" {
 		return store.MessageRef{}, store.ErrNotFound
 	}
-	t.sending.wait(ctx, sendKey(loginID, chatID, xmppID))
+	if s := t.sessionOf(loginID); s != nil {
+		s.sending.wait(ctx, sendKey(loginID, chatID, xmppID))
+	}
 	// A message still committing first: its commit makes it visible in
 	// the store before it leaves these maps, so looking in this order
 	// misses nothing.
@@ -554,14 +565,6 @@ func (t *transport) lookupXMPP(ctx context.Context, loginID, chatID, xmppID stri
 		return r, nil
 	}
 	return t.db.LookupXMPP(t.name, loginID, chatID, xmppID)
-}
-
-func (t *transport) logFailure(what string) func(*pb.CommandResult) {
-	return func(r *pb.CommandResult) {
-		if r.Error != nil {
-			t.log.Debug(what+" not bridged", "err", r.Error.Text)
-		}
-	}
 }
 
 // txnNoMessage is recorded for a txn whose command created no message

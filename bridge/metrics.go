@@ -50,10 +50,8 @@ func (t *transport) loginCounts() map[string]int {
 	for _, name := range pb.LoginState_name {
 		counts[stateLabel(name)] = 0
 	}
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	for id := range t.byLogin {
-		counts[stateLabel(t.states[id].state.String())]++
+	for _, s := range t.allSessions() {
+		counts[stateLabel(s.loginState().state.String())]++
 	}
 	return counts
 }

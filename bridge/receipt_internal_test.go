@@ -18,12 +18,13 @@ func TestWaitReceipt(t *testing.T) {
 	tr := newTestTransport(t)
 	db := tr.db
 	ctx := context.Background()
+	s := tr.setLogin(store.Login{Transport: "echo", UserJID: "alice@localhost", LoginID: "l"})
 	rc := &pb.Event{LoginId: "l", ChatId: "bob", ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
 		Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_DELIVERED, MessageIds: []string{"net-a"}}}}
 
 	// Two sends under way in the chat: a (named by the receipt), then b.
-	doneA := tr.sending.start(sendKey("l", "bob", "*"), sendKey("l", "bob", "a"))
-	doneB := tr.sending.start(sendKey("l", "bob", "*"), sendKey("l", "bob", "b"))
+	doneA := s.sending.start(sendKey("l", "bob", "*"), sendKey("l", "bob", "a"))
+	doneB := s.sending.start(sendKey("l", "bob", "*"), sendKey("l", "bob", "b"))
 	tr.recent.put(chatKey("l", "bob"), "a", recentMsg{receipt: true})
 	w := tr.receiptWaits(rc)
 	if w == nil {
@@ -31,7 +32,7 @@ func TestWaitReceipt(t *testing.T) {
 	}
 	returned := make(chan struct{})
 	go func() {
-		w.wait(ctx, tr)
+		w.wait(ctx)
 		close(returned)
 	}()
 	// b ends first, without a result naming net-a.
@@ -45,7 +46,7 @@ func TestWaitReceipt(t *testing.T) {
 	// a's result is stored (and signalled, as remember does) before a
 	// ends: that is enough.
 	must(t, db.PutSent(ctx, store.MessageRef{Transport: "echo", LoginID: "l", ChatID: "bob", RemoteID: "net-a", ID: "a", FromMe: true}, ""))
-	tr.stored.signal(refKey("l", "bob", "net-a"))
+	s.stored.signal(refKey("l", "bob", "net-a"))
 	select {
 	case <-returned:
 	case <-time.After(time.Second):
@@ -60,14 +61,14 @@ func TestWaitReceipt(t *testing.T) {
 	// chat's last send.
 	rc2 := &pb.Event{LoginId: "l", ChatId: "bob", ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
 		Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_READ, MessageIds: []string{"net-x"}}}}
-	doneC := tr.sending.start(sendKey("l", "bob", "*"))
+	doneC := s.sending.start(sendKey("l", "bob", "*"))
 	w = tr.receiptWaits(rc2)
 	if w == nil {
 		t.Fatal("a receipt for an unknown message does not wait while a send is under way")
 	}
 	returned = make(chan struct{})
 	go func() {
-		w.wait(ctx, tr)
+		w.wait(ctx)
 		close(returned)
 	}()
 	select {
@@ -81,7 +82,7 @@ func TestWaitReceipt(t *testing.T) {
 	case <-time.After(time.Second):
 		t.Fatal("still waiting with no send under way")
 	}
-	if n := len(tr.stored.m); n != 0 {
+	if n := len(s.stored.m); n != 0 {
 		t.Errorf("%d waiters left registered", n)
 	}
 	if tr.receiptWaits(rc2) != nil {

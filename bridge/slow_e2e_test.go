@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -89,5 +91,80 @@ func TestSlowDownloadsDoNotStall(t *testing.T) {
 	}
 	if n := s.logs.Count("component link up"); n != 1 {
 		t.Errorf("the component link came up %d times, want 1", n)
+	}
+}
+
+// TestSlowUploadDoesNotStall: the network sends alice a file, and its
+// upload to her server stalls (the server takes the PUT at a trickle:
+// here a proxy in front of Prosody's HTTP holds it); meanwhile carol's
+// messages, and alice's in another chat, come and go at once. (Uploads
+// once ran in the delivery loop every user shares: one slow upload held
+// every user's messages for up to its 10-minute timeout.)
+func TestSlowUploadDoesNotStall(t *testing.T) {
+	release := make(chan struct{})
+	var stalled atomic.Int32
+	var target atomic.Pointer[url.URL]
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u := target.Load()
+		if u == nil {
+			http.Error(w, "not ready", http.StatusBadGateway)
+			return
+		}
+		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "stall") {
+			stalled.Add(1)
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		httputil.NewSingleHostReverseProxy(u).ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprintln(w, "a file the network sends back")
+	}))
+	defer files.Close()
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}()
+	s := newStack(t, stackOptions{httpUpload: true,
+		// The upload service's slots point at the proxy.
+		serverConfig: fmt.Sprintf("http_external_url = %q", proxy.URL+"/"),
+		extra:        "\n[media]\nfetch_allow = [\"127.0.0.0/8\"]\n"})
+	target.Store(&url.URL{Scheme: "http", Host: s.srv.HTTPAddr()})
+	alice := registered(t, s, "alice")
+	carol := registered(t, s, "carol")
+	// Alice sends bob a file; the echo contact sends it back, and the
+	// gateway's upload of it to alice's server stalls.
+	u := files.URL + "/stall.txt"
+	raw(t, alice, `<message type='chat' id='f1' to='bob@`+domain+`'><body>`+u+`</body><x xmlns='jabber:x:oob'><url>`+u+`</url></x></message>`)
+	for deadline := time.Now().Add(timeout); stalled.Load() == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the upload of the network's file never started")
+		}
+	}
+	t0 := time.Now()
+	echoOK(t, carol, "not stalled", 5*time.Second)
+	echoOK(t, carol, "still not stalled", 5*time.Second)
+	sendChat(t, alice, "other@"+domain, "another chat")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := alice.Next(ctx, func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && bareJID(s.From) == "other@"+domain && s.Body == "another chat"
+	}); err != nil {
+		t.Fatalf("alice's message in another chat waited for her upload: %v", err)
+	}
+	t.Logf("round trips took %v with an upload stalled", time.Since(t0))
+	close(release)
+	// The file then reaches alice, uploaded.
+	m := next(t, alice, "file", has("jabber:x:oob"))
+	if !strings.Contains(m.XML, proxy.URL) || !strings.Contains(m.XML, "stall.txt") {
+		t.Errorf("file message: %s", m.XML)
 	}
 }

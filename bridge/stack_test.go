@@ -89,6 +89,8 @@ type stackOptions struct {
 	httpUpload bool
 	// serverModules are more Prosody modules to enable.
 	serverModules []string
+	// serverConfig is raw Lua for Prosody's global section.
+	serverConfig string
 }
 
 const (
@@ -98,7 +100,7 @@ const (
 
 func newStack(t *testing.T, o stackOptions) *stack {
 	t.Helper()
-	srv := prosodytest.Start(t, prosodytest.Options{Components: []prosodytest.Component{{Domain: domain, Secret: secret, Privileged: o.privileged}}, HTTPUpload: o.httpUpload, Modules: o.serverModules})
+	srv := prosodytest.Start(t, prosodytest.Options{Components: []prosodytest.Component{{Domain: domain, Secret: secret, Privileged: o.privileged}}, HTTPUpload: o.httpUpload, Modules: o.serverModules, ExtraConfig: o.serverConfig})
 	s := &stack{t: t, srv: srv, dir: t.TempDir(), logs: &logBuffer{}}
 	if o.allow == "" {
 		o.allow = `"localhost"`

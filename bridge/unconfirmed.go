@@ -33,7 +33,7 @@ type unconfirmed struct {
 	// new ones at its end (gen 0).
 	cur uint64
 	// lost is signalled when a connection ended with deliveries of it
-	// unconfirmed: the delivery loop then writes them again (flush).
+	// unconfirmed: resendLoop then writes them again (flush).
 	lost chan struct{}
 }
 

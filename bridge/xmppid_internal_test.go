@@ -20,13 +20,15 @@ func TestRedeliveryKeepsXMPPID(t *testing.T) {
 			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "hi"}}}
 	}
 	ctx := context.Background()
+	firstOut := captureDeliveries(first)
 	first.storeEvents(ctx, []*pb.Event{ev()})
-	before := (<-first.deliver).xid
+	before := (<-firstOut).xid
 	// The crash: the commit never ran. The restarted gateway, same store.
 	again := newTestTransport(t)
 	again.db, again.idPrefix = first.db, "again"
+	againOut := captureDeliveries(again)
 	res := again.storeEvents(ctx, []*pb.Event{ev()})
-	after := (<-again.deliver).xid
+	after := (<-againOut).xid
 	if before == "" || after != before {
 		t.Fatalf("delivered as %q, again as %q after the crash: want the same id", before, after)
 	}

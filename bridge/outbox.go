@@ -1,0 +1,440 @@
+package bridge
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
+)
+
+// The network's events on their way in: checked for duplicates, handed
+// to their chats' workers for delivery at once, and committed meanwhile
+// in batches (dedup keys, the message map, the outbox); a delivered event
+// leaves the outbox once the server confirmed it (outboxDoneLoop), and
+// what it still holds at a start is delivered again (loadOutbox).
+
+// storeEvents is the plugin host's OnEvents. New events go to delivery at
+// once, while their store transaction (dedup keys, message map, outbox)
+// commits; the plugin hears they are stored only once it has. A crash in
+// between delivers an event again, never loses it: at-least-once, as when
+// a crash falls between a write to the server and the outbox cleanup.
+//
+// An event the store refuses (a NUL byte or an over-long part in an ID) is
+// not delivered; the store rejects it alone, with a log line and a count,
+// and the batch is acknowledged, so the plugin forgets it instead of
+// replaying it forever. A store failure is retried (see storeRetry), never
+// answered with an error: that would restart the plugin, which replays the
+// same events into the same failure.
+func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan error {
+	res := make(chan error, 1)
+	job := &commitJob{res: res, c: &pendingCommit{done: make(chan struct{})}}
+	idx := make([]int, len(evs)) // evs[i] is job.in[idx[i]], or -1 when not stored
+	xids := make([]string, len(evs))
+	for i, ev := range evs {
+		xids[i] = t.eventXID(ev)
+		idx[i] = -1
+		if ephemeral(ev) {
+			continue
+		}
+		// The outbox payload is encoded at commit time, and only for an
+		// event the server has not confirmed by then (see unconfirmed.go).
+		ie := store.InboundEvent{Seq: ev.Seq, LoginID: ev.LoginId, ChatID: ev.ChatId, DedupID: ev.EventId}
+		if _, ok := ev.Payload.(*pb.Event_Message); ok && ev.EventId != "" {
+			ie.Ref = &store.MessageRef{Transport: t.name, LoginID: ev.LoginId, ChatID: ev.ChatId, RemoteID: ev.EventId,
+				ID: xids[i], FromMe: ev.GetSender().GetIsFromMe(), Time: time.UnixMicro(ev.TimestampUnixMicro)}
+			// Live messages are deduplicated by their map entry; history
+			// keeps a dedup key, as its entries may be pruned early.
+			ie.DedupByRef = !ev.IsBackfill
+		}
+		idx[i] = len(job.in)
+		job.in = append(job.in, ie)
+		job.evs = append(job.evs, ev)
+		job.xids = append(job.xids, xids[i])
+		job.written = append(job.written, new(atomic.Bool))
+		// It still goes to the commit, which rejects it alone (and
+		// counts it), but nothing else of it happens.
+		job.bad = append(job.bad, t.db.CheckEvent(t.name, ie) != nil)
+	}
+	var seen []bool
+	err := t.storeRetry(ctx, "checking events for duplicates", func() (err error) {
+		seen, err = t.db.Seen(t.name, job.in)
+		return err
+	})
+	if err != nil {
+		res <- err
+		return res
+	}
+	// Duplicates: already committed, or in a batch still committing, or
+	// earlier in this one.
+	t.inflightMu.Lock()
+	dup := make([]bool, len(job.in))
+	for j, ie := range job.in {
+		if job.bad[j] {
+			dup[j] = true // not delivered, not held in flight
+			continue
+		}
+		if ie.DedupID == "" {
+			continue
+		}
+		k := ie.LoginID + "\x00" + ie.ChatID + "\x00" + ie.DedupID
+		if seen[j] || t.inflight[k] > 0 {
+			dup[j] = true
+			continue
+		}
+		t.inflight[k]++
+		job.keys = append(job.keys, k)
+		if ie.Ref != nil {
+			rk := refKey(ie.LoginID, ie.ChatID, ie.Ref.RemoteID)
+			t.newRefs[rk] = *ie.Ref
+			job.refs = append(job.refs, rk)
+			// The user may answer the message (a receipt, a marker, a
+			// reaction) before its commit ends.
+			if ie.Ref.ID != "" {
+				xk := refKey(ie.LoginID, ie.ChatID, ie.Ref.ID)
+				t.newXIDs[xk] = rk
+				job.xidKeys = append(job.xidKeys, xk)
+			}
+		}
+	}
+	t.inflightMu.Unlock()
+
+	for i, ev := range evs {
+		d := delivery{xid: xids[i], ev: ev, idx: idx[i]}
+		if j := idx[i]; j >= 0 {
+			if job.bad[j] {
+				// The store logs it (and why) when it rejects it.
+				t.log.Debug("invalid event from the plugin not delivered", "seq", ev.Seq, "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
+				continue
+			}
+			if dup[j] {
+				t.log.Debug("duplicate event dropped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
+				continue
+			}
+			d.commit, d.written = job.c, job.written[j]
+		}
+		t.metrics.Queued(1)
+		t.out.push(deliveryAddr(ev), d)
+	}
+	select {
+	case t.commits <- job:
+	case <-ctx.Done():
+		res <- ctx.Err()
+	}
+	return res
+}
+
+func refKey(loginID, chatID, remoteID string) string {
+	return loginID + "\x00" + chatID + "\x00" + remoteID
+}
+
+// pendingCommit is a batch's store transaction, once done.
+type pendingCommit struct {
+	done  chan struct{}
+	err   error
+	fresh []bool
+	keys  []uint64
+}
+
+// commitJob is one batch of events for commitLoop.
+type commitJob struct {
+	in      []store.InboundEvent
+	evs     []*pb.Event    // parallel to in: the events, for their outbox payload
+	xids    []string       // parallel to in: the XMPP IDs they are delivered with
+	written []*atomic.Bool // parallel to in
+	bad     []bool         // parallel to in: refused by the store, not delivered
+	c       *pendingCommit
+	res     chan error
+	keys    []string // dedup keys it holds in inflight
+	refs    []string // its entries in newRefs
+	xidKeys []string // and in newXIDs
+}
+
+// commitLinger is how long a commit waits for more batches to share its
+// fsync. Events are delivered before their commit, so only the plugin's
+// acknowledgement waits; at a few messages in flight an fsync per batch
+// was a sixth of the gateway's CPU.
+const commitLinger = 2 * time.Millisecond
+
+// commitLoop commits the batches in order; batches that queued up during
+// a commit or its linger go together in the next one (one fsync).
+func (t *transport) commitLoop(ctx context.Context) {
+	linger := time.NewTimer(commitLinger)
+	linger.Stop()
+	for {
+		var jobs []*commitJob
+		select {
+		case j := <-t.commits:
+			jobs = append(jobs, j)
+		case <-ctx.Done():
+			// What was delivered must be stored: commit what is queued.
+			select {
+			case j := <-t.commits:
+				jobs = append(jobs, j)
+			default:
+				return
+			}
+		}
+		linger.Reset(commitLinger)
+	drain:
+		for len(jobs) < 64 {
+			select {
+			case j := <-t.commits:
+				jobs = append(jobs, j)
+			case <-linger.C:
+				break drain
+			case <-ctx.Done():
+				break drain
+			}
+		}
+		linger.Stop()
+		began := time.Now()
+		var all []store.InboundEvent
+		for _, j := range jobs {
+			for k, ie := range j.in {
+				// A rejected event needs no outbox payload.
+				ie.Delivered = j.written[k].Load() || j.bad[k]
+				if !ie.Delivered {
+					var err error
+					if ie.Payload, err = encodeOutbox(j.xids[k], j.evs[k]); err != nil {
+						// Only its outbox entry is lost, not the batch: it
+						// was handed to delivery already.
+						t.log.Error("an event could not be encoded for the outbox; it is delivered but not kept for a redelivery",
+							"seq", ie.Seq, "login", ie.LoginID, "chat", ie.ChatID, "err", err)
+						ie.Delivered = true
+					}
+				}
+				all = append(all, ie)
+			}
+		}
+		var fresh []bool
+		var keys []uint64
+		var err error
+		if len(all) > 0 {
+			// What was delivered must be stored, even at shutdown: each
+			// attempt runs to its end; retries stop once ctx ends (the
+			// plugin then sends the batch again at the next start).
+			err = t.storeRetry(ctx, "storing events", func() (err error) {
+				fresh, keys, err = t.db.CommitEvents(context.WithoutCancel(ctx), t.name, all)
+				return err
+			})
+			if err != nil {
+				t.log.Error("storing events failed; the plugin will send them again", "err", err)
+			}
+		}
+		t.metrics.CommitDone(began, len(all))
+		off := 0
+		t.inflightMu.Lock()
+		for _, j := range jobs {
+			n := len(j.in)
+			j.c.err = err
+			if err == nil {
+				j.c.fresh, j.c.keys = fresh[off:off+n], keys[off:off+n]
+			}
+			off += n
+			for _, k := range j.keys {
+				if t.inflight[k]--; t.inflight[k] <= 0 {
+					delete(t.inflight, k)
+				}
+			}
+			for _, k := range j.refs {
+				delete(t.newRefs, k)
+			}
+			for _, k := range j.xidKeys {
+				delete(t.newXIDs, k)
+			}
+		}
+		t.inflightMu.Unlock()
+		for _, j := range jobs {
+			close(j.c.done)
+			j.res <- err
+		}
+	}
+}
+
+// storeRetry runs fn, and again after each failure, waiting 100 ms
+// doubling to 5 s: a store failure (a full or failing disk) is waited
+// out with a log line per attempt, not turned into a plugin restart. It
+// returns fn's last error once ctx ends or the store is closed.
+func (t *transport) storeRetry(ctx context.Context, what string, fn func() error) error {
+	wait := 100 * time.Millisecond
+	for {
+		err := fn()
+		if err == nil || errors.Is(err, store.ErrClosed) || ctx.Err() != nil {
+			return err
+		}
+		t.log.Error("store failure; retrying", "doing", what, "err", err, "retry_in", wait)
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return err
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+// newXMPPRef finds a message of a batch still committing by the XMPP ID
+// it was delivered with.
+func (t *transport) newXMPPRef(loginID, chatID, xmppID string) (store.MessageRef, bool) {
+	t.inflightMu.Lock()
+	defer t.inflightMu.Unlock()
+	r, ok := t.newRefs[t.newXIDs[refKey(loginID, chatID, xmppID)]]
+	return r, ok
+}
+
+// newRef finds a message of a batch still committing.
+func (t *transport) newRef(loginID, chatID, remoteID string) (store.MessageRef, bool) {
+	t.inflightMu.Lock()
+	defer t.inflightMu.Unlock()
+	r, ok := t.newRefs[refKey(loginID, chatID, remoteID)]
+	return r, ok
+}
+
+// ephemeral events (typing, receipts, presence) are delivered without
+// being stored: they are worth nothing late, a crash may lose one, and
+// storing them would cost most of the store's work per message.
+func ephemeral(ev *pb.Event) bool {
+	switch ev.Payload.(type) {
+	case *pb.Event_Typing, *pb.Event_Receipt, *pb.Event_Presence:
+		return true
+	}
+	return false
+}
+
+// encodeOutbox keeps the XMPP id with the event, so a redelivery after a
+// restart carries the same id.
+func encodeOutbox(xid string, ev *pb.Event) ([]byte, error) {
+	b := binary.AppendUvarint(nil, uint64(len(xid)))
+	b = append(b, xid...)
+	b, err := proto.MarshalOptions{}.MarshalAppend(b, ev)
+	if err != nil {
+		return nil, fmt.Errorf("encode event: %w", err)
+	}
+	return b, nil
+}
+
+func decodeOutbox(b []byte) (string, *pb.Event, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || uint64(len(b)-k) < n {
+		return "", nil, errors.New("bad outbox entry")
+	}
+	xid := string(b[k : k+int(n)])
+	ev := &pb.Event{}
+	if err := proto.Unmarshal(b[k+int(n):], ev); err != nil {
+		return "", nil, fmt.Errorf("decode outbox event: %w", err)
+	}
+	return xid, ev, nil
+}
+
+func (t *transport) loadOutbox() ([]delivery, error) {
+	entries, err := t.db.Outbox(t.name)
+	if err != nil {
+		return nil, err
+	}
+	var ds []delivery
+	var bad []uint64
+	for _, e := range entries {
+		xid, ev, err := decodeOutbox(e.Payload)
+		if err != nil {
+			t.log.Error("undecodable outbox entry dropped", "key", e.Key, "err", err)
+			bad = append(bad, e.Key)
+			continue
+		}
+		ds = append(ds, delivery{key: e.Key, xid: xid, ev: ev})
+	}
+	if len(bad) > 0 {
+		if err := t.db.OutboxDone(context.Background(), t.name, bad); err != nil {
+			return nil, err
+		}
+	}
+	return ds, nil
+}
+
+func (t *transport) markDone(ctx context.Context, d delivery) {
+	if d.key == 0 && d.commit == nil {
+		return // not stored: nothing to clear
+	}
+	select {
+	case t.doneKeys <- d:
+	case <-ctx.Done():
+		select {
+		case t.doneKeys <- d:
+		default:
+		}
+	}
+}
+
+// outboxKey is a delivered event's outbox key, once its commit is done;
+// 0 when it was not stored.
+func (t *transport) outboxKey(ctx context.Context, d delivery) uint64 {
+	if d.commit == nil {
+		return d.key
+	}
+	select {
+	case <-d.commit.done:
+	case <-time.After(10 * time.Second):
+		return 0 // the commit never came: the entry stays for a redelivery
+	}
+	if d.commit.err != nil || d.idx < 0 || !d.commit.fresh[d.idx] {
+		return 0
+	}
+	return d.commit.keys[d.idx] // 0 when it was delivered before the commit
+}
+
+// outboxDoneLoop removes delivered events from the outbox in batches: one
+// store write for many messages.
+func (t *transport) outboxDoneLoop(ctx context.Context) {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	var keys []uint64
+	flush := func() {
+		if len(keys) == 0 {
+			return
+		}
+		if err := t.db.OutboxDone(context.WithoutCancel(ctx), t.name, keys); err != nil {
+			t.log.Error("outbox cleanup failed", "err", err)
+		}
+		keys = keys[:0]
+	}
+	for {
+		select {
+		case d := <-t.doneKeys:
+			if k := t.outboxKey(ctx, d); k != 0 {
+				keys = append(keys, k)
+			}
+			if len(keys) >= 512 {
+				flush()
+			}
+		case <-tick.C:
+			flush()
+		case <-ctx.Done():
+			// Writes under way confirm for a moment after the stop: take
+			// them until things are quiet, so a clean stop leaves nothing
+			// to deliver twice.
+			quiet := time.NewTimer(200 * time.Millisecond)
+			limit := time.After(2 * time.Second)
+		drain:
+			for {
+				select {
+				case d := <-t.doneKeys:
+					if k := t.outboxKey(ctx, d); k != 0 {
+						keys = append(keys, k)
+					}
+					quiet.Reset(200 * time.Millisecond)
+				case <-quiet.C:
+					break drain
+				case <-limit:
+					break drain
+				}
+			}
+			flush()
+			return
+		}
+	}
+}

@@ -1,0 +1,168 @@
+package bridge
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// What a chat's delivery waits for: an event naming a message the user
+// is sending right now waits for that send's result, which brings the
+// message's remote ID (see chatDelivery).
+
+// refWait is an event waiting for the messages it names to be stored.
+type refWait struct {
+	sends   *sending          // the login's sends under way
+	key     string            // the chat's sendKey "*"
+	arrived []<-chan struct{} // one per message not stored yet
+	cancel  []func()
+}
+
+// receiptWaits returns what a receipt must wait for, or nil when it can
+// be delivered now: it is not a receipt anyone in its chat asked for,
+// or no send in its chat is under way, or the messages it names are
+// known.
+func (t *transport) receiptWaits(ev *pb.Event) *refWait {
+	rc, ok := ev.Payload.(*pb.Event_Receipt)
+	if !ok || ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT || !t.recent.asks(chatKey(ev.LoginId, ev.ChatId)) {
+		return nil
+	}
+	return t.refWaits(ev, rc.Receipt.MessageIds)
+}
+
+// targetWaits returns what a reply, correction, reaction or retraction
+// in a direct chat must wait for, or nil when it can be delivered now.
+func (t *transport) targetWaits(ev *pb.Event) *refWait {
+	if ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT || ev.ChatId == "" {
+		return nil // only direct chats name messages by remote ID
+	}
+	var target string
+	switch p := ev.Payload.(type) {
+	case *pb.Event_Message:
+		target = p.Message.ReplyToId
+	case *pb.Event_Edit:
+		target = p.Edit.TargetId
+	case *pb.Event_Reaction:
+		target = p.Reaction.TargetId
+	case *pb.Event_Retraction:
+		target = p.Retraction.TargetId
+	}
+	if target == "" {
+		return nil
+	}
+	return t.refWaits(ev, []string{target})
+}
+
+// refWaits returns what ev must wait for before the messages ids name are
+// known, or nil when no send in its chat is under way (none will bring
+// them) or they are known. It registers the waits before it looks, so
+// that a result stored in between is not missed.
+func (t *transport) refWaits(ev *pb.Event, ids []string) *refWait {
+	s := t.sessionOf(ev.LoginId)
+	if s == nil {
+		return nil // no user: nobody sends anything
+	}
+	w := &refWait{sends: &s.sending, key: sendKey(ev.LoginId, ev.ChatId, "*")}
+	if !s.sending.busy(w.key) {
+		return nil
+	}
+	for _, id := range ids {
+		arrived, cancel := s.stored.await(refKey(ev.LoginId, ev.ChatId, id))
+		if t.refKnown(ev.LoginId, ev.ChatId, id) {
+			cancel()
+			continue
+		}
+		w.arrived = append(w.arrived, arrived)
+		w.cancel = append(w.cancel, cancel)
+	}
+	if len(w.arrived) == 0 {
+		return nil
+	}
+	return w
+}
+
+// wait returns once the messages are stored, or once no send in the
+// chat is under way, or after targetWait. Sends end in any order (their
+// results are handled side by side): it waits for the named ones, not
+// for the next to end.
+func (w *refWait) wait(ctx context.Context) {
+	defer func() {
+		for _, c := range w.cancel {
+			c()
+		}
+	}()
+	deadline := time.After(targetWait)
+	for _, arrived := range w.arrived {
+		for waiting := true; waiting; {
+			ended := w.sends.ended(w.key)
+			if ended == nil { // no send under way: none will bring it
+				return
+			}
+			select {
+			case <-arrived:
+				waiting = false
+			case <-ended: // one send ended: see whether any is left
+			case <-deadline:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// refKnown reports whether the message a remote ID names is known.
+func (t *transport) refKnown(loginID, chatID, remoteID string) bool {
+	if _, ok := t.newRef(loginID, chatID, remoteID); ok {
+		return true
+	}
+	_, err := t.db.LookupRemote(t.name, loginID, chatID, remoteID)
+	return err == nil
+}
+
+// arrivals lets goroutines wait for a key to be signalled.
+type arrivals struct {
+	mu sync.Mutex
+	m  map[string][]chan struct{}
+}
+
+// await returns a channel closed when key is signalled, and a func that
+// stops waiting (call it in any case).
+func (a *arrivals) await(key string) (<-chan struct{}, func()) {
+	ch := make(chan struct{})
+	a.mu.Lock()
+	if a.m == nil {
+		a.m = map[string][]chan struct{}{}
+	}
+	a.m[key] = append(a.m[key], ch)
+	a.mu.Unlock()
+	return ch, func() {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		chs := a.m[key]
+		for i, c := range chs {
+			if c == ch {
+				chs = append(chs[:i], chs[i+1:]...)
+				break
+			}
+		}
+		if len(chs) == 0 {
+			delete(a.m, key)
+		} else {
+			a.m[key] = chs
+		}
+	}
+}
+
+// signal wakes every waiter of key.
+func (a *arrivals) signal(key string) {
+	a.mu.Lock()
+	chs := a.m[key]
+	delete(a.m, key)
+	a.mu.Unlock()
+	for _, ch := range chs {
+		close(ch)
+	}
+}

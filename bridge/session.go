@@ -1,0 +1,213 @@
+package bridge
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
+)
+
+// session is one user's login on the network, as the gateway runs it (a
+// user has at most one per transport): the login record, what the plugin
+// last said of its connection, the user's own availability, and what is
+// known of the login's contacts (their presences and avatars). Its
+// methods are the login's account (account.go), its availability
+// (avail.go) and its contacts and roster sync (contacts.go).
+type session struct {
+	t    *transport
+	user string // the user's bare JID
+
+	mu        sync.Mutex
+	login     store.Login
+	state     loginState
+	avail     *userAvail              // nil: nothing known of the user's availability
+	presences map[string]*pb.Presence // contact's user ID -> its presence
+	avatars   map[string]string       // contact's user ID -> XEP-0153 photo hash
+	avatarIDs map[string]string       // contact's user ID -> the network's avatar ID
+
+	// The login's messages on their way to the network (messaging.go).
+	// sending: the sends whose remote ID is not known yet, by
+	// sendKey(login, chat, XMPP ID or "*"), so that a correction sent
+	// right behind one finds it. txns: the txns of commands whose result
+	// is not stored yet, by sendKey(login, "", txn): a resend meanwhile
+	// is ignored. stored: signals the remote IDs of sent messages once
+	// their results are stored, to the events waiting for them.
+	sending, txns sending
+	stored        arrivals
+}
+
+// loginState is what the plugin last said about a login's connection.
+type loginState struct {
+	state pb.LoginState
+	msg   string
+	since time.Time
+}
+
+func newSession(t *transport, l store.Login) *session {
+	return &session{t: t, user: l.UserJID, login: l,
+		presences: map[string]*pb.Presence{}, avatars: map[string]string{}, avatarIDs: map[string]string{}}
+}
+
+// Login returns the session's login record as it is now.
+func (s *session) Login() store.Login {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.login
+}
+
+// LoginID is the network's ID of the login, fixed for the session's life.
+func (s *session) LoginID() string { return s.login.LoginID }
+
+func (s *session) loginState() loginState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state
+}
+
+// saveState stores the plugin's saved state of the login, for its next
+// connect.
+func (s *session) saveState(ctx context.Context, state []byte) {
+	t := s.t
+	if err := t.db.SetSavedState(ctx, t.name, s.user, state); err != nil {
+		t.log.Error("saving the plugin's login state failed", "user", s.user, "err", err)
+		return
+	}
+	s.mu.Lock()
+	s.login.SavedState = state
+	s.mu.Unlock()
+}
+
+// presence is the contact's presence as last known; nil when none is.
+func (s *session) presence(userID string) *pb.Presence {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.presences[userID]
+}
+
+// presenceShown reports whether p is the presence of the contact the
+// user was last shown.
+func (s *session) presenceShown(userID string, p *pb.Presence) bool {
+	old := s.presence(userID)
+	return old != nil && proto.Equal(old, p)
+}
+
+// rememberPresence records a contact's presence without showing it.
+func (s *session) rememberPresence(userID string, p *pb.Presence) *pb.Presence {
+	p = sharedPresence(p)
+	s.mu.Lock()
+	s.presences[userID] = p
+	s.mu.Unlock()
+	return p
+}
+
+func (s *session) forgetPresence(userID string) {
+	s.mu.Lock()
+	delete(s.presences, userID)
+	s.mu.Unlock()
+}
+
+// contactsWithPresence lists the contacts a presence is known of.
+func (s *session) contactsWithPresence() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.presences))
+	for id := range s.presences {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// avatarHash is the XEP-0153 photo hash of the contact's avatar, if known.
+func (s *session) avatarHash(userID string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, ok := s.avatars[userID]
+	return h, ok
+}
+
+func (s *session) setAvatarHash(userID, hash string) {
+	s.mu.Lock()
+	s.avatars[userID] = hash
+	s.mu.Unlock()
+}
+
+// session returns the user's session; nil when the user has no login.
+func (t *transport) session(user string) *session {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.sessions[user]
+}
+
+// sessionOf returns the session of a login; nil when no user has it.
+func (t *transport) sessionOf(loginID string) *session {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.byLogin[loginID]
+}
+
+func (t *transport) loginOf(user string) (store.Login, bool) {
+	if s := t.session(user); s != nil {
+		return s.Login(), true
+	}
+	return store.Login{}, false
+}
+
+func (t *transport) userOf(loginID string) string {
+	if s := t.sessionOf(loginID); s != nil {
+		return s.user
+	}
+	return ""
+}
+
+// setLogin records the user's login: an update of the session's record
+// when it is the same login, else a new session in place of the old one
+// (the user's availability carries over: it is the user's, not the
+// login's).
+func (t *transport) setLogin(l store.Login) *session {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	old := t.sessions[l.UserJID]
+	if old != nil && old.LoginID() == l.LoginID {
+		old.mu.Lock()
+		old.login = l
+		old.mu.Unlock()
+		return old
+	}
+	s := newSession(t, l)
+	if old != nil {
+		delete(t.byLogin, old.LoginID())
+		old.mu.Lock()
+		s.avail = old.avail
+		old.mu.Unlock()
+	}
+	t.sessions[l.UserJID] = s
+	t.byLogin[l.LoginID] = s
+	return s
+}
+
+// dropLogin ends the user's session, if any, and returns it.
+func (t *transport) dropLogin(user string) *session {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.sessions[user]
+	if s != nil {
+		delete(t.byLogin, s.LoginID())
+		delete(t.sessions, user)
+	}
+	return s
+}
+
+// allSessions lists the sessions, in no order.
+func (t *transport) allSessions() []*session {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	ss := make([]*session, 0, len(t.sessions))
+	for _, s := range t.sessions {
+		ss = append(ss, s)
+	}
+	return ss
+}
