@@ -34,6 +34,8 @@ type TransportReport struct {
 	Puppets, Messages, XMPPIDs, DedupKeys, Txn int
 	// Cursors is the chats with a backfill cursor.
 	Cursors int
+	// Rooms and Archived count the room archives and their messages.
+	Rooms, Archived int
 	// Outbox is the outbox entries in the file; OutboxLogged is the net
 	// change the log files not yet applied bring (puts less removals), so
 	// the depth at the next start is their sum.
@@ -88,6 +90,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			t.Name, t.Logins, t.LoginBuckets, t.Puppets, t.Messages, t.XMPPIDs, t.DedupKeys, t.Txn)
 		if t.Cursors > 0 {
 			fmt.Fprintf(&b, ", %d backfill cursors", t.Cursors)
+		}
+		if t.Rooms > 0 {
+			fmt.Fprintf(&b, ", %d archived messages in %d rooms", t.Archived, t.Rooms)
 		}
 		fmt.Fprintf(&b, "; outbox %d", t.Outbox)
 		if t.OutboxLogged != 0 {
@@ -289,4 +294,18 @@ func (r *Report) count(tx *bbolt.Tx) {
 			return nil
 		})
 	})
+	// Created on first use: a file without it has no archives.
+	if tx.Bucket(bArchive) != nil {
+		each(bArchive, func(name string, tb *bbolt.Bucket) {
+			t := r.transport(name)
+			_ = tb.ForEachBucket(func(u []byte) error {
+				ub := tb.Bucket(u)
+				return ub.ForEachBucket(func(room []byte) error {
+					t.Rooms++
+					t.Archived += keys(ub.Bucket(room).Bucket(bArOrder))
+					return nil
+				})
+			})
+		})
+	}
 }

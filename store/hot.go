@@ -24,6 +24,10 @@ type hotGen struct {
 	txns  map[string]string          // hkey(transport, login, txn ID) -> remote ID
 	dedup map[string]struct{}        // hkey(transport, login, chat, dedup ID)
 	curs  map[string]*BackfillCursor // hkey(transport, login, chat)
+	// The room archives with appends in this generation, and their
+	// remote IDs' stanza-ids (archive.go).
+	arRooms  map[string]struct{} // hkey(transport, user, room)
+	arRemote map[string]string   // hkey(transport, user, room, remote ID)
 }
 
 // newGen makes a generation sized for n records: growing the slice and
@@ -38,6 +42,9 @@ func newGen(w *walFile, n int) *hotGen {
 		txns:  make(map[string]string, n/4),
 		dedup: map[string]struct{}{},
 		curs:  map[string]*BackfillCursor{},
+
+		arRooms:  map[string]struct{}{},
+		arRemote: map[string]string{},
 	}
 }
 
@@ -50,6 +57,8 @@ func (g *hotGen) clear() {
 	clear(g.txns)
 	clear(g.dedup)
 	clear(g.curs)
+	clear(g.arRooms)
+	clear(g.arRemote)
 }
 
 // hkey joins key parts with NUL, which no part may contain.
@@ -74,6 +83,11 @@ func (r *hotRec) keys() {
 		r.hk[0] = hkey(r.transport, r.login, r.chat, r.id)
 	case recCursor:
 		r.hk[0] = hkey(r.transport, r.login, r.chat)
+	case recArchive:
+		r.hk[0] = hkey(r.transport, r.login, r.chat)
+		if r.ar.msg.RemoteID != "" {
+			r.hk[1] = hkey(r.transport, r.login, r.chat, r.ar.msg.RemoteID)
+		}
 	}
 }
 
@@ -102,6 +116,11 @@ func (g *hotGen) index(r *hotRec) {
 		g.dedup[r.hk[0]] = struct{}{}
 	case recCursor:
 		g.curs[r.hk[0]] = r.cur
+	case recArchive:
+		g.arRooms[r.hk[0]] = struct{}{}
+		if r.hk[1] != "" {
+			g.arRemote[r.hk[1]] = r.ar.msg.StanzaID
+		}
 	}
 }
 
@@ -113,6 +132,9 @@ type loginCache struct {
 	transport, login string
 	lb               *bbolt.Bucket
 	kids             map[string]*bbolt.Bucket
+	// The room archive the checkpoint last wrote to (hkey) and its buckets.
+	arKey string
+	ar    *roomBkts
 }
 
 func newLoginCache(tx *bbolt.Tx) *loginCache {
@@ -204,6 +226,18 @@ func (r *hotRec) apply(c *loginCache, now time.Time) error {
 			return fmt.Errorf("store: put backfill cursor: %w", err)
 		}
 		return nil
+	case recArchive:
+		if k := hkey(r.transport, r.login, r.chat); c.ar == nil || c.arKey != k {
+			rb, err := roomBucketRW(tx, RoomKey{r.transport, r.login, r.chat})
+			if err != nil {
+				return fmt.Errorf("store: append to archive: %w", err)
+			}
+			c.ar, c.arKey = rb, k
+		}
+		if err := c.ar.put(r.ar.epoch, r.ar.seq, &r.ar.msg); err != nil {
+			return fmt.Errorf("store: append to archive: %w", err)
+		}
+		return nil
 	}
 	return fmt.Errorf("%w: log record of kind %d", ErrCorrupt, r.kind)
 }
@@ -220,6 +254,9 @@ func (r *hotRec) compare(o *hotRec) int {
 	case recOutbox, recOutDel:
 		// Puts and removals of one key must keep their order: one kind.
 		return 0
+	case recArchive:
+		return cmp.Or(strings.Compare(r.transport, o.transport), strings.Compare(r.login, o.login),
+			strings.Compare(r.chat, o.chat), cmp.Compare(r.ar.seq, o.ar.seq))
 	}
 	return cmp.Or(strings.Compare(r.transport, o.transport), strings.Compare(r.login, o.login),
 		strings.Compare(r.chat, o.chat), strings.Compare(r.id, o.id))

@@ -33,6 +33,10 @@
 //	    a/<time><kind><key>          age index over m, d and t, for pruning
 //	    b/<chat ID>                  BackfillCursor
 //	outbox/<transport>/<u64 key>     pending inbound event
+//	archive/<transport>/<user JID>/<room ID>/  a room's archive (archive.go)
+//
+// The archive bucket is created on first use, like those below a
+// transport: files written before it open as they are.
 //
 // Beside the file, <file>.wal.<generation> are the write-ahead logs not yet
 // checkpointed (one live, at most one being applied; more after a crash).
@@ -158,6 +162,10 @@ type DB struct {
 	// background checkpoint before it applies, to hold one back.
 	ckHook    func()
 	finishErr error // read by Close once the writer stopped
+
+	// arSeq is the writer's next stanza-id of each room archive, by
+	// hkey(transport, user, room) (see archive.go). Writer only.
+	arSeq map[string]*arState
 
 	// The plugin runs of History seqs, by transport (see HistoryRestarted).
 	runMu   sync.Mutex

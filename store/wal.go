@@ -52,8 +52,10 @@ const (
 	// of them or none (a history batch with its cursor); it is flattened
 	// when read and never nests.
 	recGroup byte = 7
+	// recArchive is a message appended to a room archive (archive.go).
+	recArchive byte = 8
 
-	recMaxKind = recGroup
+	recMaxKind = recArchive
 )
 
 // errNewerKind marks a whole record of a kind this version does not know.
@@ -70,6 +72,7 @@ type hotRec struct {
 	key                    uint64          // outbox key
 	val                    []byte          // outbox value
 	cur                    *BackfillCursor // recCursor; never changed once made
+	ar                     *archRec        // recArchive: login is the user JID, chat the room
 	// hk holds the index keys once computed (see keys), so the batch's
 	// staging index and the live generation share them.
 	hk [4]string
@@ -107,6 +110,17 @@ func (r *hotRec) encode(e *enc) {
 		e.str(r.login)
 		e.str(r.chat)
 		encodeCursorFields(e, r.cur)
+	case recArchive:
+		e.str(r.transport)
+		e.str(r.login)
+		e.str(r.chat)
+		e.uvarint(r.ar.epoch)
+		e.uvarint(r.ar.seq)
+		e.time(r.ar.msg.Time)
+		e.str(r.ar.msg.Nick)
+		e.str(r.ar.msg.SenderJID)
+		e.str(r.ar.msg.RemoteID)
+		e.bytes(r.ar.msg.Payload)
 	}
 }
 
@@ -200,6 +214,18 @@ func decodeHotRec(p []byte) (hotRec, error) {
 		r.login = d.str()
 		r.chat = d.str()
 		r.cur = decodeCursorFields(d, r.transport, r.login, r.chat)
+	case recArchive:
+		r.transport = d.str()
+		r.login = d.str()
+		r.chat = d.str()
+		ar := &archRec{epoch: d.uvarint(), seq: d.uvarint()}
+		ar.msg.Time = d.time()
+		ar.msg.Nick = d.str()
+		ar.msg.SenderJID = d.str()
+		ar.msg.RemoteID = d.str()
+		ar.msg.Payload = d.bytes()
+		ar.msg.StanzaID = stanzaID(ar.epoch, ar.seq)
+		r.ar = ar
 	default:
 		if r.kind > recMaxKind {
 			return hotRec{}, fmt.Errorf("%w: kind %d: %w", ErrCorrupt, r.kind, errNewerKind)

@@ -1,0 +1,977 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// The room archive (XEP-0313 on a MUC room served by the gateway): per
+// (transport, user bare JID, room), the messages of the room in network
+// time order, each with a stanza-id (XEP-0359) the archive is queried by.
+//
+// Layout, beside data/ so that it is per user and not per login ID (two
+// users sharing a login ID still have their own rooms):
+//
+//	archive/<transport>/<user JID>/<room ID>/
+//	    meta                        epoch, next seq, message count
+//	    o/<time key><seq>           ArchivedMessage (time order: MAM order)
+//	    i/<seq>                     <time key> (stanza-id -> o key)
+//	    r/<remote ID>               seq (edits, retractions, duplicates)
+//	    w/{sender JID}<time key><seq>  empty (the `with` filter)
+//
+// seq is a per-room counter, never reused while the room exists; the
+// stanza-id is "<epoch>-<seq>", where epoch is random per room creation,
+// so a room deleted and created again (the user removed and back) does
+// not hand out the ids a client may still hold.
+//
+// Appends are hot writes (recArchive, logged and checkpointed like the
+// message map; one call's messages are one log frame: all or none after a
+// crash). Readers of a room with appends still only in the log checkpoint
+// first (roomLogged); every other room is read from bbolt directly.
+// Edits, deletions and pruning are bbolt writes that wait for a checkpoint
+// only when their room has logged appends (needCheckpoint).
+
+// MaxArchivePayload is the largest archived stanza accepted, in bytes:
+// Prosody's default c2s stanza size limit, so anything a client can send
+// or receive fits.
+const MaxArchivePayload = 256 << 10
+
+// DefaultArchivePage and MaxArchivePage are the page size of a query
+// without Max and the cap on Max.
+const (
+	DefaultArchivePage = 50
+	MaxArchivePage     = 250
+)
+
+var (
+	// ErrUnknownStanzaID is returned for a stanza-id (a query's After or
+	// Before, a lookup) that is not in the room's archive: never was, was
+	// pruned, or is malformed. The bridge answers it with item-not-found.
+	// It wraps ErrNotFound.
+	ErrUnknownStanzaID = fmt.Errorf("%w: unknown stanza-id", ErrNotFound)
+	// ErrPayloadTooLarge is returned by AppendArchive and ReplaceArchived
+	// for a payload over MaxArchivePayload. It wraps ErrInvalid.
+	ErrPayloadTooLarge = fmt.Errorf("%w: archived stanza too large", ErrInvalid)
+)
+
+var (
+	bArchive  = []byte("archive")
+	kArMeta   = []byte("meta")
+	bArOrder  = []byte("o")
+	bArByID   = []byte("i")
+	bArRemote = []byte("r")
+	bArWith   = []byte("w")
+)
+
+// RoomKey names one room archive.
+type RoomKey struct {
+	Transport string
+	// UserJID is the user's bare JID, as in Login.
+	UserJID string
+	// RoomID is the network's chat ID of the group.
+	RoomID string
+}
+
+func (k RoomKey) check() error {
+	if err := checkPart("transport", k.Transport, false); err != nil {
+		return err
+	}
+	if err := checkPart("user JID", k.UserJID, false); err != nil {
+		return err
+	}
+	return checkPart("room ID", k.RoomID, false)
+}
+
+func (k RoomKey) hkey() string { return hkey(k.Transport, k.UserJID, k.RoomID) }
+
+func (k RoomKey) String() string {
+	return fmt.Sprintf("room %s of %s on %s", k.RoomID, k.UserJID, k.Transport)
+}
+
+// ArchivedMessage is one message of a room archive.
+type ArchivedMessage struct {
+	// StanzaID is set by the store (XEP-0359 stanza-id, by the room).
+	StanzaID string
+	// Time is the network's timestamp; archives are ordered by it. A zero
+	// Time is stored as the time of the append.
+	Time time.Time
+	// Nick is the sender's occupant nick; SenderJID their real or puppet
+	// JID, which the `with` filter matches.
+	Nick, SenderJID string
+	// RemoteID is the network's message ID ("" for none): edits,
+	// retractions and duplicate appends find the message by it.
+	RemoteID string
+	// Payload is the stanza to replay, as the bridge serialized it.
+	Payload []byte
+}
+
+// ArchiveAppend is what AppendArchive did with one message.
+type ArchiveAppend struct {
+	StanzaID string
+	// Duplicate: the room already had a message of this RemoteID, whose
+	// stanza-id this is; nothing was stored.
+	Duplicate bool
+}
+
+// archRec is the archive part of a hotRec.
+type archRec struct {
+	epoch, seq uint64
+	msg        ArchivedMessage
+}
+
+// arState is the writer's counter of a room (writer-only, see DB.arSeq).
+type arState struct{ epoch, next uint64 }
+
+// stanzaID formats a room's stanza-id.
+func stanzaID(epoch, seq uint64) string {
+	return strconv.FormatUint(epoch, 16) + "-" + strconv.FormatUint(seq, 10)
+}
+
+// parseStanzaID reads a stanza-id stanzaID made, in canonical form only.
+func parseStanzaID(id string) (epoch, seq uint64, ok bool) {
+	e, s, found := strings.Cut(id, "-")
+	if !found || e == "" || s == "" || len(id) > 40 {
+		return 0, 0, false
+	}
+	epoch, err := strconv.ParseUint(e, 16, 64)
+	if err != nil || strconv.FormatUint(epoch, 16) != e {
+		return 0, 0, false
+	}
+	seq, err = strconv.ParseUint(s, 10, 64)
+	if err != nil || strconv.FormatUint(seq, 10) != s || seq == 0 {
+		return 0, 0, false
+	}
+	return epoch, seq, true
+}
+
+func checkArchived(m ArchivedMessage) error {
+	for _, p := range [...]struct{ what, v string }{
+		{"occupant nick", m.Nick}, {"sender JID", m.SenderJID}, {"remote message ID", m.RemoteID},
+	} {
+		if err := checkPart(p.what, p.v, true); err != nil {
+			return err
+		}
+	}
+	return checkPayload(m.Payload)
+}
+
+func checkPayload(p []byte) error {
+	if len(p) == 0 {
+		return fmt.Errorf("%w: empty archived stanza", ErrInvalid)
+	}
+	if len(p) > MaxArchivePayload {
+		return fmt.Errorf("%w: %d bytes, at most %d", ErrPayloadTooLarge, len(p), MaxArchivePayload)
+	}
+	return nil
+}
+
+// oKey is an o key: time key, then seq, so time order with appends of
+// one instant in append order.
+func oKey(t time.Time, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(timeKey(t), seq)
+}
+
+const oKeyLen = timeKeyLen + 8
+
+// encodeArchived encodes the o value (the stanza-id is in the key).
+func encodeArchived(m *ArchivedMessage) []byte {
+	e := newEnc(len(m.Nick) + len(m.SenderJID) + len(m.RemoteID) + len(m.Payload) + 32)
+	e.time(m.Time)
+	e.str(m.Nick)
+	e.str(m.SenderJID)
+	e.str(m.RemoteID)
+	e.b = append(e.b, m.Payload...) // the payload runs to the end
+	return e.b
+}
+
+func decodeArchived(epoch uint64, k, v []byte) (ArchivedMessage, error) {
+	if len(k) != oKeyLen {
+		return ArchivedMessage{}, fmt.Errorf("%w: archive key of %d bytes", ErrCorrupt, len(k))
+	}
+	d := newDec(v)
+	m := ArchivedMessage{StanzaID: stanzaID(epoch, binary.BigEndian.Uint64(k[timeKeyLen:]))}
+	m.Time = d.time()
+	m.Nick = d.str()
+	m.SenderJID = d.str()
+	m.RemoteID = d.str()
+	m.Payload = d.rest()
+	if d.err != nil {
+		return ArchivedMessage{}, fmt.Errorf("store: archived message %s: %w", m.StanzaID, d.err)
+	}
+	return m, nil
+}
+
+// roomMeta is a room's meta record.
+type roomMeta struct{ epoch, next, count uint64 }
+
+func (m roomMeta) encode() []byte {
+	e := newEnc(30)
+	e.uvarint(m.epoch)
+	e.uvarint(m.next)
+	e.uvarint(m.count)
+	return e.b
+}
+
+func decodeRoomMeta(v []byte) (roomMeta, error) {
+	d := newDec(v)
+	m := roomMeta{epoch: d.uvarint(), next: d.uvarint(), count: d.uvarint()}
+	if d.err != nil {
+		return roomMeta{}, fmt.Errorf("store: room archive meta: %w", d.err)
+	}
+	return m, nil
+}
+
+// roomBkts are the buckets of one room archive.
+type roomBkts struct {
+	room                     *bbolt.Bucket
+	order, byID, remote, wth *bbolt.Bucket
+}
+
+func (r *roomBkts) meta() (roomMeta, error) {
+	v := r.room.Get(kArMeta)
+	if v == nil {
+		return roomMeta{}, nil
+	}
+	return decodeRoomMeta(v)
+}
+
+// roomBucket returns the room's buckets in a read transaction; nil when
+// the room has no archive.
+func roomBucket(tx *bbolt.Tx, k RoomKey) *roomBkts {
+	a := tx.Bucket(bArchive)
+	if a == nil {
+		return nil
+	}
+	rb := sub(sub(sub(a, []byte(k.Transport)), []byte(k.UserJID)), []byte(k.RoomID))
+	if rb == nil {
+		return nil
+	}
+	r := &roomBkts{room: rb, order: rb.Bucket(bArOrder), byID: rb.Bucket(bArByID), remote: rb.Bucket(bArRemote), wth: rb.Bucket(bArWith)}
+	if r.order == nil || r.byID == nil || r.remote == nil || r.wth == nil {
+		return nil
+	}
+	return r
+}
+
+// roomBucketRW returns the room's buckets, creating them.
+func roomBucketRW(tx *bbolt.Tx, k RoomKey) (*roomBkts, error) {
+	b, err := tx.CreateBucketIfNotExists(bArchive)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range [...]string{k.Transport, k.UserJID, k.RoomID} {
+		if b, err = b.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return nil, err
+		}
+	}
+	r := &roomBkts{room: b}
+	for _, s := range [...]struct {
+		name []byte
+		dst  **bbolt.Bucket
+	}{{bArOrder, &r.order}, {bArByID, &r.byID}, {bArRemote, &r.remote}, {bArWith, &r.wth}} {
+		if *s.dst, err = b.CreateBucketIfNotExists(s.name); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// withKey is a w key.
+func withKey(jid string, ok []byte) []byte { return append(comp(jid), ok...) }
+
+// put writes one message at seq (the checkpoint of a recArchive).
+func (r *roomBkts) put(epoch, seq uint64, m *ArchivedMessage) error {
+	meta, err := r.meta()
+	if err != nil {
+		return err
+	}
+	if meta.epoch == 0 {
+		meta.epoch = epoch
+	}
+	sk := u64(seq)
+	if r.byID.Get(sk) != nil {
+		return nil // applied already
+	}
+	ok := oKey(m.Time, seq)
+	if err := r.order.Put(ok, encodeArchived(m)); err != nil {
+		return err
+	}
+	if err := r.byID.Put(sk, ok[:timeKeyLen]); err != nil {
+		return err
+	}
+	if m.RemoteID != "" {
+		if err := r.remote.Put([]byte(m.RemoteID), sk); err != nil {
+			return err
+		}
+	}
+	if err := r.wth.Put(withKey(m.SenderJID, ok), []byte{}); err != nil {
+		return err
+	}
+	meta.next = max(meta.next, seq+1)
+	meta.count++
+	return r.room.Put(kArMeta, meta.encode())
+}
+
+// drop deletes the message at o key ok, decoded as m, from every index.
+func (r *roomBkts) drop(ok []byte, m *ArchivedMessage) error {
+	seq := binary.BigEndian.Uint64(ok[timeKeyLen:])
+	if err := r.order.Delete(ok); err != nil {
+		return err
+	}
+	if err := r.byID.Delete(u64(seq)); err != nil {
+		return err
+	}
+	if m.RemoteID != "" {
+		if v := r.remote.Get([]byte(m.RemoteID)); len(v) == 8 && binary.BigEndian.Uint64(v) == seq {
+			if err := r.remote.Delete([]byte(m.RemoteID)); err != nil {
+				return err
+			}
+		}
+	}
+	return r.wth.Delete(withKey(m.SenderJID, ok))
+}
+
+// arState returns the writer's counter of room k, reading it from bbolt
+// (tx) the first time. Writer only.
+func (db *DB) arState(tx *bbolt.Tx, k RoomKey) (*arState, error) {
+	hk := k.hkey()
+	if st, ok := db.arSeq[hk]; ok {
+		return st, nil
+	}
+	st := &arState{next: 1}
+	if rb := roomBucket(tx, k); rb != nil {
+		m, err := rb.meta()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+		if m.epoch != 0 {
+			st.epoch, st.next = m.epoch, max(m.next, 1)
+		}
+	}
+	if st.epoch == 0 {
+		st.epoch = uint64(rand.Uint32()) | 1
+	}
+	if db.arSeq == nil {
+		db.arSeq = map[string]*arState{}
+	}
+	db.arSeq[hk] = st
+	return st, nil
+}
+
+// forgetArState drops the writer's counters of the rooms of a user,
+// whose hkey starts with prefix, after their archives were deleted.
+// Writer only.
+func (db *DB) forgetArState(prefix string) {
+	for k := range db.arSeq {
+		if strings.HasPrefix(k, prefix) {
+			delete(db.arSeq, k)
+		}
+	}
+}
+
+// roomLogged reports whether room k has appends only in the log.
+func (db *DB) roomLogged(k RoomKey) bool {
+	_, ok := hotGet(db, func(g *hotGen) map[string]struct{} { return g.arRooms }, k.hkey())
+	return ok
+}
+
+// AppendArchive appends msgs, oldest first, to the room's archive, in one
+// write: after a crash all of them are there or none. A message whose
+// RemoteID the room has already is a duplicate: its stanza-id is
+// returned and nothing of it stored. The result is parallel to msgs.
+//
+// Bad input (an empty transport, user or room, a NUL byte or over-long
+// key part, an empty payload, one over MaxArchivePayload:
+// ErrPayloadTooLarge) is refused with an error wrapping ErrInvalid, and
+// nothing of the call is stored.
+func (db *DB) AppendArchive(ctx context.Context, room RoomKey, msgs []ArchivedMessage) ([]ArchiveAppend, error) {
+	if err := room.check(); err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	prepped := make([]ArchivedMessage, len(msgs))
+	for i, m := range msgs {
+		if err := checkArchived(m); err != nil {
+			return nil, fmt.Errorf("archived message %d of %s: %w", i, room, err)
+		}
+		if m.Time.IsZero() {
+			m.Time = now
+		}
+		m.Time = m.Time.UTC().Round(0) // as bbolt gives it back
+		m.Payload = bytes.Clone(m.Payload)
+		m.StanzaID = ""
+		prepped[i] = m
+	}
+	if len(msgs) == 0 {
+		return []ArchiveAppend{}, nil
+	}
+	var out []ArchiveAppend // set by the writer, read once it answered
+	err := db.submitHot(ctx, false, func(h *hotBatch) error {
+		tx, err := h.readTx()
+		if err != nil {
+			return fmt.Errorf("store: append to archive: %w", err)
+		}
+		st, err := db.arState(tx, room)
+		if err != nil {
+			return err
+		}
+		var rb *roomBkts
+		looked := false
+		out = make([]ArchiveAppend, len(prepped))
+		// Nothing below fails: the op stages its group or nothing.
+		h.beginGroup()
+		for i := range prepped {
+			m := &prepped[i]
+			if m.RemoteID != "" {
+				rem := hkey(room.Transport, room.UserJID, room.RoomID, m.RemoteID)
+				if id, ok := h.staged.arRemote[rem]; ok {
+					out[i] = ArchiveAppend{StanzaID: id, Duplicate: true}
+					continue
+				}
+				if id, ok := hotGet(db, func(g *hotGen) map[string]string { return g.arRemote }, rem); ok {
+					out[i] = ArchiveAppend{StanzaID: id, Duplicate: true}
+					continue
+				}
+				if !looked {
+					rb, looked = roomBucket(tx, room), true
+				}
+				if rb != nil {
+					if v := rb.remote.Get([]byte(m.RemoteID)); len(v) == 8 {
+						out[i] = ArchiveAppend{StanzaID: stanzaID(st.epoch, binary.BigEndian.Uint64(v)), Duplicate: true}
+						continue
+					}
+				}
+			}
+			seq := st.next
+			st.next++
+			ar := &archRec{epoch: st.epoch, seq: seq, msg: *m}
+			ar.msg.StanzaID = stanzaID(st.epoch, seq)
+			h.add(hotRec{kind: recArchive, transport: room.Transport, login: room.UserJID, chat: room.RoomID, ar: ar})
+			out[i] = ArchiveAppend{StanzaID: ar.msg.StanzaID}
+		}
+		h.endGroup()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ArchiveQuery selects messages of a room archive as XEP-0313 with
+// XEP-0059 result set management asks. Bounds combine (all must hold).
+type ArchiveQuery struct {
+	// Start and End bound the message time, both inclusive; zero: open.
+	Start, End time.Time
+	// With keeps only the messages of this sender JID ("": all).
+	With string
+	// After and Before are stanza-ids (RSM); the page holds messages
+	// after After and before Before, both exclusive.
+	After, Before string
+	// Latest asks for the newest page (RSM `<before/>` without an id);
+	// Before set implies it. Without either, the page is the oldest of
+	// the range (after After when set).
+	Latest bool
+	// Max is the page size: 0 means DefaultArchivePage, more than
+	// MaxArchivePage is cut to it.
+	Max int
+	// CountOnly asks for Count alone, no messages (RSM max=0).
+	CountOnly bool
+}
+
+// ArchivePage is one page of an archive query.
+type ArchivePage struct {
+	// Messages in time order (oldest first), in both directions.
+	Messages []ArchivedMessage
+	// First and Last are the stanza-ids of the first and last message of
+	// the page; "" when it is empty.
+	First, Last string
+	// Complete: no message of the range lies beyond the page in the
+	// direction of paging (after it forwards, before it with Latest or
+	// Before): XEP-0313's <fin complete='true'/>.
+	Complete bool
+	// Count is the number of messages in the whole range, or -1 where it
+	// is not cheap to know (with Start, End or With). With CountOnly it is
+	// always counted.
+	Count int
+}
+
+// QueryArchive returns one page of the room's archive. A page costs a
+// seek and the page's own messages, whatever the archive's size. An
+// After or Before the room does not have gives ErrUnknownStanzaID; a
+// room without archive is an empty, complete page.
+func (db *DB) QueryArchive(ctx context.Context, room RoomKey, q ArchiveQuery) (ArchivePage, error) {
+	if err := room.check(); err != nil {
+		return ArchivePage{}, err
+	}
+	if err := checkPart("with JID", q.With, true); err != nil {
+		return ArchivePage{}, err
+	}
+	for _, id := range [...]struct{ what, v string }{{"after", q.After}, {"before", q.Before}} {
+		if err := checkPart(id.what+" stanza-id", id.v, true); err != nil {
+			return ArchivePage{}, err
+		}
+	}
+	switch {
+	case q.Max < 0:
+		return ArchivePage{}, fmt.Errorf("%w: page size %d", ErrInvalid, q.Max)
+	case q.Max == 0:
+		q.Max = DefaultArchivePage
+	case q.Max > MaxArchivePage:
+		q.Max = MaxArchivePage
+	}
+	if db.roomLogged(room) {
+		if err := db.Flush(ctx); err != nil {
+			return ArchivePage{}, err
+		}
+	}
+	page := ArchivePage{Count: -1}
+	err := db.view(func(tx *bbolt.Tx) error {
+		rb := roomBucket(tx, room)
+		if rb == nil {
+			if q.After != "" || q.Before != "" {
+				return fmt.Errorf("%w %q in %s", ErrUnknownStanzaID, firstNonEmpty(q.After, q.Before), room)
+			}
+			page.Complete, page.Count = true, 0
+			return nil
+		}
+		meta, err := rb.meta()
+		if err != nil {
+			return err
+		}
+		return rb.query(room, meta, q, &page)
+	})
+	if err != nil {
+		return ArchivePage{}, err
+	}
+	return page, nil
+}
+
+// firstNonEmpty returns the first non-empty string.
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// query fills page; see QueryArchive.
+func (r *roomBkts) query(room RoomKey, meta roomMeta, q ArchiveQuery, page *ArchivePage) error {
+	// The range [lo, hi) in o key space.
+	lo := make([]byte, oKeyLen)
+	hi := bytes.Repeat([]byte{0xff}, oKeyLen+1) // above every o key
+	if !q.Start.IsZero() {
+		lo = oKey(q.Start, 0)
+	}
+	if !q.End.IsZero() {
+		if k := oKey(q.End.Add(time.Nanosecond), 0); bytes.Compare(k, hi) < 0 {
+			hi = k
+		}
+	}
+	pos := func(id string) ([]byte, error) {
+		epoch, seq, ok := parseStanzaID(id)
+		if ok && epoch == meta.epoch {
+			if tk := r.byID.Get(u64(seq)); len(tk) == timeKeyLen {
+				return binary.BigEndian.AppendUint64(bytes.Clone(tk), seq), nil
+			}
+		}
+		return nil, fmt.Errorf("%w %q in %s", ErrUnknownStanzaID, id, room)
+	}
+	if q.After != "" {
+		k, err := pos(q.After)
+		if err != nil {
+			return err
+		}
+		k = append(k, 0) // the first key after it
+		if bytes.Compare(k, lo) > 0 {
+			lo = k
+		}
+	}
+	if q.Before != "" {
+		k, err := pos(q.Before)
+		if err != nil {
+			return err
+		}
+		if bytes.Compare(k, hi) < 0 {
+			hi = k
+		}
+		q.Latest = true
+	}
+	// With With, walk the sender's index; its keys are the o keys under a
+	// prefix.
+	b, prefix := r.order, []byte(nil)
+	if q.With != "" {
+		b, prefix = r.wth, comp(q.With)
+	}
+	plo, phi := append(bytes.Clone(prefix), lo...), append(bytes.Clone(prefix), hi...)
+	if q.CountOnly {
+		n, c := 0, b.Cursor()
+		for k, _ := c.Seek(plo); k != nil && bytes.Compare(k, phi) < 0; k, _ = c.Next() {
+			n++
+		}
+		page.Count, page.Complete = n, true
+		return nil
+	}
+	if q.With == "" && q.Start.IsZero() && q.End.IsZero() {
+		page.Count = int(meta.count)
+	}
+	c := b.Cursor()
+	var keys [][]byte
+	if !q.Latest {
+		k, _ := c.Seek(plo)
+		for ; k != nil && bytes.Compare(k, phi) < 0 && len(keys) < q.Max; k, _ = c.Next() {
+			keys = append(keys, k[len(prefix):])
+		}
+		page.Complete = k == nil || bytes.Compare(k, phi) >= 0
+	} else {
+		k, _ := c.Seek(phi)
+		if k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+		for ; k != nil && bytes.Compare(k, plo) >= 0 && len(keys) < q.Max; k, _ = c.Prev() {
+			keys = append(keys, k[len(prefix):])
+		}
+		page.Complete = k == nil || bytes.Compare(k, plo) < 0
+		for i, j := 0, len(keys)-1; i < j; i, j = i+1, j-1 {
+			keys[i], keys[j] = keys[j], keys[i]
+		}
+	}
+	page.Messages = make([]ArchivedMessage, 0, len(keys))
+	for _, k := range keys {
+		v := r.order.Get(k)
+		if v == nil {
+			return fmt.Errorf("%w: %s: sender index entry without its message", ErrCorrupt, room)
+		}
+		m, err := decodeArchived(meta.epoch, k, v)
+		if err != nil {
+			return err
+		}
+		page.Messages = append(page.Messages, m)
+	}
+	if n := len(page.Messages); n > 0 {
+		page.First, page.Last = page.Messages[0].StanzaID, page.Messages[n-1].StanzaID
+	}
+	return nil
+}
+
+// LookupArchived returns the message of a stanza-id, or
+// ErrUnknownStanzaID.
+func (db *DB) LookupArchived(ctx context.Context, room RoomKey, stanzaID string) (ArchivedMessage, error) {
+	return db.lookupArchived(ctx, room, "stanza-id", stanzaID)
+}
+
+// LookupArchivedRemote returns the message of a remote message ID, or
+// ErrNotFound.
+func (db *DB) LookupArchivedRemote(ctx context.Context, room RoomKey, remoteID string) (ArchivedMessage, error) {
+	return db.lookupArchived(ctx, room, "remote ID", remoteID)
+}
+
+func (db *DB) lookupArchived(ctx context.Context, room RoomKey, by, id string) (ArchivedMessage, error) {
+	if err := room.check(); err != nil {
+		return ArchivedMessage{}, err
+	}
+	if err := checkPart(by, id, false); err != nil {
+		return ArchivedMessage{}, err
+	}
+	if db.roomLogged(room) {
+		if err := db.Flush(ctx); err != nil {
+			return ArchivedMessage{}, err
+		}
+	}
+	var m ArchivedMessage
+	err := db.view(func(tx *bbolt.Tx) error {
+		rb := roomBucket(tx, room)
+		var meta roomMeta
+		if rb != nil {
+			var err error
+			if meta, err = rb.meta(); err != nil {
+				return err
+			}
+		}
+		k, err := rb.find(room, meta, by, id)
+		if err != nil {
+			return err
+		}
+		m, err = decodeArchived(meta.epoch, k, rb.order.Get(k))
+		return err
+	})
+	return m, err
+}
+
+// find returns the o key of a message by stanza-id or remote ID; r may be
+// nil (no archive).
+func (r *roomBkts) find(room RoomKey, meta roomMeta, by, id string) ([]byte, error) {
+	var seq uint64
+	if r != nil && by == "stanza-id" {
+		if epoch, s, ok := parseStanzaID(id); ok && epoch == meta.epoch {
+			seq = s
+		}
+	} else if r != nil {
+		if v := r.remote.Get([]byte(id)); len(v) == 8 {
+			seq = binary.BigEndian.Uint64(v)
+		}
+	}
+	if seq != 0 {
+		if tk := r.byID.Get(u64(seq)); len(tk) == timeKeyLen {
+			k := binary.BigEndian.AppendUint64(bytes.Clone(tk), seq)
+			if r.order.Get(k) != nil {
+				return k, nil
+			}
+		}
+	}
+	if by == "stanza-id" {
+		return nil, fmt.Errorf("%w %q in %s", ErrUnknownStanzaID, id, room)
+	}
+	return nil, fmt.Errorf("%w: message %s in the archive of %s", ErrNotFound, id, room)
+}
+
+// roomWrite runs fn on the room's buckets in a bbolt write of the writer,
+// after a checkpoint when the room has appends only in the log. With
+// create unset, a room without archive gives fn nil.
+func (db *DB) roomWrite(ctx context.Context, room RoomKey, create bool, fn func(tx *bbolt.Tx, rb *roomBkts) error) error {
+	return db.submit(ctx, func(tx *bbolt.Tx) error {
+		if db.roomLogged(room) {
+			if err := db.needCheckpoint(); err != nil {
+				return err
+			}
+		}
+		var rb *roomBkts
+		if create {
+			var err error
+			if rb, err = roomBucketRW(tx, room); err != nil {
+				return err
+			}
+		} else if a := tx.Bucket(bArchive); a != nil {
+			// A write transaction: the buckets it returns are writable.
+			rb = roomBucket(tx, room)
+		}
+		return fn(tx, rb)
+	})
+}
+
+// ReplaceArchived replaces the payload of the message of remoteID (a
+// correction, or a retraction's tombstone), keeping its place and
+// stanza-id. ErrNotFound when the room has no such message.
+func (db *DB) ReplaceArchived(ctx context.Context, room RoomKey, remoteID string, payload []byte) error {
+	if err := room.check(); err != nil {
+		return err
+	}
+	if err := checkPart("remote message ID", remoteID, false); err != nil {
+		return err
+	}
+	if err := checkPayload(payload); err != nil {
+		return fmt.Errorf("replacement of %s in %s: %w", remoteID, room, err)
+	}
+	payload = bytes.Clone(payload)
+	return db.roomWrite(ctx, room, false, func(_ *bbolt.Tx, rb *roomBkts) error {
+		meta, err := metaOf(rb)
+		if err != nil {
+			return &cleanError{err}
+		}
+		k, err := rb.find(room, meta, "remote ID", remoteID)
+		if err != nil {
+			return &cleanError{err}
+		}
+		m, err := decodeArchived(meta.epoch, k, rb.order.Get(k))
+		if err != nil {
+			return &cleanError{err}
+		}
+		m.Payload = payload
+		if err := rb.order.Put(k, encodeArchived(&m)); err != nil {
+			return fmt.Errorf("store: replace archived message: %w", err)
+		}
+		return nil
+	})
+}
+
+func metaOf(rb *roomBkts) (roomMeta, error) {
+	if rb == nil {
+		return roomMeta{}, nil
+	}
+	return rb.meta()
+}
+
+// DeleteArchived removes the message of remoteID from the archive
+// altogether (its stanza-id then answers ErrUnknownStanzaID).
+// ErrNotFound when the room has no such message.
+func (db *DB) DeleteArchived(ctx context.Context, room RoomKey, remoteID string) error {
+	if err := room.check(); err != nil {
+		return err
+	}
+	if err := checkPart("remote message ID", remoteID, false); err != nil {
+		return err
+	}
+	return db.roomWrite(ctx, room, false, func(_ *bbolt.Tx, rb *roomBkts) error {
+		meta, err := metaOf(rb)
+		if err != nil {
+			return &cleanError{err}
+		}
+		k, err := rb.find(room, meta, "remote ID", remoteID)
+		if err != nil {
+			return &cleanError{err}
+		}
+		m, err := decodeArchived(meta.epoch, k, rb.order.Get(k))
+		if err != nil {
+			return &cleanError{err}
+		}
+		if err := rb.drop(k, &m); err != nil {
+			return fmt.Errorf("store: delete archived message: %w", err)
+		}
+		meta.count = max(meta.count, 1) - 1
+		return rb.room.Put(kArMeta, meta.encode())
+	})
+}
+
+// DeleteArchive forgets a room's whole archive (the user left the group
+// or it was deleted). Its counter goes too: a room archived again later
+// has a new epoch, so no stanza-id is handed out twice.
+func (db *DB) DeleteArchive(ctx context.Context, room RoomKey) error {
+	if err := room.check(); err != nil {
+		return err
+	}
+	return db.roomWrite(ctx, room, false, func(tx *bbolt.Tx, rb *roomBkts) error {
+		delete(db.arSeq, room.hkey())
+		ub := sub(sub(tx.Bucket(bArchive), []byte(room.Transport)), []byte(room.UserJID))
+		if ub == nil {
+			return nil
+		}
+		if err := ub.DeleteBucket([]byte(room.RoomID)); err != nil && !errors.Is(err, bbolt.ErrBucketNotFound) {
+			return fmt.Errorf("store: delete archive of %s: %w", room, err)
+		}
+		return nil
+	})
+}
+
+// dropUserArchives deletes every room archive of a user (DeleteLogin).
+// Writer only, in its transaction.
+func (db *DB) dropUserArchives(tx *bbolt.Tx, transport, userJID string) error {
+	db.forgetArState(hkey(transport, userJID, ""))
+	tb := sub(tx.Bucket(bArchive), []byte(transport))
+	if tb == nil {
+		return nil
+	}
+	if err := tb.DeleteBucket([]byte(userJID)); err != nil && !errors.Is(err, bbolt.ErrBucketNotFound) {
+		return fmt.Errorf("store: drop archives of %s: %w", userJID, err)
+	}
+	return nil
+}
+
+// ArchiveRetention bounds a room's archive; a zero field is no bound.
+type ArchiveRetention struct {
+	// MaxAge drops messages whose time is older than now less MaxAge.
+	MaxAge time.Duration
+	// MaxMessages keeps only the newest MaxMessages.
+	MaxMessages int
+}
+
+// PruneArchive drops the room's messages that ret no longer keeps, oldest
+// first, in slices of at most Options.PruneChunk messages, each its own
+// write queued behind the others, so live appends are never held for
+// long. It returns how many it dropped, also when it stops early on an
+// error or ctx.
+func (db *DB) PruneArchive(ctx context.Context, room RoomKey, ret ArchiveRetention, now time.Time) (int, error) {
+	if err := room.check(); err != nil {
+		return 0, err
+	}
+	if ret.MaxAge < 0 || ret.MaxMessages < 0 {
+		return 0, fmt.Errorf("%w: negative retention %+v", ErrInvalid, ret)
+	}
+	if ret.MaxAge == 0 && ret.MaxMessages == 0 {
+		return 0, nil
+	}
+	var cut []byte
+	if ret.MaxAge > 0 {
+		cut = timeKey(now.Add(-ret.MaxAge))
+	}
+	total := 0
+	for {
+		var n int
+		var more bool
+		err := db.roomWrite(ctx, room, false, func(_ *bbolt.Tx, rb *roomBkts) error {
+			n, more = 0, false
+			if rb == nil {
+				return nil
+			}
+			meta, err := rb.meta()
+			if err != nil {
+				return &cleanError{err}
+			}
+			excess := 0
+			if ret.MaxMessages > 0 && meta.count > uint64(ret.MaxMessages) {
+				excess = int(meta.count - uint64(ret.MaxMessages))
+			}
+			type victim struct {
+				k []byte
+				m ArchivedMessage
+			}
+			var vs []victim
+			c := rb.order.Cursor()
+			k, v := c.First()
+			for ; k != nil && len(vs) < db.pruneChunk; k, v = c.Next() {
+				old := cut != nil && bytes.Compare(k[:timeKeyLen], cut) < 0
+				if len(vs) >= excess && !old {
+					break
+				}
+				m, err := decodeArchived(meta.epoch, k, v)
+				if err != nil {
+					return &cleanError{err}
+				}
+				vs = append(vs, victim{bytes.Clone(k), m})
+			}
+			more = k != nil && len(vs) == db.pruneChunk
+			// Deleted after the walk: deleting under a cursor can skip keys.
+			for i := range vs {
+				if err := rb.drop(vs[i].k, &vs[i].m); err != nil {
+					return fmt.Errorf("store: prune archive of %s: %w", room, err)
+				}
+			}
+			if len(vs) == 0 {
+				return nil
+			}
+			meta.count = meta.count - min(meta.count, uint64(len(vs)))
+			n = len(vs)
+			return rb.room.Put(kArMeta, meta.encode())
+		})
+		total += n
+		if err != nil {
+			return total, err
+		}
+		if !more {
+			return total, nil
+		}
+	}
+}
+
+// ArchiveRooms lists the rooms with an archive on transport, for a
+// pruning pass.
+func (db *DB) ArchiveRooms(transport string) ([]RoomKey, error) {
+	if err := checkPart("transport", transport, false); err != nil {
+		return nil, err
+	}
+	// Rooms whose first appends are only logged are missed; they are new.
+	var out []RoomKey
+	err := db.view(func(tx *bbolt.Tx) error {
+		tb := sub(tx.Bucket(bArchive), []byte(transport))
+		if tb == nil {
+			return nil
+		}
+		return tb.ForEachBucket(func(u []byte) error {
+			return tb.Bucket(u).ForEachBucket(func(r []byte) error {
+				out = append(out, RoomKey{Transport: transport, UserJID: string(u), RoomID: string(r)})
+				return nil
+			})
+		})
+	})
+	return out, err
+}
