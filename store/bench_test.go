@@ -2,6 +2,8 @@ package store
 
 import (
 	"fmt"
+	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -184,5 +186,52 @@ func BenchmarkCheckpoint(b *testing.B) {
 		if err := db.applyAll(0, gens[i/2048]); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkArchivePage reads one page of 50 from a room archive of
+// 100,000 messages: the newest page (a client opening the room), and a
+// page before a stanza-id deep in the archive (scrolling back).
+func BenchmarkArchivePage(b *testing.B) {
+	db := openAt(b, filepath.Join(b.TempDir(), "a.db"), Options{})
+	const total = 100_000
+	payload := []byte(strings.Repeat("x", 300))
+	room := RoomKey{Transport: "wa", UserJID: "alice@example.org", RoomID: "big"}
+	var mid string
+	base := time.Now().Add(-total * time.Second)
+	for from := 0; from < total; from += 1000 {
+		msgs := make([]ArchivedMessage, 1000)
+		for i := range msgs {
+			n := from + i
+			msgs[i] = ArchivedMessage{Time: base.Add(time.Duration(n) * time.Second), Nick: fmt.Sprint("n", n%1000),
+				SenderJID: fmt.Sprintf("u%d@wa.example.org", n%1000), RemoteID: fmt.Sprint("r", n), Payload: payload}
+		}
+		res, err := db.AppendArchive(bg, room, msgs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if from == total/2 {
+			mid = res[0].StanzaID
+		}
+	}
+	if err := db.Flush(bg); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		q    ArchiveQuery
+	}{
+		{"newest", ArchiveQuery{Max: 50, Latest: true}},
+		{"before", ArchiveQuery{Max: 50, Before: mid}},
+		{"with", ArchiveQuery{Max: 50, Latest: true, With: "u7@wa.example.org"}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				p, err := db.QueryArchive(bg, room, c.q)
+				if err != nil || len(p.Messages) != 50 {
+					b.Fatalf("%d messages, %v", len(p.Messages), err)
+				}
+			}
+		})
 	}
 }
