@@ -1,0 +1,75 @@
+package muc
+
+import (
+	"strconv"
+
+	"passerelle.im/passerelle/bridge/wire"
+)
+
+// RoomInfo is what a room's disco#info shows (XEP-0045 §6.4).
+type RoomInfo struct {
+	// Name is the group's name on the network; the identity's name and
+	// muc#roomconfig_roomname.
+	Name string
+	// Description and Subject are the form's, "" to leave out.
+	Description, Subject string
+	// Occupants is the number of occupants; -1 leaves it out.
+	Occupants int
+	// SubjectChangeable: occupants may change the subject
+	// (muc#roominfo_subjectmod).
+	SubjectChangeable bool
+	// Archived: the room answers MAM queries (urn:xmpp:mam:2; status 170).
+	Archived bool
+}
+
+// Features is the room's disco#info features, in the order written:
+// every room of the gateway is a persistent, members-only,
+// non-anonymous room with XEP-0359 stanza-ids; an archived one is
+// queried with MAM.
+func (ri RoomInfo) Features() []string {
+	f := []string{NS, "muc_persistent", "muc_membersonly", "muc_nonanonymous", "muc_unmoderated", "muc_unsecured", wire.NSSID}
+	if ri.Archived {
+		f = append(f, NSMAM)
+	}
+	return f
+}
+
+// WriteDiscoInfo writes the <query xmlns='disco#info'/> of the room into
+// w (an IQ result, see wire.Result): the conference/text identity named
+// after the room, its features, and the muc#roominfo form (XEP-0128).
+func WriteDiscoInfo(w *wire.Writer, ri RoomInfo) {
+	w.Start("query", wire.NSDiscoInfo)
+	w.Start("identity", "").Attr("category", "conference").Attr("type", "text").Attr("name", xmlText(ri.Name)).End()
+	for _, f := range ri.Features() {
+		w.Start("feature", "").Attr("var", f).End()
+	}
+	w.Start("x", wire.NSData).Attr("type", "result")
+	field := func(v, typ, value string) {
+		w.Start("field", "").Attr("var", v).Attr("type", typ)
+		w.Leaf("value", "", xmlText(value))
+		w.End()
+	}
+	field("FORM_TYPE", "hidden", NSRoomInfo)
+	if ri.Name != "" {
+		field("muc#roomconfig_roomname", "text-single", ri.Name)
+	}
+	if ri.Description != "" {
+		field("muc#roominfo_description", "text-single", ri.Description)
+	}
+	if ri.Subject != "" {
+		field("muc#roominfo_subject", "text-single", ri.Subject)
+	}
+	if ri.Occupants >= 0 {
+		field("muc#roominfo_occupants", "text-single", strconv.Itoa(ri.Occupants))
+	}
+	field("muc#roominfo_subjectmod", "boolean", boolValue(ri.SubjectChangeable))
+	w.End() // x
+	w.End() // query
+}
+
+func boolValue(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}

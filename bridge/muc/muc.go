@@ -1,0 +1,83 @@
+// Package muc holds the XEP-0045 (Multi-User Chat) pieces of the
+// gateway's rooms as pure functions: reading a join, the occupant
+// presences with their status codes, the room's disco#info and subject,
+// the history a join asks for, and unique nicks. It keeps no state but
+// what a Nicks holds and sends nothing: the bridge's room worker calls it
+// and writes the bytes it returns.
+package muc
+
+import transportpb "passerelle.im/passerelle/plugins/proto"
+
+// Namespaces of XEP-0045 and of the features a room announces.
+const (
+	NS         = "http://jabber.org/protocol/muc"
+	NSUser     = "http://jabber.org/protocol/muc#user"
+	NSRoomInfo = "http://jabber.org/protocol/muc#roominfo"
+	NSMAM      = "urn:xmpp:mam:2"
+)
+
+// Status codes (XEP-0045 §15.6 registry) the gateway's rooms send.
+const (
+	// StatusNonAnonymous: every occupant's real JID is visible (self-presence on join).
+	StatusNonAnonymous = 100
+	// StatusSelf marks the presence of the occupant it is sent to.
+	StatusSelf = 110
+	// StatusLogged: the room's messages are archived (here: MAM).
+	StatusLogged = 170
+	// StatusNickModified: the room changed the nick the client asked for.
+	StatusNickModified = 210
+	// StatusBanned: removed and kept out.
+	StatusBanned = 301
+	// StatusNickChange: an unavailable presence that is a nick change; the item carries the new nick.
+	StatusNickChange = 303
+	// StatusKicked: removed from the room.
+	StatusKicked = 307
+	// StatusAffiliationChange: removed because of an affiliation change.
+	StatusAffiliationChange = 321
+	// StatusMembersOnly: removed because the room became members-only.
+	StatusMembersOnly = 322
+	// StatusShutdown: removed because the service (the gateway, the network session) is going away.
+	StatusShutdown = 332
+)
+
+// Affiliation and role names of XEP-0045.
+const (
+	AffOwner   = "owner"
+	AffAdmin   = "admin"
+	AffMember  = "member"
+	AffNone    = "none"
+	AffOutcast = "outcast"
+
+	RoleModerator   = "moderator"
+	RoleParticipant = "participant"
+	RoleVisitor     = "visitor"
+	RoleNone        = "none"
+)
+
+// Affiliation is the XEP-0045 name of a contract affiliation; an unknown
+// value (a newer plugin's) is "member", the room being members-only.
+func Affiliation(a transportpb.Affiliation) string {
+	switch a {
+	case transportpb.Affiliation_AFFILIATION_OWNER:
+		return AffOwner
+	case transportpb.Affiliation_AFFILIATION_ADMIN:
+		return AffAdmin
+	case transportpb.Affiliation_AFFILIATION_NONE:
+		return AffNone
+	case transportpb.Affiliation_AFFILIATION_OUTCAST:
+		return AffOutcast
+	}
+	return AffMember
+}
+
+// Role is the XEP-0045 name of a contract role; an unknown value is
+// "participant".
+func Role(r transportpb.Role) string {
+	switch r {
+	case transportpb.Role_ROLE_MODERATOR:
+		return RoleModerator
+	case transportpb.Role_ROLE_VISITOR:
+		return RoleVisitor
+	}
+	return RoleParticipant
+}

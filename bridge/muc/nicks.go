@@ -1,0 +1,227 @@
+package muc
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/base32"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"mellium.im/xmpp/jid"
+)
+
+// MaxNick is the longest nick Nicks makes, in characters: longer network
+// names are cut (a resourcepart may be 1023 bytes; clients show far less).
+const MaxNick = 64
+
+// Nicks gives each member of one room a nick that no other member has,
+// from their network name: the name made safe for a resourcepart
+// (RFC 7622 OpaqueString, which the full JID room@domain/nick needs),
+// then, when another member holds it, suffixed with a short code derived
+// from the member ID ("Alice (k3x9)"). A member keeps its nick while its
+// network name stays the same, so occupants do not flicker; the first
+// claimant of a name keeps it plain. AssignAll takes new members in ID
+// order, so a room's member list gives the same nicks on every start.
+//
+// Not safe for concurrent use: it belongs to one room's worker.
+type Nicks struct {
+	byID   map[string]nickOf
+	byNick map[string]string // nick -> member ID
+}
+
+type nickOf struct{ nick, name string }
+
+// NewNicks returns an empty Nicks.
+func NewNicks() *Nicks {
+	return &Nicks{byID: map[string]nickOf{}, byNick: map[string]string{}}
+}
+
+// Member is a member ID and its network name, for AssignAll.
+type Member struct{ ID, Name string }
+
+// AssignAll assigns nicks to members (see Assign): those already known
+// first, keeping their nicks, then the new ones in member ID order. It
+// returns the nicks by member ID.
+func (n *Nicks) AssignAll(members []Member) map[string]string {
+	ms := slices.Clone(members)
+	slices.SortStableFunc(ms, func(a, b Member) int {
+		_, ka := n.byID[a.ID]
+		_, kb := n.byID[b.ID]
+		switch {
+		case ka && !kb:
+			return -1
+		case kb && !ka:
+			return 1
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	out := make(map[string]string, len(ms))
+	for _, m := range ms {
+		out[m.ID], _ = n.Assign(m.ID, m.Name)
+	}
+	return out
+}
+
+// Assign returns the nick of member id whose network name is name, and
+// whether it is new or different from the member's previous one (the
+// room then sends a join or a nick change). The same (id, name) always
+// gets the same nick back.
+func (n *Nicks) Assign(id, name string) (nick string, changed bool) {
+	if cur, ok := n.byID[id]; ok {
+		if cur.name == name {
+			return cur.nick, false
+		}
+		delete(n.byNick, cur.nick)
+		delete(n.byID, id)
+		defer func() { changed = nick != cur.nick }()
+	}
+	nick = n.unique(id, CleanNick(name, id))
+	n.byID[id] = nickOf{nick: nick, name: name}
+	n.byNick[nick] = id
+	return nick, true
+}
+
+// Remove forgets a member, freeing its nick.
+func (n *Nicks) Remove(id string) {
+	if cur, ok := n.byID[id]; ok {
+		delete(n.byNick, cur.nick)
+		delete(n.byID, id)
+	}
+}
+
+// Nick returns the nick of member id.
+func (n *Nicks) Nick(id string) (string, bool) {
+	cur, ok := n.byID[id]
+	return cur.nick, ok
+}
+
+// MemberOf returns the member ID holding nick (a private message's or a
+// kick's target).
+func (n *Nicks) MemberOf(nick string) (string, bool) {
+	id, ok := n.byNick[nick]
+	return id, ok
+}
+
+// Len is the number of members with a nick.
+func (n *Nicks) Len() int { return len(n.byID) }
+
+// unique returns base, or base with the shortest suffix of id's code
+// that no other member holds.
+func (n *Nicks) unique(id, base string) string {
+	if holder, ok := n.byNick[base]; !ok || holder == id {
+		return base
+	}
+	code := idCode(id)
+	for k := 4; k <= len(code); k += 2 {
+		if c := withSuffix(base, code[:k]); n.free(c, id) {
+			return c
+		}
+	}
+	// Every code taken: only by members whose IDs hash alike. Count.
+	for i := 2; ; i++ {
+		if c := withSuffix(base, code+strconv.Itoa(i)); n.free(c, id) {
+			return c
+		}
+	}
+}
+
+func (n *Nicks) free(nick, id string) bool {
+	holder, ok := n.byNick[nick]
+	return !ok || holder == id
+}
+
+// withSuffix is "base (suffix)", base cut so the whole fits in MaxNick.
+func withSuffix(base, suffix string) string {
+	tail := " (" + suffix + ")"
+	return truncate(base, MaxNick-utf8.RuneCountInString(tail)) + tail
+}
+
+// idCode is a short, stable code of a member ID: lowercase base32 of its
+// SHA-256, safe in any resourcepart.
+func idCode(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:10]))
+}
+
+// CleanNick makes a network name a nick: characters a resourcepart may
+// not hold dropped, spaces collapsed and trimmed, at most MaxNick
+// characters, in the normalized form the JID will have. An empty result
+// (a name of only emoji joiners, controls or spaces, or no name) falls
+// back to the member ID when that is short and itself valid, else to
+// "user " and the ID's code.
+func CleanNick(name, id string) string {
+	if n := cleanName(name); n != "" {
+		return n
+	}
+	if n := cleanName(id); n != "" && utf8.RuneCountInString(id) <= 32 && n == id {
+		return n
+	}
+	return "user " + idCode(id)[:8]
+}
+
+func cleanName(name string) string {
+	s := strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return ' '
+		}
+		if !xmlChar(r) || unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, name)
+	s = strings.Join(strings.Fields(s), " ")
+	s = truncate(s, MaxNick)
+	if s == "" {
+		return ""
+	}
+	if v, ok := resourcepart(s); ok {
+		return v
+	}
+	// Drop the characters the profile refuses, one by one.
+	var b strings.Builder
+	for _, r := range s {
+		if r == ' ' {
+			b.WriteRune(r)
+			continue
+		}
+		if _, ok := resourcepart("a" + string(r) + "a"); ok {
+			b.WriteRune(r)
+		}
+	}
+	s = strings.Join(strings.Fields(b.String()), " ")
+	if s == "" {
+		return ""
+	}
+	if v, ok := resourcepart(s); ok {
+		return v
+	}
+	return "" // a combination refused (bidi rules, say)
+}
+
+// resourcepart returns s as the resourcepart of a JID would hold it.
+func resourcepart(s string) (string, bool) {
+	j, err := jid.New("room", "muc.invalid", s)
+	if err != nil {
+		return "", false
+	}
+	r := j.Resourcepart()
+	return r, r != "" && utf8.RuneCountInString(r) <= MaxNick && strings.TrimSpace(r) == r
+}
+
+// truncate cuts s to at most n characters.
+func truncate(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	i := 0
+	for pos := range s {
+		if i == n {
+			return strings.TrimRight(s[:pos], " ")
+		}
+		i++
+	}
+	return s
+}

@@ -1,0 +1,184 @@
+package muc
+
+import (
+	"slices"
+	"time"
+
+	"passerelle.im/passerelle/bridge/wire"
+	transportpb "passerelle.im/passerelle/plugins/proto"
+)
+
+// Occupant is one occupant of a room as its presences show it.
+type Occupant struct {
+	// Nick is the occupant's nick in the room (see Nicks).
+	Nick string
+	// JID is the real JID shown in the item: a puppet's JID, or the
+	// user's own JID for their self-presence. "" leaves it out.
+	JID string
+	// Affiliation and Role are XEP-0045 names (Affiliation, Role).
+	Affiliation, Role string
+}
+
+// MemberOccupant is the occupant of a contract member with the nick and
+// JID the room gave it.
+func MemberOccupant(m *transportpb.Member, nick, jid string) Occupant {
+	return Occupant{Nick: nick, JID: jid, Affiliation: Affiliation(m.GetAffiliation()), Role: Role(m.GetRole())}
+}
+
+// Presence is an occupant presence from room/nick to one of the user's
+// resources.
+type Presence struct {
+	// Room is the room's bare JID; To the resource's full JID.
+	Room, To string
+	Occupant Occupant
+	// Unavailable: the occupant leaves (or changes nick, with NewNick).
+	Unavailable bool
+	// Statuses are the status codes, in order (StatusSelf, ...).
+	Statuses []int
+	// NewNick is the nick of a nick change (status 303), in the item.
+	NewNick string
+	// Reason is the item's <reason/> (a kick's, a ban's).
+	Reason string
+	// Show and Status are the presence's own <show/> and <status/>.
+	Show, Status string
+	// ID is the stanza's id, "" for none.
+	ID string
+}
+
+// Bytes builds the presence stanza.
+func (p Presence) Bytes() []byte {
+	var w wire.Writer
+	w.Start("presence", "").Attr("from", p.Room+"/"+p.Occupant.Nick).Attr("to", p.To).Attr("id", p.ID)
+	if p.Unavailable {
+		w.Attr("type", "unavailable")
+	}
+	if p.Show != "" && !p.Unavailable {
+		w.Leaf("show", "", p.Show)
+	}
+	if p.Status != "" {
+		w.Leaf("status", "", xmlText(p.Status))
+	}
+	w.Start("x", NSUser)
+	aff, role := p.Occupant.Affiliation, p.Occupant.Role
+	if aff == "" {
+		aff = AffNone
+	}
+	if role == "" || p.Unavailable && p.NewNick == "" {
+		role = RoleNone // gone from the room (a nick change keeps it)
+	}
+	w.Start("item", "").Attr("affiliation", aff).Attr("role", role).Attr("jid", p.Occupant.JID).Attr("nick", p.NewNick)
+	if p.Reason != "" {
+		w.Leaf("reason", "", xmlText(p.Reason))
+	}
+	w.End()
+	for _, c := range p.Statuses {
+		w.Start("status", "").Attr("code", itoa(c)).End()
+	}
+	return w.Bytes()
+}
+
+func itoa(c int) string {
+	if c >= 100 && c <= 999 {
+		return string([]byte{byte('0' + c/100), byte('0' + c/10%10), byte('0' + c%10)})
+	}
+	return "0"
+}
+
+// SelfPresence is the presence of the user's own occupant that ends the
+// occupant list of a join (XEP-0045 §7.2.3): status 110, 100 (real JIDs
+// are visible: the room is non-anonymous), 170 (the room is archived),
+// and 210 when the nick is not the one the client asked for.
+func SelfPresence(room, to string, self Occupant, nickModified bool) []byte {
+	codes := []int{StatusSelf, StatusNonAnonymous, StatusLogged}
+	if nickModified {
+		codes = append(codes, StatusNickModified)
+	}
+	return Presence{Room: room, To: to, Occupant: self, Statuses: codes}.Bytes()
+}
+
+// NickChange is the pair of presences of an occupant's nick change
+// (XEP-0045 §7.6): unavailable from the old nick with status 303 and the
+// new nick, then available from the new nick. self adds status 110 to
+// both (the user's own change).
+func NickChange(room, to string, o Occupant, newNick string, self bool) [][]byte {
+	var codes []int
+	if self {
+		codes = []int{StatusSelf}
+	}
+	gone := Presence{Room: room, To: to, Occupant: o, Unavailable: true, NewNick: newNick,
+		Statuses: append(slices.Clone(codes), StatusNickChange)}
+	o.Nick = newNick
+	back := Presence{Room: room, To: to, Occupant: o, Statuses: codes}
+	return [][]byte{gone.Bytes(), back.Bytes()}
+}
+
+// Removal is why an occupant is removed from the room.
+type Removal int
+
+// The removals and their status codes.
+const (
+	Left Removal = iota // left by itself: no code
+	Kicked
+	Banned
+	AffiliationChanged
+	MembersOnly
+	Shutdown
+)
+
+// Code is the status code of r, 0 for Left.
+func (r Removal) Code() int {
+	switch r {
+	case Kicked:
+		return StatusKicked
+	case Banned:
+		return StatusBanned
+	case AffiliationChanged:
+		return StatusAffiliationChange
+	case MembersOnly:
+		return StatusMembersOnly
+	case Shutdown:
+		return StatusShutdown
+	}
+	return 0
+}
+
+// Removed is the unavailable presence of an occupant leaving or removed
+// (XEP-0045 §7.14, §8.2, §9.1, §9.7, §9.8): role none, the affiliation
+// the occupant has now (outcast for a ban, none for one who is no longer
+// a member), the reason's code, and 110 when it is the user's own
+// occupant.
+func Removed(room, to string, o Occupant, r Removal, reason string, self bool) []byte {
+	var codes []int
+	if self {
+		codes = append(codes, StatusSelf)
+	}
+	if c := r.Code(); c != 0 {
+		codes = append(codes, c)
+	}
+	switch r {
+	case Banned:
+		o.Affiliation = AffOutcast
+	case AffiliationChanged, MembersOnly:
+		o.Affiliation = AffNone
+	}
+	return Presence{Room: room, To: to, Occupant: o, Unavailable: true, Statuses: codes, Reason: reason}.Bytes()
+}
+
+// Subject is the subject message that ends a join (XEP-0045 §7.2.15),
+// also sent when the subject changes: from the occupant who set it
+// (byNick, "" for the room itself), with <subject/> empty when there is
+// none, no body, and a delay stamped with when it was set (at, zero to
+// leave out) so clients do not take an old subject for a new one.
+func Subject(room, to, byNick, subject string, at time.Time, id string) []byte {
+	from := room
+	if byNick != "" {
+		from = room + "/" + byNick
+	}
+	var w wire.Writer
+	w.Start("message", "").Attr("from", from).Attr("to", to).Attr("type", "groupchat").Attr("id", id)
+	w.Leaf("subject", "", xmlText(subject))
+	if !at.IsZero() {
+		w.Start("delay", wire.NSDelay).Attr("from", room).Attr("stamp", at.UTC().Format(time.RFC3339Nano)).End()
+	}
+	return w.Bytes()
+}

@@ -1,0 +1,231 @@
+package muc
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/bridge/wire"
+	transportpb "passerelle.im/passerelle/plugins/proto"
+)
+
+const (
+	room = "g1@wa.example.org"
+	to   = "alice@example.org/phone"
+)
+
+// item reads a presence's muc#user item and status codes.
+func item(t *testing.T, b []byte) (st *wire.Stanza, it *wire.Element, codes []string) {
+	t.Helper()
+	st, err := wire.Parse(string(b))
+	if err != nil {
+		t.Fatalf("built presence does not parse: %v\n%s", err, b)
+	}
+	x := st.Child(NSUser, "x")
+	if x == nil {
+		t.Fatalf("no muc#user x: %s", b)
+	}
+	it = x.Child("", "item")
+	if it == nil {
+		t.Fatalf("no item: %s", b)
+	}
+	for _, c := range x.Children {
+		if c.XMLName.Local == "status" {
+			codes = append(codes, c.Attr("code"))
+		}
+	}
+	return st, it, codes
+}
+
+func TestMemberOccupant(t *testing.T) {
+	cases := []struct {
+		aff      transportpb.Affiliation
+		role     transportpb.Role
+		wantAff  string
+		wantRole string
+	}{
+		{transportpb.Affiliation_AFFILIATION_OWNER, transportpb.Role_ROLE_MODERATOR, AffOwner, RoleModerator},
+		{transportpb.Affiliation_AFFILIATION_ADMIN, transportpb.Role_ROLE_MODERATOR, AffAdmin, RoleModerator},
+		{transportpb.Affiliation_AFFILIATION_MEMBER, transportpb.Role_ROLE_PARTICIPANT, AffMember, RoleParticipant},
+		{transportpb.Affiliation_AFFILIATION_NONE, transportpb.Role_ROLE_VISITOR, AffNone, RoleVisitor},
+		{transportpb.Affiliation_AFFILIATION_OUTCAST, transportpb.Role_ROLE_PARTICIPANT, AffOutcast, RoleParticipant},
+		{transportpb.Affiliation(99), transportpb.Role(99), AffMember, RoleParticipant}, // a newer plugin's
+	}
+	for _, c := range cases {
+		o := MemberOccupant(&transportpb.Member{UserId: "u", Affiliation: c.aff, Role: c.role}, "Bob", "u@wa.example.org")
+		if o != (Occupant{Nick: "Bob", JID: "u@wa.example.org", Affiliation: c.wantAff, Role: c.wantRole}) {
+			t.Errorf("%v/%v: %+v", c.aff, c.role, o)
+		}
+	}
+	if o := MemberOccupant(nil, "n", ""); o.Affiliation != AffMember || o.Role != RoleParticipant {
+		t.Errorf("nil member: %+v", o)
+	}
+}
+
+func TestOccupantPresence(t *testing.T) {
+	bob := Occupant{Nick: `Bob <"the' & builder>`, JID: "+331@wa.example.org", Affiliation: AffAdmin, Role: RoleModerator}
+	st, it, codes := item(t, Presence{Room: room, To: to, Occupant: bob, Show: "away", Status: "busy\x00", ID: "p1"}.Bytes())
+	if st.From() != room+"/"+bob.Nick || st.To() != to || st.Type() != "" || st.ID() != "p1" {
+		t.Errorf("addresses: from %q to %q type %q", st.From(), st.To(), st.Type())
+	}
+	if it.Attr("affiliation") != AffAdmin || it.Attr("role") != RoleModerator || it.Attr("jid") != bob.JID || it.Attr("nick") != "" {
+		t.Errorf("item %+v", it.Attrs)
+	}
+	if len(codes) != 0 {
+		t.Errorf("codes %v", codes)
+	}
+	if s := st.Child("", "status"); s == nil || s.Text != "busy" {
+		t.Errorf("status text: %+v", s)
+	}
+	// Without a JID, the item has none (never an empty attribute).
+	_, it, _ = item(t, Presence{Room: room, To: to, Occupant: Occupant{Nick: "x"}}.Bytes())
+	if it.Attr("jid") != "" || it.Attr("affiliation") != AffNone || it.Attr("role") != RoleNone {
+		t.Errorf("bare occupant item %+v", it.Attrs)
+	}
+}
+
+func TestSelfPresence(t *testing.T) {
+	me := Occupant{Nick: "Alice", JID: to, Affiliation: AffOwner, Role: RoleModerator}
+	_, it, codes := item(t, SelfPresence(room, to, me, false))
+	if !slices.Equal(codes, []string{"110", "100", "170"}) || it.Attr("jid") != to {
+		t.Errorf("self presence codes %v item %+v", codes, it.Attrs)
+	}
+	_, _, codes = item(t, SelfPresence(room, to, me, true))
+	if !slices.Equal(codes, []string{"110", "100", "170", "210"}) {
+		t.Errorf("renamed self presence codes %v", codes)
+	}
+}
+
+func TestNickChange(t *testing.T) {
+	bob := Occupant{Nick: "Bob", JID: "b@wa.example.org", Affiliation: AffMember, Role: RoleParticipant}
+	ps := NickChange(room, to, bob, "Robert", false)
+	if len(ps) != 2 {
+		t.Fatalf("%d presences", len(ps))
+	}
+	st, it, codes := item(t, ps[0])
+	if st.Type() != "unavailable" || st.From() != room+"/Bob" || it.Attr("nick") != "Robert" || it.Attr("role") != RoleParticipant || !slices.Equal(codes, []string{"303"}) {
+		t.Errorf("unavailable half: type %q from %q item %+v codes %v", st.Type(), st.From(), it.Attrs, codes)
+	}
+	st, it, codes = item(t, ps[1])
+	if st.Type() != "" || st.From() != room+"/Robert" || it.Attr("nick") != "" || len(codes) != 0 {
+		t.Errorf("available half: type %q from %q item %+v codes %v", st.Type(), st.From(), it.Attrs, codes)
+	}
+	ps = NickChange(room, to, bob, "Robert", true)
+	_, _, c0 := item(t, ps[0])
+	_, _, c1 := item(t, ps[1])
+	if !slices.Equal(c0, []string{"110", "303"}) || !slices.Equal(c1, []string{"110"}) {
+		t.Errorf("own nick change codes %v, %v", c0, c1)
+	}
+}
+
+func TestRemoved(t *testing.T) {
+	bob := Occupant{Nick: "Bob", JID: "b@wa.example.org", Affiliation: AffMember, Role: RoleParticipant}
+	cases := []struct {
+		r     Removal
+		self  bool
+		codes []string
+		aff   string
+	}{
+		{Left, false, nil, AffMember},
+		{Left, true, []string{"110"}, AffMember},
+		{Kicked, false, []string{"307"}, AffMember},
+		{Kicked, true, []string{"110", "307"}, AffMember},
+		{Banned, false, []string{"301"}, AffOutcast},
+		{AffiliationChanged, false, []string{"321"}, AffNone},
+		{MembersOnly, true, []string{"110", "322"}, AffNone},
+		{Shutdown, true, []string{"110", "332"}, AffMember},
+	}
+	for _, c := range cases {
+		st, it, codes := item(t, Removed(room, to, bob, c.r, "spam", c.self))
+		if st.Type() != "unavailable" || it.Attr("role") != RoleNone || it.Attr("affiliation") != c.aff || !slices.Equal(codes, c.codes) {
+			t.Errorf("removal %d self %v: type %q item %+v codes %v", c.r, c.self, st.Type(), it.Attrs, codes)
+		}
+		if r := it.Child("", "reason"); r == nil || r.Text != "spam" {
+			t.Errorf("removal %d: reason %+v", c.r, r)
+		}
+	}
+}
+
+func TestSubject(t *testing.T) {
+	at := time.Date(2026, 12, 1, 9, 30, 0, 0, time.FixedZone("x", 3600))
+	st, err := wire.Parse(string(Subject(room, to, "Bob", "Echo room\x01", at, "s1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.From() != room+"/Bob" || st.Type() != "groupchat" || st.ID() != "s1" {
+		t.Errorf("subject message from %q type %q", st.From(), st.Type())
+	}
+	if s := st.Child("", "subject"); s == nil || s.Text != "Echo room" {
+		t.Errorf("subject %+v", s)
+	}
+	if _, ok := st.Body(); ok {
+		t.Error("a subject message has a body")
+	}
+	if d := st.Child(wire.NSDelay, "delay"); d == nil || d.Attr("stamp") != "2026-12-01T08:30:00Z" || d.Attr("from") != room {
+		t.Errorf("delay %+v", d)
+	}
+	// No subject: an empty <subject/> from the room, no delay.
+	st, err = wire.Parse(string(Subject(room, to, "", "", time.Time{}, "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.From() != room || st.Child("", "subject") == nil || st.Child(wire.NSDelay, "delay") != nil {
+		t.Errorf("empty subject: %s", Subject(room, to, "", "", time.Time{}, ""))
+	}
+}
+
+func TestDiscoInfo(t *testing.T) {
+	q, err := wire.Parse(`<iq xmlns="jabber:client" type="get" id="d1" from="` + to + `" to="` + room + `"><query xmlns="http://jabber.org/protocol/disco#info"/></iq>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := wire.Result(q)
+	WriteDiscoInfo(w, RoomInfo{Name: "Echo <room>", Subject: "hi", Occupants: 3, Archived: true})
+	st, err := wire.Parse(string(w.Bytes()))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, w.String())
+	}
+	query := st.Payload()
+	if query == nil || query.XMLName.Space != wire.NSDiscoInfo {
+		t.Fatalf("payload %+v", query)
+	}
+	id := query.Child("", "identity")
+	if id == nil || id.Attr("category") != "conference" || id.Attr("type") != "text" || id.Attr("name") != "Echo <room>" {
+		t.Errorf("identity %+v", id)
+	}
+	var feats []string
+	for _, c := range query.Children {
+		if c.XMLName.Local == "feature" {
+			feats = append(feats, c.Attr("var"))
+		}
+	}
+	for _, f := range []string{NS, "muc_persistent", "muc_membersonly", "muc_nonanonymous", NSMAM, wire.NSSID} {
+		if !slices.Contains(feats, f) {
+			t.Errorf("feature %s missing from %v", f, feats)
+		}
+	}
+	fields := map[string]string{}
+	x := query.Child(wire.NSData, "x")
+	if x == nil || x.Attr("type") != "result" {
+		t.Fatalf("no result form: %s", w.String())
+	}
+	for _, f := range x.Children {
+		if v := f.Child("", "value"); v != nil {
+			fields[f.Attr("var")] = v.Text
+		}
+	}
+	want := map[string]string{"FORM_TYPE": NSRoomInfo, "muc#roomconfig_roomname": "Echo <room>", "muc#roominfo_subject": "hi",
+		"muc#roominfo_occupants": "3", "muc#roominfo_subjectmod": "0"}
+	for k, v := range want {
+		if fields[k] != v {
+			t.Errorf("field %s = %q, want %q", k, fields[k], v)
+		}
+	}
+	// Not archived: no MAM feature; unknown occupants: no count.
+	w = wire.Result(q)
+	WriteDiscoInfo(w, RoomInfo{Name: "n", Occupants: -1})
+	if s := w.String(); strings.Contains(s, NSMAM) || strings.Contains(s, "roominfo_occupants") {
+		t.Errorf("unarchived room: %s", s)
+	}
+}
