@@ -94,7 +94,7 @@ func items(n int, base time.Time, body string) []Item {
 func TestHistorySelect(t *testing.T) {
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	base := now.Add(-100 * time.Minute) // items at base, base+1m, ... base+99m
-	its := items(100, base, "hé") // 27 characters, 28 bytes each
+	its := items(100, base, "hé")       // 27 characters, 28 bytes each
 	per := len([]rune(string(its[0].Stanza)))
 	none := noHistory()
 	cases := []struct {
