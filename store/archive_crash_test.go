@@ -153,3 +153,55 @@ func TestArchiveCrash(t *testing.T) {
 	}
 	t.Logf("%d batches acknowledged, %d messages after the crashes", len(acked), len(all))
 }
+
+// TestArchiveReplaysLog: appends a process acknowledged and then died
+// with (os.Exit, no Close: only in the log) are replayed at the next Open
+// with every field and their stanza-ids, and the room's ids go on after
+// them.
+func TestArchiveReplaysLog(t *testing.T) {
+	if p := os.Getenv("PASSERELLE_ARCHIVE_REPLAY"); p != "" {
+		db, err := OpenOptions(p, hotOnly)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(3)
+		}
+		res, err := db.AppendArchive(bg, testRoom, []ArchivedMessage{archMsg(1, archBase), archMsg(2, archBase)})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(3)
+		}
+		fmt.Println(res[0].StanzaID, res[1].StanzaID)
+		os.Exit(0)
+	}
+	path := filepath.Join(t.TempDir(), "r.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestArchiveReplaysLog$")
+	cmd.Env = append(os.Environ(), "PASSERELLE_ARCHIVE_REPLAY="+path)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	ids := strings.Fields(string(out))
+	if len(ids) != 2 {
+		t.Fatalf("child printed %q", out)
+	}
+	if gens, err := listWAL(path); err != nil || len(gens) != 1 {
+		t.Fatalf("log files after the crash: %v, %v", gens, err)
+	}
+	db := openAt(t, path, Options{})
+	for i, id := range ids {
+		m, err := db.LookupArchived(bg, testRoom, id)
+		want := archMsg(i+1, archBase)
+		want.StanzaID = id
+		if err != nil || m.StanzaID != id || !m.Time.Equal(want.Time) || m.Nick != want.Nick || m.SenderJID != want.SenderJID ||
+			m.RemoteID != want.RemoteID || string(m.Payload) != string(want.Payload) {
+			t.Errorf("replayed %s: %+v, %v; want %+v", id, m, err, want)
+		}
+	}
+	res, err := db.AppendArchive(bg, testRoom, []ArchivedMessage{archMsg(3, archBase), archMsg(1, archBase)})
+	must(t, err)
+	e0, s0, _ := parseStanzaID(ids[1])
+	e1, s1, _ := parseStanzaID(res[0].StanzaID)
+	if e1 != e0 || s1 != s0+1 || !res[1].Duplicate || res[1].StanzaID != ids[0] {
+		t.Errorf("after replay: %+v, last id before %s", res, ids[1])
+	}
+}

@@ -192,6 +192,16 @@ func TestArchiveTimeAndWith(t *testing.T) {
 	if p.Count != 100 || len(p.Messages) != 0 {
 		t.Errorf("count only: %d, %d messages", p.Count, len(p.Messages))
 	}
+	p, err = db.QueryArchive(bg, testRoom, ArchiveQuery{CountOnly: true})
+	must(t, err)
+	if p.Count != 300 || len(p.Messages) != 0 {
+		t.Errorf("count only, whole room: %d, %d messages", p.Count, len(p.Messages))
+	}
+	p, err = db.QueryArchive(bg, testRoom, ArchiveQuery{CountOnly: true, With: "s1@wa.example.org", End: at(29)})
+	must(t, err)
+	if p.Count != 10 {
+		t.Errorf("count only, with and end: %d, want 10", p.Count)
+	}
 	var s1 []string
 	for i := 1; i < 300; i += 3 {
 		s1 = append(s1, want[i])
