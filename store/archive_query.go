@@ -1,0 +1,289 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// Reading a room archive: XEP-0313 queries with XEP-0059 paging, and
+// lookups by stanza-id or remote ID (layout in archive.go).
+
+// ArchiveQuery selects messages of a room archive as XEP-0313 with
+// XEP-0059 result set management asks. Bounds combine (all must hold).
+type ArchiveQuery struct {
+	// Start and End bound the message time, both inclusive; zero: open.
+	Start, End time.Time
+	// With keeps only the messages of this sender JID ("": all).
+	With string
+	// After and Before are stanza-ids (RSM); the page holds messages
+	// after After and before Before, both exclusive.
+	After, Before string
+	// Latest asks for the newest page (RSM `<before/>` without an id);
+	// Before set implies it. Without either, the page is the oldest of
+	// the range (after After when set).
+	Latest bool
+	// Max is the page size: 0 means DefaultArchivePage, more than
+	// MaxArchivePage is cut to it.
+	Max int
+	// CountOnly asks for Count alone, no messages (RSM max=0). It walks
+	// the range, unless that is the whole room.
+	CountOnly bool
+}
+
+// ArchivePage is one page of an archive query.
+type ArchivePage struct {
+	// Messages in time order (oldest first), in both directions.
+	Messages []ArchivedMessage
+	// First and Last are the stanza-ids of the first and last message of
+	// the page; "" when it is empty.
+	First, Last string
+	// Complete: no message of the range lies beyond the page in the
+	// direction of paging (after it forwards, before it with Latest or
+	// Before): XEP-0313's <fin complete='true'/>.
+	Complete bool
+	// Count is the number of messages in the whole range, or -1 where it
+	// is not cheap to know (with Start, End or With). With CountOnly it is
+	// always counted.
+	Count int
+}
+
+// QueryArchive returns one page of the room's archive. A page costs a
+// seek and the page's own messages, whatever the archive's size. An
+// After or Before the room does not have gives ErrUnknownStanzaID; a
+// room without archive is an empty, complete page.
+func (db *DB) QueryArchive(ctx context.Context, room RoomKey, q ArchiveQuery) (ArchivePage, error) {
+	if err := room.check(); err != nil {
+		return ArchivePage{}, err
+	}
+	if err := checkPart("with JID", q.With, true); err != nil {
+		return ArchivePage{}, err
+	}
+	for _, id := range [...]struct{ what, v string }{{"after", q.After}, {"before", q.Before}} {
+		if err := checkPart(id.what+" stanza-id", id.v, true); err != nil {
+			return ArchivePage{}, err
+		}
+	}
+	switch {
+	case q.Max < 0:
+		return ArchivePage{}, fmt.Errorf("%w: page size %d", ErrInvalid, q.Max)
+	case q.Max == 0:
+		q.Max = DefaultArchivePage
+	case q.Max > MaxArchivePage:
+		q.Max = MaxArchivePage
+	}
+	if db.roomLogged(room) {
+		if err := db.Flush(ctx); err != nil {
+			return ArchivePage{}, err
+		}
+	}
+	page := ArchivePage{Count: -1}
+	err := db.view(func(tx *bbolt.Tx) error {
+		rb := roomBucket(tx, room)
+		if rb == nil {
+			if q.After != "" || q.Before != "" {
+				return fmt.Errorf("%w %q in %s", ErrUnknownStanzaID, firstNonEmpty(q.After, q.Before), room)
+			}
+			page.Complete, page.Count = true, 0
+			return nil
+		}
+		meta, err := rb.meta()
+		if err != nil {
+			return err
+		}
+		return rb.query(room, meta, q, &page)
+	})
+	if err != nil {
+		return ArchivePage{}, err
+	}
+	return page, nil
+}
+
+// firstNonEmpty returns the first non-empty string.
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// query fills page; see QueryArchive.
+func (r *roomBkts) query(room RoomKey, meta roomMeta, q ArchiveQuery, page *ArchivePage) error {
+	// The range [lo, hi) in o key space.
+	lo := make([]byte, oKeyLen)
+	hi := bytes.Repeat([]byte{0xff}, oKeyLen+1) // above every o key
+	if !q.Start.IsZero() {
+		lo = oKey(q.Start, 0)
+	}
+	if !q.End.IsZero() {
+		if k := oKey(q.End.Add(time.Nanosecond), 0); bytes.Compare(k, hi) < 0 {
+			hi = k
+		}
+	}
+	pos := func(id string) ([]byte, error) {
+		epoch, seq, ok := parseStanzaID(id)
+		if ok && epoch == meta.epoch {
+			if tk := r.byID.Get(u64(seq)); len(tk) == timeKeyLen {
+				return binary.BigEndian.AppendUint64(bytes.Clone(tk), seq), nil
+			}
+		}
+		return nil, fmt.Errorf("%w %q in %s", ErrUnknownStanzaID, id, room)
+	}
+	if q.After != "" {
+		k, err := pos(q.After)
+		if err != nil {
+			return err
+		}
+		k = append(k, 0) // the first key after it
+		if bytes.Compare(k, lo) > 0 {
+			lo = k
+		}
+	}
+	if q.Before != "" {
+		k, err := pos(q.Before)
+		if err != nil {
+			return err
+		}
+		if bytes.Compare(k, hi) < 0 {
+			hi = k
+		}
+		q.Latest = true
+	}
+	// With With, walk the sender's index; its keys are the o keys under a
+	// prefix.
+	b, prefix := r.order, []byte(nil)
+	if q.With != "" {
+		b, prefix = r.wth, comp(q.With)
+	}
+	plo, phi := append(bytes.Clone(prefix), lo...), append(bytes.Clone(prefix), hi...)
+	whole := q.With == "" && q.Start.IsZero() && q.End.IsZero()
+	if q.CountOnly && whole && q.After == "" && q.Before == "" {
+		page.Count, page.Complete = int(meta.count), true
+		return nil
+	}
+	if q.CountOnly {
+		n, c := 0, b.Cursor()
+		for k, _ := c.Seek(plo); k != nil && bytes.Compare(k, phi) < 0; k, _ = c.Next() {
+			n++
+		}
+		page.Count, page.Complete = n, true
+		return nil
+	}
+	if whole {
+		page.Count = int(meta.count)
+	}
+	c := b.Cursor()
+	var keys [][]byte
+	if !q.Latest {
+		k, _ := c.Seek(plo)
+		for ; k != nil && bytes.Compare(k, phi) < 0 && len(keys) < q.Max; k, _ = c.Next() {
+			keys = append(keys, k[len(prefix):])
+		}
+		page.Complete = k == nil || bytes.Compare(k, phi) >= 0
+	} else {
+		k, _ := c.Seek(phi)
+		if k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+		for ; k != nil && bytes.Compare(k, plo) >= 0 && len(keys) < q.Max; k, _ = c.Prev() {
+			keys = append(keys, k[len(prefix):])
+		}
+		page.Complete = k == nil || bytes.Compare(k, plo) < 0
+		for i, j := 0, len(keys)-1; i < j; i, j = i+1, j-1 {
+			keys[i], keys[j] = keys[j], keys[i]
+		}
+	}
+	page.Messages = make([]ArchivedMessage, 0, len(keys))
+	for _, k := range keys {
+		v := r.order.Get(k)
+		if v == nil {
+			return fmt.Errorf("%w: %s: sender index entry without its message", ErrCorrupt, room)
+		}
+		m, err := decodeArchived(meta.epoch, k, v)
+		if err != nil {
+			return err
+		}
+		page.Messages = append(page.Messages, m)
+	}
+	if n := len(page.Messages); n > 0 {
+		page.First, page.Last = page.Messages[0].StanzaID, page.Messages[n-1].StanzaID
+	}
+	return nil
+}
+
+// LookupArchived returns the message of a stanza-id, or
+// ErrUnknownStanzaID.
+func (db *DB) LookupArchived(ctx context.Context, room RoomKey, stanzaID string) (ArchivedMessage, error) {
+	return db.lookupArchived(ctx, room, "stanza-id", stanzaID)
+}
+
+// LookupArchivedRemote returns the message of a remote message ID, or
+// ErrNotFound.
+func (db *DB) LookupArchivedRemote(ctx context.Context, room RoomKey, remoteID string) (ArchivedMessage, error) {
+	return db.lookupArchived(ctx, room, "remote ID", remoteID)
+}
+
+func (db *DB) lookupArchived(ctx context.Context, room RoomKey, by, id string) (ArchivedMessage, error) {
+	if err := room.check(); err != nil {
+		return ArchivedMessage{}, err
+	}
+	if err := checkPart(by, id, false); err != nil {
+		return ArchivedMessage{}, err
+	}
+	if db.roomLogged(room) {
+		if err := db.Flush(ctx); err != nil {
+			return ArchivedMessage{}, err
+		}
+	}
+	var m ArchivedMessage
+	err := db.view(func(tx *bbolt.Tx) error {
+		rb := roomBucket(tx, room)
+		var meta roomMeta
+		if rb != nil {
+			var err error
+			if meta, err = rb.meta(); err != nil {
+				return err
+			}
+		}
+		k, err := rb.find(room, meta, by, id)
+		if err != nil {
+			return err
+		}
+		m, err = decodeArchived(meta.epoch, k, rb.order.Get(k))
+		return err
+	})
+	return m, err
+}
+
+// find returns the o key of a message by stanza-id or remote ID; r may be
+// nil (no archive).
+func (r *roomBkts) find(room RoomKey, meta roomMeta, by, id string) ([]byte, error) {
+	var seq uint64
+	if r != nil && by == "stanza-id" {
+		if epoch, s, ok := parseStanzaID(id); ok && epoch == meta.epoch {
+			seq = s
+		}
+	} else if r != nil {
+		if v := r.remote.Get([]byte(id)); len(v) == 8 {
+			seq = binary.BigEndian.Uint64(v)
+		}
+	}
+	if seq != 0 {
+		if tk := r.byID.Get(u64(seq)); len(tk) == timeKeyLen {
+			k := binary.BigEndian.AppendUint64(bytes.Clone(tk), seq)
+			if r.order.Get(k) != nil {
+				return k, nil
+			}
+		}
+	}
+	if by == "stanza-id" {
+		return nil, fmt.Errorf("%w %q in %s", ErrUnknownStanzaID, id, room)
+	}
+	return nil, fmt.Errorf("%w: message %s in the archive of %s", ErrNotFound, id, room)
+}
