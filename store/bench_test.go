@@ -190,28 +190,34 @@ func BenchmarkCheckpoint(b *testing.B) {
 }
 
 // BenchmarkArchivePage reads one page of 50 from a room archive of
-// 100,000 messages: the newest page (a client opening the room), and a
-// page before a stanza-id deep in the archive (scrolling back).
+// 100,000 messages (and, to show a page does not scan the room, of
+// 1,000): the newest page (a client opening the room), a page before a
+// stanza-id halfway back (scrolling), and the newest of one sender's.
 func BenchmarkArchivePage(b *testing.B) {
+	for _, total := range []int{100_000, 1_000} {
+		b.Run(fmt.Sprint(total), func(b *testing.B) { benchArchivePage(b, total) })
+	}
+}
+
+func benchArchivePage(b *testing.B, total int) {
 	db := openAt(b, filepath.Join(b.TempDir(), "a.db"), Options{})
-	const total = 100_000
 	payload := []byte(strings.Repeat("x", 300))
 	room := RoomKey{Transport: "wa", UserJID: "alice@example.org", RoomID: "big"}
 	var mid string
-	base := time.Now().Add(-total * time.Second)
+	base := time.Now().Add(-time.Duration(total) * time.Second)
 	for from := 0; from < total; from += 1000 {
 		msgs := make([]ArchivedMessage, 1000)
 		for i := range msgs {
 			n := from + i
-			msgs[i] = ArchivedMessage{Time: base.Add(time.Duration(n) * time.Second), Nick: fmt.Sprint("n", n%1000),
-				SenderJID: fmt.Sprintf("u%d@wa.example.org", n%1000), RemoteID: fmt.Sprint("r", n), Payload: payload}
+			msgs[i] = ArchivedMessage{Time: base.Add(time.Duration(n) * time.Second), Nick: fmt.Sprint("n", n%10),
+				SenderJID: fmt.Sprintf("u%d@wa.example.org", n%10), RemoteID: fmt.Sprint("r", n), Payload: payload}
 		}
 		res, err := db.AppendArchive(bg, room, msgs)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if from == total/2 {
-			mid = res[0].StanzaID
+		if from == total/2/1000*1000 {
+			mid = res[total/2%1000].StanzaID
 		}
 	}
 	if err := db.Flush(bg); err != nil {
