@@ -20,6 +20,9 @@ type RoomInfo struct {
 	SubjectChangeable bool
 	// Archived: the room answers MAM queries (urn:xmpp:mam:2; status 170).
 	Archived bool
+	// Moderated: only some members may post (a channel, a group where
+	// only admins write): the others are visitors.
+	Moderated bool
 }
 
 // Features is the room's disco#info features, in the order written:
@@ -27,7 +30,11 @@ type RoomInfo struct {
 // non-anonymous room with XEP-0359 stanza-ids; an archived one is
 // queried with MAM.
 func (ri RoomInfo) Features() []string {
-	f := []string{NS, "muc_persistent", "muc_membersonly", "muc_nonanonymous", "muc_unmoderated", "muc_unsecured", wire.NSSID}
+	moderated := "muc_unmoderated"
+	if ri.Moderated {
+		moderated = "muc_moderated"
+	}
+	f := []string{NS, "muc_persistent", "muc_membersonly", "muc_nonanonymous", moderated, "muc_unsecured", wire.NSSID}
 	if ri.Archived {
 		f = append(f, NSMAM)
 	}

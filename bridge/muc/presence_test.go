@@ -222,10 +222,14 @@ func TestDiscoInfo(t *testing.T) {
 			t.Errorf("field %s = %q, want %q", k, fields[k], v)
 		}
 	}
+	if !slices.Contains(feats, "muc_unmoderated") {
+		t.Errorf("unmoderated room's features: %v", feats)
+	}
 	// Not archived: no MAM feature; unknown occupants: no count.
 	w = wire.Result(q)
-	WriteDiscoInfo(w, RoomInfo{Name: "n", Occupants: -1})
-	if s := w.String(); strings.Contains(s, NSMAM) || strings.Contains(s, "roominfo_occupants") {
-		t.Errorf("unarchived room: %s", s)
+	WriteDiscoInfo(w, RoomInfo{Name: "n", Occupants: -1, Moderated: true})
+	if s := w.String(); strings.Contains(s, NSMAM) || strings.Contains(s, "roominfo_occupants") ||
+		!strings.Contains(s, `"muc_moderated"`) || strings.Contains(s, "muc_unmoderated") {
+		t.Errorf("unarchived moderated room: %s", s)
 	}
 }
