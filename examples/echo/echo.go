@@ -63,9 +63,9 @@ func New() *Network {
 
 // Init declares the network. The echo network has no config of its own.
 // Features lists only what no interface stands for: contacts' presence,
-// avatars (served by UserInfo), delivery receipts, replies and
-// attachments (parts of SendMessage). The SDK adds what the Session's
-// interfaces do.
+// avatars (served by UserInfo), delivery receipts, replies, attachments
+// and formatted text (parts of SendMessage: see rich.go). The SDK adds
+// what the Session's interfaces do.
 func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
 	n.host = host
 	n.dataDir = req.DataDir
@@ -75,7 +75,7 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		DisplayName: "Echo",
 		Version:     Version,
 		Features: &pb.Features{Presence: true, Avatars: true, DeliveryReceipts: true,
-			Replies: true, Attachments: true},
+			Replies: true, Attachments: true, Formatting: true},
 		IdentifierPrompt:      "Any name",
 		IdentifierDescription: "Every name is someone on the echo network.",
 	}, nil
