@@ -43,7 +43,7 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 	if err := s.inChat(c); err != nil {
 		return sdk.Result{}, err
 	}
-	if send.ReplyToId != "" {
+	if madeHere(send.ReplyToId) {
 		if err := checkMeta("reply to", send.ReplyToId, send.ReplyToMeta); err != nil {
 			return sdk.Result{}, err
 		}
@@ -283,6 +283,9 @@ func (s *Session) SetTyping(_ context.Context, c sdk.Call, state pb.TypingState)
 func (s *Session) MarkRead(_ context.Context, c sdk.Call, m *pb.MarkRead) error {
 	if err := s.inChat(c); err != nil {
 		return err
+	}
+	if !madeHere(m.UpToId) {
+		return nil
 	}
 	return checkMeta("mark read up to", m.UpToId, m.UpToMeta)
 }

@@ -33,6 +33,18 @@ func checkMeta(what, id string, meta []byte) error {
 	return nil
 }
 
+// madeHere reports whether id has the shape of a message ID the echo
+// network made (newID's, a send's or an echo's, or a history message's):
+// a read marker or a reply naming anything else names a message the
+// network never had, and is taken as it is.
+func madeHere(id string) bool {
+	base, ok := strings.CutSuffix(id, sentSuffix)
+	if !ok {
+		base, _ = strings.CutSuffix(id, echoSuffix)
+	}
+	return isID(base) || strings.HasPrefix(id, "history-")
+}
+
 // emit sends an event; one naming a message gets the message's metadata.
 func (s *Session) emit(ev *pb.Event) {
 	if ev.EventId != "" && ev.Meta == nil {
