@@ -31,9 +31,12 @@ type loginProc struct {
 	step    *pb.LoginStep
 	changed chan struct{} // closed when step changes
 	waiting bool          // a WaitLogin call is under way
-	done    bool
-	err     error // set when the process failed for good
-	touched time.Time
+	// checking: the user's answers in the chat are with the plugin (see
+	// checkAnswers); the chat says so until the next step comes.
+	checking bool
+	done     bool
+	err      error // set when the process failed for good
+	touched  time.Time
 	// dir is the folder made for the login (its name, see logindir.go):
 	// the login keeps it once stored; until then it goes with the
 	// process.
@@ -86,6 +89,7 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 	close(p.changed)
 	p.changed = make(chan struct{})
 	p.touched = time.Now()
+	p.checking = false
 	wait := err == nil && step.GetDisplay() != nil && !p.waiting
 	if wait {
 		p.waiting = true
