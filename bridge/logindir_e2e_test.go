@@ -119,11 +119,23 @@ func TestLoginFolders(t *testing.T) {
 		t.Fatalf("register another account: %s", r.XML)
 	}
 	nextPresence(t, alice, "zed@"+domain, "unsubscribed", nil)
-	s.waitFolders("the new account's only", func(got map[string]bool) bool {
+	got = s.waitFolders("the new account's only", func(got map[string]bool) bool {
 		n, ok := one(got)
 		return ok && n != name
 	})
+	name, _ = one(got)
 	echoOK(t, alice, "from the other account", timeout)
+
+	// Logging in to the same account again: the login moves to the new
+	// process's folder, where the plugin's new session keeps its files.
+	if r := register(t, alice, "alice-other"); r.Type != "result" {
+		t.Fatalf("register the same account again: %s", r.XML)
+	}
+	s.waitFolders("the same account's new one", func(got map[string]bool) bool {
+		n, ok := one(got)
+		return ok && n != name
+	})
+	echoOK(t, alice, "logged in again", timeout)
 
 	st, err := alice.IQ(ctxT(t), `<iq type='set' to='`+domain+`'><query xmlns='jabber:iq:register'><remove/></query></iq>`)
 	if err != nil || st.Type != "result" {
