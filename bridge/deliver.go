@@ -268,7 +268,7 @@ func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
 			body = c.reply(w, m.ReplyToId, body)
 		}
 		w.Leaf("body", "", body)
-		c.mentions(w, rich, body)
+		c.annotate(w, rich, body)
 		c.ids(w, id)
 		c.delay(w)
 		w.Leaf("markable", nsMarkers, "")
@@ -332,7 +332,7 @@ func (c chatOut) edit(e *pb.EditEvent) [][]byte {
 	w := c.start(c.xid)
 	rich := c.richText(e.Text, e.Spans)
 	w.Leaf("body", "", rich.Body)
-	c.mentions(w, rich, rich.Body)
+	c.annotate(w, rich, rich.Body)
 	w.Start("replace", nsCorrect).Attr("id", xmppID(ref)).End()
 	c.ids(w, c.xid)
 	return [][]byte{c.finish(w)}

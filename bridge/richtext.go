@@ -9,8 +9,12 @@ import (
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
-// nsReference is XEP-0372 (References), for mentions.
-const nsReference = "urn:xmpp:reference:0"
+// Namespaces of formatted text: XEP-0372 (References), for mentions, and
+// XEP-0382 (Spoiler messages).
+const (
+	nsReference = "urn:xmpp:reference:0"
+	nsSpoiler   = "urn:xmpp:spoiler:0"
+)
 
 // userText is what the plugin gets of a body the user typed: for a
 // network that takes formatted text, the text without the XEP-0393
@@ -39,16 +43,22 @@ func (c chatOut) richText(text string, spans []*pb.Span) format.Rendered {
 	})
 }
 
-// mentions adds a XEP-0372 reference for each mention of r, whose body
-// ended up as body: what the gateway put before r.Body (a reply's quote,
-// "You wrote from another device: ") shifts the ranges. The reference
-// names the puppet of the user mentioned; one whose ID has no JID is
-// left out (its text stays).
-func (c chatOut) mentions(w *wire.Writer, r format.Rendered, body string) {
-	if len(r.Mentions) == 0 {
+// annotate adds what a rendered text has beyond its body, for the body
+// it ended up in (what the gateway put before r.Body, a reply's quote or
+// "You wrote from another device: ", shifts the ranges): a XEP-0372
+// reference for each mention, naming the puppet of the user mentioned
+// (one whose ID has no JID is left out; its text stays), and a XEP-0382
+// spoiler when one spoiler is the whole body (XEP-0393 cannot hide a
+// part).
+func (c chatOut) annotate(w *wire.Writer, r format.Rendered, body string) {
+	if len(r.Mentions) == 0 && len(r.Spoilers) == 0 {
 		return
 	}
-	shift := utf8.RuneCountInString(body) - utf8.RuneCountInString(r.Body)
+	n := utf8.RuneCountInString(r.Body)
+	shift := utf8.RuneCountInString(body) - n
+	if shift == 0 && len(r.Spoilers) == 1 && r.Spoilers[0] == (format.Range{Begin: 0, End: n}) {
+		w.Leaf("spoiler", nsSpoiler, "")
+	}
 	for _, m := range r.Mentions {
 		pj, err := c.t.puppetJID(m.UserID)
 		if err != nil {

@@ -3,7 +3,12 @@ package bridge
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"strings"
 	"testing"
+
+	"passerelle.im/passerelle/bridge/format"
+	"passerelle.im/passerelle/bridge/wire"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
@@ -58,5 +63,48 @@ func TestMetaStoredOrDropped(t *testing.T) {
 	}
 	if d2.ev.GetMessage().GetText() != "big" {
 		t.Errorf("the message itself changed: %v", d2.ev)
+	}
+}
+
+// A network message's spans become a XEP-0393 body; its mentions
+// XEP-0372 references in code points, moved by what comes before the
+// text; a spoiler that is the whole body a XEP-0382 spoiler.
+func TestAnnotate(t *testing.T) {
+	tr := newTestTransport(t)
+	tr.domain = "echo.localhost"
+	c := chatOut{t: tr, ev: &pb.Event{LoginId: "l", ChatId: "bob"}}
+	text := "héllo bob and echo-1 or zz"
+	r := c.richText(text, []*pb.Span{
+		{Start: 0, End: 6, Style: pb.Span_STYLE_BOLD},
+		{Start: 7, End: 10, Style: pb.Span_STYLE_MENTION, UserId: "bob"},
+		{Start: 15, End: 21, Style: pb.Span_STYLE_MENTION, UserId: "echo-1"},
+		{Start: 25, End: 27, Style: pb.Span_STYLE_MENTION, UserId: "bad\x00id"}, // no JID: no reference
+	})
+	if r.Body != "*héllo* bob and echo-1 or zz" || len(r.Mentions) != 3 {
+		t.Fatalf("rendered %+v", r)
+	}
+	for _, prefix := range []string{"", "> quoted ☕\n"} {
+		var w wire.Writer
+		c.annotate(&w, r, prefix+r.Body)
+		got := w.String()
+		n := len([]rune(prefix))
+		want := fmt.Sprintf(`<reference xmlns="urn:xmpp:reference:0" type="mention" begin="%d" end="%d" uri="xmpp:bob@echo.localhost"/>`+
+			`<reference xmlns="urn:xmpp:reference:0" type="mention" begin="%d" end="%d" uri="xmpp:echo-1@echo.localhost"/>`, 8+n, 11+n, 16+n, 22+n)
+		if got != want {
+			t.Errorf("with %q before: %s\nwant %s", prefix, got, want)
+		}
+	}
+	whole := c.richText("the end", []*pb.Span{{Start: 0, End: 7, Style: pb.Span_STYLE_SPOILER}})
+	part := c.richText("the end", []*pb.Span{{Start: 4, End: 7, Style: pb.Span_STYLE_SPOILER}})
+	for _, tc := range []struct {
+		r      format.Rendered
+		prefix string
+		want   bool
+	}{{whole, "", true}, {whole, "> q\n", false}, {part, "", false}} {
+		var w wire.Writer
+		c.annotate(&w, tc.r, tc.prefix+tc.r.Body)
+		if got := strings.Contains(w.String(), "urn:xmpp:spoiler:0"); got != tc.want {
+			t.Errorf("spoiler of %q after %q: %v, want %v (%s)", tc.r.Body, tc.prefix, got, tc.want, w.String())
+		}
 	}
 }
