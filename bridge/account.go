@@ -120,15 +120,10 @@ func (t *transport) removeLogin(ctx context.Context, user string) error {
 	return nil
 }
 
-// replaceLogin ends the user's login s, which a new account replaces:
-// as removeLogin does, but the user stays registered.
-func (t *transport) replaceLogin(ctx context.Context, client pb.TransportClient, s *session) error {
-	return t.dropAccount(ctx, client, s)
-}
-
 // dropAccount logs the session's login out of the network (best effort;
 // client nil: the plugin is down), deletes it and all its data, its
-// folder included, and takes its contacts out of the user's roster.
+// folder included, and takes its contacts out of the user's roster: on
+// logout, and when another account replaces the login.
 func (t *transport) dropAccount(ctx context.Context, client pb.TransportClient, s *session) error {
 	user, l := s.user, s.Login()
 	if client != nil {

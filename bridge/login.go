@@ -205,11 +205,7 @@ func (t *transport) procByID(processID string) *loginProc {
 // endLogin forgets a login process that ended; the folder made for it
 // goes unless the login completed and kept it.
 func (t *transport) endLogin(p *loginProc) {
-	t.procMu.Lock()
-	if t.procs[p.user] == p {
-		delete(t.procs, p.user)
-	}
-	t.procMu.Unlock()
+	t.forgetProc(p)
 	p.mu.Lock()
 	dir := p.dir
 	p.dir = ""
@@ -217,9 +213,19 @@ func (t *transport) endLogin(p *loginProc) {
 	t.removeLoginDir(dir)
 }
 
-// cancelProc ends a login process on both sides (the plugin's first, so
-// that it is done with the process's folder when endLogin removes it).
+// forgetProc drops a login process from the user's: another may start.
+func (t *transport) forgetProc(p *loginProc) {
+	t.procMu.Lock()
+	defer t.procMu.Unlock()
+	if t.procs[p.user] == p {
+		delete(t.procs, p.user)
+	}
+}
+
+// cancelProc ends a login process on both sides. Its folder goes last,
+// once the plugin is done with the process.
 func (t *transport) cancelProc(ctx context.Context, p *loginProc) {
+	t.forgetProc(p)
 	defer t.endLogin(p)
 	p.mu.Lock()
 	p.done = true
@@ -248,8 +254,8 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 	}
 	if old := t.session(user); old != nil && old.LoginID() != done.LoginId {
 		// A different account replaces the old one: it goes as a logout
-		// would take it (logindir.go, account.go).
-		if err := t.replaceLogin(ctx, client, old); err != nil {
+		// takes it (contacts, folder and all).
+		if err := t.dropAccount(ctx, client, old); err != nil {
 			return store.Login{}, err
 		}
 	}
