@@ -10,7 +10,8 @@ import (
 // the chat (the echo network takes 1.5 s for "+slowcode" usernames), the
 // chat still answers: another message hears the code is being checked
 // (it was taken as the next answer, or handed the same answers in twice),
-// the login then completes once; and cancel stops a check under way.
+// the login then completes once; and cancel stops a check under way,
+// the process's folder with it.
 func TestChatCodeStillChecking(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := s.user("alice")
@@ -70,4 +71,6 @@ func TestChatCodeStillChecking(t *testing.T) {
 	if strings.Contains(s.logs.String(), "user logged in\" transport=echo user=alice@localhost login=bob") {
 		t.Errorf("the cancelled login was stored")
 	}
+	// The folder made for the cancelled process went with it.
+	s.waitFolders("none after the cancel", func(got map[string]bool) bool { return len(got) == 0 })
 }
