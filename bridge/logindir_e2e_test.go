@@ -108,6 +108,7 @@ func TestLoginFolders(t *testing.T) {
 	}
 	s.start()
 	s.waitGateway(alice)
+	echoOK(t, alice, "connected again", timeout)
 
 	// Another account replaces this one: its folder and its contacts go.
 	// zed is a contact of this account only, in alice's roster. (An
