@@ -28,9 +28,11 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 		TimestampUnixMicro: time.Now().UnixMicro(), EventId: s.n.newID()}
 }
 
-// SendMessage echoes a message (the one method every Session has): same text (a reply stays a reply, to the
-// user's message), same files, then the contact marks it delivered and
-// read. A few texts do more, to show what a network can send:
+// SendMessage echoes a message (the one method every Session has): same text
+// and formatting, with the links and mentions the network recognises
+// (rich.go), a reply stays a reply (to the user's message), same files;
+// then the contact marks it delivered and read. Each message carries
+// metadata the gateway must hand back (rich.go). A few texts do more, to show what a network can send:
 //
 //	from-phone TEXT   the user "sent" TEXT from their phone
 //	backlog N         N old messages arrive late (history catch-up)
