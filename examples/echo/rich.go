@@ -58,10 +58,17 @@ func (s *Session) emit(ev *pb.Event) {
 // the text, as networks do: links (words starting http:// or https://)
 // and mentions of the account's contacts ("@echo-1").
 func (s *Session) richSpans(text string, spans []*pb.Span) []*pb.Span {
-	out := append([]*pb.Span(nil), spans...)
-	s.n.mu.Lock()
-	contacts := s.n.accounts[s.loginID]
-	defer s.n.mu.Unlock()
+	out := spans
+	if !strings.Contains(text, "http") && !strings.Contains(text, "@") {
+		return out // most messages: nothing to look at
+	}
+	out = append([]*pb.Span(nil), spans...)
+	var contacts map[string]*contact
+	if strings.Contains(text, "@") {
+		s.n.mu.Lock()
+		defer s.n.mu.Unlock()
+		contacts = s.n.accounts[s.loginID]
+	}
 	for start := 0; start < len(text); {
 		i := strings.IndexFunc(text[start:], func(r rune) bool { return !unicode.IsSpace(r) })
 		if i < 0 {
