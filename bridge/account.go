@@ -108,15 +108,30 @@ func (t *transport) removeLogin(ctx context.Context, user string) error {
 	if s == nil {
 		return errNotLoggedIn
 	}
-	l := s.Login()
-	if client, err := t.client(ctx); err == nil {
+	client, err := t.client(ctx)
+	if err != nil {
+		t.log.Warn("plugin down; login deleted without a network logout", "user", user)
+		client = nil
+	}
+	if err := t.dropAccount(ctx, client, s); err != nil {
+		return err
+	}
+	t.send(ctx, t.presence(user, "unavailable"))
+	return nil
+}
+
+// dropAccount logs the session's login out of the network (best effort;
+// client nil: the plugin is down), deletes it and all its data, its
+// folder included, and takes its contacts out of the user's roster: on
+// logout, and when another account replaces the login.
+func (t *transport) dropAccount(ctx context.Context, client pb.TransportClient, s *session) error {
+	user, l := s.user, s.Login()
+	if client != nil {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
 		if _, err := client.Logout(cctx, &pb.LoginRef{LoginId: l.LoginID}); err != nil {
 			t.log.Warn("network logout failed; deleting the login anyway", "user", user, "err", err)
 		}
 		cancel()
-	} else {
-		t.log.Warn("plugin down; login deleted without a network logout", "user", user)
 	}
 	// Deleting the login deletes its contacts: read them first, to
 	// take them out of the user's roster afterwards.
@@ -126,9 +141,10 @@ func (t *transport) removeLogin(ctx context.Context, user string) error {
 		return fmt.Errorf("the gateway could not delete the login: %w", err)
 	}
 	t.dropLogin(user)
+	// Logged out, the plugin is done with the folder.
+	t.removeLoginDir(l.DataDir)
 	s.forgetContacts(ctx, contacts)
 	t.log.Info("user logged out", "user", user, "login", l.LoginID)
-	t.send(ctx, t.presence(user, "unavailable"))
 	return nil
 }
 
@@ -143,12 +159,16 @@ func (t *transport) relogin(ctx context.Context, user string) error {
 	if err != nil {
 		return err
 	}
+	dir, err := t.loginDir(ctx, l)
+	if err != nil {
+		return err
+	}
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	if _, err := client.Disconnect(cctx, &pb.LoginRef{LoginId: l.LoginID}); err != nil {
 		t.log.Warn("disconnect before relogin failed", "user", user, "err", err)
 	}
-	if _, err := client.Connect(cctx, &pb.ConnectRequest{LoginId: l.LoginID, UserJid: l.UserJID, SavedState: l.SavedState}); err != nil {
+	if _, err := client.Connect(cctx, &pb.ConnectRequest{LoginId: l.LoginID, UserJid: l.UserJID, SavedState: l.SavedState, LoginDir: dir}); err != nil {
 		return err
 	}
 	go s.syncContacts(context.WithoutCancel(ctx))

@@ -37,6 +37,12 @@ func (t *transport) handleGatewayChat(ctx context.Context, user, body string) {
 			say("Login cancelled.")
 			return
 		}
+		if p.isChecking() {
+			// Taken as an answer it would be the next step's, or
+			// hand the same answers in twice.
+			say("Still checking your answer with " + t.displayName() + "; wait a moment. Send cancel to stop.")
+			return
+		}
 		step, _, _ := p.current()
 		if form := step.GetForm(); form != nil {
 			t.answer(ctx, p, form, text)
@@ -188,5 +194,23 @@ func (t *transport) answer(ctx context.Context, p *loginProc, form *pb.FormStep,
 		t.askNext(ctx, p)
 		return
 	}
-	t.submit(ctx, p, answers)
+	t.checkAnswers(ctx, p, answers)
+}
+
+// checkAnswers hands the chat's answers to the plugin off the chat's
+// worker: a network may take its time to check a code, and meanwhile the
+// chat still answers (cancel works; anything else hears the answers are
+// being checked). The next step ends the check (setStep).
+func (t *transport) checkAnswers(ctx context.Context, p *loginProc, answers map[string]string) {
+	p.mu.Lock()
+	p.checking = true
+	p.mu.Unlock()
+	go t.submit(ctx, p, answers)
+}
+
+// isChecking reports whether the process's answers are with the plugin.
+func (p *loginProc) isChecking() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.checking
 }

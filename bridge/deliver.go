@@ -245,7 +245,8 @@ func (c chatOut) delay(w *wire.Writer) {
 }
 
 func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
-	body := m.Text
+	rich := c.richText(m.Text, m.Spans) // styling and mentions: richtext.go
+	body := rich.Body
 	fromMe := c.ev.GetSender().GetIsFromMe()
 	if fromMe && c.t.privileges().message != "outgoing" {
 		// Without XEP-0356 the gateway cannot speak as the user; say
@@ -267,11 +268,12 @@ func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
 			body = c.reply(w, m.ReplyToId, body)
 		}
 		w.Leaf("body", "", body)
+		c.annotate(w, rich, body)
 		c.ids(w, id)
 		c.delay(w)
 		w.Leaf("markable", nsMarkers, "")
 		out = append(out, c.finish(w))
-		c.t.recent.put(chatKey(c.ev.LoginId, c.ev.ChatId), id, recentMsg{text: m.Text})
+		c.t.recent.put(chatKey(c.ev.LoginId, c.ev.ChatId), id, recentMsg{text: rich.Body})
 		id = next()
 	}
 	for _, a := range m.Attachments {
@@ -328,7 +330,9 @@ func (c chatOut) edit(e *pb.EditEvent) [][]byte {
 		return nil
 	}
 	w := c.start(c.xid)
-	w.Leaf("body", "", e.Text)
+	rich := c.richText(e.Text, e.Spans)
+	w.Leaf("body", "", rich.Body)
+	c.annotate(w, rich, rich.Body)
 	w.Start("replace", nsCorrect).Attr("id", xmppID(ref)).End()
 	c.ids(w, c.xid)
 	return [][]byte{c.finish(w)}

@@ -192,7 +192,7 @@ func (s *session) remember(ctx context.Context, chatID, txn, originID, id string
 		return
 	}
 	ref := store.MessageRef{Transport: t.name, LoginID: loginID, ChatID: chatID, RemoteID: r.MessageId,
-		OriginID: originID, ID: id, FromMe: true, Time: time.UnixMicro(r.TimestampUnixMicro)}
+		OriginID: originID, ID: id, FromMe: true, Time: time.UnixMicro(r.TimestampUnixMicro), Meta: t.messageMeta(r.MessageId, r.Meta)}
 	if txn == originID || txn == id {
 		// The map entry answers for the txn (SentBefore): one record
 		// fewer per message.

@@ -31,9 +31,16 @@ type loginProc struct {
 	step    *pb.LoginStep
 	changed chan struct{} // closed when step changes
 	waiting bool          // a WaitLogin call is under way
-	done    bool
-	err     error // set when the process failed for good
-	touched time.Time
+	// checking: the user's answers in the chat are with the plugin (see
+	// checkAnswers); the chat says so until the next step comes.
+	checking bool
+	done     bool
+	err      error // set when the process failed for good
+	touched  time.Time
+	// dir is the folder made for the login (its name, see logindir.go):
+	// the login keeps it once stored; until then it goes with the
+	// process.
+	dir string
 
 	// Chat dialogue state: the field being asked and the answers so far.
 	field   int
@@ -59,8 +66,14 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 	var name string
 	if err == nil && step.GetComplete() != nil {
 		var l store.Login
-		if l, err = p.t.completeLogin(context.WithoutCancel(ctx), p.user, step.GetComplete()); err == nil {
+		p.mu.Lock()
+		dir := p.dir
+		p.mu.Unlock()
+		if l, err = p.t.completeLogin(context.WithoutCancel(ctx), p.user, step.GetComplete(), dir); err == nil {
 			name = l.DisplayName
+			p.mu.Lock()
+			p.dir = "" // the login's now
+			p.mu.Unlock()
 		}
 	}
 
@@ -76,6 +89,7 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 	close(p.changed)
 	p.changed = make(chan struct{})
 	p.touched = time.Now()
+	p.checking = false
 	wait := err == nil && step.GetDisplay() != nil && !p.waiting
 	if wait {
 		p.waiting = true
@@ -132,11 +146,21 @@ func (t *transport) startLogin(ctx context.Context, user, flowID, via string) (*
 	t.procs[user] = p
 	t.procMu.Unlock()
 
+	// The login's folder exists from the first step on: the network
+	// library may write there before the login completes.
+	dir, path, err := t.newLoginDir(user)
+	if err != nil {
+		t.endLogin(p)
+		return nil, err
+	}
+	p.mu.Lock()
+	p.dir = dir
+	p.mu.Unlock()
 	client, err := t.client(ctx)
 	var step *pb.LoginStep
 	if err == nil {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		step, err = client.StartLogin(cctx, &pb.StartLoginRequest{UserJid: user, FlowId: flowID})
+		step, err = client.StartLogin(cctx, &pb.StartLoginRequest{UserJid: user, FlowId: flowID, LoginDir: path})
 		cancel()
 	}
 	if err != nil {
@@ -178,7 +202,19 @@ func (t *transport) procByID(processID string) *loginProc {
 	return nil
 }
 
+// endLogin forgets a login process that ended; the folder made for it
+// goes unless the login completed and kept it.
 func (t *transport) endLogin(p *loginProc) {
+	t.forgetProc(p)
+	p.mu.Lock()
+	dir := p.dir
+	p.dir = ""
+	p.mu.Unlock()
+	t.removeLoginDir(dir)
+}
+
+// forgetProc drops a login process from the user's: another may start.
+func (t *transport) forgetProc(p *loginProc) {
 	t.procMu.Lock()
 	defer t.procMu.Unlock()
 	if t.procs[p.user] == p {
@@ -186,9 +222,11 @@ func (t *transport) endLogin(p *loginProc) {
 	}
 }
 
-// cancelProc ends a login process on both sides.
+// cancelProc ends a login process on both sides. Its folder goes last,
+// once the plugin is done with the process.
 func (t *transport) cancelProc(ctx context.Context, p *loginProc) {
-	t.endLogin(p)
+	t.forgetProc(p)
+	defer t.endLogin(p)
 	p.mu.Lock()
 	p.done = true
 	step := p.step
@@ -203,9 +241,10 @@ func (t *transport) cancelProc(ctx context.Context, p *loginProc) {
 	}
 }
 
-// completeLogin stores a completed login and connects it. A network
-// account already bridged for another XMPP user is refused.
-func (t *transport) completeLogin(ctx context.Context, user string, done *pb.CompleteStep) (store.Login, error) {
+// completeLogin stores a completed login, with dir, the folder its login
+// process was given, and connects it. A network account already bridged
+// for another XMPP user is refused.
+func (t *transport) completeLogin(ctx context.Context, user string, done *pb.CompleteStep, dir string) (store.Login, error) {
 	if other := t.userOf(done.LoginId); other != "" && other != user {
 		return store.Login{}, errConflict
 	}
@@ -213,26 +252,32 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 	if err != nil {
 		return store.Login{}, err
 	}
-	if old, ok := t.loginOf(user); ok && old.LoginID != done.LoginId {
-		// A different account replaces the old one.
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		if _, err := client.Logout(cctx, &pb.LoginRef{LoginId: old.LoginID}); err != nil {
-			t.log.Warn("logout of the replaced login failed", "user", user, "err", err)
-		}
-		cancel()
-		if err := t.db.DeleteLogin(ctx, t.name, user); err != nil {
+	if old := t.session(user); old != nil && old.LoginID() != done.LoginId {
+		// A different account replaces the old one: it goes as a logout
+		// takes it (contacts, folder and all).
+		if err := t.dropAccount(ctx, client, old); err != nil {
 			return store.Login{}, err
 		}
-		t.dropLogin(user)
 	}
+	prev, relogin := t.loginOf(user) // the same account, logged in again
 	name := done.DisplayName
 	if name == "" {
 		name = done.LoginId
 	}
-	l := store.Login{Transport: t.name, UserJID: user, LoginID: done.LoginId, DisplayName: name, SavedState: done.SavedState}
+	l := store.Login{Transport: t.name, UserJID: user, LoginID: done.LoginId, DisplayName: name, SavedState: done.SavedState, DataDir: dir}
 	if err := t.db.PutLogin(ctx, l); err != nil {
 		t.log.Error("storing the login failed", "user", user, "err", err)
 		return store.Login{}, fmt.Errorf("the gateway could not store the login: %w", err)
+	}
+	if relogin && dir != "" && prev.DataDir != dir {
+		// The new process's folder is the login's now: the plugin drops
+		// the session it has on the old one, which then goes.
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		if _, err := client.Disconnect(cctx, &pb.LoginRef{LoginId: prev.LoginID}); err != nil {
+			t.log.Warn("disconnect before the new login folder failed", "user", user, "err", err)
+		}
+		cancel()
+		t.removeLoginDir(prev.DataDir)
 	}
 	s := t.setLogin(l)
 	t.log.Info("user logged in", "user", user, "login", l.LoginID)

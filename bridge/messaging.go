@@ -331,7 +331,7 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 	if m.displayed != "" && caps.GetReadReceipts() {
 		go func() {
 			if ref, err := t.lookupXMPP(ctx, login.LoginID, chatID, m.displayed); err == nil {
-				t.host.Send(&pb.Command{LoginId: login.LoginID, ChatId: chatID, Action: &pb.Command_MarkRead{MarkRead: &pb.MarkRead{UpToId: ref.RemoteID}}}, t.logFailure("read marker"))
+				t.host.Send(&pb.Command{LoginId: login.LoginID, ChatId: chatID, Action: &pb.Command_MarkRead{MarkRead: &pb.MarkRead{UpToId: ref.RemoteID, UpToMeta: ref.Meta}}}, t.logFailure("read marker"))
 			}
 		}()
 	}
@@ -388,13 +388,15 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		fail(wire.FeatureNotImpl, t.displayName()+" does not support "+what)
 	}
 	cmd := &pb.Command{LoginId: login.LoginID, TxnId: txn, ChatId: chatID}
-	target := func(id string) (string, bool) {
+	// target finds the message a command names: its remote ID, and the
+	// plugin's metadata of it (handed back as target_meta).
+	target := func(id string) (store.MessageRef, bool) {
 		ref, err := t.lookupXMPP(ctx, login.LoginID, chatID, id)
 		if err != nil {
 			fail(wire.ItemNotFound, "the gateway does not know the message "+id)
-			return "", false
+			return ref, false
 		}
-		return ref.RemoteID, true
+		return ref, true
 	}
 	switch {
 	case m.retract != "":
@@ -402,17 +404,17 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			unsupported("retracting messages")
 			return
 		}
-		id, ok := target(m.retract)
+		ref, ok := target(m.retract)
 		if !ok {
 			return
 		}
-		cmd.Action = &pb.Command_Retract{Retract: &pb.Retract{TargetId: id}}
+		cmd.Action = &pb.Command_Retract{Retract: &pb.Retract{TargetId: ref.RemoteID, TargetMeta: ref.Meta}}
 	case m.reactions != nil:
 		if !caps.GetReactions() {
 			unsupported("reactions")
 			return
 		}
-		id, ok := target(m.reactions.Attr("id"))
+		ref, ok := target(m.reactions.Attr("id"))
 		if !ok {
 			return
 		}
@@ -425,22 +427,24 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		if caps.GetSingleReaction() && len(emojis) > 1 {
 			emojis = emojis[len(emojis)-1:]
 		}
-		cmd.Action = &pb.Command_React{React: &pb.React{TargetId: id, Emojis: emojis}}
+		cmd.Action = &pb.Command_React{React: &pb.React{TargetId: ref.RemoteID, TargetMeta: ref.Meta, Emojis: emojis}}
 	case m.replace != "":
 		if !caps.GetEdits() {
 			unsupported("corrections")
 			return
 		}
-		id, ok := target(m.replace)
+		ref, ok := target(m.replace)
 		if !ok {
 			return
 		}
-		cmd.Action = &pb.Command_Edit{Edit: &pb.EditMessage{TargetId: id, Text: m.body}}
+		text, spans := userText(caps, m.body)
+		cmd.Action = &pb.Command_Edit{Edit: &pb.EditMessage{TargetId: ref.RemoteID, TargetMeta: ref.Meta, Text: text, Spans: spans}}
 	default:
-		send := &pb.SendMessage{Text: m.body}
+		text, spans := userText(caps, m.body)
+		send := &pb.SendMessage{Text: text, Spans: spans}
 		if m.replyTo != "" && caps.GetReplies() {
 			if ref, err := t.lookupXMPP(ctx, login.LoginID, chatID, m.replyTo); err == nil {
-				send.ReplyToId = ref.RemoteID
+				send.ReplyToId, send.ReplyToMeta = ref.RemoteID, ref.Meta
 			}
 		}
 		cmd.Action = &pb.Command_Send{Send: send}

@@ -48,7 +48,7 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 		ie := store.InboundEvent{Seq: ev.Seq, LoginID: ev.LoginId, ChatID: ev.ChatId, DedupID: ev.EventId}
 		if _, ok := ev.Payload.(*pb.Event_Message); ok && ev.EventId != "" {
 			ie.Ref = &store.MessageRef{Transport: t.name, LoginID: ev.LoginId, ChatID: ev.ChatId, RemoteID: ev.EventId,
-				ID: xids[i], FromMe: ev.GetSender().GetIsFromMe(), Time: time.UnixMicro(ev.TimestampUnixMicro)}
+				ID: xids[i], FromMe: ev.GetSender().GetIsFromMe(), Time: time.UnixMicro(ev.TimestampUnixMicro), Meta: t.messageMeta(ev.EventId, ev.Meta)}
 			// Live messages are deduplicated by their map entry; history
 			// keeps a dedup key, as its entries may be pruned early.
 			ie.DedupByRef = !ev.IsBackfill

@@ -36,9 +36,17 @@ func (t *transport) registerForm(ctx context.Context, st *wire.Stanza, user stri
 		t.send(ctx, wire.ErrorReply(st, cond, text))
 		return
 	}
+	// Every login process has its folder; this one's goes with it.
+	dir, path, err := t.newLoginDir(user)
+	if err != nil {
+		cond, text := reply(err)
+		t.send(ctx, wire.ErrorReply(st, cond, text))
+		return
+	}
+	defer t.removeLoginDir(dir)
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	step, err := client.StartLogin(cctx, &pb.StartLoginRequest{UserJid: user})
+	step, err := client.StartLogin(cctx, &pb.StartLoginRequest{UserJid: user, LoginDir: path})
 	if err != nil {
 		cond, text := reply(err)
 		t.send(ctx, wire.ErrorReply(st, cond, text))
@@ -148,9 +156,22 @@ func (t *transport) register(ctx context.Context, st *wire.Stanza, user string, 
 		fail(err)
 		return
 	}
+	// The login's folder, from the first step on; it goes unless the
+	// login completes.
+	dir, path, err := t.newLoginDir(user)
+	if err != nil {
+		fail(err)
+		return
+	}
+	kept := false
+	defer func() {
+		if !kept {
+			t.removeLoginDir(dir)
+		}
+	}()
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	step, err := client.StartLogin(cctx, &pb.StartLoginRequest{UserJid: user})
+	step, err := client.StartLogin(cctx, &pb.StartLoginRequest{UserJid: user, LoginDir: path})
 	if err != nil {
 		fail(err)
 		return
@@ -172,10 +193,11 @@ func (t *transport) register(ctx context.Context, st *wire.Stanza, user string, 
 		t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, text))
 		return
 	}
-	if _, err := t.completeLogin(ctx, user, done); err != nil {
+	if _, err := t.completeLogin(ctx, user, done, dir); err != nil {
 		fail(err)
 		return
 	}
+	kept = true
 	t.send(ctx, wire.Result(st).Bytes())
 }
 

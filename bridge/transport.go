@@ -137,6 +137,7 @@ func (t *transport) run(ctx context.Context) {
 	for _, l := range logins {
 		t.setLogin(l)
 	}
+	t.sweepLoginDirs(logins)
 	backlog, err := t.loadOutbox()
 	if err != nil {
 		t.log.Error("cannot read the outbox; transport not started", "err", err)
@@ -204,7 +205,10 @@ func (t *transport) onPluginReady(ctx context.Context, caps *pb.Capabilities) {
 func (t *transport) connect(ctx context.Context, client pb.TransportClient, l store.Login) bool {
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	_, err := client.Connect(cctx, &pb.ConnectRequest{LoginId: l.LoginID, UserJid: l.UserJID, SavedState: l.SavedState})
+	dir, err := t.loginDir(ctx, l) // logindir.go
+	if err == nil {
+		_, err = client.Connect(cctx, &pb.ConnectRequest{LoginId: l.LoginID, UserJid: l.UserJID, SavedState: l.SavedState, LoginDir: dir})
+	}
 	if err != nil {
 		if ctx.Err() == nil {
 			t.log.Warn("login did not connect", "user", l.UserJID, "login", l.LoginID, "err", err)

@@ -18,7 +18,10 @@ package echo
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +36,9 @@ const Version = "0.2.0"
 // NoSuchContact is the one contact the echo network does not have:
 // messages to it fail with item-not-found, so the error path is testable.
 const NoSuchContact = "nobody"
+
+// AccountFile is the file the echo network keeps in each login's folder.
+const AccountFile = "account.json"
 
 // Network is the echo network, the plugin's sdk.Connector. The zero value
 // is not ready; use New.
@@ -63,9 +69,9 @@ func New() *Network {
 
 // Init declares the network. The echo network has no config of its own.
 // Features lists only what no interface stands for: contacts' presence,
-// avatars (served by UserInfo), delivery receipts, replies and
-// attachments (parts of SendMessage). The SDK adds what the Session's
-// interfaces do.
+// avatars (served by UserInfo), delivery receipts, replies, attachments
+// and formatted text (parts of SendMessage: see rich.go). The SDK adds
+// what the Session's interfaces do.
 func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
 	n.host = host
 	n.dataDir = req.DataDir
@@ -75,7 +81,7 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		DisplayName: "Echo",
 		Version:     Version,
 		Features: &pb.Features{Presence: true, Avatars: true, DeliveryReceipts: true,
-			Replies: true, Attachments: true},
+			Replies: true, Attachments: true, Formatting: true},
 		IdentifierPrompt:      "Any name",
 		IdentifierDescription: "Every name is someone on the echo network.",
 	}, nil
@@ -93,8 +99,18 @@ func (n *Network) StartLogin(_ context.Context, req sdk.LoginRequest) (sdk.Login
 
 // LoadLogin makes the session of a completed login from the state the
 // gateway kept for us. It does not go online: that is Session.Connect.
+//
+// The login's own folder (login.Dir) is where a real network library
+// keeps its database; the echo network keeps a note of the account
+// there, AccountFile.
 func (n *Network) LoadLogin(_ context.Context, login sdk.LoginInfo) (*Session, error) {
 	st := readState(login.SavedState)
+	if login.Dir != "" {
+		note, _ := json.Marshal(map[string]string{"login_id": login.LoginID, "user_jid": login.UserJID})
+		if err := os.WriteFile(filepath.Join(login.Dir, AccountFile), note, 0o600); err != nil {
+			return nil, fmt.Errorf("echo: the login's folder: %w", err)
+		}
+	}
 	n.mu.Lock()
 	if n.accounts[login.LoginID] == nil {
 		n.accounts[login.LoginID] = newContacts(st)

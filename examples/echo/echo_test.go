@@ -2,6 +2,7 @@ package echo_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"passerelle.im/passerelle/examples/echo"
@@ -88,7 +89,7 @@ func TestUnsupportedReaction(t *testing.T) {
 	cmds := p.Commands()
 	sent := cmds.Send(plugintest.SendText("alice", "bob", "t0", "hi"))
 	res := cmds.Send(&pb.Command{LoginId: "alice", ChatId: "bob", TxnId: "t1",
-		Action: &pb.Command_React{React: &pb.React{TargetId: sent.MessageId, Emojis: []string{"🦄"}}}})
+		Action: &pb.Command_React{React: &pb.React{TargetId: sent.MessageId, TargetMeta: sent.Meta, Emojis: []string{"🦄"}}}})
 	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNSUPPORTED {
 		t.Fatalf("react 🦄: %v, want UNSUPPORTED", res)
 	}
@@ -181,7 +182,7 @@ func TestEchoFoundAfterRestart(t *testing.T) {
 	p.Connect("alice", nil)
 	cmds := p.Commands()
 	cmd := func(txn string, a any) *pb.CommandResult { return cmds.Send(plugintest.Act("alice", "bob", txn, a)) }
-	if res := cmd("e1", &pb.EditMessage{TargetId: sent.MessageId, Text: "after"}); res.Error != nil {
+	if res := cmd("e1", &pb.EditMessage{TargetId: sent.MessageId, TargetMeta: sent.Meta, Text: "after"}); res.Error != nil {
 		t.Fatalf("edit after restart: %v", res.Error)
 	}
 	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetEdit() != nil })
@@ -189,14 +190,14 @@ func TestEchoFoundAfterRestart(t *testing.T) {
 		t.Fatalf("edit event %v, want a correction of the echo %q", ev, echoEv.EventId)
 	}
 	// A reaction on the echo lands on the user's message.
-	if res := cmd("r1", &pb.React{TargetId: echoEv.EventId, Emojis: []string{"👍"}}); res.Error != nil {
+	if res := cmd("r1", &pb.React{TargetId: echoEv.EventId, TargetMeta: echoEv.Meta, Emojis: []string{"👍"}}); res.Error != nil {
 		t.Fatalf("react after restart: %v", res.Error)
 	}
 	ev = evs.NextEvent(func(ev *pb.Event) bool { return ev.GetReaction() != nil })
 	if ev.GetReaction().TargetId != sent.MessageId {
 		t.Fatalf("reaction event %v, want one on %q", ev, sent.MessageId)
 	}
-	if res := cmd("x1", &pb.Retract{TargetId: sent.MessageId}); res.Error != nil {
+	if res := cmd("x1", &pb.Retract{TargetId: sent.MessageId, TargetMeta: sent.Meta}); res.Error != nil {
 		t.Fatalf("retract after restart: %v", res.Error)
 	}
 	ev = evs.NextEvent(func(ev *pb.Event) bool { return ev.GetRetraction() != nil })
@@ -277,5 +278,37 @@ func TestChannelReadOnly(t *testing.T) {
 	}
 	if res := cmds.Send(plugintest.Act("alice", ch, "t-read", &pb.MarkRead{UpToId: "x"})); res.Error != nil {
 		t.Errorf("marking a channel read: %v", res.Error)
+	}
+}
+
+// Every message the echo network makes carries metadata, and a command
+// naming a message without it, or with another message's, is refused
+// with a text saying so: the gateway must hand it back (target_meta,
+// reply_to_meta, up_to_meta).
+func TestMetaRequired(t *testing.T) {
+	p, evs := startAlice(t)
+	cmds := p.Commands()
+	sent := cmds.Send(plugintest.SendText("alice", "bob", "t1", "hello"))
+	echoEv := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if sent.Error != nil || len(sent.Meta) == 0 || len(echoEv.Meta) == 0 || string(sent.Meta) == string(echoEv.Meta) {
+		t.Fatalf("send %v and its echo %v: want each its own metadata", sent, echoEv)
+	}
+	cmd := func(txn string, a any) *pb.CommandResult { return cmds.Send(plugintest.Act("alice", "bob", txn, a)) }
+	for _, meta := range [][]byte{nil, echoEv.Meta} {
+		for txn, a := range map[string]any{
+			"e": &pb.EditMessage{TargetId: sent.MessageId, TargetMeta: meta, Text: "x"},
+			"r": &pb.React{TargetId: sent.MessageId, TargetMeta: meta, Emojis: []string{"👍"}},
+			"x": &pb.Retract{TargetId: sent.MessageId, TargetMeta: meta},
+			"m": &pb.MarkRead{UpToId: sent.MessageId, UpToMeta: meta},
+			"q": &pb.SendMessage{Text: "re", ReplyToId: sent.MessageId, ReplyToMeta: meta},
+		} {
+			res := cmd(fmt.Sprintf("%s-%d", txn, len(meta)), a)
+			if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST || !strings.Contains(res.Error.GetText(), "metadata") {
+				t.Errorf("%T with metadata %q: %v, want BAD_REQUEST about the metadata", a, meta, res)
+			}
+		}
+	}
+	if res := cmd("q-ok", &pb.SendMessage{Text: "re", ReplyToId: echoEv.EventId, ReplyToMeta: echoEv.Meta}); res.Error != nil {
+		t.Fatalf("reply with the right metadata: %v", res.Error)
 	}
 }

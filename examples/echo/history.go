@@ -51,8 +51,10 @@ func (s *Session) sendHistory(chatID string, before, limit int) {
 		n := min(limit, 10, before-1)
 		b := &pb.HistoryBatch{LoginId: s.loginID, ChatId: chatID, Total: HistoryLength}
 		for i := before - n; i < before; i++ {
+			id := fmt.Sprintf("history-%s-%d", chatID, i)
 			b.Events = append(b.Events, &pb.Event{
-				EventId:            fmt.Sprintf("history-%s-%d", chatID, i),
+				EventId:            id,
+				Meta:               metaFor(id),
 				Sender:             &pb.Sender{UserId: chatID},
 				TimestampUnixMicro: now.Add(-time.Duration(HistoryLength-i+1) * time.Minute).UnixMicro(),
 				Payload:            &pb.Event_Message{Message: &pb.MessageEvent{Text: fmt.Sprintf("history %d of %d", i, HistoryLength)}},

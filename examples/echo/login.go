@@ -13,9 +13,10 @@ import (
 )
 
 // loginProcess is one login in progress: a form asks for a username.
-// Usernames ending in "+code" then ask for a code (only 0000 is right);
-// "+qr" shows a QR code that is "scanned" by itself after about 2 s, and
-// rotates once before that. The SDK keeps the process and calls Submit
+// Usernames ending in "+code" then ask for a code (only 0000 is right;
+// "+slowcode" too, and checking it takes SlowConfirm, as on a network
+// that checks it remotely); "+qr" shows a QR code that is "scanned" by
+// itself after about 2 s, and rotates once before that. The SDK keeps the process and calls Submit
 // (sdk.LoginSubmitter) for form input and Wait (sdk.LoginWaiter) on a QR
 // step, until a step completes the login.
 type loginProcess struct {
@@ -25,6 +26,7 @@ type loginProcess struct {
 	mu        sync.Mutex
 	stage     string // "username", "code", "qr" or "cancelled"
 	username  string
+	slow      bool // checking the code takes SlowConfirm
 	scanned   chan struct{}
 	cancelled chan struct{}
 }
@@ -62,7 +64,7 @@ func (p *loginProcess) Start(context.Context) (*pb.LoginStep, error) {
 
 // Submit moves the login on, or asks again when the input is wrong (the
 // gateway shows our error text).
-func (p *loginProcess) Submit(_ context.Context, fields map[string]string) (*pb.LoginStep, error) {
+func (p *loginProcess) Submit(ctx context.Context, fields map[string]string) (*pb.LoginStep, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch p.stage {
@@ -73,8 +75,9 @@ func (p *loginProcess) Submit(_ context.Context, fields map[string]string) (*pb.
 		}
 		p.username = username
 		switch {
-		case strings.HasSuffix(username, "+code"):
+		case strings.HasSuffix(username, "+code"), strings.HasSuffix(username, "+slowcode"):
 			p.stage = "code"
+			p.slow = strings.HasSuffix(username, "+slowcode")
 			return codeForm(""), nil
 		case strings.HasSuffix(username, "+qr"):
 			p.stage = "qr"
@@ -83,6 +86,17 @@ func (p *loginProcess) Submit(_ context.Context, fields map[string]string) (*pb.
 			return qrStep(username, 1), nil
 		}
 	case "code":
+		if p.slow {
+			p.mu.Unlock() // Cancel may come meanwhile
+			select {
+			case <-time.After(SlowConfirm):
+			case <-ctx.Done():
+			}
+			p.mu.Lock()
+			if p.stage != "code" {
+				return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "the login was cancelled")
+			}
+		}
 		if strings.TrimSpace(fields["code"]) != "0000" {
 			return codeForm("Wrong code. The echo network's code is 0000."), nil
 		}

@@ -28,9 +28,11 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 		TimestampUnixMicro: time.Now().UnixMicro(), EventId: s.n.newID()}
 }
 
-// SendMessage echoes a message (the one method every Session has): same text (a reply stays a reply, to the
-// user's message), same files, then the contact marks it delivered and
-// read. A few texts do more, to show what a network can send:
+// SendMessage echoes a message (the one method every Session has): same text
+// and formatting, with the links and mentions the network recognises
+// (rich.go), a reply stays a reply (to the user's message), same files;
+// then the contact marks it delivered and read. Each message carries
+// metadata the gateway must hand back (rich.go). A few texts do more, to show what a network can send:
 //
 //	from-phone TEXT   the user "sent" TEXT from their phone
 //	backlog N         N old messages arrive late (history catch-up)
@@ -43,6 +45,11 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 	if err := s.inChat(c); err != nil {
 		return sdk.Result{}, err
 	}
+	if madeHere(send.ReplyToId) {
+		if err := checkMeta("reply to", send.ReplyToId, send.ReplyToMeta); err != nil {
+			return sdk.Result{}, err
+		}
+	}
 	now := time.Now()
 	// What is not echoed (the commands below) gets a plain ID, which no
 	// echo answers: corrections and retractions of it are refused.
@@ -53,8 +60,8 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 		ev := s.event(c)
 		ev.Sender = &pb.Sender{UserId: s.loginID, IsFromMe: true}
 		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: rest}}
-		s.n.host.Emit(ev)
-		return sdk.Result{MessageID: sent, Time: now}, nil
+		s.emit(ev)
+		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
 	case "kick":
 		// The network logs the account out, as a phone unlinking the
 		// device would.
@@ -62,8 +69,8 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 		ev := s.event(c)
 		ev.ChatId, ev.Sender, ev.EventId = "", nil, ""
 		ev.Payload = &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_LOGGED_OUT, Message: "kicked by the echo network"}}
-		s.n.host.Emit(ev)
-		return sdk.Result{MessageID: sent, Time: now}, nil
+		s.emit(ev)
+		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
 	case "backlog":
 		n, _ := strconv.Atoi(rest)
 		for i := 1; i <= min(n, 50); i++ {
@@ -71,9 +78,9 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 			ev.IsBackfill = true
 			ev.TimestampUnixMicro = now.Add(-time.Duration(n-i+1) * time.Minute).UnixMicro()
 			ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: fmt.Sprintf("backlog %d of %d", i, n)}}
-			s.n.host.Emit(ev)
+			s.emit(ev)
 		}
-		return sdk.Result{MessageID: sent, Time: now}, nil
+		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
 	}
 	atts, err := s.n.copyAttachments(send.Attachments)
 	if err != nil {
@@ -82,14 +89,14 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 	sent += sentSuffix
 	echo := s.event(c)
 	echo.EventId, _ = echoOf(sent)
-	msg := &pb.MessageEvent{Text: text, Attachments: atts}
+	msg := &pb.MessageEvent{Text: text, Attachments: atts, Spans: s.richSpans(text, send.Spans)}
 	if send.ReplyToId != "" {
 		msg.ReplyToId = sent
 	}
 	echo.Payload = &pb.Event_Message{Message: msg}
-	s.n.host.Emit(echo)
+	s.emit(echo)
 	if strings.HasPrefix(text, "dup ") {
-		s.n.host.Emit(echo)
+		s.emit(echo)
 	}
 	if strings.HasPrefix(text, "slow ") {
 		time.Sleep(SlowConfirm)
@@ -99,9 +106,9 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 		r := s.event(c)
 		r.EventId = ""
 		r.Payload = &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: kind, MessageIds: []string{sent}}}
-		s.n.host.Emit(r)
+		s.emit(r)
 	}
-	return sdk.Result{MessageID: sent, Time: now}, nil
+	return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
 }
 
 // copyAttachments makes the contact's copy of the user's files, in our
@@ -203,9 +210,12 @@ func (s *Session) EditMessage(_ context.Context, c sdk.Call, e *pb.EditMessage) 
 	if !ok {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no message %q to correct", e.TargetId)
 	}
+	if err := checkMeta("correct", e.TargetId, e.TargetMeta); err != nil {
+		return sdk.Result{}, err
+	}
 	ev := s.event(c)
-	ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: echo, Text: e.Text}}
-	s.n.host.Emit(ev)
+	ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: echo, Text: e.Text, Spans: s.richSpans(e.Text, e.Spans)}}
+	s.emit(ev)
 	return sdk.Result{}, nil
 }
 
@@ -226,9 +236,12 @@ func (s *Session) React(_ context.Context, c sdk.Call, r *pb.React) (sdk.Result,
 	} else if _, ok := echoOf(target); !ok {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no message %q to react to", target)
 	}
+	if err := checkMeta("react to", r.TargetId, r.TargetMeta); err != nil {
+		return sdk.Result{}, err
+	}
 	ev := s.event(c)
 	ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: target, Emojis: r.Emojis}}
-	s.n.host.Emit(ev)
+	s.emit(ev)
 	return sdk.Result{}, nil
 }
 
@@ -241,9 +254,12 @@ func (s *Session) Retract(_ context.Context, c sdk.Call, r *pb.Retract) (sdk.Res
 	if !ok {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you can only retract your own messages")
 	}
+	if err := checkMeta("retract", r.TargetId, r.TargetMeta); err != nil {
+		return sdk.Result{}, err
+	}
 	ev := s.event(c)
 	ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: echo}}
-	s.n.host.Emit(ev)
+	s.emit(ev)
 	return sdk.Result{}, nil
 }
 
@@ -259,13 +275,19 @@ func (s *Session) SetTyping(_ context.Context, c sdk.Call, state pb.TypingState)
 		ev := s.event(c)
 		ev.EventId = ""
 		ev.Payload = &pb.Event_Typing{Typing: &pb.TypingEvent{State: st}}
-		s.n.host.Emit(ev)
+		s.emit(ev)
 	}
 	return nil
 }
 
 // MarkRead: the echo network takes read markers and has nothing to do
 // with them (sdk.ReadMarker).
-func (s *Session) MarkRead(_ context.Context, c sdk.Call, _ *pb.MarkRead) error {
-	return s.inChat(c)
+func (s *Session) MarkRead(_ context.Context, c sdk.Call, m *pb.MarkRead) error {
+	if err := s.inChat(c); err != nil {
+		return err
+	}
+	if !madeHere(m.UpToId) {
+		return nil
+	}
+	return checkMeta("mark read up to", m.UpToId, m.UpToMeta)
 }

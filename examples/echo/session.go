@@ -40,7 +40,7 @@ var (
 // progress; ours is connected at once.
 func (s *Session) Connect(context.Context) error {
 	s.connected.Store(true)
-	s.n.host.Emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
+	s.emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
 		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}}})
 	return nil
 }
@@ -160,7 +160,7 @@ func (s *Session) SetPresence(_ context.Context, p *pb.Presence) error {
 	}
 	s.n.mu.Unlock()
 	if c != nil {
-		s.n.host.Emit(&pb.Event{LoginId: s.loginID, ChatId: "echo-3", Sender: &pb.Sender{UserId: "echo-3"},
+		s.emit(&pb.Event{LoginId: s.loginID, ChatId: "echo-3", Sender: &pb.Sender{UserId: "echo-3"},
 			TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Presence{Presence: &pb.PresenceEvent{Presence: p}}})
 	}
 	return nil
@@ -194,7 +194,7 @@ func (s *Session) contactCommand(text string) {
 	} else {
 		ev.Payload = &pb.Event_ContactRemoved{ContactRemoved: &pb.ContactRemovedEvent{UserId: id}}
 	}
-	s.n.host.Emit(ev)
+	s.emit(ev)
 }
 
 // ChannelPrefix starts the IDs of the echo network's channels: chats

@@ -574,6 +574,9 @@ type featureRun struct {
 	p       *Plugin
 	loginID string
 	sent    string // a message the kit sent to Contact
+	// sentMeta is the metadata the plugin gave sent; the kit hands it
+	// back as a host does.
+	sentMeta []byte
 }
 
 func (f *featureRun) ctx() (context.Context, context.CancelFunc) { return f.p.CallContext() }
@@ -582,13 +585,17 @@ var features = []feature{
 	{name: "typing", declared: (*pb.Features).GetTyping, mustSucceed: true,
 		cmd: func(*featureRun) any { return &pb.SetTyping{State: pb.TypingState_TYPING_STATE_COMPOSING} }},
 	{name: "read_receipts", declared: (*pb.Features).GetReadReceipts, mustSucceed: true,
-		cmd: func(f *featureRun) any { return &pb.MarkRead{UpToId: f.sent} }},
+		cmd: func(f *featureRun) any { return &pb.MarkRead{UpToId: f.sent, UpToMeta: f.sentMeta} }},
 	{name: "edits", declared: (*pb.Features).GetEdits, mustSucceed: true,
-		cmd: func(f *featureRun) any { return &pb.EditMessage{TargetId: f.sent, Text: f.r.unique("edited")} }},
+		cmd: func(f *featureRun) any {
+			return &pb.EditMessage{TargetId: f.sent, TargetMeta: f.sentMeta, Text: f.r.unique("edited")}
+		}},
 	{name: "reactions", declared: (*pb.Features).GetReactions, mustSucceed: true,
-		cmd: func(f *featureRun) any { return &pb.React{TargetId: f.sent, Emojis: []string{"👍"}} }},
+		cmd: func(f *featureRun) any {
+			return &pb.React{TargetId: f.sent, TargetMeta: f.sentMeta, Emojis: []string{"👍"}}
+		}},
 	{name: "retractions", declared: (*pb.Features).GetRetractions, mustSucceed: true,
-		cmd: func(f *featureRun) any { return &pb.Retract{TargetId: f.sent} }},
+		cmd: func(f *featureRun) any { return &pb.Retract{TargetId: f.sent, TargetMeta: f.sentMeta} }},
 	{name: "attachments", declared: (*pb.Features).GetAttachments, mustSucceed: true,
 		cmd: func(*featureRun) any {
 			return &pb.SendMessage{Attachments: []*pb.Attachment{{Name: "plugintest.txt", MimeType: "text/plain", Size: 5,
@@ -683,7 +690,7 @@ func (r *runner) checkFeatures(t *testing.T) {
 	if sent.Error != nil || sent.MessageId == "" {
 		t.Fatalf("send: %v", sent)
 	}
-	run := &featureRun{r: r, p: p, loginID: loginID, sent: sent.MessageId}
+	run := &featureRun{r: r, p: p, loginID: loginID, sent: sent.MessageId, sentMeta: sent.Meta}
 	for _, f := range features {
 		t.Run(f.name, func(t *testing.T) {
 			declared := f.declared(caps)
@@ -760,7 +767,7 @@ func (r *runner) checkFeatures(t *testing.T) {
 	// A reply to a network without replies still goes out, as a plain
 	// message.
 	t.Run("replies", func(t *testing.T) {
-		res := cmds.Send(Act(loginID, r.cfg.Contact, r.unique("txn"), &pb.SendMessage{Text: r.unique("reply"), ReplyToId: sent.MessageId}))
+		res := cmds.Send(Act(loginID, r.cfg.Contact, r.unique("txn"), &pb.SendMessage{Text: r.unique("reply"), ReplyToId: sent.MessageId, ReplyToMeta: sent.Meta}))
 		if res.Error != nil {
 			t.Errorf("a reply failed (replies advertised: %v): %v", caps.GetReplies(), res.Error)
 		}

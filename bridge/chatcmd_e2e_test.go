@@ -1,0 +1,76 @@
+package bridge_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestChatCodeStillChecking: while the network checks the code typed in
+// the chat (the echo network takes 1.5 s for "+slowcode" usernames), the
+// chat still answers: another message hears the code is being checked
+// (it was taken as the next answer, or handed the same answers in twice),
+// the login then completes once; and cancel stops a check under way,
+// the process's folder with it.
+func TestChatCodeStillChecking(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := s.user("alice")
+	s.waitGateway(alice)
+	say := func(text string) { sendChat(t, alice, domain, text) }
+	expect := func(want string) string {
+		t.Helper()
+		for {
+			m := nextMessage(t, alice, domain, timeout)
+			if m.Type == "error" {
+				t.Fatalf("error while waiting for %q: %s", want, m.XML)
+			}
+			if strings.Contains(m.Body, want) {
+				return m.Body
+			}
+		}
+	}
+	login := func(user string) {
+		t.Helper()
+		say("login")
+		expect("Username?")
+		say(user)
+		expect("Code?")
+	}
+
+	login("alice+slowcode")
+	start := time.Now()
+	say("0000")
+	say("0000")
+	expect("Still checking your answer with Echo")
+	say("status")
+	expect("Still checking your answer with Echo")
+	expect("You are logged in to Echo as alice+slowcode.")
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the login took %v", d)
+	}
+	say("status")
+	expect("Logged in to Echo as alice+slowcode")
+	for _, m := range alice.Pending() {
+		if strings.Contains(m.Body, "failed") || strings.Contains(m.Body, "logged in to Echo") {
+			t.Errorf("after the login: %s", m.Body)
+		}
+	}
+
+	// A check under way can be cancelled; nothing is logged in.
+	say("logout")
+	expect("logged out")
+	login("bob+slowcode")
+	say("0000")
+	say("cancel")
+	expect("Login cancelled.")
+	time.Sleep(2 * time.Second) // past the network's check
+	say("status")
+	if body := expect("ogged in"); !strings.Contains(body, "not logged in") {
+		t.Fatalf("after cancelling: %s", body)
+	}
+	if strings.Contains(s.logs.String(), "user logged in\" transport=echo user=alice@localhost login=bob") {
+		t.Errorf("the cancelled login was stored")
+	}
+	// The folder made for the cancelled process went with it.
+	s.waitFolders("none after the cancel", func(got map[string]bool) bool { return len(got) == 0 })
+}

@@ -1,0 +1,72 @@
+package bridge
+
+import (
+	"strconv"
+	"unicode/utf8"
+
+	"passerelle.im/passerelle/bridge/format"
+	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// Namespaces of formatted text: XEP-0372 (References), for mentions, and
+// XEP-0382 (Spoiler messages).
+const (
+	nsReference = "urn:xmpp:reference:0"
+	nsSpoiler   = "urn:xmpp:spoiler:0"
+)
+
+// userText is what the plugin gets of a body the user typed: for a
+// network that takes formatted text, the text without the XEP-0393
+// directives and the spans they meant; for any other, the body as typed
+// (its directives are the only styling it keeps).
+func userText(caps *pb.Features, body string) (string, []*pb.Span) {
+	if !caps.GetFormatting() {
+		return body, nil
+	}
+	return format.Parse(body)
+}
+
+// richText renders a network text and its spans as an XMPP body
+// (XEP-0393 styling, readable as plain text). A mention of a raw user ID
+// reads as the contact's name where the gateway knows it.
+func (c chatOut) richText(text string, spans []*pb.Span) format.Rendered {
+	if len(spans) == 0 {
+		return format.Rendered{Body: text}
+	}
+	return format.Render(text, spans, func(userID string) string {
+		p, err := c.t.db.GetPuppet(c.t.name, c.ev.LoginId, userID)
+		if err != nil {
+			return ""
+		}
+		return p.Name
+	})
+}
+
+// annotate adds what a rendered text has beyond its body, for the body
+// it ended up in (what the gateway put before r.Body, a reply's quote or
+// "You wrote from another device: ", shifts the ranges): a XEP-0372
+// reference for each mention, naming the puppet of the user mentioned
+// (one whose ID has no JID is left out; its text stays), and a XEP-0382
+// spoiler when one spoiler is the whole body (XEP-0393 cannot hide a
+// part).
+func (c chatOut) annotate(w *wire.Writer, r format.Rendered, body string) {
+	if len(r.Mentions) == 0 && len(r.Spoilers) == 0 {
+		return
+	}
+	n := utf8.RuneCountInString(r.Body)
+	shift := utf8.RuneCountInString(body) - n
+	if shift == 0 && len(r.Spoilers) == 1 && r.Spoilers[0] == (format.Range{Begin: 0, End: n}) {
+		w.Leaf("spoiler", nsSpoiler, "")
+	}
+	for _, m := range r.Mentions {
+		pj, err := c.t.puppetJID(m.UserID)
+		if err != nil {
+			c.t.log.Debug("mention of a user ID with no JID; no reference", "user_id", m.UserID, "err", err)
+			continue
+		}
+		w.Start("reference", nsReference).Attr("type", "mention").
+			Attr("begin", strconv.Itoa(m.Begin+shift)).Attr("end", strconv.Itoa(m.End+shift)).
+			Attr("uri", "xmpp:"+pj.String()).End()
+	}
+}
