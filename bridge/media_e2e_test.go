@@ -194,3 +194,26 @@ func TestFileOverLimit(t *testing.T) {
 		t.Errorf("the plugin got something: %v", left)
 	}
 }
+
+// TestFileUnsized: a file the network streams without saying its size
+// (the echo network's "unsized-" files) still reaches the user whole: the
+// gateway spools it to disk to learn the size the upload slot needs, and
+// removes it after.
+func TestFileUnsized(t *testing.T) {
+	s := newStack(t, stackOptions{httpUpload: true})
+	alice := registered(t, s, "alice")
+	data := make([]byte, 2<<20+3)
+	rand.Read(data)
+	sendFile(t, alice, uploadAsUser(t, s, alice, "unsized-notes.bin", "application/octet-stream", data))
+	f, m := fileMessage(t, alice, timeout)
+	sum := sha256.Sum256(data)
+	if f.URL == "" || f.SFS.File.Size != int64(len(data)) || f.SFS.File.Hash != base64.StdEncoding.EncodeToString(sum[:]) {
+		t.Fatalf("unsized file: %s", m.XML)
+	}
+	if n, got := hashGET(t, f.URL); n != int64(len(data)) || !bytes.Equal(got, sum[:]) {
+		t.Fatalf("delivered %d bytes, sha-256 %x", n, got)
+	}
+	if left, _ := os.ReadDir(filepath.Join(s.dir, "data", "plugins", "echo", "incoming")); len(left) != 0 {
+		t.Errorf("spooled files left: %v", left)
+	}
+}

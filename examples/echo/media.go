@@ -22,9 +22,13 @@ import (
 // DownloadMedia when it delivers the echo, again in chunks. Neither side
 // ever holds a whole file in memory, whatever its size.
 //
-// A file whose name starts with "broken-" breaks off halfway when the
-// gateway downloads it, as a flaky network would: the gateway must tell
-// the user, and deliver nothing.
+// Two kinds of names show what a network may do:
+//
+//	broken-*   the file breaks off halfway when the gateway downloads
+//	           it, as with a flaky network: the gateway must tell the
+//	           user, and deliver nothing
+//	unsized-*  the network does not say the file's size before sending
+//	           it: the gateway must learn it on the way
 var (
 	_ sdk.MediaUploader   = (*Session)(nil)
 	_ sdk.MediaDownloader = (*Session)(nil)
@@ -102,8 +106,11 @@ func (s *Session) DownloadMedia(_ context.Context, _, ref string) (*pb.MediaInfo
 	}
 	info := &pb.MediaInfo{Name: meta.Name, MimeType: meta.MIME, Size: fi.Size()}
 	var r io.ReadCloser = f
-	if strings.HasPrefix(meta.Name, "broken-") {
+	switch {
+	case strings.HasPrefix(meta.Name, "broken-"):
 		r = &breakingReader{ReadCloser: f, left: fi.Size() / 2}
+	case strings.HasPrefix(meta.Name, "unsized-"):
+		info.Size = -1
 	}
 	return info, r, nil
 }
