@@ -12,6 +12,7 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -215,5 +216,30 @@ func TestFileUnsized(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(filepath.Join(s.dir, "data", "plugins", "echo", "incoming")); len(left) != 0 {
 		t.Errorf("spooled files left: %v", left)
+	}
+}
+
+// TestFileByPath: a plugin without UploadMedia (no media_upload) still
+// gets the user's file as today, downloaded into its data folder and
+// named by path; its file comes back the same way.
+func TestFileByPath(t *testing.T) {
+	bin := filepath.Join(filepath.Dir(echoBin), "pathfiles")
+	build := exec.Command("go", "build", "-o", bin, "passerelle.im/passerelle/bridge/testdata/pathfiles")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the pathfiles plugin: %v\n%s", err, out)
+	}
+	s := newStack(t, stackOptions{httpUpload: true, plugin: bin})
+	alice := registered(t, s, "alice")
+	data := make([]byte, 300_000)
+	rand.Read(data)
+	sendFile(t, alice, uploadAsUser(t, s, alice, "report.pdf", "application/pdf", data))
+	f, m := fileMessage(t, alice, timeout)
+	sum := sha256.Sum256(data)
+	if f.URL == "" || f.SFS.File.Name != "report.pdf" || f.SFS.File.Hash != base64.StdEncoding.EncodeToString(sum[:]) {
+		t.Fatalf("file by path: %s", m.XML)
+	}
+	if n, got := hashGET(t, f.URL); n != int64(len(data)) || !bytes.Equal(got, sum[:]) {
+		t.Fatalf("delivered %d bytes, sha-256 %x", n, got)
 	}
 }
