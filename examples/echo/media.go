@@ -44,8 +44,12 @@ type storedFile struct {
 	MIME string `json:"mime"`
 }
 
-// mediaDir is where the network keeps the files: one folder per login.
+// mediaDir is where the network keeps the login's files: in the login's
+// own folder, which the host removes at logout, else in one of ours.
 func (s *Session) mediaDir() string {
+	if s.dir != "" {
+		return filepath.Join(s.dir, "media")
+	}
 	return filepath.Join(s.n.dataDir, "media", filepath.Base(s.loginID))
 }
 
