@@ -3,6 +3,7 @@ package bridge
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +13,10 @@ import (
 	"sync"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"passerelle.im/passerelle/bridge/media"
+	"passerelle.im/passerelle/bridge/pluginhost"
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -45,14 +49,17 @@ func (t *transport) attach(ctx context.Context, st *wire.Stanza, loginID, chatID
 		t.send(ctx, wire.ErrorReply(st, cond, text))
 		return "", false
 	}
-	att, err := t.fetchAttachment(ctx, url)
+	var att *pb.Attachment
+	var err error
+	if t.host.Caps().GetFeatures().GetMediaUpload() {
+		att, err = t.streamAttachment(ctx, loginID, url)
+	} else {
+		att, err = t.fetchAttachment(ctx, url)
+	}
 	if err != nil {
 		t.log.Info("file not fetched", "user", bareOf(st.From()), "err", err)
-		cond := wire.NotAcceptable
-		if errors.Is(err, errIncomingFull) {
-			cond = wire.ResourceConstraint
-		}
-		t.send(ctx, wire.ErrorReply(st, cond, fetchFailure(err)))
+		cond, text := fileRefusal(err)
+		t.send(ctx, wire.ErrorReply(st, cond, text))
 		return "", false
 	}
 	send.Attachments = []*pb.Attachment{att}
@@ -83,6 +90,51 @@ func (t *transport) knownContact(ctx context.Context, loginID, chatID string) er
 	return nil
 }
 
+// attachLimit is the largest file the user may send: the gateway's
+// limit, or the plugin's when lower.
+func (t *transport) attachLimit() int64 {
+	limit := t.mediaMax
+	if caps := t.host.Caps(); caps != nil && caps.MaxAttachmentBytes > 0 && caps.MaxAttachmentBytes < limit {
+		limit = caps.MaxAttachmentBytes
+	}
+	return limit
+}
+
+// streamAttachment streams a file the user's client uploaded from its URL
+// to the plugin's UploadMedia, a chunk at a time (nothing on disk, about
+// a chunk in memory), and returns the attachment naming the upload.
+func (t *transport) streamAttachment(ctx context.Context, loginID, url string) (*pb.Attachment, error) {
+	limit := t.attachLimit()
+	d, err := media.Open(ctx, t.fetcher, url, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	client, err := t.client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n := &countingReader{r: d}
+	info := &pb.MediaInfo{Name: d.Name, MimeType: d.MIME, Size: d.Size}
+	id, err := pluginhost.UploadMedia(ctx, client, loginID, info, n, limit)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.Attachment{Name: d.Name, MimeType: d.MIME, Size: n.n, Source: &pb.Attachment_UploadId{UploadId: id}}, nil
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
 // fetchAttachment fetches a file the user's client uploaded into the
 // plugin's data folder, and hands the plugin its path.
 func (t *transport) fetchAttachment(ctx context.Context, url string) (*pb.Attachment, error) {
@@ -90,10 +142,7 @@ func (t *transport) fetchAttachment(ctx context.Context, url string) (*pb.Attach
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("attachment folder: %w", err)
 	}
-	limit := t.mediaMax
-	if caps := t.host.Caps(); caps != nil && caps.MaxAttachmentBytes > 0 && caps.MaxAttachmentBytes < limit {
-		limit = caps.MaxAttachmentBytes
-	}
+	limit := t.attachLimit()
 	release, err := t.reserveIncoming(dir, limit)
 	if err != nil {
 		return nil, err
@@ -153,70 +202,223 @@ func (t *transport) reserveIncoming(dir string, limit int64) (release func(), er
 // uploaded to the user's server (XEP-0363) or, where that is not possible,
 // served by the gateway's own media endpoint. It returns the URL.
 func (t *transport) publish(ctx context.Context, a *pb.Attachment) (string, error) {
+	f, err := t.publishFile(ctx, "", "", a)
+	return f.URL, err
+}
+
+// publishFile is publish for a file of loginID's chat chatID (whose
+// plugin serves the attachment's ref), returning what a file message
+// says of it: its URL, its metadata (the plugin's, merged in) and its
+// SHA-256, taken on the way.
+func (t *transport) publishFile(ctx context.Context, loginID, chatID string, a *pb.Attachment) (media.SharedFile, error) {
 	ctx, cancel := context.WithTimeout(ctx, uploadTimeout)
 	defer cancel()
-	open, size, cleanup, err := t.attachmentSource(ctx, a)
+	src, err := t.attachmentSource(ctx, loginID, chatID, a)
 	if err != nil {
-		return "", err
+		return media.SharedFile{}, err
 	}
-	defer cleanup()
-	name := media.SafeName(a.Name)
-	r, err := open()
+	defer src.cleanup()
+	f := sharedFile(src.meta, src.size)
+	name := media.SafeName(f.Name)
+	r, err := src.open()
 	if err != nil {
-		return "", err
+		return f, err
 	}
-	url, err := t.uploader.Upload(ctx, name, a.MimeType, size, r)
+	h := sha256.New()
+	f.URL, err = t.uploader.Upload(ctx, name, f.MIME, src.size, io.TeeReader(r, h))
 	r.Close()
 	if err == nil {
-		return url, nil
+		f.SHA256 = h.Sum(nil)
+		return f, nil
 	}
 	if !media.Fallback(err) || t.mediaServer == nil {
 		if t.mediaServer == nil && media.Fallback(err) {
-			return "", fmt.Errorf("%w; the gateway's own media endpoint is off ([media] listen)", err)
+			return f, fmt.Errorf("%w; the gateway's own media endpoint is off ([media] listen)", err)
 		}
-		return "", err
+		return f, err
 	}
 	t.log.Debug("upload not possible; serving the file from the gateway", "name", name, "err", err)
-	if r, err = open(); err != nil {
-		return "", err
+	if r, err = src.open(); err != nil {
+		return f, err
 	}
 	defer r.Close()
-	url, _, err = t.mediaServer.Put(ctx, name, a.MimeType, r)
-	return url, err
+	h.Reset()
+	f.URL, _, err = t.mediaServer.Put(ctx, name, f.MIME, io.TeeReader(r, h))
+	if err == nil {
+		f.SHA256 = h.Sum(nil)
+	}
+	return f, err
 }
 
-// attachmentSource opens what an attachment points at, as often as
-// needed, with its size; cleanup removes a file the plugin handed over.
-func (t *transport) attachmentSource(ctx context.Context, a *pb.Attachment) (open func() (io.ReadCloser, error), size int64, cleanup func(), err error) {
+// sharedFile is what a file message says of attachment a of size bytes.
+func sharedFile(a *pb.Attachment, size int64) media.SharedFile {
+	mt := a.MimeType
+	if mt == "" {
+		mt = "application/octet-stream"
+	}
+	major, _, _ := strings.Cut(mt, "/")
+	return media.SharedFile{Name: a.Name, MIME: mt, Size: size, Width: int(a.Width), Height: int(a.Height),
+		Duration: a.DurationMs, Caption: a.Caption, Thumbnail: a.Thumbnail, ThumbnailMIME: a.ThumbnailMime,
+		Inline: major == "image" || major == "video" || major == "audio"}
+}
+
+// source is what an attachment points at: open opens it, as often as
+// needed (each reader read to its end yields the whole file, else an
+// error), size is its size, meta the attachment with what the plugin
+// said of the file merged in; cleanup removes what was left on disk.
+type source struct {
+	open    func() (io.ReadCloser, error)
+	size    int64
+	meta    *pb.Attachment
+	cleanup func()
+}
+
+// attachmentSource finds what an attachment points at.
+func (t *transport) attachmentSource(ctx context.Context, loginID, chatID string, a *pb.Attachment) (source, error) {
 	nothing := func() {}
 	switch src := a.Source.(type) {
 	case *pb.Attachment_Data:
 		data := src.Data
-		return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }, int64(len(data)), nothing, nil
+		return source{open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }, size: int64(len(data)), meta: a, cleanup: nothing}, nil
 	case *pb.Attachment_Path:
 		path := filepath.Clean(src.Path)
 		// Only files in the plugin's own folder: a plugin must not make
 		// the gateway publish anything else it can read.
 		if rel, err := filepath.Rel(t.dataDir, path); err != nil || strings.HasPrefix(rel, "..") {
-			return nil, 0, nil, fmt.Errorf("attachment %q is outside the plugin's data folder", a.Name)
+			return source{}, fmt.Errorf("attachment %q is outside the plugin's data folder", a.Name)
 		}
 		fi, err := os.Stat(path)
 		if err != nil {
-			return nil, 0, nil, fmt.Errorf("attachment: %w", err)
+			return source{}, fmt.Errorf("attachment: %w", err)
 		}
-		return func() (io.ReadCloser, error) { return os.Open(path) }, fi.Size(), func() { os.Remove(path) }, nil
+		return source{open: func() (io.ReadCloser, error) { return os.Open(path) }, size: fi.Size(), meta: a, cleanup: func() { os.Remove(path) }}, nil
 	case *pb.Attachment_Url:
 		dir := filepath.Join(t.dataDir, "incoming")
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, 0, nil, err
+			return source{}, err
 		}
 		f, err := media.Fetch(ctx, t.fetcher, src.Url, dir, t.mediaMax)
 		if err != nil {
-			return nil, 0, nil, err
+			return source{}, err
 		}
-		return func() (io.ReadCloser, error) { return os.Open(f.Path) }, f.Size, func() { os.Remove(f.Path) }, nil
+		return source{open: func() (io.ReadCloser, error) { return os.Open(f.Path) }, size: f.Size, meta: a, cleanup: func() { os.Remove(f.Path) }}, nil
+	case *pb.Attachment_Ref:
+		return t.refSource(ctx, &pb.MediaRef{LoginId: loginID, ChatId: chatID, Ref: src.Ref}, a)
 	}
-	return nil, 0, nil, errors.New("attachment without data")
+	return source{}, errors.New("attachment without data")
+}
+
+// refSource opens a file the network handed out by reference: streamed
+// from the plugin's DownloadMedia straight into the upload when its size
+// is known (the upload slot needs it), else first into a file in the
+// incoming folder, to learn it.
+func (t *transport) refSource(ctx context.Context, ref *pb.MediaRef, a *pb.Attachment) (source, error) {
+	client, err := t.client(ctx)
+	if err != nil {
+		return source{}, err
+	}
+	r, err := pluginhost.OpenMedia(ctx, client, ref, t.mediaMax)
+	if err != nil {
+		return source{}, err
+	}
+	meta := mergeInfo(a, r.Info())
+	if size := r.Info().Size; size >= 0 {
+		first := r
+		open := func() (io.ReadCloser, error) {
+			if first != nil {
+				opened := first
+				first = nil
+				return opened, nil
+			}
+			return pluginhost.OpenMedia(ctx, client, ref, t.mediaMax)
+		}
+		return source{open: open, size: size, meta: meta, cleanup: func() {
+			if first != nil {
+				first.Close()
+			}
+		}}, nil
+	}
+	defer r.Close()
+	dir := filepath.Join(t.dataDir, "incoming")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return source{}, fmt.Errorf("attachment folder: %w", err)
+	}
+	release, err := t.reserveIncoming(dir, t.mediaMax)
+	if err != nil {
+		return source{}, err
+	}
+	defer release()
+	f, err := os.CreateTemp(dir, "ref-*")
+	if err != nil {
+		return source{}, fmt.Errorf("attachment folder: %w", err)
+	}
+	path := f.Name()
+	n, err := io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return source{}, err
+	}
+	return source{open: func() (io.ReadCloser, error) { return os.Open(path) }, size: n, meta: meta, cleanup: func() { os.Remove(path) }}, nil
+}
+
+// mergeInfo is attachment a with what the plugin's download said of the
+// file filled in where the attachment left it out.
+func mergeInfo(a *pb.Attachment, info *pb.MediaInfo) *pb.Attachment {
+	m := proto.Clone(a).(*pb.Attachment)
+	if m.Name == "" {
+		m.Name = info.GetName()
+	}
+	if m.MimeType == "" {
+		m.MimeType = info.GetMimeType()
+	}
+	if m.Width == 0 && m.Height == 0 {
+		m.Width, m.Height = info.GetWidth(), info.GetHeight()
+	}
+	if m.DurationMs == 0 {
+		m.DurationMs = info.GetDurationMs()
+	}
+	if len(m.Thumbnail) == 0 {
+		m.Thumbnail, m.ThumbnailMime = info.GetThumbnail(), info.GetThumbnailMime()
+	}
+	m.VoiceNote = m.VoiceNote || info.GetVoiceNote()
+	return m
+}
+
+// fileRefusal is the error condition and text the user reads when a file
+// they sent does not reach the network.
+func fileRefusal(err error) (wire.Condition, string) {
+	var pe *sdk.Error
+	var tl *pluginhost.TooLargeError
+	switch {
+	case errors.As(err, &tl):
+		return wire.NotAcceptable, fmt.Sprintf("the file was not sent: it is larger than %d bytes", tl.Limit)
+	case errors.As(err, &pe):
+		// The plugin's refusal, or its failure: its words are for the
+		// user, as for any other send.
+		return conditionOf(pe.Code), "the file was not sent: " + pe.Text
+	case errors.Is(err, errIncomingFull):
+		return wire.ResourceConstraint, fetchFailure(err)
+	}
+	return wire.NotAcceptable, fetchFailure(err)
+}
+
+// fileFailure is what the user reads in place of a file from the network
+// that could not be bridged: plain words, no URL or address.
+func fileFailure(name string, err error) string {
+	var be *pluginhost.BrokenError
+	var tl *pluginhost.TooLargeError
+	switch {
+	case errors.As(err, &be) && be.Size >= 0:
+		return fmt.Sprintf("[the file %s could not be bridged: the network's transfer broke off after %d of %d bytes]", name, be.Done, be.Size)
+	case errors.As(err, &be):
+		return fmt.Sprintf("[the file %s could not be bridged: the network's transfer broke off after %d bytes]", name, be.Done)
+	case errors.As(err, &tl):
+		return fmt.Sprintf("[the file %s could not be bridged: it is larger than the gateway's limit of %d bytes]", name, tl.Limit)
+	}
+	return "[a file could not be bridged: " + name + " (" + err.Error() + ")]"
 }
 
 // fetchFailure is what the user reads of a failed fetch: the size limit,

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"passerelle.im/passerelle/bridge/media"
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/internal/stagetrace"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -279,20 +280,15 @@ func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
 	for _, a := range m.Attachments {
 		// The upload may take minutes: the chat's later events wait
 		// behind it, other chats go on.
-		var url string
+		var f media.SharedFile
 		var err error
-		slowly(ctx, c.t.uploads, func() { url, err = c.t.publish(ctx, a) })
+		slowly(ctx, c.t.uploads, func() { f, err = c.t.publishFile(ctx, c.ev.LoginId, c.ev.ChatId, a) })
 		w := c.start(id)
 		if err != nil {
 			c.t.log.Warn("attachment not bridged", "name", a.Name, "err", err)
-			w.Leaf("body", "", "[a file could not be bridged: "+a.Name+" ("+err.Error()+")]")
+			w.Leaf("body", "", fileFailure(a.Name, err))
 		} else {
-			w.Leaf("body", "", url)
-			w.Start("x", nsOOB).Leaf("url", "", url)
-			if a.Caption != "" {
-				w.Leaf("desc", "", a.Caption)
-			}
-			w.End()
+			media.FileMessage(w, f)
 		}
 		c.ids(w, id)
 		c.delay(w)

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -69,6 +70,7 @@ func (b *logBuffer) waitLog(t *testing.T, s string, within time.Duration) {
 // plugin (a child process of it).
 type stack struct {
 	t       *testing.T
+	cmd     *exec.Cmd // the gateway's process, with stackOptions.process
 	srv     *prosodytest.Server
 	dir     string
 	cfgPath string
@@ -91,6 +93,9 @@ type stackOptions struct {
 	serverModules []string
 	// serverConfig is raw Lua for Prosody's global section.
 	serverConfig string
+	// process runs the gateway as a process of its own (the built
+	// cmd/passerelle), not in the test's: to measure its memory.
+	process bool
 }
 
 const (
@@ -102,6 +107,9 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	t.Helper()
 	srv := prosodytest.Start(t, prosodytest.Options{Components: []prosodytest.Component{{Domain: domain, Secret: secret, Privileged: o.privileged}}, HTTPUpload: o.httpUpload, Modules: o.serverModules, ExtraConfig: o.serverConfig})
 	s := &stack{t: t, srv: srv, dir: t.TempDir(), logs: &logBuffer{}}
+	if o.process {
+		s.cmd = &exec.Cmd{} // start fills it in
+	}
 	if o.allow == "" {
 		o.allow = `"localhost"`
 	}
@@ -155,6 +163,10 @@ plugin = %q
 // start runs the gateway on the stack's config.
 func (s *stack) start() {
 	s.t.Helper()
+	if s.cmd != nil {
+		s.startProcess()
+		return
+	}
 	cfg, err := config.Load(s.cfgPath)
 	if err != nil {
 		s.t.Fatalf("config: %v", err)
@@ -182,6 +194,60 @@ func (s *stack) stop() {
 		s.t.Errorf("gateway did not stop within 15 s")
 	}
 	s.cancel = nil
+}
+
+// gatewayBin is cmd/passerelle, built once when a test needs it.
+var gatewayBin = sync.OnceValues(func() (string, error) {
+	bin := filepath.Join(filepath.Dir(echoBin), "passerelle")
+	build := exec.Command("go", "build", "-o", bin, "passerelle.im/passerelle/cmd/passerelle")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building cmd/passerelle: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// startProcess runs the gateway as a process of its own, its log in
+// s.logs; stop ends it with SIGTERM.
+func (s *stack) startProcess() {
+	bin, err := gatewayBin()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "run", "-c", s.cfgPath)
+	cmd.Dir = s.dir
+	cmd.Stdout, cmd.Stderr = s.logs, s.logs
+	if err := cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	s.cmd = cmd
+	done := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(done)
+	}()
+	s.done = done
+	s.cancel = func() { cmd.Process.Signal(syscall.SIGTERM) }
+}
+
+// peakRSS is the gateway process's peak resident memory (VmHWM), in bytes.
+func (s *stack) peakRSS() int64 {
+	s.t.Helper()
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				s.t.Fatalf("VmHWM: %q", line)
+			}
+			return kb << 10
+		}
+	}
+	s.t.Fatal("no VmHWM in /proc/PID/status")
+	return 0
 }
 
 // user registers an XMPP account on Prosody and logs a client in.

@@ -1,7 +1,9 @@
 package media
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -54,30 +56,111 @@ func newTransport() *http.Transport {
 
 // Fetch downloads rawURL, a file the user's client uploaded (an XEP-0066
 // OOB or XEP-0363 GET URL), streaming it into a new file in dir (created
-// 0700 if missing). The URL must be https, or http on a loopback address;
-// redirects are followed up to MaxRedirects times, to such URLs only. The
-// addresses the client may connect to are its own business: the default
-// client's Guard refuses all but public ones (ErrBlocked). A
-// file over maxBytes (0 means DefaultMaxBytes) is refused with a
-// *TooLargeError (errors.Is ErrTooLarge), from Content-Length when given,
-// else as soon as the body goes past it. When ctx has no deadline,
-// DefaultFetchTimeout applies. A non-2xx answer is an *HTTPError. On any
-// error no file is left behind. c nil means a default client.
+// 0700 if missing), with Open's checks and limits. On any error no file
+// is left behind. c nil means a default client.
 func Fetch(ctx context.Context, c *http.Client, rawURL, dir string, maxBytes int64) (_ Fetched, err error) {
+	d, err := Open(ctx, c, rawURL, maxBytes)
+	if err != nil {
+		return Fetched{}, err
+	}
+	defer d.Close()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return Fetched{}, fmt.Errorf("fetch: %w", err)
+	}
+	f, err := os.CreateTemp(dir, "fetch-*")
+	if err != nil {
+		return Fetched{}, fmt.Errorf("fetch: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	n, err := io.Copy(f, d)
+	if err != nil {
+		return Fetched{}, err
+	}
+	if err = f.Close(); err != nil {
+		return Fetched{}, fmt.Errorf("fetch: %w", err)
+	}
+	return Fetched{Path: f.Name(), Name: d.Name, MIME: d.MIME, Size: n}, nil
+}
+
+// Download is a file being fetched: read it from the Download itself,
+// then Close it.
+type Download struct {
+	// Name and MIME are as in Fetched.
+	Name, MIME string
+	// Size is the Content-Length, -1 when the server did not say.
+	Size int64
+
+	body   io.ReadCloser
+	r      io.Reader // the body, with its first bytes peeked for MIME
+	cancel context.CancelFunc
+	url    string
+	ctx    context.Context
+	max, n int64
+}
+
+// Read reads the file; going past the limit fails with a *TooLargeError,
+// a body shorter than its Content-Length with io.ErrUnexpectedEOF.
+func (d *Download) Read(p []byte) (int, error) {
+	if int64(len(p)) > d.max-d.n+1 {
+		p = p[:d.max-d.n+1]
+	}
+	n, err := d.r.Read(p)
+	d.n += int64(n)
+	if d.n > d.max {
+		return n, fmt.Errorf("fetch %s: %w", d.url, &TooLargeError{Limit: d.max})
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		if d.ctx.Err() != nil {
+			err = fmt.Errorf("%w (%v)", d.ctx.Err(), err)
+		}
+		return n, fmt.Errorf("fetch %s: %w", d.url, err)
+	}
+	return n, err
+}
+
+// Close ends the download.
+func (d *Download) Close() error {
+	d.cancel()
+	return d.body.Close()
+}
+
+// Open starts the download of rawURL, a file the user's client uploaded
+// (an XEP-0066 OOB or XEP-0363 GET URL), and returns it once the headers
+// are in, to be read as it comes. The URL must be https, or http on a
+// loopback address; redirects are followed up to MaxRedirects times, to
+// such URLs only. The addresses the client may connect to are its own
+// business: the default client's Guard refuses all but public ones
+// (ErrBlocked). A file over maxBytes (0 means DefaultMaxBytes) is refused
+// with a *TooLargeError (errors.Is ErrTooLarge), from Content-Length when
+// given, else by Read as soon as the body goes past it. When ctx has no
+// deadline, DefaultFetchTimeout applies. A non-2xx answer is an
+// *HTTPError. c nil means a default client.
+func Open(ctx context.Context, c *http.Client, rawURL string, maxBytes int64) (_ *Download, err error) {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBytes
 	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
+	var cancel context.CancelFunc
+	if _, ok := ctx.Deadline(); ok {
+		ctx, cancel = context.WithCancel(ctx)
+	} else {
 		ctx, cancel = context.WithTimeout(ctx, DefaultFetchTimeout)
-		defer cancel()
 	}
+	defer func() {
+		if err != nil {
+			cancel()
+		}
+	}()
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return Fetched{}, fmt.Errorf("fetch: %w: %v", ErrBadURL, err)
+		return nil, fmt.Errorf("fetch: %w: %v", ErrBadURL, err)
 	}
 	if err := fetchable(u); err != nil {
-		return Fetched{}, fmt.Errorf("fetch %s: %w", redactURL(rawURL), err)
+		return nil, fmt.Errorf("fetch %s: %w", redactURL(rawURL), err)
 	}
 	if c == nil {
 		c = defaultClient
@@ -94,19 +177,23 @@ func Fetch(ctx context.Context, c *http.Client, rawURL, dir string, maxBytes int
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return Fetched{}, fmt.Errorf("fetch: %w", err)
+		return nil, fmt.Errorf("fetch: %w", err)
 	}
 	req.Header.Set("User-Agent", "passerelle")
 	resp, err := cc.Do(req)
 	if err != nil {
-		return Fetched{}, fmt.Errorf("fetch: %w", err)
+		return nil, fmt.Errorf("fetch: %w", err)
 	}
-	defer resp.Body.Close()
+	defer func() {
+		if err != nil {
+			resp.Body.Close()
+		}
+	}()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return Fetched{}, fmt.Errorf("fetch: %w", &HTTPError{Method: http.MethodGet, URL: redactURL(resp.Request.URL.String()), StatusCode: resp.StatusCode, Status: resp.Status})
+		return nil, fmt.Errorf("fetch: %w", &HTTPError{Method: http.MethodGet, URL: redactURL(resp.Request.URL.String()), StatusCode: resp.StatusCode, Status: resp.Status})
 	}
 	if resp.ContentLength > maxBytes {
-		return Fetched{}, fmt.Errorf("fetch %s: %w", redactURL(rawURL), &TooLargeError{Limit: maxBytes, Size: resp.ContentLength})
+		return nil, fmt.Errorf("fetch %s: %w", redactURL(rawURL), &TooLargeError{Limit: maxBytes, Size: resp.ContentLength})
 	}
 
 	name := SafeName(path.Base(u.Path)) // url.Parse unescaped it
@@ -119,39 +206,26 @@ func Fetch(ctx context.Context, c *http.Client, rawURL, dir string, maxBytes int
 	if name == "" {
 		name = "file"
 	}
-
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return Fetched{}, fmt.Errorf("fetch: %w", err)
-	}
-	f, err := os.CreateTemp(dir, "fetch-*")
-	if err != nil {
-		return Fetched{}, fmt.Errorf("fetch: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	var head headWriter
-	n, err := io.Copy(io.MultiWriter(f, &head), io.LimitReader(resp.Body, maxBytes+1))
-	if err != nil {
+	// The first bytes, for sniffing the type: read now, kept in the
+	// buffer for the reader.
+	br := bufio.NewReaderSize(resp.Body, 64<<10)
+	head, perr := br.Peek(512)
+	if perr != nil && !errors.Is(perr, io.EOF) && !errors.Is(perr, bufio.ErrBufferFull) {
 		if ctx.Err() != nil {
-			err = fmt.Errorf("%w (%v)", ctx.Err(), err)
+			perr = fmt.Errorf("%w (%v)", ctx.Err(), perr)
 		}
-		return Fetched{}, fmt.Errorf("fetch %s: %w", redactURL(rawURL), err)
+		return nil, fmt.Errorf("fetch %s: %w", redactURL(rawURL), perr)
 	}
-	if n > maxBytes {
-		return Fetched{}, fmt.Errorf("fetch %s: %w", redactURL(rawURL), &TooLargeError{Limit: maxBytes})
-	}
-	if err = f.Close(); err != nil {
-		return Fetched{}, fmt.Errorf("fetch: %w", err)
-	}
-	return Fetched{
-		Path: f.Name(),
-		Name: name,
-		MIME: detectMIME(resp.Header.Get("Content-Type"), name, head.head),
-		Size: n,
+	return &Download{
+		Name:   name,
+		MIME:   detectMIME(resp.Header.Get("Content-Type"), name, head),
+		Size:   resp.ContentLength,
+		body:   resp.Body,
+		r:      br,
+		cancel: cancel,
+		url:    redactURL(rawURL),
+		ctx:    ctx,
+		max:    maxBytes,
 	}, nil
 }
 

@@ -116,7 +116,7 @@ func (n *Network) LoadLogin(_ context.Context, login sdk.LoginInfo) (*Session, e
 		n.accounts[login.LoginID] = newContacts(st)
 	}
 	n.mu.Unlock()
-	return &Session{n: n, loginID: login.LoginID}, nil
+	return &Session{n: n, loginID: login.LoginID, dir: login.Dir}, nil
 }
 
 // newContacts is a new account's contact list: the three friends, or the

@@ -111,11 +111,19 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 	return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
 }
 
-// copyAttachments makes the contact's copy of the user's files, in our
-// data folder, for the gateway to take.
+// copyAttachments makes the contact's copy of the user's files: a
+// reference to a file streamed to us (see media.go), or a copy in our
+// data folder for the gateway to take (what the gateway hands a plugin
+// without UploadMedia).
 func (n *Network) copyAttachments(in []*pb.Attachment) ([]*pb.Attachment, error) {
 	var out []*pb.Attachment
 	for _, a := range in {
+		if id := a.GetUploadId(); id != "" {
+			// Streamed to us already (media.go): the echo names it, and
+			// the gateway streams it back.
+			out = append(out, &pb.Attachment{Name: a.Name, MimeType: a.MimeType, Size: a.Size, Source: &pb.Attachment_Ref{Ref: id}})
+			continue
+		}
 		dir := filepath.Join(n.dataDir, "outgoing")
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("echo: %w", err)

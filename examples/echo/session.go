@@ -18,6 +18,7 @@ import (
 type Session struct {
 	n         *Network
 	loginID   string
+	dir       string // the login's own folder, from the host ("" when none)
 	connected atomic.Bool
 }
 

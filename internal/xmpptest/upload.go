@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 )
 
@@ -16,8 +17,13 @@ type UploadSlot struct {
 // for an XEP-0363 slot, then PUTs data there with the headers the slot
 // names (http_file_share authorizes the PUT with one).
 func (c *Client) Upload(ctx context.Context, service, name, mime string, data []byte) (UploadSlot, error) {
+	return c.UploadReader(ctx, service, name, mime, int64(len(data)), bytes.NewReader(data))
+}
+
+// UploadReader is Upload of a file of size bytes read from r, streamed.
+func (c *Client) UploadReader(ctx context.Context, service, name, mime string, size int64, r io.Reader) (UploadSlot, error) {
 	st, err := c.IQ(ctx, fmt.Sprintf(`<iq type='get' to='%s'><request xmlns='urn:xmpp:http:upload:0' filename='%s' size='%d' content-type='%s'/></iq>`,
-		service, name, len(data), mime))
+		service, name, size, mime))
 	if err != nil {
 		return UploadSlot{}, fmt.Errorf("upload slot: %w", err)
 	}
@@ -36,10 +42,11 @@ func (c *Client) Upload(ctx context.Context, service, name, mime string, data []
 	if err := st.Unmarshal(&slot); err != nil || st.Type != "result" {
 		return UploadSlot{}, fmt.Errorf("upload slot: %s (%v)", st.XML, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, slot.Put.URL, bytes.NewReader(data))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, slot.Put.URL, io.NopCloser(r))
 	if err != nil {
 		return UploadSlot{}, err
 	}
+	req.ContentLength = size
 	req.Header.Set("Content-Type", mime)
 	for _, h := range slot.Put.Headers {
 		req.Header.Set(h.Name, h.Value)
