@@ -100,7 +100,11 @@ func (n *Network) LoadLogin(_ context.Context, login sdk.LoginInfo) (*Session, e
 		n.accounts[login.LoginID] = newContacts(st)
 	}
 	n.mu.Unlock()
-	return &Session{n: n, loginID: login.LoginID}, nil
+	history := HistoryLength
+	if st.History > 0 {
+		history = st.History
+	}
+	return &Session{n: n, loginID: login.LoginID, history: history}, nil
 }
 
 // newContacts is a new account's contact list: the three friends, or the

@@ -18,6 +18,7 @@ import (
 type Session struct {
 	n         *Network
 	loginID   string
+	history   int // messages of history in each chat (history.go)
 	connected atomic.Bool
 }
 
