@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -45,10 +46,11 @@ const (
 	// taken as ended (the plugin sent fewer than asked, and no done).
 	histIdle = 5 * time.Second
 	// histQueued bounds the history messages handed to the lane and not
-	// yet written, across chats.
-	histQueued = 1024
+	// yet confirmed by the server, across chats: live messages wait
+	// behind at most that many.
+	histQueued = 256
 	// histChunk is the most messages of a chat one lane item carries.
-	histChunk = 128
+	histChunk = 64
 	// histLanes bounds the chats delivering history at once.
 	histLanes = 2
 	// histProgress is how many stored messages of a chat between two
@@ -66,6 +68,9 @@ type backfill struct {
 	pool     chan struct{}     // histLanes: chats delivering at once
 	queued   chan struct{}     // histQueued: messages handed to the lane
 	fetching chan struct{}     // histFetching: chats being fetched
+	// unconfirmed holds the written flag of each history message handed
+	// to the link and not yet confirmed (see confirmed).
+	unconfirmed sync.Map
 
 	mu     sync.Mutex
 	ctx    context.Context // the transport's run; nil before it
@@ -490,14 +495,32 @@ func (b *backfill) deliver(ctx context.Context, key chatAddr, ds []delivery) {
 }
 
 // deliverChunk is the lane's handler: it writes a chunk of a chat's
-// history, histLanes chats at a time.
+// history, histLanes chats at a time. A message's room in the lane is
+// given back once the server confirmed it (confirmed), not once it is
+// queued on the link: the link's queue is live messages' too, and would
+// otherwise hold thousands of history stanzas ahead of them.
 func (b *backfill) deliverChunk(ctx context.Context, ds []delivery) {
 	slowly(ctx, b.pool, func() {
 		for _, d := range ds {
+			d.written = new(atomic.Bool)
+			b.unconfirmed.Store(d.written, struct{}{})
 			if ctx.Err() == nil {
 				b.t.deliverNow(ctx, d)
 			}
-			<-b.queued
+			if d.written.Load() || ctx.Err() != nil {
+				b.confirmed(d) // nothing to write, or confirmed already
+			}
 		}
 	})
+}
+
+// confirmed gives back a history message's room in the lane once the
+// server confirmed it (or it needed no stanza); once per message.
+func (b *backfill) confirmed(d delivery) {
+	if b == nil || d.written == nil || !d.ev.IsBackfill {
+		return
+	}
+	if _, ok := b.unconfirmed.LoadAndDelete(d.written); ok {
+		<-b.queued
+	}
 }

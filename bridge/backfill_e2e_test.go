@@ -209,7 +209,7 @@ func TestBackfillCrash(t *testing.T) {
 	h.waitCount(t, 3*n, 3*time.Minute)
 	time.Sleep(time.Second) // nothing more may come
 	h.checkExactlyOnce(t, n, false)
-	if !regexp.MustCompile(`backfill requested .*cursor=[1-9]`).MatchString(s.logs.String()) {
+	if !regexp.MustCompile(`backfill requested.*cursor=[1-9]`).MatchString(s.logs.String()) {
 		t.Error("no backfill resumed from a stored cursor after the crash")
 	}
 
@@ -270,4 +270,8 @@ func TestLiveDuringBackfill(t *testing.T) {
 	// The history still ends, whole.
 	h.waitCount(t, 3*n, 3*time.Minute)
 	h.checkExactlyOnce(t, n, true)
+	sent = time.Now()
+	sendChat(t, dave, "echo-2@"+domain, "live after the history")
+	h.waitOther(t, "live after the history", timeout)
+	t.Logf("live echo after the history: %s", time.Since(sent))
 }

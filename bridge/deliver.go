@@ -86,6 +86,7 @@ func (t *transport) delivered(ctx context.Context, d delivery) {
 	if d.written != nil {
 		d.written.Store(true)
 	}
+	t.hist.confirmed(d)
 	t.markDone(ctx, d)
 }
 
