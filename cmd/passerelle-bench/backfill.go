@@ -148,11 +148,14 @@ func runBackfill(ctx context.Context, o options, senders []*client, target func(
 
 	fmt.Fprintf(out, "\nbackfill: %d users x %d chats x %d messages = %d history messages, all delivered %s after the logins: %.0f msgs/s\n",
 		len(senders), echoContacts, o.backfill, want, took.Round(time.Millisecond), float64(want)/took.Seconds())
-	fmt.Fprintf(out, "  echo window 1 while it flowed (%s measured, %d of the history messages came meanwhile): %.0f msgs/s, p50 %s, p99 %s (%d round trips, %d errors, %d lost)\n",
-		during.elapsed.Round(time.Millisecond), historyAtEnd, during.rate(), ms(during.pct(50)), ms(during.pct(99)), during.n, during.errors, during.lost)
+	fmt.Fprintf(out, "  echo window 1 while it flowed (%s measured, %d history messages came meanwhile, %.0f/s): %.0f msgs/s, p50 %s, p99 %s (%d round trips, %d errors, %d lost)\n",
+		during.elapsed.Round(time.Millisecond), historyAtEnd, float64(historyAtEnd)/during.elapsed.Seconds(),
+		during.rate(), ms(during.pct(50)), ms(during.pct(99)), during.n, during.errors, during.lost)
 	fmt.Fprintf(out, "  echo window 1 without history (same run): %.0f msgs/s, p50 %s, p99 %s\n",
 		without.rate(), ms(without.pct(50)), ms(without.pct(99)))
 	fmt.Fprintf(out, "  during / without: msgs/s %.2f, p50 %.2f, p99 %.2f\n",
 		during.rate()/without.rate(), float64(during.pct(50))/float64(without.pct(50)), float64(during.pct(99))/float64(without.pct(99)))
+	_, peak, _ := procMem(procs["gateway"])
+	fmt.Fprintf(out, "  gateway peak memory (VmHWM) after the backfill: %s\n", mib(peak))
 	return nil
 }
