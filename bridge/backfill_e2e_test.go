@@ -275,3 +275,70 @@ func TestLiveDuringBackfill(t *testing.T) {
 	h.waitOther(t, "live after the history", timeout)
 	t.Logf("live echo after the history: %s", time.Since(sent))
 }
+
+// The gateway stopped in the middle of a long history (its plugin with
+// it): at the next start the stored history it had not delivered is
+// delivered, the rest is fetched from the cursors, and the store holds
+// every message once. The user gets each at least once (one written but
+// not confirmed by the server before the stop comes again, with the
+// same id).
+func TestBackfillGatewayRestart(t *testing.T) {
+	const n = 3000
+	s := newStack(t, stackOptions{backfill: strconv.Itoa(n)})
+	erin := s.user("erin")
+	s.waitGateway(erin)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	h := collectHistory(ctx, erin)
+	login := "erin+history" + strconv.Itoa(n)
+	if r := register(t, erin, login); r.Type != "result" {
+		t.Fatalf("register: %s", r.XML)
+	}
+	s.logs.waitLog(t, "history progress", 60*time.Second)
+	s.stop()
+	before := h.count()
+	s.start()
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		h.mu.Lock()
+		missing := 0
+		for _, who := range echoFriends {
+			seen := map[string]bool{}
+			for _, b := range h.texts[who] {
+				seen[b] = true
+			}
+			missing += n - len(seen)
+		}
+		h.mu.Unlock()
+		if missing == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d history messages never delivered (%d before the restart)", missing, before)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("%d delayed messages before the stop, %d in all for %d", before, h.count(), 3*n)
+	if !strings.Contains(s.logs.String(), "delivering stored history a stop left undelivered") {
+		t.Error("the history stored before the stop was not taken from the outbox at the start")
+	}
+	time.Sleep(time.Second)
+	s.stop()
+	db, err := store.Open(filepath.Join(s.dir, "data", "passerelle.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, chat := range echoFriends {
+		c, err := db.GetCursor("echo", login, chat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.Done || c.Stored != n {
+			t.Errorf("cursor of %s: done %v, stored %d, want done with %d", chat, c.Done, c.Stored, n)
+		}
+	}
+	if out, err := db.Outbox("echo"); err != nil || len(out) != 0 {
+		t.Errorf("outbox after everything was delivered: %d entries, %v", len(out), err)
+	}
+}
