@@ -42,8 +42,9 @@ const (
 	// once, per transport: it bounds the history held in memory to that
 	// many times backfill_messages.
 	histFetching = 4
-	// histIdle is how long a fetch may go without a batch before it is
-	// taken as ended (the plugin sent fewer than asked, and no done).
+	// histIdle is how long a fetch may go without a batch, while the
+	// History stream is read, before it is taken as ended (the plugin
+	// sent fewer than asked, and no done).
 	histIdle = 5 * time.Second
 	// histQueued bounds the history messages handed to the lane and not
 	// yet confirmed by the server, across chats: live messages wait
@@ -75,11 +76,16 @@ type backfill struct {
 	// to the link and not yet confirmed (see confirmed).
 	unconfirmed sync.Map
 
-	mu     sync.Mutex
-	ctx    context.Context // the transport's run; nil before it
-	chats  map[chatAddr]*histFetch
-	asked  map[chatAddr]bool             // asked for in this run of the plugin
-	logins map[string]context.CancelFunc // login ID -> its fetch loop
+	mu  sync.Mutex
+	ctx context.Context // the transport's run; nil before it
+	// storing: the History stream's reader is in store, so no batch can
+	// come; the fetches' idle timers are stopped meanwhile, or a chat
+	// whose batches wait behind another chat's delivery would be taken
+	// as quiet and its history split.
+	storing bool
+	chats   map[chatAddr]*histFetch
+	asked   map[chatAddr]bool             // asked for in this run of the plugin
+	logins  map[string]context.CancelFunc // login ID -> its fetch loop
 }
 
 // histFetch is one chat's fetch under way.
@@ -297,6 +303,9 @@ func (b *backfill) fetch(ctx context.Context, loginID string, chats []string) {
 		}
 		f := &histFetch{want: want, slot: true, started: time.Now(), stored: cur.Stored}
 		f.timer = time.AfterFunc(histIdle, func() { b.finish(key, f, "quiet") })
+		if b.storing {
+			f.timer.Stop() // started again once store returns
+		}
 		b.asked[key], b.chats[key] = true, f
 		b.mu.Unlock()
 		client, err := t.client(ctx)
@@ -345,6 +354,8 @@ func (b *backfill) finish(key chatAddr, f *histFetch, why string) {
 // lane is full.
 func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 	t := b.t
+	b.pauseIdle()
+	defer b.resumeIdle()
 	if t.sessionOf(hb.LoginId) == nil {
 		// Acknowledged, not stored: nobody has the login (any more).
 		t.log.Debug("history of a login no user has; dropped", "login", hb.LoginId, "chat", hb.ChatId)
@@ -433,6 +444,7 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 		f = &histFetch{started: time.Now()}
 		ff := f
 		f.timer = time.AfterFunc(histIdle, func() { b.finish(key, ff, "quiet") })
+		f.timer.Stop() // started by resumeIdle
 		b.chats[key] = f
 	}
 	f.held = append(f.held, ds...)
@@ -446,7 +458,6 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 	ended := hb.Done || (f.want > 0 && f.recv >= f.want)
 	var early []delivery
 	if !ended {
-		f.timer.Reset(histIdle)
 		if f.want == 0 && len(f.held) >= max(b.limit, histQueued) {
 			// Unasked and long: deliver what came so far.
 			early, f.held = f.held, nil
@@ -464,6 +475,27 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 		b.deliver(ctx, key, early)
 	}
 	return nil
+}
+
+// pauseIdle stops the fetches' idle timers while a batch is handled.
+func (b *backfill) pauseIdle() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.storing = true
+	for _, f := range b.chats {
+		f.timer.Stop()
+	}
+}
+
+// resumeIdle starts them again, each from zero: the plugin had no chance
+// to send while the History stream was not read.
+func (b *backfill) resumeIdle() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.storing = false
+	for _, f := range b.chats {
+		f.timer.Reset(histIdle)
+	}
 }
 
 // deliver hands a chat's stored history to its lane in network time
