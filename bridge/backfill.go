@@ -66,7 +66,8 @@ const (
 // delivery lane.
 type backfill struct {
 	t     *transport
-	limit int // backfill_messages; 0: off
+	limit int           // backfill_messages; 0: off
+	idle  time.Duration // histIdle; tests shorten it
 
 	lane     chats[[]delivery] // per-chat order of history deliveries
 	pool     chan struct{}     // histLanes: chats delivering at once
@@ -103,7 +104,7 @@ type histFetch struct {
 }
 
 func newBackfill(t *transport, limit int) *backfill {
-	b := &backfill{t: t, limit: limit,
+	b := &backfill{t: t, limit: limit, idle: histIdle,
 		pool: make(chan struct{}, histLanes), queued: make(chan struct{}, histQueued), fetching: make(chan struct{}, histFetching),
 		chats: map[chatAddr]*histFetch{}, asked: map[chatAddr]bool{}, logins: map[string]context.CancelFunc{}}
 	b.lane.handle = b.deliverChunk
@@ -301,12 +302,8 @@ func (b *backfill) fetch(ctx context.Context, loginID string, chats []string) {
 			<-b.fetching
 			continue
 		}
-		f := &histFetch{want: want, slot: true, started: time.Now(), stored: cur.Stored}
-		f.timer = time.AfterFunc(histIdle, func() { b.finish(key, f, "quiet") })
-		if b.storing {
-			f.timer.Stop() // started again once store returns
-		}
-		b.asked[key], b.chats[key] = true, f
+		b.asked[key] = true
+		f := b.beginLocked(key, want, cur.Stored, true)
 		b.mu.Unlock()
 		client, err := t.client(ctx)
 		if err == nil {
@@ -323,6 +320,19 @@ func (b *backfill) fetch(ctx context.Context, loginID string, chats []string) {
 		}
 		t.log.Debug("backfill requested", "login", loginID, "chat", chat, "cursor", cur.Cursor, "limit", want, "stored", cur.Stored)
 	}
+}
+
+// beginLocked registers a fetch of key, of want messages (0: unasked)
+// with stored ones stored before; slot: it holds one of fetching. Its
+// idle timer runs unless a batch is being handled (see storing).
+func (b *backfill) beginLocked(key chatAddr, want int, stored uint64, slot bool) *histFetch {
+	f := &histFetch{want: want, slot: slot, started: time.Now(), stored: stored}
+	f.timer = time.AfterFunc(b.idle, func() { b.finish(key, f, "quiet") })
+	if b.storing {
+		f.timer.Stop() // started again once store returns
+	}
+	b.chats[key] = f
+	return f
 }
 
 // finish ends a chat's fetch f (unless another replaced it) and delivers
@@ -441,11 +451,7 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 	b.mu.Lock()
 	f := b.chats[key]
 	if f == nil { // sent unasked (a network that pushes its history)
-		f = &histFetch{started: time.Now()}
-		ff := f
-		f.timer = time.AfterFunc(histIdle, func() { b.finish(key, ff, "quiet") })
-		f.timer.Stop() // started by resumeIdle
-		b.chats[key] = f
+		f = b.beginLocked(key, 0, 0, false)
 	}
 	f.held = append(f.held, ds...)
 	f.recv += len(hb.Events)
@@ -494,7 +500,7 @@ func (b *backfill) resumeIdle() {
 	defer b.mu.Unlock()
 	b.storing = false
 	for _, f := range b.chats {
-		f.timer.Reset(histIdle)
+		f.timer.Reset(b.idle)
 	}
 }
 
