@@ -39,6 +39,8 @@ const (
 // to the roster.
 func (s *session) syncContacts(ctx context.Context) {
 	t, l := s.t, s.Login()
+	// Then the chats' history, now that the contacts are known.
+	defer t.hist.start(s)
 	start := time.Now()
 	// Contacts' presence is for users who may be online: ask first.
 	s.probe(ctx)

@@ -79,10 +79,15 @@ func (t *transport) deliverNow(ctx context.Context, d delivery) {
 // delivered is a stored delivery the server confirmed: it leaves the
 // outbox. It runs on the link's writer.
 func (t *transport) delivered(ctx context.Context, d delivery) {
-	t.metrics.Delivered(d.ev.GetMessage() != nil, true, d.ev.TimestampUnixMicro)
+	stamp := d.ev.TimestampUnixMicro
+	if d.ev.IsBackfill {
+		stamp = 0 // history is late by design: no lag to record
+	}
+	t.metrics.Delivered(d.ev.GetMessage() != nil, true, stamp)
 	if d.written != nil {
 		d.written.Store(true)
 	}
+	t.hist.confirmed(d)
 	t.markDone(ctx, d)
 }
 
@@ -103,6 +108,7 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 		return nil
 	}
 	user := s.user
+	t.hist.appeared(ev) // a new contact or chat: its history
 	switch p := ev.Payload.(type) {
 	case *pb.Event_SavedState:
 		s.saveState(ctx, p.SavedState.SavedState)

@@ -84,6 +84,9 @@ type stackOptions struct {
 	secret string // the gateway's secret ("" = the right one)
 	plugin string // plugin binary ("" = echo)
 	extra  string // extra TOML appended to [[transport]]
+	// backfill is the transport's backfill_messages; "" = 0 (off), so
+	// that a test sees only the messages it makes.
+	backfill string
 	// privileged grants the component XEP-0356 roster and message
 	// permission (mod_privilege).
 	privileged bool
@@ -119,6 +122,9 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	if o.plugin == "" {
 		o.plugin = echoBin
 	}
+	if o.backfill == "" {
+		o.backfill = "0"
+	}
 	s.cfgPath = filepath.Join(s.dir, "passerelle.toml")
 	cfg := fmt.Sprintf(`
 [xmpp]
@@ -144,8 +150,9 @@ name = "echo"
 domain = %q
 secret = %q
 plugin = %q
+backfill_messages = %s
 %s
-`, srv.ComponentAddr(), o.allow, domain, o.secret, o.plugin, o.extra)
+`, srv.ComponentAddr(), o.allow, domain, o.secret, o.plugin, o.backfill, o.extra)
 	if err := os.WriteFile(s.cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,9 @@ type transport struct {
 	// events the network sends to them.
 	in  chats[*wire.Stanza]
 	out chats[delivery]
+	// hist fetches the chats' history and delivers it apart from live
+	// events (backfill.go).
+	hist *backfill
 	// Slow work's pools (see slowly): downloads of the users' files, and
 	// uploads of the network's files to the users' servers.
 	downloads, uploads chan struct{}
@@ -108,6 +111,7 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 	}
 	t.in.handle, t.in.max, t.in.limit = t.handle, inboundQueue, inboundChats
 	t.out.handle = chatDelivery{t: t, now: t.deliverNow}.deliver
+	t.hist = newBackfill(t, tc.BackfillMessages)
 	t.subs = &subLimiter{t: t, ch: make(chan []byte, 1024)}
 	t.link = xmpplink.New(xmpplink.Config{
 		Addr: cfg.XMPP.Server, Domain: tc.Domain, Secret: tc.Secret,
@@ -123,7 +127,7 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 	t.host = pluginhost.New(pluginhost.Config{
 		Name: tc.Name, Path: tc.Plugin, DataDir: tc.DataDir, ConfigJSON: tc.PluginConfig, Domain: tc.Domain,
 		Log: log, OnEvents: t.storeEvents, OnReady: t.onPluginReady,
-		OnStop: t.pluginStopped,
+		OnStop: t.pluginStopped, OnStart: t.hist.restarted, OnHistory: t.hist.store,
 	})
 	return t
 }
@@ -146,6 +150,7 @@ func (t *transport) run(ctx context.Context) {
 	t.log.Info("transport starting", "domain", t.domain, "logins", len(logins), "undelivered", len(backlog))
 
 	t.in.ctx, t.out.ctx = ctx, ctx
+	backlog = t.hist.resume(ctx, backlog)
 	// What the outbox kept goes first, in each chat's order, before the
 	// plugin (started below) sends anything new.
 	t.metrics.Queued(len(backlog))
@@ -163,6 +168,7 @@ func (t *transport) run(ctx context.Context) {
 	// The chats' workers, and their slow work, end with ctx.
 	t.in.wg.Wait()
 	t.out.wg.Wait()
+	t.hist.lane.wg.Wait()
 }
 
 // onPluginReady reconnects every login after each start of the plugin, so

@@ -216,7 +216,19 @@ type Transport struct {
 	// PluginConfig is [transport.config] as JSON, "{}" when absent, handed
 	// to the plugin as-is.
 	PluginConfig []byte
+	// BackfillMessages is how many past messages of each chat the gateway
+	// asks the plugin for when a login connects (backfill_messages,
+	// default DefaultBackfillMessages); 0 turns backfill off.
+	BackfillMessages int
 }
+
+// DefaultBackfillMessages is backfill_messages when not set; MaxBackfillMessages
+// bounds it, as a chat's history is held in memory until it can be
+// delivered in order.
+const (
+	DefaultBackfillMessages = 50
+	MaxBackfillMessages     = 100000
+)
 
 // LogValue keeps the secret out of logs when a Transport is logged whole.
 func (t Transport) LogValue() slog.Value {
@@ -595,6 +607,13 @@ func (l loader) transport(t *table, storeDir string) (tr Transport, ok bool) {
 	} else if tr.Name != "" {
 		tr.DataDir = filepath.Join(storeDir, "plugins", tr.Name)
 	}
+
+	n := t.integer("backfill_messages", DefaultBackfillMessages)
+	if n < 0 || n > MaxBackfillMessages {
+		l.p.addf(t.key("backfill_messages"), "%d is out of range (0 to %d; 0 turns backfill off)", n, MaxBackfillMessages)
+		n = DefaultBackfillMessages
+	}
+	tr.BackfillMessages = int(n)
 
 	tr.PluginConfig = []byte("{}")
 	if v, present := t.get("config"); present {

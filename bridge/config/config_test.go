@@ -98,6 +98,9 @@ func TestMinimalDefaults(t *testing.T) {
 	if string(tr.PluginConfig) != "{}" {
 		t.Errorf("PluginConfig = %s, want {}", tr.PluginConfig)
 	}
+	if tr.BackfillMessages != DefaultBackfillMessages {
+		t.Errorf("BackfillMessages = %d, want %d", tr.BackfillMessages, DefaultBackfillMessages)
+	}
 	if len(c.Enabled()) != 1 {
 		t.Errorf("Enabled() = %v", c.Enabled())
 	}
@@ -142,6 +145,7 @@ name = "what-sapp"
 domain = "wa.example.org"
 secret_file = "wa.secret"
 plugin = "passerelle-echo"
+backfill_messages = 0
 [[transport]]
 name = "off"
 domain = "off.example.org"
@@ -167,6 +171,9 @@ enabled = false
 		t.Fatalf("got %d transports", len(c.Transports))
 	}
 	echo, wa, off := c.Transports[0], c.Transports[1], c.Transports[2]
+	if echo.BackfillMessages != DefaultBackfillMessages || wa.BackfillMessages != 0 {
+		t.Errorf("backfill_messages: %d and %d, want the default and 0 (off)", echo.BackfillMessages, wa.BackfillMessages)
+	}
 	if want := filepath.Join(dir, "bin", "echo-plugin"); echo.Plugin != want {
 		t.Errorf("echo Plugin = %q, want %q", echo.Plugin, want)
 	}
@@ -273,6 +280,9 @@ func TestErrors(t *testing.T) {
 		{"negative duration", "[xmpp]\nreconnect_max = \"-1s\"\n" + minimal, []string{`xmpp.reconnect_max: duration "-1s" must be positive`}},
 		{"duration not string", "[xmpp]\nping_timeout = 10\n" + minimal, []string{`xmpp.ping_timeout: want a string, got an integer`}},
 		{"body limit", "[limits]\nmax_body_bytes = 0\n" + minimal, []string{`limits.max_body_bytes: 0 is out of range`}},
+		{"negative backfill", minimal + "backfill_messages = -1\n", []string{`transport[0].backfill_messages: -1 is out of range (0 to 100000`}},
+		{"huge backfill", minimal + "backfill_messages = 100001\n", []string{`transport[0].backfill_messages: 100001 is out of range`}},
+		{"backfill not a number", minimal + "backfill_messages = \"50\"\n", []string{`transport[0].backfill_messages: want an integer, got a string`}},
 		{"log level", "[log]\nlevel = \"verbose\"\nformat = \"xml\"\n" + minimal, []string{`log.level: "verbose"`, `log.format: "xml"`}},
 		{"bad allow JID", "[access]\nallow = [\"a@b@c\", \"x@y/r\"]\n" + strings.SplitN(minimal, "\n", 4)[3], []string{`access.allow[0]: "a@b@c" is not a valid`, `access.allow[1]: "x@y/r" has a resource`}},
 		{"admin is domain", "[access]\nallow = [\"localhost\"]\nadmins = [\"localhost\", \"<>@x\"]\n" + strings.SplitN(minimal, "\n", 4)[3], []string{`access.admins[0]: "localhost" is not a bare JID`, `access.admins[1]: "<>@x" is not a valid JID`}},

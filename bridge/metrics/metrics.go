@@ -45,6 +45,7 @@ type Registry struct {
 	commit   *prometheus.HistogramVec
 	lag      *prometheus.HistogramVec
 	outbox   *prometheus.GaugeVec
+	history  *prometheus.CounterVec
 
 	mu     sync.Mutex
 	probes map[string]Probe // transport name -> probe
@@ -80,12 +81,16 @@ func New() *Registry {
 			Name: "passerelle_outbox_depth",
 			Help: "Network events waiting to be written to the XMPP server.",
 		}, []string{"transport"}),
+		history: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "passerelle_history_messages_total",
+			Help: "Past messages backfill stored (duplicates of stored ones left out); each is then delivered as a delayed message.",
+		}, []string{"transport"}),
 		probes: map[string]Probe{},
 	}
 	r.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		r.restarts, r.messages, r.errors, r.commit, r.lag, r.outbox,
+		r.restarts, r.messages, r.errors, r.commit, r.lag, r.outbox, r.history,
 		stateCollector{r},
 	)
 	return r
@@ -111,6 +116,7 @@ func (r *Registry) Transport(name string, p Probe) *Transport {
 		commit:   r.commit.WithLabelValues(name),
 		lag:      r.lag.WithLabelValues(name),
 		outbox:   r.outbox.WithLabelValues(name),
+		history:  r.history.WithLabelValues(name),
 	}
 	return t
 }
@@ -139,6 +145,7 @@ type Transport struct {
 	commit   prometheus.Observer
 	lag      prometheus.Observer
 	outbox   prometheus.Gauge
+	history  prometheus.Counter
 }
 
 // PluginRestart counts a stop of the plugin that the host restarts.
@@ -175,6 +182,14 @@ func (t *Transport) CommitDone(began time.Time, n int) {
 		return
 	}
 	t.commit.Observe(time.Since(began).Seconds())
+}
+
+// HistoryStored counts n past messages backfill stored.
+func (t *Transport) HistoryStored(n int) {
+	if t == nil {
+		return
+	}
+	t.history.Add(float64(n))
 }
 
 // Queued counts n events handed to delivery.

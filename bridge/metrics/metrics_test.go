@@ -88,6 +88,7 @@ func TestCountersAndHealth(t *testing.T) {
 	m.Delivered(false, false, 0)
 	m.CommitDone(time.Now().Add(-3*time.Millisecond), 2)
 	m.CommitDone(time.Now(), 0) // nothing stored: not a commit
+	m.HistoryStored(5)
 	st, err := wire.Parse(`<message from='alice@localhost/x' to='bob@echo.localhost' id='m1' type='chat'><body>hi</body></message>`)
 	if err != nil {
 		t.Fatal(err)
@@ -110,6 +111,7 @@ func TestCountersAndHealth(t *testing.T) {
 		`passerelle_delivery_lag_seconds_bucket{transport="echo",le="0.256"} 0`,
 		`passerelle_delivery_lag_seconds_bucket{transport="echo",le="1.024"} 1`,
 		`passerelle_outbox_depth{transport="echo"} 1`,
+		`passerelle_history_messages_total{transport="echo"} 5`,
 		`go_goroutines `,
 	} {
 		if !strings.Contains(text, want) {
@@ -130,6 +132,7 @@ func TestNil(t *testing.T) {
 	m.CommitDone(time.Now(), 1)
 	m.Queued(1)
 	m.Delivered(true, true, 1)
+	m.HistoryStored(1)
 }
 
 // TestIsolated: two registries do not share series (no global default).

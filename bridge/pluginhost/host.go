@@ -51,6 +51,16 @@ type Config struct {
 	OnReady func(ctx context.Context, caps *pb.Capabilities)
 	// OnStop, if set, hears why the plugin stopped, before its restart.
 	OnStop func(err error)
+	// OnStart, if set, runs for each new plugin process once Init
+	// answered, before any stream opens (the store's HistoryRestarted).
+	OnStart func()
+	// OnHistory, if set, takes a batch of the History stream (history.go)
+	// and returns once it is stored, or with the error that kept it from
+	// being; only then is it acknowledged. It is called from one
+	// goroutine, in stream order, and may take its time: the plugin's
+	// history waits, its live events do not. Without it, or when the
+	// plugin declares no backfill, the History stream is not opened.
+	OnHistory func(ctx context.Context, b *pb.HistoryBatch) error
 	// HealthInterval is how often the plugin is pinged (default 5 s).
 	HealthInterval time.Duration
 	// HoldTimeout is how long a command waits for a restarting plugin
@@ -249,6 +259,9 @@ func (h *Host) runOnce(ctx context.Context) error {
 	if caps.ApiVersion != sdk.APIVersion {
 		return fmt.Errorf("plugin Init: %w", &sdk.VersionError{Plugin: int(caps.ApiVersion), Host: sdk.APIVersion})
 	}
+	if h.cfg.OnStart != nil {
+		h.cfg.OnStart()
+	}
 
 	rctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
@@ -273,6 +286,9 @@ func (h *Host) runOnce(ctx context.Context) error {
 	wg.Go(func() { stop(h.pumpEvents(rctx, events)) })
 	wg.Go(func() { stop(h.readResults(cmds)) })
 	wg.Go(func() { stop(h.watch(rctx, p)) })
+	if h.cfg.OnHistory != nil && caps.GetFeatures().GetBackfill() {
+		wg.Go(func() { h.runHistory(rctx, p.Transport) })
+	}
 	// Commands wait until every login is connected again, so the first
 	// message after a restart does not meet a login the plugin forgot.
 	if h.cfg.OnReady != nil {

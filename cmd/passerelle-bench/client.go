@@ -11,6 +11,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,6 +30,9 @@ type client struct {
 	bw  *bufio.Writer
 
 	fr framer
+
+	// history counts the delayed messages (backfill) received.
+	history atomic.Int64
 }
 
 const streamHeader = `<?xml version='1.0'?><stream:stream to='%s' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>`

@@ -174,6 +174,10 @@ func runPhase(ctx context.Context, spec phaseSpec, clients []*client, target fun
 				if !bytes.HasPrefix(el, []byte("<message")) {
 					continue
 				}
+				if isHistory(el) {
+					s.c.history.Add(1) // backfill, beside the phase (-backfill)
+					continue
+				}
 				if measuring.Load() {
 					s.stanzas.Add(1)
 				}

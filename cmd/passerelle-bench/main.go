@@ -60,6 +60,7 @@ type options struct {
 	dir, pprofDir, prosodyConfig               string
 	startupLogins, startupPuppets, pprofWindow int
 	startupOnline                              int
+	backfill                                   int
 	startupAway                                bool
 	smoke                                      bool
 	stages, receipts                           bool
@@ -86,6 +87,7 @@ func main() {
 	flag.StringVar(&o.prosodyConfig, "prosody-config", "", "Lua lines appended to Prosody's global config, to try a server setting (a later network_settings replaces the default one); it applies to every path")
 	flag.BoolVar(&o.receipts, "receipts", false, "messages ask for delivery receipts and read markers, as phone clients do (the echo network sends both back: 3 stanzas per message)")
 	flag.BoolVar(&o.stages, "stages", false, "split each echo round trip into hops (the gateway and the plugin record when each message passes each stage) and print where it waits")
+	flag.IntVar(&o.backfill, "backfill", 0, "then give each user's echo chats this many messages of history each and measure the echo path (window 1) while it flows, against the same path without (see backfill.go)")
 	flag.BoolVar(&o.smoke, "smoke", false, "a run of a few seconds that checks the tool and the stack work (CI)")
 	pathList := flag.String("paths", strings.Join(paths, ","), "paths to measure, in order; ratios are to the first")
 	flag.Usage = func() {
@@ -109,6 +111,10 @@ func main() {
 		}
 		o.paths = append(o.paths, p)
 	}
+	if o.backfill < 0 || o.backfill > 100000 || (o.backfill > 0 && o.startupLogins > 0) {
+		fmt.Fprintln(os.Stderr, "passerelle-bench: -backfill must be 0 to 100000, and is not run with -startup-logins")
+		os.Exit(2)
+	}
 	if o.users < 1 || o.window < 1 || o.chats < 1 || o.rounds < 1 || o.size < 40 || o.duration <= 0 {
 		fmt.Fprintln(os.Stderr, "passerelle-bench: -users, -window, -chats, -rounds must be >= 1, -size >= 40, -duration > 0")
 		os.Exit(2)
@@ -125,7 +131,7 @@ const password = "bench-password"
 
 func run(ctx context.Context, o options, out io.Writer) error {
 	started := time.Now()
-	s, err := newStack(o.dir, stackOptions{pprof: o.pprofDir != "", stages: o.stages, prosodyConfig: o.prosodyConfig})
+	s, err := newStack(o.dir, stackOptions{pprof: o.pprofDir != "", stages: o.stages, prosodyConfig: o.prosodyConfig, backfill: o.backfill})
 	if err != nil {
 		return err
 	}
@@ -286,6 +292,11 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		fmt.Fprintf(out, "profiles of the gateway: %s (go tool pprof -top bin/passerelle %s)\n", o.pprofDir, filepath.Join(o.pprofDir, "cpu.pprof"))
 	}
 
+	if o.backfill > 0 {
+		if err := runBackfill(ctx, o, senders, targets["echo"], procs, results, out); err != nil {
+			return fmt.Errorf("backfill: %w\n--- gateway log tail ---\n%s", err, s.tail())
+		}
+	}
 	if o.startupLogins > 0 {
 		if err := startup(ctx, s, o, out); err != nil {
 			return err

@@ -45,6 +45,7 @@ type stack struct {
 type stackOptions struct {
 	pprof, stages bool
 	prosodyConfig string // Lua appended to Prosody's global section
+	backfill      int    // the transport's backfill_messages (0: off)
 }
 
 func newStack(dir string, so stackOptions) (*stack, error) {
@@ -119,7 +120,8 @@ name = "echo"
 domain = %q
 secret = %q
 plugin = %q
-`, s.srv.ComponentAddr(), xmppDomain, echoDomain, s.secret, filepath.Join(s.bin, benchEcho))
+backfill_messages = %d
+`, s.srv.ComponentAddr(), xmppDomain, echoDomain, s.secret, filepath.Join(s.bin, benchEcho), so.backfill)
 	if err := os.WriteFile(s.cfgPath, []byte(cfg), 0o600); err != nil {
 		s.srv.Close()
 		return nil, err

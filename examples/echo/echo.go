@@ -116,7 +116,11 @@ func (n *Network) LoadLogin(_ context.Context, login sdk.LoginInfo) (*Session, e
 		n.accounts[login.LoginID] = newContacts(st)
 	}
 	n.mu.Unlock()
-	return &Session{n: n, loginID: login.LoginID, dir: login.Dir}, nil
+	history := HistoryLength
+	if st.History > 0 {
+		history = st.History
+	}
+	return &Session{n: n, loginID: login.LoginID, dir: login.Dir, history: history}, nil
 }
 
 // newContacts is a new account's contact list: the three friends, or the

@@ -312,3 +312,42 @@ func TestMetaRequired(t *testing.T) {
 		t.Fatalf("reply with the right metadata: %v", res.Error)
 	}
 }
+
+// A username ending in +history<N> gives every chat N messages of
+// history, in batches of at most 100.
+func TestBackfillLength(t *testing.T) {
+	p := plugintest.Start(t, plugintest.BuildBinary(t, echoPkg), "", nil)
+	done := p.Login("", map[string]string{"username": "erin+history250"})
+	p.Connect(done.LoginId, done.SavedState)
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	hist, err := p.Client().History(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: done.LoginId, ChatId: "bob", Limit: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for {
+		b, err := hist.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b.Events) > 100 || b.Total != 250 {
+			t.Fatalf("batch of %d events, total %d", len(b.Events), b.Total)
+		}
+		var batch []string
+		for _, ev := range b.Events {
+			batch = append(batch, ev.GetMessage().GetText())
+		}
+		texts = append(batch, texts...)
+		hist.Send(&pb.HistoryAck{UpToSeq: b.Seq})
+		if b.Done {
+			break
+		}
+	}
+	if len(texts) != 250 || texts[0] != "history 1 of 250" || texts[249] != "history 250 of 250" {
+		t.Fatalf("%d messages, from %q to %q", len(texts), texts[0], texts[len(texts)-1])
+	}
+}

@@ -11,8 +11,12 @@ import (
 )
 
 // HistoryLength is how many old messages every echo chat has, "history 1
-// of 30" (the oldest) to "history 30 of 30", a minute apart.
+// of 30" (the oldest) to "history 30 of 30", a minute apart, unless the
+// login asked for another length (see savedState).
 const HistoryLength = 30
+
+// historyBatch is the most messages one HistoryBatch carries.
+const historyBatch = 100
 
 var _ sdk.Backfiller = (*Session)(nil)
 
@@ -24,10 +28,10 @@ func (s *Session) Backfill(_ context.Context, req sdk.BackfillRequest) error {
 	if err := s.inChat(sdk.Call{ChatID: req.ChatID}); err != nil {
 		return err
 	}
-	before := HistoryLength + 1
+	before := s.history + 1
 	if req.Cursor != "" {
 		n, err := strconv.Atoi(req.Cursor)
-		if err != nil || n < 1 || n > HistoryLength+1 {
+		if err != nil || n < 1 || n > s.history+1 {
 			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "the echo network has no history cursor %q", req.Cursor)
 		}
 		before = n
@@ -41,23 +45,23 @@ func (s *Session) Backfill(_ context.Context, req sdk.BackfillRequest) error {
 }
 
 // sendHistory sends the messages before number before, limit at most, in
-// batches of up to 10.
+// batches of up to historyBatch.
 func (s *Session) sendHistory(chatID string, before, limit int) {
 	// Detached from the call: the history outlives it. A real plugin
 	// would stop this with the session.
 	ctx := context.Background()
 	now := time.Now()
 	for limit > 0 && before > 1 {
-		n := min(limit, 10, before-1)
-		b := &pb.HistoryBatch{LoginId: s.loginID, ChatId: chatID, Total: HistoryLength}
+		n := min(limit, historyBatch, before-1)
+		b := &pb.HistoryBatch{LoginId: s.loginID, ChatId: chatID, Total: int64(s.history)}
 		for i := before - n; i < before; i++ {
 			id := fmt.Sprintf("history-%s-%d", chatID, i)
 			b.Events = append(b.Events, &pb.Event{
 				EventId:            id,
 				Meta:               metaFor(id),
 				Sender:             &pb.Sender{UserId: chatID},
-				TimestampUnixMicro: now.Add(-time.Duration(HistoryLength-i+1) * time.Minute).UnixMicro(),
-				Payload:            &pb.Event_Message{Message: &pb.MessageEvent{Text: fmt.Sprintf("history %d of %d", i, HistoryLength)}},
+				TimestampUnixMicro: now.Add(-time.Duration(s.history-i+1) * time.Minute).UnixMicro(),
+				Payload:            &pb.Event_Message{Message: &pb.MessageEvent{Text: fmt.Sprintf("history %d of %d", i, s.history)}},
 			})
 		}
 		before -= n

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -41,10 +42,15 @@ var (
 // contacts instead of the three friends (NumberedContact), the first
 // Online of them available and the others of unknown presence: how the
 // load tool makes logins with large contact lists.
+//
+// History, when set, is how many messages of history every chat of the
+// account has instead of HistoryLength: a username ending in
+// "+history<N>" asks for N, how tests and the load tool get a long one.
 type savedState struct {
 	Username string `json:"username"`
 	Contacts int    `json:"contacts,omitempty"`
 	Online   int    `json:"online,omitempty"`
+	History  int    `json:"history,omitempty"`
 }
 
 // readState reads a saved state; one we cannot read is an account with
@@ -188,7 +194,13 @@ func qrStep(username string, n int) *pb.LoginStep {
 // complete is the last step. The login ID is the account itself: logging
 // in again as the same username yields the same login.
 func complete(username string) *pb.LoginStep {
-	state, _ := json.Marshal(savedState{Username: username})
+	st := savedState{Username: username}
+	if i := strings.LastIndex(username, "+history"); i >= 0 {
+		if n, err := strconv.Atoi(username[i+len("+history"):]); err == nil && n >= 0 {
+			st.History = n
+		}
+	}
+	state, _ := json.Marshal(st)
 	return &pb.LoginStep{Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{
 		LoginId: username, DisplayName: username, SavedState: state,
 	}}}

@@ -19,6 +19,7 @@ type Session struct {
 	n         *Network
 	loginID   string
 	dir       string // the login's own folder, from the host ("" when none)
+	history   int    // messages of history in each chat (history.go)
 	connected atomic.Bool
 }
 
