@@ -43,15 +43,7 @@ func (db *DB) ReplaceArchived(ctx context.Context, room RoomKey, remoteID string
 	}
 	payload = bytes.Clone(payload)
 	return db.roomWrite(ctx, room, func(_ *bbolt.Tx, rb *roomBkts) error {
-		meta, err := metaOf(rb)
-		if err != nil {
-			return &cleanError{err}
-		}
-		k, err := rb.find(room, meta, "remote ID", remoteID)
-		if err != nil {
-			return &cleanError{err}
-		}
-		m, err := decodeArchived(meta.epoch, k, rb.order.Get(k))
+		_, k, m, err := rb.byRemote(room, remoteID)
 		if err != nil {
 			return &cleanError{err}
 		}
@@ -61,6 +53,21 @@ func (db *DB) ReplaceArchived(ctx context.Context, room RoomKey, remoteID string
 		}
 		return nil
 	})
+}
+
+// byRemote finds the archived message of remoteID: the room's meta, the
+// message's key and the message.
+func (rb *roomBkts) byRemote(room RoomKey, remoteID string) (roomMeta, []byte, ArchivedMessage, error) {
+	meta, err := metaOf(rb)
+	if err != nil {
+		return meta, nil, ArchivedMessage{}, err
+	}
+	k, err := rb.find(room, meta, "remote ID", remoteID)
+	if err != nil {
+		return meta, nil, ArchivedMessage{}, err
+	}
+	m, err := decodeArchived(meta.epoch, k, rb.order.Get(k))
+	return meta, k, m, err
 }
 
 func metaOf(rb *roomBkts) (roomMeta, error) {
@@ -81,15 +88,7 @@ func (db *DB) DeleteArchived(ctx context.Context, room RoomKey, remoteID string)
 		return err
 	}
 	return db.roomWrite(ctx, room, func(_ *bbolt.Tx, rb *roomBkts) error {
-		meta, err := metaOf(rb)
-		if err != nil {
-			return &cleanError{err}
-		}
-		k, err := rb.find(room, meta, "remote ID", remoteID)
-		if err != nil {
-			return &cleanError{err}
-		}
-		m, err := decodeArchived(meta.epoch, k, rb.order.Get(k))
+		meta, k, m, err := rb.byRemote(room, remoteID)
 		if err != nil {
 			return &cleanError{err}
 		}
