@@ -35,6 +35,11 @@ func (t *transport) announceRoom(ctx context.Context, user, roomJID, name string
 	if t.session(user) == nil {
 		return // no login: no rooms
 	}
+	// A read first: the rooms announce every room at every sync, and a
+	// mark is a write even when it changes nothing.
+	if told, err := t.db.RoomAnnounced(t.name, user, roomJID); err == nil && told {
+		return
+	}
 	first, err := t.db.MarkRoomAnnounced(ctx, t.name, user, roomJID)
 	if err != nil {
 		if ctx.Err() == nil {

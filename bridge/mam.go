@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"mellium.im/xmpp/jid"
@@ -130,7 +131,7 @@ func (mq *mamQuery) parseForm(x *wire.Element, room jid.JID) error {
 		}
 		v := ""
 		if len(values) == 1 {
-			v = values[0]
+			v = strings.TrimSpace(values[0])
 		}
 		switch name {
 		case "FORM_TYPE":
@@ -194,7 +195,7 @@ func (mq *mamQuery) parseSet(set *wire.Element) error {
 		if c.XMLName.Space != nsRSM && c.XMLName.Space != "" {
 			continue
 		}
-		name := c.XMLName.Local
+		name, text := c.XMLName.Local, strings.TrimSpace(c.Text)
 		switch name {
 		case "max", "after", "before", "index":
 			if seen[name] {
@@ -204,9 +205,9 @@ func (mq *mamQuery) parseSet(set *wire.Element) error {
 		}
 		switch name {
 		case "max":
-			n, err := strconv.Atoi(c.Text)
+			n, err := strconv.Atoi(text)
 			if err != nil || n < 0 {
-				return badQuery("RSM <max/> %q is not a non-negative integer", c.Text)
+				return badQuery("RSM <max/> %q is not a non-negative integer", text)
 			}
 			if n == 0 {
 				mq.q.CountOnly = true // XEP-0059 §2.6: the count alone
@@ -214,15 +215,15 @@ func (mq *mamQuery) parseSet(set *wire.Element) error {
 				mq.q.Max = min(n, store.MaxArchivePage)
 			}
 		case "after":
-			if c.Text == "" {
+			if text == "" {
 				return badQuery("RSM <after/> is empty; it takes the id of the last message of the page before")
 			}
-			mq.q.After = c.Text
+			mq.q.After = text
 		case "before":
-			if c.Text == "" {
+			if text == "" {
 				mq.q.Latest = true // the last page
 			} else {
-				mq.q.Before = c.Text
+				mq.q.Before = text
 			}
 		case "index":
 			return &mamError{wire.FeatureNotImpl, "paging by RSM <index/> is not supported; page with <after/> or <before/>"}

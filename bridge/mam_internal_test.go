@@ -59,6 +59,7 @@ func TestParseMAMQuery(t *testing.T) {
 		{"last page", "", rsm(`<max>50</max><before/>`), mamQuery{q: store.ArchiveQuery{Max: 50, Latest: true}}},
 		{"page before", "", rsm(`<max>50</max><before>1a-77</before>`), mamQuery{q: store.ArchiveQuery{Max: 50, Before: "1a-77"}}},
 		{"page after", "", rsm(`<after>1a-77</after>`), mamQuery{q: store.ArchiveQuery{After: "1a-77"}}},
+		{"pretty-printed", "", "\n  " + rsm("\n    <max> 50 </max>\n    <before>\n      1a-77\n    </before>\n  ") + "\n", mamQuery{q: store.ArchiveQuery{Max: 50, Before: "1a-77"}}},
 		{"count only", "", rsm(`<max>0</max>`), mamQuery{q: store.ArchiveQuery{CountOnly: true}}},
 		{"max over the cap", "", rsm(`<max>100000</max>`), mamQuery{q: store.ArchiveQuery{Max: store.MaxArchivePage}}},
 		{"unknown extension ignored", "", `<foo xmlns='urn:example:x'/>` + rsm(`<max>5</max>`), mamQuery{q: store.ArchiveQuery{Max: 5}}},
