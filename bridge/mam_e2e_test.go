@@ -238,7 +238,17 @@ func TestRoomArchiveMAM(t *testing.T) {
 		t.Errorf("form: %v %s", err, form.XML)
 	}
 	meta, err := alice.IQ(ctx, `<iq type='get' to='`+room+`'><metadata xmlns='urn:xmpp:mam:2'/></iq>`)
-	if err != nil || !strings.Contains(meta.XML, `<start id="`+ids[0]+`"`) {
+	var md struct {
+		Metadata struct {
+			Start struct {
+				ID string `xml:"id,attr"`
+			} `xml:"start"`
+			End struct {
+				ID string `xml:"id,attr"`
+			} `xml:"end"`
+		} `xml:"urn:xmpp:mam:2 metadata"`
+	}
+	if err != nil || meta.Unmarshal(&md) != nil || md.Metadata.Start.ID != ids[0] || md.Metadata.End.ID == "" {
 		t.Errorf("metadata: %v %s", err, meta.XML)
 	}
 
