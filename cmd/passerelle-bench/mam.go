@@ -16,7 +16,8 @@ import (
 // room archives live messages), the gateway starts again, and the user's
 // client pages back from the newest message with MAM (XEP-0313), 50 a
 // page, one query at a time: the time from the query to its <fin/>, with
-// the 50 result messages before it, and the gateway's CPU per page.
+// the 50 result messages before it, and the gateway's and Prosody's CPU
+// per page.
 
 // mamRoom is the room the -mam phase fills: the echo network's group, a
 // room of every echo login.
@@ -48,7 +49,9 @@ func runMAM(ctx context.Context, s *stack, o options, c *client, out io.Writer) 
 	pages := min(mamPages, o.mam/50)
 	var lat []time.Duration
 	before := ""
+	prosody := s.prosodyPid()
 	cpu0, _ := procCPU(gw)
+	pcpu0, _ := procCPU(prosody)
 	t0 := time.Now()
 	for i := range pages {
 		id := fmt.Sprintf("mam%d", i)
@@ -77,11 +80,12 @@ func runMAM(ctx context.Context, s *stack, o options, c *client, out io.Writer) 
 	}
 	took := time.Since(t0)
 	cpu1, _ := procCPU(gw)
+	pcpu1, _ := procCPU(prosody)
 	slices.Sort(lat)
 	fmt.Fprintf(out, "\nMAM: a room of %d archived messages (filled in %s), %d pages of 50 back from the newest, one at a time: "+
-		"p50 %s p99 %s, %.0f pages/s, gateway CPU %.2f ms per page\n",
-		o.mam, fillTook.Round(time.Millisecond), pages, ms(pctOf(lat, 50)), ms(pctOf(lat, 99)),
-		float64(pages)/took.Seconds(), (cpu1-cpu0)*1000/float64(pages))
+		"p50 %s p90 %s p99 %s, %.0f pages/s; CPU per page: gateway %.2f ms, Prosody %.2f ms\n",
+		o.mam, fillTook.Round(time.Millisecond), pages, ms(pctOf(lat, 50)), ms(pctOf(lat, 90)), ms(pctOf(lat, 99)),
+		float64(pages)/took.Seconds(), (cpu1-cpu0)*1000/float64(pages), (pcpu1-pcpu0)*1000/float64(pages))
 	return nil
 }
 
