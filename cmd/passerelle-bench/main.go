@@ -105,6 +105,8 @@ func main() {
 		// And the stage trace: every stage of the gateway and the plugin
 		// must see the messages.
 		o.stages = true
+		// And MAM on a room: a small archive, ten pages.
+		o.mam = cmp.Or(min(o.mam, 500), 500)
 	}
 	for _, p := range strings.Split(*pathList, ",") {
 		if !slices.Contains(paths, p) {
