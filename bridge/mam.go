@@ -281,9 +281,9 @@ func mamForm(st *wire.Stanza) []byte {
 func (t *transport) mamQuery(ctx context.Context, st *wire.Stanza, room store.RoomKey, to jid.JID, p *wire.Element) {
 	mq, err := parseMAMQuery(p, to)
 	if err == nil && mq.withNick != "" {
-		j, ok := t.roomOccupantJID(room.UserJID, room.RoomID, mq.withNick)
+		j, ok := t.occupantJID(ctx, room, mq.withNick)
 		if !ok {
-			err = badQuery("with: no occupant %q in this room to filter by", mq.withNick)
+			err = badQuery("with: no occupant %q among the room's recent senders to filter by", mq.withNick)
 		}
 		mq.q.With = j
 	}
@@ -324,6 +324,23 @@ func (t *transport) mamQuery(ctx context.Context, st *wire.Stanza, room store.Ro
 		t.send(ctx, msg)
 	}
 	t.send(ctx, mamFin(st, page))
+}
+
+// occupantJID maps an occupant nick of a `with` to the JID its messages
+// are archived under: the sender of the newest message by that nick among
+// the room's last store.MaxArchivePage (one page read, whatever the
+// archive's size; a nick taken over later maps to its newest holder).
+func (t *transport) occupantJID(ctx context.Context, room store.RoomKey, nick string) (string, bool) {
+	page, err := t.db.QueryArchive(ctx, room, store.ArchiveQuery{Latest: true, Max: store.MaxArchivePage})
+	if err != nil {
+		return "", false
+	}
+	for i := len(page.Messages) - 1; i >= 0; i-- {
+		if m := &page.Messages[i]; m.Nick == nick && m.SenderJID != "" {
+			return m.SenderJID, true
+		}
+	}
+	return "", false
 }
 
 // mamResult wraps one archived stanza as XEP-0313 §4.2 says, from the

@@ -290,14 +290,17 @@ func TestRoomArchiveMAM(t *testing.T) {
 			t.Errorf("%.80s: got %s %q, want %s with %q", c.inner, p.iq.Err.Condition, p.iq.Err.Text, c.cond, c.text)
 		}
 	}
-	// A `with` the archive knows filters by sender.
-	p := queryMAM(t, alice, room, mamForm("end", end, "with", "echo-1@"+domain)+rsmSet(`<max>250</max>`))
-	if len(p.msgs) != n/3 || p.fin.Fin.Complete != "true" {
-		t.Errorf("with echo-1: %d messages, complete=%q; want %d, true", len(p.msgs), p.fin.Fin.Complete, n/3)
-	}
-	for _, m := range p.msgs {
-		if !strings.HasSuffix(m.Result.Forwarded.Message.From, "/member1") {
-			t.Fatalf("with echo-1 brought %s", m.Result.Forwarded.Message.From)
+	// A `with` the archive knows filters by sender: a JID, or an
+	// occupant the room maps to its JID.
+	for _, with := range []string{"echo-1@" + domain, room + "/member1"} {
+		p := queryMAM(t, alice, room, mamForm("end", end, "with", with)+rsmSet(`<max>250</max>`))
+		if len(p.msgs) != n/3 || p.fin.Fin.Complete != "true" {
+			t.Errorf("with %s: %d messages, complete=%q; want %d, true: %s", with, len(p.msgs), p.fin.Fin.Complete, n/3, p.iq.XML)
+		}
+		for _, m := range p.msgs {
+			if !strings.HasSuffix(m.Result.Forwarded.Message.From, "/member1") {
+				t.Fatalf("with %s brought %s", with, m.Result.Forwarded.Message.From)
+			}
 		}
 	}
 }

@@ -16,10 +16,3 @@ func (t *transport) roomOf(user, chatID string) bool {
 	page, err := t.db.QueryArchive(context.Background(), store.RoomKey{Transport: t.name, UserJID: user, RoomID: chatID}, store.ArchiveQuery{CountOnly: true})
 	return err == nil && page.Count > 0
 }
-
-// roomOccupantJID maps an occupant's nick in the user's room to the JID
-// its messages are archived under (store.ArchivedMessage.SenderJID).
-// Here: none is known; the rooms answer from the room's members.
-func (t *transport) roomOccupantJID(user, chatID, nick string) (string, bool) {
-	return "", false
-}
