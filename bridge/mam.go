@@ -244,13 +244,13 @@ func (t *transport) mamIQ(ctx context.Context, st *wire.Stanza, from, to jid.JID
 		return
 	}
 	chatID, err := puppet.FromJID(to)
+	room := store.RoomKey{Transport: t.name, UserJID: user, RoomID: chatID}
 	// A room that is not the user's reads as one that does not exist:
 	// another user's rooms are never revealed, nor their archives read.
-	if err != nil || !t.roomOf(user, chatID) {
+	if err != nil || !t.archiveOf(ctx, room) {
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no such room"))
 		return
 	}
-	room := store.RoomKey{Transport: t.name, UserJID: user, RoomID: chatID}
 	get := st.Type() == "get"
 	switch {
 	case p.XMLName.Local == "query" && get:
@@ -262,6 +262,19 @@ func (t *transport) mamIQ(ctx context.Context, st *wire.Stanza, from, to jid.JID
 	default:
 		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, ""))
 	}
+}
+
+// archiveOf reports whether the user may query the room's archive: it is
+// one of their rooms (roomOf), or the store keeps an archive of it for
+// them. Right after a restart the rooms are known only once the login
+// has listed its chats, and that is when clients come back and catch up
+// with MAM. Either way only the user's own archive is read.
+func (t *transport) archiveOf(ctx context.Context, room store.RoomKey) bool {
+	if t.roomOf(room.UserJID, room.RoomID) {
+		return true
+	}
+	p, err := t.db.QueryArchive(ctx, room, store.ArchiveQuery{CountOnly: true})
+	return err == nil && p.Count > 0
 }
 
 // mamForm is the answer to a query for the search form (XEP-0313 §5.1):
