@@ -123,6 +123,8 @@ func (t *transport) handleIQ(ctx context.Context, st *wire.Stanza, from, to jid.
 			return
 		}
 		t.vcard(ctx, st, from.Bare().String(), uid)
+	case p.XMLName.Space == nsMAM && !toGateway:
+		t.mamIQ(ctx, st, from, to, p) // mam.go: a room's archive
 	case p.XMLName.Space == wire.NSRegister && toGateway:
 		if get {
 			t.registerForm(ctx, st, from.Bare().String())

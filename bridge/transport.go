@@ -53,6 +53,11 @@ type transport struct {
 	perms    perms               // XEP-0356, from the server
 	subs     *subLimiter
 
+	// retention bounds the room archives (retention.go);
+	// retentionEvery is how often they are pruned (0: retentionEvery).
+	retention      store.ArchiveRetention
+	retentionEvery time.Duration
+
 	// idWindow is how long a plain message id marks a resend (0:
 	// defaultIDWindow); tests shorten it.
 	idWindow time.Duration
@@ -108,6 +113,7 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 		inflight:    map[string]int{},
 		newRefs:     map[string]store.MessageRef{},
 		newXIDs:     map[string]string{},
+		retention:   archiveRetention(tc),
 	}
 	t.in.handle, t.in.max, t.in.limit = t.handle, inboundQueue, inboundChats
 	t.out.handle = chatDelivery{t: t, now: t.deliverNow}.deliver
@@ -164,6 +170,7 @@ func (t *transport) run(ctx context.Context) {
 	wg.Go(func() { t.outboxDoneLoop(ctx) })
 	wg.Go(func() { t.commitLoop(ctx) })
 	wg.Go(func() { t.subs.run(ctx) })
+	wg.Go(func() { t.retentionLoop(ctx) })
 	wg.Wait()
 	// The chats' workers, and their slow work, end with ctx.
 	t.in.wg.Wait()

@@ -297,8 +297,8 @@ func (db *DB) updateLogin(ctx context.Context, transport, userJID, what string, 
 
 // DeleteLogin deletes the login of userJID on transport and everything kept
 // for its LoginID: puppets, message map, dedup keys, txns and pending
-// outbox entries, and the user's room archives (XEP-0077 <remove/>
-// promises the user's data is gone).
+// outbox entries, and the user's room archives and the rooms they were
+// told of (XEP-0077 <remove/> promises the user's data is gone).
 // If another user of the same transport has a login with the same LoginID,
 // that data is theirs too and is kept. Deleting an absent login is not an
 // error.
@@ -310,6 +310,9 @@ func (db *DB) DeleteLogin(ctx context.Context, transport, userJID string) error 
 	return db.submitBarrier(ctx, func(tx *bbolt.Tx) error {
 		// The room archives are the user's own, whatever the login ID.
 		if err := db.dropUserArchives(tx, transport, userJID); err != nil {
+			return err
+		}
+		if err := dropUserAnnounced(tx, transport, userJID); err != nil {
 			return err
 		}
 		lb := tx.Bucket(bLogins).Bucket(tk)

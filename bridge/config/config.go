@@ -220,6 +220,13 @@ type Transport struct {
 	// asks the plugin for when a login connects (backfill_messages,
 	// default DefaultBackfillMessages); 0 turns backfill off.
 	BackfillMessages int
+	// ArchiveDays is how long a room's archive keeps a message, in days
+	// (archive_days, default DefaultArchiveDays); 0 keeps it forever.
+	ArchiveDays int
+	// ArchiveMessages is how many messages a room's archive keeps, the
+	// newest (archive_messages, default DefaultArchiveMessages); 0: no
+	// limit.
+	ArchiveMessages int
 }
 
 // DefaultBackfillMessages is backfill_messages when not set; MaxBackfillMessages
@@ -228,6 +235,15 @@ type Transport struct {
 const (
 	DefaultBackfillMessages = 50
 	MaxBackfillMessages     = 100000
+)
+
+// The room archive's retention (XEP-0313 on the gateway's rooms) when
+// archive_days and archive_messages are not set, and their bounds.
+const (
+	DefaultArchiveDays     = 365
+	MaxArchiveDays         = 36500
+	DefaultArchiveMessages = 10000
+	MaxArchiveMessages     = 10000000
 )
 
 // LogValue keeps the secret out of logs when a Transport is logged whole.
@@ -614,6 +630,19 @@ func (l loader) transport(t *table, storeDir string) (tr Transport, ok bool) {
 		n = DefaultBackfillMessages
 	}
 	tr.BackfillMessages = int(n)
+
+	days := t.integer("archive_days", DefaultArchiveDays)
+	if days < 0 || days > MaxArchiveDays {
+		l.p.addf(t.key("archive_days"), "%d is out of range (0 to %d; 0 keeps room archives forever)", days, MaxArchiveDays)
+		days = DefaultArchiveDays
+	}
+	tr.ArchiveDays = int(days)
+	msgs := t.integer("archive_messages", DefaultArchiveMessages)
+	if msgs < 0 || msgs > MaxArchiveMessages {
+		l.p.addf(t.key("archive_messages"), "%d is out of range (0 to %d; 0 for no limit)", msgs, MaxArchiveMessages)
+		msgs = DefaultArchiveMessages
+	}
+	tr.ArchiveMessages = int(msgs)
 
 	tr.PluginConfig = []byte("{}")
 	if v, present := t.get("config"); present {

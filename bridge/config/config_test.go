@@ -146,6 +146,8 @@ domain = "wa.example.org"
 secret_file = "wa.secret"
 plugin = "passerelle-echo"
 backfill_messages = 0
+archive_days = 0
+archive_messages = 500
 [[transport]]
 name = "off"
 domain = "off.example.org"
@@ -173,6 +175,10 @@ enabled = false
 	echo, wa, off := c.Transports[0], c.Transports[1], c.Transports[2]
 	if echo.BackfillMessages != DefaultBackfillMessages || wa.BackfillMessages != 0 {
 		t.Errorf("backfill_messages: %d and %d, want the default and 0 (off)", echo.BackfillMessages, wa.BackfillMessages)
+	}
+	if echo.ArchiveDays != DefaultArchiveDays || echo.ArchiveMessages != DefaultArchiveMessages || wa.ArchiveDays != 0 || wa.ArchiveMessages != 500 {
+		t.Errorf("archive retention: %d days, %d messages and %d, %d; want the defaults and 0 (forever), 500",
+			echo.ArchiveDays, echo.ArchiveMessages, wa.ArchiveDays, wa.ArchiveMessages)
 	}
 	if want := filepath.Join(dir, "bin", "echo-plugin"); echo.Plugin != want {
 		t.Errorf("echo Plugin = %q, want %q", echo.Plugin, want)
@@ -283,6 +289,9 @@ func TestErrors(t *testing.T) {
 		{"negative backfill", minimal + "backfill_messages = -1\n", []string{`transport[0].backfill_messages: -1 is out of range (0 to 100000`}},
 		{"huge backfill", minimal + "backfill_messages = 100001\n", []string{`transport[0].backfill_messages: 100001 is out of range`}},
 		{"backfill not a number", minimal + "backfill_messages = \"50\"\n", []string{`transport[0].backfill_messages: want an integer, got a string`}},
+		{"negative archive days", minimal + "archive_days = -1\n", []string{`transport[0].archive_days: -1 is out of range (0 to 36500; 0 keeps room archives forever)`}},
+		{"huge archive", minimal + "archive_messages = 10000001\n", []string{`transport[0].archive_messages: 10000001 is out of range (0 to 10000000; 0 for no limit)`}},
+		{"archive days not a number", minimal + "archive_days = \"a year\"\n", []string{`transport[0].archive_days: want an integer, got a string`}},
 		{"log level", "[log]\nlevel = \"verbose\"\nformat = \"xml\"\n" + minimal, []string{`log.level: "verbose"`, `log.format: "xml"`}},
 		{"bad allow JID", "[access]\nallow = [\"a@b@c\", \"x@y/r\"]\n" + strings.SplitN(minimal, "\n", 4)[3], []string{`access.allow[0]: "a@b@c" is not a valid`, `access.allow[1]: "x@y/r" has a resource`}},
 		{"admin is domain", "[access]\nallow = [\"localhost\"]\nadmins = [\"localhost\", \"<>@x\"]\n" + strings.SplitN(minimal, "\n", 4)[3], []string{`access.admins[0]: "localhost" is not a bare JID`, `access.admins[1]: "<>@x" is not a valid JID`}},

@@ -61,6 +61,7 @@ type options struct {
 	startupLogins, startupPuppets, pprofWindow int
 	startupOnline                              int
 	backfill                                   int
+	mam                                        int
 	startupAway                                bool
 	smoke                                      bool
 	stages, receipts                           bool
@@ -88,6 +89,7 @@ func main() {
 	flag.BoolVar(&o.receipts, "receipts", false, "messages ask for delivery receipts and read markers, as phone clients do (the echo network sends both back: 3 stanzas per message)")
 	flag.BoolVar(&o.stages, "stages", false, "split each echo round trip into hops (the gateway and the plugin record when each message passes each stage) and print where it waits")
 	flag.IntVar(&o.backfill, "backfill", 0, "then give each user's echo chats this many messages of history each and measure the echo path (window 1) while it flows, against the same path without (see backfill.go)")
+	flag.IntVar(&o.mam, "mam", 0, "then fill the first user's archive of the echo room with this many messages and time MAM pages of 50 back from the newest (see mam.go)")
 	flag.BoolVar(&o.smoke, "smoke", false, "a run of a few seconds that checks the tool and the stack work (CI)")
 	pathList := flag.String("paths", strings.Join(paths, ","), "paths to measure, in order; ratios are to the first")
 	flag.Usage = func() {
@@ -103,6 +105,8 @@ func main() {
 		// And the stage trace: every stage of the gateway and the plugin
 		// must see the messages.
 		o.stages = true
+		// And MAM on a room: a small archive, ten pages.
+		o.mam = cmp.Or(min(o.mam, 500), 500)
 	}
 	for _, p := range strings.Split(*pathList, ",") {
 		if !slices.Contains(paths, p) {
@@ -113,6 +117,10 @@ func main() {
 	}
 	if o.backfill < 0 || o.backfill > 100000 || (o.backfill > 0 && o.startupLogins > 0) {
 		fmt.Fprintln(os.Stderr, "passerelle-bench: -backfill must be 0 to 100000, and is not run with -startup-logins")
+		os.Exit(2)
+	}
+	if o.mam < 0 || o.mam > 10000000 || (o.mam > 0 && o.mam < 50) {
+		fmt.Fprintln(os.Stderr, "passerelle-bench: -mam must be 0 (off) or 50 to 10000000")
 		os.Exit(2)
 	}
 	if o.users < 1 || o.window < 1 || o.chats < 1 || o.rounds < 1 || o.size < 40 || o.duration <= 0 {
@@ -131,7 +139,7 @@ const password = "bench-password"
 
 func run(ctx context.Context, o options, out io.Writer) error {
 	started := time.Now()
-	s, err := newStack(o.dir, stackOptions{pprof: o.pprofDir != "", stages: o.stages, prosodyConfig: o.prosodyConfig, backfill: o.backfill})
+	s, err := newStack(o.dir, stackOptions{pprof: o.pprofDir != "", stages: o.stages, prosodyConfig: o.prosodyConfig, backfill: o.backfill, archiveAll: o.mam > 0})
 	if err != nil {
 		return err
 	}
@@ -295,6 +303,11 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	if o.backfill > 0 {
 		if err := runBackfill(ctx, o, senders, targets["echo"], procs, results, out); err != nil {
 			return fmt.Errorf("backfill: %w\n--- gateway log tail ---\n%s", err, s.tail())
+		}
+	}
+	if o.mam > 0 {
+		if err := runMAM(ctx, s, o, senders[0], out); err != nil {
+			return fmt.Errorf("mam: %w\n--- gateway log tail ---\n%s", err, s.tail())
 		}
 	}
 	if o.startupLogins > 0 {

@@ -46,6 +46,9 @@ type stackOptions struct {
 	pprof, stages bool
 	prosodyConfig string // Lua appended to Prosody's global section
 	backfill      int    // the transport's backfill_messages (0: off)
+	// archiveAll keeps every archived room message (archive_messages =
+	// 0): the -mam phase fills a room beyond the default.
+	archiveAll bool
 }
 
 func newStack(dir string, so stackOptions) (*stack, error) {
@@ -122,6 +125,9 @@ secret = %q
 plugin = %q
 backfill_messages = %d
 `, s.srv.ComponentAddr(), xmppDomain, echoDomain, s.secret, filepath.Join(s.bin, benchEcho), so.backfill)
+	if so.archiveAll {
+		cfg += "archive_messages = 0\n"
+	}
 	if err := os.WriteFile(s.cfgPath, []byte(cfg), 0o600); err != nil {
 		s.srv.Close()
 		return nil, err

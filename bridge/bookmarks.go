@@ -1,0 +1,103 @@
+package bridge
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"passerelle.im/passerelle/bridge/wire"
+)
+
+// Telling a user of their groups: each room that appears for a user (a
+// group of their login, seen at a sync or when it is made) gets one
+// XEP-0249 direct invitation, so the user's clients offer to join it.
+// The store remembers who was told of what: a restart, or the next sync,
+// does not invite again; a user who leaves a group and comes back is
+// told again once the rooms forget the record (store.ForgetRoomAnnounced).
+//
+// XEP-0402 bookmarks with autojoin would be better where the server
+// grants it, but need XEP-0356's iq permission on the user's PEP
+// (pubsub set on urn:xmpp:bookmarks:1), which privilege.go does not ask
+// for or read: invitations are what there is.
+
+// nsConference is XEP-0249's direct MUC invitation.
+const nsConference = "jabber:x:conference"
+
+// announceTimeout bounds the wait for the server to take an invitation.
+const announceTimeout = 30 * time.Second
+
+// announceRoom tells user (a bare JID) of the room roomJID, named name,
+// once: the first call for a (user, room) sends the invitation, later
+// ones do nothing. An invitation the server did not take is forgotten, so
+// the next call sends it again.
+func (t *transport) announceRoom(ctx context.Context, user, roomJID, name string) {
+	if t.session(user) == nil {
+		return // no login: no rooms
+	}
+	// A read first: the rooms announce every room at every sync, and a
+	// mark is a write even when it changes nothing.
+	if told, err := t.db.RoomAnnounced(t.name, user, roomJID); err == nil && told {
+		return
+	}
+	first, err := t.db.MarkRoomAnnounced(ctx, t.name, user, roomJID)
+	if err != nil {
+		if ctx.Err() == nil {
+			t.log.Error("cannot record a room's invitation; not sent", "user", user, "room", roomJID, "err", err)
+		}
+		return
+	}
+	if !first {
+		return
+	}
+	forget := func(why error) {
+		t.log.Info("room invitation not delivered; it is sent again next time", "user", user, "room", roomJID, "err", why)
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), announceTimeout)
+		defer cancel()
+		if err := t.db.ForgetRoomAnnounced(fctx, t.name, user, roomJID); err != nil {
+			t.log.Error("cannot forget an undelivered room invitation", "user", user, "room", roomJID, "err", err)
+		}
+	}
+	// Confirmed by the server (a ping behind it on the same stream): a
+	// link that drops right after the write loses what the server had not
+	// read, and the invitation would be recorded but never seen.
+	gen := t.link.Generation()
+	err = t.link.SendConfirmed(ctx, gen, t.invitation(user, roomJID, name), func(err error) {
+		if err != nil {
+			go forget(err) // confirmed runs on the link's writer: never block it
+		}
+	})
+	if err != nil {
+		forget(err)
+		return
+	}
+	t.log.Info("room invitation sent", "user", user, "room", roomJID)
+}
+
+// invitation is the XEP-0249 message from the gateway inviting user to
+// roomJID; stored by the user's server for clients that are offline.
+func (t *transport) invitation(user, roomJID, name string) []byte {
+	network := t.displayName()
+	reason := "Your group on " + network
+	if name != "" {
+		reason = "Your group " + xmlSafe(name) + " on " + network
+	}
+	var w wire.Writer
+	w.Start("message", "").Attr("from", t.domain).Attr("to", user).Attr("id", t.newID())
+	w.Start("x", nsConference).Attr("jid", roomJID).Attr("reason", reason).End()
+	w.Leaf("store", nsHints, "")
+	return w.Bytes()
+}
+
+// xmlSafe drops from network text what XML 1.0 cannot carry (invalid
+// UTF-8, control characters but tab and newlines, U+FFFE/U+FFFF): one
+// such character in a written stanza ends the component stream.
+func xmlSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == utf8.RuneError, r < 0x20 && r != '\t' && r != '\n' && r != '\r', r == 0xFFFE, r == 0xFFFF:
+			return -1
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,171 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/internal/syncbuf"
+	"passerelle.im/passerelle/store"
+)
+
+// retentionTransport is a test transport on a store that prunes in
+// slices of 4, logging into the returned buffer.
+func retentionTransport(t *testing.T) (*transport, *syncbuf.Buffer) {
+	t.Helper()
+	tr := newTestTransport(t)
+	db, err := store.OpenOptions(filepath.Join(t.TempDir(), "r.db"), store.Options{PruneChunk: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	logs := &syncbuf.Buffer{}
+	tr.db, tr.log = db, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return tr, logs
+}
+
+// archiveAt appends one message per time to the room.
+func archiveAt(t *testing.T, db *store.DB, room store.RoomKey, times ...time.Time) []string {
+	t.Helper()
+	msgs := make([]store.ArchivedMessage, len(times))
+	for i, tm := range times {
+		msgs[i] = store.ArchivedMessage{Time: tm, Nick: "bob", SenderJID: "bob@echo.localhost",
+			RemoteID: fmt.Sprintf("%s-%d-%d", room.RoomID, tm.UnixNano(), i), Payload: []byte(fmt.Sprintf("<message><body>%d</body></message>", i))}
+	}
+	res, err := db.AppendArchive(context.Background(), room, msgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, len(res))
+	for i, r := range res {
+		ids[i] = r.StanzaID
+	}
+	return ids
+}
+
+// archived lists the stanza-ids the room keeps, oldest first.
+func archived(t *testing.T, db *store.DB, room store.RoomKey) []string {
+	t.Helper()
+	var ids []string
+	q := store.ArchiveQuery{Max: store.MaxArchivePage}
+	for {
+		p, err := db.QueryArchive(context.Background(), room, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range p.Messages {
+			ids = append(ids, m.StanzaID)
+		}
+		if p.Complete {
+			return ids
+		}
+		q.After = p.Last
+	}
+}
+
+// TestPruneArchives: one pass drops, room by room, what is older than the
+// age kept and what is beyond the count kept, oldest first; rooms within
+// both keep everything; every room pruned is logged.
+func TestPruneArchives(t *testing.T) {
+	tr, logs := retentionTransport(t)
+	now := time.Now()
+	ret := store.ArchiveRetention{MaxAge: 30 * 24 * time.Hour, MaxMessages: 15}
+	busy := store.RoomKey{Transport: "echo", UserJID: "alice@localhost", RoomID: "busy"}
+	quiet := store.RoomKey{Transport: "echo", UserJID: "alice@localhost", RoomID: "quiet"}
+	stale := store.RoomKey{Transport: "echo", UserJID: "bob@localhost", RoomID: "busy"}
+	other := store.RoomKey{Transport: "other", UserJID: "alice@localhost", RoomID: "busy"}
+	var times []time.Time
+	for i := range 30 { // 10 older than 30 days, then 20 recent
+		age := time.Duration(40-i) * 24 * time.Hour
+		if i >= 10 {
+			age = time.Duration(30-i) * time.Minute
+		}
+		times = append(times, now.Add(-age))
+	}
+	busyIDs := archiveAt(t, tr.db, busy, times...)
+	quietIDs := archiveAt(t, tr.db, quiet, now.Add(-29*24*time.Hour), now.Add(-time.Hour))
+	archiveAt(t, tr.db, stale, now.Add(-31*24*time.Hour), now.Add(-60*24*time.Hour), now.Add(-365*24*time.Hour))
+	otherIDs := archiveAt(t, tr.db, other, now.Add(-365*24*time.Hour))
+	if err := tr.db.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	if n := tr.pruneArchives(context.Background(), ret, now); n != 15+3 {
+		t.Errorf("pruned %d, want 18", n)
+	}
+	if got, want := archived(t, tr.db, busy), busyIDs[15:]; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("busy room keeps %v, want the newest 15 %v", got, want)
+	}
+	if got := archived(t, tr.db, quiet); strings.Join(got, " ") != strings.Join(quietIDs, " ") {
+		t.Errorf("quiet room keeps %v, want all of %v", got, quietIDs)
+	}
+	if got := archived(t, tr.db, stale); len(got) != 0 {
+		t.Errorf("stale room keeps %v, want nothing", got)
+	}
+	if got := archived(t, tr.db, other); len(got) != 1 || got[0] != otherIDs[0] {
+		t.Errorf("another transport's room was pruned: %v", got)
+	}
+	for _, want := range []string{
+		`msg="room archive pruned" user=alice@localhost room=busy messages=15`,
+		`msg="room archive pruned" user=bob@localhost room=busy messages=3`,
+		`msg="archive retention pass done" rooms=3 rooms_pruned=2 messages=18`,
+	} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %s:\n%s", want, logs)
+		}
+	}
+	if strings.Contains(logs.String(), "room=quiet") {
+		t.Errorf("a room that needed nothing was logged:\n%s", logs)
+	}
+	// A second pass has nothing left to do.
+	if n := tr.pruneArchives(context.Background(), ret, now); n != 0 {
+		t.Errorf("second pass pruned %d", n)
+	}
+}
+
+// TestRetentionLoop: the loop prunes at start, again every period, and
+// ends with its context; with nothing to bound it does not run at all.
+func TestRetentionLoop(t *testing.T) {
+	tr, _ := retentionTransport(t)
+	tr.retention = store.ArchiveRetention{MaxAge: 24 * time.Hour}
+	tr.retentionEvery = 20 * time.Millisecond
+	room := store.RoomKey{Transport: "echo", UserJID: "alice@localhost", RoomID: "r"}
+	old := time.Now().Add(-48 * time.Hour)
+	archiveAt(t, tr.db, room, old, time.Now())
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { tr.retentionLoop(ctx); close(done) }()
+	waitArchived := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for len(archived(t, tr.db, room)) != n {
+			if time.Now().After(deadline) {
+				t.Fatalf("room keeps %d messages, want %d", len(archived(t, tr.db, room)), n)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	waitArchived(1) // the pass at start
+	archiveAt(t, tr.db, room, old.Add(time.Minute))
+	waitArchived(1) // a later pass
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the loop did not end with its context")
+	}
+
+	tr.retention = store.ArchiveRetention{}
+	done = make(chan struct{})
+	go func() { tr.retentionLoop(context.Background()); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("with everything kept, the loop runs anyway")
+	}
+}
