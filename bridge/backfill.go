@@ -216,9 +216,8 @@ func (b *backfill) appeared(ev *pb.Event) {
 	case *pb.Event_Contact:
 		chat = p.Contact.GetContact().GetUserId()
 	case *pb.Event_Chat:
-		if p.Chat.GetChat().GetType() == pb.ChatType_CHAT_TYPE_DIRECT {
-			chat = p.Chat.GetChat().GetChatId()
-		}
+		chat = p.Chat.GetChat().GetChatId() // a group's history fills its room's archive
+
 	}
 	if chat == "" || ev.LoginId == "" {
 		return
@@ -251,9 +250,7 @@ func (b *backfill) chatsOf(ctx context.Context, loginID string) []string {
 				t.log.Warn("chat list for backfill failed; the contacts' chats are fetched", "login", loginID, "err", err)
 			}
 			for _, c := range res.GetChats() { // newest activity first
-				if c.Type == pb.ChatType_CHAT_TYPE_DIRECT {
-					add(c.ChatId)
-				}
+				add(c.ChatId) // a group's history fills its room's archive
 			}
 		}
 	}
