@@ -184,8 +184,8 @@ func (b *backfill) restarted() {
 }
 
 // start fetches the history of a login's chats, once it connected and its
-// contacts are synced: the chats of ChatList (direct ones: groups are not
-// bridged yet) when the plugin has groups, its contacts, and the chats a
+// contacts are synced: the chats of ChatList (a group's history goes to
+// its room's archive) when the plugin has groups, its contacts, and the chats a
 // fetch left unfinished. It returns at once.
 func (b *backfill) start(s *session) {
 	if !b.on() {
@@ -217,7 +217,6 @@ func (b *backfill) appeared(ev *pb.Event) {
 		chat = p.Contact.GetContact().GetUserId()
 	case *pb.Event_Chat:
 		chat = p.Chat.GetChat().GetChatId() // a group's history fills its room's archive
-
 	}
 	if chat == "" || ev.LoginId == "" {
 		return

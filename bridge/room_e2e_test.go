@@ -234,9 +234,9 @@ func TestRoomTwoResources(t *testing.T) {
 		}
 	}
 	// The network group is kept: the phone comes back with the history.
-	j := join(t, phone, "a", `<history maxstanzas='1'/>`)
-	if len(j.history) != 1 || !strings.Contains(j.history[0].XML, "still here") {
-		t.Fatalf("rejoin: want the last message as history, got %v", j.history)
+	j := join(t, phone, "a", `<history maxstanzas='3'/>`)
+	if len(j.history) != 3 || j.history[0].Body != "still here" {
+		t.Fatalf("rejoin: want the last message, its repeat and its reaction as history, got %v", j.history)
 	}
 }
 

@@ -261,7 +261,7 @@ func (s *session) roomMessage(ctx context.Context, st *wire.Stanza, r *room, fro
 		return
 	}
 	if subj := st.Child("", "subject"); subj != nil && !m.hasBody {
-		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, "changing the subject from a client is not supported yet"))
+		s.setSubject(ctx, st, r, subj.Text)
 		return
 	}
 	m.sent = func(res *pb.CommandResult) { s.reflect(ctx, st, r, res) }
@@ -443,4 +443,19 @@ func writeClientElement(w *wire.Writer, e *wire.Element) {
 		writeClientElement(w, &e.Children[i])
 	}
 	w.End()
+}
+
+// setSubject asks the network to change the group's topic (XEP-0045
+// §8.1); the network's topic event brings the new subject to the room.
+func (s *session) setSubject(ctx context.Context, st *wire.Stanza, r *room, subject string) {
+	t := s.t
+	if !t.host.Caps().GetFeatures().GetGroupTopic() {
+		t.send(ctx, wire.ErrorReply(st, wire.Forbidden, t.displayName()+" does not let the gateway change a group's topic"))
+		return
+	}
+	t.host.Send(&pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_SetTopic{SetTopic: &pb.SetTopic{Topic: subject}}}, func(res *pb.CommandResult) {
+		if res.Error != nil {
+			t.send(ctx, wire.ErrorReply(st, conditionOf(res.Error.Code), res.Error.Text))
+		}
+	})
 }

@@ -49,7 +49,8 @@ type group struct {
 	members []string // the members besides the user, in the order they came
 }
 
-// group returns the account's group, made on first use. Call with n.mu held.
+// groupLocked returns the account's group, made on first use. Call with
+// n.mu held.
 func (n *Network) groupLocked(loginID string) *group {
 	if n.groups == nil {
 		n.groups = map[string]*group{}
@@ -62,7 +63,8 @@ func (n *Network) groupLocked(loginID string) *group {
 	return g
 }
 
-// roomChat describes the group as the gateway sees it. Call with n.mu held.
+// roomChatLocked describes the group as the gateway sees it. Call with
+// n.mu held.
 func (s *Session) roomChatLocked(g *group) *pb.Chat {
 	c := &pb.Chat{ChatId: RoomID, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: RoomName, Topic: g.topic, TopicSetterId: g.topicBy,
 		Members: []*pb.Member{{UserId: s.loginID}}}
