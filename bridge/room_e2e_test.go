@@ -225,6 +225,14 @@ func TestRoomTwoResources(t *testing.T) {
 	if err != nil || !strings.Contains(gone.XML, `code="110"`) {
 		t.Fatalf("leaving resource: want its unavailable self-presence: %v %s", err, gone.XML)
 	}
+	// XEP-0410 self-ping tells each resource whether it is joined.
+	ping := `<iq type='get' to='` + room + `/` + self + `'><ping xmlns='urn:xmpp:ping'/></iq>`
+	if st, err := alice.IQ(ctxT(t), ping); err != nil || st.Type != "result" {
+		t.Fatalf("self-ping of the joined resource: %v %s", err, st.XML)
+	}
+	if st, err := phone.IQ(ctxT(t), ping); err != nil || st.Err == nil || st.Err.Condition != "not-acceptable" {
+		t.Fatalf("self-ping of the resource that left: want not-acceptable, got %v %s", err, st.XML)
+	}
 	groupchat(t, alice, "still here")
 	roomMessage(t, alice, "Echo One", "still here")
 	time.Sleep(300 * time.Millisecond)

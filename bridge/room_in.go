@@ -90,11 +90,30 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 		s.privateMessage(ctx, st, r, to.Resourcepart())
 		return true
 	case "iq":
-		if r == nil || to.Resourcepart() != "" {
-			return false
-		}
 		p := st.Payload()
 		if st.Type() != "get" || p == nil {
+			return false
+		}
+		if to.Resourcepart() != "" && p.XMLName.Space == wire.NSPing {
+			// XEP-0410 self-ping: a client asks whether it is still
+			// joined (after the gateway restarted, it is not).
+			if r == nil && s != nil {
+				r = s.findRoom(ctx, chatID)
+			}
+			if r == nil {
+				return false
+			}
+			r.mu.Lock()
+			joined := r.joined[from.Resourcepart()]
+			r.mu.Unlock()
+			if joined {
+				t.send(ctx, wire.Result(st).Bytes())
+			} else {
+				t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "you are not joined to "+r.jid))
+			}
+			return true
+		}
+		if r == nil || to.Resourcepart() != "" {
 			return false
 		}
 		switch p.XMLName.Space {
