@@ -1,6 +1,7 @@
 package bridge_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,11 @@ import (
 // real client sessions (issue 18).
 
 const room = "echo-room@" + domain
+
+var (
+	stanzaIDRe = regexp.MustCompile(`<stanza-id [^>]*>`)
+	idAttrRe   = regexp.MustCompile(` id="([^"]*)"`)
+)
 
 // roomUser registers name with the echo network and waits until its
 // room is listed on the transport's disco#items.
@@ -109,12 +115,16 @@ func roomMessage(t *testing.T, c *xmpptest.Client, fromNick, body string) xmppte
 // stanzaID is the room's stanza-id in a message.
 func stanzaID(t *testing.T, st xmpptest.Stanza) string {
 	t.Helper()
-	_, rest, ok := strings.Cut(st.XML, `<stanza-id xmlns="urn:xmpp:sid:0" by="`+room+`" id="`)
-	if !ok {
-		t.Fatalf("no stanza-id by the room: %s", st.XML)
+	for _, m := range stanzaIDRe.FindAllStringSubmatch(st.XML, -1) {
+		if strings.Contains(m[0], ` by="`+room+`"`) {
+			id := idAttrRe.FindStringSubmatch(m[0])
+			if id != nil {
+				return id[1]
+			}
+		}
 	}
-	id, _, _ := strings.Cut(rest, `"`)
-	return id
+	t.Fatalf("no stanza-id by the room: %s", st.XML)
+	return ""
 }
 
 // TestRoomJoinAndMessages: the room's disco#info; a join with the
