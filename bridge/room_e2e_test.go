@@ -2,6 +2,7 @@ package bridge_test
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -443,5 +444,22 @@ func TestRoomBacklogWhileLive(t *testing.T) {
 	want := "backlog 1 of 5|backlog 2 of 5|backlog 3 of 5|backlog 4 of 5|backlog 5 of 5|live one|live two"
 	if strings.Join(bodies, "|") != want {
 		t.Errorf("archive order:\n got %s\nwant %s", strings.Join(bodies, "|"), want)
+	}
+}
+
+// TestRoomBackfillOnLogin: a group's history fetched at login fills its
+// room's archive: a join asking for more gets all of it, oldest first.
+func TestRoomBackfillOnLogin(t *testing.T) {
+	s := newStack(t, stackOptions{backfill: "50"})
+	alice := roomUser(t, s, "alice")
+	s.logs.waitLog(t, "chat=echo-room ended=done", timeout)
+	j := join(t, alice, "a", `<history maxstanzas='50'/>`)
+	if len(j.history) != 30 {
+		t.Fatalf("history: want the group's 30 messages, got %d", len(j.history))
+	}
+	for i, h := range j.history {
+		if want := "history " + strconv.Itoa(i+1) + " of 30"; h.Body != want || nick(h.From) != "Echo One" {
+			t.Fatalf("history message %d: want %q from Echo One, got %s", i, want, h.XML)
+		}
 	}
 }
