@@ -463,3 +463,60 @@ func TestRoomBackfillOnLogin(t *testing.T) {
 		}
 	}
 }
+
+// TestRoomRichFeatures: in a room, a correction, a reaction and a
+// retraction go to the network and are reflected, and the network's own
+// (Echo One mirrors each) name the messages as clients know them: a
+// correction by the message's id, a reaction and a retraction by the
+// room's stanza-id. What the user wrote from the network's own app
+// appears as theirs.
+func TestRoomRichFeatures(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	self := nick(join(t, alice, "a", "").self.From)
+	id := groupchat(t, alice, "first")
+	ownSID := stanzaID(t, roomMessage(t, alice, self, "first"))
+	repeat := roomMessage(t, alice, "Echo One", "first")
+	repeatSID := stanzaID(t, repeat)
+
+	send := func(raw string) {
+		t.Helper()
+		if err := alice.SendRaw(ctxT(t), raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := func(from, contains string) xmpptest.Stanza {
+		t.Helper()
+		st, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+			return s.Name == "message" && s.From == from && strings.Contains(s.XML, contains)
+		})
+		if err != nil {
+			t.Fatalf("no message from %s with %s: %v; pending %v", from, contains, err, alice.Pending())
+		}
+		return st
+	}
+
+	send(`<message type='groupchat' id='fix1' to='` + room + `'><body>first, fixed</body><replace xmlns='urn:xmpp:message-correct:0' id='` + id + `'/></message>`)
+	if st := next(room+"/"+self, "urn:xmpp:message-correct:0"); st.Body != "first, fixed" {
+		t.Fatalf("reflected correction: %s", st.XML)
+	}
+	if st := next(room+"/Echo One", `<replace xmlns="urn:xmpp:message-correct:0" id="`+repeat.ID+`"`); st.Body != "first, fixed" {
+		t.Fatalf("Echo One's correction: %s", st.XML)
+	}
+
+	send(`<message type='groupchat' id='r1' to='` + room + `'><reactions xmlns='urn:xmpp:reactions:0' id='` + repeatSID + `'><reaction>❤️</reaction></reactions></message>`)
+	next(room+"/"+self, "❤️")
+	next(room+"/Echo One", `<reactions xmlns="urn:xmpp:reactions:0" id="`+ownSID+`"`)
+
+	send(`<message type='groupchat' id='x1' to='` + room + `'><retract xmlns='urn:xmpp:message-retract:1' id='` + ownSID + `'/></message>`)
+	next(room+"/"+self, "urn:xmpp:message-retract:1")
+	next(room+"/Echo One", `<retract xmlns="urn:xmpp:message-retract:1" id="`+repeatSID+`"`)
+
+	groupchat(t, alice, "from-phone written on the phone")
+	roomMessage(t, alice, self, "written on the phone")
+	for _, st := range alice.Pending() {
+		if st.Type == "error" {
+			t.Errorf("an error: %s", st.XML)
+		}
+	}
+}
