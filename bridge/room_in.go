@@ -245,7 +245,7 @@ func (s *session) leaveResource(ctx context.Context, r *room, res string) {
 	r.mu.Lock()
 	was := r.joined[res]
 	delete(r.joined, res)
-	self := r.selfNick
+	self := r.ownNickLocked(s)
 	r.mu.Unlock()
 	if !was {
 		return
@@ -357,7 +357,7 @@ func (s *session) dropRoom(r *room, why muc.Removal, reason string) [][]byte {
 	s.rooms.remove(r.chatID)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	me := muc.Occupant{Nick: r.selfNick, JID: s.user, Affiliation: muc.AffMember}
+	me := muc.Occupant{Nick: r.ownNickLocked(s), JID: s.user, Affiliation: muc.AffMember}
 	out := r.toJoinedLocked(s.user, func(to string) []byte { return muc.Removed(r.jid, to, me, why, reason, true) })
 	clear(r.joined)
 	return out
