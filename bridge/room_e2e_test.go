@@ -520,3 +520,34 @@ func TestRoomRichFeatures(t *testing.T) {
 		}
 	}
 }
+
+// TestRoomLeaveByCommand: the ad-hoc command lists the user's groups and
+// leaves the one chosen; a group the user is not in is refused.
+func TestRoomLeaveByCommand(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	self := nick(join(t, alice, "a", "").self.From)
+	r, _ := command(t, alice, "leave-group", "", "", nil)
+	if _, opts, ok := r.field("room"); !ok || r.Command.Status != "executing" || !strings.Contains(r.XML, `<value>`+room+`</value>`) {
+		t.Fatalf("leave-group form: %v %s", opts, r.XML)
+	}
+	bad, _ := command(t, alice, "leave-group", r.Command.SessionID, "", map[string]string{"room": "elsewhere@" + domain})
+	if !strings.Contains(bad.notes(), "error: You are in no group elsewhere@"+domain) {
+		t.Fatalf("leaving a group one is not in: %s", bad.XML)
+	}
+	r, _ = command(t, alice, "leave-group", "", "", nil)
+	done, _ := command(t, alice, "leave-group", r.Command.SessionID, "", map[string]string{"room": room})
+	if done.Command.Status != "completed" || !strings.Contains(done.notes(), "info: You left Echo room.") {
+		t.Fatalf("leave-group: %s", done.XML)
+	}
+	st, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+		return s.Name == "presence" && s.Type == "unavailable" && s.From == room+"/"+self
+	})
+	if err != nil || !strings.Contains(st.XML, `code="110"`) {
+		t.Fatalf("the joined resource did not see the user leave: %v %s", err, st.XML)
+	}
+	r, _ = command(t, alice, "leave-group", "", "", nil)
+	if !strings.Contains(r.notes(), "You are in no group") {
+		t.Fatalf("after leaving: %s", r.XML)
+	}
+}

@@ -332,22 +332,34 @@ func (t *transport) archive(ctx context.Context, user string, r *room, m store.A
 	return res[0].StanzaID, res[0].Duplicate
 }
 
-// leaveGroup leaves the network group, the user's explicit command: every
-// joined resource sees the user leave, and the room is gone.
+// leaveGroup is "/leave" in a room.
 func (s *session) leaveGroup(ctx context.Context, st *wire.Stanza, r *room) {
+	s.leave(ctx, r, func(cond wire.Condition, text string) {
+		if text != "" {
+			s.t.send(ctx, wire.ErrorReply(st, cond, text))
+		}
+	})
+}
+
+// leave leaves the network group, the user's explicit command: every
+// joined resource sees the user leave, and the room is gone. done hears
+// the outcome: an empty text once left.
+func (s *session) leave(ctx context.Context, r *room, done func(cond wire.Condition, text string)) {
 	t := s.t
 	if !t.host.Caps().GetFeatures().GetLeaveChat() {
-		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, t.displayName()+" does not let the gateway leave groups"))
+		done(wire.FeatureNotImpl, t.displayName()+" does not let the gateway leave groups")
 		return
 	}
 	t.host.Send(&pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_Leave{Leave: &pb.LeaveChat{}}}, func(res *pb.CommandResult) {
 		if res.Error != nil {
-			t.send(ctx, wire.ErrorReply(st, conditionOf(res.Error.Code), res.Error.Text))
+			done(conditionOf(res.Error.Code), res.Error.Text)
 			return
 		}
 		for _, b := range s.dropRoom(r, muc.Left, "you left the group") {
 			t.send(ctx, b)
 		}
+		t.log.Info("user left a group", "user", s.user, "room", r.jid)
+		done("", "")
 	})
 }
 
