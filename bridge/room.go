@@ -423,3 +423,13 @@ func (t *transport) roomItems(st *wire.Stanza, user string) []byte {
 	r.End()
 	return r.Bytes()
 }
+
+// closeRooms tells the joined resources of every room of a session that
+// ends (the user logged out) that they are out of it (status 332).
+func (s *session) closeRooms(ctx context.Context) {
+	for _, r := range s.rooms.all() {
+		for _, b := range s.dropRoom(r, muc.Shutdown, "you logged out of "+s.t.displayName()) {
+			s.t.send(ctx, b)
+		}
+	}
+}

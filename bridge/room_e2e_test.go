@@ -70,7 +70,11 @@ func join(t *testing.T, c *xmpptest.Client, asNick, history string) joined {
 	var j joined
 	ctx := ctxT(t)
 	for {
-		st, err := c.Next(ctx, func(s xmpptest.Stanza) bool { return bareJID(s.From) == room })
+		// Live messages queued before the join are left for the test.
+		st, err := c.Next(ctx, func(s xmpptest.Stanza) bool {
+			return bareJID(s.From) == room && (s.Name != "message" || s.Type == "error" ||
+				strings.Contains(s.XML, "<subject") || strings.Contains(s.XML, `xmlns="urn:xmpp:delay"`))
+		})
 		if err != nil {
 			t.Fatalf("join: %v (so far %+v)", err, j)
 		}
@@ -549,5 +553,47 @@ func TestRoomLeaveByCommand(t *testing.T) {
 	r, _ = command(t, alice, "leave-group", "", "", nil)
 	if !strings.Contains(r.notes(), "You are in no group") {
 		t.Fatalf("after leaving: %s", r.XML)
+	}
+}
+
+// TestRoomLogout: unregistering ends the user's rooms: each joined
+// resource is told it is out (332), and the archive goes with the login.
+func TestRoomLogout(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	self := nick(join(t, alice, "a", "").self.From)
+	groupchat(t, alice, "before the logout")
+	roomMessage(t, alice, "Echo One", "before the logout")
+	if _, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool { return s.From == room+"/Echo Two" }); err != nil {
+		t.Fatalf("no reaction: %v", err)
+	}
+	r, err := alice.IQ(ctxT(t), `<iq type='set' to='`+domain+`'><query xmlns='jabber:iq:register'><remove/></query></iq>`)
+	if err != nil || r.Type != "result" {
+		t.Fatalf("unregister: %v %s", err, r.XML)
+	}
+	st, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+		return s.Name == "presence" && s.Type == "unavailable" && s.From == room+"/"+self
+	})
+	if err != nil || !strings.Contains(st.XML, `code="332"`) || !strings.Contains(st.XML, `code="110"`) {
+		t.Fatalf("logout: want the user's room closed (110, 332): %v %s", err, st.XML)
+	}
+	// Registered again: the room is back, without the old archive.
+	if r := register(t, alice, "alice-echo"); r.Type != "result" {
+		t.Fatalf("register again: %s", r.XML)
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		items, err := alice.IQ(ctxT(t), `<iq type='get' to='`+domain+`'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>`)
+		if err == nil && strings.Contains(items.XML, room) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the room never came back: %v %s", err, items.XML)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	j := join(t, alice, "a", `<history maxstanzas='50'/>`)
+	if len(j.history) != 0 {
+		t.Fatalf("the archive outlived the login: %v", j.history)
 	}
 }
