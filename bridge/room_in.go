@@ -318,6 +318,11 @@ func (s *session) reflect(ctx context.Context, st *wire.Stanza, r *room, res *pb
 	for _, to := range r.resourcesLocked() {
 		t.send(ctx, roomCopy(payload, s.user, s.user+"/"+to, r.jid, sid, time.Time{}))
 	}
+	if rt := st.Child(nsRetract, "retract"); rt != nil {
+		if ref, err := t.lookupXMPP(ctx, s.LoginID(), r.chatID, rt.Attr("id")); err == nil {
+			t.tombstone(ctx, s.user, r, ref.RemoteID, at)
+		}
+	}
 }
 
 // archive appends one message to the room's archive; it returns its

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"passerelle.im/passerelle/bridge/muc"
+	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
 )
@@ -97,6 +98,9 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 		stanzas = c.reaction(p.Reaction)
 	case *pb.Event_Retraction:
 		stanzas = c.retraction(p.Retraction)
+		if len(stanzas) > 0 {
+			defer t.tombstone(ctx, s.user, r, p.Retraction.TargetId, time.Now())
+		}
 	case *pb.Event_Typing:
 		// Not archived: a chat state is worth nothing later.
 		var out [][]byte
@@ -283,4 +287,27 @@ func (t *transport) roomRef(ctx context.Context, loginID, chatID, stanzaID strin
 	}
 	ref, err := t.db.LookupRemote(t.name, loginID, chatID, remote)
 	return ref, err == nil
+}
+
+// tombstone replaces a retracted message's archived stanza with a
+// XEP-0424 tombstone: from the same occupant, with no text left, so that
+// neither a join's history nor a MAM query hands the words out again.
+// The retraction itself is archived too, for clients that apply it.
+func (t *transport) tombstone(ctx context.Context, user string, r *room, remoteID string, at time.Time) {
+	key := t.roomKey(user, r.chatID)
+	m, err := t.db.LookupArchivedRemote(ctx, key, remoteID)
+	if err != nil {
+		return // not archived here (older than the room, or pruned)
+	}
+	from := r.jid
+	if m.Nick != "" {
+		from += "/" + m.Nick
+	}
+	var w wire.Writer
+	w.Start("message", "").Attr("from", from).Attr("to", user).Attr("type", "groupchat")
+	w.Start("retracted", nsRetract).Attr("stamp", at.UTC().Format(time.RFC3339)).End()
+	w.Leaf("body", "", "This message was retracted.")
+	if err := t.db.ReplaceArchived(context.WithoutCancel(ctx), key, remoteID, w.Bytes()); err != nil {
+		t.log.Warn("retracted message left in the archive", "room", r.jid, "err", err)
+	}
 }
