@@ -611,3 +611,39 @@ func TestRoomLogout(t *testing.T) {
 		t.Fatalf("the archive outlived the login: %v", j.history)
 	}
 }
+
+// TestRoomAfterRestart: after a gateway restart a client's self-ping
+// says it is no longer joined; it joins again and finds the room's
+// archive as it was.
+func TestRoomAfterRestart(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	self := nick(join(t, alice, "a", "").self.From)
+	groupchat(t, alice, "before the restart")
+	roomMessage(t, alice, "Echo One", "before the restart")
+	s.stop()
+	s.start()
+	s.waitGateway(alice)
+	ping := `<iq type='get' to='` + room + `/` + self + `'><ping xmlns='urn:xmpp:ping'/></iq>`
+	deadline := time.Now().Add(timeout)
+	for {
+		st, err := alice.IQ(ctxT(t), ping)
+		if err == nil && st.Err != nil && st.Err.Condition == "not-acceptable" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("self-ping after a restart: want not-acceptable, got %v %s", err, st.XML)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	j := join(t, alice, "a", `<history maxstanzas='50'/>`)
+	found := false
+	for _, h := range j.history {
+		found = found || h.Body == "before the restart" && nick(h.From) == "Echo One"
+	}
+	if !found {
+		t.Fatalf("the archive did not survive the restart: %v", j.history)
+	}
+	groupchat(t, alice, "after the restart")
+	roomMessage(t, alice, "Echo One", "after the restart")
+}
