@@ -452,19 +452,38 @@ func TestRoomBacklogWhileLive(t *testing.T) {
 }
 
 // TestRoomBackfillOnLogin: a group's history fetched at login fills its
-// room's archive: a join asking for more gets all of it, oldest first.
+// room's archive as the history lane delivers it. A resource joining
+// meanwhile gets each message once: what is archived already as its
+// history, the rest live, all delayed and oldest first.
 func TestRoomBackfillOnLogin(t *testing.T) {
 	s := newStack(t, stackOptions{backfill: "50"})
 	alice := roomUser(t, s, "alice")
-	s.logs.waitLog(t, "chat=echo-room ended=done", timeout)
 	j := join(t, alice, "a", `<history maxstanzas='50'/>`)
-	if len(j.history) != 30 {
-		t.Fatalf("history: want the group's 30 messages, got %d", len(j.history))
+	got := j.history
+	for len(got) < 30 {
+		st, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+			return s.Name == "message" && bareJID(s.From) == room && strings.Contains(s.XML, `xmlns="urn:xmpp:delay"`)
+		})
+		if err != nil {
+			t.Fatalf("after %d history messages: %v", len(got), err)
+		}
+		got = append(got, st)
 	}
-	for i, h := range j.history {
+	for i, h := range got {
 		if want := "history " + strconv.Itoa(i+1) + " of 30"; h.Body != want || nick(h.From) != "Echo One" {
 			t.Fatalf("history message %d: want %q from Echo One, got %s", i, want, h.XML)
 		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	for _, st := range alice.Pending() {
+		if bareJID(st.From) == room && strings.HasPrefix(st.Body, "history ") {
+			t.Fatalf("a history message twice: %s", st.XML)
+		}
+	}
+	// Once all of it is archived, a join gets it whole.
+	s.logs.waitLog(t, "chat=echo-room ended=done", timeout)
+	if j := join(t, s.loginResource("alice", "phone"), "a", `<history maxstanzas='50'/>`); len(j.history) != 30 {
+		t.Fatalf("a later join: want the group's 30 messages, got %d", len(j.history))
 	}
 }
 
