@@ -174,7 +174,8 @@ func (t *transport) handleMessage(ctx context.Context, st *wire.Stanza, from, to
 		return
 	}
 	if st.Type() == "groupchat" {
-		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, "group chats are not supported yet"))
+		// A room's are handled before (room_in.go): this one is not to a room.
+		t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "the gateway is no room; its groups' rooms are listed on its disco#items"))
 		return
 	}
 	body, hasBody := st.Body()
