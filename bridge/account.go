@@ -141,6 +141,7 @@ func (t *transport) dropAccount(ctx context.Context, client pb.TransportClient, 
 		return fmt.Errorf("the gateway could not delete the login: %w", err)
 	}
 	t.dropLogin(user)
+	s.closeRooms(ctx) // room.go
 	// Logged out, the plugin is done with the folder.
 	t.removeLoginDir(l.DataDir)
 	s.forgetContacts(ctx, contacts)

@@ -184,8 +184,8 @@ func (b *backfill) restarted() {
 }
 
 // start fetches the history of a login's chats, once it connected and its
-// contacts are synced: the chats of ChatList (direct ones: groups are not
-// bridged yet) when the plugin has groups, its contacts, and the chats a
+// contacts are synced: the chats of ChatList (a group's history goes to
+// its room's archive) when the plugin has groups, its contacts, and the chats a
 // fetch left unfinished. It returns at once.
 func (b *backfill) start(s *session) {
 	if !b.on() {
@@ -216,9 +216,7 @@ func (b *backfill) appeared(ev *pb.Event) {
 	case *pb.Event_Contact:
 		chat = p.Contact.GetContact().GetUserId()
 	case *pb.Event_Chat:
-		if p.Chat.GetChat().GetType() == pb.ChatType_CHAT_TYPE_DIRECT {
-			chat = p.Chat.GetChat().GetChatId()
-		}
+		chat = p.Chat.GetChat().GetChatId() // a group's history fills its room's archive
 	}
 	if chat == "" || ev.LoginId == "" {
 		return
@@ -251,9 +249,7 @@ func (b *backfill) chatsOf(ctx context.Context, loginID string) []string {
 				t.log.Warn("chat list for backfill failed; the contacts' chats are fetched", "login", loginID, "err", err)
 			}
 			for _, c := range res.GetChats() { // newest activity first
-				if c.Type == pb.ChatType_CHAT_TYPE_DIRECT {
-					add(c.ChatId)
-				}
+				add(c.ChatId) // a group's history fills its room's archive
 			}
 		}
 	}

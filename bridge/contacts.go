@@ -41,6 +41,8 @@ func (s *session) syncContacts(ctx context.Context) {
 	t, l := s.t, s.Login()
 	// Then the chats' history, now that the contacts are known.
 	defer t.hist.start(s)
+	// Before the history: a group's history goes to its room.
+	defer s.syncRooms(ctx)
 	start := time.Now()
 	// Contacts' presence is for users who may be online: ask first.
 	s.probe(ctx)

@@ -121,9 +121,8 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 		s.contactEvent(ctx, ev)
 		return nil
 	}
-	if ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT {
-		t.log.Warn("group event not bridged: groups are not supported yet", "chat", ev.ChatId, "kind", kindOf(ev))
-		return nil
+	if s.groupEvent(ev) {
+		return t.renderRoom(ctx, d, s) // room_out.go
 	}
 	pj, err := t.puppetJID(ev.ChatId)
 	if err != nil {
@@ -180,18 +179,23 @@ func kindOf(ev *pb.Event) string {
 	return string(ev.ProtoReflect().WhichOneof(ev.ProtoReflect().Descriptor().Oneofs().ByName("payload")).Name())
 }
 
-// chatOut renders the events of one direct chat.
+// chatOut renders the events of one direct chat, or of a room
+// (group, room_out.go): then puppet is the sender's occupant JID and the
+// stanzas are groupchat messages to the user's bare JID.
 type chatOut struct {
 	t                 *transport
 	ev                *pb.Event
 	xid, user, puppet string
+	group             bool
 }
 
 // start opens a chat message from the puppet (or, for the user's own
 // words from another device, from the user: see wrapOwn).
 func (c chatOut) start(id string) *wire.Writer {
 	var w wire.Writer
-	if c.ev.GetSender().GetIsFromMe() && c.t.privileges().message == "outgoing" {
+	if c.group {
+		w.Start("message", "").Attr("from", c.puppet).Attr("to", c.user).Attr("type", "groupchat").Attr("id", id)
+	} else if c.ev.GetSender().GetIsFromMe() && c.t.privileges().message == "outgoing" {
 		w.Start("message", "jabber:client").Attr("from", c.user).Attr("to", c.puppet).Attr("type", "chat").Attr("id", id)
 	} else {
 		w.Start("message", "").Attr("from", c.puppet).Attr("to", c.user).Attr("type", "chat").Attr("id", id)
@@ -203,7 +207,7 @@ func (c chatOut) start(id string) *wire.Writer {
 // so their server stores and carbon-copies them as sent by the user.
 func (c chatOut) finish(w *wire.Writer) []byte {
 	inner := w.Bytes()
-	if !c.ev.GetSender().GetIsFromMe() || c.t.privileges().message != "outgoing" {
+	if c.group || !c.ev.GetSender().GetIsFromMe() || c.t.privileges().message != "outgoing" {
 		return inner
 	}
 	var outer wire.Writer
@@ -255,7 +259,7 @@ func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
 	rich := c.richText(m.Text, m.Spans) // styling and mentions: richtext.go
 	body := rich.Body
 	fromMe := c.ev.GetSender().GetIsFromMe()
-	if fromMe && c.t.privileges().message != "outgoing" {
+	if fromMe && !c.group && c.t.privileges().message != "outgoing" {
 		// Without XEP-0356 the gateway cannot speak as the user; say
 		// plainly whose words these are.
 		body = "You wrote from another device: " + body
@@ -315,7 +319,10 @@ func (c chatOut) reply(w *wire.Writer, remoteID, body string) string {
 	if ref.FromMe {
 		to = c.user
 	}
-	w.Start("reply", nsReply).Attr("to", to).Attr("id", xmppID(ref)).End()
+	if c.group {
+		to = "" // the sender's occupant JID is not kept; the id names the message
+	}
+	w.Start("reply", nsReply).Attr("to", to).Attr("id", c.targetID(ref)).End()
 	quoted := c.t.recent.get(chatKey(c.ev.LoginId, c.ev.ChatId), xmppID(ref)).text
 	if quoted == "" {
 		return body
@@ -346,7 +353,7 @@ func (c chatOut) reaction(r *pb.ReactionEvent) [][]byte {
 		return nil
 	}
 	w := c.start(c.xid)
-	w.Start("reactions", nsReactions).Attr("id", xmppID(ref))
+	w.Start("reactions", nsReactions).Attr("id", c.targetID(ref))
 	for _, e := range r.Emojis {
 		w.Leaf("reaction", "", e)
 	}
@@ -362,7 +369,7 @@ func (c chatOut) retraction(r *pb.RetractionEvent) [][]byte {
 		return nil
 	}
 	w := c.start(c.xid)
-	w.Start("retract", nsRetract).Attr("id", xmppID(ref)).End()
+	w.Start("retract", nsRetract).Attr("id", c.targetID(ref)).End()
 	w.Start("fallback", nsFallback).Attr("for", nsRetract).End()
 	w.Leaf("body", "", "This person retracted a previous message, but your client does not support that.")
 	w.Leaf("store", nsHints, "")

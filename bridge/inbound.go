@@ -53,6 +53,11 @@ func (t *transport) handle(ctx context.Context, st *wire.Stanza) {
 			return
 		}
 	}
+	// A group's room (room_in.go) answers what is for it; the rest of
+	// the room's address space is a contact's.
+	if to.Localpart() != "" && t.roomStanza(ctx, st, from, to) {
+		return
+	}
 	switch st.Kind() {
 	case "iq":
 		t.handleIQ(ctx, st, from, to)
@@ -91,6 +96,8 @@ func (t *transport) handleIQ(ctx context.Context, st *wire.Stanza, from, to jid.
 		t.send(ctx, t.discoInfo(st, toGateway, p.Attr("node")))
 	case p.XMLName.Space == wire.NSDiscoItems && get && toGateway && p.Attr("node") == nsCommands:
 		t.send(ctx, t.commandItems(st, from.Bare().String()))
+	case p.XMLName.Space == wire.NSDiscoItems && get && toGateway && p.Attr("node") == "":
+		t.send(ctx, t.roomItems(st, from.Bare().String()))
 	case p.XMLName.Space == wire.NSDiscoItems && get:
 		r := wire.Result(st)
 		r.Start("query", wire.NSDiscoItems).Attr("node", p.Attr("node")).End()
@@ -169,7 +176,8 @@ func (t *transport) handleMessage(ctx context.Context, st *wire.Stanza, from, to
 		return
 	}
 	if st.Type() == "groupchat" {
-		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, "group chats are not supported yet"))
+		// A room's are handled before (room_in.go): this one is not to a room.
+		t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "the gateway is no room; its groups' rooms are listed on its disco#items"))
 		return
 	}
 	body, hasBody := st.Body()

@@ -215,6 +215,9 @@ type userMessage struct {
 	oobURL           string
 	receipt          bool // XEP-0184 request
 	markable         bool // XEP-0333
+	// sent, when set, is called with the result of the command the
+	// message became, once the network took it (a room reflects it).
+	sent func(*pb.CommandResult)
 }
 
 func parseUserMessage(st *wire.Stanza) userMessage {
@@ -478,6 +481,9 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			return
 		}
 		t.recordTxn(ctx, login.LoginID, txn)
+		if m.sent != nil {
+			m.sent(r)
+		}
 	})
 }
 
@@ -524,6 +530,11 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 			return
 		}
 		t.metrics.MessageToNetwork()
+		if m.sent != nil {
+			// Before remember: that releases the network's events
+			// naming the message, which look for it in the room.
+			m.sent(r)
+		}
 		s.remember(ctx, chatID, txn, m.originID, m.id, r)
 	})
 }
@@ -568,7 +579,14 @@ func (t *transport) lookupXMPP(ctx context.Context, loginID, chatID, xmppID stri
 	if r, ok := t.newXMPPRef(loginID, chatID, xmppID); ok {
 		return r, nil
 	}
-	return t.db.LookupXMPP(t.name, loginID, chatID, xmppID)
+	ref, err := t.db.LookupXMPP(t.name, loginID, chatID, xmppID)
+	if errors.Is(err, store.ErrNotFound) {
+		// In a room, clients name messages by the room's stanza-id.
+		if r, ok := t.roomRef(ctx, loginID, chatID, xmppID); ok {
+			return r, nil
+		}
+	}
+	return ref, err
 }
 
 // txnNoMessage is recorded for a txn whose command created no message

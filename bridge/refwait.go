@@ -33,10 +33,11 @@ func (t *transport) receiptWaits(ev *pb.Event) *refWait {
 }
 
 // targetWaits returns what a reply, correction, reaction or retraction
-// in a direct chat must wait for, or nil when it can be delivered now.
+// in a chat (direct or a group's room) must wait for, or nil when it can
+// be delivered now.
 func (t *transport) targetWaits(ev *pb.Event) *refWait {
-	if ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT || ev.ChatId == "" {
-		return nil // only direct chats name messages by remote ID
+	if ev.ChatId == "" {
+		return nil // the login's own events name no message
 	}
 	var target string
 	switch p := ev.Payload.(type) {

@@ -38,6 +38,9 @@ type session struct {
 	// their results are stored, to the events waiting for them.
 	sending, txns sending
 	stored        arrivals
+
+	// rooms are the login's groups as MUC rooms (room.go).
+	rooms roomSet
 }
 
 // loginState is what the plugin last said about a login's connection.

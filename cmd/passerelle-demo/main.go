@@ -266,12 +266,15 @@ The stack is running. Connect any XMPP client (Gajim, Profanity, Dino...):
 %s is already registered with the gateway %s.
 %s
 Write to anything@%s: every contact echoes what you send.
+Join the group echo-room@%s ("Echo room") as a group chat: echo-1
+repeats what you say there and echo-2 reacts 👍; say "topic TEXT",
+"join N", "part N" or "backlog N" there to see the group change.
 
   gateway log  %s
   config       %s
 
 Press Ctrl-C to stop.
-`, portOf(srv.C2SAddr()), user, password, user, echoDomain, contacts, echoDomain, logPath, cfgPath)
+`, portOf(srv.C2SAddr()), user, password, user, echoDomain, contacts, echoDomain, echoDomain, logPath, cfgPath)
 	select {
 	case <-ctx.Done():
 		out.printf("\nstopping...\n")

@@ -54,6 +54,7 @@ type Network struct {
 	// sessions (a reconnect finds its contacts renamed), not the process.
 	mu       sync.Mutex
 	accounts map[string]map[string]*contact
+	groups   map[string]*group // the account's group (groups.go), by username
 }
 
 // contact is someone on the echo network.
@@ -69,9 +70,10 @@ func New() *Network {
 
 // Init declares the network. The echo network has no config of its own.
 // Features lists only what no interface stands for: contacts' presence,
-// avatars (served by UserInfo), delivery receipts, replies, attachments
-// and formatted text (parts of SendMessage: see rich.go). The SDK adds
-// what the Session's interfaces do.
+// avatars (served by UserInfo), groups (served by ChatList and ChatInfo:
+// groups.go), delivery receipts, replies, attachments and formatted text
+// (parts of SendMessage: see rich.go). The SDK adds what the Session's
+// interfaces do.
 func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
 	n.host = host
 	n.dataDir = req.DataDir
@@ -80,7 +82,7 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		Network:     "echo",
 		DisplayName: "Echo",
 		Version:     Version,
-		Features: &pb.Features{Presence: true, Avatars: true, DeliveryReceipts: true,
+		Features: &pb.Features{Presence: true, Avatars: true, Groups: true, DeliveryReceipts: true,
 			Replies: true, Attachments: true, Formatting: true},
 		IdentifierPrompt:      "Any name",
 		IdentifierDescription: "Every name is someone on the echo network.",

@@ -20,6 +20,7 @@ func TestConformance(t *testing.T) {
 		Binary:      plugintest.BuildBinary(t, echoPkg),
 		LoginFields: map[string]string{"username": "alice"},
 		Contact:     "bob",
+		Group:       "echo-room", // every account's group (groups.go)
 	})
 }
 

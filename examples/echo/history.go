@@ -54,12 +54,17 @@ func (s *Session) sendHistory(chatID string, before, limit int) {
 	for limit > 0 && before > 1 {
 		n := min(limit, historyBatch, before-1)
 		b := &pb.HistoryBatch{LoginId: s.loginID, ChatId: chatID, Total: int64(s.history)}
+		sender := chatID
+		if chatID == RoomID { // the group's history is Echo One's
+			b.ChatType, sender = pb.ChatType_CHAT_TYPE_GROUP, RoomRepeater
+		}
 		for i := before - n; i < before; i++ {
 			id := fmt.Sprintf("history-%s-%d", chatID, i)
 			b.Events = append(b.Events, &pb.Event{
 				EventId:            id,
 				Meta:               metaFor(id),
-				Sender:             &pb.Sender{UserId: chatID},
+				ChatType:           b.ChatType,
+				Sender:             &pb.Sender{UserId: sender},
 				TimestampUnixMicro: now.Add(-time.Duration(s.history-i+1) * time.Minute).UnixMicro(),
 				Payload:            &pb.Event_Message{Message: &pb.MessageEvent{Text: fmt.Sprintf("history %d of %d", i, s.history)}},
 			})

@@ -22,10 +22,15 @@ var Reactions = []string{"👍", "❤️", "😂", "😮", "😢", "🙏", "👎
 // SlowConfirm is how late the network confirms a "slow" send.
 const SlowConfirm = 1500 * time.Millisecond
 
-// event is an event in a chat, from the contact.
+// event is an event in a chat, from the contact; in the group, from
+// Echo One, who repeats there (groups.go).
 func (s *Session) event(c sdk.Call) *pb.Event {
-	return &pb.Event{LoginId: s.loginID, ChatId: c.ChatID, Sender: &pb.Sender{UserId: c.ChatID},
+	ev := &pb.Event{LoginId: s.loginID, ChatId: c.ChatID, Sender: &pb.Sender{UserId: c.ChatID},
 		TimestampUnixMicro: time.Now().UnixMicro(), EventId: s.n.newID()}
+	if c.ChatID == RoomID {
+		ev.ChatType, ev.Sender.UserId = pb.ChatType_CHAT_TYPE_GROUP, RoomRepeater
+	}
+	return ev
 }
 
 // SendMessage echoes a message (the one method every Session has): same text
@@ -55,6 +60,9 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 	// echo answers: corrections and retractions of it are refused.
 	sent := s.n.newID()
 	text := send.Text
+	if c.ChatID == RoomID && s.roomCommand(text) {
+		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
+	}
 	switch word, rest, _ := strings.Cut(text, " "); word {
 	case "from-phone":
 		ev := s.event(c)
@@ -97,6 +105,9 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 	s.emit(echo)
 	if strings.HasPrefix(text, "dup ") {
 		s.emit(echo)
+	}
+	if c.ChatID == RoomID {
+		s.roomReact(sent)
 	}
 	if strings.HasPrefix(text, "slow ") {
 		time.Sleep(SlowConfirm)

@@ -77,7 +77,7 @@ func (s *Session) inChat(c sdk.Call) error {
 	if c.ChatID == NoSuchContact {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "there is no contact %q on the echo network", c.ChatID)
 	}
-	return nil
+	return s.inRoom(c.ChatID)
 }
 
 func (c *contact) proto() *pb.Contact {

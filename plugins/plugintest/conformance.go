@@ -691,40 +691,6 @@ func (r *runner) checkFeatures(t *testing.T) {
 		t.Fatalf("send: %v", sent)
 	}
 	run := &featureRun{r: r, p: p, loginID: loginID, sent: sent.MessageId, sentMeta: sent.Meta}
-	for _, f := range features {
-		t.Run(f.name, func(t *testing.T) {
-			declared := f.declared(caps)
-			chat := r.cfg.Contact
-			if f.group {
-				if declared && r.cfg.Group == "" {
-					t.Skipf("%s is advertised; set Config.Group to check it", f.name)
-				}
-				if r.cfg.Group != "" {
-					chat = r.cfg.Group
-				}
-			}
-			var e *pb.Error
-			if f.cmd != nil {
-				res := cmds.Send(Act(loginID, chat, r.unique("txn"), f.cmd(run)))
-				e = res.Error
-			} else if err := f.call(run); err != nil && !errors.Is(err, io.EOF) {
-				var p problem
-				if errors.As(err, &p) {
-					t.Fatal(p)
-				}
-				e = sdk.ToProto(sdk.FromGRPC(err))
-			}
-			unsupported := e.GetCode() == pb.ErrorCode_ERROR_CODE_UNSUPPORTED
-			switch {
-			case declared && unsupported:
-				t.Errorf("advertised, but refused as UNSUPPORTED: %v", e)
-			case declared && f.mustSucceed && e != nil:
-				t.Errorf("advertised, but the action failed: %v", e)
-			case !declared && !unsupported:
-				t.Errorf("not advertised, but the answer is %v, want UNSUPPORTED", e)
-			}
-		})
-	}
 	// The lists and profiles, which have no feature of their own: an
 	// answer must describe what was asked; avatars and groups need them.
 	t.Run("profiles", func(t *testing.T) {
@@ -764,6 +730,40 @@ func (r *runner) checkFeatures(t *testing.T) {
 			t.Errorf("ChatList: %v", err)
 		}
 	})
+	for _, f := range features {
+		t.Run(f.name, func(t *testing.T) {
+			declared := f.declared(caps)
+			chat := r.cfg.Contact
+			if f.group {
+				if declared && r.cfg.Group == "" {
+					t.Skipf("%s is advertised; set Config.Group to check it", f.name)
+				}
+				if r.cfg.Group != "" {
+					chat = r.cfg.Group
+				}
+			}
+			var e *pb.Error
+			if f.cmd != nil {
+				res := cmds.Send(Act(loginID, chat, r.unique("txn"), f.cmd(run)))
+				e = res.Error
+			} else if err := f.call(run); err != nil && !errors.Is(err, io.EOF) {
+				var p problem
+				if errors.As(err, &p) {
+					t.Fatal(p)
+				}
+				e = sdk.ToProto(sdk.FromGRPC(err))
+			}
+			unsupported := e.GetCode() == pb.ErrorCode_ERROR_CODE_UNSUPPORTED
+			switch {
+			case declared && unsupported:
+				t.Errorf("advertised, but refused as UNSUPPORTED: %v", e)
+			case declared && f.mustSucceed && e != nil:
+				t.Errorf("advertised, but the action failed: %v", e)
+			case !declared && !unsupported:
+				t.Errorf("not advertised, but the answer is %v, want UNSUPPORTED", e)
+			}
+		})
+	}
 	// A reply to a network without replies still goes out, as a plain
 	// message.
 	t.Run("replies", func(t *testing.T) {

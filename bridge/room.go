@@ -1,0 +1,435 @@
+package bridge
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"passerelle.im/passerelle/bridge/muc"
+	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
+)
+
+// The network's groups as MUC rooms (XEP-0045), one per (user, group):
+// `<escaped chat id>@<transport domain>`, the shape of a puppet's JID,
+// known as a room by the session's chat list (a chat of type GROUP or
+// CHANNEL). This file holds the room's state; room_in.go what the user's
+// clients send to it (joins, messages, disco), room_out.go what the
+// network sends into it. The XEP-0045 pieces are bridge/muc's, the
+// archive store/archive*.go's.
+//
+// A room is touched by the chat's two workers (inbound: the user's
+// stanzas, keyed (user, room JID); outbound: the network's events, keyed
+// (login, chat ID)) and by the session's chat list sync; each holds the
+// room's mutex briefly. Archiving a message and choosing the resources it
+// goes to happen under that mutex, and so does a join's history: a
+// message is either in a joining resource's history or sent to it live,
+// never both, never neither.
+
+// room is one group of a user's login as a MUC room.
+type room struct {
+	chatID string
+	jid    string // the room's bare JID
+
+	mu        sync.Mutex
+	typ       pb.ChatType
+	name      string
+	subject   string
+	subjectBy string // member ID of who set it ("" unknown)
+	subjectAt time.Time
+	readOnly  bool
+	members   map[string]*pb.Member // by user ID; the user's own entry is not among them
+	names     map[string]string     // network name of members without a group nick, by user ID
+	nicks     *muc.Nicks
+	selfNick  string          // the user's nick; "" until the first join
+	joined    map[string]bool // the user's resources in the room
+}
+
+// selfKey is the member ID the user's own nick is kept under in Nicks
+// when the network's list does not name the user.
+const selfKey = "\x00self"
+
+// roomSet is a session's rooms, by chat ID.
+type roomSet struct {
+	mu sync.Mutex
+	m  map[string]*room
+}
+
+func (rs *roomSet) get(chatID string) *room {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	return rs.m[chatID]
+}
+
+// add returns the room of chatID, made with mk when there was none, and
+// whether it is new.
+func (rs *roomSet) add(chatID string, mk func() *room) (*room, bool) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if r := rs.m[chatID]; r != nil {
+		return r, false
+	}
+	if rs.m == nil {
+		rs.m = map[string]*room{}
+	}
+	r := mk()
+	rs.m[chatID] = r
+	return r, true
+}
+
+func (rs *roomSet) remove(chatID string) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	delete(rs.m, chatID)
+}
+
+// all lists the rooms, by chat ID.
+func (rs *roomSet) all() []*room {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	out := make([]*room, 0, len(rs.m))
+	for _, r := range rs.m {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b *room) int { return strings.Compare(a.chatID, b.chatID) })
+	return out
+}
+
+// isGroup reports whether a chat is a room: a group or a channel.
+func isGroup(typ pb.ChatType) bool {
+	return typ == pb.ChatType_CHAT_TYPE_GROUP || typ == pb.ChatType_CHAT_TYPE_CHANNEL
+}
+
+// roomOf reports whether the user's session knows chatID as a room.
+func (t *transport) roomOf(user, chatID string) bool {
+	s := t.session(user)
+	return s != nil && s.rooms.get(chatID) != nil
+}
+
+// roomKey is the archive of a room of the user.
+func (t *transport) roomKey(user, chatID string) store.RoomKey {
+	return store.RoomKey{Transport: t.name, UserJID: user, RoomID: chatID}
+}
+
+// setRoom records a group of the session's chat list (or of an event
+// naming it) as a room, or updates the room with it. A new room is
+// announced to the user (bookmarks or an invitation, bookmarks.go). It
+// returns the room; nil when c is no group or has no JID.
+func (s *session) setRoom(ctx context.Context, c *pb.Chat) *room {
+	t := s.t
+	if !isGroup(c.GetType()) {
+		return nil
+	}
+	rj, err := t.puppetJID(c.ChatId)
+	if err != nil {
+		t.log.Warn("group has no room address; not bridged", "chat", c.ChatId, "err", err)
+		return nil
+	}
+	r, fresh := s.rooms.add(c.ChatId, func() *room {
+		return &room{chatID: c.ChatId, jid: rj.String(), members: map[string]*pb.Member{}, names: map[string]string{},
+			nicks: muc.NewNicks(), joined: map[string]bool{}}
+	})
+	out := s.updateRoom(ctx, r, c, !fresh)
+	if fresh {
+		t.announceRoom(ctx, s.user, r.jid, r.displayName())
+	}
+	for _, st := range out {
+		t.send(ctx, st)
+	}
+	return r
+}
+
+// updateRoom takes a chat's description into r: its name, subject and
+// members (when listed). With show, it returns what the joined resources
+// see of the changes (occupants coming and going, a new subject).
+func (s *session) updateRoom(ctx context.Context, r *room, c *pb.Chat, show bool) [][]byte {
+	self := s.LoginID()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.typ, r.readOnly = c.GetType(), c.GetReadOnly()
+	if c.Name != "" {
+		r.name = c.Name
+	}
+	var out [][]byte
+	if c.Topic != r.subject && (c.Topic != "" || r.subject != "") {
+		r.subject, r.subjectBy = c.Topic, c.TopicSetterId
+		r.subjectAt = time.Time{}
+		if c.TopicUnixMicro > 0 {
+			r.subjectAt = time.UnixMicro(c.TopicUnixMicro)
+		}
+		if show {
+			for res := range r.joined {
+				out = append(out, muc.Subject(r.jid, s.user+"/"+res, r.nickOfLocked(r.subjectBy), r.subject, time.Time{}, s.t.newID()))
+			}
+		}
+	}
+	if len(c.Members) == 0 {
+		return out
+	}
+	names := s.memberNames(c.Members)
+	seen := map[string]bool{}
+	var ms []muc.Member
+	for _, m := range c.Members {
+		if m.UserId == self || m.UserId == "" || seen[m.UserId] {
+			continue
+		}
+		seen[m.UserId] = true
+		ms = append(ms, muc.Member{ID: m.UserId, Name: names[m.UserId]})
+	}
+	for id := range r.members {
+		if !seen[id] {
+			if show {
+				out = append(out, r.toJoinedLocked(s.user, func(to string) []byte {
+					return muc.Removed(r.jid, to, r.occupantLocked(s.t, id), muc.Left, "", false)
+				})...)
+			}
+			r.nicks.Remove(id)
+			delete(r.members, id)
+			delete(r.names, id)
+		}
+	}
+	before := map[string]string{}
+	for _, m := range ms {
+		if n, ok := r.nicks.Nick(m.ID); ok {
+			before[m.ID] = n
+		}
+	}
+	r.nicks.AssignAll(ms)
+	for _, m := range c.Members {
+		if !seen[m.UserId] {
+			continue
+		}
+		_, had := r.members[m.UserId]
+		r.members[m.UserId] = m
+		r.names[m.UserId] = names[m.UserId]
+		if !show {
+			continue
+		}
+		now, _ := r.nicks.Nick(m.UserId)
+		switch old, ok := before[m.UserId]; {
+		case !had:
+			out = append(out, r.toJoinedLocked(s.user, func(to string) []byte {
+				return muc.Presence{Room: r.jid, To: to, Occupant: r.occupantLocked(s.t, m.UserId)}.Bytes()
+			})...)
+		case ok && old != now:
+			o := r.occupantLocked(s.t, m.UserId)
+			o.Nick = old
+			for res := range r.joined {
+				out = append(out, muc.NickChange(r.jid, s.user+"/"+res, o, now, false)...)
+			}
+		}
+	}
+	return out
+}
+
+// memberNames is each member's network name: its nick in the group, else
+// its name as a contact, else its user ID.
+func (s *session) memberNames(ms []*pb.Member) map[string]string {
+	t := s.t
+	out := make(map[string]string, len(ms))
+	var contacts map[string]string
+	for _, m := range ms {
+		if m.Nick != "" {
+			out[m.UserId] = m.Nick
+			continue
+		}
+		if contacts == nil {
+			contacts = map[string]string{}
+			if ps, err := t.db.ListPuppets(t.name, s.LoginID()); err == nil {
+				for _, p := range ps {
+					contacts[p.UserID] = p.Name
+				}
+			}
+		}
+		if n := contacts[m.UserId]; n != "" {
+			out[m.UserId] = n
+		} else {
+			out[m.UserId] = m.UserId
+		}
+	}
+	return out
+}
+
+// displayName is the room's name, its chat ID when the network gave none.
+func (r *room) displayName() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.name != "" {
+		return r.name
+	}
+	return r.chatID
+}
+
+// occupantLocked is the occupant of member id.
+func (r *room) occupantLocked(t *transport, id string) muc.Occupant {
+	nick, _ := r.nicks.Nick(id)
+	pj := ""
+	if j, err := t.puppetJID(id); err == nil {
+		pj = j.String()
+	}
+	m := r.members[id]
+	if m == nil {
+		m = &pb.Member{UserId: id}
+	}
+	return muc.MemberOccupant(m, nick, pj)
+}
+
+// nickOfLocked is the nick a member (or the user: "", selfKey) speaks
+// with; "" when unknown (the room itself then).
+func (r *room) nickOfLocked(id string) string {
+	if id == selfKey {
+		return r.selfNick
+	}
+	n, _ := r.nicks.Nick(id)
+	return n
+}
+
+// senderNickLocked is the nick of an event's sender: the user for their
+// own words, a member's nick, or one given now to a sender who is not
+// listed as a member (a network that sends no member list).
+func (r *room) senderNickLocked(s *session, snd *pb.Sender) string {
+	if snd.GetIsFromMe() || snd.GetUserId() == s.LoginID() {
+		return r.ownNickLocked(s)
+	}
+	id := snd.GetUserId()
+	if id == "" {
+		return ""
+	}
+	if n, ok := r.nicks.Nick(id); ok {
+		return n
+	}
+	name := snd.GetName()
+	if name == "" {
+		name = s.memberNames([]*pb.Member{{UserId: id}})[id]
+	}
+	n, _ := r.nicks.Assign(id, name)
+	r.names[id] = name
+	return n
+}
+
+// ownNickLocked is the user's nick in the room: the network's (the
+// user's entry in the member list, or the login's name), else the user's
+// localpart, made unique among the members.
+func (r *room) ownNickLocked(s *session) string {
+	if r.selfNick != "" {
+		return r.selfNick
+	}
+	name := s.Login().DisplayName
+	if name == "" {
+		name, _, _ = strings.Cut(s.user, "@")
+	}
+	r.selfNick, _ = r.nicks.Assign(selfKey, name)
+	return r.selfNick
+}
+
+// toJoinedLocked builds one stanza per joined resource.
+func (r *room) toJoinedLocked(user string, build func(to string) []byte) [][]byte {
+	out := make([][]byte, 0, len(r.joined))
+	for _, res := range r.resourcesLocked() {
+		out = append(out, build(user+"/"+res))
+	}
+	return out
+}
+
+// resourcesLocked lists the joined resources in a stable order.
+func (r *room) resourcesLocked() []string {
+	out := make([]string, 0, len(r.joined))
+	for res := range r.joined {
+		out = append(out, res)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// syncRooms brings the session's rooms in line with the network's chat
+// list: each group or channel is a room (its members asked with ChatInfo
+// when the list leaves them out). It runs after each contact sync.
+func (s *session) syncRooms(ctx context.Context) {
+	t := s.t
+	if !t.host.Caps().GetFeatures().GetGroups() {
+		return
+	}
+	client, err := t.client(ctx)
+	if err != nil {
+		return
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	res, err := client.ChatList(cctx, &pb.LoginRef{LoginId: s.LoginID()})
+	cancel()
+	if err != nil {
+		t.log.Warn("chat list failed; groups not synced", "user", s.user, "err", err)
+		return
+	}
+	for _, c := range res.GetChats() {
+		if !isGroup(c.Type) {
+			continue
+		}
+		if len(c.Members) == 0 {
+			if full := s.chatInfo(ctx, c.ChatId); full != nil {
+				c = full
+			}
+		}
+		s.setRoom(ctx, c)
+	}
+}
+
+// chatInfo asks the network about a chat; nil when it cannot say.
+func (s *session) chatInfo(ctx context.Context, chatID string) *pb.Chat {
+	t := s.t
+	client, err := t.client(ctx)
+	if err != nil {
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	c, err := client.ChatInfo(cctx, &pb.ChatRef{LoginId: s.LoginID(), ChatId: chatID})
+	if err != nil {
+		t.log.Debug("chat info failed", "user", s.user, "chat", chatID, "err", err)
+		return nil
+	}
+	return c
+}
+
+// findRoom returns the user's room of chatID, asking the network about a
+// chat the session does not know yet as a room (a client joining right
+// after a start, before the chat list came); nil when it is no group.
+func (s *session) findRoom(ctx context.Context, chatID string) *room {
+	if r := s.rooms.get(chatID); r != nil {
+		return r
+	}
+	if !s.t.host.Caps().GetFeatures().GetGroups() {
+		return nil
+	}
+	c := s.chatInfo(ctx, chatID)
+	if c == nil || c.ChatId != chatID {
+		return nil
+	}
+	return s.setRoom(ctx, c)
+}
+
+// roomItems answers disco#items on the transport's JID: the user's own
+// rooms, nobody else's (XEP-0045 §6.3).
+func (t *transport) roomItems(st *wire.Stanza, user string) []byte {
+	r := wire.Result(st)
+	r.Start("query", wire.NSDiscoItems)
+	if s := t.session(user); s != nil && t.access.Allowed(user) {
+		for _, rm := range s.rooms.all() {
+			r.Start("item", "").Attr("jid", rm.jid).Attr("name", rm.displayName()).End()
+		}
+	}
+	r.End()
+	return r.Bytes()
+}
+
+// closeRooms tells the joined resources of every room of a session that
+// ends (the user logged out) that they are out of it (status 332).
+func (s *session) closeRooms(ctx context.Context) {
+	for _, r := range s.rooms.all() {
+		for _, b := range s.dropRoom(r, muc.Shutdown, "you logged out of "+s.t.displayName()) {
+			s.t.send(ctx, b)
+		}
+	}
+}

@@ -1,0 +1,497 @@
+package bridge
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"passerelle.im/passerelle/bridge/muc"
+	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/puppet"
+	"passerelle.im/passerelle/store"
+)
+
+// What the user's clients send to a room (see room.go): joins and leaves
+// by presence (XEP-0045 §7.2, §7.14), groupchat messages, private
+// messages to an occupant, and disco#info. The network group is left only
+// by an explicit command ("/leave" in the room), never by a client going
+// away: each resource joins and leaves on its own.
+
+// roomStanza handles a stanza to a room or an occupant of one, in the
+// chat's inbound worker; false when it is not for a room (a contact's
+// address), for the one-to-one path.
+func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to jid.JID) bool {
+	chatID, err := puppet.FromJID(to)
+	if err != nil {
+		return false
+	}
+	user := from.Bare().String()
+	s := t.session(user)
+	var r *room
+	if s != nil {
+		r = s.rooms.get(chatID)
+	}
+	switch st.Kind() {
+	case "presence":
+		join, jerr := muc.ParseJoin(st)
+		if r == nil && !join.MUC {
+			return false
+		}
+		if st.Type() != "" && st.Type() != "unavailable" {
+			return r != nil // subscriptions to a room mean nothing
+		}
+		if st.Type() == "unavailable" {
+			if r != nil && from.Resourcepart() != "" {
+				s.leaveResource(ctx, r, from.Resourcepart())
+			}
+			return r != nil
+		}
+		if !join.MUC {
+			return true // an occupant's presence update: nothing to share
+		}
+		t.joinRoom(ctx, st, s, r, chatID, from, to, join, jerr)
+		return true
+	case "message":
+		if r == nil && st.Type() != "groupchat" {
+			return false
+		}
+		if !t.access.Allowed(user) {
+			t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
+			return true
+		}
+		if s == nil {
+			t.notRegistered(ctx, st)
+			return true
+		}
+		if r == nil {
+			if r = s.findRoom(ctx, chatID); r == nil {
+				t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "you are in no group "+to.Bare().String()+" on "+t.displayName()))
+				return true
+			}
+		}
+		if st.Type() == "groupchat" {
+			if to.Resourcepart() != "" {
+				t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "send groupchat messages to the room's bare JID"))
+				return true
+			}
+			s.roomMessage(ctx, st, r, from)
+			return true
+		}
+		if to.Resourcepart() == "" {
+			t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "this is a group: join "+r.jid+" and send groupchat messages"))
+			return true
+		}
+		s.privateMessage(ctx, st, r, to.Resourcepart())
+		return true
+	case "iq":
+		p := st.Payload()
+		if st.Type() != "get" || p == nil {
+			return false
+		}
+		if to.Resourcepart() != "" && p.XMLName.Space == wire.NSPing {
+			// XEP-0410 self-ping: a client asks whether it is still
+			// joined (after the gateway restarted, it is not).
+			if r == nil && s != nil {
+				r = s.findRoom(ctx, chatID)
+			}
+			if r == nil {
+				return false
+			}
+			r.mu.Lock()
+			joined := r.joined[from.Resourcepart()]
+			r.mu.Unlock()
+			if joined {
+				t.send(ctx, wire.Result(st).Bytes())
+			} else {
+				t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "you are not joined to "+r.jid))
+			}
+			return true
+		}
+		if r == nil || to.Resourcepart() != "" {
+			return false
+		}
+		switch p.XMLName.Space {
+		case wire.NSDiscoInfo:
+			if p.Attr("node") != "" {
+				t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no such node"))
+				return true
+			}
+			r.mu.Lock()
+			ri := muc.RoomInfo{Name: r.name, Subject: r.subject, Occupants: len(r.members) + 1, Archived: true,
+				SubjectChangeable: t.host.Caps().GetFeatures().GetGroupTopic(),
+				Moderated:         r.typ == pb.ChatType_CHAT_TYPE_CHANNEL || r.readOnly}
+			if ri.Name == "" {
+				ri.Name = r.chatID
+			}
+			r.mu.Unlock()
+			w := wire.Result(st)
+			muc.WriteDiscoInfo(w, ri)
+			t.send(ctx, w.Bytes())
+			return true
+		case wire.NSDiscoItems:
+			// Occupants are not listed (XEP-0045 §6.5 allows it): the
+			// member list is the occupants' presences.
+			w := wire.Result(st)
+			w.Start("query", wire.NSDiscoItems).End()
+			t.send(ctx, w.Bytes())
+			return true
+		}
+	}
+	return false
+}
+
+// joinRoom is a join (XEP-0045 §7.2): the occupants, the user's own
+// presence (110, and 210 when the nick is not the one asked for), the
+// subject, then the history asked for. A second join of a joined
+// resource (a client rejoining after a reconnect) gets all of it again.
+func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r *room, chatID string, from, to jid.JID, join muc.Join, jerr error) {
+	user := from.Bare().String()
+	refuse := func(cond wire.Condition, text string) { t.send(ctx, wire.ErrorReply(st, cond, text)) }
+	switch {
+	case !t.access.Allowed(user):
+		refuse(wire.NotAllowed, "you are not allowed to use this gateway")
+		return
+	case s == nil:
+		refuse(wire.RegistrationRequired, "register with "+t.domain+" first")
+		return
+	case to.Resourcepart() == "":
+		refuse(wire.JIDMalformed, "join with a nick: "+to.Bare().String()+"/NICK")
+		return
+	case from.Resourcepart() == "":
+		return // the server's, not a client's
+	case jerr != nil:
+		refuse(wire.BadRequest, jerr.Error())
+		return
+	}
+	if r == nil {
+		if r = s.findRoom(ctx, chatID); r == nil {
+			refuse(wire.ItemNotFound, "you are in no group "+to.Bare().String()+" on "+t.displayName())
+			return
+		}
+	}
+	res, asked := from.Resourcepart(), to.Resourcepart()
+	full := from.String()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	self := r.ownNickLocked(s)
+	r.joined[res] = true
+	ids := make([]string, 0, len(r.members))
+	for id := range r.members {
+		ids = append(ids, id)
+	}
+	for _, id := range sortedByNick(r, ids) {
+		t.send(ctx, muc.Presence{Room: r.jid, To: full, Occupant: r.occupantLocked(t, id)}.Bytes())
+	}
+	me := muc.Occupant{Nick: self, JID: user, Affiliation: muc.AffMember, Role: muc.RoleParticipant}
+	if r.readOnly || r.typ == pb.ChatType_CHAT_TYPE_CHANNEL {
+		me.Role = muc.RoleVisitor
+	}
+	t.send(ctx, muc.SelfPresence(r.jid, full, me, asked != self))
+	// History before the subject would be as right (§7.2.15 has the
+	// subject last); the subject last tells clients the join is complete.
+	for _, h := range t.roomHistory(ctx, s, r, full, join.History) {
+		t.send(ctx, h)
+	}
+	t.send(ctx, muc.Subject(r.jid, full, r.nickOfLocked(r.subjectBy), r.subject, r.subjectAt, t.newID()))
+	t.log.Debug("room joined", "user", user, "resource", res, "room", r.jid)
+}
+
+// sortedByNick orders member IDs by their nicks, for a stable occupant list.
+func sortedByNick(r *room, ids []string) []string {
+	nick := func(id string) string { n, _ := r.nicks.Nick(id); return n }
+	for i := 1; i < len(ids); i++ {
+		for j := i; j > 0 && nick(ids[j]) < nick(ids[j-1]); j-- {
+			ids[j], ids[j-1] = ids[j-1], ids[j]
+		}
+	}
+	return ids
+}
+
+// roomHistory is the join's history from the room's archive, oldest
+// first, as h asks (XEP-0045 §7.2.13): each message delayed and with its
+// stanza-id.
+func (t *transport) roomHistory(ctx context.Context, s *session, r *room, to string, h muc.History) [][]byte {
+	limit := h.Limit()
+	if limit == 0 {
+		return nil
+	}
+	now := time.Now()
+	page, err := t.db.QueryArchive(ctx, t.roomKey(s.user, r.chatID), store.ArchiveQuery{Start: h.Oldest(now), Latest: true, Max: limit})
+	if err != nil {
+		t.log.Error("room history not read", "room", r.jid, "err", err)
+		return nil
+	}
+	items := make([]muc.Item, 0, len(page.Messages))
+	for _, m := range page.Messages {
+		items = append(items, muc.Item{Time: m.Time, Stanza: roomCopy(m.Payload, s.user, to, r.jid, m.StanzaID, m.Time)})
+	}
+	out := make([][]byte, 0, len(items))
+	for _, it := range items[h.Select(items, now):] {
+		out = append(out, it.Stanza)
+	}
+	return out
+}
+
+// leaveResource takes one resource out of the room (its unavailable
+// presence): it alone gets the self-presence of leaving; the user's other
+// resources stay, and so does the network group.
+func (s *session) leaveResource(ctx context.Context, r *room, res string) {
+	r.mu.Lock()
+	was := r.joined[res]
+	delete(r.joined, res)
+	self := r.ownNickLocked(s)
+	r.mu.Unlock()
+	if !was {
+		return
+	}
+	me := muc.Occupant{Nick: self, JID: s.user, Affiliation: muc.AffMember}
+	s.t.send(ctx, muc.Removed(r.jid, s.user+"/"+res, me, muc.Left, "", true))
+}
+
+// roomMessage is a groupchat message from the user: "/leave" leaves the
+// group; anything else goes to the network as the one-to-one path sends
+// (corrections, reactions, retractions, replies, files, chat states,
+// markers), and once the network took it, it is reflected to every
+// joined resource with the client's own ids and the room's stanza-id.
+func (s *session) roomMessage(ctx context.Context, st *wire.Stanza, r *room, from jid.JID) {
+	t := s.t
+	r.mu.Lock()
+	joined := r.joined[from.Resourcepart()]
+	readOnly := r.readOnly || r.typ == pb.ChatType_CHAT_TYPE_CHANNEL
+	r.mu.Unlock()
+	if !joined {
+		t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "join "+r.jid+" before you send to it"))
+		return
+	}
+	m := parseUserMessage(st)
+	if m.hasBody && strings.TrimSpace(m.body) == "/leave" {
+		s.leaveGroup(ctx, st, r)
+		return
+	}
+	action := m.hasBody || m.oobURL != "" || m.retract != "" || m.reactions != nil
+	if readOnly && action {
+		t.send(ctx, wire.ErrorReply(st, wire.Forbidden, "only the group's admins post in "+r.jid))
+		return
+	}
+	if subj := st.Child("", "subject"); subj != nil && !m.hasBody {
+		s.setSubject(ctx, st, r, subj.Text)
+		return
+	}
+	m.sent = func(res *pb.CommandResult) { s.reflect(ctx, st, r, res) }
+	rj, _ := jid.Parse(r.jid)
+	s.userMessage(ctx, st, m, action, rj)
+}
+
+// reflect sends the user's own message back to every joined resource
+// (XEP-0045 §7.4): the client's stanza with its id and origin-id, from the
+// user's nick, with the room's stanza-id; archived under the network's
+// ID, so that the network's echo of it is not shown again.
+func (s *session) reflect(ctx context.Context, st *wire.Stanza, r *room, res *pb.CommandResult) {
+	t := s.t
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	nick := r.ownNickLocked(s)
+	var w wire.Writer
+	w.Start("message", "").Attr("from", r.jid+"/"+nick).Attr("to", s.user).Attr("type", "groupchat").Attr("id", st.ID())
+	for i := range st.Children {
+		c := &st.Children[i]
+		if c.XMLName.Space == wire.NSSID && c.XMLName.Local == "stanza-id" || c.XMLName.Space == wire.NSDelay {
+			continue // only the room's own
+		}
+		writeClientElement(&w, c)
+	}
+	payload := w.Bytes()
+	at := time.Now()
+	if res.TimestampUnixMicro > 0 {
+		at = time.UnixMicro(res.TimestampUnixMicro)
+	}
+	sid, dup := t.archive(ctx, s.user, r, store.ArchivedMessage{Time: at, Nick: nick, SenderJID: s.user, RemoteID: res.MessageId, Payload: payload})
+	if dup {
+		return // the network's echo was shown already
+	}
+	for _, to := range r.resourcesLocked() {
+		t.send(ctx, roomCopy(payload, s.user, s.user+"/"+to, r.jid, sid, time.Time{}))
+	}
+	if rt := st.Child(nsRetract, "retract"); rt != nil {
+		if ref, err := t.lookupXMPP(ctx, s.LoginID(), r.chatID, rt.Attr("id")); err == nil {
+			t.tombstone(ctx, s.user, r, ref.RemoteID, at)
+		}
+	}
+}
+
+// archive appends one message to the room's archive; it returns its
+// stanza-id ("" when it could not be stored: the message still goes out)
+// and whether the room had it already.
+func (t *transport) archive(ctx context.Context, user string, r *room, m store.ArchivedMessage) (string, bool) {
+	res, err := t.db.AppendArchive(context.WithoutCancel(ctx), t.roomKey(user, r.chatID), []store.ArchivedMessage{m})
+	if err != nil {
+		t.log.Error("room message not archived", "room", r.jid, "err", err)
+		return "", false
+	}
+	return res[0].StanzaID, res[0].Duplicate
+}
+
+// leaveGroup is "/leave" in a room.
+func (s *session) leaveGroup(ctx context.Context, st *wire.Stanza, r *room) {
+	s.leave(ctx, r, func(cond wire.Condition, text string) {
+		if text != "" {
+			s.t.send(ctx, wire.ErrorReply(st, cond, text))
+		}
+	})
+}
+
+// leave leaves the network group, the user's explicit command: every
+// joined resource sees the user leave, and the room is gone. done hears
+// the outcome: an empty text once left.
+func (s *session) leave(ctx context.Context, r *room, done func(cond wire.Condition, text string)) {
+	t := s.t
+	if !t.host.Caps().GetFeatures().GetLeaveChat() {
+		done(wire.FeatureNotImpl, t.displayName()+" does not let the gateway leave groups")
+		return
+	}
+	t.host.Send(&pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_Leave{Leave: &pb.LeaveChat{}}}, func(res *pb.CommandResult) {
+		if res.Error != nil {
+			done(conditionOf(res.Error.Code), res.Error.Text)
+			return
+		}
+		for _, b := range s.dropRoom(r, muc.Left, "you left the group") {
+			t.send(ctx, b)
+		}
+		t.log.Info("user left a group", "user", s.user, "room", r.jid)
+		done("", "")
+	})
+}
+
+// dropRoom forgets a room the user is no longer in; it returns the
+// self-presences of the removal for the joined resources.
+func (s *session) dropRoom(r *room, why muc.Removal, reason string) [][]byte {
+	s.rooms.remove(r.chatID)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	me := muc.Occupant{Nick: r.ownNickLocked(s), JID: s.user, Affiliation: muc.AffMember}
+	out := r.toJoinedLocked(s.user, func(to string) []byte { return muc.Removed(r.jid, to, me, why, reason, true) })
+	clear(r.joined)
+	return out
+}
+
+// privateMessage is a message to an occupant (XEP-0045 §7.5): it goes to
+// the one-to-one chat with that member when the network has them as a
+// contact; otherwise the user is told why not.
+func (s *session) privateMessage(ctx context.Context, st *wire.Stanza, r *room, nick string) {
+	t := s.t
+	r.mu.Lock()
+	id, ok := r.nicks.MemberOf(nick)
+	r.mu.Unlock()
+	if !ok || id == selfKey {
+		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, fmt.Sprintf("nobody is %q in %s", nick, r.jid)))
+		return
+	}
+	if _, err := t.db.GetPuppet(t.name, s.LoginID(), id); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, fmt.Sprintf("%s is not one of your contacts on %s: private messages go to contacts only", nick, t.displayName())))
+		} else {
+			t.send(ctx, wire.ErrorReply(st, wire.InternalServerError, "the gateway cannot read its contacts now"))
+		}
+		return
+	}
+	pj, err := t.puppetJID(id)
+	if err != nil {
+		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, err.Error()))
+		return
+	}
+	m := parseUserMessage(st)
+	action := m.hasBody || m.oobURL != "" || m.retract != "" || m.reactions != nil
+	s.userMessage(ctx, st, m, action, pj)
+}
+
+// roomCopy is an archived room message as sent to one resource: to that
+// resource, with the room's stanza-id and, for history, a delay stamped
+// with its time. Archived payloads are addressed to the user's bare JID,
+// with neither (see archive).
+func roomCopy(payload []byte, user, to, roomJID, stanzaID string, delay time.Time) []byte {
+	old := []byte(` to="` + attrEscape(user) + `"`)
+	out := make([]byte, 0, len(payload)+len(to)+160)
+	i := bytes.Index(payload, old)
+	if i < 0 {
+		out = append(out, payload...)
+	} else {
+		out = append(out, payload[:i]...)
+		out = append(out, ` to="`+attrEscape(to)+`"`...)
+		out = append(out, payload[i+len(old):]...)
+	}
+	var w wire.Writer
+	if stanzaID != "" {
+		w.Start("stanza-id", wire.NSSID).Attr("by", roomJID).Attr("id", stanzaID).End()
+	}
+	if !delay.IsZero() && !bytes.Contains(payload, []byte(`"`+wire.NSDelay+`"`)) {
+		w.Start("delay", wire.NSDelay).Attr("from", roomJID).Attr("stamp", delay.UTC().Format(time.RFC3339Nano)).End()
+	}
+	extra := w.Bytes()
+	if len(extra) == 0 {
+		return out
+	}
+	if end := []byte("</message>"); bytes.HasSuffix(out, end) {
+		return append(out[:len(out)-len(end)], append(extra, end...)...)
+	}
+	if bytes.HasSuffix(out, []byte("/>")) { // a message with no children
+		return append(append(append(out[:len(out)-2], '>'), extra...), "</message>"...)
+	}
+	return out
+}
+
+var attrEscaper = strings.NewReplacer("<", "&lt;", ">", "&gt;", "&", "&amp;", `"`, "&quot;", "'", "&apos;", "\r", "&#xD;")
+
+// attrEscape escapes an attribute value as wire.Writer does.
+func attrEscape(s string) string { return attrEscaper.Replace(s) }
+
+// writeClientElement writes an element a client sent, whole, with the
+// stream's own namespace left out (the body of a message from the
+// component stream is in jabber:component:accept; written with that
+// xmlns, a client would not read it as the body).
+func writeClientElement(w *wire.Writer, e *wire.Element) {
+	ns := e.XMLName.Space
+	if ns == "jabber:client" || ns == "jabber:component:accept" {
+		ns = ""
+	}
+	w.Start(e.XMLName.Local, ns)
+	for _, a := range e.Attrs {
+		if a.Name.Local == "xmlns" || a.Name.Space == "xmlns" {
+			continue
+		}
+		if a.Name.Space == "http://www.w3.org/XML/1998/namespace" {
+			w.Attr("xml:"+a.Name.Local, a.Value)
+			continue
+		}
+		if a.Name.Space == "" {
+			w.Attr(a.Name.Local, a.Value)
+		}
+	}
+	if e.Text != "" {
+		w.Text(e.Text)
+	}
+	for i := range e.Children {
+		writeClientElement(w, &e.Children[i])
+	}
+	w.End()
+}
+
+// setSubject asks the network to change the group's topic (XEP-0045
+// §8.1); the network's topic event brings the new subject to the room.
+func (s *session) setSubject(ctx context.Context, st *wire.Stanza, r *room, subject string) {
+	t := s.t
+	if !t.host.Caps().GetFeatures().GetGroupTopic() {
+		t.send(ctx, wire.ErrorReply(st, wire.Forbidden, t.displayName()+" does not let the gateway change a group's topic"))
+		return
+	}
+	t.host.Send(&pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_SetTopic{SetTopic: &pb.SetTopic{Topic: subject}}}, func(res *pb.CommandResult) {
+		if res.Error != nil {
+			t.send(ctx, wire.ErrorReply(st, conditionOf(res.Error.Code), res.Error.Text))
+		}
+	})
+}

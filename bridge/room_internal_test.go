@@ -1,0 +1,142 @@
+package bridge
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/bridge/muc"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
+)
+
+// roomFixture is a transport with alice's login in one group, g1, joined
+// from two resources, with echo-1 and echo-2 as members and one archived
+// message.
+func roomFixture(t *testing.T) (*transport, *session, *room) {
+	t.Helper()
+	tr := newTestTransport(t)
+	tr.domain = "echo.localhost"
+	s := tr.setLogin(store.Login{Transport: "echo", UserJID: "alice@localhost", LoginID: "alice-echo", DisplayName: "Alice"})
+	r, _ := s.rooms.add("g1", func() *room {
+		return &room{chatID: "g1", jid: "g1@echo.localhost", members: map[string]*pb.Member{}, names: map[string]string{},
+			nicks: muc.NewNicks(), joined: map[string]bool{"phone": true, "laptop": true}}
+	})
+	s.updateRoom(context.Background(), r, &pb.Chat{ChatId: "g1", Type: pb.ChatType_CHAT_TYPE_GROUP, Name: "G",
+		Members: []*pb.Member{{UserId: "alice-echo"}, {UserId: "echo-1", Nick: "One"}, {UserId: "echo-2", Nick: "Two"}}}, false)
+	if _, dup := tr.archive(context.Background(), s.user, r, store.ArchivedMessage{RemoteID: "m1", Payload: []byte(`<message to="alice@localhost"><body>hi</body></message>`)}); dup {
+		t.Fatal("first message a duplicate")
+	}
+	return tr, s, r
+}
+
+func groupEv(payload any) *pb.Event {
+	ev := &pb.Event{LoginId: "alice-echo", ChatId: "g1", ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: time.Now().UnixMicro()}
+	switch p := payload.(type) {
+	case *pb.ChatRemovedEvent:
+		ev.Payload = &pb.Event_ChatRemoved{ChatRemoved: p}
+	case *pb.MemberEvent:
+		ev.Payload = &pb.Event_Member{Member: p}
+	}
+	return ev
+}
+
+func archived(t *testing.T, tr *transport, s *session) int {
+	t.Helper()
+	page, err := tr.db.QueryArchive(context.Background(), tr.roomKey(s.user, "g1"), store.ArchiveQuery{CountOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page.Count
+}
+
+// allHave checks that there is one stanza per joined resource and that
+// each holds every part.
+func allHave(t *testing.T, what string, out [][]byte, n int, parts ...string) {
+	t.Helper()
+	if len(out) != n {
+		t.Fatalf("%s: %d stanzas, want %d: %q", what, len(out), n, out)
+	}
+	for _, b := range out {
+		for _, p := range parts {
+			if !strings.Contains(string(b), p) {
+				t.Errorf("%s: %s lacks %s", what, b, p)
+			}
+		}
+	}
+}
+
+// The group deleted: each joined resource sees the user removed (110,
+// 332, the reason), the room is gone, and so is its archive.
+func TestRoomGroupDeleted(t *testing.T) {
+	tr, s, _ := roomFixture(t)
+	out := tr.renderRoom(context.Background(), delivery{ev: groupEv(&pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_DELETED})}, s)
+	allHave(t, "deleted", out, 2, `type="unavailable"`, `code="110"`, `code="332"`, "the group was deleted", `from="g1@echo.localhost/Alice"`)
+	if tr.roomOf(s.user, "g1") {
+		t.Error("the room of a deleted group is still there")
+	}
+	if n := archived(t, tr, s); n != 0 {
+		t.Errorf("the deleted group's archive still holds %d messages", n)
+	}
+	// A second removal of the same group does nothing.
+	if out := tr.renderRoom(context.Background(), delivery{ev: groupEv(&pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_DELETED})}, s); len(out) != 0 {
+		t.Errorf("removal of a room already gone: %q", out)
+	}
+}
+
+// The user kicked: 110 and 307 with the network's text; the archive is
+// kept (the user may still read it).
+func TestRoomUserKicked(t *testing.T) {
+	tr, s, _ := roomFixture(t)
+	out := tr.renderRoom(context.Background(), delivery{ev: groupEv(&pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_KICKED, Text: "spam"})}, s)
+	allHave(t, "kicked", out, 2, `type="unavailable"`, `code="110"`, `code="307"`, "<reason>spam</reason>")
+	if tr.roomOf(s.user, "g1") {
+		t.Error("the room is still there after the user was kicked")
+	}
+	if n := archived(t, tr, s); n != 1 {
+		t.Errorf("archive after a kick: %d messages, want 1", n)
+	}
+}
+
+// Members kicked, banned and renamed on the network: 307, 301 with the
+// outcast affiliation, and the 303 pair of a nick change.
+func TestRoomMemberChanges(t *testing.T) {
+	tr, s, r := roomFixture(t)
+	ctx := context.Background()
+	out := tr.renderRoom(ctx, delivery{ev: groupEv(&pb.MemberEvent{Kind: pb.MemberEvent_KIND_RENAMED, Member: &pb.Member{UserId: "echo-1", Nick: "Uno"}})}, s)
+	allHave(t, "renamed", out, 4, `from="g1@echo.localhost/`)
+	if !strings.Contains(string(out[0]), `code="303"`) || !strings.Contains(string(out[0]), `nick="Uno"`) || !strings.Contains(string(out[1]), `from="g1@echo.localhost/Uno"`) {
+		t.Errorf("nick change pair: %q", out[:2])
+	}
+	out = tr.renderRoom(ctx, delivery{ev: groupEv(&pb.MemberEvent{Kind: pb.MemberEvent_KIND_KICKED, Member: &pb.Member{UserId: "echo-1"}, Reason: "rude"})}, s)
+	allHave(t, "kicked", out, 2, `from="g1@echo.localhost/Uno"`, `type="unavailable"`, `code="307"`, "<reason>rude</reason>")
+	out = tr.renderRoom(ctx, delivery{ev: groupEv(&pb.MemberEvent{Kind: pb.MemberEvent_KIND_BANNED, Member: &pb.Member{UserId: "echo-2"}})}, s)
+	allHave(t, "banned", out, 2, `from="g1@echo.localhost/Two"`, `code="301"`, `affiliation="outcast"`)
+	// Gone members are not removed twice; the user's own entry is no occupant.
+	out = tr.renderRoom(ctx, delivery{ev: groupEv(&pb.MemberEvent{Kind: pb.MemberEvent_KIND_LEFT, Member: &pb.Member{UserId: "echo-2"}})}, s)
+	out = append(out, tr.renderRoom(ctx, delivery{ev: groupEv(&pb.MemberEvent{Kind: pb.MemberEvent_KIND_JOINED, Member: &pb.Member{UserId: "alice-echo"}})}, s)...)
+	if len(out) != 0 {
+		t.Errorf("want nothing, got %q", out)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.members) != 0 || r.nicks.Len() != 0 {
+		t.Errorf("members left: %v", r.members)
+	}
+}
+
+// roomCopy readdresses an archived stanza and adds the room's ids; a
+// delay already in it (a backfilled message) is not doubled.
+func TestRoomCopy(t *testing.T) {
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	got := string(roomCopy([]byte(`<message from="r@d/n" to="a@l" type="groupchat"><body>to="a@l"</body></message>`), "a@l", "a@l/phone", "r@d", "5-1", at))
+	want := `<message from="r@d/n" to="a@l/phone" type="groupchat"><body>to="a@l"</body><stanza-id xmlns="urn:xmpp:sid:0" by="r@d" id="5-1"/><delay xmlns="urn:xmpp:delay" from="r@d" stamp="2026-12-01T10:00:00Z"/></message>`
+	if got != want {
+		t.Errorf("roomCopy:\n got %s\nwant %s", got, want)
+	}
+	delayed := `<message to="a@l"><body>x</body><delay xmlns="urn:xmpp:delay" from="d" stamp="2026-01-01T00:00:00Z"/></message>`
+	if got := string(roomCopy([]byte(delayed), "a@l", "a@l/p", "r@d", "5-2", at)); strings.Count(got, "<delay") != 1 {
+		t.Errorf("delay doubled: %s", got)
+	}
+}

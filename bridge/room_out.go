@@ -1,0 +1,313 @@
+package bridge
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"passerelle.im/passerelle/bridge/muc"
+	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
+)
+
+// What the network sends into a room (see room.go): messages and their
+// corrections, reactions and retractions are rendered once as the
+// one-to-one path renders them (chatOut, as groupchat), archived, and
+// sent to every joined resource of the user (none joined: archived only);
+// members and the subject become occupant presences and subject
+// messages; the user's removal and the group's deletion end the room.
+
+// groupEvent reports whether an event belongs to a room of the session:
+// a group's event, or one of a chat the session knows as a room (a
+// plugin that leaves chat_type unset in history).
+func (s *session) groupEvent(ev *pb.Event) bool {
+	switch ev.Payload.(type) {
+	case *pb.Event_Member, *pb.Event_Topic, *pb.Event_ChatRemoved:
+		return true
+	case *pb.Event_Chat:
+		return isGroup(ev.GetChat().GetChat().GetType())
+	}
+	return isGroup(ev.ChatType) || (ev.ChatId != "" && s.rooms.get(ev.ChatId) != nil)
+}
+
+// renderRoom renders a group's event for the user's joined resources, in
+// the chat's outbound worker.
+func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]byte {
+	ev := d.ev
+	switch p := ev.Payload.(type) {
+	case *pb.Event_Chat:
+		s.setRoom(ctx, p.Chat.GetChat())
+		return nil
+	case *pb.Event_ChatRemoved:
+		r := s.rooms.get(ev.ChatId)
+		if r == nil {
+			return nil
+		}
+		why, reason := muc.Left, p.ChatRemoved.Text
+		switch p.ChatRemoved.Reason {
+		case pb.ChatRemovedEvent_REASON_KICKED:
+			why = muc.Kicked
+		case pb.ChatRemovedEvent_REASON_BANNED:
+			why = muc.Banned
+		case pb.ChatRemovedEvent_REASON_DELETED:
+			why = muc.Shutdown
+			if reason == "" {
+				reason = "the group was deleted"
+			}
+		}
+		out := s.dropRoom(r, why, reason)
+		if p.ChatRemoved.Reason == pb.ChatRemovedEvent_REASON_DELETED {
+			if err := t.db.DeleteArchive(context.WithoutCancel(ctx), t.roomKey(s.user, r.chatID)); err != nil {
+				t.log.Error("archive of a deleted group not deleted", "room", r.jid, "err", err)
+			}
+		}
+		t.log.Info("user no longer in a group", "user", s.user, "room", r.jid, "reason", p.ChatRemoved.Reason)
+		return out
+	}
+	r := s.rooms.get(ev.ChatId)
+	if r == nil {
+		if r = s.findRoom(ctx, ev.ChatId); r == nil {
+			t.log.Warn("event of a group the user is not in; dropped", "chat", ev.ChatId, "kind", kindOf(ev))
+			return nil
+		}
+	}
+	switch p := ev.Payload.(type) {
+	case *pb.Event_Member:
+		return s.memberEvent(r, p.Member)
+	case *pb.Event_Topic:
+		return s.topicEvent(r, ev, p.Topic.Topic)
+	case *pb.Event_Receipt:
+		return nil // one member's receipt says little in a group, and costs a lookup per member
+	}
+	r.mu.Lock()
+	nick := r.senderNickLocked(s, ev.Sender)
+	r.mu.Unlock()
+	c := chatOut{t: t, ev: ev, xid: d.xid, user: s.user, puppet: r.jid + "/" + nick, group: true}
+	if nick == "" {
+		c.puppet = r.jid // the room itself speaks
+	}
+	var stanzas [][]byte
+	switch p := ev.Payload.(type) {
+	case *pb.Event_Message:
+		stanzas = c.message(ctx, p.Message)
+	case *pb.Event_Edit:
+		stanzas = c.edit(p.Edit)
+	case *pb.Event_Reaction:
+		stanzas = c.reaction(p.Reaction)
+	case *pb.Event_Retraction:
+		stanzas = c.retraction(p.Retraction)
+		if len(stanzas) > 0 {
+			defer t.tombstone(ctx, s.user, r, p.Retraction.TargetId, time.Now())
+		}
+	case *pb.Event_Typing:
+		// Not archived: a chat state is worth nothing later.
+		var out [][]byte
+		r.mu.Lock()
+		for _, st := range c.typing(p.Typing) {
+			for _, res := range r.resourcesLocked() {
+				out = append(out, roomCopy(st, s.user, s.user+"/"+res, r.jid, "", time.Time{}))
+			}
+		}
+		r.mu.Unlock()
+		return out
+	default:
+		t.log.Debug("group event kind not bridged", "kind", kindOf(ev))
+		return nil
+	}
+	if len(stanzas) == 0 {
+		return nil
+	}
+	senderJID := s.user
+	if !ev.GetSender().GetIsFromMe() && ev.GetSender().GetUserId() != "" {
+		if pj, err := t.puppetJID(ev.Sender.UserId); err == nil {
+			senderJID = pj.String()
+		}
+	}
+	var at time.Time
+	if ev.TimestampUnixMicro > 0 {
+		at = time.UnixMicro(ev.TimestampUnixMicro)
+	}
+	msgs := make([]store.ArchivedMessage, len(stanzas))
+	for i, st := range stanzas {
+		msgs[i] = store.ArchivedMessage{Time: at, Nick: nick, SenderJID: senderJID, Payload: st}
+		if ev.EventId != "" {
+			msgs[i].RemoteID = ev.EventId
+			if i > 0 { // a message's files after its text
+				msgs[i].RemoteID += "#" + strconv.Itoa(i)
+			}
+		}
+	}
+	// Archived and sent under the room's lock: a resource joining now
+	// gets each message once, in its history or live.
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	res, err := t.db.AppendArchive(context.WithoutCancel(ctx), t.roomKey(s.user, r.chatID), msgs)
+	if err != nil {
+		t.log.Error("room message not archived; sent without a stanza-id", "room", r.jid, "err", err)
+		res = make([]store.ArchiveAppend, len(msgs))
+	}
+	var out [][]byte
+	for i, st := range stanzas {
+		if res[i].Duplicate {
+			continue // shown already (the echo of the user's own message, a delivery again)
+		}
+		for _, to := range r.resourcesLocked() {
+			out = append(out, roomCopy(st, s.user, s.user+"/"+to, r.jid, res[i].StanzaID, time.Time{}))
+		}
+	}
+	return out
+}
+
+// memberEvent is a change of the group's members, as occupant presences.
+func (s *session) memberEvent(r *room, me *pb.MemberEvent) [][]byte {
+	t, m := s.t, me.GetMember()
+	if m.GetUserId() == "" || m.UserId == s.LoginID() {
+		return nil // the user's own standing comes as ChatRemoved or a chat update
+	}
+	id := m.UserId
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old, had := r.members[id]
+	presence := func() [][]byte {
+		return r.toJoinedLocked(s.user, func(to string) []byte {
+			return muc.Presence{Room: r.jid, To: to, Occupant: r.occupantLocked(t, id)}.Bytes()
+		})
+	}
+	switch me.Kind {
+	case pb.MemberEvent_KIND_JOINED, pb.MemberEvent_KIND_ROLE_CHANGED:
+		if had && me.Kind == pb.MemberEvent_KIND_ROLE_CHANGED && m.Nick == "" {
+			m.Nick = old.Nick
+		}
+		r.members[id] = m
+		if !had {
+			name := s.memberNames([]*pb.Member{m})[id]
+			r.names[id] = name
+			r.nicks.Assign(id, name)
+		}
+		return presence()
+	case pb.MemberEvent_KIND_RENAMED:
+		if !had {
+			return nil
+		}
+		before := r.occupantLocked(t, id)
+		r.members[id] = m
+		name := s.memberNames([]*pb.Member{m})[id]
+		r.names[id] = name
+		now, changed := r.nicks.Assign(id, name)
+		if !changed {
+			return nil
+		}
+		var out [][]byte
+		for _, res := range r.resourcesLocked() {
+			out = append(out, muc.NickChange(r.jid, s.user+"/"+res, before, now, false)...)
+		}
+		return out
+	case pb.MemberEvent_KIND_LEFT, pb.MemberEvent_KIND_KICKED, pb.MemberEvent_KIND_BANNED:
+		if !had {
+			return nil
+		}
+		why := muc.Left
+		switch me.Kind {
+		case pb.MemberEvent_KIND_KICKED:
+			why = muc.Kicked
+		case pb.MemberEvent_KIND_BANNED:
+			why = muc.Banned
+		}
+		o := r.occupantLocked(t, id)
+		out := r.toJoinedLocked(s.user, func(to string) []byte { return muc.Removed(r.jid, to, o, why, me.Reason, false) })
+		r.nicks.Remove(id)
+		delete(r.members, id)
+		delete(r.names, id)
+		return out
+	}
+	return nil
+}
+
+// topicEvent is a new subject, from the member who set it.
+func (s *session) topicEvent(r *room, ev *pb.Event, topic string) [][]byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	by := ev.GetSender().GetUserId()
+	if ev.GetSender().GetIsFromMe() || by == s.LoginID() {
+		r.ownNickLocked(s)
+		by = selfKey
+	}
+	r.subject, r.subjectBy = topic, by
+	r.subjectAt = time.Time{}
+	if ev.TimestampUnixMicro > 0 {
+		r.subjectAt = time.UnixMicro(ev.TimestampUnixMicro)
+	}
+	nick := ""
+	if by != "" {
+		nick = r.senderNickLocked(s, ev.Sender)
+	}
+	return r.toJoinedLocked(s.user, func(to string) []byte {
+		return muc.Subject(r.jid, to, nick, topic, time.Time{}, s.t.newID())
+	})
+}
+
+// targetID is the id a stanza names an earlier message by: in a room,
+// the room's stanza-id (what clients reference in a groupchat: XEP-0444,
+// XEP-0424, XEP-0461), else its XMPP id.
+func (c chatOut) targetID(ref store.MessageRef) string {
+	if c.group {
+		m, err := c.t.db.LookupArchivedRemote(context.Background(), c.t.roomKey(c.user, c.ev.ChatId), ref.RemoteID)
+		if err == nil {
+			return m.StanzaID
+		}
+	}
+	return xmppID(ref)
+}
+
+// roomRef finds the message a room's stanza-id names, for a command of
+// the user's that names it (a reaction, a retraction, a marker).
+func (t *transport) roomRef(ctx context.Context, loginID, chatID, stanzaID string) (store.MessageRef, bool) {
+	s := t.sessionOf(loginID)
+	if s == nil || s.rooms.get(chatID) == nil {
+		return store.MessageRef{}, false
+	}
+	m, err := t.db.LookupArchived(ctx, t.roomKey(s.user, chatID), stanzaID)
+	if err != nil || m.RemoteID == "" {
+		return store.MessageRef{}, false
+	}
+	remote := m.RemoteID
+	if base, _, ok := strings.Cut(remote, "#"); ok && base != "" {
+		if r, ok := t.newRef(loginID, chatID, remote); ok {
+			return r, true
+		}
+		if ref, err := t.db.LookupRemote(t.name, loginID, chatID, remote); err == nil {
+			return ref, true
+		}
+		remote = base // a file of the message: the message
+	}
+	if r, ok := t.newRef(loginID, chatID, remote); ok {
+		return r, true
+	}
+	ref, err := t.db.LookupRemote(t.name, loginID, chatID, remote)
+	return ref, err == nil
+}
+
+// tombstone replaces a retracted message's archived stanza with a
+// XEP-0424 tombstone: from the same occupant, with no text left, so that
+// neither a join's history nor a MAM query hands the words out again.
+// The retraction itself is archived too, for clients that apply it.
+func (t *transport) tombstone(ctx context.Context, user string, r *room, remoteID string, at time.Time) {
+	key := t.roomKey(user, r.chatID)
+	m, err := t.db.LookupArchivedRemote(ctx, key, remoteID)
+	if err != nil {
+		return // not archived here (older than the room, or pruned)
+	}
+	from := r.jid
+	if m.Nick != "" {
+		from += "/" + m.Nick
+	}
+	var w wire.Writer
+	w.Start("message", "").Attr("from", from).Attr("to", user).Attr("type", "groupchat")
+	w.Start("retracted", nsRetract).Attr("stamp", at.UTC().Format(time.RFC3339)).End()
+	w.Leaf("body", "", "This message was retracted.")
+	if err := t.db.ReplaceArchived(context.WithoutCancel(ctx), key, remoteID, w.Bytes()); err != nil {
+		t.log.Warn("retracted message left in the archive", "room", r.jid, "err", err)
+	}
+}

@@ -1,0 +1,243 @@
+package echo
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// The echo network's one group. Every account is a member of it, with
+// Echo One and Echo Two; the gateway shows it as a MUC room. In it:
+//
+//	(any message)  echo-1 repeats it, echo-2 reacts 👍 to it
+//	topic TEXT     echo-1 sets the topic to TEXT
+//	join N         echo-N joins the group
+//	part N         echo-N leaves it
+//	backlog N      N older messages arrive through backfill (history)
+//
+// A network with groups implements ChatLister and ChatInfoer (and
+// declares Features.groups); leaving and setting the topic are Leaver
+// and TopicSetter.
+const (
+	// RoomID is the group's chat ID, RoomName its name and first topic.
+	RoomID   = "echo-room"
+	RoomName = "Echo room"
+	// RoomRepeater repeats the user's messages; RoomReactor reacts to them.
+	RoomRepeater = "echo-1"
+	RoomReactor  = "echo-2"
+)
+
+var (
+	_ sdk.ChatLister  = (*Session)(nil)
+	_ sdk.ChatInfoer  = (*Session)(nil)
+	_ sdk.Leaver      = (*Session)(nil)
+	_ sdk.TopicSetter = (*Session)(nil)
+)
+
+// group is the network's side of an account's group: kept with the
+// account (see Network.accounts), so a reconnect finds it as it was.
+type group struct {
+	left    bool     // the user left it
+	topic   string   // the topic
+	topicBy string   // who set it
+	members []string // the members besides the user, in the order they came
+}
+
+// groupLocked returns the account's group, made on first use. Call with
+// n.mu held.
+func (n *Network) groupLocked(loginID string) *group {
+	if n.groups == nil {
+		n.groups = map[string]*group{}
+	}
+	g := n.groups[loginID]
+	if g == nil {
+		g = &group{topic: RoomName, members: []string{RoomRepeater, RoomReactor}}
+		n.groups[loginID] = g
+	}
+	return g
+}
+
+// roomChatLocked describes the group as the gateway sees it. Call with
+// n.mu held.
+func (s *Session) roomChatLocked(g *group) *pb.Chat {
+	c := &pb.Chat{ChatId: RoomID, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: RoomName, Topic: g.topic, TopicSetterId: g.topicBy,
+		Members: []*pb.Member{{UserId: s.loginID}}}
+	for _, id := range g.members {
+		c.Members = append(c.Members, &pb.Member{UserId: id})
+	}
+	return c
+}
+
+// ChatList is the account's groups: the echo room, unless the user left
+// it (sdk.ChatLister).
+func (s *Session) ChatList(context.Context) ([]*pb.Chat, error) {
+	s.n.mu.Lock()
+	defer s.n.mu.Unlock()
+	g := s.n.groupLocked(s.loginID)
+	if g.left {
+		return nil, nil
+	}
+	return []*pb.Chat{s.roomChatLocked(g)}, nil
+}
+
+// ChatInfo describes a chat: the group, or the direct chat with a
+// contact (sdk.ChatInfoer).
+func (s *Session) ChatInfo(_ context.Context, chatID string) (*pb.Chat, error) {
+	if chatID == NoSuchContact {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "there is no chat %q on the echo network", chatID)
+	}
+	s.n.mu.Lock()
+	defer s.n.mu.Unlock()
+	if chatID != RoomID {
+		name := chatID
+		if c, ok := s.n.accounts[s.loginID][chatID]; ok {
+			name = c.name
+		}
+		return &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT, Name: name}, nil
+	}
+	g := s.n.groupLocked(s.loginID)
+	if g.left {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you left %s", RoomName)
+	}
+	return s.roomChatLocked(g), nil
+}
+
+// LeaveChat leaves the group (sdk.Leaver).
+func (s *Session) LeaveChat(_ context.Context, c sdk.Call) error {
+	if err := s.online(); err != nil {
+		return err
+	}
+	if c.ChatID != RoomID {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no group of the echo network", c.ChatID)
+	}
+	s.n.mu.Lock()
+	s.n.groupLocked(s.loginID).left = true
+	s.n.mu.Unlock()
+	return nil
+}
+
+// SetTopic sets the group's topic; the network tells every member, the
+// user included (sdk.TopicSetter).
+func (s *Session) SetTopic(_ context.Context, c sdk.Call, topic string) error {
+	if err := s.inChat(c); err != nil {
+		return err
+	}
+	if c.ChatID != RoomID {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no group of the echo network", c.ChatID)
+	}
+	s.setTopic(s.loginID, true, topic)
+	return nil
+}
+
+// setTopic changes the topic and says so, as set by userID.
+func (s *Session) setTopic(userID string, fromMe bool, topic string) {
+	s.n.mu.Lock()
+	g := s.n.groupLocked(s.loginID)
+	g.topic, g.topicBy = topic, userID
+	s.n.mu.Unlock()
+	ev := s.event(sdk.Call{ChatID: RoomID})
+	ev.Sender = &pb.Sender{UserId: userID, IsFromMe: fromMe}
+	ev.Payload = &pb.Event_Topic{Topic: &pb.TopicEvent{Topic: topic}}
+	s.emit(ev)
+}
+
+// inRoom refuses to act in the group once the user left it.
+func (s *Session) inRoom(chatID string) error {
+	if chatID != RoomID {
+		return nil
+	}
+	s.n.mu.Lock()
+	defer s.n.mu.Unlock()
+	if s.n.groupLocked(s.loginID).left {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you left %s", RoomName)
+	}
+	return nil
+}
+
+// roomCommand runs one of the group's commands (see the top of this
+// file); false when text is none, and the message is an ordinary one.
+func (s *Session) roomCommand(text string) bool {
+	word, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
+	rest = strings.TrimSpace(rest)
+	switch word {
+	case "topic":
+		if rest == "" {
+			return false
+		}
+		s.setTopic(RoomRepeater, false, rest)
+	case "join", "part":
+		n, err := strconv.Atoi(rest)
+		if err != nil || n < 1 {
+			return false
+		}
+		s.member(fmt.Sprintf("echo-%d", n), word == "join")
+	case "backlog":
+		n, err := strconv.Atoi(rest)
+		if err != nil || n < 1 {
+			return false
+		}
+		go s.roomBacklog(min(n, 100))
+	default:
+		return false
+	}
+	return true
+}
+
+// member makes a member join or leave, and says so.
+func (s *Session) member(id string, join bool) {
+	s.n.mu.Lock()
+	g := s.n.groupLocked(s.loginID)
+	i := slices.Index(g.members, id)
+	switch {
+	case join && i < 0:
+		g.members = append(g.members, id)
+	case !join && i >= 0:
+		g.members = slices.Delete(g.members, i, i+1)
+	default:
+		s.n.mu.Unlock()
+		return // nothing changes
+	}
+	s.n.mu.Unlock()
+	kind := pb.MemberEvent_KIND_LEFT
+	if join {
+		kind = pb.MemberEvent_KIND_JOINED
+	}
+	ev := s.event(sdk.Call{ChatID: RoomID})
+	ev.Sender = &pb.Sender{UserId: id}
+	ev.Payload = &pb.Event_Member{Member: &pb.MemberEvent{Kind: kind, Member: &pb.Member{UserId: id}}}
+	s.emit(ev)
+}
+
+// roomReact is echo-2's 👍 on the user's message sent.
+func (s *Session) roomReact(sent string) {
+	ev := s.event(sdk.Call{ChatID: RoomID})
+	ev.Sender = &pb.Sender{UserId: RoomReactor}
+	ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: sent, Emojis: []string{"👍"}}}
+	s.emit(ev)
+}
+
+// roomBacklog sends n older messages of the group through the history
+// stream, as a network catching up on a group does, a minute apart and
+// older than anything live.
+func (s *Session) roomBacklog(n int) {
+	now := time.Now()
+	b := &pb.HistoryBatch{LoginId: s.loginID, ChatId: RoomID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Done: true}
+	for i := 1; i <= n; i++ {
+		id := s.n.newID()
+		b.Events = append(b.Events, &pb.Event{
+			EventId: id, Meta: metaFor(id), ChatType: pb.ChatType_CHAT_TYPE_GROUP,
+			Sender:             &pb.Sender{UserId: RoomRepeater},
+			TimestampUnixMicro: now.Add(-time.Duration(n-i+1) * time.Minute).UnixMicro(),
+			Payload:            &pb.Event_Message{Message: &pb.MessageEvent{Text: fmt.Sprintf("backlog %d of %d", i, n)}},
+		})
+	}
+	if err := s.n.host.SendHistory(context.Background(), b); err != nil {
+		s.n.host.Logger().Warn("room backlog not sent", "err", err)
+	}
+}
