@@ -42,7 +42,7 @@ func groupEv(payload any) *pb.Event {
 	return ev
 }
 
-func archived(t *testing.T, tr *transport, s *session) int {
+func archivedCount(t *testing.T, tr *transport, s *session) int {
 	t.Helper()
 	page, err := tr.db.QueryArchive(context.Background(), tr.roomKey(s.user, "g1"), store.ArchiveQuery{CountOnly: true})
 	if err != nil {
@@ -76,7 +76,7 @@ func TestRoomGroupDeleted(t *testing.T) {
 	if tr.roomOf(s.user, "g1") {
 		t.Error("the room of a deleted group is still there")
 	}
-	if n := archived(t, tr, s); n != 0 {
+	if n := archivedCount(t, tr, s); n != 0 {
 		t.Errorf("the deleted group's archive still holds %d messages", n)
 	}
 	// A second removal of the same group does nothing.
@@ -94,7 +94,7 @@ func TestRoomUserKicked(t *testing.T) {
 	if tr.roomOf(s.user, "g1") {
 		t.Error("the room is still there after the user was kicked")
 	}
-	if n := archived(t, tr, s); n != 1 {
+	if n := archivedCount(t, tr, s); n != 1 {
 		t.Errorf("archive after a kick: %d messages, want 1", n)
 	}
 }
