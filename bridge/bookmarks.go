@@ -10,16 +10,14 @@ import (
 )
 
 // Telling a user of their groups: each room that appears for a user (a
-// group of their login, seen at a sync or when it is made) gets one
-// XEP-0249 direct invitation, so the user's clients offer to join it.
+// group of their login, seen at a sync or when it is made) is announced
+// once. Where the server grants XEP-0356's iq permission on pubsub (type
+// set), the room is published to the user's XEP-0402 bookmarks with
+// autojoin, so the user's clients join it by themselves; otherwise, or
+// when that publish fails, the user gets one XEP-0249 direct invitation.
 // The store remembers who was told of what: a restart, or the next sync,
-// does not invite again; a user who leaves a group and comes back is
+// does not tell again; a user who leaves a group and comes back is
 // told again once the rooms forget the record (store.ForgetRoomAnnounced).
-//
-// XEP-0402 bookmarks with autojoin would be better where the server
-// grants it, but need XEP-0356's iq permission on the user's PEP
-// (pubsub set on urn:xmpp:bookmarks:1), which privilege.go does not ask
-// for or read: invitations are what there is.
 
 // nsConference is XEP-0249's direct MUC invitation.
 const nsConference = "jabber:x:conference"
@@ -28,10 +26,11 @@ const nsConference = "jabber:x:conference"
 const announceTimeout = 30 * time.Second
 
 // announceRoom tells user (a bare JID) of the room roomJID, named name,
-// once: the first call for a (user, room) sends the invitation, later
-// ones do nothing. An invitation the server did not take is forgotten, so
-// the next call sends it again.
-func (t *transport) announceRoom(ctx context.Context, user, roomJID, name string) {
+// where the user is nick, once: the first call for a (user, room)
+// publishes the bookmark or sends the invitation, later ones do nothing.
+// An invitation the server did not take is forgotten, so the next call
+// sends it again.
+func (t *transport) announceRoom(ctx context.Context, user, roomJID, name, nick string) {
 	if t.session(user) == nil {
 		return // no login: no rooms
 	}
@@ -49,6 +48,14 @@ func (t *transport) announceRoom(ctx context.Context, user, roomJID, name string
 	}
 	if !first {
 		return
+	}
+	if t.privileges().iqSet(nsPubSub) {
+		err := t.publishBookmark(ctx, user, roomJID, name, nick)
+		if err == nil {
+			t.log.Info("room bookmarked", "user", user, "room", roomJID)
+			return
+		}
+		t.log.Info("room bookmark not published; inviting instead", "user", user, "room", roomJID, "err", err)
 	}
 	forget := func(why error) {
 		t.log.Info("room invitation not delivered; it is sent again next time", "user", user, "room", roomJID, "err", why)

@@ -134,7 +134,10 @@ func (s *session) setRoom(ctx context.Context, c *pb.Chat) *room {
 	})
 	out := s.updateRoom(ctx, r, c, !fresh)
 	if fresh {
-		t.announceRoom(ctx, s.user, r.jid, r.displayName())
+		r.mu.Lock()
+		nick := r.ownNickLocked(s)
+		r.mu.Unlock()
+		t.announceRoom(ctx, s.user, r.jid, r.displayName(), nick)
 	}
 	for _, st := range out {
 		t.send(ctx, st)

@@ -11,8 +11,8 @@ component_interfaces = { "127.0.0.1" }
 -- The users' host. Optional: mod_privilege (XEP-0356, from the
 -- prosody-modules package; Debian: apt install prosody-modules) lets the
 -- gateway add its contacts to the users' rosters, show the messages a user
--- sends from their phone in all their XMPP clients (carbons), and ask for
--- upload slots in the user's name. Without it passerelle still works: contacts
+-- sends from their phone in all their XMPP clients (carbons), ask for
+-- upload slots in the user's name, and bookmark the user's groups. Without it passerelle still works: contacts
 -- come as subscription requests and those messages are shown as from the
 -- contact. It speaks urn:xmpp:privilege:2 only.
 VirtualHost "localhost"
@@ -21,8 +21,14 @@ VirtualHost "localhost"
         ["echo.localhost"] = {
             roster = "both";      -- read and write the users' rosters
             message = "outgoing"; -- send messages as the users (carbons)
-            iq = {                -- request XEP-0363 upload slots as the users
+            iq = {
+                -- request XEP-0363 upload slots as the users
                 ["urn:xmpp:http:upload:0"] = "get";
+                -- publish the users' groups to their XEP-0402 bookmarks
+                -- (PEP node urn:xmpp:bookmarks:1, autojoin) so their
+                -- clients join them; without it each new group comes as
+                -- one XEP-0249 invitation instead
+                ["http://jabber.org/protocol/pubsub"] = "set";
             };
         };
     }

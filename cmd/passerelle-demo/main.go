@@ -142,7 +142,9 @@ func run(ctx context.Context, out *console, dir string, once bool) error {
 	privileged := modPrivilegeInstalled()
 
 	if privileged {
-		out.step("starting Prosody (with mod_privilege: the gateway may write the demo user's roster)")
+		// mod_privilege also grants pubsub set: the group is published to
+		// the user's XEP-0402 bookmarks, so clients join it by themselves.
+		out.step("starting Prosody (with mod_privilege: the gateway may write the demo user's roster and bookmarks)")
 	} else {
 		out.step("starting Prosody (no mod_privilege: install prosody-modules to skip the contacts' authorisation requests)")
 	}
@@ -252,9 +254,9 @@ plugin = %q
 	}
 	c.Close()
 
-	contacts := "Its contacts echo-1, echo-2 and echo-3 are already in its roster,\nin the group Echo; the gateway will ask once to see your presence."
+	contacts := "Its contacts echo-1, echo-2 and echo-3 are already in its roster,\nin the group Echo; the gateway will ask once to see your presence.\nThe group echo-room is in its bookmarks (XEP-0402), to join automatically."
 	if !privileged {
-		contacts = "Its contacts echo-1, echo-2 and echo-3, and the gateway, will ask you\nto authorise them (without mod_privilege the gateway cannot write the\nroster itself)."
+		contacts = "Its contacts echo-1, echo-2 and echo-3, and the gateway, will ask you\nto authorise them (without mod_privilege the gateway cannot write the\nroster itself), and the gateway invites you to the group echo-room."
 	}
 	out.printf(`
 The stack is running. Connect any XMPP client (Gajim, Profanity, Dino...):

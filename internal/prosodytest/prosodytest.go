@@ -45,9 +45,11 @@ type Component struct {
 	// Secret is the component_secret used in the handshake.
 	Secret string
 	// Privileged grants XEP-0356 privileges through mod_privilege (from
-	// prosody-modules): roster "both", message "outgoing", and iq "get" on
-	// urn:xmpp:http:upload:0. Prosody advertises them right after the
-	// handshake, with urn:xmpp:privilege:2.
+	// prosody-modules): roster "both", message "outgoing", iq "get" on
+	// urn:xmpp:http:upload:0 and iq "set" on
+	// http://jabber.org/protocol/pubsub (the users' XEP-0402 bookmarks).
+	// Prosody advertises them right after the handshake, with
+	// urn:xmpp:privilege:2.
 	Privileged bool
 }
 

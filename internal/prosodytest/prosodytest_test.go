@@ -113,12 +113,25 @@ type privilegeAdvert struct {
 	Perms   []struct {
 		Access string `xml:"access,attr"`
 		Type   string `xml:"type,attr"`
-		// Namespaces may be nested at any depth (see DESIGN.md).
-		Namespaces []struct {
-			NS   string `xml:"ns,attr"`
-			Type string `xml:"type,attr"`
-		} `xml:"namespace"`
+		// Namespaces may be nested at any depth (see DESIGN.md):
+		// mod_privilege nests each in the previous one.
+		Namespaces []advertNS `xml:"namespace"`
 	} `xml:"urn:xmpp:privilege:2 privilege>perm"`
+}
+
+// advertNS is one <namespace/> of an iq perm, with those nested in it.
+type advertNS struct {
+	NS     string     `xml:"ns,attr"`
+	Type   string     `xml:"type,attr"`
+	Nested []advertNS `xml:"namespace"`
+}
+
+// flatten adds n and every namespace nested in it to got.
+func (n advertNS) flatten(access string, got map[string]string) {
+	got[access+" "+n.NS] = n.Type
+	for _, c := range n.Nested {
+		c.flatten(access, got)
+	}
 }
 
 func TestPrivilegedComponent(t *testing.T) {
@@ -160,10 +173,10 @@ func TestPrivilegedComponent(t *testing.T) {
 	for _, p := range adv.Perms {
 		got[p.Access] = p.Type
 		for _, n := range p.Namespaces {
-			got[p.Access+" "+n.NS] = n.Type
+			n.flatten(p.Access, got)
 		}
 	}
-	want := map[string]string{"roster": "both", "message": "outgoing", "iq urn:xmpp:http:upload:0": "get"}
+	want := map[string]string{"roster": "both", "message": "outgoing", "iq urn:xmpp:http:upload:0": "get", "iq http://jabber.org/protocol/pubsub": "set"}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("permission %q = %q, want %q (all: %v)", k, got[k], v, got)

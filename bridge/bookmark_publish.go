@@ -1,0 +1,101 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"passerelle.im/passerelle/bridge/wire"
+)
+
+// XEP-0402 bookmarks published for the user through XEP-0356's
+// privileged iq (see bookmarks.go for when).
+
+// nsBookmarks is XEP-0402's PEP node and the namespace of its items.
+const nsBookmarks = "urn:xmpp:bookmarks:1"
+
+// publishBookmark publishes roomJID to user's PEP node of bookmarks,
+// with autojoin, as the user, through a privileged iq: the outer iq goes
+// to the user's bare JID and carries the user's own iq, in jabber:client
+// as mod_privilege requires, with exactly one payload. The publish
+// options are XEP-0402's (persistent, whitelist, as many items as the
+// server allows). It returns an error when the server or the user's PEP
+// refused it or did not answer.
+func (t *transport) publishBookmark(ctx context.Context, user, roomJID, name, nick string) error {
+	id := t.link.NewID()
+	var w wire.Writer
+	w.Start("iq", "").Attr("from", t.domain).Attr("to", user).Attr("type", "set").Attr("id", id)
+	w.Start("privileged_iq", nsPrivilege)
+	w.Start("iq", "jabber:client").Attr("to", user).Attr("type", "set").Attr("id", t.newID())
+	w.Start("pubsub", nsPubSub)
+	w.Start("publish", "").Attr("node", nsBookmarks)
+	w.Start("item", "").Attr("id", roomJID)
+	w.Start("conference", nsBookmarks).Attr("autojoin", "true").Attr("name", xmlSafe(name))
+	if nick = xmlSafe(nick); nick != "" {
+		w.Leaf("nick", "", nick)
+	}
+	w.End().End().End() // conference, item, publish
+	w.Start("publish-options", "")
+	w.Start("x", wire.NSData).Attr("type", "submit")
+	for _, f := range [...][2]string{
+		{"FORM_TYPE", "http://jabber.org/protocol/pubsub#publish-options"},
+		{"pubsub#persist_items", "true"},
+		{"pubsub#access_model", "whitelist"},
+		{"pubsub#max_items", "max"},
+	} {
+		w.Start("field", "").Attr("var", f[0])
+		if f[0] == "FORM_TYPE" {
+			w.Attr("type", "hidden")
+		}
+		w.Leaf("value", "", f[1]).End()
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	st, err := t.link.IQ(cctx, id, w.Bytes())
+	if err != nil {
+		return fmt.Errorf("privileged publish: %w", err)
+	}
+	if st.Type() != "result" {
+		cond, text := st.ErrorCondition()
+		return fmt.Errorf("privileged publish refused: %s %s", cond, text)
+	}
+	// mod_privilege answers result with the user's own answer forwarded;
+	// an error there is the PEP's refusal.
+	if inner := forwardedIQ(st); inner != nil && inner.Attr("type") == "error" {
+		return errors.New("the user's PEP refused the bookmark: " + pepCondition(inner))
+	}
+	return nil
+}
+
+// forwardedIQ is the iq inside <privilege><forwarded> of a privileged
+// iq's answer, or nil.
+func forwardedIQ(st *wire.Stanza) *wire.Element {
+	p := st.Child(nsPrivilege, "privilege")
+	if p == nil {
+		return nil
+	}
+	f := p.Child(nsForward, "forwarded")
+	if f == nil {
+		return nil
+	}
+	for i := range f.Children {
+		if f.Children[i].XMLName.Local == "iq" {
+			return &f.Children[i]
+		}
+	}
+	return nil
+}
+
+// pepCondition names the error condition of an iq error element.
+func pepCondition(iq *wire.Element) string {
+	for i := range iq.Children {
+		if e := &iq.Children[i]; e.XMLName.Local == "error" {
+			for j := range e.Children {
+				if c := &e.Children[j]; c.XMLName.Space == "urn:ietf:params:xml:ns:xmpp-stanzas" && c.XMLName.Local != "text" {
+					return c.XMLName.Local
+				}
+			}
+		}
+	}
+	return "unknown condition"
+}

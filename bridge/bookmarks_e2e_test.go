@@ -1,0 +1,70 @@
+package bridge_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// TestRoomBookmarked: where the server grants XEP-0356's iq permission on
+// pubsub, the user's room is published to their XEP-0402 bookmarks (with
+// autojoin, its name and the user's nick) and no invitation is sent; the
+// client reads it from its own PEP. Without the permission, the room
+// comes as one XEP-0249 invitation (TestRoomInvitedWithoutPrivilege).
+func TestRoomBookmarked(t *testing.T) {
+	s := newStack(t, stackOptions{privileged: true})
+	alice := s.user("alice")
+	s.waitGateway(alice)
+	s.logs.waitLog(t, "privileges granted by the server", timeout)
+	if r := register(t, alice, "alice-echo"); r.Type != "result" {
+		t.Fatalf("register: %s", r.XML)
+	}
+	s.logs.waitLog(t, `msg="room bookmarked" transport=echo user=alice@localhost room=`+room, timeout)
+	items, err := alice.IQ(ctxT(t), `<iq type='get'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:bookmarks:1'/></pubsub></iq>`)
+	if err != nil || items.Type != "result" {
+		t.Fatalf("bookmarks: %v %s", err, items.XML)
+	}
+	for _, want := range []string{`<item id="` + room + `">`, `<conference xmlns="urn:xmpp:bookmarks:1"`, `autojoin="true"`, `name="Echo room"`, `<nick>`} {
+		if !strings.Contains(items.XML, want) {
+			t.Errorf("bookmarks lack %s: %s", want, items.XML)
+		}
+	}
+	if n := strings.Count(items.XML, "<item "); n != 1 {
+		t.Errorf("want one bookmark, got %d: %s", n, items.XML)
+	}
+	// The node is XEP-0402's: private to its owner.
+	cfg, err := alice.IQ(ctxT(t), `<iq type='get'><pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><configure node='urn:xmpp:bookmarks:1'/></pubsub></iq>`)
+	if err != nil || !strings.Contains(cfg.XML, "whitelist") {
+		t.Errorf("bookmarks node config: %v %s", err, cfg.XML)
+	}
+	time.Sleep(300 * time.Millisecond)
+	for _, st := range alice.Pending() {
+		if strings.Contains(st.XML, "jabber:x:conference") {
+			t.Errorf("an invitation as well as the bookmark: %s", st.XML)
+		}
+	}
+}
+
+// TestRoomInvitedWithoutPrivilege: without XEP-0356's iq permission the
+// user's room comes as one XEP-0249 invitation, and nothing is
+// bookmarked.
+func TestRoomInvitedWithoutPrivilege(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := s.user("alice")
+	s.waitGateway(alice)
+	if r := register(t, alice, "alice-echo"); r.Type != "result" {
+		t.Fatalf("register: %s", r.XML)
+	}
+	inv, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "message" && strings.Contains(st.XML, "jabber:x:conference")
+	})
+	if err != nil || !strings.Contains(inv.XML, `jid="`+room+`"`) {
+		t.Fatalf("invitation: %v %s", err, inv.XML)
+	}
+	items, err := alice.IQ(ctxT(t), `<iq type='get'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:bookmarks:1'/></pubsub></iq>`)
+	if err == nil && strings.Contains(items.XML, room) {
+		t.Errorf("bookmarked without the permission: %s", items.XML)
+	}
+}
