@@ -101,7 +101,7 @@ func (db *DB) DeleteArchived(ctx context.Context, room RoomKey, remoteID string)
 }
 
 // DeleteArchive forgets a room's whole archive (the user left the group
-// or it was deleted). Its counter goes too: a room archived again later
+// or it was deleted), and the room's own retention. Its counter goes too: a room archived again later
 // has a new epoch, so no stanza-id is handed out twice.
 func (db *DB) DeleteArchive(ctx context.Context, room RoomKey) error {
 	if err := room.check(); err != nil {
@@ -109,6 +109,9 @@ func (db *DB) DeleteArchive(ctx context.Context, room RoomKey) error {
 	}
 	return db.roomWrite(ctx, room, func(tx *bbolt.Tx, rb *roomBkts) error {
 		delete(db.arSeq, room.hkey())
+		if err := dropRoomRetention(tx, room); err != nil {
+			return err
+		}
 		ub := sub(sub(tx.Bucket(bArchive), []byte(room.Transport)), []byte(room.UserJID))
 		if ub == nil {
 			return nil

@@ -315,6 +315,9 @@ func (db *DB) DeleteLogin(ctx context.Context, transport, userJID string) error 
 		if err := dropUserAnnounced(tx, transport, userJID); err != nil {
 			return err
 		}
+		if err := dropUserRoomRetention(tx, transport, userJID); err != nil {
+			return err
+		}
 		lb := tx.Bucket(bLogins).Bucket(tk)
 		if lb == nil {
 			return nil
