@@ -14,6 +14,11 @@ import (
 // runs beside the chats, never on a message's way: the store prunes a
 // room in slices (store.PruneArchive), each a write of its own queued
 // behind the others, and a room that needs nothing costs two reads.
+//
+// A user may set a room's own retention (the room-retention command,
+// room_retention.go); it can only keep less than the transport's
+// (effectiveRetention), as archive_days and archive_messages are the
+// administrator's bound on the store.
 
 // retentionEvery is how often the pass runs after the first.
 const retentionEvery = time.Hour
@@ -26,12 +31,22 @@ func archiveRetention(tc config.Transport) store.ArchiveRetention {
 	}
 }
 
+// effectiveRetention is the retention of a room of the transport's
+// retention def whose user set own (zero: none): per bound, the smaller
+// of the two, a zero bound being none.
+func effectiveRetention(def, own store.ArchiveRetention) store.ArchiveRetention {
+	if own.MaxAge > 0 && (def.MaxAge == 0 || own.MaxAge < def.MaxAge) {
+		def.MaxAge = own.MaxAge
+	}
+	if own.MaxMessages > 0 && (def.MaxMessages == 0 || own.MaxMessages < def.MaxMessages) {
+		def.MaxMessages = own.MaxMessages
+	}
+	return def
+}
+
 // retentionLoop prunes the room archives until ctx ends.
 func (t *transport) retentionLoop(ctx context.Context) {
 	ret := t.retention
-	if ret.MaxAge == 0 && ret.MaxMessages == 0 {
-		return // everything is kept
-	}
 	every := t.retentionEvery
 	if every <= 0 {
 		every = retentionEvery
@@ -49,20 +64,35 @@ func (t *transport) retentionLoop(ctx context.Context) {
 	}
 }
 
-// pruneArchives runs one pass over the transport's room archives and
-// returns how many messages it dropped.
-func (t *transport) pruneArchives(ctx context.Context, ret store.ArchiveRetention, now time.Time) int {
+// pruneArchives runs one pass over the transport's room archives, with
+// the transport's retention def and the rooms' own, and returns how many
+// messages it dropped. Without def only the rooms with their own
+// retention are visited.
+func (t *transport) pruneArchives(ctx context.Context, def store.ArchiveRetention, now time.Time) int {
 	began := time.Now()
-	rooms, err := t.db.ArchiveRooms(t.name)
+	own, err := t.db.RoomRetentions(t.name)
 	if err != nil {
+		// The transport's retention still applies to every room.
+		t.log.Error("archive retention: cannot read the rooms' own retentions", "err", err)
+	}
+	var rooms []store.RoomKey
+	if def == (store.ArchiveRetention{}) {
+		for room := range own {
+			rooms = append(rooms, room)
+		}
+	} else if rooms, err = t.db.ArchiveRooms(t.name); err != nil {
 		t.log.Error("archive retention: cannot list the rooms", "err", err)
 		return 0
+	}
+	if len(rooms) == 0 && def == (store.ArchiveRetention{}) {
+		return 0 // everything is kept: no pass to speak of
 	}
 	total, pruned := 0, 0
 	for _, room := range rooms {
 		if ctx.Err() != nil {
 			return total
 		}
+		ret := effectiveRetention(def, own[room])
 		need, err := t.needsPrune(ctx, room, ret, now)
 		if err == nil && need {
 			var n int

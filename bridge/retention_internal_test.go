@@ -128,7 +128,8 @@ func TestPruneArchives(t *testing.T) {
 }
 
 // TestRetentionLoop: the loop prunes at start, again every period, and
-// ends with its context; with nothing to bound it does not run at all.
+// ends with its context; without the transport's retention it prunes
+// the rooms that have their own.
 func TestRetentionLoop(t *testing.T) {
 	tr, _ := retentionTransport(t)
 	tr.retention = store.ArchiveRetention{MaxAge: 24 * time.Hour}
@@ -160,12 +161,96 @@ func TestRetentionLoop(t *testing.T) {
 		t.Fatal("the loop did not end with its context")
 	}
 
+	// Without the transport's retention the loop still runs, for the
+	// rooms with their own.
 	tr.retention = store.ArchiveRetention{}
+	if err := tr.db.SetRoomRetention(context.Background(), room, store.ArchiveRetention{MaxMessages: 1}); err != nil {
+		t.Fatal(err)
+	}
+	archiveAt(t, tr.db, room, time.Now(), time.Now())
+	ctx, cancel = context.WithCancel(context.Background())
 	done = make(chan struct{})
-	go func() { tr.retentionLoop(context.Background()); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("with everything kept, the loop runs anyway")
+	go func() { tr.retentionLoop(ctx); close(done) }()
+	waitArchived(1)
+	cancel()
+	<-done
+}
+
+// TestPruneArchivesRoomRetention: a room's own retention is honoured
+// where it keeps less than the transport's, per bound, and cannot keep
+// more; rooms without one keep the transport's; with no transport
+// retention only the rooms with their own are pruned.
+func TestPruneArchivesRoomRetention(t *testing.T) {
+	tr, logs := retentionTransport(t)
+	ctx := context.Background()
+	now := time.Now()
+	key := func(id string) store.RoomKey {
+		return store.RoomKey{Transport: "echo", UserJID: "alice@localhost", RoomID: id}
+	}
+	var times []time.Time
+	for i := range 20 { // one a day, the oldest 19 days old
+		times = append(times, now.Add(-time.Duration(19-i)*24*time.Hour))
+	}
+	ids := map[string][]string{}
+	for _, r := range []string{"fewer", "more", "younger", "none"} {
+		ids[r] = archiveAt(t, tr.db, key(r), times...)
+	}
+	own := map[string]store.ArchiveRetention{
+		"fewer":   {MaxMessages: 3},
+		"more":    {MaxMessages: 50, MaxAge: 100 * 24 * time.Hour}, // more than the transport's: no effect
+		"younger": {MaxAge: 5*24*time.Hour - time.Minute},          // the last 5 days
+	}
+	for r, ret := range own {
+		if err := tr.db.SetRoomRetention(ctx, key(r), ret); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tr.db.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	def := store.ArchiveRetention{MaxMessages: 10}
+	if n := tr.pruneArchives(ctx, def, now); n != 17+10+15+10 {
+		t.Errorf("pruned %d, want 52", n)
+	}
+	for r, keep := range map[string]int{"fewer": 3, "more": 10, "younger": 5, "none": 10} {
+		got, want := archived(t, tr.db, key(r)), ids[r][20-keep:]
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("room %s keeps %v, want the newest %d %v", r, got, keep, want)
+		}
+	}
+
+	// No transport retention: the rooms with their own only.
+	var again []time.Time
+	for _, tm := range times {
+		again = append(again, tm.Add(time.Millisecond))
+	}
+	archiveAt(t, tr.db, key("none"), again...)
+	archiveAt(t, tr.db, key("fewer"), now.Add(time.Millisecond))
+	if err := tr.db.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := tr.pruneArchives(ctx, store.ArchiveRetention{}, now); n != 1 {
+		t.Errorf("without the transport's retention, pruned %d, want 1", n)
+	}
+	if got := archived(t, tr.db, key("none")); len(got) != 30 {
+		t.Errorf("a room without its own retention was pruned: %d left", len(got))
+	}
+	if !strings.Contains(logs.String(), `msg="archive retention pass done" rooms=3 rooms_pruned=1 messages=1`) {
+		t.Errorf("log:\n%s", logs)
+	}
+}
+
+// TestEffectiveRetention: per bound, the smaller; zero is no bound.
+func TestEffectiveRetention(t *testing.T) {
+	d := 24 * time.Hour
+	for _, c := range []struct{ def, own, want store.ArchiveRetention }{
+		{store.ArchiveRetention{}, store.ArchiveRetention{}, store.ArchiveRetention{}},
+		{store.ArchiveRetention{}, store.ArchiveRetention{MaxAge: d, MaxMessages: 5}, store.ArchiveRetention{MaxAge: d, MaxMessages: 5}},
+		{store.ArchiveRetention{MaxAge: 2 * d}, store.ArchiveRetention{MaxAge: 3 * d, MaxMessages: 5}, store.ArchiveRetention{MaxAge: 2 * d, MaxMessages: 5}},
+		{store.ArchiveRetention{MaxAge: 2 * d, MaxMessages: 9}, store.ArchiveRetention{MaxAge: d}, store.ArchiveRetention{MaxAge: d, MaxMessages: 9}},
+	} {
+		if got := effectiveRetention(c.def, c.own); got != c.want {
+			t.Errorf("effectiveRetention(%+v, %+v) = %+v, want %+v", c.def, c.own, got, c.want)
+		}
 	}
 }
