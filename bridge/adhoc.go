@@ -36,7 +36,8 @@ var commands = []command{
 	{"relogin", "Reconnect", false},
 	{"status", "Status", false},
 	{"unregister", "Unregister", false},
-	{"leave-group", "Leave a group", false}, // room_adhoc.go
+	{"leave-group", "Leave a group", false},              // room_adhoc.go
+	{"room-retention", "Group archive retention", false}, // room_retention.go
 	{"admin-users", "List users (admin)", true},
 	{"admin-stats", "Statistics (admin)", true},
 	{"admin-disconnect", "Disconnect a user (admin)", true},
@@ -177,6 +178,8 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 		t.done(ctx, st, node, sid, "info", t.statusText(user))
 	case "leave-group":
 		t.cmdLeaveGroup(ctx, st, user, sid, sess, cmd)
+	case "room-retention":
+		t.cmdRoomRetention(ctx, st, user, sid, sess, cmd)
 	case "admin-users":
 		t.done(ctx, st, node, sid, "info", t.adminUsers())
 	case "admin-stats":
