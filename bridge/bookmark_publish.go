@@ -22,12 +22,8 @@ const nsBookmarks = "urn:xmpp:bookmarks:1"
 // server allows). It returns an error when the server or the user's PEP
 // refused it or did not answer.
 func (t *transport) publishBookmark(ctx context.Context, user, roomJID, name, nick string) error {
-	id := t.link.NewID()
 	var w wire.Writer
-	w.Start("iq", "").Attr("from", t.domain).Attr("to", user).Attr("type", "set").Attr("id", id)
-	w.Start("privileged_iq", nsPrivilege)
-	w.Start("iq", "jabber:client").Attr("to", user).Attr("type", "set").Attr("id", t.newID())
-	w.Start("pubsub", nsPubSub)
+	id := t.privilegedSet(&w, user)
 	w.Start("publish", "").Attr("node", nsBookmarks)
 	w.Start("item", "").Attr("id", roomJID)
 	w.Start("conference", nsBookmarks).Attr("autojoin", "true").Attr("name", xmlSafe(name))
@@ -49,20 +45,47 @@ func (t *transport) publishBookmark(ctx context.Context, user, roomJID, name, ni
 		}
 		w.Leaf("value", "", f[1]).End()
 	}
+	return t.privilegedCall(ctx, id, w.Bytes(), "publish")
+}
+
+// retractBookmark takes roomJID out of user's bookmarks, as the user.
+func (t *transport) retractBookmark(ctx context.Context, user, roomJID string) error {
+	var w wire.Writer
+	id := t.privilegedSet(&w, user)
+	w.Start("retract", "").Attr("node", nsBookmarks).Attr("notify", "true")
+	w.Start("item", "").Attr("id", roomJID)
+	return t.privilegedCall(ctx, id, w.Bytes(), "retract")
+}
+
+// privilegedSet starts in w a privileged iq set to user's PEP, up to the
+// open <pubsub/>, and returns the outer iq's id.
+func (t *transport) privilegedSet(w *wire.Writer, user string) string {
+	id := t.link.NewID()
+	w.Start("iq", "").Attr("from", t.domain).Attr("to", user).Attr("type", "set").Attr("id", id)
+	w.Start("privileged_iq", nsPrivilege)
+	w.Start("iq", "jabber:client").Attr("to", user).Attr("type", "set").Attr("id", t.newID())
+	w.Start("pubsub", nsPubSub)
+	return id
+}
+
+// privilegedCall sends a privileged iq and waits for its answer: an
+// error when the server refused to send it, or the user's PEP refused
+// what it carried.
+func (t *transport) privilegedCall(ctx context.Context, id string, iq []byte, what string) error {
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	st, err := t.link.IQ(cctx, id, w.Bytes())
+	st, err := t.link.IQ(cctx, id, iq)
 	if err != nil {
-		return fmt.Errorf("privileged publish: %w", err)
+		return fmt.Errorf("privileged %s: %w", what, err)
 	}
 	if st.Type() != "result" {
 		cond, text := st.ErrorCondition()
-		return fmt.Errorf("privileged publish refused: %s %s", cond, text)
+		return fmt.Errorf("privileged %s refused: %s %s", what, cond, text)
 	}
 	// mod_privilege answers result with the user's own answer forwarded;
 	// an error there is the PEP's refusal.
 	if inner := forwardedIQ(st); inner != nil && inner.Attr("type") == "error" {
-		return errors.New("the user's PEP refused the bookmark: " + pepCondition(inner))
+		return errors.New("the user's PEP refused the " + what + ": " + pepCondition(inner))
 	}
 	return nil
 }

@@ -108,3 +108,24 @@ func xmlSafe(s string) string {
 		return r
 	}, s)
 }
+
+// unannounceRoom undoes announceRoom once user is out of the room
+// (left, removed, the group deleted, logged out): the record goes, so a
+// return is announced again, and with the iq permission the bookmark is
+// retracted, or the user's clients would keep joining a room that is no
+// more. Beside the chats: it waits for the server.
+func (t *transport) unannounceRoom(ctx context.Context, user, roomJID string) {
+	t.in.wg.Go(func() {
+		if err := t.db.ForgetRoomAnnounced(ctx, t.name, user, roomJID); err != nil && ctx.Err() == nil {
+			t.log.Error("cannot forget a room's announcement", "user", user, "room", roomJID, "err", err)
+		}
+		if !t.privileges().iqSet(nsPubSub) {
+			return
+		}
+		if err := t.retractBookmark(ctx, user, roomJID); err != nil {
+			t.log.Info("room bookmark not retracted", "user", user, "room", roomJID, "err", err)
+			return
+		}
+		t.log.Info("room bookmark retracted", "user", user, "room", roomJID)
+	})
+}

@@ -11,8 +11,9 @@ import (
 // TestRoomBookmarked: where the server grants XEP-0356's iq permission on
 // pubsub, the user's room is published to their XEP-0402 bookmarks (with
 // autojoin, its name and the user's nick) and no invitation is sent; the
-// client reads it from its own PEP. Without the permission, the room
-// comes as one XEP-0249 invitation (TestRoomInvitedWithoutPrivilege).
+// client reads it from its own PEP; leaving the group retracts it.
+// Without the permission, the room comes as one XEP-0249 invitation
+// (TestRoomInvitedWithoutPrivilege).
 func TestRoomBookmarked(t *testing.T) {
 	s := newStack(t, stackOptions{privileged: true})
 	alice := s.user("alice")
@@ -44,6 +45,18 @@ func TestRoomBookmarked(t *testing.T) {
 		if strings.Contains(st.XML, "jabber:x:conference") {
 			t.Errorf("an invitation as well as the bookmark: %s", st.XML)
 		}
+	}
+
+	// Out of the group, the bookmark goes: clients would join a room
+	// that is no more.
+	r, _ := command(t, alice, "leave-group", "", "", nil)
+	if done, _ := command(t, alice, "leave-group", r.Command.SessionID, "", map[string]string{"room": room}); done.Command.Status != "completed" {
+		t.Fatalf("leave-group: %s", done.XML)
+	}
+	s.logs.waitLog(t, `msg="room bookmark retracted" transport=echo user=alice@localhost room=`+room, timeout)
+	items, err = alice.IQ(ctxT(t), `<iq type='get'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:bookmarks:1'/></pubsub></iq>`)
+	if err != nil || items.Type != "result" || strings.Contains(items.XML, room) {
+		t.Fatalf("bookmarks after leaving: %v %s", err, items.XML)
 	}
 }
 

@@ -431,7 +431,7 @@ func (t *transport) roomItems(st *wire.Stanza, user string) []byte {
 // ends (the user logged out) that they are out of it (status 332).
 func (s *session) closeRooms(ctx context.Context) {
 	for _, r := range s.rooms.all() {
-		for _, b := range s.dropRoom(r, muc.Shutdown, "you logged out of "+s.t.displayName()) {
+		for _, b := range s.dropRoom(ctx, r, muc.Shutdown, "you logged out of "+s.t.displayName()) {
 			s.t.send(ctx, b)
 		}
 	}

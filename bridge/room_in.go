@@ -360,7 +360,7 @@ func (s *session) leave(ctx context.Context, r *room, done func(cond wire.Condit
 			done(conditionOf(res.Error.Code), res.Error.Text)
 			return
 		}
-		for _, b := range s.dropRoom(r, muc.Left, "you left the group") {
+		for _, b := range s.dropRoom(ctx, r, muc.Left, "you left the group") {
 			t.send(ctx, b)
 		}
 		t.log.Info("user left a group", "user", s.user, "room", r.jid)
@@ -368,10 +368,12 @@ func (s *session) leave(ctx context.Context, r *room, done func(cond wire.Condit
 	})
 }
 
-// dropRoom forgets a room the user is no longer in; it returns the
-// self-presences of the removal for the joined resources.
-func (s *session) dropRoom(r *room, why muc.Removal, reason string) [][]byte {
+// dropRoom forgets a room the user is no longer in (and unannounces it,
+// bookmarks.go); it returns the self-presences of the removal for the
+// joined resources.
+func (s *session) dropRoom(ctx context.Context, r *room, why muc.Removal, reason string) [][]byte {
 	s.rooms.remove(r.chatID)
+	s.t.unannounceRoom(ctx, s.user, r.jid)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	me := muc.Occupant{Nick: r.ownNickLocked(s), JID: s.user, Affiliation: muc.AffMember}

@@ -57,7 +57,7 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 				reason = "the group was deleted"
 			}
 		}
-		out := s.dropRoom(r, why, reason)
+		out := s.dropRoom(ctx, r, why, reason)
 		if p.ChatRemoved.Reason == pb.ChatRemovedEvent_REASON_DELETED {
 			if err := t.db.DeleteArchive(context.WithoutCancel(ctx), t.roomKey(s.user, r.chatID)); err != nil {
 				t.log.Error("archive of a deleted group not deleted", "room", r.jid, "err", err)
