@@ -218,6 +218,9 @@ type userMessage struct {
 	// sent, when set, is called with the result of the command the
 	// message became, once the network took it (a room reflects it).
 	sent func(*pb.CommandResult)
+	// settled, when set, is called once the message is done with, sent
+	// (after sent) or not, maybe more than once (room_order.go).
+	settled func()
 }
 
 func parseUserMessage(st *wire.Stanza) userMessage {
@@ -306,6 +309,14 @@ func (t *transport) handleUserMessage(ctx context.Context, st *wire.Stanza, user
 // more than a chat state or a marker) to the plugin, for the login.
 func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessage, action bool, to jid.JID) {
 	t, login := s.t, s.Login()
+	handedOff := false // to a command's result handler, which settles
+	if m.settled != nil {
+		defer func() {
+			if !handedOff {
+				m.settled()
+			}
+		}()
+	}
 	chatID, err := puppet.FromJID(to)
 	if err != nil {
 		if action {
@@ -377,9 +388,14 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 	// From here the txn is on its way until its command's result is
 	// stored (the result handler ends it), or until this returns without
 	// a command.
-	txnDone, handedOff := func() {}, false
+	txnDone := func() {}
 	if txn != "" {
 		txnDone = s.txns.start(sendKey(login.LoginID, "", txn))
+	}
+	if m.settled != nil {
+		// Every result handler ends with txnDone.
+		end := txnDone
+		txnDone = func() { end(); m.settled() }
 	}
 	defer func() {
 		if !handedOff {

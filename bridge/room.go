@@ -46,6 +46,8 @@ type room struct {
 	nicks     *muc.Nicks
 	selfNick  string          // the user's nick; "" until the first join
 	joined    map[string]bool // the user's resources in the room
+
+	order reflectQueue // the user's own messages, reflected in order (room_order.go)
 }
 
 // selfKey is the member ID the user's own nick is kept under in Nicks

@@ -284,6 +284,17 @@ func (s *session) roomMessage(ctx context.Context, st *wire.Stanza, r *room, fro
 		return
 	}
 	m.sent = func(res *pb.CommandResult) { s.reflect(ctx, st, r, res) }
+	if m.oobURL == "" {
+		// In the order sent, whatever the order of the results
+		// (room_order.go).
+		tk := r.order.take()
+		m.sent = func(res *pb.CommandResult) {
+			r.order.wait(tk, reflectWait)
+			s.reflect(ctx, st, r, res)
+			r.order.done(tk)
+		}
+		m.settled = func() { r.order.done(tk) }
+	}
 	rj, _ := jid.Parse(r.jid)
 	s.userMessage(ctx, st, m, action, rj)
 }
