@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"mellium.im/xmpp/jid"
@@ -141,7 +143,14 @@ func runRooms(ctx context.Context, s *stack, o options, procs map[string]int, ou
 						from := attr(el, "from")
 						return strings.HasPrefix(from, room+"/") && from != room+"/"+nicks[user]
 					}}
+				// -pprof: the gateway's profiles of the last big-room
+				// throughput phase, beside the echo path's.
+				var prof sync.WaitGroup
+				if o.pprofDir != "" && rs.label == "big" && w == o.window && round == o.rounds-1 {
+					prof.Go(func() { profile(s.pprofAddr, filepath.Join(o.pprofDir, "room"), o.warmup, o.duration) })
+				}
 				r, err := runPhase(ctx, spec, rs.clients, func(int, int) string { return room }, procs)
+				prof.Wait()
 				if err != nil {
 					return fmt.Errorf("%s room, window %d: %w", rs.label, w, err)
 				}
