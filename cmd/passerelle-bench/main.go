@@ -325,7 +325,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		}
 	}
 	if o.roomMembers > 0 {
-		if err := runRooms(ctx, s, o, procs, out); err != nil {
+		if err := runRooms(ctx, s, o, out); err != nil {
 			return fmt.Errorf("rooms: %w\n--- gateway log tail ---\n%s", err, s.tail())
 		}
 	}
