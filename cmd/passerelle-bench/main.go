@@ -24,7 +24,9 @@
 // -startup-logins it then restarts the gateway on a store holding that many
 // extra logins, each with -startup-puppets puppets that its echo account
 // also lists as contacts, and times how long until every login is
-// connected and has synced its contacts.
+// connected and has synced its contacts. With -room-members N it measures
+// rooms: joins of a room of N members and groupchat round trips in it,
+// against the echo network's fixed room of two (room.go).
 //
 // passerelle and passerelle-bench-echo (the echo plugin with the SDK's
 // trace hook wired to the stage trace) are taken from beside this binary
