@@ -229,6 +229,25 @@ func (db *DB) LookupArchivedRemote(ctx context.Context, room RoomKey, remoteID s
 	return db.lookupArchived(ctx, room, "remote ID", remoteID)
 }
 
+// ArchivedStanzaID returns the stanza-id of the message of a remote
+// message ID, or ErrNotFound. Unlike LookupArchivedRemote it forces no
+// checkpoint for a message still only in the log (it reads the log's
+// index, as LookupRemote does): a reaction or reply in a busy room names
+// a recent message, and a checkpoint each would cost a bbolt commit each.
+func (db *DB) ArchivedStanzaID(ctx context.Context, room RoomKey, remoteID string) (string, error) {
+	if err := room.check(); err != nil {
+		return "", err
+	}
+	if err := checkPart("remote ID", remoteID, false); err != nil {
+		return "", err
+	}
+	if id, ok := hotGet(db, func(g *hotGen) map[string]string { return g.arRemote }, hkey(room.Transport, room.UserJID, room.RoomID, remoteID)); ok {
+		return id, nil
+	}
+	m, err := db.lookupArchived(ctx, room, "remote ID", remoteID)
+	return m.StanzaID, err
+}
+
 func (db *DB) lookupArchived(ctx context.Context, room RoomKey, by, id string) (ArchivedMessage, error) {
 	if err := room.check(); err != nil {
 		return ArchivedMessage{}, err
