@@ -230,11 +230,14 @@ func (db *DB) LookupArchivedRemote(ctx context.Context, room RoomKey, remoteID s
 }
 
 // ArchivedStanzaID returns the stanza-id of the message of a remote
-// message ID, or ErrNotFound. Unlike LookupArchivedRemote it forces no
-// checkpoint for a message still only in the log (it reads the log's
-// index, as LookupRemote does): a reaction or reply in a busy room names
-// a recent message, and a checkpoint each would cost a bbolt commit each.
-func (db *DB) ArchivedStanzaID(ctx context.Context, room RoomKey, remoteID string) (string, error) {
+// message ID, or ErrNotFound. Unlike LookupArchivedRemote it never forces
+// a checkpoint: it reads the log's index, then bbolt, as LookupRemote
+// does (a message in neither is not archived yet, whether or not the
+// room has other appends in the log). A reaction or reply in a busy room
+// names a recent message, often before its own append (the network's
+// reaction can overtake the reflection): a checkpoint each would cost a
+// bbolt commit each.
+func (db *DB) ArchivedStanzaID(_ context.Context, room RoomKey, remoteID string) (string, error) {
 	if err := room.check(); err != nil {
 		return "", err
 	}
@@ -244,7 +247,7 @@ func (db *DB) ArchivedStanzaID(ctx context.Context, room RoomKey, remoteID strin
 	if id, ok := hotGet(db, func(g *hotGen) map[string]string { return g.arRemote }, hkey(room.Transport, room.UserJID, room.RoomID, remoteID)); ok {
 		return id, nil
 	}
-	m, err := db.lookupArchived(ctx, room, "remote ID", remoteID)
+	m, err := db.lookupBolt(room, "remote ID", remoteID)
 	return m.StanzaID, err
 }
 
@@ -260,6 +263,12 @@ func (db *DB) lookupArchived(ctx context.Context, room RoomKey, by, id string) (
 			return ArchivedMessage{}, err
 		}
 	}
+	return db.lookupBolt(room, by, id)
+}
+
+// lookupBolt is lookupArchived in bbolt alone: what is still only in the
+// log is not seen.
+func (db *DB) lookupBolt(room RoomKey, by, id string) (ArchivedMessage, error) {
 	var m ArchivedMessage
 	err := db.view(func(tx *bbolt.Tx) error {
 		rb := roomBucket(tx, room)

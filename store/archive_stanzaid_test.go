@@ -20,8 +20,13 @@ func TestArchivedStanzaID(t *testing.T) {
 	if !db.roomLogged(testRoom) {
 		t.Fatal("the lookup checkpointed the room's appends")
 	}
+	// One not appended yet (a reaction overtaking its target) is not
+	// found, and forces no checkpoint either.
 	if _, err := db.ArchivedStanzaID(bg, testRoom, "r9"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown remote ID: %v, want ErrNotFound", err)
+	}
+	if !db.roomLogged(testRoom) {
+		t.Fatal("the lookup of an unknown ID checkpointed the room's appends")
 	}
 	must(t, db.Flush(bg))
 	if id, err := db.ArchivedStanzaID(bg, testRoom, "r1"); err != nil || id != res[0].StanzaID {
