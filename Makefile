@@ -48,7 +48,7 @@ test: deps build
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 	@echo "==> demo smoke test: the README's demo, one message, then exit"
 	$(BIN)/passerelle-demo -once -dir $(BIN)/demo-smoke
-	@echo "==> load tool smoke test: a few seconds of baseline and echo round trips"
+	@echo "==> load tool smoke test: a few seconds of baseline, echo and room round trips"
 	$(BIN)/passerelle-bench -smoke -dir $(BIN)/bench-smoke
 
 vet:
@@ -68,7 +68,8 @@ BENCH_FLAGS ?= -users 10 -window 20 -duration 10s -rounds 2 -startup-logins 1000
 bench: deps build
 	$(BIN)/passerelle-bench -dir $(BIN)/bench $(BENCH_FLAGS)
 
-# A few seconds of the load tool (what make test runs at its end).
+# A few seconds of the load tool (what make test runs at its end): every
+# path, a small start-up, MAM and a room of 50 members (-smoke).
 bench-smoke: deps build
 	$(BIN)/passerelle-bench -smoke -dir $(BIN)/bench-smoke
 

@@ -2,9 +2,11 @@ package bridge
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -202,13 +204,19 @@ func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r
 	t.log.Debug("room joined", "user", user, "resource", res, "room", r.jid)
 }
 
-// sortedByNick orders member IDs by their nicks, for a stable occupant list.
+// sortedByNick orders member IDs by their nicks, for a stable occupant
+// list: each nick looked up once, then sorted (n log n: a room of 10,000
+// members joins as fast as the server takes its presences).
 func sortedByNick(r *room, ids []string) []string {
-	nick := func(id string) string { n, _ := r.nicks.Nick(id); return n }
-	for i := 1; i < len(ids); i++ {
-		for j := i; j > 0 && nick(ids[j]) < nick(ids[j-1]); j-- {
-			ids[j], ids[j-1] = ids[j-1], ids[j]
-		}
+	type entry struct{ nick, id string }
+	es := make([]entry, len(ids))
+	for i, id := range ids {
+		n, _ := r.nicks.Nick(id)
+		es[i] = entry{n, id}
+	}
+	slices.SortFunc(es, func(a, b entry) int { return cmp.Or(strings.Compare(a.nick, b.nick), strings.Compare(a.id, b.id)) })
+	for i, e := range es {
+		ids[i] = e.id
 	}
 	return ids
 }

@@ -229,6 +229,28 @@ func (db *DB) LookupArchivedRemote(ctx context.Context, room RoomKey, remoteID s
 	return db.lookupArchived(ctx, room, "remote ID", remoteID)
 }
 
+// ArchivedStanzaID returns the stanza-id of the message of a remote
+// message ID, or ErrNotFound. Unlike LookupArchivedRemote it never forces
+// a checkpoint: it reads the log's index, then bbolt, as LookupRemote
+// does (a message in neither is not archived yet, whether or not the
+// room has other appends in the log). A reaction or reply in a busy room
+// names a recent message, often before its own append (the network's
+// reaction can overtake the reflection): a checkpoint each would cost a
+// bbolt commit each.
+func (db *DB) ArchivedStanzaID(_ context.Context, room RoomKey, remoteID string) (string, error) {
+	if err := room.check(); err != nil {
+		return "", err
+	}
+	if err := checkPart("remote ID", remoteID, false); err != nil {
+		return "", err
+	}
+	if id, ok := hotGet(db, func(g *hotGen) map[string]string { return g.arRemote }, hkey(room.Transport, room.UserJID, room.RoomID, remoteID)); ok {
+		return id, nil
+	}
+	m, err := db.lookupBolt(room, "remote ID", remoteID)
+	return m.StanzaID, err
+}
+
 func (db *DB) lookupArchived(ctx context.Context, room RoomKey, by, id string) (ArchivedMessage, error) {
 	if err := room.check(); err != nil {
 		return ArchivedMessage{}, err
@@ -241,6 +263,12 @@ func (db *DB) lookupArchived(ctx context.Context, room RoomKey, by, id string) (
 			return ArchivedMessage{}, err
 		}
 	}
+	return db.lookupBolt(room, by, id)
+}
+
+// lookupBolt is lookupArchived in bbolt alone: what is still only in the
+// log is not seen.
+func (db *DB) lookupBolt(room RoomKey, by, id string) (ArchivedMessage, error) {
 	var m ArchivedMessage
 	err := db.view(func(tx *bbolt.Tx) error {
 		rb := roomBucket(tx, room)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -29,6 +30,13 @@ type phaseSpec struct {
 	chats    int  // contacts per user (echo path)
 	stages   bool // keep a stamp per measured message for joinStages
 	receipts bool // messages ask for delivery receipts and read markers
+	// msgType is the messages' type: "chat" when empty, "groupchat" for a
+	// room (room.go).
+	msgType string
+	// accept, when set, picks the answers among a user's messages with
+	// the phase's bodies (in a room: the member's repeat, not the
+	// reflection of the user's own message).
+	accept func(user int, el []byte) bool
 }
 
 // phaseResult is what a phase measured.
@@ -191,7 +199,7 @@ func runPhase(ctx context.Context, spec phaseSpec, clients []*client, target fun
 				}
 				body := bodyOf(el)
 				phase, measured, sent, ok := parseBody(body)
-				if !ok || phase != spec.id {
+				if !ok || phase != spec.id || (spec.accept != nil && !spec.accept(s.idx, el)) {
 					continue
 				}
 				if measured {
@@ -221,6 +229,8 @@ func runPhase(ctx context.Context, spec phaseSpec, clients []*client, target fun
 		asks = `<request xmlns='urn:xmpp:receipts'/><markable xmlns='urn:xmpp:chat-markers:0'/>`
 	}
 
+	msgType := cmp.Or(spec.msgType, "chat")
+
 	// Writers: one per client, keeping window messages in flight.
 	var wwg sync.WaitGroup
 	var sendErr atomic.Value
@@ -241,7 +251,7 @@ func runPhase(ctx context.Context, spec phaseSpec, clients []*client, target fun
 				if m {
 					s.sentAfter.Add(1)
 				}
-				msg := `<message type='chat' id='` + idPrefix + strconv.Itoa(seq) + `' to='` + target(s.idx, seq) + `'><body>` +
+				msg := `<message type='` + msgType + `' id='` + idPrefix + strconv.Itoa(seq) + `' to='` + target(s.idx, seq) + `'><body>` +
 					makeBody(spec.id, s.idx, seq, m, spec.size) + `</body>` + asks + `</message>`
 				if err := s.c.write(msg); err != nil {
 					sendErr.Store(err)

@@ -24,7 +24,9 @@
 // -startup-logins it then restarts the gateway on a store holding that many
 // extra logins, each with -startup-puppets puppets that its echo account
 // also lists as contacts, and times how long until every login is
-// connected and has synced its contacts.
+// connected and has synced its contacts. With -room-members N it measures
+// rooms: joins of a room of N members and groupchat round trips in it,
+// against the echo network's fixed room of two (room.go).
 //
 // passerelle and passerelle-bench-echo (the echo plugin with the SDK's
 // trace hook wired to the stage trace) are taken from beside this binary
@@ -51,6 +53,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"passerelle.im/passerelle/examples/echo"
 	"passerelle.im/passerelle/internal/xmpptest"
 )
 
@@ -62,6 +65,7 @@ type options struct {
 	startupOnline                              int
 	backfill                                   int
 	mam                                        int
+	roomMembers                                int
 	startupAway                                bool
 	smoke                                      bool
 	stages, receipts                           bool
@@ -90,6 +94,7 @@ func main() {
 	flag.BoolVar(&o.stages, "stages", false, "split each echo round trip into hops (the gateway and the plugin record when each message passes each stage) and print where it waits")
 	flag.IntVar(&o.backfill, "backfill", 0, "then give each user's echo chats this many messages of history each and measure the echo path (window 1) while it flows, against the same path without (see backfill.go)")
 	flag.IntVar(&o.mam, "mam", 0, "then fill the first user's archive of the echo room with this many messages and time MAM pages of 50 back from the newest (see mam.go)")
+	flag.IntVar(&o.roomMembers, "room-members", 0, "then measure rooms: joins of a room of this many members, and groupchat round trips in it against the fixed room of two (see room.go)")
 	flag.BoolVar(&o.smoke, "smoke", false, "a run of a few seconds that checks the tool and the stack work (CI)")
 	pathList := flag.String("paths", strings.Join(paths, ","), "paths to measure, in order; ratios are to the first")
 	flag.Usage = func() {
@@ -107,6 +112,8 @@ func main() {
 		o.stages = true
 		// And MAM on a room: a small archive, ten pages.
 		o.mam = cmp.Or(min(o.mam, 500), 500)
+		// And rooms: a room of 50 members against the fixed one.
+		o.roomMembers = cmp.Or(min(o.roomMembers, 50), 50)
 	}
 	for _, p := range strings.Split(*pathList, ",") {
 		if !slices.Contains(paths, p) {
@@ -123,6 +130,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "passerelle-bench: -mam must be 0 (off) or 50 to 10000000")
 		os.Exit(2)
 	}
+	if o.roomMembers < 0 || o.roomMembers > echo.MaxMembers || o.roomMembers == 1 || o.roomMembers == 2 {
+		fmt.Fprintf(os.Stderr, "passerelle-bench: -room-members must be 0 (off) or 3 to %d\n", echo.MaxMembers)
+		os.Exit(2)
+	}
 	if o.users < 1 || o.window < 1 || o.chats < 1 || o.rounds < 1 || o.size < 40 || o.duration <= 0 {
 		fmt.Fprintln(os.Stderr, "passerelle-bench: -users, -window, -chats, -rounds must be >= 1, -size >= 40, -duration > 0")
 		os.Exit(2)
@@ -136,6 +147,26 @@ func main() {
 }
 
 const password = "bench-password"
+
+// registerGateway registers c with the gateway as the echo network's
+// username, waiting for the plugin to be up.
+func registerGateway(ctx context.Context, c *client, username string) error {
+	for i := 0; ; i++ {
+		id := fmt.Sprintf("reg%d", i)
+		el, err := c.iq(ctx, id, `<iq type='set' id='`+id+`' to='`+echoDomain+`'><query xmlns='jabber:iq:register'><username>`+username+`</username></query></iq>`, nil)
+		if err != nil {
+			return fmt.Errorf("register %s with the gateway: %w", username, err)
+		}
+		if attr(el, "type") == "result" {
+			return nil
+		}
+		// The gateway answers before its plugin runs: wait for it.
+		if !strings.Contains(string(el), "service-unavailable") || ctx.Err() != nil {
+			return fmt.Errorf("register %s with the gateway: %.300s", username, el)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
 
 func run(ctx context.Context, o options, out io.Writer) error {
 	started := time.Now()
@@ -188,22 +219,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	}
 	if err := forEach(senders, 8, func(c *client) error {
 		user := bareJID(c.jid)
-		user = user[:strings.IndexByte(user, '@')]
-		for i := 0; ; i++ {
-			id := fmt.Sprintf("reg%d", i)
-			el, err := c.iq(wctx, id, `<iq type='set' id='`+id+`' to='`+echoDomain+`'><query xmlns='jabber:iq:register'><username>`+user+`</username></query></iq>`, nil)
-			if err != nil {
-				return fmt.Errorf("register %s with the gateway: %w", user, err)
-			}
-			if attr(el, "type") == "result" {
-				return nil
-			}
-			// The gateway answers before its plugin runs: wait for it.
-			if !strings.Contains(string(el), "service-unavailable") || wctx.Err() != nil {
-				return fmt.Errorf("register %s with the gateway: %.300s", user, el)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+		return registerGateway(wctx, c, user[:strings.IndexByte(user, '@')])
 	}); err != nil {
 		return err
 	}
@@ -308,6 +324,11 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	if o.mam > 0 {
 		if err := runMAM(ctx, s, o, senders[0], out); err != nil {
 			return fmt.Errorf("mam: %w\n--- gateway log tail ---\n%s", err, s.tail())
+		}
+	}
+	if o.roomMembers > 0 {
+		if err := runRooms(ctx, s, o, out); err != nil {
+			return fmt.Errorf("rooms: %w\n--- gateway log tail ---\n%s", err, s.tail())
 		}
 	}
 	if o.startupLogins > 0 {

@@ -117,6 +117,12 @@ func (n *Network) LoadLogin(_ context.Context, login sdk.LoginInfo) (*Session, e
 	if n.accounts[login.LoginID] == nil {
 		n.accounts[login.LoginID] = newContacts(st)
 	}
+	if n.groups == nil {
+		n.groups = map[string]*group{}
+	}
+	if n.groups[login.LoginID] == nil {
+		n.groups[login.LoginID] = newGroup(st.Members)
+	}
 	n.mu.Unlock()
 	history := HistoryLength
 	if st.History > 0 {

@@ -2,6 +2,7 @@ package echo_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -350,5 +351,48 @@ func TestBackfillLength(t *testing.T) {
 	}
 	if len(texts) != 250 || texts[0] != "history 1 of 250" || texts[249] != "history 250 of 250" {
 		t.Fatalf("%d messages, from %q to %q", len(texts), texts[0], texts[len(texts)-1])
+	}
+}
+
+// A username ending in +members<N> makes the account's group one of N
+// members, echo-1 to echo-N, where echo-1 still repeats the user's
+// messages; other accounts keep the fixed group of Echo One and Echo Two.
+func TestBigRoom(t *testing.T) {
+	p := plugintest.Start(t, plugintest.BuildBinary(t, echoPkg), "", nil)
+	big := p.Login("", map[string]string{"username": "bea+members1000"})
+	small := p.Login("", map[string]string{"username": "sam"})
+	evs := p.Events()
+	p.Connect(big.LoginId, big.SavedState)
+	p.Connect(small.LoginId, small.SavedState)
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	members := func(login string) []string {
+		t.Helper()
+		res, err := p.Client().ChatList(ctx, &pb.LoginRef{LoginId: login})
+		if err != nil || len(res.Chats) != 1 || res.Chats[0].ChatId != echo.RoomID {
+			t.Fatalf("%s's chats: %v %v", login, err, res.GetChats())
+		}
+		var ids []string
+		for _, m := range res.Chats[0].Members {
+			ids = append(ids, m.UserId)
+		}
+		return ids
+	}
+	ids := members(big.LoginId)
+	if len(ids) != 1001 || ids[0] != big.LoginId || ids[1] != "echo-1" || ids[1000] != "echo-1000" {
+		t.Fatalf("%d members, first %q, last %q; want the user and echo-1 to echo-1000", len(ids), ids[0], ids[len(ids)-1])
+	}
+	if ids := members(small.LoginId); !slices.Equal(ids, []string{small.LoginId, echo.RoomRepeater, echo.RoomReactor}) {
+		t.Fatalf("the fixed group's members: %v", ids)
+	}
+	res := p.Commands().Send(plugintest.SendText(big.LoginId, echo.RoomID, "t1", "hello, big room"))
+	if res.Error != nil {
+		t.Fatal(res.Error)
+	}
+	ev := evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.LoginId == big.LoginId && ev.ChatId == echo.RoomID && ev.GetMessage().GetText() == "hello, big room" && !ev.GetSender().GetIsFromMe()
+	})
+	if ev.Sender.UserId != echo.RoomRepeater {
+		t.Fatalf("repeated by %q, want %s", ev.Sender.UserId, echo.RoomRepeater)
 	}
 }

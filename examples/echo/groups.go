@@ -13,7 +13,9 @@ import (
 )
 
 // The echo network's one group. Every account is a member of it, with
-// Echo One and Echo Two; the gateway shows it as a MUC room. In it:
+// Echo One and Echo Two; the gateway shows it as a MUC room. A username
+// ending in "+members<N>" (N >= 2) makes it a big group instead, of
+// echo-1 to echo-N: how tests and the load tool get one. In it:
 //
 //	(any message)  echo-1 repeats it, echo-2 reacts 👍 to it
 //	topic TEXT     echo-1 sets the topic to TEXT
@@ -57,8 +59,21 @@ func (n *Network) groupLocked(loginID string) *group {
 	}
 	g := n.groups[loginID]
 	if g == nil {
-		g = &group{topic: RoomName, members: []string{RoomRepeater, RoomReactor}}
+		g = newGroup(0)
 		n.groups[loginID] = g
+	}
+	return g
+}
+
+// newGroup is an account's group as it starts: Echo One and Echo Two, or
+// echo-1 to echo-N for an account that asked for N members (N >= 2).
+func newGroup(members int) *group {
+	g := &group{topic: RoomName, members: []string{RoomRepeater, RoomReactor}}
+	if members > 2 {
+		g.members = make([]string, members)
+		for i := range members {
+			g.members[i] = fmt.Sprintf("echo-%d", i+1)
+		}
 	}
 	return g
 }

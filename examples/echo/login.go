@@ -46,12 +46,19 @@ var (
 // History, when set, is how many messages of history every chat of the
 // account has instead of HistoryLength: a username ending in
 // "+history<N>" asks for N, how tests and the load tool get a long one.
+//
+// Members, when set, is how many members the account's group has (see
+// groups.go): a username ending in "+members<N>" asks for N.
 type savedState struct {
 	Username string `json:"username"`
 	Contacts int    `json:"contacts,omitempty"`
 	Online   int    `json:"online,omitempty"`
 	History  int    `json:"history,omitempty"`
+	Members  int    `json:"members,omitempty"`
 }
+
+// MaxMembers is the most members a "+members<N>" username gives its group.
+const MaxMembers = 100000
 
 // readState reads a saved state; one we cannot read is an account with
 // the usual friends.
@@ -195,13 +202,24 @@ func qrStep(username string, n int) *pb.LoginStep {
 // in again as the same username yields the same login.
 func complete(username string) *pb.LoginStep {
 	st := savedState{Username: username}
-	if i := strings.LastIndex(username, "+history"); i >= 0 {
-		if n, err := strconv.Atoi(username[i+len("+history"):]); err == nil && n >= 0 {
-			st.History = n
-		}
+	if n, ok := suffixNumber(username, "+history"); ok {
+		st.History = n
+	}
+	if n, ok := suffixNumber(username, "+members"); ok && n <= MaxMembers {
+		st.Members = n
 	}
 	state, _ := json.Marshal(st)
 	return &pb.LoginStep{Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{
 		LoginId: username, DisplayName: username, SavedState: state,
 	}}}
+}
+
+// suffixNumber reads the N of a username ending in marker and N.
+func suffixNumber(username, marker string) (int, bool) {
+	i := strings.LastIndex(username, marker)
+	if i < 0 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(username[i+len(marker):])
+	return n, err == nil && n >= 0
 }
