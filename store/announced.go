@@ -31,7 +31,7 @@ func (db *DB) MarkRoomAnnounced(ctx context.Context, transport, userJID, roomJID
 	if err := checkAnnounceKey(transport, userJID, roomJID); err != nil {
 		return false, err
 	}
-	first := false
+	first := false // set by the writer, read once it answered
 	val := newEnc(12)
 	val.time(time.Now())
 	err := db.submit(ctx, func(tx *bbolt.Tx) error {
@@ -54,7 +54,11 @@ func (db *DB) MarkRoomAnnounced(ctx context.Context, transport, userJID, roomJID
 		first = true
 		return nil
 	})
-	return first, err
+	if err != nil {
+		// Not first: when ctx ended, the writer may still be setting it.
+		return false, err
+	}
+	return first, nil
 }
 
 // RoomAnnounced reports whether userJID was told of the room roomJID.
