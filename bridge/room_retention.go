@@ -7,10 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"mellium.im/xmpp/jid"
-
 	"passerelle.im/passerelle/bridge/wire"
-	"passerelle.im/passerelle/puppet"
 	"passerelle.im/passerelle/store"
 )
 
@@ -21,29 +18,17 @@ import (
 // applies at once, then at every retention pass.
 func (t *transport) cmdRoomRetention(ctx context.Context, st *wire.Stanza, user, sid string, sess *adhocSession, cmd *wire.Element) {
 	const node = "room-retention"
-	s := t.session(user)
+	s := t.roomCommandSession(ctx, st, node, user, sid)
 	if s == nil {
-		t.done(ctx, st, node, sid, "error", "You are not logged in to "+t.displayName()+".")
 		return
 	}
 	if sess == nil {
-		rooms := s.rooms.all()
-		if len(rooms) == 0 {
-			t.done(ctx, st, node, "", "info", "You are in no group on "+t.displayName()+".")
+		r := t.roomForm(ctx, st, node, user, s, "Group archive retention",
+			"How long the gateway keeps a group's messages for you. Leave a field empty for the gateway's own: "+
+				describeRetention(t.retention)+". A group cannot keep more than that.")
+		if r == nil {
 			return
 		}
-		sid = t.newID()
-		t.adhoc.put(sid, &adhocSession{user: user, node: node, stage: "room"})
-		r := cmdReply(st, node, sid, "executing")
-		r.Start("actions", "").Attr("execute", "complete").Leaf("complete", "", "").End()
-		r.Start("x", wire.NSData).Attr("type", "form").Leaf("title", "", "Group archive retention").
-			Leaf("instructions", "", "How long the gateway keeps a group's messages for you. Leave a field empty for the gateway's own: "+
-				describeRetention(t.retention)+". A group cannot keep more than that.")
-		r.Start("field", "").Attr("var", "room").Attr("type", "list-single").Attr("label", "Group").Leaf("required", "", "")
-		for _, rm := range rooms {
-			r.Start("option", "").Attr("label", rm.displayName()).Leaf("value", "", rm.jid).End()
-		}
-		r.End()
 		r.Start("field", "").Attr("var", "days").Attr("type", "text-single").Attr("label", "Days kept").End()
 		r.Start("field", "").Attr("var", "messages").Attr("type", "text-single").Attr("label", "Messages kept").End()
 		t.send(ctx, r.Bytes())
@@ -51,12 +36,7 @@ func (t *transport) cmdRoomRetention(ctx context.Context, st *wire.Stanza, user,
 	}
 	t.adhoc.drop(sid)
 	vals := formValues(cmd)
-	var rm *room
-	if j, err := jid.Parse(vals["room"]); err == nil && j.Domainpart() == t.domain {
-		if chatID, err := puppet.FromJID(j); err == nil {
-			rm = s.rooms.get(chatID)
-		}
-	}
+	rm := t.chosenRoom(s, vals["room"])
 	if rm == nil {
 		t.done(ctx, st, node, sid, "error", "You are in no group "+vals["room"]+".")
 		return
