@@ -39,11 +39,13 @@ func (t *transport) announceRoom(ctx context.Context, user, roomJID, name, nick 
 	if told, err := t.db.RoomAnnounced(t.name, user, roomJID); err == nil && told {
 		return
 	}
-	first, err := t.db.MarkRoomAnnounced(ctx, t.name, user, roomJID)
+	// Not cancelled with ctx: a mark the writer had begun would be
+	// recorded while this call gave up, and the room never announced.
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), announceTimeout)
+	first, err := t.db.MarkRoomAnnounced(mctx, t.name, user, roomJID)
+	cancel()
 	if err != nil {
-		if ctx.Err() == nil {
-			t.log.Error("cannot record a room's invitation; not sent", "user", user, "room", roomJID, "err", err)
-		}
+		t.log.Error("cannot record a room's invitation; not sent", "user", user, "room", roomJID, "err", err)
 		return
 	}
 	if !first {
