@@ -38,6 +38,9 @@ func groupEv(payload any) *pb.Event {
 		ev.Payload = &pb.Event_ChatRemoved{ChatRemoved: p}
 	case *pb.MemberEvent:
 		ev.Payload = &pb.Event_Member{Member: p}
+	case *pb.ReceiptEvent:
+		ev.Payload = &pb.Event_Receipt{Receipt: p}
+		ev.Sender = &pb.Sender{UserId: "echo-1"}
 	}
 	return ev
 }
@@ -138,5 +141,28 @@ func TestRoomCopy(t *testing.T) {
 	delayed := `<message to="a@l"><body>x</body><delay xmlns="urn:xmpp:delay" from="d" stamp="2026-01-01T00:00:00Z"/></message>`
 	if got := string(roomCopy([]byte(delayed), "a@l", "a@l/p", "r@d", "5-2", at)); strings.Count(got, "<delay") != 1 {
 		t.Errorf("delay doubled: %s", got)
+	}
+}
+
+// A member's read receipt is a displayed marker from the member's
+// occupant JID naming the newest message read by its stanza-id, to each
+// joined resource; a delivery receipt, or one naming a message the
+// archive does not have, shows nothing.
+func TestRoomReadMarker(t *testing.T) {
+	tr, s, _ := roomFixture(t)
+	ctx := context.Background()
+	sid, err := tr.db.ArchivedStanzaID(ctx, tr.roomKey(s.user, "g1"), "m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := tr.renderRoom(ctx, delivery{ev: groupEv(&pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_READ, MessageIds: []string{"unknown", "m1"}})}, s)
+	allHave(t, "read", out, 2, `type="groupchat"`, `from="g1@echo.localhost/One"`, `<displayed xmlns="urn:xmpp:chat-markers:0" id="`+sid+`"/>`)
+	for _, ev := range []*pb.ReceiptEvent{
+		{Kind: pb.ReceiptEvent_KIND_DELIVERED, MessageIds: []string{"m1"}},
+		{Kind: pb.ReceiptEvent_KIND_READ, MessageIds: []string{"unknown"}},
+	} {
+		if out := tr.renderRoom(ctx, delivery{ev: groupEv(ev)}, s); len(out) != 0 {
+			t.Errorf("%v: want nothing, got %q", ev, out)
+		}
 	}
 }

@@ -78,8 +78,6 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 		return s.memberEvent(r, p.Member)
 	case *pb.Event_Topic:
 		return s.topicEvent(r, ev, p.Topic.Topic)
-	case *pb.Event_Receipt:
-		return nil // one member's receipt says little in a group, and costs a lookup per member
 	}
 	r.mu.Lock()
 	nick := r.senderNickLocked(s, ev.Sender)
@@ -101,6 +99,8 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 		if len(stanzas) > 0 {
 			defer t.tombstone(ctx, s.user, r, p.Retraction.TargetId, time.Now())
 		}
+	case *pb.Event_Receipt:
+		return t.roomMarker(ctx, c, s, r, p.Receipt)
 	case *pb.Event_Typing:
 		// Not archived: a chat state is worth nothing later.
 		var out [][]byte
@@ -312,4 +312,30 @@ func (t *transport) tombstone(ctx context.Context, user string, r *room, remoteI
 	if err := t.db.ReplaceArchived(context.WithoutCancel(ctx), key, remoteID, w.Bytes()); err != nil {
 		t.log.Warn("retracted message left in the archive", "room", r.jid, "err", err)
 	}
+}
+
+// roomMarker shows a member's read receipt as a XEP-0333 displayed marker
+// from the member's occupant JID, naming the newest message read by the
+// room's stanza-id (what groupchat markers name), to each joined resource;
+// not archived, like a chat state. Delivery receipts are not shown: in a
+// group they say only that a member's device is on.
+func (t *transport) roomMarker(ctx context.Context, c chatOut, s *session, r *room, rc *pb.ReceiptEvent) [][]byte {
+	if rc.Kind != pb.ReceiptEvent_KIND_READ || len(rc.MessageIds) == 0 {
+		return nil
+	}
+	newest := rc.MessageIds[len(rc.MessageIds)-1]
+	sid, err := t.db.ArchivedStanzaID(ctx, t.roomKey(s.user, r.chatID), newest)
+	if err != nil {
+		return nil // not in the archive: nothing the user's clients know
+	}
+	w := c.start(t.newID())
+	w.Start("displayed", nsMarkers).Attr("id", sid).End()
+	st := c.finish(w)
+	var out [][]byte
+	r.mu.Lock()
+	for _, res := range r.resourcesLocked() {
+		out = append(out, roomCopy(st, s.user, s.user+"/"+res, r.jid, "", time.Time{}))
+	}
+	r.mu.Unlock()
+	return out
 }
