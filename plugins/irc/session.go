@@ -1,0 +1,221 @@
+package irc
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"log"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ergochat/irc-go/ircevent"
+	"github.com/ergochat/irc-go/ircmsg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// ReconnectDelay is the least time between two connection attempts after
+// the connection dropped (ircevent's reconnect pacing).
+var ReconnectDelay = 5 * time.Second
+
+// Session is one login's connection to its IRC server.
+type Session struct {
+	n       *Network
+	loginID string
+	acc     Account
+
+	mu       sync.Mutex
+	conn     *ircevent.Connection // nil when not connected
+	channels map[string]*channel  // joined channels, by folded name
+}
+
+var (
+	_ sdk.ChatInfoer  = (*Session)(nil)
+	_ sdk.ChatLister  = (*Session)(nil)
+	_ sdk.Leaver      = (*Session)(nil)
+	_ sdk.TopicSetter = (*Session)(nil)
+)
+
+func newSession(n *Network, loginID string, acc Account) *Session {
+	return &Session{n: n, loginID: loginID, acc: acc, channels: map[string]*channel{}}
+}
+
+// Connect starts the connection in the background; its progress comes as
+// login state events. On a connected session it does nothing.
+func (s *Session) Connect(context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conn != nil {
+		return nil
+	}
+	c := &ircevent.Connection{
+		Server:        s.acc.addr(),
+		Nick:          s.acc.Nick,
+		User:          s.acc.Nick,
+		RealName:      s.acc.Nick,
+		UseTLS:        s.acc.TLS,
+		EnableCTCP:    true,
+		ReconnectFreq: ReconnectDelay,
+		Timeout:       30 * time.Second,
+		KeepAlive:     2 * time.Minute,
+		QuitMessage:   "passerelle",
+		Log:           log.New(io.Discard, "", 0),
+	}
+	if s.acc.TLS {
+		c.TLSConfig = &tls.Config{ServerName: s.acc.Server, MinVersion: tls.VersionTLS12}
+	}
+	if s.acc.SASLUser != "" {
+		c.UseSASL, c.SASLLogin, c.SASLPassword, c.SASLMech = true, s.acc.SASLUser, s.acc.SASLPassword, "PLAIN"
+	}
+	s.conn = c
+	s.handle(c)
+	s.state(pb.LoginState_LOGIN_STATE_CONNECTING, "connecting to "+s.acc.addr())
+	go s.run(c)
+	return nil
+}
+
+// run connects, then lets ircevent reconnect whenever the connection
+// drops, until Quit.
+func (s *Session) run(c *ircevent.Connection) {
+	if err := c.Connect(); err != nil {
+		s.refused(err)
+	}
+	c.Loop()
+}
+
+// refused reports a failed connection attempt; ircevent tries again.
+func (s *Session) refused(err error) {
+	if err == ircevent.ClientHasQuit {
+		return
+	}
+	state := pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT
+	if strings.Contains(err.Error(), "SASL") {
+		state = pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS
+	}
+	s.state(state, fmt.Sprintf("%s refused the connection: %v", s.acc.addr(), err))
+}
+
+// handle sets the connection's callbacks.
+func (s *Session) handle(c *ircevent.Connection) {
+	c.AddConnectCallback(func(ircmsg.Message) {
+		msg := "connected to " + s.acc.addr() + " as " + c.CurrentNick()
+		if foldName(c.CurrentNick()) != foldName(s.acc.Nick) {
+			msg = fmt.Sprintf("connected to %s, but the nick %s is in use: you are %s", s.acc.addr(), s.acc.Nick, c.CurrentNick())
+		}
+		s.state(pb.LoginState_LOGIN_STATE_CONNECTED, msg)
+		s.rejoin(c)
+	})
+	c.AddDisconnectCallback(func(ircmsg.Message) {
+		s.mu.Lock()
+		clear(s.channels)
+		s.mu.Unlock()
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "disconnected from "+s.acc.addr()+"; reconnecting")
+	})
+	c.AddCallback("ERROR", func(m ircmsg.Message) {
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, s.acc.addr()+" says: "+lastParam(m))
+	})
+	c.AddCallback("PRIVMSG", func(m ircmsg.Message) { s.onMessage(c, m, false) })
+	c.AddCallback("CTCP_ACTION", func(m ircmsg.Message) { s.onMessage(c, m, true) })
+	s.handleChannels(c)
+}
+
+// rejoin joins the configured channels and those joined before the
+// connection dropped.
+func (s *Session) rejoin(c *ircevent.Connection) {
+	for _, ch := range s.acc.Channels {
+		_ = c.Join(ch)
+	}
+}
+
+// onMessage turns a PRIVMSG (or a CTCP ACTION, as "/me ...") into a
+// message event: in a channel, a group message; to us, a direct one.
+func (s *Session) onMessage(c *ircevent.Connection, m ircmsg.Message, action bool) {
+	if len(m.Params) < 2 {
+		return
+	}
+	nick := m.Nick()
+	text := m.Params[1]
+	if action {
+		text = "/me " + text
+	}
+	ev := &pb.Event{LoginId: s.loginID, EventId: s.n.newID(), TimestampUnixMicro: time.Now().UnixMicro(),
+		Sender:  &pb.Sender{UserId: foldName(nick), Name: nick, IsFromMe: foldName(nick) == foldName(c.CurrentNick())},
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}
+	if target := m.Params[0]; isChannel(target) {
+		ev.ChatId, ev.ChatType = foldName(target), pb.ChatType_CHAT_TYPE_GROUP
+	} else {
+		ev.ChatId, ev.ChatType = foldName(nick), pb.ChatType_CHAT_TYPE_DIRECT
+	}
+	s.n.host.Emit(ev)
+}
+
+// state emits a login state event.
+func (s *Session) state(st pb.LoginState, msg string) {
+	s.n.host.Emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
+		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: st, Message: msg}}})
+}
+
+// Disconnect quits the server.
+func (s *Session) Disconnect(context.Context) error {
+	s.mu.Lock()
+	c := s.conn
+	s.conn = nil
+	s.mu.Unlock()
+	if c != nil {
+		c.Quit()
+	}
+	return nil
+}
+
+// Logout quits the server; an IRC login keeps nothing on the network.
+func (s *Session) Logout(ctx context.Context) error { return s.Disconnect(ctx) }
+
+// online is the connection, or an error when there is none.
+func (s *Session) online() (*ircevent.Connection, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conn == nil || !s.conn.Connected() {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not connected to %s", s.acc.addr())
+	}
+	return s.conn, nil
+}
+
+// SendMessage sends a PRIVMSG to a nick or a channel, one per line; a
+// text starting with "/me " goes as a CTCP ACTION.
+func (s *Session) SendMessage(_ context.Context, c sdk.Call, msg *pb.SendMessage) (sdk.Result, error) {
+	conn, err := s.online()
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	target := c.ChatID
+	if target == "" || strings.ContainsAny(target, " ,\r\n\x00") {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no nick or channel", target)
+	}
+	if isChannel(target) && !s.inChannel(target) {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", target)
+	}
+	for _, line := range strings.Split(strings.ReplaceAll(msg.Text, "\r\n", "\n"), "\n") {
+		if line == "" {
+			continue
+		}
+		if rest, ok := strings.CutPrefix(line, "/me "); ok {
+			err = conn.Action(target, rest)
+		} else {
+			err = conn.Privmsg(target, line)
+		}
+		if err != nil {
+			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not sent to %s: %v", target, err)
+		}
+	}
+	return sdk.Result{MessageID: s.n.newID(), Time: time.Now()}, nil
+}
+
+func lastParam(m ircmsg.Message) string {
+	if len(m.Params) == 0 {
+		return ""
+	}
+	return m.Params[len(m.Params)-1]
+}
