@@ -68,6 +68,22 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 			s.setMember(id, memberOf(entry))
 		}
 	})
+	// The end of NAMES completes a join: the members are known.
+	c.AddCallback(ircevent.RPL_ENDOFNAMES, func(m ircmsg.Message) {
+		if len(m.Params) >= 2 {
+			s.joinDone(foldName(m.Params[1]))
+		}
+	})
+	// A channel the server refuses to let us join is not waited for.
+	for _, code := range []string{ircevent.ERR_NOSUCHCHANNEL, ircevent.ERR_TOOMANYCHANNELS, ircevent.ERR_CHANNELISFULL,
+		ircevent.ERR_INVITEONLYCHAN, ircevent.ERR_BANNEDFROMCHAN, ircevent.ERR_BADCHANNELKEY, ircevent.ERR_BADCHANMASK} {
+		c.AddCallback(code, func(m ircmsg.Message) {
+			if len(m.Params) >= 2 {
+				s.n.host.Logger().Warn("irc: channel not joined", "channel", m.Params[1], "why", lastParam(m))
+				s.joinDone(foldName(m.Params[1]))
+			}
+		})
+	}
 	c.AddCallback(ircevent.RPL_TOPIC, func(m ircmsg.Message) {
 		if len(m.Params) >= 3 {
 			s.withChannel(foldName(m.Params[1]), func(ch *channel) { ch.topic = m.Params[2] })

@@ -30,6 +30,12 @@ type Session struct {
 	mu       sync.Mutex
 	conn     *ircevent.Connection // nil when not connected
 	channels map[string]*channel  // joined channels, by folded name
+	// pending is the configured channels not joined yet since the
+	// connection came up, by folded name, and the CONNECTED message
+	// to send once they are: the user's rooms are there when the
+	// gateway hears the login is connected.
+	pending   map[string]bool
+	connected string
 }
 
 var (
@@ -105,8 +111,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 		if foldName(c.CurrentNick()) != foldName(s.acc.Nick) {
 			msg = fmt.Sprintf("connected to %s, but the nick %s is in use: you are %s", s.acc.addr(), s.acc.Nick, c.CurrentNick())
 		}
-		s.state(pb.LoginState_LOGIN_STATE_CONNECTED, msg)
-		s.rejoin(c)
+		s.rejoin(c, msg)
 	})
 	c.AddDisconnectCallback(func(ircmsg.Message) {
 		s.mu.Lock()
@@ -122,11 +127,43 @@ func (s *Session) handle(c *ircevent.Connection) {
 	s.handleChannels(c)
 }
 
-// rejoin joins the configured channels and those joined before the
-// connection dropped.
-func (s *Session) rejoin(c *ircevent.Connection) {
+// JoinWait is how long a connection waits for its channels to be joined
+// before it says it is connected anyway.
+const JoinWait = 10 * time.Second
+
+// rejoin joins the configured channels, then says the login is connected
+// (with msg): when they are joined or refused, at most JoinWait later.
+func (s *Session) rejoin(c *ircevent.Connection, msg string) {
+	s.mu.Lock()
+	s.pending, s.connected = map[string]bool{}, msg
+	for _, ch := range s.acc.Channels {
+		s.pending[foldName(ch)] = true
+	}
+	s.mu.Unlock()
 	for _, ch := range s.acc.Channels {
 		_ = c.Join(ch)
+	}
+	s.joinDone("")
+	time.AfterFunc(JoinWait, func() {
+		s.mu.Lock()
+		clear(s.pending)
+		s.mu.Unlock()
+		s.joinDone("")
+	})
+}
+
+// joinDone notes that a configured channel was joined or refused, and
+// says the login is connected once none is pending.
+func (s *Session) joinDone(id string) {
+	s.mu.Lock()
+	delete(s.pending, id)
+	msg := ""
+	if len(s.pending) == 0 {
+		msg, s.connected = s.connected, ""
+	}
+	s.mu.Unlock()
+	if msg != "" {
+		s.state(pb.LoginState_LOGIN_STATE_CONNECTED, msg)
 	}
 }
 
