@@ -36,7 +36,17 @@ type Session struct {
 	// gateway hears the login is connected.
 	pending   map[string]bool
 	connected string
+	// ready is closed when the first connection attempt of Connect has
+	// an outcome (connected, channels joined; or refused).
+	ready     chan struct{}
+	readyOnce *sync.Once
 }
+
+// ConnectWait is how long Connect waits for the first attempt's outcome
+// before it returns anyway (the attempt goes on). Messages sent to the
+// user before it is on the server are lost: IRC keeps nothing for
+// absent nicks, so Connect returns when the user is there.
+const ConnectWait = 15 * time.Second
 
 var (
 	_ sdk.ChatInfoer  = (*Session)(nil)
@@ -51,10 +61,10 @@ func newSession(n *Network, loginID string, acc Account) *Session {
 
 // Connect starts the connection in the background; its progress comes as
 // login state events. On a connected session it does nothing.
-func (s *Session) Connect(context.Context) error {
+func (s *Session) Connect(ctx context.Context) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.conn != nil {
+		s.mu.Unlock()
 		return nil
 	}
 	c := &ircevent.Connection{
@@ -77,10 +87,30 @@ func (s *Session) Connect(context.Context) error {
 		c.UseSASL, c.SASLLogin, c.SASLPassword, c.SASLMech = true, s.acc.SASLUser, s.acc.SASLPassword, "PLAIN"
 	}
 	s.conn = c
+	s.ready, s.readyOnce = make(chan struct{}), &sync.Once{}
+	ready := s.ready
 	s.handle(c)
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTING, "connecting to "+s.acc.addr())
+	s.mu.Unlock()
 	go s.run(c)
+	t := time.NewTimer(ConnectWait)
+	defer t.Stop()
+	select {
+	case <-ready:
+	case <-t.C:
+	case <-ctx.Done():
+	}
 	return nil
+}
+
+// isReady ends Connect's wait.
+func (s *Session) isReady() {
+	s.mu.Lock()
+	once, ready := s.readyOnce, s.ready
+	s.mu.Unlock()
+	if once != nil {
+		once.Do(func() { close(ready) })
+	}
 }
 
 // run connects, then lets ircevent reconnect whenever the connection
@@ -102,6 +132,7 @@ func (s *Session) refused(err error) {
 		state = pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS
 	}
 	s.state(state, fmt.Sprintf("%s refused the connection: %v", s.acc.addr(), err))
+	s.isReady()
 }
 
 // handle sets the connection's callbacks.
@@ -116,7 +147,11 @@ func (s *Session) handle(c *ircevent.Connection) {
 	c.AddDisconnectCallback(func(ircmsg.Message) {
 		s.mu.Lock()
 		clear(s.channels)
+		current := s.conn == c
 		s.mu.Unlock()
+		if !current {
+			return // Disconnect or Logout: the user quit
+		}
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "disconnected from "+s.acc.addr()+"; reconnecting")
 	})
 	c.AddCallback("ERROR", func(m ircmsg.Message) {
@@ -164,6 +199,7 @@ func (s *Session) joinDone(id string) {
 	s.mu.Unlock()
 	if msg != "" {
 		s.state(pb.LoginState_LOGIN_STATE_CONNECTED, msg)
+		s.isReady()
 	}
 }
 
