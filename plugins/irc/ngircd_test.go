@@ -60,7 +60,7 @@ func startNgircd(t *testing.T) *ngircd {
 		}
 	}
 	if err != nil {
-		t.Skip("ngircd is not installed (scripts/install-deps.sh installs it)")
+		t.Fatal("ngircd is not installed: run scripts/install-deps.sh")
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
