@@ -2,6 +2,8 @@ package irc
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -271,12 +273,22 @@ func (s *Session) LeaveChat(_ context.Context, c sdk.Call) error {
 	if !s.inChannel(c.ChatID) {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", c.ChatID)
 	}
-	s.mu.Lock()
-	delete(s.channels, foldName(c.ChatID))
-	s.mu.Unlock()
 	if err := conn.Part(c.ChatID); err != nil {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "could not part %s: %v", c.ChatID, err)
 	}
+	// Left for good: not rejoined when the connection comes back, after
+	// restarts too (the saved state no longer lists it).
+	id := foldName(c.ChatID)
+	s.mu.Lock()
+	delete(s.channels, id)
+	s.acc.Channels = slices.DeleteFunc(s.acc.Channels, func(ch string) bool { return foldName(ch) == id })
+	state, err := json.Marshal(s.acc)
+	s.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("irc: %w", err)
+	}
+	s.n.host.Emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
+		Payload: &pb.Event_SavedState{SavedState: &pb.SavedStateEvent{SavedState: state}}})
 	return nil
 }
 

@@ -149,6 +149,24 @@ func TestChatting(t *testing.T) {
 	dave.await("PRIVMSG", "hello Dave")
 	dave.await("CTCP_ACTION", "smiles")
 
+	// A text longer than an IRC line goes in several, cut between
+	// characters, nothing lost.
+	long := strings.Repeat("é", 700) // 1400 bytes
+	if res := cmds.Send(plugintest.SendText(loginID, "dave", "", long)); res.Error != nil {
+		t.Fatalf("send a long text: %v", res.Error)
+	}
+	var got string
+	for len(got) < len(long) {
+		m := dave.await("PRIVMSG", "")
+		if len(m.Params[1]) > 450 {
+			t.Errorf("a line of %d bytes", len(m.Params[1]))
+		}
+		got += m.Params[1]
+	}
+	if got != long {
+		t.Errorf("the long text arrived as %d bytes, not the %d sent", len(got), len(long))
+	}
+
 	// The channel both ways.
 	if err := dave.conn.Privmsg("#Room", "hi room"); err != nil {
 		t.Fatal(err)
@@ -208,6 +226,12 @@ func TestChatting(t *testing.T) {
 		if m := dave.await("PART", ""); m.Nick() == "carol" {
 			break
 		}
+	}
+	// For good: the saved state no longer has the channel, so it is not
+	// rejoined on the next connection.
+	ev = evs.NextEvent(func(ev *pb.Event) bool { return ev.GetSavedState() != nil })
+	if s := string(ev.GetSavedState().SavedState); strings.Contains(s, "#room") {
+		t.Errorf("saved state after leaving: %s", s)
 	}
 }
 

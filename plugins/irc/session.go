@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ergochat/irc-go/ircevent"
 	"github.com/ergochat/irc-go/ircmsg"
@@ -171,11 +173,12 @@ const JoinWait = 10 * time.Second
 func (s *Session) rejoin(c *ircevent.Connection, msg string) {
 	s.mu.Lock()
 	s.pending, s.connected = map[string]bool{}, msg
-	for _, ch := range s.acc.Channels {
+	channels := slices.Clone(s.acc.Channels)
+	for _, ch := range channels {
 		s.pending[foldName(ch)] = true
 	}
 	s.mu.Unlock()
-	for _, ch := range s.acc.Channels {
+	for _, ch := range channels {
 		_ = c.Join(ch)
 	}
 	s.joinDone("")
@@ -274,13 +277,16 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, msg *pb.SendMessage
 		if line == "" {
 			continue
 		}
-		if rest, ok := strings.CutPrefix(line, "/me "); ok {
-			err = conn.Action(target, rest)
-		} else {
-			err = conn.Privmsg(target, line)
-		}
-		if err != nil {
-			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not sent to %s: %v", target, err)
+		rest, action := strings.CutPrefix(line, "/me ")
+		for _, part := range splitText(rest, lineBudget(conn.CurrentNick(), target, action)) {
+			if action {
+				err = conn.Action(target, part)
+			} else {
+				err = conn.Privmsg(target, part)
+			}
+			if err != nil {
+				return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not sent to %s: %v", target, err)
+			}
 		}
 	}
 	return sdk.Result{MessageID: s.n.newID(), Time: time.Now()}, nil
@@ -291,4 +297,31 @@ func lastParam(m ircmsg.Message) string {
 		return ""
 	}
 	return m.Params[len(m.Params)-1]
+}
+
+// lineBudget is how many bytes of text one PRIVMSG to target may carry:
+// the server relays it as ":nick!user@host PRIVMSG target :text\r\n" in
+// at most 512 bytes, with a host of up to 63 bytes and user as long as
+// the nick.
+func lineBudget(nick, target string, action bool) int {
+	n := 512 - len(": PRIVMSG  :\r\n!@") - 2*len(nick) - 63 - len(target)
+	if action {
+		n -= len("\x01ACTION \x01")
+	}
+	return max(n, 64)
+}
+
+// splitText cuts text into pieces of at most max bytes, between UTF-8
+// characters: what a line cannot carry goes in the next one.
+func splitText(text string, max int) []string {
+	var parts []string
+	for len(text) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		parts = append(parts, text[:cut])
+		text = text[cut:]
+	}
+	return append(parts, text)
 }
