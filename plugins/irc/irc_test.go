@@ -267,3 +267,36 @@ func TestServerRefuses(t *testing.T) {
 		t.Errorf("message %q", msg)
 	}
 }
+
+// When the server goes away the login says so, reconnects when it is
+// back, and rejoins its channels.
+func TestReconnect(t *testing.T) {
+	s := startNgircd(t)
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	login := p.Login("", loginFields(s, "hank", "#back"))
+	p.Connect(login.LoginId, login.SavedState)
+	state := func(want pb.LoginState) {
+		t.Helper()
+		evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == want })
+	}
+	state(pb.LoginState_LOGIN_STATE_CONNECTED)
+
+	s.stop()
+	state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT)
+	s.start()
+	state(pb.LoginState_LOGIN_STATE_CONNECTED)
+
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	list, err := p.Client().ChatList(ctx, &pb.LoginRef{LoginId: login.LoginId})
+	if err != nil || len(list.GetChats()) != 1 || list.Chats[0].ChatId != "#back" {
+		t.Fatalf("chat list after reconnecting: %v, %v; want #back", list, err)
+	}
+	ivy := newClient(t, s, "ivy")
+	ivy.join("#back")
+	if err := ivy.conn.Privmsg("#back", "welcome back"); err != nil {
+		t.Fatal(err)
+	}
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.ChatId == "#back" && ev.GetMessage().GetText() == "welcome back" })
+}

@@ -22,7 +22,11 @@ import (
 // free loopback port, without flood penalties so test clients go at full
 // speed.
 type ngircd struct {
-	port int
+	t         *testing.T
+	bin, conf string
+	port      int
+	cmd       *exec.Cmd
+	out       *lockedWriter
 }
 
 func (s *ngircd) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
@@ -73,28 +77,40 @@ func startNgircd(t *testing.T) *ngircd {
 	if err := os.WriteFile(conf, fmt.Appendf(nil, ngircdConf, port, filepath.Join(dir, "ngircd.pid")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	cmd := exec.Command(bin, "-n", "-f", conf)
-	cmd.Stdout, cmd.Stderr = &lockedWriter{w: &out}, &lockedWriter{w: &out}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start ngircd: %v", err)
+	s := &ngircd{t: t, bin: bin, conf: conf, port: port, out: &lockedWriter{w: &bytes.Buffer{}}}
+	s.start()
+	t.Cleanup(s.stop)
+	return s
+}
+
+// start runs the server and waits until it listens.
+func (s *ngircd) start() {
+	s.t.Helper()
+	s.cmd = exec.Command(s.bin, "-n", "-f", s.conf)
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	if err := s.cmd.Start(); err != nil {
+		s.t.Fatalf("start ngircd: %v", err)
 	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	s := &ngircd{port: port}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", s.addr(), time.Second)
 		if err == nil {
 			c.Close()
-			return s
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("ngircd does not listen on %s: %v\n%s", s.addr(), err, out.String())
+			s.t.Fatalf("ngircd does not listen on %s: %v\n%s", s.addr(), err, s.out.w)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stop kills the server, as a crash would.
+func (s *ngircd) stop() {
+	if s.cmd != nil {
+		_ = s.cmd.Process.Kill()
+		_ = s.cmd.Wait()
+		s.cmd = nil
 	}
 }
 

@@ -4,8 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"io"
-	"log"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -80,7 +79,8 @@ func (s *Session) Connect(ctx context.Context) error {
 		Timeout:       30 * time.Second,
 		KeepAlive:     2 * time.Minute,
 		QuitMessage:   "passerelle",
-		Log:           log.New(io.Discard, "", 0),
+		// ircevent logs why a reconnection failed: into the gateway's log.
+		Log: slog.NewLogLogger(s.n.host.Logger().With("login", s.loginID).Handler(), slog.LevelInfo),
 	}
 	if s.acc.TLS {
 		c.TLSConfig = &tls.Config{ServerName: s.acc.Server, MinVersion: tls.VersionTLS12}
