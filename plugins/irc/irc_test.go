@@ -300,3 +300,22 @@ func TestReconnect(t *testing.T) {
 	}
 	evs.NextEvent(func(ev *pb.Event) bool { return ev.ChatId == "#back" && ev.GetMessage().GetText() == "welcome back" })
 }
+
+// A SASL account the server does not take is bad credentials, said
+// clearly, and not tried again and again.
+func TestSASLRefused(t *testing.T) {
+	s := startNgircd(t) // ngircd has no SASL at all
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := loginFields(s, "jane", "")
+	f["sasl_user"], f["sasl_password"] = "jane", "secret"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	st := evs.NextEvent(func(ev *pb.Event) bool {
+		st := ev.GetLoginState().GetState()
+		return st != pb.LoginState_LOGIN_STATE_CONNECTING && st != pb.LoginState_LOGIN_STATE_UNKNOWN
+	})
+	if st.GetLoginState().State != pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS || !strings.Contains(st.GetLoginState().Message, "SASL") {
+		t.Errorf("login state %v, want bad credentials naming SASL", st.GetLoginState())
+	}
+}

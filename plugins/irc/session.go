@@ -119,19 +119,27 @@ func (s *Session) isReady() {
 // drops, until Quit.
 func (s *Session) run(c *ircevent.Connection) {
 	if err := c.Connect(); err != nil {
-		s.refused(err)
+		s.refused(c, err)
 	}
 	c.Loop()
 }
 
-// refused reports a failed connection attempt; ircevent tries again.
-func (s *Session) refused(err error) {
+// refused reports a failed connection attempt. ircevent tries again,
+// unless the server refused the SASL account: trying again would not
+// help, and the login waits for the next Connect.
+func (s *Session) refused(c *ircevent.Connection, err error) {
 	if err == ircevent.ClientHasQuit {
 		return
 	}
 	state := pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT
 	if strings.Contains(err.Error(), "SASL") {
 		state = pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS
+		s.mu.Lock()
+		if s.conn == c {
+			s.conn = nil
+		}
+		s.mu.Unlock()
+		c.Quit()
 	}
 	s.state(state, fmt.Sprintf("%s refused the connection: %v", s.acc.addr(), err))
 	s.isReady()
