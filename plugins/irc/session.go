@@ -3,6 +3,7 @@ package irc
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -61,7 +62,11 @@ func newSession(n *Network, loginID string, acc Account) *Session {
 }
 
 // Connect starts the connection in the background; its progress comes as
-// login state events. On a connected session it does nothing.
+// login state events. It returns when the first attempt connected (and
+// joined the channels) or failed, at most ConnectWait later: IRC keeps
+// nothing for a nick not yet on the server, so the gateway should not
+// take the login as there before it is. On a connected session it does
+// nothing.
 func (s *Session) Connect(ctx context.Context) error {
 	s.mu.Lock()
 	if s.conn != nil {
@@ -128,7 +133,7 @@ func (s *Session) run(c *ircevent.Connection) {
 // unless the server refused the SASL account: trying again would not
 // help, and the login waits for the next Connect.
 func (s *Session) refused(c *ircevent.Connection, err error) {
-	if err == ircevent.ClientHasQuit {
+	if errors.Is(err, ircevent.ClientHasQuit) {
 		return
 	}
 	state := pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT
