@@ -5,6 +5,7 @@
 #
 #   scripts/install-deps.sh          test and demo dependencies:
 #                                    prosody, prosody-modules (mod_privilege),
+#                                    ngircd (the IRC plugin's tests),
 #                                    and a C compiler for `go test -race`
 #   scripts/install-deps.sh --proto  protoc only, for `make proto`
 #
@@ -14,6 +15,8 @@
 # the default ports (5222, 5269, 5347, 5280). It is left alone on purpose:
 # the tests start their own Prosody on free loopback ports below the
 # ephemeral range and the demo uses its own ports too, so the two never meet.
+# Likewise ngircd may start a system IRC server on 6667: the IRC plugin's
+# tests start their own on a free loopback port.
 set -euo pipefail
 
 SUDO=""
@@ -52,6 +55,10 @@ install_test_deps() {
 	if ! command -v prosody >/dev/null 2>&1 || ! command -v prosodyctl >/dev/null 2>&1 ||
 		! have_mod_privilege; then
 		pkgs+=(prosody prosody-modules)
+	fi
+	# ngircd lives in /usr/sbin, which a non-root PATH may lack.
+	if ! command -v ngircd >/dev/null 2>&1 && [ ! -x /usr/sbin/ngircd ]; then
+		pkgs+=(ngircd)
 	fi
 	# -race needs cgo, and Go disables cgo when it finds no C compiler.
 	if ! command -v gcc >/dev/null 2>&1; then

@@ -1,0 +1,209 @@
+// Package irc is passerelle's IRC transport: one login is one connection
+// to one IRC server, as one nick. Private messages are one-to-one chats
+// (chat ID: the nick, casefolded); joined channels are groups (chat ID:
+// "#chan", casefolded), with NAMES as members, op and voice as roles.
+package irc
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Version is the IRC plugin's own version.
+const Version = "0.1.0"
+
+// Network is the IRC network, the plugin's sdk.Connector.
+type Network struct {
+	host   sdk.Host
+	prefix string // makes message IDs unique across plugin restarts
+	seq    atomic.Uint64
+}
+
+// New returns the IRC network.
+func New() *Network { return &Network{} }
+
+// Init declares the network.
+func (n *Network) Init(_ context.Context, _ sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
+	n.host = host
+	n.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
+	return &pb.Capabilities{
+		Network:               "irc",
+		DisplayName:           "IRC",
+		Version:               Version,
+		Features:              &pb.Features{Groups: true},
+		IdentifierPrompt:      "Nick",
+		IdentifierDescription: "The nick of someone on the IRC server.",
+	}, nil
+}
+
+// LoginFlows offers one way in: a server and a nick.
+func (n *Network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
+	return []*pb.LoginFlow{{Id: "server", Name: "IRC server", Description: "Connect to an IRC server with a nick"}}, nil
+}
+
+// StartLogin opens a login process: one form.
+func (n *Network) StartLogin(context.Context, sdk.LoginRequest) (sdk.LoginProcess, error) {
+	return &loginProcess{}, nil
+}
+
+// LoadLogin makes the session of a completed login. It does not connect:
+// that is Session.Connect.
+func (n *Network) LoadLogin(_ context.Context, login sdk.LoginInfo) (*Session, error) {
+	var acc Account
+	if err := json.Unmarshal(login.SavedState, &acc); err != nil {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "irc: the saved login cannot be read: %v", err)
+	}
+	return newSession(n, login.LoginID, acc), nil
+}
+
+func (n *Network) newID() string {
+	return fmt.Sprintf("%s-%d", n.prefix, n.seq.Add(1))
+}
+
+// Account is what a login keeps: where to connect and as whom. It is the
+// login's saved state, as JSON.
+type Account struct {
+	Server       string   `json:"server"`
+	Port         int      `json:"port"`
+	TLS          bool     `json:"tls"`
+	Nick         string   `json:"nick"`
+	SASLUser     string   `json:"sasl_user,omitempty"`
+	SASLPassword string   `json:"sasl_password,omitempty"`
+	Channels     []string `json:"channels,omitempty"`
+}
+
+// addr is the server's host:port.
+func (a Account) addr() string {
+	host := a.Server
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return host + ":" + strconv.Itoa(a.Port)
+}
+
+// loginProcess is one login in progress: a form asks for the server and
+// the nick. The connection is tried by Connect, which reports a refusal
+// as a login state event.
+type loginProcess struct{}
+
+var _ sdk.LoginSubmitter = (*loginProcess)(nil)
+
+// Start asks for the server and nick.
+func (p *loginProcess) Start(context.Context) (*pb.LoginStep, error) { return loginForm(""), nil }
+
+// Cancel: nothing is under way.
+func (p *loginProcess) Cancel() {}
+
+// Submit checks the form and completes the login.
+func (p *loginProcess) Submit(_ context.Context, f map[string]string) (*pb.LoginStep, error) {
+	acc, problem := parseForm(f)
+	if problem != "" {
+		return loginForm(problem), nil
+	}
+	state, err := json.Marshal(acc)
+	if err != nil {
+		return nil, fmt.Errorf("irc: %w", err)
+	}
+	return &pb.LoginStep{Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{
+		LoginId: foldName(acc.Nick) + "@" + strings.ToLower(acc.addr()), DisplayName: acc.Nick + " on " + acc.Server,
+		SavedState: state,
+	}}}, nil
+}
+
+// parseForm reads the login form; problem says what is wrong with it.
+func parseForm(f map[string]string) (acc Account, problem string) {
+	acc.Server = strings.TrimSpace(f["server"])
+	acc.Nick = strings.TrimSpace(f["nick"])
+	acc.SASLUser = strings.TrimSpace(f["sasl_user"])
+	acc.SASLPassword = f["sasl_password"]
+	switch strings.ToLower(strings.TrimSpace(f["tls"])) {
+	case "", "0", "false", "no", "off":
+	case "1", "true", "yes", "on":
+		acc.TLS = true
+	default:
+		return acc, fmt.Sprintf("TLS must be on or off, not %q.", f["tls"])
+	}
+	acc.Port = 6667
+	if acc.TLS {
+		acc.Port = 6697
+	}
+	if p := strings.TrimSpace(f["port"]); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return acc, fmt.Sprintf("The port must be a number from 1 to 65535, not %q.", p)
+		}
+		acc.Port = n
+	}
+	for _, c := range strings.Split(f["channels"], ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			if !isChannel(c) {
+				c = "#" + c
+			}
+			acc.Channels = append(acc.Channels, c)
+		}
+	}
+	switch {
+	case acc.Server == "" || strings.ContainsAny(acc.Server, " /"):
+		return acc, "The server must be a host name, such as irc.libera.chat."
+	case !validNick(acc.Nick):
+		return acc, "The nick must be one word, not starting with a digit, #, & or -."
+	case (acc.SASLUser == "") != (acc.SASLPassword == ""):
+		return acc, "SASL needs both a user and a password, or neither."
+	}
+	return acc, ""
+}
+
+// validNick is a loose check of RFC 2812's nick: servers refine it.
+func validNick(n string) bool {
+	if n == "" || strings.ContainsAny(n, " ,*?!@.:\x00\r\n") {
+		return false
+	}
+	return !strings.ContainsRune("0123456789#&-+", rune(n[0]))
+}
+
+func loginForm(errText string) *pb.LoginStep {
+	return &pb.LoginStep{
+		Instructions: "Connect to an IRC server.",
+		Error:        errText,
+		Step: &pb.LoginStep_Form{Form: &pb.FormStep{Fields: []*pb.FormField{
+			{Id: "server", Label: "Server", Type: pb.FieldType_FIELD_TYPE_TEXT, Required: true, Description: "Host name, such as irc.libera.chat"},
+			{Id: "port", Label: "Port", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "6697 with TLS, 6667 without"},
+			{Id: "tls", Label: "TLS", Type: pb.FieldType_FIELD_TYPE_BOOLEAN, DefaultValue: "true"},
+			{Id: "nick", Label: "Nick", Type: pb.FieldType_FIELD_TYPE_USERNAME, Required: true},
+			{Id: "channels", Label: "Channels", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Comma-separated, such as #go-nuts,#ergo"},
+			{Id: "sasl_user", Label: "SASL user", Type: pb.FieldType_FIELD_TYPE_USERNAME, Description: "Only for an account on the server (SASL PLAIN)"},
+			{Id: "sasl_password", Label: "SASL password", Type: pb.FieldType_FIELD_TYPE_PASSWORD},
+		}}},
+	}
+}
+
+// foldName is an IRC name casefolded as RFC 1459 says (the casemapping
+// most servers announce): A-Z and []\~ fold to a-z and {}|^.
+func foldName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		case r == '[':
+			return '{'
+		case r == ']':
+			return '}'
+		case r == '\\':
+			return '|'
+		case r == '~':
+			return '^'
+		}
+		return r
+	}, s)
+}
+
+// isChannel reports whether a target names a channel.
+func isChannel(s string) bool { return s != "" && strings.ContainsRune("#&+!", rune(s[0])) }

@@ -1,0 +1,340 @@
+package irc
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ergochat/irc-go/ircevent"
+	"github.com/ergochat/irc-go/ircmsg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// ReconnectDelay is the least time between two connection attempts after
+// the connection dropped (ircevent's reconnect pacing).
+var ReconnectDelay = 5 * time.Second
+
+// Session is one login's connection to its IRC server.
+type Session struct {
+	n       *Network
+	loginID string
+	acc     Account
+
+	mu       sync.Mutex
+	conn     *ircevent.Connection // nil when not connected
+	channels map[string]*channel  // joined channels, by folded name
+	// pending is the configured channels not joined yet since the
+	// connection came up, by folded name, and the CONNECTED message
+	// to send once they are: the user's rooms are there when the
+	// gateway hears the login is connected.
+	pending   map[string]bool
+	connected string
+	// ready is closed when the first connection attempt of Connect has
+	// an outcome (connected, channels joined; or refused).
+	ready     chan struct{}
+	readyOnce *sync.Once
+}
+
+// ConnectWait is how long Connect waits for the first attempt's outcome
+// before it returns anyway (the attempt goes on). Messages sent to the
+// user before it is on the server are lost: IRC keeps nothing for
+// absent nicks, so Connect returns when the user is there.
+const ConnectWait = 15 * time.Second
+
+var (
+	_ sdk.ChatInfoer  = (*Session)(nil)
+	_ sdk.ChatLister  = (*Session)(nil)
+	_ sdk.Leaver      = (*Session)(nil)
+	_ sdk.TopicSetter = (*Session)(nil)
+)
+
+func newSession(n *Network, loginID string, acc Account) *Session {
+	return &Session{n: n, loginID: loginID, acc: acc, channels: map[string]*channel{}}
+}
+
+// Connect starts the connection in the background; its progress comes as
+// login state events. It returns when the first attempt connected (and
+// joined the channels) or failed, at most ConnectWait later: IRC keeps
+// nothing for a nick not yet on the server, so the gateway should not
+// take the login as there before it is. On a connected session it does
+// nothing.
+func (s *Session) Connect(ctx context.Context) error {
+	s.mu.Lock()
+	if s.conn != nil {
+		s.mu.Unlock()
+		return nil
+	}
+	c := &ircevent.Connection{
+		Server:        s.acc.addr(),
+		Nick:          s.acc.Nick,
+		User:          s.acc.Nick,
+		RealName:      s.acc.Nick,
+		UseTLS:        s.acc.TLS,
+		EnableCTCP:    true,
+		ReconnectFreq: ReconnectDelay,
+		Timeout:       30 * time.Second,
+		KeepAlive:     2 * time.Minute,
+		QuitMessage:   "passerelle",
+		// ircevent logs why a reconnection failed: into the gateway's log.
+		Log: slog.NewLogLogger(s.n.host.Logger().With("login", s.loginID).Handler(), slog.LevelInfo),
+	}
+	if s.acc.TLS {
+		c.TLSConfig = &tls.Config{ServerName: s.acc.Server, MinVersion: tls.VersionTLS12}
+	}
+	if s.acc.SASLUser != "" {
+		c.UseSASL, c.SASLLogin, c.SASLPassword, c.SASLMech = true, s.acc.SASLUser, s.acc.SASLPassword, "PLAIN"
+	}
+	s.conn = c
+	s.ready, s.readyOnce = make(chan struct{}), &sync.Once{}
+	ready := s.ready
+	s.handle(c)
+	s.state(pb.LoginState_LOGIN_STATE_CONNECTING, "connecting to "+s.acc.addr())
+	s.mu.Unlock()
+	go s.run(c)
+	t := time.NewTimer(ConnectWait)
+	defer t.Stop()
+	select {
+	case <-ready:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+// isReady ends Connect's wait.
+func (s *Session) isReady() {
+	s.mu.Lock()
+	once, ready := s.readyOnce, s.ready
+	s.mu.Unlock()
+	if once != nil {
+		once.Do(func() { close(ready) })
+	}
+}
+
+// run connects, then lets ircevent reconnect whenever the connection
+// drops, until Quit.
+func (s *Session) run(c *ircevent.Connection) {
+	if err := c.Connect(); err != nil {
+		s.refused(c, err)
+	}
+	c.Loop()
+}
+
+// refused reports a failed connection attempt. ircevent tries again,
+// unless the server refused the SASL account: trying again would not
+// help, and the login waits for the next Connect.
+func (s *Session) refused(c *ircevent.Connection, err error) {
+	if errors.Is(err, ircevent.ClientHasQuit) {
+		return
+	}
+	state := pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT
+	if strings.Contains(err.Error(), "SASL") {
+		state = pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS
+		s.mu.Lock()
+		if s.conn == c {
+			s.conn = nil
+		}
+		s.mu.Unlock()
+		c.Quit()
+	}
+	s.state(state, fmt.Sprintf("%s refused the connection: %v", s.acc.addr(), err))
+	s.isReady()
+}
+
+// handle sets the connection's callbacks.
+func (s *Session) handle(c *ircevent.Connection) {
+	c.AddConnectCallback(func(ircmsg.Message) {
+		msg := "connected to " + s.acc.addr() + " as " + c.CurrentNick()
+		if foldName(c.CurrentNick()) != foldName(s.acc.Nick) {
+			msg = fmt.Sprintf("connected to %s, but the nick %s is in use: you are %s", s.acc.addr(), s.acc.Nick, c.CurrentNick())
+		}
+		s.rejoin(c, msg)
+	})
+	c.AddDisconnectCallback(func(ircmsg.Message) {
+		s.mu.Lock()
+		clear(s.channels)
+		current := s.conn == c
+		s.mu.Unlock()
+		if !current {
+			return // Disconnect or Logout: the user quit
+		}
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "disconnected from "+s.acc.addr()+"; reconnecting")
+	})
+	c.AddCallback("ERROR", func(m ircmsg.Message) {
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, s.acc.addr()+" says: "+lastParam(m))
+	})
+	c.AddCallback("PRIVMSG", func(m ircmsg.Message) { s.onMessage(c, m, false) })
+	c.AddCallback("CTCP_ACTION", func(m ircmsg.Message) { s.onMessage(c, m, true) })
+	s.handleChannels(c)
+}
+
+// JoinWait is how long a connection waits for its channels to be joined
+// before it says it is connected anyway.
+const JoinWait = 10 * time.Second
+
+// rejoin joins the configured channels, then says the login is connected
+// (with msg): when they are joined or refused, at most JoinWait later.
+func (s *Session) rejoin(c *ircevent.Connection, msg string) {
+	s.mu.Lock()
+	s.pending, s.connected = map[string]bool{}, msg
+	channels := slices.Clone(s.acc.Channels)
+	for _, ch := range channels {
+		s.pending[foldName(ch)] = true
+	}
+	s.mu.Unlock()
+	for _, ch := range channels {
+		_ = c.Join(ch)
+	}
+	s.joinDone("")
+	time.AfterFunc(JoinWait, func() {
+		s.mu.Lock()
+		clear(s.pending)
+		s.mu.Unlock()
+		s.joinDone("")
+	})
+}
+
+// joinDone notes that a configured channel was joined or refused, and
+// says the login is connected once none is pending.
+func (s *Session) joinDone(id string) {
+	s.mu.Lock()
+	delete(s.pending, id)
+	msg := ""
+	if len(s.pending) == 0 {
+		msg, s.connected = s.connected, ""
+	}
+	s.mu.Unlock()
+	if msg != "" {
+		s.state(pb.LoginState_LOGIN_STATE_CONNECTED, msg)
+		s.isReady()
+	}
+}
+
+// onMessage turns a PRIVMSG (or a CTCP ACTION, as "/me ...") into a
+// message event: in a channel, a group message; to us, a direct one.
+func (s *Session) onMessage(c *ircevent.Connection, m ircmsg.Message, action bool) {
+	if len(m.Params) < 2 {
+		return
+	}
+	nick := m.Nick()
+	text := m.Params[1]
+	if action {
+		text = "/me " + text
+	}
+	ev := &pb.Event{LoginId: s.loginID, EventId: s.n.newID(), TimestampUnixMicro: time.Now().UnixMicro(),
+		Sender:  &pb.Sender{UserId: foldName(nick), Name: nick, IsFromMe: foldName(nick) == foldName(c.CurrentNick())},
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}
+	if target := m.Params[0]; isChannel(target) {
+		ev.ChatId, ev.ChatType = foldName(target), pb.ChatType_CHAT_TYPE_GROUP
+	} else {
+		ev.ChatId, ev.ChatType = foldName(nick), pb.ChatType_CHAT_TYPE_DIRECT
+	}
+	s.n.host.Emit(ev)
+}
+
+// state emits a login state event.
+func (s *Session) state(st pb.LoginState, msg string) {
+	s.n.host.Emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
+		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: st, Message: msg}}})
+}
+
+// Disconnect quits the server.
+func (s *Session) Disconnect(context.Context) error {
+	s.mu.Lock()
+	c := s.conn
+	s.conn = nil
+	s.mu.Unlock()
+	if c != nil {
+		c.Quit()
+	}
+	return nil
+}
+
+// Logout quits the server; an IRC login keeps nothing on the network.
+func (s *Session) Logout(ctx context.Context) error { return s.Disconnect(ctx) }
+
+// online is the connection, or an error when there is none.
+func (s *Session) online() (*ircevent.Connection, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conn == nil || !s.conn.Connected() {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not connected to %s", s.acc.addr())
+	}
+	return s.conn, nil
+}
+
+// SendMessage sends a PRIVMSG to a nick or a channel, one per line; a
+// text starting with "/me " goes as a CTCP ACTION.
+func (s *Session) SendMessage(_ context.Context, c sdk.Call, msg *pb.SendMessage) (sdk.Result, error) {
+	conn, err := s.online()
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	target := c.ChatID
+	if target == "" || strings.ContainsAny(target, " ,\r\n\x00") {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no nick or channel", target)
+	}
+	if isChannel(target) && !s.inChannel(target) {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", target)
+	}
+	for _, line := range strings.Split(strings.ReplaceAll(msg.Text, "\r\n", "\n"), "\n") {
+		if line == "" {
+			continue
+		}
+		rest, action := strings.CutPrefix(line, "/me ")
+		for _, part := range splitText(rest, lineBudget(conn.CurrentNick(), target, action)) {
+			if action {
+				err = conn.Action(target, part)
+			} else {
+				err = conn.Privmsg(target, part)
+			}
+			if err != nil {
+				return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not sent to %s: %v", target, err)
+			}
+		}
+	}
+	return sdk.Result{MessageID: s.n.newID(), Time: time.Now()}, nil
+}
+
+func lastParam(m ircmsg.Message) string {
+	if len(m.Params) == 0 {
+		return ""
+	}
+	return m.Params[len(m.Params)-1]
+}
+
+// lineBudget is how many bytes of text one PRIVMSG to target may carry:
+// the server relays it as ":nick!user@host PRIVMSG target :text\r\n" in
+// at most 512 bytes, with a host of up to 63 bytes and user as long as
+// the nick.
+func lineBudget(nick, target string, action bool) int {
+	n := 512 - len(": PRIVMSG  :\r\n!@") - 2*len(nick) - 63 - len(target)
+	if action {
+		n -= len("\x01ACTION \x01")
+	}
+	return max(n, 64)
+}
+
+// splitText cuts text into pieces of at most max bytes, between UTF-8
+// characters: what a line cannot carry goes in the next one.
+func splitText(text string, max int) []string {
+	var parts []string
+	for len(text) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		parts = append(parts, text[:cut])
+		text = text[cut:]
+	}
+	return append(parts, text)
+}
