@@ -129,8 +129,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	log := cfg.Logger(stderr)
-	procs, chosen := shareCPUs()
-	log.Info("scheduler threads", "gomaxprocs", procs, "cpus", runtime.NumCPU(), "chosen", chosen)
+	// Go's own, container-aware value; an admin tunes it in the unit.
+	log.Info("scheduler threads", "gomaxprocs", runtime.GOMAXPROCS(0), "cpus", runtime.NumCPU())
 	cfg.WarnPermissions(log)
 	if err := cfg.Prepare(); err != nil {
 		log.Error("cannot prepare the state folders", "err", err)
