@@ -678,7 +678,7 @@ func (x ReceiptEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReceiptEvent_Kind.Descriptor instead.
 func (ReceiptEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{58, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{60, 0}
 }
 
 type MemberEvent_Kind int32
@@ -736,7 +736,7 @@ func (x MemberEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use MemberEvent_Kind.Descriptor instead.
 func (MemberEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{66, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68, 0}
 }
 
 type ChatRemovedEvent_Reason int32
@@ -788,7 +788,7 @@ func (x ChatRemovedEvent_Reason) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ChatRemovedEvent_Reason.Descriptor instead.
 func (ChatRemovedEvent_Reason) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72, 0}
 }
 
 type Empty struct {
@@ -1090,8 +1090,12 @@ type Features struct {
 	LeaveChat        bool                   `protobuf:"varint,22,opt,name=leave_chat,json=leaveChat,proto3" json:"leave_chat,omitempty"`             // LeaveChat
 	MediaDownload    bool                   `protobuf:"varint,23,opt,name=media_download,json=mediaDownload,proto3" json:"media_download,omitempty"` // attachments by reference (DownloadMedia)
 	MediaUpload      bool                   `protobuf:"varint,24,opt,name=media_upload,json=mediaUpload,proto3" json:"media_upload,omitempty"`       // attachments streamed in (UploadMedia)
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// JoinChat: the user may join a chat by its ID from XMPP (a MUC join to
+	// a room the gateway does not know yet, e.g. an IRC channel).
+	JoinChat      bool `protobuf:"varint,25,opt,name=join_chat,json=joinChat,proto3" json:"join_chat,omitempty"`
+	SetNick       bool `protobuf:"varint,26,opt,name=set_nick,json=setNick,proto3" json:"set_nick,omitempty"` // SetNick: the user's own nick in a group
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Features) Reset() {
@@ -1288,6 +1292,20 @@ func (x *Features) GetMediaDownload() bool {
 func (x *Features) GetMediaUpload() bool {
 	if x != nil {
 		return x.MediaUpload
+	}
+	return false
+}
+
+func (x *Features) GetJoinChat() bool {
+	if x != nil {
+		return x.JoinChat
+	}
+	return false
+}
+
+func (x *Features) GetSetNick() bool {
+	if x != nil {
+		return x.SetNick
 	}
 	return false
 }
@@ -2468,11 +2486,14 @@ func (x *UserRef) GetUserId() string {
 }
 
 type Member struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	Nick          string                 `protobuf:"bytes,2,opt,name=nick,proto3" json:"nick,omitempty"` // the name shown in this group; "" = the contact's name
-	Role          Role                   `protobuf:"varint,3,opt,name=role,proto3,enum=passerelle.transport.v2.Role" json:"role,omitempty"`
-	Affiliation   Affiliation            `protobuf:"varint,4,opt,name=affiliation,proto3,enum=passerelle.transport.v2.Affiliation" json:"affiliation,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	UserId      string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Nick        string                 `protobuf:"bytes,2,opt,name=nick,proto3" json:"nick,omitempty"` // the name shown in this group; "" = the contact's name
+	Role        Role                   `protobuf:"varint,3,opt,name=role,proto3,enum=passerelle.transport.v2.Role" json:"role,omitempty"`
+	Affiliation Affiliation            `protobuf:"varint,4,opt,name=affiliation,proto3,enum=passerelle.transport.v2.Affiliation" json:"affiliation,omitempty"`
+	// The user themselves. Without it the host takes the member whose
+	// user_id is the login ID as the user.
+	IsSelf        bool `protobuf:"varint,5,opt,name=is_self,json=isSelf,proto3" json:"is_self,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2533,6 +2554,13 @@ func (x *Member) GetAffiliation() Affiliation {
 		return x.Affiliation
 	}
 	return Affiliation_AFFILIATION_MEMBER
+}
+
+func (x *Member) GetIsSelf() bool {
+	if x != nil {
+		return x.IsSelf
+	}
+	return false
 }
 
 type Chat struct {
@@ -3225,6 +3253,8 @@ type Command struct {
 	//	*Command_Invite
 	//	*Command_Kick
 	//	*Command_SetRole
+	//	*Command_Join
+	//	*Command_SetNick
 	Action        isCommand_Action `protobuf_oneof:"action"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3412,6 +3442,24 @@ func (x *Command) GetSetRole() *SetRole {
 	return nil
 }
 
+func (x *Command) GetJoin() *JoinChat {
+	if x != nil {
+		if x, ok := x.Action.(*Command_Join); ok {
+			return x.Join
+		}
+	}
+	return nil
+}
+
+func (x *Command) GetSetNick() *SetNick {
+	if x != nil {
+		if x, ok := x.Action.(*Command_SetNick); ok {
+			return x.SetNick
+		}
+	}
+	return nil
+}
+
 type isCommand_Action interface {
 	isCommand_Action()
 }
@@ -3468,6 +3516,14 @@ type Command_SetRole struct {
 	SetRole *SetRole `protobuf:"bytes,22,opt,name=set_role,json=setRole,proto3,oneof"`
 }
 
+type Command_Join struct {
+	Join *JoinChat `protobuf:"bytes,23,opt,name=join,proto3,oneof"`
+}
+
+type Command_SetNick struct {
+	SetNick *SetNick `protobuf:"bytes,24,opt,name=set_nick,json=setNick,proto3,oneof"`
+}
+
 func (*Command_Send) isCommand_Action() {}
 
 func (*Command_Edit) isCommand_Action() {}
@@ -3493,6 +3549,10 @@ func (*Command_Invite) isCommand_Action() {}
 func (*Command_Kick) isCommand_Action() {}
 
 func (*Command_SetRole) isCommand_Action() {}
+
+func (*Command_Join) isCommand_Action() {}
+
+func (*Command_SetNick) isCommand_Action() {}
 
 type Attachment struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -4127,6 +4187,108 @@ func (*LeaveChat) Descriptor() ([]byte, []int) {
 	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{42}
 }
 
+// JoinChat joins the chat named by the Command's chat_id (feature
+// join_chat). On success the plugin sends a ChatEvent with the chat and its
+// members; the error item-not-found says there is no such chat.
+type JoinChat struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Nick          string                 `protobuf:"bytes,1,opt,name=nick,proto3" json:"nick,omitempty"`         // the nick the user asked for; "" = their usual one
+	Password      string                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"` // a channel key, when the chat needs one
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *JoinChat) Reset() {
+	*x = JoinChat{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JoinChat) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JoinChat) ProtoMessage() {}
+
+func (x *JoinChat) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JoinChat.ProtoReflect.Descriptor instead.
+func (*JoinChat) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *JoinChat) GetNick() string {
+	if x != nil {
+		return x.Nick
+	}
+	return ""
+}
+
+func (x *JoinChat) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
+// SetNick changes the user's own nick in the group chat_id (feature
+// set_nick); the network's answer comes back as a MemberEvent RENAMED of
+// the user's own member.
+type SetNick struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Nick          string                 `protobuf:"bytes,1,opt,name=nick,proto3" json:"nick,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetNick) Reset() {
+	*x = SetNick{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetNick) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetNick) ProtoMessage() {}
+
+func (x *SetNick) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetNick.ProtoReflect.Descriptor instead.
+func (*SetNick) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *SetNick) GetNick() string {
+	if x != nil {
+		return x.Nick
+	}
+	return ""
+}
+
 type SetTopic struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Topic         string                 `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
@@ -4136,7 +4298,7 @@ type SetTopic struct {
 
 func (x *SetTopic) Reset() {
 	*x = SetTopic{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[43]
+	mi := &file_plugins_proto_transport_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4148,7 +4310,7 @@ func (x *SetTopic) String() string {
 func (*SetTopic) ProtoMessage() {}
 
 func (x *SetTopic) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[43]
+	mi := &file_plugins_proto_transport_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4161,7 +4323,7 @@ func (x *SetTopic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTopic.ProtoReflect.Descriptor instead.
 func (*SetTopic) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{43}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *SetTopic) GetTopic() string {
@@ -4180,7 +4342,7 @@ type SetChatName struct {
 
 func (x *SetChatName) Reset() {
 	*x = SetChatName{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[44]
+	mi := &file_plugins_proto_transport_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4192,7 +4354,7 @@ func (x *SetChatName) String() string {
 func (*SetChatName) ProtoMessage() {}
 
 func (x *SetChatName) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[44]
+	mi := &file_plugins_proto_transport_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4205,7 +4367,7 @@ func (x *SetChatName) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetChatName.ProtoReflect.Descriptor instead.
 func (*SetChatName) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{44}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *SetChatName) GetName() string {
@@ -4224,7 +4386,7 @@ type Invite struct {
 
 func (x *Invite) Reset() {
 	*x = Invite{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[45]
+	mi := &file_plugins_proto_transport_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4236,7 +4398,7 @@ func (x *Invite) String() string {
 func (*Invite) ProtoMessage() {}
 
 func (x *Invite) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[45]
+	mi := &file_plugins_proto_transport_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4249,7 +4411,7 @@ func (x *Invite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Invite.ProtoReflect.Descriptor instead.
 func (*Invite) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{45}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *Invite) GetUserId() string {
@@ -4270,7 +4432,7 @@ type Kick struct {
 
 func (x *Kick) Reset() {
 	*x = Kick{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[46]
+	mi := &file_plugins_proto_transport_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4282,7 +4444,7 @@ func (x *Kick) String() string {
 func (*Kick) ProtoMessage() {}
 
 func (x *Kick) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[46]
+	mi := &file_plugins_proto_transport_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4295,7 +4457,7 @@ func (x *Kick) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kick.ProtoReflect.Descriptor instead.
 func (*Kick) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{46}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *Kick) GetUserId() string {
@@ -4330,7 +4492,7 @@ type SetRole struct {
 
 func (x *SetRole) Reset() {
 	*x = SetRole{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[47]
+	mi := &file_plugins_proto_transport_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4342,7 +4504,7 @@ func (x *SetRole) String() string {
 func (*SetRole) ProtoMessage() {}
 
 func (x *SetRole) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[47]
+	mi := &file_plugins_proto_transport_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4355,7 +4517,7 @@ func (x *SetRole) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetRole.ProtoReflect.Descriptor instead.
 func (*SetRole) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{47}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *SetRole) GetUserId() string {
@@ -4388,7 +4550,7 @@ type SetTyping struct {
 
 func (x *SetTyping) Reset() {
 	*x = SetTyping{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[48]
+	mi := &file_plugins_proto_transport_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4400,7 +4562,7 @@ func (x *SetTyping) String() string {
 func (*SetTyping) ProtoMessage() {}
 
 func (x *SetTyping) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[48]
+	mi := &file_plugins_proto_transport_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4413,7 +4575,7 @@ func (x *SetTyping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTyping.ProtoReflect.Descriptor instead.
 func (*SetTyping) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{48}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *SetTyping) GetState() TypingState {
@@ -4432,7 +4594,7 @@ type SetPresence struct {
 
 func (x *SetPresence) Reset() {
 	*x = SetPresence{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[49]
+	mi := &file_plugins_proto_transport_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4444,7 +4606,7 @@ func (x *SetPresence) String() string {
 func (*SetPresence) ProtoMessage() {}
 
 func (x *SetPresence) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[49]
+	mi := &file_plugins_proto_transport_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4457,7 +4619,7 @@ func (x *SetPresence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPresence.ProtoReflect.Descriptor instead.
 func (*SetPresence) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{49}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *SetPresence) GetPresence() *Presence {
@@ -4483,7 +4645,7 @@ type CommandResult struct {
 
 func (x *CommandResult) Reset() {
 	*x = CommandResult{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[50]
+	mi := &file_plugins_proto_transport_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4495,7 +4657,7 @@ func (x *CommandResult) String() string {
 func (*CommandResult) ProtoMessage() {}
 
 func (x *CommandResult) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[50]
+	mi := &file_plugins_proto_transport_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4508,7 +4670,7 @@ func (x *CommandResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommandResult.ProtoReflect.Descriptor instead.
 func (*CommandResult) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{50}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *CommandResult) GetCorrelationId() uint64 {
@@ -4556,7 +4718,7 @@ type EventAck struct {
 
 func (x *EventAck) Reset() {
 	*x = EventAck{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[51]
+	mi := &file_plugins_proto_transport_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4568,7 +4730,7 @@ func (x *EventAck) String() string {
 func (*EventAck) ProtoMessage() {}
 
 func (x *EventAck) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[51]
+	mi := &file_plugins_proto_transport_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4581,7 +4743,7 @@ func (x *EventAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventAck.ProtoReflect.Descriptor instead.
 func (*EventAck) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{51}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *EventAck) GetUpToSeq() uint64 {
@@ -4602,7 +4764,7 @@ type Sender struct {
 
 func (x *Sender) Reset() {
 	*x = Sender{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[52]
+	mi := &file_plugins_proto_transport_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4614,7 +4776,7 @@ func (x *Sender) String() string {
 func (*Sender) ProtoMessage() {}
 
 func (x *Sender) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[52]
+	mi := &file_plugins_proto_transport_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4627,7 +4789,7 @@ func (x *Sender) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sender.ProtoReflect.Descriptor instead.
 func (*Sender) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{52}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *Sender) GetUserId() string {
@@ -4686,6 +4848,8 @@ type Event struct {
 	//	*Event_Member
 	//	*Event_Topic
 	//	*Event_ChatRemoved
+	//	*Event_Identity
+	//	*Event_Progress
 	Payload       isEvent_Payload `protobuf_oneof:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -4693,7 +4857,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[53]
+	mi := &file_plugins_proto_transport_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4705,7 +4869,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[53]
+	mi := &file_plugins_proto_transport_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4718,7 +4882,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{53}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *Event) GetSeq() uint64 {
@@ -4942,6 +5106,24 @@ func (x *Event) GetChatRemoved() *ChatRemovedEvent {
 	return nil
 }
 
+func (x *Event) GetIdentity() *IdentityEvent {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_Identity); ok {
+			return x.Identity
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetProgress() *ProgressEvent {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_Progress); ok {
+			return x.Progress
+		}
+	}
+	return nil
+}
+
 type isEvent_Payload interface {
 	isEvent_Payload()
 }
@@ -5010,6 +5192,14 @@ type Event_ChatRemoved struct {
 	ChatRemoved *ChatRemovedEvent `protobuf:"bytes,35,opt,name=chat_removed,json=chatRemoved,proto3,oneof"`
 }
 
+type Event_Identity struct {
+	Identity *IdentityEvent `protobuf:"bytes,36,opt,name=identity,proto3,oneof"`
+}
+
+type Event_Progress struct {
+	Progress *ProgressEvent `protobuf:"bytes,37,opt,name=progress,proto3,oneof"`
+}
+
 func (*Event_Message) isEvent_Payload() {}
 
 func (*Event_Edit) isEvent_Payload() {}
@@ -5042,6 +5232,10 @@ func (*Event_Topic) isEvent_Payload() {}
 
 func (*Event_ChatRemoved) isEvent_Payload() {}
 
+func (*Event_Identity) isEvent_Payload() {}
+
+func (*Event_Progress) isEvent_Payload() {}
+
 type MessageEvent struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Text          string                 `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
@@ -5054,7 +5248,7 @@ type MessageEvent struct {
 
 func (x *MessageEvent) Reset() {
 	*x = MessageEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[54]
+	mi := &file_plugins_proto_transport_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5066,7 +5260,7 @@ func (x *MessageEvent) String() string {
 func (*MessageEvent) ProtoMessage() {}
 
 func (x *MessageEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[54]
+	mi := &file_plugins_proto_transport_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5079,7 +5273,7 @@ func (x *MessageEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageEvent.ProtoReflect.Descriptor instead.
 func (*MessageEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{54}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *MessageEvent) GetText() string {
@@ -5121,7 +5315,7 @@ type EditEvent struct {
 
 func (x *EditEvent) Reset() {
 	*x = EditEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[55]
+	mi := &file_plugins_proto_transport_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5133,7 +5327,7 @@ func (x *EditEvent) String() string {
 func (*EditEvent) ProtoMessage() {}
 
 func (x *EditEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[55]
+	mi := &file_plugins_proto_transport_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5146,7 +5340,7 @@ func (x *EditEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EditEvent.ProtoReflect.Descriptor instead.
 func (*EditEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{55}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *EditEvent) GetTargetId() string {
@@ -5180,7 +5374,7 @@ type ReactionEvent struct {
 
 func (x *ReactionEvent) Reset() {
 	*x = ReactionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[56]
+	mi := &file_plugins_proto_transport_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5192,7 +5386,7 @@ func (x *ReactionEvent) String() string {
 func (*ReactionEvent) ProtoMessage() {}
 
 func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[56]
+	mi := &file_plugins_proto_transport_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5205,7 +5399,7 @@ func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReactionEvent.ProtoReflect.Descriptor instead.
 func (*ReactionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{56}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *ReactionEvent) GetTargetId() string {
@@ -5231,7 +5425,7 @@ type RetractionEvent struct {
 
 func (x *RetractionEvent) Reset() {
 	*x = RetractionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[57]
+	mi := &file_plugins_proto_transport_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5243,7 +5437,7 @@ func (x *RetractionEvent) String() string {
 func (*RetractionEvent) ProtoMessage() {}
 
 func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[57]
+	mi := &file_plugins_proto_transport_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5256,7 +5450,7 @@ func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetractionEvent.ProtoReflect.Descriptor instead.
 func (*RetractionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{57}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *RetractionEvent) GetTargetId() string {
@@ -5276,7 +5470,7 @@ type ReceiptEvent struct {
 
 func (x *ReceiptEvent) Reset() {
 	*x = ReceiptEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[58]
+	mi := &file_plugins_proto_transport_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5288,7 +5482,7 @@ func (x *ReceiptEvent) String() string {
 func (*ReceiptEvent) ProtoMessage() {}
 
 func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[58]
+	mi := &file_plugins_proto_transport_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5301,7 +5495,7 @@ func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptEvent.ProtoReflect.Descriptor instead.
 func (*ReceiptEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{58}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *ReceiptEvent) GetKind() ReceiptEvent_Kind {
@@ -5327,7 +5521,7 @@ type TypingEvent struct {
 
 func (x *TypingEvent) Reset() {
 	*x = TypingEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[59]
+	mi := &file_plugins_proto_transport_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5339,7 +5533,7 @@ func (x *TypingEvent) String() string {
 func (*TypingEvent) ProtoMessage() {}
 
 func (x *TypingEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[59]
+	mi := &file_plugins_proto_transport_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5352,7 +5546,7 @@ func (x *TypingEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingEvent.ProtoReflect.Descriptor instead.
 func (*TypingEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{59}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *TypingEvent) GetState() TypingState {
@@ -5371,7 +5565,7 @@ type PresenceEvent struct {
 
 func (x *PresenceEvent) Reset() {
 	*x = PresenceEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[60]
+	mi := &file_plugins_proto_transport_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5383,7 +5577,7 @@ func (x *PresenceEvent) String() string {
 func (*PresenceEvent) ProtoMessage() {}
 
 func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[60]
+	mi := &file_plugins_proto_transport_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5396,7 +5590,7 @@ func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PresenceEvent.ProtoReflect.Descriptor instead.
 func (*PresenceEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{60}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *PresenceEvent) GetPresence() *Presence {
@@ -5415,7 +5609,7 @@ type ContactEvent struct {
 
 func (x *ContactEvent) Reset() {
 	*x = ContactEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[61]
+	mi := &file_plugins_proto_transport_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5427,7 +5621,7 @@ func (x *ContactEvent) String() string {
 func (*ContactEvent) ProtoMessage() {}
 
 func (x *ContactEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[61]
+	mi := &file_plugins_proto_transport_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5440,7 +5634,7 @@ func (x *ContactEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactEvent.ProtoReflect.Descriptor instead.
 func (*ContactEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{61}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *ContactEvent) GetContact() *Contact {
@@ -5459,7 +5653,7 @@ type ContactRemovedEvent struct {
 
 func (x *ContactRemovedEvent) Reset() {
 	*x = ContactRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[62]
+	mi := &file_plugins_proto_transport_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5471,7 +5665,7 @@ func (x *ContactRemovedEvent) String() string {
 func (*ContactRemovedEvent) ProtoMessage() {}
 
 func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[62]
+	mi := &file_plugins_proto_transport_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5484,7 +5678,7 @@ func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ContactRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{62}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *ContactRemovedEvent) GetUserId() string {
@@ -5503,7 +5697,7 @@ type ChatEvent struct {
 
 func (x *ChatEvent) Reset() {
 	*x = ChatEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[63]
+	mi := &file_plugins_proto_transport_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5515,7 +5709,7 @@ func (x *ChatEvent) String() string {
 func (*ChatEvent) ProtoMessage() {}
 
 func (x *ChatEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[63]
+	mi := &file_plugins_proto_transport_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5528,7 +5722,7 @@ func (x *ChatEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatEvent.ProtoReflect.Descriptor instead.
 func (*ChatEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{63}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *ChatEvent) GetChat() *Chat {
@@ -5548,7 +5742,7 @@ type LoginStateEvent struct {
 
 func (x *LoginStateEvent) Reset() {
 	*x = LoginStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[64]
+	mi := &file_plugins_proto_transport_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5560,7 +5754,7 @@ func (x *LoginStateEvent) String() string {
 func (*LoginStateEvent) ProtoMessage() {}
 
 func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[64]
+	mi := &file_plugins_proto_transport_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5573,7 +5767,7 @@ func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginStateEvent.ProtoReflect.Descriptor instead.
 func (*LoginStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{64}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *LoginStateEvent) GetState() LoginState {
@@ -5599,7 +5793,7 @@ type SavedStateEvent struct {
 
 func (x *SavedStateEvent) Reset() {
 	*x = SavedStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[65]
+	mi := &file_plugins_proto_transport_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5611,7 +5805,7 @@ func (x *SavedStateEvent) String() string {
 func (*SavedStateEvent) ProtoMessage() {}
 
 func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[65]
+	mi := &file_plugins_proto_transport_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5624,7 +5818,7 @@ func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SavedStateEvent.ProtoReflect.Descriptor instead.
 func (*SavedStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{65}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *SavedStateEvent) GetSavedState() []byte {
@@ -5648,7 +5842,7 @@ type MemberEvent struct {
 
 func (x *MemberEvent) Reset() {
 	*x = MemberEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[66]
+	mi := &file_plugins_proto_transport_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5660,7 +5854,7 @@ func (x *MemberEvent) String() string {
 func (*MemberEvent) ProtoMessage() {}
 
 func (x *MemberEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[66]
+	mi := &file_plugins_proto_transport_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5673,7 +5867,7 @@ func (x *MemberEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberEvent.ProtoReflect.Descriptor instead.
 func (*MemberEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{66}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *MemberEvent) GetKind() MemberEvent_Kind {
@@ -5707,7 +5901,7 @@ type TopicEvent struct {
 
 func (x *TopicEvent) Reset() {
 	*x = TopicEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[67]
+	mi := &file_plugins_proto_transport_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5719,7 +5913,7 @@ func (x *TopicEvent) String() string {
 func (*TopicEvent) ProtoMessage() {}
 
 func (x *TopicEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[67]
+	mi := &file_plugins_proto_transport_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5732,12 +5926,147 @@ func (x *TopicEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicEvent.ProtoReflect.Descriptor instead.
 func (*TopicEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{67}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *TopicEvent) GetTopic() string {
 	if x != nil {
 		return x.Topic
+	}
+	return ""
+}
+
+// IdentityEvent: the contact known so far as old_user_id is the same person
+// as contact.user_id from now on (WhatsApp: a LID-only contact whose phone
+// number became known; Signal: an ACI whose number became known). The host
+// moves the puppet, its roster entry, the direct chat and the message map
+// to the new ID, without a second roster entry. The Event's chat_id is "".
+type IdentityEvent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OldUserId     string                 `protobuf:"bytes,1,opt,name=old_user_id,json=oldUserId,proto3" json:"old_user_id,omitempty"`
+	Contact       *Contact               `protobuf:"bytes,2,opt,name=contact,proto3" json:"contact,omitempty"` // the contact under its new ID
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IdentityEvent) Reset() {
+	*x = IdentityEvent{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[70]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IdentityEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IdentityEvent) ProtoMessage() {}
+
+func (x *IdentityEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[70]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IdentityEvent.ProtoReflect.Descriptor instead.
+func (*IdentityEvent) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{70}
+}
+
+func (x *IdentityEvent) GetOldUserId() string {
+	if x != nil {
+		return x.OldUserId
+	}
+	return ""
+}
+
+func (x *IdentityEvent) GetContact() *Contact {
+	if x != nil {
+		return x.Contact
+	}
+	return nil
+}
+
+// ProgressEvent reports long work of a login (a history sync, a big
+// contact import) so the user sees it move; done == total ends it.
+type ProgressEvent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Task          string                 `protobuf:"bytes,1,opt,name=task,proto3" json:"task,omitempty"` // what is being done: "history"
+	Unit          string                 `protobuf:"bytes,2,opt,name=unit,proto3" json:"unit,omitempty"` // what is counted: "chats", "messages"
+	Done          int64                  `protobuf:"varint,3,opt,name=done,proto3" json:"done,omitempty"`
+	Total         int64                  `protobuf:"varint,4,opt,name=total,proto3" json:"total,omitempty"` // 0: not known yet
+	Text          string                 `protobuf:"bytes,5,opt,name=text,proto3" json:"text,omitempty"`    // optional human text in place of the host's own
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProgressEvent) Reset() {
+	*x = ProgressEvent{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[71]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProgressEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProgressEvent) ProtoMessage() {}
+
+func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[71]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProgressEvent.ProtoReflect.Descriptor instead.
+func (*ProgressEvent) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{71}
+}
+
+func (x *ProgressEvent) GetTask() string {
+	if x != nil {
+		return x.Task
+	}
+	return ""
+}
+
+func (x *ProgressEvent) GetUnit() string {
+	if x != nil {
+		return x.Unit
+	}
+	return ""
+}
+
+func (x *ProgressEvent) GetDone() int64 {
+	if x != nil {
+		return x.Done
+	}
+	return 0
+}
+
+func (x *ProgressEvent) GetTotal() int64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+func (x *ProgressEvent) GetText() string {
+	if x != nil {
+		return x.Text
 	}
 	return ""
 }
@@ -5753,7 +6082,7 @@ type ChatRemovedEvent struct {
 
 func (x *ChatRemovedEvent) Reset() {
 	*x = ChatRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[68]
+	mi := &file_plugins_proto_transport_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5765,7 +6094,7 @@ func (x *ChatRemovedEvent) String() string {
 func (*ChatRemovedEvent) ProtoMessage() {}
 
 func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[68]
+	mi := &file_plugins_proto_transport_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5778,7 +6107,7 @@ func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ChatRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *ChatRemovedEvent) GetReason() ChatRemovedEvent_Reason {
@@ -5822,7 +6151,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x13edit_window_seconds\x18\b \x01(\x03R\x11editWindowSeconds\x12+\n" +
 	"\x11identifier_prompt\x18\t \x01(\tR\x10identifierPrompt\x125\n" +
 	"\x16identifier_description\x18\n" +
-	" \x01(\tR\x15identifierDescription\"\x8b\x06\n" +
+	" \x01(\tR\x15identifierDescription\"\xc3\x06\n" +
 	"\bFeatures\x12\x14\n" +
 	"\x05edits\x18\x01 \x01(\bR\x05edits\x12\x1c\n" +
 	"\treactions\x18\x02 \x01(\bR\treactions\x12'\n" +
@@ -5855,7 +6184,9 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\n" +
 	"leave_chat\x18\x16 \x01(\bR\tleaveChat\x12%\n" +
 	"\x0emedia_download\x18\x17 \x01(\bR\rmediaDownload\x12!\n" +
-	"\fmedia_upload\x18\x18 \x01(\bR\vmediaUpload\"\x13\n" +
+	"\fmedia_upload\x18\x18 \x01(\bR\vmediaUpload\x12\x1b\n" +
+	"\tjoin_chat\x18\x19 \x01(\bR\bjoinChat\x12\x19\n" +
+	"\bset_nick\x18\x1a \x01(\bR\asetNick\"\x13\n" +
 	"\x11LoginFlowsRequest\"Q\n" +
 	"\tLoginFlow\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
@@ -5944,12 +6275,13 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\achat_id\x18\x02 \x01(\tR\x06chatId\"=\n" +
 	"\aUserRef\x12\x19\n" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\x12\x17\n" +
-	"\auser_id\x18\x02 \x01(\tR\x06userId\"\xb0\x01\n" +
+	"\auser_id\x18\x02 \x01(\tR\x06userId\"\xc9\x01\n" +
 	"\x06Member\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x12\n" +
 	"\x04nick\x18\x02 \x01(\tR\x04nick\x121\n" +
 	"\x04role\x18\x03 \x01(\x0e2\x1d.passerelle.transport.v2.RoleR\x04role\x12F\n" +
-	"\vaffiliation\x18\x04 \x01(\x0e2$.passerelle.transport.v2.AffiliationR\vaffiliation\"\xd5\x03\n" +
+	"\vaffiliation\x18\x04 \x01(\x0e2$.passerelle.transport.v2.AffiliationR\vaffiliation\x12\x17\n" +
+	"\ais_self\x18\x05 \x01(\bR\x06isSelf\"\xd5\x03\n" +
 	"\x04Chat\x12\x17\n" +
 	"\achat_id\x18\x01 \x01(\tR\x06chatId\x125\n" +
 	"\x04type\x18\x02 \x01(\x0e2!.passerelle.transport.v2.ChatTypeR\x04type\x12\x12\n" +
@@ -6005,7 +6337,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x12\n" +
 	"\x04data\x18\x03 \x01(\fR\x04data\"0\n" +
 	"\x11UploadMediaResult\x12\x1b\n" +
-	"\tupload_id\x18\x01 \x01(\tR\buploadId\"\xb5\a\n" +
+	"\tupload_id\x18\x01 \x01(\tR\buploadId\"\xad\b\n" +
 	"\aCommand\x12%\n" +
 	"\x0ecorrelation_id\x18\x01 \x01(\x04R\rcorrelationId\x12\x19\n" +
 	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x15\n" +
@@ -6025,7 +6357,9 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\bset_name\x18\x13 \x01(\v2$.passerelle.transport.v2.SetChatNameH\x00R\asetName\x129\n" +
 	"\x06invite\x18\x14 \x01(\v2\x1f.passerelle.transport.v2.InviteH\x00R\x06invite\x123\n" +
 	"\x04kick\x18\x15 \x01(\v2\x1d.passerelle.transport.v2.KickH\x00R\x04kick\x12=\n" +
-	"\bset_role\x18\x16 \x01(\v2 .passerelle.transport.v2.SetRoleH\x00R\asetRoleB\b\n" +
+	"\bset_role\x18\x16 \x01(\v2 .passerelle.transport.v2.SetRoleH\x00R\asetRole\x127\n" +
+	"\x04join\x18\x17 \x01(\v2!.passerelle.transport.v2.JoinChatH\x00R\x04join\x12=\n" +
+	"\bset_nick\x18\x18 \x01(\v2 .passerelle.transport.v2.SetNickH\x00R\asetNickB\b\n" +
 	"\x06action\"\x9b\x03\n" +
 	"\n" +
 	"Attachment\x12\x12\n" +
@@ -6092,7 +6426,12 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\bup_to_id\x18\x01 \x01(\tR\x06upToId\x12\x1c\n" +
 	"\n" +
 	"up_to_meta\x18\x02 \x01(\fR\bupToMeta\"\v\n" +
-	"\tLeaveChat\" \n" +
+	"\tLeaveChat\":\n" +
+	"\bJoinChat\x12\x12\n" +
+	"\x04nick\x18\x01 \x01(\tR\x04nick\x12\x1a\n" +
+	"\bpassword\x18\x02 \x01(\tR\bpassword\"\x1d\n" +
+	"\aSetNick\x12\x12\n" +
+	"\x04nick\x18\x01 \x01(\tR\x04nick\" \n" +
 	"\bSetTopic\x12\x14\n" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\"!\n" +
 	"\vSetChatName\x12\x12\n" +
@@ -6124,7 +6463,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1c\n" +
 	"\n" +
 	"is_from_me\x18\x02 \x01(\bR\bisFromMe\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\"\xc4\v\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\"\xd0\f\n" +
 	"\x05Event\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12\x19\n" +
 	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x17\n" +
@@ -6158,7 +6497,9 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"savedState\x12>\n" +
 	"\x06member\x18! \x01(\v2$.passerelle.transport.v2.MemberEventH\x00R\x06member\x12;\n" +
 	"\x05topic\x18\" \x01(\v2#.passerelle.transport.v2.TopicEventH\x00R\x05topic\x12N\n" +
-	"\fchat_removed\x18# \x01(\v2).passerelle.transport.v2.ChatRemovedEventH\x00R\vchatRemovedB\t\n" +
+	"\fchat_removed\x18# \x01(\v2).passerelle.transport.v2.ChatRemovedEventH\x00R\vchatRemoved\x12D\n" +
+	"\bidentity\x18$ \x01(\v2&.passerelle.transport.v2.IdentityEventH\x00R\bidentity\x12D\n" +
+	"\bprogress\x18% \x01(\v2&.passerelle.transport.v2.ProgressEventH\x00R\bprogressB\t\n" +
 	"\apayload\"\xbe\x01\n" +
 	"\fMessageEvent\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x1e\n" +
@@ -6210,7 +6551,16 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x11KIND_ROLE_CHANGED\x10\x05\"\"\n" +
 	"\n" +
 	"TopicEvent\x12\x14\n" +
-	"\x05topic\x18\x01 \x01(\tR\x05topic\"\xc5\x01\n" +
+	"\x05topic\x18\x01 \x01(\tR\x05topic\"k\n" +
+	"\rIdentityEvent\x12\x1e\n" +
+	"\vold_user_id\x18\x01 \x01(\tR\toldUserId\x12:\n" +
+	"\acontact\x18\x02 \x01(\v2 .passerelle.transport.v2.ContactR\acontact\"u\n" +
+	"\rProgressEvent\x12\x12\n" +
+	"\x04task\x18\x01 \x01(\tR\x04task\x12\x12\n" +
+	"\x04unit\x18\x02 \x01(\tR\x04unit\x12\x12\n" +
+	"\x04done\x18\x03 \x01(\x03R\x04done\x12\x14\n" +
+	"\x05total\x18\x04 \x01(\x03R\x05total\x12\x12\n" +
+	"\x04text\x18\x05 \x01(\tR\x04text\"\xc5\x01\n" +
 	"\x10ChatRemovedEvent\x12H\n" +
 	"\x06reason\x18\x01 \x01(\x0e20.passerelle.transport.v2.ChatRemovedEvent.ReasonR\x06reason\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\"S\n" +
@@ -6321,7 +6671,7 @@ func file_plugins_proto_transport_proto_rawDescGZIP() []byte {
 }
 
 var file_plugins_proto_transport_proto_enumTypes = make([]protoimpl.EnumInfo, 13)
-var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 70)
+var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 74)
 var file_plugins_proto_transport_proto_goTypes = []any{
 	(ErrorCode)(0),                   // 0: passerelle.transport.v2.ErrorCode
 	(FieldType)(0),                   // 1: passerelle.transport.v2.FieldType
@@ -6379,39 +6729,43 @@ var file_plugins_proto_transport_proto_goTypes = []any{
 	(*Retract)(nil),                  // 53: passerelle.transport.v2.Retract
 	(*MarkRead)(nil),                 // 54: passerelle.transport.v2.MarkRead
 	(*LeaveChat)(nil),                // 55: passerelle.transport.v2.LeaveChat
-	(*SetTopic)(nil),                 // 56: passerelle.transport.v2.SetTopic
-	(*SetChatName)(nil),              // 57: passerelle.transport.v2.SetChatName
-	(*Invite)(nil),                   // 58: passerelle.transport.v2.Invite
-	(*Kick)(nil),                     // 59: passerelle.transport.v2.Kick
-	(*SetRole)(nil),                  // 60: passerelle.transport.v2.SetRole
-	(*SetTyping)(nil),                // 61: passerelle.transport.v2.SetTyping
-	(*SetPresence)(nil),              // 62: passerelle.transport.v2.SetPresence
-	(*CommandResult)(nil),            // 63: passerelle.transport.v2.CommandResult
-	(*EventAck)(nil),                 // 64: passerelle.transport.v2.EventAck
-	(*Sender)(nil),                   // 65: passerelle.transport.v2.Sender
-	(*Event)(nil),                    // 66: passerelle.transport.v2.Event
-	(*MessageEvent)(nil),             // 67: passerelle.transport.v2.MessageEvent
-	(*EditEvent)(nil),                // 68: passerelle.transport.v2.EditEvent
-	(*ReactionEvent)(nil),            // 69: passerelle.transport.v2.ReactionEvent
-	(*RetractionEvent)(nil),          // 70: passerelle.transport.v2.RetractionEvent
-	(*ReceiptEvent)(nil),             // 71: passerelle.transport.v2.ReceiptEvent
-	(*TypingEvent)(nil),              // 72: passerelle.transport.v2.TypingEvent
-	(*PresenceEvent)(nil),            // 73: passerelle.transport.v2.PresenceEvent
-	(*ContactEvent)(nil),             // 74: passerelle.transport.v2.ContactEvent
-	(*ContactRemovedEvent)(nil),      // 75: passerelle.transport.v2.ContactRemovedEvent
-	(*ChatEvent)(nil),                // 76: passerelle.transport.v2.ChatEvent
-	(*LoginStateEvent)(nil),          // 77: passerelle.transport.v2.LoginStateEvent
-	(*SavedStateEvent)(nil),          // 78: passerelle.transport.v2.SavedStateEvent
-	(*MemberEvent)(nil),              // 79: passerelle.transport.v2.MemberEvent
-	(*TopicEvent)(nil),               // 80: passerelle.transport.v2.TopicEvent
-	(*ChatRemovedEvent)(nil),         // 81: passerelle.transport.v2.ChatRemovedEvent
-	nil,                              // 82: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	(*JoinChat)(nil),                 // 56: passerelle.transport.v2.JoinChat
+	(*SetNick)(nil),                  // 57: passerelle.transport.v2.SetNick
+	(*SetTopic)(nil),                 // 58: passerelle.transport.v2.SetTopic
+	(*SetChatName)(nil),              // 59: passerelle.transport.v2.SetChatName
+	(*Invite)(nil),                   // 60: passerelle.transport.v2.Invite
+	(*Kick)(nil),                     // 61: passerelle.transport.v2.Kick
+	(*SetRole)(nil),                  // 62: passerelle.transport.v2.SetRole
+	(*SetTyping)(nil),                // 63: passerelle.transport.v2.SetTyping
+	(*SetPresence)(nil),              // 64: passerelle.transport.v2.SetPresence
+	(*CommandResult)(nil),            // 65: passerelle.transport.v2.CommandResult
+	(*EventAck)(nil),                 // 66: passerelle.transport.v2.EventAck
+	(*Sender)(nil),                   // 67: passerelle.transport.v2.Sender
+	(*Event)(nil),                    // 68: passerelle.transport.v2.Event
+	(*MessageEvent)(nil),             // 69: passerelle.transport.v2.MessageEvent
+	(*EditEvent)(nil),                // 70: passerelle.transport.v2.EditEvent
+	(*ReactionEvent)(nil),            // 71: passerelle.transport.v2.ReactionEvent
+	(*RetractionEvent)(nil),          // 72: passerelle.transport.v2.RetractionEvent
+	(*ReceiptEvent)(nil),             // 73: passerelle.transport.v2.ReceiptEvent
+	(*TypingEvent)(nil),              // 74: passerelle.transport.v2.TypingEvent
+	(*PresenceEvent)(nil),            // 75: passerelle.transport.v2.PresenceEvent
+	(*ContactEvent)(nil),             // 76: passerelle.transport.v2.ContactEvent
+	(*ContactRemovedEvent)(nil),      // 77: passerelle.transport.v2.ContactRemovedEvent
+	(*ChatEvent)(nil),                // 78: passerelle.transport.v2.ChatEvent
+	(*LoginStateEvent)(nil),          // 79: passerelle.transport.v2.LoginStateEvent
+	(*SavedStateEvent)(nil),          // 80: passerelle.transport.v2.SavedStateEvent
+	(*MemberEvent)(nil),              // 81: passerelle.transport.v2.MemberEvent
+	(*TopicEvent)(nil),               // 82: passerelle.transport.v2.TopicEvent
+	(*IdentityEvent)(nil),            // 83: passerelle.transport.v2.IdentityEvent
+	(*ProgressEvent)(nil),            // 84: passerelle.transport.v2.ProgressEvent
+	(*ChatRemovedEvent)(nil),         // 85: passerelle.transport.v2.ChatRemovedEvent
+	nil,                              // 86: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
 }
 var file_plugins_proto_transport_proto_depIdxs = []int32{
 	0,  // 0: passerelle.transport.v2.Error.code:type_name -> passerelle.transport.v2.ErrorCode
 	17, // 1: passerelle.transport.v2.Capabilities.features:type_name -> passerelle.transport.v2.Features
 	19, // 2: passerelle.transport.v2.LoginFlowsResponse.flows:type_name -> passerelle.transport.v2.LoginFlow
-	82, // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	86, // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
 	26, // 4: passerelle.transport.v2.LoginStep.form:type_name -> passerelle.transport.v2.FormStep
 	27, // 5: passerelle.transport.v2.LoginStep.display:type_name -> passerelle.transport.v2.DisplayStep
 	28, // 6: passerelle.transport.v2.LoginStep.complete:type_name -> passerelle.transport.v2.CompleteStep
@@ -6428,105 +6782,110 @@ var file_plugins_proto_transport_proto_depIdxs = []int32{
 	17, // 17: passerelle.transport.v2.Chat.features:type_name -> passerelle.transport.v2.Features
 	38, // 18: passerelle.transport.v2.ChatListResponse.chats:type_name -> passerelle.transport.v2.Chat
 	4,  // 19: passerelle.transport.v2.HistoryBatch.chat_type:type_name -> passerelle.transport.v2.ChatType
-	66, // 20: passerelle.transport.v2.HistoryBatch.events:type_name -> passerelle.transport.v2.Event
+	68, // 20: passerelle.transport.v2.HistoryBatch.events:type_name -> passerelle.transport.v2.Event
 	44, // 21: passerelle.transport.v2.MediaChunk.info:type_name -> passerelle.transport.v2.MediaInfo
 	50, // 22: passerelle.transport.v2.Command.send:type_name -> passerelle.transport.v2.SendMessage
 	51, // 23: passerelle.transport.v2.Command.edit:type_name -> passerelle.transport.v2.EditMessage
 	52, // 24: passerelle.transport.v2.Command.react:type_name -> passerelle.transport.v2.React
 	53, // 25: passerelle.transport.v2.Command.retract:type_name -> passerelle.transport.v2.Retract
 	54, // 26: passerelle.transport.v2.Command.mark_read:type_name -> passerelle.transport.v2.MarkRead
-	61, // 27: passerelle.transport.v2.Command.set_typing:type_name -> passerelle.transport.v2.SetTyping
-	62, // 28: passerelle.transport.v2.Command.set_presence:type_name -> passerelle.transport.v2.SetPresence
+	63, // 27: passerelle.transport.v2.Command.set_typing:type_name -> passerelle.transport.v2.SetTyping
+	64, // 28: passerelle.transport.v2.Command.set_presence:type_name -> passerelle.transport.v2.SetPresence
 	55, // 29: passerelle.transport.v2.Command.leave:type_name -> passerelle.transport.v2.LeaveChat
-	56, // 30: passerelle.transport.v2.Command.set_topic:type_name -> passerelle.transport.v2.SetTopic
-	57, // 31: passerelle.transport.v2.Command.set_name:type_name -> passerelle.transport.v2.SetChatName
-	58, // 32: passerelle.transport.v2.Command.invite:type_name -> passerelle.transport.v2.Invite
-	59, // 33: passerelle.transport.v2.Command.kick:type_name -> passerelle.transport.v2.Kick
-	60, // 34: passerelle.transport.v2.Command.set_role:type_name -> passerelle.transport.v2.SetRole
-	9,  // 35: passerelle.transport.v2.Span.style:type_name -> passerelle.transport.v2.Span.Style
-	48, // 36: passerelle.transport.v2.SendMessage.attachments:type_name -> passerelle.transport.v2.Attachment
-	49, // 37: passerelle.transport.v2.SendMessage.spans:type_name -> passerelle.transport.v2.Span
-	49, // 38: passerelle.transport.v2.EditMessage.spans:type_name -> passerelle.transport.v2.Span
-	5,  // 39: passerelle.transport.v2.SetRole.affiliation:type_name -> passerelle.transport.v2.Affiliation
-	6,  // 40: passerelle.transport.v2.SetRole.role:type_name -> passerelle.transport.v2.Role
-	7,  // 41: passerelle.transport.v2.SetTyping.state:type_name -> passerelle.transport.v2.TypingState
-	32, // 42: passerelle.transport.v2.SetPresence.presence:type_name -> passerelle.transport.v2.Presence
-	14, // 43: passerelle.transport.v2.CommandResult.error:type_name -> passerelle.transport.v2.Error
-	4,  // 44: passerelle.transport.v2.Event.chat_type:type_name -> passerelle.transport.v2.ChatType
-	65, // 45: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
-	67, // 46: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
-	68, // 47: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
-	69, // 48: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
-	70, // 49: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
-	71, // 50: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
-	72, // 51: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
-	73, // 52: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
-	74, // 53: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
-	75, // 54: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
-	76, // 55: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
-	77, // 56: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
-	24, // 57: passerelle.transport.v2.Event.login_step:type_name -> passerelle.transport.v2.LoginStep
-	78, // 58: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
-	79, // 59: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
-	80, // 60: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
-	81, // 61: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
-	48, // 62: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
-	49, // 63: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
-	49, // 64: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
-	10, // 65: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
-	7,  // 66: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
-	32, // 67: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
-	33, // 68: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
-	38, // 69: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
-	8,  // 70: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
-	11, // 71: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
-	37, // 72: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
-	12, // 73: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
-	15, // 74: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
-	18, // 75: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
-	21, // 76: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
-	22, // 77: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
-	23, // 78: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	23, // 79: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	30, // 80: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
-	29, // 81: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
-	29, // 82: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LoginRef
-	31, // 83: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
-	29, // 84: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
-	35, // 85: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
-	36, // 86: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
-	29, // 87: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
-	40, // 88: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
-	43, // 89: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
-	45, // 90: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
-	47, // 91: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
-	64, // 92: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
-	41, // 93: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
-	16, // 94: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
-	20, // 95: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
-	24, // 96: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
-	24, // 97: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
-	24, // 98: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
-	13, // 99: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
-	13, // 100: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
-	13, // 101: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
-	13, // 102: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
-	33, // 103: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
-	34, // 104: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
-	38, // 105: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
-	33, // 106: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
-	39, // 107: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
-	13, // 108: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
-	45, // 109: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
-	46, // 110: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
-	63, // 111: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
-	66, // 112: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
-	42, // 113: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
-	94, // [94:114] is the sub-list for method output_type
-	74, // [74:94] is the sub-list for method input_type
-	74, // [74:74] is the sub-list for extension type_name
-	74, // [74:74] is the sub-list for extension extendee
-	0,  // [0:74] is the sub-list for field type_name
+	58, // 30: passerelle.transport.v2.Command.set_topic:type_name -> passerelle.transport.v2.SetTopic
+	59, // 31: passerelle.transport.v2.Command.set_name:type_name -> passerelle.transport.v2.SetChatName
+	60, // 32: passerelle.transport.v2.Command.invite:type_name -> passerelle.transport.v2.Invite
+	61, // 33: passerelle.transport.v2.Command.kick:type_name -> passerelle.transport.v2.Kick
+	62, // 34: passerelle.transport.v2.Command.set_role:type_name -> passerelle.transport.v2.SetRole
+	56, // 35: passerelle.transport.v2.Command.join:type_name -> passerelle.transport.v2.JoinChat
+	57, // 36: passerelle.transport.v2.Command.set_nick:type_name -> passerelle.transport.v2.SetNick
+	9,  // 37: passerelle.transport.v2.Span.style:type_name -> passerelle.transport.v2.Span.Style
+	48, // 38: passerelle.transport.v2.SendMessage.attachments:type_name -> passerelle.transport.v2.Attachment
+	49, // 39: passerelle.transport.v2.SendMessage.spans:type_name -> passerelle.transport.v2.Span
+	49, // 40: passerelle.transport.v2.EditMessage.spans:type_name -> passerelle.transport.v2.Span
+	5,  // 41: passerelle.transport.v2.SetRole.affiliation:type_name -> passerelle.transport.v2.Affiliation
+	6,  // 42: passerelle.transport.v2.SetRole.role:type_name -> passerelle.transport.v2.Role
+	7,  // 43: passerelle.transport.v2.SetTyping.state:type_name -> passerelle.transport.v2.TypingState
+	32, // 44: passerelle.transport.v2.SetPresence.presence:type_name -> passerelle.transport.v2.Presence
+	14, // 45: passerelle.transport.v2.CommandResult.error:type_name -> passerelle.transport.v2.Error
+	4,  // 46: passerelle.transport.v2.Event.chat_type:type_name -> passerelle.transport.v2.ChatType
+	67, // 47: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
+	69, // 48: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
+	70, // 49: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
+	71, // 50: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
+	72, // 51: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
+	73, // 52: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
+	74, // 53: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
+	75, // 54: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
+	76, // 55: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
+	77, // 56: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
+	78, // 57: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
+	79, // 58: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
+	24, // 59: passerelle.transport.v2.Event.login_step:type_name -> passerelle.transport.v2.LoginStep
+	80, // 60: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
+	81, // 61: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
+	82, // 62: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
+	85, // 63: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
+	83, // 64: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
+	84, // 65: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
+	48, // 66: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
+	49, // 67: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
+	49, // 68: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
+	10, // 69: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
+	7,  // 70: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
+	32, // 71: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
+	33, // 72: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
+	38, // 73: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
+	8,  // 74: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
+	11, // 75: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
+	37, // 76: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
+	33, // 77: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
+	12, // 78: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
+	15, // 79: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
+	18, // 80: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
+	21, // 81: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
+	22, // 82: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
+	23, // 83: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	23, // 84: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	30, // 85: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
+	29, // 86: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
+	29, // 87: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LoginRef
+	31, // 88: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
+	29, // 89: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
+	35, // 90: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
+	36, // 91: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
+	29, // 92: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
+	40, // 93: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
+	43, // 94: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
+	45, // 95: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
+	47, // 96: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
+	66, // 97: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
+	41, // 98: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
+	16, // 99: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
+	20, // 100: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
+	24, // 101: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
+	24, // 102: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
+	24, // 103: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
+	13, // 104: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
+	13, // 105: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
+	13, // 106: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
+	13, // 107: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
+	33, // 108: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
+	34, // 109: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
+	38, // 110: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
+	33, // 111: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
+	39, // 112: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
+	13, // 113: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
+	45, // 114: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
+	46, // 115: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
+	65, // 116: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
+	68, // 117: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
+	42, // 118: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
+	99, // [99:119] is the sub-list for method output_type
+	79, // [79:99] is the sub-list for method input_type
+	79, // [79:79] is the sub-list for extension type_name
+	79, // [79:79] is the sub-list for extension extendee
+	0,  // [0:79] is the sub-list for field type_name
 }
 
 func init() { file_plugins_proto_transport_proto_init() }
@@ -6553,6 +6912,8 @@ func file_plugins_proto_transport_proto_init() {
 		(*Command_Invite)(nil),
 		(*Command_Kick)(nil),
 		(*Command_SetRole)(nil),
+		(*Command_Join)(nil),
+		(*Command_SetNick)(nil),
 	}
 	file_plugins_proto_transport_proto_msgTypes[35].OneofWrappers = []any{
 		(*Attachment_Data)(nil),
@@ -6561,7 +6922,7 @@ func file_plugins_proto_transport_proto_init() {
 		(*Attachment_Ref)(nil),
 		(*Attachment_UploadId)(nil),
 	}
-	file_plugins_proto_transport_proto_msgTypes[53].OneofWrappers = []any{
+	file_plugins_proto_transport_proto_msgTypes[55].OneofWrappers = []any{
 		(*Event_Message)(nil),
 		(*Event_Edit)(nil),
 		(*Event_Reaction)(nil),
@@ -6578,6 +6939,8 @@ func file_plugins_proto_transport_proto_init() {
 		(*Event_Member)(nil),
 		(*Event_Topic)(nil),
 		(*Event_ChatRemoved)(nil),
+		(*Event_Identity)(nil),
+		(*Event_Progress)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -6585,7 +6948,7 @@ func file_plugins_proto_transport_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugins_proto_transport_proto_rawDesc), len(file_plugins_proto_transport_proto_rawDesc)),
 			NumEnums:      13,
-			NumMessages:   70,
+			NumMessages:   74,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -68,6 +68,14 @@ func (t *connectorTransport[S]) HandleCommand(ctx context.Context, cmd *pb.Comma
 		if r, ok := any(s).(RoleSetter); ok {
 			return Result{}, r.SetRole(ctx, c, a.SetRole)
 		}
+	case *pb.Command_Join:
+		if j, ok := any(s).(ChatJoiner); ok {
+			return Result{}, j.JoinChat(ctx, c, a.Join)
+		}
+	case *pb.Command_SetNick:
+		if n, ok := any(s).(NickSetter); ok {
+			return Result{}, n.SetNick(ctx, c, a.SetNick.Nick)
+		}
 	default:
 		return Result{}, Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "command without an action this SDK knows (%T)", cmd.Action)
 	}
@@ -103,6 +111,10 @@ func actionName(cmd *pb.Command) string {
 		return "removing members"
 	case *pb.Command_SetRole:
 		return "changing roles"
+	case *pb.Command_Join:
+		return "joining chats"
+	case *pb.Command_SetNick:
+		return "changing your nick"
 	}
 	return "this action"
 }
@@ -127,7 +139,8 @@ func (t *connectorTransport[S]) allowed(ctx context.Context, s S, cmd *pb.Comman
 		e.Spans = nil
 	}
 	lim, ok := any(s).(ChatLimiter)
-	if !ok || cmd.ChatId == "" || cmd.GetSetPresence() != nil {
+	// A chat being joined is not known yet: nothing to narrow.
+	if !ok || cmd.ChatId == "" || cmd.GetSetPresence() != nil || cmd.GetJoin() != nil {
 		return nil
 	}
 	l, err := lim.ChatLimits(ctx, cmd.ChatId)
@@ -182,6 +195,8 @@ func (t *connectorTransport[S]) allowed(ctx context.Context, s S, cmd *pb.Comman
 		return deny(f.GroupKick, chat.GroupKick, "removing members")
 	case *pb.Command_SetRole:
 		return deny(f.GroupRoles, chat.GroupRoles, "changing roles")
+	case *pb.Command_SetNick:
+		return deny(f.SetNick, chat.SetNick, "changing your nick")
 	}
 	return nil
 }

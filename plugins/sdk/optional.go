@@ -106,6 +106,21 @@ type RoleSetter interface {
 	SetRole(ctx context.Context, c Call, r *pb.SetRole) error
 }
 
+// ChatJoiner joins a chat by its ID when the user asks from XMPP (feature
+// join_chat): an IRC channel, a public group by its handle. On success the
+// session sends a ChatEvent for the chat, with its members; an error of
+// code NOT_FOUND says there is no such chat.
+type ChatJoiner interface {
+	JoinChat(ctx context.Context, c Call, j *pb.JoinChat) error
+}
+
+// NickSetter changes the user's own nick in a group (feature set_nick);
+// the network's answer comes back as a MemberEvent RENAMED of the user's
+// own member.
+type NickSetter interface {
+	SetNick(ctx context.Context, c Call, nick string) error
+}
+
 // BackfillRequest asks for a chat's history.
 type BackfillRequest struct {
 	ChatID string
@@ -184,6 +199,8 @@ var derivedFeatures = []derived{
 	{"group_roles", "RoleSetter", implements[RoleSetter]},
 	{"media_download", "MediaDownloader", implements[MediaDownloader]},
 	{"media_upload", "MediaUploader", implements[MediaUploader]},
+	{"join_chat", "ChatJoiner", implements[ChatJoiner]},
+	{"set_nick", "NickSetter", implements[NickSetter]},
 }
 
 // needs are declared features the SDK keeps only when the session type
