@@ -1,0 +1,397 @@
+package telegram
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/gotd/td/tg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+var (
+	_ sdk.ContactLister      = (*Session)(nil)
+	_ sdk.ChatInfoer         = (*Session)(nil)
+	_ sdk.ChatLister         = (*Session)(nil)
+	_ sdk.ChatLimiter        = (*Session)(nil)
+	_ sdk.IdentifierResolver = (*Session)(nil)
+)
+
+// DialogLimit is how many dialogs (chats, newest first) the chat list
+// and the contact list read: one request's worth.
+const DialogLimit = 100
+
+// contactOf is a user as a contact.
+func contactOf(u *tg.User) *pb.Contact {
+	c := &pb.Contact{UserId: userID(u.ID), Name: displayName(u), Username: u.Username, IsBot: u.Bot}
+	if u.Phone != "" {
+		c.Phone = "+" + u.Phone
+	}
+	if u.Status != nil {
+		c.Presence = presenceOf(u.Status)
+	}
+	return c
+}
+
+// ContactList is the account's contacts and the people of its private
+// chats (whom the user talks to without having them as contacts).
+func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
+	api, _, err := s.client()
+	if err != nil {
+		return nil, err
+	}
+	var out []*pb.Contact
+	seen := map[int64]bool{s.self: true}
+	add := func(us []tg.UserClass) {
+		for _, uc := range us {
+			if u, ok := uc.(*tg.User); ok && !seen[u.ID] && !u.Deleted {
+				seen[u.ID] = true
+				out = append(out, contactOf(u))
+			}
+		}
+	}
+	cs, err := api.ContactsGetContacts(ctx, 0)
+	if err != nil {
+		return nil, cmdErr("contacts", err)
+	}
+	if c, ok := cs.(*tg.ContactsContacts); ok {
+		s.peers.add(c.Users, nil)
+		add(c.Users)
+	}
+	d, err := s.dialogs(ctx, api)
+	if err != nil {
+		return nil, err
+	}
+	var dm []tg.UserClass
+	for _, dl := range d.GetDialogs() {
+		dlg, ok := dl.(*tg.Dialog)
+		if !ok {
+			continue
+		}
+		if p, ok := dlg.Peer.(*tg.PeerUser); ok {
+			if u, ok := s.peers.user(p.UserID); ok {
+				dm = append(dm, u)
+			}
+		}
+	}
+	add(dm)
+	return out, nil
+}
+
+// dialogs reads the newest dialogs and caches their users and chats.
+func (s *Session) dialogs(ctx context.Context, api *tg.Client) (tg.ModifiedMessagesDialogs, error) {
+	res, err := api.MessagesGetDialogs(ctx, &tg.MessagesGetDialogsRequest{OffsetPeer: &tg.InputPeerEmpty{}, Limit: DialogLimit})
+	if err != nil {
+		return nil, cmdErr("dialogs", err)
+	}
+	d, ok := res.AsModified()
+	if !ok {
+		return nil, fmt.Errorf("telegram: dialogs: %T", res)
+	}
+	s.peers.add(d.GetUsers(), d.GetChats())
+	return d, nil
+}
+
+// ChatList is the account's groups and channels, newest activity first.
+func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
+	api, _, err := s.client()
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.dialogs(ctx, api)
+	if err != nil {
+		return nil, err
+	}
+	dates := map[string]int{}
+	for _, mc := range d.GetMessages() {
+		if m, ok := mc.(interface {
+			GetPeerID() tg.PeerClass
+			GetDate() int
+		}); ok {
+			k := peerChatID(m.GetPeerID())
+			if m.GetDate() > dates[k] {
+				dates[k] = m.GetDate()
+			}
+		}
+	}
+	var out []*pb.Chat
+	for _, dl := range d.GetDialogs() {
+		dlg, ok := dl.(*tg.Dialog)
+		if !ok {
+			continue
+		}
+		id := peerChatID(dlg.Peer)
+		c := s.chatOf(id)
+		if c == nil {
+			continue
+		}
+		c.LastActivityUnixMicro = int64(dates[id]) * 1e6
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// chatOf is a group or channel from the cache, without members; nil for
+// a private chat or a chat the user left.
+func (s *Session) chatOf(id string) *pb.Chat {
+	kind, n, err := parsePeer(id)
+	if err != nil {
+		return nil
+	}
+	switch kind {
+	case peerChat:
+		c, ok := s.peers.chat(n)
+		if !ok || c.Left || c.Deactivated {
+			return nil
+		}
+		return &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: c.Title}
+	case peerChannel:
+		c, ok := s.peers.channel(n)
+		if !ok || c.Left {
+			return nil
+		}
+		out := &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: c.Title}
+		if c.Broadcast {
+			out.Type = pb.ChatType_CHAT_TYPE_CHANNEL
+			out.ReadOnly = !canPost(c)
+		}
+		return out
+	}
+	return nil
+}
+
+// canPost reports whether the user may post in a channel.
+func canPost(c *tg.Channel) bool {
+	if !c.Broadcast {
+		return !c.BannedRights.SendMessages
+	}
+	return c.Creator || c.AdminRights.PostMessages
+}
+
+// ChatLimits: a channel the user cannot post in is read-only.
+func (s *Session) ChatLimits(_ context.Context, chat string) (sdk.ChatLimits, error) {
+	kind, n, err := parsePeer(chat)
+	if err != nil || kind != peerChannel {
+		return sdk.ChatLimits{}, nil
+	}
+	if c, ok := s.peers.channel(n); ok && c.Broadcast && !canPost(c) {
+		return sdk.ChatLimits{ReadOnly: true, Features: &pb.Features{ReadReceipts: true, Reactions: true}}, nil
+	}
+	return sdk.ChatLimits{}, nil
+}
+
+// MemberLimit bounds the members a supergroup's ChatInfo lists (the most
+// recent ones; Telegram gives at most 200 a request).
+const MemberLimit = 200
+
+// ChatInfo describes a group or channel with its members and topic (its
+// description, "about").
+func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
+	api, _, err := s.client()
+	if err != nil {
+		return nil, err
+	}
+	kind, n, err := parsePeer(chat)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case peerUser:
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: %s is a person, not a group", chat)
+	case peerChat:
+		full, err := api.MessagesGetFullChat(ctx, n)
+		if err != nil {
+			return nil, cmdErr("group info", err)
+		}
+		s.peers.add(full.Users, full.Chats)
+		out := s.chatOf(chat)
+		if out == nil {
+			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: you are not in %s", chat)
+		}
+		cf, ok := full.FullChat.(*tg.ChatFull)
+		if !ok {
+			return out, nil
+		}
+		out.Topic = cf.About
+		if ps, ok := cf.Participants.(*tg.ChatParticipants); ok {
+			for _, p := range ps.Participants {
+				m := s.member(userID(p.GetUserID()))
+				switch p.(type) {
+				case *tg.ChatParticipantCreator:
+					m.Affiliation, m.Role = pb.Affiliation_AFFILIATION_OWNER, pb.Role_ROLE_MODERATOR
+				case *tg.ChatParticipantAdmin:
+					m.Affiliation, m.Role = pb.Affiliation_AFFILIATION_ADMIN, pb.Role_ROLE_MODERATOR
+				}
+				out.Members = append(out.Members, m)
+			}
+		}
+		return out, nil
+	}
+	ch, err := s.peers.inputChannel(n)
+	if err != nil {
+		return nil, err
+	}
+	full, err := api.ChannelsGetFullChannel(ctx, ch)
+	if err != nil {
+		return nil, cmdErr("group info", err)
+	}
+	s.peers.add(full.Users, full.Chats)
+	out := s.chatOf(chat)
+	if out == nil {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: you are not in %s", chat)
+	}
+	if cf, ok := full.FullChat.(*tg.ChannelFull); ok {
+		out.Topic = cf.About
+	}
+	self := s.member(userID(s.self))
+	if c, ok := s.peers.channel(n); ok {
+		switch {
+		case c.Creator:
+			self.Affiliation, self.Role = pb.Affiliation_AFFILIATION_OWNER, pb.Role_ROLE_MODERATOR
+		case c.AdminRights.Flags != 0:
+			self.Affiliation, self.Role = pb.Affiliation_AFFILIATION_ADMIN, pb.Role_ROLE_MODERATOR
+		case out.ReadOnly:
+			self.Affiliation, self.Role = pb.Affiliation_AFFILIATION_NONE, pb.Role_ROLE_VISITOR
+		}
+	}
+	if out.Type == pb.ChatType_CHAT_TYPE_CHANNEL {
+		// A channel's readers are not listed: the user alone.
+		out.Members = []*pb.Member{self}
+		return out, nil
+	}
+	res, err := api.ChannelsGetParticipants(ctx, &tg.ChannelsGetParticipantsRequest{Channel: ch, Filter: &tg.ChannelParticipantsRecent{}, Limit: MemberLimit})
+	if err != nil {
+		return nil, cmdErr("members", err)
+	}
+	ps, ok := res.(*tg.ChannelsChannelParticipants)
+	if !ok {
+		return out, nil
+	}
+	s.peers.add(ps.Users, ps.Chats)
+	hasSelf := false
+	for _, p := range ps.Participants {
+		var m *pb.Member
+		switch p := p.(type) {
+		case *tg.ChannelParticipant:
+			m = s.member(userID(p.UserID))
+		case *tg.ChannelParticipantSelf:
+			m = s.member(userID(p.UserID))
+		case *tg.ChannelParticipantCreator:
+			m = s.member(userID(p.UserID))
+			m.Affiliation, m.Role = pb.Affiliation_AFFILIATION_OWNER, pb.Role_ROLE_MODERATOR
+		case *tg.ChannelParticipantAdmin:
+			m = s.member(userID(p.UserID))
+			m.Affiliation, m.Role = pb.Affiliation_AFFILIATION_ADMIN, pb.Role_ROLE_MODERATOR
+		}
+		if m != nil {
+			hasSelf = hasSelf || m.IsSelf
+			out.Members = append(out.Members, m)
+		}
+	}
+	if !hasSelf {
+		out.Members = append(out.Members, self)
+	}
+	return out, nil
+}
+
+// ResolveIdentifier finds a user by @username or phone number; create
+// adds a phone number to the account's contacts.
+func (s *Session) ResolveIdentifier(ctx context.Context, ident string, create bool) (*pb.Contact, error) {
+	api, _, err := s.client()
+	if err != nil {
+		return nil, err
+	}
+	ident = strings.TrimSpace(ident)
+	if phone, ok := normalPhone(ident); ok && !strings.HasPrefix(ident, "@") {
+		if create {
+			res, err := api.ContactsImportContacts(ctx, []tg.InputPhoneContact{{ClientID: randomID(), Phone: phone, FirstName: phone}})
+			if err != nil {
+				return nil, cmdErr("add contact", err)
+			}
+			s.peers.add(res.Users, nil)
+			for _, uc := range res.Users {
+				if u, ok := uc.(*tg.User); ok {
+					return contactOf(u), nil
+				}
+			}
+			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: %s has no Telegram account", phone)
+		}
+		res, err := api.ContactsResolvePhone(ctx, strings.TrimPrefix(phone, "+"))
+		if err != nil {
+			return nil, cmdErr("find "+phone, err)
+		}
+		return s.resolved(res)
+	}
+	name := strings.TrimPrefix(ident, "@")
+	if name == "" {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: give a phone number or an @username")
+	}
+	res, err := api.ContactsResolveUsername(ctx, &tg.ContactsResolveUsernameRequest{Username: name})
+	if err != nil {
+		return nil, cmdErr("find @"+name, err)
+	}
+	return s.resolved(res)
+}
+
+func (s *Session) resolved(res *tg.ContactsResolvedPeer) (*pb.Contact, error) {
+	s.peers.add(res.Users, res.Chats)
+	if p, ok := res.Peer.(*tg.PeerUser); ok {
+		if u, ok := s.peers.user(p.UserID); ok {
+			return contactOf(u), nil
+		}
+	}
+	return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: that is a group or channel, not a person")
+}
+
+// topicCache keeps forum topics' titles.
+type topicCache struct {
+	mu     sync.Mutex
+	titles map[string]string // channel/topic -> title
+}
+
+// topicPrefix is "[Title] " for a message in a forum topic: a forum is
+// one room, each message saying its topic.
+func (s *Session) topicPrefix(ctx context.Context, m *tg.Message) string {
+	r, ok := m.ReplyTo.(*tg.MessageReplyHeader)
+	if !ok || !r.ForumTopic {
+		return ""
+	}
+	top := r.ReplyToTopID
+	if top == 0 {
+		top = r.ReplyToMsgID
+	}
+	if top == 0 {
+		return ""
+	}
+	chat := peerChatID(m.PeerID)
+	key := fmt.Sprintf("%s/%d", chat, top)
+	tc := &s.topics
+	tc.mu.Lock()
+	title, ok := tc.titles[key]
+	tc.mu.Unlock()
+	if !ok {
+		title = fmt.Sprintf("topic %d", top)
+		if api, _, err := s.client(); err == nil {
+			if peer, err := s.peers.inputPeer(chat); err == nil {
+				res, err := api.MessagesGetForumTopicsByID(ctx, &tg.MessagesGetForumTopicsByIDRequest{Peer: peer, Topics: []int{top}})
+				if err == nil {
+					for _, t := range res.Topics {
+						if ft, ok := t.(*tg.ForumTopic); ok && ft.ID == top {
+							title = ft.Title
+						}
+					}
+				}
+			}
+		}
+		tc.mu.Lock()
+		if tc.titles == nil {
+			tc.titles = map[string]string{}
+		}
+		tc.titles[key] = title
+		tc.mu.Unlock()
+	}
+	return "[" + title + "] "
+}

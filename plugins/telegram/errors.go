@@ -1,0 +1,78 @@
+package telegram
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gotd/td/tgerr"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// refusal says, in words for the user, why Telegram refused the client or
+// the account, when it did; "" for any other error.
+func refusal(err error) string {
+	if d, ok := tgerr.AsFloodWait(err); ok {
+		return fmt.Sprintf("Telegram asks to wait %s before trying again (FLOOD_WAIT).", d.Round(time.Second))
+	}
+	e, ok := tgerr.As(err)
+	if !ok {
+		return ""
+	}
+	switch e.Type {
+	case "UPDATE_APP_TO_LOGIN":
+		return "Telegram refuses this client as too old (UPDATE_APP_TO_LOGIN): the gateway needs a newer Telegram library."
+	case "PHONE_NUMBER_BANNED", "USER_DEACTIVATED_BAN":
+		return "Telegram has banned this phone number (" + e.Type + ")."
+	case "USER_DEACTIVATED":
+		return "This Telegram account was deleted (USER_DEACTIVATED)."
+	case "API_ID_INVALID", "API_ID_PUBLISHED_FLOOD":
+		return "Telegram refuses the gateway's api_id/api_hash (" + e.Type + "): the administrator (or you, in the login form) must give a valid pair from my.telegram.org."
+	case "AUTH_KEY_UNREGISTERED", "SESSION_REVOKED", "SESSION_EXPIRED", "AUTH_KEY_DUPLICATED":
+		return "Telegram ended this session (" + e.Type + "), e.g. from Settings, Devices on the phone: log in again."
+	case "PHONE_NUMBER_FLOOD":
+		return "Telegram refuses more codes for this number for now (PHONE_NUMBER_FLOOD): try again later."
+	}
+	return ""
+}
+
+// loggedOut reports whether err means the session is no longer valid on
+// Telegram: the login must be made again.
+func loggedOut(err error) bool {
+	return tgerr.Is(err, "AUTH_KEY_UNREGISTERED", "SESSION_REVOKED", "SESSION_EXPIRED", "USER_DEACTIVATED", "USER_DEACTIVATED_BAN", "AUTH_KEY_DUPLICATED")
+}
+
+// cmdErr turns a Telegram error into the typed error the gateway shows.
+func cmdErr(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *sdk.Error
+	if errors.As(err, &se) {
+		return err
+	}
+	if d, ok := tgerr.AsFloodWait(err); ok {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "telegram: %s: wait %s (FLOOD_WAIT)", what, d.Round(time.Second))
+	}
+	if e, ok := tgerr.As(err); ok {
+		code := pb.ErrorCode_ERROR_CODE_UNSPECIFIED
+		switch {
+		case e.IsOneOf("MESSAGE_ID_INVALID", "PEER_ID_INVALID", "USER_ID_INVALID", "CHANNEL_INVALID", "CHAT_ID_INVALID", "USERNAME_NOT_OCCUPIED", "USERNAME_INVALID", "PHONE_NOT_OCCUPIED"):
+			code = pb.ErrorCode_ERROR_CODE_NOT_FOUND
+		case e.IsOneOf("MESSAGE_EDIT_TIME_EXPIRED"):
+			code = pb.ErrorCode_ERROR_CODE_EXPIRED
+		case e.IsOneOf("MESSAGE_TOO_LONG", "FILE_PARTS_INVALID", "MEDIA_CAPTION_TOO_LONG"):
+			code = pb.ErrorCode_ERROR_CODE_TOO_LARGE
+		case e.IsOneOf("MESSAGE_EMPTY", "MESSAGE_NOT_MODIFIED", "REACTION_INVALID", "ENTITY_BOUNDS_INVALID"):
+			code = pb.ErrorCode_ERROR_CODE_BAD_REQUEST
+		case e.IsCode(403) || e.IsOneOf("CHAT_WRITE_FORBIDDEN", "CHAT_ADMIN_REQUIRED", "USER_BANNED_IN_CHANNEL", "MESSAGE_AUTHOR_REQUIRED", "MESSAGE_DELETE_FORBIDDEN"):
+			code = pb.ErrorCode_ERROR_CODE_NOT_ALLOWED
+		case e.IsCode(401):
+			code = pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED
+		}
+		return sdk.Errorf(code, "telegram: %s: %s", what, e.Type)
+	}
+	return fmt.Errorf("telegram: %s: %w", what, err)
+}

@@ -1,0 +1,121 @@
+package telegram
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gotd/td/tg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+var _ sdk.Backfiller = (*Session)(nil)
+
+// historyPage is the most messages one getHistory returns.
+const historyPage = 100
+
+// cursor is where a chat's backfill stands: the oldest message sent so
+// far and how many were sent, so a chat's history stops at the
+// configured bound (history_limit) across the gateway's requests.
+type cursor struct {
+	offsetID int
+	sent     int
+}
+
+func parseCursor(s string) (cursor, error) {
+	if s == "" {
+		return cursor{}, nil
+	}
+	a, b, ok := strings.Cut(s, ":")
+	id, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || id < 0 || n < 0 {
+		return cursor{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: history cursor %q is not this plugin's", s)
+	}
+	return cursor{id, n}, nil
+}
+
+func (c cursor) String() string { return fmt.Sprintf("%d:%d", c.offsetID, c.sent) }
+
+// Backfill sends a chat's history before the cursor, oldest first, in
+// one batch, from a goroutine; the last batch says done once the chat has
+// no older message or the bound is reached.
+func (s *Session) Backfill(_ context.Context, req sdk.BackfillRequest) error {
+	api, _, err := s.client()
+	if err != nil {
+		return err
+	}
+	cur, err := parseCursor(req.Cursor)
+	if err != nil {
+		return err
+	}
+	peer, err := s.peers.inputPeer(req.ChatID)
+	if err != nil {
+		return err
+	}
+	go s.backfill(api, peer, req, cur)
+	return nil
+}
+
+func (s *Session) backfill(api *tg.Client, peer tg.InputPeerClass, req sdk.BackfillRequest, cur cursor) {
+	ctx, cancel := context.WithTimeout(context.Background(), DialTimeout*4)
+	defer cancel()
+	max := s.n.cfg.HistoryLimit
+	limit := min(historyPage, max-cur.sent)
+	if req.Limit > 0 {
+		limit = min(limit, req.Limit)
+	}
+	batch := &pb.HistoryBatch{LoginId: s.login.LoginID, ChatId: req.ChatID, ChatType: s.peers.chatType(req.ChatID)}
+	if limit <= 0 {
+		batch.Cursor, batch.Done = cur.String(), true
+		s.sendHistory(ctx, batch)
+		return
+	}
+	res, err := api.MessagesGetHistory(ctx, &tg.MessagesGetHistoryRequest{Peer: peer, OffsetID: cur.offsetID, Limit: limit})
+	if err != nil {
+		s.n.log().Warn("telegram: history", "login", s.login.LoginID, "chat", req.ChatID, "err", err)
+		// An empty batch, not done: the gateway asks again later.
+		batch.Cursor = cur.String()
+		s.sendHistory(ctx, batch)
+		return
+	}
+	ms, ok := res.AsModified()
+	if !ok {
+		batch.Cursor, batch.Done = cur.String(), true
+		s.sendHistory(ctx, batch)
+		return
+	}
+	s.peers.add(ms.GetUsers(), ms.GetChats())
+	msgs := ms.GetMessages()
+	total := len(msgs)
+	if sl, ok := res.(*tg.MessagesMessagesSlice); ok {
+		total = sl.Count
+	} else if cs, ok := res.(*tg.MessagesChannelMessages); ok {
+		total = cs.Count
+	}
+	slices.Reverse(msgs) // oldest first
+	oldest := cur.offsetID
+	for _, mc := range msgs {
+		if oldest == 0 || mc.GetID() < oldest {
+			oldest = mc.GetID()
+		}
+		batch.Events = append(batch.Events, s.messageEvents(ctx, mc, true)...)
+	}
+	next := cursor{offsetID: oldest, sent: cur.sent + len(msgs)}
+	batch.Cursor = next.String()
+	batch.Done = len(msgs) < limit || next.sent >= max
+	batch.Total = int64(min(total, max))
+	s.sendHistory(ctx, batch)
+	s.emit(&pb.Event{ChatId: req.ChatID, Payload: &pb.Event_Progress{Progress: &pb.ProgressEvent{
+		Task: "history", Unit: "messages", Done: int64(next.sent), Total: batch.Total}}})
+}
+
+func (s *Session) sendHistory(ctx context.Context, b *pb.HistoryBatch) {
+	if err := s.n.host.SendHistory(ctx, b); err != nil {
+		s.n.log().Warn("telegram: history not sent", "login", s.login.LoginID, "chat", b.ChatId, "err", err)
+	}
+}

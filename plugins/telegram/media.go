@@ -1,0 +1,267 @@
+package telegram
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gotd/td/telegram/downloader"
+	"github.com/gotd/td/telegram/uploader"
+	"github.com/gotd/td/tg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+var (
+	_ sdk.MediaDownloader = (*Session)(nil)
+	_ sdk.MediaUploader   = (*Session)(nil)
+)
+
+// mediaRef is an Attachment.ref: what a download needs. A file
+// reference expires; the message's ID lets a download fetch a fresh one.
+type mediaRef struct {
+	Kind  string `json:"k"` // "photo" or "doc"
+	ID    int64  `json:"id"`
+	Hash  int64  `json:"h"`
+	Ref   []byte `json:"r"`
+	Thumb string `json:"t,omitempty"` // a photo's size
+	Msg   int    `json:"m"`
+	Size  int64  `json:"s,omitempty"`
+	Mime  string `json:"mt,omitempty"`
+	Name  string `json:"n,omitempty"`
+}
+
+// attachmentOf describes a message's photo or document by reference.
+func (s *Session) attachmentOf(_ string, m *tg.Message) *pb.Attachment {
+	switch md := m.Media.(type) {
+	case *tg.MessageMediaPhoto:
+		p, ok := md.Photo.(*tg.Photo)
+		if !ok {
+			return nil
+		}
+		typ, w, h, size := largest(p.Sizes)
+		if typ == "" {
+			return nil
+		}
+		ref := mediaRef{Kind: "photo", ID: p.ID, Hash: p.AccessHash, Ref: p.FileReference, Thumb: typ, Msg: m.ID, Size: size, Mime: "image/jpeg", Name: "photo.jpg"}
+		return &pb.Attachment{Name: ref.Name, MimeType: ref.Mime, Size: sizeOrUnknown(size), Width: int32(w), Height: int32(h),
+			Source: &pb.Attachment_Ref{Ref: encodeRef(ref)}}
+	case *tg.MessageMediaDocument:
+		d, ok := md.Document.(*tg.Document)
+		if !ok {
+			return nil
+		}
+		a := &pb.Attachment{MimeType: d.MimeType, Size: d.Size}
+		sticker := false
+		for _, at := range d.Attributes {
+			switch at := at.(type) {
+			case *tg.DocumentAttributeFilename:
+				a.Name = at.FileName
+			case *tg.DocumentAttributeVideo:
+				a.Width, a.Height, a.DurationMs = int32(at.W), int32(at.H), int64(at.Duration*1000)
+			case *tg.DocumentAttributeAudio:
+				a.DurationMs, a.VoiceNote = int64(at.Duration)*1000, at.Voice
+			case *tg.DocumentAttributeImageSize:
+				a.Width, a.Height = int32(at.W), int32(at.H)
+			case *tg.DocumentAttributeSticker:
+				sticker = true
+			}
+		}
+		if a.Name == "" {
+			a.Name = defaultName(d.MimeType, a.VoiceNote, sticker)
+		}
+		ref := mediaRef{Kind: "doc", ID: d.ID, Hash: d.AccessHash, Ref: d.FileReference, Msg: m.ID, Size: d.Size, Mime: d.MimeType, Name: a.Name}
+		if sticker && d.MimeType == "application/x-tgsticker" {
+			// An animated sticker is Lottie, which XMPP clients do not
+			// show: its still thumbnail goes as the image.
+			if typ, w, h, size := largest(d.Thumbs); typ != "" {
+				ref.Thumb, ref.Size, ref.Mime, ref.Name = typ, size, "image/webp", "sticker.webp"
+				a.Name, a.MimeType, a.Size, a.Width, a.Height = ref.Name, ref.Mime, sizeOrUnknown(size), int32(w), int32(h)
+			}
+		}
+		a.Source = &pb.Attachment_Ref{Ref: encodeRef(ref)}
+		return a
+	}
+	return nil
+}
+
+func sizeOrUnknown(n int64) int64 {
+	if n <= 0 {
+		return -1
+	}
+	return n
+}
+
+func defaultName(mime string, voice, sticker bool) string {
+	switch {
+	case sticker && mime == "video/webm":
+		return "sticker.webm"
+	case sticker:
+		return "sticker.webp"
+	case voice:
+		return "voice.ogg"
+	case strings.HasPrefix(mime, "video/"):
+		return "video.mp4"
+	case strings.HasPrefix(mime, "audio/"):
+		return "audio"
+	}
+	return "file"
+}
+
+// largest is a photo's biggest size: its type, width, height, bytes.
+func largest(sizes []tg.PhotoSizeClass) (typ string, w, h int, size int64) {
+	best := -1
+	for _, sc := range sizes {
+		switch ps := sc.(type) {
+		case *tg.PhotoSize:
+			if ps.W*ps.H > best {
+				best, typ, w, h, size = ps.W*ps.H, ps.Type, ps.W, ps.H, int64(ps.Size)
+			}
+		case *tg.PhotoSizeProgressive:
+			if ps.W*ps.H > best && len(ps.Sizes) > 0 {
+				best, typ, w, h, size = ps.W*ps.H, ps.Type, ps.W, ps.H, int64(ps.Sizes[len(ps.Sizes)-1])
+			}
+		}
+	}
+	return typ, w, h, size
+}
+
+func encodeRef(r mediaRef) string {
+	b, _ := json.Marshal(r)
+	return string(b)
+}
+
+// DownloadMedia streams a photo or document from Telegram.
+func (s *Session) DownloadMedia(ctx context.Context, _, ref string) (*pb.MediaInfo, io.ReadCloser, error) {
+	var r mediaRef
+	if err := json.Unmarshal([]byte(ref), &r); err != nil || r.ID == 0 {
+		return nil, nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: %q is no Telegram file reference", ref)
+	}
+	api, _, err := s.client()
+	if err != nil {
+		return nil, nil, err
+	}
+	var loc tg.InputFileLocationClass
+	if r.Kind == "photo" {
+		loc = &tg.InputPhotoFileLocation{ID: r.ID, AccessHash: r.Hash, FileReference: r.Ref, ThumbSize: r.Thumb}
+	} else {
+		loc = &tg.InputDocumentFileLocation{ID: r.ID, AccessHash: r.Hash, FileReference: r.Ref, ThumbSize: r.Thumb}
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := downloader.NewDownloader().Download(api, loc).Stream(ctx, pw)
+		pw.CloseWithError(cmdErr("download", err))
+	}()
+	info := &pb.MediaInfo{Name: r.Name, MimeType: r.Mime, Size: sizeOrUnknown(r.Size)}
+	return info, pr, nil
+}
+
+// uploads are files the host gave, uploaded to Telegram, waiting for the
+// SendMessage that names them.
+type uploads struct {
+	mu    sync.Mutex
+	files map[string]upload
+}
+
+type upload struct {
+	file tg.InputFileClass
+	info *pb.MediaInfo
+	at   time.Time
+}
+
+// uploadTTL is how long an uploaded file waits for its message (Telegram
+// keeps uploaded parts about a day).
+const uploadTTL = 12 * time.Hour
+
+func (u *uploads) put(f upload) string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	id := hex.EncodeToString(b)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.files == nil {
+		u.files = map[string]upload{}
+	}
+	for k, v := range u.files {
+		if time.Since(v.at) > uploadTTL {
+			delete(u.files, k)
+		}
+	}
+	u.files[id] = f
+	return id
+}
+
+func (u *uploads) take(id string) (upload, bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	f, ok := u.files[id]
+	delete(u.files, id)
+	return f, ok
+}
+
+// UploadMedia uploads a file to Telegram as it arrives.
+func (s *Session) UploadMedia(ctx context.Context, info *pb.MediaInfo, r io.Reader) (string, error) {
+	api, _, err := s.client()
+	if err != nil {
+		return "", err
+	}
+	if info == nil {
+		info = &pb.MediaInfo{Size: -1}
+	}
+	name := info.Name
+	if name == "" {
+		name = "file"
+	}
+	size := info.Size
+	if size < 0 {
+		size = 0 // unknown: gotd streams it
+	}
+	f, err := uploader.NewUploader(api).Upload(ctx, uploader.NewUpload(name, r, size))
+	if err != nil {
+		return "", cmdErr("upload", err)
+	}
+	return s.uploads.put(upload{file: f, info: info, at: time.Now()}), nil
+}
+
+// inputMedia is an uploaded file as the media of a message: a photo when
+// it is a JPEG or PNG image, a document (video, voice note, file) else.
+func inputMedia(f upload, a *pb.Attachment) tg.InputMediaClass {
+	mime := a.MimeType
+	if mime == "" {
+		mime = f.info.MimeType
+	}
+	if mime == "image/jpeg" || mime == "image/png" {
+		return &tg.InputMediaUploadedPhoto{File: f.file}
+	}
+	if mime == "" {
+		mime = "application/octet-stream"
+	}
+	name := a.Name
+	if name == "" {
+		name = f.info.Name
+	}
+	attrs := []tg.DocumentAttributeClass{&tg.DocumentAttributeFilename{FileName: name}}
+	dur := a.DurationMs
+	if dur == 0 {
+		dur = f.info.DurationMs
+	}
+	w, h := a.Width, a.Height
+	if w == 0 {
+		w, h = f.info.Width, f.info.Height
+	}
+	switch {
+	case a.VoiceNote || f.info.VoiceNote:
+		attrs = append(attrs, &tg.DocumentAttributeAudio{Voice: true, Duration: int(dur / 1000)})
+	case strings.HasPrefix(mime, "video/"):
+		attrs = append(attrs, &tg.DocumentAttributeVideo{Duration: float64(dur) / 1000, W: int(w), H: int(h), SupportsStreaming: true})
+	case strings.HasPrefix(mime, "audio/"):
+		attrs = append(attrs, &tg.DocumentAttributeAudio{Duration: int(dur / 1000)})
+	}
+	return &tg.InputMediaUploadedDocument{File: f.file, MimeType: mime, Attributes: attrs}
+}

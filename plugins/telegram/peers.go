@@ -1,0 +1,166 @@
+package telegram
+
+import (
+	"sync"
+
+	"github.com/gotd/td/tg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// peers caches the users and chats Telegram described (every update and
+// answer carries the ones it names) and keeps their access hashes in the
+// login's database, as every later request about them needs the hash.
+type peers struct {
+	st *store
+
+	mu       sync.Mutex
+	users    map[int64]*tg.User
+	chats    map[int64]*tg.Chat
+	channels map[int64]*tg.Channel
+}
+
+func newPeers(st *store) *peers {
+	return &peers{st: st, users: map[int64]*tg.User{}, chats: map[int64]*tg.Chat{}, channels: map[int64]*tg.Channel{}}
+}
+
+// add takes what Telegram said about users and chats. A "min" user or
+// channel (no usable access hash) does not replace a full one.
+func (p *peers) add(users []tg.UserClass, chats []tg.ChatClass) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, uc := range users {
+		u, ok := uc.(*tg.User)
+		if !ok {
+			continue
+		}
+		if old, ok := p.users[u.ID]; ok && u.Min {
+			// Keep the full one's hash; take the names.
+			cp := *old
+			cp.FirstName, cp.LastName, cp.Username = u.FirstName, u.LastName, u.Username
+			u = &cp
+		} else if !u.Min && u.AccessHash != 0 {
+			_ = p.st.setHash('u', u.ID, u.AccessHash)
+		}
+		p.users[u.ID] = u
+	}
+	for _, cc := range chats {
+		switch c := cc.(type) {
+		case *tg.Chat:
+			p.chats[c.ID] = c
+		case *tg.Channel:
+			if old, ok := p.channels[c.ID]; ok && c.Min {
+				cp := *c
+				cp.AccessHash, cp.Min = old.AccessHash, false
+				c = &cp
+			} else if !c.Min && c.AccessHash != 0 {
+				_ = p.st.setHash('c', c.ID, c.AccessHash)
+			}
+			p.channels[c.ID] = c
+		}
+	}
+}
+
+func (p *peers) user(id int64) (*tg.User, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	u, ok := p.users[id]
+	return u, ok
+}
+
+func (p *peers) chat(id int64) (*tg.Chat, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, ok := p.chats[id]
+	return c, ok
+}
+
+func (p *peers) channel(id int64) (*tg.Channel, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, ok := p.channels[id]
+	return c, ok
+}
+
+// inputUser is how a request names a user.
+func (p *peers) inputUser(id int64) (*tg.InputUser, error) {
+	if u, ok := p.user(id); ok && !u.Min {
+		return &tg.InputUser{UserID: id, AccessHash: u.AccessHash}, nil
+	}
+	h, ok, err := p.st.getHash('u', id)
+	if err != nil || !ok {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: user %d is not known to this login yet", id)
+	}
+	return &tg.InputUser{UserID: id, AccessHash: h}, nil
+}
+
+// inputChannel is how a request names a channel or supergroup.
+func (p *peers) inputChannel(id int64) (*tg.InputChannel, error) {
+	if c, ok := p.channel(id); ok && !c.Min {
+		return &tg.InputChannel{ChannelID: id, AccessHash: c.AccessHash}, nil
+	}
+	h, ok, err := p.st.getHash('c', id)
+	if err != nil || !ok {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: chat %s is not known to this login yet", channelID(id))
+	}
+	return &tg.InputChannel{ChannelID: id, AccessHash: h}, nil
+}
+
+// inputPeer is how a request names a chat given by its ID.
+func (p *peers) inputPeer(chat string) (tg.InputPeerClass, error) {
+	kind, id, err := parsePeer(chat)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case peerChat:
+		return &tg.InputPeerChat{ChatID: id}, nil
+	case peerChannel:
+		c, err := p.inputChannel(id)
+		if err != nil {
+			return nil, err
+		}
+		return &tg.InputPeerChannel{ChannelID: c.ChannelID, AccessHash: c.AccessHash}, nil
+	}
+	u, err := p.inputUser(id)
+	if err != nil {
+		return nil, err
+	}
+	return &tg.InputPeerUser{UserID: u.UserID, AccessHash: u.AccessHash}, nil
+}
+
+// peerChatID is the chat ID of a Telegram peer.
+func peerChatID(p tg.PeerClass) string {
+	switch p := p.(type) {
+	case *tg.PeerUser:
+		return userID(p.UserID)
+	case *tg.PeerChat:
+		return chatID(p.ChatID)
+	case *tg.PeerChannel:
+		return channelID(p.ChannelID)
+	}
+	return ""
+}
+
+// chatType is the contract's type of a chat ID.
+func (p *peers) chatType(chat string) pb.ChatType {
+	kind, id, err := parsePeer(chat)
+	switch {
+	case err != nil || kind == peerUser:
+		return pb.ChatType_CHAT_TYPE_DIRECT
+	case kind == peerChannel:
+		if c, ok := p.channel(id); ok && c.Broadcast {
+			return pb.ChatType_CHAT_TYPE_CHANNEL
+		}
+	}
+	return pb.ChatType_CHAT_TYPE_GROUP
+}
+
+// name is how a user reads, from the cache.
+func (p *peers) name(id int64) string {
+	if u, ok := p.user(id); ok {
+		return displayName(u)
+	}
+	return ""
+}

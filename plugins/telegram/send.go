@@ -1,0 +1,341 @@
+package telegram
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"strconv"
+	"time"
+
+	"github.com/gotd/td/telegram/uploader"
+	"github.com/gotd/td/tg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+var (
+	_ sdk.Editor     = (*Session)(nil)
+	_ sdk.Reactor    = (*Session)(nil)
+	_ sdk.Retractor  = (*Session)(nil)
+	_ sdk.ReadMarker = (*Session)(nil)
+	_ sdk.Typer      = (*Session)(nil)
+)
+
+func randomID() int64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return int64(binary.LittleEndian.Uint64(b[:]))
+}
+
+func msgID(s string) (int, error) {
+	id, err := strconv.Atoi(s)
+	if err != nil || id <= 0 {
+		return 0, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: %q is no Telegram message ID", s)
+	}
+	return id, nil
+}
+
+// SendMessage sends text, or files with the text as the first one's
+// caption, as a reply when asked.
+func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessage) (sdk.Result, error) {
+	api, mgr, err := s.client()
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	peer, err := s.peers.inputPeer(c.ChatID)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	var reply tg.InputReplyToClass
+	if msg.ReplyToId != "" {
+		id, err := msgID(msg.ReplyToId)
+		if err != nil {
+			return sdk.Result{}, err
+		}
+		reply = &tg.InputReplyToMessage{ReplyToMsgID: id}
+	}
+	ents := entitiesOf(msg.Text, msg.Spans)
+	if len(msg.Attachments) == 0 {
+		rid := randomID()
+		req := &tg.MessagesSendMessageRequest{Peer: peer, Message: msg.Text, Entities: ents, RandomID: rid}
+		if reply != nil {
+			req.SetReplyTo(reply)
+		}
+		if len(ents) > 0 {
+			req.SetEntities(ents)
+		}
+		upd, err := api.MessagesSendMessage(ctx, req)
+		if err != nil {
+			return sdk.Result{}, cmdErr("send", err)
+		}
+		return s.sentResult(ctx, mgr, c.ChatID, rid, upd)
+	}
+	var res sdk.Result
+	for i, a := range msg.Attachments {
+		media, err := s.mediaFor(ctx, api, a)
+		if err != nil {
+			return res, err
+		}
+		rid := randomID()
+		req := &tg.MessagesSendMediaRequest{Peer: peer, Media: media, RandomID: rid}
+		if i == 0 {
+			req.Message = msg.Text
+			if len(ents) > 0 {
+				req.SetEntities(ents)
+			}
+			if reply != nil {
+				req.SetReplyTo(reply)
+			}
+		} else if a.Caption != "" {
+			req.Message = a.Caption
+		}
+		upd, err := api.MessagesSendMedia(ctx, req)
+		if err != nil {
+			return res, cmdErr("send a file", err)
+		}
+		r, err := s.sentResult(ctx, mgr, c.ChatID, rid, upd)
+		if err != nil {
+			return res, err
+		}
+		if i == 0 {
+			res = r // the message the gateway maps is the first one
+		}
+	}
+	return res, nil
+}
+
+// mediaFor is an attachment as a message's media.
+func (s *Session) mediaFor(ctx context.Context, api *tg.Client, a *pb.Attachment) (tg.InputMediaClass, error) {
+	switch src := a.Source.(type) {
+	case *pb.Attachment_UploadId:
+		f, ok := s.uploads.take(src.UploadId)
+		if !ok {
+			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: no uploaded file %q (expired?)", src.UploadId)
+		}
+		return inputMedia(f, a), nil
+	case *pb.Attachment_Path:
+		f, err := uploader.NewUploader(api).FromPath(ctx, src.Path)
+		if err != nil {
+			return nil, cmdErr("upload", err)
+		}
+		return inputMedia(upload{file: f, info: &pb.MediaInfo{Name: a.Name, MimeType: a.MimeType}}, a), nil
+	case *pb.Attachment_Data:
+		f, err := uploader.NewUploader(api).FromBytes(ctx, a.Name, src.Data)
+		if err != nil {
+			return nil, cmdErr("upload", err)
+		}
+		return inputMedia(upload{file: f, info: &pb.MediaInfo{Name: a.Name, MimeType: a.MimeType}}, a), nil
+	}
+	return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: a file must come as an upload, a path or data (got %T)", a.Source)
+}
+
+// sentResult finds the new message's ID in Telegram's answer, remembers
+// it as the gateway's own and hands the answer to the updates manager
+// (which keeps pts in step).
+func (s *Session) sentResult(ctx context.Context, mgr interface {
+	Handle(context.Context, tg.UpdatesClass) error
+}, chat string, rid int64, upd tg.UpdatesClass) (sdk.Result, error) {
+	id, date := 0, 0
+	var list []tg.UpdateClass
+	switch u := upd.(type) {
+	case *tg.UpdateShortSentMessage:
+		id, date = u.ID, u.Date
+	case *tg.Updates:
+		list = u.Updates
+	case *tg.UpdatesCombined:
+		list = u.Updates
+	case *tg.UpdateShort:
+		list = []tg.UpdateClass{u.Update}
+	}
+	for _, x := range list {
+		if m, ok := x.(*tg.UpdateMessageID); ok && m.RandomID == rid {
+			id = m.ID
+		}
+	}
+	for _, x := range list {
+		var mc tg.MessageClass
+		switch x := x.(type) {
+		case *tg.UpdateNewMessage:
+			mc = x.Message
+		case *tg.UpdateNewChannelMessage:
+			mc = x.Message
+		}
+		if m, ok := mc.(*tg.Message); ok && m.ID == id {
+			date = m.Date
+		}
+	}
+	if id == 0 {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSPECIFIED, "telegram: the answer to a send named no message")
+	}
+	s.sent.add(chat, id)
+	if err := mgr.Handle(ctx, upd); err != nil {
+		s.n.log().Warn("telegram: updates of a send", "login", s.login.LoginID, "err", err)
+	}
+	t := time.Now()
+	if date != 0 {
+		t = time.Unix(int64(date), 0)
+	}
+	return sdk.Result{MessageID: strconv.Itoa(id), Time: t}, nil
+}
+
+// EditMessage corrects a message.
+func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage) (sdk.Result, error) {
+	api, mgr, err := s.client()
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	peer, err := s.peers.inputPeer(c.ChatID)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	id, err := msgID(e.TargetId)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	req := &tg.MessagesEditMessageRequest{Peer: peer, ID: id}
+	req.SetMessage(e.Text)
+	if ents := entitiesOf(e.Text, e.Spans); len(ents) > 0 {
+		req.SetEntities(ents)
+	}
+	upd, err := api.MessagesEditMessage(ctx, req)
+	if err != nil {
+		return sdk.Result{}, cmdErr("edit", err)
+	}
+	s.sent.add(c.ChatID, -id) // the edit's echo is not from another device
+	_ = mgr.Handle(ctx, upd)
+	return sdk.Result{MessageID: e.TargetId}, nil
+}
+
+// React sets the user's reactions to a message.
+func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Result, error) {
+	api, mgr, err := s.client()
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	peer, err := s.peers.inputPeer(c.ChatID)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	id, err := msgID(r.TargetId)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	req := &tg.MessagesSendReactionRequest{Peer: peer, MsgID: id}
+	var rs []tg.ReactionClass
+	for _, e := range r.Emojis {
+		rs = append(rs, &tg.ReactionEmoji{Emoticon: e})
+	}
+	req.SetReaction(rs)
+	upd, err := api.MessagesSendReaction(ctx, req)
+	if err != nil {
+		return sdk.Result{}, cmdErr("react", err)
+	}
+	s.react.setMine(c.ChatID, id, userID(s.self), r.Emojis)
+	_ = mgr.Handle(ctx, upd)
+	return sdk.Result{}, nil
+}
+
+// setMine records the user's own reactions, so their echo is not news.
+func (c *reactionCache) setMine(chat string, msg int, self string, emojis []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.last == nil {
+		c.last = map[string]map[string][]string{}
+	}
+	key := chat + "/" + strconv.Itoa(msg)
+	if c.last[key] == nil {
+		c.last[key] = map[string][]string{}
+	}
+	if len(emojis) == 0 {
+		delete(c.last[key], self)
+		return
+	}
+	c.last[key][self] = append([]string(nil), emojis...)
+}
+
+// Retract deletes a message for everyone.
+func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.Result, error) {
+	api, mgr, err := s.client()
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	id, err := msgID(r.TargetId)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	kind, cid, err := parsePeer(c.ChatID)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	if kind == peerChannel {
+		ch, err := s.peers.inputChannel(cid)
+		if err != nil {
+			return sdk.Result{}, err
+		}
+		aff, err := api.ChannelsDeleteMessages(ctx, &tg.ChannelsDeleteMessagesRequest{Channel: ch, ID: []int{id}})
+		if err != nil {
+			return sdk.Result{}, cmdErr("delete", err)
+		}
+		_ = mgr.HandleAffected(ctx, cid, aff.Pts, aff.PtsCount)
+		return sdk.Result{}, nil
+	}
+	aff, err := api.MessagesDeleteMessages(ctx, &tg.MessagesDeleteMessagesRequest{Revoke: true, ID: []int{id}})
+	if err != nil {
+		return sdk.Result{}, cmdErr("delete", err)
+	}
+	_ = mgr.HandleAffected(ctx, 0, aff.Pts, aff.PtsCount)
+	return sdk.Result{}, nil
+}
+
+// MarkRead marks a chat read up to a message.
+func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) error {
+	api, mgr, err := s.client()
+	if err != nil {
+		return err
+	}
+	id, err := msgID(m.UpToId)
+	if err != nil {
+		return err
+	}
+	kind, cid, err := parsePeer(c.ChatID)
+	if err != nil {
+		return err
+	}
+	if kind == peerChannel {
+		ch, err := s.peers.inputChannel(cid)
+		if err != nil {
+			return err
+		}
+		_, err = api.ChannelsReadHistory(ctx, &tg.ChannelsReadHistoryRequest{Channel: ch, MaxID: id})
+		return cmdErr("mark read", err)
+	}
+	peer, err := s.peers.inputPeer(c.ChatID)
+	if err != nil {
+		return err
+	}
+	aff, err := api.MessagesReadHistory(ctx, &tg.MessagesReadHistoryRequest{Peer: peer, MaxID: id})
+	if err != nil {
+		return cmdErr("mark read", err)
+	}
+	_ = mgr.HandleAffected(ctx, 0, aff.Pts, aff.PtsCount)
+	return nil
+}
+
+// SetTyping says the user types, or stopped.
+func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingState) error {
+	api, _, err := s.client()
+	if err != nil {
+		return err
+	}
+	peer, err := s.peers.inputPeer(c.ChatID)
+	if err != nil {
+		return err
+	}
+	var action tg.SendMessageActionClass = &tg.SendMessageCancelAction{}
+	if state == pb.TypingState_TYPING_STATE_COMPOSING {
+		action = &tg.SendMessageTypingAction{}
+	}
+	_, err = api.MessagesSetTyping(ctx, &tg.MessagesSetTypingRequest{Peer: peer, Action: action})
+	return cmdErr("typing", err)
+}

@@ -1,0 +1,247 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/gotd/td/telegram"
+	"github.com/gotd/td/telegram/updates"
+	"github.com/gotd/td/tg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// ConnectWait is how long Connect waits for the first connection's
+// outcome before it returns anyway (the attempt goes on).
+var ConnectWait = 20 * time.Second
+
+// RetryDelay is the wait before the session dials again after its client
+// stopped on an error that is not the end of the login.
+var RetryDelay = 30 * time.Second
+
+// Session is one Telegram account's connection.
+type Session struct {
+	n     *Network
+	login sdk.LoginInfo
+	saved saved
+
+	mu      sync.Mutex
+	r       *runner
+	st      *store
+	peers   *peers
+	mgr     *updates.Manager
+	api     *tg.Client
+	self    int64
+	stopped bool // Disconnect or Logout: no more retries
+	gen     int  // which connection the background goroutines serve
+
+	sent    sentSet
+	react   reactionCache
+	uploads uploads
+	topics  topicCache
+}
+
+func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {
+	return &Session{n: n, login: login, saved: st, self: st.UserID}
+}
+
+// emit sends an event of this login.
+func (s *Session) emit(ev *pb.Event) {
+	ev.LoginId = s.login.LoginID
+	s.n.host.Emit(ev)
+}
+
+func (s *Session) state(st pb.LoginState, msg string) {
+	s.emit(&pb.Event{Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: st, Message: msg}}})
+}
+
+// Connect opens the login's database and starts the client and gotd's
+// updates manager, which resumes from the state in the database (gap
+// recovery: what came while the gateway was away comes now). It returns
+// once the first connection has an outcome, at most ConnectWait later.
+func (s *Session) Connect(ctx context.Context) error {
+	s.mu.Lock()
+	if s.r != nil {
+		s.mu.Unlock()
+		return nil
+	}
+	if s.login.Dir == "" {
+		s.mu.Unlock()
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "telegram: this login has no folder: log in again")
+	}
+	if s.st == nil {
+		st, err := openStore(s.login.Dir)
+		if err != nil {
+			s.mu.Unlock()
+			return err
+		}
+		s.st, s.peers = st, newPeers(st)
+	}
+	s.stopped = false
+	s.mu.Unlock()
+	ready := make(chan struct{})
+	s.start(ready)
+	t := time.NewTimer(ConnectWait)
+	defer t.Stop()
+	select {
+	case <-ready:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+// start dials in the background; ready is closed once the first outcome
+// is known.
+func (s *Session) start(ready chan struct{}) {
+	var once sync.Once
+	isReady := func() { once.Do(func() { close(ready) }) }
+	s.mu.Lock()
+	s.gen++
+	gen := s.gen
+	mgr := updates.New(updates.Config{
+		Handler:          telegram.UpdateHandlerFunc(s.handle),
+		Storage:          s.st,
+		AccessHasher:     s.st,
+		UserAccessHasher: s.st,
+		OnTooLong: func() {
+			s.n.log().Warn("telegram: the gap in updates is too long to recover; messages of the gap are only in the history", "login", s.login.LoginID)
+		},
+	})
+	s.mgr = mgr
+	s.mu.Unlock()
+	s.state(pb.LoginState_LOGIN_STATE_CONNECTING, "connecting to Telegram")
+	go func() {
+		var api *tg.Client
+		client := s.n.newClient(s.n.appFor(s.saved), s.login.Dir, mgr, func(cs telegram.ConnectionState) {
+			if cs == telegram.ConnectionStateDisconnected {
+				s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "the connection to Telegram dropped; reconnecting")
+			}
+		})
+		api = client.API()
+		r, err := startRunner(client, func(ctx context.Context) error {
+			status, err := client.Auth().Status(ctx)
+			if err != nil {
+				return err
+			}
+			if !status.Authorized {
+				return errUnauthorized
+			}
+			s.mu.Lock()
+			s.api, s.self = api, status.User.ID
+			s.mu.Unlock()
+			s.peers.add([]tg.UserClass{status.User}, nil)
+			return mgr.Run(ctx, api, status.User.ID, updates.AuthOptions{OnStart: func(ctx context.Context) {
+				s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "")
+				isReady()
+			}})
+		})
+		if err != nil {
+			isReady()
+			s.ended(gen, err)
+			return
+		}
+		s.mu.Lock()
+		if s.gen != gen || s.stopped {
+			s.mu.Unlock()
+			r.stop()
+			return
+		}
+		s.r = r
+		s.mu.Unlock()
+		<-r.done
+		isReady()
+		s.ended(gen, r.err)
+	}()
+}
+
+var errUnauthorized = errors.New("telegram: this session is not logged in")
+
+// ended handles the client's end: the login is over (logged out from
+// elsewhere, banned), or it dials again later.
+func (s *Session) ended(gen int, err error) {
+	s.mu.Lock()
+	if s.gen != gen || s.stopped {
+		s.mu.Unlock()
+		return
+	}
+	s.r = nil
+	s.mu.Unlock()
+	switch {
+	case errors.Is(err, errUnauthorized) || loggedOut(err):
+		msg := refusal(err)
+		if msg == "" {
+			msg = "Telegram no longer knows this session (logged out from another device?): log in again."
+		}
+		s.state(pb.LoginState_LOGIN_STATE_LOGGED_OUT, msg)
+		return
+	case refusal(err) != "":
+		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, refusal(err))
+		return
+	}
+	msg := "the connection to Telegram stopped"
+	if err != nil {
+		msg += ": " + err.Error()
+	}
+	s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf("%s; trying again in %s", msg, RetryDelay))
+	time.AfterFunc(RetryDelay, func() {
+		s.mu.Lock()
+		again := s.gen == gen && !s.stopped && s.r == nil
+		s.mu.Unlock()
+		if again {
+			s.start(make(chan struct{}))
+		}
+	})
+}
+
+// client is the connected API, or an error saying there is none.
+func (s *Session) client() (*tg.Client, *updates.Manager, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.api == nil || s.r == nil && s.mgr == nil {
+		return nil, nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "telegram: not connected")
+	}
+	return s.api, s.mgr, nil
+}
+
+// Disconnect stops the client; the database stays for the next Connect.
+func (s *Session) Disconnect(context.Context) error {
+	s.mu.Lock()
+	s.stopped = true
+	s.gen++
+	r, st := s.r, s.st
+	s.r, s.st, s.api = nil, nil, nil
+	s.mu.Unlock()
+	r.stop()
+	if st != nil {
+		return st.close()
+	}
+	return nil
+}
+
+// Logout ends the session on Telegram and removes its files.
+func (s *Session) Logout(ctx context.Context) error {
+	api, _, err := s.client()
+	if err == nil {
+		if _, err := api.AuthLogOut(ctx); err != nil && !loggedOut(err) {
+			s.n.log().Warn("telegram: log out", "login", s.login.LoginID, "err", err)
+		}
+	}
+	if err := s.Disconnect(ctx); err != nil {
+		return err
+	}
+	if s.login.Dir != "" {
+		for _, f := range []string{sessionFile, dbFile} {
+			if err := os.Remove(filepath.Join(s.login.Dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("telegram: log out: %w", err)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,236 @@
+package telegram
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/gotd/td/telegram/updates"
+	bolt "go.etcd.io/bbolt"
+)
+
+// dbFile is the login's own database in its folder: the update state
+// (pts, qts, seq, date and each channel's pts) that gap recovery resumes
+// from, and the access hashes every request about a user or channel needs.
+const dbFile = "telegram.db"
+
+var (
+	bucketState    = []byte("state")    // "self" -> JSON updates.State
+	bucketChannels = []byte("channels") // channel ID -> pts
+	bucketHashes   = []byte("hashes")   // "u<id>" / "c<id>" -> access hash
+	// Outside channels, a message ID is the account's, not the chat's,
+	// and a deletion names only the ID: the chat is kept here.
+	bucketMsgChat = []byte("msgchat") // message ID -> chat ID
+)
+
+// store is a login's database. It implements gotd's updates.StateStorage,
+// ChannelAccessHasher and UserAccessHasher for the one user of the login.
+type store struct {
+	db *bolt.DB
+}
+
+var (
+	_ updates.StateStorage        = (*store)(nil)
+	_ updates.ChannelAccessHasher = (*store)(nil)
+	_ updates.UserAccessHasher    = (*store)(nil)
+)
+
+func openStore(dir string) (*store, error) {
+	db, err := bolt.Open(filepath.Join(dir, dbFile), 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("telegram: open %s: %w", dbFile, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketState, bucketChannels, bucketHashes, bucketMsgChat} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("telegram: open %s: %w", dbFile, err)
+	}
+	return &store{db: db}, nil
+}
+
+func (s *store) close() error { return s.db.Close() }
+
+var keySelf = []byte("self")
+
+// errNoState is what the Set* methods return before a state exists, as
+// gotd's StateStorage contract asks.
+var errNoState = errors.New("telegram: no update state yet")
+
+func (s *store) GetState(_ context.Context, _ int64) (st updates.State, found bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketState).Get(keySelf)
+		if v == nil {
+			return nil
+		}
+		found = true
+		return json.Unmarshal(v, &st)
+	})
+	return st, found, err
+}
+
+func (s *store) SetState(_ context.Context, _ int64, st updates.State) error {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Put(keySelf, b) })
+}
+
+// change edits the stored state, which must exist.
+func (s *store) change(f func(*updates.State)) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketState)
+		v := b.Get(keySelf)
+		if v == nil {
+			return errNoState
+		}
+		var st updates.State
+		if err := json.Unmarshal(v, &st); err != nil {
+			return err
+		}
+		f(&st)
+		out, err := json.Marshal(st)
+		if err != nil {
+			return err
+		}
+		return b.Put(keySelf, out)
+	})
+}
+
+func (s *store) SetPts(_ context.Context, _ int64, pts int) error {
+	return s.change(func(st *updates.State) { st.Pts = pts })
+}
+
+func (s *store) SetQts(_ context.Context, _ int64, qts int) error {
+	return s.change(func(st *updates.State) { st.Qts = qts })
+}
+
+func (s *store) SetDate(_ context.Context, _ int64, date int) error {
+	return s.change(func(st *updates.State) { st.Date = date })
+}
+
+func (s *store) SetSeq(_ context.Context, _ int64, seq int) error {
+	return s.change(func(st *updates.State) { st.Seq = seq })
+}
+
+func (s *store) SetDateSeq(_ context.Context, _ int64, date, seq int) error {
+	return s.change(func(st *updates.State) { st.Date, st.Seq = date, seq })
+}
+
+func idKey(id int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(id)) }
+
+func (s *store) GetChannelPts(_ context.Context, _, channelID int64) (pts int, found bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketChannels).Get(idKey(channelID))
+		if len(v) == 8 {
+			pts, found = int(binary.BigEndian.Uint64(v)), true
+		}
+		return nil
+	})
+	return pts, found, err
+}
+
+func (s *store) SetChannelPts(_ context.Context, _, channelID int64, pts int) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketChannels).Put(idKey(channelID), binary.BigEndian.AppendUint64(nil, uint64(pts)))
+	})
+}
+
+func (s *store) ForEachChannels(ctx context.Context, _ int64, f func(ctx context.Context, channelID int64, pts int) error) error {
+	type chpts struct {
+		id  int64
+		pts int
+	}
+	var all []chpts
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketChannels).ForEach(func(k, v []byte) error {
+			if len(k) == 8 && len(v) == 8 {
+				all = append(all, chpts{int64(binary.BigEndian.Uint64(k)), int(binary.BigEndian.Uint64(v))})
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	// f may write (gotd sets hashes from it): outside the read transaction.
+	for _, c := range all {
+		if err := f(ctx, c.id, c.pts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func hashKey(kind byte, id int64) []byte { return []byte(string(kind) + strconv.FormatInt(id, 10)) }
+
+func (s *store) setHash(kind byte, id, hash int64) error {
+	k := hashKey(kind, id)
+	v := binary.BigEndian.AppendUint64(nil, uint64(hash))
+	// Most calls repeat what is there: a read first spares an fsync.
+	var same bool
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		same = string(tx.Bucket(bucketHashes).Get(k)) == string(v)
+		return nil
+	})
+	if same {
+		return nil
+	}
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketHashes).Put(k, v) })
+}
+
+func (s *store) getHash(kind byte, id int64) (hash int64, found bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketHashes).Get(hashKey(kind, id))
+		if len(v) == 8 {
+			hash, found = int64(binary.BigEndian.Uint64(v)), true
+		}
+		return nil
+	})
+	return hash, found, err
+}
+
+func (s *store) SetChannelAccessHash(_ context.Context, _, channelID, accessHash int64) error {
+	return s.setHash('c', channelID, accessHash)
+}
+
+func (s *store) GetChannelAccessHash(_ context.Context, _, channelID int64) (int64, bool, error) {
+	return s.getHash('c', channelID)
+}
+
+func (s *store) SetUserAccessHash(_ context.Context, _, userID, accessHash int64) error {
+	return s.setHash('u', userID, accessHash)
+}
+
+func (s *store) GetUserAccessHash(_ context.Context, _, userID int64) (int64, bool, error) {
+	return s.getHash('u', userID)
+}
+
+// setMessageChat remembers the chat of a message outside channels.
+func (s *store) setMessageChat(id int, chat string) {
+	_ = s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMsgChat).Put(idKey(int64(id)), []byte(chat))
+	})
+}
+
+// messageChat is the chat of a message outside channels.
+func (s *store) messageChat(id int) (chat string, ok bool) {
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketMsgChat).Get(idKey(int64(id)))
+		chat, ok = string(v), v != nil
+		return nil
+	})
+	return chat, ok
+}

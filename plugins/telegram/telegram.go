@@ -1,0 +1,121 @@
+// Package telegram is passerelle's Telegram transport, user account mode
+// (true puppeting), on gotd (MTProto). One login is one Telegram account:
+// private chats are contacts (user ID: Telegram's user ID, in decimal),
+// basic groups and supergroups are rooms (chat ID: -ID for a basic group,
+// -100ID for a supergroup or channel, as the Bot API writes them) and
+// channels are read-only rooms. The bot mode is package botmode.
+package telegram
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Version is the Telegram plugin's own version.
+const Version = "0.1.0"
+
+// The login flows.
+const (
+	FlowPhone = "phone"
+	FlowQR    = "qr"
+	FlowBot   = "bot"
+)
+
+// Network is Telegram, the plugin's sdk.Connector.
+type Network struct {
+	cfg  Config
+	host sdk.Host
+}
+
+// New returns the Telegram network.
+func New() *Network { return &Network{} }
+
+// Init reads the transport's configuration and declares the network.
+func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
+	cfg, err := parseConfig(req.ConfigJSON)
+	if err != nil {
+		return nil, err
+	}
+	n.cfg, n.host = cfg, host
+	return &pb.Capabilities{
+		Network:     "telegram",
+		DisplayName: "Telegram",
+		Version:     Version,
+		Features: &pb.Features{
+			Replies: true, Attachments: true, Formatting: true, Presence: true,
+			Groups: true, Avatars: false, SingleReaction: false,
+		},
+		MaxTextBytes:          4096 * 4, // 4096 characters
+		MaxAttachmentBytes:    2 << 30,
+		EditWindowSeconds:     48 * 3600,
+		IdentifierPrompt:      "Phone number or @username",
+		IdentifierDescription: "A phone number in international form (+33612345678) or a Telegram @username.",
+	}, nil
+}
+
+// LoginFlows offers the phone number, the QR code and a bot token.
+func (n *Network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
+	return []*pb.LoginFlow{
+		{Id: FlowPhone, Name: "Phone number", Description: "Log in with your phone number and the code Telegram sends you"},
+		{Id: FlowQR, Name: "QR code", Description: "Scan a QR code with Telegram on your phone (Settings, Devices, Link Desktop Device)"},
+		{Id: FlowBot, Name: "Bot token", Description: "Log in as a bot with the token @BotFather gave you"},
+	}, nil
+}
+
+// StartLogin opens a login process of the flow asked for.
+func (n *Network) StartLogin(_ context.Context, req sdk.LoginRequest) (sdk.LoginProcess, error) {
+	switch req.FlowID {
+	case "", FlowPhone:
+		return newPhoneLogin(n, req), nil
+	case FlowQR:
+		return newQRLogin(n, req), nil
+	case FlowBot:
+		return newBotLogin(n, req), nil
+	}
+	return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: no login flow %q", req.FlowID)
+}
+
+// LoadLogin makes the session of a completed login; it does not dial.
+func (n *Network) LoadLogin(_ context.Context, login sdk.LoginInfo) (*Session, error) {
+	st, err := parseSaved(login.SavedState)
+	if err != nil && login.SavedState != nil {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: the saved login cannot be read: %v", err)
+	}
+	return newSession(n, login, st), nil
+}
+
+// Peer IDs as the Bot API writes them: a user is its ID, a basic group
+// -ID, a channel or supergroup -100ID (here as text).
+const channelPrefix = "-100"
+
+type peerKind int
+
+const (
+	peerUser peerKind = iota
+	peerChat
+	peerChannel
+)
+
+func userID(id int64) string    { return strconv.FormatInt(id, 10) }
+func chatID(id int64) string    { return "-" + strconv.FormatInt(id, 10) }
+func channelID(id int64) string { return channelPrefix + strconv.FormatInt(id, 10) }
+
+// parsePeer reads a chat or user ID.
+func parsePeer(s string) (peerKind, int64, error) {
+	kind, rest := peerUser, s
+	switch {
+	case strings.HasPrefix(s, channelPrefix):
+		kind, rest = peerChannel, s[len(channelPrefix):]
+	case strings.HasPrefix(s, "-"):
+		kind, rest = peerChat, s[1:]
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, 0, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: %q is no Telegram user or chat", s)
+	}
+	return kind, id, nil
+}

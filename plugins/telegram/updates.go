@@ -1,0 +1,414 @@
+package telegram
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/gotd/td/tg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// handle is gotd's updates manager's handler: Telegram's updates as
+// contract events. The manager saves the new pts only after handle
+// returns, and handle returns once the events are on disk in the SDK's
+// journal (EmitDurable): a crash in between costs a second delivery
+// (which the gateway drops by event ID), never a lost message.
+func (s *Session) handle(ctx context.Context, u tg.UpdatesClass) error {
+	var list []tg.UpdateClass
+	switch u := u.(type) {
+	case *tg.Updates:
+		s.peers.add(u.Users, u.Chats)
+		list = u.Updates
+	case *tg.UpdatesCombined:
+		s.peers.add(u.Users, u.Chats)
+		list = u.Updates
+	case *tg.UpdateShort:
+		list = []tg.UpdateClass{u.Update}
+	}
+	var evs []*pb.Event
+	for _, x := range list {
+		evs = append(evs, s.convert(ctx, x)...)
+	}
+	for i, ev := range evs {
+		ev.LoginId = s.login.LoginID
+		if i < len(evs)-1 {
+			s.n.host.Emit(ev)
+			continue
+		}
+		if err := s.n.host.EmitDurable(ctx, ev); err != nil {
+			return fmt.Errorf("telegram: keep events: %w", err)
+		}
+	}
+	return nil
+}
+
+// convert turns one update into events.
+func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
+	switch u := u.(type) {
+	case *tg.UpdateNewMessage:
+		return s.messageEvents(ctx, u.Message, false)
+	case *tg.UpdateNewChannelMessage:
+		return s.messageEvents(ctx, u.Message, false)
+	case *tg.UpdateEditMessage:
+		return s.editEvents(u.Message)
+	case *tg.UpdateEditChannelMessage:
+		return s.editEvents(u.Message)
+	case *tg.UpdateDeleteMessages:
+		var evs []*pb.Event
+		for _, id := range u.Messages {
+			chat, ok := s.st.messageChat(id)
+			if !ok {
+				continue
+			}
+			evs = append(evs, deleteEvent(chat, id))
+		}
+		return evs
+	case *tg.UpdateDeleteChannelMessages:
+		var evs []*pb.Event
+		for _, id := range u.Messages {
+			evs = append(evs, deleteEvent(channelID(u.ChannelID), id))
+		}
+		return evs
+	case *tg.UpdateMessageReactions:
+		return s.reactionEvents(peerChatID(u.Peer), u.MsgID, u.Reactions)
+	case *tg.UpdateReadHistoryOutbox:
+		if p, ok := u.Peer.(*tg.PeerUser); ok {
+			// Who read a group is not said: only private chats.
+			return []*pb.Event{receipt(userID(p.UserID), &pb.Sender{UserId: userID(p.UserID)}, u.MaxID)}
+		}
+	case *tg.UpdateReadHistoryInbox:
+		return []*pb.Event{receipt(peerChatID(u.Peer), &pb.Sender{UserId: userID(s.self), IsFromMe: true}, u.MaxID)}
+	case *tg.UpdateReadChannelInbox:
+		return []*pb.Event{receipt(channelID(u.ChannelID), &pb.Sender{UserId: userID(s.self), IsFromMe: true}, u.MaxID)}
+	case *tg.UpdateUserTyping:
+		return []*pb.Event{typing(userID(u.UserID), userID(u.UserID), u.Action)}
+	case *tg.UpdateChatUserTyping:
+		return []*pb.Event{typing(chatID(u.ChatID), peerChatID(u.FromID), u.Action)}
+	case *tg.UpdateChannelUserTyping:
+		return []*pb.Event{typing(channelID(u.ChannelID), peerChatID(u.FromID), u.Action)}
+	case *tg.UpdateUserStatus:
+		p := presenceOf(u.Status)
+		return []*pb.Event{{ChatId: userID(u.UserID), Sender: &pb.Sender{UserId: userID(u.UserID)},
+			Payload: &pb.Event_Presence{Presence: &pb.PresenceEvent{Presence: p}}}}
+	case *tg.UpdateUserName:
+		if old, ok := s.peers.user(u.UserID); ok {
+			cp := *old
+			cp.FirstName, cp.LastName = u.FirstName, u.LastName
+			s.peers.add([]tg.UserClass{&cp}, nil)
+			return []*pb.Event{{Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: contactOf(&cp)}}}}
+		}
+	}
+	return nil
+}
+
+func deleteEvent(chat string, id int) *pb.Event {
+	return &pb.Event{ChatId: chat, EventId: "del-" + strconv.Itoa(id),
+		Payload: &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: strconv.Itoa(id)}}}
+}
+
+func receipt(chat string, from *pb.Sender, maxID int) *pb.Event {
+	return &pb.Event{ChatId: chat, Sender: from, Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{
+		Kind: pb.ReceiptEvent_KIND_READ, MessageIds: []string{strconv.Itoa(maxID)}}}}
+}
+
+func typing(chat, from string, a tg.SendMessageActionClass) *pb.Event {
+	st := pb.TypingState_TYPING_STATE_COMPOSING
+	if _, ok := a.(*tg.SendMessageCancelAction); ok {
+		st = pb.TypingState_TYPING_STATE_PAUSED
+	}
+	return &pb.Event{ChatId: chat, Sender: &pb.Sender{UserId: from},
+		Payload: &pb.Event_Typing{Typing: &pb.TypingEvent{State: st}}}
+}
+
+// presenceOf is a Telegram status as presence: online, or away with the
+// last time seen (or roughly when, as Telegram hides it).
+func presenceOf(st tg.UserStatusClass) *pb.Presence {
+	switch st := st.(type) {
+	case *tg.UserStatusOnline:
+		return &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AVAILABLE}
+	case *tg.UserStatusOffline:
+		return &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AWAY, LastSeenUnix: int64(st.WasOnline), Status: "last seen"}
+	case *tg.UserStatusRecently:
+		return &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AWAY, Status: "last seen recently"}
+	case *tg.UserStatusLastWeek:
+		return &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_XA, Status: "last seen within a week"}
+	case *tg.UserStatusLastMonth:
+		return &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_XA, Status: "last seen within a month"}
+	}
+	return &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_XA, Status: "last seen a long time ago"}
+}
+
+// sender is who sent a message, from the user's point of view.
+func (s *Session) sender(m *tg.Message) *pb.Sender {
+	if m.Out {
+		return &pb.Sender{UserId: userID(s.self), IsFromMe: true}
+	}
+	from := m.FromID
+	if from == nil {
+		from = m.PeerID // a private chat, or a channel's post
+	}
+	id := peerChatID(from)
+	snd := &pb.Sender{UserId: id}
+	switch f := from.(type) {
+	case *tg.PeerUser:
+		snd.Name = s.peers.name(f.UserID)
+	case *tg.PeerChannel:
+		if c, ok := s.peers.channel(f.ChannelID); ok {
+			snd.Name = c.Title
+		}
+	}
+	return snd
+}
+
+// messageEvents is a new message; history marks it as backfill. A
+// message the gateway itself sent is left out (its command's result
+// already named it).
+func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history bool) []*pb.Event {
+	switch m := mc.(type) {
+	case *tg.Message:
+		chat := peerChatID(m.PeerID)
+		if _, isCh := m.PeerID.(*tg.PeerChannel); !isCh && !history {
+			s.st.setMessageChat(m.ID, chat)
+		}
+		if !history && m.Out && s.sent.take(chat, m.ID) {
+			return nil
+		}
+		return []*pb.Event{s.messageEvent(ctx, m)}
+	case *tg.MessageService:
+		return s.serviceEvents(m)
+	}
+	return nil
+}
+
+// messageEvent is a message as the contract's event.
+func (s *Session) messageEvent(ctx context.Context, m *tg.Message) *pb.Event {
+	chat := peerChatID(m.PeerID)
+	me := &pb.MessageEvent{Text: m.Message, Spans: spansOf(m.Message, m.Entities)}
+	if r, ok := m.ReplyTo.(*tg.MessageReplyHeader); ok {
+		if r.ReplyToMsgID != 0 && !(r.ForumTopic && r.ReplyToTopID == 0) {
+			me.ReplyToId = strconv.Itoa(r.ReplyToMsgID)
+		}
+		if r.ForumTopic {
+			if prefix := s.topicPrefix(ctx, m); prefix != "" {
+				me.Text = prefix + me.Text
+				shift(me.Spans, uint32(len(prefix)))
+			}
+		}
+	}
+	if a := s.attachmentOf(chat, m); a != nil {
+		me.Attachments = []*pb.Attachment{a}
+		if me.Text != "" {
+			a.Caption = me.Text
+		}
+	}
+	return &pb.Event{ChatId: chat, ChatType: s.peers.chatType(chat), Sender: s.sender(m),
+		TimestampUnixMicro: int64(m.Date) * 1e6, EventId: strconv.Itoa(m.ID),
+		Payload: &pb.Event_Message{Message: me}}
+}
+
+func shift(spans []*pb.Span, by uint32) {
+	for _, sp := range spans {
+		sp.Start += by
+		sp.End += by
+	}
+}
+
+func (s *Session) editEvents(mc tg.MessageClass) []*pb.Event {
+	m, ok := mc.(*tg.Message)
+	if !ok {
+		return nil
+	}
+	chat := peerChatID(m.PeerID)
+	if m.Out && s.sent.take(chat, -m.ID) {
+		return nil // the gateway's own correction
+	}
+	if m.EditDate == 0 {
+		// Not a new text: reactions or views changed. Reactions come
+		// as their own update.
+		return nil
+	}
+	return []*pb.Event{{ChatId: chat, ChatType: s.peers.chatType(chat), Sender: s.sender(m),
+		TimestampUnixMicro: int64(m.EditDate) * 1e6,
+		EventId:            fmt.Sprintf("%d.e%d", m.ID, m.EditDate),
+		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: strconv.Itoa(m.ID), Text: m.Message,
+			Spans: spansOf(m.Message, m.Entities)}}}}
+}
+
+// serviceEvents are a group's joins and leaves.
+func (s *Session) serviceEvents(m *tg.MessageService) []*pb.Event {
+	chat := peerChatID(m.PeerID)
+	from := ""
+	if m.FromID != nil {
+		from = peerChatID(m.FromID)
+	}
+	base := func(i int, kind pb.MemberEvent_Kind, who string) *pb.Event {
+		return &pb.Event{ChatId: chat, ChatType: s.peers.chatType(chat), Sender: &pb.Sender{UserId: from, IsFromMe: m.Out},
+			TimestampUnixMicro: int64(m.Date) * 1e6, EventId: fmt.Sprintf("%d.%d", m.ID, i),
+			Payload: &pb.Event_Member{Member: &pb.MemberEvent{Kind: kind, Member: s.member(who)}}}
+	}
+	switch a := m.Action.(type) {
+	case *tg.MessageActionChatAddUser:
+		var evs []*pb.Event
+		for i, u := range a.Users {
+			ev := base(i, pb.MemberEvent_KIND_JOINED, userID(u))
+			if from == userID(u) || from == "" {
+				ev.Sender = &pb.Sender{UserId: userID(u)}
+			}
+			evs = append(evs, ev)
+		}
+		return evs
+	case *tg.MessageActionChatJoinedByLink, *tg.MessageActionChatJoinedByRequest:
+		return []*pb.Event{base(0, pb.MemberEvent_KIND_JOINED, from)}
+	case *tg.MessageActionChatDeleteUser:
+		kind := pb.MemberEvent_KIND_KICKED
+		if userID(a.UserID) == from {
+			kind = pb.MemberEvent_KIND_LEFT
+		}
+		if a.UserID == s.self {
+			reason := pb.ChatRemovedEvent_REASON_LEFT
+			if kind == pb.MemberEvent_KIND_KICKED {
+				reason = pb.ChatRemovedEvent_REASON_KICKED
+			}
+			return []*pb.Event{{ChatId: chat, ChatType: s.peers.chatType(chat), EventId: fmt.Sprintf("%d.0", m.ID),
+				Payload: &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: reason}}}}
+		}
+		return []*pb.Event{base(0, kind, userID(a.UserID))}
+	}
+	return nil
+}
+
+// member is a group member as the contract says it.
+func (s *Session) member(user string) *pb.Member {
+	mem := &pb.Member{UserId: user, IsSelf: user == userID(s.self)}
+	if _, id, err := parsePeer(user); err == nil {
+		mem.Nick = s.peers.name(id)
+	}
+	return mem
+}
+
+// sentSet holds the IDs of messages the gateway sent, until their update
+// comes back: they are not reported as from another device.
+type sentSet struct {
+	mu  sync.Mutex
+	ids map[string]bool
+}
+
+func (s *sentSet) add(chat string, id int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ids == nil {
+		s.ids = map[string]bool{}
+	}
+	s.ids[chat+"/"+strconv.Itoa(id)] = true
+}
+
+func (s *sentSet) take(chat string, id int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := chat + "/" + strconv.Itoa(id)
+	ok := s.ids[k]
+	delete(s.ids, k)
+	return ok
+}
+
+// reactionCache is the last set of reactions seen per message and sender,
+// to tell who removed theirs (Telegram sends the message's whole list).
+type reactionCache struct {
+	mu   sync.Mutex
+	last map[string]map[string][]string // chat/msg -> sender -> emojis
+}
+
+// reactionEvents compares a message's reactions with the last seen.
+func (s *Session) reactionEvents(chat string, msg int, r tg.MessageReactions) []*pb.Event {
+	now := map[string][]string{}
+	emoji := func(rc tg.ReactionClass) string {
+		switch rc := rc.(type) {
+		case *tg.ReactionEmoji:
+			return rc.Emoticon
+		case *tg.ReactionCustomEmoji:
+			return "⭐" // a custom emoji has no Unicode form
+		}
+		return ""
+	}
+	if len(r.RecentReactions) > 0 {
+		for _, pr := range r.RecentReactions {
+			who := peerChatID(pr.PeerID)
+			if pr.My {
+				who = userID(s.self)
+			}
+			if e := emoji(pr.Reaction); e != "" && !slices.Contains(now[who], e) {
+				now[who] = append(now[who], e)
+			}
+		}
+	} else {
+		// A private chat: the counts say it, mine have a chosen order.
+		other := ""
+		if k, id, err := parsePeer(chat); err == nil && k == peerUser {
+			other = userID(id)
+		}
+		for _, rc := range r.Results {
+			e := emoji(rc.Reaction)
+			if e == "" {
+				continue
+			}
+			_, mine := rc.GetChosenOrder()
+			if mine {
+				now[userID(s.self)] = append(now[userID(s.self)], e)
+			}
+			if other != "" && rc.Count > btoi(mine) {
+				now[other] = append(now[other], e)
+			}
+		}
+	}
+	key := chat + "/" + strconv.Itoa(msg)
+	c := &s.react
+	c.mu.Lock()
+	if c.last == nil {
+		c.last = map[string]map[string][]string{}
+	}
+	before := c.last[key]
+	c.last[key] = now
+	c.mu.Unlock()
+	var evs []*pb.Event
+	emitFor := func(who string, set []string) {
+		slices.Sort(set)
+		evs = append(evs, &pb.Event{ChatId: chat, ChatType: s.peers.chatType(chat),
+			Sender:  &pb.Sender{UserId: who, IsFromMe: who == userID(s.self)},
+			Payload: &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: strconv.Itoa(msg), Emojis: set}}})
+	}
+	for who, set := range now {
+		old := slices.Clone(before[who])
+		slices.Sort(old)
+		cur := slices.Clone(set)
+		slices.Sort(cur)
+		if !slices.Equal(old, cur) {
+			emitFor(who, cur)
+		}
+	}
+	for who := range before {
+		if _, ok := now[who]; !ok {
+			emitFor(who, nil)
+		}
+	}
+	slices.SortFunc(evs, func(a, b *pb.Event) int {
+		switch {
+		case a.Sender.UserId < b.Sender.UserId:
+			return -1
+		case a.Sender.UserId > b.Sender.UserId:
+			return 1
+		}
+		return 0
+	})
+	return evs
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
