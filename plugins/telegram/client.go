@@ -3,7 +3,6 @@ package telegram
 import (
 	"log/slog"
 	"path/filepath"
-	"time"
 
 	"github.com/gotd/td/session"
 	"github.com/gotd/td/telegram"
@@ -29,8 +28,6 @@ func (n *Network) newClient(a app, dir string, h telegram.UpdateHandler, onState
 		NoUpdates:         h == nil,
 		Logger:            nil,
 		OnConnectionState: onState,
-		RetryInterval:     time.Second,
-		MaxRetries:        5,
 		Device: telegram.DeviceConfig{
 			DeviceModel:   n.cfg.DeviceModel,
 			SystemVersion: "passerelle",

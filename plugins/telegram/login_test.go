@@ -1,0 +1,161 @@
+package telegram
+
+import (
+	"strings"
+	"testing"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/tgfake"
+)
+
+func submit(t *testing.T, p sdk.LoginProcess, f map[string]string) *pb.LoginStep {
+	t.Helper()
+	step, err := p.(sdk.LoginSubmitter).Submit(ctxT(t), f)
+	if err != nil {
+		t.Fatalf("submit %v: %v", f, err)
+	}
+	return step
+}
+
+// wantForm checks that step is a form with field id, and an error
+// containing errPart ("" = no error).
+func wantForm(t *testing.T, step *pb.LoginStep, id, errPart string) {
+	t.Helper()
+	f := step.GetForm()
+	if f == nil {
+		t.Fatalf("step %v: want a form with %s", step, id)
+	}
+	found := false
+	for _, x := range f.Fields {
+		found = found || x.Id == id
+	}
+	if !found {
+		t.Fatalf("step %v: want field %s", step, id)
+	}
+	if errPart == "" && step.Error != "" || !strings.Contains(step.Error, errPart) {
+		t.Fatalf("step error %q, want %q", step.Error, errPart)
+	}
+}
+
+// phoneLoginAlice logs alice in by phone, code and 2FA password into dir,
+// checking the wrong answers on the way.
+func phoneLoginAlice(t *testing.T, n *Network, dir string) *pb.CompleteStep {
+	t.Helper()
+	ctx := ctxT(t)
+	p, err := n.StartLogin(ctx, sdk.LoginRequest{FlowID: FlowPhone, Dir: dir, UserJID: "alice@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step, err := p.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantForm(t, step, "phone", "")
+	wantForm(t, submit(t, p, map[string]string{"phone": "call me"}), "phone", "no phone number")
+	wantForm(t, submit(t, p, map[string]string{"phone": "+33 6 00 00 00 01", "api_id": "5"}), "phone", "go together")
+	wantForm(t, submit(t, p, map[string]string{"phone": "+33 6 00 00 00 01"}), "code", "")
+	wantForm(t, submit(t, p, map[string]string{"code": "99999"}), "code", "PHONE_CODE_INVALID")
+	step = submit(t, p, map[string]string{"code": alice.Code})
+	wantForm(t, step, "password", "")
+	if !strings.Contains(step.GetForm().Fields[0].Description, alice.Hint) {
+		t.Errorf("password field %v does not give the hint", step.GetForm().Fields[0])
+	}
+	wantForm(t, submit(t, p, map[string]string{"password": "wrong"}), "password", "wrong")
+	done := submit(t, p, map[string]string{"password": alice.Password}).GetComplete()
+	if done == nil {
+		t.Fatal("the right password did not complete the login")
+	}
+	return done
+}
+
+// Phone, code, 2FA password: each wrong answer is asked again with a
+// message, the right ones complete the login with the account's ID; the
+// session in the login's folder connects without a new code.
+func TestPhoneLogin2FA(t *testing.T) {
+	srv := newFake(t)
+	n, h := newNetwork(t, srv)
+	dir := t.TempDir()
+	done := phoneLoginAlice(t, n, dir)
+	if done.LoginId != "1001" || done.DisplayName != "Alice Liddell" {
+		t.Errorf("complete %v", done)
+	}
+	s, err := n.LoadLogin(ctxT(t), sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := srv.Requests("auth.signIn")
+	if err := s.Connect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Disconnect(ctxT(t))
+	h.wait(t, 0, "connected state", func(ev *pb.Event) bool {
+		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+	})
+	if srv.Requests("auth.signIn") != codes {
+		t.Error("connecting signed in again")
+	}
+}
+
+// A number without an account is refused (no sign-up); a banned number
+// and a flood wait say so.
+func TestPhoneLoginRefusals(t *testing.T) {
+	srv := newFake(t)
+	srv.AddUser(tgfake.User{ID: 1066, Phone: "33600000066", Code: "1", Banned: true})
+	n, _ := newNetwork(t, srv)
+	start := func() sdk.LoginProcess {
+		p, err := n.StartLogin(ctxT(t), sdk.LoginRequest{FlowID: FlowPhone, Dir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Start(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(p.Cancel)
+		return p
+	}
+	p := start()
+	wantForm(t, submit(t, p, map[string]string{"phone": "+33600000099"}), "code", "")
+	wantForm(t, submit(t, p, map[string]string{"code": "11111"}), "phone", "no Telegram account")
+	wantForm(t, start().(*phoneLogin).mustSubmit(t, "+33600000066"), "phone", "banned")
+	srv.FloodWait = 42
+	wantForm(t, start().(*phoneLogin).mustSubmit(t, "+33600000001"), "phone", "wait 42s")
+}
+
+func (p *phoneLogin) mustSubmit(t *testing.T, phone string) *pb.LoginStep {
+	t.Helper()
+	return submit(t, p, map[string]string{"phone": phone})
+}
+
+// QR login: the token URL as a QR display step; the scan from a phone
+// whose account has a password asks for it; then the login completes.
+func TestQRLogin(t *testing.T) {
+	srv := newFake(t)
+	n, _ := newNetwork(t, srv)
+	ctx := ctxT(t)
+	p, err := n.StartLogin(ctx, sdk.LoginRequest{FlowID: FlowQR, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step, err := p.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := step.GetDisplay()
+	if d == nil || d.Type != pb.DisplayType_DISPLAY_TYPE_QR || !strings.HasPrefix(d.Data, "tg://login?token=") {
+		t.Fatalf("first step %v: want a QR code of tg://login?token=", step)
+	}
+	if !srv.ScanQR(alice.ID, d.Data) {
+		t.Fatal("the server does not know the token shown")
+	}
+	step, err = p.(sdk.LoginWaiter).Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantForm(t, step, "password", "")
+	wantForm(t, submit(t, p, map[string]string{"password": "nope"}), "password", "wrong")
+	done := submit(t, p, map[string]string{"password": alice.Password}).GetComplete()
+	if done == nil || done.LoginId != "1001" {
+		t.Fatalf("complete %v", done)
+	}
+}

@@ -1,0 +1,287 @@
+package tgfake
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/gotd/td/bin"
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+)
+
+func strconvItoa(n int) string     { return strconv.Itoa(n) }
+func strconvItoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// pushKey sends updates to one device.
+func (s *Server) pushKey(k *key, ups ...tg.UpdateClass) {
+	msg := &tg.Updates{Updates: ups, Date: now()}
+	for _, ss := range k.sessions {
+		s.outq <- func() { _ = s.sendUpdates(ss, msg) }
+	}
+}
+
+// deliver puts a message from a user into every box of its chat and
+// answers the sender as messages.sendMessage does.
+func (s *Server) deliver(from int64, to tg.PeerClass, text string, ents []tg.MessageEntityClass, media tg.MessageMediaClass, reply int, rid int64) (bin.Encoder, error) {
+	var owners []int64
+	switch p := to.(type) {
+	case *tg.PeerUser:
+		if s.users[p.UserID] == nil {
+			return nil, tgerr.New(400, "PEER_ID_INVALID")
+		}
+		owners = []int64{from}
+		if p.UserID != from {
+			owners = append(owners, p.UserID)
+		}
+	case *tg.PeerChat:
+		g := s.groups[p.ChatID]
+		if g == nil || !slices.Contains(g.Members, from) {
+			return nil, tgerr.New(400, "CHAT_ID_INVALID")
+		}
+		owners = append([]int64{from}, slices.DeleteFunc(slices.Clone(g.Members), func(m int64) bool { return m == from })...)
+	default:
+		return nil, tgerr.New(400, "PEER_ID_INVALID")
+	}
+	s.gid++
+	gid := s.gid
+	s.links[gid] = map[int64]int{}
+	replyGid := 0
+	if reply != 0 {
+		replyGid = s.boxOf(from).gids[reply]
+	}
+	var mine *tg.UpdateNewMessage
+	for _, owner := range owners {
+		b := s.boxOf(owner)
+		id := b.next
+		b.next++
+		m := &tg.Message{ID: id, Out: owner == from, Date: now(), Message: text, Entities: ents, Media: media}
+		switch p := to.(type) {
+		case *tg.PeerUser:
+			if owner == from {
+				m.PeerID = &tg.PeerUser{UserID: p.UserID}
+			} else {
+				m.PeerID = &tg.PeerUser{UserID: from}
+			}
+		case *tg.PeerChat:
+			m.PeerID = p
+			m.FromID = &tg.PeerUser{UserID: from}
+		}
+		if replyGid != 0 {
+			if rid, ok := s.links[replyGid][owner]; ok {
+				m.ReplyTo = &tg.MessageReplyHeader{ReplyToMsgID: rid}
+			}
+		}
+		m.SetFlags()
+		b.msgs[id] = m
+		b.gids[id] = gid
+		s.links[gid][owner] = id
+		u := &tg.UpdateNewMessage{Message: m}
+		s.record(owner, u)
+		if owner == from && rid != 0 {
+			mine = u
+			continue
+		}
+		s.push(owner, u)
+	}
+	if mine == nil {
+		return &tg.Updates{Date: now()}, nil
+	}
+	return &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateMessageID{ID: mine.Message.GetID(), RandomID: rid}, mine},
+		Users: s.usersFor(from), Chats: s.chatsFor(from), Date: now()}, nil
+}
+
+// Send is a message from a user (a contact, or the account from another
+// app) to a chat: a user's ID or a group. It returns the message's ID in
+// viewer's box.
+func (s *Server) Send(from int64, to tg.PeerClass, text string, opts ...MsgOpt) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var o msgOpts
+	for _, f := range opts {
+		f(&o)
+	}
+	_, _ = s.deliver(from, to, text, o.ents, o.media, o.reply, 0)
+	return s.gid
+}
+
+// ID is the ID of message gid (Send's answer) in a user's box.
+func (s *Server) ID(gid int, owner int64) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.links[gid][owner]
+}
+
+// MsgOpt adds to a message Send makes.
+type MsgOpt func(*msgOpts)
+
+type msgOpts struct {
+	ents  []tg.MessageEntityClass
+	media tg.MessageMediaClass
+	reply int
+}
+
+// WithEntities formats a message.
+func WithEntities(e ...tg.MessageEntityClass) MsgOpt {
+	return func(o *msgOpts) { o.ents = e }
+}
+
+// WithMedia attaches a file (AddMedia's).
+func WithMedia(m tg.MessageMediaClass) MsgOpt { return func(o *msgOpts) { o.media = m } }
+
+// WithReply makes the message a reply to the sender's message ID.
+func WithReply(id int) MsgOpt { return func(o *msgOpts) { o.reply = id } }
+
+// Messages is a user's box, oldest first.
+func (s *Server) Messages(owner int64) []*tg.Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.boxOf(owner)
+	var out []*tg.Message
+	for i := 1; i < b.next; i++ {
+		if m := b.msgs[i]; m != nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Edit is the author editing message gid.
+func (s *Server) Edit(gid int, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for owner, id := range s.links[gid] {
+		om := s.boxOf(owner).msgs[id]
+		if om == nil {
+			continue
+		}
+		cp := *om
+		cp.Message, cp.EditDate = text, now()
+		cp.SetFlags()
+		s.boxOf(owner).msgs[id] = &cp
+		u := &tg.UpdateEditMessage{Message: &cp}
+		s.record(owner, u)
+		s.push(owner, u)
+	}
+}
+
+// Delete is the author deleting message gid for everyone.
+func (s *Server) Delete(gid int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for owner, id := range s.links[gid] {
+		delete(s.boxOf(owner).msgs, id)
+		u := &tg.UpdateDeleteMessages{Messages: []int{id}}
+		s.record(owner, u)
+		s.push(owner, u)
+	}
+}
+
+// React is a user setting their reactions to message gid.
+func (s *Server) React(user int64, gid int, emojis ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.react(user, gid, emojis)
+}
+
+// react sets reactions and tells every box owner but user; it returns
+// user's own update.
+func (s *Server) react(user int64, gid int, emojis []string) tg.UpdateClass {
+	if s.reacts[gid] == nil {
+		s.reacts[gid] = map[int64][]string{}
+	}
+	if len(emojis) == 0 {
+		delete(s.reacts[gid], user)
+	} else {
+		s.reacts[gid][user] = emojis
+	}
+	var mine tg.UpdateClass
+	for owner, id := range s.links[gid] {
+		m := s.boxOf(owner).msgs[id]
+		if m == nil {
+			continue
+		}
+		r := tg.MessageReactions{CanSeeList: true}
+		users := make([]int64, 0, len(s.reacts[gid]))
+		for u := range s.reacts[gid] {
+			users = append(users, u)
+		}
+		slices.Sort(users)
+		counts := map[string]*tg.ReactionCount{}
+		var order []string
+		for _, u := range users {
+			for _, e := range s.reacts[gid][u] {
+				r.RecentReactions = append(r.RecentReactions, tg.MessagePeerReaction{PeerID: &tg.PeerUser{UserID: u}, Reaction: &tg.ReactionEmoji{Emoticon: e}, My: u == owner, Date: now()})
+				if counts[e] == nil {
+					counts[e] = &tg.ReactionCount{Reaction: &tg.ReactionEmoji{Emoticon: e}}
+					order = append(order, e)
+				}
+				counts[e].Count++
+				if u == owner {
+					counts[e].SetChosenOrder(0)
+				}
+			}
+		}
+		for _, e := range order {
+			r.Results = append(r.Results, *counts[e])
+		}
+		r.SetFlags()
+		u := &tg.UpdateMessageReactions{Peer: m.PeerID, MsgID: id, Reactions: r}
+		if owner == user {
+			mine = u
+			continue
+		}
+		s.push(owner, u)
+	}
+	return mine
+}
+
+// Read is reader reading their chat with peer up to message gid.
+func (s *Server) Read(reader int64, gid int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for owner, id := range s.links[gid] {
+		if owner == reader {
+			continue
+		}
+		u := &tg.UpdateReadHistoryOutbox{Peer: &tg.PeerUser{UserID: reader}, MaxID: id}
+		s.record(owner, u)
+		s.push(owner, u)
+	}
+}
+
+// Typing is user typing to another user.
+func (s *Server) TypingTo(user, to int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.push(to, &tg.UpdateUserTyping{UserID: user, Action: &tg.SendMessageTypingAction{}})
+}
+
+// Status is user coming online (or going offline) as seen by viewer.
+func (s *Server) Status(user, viewer int64, online bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var st tg.UserStatusClass = &tg.UserStatusOnline{Expires: now() + 300}
+	if !online {
+		st = &tg.UserStatusOffline{WasOnline: now() - 60}
+	}
+	s.push(viewer, &tg.UpdateUserStatus{UserID: user, Status: st})
+}
+
+// Typings are the typing notifications clients sent.
+func (s *Server) Typings() []Typing {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.typing)
+}
+
+// LoggedIn reports whether a device of user is logged in.
+func (s *Server) LoggedIn(user int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range s.keys {
+		if k.user == user {
+			return true
+		}
+	}
+	return false
+}

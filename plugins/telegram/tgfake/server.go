@@ -1,0 +1,374 @@
+// Package tgfake is a Telegram server for tests, in process, on gotd's
+// MTProto test server (tgtest/cluster): real MTProto on loopback, with
+// handlers for the requests the Telegram transport makes. It keeps
+// accounts, a message box per account (Telegram numbers private and
+// basic group messages per account), basic groups, update state (pts)
+// and a log of updates for getDifference, so tests can drop the client
+// and see it recover the gap. Tests drive the other side: a contact
+// writes, reacts, reads, types; a phone scans the QR code.
+package tgfake
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gotd/td/bin"
+	"github.com/gotd/td/proto"
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+	"github.com/gotd/td/tgtest"
+	"github.com/gotd/td/tgtest/cluster"
+)
+
+// DC is the data centre the server runs as.
+const DC = 2
+
+// User is an account or a person on the fake Telegram.
+type User struct {
+	ID        int64
+	FirstName string
+	LastName  string
+	Username  string
+	Phone     string // digits, no +
+	// Code is the login code Telegram "sends"; Password the 2FA
+	// password ("" = none).
+	Code     string
+	Password string
+	Hint     string
+	Banned   bool
+
+	ver *verifier
+}
+
+func (u *User) tg(self bool) *tg.User {
+	out := &tg.User{ID: u.ID, AccessHash: u.ID * 7, FirstName: u.FirstName, LastName: u.LastName,
+		Username: u.Username, Phone: u.Phone, Self: self, Contact: !self, Status: &tg.UserStatusRecently{}}
+	out.SetFlags()
+	return out
+}
+
+// Server is the fake Telegram.
+type Server struct {
+	c      *cluster.Cluster
+	srv    *tgtest.Server
+	cancel context.CancelFunc
+	done   chan error
+
+	mu       sync.Mutex
+	users    map[int64]*User
+	contacts map[int64][]int64
+	groups   map[int64]*Group
+	keys     map[[8]byte]*key
+	boxes    map[int64]*box
+	gid      int
+	links    map[int]map[int64]int      // message gid -> owner -> ID in their box
+	reacts   map[int]map[int64][]string // gid -> user -> emojis
+	files    map[int64]map[int][]byte   // upload file ID -> parts
+	media    map[int64][]byte           // photo/document ID -> bytes
+	tokens   map[string]*key            // QR token -> key showing it
+	requests map[string]int             // request name -> count
+	typing   []Typing
+	outq     chan func() // pushes, in order
+	// FloodWait, when set, answers every sendCode with FLOOD_WAIT of
+	// that many seconds.
+	FloodWait int
+}
+
+// key is one client's authorization key: a device.
+type key struct {
+	user     int64 // 0 = not logged in
+	pending  int64 // signed in with the code, 2FA password missing
+	sessions map[int64]tgtest.Session
+	token    []byte // the QR token shown
+	scanned  int64  // the user whose phone scanned it
+	srpB     *srpState
+}
+
+// Group is a basic group.
+type Group struct {
+	ID      int64
+	Title   string
+	About   string
+	Members []int64
+	Admins  []int64
+	Creator int64
+}
+
+func (g *Group) tg() *tg.Chat {
+	c := &tg.Chat{ID: g.ID, Title: g.Title, ParticipantsCount: len(g.Members), Photo: &tg.ChatPhotoEmpty{}, Date: 1}
+	c.SetFlags()
+	return c
+}
+
+// box is an account's messages and update state.
+type box struct {
+	next    int
+	msgs    map[int]*tg.Message
+	gids    map[int]int
+	pts     int
+	date    int
+	log     []entry
+	readIn  map[string]int
+	readOut map[string]int
+}
+
+type entry struct {
+	pts int
+	u   tg.UpdateClass
+}
+
+// New starts a fake Telegram on loopback; Close stops it.
+func New() (*Server, error) {
+	c := cluster.NewCluster(cluster.Options{})
+	s := &Server{
+		c: c, users: map[int64]*User{}, contacts: map[int64][]int64{}, groups: map[int64]*Group{},
+		keys: map[[8]byte]*key{}, boxes: map[int64]*box{}, links: map[int]map[int64]int{},
+		reacts: map[int]map[int64][]string{}, files: map[int64]map[int][]byte{}, media: map[int64][]byte{},
+		tokens: map[string]*key{}, requests: map[string]int{}, done: make(chan error, 1),
+		outq: make(chan func(), 1024),
+	}
+	srv, d := c.DC(DC, "dc2")
+	s.srv = srv
+	s.register(d)
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	go func() { s.done <- c.Up(ctx) }()
+	go func() {
+		for {
+			select {
+			case f := <-s.outq:
+				f()
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	select {
+	case <-c.Ready():
+	case err := <-s.done:
+		cancel()
+		return nil, fmt.Errorf("tgfake: %w", err)
+	case <-time.After(30 * time.Second):
+		cancel()
+		return nil, errors.New("tgfake: the cluster did not start")
+	}
+	return s, nil
+}
+
+// Close stops the server.
+func (s *Server) Close() {
+	s.cancel()
+	<-s.done
+}
+
+// ServerConfig is the transport's "server" config block for this server.
+func (s *Server) ServerConfig() map[string]any {
+	dcs := map[string]string{}
+	for _, o := range s.c.List().Options {
+		dcs[strconv.Itoa(o.ID)] = net.JoinHostPort(o.IPAddress, strconv.Itoa(o.Port))
+	}
+	var keys []string
+	for _, k := range s.c.Keys() {
+		keys = append(keys, string(pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(k.RSA)})))
+	}
+	return map[string]any{"dc": DC, "dcs": dcs, "public_keys": keys}
+}
+
+// AddUser adds a user (an account when it has a code).
+func (s *Server) AddUser(u User) {
+	cp := u
+	if u.Password != "" {
+		ver, err := newVerifier(u.Password)
+		if err != nil {
+			panic(err)
+		}
+		cp.ver = ver
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[u.ID] = &cp
+}
+
+// AddContact makes contact one of owner's contacts.
+func (s *Server) AddContact(owner, contact int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.contacts[owner] = append(s.contacts[owner], contact)
+}
+
+// AddGroup adds a basic group.
+func (s *Server) AddGroup(g Group) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cp := g
+	s.groups[g.ID] = &cp
+}
+
+// Requests is how many requests of a type (e.g. "messages.getHistory")
+// the server answered.
+func (s *Server) Requests(name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests[name]
+}
+
+func (s *Server) boxOf(user int64) *box {
+	b := s.boxes[user]
+	if b == nil {
+		b = &box{next: 1, msgs: map[int]*tg.Message{}, gids: map[int]int{}, date: int(time.Now().Unix()), readIn: map[string]int{}, readOut: map[string]int{}}
+		s.boxes[user] = b
+	}
+	return b
+}
+
+// connected reports whether a user has a device online.
+func (s *Server) connected(user int64) bool {
+	for _, k := range s.keys {
+		if k.user == user && len(k.sessions) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// push sends updates to a user's devices (as Telegram would); a user
+// without one gets them from getDifference when they come back.
+func (s *Server) push(user int64, ups ...tg.UpdateClass) {
+	var targets []tgtest.Session
+	for _, k := range s.keys {
+		if k.user != user {
+			continue
+		}
+		for _, ss := range k.sessions {
+			targets = append(targets, ss)
+		}
+	}
+	if len(targets) == 0 {
+		return
+	}
+	msg := &tg.Updates{Updates: ups, Users: s.usersFor(user), Chats: s.chatsFor(user), Date: int(time.Now().Unix())}
+	for _, t := range targets {
+		s.outq <- func() { _ = s.sendUpdates(t, msg) }
+	}
+}
+
+func (s *Server) sendUpdates(t tgtest.Session, msg *tg.Updates) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return s.srv.Send(ctx, t, proto.MessageFromServer, msg)
+}
+
+// record adds a pts update to a user's log and pushes it.
+func (s *Server) record(user int64, u tg.UpdateClass) int {
+	b := s.boxOf(user)
+	b.pts++
+	switch u := u.(type) {
+	case *tg.UpdateNewMessage:
+		u.Pts, u.PtsCount = b.pts, 1
+	case *tg.UpdateEditMessage:
+		u.Pts, u.PtsCount = b.pts, 1
+	case *tg.UpdateDeleteMessages:
+		u.Pts, u.PtsCount = b.pts, 1
+	case *tg.UpdateReadHistoryInbox:
+		u.Pts, u.PtsCount = b.pts, 1
+	case *tg.UpdateReadHistoryOutbox:
+		u.Pts, u.PtsCount = b.pts, 1
+	}
+	b.log = append(b.log, entry{pts: b.pts, u: u})
+	return b.pts
+}
+
+func (s *Server) usersFor(user int64) []tg.UserClass {
+	var out []tg.UserClass
+	ids := make([]int64, 0, len(s.users))
+	for id := range s.users {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		out = append(out, s.users[id].tg(id == user))
+	}
+	return out
+}
+
+func (s *Server) chatsFor(user int64) []tg.ChatClass {
+	var out []tg.ChatClass
+	for _, g := range s.groups {
+		if slices.Contains(g.Members, user) {
+			out = append(out, g.tg())
+		}
+	}
+	return out
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return b
+}
+
+// errUnauthorized is Telegram's answer to a device not logged in.
+var errUnauthorized = tgerr.New(401, "AUTH_KEY_UNREGISTERED")
+
+// handler is a request handler: the request decoded, the device, the
+// answer or a Telegram error.
+type handler[R any, PR interface {
+	*R
+	bin.Decoder
+}] func(k *key, req PR) (bin.Encoder, error)
+
+func handle[R any, PR interface {
+	*R
+	bin.Decoder
+}](s *Server, d *tgtest.Dispatcher, id uint32, name string, h func(k *key, req PR) (bin.Encoder, error)) {
+	d.HandleFunc(id, func(srv *tgtest.Server, req *tgtest.Request) error {
+		var r R
+		pr := PR(&r)
+		if err := pr.Decode(req.Buf); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.requests[name]++
+		k := s.keys[req.Session.AuthKey.ID]
+		if k == nil {
+			k = &key{sessions: map[int64]tgtest.Session{}}
+			s.keys[req.Session.AuthKey.ID] = k
+		}
+		k.sessions[req.Session.ID] = req.Session
+		out, err := h(k, pr)
+		s.mu.Unlock()
+		var te *tgerr.Error
+		if errors.As(err, &te) {
+			return srv.SendErr(req, te)
+		}
+		if err != nil {
+			return err
+		}
+		return srv.SendResult(req, out)
+	})
+}
+
+// Disconnect drops every connection of a user's devices (the server
+// keeps their keys): their clients reconnect.
+func (s *Server) Disconnect(user int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range s.keys {
+		if k.user != user {
+			continue
+		}
+		for id, ss := range k.sessions {
+			s.srv.ForceDisconnect(ss)
+			delete(k.sessions, id)
+		}
+	}
+}
