@@ -44,7 +44,7 @@ func (c cursor) String() string { return fmt.Sprintf("%d:%d", c.offsetID, c.sent
 // Backfill sends a chat's history before the cursor, oldest first, in
 // one batch, from a goroutine; the last batch says done once the chat has
 // no older message or the bound is reached.
-func (s *Session) Backfill(_ context.Context, req sdk.BackfillRequest) error {
+func (s *Session) Backfill(ctx context.Context, req sdk.BackfillRequest) error {
 	api, _, err := s.client()
 	if err != nil {
 		return err
@@ -53,7 +53,7 @@ func (s *Session) Backfill(_ context.Context, req sdk.BackfillRequest) error {
 	if err != nil {
 		return err
 	}
-	peer, err := s.peers.inputPeer(req.ChatID)
+	peer, err := s.inputPeer(ctx, api, req.ChatID)
 	if err != nil {
 		return err
 	}

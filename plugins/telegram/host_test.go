@@ -138,3 +138,24 @@ func ctxT(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// waitHistory waits for the history batch number i.
+func (h *testHost) waitHistory(t *testing.T, i int) *pb.HistoryBatch {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		h.mu.Lock()
+		if len(h.history) > i {
+			b := h.history[i]
+			h.mu.Unlock()
+			return b
+		}
+		ch := h.changed
+		h.mu.Unlock()
+		select {
+		case <-ch:
+		case <-deadline:
+			t.Fatalf("no history batch %d in 20 s", i)
+		}
+	}
+}

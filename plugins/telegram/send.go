@@ -43,7 +43,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	peer, err := s.peers.inputPeer(c.ChatID)
+	peer, err := s.inputPeer(ctx, api, c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
 	}
@@ -185,7 +185,7 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	peer, err := s.peers.inputPeer(c.ChatID)
+	peer, err := s.inputPeer(ctx, api, c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
 	}
@@ -213,7 +213,7 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	peer, err := s.peers.inputPeer(c.ChatID)
+	peer, err := s.inputPeer(ctx, api, c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
 	}
@@ -310,7 +310,7 @@ func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) erro
 		_, err = api.ChannelsReadHistory(ctx, &tg.ChannelsReadHistoryRequest{Channel: ch, MaxID: id})
 		return cmdErr("mark read", err)
 	}
-	peer, err := s.peers.inputPeer(c.ChatID)
+	peer, err := s.inputPeer(ctx, api, c.ChatID)
 	if err != nil {
 		return err
 	}
@@ -328,7 +328,7 @@ func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingStat
 	if err != nil {
 		return err
 	}
-	peer, err := s.peers.inputPeer(c.ChatID)
+	peer, err := s.inputPeer(ctx, api, c.ChatID)
 	if err != nil {
 		return err
 	}

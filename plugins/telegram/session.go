@@ -40,6 +40,9 @@ type Session struct {
 	self    int64
 	stopped bool // Disconnect or Logout: no more retries
 	gen     int  // which connection the background goroutines serve
+	// running counts the goroutines that run a client: the database
+	// closes once none does.
+	running sync.WaitGroup
 
 	sent    sentSet
 	react   reactionCache
@@ -103,8 +106,14 @@ func (s *Session) start(ready chan struct{}) {
 	var once sync.Once
 	isReady := func() { once.Do(func() { close(ready) }) }
 	s.mu.Lock()
+	if s.stopped {
+		s.mu.Unlock()
+		isReady()
+		return
+	}
 	s.gen++
 	gen := s.gen
+	s.running.Add(1)
 	mgr := updates.New(updates.Config{
 		Handler:          telegram.UpdateHandlerFunc(s.handle),
 		Storage:          s.st,
@@ -118,6 +127,7 @@ func (s *Session) start(ready chan struct{}) {
 	s.mu.Unlock()
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTING, "connecting to Telegram")
 	go func() {
+		defer s.running.Done()
 		var api *tg.Client
 		client := s.n.newClient(s.n.appFor(s.saved), s.login.Dir, mgr, func(cs telegram.ConnectionState) {
 			if cs == telegram.ConnectionStateDisconnected {
@@ -171,7 +181,7 @@ func (s *Session) ended(gen int, err error) {
 		s.mu.Unlock()
 		return
 	}
-	s.r = nil
+	s.r, s.api = nil, nil
 	s.mu.Unlock()
 	switch {
 	case errors.Is(err, errUnauthorized) || loggedOut(err):
@@ -204,7 +214,7 @@ func (s *Session) ended(gen int, err error) {
 func (s *Session) client() (*tg.Client, *updates.Manager, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.api == nil || s.r == nil && s.mgr == nil {
+	if s.api == nil {
 		return nil, nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "telegram: not connected")
 	}
 	return s.api, s.mgr, nil
@@ -215,10 +225,17 @@ func (s *Session) Disconnect(context.Context) error {
 	s.mu.Lock()
 	s.stopped = true
 	s.gen++
-	r, st := s.r, s.st
-	s.r, s.st, s.api = nil, nil, nil
+	r := s.r
+	s.r, s.api = nil, nil
 	s.mu.Unlock()
 	r.stop()
+	// A client still dialling sees stopped and ends: then nothing uses
+	// the database.
+	s.running.Wait()
+	s.mu.Lock()
+	st := s.st
+	s.st = nil
+	s.mu.Unlock()
 	if st != nil {
 		return st.close()
 	}
@@ -244,4 +261,17 @@ func (s *Session) Logout(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// inputPeer names a chat for a request. A user or channel the session has
+// not seen since it started is looked up in the dialogs once.
+func (s *Session) inputPeer(ctx context.Context, api *tg.Client, chat string) (tg.InputPeerClass, error) {
+	p, err := s.peers.inputPeer(chat)
+	if err == nil {
+		return p, nil
+	}
+	if _, derr := s.dialogs(ctx, api); derr != nil {
+		return nil, err
+	}
+	return s.peers.inputPeer(chat)
 }

@@ -14,7 +14,10 @@ func strconvItoa64(n int64) string { return strconv.FormatInt(n, 10) }
 
 // pushKey sends updates to one device.
 func (s *Server) pushKey(k *key, ups ...tg.UpdateClass) {
-	msg := &tg.Updates{Updates: ups, Date: now()}
+	msg, err := freeze(&tg.Updates{Updates: ups, Date: now()})
+	if err != nil {
+		panic(err)
+	}
 	for _, ss := range k.sessions {
 		s.outq <- func() { _ = s.sendUpdates(ss, msg) }
 	}

@@ -244,13 +244,17 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		want := peerKey(s.peerOf(k.user, r.Peer))
 		b := s.boxOf(k.user)
 		var all []*tg.Message
+		count := 0
 		for _, m := range b.msgs {
-			if peerKey(m.PeerID) == want && (r.OffsetID == 0 || m.ID < r.OffsetID) {
+			if peerKey(m.PeerID) != want {
+				continue
+			}
+			count++ // Telegram's count is the chat's, whatever the offset
+			if r.OffsetID == 0 || m.ID < r.OffsetID {
 				all = append(all, m)
 			}
 		}
 		sort.Slice(all, func(i, j int) bool { return all[i].ID > all[j].ID })
-		count := len(all)
 		if r.Limit > 0 && len(all) > r.Limit {
 			all = all[:r.Limit]
 		}

@@ -255,13 +255,32 @@ func (s *Server) push(user int64, ups ...tg.UpdateClass) {
 	if len(targets) == 0 {
 		return
 	}
-	msg := &tg.Updates{Updates: ups, Users: s.usersFor(user), Chats: s.chatsFor(user), Date: int(time.Now().Unix())}
+	msg, err := freeze(&tg.Updates{Updates: ups, Users: s.usersFor(user), Chats: s.chatsFor(user), Date: int(time.Now().Unix())})
+	if err != nil {
+		panic(err)
+	}
 	for _, t := range targets {
 		s.outq <- func() { _ = s.sendUpdates(t, msg) }
 	}
 }
 
-func (s *Server) sendUpdates(t tgtest.Session, msg *tg.Updates) error {
+// frozen is a message encoded once.
+type frozen []byte
+
+func (f frozen) Encode(b *bin.Buffer) error {
+	b.Put(f)
+	return nil
+}
+
+func freeze(e bin.Encoder) (frozen, error) {
+	var b bin.Buffer
+	if err := e.Encode(&b); err != nil {
+		return nil, err
+	}
+	return frozen(b.Copy()), nil
+}
+
+func (s *Server) sendUpdates(t tgtest.Session, msg frozen) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return s.srv.Send(ctx, t, proto.MessageFromServer, msg)
@@ -345,6 +364,11 @@ func handle[R any, PR interface {
 		}
 		k.sessions[req.Session.ID] = req.Session
 		out, err := h(k, pr)
+		if err == nil {
+			// Encoding sets flags in the objects, which the server
+			// shares: it happens under the lock.
+			out, err = freeze(out)
+		}
 		s.mu.Unlock()
 		var te *tgerr.Error
 		if errors.As(err, &te) {

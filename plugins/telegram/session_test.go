@@ -1,0 +1,337 @@
+package telegram
+
+import (
+	"bytes"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gotd/td/tg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/tgfake"
+)
+
+// connectAlice logs alice in and connects her session.
+func connectAlice(t *testing.T, srv *tgfake.Server) (*Session, *testHost, sdk.LoginInfo, *Network) {
+	t.Helper()
+	n, h := newNetwork(t, srv)
+	dir := t.TempDir()
+	done := phoneLoginAlice(t, n, dir)
+	info := sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir}
+	s := connect(t, n, h, info)
+	return s, h, info, n
+}
+
+func connect(t *testing.T, n *Network, h *testHost, info sdk.LoginInfo) *Session {
+	t.Helper()
+	from := h.count()
+	s, err := n.LoadLogin(ctxT(t), info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Connect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Disconnect(ctxT(t)) })
+	h.wait(t, from, "connected state", func(ev *pb.Event) bool {
+		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+	})
+	return s
+}
+
+func isMessage(chat, text string) func(*pb.Event) bool {
+	return func(ev *pb.Event) bool {
+		return ev.ChatId == chat && strings.Contains(ev.GetMessage().GetText(), text)
+	}
+}
+
+var bobPeer = &tg.PeerUser{UserID: bob.ID}
+
+// Messages both ways, with formatting, replies, edits, deletions,
+// reactions, receipts, typing and status; the user's own message from
+// another app; a group.
+func TestMessages(t *testing.T) {
+	srv := newFake(t)
+	s, h, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	alicePeer := &tg.PeerUser{UserID: alice.ID}
+
+	// In, formatted (UTF-16 offsets past an emoji).
+	from := h.count()
+	text := "😀 bold and link"
+	gid := srv.Send(bob.ID, alicePeer, text, tgfake.WithEntities(
+		&tg.MessageEntityBold{Offset: 3, Length: 4},
+		&tg.MessageEntityTextURL{Offset: 12, Length: 4, URL: "https://example.org"},
+	))
+	ev := h.wait(t, from, "bob's message", isMessage("1002", "bold"))
+	m := ev.GetMessage()
+	if ev.Sender.GetUserId() != "1002" || ev.Sender.IsFromMe || ev.Sender.Name != "Bob" {
+		t.Errorf("sender %v", ev.Sender)
+	}
+	want := []*pb.Span{{Start: 5, End: 9, Style: pb.Span_STYLE_BOLD}, {Start: 14, End: 18, Style: pb.Span_STYLE_LINK, Url: "https://example.org"}}
+	if len(m.Spans) != 2 || m.Spans[0].String() != want[0].String() || m.Spans[1].String() != want[1].String() {
+		t.Errorf("spans %v, want %v", m.Spans, want)
+	}
+	bobMsg := ev.EventId
+
+	// Out: a reply with bold, to bob's box.
+	res, err := s.SendMessage(ctx, sdk.Call{ChatID: "1002", TxnID: "t1"}, &pb.SendMessage{Text: "hi there", ReplyToId: bobMsg,
+		Spans: []*pb.Span{{Start: 0, End: 2, Style: pb.Span_STYLE_BOLD}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	box := srv.Messages(bob.ID)
+	last := box[len(box)-1]
+	if last.Message != "hi there" || last.Out || len(last.Entities) != 1 {
+		t.Fatalf("bob got %v", last)
+	}
+	if r, ok := last.ReplyTo.(*tg.MessageReplyHeader); !ok || r.ReplyToMsgID != srv.ID(gid, bob.ID) {
+		t.Errorf("bob's copy replies to %v, want his message %d", last.ReplyTo, srv.ID(gid, bob.ID))
+	}
+	// Edit, react, delete, read, typing from the user.
+	if _, err := s.EditMessage(ctx, sdk.Call{ChatID: "1002"}, &pb.EditMessage{TargetId: res.MessageID, Text: "hi there!"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.React(ctx, sdk.Call{ChatID: "1002"}, &pb.React{TargetId: bobMsg, Emojis: []string{"👍"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkRead(ctx, sdk.Call{ChatID: "1002"}, &pb.MarkRead{UpToId: bobMsg}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetTyping(ctx, sdk.Call{ChatID: "1002"}, pb.TypingState_TYPING_STATE_COMPOSING); err != nil {
+		t.Fatal(err)
+	}
+	box = srv.Messages(bob.ID)
+	if got := box[len(box)-1].Message; got != "hi there!" {
+		t.Errorf("bob's copy after the edit: %q", got)
+	}
+	if ty := srv.Typings(); len(ty) != 1 {
+		t.Errorf("typing sent: %v", ty)
+	}
+	if _, err := s.Retract(ctx, sdk.Call{ChatID: "1002"}, &pb.Retract{TargetId: res.MessageID}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Messages(bob.ID)); n != 1 {
+		t.Errorf("bob has %d messages after the deletion, want 1", n)
+	}
+
+	// From bob: edit, reaction, read receipt, typing, status, deletion.
+	from = h.count()
+	srv.Edit(gid, "😀 bold and link, edited")
+	h.wait(t, from, "edit", func(ev *pb.Event) bool {
+		return ev.GetEdit().GetTargetId() == bobMsg && strings.HasSuffix(ev.GetEdit().GetText(), "edited")
+	})
+	mine := srv.Send(alice.ID, bobPeer, "from my phone")
+	ev = h.wait(t, from, "the user's message from another app", isMessage("1002", "from my phone"))
+	if !ev.Sender.GetIsFromMe() {
+		t.Errorf("the user's own message: sender %v", ev.Sender)
+	}
+	srv.React(bob.ID, mine, "❤️")
+	ev = h.wait(t, from, "reaction", func(ev *pb.Event) bool { return ev.GetReaction() != nil && ev.Sender.GetUserId() == "1002" })
+	if r := ev.GetReaction(); r.TargetId != strconv.Itoa(srv.ID(mine, alice.ID)) || !slices.Equal(r.Emojis, []string{"❤️"}) {
+		t.Errorf("reaction %v", r)
+	}
+	srv.Read(bob.ID, mine)
+	h.wait(t, from, "read receipt", func(ev *pb.Event) bool {
+		return ev.GetReceipt().GetKind() == pb.ReceiptEvent_KIND_READ && ev.Sender.GetUserId() == "1002"
+	})
+	srv.TypingTo(bob.ID, alice.ID)
+	h.wait(t, from, "typing", func(ev *pb.Event) bool {
+		return ev.GetTyping().GetState() == pb.TypingState_TYPING_STATE_COMPOSING && ev.ChatId == "1002"
+	})
+	srv.Status(bob.ID, alice.ID, false)
+	ev = h.wait(t, from, "status", func(ev *pb.Event) bool { return ev.GetPresence() != nil && ev.ChatId == "1002" })
+	if p := ev.GetPresence().Presence; p.Show != pb.PresenceShow_PRESENCE_SHOW_AWAY || p.LastSeenUnix == 0 {
+		t.Errorf("presence %v: want away with the last time seen", p)
+	}
+	srv.Delete(gid)
+	h.wait(t, from, "deletion", func(ev *pb.Event) bool { return ev.GetRetraction().GetTargetId() == bobMsg })
+
+	// The group, both ways.
+	from = h.count()
+	srv.Send(carol.ID, &tg.PeerChat{ChatID: 77}, "hello group")
+	ev = h.wait(t, from, "group message", isMessage("-77", "hello group"))
+	if ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || ev.Sender.GetUserId() != "1003" {
+		t.Errorf("group message %v", ev)
+	}
+	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: "-77"}, &pb.SendMessage{Text: "hello all"}); err != nil {
+		t.Fatal(err)
+	}
+	cb := srv.Messages(carol.ID)
+	if got := cb[len(cb)-1]; got.Message != "hello all" || peerChatID(got.FromID) != "1001" {
+		t.Errorf("carol got %v", got)
+	}
+	// None of the user's own commands came back as events.
+	h.mu.Lock()
+	for _, ev := range h.events {
+		if strings.Contains(ev.GetMessage().GetText(), "hi there") || strings.Contains(ev.GetMessage().GetText(), "hello all") || ev.GetEdit().GetText() == "hi there!" {
+			t.Errorf("the gateway's own command came back: %v", ev)
+		}
+	}
+	h.mu.Unlock()
+}
+
+// Contacts, the chat list and a group's members and topic.
+func TestContactsAndGroups(t *testing.T) {
+	srv := newFake(t)
+	srv.Send(carol.ID, &tg.PeerUser{UserID: alice.ID}, "hi, not a contact")
+	s, _, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	cs, err := s.ContactList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range cs {
+		ids = append(ids, c.UserId+"="+c.Name)
+	}
+	slices.Sort(ids)
+	if !slices.Equal(ids, []string{"1002=Bob", "1003=Carol"}) {
+		t.Errorf("contacts %v: want bob (contact) and carol (private chat)", ids)
+	}
+	chats, err := s.ChatList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(chats) != 1 || chats[0].ChatId != "-77" || chats[0].Name != "Wonderland" || chats[0].Type != pb.ChatType_CHAT_TYPE_GROUP {
+		t.Fatalf("chats %v", chats)
+	}
+	info, err := s.ChatInfo(ctx, "-77")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Topic != "tea party" || len(info.Members) != 3 {
+		t.Fatalf("chat info %v", info)
+	}
+	roles := map[string]pb.Affiliation{}
+	for _, m := range info.Members {
+		roles[m.UserId] = m.Affiliation
+		if m.IsSelf != (m.UserId == "1001") {
+			t.Errorf("member %v: is_self wrong", m)
+		}
+	}
+	if roles["1001"] != pb.Affiliation_AFFILIATION_OWNER || roles["1002"] != pb.Affiliation_AFFILIATION_ADMIN || roles["1003"] != pb.Affiliation_AFFILIATION_MEMBER {
+		t.Errorf("affiliations %v", roles)
+	}
+}
+
+// What comes while the session is away comes when it is back, once
+// (gap recovery from the state in the login's folder).
+func TestGapRecovery(t *testing.T) {
+	srv := newFake(t)
+	s, h, info, n := connectAlice(t, srv)
+	alicePeer := &tg.PeerUser{UserID: alice.ID}
+	from := h.count()
+	srv.Send(bob.ID, alicePeer, "before")
+	h.wait(t, from, "first message", isMessage("1002", "before"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	srv.Send(bob.ID, alicePeer, "while away 1")
+	srv.Send(bob.ID, alicePeer, "while away 2")
+	from = h.count()
+	connect(t, n, h, info)
+	h.wait(t, from, "second message", isMessage("1002", "while away 2"))
+	h.wait(t, from, "first missed message", isMessage("1002", "while away 1"))
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	seen := map[string]int{}
+	for _, ev := range h.events {
+		if ev.GetMessage() != nil {
+			seen[ev.GetMessage().Text]++
+		}
+	}
+	if seen["before"] != 1 || seen["while away 1"] != 1 || seen["while away 2"] != 1 {
+		t.Errorf("messages delivered %v: want each once", seen)
+	}
+}
+
+// Files both ways: a photo by reference, fetched with DownloadMedia; a
+// file streamed in with UploadMedia and sent.
+func TestMedia(t *testing.T) {
+	srv := newFake(t)
+	s, h, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	photo := bytes.Repeat([]byte("jpeg"), 40000)
+	from := h.count()
+	srv.Send(bob.ID, &tg.PeerUser{UserID: alice.ID}, "look", tgfake.WithMedia(srv.AddMedia(photo, "image/jpeg")))
+	ev := h.wait(t, from, "photo", isMessage("1002", "look"))
+	as := ev.GetMessage().Attachments
+	if len(as) != 1 || as[0].GetRef() == "" || as[0].MimeType != "image/jpeg" || as[0].Size != int64(len(photo)) || as[0].Width != 640 {
+		t.Fatalf("attachments %v", as)
+	}
+	_, r, err := s.DownloadMedia(ctx, "1002", as[0].GetRef())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(r)
+	r.Close()
+	if err != nil || !bytes.Equal(got, photo) {
+		t.Fatalf("downloaded %d bytes (%v), want %d", len(got), err, len(photo))
+	}
+	voice := bytes.Repeat([]byte("ogg!"), 100000)
+	id, err := s.UploadMedia(ctx, &pb.MediaInfo{Name: "note.ogg", MimeType: "audio/ogg", Size: int64(len(voice)), VoiceNote: true, DurationMs: 3000}, bytes.NewReader(voice))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: "1002"}, &pb.SendMessage{Text: "listen", Attachments: []*pb.Attachment{{Source: &pb.Attachment_UploadId{UploadId: id}}}}); err != nil {
+		t.Fatal(err)
+	}
+	box := srv.Messages(bob.ID)
+	last := box[len(box)-1]
+	if last.Message != "listen" || !bytes.Equal(srv.Media(last.Media), voice) {
+		t.Fatalf("bob got %q with %d bytes of media", last.Message, len(srv.Media(last.Media)))
+	}
+	doc := last.Media.(*tg.MessageMediaDocument).Document.(*tg.Document)
+	voiceAttr := false
+	for _, a := range doc.Attributes {
+		if au, ok := a.(*tg.DocumentAttributeAudio); ok && au.Voice && au.Duration == 3 {
+			voiceAttr = true
+		}
+	}
+	if !voiceAttr || doc.MimeType != "audio/ogg" {
+		t.Errorf("document %v: want a voice note of 3 s", doc)
+	}
+}
+
+// History: oldest first, in batches with a cursor, bounded by
+// history_limit (5 here), then done.
+func TestBackfill(t *testing.T) {
+	srv := newFake(t)
+	for i := range 7 {
+		srv.Send(bob.ID, &tg.PeerUser{UserID: alice.ID}, "old "+strconv.Itoa(i))
+	}
+	s, h, _, _ := connectAlice(t, srv)
+	var texts []string
+	cursor := ""
+	for i := 0; ; i++ {
+		if i == 4 {
+			t.Fatal("no batch said done")
+		}
+		if err := s.Backfill(ctxT(t), sdk.BackfillRequest{ChatID: "1002", Cursor: cursor, Limit: 3}); err != nil {
+			t.Fatal(err)
+		}
+		b := h.waitHistory(t, i)
+		var page []string
+		for _, ev := range b.Events {
+			page = append(page, ev.GetMessage().GetText())
+		}
+		texts = append(page, texts...)
+		cursor = b.Cursor
+		if b.Done {
+			break
+		}
+	}
+	want := []string{"old 2", "old 3", "old 4", "old 5", "old 6"}
+	if !slices.Equal(texts, want) {
+		t.Errorf("history %q, want %q", texts, want)
+	}
+	h.wait(t, 0, "progress", func(ev *pb.Event) bool {
+		p := ev.GetProgress()
+		return p != nil && p.Task == "history" && p.Done == 5 && p.Total == 5
+	})
+}
