@@ -41,6 +41,8 @@ type session struct {
 
 	// rooms are the login's groups as MUC rooms (room.go).
 	rooms roomSet
+	// progress is the login's long work under way (progress.go).
+	progress progressBoard
 }
 
 // loginState is what the plugin last said about a login's connection.
