@@ -219,6 +219,7 @@ func joinChannel(t *testing.T, c *xmpptest.Client, roomJID, nick, x string) (joi
 func TestJoinChatByID(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := registered(t, s, "alice")
+	s.logs.waitLog(t, "contacts synced", timeout) // members are named after them
 	info, err := alice.IQ(ctxT(t), `<iq type='get' to='`+domain+`'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>`)
 	if err != nil || strings.Contains(info.XML, "#go") {
 		t.Fatalf("disco#items before the join: %v %s", err, info.XML)
