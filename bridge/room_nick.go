@@ -40,12 +40,8 @@ func (s *session) occupantPresence(ctx context.Context, st *wire.Stanza, r *room
 	if !joined || want == "" || want == self {
 		return
 	}
-	switch {
-	case taken && holder != selfKey:
-		t.send(ctx, wire.ErrorReply(st, wire.Conflict, want+" is another occupant's nick in "+r.jid))
-		return
-	case !t.host.Caps().GetFeatures().GetSetNick():
-		t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, t.displayName()+" does not let the gateway change your nick"))
+	if cond, text := nickRefusal(t.host.Caps().GetFeatures().GetSetNick(), taken && holder != selfKey, want, r.jid, t.displayName()); cond != "" {
+		t.send(ctx, wire.ErrorReply(st, cond, text))
 		return
 	}
 	ctx = context.WithoutCancel(ctx)
@@ -56,6 +52,19 @@ func (s *session) occupantPresence(ctx context.Context, st *wire.Stanza, r *room
 		}
 		// Done: the network's RENAMED brings the new nick (selfMember).
 	})
+}
+
+// nickRefusal is why a nick change to want is refused ("" when it is
+// not): another occupant's nick is a conflict (XEP-0045 §7.6.3); a
+// network without set_nick does not change nicks, not acceptable.
+func nickRefusal(setNick, takenByOther bool, want, roomJID, network string) (wire.Condition, string) {
+	switch {
+	case takenByOther:
+		return wire.Conflict, want + " is another occupant's nick in " + roomJID
+	case !setNick:
+		return wire.NotAcceptable, network + " does not let the gateway change your nick"
+	}
+	return "", ""
 }
 
 // isSelfLocked reports whether m is the user's own member: marked so, or
