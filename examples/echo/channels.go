@@ -103,7 +103,9 @@ func (s *Session) JoinChat(_ context.Context, c sdk.Call, j *pb.JoinChat) error 
 		return err
 	}
 	switch {
-	case !isChannel(c.ChatID) || c.ChatID == NoSuchChannel:
+	case !isChannel(c.ChatID):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no group of the echo network (channels start with %s)", c.ChatID, ChannelSign)
+	case c.ChatID == NoSuchChannel:
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "there is no channel %q on the echo network", c.ChatID)
 	case c.ChatID == LockedChannel && j.Password != ChannelKey:
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAUTHORIZED, "%s needs its key", c.ChatID)

@@ -127,17 +127,21 @@ func (s *Session) ChatInfo(_ context.Context, chatID string) (*pb.Chat, error) {
 	return s.roomChatLocked(g), nil
 }
 
-// LeaveChat leaves the group (sdk.Leaver).
+// LeaveChat leaves the group, or a channel (sdk.Leaver).
 func (s *Session) LeaveChat(_ context.Context, c sdk.Call) error {
 	if err := s.online(); err != nil {
 		return err
 	}
+	s.n.mu.Lock()
+	defer s.n.mu.Unlock()
+	if cs := s.channelsLocked(); cs[c.ChatID] != nil {
+		delete(cs, c.ChatID) // channels.go
+		return nil
+	}
 	if c.ChatID != RoomID {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no group of the echo network", c.ChatID)
 	}
-	s.n.mu.Lock()
 	s.n.groupLocked(s.loginID).left = true
-	s.n.mu.Unlock()
 	return nil
 }
 
