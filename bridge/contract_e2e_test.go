@@ -27,8 +27,8 @@ func fromContact(t *testing.T, c *xmpptest.Client, contact, what string, match f
 
 // TestIdentityMovesContact: echo-1 becomes +33600 (as a WhatsApp LID
 // becomes a phone number), and the network says so twice. The user ends
-// with one roster entry for it, the new JID, named as before, pushed
-// once; the room's occupant shows the new real JID; a correction, a
+// with one roster entry for it, the new JID, with the name the user gave
+// the old one, pushed once; the room's occupant shows the new real JID; a correction, a
 // reaction, a reply and a retraction sent to the new JID naming a message
 // of before the move reach the network with the message's own IDs and
 // metadata (the echo network checks them, and answers on the right
@@ -37,6 +37,10 @@ func TestIdentityMovesContact(t *testing.T) {
 	s, alice := privilegedAlice(t)
 	const newJID = "+33600@" + domain
 	waitRoster(t, alice, "held the echo contacts", func(r map[string]rosterItem) bool { return len(r) == 3 })
+	// The user's own name for the contact is what the new entry keeps.
+	if st, err := alice.IQ(ctxT(t), `<iq type='set'><query xmlns='jabber:iq:roster'><item jid='echo-1@`+domain+`' name='My Echo'><group>Echo</group></item></query></iq>`); err != nil || st.Type != "result" {
+		t.Fatalf("renaming echo-1: %v %s", err, st.XML)
+	}
 	join(t, alice, "alice", "")
 
 	raw(t, alice, `<message type='chat' id='o1' to='echo-1@`+domain+`'><body>helo</body><origin-id xmlns='urn:xmpp:sid:0' id='o1'/></message>`)
@@ -45,7 +49,7 @@ func TestIdentityMovesContact(t *testing.T) {
 	sendChat(t, alice, "echo-1@"+domain, "identity +33600")
 	r := waitRoster(t, alice, "moved echo-1 to "+newJID, func(r map[string]rosterItem) bool {
 		_, old := r["echo-1@"+domain]
-		return len(r) == 3 && !old && r[newJID].Name == "Echo One"
+		return len(r) == 3 && !old && r[newJID].Name == "My Echo"
 	})
 	if it := r[newJID]; it.Sub != "both" || len(it.Groups) != 1 || it.Groups[0] != "Echo" {
 		t.Errorf("new roster item: %+v", it)

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"passerelle.im/passerelle/bridge/muc"
+	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
 )
@@ -65,8 +66,15 @@ func (s *session) identityEvent(ctx context.Context, d delivery, ie *pb.Identity
 	}
 	if hadOld {
 		// The new entry first, then the old one out: the user never
-		// has neither.
-		s.announceContact(ctx, c, name, hadNew)
+		// has neither. It keeps the old entry's name, which may be the
+		// user's own.
+		shown := name
+		if oldJID, err := t.puppetJID(oldID); err == nil && t.privileges().rosterRead() {
+			if n := t.rosterName(ctx, l.UserJID, oldJID.String()); n != "" {
+				shown = n
+			}
+		}
+		s.announceContact(ctx, c, shown, hadNew)
 		s.dropContact(ctx, oldID)
 	}
 	res, err := t.db.MoveContact(ctx, oldID, store.Puppet{Transport: t.name, LoginID: l.LoginID, UserID: newID, Name: name})
@@ -92,6 +100,26 @@ func (s *session) identityEvent(ctx context.Context, d delivery, ie *pb.Identity
 	}
 	t.log.Info("contact moved to a new ID", "user", s.user, "old_user_id", oldID, "user_id", newID, "jid", newJID.String(),
 		"had_old", hadOld, "messages", res.Messages, "dedup_keys", res.Dedup, "cursor", res.Cursor)
+}
+
+// rosterName is the name of one item of the user's roster, read through
+// XEP-0356; "" when it has none or cannot be read.
+func (t *transport) rosterName(ctx context.Context, user, item string) string {
+	id := t.link.NewID()
+	var w wire.Writer
+	w.Start("iq", "").Attr("from", t.domain).Attr("to", user).Attr("type", "get").Attr("id", id).Leaf("query", nsRoster, "")
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	st, err := t.link.IQ(cctx, id, w.Bytes())
+	cancel()
+	if err != nil || st.Type() != "result" || st.Payload() == nil {
+		return ""
+	}
+	for _, it := range st.Payload().Children {
+		if it.Attr("jid") == item {
+			return it.Attr("name")
+		}
+	}
+	return ""
 }
 
 // identityName is the name of a moved contact: the network's, when it
