@@ -38,6 +38,8 @@ func TestProgressText(t *testing.T) {
 		{&pb.ProgressEvent{Task: "history", Unit: "messages", Done: 7}, "history: 7 messages"},
 		{&pb.ProgressEvent{Task: "history", Done: 130, Total: 120}, "history: 120 of 120"},
 		{&pb.ProgressEvent{Task: "contacts"}, "contacts"},
+		{&pb.ProgressEvent{Task: "contacts", Done: -3, Total: -1}, "contacts"},
+		{&pb.ProgressEvent{Task: "contacts", Done: -3, Total: 10}, "contacts: 0 of 10"},
 		{&pb.ProgressEvent{Task: "history", Done: 1, Total: 2, Text: "Syncing your chats"}, "Syncing your chats"},
 	} {
 		if got := progressText(c.p.Task, c.p); got != c.want {

@@ -9,6 +9,7 @@ import (
 	"passerelle.im/passerelle/bridge/muc"
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/puppet"
 	"passerelle.im/passerelle/store"
 )
 
@@ -42,6 +43,11 @@ func (s *session) identityEvent(ctx context.Context, d delivery, ie *pb.Identity
 	if err != nil {
 		t.log.Warn("identity event: the new ID has no JID; ignored", "user", s.user, "user_id", newID, "err", err)
 		return
+	}
+	if oldID != "" && puppet.ValidID(oldID) != nil {
+		// No contact can have had it: the event only adds the new one.
+		t.log.Warn("identity event: the old ID is no valid ID; the contact is only added", "user", s.user, "user_id", newID)
+		oldID = ""
 	}
 	if oldID == newID || oldID == "" {
 		s.contactEvent(ctx, &pb.Event{LoginId: l.LoginID, Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: c}}})

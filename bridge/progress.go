@@ -138,15 +138,16 @@ func progressText(task string, p *pb.ProgressEvent) string {
 	if p.Text != "" {
 		return p.Text
 	}
+	done, total := max(p.Done, 0), max(p.Total, 0)
 	unit := ""
 	if p.Unit != "" {
 		unit = " " + p.Unit
 	}
 	switch {
-	case p.Total > 0:
-		return fmt.Sprintf("%s: %d of %d%s", task, min(p.Done, p.Total), p.Total, unit)
-	case p.Done > 0:
-		return fmt.Sprintf("%s: %d%s", task, p.Done, unit)
+	case total > 0:
+		return fmt.Sprintf("%s: %d of %d%s", task, min(done, total), total, unit)
+	case done > 0:
+		return fmt.Sprintf("%s: %d%s", task, done, unit)
 	}
 	return task
 }
