@@ -24,7 +24,10 @@ import (
 // room while one is under way wait for the same command.
 //
 // Without join_chat a join to an unknown room is refused with
-// item-not-found, as before.
+// item-not-found, as before. The plugin's ChatEvent must carry the chat
+// ID of the command: a network that would rather name the chat otherwise
+// ("#Go" as "#go") answers NOT_FOUND for the other spellings, or the join
+// times out.
 
 // joinWait is how long a join waits for the network's chat after the
 // command succeeded.
@@ -37,10 +40,14 @@ type pendingJoin struct {
 	join     muc.Join
 }
 
-// joinsUnderway are a session's joins of rooms not known yet, by chat ID.
+// joinsUnderway are a session's joins of rooms not known yet, by chat ID:
+// each a batch waiting for one command.
 type joinsUnderway struct {
-	m map[string][]pendingJoin
+	m map[string]*joinBatch
 }
+
+// joinBatch is the joins of one room waiting for the same JoinChat.
+type joinBatch struct{ joins []pendingJoin }
 
 // joinByID sends a join of a room the gateway does not know to the
 // network, when the network joins chats by ID; false when it does not.
@@ -52,10 +59,15 @@ func (s *session) joinByID(ctx context.Context, st *wire.Stanza, chatID string, 
 	ctx = context.WithoutCancel(ctx)
 	s.mu.Lock()
 	if s.joins.m == nil {
-		s.joins.m = map[string][]pendingJoin{}
+		s.joins.m = map[string]*joinBatch{}
 	}
-	first := len(s.joins.m[chatID]) == 0
-	s.joins.m[chatID] = append(s.joins.m[chatID], pendingJoin{st: st, from: from, to: to, join: join})
+	b := s.joins.m[chatID]
+	first := b == nil
+	if first {
+		b = &joinBatch{}
+		s.joins.m[chatID] = b
+	}
+	b.joins = append(b.joins, pendingJoin{st: st, from: from, to: to, join: join})
 	s.mu.Unlock()
 	if !first {
 		return true // the command under way answers for it too
@@ -66,7 +78,7 @@ func (s *session) joinByID(ctx context.Context, st *wire.Stanza, chatID string, 
 	t.host.Send(cmd, func(res *pb.CommandResult) {
 		if res.Error != nil {
 			t.log.Info("joining a group refused", "user", s.user, "chat", chatID, "code", res.Error.Code, "err", res.Error.Text)
-			s.failJoins(ctx, chatID, conditionOf(res.Error.Code), res.Error.Text)
+			s.failJoins(ctx, chatID, b, conditionOf(res.Error.Code), res.Error.Text)
 			return
 		}
 		if r := s.rooms.get(chatID); r != nil {
@@ -74,24 +86,28 @@ func (s *session) joinByID(ctx context.Context, st *wire.Stanza, chatID string, 
 			return
 		}
 		time.AfterFunc(joinWait, func() {
-			s.failJoins(ctx, chatID, wire.RemoteServerTimeout, t.displayName()+" did not say what "+to.Bare().String()+" is")
+			s.failJoins(ctx, chatID, b, wire.RemoteServerTimeout, t.displayName()+" did not say what "+to.Bare().String()+" is")
 		})
 	})
 	return true
 }
 
-// takeJoins removes and returns the joins waiting for a chat.
-func (s *session) takeJoins(chatID string) []pendingJoin {
+// takeJoins removes and returns the joins waiting for a chat: those of
+// batch b, or of any batch when b is nil.
+func (s *session) takeJoins(chatID string, b *joinBatch) []pendingJoin {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	js := s.joins.m[chatID]
+	cur := s.joins.m[chatID]
+	if cur == nil || (b != nil && cur != b) {
+		return nil // done with already; a later batch is not this command's
+	}
 	delete(s.joins.m, chatID)
-	return js
+	return cur.joins
 }
 
-// failJoins refuses the joins waiting for a chat.
-func (s *session) failJoins(ctx context.Context, chatID string, cond wire.Condition, text string) {
-	for _, j := range s.takeJoins(chatID) {
+// failJoins refuses the joins of batch b, if still waiting.
+func (s *session) failJoins(ctx context.Context, chatID string, b *joinBatch, cond wire.Condition, text string) {
+	for _, j := range s.takeJoins(chatID, b) {
 		s.t.send(ctx, wire.ErrorReply(j.st, cond, text))
 	}
 }
@@ -99,7 +115,7 @@ func (s *session) failJoins(ctx context.Context, chatID string, cond wire.Condit
 // completeJoins completes the joins waiting for a room the network just
 // described (setRoom).
 func (s *session) completeJoins(ctx context.Context, r *room) {
-	for _, j := range s.takeJoins(r.chatID) {
+	for _, j := range s.takeJoins(r.chatID, nil) {
 		s.t.joinRoom(context.WithoutCancel(ctx), j.st, s, r, r.chatID, j.from, j.to, j.join, nil)
 	}
 }
