@@ -107,6 +107,16 @@ func TestIdentityMovesContact(t *testing.T) {
 	if x := fromContact(t, alice, "echo-1@"+domain, "error", func(s xmpptest.Stanza) bool { return s.Type == "error" }); x.Err.Condition != "item-not-found" {
 		t.Errorf("message to the old JID: %s", x.XML)
 	}
+
+	// A new ID no JID can hold (its escaped localpart is over 1023
+	// bytes): the event is dropped with a warning, and the contact the
+	// user has stays as it is.
+	sendChat(t, alice, "echo-3@"+domain, "identity "+strings.Repeat("é", 250))
+	s.logs.waitLog(t, "identity event: the new ID has no JID", timeout)
+	time.Sleep(200 * time.Millisecond)
+	if r := roster(t, alice); len(r) != 3 || r["echo-3@"+domain].Name != "Echo Three" {
+		t.Errorf("roster after an identity event with a bad ID: %v", r)
+	}
 }
 
 // TestIdentityWithoutPrivilege: without roster permission the new
