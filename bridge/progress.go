@@ -54,8 +54,16 @@ func (s *session) progressEvent(ctx context.Context, p *pb.ProgressEvent) {
 	_, running := b.tasks[task]
 	switch {
 	case finished && !running:
+		// Done before anything was shown: nothing to tell; or its
+		// presence went with a change of the login's state (clear),
+		// and only its end is left to tell.
+		told := b.told[task]
+		delete(b.told, task)
 		b.mu.Unlock()
-		return // done before anything was shown: nothing to tell
+		if told {
+			t.send(ctx, t.chat(s.user, "Done: "+progressText(task, p)+"."))
+		}
+		return
 	case finished:
 		delete(b.tasks, task)
 		b.ended[task] = now
@@ -65,7 +73,7 @@ func (s *session) progressEvent(ctx context.Context, p *pb.ProgressEvent) {
 		delete(b.told, task)
 	default:
 		b.tasks[task] = p
-		if !running && now.Sub(b.ended[task]) >= progressQuiet {
+		if !running && !b.told[task] && now.Sub(b.ended[task]) >= progressQuiet {
 			b.told[task] = true
 			say = "Started: " + progressText(task, p) + "."
 		}
@@ -150,4 +158,17 @@ func progressText(task string, p *pb.ProgressEvent) string {
 		return fmt.Sprintf("%s: %d%s", task, done, unit)
 	}
 	return task
+}
+
+// clear forgets the tasks shown: the login's state presence, sent after
+// it, no longer shows them (a plugin that restarted starts its work over,
+// or not at all). A task told started is still told ended.
+func (b *progressBoard) clear() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	clear(b.tasks)
+	if b.pending != nil {
+		b.pending.Stop()
+		b.pending = nil
+	}
 }
