@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -55,11 +56,12 @@ func (s *session) identityEvent(ctx context.Context, d delivery, ie *pb.Identity
 	}
 	// The old chat's messages delivered before this event are in the
 	// message map once this event's batch (and so every earlier one) is.
+	// (A shutdown meanwhile still commits it: commitLoop.)
 	if d.commit != nil {
 		select {
 		case <-d.commit.done:
-		case <-ctx.Done():
-			return
+		case <-time.After(10 * time.Second):
+			t.log.Warn("identity event: earlier events still not stored; moving what is", "user", s.user, "old_user_id", oldID)
 		}
 	}
 	oldP, oerr := t.db.GetPuppet(t.name, l.LoginID, oldID)
@@ -83,7 +85,8 @@ func (s *session) identityEvent(ctx context.Context, d delivery, ie *pb.Identity
 		s.announceContact(ctx, c, shown, hadNew)
 		s.dropContact(ctx, oldID)
 	}
-	res, err := t.db.MoveContact(ctx, oldID, store.Puppet{Transport: t.name, LoginID: l.LoginID, UserID: newID, Name: name})
+	// Once the roster changed, the store must follow, even at shutdown.
+	res, err := t.db.MoveContact(context.WithoutCancel(ctx), oldID, store.Puppet{Transport: t.name, LoginID: l.LoginID, UserID: newID, Name: name})
 	if err != nil {
 		t.log.Error("identity event: the contact's move not stored", "user", s.user, "old_user_id", oldID, "user_id", newID, "err", err)
 		return
