@@ -350,3 +350,22 @@ func TestSetNick(t *testing.T) {
 		}
 	}
 }
+
+// TestSetNickInEchoRoom: in a group whose member list marks nobody (the
+// user is the member with the login's ID), the network's RENAMED of that
+// member is the user's nick change too.
+func TestSetNickInEchoRoom(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	j := join(t, alice, "a", "")
+	old := nick(j.self.From)
+	raw(t, alice, `<presence to='`+room+`/Alice B'/>`)
+	gone := nextPresence(t, alice, room, "unavailable", nil)
+	if gone.From != room+"/"+old || !strings.Contains(gone.XML, `code="303"`) || !strings.Contains(gone.XML, `nick="Alice B"`) {
+		t.Fatalf("nick change, unavailable: %s", gone.XML)
+	}
+	back := nextPresence(t, alice, room, "", nil)
+	if back.From != room+"/Alice B" || !strings.Contains(back.XML, `code="110"`) {
+		t.Fatalf("nick change, available: %s", back.XML)
+	}
+}
