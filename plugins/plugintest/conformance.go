@@ -203,7 +203,7 @@ func (r *runner) checkLogin(t *testing.T) {
 		}
 	}
 
-	step, err := c.StartLogin(ctx, &pb.StartLoginRequest{UserJid: UserJID, FlowId: r.cfg.FlowID})
+	step, err := c.StartLogin(ctx, &pb.StartLoginRequest{UserJid: UserJID, FlowId: r.cfg.FlowID, LoginDir: p.LoginDir()})
 	if err != nil {
 		t.Fatalf("StartLogin: %v", err)
 	}
@@ -223,7 +223,7 @@ func (r *runner) checkLogin(t *testing.T) {
 			t.Errorf("empty input: untyped error %v", err)
 		}
 		// The process may be gone; the real login starts a new one.
-		step, err = c.StartLogin(ctx, &pb.StartLoginRequest{UserJid: UserJID, FlowId: r.cfg.FlowID})
+		step, err = c.StartLogin(ctx, &pb.StartLoginRequest{UserJid: UserJID, FlowId: r.cfg.FlowID, LoginDir: p.LoginDir()})
 		if err != nil {
 			t.Fatalf("StartLogin: %v", err)
 		}
@@ -259,7 +259,7 @@ func (r *runner) checkLogin(t *testing.T) {
 	}
 
 	// A cancelled process is gone.
-	step, err = c.StartLogin(ctx, &pb.StartLoginRequest{UserJid: UserJID, FlowId: r.cfg.FlowID})
+	step, err = c.StartLogin(ctx, &pb.StartLoginRequest{UserJid: UserJID, FlowId: r.cfg.FlowID, LoginDir: p.LoginDir()})
 	if err != nil {
 		t.Fatalf("StartLogin: %v", err)
 	}

@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -191,7 +192,7 @@ func (p *Plugin) Login(flowID string, fields map[string]string) *pb.CompleteStep
 	ctx, cancel := p.CallContext()
 	defer cancel()
 	c := p.Client()
-	step, err := c.StartLogin(ctx, &pb.StartLoginRequest{UserJid: UserJID, FlowId: flowID})
+	step, err := c.StartLogin(ctx, &pb.StartLoginRequest{UserJid: UserJID, FlowId: flowID, LoginDir: p.LoginDir()})
 	if err != nil {
 		p.t.Fatalf("StartLogin: %v", err)
 	}
@@ -206,12 +207,24 @@ func (p *Plugin) Login(flowID string, fields map[string]string) *pb.CompleteStep
 	return done
 }
 
+// LoginDir is the login folder the kit gives the plugin's logins (as the
+// gateway gives each login one): "logins/conformance" in its data folder,
+// made on first use, the same across restarts.
+func (p *Plugin) LoginDir() string {
+	p.t.Helper()
+	dir := filepath.Join(p.DataDir, "logins", "conformance")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		p.t.Fatalf("plugintest: login folder: %v", err)
+	}
+	return dir
+}
+
 // Connect connects a login with its saved state.
 func (p *Plugin) Connect(loginID string, savedState []byte) {
 	p.t.Helper()
 	ctx, cancel := p.CallContext()
 	defer cancel()
-	if _, err := p.Client().Connect(ctx, &pb.ConnectRequest{LoginId: loginID, UserJid: UserJID, SavedState: savedState}); err != nil {
+	if _, err := p.Client().Connect(ctx, &pb.ConnectRequest{LoginId: loginID, UserJid: UserJID, SavedState: savedState, LoginDir: p.LoginDir()}); err != nil {
 		p.t.Fatalf("Connect(%s): %v", loginID, err)
 	}
 }
