@@ -44,6 +44,7 @@ type Session struct {
 	// closes once none does.
 	running sync.WaitGroup
 
+	mark    *marker
 	sent    sentSet
 	react   reactionCache
 	uploads uploads
@@ -85,6 +86,7 @@ func (s *Session) Connect(ctx context.Context) error {
 			return err
 		}
 		s.st, s.peers = st, newPeers(st)
+		s.mark = loadMarker(s.login.Dir)
 	}
 	s.stopped = false
 	s.mu.Unlock()
@@ -254,7 +256,7 @@ func (s *Session) Logout(ctx context.Context) error {
 		return err
 	}
 	if s.login.Dir != "" {
-		for _, f := range []string{sessionFile, dbFile} {
+		for _, f := range []string{sessionFile, dbFile, markerFile} {
 			if err := os.Remove(filepath.Join(s.login.Dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("telegram: log out: %w", err)
 			}

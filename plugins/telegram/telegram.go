@@ -68,6 +68,10 @@ func (n *Network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
 
 // StartLogin opens a login process of the flow asked for.
 func (n *Network) StartLogin(_ context.Context, req sdk.LoginRequest) (sdk.LoginProcess, error) {
+	if req.Dir == "" && req.FlowID != FlowBot {
+		// The session's key goes there: never into the working folder.
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: the gateway gave this login no folder (login_dir); it needs one for the session")
+	}
 	switch req.FlowID {
 	case "", FlowPhone:
 		return newPhoneLogin(n, req), nil

@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -30,18 +31,42 @@ func (s *Session) handle(ctx context.Context, u tg.UpdatesClass) error {
 		list = []tg.UpdateClass{u.Update}
 	}
 	var evs []*pb.Event
+	var keys []string
 	for _, x := range list {
-		evs = append(evs, s.convert(ctx, x)...)
+		for _, ev := range s.convert(ctx, x) {
+			if s.mark.seen(ev.ChatId, ev.EventId) {
+				continue // handed over by the run a kill ended
+			}
+			if ev.EventId != "" {
+				keys = append(keys, eventKey(ev.ChatId, ev.EventId))
+			}
+			evs = append(evs, ev)
+		}
 	}
-	for i, ev := range evs {
+	if len(evs) == 0 {
+		return nil
+	}
+	for _, ev := range evs[:len(evs)-1] {
 		ev.LoginId = s.login.LoginID
-		if i < len(evs)-1 {
-			s.n.host.Emit(ev)
-			continue
+		s.n.host.Emit(ev)
+	}
+	var f *os.File
+	if len(keys) > 0 {
+		var err error
+		if f, err = s.mark.write(keys); err != nil {
+			return err
 		}
-		if err := s.n.host.EmitDurable(ctx, ev); err != nil {
-			return fmt.Errorf("telegram: keep events: %w", err)
+	}
+	last := evs[len(evs)-1]
+	last.LoginId = s.login.LoginID
+	if err := s.n.host.EmitDurable(ctx, last); err != nil {
+		if f != nil {
+			f.Close()
 		}
+		return fmt.Errorf("telegram: keep events: %w", err)
+	}
+	if f != nil {
+		return s.mark.sync(f)
 	}
 	return nil
 }

@@ -45,6 +45,10 @@ type User struct {
 	Password string
 	Hint     string
 	Banned   bool
+	// NoCode: sendCode answers auth.sentCodeSuccess, as Telegram does
+	// for a device it trusts (a future auth token): the phone number
+	// alone logs in.
+	NoCode bool
 
 	ver *verifier
 }
