@@ -1,0 +1,51 @@
+// Package botmode is the Telegram transport's bot mode: a login made with
+// a bot token (from @BotFather) instead of a phone number, on the Bot API
+// through github.com/go-telegram/bot. The chats and groups the bot is in
+// become the user's contacts and rooms; the user speaks as the bot.
+//
+// # Wiring it into the Telegram connector
+//
+// The package has no connector of its own: the Telegram connector hands
+// it the logins of flow FlowID ("bot"). Its session type wraps either a
+// user-account session or a *Session of this package.
+//
+//   - LoginFlows: add Flow().
+//   - StartLogin: when req.FlowID == FlowID, return
+//     NewLoginProcess(LoginOptions{ServerURL: cfg.BotAPIURL}). Its form has
+//     one field, "token" (FieldToken); Submit checks the token with getMe
+//     and completes the login with login ID "bot<id>" (LoginIDFor) and the
+//     token in the saved state. A refused token is the form again, with
+//     the reason.
+//   - LoadLogin: when IsLoginID(login.LoginID), return
+//     NewSession(Config{Host: host, LoginID: login.LoginID, Dir: login.Dir,
+//     SavedState: login.SavedState, ServerURL: cfg.BotAPIURL}). It does not
+//     dial out; Connect does. (A Logout of a login not connected comes with
+//     only the login ID: NewSession accepts that, and Logout then forgets
+//     the login's folder.)
+//   - Every Session method and optional interface: delegate to the
+//     *Session when the login is a bot's. It implements the interfaces
+//     listed in this package's var block of session.go; for one it lacks
+//     (read markers, presence, backfill, adding contacts), answer
+//     sdk.ErrUnsupported, or nil for MarkRead and SetPresence, which have
+//     nothing to tell Telegram. Delegate ChatLimits too: it narrows each
+//     chat to what a bot may do there (Features() is the most a bot ever
+//     may), so the SDK refuses the rest with NOT_ALLOWED before calling.
+//   - Init's Features: at least those of Features() for the bot logins to
+//     have them.
+//
+// ServerURL "" is DefaultServerURL; a local Bot API server, or a test's
+// httptest server, goes there.
+//
+// # What it does
+//
+// Updates come by long polling getUpdates. A batch's events are emitted,
+// the last with EmitDurable, and only then is the next offset written to
+// the login's folder (file "offset") and handed to Telegram, which
+// confirms the batch: a crash misses nothing, and what it repeats carries
+// the same event IDs, which the gateway drops. The chats the bot has seen
+// (a bot cannot list them) are kept in the same folder ("chats.json").
+//
+// What a bot cannot do (read a chat's history, write first to a person,
+// see all messages of a group with privacy mode on) is said in the
+// CONNECTED login state's message and in README.md.
+package botmode

@@ -1,0 +1,290 @@
+package botmode
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// The update loop. go-telegram/bot's own (Bot.Start) asks for the next
+// batch, which confirms the last one to Telegram, before its handlers
+// have run: a crash then loses the batch. This loop confirms a batch only
+// once its events are in the SDK's journal on disk and the next offset is
+// in the login's folder.
+
+const offsetFile = "offset"
+
+// allowedUpdates are the updates asked for. message_reaction and
+// chat_member come only where the bot is an admin.
+var allowedUpdates = []string{"message", "edited_message", "channel_post", "edited_channel_post",
+	"message_reaction", "my_chat_member", "chat_member"}
+
+func loadOffset(dir string) (int64, error) {
+	if dir == "" {
+		return 0, nil
+	}
+	data, err := os.ReadFile(filepath.Join(dir, offsetFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("botmode: read the update offset: %w", err)
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("botmode: the update offset file is damaged (%q): %w", data, err)
+	}
+	return n, nil
+}
+
+// apiError is an answer of the Bot API that is not a result.
+type apiError struct {
+	Method     string
+	Status     int // HTTP status
+	Code       int // error_code; 0 when the body was not the API's JSON
+	Text       string
+	RetryAfter time.Duration
+}
+
+func (e *apiError) Error() string {
+	if e.Code == 0 {
+		return fmt.Sprintf("%s: the Bot API answered HTTP %d with %s", e.Method, e.Status, e.Text)
+	}
+	return fmt.Sprintf("%s: %d %s", e.Method, e.Code, e.Text)
+}
+
+// getUpdates asks for the updates from offset on, waiting up to the poll
+// timeout. Each update comes raw, with its ID: one the library cannot
+// decode is skipped by its ID rather than blocking all after it.
+func (s *Session) getUpdates(ctx context.Context, offset int64) ([]json.RawMessage, error) {
+	const method = "getUpdates"
+	body, _ := json.Marshal(map[string]any{"offset": offset, "timeout": int(s.cfg.PollTimeout / time.Second),
+		"allowed_updates": allowedUpdates})
+	u := LoginOptions{ServerURL: s.cfg.ServerURL}.serverURL() + "/bot" + s.token + "/" + method
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", method, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.http.Do(req)
+	if err != nil {
+		// The URL holds the token: keep it out of logs and messages.
+		return nil, fmt.Errorf("%s: %s", method, strings.ReplaceAll(err.Error(), s.token, "***"))
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%s: read the answer: %w", method, err)
+	}
+	var r struct {
+		OK          bool              `json:"ok"`
+		Result      []json.RawMessage `json:"result"`
+		ErrorCode   int               `json:"error_code"`
+		Description string            `json:"description"`
+		Parameters  struct {
+			RetryAfter int `json:"retry_after"`
+		} `json:"parameters"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, &apiError{Method: method, Status: resp.StatusCode, Text: describeBody(resp.Header.Get("Content-Type"), data)}
+	}
+	if !r.OK {
+		return nil, &apiError{Method: method, Status: resp.StatusCode, Code: r.ErrorCode, Text: r.Description,
+			RetryAfter: time.Duration(r.Parameters.RetryAfter) * time.Second}
+	}
+	return r.Result, nil
+}
+
+// describeBody says what a body that is not the API's JSON was.
+func describeBody(ctype string, data []byte) string {
+	text := strings.TrimSpace(string(data))
+	if len(text) > 80 {
+		text = text[:80] + "..."
+	}
+	if text == "" {
+		return "an empty body"
+	}
+	return fmt.Sprintf("a body that is not the Bot API's JSON (%s: %q)", ctype, text)
+}
+
+// run is the session's life: getMe until it answers, then the update
+// loop, until ctx ends or Telegram refuses the token.
+func (s *Session) run(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	backoff := s.cfg.MinBackoff
+	down := ""     // the last failure's text, while failing
+	known := false // getMe answered since Connect
+	wait := func(d time.Duration) bool {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+			return true
+		}
+	}
+	// fail reports a failure as a transient disconnection (once per kind
+	// of failure) and waits before the next try.
+	fail := func(err error) bool {
+		var ae *apiError
+		if errors.As(err, &ae) && (ae.Code == http.StatusUnauthorized || ae.Status == http.StatusUnauthorized) {
+			s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS,
+				"Telegram refused the bot token ("+ae.Text+"): it was revoked or changed in @BotFather. Log in again with the new token.")
+			return false
+		}
+		delay := backoff
+		if errors.As(err, &ae) && ae.RetryAfter > delay {
+			delay = ae.RetryAfter
+		}
+		text := "The Telegram Bot API is not answering properly (" + err.Error() + "); retrying in " + delay.String() +
+			". Nothing is lost: Telegram keeps the bot's updates for 24 hours."
+		if errors.As(err, &ae) && ae.Code == http.StatusConflict {
+			text = "Telegram refuses to hand this bot's updates here (" + ae.Text + "): another program is polling " +
+				"the same bot, or a webhook is set. Stop it (or deleteWebhook); retrying in " + delay.String() + "."
+		}
+		if msg := failureKind(err); msg != down {
+			down = msg
+			s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, text)
+		}
+		s.log.Warn("telegram bot API", "err", err, "retry_in", delay)
+		backoff = min(backoff*2, s.cfg.MaxBackoff)
+		return wait(delay)
+	}
+	recovered := func() {
+		backoff = s.cfg.MinBackoff
+		if down != "" || !known {
+			down, known = "", true
+			s.state(pb.LoginState_LOGIN_STATE_CONNECTED, statusText(s.identity()))
+		}
+	}
+
+	for !known {
+		me, err := s.bot.GetMe(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			if !fail(apiErrorOf("getMe", err)) {
+				return
+			}
+			continue
+		}
+		s.mu.Lock()
+		s.me = identityOf(me)
+		s.mu.Unlock()
+		recovered()
+	}
+
+	s.mu.Lock()
+	offset := s.offset
+	s.mu.Unlock()
+	for {
+		raw, err := s.getUpdates(ctx, offset)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			if !fail(err) {
+				return
+			}
+			continue
+		}
+		recovered()
+		if len(raw) == 0 {
+			continue
+		}
+		next, err := s.handleBatch(ctx, raw, offset)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			// Not confirmed: Telegram hands the batch again.
+			if !fail(err) {
+				return
+			}
+			continue
+		}
+		offset = next
+	}
+}
+
+// failureKind groups failures for the login state: the same failure
+// again is not reported again.
+func failureKind(err error) string {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return fmt.Sprintf("%d/%d", ae.Status, ae.Code)
+	}
+	return "network"
+}
+
+// handleBatch emits the events of a batch of updates, waits until they
+// are on disk, then saves the chat list and the next offset. It returns
+// the next offset.
+func (s *Session) handleBatch(ctx context.Context, raw []json.RawMessage, offset int64) (int64, error) {
+	var evs []*pb.Event
+	next := offset
+	for _, r := range raw {
+		var upd models.Update
+		if err := json.Unmarshal(r, &upd); err != nil {
+			// Skip it by its ID, or the bot would be stuck on it.
+			var id struct {
+				ID int64 `json:"update_id"`
+			}
+			if json.Unmarshal(r, &id) != nil || id.ID == 0 {
+				return offset, fmt.Errorf("getUpdates: an update without update_id: %.100s", r)
+			}
+			s.log.Error("telegram bot: an update that cannot be read was skipped", "update_id", id.ID, "err", err, "update", string(r))
+			next = max(next, id.ID+1)
+			continue
+		}
+		if upd.ID < offset {
+			continue // confirmed already (a server that repeats itself)
+		}
+		for i, ev := range s.eventsOf(ctx, &upd) {
+			ev.LoginId = s.cfg.LoginID
+			if ev.EventId == "" {
+				// A repeat after a crash is dropped by the gateway.
+				ev.EventId = fmt.Sprintf("u%d.%d", upd.ID, i)
+			}
+			evs = append(evs, ev)
+		}
+		next = max(next, upd.ID+1)
+	}
+	// The journal is written in order: the last event on disk means all
+	// of them are.
+	for i, ev := range evs {
+		if i < len(evs)-1 {
+			s.cfg.Host.Emit(ev)
+		} else if err := s.cfg.Host.EmitDurable(ctx, ev); err != nil {
+			return offset, fmt.Errorf("botmode: the events could not be stored: %w", err)
+		}
+	}
+	if err := s.chats.save(); err != nil {
+		return offset, err
+	}
+	if s.cfg.Dir != "" {
+		if err := writeFileDurably(filepath.Join(s.cfg.Dir, offsetFile), []byte(strconv.FormatInt(next, 10))); err != nil {
+			return offset, err
+		}
+	}
+	s.mu.Lock()
+	s.offset = next
+	s.mu.Unlock()
+	return next, nil
+}
