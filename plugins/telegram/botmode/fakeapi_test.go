@@ -120,6 +120,19 @@ func (f *fakeAPI) pollOffsets() []int64 {
 	return append([]int64(nil), f.offsets...)
 }
 
+// confirmed reports whether the bot confirmed update id (asked for
+// updates past it).
+func (f *fakeAPI) confirmed(id int64) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, o := range f.offsets {
+		if o > id {
+			return true
+		}
+	}
+	return false
+}
+
 func (f *fakeAPI) pollTimes() []time.Time {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -46,6 +46,12 @@ func (h *fakeHost) EmitDurable(_ context.Context, ev *pb.Event) error {
 	return h.durable
 }
 
+func (h *fakeHost) setDurable(err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.durable = err
+}
+
 func (h *fakeHost) SendHistory(context.Context, *pb.HistoryBatch) error {
 	return errors.New("no history in bot mode")
 }

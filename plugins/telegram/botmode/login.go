@@ -72,6 +72,9 @@ func identityOf(u *models.User) Identity {
 type savedState struct {
 	Token string   `json:"token"`
 	Bot   Identity `json:"bot"`
+	// Offset is the update offset of the last batch stored (see
+	// position); the login folder's copy is the newer.
+	Offset int64 `json:"offset,omitempty"`
 }
 
 // ErrBadToken is a token Telegram refuses (or one that cannot be a token).

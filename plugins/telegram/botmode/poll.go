@@ -11,8 +11,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-telegram/bot/models"
@@ -33,22 +33,79 @@ const offsetFile = "offset"
 var allowedUpdates = []string{"message", "edited_message", "channel_post", "edited_channel_post",
 	"message_reaction", "my_chat_member", "chat_member"}
 
-func loadOffset(dir string) (int64, error) {
+// position is where the update loop stands, kept in the login's folder
+// (file "offset", JSON).
+//
+// Asked is the offset to ask Telegram from: every update below it is in
+// the SDK's journal on disk (EmitDurable), so asking from it, which
+// confirms them to Telegram, loses nothing even if the machine crashes.
+//
+// Emitted is past the last update whose events were handed to the SDK,
+// written right after they were, before the journal's fsync: a plugin
+// killed in between finds its updates again at Telegram (they were not
+// confirmed) and knows not to emit them twice. It is trusted only in the
+// same boot (Boot, Linux's boot ID): after a machine crash the page cache
+// is gone, and what was not fsynced may be too; the updates are then
+// emitted again with the same event IDs, which the gateway drops.
+type position struct {
+	Asked   int64  `json:"asked"`
+	Emitted int64  `json:"emitted"`
+	Boot    string `json:"boot,omitempty"`
+}
+
+// bootID is the kernel's boot ID, "" where there is none.
+var bootID = sync.OnceValue(func() string {
+	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+})
+
+func loadPosition(dir string) (position, error) {
 	if dir == "" {
-		return 0, nil
+		return position{}, nil
 	}
 	data, err := os.ReadFile(filepath.Join(dir, offsetFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		return 0, nil
+		return position{}, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("botmode: read the update offset: %w", err)
+		return position{}, fmt.Errorf("botmode: read the update offset: %w", err)
 	}
-	n, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+	var p position
+	if err := json.Unmarshal(data, &p); err != nil {
+		return position{}, fmt.Errorf("botmode: the update offset file is damaged (%q): %w", data, err)
+	}
+	if p.Boot == "" || p.Boot != bootID() || p.Emitted < p.Asked {
+		p.Emitted = p.Asked
+	}
+	return p, nil
+}
+
+// savePosition writes the position: durably (fsync) or only into the
+// kernel's hands, which a killed process cannot undo.
+func (s *Session) savePosition(p position, durable bool) error {
+	if s.cfg.Dir == "" {
+		return nil
+	}
+	p.Boot = bootID()
+	data, err := json.Marshal(p)
 	if err != nil {
-		return 0, fmt.Errorf("botmode: the update offset file is damaged (%q): %w", data, err)
+		return fmt.Errorf("botmode: %w", err)
 	}
-	return n, nil
+	path := filepath.Join(s.cfg.Dir, offsetFile)
+	if durable {
+		return writeFileDurably(path, data)
+	}
+	// Renamed into place: a kill never leaves half a file.
+	if err := os.WriteFile(path+".tmp", data, 0o600); err != nil {
+		return fmt.Errorf("botmode: write %s: %w", path, err)
+	}
+	if err := os.Rename(path+".tmp", path); err != nil {
+		return fmt.Errorf("botmode: write %s: %w", path, err)
+	}
+	return nil
 }
 
 // apiError is an answer of the Bot API that is not a result.
@@ -191,10 +248,10 @@ func (s *Session) run(ctx context.Context, done chan struct{}) {
 	}
 
 	s.mu.Lock()
-	offset := s.offset
+	pos := s.pos
 	s.mu.Unlock()
 	for {
-		raw, err := s.getUpdates(ctx, offset)
+		raw, err := s.getUpdates(ctx, pos.Asked)
 		if ctx.Err() != nil {
 			return
 		}
@@ -208,7 +265,10 @@ func (s *Session) run(ctx context.Context, done chan struct{}) {
 		if len(raw) == 0 {
 			continue
 		}
-		next, err := s.handleBatch(ctx, raw, offset)
+		next, err := s.handleBatch(ctx, raw, pos)
+		s.mu.Lock()
+		pos, s.pos = next, next
+		s.mu.Unlock()
 		if ctx.Err() != nil {
 			return
 		}
@@ -219,7 +279,6 @@ func (s *Session) run(ctx context.Context, done chan struct{}) {
 			}
 			continue
 		}
-		offset = next
 	}
 }
 
@@ -233,12 +292,16 @@ func failureKind(err error) string {
 	return "network"
 }
 
-// handleBatch emits the events of a batch of updates, waits until they
-// are on disk, then saves the chat list and the next offset. It returns
-// the next offset.
-func (s *Session) handleBatch(ctx context.Context, raw []json.RawMessage, offset int64) (int64, error) {
+// handleBatch emits the events of a batch of updates and returns the
+// next position. The order is what makes a crash lose and repeat nothing:
+// events handed to the SDK (journal), position.Emitted written, the
+// journal fsynced (EmitDurable of the saved state, which carries the
+// offset to the gateway too), the chat list saved, then position.Asked
+// written; only the next getUpdates, from Asked, confirms the batch to
+// Telegram.
+func (s *Session) handleBatch(ctx context.Context, raw []json.RawMessage, pos position) (position, error) {
 	var evs []*pb.Event
-	next := offset
+	next := pos.Asked
 	for _, r := range raw {
 		var upd models.Update
 		if err := json.Unmarshal(r, &upd); err != nil {
@@ -247,44 +310,55 @@ func (s *Session) handleBatch(ctx context.Context, raw []json.RawMessage, offset
 				ID int64 `json:"update_id"`
 			}
 			if json.Unmarshal(r, &id) != nil || id.ID == 0 {
-				return offset, fmt.Errorf("getUpdates: an update without update_id: %.100s", r)
+				return pos, fmt.Errorf("getUpdates: an update without update_id: %.100s", r)
 			}
 			s.log.Error("telegram bot: an update that cannot be read was skipped", "update_id", id.ID, "err", err, "update", string(r))
 			next = max(next, id.ID+1)
 			continue
 		}
-		if upd.ID < offset {
+		if upd.ID < pos.Asked {
 			continue // confirmed already (a server that repeats itself)
 		}
-		for i, ev := range s.eventsOf(ctx, &upd) {
+		next = max(next, upd.ID+1)
+		upEvs := s.eventsOf(ctx, &upd)
+		if upd.ID < pos.Emitted {
+			// The previous process emitted it and was killed before
+			// Telegram heard: its chat list changes are made again,
+			// its events are in the journal already.
+			continue
+		}
+		for i, ev := range upEvs {
 			ev.LoginId = s.cfg.LoginID
 			if ev.EventId == "" {
-				// A repeat after a crash is dropped by the gateway.
+				// A repeat after a machine crash is dropped by the gateway.
 				ev.EventId = fmt.Sprintf("u%d.%d", upd.ID, i)
 			}
 			evs = append(evs, ev)
 		}
-		next = max(next, upd.ID+1)
 	}
-	// The journal is written in order: the last event on disk means all
-	// of them are.
-	for i, ev := range evs {
-		if i < len(evs)-1 {
-			s.cfg.Host.Emit(ev)
-		} else if err := s.cfg.Host.EmitDurable(ctx, ev); err != nil {
-			return offset, fmt.Errorf("botmode: the events could not be stored: %w", err)
+	for _, ev := range evs {
+		s.cfg.Host.Emit(ev)
+	}
+	if next > pos.Emitted {
+		if err := s.savePosition(position{Asked: pos.Asked, Emitted: next}, false); err != nil {
+			return pos, err
 		}
+	}
+	state, err := json.Marshal(savedState{Token: s.token, Bot: s.identity(), Offset: next})
+	if err != nil {
+		return pos, fmt.Errorf("botmode: %w", err)
+	}
+	if err := s.cfg.Host.EmitDurable(ctx, &pb.Event{LoginId: s.cfg.LoginID,
+		Payload: &pb.Event_SavedState{SavedState: &pb.SavedStateEvent{SavedState: state}}}); err != nil {
+		return position{Asked: pos.Asked, Emitted: max(next, pos.Emitted)}, fmt.Errorf("botmode: the events could not be stored: %w", err)
 	}
 	if err := s.chats.save(); err != nil {
-		return offset, err
+		return position{Asked: pos.Asked, Emitted: max(next, pos.Emitted)}, err
 	}
-	if s.cfg.Dir != "" {
-		if err := writeFileDurably(filepath.Join(s.cfg.Dir, offsetFile), []byte(strconv.FormatInt(next, 10))); err != nil {
-			return offset, err
-		}
+	done := position{Asked: next, Emitted: next}
+	if err := s.savePosition(done, true); err != nil {
+		return position{Asked: pos.Asked, Emitted: next}, err
 	}
-	s.mu.Lock()
-	s.offset = next
-	s.mu.Unlock()
-	return next, nil
+	return done, nil
 }
+

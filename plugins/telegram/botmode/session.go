@@ -85,7 +85,7 @@ type Session struct {
 	me      Identity
 	cancel  context.CancelFunc // of the running poll loop; nil = stopped
 	done    chan struct{}      // closed when the poll loop ends
-	offset  int64              // the next update wanted
+	pos     position           // where the update loop stands
 	uploads map[string]upload  // UploadMedia's files, by upload ID
 }
 
@@ -113,7 +113,7 @@ func NewSession(cfg Config) (*Session, error) {
 	if s.chats, err = loadChats(cfg.Dir); err != nil {
 		return nil, err
 	}
-	if s.offset, err = loadOffset(cfg.Dir); err != nil {
+	if s.pos, err = loadPosition(cfg.Dir); err != nil {
 		return nil, err
 	}
 	if len(cfg.SavedState) == 0 {
@@ -124,6 +124,10 @@ func NewSession(cfg Config) (*Session, error) {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram bot: the saved login cannot be read (%v): log in again with the token", err)
 	}
 	s.token, s.me = st.Token, st.Bot
+	// The gateway's copy of the offset, for a login folder that lost it.
+	if st.Offset > s.pos.Asked {
+		s.pos = position{Asked: st.Offset, Emitted: max(st.Offset, s.pos.Emitted)}
+	}
 	if s.bot, err = bot.New(st.Token, bot.WithServerURL(o.serverURL()), bot.WithSkipGetMe(),
 		bot.WithHTTPClient(cfg.PollTimeout, o.client(time.Minute)), bot.WithErrorsHandler(func(error) {})); err != nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram bot: %v", err)
