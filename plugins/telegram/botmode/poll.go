@@ -361,4 +361,3 @@ func (s *Session) handleBatch(ctx context.Context, raw []json.RawMessage, pos po
 	}
 	return done, nil
 }
-
