@@ -38,12 +38,17 @@
 //
 // # What it does
 //
-// Updates come by long polling getUpdates. A batch's events are emitted,
-// the last with EmitDurable, and only then is the next offset written to
-// the login's folder (file "offset") and handed to Telegram, which
-// confirms the batch: a crash misses nothing, and what it repeats carries
-// the same event IDs, which the gateway drops. The chats the bot has seen
-// (a bot cannot list them) are kept in the same folder ("chats.json").
+// Updates come by long polling getUpdates (not go-telegram/bot's own
+// loop, which confirms a batch to Telegram before it is handled). A
+// batch's events are handed to the SDK, a marker saying so is written to
+// the login's folder, the journal is fsynced (EmitDurable of a
+// SavedStateEvent, which also gives the gateway the offset), and only
+// then is the next offset stored and asked for, which confirms the batch
+// to Telegram: a crash misses nothing, and a killed plugin does not emit
+// a batch twice (after a machine crash it may, under the same event IDs,
+// which the gateway drops). The login's folder holds "offset" (that
+// position) and "chats.json" (the chats seen: a bot cannot list them);
+// "uploads" holds files between UploadMedia and SendMessage.
 //
 // What a bot cannot do (read a chat's history, write first to a person,
 // see all messages of a group with privacy mode on) is said in the

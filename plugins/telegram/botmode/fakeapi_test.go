@@ -96,6 +96,17 @@ func (f *fakeAPI) fail(fns ...func(w http.ResponseWriter)) {
 	f.failures = append(f.failures, fns...)
 }
 
+// setRefuse has method answered with an error (code "" = answer again).
+func (f *fakeAPI) setRefuse(method, code, text string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if code == "" {
+		delete(f.refuse, method)
+		return
+	}
+	f.refuse[method] = [2]string{code, text}
+}
+
 func (f *fakeAPI) addFile(id string, data []byte) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -210,6 +210,11 @@ func (s *Session) run(ctx context.Context, done chan struct{}) {
 		}
 		text := "The Telegram Bot API is not answering properly (" + err.Error() + "); retrying in " + delay.String() +
 			". Nothing is lost: Telegram keeps the bot's updates for 24 hours."
+		var le *localError
+		if errors.As(err, &le) {
+			text = "Telegram's updates cannot be stored here (" + le.err.Error() + "); retrying in " + delay.String() +
+				". Nothing is lost: Telegram keeps them until they are."
+		}
 		if errors.As(err, &ae) && ae.Code == http.StatusConflict {
 			text = "Telegram refuses to hand this bot's updates here (" + ae.Text + "): another program is polling " +
 				"the same bot, or a webhook is set. Stop it (or deleteWebhook); retrying in " + delay.String() + "."
@@ -274,7 +279,7 @@ func (s *Session) run(ctx context.Context, done chan struct{}) {
 		}
 		if err != nil {
 			// Not confirmed: Telegram hands the batch again.
-			if !fail(err) {
+			if !fail(&localError{err}) {
 				return
 			}
 			continue
@@ -282,11 +287,21 @@ func (s *Session) run(ctx context.Context, done chan struct{}) {
 	}
 }
 
+// localError is a failure on this side (disk, journal), not Telegram's.
+type localError struct{ err error }
+
+func (e *localError) Error() string { return e.err.Error() }
+func (e *localError) Unwrap() error { return e.err }
+
 // failureKind groups failures for the login state: the same failure
 // again is not reported again.
 func failureKind(err error) string {
 	var ae *apiError
-	if errors.As(err, &ae) {
+	var le *localError
+	switch {
+	case errors.As(err, &le):
+		return "local"
+	case errors.As(err, &ae):
 		return fmt.Sprintf("%d/%d", ae.Status, ae.Code)
 	}
 	return "network"

@@ -387,6 +387,37 @@ func TestServerFailures(t *testing.T) {
 	}
 }
 
+// getMe failing at Connect (a 5xx) is a transient state, retried until
+// it answers.
+func TestGetMeRetried(t *testing.T) {
+	api := newFakeAPI(t)
+	h := newFakeHost()
+	s := newSession(t, api, h, t.TempDir())
+	api.setRefuse("getMe", "502", "Bad Gateway")
+	if err := s.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ev := h.waitEvent(t, 0, "TRANSIENT_DISCONNECT", isState(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT))
+	if msg := ev.GetLoginState().Message; !contains(msg, "502") || !contains(msg, "getMe") {
+		t.Errorf("transient state %q", msg)
+	}
+	for len(api.callsOf("getMe")) < 3 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	api.setRefuse("getMe", "", "")
+	h.waitFor(t, 0, "CONNECTED", isState(pb.LoginState_LOGIN_STATE_CONNECTED))
+	// Connect again on a running session: no harm, no second loop.
+	if err := s.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	api.push(privateMsg(1, "once", ""))
+	h.waitFor(t, 0, "the message", isText("once"))
+	time.Sleep(100 * time.Millisecond)
+	if got := messages(h.events()); !slices.Equal(got, []string{"once"}) {
+		t.Errorf("messages %q", got)
+	}
+}
+
 // Commands reach the Bot API with the right parameters; Telegram's
 // refusals come back as typed errors that say what a bot may not do.
 func TestCommands(t *testing.T) {
@@ -446,20 +477,20 @@ func TestCommands(t *testing.T) {
 	}
 
 	// Telegram's refusals.
-	api.refuse["sendMessage"] = [2]string{"403", "Forbidden: bot can't initiate conversation with a user"}
+	api.setRefuse("sendMessage", "403", "Forbidden: bot can't initiate conversation with a user")
 	_, err = s.SendMessage(ctx, sdk.Call{ChatID: "777"}, &pb.SendMessage{Text: "hello stranger"})
 	if e := sdk.ToProto(err); e.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED || !contains(e.Text, "cannot write first") {
 		t.Errorf("writing first: %v", err)
 	}
-	api.refuse["deleteMessage"] = [2]string{"400", "Bad Request: message can't be deleted"}
+	api.setRefuse("deleteMessage", "400", "Bad Request: message can't be deleted")
 	if _, err := s.Retract(ctx, call, &pb.Retract{TargetId: "5"}); sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
 		t.Errorf("deleting someone's message without the right: %v", err)
 	}
-	api.refuse["editMessageText"] = [2]string{"400", "Bad Request: message to edit not found"}
+	api.setRefuse("editMessageText", "400", "Bad Request: message to edit not found")
 	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: "5", Text: "x"}); sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
 		t.Errorf("editing a message that is gone: %v", err)
 	}
-	api.refuse["setMessageReaction"] = [2]string{"429", "Too Many Requests: retry after 3"}
+	api.setRefuse("setMessageReaction", "429", "Too Many Requests: retry after 3")
 	if _, err := s.React(ctx, call, &pb.React{TargetId: "5", Emojis: []string{"👍"}}); sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_RATE_LIMITED {
 		t.Errorf("flood: %v", err)
 	}
