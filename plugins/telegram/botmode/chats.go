@@ -71,9 +71,10 @@ func (c *chat) readOnly() bool {
 type chats struct {
 	path string // "" = kept in memory only
 
-	mu    sync.Mutex
-	byID  map[int64]*chat
-	dirty bool
+	saveMu sync.Mutex // one save at a time: they share a temporary file
+	mu     sync.Mutex
+	byID   map[int64]*chat
+	dirty  bool
 }
 
 func loadChats(dir string) (*chats, error) {
@@ -170,6 +171,8 @@ func (cs *chats) all() []chat {
 // save writes the list when it changed, durably: it is written before
 // the offset that confirms the updates it comes from.
 func (cs *chats) save() error {
+	cs.saveMu.Lock()
+	defer cs.saveMu.Unlock()
 	cs.mu.Lock()
 	if !cs.dirty || cs.path == "" {
 		cs.mu.Unlock()

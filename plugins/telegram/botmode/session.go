@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -181,7 +182,7 @@ func (s *Session) Logout(context.Context) error {
 	s.stop()
 	if s.cfg.Dir != "" {
 		for _, name := range []string{offsetFile, chatsFile, uploadsDir} {
-			if err := os.RemoveAll(s.cfg.Dir + "/" + name); err != nil {
+			if err := os.RemoveAll(filepath.Join(s.cfg.Dir, name)); err != nil {
 				return fmt.Errorf("botmode: logout: %w", err)
 			}
 		}

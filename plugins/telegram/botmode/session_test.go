@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -373,9 +374,22 @@ func TestServerFailures(t *testing.T) {
 	api.push(privateMsg(2, "after the bad one", ""))
 	h.waitFor(t, 0, "the message after the bad update", isText("after the bad one"))
 
+	// Another program polls the same bot.
+	api.fail(func(w http.ResponseWriter) {
+		apiFail(w, http.StatusConflict, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running")
+	})
+	c := h.waitEvent(t, 0, "the conflict said", func(ev *pb.Event) bool {
+		return contains(ev.GetLoginState().GetMessage(), "another program is polling")
+	})
+	if c.GetLoginState().State != pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT {
+		t.Errorf("conflict: %v", c)
+	}
+	api.push(privateMsg(3, "after the conflict", ""))
+	h.waitFor(t, 0, "the message after the conflict", isText("after the conflict"))
+
 	// The token is revoked.
 	api.fail(unauthorized)
-	api.push(privateMsg(3, "never", ""))
+	api.push(privateMsg(4, "never", ""))
 	k := h.waitFor(t, 0, "BAD_CREDENTIALS", isState(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS))
 	if msg := h.events()[k].GetLoginState().Message; !contains(msg, "refused the bot token") || !contains(msg, "@BotFather") {
 		t.Errorf("bad credentials message %q", msg)
