@@ -15,7 +15,8 @@
 //     one field, "token" (FieldToken); Submit checks the token with getMe
 //     and completes the login with login ID "bot<id>" (LoginIDFor) and the
 //     token in the saved state. A refused token is the form again, with
-//     the reason.
+//     the reason. (cfg.BotAPIURL: say, a "bot_api_url" key of the
+//     transport's config, "" in production.)
 //   - LoadLogin: when IsLoginID(login.LoginID), return
 //     NewSession(Config{Host: host, LoginID: login.LoginID, Dir: login.Dir,
 //     SavedState: login.SavedState, ServerURL: cfg.BotAPIURL}). It does not
@@ -24,8 +25,9 @@
 //     the login's folder.)
 //   - Every Session method and optional interface: delegate to the
 //     *Session when the login is a bot's. It implements the interfaces
-//     listed in this package's var block of session.go; for one it lacks
-//     (read markers, presence, backfill, adding contacts), answer
+//     listed in the var blocks of session.go and backfill.go (Backfill
+//     answers at once that there is no history); for one it lacks (read
+//     markers, presence, adding contacts, kicking, roles, joining), answer
 //     sdk.ErrUnsupported, or nil for MarkRead and SetPresence, which have
 //     nothing to tell Telegram. Delegate ChatLimits too: it narrows each
 //     chat to what a bot may do there (Features() is the most a bot ever

@@ -155,7 +155,12 @@ func (s *Session) fetchRights(ctx context.Context, c *models.Chat) {
 }
 
 func (s *Session) messageEvents(ctx context.Context, m *models.Message) []*pb.Event {
-	evs := s.seeChat(ctx, &m.Chat, m.From, m.Date)
+	from := m.From
+	if m.SenderChat != nil {
+		// An anonymous admin or a channel: From is a placeholder bot.
+		from = nil
+	}
+	evs := s.seeChat(ctx, &m.Chat, from, m.Date)
 	evs = append(evs, s.serviceEvents(ctx, m)...)
 	text, ents := m.Text, m.Entities
 	if text == "" {

@@ -120,3 +120,6 @@ func (s *Session) ChatList(context.Context) ([]*pb.Chat, error) {
 	}
 	return out, nil
 }
+
+// parseChatID reads a chat or user ID as the Bot API writes it.
+func parseChatID(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }

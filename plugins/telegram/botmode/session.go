@@ -18,8 +18,9 @@ import (
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
-// The optional interfaces a bot session implements. A bot cannot mark a
-// chat read, set a presence, fetch history or look a person up.
+// The optional interfaces a bot session implements (and Backfiller, in
+// backfill.go, which says there is no history). A bot cannot mark a chat
+// read, set a presence or look a person up.
 var (
 	_ sdk.Session         = (*Session)(nil)
 	_ sdk.Editor          = (*Session)(nil)
@@ -47,7 +48,7 @@ func Features() *pb.Features {
 		// A bot sets one reaction per message.
 		Reactions: true, SingleReaction: true,
 		Edits: true, Retractions: true, Typing: true,
-		MediaDownload: true, MediaUpload: true,
+		MediaDownload: true, MediaUpload: true, Backfill: true,
 		LeaveChat: true, GroupTopic: true, GroupName: true,
 	}
 }
