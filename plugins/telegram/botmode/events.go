@@ -2,6 +2,7 @@ package botmode
 
 import (
 	"context"
+	"slices"
 	"strconv"
 
 	"github.com/go-telegram/bot"
@@ -158,6 +159,11 @@ func (s *Session) messageEvents(ctx context.Context, m *models.Message) []*pb.Ev
 	from := m.From
 	if m.SenderChat != nil {
 		// An anonymous admin or a channel: From is a placeholder bot.
+		from = nil
+	}
+	if from != nil && (m.LeftChatMember != nil && m.LeftChatMember.ID == from.ID ||
+		slices.ContainsFunc(m.NewChatMembers, func(u models.User) bool { return u.ID == from.ID })) {
+		// Who joins or leaves: serviceEvents says it.
 		from = nil
 	}
 	evs := s.seeChat(ctx, &m.Chat, from, m.Date)

@@ -635,3 +635,105 @@ func TestFilesBothWays(t *testing.T) {
 		t.Errorf("sendDocument: %v", c)
 	}
 }
+
+// Membership as Telegram reports it: service messages (joins, leaves, a
+// new title) and chat_member updates (where the bot is an admin: joins,
+// kicks, bans, promotions).
+func TestMembership(t *testing.T) {
+	api := newFakeAPI(t)
+	g := fmt.Sprintf(`"chat":{"id":%d,"type":"supergroup","title":"Test group"}`, groupID)
+	member := func(id int, status string) string {
+		return fmt.Sprintf(`{"status":%q,"user":{"id":%d,"is_bot":false,"first_name":"U%d"}}`, status, id, id)
+	}
+	admin := func(id int) string {
+		return fmt.Sprintf(`{"status":"administrator","user":{"id":%d,"is_bot":false,"first_name":"U%d"},"can_be_edited":false,
+			"is_anonymous":false,"can_manage_chat":true,"can_delete_messages":true,"can_manage_video_chats":false,"can_restrict_members":true,
+			"can_promote_members":false,"can_change_info":false,"can_invite_users":true}`, id, id)
+	}
+	chatMember := func(from int, old, new string) string {
+		return fmt.Sprintf(`{"chat_member":{%s,"from":{"id":%d,"is_bot":false,"first_name":"U%d"},"date":1700000000,
+			"old_chat_member":%s,"new_chat_member":%s}}`, g, from, from, old, new)
+	}
+	api.push(groupMsg(1, 700, "U700", "first"))
+	api.push(fmt.Sprintf(`{"message":{"message_id":2,"date":1700000000,%s,"from":{"id":701,"is_bot":false,"first_name":"U701"},
+		"left_chat_member":{"id":701,"is_bot":false,"first_name":"U701"}}}`, g))
+	api.push(fmt.Sprintf(`{"message":{"message_id":3,"date":1700000000,%s,"from":{"id":700,"is_bot":false,"first_name":"U700"},
+		"new_chat_title":"Renamed group"}}`, g))
+	api.push(fmt.Sprintf(`{"message":{"message_id":5,"date":1700000000,%s,"from":{"id":704,"is_bot":false,"first_name":"U704"},
+		"new_chat_members":[{"id":704,"is_bot":false,"first_name":"U704"}]}}`, g))
+	api.push(chatMember(702, member(702, "left"), member(702, "member")))
+	api.push(chatMember(700, member(702, "member"), admin(702)))
+	api.push(chatMember(700, admin(702), member(702, "left")))
+	api.push(chatMember(700, member(703, "member"), fmt.Sprintf(`{"status":"kicked","user":{"id":703,"is_bot":false,"first_name":"U703"},"until_date":0}`)))
+	api.push(strings.Replace(groupMsg(4, 700, "U700", "last"), "Test group", "Renamed group", 1))
+	h := newFakeHost()
+	s := newSession(t, api, h, t.TempDir())
+	connect(t, s, h)
+	last := h.waitFor(t, 0, "the last message", isText("last"))
+	var got []string
+	for _, ev := range h.events()[:last] {
+		switch p := ev.Payload.(type) {
+		case *pb.Event_Member:
+			m := p.Member
+			got = append(got, fmt.Sprintf("%s %s %s by %s", m.Kind, m.Member.UserId, m.Member.Affiliation, ev.Sender.UserId))
+		case *pb.Event_Chat:
+			got = append(got, "chat "+p.Chat.Chat.Name)
+		}
+	}
+	want := []string{
+		"chat Test group",
+		"KIND_JOINED 700 AFFILIATION_MEMBER by 700",
+		"KIND_LEFT 701 AFFILIATION_NONE by 701",
+		"chat Renamed group",
+		"KIND_JOINED 704 AFFILIATION_MEMBER by 704",
+		"KIND_JOINED 702 AFFILIATION_MEMBER by 702",
+		"KIND_ROLE_CHANGED 702 AFFILIATION_ADMIN by 700",
+		"KIND_KICKED 702 AFFILIATION_NONE by 700",
+		"KIND_BANNED 703 AFFILIATION_OUTCAST by 700",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("membership events\n got %q\nwant %q", got, want)
+	}
+	c, err := s.ChatInfo(context.Background(), fmt.Sprint(groupID))
+	if err != nil || c.Name != "Renamed group" || len(c.Members) != 3 || c.Members[1].UserId != "700" || c.Members[2].UserId != "704" {
+		t.Errorf("chat info %v %v: want the bot, U700 and U704", c, err)
+	}
+}
+
+// Logout forgets the login's state; the token is not logged out at
+// Telegram (that would take the bot off the Bot API for 10 minutes).
+func TestLogout(t *testing.T) {
+	api := newFakeAPI(t)
+	dir := t.TempDir()
+	api.push(privateMsg(1, "hi", ""))
+	h := newFakeHost()
+	s := newSession(t, api, h, dir)
+	connect(t, s, h)
+	h.waitFor(t, 0, "the message", isText("hi"))
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "chats.json")); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := s.Logout(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("left in the login's folder: %v", left)
+	}
+	if len(api.callsOf("logOut")) != 0 || len(api.callsOf("close")) != 0 {
+		t.Error("Logout logged the bot out of the Bot API")
+	}
+	// Without saved state (a Logout of a login not connected).
+	s2, err := botmode.NewSession(botmode.Config{Host: h, LoginID: "bot123456", Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Logout(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Connect(context.Background()); sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED {
+		t.Errorf("Connect without a token: %v", err)
+	}
+}
