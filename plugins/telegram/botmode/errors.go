@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-telegram/bot"
 
@@ -40,7 +41,8 @@ func commandError(what string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	desc := err.Error()
+	// The library quotes a body it could not read, whole.
+	desc := clip(err.Error(), 300)
 	lower := strings.ToLower(desc)
 	var tm *bot.TooManyRequestsError
 	switch {
@@ -70,4 +72,17 @@ func commandError(what string, err error) error {
 	}
 	// The server did not answer, or not with the API's JSON.
 	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: the Telegram Bot API did not answer properly: %s", what, desc)
+}
+
+// clip is s as valid UTF-8 (it goes into protobuf strings), cut to about
+// n bytes at a rune boundary.
+func clip(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
 }

@@ -407,6 +407,12 @@ func badGateway(w http.ResponseWriter) {
 	io.WriteString(w, "<html><body><h1>502 Bad Gateway</h1></body></html>")
 }
 
+// badGatewayBinary is a 502 whose body is not even UTF-8.
+func badGatewayBinary(w http.ResponseWriter) {
+	w.WriteHeader(http.StatusBadGateway)
+	w.Write([]byte("\xff\xfe\x00 gateway \xc3"))
+}
+
 func badJSON(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json")
 	io.WriteString(w, `{"ok":true,"result":[{"update_id":`)

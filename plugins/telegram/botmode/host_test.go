@@ -3,6 +3,7 @@ package botmode_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -30,6 +31,11 @@ type fakeHost struct {
 func newFakeHost() *fakeHost { return &fakeHost{wake: make(chan struct{})} }
 
 func (h *fakeHost) Emit(ev *pb.Event) {
+	// What the SDK could not journal or send (invalid UTF-8, say) is a
+	// bug of the session.
+	if _, err := proto.Marshal(ev); err != nil {
+		panic(fmt.Sprintf("an event that cannot be sent: %v: %v", err, ev))
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.evs = append(h.evs, proto.Clone(ev).(*pb.Event))

@@ -84,7 +84,8 @@ var ErrBadToken = errors.New("Telegram refused this bot token")
 type LoginOptions struct {
 	// ServerURL is the Bot API server; "" = DefaultServerURL.
 	ServerURL string
-	// HTTPClient makes the requests; nil = a client with a 30 s timeout.
+	// HTTPClient makes the requests; nil = Go's default transport with
+	// a timeout fit for each use.
 	HTTPClient *http.Client
 }
 
@@ -171,10 +172,10 @@ func (p *loginProcess) Submit(ctx context.Context, f map[string]string) (*pb.Log
 	}
 	id, err := Login(ctx, token, p.o)
 	if errors.Is(err, ErrBadToken) {
-		return tokenForm(err.Error() + "."), nil
+		return tokenForm(clip(err.Error(), 300) + "."), nil
 	}
 	if err != nil {
-		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the Telegram Bot API could not check the token: %v", err)
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the Telegram Bot API could not check the token: %s", clip(err.Error(), 300))
 	}
 	state, err := json.Marshal(savedState{Token: token, Bot: id})
 	if err != nil {

@@ -115,7 +115,7 @@ func (s *Session) DownloadMedia(ctx context.Context, _, ref string) (*pb.MediaIn
 	if err != nil {
 		return nil, nil, fmt.Errorf("botmode: download: %w", err)
 	}
-	resp, err := s.http.Do(req)
+	resp, err := s.files.Do(req)
 	if err != nil {
 		return nil, nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "downloading a file from Telegram: %s", strings.ReplaceAll(err.Error(), s.token, "***"))
 	}

@@ -201,22 +201,23 @@ func (s *Session) run(ctx context.Context, done chan struct{}) {
 		var ae *apiError
 		if errors.As(err, &ae) && (ae.Code == http.StatusUnauthorized || ae.Status == http.StatusUnauthorized) {
 			s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS,
-				"Telegram refused the bot token ("+ae.Text+"): it was revoked or changed in @BotFather. Log in again with the new token.")
+				"Telegram refused the bot token ("+clip(ae.Text, 300)+"): it was revoked or changed in @BotFather. Log in again with the new token.")
 			return false
 		}
 		delay := backoff
+		why := clip(err.Error(), 300)
 		if errors.As(err, &ae) && ae.RetryAfter > delay {
 			delay = ae.RetryAfter
 		}
-		text := "The Telegram Bot API is not answering properly (" + err.Error() + "); retrying in " + delay.String() +
+		text := "The Telegram Bot API is not answering properly (" + why + "); retrying in " + delay.String() +
 			". Nothing is lost: Telegram keeps the bot's updates for 24 hours."
 		var le *localError
 		if errors.As(err, &le) {
-			text = "Telegram's updates cannot be stored here (" + le.err.Error() + "); retrying in " + delay.String() +
+			text = "Telegram's updates cannot be stored here (" + why + "); retrying in " + delay.String() +
 				". Nothing is lost: Telegram keeps them until they are."
 		}
 		if errors.As(err, &ae) && ae.Code == http.StatusConflict {
-			text = "Telegram refuses to hand this bot's updates here (" + ae.Text + "): another program is polling " +
+			text = "Telegram refuses to hand this bot's updates here (" + clip(ae.Text, 300) + "): another program is polling " +
 				"the same bot, or a webhook is set. Stop it (or deleteWebhook); retrying in " + delay.String() + "."
 		}
 		if msg := failureKind(err); msg != down {

@@ -53,6 +53,9 @@ func Features() *pb.Features {
 	}
 }
 
+// sendTimeout bounds one Bot API call, an upload of 50 MB included.
+const sendTimeout = 10 * time.Minute
+
 // Config is what a bot session is made of.
 type Config struct {
 	// Host is the connector's host (from Init).
@@ -79,8 +82,9 @@ type Session struct {
 	cfg   Config
 	log   *slog.Logger
 	token string
-	bot   *bot.Bot // nil when the login has no saved state (Logout only)
-	http  *http.Client
+	bot   *bot.Bot     // nil when the login has no saved state (Logout only)
+	http  *http.Client // getUpdates
+	files *http.Client // file downloads: as long as the gateway reads
 	chats *chats
 
 	mu      sync.Mutex
@@ -111,6 +115,9 @@ func NewSession(cfg Config) (*Session, error) {
 	o := LoginOptions{ServerURL: cfg.ServerURL, HTTPClient: cfg.HTTPClient}
 	// getUpdates holds a request for PollTimeout: the client waits longer.
 	s.http = o.client(cfg.PollTimeout + 30*time.Second)
+	// A download goes at the pace of the upload to the user's server:
+	// its context bounds it, not a clock.
+	s.files = o.client(0)
 	var err error
 	if s.chats, err = loadChats(cfg.Dir); err != nil {
 		return nil, err
@@ -131,7 +138,7 @@ func NewSession(cfg Config) (*Session, error) {
 		s.pos = position{Asked: st.Offset, Emitted: max(st.Offset, s.pos.Emitted)}
 	}
 	if s.bot, err = bot.New(st.Token, bot.WithServerURL(o.serverURL()), bot.WithSkipGetMe(),
-		bot.WithHTTPClient(cfg.PollTimeout, o.client(time.Minute)), bot.WithErrorsHandler(func(error) {})); err != nil {
+		bot.WithHTTPClient(cfg.PollTimeout, o.client(sendTimeout)), bot.WithErrorsHandler(func(error) {})); err != nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram bot: %v", err)
 	}
 	return s, nil

@@ -341,7 +341,7 @@ func TestKilledMidBatch(t *testing.T) {
 // a revoked token is BAD_CREDENTIALS and ends polling.
 func TestServerFailures(t *testing.T) {
 	api := newFakeAPI(t)
-	api.fail(badGateway, badGateway, badJSON, badGateway)
+	api.fail(badGateway, badGatewayBinary, badJSON, badGateway)
 	api.push(privateMsg(1, "through the storm", ""))
 	h := newFakeHost()
 	s := newSession(t, api, h, t.TempDir())
@@ -407,7 +407,7 @@ func TestGetMeRetried(t *testing.T) {
 	api := newFakeAPI(t)
 	h := newFakeHost()
 	s := newSession(t, api, h, t.TempDir())
-	api.setRefuse("getMe", "502", "Bad Gateway")
+	api.setRefuse("getMe", "502", "Bad Gateway \xff")
 	if err := s.Connect(context.Background()); err != nil {
 		t.Fatal(err)
 	}
