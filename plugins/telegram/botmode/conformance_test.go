@@ -17,13 +17,12 @@ import (
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
-// pluginEnv, set, makes this test binary a plugin process: the tiny
-// connector below, serving bot mode alone, so that the session runs under
-// the real SDK and the conformance kit without the Telegram connector.
-const pluginEnv = "BOTMODE_TEST_PLUGIN"
-
+// TestMain makes this test binary a plugin process when a host (the
+// conformance kit, the gateway) launches it, as go-plugin's handshake
+// cookie says: the tiny connector below, serving bot mode alone, so that
+// the session runs under the real SDK without the Telegram connector.
 func TestMain(m *testing.M) {
-	if os.Getenv(pluginEnv) == "1" {
+	if os.Getenv(sdk.Handshake.MagicCookieKey) == sdk.Handshake.MagicCookieValue {
 		sdk.Serve[*botmode.Session](&testConnector{})
 		os.Exit(0)
 	}
@@ -86,7 +85,6 @@ func TestConformance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(pluginEnv, "1")
 	conf, _ := json.Marshal(map[string]any{"bot_api_url": api.URL(), "poll_timeout_ms": 1000})
 	var n atomic.Int64
 	plugintest.Run(t, plugintest.Config{
