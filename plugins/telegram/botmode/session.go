@@ -119,11 +119,17 @@ func NewSession(cfg Config) (*Session, error) {
 	// its context bounds it, not a clock.
 	s.files = o.client(0)
 	var err error
+	// Both files can be rebuilt: a damaged one is set aside, said in the
+	// log, and the login goes on (the chats reappear as they speak; from
+	// offset 0 Telegram hands every update not confirmed yet, and what
+	// comes twice has the same event IDs, which the gateway drops).
 	if s.chats, err = loadChats(cfg.Dir); err != nil {
-		return nil, err
+		s.log.Error("telegram bot: the chat list is damaged; starting a new one", "err", setAside(cfg.Dir, chatsFile, err))
+		s.chats = &chats{byID: map[int64]*chat{}, path: filepath.Join(cfg.Dir, chatsFile)}
 	}
 	if s.pos, err = loadPosition(cfg.Dir); err != nil {
-		return nil, err
+		s.log.Error("telegram bot: the update offset is damaged; asking Telegram for every update not confirmed", "err", setAside(cfg.Dir, offsetFile, err))
+		s.pos = position{}
 	}
 	if len(cfg.SavedState) == 0 {
 		return s, nil
@@ -220,6 +226,16 @@ func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, 
 		f.GroupTopic, f.GroupName = false, false
 	}
 	return sdk.ChatLimits{Features: f, ReadOnly: c.readOnly()}, nil
+}
+
+// setAside renames a damaged file of the login's folder out of the way
+// (kept for a look) and returns why it was damaged.
+func setAside(dir, name string, why error) error {
+	path := filepath.Join(dir, name)
+	if err := os.Rename(path, path+".damaged"); err != nil {
+		return fmt.Errorf("%w (and it could not be set aside: %v)", why, err)
+	}
+	return fmt.Errorf("%w (set aside as %s.damaged)", why, name)
 }
 
 // state emits a login state event.

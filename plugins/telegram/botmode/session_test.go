@@ -737,3 +737,28 @@ func TestLogout(t *testing.T) {
 		t.Errorf("Connect without a token: %v", err)
 	}
 }
+
+// Damaged files in the login's folder do not stop the login: they are
+// set aside, and nothing is lost (Telegram hands what was not confirmed).
+func TestDamagedFiles(t *testing.T) {
+	api := newFakeAPI(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "offset"), []byte("{not json"), 0o600)
+	os.WriteFile(filepath.Join(dir, "chats.json"), []byte("[{"), 0o600)
+	api.push(privateMsg(1, "still here", ""))
+	h := newFakeHost()
+	s := newSession(t, api, h, dir)
+	connect(t, s, h)
+	h.waitFor(t, 0, "the message", isText("still here"))
+	if offs := api.pollOffsets(); offs[0] != 0 {
+		t.Errorf("first offset asked %d, want 0", offs[0])
+	}
+	for _, name := range []string{"offset.damaged", "chats.json.damaged"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if contacts, _ := s.ContactList(context.Background()); len(contacts) != 1 {
+		t.Errorf("contacts %v", contacts)
+	}
+}
