@@ -267,8 +267,8 @@ func (s *Session) run(ctx context.Context, done chan struct{}) {
 			}
 			continue
 		}
-		recovered()
 		if len(raw) == 0 {
+			recovered()
 			continue
 		}
 		next, err := s.handleBatch(ctx, raw, pos)
@@ -285,6 +285,8 @@ func (s *Session) run(ctx context.Context, done chan struct{}) {
 			}
 			continue
 		}
+		// Only now: a batch that cannot be stored is no recovery.
+		recovered()
 	}
 }
 

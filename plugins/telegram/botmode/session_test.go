@@ -269,7 +269,15 @@ func TestUnstoredBatchIsNotConfirmed(t *testing.T) {
 			t.Fatalf("offset %d asked while the batch was not stored: %v", o, api.pollOffsets())
 		}
 	}
+	// Failing again and again is said once, with growing pauses, not as
+	// a login that flaps between connected and not.
+	for _, ev := range h.events()[i+1:] {
+		if ev.GetLoginState() != nil {
+			t.Errorf("login state %v while the journal still fails", ev.GetLoginState())
+		}
+	}
 	h.setDurable(nil)
+	h.waitFor(t, i, "CONNECTED again", isState(pb.LoginState_LOGIN_STATE_CONNECTED))
 	deadline := time.Now().Add(10 * time.Second)
 	for !slices.Contains(api.pollOffsets(), 2) {
 		if time.Now().After(deadline) {
