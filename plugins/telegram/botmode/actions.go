@@ -64,9 +64,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			return resultOf(m), nil
 		}
 		res := resultOf(m)
-		for _, a := range msg.Attachments {
+		for i, a := range msg.Attachments {
 			if _, err := s.sendAttachment(ctx, chatID, a, "", nil, nil); err != nil {
-				return sdk.Result{}, err
+				return sdk.Result{}, partial(err, i, a)
 			}
 		}
 		return res, nil
@@ -78,6 +78,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			caption, capEnts, r = text, ents, reply
 		}
 		m, err := s.sendAttachment(ctx, chatID, a, caption, capEnts, r)
+		if err != nil && i > 0 {
+			return sdk.Result{}, partial(err, i, a)
+		}
 		if err != nil {
 			return sdk.Result{}, err
 		}
@@ -86,6 +89,13 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 	}
 	return res, nil
+}
+
+// partial is the error of a send that went out in part: the user is told
+// what reached Telegram, so as not to send it all again.
+func partial(err error, i int, a *pb.Attachment) error {
+	e := sdk.ToProto(err)
+	return sdk.Errorf(e.Code, "only part of this message reached Telegram: the file %q (number %d) did not: %s", a.Name, i+1, e.Text)
 }
 
 // EditMessage corrects a message's text (or its caption, for a file).

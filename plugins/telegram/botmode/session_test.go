@@ -642,6 +642,14 @@ func TestFilesBothWays(t *testing.T) {
 	if c := api.callsOf("sendDocument")[0]; string(c.Files["document"]) != "hello" || c.Params["document.filename"] != "notes.txt" {
 		t.Errorf("sendDocument: %v", c)
 	}
+	// A second file refused: the error says the first part went out.
+	api.setRefuse("sendDocument", "400", "Bad Request: file must be non-empty")
+	_, err = s.SendMessage(ctx, sdk.Call{ChatID: "501"}, &pb.SendMessage{Text: "two files", Attachments: []*pb.Attachment{
+		{Name: "a.png", MimeType: "image/png", Source: &pb.Attachment_Data{Data: []byte("png")}},
+		{Name: "b.txt", MimeType: "text/plain", Source: &pb.Attachment_Data{Data: []byte("")}}}})
+	if e := sdk.ToProto(err); e.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST || !contains(e.Text, "only part") || !contains(e.Text, "b.txt") {
+		t.Errorf("a send that went out in part: %v", err)
+	}
 }
 
 // Membership as Telegram reports it: service messages (joins, leaves, a
