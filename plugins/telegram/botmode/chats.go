@@ -142,6 +142,23 @@ func (cs *chats) update(id int64, fn func(c *chat)) (isNew bool) {
 	return !ok
 }
 
+// refresh is update for what changes often and matters little (when a
+// chat last spoke): the list is saved only when fn reports a change
+// worth it, or the chat is new; the rest goes with the next save.
+func (cs *chats) refresh(id int64, fn func(c *chat) (changed bool)) (isNew bool) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	c, ok := cs.byID[id]
+	if !ok {
+		c = &chat{ID: id}
+		cs.byID[id] = c
+	}
+	if fn(c) || !ok {
+		cs.dirty = true
+	}
+	return !ok
+}
+
 func (cs *chats) remove(id int64) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()

@@ -62,7 +62,9 @@ func senderOf(m *models.Message) *pb.Sender {
 func (s *Session) seeChat(ctx context.Context, c *models.Chat, from *models.User, date int) []*pb.Event {
 	me := s.identity()
 	var evs []*pb.Event
-	isNew := s.chats.update(c.ID, func(ch *chat) {
+	renamed := false
+	isNew := s.chats.refresh(c.ID, func(ch *chat) bool {
+		before := *ch
 		ch.Type = c.Type
 		if c.Title != "" {
 			ch.Title = c.Title
@@ -72,9 +74,11 @@ func (s *Session) seeChat(ctx context.Context, c *models.Chat, from *models.User
 		}
 		ch.Username = c.Username
 		ch.LastActive = max(ch.LastActive, int64(date))
+		renamed = ch.Name != before.Name || ch.Username != before.Username
+		return ch.Type != before.Type || ch.Title != before.Title || renamed
 	})
 	if c.Type == models.ChatTypePrivate {
-		if isNew {
+		if isNew || renamed {
 			ev := base(c, date)
 			ev.ChatId = ""
 			ev.Payload = &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: s.contactOf(c.ID)}}
@@ -90,23 +94,32 @@ func (s *Session) seeChat(ctx context.Context, c *models.Chat, from *models.User
 		evs = append(evs, ev)
 	}
 	if from != nil && from.ID != me.ID && (c.Type == models.ChatTypeGroup || c.Type == models.ChatTypeSupergroup) {
-		joined := false
-		s.chats.update(c.ID, func(ch *chat) {
+		joined, nickChanged := false, false
+		s.chats.refresh(c.ID, func(ch *chat) bool {
 			if ch.Members == nil {
 				ch.Members = map[int64]*member{}
 			}
 			if m, ok := ch.Members[from.ID]; ok {
+				nickChanged = m.Name != userName(from)
+				changed := nickChanged || m.Username != from.Username
 				m.Name, m.Username = userName(from), from.Username
-				return
+				return changed
 			}
 			ch.Members[from.ID] = &member{Name: userName(from), Username: from.Username, IsBot: from.IsBot}
 			joined = true
+			return true
 		})
-		if joined {
+		if joined || nickChanged {
+			kind := pb.MemberEvent_KIND_JOINED
+			if nickChanged {
+				kind = pb.MemberEvent_KIND_RENAMED
+			}
+			cur, _ := s.chats.get(c.ID)
+			aff := cur.Members[from.ID].Affiliation
 			ev := base(c, date)
 			ev.Sender = &pb.Sender{UserId: strconv.FormatInt(from.ID, 10), Name: userName(from)}
-			ev.Payload = &pb.Event_Member{Member: &pb.MemberEvent{Kind: pb.MemberEvent_KIND_JOINED,
-				Member: &pb.Member{UserId: ev.Sender.UserId, Nick: ev.Sender.Name}}}
+			ev.Payload = &pb.Event_Member{Member: &pb.MemberEvent{Kind: kind,
+				Member: &pb.Member{UserId: ev.Sender.UserId, Nick: ev.Sender.Name, Affiliation: aff, Role: roleOf(aff)}}}
 			evs = append(evs, ev)
 		}
 	}

@@ -91,18 +91,20 @@ func TestUpdatesBecomeEvents(t *testing.T) {
 	api.push(fmt.Sprintf(`{"message":{"message_id":12,"date":1700000200,"chat":{"id":%d,"type":"supergroup","title":"Test group"},
 		"from":{"id":600,"is_bot":false,"first_name":"Owner"},"text":"a reply","reply_to_message":{"message_id":11,"date":1700000100,
 		"chat":{"id":%d,"type":"supergroup","title":"Test group"},"text":"hi, I am new here"}}}`, groupID, groupID))
-	api.push(fmt.Sprintf(`{"edited_message":{"message_id":1,"date":1700000000,"edit_date":1700000300,"chat":{"id":%d,"type":"private","first_name":"Alice"},
+	api.push(fmt.Sprintf(`{"edited_message":{"message_id":1,"date":1700000000,"edit_date":1700000300,"chat":{"id":%d,"type":"private","first_name":"Alice","username":"alice"},
 		"from":{"id":%d,"is_bot":false,"first_name":"Alice"},"text":"hello, corrected"}}`, alice, alice))
 	api.push(fmt.Sprintf(`{"message_reaction":{"chat":{"id":%d,"type":"supergroup","title":"Test group"},"message_id":1001,
 		"user":{"id":601,"is_bot":false,"first_name":"Bob"},"date":1700000400,"old_reaction":[],
 		"new_reaction":[{"type":"emoji","emoji":"👍"}]}}`, groupID))
 	api.push(fmt.Sprintf(`{"message":{"message_id":13,"date":1700000500,"chat":{"id":%d,"type":"supergroup","title":"Test group"},
 		"from":{"id":600,"is_bot":false,"first_name":"Owner"},"new_chat_members":[{"id":602,"is_bot":false,"first_name":"Carol"}]}}`, groupID))
+	// Alice changed her name: the contact says so.
+	api.push(strings.Replace(privateMsg(2, "new name", ""), `"first_name":"Alice","username"`, `"first_name":"Alice B","username"`, 1))
 
 	h := newFakeHost()
 	s := newSession(t, api, h, t.TempDir())
 	connect(t, s, h)
-	last := h.waitFor(t, 0, "Carol's join", func(ev *pb.Event) bool { return ev.GetMember().GetMember().GetUserId() == "602" })
+	last := h.waitFor(t, 0, "Alice's new name", func(ev *pb.Event) bool { return ev.GetContact().GetContact().GetName() == "Alice B" })
 	evs := h.events()[:last+1]
 
 	conn := evs[h.waitFor(t, 0, "CONNECTED", isState(pb.LoginState_LOGIN_STATE_CONNECTED))]
@@ -129,7 +131,7 @@ func TestUpdatesBecomeEvents(t *testing.T) {
 		}
 	}
 	want := []string{"contact 501", "message 501/1", "chat -100777", "message -100777/10", "joined 601", "message -100777/11",
-		"message -100777/12", "edit 1", "reaction 1001 👍", "joined 602"}
+		"message -100777/12", "edit 1", "reaction 1001 👍", "joined 602", "contact 501"}
 	if !slices.Equal(kinds, want) {
 		t.Errorf("events\n got %q\nwant %q", kinds, want)
 	}
@@ -181,7 +183,7 @@ func TestUpdatesBecomeEvents(t *testing.T) {
 
 	// The lists: Alice as a contact, the group with its members as seen.
 	contacts, _ := s.ContactList(context.Background())
-	if len(contacts) != 1 || contacts[0].UserId != "501" || contacts[0].Name != "Alice" {
+	if len(contacts) != 1 || contacts[0].UserId != "501" || contacts[0].Name != "Alice B" {
 		t.Errorf("contacts %v", contacts)
 	}
 	chats, _ := s.ChatList(context.Background())
@@ -681,7 +683,8 @@ func TestMembership(t *testing.T) {
 	api.push(chatMember(700, member(702, "member"), admin(702)))
 	api.push(chatMember(700, admin(702), member(702, "left")))
 	api.push(chatMember(700, member(703, "member"), fmt.Sprintf(`{"status":"kicked","user":{"id":703,"is_bot":false,"first_name":"U703"},"until_date":0}`)))
-	api.push(strings.Replace(groupMsg(4, 700, "U700", "last"), "Test group", "Renamed group", 1))
+	api.push(strings.Replace(groupMsg(6, 700, "U700 Renamed", "renamed"), "Test group", "Renamed group", 1))
+	api.push(strings.Replace(groupMsg(4, 700, "U700 Renamed", "last"), "Test group", "Renamed group", 1))
 	h := newFakeHost()
 	s := newSession(t, api, h, t.TempDir())
 	connect(t, s, h)
@@ -706,6 +709,7 @@ func TestMembership(t *testing.T) {
 		"KIND_ROLE_CHANGED 702 AFFILIATION_ADMIN by 700",
 		"KIND_KICKED 702 AFFILIATION_NONE by 700",
 		"KIND_BANNED 703 AFFILIATION_OUTCAST by 700",
+		"KIND_RENAMED 700 AFFILIATION_MEMBER by 700",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("membership events\n got %q\nwant %q", got, want)
