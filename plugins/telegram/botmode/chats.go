@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -34,8 +35,10 @@ type chat struct {
 	// Rights are the bot's own in the chat; nil = a plain member.
 	Rights *models.ChatAdministratorRights `json:"rights,omitempty"`
 	// AdminsKnown: the administrators were fetched once.
-	AdminsKnown bool  `json:"admins_known,omitempty"`
-	LastActive  int64 `json:"last_active,omitempty"` // unix seconds
+	AdminsKnown bool `json:"admins_known,omitempty"`
+	// Topics are a forum's topic names, by thread ID.
+	Topics     map[int]string `json:"topics,omitempty"`
+	LastActive int64          `json:"last_active,omitempty"` // unix seconds
 }
 
 type member struct {
@@ -124,6 +127,7 @@ func (c *chat) clone() chat {
 		r := *c.Rights
 		out.Rights = &r
 	}
+	out.Topics = maps.Clone(c.Topics)
 	return out
 }
 

@@ -196,12 +196,48 @@ func (s *Session) messageEvents(ctx context.Context, m *models.Message) []*pb.Ev
 	ev := base(&m.Chat, m.Date)
 	ev.EventId = strconv.Itoa(m.ID)
 	ev.Sender = senderOf(m)
-	msg := &pb.MessageEvent{Text: text, Spans: spansOf(text, ents), Attachments: atts}
+	text, spans := s.inTopic(m, text, spansOf(text, ents))
+	msg := &pb.MessageEvent{Text: text, Spans: spans, Attachments: atts}
 	if r := m.ReplyToMessage; r != nil && r.Chat.ID == m.Chat.ID && !(m.IsTopicMessage && r.ID == m.MessageThreadID) {
 		msg.ReplyToId = strconv.Itoa(r.ID)
 	}
 	ev.Payload = &pb.Event_Message{Message: msg}
 	return append(evs, ev)
+}
+
+// inTopic prefixes the text of a forum topic's message with the topic's
+// name, "[name] ", its spans moved after it: the group is one room, and
+// its topics are told apart so.
+func (s *Session) inTopic(m *models.Message, text string, spans []*pb.Span) (string, []*pb.Span) {
+	if !m.IsTopicMessage || m.MessageThreadID == 0 {
+		return text, spans
+	}
+	thread := m.MessageThreadID
+	cur, _ := s.chats.get(m.Chat.ID)
+	name := cur.Topics[thread]
+	// A topic's message answers the topic's first message, which names it.
+	if r := m.ReplyToMessage; r != nil && r.ID == thread && r.ForumTopicCreated != nil && r.ForumTopicCreated.Name != name {
+		name = r.ForumTopicCreated.Name
+		s.setTopic(m.Chat.ID, thread, name)
+	}
+	if name == "" {
+		name = "topic " + strconv.Itoa(thread)
+	}
+	prefix := "[" + name + "] "
+	for _, sp := range spans {
+		sp.Start += uint32(len(prefix))
+		sp.End += uint32(len(prefix))
+	}
+	return prefix + text, spans
+}
+
+func (s *Session) setTopic(chatID int64, thread int, name string) {
+	s.chats.update(chatID, func(ch *chat) {
+		if ch.Topics == nil {
+			ch.Topics = map[int]string{}
+		}
+		ch.Topics[thread] = name
+	})
 }
 
 // placeholderOf is a text for what the contract has no place for
@@ -255,6 +291,12 @@ func (s *Session) serviceEvents(ctx context.Context, m *models.Message) []*pb.Ev
 			Member: &pb.Member{UserId: strconv.FormatInt(u.ID, 10), Nick: userName(u), Affiliation: pb.Affiliation_AFFILIATION_NONE}}}
 		evs = append(evs, ev)
 	}
+	if t := m.ForumTopicCreated; t != nil {
+		s.setTopic(m.Chat.ID, m.ID, t.Name)
+	}
+	if t := m.ForumTopicEdited; t != nil && t.Name != "" && m.MessageThreadID != 0 {
+		s.setTopic(m.Chat.ID, m.MessageThreadID, t.Name)
+	}
 	if m.NewChatTitle != "" {
 		s.chats.update(m.Chat.ID, func(ch *chat) { ch.Title = m.NewChatTitle })
 		cur, _ := s.chats.get(m.Chat.ID)
@@ -287,7 +329,8 @@ func (s *Session) editEvents(ctx context.Context, m *models.Message) []*pb.Event
 	}
 	ev := base(&m.Chat, date)
 	ev.Sender = senderOf(m)
-	ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: strconv.Itoa(m.ID), Text: text, Spans: spansOf(text, ents)}}
+	text, spans := s.inTopic(m, text, spansOf(text, ents))
+	ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: strconv.Itoa(m.ID), Text: text, Spans: spans}}
 	return append(evs, ev)
 }
 

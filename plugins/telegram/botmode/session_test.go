@@ -782,3 +782,27 @@ func TestDamagedFiles(t *testing.T) {
 		t.Errorf("contacts %v", contacts)
 	}
 }
+
+// A forum's topics share the group's room; each message says its topic
+// first, its entities moved after the prefix.
+func TestForumTopics(t *testing.T) {
+	api := newFakeAPI(t)
+	chatJSON := fmt.Sprintf(`"chat":{"id":%d,"type":"supergroup","title":"Forum","is_forum":true}`, groupID)
+	from := `"from":{"id":600,"is_bot":false,"first_name":"Owner"}`
+	api.push(fmt.Sprintf(`{"message":{"message_id":20,"date":1700000000,%s,%s,"forum_topic_created":{"name":"Plans","icon_color":0}}}`, chatJSON, from))
+	api.push(fmt.Sprintf(`{"message":{"message_id":21,"date":1700000001,%s,%s,"message_thread_id":20,"is_topic_message":true,
+		"reply_to_message":{"message_id":20,"date":1700000000,%s,"forum_topic_created":{"name":"Plans","icon_color":0}},
+		"text":"go bold","entities":[{"type":"bold","offset":3,"length":4}]}}`, chatJSON, from, chatJSON))
+	// A topic created before the bot came: named by the reply to its root.
+	api.push(fmt.Sprintf(`{"message":{"message_id":31,"date":1700000002,%s,%s,"message_thread_id":30,"is_topic_message":true,
+		"reply_to_message":{"message_id":30,"date":1700000000,%s,"forum_topic_created":{"name":"Old","icon_color":0}},
+		"text":"still here"}}`, chatJSON, from, chatJSON))
+	h := newFakeHost()
+	s := newSession(t, api, h, t.TempDir())
+	connect(t, s, h)
+	ev := h.waitEvent(t, 0, "the topic message", isText("[Plans] go bold"))
+	if sp := ev.GetMessage().Spans; len(sp) != 1 || sp[0].Start != 11 || sp[0].End != 15 || ev.GetMessage().ReplyToId != "" {
+		t.Errorf("topic message %v: want the bold span at 11..15 and no reply to the topic's root", ev.GetMessage())
+	}
+	h.waitFor(t, 0, "the old topic's message", isText("[Old] still here"))
+}
