@@ -114,6 +114,24 @@ func (cs *chats) get(id int64) (chat, bool) {
 	return c.clone(), true
 }
 
+// head is a copy of chat id's record without its members and topics:
+// what ChatLimits needs, before every command, kept cheap.
+func (cs *chats) head(id int64) (chat, bool) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	c, ok := cs.byID[id]
+	if !ok {
+		return chat{}, false
+	}
+	out := *c
+	out.Members, out.Topics = nil, nil
+	if c.Rights != nil {
+		r := *c.Rights
+		out.Rights = &r
+	}
+	return out, true
+}
+
 func (c *chat) clone() chat {
 	out := *c
 	if c.Members != nil {

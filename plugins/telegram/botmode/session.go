@@ -214,7 +214,7 @@ func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, 
 		return sdk.ChatLimits{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is not a Telegram chat ID", chatID)
 	}
 	f := Features()
-	c, ok := s.chats.get(id)
+	c, ok := s.chats.head(id)
 	if !ok {
 		// Not seen yet: a person who never wrote, most likely. Telegram
 		// says what it refuses.

@@ -510,6 +510,14 @@ func TestCommands(t *testing.T) {
 	if _, err := s.Retract(ctx, call, &pb.Retract{TargetId: "5"}); sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
 		t.Errorf("deleting someone's message without the right: %v", err)
 	}
+	// A file's caption is corrected with editMessageCaption.
+	api.setRefuse("editMessageText", "400", "Bad Request: there is no text in the message to edit")
+	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: "1002", Text: "new caption"}); err != nil {
+		t.Errorf("correcting a caption: %v", err)
+	}
+	if c := api.callsOf("editMessageCaption"); len(c) != 1 || c[0].Params["caption"] != "new caption" || c[0].Params["message_id"] != "1002" {
+		t.Errorf("editMessageCaption calls %v", c)
+	}
 	api.setRefuse("editMessageText", "400", "Bad Request: message to edit not found")
 	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: "5", Text: "x"}); sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
 		t.Errorf("editing a message that is gone: %v", err)
