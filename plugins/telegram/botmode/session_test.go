@@ -374,8 +374,9 @@ func TestServerFailures(t *testing.T) {
 	if len(times) < 5 {
 		t.Fatalf("%d polls", len(times))
 	}
-	if g1, g4 := times[1].Sub(times[0]), times[4].Sub(times[3]); g4 < 2*g1 || g1 < 20*time.Millisecond {
-		t.Errorf("pauses between retries %v then %v: want at least 20 ms, growing", g1, g4)
+	// (Lower bounds only: a loaded machine makes pauses longer.)
+	if g1, g4 := times[1].Sub(times[0]), times[4].Sub(times[3]); g1 < 20*time.Millisecond || g4 < 160*time.Millisecond {
+		t.Errorf("pauses between retries %v then %v: want at least 20 ms, then 160 ms", g1, g4)
 	}
 
 	// One update the library cannot read is skipped by its ID, with the
