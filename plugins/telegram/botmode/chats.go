@@ -36,6 +36,8 @@ type chat struct {
 	Rights *models.ChatAdministratorRights `json:"rights,omitempty"`
 	// AdminsKnown: the administrators were fetched once.
 	AdminsKnown bool `json:"admins_known,omitempty"`
+	// Avatar is a person's profile photo (private chats).
+	Avatar *avatar `json:"avatar,omitempty"`
 	// Topics are a forum's topic names, by thread ID.
 	Topics     map[int]string `json:"topics,omitempty"`
 	LastActive int64          `json:"last_active,omitempty"` // unix seconds
@@ -146,6 +148,10 @@ func (c *chat) clone() chat {
 		out.Rights = &r
 	}
 	out.Topics = maps.Clone(c.Topics)
+	if c.Avatar != nil {
+		a := *c.Avatar
+		out.Avatar = &a
+	}
 	return out
 }
 

@@ -78,6 +78,9 @@ func (s *Session) seeChat(ctx context.Context, c *models.Chat, from *models.User
 		return ch.Type != before.Type || ch.Title != before.Title || renamed
 	})
 	if c.Type == models.ChatTypePrivate {
+		if isNew {
+			s.findAvatar(ctx, c.ID)
+		}
 		if isNew || renamed {
 			ev := base(c, date)
 			ev.ChatId = ""

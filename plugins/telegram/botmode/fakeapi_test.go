@@ -285,6 +285,18 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		ok(w, map[string]any{"file_id": p["file_id"], "file_unique_id": "u" + p["file_id"], "file_size": len(data),
 			"file_path": "files/" + p["file_id"]})
+	case "getUserProfilePhotos":
+		f.mu.Lock()
+		_, has := f.files["avatar-"+p["user_id"]]
+		f.mu.Unlock()
+		if !has {
+			ok(w, `{"total_count":0,"photos":[]}`)
+			return
+		}
+		id := "avatar-" + p["user_id"]
+		ok(w, `{"total_count":1,"photos":[[{"file_id":"`+id+`-small","file_unique_id":"s","width":80,"height":80},`+
+			`{"file_id":"`+id+`","file_unique_id":"u`+id+`","width":320,"height":320},`+
+			`{"file_id":"`+id+`-big","file_unique_id":"b","width":640,"height":640}]]}`)
 	case "getChatAdministrators":
 		f.mu.Lock()
 		res, found := f.admins[p["chat_id"]]

@@ -19,7 +19,11 @@ func (s *Session) contactOf(id int64) *pb.Contact {
 	if name == "" {
 		name = uid
 	}
-	return &pb.Contact{UserId: uid, Name: name, Username: c.Username, ChatId: uid}
+	out := &pb.Contact{UserId: uid, Name: name, Username: c.Username, ChatId: uid}
+	if c.Avatar != nil {
+		out.AvatarId = c.Avatar.UniqueID
+	}
+	return out
 }
 
 // chatOf describes a group or channel for the contract.
@@ -61,7 +65,10 @@ func (s *Session) UserInfo(ctx context.Context, userID string) (*pb.Contact, err
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is not a Telegram user ID", userID)
 	}
 	if c, ok := s.chats.get(id); ok && c.Type == models.ChatTypePrivate {
-		return s.contactOf(id), nil
+		if s.bot == nil {
+			return s.contactOf(id), nil
+		}
+		return s.withAvatar(ctx, s.contactOf(id), c.Avatar), nil
 	}
 	for _, c := range s.chats.all() {
 		if m, ok := c.Members[id]; ok {

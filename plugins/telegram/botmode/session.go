@@ -44,7 +44,7 @@ var (
 // per chat.
 func Features() *pb.Features {
 	return &pb.Features{
-		Replies: true, Attachments: true, Formatting: true, Groups: true,
+		Replies: true, Attachments: true, Formatting: true, Groups: true, Avatars: true,
 		// A bot sets one reaction per message.
 		Reactions: true, SingleReaction: true,
 		Edits: true, Retractions: true, Typing: true,

@@ -815,3 +815,22 @@ func TestForumTopics(t *testing.T) {
 	}
 	h.waitFor(t, 0, "the old topic's message", isText("[Old] still here"))
 }
+
+// A person's profile photo is their avatar: its ID with the contact, the
+// picture from UserInfo.
+func TestAvatar(t *testing.T) {
+	api := newFakeAPI(t)
+	api.addFile("avatar-501", []byte("jpeg of alice"))
+	api.push(privateMsg(1, "hi", ""))
+	h := newFakeHost()
+	s := newSession(t, api, h, t.TempDir())
+	connect(t, s, h)
+	ev := h.waitEvent(t, 0, "the contact", func(ev *pb.Event) bool { return ev.GetContact() != nil })
+	if id := ev.GetContact().Contact.AvatarId; id != "uavatar-501" {
+		t.Errorf("avatar_id %q, want the 320-pixel size's unique ID", id)
+	}
+	c, err := s.UserInfo(context.Background(), "501")
+	if err != nil || string(c.Avatar) != "jpeg of alice" || c.AvatarMime != "image/jpeg" {
+		t.Errorf("UserInfo %v %v", c, err)
+	}
+}
