@@ -193,3 +193,25 @@ func (s *Session) SetChatName(ctx context.Context, c sdk.Call, name string) erro
 	_, err = s.bot.SetChatTitle(ctx, &bot.SetChatTitleParams{ChatID: chatID, Title: name})
 	return commandError("renaming this chat", err)
 }
+
+// Kick removes a member from a group (an admin's right to restrict
+// members): banned, then let back in unless the kick is a ban.
+func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
+	chatID, _, err := s.target(c, "")
+	if err != nil {
+		return err
+	}
+	userID, err := strconv.ParseInt(k.UserId, 10, 64)
+	if err != nil {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is not a Telegram user ID", k.UserId)
+	}
+	if _, err := s.bot.BanChatMember(ctx, &bot.BanChatMemberParams{ChatID: chatID, UserID: userID}); err != nil {
+		return commandError("removing this member", err)
+	}
+	if !k.Ban {
+		if _, err := s.bot.UnbanChatMember(ctx, &bot.UnbanChatMemberParams{ChatID: chatID, UserID: userID, OnlyIfBanned: true}); err != nil {
+			return commandError("letting this member back in after the kick (they are banned now)", err)
+		}
+	}
+	return nil
+}

@@ -27,7 +27,7 @@
 //     *Session when the login is a bot's. It implements the interfaces
 //     listed in the var blocks of session.go and backfill.go (Backfill
 //     answers at once that there is no history); for one it lacks (read
-//     markers, presence, adding contacts, kicking, roles, joining), answer
+//     markers, presence, adding contacts, invitations, roles, joining), answer
 //     sdk.ErrUnsupported, or nil for MarkRead and SetPresence, which have
 //     nothing to tell Telegram. Delegate ChatLimits too: it narrows each
 //     chat to what a bot may do there (Features() is the most a bot ever

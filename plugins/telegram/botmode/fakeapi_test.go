@@ -273,7 +273,8 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		id, _ := strconv.Atoi(p["message_id"])
 		ok(w, map[string]any{"message_id": id, "date": time.Now().Unix() - 10, "edit_date": time.Now().Unix(),
 			"chat": f.chatOf(p["chat_id"]), "text": p["text"]})
-	case "deleteMessage", "setMessageReaction", "sendChatAction", "leaveChat", "setChatTitle", "setChatDescription":
+	case "deleteMessage", "setMessageReaction", "sendChatAction", "leaveChat", "setChatTitle", "setChatDescription",
+		"banChatMember", "unbanChatMember":
 		ok(w, true)
 	case "getFile":
 		f.mu.Lock()

@@ -29,9 +29,7 @@ func (s *Session) contactOf(id int64) *pb.Contact {
 // chatOf describes a group or channel for the contract.
 func (s *Session) chatOf(c *chat, me Identity) *pb.Chat {
 	f := Features()
-	if c.Rights == nil || !c.Rights.CanChangeInfo {
-		f.GroupTopic, f.GroupName = false, false
-	}
+	narrowByRights(f, c)
 	out := &pb.Chat{ChatId: chatIDString(c.ID), Type: c.chatType(), Name: c.Title, ReadOnly: c.readOnly(),
 		Features: f, LastActivityUnixMicro: c.LastActive * 1_000_000}
 	if c.isGroup() {

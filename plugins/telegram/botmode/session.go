@@ -35,6 +35,7 @@ var (
 	_ sdk.Leaver          = (*Session)(nil)
 	_ sdk.TopicSetter     = (*Session)(nil)
 	_ sdk.ChatNamer       = (*Session)(nil)
+	_ sdk.Kicker          = (*Session)(nil)
 	_ sdk.MediaDownloader = (*Session)(nil)
 	_ sdk.MediaUploader   = (*Session)(nil)
 )
@@ -49,7 +50,7 @@ func Features() *pb.Features {
 		Reactions: true, SingleReaction: true,
 		Edits: true, Retractions: true, Typing: true,
 		MediaDownload: true, MediaUpload: true, Backfill: true,
-		LeaveChat: true, GroupTopic: true, GroupName: true,
+		LeaveChat: true, GroupTopic: true, GroupName: true, GroupKick: true,
 	}
 }
 
@@ -220,12 +221,25 @@ func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, 
 		// says what it refuses.
 		return sdk.ChatLimits{Features: f}, nil
 	}
+	narrowByRights(f, &c)
+	return sdk.ChatLimits{Features: f, ReadOnly: c.readOnly()}, nil
+}
+
+// narrowByRights leaves in f what the bot may do in chat c: no group
+// actions in a private chat, renaming and the topic with the right to
+// change the info, kicking with the right to restrict members (never in
+// a channel, where members are not seen).
+func narrowByRights(f *pb.Features, c *chat) {
 	if c.chatType() == pb.ChatType_CHAT_TYPE_DIRECT {
-		f.LeaveChat, f.GroupTopic, f.GroupName = false, false, false
-	} else if c.Rights == nil || !c.Rights.CanChangeInfo {
+		f.LeaveChat, f.GroupTopic, f.GroupName, f.GroupKick = false, false, false, false
+		return
+	}
+	if c.Rights == nil || !c.Rights.CanChangeInfo {
 		f.GroupTopic, f.GroupName = false, false
 	}
-	return sdk.ChatLimits{Features: f, ReadOnly: c.readOnly()}, nil
+	if c.Rights == nil || !c.Rights.CanRestrictMembers || c.chatType() == pb.ChatType_CHAT_TYPE_CHANNEL {
+		f.GroupKick = false
+	}
 }
 
 // setAside renames a damaged file of the login's folder out of the way

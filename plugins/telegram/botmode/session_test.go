@@ -167,8 +167,8 @@ func TestUpdatesBecomeEvents(t *testing.T) {
 				c.Members[1].UserId != "600" || c.Members[1].Affiliation != pb.Affiliation_AFFILIATION_OWNER {
 				t.Errorf("group chat event %v: want the bot (admin) and the owner", c)
 			}
-			if !c.Features.GroupName || c.ReadOnly {
-				t.Errorf("group chat event %v: the bot may rename it and post", c)
+			if !c.Features.GroupName || c.ReadOnly || c.Features.GroupKick {
+				t.Errorf("group chat event %v: the bot may rename it and post, not kick", c)
 			}
 		case ev.GetMessage() != nil && ev.EventId == "12":
 			if ev.GetMessage().ReplyToId != "11" {
@@ -490,6 +490,19 @@ func TestCommands(t *testing.T) {
 	}
 	if p := api.callsOf("deleteMessage")[0].Params; p["chat_id"] != "501" || p["message_id"] != "1001" {
 		t.Errorf("deleteMessage params %v", p)
+	}
+	// A kick is a ban lifted at once; a ban stays.
+	group := sdk.Call{ChatID: fmt.Sprint(groupID)}
+	if err := s.Kick(ctx, group, &pb.Kick{UserId: "601"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Kick(ctx, group, &pb.Kick{UserId: "602", Ban: true}); err != nil {
+		t.Fatal(err)
+	}
+	bans, unbans := api.callsOf("banChatMember"), api.callsOf("unbanChatMember")
+	if len(bans) != 2 || bans[0].Params["user_id"] != "601" || bans[1].Params["user_id"] != "602" ||
+		len(unbans) != 1 || unbans[0].Params["user_id"] != "601" || unbans[0].Params["only_if_banned"] != "true" {
+		t.Errorf("kick and ban: bans %v, unbans %v", bans, unbans)
 	}
 	if err := s.SetTyping(ctx, call, pb.TypingState_TYPING_STATE_COMPOSING); err != nil {
 		t.Fatal(err)
