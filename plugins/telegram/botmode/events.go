@@ -269,30 +269,18 @@ func (s *Session) serviceEvents(ctx context.Context, m *models.Message) []*pb.Ev
 		if u.ID == me.ID {
 			continue // my_chat_member says it
 		}
-		s.chats.update(m.Chat.ID, func(ch *chat) {
-			if ch.Members == nil {
-				ch.Members = map[int64]*member{}
-			}
-			ch.Members[u.ID] = &member{Name: userName(&u), Username: u.Username, IsBot: u.IsBot}
-		})
-		ev := base(&m.Chat, m.Date)
-		ev.Sender = &pb.Sender{UserId: strconv.FormatInt(u.ID, 10), Name: userName(&u)}
-		ev.Payload = &pb.Event_Member{Member: &pb.MemberEvent{Kind: pb.MemberEvent_KIND_JOINED,
-			Member: &pb.Member{UserId: ev.Sender.UserId, Nick: ev.Sender.Name}}}
-		evs = append(evs, ev)
+		from := &u
+		if m.From != nil {
+			from = m.From
+		}
+		evs = append(evs, s.memberChange(&m.Chat, m.Date, from, &u, pb.MemberEvent_KIND_JOINED, pb.Affiliation_AFFILIATION_MEMBER, "")...)
 	}
 	if u := m.LeftChatMember; u != nil && u.ID != me.ID {
-		s.chats.update(m.Chat.ID, func(ch *chat) { delete(ch.Members, u.ID) })
-		ev := base(&m.Chat, m.Date)
-		kind := pb.MemberEvent_KIND_LEFT
-		ev.Sender = &pb.Sender{UserId: strconv.FormatInt(u.ID, 10), Name: userName(u)}
+		kind, from := pb.MemberEvent_KIND_LEFT, u
 		if m.From != nil && m.From.ID != u.ID {
-			kind = pb.MemberEvent_KIND_KICKED
-			ev.Sender = &pb.Sender{UserId: strconv.FormatInt(m.From.ID, 10), Name: userName(m.From)}
+			kind, from = pb.MemberEvent_KIND_KICKED, m.From
 		}
-		ev.Payload = &pb.Event_Member{Member: &pb.MemberEvent{Kind: kind,
-			Member: &pb.Member{UserId: strconv.FormatInt(u.ID, 10), Nick: userName(u), Affiliation: pb.Affiliation_AFFILIATION_NONE}}}
-		evs = append(evs, ev)
+		evs = append(evs, s.memberChange(&m.Chat, m.Date, from, u, kind, pb.Affiliation_AFFILIATION_NONE, "")...)
 	}
 	if t := m.ForumTopicCreated; t != nil {
 		s.setTopic(m.Chat.ID, m.ID, t.Name)
@@ -372,8 +360,11 @@ func (s *Session) myMemberEvents(ctx context.Context, u *models.ChatMemberUpdate
 		s.chats.remove(c.ID)
 		reason := pb.ChatRemovedEvent_REASON_KICKED
 		text := "the bot was removed from this chat by " + userName(&u.From)
-		if u.NewChatMember.Type == models.ChatMemberTypeBanned {
+		switch {
+		case u.NewChatMember.Type == models.ChatMemberTypeBanned:
 			reason = pb.ChatRemovedEvent_REASON_BANNED
+		case u.From.ID == s.identity().ID:
+			reason, text = pb.ChatRemovedEvent_REASON_LEFT, "the bot left this chat"
 		}
 		ev.Payload = &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: reason, Text: text}}
 		return []*pb.Event{ev}
@@ -402,35 +393,66 @@ func (s *Session) memberEvents(ctx context.Context, u *models.ChatMemberUpdated)
 	}
 	evs := s.seeChat(ctx, c, nil, u.Date)
 	wasIn, isIn := inChat(u.OldChatMember), inChat(u.NewChatMember)
-	aff := affiliationOf(u.NewChatMember)
 	var kind pb.MemberEvent_Kind
 	switch {
-	case !wasIn && isIn:
-		kind = pb.MemberEvent_KIND_JOINED
-	case wasIn && !isIn && u.NewChatMember.Type == models.ChatMemberTypeBanned:
-		kind = pb.MemberEvent_KIND_BANNED
-	case wasIn && !isIn && u.From.ID != who.ID:
-		kind = pb.MemberEvent_KIND_KICKED
-	case wasIn && !isIn:
-		kind = pb.MemberEvent_KIND_LEFT
-	case isIn && affiliationOf(u.OldChatMember) != aff:
+	case isIn && (!wasIn || affiliationOf(u.OldChatMember) == affiliationOf(u.NewChatMember)):
+		kind = pb.MemberEvent_KIND_JOINED // or no change, for one not seen yet
+	case isIn:
 		kind = pb.MemberEvent_KIND_ROLE_CHANGED
+	case u.NewChatMember.Type == models.ChatMemberTypeBanned:
+		kind = pb.MemberEvent_KIND_BANNED
+	case u.From.ID != who.ID:
+		kind = pb.MemberEvent_KIND_KICKED
 	default:
-		return evs
+		kind = pb.MemberEvent_KIND_LEFT
 	}
+	return append(evs, s.memberChange(c, u.Date, &u.From, who, kind, affiliationOf(u.NewChatMember), u.NewChatMember.Type)...)
+}
+
+// memberChange records a change of a group's member and returns its
+// event, if it changes the members as seen: a join of one already there
+// or the leave of one never seen is no news (Telegram tells an admin bot
+// the same join twice: a service message and a chat_member update).
+func (s *Session) memberChange(c *models.Chat, date int, by, who *models.User, kind pb.MemberEvent_Kind, aff pb.Affiliation, status models.ChatMemberType) []*pb.Event {
+	news := false
 	s.chats.update(c.ID, func(ch *chat) {
 		if ch.Members == nil {
 			ch.Members = map[int64]*member{}
 		}
-		if isIn {
-			ch.Members[who.ID] = &member{Name: userName(who), Username: who.Username, IsBot: who.IsBot, Affiliation: aff, Status: u.NewChatMember.Type}
-		} else {
+		old, known := ch.Members[who.ID]
+		switch kind {
+		case pb.MemberEvent_KIND_JOINED:
+			if known {
+				// Refresh what the update says, no news.
+				old.Name, old.Username = userName(who), who.Username
+				if status != "" {
+					old.Affiliation, old.Status = aff, status
+				}
+				return
+			}
+			ch.Members[who.ID] = &member{Name: userName(who), Username: who.Username, IsBot: who.IsBot, Affiliation: aff, Status: status}
+			news = true
+		case pb.MemberEvent_KIND_ROLE_CHANGED:
+			news = !known || old.Affiliation != aff
+			ch.Members[who.ID] = &member{Name: userName(who), Username: who.Username, IsBot: who.IsBot, Affiliation: aff, Status: status}
+		case pb.MemberEvent_KIND_BANNED:
+			// A ban matters even for one never seen: they are kept out.
 			delete(ch.Members, who.ID)
+			news = true
+		default:
+			delete(ch.Members, who.ID)
+			news = known
 		}
 	})
-	ev := base(c, u.Date)
-	ev.Sender = &pb.Sender{UserId: strconv.FormatInt(u.From.ID, 10), Name: userName(&u.From)}
+	if !news {
+		return nil
+	}
+	if kind == pb.MemberEvent_KIND_JOINED || kind == pb.MemberEvent_KIND_LEFT {
+		by = who // the contract's sender of a join or a leave
+	}
+	ev := base(c, date)
+	ev.Sender = &pb.Sender{UserId: strconv.FormatInt(by.ID, 10), Name: userName(by)}
 	ev.Payload = &pb.Event_Member{Member: &pb.MemberEvent{Kind: kind,
 		Member: &pb.Member{UserId: strconv.FormatInt(who.ID, 10), Nick: userName(who), Affiliation: aff, Role: roleOf(aff)}}}
-	return append(evs, ev)
+	return []*pb.Event{ev}
 }

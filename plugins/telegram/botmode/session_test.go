@@ -592,6 +592,21 @@ func TestChatLimits(t *testing.T) {
 	if len(chats) != 1 || chats[0].ChatId != "-100900" || !chats[0].ReadOnly {
 		t.Errorf("chat list %v", chats)
 	}
+	// The user leaves the channel: Telegram is told, and its own word
+	// of it is a leave, not a kick.
+	if err := s.LeaveChat(ctx, sdk.Call{ChatID: "-100900"}); err != nil {
+		t.Fatal(err)
+	}
+	if c := api.callsOf("leaveChat"); len(c) != 1 || c[0].Params["chat_id"] != "-100900" {
+		t.Errorf("leaveChat calls %v", c)
+	}
+	api.push(fmt.Sprintf(`{"my_chat_member":{"chat":{"id":-100900,"type":"channel","title":"News"},"from":{"id":%d,"is_bot":true,"first_name":"T"},
+		"date":1700000002,"old_chat_member":{"status":"member","user":{"id":%d,"is_bot":true,"first_name":"T"}},
+		"new_chat_member":{"status":"left","user":{"id":%d,"is_bot":true,"first_name":"T"}}}}`, testBotID, testBotID, testBotID))
+	left := h.waitEvent(t, j+1, "the leave", func(ev *pb.Event) bool { return ev.GetChatRemoved() != nil })
+	if left.ChatId != "-100900" || left.GetChatRemoved().Reason != pb.ChatRemovedEvent_REASON_LEFT {
+		t.Errorf("leave %v", left)
+	}
 }
 
 // Files both ways: one from Telegram by reference, downloaded through
@@ -695,6 +710,7 @@ func TestMembership(t *testing.T) {
 			"old_chat_member":%s,"new_chat_member":%s}}`, g, from, from, old, new)
 	}
 	api.push(groupMsg(1, 700, "U700", "first"))
+	api.push(groupMsg(7, 701, "U701", "bye"))
 	api.push(fmt.Sprintf(`{"message":{"message_id":2,"date":1700000000,%s,"from":{"id":701,"is_bot":false,"first_name":"U701"},
 		"left_chat_member":{"id":701,"is_bot":false,"first_name":"U701"}}}`, g))
 	api.push(fmt.Sprintf(`{"message":{"message_id":3,"date":1700000000,%s,"from":{"id":700,"is_bot":false,"first_name":"U700"},
@@ -702,6 +718,11 @@ func TestMembership(t *testing.T) {
 	api.push(fmt.Sprintf(`{"message":{"message_id":5,"date":1700000000,%s,"from":{"id":704,"is_bot":false,"first_name":"U704"},
 		"new_chat_members":[{"id":704,"is_bot":false,"first_name":"U704"}]}}`, g))
 	api.push(chatMember(702, member(702, "left"), member(702, "member")))
+	// The same join as a service message: no second event.
+	api.push(fmt.Sprintf(`{"message":{"message_id":8,"date":1700000000,%s,"from":{"id":702,"is_bot":false,"first_name":"U702"},
+		"new_chat_members":[{"id":702,"is_bot":false,"first_name":"U702"}]}}`, g))
+	// One never seen leaves: no news.
+	api.push(chatMember(705, member(705, "member"), member(705, "left")))
 	api.push(chatMember(700, member(702, "member"), admin(702)))
 	api.push(chatMember(700, admin(702), member(702, "left")))
 	api.push(chatMember(700, member(703, "member"), fmt.Sprintf(`{"status":"kicked","user":{"id":703,"is_bot":false,"first_name":"U703"},"until_date":0}`)))
@@ -724,6 +745,7 @@ func TestMembership(t *testing.T) {
 	want := []string{
 		"chat Test group",
 		"KIND_JOINED 700 AFFILIATION_MEMBER by 700",
+		"KIND_JOINED 701 AFFILIATION_MEMBER by 701",
 		"KIND_LEFT 701 AFFILIATION_NONE by 701",
 		"chat Renamed group",
 		"KIND_JOINED 704 AFFILIATION_MEMBER by 704",
