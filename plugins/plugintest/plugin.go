@@ -50,9 +50,10 @@ const Domain = "plugintest.localhost"
 // the test that started it, so call them from that test's goroutine (start
 // one Plugin per subtest).
 type Plugin struct {
-	// Binary, DataDir and ConfigJSON are what the plugin runs with;
-	// Restart keeps them.
+	// Binary, Args, DataDir and ConfigJSON are what the plugin runs
+	// with; Restart keeps them.
 	Binary     string
+	Args       []string
 	DataDir    string
 	ConfigJSON []byte
 	// Caps is the running process's answer to Init.
@@ -72,6 +73,14 @@ type Plugin struct {
 // when the test ends. On failure the plugin's stderr is logged.
 func Start(t testing.TB, binary, dataDir string, configJSON []byte) *Plugin {
 	t.Helper()
+	return StartArgs(t, binary, nil, dataDir, configJSON)
+}
+
+// StartArgs is Start with arguments for binary: any executable that speaks
+// go-plugin's handshake, such as an interpreter and its script
+// ("/usr/bin/python3", []string{"plugin.py"}).
+func StartArgs(t testing.TB, binary string, args []string, dataDir string, configJSON []byte) *Plugin {
+	t.Helper()
 	if dataDir == "" {
 		dataDir = t.TempDir()
 	}
@@ -79,7 +88,7 @@ func Start(t testing.TB, binary, dataDir string, configJSON []byte) *Plugin {
 		configJSON = []byte("{}")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &Plugin{Binary: binary, DataDir: dataDir, ConfigJSON: configJSON,
+	p := &Plugin{Binary: binary, Args: args, DataDir: dataDir, ConfigJSON: configJSON,
 		t: t, ctx: ctx, cancel: cancel, stderr: &lockedBuffer{}}
 	t.Cleanup(p.cleanup)
 	p.launch()
@@ -96,7 +105,7 @@ func (p *Plugin) launch() {
 			env = append(env, strings.TrimSpace("GORACE="+gorace+" atexit_sleep_ms=0"))
 		}
 	}
-	proc, err := launch(p.Binary, env, p.stderr)
+	proc, err := launch(p.Binary, p.Args, env, p.stderr)
 	if err != nil {
 		p.t.Fatalf("plugintest: launch: %v", err)
 	}
