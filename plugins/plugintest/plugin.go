@@ -470,8 +470,9 @@ func SendText(loginID, chatID, txnID, text string) *pb.Command {
 // Act builds a command carrying action: one of the contract's actions
 // (*pb.SendMessage, *pb.EditMessage, *pb.React, *pb.Retract, *pb.SetTyping,
 // *pb.MarkRead, *pb.SetPresence, *pb.LeaveChat, *pb.SetTopic,
-// *pb.SetChatName, *pb.Invite, *pb.Kick, *pb.SetRole). Another type
-// leaves the command without an action, which the SDK refuses.
+// *pb.SetChatName, *pb.Invite, *pb.Kick, *pb.SetRole, *pb.JoinChat,
+// *pb.SetNick). Another type leaves the command without an action, which
+// the SDK refuses.
 func Act(loginID, chatID, txnID string, action any) *pb.Command {
 	c := &pb.Command{LoginId: loginID, ChatId: chatID, TxnId: txnID}
 	switch a := action.(type) {
@@ -501,6 +502,10 @@ func Act(loginID, chatID, txnID string, action any) *pb.Command {
 		c.Action = &pb.Command_Kick{Kick: a}
 	case *pb.SetRole:
 		c.Action = &pb.Command_SetRole{SetRole: a}
+	case *pb.JoinChat:
+		c.Action = &pb.Command_Join{Join: a}
+	case *pb.SetNick:
+		c.Action = &pb.Command_SetNick{SetNick: a}
 	}
 	return c
 }
