@@ -84,7 +84,7 @@ class Plugin:
         self.stopping.wait()
         if on_stop:
             on_stop()
-        self.server.stop(grace=1).wait()
+        self.server.stop(grace=0.5).wait()
 
     def stop(self):
         self.stopping.set()

@@ -133,14 +133,15 @@ func TestUnderGatewayHost(t *testing.T) {
 		t.Errorf("the plugin's log line is not in the gateway's log:\n%s", logs)
 	}
 
-	// go-plugin asks the plugin to exit, then kills it after 2 s.
-	began := time.Now()
+	// go-plugin asks the plugin to exit, and kills it if it has not after
+	// 2 s, saying so in the log.
 	cancel()
 	<-done
-	if d := time.Since(began); d > 1500*time.Millisecond {
-		t.Errorf("the plugin took %v to stop: go-plugin's controller Shutdown not honoured", d)
+	if strings.Contains(logs.String(), "failed to exit gracefully") {
+		t.Errorf("the plugin did not exit when asked (go-plugin's controller Shutdown):\n%s", logs)
 	}
-	if strings.Contains(logs.String(), "level\":\"ERROR") {
-		t.Errorf("errors in the gateway's log:\n%s", logs)
+	// Nor does go-plugin or the host complain of anything else.
+	if strings.Contains(logs.String(), `"level":"ERROR"`) || strings.Contains(logs.String(), `"level":"WARN"`) {
+		t.Errorf("errors or warnings in the gateway's log:\n%s", logs)
 	}
 }
