@@ -28,6 +28,7 @@ func Need(t testing.TB, what string, probe ...string) {
 	msg := "plugintest: %s is missing (%v: %v)\n%s"
 	if os.Getenv("CI") == "true" {
 		t.Fatalf(msg, what, probe, err, out.Bytes())
+		return
 	}
 	t.Skipf(msg, what, probe, err, out.Bytes())
 }
