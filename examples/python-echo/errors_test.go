@@ -1,9 +1,12 @@
 package pythonecho_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -132,4 +135,66 @@ func code(err error) pb.ErrorCode {
 		return -1
 	}
 	return sdk.FromGRPC(err).Code
+}
+
+// Past 1 MiB the journal is rewritten with only what is still needed: the
+// events not acknowledged and the answers to txn_ids, which a restart then
+// reads back.
+func TestJournalCompaction(t *testing.T) {
+	dir := t.TempDir()
+	p := start(t, dir)
+	done := p.Login("", map[string]string{"username": "alice"})
+	evs := p.Events()
+	p.Connect(done.LoginId, done.SavedState)
+	cmds := p.Commands()
+	// 1.2 MiB of echoes, not acknowledged yet.
+	big := strings.Repeat("x", 60<<10)
+	answers := map[string]string{}
+	var echoes []*pb.Event
+	for i := range 20 {
+		txn := fmt.Sprintf("t%d", i)
+		res := cmds.Send(plugintest.SendText("alice", "echo", txn, fmt.Sprint(i, big)))
+		if res.Error != nil {
+			t.Fatal(res.Error)
+		}
+		answers[txn] = res.MessageId
+		echoes = append(echoes, evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil }))
+	}
+	// All but the last acknowledged: the file is rewritten with it alone.
+	last := echoes[len(echoes)-1]
+	evs.Ack(last.Seq - 1)
+	// The ack travels on its own: wait until a new stream starts at last.
+	deadline := time.Now().Add(plugintest.Timeout)
+	for {
+		s := p.Events()
+		ev := s.NextEvent(nil)
+		s.Close()
+		if ev.Seq == last.Seq {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the ack of seq %d never arrived: a new stream starts at %d", last.Seq-1, ev.Seq)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "events.journal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() > 1<<20 {
+		t.Fatalf("journal is %d bytes with one 60 KiB event left: not compacted", fi.Size())
+	}
+
+	p.Restart()
+	evs = p.Events()
+	if ev := evs.NextEvent(nil); ev.Seq != last.Seq || ev.EventId != last.EventId || ev.GetMessage().GetText() != last.GetMessage().GetText() {
+		t.Fatalf("first event after the restart: seq %d %q, want the one not acknowledged, seq %d %q", ev.Seq, ev.EventId, last.Seq, last.EventId)
+	}
+	p.Connect(done.LoginId, done.SavedState)
+	cmds = p.Commands()
+	for txn, id := range answers {
+		if res := cmds.Send(plugintest.SendText("alice", "echo", txn, "again")); res.MessageId != id {
+			t.Fatalf("txn %s after compaction and restart: %v, want message %s", txn, res, id)
+		}
+	}
 }

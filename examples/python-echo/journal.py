@@ -31,7 +31,9 @@ import transport_pb2 as pb
 JOURNAL_NAME = "events.journal"
 # Answers to txn_ids kept (the oldest go first).
 MAX_TXNS = 4096
-# The file is rewritten with only what is still needed past this size.
+# The file is rewritten with only what is still needed once it is past
+# this size and twice what the last rewrite left (so that a host slow to
+# acknowledge does not make every ack rewrite the file).
 COMPACT_BYTES = 1 << 20
 
 _HEAD = struct.Struct(">cI")
@@ -50,6 +52,7 @@ class Journal:
         self._load()
         self.f = open(self.path, "ab")
         self.size = self.f.tell()
+        self.kept = 0  # the size the last rewrite left
 
     # ------------------------------------------------------------ file
 
@@ -112,7 +115,7 @@ class Journal:
             os.close(folder)
         self.f.close()
         self.f = open(self.path, "ab")
-        self.size = self.f.tell()
+        self.size = self.kept = self.f.tell()
 
     def close(self):
         with self.cond:
@@ -146,7 +149,7 @@ class Journal:
             while self.pending and self.pending[0].seq <= up_to:
                 self.pending.pop(0)
             self._write(b"A", struct.pack(">Q", up_to))
-            if self.size > COMPACT_BYTES:
+            if self.size > max(COMPACT_BYTES, 2 * self.kept):
                 self._compact()
 
     def stream(self, context):
