@@ -14,6 +14,12 @@
 //		})
 //	}
 //
+// A plugin in another language is any executable that speaks go-plugin's
+// handshake: Config.Binary is its interpreter (or the program itself) and
+// Config.Args its arguments, and Need skips the test where the interpreter
+// or its libraries are missing (and fails it under CI=true). See
+// examples/python-echo.
+//
 // Plugin is the handle the checks use, and other tests may use it too: it
 // starts a plugin, drives its Events and Commands streams and kills it the
 // hard way to check that nothing is lost.
