@@ -4,8 +4,9 @@ Backfill returns at once; the plugin then sends the chat's past as
 HistoryBatch messages on the History stream, apart from live events. The
 rules (transport.proto):
 
-- a batch's seq increases for the plugin's life, across restarts too: the
-  host drops a batch whose seq it has already acknowledged;
+- a batch's seq increases within the process (the host drops a batch
+  whose seq it has already acknowledged); like the Go SDK, this plugin
+  keeps it increasing across restarts too;
 - at most WINDOW batches wait for the host's acknowledgement; sending
   blocks past that, so a backfill goes at the host's pace;
 - batches are not journalled: after a crash the host asks again from the

@@ -123,6 +123,12 @@ func TestUnderGatewayHost(t *testing.T) {
 		defer mu.Unlock()
 		return len(batches) == 1 && len(batches[0].Events) == 3 && batches[0].Done
 	})
+	for i, ev := range batches[0].Events {
+		if !ev.IsBackfill || ev.EventId == "" || ev.GetMessage().GetText() == "" ||
+			(i > 0 && ev.TimestampUnixMicro <= batches[0].Events[i-1].TimestampUnixMicro) {
+			t.Errorf("history event %d: %v; want backfill messages with IDs, oldest first", i, ev)
+		}
+	}
 
 	// Health pings every 100 ms keep the same process.
 	time.Sleep(time.Second)

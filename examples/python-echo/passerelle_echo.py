@@ -413,6 +413,7 @@ class EchoTransport(pb_grpc.TransportServicer):
             # fetched twice is stored once.
             ev = self._event(s, event_id="history-%d" % i, message=pb.MessageEvent(text=HISTORY[i]))
             ev.timestamp_unix_micro = s.since - (len(HISTORY) - i) * 60_000_000
+            ev.is_backfill = True
             events.append(ev)
         self.history.send(
             pb.HistoryBatch(
