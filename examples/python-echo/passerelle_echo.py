@@ -171,6 +171,9 @@ def valid_username(name):
 class EchoTransport(pb_grpc.TransportServicer):
     def __init__(self):
         self.mu = threading.Lock()
+        # One command at a time, whatever the stream: a txn_id's answer is
+        # looked up and acted on as one step.
+        self.commanding = threading.Lock()
         self.processes = {}  # process_id -> LoginProcess
         self.sessions = {}  # login_id -> Session
         self.journal = None  # from Init on
@@ -195,7 +198,10 @@ class EchoTransport(pb_grpc.TransportServicer):
         with self.mu:
             if self.journal is None:
                 # The lock keeps a second process off this folder.
-                self._lock = goplugin.lock_folder(request.data_dir)
+                try:
+                    self._lock = goplugin.lock_folder(request.data_dir)
+                except RuntimeError as e:
+                    raise PluginError(pb.ERROR_CODE_UNAVAILABLE, str(e))
                 self.journal = Journal(request.data_dir)
                 self.history = HistoryQueue(request.data_dir)
         log.info("started", extra={"attrs": {"data_dir": request.data_dir, "version": VERSION}})
@@ -456,7 +462,9 @@ class EchoTransport(pb_grpc.TransportServicer):
         # commands must be applied in order. (A network with slow calls
         # would run a queue per chat, and answer in any order.)
         for cmd in request_iterator:
-            yield self.command(cmd)
+            with self.commanding:
+                res = self.command(cmd)
+            yield res
 
     def command(self, cmd):
         if cmd.txn_id:
