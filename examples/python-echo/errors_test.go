@@ -3,6 +3,7 @@ package pythonecho_test
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -195,6 +196,26 @@ func TestJournalCompaction(t *testing.T) {
 	for txn, id := range answers {
 		if res := cmds.Send(plugintest.SendText("alice", "echo", txn, "again")); res.MessageId != id {
 			t.Fatalf("txn %s after compaction and restart: %v, want message %s", txn, res, id)
+		}
+	}
+}
+
+// Run by hand (no handshake cookie), or by a gateway of another contract
+// version, the plugin says so and exits instead of waiting.
+func TestRunByHand(t *testing.T) {
+	needPython(t)
+	for _, tc := range []struct {
+		env  []string
+		want string
+	}{
+		{nil, "This is a passerelle transport plugin"},
+		{[]string{"PASSERELLE_PLUGIN=4f0c5c7e-passerelle-transport", "PLUGIN_PROTOCOL_VERSIONS=1"}, "plugin speaks contract v2, the gateway offers 1"},
+	} {
+		cmd := exec.Command(python, script(t))
+		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, tc.env...)
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), tc.want) {
+			t.Errorf("env %v: %v, %q; want a failure saying %q", tc.env, err, out, tc.want)
 		}
 	}
 }
