@@ -241,3 +241,37 @@ func TestConformanceCatchesBrokenFeatures(t *testing.T) {
 		}
 	}
 }
+
+// tbRecorder records what Need reports instead of ending the test.
+type tbRecorder struct {
+	testing.TB
+	fatal, skip string
+}
+
+func (r *tbRecorder) Helper() {}
+
+func (r *tbRecorder) Fatalf(format string, args ...any) { r.fatal = fmt.Sprintf(format, args...) }
+
+func (r *tbRecorder) Skipf(format string, args ...any) { r.skip = fmt.Sprintf(format, args...) }
+
+// Need passes when its probe succeeds, skips when it fails, and fails
+// instead under CI=true.
+func TestNeed(t *testing.T) {
+	missing := []string{"/bin/sh", "-c", "echo no such module >&2; exit 1"}
+	t.Setenv("CI", "")
+	r := &tbRecorder{TB: t}
+	Need(r, "something", "/bin/sh", "-c", "exit 0")
+	if r.fatal != "" || r.skip != "" {
+		t.Fatalf("a probe that succeeds: fatal %q, skip %q", r.fatal, r.skip)
+	}
+	Need(r, "something", missing...)
+	if r.fatal != "" || !strings.Contains(r.skip, "something is missing") || !strings.Contains(r.skip, "no such module") {
+		t.Fatalf("a probe that fails: fatal %q, skip %q", r.fatal, r.skip)
+	}
+	t.Setenv("CI", "true")
+	r = &tbRecorder{TB: t}
+	Need(r, "something", missing...)
+	if r.skip != "" || !strings.Contains(r.fatal, "something is missing") {
+		t.Fatalf("a probe that fails under CI=true: fatal %q, skip %q", r.fatal, r.skip)
+	}
+}
