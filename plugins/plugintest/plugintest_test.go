@@ -195,6 +195,18 @@ func TestConformanceMinimal(t *testing.T) {
 	})
 }
 
+// A network that resends, after a kill, what the plugin never confirmed
+// makes a second copy under the same event_id, which the host drops: the
+// kit allows it (it once failed such plugins).
+func TestConformanceResendingNetwork(t *testing.T) {
+	t.Setenv("MINIMAL_RESEND", "1")
+	Run(t, Config{
+		Binary:      BuildBinary(t, minimalPkg),
+		LoginFields: map[string]string{"username": "alice"},
+		Contact:     "bob",
+	})
+}
+
 // The features a plugin claims without implementing them are not
 // advertised: the SDK derives them from the session's interfaces.
 func TestClaimedFeaturesMasked(t *testing.T) {
