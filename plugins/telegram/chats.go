@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -33,12 +34,18 @@ func contactOf(u *tg.User) *pb.Contact {
 	if u.Status != nil {
 		c.Presence = presenceOf(u.Status)
 	}
+	if p, ok := u.Photo.(*tg.UserProfilePhoto); ok {
+		c.AvatarId = strconv.FormatInt(p.PhotoID, 10)
+	}
 	return c
 }
 
 // ContactList is the account's contacts and the people of its private
 // chats (whom the user talks to without having them as contacts).
 func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
+	if s.bot != nil {
+		return s.bot.ContactList(ctx)
+	}
 	api, _, err := s.client()
 	if err != nil {
 		return nil, err
@@ -97,6 +104,9 @@ func (s *Session) dialogs(ctx context.Context, api *tg.Client) (tg.ModifiedMessa
 
 // ChatList is the account's groups and channels, newest activity first.
 func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
+	if s.bot != nil {
+		return s.bot.ChatList(ctx)
+	}
 	api, _, err := s.client()
 	if err != nil {
 		return nil, err
@@ -172,7 +182,10 @@ func canPost(c *tg.Channel) bool {
 }
 
 // ChatLimits: a channel the user cannot post in is read-only.
-func (s *Session) ChatLimits(_ context.Context, chat string) (sdk.ChatLimits, error) {
+func (s *Session) ChatLimits(ctx context.Context, chat string) (sdk.ChatLimits, error) {
+	if s.bot != nil {
+		return s.bot.ChatLimits(ctx, chat)
+	}
 	kind, n, err := parsePeer(chat)
 	if err != nil || kind != peerChannel {
 		return sdk.ChatLimits{}, nil
@@ -190,6 +203,9 @@ const MemberLimit = 200
 // ChatInfo describes a group or channel with its members and topic (its
 // description, "about").
 func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
+	if s.bot != nil {
+		return s.bot.ChatInfo(ctx, chat)
+	}
 	api, _, err := s.client()
 	if err != nil {
 		return nil, err
@@ -300,6 +316,9 @@ func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 // ResolveIdentifier finds a user by @username or phone number; create
 // adds a phone number to the account's contacts.
 func (s *Session) ResolveIdentifier(ctx context.Context, ident string, create bool) (*pb.Contact, error) {
+	if s.bot != nil {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "telegram: a bot cannot look people up; they must write to it first")
+	}
 	api, _, err := s.client()
 	if err != nil {
 		return nil, err

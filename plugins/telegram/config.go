@@ -29,6 +29,8 @@ type Config struct {
 	DeviceModel string `json:"device_model,omitempty"`
 	// HistoryLimit bounds a chat's backfill, in messages (default 200).
 	HistoryLimit int `json:"history_limit,omitempty"`
+	// BotAPIURL is the Bot API server of bot logins ("" = Telegram's).
+	BotAPIURL string `json:"bot_api_url,omitempty"`
 }
 
 // ServerConfig names the data centres to dial and their keys.

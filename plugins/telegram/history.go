@@ -45,6 +45,9 @@ func (c cursor) String() string { return fmt.Sprintf("%d:%d", c.offsetID, c.sent
 // one batch, from a goroutine; the last batch says done once the chat has
 // no older message or the bound is reached.
 func (s *Session) Backfill(ctx context.Context, req sdk.BackfillRequest) error {
+	if s.bot != nil {
+		return s.bot.Backfill(ctx, req)
+	}
 	api, _, err := s.client()
 	if err != nil {
 		return err

@@ -138,7 +138,10 @@ func encodeRef(r mediaRef) string {
 }
 
 // DownloadMedia streams a photo or document from Telegram.
-func (s *Session) DownloadMedia(ctx context.Context, _, ref string) (*pb.MediaInfo, io.ReadCloser, error) {
+func (s *Session) DownloadMedia(ctx context.Context, chat, ref string) (*pb.MediaInfo, io.ReadCloser, error) {
+	if s.bot != nil {
+		return s.bot.DownloadMedia(ctx, chat, ref)
+	}
 	var r mediaRef
 	if err := json.Unmarshal([]byte(ref), &r); err != nil || r.ID == 0 {
 		return nil, nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: %q is no Telegram file reference", ref)
@@ -207,6 +210,9 @@ func (u *uploads) take(id string) (upload, bool) {
 
 // UploadMedia uploads a file to Telegram as it arrives.
 func (s *Session) UploadMedia(ctx context.Context, info *pb.MediaInfo, r io.Reader) (string, error) {
+	if s.bot != nil {
+		return s.bot.UploadMedia(ctx, info, r)
+	}
 	api, _, err := s.client()
 	if err != nil {
 		return "", err

@@ -39,6 +39,9 @@ func msgID(s string) (int, error) {
 // SendMessage sends text, or files with the text as the first one's
 // caption, as a reply when asked.
 func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessage) (sdk.Result, error) {
+	if s.bot != nil {
+		return s.bot.SendMessage(ctx, c, msg)
+	}
 	api, mgr, err := s.client()
 	if err != nil {
 		return sdk.Result{}, err
@@ -181,6 +184,9 @@ func (s *Session) sentResult(ctx context.Context, mgr interface {
 
 // EditMessage corrects a message.
 func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage) (sdk.Result, error) {
+	if s.bot != nil {
+		return s.bot.EditMessage(ctx, c, e)
+	}
 	api, mgr, err := s.client()
 	if err != nil {
 		return sdk.Result{}, err
@@ -209,6 +215,9 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 
 // React sets the user's reactions to a message.
 func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Result, error) {
+	if s.bot != nil {
+		return s.bot.React(ctx, c, r)
+	}
 	api, mgr, err := s.client()
 	if err != nil {
 		return sdk.Result{}, err
@@ -256,6 +265,9 @@ func (c *reactionCache) setMine(chat string, msg int, self string, emojis []stri
 
 // Retract deletes a message for everyone.
 func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.Result, error) {
+	if s.bot != nil {
+		return s.bot.Retract(ctx, c, r)
+	}
 	api, mgr, err := s.client()
 	if err != nil {
 		return sdk.Result{}, err
@@ -290,6 +302,9 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 
 // MarkRead marks a chat read up to a message.
 func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) error {
+	if s.bot != nil {
+		return nil // a bot has no read markers to set
+	}
 	api, mgr, err := s.client()
 	if err != nil {
 		return err
@@ -324,6 +339,9 @@ func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) erro
 
 // SetTyping says the user types, or stopped.
 func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingState) error {
+	if s.bot != nil {
+		return s.bot.SetTyping(ctx, c, state)
+	}
 	api, _, err := s.client()
 	if err != nil {
 		return err

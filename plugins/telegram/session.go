@@ -15,6 +15,7 @@ import (
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/botmode"
 )
 
 // ConnectWait is how long Connect waits for the first connection's
@@ -30,6 +31,9 @@ type Session struct {
 	n     *Network
 	login sdk.LoginInfo
 	saved saved
+	// bot, for a login made with a bot token, does everything: the
+	// methods hand over to it.
+	bot *botmode.Session
 
 	mu      sync.Mutex
 	r       *runner
@@ -70,6 +74,9 @@ func (s *Session) state(st pb.LoginState, msg string) {
 // recovery: what came while the gateway was away comes now). It returns
 // once the first connection has an outcome, at most ConnectWait later.
 func (s *Session) Connect(ctx context.Context) error {
+	if s.bot != nil {
+		return s.bot.Connect(ctx)
+	}
 	s.mu.Lock()
 	if s.r != nil {
 		s.mu.Unlock()
@@ -223,7 +230,10 @@ func (s *Session) client() (*tg.Client, *updates.Manager, error) {
 }
 
 // Disconnect stops the client; the database stays for the next Connect.
-func (s *Session) Disconnect(context.Context) error {
+func (s *Session) Disconnect(ctx context.Context) error {
+	if s.bot != nil {
+		return s.bot.Disconnect(ctx)
+	}
 	s.mu.Lock()
 	s.stopped = true
 	s.gen++
@@ -246,6 +256,9 @@ func (s *Session) Disconnect(context.Context) error {
 
 // Logout ends the session on Telegram and removes its files.
 func (s *Session) Logout(ctx context.Context) error {
+	if s.bot != nil {
+		return s.bot.Logout(ctx)
+	}
 	api, _, err := s.client()
 	if err == nil {
 		if _, err := api.AuthLogOut(ctx); err != nil && !loggedOut(err) {

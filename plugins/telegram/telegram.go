@@ -11,8 +11,11 @@ import (
 	"strconv"
 	"strings"
 
+	"google.golang.org/protobuf/proto"
+
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/botmode"
 )
 
 // Version is the Telegram plugin's own version.
@@ -22,7 +25,7 @@ const Version = "0.1.0"
 const (
 	FlowPhone = "phone"
 	FlowQR    = "qr"
-	FlowBot   = "bot"
+	FlowBot   = botmode.FlowID
 )
 
 // Network is Telegram, the plugin's sdk.Connector.
@@ -41,14 +44,19 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		return nil, err
 	}
 	n.cfg, n.host = cfg, host
+	// User accounts and bots share the transport's features; what one
+	// kind of login lacks it answers UNSUPPORTED, and bot mode narrows
+	// each chat to what a bot may do (ChatLimits).
+	features := botmode.Features()
+	proto.Merge(features, &pb.Features{
+		Replies: true, Attachments: true, Formatting: true, Presence: true,
+		Groups: true, Avatars: true, SingleReaction: true,
+	})
 	return &pb.Capabilities{
-		Network:     "telegram",
-		DisplayName: "Telegram",
-		Version:     Version,
-		Features: &pb.Features{
-			Replies: true, Attachments: true, Formatting: true, Presence: true,
-			Groups: true, Avatars: false, SingleReaction: false,
-		},
+		Network:               "telegram",
+		DisplayName:           "Telegram",
+		Version:               Version,
+		Features:              features,
 		MaxTextBytes:          4096 * 4, // 4096 characters
 		MaxAttachmentBytes:    2 << 30,
 		EditWindowSeconds:     48 * 3600,
@@ -62,7 +70,7 @@ func (n *Network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
 	return []*pb.LoginFlow{
 		{Id: FlowPhone, Name: "Phone number", Description: "Log in with your phone number and the code Telegram sends you"},
 		{Id: FlowQR, Name: "QR code", Description: "Scan a QR code with Telegram on your phone (Settings, Devices, Link Desktop Device)"},
-		{Id: FlowBot, Name: "Bot token", Description: "Log in as a bot with the token @BotFather gave you"},
+		botmode.Flow(),
 	}, nil
 }
 
@@ -78,13 +86,21 @@ func (n *Network) StartLogin(_ context.Context, req sdk.LoginRequest) (sdk.Login
 	case FlowQR:
 		return newQRLogin(n, req), nil
 	case FlowBot:
-		return newBotLogin(n, req), nil
+		return botmode.NewLoginProcess(botmode.LoginOptions{ServerURL: n.cfg.BotAPIURL}), nil
 	}
 	return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: no login flow %q", req.FlowID)
 }
 
 // LoadLogin makes the session of a completed login; it does not dial.
 func (n *Network) LoadLogin(_ context.Context, login sdk.LoginInfo) (*Session, error) {
+	if botmode.IsLoginID(login.LoginID) {
+		bs, err := botmode.NewSession(botmode.Config{Host: n.host, LoginID: login.LoginID, Dir: login.Dir,
+			SavedState: login.SavedState, ServerURL: n.cfg.BotAPIURL})
+		if err != nil {
+			return nil, err
+		}
+		return &Session{n: n, login: login, bot: bs}, nil
+	}
 	st, err := parseSaved(login.SavedState)
 	if err != nil && login.SavedState != nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: the saved login cannot be read: %v", err)

@@ -398,6 +398,48 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		s.typing = append(s.typing, Typing{From: k.user, Peer: s.peerOf(k.user, r.Peer), Action: r.Action})
 		return &tg.BoolTrue{}, nil
 	})
+	handle(s, d, tg.UsersGetFullUserRequestTypeID, "users.getFullUser", func(k *key, r *tg.UsersGetFullUserRequest) (bin.Encoder, error) {
+		if _, err := s.self(k); err != nil {
+			return nil, err
+		}
+		in, ok := r.ID.(*tg.InputUser)
+		if !ok || s.users[in.UserID] == nil {
+			return nil, tgerr.New(400, "USER_ID_INVALID")
+		}
+		return &tg.UsersUserFull{FullUser: tg.UserFull{ID: in.UserID, Settings: tg.PeerSettings{}, NotifySettings: tg.PeerNotifySettings{}},
+			Users: []tg.UserClass{s.users[in.UserID].tg(in.UserID == k.user)}}, nil
+	})
+	handle(s, d, tg.MessagesEditChatAboutRequestTypeID, "messages.editChatAbout", func(k *key, r *tg.MessagesEditChatAboutRequest) (bin.Encoder, error) {
+		g, err := s.groupOf(k, r.Peer)
+		if err != nil {
+			return nil, err
+		}
+		g.About = r.About
+		return &tg.BoolTrue{}, nil
+	})
+	handle(s, d, tg.MessagesEditChatTitleRequestTypeID, "messages.editChatTitle", func(k *key, r *tg.MessagesEditChatTitleRequest) (bin.Encoder, error) {
+		g, err := s.groupOf(k, &tg.InputPeerChat{ChatID: r.ChatID})
+		if err != nil {
+			return nil, err
+		}
+		g.Title = r.Title
+		return &tg.Updates{Date: now()}, nil
+	})
+	handle(s, d, tg.MessagesDeleteChatUserRequestTypeID, "messages.deleteChatUser", func(k *key, r *tg.MessagesDeleteChatUserRequest) (bin.Encoder, error) {
+		g, err := s.groupOf(k, &tg.InputPeerChat{ChatID: r.ChatID})
+		if err != nil {
+			return nil, err
+		}
+		who := k.user
+		if in, ok := r.UserID.(*tg.InputUser); ok {
+			who = in.UserID
+		}
+		if !slices.Contains(g.Members, who) {
+			return nil, tgerr.New(400, "USER_NOT_PARTICIPANT")
+		}
+		g.Members = slices.DeleteFunc(g.Members, func(m int64) bool { return m == who })
+		return &tg.Updates{Date: now()}, nil
+	})
 	handle(s, d, tg.MessagesSendReactionRequestTypeID, "messages.sendReaction", func(k *key, r *tg.MessagesSendReactionRequest) (bin.Encoder, error) {
 		if _, err := s.self(k); err != nil {
 			return nil, err
@@ -574,4 +616,29 @@ func (s *Server) ScanQR(user int64, url string) bool {
 	}
 	s.pushKey(k, &tg.UpdateLoginToken{})
 	return true
+}
+
+// groupOf is the basic group a member names.
+func (s *Server) groupOf(k *key, in tg.InputPeerClass) (*Group, error) {
+	if _, err := s.self(k); err != nil {
+		return nil, err
+	}
+	p, ok := in.(*tg.InputPeerChat)
+	if !ok {
+		return nil, tgerr.New(400, "PEER_ID_INVALID")
+	}
+	g := s.groups[p.ChatID]
+	if g == nil || !slices.Contains(g.Members, k.user) {
+		return nil, tgerr.New(400, "CHAT_ID_INVALID")
+	}
+	return g, nil
+}
+
+// GroupInfo is a copy of a group as the server has it.
+func (s *Server) GroupInfo(id int64) Group {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := *s.groups[id]
+	g.Members = slices.Clone(g.Members)
+	return g
 }

@@ -1,0 +1,196 @@
+package telegram
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+
+	"github.com/gotd/td/telegram/downloader"
+	"github.com/gotd/td/tg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+var (
+	_ sdk.UserInfoer  = (*Session)(nil)
+	_ sdk.Leaver      = (*Session)(nil)
+	_ sdk.TopicSetter = (*Session)(nil)
+	_ sdk.ChatNamer   = (*Session)(nil)
+	_ sdk.Kicker      = (*Session)(nil)
+)
+
+// AvatarLimit is the largest avatar UserInfo fetches.
+const AvatarLimit = 1 << 20
+
+// UserInfo describes a user, with their profile photo.
+func (s *Session) UserInfo(ctx context.Context, user string) (*pb.Contact, error) {
+	if s.bot != nil {
+		return s.bot.UserInfo(ctx, user)
+	}
+	api, _, err := s.client()
+	if err != nil {
+		return nil, err
+	}
+	kind, id, err := parsePeer(user)
+	if err != nil || kind != peerUser {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: %q is no user", user)
+	}
+	in, err := s.peers.inputUser(id)
+	if err != nil {
+		return nil, err
+	}
+	full, err := api.UsersGetFullUser(ctx, in)
+	if err != nil {
+		return nil, cmdErr("user info", err)
+	}
+	s.peers.add(full.Users, full.Chats)
+	u, ok := s.peers.user(id)
+	if !ok {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: no user %s", user)
+	}
+	c := contactOf(u)
+	if p, ok := full.FullUser.ProfilePhoto.(*tg.Photo); ok {
+		if typ, _, _, size := largest(p.Sizes); typ != "" && size <= AvatarLimit {
+			var b bytes.Buffer
+			loc := &tg.InputPhotoFileLocation{ID: p.ID, AccessHash: p.AccessHash, FileReference: p.FileReference, ThumbSize: typ}
+			if _, err := downloader.NewDownloader().Download(api, loc).Stream(ctx, &b); err == nil && b.Len() <= AvatarLimit {
+				c.Avatar, c.AvatarMime, c.AvatarId = b.Bytes(), "image/jpeg", strconv.FormatInt(p.ID, 10)
+			}
+		}
+	}
+	return c, nil
+}
+
+// LeaveChat leaves a group or channel.
+func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
+	if s.bot != nil {
+		return s.bot.LeaveChat(ctx, c)
+	}
+	api, mgr, err := s.client()
+	if err != nil {
+		return err
+	}
+	kind, id, err := parsePeer(c.ChatID)
+	if err != nil {
+		return err
+	}
+	var upd tg.UpdatesClass
+	switch kind {
+	case peerChat:
+		upd, err = api.MessagesDeleteChatUser(ctx, &tg.MessagesDeleteChatUserRequest{ChatID: id, UserID: &tg.InputUserSelf{}})
+	case peerChannel:
+		var ch *tg.InputChannel
+		if ch, err = s.peers.inputChannel(id); err == nil {
+			upd, err = api.ChannelsLeaveChannel(ctx, ch)
+		}
+	default:
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: a private chat cannot be left")
+	}
+	if err != nil {
+		return cmdErr("leave", err)
+	}
+	_ = mgr.Handle(ctx, upd)
+	return nil
+}
+
+// SetTopic sets a group's description ("about").
+func (s *Session) SetTopic(ctx context.Context, c sdk.Call, topic string) error {
+	if s.bot != nil {
+		return s.bot.SetTopic(ctx, c, topic)
+	}
+	api, _, err := s.client()
+	if err != nil {
+		return err
+	}
+	peer, err := s.inputPeer(ctx, api, c.ChatID)
+	if err != nil {
+		return err
+	}
+	_, err = api.MessagesEditChatAbout(ctx, &tg.MessagesEditChatAboutRequest{Peer: peer, About: topic})
+	return cmdErr("set the description", err)
+}
+
+// SetChatName renames a group or channel.
+func (s *Session) SetChatName(ctx context.Context, c sdk.Call, name string) error {
+	if s.bot != nil {
+		return s.bot.SetChatName(ctx, c, name)
+	}
+	api, mgr, err := s.client()
+	if err != nil {
+		return err
+	}
+	kind, id, err := parsePeer(c.ChatID)
+	if err != nil {
+		return err
+	}
+	var upd tg.UpdatesClass
+	switch kind {
+	case peerChat:
+		upd, err = api.MessagesEditChatTitle(ctx, &tg.MessagesEditChatTitleRequest{ChatID: id, Title: name})
+	case peerChannel:
+		var ch *tg.InputChannel
+		if ch, err = s.peers.inputChannel(id); err == nil {
+			upd, err = api.ChannelsEditTitle(ctx, &tg.ChannelsEditTitleRequest{Channel: ch, Title: name})
+		}
+	default:
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: a private chat has no name to set")
+	}
+	if err != nil {
+		return cmdErr("rename", err)
+	}
+	_ = mgr.Handle(ctx, upd)
+	return nil
+}
+
+// Kick removes a member; with ban, keeps them out (a supergroup's ban
+// list; a basic group has none, so a ban there is a removal).
+func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
+	if s.bot != nil {
+		return s.bot.Kick(ctx, c, k)
+	}
+	api, mgr, err := s.client()
+	if err != nil {
+		return err
+	}
+	kind, id, err := parsePeer(c.ChatID)
+	if err != nil {
+		return err
+	}
+	_, uid, err := parsePeer(k.UserId)
+	if err != nil {
+		return err
+	}
+	user, err := s.peers.inputUser(uid)
+	if err != nil {
+		return err
+	}
+	switch kind {
+	case peerChat:
+		upd, err := api.MessagesDeleteChatUser(ctx, &tg.MessagesDeleteChatUserRequest{ChatID: id, UserID: user})
+		if err != nil {
+			return cmdErr("remove", err)
+		}
+		_ = mgr.Handle(ctx, upd)
+		return nil
+	case peerChannel:
+		ch, err := s.peers.inputChannel(id)
+		if err != nil {
+			return err
+		}
+		who := &tg.InputPeerUser{UserID: user.UserID, AccessHash: user.AccessHash}
+		upd, err := api.ChannelsEditBanned(ctx, &tg.ChannelsEditBannedRequest{Channel: ch, Participant: who, BannedRights: tg.ChatBannedRights{ViewMessages: true}})
+		if err != nil {
+			return cmdErr("remove", err)
+		}
+		_ = mgr.Handle(ctx, upd)
+		if !k.Ban {
+			// A kick: out, and free to come back.
+			if _, err := api.ChannelsEditBanned(ctx, &tg.ChannelsEditBannedRequest{Channel: ch, Participant: who}); err != nil {
+				return cmdErr("lift the ban", err)
+			}
+		}
+		return nil
+	}
+	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: nobody can be removed from a private chat")
+}
