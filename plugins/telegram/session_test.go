@@ -335,3 +335,29 @@ func TestBackfill(t *testing.T) {
 		return p != nil && p.Task == "history" && p.Done == 5 && p.Total == 5
 	})
 }
+
+// A session ended from another device is a LOGGED_OUT state that says
+// so, and no retry.
+func TestRevokedSession(t *testing.T) {
+	srv := newFake(t)
+	s, h, info, n := connectAlice(t, srv)
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	srv.Revoke(alice.ID)
+	from := h.count()
+	s2, err := n.LoadLogin(ctxT(t), info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Connect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Disconnect(ctxT(t))
+	ev := h.wait(t, from, "logged-out state", func(ev *pb.Event) bool {
+		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_LOGGED_OUT
+	})
+	if !strings.Contains(ev.GetLoginState().Message, "log in again") {
+		t.Errorf("message %q", ev.GetLoginState().Message)
+	}
+}

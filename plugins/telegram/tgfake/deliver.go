@@ -288,3 +288,15 @@ func (s *Server) LoggedIn(user int64) bool {
 	}
 	return false
 }
+
+// Revoke ends every session of user, as Settings, Devices, Terminate
+// does on a phone: their keys are no longer logged in.
+func (s *Server) Revoke(user int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range s.keys {
+		if k.user == user {
+			k.user = 0
+		}
+	}
+}

@@ -1,0 +1,178 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+	"github.com/gotd/td/tgmock"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// unitSession is a session on a mocked API (tgmock): no connection.
+func unitSession(t *testing.T) (*Session, *tgmock.Mock) {
+	t.Helper()
+	mock := tgmock.New(t)
+	t.Cleanup(func() {
+		if !mock.AllWereMet() {
+			t.Error("not every expected request came")
+		}
+	})
+	dir := t.TempDir()
+	st, err := openStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.close() })
+	n := &Network{host: newTestHost()}
+	n.cfg, _ = parseConfig(nil)
+	s := newSession(n, sdk.LoginInfo{LoginID: "1001", Dir: dir}, saved{UserID: 1001})
+	s.st, s.peers, s.mark, s.api = st, newPeers(st), loadMarker(dir), tg.NewClient(mock)
+	return s, mock
+}
+
+var (
+	news  = &tg.Channel{ID: 500, AccessHash: 55, Title: "News", Broadcast: true, Photo: &tg.ChatPhotoEmpty{}}
+	forum = &tg.Channel{ID: 600, AccessHash: 66, Title: "Forum", Megagroup: true, Forum: true, Photo: &tg.ChatPhotoEmpty{}}
+)
+
+// A channel the user reads is a read-only room: ChatLimits says so, its
+// info lists the user alone as a visitor, and its posts come from the
+// channel.
+func TestChannelReadOnly(t *testing.T) {
+	s, mock := unitSession(t)
+	s.peers.add(nil, []tg.ChatClass{news})
+	ctx := context.Background()
+	lim, err := s.ChatLimits(ctx, "-100500")
+	if err != nil || !lim.ReadOnly {
+		t.Fatalf("limits %v %v: want read-only", lim, err)
+	}
+	mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: &tg.InputChannel{ChannelID: 500, AccessHash: 55}}).
+		ThenResult(&tg.MessagesChatFull{FullChat: &tg.ChannelFull{ID: 500, About: "all the news", ChatPhoto: &tg.PhotoEmpty{}}, Chats: []tg.ChatClass{news}})
+	info, err := s.ChatInfo(ctx, "-100500")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Type != pb.ChatType_CHAT_TYPE_CHANNEL || !info.ReadOnly || info.Topic != "all the news" {
+		t.Errorf("info %v", info)
+	}
+	if len(info.Members) != 1 || !info.Members[0].IsSelf || info.Members[0].Role != pb.Role_ROLE_VISITOR {
+		t.Errorf("members %v: want the user alone, as a visitor", info.Members)
+	}
+	post := &tg.Message{ID: 9, PeerID: &tg.PeerChannel{ChannelID: 500}, Date: 1700000000, Message: "breaking", Post: true}
+	evs := s.messageEvents(ctx, post, false)
+	if len(evs) != 1 || evs[0].ChatType != pb.ChatType_CHAT_TYPE_CHANNEL || evs[0].Sender.UserId != "-100500" || evs[0].Sender.Name != "News" {
+		t.Errorf("post %v", evs)
+	}
+}
+
+// A supergroup's members with their roles; a forum's messages say their
+// topic, looked up once.
+func TestSupergroupAndForum(t *testing.T) {
+	s, mock := unitSession(t)
+	s.peers.add([]tg.UserClass{&tg.User{ID: 1002, AccessHash: 2, FirstName: "Bob"}}, []tg.ChatClass{forum})
+	ctx := context.Background()
+	mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: &tg.InputChannel{ChannelID: 600, AccessHash: 66}}).
+		ThenResult(&tg.MessagesChatFull{FullChat: &tg.ChannelFull{ID: 600, About: "ask here", ChatPhoto: &tg.PhotoEmpty{}}, Chats: []tg.ChatClass{forum}})
+	mock.ExpectCall(&tg.ChannelsGetParticipantsRequest{Channel: &tg.InputChannel{ChannelID: 600, AccessHash: 66}, Filter: &tg.ChannelParticipantsRecent{}, Limit: MemberLimit}).
+		ThenResult(&tg.ChannelsChannelParticipants{Count: 2, Participants: []tg.ChannelParticipantClass{
+			&tg.ChannelParticipantCreator{UserID: 1002, AdminRights: tg.ChatAdminRights{}},
+			&tg.ChannelParticipantSelf{UserID: 1001, InviterID: 1002, Date: 1},
+		}})
+	info, err := s.ChatInfo(ctx, "-100600")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Type != pb.ChatType_CHAT_TYPE_GROUP || info.ReadOnly || len(info.Members) != 2 {
+		t.Fatalf("info %v", info)
+	}
+	if m := info.Members[0]; m.UserId != "1002" || m.Affiliation != pb.Affiliation_AFFILIATION_OWNER || m.Nick != "Bob" {
+		t.Errorf("creator %v", m)
+	}
+	if m := info.Members[1]; !m.IsSelf || m.Affiliation != pb.Affiliation_AFFILIATION_MEMBER {
+		t.Errorf("self %v", m)
+	}
+
+	mock.ExpectCall(&tg.MessagesGetForumTopicsByIDRequest{Peer: &tg.InputPeerChannel{ChannelID: 600, AccessHash: 66}, Topics: []int{5}}).
+		ThenResult(&tg.MessagesForumTopics{Topics: []tg.ForumTopicClass{&tg.ForumTopic{ID: 5, Title: "Rules", Peer: &tg.PeerChannel{ChannelID: 600}, FromID: &tg.PeerUser{UserID: 1002}}}})
+	for i, text := range []string{"no spam", "be kind"} {
+		m := &tg.Message{ID: 20 + i, PeerID: &tg.PeerChannel{ChannelID: 600}, FromID: &tg.PeerUser{UserID: 1002}, Date: 1700000000,
+			Message: text, Entities: []tg.MessageEntityClass{&tg.MessageEntityBold{Offset: 0, Length: 2}},
+			ReplyTo: &tg.MessageReplyHeader{ForumTopic: true, ReplyToMsgID: 5}}
+		ev := s.messageEvent(ctx, m)
+		msg := ev.GetMessage()
+		if msg.Text != "[Rules] "+text || msg.ReplyToId != "" { // in a topic, not a reply
+			t.Errorf("forum message %v", msg)
+		}
+		if len(msg.Spans) != 1 || msg.Spans[0].Start != 8 || msg.Spans[0].End != 10 {
+			t.Errorf("spans %v: want the bold moved past the prefix", msg.Spans)
+		}
+	}
+}
+
+// A sticker is an image: a WebP one as it is, an animated one as its
+// still thumbnail.
+func TestStickerAsImage(t *testing.T) {
+	s, _ := unitSession(t)
+	webp := &tg.Message{ID: 1, PeerID: &tg.PeerUser{UserID: 1002}, Media: &tg.MessageMediaDocument{Document: &tg.Document{ID: 7, MimeType: "image/webp", Size: 1234,
+		Attributes: []tg.DocumentAttributeClass{&tg.DocumentAttributeSticker{Alt: "😀"}, &tg.DocumentAttributeImageSize{W: 512, H: 512}}}}}
+	a := s.attachmentOf("1002", webp)
+	if a == nil || a.MimeType != "image/webp" || a.Name != "sticker.webp" || a.Width != 512 || a.GetRef() == "" {
+		t.Errorf("webp sticker %v", a)
+	}
+	tgs := &tg.Message{ID: 2, PeerID: &tg.PeerUser{UserID: 1002}, Media: &tg.MessageMediaDocument{Document: &tg.Document{ID: 8, MimeType: "application/x-tgsticker", Size: 9999,
+		Thumbs:     []tg.PhotoSizeClass{&tg.PhotoSize{Type: "m", W: 128, H: 128, Size: 3000}},
+		Attributes: []tg.DocumentAttributeClass{&tg.DocumentAttributeSticker{Alt: "😀"}}}}}
+	a = s.attachmentOf("1002", tgs)
+	if a == nil || a.MimeType != "image/webp" || a.Size != 3000 || a.Width != 128 || !strings.Contains(a.GetRef(), `"t":"m"`) {
+		t.Errorf("animated sticker %v: want its thumbnail as a WebP image", a)
+	}
+}
+
+// Spans and entities: UTF-8 bytes one side, UTF-16 units the other, past
+// characters of both widths; a mention reads as text.
+func TestSpansEntities(t *testing.T) {
+	text := "é 😀 bold"
+	ents := entitiesOf(text, []*pb.Span{{Start: 8, End: 12, Style: pb.Span_STYLE_BOLD}, {Start: 0, End: 2, Style: pb.Span_STYLE_MENTION, UserId: "1"}})
+	if len(ents) != 1 || ents[0].GetOffset() != 5 || ents[0].GetLength() != 4 {
+		t.Fatalf("entities %v", ents)
+	}
+	back := spansOf(text, ents)
+	if len(back) != 1 || back[0].Start != 8 || back[0].End != 12 {
+		t.Errorf("spans %v", back)
+	}
+	// Out of range: clamped, never a panic.
+	if sp := spansOf("ab", []tg.MessageEntityClass{&tg.MessageEntityItalic{Offset: 1, Length: 50}}); len(sp) != 1 || sp[0].End != 2 {
+		t.Errorf("clamped %v", sp)
+	}
+}
+
+// Telegram's refusals read as what they are.
+func TestRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{tgerr.New(420, "FLOOD_WAIT_30"), "wait 30s"},
+		{tgerr.New(406, "UPDATE_APP_TO_LOGIN"), "too old"},
+		{tgerr.New(400, "PHONE_NUMBER_BANNED"), "banned"},
+		{tgerr.New(401, "SESSION_REVOKED"), "log in again"},
+		{errors.New("other"), ""},
+	} {
+		if got := refusal(tc.err); tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+			t.Errorf("refusal(%v) = %q, want %q", tc.err, got, tc.want)
+		}
+	}
+	var se *sdk.Error
+	if err := cmdErr("send", tgerr.New(420, "FLOOD_WAIT_5")); !errors.As(err, &se) || se.Code != pb.ErrorCode_ERROR_CODE_RATE_LIMITED {
+		t.Errorf("flood wait: %v", err)
+	}
+	if err := cmdErr("edit", tgerr.New(400, "MESSAGE_EDIT_TIME_EXPIRED")); !errors.As(err, &se) || se.Code != pb.ErrorCode_ERROR_CODE_EXPIRED {
+		t.Errorf("edit expired: %v", err)
+	}
+}
