@@ -176,3 +176,31 @@ func TestRefusals(t *testing.T) {
 		t.Errorf("edit expired: %v", err)
 	}
 }
+
+// Joins and leaves in a group come as member events from its service
+// messages; the user removed is the chat removed.
+func TestMemberEvents(t *testing.T) {
+	s, _ := unitSession(t)
+	s.peers.add([]tg.UserClass{&tg.User{ID: 1003, FirstName: "Carol"}}, []tg.ChatClass{&tg.Chat{ID: 77, Title: "W", Photo: &tg.ChatPhotoEmpty{}}})
+	svc := func(id int, from int64, a tg.MessageActionClass) *tg.MessageService {
+		return &tg.MessageService{ID: id, PeerID: &tg.PeerChat{ChatID: 77}, FromID: &tg.PeerUser{UserID: from}, Date: 1700000000, Action: a}
+	}
+	ctx := context.Background()
+	evs := s.messageEvents(ctx, svc(1, 1002, &tg.MessageActionChatAddUser{Users: []int64{1003}}), false)
+	if len(evs) != 1 || evs[0].GetMember().Kind != pb.MemberEvent_KIND_JOINED || evs[0].GetMember().Member.UserId != "1003" ||
+		evs[0].GetMember().Member.Nick != "Carol" || evs[0].Sender.UserId != "1002" {
+		t.Errorf("added: %v", evs)
+	}
+	evs = s.messageEvents(ctx, svc(2, 1003, &tg.MessageActionChatDeleteUser{UserID: 1003}), false)
+	if len(evs) != 1 || evs[0].GetMember().Kind != pb.MemberEvent_KIND_LEFT {
+		t.Errorf("left: %v", evs)
+	}
+	evs = s.messageEvents(ctx, svc(3, 1002, &tg.MessageActionChatDeleteUser{UserID: 1003}), false)
+	if len(evs) != 1 || evs[0].GetMember().Kind != pb.MemberEvent_KIND_KICKED {
+		t.Errorf("kicked: %v", evs)
+	}
+	evs = s.messageEvents(ctx, svc(4, 1002, &tg.MessageActionChatDeleteUser{UserID: 1001}), false)
+	if len(evs) != 1 || evs[0].GetChatRemoved().GetReason() != pb.ChatRemovedEvent_REASON_KICKED {
+		t.Errorf("the user removed: %v", evs)
+	}
+}

@@ -1,0 +1,130 @@
+package telegram
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// TestLive runs against the real Telegram, only when the environment
+// gives an account (see README.md, "The live test"):
+//
+//	TELEGRAM_LIVE_API_ID, TELEGRAM_LIVE_API_HASH  an application's pair
+//	TELEGRAM_LIVE_DIR       a folder kept between runs (the session)
+//	TELEGRAM_LIVE_PHONE     the account's number, for the first run
+//	TELEGRAM_LIVE_PASSWORD  its 2FA password, if it has one
+//
+// The first run asks Telegram for a code and waits up to 3 minutes for
+// it in the file "code" in TELEGRAM_LIVE_DIR; later runs reuse the
+// session. It connects, lists contacts and chats, and sends one message
+// to the account's Saved Messages.
+func TestLive(t *testing.T) {
+	id, hash, dir := os.Getenv("TELEGRAM_LIVE_API_ID"), os.Getenv("TELEGRAM_LIVE_API_HASH"), os.Getenv("TELEGRAM_LIVE_DIR")
+	if id == "" || hash == "" || dir == "" {
+		t.Skip("no TELEGRAM_LIVE_API_ID, TELEGRAM_LIVE_API_HASH and TELEGRAM_LIVE_DIR: the live test is off")
+	}
+	apiID, err := strconv.Atoi(id)
+	if err != nil {
+		t.Fatalf("TELEGRAM_LIVE_API_ID: %v", err)
+	}
+	cfg, _ := json.Marshal(map[string]any{"api_id": apiID, "api_hash": hash})
+	h := newTestHost()
+	n := New()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	if _, err := n.Init(ctx, sdk.InitRequest{ConfigJSON: cfg, DataDir: t.TempDir()}, h); err != nil {
+		t.Fatal(err)
+	}
+	statePath := filepath.Join(dir, "login.json")
+	state, err := os.ReadFile(statePath)
+	if err != nil {
+		state = liveLogin(t, ctx, n, dir)
+		if err := os.WriteFile(statePath, state, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var st saved
+	if err := json.Unmarshal(state, &st); err != nil {
+		t.Fatal(err)
+	}
+	s, err := n.LoadLogin(ctx, sdk.LoginInfo{LoginID: userID(st.UserID), SavedState: state, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Disconnect(ctx)
+	h.wait(t, 0, "connected state", func(ev *pb.Event) bool {
+		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+	})
+	cs, err := s.ContactList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chats, err := s.ChatList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d contacts, %d groups and channels", len(cs), len(chats))
+	res, err := s.SendMessage(ctx, sdk.Call{ChatID: userID(st.UserID)}, &pb.SendMessage{Text: "passerelle live test " + time.Now().Format(time.RFC3339),
+		Spans: []*pb.Span{{Start: 0, End: 10, Style: pb.Span_STYLE_BOLD}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("sent message %s to Saved Messages", res.MessageID)
+}
+
+// liveLogin logs in by phone; the code comes from the file "code".
+func liveLogin(t *testing.T, ctx context.Context, n *Network, dir string) []byte {
+	phone := os.Getenv("TELEGRAM_LIVE_PHONE")
+	if phone == "" {
+		t.Fatal("no session in TELEGRAM_LIVE_DIR yet: set TELEGRAM_LIVE_PHONE for the first run")
+	}
+	p, err := n.StartLogin(ctx, sdk.LoginRequest{FlowID: FlowPhone, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Cancel()
+	if _, err := p.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	step := submit(t, p, map[string]string{"phone": phone})
+	codeFile := filepath.Join(dir, "code")
+	os.Remove(codeFile)
+	for step.GetComplete() == nil {
+		f := step.GetForm()
+		if f == nil || step.Error != "" && !strings.Contains(step.Error, "wrong") {
+			t.Fatalf("login: %v", step)
+		}
+		switch f.Fields[0].Id {
+		case "code":
+			t.Logf("write the code Telegram sent into %s", codeFile)
+			var code []byte
+			for deadline := time.Now().Add(3 * time.Minute); len(code) == 0; time.Sleep(time.Second) {
+				if time.Now().After(deadline) {
+					t.Fatal("no code in 3 minutes")
+				}
+				code, _ = os.ReadFile(codeFile)
+			}
+			os.Remove(codeFile)
+			step = submit(t, p, map[string]string{"code": strings.TrimSpace(string(code))})
+		case "password":
+			if step.Error != "" {
+				t.Fatalf("login: %s", step.Error)
+			}
+			step = submit(t, p, map[string]string{"password": os.Getenv("TELEGRAM_LIVE_PASSWORD")})
+		default:
+			t.Fatalf("login: %v", step)
+		}
+	}
+	return step.GetComplete().SavedState
+}
