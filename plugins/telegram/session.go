@@ -260,10 +260,15 @@ func (s *Session) Logout(ctx context.Context) error {
 		return s.bot.Logout(ctx)
 	}
 	api, _, err := s.client()
-	if err == nil {
+	switch {
+	case err == nil:
 		if _, err := api.AuthLogOut(ctx); err != nil && !loggedOut(err) {
 			s.n.log().Warn("telegram: log out", "login", s.login.LoginID, "err", err)
 		}
+	case s.login.Dir != "":
+		// Not connected: dial with the stored key to end the session
+		// on Telegram too, not only here.
+		s.logOutOffline(ctx)
 	}
 	if err := s.Disconnect(ctx); err != nil {
 		return err
@@ -289,4 +294,25 @@ func (s *Session) inputPeer(ctx context.Context, api *tg.Client, chat string) (t
 		return nil, err
 	}
 	return s.peers.inputPeer(chat)
+}
+
+// logOutOffline ends the session kept in the login's folder on
+// Telegram, for a Logout of a login that is not connected.
+func (s *Session) logOutOffline(ctx context.Context) {
+	if _, err := os.Stat(filepath.Join(s.login.Dir, sessionFile)); err != nil {
+		return
+	}
+	a := s.n.appFor(s.saved)
+	if a.ID == 0 {
+		return
+	}
+	r, err := startRunner(s.n.newClient(a, s.login.Dir, nil, nil), nil)
+	if err != nil {
+		s.n.log().Warn("telegram: log out: no connection; the session stays open on Telegram until ended there (Settings, Devices)", "login", s.login.LoginID, "err", err)
+		return
+	}
+	defer r.stop()
+	if _, err := r.client.API().AuthLogOut(ctx); err != nil && !loggedOut(err) {
+		s.n.log().Warn("telegram: log out", "login", s.login.LoginID, "err", err)
+	}
 }

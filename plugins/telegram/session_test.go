@@ -2,7 +2,10 @@ package telegram
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -359,5 +362,32 @@ func TestRevokedSession(t *testing.T) {
 	})
 	if !strings.Contains(ev.GetLoginState().Message, "log in again") {
 		t.Errorf("message %q", ev.GetLoginState().Message)
+	}
+}
+
+// Logging out ends the session on Telegram too, connected or not, and
+// removes its files.
+func TestLogout(t *testing.T) {
+	srv := newFake(t)
+	s, _, info, n := connectAlice(t, srv)
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if !srv.LoggedIn(alice.ID) {
+		t.Fatal("alice is not logged in on the server")
+	}
+	// As the SDK does for a login not connected: only its ID and folder.
+	s2, err := n.LoadLogin(ctxT(t), sdk.LoginInfo{LoginID: info.LoginID, Dir: info.Dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Logout(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if srv.LoggedIn(alice.ID) {
+		t.Error("the session is still open on Telegram")
+	}
+	if _, err := os.Stat(filepath.Join(info.Dir, sessionFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("session file: %v", err)
 	}
 }
