@@ -204,3 +204,29 @@ func TestMemberEvents(t *testing.T) {
 		t.Errorf("the user removed: %v", evs)
 	}
 }
+
+// A group the user is added to, or one renamed, comes whole as a
+// ChatEvent with its members.
+func TestNewGroupEvent(t *testing.T) {
+	s, mock := unitSession(t)
+	g := &tg.Chat{ID: 78, Title: "New", Photo: &tg.ChatPhotoEmpty{}, ParticipantsCount: 2}
+	s.peers.add([]tg.UserClass{&tg.User{ID: 1002, FirstName: "Bob"}}, []tg.ChatClass{g})
+	mock.ExpectCall(&tg.MessagesGetFullChatRequest{ChatID: 78}).ThenResult(&tg.MessagesChatFull{
+		FullChat: &tg.ChatFull{ID: 78, About: "fresh", Participants: &tg.ChatParticipants{ChatID: 78, Version: 1, Participants: []tg.ChatParticipantClass{
+			&tg.ChatParticipantCreator{UserID: 1002}, &tg.ChatParticipant{UserID: 1001, InviterID: 1002, Date: 1}}}},
+		Chats: []tg.ChatClass{g}})
+	m := &tg.MessageService{ID: 5, PeerID: &tg.PeerChat{ChatID: 78}, FromID: &tg.PeerUser{UserID: 1002}, Date: 1700000000,
+		Action: &tg.MessageActionChatAddUser{Users: []int64{1001}}}
+	evs := s.messageEvents(context.Background(), m, false)
+	if len(evs) != 1 || evs[0].GetChat() == nil {
+		t.Fatalf("events %v", evs)
+	}
+	c := evs[0].GetChat().Chat
+	if c.ChatId != "-78" || c.Name != "New" || c.Topic != "fresh" || len(c.Members) != 2 {
+		t.Errorf("chat %v", c)
+	}
+	// In history, no request and no event.
+	if evs := s.messageEvents(context.Background(), m, true); len(evs) != 1 || evs[0].GetMember() == nil {
+		t.Errorf("history: %v", evs)
+	}
+}

@@ -204,7 +204,7 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 		}
 		return []*pb.Event{s.messageEvent(ctx, m)}
 	case *tg.MessageService:
-		return s.serviceEvents(m)
+		return s.serviceEvents(ctx, m, history)
 	}
 	return nil
 }
@@ -264,7 +264,7 @@ func (s *Session) editEvents(mc tg.MessageClass) []*pb.Event {
 }
 
 // serviceEvents are a group's joins and leaves.
-func (s *Session) serviceEvents(m *tg.MessageService) []*pb.Event {
+func (s *Session) serviceEvents(ctx context.Context, m *tg.MessageService, history bool) []*pb.Event {
 	chat := peerChatID(m.PeerID)
 	from := ""
 	if m.FromID != nil {
@@ -276,7 +276,16 @@ func (s *Session) serviceEvents(m *tg.MessageService) []*pb.Event {
 			Payload: &pb.Event_Member{Member: &pb.MemberEvent{Kind: kind, Member: s.member(who)}}}
 	}
 	switch a := m.Action.(type) {
+	case *tg.MessageActionChatCreate, *tg.MessageActionChannelCreate, *tg.MessageActionChatEditTitle:
+		// A new group (or a new name): the whole chat, for its room.
+		if history {
+			return nil
+		}
+		return s.chatEvent(ctx, chat, m)
 	case *tg.MessageActionChatAddUser:
+		if !history && slices.Contains(a.Users, s.self) {
+			return s.chatEvent(ctx, chat, m) // the user is in a new group
+		}
 		var evs []*pb.Event
 		for i, u := range a.Users {
 			ev := base(i, pb.MemberEvent_KIND_JOINED, userID(u))
@@ -304,6 +313,20 @@ func (s *Session) serviceEvents(m *tg.MessageService) []*pb.Event {
 		return []*pb.Event{base(0, kind, userID(a.UserID))}
 	}
 	return nil
+}
+
+// chatEvent is a group as it is now, members included, for a room to
+// make or change; without an answer from Telegram, what the cache knows.
+func (s *Session) chatEvent(ctx context.Context, chat string, m *tg.MessageService) []*pb.Event {
+	c, err := s.ChatInfo(ctx, chat)
+	if err != nil {
+		if c = s.chatOf(chat); c == nil {
+			return nil
+		}
+		c.Members = []*pb.Member{s.member(userID(s.self))}
+	}
+	return []*pb.Event{{ChatId: chat, ChatType: c.Type, TimestampUnixMicro: int64(m.Date) * 1e6,
+		EventId: fmt.Sprintf("%d.chat", m.ID), Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}}}}
 }
 
 // member is a group member as the contract says it.
