@@ -159,3 +159,48 @@ func TestQRLogin(t *testing.T) {
 		t.Fatalf("complete %v", done)
 	}
 }
+
+// The QR code changes when its token expires; the new one logs in (an
+// account without a password completes at once).
+func TestQRRotates(t *testing.T) {
+	srv := newFake(t)
+	srv.QRTokenTTL = 1
+	n, _ := newNetwork(t, srv)
+	ctx := ctxT(t)
+	p, err := n.StartLogin(ctx, sdk.LoginRequest{FlowID: FlowQR, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Cancel()
+	step, err := p.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := step.GetDisplay().GetData()
+	step, err = p.(sdk.LoginWaiter).Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := step.GetDisplay().GetData()
+	if second == "" || second == first {
+		t.Fatalf("after the expiry: %v, want a new QR code", step)
+	}
+	if !srv.ScanQR(bob.ID, second) {
+		t.Fatal("the new token is unknown to the server")
+	}
+	for {
+		step, err = p.(sdk.LoginWaiter).Wait(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if step.GetComplete() != nil {
+			break
+		}
+		if step.GetDisplay() == nil {
+			t.Fatalf("step %v", step)
+		}
+	}
+	if step.GetComplete().LoginId != "1002" {
+		t.Errorf("complete %v", step.GetComplete())
+	}
+}

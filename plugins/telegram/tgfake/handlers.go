@@ -109,7 +109,11 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		}
 		k.token = randomBytes(16)
 		s.tokens[string(k.token)] = k
-		return &tg.AuthLoginToken{Token: k.token, Expires: now() + 30}, nil
+		ttl := s.QRTokenTTL
+		if ttl == 0 {
+			ttl = 30
+		}
+		return &tg.AuthLoginToken{Token: k.token, Expires: now() + ttl}, nil
 	})
 	handle(s, d, tg.UsersGetUsersRequestTypeID, "users.getUsers", func(k *key, r *tg.UsersGetUsersRequest) (bin.Encoder, error) {
 		me, err := s.self(k)

@@ -85,6 +85,8 @@ type Server struct {
 	// FloodWait, when set, answers every sendCode with FLOOD_WAIT of
 	// that many seconds.
 	FloodWait int
+	// QRTokenTTL is how long a QR login token lives, in seconds (0 = 30).
+	QRTokenTTL int
 }
 
 // key is one client's authorization key: a device.
