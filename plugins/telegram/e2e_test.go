@@ -158,3 +158,50 @@ func TestGateway(t *testing.T) {
 		t.Errorf("eve got %q, want each of dora's messages once", sent)
 	}
 }
+
+// History through the gateway: what was said before the login arrives
+// once, delayed, oldest first; not again after a restart.
+func TestGatewayHistory(t *testing.T) {
+	srv := fakeTelegram(t, func(u *tgfake.User) { u.NoCode = true })
+	dp := &tg.PeerUser{UserID: dora.ID}
+	for _, text := range []string{"old 1", "old 2", "old 3"} {
+		srv.Send(eve.ID, dp, text)
+	}
+	bin, err := gatewaytest.Build(t.TempDir(), pluginPkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: bin, Name: "telegram", PluginConfig: pluginConfig(t, srv), Privileged: true, Backfill: 10})
+	d := g.User("dora")
+	g.WaitReady(d)
+	r, st := g.Command(d, "login", "", "", nil)
+	sid := r.Command.SessionID
+	for _, step := range []map[string]string{{"flow": "phone"}, {"phone": "+" + dora.Phone}} {
+		r, st = g.Command(d, "login", sid, "next", step)
+		if st.Type != "result" {
+			t.Fatalf("login step %v: %s", step, st.XML)
+		}
+	}
+	if r.Command.Status != "completed" {
+		t.Fatalf("login did not complete: %s", r.XML)
+	}
+	eveJID := g.JID("2002")
+	delayed := func(s xmpptest.Stanza) bool { return strings.Contains(s.XML, "urn:xmpp:delay") }
+	for _, want := range []string{"old 1", "old 2", "old 3"} {
+		got := g.Next(d, "history", func(s xmpptest.Stanza) bool {
+			return s.Name == "message" && gatewaytest.Bare(s.From) == eveJID && s.Body != ""
+		})
+		if got.Body != want || !delayed(got) {
+			t.Fatalf("history: got %s, want %q delayed", got.XML, want)
+		}
+	}
+	g.Restart()
+	g.WaitReady(d)
+	srv.Send(eve.ID, dp, "new")
+	got := g.Next(d, "the new message", func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && gatewaytest.Bare(s.From) == eveJID && s.Body != ""
+	})
+	if got.Body != "new" || delayed(got) {
+		t.Fatalf("after the restart: %s, want the new message (history not again)", got.XML)
+	}
+}
