@@ -26,7 +26,6 @@ func (n *Network) newClient(a app, dir string, h telegram.UpdateHandler, onState
 		SessionStorage:    &session.FileStorage{Path: filepath.Join(dir, sessionFile)},
 		UpdateHandler:     h,
 		NoUpdates:         h == nil,
-		Logger:            nil,
 		OnConnectionState: onState,
 		Device: telegram.DeviceConfig{
 			DeviceModel:   n.cfg.DeviceModel,

@@ -13,7 +13,8 @@ import (
 // answer carries the ones it names) and keeps their access hashes in the
 // login's database, as every later request about them needs the hash.
 type peers struct {
-	st *store
+	st  *store
+	err func(error) // reports a failure to keep access hashes
 
 	mu       sync.Mutex
 	users    map[int64]*tg.User
@@ -22,12 +23,20 @@ type peers struct {
 }
 
 func newPeers(st *store) *peers {
-	return &peers{st: st, users: map[int64]*tg.User{}, chats: map[int64]*tg.Chat{}, channels: map[int64]*tg.Channel{}}
+	return &peers{st: st, err: func(error) {}, users: map[int64]*tg.User{}, chats: map[int64]*tg.Chat{}, channels: map[int64]*tg.Channel{}}
 }
 
 // add takes what Telegram said about users and chats. A "min" user or
 // channel (no usable access hash) does not replace a full one.
 func (p *peers) add(users []tg.UserClass, chats []tg.ChatClass) {
+	var keep []hash
+	defer func() {
+		if len(keep) > 0 {
+			if err := p.st.setHashes(keep); err != nil {
+				p.err(err)
+			}
+		}
+	}()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, uc := range users {
@@ -41,7 +50,7 @@ func (p *peers) add(users []tg.UserClass, chats []tg.ChatClass) {
 			cp.FirstName, cp.LastName, cp.Username = u.FirstName, u.LastName, u.Username
 			u = &cp
 		} else if !u.Min && u.AccessHash != 0 {
-			_ = p.st.setHash('u', u.ID, u.AccessHash)
+			keep = append(keep, hash{'u', u.ID, u.AccessHash})
 		}
 		p.users[u.ID] = u
 	}
@@ -55,7 +64,7 @@ func (p *peers) add(users []tg.UserClass, chats []tg.ChatClass) {
 				cp.AccessHash, cp.Min = old.AccessHash, false
 				c = &cp
 			} else if !c.Min && c.AccessHash != 0 {
-				_ = p.st.setHash('c', c.ID, c.AccessHash)
+				keep = append(keep, hash{'c', c.ID, c.AccessHash})
 			}
 			p.channels[c.ID] = c
 		}

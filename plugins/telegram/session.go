@@ -93,6 +93,9 @@ func (s *Session) Connect(ctx context.Context) error {
 			return err
 		}
 		s.st, s.peers = st, newPeers(st)
+		s.peers.err = func(err error) {
+			s.n.log().Warn("telegram: access hashes not kept", "login", s.login.LoginID, "err", err)
+		}
 		s.mark = loadMarker(s.login.Dir)
 	}
 	s.stopped = false

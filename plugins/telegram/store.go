@@ -191,6 +191,40 @@ func (s *store) setHash(kind byte, id, hash int64) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketHashes).Put(k, v) })
 }
 
+// hash is an access hash to keep.
+type hash struct {
+	kind byte
+	id   int64
+	hash int64
+}
+
+// setHashes keeps many access hashes in one transaction (one fsync), and
+// none when all are known already.
+func (s *store) setHashes(hs []hash) error {
+	var fresh []hash
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketHashes)
+		for _, h := range hs {
+			if string(b.Get(hashKey(h.kind, h.id))) != string(binary.BigEndian.AppendUint64(nil, uint64(h.hash))) {
+				fresh = append(fresh, h)
+			}
+		}
+		return nil
+	})
+	if len(fresh) == 0 {
+		return nil
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketHashes)
+		for _, h := range fresh {
+			if err := b.Put(hashKey(h.kind, h.id), binary.BigEndian.AppendUint64(nil, uint64(h.hash))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 func (s *store) getHash(kind byte, id int64) (hash int64, found bool, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketHashes).Get(hashKey(kind, id))
