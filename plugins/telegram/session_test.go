@@ -391,3 +391,75 @@ func TestLogout(t *testing.T) {
 		t.Errorf("session file: %v", err)
 	}
 }
+
+// A supergroup both ways, and what it said while the session was away
+// (the channel's own pts, recovered with getChannelDifference); a
+// broadcast channel as a read-only room with posts from the channel.
+func TestSupergroupLive(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 600, Title: "Big", About: "large", Members: []int64{alice.ID, bob.ID, carol.ID}, Admins: []int64{carol.ID}, Creator: bob.ID})
+	srv.AddChannel(tgfake.Channel{ID: 700, Title: "News", Broadcast: true, Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	s, h, info, n := connectAlice(t, srv)
+	ctx := ctxT(t)
+	chats, err := s.ChatList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]*pb.Chat{}
+	for _, c := range chats {
+		byID[c.ChatId] = c
+	}
+	if c := byID["-100600"]; c == nil || c.Type != pb.ChatType_CHAT_TYPE_GROUP || c.ReadOnly || c.Name != "Big" {
+		t.Errorf("supergroup %v", c)
+	}
+	if c := byID["-100700"]; c == nil || c.Type != pb.ChatType_CHAT_TYPE_CHANNEL || !c.ReadOnly {
+		t.Errorf("channel %v", c)
+	}
+	ci, err := s.ChatInfo(ctx, "-100600")
+	if err != nil || len(ci.Members) != 3 || ci.Topic != "large" {
+		t.Fatalf("supergroup info %v %v", ci, err)
+	}
+	from := h.count()
+	srv.Send(bob.ID, &tg.PeerChannel{ChannelID: 600}, "big hello")
+	ev := h.wait(t, from, "supergroup message", isMessage("-100600", "big hello"))
+	if ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || ev.Sender.GetUserId() != "1002" {
+		t.Errorf("event %v", ev)
+	}
+	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: "-100600"}, &pb.SendMessage{Text: "big reply"}); err != nil {
+		t.Fatal(err)
+	}
+	if ms := srv.ChannelMessages(600); ms[len(ms)-1].Message != "big reply" {
+		t.Errorf("channel has %v", ms[len(ms)-1])
+	}
+	srv.Send(bob.ID, &tg.PeerChannel{ChannelID: 700}, "extra extra")
+	ev = h.wait(t, from, "channel post", isMessage("-100700", "extra extra"))
+	if ev.ChatType != pb.ChatType_CHAT_TYPE_CHANNEL || ev.Sender.GetUserId() != "-100700" {
+		t.Errorf("post %v", ev)
+	}
+	if lim, _ := s.ChatLimits(ctx, "-100700"); !lim.ReadOnly {
+		t.Error("the channel is not read-only")
+	}
+
+	if err := s.Disconnect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv.Send(carol.ID, &tg.PeerChannel{ChannelID: 600}, "away 1")
+	srv.Send(carol.ID, &tg.PeerChannel{ChannelID: 600}, "away 2")
+	from = h.count()
+	connect(t, n, h, info)
+	h.wait(t, from, "missed supergroup message", isMessage("-100600", "away 2"))
+	if srv.Requests("updates.getChannelDifference") == 0 {
+		t.Error("the gap was not recovered with getChannelDifference")
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	seen := map[string]int{}
+	for _, ev := range h.events {
+		if ev.ChatId == "-100600" && ev.GetMessage() != nil {
+			seen[ev.GetMessage().Text]++
+		}
+	}
+	if seen["big hello"] != 1 || seen["away 1"] != 1 || seen["away 2"] != 1 || seen["big reply"] != 0 {
+		t.Errorf("supergroup messages %v: want each once, the user's own none", seen)
+	}
+}

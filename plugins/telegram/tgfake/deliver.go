@@ -36,6 +36,12 @@ func (s *Server) deliver(from int64, to tg.PeerClass, text string, ents []tg.Mes
 		if p.UserID != from {
 			owners = append(owners, p.UserID)
 		}
+	case *tg.PeerChannel:
+		c := s.channels[p.ChannelID]
+		if c == nil {
+			return nil, tgerr.New(400, "CHANNEL_INVALID")
+		}
+		return s.deliverChannel(from, c, text, ents, media, rid)
 	case *tg.PeerChat:
 		g := s.groups[p.ChatID]
 		if g == nil || !slices.Contains(g.Members, from) {
@@ -94,8 +100,8 @@ func (s *Server) deliver(from int64, to tg.PeerClass, text string, ents []tg.Mes
 }
 
 // Send is a message from a user (a contact, or the account from another
-// app) to a chat: a user's ID or a group. It returns the message's ID in
-// viewer's box.
+// app) to a chat: a user's ID, a group or a channel. It returns the
+// message's gid (see ID), or for a channel its ID in the channel.
 func (s *Server) Send(from int64, to tg.PeerClass, text string, opts ...MsgOpt) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -104,6 +110,9 @@ func (s *Server) Send(from int64, to tg.PeerClass, text string, opts ...MsgOpt) 
 		f(&o)
 	}
 	_, _ = s.deliver(from, to, text, o.ents, o.media, o.reply, 0)
+	if p, ok := to.(*tg.PeerChannel); ok {
+		return s.channels[p.ChannelID].next - 1 // the channel's own ID
+	}
 	return s.gid
 }
 

@@ -149,10 +149,12 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 			return nil, err
 		}
 		b := s.boxOf(k.user)
-		if r.Pts >= b.pts {
+		long := s.tooLong(k.user, r.Date)
+		if r.Pts >= b.pts && len(long) == 0 {
 			return &tg.UpdatesDifferenceEmpty{Date: now(), Seq: 0}, nil
 		}
-		out := &tg.UpdatesDifference{Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), State: tg.UpdatesState{Pts: b.pts, Date: now()}}
+		out := &tg.UpdatesDifference{Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), State: tg.UpdatesState{Pts: b.pts, Date: now()},
+			OtherUpdates: long}
 		for _, e := range b.log {
 			if e.pts <= r.Pts {
 				continue
@@ -221,6 +223,9 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 			}
 			out.Dialogs = append(out.Dialogs, dl)
 		}
+		cd, cm, _ := s.channelDialogs(k.user)
+		out.Dialogs = append(cd, out.Dialogs...)
+		out.Messages = append(cm, out.Messages...)
 		return out, nil
 	})
 	handle(s, d, tg.MessagesGetFullChatRequestTypeID, "messages.getFullChat", func(k *key, r *tg.MessagesGetFullChatRequest) (bin.Encoder, error) {
@@ -250,6 +255,19 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 			return nil, err
 		}
 		want := peerKey(s.peerOf(k.user, r.Peer))
+		if p, ok := s.peerOf(k.user, r.Peer).(*tg.PeerChannel); ok {
+			c := s.channels[p.ChannelID]
+			if c == nil || !slices.Contains(c.Members, k.user) {
+				return nil, tgerr.New(400, "CHANNEL_INVALID")
+			}
+			out := &tg.MessagesChannelMessages{Count: len(c.msgs), Pts: c.pts, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user)}
+			for id := c.next - 1; id > 0 && (r.Limit == 0 || len(out.Messages) < r.Limit); id-- {
+				if m := c.msgs[id]; m != nil && (r.OffsetID == 0 || id < r.OffsetID) {
+					out.Messages = append(out.Messages, view(m, k.user))
+				}
+			}
+			return out, nil
+		}
 		b := s.boxOf(k.user)
 		var all []*tg.Message
 		count := 0

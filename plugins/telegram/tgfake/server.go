@@ -71,6 +71,7 @@ type Server struct {
 	users    map[int64]*User
 	contacts map[int64][]int64
 	groups   map[int64]*Group
+	channels map[int64]*Channel
 	keys     map[[8]byte]*key
 	boxes    map[int64]*box
 	gid      int
@@ -136,7 +137,7 @@ type entry struct {
 func New() (*Server, error) {
 	c := cluster.NewCluster(cluster.Options{})
 	s := &Server{
-		c: c, users: map[int64]*User{}, contacts: map[int64][]int64{}, groups: map[int64]*Group{},
+		c: c, users: map[int64]*User{}, contacts: map[int64][]int64{}, groups: map[int64]*Group{}, channels: map[int64]*Channel{},
 		keys: map[[8]byte]*key{}, boxes: map[int64]*box{}, links: map[int]map[int64]int{},
 		reacts: map[int]map[int64][]string{}, files: map[int64]map[int][]byte{}, media: map[int64][]byte{},
 		tokens: map[string]*key{}, requests: map[string]int{}, done: make(chan error, 1),
@@ -145,6 +146,7 @@ func New() (*Server, error) {
 	srv, d := c.DC(DC, "dc2")
 	s.srv = srv
 	s.register(d)
+	s.registerChannels(d)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	go func() { s.done <- c.Up(ctx) }()
@@ -330,6 +332,11 @@ func (s *Server) chatsFor(user int64) []tg.ChatClass {
 	for _, g := range s.groups {
 		if slices.Contains(g.Members, user) {
 			out = append(out, g.tg())
+		}
+	}
+	for _, c := range s.channels {
+		if slices.Contains(c.Members, user) {
+			out = append(out, c.tg(user))
 		}
 	}
 	return out

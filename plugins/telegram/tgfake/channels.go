@@ -1,0 +1,229 @@
+package tgfake
+
+import (
+	"slices"
+	"sort"
+
+	"github.com/gotd/td/bin"
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+	"github.com/gotd/td/tgtest"
+)
+
+// Channel is a supergroup (Megagroup) or a broadcast channel. Its
+// messages and pts are the channel's own, shared by its members, as on
+// Telegram.
+type Channel struct {
+	ID        int64
+	Title     string
+	About     string
+	Broadcast bool
+	Forum     bool
+	Members   []int64
+	Admins    []int64
+	Creator   int64
+
+	pts  int
+	next int
+	msgs map[int]*tg.Message
+	log  []chEntry
+}
+
+type chEntry struct {
+	pts  int
+	date int
+	u    tg.UpdateClass
+}
+
+// AddChannel adds a supergroup or channel.
+func (s *Server) AddChannel(c Channel) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cp := c
+	cp.next, cp.msgs = 1, map[int]*tg.Message{}
+	s.channels[c.ID] = &cp
+}
+
+func (c *Channel) tg(viewer int64) *tg.Channel {
+	out := &tg.Channel{ID: c.ID, AccessHash: c.ID * 11, Title: c.Title, Broadcast: c.Broadcast, Megagroup: !c.Broadcast,
+		Forum: c.Forum, Creator: viewer == c.Creator, Photo: &tg.ChatPhotoEmpty{}, Date: 1}
+	if slices.Contains(c.Admins, viewer) {
+		out.AdminRights = tg.ChatAdminRights{PostMessages: true, EditMessages: true, DeleteMessages: true}
+		out.AdminRights.SetFlags()
+	}
+	out.SetFlags()
+	return out
+}
+
+// view is a channel message as viewer sees it.
+func view(m *tg.Message, viewer int64) *tg.Message {
+	cp := *m
+	if f, ok := m.FromID.(*tg.PeerUser); ok {
+		cp.Out = f.UserID == viewer
+	}
+	cp.SetFlags()
+	return &cp
+}
+
+// deliverChannel posts a message to a channel.
+func (s *Server) deliverChannel(from int64, c *Channel, text string, ents []tg.MessageEntityClass, media tg.MessageMediaClass, rid int64) (bin.Encoder, error) {
+	if !slices.Contains(c.Members, from) {
+		return nil, tgerr.New(403, "CHAT_WRITE_FORBIDDEN")
+	}
+	if c.Broadcast && from != c.Creator && !slices.Contains(c.Admins, from) {
+		return nil, tgerr.New(403, "CHAT_WRITE_FORBIDDEN")
+	}
+	id := c.next
+	c.next++
+	m := &tg.Message{ID: id, PeerID: &tg.PeerChannel{ChannelID: c.ID}, Date: now(), Message: text, Entities: ents, Media: media, Post: c.Broadcast}
+	if !c.Broadcast {
+		m.FromID = &tg.PeerUser{UserID: from}
+	}
+	c.msgs[id] = m
+	c.pts++
+	c.log = append(c.log, chEntry{pts: c.pts, date: m.Date, u: &tg.UpdateNewChannelMessage{Message: m, Pts: c.pts, PtsCount: 1}})
+	var mine tg.UpdateClass
+	for _, u := range c.Members {
+		up := &tg.UpdateNewChannelMessage{Message: view(m, u), Pts: c.pts, PtsCount: 1}
+		if u == from && rid != 0 {
+			mine = up
+			continue
+		}
+		s.push(u, up)
+	}
+	if mine == nil {
+		return &tg.Updates{Date: now()}, nil
+	}
+	return &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateMessageID{ID: id, RandomID: rid}, mine},
+		Users: s.usersFor(from), Chats: s.chatsFor(from), Date: now()}, nil
+}
+
+// channelOf is the channel a member names.
+func (s *Server) channelOf(k *key, in tg.InputChannelClass) (*Channel, error) {
+	if _, err := s.self(k); err != nil {
+		return nil, err
+	}
+	ic, ok := in.(*tg.InputChannel)
+	if !ok {
+		return nil, tgerr.New(400, "CHANNEL_INVALID")
+	}
+	c := s.channels[ic.ChannelID]
+	if c == nil || !slices.Contains(c.Members, k.user) || ic.AccessHash != c.ID*11 {
+		return nil, tgerr.New(400, "CHANNEL_INVALID")
+	}
+	return c, nil
+}
+
+func (s *Server) registerChannels(d *tgtest.Dispatcher) {
+	handle(s, d, tg.UpdatesGetChannelDifferenceRequestTypeID, "updates.getChannelDifference", func(k *key, r *tg.UpdatesGetChannelDifferenceRequest) (bin.Encoder, error) {
+		c, err := s.channelOf(k, r.Channel)
+		if err != nil {
+			return nil, err
+		}
+		if r.Pts >= c.pts {
+			return &tg.UpdatesChannelDifferenceEmpty{Final: true, Pts: c.pts}, nil
+		}
+		out := &tg.UpdatesChannelDifference{Final: true, Pts: c.pts, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user)}
+		for _, e := range c.log {
+			if e.pts <= r.Pts {
+				continue
+			}
+			if nm, ok := e.u.(*tg.UpdateNewChannelMessage); ok {
+				out.NewMessages = append(out.NewMessages, view(nm.Message.(*tg.Message), k.user))
+				continue
+			}
+			out.OtherUpdates = append(out.OtherUpdates, e.u)
+		}
+		return out, nil
+	})
+	handle(s, d, tg.ChannelsGetFullChannelRequestTypeID, "channels.getFullChannel", func(k *key, r *tg.ChannelsGetFullChannelRequest) (bin.Encoder, error) {
+		c, err := s.channelOf(k, r.Channel)
+		if err != nil {
+			return nil, err
+		}
+		return &tg.MessagesChatFull{FullChat: &tg.ChannelFull{ID: c.ID, About: c.About, ParticipantsCount: len(c.Members), ChatPhoto: &tg.PhotoEmpty{}, Pts: c.pts},
+			Chats: []tg.ChatClass{c.tg(k.user)}, Users: s.usersFor(k.user)}, nil
+	})
+	handle(s, d, tg.ChannelsGetParticipantsRequestTypeID, "channels.getParticipants", func(k *key, r *tg.ChannelsGetParticipantsRequest) (bin.Encoder, error) {
+		c, err := s.channelOf(k, r.Channel)
+		if err != nil {
+			return nil, err
+		}
+		if c.Broadcast && k.user != c.Creator && !slices.Contains(c.Admins, k.user) {
+			return nil, tgerr.New(400, "CHAT_ADMIN_REQUIRED")
+		}
+		out := &tg.ChannelsChannelParticipants{Count: len(c.Members), Users: s.usersFor(k.user)}
+		for _, m := range c.Members {
+			switch {
+			case m == c.Creator:
+				out.Participants = append(out.Participants, &tg.ChannelParticipantCreator{UserID: m})
+			case slices.Contains(c.Admins, m):
+				out.Participants = append(out.Participants, &tg.ChannelParticipantAdmin{UserID: m, PromotedBy: c.Creator, Date: 1})
+			case m == k.user:
+				out.Participants = append(out.Participants, &tg.ChannelParticipantSelf{UserID: m, InviterID: c.Creator, Date: 1})
+			default:
+				out.Participants = append(out.Participants, &tg.ChannelParticipant{UserID: m, Date: 1})
+			}
+		}
+		return out, nil
+	})
+	handle(s, d, tg.ChannelsReadHistoryRequestTypeID, "channels.readHistory", func(k *key, r *tg.ChannelsReadHistoryRequest) (bin.Encoder, error) {
+		if _, err := s.channelOf(k, r.Channel); err != nil {
+			return nil, err
+		}
+		return &tg.BoolTrue{}, nil
+	})
+}
+
+// channelDialogs are the dialogs and top messages of user's channels.
+func (s *Server) channelDialogs(user int64) (dl []tg.DialogClass, msgs []tg.MessageClass, tops []int) {
+	ids := make([]int64, 0, len(s.channels))
+	for id, c := range s.channels {
+		if slices.Contains(c.Members, user) {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, id := range ids {
+		c := s.channels[id]
+		d := &tg.Dialog{Peer: &tg.PeerChannel{ChannelID: id}, Pts: c.pts}
+		d.SetFlags()
+		if m := c.msgs[c.next-1]; m != nil {
+			d.TopMessage = m.ID
+			msgs = append(msgs, view(m, user))
+			tops = append(tops, m.Date)
+		} else {
+			tops = append(tops, 0)
+		}
+		dl = append(dl, d)
+	}
+	return dl, msgs, tops
+}
+
+// tooLong is the channels with news since date, for a getDifference.
+func (s *Server) tooLong(user int64, date int) []tg.UpdateClass {
+	var out []tg.UpdateClass
+	for id, c := range s.channels {
+		if !slices.Contains(c.Members, user) || len(c.log) == 0 || c.log[len(c.log)-1].date < date {
+			continue
+		}
+		u := &tg.UpdateChannelTooLong{ChannelID: id}
+		u.SetPts(c.pts)
+		out = append(out, u)
+	}
+	return out
+}
+
+// ChannelMessages is a channel's messages, oldest first.
+func (s *Server) ChannelMessages(id int64) []*tg.Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.channels[id]
+	var out []*tg.Message
+	for i := 1; i < c.next; i++ {
+		if m := c.msgs[i]; m != nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
