@@ -58,7 +58,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 		reply = &tg.InputReplyToMessage{ReplyToMsgID: id}
 	}
-	ents := entitiesOf(msg.Text, msg.Spans)
+	ents := entitiesOf(msg.Text, msg.Spans, s.mentioned)
 	if len(msg.Attachments) == 0 {
 		rid := randomID()
 		req := &tg.MessagesSendMessageRequest{Peer: peer, Message: msg.Text, Entities: ents, RandomID: rid}
@@ -201,7 +201,7 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	}
 	req := &tg.MessagesEditMessageRequest{Peer: peer, ID: id}
 	req.SetMessage(e.Text)
-	if ents := entitiesOf(e.Text, e.Spans); len(ents) > 0 {
+	if ents := entitiesOf(e.Text, e.Spans, s.mentioned); len(ents) > 0 {
 		req.SetEntities(ents)
 	}
 	upd, err := api.MessagesEditMessage(ctx, req)
@@ -356,4 +356,18 @@ func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingStat
 	}
 	_, err = api.MessagesSetTyping(ctx, &tg.MessagesSetTypingRequest{Peer: peer, Action: action})
 	return cmdErr("typing", err)
+}
+
+// mentioned is a mentioned user as a request names them; nil when the
+// session does not know them.
+func (s *Session) mentioned(id string) tg.InputUserClass {
+	kind, n, err := parsePeer(id)
+	if err != nil || kind != peerUser {
+		return nil
+	}
+	u, err := s.peers.inputUser(n)
+	if err != nil {
+		return nil
+	}
+	return u
 }

@@ -102,8 +102,10 @@ func spansOf(text string, ents []tg.MessageEntityClass) []*pb.Span {
 	return out
 }
 
-// entitiesOf turns the contract's spans into Telegram's entities.
-func entitiesOf(text string, spans []*pb.Span) []tg.MessageEntityClass {
+// entitiesOf turns the contract's spans into Telegram's entities; user
+// gives a mentioned user as a request names them (nil when unknown: the
+// mention then stays text).
+func entitiesOf(text string, spans []*pb.Span, user func(id string) tg.InputUserClass) []tg.MessageEntityClass {
 	if len(spans) == 0 {
 		return nil
 	}
@@ -136,9 +138,16 @@ func entitiesOf(text string, spans []*pb.Span) []tg.MessageEntityClass {
 				continue
 			}
 			ent = &tg.MessageEntityTextURL{Offset: off, Length: n, URL: sp.Url}
+		case pb.Span_STYLE_MENTION:
+			var u tg.InputUserClass
+			if user != nil {
+				u = user(sp.UserId)
+			}
+			if u == nil {
+				continue
+			}
+			ent = &tg.InputMessageEntityMentionName{Offset: off, Length: n, UserID: u}
 		default:
-			// A mention needs the user's access hash (inputMessageEntityMentionName):
-			// it goes as text.
 			continue
 		}
 		out = append(out, ent)

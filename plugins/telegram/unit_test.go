@@ -138,7 +138,7 @@ func TestStickerAsImage(t *testing.T) {
 // characters of both widths; a mention reads as text.
 func TestSpansEntities(t *testing.T) {
 	text := "é 😀 bold"
-	ents := entitiesOf(text, []*pb.Span{{Start: 8, End: 12, Style: pb.Span_STYLE_BOLD}, {Start: 0, End: 2, Style: pb.Span_STYLE_MENTION, UserId: "1"}})
+	ents := entitiesOf(text, []*pb.Span{{Start: 8, End: 12, Style: pb.Span_STYLE_BOLD}, {Start: 0, End: 2, Style: pb.Span_STYLE_MENTION, UserId: "1"}}, nil)
 	if len(ents) != 1 || ents[0].GetOffset() != 5 || ents[0].GetLength() != 4 {
 		t.Fatalf("entities %v", ents)
 	}
@@ -228,5 +228,19 @@ func TestNewGroupEvent(t *testing.T) {
 	// In history, no request and no event.
 	if evs := s.messageEvents(context.Background(), m, true); len(evs) != 1 || evs[0].GetMember() == nil {
 		t.Errorf("history: %v", evs)
+	}
+}
+
+// A mention of a user the session knows goes as a mention.
+func TestMentionOut(t *testing.T) {
+	s, _ := unitSession(t)
+	s.peers.add([]tg.UserClass{&tg.User{ID: 1002, AccessHash: 22, FirstName: "Bob"}}, nil)
+	ents := entitiesOf("hi Bob", []*pb.Span{{Start: 3, End: 6, Style: pb.Span_STYLE_MENTION, UserId: "1002"}, {Start: 0, End: 2, Style: pb.Span_STYLE_MENTION, UserId: "999"}}, s.mentioned)
+	if len(ents) != 1 {
+		t.Fatalf("entities %v: want the known user's mention only", ents)
+	}
+	m, ok := ents[0].(*tg.InputMessageEntityMentionName)
+	if !ok || m.Offset != 3 || m.Length != 3 || m.UserID.(*tg.InputUser).AccessHash != 22 {
+		t.Errorf("mention %v", ents[0])
 	}
 }
