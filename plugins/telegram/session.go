@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gotd/td/telegram"
@@ -141,9 +142,29 @@ func (s *Session) start(ready chan struct{}) {
 	go func() {
 		defer s.running.Done()
 		var api *tg.Client
+		var dropped atomic.Bool // the connection dropped since it was ready
 		client := s.n.newClient(s.n.appFor(s.saved), s.login.Dir, mgr, func(cs telegram.ConnectionState) {
-			if cs == telegram.ConnectionStateDisconnected {
-				s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "the connection to Telegram dropped; reconnecting")
+			switch cs {
+			case telegram.ConnectionStateDisconnected:
+				if !dropped.Swap(true) {
+					s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "the connection to Telegram dropped; reconnecting")
+				}
+			case telegram.ConnectionStateReady:
+				// gotd dialled again by itself: connected again (the first
+				// CONNECTED comes once the updates manager runs).
+				if dropped.Swap(false) {
+					s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "")
+					// Telegram does not resend what it pushed while the
+					// connection was down: ask for the difference now, not
+					// at the next update's gap.
+					go func() {
+						ctx, cancel := context.WithTimeout(context.Background(), DialTimeout)
+						defer cancel()
+						if err := mgr.Handle(ctx, &tg.UpdatesTooLong{}); err != nil {
+							s.n.log().Warn("telegram: updates after a reconnection", "login", s.login.LoginID, "err", err)
+						}
+					}()
+				}
 			}
 		})
 		api = client.API()

@@ -463,3 +463,20 @@ func TestSupergroupLive(t *testing.T) {
 		t.Errorf("supergroup messages %v: want each once, the user's own none", seen)
 	}
 }
+
+// A dropped connection is a transient state, and gotd's own reconnection
+// makes the login connected again; messages keep coming.
+func TestReconnect(t *testing.T) {
+	srv := newFake(t)
+	_, h, _, _ := connectAlice(t, srv)
+	from := h.count()
+	srv.Disconnect(alice.ID)
+	h.wait(t, from, "transient state", func(ev *pb.Event) bool {
+		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT
+	})
+	srv.Send(bob.ID, &tg.PeerUser{UserID: alice.ID}, "still there?")
+	h.wait(t, from, "connected again", func(ev *pb.Event) bool {
+		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+	})
+	h.wait(t, from, "message after the drop", isMessage("1002", "still there?"))
+}
