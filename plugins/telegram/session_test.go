@@ -480,3 +480,29 @@ func TestReconnect(t *testing.T) {
 	})
 	h.wait(t, from, "message after the drop", isMessage("1002", "still there?"))
 }
+
+// A contact's profile photo: its ID in the contact list, the picture in
+// UserInfo.
+func TestAvatar(t *testing.T) {
+	srv := newFake(t)
+	pic := bytes.Repeat([]byte{0xff, 0xd8, 1, 2}, 2000)
+	b := bob
+	b.Photo = pic
+	srv.AddUser(b)
+	s, _, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	cs, err := s.ContactList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) == 0 || cs[0].AvatarId == "" {
+		t.Fatalf("contacts %v: want bob with an avatar ID", cs)
+	}
+	c, err := s.UserInfo(ctx, "1002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(c.Avatar, pic) || c.AvatarMime != "image/jpeg" || c.AvatarId != cs[0].AvatarId {
+		t.Errorf("user info: %d bytes of %s, ID %q", len(c.Avatar), c.AvatarMime, c.AvatarId)
+	}
+}

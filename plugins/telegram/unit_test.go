@@ -244,3 +244,25 @@ func TestMentionOut(t *testing.T) {
 		t.Errorf("mention %v", ents[0])
 	}
 }
+
+// Videos and voice notes keep their size, length and kind.
+func TestAttachmentsIn(t *testing.T) {
+	s, _ := unitSession(t)
+	video := &tg.Message{ID: 3, PeerID: &tg.PeerUser{UserID: 1002}, Media: &tg.MessageMediaDocument{Document: &tg.Document{ID: 9, MimeType: "video/mp4", Size: 5000,
+		Attributes: []tg.DocumentAttributeClass{&tg.DocumentAttributeVideo{Duration: 2.5, W: 640, H: 360}}}}}
+	a := s.attachmentOf("1002", video)
+	if a == nil || a.Name != "video.mp4" || a.DurationMs != 2500 || a.Width != 640 || a.Size != 5000 {
+		t.Errorf("video %v", a)
+	}
+	voice := &tg.Message{ID: 4, PeerID: &tg.PeerUser{UserID: 1002}, Media: &tg.MessageMediaDocument{Document: &tg.Document{ID: 10, MimeType: "audio/ogg", Size: 700,
+		Attributes: []tg.DocumentAttributeClass{&tg.DocumentAttributeAudio{Voice: true, Duration: 4}}}}}
+	a = s.attachmentOf("1002", voice)
+	if a == nil || !a.VoiceNote || a.DurationMs != 4000 || a.Name != "voice.ogg" {
+		t.Errorf("voice %v", a)
+	}
+	doc := &tg.Message{ID: 5, PeerID: &tg.PeerUser{UserID: 1002}, Media: &tg.MessageMediaDocument{Document: &tg.Document{ID: 11, MimeType: "application/pdf", Size: 70,
+		Attributes: []tg.DocumentAttributeClass{&tg.DocumentAttributeFilename{FileName: "a.pdf"}}}}}
+	if a = s.attachmentOf("1002", doc); a == nil || a.Name != "a.pdf" || a.MimeType != "application/pdf" {
+		t.Errorf("document %v", a)
+	}
+}

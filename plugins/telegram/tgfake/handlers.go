@@ -428,8 +428,14 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		if !ok || s.users[in.UserID] == nil {
 			return nil, tgerr.New(400, "USER_ID_INVALID")
 		}
-		return &tg.UsersUserFull{FullUser: tg.UserFull{ID: in.UserID, Settings: tg.PeerSettings{}, NotifySettings: tg.PeerNotifySettings{}},
-			Users: []tg.UserClass{s.users[in.UserID].tg(in.UserID == k.user)}}, nil
+		u := s.users[in.UserID]
+		full := tg.UserFull{ID: in.UserID, Settings: tg.PeerSettings{}, NotifySettings: tg.PeerNotifySettings{}}
+		if u.photoID != 0 {
+			full.ProfilePhoto = &tg.Photo{ID: u.photoID, AccessHash: u.photoID, FileReference: []byte("ref"), Date: 1, DCID: DC,
+				Sizes: []tg.PhotoSizeClass{&tg.PhotoSize{Type: "a", W: 160, H: 160, Size: len(s.media[u.photoID])}}}
+			full.SetFlags()
+		}
+		return &tg.UsersUserFull{FullUser: full, Users: []tg.UserClass{u.tg(in.UserID == k.user)}}, nil
 	})
 	handle(s, d, tg.MessagesEditChatAboutRequestTypeID, "messages.editChatAbout", func(k *key, r *tg.MessagesEditChatAboutRequest) (bin.Encoder, error) {
 		g, err := s.groupOf(k, r.Peer)

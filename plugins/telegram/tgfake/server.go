@@ -49,13 +49,19 @@ type User struct {
 	// for a device it trusts (a future auth token): the phone number
 	// alone logs in.
 	NoCode bool
+	// Photo is the profile photo, a JPEG ("" = none).
+	Photo []byte
 
-	ver *verifier
+	ver     *verifier
+	photoID int64
 }
 
 func (u *User) tg(self bool) *tg.User {
 	out := &tg.User{ID: u.ID, AccessHash: u.ID * 7, FirstName: u.FirstName, LastName: u.LastName,
 		Username: u.Username, Phone: u.Phone, Self: self, Contact: !self, Status: &tg.UserStatusRecently{}}
+	if u.photoID != 0 {
+		out.Photo = &tg.UserProfilePhoto{PhotoID: u.photoID, DCID: DC}
+	}
 	out.SetFlags()
 	return out
 }
@@ -203,6 +209,10 @@ func (s *Server) AddUser(u User) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(u.Photo) > 0 {
+		cp.photoID = 9000 + u.ID
+		s.media[cp.photoID] = u.Photo
+	}
 	s.users[u.ID] = &cp
 }
 
