@@ -102,11 +102,19 @@ func (s *Session) backfill(api *tg.Client, peer tg.InputPeerClass, req sdk.Backf
 	}
 	slices.Reverse(msgs) // oldest first
 	oldest := cur.offsetID
+	var ids []int
 	for _, mc := range msgs {
 		if oldest == 0 || mc.GetID() < oldest {
 			oldest = mc.GetID()
 		}
+		ids = append(ids, mc.GetID())
 		batch.Events = append(batch.Events, s.messageEvents(ctx, mc, true)...)
+	}
+	if kind, _, err := parsePeer(req.ChatID); err == nil && kind != peerChannel {
+		// A deletion names only the message: its chat must be known.
+		if err := s.st.setMessageChats(ids, req.ChatID); err != nil {
+			s.n.log().Warn("telegram: history: message chats not kept", "login", s.login.LoginID, "err", err)
+		}
 	}
 	next := cursor{offsetID: oldest, sent: cur.sent + len(msgs)}
 	batch.Cursor = next.String()

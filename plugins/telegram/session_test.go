@@ -305,8 +305,12 @@ func TestMedia(t *testing.T) {
 // history_limit (5 here), then done.
 func TestBackfill(t *testing.T) {
 	srv := newFake(t)
+	var old1 int
 	for i := range 7 {
-		srv.Send(bob.ID, &tg.PeerUser{UserID: alice.ID}, "old "+strconv.Itoa(i))
+		gid := srv.Send(bob.ID, &tg.PeerUser{UserID: alice.ID}, "old "+strconv.Itoa(i))
+		if i == 4 {
+			old1 = gid // the first message of the first batch (old 4, 5, 6)
+		}
 	}
 	s, h, _, _ := connectAlice(t, srv)
 	var texts []string
@@ -336,6 +340,12 @@ func TestBackfill(t *testing.T) {
 	h.wait(t, 0, "progress", func(ev *pb.Event) bool {
 		p := ev.GetProgress()
 		return p != nil && p.Task == "history" && p.Done == 5 && p.Total == 5
+	})
+	// A message known only from the history can be deleted.
+	old := h.history[0].Events[0]
+	srv.Delete(old1)
+	h.wait(t, 0, "deletion of a message from the history", func(ev *pb.Event) bool {
+		return ev.GetRetraction().GetTargetId() == old.EventId
 	})
 }
 

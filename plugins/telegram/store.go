@@ -268,3 +268,19 @@ func (s *store) messageChat(id int) (chat string, ok bool) {
 	})
 	return chat, ok
 }
+
+// setMessageChats is setMessageChat for many messages, in one write.
+func (s *store) setMessageChats(ids []int, chat string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMsgChat)
+		for _, id := range ids {
+			if err := b.Put(idKey(int64(id)), []byte(chat)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
