@@ -18,6 +18,7 @@ var (
 	_ sdk.ChatNamer   = (*Session)(nil)
 	_ sdk.Inviter     = (*Session)(nil)
 	_ sdk.Kicker      = (*Session)(nil)
+	_ sdk.RoleSetter  = (*Session)(nil)
 )
 
 // group is what the session last knew of a group, to tell what changed.
@@ -334,4 +335,23 @@ func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
 		p["ban"] = []string{k.UserId}
 	}
 	return s.updateGroup(ctx, "could not remove the member", c.ChatID, p)
+}
+
+// SetRole makes a member an admin (admin or owner: Signal has one kind),
+// a plain member again, or removes them (none; outcast bans them).
+func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error {
+	var p map[string]any
+	switch r.Affiliation {
+	case pb.Affiliation_AFFILIATION_ADMIN, pb.Affiliation_AFFILIATION_OWNER:
+		p = map[string]any{"admins": []string{r.UserId}}
+	case pb.Affiliation_AFFILIATION_MEMBER:
+		p = map[string]any{"removeAdmins": []string{r.UserId}}
+	case pb.Affiliation_AFFILIATION_NONE:
+		p = map[string]any{"removeMembers": []string{r.UserId}}
+	case pb.Affiliation_AFFILIATION_OUTCAST:
+		p = map[string]any{"removeMembers": []string{r.UserId}, "ban": []string{r.UserId}}
+	default:
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "unknown affiliation %v", r.Affiliation)
+	}
+	return s.updateGroup(ctx, "could not change the member's role", c.ChatID, p)
 }

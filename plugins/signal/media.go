@@ -80,6 +80,13 @@ func (s *Session) attachmentPath(a *pb.Attachment) (string, error) {
 			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "the upload %q is gone", src.UploadId)
 		}
 		return path, nil
+	case *pb.Attachment_Data:
+		// A small file inline: written out for signal-cli to read.
+		id, err := s.UploadMedia(context.Background(), &pb.MediaInfo{Name: a.Name}, bytes.NewReader(src.Data))
+		if err != nil {
+			return "", err
+		}
+		return s.attachmentPath(&pb.Attachment{Source: &pb.Attachment_UploadId{UploadId: id}})
 	case *pb.Attachment_Path:
 		if !filepath.IsAbs(src.Path) {
 			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "the file %q is no absolute path", src.Path)

@@ -604,7 +604,13 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 			g.Description = v
 		}
 		for _, m := range list(p, "member") {
-			g.Members = append(g.Members, Member{Number: m, UUID: m})
+			g.Members = append(g.Members, d.memberOf(a, m))
+		}
+		for _, m := range list(p, "admin") {
+			setAdmin(g, m, true)
+		}
+		for _, m := range list(p, "removeAdmin") {
+			setAdmin(g, m, false)
 		}
 		for _, m := range list(p, "removeMember") {
 			g.Members = slices.DeleteFunc(g.Members, func(x Member) bool { return x.Number == m || x.UUID == m })
@@ -678,6 +684,38 @@ func (d *Daemon) sent(req *Request) any {
 		results = append(results, map[string]any{"recipientAddress": map[string]any{"number": r}, "type": "SUCCESS"})
 	}
 	return map[string]any{"timestamp": ts, "results": results}
+}
+
+// memberOf is the member an identifier (number or ACI) names, with the
+// other half from the account's contacts when known.
+func (d *Daemon) memberOf(a *Account, id string) Member {
+	for _, c := range a.contacts {
+		if c.Number == id || c.UUID == id {
+			return Member{Number: c.Number, UUID: c.UUID}
+		}
+	}
+	if strings.HasPrefix(id, "+") {
+		return Member{Number: id, UUID: NewUUID()}
+	}
+	return Member{UUID: id}
+}
+
+// NewUUID returns a random UUID (version 4).
+func NewUUID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+func setAdmin(g *Group, id string, admin bool) {
+	for i, m := range g.Members {
+		if m.Number == id || m.UUID == id {
+			g.Members[i].Admin = admin
+		}
+	}
 }
 
 func findGroup(a *Account, id string) *Group {
