@@ -16,8 +16,12 @@ import (
 )
 
 // DaemonWait is how long a login waits for the daemon's socket to answer
-// (a supervised signal-cli takes a few seconds to start Java).
-var DaemonWait = 30 * time.Second
+// (a supervised signal-cli takes a few seconds to start Java);
+// AdminDaemonWait for a daemon the admin runs, which is there or not.
+var (
+	DaemonWait      = 30 * time.Second
+	AdminDaemonWait = 5 * time.Second
+)
 
 // LinkWait is how long one QR code is waited on before a new one is
 // shown; signal-cli's own finishLink gives up sooner on a code nobody
@@ -30,7 +34,11 @@ const MaxLinkTries = 5
 // dialDaemon connects to the daemon and waits until it answers.
 func (n *Network) dialDaemon(ctx context.Context, opt rpc.Options) (*rpc.Client, error) {
 	c := rpc.Dial(n.socket(), opt)
-	wctx, cancel := context.WithTimeout(ctx, DaemonWait)
+	wait := DaemonWait
+	if n.daemon == nil {
+		wait = AdminDaemonWait
+	}
+	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	if err := c.WaitUp(wctx); err != nil {
 		c.Close()

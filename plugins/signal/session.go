@@ -66,11 +66,9 @@ func (s *Session) Connect(ctx context.Context) error {
 	s.ready, s.rdOnce = make(chan struct{}), &sync.Once{}
 	ready := s.ready
 	s.gone = false
-	s.mu.Unlock()
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTING, "connecting to signal-cli")
-	c := rpc.Dial(s.n.socket(), rpc.Options{Notify: s.onNotify, Up: s.onUp, Down: s.onDown})
-	s.mu.Lock()
-	s.c = c
+	// Set under the lock: Up, in its own goroutine, reads it.
+	s.c = rpc.Dial(s.n.socket(), rpc.Options{Notify: s.onNotify, Up: s.onUp, Down: s.onDown})
 	s.mu.Unlock()
 	t := time.NewTimer(ConnectWait)
 	defer t.Stop()

@@ -77,8 +77,8 @@ type Account struct {
 }
 
 type pendingLink struct {
-	done   chan *Account
-	device string
+	done    chan *Account
+	scanned bool
 }
 
 // Daemon is the fake signal-cli daemon.
@@ -225,6 +225,15 @@ func (d *Daemon) SetGroup(account string, g Group) {
 	a.groups = append(a.groups, &g)
 }
 
+// RemoveGroup takes a group from an account (the account was removed
+// from it).
+func (d *Daemon) RemoveGroup(account, id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a := d.accounts[account]
+	a.groups = slices.DeleteFunc(a.groups, func(g *Group) bool { return g.ID == id })
+}
+
 // GetGroup returns a copy of an account's group.
 func (d *Daemon) GetGroup(account, id string) (Group, bool) {
 	d.mu.Lock()
@@ -268,8 +277,10 @@ func (d *Daemon) PendingLinks() []string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var out []string
-	for u := range d.links {
-		out = append(out, u)
+	for u, l := range d.links {
+		if !l.scanned {
+			out = append(out, u)
+		}
 	}
 	slices.Sort(out)
 	return out
@@ -280,11 +291,11 @@ func (d *Daemon) PendingLinks() []string {
 func (d *Daemon) Scan(uri, number, uuid string) error {
 	d.mu.Lock()
 	l := d.links[uri]
-	delete(d.links, uri)
-	if l == nil {
+	if l == nil || l.scanned {
 		d.mu.Unlock()
 		return fmt.Errorf("fakesignal: no link pending for %s", uri)
 	}
+	l.scanned = true
 	a := d.accounts[uuid]
 	if a == nil {
 		a = d.addAccount(number, uuid)
@@ -466,6 +477,7 @@ func (d *Daemon) handle(c *conn, method string, p map[string]any) (any, error) {
 		select {
 		case a := <-l.done:
 			d.mu.Lock()
+			delete(d.links, uri)
 			a.DeviceName = name
 			d.mu.Unlock()
 			var number any
