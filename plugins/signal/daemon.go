@@ -33,7 +33,10 @@ type daemon struct {
 	once sync.Once
 	mu   sync.Mutex
 	last string // why the daemon last stopped or could not start
-	proc *os.Process
+	// cannot is set while the command cannot even be started (not
+	// installed): waiting for the socket is then pointless.
+	cannot bool
+	exited int // how many times the daemon exited
 }
 
 func newDaemon(cfg Config, dataDir, socket string, log *slog.Logger) *daemon {
@@ -60,6 +63,14 @@ func (d *daemon) problem() string {
 		return "signal-cli is starting"
 	}
 	return d.last
+}
+
+// failures is how many times the daemon exited, and whether the command
+// cannot be started at all.
+func (d *daemon) failures() (exited int, cannot bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.exited, d.cannot
 }
 
 func (d *daemon) setProblem(s string) {
@@ -90,11 +101,14 @@ func (d *daemon) supervise() {
 		cmd.Stdout = io.Discard
 		began := time.Now()
 		if err := cmd.Start(); err != nil {
+			d.mu.Lock()
+			d.cannot = true
+			d.mu.Unlock()
 			d.setProblem(fmt.Sprintf("signal-cli (%s) cannot start: %v; install signal-cli and Java 21+, or set signal_cli and java_home in the transport's config", d.cfg.SignalCLI, err))
 			d.log.Error("signal-cli cannot start", "cmd", d.cfg.SignalCLI, "err", err)
 		} else {
 			d.mu.Lock()
-			d.proc = cmd.Process
+			d.cannot = false
 			d.mu.Unlock()
 			d.log.Info("signal-cli started", "pid", cmd.Process.Pid, "socket", d.socket)
 			tail := d.logLines(stderr)
@@ -104,6 +118,9 @@ func (d *daemon) supervise() {
 				msg += ": " + t
 			}
 			d.setProblem(msg + "; restarting it")
+			d.mu.Lock()
+			d.exited++
+			d.mu.Unlock()
 			d.log.Warn("signal-cli exited", "err", err, "stderr", tail())
 		}
 		if time.Since(began) > StableAfter {

@@ -40,11 +40,30 @@ func (n *Network) dialDaemon(ctx context.Context, opt rpc.Options) (*rpc.Client,
 	}
 	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	if err := c.WaitUp(wctx); err != nil {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	exited := 0
+	if n.daemon != nil {
+		exited, _ = n.daemon.failures()
+	}
+	for {
+		select {
+		case <-tick.C:
+			// A daemon that cannot start, or died while waited for,
+			// is reported now rather than at the timeout.
+			if n.daemon == nil {
+				continue
+			}
+			if now, cannot := n.daemon.failures(); !cannot && now == exited {
+				continue
+			}
+		case <-c.Up():
+			return c, nil
+		case <-wctx.Done():
+		}
 		c.Close()
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "Signal is not available: %s", n.daemonProblem())
 	}
-	return c, nil
 }
 
 // linkProcess links the gateway as a new device of the user's account:

@@ -123,6 +123,9 @@ func (c *Client) WaitUp(ctx context.Context) error {
 	}
 }
 
+// Up is closed once the client connected the first time.
+func (c *Client) Up() <-chan struct{} { return c.upOnce }
+
 // Connected reports whether the client has a connection now.
 func (c *Client) Connected() bool {
 	c.mu.Lock()
