@@ -103,18 +103,3 @@ func (ids *identities) userID(number, aci, name string) (string, *pb.IdentityEve
 	}
 	return "", nil
 }
-
-// aci is the ACI known for a user ID ("" when none).
-func (ids *identities) aci(userID string) string {
-	ids.mu.Lock()
-	defer ids.mu.Unlock()
-	if ids.st.Bare[userID] {
-		return userID
-	}
-	for a, n := range ids.st.Numbers {
-		if n == userID {
-			return a
-		}
-	}
-	return ""
-}

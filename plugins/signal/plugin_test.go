@@ -595,3 +595,34 @@ func TestDaemonUnreachable(t *testing.T) {
 		t.Fatalf("state: %v", ev)
 	}
 }
+
+// Malformed notifications and envelopes are passed over; what follows
+// them still arrives.
+func TestHostileInput(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	d.Notify("receive", "not an object")
+	d.Notify("somethingElse", map[string]any{"x": 1})
+	for _, raw := range []string{
+		`"a string"`,
+		`{"timestamp":"yesterday"}`,
+		`{"sourceUuid":"","timestamp":5,"dataMessage":{"message":"no sender"}}`,
+		`{"sourceNumber":"+15550000002","timestamp":6,"dataMessage":{"message":"bad group","groupInfo":{"groupId":"%%%","type":"DELIVER"}}}`,
+		`{"sourceNumber":"+15550000002","timestamp":7,"dataMessage":{"message":"\ufffc","mentions":[{"uuid":"x","start":9,"length":-4}]}}`,
+		`{"sourceNumber":"+15550000002","timestamp":8,"receiptMessage":{"isRead":true,"timestamps":[]}}`,
+		`{"sourceNumber":"+15550000002","timestamp":9,"syncMessage":{}}`,
+	} {
+		d.DeliverRaw(alice, json.RawMessage(raw))
+	}
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("still here")}})
+	ev := s.next(func(ev *pb.Event) bool {
+		m := ev.GetMessage()
+		if m != nil && (m.Text == "no sender" || m.Text == "bad group") {
+			t.Errorf("a malformed envelope became a message: %v", ev)
+		}
+		return m.GetText() == "still here"
+	})
+	if ev.ChatId != bob {
+		t.Fatalf("after malformed input: %v", ev)
+	}
+}

@@ -101,7 +101,9 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		Version:     Version,
 		Features: &pb.Features{Groups: true, Replies: true, Attachments: true, DeliveryReceipts: true,
 			SingleReaction: true, Formatting: true},
-		MaxTextBytes:          2000 * 4, // Signal cuts a message at 2000 characters
+		// signal-cli sends what is beyond Signal's 2000 bytes of body as a
+		// long-text attachment, up to Signal's 64 KiB.
+		MaxTextBytes:          64 << 10,
 		MaxAttachmentBytes:    100 << 20,
 		EditWindowSeconds:     24 * 3600,
 		IdentifierPrompt:      "Phone number",

@@ -70,7 +70,7 @@ type Account struct {
 
 	contacts    []Contact
 	groups      []*Group
-	queue       []Envelope // not yet delivered to a subscriber
+	queue       []any // envelopes not yet delivered to a subscriber
 	requests    []Request
 	attachments map[string][]byte
 	registered  bool
@@ -317,6 +317,29 @@ func (d *Daemon) Deliver(account string, env Envelope) {
 	a.queue = append(a.queue, env)
 	d.mu.Unlock()
 	d.flush(a)
+}
+
+// DeliverRaw queues an envelope given as raw JSON, for tests of what the
+// client makes of malformed ones.
+func (d *Daemon) DeliverRaw(account string, env json.RawMessage) {
+	d.mu.Lock()
+	a := d.accounts[account]
+	a.queue = append(a.queue, env)
+	d.mu.Unlock()
+	d.flush(a)
+}
+
+// Notify sends a notification of any method and params to every client.
+func (d *Daemon) Notify(method string, params any) {
+	d.mu.Lock()
+	var conns []*conn
+	for c := range d.conns {
+		conns = append(conns, c)
+	}
+	d.mu.Unlock()
+	for _, c := range conns {
+		c.write(map[string]any{"jsonrpc": "2.0", "method": method, "params": params})
+	}
 }
 
 // Now is a new timestamp, in milliseconds, later than any given before.
