@@ -28,6 +28,10 @@ const (
 	groupName = "Friends"
 )
 
+// bobAvatar is bob's profile picture: a PNG signature is enough to be
+// told apart.
+var bobAvatar = []byte("\x89PNG\r\n\x1a\nbob's face")
+
 // startFake runs a fake daemon with alice's account, bob and carol as
 // contacts and a group of the three.
 func startFake(t *testing.T) (*fakesignal.Daemon, string) {
@@ -38,7 +42,7 @@ func startFake(t *testing.T) (*fakesignal.Daemon, string) {
 	}
 	t.Cleanup(d.Close)
 	d.AddAccount(alice, aliceACI)
-	d.SetContacts(alice, fakesignal.Contact{Number: bob, UUID: bobACI, Name: "Bob"},
+	d.SetContacts(alice, fakesignal.Contact{Number: bob, UUID: bobACI, Name: "Bob", Avatar: bobAvatar, AvatarTS: 1700000000000},
 		fakesignal.Contact{Number: carol, UUID: carolACI, Given: "Carol"})
 	gid := fakesignal.NewGroupID()
 	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: groupName, Description: "old friends",

@@ -2,6 +2,9 @@ package signal
 
 import (
 	"context"
+	"encoding/base64"
+	"net/http"
+	"strconv"
 	"strings"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -11,6 +14,7 @@ import (
 var (
 	_ sdk.ContactLister      = (*Session)(nil)
 	_ sdk.IdentifierResolver = (*Session)(nil)
+	_ sdk.UserInfoer         = (*Session)(nil)
 )
 
 // contactEntry is one entry of listContacts.
@@ -23,9 +27,24 @@ type contactEntry struct {
 	IsBlocked bool    `json:"isBlocked"`
 	IsHidden  bool    `json:"isHidden"`
 	Profile   *struct {
-		GivenName  *string `json:"givenName"`
-		FamilyName *string `json:"familyName"`
+		LastUpdateTimestamp int64   `json:"lastUpdateTimestamp"`
+		GivenName           *string `json:"givenName"`
+		FamilyName          *string `json:"familyName"`
+		HasAvatar           bool    `json:"hasAvatar"`
 	} `json:"profile"`
+}
+
+// avatarID names the contact's profile avatar as it is now: it changes
+// with the profile ("" when there is none).
+func (c contactEntry) avatarID() string {
+	if c.Profile == nil || !c.Profile.HasAvatar {
+		return ""
+	}
+	return "p" + strconv.FormatInt(c.Profile.LastUpdateTimestamp, 10)
+}
+
+func (c contactEntry) contact(id string) *pb.Contact {
+	return &pb.Contact{UserId: id, Name: c.displayName(), Phone: deref(c.Number), Username: deref(c.Username), AvatarId: c.avatarID()}
 }
 
 // displayName is the contact's name as the user saved it, else as the
@@ -60,7 +79,7 @@ func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
 		if id == "" || id == s.selfID() {
 			continue
 		}
-		out = append(out, &pb.Contact{UserId: id, Name: c.displayName(), Phone: deref(c.Number), Username: deref(c.Username)})
+		out = append(out, c.contact(id))
 	}
 	return out, nil
 }
@@ -77,4 +96,42 @@ func (s *Session) ResolveIdentifier(_ context.Context, identifier string, _ bool
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no phone number in international form, such as +33612345678", identifier)
 	}
 	return &pb.Contact{UserId: number, Phone: number}, nil
+}
+
+// UserInfo describes a contact with their profile avatar (getAvatar).
+// Someone not in the contact list is described by their ID alone.
+func (s *Session) UserInfo(ctx context.Context, userID string) (*pb.Contact, error) {
+	if _, err := target(userID); err != nil || groupIDOf(userID) != "" {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no Signal user", userID)
+	}
+	var cs []contactEntry
+	if err := s.call(ctx, "could not read the contact", "listContacts", map[string]any{"recipient": []string{userID}}, &cs); err != nil {
+		return nil, err
+	}
+	out := &pb.Contact{UserId: userID}
+	for _, c := range cs {
+		if deref(c.Number) == userID || c.UUID == userID {
+			out = c.contact(userID)
+			break
+		}
+	}
+	if out.AvatarId == "" {
+		return out, nil
+	}
+	var res struct {
+		Data string `json:"data"`
+	}
+	if err := s.call(ctx, "could not fetch the avatar", "getAvatar", map[string]any{"profile": userID}, &res); err != nil {
+		// No avatar is not a failure of the description.
+		s.n.host.Logger().Debug("signal: no avatar", "login", s.loginID, "user", userID, "err", err)
+		out.AvatarId = ""
+		return out, nil
+	}
+	b, err := base64.StdEncoding.DecodeString(res.Data)
+	if err != nil || len(b) == 0 {
+		out.AvatarId = ""
+		return out, nil
+	}
+	out.Avatar, out.AvatarMime = b, http.DetectContentType(b)
+	return out, nil
 }

@@ -1,6 +1,7 @@
 package signal_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -624,5 +625,34 @@ func TestHostileInput(t *testing.T) {
 	})
 	if ev.ChatId != bob {
 		t.Fatalf("after malformed input: %v", ev)
+	}
+}
+
+// Contacts: by number, with names and profile avatars.
+func TestContacts(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	ctx, cancel := s.p.CallContext()
+	defer cancel()
+	list, err := s.p.Client().ContactList(ctx, &pb.LoginRef{LoginId: s.loginID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]*pb.Contact{}
+	for _, c := range list.Contacts {
+		got[c.UserId] = c
+	}
+	if len(got) != 2 || got[bob].GetName() != "Bob" || got[bob].AvatarId == "" || got[carol].GetName() != "Carol" || got[carol].AvatarId != "" {
+		t.Fatalf("contacts: %v", list.Contacts)
+	}
+	info, err := s.p.Client().UserInfo(ctx, &pb.UserRef{LoginId: s.loginID, UserId: bob})
+	if err != nil || !bytes.Equal(info.Avatar, bobAvatar) || info.AvatarMime != "image/png" || info.AvatarId != got[bob].AvatarId {
+		t.Fatalf("UserInfo(bob): %v %v", info, err)
+	}
+	if info, err := s.p.Client().UserInfo(ctx, &pb.UserRef{LoginId: s.loginID, UserId: carol}); err != nil || info.Name != "Carol" || info.Avatar != nil {
+		t.Fatalf("UserInfo(carol): %v %v", info, err)
+	}
+	if _, err := s.p.Client().UserInfo(ctx, &pb.UserRef{LoginId: s.loginID, UserId: "nobody"}); sdk.FromGRPC(err).Code != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Fatalf("UserInfo(nobody): %v", err)
 	}
 }

@@ -33,6 +33,9 @@ type Contact struct {
 	Name   string
 	Given  string // profile given name
 	About  string
+	// Avatar is the profile picture (nil: none), changed at AvatarTS.
+	Avatar   []byte
+	AvatarTS int64
 }
 
 // Member is a group member.
@@ -598,11 +601,29 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		out := []map[string]any{}
+		only := list(p, "recipient")
 		for _, ct := range a.contacts {
+			if len(only) > 0 && !slices.Contains(only, ct.Number) && !slices.Contains(only, ct.UUID) {
+				continue
+			}
 			out = append(out, map[string]any{"number": nullable(ct.Number), "uuid": ct.UUID, "name": ct.Name,
-				"isBlocked": false, "profile": map[string]any{"givenName": nullable(ct.Given), "about": nullable(ct.About), "hasAvatar": false}})
+				"isBlocked": false, "profile": map[string]any{"lastUpdateTimestamp": ct.AvatarTS, "givenName": nullable(ct.Given),
+					"about": nullable(ct.About), "hasAvatar": ct.Avatar != nil}})
 		}
 		return out, nil
+	case "getAvatar":
+		id, _ := p["profile"].(string)
+		if id == "" {
+			id, _ = p["contact"].(string)
+		}
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		for _, ct := range a.contacts {
+			if (ct.Number == id || ct.UUID == id) && ct.Avatar != nil {
+				return map[string]any{"data": base64.StdEncoding.EncodeToString(ct.Avatar)}, nil
+			}
+		}
+		return nil, userError("Could not find avatar for %s", id)
 	case "listGroups":
 		d.mu.Lock()
 		defer d.mu.Unlock()
