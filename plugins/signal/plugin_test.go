@@ -204,6 +204,25 @@ func TestReceive(t *testing.T) {
 	if ev.ChatId != carol || !ev.Sender.IsFromMe || ev.Sender.UserId != alice {
 		t.Fatalf("sync sent message: %v", ev)
 	}
+
+	// What alice read on her phone: her own read receipt, in the chat
+	// of the message (a group's too).
+	groupTS := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: groupTS, DataMessage: &fakesignal.DataMessage{
+		Timestamp: groupTS, Message: fakesignal.Text("in the group"), GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"}}})
+	s.next(isText("in the group"))
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SyncMessage: &fakesignal.SyncMessage{ReadMessages: []fakesignal.ReadMessage{
+		{SenderNumber: bob, SenderUUID: bobACI, Timestamp: ts}, {SenderNumber: bob, SenderUUID: bobACI, Timestamp: groupTS}}}})
+	for _, chat := range []string{bob, group} {
+		ev := s.next(func(ev *pb.Event) bool { return ev.GetReceipt() != nil })
+		want := itoa(ts)
+		if chat == group {
+			want = itoa(groupTS)
+		}
+		if ev.ChatId != chat || !ev.Sender.GetIsFromMe() || ev.GetReceipt().Kind != pb.ReceiptEvent_KIND_READ || !slices.Equal(ev.GetReceipt().MessageIds, []string{want}) {
+			t.Fatalf("read on the phone, in %s: %v", chat, ev)
+		}
+	}
 }
 
 func download(t *testing.T, p *plugintest.Plugin, loginID, chatID, ref string) string {

@@ -88,7 +88,15 @@ type groupInfo struct {
 }
 
 type syncMessage struct {
-	SentMessage *sentMessage `json:"sentMessage"`
+	SentMessage  *sentMessage  `json:"sentMessage"`
+	ReadMessages []readMessage `json:"readMessages"`
+}
+
+// readMessage is a message the user read on another device.
+type readMessage struct {
+	SenderNumber string `json:"senderNumber"`
+	SenderUUID   string `json:"senderUuid"`
+	Timestamp    int64  `json:"timestamp"`
 }
 
 // sentMessage is a data message flattened with its destination.
@@ -179,6 +187,29 @@ func (s *Session) receive(env envelope) {
 			sm.Timestamp = ts
 		}
 		s.data(ctx, me, dest, sm.Timestamp, &sm.dataMessage, s.selfID())
+	case env.SyncMessage != nil && len(env.SyncMessage.ReadMessages) > 0:
+		// Read on the phone: the user's own read receipts, so that their
+		// XMPP clients mark the chats read too.
+		me := &pb.Sender{UserId: s.selfID(), IsFromMe: true}
+		newest := map[string]int64{}
+		var chats []string
+		for _, r := range env.SyncMessage.ReadMessages {
+			chat := s.chatAt(r.Timestamp)
+			if chat == "" {
+				chat, _ = s.ids.userID(r.SenderNumber, r.SenderUUID, "")
+			}
+			if chat == "" {
+				continue
+			}
+			if _, ok := newest[chat]; !ok {
+				chats = append(chats, chat)
+			}
+			newest[chat] = max(newest[chat], r.Timestamp)
+		}
+		for _, chat := range chats {
+			s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: me, TimestampUnixMicro: ts * 1000,
+				Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_READ, MessageIds: []string{msgID(newest[chat])}}}}, false)
+		}
 	case env.Receipt != nil:
 		r := env.Receipt
 		kind := pb.ReceiptEvent_KIND_DELIVERED
@@ -190,7 +221,7 @@ func (s *Session) receive(env envelope) {
 		byChat := map[string][]string{}
 		var chats []string
 		for _, t := range r.Timestamps {
-			chat := s.sentChat(t)
+			chat := s.chatAt(t)
 			if chat == "" {
 				chat = from
 			}
@@ -258,9 +289,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 	if chat == "" {
 		return
 	}
-	if sender.IsFromMe {
-		s.noteSent(ts, chat)
-	}
+	s.noteChat(ts, chat)
 	ev := &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000}
 	switch {
 	case dm.Reaction != nil:

@@ -142,7 +142,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if why := res.failed(); why != "" {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "Signal did not take the message: %s", why)
 	}
-	s.noteSent(res.Timestamp, c.ChatID)
+	s.noteChat(res.Timestamp, c.ChatID)
 	return sdk.Result{MessageID: msgID(res.Timestamp), Time: time.UnixMilli(res.Timestamp), Meta: metaOf(s.selfID())}, nil
 }
 

@@ -40,7 +40,7 @@ type Session struct {
 	up     bool              // subscribed on the current connection
 	gone   bool              // refused for good (account unknown to signal-cli)
 	groups map[string]*group // by chat ID
-	sent   map[int64]string  // my messages' timestamps -> chat, for receipts
+	sent   map[int64]string  // recent messages' timestamps -> chat, for receipts
 	order  []int64
 	mine   map[string]string // my reaction per target message ID
 }
@@ -286,9 +286,9 @@ func (s *Session) onNotify(method string, params json.RawMessage) {
 	s.receive(env)
 }
 
-// noteSent remembers which chat a message of mine went to, so that its
-// receipts (which name only timestamps) find it.
-func (s *Session) noteSent(ts int64, chatID string) {
+// noteChat remembers which chat a message is in, so that receipts and
+// read syncs (which name only timestamps) find it.
+func (s *Session) noteChat(ts int64, chatID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sent[ts] = chatID
@@ -299,7 +299,7 @@ func (s *Session) noteSent(ts int64, chatID string) {
 	}
 }
 
-func (s *Session) sentChat(ts int64) string {
+func (s *Session) chatAt(ts int64) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.sent[ts]

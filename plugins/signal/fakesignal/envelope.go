@@ -99,7 +99,16 @@ type GroupInfo struct {
 
 // SyncMessage comes from the account's other devices.
 type SyncMessage struct {
-	SentMessage *SentMessage `json:"sentMessage,omitempty"`
+	SentMessage  *SentMessage  `json:"sentMessage,omitempty"`
+	ReadMessages []ReadMessage `json:"readMessages,omitempty"`
+}
+
+// ReadMessage is a message the user read on another device.
+type ReadMessage struct {
+	Sender       string `json:"sender,omitempty"`
+	SenderNumber string `json:"senderNumber,omitempty"`
+	SenderUUID   string `json:"senderUuid,omitempty"`
+	Timestamp    int64  `json:"timestamp"`
 }
 
 // SentMessage is a message the user sent from another device: the
