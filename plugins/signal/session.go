@@ -112,9 +112,15 @@ func (s *Session) onUp() {
 	switch {
 	case err == nil:
 	case errors.As(err, &rerr) && rerr.Code == rpc.CodeInvalidParams:
+		// Nothing to retry: the connection goes, and the next Connect
+		// (a new login of the account) dials again.
 		s.mu.Lock()
 		s.gone = true
+		if s.c == c {
+			s.c = nil
+		}
 		s.mu.Unlock()
+		go c.Close()
 		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf("signal-cli has no account %s (%s): it was unlinked or its data removed; log in again", s.acc.ID(), rerr.Message))
 		s.isReady()
 		return
@@ -219,15 +225,14 @@ func (s *Session) call(ctx context.Context, what, method string, params map[stri
 	params["account"] = s.acc.ID()
 	deadline := time.Now().Add(SendWait)
 	for {
-		c := s.client()
-		if c == nil {
-			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: not connected to Signal", what)
-		}
 		s.mu.Lock()
-		up, gone := s.up, s.gone
+		c, up, gone := s.c, s.up, s.gone
 		s.mu.Unlock()
 		if gone {
 			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "%s: signal-cli no longer has the account %s: log in again", what, s.acc.ID())
+		}
+		if c == nil {
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: not connected to Signal", what)
 		}
 		var err error
 		if up {

@@ -78,6 +78,7 @@ type Client struct {
 	path string
 	opt  Options
 
+	wmu     sync.Mutex // held while writing a request
 	mu      sync.Mutex
 	conn    net.Conn
 	pending map[string]chan answer
@@ -345,10 +346,13 @@ func (c *Client) Call(ctx context.Context, method string, params, result any) er
 	}
 	ch := make(chan answer, 1)
 	c.pending[id] = ch
-	// Written under the lock: lines of two calls never interleave.
+	c.mu.Unlock()
+	// One writer at a time, so that lines never interleave; apart from
+	// mu, so that a slow write holds up no answer being read.
+	c.wmu.Lock()
 	conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	_, err = conn.Write(append(line, '\n'))
-	c.mu.Unlock()
+	c.wmu.Unlock()
 	if err != nil {
 		c.forget(id)
 		conn.Close() // the reader sees it and redials
