@@ -108,12 +108,12 @@ func (s *Session) refreshGroups(ctx context.Context) {
 		s.n.host.Logger().Warn("signal: the groups could not be listed", "login", s.loginID, "err", err)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, g := range gs {
 		if g.IsMember {
-			c := s.chatOf(g)
+			c := s.chatOf(g) // outside mu: it may emit
+			s.mu.Lock()
 			s.groups[c.ChatId] = &group{chat: c}
+			s.mu.Unlock()
 		}
 	}
 }
@@ -243,14 +243,14 @@ func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 		return nil, err
 	}
 	var out []*pb.Chat
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, g := range gs {
 		if !g.IsMember {
 			continue
 		}
-		c := s.chatOf(g)
+		c := s.chatOf(g) // outside mu: it may emit
+		s.mu.Lock()
 		s.groups[c.ChatId] = &group{chat: c}
+		s.mu.Unlock()
 		out = append(out, c)
 	}
 	return out, nil
