@@ -60,7 +60,16 @@ func TestSupervisedDaemon(t *testing.T) {
 	if res := p.Commands().Send(plugintest.SendText(done.LoginId, bob, "txn-after-restart", "after the restart")); res.Error != nil {
 		t.Fatalf("send after the restart: %v", res.Error)
 	}
-	syscall.Kill(pidOf(), syscall.SIGTERM)
+	// The plugin dies: signal-cli goes with it (no daemon left holding
+	// the socket and the accounts).
+	pid := pidOf()
+	p.Kill()
+	for deadline := time.Now().Add(10 * time.Second); syscall.Kill(pid, 0) == nil; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatal("signal-cli outlived the plugin")
+		}
+	}
 }
 
 // A signal-cli that is not installed, or dies at start, is a clear error.
