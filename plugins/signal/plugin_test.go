@@ -354,6 +354,17 @@ func TestSend(t *testing.T) {
 		t.Fatalf("unknown group: %v", res)
 	}
 
+	// A recipient not on Signal, a changed safety number.
+	d.Fail(carol, "UNREGISTERED_FAILURE")
+	if res := s.do(carol, &pb.SendMessage{Text: "x"}); res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_FOUND || !strings.Contains(res.Error.Text, "not on Signal") {
+		t.Fatalf("unregistered recipient: %v", res)
+	}
+	d.Fail(carol, "IDENTITY_FAILURE")
+	if res := s.do(carol, &pb.SendMessage{Text: "x"}); res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED || !strings.Contains(res.Error.Text, "safety number") {
+		t.Fatalf("changed safety number: %v", res)
+	}
+	d.Fail(carol, "")
+
 	// A file, uploaded then sent with its caption as the text.
 	id := upload(t, s.p, s.loginID, "notes.txt", []byte("file body"))
 	if res := s.do(bob, &pb.SendMessage{Attachments: []*pb.Attachment{{Name: "notes.txt", Caption: "my notes", Source: &pb.Attachment_UploadId{UploadId: id}}}}); res.Error != nil {

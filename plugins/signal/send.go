@@ -74,6 +74,20 @@ func (r sendResult) failed() string {
 	return r.Results[0].Type
 }
 
+// sendFailure is the error for a send no recipient got, by signal-cli's
+// result type.
+func sendFailure(chatID, why string) error {
+	switch why {
+	case "UNREGISTERED_FAILURE":
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s is not on Signal", chatID)
+	case "IDENTITY_FAILURE":
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "the safety number of %s changed: check it in the Signal app, then send again", chatID)
+	case "RATE_LIMIT_FAILURE":
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "Signal asks to slow down; the message was not sent")
+	}
+	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "Signal did not take the message (%s)", strings.ToLower(strings.TrimSuffix(why, "_FAILURE")))
+}
+
 // author reads a message's author from its metadata.
 func author(meta []byte) string {
 	var m msgMeta
@@ -140,7 +154,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	}
 	s.removeUploads(files)
 	if why := res.failed(); why != "" {
-		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "Signal did not take the message: %s", why)
+		return sdk.Result{}, sendFailure(c.ChatID, why)
 	}
 	s.noteChat(res.Timestamp, c.ChatID)
 	return sdk.Result{MessageID: msgID(res.Timestamp), Time: time.UnixMilli(res.Timestamp), Meta: metaOf(s.selfID())}, nil

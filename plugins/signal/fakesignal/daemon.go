@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"slices"
@@ -100,6 +101,8 @@ type Daemon struct {
 	linkTimeout time.Duration
 	// calls counts requests by method, all accounts.
 	calls map[string]int
+	// failing maps recipients to the result type sends to them get.
+	failing map[string]string
 }
 
 type conn struct {
@@ -111,7 +114,7 @@ type conn struct {
 // Start runs a fake daemon on a Unix socket at path.
 func Start(path string) (*Daemon, error) {
 	d := &Daemon{path: path, conns: map[*conn]bool{}, accounts: map[string]*Account{},
-		links: map[string]*pendingLink{}, linkTimeout: 2 * time.Minute, calls: map[string]int{}}
+		links: map[string]*pendingLink{}, linkTimeout: 2 * time.Minute, calls: map[string]int{}, failing: map[string]string{}}
 	if err := d.listen(); err != nil {
 		return nil, err
 	}
@@ -729,15 +732,28 @@ func (d *Daemon) checkTarget(a *Account, p map[string]any) error {
 	return nil
 }
 
+// Fail makes sends to recipient get a result of type kind
+// (UNREGISTERED_FAILURE, IDENTITY_FAILURE...); "" = SUCCESS again.
+func (d *Daemon) Fail(recipient, kind string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.failing[recipient] = kind
+}
+
 // sent answers a send: a new timestamp and one result per recipient.
 func (d *Daemon) sent(req *Request) any {
 	d.mu.Lock()
 	ts := d.now()
+	failing := maps.Clone(d.failing)
 	d.mu.Unlock()
 	req.Timestamp = ts
 	var results []map[string]any
 	for _, r := range list(req.Params, "recipient") {
-		results = append(results, map[string]any{"recipientAddress": map[string]any{"number": r}, "type": "SUCCESS"})
+		kind := "SUCCESS"
+		if f := failing[r]; f != "" {
+			kind = f
+		}
+		results = append(results, map[string]any{"recipientAddress": map[string]any{"number": r}, "type": kind})
 	}
 	return map[string]any{"timestamp": ts, "results": results}
 }
