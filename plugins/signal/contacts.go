@@ -135,3 +135,16 @@ func (s *Session) UserInfo(ctx context.Context, userID string) (*pb.Contact, err
 	out.Avatar, out.AvatarMime = b, http.DetectContentType(b)
 	return out, nil
 }
+
+// contactsSynced announces the contact list the phone sent (right after a
+// link the list is empty until it comes): each contact as a ContactEvent.
+func (s *Session) contactsSynced(ctx context.Context) {
+	cs, err := s.ContactList(ctx)
+	if err != nil {
+		s.n.host.Logger().Warn("signal: the synced contacts could not be read", "login", s.loginID, "err", err)
+		return
+	}
+	for _, c := range cs {
+		s.emit(ctx, &pb.Event{Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: c}}}, true)
+	}
+}

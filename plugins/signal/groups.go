@@ -355,3 +355,18 @@ func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error 
 	}
 	return s.updateGroup(ctx, "could not change the member's role", c.ChatID, p)
 }
+
+// groupsSynced announces the groups the account is in that the session
+// did not know (the phone's sync after a link).
+func (s *Session) groupsSynced(ctx context.Context) {
+	gs, err := s.listGroups(ctx, "")
+	if err != nil {
+		s.n.host.Logger().Warn("signal: the synced groups could not be read", "login", s.loginID, "err", err)
+		return
+	}
+	for _, g := range gs {
+		if g.IsMember {
+			s.knowGroup(ctx, groupChatID(g.ID))
+		}
+	}
+}

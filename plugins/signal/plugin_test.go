@@ -685,4 +685,25 @@ func TestContacts(t *testing.T) {
 	if _, err := s.p.Client().UserInfo(ctx, &pb.UserRef{LoginId: s.loginID, UserId: "nobody"}); sdk.FromGRPC(err).Code != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
 		t.Fatalf("UserInfo(nobody): %v", err)
 	}
+
+	// The phone sends its contact list (as after a link): each contact
+	// is announced, a new one too.
+	d.SetContacts(alice, fakesignal.Contact{Number: bob, UUID: bobACI, Name: "Bob"}, fakesignal.Contact{Number: daveNum, UUID: daveACI, Name: "Dave"})
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SyncMessage: &fakesignal.SyncMessage{Type: "CONTACTS_SYNC"}})
+	seen := map[string]string{}
+	for len(seen) < 2 {
+		ev := s.next(func(ev *pb.Event) bool { return ev.GetContact() != nil })
+		seen[ev.GetContact().Contact.UserId] = ev.GetContact().Contact.Name
+	}
+	if seen[bob] != "Bob" || seen[daveNum] != "Dave" {
+		t.Fatalf("synced contacts: %v", seen)
+	}
+	// And its groups: a group the session did not know is announced.
+	gid := fakesignal.NewGroupID()
+	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "New", Members: []fakesignal.Member{{Number: alice, UUID: aliceACI}, {Number: bob, UUID: bobACI}}})
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SyncMessage: &fakesignal.SyncMessage{Type: "GROUPS_SYNC"}})
+	ev := s.next(func(ev *pb.Event) bool { return ev.GetChat() != nil && ev.ChatId == hexGroup(gid) })
+	if c := ev.GetChat().Chat; c.Name != "New" || len(c.Members) != 2 {
+		t.Fatalf("synced group: %v", c)
+	}
 }

@@ -90,6 +90,9 @@ type groupInfo struct {
 type syncMessage struct {
 	SentMessage  *sentMessage  `json:"sentMessage"`
 	ReadMessages []readMessage `json:"readMessages"`
+	// Type is CONTACTS_SYNC or GROUPS_SYNC when the phone sent its lists
+	// (after a link, and when they change).
+	Type string `json:"type"`
 }
 
 // readMessage is a message the user read on another device.
@@ -187,6 +190,10 @@ func (s *Session) receive(env envelope) {
 			sm.Timestamp = ts
 		}
 		s.data(ctx, me, dest, sm.Timestamp, &sm.dataMessage, s.selfID())
+	case env.SyncMessage != nil && env.SyncMessage.Type == "CONTACTS_SYNC":
+		s.contactsSynced(ctx)
+	case env.SyncMessage != nil && env.SyncMessage.Type == "GROUPS_SYNC":
+		s.groupsSynced(ctx)
 	case env.SyncMessage != nil && len(env.SyncMessage.ReadMessages) > 0:
 		// Read on the phone: the user's own read receipts, so that their
 		// XMPP clients mark the chats read too.

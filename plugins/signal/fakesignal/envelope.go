@@ -101,6 +101,8 @@ type GroupInfo struct {
 type SyncMessage struct {
 	SentMessage  *SentMessage  `json:"sentMessage,omitempty"`
 	ReadMessages []ReadMessage `json:"readMessages,omitempty"`
+	// Type is CONTACTS_SYNC or GROUPS_SYNC when the phone sent its lists.
+	Type string `json:"type,omitempty"`
 }
 
 // ReadMessage is a message the user read on another device.
