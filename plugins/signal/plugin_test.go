@@ -337,8 +337,15 @@ func TestSend(t *testing.T) {
 	if req := act(&pb.MarkRead{UpToId: "555", UpToMeta: bobMeta}, "sendReceipt"); req.Params["type"] != "read" || req.Params["recipient"] != bob {
 		t.Fatalf("read receipt: %v", req.Params)
 	}
-	if req := act(&pb.SetTyping{State: pb.TypingState_TYPING_STATE_PAUSED}, "sendTyping"); req.Params["stop"] != true {
+	// Typing: a stop only after a start.
+	if res := s.do(bob, &pb.SetTyping{State: pb.TypingState_TYPING_STATE_ACTIVE}); res.Error != nil || d.Calls("sendTyping") != 0 {
+		t.Fatalf("active without typing: %v, %d typing requests", res, d.Calls("sendTyping"))
+	}
+	if req := act(&pb.SetTyping{State: pb.TypingState_TYPING_STATE_COMPOSING}, "sendTyping"); req.Params["stop"] != nil {
 		t.Fatalf("typing: %v", req.Params)
+	}
+	if req := act(&pb.SetTyping{State: pb.TypingState_TYPING_STATE_PAUSED}, "sendTyping"); req.Params["stop"] != true {
+		t.Fatalf("typing stopped: %v", req.Params)
 	}
 
 	// Someone else's message cannot be deleted for everyone.

@@ -275,8 +275,25 @@ func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingStat
 	if err != nil {
 		return err
 	}
-	if state != pb.TypingState_TYPING_STATE_COMPOSING {
+	composing := state == pb.TypingState_TYPING_STATE_COMPOSING
+	s.mu.Lock()
+	was := s.typing[c.ChatID]
+	s.mu.Unlock()
+	if !composing && !was {
+		return nil // nothing started: XMPP clients say "active" with every message
+	}
+	if !composing {
 		p["stop"] = true
 	}
-	return s.call(ctx, "could not send typing", "sendTyping", p, nil)
+	if err := s.call(ctx, "could not send typing", "sendTyping", p, nil); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if composing {
+		s.typing[c.ChatID] = true
+	} else {
+		delete(s.typing, c.ChatID)
+	}
+	s.mu.Unlock()
+	return nil
 }

@@ -43,11 +43,12 @@ type Session struct {
 	sent   map[int64]string  // recent messages' timestamps -> chat, for receipts
 	order  []int64
 	mine   map[string]string // my reaction per target message ID
+	typing map[string]bool   // chats where the user was last said typing
 }
 
 func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	return &Session{n: n, loginID: login.LoginID, acc: acc, dir: login.Dir, ids: loadIdentities(login.Dir),
-		groups: map[string]*group{}, sent: map[int64]string{}, mine: map[string]string{}}
+		groups: map[string]*group{}, sent: map[int64]string{}, mine: map[string]string{}, typing: map[string]bool{}}
 }
 
 // selfID is the user's own user ID.
