@@ -114,9 +114,9 @@ func TestReceive(t *testing.T) {
 		ev.EventId != itoa(ts) || ev.TimestampUnixMicro != ts*1000 {
 		t.Fatalf("text event: %v", ev)
 	}
-	var meta map[string]string
-	if err := json.Unmarshal(ev.Meta, &meta); err != nil || meta["a"] != bob {
-		t.Fatalf("meta %q: want bob as the author", ev.Meta)
+	var meta map[string]any
+	if err := json.Unmarshal(ev.Meta, &meta); err != nil || meta["a"] != bob || meta["t"] != float64(ts) {
+		t.Fatalf("meta %q: want bob as the author and the timestamp", ev.Meta)
 	}
 
 	// A reply quoting alice's message.
@@ -278,8 +278,8 @@ func TestSend(t *testing.T) {
 	if req.Params["message"] != "hi bob" || !slices.Equal(anyStrings(req.Params["recipient"]), []string{bob}) || itoa(req.Timestamp) != first.MessageId {
 		t.Fatalf("send request: %v", req)
 	}
-	var meta map[string]string
-	if json.Unmarshal(first.Meta, &meta); meta["a"] != alice {
+	var meta map[string]any
+	if json.Unmarshal(first.Meta, &meta); meta["a"] != alice || meta["t"] != float64(req.Timestamp) {
 		t.Fatalf("send result meta %q", first.Meta)
 	}
 

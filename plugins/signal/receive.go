@@ -122,14 +122,15 @@ type typingMessage struct {
 	GroupID string `json:"groupId"`
 }
 
-// msgMeta is a message's metadata: its author, which Signal needs beside
-// the timestamp to name a message (quote, reaction, receipt).
+// msgMeta is a message's metadata: its author and timestamp, the pair by
+// which Signal names a message (quote, reaction, delete, receipt).
 type msgMeta struct {
-	Author string `json:"a"`
+	Author    string `json:"a"`
+	Timestamp int64  `json:"t,omitempty"`
 }
 
-func metaOf(author string) []byte {
-	b, _ := json.Marshal(msgMeta{Author: author})
+func metaOf(author string, ts int64) []byte {
+	b, _ := json.Marshal(msgMeta{Author: author, Timestamp: ts})
 	return b
 }
 
@@ -319,7 +320,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 				Source: &pb.Attachment_Ref{Ref: a.ID}, Caption: a.Caption, Width: a.Width, Height: a.Height,
 				VoiceNote: a.ContentType == "audio/aac" && a.Filename == ""})
 		}
-		ev.EventId, ev.Meta = msgID(ts), metaOf(author)
+		ev.EventId, ev.Meta = msgID(ts), metaOf(author, ts)
 		ev.Payload = &pb.Event_Message{Message: m}
 	default:
 		return // an expiry timer change, a sticker, a payment: nothing to show

@@ -88,21 +88,18 @@ func sendFailure(chatID, why string) error {
 	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "Signal did not take the message (%s)", strings.ToLower(strings.TrimSuffix(why, "_FAILURE")))
 }
 
-// author reads a message's author from its metadata.
-func author(meta []byte) string {
+// msgRef reads which message an ID and its metadata name: its timestamp
+// (the metadata's, else the ID) and its author ("" when unknown).
+func msgRef(id string, meta []byte) (ts int64, author string, err error) {
 	var m msgMeta
-	if len(meta) == 0 || json.Unmarshal(meta, &m) != nil {
-		return ""
+	if len(meta) > 0 && json.Unmarshal(meta, &m) == nil && m.Timestamp > 0 {
+		return m.Timestamp, m.Author, nil
 	}
-	return m.Author
-}
-
-func parseTS(id string) (int64, error) {
-	ts, err := strconv.ParseInt(id, 10, 64)
+	ts, err = strconv.ParseInt(id, 10, 64)
 	if err != nil || ts <= 0 {
-		return 0, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no Signal message", id)
+		return 0, "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no Signal message", id)
 	}
-	return ts, nil
+	return ts, m.Author, nil
 }
 
 // SendMessage sends text, a reply (a quote of the message replied to) and
@@ -140,8 +137,8 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		p["textStyles"] = styles
 	}
 	if msg.ReplyToId != "" {
-		if ts, err := parseTS(msg.ReplyToId); err == nil && author(msg.ReplyToMeta) != "" {
-			p["quoteTimestamp"], p["quoteAuthor"] = ts, author(msg.ReplyToMeta)
+		if ts, a, err := msgRef(msg.ReplyToId, msg.ReplyToMeta); err == nil && a != "" {
+			p["quoteTimestamp"], p["quoteAuthor"] = ts, a
 		} else {
 			// Without its author Signal cannot name the message: the
 			// text goes as a plain message rather than not at all.
@@ -157,7 +154,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		return sdk.Result{}, sendFailure(c.ChatID, why)
 	}
 	s.noteChat(res.Timestamp, c.ChatID)
-	return sdk.Result{MessageID: msgID(res.Timestamp), Time: time.UnixMilli(res.Timestamp), Meta: metaOf(s.selfID())}, nil
+	return sdk.Result{MessageID: msgID(res.Timestamp), Time: time.UnixMilli(res.Timestamp), Meta: metaOf(s.selfID(), res.Timestamp)}, nil
 }
 
 // EditMessage corrects one of the user's messages (Signal keeps the
@@ -167,11 +164,11 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	ts, err := parseTS(e.TargetId)
+	ts, a, err := msgRef(e.TargetId, e.TargetMeta)
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	if a := author(e.TargetMeta); a != "" && a != s.selfID() {
+	if a != "" && a != s.selfID() {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "only your own messages can be edited")
 	}
 	if e.Text == "" {
@@ -189,7 +186,7 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if err := s.call(ctx, "could not edit the message", "send", p, &res); err != nil {
 		return sdk.Result{}, err
 	}
-	return sdk.Result{MessageID: e.TargetId, Time: time.UnixMilli(res.Timestamp), Meta: metaOf(s.selfID())}, nil
+	return sdk.Result{MessageID: e.TargetId, Time: time.UnixMilli(res.Timestamp), Meta: metaOf(s.selfID(), ts)}, nil
 }
 
 // React sets the user's reaction: Signal has one per person and message,
@@ -199,11 +196,10 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	ts, err := parseTS(r.TargetId)
+	ts, a, err := msgRef(r.TargetId, r.TargetMeta)
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	a := author(r.TargetMeta)
 	if a == "" {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "the author of message %s is not known: Signal cannot name it", r.TargetId)
 	}
@@ -238,11 +234,11 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	ts, err := parseTS(r.TargetId)
+	ts, a, err := msgRef(r.TargetId, r.TargetMeta)
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	if a := author(r.TargetMeta); a != "" && a != s.selfID() {
+	if a != "" && a != s.selfID() {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "only your own messages can be deleted for everyone")
 	}
 	p["targetTimestamp"] = ts
@@ -254,11 +250,10 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 
 // MarkRead sends a read receipt for the message to its author.
 func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) error {
-	ts, err := parseTS(m.UpToId)
+	ts, a, err := msgRef(m.UpToId, m.UpToMeta)
 	if err != nil {
 		return err
 	}
-	a := author(m.UpToMeta)
 	if a == "" && groupIDOf(c.ChatID) == "" {
 		a = c.ChatID // in a direct chat, the other one wrote it (or the user, below)
 	}
