@@ -247,6 +247,9 @@ func (s *Session) receive(env envelope) {
 		if env.Typing.GroupID != "" {
 			chat = groupChatID(env.Typing.GroupID)
 		}
+		if chat == "" {
+			return
+		}
 		state := pb.TypingState_TYPING_STATE_COMPOSING
 		if env.Typing.Action == "STOPPED" {
 			state = pb.TypingState_TYPING_STATE_PAUSED
