@@ -154,13 +154,14 @@ func (p *linkProcess) Wait(ctx context.Context) (*pb.LoginStep, error) {
 	default:
 		return nil, callError("linking failed", err, p.n)
 	}
-	acc := Account{ACI: res.ACI}
+	acc := Account{ACI: res.ACI, Linked: true}
 	if res.Number != nil {
 		acc.Number = *res.Number
 	}
 	if acc.ID() == "" {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "signal-cli linked an account without a number or ACI")
 	}
+	p.n.setLinked(acc.ID(), true)
 	p.Cancel()
 	return completeStep(acc)
 }

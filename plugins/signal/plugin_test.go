@@ -527,29 +527,72 @@ func TestDaemonCrash(t *testing.T) {
 	}
 }
 
-// Logout unregisters the device and deletes the account from signal-cli.
+// Logout of an account passerelle linked unregisters the device and
+// deletes the account from signal-cli; an account the admin put there is
+// left alone (unregistering a primary device takes the number off Signal).
 func TestLogout(t *testing.T) {
 	d, _ := startFake(t)
-	s := newSession(t, d)
+	s := newSession(t, d) // alice: the "existing" flow
 	ctx, cancel := s.p.CallContext()
 	defer cancel()
 	if _, err := s.p.Client().Logout(ctx, &pb.LoginRef{LoginId: s.loginID}); err != nil {
 		t.Fatal(err)
 	}
-	if d.HasAccount(alice) {
-		t.Fatal("signal-cli still has the account")
+	if !d.HasAccount(alice) || d.Calls("unregister") != 0 || d.Calls("deleteLocalAccountData") != 0 {
+		t.Fatalf("the admin's account was touched: kept %v, unregister %d, delete %d", d.HasAccount(alice), d.Calls("unregister"), d.Calls("deleteLocalAccountData"))
 	}
-	if d.Calls("unregister") != 1 || d.Calls("deleteLocalAccountData") != 1 {
-		t.Fatalf("unregister %d, delete %d", d.Calls("unregister"), d.Calls("deleteLocalAccountData"))
+
+	// Carol links by QR code, connects, and logs out; then her login
+	// again, not connected (the gateway's Logout without saved state).
+	for _, connected := range []bool{true, false} {
+		login := linkAccount(t, s.p, d, carol, carolACI)
+		if connected {
+			evs := s.p.Events()
+			s.p.Connect(login.LoginId, login.SavedState)
+			evs.NextEvent(func(ev *pb.Event) bool {
+				return ev.LoginId == carol && ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+			})
+		}
+		calls := d.Calls("unregister")
+		if _, err := s.p.Client().Logout(ctx, &pb.LoginRef{LoginId: login.LoginId}); err != nil {
+			t.Fatal(err)
+		}
+		if d.HasAccount(carol) || d.Calls("unregister") != calls+1 {
+			t.Fatalf("connected %v: signal-cli still has the linked account (unregister %d)", connected, d.Calls("unregister"))
+		}
 	}
+
 	// The account is gone: connecting again says so.
 	ctx2, cancel2 := s.p.CallContext()
 	defer cancel2()
-	state, _ := json.Marshal(map[string]string{"number": alice})
-	s.p.Client().Connect(ctx2, &pb.ConnectRequest{LoginId: s.loginID, UserJid: plugintest.UserJID, SavedState: state})
-	if st := s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS); !strings.Contains(st.Message, "log in again") {
-		t.Fatalf("state %q", st.Message)
+	state, _ := json.Marshal(map[string]any{"number": carol, "linked": true})
+	evs := s.p.Events()
+	s.p.Client().Connect(ctx2, &pb.ConnectRequest{LoginId: carol, UserJid: plugintest.UserJID, SavedState: state})
+	st := evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.LoginId == carol && ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS
+	})
+	if !strings.Contains(st.GetLoginState().Message, "log in again") {
+		t.Fatalf("state %q", st.GetLoginState().Message)
 	}
+}
+
+// linkAccount links an account by QR code, scanning as its phone.
+func linkAccount(t *testing.T, p *plugintest.Plugin, d *fakesignal.Daemon, number, aci string) *pb.CompleteStep {
+	t.Helper()
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	step, err := p.Client().StartLogin(ctx, &pb.StartLoginRequest{UserJid: plugintest.UserJID, FlowId: "link"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Scan(step.GetDisplay().GetData(), number, aci); err != nil {
+		t.Fatal(err)
+	}
+	done, err := p.Client().WaitLogin(ctx, &pb.LoginProcessRef{ProcessId: step.ProcessId})
+	if err != nil || done.GetComplete() == nil {
+		t.Fatalf("link: %v %v", done, err)
+	}
+	return done.GetComplete()
 }
 
 // Linking: a QR code of signal-cli's link URI, a new one when it expires,

@@ -173,11 +173,20 @@ func (s *Session) Disconnect(context.Context) error {
 	return nil
 }
 
-// Logout unregisters the device (it stops receiving the account's
-// messages) and deletes the account's data in signal-cli. Signal lets
-// only the primary device remove a linked device from the account's list:
-// the phone still shows it until the user removes it there.
+// Logout ends the login. An account this plugin linked is unregistered
+// (the device stops receiving the account's messages) and its data
+// deleted from signal-cli; Signal lets only the primary device remove a
+// linked device from the account's list, so the phone still shows it
+// until the user removes it there. An account the admin registered or
+// linked in signal-cli (the "existing" flow) is left as it is: it is the
+// admin's, and unregistering a primary device would take the number off
+// Signal.
 func (s *Session) Logout(ctx context.Context) error {
+	if !s.acc.Linked && !s.n.linked(s.acc.ID()) {
+		s.n.host.Logger().Info("signal: logout leaves the account in signal-cli: passerelle did not link it", "login", s.loginID)
+		s.Disconnect(ctx)
+		return s.removeLocal()
+	}
 	c := s.client()
 	if c == nil {
 		var err error
@@ -193,13 +202,16 @@ func (s *Session) Logout(ctx context.Context) error {
 	if err := c.Call(ctx, "unregister", account, nil); err != nil {
 		var rerr *rpc.Error
 		if errors.As(err, &rerr) && rerr.Code == rpc.CodeInvalidParams {
-			return s.removeLocal() // signal-cli has no such account: nothing to do there
+			// signal-cli has no such account: nothing to do there.
+			s.n.setLinked(s.acc.ID(), false)
+			return s.removeLocal()
 		}
 		s.n.host.Logger().Warn("signal: unregister failed; deleting the local data anyway", "login", s.loginID, "err", err)
 	}
 	if err := c.Call(ctx, "deleteLocalAccountData", map[string]any{"account": s.acc.ID(), "ignoreRegistered": true}, nil); err != nil {
 		return callError("could not delete the account's data in signal-cli", err, s.n)
 	}
+	s.n.setLinked(s.acc.ID(), false)
 	return s.removeLocal()
 }
 

@@ -178,6 +178,9 @@ type Account struct {
 	Number string `json:"number,omitempty"`
 	// ACI is the account's UUID, when known.
 	ACI string `json:"aci,omitempty"`
+	// Linked: this plugin linked the account (QR code flow), so logging
+	// out unlinks it and deletes its data in signal-cli.
+	Linked bool `json:"linked,omitempty"`
 }
 
 // ID is what signal-cli names the account by: its number, else its ACI.
