@@ -51,9 +51,13 @@ func startFake(t *testing.T) (*fakesignal.Daemon, string) {
 }
 
 func socketConfig(d *fakesignal.Daemon) []byte {
-	b, _ := json.Marshal(map[string]string{"socket": d.Path()})
+	b, _ := json.Marshal(map[string]any{"socket": d.Path(), "accounts": adminAccounts()})
 	return b
 }
+
+// adminAccounts gives alice's account, which the admin put in signal-cli,
+// to the kit's user.
+func adminAccounts() map[string]string { return map[string]string{alice: plugintest.UserJID} }
 
 // sentTexts are the texts alice's account sent to a recipient.
 func sentTexts(d *fakesignal.Daemon, recipient string) []string {

@@ -192,8 +192,13 @@ func completeStep(acc Account) (*pb.LoginStep, error) {
 }
 
 // existingProcess logs in to an account signal-cli already has (the admin
-// registered or linked it with signal-cli itself).
-type existingProcess struct{ n *Network }
+// registered or linked it with signal-cli itself), which the config gives
+// to this user: signal-cli's accounts are everyone's on its socket, so
+// the config says whose each is.
+type existingProcess struct {
+	n    *Network
+	user string
+}
 
 var _ sdk.LoginSubmitter = (*existingProcess)(nil)
 
@@ -214,6 +219,9 @@ func (p *existingProcess) Submit(ctx context.Context, f map[string]string) (*pb.
 	number := normalizeNumber(f["account"])
 	if number == "" {
 		return existingForm("Give the account's phone number in international form, such as +33612345678."), nil
+	}
+	if owner := p.n.cfg.Accounts[number]; owner == "" || !strings.EqualFold(owner, p.user) || p.n.linked(number) {
+		return existingForm(fmt.Sprintf("%s is not an account of this gateway for you: log in with the QR code, or ask the admin.", number)), nil
 	}
 	c, err := p.n.dialDaemon(ctx, rpc.Options{})
 	if err != nil {

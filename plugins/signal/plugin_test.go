@@ -757,3 +757,44 @@ func TestContacts(t *testing.T) {
 		t.Fatalf("synced group: %v", c)
 	}
 }
+
+// The existing flow gives an admin's account only to the user the config
+// names, and never an account passerelle linked for someone.
+func TestExistingFlowGuarded(t *testing.T) {
+	d, _ := startFake(t)
+	p := plugintest.Start(t, pluginBinary(t), "", socketConfig(d))
+	linkAccount(t, p, d, carol, carolACI) // carol's, linked by QR code
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	try := func(user, number string) *pb.LoginStep {
+		t.Helper()
+		step, err := p.Client().StartLogin(ctx, &pb.StartLoginRequest{UserJid: user, FlowId: "existing"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		step, err = p.Client().SubmitLoginInput(ctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: map[string]string{"account": number}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return step
+	}
+	for _, tc := range []struct{ user, number string }{
+		{"mallory@plugintest.localhost", alice}, // not hers
+		{plugintest.UserJID, carol},             // linked by someone
+		{plugintest.UserJID, bob},               // not in the config
+	} {
+		if step := try(tc.user, tc.number); step.GetComplete() != nil || !strings.Contains(step.Error, "not an account of this gateway for you") {
+			t.Errorf("%s as %s: %v", tc.number, tc.user, step)
+		}
+	}
+	if step := try(plugintest.UserJID, alice); step.GetComplete().GetLoginId() != alice {
+		t.Fatalf("alice's own: %v", step)
+	}
+	// Without accounts in the config, the flow is not offered.
+	bare, _ := json.Marshal(map[string]string{"socket": d.Path()})
+	p2 := plugintest.Start(t, pluginBinary(t), "", bare)
+	flows, err := p2.Client().LoginFlows(ctx, &pb.LoginFlowsRequest{})
+	if err != nil || len(flows.Flows) != 1 || flows.Flows[0].Id != "link" {
+		t.Fatalf("flows: %v %v", flows, err)
+	}
+}

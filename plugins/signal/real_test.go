@@ -79,7 +79,7 @@ func TestRealSignalCLI(t *testing.T) {
 	}
 	t.Logf("%s", strings.TrimSpace(string(out)))
 
-	cfg, _ := json.Marshal(map[string]string{"signal_cli": cli, "java_home": javaHome, "data_dir": t.TempDir()})
+	cfg, _ := json.Marshal(map[string]any{"signal_cli": cli, "java_home": javaHome, "data_dir": t.TempDir(), "accounts": adminAccounts()})
 	p := plugintest.Start(t, pluginBinary(t), "", cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -89,7 +89,7 @@ func TestRealSignalCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	// listAccounts through the daemon: a new data folder has none.
-	step, err = c.SubmitLoginInput(ctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: map[string]string{"account": "+15550000001"}})
+	step, err = c.SubmitLoginInput(ctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: map[string]string{"account": alice}})
 	if err != nil || !strings.Contains(step.GetError(), "has no account") {
 		t.Fatalf("an account signal-cli does not have: %v %v", step, err)
 	}
@@ -121,7 +121,8 @@ func TestLive(t *testing.T) {
 		home, _ := os.UserHomeDir()
 		data = filepath.Join(home, ".local", "share", "signal-cli")
 	}
-	cfg, _ := json.Marshal(map[string]string{"signal_cli": cli, "java_home": javaHome, "data_dir": data})
+	cfg, _ := json.Marshal(map[string]any{"signal_cli": cli, "java_home": javaHome, "data_dir": data,
+		"accounts": map[string]string{account: plugintest.UserJID}})
 	p := plugintest.Start(t, pluginBinary(t), "", cfg)
 	done := p.Login("existing", map[string]string{"account": account})
 	evs := p.Events()

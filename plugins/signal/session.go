@@ -151,6 +151,7 @@ func (s *Session) onDown(err error) {
 		return
 	}
 	s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "Signal is unreachable: "+s.n.daemonProblem()+" ("+err.Error()+"); reconnecting")
+	s.isReady() // Connect need not wait: Signal keeps the messages meanwhile
 }
 
 // state emits a login state event.

@@ -46,6 +46,10 @@ type Config struct {
 	// DeviceName is the name a new linked device gets on the phone when
 	// the user gives none ("passerelle").
 	DeviceName string `json:"device_name"`
+	// Accounts are the accounts the admin registered or linked in
+	// signal-cli, by number, each with the bare JID of the one XMPP user
+	// who may log in to it (the "existing" flow, offered only with them).
+	Accounts map[string]string `json:"accounts"`
 }
 
 // Network is the Signal network, the plugin's sdk.Connector.
@@ -155,10 +159,13 @@ func (n *Network) daemonProblem() string {
 // LoginFlows: link this gateway as a new device of the user's phone (a QR
 // code), or use an account signal-cli already has.
 func (n *Network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
-	return []*pb.LoginFlow{
+	flows := []*pb.LoginFlow{
 		{Id: "link", Name: "QR code", Description: "Link the gateway as a device of your Signal account: scan a QR code with the Signal app on your phone"},
-		{Id: "existing", Name: "Existing signal-cli account", Description: "An account the admin already registered or linked in signal-cli"},
-	}, nil
+	}
+	if len(n.cfg.Accounts) > 0 {
+		flows = append(flows, &pb.LoginFlow{Id: "existing", Name: "Existing signal-cli account", Description: "An account the admin registered or linked in signal-cli for you"})
+	}
+	return flows, nil
 }
 
 // StartLogin opens a login process of the flow.
@@ -167,7 +174,10 @@ func (n *Network) StartLogin(_ context.Context, req sdk.LoginRequest) (sdk.Login
 	case "", "link":
 		return newLinkProcess(n, req), nil
 	case "existing":
-		return &existingProcess{n: n}, nil
+		if len(n.cfg.Accounts) == 0 {
+			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "signal: this gateway has no signal-cli accounts of its admin to give")
+		}
+		return &existingProcess{n: n, user: req.UserJID}, nil
 	}
 	return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "signal: no login flow %q", req.FlowID)
 }

@@ -24,7 +24,7 @@ func TestSupervisedDaemon(t *testing.T) {
 	cli := plugintest.BuildBinary(t, fakeCLIPkg)
 	t.Setenv("FAKESIGNAL_ACCOUNTS", alice+":"+aliceACI)
 	dataDir := t.TempDir()
-	cfg, _ := json.Marshal(map[string]string{"signal_cli": cli, "java_home": "/opt/java-21", "data_dir": dataDir})
+	cfg, _ := json.Marshal(map[string]any{"signal_cli": cli, "java_home": "/opt/java-21", "data_dir": dataDir, "accounts": adminAccounts()})
 	p := plugintest.Start(t, pluginBinary(t), "", cfg)
 	done := p.Login("existing", map[string]string{"account": alice})
 	evs := p.Events()
