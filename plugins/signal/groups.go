@@ -19,11 +19,14 @@ var (
 	_ sdk.Inviter     = (*Session)(nil)
 	_ sdk.Kicker      = (*Session)(nil)
 	_ sdk.RoleSetter  = (*Session)(nil)
+	_ sdk.ChatLimiter = (*Session)(nil)
 )
 
-// group is what the session last knew of a group, to tell what changed.
+// group is what the session last knew of a group, to tell what changed
+// and what the user may do there.
 type group struct {
-	chat *pb.Chat
+	chat   *pb.Chat
+	limits sdk.ChatLimits
 }
 
 // groupEntry is one group of listGroups. Members and admins are objects
@@ -35,6 +38,30 @@ type groupEntry struct {
 	IsMember    bool              `json:"isMember"`
 	Members     []json.RawMessage `json:"members"`
 	Admins      []json.RawMessage `json:"admins"`
+	// EVERY_MEMBER or ONLY_ADMINS.
+	PermissionAddMember   string `json:"permissionAddMember"`
+	PermissionEditDetails string `json:"permissionEditDetails"`
+	PermissionSendMessage string `json:"permissionSendMessage"`
+}
+
+// limitsOf is what the user may do in a group, by its permissions and
+// whether they are an admin there.
+func limitsOf(g groupEntry, chat *pb.Chat) sdk.ChatLimits {
+	admin := false
+	for _, m := range chat.Members {
+		if m.IsSelf {
+			admin = m.Affiliation == pb.Affiliation_AFFILIATION_ADMIN
+		}
+	}
+	if admin {
+		return sdk.ChatLimits{}
+	}
+	f := &pb.Features{Edits: true, Reactions: true, SingleReaction: true, Retractions: true, DeliveryReceipts: true,
+		ReadReceipts: true, Typing: true, Replies: true, Attachments: true, Groups: true, Avatars: true, Formatting: true,
+		MediaDownload: true, MediaUpload: true, LeaveChat: true,
+		GroupTopic: g.PermissionEditDetails != "ONLY_ADMINS", GroupName: g.PermissionEditDetails != "ONLY_ADMINS",
+		GroupInvite: g.PermissionAddMember != "ONLY_ADMINS"}
+	return sdk.ChatLimits{Features: f, ReadOnly: g.PermissionSendMessage == "ONLY_ADMINS"}
 }
 
 type address struct {
@@ -110,15 +137,32 @@ func (s *Session) refreshGroups(ctx context.Context) {
 	}
 	for _, g := range gs {
 		if g.IsMember {
-			c := s.chatOf(g) // outside mu: it may emit
-			s.mu.Lock()
-			s.groups[c.ChatId] = &group{chat: c}
-			s.mu.Unlock()
+			s.remember(g, s.chatOf(g)) // chatOf outside mu: it may emit
 		}
 	}
 }
 
-// fetchGroup reads one group; nil when the account is not in it.
+// remember keeps what is known of a group.
+func (s *Session) remember(g groupEntry, chat *pb.Chat) {
+	s.mu.Lock()
+	s.groups[chat.ChatId] = &group{chat: chat, limits: limitsOf(g, chat)}
+	s.mu.Unlock()
+}
+
+// ChatLimits narrows what the user may do in a group to its permissions:
+// a group where only admins post is read-only for the others, and only
+// admins may edit its details or add members when it says so.
+func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g := s.groups[chatID]; g != nil {
+		return g.limits, nil
+	}
+	return sdk.ChatLimits{}, nil
+}
+
+// fetchGroup reads one group and remembers it; nil when the account is
+// not in it.
 func (s *Session) fetchGroup(ctx context.Context, chatID string) (*pb.Chat, error) {
 	gid := groupIDOf(chatID)
 	if gid == "" {
@@ -130,7 +174,9 @@ func (s *Session) fetchGroup(ctx context.Context, chatID string) (*pb.Chat, erro
 	}
 	for _, g := range gs {
 		if g.ID == gid && g.IsMember {
-			return s.chatOf(g), nil
+			chat := s.chatOf(g)
+			s.remember(g, chat)
+			return chat, nil
 		}
 	}
 	return nil, nil
@@ -149,9 +195,6 @@ func (s *Session) knowGroup(ctx context.Context, chatID string) {
 	if err != nil || chat == nil {
 		return
 	}
-	s.mu.Lock()
-	s.groups[chatID] = &group{chat: chat}
-	s.mu.Unlock()
 	s.emit(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}}, true)
 }
 
@@ -159,19 +202,19 @@ func (s *Session) knowGroup(ctx context.Context, chatID string) {
 // name, description (the topic), members and admins; or that the user is
 // out of it.
 func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender) {
+	s.mu.Lock()
+	old := s.groups[chatID]
+	s.mu.Unlock()
 	chat, err := s.fetchGroup(ctx, chatID)
 	if err != nil {
 		s.n.host.Logger().Warn("signal: a changed group could not be read", "login", s.loginID, "chat", chatID, "err", err)
 		return
 	}
-	s.mu.Lock()
-	old := s.groups[chatID]
 	if chat == nil {
+		s.mu.Lock()
 		delete(s.groups, chatID)
-	} else {
-		s.groups[chatID] = &group{chat: chat}
+		s.mu.Unlock()
 	}
-	s.mu.Unlock()
 	s.report(ctx, chatID, old, chat, by)
 }
 
@@ -248,9 +291,7 @@ func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 			continue
 		}
 		c := s.chatOf(g) // outside mu: it may emit
-		s.mu.Lock()
-		s.groups[c.ChatId] = &group{chat: c}
-		s.mu.Unlock()
+		s.remember(g, c)
 		out = append(out, c)
 	}
 	return out, nil
@@ -271,9 +312,6 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 	if chat == nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in the Signal group %s", chatID)
 	}
-	s.mu.Lock()
-	s.groups[chatID] = &group{chat: chat}
-	s.mu.Unlock()
 	return chat, nil
 }
 

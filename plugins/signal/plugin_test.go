@@ -798,3 +798,30 @@ func TestExistingFlowGuarded(t *testing.T) {
 		t.Fatalf("flows: %v %v", flows, err)
 	}
 }
+
+// A group where only admins post is read-only for the others, and its
+// details theirs to change.
+func TestGroupPermissions(t *testing.T) {
+	d, _ := startFake(t)
+	gid := fakesignal.NewGroupID()
+	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Announcements", OnlyAdminsSend: true, OnlyAdminsEdit: true,
+		Members: []fakesignal.Member{{Number: bob, UUID: bobACI, Admin: true}, {Number: alice, UUID: aliceACI}}})
+	s := newSession(t, d)
+	group := hexGroup(gid)
+	ctx, cancel := s.p.CallContext()
+	defer cancel()
+	chat, err := s.p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: s.loginID, ChatId: group})
+	if err != nil || !chat.ReadOnly || chat.Features.GetGroupTopic() || !chat.Features.GetReactions() {
+		t.Fatalf("ChatInfo: %v %v", chat, err)
+	}
+	for _, action := range []any{&pb.SendMessage{Text: "may I?"}, &pb.SetTopic{Topic: "mine"}} {
+		if res := s.do(group, action); res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
+			t.Errorf("%T in an admins-only group: %v", action, res)
+		}
+	}
+	for _, r := range d.Requests(alice) {
+		if r.Method == "send" || r.Method == "updateGroup" {
+			t.Fatalf("refused action reached signal-cli: %v", r)
+		}
+	}
+}

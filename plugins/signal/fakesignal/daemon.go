@@ -53,6 +53,9 @@ type Group struct {
 	Description string
 	Members     []Member
 	Revision    int
+	// OnlyAdminsSend and OnlyAdminsEdit restrict sending and editing
+	// the details to admins (permissionSendMessage, ...EditDetails).
+	OnlyAdminsSend, OnlyAdminsEdit bool
 }
 
 // Request is one request a client made, as the daemon read it.
@@ -645,7 +648,7 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 			out = append(out, map[string]any{"id": g.ID, "name": g.Name, "description": g.Description,
 				"isMember": true, "isBlocked": false, "members": members, "admins": admins,
 				"pendingMembers": []any{}, "requestingMembers": []any{}, "banned": []any{},
-				"permissionAddMember": "EVERY_MEMBER", "permissionEditDetails": "EVERY_MEMBER", "permissionSendMessage": "EVERY_MEMBER"})
+				"permissionAddMember": "EVERY_MEMBER", "permissionEditDetails": permission(g.OnlyAdminsEdit), "permissionSendMessage": permission(g.OnlyAdminsSend)})
 		}
 		return out, nil
 	case "updateGroup":
@@ -824,6 +827,13 @@ func list(p map[string]any, name string) []string {
 		return []string{fmt.Sprint(int64(v))}
 	}
 	return nil
+}
+
+func permission(onlyAdmins bool) string {
+	if onlyAdmins {
+		return "ONLY_ADMINS"
+	}
+	return "EVERY_MEMBER"
 }
 
 func nullable(s string) any {
