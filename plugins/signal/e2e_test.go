@@ -116,6 +116,23 @@ func TestEndToEnd(t *testing.T) {
 	}
 	waitGroupSent(t, d, gid, "hello friends")
 
+	// Dave writes with his number hidden, then shares it: his contact
+	// moves to the number, one contact still.
+	daveByACI, daveByNum := g.JID(daveACI), g.JID(daveNum)
+	d.Deliver(alice, fakesignal.Envelope{SourceUUID: daveACI, SourceName: "Dave", DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("number hidden")}})
+	if m := g.NextMessage(user, daveByACI); m.Body != "number hidden" {
+		t.Fatalf("from dave's ACI: %s", m.XML)
+	}
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: daveNum, SourceUUID: daveACI, SourceName: "Dave", DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("number shared")}})
+	if m := g.NextMessage(user, daveByNum); m.Body != "number shared" {
+		t.Fatalf("from dave's number: %s", m.XML)
+	}
+	g.SendChat(user, daveByNum, "hi dave")
+	waitSent(t, d, daveNum, "hi dave")
+	if r := g.Roster(user); r[daveByACI].JID != "" && r[daveByNum].JID != "" {
+		t.Errorf("dave twice in the roster: %v", r)
+	}
+
 	// signal-cli crashes: a message for the user waits on Signal's side,
 	// the user's message waits in the plugin; both go once it is back.
 	d.Crash()
