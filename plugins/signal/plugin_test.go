@@ -385,6 +385,14 @@ func TestSend(t *testing.T) {
 	if _, err := os.Stat(files[0]); !os.IsNotExist(err) {
 		t.Errorf("the sent upload is still there: %v", err)
 	}
+	// A voice note says so.
+	id = upload(t, s.p, s.loginID, "voice.m4a", []byte("AAC"))
+	if res := s.do(bob, &pb.SendMessage{Attachments: []*pb.Attachment{{Name: "voice.m4a", MimeType: "audio/aac", VoiceNote: true, Source: &pb.Attachment_UploadId{UploadId: id}}}}); res.Error != nil {
+		t.Fatal(res.Error)
+	}
+	if req, _ := lastRequest(d, "send"); req.Params["voiceNote"] != true {
+		t.Fatalf("voice note request: %v", req.Params)
+	}
 	// An upload ID that is not one.
 	if res := s.do(bob, &pb.SendMessage{Attachments: []*pb.Attachment{{Source: &pb.Attachment_UploadId{UploadId: "../../etc/passwd"}}}}); res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST {
 		t.Fatalf("bad upload id: %v", res)

@@ -121,6 +121,11 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		if text == "" && a.Caption != "" {
 			text = a.Caption
 		}
+		if a.VoiceNote {
+			// signal-cli 0.14+ sends it as a voice note; older ones
+			// ignore the parameter and send a plain audio file.
+			p["voiceNote"] = true
+		}
 	}
 	if text == "" && len(files) == 0 {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "an empty message cannot be sent")
