@@ -16,7 +16,7 @@ import (
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
-const fakeCLIPkg = "passerelle.im/passerelle/plugins/signal/fakesignal/cmd/fake-signal-cli"
+const fakeCLIPkg = "passerelle.im/passerelle/plugins/signal/testdata/fake-signal-cli"
 
 // The plugin starts signal-cli (with the configured JAVA_HOME), and
 // starts it again when it dies; the session comes back by itself.
