@@ -90,6 +90,19 @@ func TestIRCv3(t *testing.T) {
 	if ev.GetMember().Member.UserId != "zoe" || ev.TimestampUnixMicro != at.Add(500*time.Millisecond).UnixMicro() {
 		t.Errorf("join event %v", ev)
 	}
+	// A mode set by the server itself: no member made it.
+	srv.send(":irc.srv MODE #c +o kit")
+	ev = evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMember().GetKind() == pb.MemberEvent_KIND_ROLE_CHANGED })
+	if m := ev.GetMember().Member; !m.IsSelf || m.Role != pb.Role_ROLE_MODERATOR || ev.Sender.GetUserId() != "" || ev.Sender.GetName() != "irc.srv" {
+		t.Errorf("role change by the server: %v", ev)
+	}
+
+	// A join the connection drops under is answered at once.
+	start := time.Now()
+	res = cmds.Send(command(login.LoginId, "#drop", &pb.JoinChat{}))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || !strings.Contains(res.Error.GetText(), "dropped") || time.Since(start) > 5*time.Second {
+		t.Errorf("join as the connection dropped: %v after %v", res.Error, time.Since(start))
+	}
 }
 
 // A SASL account the server refuses is bad credentials.

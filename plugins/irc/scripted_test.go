@@ -200,6 +200,10 @@ func (s *scripted) serve(c net.Conn) {
 		case "PING":
 			fmt.Fprintf(c, ":srv PONG srv :%s\r\n", p(0))
 		case "JOIN":
+			if p(0) == "#drop" {
+				c.Close() // the connection drops before any answer
+				return
+			}
 			s.mu.Lock()
 			nick := s.nick
 			s.mu.Unlock()

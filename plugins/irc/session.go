@@ -177,6 +177,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 		clear(s.channels)
 		current := s.conn == c
 		s.failEchoesLocked()
+		s.failWaitsLocked()
 		s.mu.Unlock()
 		if !current {
 			return // Disconnect or Logout: the user quit
@@ -274,9 +275,26 @@ func (s *Session) isSelf(nick string) bool {
 
 func (s *Session) isSelfLocked(nick string) bool { return foldName(nick) == foldName(s.self) }
 
-// sender is who an event comes from: the user (by the login ID) or a
-// member, by the ID this connection gave the nick.
+// failWaitsLocked answers the JoinChat and SetNick calls waiting for the
+// server: the connection dropped, no answer will come.
+func (s *Session) failWaitsLocked() {
+	for id, wait := range s.joins {
+		wait <- sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the connection to %s dropped before it answered the join of %s", s.acc.addr(), id)
+		delete(s.joins, id)
+	}
+	if s.nickWait != nil {
+		s.nickWait.answer <- sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the connection to %s dropped before it answered the nick change", s.acc.addr())
+		s.nickWait = nil
+	}
+}
+
+// sender is who an event comes from: the user (by the login ID), a
+// member, by the ID this connection gave the nick, or the server (a name
+// with a dot, which no nick has: no ID).
 func (s *Session) sender(nick string) *pb.Sender {
+	if strings.ContainsRune(nick, '.') {
+		return &pb.Sender{Name: nick}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.isSelfLocked(nick) {
