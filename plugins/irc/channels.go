@@ -180,10 +180,13 @@ func (s *Session) gone(m ircmsg.Message, id, nick string, kind pb.MemberEvent_Ki
 		delete(s.shown, id)
 		s.mu.Unlock()
 		if in && kind == pb.MemberEvent_KIND_KICKED {
-			s.forgetChannel(id)
 			ev := s.groupEvent(m, id)
 			ev.Payload = &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_KICKED, Text: reason}}
 			s.n.host.Emit(ev)
+			// Not rejoined: after a kick that would be taken as abuse.
+			if err := s.forgetChannel(id); err != nil {
+				s.n.host.Logger().Error("irc: the login's channels not saved", "err", err)
+			}
 		}
 		return
 	}

@@ -260,4 +260,18 @@ func TestRoles(t *testing.T) {
 	if m := roleChange(login.LoginId); m.Role != pb.Role_ROLE_MODERATOR || !m.IsSelf {
 		t.Errorf("nat opped: %v", m)
 	}
+
+	// Kicked: the chat is removed, and the channel is no longer the
+	// login's (not rejoined).
+	if err := dave.conn.Send("KICK", "#m", "nat", "enough"); err != nil {
+		t.Fatal(err)
+	}
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetChatRemoved() != nil })
+	if cr := ev.GetChatRemoved(); ev.ChatId != "#m" || cr.Reason != pb.ChatRemovedEvent_REASON_KICKED || cr.Text != "enough" || ev.Sender.GetUserId() != "dave" {
+		t.Errorf("kick event %v", ev)
+	}
+	ev = evs.NextEvent(func(ev *pb.Event) bool { return ev.GetSavedState() != nil })
+	if st := string(ev.GetSavedState().SavedState); strings.Contains(st, "#m") {
+		t.Errorf("saved state after the kick: %s", st)
+	}
 }
