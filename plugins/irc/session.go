@@ -210,10 +210,11 @@ func (s *Session) registered(c *ircevent.Connection) {
 	s.modes = parseChanModes(isupport["CHANMODES"])
 	// The next attempt is a reconnection: it waits (backoff.go).
 	s.attempts = 1
+	wanted := s.acc.Nick
 	s.mu.Unlock()
 	msg := "connected to " + s.acc.addr() + " as " + nick
-	if foldName(nick) != foldName(s.acc.Nick) {
-		msg = fmt.Sprintf("connected to %s, but the nick %s is in use: you are %s", s.acc.addr(), s.acc.Nick, nick)
+	if foldName(nick) != foldName(wanted) {
+		msg = fmt.Sprintf("connected to %s, but the nick %s is in use: you are %s", s.acc.addr(), wanted, nick)
 	}
 	s.rejoin(c, msg)
 }
@@ -330,6 +331,8 @@ func (s *Session) onMessage(m ircmsg.Message, action bool) {
 		ev.ChatId = s.people.id(target)
 		s.mu.Unlock()
 		ev.ChatType = pb.ChatType_CHAT_TYPE_DIRECT
+	case ev.Sender.UserId == "":
+		return // from the server itself, to no chat
 	default:
 		ev.ChatId, ev.ChatType = ev.Sender.UserId, pb.ChatType_CHAT_TYPE_DIRECT
 	}
