@@ -6,6 +6,7 @@
 #   scripts/install-deps.sh          test and demo dependencies:
 #                                    prosody, prosody-modules (mod_privilege),
 #                                    ngircd (the IRC plugin's tests),
+#                                    biboumi (passerelle-bench -irc),
 #                                    and a C compiler for `go test -race`
 #   scripts/install-deps.sh --proto  protoc only, for `make proto`
 #
@@ -59,6 +60,10 @@ install_test_deps() {
 	# ngircd lives in /usr/sbin, which a non-root PATH may lack.
 	if ! command -v ngircd >/dev/null 2>&1 && [ ! -x /usr/sbin/ngircd ]; then
 		pkgs+=(ngircd)
+	fi
+	# biboumi: only for the load tool's IRC run beside it (passerelle-bench -irc).
+	if ! command -v biboumi >/dev/null 2>&1; then
+		pkgs+=(biboumi)
 	fi
 	# -race needs cgo, and Go disables cgo when it finds no C compiler.
 	if ! command -v gcc >/dev/null 2>&1; then
