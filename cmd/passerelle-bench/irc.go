@@ -255,6 +255,7 @@ plugin = %q
 		window     int
 		r          *phaseResult
 		cpu        float64 // CPU seconds of the gateway's processes
+		plugin     float64 // of which passerelle's plugin
 	}
 	var rows []row
 	phase := ircPhaseBase
@@ -273,7 +274,14 @@ plugin = %q
 				}
 				fmt.Fprintf(out, "  %-9s %-16s window %-3d %8.0f msgs/s  p50 %-8s p99 %-8s (%d messages, %d lost)\n",
 					direction, g.label, w, r.rate(), ms(r.pct(50)), ms(r.pct(99)), r.n, r.lost)
-				rows = append(rows, row{direction, g.label, w, r, cpu})
+				rw := row{dir: direction, label: g.label, window: w, r: r}
+				for i, c := range cpu {
+					rw.cpu += c
+					if i == 1 {
+						rw.plugin = c
+					}
+				}
+				rows = append(rows, rw)
 			}
 		}
 	}
@@ -293,7 +301,11 @@ plugin = %q
 		if rw.label != "passerelle" {
 			ratios = fmt.Sprintf("%.2f | %.2f | %.2f |", ref.r.rate()/rw.r.rate(), float64(rw.r.pct(99))/float64(max(ref.r.pct(99), 1)), cpuPer(rw)/max(cpuPer(ref), 1e-9))
 		}
-		fmt.Fprintf(out, "| %s | %d | %s | %.0f | %s | %s | %.0f | %s\n", rw.dir, rw.window, rw.label, rw.r.rate(), ms(rw.r.pct(50)), ms(rw.r.pct(99)), cpuPer(rw), ratios)
+		cpu := fmt.Sprintf("%.0f", cpuPer(rw))
+		if rw.label == "passerelle" {
+			cpu += fmt.Sprintf(" (plugin %.0f)", rw.plugin/float64(max(rw.r.n, 1))*1e6)
+		}
+		fmt.Fprintf(out, "| %s | %d | %s | %.0f | %s | %s | %s | %s\n", rw.dir, rw.window, rw.label, rw.r.rate(), ms(rw.r.pct(50)), ms(rw.r.pct(99)), cpu, ratios)
 	}
 	fmt.Fprintf(out, "\nmemory (RSS): passerelle with its plugin idle %s, peak %s; biboumi idle %s, peak %s\n",
 		mib(idle["passerelle"]), mib(peak["passerelle"]), mib(idle["biboumi"]), mib(peak["biboumi"]))
@@ -489,7 +501,7 @@ func biboumiSetup(ctx context.Context, c *client, ircAddr string, history bool) 
 
 // runIRCPhase runs one direction through one gateway with window
 // messages in flight per user.
-func runIRCPhase(ctx context.Context, o options, g *ircGateway, direction string, phase, window int) (*phaseResult, float64, error) {
+func runIRCPhase(ctx context.Context, o options, g *ircGateway, direction string, phase, window int) (*phaseResult, []float64, error) {
 	for _, p := range g.pairs {
 		p.mu.Lock()
 		p.phase, p.lat, p.slots = phase, nil, make(chan struct{}, window)
@@ -497,7 +509,7 @@ func runIRCPhase(ctx context.Context, o options, g *ircGateway, direction string
 		p.mu.Unlock()
 	}
 	var sent atomic.Int64
-	var cpu0 float64
+	var cpu0 []float64
 	start := time.Now()
 	measureFrom, end := start.Add(o.warmup), start.Add(o.warmup+o.duration)
 	var cpuOnce sync.Once
@@ -512,7 +524,7 @@ func runIRCPhase(ctx context.Context, o options, g *ircGateway, direction string
 				}
 				measured := now.After(measureFrom)
 				if measured {
-					cpuOnce.Do(func() { cpu0 = cpuOf(g.pids()) })
+					cpuOnce.Do(func() { cpu0 = cpusOf(g.pids()) })
 				}
 				select {
 				case p.slots <- struct{}{}:
@@ -537,10 +549,10 @@ func runIRCPhase(ctx context.Context, o options, g *ircGateway, direction string
 	}
 	wg.Wait()
 	elapsed := time.Since(measureFrom)
-	cpu1 := cpuOf(g.pids())
+	cpu1 := cpusOf(g.pids())
 	close(errs)
 	if err := <-errs; err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
 	// What is still in flight arrives, or is lost.
 	deadline := time.Now().Add(5 * time.Second)
@@ -564,14 +576,21 @@ func runIRCPhase(ctx context.Context, o options, g *ircGateway, direction string
 	}
 	r.n = len(r.lat)
 	slices.Sort(r.lat)
-	return r, cpu1 - cpu0, nil
+	cpu := make([]float64, len(cpu1))
+	for i := range cpu1 {
+		if i < len(cpu0) {
+			cpu[i] = cpu1[i] - cpu0[i]
+		}
+	}
+	return r, cpu, nil
 }
 
-func cpuOf(pids []int) float64 {
-	var s float64
-	for _, pid := range pids {
+// cpusOf is the CPU seconds of each process.
+func cpusOf(pids []int) []float64 {
+	s := make([]float64, len(pids))
+	for i, pid := range pids {
 		if v, err := procCPU(pid); err == nil {
-			s += v
+			s[i] = v
 		}
 	}
 	return s
