@@ -93,6 +93,7 @@ proto:
 		--go_out=. --go_opt=paths=source_relative \
 		--go-grpc_out=. --go-grpc_opt=paths=source_relative \
 		$(PROTO)
+	sh examples/python-echo/generate.sh
 
 clean:
 	rm -rf $(BIN)

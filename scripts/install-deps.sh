@@ -7,8 +7,11 @@
 #                                    prosody, prosody-modules (mod_privilege),
 #                                    ngircd (the IRC plugin's tests),
 #                                    biboumi (passerelle-bench -irc),
+#                                    python3-grpcio, python3-protobuf
+#                                    (the Python example plugin),
 #                                    and a C compiler for `go test -race`
-#   scripts/install-deps.sh --proto  protoc only, for `make proto`
+#   scripts/install-deps.sh --proto  protoc (and python3-grpc-tools, for
+#                                    examples/python-echo/generate.sh)
 #
 # Runs unattended (CI has no stdin). Uses sudo only when not root.
 #
@@ -65,6 +68,11 @@ install_test_deps() {
 	if ! command -v biboumi >/dev/null 2>&1; then
 		pkgs+=(biboumi)
 	fi
+	# The Python example plugin (examples/python-echo) runs on Debian's
+	# python3 with its gRPC, whatever python3 comes first on PATH.
+	if ! /usr/bin/python3 -c 'import grpc, google.protobuf' >/dev/null 2>&1; then
+		pkgs+=(python3 python3-grpcio python3-protobuf)
+	fi
 	# -race needs cgo, and Go disables cgo when it finds no C compiler.
 	if ! command -v gcc >/dev/null 2>&1; then
 		pkgs+=(gcc libc6-dev)
@@ -83,6 +91,11 @@ install_protoc() {
 	if ! command -v protoc >/dev/null 2>&1; then
 		echo "install-deps: installing protobuf-compiler"
 		apt_install protobuf-compiler
+	fi
+	# The Python stubs' service half (examples/python-echo/generate.sh).
+	if ! /usr/bin/python3 -c 'import grpc_tools.protoc' >/dev/null 2>&1; then
+		echo "install-deps: installing python3-grpc-tools"
+		apt_install python3-grpc-tools
 	fi
 }
 
