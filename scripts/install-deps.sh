@@ -6,6 +6,7 @@
 #   scripts/install-deps.sh          test and demo dependencies:
 #                                    prosody, prosody-modules (mod_privilege),
 #                                    ngircd (the IRC plugin's tests),
+#                                    biboumi (passerelle-bench -irc),
 #                                    python3-grpcio, python3-protobuf
 #                                    (the Python example plugin),
 #                                    and a C compiler for `go test -race`
@@ -62,6 +63,10 @@ install_test_deps() {
 	# ngircd lives in /usr/sbin, which a non-root PATH may lack.
 	if ! command -v ngircd >/dev/null 2>&1 && [ ! -x /usr/sbin/ngircd ]; then
 		pkgs+=(ngircd)
+	fi
+	# biboumi: only for the load tool's IRC run beside it (passerelle-bench -irc).
+	if ! command -v biboumi >/dev/null 2>&1; then
+		pkgs+=(biboumi)
 	fi
 	# The Python example plugin (examples/python-echo) runs on Debian's
 	# python3 with its gRPC, whatever python3 comes first on PATH.
