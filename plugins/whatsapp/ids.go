@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"errors"
 	"strings"
 
 	"go.mau.fi/whatsmeow/types"
@@ -141,6 +142,9 @@ func decodeMeta(b []byte) (msgMeta, error) {
 		return msgMeta{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "this message's WhatsApp details are missing (%q): it cannot be acted on", s)
 	}
 	jid, err := types.ParseJID(s[:i])
+	if err == nil && jid.User == "" {
+		err = errors.New("no user")
+	}
 	if err != nil {
 		return msgMeta{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "this message's WhatsApp sender %q cannot be read: %v", s[:i], err)
 	}
