@@ -285,7 +285,9 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 			if !self {
 				reason = pb.ChatRemovedEvent_REASON_KICKED
 			}
-			out = append(out, ev(by, func(e *pb.Event) { e.Payload = &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: reason}} }))
+			out = append(out, ev(by, func(e *pb.Event) {
+				e.Payload = &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: reason}}
+			}))
 			continue
 		}
 		if self {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waAdv"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/store"
@@ -236,6 +237,10 @@ func (c *Client) Scan(ctx context.Context, jid types.JID, pushName string) error
 	c.dev.ID = &jid
 	c.dev.LID = types.NewJID("9"+jid.User, types.HiddenUserServer)
 	c.dev.PushName = pushName
+	if c.dev.Account == nil {
+		// What pairing signs; the fake has no real keys to sign with.
+		c.dev.Account = &waAdv.ADVSignedDeviceIdentity{Details: []byte{}, AccountSignature: make([]byte, 64), AccountSignatureKey: make([]byte, 32), DeviceSignature: make([]byte, 64)}
+	}
 	if err := c.dev.Save(ctx); err != nil {
 		return err
 	}
@@ -576,4 +581,11 @@ func (c *Client) IsOnWhatsApp(_ context.Context, phones []string) ([]types.IsOnW
 // GetProfilePictureInfo: no one has a picture on the fake.
 func (c *Client) GetProfilePictureInfo(context.Context, types.JID, *whatsmeow.GetProfilePictureParams) (*types.ProfilePictureInfo, error) {
 	return nil, whatsmeow.ErrProfilePictureNotSet
+}
+
+// All is every fake made so far.
+func (m *Made) All() []*Client {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.all)
 }
