@@ -93,6 +93,13 @@ func (id *identities) learn(a, b types.JID) {
 	if lid.Server != types.HiddenUserServer || pn.Server != types.DefaultUserServer {
 		return
 	}
+	if id.lids != nil {
+		// Kept in the store, so that the LID (as a chat, say) resolves
+		// from now on; whatsmeow keeps most mappings itself, not all.
+		if known := id.phoneOf(lid); known.IsEmpty() {
+			_ = id.lids.PutLIDMapping(context.Background(), lid.ToNonAD(), pn.ToNonAD())
+		}
+	}
 	id.mu.Lock()
 	was := id.exposed[lid.User]
 	if was {

@@ -208,7 +208,8 @@ func (s *Session) SetPresence(ctx context.Context, p *pb.Presence) error {
 	return nil
 }
 
-// subscribeContacts asks for the presence of every saved contact.
+// subscribeContacts asks for the presence of every saved contact (the
+// contact list's).
 func (s *Session) subscribeContacts(ctx context.Context) {
 	all, err := s.d.dev.Contacts.GetAllContacts(ctx)
 	if err != nil {
@@ -216,7 +217,7 @@ func (s *Session) subscribeContacts(ctx context.Context) {
 		return
 	}
 	for jid, c := range all {
-		if !c.Found || jid.Server != types.DefaultUserServer {
+		if (c.FullName == "" && c.FirstName == "") || jid.Server != types.DefaultUserServer {
 			continue
 		}
 		if err := s.d.cli.SubscribePresence(ctx, jid); err != nil {

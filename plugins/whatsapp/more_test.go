@@ -1,0 +1,290 @@
+package whatsapp
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow/proto/waCommon"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waHistorySync"
+	"go.mau.fi/whatsmeow/proto/waWeb"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// A contact known by LID only is "lid-<LID>"; when its number becomes
+// known, an IdentityEvent moves it, before the message that names it by
+// phone, and after a restart too.
+func TestIdentityLIDToPhone(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	from := r.host.count()
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: strangerL, Sender: strangerL}, ID: "L1", Timestamp: when}, &waE2E.Message{Conversation: proto.String("by lid")})
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.Sender.UserId != "lid-444555666" || ev.ChatId != "lid-444555666" {
+		t.Fatalf("LID-only sender: %v", ev)
+	}
+	if _, err := os.Stat(filepath.Join(s.login.Dir, exposedName)); err != nil {
+		t.Errorf("the shown LID is not kept: %v", err)
+	}
+
+	// The same person, now with the phone number beside the LID.
+	carol := types.NewJID("33633333333", types.DefaultUserServer)
+	from = r.host.count()
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: strangerL, Sender: strangerL, SenderAlt: carol, AddressingMode: types.AddressingModeLID},
+		ID: "L2", Timestamp: when}, &waE2E.Message{Conversation: proto.String("by phone")})
+	id, i := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetIdentity() != nil })
+	if id.GetIdentity().OldUserId != "lid-444555666" || id.GetIdentity().Contact.UserId != "+33633333333" || id.ChatId != "" {
+		t.Errorf("identity: %v", id)
+	}
+	msg, j := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if j < i || msg.Sender.UserId != "+33633333333" {
+		t.Errorf("the message (at %d, identity at %d): %v", j, i, msg)
+	}
+	// Told once.
+	from = r.host.count()
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: strangerL, Sender: strangerL, SenderAlt: carol}, ID: "L3", Timestamp: when}, &waE2E.Message{Conversation: proto.String("again")})
+	r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	for _, ev := range r.host.events[from:] {
+		if ev.GetIdentity() != nil {
+			t.Errorf("identity told twice: %v", ev)
+		}
+	}
+
+	// A LID shown before a restart moves after it, when the store learns
+	// its number.
+	dave := types.NewJID("777888999", types.HiddenUserServer)
+	s.ids.userID(dave)
+	moved := ""
+	ids := newIdentities(s.d.dev.LIDs, s.login.Dir, func(old string, pn types.JID) { moved = old + "->" + plainUserID(pn) })
+	if err := s.d.dev.LIDs.PutLIDMapping(ctx, dave, types.NewJID("33644444444", types.DefaultUserServer)); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids.userID(dave); got != "+33644444444" || moved != "lid-777888999->+33644444444" {
+		t.Errorf("after a restart: %q, moved %q", got, moved)
+	}
+}
+
+func TestGroups(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	fake.SetGroup(&types.GroupInfo{
+		JID: group, GroupName: types.GroupName{Name: "Friends"}, GroupTopic: types.GroupTopic{Topic: "weekend", TopicSetBy: bob},
+		Participants: []types.GroupParticipant{
+			{JID: phone, PhoneNumber: phone, IsAdmin: true},
+			{JID: aliceLID, LID: aliceLID, PhoneNumber: alice, IsSuperAdmin: true},
+			{JID: bob, PhoneNumber: bob},
+		},
+	})
+	chats, err := s.ChatList(ctx)
+	if err != nil || len(chats) != 1 {
+		t.Fatalf("ChatList: %v, %v", chats, err)
+	}
+	c := chats[0]
+	if c.ChatId != group.String() || c.Name != "Friends" || c.Topic != "weekend" || c.TopicSetterId != "+33622222222" || len(c.Members) != 3 {
+		t.Fatalf("chat: %v", c)
+	}
+	if m := c.Members[0]; !m.IsSelf || m.UserId != "+33600000000" || m.Affiliation != pb.Affiliation_AFFILIATION_ADMIN {
+		t.Errorf("self: %v", m)
+	}
+	if m := c.Members[1]; m.UserId != "+33611111111" || m.Affiliation != pb.Affiliation_AFFILIATION_OWNER || m.Role != pb.Role_ROLE_MODERATOR {
+		t.Errorf("owner by LID: %v", m)
+	}
+	if _, err := s.ChatInfo(ctx, "120363999@g.us"); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Errorf("unknown group: %v", err)
+	}
+
+	// Changes, through whatsmeow's dispatch.
+	from := r.host.count()
+	carol := types.NewJID("33633333333", types.DefaultUserServer)
+	fake.Emit(&events.GroupInfo{JID: group, Sender: &alice, Timestamp: when,
+		Name: &types.GroupName{Name: "Best friends"}, Topic: &types.GroupTopic{Topic: "sunday", TopicSetBy: alice},
+		Join: []types.JID{carol}, Leave: []types.JID{bob}, Promote: []types.JID{carol}})
+	fake.Emit(&events.GroupInfo{JID: group, Sender: &carol, Timestamp: when, Leave: []types.JID{carol}})
+	fake.Emit(&events.GroupInfo{JID: group, Sender: &alice, Timestamp: when, Leave: []types.JID{phone}})
+	want := []func(*pb.Event) bool{
+		func(ev *pb.Event) bool { return ev.GetChat().GetChat().GetName() == "Best friends" && ev.Sender.UserId == "+33611111111" },
+		func(ev *pb.Event) bool { return ev.GetTopic().GetTopic() == "sunday" && ev.Sender.UserId == "+33611111111" },
+		func(ev *pb.Event) bool {
+			return ev.GetMember().GetKind() == pb.MemberEvent_KIND_JOINED && ev.GetMember().GetMember().GetUserId() == "+33633333333"
+		},
+		func(ev *pb.Event) bool {
+			return ev.GetMember().GetKind() == pb.MemberEvent_KIND_KICKED && ev.GetMember().GetMember().GetUserId() == "+33622222222" && ev.Sender.UserId == "+33611111111"
+		},
+		func(ev *pb.Event) bool {
+			return ev.GetMember().GetKind() == pb.MemberEvent_KIND_ROLE_CHANGED && ev.GetMember().GetMember().GetAffiliation() == pb.Affiliation_AFFILIATION_ADMIN
+		},
+		func(ev *pb.Event) bool {
+			return ev.GetMember().GetKind() == pb.MemberEvent_KIND_LEFT && ev.GetMember().GetMember().GetUserId() == "+33633333333"
+		},
+		func(ev *pb.Event) bool { return ev.GetChatRemoved().GetReason() == pb.ChatRemovedEvent_REASON_KICKED },
+	}
+	at := from
+	for k, w := range want {
+		ev, i := r.host.next(t, at, w)
+		if ev.ChatId != group.String() || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP {
+			t.Errorf("change %d: %v", k, ev)
+		}
+		at = i + 1
+	}
+
+	// Actions.
+	if err := s.SetTopic(ctx, sdk.Call{ChatID: group.String()}, "new topic"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetChatName(ctx, sdk.Call{ChatID: group.String()}, "Renamed"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Invite(ctx, sdk.Call{ChatID: group.String()}, "+33655555555"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetRole(ctx, sdk.Call{ChatID: group.String()}, &pb.SetRole{UserId: "+33655555555", Affiliation: pb.Affiliation_AFFILIATION_ADMIN}); err != nil {
+		t.Fatal(err)
+	}
+	g := fake.Group(group)
+	if g.Topic != "new topic" || g.Name != "Renamed" || !g.Participants[len(g.Participants)-1].IsAdmin {
+		t.Errorf("group after the actions: %+v", g)
+	}
+	if err := s.Kick(ctx, sdk.Call{ChatID: group.String()}, &pb.Kick{UserId: "+33655555555"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Invite(ctx, sdk.Call{ChatID: "+33611111111"}, "+33655555555"); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Errorf("invite into a direct chat: %v", err)
+	}
+	if err := s.LeaveChat(ctx, sdk.Call{ChatID: group.String()}); err != nil || fake.Group(group) != nil {
+		t.Errorf("leave: %v", err)
+	}
+}
+
+func webMsg(chat types.JID, id string, fromMe bool, at time.Time, text string) *waHistorySync.HistorySyncMsg {
+	return &waHistorySync.HistorySyncMsg{Message: &waWeb.WebMessageInfo{
+		Key:              &waCommon.MessageKey{RemoteJID: proto.String(chat.String()), ID: proto.String(id), FromMe: proto.Bool(fromMe)},
+		MessageTimestamp: proto.Uint64(uint64(at.Unix())),
+		Message:          &waE2E.Message{Conversation: proto.String(text)},
+	}}
+}
+
+func TestHistorySync(t *testing.T) {
+	r := newRig(t, `{"history_days": 7}`)
+	s, fake := r.connected(t)
+	now := time.Now().Truncate(time.Second)
+	fake.Emit(&events.HistorySync{Data: &waHistorySync.HistorySync{
+		SyncType: waHistorySync.HistorySync_INITIAL_BOOTSTRAP.Enum(),
+		Conversations: []*waHistorySync.Conversation{
+			{ID: proto.String(alice.String()), Messages: []*waHistorySync.HistorySyncMsg{ // newest first, as WhatsApp sends them
+				webMsg(alice, "H3", true, now.Add(-time.Hour), "mine"),
+				webMsg(alice, "H2", false, now.Add(-2*time.Hour), "theirs"),
+				webMsg(alice, "H1", false, now.AddDate(0, 0, -8), "too old"),
+			}},
+			{ID: proto.String(types.StatusBroadcastJID.String()), Messages: []*waHistorySync.HistorySyncMsg{webMsg(types.StatusBroadcastJID, "S1", true, now, "status")}},
+		},
+	}})
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r.host.mu.Lock()
+		n := len(r.host.history)
+		r.host.mu.Unlock()
+		if n > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	r.host.mu.Lock()
+	hist := r.host.history
+	r.host.mu.Unlock()
+	if len(hist) != 1 {
+		t.Fatalf("history batches: %v", hist)
+	}
+	b := hist[0]
+	if b.ChatId != "+33611111111" || !b.Done || len(b.Events) != 2 || b.Events[0].EventId != "H2" || b.Events[1].EventId != "H3" ||
+		!b.Events[1].Sender.IsFromMe || b.Events[0].GetMessage().Text != "theirs" || b.Cursor == "" {
+		t.Errorf("batch: %v", b)
+	}
+	ev, _ := r.host.next(t, 0, func(ev *pb.Event) bool { return ev.GetProgress() != nil })
+	if p := ev.GetProgress(); p.Done != 1 || p.Total != 1 || p.Text != "history: 1 of 1 chats" {
+		t.Errorf("progress: %v", p)
+	}
+	// The spool is empty once sent: nothing is sent again after a restart.
+	deadline = time.Now().Add(5 * time.Second)
+	for len(s.hist.files()) > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if f := s.hist.files(); len(f) != 0 {
+		t.Errorf("spool left: %v", f)
+	}
+}
+
+// A spool left by a crash is sent at the next Connect.
+func TestHistorySpoolResent(t *testing.T) {
+	r := newRig(t, "")
+	dir := t.TempDir()
+	done := r.loginQR(t, dir)
+	h := newHistoryState(dir)
+	if err := h.spool([]*pb.HistoryBatch{{LoginId: done.LoginId, ChatId: "+33611111111", Cursor: "wa:1:X", Done: true,
+		Events: []*pb.Event{{EventId: "X", Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "left over"}}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := r.n.LoadLogin(context.Background(), sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Disconnect(context.Background())
+	if err := s.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r.host.next(t, 0, func(ev *pb.Event) bool { return ev.GetProgress().GetDone() == 1 })
+	r.host.mu.Lock()
+	defer r.host.mu.Unlock()
+	if len(r.host.history) != 1 || r.host.history[0].Events[0].EventId != "X" {
+		t.Errorf("resent: %v", r.host.history)
+	}
+}
+
+func TestContacts(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	if err := s.d.dev.Contacts.PutContactName(ctx, alice, "Alice", "Alice Liddell"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.d.dev.Contacts.PutPushName(ctx, bob, "bobby"); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := s.ContactList(ctx)
+	if err != nil || len(cs) != 1 || cs[0].UserId != "+33611111111" || cs[0].Name != "Alice Liddell" || cs[0].Phone != "+33611111111" {
+		t.Fatalf("contacts: %v, %v", cs, err)
+	}
+	fake.AddUser(bob)
+	c, err := s.ResolveIdentifier(ctx, "+33 6 22 22 22 22", false)
+	if err != nil || c.UserId != "+33622222222" || c.Nickname != "bobby" {
+		t.Errorf("resolve: %v, %v", c, err)
+	}
+	if _, err := s.ResolveIdentifier(ctx, "+33699999999", false); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Errorf("not on WhatsApp: %v", err)
+	}
+	if _, err := s.ResolveIdentifier(ctx, "bob", false); codeOf(err) != pb.ErrorCode_ERROR_CODE_BAD_REQUEST {
+		t.Errorf("not a number: %v", err)
+	}
+	// Presence subscriptions follow the user's availability.
+	if err := s.SetPresence(ctx, &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AVAILABLE}); err != nil {
+		t.Fatal(err)
+	}
+	if subs := fake.Subscriptions(); len(subs) != 1 || subs[0] != alice {
+		t.Errorf("subscriptions: %v", subs)
+	}
+	from := r.host.count()
+	fake.Emit(&events.PushName{JID: alice, NewPushName: "Ali"})
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetContact() != nil })
+	if ev.GetContact().Contact.Nickname != "" && ev.GetContact().Contact.UserId != "+33611111111" {
+		t.Errorf("contact event: %v", ev)
+	}
+}
