@@ -112,8 +112,12 @@ func TestGroups(t *testing.T) {
 	fake.Emit(&events.GroupInfo{JID: group, Sender: &carol, Timestamp: when, Leave: []types.JID{carol}})
 	fake.Emit(&events.GroupInfo{JID: group, Sender: &alice, Timestamp: when, Leave: []types.JID{phone}})
 	want := []func(*pb.Event) bool{
-		func(ev *pb.Event) bool { return ev.GetChat().GetChat().GetName() == "Best friends" && ev.Sender.UserId == "+33611111111" },
-		func(ev *pb.Event) bool { return ev.GetTopic().GetTopic() == "sunday" && ev.Sender.UserId == "+33611111111" },
+		func(ev *pb.Event) bool {
+			return ev.GetChat().GetChat().GetName() == "Best friends" && ev.Sender.UserId == "+33611111111"
+		},
+		func(ev *pb.Event) bool {
+			return ev.GetTopic().GetTopic() == "sunday" && ev.Sender.UserId == "+33611111111"
+		},
 		func(ev *pb.Event) bool {
 			return ev.GetMember().GetKind() == pb.MemberEvent_KIND_JOINED && ev.GetMember().GetMember().GetUserId() == "+33633333333"
 		},
