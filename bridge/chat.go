@@ -246,6 +246,9 @@ func deliveryAddr(ev *pb.Event) chatAddr {
 		return chatAddr{ev.LoginId, p.ContactRemoved.UserId}
 	case *pb.Event_Presence:
 		return chatAddr{ev.LoginId, ""}
+	case *pb.Event_Identity:
+		// Behind the old chat's events: they are in the map when it moves.
+		return chatAddr{ev.LoginId, p.Identity.GetOldUserId()}
 	}
 	return chatAddr{ev.LoginId, ev.ChatId}
 }

@@ -120,6 +120,12 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 	case *pb.Event_Contact, *pb.Event_ContactRemoved, *pb.Event_Presence:
 		s.contactEvent(ctx, ev)
 		return nil
+	case *pb.Event_Identity:
+		s.identityEvent(ctx, d, p.Identity) // identity.go
+		return nil
+	case *pb.Event_Progress:
+		s.progressEvent(ctx, p.Progress) // progress.go
+		return nil
 	}
 	if s.groupEvent(ev) {
 		return t.renderRoom(ctx, d, s) // room_out.go

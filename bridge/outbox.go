@@ -296,12 +296,12 @@ func (t *transport) newRef(loginID, chatID, remoteID string) (store.MessageRef, 
 	return r, ok
 }
 
-// ephemeral events (typing, receipts, presence) are delivered without
-// being stored: they are worth nothing late, a crash may lose one, and
-// storing them would cost most of the store's work per message.
+// ephemeral events (typing, receipts, presence, progress) are delivered
+// without being stored: they are worth nothing late, a crash may lose
+// one, and storing them would cost most of the store's work per message.
 func ephemeral(ev *pb.Event) bool {
 	switch ev.Payload.(type) {
-	case *pb.Event_Typing, *pb.Event_Receipt, *pb.Event_Presence:
+	case *pb.Event_Typing, *pb.Event_Receipt, *pb.Event_Presence, *pb.Event_Progress:
 		return true
 	}
 	return false

@@ -45,6 +45,7 @@ type room struct {
 	names     map[string]string     // network name of members without a group nick, by user ID
 	nicks     *muc.Nicks
 	selfNick  string          // the user's nick; "" until the first join
+	selfID    string          // the user's own member ID, when the network marked it (room_nick.go)
 	joined    map[string]bool // the user's resources in the room
 
 	order reflectQueue // the user's own messages, reflected in order (room_order.go)
@@ -144,6 +145,7 @@ func (s *session) setRoom(ctx context.Context, c *pb.Chat) *room {
 	for _, st := range out {
 		t.send(ctx, st)
 	}
+	s.completeJoins(ctx, r) // joins by ID waiting for it (room_join.go)
 	return r
 }
 
@@ -151,7 +153,6 @@ func (s *session) setRoom(ctx context.Context, c *pb.Chat) *room {
 // members (when listed). With show, it returns what the joined resources
 // see of the changes (occupants coming and going, a new subject).
 func (s *session) updateRoom(ctx context.Context, r *room, c *pb.Chat, show bool) [][]byte {
-	self := s.LoginID()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.typ, r.readOnly = c.GetType(), c.GetReadOnly()
@@ -177,8 +178,13 @@ func (s *session) updateRoom(ctx context.Context, r *room, c *pb.Chat, show bool
 	names := s.memberNames(c.Members)
 	seen := map[string]bool{}
 	var ms []muc.Member
+	marked := anySelf(c.Members)
 	for _, m := range c.Members {
-		if m.UserId == self || m.UserId == "" || seen[m.UserId] {
+		if s.isSelfLocked(r, m, marked) {
+			out = append(out, s.takeSelfLocked(r, m, show)...) // room_nick.go
+			continue
+		}
+		if m.UserId == "" || seen[m.UserId] {
 			continue
 		}
 		seen[m.UserId] = true
@@ -296,7 +302,7 @@ func (r *room) nickOfLocked(id string) string {
 // own words, a member's nick, or one given now to a sender who is not
 // listed as a member (a network that sends no member list).
 func (r *room) senderNickLocked(s *session, snd *pb.Sender) string {
-	if snd.GetIsFromMe() || snd.GetUserId() == s.LoginID() {
+	if snd.GetIsFromMe() || snd.GetUserId() == s.LoginID() || (r.selfID != "" && snd.GetUserId() == r.selfID) {
 		return r.ownNickLocked(s)
 	}
 	id := snd.GetUserId()

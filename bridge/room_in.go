@@ -55,7 +55,8 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			return r != nil
 		}
 		if !join.MUC {
-			return true // an occupant's presence update: nothing to share
+			s.occupantPresence(ctx, st, r, from, to) // room_nick.go
+			return true
 		}
 		t.joinRoom(ctx, st, s, r, chatID, from, to, join, jerr)
 		return true
@@ -173,6 +174,9 @@ func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r
 	}
 	if r == nil {
 		if r = s.findRoom(ctx, chatID); r == nil {
+			if s.joinByID(ctx, st, chatID, from, to, join) { // room_join.go
+				return
+			}
 			refuse(wire.ItemNotFound, "you are in no group "+to.Bare().String()+" on "+t.displayName())
 			return
 		}

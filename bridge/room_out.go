@@ -163,8 +163,14 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 // memberEvent is a change of the group's members, as occupant presences.
 func (s *session) memberEvent(r *room, me *pb.MemberEvent) [][]byte {
 	t, m := s.t, me.GetMember()
-	if m.GetUserId() == "" || m.UserId == s.LoginID() {
-		return nil // the user's own standing comes as ChatRemoved or a chat update
+	r.mu.Lock()
+	self := s.isSelfLocked(r, m, false)
+	r.mu.Unlock()
+	if self {
+		return s.selfMemberEvent(r, me) // room_nick.go
+	}
+	if m.GetUserId() == "" {
+		return nil
 	}
 	id := m.UserId
 	r.mu.Lock()
@@ -230,7 +236,7 @@ func (s *session) topicEvent(r *room, ev *pb.Event, topic string) [][]byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	by := ev.GetSender().GetUserId()
-	if ev.GetSender().GetIsFromMe() || by == s.LoginID() {
+	if ev.GetSender().GetIsFromMe() || by == s.LoginID() || (r.selfID != "" && by == r.selfID) {
 		r.ownNickLocked(s)
 		by = selfKey
 	}

@@ -41,6 +41,10 @@ type session struct {
 
 	// rooms are the login's groups as MUC rooms (room.go).
 	rooms roomSet
+	// joins are the joins of rooms not known yet (room_join.go), under mu.
+	joins joinsUnderway
+	// progress is the login's long work under way (progress.go).
+	progress progressBoard
 }
 
 // loginState is what the plugin last said about a login's connection.

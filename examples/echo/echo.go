@@ -55,6 +55,11 @@ type Network struct {
 	mu       sync.Mutex
 	accounts map[string]map[string]*contact
 	groups   map[string]*group // the account's group (groups.go), by username
+	// channels are the channels each account joined (channels.go), and
+	// moved the contacts that moved to another ID (identity.go): by
+	// username, then by chat ID or old user ID.
+	channels map[string]map[string]*channel
+	moved    map[string]map[string]string
 }
 
 // contact is someone on the echo network.

@@ -45,10 +45,11 @@ var (
 // group is the network's side of an account's group: kept with the
 // account (see Network.accounts), so a reconnect finds it as it was.
 type group struct {
-	left    bool     // the user left it
-	topic   string   // the topic
-	topicBy string   // who set it
-	members []string // the members besides the user, in the order they came
+	left     bool     // the user left it
+	topic    string   // the topic
+	topicBy  string   // who set it
+	members  []string // the members besides the user, in the order they came
+	selfNick string   // the user's nick, once they set one (channels.go)
 }
 
 // groupLocked returns the account's group, made on first use. Call with
@@ -82,7 +83,7 @@ func newGroup(members int) *group {
 // n.mu held.
 func (s *Session) roomChatLocked(g *group) *pb.Chat {
 	c := &pb.Chat{ChatId: RoomID, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: RoomName, Topic: g.topic, TopicSetterId: g.topicBy,
-		Members: []*pb.Member{{UserId: s.loginID}}}
+		Members: []*pb.Member{{UserId: s.loginID, Nick: g.selfNick}}}
 	for _, id := range g.members {
 		c.Members = append(c.Members, &pb.Member{UserId: id})
 	}
@@ -90,15 +91,15 @@ func (s *Session) roomChatLocked(g *group) *pb.Chat {
 }
 
 // ChatList is the account's groups: the echo room, unless the user left
-// it (sdk.ChatLister).
+// it, and the channels joined (sdk.ChatLister).
 func (s *Session) ChatList(context.Context) ([]*pb.Chat, error) {
+	var out []*pb.Chat
 	s.n.mu.Lock()
-	defer s.n.mu.Unlock()
-	g := s.n.groupLocked(s.loginID)
-	if g.left {
-		return nil, nil
+	if g := s.n.groupLocked(s.loginID); !g.left {
+		out = append(out, s.roomChatLocked(g))
 	}
-	return []*pb.Chat{s.roomChatLocked(g)}, nil
+	s.n.mu.Unlock()
+	return append(out, s.channelChats()...), nil // channels.go
 }
 
 // ChatInfo describes a chat: the group, or the direct chat with a
@@ -106,6 +107,9 @@ func (s *Session) ChatList(context.Context) ([]*pb.Chat, error) {
 func (s *Session) ChatInfo(_ context.Context, chatID string) (*pb.Chat, error) {
 	if chatID == NoSuchContact {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "there is no chat %q on the echo network", chatID)
+	}
+	if isChannel(chatID) {
+		return s.channelInfo(chatID)
 	}
 	s.n.mu.Lock()
 	defer s.n.mu.Unlock()
@@ -123,17 +127,21 @@ func (s *Session) ChatInfo(_ context.Context, chatID string) (*pb.Chat, error) {
 	return s.roomChatLocked(g), nil
 }
 
-// LeaveChat leaves the group (sdk.Leaver).
+// LeaveChat leaves the group, or a channel (sdk.Leaver).
 func (s *Session) LeaveChat(_ context.Context, c sdk.Call) error {
 	if err := s.online(); err != nil {
 		return err
 	}
+	s.n.mu.Lock()
+	defer s.n.mu.Unlock()
+	if cs := s.channelsLocked(); cs[c.ChatID] != nil {
+		delete(cs, c.ChatID) // channels.go
+		return nil
+	}
 	if c.ChatID != RoomID {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no group of the echo network", c.ChatID)
 	}
-	s.n.mu.Lock()
 	s.n.groupLocked(s.loginID).left = true
-	s.n.mu.Unlock()
 	return nil
 }
 

@@ -27,7 +27,7 @@ const SlowConfirm = 1500 * time.Millisecond
 func (s *Session) event(c sdk.Call) *pb.Event {
 	ev := &pb.Event{LoginId: s.loginID, ChatId: c.ChatID, Sender: &pb.Sender{UserId: c.ChatID},
 		TimestampUnixMicro: time.Now().UnixMicro(), EventId: s.n.newID()}
-	if c.ChatID == RoomID {
+	if c.ChatID == RoomID || isChannel(c.ChatID) {
 		ev.ChatType, ev.Sender.UserId = pb.ChatType_CHAT_TYPE_GROUP, RoomRepeater
 	}
 	return ev
@@ -46,6 +46,8 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 //	                  after its echo (a reply's echo then names a message
 //	                  whose ID the gateway does not know yet)
 //	kick              the network logs the account out
+//	identity NEWID    the contact moves to NEWID (identity.go)
+//	progress N        long work of N steps is reported (identity.go)
 func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessage) (sdk.Result, error) {
 	if err := s.inChat(c); err != nil {
 		return sdk.Result{}, err
@@ -78,6 +80,12 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 		ev.ChatId, ev.Sender, ev.EventId = "", nil, ""
 		ev.Payload = &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_LOGGED_OUT, Message: "kicked by the echo network"}}
 		s.emit(ev)
+		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
+	case "identity":
+		s.moveContact(c.ChatID, rest)
+		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
+	case "progress":
+		s.progress(rest)
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
 	case "backlog":
 		n, _ := strconv.Atoi(rest)

@@ -77,6 +77,13 @@ func (s *Session) inChat(c sdk.Call) error {
 	if c.ChatID == NoSuchContact {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "there is no contact %q on the echo network", c.ChatID)
 	}
+	if err := s.movedAway(c.ChatID); err != nil {
+		return err
+	}
+	if isChannel(c.ChatID) {
+		_, err := s.channelInfo(c.ChatID)
+		return err
+	}
 	return s.inRoom(c.ChatID)
 }
 

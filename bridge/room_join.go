@@ -1,0 +1,121 @@
+package bridge
+
+import (
+	"context"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"passerelle.im/passerelle/bridge/muc"
+	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// Joining a group the gateway does not know yet (contract v2's JoinChat,
+// feature join_chat: an IRC channel, a public group by its handle). A MUC
+// join to a room JID of the transport that names no known room becomes a
+// JoinChat command for the chat ID the room's localpart stands for (the
+// way setRoom makes a room's JID of a chat ID, reversed), with the nick
+// asked and the MUC <password/>. The join completes as a known room's
+// does (joinRoom: occupants, self-presence, history, subject) once the
+// network sent the chat: a ChatEvent, before or after the command's
+// result. An error result is the join's error presence, its condition
+// the error code's (item-not-found for NOT_FOUND). Joins of the same
+// room while one is under way wait for the same command.
+//
+// Without join_chat a join to an unknown room is refused with
+// item-not-found, as before. The plugin's ChatEvent must carry the chat
+// ID of the command: a network that would rather name the chat otherwise
+// ("#Go" as "#go") answers NOT_FOUND for the other spellings, or the join
+// times out.
+
+// joinWait is how long a join waits for the network's chat after the
+// command succeeded.
+const joinWait = 30 * time.Second
+
+// pendingJoin is one resource's join waiting for its room.
+type pendingJoin struct {
+	st       *wire.Stanza
+	from, to jid.JID
+	join     muc.Join
+}
+
+// joinsUnderway are a session's joins of rooms not known yet, by chat ID:
+// each a batch waiting for one command.
+type joinsUnderway struct {
+	m map[string]*joinBatch
+}
+
+// joinBatch is the joins of one room waiting for the same JoinChat.
+type joinBatch struct{ joins []pendingJoin }
+
+// joinByID sends a join of a room the gateway does not know to the
+// network, when the network joins chats by ID; false when it does not.
+func (s *session) joinByID(ctx context.Context, st *wire.Stanza, chatID string, from, to jid.JID, join muc.Join) bool {
+	t := s.t
+	if !t.host.Caps().GetFeatures().GetJoinChat() {
+		return false
+	}
+	ctx = context.WithoutCancel(ctx)
+	s.mu.Lock()
+	if s.joins.m == nil {
+		s.joins.m = map[string]*joinBatch{}
+	}
+	b := s.joins.m[chatID]
+	first := b == nil
+	if first {
+		b = &joinBatch{}
+		s.joins.m[chatID] = b
+	}
+	b.joins = append(b.joins, pendingJoin{st: st, from: from, to: to, join: join})
+	s.mu.Unlock()
+	if !first {
+		return true // the command under way answers for it too
+	}
+	t.log.Info("joining a group by its ID", "user", s.user, "chat", chatID)
+	cmd := &pb.Command{LoginId: s.LoginID(), ChatId: chatID,
+		Action: &pb.Command_Join{Join: &pb.JoinChat{Nick: to.Resourcepart(), Password: join.Password}}}
+	t.host.Send(cmd, func(res *pb.CommandResult) {
+		if res.Error != nil {
+			t.log.Info("joining a group refused", "user", s.user, "chat", chatID, "code", res.Error.Code, "err", res.Error.Text)
+			s.failJoins(ctx, chatID, b, conditionOf(res.Error.Code), res.Error.Text)
+			return
+		}
+		if r := s.rooms.get(chatID); r != nil {
+			s.completeJoins(ctx, r) // the chat came first
+			return
+		}
+		time.AfterFunc(joinWait, func() {
+			s.failJoins(ctx, chatID, b, wire.RemoteServerTimeout, t.displayName()+" did not say what "+to.Bare().String()+" is")
+		})
+	})
+	return true
+}
+
+// takeJoins removes and returns the joins waiting for a chat: those of
+// batch b, or of any batch when b is nil.
+func (s *session) takeJoins(chatID string, b *joinBatch) []pendingJoin {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur := s.joins.m[chatID]
+	if cur == nil || (b != nil && cur != b) {
+		return nil // done with already; a later batch is not this command's
+	}
+	delete(s.joins.m, chatID)
+	return cur.joins
+}
+
+// failJoins refuses the joins of batch b, if still waiting.
+func (s *session) failJoins(ctx context.Context, chatID string, b *joinBatch, cond wire.Condition, text string) {
+	for _, j := range s.takeJoins(chatID, b) {
+		s.t.send(ctx, wire.ErrorReply(j.st, cond, text))
+	}
+}
+
+// completeJoins completes the joins waiting for a room the network just
+// described (setRoom).
+func (s *session) completeJoins(ctx context.Context, r *room) {
+	for _, j := range s.takeJoins(r.chatID, nil) {
+		s.t.joinRoom(context.WithoutCancel(ctx), j.st, s, r, r.chatID, j.from, j.to, j.join, nil)
+	}
+}

@@ -1,0 +1,144 @@
+package bridge
+
+import (
+	"context"
+
+	"mellium.im/xmpp/jid"
+
+	"passerelle.im/passerelle/bridge/muc"
+	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// The user's own nick in a room, and the user's own member entry.
+//
+// A nick change (XEP-0045 §7.6: a presence without the MUC <x/> to the
+// room's JID with another nick, from a joined resource) becomes a SetNick
+// command (feature set_nick); the nick changes only when the network
+// answers with a MemberEvent RENAMED of the user's own member, shown to
+// every joined resource as a nick change of the user (unavailable with
+// 303 and 110 and the new nick, then available with 110). A nick another
+// occupant holds is refused with conflict; without set_nick the change
+// is refused with not-acceptable (§7.6 lets a service refuse it).
+//
+// The user's own member is the one marked is_self; in a list where none
+// is, the one whose user ID is the login ID (as before is_self). Its
+// group nick, when it has one, is the user's nick in the room.
+
+// occupantPresence is a presence without the MUC <x/> from one of the
+// user's resources to an occupant JID of r: a nick change when it names
+// another nick than the user's, else a presence update, which the network
+// has no use for.
+func (s *session) occupantPresence(ctx context.Context, st *wire.Stanza, r *room, from, to jid.JID) {
+	t := s.t
+	want := to.Resourcepart()
+	r.mu.Lock()
+	joined := r.joined[from.Resourcepart()]
+	self := r.ownNickLocked(s)
+	holder, taken := r.nicks.MemberOf(want)
+	r.mu.Unlock()
+	if !joined || want == "" || want == self {
+		return
+	}
+	if cond, text := nickRefusal(t.host.Caps().GetFeatures().GetSetNick(), taken && holder != selfKey, want, r.jid, t.displayName()); cond != "" {
+		t.send(ctx, wire.ErrorReply(st, cond, text))
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	cmd := &pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_SetNick{SetNick: &pb.SetNick{Nick: want}}}
+	t.host.Send(cmd, func(res *pb.CommandResult) {
+		if res.Error != nil {
+			t.send(ctx, wire.ErrorReply(st, conditionOf(res.Error.Code), res.Error.Text))
+		}
+		// Done: the network's RENAMED brings the new nick (selfMember).
+	})
+}
+
+// nickRefusal is why a nick change to want is refused ("" when it is
+// not): another occupant's nick is a conflict (XEP-0045 §7.6.3); a
+// network without set_nick does not change nicks, not acceptable.
+func nickRefusal(setNick, takenByOther bool, want, roomJID, network string) (wire.Condition, string) {
+	switch {
+	case takenByOther:
+		return wire.Conflict, want + " is another occupant's nick in " + roomJID
+	case !setNick:
+		return wire.NotAcceptable, network + " does not let the gateway change your nick"
+	}
+	return "", ""
+}
+
+// isSelfLocked reports whether m is the user's own member: marked so, or
+// the member the room knows as the user, or (unless others of the list
+// are marked) the login's own ID. marked: a member of m's list has
+// is_self. Call with r.mu held.
+func (s *session) isSelfLocked(r *room, m *pb.Member, marked bool) bool {
+	if m.GetIsSelf() {
+		return true
+	}
+	id := m.GetUserId()
+	return id != "" && (id == r.selfID || (!marked && id == s.LoginID()))
+}
+
+// anySelf reports whether a member list marks the user's own member.
+func anySelf(ms []*pb.Member) bool {
+	for _, m := range ms {
+		if m.GetIsSelf() {
+			return true
+		}
+	}
+	return false
+}
+
+// takeSelfLocked takes the user's own member entry: its ID, and its group
+// nick as the user's nick; with show, it returns the nick change for the
+// joined resources. Call with r.mu held.
+func (s *session) takeSelfLocked(r *room, m *pb.Member, show bool) [][]byte {
+	if m.GetIsSelf() && m.GetUserId() != "" {
+		r.selfID = m.UserId
+	}
+	if m.GetNick() == "" {
+		return nil
+	}
+	if r.selfNick == "" {
+		r.selfNick, _ = r.nicks.Assign(selfKey, m.Nick)
+		return nil
+	}
+	old := r.selfNick
+	now, _ := r.nicks.Assign(selfKey, m.Nick)
+	r.selfNick = now
+	if now == old || !show {
+		return nil
+	}
+	me := s.selfOccupantLocked(r)
+	me.Nick = old
+	var out [][]byte
+	for _, res := range r.resourcesLocked() {
+		out = append(out, muc.NickChange(r.jid, s.user+"/"+res, me, now, true)...)
+	}
+	return out
+}
+
+// selfOccupantLocked is the user's own occupant, as a join shows it.
+func (s *session) selfOccupantLocked(r *room) muc.Occupant {
+	me := muc.Occupant{Nick: r.ownNickLocked(s), JID: s.user, Affiliation: muc.AffMember, Role: muc.RoleParticipant}
+	if r.readOnly || r.typ == pb.ChatType_CHAT_TYPE_CHANNEL {
+		me.Role = muc.RoleVisitor
+	}
+	return me
+}
+
+// selfMemberEvent is a MemberEvent of the user's own member: a rename is
+// the user's new nick; the rest of the user's standing comes as
+// ChatRemoved or a chat update.
+func (s *session) selfMemberEvent(r *room, me *pb.MemberEvent) [][]byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if me.Kind != pb.MemberEvent_KIND_RENAMED {
+		if m := me.GetMember(); m.GetIsSelf() && m.GetUserId() != "" {
+			r.selfID = m.UserId
+		}
+		return nil
+	}
+	r.ownNickLocked(s)
+	return s.takeSelfLocked(r, me.GetMember(), true)
+}

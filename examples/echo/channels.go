@@ -1,0 +1,159 @@
+package echo
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// The echo network's channels: groups the user joins by name from XMPP
+// (sdk.ChatJoiner, feature join_chat), as on IRC. Any chat ID starting
+// with ChannelSign is a channel with Echo One in it, made when first
+// joined, except:
+//
+//	#nowhere   there is no such channel (NOT_FOUND)
+//	#locked    needs the key ChannelKey (UNAUTHORIZED without it)
+//
+// In a channel, and in the echo room, the user may change their nick
+// (sdk.NickSetter, feature set_nick): the network answers with a
+// MemberEvent RENAMED of the user's own member, marked is_self; the nick
+// ReservedNick is refused (NOT_ALLOWED). A channel's repeater is Echo
+// One, as in the room.
+const (
+	ChannelSign    = "#"
+	NoSuchChannel  = "#nowhere"
+	LockedChannel  = "#locked"
+	ChannelKey     = "sesame"
+	ReservedNick   = "ChanServ"
+	channelSelfTag = "self-" // the user's own member ID in a channel: self-<login ID>
+)
+
+var (
+	_ sdk.ChatJoiner = (*Session)(nil)
+	_ sdk.NickSetter = (*Session)(nil)
+)
+
+// channel is a channel the account joined.
+type channel struct {
+	nick string // the user's nick in it
+}
+
+// isChannel reports whether chatID names a channel.
+func isChannel(chatID string) bool { return strings.HasPrefix(chatID, ChannelSign) && len(chatID) > 1 }
+
+// selfID is the user's own member ID in a channel: not the login ID, so
+// only is_self says who the user is.
+func (s *Session) selfID() string { return channelSelfTag + s.loginID }
+
+// channelChatLocked describes a joined channel. Call with n.mu held.
+func (s *Session) channelChatLocked(id string, ch *channel) *pb.Chat {
+	return &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: id, Topic: "Welcome to " + id,
+		Members: []*pb.Member{{UserId: s.selfID(), Nick: ch.nick, IsSelf: true}, {UserId: RoomRepeater}}}
+}
+
+// channelsLocked lists the account's channels, by ID. Call with n.mu held.
+func (s *Session) channelsLocked() map[string]*channel {
+	if s.n.channels == nil {
+		s.n.channels = map[string]map[string]*channel{}
+	}
+	cs := s.n.channels[s.loginID]
+	if cs == nil {
+		cs = map[string]*channel{}
+		s.n.channels[s.loginID] = cs
+	}
+	return cs
+}
+
+// channelChats lists the joined channels, for ChatList.
+func (s *Session) channelChats() []*pb.Chat {
+	s.n.mu.Lock()
+	defer s.n.mu.Unlock()
+	cs := s.channelsLocked()
+	ids := make([]string, 0, len(cs))
+	for id := range cs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	out := make([]*pb.Chat, len(ids))
+	for i, id := range ids {
+		out[i] = s.channelChatLocked(id, cs[id])
+	}
+	return out
+}
+
+// channelInfo describes a joined channel; NOT_FOUND for one not joined.
+func (s *Session) channelInfo(id string) (*pb.Chat, error) {
+	s.n.mu.Lock()
+	defer s.n.mu.Unlock()
+	ch := s.channelsLocked()[id]
+	if ch == nil {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", id)
+	}
+	return s.channelChatLocked(id, ch), nil
+}
+
+// JoinChat joins a channel and describes it to the gateway with a
+// ChatEvent (sdk.ChatJoiner).
+func (s *Session) JoinChat(_ context.Context, c sdk.Call, j *pb.JoinChat) error {
+	if err := s.online(); err != nil {
+		return err
+	}
+	switch {
+	case !isChannel(c.ChatID):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no group of the echo network (channels start with %s)", c.ChatID, ChannelSign)
+	case c.ChatID == NoSuchChannel:
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "there is no channel %q on the echo network", c.ChatID)
+	case c.ChatID == LockedChannel && j.Password != ChannelKey:
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAUTHORIZED, "%s needs its key", c.ChatID)
+	}
+	nick := j.Nick
+	if nick == "" || nick == ReservedNick {
+		nick = s.loginID
+	}
+	s.n.mu.Lock()
+	cs := s.channelsLocked()
+	ch := cs[c.ChatID]
+	if ch == nil {
+		ch = &channel{nick: nick}
+		cs[c.ChatID] = ch
+	}
+	chat := s.channelChatLocked(c.ChatID, ch)
+	s.n.mu.Unlock()
+	s.emit(&pb.Event{LoginId: s.loginID, ChatId: c.ChatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: time.Now().UnixMicro(),
+		Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}})
+	return nil
+}
+
+// SetNick changes the user's nick in a channel or the echo room; the
+// network says so with a MemberEvent RENAMED (sdk.NickSetter).
+func (s *Session) SetNick(_ context.Context, c sdk.Call, nick string) error {
+	if err := s.inChat(c); err != nil {
+		return err
+	}
+	if nick == ReservedNick {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "the nick %s is reserved", nick)
+	}
+	self := &pb.Member{Nick: nick, IsSelf: true}
+	s.n.mu.Lock()
+	switch {
+	case c.ChatID == RoomID:
+		s.n.groupLocked(s.loginID).selfNick = nick
+		self.UserId = s.loginID
+	case s.channelsLocked()[c.ChatID] != nil:
+		s.channelsLocked()[c.ChatID].nick = nick
+		self.UserId = s.selfID()
+	default:
+		s.n.mu.Unlock()
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are in no group %q", c.ChatID)
+	}
+	s.n.mu.Unlock()
+	ev := s.event(c)
+	ev.Sender = &pb.Sender{UserId: self.UserId, IsFromMe: true}
+	ev.Payload = &pb.Event_Member{Member: &pb.MemberEvent{Kind: pb.MemberEvent_KIND_RENAMED, Member: self}}
+	s.emit(ev)
+	return nil
+}
