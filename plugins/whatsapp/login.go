@@ -30,7 +30,8 @@ type loginProcess struct {
 	d      *device
 	qr     <-chan whatsmeow.QRChannelItem
 	paired chan error // PairSuccess (nil) or PairError
-	done   bool       // completed or cancelled: the device is not ours
+	hookID uint32
+	done   bool // completed or cancelled: the device is not ours
 	ctx    context.Context
 	cancel context.CancelFunc
 }
@@ -102,7 +103,7 @@ func (p *loginProcess) open(ctx context.Context) error {
 func (p *loginProcess) hook() {
 	paired := make(chan error, 1)
 	p.paired = paired
-	p.d.cli.AddEventHandler(func(evt any) {
+	p.hookID = p.d.cli.AddEventHandler(func(evt any) {
 		switch e := evt.(type) {
 		case *events.PairSuccess:
 			select {
@@ -208,6 +209,7 @@ func (p *loginProcess) complete() (*pb.LoginStep, error) {
 	p.mu.Lock()
 	d := p.d
 	p.done = true
+	d.cli.RemoveEventHandler(p.hookID) // the session's handler takes over
 	p.mu.Unlock()
 	if d.dev.ID == nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "whatsapp: the phone paired but the device has no ID")

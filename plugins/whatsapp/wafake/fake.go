@@ -55,6 +55,7 @@ type Client struct {
 	mu        sync.Mutex
 	changed   chan struct{}
 	connected bool
+	handlers  int
 	qr        chan whatsmeow.QRChannelItem
 	qrCodes   []string
 	pairPhone string
@@ -71,7 +72,14 @@ type Client struct {
 	ConnectErr error
 	// SendErr, when set, is what SendMessage returns.
 	SendErr error
+	// OnSent and OnUpload, when set, are told of each message sent and
+	// file uploaded (the remote fake reports them to the test).
+	OnSent   func(Sent)
+	OnUpload func(path string, data []byte)
 }
+
+// Device is the fake's device store.
+func (c *Client) Device() *store.Device { return c.dev }
 
 // New makes a fake on dev (a real sqlstore device).
 func New(dev *store.Device, log waLog.Logger) *Client {
@@ -192,10 +200,31 @@ func (c *Client) Logout(ctx context.Context) error {
 }
 
 // AddEventHandler registers on Real.
-func (c *Client) AddEventHandler(h whatsmeow.EventHandler) uint32 { return c.Real.AddEventHandler(h) }
+func (c *Client) AddEventHandler(h whatsmeow.EventHandler) uint32 {
+	c.mu.Lock()
+	c.handlers++
+	c.mu.Unlock()
+	return c.Real.AddEventHandler(h)
+}
 
 // RemoveEventHandler unregisters from Real.
-func (c *Client) RemoveEventHandler(id uint32) bool { return c.Real.RemoveEventHandler(id) }
+func (c *Client) RemoveEventHandler(id uint32) bool {
+	ok := c.Real.RemoveEventHandler(id)
+	if ok {
+		c.mu.Lock()
+		c.handlers--
+		c.mu.Unlock()
+	}
+	return ok
+}
+
+// hooked says whether a handler listens (a session, once the login
+// process let go of the client).
+func (c *Client) hooked() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.handlers > 0
+}
 
 // GetQRChannel opens the QR channel; codes come once Connect is called.
 func (c *Client) GetQRChannel(context.Context) (<-chan whatsmeow.QRChannelItem, error) {
@@ -293,8 +322,12 @@ func (c *Client) SendMessage(_ context.Context, to types.JID, msg *waE2E.Message
 		c.nextID++
 		id = fmt.Sprintf("3EB0FAKE%08d", c.nextID)
 	}
-	c.sent = append(c.sent, Sent{To: to, ID: id, Msg: proto.Clone(msg).(*waE2E.Message)})
+	sent := Sent{To: to, ID: id, Msg: proto.Clone(msg).(*waE2E.Message)}
+	c.sent = append(c.sent, sent)
 	c.notifyLocked()
+	if c.OnSent != nil {
+		c.OnSent(sent)
+	}
 	return whatsmeow.SendResponse{ID: id, Timestamp: time.Now()}, nil
 }
 
@@ -399,8 +432,11 @@ func (c *Client) UploadReader(_ context.Context, r io.Reader, _ io.ReadWriteSeek
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.nextID++
-	path := fmt.Sprintf("/v/fake/%d", c.nextID)
+	path := fmt.Sprintf("/v/fake/%d-%d", time.Now().UnixNano(), c.nextID)
 	c.media[path] = b
+	if c.OnUpload != nil {
+		c.OnUpload(path, b)
+	}
 	return whatsmeow.UploadResponse{URL: "https://mmg.invalid" + path, DirectPath: path, MediaKey: []byte("key"),
 		FileEncSHA256: []byte("enc"), FileSHA256: []byte("sha"), FileLength: uint64(len(b))}, nil
 }

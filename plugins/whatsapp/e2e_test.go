@@ -1,0 +1,141 @@
+package whatsapp_test
+
+import (
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"google.golang.org/protobuf/proto"
+
+	"passerelle.im/passerelle/internal/gatewaytest"
+	"passerelle.im/passerelle/internal/xmpptest"
+	"passerelle.im/passerelle/plugins/whatsapp/wafake"
+)
+
+var (
+	buildOnce sync.Once
+	fakeBin   string
+	buildErr  error
+)
+
+// fakePlugin builds the plugin on the remote fake once per test binary.
+func fakePlugin(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "wa-e2e")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		fakeBin, buildErr = gatewaytest.Build(dir, "passerelle.im/passerelle/plugins/whatsapp/internal/fakeplugin")
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return fakeBin
+}
+
+var (
+	me  = types.NewJID("33600000000", types.DefaultUserServer)
+	bob = types.NewJID("33622222222", types.DefaultUserServer)
+)
+
+func incoming(from types.JID, id, text string) (types.MessageInfo, *waE2E.Message) {
+	return types.MessageInfo{MessageSource: types.MessageSource{Chat: from, Sender: from}, ID: id, Timestamp: time.Now(), PushName: "Bob"},
+		&waE2E.Message{Conversation: proto.String(text)}
+}
+
+// TestEndToEnd runs the plugin under the gateway and a real Prosody, with
+// WhatsApp faked at the client seam: a QR login the test scans, a contact
+// in the roster, messages both ways, a file, and a restart of the gateway
+// while WhatsApp has a message for the user, which arrives after it.
+func TestEndToEnd(t *testing.T) {
+	bin := fakePlugin(t)
+	sockDir, err := os.MkdirTemp("", "wa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(sockDir) })
+	srv, err := wafake.NewServer(sockDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+
+	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: bin, Name: "whatsapp", Privileged: true, HTTPUpload: true,
+		PluginConfig: `wafake_socket = "` + srv.Socket + `"`})
+	alice := g.User("alice")
+	g.WaitReady(alice)
+
+	// Login by QR code: the flow, then the code shown; the test scans it.
+	r, st := g.Command(alice, "login", "", "", nil)
+	if st.Type != "result" || r.Command.SessionID == "" {
+		t.Fatalf("login: %s", st.XML)
+	}
+	if _, opts, ok := r.Field("flow"); !ok || len(opts) == 0 {
+		t.Fatalf("no flow choice: %s", r.XML)
+	}
+	r, st = g.Command(alice, "login", r.Command.SessionID, "next", map[string]string{"flow": "qr"})
+	if _, code, ok := r.Field("code"); st.Type != "result" || !ok || len(code) == 0 || code[0] != "2@fake-qr-1" {
+		t.Fatalf("QR step: %s", st.XML)
+	}
+	srv.Contact(bob, "Bob Builder")
+	srv.Scan(me, "Alice")
+	g.Next(alice, "the logged-in message", func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && strings.Contains(s.Body, "You are logged in")
+	})
+
+	// The contact in the roster.
+	bobJID := g.JID("+33622222222")
+	g.WaitRoster(alice, "got Bob", func(m map[string]gatewaytest.RosterItem) bool { return m[bobJID].Name == "Bob Builder" })
+
+	// Messages both ways.
+	info, msg := incoming(bob, "W1", "hello from WhatsApp")
+	srv.Receive(info, msg)
+	if got := g.NextMessage(alice, bobJID); got.Body != "hello from WhatsApp" {
+		t.Fatalf("incoming: %s", got.XML)
+	}
+	g.SendChat(alice, bobJID, "hello from XMPP")
+	if _, err := srv.WaitSent(gatewaytest.Timeout, func(to string, m *waE2E.Message) bool {
+		return to == bob.String() && m.GetConversation() == "hello from XMPP"
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A file from WhatsApp, uploaded to the user's server.
+	pic := []byte("\x89PNG\r\n\x1a\n fake picture")
+	srv.Media("/v/pic", pic)
+	srv.Receive(types.MessageInfo{MessageSource: types.MessageSource{Chat: bob, Sender: bob}, ID: "W2", Timestamp: time.Now()},
+		&waE2E.Message{ImageMessage: &waE2E.ImageMessage{DirectPath: proto.String("/v/pic"), Mimetype: proto.String("image/png"),
+			FileLength: proto.Uint64(uint64(len(pic))), Caption: proto.String("a picture")}})
+	// The caption and the file (a link to the upload) may come apart.
+	got := g.Next(alice, "the file", func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && gatewaytest.Bare(s.From) == bobJID && strings.Contains(s.XML, "jabber:x:oob")
+	})
+	if !strings.Contains(got.XML, "http://") {
+		t.Fatalf("file: %s", got.XML)
+	}
+	if !strings.Contains(got.Body, "a picture") {
+		g.Next(alice, "the caption", func(s xmpptest.Stanza) bool {
+			return s.Name == "message" && gatewaytest.Bare(s.From) == bobJID && strings.Contains(s.Body, "a picture")
+		})
+	}
+
+	// A restart, with a message waiting on WhatsApp's side meanwhile.
+	g.Stop()
+	info, msg = incoming(bob, "W3", "while you were away")
+	srv.Receive(info, msg)
+	g.Run()
+	g.WaitReady(alice)
+	if got := g.NextMessage(alice, bobJID); got.Body != "while you were away" {
+		t.Fatalf("after the restart: %s", got.XML)
+	}
+	g.SendChat(alice, bobJID, "back")
+	if _, err := srv.WaitSent(gatewaytest.Timeout, func(to string, m *waE2E.Message) bool { return m.GetConversation() == "back" }); err != nil {
+		t.Fatal(err)
+	}
+}
