@@ -1,6 +1,7 @@
 package whatsapp_test
 
 import (
+	"context"
 	"os"
 	"strings"
 	"sync"
@@ -40,8 +41,9 @@ func fakePlugin(t *testing.T) string {
 }
 
 var (
-	me  = types.NewJID("33600000000", types.DefaultUserServer)
-	bob = types.NewJID("33622222222", types.DefaultUserServer)
+	me    = types.NewJID("33600000000", types.DefaultUserServer)
+	bob   = types.NewJID("33622222222", types.DefaultUserServer)
+	group = types.NewJID("120363000000000001", types.GroupServer)
 )
 
 func incoming(from types.JID, id, text string) (types.MessageInfo, *waE2E.Message) {
@@ -51,7 +53,8 @@ func incoming(from types.JID, id, text string) (types.MessageInfo, *waE2E.Messag
 
 // TestEndToEnd runs the plugin under the gateway and a real Prosody, with
 // WhatsApp faked at the client seam: a QR login the test scans, a contact
-// in the roster, messages both ways, a file, and a restart of the gateway
+// in the roster, messages both ways, a file each way, a group as a room,
+// and a restart of the gateway
 // while WhatsApp has a message for the user, which arrives after it.
 func TestEndToEnd(t *testing.T) {
 	bin := fakePlugin(t)
@@ -83,6 +86,8 @@ func TestEndToEnd(t *testing.T) {
 	if _, code, ok := r.Field("code"); st.Type != "result" || !ok || len(code) == 0 || code[0] != "2@fake-qr-1" {
 		t.Fatalf("QR step: %s", st.XML)
 	}
+	srv.Group(&types.GroupInfo{JID: group, GroupName: types.GroupName{Name: "Builders"}, GroupTopic: types.GroupTopic{Topic: "we build"},
+		Participants: []types.GroupParticipant{{JID: me, PhoneNumber: me, IsAdmin: true}, {JID: bob, PhoneNumber: bob}}})
 	srv.Contact(bob, "Bob Builder")
 	srv.Scan(me, "Alice")
 	g.Next(alice, "the logged-in message", func(s xmpptest.Stanza) bool {
@@ -123,6 +128,48 @@ func TestEndToEnd(t *testing.T) {
 		g.Next(alice, "the caption", func(s xmpptest.Stanza) bool {
 			return s.Name == "message" && gatewaytest.Bare(s.From) == bobJID && strings.Contains(s.Body, "a picture")
 		})
+	}
+
+	// A file to WhatsApp: uploaded to the user's server, linked, fetched
+	// by the gateway, streamed to the plugin and uploaded to WhatsApp.
+	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
+	defer cancel()
+	doc := []byte("%PDF-1.7 a document")
+	slot, err := alice.Upload(ctx, "upload.localhost", "notes.pdf", "application/pdf", doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.SendRaw(ctx, `<message type='chat' to='`+bobJID+`' id='f1'><body>`+slot.GetURL+`</body><x xmlns='jabber:x:oob'><url>`+slot.GetURL+`</url></x></message>`); err != nil {
+		t.Fatal(err)
+	}
+	sentDoc, err := srv.WaitSent(gatewaytest.Timeout, func(to string, m *waE2E.Message) bool { return m.GetDocumentMessage() != nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := sentDoc.GetDocumentMessage(); d.GetFileName() != "notes.pdf" || string(srv.Uploaded(d.GetDirectPath())) != string(doc) {
+		t.Fatalf("document sent: %v", sentDoc)
+	}
+
+	// The group as a room: joined, a message each way.
+	room := g.JID(group.String())
+	if err := alice.SendRaw(ctx, `<presence to='`+room+`/alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>`); err != nil {
+		t.Fatal(err)
+	}
+	g.Next(alice, "the room's self-presence", func(s xmpptest.Stanza) bool {
+		return s.Name == "presence" && gatewaytest.Bare(s.From) == room && strings.Contains(s.XML, "110")
+	})
+	srv.Receive(types.MessageInfo{MessageSource: types.MessageSource{Chat: group, Sender: bob, IsGroup: true}, ID: "G1", Timestamp: time.Now(), PushName: "Bob"},
+		&waE2E.Message{Conversation: proto.String("hello group")})
+	g.Next(alice, "the group message", func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && s.Type == "groupchat" && gatewaytest.Bare(s.From) == room && s.Body == "hello group"
+	})
+	if err := alice.SendRaw(ctx, `<message type='groupchat' to='`+room+`' id='g2'><body>hello all</body></message>`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.WaitSent(gatewaytest.Timeout, func(to string, m *waE2E.Message) bool {
+		return to == group.String() && m.GetConversation() == "hello all"
+	}); err != nil {
+		t.Fatal(err)
 	}
 
 	// A restart, with a message waiting on WhatsApp's side meanwhile.
