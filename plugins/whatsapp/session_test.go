@@ -64,7 +64,18 @@ func (h *testHost) Logger() *slog.Logger { return h.log }
 // returns it with its index.
 func (h *testHost) next(t *testing.T, from int, match func(*pb.Event) bool) (*pb.Event, int) {
 	t.Helper()
-	deadline := time.After(5 * time.Second)
+	return h.nextFrom(t, from, 5*time.Second, match)
+}
+
+// nextWithin is next from the start, waiting up to d.
+func (h *testHost) nextWithin(t *testing.T, d time.Duration, match func(*pb.Event) bool) (*pb.Event, int) {
+	t.Helper()
+	return h.nextFrom(t, 0, d, match)
+}
+
+func (h *testHost) nextFrom(t *testing.T, from int, d time.Duration, match func(*pb.Event) bool) (*pb.Event, int) {
+	t.Helper()
+	deadline := time.After(d)
 	for {
 		h.mu.Lock()
 		for i := from; i < len(h.events); i++ {
