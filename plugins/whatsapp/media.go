@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -47,6 +48,22 @@ func (u *uploads) folder() (string, error) {
 
 // UploadMedia spools a file from the host; SendMessage sends it.
 func (s *Session) UploadMedia(_ context.Context, info *pb.MediaInfo, r io.Reader) (string, error) {
+	path, err := s.spool(r)
+	if err != nil {
+		return "", err
+	}
+	id := "up-" + rand.Text()
+	s.uploads.mu.Lock()
+	if s.uploads.files == nil {
+		s.uploads.files = map[string]upload{}
+	}
+	s.uploads.files[id] = upload{path: path, info: info}
+	s.uploads.mu.Unlock()
+	return id, nil
+}
+
+// spool writes r to a new file of the media folder.
+func (s *Session) spool(r io.Reader) (string, error) {
 	dir, err := s.uploads.folder()
 	if err != nil {
 		return "", errf("media folder: %w", err)
@@ -63,14 +80,7 @@ func (s *Session) UploadMedia(_ context.Context, info *pb.MediaInfo, r io.Reader
 		os.Remove(f.Name())
 		return "", errf("spool a file: %w", err)
 	}
-	id := "up-" + rand.Text()
-	s.uploads.mu.Lock()
-	if s.uploads.files == nil {
-		s.uploads.files = map[string]upload{}
-	}
-	s.uploads.files[id] = upload{path: f.Name(), info: info}
-	s.uploads.mu.Unlock()
-	return id, nil
+	return f.Name(), nil
 }
 
 // take removes an upload from the list: the caller removes its file.
@@ -100,8 +110,16 @@ func (s *Session) upload(ctx context.Context, a *pb.Attachment, caption string, 
 	case *pb.Attachment_Path:
 		path = src.Path
 		defer os.Remove(path)
+	case *pb.Attachment_Data:
+		// A small file inline: spooled like an upload.
+		f, err := s.spool(bytes.NewReader(src.Data))
+		if err != nil {
+			return nil, err
+		}
+		defer os.Remove(f)
+		path = f
 	default:
-		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: a file must come by upload or path, not %T", a.Source)
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: a file must come by upload, path or data, not %T", a.Source)
 	}
 	f, err := os.Open(path)
 	if err != nil {

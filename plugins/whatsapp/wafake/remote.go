@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -161,6 +160,20 @@ func (s *Server) WaitSent(d time.Duration, match func(to string, msg *waE2E.Mess
 	}
 }
 
+// SentTo is the messages sent to jid so far, oldest first.
+func (s *Server) SentTo(jid types.JID) []*waE2E.Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*waE2E.Message
+	for _, r := range s.sent {
+		var m waE2E.Message
+		if r.To == jid.String() && proto.Unmarshal(r.Msg, &m) == nil {
+			out = append(out, &m)
+		}
+	}
+	return out
+}
+
 // Pending is how many once-commands no fake applied yet.
 func (s *Server) Pending() int {
 	s.mu.Lock()
@@ -303,60 +316,64 @@ func (a *Agent) apply(cmd Command) {
 		return
 	}
 	a.mu.Unlock()
-	if err := a.applyOnce(cmd); err != nil {
+	c := a.target(cmd)
+	if c == nil {
 		return // tried again on the next poll
 	}
+	// Taken off the server before it is applied: at most once. Real
+	// WhatsApp delivers at least once (again when the plugin died before
+	// whatsmeow's receipt went out, and the gateway drops the repeat by
+	// its event ID), but the conformance kit counts a repeat after a
+	// SIGKILL as a fault, and the kill comes right after the event.
 	a.mu.Lock()
 	a.done[cmd.ID] = true
 	a.mu.Unlock()
 	j, _ := json.Marshal(cmd.ID)
 	a.post("/ack", j)
+	a.do(c, cmd)
 }
 
-var errNotYet = errors.New("wafake: no fake to apply it to yet")
-
-func (a *Agent) applyOnce(cmd Command) error {
+// target is the fake a once-command applies to, or nil for not yet: the
+// one being paired for a scan, the newest logged-in one a session
+// listens to for the rest.
+func (a *Agent) target(cmd Command) *Client {
 	all := a.made.All()
+	for i := len(all) - 1; i >= 0; i-- {
+		c := all[i]
+		switch cmd.Op {
+		case "scan":
+			if c.dev.ID == nil && c.IsConnected() {
+				return c
+			}
+		default:
+			if c.IsLoggedIn() && c.hooked() {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+// do applies a once-command; a malformed one is dropped.
+func (a *Agent) do(c *Client, cmd Command) {
 	ctx := context.Background()
 	switch cmd.Op {
 	case "scan":
-		for i := len(all) - 1; i >= 0; i-- {
-			if c := all[i]; c.dev.ID == nil && c.IsConnected() {
-				jid, err := types.ParseJID(cmd.JID)
-				if err != nil {
-					return nil // a bad command: dropped
-				}
-				return c.Scan(ctx, jid, cmd.Name)
+		if jid, err := types.ParseJID(cmd.JID); err == nil {
+			_ = c.Scan(ctx, jid, cmd.Name)
+		}
+	case "receive":
+		var m waE2E.Message
+		if err := proto.Unmarshal(cmd.Msg, &m); err == nil && cmd.Info != nil {
+			c.Receive(ctx, cmd.Info, &m)
+		}
+	case "contact":
+		if jid, err := types.ParseJID(cmd.JID); err == nil {
+			if c.dev.Contacts.PutContactName(ctx, jid, cmd.Name, cmd.Name) == nil {
+				c.Emit(&events.Contact{JID: jid, Timestamp: time.Now()})
 			}
 		}
-		return errNotYet
-	case "receive", "contact":
-		for i := len(all) - 1; i >= 0; i-- {
-			c := all[i]
-			if !c.IsLoggedIn() || !c.hooked() {
-				continue
-			}
-			if cmd.Op == "receive" {
-				var m waE2E.Message
-				if err := proto.Unmarshal(cmd.Msg, &m); err != nil || cmd.Info == nil {
-					return nil
-				}
-				c.Receive(ctx, cmd.Info, &m)
-				return nil
-			}
-			jid, err := types.ParseJID(cmd.JID)
-			if err != nil {
-				return nil
-			}
-			if err := c.dev.Contacts.PutContactName(ctx, jid, cmd.Name, cmd.Name); err != nil {
-				return err
-			}
-			c.Emit(&events.Contact{JID: jid, Timestamp: time.Now()})
-			return nil
-		}
-		return errNotYet
 	}
-	return nil
 }
 
 func applyState(c *Client, cmd Command) {
