@@ -37,7 +37,7 @@ func (s *Session) contactOf(jid types.JID, c types.ContactInfo) *pb.Contact {
 // ContactList is the contacts of the device store (synced from the
 // phone): saved contacts and people with a push name.
 func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
-	if s.d == nil || s.d.dev == nil {
+	if s.d.dev == nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "whatsapp: not logged in")
 	}
 	all, err := s.d.dev.Contacts.GetAllContacts(ctx)
@@ -89,7 +89,10 @@ func (s *Session) ResolveIdentifier(ctx context.Context, identifier string, _ bo
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: +%s is not on WhatsApp", phone)
 	}
 	jid := res[0].JID.ToNonAD()
-	c, _ := s.d.dev.Contacts.GetContact(ctx, jid)
+	var c types.ContactInfo
+	if s.d.dev != nil {
+		c, _ = s.d.dev.Contacts.GetContact(ctx, jid)
+	}
 	return s.contactOf(jid, c), nil
 }
 

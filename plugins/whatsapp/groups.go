@@ -46,6 +46,33 @@ func (s *Session) chatOf(g *types.GroupInfo) *pb.Chat {
 	return c
 }
 
+// isSelfAdmin says whether the user is an admin of g.
+func (s *Session) isSelfAdmin(g *types.GroupInfo) bool {
+	own := s.ownJID()
+	for _, p := range g.Participants {
+		if p.JID.User == own.User || p.PhoneNumber.User == own.User {
+			return p.IsAdmin || p.IsSuperAdmin
+		}
+	}
+	return false
+}
+
+// ChatLimits makes an announcement group (only admins post) read-only
+// for a user who is not an admin, from the groups known so far.
+func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, error) {
+	jid, err := parseChatID(chatID)
+	if err != nil || jid.Server != types.GroupServer {
+		return sdk.ChatLimits{}, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.groups[jid]
+	if g == nil || !g.IsAnnounce {
+		return sdk.ChatLimits{}, nil
+	}
+	return sdk.ChatLimits{ReadOnly: !s.isSelfAdmin(g)}, nil
+}
+
 // preferPN is the phone JID when given beside a LID.
 func preferPN(jid, pn types.JID) types.JID {
 	if jid.Server == types.HiddenUserServer && !pn.IsEmpty() {
@@ -302,6 +329,19 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 	for _, j := range e.Demote {
 		out = append(out, member(pb.MemberEvent_KIND_ROLE_CHANGED, j, by, pb.Affiliation_AFFILIATION_MEMBER, pb.Role_ROLE_PARTICIPANT))
 	}
+	if e.Announce != nil && e.Name == nil {
+		s.mu.Lock()
+		var c *pb.Chat
+		if g := s.groups[e.JID]; g != nil {
+			cp := *g
+			cp.IsAnnounce = e.Announce.IsAnnounce
+			c = s.chatOf(&cp)
+		}
+		s.mu.Unlock()
+		if c != nil {
+			out = append(out, ev(by, func(e *pb.Event) { e.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}} }))
+		}
+	}
 	if e.Delete != nil && e.Delete.Deleted {
 		reason := e.Delete.DeleteReason
 		out = append(out, ev(by, func(e *pb.Event) {
@@ -343,6 +383,9 @@ func (s *Session) updateCachedMembers(e *events.GroupInfo) {
 	}
 	if e.Topic != nil {
 		g.Topic, g.TopicID = e.Topic.Topic, e.Topic.TopicID
+	}
+	if e.Announce != nil {
+		g.IsAnnounce = e.Announce.IsAnnounce
 	}
 }
 

@@ -292,3 +292,69 @@ func TestContacts(t *testing.T) {
 		t.Errorf("contact event: %v", ev)
 	}
 }
+
+// A login whose folder holds no device answers LOGIN_REQUIRED, never a
+// nil client's panic.
+func TestNoDevice(t *testing.T) {
+	r := newRig(t, "")
+	s, err := r.n.LoadLogin(context.Background(), sdk.LoginInfo{LoginID: "+33600000000", Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Disconnect(context.Background())
+	ctx := context.Background()
+	if err := s.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.host.next(t, 0, isState(pb.LoginState_LOGIN_STATE_LOGGED_OUT))
+	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.SendMessage{Text: "x"}); codeOf(err) != pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED {
+		t.Errorf("send: %v", err)
+	}
+	if _, err := s.ContactList(ctx); codeOf(err) != pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED {
+		t.Errorf("contacts: %v", err)
+	}
+	if _, err := s.ChatList(ctx); codeOf(err) != pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED {
+		t.Errorf("groups: %v", err)
+	}
+	ref := encodeMediaRef(&waE2E.Message{ImageMessage: &waE2E.ImageMessage{DirectPath: proto.String("/v/x")}})
+	if _, _, err := s.DownloadMedia(ctx, "+33611111111", ref); codeOf(err) != pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED {
+		t.Errorf("download: %v", err)
+	}
+	if err := s.Logout(ctx); err != nil {
+		t.Errorf("logout: %v", err)
+	}
+	// With no folder at all (a Logout of a login not connected).
+	s2, err := r.n.LoadLogin(ctx, sdk.LoginInfo{LoginID: "+33600000000"})
+	if err != nil || s2.Logout(ctx) != nil {
+		t.Errorf("logout without a folder: %v", err)
+	}
+}
+
+// An announcement group is read-only for a member who is not an admin,
+// and becomes so when it turns into one.
+func TestAnnouncementGroup(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	fake.SetGroup(&types.GroupInfo{JID: group, GroupName: types.GroupName{Name: "News"},
+		Participants: []types.GroupParticipant{{JID: phone}, {JID: bob, IsAdmin: true}}})
+	c, err := s.ChatInfo(ctx, group.String())
+	if err != nil || c.ReadOnly {
+		t.Fatalf("before: %v, %v", c, err)
+	}
+	if l, _ := s.ChatLimits(ctx, group.String()); l.ReadOnly {
+		t.Error("read-only before the change")
+	}
+	from := r.host.count()
+	fake.Emit(&events.GroupInfo{JID: group, Sender: &bob, Timestamp: when, Announce: &types.GroupAnnounce{IsAnnounce: true}})
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetChat() != nil })
+	if !ev.GetChat().Chat.ReadOnly {
+		t.Errorf("chat after the change: %v", ev)
+	}
+	if l, _ := s.ChatLimits(ctx, group.String()); !l.ReadOnly {
+		t.Error("not read-only after the change")
+	}
+	if l, _ := s.ChatLimits(ctx, "+33611111111"); l.ReadOnly {
+		t.Error("a direct chat is read-only")
+	}
+}

@@ -57,9 +57,16 @@ var (
 	_ sdk.MediaDownloader    = (*Session)(nil)
 	_ sdk.MediaUploader      = (*Session)(nil)
 	_ sdk.Backfiller         = (*Session)(nil)
+	_ sdk.ChatLimiter        = (*Session)(nil)
 )
 
 func newSession(n *Network, login sdk.LoginInfo, d *device) *Session {
+	if d == nil {
+		d = &device{}
+	}
+	if d.dev == nil {
+		d.cli = noDevice{}
+	}
 	s := &Session{n: n, login: login, log: n.log.With("login", login.LoginID), d: d, groups: map[types.JID]*types.GroupInfo{}}
 	s.uploads.dir = n.dataDir
 	s.ids = newIdentities(s.lidStore(), login.Dir, s.identityMoved)
@@ -102,7 +109,7 @@ func (s *Session) ownJID() types.JID {
 // whatsmeow reconnects by itself, with backoff, once connected; a first
 // attempt that fails is retried here, with backoff too.
 func (s *Session) Connect(ctx context.Context) error {
-	if s.d == nil || s.d.dev == nil {
+	if s.d.dev == nil {
 		s.state(pb.LoginState_LOGIN_STATE_LOGGED_OUT, "this WhatsApp login is no longer paired: log in again (QR code or phone number)")
 		return nil
 	}
@@ -167,7 +174,7 @@ func (s *Session) Disconnect(context.Context) error {
 // Logout unlinks the device from the phone and deletes its database
 // (the host then removes the login's folder).
 func (s *Session) Logout(ctx context.Context) error {
-	if s.d == nil || s.d.dev == nil {
+	if s.d.dev == nil {
 		s.d.close()
 		return nil
 	}

@@ -105,5 +105,10 @@ func slogWA(l *slog.Logger, module string) waLog.Logger {
 func (w waLogger) Errorf(msg string, args ...any) { w.l.Error(fmt.Sprintf(msg, args...)) }
 func (w waLogger) Warnf(msg string, args ...any)  { w.l.Warn(fmt.Sprintf(msg, args...)) }
 func (w waLogger) Infof(msg string, args ...any)  { w.l.Info(fmt.Sprintf(msg, args...)) }
-func (w waLogger) Debugf(msg string, args ...any) { w.l.Debug(fmt.Sprintf(msg, args...)) }
+func (w waLogger) Debugf(msg string, args ...any) {
+	// whatsmeow logs much at debug: formatted only when it is wanted.
+	if w.l.Enabled(context.Background(), slog.LevelDebug) {
+		w.l.Debug(fmt.Sprintf(msg, args...))
+	}
+}
 func (w waLogger) Sub(module string) waLog.Logger { return waLogger{w.l.With("sub", module)} }
