@@ -62,6 +62,8 @@ func (s *Session) handle(evt any) {
 		s.contactChanged(e.JID)
 	case *events.BusinessName:
 		s.contactChanged(e.JID)
+	case *events.Picture:
+		s.pictureChanged(e)
 
 	case *events.JoinedGroup:
 		s.joinedGroup(e)

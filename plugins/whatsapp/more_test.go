@@ -358,3 +358,32 @@ func TestAnnouncementGroup(t *testing.T) {
 		t.Error("a direct chat is read-only")
 	}
 }
+
+func TestAvatars(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	fake.SetPicture(alice, "pic1", "https://pps.invalid/alice.jpg")
+	fake.SetPicture(bob, "pic2", "https://pps.invalid/gone.jpg")
+	c, err := s.UserInfo(ctx, "+33611111111")
+	if err != nil || c.AvatarId != "pic1" || string(c.Avatar) != "JPEG alice" || c.AvatarMime != "image/jpeg" {
+		t.Errorf("with a picture: %v, %v", c, err)
+	}
+	c, err = s.UserInfo(ctx, "+33622222222")
+	if err != nil || c.AvatarId != "" || c.UserId != "+33622222222" {
+		t.Errorf("picture not downloadable: %v, %v", c, err)
+	}
+	c, err = s.UserInfo(ctx, "+33633333333")
+	if err != nil || c.AvatarId != "" {
+		t.Errorf("no picture: %v, %v", c, err)
+	}
+	if _, err := s.UserInfo(ctx, "nobody"); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Errorf("not a user: %v", err)
+	}
+	from := r.host.count()
+	fake.Emit(&events.Picture{JID: alice, Author: alice, Timestamp: when, PictureID: "pic3"})
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetContact() != nil })
+	if ev.GetContact().Contact.AvatarId != "pic3" || ev.GetContact().Contact.UserId != "+33611111111" {
+		t.Errorf("picture changed: %v", ev)
+	}
+}

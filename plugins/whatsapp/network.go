@@ -47,6 +47,7 @@ const pairClientName = "Chrome (Linux)"
 // Network is WhatsApp, the plugin's sdk.Connector.
 type Network struct {
 	newClient NewClientFunc
+	fetch     FetchFunc
 	host      sdk.Host
 	log       *slog.Logger
 	cfg       Config
@@ -66,8 +67,11 @@ func New() *Network { return NewWithClient(NewWhatsmeowClient) }
 // NewWithClient is the network with its clients made by f: tests give a
 // fake.
 func NewWithClient(f NewClientFunc) *Network {
-	return &Network{newClient: f, paired: map[string]*device{}}
+	return &Network{newClient: f, fetch: httpFetch, paired: map[string]*device{}}
 }
+
+// SetFetch replaces the avatar download (tests: no dialling out).
+func (n *Network) SetFetch(f FetchFunc) { n.fetch = f }
 
 // Init reads the config and declares what WhatsApp can do.
 func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
@@ -91,7 +95,7 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		Version:     Version,
 		Features: &pb.Features{
 			SingleReaction: true, DeliveryReceipts: true, Replies: true, Attachments: true,
-			Groups: true, Presence: true, Formatting: true,
+			Groups: true, Presence: true, Formatting: true, Avatars: true,
 		},
 		MaxTextBytes:          65536,
 		MaxAttachmentBytes:    100 << 20,

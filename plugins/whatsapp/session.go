@@ -58,6 +58,7 @@ var (
 	_ sdk.MediaUploader      = (*Session)(nil)
 	_ sdk.Backfiller         = (*Session)(nil)
 	_ sdk.ChatLimiter        = (*Session)(nil)
+	_ sdk.UserInfoer         = (*Session)(nil)
 )
 
 func newSession(n *Network, login sdk.LoginInfo, d *device) *Session {

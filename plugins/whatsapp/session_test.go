@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -123,6 +124,12 @@ func newRig(t *testing.T, config string) *rig {
 	t.Helper()
 	made := wafake.NewMade()
 	n := NewWithClient(func(dev *store.Device, log waLog.Logger) Client { return made.New(dev, log) })
+	n.SetFetch(func(_ context.Context, url string) ([]byte, error) {
+		if url == "https://pps.invalid/alice.jpg" {
+			return []byte("JPEG alice"), nil
+		}
+		return nil, errors.New("no such picture")
+	})
 	h := newTestHost(t)
 	if _, err := n.Init(context.Background(), sdk.InitRequest{ConfigJSON: []byte(config), DataDir: t.TempDir()}, h); err != nil {
 		t.Fatalf("Init: %v", err)

@@ -67,6 +67,7 @@ type Client struct {
 	media     map[string][]byte
 	groups    map[types.JID]*types.GroupInfo
 	users     map[string]types.JID // phone digits -> JID, for IsOnWhatsApp
+	pictures  map[types.JID]*types.ProfilePictureInfo
 	nextID    int
 	// ConnectErr, when set, is what Connect returns.
 	ConnectErr error
@@ -614,9 +615,27 @@ func (c *Client) IsOnWhatsApp(_ context.Context, phones []string) ([]types.IsOnW
 	return out, nil
 }
 
-// GetProfilePictureInfo: no one has a picture on the fake.
-func (c *Client) GetProfilePictureInfo(context.Context, types.JID, *whatsmeow.GetProfilePictureParams) (*types.ProfilePictureInfo, error) {
-	return nil, whatsmeow.ErrProfilePictureNotSet
+// SetPicture gives a user a profile picture at a URL (fetched by the
+// test's FetchFunc, never over the network).
+func (c *Client) SetPicture(jid types.JID, id, url string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pictures == nil {
+		c.pictures = map[types.JID]*types.ProfilePictureInfo{}
+	}
+	c.pictures[jid] = &types.ProfilePictureInfo{ID: id, URL: url, Type: "image"}
+}
+
+// GetProfilePictureInfo answers from SetPicture's pictures.
+func (c *Client) GetProfilePictureInfo(_ context.Context, jid types.JID, _ *whatsmeow.GetProfilePictureParams) (*types.ProfilePictureInfo, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.pictures[jid]
+	if !ok {
+		return nil, whatsmeow.ErrProfilePictureNotSet
+	}
+	cp := *p
+	return &cp, nil
 }
 
 // All is every fake made so far.

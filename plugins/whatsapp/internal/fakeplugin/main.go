@@ -8,6 +8,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"strings"
 
@@ -52,9 +53,13 @@ func (n network) Init(ctx context.Context, req sdk.InitRequest, host sdk.Host) (
 
 func main() {
 	made := wafake.NewMade()
-	sdk.Serve[*whatsapp.Session](network{Network: whatsapp.NewWithClient(func(dev *store.Device, log waLog.Logger) whatsapp.Client {
+	wa := whatsapp.NewWithClient(func(dev *store.Device, log waLog.Logger) whatsapp.Client {
 		return made.New(dev, log)
-	}), made: made, dataDir: new(string)})
+	})
+	wa.SetFetch(func(context.Context, string) ([]byte, error) {
+		return nil, errors.New("fakeplugin: avatars are not downloaded")
+	})
+	sdk.Serve[*whatsapp.Session](network{Network: wa, made: made, dataDir: new(string)})
 }
 
 // The conformance kit (plugintest) logs in with one form and no login
