@@ -15,8 +15,9 @@ import (
 )
 
 // PairCodeWait is how long a pairing code may wait to be typed on the
-// phone before the process asks again (WhatsApp lets it expire by then).
-var PairCodeWait = 3 * time.Minute
+// phone before the process asks again: WhatsApp closes the login
+// connection after 160 seconds, and the code with it.
+var PairCodeWait = 160 * time.Second
 
 // loginProcess is one login in progress: a QR code shown until scanned,
 // or a phone number asked and a pairing code shown until typed on the
@@ -129,14 +130,32 @@ func (p *loginProcess) Submit(ctx context.Context, f map[string]string) (*pb.Log
 	if phone == "" {
 		return phoneForm("That is not a phone number: type it with its country code, such as +33612345678."), nil
 	}
+	// The connection first, as for a QR code: WhatsApp's first code
+	// says the login connection is up, and its running out (after 160
+	// seconds) that the pairing code expired too.
 	if err := p.open(ctx); err != nil {
 		return nil, err
 	}
 	p.mu.Lock()
-	cli := p.d.cli
+	cli, pctx := p.d.cli, p.ctx
+	p.mu.Unlock()
+	qr, err := cli.GetQRChannel(pctx)
+	if err != nil {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "whatsapp: cannot start pairing: %v", err)
+	}
+	p.mu.Lock()
+	p.qr = qr
 	p.mu.Unlock()
 	if err := cli.Connect(); err != nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "whatsapp: cannot reach WhatsApp: %v", err)
+	}
+	select {
+	case item, ok := <-qr:
+		if !ok || item.Event != whatsmeow.QRChannelEventCode {
+			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "whatsapp: the login connection ended (%s)", item.Event)
+		}
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 	code, err := cli.PairPhone(ctx, phone, true, whatsmeow.PairClientChrome, pairClientName)
 	if err != nil {
@@ -163,16 +182,28 @@ func (p *loginProcess) Wait(ctx context.Context) (*pb.LoginStep, error) {
 	if p.flow == flowPhone {
 		t := time.NewTimer(PairCodeWait)
 		defer t.Stop()
-		select {
-		case err := <-paired:
-			if err != nil {
-				return phoneForm("The pairing failed: " + err.Error() + ". Try again."), nil
+		for {
+			select {
+			case err := <-paired:
+				if err != nil {
+					return phoneForm("The pairing failed: " + err.Error() + ". Try again."), nil
+				}
+				return p.complete()
+			case item, ok := <-qr:
+				switch {
+				case ok && item.Event == whatsmeow.QRChannelEventCode:
+					continue // QR codes go on meanwhile: not shown
+				case ok && item.Event == whatsmeow.QRChannelSuccess.Event:
+					return p.complete()
+				case ok && item.Event == whatsmeow.QRChannelClientOutdated.Event:
+					return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s", clientOutdatedText)
+				}
+				return phoneForm("The code was not typed in time. Send your number again for a new code."), nil
+			case <-t.C:
+				return phoneForm("The code was not typed in time. Send your number again for a new code."), nil
+			case <-ctx.Done():
+				return nil, ctx.Err()
 			}
-			return p.complete()
-		case <-t.C:
-			return phoneForm("The code was not typed in time. Send your number again for a new code."), nil
-		case <-ctx.Done():
-			return nil, ctx.Err()
 		}
 	}
 	select {

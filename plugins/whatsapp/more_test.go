@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -386,4 +387,25 @@ func TestAvatars(t *testing.T) {
 	if ev.GetContact().Contact.AvatarId != "pic3" || ev.GetContact().Contact.UserId != "+33611111111" {
 		t.Errorf("picture changed: %v", ev)
 	}
+}
+
+// The pairing code dies with the login connection: when WhatsApp's QR
+// codes run out, the number is asked again.
+func TestLoginPhoneCodeConnectionEnds(t *testing.T) {
+	r := newRig(t, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p, _ := r.n.StartLogin(ctx, sdk.LoginRequest{FlowID: flowPhone, Dir: t.TempDir()})
+	p.Start(ctx)
+	if _, err := p.(sdk.LoginSubmitter).Submit(ctx, map[string]string{"phone": "+33600000000"}); err != nil {
+		t.Fatal(err)
+	}
+	fake, _ := r.made.Wait(0, time.Second)
+	fake.RotateQR("2@ignored")
+	fake.ExpireQR()
+	step, err := p.(sdk.LoginWaiter).Wait(ctx)
+	if err != nil || step.GetForm() == nil || !strings.Contains(step.Error, "not typed in time") {
+		t.Fatalf("after the connection ended: %v, %v", step, err)
+	}
+	p.Cancel()
 }
