@@ -240,7 +240,8 @@ func (p *loginProcess) complete() (*pb.LoginStep, error) {
 	p.mu.Lock()
 	d := p.d
 	p.done = true
-	d.cli.RemoveEventHandler(p.hookID) // the session's handler takes over
+	d.hold() // until the session's handler takes over
+	d.cli.RemoveEventHandler(p.hookID)
 	p.mu.Unlock()
 	if d.dev.ID == nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "whatsapp: the phone paired but the device has no ID")

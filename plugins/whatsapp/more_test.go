@@ -409,3 +409,31 @@ func TestLoginPhoneCodeConnectionEnds(t *testing.T) {
 	}
 	p.Cancel()
 }
+
+// What WhatsApp sends between the end of the login and the session's
+// Connect (the first history sync, messages) is kept for the session.
+func TestEventsBetweenLoginAndConnect(t *testing.T) {
+	r := newRig(t, "")
+	dir := t.TempDir()
+	done := r.loginQR(t, dir)
+	fake, _ := r.made.Wait(len(r.made.All())-1, time.Second)
+	ctx := context.Background()
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "EARLY", Timestamp: when}, &waE2E.Message{Conversation: proto.String("early")})
+	if n := r.host.count(); n != 0 {
+		t.Fatalf("events before the session: %v", r.host.events)
+	}
+	s, err := r.n.LoadLogin(ctx, sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Disconnect(ctx)
+	if err := s.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ev, _ := r.host.next(t, 0, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.EventId != "EARLY" {
+		t.Errorf("kept message: %v", ev)
+	}
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "LATER", Timestamp: when}, &waE2E.Message{Conversation: proto.String("later")})
+	r.host.next(t, 0, func(ev *pb.Event) bool { return ev.EventId == "LATER" })
+}

@@ -123,7 +123,13 @@ func (s *Session) Connect(ctx context.Context) error {
 	s.stop = make(chan struct{})
 	stop := s.stop
 	if !s.hooked {
-		s.handler = s.d.cli.AddEventHandler(s.handle)
+		if h := s.d.held; h != nil {
+			// A device just paired: what came since, then the rest.
+			h.attach(s.handle)
+			s.handler = h.id
+		} else {
+			s.handler = s.d.cli.AddEventHandler(s.handle)
+		}
 		s.hooked = true
 	}
 	s.mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/store/sqlstore"
@@ -34,6 +35,46 @@ type device struct {
 	container *sqlstore.Container
 	dev       *store.Device // nil: the folder holds no paired device
 	cli       Client        // nil when dev is
+	// held keeps what whatsmeow dispatches between the end of a login
+	// and its session's Connect (the first history sync comes then);
+	// nil for a device opened from its folder.
+	held *heldEvents
+}
+
+// heldEvents is a whatsmeow handler that keeps events until a target
+// takes them, then passes everything on to it, in order.
+type heldEvents struct {
+	id uint32 // its handler ID on the client
+
+	mu     sync.Mutex
+	events []any
+	target func(any)
+}
+
+func (h *heldEvents) handle(evt any) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.target != nil {
+		h.target(evt)
+		return
+	}
+	h.events = append(h.events, evt)
+}
+
+// attach hands the kept events to target, then every later one.
+func (h *heldEvents) attach(target func(any)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, evt := range h.events {
+		target(evt)
+	}
+	h.events, h.target = nil, target
+}
+
+// hold starts keeping d's events.
+func (d *device) hold() {
+	d.held = &heldEvents{}
+	d.held.id = d.cli.AddEventHandler(d.held.handle)
 }
 
 // openContainer opens (creating) the database in dir.
