@@ -22,11 +22,11 @@ type Process struct {
 	pid       int
 }
 
-// launch starts binary with env added to the test's environment. (The
-// gateway hands a plugin only a few of its variables; a test's own, such
-// as GORACE or GOCOVERDIR, are kept here.)
-func launch(binary string, env []string, stderr io.Writer) (*Process, error) {
-	cmd := exec.Command(binary)
+// launch starts binary with args, and env added to the test's
+// environment. (The gateway hands a plugin only a few of its variables; a
+// test's own, such as GORACE or GOCOVERDIR, are kept here.)
+func launch(binary string, args, env []string, stderr io.Writer) (*Process, error) {
+	cmd := exec.Command(binary, args...)
 	cmd.Env = append(cmd.Environ(), env...)
 	c := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,

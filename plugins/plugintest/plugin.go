@@ -14,6 +14,12 @@
 //		})
 //	}
 //
+// A plugin in another language is any executable that speaks go-plugin's
+// handshake: Config.Binary is its interpreter (or the program itself) and
+// Config.Args its arguments, and Need skips the test where the interpreter
+// or its libraries are missing (and fails it under CI=true). See
+// examples/python-echo.
+//
 // Plugin is the handle the checks use, and other tests may use it too: it
 // starts a plugin, drives its Events and Commands streams and kills it the
 // hard way to check that nothing is lost.
@@ -50,9 +56,10 @@ const Domain = "plugintest.localhost"
 // the test that started it, so call them from that test's goroutine (start
 // one Plugin per subtest).
 type Plugin struct {
-	// Binary, DataDir and ConfigJSON are what the plugin runs with;
-	// Restart keeps them.
+	// Binary, Args, DataDir and ConfigJSON are what the plugin runs
+	// with; Restart keeps them.
 	Binary     string
+	Args       []string
 	DataDir    string
 	ConfigJSON []byte
 	// Caps is the running process's answer to Init.
@@ -72,6 +79,14 @@ type Plugin struct {
 // when the test ends. On failure the plugin's stderr is logged.
 func Start(t testing.TB, binary, dataDir string, configJSON []byte) *Plugin {
 	t.Helper()
+	return StartArgs(t, binary, nil, dataDir, configJSON)
+}
+
+// StartArgs is Start with arguments for binary: any executable that speaks
+// go-plugin's handshake, such as an interpreter and its script
+// ("/usr/bin/python3", []string{"plugin.py"}).
+func StartArgs(t testing.TB, binary string, args []string, dataDir string, configJSON []byte) *Plugin {
+	t.Helper()
 	if dataDir == "" {
 		dataDir = t.TempDir()
 	}
@@ -79,7 +94,7 @@ func Start(t testing.TB, binary, dataDir string, configJSON []byte) *Plugin {
 		configJSON = []byte("{}")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &Plugin{Binary: binary, DataDir: dataDir, ConfigJSON: configJSON,
+	p := &Plugin{Binary: binary, Args: args, DataDir: dataDir, ConfigJSON: configJSON,
 		t: t, ctx: ctx, cancel: cancel, stderr: &lockedBuffer{}}
 	t.Cleanup(p.cleanup)
 	p.launch()
@@ -96,7 +111,7 @@ func (p *Plugin) launch() {
 			env = append(env, strings.TrimSpace("GORACE="+gorace+" atexit_sleep_ms=0"))
 		}
 	}
-	proc, err := launch(p.Binary, env, p.stderr)
+	proc, err := launch(p.Binary, p.Args, env, p.stderr)
 	if err != nil {
 		p.t.Fatalf("plugintest: launch: %v", err)
 	}
@@ -461,8 +476,9 @@ func SendText(loginID, chatID, txnID, text string) *pb.Command {
 // Act builds a command carrying action: one of the contract's actions
 // (*pb.SendMessage, *pb.EditMessage, *pb.React, *pb.Retract, *pb.SetTyping,
 // *pb.MarkRead, *pb.SetPresence, *pb.LeaveChat, *pb.SetTopic,
-// *pb.SetChatName, *pb.Invite, *pb.Kick, *pb.SetRole). Another type
-// leaves the command without an action, which the SDK refuses.
+// *pb.SetChatName, *pb.Invite, *pb.Kick, *pb.SetRole, *pb.JoinChat,
+// *pb.SetNick). Another type leaves the command without an action, which
+// the SDK refuses.
 func Act(loginID, chatID, txnID string, action any) *pb.Command {
 	c := &pb.Command{LoginId: loginID, ChatId: chatID, TxnId: txnID}
 	switch a := action.(type) {
@@ -492,6 +508,10 @@ func Act(loginID, chatID, txnID string, action any) *pb.Command {
 		c.Action = &pb.Command_Kick{Kick: a}
 	case *pb.SetRole:
 		c.Action = &pb.Command_SetRole{SetRole: a}
+	case *pb.JoinChat:
+		c.Action = &pb.Command_Join{Join: a}
+	case *pb.SetNick:
+		c.Action = &pb.Command_SetNick{SetNick: a}
 	}
 	return c
 }

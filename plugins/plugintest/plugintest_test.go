@@ -195,6 +195,18 @@ func TestConformanceMinimal(t *testing.T) {
 	})
 }
 
+// A network that resends, after a kill, what the plugin never confirmed
+// makes a second copy under the same event_id, which the host drops: the
+// kit allows it (it once failed such plugins).
+func TestConformanceResendingNetwork(t *testing.T) {
+	t.Setenv("MINIMAL_RESEND", "1")
+	Run(t, Config{
+		Binary:      BuildBinary(t, minimalPkg),
+		LoginFields: map[string]string{"username": "alice"},
+		Contact:     "bob",
+	})
+}
+
 // The features a plugin claims without implementing them are not
 // advertised: the SDK derives them from the session's interfaces.
 func TestClaimedFeaturesMasked(t *testing.T) {
@@ -239,5 +251,39 @@ func TestConformanceCatchesBrokenFeatures(t *testing.T) {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("the kit's output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// tbRecorder records what Need reports instead of ending the test.
+type tbRecorder struct {
+	testing.TB
+	fatal, skip string
+}
+
+func (r *tbRecorder) Helper() {}
+
+func (r *tbRecorder) Fatalf(format string, args ...any) { r.fatal = fmt.Sprintf(format, args...) }
+
+func (r *tbRecorder) Skipf(format string, args ...any) { r.skip = fmt.Sprintf(format, args...) }
+
+// Need passes when its probe succeeds, skips when it fails, and fails
+// instead under CI=true.
+func TestNeed(t *testing.T) {
+	missing := []string{"/bin/sh", "-c", "echo no such module >&2; exit 1"}
+	t.Setenv("CI", "")
+	r := &tbRecorder{TB: t}
+	Need(r, "something", "/bin/sh", "-c", "exit 0")
+	if r.fatal != "" || r.skip != "" {
+		t.Fatalf("a probe that succeeds: fatal %q, skip %q", r.fatal, r.skip)
+	}
+	Need(r, "something", missing...)
+	if r.fatal != "" || !strings.Contains(r.skip, "something is missing") || !strings.Contains(r.skip, "no such module") {
+		t.Fatalf("a probe that fails: fatal %q, skip %q", r.fatal, r.skip)
+	}
+	t.Setenv("CI", "true")
+	r = &tbRecorder{TB: t}
+	Need(r, "something", missing...)
+	if r.skip != "" || !strings.Contains(r.fatal, "something is missing") {
+		t.Fatalf("a probe that fails under CI=true: fatal %q, skip %q", r.fatal, r.skip)
 	}
 }

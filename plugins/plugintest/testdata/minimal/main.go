@@ -9,6 +9,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -20,14 +22,18 @@ import (
 func main() { sdk.Serve[*session](&network{}) }
 
 type network struct {
-	host   sdk.Host
-	prefix string
-	seq    atomic.Uint64
+	host    sdk.Host
+	prefix  string
+	seq     atomic.Uint64
+	dataDir string
 }
 
+// resend is MINIMAL_RESEND: the last echo comes again on Connect.
+var resend = os.Getenv("MINIMAL_RESEND") == "1"
+
 // Init claims features it does not implement: the SDK must mask them.
-func (n *network) Init(_ context.Context, _ sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
-	n.host = host
+func (n *network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
+	n.host, n.dataDir = host, req.DataDir
 	n.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
 	return &pb.Capabilities{Network: "minimal", DisplayName: "Minimal", Version: "1",
 		Features: &pb.Features{Edits: true, Reactions: true, Retractions: true, Typing: true, Backfill: true, Groups: true}}, nil
@@ -71,7 +77,25 @@ type session struct {
 func (s *session) Connect(context.Context) error {
 	s.n.host.Emit(&pb.Event{LoginId: s.id, TimestampUnixMicro: time.Now().UnixMicro(),
 		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}}})
+	if resend {
+		if last, err := os.ReadFile(s.lastPath()); err == nil {
+			if chat, rest, ok := strings.Cut(string(last), "\n"); ok {
+				if id, text, ok := strings.Cut(rest, "\n"); ok {
+					s.emitEcho(chat, id, text)
+				}
+			}
+		}
+	}
 	return nil
+}
+
+// lastPath keeps the last echo for MINIMAL_RESEND: chat, event ID, text.
+func (s *session) lastPath() string { return filepath.Join(s.n.dataDir, "last-echo") }
+
+func (s *session) emitEcho(chat, eventID, text string) {
+	s.n.host.Emit(&pb.Event{LoginId: s.id, ChatId: chat, Sender: &pb.Sender{UserId: chat},
+		TimestampUnixMicro: time.Now().UnixMicro(), EventId: eventID,
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}})
 }
 
 func (s *session) Disconnect(context.Context) error { return nil }
@@ -80,8 +104,11 @@ func (s *session) Logout(context.Context) error     { return nil }
 // SendMessage echoes the text back from the contact.
 func (s *session) SendMessage(_ context.Context, c sdk.Call, m *pb.SendMessage) (sdk.Result, error) {
 	id := fmt.Sprintf("%s-%d", s.n.prefix, s.n.seq.Add(1))
-	s.n.host.Emit(&pb.Event{LoginId: s.id, ChatId: c.ChatID, Sender: &pb.Sender{UserId: c.ChatID},
-		TimestampUnixMicro: time.Now().UnixMicro(), EventId: id + ".echo",
-		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: m.Text}}})
+	if resend {
+		if err := os.WriteFile(s.lastPath(), []byte(c.ChatID+"\n"+id+".echo\n"+m.Text), 0o600); err != nil {
+			return sdk.Result{}, err
+		}
+	}
+	s.emitEcho(c.ChatID, id+".echo", m.Text)
 	return sdk.Result{MessageID: id}, nil
 }

@@ -1,0 +1,109 @@
+"""The History stream: what sdk.Host.SendHistory does for a Go plugin.
+
+Backfill returns at once; the plugin then sends the chat's past as
+HistoryBatch messages on the History stream, apart from live events. The
+rules (transport.proto):
+
+- a batch's seq increases within the process (the host drops a batch
+  whose seq it has already acknowledged); like the Go SDK, this plugin
+  keeps it increasing across restarts too;
+- at most WINDOW batches wait for the host's acknowledgement; sending
+  blocks past that, so a backfill goes at the host's pace;
+- batches are not journalled: after a crash the host asks again from the
+  cursor it stored with the last batch it has. A new stream in the same
+  process replays the batches not acknowledged.
+
+Seqs survive restarts by a reservation kept in the data folder: a block
+of BLOCK seqs is written down before any of it is used.
+"""
+
+import os
+import threading
+
+WINDOW = 8
+BLOCK = 4096
+SEQ_NAME = "history.seq"
+
+
+class HistoryQueue:
+    def __init__(self, folder):
+        self.path = os.path.join(folder, SEQ_NAME)
+        self.cond = threading.Condition()
+        self.unacked = []  # HistoryBatch, in seq order
+        self.acked = 0
+        self.gen = 0
+        self.closed = False
+        try:
+            with open(self.path) as f:
+                self.next_seq = int(f.read().strip() or "1")
+        except (FileNotFoundError, ValueError):
+            self.next_seq = 1
+        self.reserved = self.next_seq
+        self._reserve()
+
+    def _reserve(self):
+        self.reserved = self.next_seq + BLOCK
+        tmp = self.path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(str(self.reserved))
+            f.flush()
+            os.fsync(f.fileno())
+        os.rename(tmp, self.path)
+
+    def send(self, batch):
+        """Numbers batch and queues it; waits while WINDOW batches are
+        unacknowledged. Returns False once the plugin is stopping."""
+        with self.cond:
+            while len(self.unacked) >= WINDOW and not self.closed:
+                self.cond.wait()
+            if self.closed:
+                return False
+            if self.next_seq >= self.reserved:
+                self._reserve()
+            batch.seq = self.next_seq
+            self.next_seq += 1
+            self.unacked.append(batch)
+            self.cond.notify_all()
+            return True
+
+    def ack(self, up_to):
+        with self.cond:
+            if up_to <= self.acked:
+                return
+            self.acked = up_to
+            self.unacked = [b for b in self.unacked if b.seq > up_to]
+            self.cond.notify_all()
+
+    def stream(self, context):
+        """Yields the batches not acknowledged, then new ones, until the
+        stream ends or a newer one starts."""
+        with self.cond:
+            self.gen += 1
+            gen = self.gen
+            self.cond.notify_all()
+            cursor = 0
+        context.add_callback(self._wake)
+        while True:
+            with self.cond:
+                while (
+                    gen == self.gen
+                    and not self.closed
+                    and context.is_active()
+                    and not (self.unacked and self.unacked[-1].seq > cursor)
+                ):
+                    self.cond.wait(1)
+                if gen != self.gen or self.closed or not context.is_active():
+                    return
+                batch = [b for b in self.unacked if b.seq > cursor]
+            for b in batch:
+                yield b
+                cursor = b.seq
+
+    def _wake(self):
+        with self.cond:
+            self.cond.notify_all()
+
+    def close(self):
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()

@@ -1,0 +1,212 @@
+"""The event journal: what the Go SDK does for a Go plugin (sdk.Host.Emit,
+the Events stream, replays, acknowledgements, txn_id answers), in Python.
+
+The contract's rules (plugins/proto/transport.proto, docs/plugins.md):
+
+- every event gets a seq, increasing for the plugin's life, across
+  restarts too: the host drops what it has stored, by seq;
+- an event stays until the host acknowledges it (EventAck.up_to_seq: every
+  seq up to it is stored); a new Events stream, in this process or in the
+  next one after a crash, first replays every event not acknowledged, in
+  seq order, with its seq and event_id unchanged;
+- one Events stream at a time: a new one replaces the old;
+- the answer to a command with a txn_id is kept, so the host's retry
+  (after a broken stream or a crash) is answered without acting twice.
+
+The file is an append-only log of records in the data folder: a type byte,
+a 4-byte big-endian length, the payload. 'E' an Event, 'A' an ack (8-byte
+seq), 'T' a txn answer (2-byte key length, the key, a CommandResult). Each
+record is handed to the kernel before anything outside the process hears
+of it, which survives a crash of the process; fsync is only for the events
+a plugin is about to confirm to its network (emit(..., durable=True)).
+"""
+
+import os
+import struct
+import threading
+from collections import OrderedDict
+
+import transport_pb2 as pb
+
+JOURNAL_NAME = "events.journal"
+# Answers to txn_ids kept (the oldest go first).
+MAX_TXNS = 4096
+# The file is rewritten with only what is still needed once it is past
+# this size and twice what the last rewrite left (so that a host slow to
+# acknowledge does not make every ack rewrite the file).
+COMPACT_BYTES = 1 << 20
+
+_HEAD = struct.Struct(">cI")
+
+
+class Journal:
+    def __init__(self, folder):
+        self.path = os.path.join(folder, JOURNAL_NAME)
+        self.cond = threading.Condition()
+        self.pending = []  # Events not acknowledged, in seq order
+        self.acked = 0  # every seq up to it is stored by the host
+        self.next_seq = 1
+        self.txns = OrderedDict()  # "login\x00txn" -> CommandResult
+        self.gen = 0  # the current Events stream
+        self.closed = False
+        self._load()
+        self.f = open(self.path, "ab")
+        self.size = self.f.tell()
+        self.kept = 0  # the size the last rewrite left
+
+    # ------------------------------------------------------------ file
+
+    def _load(self):
+        try:
+            with open(self.path, "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            return
+        pos, good, events = 0, 0, []
+        while pos + _HEAD.size <= len(data):
+            kind, n = _HEAD.unpack_from(data, pos)
+            body = data[pos + _HEAD.size : pos + _HEAD.size + n]
+            if len(body) < n:
+                break  # torn by a crash mid-write: the rest is lost
+            pos += _HEAD.size + n
+            if kind == b"E":
+                ev = pb.Event.FromString(body)
+                events.append(ev)
+                self.next_seq = max(self.next_seq, ev.seq + 1)
+            elif kind == b"A":
+                (seq,) = struct.unpack(">Q", body)
+                self.acked = max(self.acked, seq)
+                self.next_seq = max(self.next_seq, seq + 1)
+            elif kind == b"T":
+                (k,) = struct.unpack_from(">H", body)
+                key = body[2 : 2 + k].decode()
+                self._keep_txn(key, pb.CommandResult.FromString(body[2 + k :]))
+            good = pos
+        if good < len(data):
+            with open(self.path, "r+b") as f:
+                f.truncate(good)
+        self.pending = sorted((e for e in events if e.seq > self.acked), key=lambda e: e.seq)
+
+    def _write(self, kind, body, durable=False):
+        rec = _HEAD.pack(kind, len(body)) + body
+        self.f.write(rec)
+        self.f.flush()  # to the kernel: a crash of the process keeps it
+        if durable:
+            os.fsync(self.f.fileno())
+        self.size += len(rec)
+
+    def _compact(self):
+        """Rewrites the file with the ack, the pending events and the
+        answers: durably, by a new file renamed over the old."""
+        tmp = self.path + ".tmp"
+        with open(tmp, "wb") as f:
+            recs = [(b"A", struct.pack(">Q", self.acked))]
+            recs += [(b"E", ev.SerializeToString()) for ev in self.pending]
+            recs += [(b"T", _txn_body(k, r)) for k, r in self.txns.items()]
+            for kind, body in recs:
+                f.write(_HEAD.pack(kind, len(body)) + body)
+            f.flush()
+            os.fsync(f.fileno())
+        os.rename(tmp, self.path)
+        folder = os.open(os.path.dirname(self.path), os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+        self.f.close()
+        self.f = open(self.path, "ab")
+        self.size = self.kept = self.f.tell()
+
+    def close(self):
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+            self.f.close()
+
+    # ------------------------------------------------------------ events
+
+    def emit(self, ev, durable=False):
+        """Numbers ev, journals it and queues it for the Events stream.
+        With durable, returns once it is on disk (fsync): confirm it to
+        the network only then."""
+        with self.cond:
+            if self.closed:
+                return 0
+            ev.seq = self.next_seq
+            self.next_seq += 1
+            self._write(b"E", ev.SerializeToString(), durable)
+            self.pending.append(ev)
+            self.cond.notify_all()
+            return ev.seq
+
+    def ack(self, up_to):
+        """The host stored every event up to seq up_to."""
+        with self.cond:
+            up_to = min(up_to, self.next_seq - 1)
+            if up_to <= self.acked or self.closed:
+                return
+            self.acked = up_to
+            while self.pending and self.pending[0].seq <= up_to:
+                self.pending.pop(0)
+            self._write(b"A", struct.pack(">Q", up_to))
+            if self.size > max(COMPACT_BYTES, 2 * self.kept):
+                self._compact()
+
+    def stream(self, context):
+        """Yields every event not acknowledged, oldest first, then new
+        ones as they come, until the stream ends or a newer one starts."""
+        with self.cond:
+            self.gen += 1
+            gen = self.gen
+            self.cond.notify_all()
+            cursor = self.acked + 1
+        context.add_callback(self._wake)
+        while True:
+            with self.cond:
+                while (
+                    gen == self.gen
+                    and not self.closed
+                    and context.is_active()
+                    and not (self.pending and self.pending[-1].seq >= cursor)
+                ):
+                    self.cond.wait(1)
+                if gen != self.gen or self.closed or not context.is_active():
+                    return
+                # Events acknowledged meanwhile need not be sent.
+                cursor = max(cursor, self.acked + 1)
+                batch = [ev for ev in self.pending if ev.seq >= cursor]
+            for ev in batch:
+                yield ev
+                cursor = ev.seq + 1
+
+    def _wake(self):
+        with self.cond:
+            self.cond.notify_all()
+
+    # ------------------------------------------------------------ txns
+
+    def answer(self, login_id, txn_id):
+        """The answer given to (login_id, txn_id) before, or None."""
+        with self.cond:
+            return self.txns.get(login_id + "\x00" + txn_id)
+
+    def remember(self, login_id, txn_id, result):
+        """Keeps a successful answer to (login_id, txn_id); journalled
+        before the host hears of it."""
+        key = login_id + "\x00" + txn_id
+        with self.cond:
+            if self.closed:
+                return
+            self._keep_txn(key, result)
+            self._write(b"T", _txn_body(key, result))
+
+    def _keep_txn(self, key, result):
+        self.txns[key] = result
+        self.txns.move_to_end(key)
+        while len(self.txns) > MAX_TXNS:
+            self.txns.popitem(last=False)
+
+
+def _txn_body(key, result):
+    k = key.encode()
+    return struct.pack(">H", len(k)) + k + result.SerializeToString()

@@ -1,0 +1,217 @@
+package botmode
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// captionMax is the longest caption Telegram takes, in UTF-16 units.
+const captionMax = 1024
+
+// target is a command's chat and, when it names one, message.
+func (s *Session) target(c sdk.Call, msgID string) (chatID int64, messageID int, err error) {
+	if s.bot == nil {
+		return 0, 0, sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "telegram bot: not logged in")
+	}
+	chatID, err = strconv.ParseInt(c.ChatID, 10, 64)
+	if err != nil {
+		return 0, 0, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is not a Telegram chat ID", c.ChatID)
+	}
+	if msgID != "" {
+		if messageID, err = strconv.Atoi(msgID); err != nil {
+			return 0, 0, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is not a Telegram message ID", msgID)
+		}
+	}
+	return chatID, messageID, nil
+}
+
+func resultOf(m *models.Message) sdk.Result {
+	return sdk.Result{MessageID: strconv.Itoa(m.ID), Time: time.Unix(int64(m.Date), 0)}
+}
+
+// SendMessage sends text, a reply, files. Files go one message each; the
+// text is the first file's caption when it fits, else a message of its
+// own before them. The result names the message with the text (or the
+// first file).
+func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessage) (sdk.Result, error) {
+	chatID, replyTo, err := s.target(c, msg.ReplyToId)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	var reply *models.ReplyParameters
+	if replyTo != 0 {
+		// A reply to a message deleted meanwhile still goes out.
+		reply = &models.ReplyParameters{MessageID: replyTo, AllowSendingWithoutReply: true}
+	}
+	text, ents := msg.Text, entitiesOf(msg.Text, msg.Spans)
+	if len(msg.Attachments) == 0 || (text != "" && utf16Len(text) > captionMax) {
+		if text == "" {
+			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "an empty message")
+		}
+		m, err := s.bot.SendMessage(ctx, &bot.SendMessageParams{ChatID: chatID, Text: text, Entities: ents, ReplyParameters: reply})
+		if err != nil {
+			return sdk.Result{}, commandError("sending", err)
+		}
+		if len(msg.Attachments) == 0 {
+			return resultOf(m), nil
+		}
+		res := resultOf(m)
+		for i, a := range msg.Attachments {
+			if _, err := s.sendAttachment(ctx, chatID, a, "", nil, nil); err != nil {
+				return sdk.Result{}, partial(err, i, a)
+			}
+		}
+		return res, nil
+	}
+	var res sdk.Result
+	for i, a := range msg.Attachments {
+		caption, capEnts, r := "", []models.MessageEntity(nil), (*models.ReplyParameters)(nil)
+		if i == 0 {
+			caption, capEnts, r = text, ents, reply
+		}
+		m, err := s.sendAttachment(ctx, chatID, a, caption, capEnts, r)
+		if err != nil && i > 0 {
+			return sdk.Result{}, partial(err, i, a)
+		}
+		if err != nil {
+			return sdk.Result{}, err
+		}
+		if i == 0 {
+			res = resultOf(m)
+		}
+	}
+	return res, nil
+}
+
+// partial is the error of a send that went out in part: the user is told
+// what reached Telegram, so as not to send it all again.
+func partial(err error, i int, a *pb.Attachment) error {
+	e := sdk.ToProto(err)
+	return sdk.Errorf(e.Code, "only part of this message reached Telegram: the file %q (number %d) did not: %s", a.Name, i+1, e.Text)
+}
+
+// EditMessage corrects a message's text (or its caption, for a file).
+func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage) (sdk.Result, error) {
+	chatID, msgID, err := s.target(c, e.TargetId)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	ents := entitiesOf(e.Text, e.Spans)
+	m, err := s.bot.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: chatID, MessageID: msgID, Text: e.Text, Entities: ents})
+	if err != nil && strings.Contains(strings.ToLower(err.Error()), "no text in the message") {
+		m, err = s.bot.EditMessageCaption(ctx, &bot.EditMessageCaptionParams{ChatID: chatID, MessageID: msgID, Caption: e.Text, CaptionEntities: ents})
+	}
+	if err != nil {
+		return sdk.Result{}, commandError("correcting this message", err)
+	}
+	return sdk.Result{MessageID: e.TargetId, Time: time.Unix(int64(m.EditDate), 0)}, nil
+}
+
+// React sets the bot's reaction: a bot has one per message, the last of
+// the set; an empty set removes it.
+func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Result, error) {
+	chatID, msgID, err := s.target(c, r.TargetId)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	reaction := []models.ReactionType{}
+	if n := len(r.Emojis); n > 0 {
+		reaction = append(reaction, models.ReactionType{Type: models.ReactionTypeTypeEmoji,
+			ReactionTypeEmoji: &models.ReactionTypeEmoji{Type: models.ReactionTypeTypeEmoji, Emoji: r.Emojis[n-1]}})
+	}
+	if _, err := s.bot.SetMessageReaction(ctx, &bot.SetMessageReactionParams{ChatID: chatID, MessageID: msgID, Reaction: reaction}); err != nil {
+		if strings.Contains(strings.ToLower(err.Error()), "reaction_invalid") {
+			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
+				"Telegram does not allow this reaction here (a bot may use the standard emoji reactions the chat allows): %v", err)
+		}
+		return sdk.Result{}, commandError("reacting", err)
+	}
+	return sdk.Result{}, nil
+}
+
+// Retract deletes a message: the bot's own, or, as an admin with the
+// right to, anyone's in a group (Telegram's limits apply: 48 hours).
+func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.Result, error) {
+	chatID, msgID, err := s.target(c, r.TargetId)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	if _, err := s.bot.DeleteMessage(ctx, &bot.DeleteMessageParams{ChatID: chatID, MessageID: msgID}); err != nil {
+		return sdk.Result{}, commandError("deleting this message", err)
+	}
+	return sdk.Result{}, nil
+}
+
+// SetTyping shows "typing..." for composing; Telegram ends it by itself
+// (after 5 s, or with the next message), so the other states send nothing.
+func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingState) error {
+	chatID, _, err := s.target(c, "")
+	if err != nil || state != pb.TypingState_TYPING_STATE_COMPOSING {
+		return err
+	}
+	_, err = s.bot.SendChatAction(ctx, &bot.SendChatActionParams{ChatID: chatID, Action: models.ChatActionTyping})
+	return commandError("typing notifications", err)
+}
+
+// LeaveChat has the bot leave a group or channel.
+func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
+	chatID, _, err := s.target(c, "")
+	if err != nil {
+		return err
+	}
+	if _, err := s.bot.LeaveChat(ctx, &bot.LeaveChatParams{ChatID: chatID}); err != nil {
+		return commandError("leaving this chat", err)
+	}
+	s.chats.remove(chatID)
+	return s.chats.save()
+}
+
+// SetTopic sets a group's description (an admin's right).
+func (s *Session) SetTopic(ctx context.Context, c sdk.Call, topic string) error {
+	chatID, _, err := s.target(c, "")
+	if err != nil {
+		return err
+	}
+	_, err = s.bot.SetChatDescription(ctx, &bot.SetChatDescriptionParams{ChatID: chatID, Description: topic})
+	return commandError("setting the topic", err)
+}
+
+// SetChatName renames a group (an admin's right).
+func (s *Session) SetChatName(ctx context.Context, c sdk.Call, name string) error {
+	chatID, _, err := s.target(c, "")
+	if err != nil {
+		return err
+	}
+	_, err = s.bot.SetChatTitle(ctx, &bot.SetChatTitleParams{ChatID: chatID, Title: name})
+	return commandError("renaming this chat", err)
+}
+
+// Kick removes a member from a group (an admin's right to restrict
+// members): banned, then let back in unless the kick is a ban.
+func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
+	chatID, _, err := s.target(c, "")
+	if err != nil {
+		return err
+	}
+	userID, err := strconv.ParseInt(k.UserId, 10, 64)
+	if err != nil {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is not a Telegram user ID", k.UserId)
+	}
+	if _, err := s.bot.BanChatMember(ctx, &bot.BanChatMemberParams{ChatID: chatID, UserID: userID}); err != nil {
+		return commandError("removing this member", err)
+	}
+	if !k.Ban {
+		if _, err := s.bot.UnbanChatMember(ctx, &bot.UnbanChatMemberParams{ChatID: chatID, UserID: userID, OnlyIfBanned: true}); err != nil {
+			return commandError("letting this member back in after the kick (they are banned now)", err)
+		}
+	}
+	return nil
+}

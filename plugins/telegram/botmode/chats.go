@@ -1,0 +1,371 @@
+package botmode
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/go-telegram/bot/models"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// A bot cannot list its chats: it learns of them from updates. The chats
+// seen, their members as seen and the bot's rights in each are kept in
+// the login's folder, so the rooms are still there after a restart.
+
+const chatsFile = "chats.json"
+
+// chat is what the session knows of one chat.
+type chat struct {
+	ID       int64           `json:"id"`
+	Type     models.ChatType `json:"type"`
+	Title    string          `json:"title,omitempty"`    // groups and channels
+	Name     string          `json:"name,omitempty"`     // private chats: the person's name
+	Username string          `json:"username,omitempty"` // the person's or the public chat's
+	// Members are the members seen (groups), by user ID.
+	Members map[int64]*member `json:"members,omitempty"`
+	// Rights are the bot's own in the chat; nil = a plain member.
+	Rights *models.ChatAdministratorRights `json:"rights,omitempty"`
+	// AdminsKnown: the administrators were fetched once.
+	AdminsKnown bool `json:"admins_known,omitempty"`
+	// Avatar is a person's profile photo (private chats).
+	Avatar *avatar `json:"avatar,omitempty"`
+	// Topics are a forum's topic names, by thread ID.
+	Topics     map[int]string `json:"topics,omitempty"`
+	LastActive int64          `json:"last_active,omitempty"` // unix seconds
+}
+
+type member struct {
+	Name        string                `json:"name"`
+	Username    string                `json:"username,omitempty"`
+	IsBot       bool                  `json:"is_bot,omitempty"`
+	Affiliation pb.Affiliation        `json:"affiliation,omitempty"`
+	Status      models.ChatMemberType `json:"status,omitempty"`
+}
+
+func (c *chat) isGroup() bool {
+	return c.Type == models.ChatTypeGroup || c.Type == models.ChatTypeSupergroup
+}
+
+func (c *chat) chatType() pb.ChatType { return chatTypeOf(c.Type) }
+
+func chatTypeOf(t models.ChatType) pb.ChatType {
+	switch t {
+	case models.ChatTypeGroup, models.ChatTypeSupergroup:
+		return pb.ChatType_CHAT_TYPE_GROUP
+	case models.ChatTypeChannel:
+		return pb.ChatType_CHAT_TYPE_CHANNEL
+	}
+	return pb.ChatType_CHAT_TYPE_DIRECT
+}
+
+// readOnly: in a channel the bot posts only with the right to.
+func (c *chat) readOnly() bool {
+	return c.Type == models.ChatTypeChannel && (c.Rights == nil || !c.Rights.CanPostMessages)
+}
+
+// chats is the login's chat list, saved in its folder.
+type chats struct {
+	path string // "" = kept in memory only
+
+	saveMu sync.Mutex // one save at a time: they share a temporary file
+	mu     sync.Mutex
+	byID   map[int64]*chat
+	dirty  bool
+}
+
+func loadChats(dir string) (*chats, error) {
+	cs := &chats{byID: map[int64]*chat{}}
+	if dir == "" {
+		return cs, nil
+	}
+	cs.path = filepath.Join(dir, chatsFile)
+	data, err := os.ReadFile(cs.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return cs, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("botmode: read the chat list: %w", err)
+	}
+	var list []*chat
+	if err := json.Unmarshal(data, &list); err != nil {
+		return nil, fmt.Errorf("botmode: the chat list %s is damaged: %w", cs.path, err)
+	}
+	for _, c := range list {
+		cs.byID[c.ID] = c
+	}
+	return cs, nil
+}
+
+// get returns a copy of chat id's record (ok false when unknown).
+func (cs *chats) get(id int64) (chat, bool) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	c, ok := cs.byID[id]
+	if !ok {
+		return chat{}, false
+	}
+	return c.clone(), true
+}
+
+// head is a copy of chat id's record without its members and topics:
+// what ChatLimits needs, before every command, kept cheap.
+func (cs *chats) head(id int64) (chat, bool) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	c, ok := cs.byID[id]
+	if !ok {
+		return chat{}, false
+	}
+	out := *c
+	out.Members, out.Topics = nil, nil
+	if c.Rights != nil {
+		r := *c.Rights
+		out.Rights = &r
+	}
+	return out, true
+}
+
+func (c *chat) clone() chat {
+	out := *c
+	if c.Members != nil {
+		out.Members = make(map[int64]*member, len(c.Members))
+		for id, m := range c.Members {
+			mm := *m
+			out.Members[id] = &mm
+		}
+	}
+	if c.Rights != nil {
+		r := *c.Rights
+		out.Rights = &r
+	}
+	out.Topics = maps.Clone(c.Topics)
+	if c.Avatar != nil {
+		a := *c.Avatar
+		out.Avatar = &a
+	}
+	return out
+}
+
+// update changes chat id's record with fn (created when new); it reports
+// whether the chat was new.
+func (cs *chats) update(id int64, fn func(c *chat)) (isNew bool) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	c, ok := cs.byID[id]
+	if !ok {
+		c = &chat{ID: id}
+		cs.byID[id] = c
+	}
+	fn(c)
+	cs.dirty = true
+	return !ok
+}
+
+// refresh is update for what changes often and matters little (when a
+// chat last spoke): the list is saved only when fn reports a change
+// worth it, or the chat is new; the rest goes with the next save.
+func (cs *chats) refresh(id int64, fn func(c *chat) (changed bool)) (isNew bool) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	c, ok := cs.byID[id]
+	if !ok {
+		c = &chat{ID: id}
+		cs.byID[id] = c
+	}
+	if fn(c) || !ok {
+		cs.dirty = true
+	}
+	return !ok
+}
+
+func (cs *chats) remove(id int64) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if _, ok := cs.byID[id]; ok {
+		delete(cs.byID, id)
+		cs.dirty = true
+	}
+}
+
+// all is a copy of every chat, most recently active first.
+func (cs *chats) all() []chat {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	out := make([]chat, 0, len(cs.byID))
+	for _, c := range cs.byID {
+		out = append(out, c.clone())
+	}
+	slices.SortFunc(out, func(a, b chat) int {
+		if a.LastActive != b.LastActive {
+			return int(b.LastActive - a.LastActive)
+		}
+		return int(a.ID - b.ID)
+	})
+	return out
+}
+
+// save writes the list when it changed, durably: it is written before
+// the offset that confirms the updates it comes from.
+func (cs *chats) save() error {
+	cs.saveMu.Lock()
+	defer cs.saveMu.Unlock()
+	cs.mu.Lock()
+	if !cs.dirty || cs.path == "" {
+		cs.mu.Unlock()
+		return nil
+	}
+	list := make([]*chat, 0, len(cs.byID))
+	for _, c := range cs.byID {
+		list = append(list, c)
+	}
+	slices.SortFunc(list, func(a, b *chat) int { return int(a.ID - b.ID) })
+	data, err := json.Marshal(list)
+	cs.dirty = false
+	cs.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("botmode: encode the chat list: %w", err)
+	}
+	if err := writeFileDurably(cs.path, data); err != nil {
+		cs.mu.Lock()
+		cs.dirty = true
+		cs.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// writeFileDurably replaces path with data: a temporary file, fsynced,
+// renamed over it, and the folder fsynced.
+func writeFileDurably(path string, data []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("botmode: write %s: %w", path, err)
+	}
+	_, werr := f.Write(data)
+	if werr == nil {
+		werr = f.Sync()
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, path)
+	}
+	if werr != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("botmode: write %s: %w", path, werr)
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// members is the chat's member list for the contract, the bot first.
+func (c *chat) members(me Identity) []*pb.Member {
+	out := []*pb.Member{{UserId: strconv.FormatInt(me.ID, 10), Nick: me.Name, IsSelf: true,
+		Affiliation: c.botAffiliation(), Role: roleOf(c.botAffiliation())}}
+	ids := make([]int64, 0, len(c.Members))
+	for id := range c.Members {
+		if id != me.ID {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		m := c.Members[id]
+		out = append(out, &pb.Member{UserId: strconv.FormatInt(id, 10), Nick: m.Name,
+			Affiliation: m.Affiliation, Role: roleOf(m.Affiliation)})
+	}
+	return out
+}
+
+func (c *chat) botAffiliation() pb.Affiliation {
+	if c.Rights != nil {
+		return pb.Affiliation_AFFILIATION_ADMIN
+	}
+	return pb.Affiliation_AFFILIATION_MEMBER
+}
+
+func roleOf(a pb.Affiliation) pb.Role {
+	switch a {
+	case pb.Affiliation_AFFILIATION_OWNER, pb.Affiliation_AFFILIATION_ADMIN:
+		return pb.Role_ROLE_MODERATOR
+	case pb.Affiliation_AFFILIATION_NONE, pb.Affiliation_AFFILIATION_OUTCAST:
+		return pb.Role_ROLE_VISITOR
+	}
+	return pb.Role_ROLE_PARTICIPANT
+}
+
+// affiliationOf is a chat member status as an affiliation.
+func affiliationOf(m models.ChatMember) pb.Affiliation {
+	switch m.Type {
+	case models.ChatMemberTypeOwner:
+		return pb.Affiliation_AFFILIATION_OWNER
+	case models.ChatMemberTypeAdministrator:
+		return pb.Affiliation_AFFILIATION_ADMIN
+	case models.ChatMemberTypeLeft:
+		return pb.Affiliation_AFFILIATION_NONE
+	case models.ChatMemberTypeBanned:
+		return pb.Affiliation_AFFILIATION_OUTCAST
+	}
+	return pb.Affiliation_AFFILIATION_MEMBER
+}
+
+// memberUser is the user a chat member status is about.
+func memberUser(m models.ChatMember) *models.User {
+	switch m.Type {
+	case models.ChatMemberTypeOwner:
+		return m.Owner.User
+	case models.ChatMemberTypeAdministrator:
+		return &m.Administrator.User
+	case models.ChatMemberTypeMember:
+		return m.Member.User
+	case models.ChatMemberTypeRestricted:
+		return m.Restricted.User
+	case models.ChatMemberTypeLeft:
+		return m.Left.User
+	case models.ChatMemberTypeBanned:
+		return m.Banned.User
+	}
+	return nil
+}
+
+// rightsOf is the administrator rights of a member status; nil = none.
+func rightsOf(m models.ChatMember) *models.ChatAdministratorRights {
+	switch m.Type {
+	case models.ChatMemberTypeOwner:
+		return &models.ChatAdministratorRights{CanManageChat: true, CanDeleteMessages: true, CanRestrictMembers: true,
+			CanPromoteMembers: true, CanChangeInfo: true, CanInviteUsers: true, CanPostMessages: true,
+			CanEditMessages: true, CanPinMessages: true}
+	case models.ChatMemberTypeAdministrator:
+		a := m.Administrator
+		return &models.ChatAdministratorRights{IsAnonymous: a.IsAnonymous, CanManageChat: a.CanManageChat,
+			CanDeleteMessages: a.CanDeleteMessages, CanRestrictMembers: a.CanRestrictMembers,
+			CanPromoteMembers: a.CanPromoteMembers, CanChangeInfo: a.CanChangeInfo, CanInviteUsers: a.CanInviteUsers,
+			CanPostMessages: a.CanPostMessages, CanEditMessages: a.CanEditMessages, CanPinMessages: a.CanPinMessages}
+	}
+	return nil
+}
+
+// inChat reports whether a member status is in the chat.
+func inChat(m models.ChatMember) bool {
+	switch m.Type {
+	case models.ChatMemberTypeLeft, models.ChatMemberTypeBanned:
+		return false
+	case models.ChatMemberTypeRestricted:
+		return m.Restricted.IsMember
+	}
+	return true
+}

@@ -1,0 +1,458 @@
+package botmode
+
+import (
+	"context"
+	"slices"
+	"strconv"
+
+	"github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// eventsOf turns one update into the contract's events, in order: a chat
+// or contact first seen comes before its first message, a member first
+// seen before what they said.
+func (s *Session) eventsOf(ctx context.Context, upd *models.Update) []*pb.Event {
+	switch {
+	case upd.Message != nil:
+		return s.messageEvents(ctx, upd.Message)
+	case upd.ChannelPost != nil:
+		return s.messageEvents(ctx, upd.ChannelPost)
+	case upd.EditedMessage != nil:
+		return s.editEvents(ctx, upd.EditedMessage)
+	case upd.EditedChannelPost != nil:
+		return s.editEvents(ctx, upd.EditedChannelPost)
+	case upd.MessageReaction != nil:
+		return s.reactionEvents(ctx, upd.MessageReaction)
+	case upd.MyChatMember != nil:
+		return s.myMemberEvents(ctx, upd.MyChatMember)
+	case upd.ChatMember != nil:
+		return s.memberEvents(ctx, upd.ChatMember)
+	}
+	return nil
+}
+
+func chatIDString(id int64) string { return strconv.FormatInt(id, 10) }
+
+// base is an event of a chat at a time (unix seconds).
+func base(c *models.Chat, date int) *pb.Event {
+	return &pb.Event{ChatId: chatIDString(c.ID), ChatType: chatTypeOf(c.Type), TimestampUnixMicro: int64(date) * 1_000_000}
+}
+
+// senderOf is who sent a message: a user, or a chat speaking as itself (a
+// channel's post, an anonymous admin).
+func senderOf(m *models.Message) *pb.Sender {
+	if m.SenderChat != nil {
+		name := m.SenderChat.Title
+		if m.AuthorSignature != "" {
+			name += " (" + m.AuthorSignature + ")"
+		}
+		return &pb.Sender{UserId: chatIDString(m.SenderChat.ID), Name: name}
+	}
+	if m.From != nil {
+		return &pb.Sender{UserId: strconv.FormatInt(m.From.ID, 10), Name: userName(m.From)}
+	}
+	return &pb.Sender{UserId: chatIDString(m.Chat.ID), Name: m.Chat.Title}
+}
+
+// seeChat records a chat and returns the events of what was new about it:
+// a contact, a room and its members, a member of a known room.
+func (s *Session) seeChat(ctx context.Context, c *models.Chat, from *models.User, date int) []*pb.Event {
+	me := s.identity()
+	var evs []*pb.Event
+	renamed := false
+	isNew := s.chats.refresh(c.ID, func(ch *chat) bool {
+		before := *ch
+		ch.Type = c.Type
+		if c.Title != "" {
+			ch.Title = c.Title
+		}
+		if c.Type == models.ChatTypePrivate {
+			ch.Name = userName(&models.User{ID: c.ID, FirstName: c.FirstName, LastName: c.LastName, Username: c.Username})
+		}
+		ch.Username = c.Username
+		ch.LastActive = max(ch.LastActive, int64(date))
+		renamed = ch.Name != before.Name || ch.Username != before.Username
+		return ch.Type != before.Type || ch.Title != before.Title || renamed
+	})
+	if c.Type == models.ChatTypePrivate {
+		if isNew {
+			s.findAvatar(ctx, c.ID)
+		}
+		if isNew || renamed {
+			ev := base(c, date)
+			ev.ChatId = ""
+			ev.Payload = &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: s.contactOf(c.ID)}}
+			evs = append(evs, ev)
+		}
+		return evs
+	}
+	if isNew {
+		s.fetchRights(ctx, c)
+		cur, _ := s.chats.get(c.ID)
+		ev := base(c, date)
+		ev.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: s.chatOf(&cur, me)}}
+		evs = append(evs, ev)
+	}
+	if from != nil && from.ID != me.ID && (c.Type == models.ChatTypeGroup || c.Type == models.ChatTypeSupergroup) {
+		joined, nickChanged := false, false
+		s.chats.refresh(c.ID, func(ch *chat) bool {
+			if ch.Members == nil {
+				ch.Members = map[int64]*member{}
+			}
+			if m, ok := ch.Members[from.ID]; ok {
+				nickChanged = m.Name != userName(from)
+				changed := nickChanged || m.Username != from.Username
+				m.Name, m.Username = userName(from), from.Username
+				return changed
+			}
+			ch.Members[from.ID] = &member{Name: userName(from), Username: from.Username, IsBot: from.IsBot}
+			joined = true
+			return true
+		})
+		if joined || nickChanged {
+			kind := pb.MemberEvent_KIND_JOINED
+			if nickChanged {
+				kind = pb.MemberEvent_KIND_RENAMED
+			}
+			cur, _ := s.chats.get(c.ID)
+			aff := cur.Members[from.ID].Affiliation
+			ev := base(c, date)
+			ev.Sender = &pb.Sender{UserId: strconv.FormatInt(from.ID, 10), Name: userName(from)}
+			ev.Payload = &pb.Event_Member{Member: &pb.MemberEvent{Kind: kind,
+				Member: &pb.Member{UserId: ev.Sender.UserId, Nick: ev.Sender.Name, Affiliation: aff, Role: roleOf(aff)}}}
+			evs = append(evs, ev)
+		}
+	}
+	return evs
+}
+
+// fetchRights asks Telegram, once per chat, for the administrators of a
+// group (the bot's rights among them) or the bot's rights in a channel.
+// A failure leaves the chat as seen; the next chat event tries again.
+func (s *Session) fetchRights(ctx context.Context, c *models.Chat) {
+	if cur, ok := s.chats.get(c.ID); ok && cur.AdminsKnown {
+		return
+	}
+	me := s.identity()
+	if c.Type == models.ChatTypeChannel {
+		m, err := s.bot.GetChatMember(ctx, &bot.GetChatMemberParams{ChatID: c.ID, UserID: me.ID})
+		if err != nil {
+			s.log.Warn("telegram bot: the bot's rights in a channel are unknown", "chat", c.ID, "err", err)
+			return
+		}
+		s.chats.update(c.ID, func(ch *chat) { ch.Rights, ch.AdminsKnown = rightsOf(*m), true })
+		return
+	}
+	admins, err := s.bot.GetChatAdministrators(ctx, &bot.GetChatAdministratorsParams{ChatID: c.ID})
+	if err != nil {
+		s.log.Warn("telegram bot: the administrators of a group are unknown", "chat", c.ID, "err", err)
+		return
+	}
+	s.chats.update(c.ID, func(ch *chat) {
+		ch.AdminsKnown = true
+		if ch.Members == nil {
+			ch.Members = map[int64]*member{}
+		}
+		for _, a := range admins {
+			u := memberUser(a)
+			if u == nil {
+				continue
+			}
+			if u.ID == me.ID {
+				ch.Rights = rightsOf(a)
+				continue
+			}
+			ch.Members[u.ID] = &member{Name: userName(u), Username: u.Username, IsBot: u.IsBot,
+				Affiliation: affiliationOf(a), Status: a.Type}
+		}
+	})
+}
+
+func (s *Session) messageEvents(ctx context.Context, m *models.Message) []*pb.Event {
+	from := m.From
+	if m.SenderChat != nil {
+		// An anonymous admin or a channel: From is a placeholder bot.
+		from = nil
+	}
+	if from != nil && (m.LeftChatMember != nil && m.LeftChatMember.ID == from.ID ||
+		slices.ContainsFunc(m.NewChatMembers, func(u models.User) bool { return u.ID == from.ID })) {
+		// Who joins or leaves: serviceEvents says it.
+		from = nil
+	}
+	evs := s.seeChat(ctx, &m.Chat, from, m.Date)
+	evs = append(evs, s.serviceEvents(ctx, m)...)
+	text, ents := m.Text, m.Entities
+	if text == "" {
+		text, ents = m.Caption, m.CaptionEntities
+	}
+	atts := attachmentsOf(m)
+	if text == "" && len(atts) == 0 {
+		if t := placeholderOf(m); t != "" {
+			text = t
+		} else {
+			return evs
+		}
+	}
+	ev := base(&m.Chat, m.Date)
+	ev.EventId = strconv.Itoa(m.ID)
+	ev.Sender = senderOf(m)
+	text, spans := s.inTopic(m, text, spansOf(text, ents))
+	msg := &pb.MessageEvent{Text: text, Spans: spans, Attachments: atts}
+	if r := m.ReplyToMessage; r != nil && r.Chat.ID == m.Chat.ID && !(m.IsTopicMessage && r.ID == m.MessageThreadID) {
+		msg.ReplyToId = strconv.Itoa(r.ID)
+	}
+	ev.Payload = &pb.Event_Message{Message: msg}
+	return append(evs, ev)
+}
+
+// inTopic prefixes the text of a forum topic's message with the topic's
+// name, "[name] ", its spans moved after it: the group is one room, and
+// its topics are told apart so.
+func (s *Session) inTopic(m *models.Message, text string, spans []*pb.Span) (string, []*pb.Span) {
+	if !m.IsTopicMessage || m.MessageThreadID == 0 {
+		return text, spans
+	}
+	thread := m.MessageThreadID
+	cur, _ := s.chats.get(m.Chat.ID)
+	name := cur.Topics[thread]
+	// A topic's message answers the topic's first message, which names it.
+	if r := m.ReplyToMessage; r != nil && r.ID == thread && r.ForumTopicCreated != nil && r.ForumTopicCreated.Name != name {
+		name = r.ForumTopicCreated.Name
+		s.setTopic(m.Chat.ID, thread, name)
+	}
+	if name == "" {
+		name = "topic " + strconv.Itoa(thread)
+	}
+	prefix := "[" + name + "] "
+	for _, sp := range spans {
+		sp.Start += uint32(len(prefix))
+		sp.End += uint32(len(prefix))
+	}
+	return prefix + text, spans
+}
+
+func (s *Session) setTopic(chatID int64, thread int, name string) {
+	s.chats.update(chatID, func(ch *chat) {
+		if ch.Topics == nil {
+			ch.Topics = map[int]string{}
+		}
+		ch.Topics[thread] = name
+	})
+}
+
+// placeholderOf is a text for what the contract has no place for
+// (location, contact, poll, ...), so the user knows something came.
+func placeholderOf(m *models.Message) string {
+	switch {
+	case m.Location != nil:
+		return "[location: https://maps.google.com/?q=" + strconv.FormatFloat(m.Location.Latitude, 'f', -1, 64) + "," +
+			strconv.FormatFloat(m.Location.Longitude, 'f', -1, 64) + "]"
+	case m.Contact != nil:
+		return "[contact: " + m.Contact.FirstName + " " + m.Contact.LastName + " " + m.Contact.PhoneNumber + "]"
+	case m.Poll != nil:
+		return "[poll: " + m.Poll.Question + "]"
+	case m.Dice != nil:
+		return "[dice: " + m.Dice.Emoji + " " + strconv.Itoa(m.Dice.Value) + "]"
+	}
+	return ""
+}
+
+// serviceEvents are the membership and naming changes a service message
+// reports.
+func (s *Session) serviceEvents(ctx context.Context, m *models.Message) []*pb.Event {
+	var evs []*pb.Event
+	me := s.identity()
+	for _, u := range m.NewChatMembers {
+		if u.ID == me.ID {
+			continue // my_chat_member says it
+		}
+		from := &u
+		if m.From != nil {
+			from = m.From
+		}
+		evs = append(evs, s.memberChange(&m.Chat, m.Date, from, &u, pb.MemberEvent_KIND_JOINED, pb.Affiliation_AFFILIATION_MEMBER, "")...)
+	}
+	if u := m.LeftChatMember; u != nil && u.ID != me.ID {
+		kind, from := pb.MemberEvent_KIND_LEFT, u
+		if m.From != nil && m.From.ID != u.ID {
+			kind, from = pb.MemberEvent_KIND_KICKED, m.From
+		}
+		evs = append(evs, s.memberChange(&m.Chat, m.Date, from, u, kind, pb.Affiliation_AFFILIATION_NONE, "")...)
+	}
+	if t := m.ForumTopicCreated; t != nil {
+		s.setTopic(m.Chat.ID, m.ID, t.Name)
+	}
+	if t := m.ForumTopicEdited; t != nil && t.Name != "" && m.MessageThreadID != 0 {
+		s.setTopic(m.Chat.ID, m.MessageThreadID, t.Name)
+	}
+	if m.NewChatTitle != "" {
+		s.chats.update(m.Chat.ID, func(ch *chat) { ch.Title = m.NewChatTitle })
+		cur, _ := s.chats.get(m.Chat.ID)
+		ev := base(&m.Chat, m.Date)
+		ev.Sender = senderOf(m)
+		ev.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: s.chatOf(&cur, me)}}
+		evs = append(evs, ev)
+	}
+	if m.MigrateToChatID != 0 {
+		// The group became a supergroup with a new ID: the old room ends,
+		// the new one comes with the supergroup's first update.
+		s.chats.remove(m.Chat.ID)
+		ev := base(&m.Chat, m.Date)
+		ev.Payload = &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_DELETED,
+			Text: "this group became a supergroup, chat " + chatIDString(m.MigrateToChatID)}}
+		evs = append(evs, ev)
+	}
+	return evs
+}
+
+func (s *Session) editEvents(ctx context.Context, m *models.Message) []*pb.Event {
+	evs := s.seeChat(ctx, &m.Chat, m.From, m.Date)
+	text, ents := m.Text, m.Entities
+	if text == "" {
+		text, ents = m.Caption, m.CaptionEntities
+	}
+	date := m.EditDate
+	if date == 0 {
+		date = m.Date
+	}
+	ev := base(&m.Chat, date)
+	ev.Sender = senderOf(m)
+	text, spans := s.inTopic(m, text, spansOf(text, ents))
+	ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: strconv.Itoa(m.ID), Text: text, Spans: spans}}
+	return append(evs, ev)
+}
+
+func (s *Session) reactionEvents(ctx context.Context, r *models.MessageReactionUpdated) []*pb.Event {
+	evs := s.seeChat(ctx, &r.Chat, r.User, r.Date)
+	ev := base(&r.Chat, r.Date)
+	switch {
+	case r.User != nil:
+		ev.Sender = &pb.Sender{UserId: strconv.FormatInt(r.User.ID, 10), Name: userName(r.User)}
+	case r.ActorChat != nil:
+		ev.Sender = &pb.Sender{UserId: chatIDString(r.ActorChat.ID), Name: r.ActorChat.Title}
+	default:
+		return evs
+	}
+	var emojis []string
+	for _, rt := range r.NewReaction {
+		if rt.Type == models.ReactionTypeTypeEmoji && rt.ReactionTypeEmoji != nil {
+			emojis = append(emojis, rt.ReactionTypeEmoji.Emoji)
+		}
+	}
+	ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: strconv.Itoa(r.MessageID), Emojis: emojis}}
+	return append(evs, ev)
+}
+
+// myMemberEvents: the bot was added to a chat, removed, or its rights
+// changed.
+func (s *Session) myMemberEvents(ctx context.Context, u *models.ChatMemberUpdated) []*pb.Event {
+	c := &u.Chat
+	if c.Type == models.ChatTypePrivate {
+		// A person blocked or unblocked the bot: sending says so.
+		return nil
+	}
+	ev := base(c, u.Date)
+	ev.Sender = &pb.Sender{UserId: strconv.FormatInt(u.From.ID, 10), Name: userName(&u.From)}
+	if !inChat(u.NewChatMember) {
+		s.chats.remove(c.ID)
+		reason := pb.ChatRemovedEvent_REASON_KICKED
+		text := "the bot was removed from this chat by " + userName(&u.From)
+		switch {
+		case u.NewChatMember.Type == models.ChatMemberTypeBanned:
+			reason = pb.ChatRemovedEvent_REASON_BANNED
+		case u.From.ID == s.identity().ID:
+			reason, text = pb.ChatRemovedEvent_REASON_LEFT, "the bot left this chat"
+		}
+		ev.Payload = &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: reason, Text: text}}
+		return []*pb.Event{ev}
+	}
+	evs := s.seeChat(ctx, c, nil, u.Date)
+	s.chats.update(c.ID, func(ch *chat) { ch.Rights = rightsOf(u.NewChatMember) })
+	if len(evs) > 0 {
+		// New: seeChat's chat event is sent with the rights just learnt.
+		evs = evs[:0]
+	}
+	cur, _ := s.chats.get(c.ID)
+	ev.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: s.chatOf(&cur, s.identity())}}
+	return append(evs, ev)
+}
+
+// memberEvents: someone's membership changed (chat_member updates come
+// where the bot is an admin).
+func (s *Session) memberEvents(ctx context.Context, u *models.ChatMemberUpdated) []*pb.Event {
+	c := &u.Chat
+	if c.Type != models.ChatTypeGroup && c.Type != models.ChatTypeSupergroup {
+		return nil
+	}
+	who := memberUser(u.NewChatMember)
+	if who == nil || who.ID == s.identity().ID {
+		return nil
+	}
+	evs := s.seeChat(ctx, c, nil, u.Date)
+	wasIn, isIn := inChat(u.OldChatMember), inChat(u.NewChatMember)
+	var kind pb.MemberEvent_Kind
+	switch {
+	case isIn && (!wasIn || affiliationOf(u.OldChatMember) == affiliationOf(u.NewChatMember)):
+		kind = pb.MemberEvent_KIND_JOINED // or no change, for one not seen yet
+	case isIn:
+		kind = pb.MemberEvent_KIND_ROLE_CHANGED
+	case u.NewChatMember.Type == models.ChatMemberTypeBanned:
+		kind = pb.MemberEvent_KIND_BANNED
+	case u.From.ID != who.ID:
+		kind = pb.MemberEvent_KIND_KICKED
+	default:
+		kind = pb.MemberEvent_KIND_LEFT
+	}
+	return append(evs, s.memberChange(c, u.Date, &u.From, who, kind, affiliationOf(u.NewChatMember), u.NewChatMember.Type)...)
+}
+
+// memberChange records a change of a group's member and returns its
+// event, if it changes the members as seen: a join of one already there
+// or the leave of one never seen is no news (Telegram tells an admin bot
+// the same join twice: a service message and a chat_member update).
+func (s *Session) memberChange(c *models.Chat, date int, by, who *models.User, kind pb.MemberEvent_Kind, aff pb.Affiliation, status models.ChatMemberType) []*pb.Event {
+	news := false
+	s.chats.update(c.ID, func(ch *chat) {
+		if ch.Members == nil {
+			ch.Members = map[int64]*member{}
+		}
+		old, known := ch.Members[who.ID]
+		switch kind {
+		case pb.MemberEvent_KIND_JOINED:
+			if known {
+				// Refresh what the update says, no news.
+				old.Name, old.Username = userName(who), who.Username
+				if status != "" {
+					old.Affiliation, old.Status = aff, status
+				}
+				return
+			}
+			ch.Members[who.ID] = &member{Name: userName(who), Username: who.Username, IsBot: who.IsBot, Affiliation: aff, Status: status}
+			news = true
+		case pb.MemberEvent_KIND_ROLE_CHANGED:
+			news = !known || old.Affiliation != aff
+			ch.Members[who.ID] = &member{Name: userName(who), Username: who.Username, IsBot: who.IsBot, Affiliation: aff, Status: status}
+		case pb.MemberEvent_KIND_BANNED:
+			// A ban matters even for one never seen: they are kept out.
+			delete(ch.Members, who.ID)
+			news = true
+		default:
+			delete(ch.Members, who.ID)
+			news = known
+		}
+	})
+	if !news {
+		return nil
+	}
+	if kind == pb.MemberEvent_KIND_JOINED || kind == pb.MemberEvent_KIND_LEFT {
+		by = who // the contract's sender of a join or a leave
+	}
+	ev := base(c, date)
+	ev.Sender = &pb.Sender{UserId: strconv.FormatInt(by.ID, 10), Name: userName(by)}
+	ev.Payload = &pb.Event_Member{Member: &pb.MemberEvent{Kind: kind,
+		Member: &pb.Member{UserId: strconv.FormatInt(who.ID, 10), Nick: userName(who), Affiliation: aff, Role: roleOf(aff)}}}
+	return []*pb.Event{ev}
+}

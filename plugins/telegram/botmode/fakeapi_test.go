@@ -1,0 +1,434 @@
+package botmode_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeAPI is a Bot API server on loopback that follows the API's JSON
+// shapes for the methods bot mode uses: requests as JSON or multipart
+// form (go-telegram/bot sends multipart), answers {"ok":true,"result":...}
+// or {"ok":false,"error_code":...,"description":...}.
+type fakeAPI struct {
+	srv   *httptest.Server
+	token string
+	botID int64
+
+	mu      sync.Mutex
+	wake    chan struct{} // closed when an update is queued
+	updates []fakeUpdate
+	nextUpd int64
+	// offsets are the offset of each getUpdates call, in order, with
+	// when it came.
+	offsets []int64
+	polls   []time.Time
+	// failures answer the next getUpdates calls, one each.
+	failures []func(w http.ResponseWriter)
+	calls    []apiCall
+	nextMsg  map[string]int
+	files    map[string][]byte // by file_id; file_path = "files/<file_id>"
+	// refuse answers a method with an error: method -> (code, text).
+	refuse map[string][2]string
+	admins map[string]string // chat_id -> getChatAdministrators result JSON
+	member map[string]string // chat_id -> getChatMember result JSON (the bot)
+	chatJS map[string]string // chat_id -> getChat result JSON
+	// privacy: can_read_all_group_messages of getMe.
+	readAll bool
+}
+
+type fakeUpdate struct {
+	id  int64
+	raw string
+}
+
+// apiCall is one request: its method, its fields (JSON-encoded values as
+// sent) and its files.
+type apiCall struct {
+	Method string
+	Params map[string]string
+	Files  map[string][]byte
+}
+
+const (
+	testToken = "123456:TEST-token_abcdefghijklmnopqrstuvwxyz"
+	testBotID = 123456
+)
+
+func newFakeAPI(t testing.TB) *fakeAPI {
+	f := &fakeAPI{token: testToken, botID: testBotID, wake: make(chan struct{}), nextUpd: 1,
+		nextMsg: map[string]int{}, files: map[string][]byte{}, refuse: map[string][2]string{},
+		admins: map[string]string{}, member: map[string]string{}, chatJS: map[string]string{}}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeAPI) URL() string { return f.srv.URL }
+
+// push queues an update (without update_id: it is given one) and returns
+// its ID.
+func (f *fakeAPI) push(update string) int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id := f.nextUpd
+	f.nextUpd++
+	raw := `{"update_id":` + strconv.FormatInt(id, 10) + `,` + strings.TrimPrefix(strings.TrimSpace(update), "{")
+	f.updates = append(f.updates, fakeUpdate{id: id, raw: raw})
+	close(f.wake)
+	f.wake = make(chan struct{})
+	return id
+}
+
+// fail has the next getUpdates calls answered by fns, one each.
+func (f *fakeAPI) fail(fns ...func(w http.ResponseWriter)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failures = append(f.failures, fns...)
+}
+
+// setRefuse has method answered with an error (code "" = answer again).
+func (f *fakeAPI) setRefuse(method, code, text string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if code == "" {
+		delete(f.refuse, method)
+		return
+	}
+	f.refuse[method] = [2]string{code, text}
+}
+
+func (f *fakeAPI) addFile(id string, data []byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.files[id] = data
+}
+
+func (f *fakeAPI) callsOf(method string) []apiCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []apiCall
+	for _, c := range f.calls {
+		if c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (f *fakeAPI) pollOffsets() []int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]int64(nil), f.offsets...)
+}
+
+// confirmed reports whether the bot confirmed update id (asked for
+// updates past it).
+func (f *fakeAPI) confirmed(id int64) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, o := range f.offsets {
+		if o > id {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *fakeAPI) pollTimes() []time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]time.Time(nil), f.polls...)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func ok(w http.ResponseWriter, result any) {
+	if raw, isRaw := result.(string); isRaw {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"ok":true,"result":`+raw+`}`)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "result": result})
+}
+
+func apiFail(w http.ResponseWriter, code int, desc string) {
+	writeJSON(w, code, map[string]any{"ok": false, "error_code": code, "description": desc})
+}
+
+// params reads a request's fields: JSON body, multipart or URL-encoded.
+func params(r *http.Request) (map[string]string, map[string][]byte, error) {
+	out, files := map[string]string{}, map[string][]byte{}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ct {
+	case "application/json":
+		var m map[string]json.RawMessage
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			return nil, nil, err
+		}
+		for k, v := range m {
+			var s string
+			if json.Unmarshal(v, &s) == nil {
+				out[k] = s
+			} else {
+				out[k] = string(v)
+			}
+		}
+	case "multipart/form-data":
+		// go-telegram/bot sends a method without parameters (getMe) as
+		// an empty body, which Telegram takes.
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(body) == 0 {
+			return out, files, nil
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if err := r.ParseMultipartForm(64 << 20); err != nil {
+			return nil, nil, err
+		}
+		for k, v := range r.MultipartForm.Value {
+			out[k] = v[0]
+		}
+		for k, fhs := range r.MultipartForm.File {
+			fh, err := fhs[0].Open()
+			if err != nil {
+				return nil, nil, err
+			}
+			data, _ := io.ReadAll(fh)
+			fh.Close()
+			files[k] = data
+			out[k+".filename"] = fhs[0].Filename
+		}
+	default:
+		if err := r.ParseForm(); err != nil {
+			return nil, nil, err
+		}
+		for k, v := range r.Form {
+			out[k] = v[0]
+		}
+	}
+	return out, files, nil
+}
+
+func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
+	if rest, isFile := strings.CutPrefix(r.URL.Path, "/file/bot"); isFile {
+		token, path, _ := strings.Cut(rest, "/")
+		f.mu.Lock()
+		data, found := f.files[strings.TrimPrefix(path, "files/")]
+		f.mu.Unlock()
+		if token != f.token || !found {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		w.Write(data)
+		return
+	}
+	rest, _ := strings.CutPrefix(r.URL.Path, "/bot")
+	token, method, _ := strings.Cut(rest, "/")
+	if token != f.token {
+		apiFail(w, http.StatusUnauthorized, "Unauthorized")
+		return
+	}
+	p, files, err := params(r)
+	if err != nil {
+		apiFail(w, http.StatusBadRequest, "Bad Request: "+err.Error())
+		return
+	}
+	if method == "getUpdates" {
+		f.getUpdates(w, r, p)
+		return
+	}
+	f.mu.Lock()
+	f.calls = append(f.calls, apiCall{Method: method, Params: p, Files: files})
+	refusal, refused := f.refuse[method]
+	f.mu.Unlock()
+	if refused {
+		code, _ := strconv.Atoi(refusal[0])
+		apiFail(w, code, refusal[1])
+		return
+	}
+	switch method {
+	case "getMe":
+		ok(w, map[string]any{"id": f.botID, "is_bot": true, "first_name": "Passerelle Test", "username": "passerelle_test_bot",
+			"can_join_groups": true, "can_read_all_group_messages": f.readAll})
+	case "sendMessage", "sendPhoto", "sendDocument", "sendVoice", "sendVideo":
+		f.sent(w, method, p, files)
+	case "editMessageText", "editMessageCaption":
+		id, _ := strconv.Atoi(p["message_id"])
+		ok(w, map[string]any{"message_id": id, "date": time.Now().Unix() - 10, "edit_date": time.Now().Unix(),
+			"chat": f.chatOf(p["chat_id"]), "text": p["text"]})
+	case "deleteMessage", "setMessageReaction", "sendChatAction", "leaveChat", "setChatTitle", "setChatDescription",
+		"banChatMember", "unbanChatMember":
+		ok(w, true)
+	case "getFile":
+		f.mu.Lock()
+		data, found := f.files[p["file_id"]]
+		f.mu.Unlock()
+		if !found {
+			apiFail(w, http.StatusBadRequest, "Bad Request: invalid file_id")
+			return
+		}
+		ok(w, map[string]any{"file_id": p["file_id"], "file_unique_id": "u" + p["file_id"], "file_size": len(data),
+			"file_path": "files/" + p["file_id"]})
+	case "getUserProfilePhotos":
+		f.mu.Lock()
+		_, has := f.files["avatar-"+p["user_id"]]
+		f.mu.Unlock()
+		if !has {
+			ok(w, `{"total_count":0,"photos":[]}`)
+			return
+		}
+		id := "avatar-" + p["user_id"]
+		ok(w, `{"total_count":1,"photos":[[{"file_id":"`+id+`-small","file_unique_id":"s","width":80,"height":80},`+
+			`{"file_id":"`+id+`","file_unique_id":"u`+id+`","width":320,"height":320},`+
+			`{"file_id":"`+id+`-big","file_unique_id":"b","width":640,"height":640}]]}`)
+	case "getChatAdministrators":
+		f.mu.Lock()
+		res, found := f.admins[p["chat_id"]]
+		f.mu.Unlock()
+		if !found {
+			res = "[]"
+		}
+		ok(w, res)
+	case "getChatMember":
+		f.mu.Lock()
+		res, found := f.member[p["chat_id"]]
+		f.mu.Unlock()
+		if !found {
+			res = fmt.Sprintf(`{"status":"member","user":{"id":%d,"is_bot":true,"first_name":"Passerelle Test"}}`, f.botID)
+		}
+		ok(w, res)
+	case "getChat":
+		f.mu.Lock()
+		res, found := f.chatJS[p["chat_id"]]
+		f.mu.Unlock()
+		if !found {
+			apiFail(w, http.StatusBadRequest, "Bad Request: chat not found")
+			return
+		}
+		ok(w, res)
+	default:
+		apiFail(w, http.StatusNotFound, "Not Found: method "+method)
+	}
+}
+
+func (f *fakeAPI) chatOf(chatID string) map[string]any {
+	id, _ := strconv.ParseInt(chatID, 10, 64)
+	if id < 0 {
+		return map[string]any{"id": id, "type": "supergroup", "title": "Group " + chatID}
+	}
+	return map[string]any{"id": id, "type": "private", "first_name": "Person " + chatID}
+}
+
+// sent answers a send: the new message, its file kept for getFile.
+func (f *fakeAPI) sent(w http.ResponseWriter, method string, p map[string]string, files map[string][]byte) {
+	f.mu.Lock()
+	f.nextMsg[p["chat_id"]]++
+	id := 1000 + f.nextMsg[p["chat_id"]]
+	f.mu.Unlock()
+	msg := map[string]any{"message_id": id, "date": time.Now().Unix(), "chat": f.chatOf(p["chat_id"]),
+		"from": map[string]any{"id": f.botID, "is_bot": true, "first_name": "Passerelle Test"}}
+	if p["text"] != "" {
+		msg["text"] = p["text"]
+	}
+	if p["caption"] != "" {
+		msg["caption"] = p["caption"]
+	}
+	field := strings.ToLower(strings.TrimPrefix(method, "send"))
+	if data, up := files[field]; up {
+		fileID := fmt.Sprintf("sent-%s-%d", field, id)
+		f.addFile(fileID, data)
+		switch field {
+		case "photo":
+			msg["photo"] = []map[string]any{{"file_id": fileID, "file_unique_id": "u" + fileID, "width": 1, "height": 1, "file_size": len(data)}}
+		default:
+			msg[field] = map[string]any{"file_id": fileID, "file_unique_id": "u" + fileID, "file_size": len(data),
+				"file_name": p[field+".filename"]}
+		}
+	}
+	ok(w, msg)
+}
+
+// getUpdates is long polling as Telegram does it: updates below offset
+// are confirmed and forgotten; with none left, wait up to timeout
+// seconds for one.
+func (f *fakeAPI) getUpdates(w http.ResponseWriter, r *http.Request, p map[string]string) {
+	offset, _ := strconv.ParseInt(p["offset"], 10, 64)
+	timeout, _ := strconv.Atoi(p["timeout"])
+	f.mu.Lock()
+	f.offsets = append(f.offsets, offset)
+	f.polls = append(f.polls, time.Now())
+	if len(f.failures) > 0 {
+		fn := f.failures[0]
+		f.failures = f.failures[1:]
+		f.mu.Unlock()
+		fn(w)
+		return
+	}
+	f.mu.Unlock()
+	deadline := time.After(time.Duration(timeout) * time.Second)
+	for {
+		f.mu.Lock()
+		kept := f.updates[:0]
+		for _, u := range f.updates {
+			if u.id >= offset {
+				kept = append(kept, u)
+			}
+		}
+		f.updates = kept
+		var raws []string
+		for _, u := range f.updates {
+			raws = append(raws, u.raw)
+		}
+		wake := f.wake
+		f.mu.Unlock()
+		if len(raws) > 0 {
+			ok(w, "["+strings.Join(raws, ",")+"]")
+			return
+		}
+		select {
+		case <-wake:
+		case <-deadline:
+			ok(w, "[]")
+			return
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
+
+// Failures of a server in trouble.
+func badGateway(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(http.StatusBadGateway)
+	io.WriteString(w, "<html><body><h1>502 Bad Gateway</h1></body></html>")
+}
+
+// badGatewayBinary is a 502 whose body is not even UTF-8.
+func badGatewayBinary(w http.ResponseWriter) {
+	w.WriteHeader(http.StatusBadGateway)
+	w.Write([]byte("\xff\xfe\x00 gateway \xc3"))
+}
+
+func badJSON(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	io.WriteString(w, `{"ok":true,"result":[{"update_id":`)
+}
+
+func unauthorized(w http.ResponseWriter) { apiFail(w, http.StatusUnauthorized, "Unauthorized") }

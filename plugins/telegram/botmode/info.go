@@ -1,0 +1,130 @@
+package botmode
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// contactOf is the contact of a private chat as seen.
+func (s *Session) contactOf(id int64) *pb.Contact {
+	c, _ := s.chats.get(id)
+	uid := strconv.FormatInt(id, 10)
+	name := c.Name
+	if name == "" {
+		name = uid
+	}
+	out := &pb.Contact{UserId: uid, Name: name, Username: c.Username, ChatId: uid}
+	if c.Avatar != nil {
+		out.AvatarId = c.Avatar.UniqueID
+	}
+	return out
+}
+
+// chatOf describes a group or channel for the contract.
+func (s *Session) chatOf(c *chat, me Identity) *pb.Chat {
+	f := Features()
+	narrowByRights(f, c)
+	out := &pb.Chat{ChatId: chatIDString(c.ID), Type: c.chatType(), Name: c.Title, ReadOnly: c.readOnly(),
+		Features: f, LastActivityUnixMicro: c.LastActive * 1_000_000}
+	if c.isGroup() {
+		out.Members = c.members(me)
+	} else {
+		out.Members = []*pb.Member{{UserId: strconv.FormatInt(me.ID, 10), Nick: me.Name, IsSelf: true,
+			Affiliation: c.botAffiliation(), Role: roleOf(c.botAffiliation())}}
+		if c.readOnly() {
+			out.Members[0].Role = pb.Role_ROLE_VISITOR
+		}
+	}
+	return out
+}
+
+// ContactList is the people who wrote to the bot in private.
+func (s *Session) ContactList(context.Context) ([]*pb.Contact, error) {
+	var out []*pb.Contact
+	for _, c := range s.chats.all() {
+		if c.Type == models.ChatTypePrivate {
+			out = append(out, s.contactOf(c.ID))
+		}
+	}
+	return out, nil
+}
+
+// UserInfo describes a person: as seen, or from getChat for one the
+// bot has met (Telegram tells a bot only about those).
+func (s *Session) UserInfo(ctx context.Context, userID string) (*pb.Contact, error) {
+	id, err := strconv.ParseInt(userID, 10, 64)
+	if err != nil {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is not a Telegram user ID", userID)
+	}
+	if c, ok := s.chats.get(id); ok && c.Type == models.ChatTypePrivate {
+		if s.bot == nil {
+			return s.contactOf(id), nil
+		}
+		return s.withAvatar(ctx, s.contactOf(id), c.Avatar), nil
+	}
+	for _, c := range s.chats.all() {
+		if m, ok := c.Members[id]; ok {
+			return &pb.Contact{UserId: userID, Name: m.Name, Username: m.Username, IsBot: m.IsBot}, nil
+		}
+	}
+	if s.bot == nil {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "telegram bot: not logged in")
+	}
+	info, err := s.bot.GetChat(ctx, &bot.GetChatParams{ChatID: id})
+	if err != nil {
+		return nil, commandError("looking this person up", err)
+	}
+	if info.Type != models.ChatTypePrivate {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s is a chat, not a person", userID)
+	}
+	return &pb.Contact{UserId: userID, Username: info.Username,
+		Name: userName(&models.User{ID: id, FirstName: info.FirstName, LastName: info.LastName, Username: info.Username})}, nil
+}
+
+// ChatInfo describes a chat the bot has seen, or asks Telegram.
+func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error) {
+	id, err := strconv.ParseInt(chatID, 10, 64)
+	if err != nil {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is not a Telegram chat ID", chatID)
+	}
+	me := s.identity()
+	c, ok := s.chats.get(id)
+	if !ok {
+		if s.bot == nil {
+			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "telegram bot: not logged in")
+		}
+		info, err := s.bot.GetChat(ctx, &bot.GetChatParams{ChatID: id})
+		if err != nil {
+			return nil, commandError("looking this chat up", err)
+		}
+		c = chat{ID: info.ID, Type: info.Type, Title: info.Title, Username: info.Username,
+			Name: userName(&models.User{ID: id, FirstName: info.FirstName, LastName: info.LastName, Username: info.Username})}
+	}
+	if c.Type == models.ChatTypePrivate {
+		return &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT, Name: c.Name,
+			LastActivityUnixMicro: c.LastActive * 1_000_000}, nil
+	}
+	return s.chatOf(&c, me), nil
+}
+
+// ChatList is the groups and channels the bot has seen, most recently
+// active first.
+func (s *Session) ChatList(context.Context) ([]*pb.Chat, error) {
+	me := s.identity()
+	var out []*pb.Chat
+	for _, c := range s.chats.all() {
+		if c.Type != models.ChatTypePrivate {
+			out = append(out, s.chatOf(&c, me))
+		}
+	}
+	return out, nil
+}
+
+// parseChatID reads a chat or user ID as the Bot API writes it.
+func parseChatID(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }
