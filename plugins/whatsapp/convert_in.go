@@ -178,8 +178,49 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 			parts = append(parts, contactText(cm.GetDisplayName(), cm.GetVcard()))
 		}
 		return c.withContext(&pb.MessageEvent{Text: strings.Join(parts, "\n\n")}, m.GetContextInfo())
+	case firstPoll(msg) != nil:
+		m := firstPoll(msg)
+		return c.withContext(&pb.MessageEvent{Text: pollText(m)}, m.GetContextInfo())
+	case msg.GroupInviteMessage != nil:
+		m := msg.GetGroupInviteMessage()
+		text := "Invitation to the group " + m.GetGroupName()
+		if m.GetCaption() != "" {
+			text += "\n" + m.GetCaption()
+		}
+		return c.withContext(&pb.MessageEvent{Text: text + "\n(accept it on your phone)"}, m.GetContextInfo())
+	case msg.ButtonsMessage != nil, msg.TemplateMessage != nil, msg.ListMessage != nil,
+		msg.InteractiveMessage != nil, msg.EventMessage != nil:
+		// Business and app messages the contract has no word for: said,
+		// not dropped.
+		return &pb.MessageEvent{Text: unshownText}
 	}
 	return nil
+}
+
+// unshownText stands for a message the gateway cannot show.
+const unshownText = "⚠ A message of a kind the gateway cannot show (buttons, list, event...): see WhatsApp on your phone."
+
+// firstPoll is the poll a message creates, of whichever version.
+func firstPoll(msg *waE2E.Message) *waE2E.PollCreationMessage {
+	for _, p := range []*waE2E.PollCreationMessage{msg.GetPollCreationMessage(), msg.GetPollCreationMessageV2(),
+		msg.GetPollCreationMessageV3(), msg.GetPollCreationMessageV5(), msg.GetPollCreationMessageV4().GetMessage().GetPollCreationMessage()} {
+		if p != nil {
+			return p
+		}
+	}
+	return nil
+}
+
+// pollText is a poll as text: its question and options (votes are for
+// the phone).
+func pollText(p *waE2E.PollCreationMessage) string {
+	var b strings.Builder
+	b.WriteString("Poll: " + p.GetName())
+	for _, o := range p.GetOptions() {
+		b.WriteString("\n- " + o.GetOptionName())
+	}
+	b.WriteString("\n(vote on your phone)")
+	return b.String()
 }
 
 // media is a message with one attachment, fetched later by reference.

@@ -142,7 +142,14 @@ func TestInboundMessage(t *testing.T) {
 			dm("C2", &pb.MessageEvent{Text: "Contact: Dan\nPhone: +1 555\n\nContact: Eve"})},
 		{"ephemeral wrapper", direct(alice, "W1"), &waE2E.Message{EphemeralMessage: &waE2E.FutureProofMessage{Message: &waE2E.Message{Conversation: proto.String("vanishing")}}},
 			dm("W1", &pb.MessageEvent{Text: "vanishing"})},
-		{"poll: no word for it", direct(alice, "P1"), &waE2E.Message{PollCreationMessage: &waE2E.PollCreationMessage{Name: proto.String("?")}}, nil},
+		{"poll as text", direct(alice, "P1"), &waE2E.Message{PollCreationMessageV3: &waE2E.PollCreationMessage{Name: proto.String("Lunch?"),
+			Options: []*waE2E.PollCreationMessage_Option{{OptionName: proto.String("pizza")}, {OptionName: proto.String("sushi")}}}},
+			dm("P1", &pb.MessageEvent{Text: "Poll: Lunch?\n- pizza\n- sushi\n(vote on your phone)"})},
+		{"group invitation", direct(alice, "GI"), &waE2E.Message{GroupInviteMessage: &waE2E.GroupInviteMessage{GroupName: proto.String("Friends"), Caption: proto.String("join us")}},
+			dm("GI", &pb.MessageEvent{Text: "Invitation to the group Friends\njoin us\n(accept it on your phone)"})},
+		{"buttons: said, not dropped", direct(alice, "B1"), &waE2E.Message{ButtonsMessage: &waE2E.ButtonsMessage{}},
+			dm("B1", &pb.MessageEvent{Text: unshownText})},
+		{"a poll vote: nothing to show", direct(alice, "PV"), &waE2E.Message{PollUpdateMessage: &waE2E.PollUpdateMessage{}}, nil},
 		{"protocol chatter", direct(alice, "P2"), &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_EPHEMERAL_SETTING.Enum()}}, nil},
 	}
 	for _, tc := range cases {
