@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"go.mau.fi/whatsmeow/types"
 
@@ -25,7 +26,7 @@ func contactName(c types.ContactInfo) string {
 func (s *Session) contactOf(jid types.JID, c types.ContactInfo) *pb.Contact {
 	id := s.ids.userID(jid)
 	ct := &pb.Contact{UserId: id, Name: contactName(c), Nickname: c.PushName}
-	if id[0] == '+' {
+	if strings.HasPrefix(id, "+") {
 		ct.Phone = id
 	}
 	if ct.Name == "" {

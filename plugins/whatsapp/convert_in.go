@@ -103,15 +103,10 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 	if m == nil {
 		return nil
 	}
-	ev.Meta = msgMeta{Sender: senderJIDForMeta(&evt.Info), FromMe: evt.Info.IsFromMe}.encode()
+	// WhatsApp keys a message by its sender as sent (a LID stays one).
+	ev.Meta = msgMeta{Sender: evt.Info.Sender.ToNonAD(), FromMe: evt.Info.IsFromMe}.encode()
 	ev.Payload = &pb.Event_Message{Message: m}
 	return ev
-}
-
-// senderJIDForMeta is the JID to name the sender by when acting on the
-// message later: WhatsApp keys messages by the sender as it was sent.
-func senderJIDForMeta(info *types.MessageInfo) types.JID {
-	return info.Sender.ToNonAD()
 }
 
 // content converts what a message says: text, media, location, contact

@@ -26,14 +26,18 @@ func (s *Session) handle(evt any) {
 	case *events.Disconnected:
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "disconnected from WhatsApp; reconnecting")
 	case *events.LoggedOut:
+		s.endForGood("logged out")
 		s.state(pb.LoginState_LOGIN_STATE_LOGGED_OUT, loggedOutText(e))
 	case *events.StreamReplaced:
+		s.endForGood("stream replaced")
 		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS,
 			"another program connected with this same WhatsApp device and took over (StreamReplaced); stop it, then use relogin to take the device back")
 	case *events.TemporaryBan:
+		s.endForGood("temporary ban")
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf(
 			"WhatsApp banned this account for a while (%s), for %s; use relogin once the ban is over", e.Code, e.Expire.Round(time.Minute)))
 	case *events.ClientOutdated:
+		s.endForGood("client outdated")
 		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, clientOutdatedText)
 	case *events.ConnectFailure:
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf("WhatsApp refused the connection (%s %s)", e.Reason, e.Message))

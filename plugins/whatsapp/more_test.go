@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,7 @@ import (
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/whatsapp/wafake"
 )
 
 // A contact known by LID only is "lid-<LID>"; when its number becomes
@@ -419,6 +421,9 @@ func TestEventsBetweenLoginAndConnect(t *testing.T) {
 	fake, _ := r.made.Wait(len(r.made.All())-1, time.Second)
 	ctx := context.Background()
 	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "EARLY", Timestamp: when}, &waE2E.Message{Conversation: proto.String("early")})
+	// A group event held too: its handling takes the session's lock,
+	// which Connect must not hold while handing the held events over.
+	fake.Emit(&events.JoinedGroup{GroupInfo: types.GroupInfo{JID: group, GroupName: types.GroupName{Name: "Early group"}}})
 	if n := r.host.count(); n != 0 {
 		t.Fatalf("events before the session: %v", r.host.events)
 	}
@@ -434,6 +439,42 @@ func TestEventsBetweenLoginAndConnect(t *testing.T) {
 	if ev.EventId != "EARLY" {
 		t.Errorf("kept message: %v", ev)
 	}
+	r.host.next(t, 0, func(ev *pb.Event) bool { return ev.GetChat().GetChat().GetName() == "Early group" })
 	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "LATER", Timestamp: when}, &waE2E.Message{Conversation: proto.String("later")})
 	r.host.next(t, 0, func(ev *pb.Event) bool { return ev.EventId == "LATER" })
+}
+
+// A first connection that fails is retried with backoff, until WhatsApp
+// says the device is logged out: then the state stays logged out.
+func TestConnectRetriesUntilLoggedOut(t *testing.T) {
+	old := FirstRetry
+	FirstRetry = 20 * time.Millisecond
+	defer func() { FirstRetry = old }()
+	r := newRig(t, "")
+	dir := t.TempDir()
+	done := r.loginQR(t, dir)
+	// After a restart, from the folder; WhatsApp is out of reach.
+	r2 := newRig(t, "")
+	r2.made.Setup = func(c *wafake.Client) { c.ConnectErr = errors.New("dial tcp: no route") }
+	s, err := r2.n.LoadLogin(context.Background(), sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Disconnect(context.Background())
+	if err := s.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, i := r2.host.next(t, 0, isState(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT))
+	r2.host.next(t, i+1, isState(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT)) // tried again
+	fake, _ := r2.made.Wait(0, time.Second)
+	fake.Emit(&events.LoggedOut{OnConnect: true, Reason: events.ConnectFailureLoggedOut})
+	_, j := r2.host.next(t, 0, isState(pb.LoginState_LOGIN_STATE_LOGGED_OUT))
+	time.Sleep(200 * time.Millisecond) // several retry delays
+	r2.host.mu.Lock()
+	defer r2.host.mu.Unlock()
+	for _, ev := range r2.host.events[j+1:] {
+		if ev.GetLoginState() != nil {
+			t.Errorf("a state after logged out: %v", ev)
+		}
+	}
 }

@@ -31,6 +31,9 @@ type Session struct {
 	running   bool          // between Connect and Disconnect
 	stop      chan struct{} // closed by Disconnect: ends retries
 	available bool          // the user is available: presences subscribed
+	// permanent names the event that ended the connection for good
+	// (logged out, replaced, banned, outdated): no more retries.
+	permanent string
 	groups    map[types.JID]*types.GroupInfo
 
 	uploads uploads
@@ -122,17 +125,22 @@ func (s *Session) Connect(ctx context.Context) error {
 	s.running = true
 	s.stop = make(chan struct{})
 	stop := s.stop
+	var held *heldEvents
 	if !s.hooked {
-		if h := s.d.held; h != nil {
-			// A device just paired: what came since, then the rest.
-			h.attach(s.handle)
-			s.handler = h.id
+		if held = s.d.held; held != nil {
+			s.handler = held.id
 		} else {
 			s.handler = s.d.cli.AddEventHandler(s.handle)
 		}
 		s.hooked = true
 	}
+	s.permanent = ""
 	s.mu.Unlock()
+	if held != nil {
+		// A device just paired: what came since, then the rest (outside
+		// s.mu: the handler takes it).
+		held.attach(s.handle)
+	}
 	s.pushHistory() // what a restart left in the spool
 	if s.d.cli.IsConnected() {
 		// The device a login process just paired: already connected.
@@ -144,12 +152,22 @@ func (s *Session) Connect(ctx context.Context) error {
 	return nil
 }
 
+// FirstRetry is the wait after a failed first connection; it doubles
+// up to 5 minutes.
+var FirstRetry = time.Second
+
 // connectLoop tries to connect until it works or Disconnect is called.
 func (s *Session) connectLoop(stop chan struct{}) {
-	delay := time.Second
+	delay := FirstRetry
 	for {
 		err := s.d.cli.Connect()
 		if err == nil || errors.Is(err, whatsmeow.ErrAlreadyConnected) {
+			return
+		}
+		if why := s.stopped(); why != "" {
+			// Logged out, replaced, banned, outdated: trying again does
+			// not help, and the state said so already.
+			s.log.Info("not reconnecting", "why", why, "err", err)
 			return
 		}
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "cannot reach WhatsApp ("+err.Error()+"); trying again in "+delay.String())
@@ -160,6 +178,19 @@ func (s *Session) connectLoop(stop chan struct{}) {
 		}
 		delay = min(delay*2, 5*time.Minute)
 	}
+}
+
+// stopped is why the connection ended for good; "" = it did not.
+func (s *Session) stopped() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.permanent
+}
+
+func (s *Session) endForGood(why string) {
+	s.mu.Lock()
+	s.permanent = why
+	s.mu.Unlock()
 }
 
 // Disconnect closes the connection and the database.
