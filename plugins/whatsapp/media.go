@@ -24,6 +24,10 @@ import (
 // handed on. The user's are streamed in by UploadMedia into a file in the
 // data folder, and uploaded to WhatsApp when SendMessage names them.
 
+// mediaDirName is the media spool in the plugin's data folder, emptied
+// at each start.
+const mediaDirName = "whatsapp-media"
+
 // uploads are the files the host gave and no message named yet.
 type uploads struct {
 	dir string // the plugin's data folder ("" = the system's temp)
@@ -42,7 +46,7 @@ func (u *uploads) folder() (string, error) {
 	if dir == "" {
 		dir = os.TempDir()
 	}
-	dir = filepath.Join(dir, "whatsapp-media")
+	dir = filepath.Join(dir, mediaDirName)
 	return dir, os.MkdirAll(dir, 0o700)
 }
 

@@ -13,6 +13,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -78,6 +80,13 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 	n.host, n.log, n.dataDir = host, host.Logger(), req.DataDir
 	if err := parseConfig(req.ConfigJSON, &n.cfg); err != nil {
 		return nil, err
+	}
+	if req.DataDir != "" {
+		// Files spooled for a send or a download by an earlier process:
+		// nothing names them any more.
+		if err := os.RemoveAll(filepath.Join(req.DataDir, mediaDirName)); err != nil {
+			n.log.Warn("old media spool not removed", "err", err)
+		}
 	}
 	name := n.cfg.DeviceName
 	if name == "" {

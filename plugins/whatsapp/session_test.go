@@ -310,6 +310,24 @@ func TestLoginPhoneCodeExpires(t *testing.T) {
 	p.Cancel()
 }
 
+func TestOldMediaSpoolRemoved(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, mediaDirName, "up-123")
+	if err := os.MkdirAll(filepath.Dir(old), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(old, []byte("left by a crash"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n := NewWithClient(nil)
+	if _, err := n.Init(context.Background(), sdk.InitRequest{DataDir: dir}, newTestHost(t)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Errorf("old spooled file still there: %v", err)
+	}
+}
+
 func TestConfigRefused(t *testing.T) {
 	for _, bad := range []string{`{"histroy_days": 3}`, `{"history_days": -5}`, `[`} {
 		n := NewWithClient(nil)
