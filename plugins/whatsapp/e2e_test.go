@@ -111,6 +111,20 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// What the user sent from the phone reaches their clients as sent by
+	// them (XEP-0356 message permission, then the server's carbons).
+	ctx0, cancel0 := context.WithTimeout(context.Background(), gatewaytest.Timeout)
+	defer cancel0()
+	if st, err := alice.IQ(ctx0, `<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`); err != nil || st.Type != "result" {
+		t.Fatalf("enable carbons: %v %s", err, st.XML)
+	}
+	srv.Receive(types.MessageInfo{MessageSource: types.MessageSource{Chat: bob, Sender: me, IsFromMe: true}, ID: "W9", Timestamp: time.Now()},
+		&waE2E.Message{Conversation: proto.String("sent from my phone")})
+	own := g.Next(alice, "the own-device message", func(s xmpptest.Stanza) bool { return strings.Contains(s.XML, "sent from my phone") })
+	if !strings.Contains(own.XML, "urn:xmpp:carbons:2") || !strings.Contains(own.XML, `from="alice@localhost"`) || !strings.Contains(own.XML, `to="`+bobJID+`"`) {
+		t.Errorf("want a carbon of a message from alice to Bob, got %s", own.XML)
+	}
+
 	// A file from WhatsApp, uploaded to the user's server.
 	pic := []byte("\x89PNG\r\n\x1a\n fake picture")
 	srv.Media("/v/pic", pic)
