@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"go.mau.fi/whatsmeow/proto/waCommon"
 	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waHistorySync"
+	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
 
@@ -53,8 +56,9 @@ func incoming(from types.JID, id, text string) (types.MessageInfo, *waE2E.Messag
 
 // TestEndToEnd runs the plugin under the gateway and a real Prosody, with
 // WhatsApp faked at the client seam: a QR login the test scans, a contact
-// in the roster, messages both ways, a file each way, a group as a room,
-// and a restart of the gateway
+// in the roster, messages both ways, one sent from the phone, a file each
+// way, a group as a room, a LID contact moving to its phone number, the
+// history sync, and a restart of the gateway
 // while WhatsApp has a message for the user, which arrives after it.
 func TestEndToEnd(t *testing.T) {
 	bin := fakePlugin(t)
@@ -69,7 +73,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	t.Cleanup(func() { srv.Close() })
 
-	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: bin, Name: "whatsapp", Privileged: true, HTTPUpload: true,
+	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: bin, Name: "whatsapp", Privileged: true, HTTPUpload: true, Backfill: 50,
 		PluginConfig: `wafake_socket = "` + srv.Socket + `"`})
 	alice := g.User("alice")
 	g.WaitReady(alice)
@@ -184,6 +188,41 @@ func TestEndToEnd(t *testing.T) {
 		return to == group.String() && m.GetConversation() == "hello all"
 	}); err != nil {
 		t.Fatal(err)
+	}
+
+	// A contact known only by LID, then by phone: the contact moves.
+	lid := types.NewJID("444555666", types.HiddenUserServer)
+	carol := types.NewJID("33633333333", types.DefaultUserServer)
+	lidJID, carolJID := g.JID("lid-444555666"), g.JID("+33633333333")
+	srv.Contact(lid, "Carol")
+	g.WaitRoster(alice, "got Carol by LID", func(m map[string]gatewaytest.RosterItem) bool { return m[lidJID].Name == "Carol" })
+	srv.Receive(types.MessageInfo{MessageSource: types.MessageSource{Chat: lid, Sender: lid}, ID: "L1", Timestamp: time.Now(), PushName: "Carol"},
+		&waE2E.Message{Conversation: proto.String("by lid")})
+	if got := g.NextMessage(alice, lidJID); got.Body != "by lid" {
+		t.Fatalf("LID message: %s", got.XML)
+	}
+	srv.Receive(types.MessageInfo{MessageSource: types.MessageSource{Chat: lid, Sender: lid, SenderAlt: carol, AddressingMode: types.AddressingModeLID},
+		ID: "L2", Timestamp: time.Now(), PushName: "Carol"}, &waE2E.Message{Conversation: proto.String("by phone")})
+	if got := g.NextMessage(alice, carolJID); got.Body != "by phone" {
+		t.Fatalf("after the move: %s", got.XML)
+	}
+	g.WaitRoster(alice, "moved Carol", func(m map[string]gatewaytest.RosterItem) bool {
+		_, old := m[lidJID]
+		return !old && m[carolJID].Name == "Carol"
+	})
+
+	// The phone's history sync: past messages, delivered late.
+	past := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
+	if err := srv.History(&waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_RECENT.Enum(),
+		Conversations: []*waHistorySync.Conversation{{ID: proto.String(bob.String()), Messages: []*waHistorySync.HistorySyncMsg{
+			{Message: &waWeb.WebMessageInfo{Key: &waCommon.MessageKey{RemoteJID: proto.String(bob.String()), ID: proto.String("H1"), FromMe: proto.Bool(false)},
+				MessageTimestamp: proto.Uint64(uint64(past.Unix())), Message: &waE2E.Message{Conversation: proto.String("from the past")}}},
+		}}}}); err != nil {
+		t.Fatal(err)
+	}
+	hist := g.Next(alice, "the history message", func(s xmpptest.Stanza) bool { return strings.Contains(s.XML, "from the past") })
+	if !strings.Contains(hist.XML, "urn:xmpp:delay") {
+		t.Errorf("history without its time: %s", hist.XML)
 	}
 
 	// A restart, with a message waiting on WhatsApp's side meanwhile.

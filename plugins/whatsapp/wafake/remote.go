@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
@@ -28,7 +29,7 @@ import (
 // Command is one thing the server asks of the plugin's fakes.
 type Command struct {
 	ID int `json:"id"`
-	// Op: "scan", "receive", "contact" (applied once, to the newest fake
+	// Op: "scan", "receive", "contact", "history" (applied once, to the newest fake
 	// that can), "group", "media", "user" (state: applied to every fake).
 	Op    string             `json:"op"`
 	JID   string             `json:"jid,omitempty"`
@@ -107,6 +108,16 @@ func (s *Server) Receive(info types.MessageInfo, msg *waE2E.Message) error {
 		return err
 	}
 	s.add(Command{Op: "receive", Info: &info, Msg: b})
+	return nil
+}
+
+// History has the phone push a history sync blob.
+func (s *Server) History(h *waHistorySync.HistorySync) error {
+	b, err := proto.Marshal(h)
+	if err != nil {
+		return err
+	}
+	s.add(Command{Op: "history", Msg: b})
 	return nil
 }
 
@@ -366,6 +377,11 @@ func (a *Agent) do(c *Client, cmd Command) {
 		var m waE2E.Message
 		if err := proto.Unmarshal(cmd.Msg, &m); err == nil && cmd.Info != nil {
 			c.Receive(ctx, cmd.Info, &m)
+		}
+	case "history":
+		var h waHistorySync.HistorySync
+		if err := proto.Unmarshal(cmd.Msg, &h); err == nil {
+			c.Emit(&events.HistorySync{Data: &h})
 		}
 	case "contact":
 		if jid, err := types.ParseJID(cmd.JID); err == nil {
