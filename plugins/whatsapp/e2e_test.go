@@ -238,4 +238,12 @@ func TestEndToEnd(t *testing.T) {
 	if _, err := srv.WaitSent(gatewaytest.Timeout, func(to string, m *waE2E.Message) bool { return m.GetConversation() == "back" }); err != nil {
 		t.Fatal(err)
 	}
+	// Nothing came twice across the restart (the history included).
+	for _, st := range alice.Pending() {
+		for _, once := range []string{"hello from WhatsApp", "from the past", "by phone", "hello group", "while you were away"} {
+			if st.Name == "message" && strings.Contains(st.Body, once) {
+				t.Errorf("delivered again: %s", st.XML)
+			}
+		}
+	}
 }
