@@ -35,7 +35,7 @@ func TestConformance(t *testing.T) {
 	srv.User(bob)
 	var n atomic.Int64
 	plugintest.Run(t, plugintest.Config{
-		Binary:      plugintest.BuildBinary(t, "passerelle.im/passerelle/plugins/whatsapp/internal/fakeplugin"),
+		Binary:      fakePlugin(t),
 		ConfigJSON:  []byte(fmt.Sprintf(`{"wafake_socket": %q}`, srv.Socket)),
 		FlowID:      "phone",
 		LoginFields: map[string]string{"phone": "+" + me.User},

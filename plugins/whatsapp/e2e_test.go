@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,30 +16,15 @@ import (
 
 	"passerelle.im/passerelle/internal/gatewaytest"
 	"passerelle.im/passerelle/internal/xmpptest"
+	"passerelle.im/passerelle/plugins/plugintest"
 	"passerelle.im/passerelle/plugins/whatsapp/wafake"
 )
 
-var (
-	buildOnce sync.Once
-	fakeBin   string
-	buildErr  error
-)
-
-// fakePlugin builds the plugin on the remote fake once per test binary.
+// fakePlugin is the plugin on the remote fake, built once per test
+// process (and removed by plugintest.Main).
 func fakePlugin(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "wa-e2e")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		fakeBin, buildErr = gatewaytest.Build(dir, "passerelle.im/passerelle/plugins/whatsapp/internal/fakeplugin")
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return fakeBin
+	return plugintest.BuildBinary(t, "passerelle.im/passerelle/plugins/whatsapp/internal/fakeplugin")
 }
 
 var (
