@@ -17,6 +17,14 @@ func (s *Session) handle(evt any) {
 	switch e := evt.(type) {
 	case *events.Connected:
 		s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "connected as "+s.login.LoginID)
+		s.mu.Lock()
+		available := s.available
+		s.mu.Unlock()
+		if available {
+			// A new connection knows neither the user's presence nor the
+			// subscriptions: both again, off WhatsApp's event loop.
+			go s.resubscribe()
+		}
 	case *events.KeepAliveTimeout:
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf(
 			"WhatsApp stopped answering (%d keep-alives missed, last answer %s); the connection comes back by itself",

@@ -208,6 +208,17 @@ func (s *Session) SetPresence(ctx context.Context, p *pb.Presence) error {
 	return nil
 }
 
+// resubscribe is SetPresence available again after a reconnection.
+func (s *Session) resubscribe() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.d.cli.SendPresence(ctx, types.PresenceAvailable); err != nil {
+		s.log.Info("presence after reconnecting", "err", err)
+		return
+	}
+	s.subscribeContacts(ctx)
+}
+
 // subscribeContacts asks for the presence of every saved contact (the
 // contact list's).
 func (s *Session) subscribeContacts(ctx context.Context) {

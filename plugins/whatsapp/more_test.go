@@ -288,6 +288,15 @@ func TestContacts(t *testing.T) {
 	if subs := fake.Subscriptions(); len(subs) != 1 || subs[0] != alice {
 		t.Errorf("subscriptions: %v", subs)
 	}
+	// A new connection subscribes again.
+	fake.Emit(&events.Connected{})
+	deadline := time.Now().Add(5 * time.Second)
+	for len(fake.Subscriptions()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if subs := fake.Subscriptions(); len(subs) != 2 || len(fake.Presences()) != 2 {
+		t.Errorf("after reconnecting: subscriptions %v, presences %v", subs, fake.Presences())
+	}
 	from := r.host.count()
 	fake.Emit(&events.PushName{JID: alice, NewPushName: "Ali"})
 	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetContact() != nil })
