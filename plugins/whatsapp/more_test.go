@@ -487,3 +487,25 @@ func TestConnectRetriesUntilLoggedOut(t *testing.T) {
 		}
 	}
 }
+
+// A device WhatsApp unlinked (whatsmeow clears its ID) is not connected
+// again: that would start a new pairing.
+func TestUnlinkedDeviceNotReconnected(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	fake.Emit(&events.LoggedOut{Reason: events.ConnectFailureLoggedOut})
+	if err := s.d.dev.Delete(ctx); err != nil { // as whatsmeow does
+		t.Fatal(err)
+	}
+	s.Disconnect(ctx)
+	from := r.host.count()
+	s2 := newSession(r.n, s.login, &device{dev: s.d.dev, cli: fake, container: nil})
+	if err := s2.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.host.next(t, from, isState(pb.LoginState_LOGIN_STATE_LOGGED_OUT))
+	if fake.IsConnected() {
+		t.Error("an unlinked device was connected")
+	}
+}

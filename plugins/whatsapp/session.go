@@ -113,7 +113,9 @@ func (s *Session) ownJID() types.JID {
 // whatsmeow reconnects by itself, with backoff, once connected; a first
 // attempt that fails is retried here, with backoff too.
 func (s *Session) Connect(ctx context.Context) error {
-	if s.d.dev == nil {
+	if s.d.dev == nil || s.d.dev.ID == nil {
+		// Never paired here, or unlinked (whatsmeow then clears the
+		// device's ID): connecting would start a new pairing instead.
 		s.state(pb.LoginState_LOGIN_STATE_LOGGED_OUT, "this WhatsApp login is no longer paired: log in again (QR code or phone number)")
 		return nil
 	}
@@ -160,6 +162,9 @@ var FirstRetry = time.Second
 func (s *Session) connectLoop(stop chan struct{}) {
 	delay := FirstRetry
 	for {
+		if s.d.dev.ID == nil {
+			return // unlinked meanwhile: LoggedOut said so
+		}
 		err := s.d.cli.Connect()
 		if err == nil || errors.Is(err, whatsmeow.ErrAlreadyConnected) {
 			return
