@@ -1,8 +1,11 @@
 package whatsapp
 
 import (
+	"context"
 	"fmt"
 	"time"
+
+	"go.mau.fi/whatsmeow/store"
 
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
@@ -45,8 +48,7 @@ func (s *Session) handle(evt any) {
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf(
 			"WhatsApp banned this account for a while (%s), for %s; use relogin once the ban is over", e.Code, e.Expire.Round(time.Minute)))
 	case *events.ClientOutdated:
-		s.endForGood("client outdated")
-		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, clientOutdatedText)
+		s.clientOutdated()
 	case *events.ConnectFailure:
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf("WhatsApp refused the connection (%s %s)", e.Reason, e.Message))
 
@@ -90,6 +92,26 @@ func (s *Session) handle(evt any) {
 // clientOutdatedText says what ClientOutdated means and what to do.
 const clientOutdatedText = "WhatsApp refuses this client as too old (ClientOutdated): the WhatsApp library built into the gateway must be updated; " +
 	"the administrator must install a newer passerelle. Logging in again does not help."
+
+// clientOutdated tries WhatsApp Web's current version once, else stops.
+func (s *Session) clientOutdated() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if s.n.tryNewerVersion(ctx) {
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT,
+			"WhatsApp refused this client version (ClientOutdated); trying again as WhatsApp Web's current version "+store.GetWAVersion().String())
+		s.mu.Lock()
+		stop := s.stop
+		s.mu.Unlock()
+		go func() {
+			s.d.cli.Disconnect()
+			s.connectLoop(stop)
+		}()
+		return
+	}
+	s.endForGood("client outdated")
+	s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, clientOutdatedText)
+}
 
 func loggedOutText(e *events.LoggedOut) string {
 	why := "the device was unlinked on the phone or by WhatsApp"

@@ -222,6 +222,9 @@ func (p *loginProcess) Wait(ctx context.Context) (*pb.LoginStep, error) {
 		case whatsmeow.QRChannelTimeout.Event:
 			return retryForm("No QR code was scanned in time."), nil
 		case whatsmeow.QRChannelClientOutdated.Event:
+			if p.n.tryNewerVersion(ctx) {
+				return retryForm("WhatsApp refused this client version; the gateway now announces WhatsApp Web's current one: try again."), nil
+			}
 			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s", clientOutdatedText)
 		case whatsmeow.QRChannelScannedWithoutMultidevice.Event:
 			return retryForm("The phone scanned the code without multi-device: update WhatsApp on the phone."), nil

@@ -13,6 +13,7 @@ import (
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/proto/waWeb"
+	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
@@ -507,5 +508,58 @@ func TestUnlinkedDeviceNotReconnected(t *testing.T) {
 	r.host.next(t, from, isState(pb.LoginState_LOGIN_STATE_LOGGED_OUT))
 	if fake.IsConnected() {
 		t.Error("an unlinked device was connected")
+	}
+}
+
+// ClientOutdated: WhatsApp Web's current version is tried once, then the
+// login stops with a message saying what to do.
+func TestClientOutdatedTriesWebVersion(t *testing.T) {
+	before := store.GetWAVersion()
+	t.Cleanup(func() { store.SetWAVersion(before) })
+	newer := store.WAVersionContainer{before[0], before[1], before[2] + 1000}
+	r := newRig(t, "")
+	lookups := 0
+	r.n.SetVersionLookup(func(context.Context) (store.WAVersionContainer, error) {
+		lookups++
+		return newer, nil
+	})
+	_, fake := r.connected(t)
+	from := r.host.count()
+	fake.Emit(&events.ClientOutdated{})
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetLoginState() != nil })
+	if ev.GetLoginState().State != pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT || !strings.Contains(ev.GetLoginState().Message, newer.String()) {
+		t.Errorf("first ClientOutdated: %v", ev)
+	}
+	if store.GetWAVersion() != newer {
+		t.Errorf("version announced: %v, want %v", store.GetWAVersion(), newer)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !fake.IsConnected() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !fake.IsConnected() {
+		t.Error("not connected again")
+	}
+	from = r.host.count()
+	fake.Emit(&events.ClientOutdated{})
+	ev, _ = r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetLoginState() != nil })
+	if ev.GetLoginState().State != pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS || lookups != 1 {
+		t.Errorf("second ClientOutdated: %v after %d look-ups", ev, lookups)
+	}
+}
+
+func TestWebVersionPinned(t *testing.T) {
+	before := store.GetWAVersion()
+	t.Cleanup(func() { store.SetWAVersion(before) })
+	r := newRig(t, `{"web_version": "2.3000.1234567890"}`)
+	if got := store.GetWAVersion(); got != (store.WAVersionContainer{2, 3000, 1234567890}) {
+		t.Errorf("pinned version: %v", got)
+	}
+	if r.n.tryNewerVersion(context.Background()) {
+		t.Error("a pinned version was replaced")
+	}
+	n := NewWithClient(nil)
+	if _, err := n.Init(context.Background(), sdk.InitRequest{ConfigJSON: []byte(`{"web_version": "2.x.1"}`)}, newTestHost(t)); codeOf(err) != pb.ErrorCode_ERROR_CODE_BAD_REQUEST {
+		t.Errorf("a bad version: %v", err)
 	}
 }

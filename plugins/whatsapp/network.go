@@ -11,10 +11,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +39,10 @@ type Config struct {
 	// DeviceName is how the gateway appears in the phone's list of linked
 	// devices. "" = "Passerelle".
 	DeviceName string `json:"device_name"`
+	// WebVersion pins the WhatsApp Web version announced ("2.3000.N");
+	// "" = whatsmeow's, and WhatsApp Web's current one after a
+	// ClientOutdated (see version.go).
+	WebVersion string `json:"web_version"`
 }
 
 // DefaultHistoryDays is the history sync's reach when the config says
@@ -50,6 +57,8 @@ const pairClientName = "Chrome (Linux)"
 type Network struct {
 	newClient NewClientFunc
 	fetch     FetchFunc
+	latest    VersionFunc
+	version   versionUpdate
 	host      sdk.Host
 	log       *slog.Logger
 	cfg       Config
@@ -69,8 +78,12 @@ func New() *Network { return NewWithClient(NewWhatsmeowClient) }
 // NewWithClient is the network with its clients made by f: tests give a
 // fake.
 func NewWithClient(f NewClientFunc) *Network {
-	return &Network{newClient: f, fetch: httpFetch, paired: map[string]*device{}}
+	return &Network{newClient: f, fetch: httpFetch, latest: latestWebVersion, paired: map[string]*device{}}
 }
+
+// SetVersionLookup replaces the look-up of WhatsApp Web's version (tests:
+// no dialling out); nil turns it off.
+func (n *Network) SetVersionLookup(f VersionFunc) { n.latest = f }
 
 // SetFetch replaces the avatar download (tests: no dialling out).
 func (n *Network) SetFetch(f FetchFunc) { n.fetch = f }
@@ -95,6 +108,10 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 	// whatsmeow keeps these as package state: one plugin process, one
 	// network, so setting them once here is safe.
 	store.DeviceProps.Os = proto.String(name)
+	if n.cfg.WebVersion != "" {
+		v, _ := parseWebVersion(n.cfg.WebVersion)
+		store.SetWAVersion(v)
+	}
 	if d := n.historyDays(); d > 0 {
 		store.DeviceProps.HistorySyncConfig.RecentSyncDaysLimit = proto.Uint32(uint32(d))
 	}
@@ -123,7 +140,12 @@ func parseConfig(b []byte, cfg *Config) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(cfg); err != nil {
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: the transport config cannot be read: %v (known keys: history_days, device_name)", err)
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: the transport config cannot be read: %v (known keys: history_days, device_name, web_version)", err)
+	}
+	if cfg.WebVersion != "" {
+		if _, err := parseWebVersion(cfg.WebVersion); err != nil {
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: web_version %q: %v (the form is 2.3000.1012345678)", cfg.WebVersion, err)
+		}
 	}
 	if cfg.HistoryDays < -1 {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: history_days is %d: a number of days, 0 for the default (%d) or -1 for none", cfg.HistoryDays, DefaultHistoryDays)
@@ -223,3 +245,20 @@ func (n *Network) handOver(loginID string, d *device) {
 func loginIDOf(phoneUser string) string { return "+" + phoneUser }
 
 func errf(format string, args ...any) error { return fmt.Errorf("whatsapp: "+format, args...) }
+
+// parseWebVersion reads "2.3000.1012345678".
+func parseWebVersion(s string) (store.WAVersionContainer, error) {
+	var v store.WAVersionContainer
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 {
+		return v, errors.New("three numbers separated by dots")
+	}
+	for i, p := range parts {
+		n, err := strconv.ParseUint(p, 10, 32)
+		if err != nil {
+			return v, fmt.Errorf("%q is not a number", p)
+		}
+		v[i] = uint32(n)
+	}
+	return v, nil
+}

@@ -124,6 +124,10 @@ func newRig(t *testing.T, config string) *rig {
 	t.Helper()
 	made := wafake.NewMade()
 	n := NewWithClient(func(dev *store.Device, log waLog.Logger) Client { return made.New(dev, log) })
+	// Never WhatsApp Web: no version newer than the pinned one.
+	n.SetVersionLookup(func(context.Context) (store.WAVersionContainer, error) {
+		return store.WAVersionContainer{}, errors.New("no network in tests")
+	})
 	n.SetFetch(func(_ context.Context, url string) ([]byte, error) {
 		if url == "https://pps.invalid/alice.jpg" {
 			return []byte("JPEG alice"), nil

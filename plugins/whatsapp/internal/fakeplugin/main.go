@@ -56,6 +56,7 @@ func main() {
 	wa := whatsapp.NewWithClient(func(dev *store.Device, log waLog.Logger) whatsapp.Client {
 		return made.New(dev, log)
 	})
+	wa.SetVersionLookup(nil) // never WhatsApp Web
 	wa.SetFetch(func(context.Context, string) ([]byte, error) {
 		return nil, errors.New("fakeplugin: avatars are not downloaded")
 	})
