@@ -206,6 +206,7 @@ func downloadable(m *waE2E.Message) (whatsmeow.DownloadableMessage, error) {
 // tempFile is a file removed when closed.
 type tempFile struct{ *os.File }
 
+// Close closes and removes the file.
 func (t *tempFile) Close() error {
 	err := t.File.Close()
 	if rerr := os.Remove(t.Name()); err == nil && rerr != nil {
