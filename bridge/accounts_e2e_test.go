@@ -356,3 +356,29 @@ func TestLoggedOutByTheNetwork(t *testing.T) {
 		t.Errorf("status: %s", r.XML)
 	}
 }
+
+// TestStoppedByTheNetwork: a login the network stopped (another client
+// took over) is said as such, not as refused credentials, and relogin
+// connects it again without a new login.
+func TestStoppedByTheNetwork(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	sendChat(t, alice, "bob@"+domain, "stop")
+	p := nextPresence(t, alice, domain, "", func(s xmpptest.Stanza) bool { return strings.Contains(s.XML, "<show>xa</show>") })
+	if !strings.Contains(p.XML, "Stopped: another echo client took over") {
+		t.Errorf("presence: %s", p.XML)
+	}
+	m := nextMessage(t, alice, domain, timeout)
+	if !strings.Contains(m.Body, "stopped your connection") || !strings.Contains(m.Body, "relogin") || strings.Contains(m.Body, "credentials") {
+		t.Errorf("notice: %s", m.XML)
+	}
+	r, _ := command(t, alice, "status", "", "", nil)
+	if !strings.Contains(r.Notes(), "State: stopped") {
+		t.Errorf("status: %s", r.XML)
+	}
+	r, _ = command(t, alice, "relogin", "", "", nil)
+	if r.Command.Status != "completed" {
+		t.Fatalf("relogin: %s", r.XML)
+	}
+	echoOK(t, alice, "back again", timeout)
+}

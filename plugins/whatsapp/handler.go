@@ -41,11 +41,11 @@ func (s *Session) handle(evt any) {
 		s.state(pb.LoginState_LOGIN_STATE_LOGGED_OUT, loggedOutText(e))
 	case *events.StreamReplaced:
 		s.endForGood("stream replaced")
-		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS,
+		s.state(pb.LoginState_LOGIN_STATE_STOPPED,
 			"another program connected with this same WhatsApp device and took over (StreamReplaced); stop it, then use relogin to take the device back")
 	case *events.TemporaryBan:
 		s.endForGood("temporary ban")
-		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf(
+		s.state(pb.LoginState_LOGIN_STATE_STOPPED, fmt.Sprintf(
 			"WhatsApp banned this account for a while (%s), for %s; use relogin once the ban is over", e.Code, e.Expire.Round(time.Minute)))
 	case *events.ClientOutdated:
 		s.clientOutdated()
@@ -110,7 +110,7 @@ func (s *Session) clientOutdated() {
 		return
 	}
 	s.endForGood("client outdated")
-	s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, clientOutdatedText)
+	s.state(pb.LoginState_LOGIN_STATE_STOPPED, clientOutdatedText)
 }
 
 func loggedOutText(e *events.LoggedOut) string {

@@ -543,7 +543,7 @@ func TestClientOutdatedTriesWebVersion(t *testing.T) {
 	from = r.host.count()
 	fake.Emit(&events.ClientOutdated{})
 	ev, _ = r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetLoginState() != nil })
-	if ev.GetLoginState().State != pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS || lookups != 1 {
+	if ev.GetLoginState().State != pb.LoginState_LOGIN_STATE_STOPPED || lookups != 1 {
 		t.Errorf("second ClientOutdated: %v after %d look-ups", ev, lookups)
 	}
 }

@@ -370,9 +370,9 @@ func TestConnectionStates(t *testing.T) {
 	}{
 		{&events.KeepAliveTimeout{ErrorCount: 3, LastSuccess: when}, pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "3 keep-alives missed"},
 		{&events.KeepAliveRestored{}, pb.LoginState_LOGIN_STATE_CONNECTED, "answers again"},
-		{&events.StreamReplaced{}, pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, "relogin"},
-		{&events.TemporaryBan{Code: events.TempBanSentToTooManyPeople, Expire: time.Hour}, pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "1h0m0s"},
-		{&events.ClientOutdated{}, pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, "newer passerelle"},
+		{&events.StreamReplaced{}, pb.LoginState_LOGIN_STATE_STOPPED, "relogin"},
+		{&events.TemporaryBan{Code: events.TempBanSentToTooManyPeople, Expire: time.Hour}, pb.LoginState_LOGIN_STATE_STOPPED, "1h0m0s"},
+		{&events.ClientOutdated{}, pb.LoginState_LOGIN_STATE_STOPPED, "newer passerelle"},
 		{&events.LoggedOut{Reason: events.ConnectFailureLoggedOut}, pb.LoginState_LOGIN_STATE_LOGGED_OUT, "log in again"},
 	}
 	for _, tc := range cases {
