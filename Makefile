@@ -50,6 +50,8 @@ test: deps build
 	$(BIN)/passerelle-demo -once -dir $(BIN)/demo-smoke
 	@echo "==> load tool smoke test: a few seconds of baseline, echo and room round trips"
 	$(BIN)/passerelle-bench -smoke -dir $(BIN)/bench-smoke
+	@echo "==> load tool smoke test: IRC, passerelle beside biboumi"
+	$(BIN)/passerelle-bench -irc -smoke -dir $(BIN)/bench-irc-smoke
 
 vet:
 	CGO_ENABLED=0 $(GO) vet ./...
@@ -72,6 +74,7 @@ bench: deps build
 # path, a small start-up, MAM and a room of 50 members (-smoke).
 bench-smoke: deps build
 	$(BIN)/passerelle-bench -smoke -dir $(BIN)/bench-smoke
+	$(BIN)/passerelle-bench -irc -smoke -dir $(BIN)/bench-irc-smoke
 
 # Go benchmarks of the hot path's pieces, no tests.
 bench-go:

@@ -37,6 +37,8 @@ func (ss *session) setState(ctx context.Context, s *pb.LoginStateEvent) {
 		t.send(ctx, t.chat(user, fmt.Sprintf("%s refused your credentials%s. Log in again with the relogin or login command (or send \"login\" here).", t.displayName(), suffix(s.Message))))
 	case pb.LoginState_LOGIN_STATE_LOGGED_OUT:
 		t.send(ctx, t.chat(user, fmt.Sprintf("You were logged out of %s%s. Log in again with the login command (or send \"login\" here).", t.displayName(), suffix(s.Message))))
+	case pb.LoginState_LOGIN_STATE_STOPPED:
+		t.send(ctx, t.chat(user, fmt.Sprintf("%s stopped your connection%s. Your login is kept: the relogin command (or \"relogin\" here) connects again.", t.displayName(), suffix(s.Message))))
 	}
 }
 
@@ -66,6 +68,9 @@ func (t *transport) statePresence(user string, s pb.LoginState, msg string) []by
 	case pb.LoginState_LOGIN_STATE_LOGGED_OUT:
 		w.Leaf("show", "", "xa")
 		status = "Logged out: log in again"
+	case pb.LoginState_LOGIN_STATE_STOPPED:
+		w.Leaf("show", "", "xa")
+		status = "Stopped"
 	}
 	if msg != "" {
 		status = strings.TrimPrefix(status+": "+msg, ": ")

@@ -13,104 +13,30 @@ import (
 )
 
 // cmdResponse is an XEP-0050 command answer, as far as the tests look.
-type cmdResponse struct {
-	Command struct {
-		Node      string `xml:"node,attr"`
-		SessionID string `xml:"sessionid,attr"`
-		Status    string `xml:"status,attr"`
-		Notes     []struct {
-			Type string `xml:"type,attr"`
-			Text string `xml:",chardata"`
-		} `xml:"note"`
-		Form struct {
-			Fields []struct {
-				Var   string   `xml:"var,attr"`
-				Type  string   `xml:"type,attr"`
-				Value []string `xml:"value"`
-			} `xml:"field"`
-		} `xml:"x"`
-	} `xml:"command"`
-	XML string `xml:"-"`
-}
-
-func (r cmdResponse) field(v string) (string, []string, bool) {
-	for _, f := range r.Command.Form.Fields {
-		if f.Var == v {
-			return f.Type, f.Value, true
-		}
-	}
-	return "", nil, false
-}
-
-func (r cmdResponse) notes() string {
-	var b strings.Builder
-	for _, n := range r.Command.Notes {
-		b.WriteString(n.Type + ": " + n.Text + "\n")
-	}
-	return b.String()
-}
+type cmdResponse = xmpptest.CommandResponse
 
 // command sends one ad-hoc command request; fields are submitted as a form.
 func command(t *testing.T, c *xmpptest.Client, node, sid, action string, fields map[string]string) (cmdResponse, xmpptest.Stanza) {
 	t.Helper()
-	var b strings.Builder
-	b.WriteString(`<iq type='set' to='` + domain + `'><command xmlns='http://jabber.org/protocol/commands' node='` + node + `'`)
-	if sid != "" {
-		b.WriteString(` sessionid='` + sid + `'`)
-	}
-	if action != "" {
-		b.WriteString(` action='` + action + `'`)
-	}
-	b.WriteString(`>`)
-	if fields != nil {
-		b.WriteString(`<x xmlns='jabber:x:data' type='submit'>`)
-		for k, v := range fields {
-			b.WriteString(`<field var='` + k + `'><value>` + xmlEscape(v) + `</value></field>`)
-		}
-		b.WriteString(`</x>`)
-	}
-	b.WriteString(`</command></iq>`)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	st, err := c.IQ(ctx, b.String())
+	r, st, err := c.Command(ctx, domain, node, sid, action, fields)
 	if err != nil {
-		t.Fatalf("command %s: %v", node, err)
+		t.Fatal(err)
 	}
-	var r cmdResponse
-	if st.Type == "result" {
-		if err := st.Unmarshal(&r); err != nil {
-			t.Fatalf("command %s: %v in %s", node, err, st.XML)
-		}
-	}
-	r.XML = st.XML
 	return r, st
 }
 
-type rosterItem struct {
-	JID    string   `xml:"jid,attr"`
-	Name   string   `xml:"name,attr"`
-	Sub    string   `xml:"subscription,attr"`
-	Groups []string `xml:"group"`
-}
+type rosterItem = xmpptest.RosterItem
 
 // roster fetches the user's roster as a client does.
 func roster(t *testing.T, c *xmpptest.Client) map[string]rosterItem {
 	t.Helper()
-	st, err := c.IQ(ctxT(t), `<iq type='get'><query xmlns='jabber:iq:roster'/></iq>`)
-	if err != nil || st.Type != "result" {
-		t.Fatalf("roster get: %v %s", err, st.XML)
-	}
-	var q struct {
-		Items []rosterItem `xml:"query>item"`
-	}
-	if err := st.Unmarshal(&q); err != nil {
+	r, err := c.Roster(ctxT(t))
+	if err != nil {
 		t.Fatal(err)
 	}
-	m := map[string]rosterItem{}
-	for _, it := range q.Items {
-		m[it.JID] = it
-	}
-	return m
+	return r
 }
 
 // waitRoster polls the roster until ok says it is as expected.
@@ -163,20 +89,20 @@ func TestAdhocLoginWithCode(t *testing.T) {
 	}
 
 	r, _ := command(t, alice, "login", "", "", nil)
-	if typ, _, ok := r.field("username"); r.Command.Status != "executing" || !ok || typ != "text-single" {
+	if typ, _, ok := r.Field("username"); r.Command.Status != "executing" || !ok || typ != "text-single" {
 		t.Fatalf("first stage: %s", r.XML)
 	}
 	sid := r.Command.SessionID
 	r, _ = command(t, alice, "login", sid, "next", map[string]string{"username": "alice+code"})
-	if _, _, ok := r.field("code"); !ok || r.Command.Status != "executing" {
+	if _, _, ok := r.Field("code"); !ok || r.Command.Status != "executing" {
 		t.Fatalf("code stage: %s", r.XML)
 	}
 	r, _ = command(t, alice, "login", sid, "next", map[string]string{"code": "1234"})
-	if _, _, ok := r.field("code"); !ok || !strings.Contains(r.notes(), "error: Wrong code") {
+	if _, _, ok := r.Field("code"); !ok || !strings.Contains(r.Notes(), "error: Wrong code") {
 		t.Fatalf("wrong code must ask again with the plugin's error: %s", r.XML)
 	}
 	r, _ = command(t, alice, "login", sid, "next", map[string]string{"code": "0000"})
-	if r.Command.Status != "completed" || !strings.Contains(r.notes(), "logged in") {
+	if r.Command.Status != "completed" || !strings.Contains(r.Notes(), "logged in") {
 		t.Fatalf("right code: %s", r.XML)
 	}
 
@@ -252,7 +178,7 @@ func TestAdhocLoginWithCode(t *testing.T) {
 	}
 
 	r, _ = command(t, alice, "status", "", "", nil)
-	if !strings.Contains(r.notes(), "connected") || !strings.Contains(r.notes(), "alice+code") {
+	if !strings.Contains(r.Notes(), "connected") || !strings.Contains(r.Notes(), "alice+code") {
 		t.Errorf("status: %s", r.XML)
 	}
 	_, st := command(t, alice, "admin-users", "", "", nil)
@@ -297,7 +223,7 @@ func TestAdhocQRAndCancel(t *testing.T) {
 	r, _ = command(t, bob, "login", "", "", nil)
 	sid := r.Command.SessionID
 	r, _ = command(t, bob, "login", sid, "next", map[string]string{"username": "bob+qr"})
-	_, vals, ok := r.field("code")
+	_, vals, ok := r.Field("code")
 	if !ok || len(vals) != 1 || vals[0] != "echo://login/bob+qr/1" || !strings.Contains(r.XML, "image/png") || !strings.Contains(r.XML, "urn:xmpp:bob") {
 		t.Fatalf("QR stage: %s", r.XML)
 	}
@@ -310,7 +236,7 @@ func TestAdhocQRAndCancel(t *testing.T) {
 		t.Errorf("rotated QR without an image and its link: %s", rot.XML)
 	}
 	r, _ = command(t, bob, "login", sid, "next", map[string]string{})
-	if r.Command.Status != "completed" || !strings.Contains(r.notes(), "bob+qr") {
+	if r.Command.Status != "completed" || !strings.Contains(r.Notes(), "bob+qr") {
 		t.Fatalf("after the scan: %s", r.XML)
 	}
 	echoOK(t, bob, "logged in by QR", timeout)
@@ -381,16 +307,16 @@ func TestAdminCommands(t *testing.T) {
 	alice := registered(t, s, "alice")
 	admin := s.user("admin")
 	r, _ := command(t, admin, "admin-users", "", "", nil)
-	if !strings.Contains(r.notes(), "alice@localhost: alice") {
+	if !strings.Contains(r.Notes(), "alice@localhost: alice") {
 		t.Fatalf("admin-users: %s", r.XML)
 	}
 	r, _ = command(t, admin, "admin-stats", "", "", nil)
-	if !strings.Contains(r.notes(), "1 users") {
+	if !strings.Contains(r.Notes(), "1 users") {
 		t.Errorf("admin-stats: %s", r.XML)
 	}
 	r, _ = command(t, admin, "admin-remove", "", "", nil)
 	r, _ = command(t, admin, "admin-remove", r.Command.SessionID, "complete", map[string]string{"user": "alice@localhost"})
-	if !strings.Contains(r.notes(), "removed") {
+	if !strings.Contains(r.Notes(), "removed") {
 		t.Fatalf("admin-remove: %s", r.XML)
 	}
 	sendChat(t, alice, "bob@"+domain, "still there?")
@@ -426,7 +352,33 @@ func TestLoggedOutByTheNetwork(t *testing.T) {
 		t.Errorf("notice: %s", m.XML)
 	}
 	r, _ := command(t, alice, "status", "", "", nil)
-	if !strings.Contains(r.notes(), "logged out") {
+	if !strings.Contains(r.Notes(), "logged out") {
 		t.Errorf("status: %s", r.XML)
 	}
+}
+
+// TestStoppedByTheNetwork: a login the network stopped (another client
+// took over) is said as such, not as refused credentials, and relogin
+// connects it again without a new login.
+func TestStoppedByTheNetwork(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	sendChat(t, alice, "bob@"+domain, "stop")
+	p := nextPresence(t, alice, domain, "", func(s xmpptest.Stanza) bool { return strings.Contains(s.XML, "<show>xa</show>") })
+	if !strings.Contains(p.XML, "Stopped: another echo client took over") {
+		t.Errorf("presence: %s", p.XML)
+	}
+	m := nextMessage(t, alice, domain, timeout)
+	if !strings.Contains(m.Body, "stopped your connection") || !strings.Contains(m.Body, "relogin") || strings.Contains(m.Body, "credentials") {
+		t.Errorf("notice: %s", m.XML)
+	}
+	r, _ := command(t, alice, "status", "", "", nil)
+	if !strings.Contains(r.Notes(), "State: stopped") {
+		t.Errorf("status: %s", r.XML)
+	}
+	r, _ = command(t, alice, "relogin", "", "", nil)
+	if r.Command.Status != "completed" {
+		t.Fatalf("relogin: %s", r.XML)
+	}
+	echoOK(t, alice, "back again", timeout)
 }

@@ -426,10 +426,11 @@ func (t *transport) adminStats() string {
 	for _, s := range ls {
 		counts[s.loginState().state]++
 	}
-	return fmt.Sprintf("%s: %d users, %d connected, %d disconnected, %d need to log in again; plugin %s.",
+	return fmt.Sprintf("%s: %d users, %d connected, %d disconnected, %d need to log in again, %d stopped by the network; plugin %s.",
 		t.domain, len(ls), counts[pb.LoginState_LOGIN_STATE_CONNECTED],
 		counts[pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT]+counts[pb.LoginState_LOGIN_STATE_CONNECTING]+counts[pb.LoginState_LOGIN_STATE_UNKNOWN],
-		counts[pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS]+counts[pb.LoginState_LOGIN_STATE_LOGGED_OUT], t.pluginState())
+		counts[pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS]+counts[pb.LoginState_LOGIN_STATE_LOGGED_OUT],
+		counts[pb.LoginState_LOGIN_STATE_STOPPED], t.pluginState())
 }
 
 func (t *transport) pluginState() string {

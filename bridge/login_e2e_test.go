@@ -17,7 +17,7 @@ func TestAdhocQRWaitOffShard(t *testing.T) {
 	r, _ := command(t, bob, "login", "", "", nil)
 	sid := r.Command.SessionID
 	r, _ = command(t, bob, "login", sid, "next", map[string]string{"username": "bob+qr"})
-	if _, vals, ok := r.field("code"); !ok || len(vals) != 1 {
+	if _, vals, ok := r.Field("code"); !ok || len(vals) != 1 {
 		t.Fatalf("QR stage: %s", r.XML)
 	}
 	order := make(chan string, 2)

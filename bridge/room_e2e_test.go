@@ -565,16 +565,16 @@ func TestRoomLeaveByCommand(t *testing.T) {
 	alice := roomUser(t, s, "alice")
 	self := nick(join(t, alice, "a", "").self.From)
 	r, _ := command(t, alice, "leave-group", "", "", nil)
-	if _, opts, ok := r.field("room"); !ok || r.Command.Status != "executing" || !strings.Contains(r.XML, `<value>`+room+`</value>`) {
+	if _, opts, ok := r.Field("room"); !ok || r.Command.Status != "executing" || !strings.Contains(r.XML, `<value>`+room+`</value>`) {
 		t.Fatalf("leave-group form: %v %s", opts, r.XML)
 	}
 	bad, _ := command(t, alice, "leave-group", r.Command.SessionID, "", map[string]string{"room": "elsewhere@" + domain})
-	if !strings.Contains(bad.notes(), "error: You are in no group elsewhere@"+domain) {
+	if !strings.Contains(bad.Notes(), "error: You are in no group elsewhere@"+domain) {
 		t.Fatalf("leaving a group one is not in: %s", bad.XML)
 	}
 	r, _ = command(t, alice, "leave-group", "", "", nil)
 	done, _ := command(t, alice, "leave-group", r.Command.SessionID, "", map[string]string{"room": room})
-	if done.Command.Status != "completed" || !strings.Contains(done.notes(), "info: You left Echo room.") {
+	if done.Command.Status != "completed" || !strings.Contains(done.Notes(), "info: You left Echo room.") {
 		t.Fatalf("leave-group: %s", done.XML)
 	}
 	st, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
@@ -584,7 +584,7 @@ func TestRoomLeaveByCommand(t *testing.T) {
 		t.Fatalf("the joined resource did not see the user leave: %v %s", err, st.XML)
 	}
 	r, _ = command(t, alice, "leave-group", "", "", nil)
-	if !strings.Contains(r.notes(), "You are in no group") {
+	if !strings.Contains(r.Notes(), "You are in no group") {
 		t.Fatalf("after leaving: %s", r.XML)
 	}
 }

@@ -33,12 +33,12 @@ func TestRoomRetentionCommand(t *testing.T) {
 		t.Fatalf("room-retention form: %s", r.XML)
 	}
 	bad, _ := command(t, alice, "room-retention", r.Command.SessionID, "", map[string]string{"room": room, "days": "7", "messages": "lots"})
-	if !strings.Contains(bad.notes(), `error: Nothing changed: messages must be a whole number`) {
+	if !strings.Contains(bad.Notes(), `error: Nothing changed: messages must be a whole number`) {
 		t.Fatalf("bad messages: %s", bad.XML)
 	}
 	r, _ = command(t, alice, "room-retention", "", "", nil)
 	bad, _ = command(t, alice, "room-retention", r.Command.SessionID, "", map[string]string{"room": "elsewhere@" + domain, "messages": "3"})
-	if !strings.Contains(bad.notes(), "error: You are in no group elsewhere@"+domain) {
+	if !strings.Contains(bad.Notes(), "error: You are in no group elsewhere@"+domain) {
 		t.Fatalf("another room: %s", bad.XML)
 	}
 	if n := countMAM(); n < 6 {
@@ -47,7 +47,7 @@ func TestRoomRetentionCommand(t *testing.T) {
 
 	r, _ = command(t, alice, "room-retention", "", "", nil)
 	done, _ := command(t, alice, "room-retention", r.Command.SessionID, "", map[string]string{"room": room, "days": "", "messages": "3"})
-	if done.Command.Status != "completed" || !strings.Contains(done.notes(), "info: Echo room keeps the last 365 days, at most 3 messages.") {
+	if done.Command.Status != "completed" || !strings.Contains(done.Notes(), "info: Echo room keeps the last 365 days, at most 3 messages.") {
 		t.Fatalf("room-retention: %s", done.XML)
 	}
 	deadline := time.Now().Add(timeout)
@@ -71,7 +71,7 @@ func TestRoomRetentionCommand(t *testing.T) {
 	// More than the gateway keeps is the gateway's.
 	r, _ = command(t, alice, "room-retention", "", "", nil)
 	done, _ = command(t, alice, "room-retention", r.Command.SessionID, "", map[string]string{"room": room, "days": "30", "messages": "1000"})
-	if !strings.Contains(done.notes(), "info: Echo room keeps the last 30 days, at most 100 messages.") {
+	if !strings.Contains(done.Notes(), "info: Echo room keeps the last 30 days, at most 100 messages.") {
 		t.Fatalf("room-retention above the gateway's: %s", done.XML)
 	}
 }

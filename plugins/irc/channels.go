@@ -2,8 +2,6 @@ package irc
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -17,75 +15,78 @@ import (
 
 // channel is a channel the user is in, as the server told us.
 type channel struct {
-	name    string                // as the server spells it
-	topic   string                //
-	members map[string]*pb.Member // by folded nick
+	name    string             // as the server spells it
+	topic   string             //
+	members map[string]*member // by ID; the user's is the login ID
+	// synced: the server's NAMES ended, the members are known (and the
+	// gateway was sent the chat).
+	synced bool
 }
 
-// memberOf reads a NAMES entry: "@nick" is an operator (moderator, admin),
-// "+nick" has voice (participant), any other a participant.
-func memberOf(entry string) *pb.Member {
-	m := &pb.Member{}
-	for entry != "" && strings.ContainsRune("~&@%+", rune(entry[0])) {
-		switch entry[0] {
-		case '~', '&', '@':
-			m.Role, m.Affiliation = pb.Role_ROLE_MODERATOR, pb.Affiliation_AFFILIATION_ADMIN
-		case '%':
-			if m.Affiliation != pb.Affiliation_AFFILIATION_ADMIN {
-				m.Role = pb.Role_ROLE_MODERATOR
-			}
-		}
-		entry = entry[1:]
-	}
-	m.UserId, m.Nick = foldName(entry), entry
-	return m
+// member is someone in a channel: their nick and their channel modes
+// ("o", "v"...).
+type member struct {
+	nick  string
+	modes string
 }
 
 // handleChannels sets the callbacks that keep the channels and report
 // their changes.
 func (s *Session) handleChannels(c *ircevent.Connection) {
-	me := func(nick string) bool { return foldName(nick) == foldName(c.CurrentNick()) }
 	c.AddCallback("JOIN", func(m ircmsg.Message) {
 		if len(m.Params) < 1 {
 			return
 		}
 		id := foldName(m.Params[0])
-		if me(m.Nick()) {
+		if s.isSelf(m.Nick()) {
 			s.mu.Lock()
-			s.channels[id] = &channel{name: m.Params[0], members: map[string]*pb.Member{}}
+			s.channels[id] = &channel{name: m.Params[0], members: map[string]*member{}}
 			s.mu.Unlock()
 			return
 		}
-		mem := &pb.Member{UserId: foldName(m.Nick()), Nick: m.Nick()}
-		if s.setMember(id, mem) {
-			s.member(id, m.Nick(), pb.MemberEvent_KIND_JOINED, mem, "")
+		s.mu.Lock()
+		ch := s.channels[id]
+		var mem *pb.Member
+		if ch != nil {
+			uid := s.people.id(m.Nick())
+			if _, was := ch.members[uid]; !was {
+				ch.members[uid] = &member{nick: m.Nick()}
+				mem = s.pbMemberLocked(uid, ch.members[uid])
+			}
+		}
+		s.mu.Unlock()
+		if mem != nil {
+			s.member(m, id, pb.MemberEvent_KIND_JOINED, mem, "")
 		}
 	})
 	c.AddCallback(ircevent.RPL_NAMREPLY, func(m ircmsg.Message) {
 		if len(m.Params) < 4 {
 			return
 		}
-		id := foldName(m.Params[2])
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		ch := s.channels[foldName(m.Params[2])]
+		if ch == nil {
+			return
+		}
 		for _, entry := range strings.Fields(m.Params[3]) {
-			s.setMember(id, memberOf(entry))
+			nick, modes := s.prefix.split(entry)
+			if nick == "" {
+				continue
+			}
+			uid := s.loginID
+			if !s.isSelfLocked(nick) {
+				uid = s.people.id(nick)
+			}
+			ch.members[uid] = &member{nick: nick, modes: modes}
 		}
 	})
 	// The end of NAMES completes a join: the members are known.
 	c.AddCallback(ircevent.RPL_ENDOFNAMES, func(m ircmsg.Message) {
 		if len(m.Params) >= 2 {
-			s.joinDone(foldName(m.Params[1]))
+			s.joined(m, foldName(m.Params[1]))
 		}
 	})
-	// A channel the server refuses to let us join is not waited for.
-	for _, code := range []string{ircevent.ERR_NOSUCHCHANNEL, ircevent.ERR_TOOMANYCHANNELS, ircevent.ERR_CHANNELISFULL,
-		ircevent.ERR_INVITEONLYCHAN, ircevent.ERR_BANNEDFROMCHAN, ircevent.ERR_BADCHANNELKEY, ircevent.ERR_BADCHANMASK} {
-		c.AddCallback(code, func(m ircmsg.Message) {
-			if len(m.Params) >= 2 {
-				s.n.host.Logger().Warn("irc: channel not joined", "channel", m.Params[1], "why", lastParam(m))
-				s.joinDone(foldName(m.Params[1]))
-			}
-		})
-	}
 	c.AddCallback(ircevent.RPL_TOPIC, func(m ircmsg.Message) {
 		if len(m.Params) >= 3 {
 			s.withChannel(foldName(m.Params[1]), func(ch *channel) { ch.topic = m.Params[2] })
@@ -97,8 +98,7 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 		}
 		id := foldName(m.Params[0])
 		s.withChannel(id, func(ch *channel) { ch.topic = m.Params[1] })
-		ev := s.groupEvent(id, m.Nick())
-		ev.Sender.IsFromMe = me(m.Nick())
+		ev := s.groupEvent(m, id)
 		ev.Payload = &pb.Event_Topic{Topic: &pb.TopicEvent{Topic: m.Params[1]}}
 		s.n.host.Emit(ev)
 	})
@@ -106,38 +106,61 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 		if len(m.Params) < 1 {
 			return
 		}
-		s.gone(foldName(m.Params[0]), m.Nick(), m.Nick(), pb.MemberEvent_KIND_LEFT, param(m, 1), me(m.Nick()))
+		s.gone(m, foldName(m.Params[0]), m.Nick(), pb.MemberEvent_KIND_LEFT, param(m, 1))
 	})
 	c.AddCallback("KICK", func(m ircmsg.Message) {
 		if len(m.Params) < 2 {
 			return
 		}
-		s.gone(foldName(m.Params[0]), m.Params[1], m.Nick(), pb.MemberEvent_KIND_KICKED, param(m, 2), me(m.Params[1]))
+		s.gone(m, foldName(m.Params[0]), m.Params[1], pb.MemberEvent_KIND_KICKED, param(m, 2))
 	})
 	c.AddCallback("QUIT", func(m ircmsg.Message) {
 		for _, id := range s.channelsOf(m.Nick()) {
-			s.gone(id, m.Nick(), m.Nick(), pb.MemberEvent_KIND_LEFT, param(m, 0), false)
+			s.gone(m, id, m.Nick(), pb.MemberEvent_KIND_LEFT, param(m, 0))
 		}
+		s.mu.Lock()
+		s.people.forget(m.Nick())
+		s.mu.Unlock()
 	})
-	c.AddCallback("NICK", func(m ircmsg.Message) {
-		if len(m.Params) < 1 {
-			return
+}
+
+// joined completes the join of a channel once its NAMES ended: the
+// gateway gets the chat with its members (after a rename of the user,
+// if the server gave them another nick since the gateway last heard of
+// the channel), a JoinChat waiting for it returns, and a login waiting
+// for its channels may be connected.
+func (s *Session) joined(m ircmsg.Message, id string) {
+	s.mu.Lock()
+	ch := s.channels[id]
+	if ch == nil || ch.synced {
+		s.mu.Unlock()
+		s.joinDone(id) // refused, or a NAMES asked for later
+		return
+	}
+	ch.synced = true
+	chat := s.chatLocked(id, ch)
+	var renamed *pb.Member
+	if self := ch.members[s.loginID]; self != nil {
+		if was := s.shown[id]; was != "" && was != self.nick {
+			renamed = s.pbMemberLocked(s.loginID, self)
 		}
-		old, now := foldName(m.Nick()), m.Params[0]
-		for _, id := range s.channelsOf(m.Nick()) {
-			var mem *pb.Member
-			s.withChannel(id, func(ch *channel) {
-				if prev := ch.members[old]; prev != nil {
-					delete(ch.members, old)
-					mem = &pb.Member{UserId: foldName(now), Nick: now, Role: prev.Role, Affiliation: prev.Affiliation}
-					ch.members[mem.UserId] = mem
-				}
-			})
-			if mem != nil {
-				s.member(id, m.Nick(), pb.MemberEvent_KIND_RENAMED, &pb.Member{UserId: old, Nick: now, Role: mem.Role, Affiliation: mem.Affiliation}, "")
-			}
-		}
-	})
+		s.shown[id] = self.nick
+	}
+	wait := s.joins[id]
+	delete(s.joins, id)
+	s.mu.Unlock()
+	if renamed != nil {
+		ev := s.groupEvent(m, id)
+		ev.Sender = &pb.Sender{UserId: s.loginID, Name: renamed.Nick, IsFromMe: true}
+		ev.Payload = &pb.Event_Member{Member: &pb.MemberEvent{Kind: pb.MemberEvent_KIND_RENAMED, Member: renamed}}
+		s.n.host.Emit(ev)
+	}
+	s.n.host.Emit(&pb.Event{LoginId: s.loginID, ChatId: id, ChatType: pb.ChatType_CHAT_TYPE_GROUP,
+		TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}})
+	if wait != nil {
+		wait <- nil
+	}
+	s.joinDone(id)
 }
 
 func param(m ircmsg.Message, i int) string {
@@ -149,53 +172,55 @@ func param(m ircmsg.Message, i int) string {
 
 // gone removes nick from a channel and says so; the user leaving (or
 // kicked) forgets the channel.
-func (s *Session) gone(id, nick, by string, kind pb.MemberEvent_Kind, reason string, self bool) {
-	if self {
-		s.mu.Lock()
+func (s *Session) gone(m ircmsg.Message, id, nick string, kind pb.MemberEvent_Kind, reason string) {
+	s.mu.Lock()
+	if s.isSelfLocked(nick) {
 		_, in := s.channels[id]
 		delete(s.channels, id)
+		delete(s.shown, id)
 		s.mu.Unlock()
 		if in && kind == pb.MemberEvent_KIND_KICKED {
-			ev := s.groupEvent(id, by)
+			ev := s.groupEvent(m, id)
 			ev.Payload = &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_KICKED, Text: reason}}
 			s.n.host.Emit(ev)
+			// Not rejoined: after a kick that would be taken as abuse.
+			if err := s.forgetChannel(id); err != nil {
+				s.n.host.Logger().Error("irc: the login's channels not saved", "err", err)
+			}
 		}
 		return
 	}
-	var was bool
-	s.withChannel(id, func(ch *channel) {
-		_, was = ch.members[foldName(nick)]
-		delete(ch.members, foldName(nick))
-	})
-	if was {
-		s.member(id, by, kind, &pb.Member{UserId: foldName(nick), Nick: nick}, reason)
+	var mem *pb.Member
+	if ch := s.channels[id]; ch != nil {
+		uid := s.people.id(nick)
+		if was := ch.members[uid]; was != nil {
+			delete(ch.members, uid)
+			mem = &pb.Member{UserId: uid, Nick: was.nick}
+		}
+	}
+	s.mu.Unlock()
+	if mem != nil {
+		s.member(m, id, kind, mem, reason)
 	}
 }
 
-// member emits a member event in a channel, made by nick by.
-func (s *Session) member(id, by string, kind pb.MemberEvent_Kind, mem *pb.Member, reason string) {
-	ev := s.groupEvent(id, by)
+// member emits a member event in a channel, made by m's sender.
+func (s *Session) member(m ircmsg.Message, id string, kind pb.MemberEvent_Kind, mem *pb.Member, reason string) {
+	ev := s.groupEvent(m, id)
 	ev.Payload = &pb.Event_Member{Member: &pb.MemberEvent{Kind: kind, Member: mem, Reason: reason}}
 	s.n.host.Emit(ev)
 }
 
-func (s *Session) groupEvent(id, by string) *pb.Event {
+// groupEvent is an event in channel id from m's sender, at m's time.
+func (s *Session) groupEvent(m ircmsg.Message, id string) *pb.Event {
 	return &pb.Event{LoginId: s.loginID, ChatId: id, ChatType: pb.ChatType_CHAT_TYPE_GROUP, EventId: s.n.newID(),
-		TimestampUnixMicro: time.Now().UnixMicro(), Sender: &pb.Sender{UserId: foldName(by), Name: by}}
+		TimestampUnixMicro: serverTime(m).UnixMicro(), Sender: s.sender(m.Nick())}
 }
 
-// setMember adds or updates a member; false if the channel is not joined
-// or the member was there already.
-func (s *Session) setMember(id string, m *pb.Member) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch := s.channels[id]
-	if ch == nil {
-		return false
-	}
-	_, was := ch.members[m.UserId]
-	ch.members[m.UserId] = m
-	return !was
+// pbMemberLocked is a member as the contract has it.
+func (s *Session) pbMemberLocked(uid string, m *member) *pb.Member {
+	role, aff := s.prefix.role(m.modes)
+	return &pb.Member{UserId: uid, Nick: m.nick, Role: role, Affiliation: aff, IsSelf: uid == s.loginID}
 }
 
 func (s *Session) withChannel(id string, f func(*channel)) {
@@ -210,9 +235,13 @@ func (s *Session) withChannel(id string, f func(*channel)) {
 func (s *Session) channelsOf(nick string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	uid := s.loginID
+	if !s.isSelfLocked(nick) {
+		uid = s.people.id(nick)
+	}
 	var ids []string
 	for id, ch := range s.channels {
-		if _, ok := ch.members[foldName(nick)]; ok {
+		if _, ok := ch.members[uid]; ok {
 			ids = append(ids, id)
 		}
 	}
@@ -228,10 +257,10 @@ func (s *Session) inChannel(target string) bool {
 }
 
 // chatLocked describes a joined channel.
-func (ch *channel) chat(id string) *pb.Chat {
+func (s *Session) chatLocked(id string, ch *channel) *pb.Chat {
 	c := &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: ch.name, Topic: ch.topic}
-	for _, m := range ch.members {
-		c.Members = append(c.Members, &pb.Member{UserId: m.UserId, Nick: m.Nick, Role: m.Role, Affiliation: m.Affiliation})
+	for uid, m := range ch.members {
+		c.Members = append(c.Members, s.pbMemberLocked(uid, m))
 	}
 	slices.SortFunc(c.Members, func(a, b *pb.Member) int { return strings.Compare(a.UserId, b.UserId) })
 	return c
@@ -243,7 +272,7 @@ func (s *Session) ChatList(context.Context) ([]*pb.Chat, error) {
 	defer s.mu.Unlock()
 	var out []*pb.Chat
 	for id, ch := range s.channels {
-		out = append(out, ch.chat(id))
+		out = append(out, s.chatLocked(id, ch))
 	}
 	slices.SortFunc(out, func(a, b *pb.Chat) int { return strings.Compare(a.ChatId, b.ChatId) })
 	return out, nil
@@ -253,7 +282,13 @@ func (s *Session) ChatList(context.Context) ([]*pb.Chat, error) {
 // (sdk.ChatInfoer).
 func (s *Session) ChatInfo(_ context.Context, chatID string) (*pb.Chat, error) {
 	if !isChannel(chatID) {
-		return &pb.Chat{ChatId: foldName(chatID), Type: pb.ChatType_CHAT_TYPE_DIRECT, Name: chatID}, nil
+		name := chatID
+		s.mu.Lock()
+		if nick, ok := s.people.nick(chatID); ok {
+			name = nick
+		}
+		s.mu.Unlock()
+		return &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT, Name: name}, nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -261,7 +296,7 @@ func (s *Session) ChatInfo(_ context.Context, chatID string) (*pb.Chat, error) {
 	if ch == nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", chatID)
 	}
-	return ch.chat(foldName(chatID)), nil
+	return s.chatLocked(foldName(chatID), ch), nil
 }
 
 // LeaveChat parts a channel (sdk.Leaver).
@@ -276,20 +311,22 @@ func (s *Session) LeaveChat(_ context.Context, c sdk.Call) error {
 	if err := conn.Part(c.ChatID); err != nil {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "could not part %s: %v", c.ChatID, err)
 	}
-	// Left for good: not rejoined when the connection comes back, after
-	// restarts too (the saved state no longer lists it).
 	id := foldName(c.ChatID)
 	s.mu.Lock()
 	delete(s.channels, id)
-	s.acc.Channels = slices.DeleteFunc(s.acc.Channels, func(ch string) bool { return foldName(ch) == id })
-	state, err := json.Marshal(s.acc)
+	delete(s.shown, id)
 	s.mu.Unlock()
-	if err != nil {
-		return fmt.Errorf("irc: %w", err)
-	}
-	s.n.host.Emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
-		Payload: &pb.Event_SavedState{SavedState: &pb.SavedStateEvent{SavedState: state}}})
-	return nil
+	return s.forgetChannel(id)
+}
+
+// forgetChannel takes a channel off the login's list: left for good, it
+// is not rejoined when the connection comes back, after restarts too.
+func (s *Session) forgetChannel(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.acc.Channels = slices.DeleteFunc(s.acc.Channels, func(ch string) bool { return foldName(ch) == id })
+	delete(s.acc.Keys, id)
+	return s.saveLocked()
 }
 
 // SetTopic sets a channel's topic; the server's TOPIC echo becomes the

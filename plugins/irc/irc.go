@@ -2,6 +2,7 @@
 // to one IRC server, as one nick. Private messages are one-to-one chats
 // (chat ID: the nick, casefolded); joined channels are groups (chat ID:
 // "#chan", casefolded), with NAMES as members, op and voice as roles.
+// README.md says how chats are addressed from XMPP.
 package irc
 
 import (
@@ -25,14 +26,65 @@ type Network struct {
 	host   sdk.Host
 	prefix string // makes message IDs unique across plugin restarts
 	seq    atomic.Uint64
+	cfg    Config
+}
+
+// Config is the transport's [transport.config] table.
+type Config struct {
+	// ReconnectMin and ReconnectMax bound the wait before a connection
+	// attempt after the connection dropped: it doubles from ReconnectMin
+	// with each failed attempt, up to ReconnectMax, with jitter.
+	ReconnectMin Duration `json:"reconnect_min"`
+	ReconnectMax Duration `json:"reconnect_max"`
+}
+
+// Duration is a time.Duration written as "2s", "5m".
+type Duration time.Duration
+
+// UnmarshalJSON reads a duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a duration such as \"2s\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v <= 0 {
+		return fmt.Errorf("%q is no positive duration such as \"2s\"", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Default reconnection pacing.
+const (
+	DefaultReconnectMin = 2 * time.Second
+	DefaultReconnectMax = 5 * time.Minute
+)
+
+func parseConfig(raw []byte) (Config, error) {
+	cfg := Config{ReconnectMin: Duration(DefaultReconnectMin), ReconnectMax: Duration(DefaultReconnectMax)}
+	if len(raw) > 0 && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &cfg); err != nil {
+			return cfg, fmt.Errorf("irc: the transport's config: %w", err)
+		}
+	}
+	if cfg.ReconnectMax < cfg.ReconnectMin {
+		return cfg, fmt.Errorf("irc: the transport's config: reconnect_max (%v) is below reconnect_min (%v)",
+			time.Duration(cfg.ReconnectMax), time.Duration(cfg.ReconnectMin))
+	}
+	return cfg, nil
 }
 
 // New returns the IRC network.
 func New() *Network { return &Network{} }
 
 // Init declares the network.
-func (n *Network) Init(_ context.Context, _ sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
-	n.host = host
+func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
+	cfg, err := parseConfig(req.ConfigJSON)
+	if err != nil {
+		return nil, err
+	}
+	n.host, n.cfg = host, cfg
 	n.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
 	return &pb.Capabilities{
 		Network:               "irc",
@@ -78,6 +130,8 @@ type Account struct {
 	SASLUser     string   `json:"sasl_user,omitempty"`
 	SASLPassword string   `json:"sasl_password,omitempty"`
 	Channels     []string `json:"channels,omitempty"`
+	// Keys are the keys of the channels that need one, by folded name.
+	Keys map[string]string `json:"keys,omitempty"`
 }
 
 // addr is the server's host:port.

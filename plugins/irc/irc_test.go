@@ -111,12 +111,14 @@ func TestChatting(t *testing.T) {
 	if len(list.Chats) != 1 || list.Chats[0].ChatId != "#room" || list.Chats[0].Type != pb.ChatType_CHAT_TYPE_GROUP {
 		t.Fatalf("chat list %v, want #room", list.Chats)
 	}
-	roles := map[string]pb.Role{}
+	// The user is the member marked is_self, under the login ID.
+	members := map[string]*pb.Member{}
 	for _, m := range list.Chats[0].Members {
-		roles[m.UserId] = m.Role
+		members[m.UserId] = m
 	}
-	if len(roles) != 2 || roles["dave"] != pb.Role_ROLE_MODERATOR || roles["carol"] != pb.Role_ROLE_PARTICIPANT {
-		t.Errorf("members %v, want dave as moderator and carol", list.Chats[0].Members)
+	if d, me := members["dave"], members[loginID]; len(members) != 2 || d.GetRole() != pb.Role_ROLE_MODERATOR || d.GetIsSelf() ||
+		me.GetNick() != "carol" || !me.GetIsSelf() || me.GetRole() != pb.Role_ROLE_PARTICIPANT {
+		t.Errorf("members %v, want dave as moderator and carol as the user", list.Chats[0].Members)
 	}
 
 	msgIn := func(chatID, text string) *pb.Event {
@@ -204,7 +206,10 @@ func TestChatting(t *testing.T) {
 	if err := erin.conn.Part("#room"); err != nil {
 		t.Fatal(err)
 	}
-	member(pb.MemberEvent_KIND_LEFT, "erin2")
+	// Erin keeps her ID through the rename: she is the same member.
+	if ev := member(pb.MemberEvent_KIND_LEFT, "erin"); ev.GetMember().Member.Nick != "erin2" {
+		t.Errorf("left event %v", ev)
+	}
 
 	if err := dave.conn.Send("TOPIC", "#Room", "the new topic"); err != nil {
 		t.Fatal(err)

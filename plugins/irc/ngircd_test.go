@@ -138,7 +138,7 @@ func newClient(t testing.TB, s *ngircd, nick string) *client {
 	c := &client{t: t, got: make(chan ircmsg.Message, 256)}
 	c.conn = &ircevent.Connection{Server: s.addr(), Nick: nick, User: nick, RealName: nick,
 		EnableCTCP: true, Log: log.New(io.Discard, "", 0), Timeout: 10 * time.Second, KeepAlive: time.Minute}
-	for _, cmd := range []string{"PRIVMSG", "CTCP_ACTION", "TOPIC", "JOIN", "PART", "NOTICE"} {
+	for _, cmd := range []string{"PRIVMSG", "CTCP_ACTION", "TOPIC", "JOIN", "PART", "NOTICE", "NICK", "MODE", "KICK"} {
 		c.conn.AddCallback(cmd, func(m ircmsg.Message) {
 			select {
 			case c.got <- m:

@@ -2,7 +2,7 @@ package irc
 
 import (
 	"context"
-	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,10 +19,6 @@ import (
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
-// ReconnectDelay is the least time between two connection attempts after
-// the connection dropped (ircevent's reconnect pacing).
-var ReconnectDelay = 5 * time.Second
-
 // Session is one login's connection to its IRC server.
 type Session struct {
 	n       *Network
@@ -32,6 +28,15 @@ type Session struct {
 	mu       sync.Mutex
 	conn     *ircevent.Connection // nil when not connected
 	channels map[string]*channel  // joined channels, by folded name
+	// shown is the user's own nick as the gateway last heard it in
+	// each channel, by folded name, kept across reconnections: a nick
+	// the server gave on reconnecting is a rename of the user.
+	shown  map[string]string
+	people *people // the members' IDs, for this connection
+	self   string  // the user's nick, as the server last said it
+	caps   map[string]bool
+	prefix prefixes
+	modes  chanModes
 	// pending is the configured channels not joined yet since the
 	// connection came up, by folded name, and the CONNECTED message
 	// to send once they are: the user's rooms are there when the
@@ -42,6 +47,14 @@ type Session struct {
 	// an outcome (connected, channels joined; or refused).
 	ready     chan struct{}
 	readyOnce *sync.Once
+	joins     map[string]chan error // JoinChat calls waiting, by folded channel
+	nickWait  *nickWait             // the SetNick call waiting, if any
+	echoes    []*echo               // own lines waiting for the server's echo
+	// stop is closed by Disconnect: it ends a wait between attempts.
+	stop chan struct{}
+	// attempts counts the connection attempts since the last one that
+	// reached the server (see dial).
+	attempts int
 }
 
 // ConnectWait is how long Connect waits for the first attempt's outcome
@@ -55,10 +68,13 @@ var (
 	_ sdk.ChatLister  = (*Session)(nil)
 	_ sdk.Leaver      = (*Session)(nil)
 	_ sdk.TopicSetter = (*Session)(nil)
+	_ sdk.ChatJoiner  = (*Session)(nil)
+	_ sdk.NickSetter  = (*Session)(nil)
 )
 
 func newSession(n *Network, loginID string, acc Account) *Session {
-	return &Session{n: n, loginID: loginID, acc: acc, channels: map[string]*channel{}}
+	return &Session{n: n, loginID: loginID, acc: acc, channels: map[string]*channel{}, shown: map[string]string{},
+		people: newPeople(), joins: map[string]chan error{}, prefix: defaultPrefixes, modes: defaultChanModes}
 }
 
 // Connect starts the connection in the background; its progress comes as
@@ -74,26 +90,28 @@ func (s *Session) Connect(ctx context.Context) error {
 		return nil
 	}
 	c := &ircevent.Connection{
-		Server:        s.acc.addr(),
-		Nick:          s.acc.Nick,
-		User:          s.acc.Nick,
-		RealName:      s.acc.Nick,
-		UseTLS:        s.acc.TLS,
-		EnableCTCP:    true,
-		ReconnectFreq: ReconnectDelay,
+		Server:     s.acc.addr(),
+		Nick:       s.acc.Nick,
+		User:       s.acc.Nick,
+		RealName:   s.acc.Nick,
+		EnableCTCP: true,
+		// The wait between attempts is dial's (backoff.go); ircevent's
+		// own fixed pacing is off.
+		ReconnectFreq: time.Millisecond,
+		DialContext:   s.dial,
 		Timeout:       30 * time.Second,
 		KeepAlive:     2 * time.Minute,
 		QuitMessage:   "passerelle",
+		RequestCaps:   requestCaps,
 		// ircevent logs why a reconnection failed: into the gateway's log.
 		Log: slog.NewLogLogger(s.n.host.Logger().With("login", s.loginID).Handler(), slog.LevelInfo),
-	}
-	if s.acc.TLS {
-		c.TLSConfig = &tls.Config{ServerName: s.acc.Server, MinVersion: tls.VersionTLS12}
 	}
 	if s.acc.SASLUser != "" {
 		c.UseSASL, c.SASLLogin, c.SASLPassword, c.SASLMech = true, s.acc.SASLUser, s.acc.SASLPassword, "PLAIN"
 	}
 	s.conn = c
+	s.attempts = 0
+	s.stop = make(chan struct{})
 	s.ready, s.readyOnce = make(chan struct{}), &sync.Once{}
 	ready := s.ready
 	s.handle(c)
@@ -133,7 +151,7 @@ func (s *Session) run(c *ircevent.Connection) {
 // unless the server refused the SASL account: trying again would not
 // help, and the login waits for the next Connect.
 func (s *Session) refused(c *ircevent.Connection, err error) {
-	if errors.Is(err, ircevent.ClientHasQuit) {
+	if errors.Is(err, ircevent.ClientHasQuit) || errors.Is(err, errStopped) {
 		return
 	}
 	state := pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT
@@ -142,6 +160,7 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 		s.mu.Lock()
 		if s.conn == c {
 			s.conn = nil
+			close(s.stop)
 		}
 		s.mu.Unlock()
 		c.Quit()
@@ -152,17 +171,13 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 
 // handle sets the connection's callbacks.
 func (s *Session) handle(c *ircevent.Connection) {
-	c.AddConnectCallback(func(ircmsg.Message) {
-		msg := "connected to " + s.acc.addr() + " as " + c.CurrentNick()
-		if foldName(c.CurrentNick()) != foldName(s.acc.Nick) {
-			msg = fmt.Sprintf("connected to %s, but the nick %s is in use: you are %s", s.acc.addr(), s.acc.Nick, c.CurrentNick())
-		}
-		s.rejoin(c, msg)
-	})
+	c.AddConnectCallback(func(ircmsg.Message) { s.registered(c) })
 	c.AddDisconnectCallback(func(ircmsg.Message) {
 		s.mu.Lock()
 		clear(s.channels)
 		current := s.conn == c
+		s.failEchoesLocked()
+		s.failWaitsLocked()
 		s.mu.Unlock()
 		if !current {
 			return // Disconnect or Logout: the user quit
@@ -172,9 +187,36 @@ func (s *Session) handle(c *ircevent.Connection) {
 	c.AddCallback("ERROR", func(m ircmsg.Message) {
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, s.acc.addr()+" says: "+lastParam(m))
 	})
-	c.AddCallback("PRIVMSG", func(m ircmsg.Message) { s.onMessage(c, m, false) })
-	c.AddCallback("CTCP_ACTION", func(m ircmsg.Message) { s.onMessage(c, m, true) })
+	c.AddCallback("PRIVMSG", func(m ircmsg.Message) { s.onMessage(m, false) })
+	c.AddCallback("CTCP_ACTION", func(m ircmsg.Message) { s.onMessage(m, true) })
 	s.handleChannels(c)
+	s.handleNick(c)
+	s.handleJoinErrors(c)
+	s.handleModes(c)
+}
+
+// registered is the end of registration: the connection is up. It notes
+// what the server offers, then joins the configured channels.
+func (s *Session) registered(c *ircevent.Connection) {
+	nick := c.CurrentNick()
+	caps := map[string]bool{}
+	for name := range c.AcknowledgedCaps() {
+		caps[name] = true
+	}
+	isupport := c.ISupport()
+	s.mu.Lock()
+	s.self, s.caps, s.people = nick, caps, newPeople()
+	s.prefix = parsePrefixes(isupport["PREFIX"])
+	s.modes = parseChanModes(isupport["CHANMODES"])
+	// The next attempt is a reconnection: it waits (backoff.go).
+	s.attempts = 1
+	wanted := s.acc.Nick
+	s.mu.Unlock()
+	msg := "connected to " + s.acc.addr() + " as " + nick
+	if foldName(nick) != foldName(wanted) {
+		msg = fmt.Sprintf("connected to %s, but the nick %s is in use: you are %s", s.acc.addr(), wanted, nick)
+	}
+	s.rejoin(c, msg)
 }
 
 // JoinWait is how long a connection waits for its channels to be joined
@@ -187,12 +229,18 @@ func (s *Session) rejoin(c *ircevent.Connection, msg string) {
 	s.mu.Lock()
 	s.pending, s.connected = map[string]bool{}, msg
 	channels := slices.Clone(s.acc.Channels)
+	keys := map[string]string{}
 	for _, ch := range channels {
 		s.pending[foldName(ch)] = true
+		keys[ch] = s.acc.Keys[foldName(ch)]
 	}
 	s.mu.Unlock()
 	for _, ch := range channels {
-		_ = c.Join(ch)
+		if k := keys[ch]; k != "" {
+			_ = c.Send("JOIN", ch, k)
+		} else {
+			_ = c.Join(ch)
+		}
 	}
 	s.joinDone("")
 	time.AfterFunc(JoinWait, func() {
@@ -219,26 +267,85 @@ func (s *Session) joinDone(id string) {
 	}
 }
 
+// isSelf reports whether nick is the user's.
+func (s *Session) isSelf(nick string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.isSelfLocked(nick)
+}
+
+func (s *Session) isSelfLocked(nick string) bool { return foldName(nick) == foldName(s.self) }
+
+// failWaitsLocked answers the JoinChat and SetNick calls waiting for the
+// server: the connection dropped, no answer will come.
+func (s *Session) failWaitsLocked() {
+	for id, wait := range s.joins {
+		wait <- sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the connection to %s dropped before it answered the join of %s", s.acc.addr(), id)
+		delete(s.joins, id)
+	}
+	if s.nickWait != nil {
+		s.nickWait.answer <- sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the connection to %s dropped before it answered the nick change", s.acc.addr())
+		s.nickWait = nil
+	}
+}
+
+// sender is who an event comes from: the user (by the login ID), a
+// member, by the ID this connection gave the nick, or the server (a name
+// with a dot, which no nick has: no ID).
+func (s *Session) sender(nick string) *pb.Sender {
+	if strings.ContainsRune(nick, '.') {
+		return &pb.Sender{Name: nick}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.isSelfLocked(nick) {
+		return &pb.Sender{UserId: s.loginID, Name: nick, IsFromMe: true}
+	}
+	return &pb.Sender{UserId: s.people.id(nick), Name: nick}
+}
+
 // onMessage turns a PRIVMSG (or a CTCP ACTION, as "/me ...") into a
-// message event: in a channel, a group message; to us, a direct one.
-func (s *Session) onMessage(c *ircevent.Connection, m ircmsg.Message, action bool) {
+// message event: in a channel, a group message; to us, a direct one. The
+// echo of a line the user sent completes its send instead (ircv3.go).
+func (s *Session) onMessage(m ircmsg.Message, action bool) {
 	if len(m.Params) < 2 {
 		return
 	}
-	nick := m.Nick()
+	nick, target := m.Nick(), m.Params[0]
+	if s.isSelf(nick) && s.echoed(target, action, m) {
+		return
+	}
 	text := m.Params[1]
 	if action {
 		text = "/me " + text
 	}
-	ev := &pb.Event{LoginId: s.loginID, EventId: s.n.newID(), TimestampUnixMicro: time.Now().UnixMicro(),
-		Sender:  &pb.Sender{UserId: foldName(nick), Name: nick, IsFromMe: foldName(nick) == foldName(c.CurrentNick())},
-		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}
-	if target := m.Params[0]; isChannel(target) {
+	ev := &pb.Event{LoginId: s.loginID, EventId: s.eventID(m), TimestampUnixMicro: serverTime(m).UnixMicro(),
+		Sender: s.sender(nick), Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}
+	switch {
+	case isChannel(target):
 		ev.ChatId, ev.ChatType = foldName(target), pb.ChatType_CHAT_TYPE_GROUP
-	} else {
-		ev.ChatId, ev.ChatType = foldName(nick), pb.ChatType_CHAT_TYPE_DIRECT
+	case ev.Sender.IsFromMe:
+		// The user's own line from another client on the same account
+		// (a bouncer): the chat is the one with its target.
+		s.mu.Lock()
+		ev.ChatId = s.people.id(target)
+		s.mu.Unlock()
+		ev.ChatType = pb.ChatType_CHAT_TYPE_DIRECT
+	case ev.Sender.UserId == "":
+		return // from the server itself, to no chat
+	default:
+		ev.ChatId, ev.ChatType = ev.Sender.UserId, pb.ChatType_CHAT_TYPE_DIRECT
 	}
 	s.n.host.Emit(ev)
+}
+
+// eventID is the server's msgid of a message (IRCv3 message-tags), or a
+// new ID of ours.
+func (s *Session) eventID(m ircmsg.Message) string {
+	if ok, id := m.GetTag("msgid"); ok && id != "" {
+		return id
+	}
+	return s.n.newID()
 }
 
 // state emits a login state event.
@@ -247,10 +354,24 @@ func (s *Session) state(st pb.LoginState, msg string) {
 		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: st, Message: msg}}})
 }
 
+// saveLocked emits the account as the login's saved state.
+func (s *Session) saveLocked() error {
+	state, err := json.Marshal(s.acc)
+	if err != nil {
+		return fmt.Errorf("irc: %w", err)
+	}
+	s.n.host.Emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
+		Payload: &pb.Event_SavedState{SavedState: &pb.SavedStateEvent{SavedState: state}}})
+	return nil
+}
+
 // Disconnect quits the server.
 func (s *Session) Disconnect(context.Context) error {
 	s.mu.Lock()
 	c := s.conn
+	if c != nil {
+		close(s.stop)
+	}
 	s.conn = nil
 	s.mu.Unlock()
 	if c != nil {
@@ -272,37 +393,67 @@ func (s *Session) online() (*ircevent.Connection, error) {
 	return s.conn, nil
 }
 
+// target is the IRC target of a chat ID: the channel, or the current
+// nick of the member the ID stands for.
+func (s *Session) target(chatID string) (string, error) {
+	if chatID == "" || strings.ContainsAny(chatID, " ,\r\n\x00") {
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no nick or channel", chatID)
+	}
+	if isChannel(chatID) {
+		if !s.inChannel(chatID) {
+			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", chatID)
+		}
+		return chatID, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if nick, ok := s.people.nick(chatID); ok {
+		return nick, nil
+	}
+	if strings.Contains(chatID, "!") || !validNick(chatID) {
+		// An ID given to someone whose nick was taken by another; this
+		// connection does not know them.
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s is not known on %s since the last reconnection", chatID, s.acc.addr())
+	}
+	return chatID, nil
+}
+
 // SendMessage sends a PRIVMSG to a nick or a channel, one per line; a
-// text starting with "/me " goes as a CTCP ACTION.
-func (s *Session) SendMessage(_ context.Context, c sdk.Call, msg *pb.SendMessage) (sdk.Result, error) {
+// text starting with "/me " goes as a CTCP ACTION. Where the server
+// echoes the user's messages (echo-message), it returns once the server
+// did, with the server's ID and time of the message.
+func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessage) (sdk.Result, error) {
 	conn, err := s.online()
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	target := c.ChatID
-	if target == "" || strings.ContainsAny(target, " ,\r\n\x00") {
-		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no nick or channel", target)
+	target, err := s.target(c.ChatID)
+	if err != nil {
+		return sdk.Result{}, err
 	}
-	if isChannel(target) && !s.inChannel(target) {
-		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", target)
-	}
+	var waits []*echo
 	for _, line := range strings.Split(strings.ReplaceAll(msg.Text, "\r\n", "\n"), "\n") {
 		if line == "" {
 			continue
 		}
 		rest, action := strings.CutPrefix(line, "/me ")
 		for _, part := range splitText(rest, lineBudget(conn.CurrentNick(), target, action)) {
+			e := s.expectEcho(target, action, part)
 			if action {
 				err = conn.Action(target, part)
 			} else {
 				err = conn.Privmsg(target, part)
 			}
 			if err != nil {
+				s.dropEcho(e)
 				return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not sent to %s: %v", target, err)
+			}
+			if e != nil {
+				waits = append(waits, e)
 			}
 		}
 	}
-	return sdk.Result{MessageID: s.n.newID(), Time: time.Now()}, nil
+	return s.awaitEchoes(ctx, waits), nil
 }
 
 func lastParam(m ircmsg.Message) string {

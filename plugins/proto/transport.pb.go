@@ -519,6 +519,11 @@ const (
 	LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT LoginState = 3
 	LoginState_LOGIN_STATE_BAD_CREDENTIALS      LoginState = 4
 	LoginState_LOGIN_STATE_LOGGED_OUT           LoginState = 5
+	// The network stopped this login for a reason the message gives, and
+	// it will not come back by itself, though the credentials are still
+	// good: another client took the session over, this client is too old, a
+	// temporary ban. The message says what to do (relogin, wait, update).
+	LoginState_LOGIN_STATE_STOPPED LoginState = 6
 )
 
 // Enum value maps for LoginState.
@@ -530,6 +535,7 @@ var (
 		3: "LOGIN_STATE_TRANSIENT_DISCONNECT",
 		4: "LOGIN_STATE_BAD_CREDENTIALS",
 		5: "LOGIN_STATE_LOGGED_OUT",
+		6: "LOGIN_STATE_STOPPED",
 	}
 	LoginState_value = map[string]int32{
 		"LOGIN_STATE_UNKNOWN":              0,
@@ -538,6 +544,7 @@ var (
 		"LOGIN_STATE_TRANSIENT_DISCONNECT": 3,
 		"LOGIN_STATE_BAD_CREDENTIALS":      4,
 		"LOGIN_STATE_LOGGED_OUT":           5,
+		"LOGIN_STATE_STOPPED":              6,
 	}
 )
 
@@ -6624,7 +6631,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x16TYPING_STATE_COMPOSING\x10\x01\x12\x17\n" +
 	"\x13TYPING_STATE_PAUSED\x10\x02\x12\x19\n" +
 	"\x15TYPING_STATE_INACTIVE\x10\x03\x12\x15\n" +
-	"\x11TYPING_STATE_GONE\x10\x04*\xbf\x01\n" +
+	"\x11TYPING_STATE_GONE\x10\x04*\xd8\x01\n" +
 	"\n" +
 	"LoginState\x12\x17\n" +
 	"\x13LOGIN_STATE_UNKNOWN\x10\x00\x12\x1a\n" +
@@ -6632,7 +6639,8 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x15LOGIN_STATE_CONNECTED\x10\x02\x12$\n" +
 	" LOGIN_STATE_TRANSIENT_DISCONNECT\x10\x03\x12\x1f\n" +
 	"\x1bLOGIN_STATE_BAD_CREDENTIALS\x10\x04\x12\x1a\n" +
-	"\x16LOGIN_STATE_LOGGED_OUT\x10\x052\x8f\x0e\n" +
+	"\x16LOGIN_STATE_LOGGED_OUT\x10\x05\x12\x17\n" +
+	"\x13LOGIN_STATE_STOPPED\x10\x062\x8f\x0e\n" +
 	"\tTransport\x12S\n" +
 	"\x04Init\x12$.passerelle.transport.v2.InitRequest\x1a%.passerelle.transport.v2.Capabilities\x12e\n" +
 	"\n" +

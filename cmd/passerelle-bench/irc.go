@@ -1,0 +1,691 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/ergochat/irc-go/ircevent"
+	"github.com/ergochat/irc-go/ircmsg"
+	"mellium.im/xmpp/jid"
+
+	"passerelle.im/passerelle/internal/prosodytest"
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// The -irc run (issue 22 §3): passerelle's IRC transport side by side with
+// biboumi, the IRC gateway XMPP admins already run, on one Prosody and one
+// ngircd, all on loopback. Each gateway gets -users XMPP users, each in a
+// channel of its own with one plain IRC client (irc-go) of the bench:
+// XMPP to IRC, each user writes groupchat messages in its room and the
+// IRC client times their arrival; IRC to XMPP, the IRC client writes in
+// the channel and the user's XMPP client times the arrival. With one
+// message in flight per user (latency) and -window (throughput), one
+// gateway at a time. biboumi runs twice over: its users with their
+// history off (record_history false) and on (each channel message stored
+// in its SQLite database, as biboumi does by default). CPU per message is
+// the gateway's process (passerelle: the gateway and its plugin) over the
+// measured window, RSS its resident memory.
+
+const (
+	ircDomain     = "irc.localhost"
+	biboumiDomain = "biboumi.localhost"
+	ircPhaseBase  = 3000
+)
+
+// ircGateway is one of the gateways compared, with its users.
+type ircGateway struct {
+	label  string
+	domain string
+	pids   func() []int // the processes whose CPU and memory count
+	pairs  []*ircPair
+}
+
+// ircPair is one XMPP user in its room and the IRC client in the same
+// channel.
+type ircPair struct {
+	x        *client
+	room     string // the room's bare JID
+	nick     string // the user's nick in the room
+	channel  string
+	peer     *ircevent.Connection
+	peerNick string
+
+	// Per phase: the receiving side hands each measured message's
+	// latency here, and every arrival frees a place in the window.
+	mu    sync.Mutex
+	phase int
+	lat   []time.Duration
+	slots chan struct{}
+	recv  atomic.Int64
+}
+
+// arrived is a message of this pair's phase arriving on the receiving
+// side.
+func (p *ircPair) arrived(body []byte) {
+	ph, measured, sent, ok := parseBody(body)
+	if !ok {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if ph != p.phase {
+		return
+	}
+	p.recv.Add(1)
+	if measured {
+		p.lat = append(p.lat, time.Since(epoch)-sent)
+	}
+	select {
+	case <-p.slots:
+	default:
+	}
+}
+
+func runIRC(ctx context.Context, o options, out io.Writer) error {
+	started := time.Now()
+	dir, err := filepath.Abs(o.dir)
+	if err != nil {
+		return err
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	bin := filepath.Dir(self)
+	for _, b := range []string{"passerelle", "passerelle-irc"} {
+		if _, err := os.Stat(filepath.Join(bin, b)); err != nil {
+			return fmt.Errorf("%s must be beside passerelle-bench (make build): %w", b, err)
+		}
+	}
+	ngircdBin, err := lookPath("ngircd", "/usr/sbin/ngircd")
+	if err != nil {
+		return fmt.Errorf("ngircd is not installed (scripts/install-deps.sh): %w", err)
+	}
+	biboumiBin, err := lookPath("biboumi", "/usr/bin/biboumi")
+	if err != nil {
+		return fmt.Errorf("biboumi is not installed (scripts/install-deps.sh --bench): %w", err)
+	}
+	if err := prosodytest.Installed(); err != nil {
+		return err
+	}
+	secret := rand.Text()
+
+	// ngircd, without flood penalties: the clients of both gateways go at
+	// full speed.
+	ircAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	_, ircPort, _ := net.SplitHostPort(ircAddr)
+	conf := filepath.Join(dir, "ngircd.conf")
+	if err := os.WriteFile(conf, fmt.Appendf(nil, `[Global]
+Name = irc.bench
+Info = passerelle-bench
+Listen = 127.0.0.1
+Ports = %s
+PidFile = %s
+[Limits]
+MaxPenaltyTime = 0
+MaxConnectionsIP = 0
+MaxNickLength = 30
+PingTimeout = 300
+PongTimeout = 120
+[Options]
+DNS = no
+Ident = no
+PAM = no
+`, ircPort, filepath.Join(dir, "ngircd.pid")), 0o600); err != nil {
+		return err
+	}
+	ngircd, err := startProc(dir, "ngircd", ngircdBin, "-n", "-f", conf)
+	if err != nil {
+		return err
+	}
+	defer stopProc(ngircd)
+	if err := waitListen(ctx, ircAddr); err != nil {
+		return fmt.Errorf("ngircd: %w", err)
+	}
+
+	srv, err := prosodytest.New(prosodytest.Options{
+		Dir:        filepath.Join(dir, "prosody"),
+		Components: []prosodytest.Component{{Domain: ircDomain, Secret: secret}, {Domain: biboumiDomain, Secret: secret}},
+		LogLevel:   "warn",
+	})
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(); err != nil {
+		srv.Close()
+		return err
+	}
+	defer srv.Close()
+	_, compPort, _ := net.SplitHostPort(srv.ComponentAddr())
+
+	// passerelle with its IRC plugin.
+	cfgPath := filepath.Join(dir, "passerelle.toml")
+	if err := os.WriteFile(cfgPath, fmt.Appendf(nil, `# Generated by passerelle-bench -irc.
+[xmpp]
+server = %q
+[store]
+path = "data/passerelle.db"
+[access]
+allow = [%q]
+[log]
+level = "info"
+[[transport]]
+name = "irc"
+domain = %q
+secret = %q
+plugin = %q
+`, srv.ComponentAddr(), xmppDomain, ircDomain, secret, filepath.Join(bin, "passerelle-irc")), 0o600); err != nil {
+		return err
+	}
+	gw, err := startProc(dir, "passerelle", filepath.Join(bin, "passerelle"), "run", "-c", cfgPath)
+	if err != nil {
+		return err
+	}
+	defer stopProc(gw)
+
+	// biboumi, bound to the bench's ngircd; its database keeps the users'
+	// settings and, for those who record it, the channels' history.
+	bcfg := filepath.Join(dir, "biboumi.cfg")
+	if err := os.WriteFile(bcfg, fmt.Appendf(nil, "hostname=%s\npassword=%s\nxmpp_server_ip=127.0.0.1\nport=%s\ndb_name=%s\nidentd_port=0\nlog_level=2\nfixed_irc_server=127.0.0.1\npolicy_directory=%s\nlog_file=%s\n",
+		biboumiDomain, secret, compPort, filepath.Join(dir, "biboumi.sqlite"), dir, filepath.Join(dir, "biboumi.log")), 0o600); err != nil {
+		return err
+	}
+	bib, err := startProc(dir, "biboumi", biboumiBin, bcfg)
+	if err != nil {
+		return err
+	}
+	defer stopProc(bib)
+
+	gateways := []*ircGateway{
+		{label: "passerelle", domain: ircDomain, pids: func() []int { return []int{gw.Process.Pid, childOf(gw.Process.Pid)} }},
+		{label: "biboumi", domain: biboumiDomain, pids: func() []int { return []int{bib.Process.Pid} }},
+		{label: "biboumi+history", domain: biboumiDomain, pids: func() []int { return []int{bib.Process.Pid} }},
+	}
+	for gi, g := range gateways {
+		prefix := []string{"p", "b", "h"}[gi]
+		for i := range o.users {
+			name := fmt.Sprintf("%s%d", prefix, i)
+			if err := setupPair(ctx, srv, g, gi, name, ircAddr); err != nil {
+				return fmt.Errorf("%s user %s: %w\n--- passerelle log ---\n%s\n--- biboumi log ---\n%s", g.label, name, err, logTail(filepath.Join(dir, "passerelle.out")), logTail(filepath.Join(dir, "biboumi.log")))
+			}
+		}
+	}
+	defer func() {
+		for _, g := range gateways {
+			for _, p := range g.pairs {
+				p.x.close()
+				p.peer.Quit()
+			}
+		}
+	}()
+	idle := map[string]int64{}
+	for _, g := range gateways[:2] {
+		idle[g.label] = memOf(g.pids())
+	}
+	fmt.Fprintf(out, "stack up in %s: ngircd, prosody, passerelle pid %d (plugin %d), biboumi pid %d; %d users per gateway, work folder %s\n",
+		time.Since(started).Round(time.Millisecond), gw.Process.Pid, childOf(gw.Process.Pid), bib.Process.Pid, o.users, dir)
+
+	type row struct {
+		dir, label string
+		window     int
+		r          *phaseResult
+		cpu        float64 // CPU seconds of the gateway's processes
+		plugin     float64 // of which passerelle's plugin
+	}
+	var rows []row
+	phase := ircPhaseBase
+	for _, direction := range []string{"xmpp>irc", "irc>xmpp"} {
+		for _, w := range uniq(1, o.window) {
+			for _, g := range gateways {
+				phase++
+				r, cpu, err := runIRCPhase(ctx, o, g, direction, phase, w)
+				if err != nil {
+					return fmt.Errorf("%s %s window %d: %w", g.label, direction, w, err)
+				}
+				// The smoke run checks the tool and passerelle: a message
+				// passerelle lost fails it, biboumi's are only reported.
+				if o.smoke && (r.n == 0 || r.lost > 0 && g.label == "passerelle") {
+					return fmt.Errorf("%s %s window %d: %d measured, %d lost", g.label, direction, w, r.n, r.lost)
+				}
+				fmt.Fprintf(out, "  %-9s %-16s window %-3d %8.0f msgs/s  p50 %-8s p99 %-8s (%d messages, %d lost)\n",
+					direction, g.label, w, r.rate(), ms(r.pct(50)), ms(r.pct(99)), r.n, r.lost)
+				rw := row{dir: direction, label: g.label, window: w, r: r}
+				for i, c := range cpu {
+					rw.cpu += c
+					if i == 1 {
+						rw.plugin = c
+					}
+				}
+				rows = append(rows, rw)
+			}
+		}
+	}
+	peak := map[string]int64{}
+	for _, g := range gateways[:2] {
+		peak[g.label] = hwmOf(g.pids())
+	}
+
+	fmt.Fprintf(out, "\n%d users per gateway, each in a channel of its own with one IRC client; body %d bytes; %s measured per phase after %s warm-up\n\n",
+		o.users, o.size, o.duration, o.warmup)
+	fmt.Fprintln(out, "| direction | window | gateway | msgs/s | p50 | p99 | CPU ms per 1,000 msgs | passerelle's msgs/s over it | its p99 over passerelle's | its CPU/msg over passerelle's |")
+	fmt.Fprintln(out, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	for i, rw := range rows {
+		ref := rows[i-i%len(gateways)] // passerelle's row of the same direction and window
+		cpuPer := func(x row) float64 { return x.cpu / float64(max(x.r.n, 1)) * 1e6 }
+		ratios := "| | |"
+		if rw.label != "passerelle" {
+			ratios = fmt.Sprintf("%.2f | %.2f | %.2f |", ref.r.rate()/rw.r.rate(), float64(rw.r.pct(99))/float64(max(ref.r.pct(99), 1)), cpuPer(rw)/max(cpuPer(ref), 1e-9))
+		}
+		cpu := fmt.Sprintf("%.0f", cpuPer(rw))
+		if rw.label == "passerelle" {
+			cpu += fmt.Sprintf(" (plugin %.0f)", rw.plugin/float64(max(rw.r.n, 1))*1e6)
+		}
+		fmt.Fprintf(out, "| %s | %d | %s | %.0f | %s | %s | %s | %s\n", rw.dir, rw.window, rw.label, rw.r.rate(), ms(rw.r.pct(50)), ms(rw.r.pct(99)), cpu, ratios)
+	}
+	fmt.Fprintf(out, "\nmemory (RSS): passerelle with its plugin idle %s, peak %s; biboumi idle %s, peak %s\n",
+		mib(idle["passerelle"]), mib(peak["passerelle"]), mib(idle["biboumi"]), mib(peak["biboumi"]))
+	return nil
+}
+
+// setupPair logs a new XMPP user in to gateway g (gi: its index), joins
+// its room, and puts an IRC client of the bench in the same channel.
+func setupPair(ctx context.Context, srv *prosodytest.Server, g *ircGateway, gi int, name, ircAddr string) error {
+	sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := xmpptest.Register(sctx, srv.C2SAddr(), jid.MustParse(name+"@"+xmppDomain), password); err != nil {
+		return err
+	}
+	c, err := dialClient(sctx, srv.C2SAddr(), name, xmppDomain, password, "bench")
+	if err != nil {
+		return err
+	}
+	channel := "#" + name
+	p := &ircPair{x: c, channel: channel, room: channel + "@" + g.domain, peerNick: "irc" + name}
+	// The IRC side first: its channel exists when the gateway joins it.
+	p.peer = &ircevent.Connection{Server: ircAddr, Nick: p.peerNick, User: p.peerNick, RealName: "bench",
+		Log: log.New(io.Discard, "", 0), Timeout: time.Minute, KeepAlive: 5 * time.Minute}
+	joined := make(chan struct{}, 1)
+	p.peer.AddCallback("JOIN", func(m ircmsg.Message) {
+		select {
+		case joined <- struct{}{}:
+		default:
+		}
+	})
+	p.peer.AddCallback("PRIVMSG", func(m ircmsg.Message) {
+		if len(m.Params) == 2 {
+			p.arrived([]byte(m.Params[1]))
+		}
+	})
+	if err := p.peer.Connect(); err != nil {
+		return fmt.Errorf("the IRC client: %w", err)
+	}
+	go p.peer.Loop()
+	if err := p.peer.Join(channel); err != nil {
+		return err
+	}
+	if err := waitFor(sctx, joined, "the IRC client's join"); err != nil {
+		return err
+	}
+	switch g.label {
+	case "passerelle":
+		if err := ircLogin(sctx, c, name, ircAddr, channel); err != nil {
+			return err
+		}
+	default:
+		if err := biboumiSetup(sctx, c, ircAddr, gi == 2); err != nil {
+			return err
+		}
+	}
+	j, err := firstJoin(sctx, c, p.room)
+	if err != nil {
+		return err
+	}
+	p.nick = j.nick
+	// The gateway's IRC user is in the channel once the IRC client saw
+	// it join (biboumi joins on the MUC join).
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		select {
+		case <-joined:
+		case <-time.After(100 * time.Millisecond):
+		}
+		if peerSees(p) || time.Now().After(deadline) {
+			break
+		}
+	}
+	go readIRCRoom(p)
+	g.pairs = append(g.pairs, p)
+	return nil
+}
+
+// peerSees reports whether the IRC client shares its channel with
+// someone (the gateway's user).
+func peerSees(p *ircPair) bool {
+	done := make(chan bool, 1)
+	id := p.peer.AddCallback("353", func(m ircmsg.Message) {
+		select {
+		case done <- len(strings.Fields(lastOf(m))) >= 2:
+		default:
+		}
+	})
+	defer p.peer.RemoveCallback(id)
+	_ = p.peer.Send("NAMES", p.channel)
+	select {
+	case ok := <-done:
+		return ok
+	case <-time.After(2 * time.Second):
+		return false
+	}
+}
+
+func lastOf(m ircmsg.Message) string {
+	if len(m.Params) == 0 {
+		return ""
+	}
+	return m.Params[len(m.Params)-1]
+}
+
+// readIRCRoom reads the user's stanzas: a groupchat message from the IRC
+// client arrives (IRC to XMPP); everything else is passed over.
+func readIRCRoom(p *ircPair) {
+	from := p.room + "/" + p.peerNick
+	for {
+		el, err := p.x.fr.next()
+		if err != nil {
+			return
+		}
+		if bytes.HasPrefix(el, []byte("<message")) && attr(el, "from") == from {
+			p.arrived(bodyOf(el))
+		}
+	}
+}
+
+// ircLogin logs the user in to IRC through passerelle's login form.
+func ircLogin(ctx context.Context, c *client, nick, ircAddr, channel string) error {
+	host, port, _ := net.SplitHostPort(ircAddr)
+	var sid string
+	for i := 0; ; i++ {
+		id := fmt.Sprintf("login%d", i)
+		el, err := c.iq(ctx, id, `<iq type='set' id='`+id+`' to='`+ircDomain+`'><command xmlns='http://jabber.org/protocol/commands' node='login'/></iq>`, nil)
+		if err != nil {
+			return err
+		}
+		if attr(el, "type") == "result" {
+			sid = between(el, "sessionid='", "'")
+			if sid == "" {
+				sid = between(el, `sessionid="`, `"`)
+			}
+			break
+		}
+		// The gateway answers before its plugin runs: wait for it.
+		if ctx.Err() != nil {
+			return fmt.Errorf("login command: %.300s", el)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	fields := map[string]string{"server": host, "port": port, "tls": "0", "nick": nick, "channels": channel}
+	var x strings.Builder
+	for _, k := range []string{"server", "port", "tls", "nick", "channels"} {
+		x.WriteString(`<field var='` + k + `'><value>` + fields[k] + `</value></field>`)
+	}
+	el, err := c.iq(ctx, "login-submit", `<iq type='set' id='login-submit' to='`+ircDomain+`'><command xmlns='http://jabber.org/protocol/commands' node='login' sessionid='`+sid+`' action='next'><x xmlns='jabber:x:data' type='submit'>`+x.String()+`</x></command></iq>`, nil)
+	if err != nil {
+		return err
+	}
+	if !bytes.Contains(el, []byte("completed")) {
+		return fmt.Errorf("login: %.400s", el)
+	}
+	return nil
+}
+
+// biboumiSetup points the user's biboumi at the bench's ngircd (its port,
+// no TLS, no throttling) and sets their history recording.
+func biboumiSetup(ctx context.Context, c *client, ircAddr string, history bool) error {
+	_, port, _ := net.SplitHostPort(ircAddr)
+	submit := func(node, fields string) error {
+		var sid string
+		for i := 0; ; i++ {
+			id := fmt.Sprintf("%s%d", node, i)
+			el, err := c.iq(ctx, id, `<iq type='set' id='`+id+`' to='`+biboumiDomain+`'><command xmlns='http://jabber.org/protocol/commands' node='`+node+`'/></iq>`, nil)
+			if err != nil {
+				return err
+			}
+			if attr(el, "type") == "result" {
+				sid = between(el, "sessionid='", "'")
+				break
+			}
+			if ctx.Err() != nil {
+				return fmt.Errorf("%s: %.300s", node, el)
+			}
+			time.Sleep(100 * time.Millisecond) // biboumi not connected yet
+		}
+		id := node + "-submit"
+		el, err := c.iq(ctx, id, `<iq type='set' id='`+id+`' to='`+biboumiDomain+`'><command xmlns='http://jabber.org/protocol/commands' node='`+node+`' sessionid='`+sid+`' action='complete'><x xmlns='jabber:x:data' type='submit'>`+fields+`</x></command></iq>`, nil)
+		if err != nil {
+			return err
+		}
+		if !bytes.Contains(el, []byte("completed")) {
+			return fmt.Errorf("%s: %.400s", node, el)
+		}
+		return nil
+	}
+	if err := submit("server-configure", `<field var='ports'><value>`+port+`</value></field><field var='tls_ports'/><field var='throttle_limit'><value>-1</value></field>`); err != nil {
+		return err
+	}
+	return submit("global-configure", `<field var='record_history'><value>`+strconv.FormatBool(history)+`</value></field>`)
+}
+
+// runIRCPhase runs one direction through one gateway with window
+// messages in flight per user.
+func runIRCPhase(ctx context.Context, o options, g *ircGateway, direction string, phase, window int) (*phaseResult, []float64, error) {
+	for _, p := range g.pairs {
+		p.mu.Lock()
+		p.phase, p.lat, p.slots = phase, nil, make(chan struct{}, window)
+		p.recv.Store(0)
+		p.mu.Unlock()
+	}
+	var sent atomic.Int64
+	var cpu0 []float64
+	start := time.Now()
+	measureFrom, end := start.Add(o.warmup), start.Add(o.warmup+o.duration)
+	var cpuOnce sync.Once
+	var wg sync.WaitGroup
+	errs := make(chan error, len(g.pairs))
+	for ui, p := range g.pairs {
+		wg.Go(func() {
+			for seq := 0; ; seq++ {
+				now := time.Now()
+				if now.After(end) || ctx.Err() != nil {
+					return
+				}
+				measured := now.After(measureFrom)
+				if measured {
+					cpuOnce.Do(func() { cpu0 = cpusOf(g.pids()) })
+				}
+				select {
+				case p.slots <- struct{}{}:
+				case <-time.After(10 * time.Second):
+					errs <- fmt.Errorf("user %d: no message arrived for 10 s", ui)
+					return
+				}
+				body := makeBody(phase, ui, seq, measured, o.size)
+				var err error
+				if direction == "xmpp>irc" {
+					err = p.x.write(`<message type='groupchat' to='` + p.room + `' id='b` + strconv.Itoa(phase) + `-` + strconv.Itoa(seq) + `'><body>` + body + `</body></message>`)
+				} else {
+					err = p.peer.Privmsg(p.channel, body)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				sent.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(measureFrom)
+	cpu1 := cpusOf(g.pids())
+	close(errs)
+	if err := <-errs; err != nil {
+		return nil, nil, err
+	}
+	// What is still in flight arrives, or is lost.
+	deadline := time.Now().Add(5 * time.Second)
+	var recv int64
+	for {
+		recv = 0
+		for _, p := range g.pairs {
+			recv += p.recv.Load()
+		}
+		if recv >= sent.Load() || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	r := &phaseResult{elapsed: elapsed, lost: sent.Load() - recv}
+	for _, p := range g.pairs {
+		p.mu.Lock()
+		r.lat = append(r.lat, p.lat...)
+		p.phase = 0
+		p.mu.Unlock()
+	}
+	r.n = len(r.lat)
+	slices.Sort(r.lat)
+	cpu := make([]float64, len(cpu1))
+	for i := range cpu1 {
+		if i < len(cpu0) {
+			cpu[i] = cpu1[i] - cpu0[i]
+		}
+	}
+	return r, cpu, nil
+}
+
+// cpusOf is the CPU seconds of each process.
+func cpusOf(pids []int) []float64 {
+	s := make([]float64, len(pids))
+	for i, pid := range pids {
+		if v, err := procCPU(pid); err == nil {
+			s[i] = v
+		}
+	}
+	return s
+}
+
+func memOf(pids []int) int64 {
+	var s int64
+	for _, pid := range pids {
+		if rss, _, err := procMem(pid); err == nil {
+			s += rss
+		}
+	}
+	return s
+}
+
+func hwmOf(pids []int) int64 {
+	var s int64
+	for _, pid := range pids {
+		if _, hwm, err := procMem(pid); err == nil {
+			s += hwm
+		}
+	}
+	return s
+}
+
+func lookPath(name, fallback string) (string, error) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	if _, err := os.Stat(fallback); err != nil {
+		return "", err
+	}
+	return fallback, nil
+}
+
+// startProc starts a program with its output in dir/name.log; it dies
+// with the bench.
+func startProc(dir, name, bin string, args ...string) (*exec.Cmd, error) {
+	f, err := os.Create(filepath.Join(dir, name+".out"))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = f, f
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	return cmd, nil
+}
+
+// stopProc stops a program started by startProc: SIGTERM, SIGKILL after
+// 10 s.
+func stopProc(cmd *exec.Cmd) {
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+	}
+}
+
+func waitListen(ctx context.Context, addr string) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("nothing listens on %s: %w", addr, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func waitFor(ctx context.Context, ch <-chan struct{}, what string) error {
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return errors.New(what + " did not come")
+	}
+}
+
+func logTail(path string) string {
+	b, _ := os.ReadFile(path)
+	if len(b) > 3000 {
+		b = b[len(b)-3000:]
+	}
+	return string(b)
+}

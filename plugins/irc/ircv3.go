@@ -1,0 +1,143 @@
+package irc
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/ergochat/irc-go/ircmsg"
+
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// requestCaps are the IRCv3 capabilities asked for; a server that has
+// none of them (or no CAP at all) is used without. message-tags brings
+// each message's msgid (the event's ID), server-time its time,
+// echo-message the server's echo of the user's own lines (which confirms
+// a send), multi-prefix every mode of a member in NAMES.
+var requestCaps = []string{"message-tags", "server-time", "echo-message", "multi-prefix"}
+
+// serverTime is when the server says m happened (server-time), or now.
+func serverTime(m ircmsg.Message) time.Time {
+	if ok, v := m.GetTag("time"); ok {
+		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			return t
+		}
+	}
+	return time.Now()
+}
+
+// EchoWait is how long a send waits for the server's echo of its lines.
+const EchoWait = 10 * time.Second
+
+// lateEcho is how long an echo that came after EchoWait is still
+// recognised as the user's own line, and dropped.
+const lateEcho = time.Minute
+
+// echo is a line the user sent, waiting for the server's echo
+// (echo-message): the echo is the send's confirmation, with the server's
+// ID and time, and is not a message of its own.
+type echo struct {
+	target string // folded
+	action bool
+	text   string
+	got    chan ircmsg.Message // gets the echo; closed when none will come
+}
+
+// expectEcho registers a line about to be sent; nil when the server does
+// not echo.
+func (s *Session) expectEcho(target string, action bool, text string) *echo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.caps["echo-message"] {
+		return nil
+	}
+	e := &echo{target: foldName(target), action: action, text: text, got: make(chan ircmsg.Message, 1)}
+	s.echoes = append(s.echoes, e)
+	return e
+}
+
+// dropEcho forgets a line that will not be echoed.
+func (s *Session) dropEcho(e *echo) {
+	if e == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i := slices.Index(s.echoes, e); i >= 0 {
+		s.echoes = slices.Delete(s.echoes, i, i+1)
+		close(e.got)
+	}
+}
+
+// echoed hands m, a line of the user's, to the send it echoes, and
+// reports whether there was one. The server echoes a client's lines in
+// order: the oldest line waiting with the same target and text, or
+// failing that (a server that changed the text) the oldest to the target.
+func (s *Session) echoed(target string, action bool, m ircmsg.Message) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.caps["echo-message"] {
+		return false
+	}
+	t := foldName(target)
+	i := slices.IndexFunc(s.echoes, func(e *echo) bool { return e.target == t && e.action == action && e.text == m.Params[1] })
+	if i < 0 {
+		i = slices.IndexFunc(s.echoes, func(e *echo) bool { return e.target == t })
+	}
+	if i < 0 {
+		return false
+	}
+	e := s.echoes[i]
+	s.echoes = slices.Delete(s.echoes, i, i+1)
+	e.got <- m
+	close(e.got)
+	return true
+}
+
+// failEchoesLocked ends the waits of lines whose echo will not come: the
+// connection dropped.
+func (s *Session) failEchoesLocked() {
+	for _, e := range s.echoes {
+		close(e.got)
+	}
+	s.echoes = nil
+}
+
+// awaitEchoes waits for the echoes of a send's lines, at most EchoWait:
+// the result has the first line's msgid and server time. Without echoes
+// (or when they are late: the lines went out all the same) it has an ID
+// of ours and the time now; a late echo is dropped when it comes.
+func (s *Session) awaitEchoes(ctx context.Context, waits []*echo) sdk.Result {
+	res := sdk.Result{MessageID: s.n.newID(), Time: time.Now()}
+	if len(waits) == 0 {
+		return res
+	}
+	t := time.NewTimer(EchoWait)
+	defer t.Stop()
+	for i, e := range waits {
+		select {
+		case m, ok := <-e.got:
+			if !ok {
+				return res // disconnected: no echo will come
+			}
+			if i == 0 {
+				if ok, id := m.GetTag("msgid"); ok && id != "" {
+					res.MessageID = id
+				}
+				res.Time = serverTime(m)
+			}
+			continue
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		late := waits[i:]
+		time.AfterFunc(lateEcho, func() {
+			for _, e := range late {
+				s.dropEcho(e)
+			}
+		})
+		return res
+	}
+	return res
+}

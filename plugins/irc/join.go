@@ -1,0 +1,166 @@
+package irc
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/ergochat/irc-go/ircevent"
+	"github.com/ergochat/irc-go/ircmsg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// JoinChatWait is how long JoinChat waits for the server's answer.
+const JoinChatWait = 15 * time.Second
+
+// joinErrors are the server's refusals of a JOIN, as the contract's
+// errors (XMPP conditions a MUC client understands).
+var joinErrors = map[string]pb.ErrorCode{
+	ircevent.ERR_NOSUCHCHANNEL:   pb.ErrorCode_ERROR_CODE_NOT_FOUND,
+	ircevent.ERR_BADCHANMASK:     pb.ErrorCode_ERROR_CODE_NOT_FOUND,
+	ircevent.ERR_TOOMANYCHANNELS: pb.ErrorCode_ERROR_CODE_RATE_LIMITED,
+	ircevent.ERR_CHANNELISFULL:   pb.ErrorCode_ERROR_CODE_UNAVAILABLE,
+	ircevent.ERR_INVITEONLYCHAN:  pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
+	ircevent.ERR_BANNEDFROMCHAN:  pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
+	ircevent.ERR_BADCHANNELKEY:   pb.ErrorCode_ERROR_CODE_UNAUTHORIZED,
+	ircevent.ERR_NEEDREGGEDNICK:  pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED,
+	ircevent.ERR_UNAVAILRESOURCE: pb.ErrorCode_ERROR_CODE_UNAVAILABLE,
+	ircevent.ERR_LINKCHANNEL:     pb.ErrorCode_ERROR_CODE_NOT_FOUND,
+}
+
+// joinWhy says in words why a JOIN was refused, for the user.
+var joinWhy = map[string]string{
+	ircevent.ERR_NOSUCHCHANNEL:   "there is no such channel",
+	ircevent.ERR_BADCHANMASK:     "that is no channel name the server takes",
+	ircevent.ERR_TOOMANYCHANNELS: "you are in as many channels as the server allows",
+	ircevent.ERR_CHANNELISFULL:   "the channel is full",
+	ircevent.ERR_INVITEONLYCHAN:  "the channel is invite-only",
+	ircevent.ERR_BANNEDFROMCHAN:  "you are banned from the channel",
+	ircevent.ERR_BADCHANNELKEY:   "the channel needs a key (the room's password), and that was not it",
+	ircevent.ERR_NEEDREGGEDNICK:  "the channel takes only registered nicks",
+	ircevent.ERR_UNAVAILRESOURCE: "the channel is temporarily unavailable",
+	ircevent.ERR_LINKCHANNEL:     "the channel forwards elsewhere",
+}
+
+// handleJoinErrors reports a refused JOIN to the JoinChat waiting for it,
+// and stops a login's wait for a configured channel the server refused.
+func (s *Session) handleJoinErrors(c *ircevent.Connection) {
+	for code := range joinErrors {
+		c.AddCallback(code, func(m ircmsg.Message) {
+			if len(m.Params) < 2 {
+				return
+			}
+			id := foldName(m.Params[1])
+			s.mu.Lock()
+			wait := s.joins[id]
+			delete(s.joins, id)
+			s.mu.Unlock()
+			if wait != nil {
+				wait <- sdk.Errorf(joinErrors[code], "cannot join %s: %s (the server says: %s)", m.Params[1], joinWhy[code], lastParam(m))
+			} else {
+				s.n.host.Logger().Warn("irc: channel not joined", "channel", m.Params[1], "why", lastParam(m))
+			}
+			s.joinDone(id)
+		})
+	}
+}
+
+// validChannel is a loose check of a channel name (RFC 2812: a prefix,
+// then no space, comma, BELL or colon); servers refine it.
+func validChannel(name string) bool {
+	return len(name) > 1 && len(name) <= 200 && isChannel(name) && !strings.ContainsAny(name, " ,\a:\r\n\x00")
+}
+
+// JoinChat joins the channel the call names, with the password as its
+// key (sdk.ChatJoiner). It returns once the server listed the channel's
+// members, after the chat's event; the channel is then the login's, and
+// rejoined after reconnections and restarts. IRC has one nick per server,
+// so the nick asked for is not used: the chat shows the user's.
+func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) error {
+	name := c.ChatID
+	if !validChannel(name) {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no IRC channel: a channel's name starts with # (or &, +, !) and has no space, comma or colon", name)
+	}
+	if strings.ContainsAny(j.GetPassword(), " ,\r\n\x00") {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a channel key has no space, comma or line break")
+	}
+	conn, err := s.online()
+	if err != nil {
+		return err
+	}
+	id := foldName(name)
+	s.mu.Lock()
+	if ch := s.channels[id]; ch != nil && ch.synced {
+		// Joined already: the gateway gets the chat again.
+		chat := s.chatLocked(id, ch)
+		s.mu.Unlock()
+		s.n.host.Emit(&pb.Event{LoginId: s.loginID, ChatId: id, ChatType: pb.ChatType_CHAT_TYPE_GROUP,
+			TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}})
+		return s.keepChannel(name, j.GetPassword())
+	}
+	wait := make(chan error, 1)
+	if prev := s.joins[id]; prev != nil {
+		prev <- sdk.Errorf(pb.ErrorCode_ERROR_CODE_CONFLICT, "joined again meanwhile")
+	}
+	s.joins[id] = wait
+	s.mu.Unlock()
+	if j.GetPassword() != "" {
+		err = conn.Send("JOIN", name, j.GetPassword())
+	} else {
+		err = conn.Join(name)
+	}
+	if err != nil {
+		s.dropJoin(id, wait)
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "could not join %s: %v", name, err)
+	}
+	t := time.NewTimer(JoinChatWait)
+	defer t.Stop()
+	select {
+	case err = <-wait:
+	case <-t.C:
+		s.dropJoin(id, wait)
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s did not answer the join of %s within %v", s.acc.addr(), name, JoinChatWait)
+	case <-ctx.Done():
+		s.dropJoin(id, wait)
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the join of %s was given up: %v", name, ctx.Err())
+	}
+	if err != nil {
+		return err
+	}
+	return s.keepChannel(name, j.GetPassword())
+}
+
+func (s *Session) dropJoin(id string, wait chan error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.joins[id] == wait {
+		delete(s.joins, id)
+	}
+}
+
+// keepChannel puts a joined channel (and its key) on the login's list, in
+// its saved state.
+func (s *Session) keepChannel(name, key string) error {
+	id := foldName(name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	known := false
+	for _, ch := range s.acc.Channels {
+		known = known || foldName(ch) == id
+	}
+	if known && (key == "" || s.acc.Keys[id] == key) {
+		return nil // a join without a key keeps the one known
+	}
+	if !known {
+		s.acc.Channels = append(s.acc.Channels, name)
+	}
+	if key != "" {
+		if s.acc.Keys == nil {
+			s.acc.Keys = map[string]string{}
+		}
+		s.acc.Keys[id] = key
+	}
+	return s.saveLocked()
+}

@@ -1,0 +1,277 @@
+package irc_test
+
+import (
+	"strings"
+	"testing"
+
+	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// command is a command of the contract words plugintest.Act lacks.
+func command(loginID, chatID string, action any) *pb.Command {
+	c := &pb.Command{LoginId: loginID, ChatId: chatID}
+	switch a := action.(type) {
+	case *pb.JoinChat:
+		c.Action = &pb.Command_Join{Join: a}
+	case *pb.SetNick:
+		c.Action = &pb.Command_SetNick{SetNick: a}
+	default:
+		return plugintest.Act(loginID, chatID, "", action)
+	}
+	return c
+}
+
+// loggedIn starts the plugin with config (nil: none) and logs nick in on s
+// with these channels, connected.
+func loggedIn(t *testing.T, s *ngircd, config, nick, channels string) (*plugintest.Plugin, *plugintest.EventStream, *pb.CompleteStep) {
+	t.Helper()
+	var cfg []byte
+	if config != "" {
+		cfg = []byte(config)
+	}
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", cfg)
+	evs := p.Events()
+	login := p.Login("", loginFields(s, nick, channels))
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	return p, evs, login
+}
+
+func selfOf(c *pb.Chat) *pb.Member {
+	for _, m := range c.GetMembers() {
+		if m.IsSelf {
+			return m
+		}
+	}
+	return nil
+}
+
+// Joining a channel from XMPP: the chat with its members comes before
+// the command's answer, the channel is the login's from then on (with
+// its key, used again after a restart); what the server refuses is a
+// clear error of the matching kind, and changes nothing.
+func TestJoinChat(t *testing.T) {
+	s := startNgircd(t)
+	dave := newClient(t, s, "dave")
+	for _, ch := range []string{"#open", "#secret", "#invite", "#banned"} {
+		dave.join(ch)
+	}
+	for _, mode := range [][]string{{"#secret", "+k", "pw"}, {"#invite", "+i"}, {"#banned", "+b", "kim!*@*"}} {
+		if err := dave.conn.Send("MODE", mode...); err != nil {
+			t.Fatal(err)
+		}
+		dave.await("MODE", "")
+	}
+
+	p, evs, login := loggedIn(t, s, "", "kim", "")
+	cmds := p.Commands()
+	join := func(chatID, key string) *pb.CommandResult {
+		t.Helper()
+		return cmds.Send(command(login.LoginId, chatID, &pb.JoinChat{Nick: "ignored", Password: key}))
+	}
+
+	if res := join("#Open", ""); res.Error != nil {
+		t.Fatalf("join #Open: %v", res.Error)
+	}
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetChat() != nil })
+	chat := ev.GetChat().Chat
+	if ev.ChatId != "#open" || chat.ChatId != "#open" || chat.Type != pb.ChatType_CHAT_TYPE_GROUP || len(chat.Members) != 2 {
+		t.Fatalf("chat event %v", ev)
+	}
+	if me := selfOf(chat); me.GetUserId() != login.LoginId || me.Nick != "kim" {
+		t.Errorf("own member %v, want kim under the login ID", me)
+	}
+	for m := dave.await("JOIN", ""); m.Nick() != "kim"; m = dave.await("JOIN", "") {
+	}
+	ev = evs.NextEvent(func(ev *pb.Event) bool { return ev.GetSavedState() != nil })
+	if st := string(ev.GetSavedState().SavedState); !strings.Contains(st, `"#Open"`) {
+		t.Errorf("saved state after the join: %s", st)
+	}
+	// Joining again answers again, and changes nothing.
+	if res := join("#open", ""); res.Error != nil {
+		t.Fatalf("join #open again: %v", res.Error)
+	}
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetChat() != nil && ev.ChatId == "#open" })
+
+	for _, tc := range []struct {
+		chat, key string
+		want      pb.ErrorCode
+		says      string
+	}{
+		{"dave", "", pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no IRC channel"},
+		{"#two words", "", pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no IRC channel"},
+		{"#secret", "", pb.ErrorCode_ERROR_CODE_UNAUTHORIZED, "key"},
+		{"#secret", "wrong", pb.ErrorCode_ERROR_CODE_UNAUTHORIZED, "key"},
+		{"#secret", "a b", pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "key"},
+		{"#invite", "", pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "invite-only"},
+		{"#banned", "", pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "banned"},
+	} {
+		res := join(tc.chat, tc.key)
+		if res.Error.GetCode() != tc.want || !strings.Contains(res.Error.GetText(), tc.says) {
+			t.Errorf("join %q with key %q: %v, want %v saying %q", tc.chat, tc.key, res.Error, tc.want, tc.says)
+		}
+	}
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	if list, err := p.Client().ChatList(ctx, &pb.LoginRef{LoginId: login.LoginId}); err != nil || len(list.Chats) != 1 {
+		t.Fatalf("chats after the refusals: %v, %v; want #open only", list, err)
+	}
+
+	if res := join("#secret", "pw"); res.Error != nil {
+		t.Fatalf("join #secret with its key: %v", res.Error)
+	}
+	ev = evs.NextEvent(func(ev *pb.Event) bool { return ev.GetSavedState() != nil })
+	state := ev.GetSavedState().SavedState
+	if st := string(state); !strings.Contains(st, `"#secret"`) || !strings.Contains(st, `"keys":{"#secret":"pw"}`) {
+		t.Errorf("saved state after the keyed join: %s", st)
+	}
+
+	// A restart of the plugin from the saved state rejoins both, the
+	// keyed one with its key.
+	p.Restart()
+	evs = p.Events()
+	p.Connect(login.LoginId, state)
+	joined := map[string]bool{}
+	for len(joined) < 2 {
+		ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetChat() != nil })
+		joined[ev.ChatId] = true
+	}
+	if !joined["#open"] || !joined["#secret"] {
+		t.Errorf("rejoined %v", joined)
+	}
+}
+
+// Changing the nick: the server's answer is a rename of the user's own
+// member, in every channel, before the command's answer; the nick is the
+// login's from then on. A nick in use or malformed is refused clearly.
+func TestSetNick(t *testing.T) {
+	s := startNgircd(t)
+	dave := newClient(t, s, "dave")
+	dave.join("#a")
+	dave.join("#b")
+	p, evs, login := loggedIn(t, s, "", "lou", "#a,#b")
+	cmds := p.Commands()
+
+	if res := cmds.Send(command(login.LoginId, "#a", &pb.SetNick{Nick: "Lou2"})); res.Error != nil {
+		t.Fatalf("set nick: %v", res.Error)
+	}
+	renamed := map[string]bool{}
+	for len(renamed) < 2 {
+		ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMember().GetKind() == pb.MemberEvent_KIND_RENAMED })
+		m := ev.GetMember().Member
+		if m.UserId != login.LoginId || !m.IsSelf || m.Nick != "Lou2" || !ev.Sender.GetIsFromMe() {
+			t.Errorf("rename event %v", ev)
+		}
+		renamed[ev.ChatId] = true
+	}
+	if !renamed["#a"] || !renamed["#b"] {
+		t.Errorf("renamed in %v", renamed)
+	}
+	dave.await("NICK", "Lou2")
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetSavedState() != nil })
+	if st := string(ev.GetSavedState().SavedState); !strings.Contains(st, `"nick":"Lou2"`) {
+		t.Errorf("saved state after the nick change: %s", st)
+	}
+	// Messages from the user carry the login ID.
+	if err := dave.conn.Privmsg("#a", "hello Lou2"); err != nil {
+		t.Fatal(err)
+	}
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage().GetText() == "hello Lou2" })
+
+	for _, tc := range []struct {
+		nick string
+		want pb.ErrorCode
+	}{
+		{"dave", pb.ErrorCode_ERROR_CODE_CONFLICT},
+		{"9lives", pb.ErrorCode_ERROR_CODE_BAD_REQUEST},
+		{"two words", pb.ErrorCode_ERROR_CODE_BAD_REQUEST},
+	} {
+		if res := cmds.Send(command(login.LoginId, "#a", &pb.SetNick{Nick: tc.nick})); res.Error.GetCode() != tc.want {
+			t.Errorf("set nick %q: %v, want %v", tc.nick, res.Error, tc.want)
+		}
+	}
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	info, err := p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: login.LoginId, ChatId: "#b"})
+	if err != nil || selfOf(info).GetNick() != "Lou2" {
+		t.Errorf("#b after the refusals: %v, %v; want the user as Lou2", info, err)
+	}
+}
+
+// When the server gives the user another nick on reconnecting (theirs
+// was taken meanwhile), the gateway hears a rename of the user's member.
+func TestNickTakenOnReconnect(t *testing.T) {
+	s := startNgircd(t)
+	// The first reconnection waits 1.5 to 3 s: time for mo to come.
+	p, evs, login := loggedIn(t, s, `{"reconnect_min":"3s","reconnect_max":"3s"}`, "mia", "#r")
+	_ = p
+	s.stop()
+	evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT
+	})
+	s.start()
+	newClient(t, s, "mia")
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMember().GetKind() == pb.MemberEvent_KIND_RENAMED })
+	if m := ev.GetMember().Member; ev.ChatId != "#r" || m.UserId != login.LoginId || !m.IsSelf || !strings.HasPrefix(m.Nick, "mia_") {
+		t.Errorf("rename event %v", ev)
+	}
+	ev = evs.NextEvent(func(ev *pb.Event) bool { return ev.GetChat() != nil })
+	if me := selfOf(ev.GetChat().Chat); me.GetUserId() != login.LoginId || !strings.HasPrefix(me.Nick, "mia_") {
+		t.Errorf("chat after reconnecting %v", ev)
+	}
+}
+
+// Channel operators and voice: MODE +o/-o/+v are role changes, of other
+// members and of the user.
+func TestRoles(t *testing.T) {
+	s := startNgircd(t)
+	dave := newClient(t, s, "dave")
+	dave.join("#m")
+	erin := newClient(t, s, "erin")
+	erin.join("#m")
+	_, evs, login := loggedIn(t, s, "", "nat", "#m")
+	roleChange := func(userID string) *pb.Member {
+		t.Helper()
+		ev := evs.NextEvent(func(ev *pb.Event) bool {
+			m := ev.GetMember()
+			return m.GetKind() == pb.MemberEvent_KIND_ROLE_CHANGED && m.Member.UserId == userID
+		})
+		if ev.ChatId != "#m" || ev.Sender.GetUserId() != "dave" {
+			t.Errorf("role event %v", ev)
+		}
+		return ev.GetMember().Member
+	}
+	if err := dave.conn.Send("MODE", "#m", "+ov", "erin", "nat"); err != nil {
+		t.Fatal(err)
+	}
+	if m := roleChange("erin"); m.Role != pb.Role_ROLE_MODERATOR || m.Affiliation != pb.Affiliation_AFFILIATION_ADMIN || m.Nick != "erin" {
+		t.Errorf("erin opped: %v", m)
+	}
+	if m := roleChange(login.LoginId); m.Role != pb.Role_ROLE_PARTICIPANT || !m.IsSelf {
+		t.Errorf("nat voiced: %v", m)
+	}
+	if err := dave.conn.Send("MODE", "#m", "+l-o+o", "10", "erin", "nat"); err != nil {
+		t.Fatal(err)
+	}
+	if m := roleChange("erin"); m.Role != pb.Role_ROLE_PARTICIPANT || m.Affiliation != pb.Affiliation_AFFILIATION_MEMBER {
+		t.Errorf("erin deopped: %v", m)
+	}
+	if m := roleChange(login.LoginId); m.Role != pb.Role_ROLE_MODERATOR || !m.IsSelf {
+		t.Errorf("nat opped: %v", m)
+	}
+
+	// Kicked: the chat is removed, and the channel is no longer the
+	// login's (not rejoined).
+	if err := dave.conn.Send("KICK", "#m", "nat", "enough"); err != nil {
+		t.Fatal(err)
+	}
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetChatRemoved() != nil })
+	if cr := ev.GetChatRemoved(); ev.ChatId != "#m" || cr.Reason != pb.ChatRemovedEvent_REASON_KICKED || cr.Text != "enough" || ev.Sender.GetUserId() != "dave" {
+		t.Errorf("kick event %v", ev)
+	}
+	ev = evs.NextEvent(func(ev *pb.Event) bool { return ev.GetSavedState() != nil })
+	if st := string(ev.GetSavedState().SavedState); strings.Contains(st, "#m") {
+		t.Errorf("saved state after the kick: %s", st)
+	}
+}

@@ -1,0 +1,156 @@
+package irc
+
+import (
+	"context"
+	"time"
+
+	"github.com/ergochat/irc-go/ircevent"
+	"github.com/ergochat/irc-go/ircmsg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// NickWait is how long SetNick waits for the server's answer.
+const NickWait = 10 * time.Second
+
+// nickWait is a SetNick call waiting for the server.
+type nickWait struct {
+	nick   string
+	answer chan error
+}
+
+// nickErrors are the server's refusals of a NICK.
+var nickErrors = map[string]struct {
+	code pb.ErrorCode
+	why  string
+}{
+	ircevent.ERR_NONICKNAMEGIVEN:  {pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "no nick given"},
+	ircevent.ERR_ERRONEUSNICKNAME: {pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "the server takes no such nick"},
+	ircevent.ERR_NICKNAMEINUSE:    {pb.ErrorCode_ERROR_CODE_CONFLICT, "someone has that nick"},
+	ircevent.ERR_NICKCOLLISION:    {pb.ErrorCode_ERROR_CODE_CONFLICT, "someone has that nick"},
+	ircevent.ERR_UNAVAILRESOURCE:  {pb.ErrorCode_ERROR_CODE_CONFLICT, "the nick is temporarily unavailable"},
+	ircevent.ERR_RESTRICTED:       {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "your connection may not change nicks"},
+}
+
+// handleNick follows nick changes: a member's is a rename of the member,
+// the user's (asked with SetNick, or made by the server) a rename of the
+// user's own member in every channel.
+func (s *Session) handleNick(c *ircevent.Connection) {
+	c.AddCallback("NICK", func(m ircmsg.Message) {
+		if len(m.Params) < 1 || m.Params[0] == m.Nick() {
+			return
+		}
+		old, now := m.Nick(), m.Params[0]
+		s.mu.Lock()
+		self := s.isSelfLocked(old)
+		uid := s.loginID
+		if self {
+			s.self = now
+		} else {
+			uid = s.people.rename(old, now)
+		}
+		var renamed []*pb.Event
+		for id, ch := range s.channels {
+			mem := ch.members[uid]
+			if mem == nil {
+				continue
+			}
+			mem.nick = now
+			if self {
+				s.shown[id] = now
+			}
+			ev := &pb.Event{LoginId: s.loginID, ChatId: id, ChatType: pb.ChatType_CHAT_TYPE_GROUP, EventId: s.n.newID(),
+				TimestampUnixMicro: serverTime(m).UnixMicro(), Sender: &pb.Sender{UserId: uid, Name: now, IsFromMe: self},
+				Payload: &pb.Event_Member{Member: &pb.MemberEvent{Kind: pb.MemberEvent_KIND_RENAMED, Member: s.pbMemberLocked(uid, mem)}}}
+			renamed = append(renamed, ev)
+		}
+		var wait *nickWait
+		if self && s.nickWait != nil && foldName(s.nickWait.nick) == foldName(now) {
+			wait, s.nickWait = s.nickWait, nil
+		}
+		s.mu.Unlock()
+		for _, ev := range renamed {
+			s.n.host.Emit(ev)
+		}
+		if wait != nil {
+			wait.answer <- nil
+		}
+	})
+	for code := range nickErrors {
+		c.AddCallback(code, func(m ircmsg.Message) {
+			if len(m.Params) < 2 && code != ircevent.ERR_NONICKNAMEGIVEN {
+				return
+			}
+			s.mu.Lock()
+			wait := s.nickWait
+			if wait == nil || (code != ircevent.ERR_NONICKNAMEGIVEN && foldName(m.Params[1]) != foldName(wait.nick)) {
+				s.mu.Unlock()
+				return // not our SetNick's (ircevent's own retries)
+			}
+			s.nickWait = nil
+			s.mu.Unlock()
+			e := nickErrors[code]
+			wait.answer <- sdk.Errorf(e.code, "cannot take the nick %s: %s (the server says: %s)", wait.nick, e.why, lastParam(m))
+		})
+	}
+}
+
+// SetNick changes the user's nick on the server (sdk.NickSetter). IRC has
+// one nick per server, so it changes in every channel, not only the one
+// the call names. It returns once the server took it: the rename of the
+// user's member in each channel came first. The new nick is the login's
+// from then on, after reconnections and restarts too.
+func (s *Session) SetNick(ctx context.Context, c sdk.Call, nick string) error {
+	if !validNick(nick) {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no IRC nick: one word, not starting with a digit, #, & or -", nick)
+	}
+	conn, err := s.online()
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.self == nick {
+		s.mu.Unlock()
+		return nil
+	}
+	if s.nickWait != nil {
+		s.mu.Unlock()
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_CONFLICT, "a change to %s is under way", s.nickWait.nick)
+	}
+	w := &nickWait{nick: nick, answer: make(chan error, 1)}
+	s.nickWait = w
+	s.mu.Unlock()
+	drop := func() {
+		s.mu.Lock()
+		if s.nickWait == w {
+			s.nickWait = nil
+		}
+		s.mu.Unlock()
+	}
+	if err := conn.Send("NICK", nick); err != nil {
+		drop()
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "could not change the nick: %v", err)
+	}
+	t := time.NewTimer(NickWait)
+	defer t.Stop()
+	select {
+	case err = <-w.answer:
+	case <-t.C:
+		drop()
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s did not answer the change to %s within %v", s.acc.addr(), nick, NickWait)
+	case <-ctx.Done():
+		drop()
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the change to %s was given up: %v", nick, ctx.Err())
+	}
+	if err != nil {
+		return err
+	}
+	// ircevent keeps asking for its preferred nick when it has another:
+	// the new one is preferred now (the NICK it sends again is a no-op).
+	conn.SetNick(nick)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.acc.Nick = nick
+	return s.saveLocked()
+}

@@ -1,0 +1,269 @@
+package irc_test
+
+import (
+	"bufio"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ergochat/irc-go/ircmsg"
+)
+
+// scripted is an IRC server in the test's process, on a loopback port,
+// for what ngircd does not offer: IRCv3 capability negotiation, SASL
+// PLAIN, message tags, server-time and echo-message. It speaks just
+// enough IRC for one client at a time and records what it was sent.
+type scripted struct {
+	t    *testing.T
+	ln   net.Listener
+	caps string // offered in CAP LS
+	// sasl is the account "user\x00password" SASL PLAIN takes ("" = none).
+	sasl string
+	// refuse closes each connection at once (a server that is down).
+	refuse bool
+
+	mu      sync.Mutex
+	conn    net.Conn
+	nick    string
+	acked   map[string]bool
+	lines   []string    // every line received, in order
+	arrived []time.Time // when each connection came
+	msgid   int
+	changed chan struct{} // closed and renewed at each line or connection
+}
+
+func startScripted(t *testing.T, caps, sasl string) *scripted {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &scripted{t: t, ln: ln, caps: caps, sasl: sasl, changed: make(chan struct{})}
+	t.Cleanup(func() {
+		ln.Close()
+		s.mu.Lock()
+		if s.conn != nil {
+			s.conn.Close()
+		}
+		s.mu.Unlock()
+	})
+	go s.accept()
+	return s
+}
+
+func (s *scripted) port() int { return s.ln.Addr().(*net.TCPAddr).Port }
+
+// fields are the login form's fields for this server.
+func (s *scripted) fields(nick string) map[string]string {
+	return map[string]string{"server": "127.0.0.1", "port": fmt.Sprint(s.port()), "tls": "off", "nick": nick}
+}
+
+func (s *scripted) accept() {
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		s.arrived = append(s.arrived, time.Now())
+		refuse := s.refuse
+		if !refuse {
+			if s.conn != nil {
+				s.conn.Close()
+			}
+			s.conn, s.acked, s.nick = c, map[string]bool{}, ""
+		}
+		s.signalLocked()
+		s.mu.Unlock()
+		if refuse {
+			c.Close()
+			continue
+		}
+		go s.serve(c)
+	}
+}
+
+func (s *scripted) signalLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// send writes a line to the client.
+func (s *scripted) send(format string, args ...any) {
+	s.mu.Lock()
+	c := s.conn
+	s.mu.Unlock()
+	if c != nil {
+		fmt.Fprintf(c, format+"\r\n", args...)
+	}
+}
+
+// wait waits until cond (called under the lock) holds.
+func (s *scripted) wait(what string, cond func() bool) {
+	s.t.Helper()
+	deadline := time.After(15 * time.Second)
+	for {
+		s.mu.Lock()
+		ok, ch := cond(), s.changed
+		s.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.t.Fatalf("scripted server: %s never came; lines: %q", what, s.lines)
+		}
+	}
+}
+
+// got waits for a line starting with prefix and returns it.
+func (s *scripted) got(prefix string) string {
+	s.t.Helper()
+	var line string
+	s.wait("a line "+prefix, func() bool {
+		for _, l := range s.lines {
+			if strings.HasPrefix(l, prefix) {
+				line = l
+				return true
+			}
+		}
+		return false
+	})
+	return line
+}
+
+func (s *scripted) serve(c net.Conn) {
+	r := bufio.NewScanner(c)
+	registered, capEnd, user := false, false, false
+	for r.Scan() {
+		line := r.Text()
+		m, err := ircmsg.ParseLine(line)
+		s.mu.Lock()
+		s.lines = append(s.lines, line)
+		s.signalLocked()
+		s.mu.Unlock()
+		if err != nil {
+			continue
+		}
+		p := func(i int) string {
+			if i < len(m.Params) {
+				return m.Params[i]
+			}
+			return ""
+		}
+		switch m.Command {
+		case "CAP":
+			switch p(0) {
+			case "LS":
+				fmt.Fprintf(c, ":srv CAP * LS :%s\r\n", s.caps)
+			case "REQ":
+				s.mu.Lock()
+				for _, name := range strings.Fields(p(1)) {
+					s.acked[name] = true
+				}
+				s.mu.Unlock()
+				fmt.Fprintf(c, ":srv CAP * ACK :%s\r\n", p(1))
+			case "END":
+				capEnd = true
+			}
+		case "AUTHENTICATE":
+			if p(0) == "PLAIN" {
+				fmt.Fprint(c, "AUTHENTICATE +\r\n")
+				continue
+			}
+			b, _ := base64.StdEncoding.DecodeString(p(0))
+			// authzid \0 authcid \0 password
+			parts := strings.SplitN(string(b), "\x00", 3)
+			if len(parts) == 3 && s.sasl != "" && parts[1]+"\x00"+parts[2] == s.sasl {
+				fmt.Fprintf(c, ":srv 900 * *!*@* %s :You are now logged in as %s\r\n", parts[1], parts[1])
+				fmt.Fprint(c, ":srv 903 * :SASL authentication successful\r\n")
+			} else {
+				fmt.Fprint(c, ":srv 904 * :SASL authentication failed\r\n")
+			}
+		case "NICK":
+			s.mu.Lock()
+			old := s.nick
+			s.nick = p(0)
+			s.mu.Unlock()
+			if registered {
+				fmt.Fprintf(c, ":%s!u@h NICK %s\r\n", old, p(0))
+			}
+		case "USER":
+			user = true
+		case "PING":
+			fmt.Fprintf(c, ":srv PONG srv :%s\r\n", p(0))
+		case "JOIN":
+			if p(0) == "#drop" {
+				c.Close() // the connection drops before any answer
+				return
+			}
+			s.mu.Lock()
+			nick := s.nick
+			s.mu.Unlock()
+			fmt.Fprintf(c, "%s:%s!u@h JOIN %s\r\n", s.tags(false), nick, p(0))
+			fmt.Fprintf(c, ":srv 353 %s = %s :@op %s\r\n", nick, p(0), nick)
+			fmt.Fprintf(c, ":srv 366 %s %s :End of NAMES list\r\n", nick, p(0))
+		case "PRIVMSG":
+			s.mu.Lock()
+			echo, nick := s.acked["echo-message"], s.nick
+			s.mu.Unlock()
+			if echo {
+				fmt.Fprintf(c, "%s:%s!u@h PRIVMSG %s :%s\r\n", s.tags(true), nick, p(0), p(1))
+			}
+		case "QUIT":
+			c.Close()
+			return
+		}
+		s.mu.Lock()
+		nick := s.nick
+		s.mu.Unlock()
+		// Registration ends once NICK, USER and (when CAP was used) CAP
+		// END came; a client that asked for no CAP is done at USER.
+		if !registered && nick != "" && user && (capEnd || !s.capsUsed()) {
+			registered = true
+			fmt.Fprintf(c, ":srv 001 %s :Welcome\r\n", nick)
+			fmt.Fprintf(c, ":srv 005 %s PREFIX=(ov)@+ CHANMODES=b,k,l,imnst :are supported\r\n", nick)
+			fmt.Fprintf(c, ":srv 422 %s :No MOTD\r\n", nick)
+		}
+	}
+}
+
+func (s *scripted) capsUsed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.lines {
+		if strings.HasPrefix(l, "CAP ") {
+			return true
+		}
+	}
+	return false
+}
+
+// tags are the IRCv3 tags the server puts on a line for the client:
+// server-time (a fixed time, to tell it from the time of receipt) and, on
+// a message, a msgid.
+func (s *scripted) tags(msg bool) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var tags []string
+	if s.acked["server-time"] {
+		tags = append(tags, "time="+echoTime)
+	}
+	if msg && s.acked["message-tags"] {
+		s.msgid++
+		tags = append(tags, fmt.Sprintf("msgid=srv-%d", s.msgid))
+	}
+	if len(tags) == 0 {
+		return ""
+	}
+	return "@" + strings.Join(tags, ";") + " "
+}
+
+const echoTime = "2025-06-07T08:09:10.123Z"

@@ -1,0 +1,150 @@
+package signal
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"strings"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+var (
+	_ sdk.ContactLister      = (*Session)(nil)
+	_ sdk.IdentifierResolver = (*Session)(nil)
+	_ sdk.UserInfoer         = (*Session)(nil)
+)
+
+// contactEntry is one entry of listContacts.
+type contactEntry struct {
+	Number    *string `json:"number"`
+	UUID      string  `json:"uuid"`
+	Username  *string `json:"username"`
+	Name      string  `json:"name"`
+	GivenName *string `json:"givenName"`
+	IsBlocked bool    `json:"isBlocked"`
+	IsHidden  bool    `json:"isHidden"`
+	Profile   *struct {
+		LastUpdateTimestamp int64   `json:"lastUpdateTimestamp"`
+		GivenName           *string `json:"givenName"`
+		FamilyName          *string `json:"familyName"`
+		HasAvatar           bool    `json:"hasAvatar"`
+	} `json:"profile"`
+}
+
+// avatarID names the contact's profile avatar as it is now: it changes
+// with the profile ("" when there is none).
+func (c contactEntry) avatarID() string {
+	if c.Profile == nil || !c.Profile.HasAvatar {
+		return ""
+	}
+	return "p" + strconv.FormatInt(c.Profile.LastUpdateTimestamp, 10)
+}
+
+func (c contactEntry) contact(id string) *pb.Contact {
+	return &pb.Contact{UserId: id, Name: c.displayName(), Phone: deref(c.Number), Username: deref(c.Username), AvatarId: c.avatarID()}
+}
+
+// displayName is the contact's name as the user saved it, else as the
+// contact's profile says.
+func (c contactEntry) displayName() string {
+	if c.Name != "" {
+		return c.Name
+	}
+	if c.Profile != nil {
+		return strings.TrimSpace(deref(c.Profile.GivenName) + " " + deref(c.Profile.FamilyName))
+	}
+	return deref(c.GivenName)
+}
+
+// ContactList lists the account's contacts (blocked and hidden ones
+// left out). A contact whose number became known since it was last seen
+// by its ACI alone moves (IdentityEvent) before the list is returned.
+func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
+	var cs []contactEntry
+	if err := s.call(ctx, "could not list the contacts", "listContacts", nil, &cs); err != nil {
+		return nil, err
+	}
+	var out []*pb.Contact
+	for _, c := range cs {
+		if c.IsBlocked || c.IsHidden {
+			continue
+		}
+		id, moved := s.ids.userID(deref(c.Number), c.UUID, c.displayName())
+		if moved != nil {
+			s.emit(ctx, &pb.Event{Payload: &pb.Event_Identity{Identity: moved}}, true)
+		}
+		if id == "" || id == s.selfID() {
+			continue
+		}
+		out = append(out, c.contact(id))
+	}
+	return out, nil
+}
+
+// ResolveIdentifier finds a contact by phone number (or ACI). Signal adds
+// no one to a list: anyone with Signal can be written to.
+func (s *Session) ResolveIdentifier(_ context.Context, identifier string, _ bool) (*pb.Contact, error) {
+	if isUUID(strings.TrimSpace(identifier)) {
+		id, _ := s.ids.userID("", strings.ToLower(strings.TrimSpace(identifier)), "")
+		return &pb.Contact{UserId: id}, nil
+	}
+	number := normalizeNumber(identifier)
+	if number == "" {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no phone number in international form, such as +33612345678", identifier)
+	}
+	return &pb.Contact{UserId: number, Phone: number}, nil
+}
+
+// UserInfo describes a contact with their profile avatar (getAvatar).
+// Someone not in the contact list is described by their ID alone.
+func (s *Session) UserInfo(ctx context.Context, userID string) (*pb.Contact, error) {
+	if _, err := target(userID); err != nil || groupIDOf(userID) != "" {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no Signal user", userID)
+	}
+	var cs []contactEntry
+	if err := s.call(ctx, "could not read the contact", "listContacts", map[string]any{"recipient": []string{userID}}, &cs); err != nil {
+		return nil, err
+	}
+	out := &pb.Contact{UserId: userID}
+	for _, c := range cs {
+		if deref(c.Number) == userID || c.UUID == userID {
+			out = c.contact(userID)
+			break
+		}
+	}
+	if out.AvatarId == "" {
+		return out, nil
+	}
+	var res struct {
+		Data string `json:"data"`
+	}
+	if err := s.call(ctx, "could not fetch the avatar", "getAvatar", map[string]any{"profile": userID}, &res); err != nil {
+		// No avatar is not a failure of the description.
+		s.n.host.Logger().Debug("signal: no avatar", "login", s.loginID, "user", userID, "err", err)
+		out.AvatarId = ""
+		return out, nil
+	}
+	b, err := base64.StdEncoding.DecodeString(res.Data)
+	if err != nil || len(b) == 0 {
+		out.AvatarId = ""
+		return out, nil
+	}
+	out.Avatar, out.AvatarMime = b, http.DetectContentType(b)
+	return out, nil
+}
+
+// contactsSynced announces the contact list the phone sent (right after a
+// link the list is empty until it comes): each contact as a ContactEvent.
+func (s *Session) contactsSynced(ctx context.Context) {
+	cs, err := s.ContactList(ctx)
+	if err != nil {
+		s.n.host.Logger().Warn("signal: the synced contacts could not be read", "login", s.loginID, "err", err)
+		return
+	}
+	for _, c := range cs {
+		s.emit(ctx, &pb.Event{Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: c}}}, true)
+	}
+}

@@ -1,0 +1,864 @@
+// Package fakesignal is a fake signal-cli daemon for tests: it speaks
+// signal-cli's JSON-RPC protocol in multi-account mode with
+// --receive-mode manual (signal-cli-jsonrpc(5)) on a Unix socket, keeps
+// its accounts, contacts and groups in memory, records what clients ask of
+// it, and delivers the envelopes a test gives it in signal-cli's shapes.
+// It can crash (every connection and the socket gone) and come back with
+// its state, as a daemon restarted by its supervisor.
+package fakesignal
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Version is what the fake answers to "version".
+const Version = "0.13.19-fake"
+
+// Contact is an entry of an account's contact list.
+type Contact struct {
+	Number string
+	UUID   string
+	Name   string
+	Given  string // profile given name
+	About  string
+	// Avatar is the profile picture (nil: none), changed at AvatarTS.
+	Avatar   []byte
+	AvatarTS int64
+}
+
+// Member is a group member.
+type Member struct {
+	Number string
+	UUID   string
+	Admin  bool
+}
+
+// Group is a Signal group (v2). ID is its base64 group ID.
+type Group struct {
+	ID          string
+	Name        string
+	Description string
+	Members     []Member
+	Revision    int
+	// OnlyAdminsSend and OnlyAdminsEdit restrict sending and editing
+	// the details to admins (permissionSendMessage, ...EditDetails).
+	OnlyAdminsSend, OnlyAdminsEdit bool
+}
+
+// Request is one request a client made, as the daemon read it.
+type Request struct {
+	Method string
+	Params map[string]any
+	// Timestamp is what the daemon answered for a send (0 otherwise).
+	Timestamp int64
+	// Files are the contents of the attachments a send named, by path.
+	Files map[string][]byte
+}
+
+// Account is a local account of the daemon.
+type Account struct {
+	Number string
+	UUID   string
+	// DeviceName is the name finishLink gave it.
+	DeviceName string
+
+	contacts    []Contact
+	groups      []*Group
+	queue       []any // envelopes not yet delivered to a subscriber
+	requests    []Request
+	attachments map[string][]byte
+	registered  bool
+}
+
+type pendingLink struct {
+	done    chan *Account
+	scanned bool
+}
+
+// Daemon is the fake signal-cli daemon.
+type Daemon struct {
+	path string
+
+	mu       sync.Mutex
+	ln       net.Listener
+	conns    map[*conn]bool
+	accounts map[string]*Account // by number and by UUID
+	links    map[string]*pendingLink
+	lastTS   int64
+	subID    int
+	closed   bool
+	// LinkTimeout is how long finishLink waits for a scan.
+	linkTimeout time.Duration
+	// calls counts requests by method, all accounts.
+	calls map[string]int
+	// failing maps recipients to the result type sends to them get.
+	failing map[string]string
+}
+
+type conn struct {
+	c    net.Conn
+	wmu  sync.Mutex
+	subs map[int]*Account // subscription ID -> account
+}
+
+// Start runs a fake daemon on a Unix socket at path.
+func Start(path string) (*Daemon, error) {
+	d := &Daemon{path: path, conns: map[*conn]bool{}, accounts: map[string]*Account{},
+		links: map[string]*pendingLink{}, linkTimeout: 2 * time.Minute, calls: map[string]int{}, failing: map[string]string{}}
+	if err := d.listen(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Path is the socket's path.
+func (d *Daemon) Path() string { return d.path }
+
+// SetLinkTimeout sets how long finishLink waits for a scan.
+func (d *Daemon) SetLinkTimeout(t time.Duration) {
+	d.mu.Lock()
+	d.linkTimeout = t
+	d.mu.Unlock()
+}
+
+func (d *Daemon) listen() error {
+	os.Remove(d.path)
+	ln, err := net.Listen("unix", d.path)
+	if err != nil {
+		return fmt.Errorf("fakesignal: %w", err)
+	}
+	d.mu.Lock()
+	d.ln = ln
+	d.mu.Unlock()
+	go d.accept(ln)
+	return nil
+}
+
+func (d *Daemon) accept(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		cn := &conn{c: c, subs: map[int]*Account{}}
+		d.mu.Lock()
+		d.conns[cn] = true
+		d.mu.Unlock()
+		go d.serve(cn)
+	}
+}
+
+// Crash closes the socket and every connection, as a daemon that died;
+// the state stays for Restart. Pending links fail.
+func (d *Daemon) Crash() {
+	d.mu.Lock()
+	ln := d.ln
+	d.ln = nil
+	conns := d.conns
+	d.conns = map[*conn]bool{}
+	d.mu.Unlock()
+	if ln != nil {
+		ln.Close()
+	}
+	for c := range conns {
+		c.c.Close()
+	}
+}
+
+// Restart listens again after a Crash.
+func (d *Daemon) Restart() error { return d.listen() }
+
+// Close stops the daemon for good.
+func (d *Daemon) Close() {
+	d.mu.Lock()
+	d.closed = true
+	d.mu.Unlock()
+	d.Crash()
+}
+
+// AddAccount adds a registered account (as `signal-cli register` or a
+// link done before would have).
+func (d *Daemon) AddAccount(number, uuid string) *Account {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.addAccount(number, uuid)
+}
+
+func (d *Daemon) addAccount(number, uuid string) *Account {
+	a := &Account{Number: number, UUID: uuid, attachments: map[string][]byte{}, registered: true}
+	if number != "" {
+		d.accounts[number] = a
+	}
+	d.accounts[uuid] = a
+	return a
+}
+
+// HasAccount reports whether the daemon has the account.
+func (d *Daemon) HasAccount(id string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.accounts[id] != nil
+}
+
+// SetContacts sets an account's contact list.
+func (d *Daemon) SetContacts(account string, cs ...Contact) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.accounts[account].contacts = cs
+}
+
+// SetGroup adds or replaces a group of an account.
+func (d *Daemon) SetGroup(account string, g Group) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a := d.accounts[account]
+	for i, old := range a.groups {
+		if old.ID == g.ID {
+			a.groups[i] = &g
+			return
+		}
+	}
+	a.groups = append(a.groups, &g)
+}
+
+// RemoveGroup takes a group from an account (the account was removed
+// from it).
+func (d *Daemon) RemoveGroup(account, id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a := d.accounts[account]
+	a.groups = slices.DeleteFunc(a.groups, func(g *Group) bool { return g.ID == id })
+}
+
+// GetGroup returns a copy of an account's group.
+func (d *Daemon) GetGroup(account, id string) (Group, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, g := range d.accounts[account].groups {
+		if g.ID == id {
+			c := *g
+			c.Members = slices.Clone(g.Members)
+			return c, true
+		}
+	}
+	return Group{}, false
+}
+
+// AddAttachment stores a received file under id, for getAttachment.
+func (d *Daemon) AddAttachment(account, id string, data []byte) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.accounts[account].attachments[id] = data
+}
+
+// Requests returns what clients asked for an account, in order.
+func (d *Daemon) Requests(account string) []Request {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if a := d.accounts[account]; a != nil {
+		return slices.Clone(a.requests)
+	}
+	return nil
+}
+
+// Calls is how many requests of a method the daemon answered.
+func (d *Daemon) Calls(method string) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.calls[method]
+}
+
+// PendingLinks are the URIs startLink gave that no scan completed.
+func (d *Daemon) PendingLinks() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []string
+	for u, l := range d.links {
+		if !l.scanned {
+			out = append(out, u)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Scan completes a link, as the phone of number/uuid scanning the QR code
+// of uri: the finishLink waiting on it answers.
+func (d *Daemon) Scan(uri, number, uuid string) error {
+	d.mu.Lock()
+	l := d.links[uri]
+	if l == nil || l.scanned {
+		d.mu.Unlock()
+		return fmt.Errorf("fakesignal: no link pending for %s", uri)
+	}
+	l.scanned = true
+	a := d.accounts[uuid]
+	if a == nil {
+		a = d.addAccount(number, uuid)
+	}
+	a.registered = true
+	d.mu.Unlock()
+	l.done <- a
+	return nil
+}
+
+// Deliver queues an envelope for an account; it goes to the account's
+// subscribers now, or when one subscribes.
+func (d *Daemon) Deliver(account string, env Envelope) {
+	d.mu.Lock()
+	a := d.accounts[account]
+	if env.Timestamp == 0 {
+		env.Timestamp = d.now()
+	}
+	a.queue = append(a.queue, env)
+	d.mu.Unlock()
+	d.flush(a)
+}
+
+// DeliverRaw queues an envelope given as raw JSON, for tests of what the
+// client makes of malformed ones.
+func (d *Daemon) DeliverRaw(account string, env json.RawMessage) {
+	d.mu.Lock()
+	a := d.accounts[account]
+	a.queue = append(a.queue, env)
+	d.mu.Unlock()
+	d.flush(a)
+}
+
+// Notify sends a notification of any method and params to every client.
+func (d *Daemon) Notify(method string, params any) {
+	d.mu.Lock()
+	var conns []*conn
+	for c := range d.conns {
+		conns = append(conns, c)
+	}
+	d.mu.Unlock()
+	for _, c := range conns {
+		c.write(map[string]any{"jsonrpc": "2.0", "method": method, "params": params})
+	}
+}
+
+// Now is a new timestamp, in milliseconds, later than any given before.
+func (d *Daemon) Now() int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.now()
+}
+
+func (d *Daemon) now() int64 {
+	ts := time.Now().UnixMilli()
+	if ts <= d.lastTS {
+		ts = d.lastTS + 1
+	}
+	d.lastTS = ts
+	return ts
+}
+
+// flush sends an account's queue to one of its subscribers. What cannot
+// be written stays queued.
+func (d *Daemon) flush(a *Account) {
+	d.mu.Lock()
+	var sub *conn
+	var id int
+	for c := range d.conns {
+		for sid, acc := range c.subs {
+			if acc == a {
+				sub, id = c, sid
+			}
+		}
+	}
+	if sub == nil || len(a.queue) == 0 {
+		d.mu.Unlock()
+		return
+	}
+	queue := a.queue
+	a.queue = nil
+	d.mu.Unlock()
+	for i, env := range queue {
+		err := sub.write(map[string]any{"jsonrpc": "2.0", "method": "receive",
+			"params": map[string]any{"subscription": id, "result": map[string]any{"envelope": env, "account": accountID(a)}}})
+		if err != nil {
+			d.mu.Lock()
+			a.queue = append(slices.Clone(queue[i:]), a.queue...)
+			d.mu.Unlock()
+			return
+		}
+	}
+}
+
+func accountID(a *Account) string {
+	if a.Number != "" {
+		return a.Number
+	}
+	return a.UUID
+}
+
+func (c *conn) write(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_, err = c.c.Write(append(b, '\n'))
+	return err
+}
+
+type rpcError struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *rpcError) Error() string { return e.Message }
+
+func userError(format string, args ...any) error {
+	return &rpcError{Code: -1, Message: fmt.Sprintf(format, args...)}
+}
+
+func (d *Daemon) serve(c *conn) {
+	defer func() {
+		c.c.Close()
+		d.mu.Lock()
+		delete(d.conns, c)
+		d.mu.Unlock()
+	}()
+	sc := bufio.NewScanner(c.c)
+	sc.Buffer(make([]byte, 64<<10), 64<<20)
+	for sc.Scan() {
+		var req struct {
+			JSONRPC string          `json:"jsonrpc"`
+			Method  string          `json:"method"`
+			Params  map[string]any  `json:"params"`
+			ID      json.RawMessage `json:"id"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &req); err != nil {
+			c.write(map[string]any{"jsonrpc": "2.0", "id": nil, "error": rpcError{-32700, "parse error"}})
+			continue
+		}
+		if req.Method == "" {
+			c.write(map[string]any{"jsonrpc": "2.0", "id": nil, "error": rpcError{-32600, "method field must be set"}})
+			continue
+		}
+		// Calls that wait (finishLink) must not hold up the others.
+		go func() {
+			result, err := d.handle(c, req.Method, req.Params)
+			out := map[string]any{"jsonrpc": "2.0", "id": req.ID}
+			var re *rpcError
+			switch {
+			case errors.As(err, &re):
+				out["error"] = re
+			case err != nil:
+				out["error"] = rpcError{-32603, err.Error()}
+			default:
+				out["result"] = result
+			}
+			c.write(out)
+		}()
+	}
+}
+
+// handle carries out one request.
+func (d *Daemon) handle(c *conn, method string, p map[string]any) (any, error) {
+	d.mu.Lock()
+	d.calls[method]++
+	d.mu.Unlock()
+	switch method {
+	case "version":
+		return map[string]any{"version": Version}, nil
+	case "listAccounts":
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		out := []map[string]any{}
+		seen := map[*Account]bool{}
+		for _, a := range d.accounts {
+			if !seen[a] {
+				seen[a] = true
+				out = append(out, map[string]any{"number": a.Number})
+			}
+		}
+		return out, nil
+	case "startLink":
+		uri := "sgnl://linkdevice?uuid=" + randHex(8) + "&pub_key=" + base64.StdEncoding.EncodeToString([]byte(randHex(16)))
+		d.mu.Lock()
+		d.links[uri] = &pendingLink{done: make(chan *Account, 1)}
+		d.mu.Unlock()
+		return map[string]any{"deviceLinkUri": uri}, nil
+	case "finishLink":
+		uri, _ := p["deviceLinkUri"].(string)
+		name, _ := p["deviceName"].(string)
+		d.mu.Lock()
+		l := d.links[uri]
+		timeout := d.linkTimeout
+		d.mu.Unlock()
+		if l == nil {
+			return nil, userError("Invalid device link uri")
+		}
+		select {
+		case a := <-l.done:
+			d.mu.Lock()
+			delete(d.links, uri)
+			a.DeviceName = name
+			d.mu.Unlock()
+			var number any
+			if a.Number != "" {
+				number = a.Number
+			}
+			return map[string]any{"number": number, "aci": a.UUID}, nil
+		case <-time.After(timeout):
+			d.mu.Lock()
+			delete(d.links, uri)
+			d.mu.Unlock()
+			return nil, userError("Link request timed out, please try again.")
+		}
+	}
+	// Every other method is an account's.
+	id, _ := p["account"].(string)
+	if id == "" {
+		return nil, &rpcError{-32602, "Method requires valid account parameter"}
+	}
+	d.mu.Lock()
+	a := d.accounts[id]
+	d.mu.Unlock()
+	if a == nil {
+		return nil, &rpcError{-32602, "Specified account does not exist"}
+	}
+	delete(p, "account")
+	req := Request{Method: method, Params: p}
+	result, err := d.accountCall(c, a, &req)
+	if err == nil {
+		d.mu.Lock()
+		a.requests = append(a.requests, req)
+		d.mu.Unlock()
+	}
+	return result, err
+}
+
+func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
+	p := req.Params
+	d.mu.Lock()
+	registered := a.registered
+	d.mu.Unlock()
+	if !registered && req.Method != "deleteLocalAccountData" {
+		return nil, userError("Account is not registered.")
+	}
+	switch req.Method {
+	case "subscribeReceive":
+		d.mu.Lock()
+		d.subID++
+		id := d.subID
+		c.subs[id] = a
+		d.mu.Unlock()
+		go func() {
+			time.Sleep(10 * time.Millisecond) // the answer goes first
+			d.flush(a)
+		}()
+		return id, nil
+	case "unsubscribeReceive":
+		d.mu.Lock()
+		for id, acc := range c.subs {
+			if acc == a {
+				delete(c.subs, id)
+			}
+		}
+		d.mu.Unlock()
+		return nil, nil
+	case "send":
+		if err := d.checkTarget(a, p); err != nil {
+			return nil, err
+		}
+		msg, _ := p["message"].(string)
+		files := list(p, "attachment")
+		if msg == "" && len(files) == 0 && p["quoteTimestamp"] == nil {
+			return nil, userError("Sending empty message is not allowed, either a message, attachment or sticker must be given.")
+		}
+		req.Files = map[string][]byte{}
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return nil, &rpcError{-32603, fmt.Sprintf("Failed to send message: %s (AttachmentInvalidException)", f)}
+			}
+			req.Files[f] = b
+		}
+		return d.sent(req), nil
+	case "sendReaction", "remoteDelete", "sendTyping":
+		if err := d.checkTarget(a, p); err != nil {
+			return nil, err
+		}
+		return d.sent(req), nil
+	case "sendReceipt":
+		if len(list(p, "recipient")) == 0 {
+			return nil, userError("recipient missing")
+		}
+		return d.sent(req), nil
+	case "listContacts":
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		out := []map[string]any{}
+		only := list(p, "recipient")
+		for _, ct := range a.contacts {
+			if len(only) > 0 && !slices.Contains(only, ct.Number) && !slices.Contains(only, ct.UUID) {
+				continue
+			}
+			out = append(out, map[string]any{"number": nullable(ct.Number), "uuid": ct.UUID, "name": ct.Name,
+				"isBlocked": false, "profile": map[string]any{"lastUpdateTimestamp": ct.AvatarTS, "givenName": nullable(ct.Given),
+					"about": nullable(ct.About), "hasAvatar": ct.Avatar != nil}})
+		}
+		return out, nil
+	case "getAvatar":
+		id, _ := p["profile"].(string)
+		if id == "" {
+			id, _ = p["contact"].(string)
+		}
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		for _, ct := range a.contacts {
+			if (ct.Number == id || ct.UUID == id) && ct.Avatar != nil {
+				return map[string]any{"data": base64.StdEncoding.EncodeToString(ct.Avatar)}, nil
+			}
+		}
+		return nil, userError("Could not find avatar for %s", id)
+	case "listGroups":
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		out := []map[string]any{}
+		for _, g := range a.groups {
+			if ids := list(p, "groupId"); len(ids) > 0 && !slices.Contains(ids, g.ID) {
+				continue
+			}
+			var members, admins []map[string]any
+			for _, m := range g.Members {
+				members = append(members, map[string]any{"number": nullable(m.Number), "uuid": m.UUID, "isAdmin": m.Admin})
+				if m.Admin {
+					admins = append(admins, map[string]any{"number": nullable(m.Number), "uuid": m.UUID})
+				}
+			}
+			out = append(out, map[string]any{"id": g.ID, "name": g.Name, "description": g.Description,
+				"isMember": true, "isBlocked": false, "members": members, "admins": admins,
+				"pendingMembers": []any{}, "requestingMembers": []any{}, "banned": []any{},
+				"permissionAddMember": "EVERY_MEMBER", "permissionEditDetails": permission(g.OnlyAdminsEdit), "permissionSendMessage": permission(g.OnlyAdminsSend)})
+		}
+		return out, nil
+	case "updateGroup":
+		id, _ := p["groupId"].(string)
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		g := findGroup(a, id)
+		if g == nil {
+			return nil, userError("Group not found: %s", id)
+		}
+		if v, ok := p["name"].(string); ok {
+			g.Name = v
+		}
+		if v, ok := p["description"].(string); ok {
+			g.Description = v
+		}
+		for _, m := range list(p, "member") {
+			g.Members = append(g.Members, d.memberOf(a, m))
+		}
+		for _, m := range list(p, "admin") {
+			setAdmin(g, m, true)
+		}
+		for _, m := range list(p, "removeAdmin") {
+			setAdmin(g, m, false)
+		}
+		for _, m := range list(p, "removeMember") {
+			g.Members = slices.DeleteFunc(g.Members, func(x Member) bool { return x.Number == m || x.UUID == m })
+		}
+		g.Revision++
+		return map[string]any{"timestamp": d.now()}, nil
+	case "quitGroup":
+		id, _ := p["groupId"].(string)
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if findGroup(a, id) == nil {
+			return nil, userError("Group not found: %s", id)
+		}
+		a.groups = slices.DeleteFunc(a.groups, func(g *Group) bool { return g.ID == id })
+		return map[string]any{"timestamp": d.now(), "results": []any{}}, nil
+	case "getAttachment":
+		id, _ := p["id"].(string)
+		d.mu.Lock()
+		b, ok := a.attachments[id]
+		d.mu.Unlock()
+		if !ok {
+			return nil, userError("Could not find attachment with ID: %s", id)
+		}
+		return map[string]any{"data": base64.StdEncoding.EncodeToString(b)}, nil
+	case "unregister":
+		d.mu.Lock()
+		a.registered = false
+		d.mu.Unlock()
+		return nil, nil
+	case "deleteLocalAccountData":
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if a.registered && p["ignoreRegistered"] != true {
+			return nil, userError("Not deleting account, it is still registered. Use --ignore-registered to delete it anyway.")
+		}
+		for k, v := range d.accounts {
+			if v == a {
+				delete(d.accounts, k)
+			}
+		}
+		return nil, nil
+	}
+	return nil, &rpcError{-32601, "Method not implemented"}
+}
+
+// checkTarget refuses a request naming neither a recipient nor a group,
+// or a group the account is not in.
+func (d *Daemon) checkTarget(a *Account, p map[string]any) error {
+	groups := list(p, "groupId")
+	if len(groups) == 0 && len(list(p, "recipient")) == 0 {
+		return userError("No recipients given")
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, g := range groups {
+		if findGroup(a, g) == nil {
+			return userError("Group not found: %s", g)
+		}
+	}
+	return nil
+}
+
+// Fail makes sends to recipient get a result of type kind
+// (UNREGISTERED_FAILURE, IDENTITY_FAILURE...); "" = SUCCESS again.
+func (d *Daemon) Fail(recipient, kind string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.failing[recipient] = kind
+}
+
+// sent answers a send: a new timestamp and one result per recipient.
+func (d *Daemon) sent(req *Request) any {
+	d.mu.Lock()
+	ts := d.now()
+	failing := maps.Clone(d.failing)
+	d.mu.Unlock()
+	req.Timestamp = ts
+	var results []map[string]any
+	for _, r := range list(req.Params, "recipient") {
+		kind := "SUCCESS"
+		if f := failing[r]; f != "" {
+			kind = f
+		}
+		results = append(results, map[string]any{"recipientAddress": map[string]any{"number": r}, "type": kind})
+	}
+	return map[string]any{"timestamp": ts, "results": results}
+}
+
+// memberOf is the member an identifier (number or ACI) names, with the
+// other half from the account's contacts when known.
+func (d *Daemon) memberOf(a *Account, id string) Member {
+	for _, c := range a.contacts {
+		if c.Number == id || c.UUID == id {
+			return Member{Number: c.Number, UUID: c.UUID}
+		}
+	}
+	if strings.HasPrefix(id, "+") {
+		return Member{Number: id, UUID: NewUUID()}
+	}
+	return Member{UUID: id}
+}
+
+// NewUUID returns a random UUID (version 4).
+func NewUUID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+func setAdmin(g *Group, id string, admin bool) {
+	for i, m := range g.Members {
+		if m.Number == id || m.UUID == id {
+			g.Members[i].Admin = admin
+		}
+	}
+}
+
+func findGroup(a *Account, id string) *Group {
+	for _, g := range a.groups {
+		if g.ID == id {
+			return g
+		}
+	}
+	return nil
+}
+
+// list reads a parameter that may be one value or a list, under its name
+// or its plural, as signal-cli's JSON-RPC does.
+func list(p map[string]any, name string) []string {
+	v, ok := p[name]
+	if !ok {
+		v = p[name+"s"]
+	}
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, x := range v {
+			switch x := x.(type) {
+			case string:
+				out = append(out, x)
+			case float64:
+				out = append(out, fmt.Sprint(int64(x)))
+			}
+		}
+		return out
+	case float64:
+		return []string{fmt.Sprint(int64(v))}
+	}
+	return nil
+}
+
+func permission(onlyAdmins bool) string {
+	if onlyAdmins {
+		return "ONLY_ADMINS"
+	}
+	return "EVERY_MEMBER"
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// NewGroupID returns a new random group ID, base64 as signal-cli writes
+// them.
+func NewGroupID() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// LinkURIPrefix starts every link URI.
+const LinkURIPrefix = "sgnl://linkdevice?"
+
+// IsLinkURI reports whether s is a link URI as startLink gives them.
+func IsLinkURI(s string) bool { return strings.HasPrefix(s, LinkURIPrefix) }

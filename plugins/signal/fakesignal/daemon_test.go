@@ -1,0 +1,88 @@
+package fakesignal
+
+import (
+	"bufio"
+	"encoding/json"
+	"net"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// The fake answers as signal-cli-jsonrpc(5) documents: subscription IDs,
+// envelopes wrapped in a subscription answer with the account, the
+// account parameter required, JSON-RPC's own errors.
+func TestProtocolShapes(t *testing.T) {
+	d, err := Start(filepath.Join(t.TempDir(), "s.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	d.AddAccount("+33123456789", "11111111-1111-4111-8111-111111111111")
+	c, err := net.Dial("unix", d.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	r := bufio.NewScanner(c)
+	ask := func(line string) map[string]any {
+		t.Helper()
+		if _, err := c.Write([]byte(line + "\n")); err != nil {
+			t.Fatal(err)
+		}
+		if !r.Scan() {
+			t.Fatalf("no answer to %s: %v", line, r.Err())
+		}
+		var m map[string]any
+		if err := json.Unmarshal(r.Bytes(), &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if m := ask(`{"jsonrpc":"2.0"}`); m["error"].(map[string]any)["code"] != float64(-32600) {
+		t.Errorf("no method: %v", m)
+	}
+	if m := ask(`{"jsonrpc":"2.0","method":"listGroups","id":"a"}`); m["error"].(map[string]any)["code"] != float64(-32602) || m["id"] != "a" {
+		t.Errorf("no account: %v", m)
+	}
+	if m := ask(`{"jsonrpc":"2.0","method":"startLink","id":5}`); m["id"] != float64(5) || !IsLinkURI(m["result"].(map[string]any)["deviceLinkUri"].(string)) {
+		t.Errorf("startLink: %v", m)
+	}
+	m := ask(`{"jsonrpc":"2.0","method":"subscribeReceive","id":"id","params":{"account":"+33123456789"}}`)
+	sub, ok := m["result"].(float64)
+	if !ok {
+		t.Fatalf("subscribeReceive: %v", m)
+	}
+	d.Deliver("+33123456789", Envelope{SourceNumber: "+440123456789", SourceUUID: "uuid", SourceDevice: 1,
+		DataMessage: &DataMessage{Message: Text("foobar")}})
+	if !r.Scan() {
+		t.Fatal(r.Err())
+	}
+	var note struct {
+		Method string `json:"method"`
+		ID     any    `json:"id"`
+		Params struct {
+			Subscription float64 `json:"subscription"`
+			Result       struct {
+				Account  string `json:"account"`
+				Envelope struct {
+					SourceNumber string `json:"sourceNumber"`
+					Timestamp    int64  `json:"timestamp"`
+					DataMessage  struct {
+						Message          string `json:"message"`
+						ExpiresInSeconds *int   `json:"expiresInSeconds"`
+					} `json:"dataMessage"`
+				} `json:"envelope"`
+			} `json:"result"`
+		} `json:"params"`
+	}
+	if err := json.Unmarshal(r.Bytes(), &note); err != nil {
+		t.Fatal(err)
+	}
+	if note.Method != "receive" || note.ID != nil || note.Params.Subscription != sub || note.Params.Result.Account != "+33123456789" ||
+		note.Params.Result.Envelope.SourceNumber != "+440123456789" || note.Params.Result.Envelope.Timestamp == 0 ||
+		note.Params.Result.Envelope.DataMessage.Message != "foobar" || note.Params.Result.Envelope.DataMessage.ExpiresInSeconds == nil {
+		t.Fatalf("receive notification: %s", r.Bytes())
+	}
+}

@@ -1,0 +1,143 @@
+package fakesignal
+
+// The shapes signal-cli writes in a "receive" notification, as its JSON
+// output documents them (signal-cli-jsonrpc(5), the Json* records of its
+// source). Only what the plugin reads is here; omitempty keeps the JSON
+// close to signal-cli's, which leaves out empty fields too.
+
+// Envelope is one received message.
+type Envelope struct {
+	Source                   string          `json:"source,omitempty"`
+	SourceNumber             string          `json:"sourceNumber,omitempty"`
+	SourceUUID               string          `json:"sourceUuid,omitempty"`
+	SourceName               string          `json:"sourceName,omitempty"`
+	SourceDevice             int             `json:"sourceDevice,omitempty"`
+	Timestamp                int64           `json:"timestamp"`
+	ServerReceivedTimestamp  int64           `json:"serverReceivedTimestamp,omitempty"`
+	ServerDeliveredTimestamp int64           `json:"serverDeliveredTimestamp,omitempty"`
+	DataMessage              *DataMessage    `json:"dataMessage,omitempty"`
+	EditMessage              *EditMessage    `json:"editMessage,omitempty"`
+	SyncMessage              *SyncMessage    `json:"syncMessage,omitempty"`
+	ReceiptMessage           *ReceiptMessage `json:"receiptMessage,omitempty"`
+	TypingMessage            *TypingMessage  `json:"typingMessage,omitempty"`
+}
+
+// DataMessage is a message's content.
+type DataMessage struct {
+	Timestamp        int64         `json:"timestamp"`
+	Message          *string       `json:"message"`
+	ExpiresInSeconds int           `json:"expiresInSeconds"`
+	ViewOnce         bool          `json:"viewOnce"`
+	Reaction         *Reaction     `json:"reaction,omitempty"`
+	Quote            *Quote        `json:"quote,omitempty"`
+	Mentions         []Mention     `json:"mentions,omitempty"`
+	Attachments      []Attachment  `json:"attachments,omitempty"`
+	RemoteDelete     *RemoteDelete `json:"remoteDelete,omitempty"`
+	GroupInfo        *GroupInfo    `json:"groupInfo,omitempty"`
+}
+
+// EditMessage replaces the message sent at TargetSentTimestamp.
+type EditMessage struct {
+	TargetSentTimestamp int64       `json:"targetSentTimestamp"`
+	DataMessage         DataMessage `json:"dataMessage"`
+}
+
+// Quote is the message a message replies to.
+type Quote struct {
+	ID           int64  `json:"id"`
+	Author       string `json:"author,omitempty"`
+	AuthorNumber string `json:"authorNumber,omitempty"`
+	AuthorUUID   string `json:"authorUuid,omitempty"`
+	Text         string `json:"text,omitempty"`
+	Attachments  []any  `json:"attachments"`
+}
+
+// Mention is a member named in a group message: Start and Length count
+// UTF-16 code units, over the placeholder U+FFFC that stands for it.
+type Mention struct {
+	Name   string `json:"name,omitempty"`
+	Number string `json:"number,omitempty"`
+	UUID   string `json:"uuid,omitempty"`
+	Start  int    `json:"start"`
+	Length int    `json:"length"`
+}
+
+// Attachment is a file; ID names it for getAttachment.
+type Attachment struct {
+	ContentType     string `json:"contentType"`
+	Filename        string `json:"filename,omitempty"`
+	ID              string `json:"id,omitempty"`
+	Size            int64  `json:"size,omitempty"`
+	Width           int    `json:"width,omitempty"`
+	Height          int    `json:"height,omitempty"`
+	Caption         string `json:"caption,omitempty"`
+	UploadTimestamp int64  `json:"uploadTimestamp,omitempty"`
+}
+
+// Reaction is an emoji on the message TargetSentTimestamp of TargetAuthor.
+type Reaction struct {
+	Emoji               string `json:"emoji"`
+	TargetAuthor        string `json:"targetAuthor,omitempty"`
+	TargetAuthorNumber  string `json:"targetAuthorNumber,omitempty"`
+	TargetAuthorUUID    string `json:"targetAuthorUuid,omitempty"`
+	TargetSentTimestamp int64  `json:"targetSentTimestamp"`
+	IsRemove            bool   `json:"isRemove"`
+}
+
+// RemoteDelete deletes the sender's message sent at Timestamp.
+type RemoteDelete struct {
+	Timestamp int64 `json:"timestamp"`
+}
+
+// GroupInfo says a message is in a group; Type is DELIVER or UPDATE.
+type GroupInfo struct {
+	GroupID   string `json:"groupId"`
+	GroupName string `json:"groupName,omitempty"`
+	Revision  int    `json:"revision"`
+	Type      string `json:"type"`
+}
+
+// SyncMessage comes from the account's other devices.
+type SyncMessage struct {
+	SentMessage  *SentMessage  `json:"sentMessage,omitempty"`
+	ReadMessages []ReadMessage `json:"readMessages,omitempty"`
+	// Type is CONTACTS_SYNC or GROUPS_SYNC when the phone sent its lists.
+	Type string `json:"type,omitempty"`
+}
+
+// ReadMessage is a message the user read on another device.
+type ReadMessage struct {
+	Sender       string `json:"sender,omitempty"`
+	SenderNumber string `json:"senderNumber,omitempty"`
+	SenderUUID   string `json:"senderUuid,omitempty"`
+	Timestamp    int64  `json:"timestamp"`
+}
+
+// SentMessage is a message the user sent from another device: the
+// DataMessage's fields, flattened, with its destination.
+type SentMessage struct {
+	Destination       string       `json:"destination,omitempty"`
+	DestinationNumber string       `json:"destinationNumber,omitempty"`
+	DestinationUUID   string       `json:"destinationUuid,omitempty"`
+	EditMessage       *EditMessage `json:"editMessage,omitempty"`
+	DataMessage
+}
+
+// ReceiptMessage is a delivery, read or viewed receipt of Timestamps.
+type ReceiptMessage struct {
+	When       int64   `json:"when"`
+	IsDelivery bool    `json:"isDelivery"`
+	IsRead     bool    `json:"isRead"`
+	IsViewed   bool    `json:"isViewed"`
+	Timestamps []int64 `json:"timestamps"`
+}
+
+// TypingMessage is STARTED or STOPPED, in a group when GroupID is set.
+type TypingMessage struct {
+	Action    string `json:"action"`
+	Timestamp int64  `json:"timestamp"`
+	GroupID   string `json:"groupId,omitempty"`
+}
+
+// Text is a pointer to s, for DataMessage.Message.
+func Text(s string) *string { return &s }

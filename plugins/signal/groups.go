@@ -1,0 +1,410 @@
+package signal
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+var (
+	_ sdk.ChatInfoer  = (*Session)(nil)
+	_ sdk.ChatLister  = (*Session)(nil)
+	_ sdk.Leaver      = (*Session)(nil)
+	_ sdk.TopicSetter = (*Session)(nil)
+	_ sdk.ChatNamer   = (*Session)(nil)
+	_ sdk.Inviter     = (*Session)(nil)
+	_ sdk.Kicker      = (*Session)(nil)
+	_ sdk.RoleSetter  = (*Session)(nil)
+	_ sdk.ChatLimiter = (*Session)(nil)
+)
+
+// group is what the session last knew of a group, to tell what changed
+// and what the user may do there.
+type group struct {
+	chat   *pb.Chat
+	limits sdk.ChatLimits
+}
+
+// groupEntry is one group of listGroups. Members and admins are objects
+// ({number, uuid}) in current signal-cli and were plain strings before.
+type groupEntry struct {
+	ID          string            `json:"id"`
+	Name        string            `json:"name"`
+	Description string            `json:"description"`
+	IsMember    bool              `json:"isMember"`
+	Members     []json.RawMessage `json:"members"`
+	Admins      []json.RawMessage `json:"admins"`
+	// EVERY_MEMBER or ONLY_ADMINS.
+	PermissionAddMember   string `json:"permissionAddMember"`
+	PermissionEditDetails string `json:"permissionEditDetails"`
+	PermissionSendMessage string `json:"permissionSendMessage"`
+}
+
+// limitsOf is what the user may do in a group, by its permissions and
+// whether they are an admin there.
+func limitsOf(g groupEntry, chat *pb.Chat) sdk.ChatLimits {
+	admin := false
+	for _, m := range chat.Members {
+		if m.IsSelf {
+			admin = m.Affiliation == pb.Affiliation_AFFILIATION_ADMIN
+		}
+	}
+	if admin {
+		return sdk.ChatLimits{}
+	}
+	f := &pb.Features{Edits: true, Reactions: true, SingleReaction: true, Retractions: true, DeliveryReceipts: true,
+		ReadReceipts: true, Typing: true, Replies: true, Attachments: true, Groups: true, Avatars: true, Formatting: true,
+		MediaDownload: true, MediaUpload: true, LeaveChat: true,
+		GroupTopic: g.PermissionEditDetails != "ONLY_ADMINS", GroupName: g.PermissionEditDetails != "ONLY_ADMINS",
+		GroupInvite: g.PermissionAddMember != "ONLY_ADMINS"}
+	return sdk.ChatLimits{Features: f, ReadOnly: g.PermissionSendMessage == "ONLY_ADMINS"}
+}
+
+type address struct {
+	Number  string `json:"number"`
+	UUID    string `json:"uuid"`
+	IsAdmin bool   `json:"isAdmin"`
+}
+
+func readAddress(raw json.RawMessage) address {
+	var a address
+	if json.Unmarshal(raw, &a) == nil {
+		return a
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		if isUUID(s) {
+			return address{UUID: s}
+		}
+		return address{Number: s}
+	}
+	return a
+}
+
+// chatOf turns a listGroups entry into a chat with its members.
+func (s *Session) chatOf(g groupEntry) *pb.Chat {
+	chat := &pb.Chat{ChatId: groupChatID(g.ID), Type: pb.ChatType_CHAT_TYPE_GROUP, Name: g.Name, Topic: g.Description}
+	admins := map[string]bool{}
+	for _, raw := range g.Admins {
+		a := readAddress(raw)
+		id, _ := s.ids.userID(a.Number, a.UUID, "")
+		admins[id] = true
+	}
+	for _, raw := range g.Members {
+		a := readAddress(raw)
+		id, moved := s.ids.userID(a.Number, a.UUID, "")
+		if moved != nil {
+			s.emit(context.Background(), &pb.Event{Payload: &pb.Event_Identity{Identity: moved}}, true)
+		}
+		if id == "" {
+			continue
+		}
+		m := &pb.Member{UserId: id}
+		if a.IsAdmin || admins[id] {
+			m.Affiliation, m.Role = pb.Affiliation_AFFILIATION_ADMIN, pb.Role_ROLE_MODERATOR
+		}
+		if id == s.selfID() || (s.acc.ACI != "" && a.UUID == s.acc.ACI) {
+			m.IsSelf = true
+		}
+		chat.Members = append(chat.Members, m)
+	}
+	return chat
+}
+
+// listGroups asks for the account's groups (one when id is set).
+func (s *Session) listGroups(ctx context.Context, id string) ([]groupEntry, error) {
+	p := map[string]any{}
+	if id != "" {
+		p["groupId"] = id
+	}
+	var gs []groupEntry
+	if err := s.call(ctx, "could not list the groups", "listGroups", p, &gs); err != nil {
+		return nil, err
+	}
+	return gs, nil
+}
+
+// refreshGroups reads the groups the account is in into the cache.
+func (s *Session) refreshGroups(ctx context.Context) {
+	gs, err := s.listGroups(ctx, "")
+	if err != nil {
+		s.n.host.Logger().Warn("signal: the groups could not be listed", "login", s.loginID, "err", err)
+		return
+	}
+	for _, g := range gs {
+		if g.IsMember {
+			s.remember(g, s.chatOf(g)) // chatOf outside mu: it may emit
+		}
+	}
+}
+
+// remember keeps what is known of a group.
+func (s *Session) remember(g groupEntry, chat *pb.Chat) {
+	s.mu.Lock()
+	s.groups[chat.ChatId] = &group{chat: chat, limits: limitsOf(g, chat)}
+	s.mu.Unlock()
+}
+
+// ChatLimits narrows what the user may do in a group to its permissions:
+// a group where only admins post is read-only for the others, and only
+// admins may edit its details or add members when it says so.
+func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g := s.groups[chatID]; g != nil {
+		return g.limits, nil
+	}
+	return sdk.ChatLimits{}, nil
+}
+
+// fetchGroup reads one group and remembers it; nil when the account is
+// not in it.
+func (s *Session) fetchGroup(ctx context.Context, chatID string) (*pb.Chat, error) {
+	gid := groupIDOf(chatID)
+	if gid == "" {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no Signal group", chatID)
+	}
+	gs, err := s.listGroups(ctx, gid)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range gs {
+		if g.ID == gid && g.IsMember {
+			chat := s.chatOf(g)
+			s.remember(g, chat)
+			return chat, nil
+		}
+	}
+	return nil, nil
+}
+
+// knowGroup announces a group the session has not seen yet (a message
+// came from it), with its members.
+func (s *Session) knowGroup(ctx context.Context, chatID string) {
+	s.mu.Lock()
+	_, known := s.groups[chatID]
+	s.mu.Unlock()
+	if known {
+		return
+	}
+	chat, err := s.fetchGroup(ctx, chatID)
+	if err != nil || chat == nil {
+		return
+	}
+	s.emit(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}}, true)
+}
+
+// groupChanged reads a group after an update and reports what changed:
+// name, description (the topic), members and admins; or that the user is
+// out of it.
+func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender) {
+	s.mu.Lock()
+	old := s.groups[chatID]
+	s.mu.Unlock()
+	chat, err := s.fetchGroup(ctx, chatID)
+	if err != nil {
+		s.n.host.Logger().Warn("signal: a changed group could not be read", "login", s.loginID, "chat", chatID, "err", err)
+		return
+	}
+	if chat == nil {
+		s.mu.Lock()
+		delete(s.groups, chatID)
+		s.mu.Unlock()
+	}
+	s.report(ctx, chatID, old, chat, by)
+}
+
+// report emits the difference between what was known of a group and
+// what it is now.
+func (s *Session) report(ctx context.Context, chatID string, old *group, chat *pb.Chat, by *pb.Sender) {
+	ev := func(p any) {
+		e := &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: by, TimestampUnixMicro: time.Now().UnixMicro()}
+		switch p := p.(type) {
+		case *pb.Event_Chat:
+			e.Payload = p
+		case *pb.Event_Topic:
+			e.Payload = p
+		case *pb.Event_Member:
+			e.Payload = p
+		case *pb.Event_ChatRemoved:
+			e.Payload = p
+		}
+		s.emit(ctx, e, true)
+	}
+	switch {
+	case chat == nil:
+		if old != nil {
+			ev(&pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_KICKED, Text: "you are no longer in this Signal group"}})
+		}
+		return
+	case old == nil:
+		ev(&pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}})
+		return
+	}
+	if chat.Name != old.chat.Name {
+		ev(&pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}})
+	}
+	if chat.Topic != old.chat.Topic {
+		ev(&pb.Event_Topic{Topic: &pb.TopicEvent{Topic: chat.Topic}})
+	}
+	before := map[string]*pb.Member{}
+	for _, m := range old.chat.Members {
+		before[m.UserId] = m
+	}
+	for _, m := range chat.Members {
+		prev := before[m.UserId]
+		delete(before, m.UserId)
+		switch {
+		case prev == nil:
+			ev(&pb.Event_Member{Member: &pb.MemberEvent{Kind: pb.MemberEvent_KIND_JOINED, Member: m}})
+		case prev.Affiliation != m.Affiliation:
+			ev(&pb.Event_Member{Member: &pb.MemberEvent{Kind: pb.MemberEvent_KIND_ROLE_CHANGED, Member: m}})
+		}
+	}
+	var gone []string
+	for id := range before {
+		gone = append(gone, id)
+	}
+	slices.Sort(gone)
+	for _, id := range gone {
+		kind := pb.MemberEvent_KIND_LEFT
+		if by != nil && by.UserId != id {
+			kind = pb.MemberEvent_KIND_KICKED
+		}
+		ev(&pb.Event_Member{Member: &pb.MemberEvent{Kind: kind, Member: before[id]}})
+	}
+}
+
+// ChatList lists the groups the account is in.
+func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
+	gs, err := s.listGroups(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	var out []*pb.Chat
+	for _, g := range gs {
+		if !g.IsMember {
+			continue
+		}
+		c := s.chatOf(g) // outside mu: it may emit
+		s.remember(g, c)
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// ChatInfo describes a group with its members, or a direct chat.
+func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error) {
+	if groupIDOf(chatID) == "" {
+		if _, err := target(chatID); err != nil {
+			return nil, err
+		}
+		return &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT}, nil
+	}
+	chat, err := s.fetchGroup(ctx, chatID)
+	if err != nil {
+		return nil, err
+	}
+	if chat == nil {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in the Signal group %s", chatID)
+	}
+	return chat, nil
+}
+
+// LeaveChat leaves the group.
+func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
+	gid := groupIDOf(c.ChatID)
+	if gid == "" {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "only a group can be left")
+	}
+	if err := s.call(ctx, "could not leave the group", "quitGroup", map[string]any{"groupId": gid}, nil); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	delete(s.groups, c.ChatID)
+	s.mu.Unlock()
+	return nil
+}
+
+// updateGroup changes a group, then reports the change as the user's
+// (Signal sends the device that made it no echo).
+func (s *Session) updateGroup(ctx context.Context, what, chatID string, p map[string]any) error {
+	gid := groupIDOf(chatID)
+	if gid == "" {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no Signal group", chatID)
+	}
+	p["groupId"] = gid
+	if err := s.call(ctx, what, "updateGroup", p, nil); err != nil {
+		return err
+	}
+	s.groupChanged(ctx, chatID, &pb.Sender{UserId: s.selfID(), IsFromMe: true})
+	return nil
+}
+
+// SetTopic sets the group's description.
+func (s *Session) SetTopic(ctx context.Context, c sdk.Call, topic string) error {
+	return s.updateGroup(ctx, "could not set the group's description", c.ChatID, map[string]any{"description": topic})
+}
+
+// SetChatName renames the group.
+func (s *Session) SetChatName(ctx context.Context, c sdk.Call, name string) error {
+	if name == "" {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a Signal group needs a name")
+	}
+	return s.updateGroup(ctx, "could not rename the group", c.ChatID, map[string]any{"name": name})
+}
+
+// Invite adds a contact to the group.
+func (s *Session) Invite(ctx context.Context, c sdk.Call, userID string) error {
+	if _, err := target(userID); err != nil || groupIDOf(userID) != "" {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no Signal user", userID)
+	}
+	return s.updateGroup(ctx, "could not add the member", c.ChatID, map[string]any{"members": []string{userID}})
+}
+
+// Kick removes a member from the group; a ban also keeps them out.
+func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
+	p := map[string]any{"removeMembers": []string{k.UserId}}
+	if k.Ban {
+		p["ban"] = []string{k.UserId}
+	}
+	return s.updateGroup(ctx, "could not remove the member", c.ChatID, p)
+}
+
+// SetRole makes a member an admin (admin or owner: Signal has one kind),
+// a plain member again, or removes them (none; outcast bans them).
+func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error {
+	var p map[string]any
+	switch r.Affiliation {
+	case pb.Affiliation_AFFILIATION_ADMIN, pb.Affiliation_AFFILIATION_OWNER:
+		p = map[string]any{"admins": []string{r.UserId}}
+	case pb.Affiliation_AFFILIATION_MEMBER:
+		p = map[string]any{"removeAdmins": []string{r.UserId}}
+	case pb.Affiliation_AFFILIATION_NONE:
+		p = map[string]any{"removeMembers": []string{r.UserId}}
+	case pb.Affiliation_AFFILIATION_OUTCAST:
+		p = map[string]any{"removeMembers": []string{r.UserId}, "ban": []string{r.UserId}}
+	default:
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "unknown affiliation %v", r.Affiliation)
+	}
+	return s.updateGroup(ctx, "could not change the member's role", c.ChatID, p)
+}
+
+// groupsSynced announces the groups the account is in that the session
+// did not know (the phone's sync after a link).
+func (s *Session) groupsSynced(ctx context.Context) {
+	gs, err := s.listGroups(ctx, "")
+	if err != nil {
+		s.n.host.Logger().Warn("signal: the synced groups could not be read", "login", s.loginID, "err", err)
+		return
+	}
+	for _, g := range gs {
+		if g.IsMember {
+			s.knowGroup(ctx, groupChatID(g.ID))
+		}
+	}
+}

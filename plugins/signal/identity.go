@@ -1,0 +1,105 @@
+package signal
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// identities maps Signal's two names of a person, the ACI (a UUID, always
+// there) and the phone number (when they share it), to one user ID: the
+// number when known, else the ACI. It remembers which ACIs it gave out as
+// user IDs, so that when their number becomes known the contact moves
+// (an IdentityEvent) instead of becoming a second one. Kept in the
+// login's folder.
+type identities struct {
+	path string
+
+	mu sync.Mutex
+	st idState
+}
+
+type idState struct {
+	// Numbers maps an ACI to its number.
+	Numbers map[string]string `json:"numbers"`
+	// Bare are the ACIs given out as user IDs (their number unknown).
+	Bare map[string]bool `json:"bare"`
+}
+
+func loadIdentities(dir string) *identities {
+	ids := &identities{st: idState{Numbers: map[string]string{}, Bare: map[string]bool{}}}
+	if dir == "" {
+		return ids
+	}
+	ids.path = filepath.Join(dir, "identities.json")
+	if b, err := os.ReadFile(ids.path); err == nil {
+		var st idState
+		if json.Unmarshal(b, &st) == nil {
+			if st.Numbers != nil {
+				ids.st.Numbers = st.Numbers
+			}
+			if st.Bare != nil {
+				ids.st.Bare = st.Bare
+			}
+		}
+	}
+	return ids
+}
+
+// save writes the state; called with mu held. A failure costs a second
+// IdentityEvent after a restart at worst, which the host takes as a no-op.
+func (ids *identities) save() {
+	if ids.path == "" {
+		return
+	}
+	b, err := json.Marshal(ids.st)
+	if err != nil {
+		return
+	}
+	tmp := ids.path + ".tmp"
+	if os.WriteFile(tmp, b, 0o600) == nil {
+		os.Rename(tmp, ids.path)
+	}
+}
+
+// userID is the user ID of the person with this number and ACI (either
+// may be ""), and the identity move to announce when this is how an
+// ACI-only contact's number became known (nil otherwise).
+func (ids *identities) userID(number, aci, name string) (string, *pb.IdentityEvent) {
+	ids.mu.Lock()
+	defer ids.mu.Unlock()
+	switch {
+	case number != "" && aci != "":
+		old, had := ids.st.Numbers[aci]
+		if had && old == number {
+			return number, nil
+		}
+		ids.st.Numbers[aci] = number
+		var moved *pb.IdentityEvent
+		switch {
+		case ids.st.Bare[aci]:
+			delete(ids.st.Bare, aci)
+			moved = &pb.IdentityEvent{OldUserId: aci, Contact: &pb.Contact{UserId: number, Phone: number, Name: name}}
+		case had && old != "" && old != number:
+			// A new number for the same person.
+			moved = &pb.IdentityEvent{OldUserId: old, Contact: &pb.Contact{UserId: number, Phone: number, Name: name}}
+		}
+		ids.save()
+		return number, moved
+	case number != "":
+		return number, nil
+	case aci != "":
+		if n := ids.st.Numbers[aci]; n != "" {
+			return n, nil
+		}
+		if !ids.st.Bare[aci] {
+			ids.st.Bare[aci] = true
+			ids.save()
+		}
+		return aci, nil
+	}
+	return "", nil
+}

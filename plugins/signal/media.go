@@ -1,0 +1,132 @@
+package signal
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+var (
+	_ sdk.MediaUploader   = (*Session)(nil)
+	_ sdk.MediaDownloader = (*Session)(nil)
+)
+
+// uploadsDir is where files to send wait for their SendMessage: the
+// login's folder, which signal-cli (on the same machine) reads them from.
+func (s *Session) uploadsDir() string {
+	base := s.dir
+	if base == "" {
+		base = filepath.Join(s.n.dataDir, "uploads-"+fmt.Sprintf("%08x", hashString(s.loginID)))
+	}
+	return filepath.Join(base, "uploads")
+}
+
+// UploadMedia writes the file into the login's folder, under its own name
+// (signal-cli sends the file's name with it).
+func (s *Session) UploadMedia(_ context.Context, info *pb.MediaInfo, r io.Reader) (string, error) {
+	b := make([]byte, 12)
+	rand.Read(b)
+	id := hex.EncodeToString(b)
+	name := safeName(info.GetName())
+	dir := filepath.Join(s.uploadsDir(), id)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("signal: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("signal: %w", err)
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("signal: the file did not arrive whole: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("signal: %w", err)
+	}
+	return id + "/" + name, nil
+}
+
+// safeName is a file name without folders, never empty.
+func safeName(name string) string {
+	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
+	if name == "." || name == "/" || name == ".." || name == "" {
+		return "file"
+	}
+	return name
+}
+
+// attachmentPath is the file a SendMessage attachment names.
+func (s *Session) attachmentPath(a *pb.Attachment) (string, error) {
+	switch src := a.Source.(type) {
+	case *pb.Attachment_UploadId:
+		id, name, ok := strings.Cut(src.UploadId, "/")
+		if !ok || id == "" || strings.ContainsAny(id, "./\\") || safeName(name) != name {
+			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no upload of this plugin", src.UploadId)
+		}
+		path := filepath.Join(s.uploadsDir(), id, name)
+		if _, err := os.Stat(path); err != nil {
+			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "the upload %q is gone", src.UploadId)
+		}
+		return path, nil
+	case *pb.Attachment_Data:
+		// A small file inline: written out for signal-cli to read.
+		id, err := s.UploadMedia(context.Background(), &pb.MediaInfo{Name: a.Name}, bytes.NewReader(src.Data))
+		if err != nil {
+			return "", err
+		}
+		return s.attachmentPath(&pb.Attachment{Source: &pb.Attachment_UploadId{UploadId: id}})
+	case *pb.Attachment_Path:
+		if !filepath.IsAbs(src.Path) {
+			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "the file %q is no absolute path", src.Path)
+		}
+		return src.Path, nil
+	}
+	return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "Signal takes files uploaded to the plugin first")
+}
+
+// removeUploads removes sent files: signal-cli has them now.
+func (s *Session) removeUploads(paths []string) {
+	up := s.uploadsDir()
+	for _, p := range paths {
+		if dir := filepath.Dir(p); filepath.Dir(dir) == up {
+			os.RemoveAll(dir)
+		}
+	}
+}
+
+// DownloadMedia reads a received file: from signal-cli's attachments
+// folder when the plugin runs the daemon (streamed), else with
+// getAttachment (the file comes whole, base64, in one answer).
+func (s *Session) DownloadMedia(ctx context.Context, _ string, ref string) (*pb.MediaInfo, io.ReadCloser, error) {
+	if ref == "" || strings.ContainsAny(ref, "/\\") || ref == "." || ref == ".." {
+		return nil, nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no Signal attachment", ref)
+	}
+	if d := s.n.daemon; d != nil {
+		if f, err := os.Open(filepath.Join(d.dataDir, "attachments", ref)); err == nil {
+			return nil, f, nil
+		}
+	}
+	var res struct {
+		Data string `json:"data"`
+	}
+	if err := s.call(ctx, "could not fetch the file", "getAttachment", map[string]any{"id": ref}, &res); err != nil {
+		return nil, nil, err
+	}
+	b, err := base64.StdEncoding.DecodeString(res.Data)
+	if err != nil {
+		return nil, nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "signal-cli gave the file %s in a form that cannot be read: %v", ref, err)
+	}
+	return nil, io.NopCloser(bytes.NewReader(b)), nil
+}

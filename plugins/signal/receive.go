@@ -1,0 +1,359 @@
+package signal
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// The envelope of a "receive" notification, as signal-cli writes it
+// (its Json* records); only what the plugin uses.
+type envelope struct {
+	SourceNumber string          `json:"sourceNumber"`
+	SourceUUID   string          `json:"sourceUuid"`
+	SourceName   string          `json:"sourceName"`
+	Timestamp    int64           `json:"timestamp"`
+	DataMessage  *dataMessage    `json:"dataMessage"`
+	EditMessage  *editMessage    `json:"editMessage"`
+	SyncMessage  *syncMessage    `json:"syncMessage"`
+	Receipt      *receiptMessage `json:"receiptMessage"`
+	Typing       *typingMessage  `json:"typingMessage"`
+}
+
+type dataMessage struct {
+	Timestamp    int64        `json:"timestamp"`
+	Message      *string      `json:"message"`
+	Reaction     *reaction    `json:"reaction"`
+	Quote        *quote       `json:"quote"`
+	Mentions     []mention    `json:"mentions"`
+	TextStyles   []textStyle  `json:"textStyles"`
+	Attachments  []attachment `json:"attachments"`
+	RemoteDelete *struct {
+		Timestamp int64 `json:"timestamp"`
+	} `json:"remoteDelete"`
+	GroupInfo *groupInfo `json:"groupInfo"`
+}
+
+type editMessage struct {
+	TargetSentTimestamp int64       `json:"targetSentTimestamp"`
+	DataMessage         dataMessage `json:"dataMessage"`
+}
+
+type quote struct {
+	ID           int64  `json:"id"`
+	AuthorNumber string `json:"authorNumber"`
+	AuthorUUID   string `json:"authorUuid"`
+}
+
+type mention struct {
+	Number string `json:"number"`
+	UUID   string `json:"uuid"`
+	Start  int    `json:"start"`
+	Length int    `json:"length"`
+}
+
+type textStyle struct {
+	Style  string `json:"style"`
+	Start  int    `json:"start"`
+	Length int    `json:"length"`
+}
+
+type attachment struct {
+	ContentType string `json:"contentType"`
+	Filename    string `json:"filename"`
+	ID          string `json:"id"`
+	Size        int64  `json:"size"`
+	Width       int32  `json:"width"`
+	Height      int32  `json:"height"`
+	Caption     string `json:"caption"`
+}
+
+type reaction struct {
+	Emoji               string `json:"emoji"`
+	TargetAuthorNumber  string `json:"targetAuthorNumber"`
+	TargetAuthorUUID    string `json:"targetAuthorUuid"`
+	TargetSentTimestamp int64  `json:"targetSentTimestamp"`
+	IsRemove            bool   `json:"isRemove"`
+}
+
+type groupInfo struct {
+	GroupID   string `json:"groupId"`
+	GroupName string `json:"groupName"`
+	Type      string `json:"type"`
+}
+
+type syncMessage struct {
+	SentMessage  *sentMessage  `json:"sentMessage"`
+	ReadMessages []readMessage `json:"readMessages"`
+	// Type is CONTACTS_SYNC or GROUPS_SYNC when the phone sent its lists
+	// (after a link, and when they change).
+	Type string `json:"type"`
+}
+
+// readMessage is a message the user read on another device.
+type readMessage struct {
+	SenderNumber string `json:"senderNumber"`
+	SenderUUID   string `json:"senderUuid"`
+	Timestamp    int64  `json:"timestamp"`
+}
+
+// sentMessage is a data message flattened with its destination.
+type sentMessage struct {
+	DestinationNumber string       `json:"destinationNumber"`
+	DestinationUUID   string       `json:"destinationUuid"`
+	EditMessage       *editMessage `json:"editMessage"`
+	dataMessage
+}
+
+type receiptMessage struct {
+	IsDelivery bool    `json:"isDelivery"`
+	IsRead     bool    `json:"isRead"`
+	IsViewed   bool    `json:"isViewed"`
+	Timestamps []int64 `json:"timestamps"`
+}
+
+type typingMessage struct {
+	Action  string `json:"action"`
+	GroupID string `json:"groupId"`
+}
+
+// msgMeta is a message's metadata: its author and timestamp, the pair by
+// which Signal names a message (quote, reaction, delete, receipt).
+type msgMeta struct {
+	Author    string `json:"a"`
+	Timestamp int64  `json:"t,omitempty"`
+}
+
+func metaOf(author string, ts int64) []byte {
+	b, _ := json.Marshal(msgMeta{Author: author, Timestamp: ts})
+	return b
+}
+
+// groupChatID is the chat ID of a base64 group ID: its bytes in hex.
+func groupChatID(groupID string) string {
+	b, err := base64.StdEncoding.DecodeString(groupID)
+	if err != nil || len(b) == 0 {
+		return ""
+	}
+	return hex.EncodeToString(b)
+}
+
+// groupIDOf is the base64 group ID of a group chat ID ("" when chatID is
+// not a group's).
+func groupIDOf(chatID string) string {
+	if len(chatID) < 32 || len(chatID)%2 != 0 {
+		return ""
+	}
+	b, err := hex.DecodeString(chatID)
+	if err != nil {
+		return ""
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func msgID(ts int64) string { return strconv.FormatInt(ts, 10) }
+
+// receive turns one envelope into events.
+func (s *Session) receive(env envelope) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	from, moved := s.ids.userID(env.SourceNumber, env.SourceUUID, env.SourceName)
+	if moved != nil {
+		s.emit(ctx, &pb.Event{Payload: &pb.Event_Identity{Identity: moved}}, true)
+	}
+	if from == "" {
+		return // signal-cli could not tell the sender (a sealed message it could not open)
+	}
+	sender := &pb.Sender{UserId: from, Name: env.SourceName}
+	ts := env.Timestamp
+	switch {
+	case env.DataMessage != nil:
+		s.data(ctx, sender, from, ts, env.DataMessage, from)
+	case env.EditMessage != nil:
+		s.edit(ctx, sender, from, env.EditMessage)
+	case env.SyncMessage != nil && env.SyncMessage.SentMessage != nil:
+		sm := env.SyncMessage.SentMessage
+		me := &pb.Sender{UserId: s.selfID(), IsFromMe: true}
+		dest, moved := s.ids.userID(sm.DestinationNumber, sm.DestinationUUID, "")
+		if moved != nil {
+			s.emit(ctx, &pb.Event{Payload: &pb.Event_Identity{Identity: moved}}, true)
+		}
+		if sm.EditMessage != nil {
+			s.edit(ctx, me, dest, sm.EditMessage)
+			return
+		}
+		if sm.Timestamp == 0 {
+			sm.Timestamp = ts
+		}
+		s.data(ctx, me, dest, sm.Timestamp, &sm.dataMessage, s.selfID())
+	case env.SyncMessage != nil && env.SyncMessage.Type == "CONTACTS_SYNC":
+		s.contactsSynced(ctx)
+	case env.SyncMessage != nil && env.SyncMessage.Type == "GROUPS_SYNC":
+		s.groupsSynced(ctx)
+	case env.SyncMessage != nil && len(env.SyncMessage.ReadMessages) > 0:
+		// Read on the phone: the user's own read receipts, so that their
+		// XMPP clients mark the chats read too.
+		me := &pb.Sender{UserId: s.selfID(), IsFromMe: true}
+		newest := map[string]int64{}
+		var chats []string
+		for _, r := range env.SyncMessage.ReadMessages {
+			chat := s.chatAt(r.Timestamp)
+			if chat == "" {
+				chat, _ = s.ids.userID(r.SenderNumber, r.SenderUUID, "")
+			}
+			if chat == "" {
+				continue
+			}
+			if _, ok := newest[chat]; !ok {
+				chats = append(chats, chat)
+			}
+			newest[chat] = max(newest[chat], r.Timestamp)
+		}
+		for _, chat := range chats {
+			s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: me, TimestampUnixMicro: ts * 1000,
+				Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_READ, MessageIds: []string{msgID(newest[chat])}}}}, false)
+		}
+	case env.Receipt != nil:
+		r := env.Receipt
+		kind := pb.ReceiptEvent_KIND_DELIVERED
+		if r.IsRead || r.IsViewed {
+			kind = pb.ReceiptEvent_KIND_READ
+		}
+		// Receipts name timestamps only: group them by the chat each
+		// message of mine went to.
+		byChat := map[string][]string{}
+		var chats []string
+		for _, t := range r.Timestamps {
+			chat := s.chatAt(t)
+			if chat == "" {
+				chat = from
+			}
+			if byChat[chat] == nil {
+				chats = append(chats, chat)
+			}
+			byChat[chat] = append(byChat[chat], msgID(t))
+		}
+		for _, chat := range chats {
+			s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000,
+				Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: kind, MessageIds: byChat[chat]}}}, false)
+		}
+	case env.Typing != nil:
+		chat := from
+		if env.Typing.GroupID != "" {
+			chat = groupChatID(env.Typing.GroupID)
+		}
+		if chat == "" {
+			return
+		}
+		state := pb.TypingState_TYPING_STATE_COMPOSING
+		if env.Typing.Action == "STOPPED" {
+			state = pb.TypingState_TYPING_STATE_PAUSED
+		}
+		s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000,
+			Payload: &pb.Event_Typing{Typing: &pb.TypingEvent{State: state}}}, false)
+	}
+}
+
+func chatType(chatID string) pb.ChatType {
+	if groupIDOf(chatID) != "" {
+		return pb.ChatType_CHAT_TYPE_GROUP
+	}
+	return pb.ChatType_CHAT_TYPE_DIRECT
+}
+
+// emit hands an event to the host; durable ones are on disk before the
+// next envelope is read (signal-cli does not deliver an envelope twice).
+func (s *Session) emit(ctx context.Context, ev *pb.Event, durable bool) {
+	ev.LoginId = s.loginID
+	if ev.TimestampUnixMicro == 0 {
+		ev.TimestampUnixMicro = time.Now().UnixMicro()
+	}
+	if !durable {
+		s.n.host.Emit(ev)
+		return
+	}
+	if err := s.n.host.EmitDurable(ctx, ev); err != nil {
+		s.n.host.Logger().Warn("signal: an event was not confirmed on disk", "login", s.loginID, "err", err)
+	}
+}
+
+// data turns a data message (received, or sent from another device) of
+// author in the direct chat peer, or in its group, into events.
+func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts int64, dm *dataMessage, author string) {
+	chat := peer
+	if dm.GroupInfo != nil {
+		chat = groupChatID(dm.GroupInfo.GroupID)
+		if chat == "" {
+			return
+		}
+		if dm.GroupInfo.Type == "UPDATE" && dm.Message == nil && len(dm.Attachments) == 0 {
+			s.groupChanged(ctx, chat, sender)
+			return
+		}
+		s.knowGroup(ctx, chat)
+	}
+	if chat == "" {
+		return
+	}
+	s.noteChat(ts, chat)
+	ev := &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000}
+	switch {
+	case dm.Reaction != nil:
+		r := dm.Reaction
+		emojis := []string{r.Emoji}
+		if r.IsRemove {
+			emojis = nil
+		}
+		ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: msgID(r.TargetSentTimestamp), Emojis: emojis}}
+	case dm.RemoteDelete != nil:
+		ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: msgID(dm.RemoteDelete.Timestamp)}}
+	case dm.Message != nil || len(dm.Attachments) > 0:
+		text, spans := s.decodeText(deref(dm.Message), dm.Mentions, dm.TextStyles)
+		m := &pb.MessageEvent{Text: text, Spans: spans}
+		if dm.Quote != nil {
+			m.ReplyToId = msgID(dm.Quote.ID)
+		}
+		for _, a := range dm.Attachments {
+			m.Attachments = append(m.Attachments, &pb.Attachment{Name: a.Filename, MimeType: a.ContentType, Size: sizeOr(a.Size),
+				Source: &pb.Attachment_Ref{Ref: a.ID}, Caption: a.Caption, Width: a.Width, Height: a.Height,
+				VoiceNote: a.ContentType == "audio/aac" && a.Filename == ""})
+		}
+		ev.EventId, ev.Meta = msgID(ts), metaOf(author, ts)
+		ev.Payload = &pb.Event_Message{Message: m}
+	default:
+		return // an expiry timer change, a sticker, a payment: nothing to show
+	}
+	s.emit(ctx, ev, true)
+}
+
+func (s *Session) edit(ctx context.Context, sender *pb.Sender, peer string, e *editMessage) {
+	chat := peer
+	if e.DataMessage.GroupInfo != nil {
+		chat = groupChatID(e.DataMessage.GroupInfo.GroupID)
+	}
+	if chat == "" {
+		return
+	}
+	text, spans := s.decodeText(deref(e.DataMessage.Message), e.DataMessage.Mentions, e.DataMessage.TextStyles)
+	s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: e.DataMessage.Timestamp * 1000,
+		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: msgID(e.TargetSentTimestamp), Text: text, Spans: spans}}}, true)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func sizeOr(n int64) int64 {
+	if n <= 0 {
+		return -1
+	}
+	return n
+}

@@ -1,0 +1,385 @@
+// Package rpc is a small JSON-RPC 2.0 client for signal-cli's daemon:
+// newline-delimited requests and answers on a Unix socket, matched by ID,
+// and notifications (signal-cli's "receive") handed to one handler in the
+// order they came. The client dials again when the connection drops (the
+// daemon restarted) and says so, so that the caller subscribes again.
+package rpc
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Error is a JSON-RPC error answer.
+type Error struct {
+	Code    int             `json:"code"`
+	Message string          `json:"message"`
+	Data    json.RawMessage `json:"data,omitempty"`
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("signal-cli error %d: %s", e.Code, e.Message) }
+
+// signal-cli's error codes, beside JSON-RPC's own (-32xxx).
+const (
+	CodeUserError      = -1
+	CodeIOError        = -3
+	CodeUntrustedKey   = -4
+	CodeRateLimit      = -5
+	CodeMethodNotFound = -32601
+	CodeInvalidParams  = -32602
+)
+
+var (
+	// ErrDisconnected: the connection dropped before the answer came. The
+	// request may or may not have been carried out.
+	ErrDisconnected = errors.New("rpc: the connection to signal-cli dropped before it answered")
+	// ErrNotConnected: there is no connection to send on.
+	ErrNotConnected = errors.New("rpc: not connected to signal-cli")
+	// ErrClosed: Close was called.
+	ErrClosed = errors.New("rpc: client closed")
+)
+
+// DefaultTimeout is how long a call waits for its answer when its context
+// has no deadline.
+const DefaultTimeout = 30 * time.Second
+
+// MaxLine is the longest line read from the daemon: an attachment asked
+// with getAttachment comes base64 in one line.
+const MaxLine = 256 << 20
+
+// Options configure a Client.
+type Options struct {
+	// Notify is called with each notification, one at a time, in the
+	// order they arrived. It may call the client.
+	Notify func(method string, params json.RawMessage)
+	// Up is called, in its own goroutine, after each successful dial
+	// (the first one too); Down when a connection is lost, with why.
+	Up   func()
+	Down func(err error)
+	// MinBackoff and MaxBackoff pace the dialling (defaults 100ms, 5s).
+	MinBackoff, MaxBackoff time.Duration
+}
+
+type answer struct {
+	result json.RawMessage
+	err    error
+}
+
+// Client is a connection to signal-cli's socket that redials.
+type Client struct {
+	path string
+	opt  Options
+
+	wmu     sync.Mutex // held while writing a request
+	mu      sync.Mutex
+	conn    net.Conn
+	pending map[string]chan answer
+	nextID  uint64
+	closed  bool
+
+	notes   chan struct{} // wakes the dispatcher
+	queue   []note
+	stop    chan struct{}
+	stopped sync.WaitGroup
+	upOnce  chan struct{} // closed at the first successful dial
+}
+
+type note struct {
+	method string
+	params json.RawMessage
+}
+
+// Dial starts a client of the socket at path; it dials in the background
+// until Close, and returns at once.
+func Dial(path string, opt Options) *Client {
+	if opt.MinBackoff <= 0 {
+		opt.MinBackoff = 100 * time.Millisecond
+	}
+	if opt.MaxBackoff <= 0 {
+		opt.MaxBackoff = 5 * time.Second
+	}
+	c := &Client{path: path, opt: opt, pending: map[string]chan answer{}, notes: make(chan struct{}, 1),
+		stop: make(chan struct{}), upOnce: make(chan struct{})}
+	c.stopped.Add(2)
+	go c.run()
+	go c.dispatch()
+	return c
+}
+
+// WaitUp waits until the client is connected once, or ctx ends.
+func (c *Client) WaitUp(ctx context.Context) error {
+	select {
+	case <-c.upOnce:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Up is closed once the client connected the first time.
+func (c *Client) Up() <-chan struct{} { return c.upOnce }
+
+// Connected reports whether the client has a connection now.
+func (c *Client) Connected() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.conn != nil
+}
+
+// Close ends the connection and the dialling; pending calls fail.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	conn := c.conn
+	close(c.stop)
+	c.mu.Unlock()
+	if conn != nil {
+		conn.Close()
+	}
+	c.stopped.Wait()
+	return nil
+}
+
+// run dials, reads until the connection drops, and dials again.
+func (c *Client) run() {
+	defer c.stopped.Done()
+	backoff := c.opt.MinBackoff
+	first := true
+	for {
+		select {
+		case <-c.stop:
+			return
+		default:
+		}
+		conn, err := net.Dial("unix", c.path)
+		if err != nil {
+			if first && c.opt.Down != nil {
+				c.opt.Down(fmt.Errorf("rpc: dial %s: %w", c.path, err))
+			}
+			first = false
+			select {
+			case <-c.stop:
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(backoff*2, c.opt.MaxBackoff)
+			continue
+		}
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			conn.Close()
+			return
+		}
+		c.conn = conn
+		select {
+		case <-c.upOnce:
+		default:
+			close(c.upOnce)
+		}
+		c.mu.Unlock()
+		backoff, first = c.opt.MinBackoff, false
+		if c.opt.Up != nil {
+			go c.opt.Up()
+		}
+		err = c.read(conn)
+		c.mu.Lock()
+		c.conn = nil
+		for id, ch := range c.pending {
+			ch <- answer{err: ErrDisconnected}
+			delete(c.pending, id)
+		}
+		closed := c.closed
+		c.mu.Unlock()
+		conn.Close()
+		if closed {
+			return
+		}
+		if c.opt.Down != nil {
+			c.opt.Down(err)
+		}
+	}
+}
+
+// message is any line the daemon sends: an answer (id) or a notification
+// (method).
+type message struct {
+	ID     json.RawMessage `json:"id"`
+	Method string          `json:"method"`
+	Params json.RawMessage `json:"params"`
+	Result json.RawMessage `json:"result"`
+	Error  *Error          `json:"error"`
+}
+
+// read reads lines until the connection fails.
+func (c *Client) read(conn net.Conn) error {
+	sc := bufio.NewScanner(conn)
+	sc.Buffer(make([]byte, 64<<10), MaxLine)
+	for sc.Scan() {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var m message
+		if err := json.Unmarshal(line, &m); err != nil {
+			// A line we cannot read is skipped, not fatal: the next
+			// one may be fine.
+			continue
+		}
+		switch {
+		case m.Method != "" && (len(m.ID) == 0 || string(m.ID) == "null"):
+			c.mu.Lock()
+			c.queue = append(c.queue, note{m.Method, m.Params})
+			c.mu.Unlock()
+			select {
+			case c.notes <- struct{}{}:
+			default:
+			}
+		case len(m.ID) > 0:
+			id := idString(m.ID)
+			c.mu.Lock()
+			ch, ok := c.pending[id]
+			delete(c.pending, id)
+			c.mu.Unlock()
+			if ok {
+				var a answer
+				if m.Error != nil {
+					a.err = m.Error
+				} else {
+					a.result = m.Result
+				}
+				ch <- a
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("rpc: read: %w", err)
+	}
+	return errors.New("rpc: signal-cli closed the connection")
+}
+
+// idString is a request ID as this client wrote it: a JSON string or
+// number, unquoted.
+func idString(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
+}
+
+// dispatch hands notifications to Notify, in order.
+func (c *Client) dispatch() {
+	defer c.stopped.Done()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-c.notes:
+		}
+		for {
+			c.mu.Lock()
+			if len(c.queue) == 0 {
+				c.mu.Unlock()
+				break
+			}
+			n := c.queue[0]
+			c.queue[0] = note{}
+			c.queue = c.queue[1:]
+			c.mu.Unlock()
+			if c.opt.Notify != nil {
+				c.opt.Notify(n.method, n.params)
+			}
+			select {
+			case <-c.stop:
+				return
+			default:
+			}
+		}
+	}
+}
+
+type request struct {
+	JSONRPC string `json:"jsonrpc"`
+	Method  string `json:"method"`
+	Params  any    `json:"params,omitempty"`
+	ID      string `json:"id"`
+}
+
+// Call sends a request and waits for its answer, which it decodes into
+// result (unless nil). Without a deadline on ctx it waits DefaultTimeout.
+// A JSON-RPC error answer is an *Error.
+func (c *Client) Call(ctx context.Context, method string, params, result any) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, DefaultTimeout)
+		defer cancel()
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	conn := c.conn
+	if conn == nil {
+		c.mu.Unlock()
+		return ErrNotConnected
+	}
+	c.nextID++
+	id := strconv.FormatUint(c.nextID, 10)
+	line, err := json.Marshal(request{JSONRPC: "2.0", Method: method, Params: params, ID: id})
+	if err != nil {
+		c.mu.Unlock()
+		return fmt.Errorf("rpc: %s: %w", method, err)
+	}
+	ch := make(chan answer, 1)
+	c.pending[id] = ch
+	c.mu.Unlock()
+	// One writer at a time, so that lines never interleave; apart from
+	// mu, so that a slow write holds up no answer being read.
+	c.wmu.Lock()
+	conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	_, err = conn.Write(append(line, '\n'))
+	c.wmu.Unlock()
+	if err != nil {
+		c.forget(id)
+		conn.Close() // the reader sees it and redials
+		return fmt.Errorf("rpc: %s: %w: %w", method, ErrDisconnected, err)
+	}
+	select {
+	case a := <-ch:
+		if a.err != nil {
+			if errors.Is(a.err, ErrDisconnected) {
+				return fmt.Errorf("rpc: %s: %w", method, a.err)
+			}
+			return a.err
+		}
+		if result != nil && len(a.result) > 0 {
+			if err := json.Unmarshal(a.result, result); err != nil {
+				return fmt.Errorf("rpc: %s: the answer cannot be read: %w", method, err)
+			}
+		}
+		return nil
+	case <-ctx.Done():
+		c.forget(id)
+		return fmt.Errorf("rpc: %s: no answer: %w", method, ctx.Err())
+	}
+}
+
+func (c *Client) forget(id string) {
+	c.mu.Lock()
+	delete(c.pending, id)
+	c.mu.Unlock()
+}

@@ -1,0 +1,247 @@
+package rpc
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+// server is a scripted JSON-RPC peer on a Unix socket.
+type server struct {
+	t      *testing.T
+	path   string
+	ln     net.Listener
+	handle func(c net.Conn, req map[string]any)
+	mu     sync.Mutex
+	conns  []net.Conn
+}
+
+func newServer(t *testing.T, handle func(c net.Conn, req map[string]any)) *server {
+	s := &server{t: t, path: filepath.Join(t.TempDir(), "s.sock"), handle: handle}
+	s.listen()
+	t.Cleanup(s.stop)
+	return s
+}
+
+func (s *server) listen() {
+	ln, err := net.Listen("unix", s.path)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.ln = ln
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.conns = append(s.conns, c)
+			s.mu.Unlock()
+			go func() {
+				sc := bufio.NewScanner(c)
+				for sc.Scan() {
+					var req map[string]any
+					if json.Unmarshal(sc.Bytes(), &req) == nil {
+						s.handle(c, req)
+					}
+				}
+			}()
+		}
+	}()
+}
+
+// stop closes the listener and every connection: the daemon died.
+func (s *server) stop() {
+	s.ln.Close()
+	s.mu.Lock()
+	for _, c := range s.conns {
+		c.Close()
+	}
+	s.conns = nil
+	s.mu.Unlock()
+}
+
+func write(c net.Conn, v any) {
+	b, _ := json.Marshal(v)
+	c.Write(append(b, '\n'))
+}
+
+func echo(c net.Conn, req map[string]any) {
+	switch req["method"] {
+	case "echo":
+		write(c, map[string]any{"jsonrpc": "2.0", "id": req["id"], "result": req["params"]})
+	case "fail":
+		write(c, map[string]any{"jsonrpc": "2.0", "id": req["id"], "error": map[string]any{"code": -1, "message": "no such group"}})
+	case "slow":
+		go func() {
+			time.Sleep(300 * time.Millisecond)
+			write(c, map[string]any{"jsonrpc": "2.0", "id": req["id"], "result": "slow"})
+		}()
+	case "notify":
+		for i := range 100 {
+			write(c, map[string]any{"jsonrpc": "2.0", "method": "receive", "params": map[string]any{"n": i}})
+		}
+		write(c, map[string]any{"jsonrpc": "2.0", "id": req["id"], "result": 0})
+	case "hang":
+	}
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+func TestCallsMatchAnswersByID(t *testing.T) {
+	s := newServer(t, echo)
+	c := Dial(s.path, Options{})
+	defer c.Close()
+	if err := c.WaitUp(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	// A slow answer does not hold up a quick one on the same connection.
+	slow := make(chan error, 1)
+	go func() {
+		var got string
+		err := c.Call(ctx(t), "slow", nil, &got)
+		if err == nil && got != "slow" {
+			err = fmt.Errorf("slow answered %q", got)
+		}
+		slow <- err
+	}()
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var got map[string]int
+			if err := c.Call(ctx(t), "echo", map[string]int{"i": i}, &got); err != nil || got["i"] != i {
+				t.Errorf("echo %d: %v %v", i, got, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := <-slow; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestErrorAnswer(t *testing.T) {
+	s := newServer(t, echo)
+	c := Dial(s.path, Options{})
+	defer c.Close()
+	c.WaitUp(ctx(t))
+	err := c.Call(ctx(t), "fail", nil, nil)
+	var e *Error
+	if !errors.As(err, &e) || e.Code != CodeUserError || e.Message != "no such group" {
+		t.Fatalf("err = %v, want the daemon's error", err)
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	s := newServer(t, echo)
+	c := Dial(s.path, Options{})
+	defer c.Close()
+	c.WaitUp(ctx(t))
+	cx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := c.Call(cx, "hang", nil, nil); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want a deadline", err)
+	}
+	if time.Since(start) > 2*time.Second {
+		t.Fatal("the timeout was not kept")
+	}
+	// The client still works.
+	if err := c.Call(ctx(t), "echo", []int{1}, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestNotificationsInOrder(t *testing.T) {
+	s := newServer(t, echo)
+	var mu sync.Mutex
+	var got []int
+	done := make(chan struct{})
+	var c *Client
+	c = Dial(s.path, Options{Notify: func(method string, params json.RawMessage) {
+		var p struct{ N int }
+		json.Unmarshal(params, &p)
+		// The handler may call the client: it runs apart from the reader.
+		if p.N == 50 {
+			if err := c.Call(ctx(t), "echo", "x", nil); err != nil {
+				t.Error(err)
+			}
+		}
+		mu.Lock()
+		got = append(got, p.N)
+		if len(got) == 100 {
+			close(done)
+		}
+		mu.Unlock()
+	}})
+	defer c.Close()
+	c.WaitUp(ctx(t))
+	if err := c.Call(ctx(t), "notify", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("got %d notifications", len(got))
+	}
+	for i, n := range got {
+		if n != i {
+			t.Fatalf("notification %d is %d: out of order", i, n)
+		}
+	}
+}
+
+// When the daemon restarts, a pending call fails as disconnected, the
+// client dials again by itself and says so with Up.
+func TestReconnect(t *testing.T) {
+	s := newServer(t, echo)
+	ups := make(chan struct{}, 10)
+	downs := make(chan error, 10)
+	c := Dial(s.path, Options{Up: func() { ups <- struct{}{} }, Down: func(err error) { downs <- err }, MaxBackoff: 200 * time.Millisecond})
+	defer c.Close()
+	<-ups
+	pending := make(chan error, 1)
+	go func() { pending <- c.Call(ctx(t), "hang", nil, nil) }()
+	time.Sleep(100 * time.Millisecond)
+	s.stop()
+	if err := <-pending; !errors.Is(err, ErrDisconnected) {
+		t.Fatalf("pending call: %v, want ErrDisconnected", err)
+	}
+	<-downs
+	if err := c.Call(ctx(t), "echo", nil, nil); !errors.Is(err, ErrNotConnected) && !errors.Is(err, ErrDisconnected) {
+		t.Fatalf("call while down: %v", err)
+	}
+	s.listen()
+	select {
+	case <-ups:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no reconnection")
+	}
+	if err := c.Call(ctx(t), "echo", "back", nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestClosed(t *testing.T) {
+	s := newServer(t, echo)
+	c := Dial(s.path, Options{})
+	c.WaitUp(ctx(t))
+	c.Close()
+	if err := c.Call(ctx(t), "echo", nil, nil); !errors.Is(err, ErrClosed) {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -1,0 +1,299 @@
+package signal
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+var (
+	_ sdk.Editor     = (*Session)(nil)
+	_ sdk.Reactor    = (*Session)(nil)
+	_ sdk.Retractor  = (*Session)(nil)
+	_ sdk.ReadMarker = (*Session)(nil)
+	_ sdk.Typer      = (*Session)(nil)
+)
+
+// target is the recipient or group parameters of a chat.
+func target(chatID string) (map[string]any, error) {
+	if chatID == "" {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "no chat given")
+	}
+	if g := groupIDOf(chatID); g != "" {
+		return map[string]any{"groupId": g}, nil
+	}
+	if strings.HasPrefix(chatID, "+") || isUUID(chatID) {
+		return map[string]any{"recipient": []string{chatID}}, nil
+	}
+	return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no Signal contact or group", chatID)
+}
+
+// isUUID reports whether s looks like an ACI (8-4-4-4-12 hex digits).
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+type sendResult struct {
+	Timestamp int64 `json:"timestamp"`
+	Results   []struct {
+		Type string `json:"type"`
+	} `json:"results"`
+}
+
+// failed says why a send reached no recipient ("" when one got it). A
+// group send to nobody else succeeds.
+func (r sendResult) failed() string {
+	if len(r.Results) == 0 {
+		return ""
+	}
+	for _, x := range r.Results {
+		if x.Type == "SUCCESS" {
+			return ""
+		}
+	}
+	return r.Results[0].Type
+}
+
+// sendFailure is the error for a send no recipient got, by signal-cli's
+// result type.
+func sendFailure(chatID, why string) error {
+	switch why {
+	case "UNREGISTERED_FAILURE":
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s is not on Signal", chatID)
+	case "IDENTITY_FAILURE":
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "the safety number of %s changed: check it in the Signal app, then send again", chatID)
+	case "RATE_LIMIT_FAILURE":
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "Signal asks to slow down; the message was not sent")
+	}
+	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "Signal did not take the message (%s)", strings.ToLower(strings.TrimSuffix(why, "_FAILURE")))
+}
+
+// msgRef reads which message an ID and its metadata name: its timestamp
+// (the metadata's, else the ID) and its author ("" when unknown).
+func msgRef(id string, meta []byte) (ts int64, author string, err error) {
+	var m msgMeta
+	if len(meta) > 0 && json.Unmarshal(meta, &m) == nil && m.Timestamp > 0 {
+		return m.Timestamp, m.Author, nil
+	}
+	ts, err = strconv.ParseInt(id, 10, 64)
+	if err != nil || ts <= 0 {
+		return 0, "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no Signal message", id)
+	}
+	return ts, m.Author, nil
+}
+
+// SendMessage sends text, a reply (a quote of the message replied to) and
+// files (uploaded before with UploadMedia; their caption goes in the
+// text when there is none).
+func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessage) (sdk.Result, error) {
+	p, err := target(c.ChatID)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	text := msg.Text
+	var files []string
+	for _, a := range msg.Attachments {
+		path, err := s.attachmentPath(a)
+		if err != nil {
+			return sdk.Result{}, err
+		}
+		files = append(files, path)
+		if text == "" && a.Caption != "" {
+			text = a.Caption
+		}
+		if a.VoiceNote {
+			// signal-cli 0.14+ sends it as a voice note; older ones
+			// ignore the parameter and send a plain audio file.
+			p["voiceNote"] = true
+		}
+	}
+	if text == "" && len(files) == 0 {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "an empty message cannot be sent")
+	}
+	p["message"] = text
+	if len(files) > 0 {
+		p["attachments"] = files
+	}
+	mentions, styles := encodeSpans(text, msg.Spans)
+	if len(mentions) > 0 {
+		p["mentions"] = mentions
+	}
+	if len(styles) > 0 {
+		p["textStyles"] = styles
+	}
+	if msg.ReplyToId != "" {
+		if ts, a, err := msgRef(msg.ReplyToId, msg.ReplyToMeta); err == nil && a != "" {
+			p["quoteTimestamp"], p["quoteAuthor"] = ts, a
+		} else {
+			// Without its author Signal cannot name the message: the
+			// text goes as a plain message rather than not at all.
+			s.n.host.Logger().Warn("signal: reply sent without its quote: the message replied to has no author", "login", s.loginID, "reply_to", msg.ReplyToId)
+		}
+	}
+	var res sendResult
+	if err := s.call(ctx, "could not send the message", "send", p, &res); err != nil {
+		return sdk.Result{}, err
+	}
+	s.removeUploads(files)
+	if why := res.failed(); why != "" {
+		return sdk.Result{}, sendFailure(c.ChatID, why)
+	}
+	s.noteChat(res.Timestamp, c.ChatID)
+	return sdk.Result{MessageID: msgID(res.Timestamp), Time: time.UnixMilli(res.Timestamp), Meta: metaOf(s.selfID(), res.Timestamp)}, nil
+}
+
+// EditMessage corrects one of the user's messages (Signal keeps the
+// original timestamp as the message's name).
+func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage) (sdk.Result, error) {
+	p, err := target(c.ChatID)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	ts, a, err := msgRef(e.TargetId, e.TargetMeta)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	if a != "" && a != s.selfID() {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "only your own messages can be edited")
+	}
+	if e.Text == "" {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a message cannot be edited to nothing")
+	}
+	p["message"], p["editTimestamp"] = e.Text, ts
+	mentions, styles := encodeSpans(e.Text, e.Spans)
+	if len(mentions) > 0 {
+		p["mentions"] = mentions
+	}
+	if len(styles) > 0 {
+		p["textStyles"] = styles
+	}
+	var res sendResult
+	if err := s.call(ctx, "could not edit the message", "send", p, &res); err != nil {
+		return sdk.Result{}, err
+	}
+	return sdk.Result{MessageID: e.TargetId, Time: time.UnixMilli(res.Timestamp), Meta: metaOf(s.selfID(), ts)}, nil
+}
+
+// React sets the user's reaction: Signal has one per person and message,
+// so the last emoji of the set is the one; an empty set removes it.
+func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Result, error) {
+	p, err := target(c.ChatID)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	ts, a, err := msgRef(r.TargetId, r.TargetMeta)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	if a == "" {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "the author of message %s is not known: Signal cannot name it", r.TargetId)
+	}
+	p["targetAuthor"], p["targetTimestamp"] = a, ts
+	s.mu.Lock()
+	prev := s.mine[r.TargetId]
+	s.mu.Unlock()
+	if len(r.Emojis) == 0 {
+		if prev == "" {
+			return sdk.Result{}, nil // nothing to remove that this device set
+		}
+		p["emoji"], p["remove"] = prev, true
+	} else {
+		p["emoji"] = r.Emojis[len(r.Emojis)-1]
+	}
+	if err := s.call(ctx, "could not react", "sendReaction", p, nil); err != nil {
+		return sdk.Result{}, err
+	}
+	s.mu.Lock()
+	if len(r.Emojis) == 0 {
+		delete(s.mine, r.TargetId)
+	} else {
+		s.mine[r.TargetId] = r.Emojis[len(r.Emojis)-1]
+	}
+	s.mu.Unlock()
+	return sdk.Result{}, nil
+}
+
+// Retract deletes one of the user's messages for everyone.
+func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.Result, error) {
+	p, err := target(c.ChatID)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	ts, a, err := msgRef(r.TargetId, r.TargetMeta)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	if a != "" && a != s.selfID() {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "only your own messages can be deleted for everyone")
+	}
+	p["targetTimestamp"] = ts
+	if err := s.call(ctx, "could not delete the message", "remoteDelete", p, nil); err != nil {
+		return sdk.Result{}, err
+	}
+	return sdk.Result{}, nil
+}
+
+// MarkRead sends a read receipt for the message to its author.
+func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) error {
+	ts, a, err := msgRef(m.UpToId, m.UpToMeta)
+	if err != nil {
+		return err
+	}
+	if a == "" && groupIDOf(c.ChatID) == "" {
+		a = c.ChatID // in a direct chat, the other one wrote it (or the user, below)
+	}
+	if a == "" || a == s.selfID() {
+		return nil // no one to tell
+	}
+	return s.call(ctx, "could not send the read receipt", "sendReceipt",
+		map[string]any{"recipient": a, "targetTimestamp": []int64{ts}, "type": "read"}, nil)
+}
+
+// SetTyping says the user is typing, or stopped.
+func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingState) error {
+	p, err := target(c.ChatID)
+	if err != nil {
+		return err
+	}
+	composing := state == pb.TypingState_TYPING_STATE_COMPOSING
+	s.mu.Lock()
+	was := s.typing[c.ChatID]
+	s.mu.Unlock()
+	if !composing && !was {
+		return nil // nothing started: XMPP clients say "active" with every message
+	}
+	if !composing {
+		p["stop"] = true
+	}
+	if err := s.call(ctx, "could not send typing", "sendTyping", p, nil); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if composing {
+		s.typing[c.ChatID] = true
+	} else {
+		delete(s.typing, c.ChatID)
+	}
+	s.mu.Unlock()
+	return nil
+}

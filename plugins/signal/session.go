@@ -1,0 +1,325 @@
+package signal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"passerelle.im/passerelle/plugins/signal/rpc"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// ConnectWait is how long Connect waits for the first subscription before
+// it returns anyway (the session goes on trying).
+var ConnectWait = 15 * time.Second
+
+// SendWait is how long a command waits for the daemon to come back when
+// it is down (restarting) before it fails as unavailable.
+var SendWait = 20 * time.Second
+
+// Session is one Signal account's connection to signal-cli.
+type Session struct {
+	n       *Network
+	loginID string
+	acc     Account
+	dir     string
+	ids     *identities
+
+	mu     sync.Mutex
+	c      *rpc.Client
+	ready  chan struct{} // closed once subscribed (or refused) after Connect
+	rdOnce *sync.Once
+	up     bool              // subscribed on the current connection
+	gone   bool              // refused for good (account unknown to signal-cli)
+	groups map[string]*group // by chat ID
+	sent   map[int64]string  // recent messages' timestamps -> chat, for receipts
+	order  []int64
+	mine   map[string]string // my reaction per target message ID
+	typing map[string]bool   // chats where the user was last said typing
+}
+
+func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
+	return &Session{n: n, loginID: login.LoginID, acc: acc, dir: login.Dir, ids: loadIdentities(login.Dir),
+		groups: map[string]*group{}, sent: map[int64]string{}, mine: map[string]string{}, typing: map[string]bool{}}
+}
+
+// selfID is the user's own user ID.
+func (s *Session) selfID() string { return s.acc.ID() }
+
+// Connect dials the daemon and subscribes to the account's messages; it
+// returns once subscribed or refused, at most ConnectWait later. Progress
+// and trouble are login state events. On a connected session it does
+// nothing.
+func (s *Session) Connect(ctx context.Context) error {
+	s.mu.Lock()
+	if s.c != nil {
+		s.mu.Unlock()
+		return nil
+	}
+	s.ready, s.rdOnce = make(chan struct{}), &sync.Once{}
+	ready := s.ready
+	s.gone = false
+	s.state(pb.LoginState_LOGIN_STATE_CONNECTING, "connecting to signal-cli")
+	// Set under the lock: Up, in its own goroutine, reads it.
+	s.c = rpc.Dial(s.n.socket(), rpc.Options{Notify: s.onNotify, Up: s.onUp, Down: s.onDown})
+	s.mu.Unlock()
+	t := time.NewTimer(ConnectWait)
+	defer t.Stop()
+	select {
+	case <-ready:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+func (s *Session) isReady() {
+	s.mu.Lock()
+	once, ready := s.rdOnce, s.ready
+	s.mu.Unlock()
+	if once != nil {
+		once.Do(func() { close(ready) })
+	}
+}
+
+// client is the session's connection, or nil.
+func (s *Session) client() *rpc.Client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.c
+}
+
+// onUp subscribes on a new connection (the first, or after the daemon
+// restarted): signal-cli in manual receive mode fetches nothing from
+// Signal for the account until then, so nothing is lost while it is down.
+func (s *Session) onUp() {
+	c := s.client()
+	if c == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var sub int
+	err := c.Call(ctx, "subscribeReceive", map[string]any{"account": s.acc.ID()}, &sub)
+	var rerr *rpc.Error
+	switch {
+	case err == nil:
+	case errors.As(err, &rerr) && rerr.Code == rpc.CodeInvalidParams:
+		// Nothing to retry: the connection goes, and the next Connect
+		// (a new login of the account) dials again.
+		s.mu.Lock()
+		s.gone = true
+		if s.c == c {
+			s.c = nil
+		}
+		s.mu.Unlock()
+		go c.Close()
+		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf("signal-cli has no account %s (%s): it was unlinked or its data removed; log in again", s.acc.ID(), rerr.Message))
+		s.isReady()
+		return
+	case errors.As(err, &rerr) && strings.Contains(strings.ToLower(rerr.Message), "not registered"):
+		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf("Signal no longer knows this device for %s (%s): link it again", s.acc.ID(), rerr.Message))
+		s.isReady()
+		return
+	default:
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "could not subscribe to Signal messages: "+err.Error())
+		return // the next connection tries again
+	}
+	s.mu.Lock()
+	s.up = true
+	s.mu.Unlock()
+	s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "connected to Signal as "+s.acc.ID())
+	s.isReady()
+	s.refreshGroups(ctx)
+}
+
+// onDown reports the daemon gone; the client dials again by itself.
+func (s *Session) onDown(err error) {
+	s.mu.Lock()
+	current := s.c != nil
+	s.up = false
+	s.mu.Unlock()
+	if !current {
+		return
+	}
+	s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "Signal is unreachable: "+s.n.daemonProblem()+" ("+err.Error()+"); reconnecting")
+	s.isReady() // Connect need not wait: Signal keeps the messages meanwhile
+}
+
+// state emits a login state event.
+func (s *Session) state(st pb.LoginState, msg string) {
+	s.n.host.Emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
+		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: st, Message: msg}}})
+}
+
+// Disconnect ends the connection to the daemon; the account stays in
+// signal-cli.
+func (s *Session) Disconnect(context.Context) error {
+	s.mu.Lock()
+	c := s.c
+	s.c = nil
+	s.up = false
+	s.mu.Unlock()
+	if c != nil {
+		c.Close()
+	}
+	return nil
+}
+
+// Logout ends the login. An account this plugin linked is unregistered
+// (the device stops receiving the account's messages) and its data
+// deleted from signal-cli; Signal lets only the primary device remove a
+// linked device from the account's list, so the phone still shows it
+// until the user removes it there. An account the admin registered or
+// linked in signal-cli (the "existing" flow) is left as it is: it is the
+// admin's, and unregistering a primary device would take the number off
+// Signal.
+func (s *Session) Logout(ctx context.Context) error {
+	if !s.acc.Linked && !s.n.linked(s.acc.ID()) {
+		s.n.host.Logger().Info("signal: logout leaves the account in signal-cli: passerelle did not link it", "login", s.loginID)
+		s.Disconnect(ctx)
+		return s.removeLocal()
+	}
+	c := s.client()
+	if c == nil {
+		var err error
+		if c, err = s.n.dialDaemon(ctx, rpc.Options{}); err != nil {
+			return err
+		}
+	}
+	defer s.Disconnect(ctx)
+	if c != s.client() {
+		defer c.Close()
+	}
+	account := map[string]any{"account": s.acc.ID()}
+	if err := c.Call(ctx, "unregister", account, nil); err != nil {
+		var rerr *rpc.Error
+		if errors.As(err, &rerr) && rerr.Code == rpc.CodeInvalidParams {
+			// signal-cli has no such account: nothing to do there.
+			s.n.setLinked(s.acc.ID(), false)
+			return s.removeLocal()
+		}
+		s.n.host.Logger().Warn("signal: unregister failed; deleting the local data anyway", "login", s.loginID, "err", err)
+	}
+	if err := c.Call(ctx, "deleteLocalAccountData", map[string]any{"account": s.acc.ID(), "ignoreRegistered": true}, nil); err != nil {
+		return callError("could not delete the account's data in signal-cli", err, s.n)
+	}
+	s.n.setLinked(s.acc.ID(), false)
+	return s.removeLocal()
+}
+
+// removeLocal removes what the plugin kept in the login's folder (the
+// host removes the folder too).
+func (s *Session) removeLocal() error {
+	if s.dir == "" {
+		return nil
+	}
+	for _, name := range []string{"identities.json", "uploads"} {
+		if err := os.RemoveAll(filepath.Join(s.dir, name)); err != nil {
+			return fmt.Errorf("signal: %w", err)
+		}
+	}
+	return nil
+}
+
+// call makes a request for the account, waiting up to SendWait for the
+// daemon when it is down.
+func (s *Session) call(ctx context.Context, what, method string, params map[string]any, result any) error {
+	if params == nil {
+		params = map[string]any{}
+	}
+	params["account"] = s.acc.ID()
+	deadline := time.Now().Add(SendWait)
+	for {
+		s.mu.Lock()
+		c, up, gone := s.c, s.up, s.gone
+		s.mu.Unlock()
+		if gone {
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "%s: signal-cli no longer has the account %s: log in again", what, s.acc.ID())
+		}
+		if c == nil {
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: not connected to Signal", what)
+		}
+		var err error
+		if up {
+			err = c.Call(ctx, method, params, result)
+			if err == nil {
+				return nil
+			}
+			if !errors.Is(err, rpc.ErrNotConnected) {
+				return callError(what, err, s.n)
+			}
+		}
+		if time.Now().After(deadline) {
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: Signal is not available: %s", what, s.n.daemonProblem())
+		}
+		select {
+		case <-ctx.Done():
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: %v", what, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// onNotify handles what the daemon sends unasked: received envelopes.
+func (s *Session) onNotify(method string, params json.RawMessage) {
+	if method != "receive" {
+		return
+	}
+	// Manual receive mode wraps the envelope in a subscription answer;
+	// automatic mode does not.
+	var p struct {
+		Subscription *int            `json:"subscription"`
+		Result       json.RawMessage `json:"result"`
+		Envelope     json.RawMessage `json:"envelope"`
+		Account      string          `json:"account"`
+	}
+	if err := json.Unmarshal(params, &p); err != nil {
+		s.n.host.Logger().Warn("signal: a receive notification cannot be read", "err", err)
+		return
+	}
+	if len(p.Result) > 0 {
+		raw := p.Result
+		p.Envelope, p.Account = nil, ""
+		if err := json.Unmarshal(raw, &p); err != nil {
+			s.n.host.Logger().Warn("signal: a receive notification cannot be read", "err", err)
+			return
+		}
+	}
+	if p.Account != "" && p.Account != s.acc.Number && p.Account != s.acc.ACI {
+		return // another account's, on a shared connection
+	}
+	var env envelope
+	if err := json.Unmarshal(p.Envelope, &env); err != nil {
+		s.n.host.Logger().Warn("signal: an envelope cannot be read", "err", err)
+		return
+	}
+	s.receive(env)
+}
+
+// noteChat remembers which chat a message is in, so that receipts and
+// read syncs (which name only timestamps) find it.
+func (s *Session) noteChat(ts int64, chatID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sent[ts] = chatID
+	s.order = append(s.order, ts)
+	if len(s.order) > 10000 {
+		delete(s.sent, s.order[0])
+		s.order = s.order[1:]
+	}
+}
+
+func (s *Session) chatAt(ts int64) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sent[ts]
+}

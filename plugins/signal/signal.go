@@ -1,0 +1,221 @@
+// Package signal is passerelle's Signal transport. It has no Signal
+// library: it speaks signal-cli's JSON-RPC (newline-delimited JSON-RPC 2.0)
+// to `signal-cli daemon --socket PATH --receive-mode manual`, one daemon
+// for all logins (multi-account mode), which the plugin starts and
+// supervises or which the admin runs.
+//
+// IDs: a contact is its phone number ("+33612345678") when known, else its
+// ACI (a UUID); when the number of an ACI-only contact becomes known, an
+// IdentityEvent moves it. A group (v2) is a chat whose ID is its group ID
+// in lowercase hex. A message is the timestamp its sender gave it, in
+// milliseconds; Signal needs its author too to reply, react, delete or
+// mark it read, which travels in the message's metadata (see msgMeta).
+package signal
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Version is the Signal plugin's own version.
+const Version = "0.1.0"
+
+// Config is the transport's [transport.config] table.
+type Config struct {
+	// SignalCLI is the signal-cli command the plugin runs ("signal-cli":
+	// looked up in PATH).
+	SignalCLI string `json:"signal_cli"`
+	// JavaHome, when set, is the JAVA_HOME signal-cli runs with (its bin/
+	// goes first in PATH): signal-cli needs Java 21 or newer.
+	JavaHome string `json:"java_home"`
+	// Socket, when set, is the socket of a signal-cli daemon the admin
+	// runs (multi-account, --receive-mode manual): the plugin then starts
+	// none.
+	Socket string `json:"socket"`
+	// DataDir is signal-cli's own data folder (its --config); default
+	// signal-cli/ in the plugin's data folder. Unused with Socket.
+	DataDir string `json:"data_dir"`
+	// DeviceName is the name a new linked device gets on the phone when
+	// the user gives none ("passerelle").
+	DeviceName string `json:"device_name"`
+	// Accounts are the accounts the admin registered or linked in
+	// signal-cli, by number, each with the bare JID of the one XMPP user
+	// who may log in to it (the "existing" flow, offered only with them).
+	Accounts map[string]string `json:"accounts"`
+}
+
+// Network is the Signal network, the plugin's sdk.Connector.
+type Network struct {
+	host    sdk.Host
+	cfg     Config
+	daemon  *daemon
+	dataDir string
+
+	mu sync.Mutex
+}
+
+// New returns the Signal network.
+func New() *Network { return &Network{} }
+
+var _ sdk.Connector[*Session] = (*Network)(nil)
+
+// Init reads the config and declares the network. The daemon starts with
+// the first login that needs it.
+func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
+	n.host = host
+	n.dataDir = req.DataDir
+	if n.dataDir == "" {
+		n.dataDir = os.TempDir()
+	}
+	if len(req.ConfigJSON) > 0 {
+		if err := json.Unmarshal(req.ConfigJSON, &n.cfg); err != nil {
+			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "signal: the transport's config cannot be read: %v", err)
+		}
+	}
+	if n.cfg.SignalCLI == "" {
+		n.cfg.SignalCLI = "signal-cli"
+	}
+	if n.cfg.DeviceName == "" {
+		n.cfg.DeviceName = "passerelle"
+	}
+	if n.cfg.Socket == "" {
+		dataDir := n.cfg.DataDir
+		if dataDir == "" {
+			if req.DataDir == "" {
+				return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "signal: no data folder for signal-cli: set data_dir or socket in the transport's config")
+			}
+			dataDir = filepath.Join(req.DataDir, "signal-cli")
+		}
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("signal: %w", err)
+		}
+		n.daemon = newDaemon(n.cfg, dataDir, socketPath(req.DataDir, dataDir), host.Logger())
+	}
+	return &pb.Capabilities{
+		Network:     "signal",
+		DisplayName: "Signal",
+		Version:     Version,
+		Features: &pb.Features{Groups: true, Replies: true, Attachments: true, DeliveryReceipts: true,
+			SingleReaction: true, Formatting: true, Avatars: true},
+		// signal-cli sends what is beyond Signal's 2000 bytes of body as a
+		// long-text attachment, up to Signal's 64 KiB.
+		MaxTextBytes:          64 << 10,
+		MaxAttachmentBytes:    100 << 20,
+		EditWindowSeconds:     24 * 3600,
+		IdentifierPrompt:      "Phone number",
+		IdentifierDescription: "A phone number in international form, such as +33612345678.",
+	}, nil
+}
+
+// socketPath is where the supervised daemon listens: in the data folder,
+// unless that path is too long for a Unix socket (108 bytes on Linux).
+func socketPath(pluginDir, dataDir string) string {
+	base := pluginDir
+	if base == "" {
+		base = dataDir
+	}
+	p := filepath.Join(base, "signal-cli.sock")
+	if len(p) < 100 {
+		return p
+	}
+	return filepath.Join(os.TempDir(), fmt.Sprintf("passerelle-signal-%08x.sock", hashString(p)))
+}
+
+func hashString(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint32(s[i])) * 16777619
+	}
+	return h
+}
+
+// socket is the path of the daemon's socket, starting the supervised
+// daemon if it is not running yet.
+func (n *Network) socket() string {
+	if n.daemon == nil {
+		return n.cfg.Socket
+	}
+	n.daemon.start()
+	return n.daemon.socket
+}
+
+// daemonProblem says why the daemon may be unreachable, for a login state
+// message ("" when nothing is known).
+func (n *Network) daemonProblem() string {
+	if n.daemon == nil {
+		return "the signal-cli daemon at " + n.cfg.Socket + " (run by the admin) does not answer"
+	}
+	return n.daemon.problem()
+}
+
+// LoginFlows: link this gateway as a new device of the user's phone (a QR
+// code), or use an account signal-cli already has.
+func (n *Network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
+	flows := []*pb.LoginFlow{
+		{Id: "link", Name: "QR code", Description: "Link the gateway as a device of your Signal account: scan a QR code with the Signal app on your phone"},
+	}
+	if len(n.cfg.Accounts) > 0 {
+		flows = append(flows, &pb.LoginFlow{Id: "existing", Name: "Existing signal-cli account", Description: "An account the admin registered or linked in signal-cli for you"})
+	}
+	return flows, nil
+}
+
+// StartLogin opens a login process of the flow.
+func (n *Network) StartLogin(_ context.Context, req sdk.LoginRequest) (sdk.LoginProcess, error) {
+	switch req.FlowID {
+	case "", "link":
+		return newLinkProcess(n, req), nil
+	case "existing":
+		if len(n.cfg.Accounts) == 0 {
+			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "signal: this gateway has no signal-cli accounts of its admin to give")
+		}
+		return &existingProcess{n: n, user: req.UserJID}, nil
+	}
+	return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "signal: no login flow %q", req.FlowID)
+}
+
+// Account is a login's saved state, as JSON.
+type Account struct {
+	// Number is the account's phone number; "" for a numberless account.
+	Number string `json:"number,omitempty"`
+	// ACI is the account's UUID, when known.
+	ACI string `json:"aci,omitempty"`
+	// Linked: this plugin linked the account (QR code flow), so logging
+	// out unlinks it and deletes its data in signal-cli.
+	Linked bool `json:"linked,omitempty"`
+}
+
+// ID is what signal-cli names the account by: its number, else its ACI.
+func (a Account) ID() string {
+	if a.Number != "" {
+		return a.Number
+	}
+	return a.ACI
+}
+
+// LoadLogin makes the session of a completed login. It does not connect.
+func (n *Network) LoadLogin(_ context.Context, login sdk.LoginInfo) (*Session, error) {
+	var acc Account
+	if len(login.SavedState) > 0 {
+		if err := json.Unmarshal(login.SavedState, &acc); err != nil {
+			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "signal: the saved login cannot be read: %v", err)
+		}
+	}
+	if acc.ID() == "" {
+		// A Logout of a login not connected: its ID names the account.
+		if strings.HasPrefix(login.LoginID, "+") {
+			acc.Number = login.LoginID
+		} else {
+			acc.ACI = login.LoginID
+		}
+	}
+	return newSession(n, login, acc), nil
+}

@@ -1,0 +1,99 @@
+package signal_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+const fakeCLIPkg = "passerelle.im/passerelle/plugins/signal/testdata/fake-signal-cli"
+
+// The plugin starts signal-cli (with the configured JAVA_HOME), and
+// starts it again when it dies; the session comes back by itself.
+func TestSupervisedDaemon(t *testing.T) {
+	cli := plugintest.BuildBinary(t, fakeCLIPkg)
+	t.Setenv("FAKESIGNAL_ACCOUNTS", alice+":"+aliceACI)
+	dataDir := t.TempDir()
+	cfg, _ := json.Marshal(map[string]any{"signal_cli": cli, "java_home": "/opt/java-21", "data_dir": dataDir, "accounts": adminAccounts()})
+	p := plugintest.Start(t, pluginBinary(t), "", cfg)
+	done := p.Login("existing", map[string]string{"account": alice})
+	evs := p.Events()
+	p.Connect(done.LoginId, done.SavedState)
+	waitState := func(want pb.LoginState) string {
+		t.Helper()
+		return evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == want }).GetLoginState().Message
+	}
+	waitState(pb.LoginState_LOGIN_STATE_CONNECTED)
+	if b, _ := os.ReadFile(filepath.Join(dataDir, "java_home")); string(b) != "/opt/java-21" {
+		t.Errorf("signal-cli ran with JAVA_HOME %q", b)
+	}
+	pidOf := func() int {
+		b, err := os.ReadFile(filepath.Join(dataDir, "fake.pid"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid, _ := strconv.Atoi(string(b))
+		return pid
+	}
+	first := pidOf()
+	// signal-cli dies.
+	if err := syscall.Kill(first, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if msg := waitState(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT); !strings.Contains(msg, "unreachable") {
+		t.Errorf("state message %q", msg)
+	}
+	waitState(pb.LoginState_LOGIN_STATE_CONNECTED)
+	if pidOf() == first {
+		t.Fatal("connected again without a new signal-cli")
+	}
+	if res := p.Commands().Send(plugintest.SendText(done.LoginId, bob, "txn-after-restart", "after the restart")); res.Error != nil {
+		t.Fatalf("send after the restart: %v", res.Error)
+	}
+	// The plugin dies: signal-cli goes with it (no daemon left holding
+	// the socket and the accounts).
+	pid := pidOf()
+	p.Kill()
+	for deadline := time.Now().Add(10 * time.Second); syscall.Kill(pid, 0) == nil; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatal("signal-cli outlived the plugin")
+		}
+	}
+}
+
+// A signal-cli that is not installed, or dies at start, is a clear error.
+func TestSignalCLIMissing(t *testing.T) {
+	for name, tc := range map[string]struct {
+		cli, fail, want string
+	}{
+		"not installed": {cli: "/nonexistent/signal-cli", want: "cannot start"},
+		"no java":       {cli: "fake", fail: "JAVA_HOME is not set and no 'java' command could be found", want: "no 'java' command"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cli := tc.cli
+			if cli == "fake" {
+				cli = plugintest.BuildBinary(t, fakeCLIPkg)
+			}
+			t.Setenv("FAKESIGNAL_FAIL", tc.fail)
+			cfg, _ := json.Marshal(map[string]string{"signal_cli": cli, "data_dir": t.TempDir()})
+			p := plugintest.Start(t, pluginBinary(t), "", cfg)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			_, err := p.Client().StartLogin(ctx, &pb.StartLoginRequest{UserJid: plugintest.UserJID, FlowId: "link"})
+			if e := sdk.FromGRPC(err); e.Code != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || !strings.Contains(e.Text, tc.want) {
+				t.Fatalf("StartLogin: %v, want UNAVAILABLE saying %q", err, tc.want)
+			}
+		})
+	}
+}

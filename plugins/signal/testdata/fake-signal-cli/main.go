@@ -1,0 +1,67 @@
+// Command fake-signal-cli stands for signal-cli in tests of the plugin's
+// supervision: `fake-signal-cli --config DIR daemon --socket PATH ...`
+// runs the fake daemon (package fakesignal) with the accounts named in
+// FAKESIGNAL_ACCOUNTS ("number:aci,..."), writes its pid and JAVA_HOME
+// into DIR, and runs until killed. With FAKESIGNAL_FAIL set it writes
+// that text to stderr and exits 1, as a signal-cli without its Java.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"passerelle.im/passerelle/plugins/signal/fakesignal"
+)
+
+func main() {
+	fs := flag.NewFlagSet("fake-signal-cli", flag.ContinueOnError)
+	config := fs.String("config", "", "data folder")
+	version := fs.Bool("version", false, "print the version")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		os.Exit(2)
+	}
+	if *version {
+		fmt.Println("signal-cli " + fakesignal.Version)
+		return
+	}
+	if msg := os.Getenv("FAKESIGNAL_FAIL"); msg != "" {
+		fmt.Fprintln(os.Stderr, msg)
+		os.Exit(1)
+	}
+	args := fs.Args()
+	if len(args) == 0 || args[0] != "daemon" {
+		fmt.Fprintln(os.Stderr, "fake-signal-cli: only the daemon command is known")
+		os.Exit(2)
+	}
+	sub := flag.NewFlagSet("daemon", flag.ContinueOnError)
+	socket := sub.String("socket", "", "socket path")
+	sub.String("receive-mode", "", "")
+	sub.Bool("no-receive-stdout", false, "")
+	if err := sub.Parse(args[1:]); err != nil || *socket == "" {
+		fmt.Fprintln(os.Stderr, "fake-signal-cli: daemon needs --socket")
+		os.Exit(2)
+	}
+	d, err := fakesignal.Start(*socket)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	for _, a := range strings.Split(os.Getenv("FAKESIGNAL_ACCOUNTS"), ",") {
+		if number, aci, ok := strings.Cut(a, ":"); ok {
+			d.AddAccount(number, aci)
+		}
+	}
+	if *config != "" {
+		os.WriteFile(filepath.Join(*config, "fake.pid"), []byte(fmt.Sprint(os.Getpid())), 0o600)
+		os.WriteFile(filepath.Join(*config, "java_home"), []byte(os.Getenv("JAVA_HOME")), 0o600)
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	<-sig
+	d.Close()
+}

@@ -1,0 +1,105 @@
+package signal
+
+import (
+	"fmt"
+	"sort"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// Signal counts text positions (mentions, styles) in UTF-16 code units; the
+// contract counts UTF-8 bytes. A mention is a placeholder (U+FFFC) in the
+// body that the reader's app replaces with the member's name.
+
+var styleOf = map[string]pb.Span_Style{
+	"BOLD": pb.Span_STYLE_BOLD, "ITALIC": pb.Span_STYLE_ITALIC, "STRIKETHROUGH": pb.Span_STYLE_STRIKE,
+	"MONOSPACE": pb.Span_STYLE_CODE, "SPOILER": pb.Span_STYLE_SPOILER,
+}
+
+var signalStyle = map[pb.Span_Style]string{
+	pb.Span_STYLE_BOLD: "BOLD", pb.Span_STYLE_ITALIC: "ITALIC", pb.Span_STYLE_STRIKE: "STRIKETHROUGH",
+	pb.Span_STYLE_CODE: "MONOSPACE", pb.Span_STYLE_PRE: "MONOSPACE", pb.Span_STYLE_SPOILER: "SPOILER",
+}
+
+// decodeText turns a Signal body with its mentions and styles into text
+// with spans: each mention's placeholder becomes "@name" (the member's
+// number, or their ACI when the number is hidden) under a mention span.
+func (s *Session) decodeText(body string, mentions []mention, styles []textStyle) (string, []*pb.Span) {
+	if len(mentions) == 0 && len(styles) == 0 {
+		return body, nil
+	}
+	units := utf16.Encode([]rune(body))
+	byStart := map[int]mention{}
+	for _, m := range mentions {
+		if m.Start >= 0 && m.Length > 0 && m.Start+m.Length <= len(units) {
+			byStart[m.Start] = m
+		}
+	}
+	pos := make([]int, len(units)+1) // UTF-16 index -> byte offset in out
+	var out []byte
+	var spans []*pb.Span
+	for i := 0; i < len(units); {
+		pos[i] = len(out)
+		if m, ok := byStart[i]; ok {
+			id, _ := s.ids.userID(m.Number, m.UUID, "")
+			start := len(out)
+			out = append(out, '@')
+			out = append(out, id...)
+			spans = append(spans, &pb.Span{Start: uint32(start), End: uint32(len(out)), Style: pb.Span_STYLE_MENTION, UserId: id})
+			for j := i + 1; j < i+m.Length; j++ {
+				pos[j] = start
+			}
+			i += m.Length
+			continue
+		}
+		n := 1
+		r := rune(units[i])
+		if utf16.IsSurrogate(r) && i+1 < len(units) {
+			r, n = utf16.DecodeRune(r, rune(units[i+1])), 2
+			pos[i+1] = len(out)
+		}
+		out = utf8.AppendRune(out, r)
+		i += n
+	}
+	pos[len(units)] = len(out)
+	for _, st := range styles {
+		style, ok := styleOf[st.Style]
+		if !ok || st.Start < 0 || st.Length <= 0 || st.Start+st.Length > len(units) {
+			continue
+		}
+		spans = append(spans, &pb.Span{Start: uint32(pos[st.Start]), End: uint32(pos[st.Start+st.Length]), Style: style})
+	}
+	sort.SliceStable(spans, func(a, b int) bool { return spans[a].Start < spans[b].Start })
+	return string(out), spans
+}
+
+// utf16Len is how many UTF-16 code units s takes.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// encodeSpans turns the contract's spans of text into signal-cli's
+// "mention" ("start:length:recipient") and "textStyle"
+// ("start:length:STYLE") parameters. Offsets out of range are dropped.
+func encodeSpans(text string, spans []*pb.Span) (mentions, styles []string) {
+	for _, sp := range spans {
+		if sp.End <= sp.Start || int(sp.End) > len(text) || !utf8.ValidString(text[:sp.Start]) {
+			continue
+		}
+		start := utf16Len(text[:sp.Start])
+		length := utf16Len(text[sp.Start:sp.End])
+		switch {
+		case sp.Style == pb.Span_STYLE_MENTION && sp.UserId != "":
+			mentions = append(mentions, fmt.Sprintf("%d:%d:%s", start, length, sp.UserId))
+		case signalStyle[sp.Style] != "":
+			styles = append(styles, fmt.Sprintf("%d:%d:%s", start, length, signalStyle[sp.Style]))
+		}
+	}
+	return mentions, styles
+}

@@ -1,0 +1,77 @@
+package whatsapp
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waWeb"
+	"go.mau.fi/whatsmeow/store"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	waLog "go.mau.fi/whatsmeow/util/log"
+)
+
+// Client is everything the plugin asks of WhatsApp: the narrow seam
+// between the plugin and whatsmeow. *whatsmeow.Client satisfies it (checked
+// below); tests put a fake in its place (package wafake), since WhatsApp's
+// servers cannot be reached from a test. What the plugin reads from the
+// device store (contacts, the LID map) it reads from the *store.Device the
+// client was made with, a real sqlstore in both cases.
+type Client interface {
+	// Connection.
+	Connect() error
+	Disconnect()
+	IsConnected() bool
+	IsLoggedIn() bool
+	Logout(ctx context.Context) error
+	AddEventHandler(handler whatsmeow.EventHandler) uint32
+	RemoveEventHandler(id uint32) bool
+
+	// Pairing.
+	GetQRChannel(ctx context.Context) (<-chan whatsmeow.QRChannelItem, error)
+	PairPhone(ctx context.Context, phone string, showPushNotification bool, clientType whatsmeow.PairClientType, clientDisplayName string) (string, error)
+
+	// Messages.
+	SendMessage(ctx context.Context, to types.JID, message *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error)
+	MarkRead(ctx context.Context, ids []types.MessageID, timestamp time.Time, chat, sender types.JID, receiptTypeExtra ...types.ReceiptType) error
+	ParseWebMessage(chatJID types.JID, webMsg *waWeb.WebMessageInfo) (*events.Message, error)
+
+	// Presence and typing.
+	SendPresence(ctx context.Context, state types.Presence) error
+	SubscribePresence(ctx context.Context, jid types.JID) error
+	SendChatPresence(ctx context.Context, jid types.JID, state types.ChatPresence, media types.ChatPresenceMedia) error
+
+	// Media.
+	UploadReader(ctx context.Context, plaintext io.Reader, tempFile io.ReadWriteSeeker, appInfo whatsmeow.MediaType) (whatsmeow.UploadResponse, error)
+	DownloadToFile(ctx context.Context, msg whatsmeow.DownloadableMessage, file whatsmeow.File) error
+
+	// Groups.
+	GetGroupInfo(ctx context.Context, jid types.JID) (*types.GroupInfo, error)
+	GetJoinedGroups(ctx context.Context) ([]*types.GroupInfo, error)
+	LeaveGroup(ctx context.Context, jid types.JID) error
+	SetGroupName(ctx context.Context, jid types.JID, name string) error
+	SetGroupTopic(ctx context.Context, jid types.JID, previousID, newID, topic string) error
+	UpdateGroupParticipants(ctx context.Context, jid types.JID, participantChanges []types.JID, action whatsmeow.ParticipantChange) ([]types.GroupParticipant, error)
+
+	// Contacts.
+	IsOnWhatsApp(ctx context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error)
+	GetProfilePictureInfo(ctx context.Context, jid types.JID, params *whatsmeow.GetProfilePictureParams) (*types.ProfilePictureInfo, error)
+}
+
+var _ Client = (*whatsmeow.Client)(nil)
+
+// NewClientFunc makes the client of a device. The real one is
+// NewWhatsmeowClient; tests hand Network a fake.
+type NewClientFunc func(dev *store.Device, log waLog.Logger) Client
+
+// NewWhatsmeowClient is the real client: whatsmeow on WhatsApp's servers,
+// reconnecting by itself (with backoff) when the connection drops.
+func NewWhatsmeowClient(dev *store.Device, log waLog.Logger) Client {
+	c := whatsmeow.NewClient(dev, log)
+	c.EnableAutoReconnect = true
+	c.AutomaticMessageRerequestFromPhone = true
+	return c
+}

@@ -1,0 +1,111 @@
+package whatsapp
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"go.mau.fi/whatsmeow/types"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// contactName is the best name WhatsApp has for someone: the one the
+// user saved, else the one they gave themselves.
+func contactName(c types.ContactInfo) string {
+	for _, n := range []string{c.FullName, c.FirstName, c.BusinessName, c.PushName} {
+		if n != "" {
+			return n
+		}
+	}
+	return ""
+}
+
+// contactOf is the contract's contact of a JID with what the store knows.
+func (s *Session) contactOf(jid types.JID, c types.ContactInfo) *pb.Contact {
+	id := s.ids.userID(jid)
+	ct := &pb.Contact{UserId: id, Name: contactName(c), Nickname: c.PushName}
+	if strings.HasPrefix(id, "+") {
+		ct.Phone = id
+	}
+	if ct.Name == "" {
+		ct.Name = id
+	}
+	return ct
+}
+
+// ContactList is the contacts of the device store (synced from the
+// phone): saved contacts and people with a push name.
+func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
+	if s.d.dev == nil {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "whatsapp: not logged in")
+	}
+	all, err := s.d.dev.Contacts.GetAllContacts(ctx)
+	if err != nil {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "whatsapp: read contacts: %v", err)
+	}
+	own := s.ownJID()
+	seen := map[string]bool{}
+	var out []*pb.Contact
+	for jid, c := range all {
+		if jid.User == own.User || (jid.Server != types.DefaultUserServer && jid.Server != types.HiddenUserServer) {
+			continue
+		}
+		if c.FullName == "" && c.FirstName == "" {
+			continue // only saved contacts: a push name alone is anyone met in a group
+		}
+		ct := s.contactOf(jid, c)
+		if !seen[ct.UserId] {
+			seen[ct.UserId] = true
+			out = append(out, ct)
+		}
+	}
+	slices.SortFunc(out, func(a, b *pb.Contact) int {
+		switch {
+		case a.UserId < b.UserId:
+			return -1
+		case a.UserId > b.UserId:
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+// ResolveIdentifier finds a phone number on WhatsApp.
+func (s *Session) ResolveIdentifier(ctx context.Context, identifier string, _ bool) (*pb.Contact, error) {
+	phone := normalizePhone(identifier)
+	if phone == "" {
+		if j, err := parseUserID(identifier); err == nil && j.Server == types.HiddenUserServer {
+			return s.contactOf(j, types.ContactInfo{}), nil
+		}
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: %q is not a phone number (with its country code, such as +33612345678)", identifier)
+	}
+	res, err := s.d.cli.IsOnWhatsApp(ctx, []string{"+" + phone})
+	if err != nil {
+		return nil, sendErr("look up "+identifier, err)
+	}
+	if len(res) == 0 || !res[0].IsIn {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: +%s is not on WhatsApp", phone)
+	}
+	jid := res[0].JID.ToNonAD()
+	var c types.ContactInfo
+	if s.d.dev != nil {
+		c, _ = s.d.dev.Contacts.GetContact(ctx, jid)
+	}
+	return s.contactOf(jid, c), nil
+}
+
+// contactChanged sends a contact's new name.
+func (s *Session) contactChanged(jid types.JID) {
+	if s.d == nil || s.d.dev == nil || (jid.Server != types.DefaultUserServer && jid.Server != types.HiddenUserServer) || jid.User == s.ownJID().User {
+		return
+	}
+	c, err := s.d.dev.Contacts.GetContact(context.Background(), jid.ToNonAD())
+	if err != nil {
+		return
+	}
+	ct := s.contactOf(jid.ToNonAD(), c)
+	s.emit(&pb.Event{ChatId: ct.UserId, Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: ct}}})
+}

@@ -1,0 +1,441 @@
+package whatsapp
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// Converters from whatsmeow's events to the contract's: pure functions of
+// the event and an idMap, table-tested in convert_in_test.go.
+
+// inbound converts for one login: self is the login's own user ID, the
+// sender of what the user sent from their phone.
+type inbound struct {
+	ids  idMap
+	self string
+}
+
+// base is the event's common part: chat, sender, time, ID and meta.
+func (c inbound) base(info *types.MessageInfo) *pb.Event {
+	sender := &pb.Sender{Name: info.PushName}
+	if info.IsFromMe {
+		sender.UserId, sender.IsFromMe, sender.Name = c.self, true, ""
+	} else {
+		sender.UserId = c.ids.userID(senderOf(info))
+	}
+	chat := info.Chat
+	if !info.IsGroup && info.IsFromMe && info.DeviceSentMeta != nil {
+		// A message the user sent from the phone names the user's
+		// own JID as chat in some forms: the destination is the chat.
+		if dst, err := types.ParseJID(info.DeviceSentMeta.DestinationJID); err == nil && !dst.IsEmpty() {
+			chat = dst
+		}
+	}
+	return &pb.Event{
+		ChatId:             chatIDOf(c.ids, chat),
+		ChatType:           chatTypeOf(chat),
+		Sender:             sender,
+		TimestampUnixMicro: info.Timestamp.UnixMicro(),
+		EventId:            info.ID,
+	}
+}
+
+// senderOf is the sender's phone-number JID when the message gave it
+// beside a LID (SenderAlt), else the sender.
+func senderOf(info *types.MessageInfo) types.JID {
+	if info.Sender.Server == types.HiddenUserServer && info.SenderAlt.Server == types.DefaultUserServer {
+		return info.SenderAlt.ToNonAD()
+	}
+	return info.Sender.ToNonAD()
+}
+
+// message converts a message event; nil for what the contract has no
+// word for (protocol chatter, polls' votes, ...), which the caller logs.
+func (c inbound) message(evt *events.Message) *pb.Event {
+	msg := evt.Message
+	if msg == nil {
+		return nil
+	}
+	ev := c.base(&evt.Info)
+	if pm := msg.GetProtocolMessage(); pm != nil {
+		switch pm.GetType() {
+		case waE2E.ProtocolMessage_REVOKE:
+			ev.EventId = "" // the revoke has its own ID; the target is what counts
+			ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: pm.GetKey().GetID()}}
+			return ev
+		case waE2E.ProtocolMessage_MESSAGE_EDIT:
+			m := c.content(pm.GetEditedMessage())
+			if m == nil {
+				return nil
+			}
+			ev.EventId = ""
+			ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: pm.GetKey().GetID(), Text: m.Text, Spans: m.Spans}}
+			return ev
+		}
+		return nil
+	}
+	if evt.IsEdit {
+		// An edit unwrapped by whatsmeow from an EditedMessage whose
+		// inner message is the protocol message handled above; a bare
+		// one names no target.
+		return nil
+	}
+	if r := msg.GetReactionMessage(); r != nil {
+		var emojis []string
+		if r.GetText() != "" {
+			emojis = []string{r.GetText()}
+		}
+		ev.EventId = ""
+		ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: r.GetKey().GetID(), Emojis: emojis}}
+		return ev
+	}
+	m := c.content(msg)
+	if m == nil {
+		return nil
+	}
+	// WhatsApp keys a message by its sender as sent (a LID stays one).
+	ev.Meta = msgMeta{Sender: evt.Info.Sender.ToNonAD(), FromMe: evt.Info.IsFromMe}.encode()
+	ev.Payload = &pb.Event_Message{Message: m}
+	return ev
+}
+
+// content converts what a message says: text, media, location, contact
+// cards. nil when it is none of these.
+func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
+	if msg == nil {
+		return nil
+	}
+	switch {
+	case msg.Conversation != nil:
+		return &pb.MessageEvent{Text: msg.GetConversation()}
+	case msg.ExtendedTextMessage != nil:
+		t := msg.GetExtendedTextMessage()
+		return c.withContext(&pb.MessageEvent{Text: t.GetText()}, t.GetContextInfo())
+	case msg.ImageMessage != nil:
+		m := msg.GetImageMessage()
+		a := &pb.Attachment{Name: "image" + extFor(m.GetMimetype()), MimeType: m.GetMimetype(), Size: int64(m.GetFileLength()),
+			Width: int32(m.GetWidth()), Height: int32(m.GetHeight()), Caption: m.GetCaption(), Thumbnail: m.GetJPEGThumbnail()}
+		return c.media(a, &waE2E.Message{ImageMessage: stripImage(m)}, m.GetContextInfo())
+	case msg.VideoMessage != nil:
+		m := msg.GetVideoMessage()
+		a := &pb.Attachment{Name: "video" + extFor(m.GetMimetype()), MimeType: m.GetMimetype(), Size: int64(m.GetFileLength()),
+			Width: int32(m.GetWidth()), Height: int32(m.GetHeight()), DurationMs: int64(m.GetSeconds()) * 1000,
+			Caption: m.GetCaption(), Thumbnail: m.GetJPEGThumbnail()}
+		return c.media(a, &waE2E.Message{VideoMessage: stripVideo(m)}, m.GetContextInfo())
+	case msg.AudioMessage != nil:
+		m := msg.GetAudioMessage()
+		name := "audio"
+		if m.GetPTT() {
+			name = "voice-note"
+		}
+		a := &pb.Attachment{Name: name + extFor(m.GetMimetype()), MimeType: m.GetMimetype(), Size: int64(m.GetFileLength()),
+			DurationMs: int64(m.GetSeconds()) * 1000, VoiceNote: m.GetPTT()}
+		return c.media(a, &waE2E.Message{AudioMessage: m}, m.GetContextInfo())
+	case msg.DocumentMessage != nil:
+		m := msg.GetDocumentMessage()
+		name := m.GetFileName()
+		if name == "" {
+			name = m.GetTitle()
+		}
+		if name == "" {
+			name = "document" + extFor(m.GetMimetype())
+		}
+		a := &pb.Attachment{Name: name, MimeType: m.GetMimetype(), Size: int64(m.GetFileLength()), Caption: m.GetCaption(), Thumbnail: m.GetJPEGThumbnail()}
+		return c.media(a, &waE2E.Message{DocumentMessage: stripDocument(m)}, m.GetContextInfo())
+	case msg.StickerMessage != nil:
+		m := msg.GetStickerMessage()
+		a := &pb.Attachment{Name: "sticker" + extFor(m.GetMimetype()), MimeType: m.GetMimetype(), Size: int64(m.GetFileLength()),
+			Width: int32(m.GetWidth()), Height: int32(m.GetHeight())}
+		return c.media(a, &waE2E.Message{StickerMessage: m}, m.GetContextInfo())
+	case msg.LocationMessage != nil:
+		m := msg.GetLocationMessage()
+		return c.withContext(&pb.MessageEvent{Text: locationText(m.GetName(), m.GetAddress(), m.GetDegreesLatitude(), m.GetDegreesLongitude(), false)}, m.GetContextInfo())
+	case msg.LiveLocationMessage != nil:
+		m := msg.GetLiveLocationMessage()
+		return c.withContext(&pb.MessageEvent{Text: locationText(m.GetCaption(), "", m.GetDegreesLatitude(), m.GetDegreesLongitude(), true)}, m.GetContextInfo())
+	case msg.ContactMessage != nil:
+		m := msg.GetContactMessage()
+		return c.withContext(&pb.MessageEvent{Text: contactText(m.GetDisplayName(), m.GetVcard())}, m.GetContextInfo())
+	case msg.ContactsArrayMessage != nil:
+		m := msg.GetContactsArrayMessage()
+		parts := make([]string, 0, len(m.GetContacts()))
+		for _, cm := range m.GetContacts() {
+			parts = append(parts, contactText(cm.GetDisplayName(), cm.GetVcard()))
+		}
+		return c.withContext(&pb.MessageEvent{Text: strings.Join(parts, "\n\n")}, m.GetContextInfo())
+	case firstPoll(msg) != nil:
+		m := firstPoll(msg)
+		return c.withContext(&pb.MessageEvent{Text: pollText(m)}, m.GetContextInfo())
+	case msg.GroupInviteMessage != nil:
+		m := msg.GetGroupInviteMessage()
+		text := "Invitation to the group " + m.GetGroupName()
+		if m.GetCaption() != "" {
+			text += "\n" + m.GetCaption()
+		}
+		return c.withContext(&pb.MessageEvent{Text: text + "\n(accept it on your phone)"}, m.GetContextInfo())
+	case msg.ButtonsMessage != nil, msg.TemplateMessage != nil, msg.ListMessage != nil,
+		msg.InteractiveMessage != nil, msg.EventMessage != nil:
+		// Business and app messages the contract has no word for: said,
+		// not dropped.
+		return &pb.MessageEvent{Text: unshownText}
+	}
+	return nil
+}
+
+// unshownText stands for a message the gateway cannot show.
+const unshownText = "⚠ A message of a kind the gateway cannot show (buttons, list, event...): see WhatsApp on your phone."
+
+// firstPoll is the poll a message creates, of whichever version.
+func firstPoll(msg *waE2E.Message) *waE2E.PollCreationMessage {
+	for _, p := range []*waE2E.PollCreationMessage{msg.GetPollCreationMessage(), msg.GetPollCreationMessageV2(),
+		msg.GetPollCreationMessageV3(), msg.GetPollCreationMessageV5(), msg.GetPollCreationMessageV4().GetMessage().GetPollCreationMessage()} {
+		if p != nil {
+			return p
+		}
+	}
+	return nil
+}
+
+// pollText is a poll as text: its question and options (votes are for
+// the phone).
+func pollText(p *waE2E.PollCreationMessage) string {
+	var b strings.Builder
+	b.WriteString("Poll: " + p.GetName())
+	for _, o := range p.GetOptions() {
+		b.WriteString("\n- " + o.GetOptionName())
+	}
+	b.WriteString("\n(vote on your phone)")
+	return b.String()
+}
+
+// media is a message with one attachment, fetched later by reference.
+func (c inbound) media(a *pb.Attachment, ref *waE2E.Message, ci *waE2E.ContextInfo) *pb.MessageEvent {
+	if a.Size == 0 {
+		a.Size = -1
+	}
+	if len(a.Thumbnail) > 0 {
+		a.ThumbnailMime = "image/jpeg"
+	}
+	a.Source = &pb.Attachment_Ref{Ref: encodeMediaRef(ref)}
+	return c.withContext(&pb.MessageEvent{Text: a.Caption, Attachments: []*pb.Attachment{a}}, ci)
+}
+
+// withContext adds a reply and mentions from a message's ContextInfo.
+func (c inbound) withContext(m *pb.MessageEvent, ci *waE2E.ContextInfo) *pb.MessageEvent {
+	if ci == nil {
+		return m
+	}
+	m.ReplyToId = ci.GetStanzaID()
+	m.Spans = append(m.Spans, mentionSpans(m.Text, ci.GetMentionedJID(), c.ids)...)
+	return m
+}
+
+// mentionSpans finds each mentioned user's "@<number>" in text (as the
+// WhatsApp apps write a mention) and marks it as a mention of that user.
+func mentionSpans(text string, mentioned []string, ids idMap) []*pb.Span {
+	var spans []*pb.Span
+	for _, s := range mentioned {
+		jid, err := types.ParseJID(s)
+		if err != nil || jid.User == "" {
+			continue
+		}
+		at := "@" + jid.User
+		from := 0
+		for {
+			i := strings.Index(text[from:], at)
+			if i < 0 {
+				break
+			}
+			start, end := from+i, from+i+len(at)
+			from = end
+			if end < len(text) && text[end] >= '0' && text[end] <= '9' {
+				continue // a longer number
+			}
+			spans = append(spans, &pb.Span{Start: uint32(start), End: uint32(end), Style: pb.Span_STYLE_MENTION, UserId: ids.userID(jid.ToNonAD())})
+		}
+	}
+	sortSpans(spans)
+	return spans
+}
+
+// locationText is a location as readable text with a geo: URI (RFC 5870)
+// that clients turn into a map link.
+func locationText(name, address string, lat, long float64, live bool) string {
+	var b strings.Builder
+	if live {
+		b.WriteString("Live location")
+	} else {
+		b.WriteString("Location")
+	}
+	if name != "" {
+		b.WriteString(": " + name)
+	}
+	if address != "" {
+		b.WriteString("\n" + address)
+	}
+	b.WriteString("\ngeo:" + strconv.FormatFloat(lat, 'f', -1, 64) + "," + strconv.FormatFloat(long, 'f', -1, 64))
+	return b.String()
+}
+
+// contactText is a contact card as readable text: the name and the
+// phone numbers and e-mail addresses of its vCard.
+func contactText(name, vcard string) string {
+	lines := []string{"Contact: " + name}
+	for _, l := range strings.Split(strings.ReplaceAll(vcard, "\r\n", "\n"), "\n") {
+		key, val, ok := strings.Cut(l, ":")
+		if !ok {
+			continue
+		}
+		prop := strings.ToUpper(key)
+		if i := strings.IndexByte(prop, ';'); i >= 0 {
+			prop = prop[:i]
+		}
+		if j := strings.LastIndexByte(prop, '.'); j >= 0 {
+			prop = prop[j+1:] // item1.TEL
+		}
+		switch prop {
+		case "TEL":
+			lines = append(lines, "Phone: "+strings.TrimSpace(val))
+		case "EMAIL":
+			lines = append(lines, "E-mail: "+strings.TrimSpace(val))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// extFor is a file extension for a MIME type WhatsApp uses.
+func extFor(mime string) string {
+	mime, _, _ = strings.Cut(mime, ";")
+	switch strings.TrimSpace(mime) {
+	case "image/jpeg":
+		return ".jpg"
+	case "image/png":
+		return ".png"
+	case "image/webp":
+		return ".webp"
+	case "image/gif":
+		return ".gif"
+	case "video/mp4":
+		return ".mp4"
+	case "audio/ogg":
+		return ".ogg"
+	case "audio/mpeg":
+		return ".mp3"
+	case "audio/mp4", "audio/aac":
+		return ".m4a"
+	case "application/pdf":
+		return ".pdf"
+	}
+	return ""
+}
+
+// A media reference is the media message itself, without its thumbnail
+// and context, marshalled: everything DownloadMedia needs (direct path,
+// keys, hashes) and nothing the event already carries.
+
+func encodeMediaRef(m *waE2E.Message) string {
+	b, err := proto.Marshal(m)
+	if err != nil {
+		return "" // a message that just came out of Unmarshal marshals
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeMediaRef(ref string) (*waE2E.Message, error) {
+	b, err := base64.RawURLEncoding.DecodeString(ref)
+	if err != nil {
+		return nil, fmt.Errorf("media reference is not base64: %w", err)
+	}
+	var m waE2E.Message
+	if err := proto.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("media reference: %w", err)
+	}
+	return &m, nil
+}
+
+func stripImage(m *waE2E.ImageMessage) *waE2E.ImageMessage {
+	c := proto.Clone(m).(*waE2E.ImageMessage)
+	c.JPEGThumbnail, c.ContextInfo, c.Caption = nil, nil, nil
+	return c
+}
+
+func stripVideo(m *waE2E.VideoMessage) *waE2E.VideoMessage {
+	c := proto.Clone(m).(*waE2E.VideoMessage)
+	c.JPEGThumbnail, c.ContextInfo, c.Caption = nil, nil, nil
+	return c
+}
+
+func stripDocument(m *waE2E.DocumentMessage) *waE2E.DocumentMessage {
+	c := proto.Clone(m).(*waE2E.DocumentMessage)
+	c.JPEGThumbnail, c.ContextInfo, c.Caption = nil, nil, nil
+	return c
+}
+
+// receipt converts a receipt; nil for kinds the contract has no word for
+// (retry, server acknowledgements).
+func (c inbound) receipt(evt *events.Receipt) *pb.Event {
+	var kind pb.ReceiptEvent_Kind
+	switch evt.Type {
+	case types.ReceiptTypeDelivered:
+		kind = pb.ReceiptEvent_KIND_DELIVERED
+	case types.ReceiptTypeRead, types.ReceiptTypeReadSelf, types.ReceiptTypePlayed:
+		kind = pb.ReceiptEvent_KIND_READ
+	default:
+		return nil
+	}
+	sender := &pb.Sender{UserId: c.ids.userID(evt.Sender.ToNonAD())}
+	if evt.IsFromMe {
+		sender = &pb.Sender{UserId: c.self, IsFromMe: true}
+	}
+	ids := make([]string, len(evt.MessageIDs))
+	copy(ids, evt.MessageIDs)
+	return &pb.Event{
+		ChatId: chatIDOf(c.ids, evt.Chat), ChatType: chatTypeOf(evt.Chat), Sender: sender,
+		TimestampUnixMicro: evt.Timestamp.UnixMicro(),
+		Payload:            &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: kind, MessageIds: ids}},
+	}
+}
+
+// chatPresence converts typing.
+func (c inbound) chatPresence(evt *events.ChatPresence) *pb.Event {
+	state := pb.TypingState_TYPING_STATE_PAUSED
+	if evt.State == types.ChatPresenceComposing {
+		state = pb.TypingState_TYPING_STATE_COMPOSING
+	}
+	sender := &pb.Sender{UserId: c.ids.userID(senderOf(&types.MessageInfo{MessageSource: evt.MessageSource}))}
+	if evt.IsFromMe {
+		return nil // the user typing on the phone: nothing to show
+	}
+	return &pb.Event{
+		ChatId: chatIDOf(c.ids, evt.Chat), ChatType: chatTypeOf(evt.Chat), Sender: sender,
+		TimestampUnixMicro: time.Now().UnixMicro(),
+		Payload:            &pb.Event_Typing{Typing: &pb.TypingEvent{State: state}},
+	}
+}
+
+// presence converts a contact's presence, with last seen when given.
+func (c inbound) presence(evt *events.Presence) *pb.Event {
+	p := &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AVAILABLE}
+	if evt.Unavailable {
+		p.Show = pb.PresenceShow_PRESENCE_SHOW_OFFLINE
+		if !evt.LastSeen.IsZero() {
+			p.LastSeenUnix = evt.LastSeen.Unix()
+		}
+	}
+	user := c.ids.userID(evt.From.ToNonAD())
+	return &pb.Event{
+		ChatId: user, Sender: &pb.Sender{UserId: user},
+		TimestampUnixMicro: time.Now().UnixMicro(),
+		Payload:            &pb.Event_Presence{Presence: &pb.PresenceEvent{Presence: p}},
+	}
+}

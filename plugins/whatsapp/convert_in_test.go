@@ -1,0 +1,226 @@
+package whatsapp
+
+import (
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow/proto/waCommon"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/encoding/prototext"
+	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// mapIDs is an idMap of fixed LID -> phone pairs.
+type mapIDs map[types.JID]types.JID
+
+func (m mapIDs) userID(j types.JID) string {
+	if pn, ok := m[j]; ok {
+		return plainUserID(pn)
+	}
+	return plainUserID(j)
+}
+
+var (
+	alice     = types.NewJID("33611111111", types.DefaultUserServer)
+	aliceLID  = types.NewJID("111222333", types.HiddenUserServer)
+	bob       = types.NewJID("33622222222", types.DefaultUserServer)
+	me        = types.NewJID("33600000000", types.DefaultUserServer)
+	group     = types.NewJID("120363000000000001", types.GroupServer)
+	when      = time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	testConv  = inbound{ids: mapIDs{aliceLID: alice}, self: "+33600000000"}
+	strangerL = types.NewJID("444555666", types.HiddenUserServer)
+)
+
+func direct(from types.JID, id string) types.MessageInfo {
+	return types.MessageInfo{MessageSource: types.MessageSource{Chat: from, Sender: from}, ID: id, Timestamp: when, PushName: "Alice"}
+}
+
+func inGroup(from types.JID, id string) types.MessageInfo {
+	return types.MessageInfo{MessageSource: types.MessageSource{Chat: group, Sender: from, IsGroup: true}, ID: id, Timestamp: when, PushName: "Bob"}
+}
+
+func fromMe(to types.JID, id string) types.MessageInfo {
+	return types.MessageInfo{MessageSource: types.MessageSource{Chat: to, Sender: me, IsFromMe: true}, ID: id, Timestamp: when}
+}
+
+func key(chat types.JID, id string, fromMe bool) *waCommon.MessageKey {
+	return &waCommon.MessageKey{RemoteJID: proto.String(chat.String()), ID: proto.String(id), FromMe: proto.Bool(fromMe)}
+}
+
+func TestInboundMessage(t *testing.T) {
+	aliceSender := &pb.Sender{UserId: "+33611111111", Name: "Alice"}
+	micro := when.UnixMicro()
+	msgEv := func(chat string, typ pb.ChatType, snd *pb.Sender, id, meta string, m *pb.MessageEvent) *pb.Event {
+		return &pb.Event{ChatId: chat, ChatType: typ, Sender: snd, TimestampUnixMicro: micro, EventId: id, Meta: []byte(meta),
+			Payload: &pb.Event_Message{Message: m}}
+	}
+	dm := func(id string, m *pb.MessageEvent) *pb.Event {
+		return msgEv("+33611111111", pb.ChatType_CHAT_TYPE_DIRECT, aliceSender, id, "33611111111@s.whatsapp.net|0", m)
+	}
+	ref := func(m *waE2E.Message) *pb.Attachment_Ref { return &pb.Attachment_Ref{Ref: encodeMediaRef(m)} }
+
+	cases := []struct {
+		name string
+		info types.MessageInfo
+		msg  *waE2E.Message
+		want *pb.Event
+	}{
+		{"text", direct(alice, "M1"), &waE2E.Message{Conversation: proto.String("hello")},
+			dm("M1", &pb.MessageEvent{Text: "hello"})},
+		{"extended text replying", direct(alice, "M2"), &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{
+			Text:        proto.String("yes"),
+			ContextInfo: &waE2E.ContextInfo{StanzaID: proto.String("M1"), Participant: proto.String(me.String()), QuotedMessage: &waE2E.Message{Conversation: proto.String("hello?")}},
+		}}, dm("M2", &pb.MessageEvent{Text: "yes", ReplyToId: "M1"})},
+		{"group mention, by LID and by phone", inGroup(bob, "G1"), &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{
+			Text:        proto.String("hi @111222333 and @33600000000, not @336000000001"),
+			ContextInfo: &waE2E.ContextInfo{MentionedJID: []string{aliceLID.String(), me.String()}},
+		}}, msgEv(group.String(), pb.ChatType_CHAT_TYPE_GROUP, &pb.Sender{UserId: "+33622222222", Name: "Bob"}, "G1", "33622222222@s.whatsapp.net|0",
+			&pb.MessageEvent{Text: "hi @111222333 and @33600000000, not @336000000001", Spans: []*pb.Span{
+				{Start: 3, End: 13, Style: pb.Span_STYLE_MENTION, UserId: "+33611111111"},
+				{Start: 18, End: 30, Style: pb.Span_STYLE_MENTION, UserId: "+33600000000"},
+			}})},
+		{"sent from the phone", fromMe(alice, "M3"), &waE2E.Message{Conversation: proto.String("from my phone")},
+			msgEv("+33611111111", pb.ChatType_CHAT_TYPE_DIRECT, &pb.Sender{UserId: "+33600000000", IsFromMe: true}, "M3", "33600000000@s.whatsapp.net|1",
+				&pb.MessageEvent{Text: "from my phone"})},
+		{"LID sender with its phone number beside", types.MessageInfo{MessageSource: types.MessageSource{Chat: aliceLID, Sender: aliceLID, SenderAlt: alice,
+			AddressingMode: types.AddressingModeLID}, ID: "M4", Timestamp: when, PushName: "Alice"},
+			&waE2E.Message{Conversation: proto.String("lid")},
+			msgEv("+33611111111", pb.ChatType_CHAT_TYPE_DIRECT, aliceSender, "M4", "111222333@lid|0", &pb.MessageEvent{Text: "lid"})},
+		{"LID-only sender", direct(strangerL, "M5"), &waE2E.Message{Conversation: proto.String("who")},
+			msgEv("lid-444555666", pb.ChatType_CHAT_TYPE_DIRECT, &pb.Sender{UserId: "lid-444555666", Name: "Alice"}, "M5", "444555666@lid|0", &pb.MessageEvent{Text: "who"})},
+		{"edit", direct(alice, "E1"), &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{
+			Type: waE2E.ProtocolMessage_MESSAGE_EDIT.Enum(), Key: key(alice, "M1", false),
+			EditedMessage: &waE2E.Message{Conversation: proto.String("hello, fixed")},
+		}}, &pb.Event{ChatId: "+33611111111", Sender: aliceSender, TimestampUnixMicro: micro,
+			Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: "M1", Text: "hello, fixed"}}}},
+		{"revoke", direct(alice, "R1"), &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{
+			Type: waE2E.ProtocolMessage_REVOKE.Enum(), Key: key(alice, "M1", false),
+		}}, &pb.Event{ChatId: "+33611111111", Sender: aliceSender, TimestampUnixMicro: micro,
+			Payload: &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: "M1"}}}},
+		{"reaction", direct(alice, "X1"), &waE2E.Message{ReactionMessage: &waE2E.ReactionMessage{Key: key(alice, "M9", true), Text: proto.String("👍")}},
+			&pb.Event{ChatId: "+33611111111", Sender: aliceSender, TimestampUnixMicro: micro,
+				Payload: &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: "M9", Emojis: []string{"👍"}}}}},
+		{"reaction removed", direct(alice, "X2"), &waE2E.Message{ReactionMessage: &waE2E.ReactionMessage{Key: key(alice, "M9", true), Text: proto.String("")}},
+			&pb.Event{ChatId: "+33611111111", Sender: aliceSender, TimestampUnixMicro: micro,
+				Payload: &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: "M9"}}}},
+		{"image with caption", direct(alice, "I1"), &waE2E.Message{ImageMessage: &waE2E.ImageMessage{
+			Mimetype: proto.String("image/jpeg"), Caption: proto.String("look"), FileLength: proto.Uint64(1234), Width: proto.Uint32(640), Height: proto.Uint32(480),
+			DirectPath: proto.String("/v/1"), MediaKey: []byte("k"), JPEGThumbnail: []byte("thumb"),
+		}}, dm("I1", &pb.MessageEvent{Text: "look", Attachments: []*pb.Attachment{{
+			Name: "image.jpg", MimeType: "image/jpeg", Size: 1234, Width: 640, Height: 480, Caption: "look", Thumbnail: []byte("thumb"), ThumbnailMime: "image/jpeg",
+			Source: ref(&waE2E.Message{ImageMessage: &waE2E.ImageMessage{Mimetype: proto.String("image/jpeg"), FileLength: proto.Uint64(1234),
+				Width: proto.Uint32(640), Height: proto.Uint32(480), DirectPath: proto.String("/v/1"), MediaKey: []byte("k")}}),
+		}}})},
+		{"video", direct(alice, "V1"), &waE2E.Message{VideoMessage: &waE2E.VideoMessage{Mimetype: proto.String("video/mp4"), Seconds: proto.Uint32(7), DirectPath: proto.String("/v/2")}},
+			dm("V1", &pb.MessageEvent{Attachments: []*pb.Attachment{{Name: "video.mp4", MimeType: "video/mp4", Size: -1, DurationMs: 7000,
+				Source: ref(&waE2E.Message{VideoMessage: &waE2E.VideoMessage{Mimetype: proto.String("video/mp4"), Seconds: proto.Uint32(7), DirectPath: proto.String("/v/2")}})}}})},
+		{"voice note", direct(alice, "A1"), &waE2E.Message{AudioMessage: &waE2E.AudioMessage{Mimetype: proto.String("audio/ogg; codecs=opus"), PTT: proto.Bool(true), Seconds: proto.Uint32(3), FileLength: proto.Uint64(99)}},
+			dm("A1", &pb.MessageEvent{Attachments: []*pb.Attachment{{Name: "voice-note.ogg", MimeType: "audio/ogg; codecs=opus", Size: 99, DurationMs: 3000, VoiceNote: true,
+				Source: ref(&waE2E.Message{AudioMessage: &waE2E.AudioMessage{Mimetype: proto.String("audio/ogg; codecs=opus"), PTT: proto.Bool(true), Seconds: proto.Uint32(3), FileLength: proto.Uint64(99)}})}}})},
+		{"document with its file name, in a caption wrapper", direct(alice, "D1"), &waE2E.Message{DocumentWithCaptionMessage: &waE2E.FutureProofMessage{Message: &waE2E.Message{
+			DocumentMessage: &waE2E.DocumentMessage{Mimetype: proto.String("application/pdf"), FileName: proto.String("report.pdf"), Caption: proto.String("the report"), FileLength: proto.Uint64(5)}}}},
+			dm("D1", &pb.MessageEvent{Text: "the report", Attachments: []*pb.Attachment{{Name: "report.pdf", MimeType: "application/pdf", Size: 5, Caption: "the report",
+				Source: ref(&waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{Mimetype: proto.String("application/pdf"), FileName: proto.String("report.pdf"), FileLength: proto.Uint64(5)}})}}})},
+		{"sticker", direct(alice, "S1"), &waE2E.Message{StickerMessage: &waE2E.StickerMessage{Mimetype: proto.String("image/webp"), Width: proto.Uint32(512), Height: proto.Uint32(512)}},
+			dm("S1", &pb.MessageEvent{Attachments: []*pb.Attachment{{Name: "sticker.webp", MimeType: "image/webp", Size: -1, Width: 512, Height: 512,
+				Source: ref(&waE2E.Message{StickerMessage: &waE2E.StickerMessage{Mimetype: proto.String("image/webp"), Width: proto.Uint32(512), Height: proto.Uint32(512)}})}}})},
+		{"location", direct(alice, "L1"), &waE2E.Message{LocationMessage: &waE2E.LocationMessage{
+			DegreesLatitude: proto.Float64(48.8584), DegreesLongitude: proto.Float64(2.2945), Name: proto.String("Tour Eiffel"), Address: proto.String("Champ de Mars, Paris")}},
+			dm("L1", &pb.MessageEvent{Text: "Location: Tour Eiffel\nChamp de Mars, Paris\ngeo:48.8584,2.2945"})},
+		{"live location", direct(alice, "L2"), &waE2E.Message{LiveLocationMessage: &waE2E.LiveLocationMessage{DegreesLatitude: proto.Float64(-33.5), DegreesLongitude: proto.Float64(151)}},
+			dm("L2", &pb.MessageEvent{Text: "Live location\ngeo:-33.5,151"})},
+		{"contact card", direct(alice, "C1"), &waE2E.Message{ContactMessage: &waE2E.ContactMessage{DisplayName: proto.String("Carol"),
+			Vcard: proto.String("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Carol\r\nitem1.TEL;waid=33633333333:+33 6 33 33 33 33\r\nEMAIL;type=INTERNET:carol@example.org\r\nEND:VCARD")}},
+			dm("C1", &pb.MessageEvent{Text: "Contact: Carol\nPhone: +33 6 33 33 33 33\nE-mail: carol@example.org"})},
+		{"contact cards", direct(alice, "C2"), &waE2E.Message{ContactsArrayMessage: &waE2E.ContactsArrayMessage{Contacts: []*waE2E.ContactMessage{
+			{DisplayName: proto.String("Dan"), Vcard: proto.String("BEGIN:VCARD\nTEL:+1 555\nEND:VCARD")},
+			{DisplayName: proto.String("Eve"), Vcard: proto.String("BEGIN:VCARD\nEND:VCARD")}}}},
+			dm("C2", &pb.MessageEvent{Text: "Contact: Dan\nPhone: +1 555\n\nContact: Eve"})},
+		{"ephemeral wrapper", direct(alice, "W1"), &waE2E.Message{EphemeralMessage: &waE2E.FutureProofMessage{Message: &waE2E.Message{Conversation: proto.String("vanishing")}}},
+			dm("W1", &pb.MessageEvent{Text: "vanishing"})},
+		{"poll as text", direct(alice, "P1"), &waE2E.Message{PollCreationMessageV3: &waE2E.PollCreationMessage{Name: proto.String("Lunch?"),
+			Options: []*waE2E.PollCreationMessage_Option{{OptionName: proto.String("pizza")}, {OptionName: proto.String("sushi")}}}},
+			dm("P1", &pb.MessageEvent{Text: "Poll: Lunch?\n- pizza\n- sushi\n(vote on your phone)"})},
+		{"group invitation", direct(alice, "GI"), &waE2E.Message{GroupInviteMessage: &waE2E.GroupInviteMessage{GroupName: proto.String("Friends"), Caption: proto.String("join us")}},
+			dm("GI", &pb.MessageEvent{Text: "Invitation to the group Friends\njoin us\n(accept it on your phone)"})},
+		{"buttons: said, not dropped", direct(alice, "B1"), &waE2E.Message{ButtonsMessage: &waE2E.ButtonsMessage{}},
+			dm("B1", &pb.MessageEvent{Text: unshownText})},
+		{"a poll vote: nothing to show", direct(alice, "PV"), &waE2E.Message{PollUpdateMessage: &waE2E.PollUpdateMessage{}}, nil},
+		{"protocol chatter", direct(alice, "P2"), &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_EPHEMERAL_SETTING.Enum()}}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			evt := (&events.Message{Info: tc.info, RawMessage: tc.msg}).UnwrapRaw()
+			got := testConv.message(evt)
+			checkProto(t, tc.want, got)
+		})
+	}
+}
+
+func TestInboundReceiptPresenceTyping(t *testing.T) {
+	micro := when.UnixMicro()
+	cases := []struct {
+		name string
+		got  *pb.Event
+		want *pb.Event
+	}{
+		{"delivered", testConv.receipt(&events.Receipt{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, MessageIDs: []string{"M1", "M2"}, Timestamp: when, Type: types.ReceiptTypeDelivered}),
+			&pb.Event{ChatId: "+33611111111", Sender: &pb.Sender{UserId: "+33611111111"}, TimestampUnixMicro: micro,
+				Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_DELIVERED, MessageIds: []string{"M1", "M2"}}}}},
+		{"read in a group, by a LID", testConv.receipt(&events.Receipt{MessageSource: types.MessageSource{Chat: group, Sender: aliceLID, IsGroup: true}, MessageIDs: []string{"G1"}, Timestamp: when, Type: types.ReceiptTypeRead}),
+			&pb.Event{ChatId: group.String(), ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: &pb.Sender{UserId: "+33611111111"}, TimestampUnixMicro: micro,
+				Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_READ, MessageIds: []string{"G1"}}}}},
+		{"read on the phone", testConv.receipt(&events.Receipt{MessageSource: types.MessageSource{Chat: alice, Sender: me, IsFromMe: true}, MessageIDs: []string{"M1"}, Timestamp: when, Type: types.ReceiptTypeReadSelf}),
+			&pb.Event{ChatId: "+33611111111", Sender: &pb.Sender{UserId: "+33600000000", IsFromMe: true}, TimestampUnixMicro: micro,
+				Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_READ, MessageIds: []string{"M1"}}}}},
+		{"retry receipt: no word for it", testConv.receipt(&events.Receipt{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, MessageIDs: []string{"M1"}, Type: types.ReceiptTypeRetry}), nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			checkProto(t, tc.want, tc.got)
+		})
+	}
+
+	typing := testConv.chatPresence(&events.ChatPresence{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, State: types.ChatPresenceComposing})
+	if typing.GetTyping().GetState() != pb.TypingState_TYPING_STATE_COMPOSING || typing.ChatId != "+33611111111" || typing.Sender.UserId != "+33611111111" {
+		t.Errorf("composing: %v", typing)
+	}
+	paused := testConv.chatPresence(&events.ChatPresence{MessageSource: types.MessageSource{Chat: group, Sender: bob, IsGroup: true}, State: types.ChatPresencePaused})
+	if paused.GetTyping().GetState() != pb.TypingState_TYPING_STATE_PAUSED || paused.ChatId != group.String() || paused.ChatType != pb.ChatType_CHAT_TYPE_GROUP {
+		t.Errorf("paused in a group: %v", paused)
+	}
+
+	on := testConv.presence(&events.Presence{From: alice})
+	if on.GetPresence().GetPresence().GetShow() != pb.PresenceShow_PRESENCE_SHOW_AVAILABLE || on.ChatId != "+33611111111" {
+		t.Errorf("available: %v", on)
+	}
+	off := testConv.presence(&events.Presence{From: aliceLID, Unavailable: true, LastSeen: when})
+	if p := off.GetPresence().GetPresence(); p.GetShow() != pb.PresenceShow_PRESENCE_SHOW_OFFLINE || p.GetLastSeenUnix() != when.Unix() || off.Sender.UserId != "+33611111111" {
+		t.Errorf("unavailable with last seen: %v", off)
+	}
+}
+
+func TestMediaRefRoundTrip(t *testing.T) {
+	m := &waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{DirectPath: proto.String("/v/x"), MediaKey: []byte{1, 2, 3}, FileLength: proto.Uint64(7)}}
+	got, err := decodeMediaRef(encodeMediaRef(m))
+	if err != nil || !proto.Equal(got, m) {
+		t.Fatalf("round trip: %v, %v", got, err)
+	}
+	for _, bad := range []string{"", "!!!", "AAAA"} {
+		if m, err := decodeMediaRef(bad); err == nil && m.GetDocumentMessage() != nil {
+			t.Errorf("decodeMediaRef(%q) = %v", bad, m)
+		}
+	}
+}
+
+// checkProto fails t unless got equals want (both may be nil).
+func checkProto[M proto.Message](t *testing.T, want, got M) {
+	t.Helper()
+	if !proto.Equal(want, got) {
+		t.Errorf("got\n%s\nwant\n%s", prototext.Format(got), prototext.Format(want))
+	}
+}

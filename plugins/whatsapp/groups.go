@@ -1,0 +1,397 @@
+package whatsapp
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Groups are rooms: the group JID is the chat ID, its participants the
+// members (super admin: owner; admin: admin), its description the topic.
+// An announcement group (only admins post) is read-only for the others.
+
+// chatOf is the contract's chat of a group.
+func (s *Session) chatOf(g *types.GroupInfo) *pb.Chat {
+	own := s.ownJID()
+	var ownLID types.JID
+	if s.d != nil && s.d.dev != nil {
+		ownLID = s.d.dev.LID
+	}
+	c := &pb.Chat{ChatId: g.JID.ToNonAD().String(), Type: pb.ChatType_CHAT_TYPE_GROUP, Name: g.Name, Topic: g.Topic}
+	if !g.TopicSetBy.IsEmpty() {
+		c.TopicSetterId = s.ids.userID(preferPN(g.TopicSetBy, g.TopicSetByPN))
+	}
+	if !g.TopicSetAt.IsZero() {
+		c.TopicUnixMicro = g.TopicSetAt.UnixMicro()
+	}
+	selfAdmin := false
+	for _, p := range g.Participants {
+		m := s.memberOf(p)
+		if p.JID.User == own.User || p.PhoneNumber.User == own.User || (!ownLID.IsEmpty() && p.LID.User == ownLID.User) {
+			m.IsSelf, m.UserId = true, s.login.LoginID
+			selfAdmin = p.IsAdmin || p.IsSuperAdmin
+		}
+		c.Members = append(c.Members, m)
+	}
+	if g.IsAnnounce && !selfAdmin {
+		c.ReadOnly = true
+	}
+	return c
+}
+
+// isSelfAdmin says whether the user is an admin of g.
+func (s *Session) isSelfAdmin(g *types.GroupInfo) bool {
+	own := s.ownJID()
+	for _, p := range g.Participants {
+		if p.JID.User == own.User || p.PhoneNumber.User == own.User {
+			return p.IsAdmin || p.IsSuperAdmin
+		}
+	}
+	return false
+}
+
+// ChatLimits makes an announcement group (only admins post) read-only
+// for a user who is not an admin, from the groups known so far.
+func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, error) {
+	jid, err := parseChatID(chatID)
+	if err != nil || jid.Server != types.GroupServer {
+		return sdk.ChatLimits{}, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.groups[jid]
+	if g == nil || !g.IsAnnounce {
+		return sdk.ChatLimits{}, nil
+	}
+	return sdk.ChatLimits{ReadOnly: !s.isSelfAdmin(g)}, nil
+}
+
+// preferPN is the phone JID when given beside a LID.
+func preferPN(jid, pn types.JID) types.JID {
+	if jid.Server == types.HiddenUserServer && !pn.IsEmpty() {
+		return pn
+	}
+	return jid
+}
+
+// memberOf is a participant as a member.
+func (s *Session) memberOf(p types.GroupParticipant) *pb.Member {
+	jid := p.JID
+	if !p.PhoneNumber.IsEmpty() {
+		if !p.LID.IsEmpty() {
+			s.ids.learn(p.LID, p.PhoneNumber)
+		}
+		jid = p.PhoneNumber
+	}
+	m := &pb.Member{UserId: s.ids.userID(jid.ToNonAD()), Nick: p.DisplayName}
+	switch {
+	case p.IsSuperAdmin:
+		m.Affiliation, m.Role = pb.Affiliation_AFFILIATION_OWNER, pb.Role_ROLE_MODERATOR
+	case p.IsAdmin:
+		m.Affiliation, m.Role = pb.Affiliation_AFFILIATION_ADMIN, pb.Role_ROLE_MODERATOR
+	}
+	return m
+}
+
+// group is the group's info, from WhatsApp (cached for member events).
+func (s *Session) group(ctx context.Context, jid types.JID) (*types.GroupInfo, error) {
+	g, err := s.d.cli.GetGroupInfo(ctx, jid)
+	if err != nil {
+		return nil, sendErr("group "+jid.String(), err)
+	}
+	s.mu.Lock()
+	s.groups[jid] = g
+	s.mu.Unlock()
+	return g, nil
+}
+
+// groupJID is the chat ID of a group, or NOT_FOUND.
+func groupJID(chatID string) (types.JID, error) {
+	jid, err := parseChatID(chatID)
+	if err != nil {
+		return jid, err
+	}
+	if jid.Server != types.GroupServer {
+		return jid, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: %q is not a group", chatID)
+	}
+	return jid, nil
+}
+
+// ChatInfo describes a group (or a direct chat, briefly).
+func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error) {
+	jid, err := parseChatID(chatID)
+	if err != nil {
+		return nil, err
+	}
+	if jid.Server != types.GroupServer {
+		return &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT}, nil
+	}
+	g, err := s.group(ctx, jid)
+	if err != nil {
+		return nil, err
+	}
+	return s.chatOf(g), nil
+}
+
+// ChatList is the groups the user is in.
+func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
+	gs, err := s.d.cli.GetJoinedGroups(ctx)
+	if err != nil {
+		return nil, sendErr("list groups", err)
+	}
+	out := make([]*pb.Chat, 0, len(gs))
+	s.mu.Lock()
+	for _, g := range gs {
+		s.groups[g.JID] = g
+	}
+	s.mu.Unlock()
+	for _, g := range gs {
+		out = append(out, s.chatOf(g))
+	}
+	return out, nil
+}
+
+// LeaveChat leaves a group.
+func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
+	jid, err := groupJID(c.ChatID)
+	if err != nil {
+		return err
+	}
+	if err := s.d.cli.LeaveGroup(ctx, jid); err != nil {
+		return sendErr("leave", err)
+	}
+	return nil
+}
+
+// SetTopic sets a group's description.
+func (s *Session) SetTopic(ctx context.Context, c sdk.Call, topic string) error {
+	jid, err := groupJID(c.ChatID)
+	if err != nil {
+		return err
+	}
+	prev := ""
+	s.mu.Lock()
+	if g := s.groups[jid]; g != nil {
+		prev = g.TopicID
+	}
+	s.mu.Unlock()
+	if err := s.d.cli.SetGroupTopic(ctx, jid, prev, "", topic); err != nil {
+		return sendErr("set the topic", err)
+	}
+	return nil
+}
+
+// SetChatName renames a group.
+func (s *Session) SetChatName(ctx context.Context, c sdk.Call, name string) error {
+	jid, err := groupJID(c.ChatID)
+	if err != nil {
+		return err
+	}
+	if err := s.d.cli.SetGroupName(ctx, jid, name); err != nil {
+		return sendErr("rename", err)
+	}
+	return nil
+}
+
+// participants changes one member of a group.
+func (s *Session) participants(ctx context.Context, chatID, userID string, action whatsmeow.ParticipantChange) error {
+	jid, err := groupJID(chatID)
+	if err != nil {
+		return err
+	}
+	user, err := parseUserID(userID)
+	if err != nil {
+		return err
+	}
+	if _, err := s.d.cli.UpdateGroupParticipants(ctx, jid, []types.JID{user}, action); err != nil {
+		return sendErr(string(action)+" "+userID, err)
+	}
+	return nil
+}
+
+// Invite adds someone to a group.
+func (s *Session) Invite(ctx context.Context, c sdk.Call, userID string) error {
+	return s.participants(ctx, c.ChatID, userID, whatsmeow.ParticipantChangeAdd)
+}
+
+// Kick removes someone (WhatsApp has no ban: a ban is a removal).
+func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
+	return s.participants(ctx, c.ChatID, k.UserId, whatsmeow.ParticipantChangeRemove)
+}
+
+// SetRole makes someone an admin (admin, owner, moderator) or not.
+func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error {
+	action := whatsmeow.ParticipantChangeDemote
+	if r.Affiliation == pb.Affiliation_AFFILIATION_ADMIN || r.Affiliation == pb.Affiliation_AFFILIATION_OWNER || r.Role == pb.Role_ROLE_MODERATOR {
+		action = whatsmeow.ParticipantChangePromote
+	}
+	if r.Affiliation == pb.Affiliation_AFFILIATION_NONE || r.Affiliation == pb.Affiliation_AFFILIATION_OUTCAST {
+		return s.participants(ctx, c.ChatID, r.UserId, whatsmeow.ParticipantChangeRemove)
+	}
+	return s.participants(ctx, c.ChatID, r.UserId, action)
+}
+
+// joinedGroup announces a group the user is now in.
+func (s *Session) joinedGroup(e *events.JoinedGroup) {
+	g := e.GroupInfo
+	s.mu.Lock()
+	s.groups[g.JID] = &g
+	s.mu.Unlock()
+	s.emit(&pb.Event{ChatId: g.JID.ToNonAD().String(), ChatType: pb.ChatType_CHAT_TYPE_GROUP,
+		TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: s.chatOf(&g)}}})
+}
+
+// groupEvents converts a change of a group into contract events: name
+// (a new ChatEvent), topic, joins, leaves (a leave by someone else is a
+// kick), promotions and demotions, deletion.
+func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
+	chat := e.JID.ToNonAD().String()
+	by := &pb.Sender{}
+	if e.Sender != nil {
+		by.UserId = s.ids.userID(preferPN(*e.Sender, ptrJID(e.SenderPN)).ToNonAD())
+	}
+	own := s.ownJID()
+	at := e.Timestamp.UnixMicro()
+	ev := func(snd *pb.Sender, set func(*pb.Event)) *pb.Event {
+		e := &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: snd, TimestampUnixMicro: at}
+		set(e)
+		return e
+	}
+	member := func(kind pb.MemberEvent_Kind, jid types.JID, snd *pb.Sender, aff pb.Affiliation, role pb.Role) *pb.Event {
+		id := s.ids.userID(jid.ToNonAD())
+		self := jid.User == own.User
+		if self {
+			id = s.login.LoginID
+		}
+		if snd == nil {
+			snd = &pb.Sender{UserId: id}
+		}
+		return ev(snd, func(e *pb.Event) {
+			e.Payload = &pb.Event_Member{Member: &pb.MemberEvent{Kind: kind, Member: &pb.Member{UserId: id, IsSelf: self, Affiliation: aff, Role: role}}}
+		})
+	}
+	var out []*pb.Event
+	if e.Name != nil {
+		s.mu.Lock()
+		g := s.groups[e.JID]
+		if g != nil {
+			g.Name = e.Name.Name
+		}
+		s.mu.Unlock()
+		c := &pb.Chat{ChatId: chat, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: e.Name.Name}
+		if g != nil {
+			c = s.chatOf(g)
+		}
+		out = append(out, ev(by, func(e *pb.Event) { e.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}} }))
+	}
+	if e.Topic != nil {
+		topic := e.Topic.Topic
+		if e.Topic.TopicDeleted {
+			topic = ""
+		}
+		snd := by
+		if !e.Topic.TopicSetBy.IsEmpty() {
+			snd = &pb.Sender{UserId: s.ids.userID(preferPN(e.Topic.TopicSetBy, e.Topic.TopicSetByPN).ToNonAD())}
+		}
+		out = append(out, ev(snd, func(e *pb.Event) { e.Payload = &pb.Event_Topic{Topic: &pb.TopicEvent{Topic: topic}} }))
+	}
+	for _, j := range e.Join {
+		out = append(out, member(pb.MemberEvent_KIND_JOINED, j, nil, pb.Affiliation_AFFILIATION_MEMBER, pb.Role_ROLE_PARTICIPANT))
+	}
+	for _, j := range e.Leave {
+		self := e.Sender == nil || e.Sender.User == j.User || (e.SenderPN != nil && e.SenderPN.User == j.User)
+		if j.User == own.User {
+			reason := pb.ChatRemovedEvent_REASON_LEFT
+			if !self {
+				reason = pb.ChatRemovedEvent_REASON_KICKED
+			}
+			out = append(out, ev(by, func(e *pb.Event) {
+				e.Payload = &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: reason}}
+			}))
+			continue
+		}
+		if self {
+			out = append(out, member(pb.MemberEvent_KIND_LEFT, j, nil, pb.Affiliation_AFFILIATION_NONE, pb.Role_ROLE_PARTICIPANT))
+		} else {
+			out = append(out, member(pb.MemberEvent_KIND_KICKED, j, by, pb.Affiliation_AFFILIATION_NONE, pb.Role_ROLE_PARTICIPANT))
+		}
+	}
+	for _, j := range e.Promote {
+		out = append(out, member(pb.MemberEvent_KIND_ROLE_CHANGED, j, by, pb.Affiliation_AFFILIATION_ADMIN, pb.Role_ROLE_MODERATOR))
+	}
+	for _, j := range e.Demote {
+		out = append(out, member(pb.MemberEvent_KIND_ROLE_CHANGED, j, by, pb.Affiliation_AFFILIATION_MEMBER, pb.Role_ROLE_PARTICIPANT))
+	}
+	if e.Announce != nil && e.Name == nil {
+		s.mu.Lock()
+		var c *pb.Chat
+		if g := s.groups[e.JID]; g != nil {
+			cp := *g
+			cp.IsAnnounce = e.Announce.IsAnnounce
+			c = s.chatOf(&cp)
+		}
+		s.mu.Unlock()
+		if c != nil {
+			out = append(out, ev(by, func(e *pb.Event) { e.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}} }))
+		}
+	}
+	if e.Delete != nil && e.Delete.Deleted {
+		reason := e.Delete.DeleteReason
+		out = append(out, ev(by, func(e *pb.Event) {
+			e.Payload = &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_DELETED, Text: reason}}
+		}))
+	}
+	s.updateCachedMembers(e)
+	return out
+}
+
+func ptrJID(j *types.JID) types.JID {
+	if j == nil {
+		return types.EmptyJID
+	}
+	return *j
+}
+
+// updateCachedMembers keeps the cached group's participants current.
+func (s *Session) updateCachedMembers(e *events.GroupInfo) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.groups[e.JID]
+	if g == nil {
+		return
+	}
+	for _, j := range e.Join {
+		g.Participants = append(g.Participants, types.GroupParticipant{JID: j})
+	}
+	g.Participants = slices.DeleteFunc(g.Participants, func(p types.GroupParticipant) bool {
+		return slices.ContainsFunc(e.Leave, func(j types.JID) bool { return j.User == p.JID.User })
+	})
+	for i := range g.Participants {
+		if slices.ContainsFunc(e.Promote, func(j types.JID) bool { return j.User == g.Participants[i].JID.User }) {
+			g.Participants[i].IsAdmin = true
+		}
+		if slices.ContainsFunc(e.Demote, func(j types.JID) bool { return j.User == g.Participants[i].JID.User }) {
+			g.Participants[i].IsAdmin = false
+		}
+	}
+	if e.Topic != nil {
+		g.Topic, g.TopicID = e.Topic.Topic, e.Topic.TopicID
+	}
+	if e.Announce != nil {
+		g.IsAnnounce = e.Announce.IsAnnounce
+	}
+}
+
+// groupChanged sends a group's changes.
+func (s *Session) groupChanged(e *events.GroupInfo) {
+	for _, ev := range s.groupEvents(e) {
+		s.emit(ev)
+	}
+}

@@ -1,0 +1,157 @@
+package whatsapp
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mau.fi/whatsmeow/store"
+
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// handle is the session's whatsmeow event handler. whatsmeow calls it
+// from its connection's goroutine, one event at a time, and acknowledges
+// a message to WhatsApp when it returns: messages are on disk by then.
+func (s *Session) handle(evt any) {
+	switch e := evt.(type) {
+	case *events.Connected:
+		s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "connected as "+s.login.LoginID)
+		s.mu.Lock()
+		available := s.available
+		s.mu.Unlock()
+		if available {
+			// A new connection knows neither the user's presence nor the
+			// subscriptions: both again, off WhatsApp's event loop.
+			go s.resubscribe()
+		}
+	case *events.KeepAliveTimeout:
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf(
+			"WhatsApp stopped answering (%d keep-alives missed, last answer %s); the connection comes back by itself",
+			e.ErrorCount, e.LastSuccess.Format(time.RFC3339)))
+	case *events.KeepAliveRestored:
+		s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "WhatsApp answers again")
+	case *events.Disconnected:
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "disconnected from WhatsApp; reconnecting")
+	case *events.LoggedOut:
+		s.endForGood("logged out")
+		s.state(pb.LoginState_LOGIN_STATE_LOGGED_OUT, loggedOutText(e))
+	case *events.StreamReplaced:
+		s.endForGood("stream replaced")
+		s.state(pb.LoginState_LOGIN_STATE_STOPPED,
+			"another program connected with this same WhatsApp device and took over (StreamReplaced); stop it, then use relogin to take the device back")
+	case *events.TemporaryBan:
+		s.endForGood("temporary ban")
+		s.state(pb.LoginState_LOGIN_STATE_STOPPED, fmt.Sprintf(
+			"WhatsApp banned this account for a while (%s), for %s; use relogin once the ban is over", e.Code, e.Expire.Round(time.Minute)))
+	case *events.ClientOutdated:
+		s.clientOutdated()
+	case *events.ConnectFailure:
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf("WhatsApp refused the connection (%s %s)", e.Reason, e.Message))
+
+	case *events.Message:
+		s.message(e)
+	case *events.UndecryptableMessage:
+		s.undecryptable(e)
+	case *events.Receipt:
+		if ev := s.conv.receipt(e); ev != nil {
+			s.emit(ev)
+		}
+	case *events.ChatPresence:
+		if ev := s.conv.chatPresence(e); ev != nil {
+			s.emit(ev)
+		}
+	case *events.Presence:
+		s.emit(s.conv.presence(e))
+
+	case *events.PushName:
+		s.contactChanged(e.JID)
+		if !e.JIDAlt.IsEmpty() {
+			s.ids.learn(e.JID, e.JIDAlt)
+		}
+	case *events.Contact:
+		s.contactChanged(e.JID)
+	case *events.BusinessName:
+		s.contactChanged(e.JID)
+	case *events.Picture:
+		s.pictureChanged(e)
+
+	case *events.JoinedGroup:
+		s.joinedGroup(e)
+	case *events.GroupInfo:
+		s.groupChanged(e)
+
+	case *events.HistorySync:
+		s.historySync(e)
+	}
+}
+
+// clientOutdatedText says what ClientOutdated means and what to do.
+const clientOutdatedText = "WhatsApp refuses this client as too old (ClientOutdated): the WhatsApp library built into the gateway must be updated; " +
+	"the administrator must install a newer passerelle. Logging in again does not help."
+
+// clientOutdated tries WhatsApp Web's current version once, else stops.
+func (s *Session) clientOutdated() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if s.n.tryNewerVersion(ctx) {
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT,
+			"WhatsApp refused this client version (ClientOutdated); trying again as WhatsApp Web's current version "+store.GetWAVersion().String())
+		s.mu.Lock()
+		stop := s.stop
+		s.mu.Unlock()
+		go func() {
+			s.d.cli.Disconnect()
+			s.connectLoop(stop)
+		}()
+		return
+	}
+	s.endForGood("client outdated")
+	s.state(pb.LoginState_LOGIN_STATE_STOPPED, clientOutdatedText)
+}
+
+func loggedOutText(e *events.LoggedOut) string {
+	why := "the device was unlinked on the phone or by WhatsApp"
+	if e.OnConnect {
+		why = fmt.Sprintf("WhatsApp refused the device on connecting (%s)", e.Reason)
+	}
+	return why + ": log in again (QR code or phone number) to link a new one"
+}
+
+// message handles a message event: the sender's LID and phone number
+// learnt first, so that a contact shown by LID moves before this
+// message names it by phone.
+func (s *Session) message(e *events.Message) {
+	if e.Info.Chat == types.StatusBroadcastJID || e.Info.Chat.Server == types.BroadcastServer {
+		return // statuses and broadcast lists: no word for them yet
+	}
+	if !e.Info.SenderAlt.IsEmpty() {
+		s.ids.learn(e.Info.Sender.ToNonAD(), e.Info.SenderAlt.ToNonAD())
+	}
+	if !e.Info.RecipientAlt.IsEmpty() {
+		s.ids.learn(e.Info.Chat.ToNonAD(), e.Info.RecipientAlt.ToNonAD())
+	}
+	ev := s.conv.message(e)
+	if ev == nil {
+		s.log.Debug("message with nothing to show", "id", e.Info.ID, "chat", e.Info.Chat)
+		return
+	}
+	s.emitDurable(ev)
+}
+
+// undecryptable tells the user a message came that could not be read.
+func (s *Session) undecryptable(e *events.UndecryptableMessage) {
+	if e.DecryptFailMode == events.DecryptFailHide || e.Info.Chat == types.StatusBroadcastJID {
+		return
+	}
+	ev := s.conv.base(&e.Info)
+	text := "⚠ A message could not be decrypted; WhatsApp on your phone has it."
+	if e.IsUnavailable {
+		text = "⚠ A message is only on your phone (view once, or not sent to linked devices)."
+	}
+	ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}
+	s.emitDurable(ev)
+}

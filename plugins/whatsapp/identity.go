@@ -1,0 +1,141 @@
+package whatsapp
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"go.mau.fi/whatsmeow/store"
+	"go.mau.fi/whatsmeow/types"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// WhatsApp names more and more people by a LID, a hidden per-user ID,
+// and gives their phone number beside it only sometimes. A contact is
+// "+<phone>" whenever the device store's LID map knows the number; until
+// then "lid-<LID>", a stable ID. When the number of a LID the gateway has
+// shown becomes known, the session emits an IdentityEvent: the host moves
+// the contact (roster entry, chat, message map) to the phone ID.
+
+// exposedName is the file, in the login's folder, of the LIDs shown as
+// "lid-" IDs: the move must be announced after a restart too.
+const exposedName = "passerelle-lids.json"
+
+// identities is the session's idMap.
+type identities struct {
+	lids store.LIDStore // nil: no store (tests)
+	dir  string         // "" = nothing kept on disk
+	// moved is called when a shown LID's phone number became known.
+	moved func(oldID string, pn types.JID)
+
+	mu      sync.Mutex
+	exposed map[string]bool // LID users shown as lid-<user>
+}
+
+func newIdentities(lids store.LIDStore, dir string, moved func(string, types.JID)) *identities {
+	id := &identities{lids: lids, dir: dir, moved: moved, exposed: map[string]bool{}}
+	if dir != "" {
+		if b, err := os.ReadFile(filepath.Join(dir, exposedName)); err == nil {
+			var users []string
+			if json.Unmarshal(b, &users) == nil {
+				for _, u := range users {
+					id.exposed[u] = true
+				}
+			}
+		}
+	}
+	return id
+}
+
+// userID is "+<phone>" for a phone JID or a LID whose phone is known,
+// else "lid-<LID>" (remembered as shown).
+func (id *identities) userID(jid types.JID) string {
+	if jid.Server != types.HiddenUserServer {
+		return plainUserID(jid)
+	}
+	if pn := id.phoneOf(jid); !pn.IsEmpty() {
+		id.learn(jid, pn)
+		return plainUserID(pn)
+	}
+	id.mu.Lock()
+	if !id.exposed[jid.User] {
+		id.exposed[jid.User] = true
+		id.saveLocked()
+	}
+	id.mu.Unlock()
+	return lidPrefix + jid.User
+}
+
+// phoneOf is the phone JID of a LID, from the store; empty when unknown.
+func (id *identities) phoneOf(lid types.JID) types.JID {
+	if id.lids == nil {
+		return types.EmptyJID
+	}
+	pn, err := id.lids.GetPNForLID(context.Background(), lid.ToNonAD())
+	if err != nil {
+		return types.EmptyJID
+	}
+	return pn
+}
+
+// learn notes that a and b are the same person (a message's sender and
+// its SenderAlt, in either order): a LID shown before moves to the
+// phone ID.
+func (id *identities) learn(a, b types.JID) {
+	lid, pn := a, b
+	if lid.Server != types.HiddenUserServer {
+		lid, pn = b, a
+	}
+	if lid.Server != types.HiddenUserServer || pn.Server != types.DefaultUserServer {
+		return
+	}
+	if id.lids != nil {
+		// Kept in the store, so that the LID (as a chat, say) resolves
+		// from now on; whatsmeow keeps most mappings itself, not all.
+		if known := id.phoneOf(lid); known.IsEmpty() {
+			_ = id.lids.PutLIDMapping(context.Background(), lid.ToNonAD(), pn.ToNonAD())
+		}
+	}
+	id.mu.Lock()
+	was := id.exposed[lid.User]
+	if was {
+		delete(id.exposed, lid.User)
+		id.saveLocked()
+	}
+	id.mu.Unlock()
+	if was && id.moved != nil {
+		id.moved(lidPrefix+lid.User, pn.ToNonAD())
+	}
+}
+
+// saveLocked writes the shown LIDs; a failure costs at worst a missed
+// IdentityEvent after a restart.
+func (id *identities) saveLocked() {
+	if id.dir == "" {
+		return
+	}
+	users := make([]string, 0, len(id.exposed))
+	for u := range id.exposed {
+		users = append(users, u)
+	}
+	slices.Sort(users)
+	b, _ := json.Marshal(users)
+	path := filepath.Join(id.dir, exposedName)
+	tmp := path + ".tmp"
+	if os.WriteFile(tmp, b, 0o600) == nil {
+		_ = os.Rename(tmp, path)
+	}
+}
+
+// identityEvent is the move of oldID to the phone JID pn.
+func identityEvent(oldID string, pn types.JID, name string) *pb.Event {
+	id := plainUserID(pn)
+	return &pb.Event{Payload: &pb.Event_Identity{Identity: &pb.IdentityEvent{
+		OldUserId: oldID,
+		Contact:   &pb.Contact{UserId: id, Phone: id, Name: name},
+	}}}
+}

@@ -1,0 +1,152 @@
+package whatsapp
+
+import (
+	"errors"
+	"strings"
+
+	"go.mau.fi/whatsmeow/types"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// IDs on the contract. A user is "+<phone>" wherever the phone number is
+// known, and "lid-<LID>" while WhatsApp only gave the LID (its hidden
+// per-user ID); a direct chat's ID is the contact's user ID; a group's is
+// its JID ("<id>@g.us"). The host never parses them; the plugin does, both
+// ways, here.
+
+// lidPrefix marks a user known only by their LID.
+const lidPrefix = "lid-"
+
+// idMap turns a WhatsApp JID into the contract's user ID. The session's
+// is backed by the device store's LID map (identity.go); converters take
+// it as an interface so that tests can give a plain map.
+type idMap interface {
+	userID(jid types.JID) string
+}
+
+// plainUserID is a JID's user ID without any lookup: a phone number JID
+// is "+<phone>", a LID "lid-<LID>".
+func plainUserID(jid types.JID) string {
+	switch jid.Server {
+	case types.DefaultUserServer:
+		return "+" + jid.User
+	case types.HiddenUserServer:
+		return lidPrefix + jid.User
+	default:
+		return jid.ToNonAD().String()
+	}
+}
+
+// chatIDOf is the contract's chat ID of a WhatsApp chat.
+func chatIDOf(ids idMap, chat types.JID) string {
+	switch chat.Server {
+	case types.DefaultUserServer, types.HiddenUserServer:
+		return ids.userID(chat.ToNonAD())
+	default:
+		return chat.ToNonAD().String()
+	}
+}
+
+// chatTypeOf says whether a chat is a group.
+func chatTypeOf(chat types.JID) pb.ChatType {
+	switch chat.Server {
+	case types.GroupServer:
+		return pb.ChatType_CHAT_TYPE_GROUP
+	case types.NewsletterServer:
+		return pb.ChatType_CHAT_TYPE_CHANNEL
+	}
+	return pb.ChatType_CHAT_TYPE_DIRECT
+}
+
+// parseUserID is the JID of a user ID; a wrong one is BAD_REQUEST.
+func parseUserID(id string) (types.JID, error) {
+	switch {
+	case strings.HasPrefix(id, "+") && isDigits(id[1:]):
+		return types.NewJID(id[1:], types.DefaultUserServer), nil
+	case strings.HasPrefix(id, lidPrefix) && isDigits(id[len(lidPrefix):]):
+		return types.NewJID(id[len(lidPrefix):], types.HiddenUserServer), nil
+	case strings.Contains(id, "@"):
+		jid, err := types.ParseJID(id)
+		if err == nil {
+			return jid, nil
+		}
+	}
+	return types.EmptyJID, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is not a WhatsApp user (+<phone number>)", id)
+}
+
+// parseChatID is the JID of a chat ID.
+func parseChatID(id string) (types.JID, error) {
+	jid, err := parseUserID(id)
+	if err != nil {
+		return types.EmptyJID, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is not a WhatsApp chat", id)
+	}
+	return jid, nil
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// normalizePhone keeps the digits of what a user typed as a phone number
+// ("+33 6 12-34-56-78" -> "33612345678"); "" when it is not one.
+func normalizePhone(s string) string {
+	var b strings.Builder
+	for i, r := range strings.TrimSpace(s) {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '+' && i == 0, r == ' ', r == '-', r == '.', r == '(', r == ')':
+		default:
+			return ""
+		}
+	}
+	if n := b.Len(); n < 5 || n > 20 {
+		return ""
+	}
+	return b.String()
+}
+
+// msgMeta is what WhatsApp needs besides a message's ID to act on it
+// (reply, react, revoke, mark read): who sent it and whether the user did.
+// It travels as Event.meta / Result.Meta and comes back in target_meta.
+type msgMeta struct {
+	Sender types.JID
+	FromMe bool
+}
+
+// encode is "<sender JID>|<1 or 0>": small and readable.
+func (m msgMeta) encode() []byte {
+	f := "0"
+	if m.FromMe {
+		f = "1"
+	}
+	return []byte(m.Sender.ToNonAD().String() + "|" + f)
+}
+
+// decodeMeta reads encode's form; a missing or damaged one is an error
+// saying so, never a guess.
+func decodeMeta(b []byte) (msgMeta, error) {
+	s := string(b)
+	i := strings.LastIndexByte(s, '|')
+	if i < 0 || (s[i+1:] != "0" && s[i+1:] != "1") {
+		return msgMeta{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "this message's WhatsApp details are missing (%q): it cannot be acted on", s)
+	}
+	jid, err := types.ParseJID(s[:i])
+	if err == nil && jid.User == "" {
+		err = errors.New("no user")
+	}
+	if err != nil {
+		return msgMeta{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "this message's WhatsApp sender %q cannot be read: %v", s[:i], err)
+	}
+	return msgMeta{Sender: jid, FromMe: s[i+1:] == "1"}, nil
+}

@@ -1,0 +1,105 @@
+package whatsapp
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// The live tests talk to WhatsApp's real servers, so they run only when
+// asked (see README.md, "Live test"):
+//
+//	PASSERELLE_WA_LIVE_PAIR=DIR  TestLivePair links a new device into DIR:
+//	                             it prints QR codes to scan with the phone.
+//	PASSERELLE_WA_LIVE_DIR=DIR   TestLive connects the device paired in DIR,
+//	                             lists contacts and groups and, with
+//	                             PASSERELLE_WA_LIVE_TO=+<phone>, sends one
+//	                             text there.
+const (
+	envLivePair = "PASSERELLE_WA_LIVE_PAIR"
+	envLiveDir  = "PASSERELLE_WA_LIVE_DIR"
+	envLiveTo   = "PASSERELLE_WA_LIVE_TO"
+)
+
+func TestLivePair(t *testing.T) {
+	dir := os.Getenv(envLivePair)
+	if dir == "" {
+		t.Skip(envLivePair + " not set: no live pairing")
+	}
+	n := New()
+	h := newTestHost(t)
+	if _, err := n.Init(context.Background(), sdk.InitRequest{DataDir: t.TempDir()}, h); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	p, err := n.StartLogin(ctx, sdk.LoginRequest{FlowID: flowQR, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Cancel()
+	step, err := p.Start(ctx)
+	for err == nil && step.GetComplete() == nil {
+		if d := step.GetDisplay(); d != nil {
+			t.Logf("scan this QR code (render it with: qrencode -t ansiutf8 '%s')", d.Data)
+		} else if step.Error != "" {
+			t.Fatalf("pairing: %s", step.Error)
+		}
+		step, err = p.(sdk.LoginWaiter).Wait(ctx)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("paired as %s in %s", step.GetComplete().LoginId, dir)
+	if d := n.paired[step.GetComplete().LoginId]; d != nil {
+		d.close()
+	}
+}
+
+func TestLive(t *testing.T) {
+	dir := os.Getenv(envLiveDir)
+	if dir == "" {
+		t.Skip(envLiveDir + " not set: no live test")
+	}
+	n := New()
+	h := newTestHost(t)
+	if _, err := n.Init(context.Background(), sdk.InitRequest{DataDir: t.TempDir()}, h); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s, err := n.LoadLogin(ctx, sdk.LoginInfo{LoginID: "live", Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Disconnect(ctx)
+	if s.d.dev == nil {
+		t.Fatalf("no paired device in %s (make one with %s)", dir, envLivePair)
+	}
+	s.login.LoginID = loginIDOf(s.d.dev.ID.User)
+	if err := s.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ev, _ := h.nextWithin(t, time.Minute, isState(pb.LoginState_LOGIN_STATE_CONNECTED))
+	t.Logf("connected: %s", ev.GetLoginState().Message)
+	cs, err := s.ContactList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chats, err := s.ChatList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d contacts, %d groups", len(cs), len(chats))
+	if to := os.Getenv(envLiveTo); to != "" {
+		res, err := s.SendMessage(ctx, sdk.Call{ChatID: to}, &pb.SendMessage{Text: "passerelle live test " + time.Now().Format(time.RFC3339)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("sent %s to %s", res.MessageID, to)
+	}
+}

@@ -1,0 +1,216 @@
+package whatsapp
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Files. WhatsApp's are fetched by reference (the media message in
+// Attachment.ref) when the gateway delivers them, through a temporary
+// file: whatsmeow decrypts and checks the whole file before any of it is
+// handed on. The user's are streamed in by UploadMedia into a file in the
+// data folder, and uploaded to WhatsApp when SendMessage names them.
+
+// mediaDirName is the media spool in the plugin's data folder, emptied
+// at each start.
+const mediaDirName = "whatsapp-media"
+
+// uploads are the files the host gave and no message named yet.
+type uploads struct {
+	dir string // the plugin's data folder ("" = the system's temp)
+
+	mu    sync.Mutex
+	files map[string]upload
+}
+
+type upload struct {
+	path string
+	info *pb.MediaInfo
+}
+
+func (u *uploads) folder() (string, error) {
+	dir := u.dir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	dir = filepath.Join(dir, mediaDirName)
+	return dir, os.MkdirAll(dir, 0o700)
+}
+
+// UploadMedia spools a file from the host; SendMessage sends it.
+func (s *Session) UploadMedia(_ context.Context, info *pb.MediaInfo, r io.Reader) (string, error) {
+	path, err := s.spool(r)
+	if err != nil {
+		return "", err
+	}
+	id := "up-" + rand.Text()
+	s.uploads.mu.Lock()
+	if s.uploads.files == nil {
+		s.uploads.files = map[string]upload{}
+	}
+	s.uploads.files[id] = upload{path: path, info: info}
+	s.uploads.mu.Unlock()
+	return id, nil
+}
+
+// spool writes r to a new file of the media folder.
+func (s *Session) spool(r io.Reader) (string, error) {
+	dir, err := s.uploads.folder()
+	if err != nil {
+		return "", errf("media folder: %w", err)
+	}
+	f, err := os.CreateTemp(dir, "up-*")
+	if err != nil {
+		return "", errf("spool a file: %w", err)
+	}
+	_, err = io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", errf("spool a file: %w", err)
+	}
+	return f.Name(), nil
+}
+
+// take removes an upload from the list: the caller removes its file.
+func (u *uploads) take(id string) (upload, bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	up, ok := u.files[id]
+	delete(u.files, id)
+	return up, ok
+}
+
+// upload sends a file to WhatsApp's media servers and returns the
+// message that carries it.
+func (s *Session) upload(ctx context.Context, a *pb.Attachment, caption string, ci *waE2E.ContextInfo) (*waE2E.Message, error) {
+	var path string
+	switch src := a.Source.(type) {
+	case *pb.Attachment_UploadId:
+		up, ok := s.uploads.take(src.UploadId)
+		if !ok {
+			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: no uploaded file %q (uploaded to another plugin process?)", src.UploadId)
+		}
+		defer os.Remove(up.path)
+		path = up.path
+		if a.MimeType == "" && up.info != nil {
+			a.MimeType = up.info.MimeType
+		}
+	case *pb.Attachment_Path:
+		path = src.Path
+		defer os.Remove(path)
+	case *pb.Attachment_Data:
+		// A small file inline: spooled like an upload.
+		f, err := s.spool(bytes.NewReader(src.Data))
+		if err != nil {
+			return nil, err
+		}
+		defer os.Remove(f)
+		path = f
+	default:
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: a file must come by upload, path or data, not %T", a.Source)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, errf("open the file to send: %w", err)
+	}
+	defer f.Close()
+	dir, err := s.uploads.folder()
+	if err != nil {
+		return nil, errf("media folder: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, "enc-*")
+	if err != nil {
+		return nil, errf("encryption spool: %w", err)
+	}
+	defer func() { tmp.Close(); os.Remove(tmp.Name()) }()
+	up, err := s.d.cli.UploadReader(ctx, f, tmp, mediaKind(a.MimeType, a.VoiceNote))
+	if err != nil {
+		return nil, sendErr("upload "+a.Name, err)
+	}
+	return mediaMessage(a, up, caption, ci), nil
+}
+
+// DownloadMedia fetches a WhatsApp file into a temporary file and hands
+// it over; the file goes when the reader is closed.
+func (s *Session) DownloadMedia(ctx context.Context, _ string, ref string) (*pb.MediaInfo, io.ReadCloser, error) {
+	m, err := decodeMediaRef(ref)
+	if err != nil {
+		return nil, nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: %v", err)
+	}
+	dm, err := downloadable(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	dir, err := s.uploads.folder()
+	if err != nil {
+		return nil, nil, errf("media folder: %w", err)
+	}
+	f, err := os.CreateTemp(dir, "down-*")
+	if err != nil {
+		return nil, nil, errf("download spool: %w", err)
+	}
+	if err := s.d.cli.DownloadToFile(ctx, dm, f); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		switch {
+		case errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith404), errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith410):
+			return nil, nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: the file is no longer on WhatsApp's servers (the phone may still have it)")
+		}
+		return nil, nil, sendErr("download", err)
+	}
+	st, err := f.Stat()
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, nil, errf("download spool: %w", err)
+	}
+	return &pb.MediaInfo{Size: st.Size()}, &tempFile{f}, nil
+}
+
+// downloadable is the media part of a reference.
+func downloadable(m *waE2E.Message) (whatsmeow.DownloadableMessage, error) {
+	switch {
+	case m.ImageMessage != nil:
+		return m.ImageMessage, nil
+	case m.VideoMessage != nil:
+		return m.VideoMessage, nil
+	case m.AudioMessage != nil:
+		return m.AudioMessage, nil
+	case m.DocumentMessage != nil:
+		return m.DocumentMessage, nil
+	case m.StickerMessage != nil:
+		return m.StickerMessage, nil
+	}
+	return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: the media reference names no file")
+}
+
+// tempFile is a file removed when closed.
+type tempFile struct{ *os.File }
+
+// Close closes and removes the file.
+func (t *tempFile) Close() error {
+	err := t.File.Close()
+	if rerr := os.Remove(t.Name()); err == nil && rerr != nil {
+		err = fmt.Errorf("remove %s: %w", t.Name(), rerr)
+	}
+	return err
+}

@@ -1,0 +1,238 @@
+package whatsapp
+
+import (
+	"context"
+	"time"
+
+	"go.mau.fi/whatsmeow/types"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// The user's messages and actions, out to WhatsApp.
+
+// now is the clock of outgoing actions (tests fix it).
+var now = time.Now
+
+// mentionOf resolves a mention span's user to WhatsApp's "@<number>" and
+// the JID to list beside the text.
+func (s *Session) mentionOf(userID string) (user, jid string) {
+	j, err := parseUserID(userID)
+	if err != nil || (j.Server != types.DefaultUserServer && j.Server != types.HiddenUserServer) {
+		return "", ""
+	}
+	return j.User, j.String()
+}
+
+// sent is the result of a message the user sent.
+func (s *Session) sent(id string, t time.Time) sdk.Result {
+	return sdk.Result{MessageID: id, Time: t, Meta: msgMeta{Sender: s.ownJID(), FromMe: true}.encode()}
+}
+
+// quotedOf is the message a reply names, with the metadata stored with
+// it; a reply whose metadata is missing goes out without its quote
+// rather than not at all.
+func (s *Session) quotedOf(id string, meta []byte) *quoted {
+	if id == "" {
+		return nil
+	}
+	m, err := decodeMeta(meta)
+	if err != nil {
+		s.log.Info("reply sent without its quote", "reply_to", id, "err", err)
+		return nil
+	}
+	return &quoted{ID: id, Meta: m}
+}
+
+// SendMessage sends text, or files with the text as the first one's
+// caption (WhatsApp sends one file per message; the result names the
+// first).
+func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessage) (sdk.Result, error) {
+	chat, err := parseChatID(c.ChatID)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	text, mentions := renderOut(msg.Text, msg.Spans, s.mentionOf)
+	reply := s.quotedOf(msg.ReplyToId, msg.ReplyToMeta)
+	if len(msg.Attachments) == 0 {
+		resp, err := s.d.cli.SendMessage(ctx, chat, textMessage(text, reply, mentions))
+		if err != nil {
+			return sdk.Result{}, sendErr("send", err)
+		}
+		return s.sent(resp.ID, resp.Timestamp), nil
+	}
+	var first sdk.Result
+	for i, a := range msg.Attachments {
+		caption := a.Caption
+		ci := contextInfo(nil, nil)
+		if i == 0 {
+			if text != "" {
+				caption = text
+			}
+			ci = contextInfo(reply, mentions)
+		}
+		m, err := s.upload(ctx, a, caption, ci)
+		if err != nil {
+			return first, err
+		}
+		resp, err := s.d.cli.SendMessage(ctx, chat, m)
+		if err != nil {
+			return first, sendErr("send a file", err)
+		}
+		if i == 0 {
+			first = s.sent(resp.ID, resp.Timestamp)
+		}
+	}
+	return first, nil
+}
+
+// ownTarget is the metadata of a message the user may edit: their own.
+func ownTarget(id string, meta []byte) (quoted, error) {
+	m, err := decodeMeta(meta)
+	if err != nil {
+		return quoted{}, err
+	}
+	if !m.FromMe {
+		return quoted{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: only your own messages can be corrected")
+	}
+	return quoted{ID: id, Meta: m}, nil
+}
+
+// EditMessage corrects one of the user's messages (within WhatsApp's
+// 15 minutes, which the SDK enforces from EditWindowSeconds).
+func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage) (sdk.Result, error) {
+	chat, err := parseChatID(c.ChatID)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	if _, err := ownTarget(e.TargetId, e.TargetMeta); err != nil {
+		return sdk.Result{}, err
+	}
+	text, mentions := renderOut(e.Text, e.Spans, s.mentionOf)
+	resp, err := s.d.cli.SendMessage(ctx, chat, editMessage(chat, e.TargetId, textMessage(text, nil, mentions), now()))
+	if err != nil {
+		return sdk.Result{}, sendErr("edit", err)
+	}
+	return sdk.Result{MessageID: e.TargetId, Time: resp.Timestamp}, nil
+}
+
+// React sets the user's reaction (WhatsApp keeps one per user).
+func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Result, error) {
+	chat, err := parseChatID(c.ChatID)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	m, err := decodeMeta(r.TargetMeta)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	resp, err := s.d.cli.SendMessage(ctx, chat, reactionMessage(chat, quoted{ID: r.TargetId, Meta: m}, r.Emojis, now()))
+	if err != nil {
+		return sdk.Result{}, sendErr("react", err)
+	}
+	return sdk.Result{MessageID: resp.ID, Time: resp.Timestamp}, nil
+}
+
+// Retract deletes a message for everyone.
+func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.Result, error) {
+	chat, err := parseChatID(c.ChatID)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	m, err := decodeMeta(r.TargetMeta)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	if !m.FromMe && chat.Server != types.GroupServer {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: only your own messages can be deleted for everyone here")
+	}
+	resp, err := s.d.cli.SendMessage(ctx, chat, revokeMessage(chat, quoted{ID: r.TargetId, Meta: m}))
+	if err != nil {
+		return sdk.Result{}, sendErr("delete", err)
+	}
+	return sdk.Result{MessageID: resp.ID, Time: resp.Timestamp}, nil
+}
+
+// MarkRead sends a read receipt for the newest message read (WhatsApp
+// takes it as all before it read); the user's own messages need none.
+func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) error {
+	chat, err := parseChatID(c.ChatID)
+	if err != nil {
+		return err
+	}
+	meta, err := decodeMeta(m.UpToMeta)
+	if err != nil {
+		return err
+	}
+	if meta.FromMe {
+		return nil
+	}
+	sender := meta.Sender
+	if chat.Server != types.GroupServer {
+		sender = types.EmptyJID
+	}
+	if err := s.d.cli.MarkRead(ctx, []types.MessageID{m.UpToId}, now(), chat, sender); err != nil {
+		return sendErr("mark read", err)
+	}
+	return nil
+}
+
+// SetTyping forwards the user's typing.
+func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingState) error {
+	chat, err := parseChatID(c.ChatID)
+	if err != nil {
+		return err
+	}
+	if err := s.d.cli.SendChatPresence(ctx, chat, chatPresenceOf(state), types.ChatPresenceMediaText); err != nil {
+		return sendErr("typing", err)
+	}
+	return nil
+}
+
+// SetPresence forwards the user's presence. WhatsApp tells contacts'
+// presence only to a client that is available itself, and only for the
+// contacts it subscribed to: being available subscribes them.
+func (s *Session) SetPresence(ctx context.Context, p *pb.Presence) error {
+	wp := presenceOf(p)
+	if err := s.d.cli.SendPresence(ctx, wp); err != nil {
+		return sendErr("presence", err)
+	}
+	s.mu.Lock()
+	was := s.available
+	s.available = wp == types.PresenceAvailable
+	s.mu.Unlock()
+	if s.available && !was {
+		s.subscribeContacts(ctx)
+	}
+	return nil
+}
+
+// resubscribe is SetPresence available again after a reconnection.
+func (s *Session) resubscribe() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.d.cli.SendPresence(ctx, types.PresenceAvailable); err != nil {
+		s.log.Info("presence after reconnecting", "err", err)
+		return
+	}
+	s.subscribeContacts(ctx)
+}
+
+// subscribeContacts asks for the presence of every saved contact (the
+// contact list's).
+func (s *Session) subscribeContacts(ctx context.Context) {
+	all, err := s.d.dev.Contacts.GetAllContacts(ctx)
+	if err != nil {
+		s.log.Warn("contacts for presence", "err", err)
+		return
+	}
+	for jid, c := range all {
+		if (c.FullName == "" && c.FirstName == "") || jid.Server != types.DefaultUserServer {
+			continue
+		}
+		if err := s.d.cli.SubscribePresence(ctx, jid); err != nil {
+			s.log.Debug("presence subscription", "jid", jid, "err", err)
+		}
+	}
+}

@@ -1,0 +1,79 @@
+package whatsapp
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waWeb"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+)
+
+// noDevice is the client of a session whose folder holds no paired
+// device (unlinked, or a Logout of a login not connected): every call
+// fails with whatsmeow's ErrNotLoggedIn, which the session reports as
+// LOGIN_REQUIRED, rather than a nil client taking the plugin down.
+type noDevice struct{}
+
+var _ Client = noDevice{}
+
+var errNoDevice = whatsmeow.ErrNotLoggedIn
+
+func (noDevice) Connect() error                                     { return errNoDevice }
+func (noDevice) Disconnect()                                        {}
+func (noDevice) IsConnected() bool                                  { return false }
+func (noDevice) IsLoggedIn() bool                                   { return false }
+func (noDevice) Logout(context.Context) error                       { return errNoDevice }
+func (noDevice) AddEventHandler(whatsmeow.EventHandler) uint32      { return 0 }
+func (noDevice) RemoveEventHandler(uint32) bool                     { return false }
+func (noDevice) SendPresence(context.Context, types.Presence) error { return errNoDevice }
+func (noDevice) SubscribePresence(context.Context, types.JID) error { return errNoDevice }
+func (noDevice) LeaveGroup(context.Context, types.JID) error        { return errNoDevice }
+func (noDevice) SetGroupName(context.Context, types.JID, string) error {
+	return errNoDevice
+}
+func (noDevice) GetQRChannel(context.Context) (<-chan whatsmeow.QRChannelItem, error) {
+	return nil, errNoDevice
+}
+func (noDevice) PairPhone(context.Context, string, bool, whatsmeow.PairClientType, string) (string, error) {
+	return "", errNoDevice
+}
+func (noDevice) SendMessage(context.Context, types.JID, *waE2E.Message, ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
+	return whatsmeow.SendResponse{}, errNoDevice
+}
+func (noDevice) MarkRead(context.Context, []types.MessageID, time.Time, types.JID, types.JID, ...types.ReceiptType) error {
+	return errNoDevice
+}
+func (noDevice) ParseWebMessage(types.JID, *waWeb.WebMessageInfo) (*events.Message, error) {
+	return nil, errNoDevice
+}
+func (noDevice) SendChatPresence(context.Context, types.JID, types.ChatPresence, types.ChatPresenceMedia) error {
+	return errNoDevice
+}
+func (noDevice) UploadReader(context.Context, io.Reader, io.ReadWriteSeeker, whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
+	return whatsmeow.UploadResponse{}, errNoDevice
+}
+func (noDevice) DownloadToFile(context.Context, whatsmeow.DownloadableMessage, whatsmeow.File) error {
+	return errNoDevice
+}
+func (noDevice) GetGroupInfo(context.Context, types.JID) (*types.GroupInfo, error) {
+	return nil, errNoDevice
+}
+func (noDevice) GetJoinedGroups(context.Context) ([]*types.GroupInfo, error) {
+	return nil, errNoDevice
+}
+func (noDevice) SetGroupTopic(context.Context, types.JID, string, string, string) error {
+	return errNoDevice
+}
+func (noDevice) UpdateGroupParticipants(context.Context, types.JID, []types.JID, whatsmeow.ParticipantChange) ([]types.GroupParticipant, error) {
+	return nil, errNoDevice
+}
+func (noDevice) IsOnWhatsApp(context.Context, []string) ([]types.IsOnWhatsAppResponse, error) {
+	return nil, errNoDevice
+}
+func (noDevice) GetProfilePictureInfo(context.Context, types.JID, *whatsmeow.GetProfilePictureParams) (*types.ProfilePictureInfo, error) {
+	return nil, errNoDevice
+}

@@ -1,0 +1,273 @@
+package whatsapp
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/store"
+	"go.mau.fi/whatsmeow/types"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Session is one login: one linked device and its connection.
+type Session struct {
+	n     *Network
+	login sdk.LoginInfo
+	log   *slog.Logger
+	d     *device // d.dev nil: the folder holds no paired device
+	ids   *identities
+	conv  inbound
+
+	mu        sync.Mutex
+	handler   uint32
+	hooked    bool
+	running   bool          // between Connect and Disconnect
+	stop      chan struct{} // closed by Disconnect: ends retries
+	available bool          // the user is available: presences subscribed
+	// permanent names the event that ended the connection for good
+	// (logged out, replaced, banned, outdated): no more retries.
+	permanent string
+	groups    map[types.JID]*types.GroupInfo
+
+	uploads uploads
+	hist    *historyState
+}
+
+var (
+	_ sdk.Editor             = (*Session)(nil)
+	_ sdk.Reactor            = (*Session)(nil)
+	_ sdk.Retractor          = (*Session)(nil)
+	_ sdk.ReadMarker         = (*Session)(nil)
+	_ sdk.Typer              = (*Session)(nil)
+	_ sdk.PresenceSetter     = (*Session)(nil)
+	_ sdk.IdentifierResolver = (*Session)(nil)
+	_ sdk.ContactLister      = (*Session)(nil)
+	_ sdk.ChatInfoer         = (*Session)(nil)
+	_ sdk.ChatLister         = (*Session)(nil)
+	_ sdk.Leaver             = (*Session)(nil)
+	_ sdk.TopicSetter        = (*Session)(nil)
+	_ sdk.ChatNamer          = (*Session)(nil)
+	_ sdk.Inviter            = (*Session)(nil)
+	_ sdk.Kicker             = (*Session)(nil)
+	_ sdk.RoleSetter         = (*Session)(nil)
+	_ sdk.MediaDownloader    = (*Session)(nil)
+	_ sdk.MediaUploader      = (*Session)(nil)
+	_ sdk.Backfiller         = (*Session)(nil)
+	_ sdk.ChatLimiter        = (*Session)(nil)
+	_ sdk.UserInfoer         = (*Session)(nil)
+)
+
+func newSession(n *Network, login sdk.LoginInfo, d *device) *Session {
+	if d == nil {
+		d = &device{}
+	}
+	if d.dev == nil {
+		d.cli = noDevice{}
+	}
+	s := &Session{n: n, login: login, log: n.log.With("login", login.LoginID), d: d, groups: map[types.JID]*types.GroupInfo{}}
+	s.uploads.dir = n.dataDir
+	s.ids = newIdentities(s.lidStore(), login.Dir, s.identityMoved)
+	s.conv = inbound{ids: s.ids, self: login.LoginID}
+	s.hist = newHistoryState(login.Dir)
+	return s
+}
+
+// emit sends an event of this login.
+func (s *Session) emit(ev *pb.Event) {
+	ev.LoginId = s.login.LoginID
+	s.n.host.Emit(ev)
+}
+
+// emitDurable sends an event and returns once it is safe on disk: what
+// WhatsApp acknowledges (a message) is acknowledged only after that,
+// since whatsmeow sends its receipt once the handler returns.
+func (s *Session) emitDurable(ev *pb.Event) {
+	ev.LoginId = s.login.LoginID
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.n.host.EmitDurable(ctx, ev); err != nil {
+		s.log.Warn("event not yet durable", "err", err)
+	}
+}
+
+func (s *Session) state(st pb.LoginState, msg string) {
+	s.emit(&pb.Event{Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: st, Message: msg}}})
+}
+
+// ownJID is the user's phone JID ("" before pairing).
+func (s *Session) ownJID() types.JID {
+	if s.d == nil || s.d.dev == nil || s.d.dev.ID == nil {
+		return types.EmptyJID
+	}
+	return s.d.dev.ID.ToNonAD()
+}
+
+// Connect starts the connection; its progress comes as login states.
+// whatsmeow reconnects by itself, with backoff, once connected; a first
+// attempt that fails is retried here, with backoff too.
+func (s *Session) Connect(ctx context.Context) error {
+	if s.d.dev == nil || s.d.dev.ID == nil {
+		// Never paired here, or unlinked (whatsmeow then clears the
+		// device's ID): connecting would start a new pairing instead.
+		s.state(pb.LoginState_LOGIN_STATE_LOGGED_OUT, "this WhatsApp login is no longer paired: log in again (QR code or phone number)")
+		return nil
+	}
+	s.mu.Lock()
+	if s.running {
+		s.mu.Unlock()
+		return nil
+	}
+	s.running = true
+	s.stop = make(chan struct{})
+	stop := s.stop
+	var held *heldEvents
+	if !s.hooked {
+		if held = s.d.held; held != nil {
+			s.handler = held.id
+		} else {
+			s.handler = s.d.cli.AddEventHandler(s.handle)
+		}
+		s.hooked = true
+	}
+	s.permanent = ""
+	s.mu.Unlock()
+	if held != nil {
+		// A device just paired: what came since, then the rest (outside
+		// s.mu: the handler takes it).
+		held.attach(s.handle)
+	}
+	s.pushHistory() // what a restart left in the spool
+	if s.d.cli.IsConnected() {
+		// The device a login process just paired: already connected.
+		s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "connected as "+s.login.LoginID)
+		return nil
+	}
+	s.state(pb.LoginState_LOGIN_STATE_CONNECTING, "connecting to WhatsApp")
+	go s.connectLoop(stop)
+	return nil
+}
+
+// FirstRetry is the wait after a failed first connection; it doubles
+// up to 5 minutes.
+var FirstRetry = time.Second
+
+// connectLoop tries to connect until it works or Disconnect is called.
+func (s *Session) connectLoop(stop chan struct{}) {
+	delay := FirstRetry
+	for {
+		if s.d.dev.ID == nil {
+			return // unlinked meanwhile: LoggedOut said so
+		}
+		err := s.d.cli.Connect()
+		if err == nil || errors.Is(err, whatsmeow.ErrAlreadyConnected) {
+			return
+		}
+		if why := s.stopped(); why != "" {
+			// Logged out, replaced, banned, outdated: trying again does
+			// not help, and the state said so already.
+			s.log.Info("not reconnecting", "why", why, "err", err)
+			return
+		}
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "cannot reach WhatsApp ("+err.Error()+"); trying again in "+delay.String())
+		select {
+		case <-stop:
+			return
+		case <-time.After(delay + rand.N(delay/4+1)):
+		}
+		delay = min(delay*2, 5*time.Minute)
+	}
+}
+
+// stopped is why the connection ended for good; "" = it did not.
+func (s *Session) stopped() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.permanent
+}
+
+func (s *Session) endForGood(why string) {
+	s.mu.Lock()
+	s.permanent = why
+	s.mu.Unlock()
+}
+
+// Disconnect closes the connection and the database.
+func (s *Session) Disconnect(context.Context) error {
+	s.mu.Lock()
+	if s.running {
+		close(s.stop)
+		s.running = false
+	}
+	if s.hooked {
+		s.d.cli.RemoveEventHandler(s.handler)
+		s.hooked = false
+	}
+	s.mu.Unlock()
+	s.d.close()
+	return nil
+}
+
+// Logout unlinks the device from the phone and deletes its database
+// (the host then removes the login's folder).
+func (s *Session) Logout(ctx context.Context) error {
+	if s.d.dev == nil {
+		s.d.close()
+		return nil
+	}
+	err := s.d.cli.Logout(ctx)
+	if err != nil && !errors.Is(err, whatsmeow.ErrNotLoggedIn) {
+		// Unreachable: the phone still lists the device; forget it
+		// here anyway, as the user asked.
+		s.log.Warn("logout not told to WhatsApp; forgetting the device anyway", "err", err)
+		if derr := s.d.dev.Delete(ctx); derr != nil {
+			s.log.Warn("delete the device", "err", derr)
+		}
+	}
+	_ = s.Disconnect(ctx)
+	return nil
+}
+
+// lidStore is the device's LID map (nil without a device).
+func (s *Session) lidStore() store.LIDStore {
+	if s.d == nil || s.d.dev == nil {
+		return nil
+	}
+	return s.d.dev.LIDs
+}
+
+// identityMoved announces that a LID shown before is this phone number.
+func (s *Session) identityMoved(oldID string, pn types.JID) {
+	name := ""
+	if s.d != nil && s.d.dev != nil {
+		if c, err := s.d.dev.Contacts.GetContact(context.Background(), pn); err == nil {
+			name = contactName(c)
+		}
+	}
+	s.emit(identityEvent(oldID, pn, name))
+}
+
+// sendErr turns a whatsmeow error into a typed one.
+func sendErr(what string, err error) error {
+	switch {
+	case errors.Is(err, whatsmeow.ErrNotLoggedIn):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "whatsapp: %s: not logged in", what)
+	case errors.Is(err, whatsmeow.ErrNotConnected):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "whatsapp: %s: not connected to WhatsApp", what)
+	case errors.Is(err, whatsmeow.ErrGroupNotFound):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: %s: no such group", what)
+	case errors.Is(err, whatsmeow.ErrNotInGroup):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: %s: not in the group", what)
+	}
+	var se *sdk.Error
+	if errors.As(err, &se) {
+		return err
+	}
+	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "whatsapp: %s: %v", what, err)
+}

@@ -1,0 +1,550 @@
+package whatsapp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/store"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	waLog "go.mau.fi/whatsmeow/util/log"
+	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/whatsapp/wafake"
+)
+
+var _ Client = (*wafake.Client)(nil)
+
+// testHost is the gateway as the plugin sees it: it keeps every event.
+type testHost struct {
+	mu      sync.Mutex
+	changed chan struct{}
+	events  []*pb.Event
+	history []*pb.HistoryBatch
+	log     *slog.Logger
+}
+
+func newTestHost(t *testing.T) *testHost {
+	return &testHost{changed: make(chan struct{}), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}
+
+func (h *testHost) Emit(ev *pb.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, proto.Clone(ev).(*pb.Event))
+	close(h.changed)
+	h.changed = make(chan struct{})
+}
+func (h *testHost) EmitWait(_ context.Context, ev *pb.Event) error    { h.Emit(ev); return nil }
+func (h *testHost) EmitDurable(_ context.Context, ev *pb.Event) error { h.Emit(ev); return nil }
+func (h *testHost) SendHistory(_ context.Context, b *pb.HistoryBatch) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.history = append(h.history, proto.Clone(b).(*pb.HistoryBatch))
+	close(h.changed)
+	h.changed = make(chan struct{})
+	return nil
+}
+func (h *testHost) Logger() *slog.Logger { return h.log }
+
+// next waits for the first event after index from that match wants and
+// returns it with its index.
+func (h *testHost) next(t *testing.T, from int, match func(*pb.Event) bool) (*pb.Event, int) {
+	t.Helper()
+	return h.nextFrom(t, from, 5*time.Second, match)
+}
+
+// nextWithin is next from the start, waiting up to d.
+func (h *testHost) nextWithin(t *testing.T, d time.Duration, match func(*pb.Event) bool) (*pb.Event, int) {
+	t.Helper()
+	return h.nextFrom(t, 0, d, match)
+}
+
+func (h *testHost) nextFrom(t *testing.T, from int, d time.Duration, match func(*pb.Event) bool) (*pb.Event, int) {
+	t.Helper()
+	deadline := time.After(d)
+	for {
+		h.mu.Lock()
+		for i := from; i < len(h.events); i++ {
+			if match(h.events[i]) {
+				ev := h.events[i]
+				h.mu.Unlock()
+				return ev, i
+			}
+		}
+		ch := h.changed
+		n := len(h.events)
+		h.mu.Unlock()
+		select {
+		case <-ch:
+		case <-deadline:
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			var got []string
+			for _, ev := range h.events[from:] {
+				got = append(got, ev.String())
+			}
+			t.Fatalf("no matching event after %d (of %d):\n%s", from, n, strings.Join(got, "\n"))
+		}
+	}
+}
+
+func (h *testHost) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.events)
+}
+
+func isState(st pb.LoginState) func(*pb.Event) bool {
+	return func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == st }
+}
+
+// rig is a network on fakes with a test host.
+type rig struct {
+	n    *Network
+	host *testHost
+	made *wafake.Made
+}
+
+func newRig(t *testing.T, config string) *rig {
+	t.Helper()
+	made := wafake.NewMade()
+	n := NewWithClient(func(dev *store.Device, log waLog.Logger) Client { return made.New(dev, log) })
+	// Never WhatsApp Web: no version newer than the pinned one.
+	n.SetVersionLookup(func(context.Context) (store.WAVersionContainer, error) {
+		return store.WAVersionContainer{}, errors.New("no network in tests")
+	})
+	n.SetFetch(func(_ context.Context, url string) ([]byte, error) {
+		if url == "https://pps.invalid/alice.jpg" {
+			return []byte("JPEG alice"), nil
+		}
+		return nil, errors.New("no such picture")
+	})
+	h := newTestHost(t)
+	if _, err := n.Init(context.Background(), sdk.InitRequest{ConfigJSON: []byte(config), DataDir: t.TempDir()}, h); err != nil {
+		t.Fatalf("Init: %v", err)
+	}
+	return &rig{n: n, host: h, made: made}
+}
+
+var phone = types.NewJID("33600000000", types.DefaultUserServer)
+
+// loginQR logs in by QR code into dir, the test "scanning" the second
+// code, and returns the completed step.
+func (r *rig) loginQR(t *testing.T, dir string) *pb.CompleteStep {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p, err := r.n.StartLogin(ctx, sdk.LoginRequest{ProcessID: "p1", UserJID: "u@example.org", FlowID: flowQR, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step, err := p.Start(ctx)
+	if err != nil || step.GetDisplay().GetType() != pb.DisplayType_DISPLAY_TYPE_QR || step.GetDisplay().GetData() != "2@fake-qr-1" {
+		t.Fatalf("first step: %v, %v", step, err)
+	}
+	fake, err := r.made.Wait(len(r.made.All())-1, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.RotateQR("2@fake-qr-2")
+	w := p.(sdk.LoginWaiter)
+	step, err = w.Wait(ctx)
+	if err != nil || step.GetDisplay().GetData() != "2@fake-qr-2" {
+		t.Fatalf("rotated code: %v, %v", step, err)
+	}
+	go func() {
+		if err := fake.Scan(ctx, phone, "Me"); err != nil {
+			t.Error(err)
+			cancel()
+		}
+	}()
+	step, err = w.Wait(ctx)
+	if err != nil || step.GetComplete() == nil {
+		t.Fatalf("after the scan: %v, %v", step, err)
+	}
+	return step.GetComplete()
+}
+
+func TestLoginQRThenConnect(t *testing.T) {
+	r := newRig(t, "")
+	dir := t.TempDir()
+	done := r.loginQR(t, dir)
+	if done.LoginId != "+33600000000" || done.DisplayName != "Me (+33600000000)" {
+		t.Errorf("completed: %v", done)
+	}
+	var st savedState
+	if err := json.Unmarshal(done.SavedState, &st); err != nil || st.JID != "33600000000@s.whatsapp.net" {
+		t.Errorf("saved state %q: %v", done.SavedState, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, dbName)); err != nil {
+		t.Errorf("no database in the login's folder: %v", err)
+	}
+
+	// The session takes over the connected device.
+	s, err := r.n.LoadLogin(context.Background(), sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r.host.next(t, 0, isState(pb.LoginState_LOGIN_STATE_CONNECTED))
+	_ = s.Disconnect(context.Background())
+
+	// After a restart: a new network reads the device from the folder.
+	r2 := newRig(t, "")
+	s2, err := r2.n.LoadLogin(context.Background(), sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2.d.dev == nil || s2.d.dev.ID == nil || *s2.d.dev.ID != phone {
+		t.Fatalf("device after restart: %+v", s2.d.dev)
+	}
+	if err := s2.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r2.host.next(t, 0, isState(pb.LoginState_LOGIN_STATE_CONNECTING))
+	r2.host.next(t, 0, isState(pb.LoginState_LOGIN_STATE_CONNECTED))
+
+	// Logout removes the device from the database.
+	if err := s2.Logout(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r3 := newRig(t, "")
+	s3, err := r3.n.LoadLogin(context.Background(), sdk.LoginInfo{LoginID: done.LoginId, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s3.d.dev != nil {
+		t.Errorf("a device is left after logout: %v", s3.d.dev.ID)
+	}
+	_ = s3.Connect(context.Background())
+	r3.host.next(t, 0, isState(pb.LoginState_LOGIN_STATE_LOGGED_OUT))
+	s3.Disconnect(context.Background())
+}
+
+func TestLoginQRTimeoutThenRetry(t *testing.T) {
+	r := newRig(t, "")
+	ctx := context.Background()
+	p, err := r.n.StartLogin(ctx, sdk.LoginRequest{FlowID: flowQR, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fake, _ := r.made.Wait(0, time.Second)
+	fake.ExpireQR()
+	step, err := p.(sdk.LoginWaiter).Wait(ctx)
+	if err != nil || step.GetForm() == nil || !strings.Contains(step.Error, "No QR code was scanned in time") {
+		t.Fatalf("after the codes ran out: %v, %v", step, err)
+	}
+	step, err = p.(sdk.LoginSubmitter).Submit(ctx, map[string]string{"retry": "true"})
+	if err != nil || step.GetDisplay().GetType() != pb.DisplayType_DISPLAY_TYPE_QR {
+		t.Fatalf("retry: %v, %v", step, err)
+	}
+	if _, err := r.made.Wait(1, time.Second); err != nil {
+		t.Errorf("the retry made no new client: %v", err)
+	}
+	p.Cancel()
+}
+
+func TestLoginPhoneCode(t *testing.T) {
+	r := newRig(t, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p, err := r.n.StartLogin(ctx, sdk.LoginRequest{FlowID: flowPhone, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step, err := p.Start(ctx)
+	if err != nil || step.GetForm() == nil {
+		t.Fatalf("start: %v, %v", step, err)
+	}
+	sub := p.(sdk.LoginSubmitter)
+	step, err = sub.Submit(ctx, map[string]string{"phone": "hello"})
+	if err != nil || step.GetForm() == nil || step.Error == "" {
+		t.Fatalf("a wrong number must be asked again: %v, %v", step, err)
+	}
+	step, err = sub.Submit(ctx, map[string]string{"phone": "+33 6 00 00 00 00"})
+	if err != nil || step.GetDisplay().GetType() != pb.DisplayType_DISPLAY_TYPE_CODE || step.GetDisplay().GetData() != "FAKE-CODE" {
+		t.Fatalf("code step: %v, %v", step, err)
+	}
+	fake, _ := r.made.Wait(len(r.made.All())-1, time.Second)
+	if fake.PairedPhone() != "33600000000" {
+		t.Errorf("PairPhone got %q", fake.PairedPhone())
+	}
+	go fake.Scan(ctx, phone, "")
+	step, err = p.(sdk.LoginWaiter).Wait(ctx)
+	if err != nil || step.GetComplete().GetLoginId() != "+33600000000" {
+		t.Fatalf("after typing the code: %v, %v", step, err)
+	}
+}
+
+func TestLoginPhoneCodeExpires(t *testing.T) {
+	old := PairCodeWait
+	PairCodeWait = 50 * time.Millisecond
+	defer func() { PairCodeWait = old }()
+	r := newRig(t, "")
+	ctx := context.Background()
+	p, _ := r.n.StartLogin(ctx, sdk.LoginRequest{FlowID: flowPhone, Dir: t.TempDir()})
+	p.Start(ctx)
+	if _, err := p.(sdk.LoginSubmitter).Submit(ctx, map[string]string{"phone": "+33600000000"}); err != nil {
+		t.Fatal(err)
+	}
+	step, err := p.(sdk.LoginWaiter).Wait(ctx)
+	if err != nil || step.GetForm() == nil || !strings.Contains(step.Error, "not typed in time") {
+		t.Fatalf("expired code: %v, %v", step, err)
+	}
+	p.Cancel()
+}
+
+func TestOldMediaSpoolRemoved(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, mediaDirName, "up-123")
+	if err := os.MkdirAll(filepath.Dir(old), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(old, []byte("left by a crash"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n := NewWithClient(nil)
+	if _, err := n.Init(context.Background(), sdk.InitRequest{DataDir: dir}, newTestHost(t)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Errorf("old spooled file still there: %v", err)
+	}
+}
+
+func TestConfigRefused(t *testing.T) {
+	for _, bad := range []string{`{"histroy_days": 3}`, `{"history_days": -5}`, `[`} {
+		n := NewWithClient(nil)
+		if _, err := n.Init(context.Background(), sdk.InitRequest{ConfigJSON: []byte(bad)}, newTestHost(t)); err == nil {
+			t.Errorf("config %s accepted", bad)
+		}
+	}
+}
+
+// connected logs in and connects, and returns the session and its fake.
+func (r *rig) connected(t *testing.T) (*Session, *wafake.Client) {
+	t.Helper()
+	dir := t.TempDir()
+	done := r.loginQR(t, dir)
+	s, err := r.n.LoadLogin(context.Background(), sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Disconnect(context.Background()) })
+	r.host.next(t, 0, isState(pb.LoginState_LOGIN_STATE_CONNECTED))
+	fake, _ := r.made.Wait(len(r.made.All())-1, time.Second)
+	return s, fake
+}
+
+// The connection's states, through whatsmeow's own dispatch.
+func TestConnectionStates(t *testing.T) {
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	cases := []struct {
+		evt  any
+		want pb.LoginState
+		text string
+	}{
+		{&events.KeepAliveTimeout{ErrorCount: 3, LastSuccess: when}, pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "3 keep-alives missed"},
+		{&events.KeepAliveRestored{}, pb.LoginState_LOGIN_STATE_CONNECTED, "answers again"},
+		{&events.StreamReplaced{}, pb.LoginState_LOGIN_STATE_STOPPED, "relogin"},
+		{&events.TemporaryBan{Code: events.TempBanSentToTooManyPeople, Expire: time.Hour}, pb.LoginState_LOGIN_STATE_STOPPED, "1h0m0s"},
+		{&events.ClientOutdated{}, pb.LoginState_LOGIN_STATE_STOPPED, "newer passerelle"},
+		{&events.LoggedOut{Reason: events.ConnectFailureLoggedOut}, pb.LoginState_LOGIN_STATE_LOGGED_OUT, "log in again"},
+	}
+	for _, tc := range cases {
+		from := r.host.count()
+		fake.Emit(tc.evt)
+		ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetLoginState() != nil })
+		if ev.GetLoginState().State != tc.want || !strings.Contains(ev.GetLoginState().Message, tc.text) || ev.LoginId != "+33600000000" {
+			t.Errorf("%T: got %v, want %v with %q", tc.evt, ev.GetLoginState(), tc.want, tc.text)
+		}
+	}
+}
+
+// Messages through whatsmeow's HandleDecryptedMessage, as if decrypted
+// from the server: unwrapped and dispatched by whatsmeow itself.
+func TestIncomingThroughWhatsmeow(t *testing.T) {
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	ctx := context.Background()
+	from := r.host.count()
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "IN1", Timestamp: when, PushName: "Alice"},
+		&waE2E.Message{EphemeralMessage: &waE2E.FutureProofMessage{Message: &waE2E.Message{Conversation: proto.String("hi there")}}})
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.GetMessage().Text != "hi there" || ev.ChatId != "+33611111111" || ev.EventId != "IN1" || ev.LoginId != "+33600000000" || string(ev.Meta) != "33611111111@s.whatsapp.net|0" {
+		t.Errorf("message: %v", ev)
+	}
+
+	// An edit, as the phone sends it.
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "ED1", Timestamp: when, Edit: types.EditAttributeMessageEdit},
+		&waE2E.Message{EditedMessage: &waE2E.FutureProofMessage{Message: &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{
+			Type: waE2E.ProtocolMessage_MESSAGE_EDIT.Enum(), Key: key(alice, "IN1", false), EditedMessage: &waE2E.Message{Conversation: proto.String("hi there!")}}}}})
+	ev, _ = r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetEdit() != nil })
+	if ev.GetEdit().TargetId != "IN1" || ev.GetEdit().Text != "hi there!" {
+		t.Errorf("edit: %v", ev)
+	}
+
+	// A receipt and typing, dispatched.
+	fake.Emit(&events.Receipt{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, MessageIDs: []string{"OUT1"}, Type: types.ReceiptTypeRead, Timestamp: when})
+	ev, _ = r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetReceipt() != nil })
+	if ev.GetReceipt().Kind != pb.ReceiptEvent_KIND_READ || ev.GetReceipt().MessageIds[0] != "OUT1" {
+		t.Errorf("receipt: %v", ev)
+	}
+	fake.Emit(&events.ChatPresence{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, State: types.ChatPresenceComposing})
+	r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetTyping().GetState() == pb.TypingState_TYPING_STATE_COMPOSING })
+
+	// Statuses are not chats.
+	n := r.host.count()
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: types.StatusBroadcastJID, Sender: alice, IsGroup: true}, ID: "ST1", Timestamp: when},
+		&waE2E.Message{Conversation: proto.String("my status")})
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "IN2", Timestamp: when}, &waE2E.Message{Conversation: proto.String("fence")})
+	ev, i := r.host.next(t, n, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.GetMessage().Text != "fence" {
+		t.Errorf("a status came through: %v (at %d)", ev, i)
+	}
+}
+
+func TestOutgoing(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	aliceMeta := msgMeta{Sender: alice}.encode()
+
+	res, err := s.SendMessage(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.SendMessage{
+		Text: "hi Alice, bold", Spans: []*pb.Span{{Start: 3, End: 8, Style: pb.Span_STYLE_MENTION, UserId: "+33611111111"}, {Start: 10, End: 14, Style: pb.Span_STYLE_BOLD}},
+		ReplyToId: "IN1", ReplyToMeta: aliceMeta,
+	})
+	if err != nil || res.MessageID == "" || string(res.Meta) != "33600000000@s.whatsapp.net|1" {
+		t.Fatalf("send: %v, %v", res, err)
+	}
+	sent, _ := fake.WaitSent(1, time.Second)
+	ext := sent[0].Msg.GetExtendedTextMessage()
+	if sent[0].To != alice || ext.GetText() != "hi @33611111111, *bold*" || ext.GetContextInfo().GetStanzaID() != "IN1" ||
+		!slices.Equal(ext.GetContextInfo().GetMentionedJID(), []string{alice.String()}) {
+		t.Errorf("sent: %v to %v", sent[0].Msg, sent[0].To)
+	}
+
+	// Edit, react, retract, read, typing, presence.
+	if _, err := s.EditMessage(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.EditMessage{TargetId: res.MessageID, TargetMeta: res.Meta, Text: "fixed"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EditMessage(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.EditMessage{TargetId: "IN1", TargetMeta: aliceMeta, Text: "theirs"}); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
+		t.Errorf("editing someone else's message: %v", err)
+	}
+	if _, err := s.React(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.React{TargetId: "IN1", TargetMeta: aliceMeta, Emojis: []string{"👍"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Retract(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.Retract{TargetId: res.MessageID, TargetMeta: res.Meta}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.React(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.React{TargetId: "IN1", Emojis: []string{"👍"}}); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Errorf("a reaction without metadata: %v", err)
+	}
+	sent, _ = fake.WaitSent(4, time.Second)
+	if sent[1].Msg.GetEditedMessage().GetMessage().GetProtocolMessage().GetEditedMessage().GetConversation() != "fixed" ||
+		sent[2].Msg.GetReactionMessage().GetText() != "👍" || sent[3].Msg.GetProtocolMessage().GetType() != waE2E.ProtocolMessage_REVOKE {
+		t.Errorf("edit, reaction, revoke: %v", sent[1:])
+	}
+	if err := s.MarkRead(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.MarkRead{UpToId: "IN1", UpToMeta: aliceMeta}); err != nil {
+		t.Fatal(err)
+	}
+	if rd := fake.Reads(); len(rd) != 1 || rd[0].IDs[0] != "IN1" || rd[0].Chat != alice {
+		t.Errorf("reads: %v", rd)
+	}
+	if err := s.SetTyping(ctx, sdk.Call{ChatID: "+33611111111"}, pb.TypingState_TYPING_STATE_COMPOSING); err != nil {
+		t.Fatal(err)
+	}
+	if ty := fake.Typings(); len(ty) != 1 || ty[0].State != types.ChatPresenceComposing {
+		t.Errorf("typing: %v", ty)
+	}
+	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: "nobody"}, &pb.SendMessage{Text: "x"}); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Errorf("send to a bad chat ID: %v", err)
+	}
+	fake.SendErr = whatsmeow.ErrNotConnected
+	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.SendMessage{Text: "x"}); codeOf(err) != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
+		t.Errorf("send while disconnected: %v", err)
+	}
+}
+
+func TestMediaBothWays(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+
+	// Out: streamed in, uploaded, sent with the text as caption.
+	id, err := s.UploadMedia(ctx, &pb.MediaInfo{Name: "cat.jpg", MimeType: "image/jpeg"}, strings.NewReader("JPEGDATA"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.SendMessage{Text: "my cat",
+		Attachments: []*pb.Attachment{{Name: "cat.jpg", MimeType: "image/jpeg", Source: &pb.Attachment_UploadId{UploadId: id}}}}); err != nil {
+		t.Fatal(err)
+	}
+	sent, _ := fake.WaitSent(1, time.Second)
+	img := sent[0].Msg.GetImageMessage()
+	if img.GetCaption() != "my cat" || string(fake.Media(img.GetDirectPath())) != "JPEGDATA" {
+		t.Errorf("image sent: %v", sent[0].Msg)
+	}
+	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.SendMessage{
+		Attachments: []*pb.Attachment{{Name: "x", Source: &pb.Attachment_UploadId{UploadId: id}}}}); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Errorf("an upload used twice: %v", err)
+	}
+
+	// In: the event's reference downloads the file.
+	fake.AddMedia("/v/doc", []byte("%PDF-1.7"))
+	from := r.host.count()
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "DOC1", Timestamp: when},
+		&waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{DirectPath: proto.String("/v/doc"), Mimetype: proto.String("application/pdf"), FileName: proto.String("a.pdf"), FileLength: proto.Uint64(8)}})
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	a := ev.GetMessage().Attachments[0]
+	info, rc, err := s.DownloadMedia(ctx, ev.ChatId, a.GetRef())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(b) != "%PDF-1.7" || info.Size != 8 || a.Name != "a.pdf" {
+		t.Errorf("downloaded %q (%v) of %v", b, info, a)
+	}
+	if _, _, err := s.DownloadMedia(ctx, ev.ChatId, "!!"); codeOf(err) != pb.ErrorCode_ERROR_CODE_BAD_REQUEST {
+		t.Errorf("a damaged reference: %v", err)
+	}
+	fake.AddMedia("/v/doc", nil)
+	gone, _ := decodeMediaRef(a.GetRef())
+	gone.DocumentMessage.DirectPath = proto.String("/v/gone")
+	if _, _, err := s.DownloadMedia(ctx, ev.ChatId, encodeMediaRef(gone)); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Errorf("an expired file: %v", err)
+	}
+}
+
+// codeOf is an error's contract code (UNSPECIFIED for nil too).
+func codeOf(err error) pb.ErrorCode {
+	if err == nil {
+		return pb.ErrorCode_ERROR_CODE_UNSPECIFIED
+	}
+	return sdk.ToProto(err).GetCode()
+}

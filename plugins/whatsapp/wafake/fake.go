@@ -1,0 +1,646 @@
+// Package wafake is a fake WhatsApp for the plugin's tests: it satisfies
+// whatsapp.Client at the narrowest seam, the calls the plugin makes,
+// since WhatsApp's servers cannot be reached from a test. Events reach the
+// plugin through a real, never-connected *whatsmeow.Client's own dispatch
+// (Real), so what the plugin handles is what whatsmeow would hand it;
+// tests may also feed Real's HandleDecryptedMessage. Nothing dials out.
+package wafake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waAdv"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waWeb"
+	"go.mau.fi/whatsmeow/store"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	waLog "go.mau.fi/whatsmeow/util/log"
+	"google.golang.org/protobuf/proto"
+)
+
+// Sent is a message the plugin sent.
+type Sent struct {
+	To  types.JID
+	ID  types.MessageID
+	Msg *waE2E.Message
+}
+
+// Read is a MarkRead call.
+type Read struct {
+	IDs          []types.MessageID
+	Chat, Sender types.JID
+}
+
+// Typing is a SendChatPresence call.
+type Typing struct {
+	Chat  types.JID
+	State types.ChatPresence
+}
+
+// Client is the fake. Its zero value is not usable: make one with New.
+type Client struct {
+	// Real is a whatsmeow client on the same device that never connects:
+	// its dispatch delivers events to the plugin's handlers.
+	Real *whatsmeow.Client
+	dev  *store.Device
+
+	mu        sync.Mutex
+	changed   chan struct{}
+	connected bool
+	handlers  int
+	qr        chan whatsmeow.QRChannelItem
+	qrCodes   []string
+	pairPhone string
+	sent      []Sent
+	reads     []Read
+	typing    []Typing
+	presence  []types.Presence
+	subscribe []types.JID
+	media     map[string][]byte
+	groups    map[types.JID]*types.GroupInfo
+	users     map[string]types.JID // phone digits -> JID, for IsOnWhatsApp
+	pictures  map[types.JID]*types.ProfilePictureInfo
+	nextID    int
+	// ConnectErr, when set, is what Connect returns.
+	ConnectErr error
+	// SendErr, when set, is what SendMessage returns.
+	SendErr error
+	// OnSent and OnUpload, when set, are told of each message sent and
+	// file uploaded (the remote fake reports them to the test).
+	OnSent   func(Sent)
+	OnUpload func(path string, data []byte)
+}
+
+// Device is the fake's device store.
+func (c *Client) Device() *store.Device { return c.dev }
+
+// New makes a fake on dev (a real sqlstore device).
+func New(dev *store.Device, log waLog.Logger) *Client {
+	return &Client{
+		Real: whatsmeow.NewClient(dev, log), dev: dev, changed: make(chan struct{}),
+		media: map[string][]byte{}, groups: map[types.JID]*types.GroupInfo{}, users: map[string]types.JID{},
+		qrCodes: []string{"2@fake-qr-1"},
+	}
+}
+
+// Made collects the fakes a plugin makes (its NewClientFunc calls
+// Made.New), for the test to drive.
+type Made struct {
+	mu    sync.Mutex
+	all   []*Client
+	added chan struct{}
+	// Setup, when set, runs on each new fake before the plugin uses it.
+	Setup func(*Client)
+}
+
+// NewMade is an empty collection of fakes.
+func NewMade() *Made { return &Made{added: make(chan struct{})} }
+
+// New makes a fake and remembers it.
+func (m *Made) New(dev *store.Device, log waLog.Logger) *Client {
+	c := New(dev, log)
+	if m.Setup != nil {
+		m.Setup(c)
+	}
+	m.mu.Lock()
+	m.all = append(m.all, c)
+	close(m.added)
+	m.added = make(chan struct{})
+	m.mu.Unlock()
+	return c
+}
+
+// Wait returns the n-th fake made (from 0), waiting up to d for it.
+func (m *Made) Wait(n int, d time.Duration) (*Client, error) {
+	deadline := time.After(d)
+	for {
+		m.mu.Lock()
+		if len(m.all) > n {
+			c := m.all[n]
+			m.mu.Unlock()
+			return c, nil
+		}
+		ch := m.added
+		m.mu.Unlock()
+		select {
+		case <-ch:
+		case <-deadline:
+			return nil, fmt.Errorf("wafake: no client #%d after %s", n, d)
+		}
+	}
+}
+
+func (c *Client) notifyLocked() {
+	close(c.changed)
+	c.changed = make(chan struct{})
+}
+
+// Emit hands evt to the plugin through whatsmeow's own dispatch.
+func (c *Client) Emit(evt any) { c.Real.DangerousInternals().DispatchEvent(evt) }
+
+// Receive hands a decrypted message to whatsmeow as if it came from the
+// server: whatsmeow unwraps it and dispatches the events.Message.
+func (c *Client) Receive(ctx context.Context, info *types.MessageInfo, msg *waE2E.Message) {
+	c.Real.DangerousInternals().HandleDecryptedMessage(ctx, info, msg, 0)
+}
+
+// Connect marks the fake connected; a paired device gets Connected, an
+// unpaired one with a QR channel gets its first code.
+func (c *Client) Connect() error {
+	c.mu.Lock()
+	if c.ConnectErr != nil {
+		c.mu.Unlock()
+		return c.ConnectErr
+	}
+	c.connected = true
+	qr := c.qr
+	codes := slices.Clone(c.qrCodes)
+	c.notifyLocked()
+	c.mu.Unlock()
+	if c.dev.ID != nil {
+		go c.Emit(&events.Connected{})
+	} else if qr != nil && len(codes) > 0 {
+		qr <- whatsmeow.QRChannelItem{Event: whatsmeow.QRChannelEventCode, Code: codes[0], Timeout: time.Minute}
+	}
+	return nil
+}
+
+// Disconnect marks the fake disconnected.
+func (c *Client) Disconnect() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.connected = false
+	c.notifyLocked()
+}
+
+// IsConnected says whether Connect was called last.
+func (c *Client) IsConnected() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.connected
+}
+
+// IsLoggedIn is "paired and connected".
+func (c *Client) IsLoggedIn() bool { return c.IsConnected() && c.dev.ID != nil }
+
+// Logout forgets the device, as whatsmeow does.
+func (c *Client) Logout(ctx context.Context) error {
+	if c.dev.ID == nil {
+		return whatsmeow.ErrNotLoggedIn
+	}
+	c.Disconnect()
+	return c.dev.Delete(ctx)
+}
+
+// AddEventHandler registers on Real.
+func (c *Client) AddEventHandler(h whatsmeow.EventHandler) uint32 {
+	c.mu.Lock()
+	c.handlers++
+	c.mu.Unlock()
+	return c.Real.AddEventHandler(h)
+}
+
+// RemoveEventHandler unregisters from Real.
+func (c *Client) RemoveEventHandler(id uint32) bool {
+	ok := c.Real.RemoveEventHandler(id)
+	if ok {
+		c.mu.Lock()
+		c.handlers--
+		c.mu.Unlock()
+	}
+	return ok
+}
+
+// hooked says whether a handler listens (a session, once the login
+// process let go of the client).
+func (c *Client) hooked() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.handlers > 0
+}
+
+// GetQRChannel opens the QR channel; codes come once Connect is called.
+func (c *Client) GetQRChannel(context.Context) (<-chan whatsmeow.QRChannelItem, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dev.ID != nil {
+		return nil, whatsmeow.ErrQRStoreContainsID
+	}
+	if c.connected {
+		return nil, whatsmeow.ErrQRAlreadyConnected
+	}
+	c.qr = make(chan whatsmeow.QRChannelItem, 8)
+	return c.qr, nil
+}
+
+// RotateQR sends a new code, as WhatsApp does every 20 s or so.
+func (c *Client) RotateQR(code string) {
+	c.mu.Lock()
+	qr := c.qr
+	c.mu.Unlock()
+	qr <- whatsmeow.QRChannelItem{Event: whatsmeow.QRChannelEventCode, Code: code, Timeout: time.Minute}
+}
+
+// ExpireQR ends the QR codes unscanned, as whatsmeow does.
+func (c *Client) ExpireQR() {
+	c.mu.Lock()
+	qr := c.qr
+	c.qr = nil
+	c.connected = false
+	c.mu.Unlock()
+	qr <- whatsmeow.QRChannelTimeout
+	close(qr)
+}
+
+// Scan pairs the device with jid (the phone "scanned the code" or
+// "typed the pairing code"): the device is saved, the QR channel (if
+// any) says success and PairSuccess and Connected are dispatched.
+func (c *Client) Scan(ctx context.Context, jid types.JID, pushName string) error {
+	c.dev.ID = &jid
+	c.dev.LID = types.NewJID("9"+jid.User, types.HiddenUserServer)
+	c.dev.PushName = pushName
+	if c.dev.Account == nil {
+		// What pairing signs; the fake has no real keys to sign with.
+		c.dev.Account = &waAdv.ADVSignedDeviceIdentity{Details: []byte{}, AccountSignature: make([]byte, 64), AccountSignatureKey: make([]byte, 32), DeviceSignature: make([]byte, 64)}
+	}
+	if err := c.dev.Save(ctx); err != nil {
+		return err
+	}
+	c.Emit(&events.PairSuccess{ID: jid, LID: c.dev.LID, Platform: "fake"})
+	c.mu.Lock()
+	qr := c.qr
+	c.qr = nil
+	c.mu.Unlock()
+	if qr != nil {
+		qr <- whatsmeow.QRChannelSuccess
+		close(qr)
+	}
+	c.Emit(&events.Connected{})
+	return nil
+}
+
+// PairPhone returns a fixed pairing code once connected.
+func (c *Client) PairPhone(_ context.Context, phone string, _ bool, _ whatsmeow.PairClientType, _ string) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.connected {
+		return "", whatsmeow.ErrNotConnected
+	}
+	c.pairPhone = phone
+	return "FAKE-CODE", nil
+}
+
+// PairedPhone is the phone number PairPhone was given.
+func (c *Client) PairedPhone() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pairPhone
+}
+
+// SendMessage records msg and answers with a new ID.
+func (c *Client) SendMessage(_ context.Context, to types.JID, msg *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.SendErr != nil {
+		return whatsmeow.SendResponse{}, c.SendErr
+	}
+	if !c.connected {
+		return whatsmeow.SendResponse{}, whatsmeow.ErrNotConnected
+	}
+	id := types.MessageID("")
+	if len(extra) > 0 {
+		id = extra[0].ID
+	}
+	if id == "" {
+		c.nextID++
+		id = fmt.Sprintf("3EB0FAKE%08d", c.nextID)
+	}
+	sent := Sent{To: to, ID: id, Msg: proto.Clone(msg).(*waE2E.Message)}
+	c.sent = append(c.sent, sent)
+	c.notifyLocked()
+	if c.OnSent != nil {
+		c.OnSent(sent)
+	}
+	return whatsmeow.SendResponse{ID: id, Timestamp: time.Now()}, nil
+}
+
+// Sent is what the plugin sent so far.
+func (c *Client) Sent() []Sent {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.sent)
+}
+
+// WaitSent waits up to d until n messages were sent and returns them.
+func (c *Client) WaitSent(n int, d time.Duration) ([]Sent, error) {
+	deadline := time.After(d)
+	for {
+		c.mu.Lock()
+		if len(c.sent) >= n {
+			s := slices.Clone(c.sent)
+			c.mu.Unlock()
+			return s, nil
+		}
+		ch := c.changed
+		c.mu.Unlock()
+		select {
+		case <-ch:
+		case <-deadline:
+			return c.Sent(), fmt.Errorf("wafake: %d messages sent after %s, want %d", len(c.Sent()), d, n)
+		}
+	}
+}
+
+// MarkRead records a read receipt.
+func (c *Client) MarkRead(_ context.Context, ids []types.MessageID, _ time.Time, chat, sender types.JID, _ ...types.ReceiptType) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reads = append(c.reads, Read{IDs: slices.Clone(ids), Chat: chat, Sender: sender})
+	return nil
+}
+
+// Reads is the read receipts sent.
+func (c *Client) Reads() []Read {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.reads)
+}
+
+// ParseWebMessage is whatsmeow's own (it needs no connection).
+func (c *Client) ParseWebMessage(chat types.JID, m *waWeb.WebMessageInfo) (*events.Message, error) {
+	return c.Real.ParseWebMessage(chat, m)
+}
+
+// SendPresence records the user's presence.
+func (c *Client) SendPresence(_ context.Context, p types.Presence) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.presence = append(c.presence, p)
+	return nil
+}
+
+// Presences is the presences sent.
+func (c *Client) Presences() []types.Presence {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.presence)
+}
+
+// SubscribePresence records the subscription.
+func (c *Client) SubscribePresence(_ context.Context, jid types.JID) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.subscribe = append(c.subscribe, jid)
+	return nil
+}
+
+// Subscriptions is the presence subscriptions made.
+func (c *Client) Subscriptions() []types.JID {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.subscribe)
+}
+
+// SendChatPresence records typing.
+func (c *Client) SendChatPresence(_ context.Context, jid types.JID, state types.ChatPresence, _ types.ChatPresenceMedia) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.typing = append(c.typing, Typing{Chat: jid, State: state})
+	return nil
+}
+
+// Typings is the typing states sent.
+func (c *Client) Typings() []Typing {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.typing)
+}
+
+// UploadReader keeps the file under a new direct path.
+func (c *Client) UploadReader(_ context.Context, r io.Reader, _ io.ReadWriteSeeker, _ whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return whatsmeow.UploadResponse{}, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.nextID++
+	path := fmt.Sprintf("/v/fake/%d-%d", time.Now().UnixNano(), c.nextID)
+	c.media[path] = b
+	if c.OnUpload != nil {
+		c.OnUpload(path, b)
+	}
+	return whatsmeow.UploadResponse{URL: "https://mmg.invalid" + path, DirectPath: path, MediaKey: []byte("key"),
+		FileEncSHA256: []byte("enc"), FileSHA256: []byte("sha"), FileLength: uint64(len(b))}, nil
+}
+
+// AddMedia puts a file on the fake media server; a message names it by
+// DirectPath.
+func (c *Client) AddMedia(path string, data []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.media[path] = data
+}
+
+// Media is a file uploaded or added.
+func (c *Client) Media(path string) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.media[path]
+}
+
+// DownloadToFile writes the file of msg's direct path.
+func (c *Client) DownloadToFile(_ context.Context, msg whatsmeow.DownloadableMessage, f whatsmeow.File) error {
+	c.mu.Lock()
+	b, ok := c.media[msg.GetDirectPath()]
+	c.mu.Unlock()
+	if !ok {
+		return whatsmeow.ErrMediaDownloadFailedWith404
+	}
+	_, err := f.Write(b)
+	return err
+}
+
+// SetGroup puts a group on the fake server.
+func (c *Client) SetGroup(g *types.GroupInfo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.groups[g.JID] = g
+}
+
+// Group is the group as the fake server has it.
+func (c *Client) Group(jid types.JID) *types.GroupInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.groups[jid]
+}
+
+// GetGroupInfo returns a group set with SetGroup.
+func (c *Client) GetGroupInfo(_ context.Context, jid types.JID) (*types.GroupInfo, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	g, ok := c.groups[jid]
+	if !ok {
+		return nil, whatsmeow.ErrGroupNotFound
+	}
+	cp := *g
+	cp.Participants = slices.Clone(g.Participants)
+	return &cp, nil
+}
+
+// GetJoinedGroups returns every group set.
+func (c *Client) GetJoinedGroups(ctx context.Context) ([]*types.GroupInfo, error) {
+	c.mu.Lock()
+	jids := make([]types.JID, 0, len(c.groups))
+	for j := range c.groups {
+		jids = append(jids, j)
+	}
+	c.mu.Unlock()
+	slices.SortFunc(jids, func(a, b types.JID) int { return compare(a.String(), b.String()) })
+	out := make([]*types.GroupInfo, 0, len(jids))
+	for _, j := range jids {
+		g, _ := c.GetGroupInfo(ctx, j)
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+func compare(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// LeaveGroup removes the group.
+func (c *Client) LeaveGroup(_ context.Context, jid types.JID) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.groups[jid]; !ok {
+		return whatsmeow.ErrGroupNotFound
+	}
+	delete(c.groups, jid)
+	return nil
+}
+
+// SetGroupName renames the group.
+func (c *Client) SetGroupName(_ context.Context, jid types.JID, name string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	g, ok := c.groups[jid]
+	if !ok {
+		return whatsmeow.ErrGroupNotFound
+	}
+	g.Name = name
+	return nil
+}
+
+// SetGroupTopic sets the group's description.
+func (c *Client) SetGroupTopic(_ context.Context, jid types.JID, _, _, topic string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	g, ok := c.groups[jid]
+	if !ok {
+		return whatsmeow.ErrGroupNotFound
+	}
+	g.Topic = topic
+	return nil
+}
+
+// UpdateGroupParticipants adds, removes, promotes or demotes.
+func (c *Client) UpdateGroupParticipants(_ context.Context, jid types.JID, users []types.JID, action whatsmeow.ParticipantChange) ([]types.GroupParticipant, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	g, ok := c.groups[jid]
+	if !ok {
+		return nil, whatsmeow.ErrGroupNotFound
+	}
+	var out []types.GroupParticipant
+	for _, u := range users {
+		i := slices.IndexFunc(g.Participants, func(p types.GroupParticipant) bool { return p.JID == u })
+		switch action {
+		case whatsmeow.ParticipantChangeAdd:
+			if i < 0 {
+				g.Participants = append(g.Participants, types.GroupParticipant{JID: u, PhoneNumber: u})
+				i = len(g.Participants) - 1
+			}
+		case whatsmeow.ParticipantChangeRemove:
+			if i >= 0 {
+				out = append(out, g.Participants[i])
+				g.Participants = slices.Delete(g.Participants, i, i+1)
+			}
+			continue
+		case whatsmeow.ParticipantChangePromote, whatsmeow.ParticipantChangeDemote:
+			if i < 0 {
+				return nil, errors.New("wafake: not a participant")
+			}
+			g.Participants[i].IsAdmin = action == whatsmeow.ParticipantChangePromote
+		}
+		out = append(out, g.Participants[i])
+	}
+	return out, nil
+}
+
+// AddUser makes a phone number known to IsOnWhatsApp.
+func (c *Client) AddUser(jid types.JID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.users[jid.User] = jid
+}
+
+// IsOnWhatsApp answers from AddUser's numbers.
+func (c *Client) IsOnWhatsApp(_ context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]types.IsOnWhatsAppResponse, 0, len(phones))
+	for _, p := range phones {
+		q := p
+		if len(q) > 0 && q[0] == '+' {
+			q = q[1:]
+		}
+		jid, ok := c.users[q]
+		out = append(out, types.IsOnWhatsAppResponse{Query: p, JID: jid, IsIn: ok})
+	}
+	return out, nil
+}
+
+// SetPicture gives a user a profile picture at a URL (fetched by the
+// test's FetchFunc, never over the network).
+func (c *Client) SetPicture(jid types.JID, id, url string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pictures == nil {
+		c.pictures = map[types.JID]*types.ProfilePictureInfo{}
+	}
+	c.pictures[jid] = &types.ProfilePictureInfo{ID: id, URL: url, Type: "image"}
+}
+
+// GetProfilePictureInfo answers from SetPicture's pictures.
+func (c *Client) GetProfilePictureInfo(_ context.Context, jid types.JID, _ *whatsmeow.GetProfilePictureParams) (*types.ProfilePictureInfo, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.pictures[jid]
+	if !ok {
+		return nil, whatsmeow.ErrProfilePictureNotSet
+	}
+	cp := *p
+	return &cp, nil
+}
+
+// All is every fake made so far.
+func (m *Made) All() []*Client {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.all)
+}
