@@ -13,6 +13,7 @@ import (
 	"github.com/gotd/td/telegram"
 	"github.com/gotd/td/telegram/updates"
 	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -224,8 +225,13 @@ func (s *Session) ended(gen int, err error) {
 		}
 		s.state(pb.LoginState_LOGIN_STATE_LOGGED_OUT, msg)
 		return
-	case refusal(err) != "":
+	case tgerr.Is(err, "API_ID_INVALID", "API_ID_PUBLISHED_FLOOD"):
 		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, refusal(err))
+		return
+	case refusal(err) != "":
+		// The login is good, Telegram refuses the client for now (too
+		// old, flood wait): say what to do, do not hammer.
+		s.state(pb.LoginState_LOGIN_STATE_STOPPED, refusal(err))
 		return
 	}
 	msg := "the connection to Telegram stopped"

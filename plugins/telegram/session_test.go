@@ -516,3 +516,29 @@ func TestAvatar(t *testing.T) {
 		t.Errorf("user info: %d bytes of %s, ID %q", len(c.Avatar), c.AvatarMime, c.AvatarId)
 	}
 }
+
+// Telegram refusing the client (here as too old) stops the login with a
+// message saying so; the credentials stay good.
+func TestRefusedClient(t *testing.T) {
+	srv := newFake(t)
+	s, h, info, n := connectAlice(t, srv)
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	srv.Refuse = "UPDATE_APP_TO_LOGIN"
+	from := h.count()
+	s2, err := n.LoadLogin(ctxT(t), info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Connect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Disconnect(ctxT(t))
+	ev := h.wait(t, from, "stopped state", func(ev *pb.Event) bool {
+		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_STOPPED
+	})
+	if !strings.Contains(ev.GetLoginState().Message, "UPDATE_APP_TO_LOGIN") {
+		t.Errorf("message %q", ev.GetLoginState().Message)
+	}
+}

@@ -94,6 +94,10 @@ type Server struct {
 	FloodWait int
 	// QRTokenTTL is how long a QR login token lives, in seconds (0 = 30).
 	QRTokenTTL int
+	// Refuse, when set, is the error (such as "UPDATE_APP_TO_LOGIN")
+	// every request of a logged-in device gets: Telegram refusing the
+	// client.
+	Refuse string
 }
 
 // key is one client's authorization key: a device.
@@ -386,7 +390,13 @@ func handle[R any, PR interface {
 			s.keys[req.Session.AuthKey.ID] = k
 		}
 		k.sessions[req.Session.ID] = req.Session
-		out, err := h(k, pr)
+		var out bin.Encoder
+		var err error
+		if s.Refuse != "" && k.user != 0 {
+			err = tgerr.New(406, s.Refuse)
+		} else {
+			out, err = h(k, pr)
+		}
 		if err == nil {
 			// Encoding sets flags in the objects, which the server
 			// shares: it happens under the lock.
