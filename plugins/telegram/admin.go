@@ -194,3 +194,24 @@ func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
 	}
 	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: nobody can be removed from a private chat")
 }
+
+var _ sdk.PresenceSetter = (*Session)(nil)
+
+// SetPresence shows the user online on Telegram while they are available
+// on XMPP, offline ("last seen") otherwise.
+func (s *Session) SetPresence(ctx context.Context, p *pb.Presence) error {
+	if s.bot != nil {
+		return nil // a bot has no status
+	}
+	api, _, err := s.client()
+	if err != nil {
+		return err
+	}
+	offline := true
+	switch p.GetShow() {
+	case pb.PresenceShow_PRESENCE_SHOW_AVAILABLE, pb.PresenceShow_PRESENCE_SHOW_CHAT:
+		offline = false
+	}
+	_, err = api.AccountUpdateStatus(ctx, offline)
+	return cmdErr("status", err)
+}

@@ -542,3 +542,22 @@ func TestRefusedClient(t *testing.T) {
 		t.Errorf("message %q", ev.GetLoginState().Message)
 	}
 }
+
+// The user's XMPP presence is their Telegram status.
+func TestSetPresence(t *testing.T) {
+	srv := newFake(t)
+	s, _, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	if err := s.SetPresence(ctx, &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AVAILABLE}); err != nil {
+		t.Fatal(err)
+	}
+	if !srv.Online(alice.ID) {
+		t.Error("available is not online")
+	}
+	if err := s.SetPresence(ctx, &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_XA}); err != nil {
+		t.Fatal(err)
+	}
+	if srv.Online(alice.ID) {
+		t.Error("xa is still online")
+	}
+}

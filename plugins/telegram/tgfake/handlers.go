@@ -468,6 +468,13 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		g.Members = slices.DeleteFunc(g.Members, func(m int64) bool { return m == who })
 		return &tg.Updates{Date: now()}, nil
 	})
+	handle(s, d, tg.AccountUpdateStatusRequestTypeID, "account.updateStatus", func(k *key, r *tg.AccountUpdateStatusRequest) (bin.Encoder, error) {
+		if _, err := s.self(k); err != nil {
+			return nil, err
+		}
+		s.online[k.user] = !r.Offline
+		return &tg.BoolTrue{}, nil
+	})
 	handle(s, d, tg.MessagesSendReactionRequestTypeID, "messages.sendReaction", func(k *key, r *tg.MessagesSendReactionRequest) (bin.Encoder, error) {
 		if _, err := s.self(k); err != nil {
 			return nil, err

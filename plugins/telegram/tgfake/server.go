@@ -88,7 +88,8 @@ type Server struct {
 	tokens   map[string]*key            // QR token -> key showing it
 	requests map[string]int             // request name -> count
 	typing   []Typing
-	outq     chan func() // pushes, in order
+	online   map[int64]bool // as account.updateStatus said
+	outq     chan func()    // pushes, in order
 	// FloodWait, when set, answers every sendCode with FLOOD_WAIT of
 	// that many seconds.
 	FloodWait int
@@ -151,7 +152,7 @@ func New() (*Server, error) {
 		keys: map[[8]byte]*key{}, boxes: map[int64]*box{}, links: map[int]map[int64]int{},
 		reacts: map[int]map[int64][]string{}, files: map[int64]map[int][]byte{}, media: map[int64][]byte{},
 		tokens: map[string]*key{}, requests: map[string]int{}, done: make(chan error, 1),
-		outq: make(chan func(), 1024),
+		outq: make(chan func(), 1024), online: map[int64]bool{},
 	}
 	srv, d := c.DC(DC, "dc2")
 	s.srv = srv
@@ -428,4 +429,11 @@ func (s *Server) Disconnect(user int64) {
 			delete(k.sessions, id)
 		}
 	}
+}
+
+// Online reports whether user's client said it is online.
+func (s *Server) Online(user int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.online[user]
 }
