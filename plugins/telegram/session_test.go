@@ -525,7 +525,7 @@ func TestRefusedClient(t *testing.T) {
 	if err := s.Disconnect(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
-	srv.Refuse = "UPDATE_APP_TO_LOGIN"
+	srv.SetRefuse("UPDATE_APP_TO_LOGIN")
 	from := h.count()
 	s2, err := n.LoadLogin(ctxT(t), info)
 	if err != nil {

@@ -16,9 +16,9 @@ import (
 func TestMain(m *testing.M) { plugintest.Main(m) }
 
 // TestConformance runs the plugintest kit on the plugin with WhatsApp
-// faked (internal/fakeplugin). The kit logs in with a single form and
-// gives no login folder, so the fake plugin adapts: it logs in by phone
-// number and types the pairing code itself (see fakeplugin's kitLogin).
+// faked (internal/fakeplugin). The kit logs in with a single form, so the
+// fake plugin, told so by wafake_kit, adapts: it logs in by phone number
+// and types the pairing code itself (see fakeplugin's kitLogin).
 func TestConformance(t *testing.T) {
 	sockDir, err := os.MkdirTemp("", "wa")
 	if err != nil {
@@ -36,7 +36,7 @@ func TestConformance(t *testing.T) {
 	var n atomic.Int64
 	plugintest.Run(t, plugintest.Config{
 		Binary:      fakePlugin(t),
-		ConfigJSON:  []byte(fmt.Sprintf(`{"wafake_socket": %q}`, srv.Socket)),
+		ConfigJSON:  []byte(fmt.Sprintf(`{"wafake_socket": %q, "wafake_kit": true}`, srv.Socket)),
 		FlowID:      "phone",
 		LoginFields: map[string]string{"phone": "+" + me.User},
 		Contact:     "+" + bob.User,

@@ -95,10 +95,18 @@ type Server struct {
 	FloodWait int
 	// QRTokenTTL is how long a QR login token lives, in seconds (0 = 30).
 	QRTokenTTL int
-	// Refuse, when set, is the error (such as "UPDATE_APP_TO_LOGIN")
+	// refuse, when set, is the error (such as "UPDATE_APP_TO_LOGIN")
 	// every request of a logged-in device gets: Telegram refusing the
-	// client.
-	Refuse string
+	// client (SetRefuse; under mu, as connections read it).
+	refuse string
+}
+
+// SetRefuse makes every request of a logged-in device fail with this
+// error from now on ("" = none), as Telegram refusing the client does.
+func (s *Server) SetRefuse(rpcError string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuse = rpcError
 }
 
 // key is one client's authorization key: a device.
@@ -393,8 +401,8 @@ func handle[R any, PR interface {
 		k.sessions[req.Session.ID] = req.Session
 		var out bin.Encoder
 		var err error
-		if s.Refuse != "" && k.user != 0 {
-			err = tgerr.New(406, s.Refuse)
+		if s.refuse != "" && k.user != 0 {
+			err = tgerr.New(406, s.refuse)
 		} else {
 			out, err = h(k, pr)
 		}

@@ -265,6 +265,9 @@ func StartAgent(made *Made, sock string) *Agent {
 		},
 	}}}
 	made.Setup = a.setup
+	// The server's state (groups, users, media) before the plugin's
+	// first login: a client made before the first poll would lack it.
+	a.poll()
 	go a.run()
 	return a
 }
@@ -295,19 +298,25 @@ func (a *Agent) setup(c *Client) {
 func (a *Agent) run() {
 	for {
 		time.Sleep(100 * time.Millisecond)
-		resp, err := a.client.Get("http://wafake/commands")
-		if err != nil {
-			continue
-		}
-		var cmds []Command
-		err = json.NewDecoder(resp.Body).Decode(&cmds)
-		resp.Body.Close()
-		if err != nil {
-			continue
-		}
-		for _, cmd := range cmds {
-			a.apply(cmd)
-		}
+		a.poll()
+	}
+}
+
+// poll fetches the server's commands and applies them; a failed fetch is
+// tried again on the next poll.
+func (a *Agent) poll() {
+	resp, err := a.client.Get("http://wafake/commands")
+	if err != nil {
+		return
+	}
+	var cmds []Command
+	err = json.NewDecoder(resp.Body).Decode(&cmds)
+	resp.Body.Close()
+	if err != nil {
+		return
+	}
+	for _, cmd := range cmds {
+		a.apply(cmd)
 	}
 }
 

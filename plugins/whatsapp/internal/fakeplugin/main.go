@@ -27,6 +27,7 @@ type network struct {
 	*whatsapp.Network
 	made    *wafake.Made
 	dataDir *string
+	kit     *bool // wafake_kit: the conformance kit drives the logins
 }
 
 func (n network) Init(ctx context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
@@ -40,7 +41,9 @@ func (n network) Init(ctx context.Context, req sdk.InitRequest, host sdk.Host) (
 	if sock == "" {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "fakeplugin: the config must name the test's wafake server in wafake_socket")
 	}
+	*n.kit, _ = cfg["wafake_kit"].(bool)
 	delete(cfg, "wafake_socket")
+	delete(cfg, "wafake_kit")
 	rest, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, err
@@ -60,28 +63,28 @@ func main() {
 	wa.SetFetch(func(context.Context, string) ([]byte, error) {
 		return nil, errors.New("fakeplugin: avatars are not downloaded")
 	})
-	sdk.Serve[*whatsapp.Session](network{Network: wa, made: made, dataDir: new(string)})
+	sdk.Serve[*whatsapp.Session](network{Network: wa, made: made, dataDir: new(string), kit: new(bool)})
 }
 
-// The conformance kit (plugintest) logs in with one form and no login
-// folder, and connects with none: a login by pairing code whose code the
-// kit cannot type. In kit mode (no folder given) the fake logs in by
-// phone number with a folder of its own per number, "types" the code
-// itself and completes in the one step the kit expects.
+// The conformance kit (plugintest) logs in with one form: a login by
+// pairing code whose code the kit cannot type. In kit mode (wafake_kit in
+// the config) the fake logs in by phone number, "types" the code itself
+// and completes in the one step the kit expects. Its folder is the one
+// the kit gives, else one of its own per number.
 
 func (n network) kitDir(phoneDigits string) string {
 	return filepath.Join(*n.dataDir, "kit-logins", phoneDigits)
 }
 
 func (n network) StartLogin(ctx context.Context, req sdk.LoginRequest) (sdk.LoginProcess, error) {
-	if req.Dir != "" {
+	if !*n.kit {
 		return n.Network.StartLogin(ctx, req)
 	}
 	return &kitLogin{n: n, req: req}, nil
 }
 
 func (n network) LoadLogin(ctx context.Context, login sdk.LoginInfo) (*whatsapp.Session, error) {
-	if login.Dir == "" && strings.HasPrefix(login.LoginID, "+") {
+	if *n.kit && login.Dir == "" && strings.HasPrefix(login.LoginID, "+") {
 		login.Dir = n.kitDir(login.LoginID[1:])
 	}
 	return n.Network.LoadLogin(ctx, login)
@@ -103,9 +106,11 @@ func (k *kitLogin) Submit(ctx context.Context, f map[string]string) (*pb.LoginSt
 	digits := strings.TrimPrefix(strings.TrimSpace(f["phone"]), "+")
 	req := k.req
 	req.FlowID = "phone"
-	if digits != "" {
+	switch {
+	case req.Dir != "":
+	case digits != "":
 		req.Dir = k.n.kitDir(digits)
-	} else {
+	default:
 		req.Dir = filepath.Join(*k.n.dataDir, "kit-logins", "unknown")
 	}
 	if k.inner != nil {
