@@ -123,6 +123,29 @@ func TestSASLPlainRefused(t *testing.T) {
 	}
 }
 
+// A server that drops the connection right after refusing the SASL
+// account: the refusal still reads as bad credentials, with the server's
+// words, not as a lost connection to retry.
+func TestSASLRefusedThenDropped(t *testing.T) {
+	srv := startScripted(t, "sasl", "kit\x00s3cret")
+	srv.mu.Lock()
+	srv.dropOnSASLFail = true
+	srv.mu.Unlock()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["sasl_user"], f["sasl_password"] = "kit", "wrong"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	st := evs.NextEvent(func(ev *pb.Event) bool {
+		s := ev.GetLoginState().GetState()
+		return s != pb.LoginState_LOGIN_STATE_CONNECTING && s != pb.LoginState_LOGIN_STATE_UNKNOWN
+	})
+	if st.GetLoginState().State != pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS || !strings.Contains(st.GetLoginState().Message, "SASL authentication failed") {
+		t.Errorf("login state %v, want bad credentials with the server's words", st.GetLoginState())
+	}
+}
+
 // A server that is down is tried again after waits that double from
 // reconnect_min up to reconnect_max, each jittered to between half and
 // all of it.

@@ -25,6 +25,9 @@ type scripted struct {
 	sasl string
 	// refuse closes each connection at once (a server that is down).
 	refuse bool
+	// dropOnSASLFail closes the connection right after refusing a SASL
+	// account, before the client's QUIT.
+	dropOnSASLFail bool
 
 	mu      sync.Mutex
 	conn    net.Conn
@@ -186,6 +189,12 @@ func (s *scripted) serve(c net.Conn) {
 				fmt.Fprint(c, ":srv 903 * :SASL authentication successful\r\n")
 			} else {
 				fmt.Fprint(c, ":srv 904 * :SASL authentication failed\r\n")
+				s.mu.Lock()
+				drop := s.dropOnSASLFail
+				s.mu.Unlock()
+				if drop {
+					c.Close()
+				}
 			}
 		case "NICK":
 			s.mu.Lock()

@@ -50,6 +50,11 @@ type Session struct {
 	joins     map[string]chan error // JoinChat calls waiting, by folded channel
 	nickWait  *nickWait             // the SetNick call waiting, if any
 	echoes    []*echo               // own lines waiting for the server's echo
+	// saslRefused is the server's words when it refused the SASL
+	// account (904, 902) on the current connection attempt. ircevent
+	// answers a refusal with QUIT, and the server's close may reach its
+	// Connect first, which then says only "Disconnected by server".
+	saslRefused string
 	// stop is closed by Disconnect: it ends a wait between attempts.
 	stop chan struct{}
 	// attempts counts the connection attempts since the last one that
@@ -110,7 +115,7 @@ func (s *Session) Connect(ctx context.Context) error {
 		c.UseSASL, c.SASLLogin, c.SASLPassword, c.SASLMech = true, s.acc.SASLUser, s.acc.SASLPassword, "PLAIN"
 	}
 	s.conn = c
-	s.attempts = 0
+	s.attempts, s.saslRefused = 0, ""
 	s.stop = make(chan struct{})
 	s.ready, s.readyOnce = make(chan struct{}), &sync.Once{}
 	ready := s.ready
@@ -155,6 +160,11 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 		return
 	}
 	state := pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT
+	s.mu.Lock()
+	if s.saslRefused != "" {
+		err = fmt.Errorf("SASL: %s", s.saslRefused)
+	}
+	s.mu.Unlock()
 	if strings.Contains(err.Error(), "SASL") {
 		state = pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS
 		s.mu.Lock()
@@ -187,6 +197,13 @@ func (s *Session) handle(c *ircevent.Connection) {
 	c.AddCallback("ERROR", func(m ircmsg.Message) {
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, s.acc.addr()+" says: "+lastParam(m))
 	})
+	saslRefused := func(m ircmsg.Message) {
+		s.mu.Lock()
+		s.saslRefused = lastParam(m)
+		s.mu.Unlock()
+	}
+	c.AddCallback("904", saslRefused) // ERR_SASLFAIL
+	c.AddCallback("902", saslRefused) // ERR_NICKLOCKED
 	c.AddCallback("PRIVMSG", func(m ircmsg.Message) { s.onMessage(m, false) })
 	c.AddCallback("CTCP_ACTION", func(m ircmsg.Message) { s.onMessage(m, true) })
 	s.handleChannels(c)
