@@ -2,6 +2,7 @@ package irc_test
 
 import (
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -105,44 +106,30 @@ func TestIRCv3(t *testing.T) {
 	}
 }
 
-// A SASL account the server refuses is bad credentials.
+// A SASL account the server refuses is bad credentials, with the
+// server's words, not a lost connection to retry: also when the server
+// drops the connection right after refusing, before the client's QUIT.
 func TestSASLPlainRefused(t *testing.T) {
-	srv := startScripted(t, "sasl", "kit\x00s3cret")
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	f := srv.fields("kit")
-	f["sasl_user"], f["sasl_password"] = "kit", "wrong"
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	st := evs.NextEvent(func(ev *pb.Event) bool {
-		s := ev.GetLoginState().GetState()
-		return s != pb.LoginState_LOGIN_STATE_CONNECTING && s != pb.LoginState_LOGIN_STATE_UNKNOWN
-	})
-	if st.GetLoginState().State != pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS {
-		t.Errorf("login state %v, want bad credentials", st.GetLoginState())
-	}
-}
-
-// A server that drops the connection right after refusing the SASL
-// account: the refusal still reads as bad credentials, with the server's
-// words, not as a lost connection to retry.
-func TestSASLRefusedThenDropped(t *testing.T) {
-	srv := startScripted(t, "sasl", "kit\x00s3cret")
-	srv.mu.Lock()
-	srv.dropOnSASLFail = true
-	srv.mu.Unlock()
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	f := srv.fields("kit")
-	f["sasl_user"], f["sasl_password"] = "kit", "wrong"
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	st := evs.NextEvent(func(ev *pb.Event) bool {
-		s := ev.GetLoginState().GetState()
-		return s != pb.LoginState_LOGIN_STATE_CONNECTING && s != pb.LoginState_LOGIN_STATE_UNKNOWN
-	})
-	if st.GetLoginState().State != pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS || !strings.Contains(st.GetLoginState().Message, "SASL authentication failed") {
-		t.Errorf("login state %v, want bad credentials with the server's words", st.GetLoginState())
+	for _, drop := range []bool{false, true} {
+		t.Run(fmt.Sprintf("drop=%v", drop), func(t *testing.T) {
+			srv := startScripted(t, "sasl", "kit\x00s3cret")
+			srv.mu.Lock()
+			srv.dropOnSASLFail = drop
+			srv.mu.Unlock()
+			p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+			evs := p.Events()
+			f := srv.fields("kit")
+			f["sasl_user"], f["sasl_password"] = "kit", "wrong"
+			login := p.Login("", f)
+			p.Connect(login.LoginId, login.SavedState)
+			st := evs.NextEvent(func(ev *pb.Event) bool {
+				s := ev.GetLoginState().GetState()
+				return s != pb.LoginState_LOGIN_STATE_CONNECTING && s != pb.LoginState_LOGIN_STATE_UNKNOWN
+			})
+			if st.GetLoginState().State != pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS || !strings.Contains(st.GetLoginState().Message, "SASL authentication failed") {
+				t.Errorf("login state %v, want bad credentials with the server's words", st.GetLoginState())
+			}
+		})
 	}
 }
 
