@@ -1,70 +1,46 @@
-package pythonecho_test
+package pluginhost
 
 import (
 	"context"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"passerelle.im/passerelle/bridge/pluginhost"
 	"passerelle.im/passerelle/internal/syncbuf"
+	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
-// events records what the host hands the gateway, and stores it at once.
-type events struct {
-	mu  sync.Mutex
-	evs []*pb.Event
-}
-
-func (e *events) on(_ context.Context, evs []*pb.Event) <-chan error {
-	e.mu.Lock()
-	e.evs = append(e.evs, evs...)
-	e.mu.Unlock()
-	ch := make(chan error, 1)
-	ch <- nil
-	return ch
-}
-
-func (e *events) find(match func(*pb.Event) bool) *pb.Event {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for _, ev := range e.evs {
-		if match(ev) {
-			return ev
-		}
-	}
-	return nil
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
+// pythonEcho is the Python example plugin's main file, an executable
+// script (it names /usr/bin/python3), as an admin would configure it.
+func pythonEcho(t *testing.T) string {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
+	path, err := filepath.Abs("../../examples/python-echo/passerelle_echo.py")
+	if err != nil {
+		t.Fatal(err)
 	}
+	return path
 }
 
-// The gateway's own plugin host (bridge/pluginhost) runs the Python plugin
+// The host runs the Python example plugin (examples/python-echo)
 // as it runs a Go one: started by its path with the gateway's reduced
 // environment, kept by health pings, its log folded into the gateway's,
 // commands and events on their streams, history on its own, and stopped
 // through go-plugin's controller without waiting for the kill.
 func TestUnderGatewayHost(t *testing.T) {
-	needPython(t)
-	rec := &events{}
+	plugintest.Need(t, "Python's gRPC (Debian: python3-grpcio python3-protobuf; scripts/install-deps.sh installs them)",
+		"/usr/bin/python3", "-c", "import grpc, google.protobuf")
+	rec := &recorder{}
 	var mu sync.Mutex
 	var batches []*pb.HistoryBatch
 	logs := &syncbuf.Buffer{}
-	h := pluginhost.New(pluginhost.Config{Name: "pyecho", Path: script(t), DataDir: t.TempDir(),
+	h := New(Config{Name: "pyecho", Path: pythonEcho(t), DataDir: t.TempDir(),
 		ConfigJSON: []byte(`{"contact_name": "Echo Echo"}`), Domain: "pyecho.localhost",
 		Log:      slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		OnEvents: rec.on,
+		OnEvents: rec.onEvents,
 		OnHistory: func(_ context.Context, b *pb.HistoryBatch) error {
 			mu.Lock()
 			batches = append(batches, b)
@@ -111,9 +87,9 @@ func TestUnderGatewayHost(t *testing.T) {
 		t.Fatalf("send: %v, %v", res, err)
 	}
 	waitFor(t, "the echo", func() bool {
-		return rec.find(func(ev *pb.Event) bool {
+		return rec.has(func(ev *pb.Event) bool {
 			return ev.GetMessage().GetText() == "hello" && ev.GetSender().GetName() == "Echo Echo"
-		}) != nil
+		})
 	})
 	if _, err := c.Backfill(wait, &pb.BackfillRequest{LoginId: "u", ChatId: "echo"}); err != nil {
 		t.Fatal(err)
