@@ -116,7 +116,7 @@ func (t *transport) removeLogin(ctx context.Context, user string) error {
 	}
 	client, err := t.client(ctx)
 	if err != nil {
-		t.log.Warn("plugin down; login deleted without a network logout", "user", user)
+		t.log.Warn("plugin down; login deleted, its network logout owed until the plugin is back", "user", user)
 		client = nil
 	}
 	if err := t.dropAccount(ctx, client, s); err != nil {
@@ -132,24 +132,32 @@ func (t *transport) removeLogin(ctx context.Context, user string) error {
 // logout, and when another account replaces the login.
 func (t *transport) dropAccount(ctx context.Context, client pb.TransportClient, s *session) error {
 	user, l := s.user, s.Login()
+	owe := client == nil
 	if client != nil {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		if _, err := client.Logout(cctx, &pb.LoginRef{LoginId: l.LoginID}); err != nil {
-			t.log.Warn("network logout failed; deleting the login anyway", "user", user, "err", err)
+		if _, err := client.Logout(cctx, logoutRequest(l, t.logoutDir(l))); err != nil {
+			owe = pluginAway(err) && ctx.Err() == nil
+			t.log.Warn("network logout failed; deleting the login anyway", "user", user, "err", err, "retried", owe)
 		}
 		cancel()
 	}
 	// Deleting the login deletes its contacts: read them first, to
 	// take them out of the user's roster afterwards.
 	contacts := s.contactIDs()
-	if err := t.db.DeleteLogin(ctx, t.name, user); err != nil && !errors.Is(err, store.ErrNotFound) {
+	del := t.db.DeleteLogin
+	if owe { // logout.go: the plugin hears of it when it is back
+		del = t.db.DeleteLoginOwingLogout
+	}
+	if err := del(ctx, t.name, user); err != nil && !errors.Is(err, store.ErrNotFound) {
 		t.log.Error("deleting the login failed", "user", user, "err", err)
 		return fmt.Errorf("the gateway could not delete the login: %w", err)
 	}
 	t.dropLogin(user)
 	s.closeRooms(ctx) // room.go
-	// Logged out, the plugin is done with the folder.
-	t.removeLoginDir(l.DataDir)
+	if !owe {
+		// Logged out, the plugin is done with the folder.
+		t.removeLoginDir(l.DataDir)
+	}
 	s.forgetContacts(ctx, contacts)
 	t.log.Info("user logged out", "user", user, "login", l.LoginID)
 	return nil

@@ -75,6 +75,7 @@ type stack struct {
 	dir     string
 	cfgPath string
 	logs    *logBuffer
+	plugin  string // the plugin binary's path
 	cancel  context.CancelFunc
 	done    chan struct{}
 }
@@ -122,6 +123,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	if o.plugin == "" {
 		o.plugin = echoBin
 	}
+	s.plugin = o.plugin
 	if o.backfill == "" {
 		o.backfill = "0"
 	}
@@ -299,7 +301,7 @@ func (s *stack) waitGateway(c *xmpptest.Client) {
 	}
 }
 
-// pluginPID finds the echo plugin process the gateway started.
+// pluginPID finds the plugin process the gateway started.
 func (s *stack) pluginPID() int {
 	s.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -311,7 +313,7 @@ func (s *stack) pluginPID() int {
 				continue
 			}
 			cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-			if err != nil || !bytes.HasPrefix(cmdline, []byte(echoBin+"\x00")) {
+			if err != nil || !bytes.HasPrefix(cmdline, []byte(s.plugin+"\x00")) {
 				continue
 			}
 			stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
@@ -320,7 +322,7 @@ func (s *stack) pluginPID() int {
 			}
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatal("echo plugin process not found")
+			s.t.Fatal("plugin process not found")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -147,7 +147,11 @@ func (t *transport) run(ctx context.Context) {
 	for _, l := range logins {
 		t.setLogin(l)
 	}
-	t.sweepLoginDirs(logins)
+	owed, err := t.db.OwedLogouts(t.name)
+	if err != nil {
+		t.log.Error("cannot read the owed logouts; their folders may go before the network hears of them", "err", err)
+	}
+	t.sweepLoginDirs(append(logins, owed...)) // an owed logout keeps its folder
 	backlog, err := t.loadOutbox()
 	if err != nil {
 		t.log.Error("cannot read the outbox; transport not started", "err", err)
@@ -185,6 +189,7 @@ func (t *transport) onPluginReady(ctx context.Context, caps *pb.Capabilities) {
 	if err != nil {
 		return
 	}
+	t.settleOwedLogouts(ctx, client) // logout.go
 	sem := make(chan struct{}, 16)
 	var wg sync.WaitGroup
 	var mu sync.Mutex

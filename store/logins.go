@@ -303,6 +303,10 @@ func (db *DB) updateLogin(ctx context.Context, transport, userJID, what string, 
 // that data is theirs too and is kept. Deleting an absent login is not an
 // error.
 func (db *DB) DeleteLogin(ctx context.Context, transport, userJID string) error {
+	return db.deleteLogin(ctx, transport, userJID, false)
+}
+
+func (db *DB) deleteLogin(ctx context.Context, transport, userJID string, owe bool) error {
 	if err := checkLoginKey(transport, userJID); err != nil {
 		return err
 	}
@@ -332,6 +336,11 @@ func (db *DB) DeleteLogin(ctx context.Context, transport, userJID string) error 
 		}
 		if decErr != nil {
 			return nil // no LoginID to find the data by; the record at least is gone
+		}
+		if owe {
+			if err := oweLogout(tx, old); err != nil {
+				return err
+			}
 		}
 		return dropLoginData(tx, transport, old.LoginID, userJID)
 	})

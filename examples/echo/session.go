@@ -5,6 +5,8 @@ import (
 	"context"
 	"image"
 	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -53,11 +55,16 @@ func (s *Session) Disconnect(context.Context) error {
 	return nil
 }
 
-// Logout goes offline and has the network forget the account.
+// Logout goes offline and has the network forget the account. A real
+// network library needs the login's folder for it (its keys are there),
+// also when the login was not connected since the plugin started: the
+// log line says whether the folder was at hand.
 func (s *Session) Logout(ctx context.Context) error {
 	s.n.mu.Lock()
 	delete(s.n.accounts, s.loginID)
 	s.n.mu.Unlock()
+	_, err := os.Stat(filepath.Join(s.dir, AccountFile))
+	s.n.host.Logger().Info("echo: account logged out", "login", s.loginID, "with_folder", s.dir != "" && err == nil)
 	return s.Disconnect(ctx)
 }
 

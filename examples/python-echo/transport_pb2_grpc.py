@@ -56,7 +56,7 @@ class TransportStub(object):
         )
     self.Logout = channel.unary_unary(
         '/passerelle.transport.v2.Transport/Logout',
-        request_serializer=transport__pb2.LoginRef.SerializeToString,
+        request_serializer=transport__pb2.LogoutRequest.SerializeToString,
         response_deserializer=transport__pb2.Empty.FromString,
         )
     self.ResolveIdentifier = channel.unary_unary(
@@ -324,7 +324,7 @@ def add_TransportServicer_to_server(servicer, server):
       ),
       'Logout': grpc.unary_unary_rpc_method_handler(
           servicer.Logout,
-          request_deserializer=transport__pb2.LoginRef.FromString,
+          request_deserializer=transport__pb2.LogoutRequest.FromString,
           response_serializer=transport__pb2.Empty.SerializeToString,
       ),
       'ResolveIdentifier': grpc.unary_unary_rpc_method_handler(

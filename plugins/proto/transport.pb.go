@@ -639,7 +639,7 @@ func (x Span_Style) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Span_Style.Descriptor instead.
 func (Span_Style) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{36, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{37, 0}
 }
 
 type ReceiptEvent_Kind int32
@@ -685,7 +685,7 @@ func (x ReceiptEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReceiptEvent_Kind.Descriptor instead.
 func (ReceiptEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{60, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{61, 0}
 }
 
 type MemberEvent_Kind int32
@@ -743,7 +743,7 @@ func (x MemberEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use MemberEvent_Kind.Descriptor instead.
 func (MemberEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{69, 0}
 }
 
 type ChatRemovedEvent_Reason int32
@@ -795,7 +795,7 @@ func (x ChatRemovedEvent_Reason) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ChatRemovedEvent_Reason.Descriptor instead.
 func (ChatRemovedEvent_Reason) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{73, 0}
 }
 
 type Empty struct {
@@ -2100,6 +2100,79 @@ func (x *ConnectRequest) GetLoginDir() string {
 	return ""
 }
 
+// LogoutRequest ends a login on the network. It carries what Connect
+// does, so that a plugin can log out a login it has not connected since
+// it started (after a restart, or a login whose connection failed): the
+// host may send a Logout owed since the plugin was down. Its first field
+// is LoginRef's, so a plugin built before these fields reads it as one.
+type LogoutRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LoginId       string                 `protobuf:"bytes,1,opt,name=login_id,json=loginId,proto3" json:"login_id,omitempty"`
+	UserJid       string                 `protobuf:"bytes,2,opt,name=user_jid,json=userJid,proto3" json:"user_jid,omitempty"`
+	SavedState    []byte                 `protobuf:"bytes,3,opt,name=saved_state,json=savedState,proto3" json:"saved_state,omitempty"`
+	LoginDir      string                 `protobuf:"bytes,4,opt,name=login_dir,json=loginDir,proto3" json:"login_dir,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogoutRequest) Reset() {
+	*x = LogoutRequest{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogoutRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogoutRequest) ProtoMessage() {}
+
+func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogoutRequest.ProtoReflect.Descriptor instead.
+func (*LogoutRequest) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *LogoutRequest) GetLoginId() string {
+	if x != nil {
+		return x.LoginId
+	}
+	return ""
+}
+
+func (x *LogoutRequest) GetUserJid() string {
+	if x != nil {
+		return x.UserJid
+	}
+	return ""
+}
+
+func (x *LogoutRequest) GetSavedState() []byte {
+	if x != nil {
+		return x.SavedState
+	}
+	return nil
+}
+
+func (x *LogoutRequest) GetLoginDir() string {
+	if x != nil {
+		return x.LoginDir
+	}
+	return ""
+}
+
 type ResolveIdentifierRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	LoginId       string                 `protobuf:"bytes,1,opt,name=login_id,json=loginId,proto3" json:"login_id,omitempty"`
@@ -2111,7 +2184,7 @@ type ResolveIdentifierRequest struct {
 
 func (x *ResolveIdentifierRequest) Reset() {
 	*x = ResolveIdentifierRequest{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[18]
+	mi := &file_plugins_proto_transport_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2123,7 +2196,7 @@ func (x *ResolveIdentifierRequest) String() string {
 func (*ResolveIdentifierRequest) ProtoMessage() {}
 
 func (x *ResolveIdentifierRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[18]
+	mi := &file_plugins_proto_transport_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2136,7 +2209,7 @@ func (x *ResolveIdentifierRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResolveIdentifierRequest.ProtoReflect.Descriptor instead.
 func (*ResolveIdentifierRequest) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{18}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ResolveIdentifierRequest) GetLoginId() string {
@@ -2171,7 +2244,7 @@ type Presence struct {
 
 func (x *Presence) Reset() {
 	*x = Presence{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[19]
+	mi := &file_plugins_proto_transport_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2183,7 +2256,7 @@ func (x *Presence) String() string {
 func (*Presence) ProtoMessage() {}
 
 func (x *Presence) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[19]
+	mi := &file_plugins_proto_transport_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2196,7 +2269,7 @@ func (x *Presence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Presence.ProtoReflect.Descriptor instead.
 func (*Presence) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{19}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Presence) GetShow() PresenceShow {
@@ -2239,7 +2312,7 @@ type Contact struct {
 
 func (x *Contact) Reset() {
 	*x = Contact{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[20]
+	mi := &file_plugins_proto_transport_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2251,7 +2324,7 @@ func (x *Contact) String() string {
 func (*Contact) ProtoMessage() {}
 
 func (x *Contact) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[20]
+	mi := &file_plugins_proto_transport_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2264,7 +2337,7 @@ func (x *Contact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Contact.ProtoReflect.Descriptor instead.
 func (*Contact) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{20}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Contact) GetUserId() string {
@@ -2353,7 +2426,7 @@ type ContactListResponse struct {
 
 func (x *ContactListResponse) Reset() {
 	*x = ContactListResponse{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[21]
+	mi := &file_plugins_proto_transport_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2365,7 +2438,7 @@ func (x *ContactListResponse) String() string {
 func (*ContactListResponse) ProtoMessage() {}
 
 func (x *ContactListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[21]
+	mi := &file_plugins_proto_transport_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2378,7 +2451,7 @@ func (x *ContactListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactListResponse.ProtoReflect.Descriptor instead.
 func (*ContactListResponse) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{21}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ContactListResponse) GetContacts() []*Contact {
@@ -2398,7 +2471,7 @@ type ChatRef struct {
 
 func (x *ChatRef) Reset() {
 	*x = ChatRef{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[22]
+	mi := &file_plugins_proto_transport_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2410,7 +2483,7 @@ func (x *ChatRef) String() string {
 func (*ChatRef) ProtoMessage() {}
 
 func (x *ChatRef) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[22]
+	mi := &file_plugins_proto_transport_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2423,7 +2496,7 @@ func (x *ChatRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatRef.ProtoReflect.Descriptor instead.
 func (*ChatRef) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{22}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ChatRef) GetLoginId() string {
@@ -2450,7 +2523,7 @@ type UserRef struct {
 
 func (x *UserRef) Reset() {
 	*x = UserRef{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[23]
+	mi := &file_plugins_proto_transport_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2462,7 +2535,7 @@ func (x *UserRef) String() string {
 func (*UserRef) ProtoMessage() {}
 
 func (x *UserRef) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[23]
+	mi := &file_plugins_proto_transport_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2475,7 +2548,7 @@ func (x *UserRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserRef.ProtoReflect.Descriptor instead.
 func (*UserRef) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{23}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *UserRef) GetLoginId() string {
@@ -2507,7 +2580,7 @@ type Member struct {
 
 func (x *Member) Reset() {
 	*x = Member{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[24]
+	mi := &file_plugins_proto_transport_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2519,7 +2592,7 @@ func (x *Member) String() string {
 func (*Member) ProtoMessage() {}
 
 func (x *Member) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[24]
+	mi := &file_plugins_proto_transport_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2532,7 +2605,7 @@ func (x *Member) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Member.ProtoReflect.Descriptor instead.
 func (*Member) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{24}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Member) GetUserId() string {
@@ -2593,7 +2666,7 @@ type Chat struct {
 
 func (x *Chat) Reset() {
 	*x = Chat{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[25]
+	mi := &file_plugins_proto_transport_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2605,7 +2678,7 @@ func (x *Chat) String() string {
 func (*Chat) ProtoMessage() {}
 
 func (x *Chat) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[25]
+	mi := &file_plugins_proto_transport_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2618,7 +2691,7 @@ func (x *Chat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Chat.ProtoReflect.Descriptor instead.
 func (*Chat) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{25}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *Chat) GetChatId() string {
@@ -2714,7 +2787,7 @@ type ChatListResponse struct {
 
 func (x *ChatListResponse) Reset() {
 	*x = ChatListResponse{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[26]
+	mi := &file_plugins_proto_transport_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2726,7 +2799,7 @@ func (x *ChatListResponse) String() string {
 func (*ChatListResponse) ProtoMessage() {}
 
 func (x *ChatListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[26]
+	mi := &file_plugins_proto_transport_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2739,7 +2812,7 @@ func (x *ChatListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatListResponse.ProtoReflect.Descriptor instead.
 func (*ChatListResponse) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{26}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ChatListResponse) GetChats() []*Chat {
@@ -2761,7 +2834,7 @@ type BackfillRequest struct {
 
 func (x *BackfillRequest) Reset() {
 	*x = BackfillRequest{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[27]
+	mi := &file_plugins_proto_transport_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2773,7 +2846,7 @@ func (x *BackfillRequest) String() string {
 func (*BackfillRequest) ProtoMessage() {}
 
 func (x *BackfillRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[27]
+	mi := &file_plugins_proto_transport_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2786,7 +2859,7 @@ func (x *BackfillRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BackfillRequest.ProtoReflect.Descriptor instead.
 func (*BackfillRequest) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{27}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *BackfillRequest) GetLoginId() string {
@@ -2827,7 +2900,7 @@ type HistoryAck struct {
 
 func (x *HistoryAck) Reset() {
 	*x = HistoryAck{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[28]
+	mi := &file_plugins_proto_transport_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2839,7 +2912,7 @@ func (x *HistoryAck) String() string {
 func (*HistoryAck) ProtoMessage() {}
 
 func (x *HistoryAck) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[28]
+	mi := &file_plugins_proto_transport_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2852,7 +2925,7 @@ func (x *HistoryAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryAck.ProtoReflect.Descriptor instead.
 func (*HistoryAck) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{28}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *HistoryAck) GetUpToSeq() uint64 {
@@ -2880,7 +2953,7 @@ type HistoryBatch struct {
 
 func (x *HistoryBatch) Reset() {
 	*x = HistoryBatch{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[29]
+	mi := &file_plugins_proto_transport_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2892,7 +2965,7 @@ func (x *HistoryBatch) String() string {
 func (*HistoryBatch) ProtoMessage() {}
 
 func (x *HistoryBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[29]
+	mi := &file_plugins_proto_transport_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2905,7 +2978,7 @@ func (x *HistoryBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryBatch.ProtoReflect.Descriptor instead.
 func (*HistoryBatch) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{29}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *HistoryBatch) GetSeq() uint64 {
@@ -2975,7 +3048,7 @@ type MediaRef struct {
 
 func (x *MediaRef) Reset() {
 	*x = MediaRef{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[30]
+	mi := &file_plugins_proto_transport_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2987,7 +3060,7 @@ func (x *MediaRef) String() string {
 func (*MediaRef) ProtoMessage() {}
 
 func (x *MediaRef) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[30]
+	mi := &file_plugins_proto_transport_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3000,7 +3073,7 @@ func (x *MediaRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MediaRef.ProtoReflect.Descriptor instead.
 func (*MediaRef) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{30}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *MediaRef) GetLoginId() string {
@@ -3041,7 +3114,7 @@ type MediaInfo struct {
 
 func (x *MediaInfo) Reset() {
 	*x = MediaInfo{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[31]
+	mi := &file_plugins_proto_transport_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3053,7 +3126,7 @@ func (x *MediaInfo) String() string {
 func (*MediaInfo) ProtoMessage() {}
 
 func (x *MediaInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[31]
+	mi := &file_plugins_proto_transport_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3066,7 +3139,7 @@ func (x *MediaInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MediaInfo.ProtoReflect.Descriptor instead.
 func (*MediaInfo) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{31}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *MediaInfo) GetName() string {
@@ -3144,7 +3217,7 @@ type MediaChunk struct {
 
 func (x *MediaChunk) Reset() {
 	*x = MediaChunk{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[32]
+	mi := &file_plugins_proto_transport_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3156,7 +3229,7 @@ func (x *MediaChunk) String() string {
 func (*MediaChunk) ProtoMessage() {}
 
 func (x *MediaChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[32]
+	mi := &file_plugins_proto_transport_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3169,7 +3242,7 @@ func (x *MediaChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MediaChunk.ProtoReflect.Descriptor instead.
 func (*MediaChunk) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{32}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *MediaChunk) GetInfo() *MediaInfo {
@@ -3202,7 +3275,7 @@ type UploadMediaResult struct {
 
 func (x *UploadMediaResult) Reset() {
 	*x = UploadMediaResult{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[33]
+	mi := &file_plugins_proto_transport_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3214,7 +3287,7 @@ func (x *UploadMediaResult) String() string {
 func (*UploadMediaResult) ProtoMessage() {}
 
 func (x *UploadMediaResult) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[33]
+	mi := &file_plugins_proto_transport_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3227,7 +3300,7 @@ func (x *UploadMediaResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadMediaResult.ProtoReflect.Descriptor instead.
 func (*UploadMediaResult) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{33}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *UploadMediaResult) GetUploadId() string {
@@ -3269,7 +3342,7 @@ type Command struct {
 
 func (x *Command) Reset() {
 	*x = Command{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[34]
+	mi := &file_plugins_proto_transport_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3281,7 +3354,7 @@ func (x *Command) String() string {
 func (*Command) ProtoMessage() {}
 
 func (x *Command) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[34]
+	mi := &file_plugins_proto_transport_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3294,7 +3367,7 @@ func (x *Command) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Command.ProtoReflect.Descriptor instead.
 func (*Command) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{34}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *Command) GetCorrelationId() uint64 {
@@ -3587,7 +3660,7 @@ type Attachment struct {
 
 func (x *Attachment) Reset() {
 	*x = Attachment{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[35]
+	mi := &file_plugins_proto_transport_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3599,7 +3672,7 @@ func (x *Attachment) String() string {
 func (*Attachment) ProtoMessage() {}
 
 func (x *Attachment) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[35]
+	mi := &file_plugins_proto_transport_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3612,7 +3685,7 @@ func (x *Attachment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Attachment.ProtoReflect.Descriptor instead.
 func (*Attachment) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{35}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *Attachment) GetName() string {
@@ -3786,7 +3859,7 @@ type Span struct {
 
 func (x *Span) Reset() {
 	*x = Span{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[36]
+	mi := &file_plugins_proto_transport_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3798,7 +3871,7 @@ func (x *Span) String() string {
 func (*Span) ProtoMessage() {}
 
 func (x *Span) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[36]
+	mi := &file_plugins_proto_transport_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3811,7 +3884,7 @@ func (x *Span) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Span.ProtoReflect.Descriptor instead.
 func (*Span) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{36}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *Span) GetStart() uint32 {
@@ -3862,7 +3935,7 @@ type SendMessage struct {
 
 func (x *SendMessage) Reset() {
 	*x = SendMessage{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[37]
+	mi := &file_plugins_proto_transport_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3874,7 +3947,7 @@ func (x *SendMessage) String() string {
 func (*SendMessage) ProtoMessage() {}
 
 func (x *SendMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[37]
+	mi := &file_plugins_proto_transport_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3887,7 +3960,7 @@ func (x *SendMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendMessage.ProtoReflect.Descriptor instead.
 func (*SendMessage) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{37}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *SendMessage) GetText() string {
@@ -3937,7 +4010,7 @@ type EditMessage struct {
 
 func (x *EditMessage) Reset() {
 	*x = EditMessage{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[38]
+	mi := &file_plugins_proto_transport_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3949,7 +4022,7 @@ func (x *EditMessage) String() string {
 func (*EditMessage) ProtoMessage() {}
 
 func (x *EditMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[38]
+	mi := &file_plugins_proto_transport_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3962,7 +4035,7 @@ func (x *EditMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EditMessage.ProtoReflect.Descriptor instead.
 func (*EditMessage) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{38}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *EditMessage) GetTargetId() string {
@@ -4004,7 +4077,7 @@ type React struct {
 
 func (x *React) Reset() {
 	*x = React{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[39]
+	mi := &file_plugins_proto_transport_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4016,7 +4089,7 @@ func (x *React) String() string {
 func (*React) ProtoMessage() {}
 
 func (x *React) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[39]
+	mi := &file_plugins_proto_transport_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4029,7 +4102,7 @@ func (x *React) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use React.ProtoReflect.Descriptor instead.
 func (*React) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{39}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *React) GetTargetId() string {
@@ -4063,7 +4136,7 @@ type Retract struct {
 
 func (x *Retract) Reset() {
 	*x = Retract{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[40]
+	mi := &file_plugins_proto_transport_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4075,7 +4148,7 @@ func (x *Retract) String() string {
 func (*Retract) ProtoMessage() {}
 
 func (x *Retract) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[40]
+	mi := &file_plugins_proto_transport_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4088,7 +4161,7 @@ func (x *Retract) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Retract.ProtoReflect.Descriptor instead.
 func (*Retract) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{40}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *Retract) GetTargetId() string {
@@ -4115,7 +4188,7 @@ type MarkRead struct {
 
 func (x *MarkRead) Reset() {
 	*x = MarkRead{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[41]
+	mi := &file_plugins_proto_transport_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4127,7 +4200,7 @@ func (x *MarkRead) String() string {
 func (*MarkRead) ProtoMessage() {}
 
 func (x *MarkRead) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[41]
+	mi := &file_plugins_proto_transport_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4140,7 +4213,7 @@ func (x *MarkRead) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkRead.ProtoReflect.Descriptor instead.
 func (*MarkRead) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{41}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *MarkRead) GetUpToId() string {
@@ -4166,7 +4239,7 @@ type LeaveChat struct {
 
 func (x *LeaveChat) Reset() {
 	*x = LeaveChat{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[42]
+	mi := &file_plugins_proto_transport_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4178,7 +4251,7 @@ func (x *LeaveChat) String() string {
 func (*LeaveChat) ProtoMessage() {}
 
 func (x *LeaveChat) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[42]
+	mi := &file_plugins_proto_transport_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4191,7 +4264,7 @@ func (x *LeaveChat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaveChat.ProtoReflect.Descriptor instead.
 func (*LeaveChat) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{42}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{43}
 }
 
 // JoinChat joins the chat named by the Command's chat_id (feature
@@ -4207,7 +4280,7 @@ type JoinChat struct {
 
 func (x *JoinChat) Reset() {
 	*x = JoinChat{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[43]
+	mi := &file_plugins_proto_transport_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4219,7 +4292,7 @@ func (x *JoinChat) String() string {
 func (*JoinChat) ProtoMessage() {}
 
 func (x *JoinChat) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[43]
+	mi := &file_plugins_proto_transport_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4232,7 +4305,7 @@ func (x *JoinChat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinChat.ProtoReflect.Descriptor instead.
 func (*JoinChat) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{43}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *JoinChat) GetNick() string {
@@ -4261,7 +4334,7 @@ type SetNick struct {
 
 func (x *SetNick) Reset() {
 	*x = SetNick{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[44]
+	mi := &file_plugins_proto_transport_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4273,7 +4346,7 @@ func (x *SetNick) String() string {
 func (*SetNick) ProtoMessage() {}
 
 func (x *SetNick) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[44]
+	mi := &file_plugins_proto_transport_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4286,7 +4359,7 @@ func (x *SetNick) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetNick.ProtoReflect.Descriptor instead.
 func (*SetNick) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{44}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *SetNick) GetNick() string {
@@ -4305,7 +4378,7 @@ type SetTopic struct {
 
 func (x *SetTopic) Reset() {
 	*x = SetTopic{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[45]
+	mi := &file_plugins_proto_transport_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4317,7 +4390,7 @@ func (x *SetTopic) String() string {
 func (*SetTopic) ProtoMessage() {}
 
 func (x *SetTopic) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[45]
+	mi := &file_plugins_proto_transport_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4330,7 +4403,7 @@ func (x *SetTopic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTopic.ProtoReflect.Descriptor instead.
 func (*SetTopic) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{45}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *SetTopic) GetTopic() string {
@@ -4349,7 +4422,7 @@ type SetChatName struct {
 
 func (x *SetChatName) Reset() {
 	*x = SetChatName{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[46]
+	mi := &file_plugins_proto_transport_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4361,7 +4434,7 @@ func (x *SetChatName) String() string {
 func (*SetChatName) ProtoMessage() {}
 
 func (x *SetChatName) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[46]
+	mi := &file_plugins_proto_transport_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4374,7 +4447,7 @@ func (x *SetChatName) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetChatName.ProtoReflect.Descriptor instead.
 func (*SetChatName) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{46}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *SetChatName) GetName() string {
@@ -4393,7 +4466,7 @@ type Invite struct {
 
 func (x *Invite) Reset() {
 	*x = Invite{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[47]
+	mi := &file_plugins_proto_transport_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4405,7 +4478,7 @@ func (x *Invite) String() string {
 func (*Invite) ProtoMessage() {}
 
 func (x *Invite) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[47]
+	mi := &file_plugins_proto_transport_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4418,7 +4491,7 @@ func (x *Invite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Invite.ProtoReflect.Descriptor instead.
 func (*Invite) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{47}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *Invite) GetUserId() string {
@@ -4439,7 +4512,7 @@ type Kick struct {
 
 func (x *Kick) Reset() {
 	*x = Kick{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[48]
+	mi := &file_plugins_proto_transport_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4451,7 +4524,7 @@ func (x *Kick) String() string {
 func (*Kick) ProtoMessage() {}
 
 func (x *Kick) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[48]
+	mi := &file_plugins_proto_transport_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4464,7 +4537,7 @@ func (x *Kick) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kick.ProtoReflect.Descriptor instead.
 func (*Kick) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{48}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *Kick) GetUserId() string {
@@ -4499,7 +4572,7 @@ type SetRole struct {
 
 func (x *SetRole) Reset() {
 	*x = SetRole{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[49]
+	mi := &file_plugins_proto_transport_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4511,7 +4584,7 @@ func (x *SetRole) String() string {
 func (*SetRole) ProtoMessage() {}
 
 func (x *SetRole) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[49]
+	mi := &file_plugins_proto_transport_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4524,7 +4597,7 @@ func (x *SetRole) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetRole.ProtoReflect.Descriptor instead.
 func (*SetRole) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{49}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *SetRole) GetUserId() string {
@@ -4557,7 +4630,7 @@ type SetTyping struct {
 
 func (x *SetTyping) Reset() {
 	*x = SetTyping{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[50]
+	mi := &file_plugins_proto_transport_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4569,7 +4642,7 @@ func (x *SetTyping) String() string {
 func (*SetTyping) ProtoMessage() {}
 
 func (x *SetTyping) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[50]
+	mi := &file_plugins_proto_transport_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4582,7 +4655,7 @@ func (x *SetTyping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTyping.ProtoReflect.Descriptor instead.
 func (*SetTyping) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{50}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *SetTyping) GetState() TypingState {
@@ -4601,7 +4674,7 @@ type SetPresence struct {
 
 func (x *SetPresence) Reset() {
 	*x = SetPresence{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[51]
+	mi := &file_plugins_proto_transport_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4613,7 +4686,7 @@ func (x *SetPresence) String() string {
 func (*SetPresence) ProtoMessage() {}
 
 func (x *SetPresence) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[51]
+	mi := &file_plugins_proto_transport_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4626,7 +4699,7 @@ func (x *SetPresence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPresence.ProtoReflect.Descriptor instead.
 func (*SetPresence) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{51}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *SetPresence) GetPresence() *Presence {
@@ -4652,7 +4725,7 @@ type CommandResult struct {
 
 func (x *CommandResult) Reset() {
 	*x = CommandResult{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[52]
+	mi := &file_plugins_proto_transport_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4664,7 +4737,7 @@ func (x *CommandResult) String() string {
 func (*CommandResult) ProtoMessage() {}
 
 func (x *CommandResult) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[52]
+	mi := &file_plugins_proto_transport_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4677,7 +4750,7 @@ func (x *CommandResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommandResult.ProtoReflect.Descriptor instead.
 func (*CommandResult) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{52}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *CommandResult) GetCorrelationId() uint64 {
@@ -4725,7 +4798,7 @@ type EventAck struct {
 
 func (x *EventAck) Reset() {
 	*x = EventAck{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[53]
+	mi := &file_plugins_proto_transport_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4737,7 +4810,7 @@ func (x *EventAck) String() string {
 func (*EventAck) ProtoMessage() {}
 
 func (x *EventAck) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[53]
+	mi := &file_plugins_proto_transport_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4750,7 +4823,7 @@ func (x *EventAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventAck.ProtoReflect.Descriptor instead.
 func (*EventAck) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{53}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *EventAck) GetUpToSeq() uint64 {
@@ -4771,7 +4844,7 @@ type Sender struct {
 
 func (x *Sender) Reset() {
 	*x = Sender{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[54]
+	mi := &file_plugins_proto_transport_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4783,7 +4856,7 @@ func (x *Sender) String() string {
 func (*Sender) ProtoMessage() {}
 
 func (x *Sender) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[54]
+	mi := &file_plugins_proto_transport_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4796,7 +4869,7 @@ func (x *Sender) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sender.ProtoReflect.Descriptor instead.
 func (*Sender) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{54}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *Sender) GetUserId() string {
@@ -4864,7 +4937,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[55]
+	mi := &file_plugins_proto_transport_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4876,7 +4949,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[55]
+	mi := &file_plugins_proto_transport_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4889,7 +4962,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{55}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *Event) GetSeq() uint64 {
@@ -5255,7 +5328,7 @@ type MessageEvent struct {
 
 func (x *MessageEvent) Reset() {
 	*x = MessageEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[56]
+	mi := &file_plugins_proto_transport_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5267,7 +5340,7 @@ func (x *MessageEvent) String() string {
 func (*MessageEvent) ProtoMessage() {}
 
 func (x *MessageEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[56]
+	mi := &file_plugins_proto_transport_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5280,7 +5353,7 @@ func (x *MessageEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageEvent.ProtoReflect.Descriptor instead.
 func (*MessageEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{56}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *MessageEvent) GetText() string {
@@ -5322,7 +5395,7 @@ type EditEvent struct {
 
 func (x *EditEvent) Reset() {
 	*x = EditEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[57]
+	mi := &file_plugins_proto_transport_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5334,7 +5407,7 @@ func (x *EditEvent) String() string {
 func (*EditEvent) ProtoMessage() {}
 
 func (x *EditEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[57]
+	mi := &file_plugins_proto_transport_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5347,7 +5420,7 @@ func (x *EditEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EditEvent.ProtoReflect.Descriptor instead.
 func (*EditEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{57}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *EditEvent) GetTargetId() string {
@@ -5381,7 +5454,7 @@ type ReactionEvent struct {
 
 func (x *ReactionEvent) Reset() {
 	*x = ReactionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[58]
+	mi := &file_plugins_proto_transport_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5393,7 +5466,7 @@ func (x *ReactionEvent) String() string {
 func (*ReactionEvent) ProtoMessage() {}
 
 func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[58]
+	mi := &file_plugins_proto_transport_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5406,7 +5479,7 @@ func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReactionEvent.ProtoReflect.Descriptor instead.
 func (*ReactionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{58}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *ReactionEvent) GetTargetId() string {
@@ -5432,7 +5505,7 @@ type RetractionEvent struct {
 
 func (x *RetractionEvent) Reset() {
 	*x = RetractionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[59]
+	mi := &file_plugins_proto_transport_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5444,7 +5517,7 @@ func (x *RetractionEvent) String() string {
 func (*RetractionEvent) ProtoMessage() {}
 
 func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[59]
+	mi := &file_plugins_proto_transport_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5457,7 +5530,7 @@ func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetractionEvent.ProtoReflect.Descriptor instead.
 func (*RetractionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{59}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *RetractionEvent) GetTargetId() string {
@@ -5477,7 +5550,7 @@ type ReceiptEvent struct {
 
 func (x *ReceiptEvent) Reset() {
 	*x = ReceiptEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[60]
+	mi := &file_plugins_proto_transport_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5489,7 +5562,7 @@ func (x *ReceiptEvent) String() string {
 func (*ReceiptEvent) ProtoMessage() {}
 
 func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[60]
+	mi := &file_plugins_proto_transport_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5502,7 +5575,7 @@ func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptEvent.ProtoReflect.Descriptor instead.
 func (*ReceiptEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{60}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *ReceiptEvent) GetKind() ReceiptEvent_Kind {
@@ -5528,7 +5601,7 @@ type TypingEvent struct {
 
 func (x *TypingEvent) Reset() {
 	*x = TypingEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[61]
+	mi := &file_plugins_proto_transport_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5540,7 +5613,7 @@ func (x *TypingEvent) String() string {
 func (*TypingEvent) ProtoMessage() {}
 
 func (x *TypingEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[61]
+	mi := &file_plugins_proto_transport_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5553,7 +5626,7 @@ func (x *TypingEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingEvent.ProtoReflect.Descriptor instead.
 func (*TypingEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{61}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *TypingEvent) GetState() TypingState {
@@ -5572,7 +5645,7 @@ type PresenceEvent struct {
 
 func (x *PresenceEvent) Reset() {
 	*x = PresenceEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[62]
+	mi := &file_plugins_proto_transport_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5584,7 +5657,7 @@ func (x *PresenceEvent) String() string {
 func (*PresenceEvent) ProtoMessage() {}
 
 func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[62]
+	mi := &file_plugins_proto_transport_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5597,7 +5670,7 @@ func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PresenceEvent.ProtoReflect.Descriptor instead.
 func (*PresenceEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{62}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *PresenceEvent) GetPresence() *Presence {
@@ -5616,7 +5689,7 @@ type ContactEvent struct {
 
 func (x *ContactEvent) Reset() {
 	*x = ContactEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[63]
+	mi := &file_plugins_proto_transport_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5628,7 +5701,7 @@ func (x *ContactEvent) String() string {
 func (*ContactEvent) ProtoMessage() {}
 
 func (x *ContactEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[63]
+	mi := &file_plugins_proto_transport_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5641,7 +5714,7 @@ func (x *ContactEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactEvent.ProtoReflect.Descriptor instead.
 func (*ContactEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{63}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *ContactEvent) GetContact() *Contact {
@@ -5660,7 +5733,7 @@ type ContactRemovedEvent struct {
 
 func (x *ContactRemovedEvent) Reset() {
 	*x = ContactRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[64]
+	mi := &file_plugins_proto_transport_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5672,7 +5745,7 @@ func (x *ContactRemovedEvent) String() string {
 func (*ContactRemovedEvent) ProtoMessage() {}
 
 func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[64]
+	mi := &file_plugins_proto_transport_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5685,7 +5758,7 @@ func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ContactRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{64}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *ContactRemovedEvent) GetUserId() string {
@@ -5704,7 +5777,7 @@ type ChatEvent struct {
 
 func (x *ChatEvent) Reset() {
 	*x = ChatEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[65]
+	mi := &file_plugins_proto_transport_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5716,7 +5789,7 @@ func (x *ChatEvent) String() string {
 func (*ChatEvent) ProtoMessage() {}
 
 func (x *ChatEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[65]
+	mi := &file_plugins_proto_transport_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5729,7 +5802,7 @@ func (x *ChatEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatEvent.ProtoReflect.Descriptor instead.
 func (*ChatEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{65}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *ChatEvent) GetChat() *Chat {
@@ -5749,7 +5822,7 @@ type LoginStateEvent struct {
 
 func (x *LoginStateEvent) Reset() {
 	*x = LoginStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[66]
+	mi := &file_plugins_proto_transport_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5761,7 +5834,7 @@ func (x *LoginStateEvent) String() string {
 func (*LoginStateEvent) ProtoMessage() {}
 
 func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[66]
+	mi := &file_plugins_proto_transport_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5774,7 +5847,7 @@ func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginStateEvent.ProtoReflect.Descriptor instead.
 func (*LoginStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{66}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *LoginStateEvent) GetState() LoginState {
@@ -5800,7 +5873,7 @@ type SavedStateEvent struct {
 
 func (x *SavedStateEvent) Reset() {
 	*x = SavedStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[67]
+	mi := &file_plugins_proto_transport_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5812,7 +5885,7 @@ func (x *SavedStateEvent) String() string {
 func (*SavedStateEvent) ProtoMessage() {}
 
 func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[67]
+	mi := &file_plugins_proto_transport_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5825,7 +5898,7 @@ func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SavedStateEvent.ProtoReflect.Descriptor instead.
 func (*SavedStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{67}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *SavedStateEvent) GetSavedState() []byte {
@@ -5849,7 +5922,7 @@ type MemberEvent struct {
 
 func (x *MemberEvent) Reset() {
 	*x = MemberEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[68]
+	mi := &file_plugins_proto_transport_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5861,7 +5934,7 @@ func (x *MemberEvent) String() string {
 func (*MemberEvent) ProtoMessage() {}
 
 func (x *MemberEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[68]
+	mi := &file_plugins_proto_transport_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5874,7 +5947,7 @@ func (x *MemberEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberEvent.ProtoReflect.Descriptor instead.
 func (*MemberEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *MemberEvent) GetKind() MemberEvent_Kind {
@@ -5908,7 +5981,7 @@ type TopicEvent struct {
 
 func (x *TopicEvent) Reset() {
 	*x = TopicEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[69]
+	mi := &file_plugins_proto_transport_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5920,7 +5993,7 @@ func (x *TopicEvent) String() string {
 func (*TopicEvent) ProtoMessage() {}
 
 func (x *TopicEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[69]
+	mi := &file_plugins_proto_transport_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5933,7 +6006,7 @@ func (x *TopicEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicEvent.ProtoReflect.Descriptor instead.
 func (*TopicEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{69}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *TopicEvent) GetTopic() string {
@@ -5958,7 +6031,7 @@ type IdentityEvent struct {
 
 func (x *IdentityEvent) Reset() {
 	*x = IdentityEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[70]
+	mi := &file_plugins_proto_transport_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5970,7 +6043,7 @@ func (x *IdentityEvent) String() string {
 func (*IdentityEvent) ProtoMessage() {}
 
 func (x *IdentityEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[70]
+	mi := &file_plugins_proto_transport_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5983,7 +6056,7 @@ func (x *IdentityEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentityEvent.ProtoReflect.Descriptor instead.
 func (*IdentityEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{70}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *IdentityEvent) GetOldUserId() string {
@@ -6015,7 +6088,7 @@ type ProgressEvent struct {
 
 func (x *ProgressEvent) Reset() {
 	*x = ProgressEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[71]
+	mi := &file_plugins_proto_transport_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6027,7 +6100,7 @@ func (x *ProgressEvent) String() string {
 func (*ProgressEvent) ProtoMessage() {}
 
 func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[71]
+	mi := &file_plugins_proto_transport_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6040,7 +6113,7 @@ func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressEvent.ProtoReflect.Descriptor instead.
 func (*ProgressEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{71}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *ProgressEvent) GetTask() string {
@@ -6089,7 +6162,7 @@ type ChatRemovedEvent struct {
 
 func (x *ChatRemovedEvent) Reset() {
 	*x = ChatRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[72]
+	mi := &file_plugins_proto_transport_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6101,7 +6174,7 @@ func (x *ChatRemovedEvent) String() string {
 func (*ChatRemovedEvent) ProtoMessage() {}
 
 func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[72]
+	mi := &file_plugins_proto_transport_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6114,7 +6187,7 @@ func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ChatRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *ChatRemovedEvent) GetReason() ChatRemovedEvent_Reason {
@@ -6246,6 +6319,12 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\bLoginRef\x12\x19\n" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\"\x84\x01\n" +
 	"\x0eConnectRequest\x12\x19\n" +
+	"\blogin_id\x18\x01 \x01(\tR\aloginId\x12\x19\n" +
+	"\buser_jid\x18\x02 \x01(\tR\auserJid\x12\x1f\n" +
+	"\vsaved_state\x18\x03 \x01(\fR\n" +
+	"savedState\x12\x1b\n" +
+	"\tlogin_dir\x18\x04 \x01(\tR\bloginDir\"\x83\x01\n" +
+	"\rLogoutRequest\x12\x19\n" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\x12\x19\n" +
 	"\buser_jid\x18\x02 \x01(\tR\auserJid\x12\x1f\n" +
 	"\vsaved_state\x18\x03 \x01(\fR\n" +
@@ -6640,7 +6719,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	" LOGIN_STATE_TRANSIENT_DISCONNECT\x10\x03\x12\x1f\n" +
 	"\x1bLOGIN_STATE_BAD_CREDENTIALS\x10\x04\x12\x1a\n" +
 	"\x16LOGIN_STATE_LOGGED_OUT\x10\x05\x12\x17\n" +
-	"\x13LOGIN_STATE_STOPPED\x10\x062\x8f\x0e\n" +
+	"\x13LOGIN_STATE_STOPPED\x10\x062\x94\x0e\n" +
 	"\tTransport\x12S\n" +
 	"\x04Init\x12$.passerelle.transport.v2.InitRequest\x1a%.passerelle.transport.v2.Capabilities\x12e\n" +
 	"\n" +
@@ -6652,8 +6731,8 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\vCancelLogin\x12(.passerelle.transport.v2.LoginProcessRef\x1a\x1e.passerelle.transport.v2.Empty\x12R\n" +
 	"\aConnect\x12'.passerelle.transport.v2.ConnectRequest\x1a\x1e.passerelle.transport.v2.Empty\x12O\n" +
 	"\n" +
-	"Disconnect\x12!.passerelle.transport.v2.LoginRef\x1a\x1e.passerelle.transport.v2.Empty\x12K\n" +
-	"\x06Logout\x12!.passerelle.transport.v2.LoginRef\x1a\x1e.passerelle.transport.v2.Empty\x12h\n" +
+	"Disconnect\x12!.passerelle.transport.v2.LoginRef\x1a\x1e.passerelle.transport.v2.Empty\x12P\n" +
+	"\x06Logout\x12&.passerelle.transport.v2.LogoutRequest\x1a\x1e.passerelle.transport.v2.Empty\x12h\n" +
 	"\x11ResolveIdentifier\x121.passerelle.transport.v2.ResolveIdentifierRequest\x1a .passerelle.transport.v2.Contact\x12^\n" +
 	"\vContactList\x12!.passerelle.transport.v2.LoginRef\x1a,.passerelle.transport.v2.ContactListResponse\x12K\n" +
 	"\bChatInfo\x12 .passerelle.transport.v2.ChatRef\x1a\x1d.passerelle.transport.v2.Chat\x12N\n" +
@@ -6679,7 +6758,7 @@ func file_plugins_proto_transport_proto_rawDescGZIP() []byte {
 }
 
 var file_plugins_proto_transport_proto_enumTypes = make([]protoimpl.EnumInfo, 13)
-var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 74)
+var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 75)
 var file_plugins_proto_transport_proto_goTypes = []any{
 	(ErrorCode)(0),                   // 0: passerelle.transport.v2.ErrorCode
 	(FieldType)(0),                   // 1: passerelle.transport.v2.FieldType
@@ -6712,68 +6791,69 @@ var file_plugins_proto_transport_proto_goTypes = []any{
 	(*CompleteStep)(nil),             // 28: passerelle.transport.v2.CompleteStep
 	(*LoginRef)(nil),                 // 29: passerelle.transport.v2.LoginRef
 	(*ConnectRequest)(nil),           // 30: passerelle.transport.v2.ConnectRequest
-	(*ResolveIdentifierRequest)(nil), // 31: passerelle.transport.v2.ResolveIdentifierRequest
-	(*Presence)(nil),                 // 32: passerelle.transport.v2.Presence
-	(*Contact)(nil),                  // 33: passerelle.transport.v2.Contact
-	(*ContactListResponse)(nil),      // 34: passerelle.transport.v2.ContactListResponse
-	(*ChatRef)(nil),                  // 35: passerelle.transport.v2.ChatRef
-	(*UserRef)(nil),                  // 36: passerelle.transport.v2.UserRef
-	(*Member)(nil),                   // 37: passerelle.transport.v2.Member
-	(*Chat)(nil),                     // 38: passerelle.transport.v2.Chat
-	(*ChatListResponse)(nil),         // 39: passerelle.transport.v2.ChatListResponse
-	(*BackfillRequest)(nil),          // 40: passerelle.transport.v2.BackfillRequest
-	(*HistoryAck)(nil),               // 41: passerelle.transport.v2.HistoryAck
-	(*HistoryBatch)(nil),             // 42: passerelle.transport.v2.HistoryBatch
-	(*MediaRef)(nil),                 // 43: passerelle.transport.v2.MediaRef
-	(*MediaInfo)(nil),                // 44: passerelle.transport.v2.MediaInfo
-	(*MediaChunk)(nil),               // 45: passerelle.transport.v2.MediaChunk
-	(*UploadMediaResult)(nil),        // 46: passerelle.transport.v2.UploadMediaResult
-	(*Command)(nil),                  // 47: passerelle.transport.v2.Command
-	(*Attachment)(nil),               // 48: passerelle.transport.v2.Attachment
-	(*Span)(nil),                     // 49: passerelle.transport.v2.Span
-	(*SendMessage)(nil),              // 50: passerelle.transport.v2.SendMessage
-	(*EditMessage)(nil),              // 51: passerelle.transport.v2.EditMessage
-	(*React)(nil),                    // 52: passerelle.transport.v2.React
-	(*Retract)(nil),                  // 53: passerelle.transport.v2.Retract
-	(*MarkRead)(nil),                 // 54: passerelle.transport.v2.MarkRead
-	(*LeaveChat)(nil),                // 55: passerelle.transport.v2.LeaveChat
-	(*JoinChat)(nil),                 // 56: passerelle.transport.v2.JoinChat
-	(*SetNick)(nil),                  // 57: passerelle.transport.v2.SetNick
-	(*SetTopic)(nil),                 // 58: passerelle.transport.v2.SetTopic
-	(*SetChatName)(nil),              // 59: passerelle.transport.v2.SetChatName
-	(*Invite)(nil),                   // 60: passerelle.transport.v2.Invite
-	(*Kick)(nil),                     // 61: passerelle.transport.v2.Kick
-	(*SetRole)(nil),                  // 62: passerelle.transport.v2.SetRole
-	(*SetTyping)(nil),                // 63: passerelle.transport.v2.SetTyping
-	(*SetPresence)(nil),              // 64: passerelle.transport.v2.SetPresence
-	(*CommandResult)(nil),            // 65: passerelle.transport.v2.CommandResult
-	(*EventAck)(nil),                 // 66: passerelle.transport.v2.EventAck
-	(*Sender)(nil),                   // 67: passerelle.transport.v2.Sender
-	(*Event)(nil),                    // 68: passerelle.transport.v2.Event
-	(*MessageEvent)(nil),             // 69: passerelle.transport.v2.MessageEvent
-	(*EditEvent)(nil),                // 70: passerelle.transport.v2.EditEvent
-	(*ReactionEvent)(nil),            // 71: passerelle.transport.v2.ReactionEvent
-	(*RetractionEvent)(nil),          // 72: passerelle.transport.v2.RetractionEvent
-	(*ReceiptEvent)(nil),             // 73: passerelle.transport.v2.ReceiptEvent
-	(*TypingEvent)(nil),              // 74: passerelle.transport.v2.TypingEvent
-	(*PresenceEvent)(nil),            // 75: passerelle.transport.v2.PresenceEvent
-	(*ContactEvent)(nil),             // 76: passerelle.transport.v2.ContactEvent
-	(*ContactRemovedEvent)(nil),      // 77: passerelle.transport.v2.ContactRemovedEvent
-	(*ChatEvent)(nil),                // 78: passerelle.transport.v2.ChatEvent
-	(*LoginStateEvent)(nil),          // 79: passerelle.transport.v2.LoginStateEvent
-	(*SavedStateEvent)(nil),          // 80: passerelle.transport.v2.SavedStateEvent
-	(*MemberEvent)(nil),              // 81: passerelle.transport.v2.MemberEvent
-	(*TopicEvent)(nil),               // 82: passerelle.transport.v2.TopicEvent
-	(*IdentityEvent)(nil),            // 83: passerelle.transport.v2.IdentityEvent
-	(*ProgressEvent)(nil),            // 84: passerelle.transport.v2.ProgressEvent
-	(*ChatRemovedEvent)(nil),         // 85: passerelle.transport.v2.ChatRemovedEvent
-	nil,                              // 86: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	(*LogoutRequest)(nil),            // 31: passerelle.transport.v2.LogoutRequest
+	(*ResolveIdentifierRequest)(nil), // 32: passerelle.transport.v2.ResolveIdentifierRequest
+	(*Presence)(nil),                 // 33: passerelle.transport.v2.Presence
+	(*Contact)(nil),                  // 34: passerelle.transport.v2.Contact
+	(*ContactListResponse)(nil),      // 35: passerelle.transport.v2.ContactListResponse
+	(*ChatRef)(nil),                  // 36: passerelle.transport.v2.ChatRef
+	(*UserRef)(nil),                  // 37: passerelle.transport.v2.UserRef
+	(*Member)(nil),                   // 38: passerelle.transport.v2.Member
+	(*Chat)(nil),                     // 39: passerelle.transport.v2.Chat
+	(*ChatListResponse)(nil),         // 40: passerelle.transport.v2.ChatListResponse
+	(*BackfillRequest)(nil),          // 41: passerelle.transport.v2.BackfillRequest
+	(*HistoryAck)(nil),               // 42: passerelle.transport.v2.HistoryAck
+	(*HistoryBatch)(nil),             // 43: passerelle.transport.v2.HistoryBatch
+	(*MediaRef)(nil),                 // 44: passerelle.transport.v2.MediaRef
+	(*MediaInfo)(nil),                // 45: passerelle.transport.v2.MediaInfo
+	(*MediaChunk)(nil),               // 46: passerelle.transport.v2.MediaChunk
+	(*UploadMediaResult)(nil),        // 47: passerelle.transport.v2.UploadMediaResult
+	(*Command)(nil),                  // 48: passerelle.transport.v2.Command
+	(*Attachment)(nil),               // 49: passerelle.transport.v2.Attachment
+	(*Span)(nil),                     // 50: passerelle.transport.v2.Span
+	(*SendMessage)(nil),              // 51: passerelle.transport.v2.SendMessage
+	(*EditMessage)(nil),              // 52: passerelle.transport.v2.EditMessage
+	(*React)(nil),                    // 53: passerelle.transport.v2.React
+	(*Retract)(nil),                  // 54: passerelle.transport.v2.Retract
+	(*MarkRead)(nil),                 // 55: passerelle.transport.v2.MarkRead
+	(*LeaveChat)(nil),                // 56: passerelle.transport.v2.LeaveChat
+	(*JoinChat)(nil),                 // 57: passerelle.transport.v2.JoinChat
+	(*SetNick)(nil),                  // 58: passerelle.transport.v2.SetNick
+	(*SetTopic)(nil),                 // 59: passerelle.transport.v2.SetTopic
+	(*SetChatName)(nil),              // 60: passerelle.transport.v2.SetChatName
+	(*Invite)(nil),                   // 61: passerelle.transport.v2.Invite
+	(*Kick)(nil),                     // 62: passerelle.transport.v2.Kick
+	(*SetRole)(nil),                  // 63: passerelle.transport.v2.SetRole
+	(*SetTyping)(nil),                // 64: passerelle.transport.v2.SetTyping
+	(*SetPresence)(nil),              // 65: passerelle.transport.v2.SetPresence
+	(*CommandResult)(nil),            // 66: passerelle.transport.v2.CommandResult
+	(*EventAck)(nil),                 // 67: passerelle.transport.v2.EventAck
+	(*Sender)(nil),                   // 68: passerelle.transport.v2.Sender
+	(*Event)(nil),                    // 69: passerelle.transport.v2.Event
+	(*MessageEvent)(nil),             // 70: passerelle.transport.v2.MessageEvent
+	(*EditEvent)(nil),                // 71: passerelle.transport.v2.EditEvent
+	(*ReactionEvent)(nil),            // 72: passerelle.transport.v2.ReactionEvent
+	(*RetractionEvent)(nil),          // 73: passerelle.transport.v2.RetractionEvent
+	(*ReceiptEvent)(nil),             // 74: passerelle.transport.v2.ReceiptEvent
+	(*TypingEvent)(nil),              // 75: passerelle.transport.v2.TypingEvent
+	(*PresenceEvent)(nil),            // 76: passerelle.transport.v2.PresenceEvent
+	(*ContactEvent)(nil),             // 77: passerelle.transport.v2.ContactEvent
+	(*ContactRemovedEvent)(nil),      // 78: passerelle.transport.v2.ContactRemovedEvent
+	(*ChatEvent)(nil),                // 79: passerelle.transport.v2.ChatEvent
+	(*LoginStateEvent)(nil),          // 80: passerelle.transport.v2.LoginStateEvent
+	(*SavedStateEvent)(nil),          // 81: passerelle.transport.v2.SavedStateEvent
+	(*MemberEvent)(nil),              // 82: passerelle.transport.v2.MemberEvent
+	(*TopicEvent)(nil),               // 83: passerelle.transport.v2.TopicEvent
+	(*IdentityEvent)(nil),            // 84: passerelle.transport.v2.IdentityEvent
+	(*ProgressEvent)(nil),            // 85: passerelle.transport.v2.ProgressEvent
+	(*ChatRemovedEvent)(nil),         // 86: passerelle.transport.v2.ChatRemovedEvent
+	nil,                              // 87: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
 }
 var file_plugins_proto_transport_proto_depIdxs = []int32{
 	0,  // 0: passerelle.transport.v2.Error.code:type_name -> passerelle.transport.v2.ErrorCode
 	17, // 1: passerelle.transport.v2.Capabilities.features:type_name -> passerelle.transport.v2.Features
 	19, // 2: passerelle.transport.v2.LoginFlowsResponse.flows:type_name -> passerelle.transport.v2.LoginFlow
-	86, // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	87, // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
 	26, // 4: passerelle.transport.v2.LoginStep.form:type_name -> passerelle.transport.v2.FormStep
 	27, // 5: passerelle.transport.v2.LoginStep.display:type_name -> passerelle.transport.v2.DisplayStep
 	28, // 6: passerelle.transport.v2.LoginStep.complete:type_name -> passerelle.transport.v2.CompleteStep
@@ -6781,73 +6861,73 @@ var file_plugins_proto_transport_proto_depIdxs = []int32{
 	25, // 8: passerelle.transport.v2.FormStep.fields:type_name -> passerelle.transport.v2.FormField
 	2,  // 9: passerelle.transport.v2.DisplayStep.type:type_name -> passerelle.transport.v2.DisplayType
 	3,  // 10: passerelle.transport.v2.Presence.show:type_name -> passerelle.transport.v2.PresenceShow
-	32, // 11: passerelle.transport.v2.Contact.presence:type_name -> passerelle.transport.v2.Presence
-	33, // 12: passerelle.transport.v2.ContactListResponse.contacts:type_name -> passerelle.transport.v2.Contact
+	33, // 11: passerelle.transport.v2.Contact.presence:type_name -> passerelle.transport.v2.Presence
+	34, // 12: passerelle.transport.v2.ContactListResponse.contacts:type_name -> passerelle.transport.v2.Contact
 	6,  // 13: passerelle.transport.v2.Member.role:type_name -> passerelle.transport.v2.Role
 	5,  // 14: passerelle.transport.v2.Member.affiliation:type_name -> passerelle.transport.v2.Affiliation
 	4,  // 15: passerelle.transport.v2.Chat.type:type_name -> passerelle.transport.v2.ChatType
-	37, // 16: passerelle.transport.v2.Chat.members:type_name -> passerelle.transport.v2.Member
+	38, // 16: passerelle.transport.v2.Chat.members:type_name -> passerelle.transport.v2.Member
 	17, // 17: passerelle.transport.v2.Chat.features:type_name -> passerelle.transport.v2.Features
-	38, // 18: passerelle.transport.v2.ChatListResponse.chats:type_name -> passerelle.transport.v2.Chat
+	39, // 18: passerelle.transport.v2.ChatListResponse.chats:type_name -> passerelle.transport.v2.Chat
 	4,  // 19: passerelle.transport.v2.HistoryBatch.chat_type:type_name -> passerelle.transport.v2.ChatType
-	68, // 20: passerelle.transport.v2.HistoryBatch.events:type_name -> passerelle.transport.v2.Event
-	44, // 21: passerelle.transport.v2.MediaChunk.info:type_name -> passerelle.transport.v2.MediaInfo
-	50, // 22: passerelle.transport.v2.Command.send:type_name -> passerelle.transport.v2.SendMessage
-	51, // 23: passerelle.transport.v2.Command.edit:type_name -> passerelle.transport.v2.EditMessage
-	52, // 24: passerelle.transport.v2.Command.react:type_name -> passerelle.transport.v2.React
-	53, // 25: passerelle.transport.v2.Command.retract:type_name -> passerelle.transport.v2.Retract
-	54, // 26: passerelle.transport.v2.Command.mark_read:type_name -> passerelle.transport.v2.MarkRead
-	63, // 27: passerelle.transport.v2.Command.set_typing:type_name -> passerelle.transport.v2.SetTyping
-	64, // 28: passerelle.transport.v2.Command.set_presence:type_name -> passerelle.transport.v2.SetPresence
-	55, // 29: passerelle.transport.v2.Command.leave:type_name -> passerelle.transport.v2.LeaveChat
-	58, // 30: passerelle.transport.v2.Command.set_topic:type_name -> passerelle.transport.v2.SetTopic
-	59, // 31: passerelle.transport.v2.Command.set_name:type_name -> passerelle.transport.v2.SetChatName
-	60, // 32: passerelle.transport.v2.Command.invite:type_name -> passerelle.transport.v2.Invite
-	61, // 33: passerelle.transport.v2.Command.kick:type_name -> passerelle.transport.v2.Kick
-	62, // 34: passerelle.transport.v2.Command.set_role:type_name -> passerelle.transport.v2.SetRole
-	56, // 35: passerelle.transport.v2.Command.join:type_name -> passerelle.transport.v2.JoinChat
-	57, // 36: passerelle.transport.v2.Command.set_nick:type_name -> passerelle.transport.v2.SetNick
+	69, // 20: passerelle.transport.v2.HistoryBatch.events:type_name -> passerelle.transport.v2.Event
+	45, // 21: passerelle.transport.v2.MediaChunk.info:type_name -> passerelle.transport.v2.MediaInfo
+	51, // 22: passerelle.transport.v2.Command.send:type_name -> passerelle.transport.v2.SendMessage
+	52, // 23: passerelle.transport.v2.Command.edit:type_name -> passerelle.transport.v2.EditMessage
+	53, // 24: passerelle.transport.v2.Command.react:type_name -> passerelle.transport.v2.React
+	54, // 25: passerelle.transport.v2.Command.retract:type_name -> passerelle.transport.v2.Retract
+	55, // 26: passerelle.transport.v2.Command.mark_read:type_name -> passerelle.transport.v2.MarkRead
+	64, // 27: passerelle.transport.v2.Command.set_typing:type_name -> passerelle.transport.v2.SetTyping
+	65, // 28: passerelle.transport.v2.Command.set_presence:type_name -> passerelle.transport.v2.SetPresence
+	56, // 29: passerelle.transport.v2.Command.leave:type_name -> passerelle.transport.v2.LeaveChat
+	59, // 30: passerelle.transport.v2.Command.set_topic:type_name -> passerelle.transport.v2.SetTopic
+	60, // 31: passerelle.transport.v2.Command.set_name:type_name -> passerelle.transport.v2.SetChatName
+	61, // 32: passerelle.transport.v2.Command.invite:type_name -> passerelle.transport.v2.Invite
+	62, // 33: passerelle.transport.v2.Command.kick:type_name -> passerelle.transport.v2.Kick
+	63, // 34: passerelle.transport.v2.Command.set_role:type_name -> passerelle.transport.v2.SetRole
+	57, // 35: passerelle.transport.v2.Command.join:type_name -> passerelle.transport.v2.JoinChat
+	58, // 36: passerelle.transport.v2.Command.set_nick:type_name -> passerelle.transport.v2.SetNick
 	9,  // 37: passerelle.transport.v2.Span.style:type_name -> passerelle.transport.v2.Span.Style
-	48, // 38: passerelle.transport.v2.SendMessage.attachments:type_name -> passerelle.transport.v2.Attachment
-	49, // 39: passerelle.transport.v2.SendMessage.spans:type_name -> passerelle.transport.v2.Span
-	49, // 40: passerelle.transport.v2.EditMessage.spans:type_name -> passerelle.transport.v2.Span
+	49, // 38: passerelle.transport.v2.SendMessage.attachments:type_name -> passerelle.transport.v2.Attachment
+	50, // 39: passerelle.transport.v2.SendMessage.spans:type_name -> passerelle.transport.v2.Span
+	50, // 40: passerelle.transport.v2.EditMessage.spans:type_name -> passerelle.transport.v2.Span
 	5,  // 41: passerelle.transport.v2.SetRole.affiliation:type_name -> passerelle.transport.v2.Affiliation
 	6,  // 42: passerelle.transport.v2.SetRole.role:type_name -> passerelle.transport.v2.Role
 	7,  // 43: passerelle.transport.v2.SetTyping.state:type_name -> passerelle.transport.v2.TypingState
-	32, // 44: passerelle.transport.v2.SetPresence.presence:type_name -> passerelle.transport.v2.Presence
+	33, // 44: passerelle.transport.v2.SetPresence.presence:type_name -> passerelle.transport.v2.Presence
 	14, // 45: passerelle.transport.v2.CommandResult.error:type_name -> passerelle.transport.v2.Error
 	4,  // 46: passerelle.transport.v2.Event.chat_type:type_name -> passerelle.transport.v2.ChatType
-	67, // 47: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
-	69, // 48: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
-	70, // 49: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
-	71, // 50: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
-	72, // 51: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
-	73, // 52: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
-	74, // 53: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
-	75, // 54: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
-	76, // 55: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
-	77, // 56: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
-	78, // 57: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
-	79, // 58: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
+	68, // 47: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
+	70, // 48: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
+	71, // 49: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
+	72, // 50: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
+	73, // 51: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
+	74, // 52: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
+	75, // 53: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
+	76, // 54: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
+	77, // 55: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
+	78, // 56: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
+	79, // 57: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
+	80, // 58: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
 	24, // 59: passerelle.transport.v2.Event.login_step:type_name -> passerelle.transport.v2.LoginStep
-	80, // 60: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
-	81, // 61: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
-	82, // 62: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
-	85, // 63: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
-	83, // 64: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
-	84, // 65: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
-	48, // 66: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
-	49, // 67: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
-	49, // 68: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
+	81, // 60: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
+	82, // 61: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
+	83, // 62: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
+	86, // 63: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
+	84, // 64: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
+	85, // 65: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
+	49, // 66: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
+	50, // 67: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
+	50, // 68: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
 	10, // 69: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
 	7,  // 70: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
-	32, // 71: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
-	33, // 72: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
-	38, // 73: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
+	33, // 71: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
+	34, // 72: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
+	39, // 73: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
 	8,  // 74: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
 	11, // 75: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
-	37, // 76: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
-	33, // 77: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
+	38, // 76: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
+	34, // 77: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
 	12, // 78: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
 	15, // 79: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
 	18, // 80: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
@@ -6857,18 +6937,18 @@ var file_plugins_proto_transport_proto_depIdxs = []int32{
 	23, // 84: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
 	30, // 85: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
 	29, // 86: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
-	29, // 87: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LoginRef
-	31, // 88: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
+	31, // 87: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
+	32, // 88: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
 	29, // 89: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
-	35, // 90: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
-	36, // 91: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
+	36, // 90: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
+	37, // 91: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
 	29, // 92: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
-	40, // 93: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
-	43, // 94: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
-	45, // 95: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
-	47, // 96: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
-	66, // 97: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
-	41, // 98: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
+	41, // 93: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
+	44, // 94: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
+	46, // 95: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
+	48, // 96: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
+	67, // 97: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
+	42, // 98: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
 	16, // 99: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
 	20, // 100: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
 	24, // 101: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
@@ -6878,17 +6958,17 @@ var file_plugins_proto_transport_proto_depIdxs = []int32{
 	13, // 105: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
 	13, // 106: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
 	13, // 107: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
-	33, // 108: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
-	34, // 109: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
-	38, // 110: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
-	33, // 111: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
-	39, // 112: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
+	34, // 108: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
+	35, // 109: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
+	39, // 110: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
+	34, // 111: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
+	40, // 112: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
 	13, // 113: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
-	45, // 114: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
-	46, // 115: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
-	65, // 116: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
-	68, // 117: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
-	42, // 118: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
+	46, // 114: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
+	47, // 115: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
+	66, // 116: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
+	69, // 117: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
+	43, // 118: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
 	99, // [99:119] is the sub-list for method output_type
 	79, // [79:99] is the sub-list for method input_type
 	79, // [79:79] is the sub-list for extension type_name
@@ -6906,7 +6986,7 @@ func file_plugins_proto_transport_proto_init() {
 		(*LoginStep_Display)(nil),
 		(*LoginStep_Complete)(nil),
 	}
-	file_plugins_proto_transport_proto_msgTypes[34].OneofWrappers = []any{
+	file_plugins_proto_transport_proto_msgTypes[35].OneofWrappers = []any{
 		(*Command_Send)(nil),
 		(*Command_Edit)(nil),
 		(*Command_React)(nil),
@@ -6923,14 +7003,14 @@ func file_plugins_proto_transport_proto_init() {
 		(*Command_Join)(nil),
 		(*Command_SetNick)(nil),
 	}
-	file_plugins_proto_transport_proto_msgTypes[35].OneofWrappers = []any{
+	file_plugins_proto_transport_proto_msgTypes[36].OneofWrappers = []any{
 		(*Attachment_Data)(nil),
 		(*Attachment_Url)(nil),
 		(*Attachment_Path)(nil),
 		(*Attachment_Ref)(nil),
 		(*Attachment_UploadId)(nil),
 	}
-	file_plugins_proto_transport_proto_msgTypes[55].OneofWrappers = []any{
+	file_plugins_proto_transport_proto_msgTypes[56].OneofWrappers = []any{
 		(*Event_Message)(nil),
 		(*Event_Edit)(nil),
 		(*Event_Reaction)(nil),
@@ -6956,7 +7036,7 @@ func file_plugins_proto_transport_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugins_proto_transport_proto_rawDesc), len(file_plugins_proto_transport_proto_rawDesc)),
 			NumEnums:      13,
-			NumMessages:   74,
+			NumMessages:   75,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

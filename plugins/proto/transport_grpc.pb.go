@@ -82,7 +82,7 @@ type TransportClient interface {
 	// Per login.
 	Connect(ctx context.Context, in *ConnectRequest, opts ...grpc.CallOption) (*Empty, error)
 	Disconnect(ctx context.Context, in *LoginRef, opts ...grpc.CallOption) (*Empty, error)
-	Logout(ctx context.Context, in *LoginRef, opts ...grpc.CallOption) (*Empty, error)
+	Logout(ctx context.Context, in *LogoutRequest, opts ...grpc.CallOption) (*Empty, error)
 	ResolveIdentifier(ctx context.Context, in *ResolveIdentifierRequest, opts ...grpc.CallOption) (*Contact, error)
 	ContactList(ctx context.Context, in *LoginRef, opts ...grpc.CallOption) (*ContactListResponse, error)
 	ChatInfo(ctx context.Context, in *ChatRef, opts ...grpc.CallOption) (*Chat, error)
@@ -208,7 +208,7 @@ func (c *transportClient) Disconnect(ctx context.Context, in *LoginRef, opts ...
 	return out, nil
 }
 
-func (c *transportClient) Logout(ctx context.Context, in *LoginRef, opts ...grpc.CallOption) (*Empty, error) {
+func (c *transportClient) Logout(ctx context.Context, in *LogoutRequest, opts ...grpc.CallOption) (*Empty, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Empty)
 	err := c.cc.Invoke(ctx, Transport_Logout_FullMethodName, in, out, cOpts...)
@@ -367,7 +367,7 @@ type TransportServer interface {
 	// Per login.
 	Connect(context.Context, *ConnectRequest) (*Empty, error)
 	Disconnect(context.Context, *LoginRef) (*Empty, error)
-	Logout(context.Context, *LoginRef) (*Empty, error)
+	Logout(context.Context, *LogoutRequest) (*Empty, error)
 	ResolveIdentifier(context.Context, *ResolveIdentifierRequest) (*Contact, error)
 	ContactList(context.Context, *LoginRef) (*ContactListResponse, error)
 	ChatInfo(context.Context, *ChatRef) (*Chat, error)
@@ -437,7 +437,7 @@ func (UnimplementedTransportServer) Connect(context.Context, *ConnectRequest) (*
 func (UnimplementedTransportServer) Disconnect(context.Context, *LoginRef) (*Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method Disconnect not implemented")
 }
-func (UnimplementedTransportServer) Logout(context.Context, *LoginRef) (*Empty, error) {
+func (UnimplementedTransportServer) Logout(context.Context, *LogoutRequest) (*Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method Logout not implemented")
 }
 func (UnimplementedTransportServer) ResolveIdentifier(context.Context, *ResolveIdentifierRequest) (*Contact, error) {
@@ -639,7 +639,7 @@ func _Transport_Disconnect_Handler(srv interface{}, ctx context.Context, dec fun
 }
 
 func _Transport_Logout_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(LoginRef)
+	in := new(LogoutRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
@@ -651,7 +651,7 @@ func _Transport_Logout_Handler(srv interface{}, ctx context.Context, dec func(in
 		FullMethod: Transport_Logout_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(TransportServer).Logout(ctx, req.(*LoginRef))
+		return srv.(TransportServer).Logout(ctx, req.(*LogoutRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }

@@ -23,8 +23,9 @@ type Connector[S Session] interface {
 	// LoadLogin makes the session of a completed login, on Connect; the
 	// SDK keeps it until Disconnect or Logout. It must not dial out: that
 	// is Session.Connect. A Logout of a login that is not connected loads
-	// it with only its LoginID (the state is then in its folder, or
-	// nowhere), to call Session.Logout.
+	// it as Connect would (the host sends the same login, saved state and
+	// folder), to call Session.Logout: the network hears of it even after
+	// a restart of the plugin.
 	LoadLogin(ctx context.Context, login LoginInfo) (S, error)
 }
 

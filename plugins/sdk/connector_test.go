@@ -454,13 +454,20 @@ func TestLogoutOfALoginNotConnected(t *testing.T) {
 	if _, err := c.Disconnect(ctx, &pb.LoginRef{LoginId: "z"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Logout(ctx, &pb.LoginRef{LoginId: "z"}); err != nil {
+	if _, err := c.Logout(ctx, &pb.LogoutRequest{LoginId: "z", UserJid: "u@x", SavedState: []byte("st"), LoginDir: "/logins/z"}); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := c.Logout(ctx, &pb.LogoutRequest{}); codeOf(FromGRPC(err)) != pb.ErrorCode_ERROR_CODE_BAD_REQUEST {
+		t.Fatalf("Logout without a login ID: %v, want BAD_REQUEST", err)
 	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(made) != 1 || made[0].info.LoginID != "z" || strings.Join(made[0].calls, "|") != "logout" {
 		t.Fatalf("sessions made %d; calls %v, want one session logged out", len(made), made)
+	}
+	// Loaded as Connect would: the network library finds its keys.
+	if i := made[0].info; i.UserJID != "u@x" || string(i.SavedState) != "st" || i.Dir != "/logins/z" {
+		t.Fatalf("logged out with %+v: the host's saved state and folder lost", i)
 	}
 }
 

@@ -216,10 +216,10 @@ func (t *connectorTransport[S]) Connect(ctx context.Context, req *pb.ConnectRequ
 }
 
 // end runs Disconnect or Logout on a loaded session and forgets it. A
-// login not loaded needs no Disconnect; for a Logout it is loaded first,
-// with only its ID (the host does not send the rest), so that the
-// network hears of it.
-func (t *connectorTransport[S]) end(ctx context.Context, loginID string, f func(S, context.Context) error, load bool) error {
+// login not loaded needs no Disconnect; for a Logout (load not nil) it
+// is loaded first from what the host sent, so that the network hears of
+// it.
+func (t *connectorTransport[S]) end(ctx context.Context, loginID string, f func(S, context.Context) error, load *LoginInfo) error {
 	l := t.lockSlot(loginID)
 	defer l.mu.Unlock()
 	defer func() {
@@ -231,11 +231,11 @@ func (t *connectorTransport[S]) end(ctx context.Context, loginID string, f func(
 		t.mu.Unlock()
 	}()
 	s := l.cur.Load()
-	if s == nil && !load {
+	if s == nil && load == nil {
 		return nil
 	}
 	if s == nil {
-		loaded, err := t.c.LoadLogin(ctx, LoginInfo{LoginID: loginID})
+		loaded, err := t.c.LoadLogin(ctx, *load)
 		if err != nil {
 			return fmt.Errorf("log out %s, which is not connected: %w", loginID, err)
 		}
@@ -245,11 +245,14 @@ func (t *connectorTransport[S]) end(ctx context.Context, loginID string, f func(
 }
 
 func (t *connectorTransport[S]) Disconnect(ctx context.Context, loginID string) error {
-	return t.end(ctx, loginID, S.Disconnect, false)
+	return t.end(ctx, loginID, S.Disconnect, nil)
 }
 
-func (t *connectorTransport[S]) Logout(ctx context.Context, loginID string) error {
-	return t.end(ctx, loginID, S.Logout, true)
+func (t *connectorTransport[S]) Logout(ctx context.Context, req *pb.LogoutRequest) error {
+	if req.LoginId == "" {
+		return Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "Logout without a login ID")
+	}
+	return t.end(ctx, req.LoginId, S.Logout, &LoginInfo{LoginID: req.LoginId, UserJID: req.UserJid, SavedState: req.SavedState, Dir: req.LoginDir})
 }
 
 // optional is the session of loginID as I, or UNSUPPORTED.

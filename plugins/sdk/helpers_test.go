@@ -28,7 +28,7 @@ type base struct{}
 func (base) WaitLogin(context.Context, string) (*pb.LoginStep, error) { return nil, ErrUnsupported }
 func (base) CancelLogin(context.Context, string) error                { return nil }
 func (base) Disconnect(context.Context, string) error                 { return nil }
-func (base) Logout(context.Context, string) error                     { return nil }
+func (base) Logout(context.Context, *pb.LogoutRequest) error          { return nil }
 func (base) ResolveIdentifier(context.Context, *pb.ResolveIdentifierRequest) (*pb.Contact, error) {
 	return nil, ErrUnsupported
 }

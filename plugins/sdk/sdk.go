@@ -91,7 +91,7 @@ type transport interface {
 
 	Connect(ctx context.Context, req *pb.ConnectRequest) error
 	Disconnect(ctx context.Context, loginID string) error
-	Logout(ctx context.Context, loginID string) error
+	Logout(ctx context.Context, req *pb.LogoutRequest) error
 
 	ResolveIdentifier(ctx context.Context, req *pb.ResolveIdentifierRequest) (*pb.Contact, error)
 	ContactList(ctx context.Context, loginID string) ([]*pb.Contact, error)

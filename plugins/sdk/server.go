@@ -190,8 +190,8 @@ func (s *server) Disconnect(ctx context.Context, req *pb.LoginRef) (*pb.Empty, e
 	return &pb.Empty{}, toStatus(s.t.Disconnect(ctx, req.LoginId))
 }
 
-func (s *server) Logout(ctx context.Context, req *pb.LoginRef) (*pb.Empty, error) {
-	return &pb.Empty{}, toStatus(s.t.Logout(ctx, req.LoginId))
+func (s *server) Logout(ctx context.Context, req *pb.LogoutRequest) (*pb.Empty, error) {
+	return &pb.Empty{}, toStatus(s.t.Logout(ctx, req))
 }
 
 func (s *server) ResolveIdentifier(ctx context.Context, req *pb.ResolveIdentifierRequest) (*pb.Contact, error) {

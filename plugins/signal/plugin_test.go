@@ -543,7 +543,7 @@ func TestLogout(t *testing.T) {
 	s := newSession(t, d) // alice: the "existing" flow
 	ctx, cancel := s.p.CallContext()
 	defer cancel()
-	if _, err := s.p.Client().Logout(ctx, &pb.LoginRef{LoginId: s.loginID}); err != nil {
+	if _, err := s.p.Client().Logout(ctx, &pb.LogoutRequest{LoginId: s.loginID}); err != nil {
 		t.Fatal(err)
 	}
 	if !d.HasAccount(alice) || d.Calls("unregister") != 0 || d.Calls("deleteLocalAccountData") != 0 {
@@ -562,7 +562,7 @@ func TestLogout(t *testing.T) {
 			})
 		}
 		calls := d.Calls("unregister")
-		if _, err := s.p.Client().Logout(ctx, &pb.LoginRef{LoginId: login.LoginId}); err != nil {
+		if _, err := s.p.Client().Logout(ctx, &pb.LogoutRequest{LoginId: login.LoginId}); err != nil {
 			t.Fatal(err)
 		}
 		if d.HasAccount(carol) || d.Calls("unregister") != calls+1 {

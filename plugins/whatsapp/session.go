@@ -221,6 +221,12 @@ func (s *Session) Logout(ctx context.Context) error {
 		s.d.close()
 		return nil
 	}
+	if s.d.dev.ID != nil && !s.d.cli.IsConnected() {
+		// A login not connected (the gateway's Logout after a restart,
+		// or one owed since the plugin was down): whatsmeow sends the
+		// unlink over a connection, so dial first.
+		s.dialForLogout(ctx)
+	}
 	err := s.d.cli.Logout(ctx)
 	if err != nil && !errors.Is(err, whatsmeow.ErrNotLoggedIn) {
 		// Unreachable: the phone still lists the device; forget it
@@ -232,6 +238,30 @@ func (s *Session) Logout(ctx context.Context) error {
 	}
 	_ = s.Disconnect(ctx)
 	return nil
+}
+
+// logoutDialWait bounds the wait for a connection to log out on.
+const logoutDialWait = 20 * time.Second
+
+// dialForLogout connects the device and waits until WhatsApp accepted it
+// (or logoutDialWait, or ctx): Logout then has a connection to tell
+// WhatsApp on. A failure is left to Logout to report.
+func (s *Session) dialForLogout(ctx context.Context) {
+	if err := s.d.cli.Connect(); err != nil {
+		s.log.Warn("logout: cannot reach WhatsApp", "err", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, logoutDialWait)
+	defer cancel()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for !s.d.cli.IsLoggedIn() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // lidStore is the device's LID map (nil without a device).

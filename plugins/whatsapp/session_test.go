@@ -548,3 +548,41 @@ func codeOf(err error) pb.ErrorCode {
 	}
 	return sdk.ToProto(err).GetCode()
 }
+
+// A Logout of a login not connected since the plugin started (the
+// gateway's after a restart, or one owed while the plugin was down)
+// dials first: WhatsApp hears of it and unlinks the device, instead of
+// the device staying linked on the phone while only the folder forgets
+// it.
+func TestLogoutNotConnected(t *testing.T) {
+	r := newRig(t, "")
+	dir := t.TempDir()
+	done := r.loginQR(t, dir)
+
+	r2 := newRig(t, "") // a new plugin process
+	s, err := r2.n.LoadLogin(context.Background(), sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, err := r2.made.Wait(0, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fake.IsConnected() {
+		t.Fatal("loading a login connected it")
+	}
+	if err := s.Logout(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !fake.Unlinked() {
+		t.Fatal("WhatsApp never heard the logout of a login not connected")
+	}
+	r3 := newRig(t, "")
+	s3, err := r3.n.LoadLogin(context.Background(), sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s3.d.dev != nil && s3.d.dev.ID != nil {
+		t.Errorf("a device is left after logout: %v", s3.d.dev.ID)
+	}
+}

@@ -69,6 +69,7 @@ type Client struct {
 	users     map[string]types.JID // phone digits -> JID, for IsOnWhatsApp
 	pictures  map[types.JID]*types.ProfilePictureInfo
 	nextID    int
+	unlinked  bool // WhatsApp heard the logout
 	// ConnectErr, when set, is what Connect returns.
 	ConnectErr error
 	// SendErr, when set, is what SendMessage returns.
@@ -191,13 +192,28 @@ func (c *Client) IsConnected() bool {
 // IsLoggedIn is "paired and connected".
 func (c *Client) IsLoggedIn() bool { return c.IsConnected() && c.dev.ID != nil }
 
-// Logout forgets the device, as whatsmeow does.
+// Logout tells WhatsApp to unlink the device and forgets it, as whatsmeow
+// does: that needs a connection (whatsmeow sends an IQ).
 func (c *Client) Logout(ctx context.Context) error {
 	if c.dev.ID == nil {
 		return whatsmeow.ErrNotLoggedIn
 	}
+	c.mu.Lock()
+	if !c.connected {
+		c.mu.Unlock()
+		return fmt.Errorf("error sending logout request: %w", whatsmeow.ErrNotConnected)
+	}
+	c.unlinked = true
+	c.mu.Unlock()
 	c.Disconnect()
 	return c.dev.Delete(ctx)
+}
+
+// Unlinked says whether WhatsApp heard a logout of this device.
+func (c *Client) Unlinked() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.unlinked
 }
 
 // AddEventHandler registers on Real.
