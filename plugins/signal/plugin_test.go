@@ -35,6 +35,7 @@ type session struct {
 	evs     *plugintest.EventStream
 	cmds    *plugintest.CommandStream
 	loginID string
+	saved   []byte // the login's saved state
 	dir     string
 	n       int
 }
@@ -43,7 +44,7 @@ func newSession(t *testing.T, d *fakesignal.Daemon) *session {
 	t.Helper()
 	p := plugintest.Start(t, pluginBinary(t), "", socketConfig(d))
 	done := p.Login("existing", map[string]string{"account": alice})
-	s := &session{t: t, d: d, p: p, loginID: done.LoginId, dir: t.TempDir()}
+	s := &session{t: t, d: d, p: p, loginID: done.LoginId, saved: done.SavedState, dir: t.TempDir()}
 	s.evs = p.Events()
 	s.connect(done.SavedState)
 	s.cmds = p.Commands()
