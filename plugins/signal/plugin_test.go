@@ -35,6 +35,7 @@ type session struct {
 	evs     *plugintest.EventStream
 	cmds    *plugintest.CommandStream
 	loginID string
+	saved   []byte // the login's saved state
 	dir     string
 	n       int
 }
@@ -43,7 +44,7 @@ func newSession(t *testing.T, d *fakesignal.Daemon) *session {
 	t.Helper()
 	p := plugintest.Start(t, pluginBinary(t), "", socketConfig(d))
 	done := p.Login("existing", map[string]string{"account": alice})
-	s := &session{t: t, d: d, p: p, loginID: done.LoginId, dir: t.TempDir()}
+	s := &session{t: t, d: d, p: p, loginID: done.LoginId, saved: done.SavedState, dir: t.TempDir()}
 	s.evs = p.Events()
 	s.connect(done.SavedState)
 	s.cmds = p.Commands()
@@ -541,10 +542,16 @@ func TestDaemonCrash(t *testing.T) {
 func TestLogout(t *testing.T) {
 	d, _ := startFake(t)
 	s := newSession(t, d) // alice: the "existing" flow
+	if res := s.do(bob, &pb.SendMessage{Text: "before logout"}); res.Error != nil {
+		t.Fatal(res.Error)
+	}
 	ctx, cancel := s.p.CallContext()
 	defer cancel()
 	if _, err := s.p.Client().Logout(ctx, &pb.LogoutRequest{LoginId: s.loginID}); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(s.dir, "message-chats.jsonl")); !os.IsNotExist(err) {
+		t.Fatalf("the message-to-chat map outlives the logout: %v", err)
 	}
 	if !d.HasAccount(alice) || d.Calls("unregister") != 0 || d.Calls("deleteLocalAccountData") != 0 {
 		t.Fatalf("the admin's account was touched: kept %v, unregister %d, delete %d", d.HasAccount(alice), d.Calls("unregister"), d.Calls("deleteLocalAccountData"))

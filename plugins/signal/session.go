@@ -40,15 +40,15 @@ type Session struct {
 	up     bool              // subscribed on the current connection
 	gone   bool              // refused for good (account unknown to signal-cli)
 	groups map[string]*group // by chat ID
-	sent   map[int64]string  // recent messages' timestamps -> chat, for receipts
-	order  []int64
+	chats  *msgChats         // recent messages' timestamps -> chat, for receipts
 	mine   map[string]string // my reaction per target message ID
 	typing map[string]bool   // chats where the user was last said typing
 }
 
 func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	return &Session{n: n, loginID: login.LoginID, acc: acc, dir: login.Dir, ids: loadIdentities(login.Dir),
-		groups: map[string]*group{}, sent: map[int64]string{}, mine: map[string]string{}, typing: map[string]bool{}}
+		chats:  loadMsgChats(login.Dir, n.host.Logger().With("login", login.LoginID)),
+		groups: map[string]*group{}, mine: map[string]string{}, typing: map[string]bool{}}
 }
 
 // selfID is the user's own user ID.
@@ -222,7 +222,7 @@ func (s *Session) removeLocal() error {
 	if s.dir == "" {
 		return nil
 	}
-	for _, name := range []string{"identities.json", "uploads"} {
+	for _, name := range []string{"identities.json", msgChatsFile, msgChatsFile + ".tmp", "uploads"} {
 		if err := os.RemoveAll(filepath.Join(s.dir, name)); err != nil {
 			return fmt.Errorf("signal: %w", err)
 		}
@@ -306,20 +306,9 @@ func (s *Session) onNotify(method string, params json.RawMessage) {
 }
 
 // noteChat remembers which chat a message is in, so that receipts and
-// read syncs (which name only timestamps) find it.
-func (s *Session) noteChat(ts int64, chatID string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sent[ts] = chatID
-	s.order = append(s.order, ts)
-	if len(s.order) > 10000 {
-		delete(s.sent, s.order[0])
-		s.order = s.order[1:]
-	}
-}
+// read syncs (which name only timestamps) find it, after a restart too:
+// it is on disk when noteChat returns.
+func (s *Session) noteChat(ts int64, chatID string) { s.chats.note(ts, chatID) }
 
-func (s *Session) chatAt(ts int64) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.sent[ts]
-}
+// chatAt is the chat of the message of timestamp ts ("" when unknown).
+func (s *Session) chatAt(ts int64) string { return s.chats.at(ts) }

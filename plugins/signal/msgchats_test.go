@@ -1,0 +1,135 @@
+package signal
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func testLog(buf *bytes.Buffer) *slog.Logger { return slog.New(slog.NewTextHandler(buf, nil)) }
+
+func fileLines(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) > 0 && b[len(b)-1] != '\n' {
+		t.Fatalf("%s does not end with a newline: %q", path, b)
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+}
+
+// The map keeps its newest maxMsgChats entries, in memory and on disk: the
+// file is rewritten when it reaches twice that, and a new session reads
+// the same entries.
+func TestMsgChatsBound(t *testing.T) {
+	defer func(n int) { maxMsgChats = n }(maxMsgChats)
+	maxMsgChats = 5
+	dir := t.TempDir()
+	var log bytes.Buffer
+	m := loadMsgChats(dir, testLog(&log))
+	base := time.Now().UnixMilli()
+	for i := range int64(12) {
+		m.note(base+i, fmt.Sprintf("chat%d", i))
+		m.note(base+i, fmt.Sprintf("chat%d", i)) // known: not written again
+	}
+	check := func(m *msgChats) {
+		t.Helper()
+		for i := range int64(12) {
+			want := ""
+			if i >= 7 {
+				want = fmt.Sprintf("chat%d", i)
+			}
+			if got := m.at(base + i); got != want {
+				t.Fatalf("entry %d: %q, want %q", i, got, want)
+			}
+		}
+	}
+	check(m)
+	path := filepath.Join(dir, msgChatsFile)
+	if n := len(fileLines(t, path)); n >= 2*maxMsgChats {
+		t.Fatalf("the file has %d lines, bound %d", n, 2*maxMsgChats)
+	}
+	check(loadMsgChats(dir, testLog(&log)))
+	if n := len(fileLines(t, path)); n != maxMsgChats {
+		t.Fatalf("the file has %d lines after a load, want %d", n, maxMsgChats)
+	}
+	if log.Len() > 0 {
+		t.Fatalf("logged: %s", log.String())
+	}
+}
+
+// Entries older than msgChatsAge are dropped when the map is read.
+func TestMsgChatsAge(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, msgChatsFile)
+	old := time.Now().Add(-msgChatsAge - time.Hour).UnixMilli()
+	recent := time.Now().Add(-time.Hour).UnixMilli()
+	content := fmt.Sprintf("{\"t\":%d,\"c\":\"old\"}\n{\"t\":%d,\"c\":\"recent\"}\n", old, recent)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	m := loadMsgChats(dir, testLog(&log))
+	if m.at(old) != "" || m.at(recent) != "recent" {
+		t.Fatalf("old %q, recent %q", m.at(old), m.at(recent))
+	}
+	if lines := fileLines(t, path); len(lines) != 1 || !strings.Contains(lines[0], "recent") {
+		t.Fatalf("file after the load: %q", lines)
+	}
+}
+
+// A damaged file (garbage, a line cut mid-write) is logged clearly; the
+// good entries are kept, the file repaired, and what is noted after it
+// is read back.
+func TestMsgChatsDamaged(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, msgChatsFile)
+	now := time.Now().UnixMilli()
+	content := fmt.Sprintf("garbage\n{\"t\":%d,\"c\":\"group\"}\n\x00\x00\n{\"t\":%d,\"c\":\"+1", now, now+1)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	m := loadMsgChats(dir, testLog(&log))
+	if got := log.String(); !strings.Contains(got, "level=WARN") || !strings.Contains(got, "damaged lines") ||
+		!strings.Contains(got, "damaged=3") || !strings.Contains(got, "kept=1") || !strings.Contains(got, path) {
+		t.Fatalf("log: %s", got)
+	}
+	if m.at(now) != "group" {
+		t.Fatalf("the good entry is lost: %q", m.at(now))
+	}
+	if lines := fileLines(t, path); len(lines) != 1 {
+		t.Fatalf("file not repaired: %q", lines)
+	}
+	m.note(now+2, "+15550000002")
+	log.Reset()
+	m = loadMsgChats(dir, testLog(&log))
+	if m.at(now) != "group" || m.at(now+2) != "+15550000002" || log.Len() > 0 {
+		t.Fatalf("after a reload: %q %q, log %s", m.at(now), m.at(now+2), log.String())
+	}
+}
+
+// A map that cannot be read is logged and kept in memory: the session
+// still works.
+func TestMsgChatsUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, msgChatsFile), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	m := loadMsgChats(dir, testLog(&log))
+	if !strings.Contains(log.String(), "level=ERROR") || !strings.Contains(log.String(), "cannot be read") {
+		t.Fatalf("log: %s", log.String())
+	}
+	m.note(42, "group")
+	if m.at(42) != "group" {
+		t.Fatal("not kept in memory")
+	}
+}
