@@ -52,6 +52,7 @@ type joined struct {
 	self      xmpptest.Stanza
 	history   []xmpptest.Stanza
 	subject   xmpptest.Stanza
+	picture   xmpptest.Stanza // the room's presence with its picture's hash, if any
 }
 
 // nick is the resource of an occupant JID.
@@ -81,6 +82,8 @@ func join(t *testing.T, c *xmpptest.Client, asNick, history string) joined {
 		switch {
 		case st.Type == "error":
 			t.Fatalf("join refused: %s", st.XML)
+		case st.Name == "presence" && st.From == room:
+			j.picture = st // the room's own: its picture's hash (XEP-0486)
 		case st.Name == "presence" && strings.Contains(st.XML, `code="110"`):
 			j.self = st
 		case st.Name == "presence":

@@ -126,7 +126,7 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 				return true
 			}
 			r.mu.Lock()
-			ri := muc.RoomInfo{Name: r.name, Subject: r.subject, Occupants: len(r.members) + 1, Archived: true,
+			ri := muc.RoomInfo{Name: r.name, Subject: r.subject, Occupants: len(r.members) + 1, Archived: true, AvatarHash: r.avatarHash,
 				SubjectChangeable: t.host.Caps().GetFeatures().GetGroupTopic(),
 				Moderated:         r.typ == pb.ChatType_CHAT_TYPE_CHANNEL || r.readOnly}
 			if ri.Name == "" {
@@ -136,6 +136,9 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			w := wire.Result(st)
 			muc.WriteDiscoInfo(w, ri)
 			t.send(ctx, w.Bytes())
+			return true
+		case nsVCard:
+			t.roomVCard(ctx, st, s, r) // room_avatar.go
 			return true
 		case wire.NSDiscoItems:
 			// Occupants are not listed (XEP-0045 §6.5 allows it): the
@@ -199,6 +202,9 @@ func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r
 		me.Role = muc.RoleVisitor
 	}
 	t.send(ctx, muc.SelfPresence(r.jid, full, me, asked != self))
+	if r.avatarHash != "" {
+		t.send(ctx, roomAvatarPresence(r.jid, full, r.avatarHash)) // room_avatar.go
+	}
 	// History before the subject would be as right (§7.2.15 has the
 	// subject last); the subject last tells clients the join is complete.
 	for _, h := range t.roomHistory(ctx, s, r, full, join.History) {

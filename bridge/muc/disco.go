@@ -23,6 +23,10 @@ type RoomInfo struct {
 	// Moderated: only some members may post (a channel, a group where
 	// only admins write): the others are visitors.
 	Moderated bool
+	// AvatarHash is the SHA-1 of the group's picture, "" for none
+	// (XEP-0486: muc#roominfo_avatarhash; the picture is in the room's
+	// vCard-temp).
+	AvatarHash string
 }
 
 // Features is the room's disco#info features, in the order written:
@@ -34,7 +38,8 @@ func (ri RoomInfo) Features() []string {
 	if ri.Moderated {
 		moderated = "muc_moderated"
 	}
-	f := []string{NS, "muc_persistent", "muc_membersonly", "muc_nonanonymous", moderated, "muc_unsecured", wire.NSSID}
+	f := []string{NS, "muc_persistent", "muc_membersonly", "muc_nonanonymous", moderated, "muc_unsecured", wire.NSSID,
+		"vcard-temp"} // the group's picture (XEP-0486)
 	if ri.Archived {
 		f = append(f, NSMAM)
 	}
@@ -70,6 +75,9 @@ func WriteDiscoInfo(w *wire.Writer, ri RoomInfo) {
 		field("muc#roominfo_occupants", "text-single", strconv.Itoa(ri.Occupants))
 	}
 	field("muc#roominfo_subjectmod", "boolean", boolValue(ri.SubjectChangeable))
+	if ri.AvatarHash != "" {
+		field("muc#roominfo_avatarhash", "text-multi", ri.AvatarHash)
+	}
 	w.End() // x
 	w.End() // query
 }

@@ -22,6 +22,8 @@ import (
 //	join N         echo-N joins the group
 //	part N         echo-N leaves it
 //	backlog N      N older messages arrive through backfill (history)
+//	picture        echo-1 gives the group a new picture
+//	picture none   echo-1 removes it
 //
 // A network with groups implements ChatLister and ChatInfoer (and
 // declares Features.groups); leaving and setting the topic are Leaver
@@ -36,10 +38,11 @@ const (
 )
 
 var (
-	_ sdk.ChatLister  = (*Session)(nil)
-	_ sdk.ChatInfoer  = (*Session)(nil)
-	_ sdk.Leaver      = (*Session)(nil)
-	_ sdk.TopicSetter = (*Session)(nil)
+	_ sdk.ChatLister   = (*Session)(nil)
+	_ sdk.ChatInfoer   = (*Session)(nil)
+	_ sdk.Leaver       = (*Session)(nil)
+	_ sdk.TopicSetter  = (*Session)(nil)
+	_ sdk.ChatAvatarer = (*Session)(nil)
 )
 
 // group is the network's side of an account's group: kept with the
@@ -50,6 +53,7 @@ type group struct {
 	topicBy  string   // who set it
 	members  []string // the members besides the user, in the order they came
 	selfNick string   // the user's nick, once they set one (channels.go)
+	picture  int      // the group picture's version; -1 = none
 }
 
 // groupLocked returns the account's group, made on first use. Call with
@@ -84,6 +88,11 @@ func newGroup(members int) *group {
 func (s *Session) roomChatLocked(g *group) *pb.Chat {
 	c := &pb.Chat{ChatId: RoomID, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: RoomName, Topic: g.topic, TopicSetterId: g.topicBy,
 		Members: []*pb.Member{{UserId: s.loginID, Nick: g.selfNick}}}
+	if g.picture < 0 {
+		c.NoAvatar = true
+	} else {
+		c.AvatarId = fmt.Sprintf("echo-room-picture-%d", g.picture)
+	}
 	for _, id := range g.members {
 		c.Members = append(c.Members, &pb.Member{UserId: id})
 	}
@@ -206,10 +215,40 @@ func (s *Session) roomCommand(text string) bool {
 			return false
 		}
 		go s.roomBacklog(min(n, 100))
+	case "picture":
+		s.n.mu.Lock()
+		g := s.n.groupLocked(s.loginID)
+		if rest == "none" {
+			g.picture = -1
+		} else {
+			g.picture = max(g.picture, 0) + 1
+		}
+		c := s.roomChatLocked(g)
+		s.n.mu.Unlock()
+		c.Members = nil // only what changed: the picture
+		ev := s.event(sdk.Call{ChatID: RoomID})
+		ev.Sender = &pb.Sender{UserId: RoomRepeater}
+		ev.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}}
+		s.emit(ev)
 	default:
 		return false
 	}
 	return true
+}
+
+// ChatAvatar is the group's picture: an 8x8 PNG whose shade is its
+// version (sdk.ChatAvatarer).
+func (s *Session) ChatAvatar(_ context.Context, chatID string) ([]byte, string, error) {
+	if chatID != RoomID {
+		return nil, "", nil
+	}
+	s.n.mu.Lock()
+	v := s.n.groupLocked(s.loginID).picture
+	s.n.mu.Unlock()
+	if v < 0 {
+		return nil, "", nil
+	}
+	return solidPNG(byte(0x10 * (v + 1))), "image/png", nil
 }
 
 // member makes a member join or leave, and says so.

@@ -153,15 +153,18 @@ func (s *Session) UserInfo(_ context.Context, userID string) (*pb.Contact, error
 }
 
 // avatarPNG is a tiny image for Echo One's profile.
-var avatarPNG = func() []byte {
+var avatarPNG = solidPNG(0x80)
+
+// solidPNG is an 8x8 image of one shade.
+func solidPNG(shade byte) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
 	for i := range img.Pix {
-		img.Pix[i] = 0x80
+		img.Pix[i] = shade
 	}
 	var b bytes.Buffer
 	png.Encode(&b, img)
 	return b.Bytes()
-}()
+}
 
 // SetPresence: Echo Three mirrors the user's own presence, so that it can
 // be seen to reach the network (sdk.PresenceSetter).

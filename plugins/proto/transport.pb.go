@@ -2462,9 +2462,13 @@ func (x *ContactListResponse) GetContacts() []*Contact {
 }
 
 type ChatRef struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	LoginId       string                 `protobuf:"bytes,1,opt,name=login_id,json=loginId,proto3" json:"login_id,omitempty"`
-	ChatId        string                 `protobuf:"bytes,2,opt,name=chat_id,json=chatId,proto3" json:"chat_id,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	LoginId string                 `protobuf:"bytes,1,opt,name=login_id,json=loginId,proto3" json:"login_id,omitempty"`
+	ChatId  string                 `protobuf:"bytes,2,opt,name=chat_id,json=chatId,proto3" json:"chat_id,omitempty"`
+	// Asks ChatInfo for the group's picture in Chat.avatar (a fetch from
+	// the network: the host asks when avatar_id changed, and when a client
+	// wants the room's vCard).
+	WithAvatar    bool `protobuf:"varint,3,opt,name=with_avatar,json=withAvatar,proto3" json:"with_avatar,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2511,6 +2515,13 @@ func (x *ChatRef) GetChatId() string {
 		return x.ChatId
 	}
 	return ""
+}
+
+func (x *ChatRef) GetWithAvatar() bool {
+	if x != nil {
+		return x.WithAvatar
+	}
+	return false
 }
 
 type UserRef struct {
@@ -2660,8 +2671,14 @@ type Chat struct {
 	TopicUnixMicro        int64     `protobuf:"varint,10,opt,name=topic_unix_micro,json=topicUnixMicro,proto3" json:"topic_unix_micro,omitempty"`
 	Muted                 bool      `protobuf:"varint,11,opt,name=muted,proto3" json:"muted,omitempty"`
 	LastActivityUnixMicro int64     `protobuf:"varint,12,opt,name=last_activity_unix_micro,json=lastActivityUnixMicro,proto3" json:"last_activity_unix_micro,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// The group's picture, only in a ChatInfo asked with_avatar. avatar_id
+	// (above) changes when the picture changes; "" = not said, the host
+	// keeps what it knew; no_avatar = the group has no picture (any more).
+	Avatar        []byte `protobuf:"bytes,13,opt,name=avatar,proto3" json:"avatar,omitempty"`
+	AvatarMime    string `protobuf:"bytes,14,opt,name=avatar_mime,json=avatarMime,proto3" json:"avatar_mime,omitempty"`
+	NoAvatar      bool   `protobuf:"varint,15,opt,name=no_avatar,json=noAvatar,proto3" json:"no_avatar,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Chat) Reset() {
@@ -2776,6 +2793,27 @@ func (x *Chat) GetLastActivityUnixMicro() int64 {
 		return x.LastActivityUnixMicro
 	}
 	return 0
+}
+
+func (x *Chat) GetAvatar() []byte {
+	if x != nil {
+		return x.Avatar
+	}
+	return nil
+}
+
+func (x *Chat) GetAvatarMime() string {
+	if x != nil {
+		return x.AvatarMime
+	}
+	return ""
+}
+
+func (x *Chat) GetNoAvatar() bool {
+	if x != nil {
+		return x.NoAvatar
+	}
+	return false
 }
 
 type ChatListResponse struct {
@@ -6355,10 +6393,12 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"avatarMime\x12\x17\n" +
 	"\achat_id\x18\v \x01(\tR\x06chatId\"S\n" +
 	"\x13ContactListResponse\x12<\n" +
-	"\bcontacts\x18\x01 \x03(\v2 .passerelle.transport.v2.ContactR\bcontacts\"=\n" +
+	"\bcontacts\x18\x01 \x03(\v2 .passerelle.transport.v2.ContactR\bcontacts\"^\n" +
 	"\aChatRef\x12\x19\n" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\x12\x17\n" +
-	"\achat_id\x18\x02 \x01(\tR\x06chatId\"=\n" +
+	"\achat_id\x18\x02 \x01(\tR\x06chatId\x12\x1f\n" +
+	"\vwith_avatar\x18\x03 \x01(\bR\n" +
+	"withAvatar\"=\n" +
 	"\aUserRef\x12\x19\n" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\"\xc9\x01\n" +
@@ -6367,7 +6407,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x04nick\x18\x02 \x01(\tR\x04nick\x121\n" +
 	"\x04role\x18\x03 \x01(\x0e2\x1d.passerelle.transport.v2.RoleR\x04role\x12F\n" +
 	"\vaffiliation\x18\x04 \x01(\x0e2$.passerelle.transport.v2.AffiliationR\vaffiliation\x12\x17\n" +
-	"\ais_self\x18\x05 \x01(\bR\x06isSelf\"\xd5\x03\n" +
+	"\ais_self\x18\x05 \x01(\bR\x06isSelf\"\xab\x04\n" +
 	"\x04Chat\x12\x17\n" +
 	"\achat_id\x18\x01 \x01(\tR\x06chatId\x125\n" +
 	"\x04type\x18\x02 \x01(\x0e2!.passerelle.transport.v2.ChatTypeR\x04type\x12\x12\n" +
@@ -6381,7 +6421,11 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x10topic_unix_micro\x18\n" +
 	" \x01(\x03R\x0etopicUnixMicro\x12\x14\n" +
 	"\x05muted\x18\v \x01(\bR\x05muted\x127\n" +
-	"\x18last_activity_unix_micro\x18\f \x01(\x03R\x15lastActivityUnixMicro\"G\n" +
+	"\x18last_activity_unix_micro\x18\f \x01(\x03R\x15lastActivityUnixMicro\x12\x16\n" +
+	"\x06avatar\x18\r \x01(\fR\x06avatar\x12\x1f\n" +
+	"\vavatar_mime\x18\x0e \x01(\tR\n" +
+	"avatarMime\x12\x1b\n" +
+	"\tno_avatar\x18\x0f \x01(\bR\bnoAvatar\"G\n" +
 	"\x10ChatListResponse\x123\n" +
 	"\x05chats\x18\x01 \x03(\v2\x1d.passerelle.transport.v2.ChatR\x05chats\"s\n" +
 	"\x0fBackfillRequest\x12\x19\n" +

@@ -112,7 +112,19 @@ func (r *rich) ChatLimits(_ context.Context, chatID string) (ChatLimits, error) 
 	return ChatLimits{}, nil
 }
 func (r *rich) ChatInfo(_ context.Context, chatID string) (*pb.Chat, error) {
-	return &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_GROUP}, nil
+	return &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_GROUP, AvatarId: "pic-" + chatID}, nil
+}
+
+// ChatAvatar: "quiet" has a picture, "bare" none, "broken" fails.
+func (r *rich) ChatAvatar(_ context.Context, chatID string) ([]byte, string, error) {
+	r.log("chat avatar " + chatID)
+	switch chatID {
+	case "quiet":
+		return []byte("PNG"), "image/png", nil
+	case "broken":
+		return nil, "", Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no such group")
+	}
+	return nil, "", nil
 }
 func (r *rich) DownloadMedia(_ context.Context, chatID, ref string) (*pb.MediaInfo, io.ReadCloser, error) {
 	if ref == "gone" {
@@ -333,6 +345,49 @@ func TestChatLimits(t *testing.T) {
 	chat, err = c.ChatInfo(testContext(t), &pb.ChatRef{LoginId: "a", ChatId: "channel"})
 	if err != nil || !chat.ReadOnly || chat.Features != nil {
 		t.Errorf("ChatInfo(channel) = %v, %v: want read-only, the network's features", chat, err)
+	}
+}
+
+// A group's picture comes only when the host asks for it: a fetch from
+// the network each time.
+func TestChatInfoWithAvatar(t *testing.T) {
+	var mu sync.Mutex
+	var made []*rich
+	n := &testNet[*rich]{mk: func(l LoginInfo) *rich {
+		r := &rich{plain{info: l}}
+		mu.Lock()
+		made = append(made, r)
+		mu.Unlock()
+		return r
+	}}
+	c := startServer(t, newConnectorTransport[*rich](n), "")
+	ctx := testContext(t)
+	if _, err := c.Connect(ctx, &pb.ConnectRequest{LoginId: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	chat, err := c.ChatInfo(ctx, &pb.ChatRef{LoginId: "a", ChatId: "quiet"})
+	if err != nil || chat.AvatarId != "pic-quiet" || chat.Avatar != nil || chat.NoAvatar {
+		t.Fatalf("ChatInfo without with_avatar: %v, %v", chat, err)
+	}
+	mu.Lock()
+	first := made[0]
+	mu.Unlock()
+	first.mu.Lock()
+	calls := strings.Join(first.calls, "|")
+	first.mu.Unlock()
+	if strings.Contains(calls, "chat avatar") {
+		t.Fatalf("the picture was fetched unasked: %s", calls)
+	}
+	chat, err = c.ChatInfo(ctx, &pb.ChatRef{LoginId: "a", ChatId: "quiet", WithAvatar: true})
+	if err != nil || string(chat.Avatar) != "PNG" || chat.AvatarMime != "image/png" || chat.NoAvatar {
+		t.Fatalf("ChatInfo with_avatar: %v, %v", chat, err)
+	}
+	chat, err = c.ChatInfo(ctx, &pb.ChatRef{LoginId: "a", ChatId: "bare", WithAvatar: true})
+	if err != nil || chat.Avatar != nil || !chat.NoAvatar {
+		t.Fatalf("ChatInfo with_avatar of a group without a picture: %v, %v", chat, err)
+	}
+	if _, err := c.ChatInfo(ctx, &pb.ChatRef{LoginId: "a", ChatId: "broken", WithAvatar: true}); codeOf(FromGRPC(err)) != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Fatalf("a failed fetch: %v, want the network's NOT_FOUND", err)
 	}
 }
 

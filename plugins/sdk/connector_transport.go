@@ -292,8 +292,8 @@ func (t *connectorTransport[S]) ContactList(ctx context.Context, loginID string)
 	return nil, nil
 }
 
-func (t *connectorTransport[S]) ChatInfo(ctx context.Context, loginID, chatID string) (*pb.Chat, error) {
-	s, err := t.session(loginID)
+func (t *connectorTransport[S]) ChatInfo(ctx context.Context, req *pb.ChatRef) (*pb.Chat, error) {
+	s, err := t.session(req.LoginId)
 	if err != nil {
 		return nil, err
 	}
@@ -301,9 +301,16 @@ func (t *connectorTransport[S]) ChatInfo(ctx context.Context, loginID, chatID st
 	if !ok {
 		return nil, unsupported("chat information")
 	}
-	chat, err := ci.ChatInfo(ctx, chatID)
+	chat, err := ci.ChatInfo(ctx, req.ChatId)
 	if err != nil || chat == nil {
 		return chat, err
+	}
+	if ca, ok := any(s).(ChatAvatarer); ok && req.WithAvatar {
+		data, mime, err := ca.ChatAvatar(ctx, req.ChatId)
+		if err != nil {
+			return nil, fmt.Errorf("the group's picture: %w", err)
+		}
+		chat.Avatar, chat.AvatarMime, chat.NoAvatar = data, mime, len(data) == 0
 	}
 	return chat, t.limitChat(ctx, s, chat)
 }

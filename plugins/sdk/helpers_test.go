@@ -33,7 +33,7 @@ func (base) ResolveIdentifier(context.Context, *pb.ResolveIdentifierRequest) (*p
 	return nil, ErrUnsupported
 }
 func (base) ContactList(context.Context, string) ([]*pb.Contact, error) { return nil, nil }
-func (base) ChatInfo(context.Context, string, string) (*pb.Chat, error) { return nil, ErrUnsupported }
+func (base) ChatInfo(context.Context, *pb.ChatRef) (*pb.Chat, error)    { return nil, ErrUnsupported }
 func (base) UserInfo(context.Context, string, string) (*pb.Contact, error) {
 	return nil, ErrUnsupported
 }
@@ -88,11 +88,11 @@ func (f *fakeTransport) SubmitLoginInput(context.Context, string, map[string]str
 
 func (f *fakeTransport) Connect(context.Context, *pb.ConnectRequest) error { return nil }
 
-func (f *fakeTransport) ChatInfo(_ context.Context, _, chatID string) (*pb.Chat, error) {
+func (f *fakeTransport) ChatInfo(_ context.Context, req *pb.ChatRef) (*pb.Chat, error) {
 	if f.chatInfo != nil {
-		return f.chatInfo(chatID)
+		return f.chatInfo(req.ChatId)
 	}
-	return &pb.Chat{ChatId: chatID}, nil
+	return &pb.Chat{ChatId: req.ChatId}, nil
 }
 
 func (f *fakeTransport) HandleCommand(ctx context.Context, cmd *pb.Command) (Result, error) {

@@ -63,6 +63,14 @@ type ChatInfoer interface {
 	ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 }
 
+// ChatAvatarer fetches a group's picture (with Capabilities declaring
+// avatars), for a ChatInfo the host asks with_avatar: when Chat.avatar_id
+// changed, and when a client wants the room's vCard. A group without a
+// picture answers nil data.
+type ChatAvatarer interface {
+	ChatAvatar(ctx context.Context, chatID string) (data []byte, mime string, err error)
+}
+
 // UserInfoer describes a user, avatar included (with Capabilities
 // declaring avatars).
 type UserInfoer interface {

@@ -95,7 +95,7 @@ type transport interface {
 
 	ResolveIdentifier(ctx context.Context, req *pb.ResolveIdentifierRequest) (*pb.Contact, error)
 	ContactList(ctx context.Context, loginID string) ([]*pb.Contact, error)
-	ChatInfo(ctx context.Context, loginID, chatID string) (*pb.Chat, error)
+	ChatInfo(ctx context.Context, req *pb.ChatRef) (*pb.Chat, error)
 	UserInfo(ctx context.Context, loginID, userID string) (*pb.Contact, error)
 	ChatList(ctx context.Context, loginID string) ([]*pb.Chat, error)
 	Backfill(ctx context.Context, req *pb.BackfillRequest) error

@@ -204,7 +204,7 @@ func (s *server) ContactList(ctx context.Context, req *pb.LoginRef) (*pb.Contact
 }
 
 func (s *server) ChatInfo(ctx context.Context, req *pb.ChatRef) (*pb.Chat, error) {
-	return nonNil(s.t.ChatInfo(ctx, req.LoginId, req.ChatId))
+	return nonNil(s.t.ChatInfo(ctx, req))
 }
 
 func (s *server) UserInfo(ctx context.Context, req *pb.UserRef) (*pb.Contact, error) {

@@ -1,0 +1,126 @@
+package bridge_test
+
+import (
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/hex"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+var (
+	avatarHashRe = regexp.MustCompile(`var="muc#roominfo_avatarhash"[^>]*><value>([0-9a-f]+)</value>`)
+	binvalRe     = regexp.MustCompile(`<BINVAL>([^<]+)</BINVAL>`)
+	photoRe      = regexp.MustCompile(`<photo>([0-9a-f]*)</photo>|<photo/>|<photo></photo>`)
+)
+
+// roomAvatarHash is the picture's hash in the room's disco#info, "" for
+// none.
+func roomAvatarHash(t *testing.T, c *xmpptest.Client) string {
+	t.Helper()
+	info, err := c.IQ(ctxT(t), `<iq type='get' to='`+room+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
+	if err != nil || info.Type != "result" {
+		t.Fatalf("room disco#info: %v %s", err, info.XML)
+	}
+	if !strings.Contains(info.XML, `var="vcard-temp"`) {
+		t.Errorf("room disco#info lacks vcard-temp: %s", info.XML)
+	}
+	if m := avatarHashRe.FindStringSubmatch(info.XML); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// roomPicture is the picture in the room's vCard and its SHA-1.
+func roomPicture(t *testing.T, c *xmpptest.Client) ([]byte, string) {
+	t.Helper()
+	vc, err := c.IQ(ctxT(t), `<iq type='get' to='`+room+`'><vCard xmlns='vcard-temp'/></iq>`)
+	if err != nil || vc.Type != "result" || !strings.Contains(vc.XML, "<FN>Echo room</FN>") {
+		t.Fatalf("room vCard: %v %s", err, vc.XML)
+	}
+	m := binvalRe.FindStringSubmatch(vc.XML)
+	if m == nil {
+		return nil, ""
+	}
+	if !strings.Contains(vc.XML, "<TYPE>image/png</TYPE>") {
+		t.Errorf("room vCard photo without its type: %s", vc.XML)
+	}
+	img, err := base64.StdEncoding.DecodeString(m[1])
+	if err != nil {
+		t.Fatalf("room vCard photo: %v", err)
+	}
+	sum := sha1.Sum(img)
+	return img, hex.EncodeToString(sum[:])
+}
+
+// roomPhotoUpdate waits for the room's presence naming a picture hash.
+func roomPhotoUpdate(t *testing.T, c *xmpptest.Client, what string) string {
+	t.Helper()
+	st, err := c.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+		return s.Name == "presence" && s.From == room && strings.Contains(s.XML, "vcard-temp:x:update")
+	})
+	if err != nil {
+		t.Fatalf("no room presence for %s: %v", what, err)
+	}
+	m := photoRe.FindStringSubmatch(st.XML)
+	if m == nil || st.Type != "" {
+		t.Fatalf("room presence for %s: %s", what, st.XML)
+	}
+	return m[1]
+}
+
+// TestRoomAvatar: the group's picture is the room's avatar (XEP-0486):
+// its hash in disco#info, the picture in the room's vCard, the hash in a
+// presence from the room at join and when the picture changes or goes.
+func TestRoomAvatar(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+
+	// The picture is fetched in the background once the room is known.
+	var hash string
+	for deadline := time.Now().Add(timeout); hash == ""; time.Sleep(50 * time.Millisecond) {
+		if hash = roomAvatarHash(t, alice); hash == "" && time.Now().After(deadline) {
+			t.Fatal("the room's disco#info never named its picture")
+		}
+	}
+	img, vhash := roomPicture(t, alice)
+	if len(img) == 0 || vhash != hash {
+		t.Fatalf("vCard picture's hash %s, disco#info's %s", vhash, hash)
+	}
+	j := join(t, alice, "a", "")
+	if m := photoRe.FindStringSubmatch(j.picture.XML); m == nil || m[1] != hash {
+		t.Fatalf("join: room presence %q, want the picture's hash %s", j.picture.XML, hash)
+	}
+	if len(j.occupants) != 2 {
+		t.Errorf("the room's own presence counted as an occupant: %d occupants", len(j.occupants))
+	}
+
+	// A new picture on the network.
+	groupchat(t, alice, "picture")
+	next := roomPhotoUpdate(t, alice, "a new picture")
+	if next == "" || next == hash {
+		t.Fatalf("new picture's hash %q (was %s)", next, hash)
+	}
+	if got := roomAvatarHash(t, alice); got != next {
+		t.Errorf("disco#info names %s, the presence %s", got, next)
+	}
+	if _, vhash := roomPicture(t, alice); vhash != next {
+		t.Errorf("vCard picture's hash %s, want %s", vhash, next)
+	}
+
+	// The picture removed.
+	groupchat(t, alice, "picture none")
+	if h := roomPhotoUpdate(t, alice, "no picture"); h != "" {
+		t.Fatalf("picture removed: presence names %s", h)
+	}
+	if got := roomAvatarHash(t, alice); got != "" {
+		t.Errorf("disco#info still names %s", got)
+	}
+	if img, _ := roomPicture(t, alice); img != nil {
+		t.Errorf("vCard still has a picture")
+	}
+}
