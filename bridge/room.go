@@ -34,21 +34,22 @@ type room struct {
 	chatID string
 	jid    string // the room's bare JID
 
-	mu         sync.Mutex
-	typ        pb.ChatType
-	name       string
-	subject    string
-	subjectBy  string // member ID of who set it ("" unknown)
-	subjectAt  time.Time
-	readOnly   bool
-	members    map[string]*pb.Member // by user ID; the user's own entry is not among them
-	names      map[string]string     // network name of members without a group nick, by user ID
-	nicks      *muc.Nicks
-	selfNick   string          // the user's nick; "" until the first join
-	selfID     string          // the user's own member ID, when the network marked it (room_nick.go)
-	joined     map[string]bool // the user's resources in the room
-	avatarID   string          // the network's ID of the group's picture (room_avatar.go)
-	avatarHash string          // its SHA-1, "" until fetched or when none
+	mu          sync.Mutex
+	typ         pb.ChatType
+	name        string
+	subject     string
+	subjectBy   string // member ID of who set it ("" unknown)
+	subjectAt   time.Time
+	readOnly    bool
+	members     map[string]*pb.Member // by user ID; the user's own entry is not among them
+	names       map[string]string     // network name of members without a group nick, by user ID
+	nicks       *muc.Nicks
+	selfNick    string          // the user's nick; "" until the first join
+	selfID      string          // the user's own member ID, when the network marked it (room_nick.go)
+	joined      map[string]bool // the user's resources in the room
+	avatarID    string          // the network's ID of the group's picture (room_avatar.go)
+	avatarHash  string          // its SHA-1, "" until fetched or when none
+	avatarAsked bool            // the picture was fetched (or said to be none) once
 
 	order reflectQueue // the user's own messages, reflected in order (room_order.go)
 }

@@ -17,40 +17,66 @@ import (
 // with_avatar) when Chat.avatar_id changes and when a client asks for
 // the vCard; only its hash stays in memory.
 
-// noteRoomAvatar takes a chat description's avatar ID into r; when it
-// changed, the picture is fetched in the background and the occupants
-// told of its new hash.
+// pictureFetches bounds the group pictures a session fetches at once:
+// a login with hundreds of groups does not ask for them all together.
+const pictureFetches = 2
+
+// noteRoomAvatar takes a chat description's picture into r. A new
+// avatar ID, or a room whose chat did not say (a network that names the
+// picture only when it changes), has the picture fetched in the
+// background, once, and the occupants told of its hash.
 func (s *session) noteRoomAvatar(r *room, c *pb.Chat) {
-	if c.AvatarId == "" && !c.NoAvatar {
-		return // not said: the picture is what it was
-	}
-	id := c.AvatarId
-	if c.NoAvatar {
-		id = ""
-	}
-	r.mu.Lock()
-	changed := id != r.avatarID || (id != "" && r.avatarHash == "")
-	r.avatarID = id
-	r.mu.Unlock()
-	if !changed {
+	if !s.t.host.Caps().GetFeatures().GetAvatars() {
 		return
 	}
+	fetch := r.takePicture(c)
 	ctx := s.t.in.ctx
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if id == "" {
+	switch {
+	case c.NoAvatar:
 		s.setRoomAvatarHash(ctx, r, "")
-		return
+	case fetch:
+		go func() {
+			select {
+			case s.pictureSlots <- struct{}{}:
+				defer func() { <-s.pictureSlots }()
+			case <-ctx.Done():
+				return
+			}
+			c, err := s.roomAvatar(ctx, r.chatID)
+			if err != nil {
+				s.t.log.Warn("group picture not fetched", "user", s.user, "room", r.jid, "err", err)
+				return
+			}
+			if c.AvatarId != "" {
+				r.mu.Lock()
+				r.avatarID = c.AvatarId
+				r.mu.Unlock()
+			}
+			s.setRoomAvatarHash(ctx, r, pictureHash(c.Avatar))
+		}()
 	}
-	go func() {
-		c, err := s.roomAvatar(ctx, r.chatID)
-		if err != nil {
-			s.t.log.Warn("group picture not fetched", "user", s.user, "room", r.jid, "err", err)
-			return
-		}
-		s.setRoomAvatarHash(ctx, r, pictureHash(c.Avatar))
-	}()
+}
+
+// takePicture takes what c says of the group's picture into r and
+// reports whether to fetch it: a new avatar ID, or nothing said and
+// nothing fetched yet.
+func (r *room) takePicture(c *pb.Chat) (fetch bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case c.NoAvatar:
+		r.avatarID = ""
+	case c.AvatarId != "":
+		fetch = c.AvatarId != r.avatarID
+		r.avatarID = c.AvatarId
+	default: // not said
+		fetch = !r.avatarAsked
+	}
+	r.avatarAsked = r.avatarAsked || fetch || c.NoAvatar
+	return fetch
 }
 
 // roomAvatar asks the network for the group's description with its

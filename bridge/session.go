@@ -28,6 +28,8 @@ type session struct {
 	presences map[string]*pb.Presence // contact's user ID -> its presence
 	avatars   map[string]string       // contact's user ID -> XEP-0153 photo hash
 	avatarIDs map[string]string       // contact's user ID -> the network's avatar ID
+	// pictureSlots bounds the group pictures fetched at once (room_avatar.go).
+	pictureSlots chan struct{}
 
 	// The login's messages on their way to the network (messaging.go).
 	// sending: the sends whose remote ID is not known yet, by
@@ -56,7 +58,8 @@ type loginState struct {
 
 func newSession(t *transport, l store.Login) *session {
 	return &session{t: t, user: l.UserJID, login: l,
-		presences: map[string]*pb.Presence{}, avatars: map[string]string{}, avatarIDs: map[string]string{}}
+		presences: map[string]*pb.Presence{}, avatars: map[string]string{}, avatarIDs: map[string]string{},
+		pictureSlots: make(chan struct{}, pictureFetches)}
 }
 
 // Login returns the session's login record as it is now.

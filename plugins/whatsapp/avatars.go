@@ -61,28 +61,57 @@ func (s *Session) UserInfo(ctx context.Context, userID string) (*pb.Contact, err
 		c, _ = s.d.dev.Contacts.GetContact(ctx, jid)
 	}
 	ct := s.contactOf(jid, c)
+	id, b, err := s.picture(ctx, jid)
+	if err != nil {
+		return nil, err
+	}
+	if b != nil {
+		ct.AvatarId, ct.Avatar, ct.AvatarMime = id, b, "image/jpeg"
+	}
+	return ct, nil
+}
+
+// ChatAvatar is a group's picture (sdk.ChatAvatarer).
+func (s *Session) ChatAvatar(ctx context.Context, chatID string) ([]byte, string, error) {
+	jid, err := groupJID(chatID)
+	if err != nil {
+		return nil, "", err
+	}
+	_, b, err := s.picture(ctx, jid)
+	if err != nil || b == nil {
+		return nil, "", err
+	}
+	return b, "image/jpeg", nil
+}
+
+// picture is the profile picture of a user or group and its ID; nil
+// data when there is none the user may see, or it cannot be downloaded
+// (the contact or group without it rather than none).
+func (s *Session) picture(ctx context.Context, jid types.JID) (string, []byte, error) {
 	pic, err := s.d.cli.GetProfilePictureInfo(ctx, jid, &whatsmeow.GetProfilePictureParams{})
 	switch {
 	case errors.Is(err, whatsmeow.ErrProfilePictureNotSet), errors.Is(err, whatsmeow.ErrProfilePictureUnauthorized), err == nil && pic == nil:
-		return ct, nil
+		return "", nil, nil
 	case err != nil:
-		return nil, sendErr("avatar of "+userID, err)
+		return "", nil, sendErr("picture of "+jid.String(), err)
 	}
 	b, err := s.n.fetch(ctx, pic.URL)
 	if err != nil {
-		// The contact without the picture rather than no contact.
-		s.log.Info("avatar not downloaded", "user", userID, "err", err)
-		return ct, nil
+		s.log.Info("picture not downloaded", "jid", jid, "err", err)
+		return "", nil, nil
 	}
-	ct.AvatarId, ct.Avatar, ct.AvatarMime = pic.ID, b, "image/jpeg"
-	return ct, nil
+	return pic.ID, b, nil
 }
 
 // pictureChanged tells the host a contact's avatar changed: it asks
 // UserInfo for the new one.
 func (s *Session) pictureChanged(e *events.Picture) {
+	if e.JID.Server == types.GroupServer {
+		s.groupPictureChanged(e)
+		return
+	}
 	if e.JID.Server != types.DefaultUserServer && e.JID.Server != types.HiddenUserServer {
-		return // a group's picture: rooms have no avatar in the contract yet
+		return
 	}
 	var c types.ContactInfo
 	if s.d.dev != nil {
@@ -93,4 +122,29 @@ func (s *Session) pictureChanged(e *events.Picture) {
 		ct.AvatarId = e.PictureID
 	}
 	s.emit(&pb.Event{ChatId: ct.UserId, TimestampUnixMicro: e.Timestamp.UnixMicro(), Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: ct}}})
+}
+
+// groupPictureChanged tells the host a group's picture changed or went:
+// the group as known, without its members, with the new picture's ID.
+func (s *Session) groupPictureChanged(e *events.Picture) {
+	jid := e.JID.ToNonAD()
+	s.mu.Lock()
+	g := s.groups[jid]
+	s.mu.Unlock()
+	if g == nil {
+		var err error
+		if g, err = s.group(context.Background(), jid); err != nil {
+			s.log.Warn("group picture changed in a group not found", "group", jid, "err", err)
+			return
+		}
+	}
+	c := s.chatOf(g)
+	c.Members = nil // only the picture changed
+	if e.Remove {
+		c.NoAvatar = true
+	} else {
+		c.AvatarId = e.PictureID
+	}
+	s.emit(&pb.Event{ChatId: c.ChatId, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: e.Timestamp.UnixMicro(),
+		Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}}})
 }

@@ -563,3 +563,43 @@ func TestWebVersionPinned(t *testing.T) {
 		t.Errorf("a bad version: %v", err)
 	}
 }
+
+// A group's picture: fetched on the host's asking (ChatInfo with_avatar
+// through sdk.ChatAvatarer), and its changes and removal told as the
+// group's chat with the new picture ID and nothing else changed.
+func TestGroupPicture(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	r.n.SetFetch(func(_ context.Context, url string) ([]byte, error) {
+		if url == "https://pps.invalid/group.jpg" {
+			return []byte("JPEG group"), nil
+		}
+		return nil, errors.New("no such picture")
+	})
+	fake.SetGroup(&types.GroupInfo{JID: group, GroupName: types.GroupName{Name: "Friends"}, GroupTopic: types.GroupTopic{Topic: "weekend"},
+		Participants: []types.GroupParticipant{{JID: phone, PhoneNumber: phone}, {JID: bob, PhoneNumber: bob}}})
+	if b, mime, err := s.ChatAvatar(ctx, group.String()); err != nil || b != nil || mime != "" {
+		t.Fatalf("a group without a picture: %q %s %v", b, mime, err)
+	}
+	fake.SetPicture(group, "gp1", "https://pps.invalid/group.jpg")
+	if b, mime, err := s.ChatAvatar(ctx, group.String()); err != nil || string(b) != "JPEG group" || mime != "image/jpeg" {
+		t.Fatalf("the group's picture: %q %s %v", b, mime, err)
+	}
+	if _, _, err := s.ChatAvatar(ctx, "+33611111111"); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Errorf("a user's ID as a group: %v", err)
+	}
+
+	isGroupChat := func(ev *pb.Event) bool { return ev.GetChat().GetChat().GetChatId() == group.String() }
+	fake.Emit(&events.Picture{JID: group, Author: bob, PictureID: "gp2", Timestamp: time.Now()})
+	ev, i := r.host.next(t, 0, isGroupChat)
+	c := ev.GetChat().GetChat()
+	if c.AvatarId != "gp2" || c.NoAvatar || c.Name != "Friends" || c.Topic != "weekend" || len(c.Members) != 0 || c.Type != pb.ChatType_CHAT_TYPE_GROUP {
+		t.Fatalf("picture changed: %v", c)
+	}
+	fake.Emit(&events.Picture{JID: group, Author: bob, Remove: true, Timestamp: time.Now()})
+	ev, _ = r.host.next(t, i+1, isGroupChat)
+	if c := ev.GetChat().GetChat(); !c.NoAvatar || c.AvatarId != "" || c.Topic != "weekend" {
+		t.Fatalf("picture removed: %v", c)
+	}
+}
