@@ -3,6 +3,7 @@ package whatsapp_test
 import (
 	"fmt"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -10,15 +11,15 @@ import (
 	"go.mau.fi/whatsmeow/types"
 
 	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/whatsapp/wafake"
 )
 
 func TestMain(m *testing.M) { plugintest.Main(m) }
 
 // TestConformance runs the plugintest kit on the plugin with WhatsApp
-// faked (internal/fakeplugin). The kit logs in with a single form, so the
-// fake plugin, told so by wafake_kit, adapts: it logs in by phone number
-// and types the pairing code itself (see fakeplugin's kitLogin).
+// faked (internal/fakeplugin). Every login is the QR flow as a user goes
+// through it: the kit gets the QR code and the test's phone scans it.
 func TestConformance(t *testing.T) {
 	sockDir, err := os.MkdirTemp("", "wa")
 	if err != nil {
@@ -35,12 +36,18 @@ func TestConformance(t *testing.T) {
 	srv.User(bob)
 	var n atomic.Int64
 	plugintest.Run(t, plugintest.Config{
-		Binary:      fakePlugin(t),
-		ConfigJSON:  []byte(fmt.Sprintf(`{"wafake_socket": %q, "wafake_kit": true}`, srv.Socket)),
-		FlowID:      "phone",
-		LoginFields: map[string]string{"phone": "+" + me.User},
-		Contact:     "+" + bob.User,
-		Group:       group.String(),
+		Binary:     fakePlugin(t),
+		ConfigJSON: []byte(fmt.Sprintf(`{"wafake_socket": %q}`, srv.Socket)),
+		FlowID:     "qr",
+		Login: []plugintest.LoginStep{{Act: func(t testing.TB, step *pb.LoginStep) map[string]string {
+			if d := step.GetDisplay(); d.GetType() != pb.DisplayType_DISPLAY_TYPE_QR || !strings.HasPrefix(d.GetData(), "2@fake-qr-") {
+				t.Fatalf("want the QR code to scan, got %v", step)
+			}
+			srv.Scan(me, "Alice")
+			return nil
+		}}},
+		Contact: "+" + bob.User,
+		Group:   group.String(),
 		Incoming: func(t testing.TB, loginID, chatID string) string {
 			text := fmt.Sprintf("from bob %d", n.Add(1))
 			info, msg := incoming(bob, fmt.Sprintf("K%d", n.Load()), text)
