@@ -256,18 +256,26 @@ func checkStep(t testing.TB, where string, step *pb.LoginStep) {
 
 // checkLoginSteps is the login check of a login of several steps
 // (Config.Login): every step checked, wrong answers asked again on the
-// same process, the same account giving the same login_id, and a process
-// cancelled at its last step gone without a trace.
+// same process, the same account giving the same login_id, a process
+// cancelled at its last step gone without a trace, and the login_step
+// events of steps that change by themselves well-formed.
 func (r *runner) checkLoginSteps(t *testing.T) {
 	p := r.start(t)
 	r.checkFlows(t, p)
+	evs := p.Events()
 	steps := r.cfg.Login
+	var pids []string
+	login := func(dir string, stop int, wrong bool) *pb.LoginStep {
+		t.Helper()
+		pid, step := p.walkLogin(r.cfg.FlowID, dir, steps, stop, wrong)
+		pids = append(pids, pid)
+		return step
+	}
 
-	_, first := p.walkLogin(r.cfg.FlowID, p.LoginDir(), steps, len(steps), true)
-	loginID := first.GetComplete().LoginId
+	loginID := login(p.LoginDir(), len(steps), true).GetComplete().LoginId
 
 	// The same account again is the same login.
-	if again := p.LoginSteps(r.cfg.FlowID, steps); again.LoginId != loginID {
+	if again := login(p.LoginDir(), len(steps), false).GetComplete(); again.LoginId != loginID {
 		t.Errorf("logging in again gave login_id %q, first %q", again.LoginId, loginID)
 	}
 
@@ -278,7 +286,8 @@ func (r *runner) checkLoginSteps(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	pid, at := p.walkLogin(r.cfg.FlowID, dir, steps, len(steps)-1, false)
+	at := login(dir, len(steps)-1, false)
+	pid := pids[len(pids)-1]
 	ctx, cancel := p.CallContext()
 	_, err := p.Client().CancelLogin(ctx, &pb.LoginProcessRef{ProcessId: pid})
 	cancel()
@@ -312,7 +321,7 @@ func (r *runner) checkLoginSteps(t *testing.T) {
 
 	// Nothing of it stands in the way of the next login, which completes
 	// as the same login.
-	if again := p.LoginSteps(r.cfg.FlowID, steps); again.LoginId != loginID {
+	if again := login(p.LoginDir(), len(steps), false).GetComplete(); again.LoginId != loginID {
 		t.Errorf("logging in after a cancelled login gave login_id %q, first %q", again.LoginId, loginID)
 	}
 	// Nor did the cancelled process write to its folder once cancelled.
@@ -322,5 +331,25 @@ func (r *runner) checkLoginSteps(t *testing.T) {
 			names = append(names, e.Name())
 		}
 		t.Errorf("the cancelled process's login folder, removed after CancelLogin, was made again (%s)", strings.Join(names, ", "))
+	}
+
+	// A step that changed by itself (a QR code that rotates) came as a
+	// login_step event: the host finds its process by the ID. The events
+	// that have arrived by now are checked; none is awaited.
+	for ev := range evs.arrived() {
+		ls := ev.GetLoginStep()
+		if ls == nil {
+			continue
+		}
+		where := fmt.Sprintf("login_step event (seq %d)", ev.Seq)
+		if !slices.Contains(pids, ls.ProcessId) {
+			t.Errorf("%s: process_id %q is none of the kit's login processes: %v", where, ls.ProcessId, ev)
+		}
+		if ev.ChatId != "" {
+			t.Errorf("%s: chat_id %q, want none (an event of the login itself)", where, ev.ChatId)
+		}
+		if ls.GetComplete() == nil {
+			checkStep(t, where, ls)
+		}
 	}
 }

@@ -32,6 +32,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"strings"
@@ -318,6 +319,23 @@ func skippedNote(n int, last *pb.Event) string {
 		return " (no other event came)"
 	}
 	return fmt.Sprintf(" (%d other events came, the last: %v)", n, last)
+}
+
+// arrived yields the events received so far and not yet read, without
+// waiting for more.
+func (s *EventStream) arrived() iter.Seq[*pb.Event] {
+	return func(yield func(*pb.Event) bool) {
+		for {
+			select {
+			case ev, ok := <-s.events:
+				if !ok || !yield(ev) {
+					return
+				}
+			default:
+				return
+			}
+		}
+	}
 }
 
 // Ack acknowledges every event with seq <= upTo.

@@ -10,8 +10,11 @@
 //   - "endonwrong": a wrong code fails the call and ends the process
 //     instead of asking again.
 //   - "nocancel": CancelLogin leaves the process going.
+//   - "strayevent": the events stream carries a login_step event of a
+//     process that does not exist.
 //
-// It implements nothing beyond Init and the login calls.
+// It implements nothing beyond Init, the login calls and an events
+// stream without events (but the stray one).
 package main
 
 import (
@@ -137,6 +140,18 @@ func (s *server) CancelLogin(_ context.Context, req *pb.LoginProcessRef) (*pb.Em
 		s.mu.Unlock()
 	}
 	return &pb.Empty{}, nil
+}
+
+func (*server) Events(stream pb.Transport_EventsServer) error {
+	if mode == "strayevent" {
+		err := stream.Send(&pb.Event{Seq: 1, Payload: &pb.Event_LoginStep{LoginStep: &pb.LoginStep{ProcessId: "no-such-process",
+			Step: &pb.LoginStep_Display{Display: &pb.DisplayStep{Type: pb.DisplayType_DISPLAY_TYPE_QR, Data: "qr"}}}}})
+		if err != nil {
+			return err
+		}
+	}
+	<-stream.Context().Done()
+	return nil
 }
 
 func form(id, errText, field string, typ pb.FieldType) *pb.LoginStep {
