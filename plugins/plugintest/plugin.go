@@ -201,8 +201,8 @@ func (p *Plugin) Restart() {
 }
 
 // Login runs the login flow flowID ("" = the first) with fields as the
-// input of its one form and returns the completed step. It fails the test
-// if the login does not complete.
+// input of its one form (LoginSteps: a login of several) and returns the
+// completed step. It fails the test if the login does not complete.
 func (p *Plugin) Login(flowID string, fields map[string]string) *pb.CompleteStep {
 	p.t.Helper()
 	ctx, cancel := p.CallContext()
