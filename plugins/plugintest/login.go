@@ -38,12 +38,6 @@ type LoginStep struct {
 	Act func(t testing.TB, step *pb.LoginStep) map[string]string
 }
 
-// Answers is a login of one form step with fields: the default of
-// Config.Login.
-func Answers(fields map[string]string) []LoginStep {
-	return []LoginStep{{Fields: fields}}
-}
-
 // LoginSteps runs the login flow flowID ("" = the first) through steps
 // and returns the completed step, checking each step against the
 // contract (see Config.Login); wrong answers are not tried. It fails the
@@ -166,7 +160,7 @@ func (p *Plugin) answerStep(pid string, i int, s LoginStep, step *pb.LoginStep, 
 		}
 	}
 	for _, f := range form.Fields {
-		if f.Required && answers[f.Id] == "" {
+		if f.Required && answers[f.Id] == "" && f.DefaultValue == "" {
 			t.Fatalf("%s: Config.Login[%d] leaves the required field %q empty", where, i, f.Id)
 		}
 	}
@@ -199,7 +193,7 @@ func (p *Plugin) submit(pid string, fields map[string]string) (*pb.LoginStep, er
 func samePID(t testing.TB, where, pid string, step *pb.LoginStep) {
 	t.Helper()
 	if step.GetProcessId() != pid {
-		t.Fatalf("%s: the step has process_id %q, the process is %q: every step of a login carries its process's ID (%v)", where, step.GetProcessId(), pid, step)
+		t.Fatalf("%s: the answer has process_id %q, the process is %q: every step of a login carries its process's ID (%v)", where, step.GetProcessId(), pid, step)
 	}
 }
 

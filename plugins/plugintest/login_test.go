@@ -75,7 +75,7 @@ func TestConformanceLoginWithoutSDK(t *testing.T) {
 // the point.
 func TestConformanceCatchesBrokenLogin(t *testing.T) {
 	modes := map[string]string{
-		"losepid":    `step 1: SubmitLoginInput: the step has process_id ""`,
+		"losepid":    `step 1: SubmitLoginInput: the answer has process_id ""`,
 		"early":      "the login completed at step 3, before the last of the 3 steps of Config.Login",
 		"endonwrong": "step 2: the wrong answer map[code:00000] failed the call",
 		"nocancel":   "SubmitLoginInput on a cancelled process was accepted",
