@@ -27,8 +27,18 @@ type Config struct {
 	ConfigJSON []byte
 	// FlowID is the login flow to use; "" = the first one.
 	FlowID string
-	// LoginFields is the input that completes a single-step login.
+	// LoginFields is the input that completes a single-step login: its
+	// one form's answers, by field ID. Ignored when Login is set.
 	LoginFields map[string]string
+	// Login, if set, describes a login of several steps (a phone number,
+	// then a code, then a password; a QR code the user scans): what the
+	// user does at each step, in order. The kit checks each step the
+	// plugin gives (the process ID, a form with named, typed fields or
+	// something to display), that a Wrong answer is asked again on the
+	// same process and the right one goes on, that the login completes
+	// after the last step and not before, and that a process cancelled
+	// at its last step is gone. Every other check logs in this way.
+	Login []LoginStep
 	// Contact is a chat_id that exists on the network: a direct chat.
 	Contact string
 	// ContactUserID is the user_id of that contact, the sender of what
@@ -73,6 +83,7 @@ func (c *Config) contactUserID() string {
 //   - init: Init reports the contract's API version and a network name.
 //   - login: the flows, a form step with a process ID, wrong input asked
 //     again, completion with a stable login_id, cancelled processes refused.
+//     With Config.Login, each step of a login of several (see LoginStep).
 //   - connect: Connect succeeds and a CONNECTED login state event follows.
 //   - send: a send returns a message ID; a repeated txn_id (on the same
 //     stream and on a new one) repeats the answer and acts once; an
@@ -96,12 +107,16 @@ func (c *Config) contactUserID() string {
 //   - errors: a unary call's typed error keeps its code across the wire.
 func Run(t *testing.T, cfg Config) {
 	t.Helper()
-	if cfg.Binary == "" || cfg.Contact == "" || cfg.LoginFields == nil {
-		t.Fatal("plugintest: Config needs Binary, LoginFields and Contact")
+	if cfg.Binary == "" || cfg.Contact == "" || (cfg.LoginFields == nil && len(cfg.Login) == 0) {
+		t.Fatal("plugintest: Config needs Binary, LoginFields (or Login) and Contact")
 	}
 	r := &runner{cfg: cfg}
 	t.Run("init", r.checkInit)
-	t.Run("login", r.checkLogin)
+	if len(cfg.Login) > 0 {
+		t.Run("login", r.checkLoginSteps)
+	} else {
+		t.Run("login", r.checkLogin)
+	}
 	t.Run("connect", r.checkConnect)
 	t.Run("send", r.checkSend)
 	if cfg.Incoming == nil {
@@ -154,11 +169,20 @@ func awaitConnected(t *testing.T, evs *EventStream, loginID string) *pb.Event {
 	}
 }
 
+// login logs in as Config says.
+func (r *runner) login(p *Plugin) *pb.CompleteStep {
+	p.t.Helper()
+	if len(r.cfg.Login) > 0 {
+		return p.LoginSteps(r.cfg.FlowID, r.cfg.Login)
+	}
+	return p.Login(r.cfg.FlowID, r.cfg.LoginFields)
+}
+
 // session logs in, opens the event stream, connects and waits until the
 // login is connected.
 func (r *runner) session(t *testing.T, p *Plugin) (*pb.CompleteStep, *EventStream) {
 	t.Helper()
-	done := p.Login(r.cfg.FlowID, r.cfg.LoginFields)
+	done := r.login(p)
 	evs := p.Events()
 	p.Connect(done.LoginId, done.SavedState)
 	awaitConnected(t, evs, done.LoginId)
@@ -190,13 +214,12 @@ func (r *runner) checkInit(t *testing.T) {
 	}
 }
 
-func (r *runner) checkLogin(t *testing.T) {
-	p := r.start(t)
-	c := p.Client()
+// checkFlows checks LoginFlows: at least one flow, each with an ID.
+func (r *runner) checkFlows(t *testing.T, p *Plugin) {
+	t.Helper()
 	ctx, cancel := p.CallContext()
 	defer cancel()
-
-	flows, err := c.LoginFlows(ctx, &pb.LoginFlowsRequest{})
+	flows, err := p.Client().LoginFlows(ctx, &pb.LoginFlowsRequest{})
 	if err != nil {
 		t.Fatalf("LoginFlows: %v", err)
 	}
@@ -208,6 +231,14 @@ func (r *runner) checkLogin(t *testing.T) {
 			t.Errorf("login flow %q has no ID", f.Name)
 		}
 	}
+}
+
+func (r *runner) checkLogin(t *testing.T) {
+	p := r.start(t)
+	c := p.Client()
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	r.checkFlows(t, p)
 
 	step, err := c.StartLogin(ctx, &pb.StartLoginRequest{UserJid: UserJID, FlowId: r.cfg.FlowID, LoginDir: p.LoginDir()})
 	if err != nil {
@@ -280,7 +311,7 @@ func (r *runner) checkLogin(t *testing.T) {
 
 func (r *runner) checkConnect(t *testing.T) {
 	p := r.start(t)
-	done := p.Login(r.cfg.FlowID, r.cfg.LoginFields)
+	done := r.login(p)
 	evs := p.Events()
 	p.Connect(done.LoginId, done.SavedState)
 	ev := awaitConnected(t, evs, done.LoginId)

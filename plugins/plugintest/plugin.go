@@ -32,6 +32,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"strings"
@@ -200,8 +201,8 @@ func (p *Plugin) Restart() {
 }
 
 // Login runs the login flow flowID ("" = the first) with fields as the
-// input of its one form and returns the completed step. It fails the test
-// if the login does not complete.
+// input of its one form (LoginSteps: a login of several) and returns the
+// completed step. It fails the test if the login does not complete.
 func (p *Plugin) Login(flowID string, fields map[string]string) *pb.CompleteStep {
 	p.t.Helper()
 	ctx, cancel := p.CallContext()
@@ -318,6 +319,23 @@ func skippedNote(n int, last *pb.Event) string {
 		return " (no other event came)"
 	}
 	return fmt.Sprintf(" (%d other events came, the last: %v)", n, last)
+}
+
+// arrived yields the events received so far and not yet read, without
+// waiting for more.
+func (s *EventStream) arrived() iter.Seq[*pb.Event] {
+	return func(yield func(*pb.Event) bool) {
+		for {
+			select {
+			case ev, ok := <-s.events:
+				if !ok || !yield(ev) {
+					return
+				}
+			default:
+				return
+			}
+		}
+	}
 }
 
 // Ack acknowledges every event with seq <= upTo.
