@@ -2,6 +2,7 @@ package plugintest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -282,11 +283,39 @@ func (r *runner) checkLoginSteps(t *testing.T) {
 	}
 	at := login(dir, len(steps)-1, false)
 	pid := pids[len(pids)-1]
+	// A user who gives up on a step that waits (a QR code shown) cancels
+	// while the host's WaitLogin is under way: that wait ends too.
+	var waiting chan error
+	if at.GetDisplay() != nil {
+		waiting = make(chan error, 1)
+		go func() {
+			step, err := p.call(func(c pb.TransportClient, ctx context.Context) (*pb.LoginStep, error) {
+				return c.WaitLogin(ctx, &pb.LoginProcessRef{ProcessId: pid})
+			})
+			if err == nil && step.GetComplete() != nil {
+				err = errors.New("completed the login")
+			} else {
+				err = nil
+			}
+			waiting <- err
+		}()
+		time.Sleep(200 * time.Millisecond) // the wait under way
+	}
 	ctx, cancel := p.CallContext()
 	_, err := p.Client().CancelLogin(ctx, &pb.LoginProcessRef{ProcessId: pid})
 	cancel()
 	if err != nil {
 		t.Fatalf("CancelLogin at step %d: %v", len(steps), err)
+	}
+	if waiting != nil {
+		select {
+		case err := <-waiting:
+			if err != nil {
+				t.Errorf("a WaitLogin under way when the login was cancelled %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("a WaitLogin under way when the login was cancelled still waits 10 s later: it must end with the process")
+		}
 	}
 	// Gone: the process's calls fail with NOT_FOUND, as on any unknown
 	// process.

@@ -162,14 +162,13 @@ func (c *Client) Connect() error {
 		return c.ConnectErr
 	}
 	c.connected = true
-	qr := c.qr
 	codes := slices.Clone(c.qrCodes)
 	c.notifyLocked()
 	c.mu.Unlock()
 	if c.dev.ID != nil {
 		go c.Emit(&events.Connected{})
-	} else if qr != nil && len(codes) > 0 {
-		qr <- whatsmeow.QRChannelItem{Event: whatsmeow.QRChannelEventCode, Code: codes[0], Timeout: time.Minute}
+	} else if len(codes) > 0 {
+		c.qrItem(whatsmeow.QRChannelItem{Event: whatsmeow.QRChannelEventCode, Code: codes[0], Timeout: time.Minute}, false)
 	}
 	return nil
 }
@@ -244,7 +243,9 @@ func (c *Client) hooked() bool {
 }
 
 // GetQRChannel opens the QR channel; codes come once Connect is called.
-func (c *Client) GetQRChannel(context.Context) (<-chan whatsmeow.QRChannelItem, error) {
+// As whatsmeow's, the channel closes when ctx ends (a login cancelled),
+// and the client disconnects.
+func (c *Client) GetQRChannel(ctx context.Context) (<-chan whatsmeow.QRChannelItem, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.dev.ID != nil {
@@ -253,27 +254,50 @@ func (c *Client) GetQRChannel(context.Context) (<-chan whatsmeow.QRChannelItem, 
 	if c.connected {
 		return nil, whatsmeow.ErrQRAlreadyConnected
 	}
-	c.qr = make(chan whatsmeow.QRChannelItem, 8)
-	return c.qr, nil
+	qr := make(chan whatsmeow.QRChannelItem, 8)
+	c.qr = qr
+	go func() {
+		<-ctx.Done()
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.qr == qr {
+			close(qr)
+			c.qr, c.connected = nil, false
+			c.notifyLocked()
+		}
+	}()
+	return qr, nil
+}
+
+// qrItem hands an item to the QR channel, if one is open, and with end
+// closes it. Under c.mu: the channel cannot close in between.
+func (c *Client) qrItem(item whatsmeow.QRChannelItem, end bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.qr == nil {
+		return
+	}
+	select {
+	case c.qr <- item:
+	default: // nobody reads: the plugin gave up on it
+	}
+	if end {
+		close(c.qr)
+		c.qr = nil
+	}
 }
 
 // RotateQR sends a new code, as WhatsApp does every 20 s or so.
 func (c *Client) RotateQR(code string) {
-	c.mu.Lock()
-	qr := c.qr
-	c.mu.Unlock()
-	qr <- whatsmeow.QRChannelItem{Event: whatsmeow.QRChannelEventCode, Code: code, Timeout: time.Minute}
+	c.qrItem(whatsmeow.QRChannelItem{Event: whatsmeow.QRChannelEventCode, Code: code, Timeout: time.Minute}, false)
 }
 
 // ExpireQR ends the QR codes unscanned, as whatsmeow does.
 func (c *Client) ExpireQR() {
+	c.qrItem(whatsmeow.QRChannelTimeout, true)
 	c.mu.Lock()
-	qr := c.qr
-	c.qr = nil
 	c.connected = false
 	c.mu.Unlock()
-	qr <- whatsmeow.QRChannelTimeout
-	close(qr)
 }
 
 // Scan pairs the device with jid (the phone "scanned the code" or
@@ -291,14 +315,7 @@ func (c *Client) Scan(ctx context.Context, jid types.JID, pushName string) error
 		return err
 	}
 	c.Emit(&events.PairSuccess{ID: jid, LID: c.dev.LID, Platform: "fake"})
-	c.mu.Lock()
-	qr := c.qr
-	c.qr = nil
-	c.mu.Unlock()
-	if qr != nil {
-		qr <- whatsmeow.QRChannelSuccess
-		close(qr)
-	}
+	c.qrItem(whatsmeow.QRChannelSuccess, true)
 	c.Emit(&events.Connected{})
 	return nil
 }
