@@ -20,6 +20,7 @@ var (
 	_ sdk.Kicker      = (*Session)(nil)
 	_ sdk.RoleSetter  = (*Session)(nil)
 	_ sdk.ChatLimiter = (*Session)(nil)
+	_ sdk.ChatAvatarer = (*Session)(nil)
 )
 
 // group is what the session last knew of a group, to tell what changed
@@ -216,6 +217,9 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 		s.mu.Unlock()
 	}
 	s.report(ctx, chatID, old, chat, by)
+	if chat != nil {
+		s.pictureChanged(ctx, chat, by) // avatars.go
+	}
 }
 
 // report emits the difference between what was known of a group and

@@ -840,3 +840,60 @@ func TestGroupPermissions(t *testing.T) {
 		}
 	}
 }
+
+// A group's picture: fetched for the host (ChatInfo with_avatar), and a
+// group update that changes it or removes it told as the group's chat
+// with the picture's new ID and no members; an update that leaves it
+// alone tells nothing of it.
+func TestGroupPicture(t *testing.T) {
+	d, gid := startFake(t)
+	s := newSession(t, d)
+	group := hexGroup(gid)
+	ctx, cancel := s.p.CallContext()
+	defer cancel()
+	c, err := s.p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: s.loginID, ChatId: group, WithAvatar: true})
+	if err != nil || c.Avatar != nil || !c.NoAvatar {
+		t.Fatalf("a group without a picture: %v %v", c, err)
+	}
+	update := func() {
+		t.Helper()
+		g, _ := d.GetGroup(alice, gid)
+		g.Revision++
+		d.SetGroup(alice, g)
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
+			GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Revision: g.Revision, Type: "UPDATE"}}})
+	}
+	pic := []byte("\x89PNG\r\n\x1a\n a group picture")
+	g, _ := d.GetGroup(alice, gid)
+	g.Avatar = pic
+	d.SetGroup(alice, g)
+	update()
+	ev := s.next(func(ev *pb.Event) bool { return ev.GetChat() != nil && ev.ChatId == group })
+	first := ev.GetChat().Chat
+	if first.AvatarId == "" || first.NoAvatar || len(first.Members) != 0 || first.Name != groupName || ev.Sender.GetUserId() != bob {
+		t.Fatalf("picture set: %v", ev)
+	}
+	c, err = s.p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: s.loginID, ChatId: group, WithAvatar: true})
+	if err != nil || !bytes.Equal(c.Avatar, pic) || c.AvatarMime != "image/png" || c.NoAvatar {
+		t.Fatalf("the group's picture: %v %v", c, err)
+	}
+
+	// A description change leaves the picture alone: no word of it.
+	g, _ = d.GetGroup(alice, gid)
+	g.Description = "same picture"
+	d.SetGroup(alice, g)
+	update()
+	s.next(func(ev *pb.Event) bool { return ev.GetTopic().GetTopic() == "same picture" })
+
+	g, _ = d.GetGroup(alice, gid)
+	g.Avatar = nil
+	d.SetGroup(alice, g)
+	update()
+	ev = s.next(func(ev *pb.Event) bool { return ev.GetChat() != nil && ev.ChatId == group })
+	if ev.GetChat().Chat.AvatarId == first.AvatarId && !ev.GetChat().Chat.NoAvatar {
+		t.Fatalf("an update that left the picture alone told of it: %v", ev)
+	}
+	if c := ev.GetChat().Chat; !c.NoAvatar || c.AvatarId != "" {
+		t.Fatalf("picture removed: %v", c)
+	}
+}

@@ -40,6 +40,9 @@ type Session struct {
 	up     bool              // subscribed on the current connection
 	gone   bool              // refused for good (account unknown to signal-cli)
 	groups map[string]*group // by chat ID
+	// pictures are the groups' pictures' hashes as last seen, by chat ID
+	// ("" none): a group update says nothing of its picture (avatars.go).
+	pictures map[string]string
 	chats  *msgChats         // recent messages' timestamps -> chat, for receipts
 	mine   map[string]string // my reaction per target message ID
 	typing map[string]bool   // chats where the user was last said typing
@@ -48,7 +51,7 @@ type Session struct {
 func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	return &Session{n: n, loginID: login.LoginID, acc: acc, dir: login.Dir, ids: loadIdentities(login.Dir),
 		chats:  loadMsgChats(login.Dir, n.host.Logger().With("login", login.LoginID)),
-		groups: map[string]*group{}, mine: map[string]string{}, typing: map[string]bool{}}
+		groups: map[string]*group{}, pictures: map[string]string{}, mine: map[string]string{}, typing: map[string]bool{}}
 }
 
 // selfID is the user's own user ID.

@@ -56,6 +56,8 @@ type Group struct {
 	// OnlyAdminsSend and OnlyAdminsEdit restrict sending and editing
 	// the details to admins (permissionSendMessage, ...EditDetails).
 	OnlyAdminsSend, OnlyAdminsEdit bool
+	// Avatar is the group's picture (getAvatar with groupId); nil: none.
+	Avatar []byte
 }
 
 // Request is one request a client made, as the daemon read it.
@@ -624,6 +626,14 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		}
 		d.mu.Lock()
 		defer d.mu.Unlock()
+		if gid, _ := p["groupId"].(string); gid != "" {
+			for _, g := range a.groups {
+				if g.ID == gid && g.Avatar != nil {
+					return map[string]any{"data": base64.StdEncoding.EncodeToString(g.Avatar)}, nil
+				}
+			}
+			return nil, userError("Could not find avatar for group %s", gid)
+		}
 		for _, ct := range a.contacts {
 			if (ct.Number == id || ct.UUID == id) && ct.Avatar != nil {
 				return map[string]any{"data": base64.StdEncoding.EncodeToString(ct.Avatar)}, nil

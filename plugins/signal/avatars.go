@@ -1,0 +1,85 @@
+package signal
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Group pictures: signal-cli hands a group's picture out with getAvatar
+// (groupId), base64. Neither listGroups nor a group update names it, so
+// the session keeps each picture's hash and, after an update, fetches
+// the picture and tells the host when it changed.
+
+// ChatAvatar is a group's picture (sdk.ChatAvatarer): nil when it has
+// none.
+func (s *Session) ChatAvatar(ctx context.Context, chatID string) ([]byte, string, error) {
+	gid := groupIDOf(chatID)
+	if gid == "" {
+		return nil, "", nil // a direct chat: the contact's avatar is theirs
+	}
+	var res struct {
+		Data string `json:"data"`
+	}
+	err := s.call(ctx, "could not fetch the group's picture", "getAvatar", map[string]any{"groupId": gid}, &res)
+	var serr *sdk.Error
+	switch {
+	case errors.As(err, &serr) && serr.Code == pb.ErrorCode_ERROR_CODE_BAD_REQUEST:
+		// signal-cli's user error "Could not find avatar": none.
+	case err != nil:
+		return nil, "", err
+	}
+	b, _ := base64.StdEncoding.DecodeString(res.Data)
+	s.mu.Lock()
+	s.pictures[chatID] = pictureID(b)
+	s.mu.Unlock()
+	if len(b) == 0 {
+		return nil, "", nil
+	}
+	return b, http.DetectContentType(b), nil
+}
+
+// pictureID names a picture by its content ("" for none).
+func pictureID(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// pictureChanged fetches a group's picture after an update and, when it
+// is not the one last seen (or a picture where none was seen since the
+// plugin started), tells the host as the group's chat with the picture's ID and nothing
+// else changed.
+func (s *Session) pictureChanged(ctx context.Context, chat *pb.Chat, by *pb.Sender) {
+	s.mu.Lock()
+	last := s.pictures[chat.ChatId]
+	s.mu.Unlock()
+	b, _, err := s.ChatAvatar(ctx, chat.ChatId)
+	if err != nil {
+		s.n.host.Logger().Warn("signal: a changed group's picture could not be read", "login", s.loginID, "chat", chat.ChatId, "err", err)
+		return
+	}
+	id := pictureID(b)
+	s.mu.Lock()
+	s.pictures[chat.ChatId] = id
+	s.mu.Unlock()
+	if last == id { // the same, or none and none seen since the start
+		return
+	}
+	c := proto.Clone(chat).(*pb.Chat)
+	c.Members = nil // only the picture
+	c.AvatarId, c.NoAvatar = id, id == ""
+	s.emit(ctx, &pb.Event{ChatId: chat.ChatId, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: by, TimestampUnixMicro: time.Now().UnixMicro(),
+		Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}}}, true)
+}
