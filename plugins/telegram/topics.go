@@ -261,11 +261,14 @@ func (s *Session) forumTopics(ctx context.Context, api *tg.Client, forum *pb.Cha
 		}
 	}
 	var out []*pb.Chat
+	var roots []topicMsg
+	defer func() { s.st.setMessageTopics(channel, roots) }()
 	for _, tc := range res.Topics {
 		ft, ok := tc.(*tg.ForumTopic)
 		if !ok || ft.ID <= generalTopic {
 			continue
 		}
+		roots = append(roots, topicMsg{ft.ID, ft.ID})
 		t := topicInfo{title: ft.Title, closed: ft.Closed}
 		s.topics.set(topicChatID(forum.ChatId, ft.ID), t)
 		c := topicChat(forum, ft.ID, t, s.mayPostClosed(channel))
@@ -342,21 +345,27 @@ func (s *Session) topicServiceEvents(ctx context.Context, m *tg.MessageService, 
 		EventId: strconv.Itoa(m.ID) + ".chat", Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}}}}
 }
 
-// deleteEvents are a channel's deleted messages, each in its room; the
-// deletion of a topic's first message is the topic's: its room ends.
+// channelDeleteEvents are a channel's deleted messages, each in its
+// room. The deletion of a topic's first message is the topic's: its room
+// ends, after its messages' deletions.
 func (s *Session) channelDeleteEvents(channel int64, ids []int) []*pb.Event {
-	var evs []*pb.Event
+	var evs, gone []*pb.Event
 	for _, id := range ids {
 		chat := s.channelMessageChat(channel, id, 0)
+		if chat == channelID(channel) {
+			if _, ok := s.topics.get(topicChatID(chat, id)); ok {
+				chat = topicChatID(chat, id) // a topic listed, its first message not seen
+			}
+		}
 		if _, topic, err := splitTopic(chat); err == nil && topic == id {
 			s.topics.drop(chat)
-			evs = append(evs, &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, EventId: strconv.Itoa(id) + ".gone",
+			gone = append(gone, &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, EventId: strconv.Itoa(id) + ".gone",
 				Payload: &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_DELETED, Text: "the topic was deleted"}}})
 			continue
 		}
 		evs = append(evs, deleteEvent(chat, id))
 	}
-	return evs
+	return append(evs, gone...)
 }
 
 // inTopic refuses a command about a whole group when given a topic's
