@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -9,6 +10,7 @@ import (
 	"github.com/gotd/td/telegram/updates"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
+	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -406,4 +408,47 @@ func (s *Session) renameTopic(ctx context.Context, api *tg.Client, mgr *updates.
 		_ = mgr.Handle(ctx, upd)
 	}
 	return nil
+}
+
+// of is the chat IDs of a forum's topics the session knows, in order.
+func (c *topicCache) of(forum string) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for chat := range c.m {
+		if f, _, ok := strings.Cut(chat, topicSep); ok && f == forum {
+			out = append(out, chat)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// toTopics copies a forum's events that are every topic's to the rooms
+// of the topics the session knows: members joining and leaving, the
+// user's removal, the forum's new name.
+func (s *Session) toTopics(evs []*pb.Event) []*pb.Event {
+	out := evs
+	for _, ev := range evs {
+		kind, id, err := parsePeer(ev.ChatId)
+		if err != nil || kind != peerChannel || !s.isForum(id) {
+			continue
+		}
+		for _, tc := range s.topics.of(ev.ChatId) {
+			switch p := ev.Payload.(type) {
+			case *pb.Event_Member, *pb.Event_ChatRemoved:
+				cp := proto.CloneOf(ev)
+				cp.ChatId = tc
+				out = append(out, cp)
+			case *pb.Event_Chat:
+				t, _ := s.topics.get(tc)
+				_, topic, _ := splitTopic(tc)
+				cp := proto.CloneOf(ev)
+				cp.ChatId = tc
+				cp.GetChat().Chat = topicChat(p.Chat.GetChat(), topic, t, s.mayPostClosed(id))
+				out = append(out, cp)
+			}
+		}
+	}
+	return out
 }

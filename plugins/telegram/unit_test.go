@@ -171,6 +171,27 @@ func TestForumTopicRouting(t *testing.T) {
 	if want := []string{"-100600_5:20", "-100600:22", "-100600:99"}; !slices.Equal(got, want) {
 		t.Errorf("deletions %v, want %v", got, want)
 	}
+	// A join and the user's removal are every topic's: in each room the
+	// session knows.
+	s.topics.set("-100600_5", topicInfo{title: "Rules"})
+	join := &tg.MessageService{ID: 30, PeerID: &tg.PeerChannel{ChannelID: 600}, FromID: &tg.PeerUser{UserID: 1002}, Date: 1700000000,
+		Action: &tg.MessageActionChatAddUser{Users: []int64{1003}}}
+	got = nil
+	for _, ev := range s.convert(ctx, &tg.UpdateNewChannelMessage{Message: join}) {
+		got = append(got, ev.ChatId+":"+ev.GetMember().GetMember().GetUserId())
+	}
+	if want := []string{"-100600:1003", "-100600_5:1003"}; !slices.Equal(got, want) {
+		t.Errorf("join %v, want %v", got, want)
+	}
+	kicked := &tg.MessageService{ID: 31, PeerID: &tg.PeerChannel{ChannelID: 600}, FromID: &tg.PeerUser{UserID: 1002}, Date: 1700000000,
+		Action: &tg.MessageActionChatDeleteUser{UserID: 1001}}
+	got = nil
+	for _, ev := range s.convert(ctx, &tg.UpdateNewChannelMessage{Message: kicked}) {
+		got = append(got, ev.ChatId+":"+ev.GetChatRemoved().GetReason().String())
+	}
+	if want := []string{"-100600:REASON_KICKED", "-100600_5:REASON_KICKED"}; !slices.Equal(got, want) {
+		t.Errorf("removal %v, want %v", got, want)
+	}
 }
 
 // A topic's ChatInfo is its forum's, named "Forum / Topic" (its title

@@ -216,7 +216,10 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 		}
 		return []*pb.Event{s.messageEvent(m)}
 	case *tg.MessageService:
-		return s.serviceEvents(ctx, m, history)
+		if history {
+			return s.serviceEvents(ctx, m, history)
+		}
+		return s.toTopics(s.serviceEvents(ctx, m, history))
 	}
 	return nil
 }
