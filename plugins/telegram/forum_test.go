@@ -21,7 +21,7 @@ import (
 // comes as a new room; an unknown or deleted topic is a clear error.
 func TestForumTopicsLive(t *testing.T) {
 	srv := newFake(t)
-	srv.AddChannel(tgfake.Channel{ID: 800, Title: "Forum", About: "ask here", Forum: true, Members: []int64{alice.ID, bob.ID, carol.ID}, Creator: bob.ID})
+	srv.AddChannel(tgfake.Channel{ID: 800, Title: "Forum", About: "ask here", Forum: true, Members: []int64{alice.ID, bob.ID, carol.ID}, Admins: []int64{alice.ID}, Creator: bob.ID})
 	rules := srv.CreateTopic(800, bob.ID, "Rules")
 	if rules != 2 {
 		t.Fatalf("first topic %d, want 2", rules)
@@ -133,6 +133,18 @@ func TestForumTopicsLive(t *testing.T) {
 	}
 	srv.Send(carol.ID, forumPeer, "anyone for tea?", tgfake.WithTopic(off))
 	h.wait(t, from, "message in the new topic", isMessage(offChat, "anyone for tea?"))
+
+	// Renaming a topic's room renames the topic; its room follows.
+	from = h.count()
+	if err := s.SetChatName(ctx, sdk.Call{ChatID: offChat}, "Forum / Tea"); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.TopicTitle(800, off); got != "Tea" {
+		t.Errorf("topic's title %q, want Tea", got)
+	}
+	h.wait(t, from, "the renamed topic's room", func(ev *pb.Event) bool {
+		return ev.ChatId == offChat && ev.GetChat().GetChat().GetName() == "Forum / Tea"
+	})
 
 	// None of the user's own messages came back; none has a prefix.
 	h.mu.Lock()

@@ -35,7 +35,7 @@ func replyOf(in tg.InputReplyToClass) (reply, top int) {
 
 // topicOf is the topic a channel message is in (0 = none or General).
 func (c *Channel) topicOf(id int) int {
-	if _, ok := c.svc[id]; ok {
+	if c.topics[id] != nil {
 		return id
 	}
 	m := c.msgs[id]
@@ -244,6 +244,43 @@ func (s *Server) registerForums(d *tgtest.Dispatcher) {
 		}
 		return out, nil
 	})
+	handle(s, d, tg.MessagesEditForumTopicRequestTypeID, "messages.editForumTopic", func(k *key, r *tg.MessagesEditForumTopicRequest) (bin.Encoder, error) {
+		c, err := s.forumOf(k, r.Peer)
+		if err != nil {
+			return nil, err
+		}
+		tp := c.topics[r.TopicID]
+		if tp == nil || tp.deleted {
+			return nil, tgerr.New(400, "TOPIC_ID_INVALID")
+		}
+		if k.user != c.Creator && !slices.Contains(c.Admins, k.user) {
+			return nil, tgerr.New(403, "CHAT_ADMIN_REQUIRED")
+		}
+		title, ok := r.GetTitle()
+		if !ok {
+			return &tg.Updates{Date: now()}, nil
+		}
+		tp.title = title
+		id := c.next
+		c.next++
+		h := &tg.MessageReplyHeader{ForumTopic: true, ReplyToMsgID: r.TopicID}
+		h.SetFlags()
+		act := &tg.MessageActionTopicEdit{}
+		act.SetTitle(title)
+		m := &tg.MessageService{ID: id, Out: true, PeerID: &tg.PeerChannel{ChannelID: c.ID}, FromID: &tg.PeerUser{UserID: k.user}, Date: now(),
+			ReplyTo: h, Action: act}
+		m.SetFlags()
+		c.svc[id] = m
+		c.pts++
+		u := &tg.UpdateNewChannelMessage{Message: m, Pts: c.pts, PtsCount: 1}
+		c.log = append(c.log, chEntry{pts: c.pts, date: m.Date, u: u})
+		for _, mem := range c.Members {
+			if mem != k.user {
+				s.push(mem, u)
+			}
+		}
+		return &tg.Updates{Updates: []tg.UpdateClass{u}, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), Date: now()}, nil
+	})
 	handle(s, d, tg.MessagesReadDiscussionRequestTypeID, "messages.readDiscussion", func(k *key, r *tg.MessagesReadDiscussionRequest) (bin.Encoder, error) {
 		c, err := s.forumOf(k, r.Peer)
 		if err != nil {
@@ -254,4 +291,14 @@ func (s *Server) registerForums(d *tgtest.Dispatcher) {
 		}
 		return &tg.BoolTrue{}, nil
 	})
+}
+
+// TopicTitle is a forum topic's title now.
+func (s *Server) TopicTitle(channel int64, id int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.channels[channel].topics[id]; t != nil {
+		return t.title
+	}
+	return ""
 }
