@@ -33,7 +33,7 @@ func unitSession(t *testing.T) (*Session, *tgmock.Mock) {
 	n := &Network{host: newTestHost()}
 	n.cfg, _ = parseConfig(nil)
 	s := newSession(n, sdk.LoginInfo{LoginID: "1001", Dir: dir}, saved{UserID: 1001})
-	s.st, s.peers, s.mark, s.api = st, newPeers(st), loadMarker(dir), tg.NewClient(mock)
+	s.st, s.peers, s.api = st, newPeers(st), tg.NewClient(mock)
 	return s, mock
 }
 

@@ -3,7 +3,6 @@ package telegram
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -16,8 +15,11 @@ import (
 // handle is gotd's updates manager's handler: Telegram's updates as
 // contract events. The manager saves the new pts only after handle
 // returns, and handle returns once the events are on disk in the SDK's
-// journal (EmitDurable): a crash in between costs a second delivery
-// (which the gateway drops by event ID), never a lost message.
+// journal (EmitDurable): a kill or crash in between costs a second
+// delivery, never a lost message. The second copy carries the same event
+// IDs (Telegram's message IDs), and the gateway drops it; what has no
+// event ID (reactions, receipts, typing, presence) says a state again,
+// which changes nothing.
 func (s *Session) handle(ctx context.Context, u tg.UpdatesClass) error {
 	var list []tg.UpdateClass
 	switch u := u.(type) {
@@ -31,17 +33,8 @@ func (s *Session) handle(ctx context.Context, u tg.UpdatesClass) error {
 		list = []tg.UpdateClass{u.Update}
 	}
 	var evs []*pb.Event
-	var keys []string
 	for _, x := range list {
-		for _, ev := range s.convert(ctx, x) {
-			if s.mark.seen(ev.ChatId, ev.EventId) {
-				continue // handed over by the run a kill ended
-			}
-			if ev.EventId != "" {
-				keys = append(keys, eventKey(ev.ChatId, ev.EventId))
-			}
-			evs = append(evs, ev)
-		}
+		evs = append(evs, s.convert(ctx, x)...)
 	}
 	if len(evs) == 0 {
 		return nil
@@ -50,23 +43,10 @@ func (s *Session) handle(ctx context.Context, u tg.UpdatesClass) error {
 		ev.LoginId = s.login.LoginID
 		s.n.host.Emit(ev)
 	}
-	var f *os.File
-	if len(keys) > 0 {
-		var err error
-		if f, err = s.mark.write(keys); err != nil {
-			return err
-		}
-	}
 	last := evs[len(evs)-1]
 	last.LoginId = s.login.LoginID
 	if err := s.n.host.EmitDurable(ctx, last); err != nil {
-		if f != nil {
-			f.Close()
-		}
 		return fmt.Errorf("telegram: keep events: %w", err)
-	}
-	if f != nil {
-		return s.mark.sync(f)
 	}
 	return nil
 }
