@@ -399,3 +399,36 @@ func codeOf(err error) pb.ErrorCode {
 	}
 	return pb.ErrorCode_ERROR_CODE_UNSPECIFIED
 }
+
+// A batch of updates handed over again (a run killed before gotd's
+// manager kept the new pts gets it again from getDifference) gives the
+// same events under the same event IDs: the gateway drops the copies.
+func TestReplayedBatchSameEventIDs(t *testing.T) {
+	s, _ := unitSession(t)
+	s.peers.add([]tg.UserClass{&tg.User{ID: 1002, AccessHash: 2, FirstName: "Bob"}}, []tg.ChatClass{forum})
+	h := s.n.host.(*testHost)
+	batch := &tg.Updates{Updates: []tg.UpdateClass{
+		&tg.UpdateNewMessage{Message: &tg.Message{ID: 7, PeerID: &tg.PeerUser{UserID: 1002}, Date: 1700000000, Message: "hi"}},
+		&tg.UpdateNewChannelMessage{Message: &tg.Message{ID: 8, PeerID: &tg.PeerChannel{ChannelID: 600}, FromID: &tg.PeerUser{UserID: 1002},
+			Date: 1700000000, Message: "in a topic", ReplyTo: &tg.MessageReplyHeader{ForumTopic: true, ReplyToMsgID: 5}}},
+		&tg.UpdateDeleteChannelMessages{ChannelID: 600, Messages: []int{8}},
+	}}
+	var runs [2][]string
+	for i := range runs {
+		from := h.count()
+		if err := s.handle(context.Background(), batch); err != nil {
+			t.Fatal(err)
+		}
+		h.mu.Lock()
+		for _, ev := range h.events[from:] {
+			if ev.EventId == "" || ev.LoginId != "1001" {
+				t.Errorf("event %v: want an event ID and the login", ev)
+			}
+			runs[i] = append(runs[i], ev.ChatId+"/"+ev.EventId)
+		}
+		h.mu.Unlock()
+	}
+	if want := []string{"1002/7", "-100600_5/8", "-100600_5/del-8"}; !slices.Equal(runs[0], want) || !slices.Equal(runs[1], want) {
+		t.Errorf("runs %v, want %v twice", runs, want)
+	}
+}
