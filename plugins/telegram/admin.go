@@ -67,6 +67,9 @@ func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
 	if s.bot != nil {
 		return s.bot.LeaveChat(ctx, c)
 	}
+	if err := inTopic(c.ChatID, "leave the forum"); err != nil {
+		return err
+	}
 	api, mgr, err := s.client()
 	if err != nil {
 		return err
@@ -99,6 +102,9 @@ func (s *Session) SetTopic(ctx context.Context, c sdk.Call, topic string) error 
 	if s.bot != nil {
 		return s.bot.SetTopic(ctx, c, topic)
 	}
+	if err := inTopic(c.ChatID, "set the forum's description"); err != nil {
+		return err
+	}
 	api, _, err := s.client()
 	if err != nil {
 		return err
@@ -119,6 +125,9 @@ func (s *Session) SetChatName(ctx context.Context, c sdk.Call, name string) erro
 	api, mgr, err := s.client()
 	if err != nil {
 		return err
+	}
+	if forum, topic, err := splitTopic(c.ChatID); err == nil && topic != 0 {
+		return s.renameTopic(ctx, api, mgr, forum, topic, name)
 	}
 	kind, id, err := parsePeer(c.ChatID)
 	if err != nil {
@@ -153,7 +162,7 @@ func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
 	if err != nil {
 		return err
 	}
-	kind, id, err := parsePeer(c.ChatID)
+	kind, id, err := parsePeer(baseChat(c.ChatID)) // from a topic: from its forum
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/gotd/td/tg"
 
@@ -102,7 +101,8 @@ func (s *Session) dialogs(ctx context.Context, api *tg.Client) (tg.ModifiedMessa
 	return d, nil
 }
 
-// ChatList is the account's groups and channels, newest activity first.
+// ChatList is the account's groups and channels, newest activity first,
+// each forum followed by its topics (topics.go).
 func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 	if s.bot != nil {
 		return s.bot.ChatList(ctx)
@@ -140,6 +140,9 @@ func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 		}
 		c.LastActivityUnixMicro = int64(dates[id]) * 1e6
 		out = append(out, c)
+		if p, ok := dlg.Peer.(*tg.PeerChannel); ok && s.isForum(p.ChannelID) {
+			out = append(out, s.forumTopics(ctx, api, c, p.ChannelID)...)
+		}
 	}
 	return out, nil
 }
@@ -186,12 +189,23 @@ func (s *Session) ChatLimits(ctx context.Context, chat string) (sdk.ChatLimits, 
 	if s.bot != nil {
 		return s.bot.ChatLimits(ctx, chat)
 	}
-	kind, n, err := parsePeer(chat)
+	forum, topic, err := splitTopic(chat)
+	if err != nil {
+		return sdk.ChatLimits{}, nil
+	}
+	kind, n, err := parsePeer(forum)
 	if err != nil || kind != peerChannel {
 		return sdk.ChatLimits{}, nil
 	}
-	if c, ok := s.peers.channel(n); ok && c.Broadcast && !canPost(c) {
+	c, ok := s.peers.channel(n)
+	if ok && c.Broadcast && !canPost(c) {
 		return sdk.ChatLimits{ReadOnly: true, Features: &pb.Features{ReadReceipts: true, Reactions: true}}, nil
+	}
+	if topic != 0 {
+		// A closed topic is for the forum's admins only.
+		if t, ok := s.topics.get(chat); ok && t.closed && !s.mayPostClosed(n) {
+			return sdk.ChatLimits{ReadOnly: true, Features: &pb.Features{ReadReceipts: true, Reactions: true}}, nil
+		}
 	}
 	return sdk.ChatLimits{}, nil
 }
@@ -201,7 +215,7 @@ func (s *Session) ChatLimits(ctx context.Context, chat string) (sdk.ChatLimits, 
 const MemberLimit = 200
 
 // ChatInfo describes a group or channel with its members and topic (its
-// description, "about").
+// description, "about"); a forum's topic as its forum, named after both.
 func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 	if s.bot != nil {
 		return s.bot.ChatInfo(ctx, chat)
@@ -209,6 +223,13 @@ func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 	api, _, err := s.client()
 	if err != nil {
 		return nil, err
+	}
+	forum, topic, err := splitTopic(chat)
+	if err != nil {
+		return nil, err
+	}
+	if topic != 0 {
+		return s.topicChatInfo(ctx, forum, topic)
 	}
 	kind, n, err := parsePeer(chat)
 	if err != nil {
@@ -363,54 +384,4 @@ func (s *Session) resolved(res *tg.ContactsResolvedPeer) (*pb.Contact, error) {
 		}
 	}
 	return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: that is a group or channel, not a person")
-}
-
-// topicCache keeps forum topics' titles.
-type topicCache struct {
-	mu     sync.Mutex
-	titles map[string]string // channel/topic -> title
-}
-
-// topicPrefix is "[Title] " for a message in a forum topic: a forum is
-// one room, each message saying its topic.
-func (s *Session) topicPrefix(ctx context.Context, m *tg.Message) string {
-	r, ok := m.ReplyTo.(*tg.MessageReplyHeader)
-	if !ok || !r.ForumTopic {
-		return ""
-	}
-	top := r.ReplyToTopID
-	if top == 0 {
-		top = r.ReplyToMsgID
-	}
-	if top == 0 {
-		return ""
-	}
-	chat := peerChatID(m.PeerID)
-	key := fmt.Sprintf("%s/%d", chat, top)
-	tc := &s.topics
-	tc.mu.Lock()
-	title, ok := tc.titles[key]
-	tc.mu.Unlock()
-	if !ok {
-		title = fmt.Sprintf("topic %d", top)
-		if api, _, err := s.client(); err == nil {
-			if peer, err := s.peers.inputPeer(chat); err == nil {
-				res, err := api.MessagesGetForumTopicsByID(ctx, &tg.MessagesGetForumTopicsByIDRequest{Peer: peer, Topics: []int{top}})
-				if err == nil {
-					for _, t := range res.Topics {
-						if ft, ok := t.(*tg.ForumTopic); ok && ft.ID == top {
-							title = ft.Title
-						}
-					}
-				}
-			}
-		}
-		tc.mu.Lock()
-		if tc.titles == nil {
-			tc.titles = map[string]string{}
-		}
-		tc.titles[key] = title
-		tc.mu.Unlock()
-	}
-	return "[" + title + "] "
 }

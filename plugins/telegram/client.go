@@ -46,3 +46,8 @@ func (n *Network) newClient(a app, dir string, h telegram.UpdateHandler, onState
 
 // log is the network's logger.
 func (n *Network) log() *slog.Logger { return n.host.Logger() }
+
+// oldMarkerFile is what earlier versions kept in a login's folder to skip
+// a killed run's events (the gateway drops such copies by event ID now):
+// a log-out removes it with the rest.
+const oldMarkerFile = "emitted.json"

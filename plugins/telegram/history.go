@@ -56,15 +56,27 @@ func (s *Session) Backfill(ctx context.Context, req sdk.BackfillRequest) error {
 	if err != nil {
 		return err
 	}
+	forum, topic, err := splitTopic(req.ChatID)
+	if err != nil {
+		return err
+	}
+	if topic != 0 {
+		if _, err := s.topic(ctx, forum, topic); err != nil {
+			return err
+		}
+	}
 	peer, err := s.inputPeer(ctx, api, req.ChatID)
 	if err != nil {
 		return err
 	}
-	go s.backfill(api, peer, req, cur)
+	go s.backfill(api, peer, req, cur, topic)
 	return nil
 }
 
-func (s *Session) backfill(api *tg.Client, peer tg.InputPeerClass, req sdk.BackfillRequest, cur cursor) {
+// backfill reads one page of a chat's history: a topic's from its thread
+// (getReplies); a forum's General from the forum's whole history, the
+// other topics' messages left out.
+func (s *Session) backfill(api *tg.Client, peer tg.InputPeerClass, req sdk.BackfillRequest, cur cursor, topic int) {
 	ctx, cancel := context.WithTimeout(context.Background(), DialTimeout*4)
 	defer cancel()
 	max := s.n.cfg.HistoryLimit
@@ -78,7 +90,13 @@ func (s *Session) backfill(api *tg.Client, peer tg.InputPeerClass, req sdk.Backf
 		s.sendHistory(ctx, batch)
 		return
 	}
-	res, err := api.MessagesGetHistory(ctx, &tg.MessagesGetHistoryRequest{Peer: peer, OffsetID: cur.offsetID, Limit: limit})
+	var res tg.MessagesMessagesClass
+	var err error
+	if topic != 0 {
+		res, err = api.MessagesGetReplies(ctx, &tg.MessagesGetRepliesRequest{Peer: peer, MsgID: topic, OffsetID: cur.offsetID, Limit: limit})
+	} else {
+		res, err = api.MessagesGetHistory(ctx, &tg.MessagesGetHistoryRequest{Peer: peer, OffsetID: cur.offsetID, Limit: limit})
+	}
 	if err != nil {
 		s.n.log().Warn("telegram: history", "login", s.login.LoginID, "chat", req.ChatID, "err", err)
 		// An empty batch, not done: the gateway asks again later.
@@ -103,20 +121,33 @@ func (s *Session) backfill(api *tg.Client, peer tg.InputPeerClass, req sdk.Backf
 	slices.Reverse(msgs) // oldest first
 	oldest := cur.offsetID
 	var ids []int
+	var inTopics []topicMsg
+	kept := 0
 	for _, mc := range msgs {
 		if oldest == 0 || mc.GetID() < oldest {
 			oldest = mc.GetID()
 		}
+		if t := messageTopic(mc); t != 0 {
+			inTopics = append(inTopics, topicMsg{mc.GetID(), t})
+		}
+		if s.messageChat(mc, false) != req.ChatID {
+			continue // another topic's, in a forum's history
+		}
+		kept++
 		ids = append(ids, mc.GetID())
 		batch.Events = append(batch.Events, s.messageEvents(ctx, mc, true)...)
 	}
-	if kind, _, err := parsePeer(req.ChatID); err == nil && kind != peerChannel {
+	kind, cid, err := parsePeer(baseChat(req.ChatID))
+	if err == nil && kind == peerChannel {
+		s.st.setMessageTopics(cid, inTopics)
+	}
+	if err == nil && kind != peerChannel {
 		// A deletion names only the message: its chat must be known.
 		if err := s.st.setMessageChats(ids, req.ChatID); err != nil {
 			s.n.log().Warn("telegram: history: message chats not kept", "login", s.login.LoginID, "err", err)
 		}
 	}
-	next := cursor{offsetID: oldest, sent: cur.sent + len(msgs)}
+	next := cursor{offsetID: oldest, sent: cur.sent + kept}
 	batch.Cursor = next.String()
 	batch.Done = len(msgs) < limit || next.sent >= max
 	batch.Total = int64(min(total, max))

@@ -116,9 +116,10 @@ func (p *peers) inputChannel(id int64) (*tg.InputChannel, error) {
 	return &tg.InputChannel{ChannelID: id, AccessHash: h}, nil
 }
 
-// inputPeer is how a request names a chat given by its ID.
+// inputPeer is how a request names a chat given by its ID; a forum's
+// topic is its forum.
 func (p *peers) inputPeer(chat string) (tg.InputPeerClass, error) {
-	kind, id, err := parsePeer(chat)
+	kind, id, err := parsePeer(baseChat(chat))
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +155,7 @@ func peerChatID(p tg.PeerClass) string {
 
 // chatType is the contract's type of a chat ID.
 func (p *peers) chatType(chat string) pb.ChatType {
-	kind, id, err := parsePeer(chat)
+	kind, id, err := parsePeer(baseChat(chat))
 	switch {
 	case err != nil || kind == peerUser:
 		return pb.ChatType_CHAT_TYPE_DIRECT

@@ -50,13 +50,25 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	var reply tg.InputReplyToClass
-	if msg.ReplyToId != "" {
-		id, err := msgID(msg.ReplyToId)
-		if err != nil {
+	forum, topic, err := splitTopic(c.ChatID)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	if topic != 0 {
+		if _, err := s.topic(ctx, forum, topic); err != nil {
 			return sdk.Result{}, err
 		}
-		reply = &tg.InputReplyToMessage{ReplyToMsgID: id}
+	}
+	var reply tg.InputReplyToClass
+	replyTo := 0
+	if msg.ReplyToId != "" {
+		if replyTo, err = msgID(msg.ReplyToId); err != nil {
+			return sdk.Result{}, err
+		}
+		reply = &tg.InputReplyToMessage{ReplyToMsgID: replyTo}
+	}
+	if topic != 0 {
+		reply = topicReply(topic, replyTo)
 	}
 	ents := entitiesOf(msg.Text, msg.Spans, s.mentioned)
 	if len(msg.Attachments) == 0 {
@@ -70,7 +82,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 		upd, err := api.MessagesSendMessage(ctx, req)
 		if err != nil {
-			return sdk.Result{}, cmdErr("send", err)
+			return sdk.Result{}, s.topicErr("send", c.ChatID, err)
 		}
 		return s.sentResult(ctx, mgr, c.ChatID, rid, upd)
 	}
@@ -93,9 +105,12 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		} else if a.Caption != "" {
 			req.Message = a.Caption
 		}
+		if i > 0 && topic != 0 {
+			req.SetReplyTo(topicReply(topic, 0)) // every file in the topic
+		}
 		upd, err := api.MessagesSendMedia(ctx, req)
 		if err != nil {
-			return res, cmdErr("send a file", err)
+			return res, s.topicErr("send a file", c.ChatID, err)
 		}
 		r, err := s.sentResult(ctx, mgr, c.ChatID, rid, upd)
 		if err != nil {
@@ -276,7 +291,7 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	kind, cid, err := parsePeer(c.ChatID)
+	kind, cid, err := parsePeer(baseChat(c.ChatID))
 	if err != nil {
 		return sdk.Result{}, err
 	}
@@ -312,6 +327,19 @@ func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) erro
 	id, err := msgID(m.UpToId)
 	if err != nil {
 		return err
+	}
+	forum, topic, err := splitTopic(c.ChatID)
+	if err != nil {
+		return err
+	}
+	if topic != 0 {
+		// A topic is read as a thread of its forum.
+		peer, err := s.inputPeer(ctx, api, forum)
+		if err != nil {
+			return err
+		}
+		_, err = api.MessagesReadDiscussion(ctx, &tg.MessagesReadDiscussionRequest{Peer: peer, MsgID: topic, ReadMaxID: id})
+		return s.topicErr("mark read", c.ChatID, err)
 	}
 	kind, cid, err := parsePeer(c.ChatID)
 	if err != nil {
@@ -354,8 +382,12 @@ func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingStat
 	if state == pb.TypingState_TYPING_STATE_COMPOSING {
 		action = &tg.SendMessageTypingAction{}
 	}
-	_, err = api.MessagesSetTyping(ctx, &tg.MessagesSetTypingRequest{Peer: peer, Action: action})
-	return cmdErr("typing", err)
+	req := &tg.MessagesSetTypingRequest{Peer: peer, Action: action}
+	if _, topic, err := splitTopic(c.ChatID); err == nil && topic != 0 {
+		req.SetTopMsgID(topic)
+	}
+	_, err = api.MessagesSetTyping(ctx, req)
+	return s.topicErr("typing", c.ChatID, err)
 }
 
 // mentioned is a mentioned user as a request names them; nil when the

@@ -50,7 +50,6 @@ type Session struct {
 	// closes once none does.
 	running sync.WaitGroup
 
-	mark    *marker
 	sent    sentSet
 	react   reactionCache
 	uploads uploads
@@ -98,7 +97,6 @@ func (s *Session) Connect(ctx context.Context) error {
 		s.peers.err = func(err error) {
 			s.n.log().Warn("telegram: access hashes not kept", "login", s.login.LoginID, "err", err)
 		}
-		s.mark = loadMarker(s.login.Dir)
 	}
 	s.stopped = false
 	s.mu.Unlock()
@@ -304,7 +302,7 @@ func (s *Session) Logout(ctx context.Context) error {
 		return err
 	}
 	if s.login.Dir != "" {
-		for _, f := range []string{sessionFile, dbFile, markerFile} {
+		for _, f := range []string{sessionFile, dbFile, oldMarkerFile} {
 			if err := os.Remove(filepath.Join(s.login.Dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("telegram: log out: %w", err)
 			}

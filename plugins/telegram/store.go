@@ -26,6 +26,9 @@ var (
 	// Outside channels, a message ID is the account's, not the chat's,
 	// and a deletion names only the ID: the chat is kept here.
 	bucketMsgChat = []byte("msgchat") // message ID -> chat ID
+	// A forum's deletions and reactions name only the message: its
+	// topic (other than General) is kept here.
+	bucketTopicMsg = []byte("topicmsg") // channel ID, message ID -> topic ID
 )
 
 // store is a login's database. It implements gotd's updates.StateStorage,
@@ -46,7 +49,7 @@ func openStore(dir string) (*store, error) {
 		return nil, fmt.Errorf("telegram: open %s: %w", dbFile, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketState, bucketChannels, bucketHashes, bucketMsgChat} {
+		for _, b := range [][]byte{bucketState, bucketChannels, bucketHashes, bucketMsgChat, bucketTopicMsg} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -283,4 +286,39 @@ func (s *store) setMessageChats(ids []int, chat string) error {
 		}
 		return nil
 	})
+}
+
+// topicMsg is a forum's message and its topic.
+type topicMsg struct{ msg, topic int }
+
+func topicKey(channel int64, msg int) []byte {
+	return binary.BigEndian.AppendUint32(idKey(channel), uint32(msg))
+}
+
+// setMessageTopics remembers the topics of a forum's messages, in one
+// write; a failure costs only the routing of a later deletion.
+func (s *store) setMessageTopics(channel int64, ms []topicMsg) {
+	if len(ms) == 0 {
+		return
+	}
+	_ = s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTopicMsg)
+		for _, m := range ms {
+			if err := b.Put(topicKey(channel, m.msg), binary.BigEndian.AppendUint32(nil, uint32(m.topic))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// messageTopic is the topic of a forum's message, when kept.
+func (s *store) messageTopic(channel int64, msg int) (topic int, ok bool) {
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketTopicMsg).Get(topicKey(channel, msg)); len(v) == 4 {
+			topic, ok = int(binary.BigEndian.Uint32(v)), true
+		}
+		return nil
+	})
+	return topic, ok
 }

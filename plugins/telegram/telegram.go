@@ -3,7 +3,9 @@
 // private chats are contacts (user ID: Telegram's user ID, in decimal),
 // basic groups and supergroups are rooms (chat ID: -ID for a basic group,
 // -100ID for a supergroup or channel, as the Bot API writes them) and
-// channels are read-only rooms. The bot mode is package botmode.
+// channels are read-only rooms. A forum is a room per topic: General is
+// the forum's chat ID, another topic -100ID_TOPIC (topics.go). The bot
+// mode is package botmode.
 package telegram
 
 import (

@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,7 +33,7 @@ func unitSession(t *testing.T) (*Session, *tgmock.Mock) {
 	n := &Network{host: newTestHost()}
 	n.cfg, _ = parseConfig(nil)
 	s := newSession(n, sdk.LoginInfo{LoginID: "1001", Dir: dir}, saved{UserID: 1001})
-	s.st, s.peers, s.mark, s.api = st, newPeers(st), loadMarker(dir), tg.NewClient(mock)
+	s.st, s.peers, s.api = st, newPeers(st), tg.NewClient(mock)
 	return s, mock
 }
 
@@ -98,20 +99,143 @@ func TestSupergroupAndForum(t *testing.T) {
 		t.Errorf("self %v", m)
 	}
 
-	mock.ExpectCall(&tg.MessagesGetForumTopicsByIDRequest{Peer: &tg.InputPeerChannel{ChannelID: 600, AccessHash: 66}, Topics: []int{5}}).
+}
+
+// A forum's topics are rooms: a message, a reply, an edit, a deletion, a
+// reaction, typing and a read in topic 5 all address -100600_5, the text
+// as it was written (no "[topic]" prefix); the General topic is the
+// forum's own room.
+func TestForumTopicRouting(t *testing.T) {
+	s, _ := unitSession(t)
+	s.peers.add([]tg.UserClass{&tg.User{ID: 1002, AccessHash: 2, FirstName: "Bob"}}, []tg.ChatClass{forum})
+	ctx := context.Background()
+	in5 := func(id int, text string, reply int) *tg.Message {
+		h := &tg.MessageReplyHeader{ForumTopic: true, ReplyToMsgID: 5}
+		if reply != 0 {
+			h.ReplyToMsgID, h.ReplyToTopID = reply, 5
+		}
+		return &tg.Message{ID: id, PeerID: &tg.PeerChannel{ChannelID: 600}, FromID: &tg.PeerUser{UserID: 1002}, Date: 1700000000,
+			Message: text, Entities: []tg.MessageEntityClass{&tg.MessageEntityBold{Offset: 0, Length: 2}}, ReplyTo: h}
+	}
+	evs := s.convert(ctx, &tg.UpdateNewChannelMessage{Message: in5(20, "no spam", 0)})
+	if len(evs) != 1 || evs[0].ChatId != "-100600_5" || evs[0].ChatType != pb.ChatType_CHAT_TYPE_GROUP {
+		t.Fatalf("topic message %v: want it in -100600_5", evs)
+	}
+	if msg := evs[0].GetMessage(); msg.Text != "no spam" || msg.ReplyToId != "" || len(msg.Spans) != 1 || msg.Spans[0].Start != 0 || msg.Spans[0].End != 2 {
+		t.Errorf("topic message %v: want the text as written, in the topic, no reply", msg)
+	}
+	evs = s.convert(ctx, &tg.UpdateNewChannelMessage{Message: in5(21, "agreed", 20)})
+	if len(evs) != 1 || evs[0].ChatId != "-100600_5" || evs[0].GetMessage().ReplyToId != "20" {
+		t.Errorf("reply in the topic %v", evs)
+	}
+	general := &tg.Message{ID: 22, PeerID: &tg.PeerChannel{ChannelID: 600}, FromID: &tg.PeerUser{UserID: 1002}, Date: 1700000000, Message: "hello all"}
+	if evs = s.convert(ctx, &tg.UpdateNewChannelMessage{Message: general}); len(evs) != 1 || evs[0].ChatId != "-100600" {
+		t.Errorf("General message %v: want the forum's room", evs)
+	}
+	edited := in5(20, "no spam, please", 0)
+	edited.EditDate = 1700000100
+	if evs = s.convert(ctx, &tg.UpdateEditChannelMessage{Message: edited}); len(evs) != 1 || evs[0].ChatId != "-100600_5" || evs[0].GetEdit().GetTargetId() != "20" {
+		t.Errorf("edit %v", evs)
+	}
+	// A reaction: by the update's top_msg_id, or else by the message's
+	// topic as kept when it came.
+	reacts := tg.MessageReactions{RecentReactions: []tg.MessagePeerReaction{{PeerID: &tg.PeerUser{UserID: 1002}, Reaction: &tg.ReactionEmoji{Emoticon: "👍"}}}}
+	u := &tg.UpdateMessageReactions{Peer: &tg.PeerChannel{ChannelID: 600}, MsgID: 20, Reactions: reacts}
+	if evs = s.convert(ctx, u); len(evs) != 1 || evs[0].ChatId != "-100600_5" || evs[0].GetReaction().GetTargetId() != "20" {
+		t.Errorf("reaction without top_msg_id %v", evs)
+	}
+	u = &tg.UpdateMessageReactions{Peer: &tg.PeerChannel{ChannelID: 600}, MsgID: 21, Reactions: reacts}
+	u.SetTopMsgID(5)
+	if evs = s.convert(ctx, u); len(evs) != 1 || evs[0].ChatId != "-100600_5" {
+		t.Errorf("reaction with top_msg_id %v", evs)
+	}
+	ty := &tg.UpdateChannelUserTyping{ChannelID: 600, FromID: &tg.PeerUser{UserID: 1002}, Action: &tg.SendMessageTypingAction{}}
+	ty.SetTopMsgID(5)
+	if evs = s.convert(ctx, ty); len(evs) != 1 || evs[0].ChatId != "-100600_5" || evs[0].GetTyping() == nil {
+		t.Errorf("typing %v", evs)
+	}
+	ty = &tg.UpdateChannelUserTyping{ChannelID: 600, FromID: &tg.PeerUser{UserID: 1002}, Action: &tg.SendMessageTypingAction{}}
+	if evs = s.convert(ctx, ty); len(evs) != 1 || evs[0].ChatId != "-100600" {
+		t.Errorf("typing in General %v", evs)
+	}
+	read := &tg.UpdateReadChannelDiscussionInbox{ChannelID: 600, TopMsgID: 5, ReadMaxID: 21}
+	if evs = s.convert(ctx, read); len(evs) != 1 || evs[0].ChatId != "-100600_5" || evs[0].GetReceipt() == nil {
+		t.Errorf("read %v", evs)
+	}
+	// A deletion names only the message: each goes to its own room.
+	evs = s.convert(ctx, &tg.UpdateDeleteChannelMessages{ChannelID: 600, Messages: []int{20, 22, 99}})
+	var got []string
+	for _, ev := range evs {
+		got = append(got, ev.ChatId+":"+ev.GetRetraction().GetTargetId())
+	}
+	if want := []string{"-100600_5:20", "-100600:22", "-100600:99"}; !slices.Equal(got, want) {
+		t.Errorf("deletions %v, want %v", got, want)
+	}
+	// A join and the user's removal are every topic's: in each room the
+	// session knows.
+	s.topics.set("-100600_5", topicInfo{title: "Rules"})
+	join := &tg.MessageService{ID: 30, PeerID: &tg.PeerChannel{ChannelID: 600}, FromID: &tg.PeerUser{UserID: 1002}, Date: 1700000000,
+		Action: &tg.MessageActionChatAddUser{Users: []int64{1003}}}
+	got = nil
+	for _, ev := range s.convert(ctx, &tg.UpdateNewChannelMessage{Message: join}) {
+		got = append(got, ev.ChatId+":"+ev.GetMember().GetMember().GetUserId())
+	}
+	if want := []string{"-100600:1003", "-100600_5:1003"}; !slices.Equal(got, want) {
+		t.Errorf("join %v, want %v", got, want)
+	}
+	kicked := &tg.MessageService{ID: 31, PeerID: &tg.PeerChannel{ChannelID: 600}, FromID: &tg.PeerUser{UserID: 1002}, Date: 1700000000,
+		Action: &tg.MessageActionChatDeleteUser{UserID: 1001}}
+	got = nil
+	for _, ev := range s.convert(ctx, &tg.UpdateNewChannelMessage{Message: kicked}) {
+		got = append(got, ev.ChatId+":"+ev.GetChatRemoved().GetReason().String())
+	}
+	if want := []string{"-100600:REASON_KICKED", "-100600_5:REASON_KICKED"}; !slices.Equal(got, want) {
+		t.Errorf("removal %v, want %v", got, want)
+	}
+}
+
+// A topic's ChatInfo is its forum's, named "Forum / Topic" (its title
+// looked up once); a deleted topic, General spelt as a topic and a
+// malformed ID are clear errors.
+func TestForumTopicInfo(t *testing.T) {
+	s, mock := unitSession(t)
+	s.peers.add([]tg.UserClass{&tg.User{ID: 1002, AccessHash: 2, FirstName: "Bob"}}, []tg.ChatClass{forum})
+	ctx := context.Background()
+	peer := &tg.InputPeerChannel{ChannelID: 600, AccessHash: 66}
+	mock.ExpectCall(&tg.MessagesGetForumTopicsByIDRequest{Peer: peer, Topics: []int{5}}).
 		ThenResult(&tg.MessagesForumTopics{Topics: []tg.ForumTopicClass{&tg.ForumTopic{ID: 5, Title: "Rules", Peer: &tg.PeerChannel{ChannelID: 600}, FromID: &tg.PeerUser{UserID: 1002}}}})
-	for i, text := range []string{"no spam", "be kind"} {
-		m := &tg.Message{ID: 20 + i, PeerID: &tg.PeerChannel{ChannelID: 600}, FromID: &tg.PeerUser{UserID: 1002}, Date: 1700000000,
-			Message: text, Entities: []tg.MessageEntityClass{&tg.MessageEntityBold{Offset: 0, Length: 2}},
-			ReplyTo: &tg.MessageReplyHeader{ForumTopic: true, ReplyToMsgID: 5}}
-		ev := s.messageEvent(ctx, m)
-		msg := ev.GetMessage()
-		if msg.Text != "[Rules] "+text || msg.ReplyToId != "" { // in a topic, not a reply
-			t.Errorf("forum message %v", msg)
+	for range 2 {
+		mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: &tg.InputChannel{ChannelID: 600, AccessHash: 66}}).
+			ThenResult(&tg.MessagesChatFull{FullChat: &tg.ChannelFull{ID: 600, About: "ask here", ChatPhoto: &tg.PhotoEmpty{}}, Chats: []tg.ChatClass{forum}})
+		mock.ExpectCall(&tg.ChannelsGetParticipantsRequest{Channel: &tg.InputChannel{ChannelID: 600, AccessHash: 66}, Filter: &tg.ChannelParticipantsRecent{}, Limit: MemberLimit}).
+			ThenResult(&tg.ChannelsChannelParticipants{Count: 2, Participants: []tg.ChannelParticipantClass{
+				&tg.ChannelParticipantCreator{UserID: 1002, AdminRights: tg.ChatAdminRights{}},
+				&tg.ChannelParticipantSelf{UserID: 1001, InviterID: 1002, Date: 1},
+			}})
+	}
+	for range 2 { // the title asked for once
+		info, err := s.ChatInfo(ctx, "-100600_5")
+		if err != nil {
+			t.Fatal(err)
 		}
-		if len(msg.Spans) != 1 || msg.Spans[0].Start != 8 || msg.Spans[0].End != 10 {
-			t.Errorf("spans %v: want the bold moved past the prefix", msg.Spans)
+		if info.ChatId != "-100600_5" || info.Name != "Forum / Rules" || info.Type != pb.ChatType_CHAT_TYPE_GROUP || len(info.Members) != 2 || info.ReadOnly {
+			t.Errorf("topic info %v", info)
 		}
+	}
+	mock.ExpectCall(&tg.MessagesGetForumTopicsByIDRequest{Peer: peer, Topics: []int{9}}).
+		ThenResult(&tg.MessagesForumTopics{Topics: []tg.ForumTopicClass{&tg.ForumTopicDeleted{ID: 9}}})
+	_, err := s.ChatInfo(ctx, "-100600_9")
+	if code := codeOf(err); code != pb.ErrorCode_ERROR_CODE_NOT_FOUND || !strings.Contains(err.Error(), "no topic 9") {
+		t.Errorf("deleted topic: %v (%v)", err, code)
+	}
+	for _, bad := range []string{"-100600_1", "-100600_05", "-100600_x", "-77_5", "1002_5"} {
+		_, err := s.ChatInfo(ctx, bad)
+		if code := codeOf(err); code != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+			t.Errorf("%s: %v (%v), want not found", bad, err, code)
+		}
+	}
+	if err := s.LeaveChat(ctx, sdk.Call{ChatID: "-100600_5"}); codeOf(err) != pb.ErrorCode_ERROR_CODE_BAD_REQUEST || !strings.Contains(err.Error(), "-100600") {
+		t.Errorf("leaving a topic: %v", err)
 	}
 }
 
@@ -264,5 +388,47 @@ func TestAttachmentsIn(t *testing.T) {
 		Attributes: []tg.DocumentAttributeClass{&tg.DocumentAttributeFilename{FileName: "a.pdf"}}}}}
 	if a = s.attachmentOf("1002", doc); a == nil || a.Name != "a.pdf" || a.MimeType != "application/pdf" {
 		t.Errorf("document %v", a)
+	}
+}
+
+// codeOf is the contract's code of an error (UNSPECIFIED for none).
+func codeOf(err error) pb.ErrorCode {
+	var se *sdk.Error
+	if errors.As(err, &se) {
+		return se.Code
+	}
+	return pb.ErrorCode_ERROR_CODE_UNSPECIFIED
+}
+
+// A batch of updates handed over again (a run killed before gotd's
+// manager kept the new pts gets it again from getDifference) gives the
+// same events under the same event IDs: the gateway drops the copies.
+func TestReplayedBatchSameEventIDs(t *testing.T) {
+	s, _ := unitSession(t)
+	s.peers.add([]tg.UserClass{&tg.User{ID: 1002, AccessHash: 2, FirstName: "Bob"}}, []tg.ChatClass{forum})
+	h := s.n.host.(*testHost)
+	batch := &tg.Updates{Updates: []tg.UpdateClass{
+		&tg.UpdateNewMessage{Message: &tg.Message{ID: 7, PeerID: &tg.PeerUser{UserID: 1002}, Date: 1700000000, Message: "hi"}},
+		&tg.UpdateNewChannelMessage{Message: &tg.Message{ID: 8, PeerID: &tg.PeerChannel{ChannelID: 600}, FromID: &tg.PeerUser{UserID: 1002},
+			Date: 1700000000, Message: "in a topic", ReplyTo: &tg.MessageReplyHeader{ForumTopic: true, ReplyToMsgID: 5}}},
+		&tg.UpdateDeleteChannelMessages{ChannelID: 600, Messages: []int{8}},
+	}}
+	var runs [2][]string
+	for i := range runs {
+		from := h.count()
+		if err := s.handle(context.Background(), batch); err != nil {
+			t.Fatal(err)
+		}
+		h.mu.Lock()
+		for _, ev := range h.events[from:] {
+			if ev.EventId == "" || ev.LoginId != "1001" {
+				t.Errorf("event %v: want an event ID and the login", ev)
+			}
+			runs[i] = append(runs[i], ev.ChatId+"/"+ev.EventId)
+		}
+		h.mu.Unlock()
+	}
+	if want := []string{"1002/7", "-100600_5/8", "-100600_5/del-8"}; !slices.Equal(runs[0], want) || !slices.Equal(runs[1], want) {
+		t.Errorf("runs %v, want %v twice", runs, want)
 	}
 }

@@ -3,7 +3,6 @@ package telegram
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -16,8 +15,11 @@ import (
 // handle is gotd's updates manager's handler: Telegram's updates as
 // contract events. The manager saves the new pts only after handle
 // returns, and handle returns once the events are on disk in the SDK's
-// journal (EmitDurable): a crash in between costs a second delivery
-// (which the gateway drops by event ID), never a lost message.
+// journal (EmitDurable): a kill or crash in between costs a second
+// delivery, never a lost message. The second copy carries the same event
+// IDs (Telegram's message IDs), and the gateway drops it; what has no
+// event ID (reactions, receipts, typing, presence) says a state again,
+// which changes nothing.
 func (s *Session) handle(ctx context.Context, u tg.UpdatesClass) error {
 	var list []tg.UpdateClass
 	switch u := u.(type) {
@@ -31,17 +33,8 @@ func (s *Session) handle(ctx context.Context, u tg.UpdatesClass) error {
 		list = []tg.UpdateClass{u.Update}
 	}
 	var evs []*pb.Event
-	var keys []string
 	for _, x := range list {
-		for _, ev := range s.convert(ctx, x) {
-			if s.mark.seen(ev.ChatId, ev.EventId) {
-				continue // handed over by the run a kill ended
-			}
-			if ev.EventId != "" {
-				keys = append(keys, eventKey(ev.ChatId, ev.EventId))
-			}
-			evs = append(evs, ev)
-		}
+		evs = append(evs, s.convert(ctx, x)...)
 	}
 	if len(evs) == 0 {
 		return nil
@@ -50,23 +43,10 @@ func (s *Session) handle(ctx context.Context, u tg.UpdatesClass) error {
 		ev.LoginId = s.login.LoginID
 		s.n.host.Emit(ev)
 	}
-	var f *os.File
-	if len(keys) > 0 {
-		var err error
-		if f, err = s.mark.write(keys); err != nil {
-			return err
-		}
-	}
 	last := evs[len(evs)-1]
 	last.LoginId = s.login.LoginID
 	if err := s.n.host.EmitDurable(ctx, last); err != nil {
-		if f != nil {
-			f.Close()
-		}
 		return fmt.Errorf("telegram: keep events: %w", err)
-	}
-	if f != nil {
-		return s.mark.sync(f)
 	}
 	return nil
 }
@@ -93,13 +73,13 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 		}
 		return evs
 	case *tg.UpdateDeleteChannelMessages:
-		var evs []*pb.Event
-		for _, id := range u.Messages {
-			evs = append(evs, deleteEvent(channelID(u.ChannelID), id))
-		}
-		return evs
+		return s.channelDeleteEvents(u.ChannelID, u.Messages)
 	case *tg.UpdateMessageReactions:
-		return s.reactionEvents(peerChatID(u.Peer), u.MsgID, u.Reactions)
+		chat := peerChatID(u.Peer)
+		if p, ok := u.Peer.(*tg.PeerChannel); ok && s.isForum(p.ChannelID) {
+			chat = s.channelMessageChat(p.ChannelID, u.MsgID, u.TopMsgID)
+		}
+		return s.reactionEvents(chat, u.MsgID, u.Reactions)
 	case *tg.UpdateReadHistoryOutbox:
 		if p, ok := u.Peer.(*tg.PeerUser); ok {
 			// Who read a group is not said: only private chats.
@@ -108,13 +88,25 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 	case *tg.UpdateReadHistoryInbox:
 		return []*pb.Event{receipt(peerChatID(u.Peer), &pb.Sender{UserId: userID(s.self), IsFromMe: true}, u.MaxID)}
 	case *tg.UpdateReadChannelInbox:
-		return []*pb.Event{receipt(channelID(u.ChannelID), &pb.Sender{UserId: userID(s.self), IsFromMe: true}, u.MaxID)}
+		chat := channelID(u.ChannelID)
+		if s.isForum(u.ChannelID) {
+			chat = s.channelMessageChat(u.ChannelID, u.MaxID, 0)
+		}
+		return []*pb.Event{receipt(chat, &pb.Sender{UserId: userID(s.self), IsFromMe: true}, u.MaxID)}
+	case *tg.UpdateReadChannelDiscussionInbox:
+		if s.isForum(u.ChannelID) && u.TopMsgID > generalTopic {
+			return []*pb.Event{receipt(topicChatID(channelID(u.ChannelID), u.TopMsgID), &pb.Sender{UserId: userID(s.self), IsFromMe: true}, u.ReadMaxID)}
+		}
 	case *tg.UpdateUserTyping:
 		return []*pb.Event{typing(userID(u.UserID), userID(u.UserID), u.Action)}
 	case *tg.UpdateChatUserTyping:
 		return []*pb.Event{typing(chatID(u.ChatID), peerChatID(u.FromID), u.Action)}
 	case *tg.UpdateChannelUserTyping:
-		return []*pb.Event{typing(channelID(u.ChannelID), peerChatID(u.FromID), u.Action)}
+		chat := channelID(u.ChannelID)
+		if s.isForum(u.ChannelID) {
+			chat = topicChatID(chat, u.TopMsgID)
+		}
+		return []*pb.Event{typing(chat, peerChatID(u.FromID), u.Action)}
 	case *tg.UpdateUserStatus:
 		p := presenceOf(u.Status)
 		return []*pb.Event{{ChatId: userID(u.UserID), Sender: &pb.Sender{UserId: userID(u.UserID)},
@@ -195,33 +187,32 @@ func (s *Session) sender(m *tg.Message) *pb.Sender {
 func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history bool) []*pb.Event {
 	switch m := mc.(type) {
 	case *tg.Message:
-		chat := peerChatID(m.PeerID)
+		chat := s.messageChat(m, !history)
 		if _, isCh := m.PeerID.(*tg.PeerChannel); !isCh && !history {
 			s.st.setMessageChat(m.ID, chat)
 		}
 		if !history && m.Out && s.sent.take(chat, m.ID) {
 			return nil
 		}
-		return []*pb.Event{s.messageEvent(ctx, m)}
+		return []*pb.Event{s.messageEvent(m)}
 	case *tg.MessageService:
-		return s.serviceEvents(ctx, m, history)
+		if history {
+			return s.serviceEvents(ctx, m, history)
+		}
+		return s.toTopics(s.serviceEvents(ctx, m, history))
 	}
 	return nil
 }
 
 // messageEvent is a message as the contract's event.
-func (s *Session) messageEvent(ctx context.Context, m *tg.Message) *pb.Event {
-	chat := peerChatID(m.PeerID)
+// In a forum topic, a message without reply_to_top_id answers the
+// topic's first message only to say where it is: no reply.
+func (s *Session) messageEvent(m *tg.Message) *pb.Event {
+	chat := s.messageChat(m, false)
 	me := &pb.MessageEvent{Text: m.Message, Spans: spansOf(m.Message, m.Entities)}
 	if r, ok := m.ReplyTo.(*tg.MessageReplyHeader); ok {
 		if r.ReplyToMsgID != 0 && !(r.ForumTopic && r.ReplyToTopID == 0) {
 			me.ReplyToId = strconv.Itoa(r.ReplyToMsgID)
-		}
-		if r.ForumTopic {
-			if prefix := s.topicPrefix(ctx, m); prefix != "" {
-				me.Text = prefix + me.Text
-				shift(me.Spans, uint32(len(prefix)))
-			}
 		}
 	}
 	if a := s.attachmentOf(chat, m); a != nil {
@@ -235,19 +226,12 @@ func (s *Session) messageEvent(ctx context.Context, m *tg.Message) *pb.Event {
 		Payload: &pb.Event_Message{Message: me}}
 }
 
-func shift(spans []*pb.Span, by uint32) {
-	for _, sp := range spans {
-		sp.Start += by
-		sp.End += by
-	}
-}
-
 func (s *Session) editEvents(mc tg.MessageClass) []*pb.Event {
 	m, ok := mc.(*tg.Message)
 	if !ok {
 		return nil
 	}
-	chat := peerChatID(m.PeerID)
+	chat := s.messageChat(m, false)
 	if m.Out && s.sent.take(chat, -m.ID) {
 		return nil // the gateway's own correction
 	}
@@ -276,6 +260,8 @@ func (s *Session) serviceEvents(ctx context.Context, m *tg.MessageService, histo
 			Payload: &pb.Event_Member{Member: &pb.MemberEvent{Kind: kind, Member: s.member(who)}}}
 	}
 	switch a := m.Action.(type) {
+	case *tg.MessageActionTopicCreate, *tg.MessageActionTopicEdit:
+		return s.topicServiceEvents(ctx, m, history)
 	case *tg.MessageActionChatCreate, *tg.MessageActionChannelCreate, *tg.MessageActionChatEditTitle:
 		// A new group (or a new name): the whole chat, for its room.
 		if history {

@@ -16,14 +16,15 @@ import (
 // captionMax is the longest caption Telegram takes, in UTF-16 units.
 const captionMax = 1024
 
-// target is a command's chat and, when it names one, message.
+// target is a command's chat (a topic's forum) and, when it names one,
+// message.
 func (s *Session) target(c sdk.Call, msgID string) (chatID int64, messageID int, err error) {
 	if s.bot == nil {
 		return 0, 0, sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "telegram bot: not logged in")
 	}
-	chatID, err = strconv.ParseInt(c.ChatID, 10, 64)
+	chatID, _, err = splitTopic(c.ChatID) // a topic's message is its forum's
 	if err != nil {
-		return 0, 0, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is not a Telegram chat ID", c.ChatID)
+		return 0, 0, err
 	}
 	if msgID != "" {
 		if messageID, err = strconv.Atoi(msgID); err != nil {
@@ -46,6 +47,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if err != nil {
 		return sdk.Result{}, err
 	}
+	_, thread, _ := splitTopic(c.ChatID)
 	var reply *models.ReplyParameters
 	if replyTo != 0 {
 		// A reply to a message deleted meanwhile still goes out.
@@ -56,7 +58,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		if text == "" {
 			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "an empty message")
 		}
-		m, err := s.bot.SendMessage(ctx, &bot.SendMessageParams{ChatID: chatID, Text: text, Entities: ents, ReplyParameters: reply})
+		m, err := s.bot.SendMessage(ctx, &bot.SendMessageParams{ChatID: chatID, MessageThreadID: thread, Text: text, Entities: ents, ReplyParameters: reply})
 		if err != nil {
 			return sdk.Result{}, commandError("sending", err)
 		}
@@ -65,7 +67,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 		res := resultOf(m)
 		for i, a := range msg.Attachments {
-			if _, err := s.sendAttachment(ctx, chatID, a, "", nil, nil); err != nil {
+			if _, err := s.sendAttachment(ctx, chatID, thread, a, "", nil, nil); err != nil {
 				return sdk.Result{}, partial(err, i, a)
 			}
 		}
@@ -77,7 +79,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		if i == 0 {
 			caption, capEnts, r = text, ents, reply
 		}
-		m, err := s.sendAttachment(ctx, chatID, a, caption, capEnts, r)
+		m, err := s.sendAttachment(ctx, chatID, thread, a, caption, capEnts, r)
 		if err != nil && i > 0 {
 			return sdk.Result{}, partial(err, i, a)
 		}
@@ -157,7 +159,8 @@ func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingStat
 	if err != nil || state != pb.TypingState_TYPING_STATE_COMPOSING {
 		return err
 	}
-	_, err = s.bot.SendChatAction(ctx, &bot.SendChatActionParams{ChatID: chatID, Action: models.ChatActionTyping})
+	_, thread, _ := splitTopic(c.ChatID)
+	_, err = s.bot.SendChatAction(ctx, &bot.SendChatActionParams{ChatID: chatID, MessageThreadID: thread, Action: models.ChatActionTyping})
 	return commandError("typing notifications", err)
 }
 
@@ -165,6 +168,9 @@ func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingStat
 func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
 	chatID, _, err := s.target(c, "")
 	if err != nil {
+		return err
+	}
+	if err := notTopic(c.ChatID, "leave the forum"); err != nil {
 		return err
 	}
 	if _, err := s.bot.LeaveChat(ctx, &bot.LeaveChatParams{ChatID: chatID}); err != nil {
@@ -180,6 +186,9 @@ func (s *Session) SetTopic(ctx context.Context, c sdk.Call, topic string) error 
 	if err != nil {
 		return err
 	}
+	if err := notTopic(c.ChatID, "set the forum's description"); err != nil {
+		return err
+	}
 	_, err = s.bot.SetChatDescription(ctx, &bot.SetChatDescriptionParams{ChatID: chatID, Description: topic})
 	return commandError("setting the topic", err)
 }
@@ -188,6 +197,9 @@ func (s *Session) SetTopic(ctx context.Context, c sdk.Call, topic string) error 
 func (s *Session) SetChatName(ctx context.Context, c sdk.Call, name string) error {
 	chatID, _, err := s.target(c, "")
 	if err != nil {
+		return err
+	}
+	if err := notTopic(c.ChatID, "rename the forum"); err != nil {
 		return err
 	}
 	_, err = s.bot.SetChatTitle(ctx, &bot.SetChatTitleParams{ChatID: chatID, Title: name})

@@ -94,11 +94,10 @@ func TestConformance(t *testing.T) {
 		LoginFields: map[string]string{botmode.FieldToken: testToken},
 		Contact:     "501",
 		Group:       fmt.Sprint(groupID),
-		// A message is delivered once the bot confirmed it to Telegram.
-		// Before that a killed plugin gets it again from Telegram, under
-		// the same event_id: the contract lets the gateway drop such a
-		// repeat, but the kit's replay check counts it (and the position
-		// marker that prevents it is tested by TestKilledMidBatch).
+		// A message is delivered once the bot confirmed it to Telegram,
+		// so the kit's kills find no batch half handled (a killed
+		// plugin gets such a batch again from Telegram, under the same
+		// event_id: TestKilledMidBatch).
 		Incoming: func(t testing.TB, loginID, chatID string) string {
 			i := n.Add(1)
 			text := fmt.Sprintf("from alice %d", i)

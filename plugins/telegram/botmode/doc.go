@@ -42,13 +42,12 @@
 //
 // Updates come by long polling getUpdates (not go-telegram/bot's own
 // loop, which confirms a batch to Telegram before it is handled). A
-// batch's events are handed to the SDK, a marker saying so is written to
-// the login's folder, the journal is fsynced (EmitDurable of a
-// SavedStateEvent, which also gives the gateway the offset), and only
-// then is the next offset stored and asked for, which confirms the batch
-// to Telegram: a crash misses nothing, and a killed plugin does not emit
-// a batch twice (after a machine crash it may, under the same event IDs,
-// which the gateway drops). The login's folder holds "offset" (that
+// batch's events are handed to the SDK, the journal is fsynced
+// (EmitDurable of a SavedStateEvent, which also gives the gateway the
+// offset), and only then is the next offset stored and asked for, which
+// confirms the batch to Telegram: a crash misses nothing; a plugin killed
+// in between emits the batch again under the same event IDs, which the
+// gateway drops. The login's folder holds "offset" (that
 // position) and "chats.json" (the chats seen: a bot cannot list them);
 // "uploads" holds files between UploadMedia and SendMessage.
 //

@@ -59,7 +59,7 @@ func commandError(what string, err error) error {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "Telegram does not let the bot do %s here (%s)", what, desc)
 	case strings.Contains(lower, "message is too long"), strings.Contains(lower, "caption is too long"):
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "Telegram takes at most 4096 characters in a message and 1024 in a file's caption (%s)", desc)
-	case strings.Contains(lower, "not found"), errors.Is(err, bot.ErrorNotFound):
+	case strings.Contains(lower, "not found"), strings.Contains(lower, "topic_deleted"), errors.Is(err, bot.ErrorNotFound):
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s: %s", what, desc)
 	case strings.Contains(lower, "file is too big"):
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "%s: a bot downloads files of at most 20 MB and sends at most 50 MB (%s)", what, desc)

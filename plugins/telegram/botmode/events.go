@@ -183,6 +183,7 @@ func (s *Session) messageEvents(ctx context.Context, m *models.Message) []*pb.Ev
 		from = nil
 	}
 	evs := s.seeChat(ctx, &m.Chat, from, m.Date)
+	evs = append(evs, s.topicEvents(m)...)
 	evs = append(evs, s.serviceEvents(ctx, m)...)
 	text, ents := m.Text, m.Entities
 	if text == "" {
@@ -197,50 +198,15 @@ func (s *Session) messageEvents(ctx context.Context, m *models.Message) []*pb.Ev
 		}
 	}
 	ev := base(&m.Chat, m.Date)
+	s.inTopicRoom(ev, m)
 	ev.EventId = strconv.Itoa(m.ID)
 	ev.Sender = senderOf(m)
-	text, spans := s.inTopic(m, text, spansOf(text, ents))
-	msg := &pb.MessageEvent{Text: text, Spans: spans, Attachments: atts}
+	msg := &pb.MessageEvent{Text: text, Spans: spansOf(text, ents), Attachments: atts}
 	if r := m.ReplyToMessage; r != nil && r.Chat.ID == m.Chat.ID && !(m.IsTopicMessage && r.ID == m.MessageThreadID) {
 		msg.ReplyToId = strconv.Itoa(r.ID)
 	}
 	ev.Payload = &pb.Event_Message{Message: msg}
 	return append(evs, ev)
-}
-
-// inTopic prefixes the text of a forum topic's message with the topic's
-// name, "[name] ", its spans moved after it: the group is one room, and
-// its topics are told apart so.
-func (s *Session) inTopic(m *models.Message, text string, spans []*pb.Span) (string, []*pb.Span) {
-	if !m.IsTopicMessage || m.MessageThreadID == 0 {
-		return text, spans
-	}
-	thread := m.MessageThreadID
-	cur, _ := s.chats.get(m.Chat.ID)
-	name := cur.Topics[thread]
-	// A topic's message answers the topic's first message, which names it.
-	if r := m.ReplyToMessage; r != nil && r.ID == thread && r.ForumTopicCreated != nil && r.ForumTopicCreated.Name != name {
-		name = r.ForumTopicCreated.Name
-		s.setTopic(m.Chat.ID, thread, name)
-	}
-	if name == "" {
-		name = "topic " + strconv.Itoa(thread)
-	}
-	prefix := "[" + name + "] "
-	for _, sp := range spans {
-		sp.Start += uint32(len(prefix))
-		sp.End += uint32(len(prefix))
-	}
-	return prefix + text, spans
-}
-
-func (s *Session) setTopic(chatID int64, thread int, name string) {
-	s.chats.update(chatID, func(ch *chat) {
-		if ch.Topics == nil {
-			ch.Topics = map[int]string{}
-		}
-		ch.Topics[thread] = name
-	})
 }
 
 // placeholderOf is a text for what the contract has no place for
@@ -282,12 +248,6 @@ func (s *Session) serviceEvents(ctx context.Context, m *models.Message) []*pb.Ev
 		}
 		evs = append(evs, s.memberChange(&m.Chat, m.Date, from, u, kind, pb.Affiliation_AFFILIATION_NONE, "")...)
 	}
-	if t := m.ForumTopicCreated; t != nil {
-		s.setTopic(m.Chat.ID, m.ID, t.Name)
-	}
-	if t := m.ForumTopicEdited; t != nil && t.Name != "" && m.MessageThreadID != 0 {
-		s.setTopic(m.Chat.ID, m.MessageThreadID, t.Name)
-	}
 	if m.NewChatTitle != "" {
 		s.chats.update(m.Chat.ID, func(ch *chat) { ch.Title = m.NewChatTitle })
 		cur, _ := s.chats.get(m.Chat.ID)
@@ -319,15 +279,16 @@ func (s *Session) editEvents(ctx context.Context, m *models.Message) []*pb.Event
 		date = m.Date
 	}
 	ev := base(&m.Chat, date)
+	s.inTopicRoom(ev, m)
 	ev.Sender = senderOf(m)
-	text, spans := s.inTopic(m, text, spansOf(text, ents))
-	ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: strconv.Itoa(m.ID), Text: text, Spans: spans}}
+	ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: strconv.Itoa(m.ID), Text: text, Spans: spansOf(text, ents)}}
 	return append(evs, ev)
 }
 
 func (s *Session) reactionEvents(ctx context.Context, r *models.MessageReactionUpdated) []*pb.Event {
 	evs := s.seeChat(ctx, &r.Chat, r.User, r.Date)
 	ev := base(&r.Chat, r.Date)
+	ev.ChatId = topicChatID(r.Chat.ID, s.topicOfMsg.get(r.Chat.ID, r.MessageID))
 	switch {
 	case r.User != nil:
 		ev.Sender = &pb.Sender{UserId: strconv.FormatInt(r.User.ID, 10), Name: userName(r.User)}

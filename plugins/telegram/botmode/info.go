@@ -3,6 +3,7 @@ package botmode
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -89,6 +90,9 @@ func (s *Session) UserInfo(ctx context.Context, userID string) (*pb.Contact, err
 
 // ChatInfo describes a chat the bot has seen, or asks Telegram.
 func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error) {
+	if strings.Contains(chatID, topicSep) {
+		return s.topicInfo(ctx, chatID)
+	}
 	id, err := strconv.ParseInt(chatID, 10, 64)
 	if err != nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is not a Telegram chat ID", chatID)
@@ -114,13 +118,14 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 }
 
 // ChatList is the groups and channels the bot has seen, most recently
-// active first.
+// active first, each forum followed by the topics the bot has seen.
 func (s *Session) ChatList(context.Context) ([]*pb.Chat, error) {
 	me := s.identity()
 	var out []*pb.Chat
 	for _, c := range s.chats.all() {
 		if c.Type != models.ChatTypePrivate {
 			out = append(out, s.chatOf(&c, me))
+			out = append(out, s.topicChats(&c, me)...)
 		}
 	}
 	return out, nil

@@ -206,7 +206,7 @@ func (s *Session) dropUpload(id string, u upload) {
 
 // sendAttachment sends one file as a photo, voice note, video or
 // document, by what it is.
-func (s *Session) sendAttachment(ctx context.Context, chatID int64, a *pb.Attachment, caption string, ents []models.MessageEntity, reply *models.ReplyParameters) (*models.Message, error) {
+func (s *Session) sendAttachment(ctx context.Context, chatID int64, thread int, a *pb.Attachment, caption string, ents []models.MessageEntity, reply *models.ReplyParameters) (*models.Message, error) {
 	info := &pb.MediaInfo{Name: a.Name, MimeType: a.MimeType, Size: a.Size, Width: a.Width, Height: a.Height,
 		DurationMs: a.DurationMs, VoiceNote: a.VoiceNote}
 	var file models.InputFile
@@ -260,15 +260,15 @@ func (s *Session) sendAttachment(ctx context.Context, chatID int64, a *pb.Attach
 	var err error
 	switch {
 	case strings.HasPrefix(mime, "image/") && mime != "image/gif" && mime != "image/svg+xml" && info.Size <= photoMax:
-		m, err = s.bot.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: chatID, Photo: file, Caption: caption, CaptionEntities: ents, ReplyParameters: reply})
+		m, err = s.bot.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: chatID, MessageThreadID: thread, Photo: file, Caption: caption, CaptionEntities: ents, ReplyParameters: reply})
 	case info.VoiceNote || mime == "audio/ogg" && strings.HasSuffix(strings.ToLower(info.Name), ".oga"):
-		m, err = s.bot.SendVoice(ctx, &bot.SendVoiceParams{ChatID: chatID, Voice: file, Caption: caption, CaptionEntities: ents,
+		m, err = s.bot.SendVoice(ctx, &bot.SendVoiceParams{ChatID: chatID, MessageThreadID: thread, Voice: file, Caption: caption, CaptionEntities: ents,
 			Duration: int(info.DurationMs / 1000), ReplyParameters: reply})
 	case mime == "video/mp4":
-		m, err = s.bot.SendVideo(ctx, &bot.SendVideoParams{ChatID: chatID, Video: file, Caption: caption, CaptionEntities: ents,
+		m, err = s.bot.SendVideo(ctx, &bot.SendVideoParams{ChatID: chatID, MessageThreadID: thread, Video: file, Caption: caption, CaptionEntities: ents,
 			Width: int(info.Width), Height: int(info.Height), Duration: int(info.DurationMs / 1000), ReplyParameters: reply})
 	default:
-		m, err = s.bot.SendDocument(ctx, &bot.SendDocumentParams{ChatID: chatID, Document: file, Caption: caption, CaptionEntities: ents, ReplyParameters: reply})
+		m, err = s.bot.SendDocument(ctx, &bot.SendDocumentParams{ChatID: chatID, MessageThreadID: thread, Document: file, Caption: caption, CaptionEntities: ents, ReplyParameters: reply})
 	}
 	if err != nil {
 		return nil, commandError("sending this file", err)

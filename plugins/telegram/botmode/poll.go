@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-telegram/bot/models"
@@ -33,34 +32,22 @@ const offsetFile = "offset"
 var allowedUpdates = []string{"message", "edited_message", "channel_post", "edited_channel_post",
 	"message_reaction", "my_chat_member", "chat_member"}
 
-// position is where the update loop stands, kept in the login's folder
-// (file "offset", JSON).
+// position is where the update loop stands.
 //
-// Asked is the offset to ask Telegram from: every update below it is in
-// the SDK's journal on disk (EmitDurable), so asking from it, which
-// confirms them to Telegram, loses nothing even if the machine crashes.
+// Asked is the offset to ask Telegram from, kept in the login's folder
+// (file "offset", JSON): every update below it is in the SDK's journal on
+// disk (EmitDurable), so asking from it, which confirms them to Telegram,
+// loses nothing even if the machine crashes. A plugin killed before it
+// wrote Asked finds the updates again at Telegram and emits them again,
+// under the same event IDs: the gateway drops the copies.
 //
-// Emitted is past the last update whose events were handed to the SDK,
-// written right after they were, before the journal's fsync: a plugin
-// killed in between finds its updates again at Telegram (they were not
-// confirmed) and knows not to emit them twice. It is trusted only in the
-// same boot (Boot, Linux's boot ID): after a machine crash the page cache
-// is gone, and what was not fsynced may be too; the updates are then
-// emitted again with the same event IDs, which the gateway drops.
+// Emitted, in memory only, is past the last update whose events were
+// handed to the SDK: a batch whose journal write failed is asked for
+// again without its events emitted twice.
 type position struct {
-	Asked   int64  `json:"asked"`
-	Emitted int64  `json:"emitted"`
-	Boot    string `json:"boot,omitempty"`
+	Asked   int64 `json:"asked"`
+	Emitted int64 `json:"-"`
 }
-
-// bootID is the kernel's boot ID, "" where there is none.
-var bootID = sync.OnceValue(func() string {
-	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(b))
-})
 
 func loadPosition(dir string) (position, error) {
 	if dir == "" {
@@ -73,39 +60,25 @@ func loadPosition(dir string) (position, error) {
 	if err != nil {
 		return position{}, fmt.Errorf("botmode: read the update offset: %w", err)
 	}
+	// Earlier versions kept "emitted" and "boot" too: left unread.
 	var p position
 	if err := json.Unmarshal(data, &p); err != nil {
 		return position{}, fmt.Errorf("botmode: the update offset file is damaged (%q): %w", data, err)
 	}
-	if p.Boot == "" || p.Boot != bootID() || p.Emitted < p.Asked {
-		p.Emitted = p.Asked
-	}
+	p.Emitted = p.Asked
 	return p, nil
 }
 
-// savePosition writes the position: durably (fsync) or only into the
-// kernel's hands, which a killed process cannot undo.
-func (s *Session) savePosition(p position, durable bool) error {
+// savePosition writes the offset to ask from, durably.
+func (s *Session) savePosition(p position) error {
 	if s.cfg.Dir == "" {
 		return nil
 	}
-	p.Boot = bootID()
 	data, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Errorf("botmode: %w", err)
 	}
-	path := filepath.Join(s.cfg.Dir, offsetFile)
-	if durable {
-		return writeFileDurably(path, data)
-	}
-	// Renamed into place: a kill never leaves half a file.
-	if err := os.WriteFile(path+".tmp", data, 0o600); err != nil {
-		return fmt.Errorf("botmode: write %s: %w", path, err)
-	}
-	if err := os.Rename(path+".tmp", path); err != nil {
-		return fmt.Errorf("botmode: write %s: %w", path, err)
-	}
-	return nil
+	return writeFileDurably(filepath.Join(s.cfg.Dir, offsetFile), data)
 }
 
 // apiError is an answer of the Bot API that is not a result.
@@ -311,12 +284,13 @@ func failureKind(err error) string {
 }
 
 // handleBatch emits the events of a batch of updates and returns the
-// next position. The order is what makes a crash lose and repeat nothing:
-// events handed to the SDK (journal), position.Emitted written, the
-// journal fsynced (EmitDurable of the saved state, which carries the
-// offset to the gateway too), the chat list saved, then position.Asked
-// written; only the next getUpdates, from Asked, confirms the batch to
-// Telegram.
+// next position. The order is what makes a crash lose nothing: events
+// handed to the SDK (journal), the journal fsynced (EmitDurable of the
+// saved state, which carries the offset to the gateway too), the chat
+// list saved, then position.Asked written; only the next getUpdates, from
+// Asked, confirms the batch to Telegram. A kill before that emits the
+// batch again in the next run, under the same event IDs, which the
+// gateway drops.
 func (s *Session) handleBatch(ctx context.Context, raw []json.RawMessage, pos position) (position, error) {
 	var evs []*pb.Event
 	next := pos.Asked
@@ -340,15 +314,15 @@ func (s *Session) handleBatch(ctx context.Context, raw []json.RawMessage, pos po
 		next = max(next, upd.ID+1)
 		upEvs := s.eventsOf(ctx, &upd)
 		if upd.ID < pos.Emitted {
-			// The previous process emitted it and was killed before
-			// Telegram heard: its chat list changes are made again,
-			// its events are in the journal already.
+			// Emitted already by this process, whose journal write
+			// failed: its chat list changes are made again, its
+			// events are in the journal's hands already.
 			continue
 		}
 		for i, ev := range upEvs {
 			ev.LoginId = s.cfg.LoginID
 			if ev.EventId == "" {
-				// A repeat after a machine crash is dropped by the gateway.
+				// A repeat after a kill is dropped by the gateway.
 				ev.EventId = fmt.Sprintf("u%d.%d", upd.ID, i)
 			}
 			evs = append(evs, ev)
@@ -356,11 +330,6 @@ func (s *Session) handleBatch(ctx context.Context, raw []json.RawMessage, pos po
 	}
 	for _, ev := range evs {
 		s.cfg.Host.Emit(ev)
-	}
-	if next > pos.Emitted {
-		if err := s.savePosition(position{Asked: pos.Asked, Emitted: next}, false); err != nil {
-			return pos, err
-		}
 	}
 	state, err := json.Marshal(savedState{Token: s.token, Bot: s.identity(), Offset: next})
 	if err != nil {
@@ -374,7 +343,7 @@ func (s *Session) handleBatch(ctx context.Context, raw []json.RawMessage, pos po
 		return position{Asked: pos.Asked, Emitted: max(next, pos.Emitted)}, err
 	}
 	done := position{Asked: next, Emitted: next}
-	if err := s.savePosition(done, true); err != nil {
+	if err := s.savePosition(done); err != nil {
 		return position{Asked: pos.Asked, Emitted: next}, err
 	}
 	return done, nil

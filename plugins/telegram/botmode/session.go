@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"time"
 
@@ -94,6 +93,8 @@ type Session struct {
 	done    chan struct{}      // closed when the poll loop ends
 	pos     position           // where the update loop stands
 	uploads map[string]upload  // UploadMedia's files, by upload ID
+
+	topicOfMsg msgTopics // forum messages' topics, for their reactions
 }
 
 // NewSession makes the session of a bot login. It does not dial out:
@@ -210,11 +211,14 @@ func (s *Session) Logout(context.Context) error {
 // need the right to change the chat's info; private chats have no group
 // actions.
 func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, error) {
-	id, err := strconv.ParseInt(chatID, 10, 64)
+	id, thread, err := splitTopic(chatID)
 	if err != nil {
-		return sdk.ChatLimits{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is not a Telegram chat ID", chatID)
+		return sdk.ChatLimits{}, err
 	}
 	f := Features()
+	if thread != 0 {
+		narrowTopic(f)
+	}
 	c, ok := s.chats.head(id)
 	if !ok {
 		// Not seen yet: a person who never wrote, most likely. Telegram

@@ -23,10 +23,12 @@ type Channel struct {
 	Admins    []int64
 	Creator   int64
 
-	pts  int
-	next int
-	msgs map[int]*tg.Message
-	log  []chEntry
+	pts    int
+	next   int
+	msgs   map[int]*tg.Message
+	log    []chEntry
+	topics map[int]*topic             // a forum's topics but General, by ID
+	svc    map[int]*tg.MessageService // topics' first messages
 }
 
 type chEntry struct {
@@ -41,6 +43,10 @@ func (s *Server) AddChannel(c Channel) {
 	defer s.mu.Unlock()
 	cp := c
 	cp.next, cp.msgs = 1, map[int]*tg.Message{}
+	cp.topics, cp.svc = map[int]*topic{}, map[int]*tg.MessageService{}
+	if cp.Forum {
+		cp.next = 2 // 1 is the General topic's
+	}
 	s.channels[c.ID] = &cp
 }
 
@@ -66,16 +72,23 @@ func view(m *tg.Message, viewer int64) *tg.Message {
 }
 
 // deliverChannel posts a message to a channel.
-func (s *Server) deliverChannel(from int64, c *Channel, text string, ents []tg.MessageEntityClass, media tg.MessageMediaClass, rid int64) (bin.Encoder, error) {
+func (s *Server) deliverChannel(from int64, c *Channel, text string, ents []tg.MessageEntityClass, media tg.MessageMediaClass, reply, top int, rid int64) (bin.Encoder, error) {
 	if !slices.Contains(c.Members, from) {
 		return nil, tgerr.New(403, "CHAT_WRITE_FORBIDDEN")
 	}
 	if c.Broadcast && from != c.Creator && !slices.Contains(c.Admins, from) {
 		return nil, tgerr.New(403, "CHAT_WRITE_FORBIDDEN")
 	}
+	header, err := c.replyHeader(from, reply, top)
+	if err != nil {
+		return nil, err
+	}
 	id := c.next
 	c.next++
 	m := &tg.Message{ID: id, PeerID: &tg.PeerChannel{ChannelID: c.ID}, Date: now(), Message: text, Entities: ents, Media: media, Post: c.Broadcast}
+	if header != nil {
+		m.ReplyTo = header
+	}
 	if !c.Broadcast {
 		m.FromID = &tg.PeerUser{UserID: from}
 	}
@@ -129,7 +142,11 @@ func (s *Server) registerChannels(d *tgtest.Dispatcher) {
 				continue
 			}
 			if nm, ok := e.u.(*tg.UpdateNewChannelMessage); ok {
-				out.NewMessages = append(out.NewMessages, view(nm.Message.(*tg.Message), k.user))
+				if m, ok := nm.Message.(*tg.Message); ok {
+					out.NewMessages = append(out.NewMessages, view(m, k.user))
+				} else {
+					out.NewMessages = append(out.NewMessages, nm.Message)
+				}
 				continue
 			}
 			out.OtherUpdates = append(out.OtherUpdates, e.u)

@@ -25,7 +25,8 @@ func (s *Server) pushKey(k *key, ups ...tg.UpdateClass) {
 
 // deliver puts a message from a user into every box of its chat and
 // answers the sender as messages.sendMessage does.
-func (s *Server) deliver(from int64, to tg.PeerClass, text string, ents []tg.MessageEntityClass, media tg.MessageMediaClass, reply int, rid int64) (bin.Encoder, error) {
+// In a forum, top names the topic (the reply_to's top_msg_id).
+func (s *Server) deliver(from int64, to tg.PeerClass, text string, ents []tg.MessageEntityClass, media tg.MessageMediaClass, reply, top int, rid int64) (bin.Encoder, error) {
 	var owners []int64
 	switch p := to.(type) {
 	case *tg.PeerUser:
@@ -41,7 +42,7 @@ func (s *Server) deliver(from int64, to tg.PeerClass, text string, ents []tg.Mes
 		if c == nil {
 			return nil, tgerr.New(400, "CHANNEL_INVALID")
 		}
-		return s.deliverChannel(from, c, text, ents, media, rid)
+		return s.deliverChannel(from, c, text, ents, media, reply, top, rid)
 	case *tg.PeerChat:
 		g := s.groups[p.ChatID]
 		if g == nil || !slices.Contains(g.Members, from) {
@@ -109,7 +110,7 @@ func (s *Server) Send(from int64, to tg.PeerClass, text string, opts ...MsgOpt) 
 	for _, f := range opts {
 		f(&o)
 	}
-	_, _ = s.deliver(from, to, text, o.ents, o.media, o.reply, 0)
+	_, _ = s.deliver(from, to, text, o.ents, o.media, o.reply, o.topic, 0)
 	if p, ok := to.(*tg.PeerChannel); ok {
 		return s.channels[p.ChannelID].next - 1 // the channel's own ID
 	}
@@ -130,6 +131,7 @@ type msgOpts struct {
 	ents  []tg.MessageEntityClass
 	media tg.MessageMediaClass
 	reply int
+	topic int
 }
 
 // WithEntities formats a message.
@@ -140,7 +142,11 @@ func WithEntities(e ...tg.MessageEntityClass) MsgOpt {
 // WithMedia attaches a file (AddMedia's).
 func WithMedia(m tg.MessageMediaClass) MsgOpt { return func(o *msgOpts) { o.media = m } }
 
-// WithReply makes the message a reply to the sender's message ID.
+// WithTopic posts the message in a forum's topic (CreateTopic's ID).
+func WithTopic(id int) MsgOpt { return func(o *msgOpts) { o.topic = id } }
+
+// WithReply makes the message a reply to the sender's message ID (in a
+// channel, the channel's message ID).
 func WithReply(id int) MsgOpt { return func(o *msgOpts) { o.reply = id } }
 
 // Messages is a user's box, oldest first.

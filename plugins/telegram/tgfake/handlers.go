@@ -294,11 +294,8 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		if _, err := s.self(k); err != nil {
 			return nil, err
 		}
-		reply := 0
-		if rt, ok := r.ReplyTo.(*tg.InputReplyToMessage); ok {
-			reply = rt.ReplyToMsgID
-		}
-		return s.deliver(k.user, s.peerOf(k.user, r.Peer), r.Message, r.Entities, nil, reply, r.RandomID)
+		reply, top := replyOf(r.ReplyTo)
+		return s.deliver(k.user, s.peerOf(k.user, r.Peer), r.Message, r.Entities, nil, reply, top, r.RandomID)
 	})
 	handle(s, d, tg.UploadSaveFilePartRequestTypeID, "upload.saveFilePart", func(k *key, r *tg.UploadSaveFilePartRequest) (bin.Encoder, error) {
 		s.savePart(r.FileID, r.FilePart, r.Bytes)
@@ -316,11 +313,8 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		if err != nil {
 			return nil, err
 		}
-		reply := 0
-		if rt, ok := r.ReplyTo.(*tg.InputReplyToMessage); ok {
-			reply = rt.ReplyToMsgID
-		}
-		return s.deliver(k.user, s.peerOf(k.user, r.Peer), r.Message, r.Entities, media, reply, r.RandomID)
+		reply, top := replyOf(r.ReplyTo)
+		return s.deliver(k.user, s.peerOf(k.user, r.Peer), r.Message, r.Entities, media, reply, top, r.RandomID)
 	})
 	handle(s, d, tg.UploadGetFileRequestTypeID, "upload.getFile", func(k *key, r *tg.UploadGetFileRequest) (bin.Encoder, error) {
 		var id int64
@@ -417,7 +411,7 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		if p, ok := s.peerOf(k.user, r.Peer).(*tg.PeerUser); ok {
 			s.push(p.UserID, &tg.UpdateUserTyping{UserID: k.user, Action: r.Action})
 		}
-		s.typing = append(s.typing, Typing{From: k.user, Peer: s.peerOf(k.user, r.Peer), Action: r.Action})
+		s.typing = append(s.typing, Typing{From: k.user, Peer: s.peerOf(k.user, r.Peer), Action: r.Action, TopMsgID: r.TopMsgID})
 		return &tg.BoolTrue{}, nil
 	})
 	handle(s, d, tg.UsersGetFullUserRequestTypeID, "users.getFullUser", func(k *key, r *tg.UsersGetFullUserRequest) (bin.Encoder, error) {
@@ -499,6 +493,8 @@ type Typing struct {
 	From   int64
 	Peer   tg.PeerClass
 	Action tg.SendMessageActionClass
+	// TopMsgID is the forum topic typed in (0 = none, or General).
+	TopMsgID int
 }
 
 func itoa(n int) string { return strconvItoa(n) }

@@ -166,6 +166,7 @@ func New() (*Server, error) {
 	s.srv = srv
 	s.register(d)
 	s.registerChannels(d)
+	s.registerForums(d)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	go func() { s.done <- c.Up(ctx) }()

@@ -1,0 +1,215 @@
+package botmode
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/go-telegram/bot/models"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// A forum's topics are rooms, addressed as in user-account mode: the
+// General topic is the forum's own chat ID, any other topic the forum's
+// chat ID, "_" and the topic's thread ID (-1001234567890_42). A topic the
+// bot sees for the first time (created, or a message in it) comes as a
+// new room; what the user sends there goes with message_thread_id.
+
+// topicSep separates a forum's chat ID from a topic's thread ID.
+const topicSep = "_"
+
+// topicChatID is the chat ID of a forum's topic (thread 0 or 1, General:
+// the forum's).
+func topicChatID(chatID int64, thread int) string {
+	if thread <= 1 {
+		return chatIDString(chatID)
+	}
+	return chatIDString(chatID) + topicSep + strconv.Itoa(thread)
+}
+
+// splitTopic reads a chat ID: the chat's and the topic's thread ID, 0
+// when it names no topic. A topic has one ID: "_1", "_01" are refused.
+func splitTopic(s string) (chatID int64, thread int, err error) {
+	base, t, hasTopic := strings.Cut(s, topicSep)
+	chatID, err = parseChatID(base)
+	if err != nil {
+		return 0, 0, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is not a Telegram chat ID", s)
+	}
+	if !hasTopic {
+		return chatID, 0, nil
+	}
+	thread, err = strconv.Atoi(t)
+	if err != nil || thread <= 1 || strconv.Itoa(thread) != t || chatID >= 0 {
+		return 0, 0, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND,
+			"%q is not a Telegram chat ID nor a forum topic's (<forum's chat ID>_<topic ID>; the General topic is the forum's own ID)", s)
+	}
+	return chatID, thread, nil
+}
+
+// threadOf is the topic a message is in; 0 outside forums and in General.
+func threadOf(m *models.Message) int {
+	if !m.IsTopicMessage || m.MessageThreadID <= 1 {
+		return 0
+	}
+	return m.MessageThreadID
+}
+
+// topicName is a topic's room name: the forum's and the topic's.
+func topicName(c *chat, thread int) string {
+	name := c.Topics[thread]
+	if name == "" {
+		name = "topic " + strconv.Itoa(thread)
+	}
+	return c.Title + " / " + name
+}
+
+// topicChatOf is a forum's topic as a chat: the forum, renamed, without
+// the actions that are the whole forum's.
+func (s *Session) topicChatOf(c *chat, thread int, me Identity) *pb.Chat {
+	out := s.chatOf(c, me)
+	out.ChatId, out.Name = topicChatID(c.ID, thread), topicName(c, thread)
+	narrowTopic(out.Features)
+	return out
+}
+
+// narrowTopic leaves out of a topic's features what is the forum's:
+// leaving, renaming, its description (in the forum's room).
+func narrowTopic(f *pb.Features) {
+	f.LeaveChat, f.GroupName, f.GroupTopic = false, false, false
+}
+
+// topicChats are a forum's topics the bot knows, as chats.
+func (s *Session) topicChats(c *chat, me Identity) []*pb.Chat {
+	threads := make([]int, 0, len(c.Topics))
+	for t := range c.Topics {
+		if t > 1 {
+			threads = append(threads, t)
+		}
+	}
+	slices.Sort(threads)
+	var out []*pb.Chat
+	for _, t := range threads {
+		out = append(out, s.topicChatOf(c, t, me))
+	}
+	return out
+}
+
+// seeTopic records a topic's name and returns its room's event when the
+// topic is new to the bot or renamed.
+func (s *Session) seeTopic(m *models.Message, thread int, name string) []*pb.Event {
+	if thread <= 1 {
+		return nil
+	}
+	changed := false
+	s.chats.refresh(m.Chat.ID, func(ch *chat) bool {
+		old, known := ch.Topics[thread]
+		if known && (name == "" || name == old) {
+			return false
+		}
+		if ch.Topics == nil {
+			ch.Topics = map[int]string{}
+		}
+		ch.Topics[thread] = name
+		changed = true
+		return true
+	})
+	if !changed {
+		return nil
+	}
+	cur, _ := s.chats.get(m.Chat.ID)
+	ev := base(&m.Chat, m.Date)
+	ev.ChatId = topicChatID(m.Chat.ID, thread)
+	ev.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: s.topicChatOf(&cur, thread, s.identity())}}
+	return []*pb.Event{ev}
+}
+
+// topicEvents are what a message says of its topic: the topic's name
+// (its first message names it, and a reply to that) and, for a topic new
+// to the bot, its room.
+func (s *Session) topicEvents(m *models.Message) []*pb.Event {
+	if t := m.ForumTopicCreated; t != nil {
+		return s.seeTopic(m, m.ID, t.Name)
+	}
+	thread := threadOf(m)
+	if thread == 0 {
+		return nil
+	}
+	name := ""
+	if t := m.ForumTopicEdited; t != nil {
+		name = t.Name
+	}
+	if r := m.ReplyToMessage; r != nil && r.ID == thread && r.ForumTopicCreated != nil {
+		name = r.ForumTopicCreated.Name
+	}
+	return s.seeTopic(m, thread, name)
+}
+
+// topicKnown is the forum and topic of a topic's chat ID, the topic
+// known to the bot.
+func (s *Session) topicKnown(chatID string) (*chat, int, error) {
+	id, thread, err := splitTopic(chatID)
+	if err != nil {
+		return nil, 0, err
+	}
+	c, ok := s.chats.get(id)
+	if _, has := c.Topics[thread]; !ok || !has {
+		return nil, 0, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "the forum %s has no topic %d the bot has seen (deleted?)", chatIDString(id), thread)
+	}
+	return &c, thread, nil
+}
+
+// msgTopics remembers the topics of recent forum messages: a reaction
+// names only the message.
+type msgTopics struct {
+	mu sync.Mutex
+	m  map[[2]int64]int // chat, message -> thread
+}
+
+const msgTopicsMax = 1 << 14
+
+func (t *msgTopics) set(chat int64, msg, thread int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m == nil || len(t.m) >= msgTopicsMax {
+		t.m = map[[2]int64]int{}
+	}
+	t.m[[2]int64{chat, int64(msg)}] = thread
+}
+
+func (t *msgTopics) get(chat int64, msg int) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.m[[2]int64{chat, int64(msg)}]
+}
+
+// inTopicRoom puts a message's event in its topic's room, and remembers
+// the message's topic for its reactions.
+func (s *Session) inTopicRoom(ev *pb.Event, m *models.Message) {
+	if t := threadOf(m); t != 0 {
+		ev.ChatId = topicChatID(m.Chat.ID, t)
+		s.topicOfMsg.set(m.Chat.ID, m.ID, t)
+	}
+}
+
+// topicInfo is ChatInfo of a topic's room.
+func (s *Session) topicInfo(_ context.Context, chatID string) (*pb.Chat, error) {
+	c, thread, err := s.topicKnown(chatID)
+	if err != nil {
+		return nil, err
+	}
+	return s.topicChatOf(c, thread, s.identity()), nil
+}
+
+// notTopic refuses a command about a whole forum given in a topic's
+// room: it is for the forum's room.
+func notTopic(chatID, what string) error {
+	id, thread, err := splitTopic(chatID)
+	if err != nil || thread == 0 {
+		return nil
+	}
+	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%s is a forum's topic: %s in the forum's room, %s", chatID, what, chatIDString(id))
+}
