@@ -13,11 +13,12 @@ import (
 )
 
 var (
-	_ sdk.UserInfoer  = (*Session)(nil)
-	_ sdk.Leaver      = (*Session)(nil)
-	_ sdk.TopicSetter = (*Session)(nil)
-	_ sdk.ChatNamer   = (*Session)(nil)
-	_ sdk.Kicker      = (*Session)(nil)
+	_ sdk.UserInfoer   = (*Session)(nil)
+	_ sdk.Leaver       = (*Session)(nil)
+	_ sdk.TopicSetter  = (*Session)(nil)
+	_ sdk.ChatAvatarer = (*Session)(nil)
+	_ sdk.ChatNamer    = (*Session)(nil)
+	_ sdk.Kicker       = (*Session)(nil)
 )
 
 // AvatarLimit is the largest avatar UserInfo fetches.
@@ -51,15 +52,93 @@ func (s *Session) UserInfo(ctx context.Context, user string) (*pb.Contact, error
 	}
 	c := contactOf(u)
 	if p, ok := full.FullUser.ProfilePhoto.(*tg.Photo); ok {
-		if typ, _, _, size := largest(p.Sizes); typ != "" && size <= AvatarLimit {
-			var b bytes.Buffer
-			loc := &tg.InputPhotoFileLocation{ID: p.ID, AccessHash: p.AccessHash, FileReference: p.FileReference, ThumbSize: typ}
-			if _, err := downloader.NewDownloader().Download(api, loc).Stream(ctx, &b); err == nil && b.Len() <= AvatarLimit {
-				c.Avatar, c.AvatarMime, c.AvatarId = b.Bytes(), "image/jpeg", strconv.FormatInt(p.ID, 10)
-			}
+		if b := downloadPhoto(ctx, api, p); b != nil {
+			c.Avatar, c.AvatarMime, c.AvatarId = b, "image/jpeg", strconv.FormatInt(p.ID, 10)
 		}
 	}
 	return c, nil
+}
+
+// downloadPhoto is a photo's largest size, nil when it is larger than
+// AvatarLimit or cannot be downloaded (a description without it rather
+// than none).
+func downloadPhoto(ctx context.Context, api *tg.Client, p *tg.Photo) []byte {
+	typ, _, _, size := largest(p.Sizes)
+	if typ == "" || size > AvatarLimit {
+		return nil
+	}
+	var b bytes.Buffer
+	loc := &tg.InputPhotoFileLocation{ID: p.ID, AccessHash: p.AccessHash, FileReference: p.FileReference, ThumbSize: typ}
+	if _, err := downloader.NewDownloader().Download(api, loc).Stream(ctx, &b); err != nil || b.Len() > AvatarLimit {
+		return nil
+	}
+	return b.Bytes()
+}
+
+// setPicture names a group's picture in its chat: its photo's ID, or
+// none.
+func setPicture(c *pb.Chat, photo tg.ChatPhotoClass) {
+	switch p := photo.(type) {
+	case *tg.ChatPhoto:
+		c.AvatarId = strconv.FormatInt(p.PhotoID, 10)
+	case *tg.ChatPhotoEmpty:
+		c.NoAvatar = true
+	}
+}
+
+// ChatAvatar is a group's or channel's picture (sdk.ChatAvatarer); a
+// forum topic's is its forum's.
+func (s *Session) ChatAvatar(ctx context.Context, chat string) ([]byte, string, error) {
+	if s.bot != nil {
+		return nil, "", nil // the Bot API's chat photos are not fetched
+	}
+	api, _, err := s.client()
+	if err != nil {
+		return nil, "", err
+	}
+	forum, _, err := splitTopic(chat)
+	if err != nil {
+		return nil, "", err
+	}
+	kind, n, err := parsePeer(forum)
+	if err != nil {
+		return nil, "", err
+	}
+	var photo tg.PhotoClass
+	switch kind {
+	case peerChat:
+		full, err := api.MessagesGetFullChat(ctx, n)
+		if err != nil {
+			return nil, "", cmdErr("group picture", err)
+		}
+		s.peers.add(full.Users, full.Chats)
+		if cf, ok := full.FullChat.(*tg.ChatFull); ok {
+			photo = cf.ChatPhoto
+		}
+	case peerChannel:
+		ch, err := s.peers.inputChannel(n)
+		if err != nil {
+			return nil, "", err
+		}
+		full, err := api.ChannelsGetFullChannel(ctx, ch)
+		if err != nil {
+			return nil, "", cmdErr("group picture", err)
+		}
+		s.peers.add(full.Users, full.Chats)
+		if cf, ok := full.FullChat.(*tg.ChannelFull); ok {
+			photo = cf.ChatPhoto
+		}
+	default:
+		return nil, "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: %s is a person, not a group", chat)
+	}
+	p, ok := photo.(*tg.Photo)
+	if !ok {
+		return nil, "", nil
+	}
+	if b := downloadPhoto(ctx, api, p); b != nil {
+		return b, "image/jpeg", nil
+	}
+	return nil, "", nil
 }
 
 // LeaveChat leaves a group or channel.

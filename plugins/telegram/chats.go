@@ -160,13 +160,16 @@ func (s *Session) chatOf(id string) *pb.Chat {
 		if !ok || c.Left || c.Deactivated {
 			return nil
 		}
-		return &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: c.Title}
+		out := &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: c.Title}
+		setPicture(out, c.Photo) // admin.go
+		return out
 	case peerChannel:
 		c, ok := s.peers.channel(n)
 		if !ok || c.Left {
 			return nil
 		}
 		out := &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: c.Title}
+		setPicture(out, c.Photo) // admin.go
 		if c.Broadcast {
 			out.Type = pb.ChatType_CHAT_TYPE_CHANNEL
 			out.ReadOnly = !canPost(c)

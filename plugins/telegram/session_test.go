@@ -561,3 +561,47 @@ func TestSetPresence(t *testing.T) {
 		t.Error("xa is still online")
 	}
 }
+
+// A supergroup's picture: none said in the chat list, the picture for the
+// host's asking (sdk.ChatAvatarer), and a change or removal on Telegram
+// (the service message) told as the group's chat with the new photo's ID.
+func TestGroupPicture(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 650, Title: "Pics", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	s, h, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	chats, err := s.ChatList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range chats {
+		if c.ChatId == "-100650" && (!c.NoAvatar || c.AvatarId != "") {
+			t.Fatalf("chat list: %v", c)
+		}
+	}
+	if b, _, err := s.ChatAvatar(ctx, "-100650"); err != nil || b != nil {
+		t.Fatalf("no picture yet: %d bytes, %v", len(b), err)
+	}
+	isPicture := func(ev *pb.Event) bool { return ev.GetChat().GetChat().GetChatId() == "-100650" }
+	from := h.count()
+	pic := bytes.Repeat([]byte{0xff, 0xd8, 7, 8}, 500)
+	srv.SetChannelPhoto(650, bob.ID, pic)
+	ev := h.wait(t, from, "the new picture", isPicture)
+	c := ev.GetChat().Chat
+	if c.AvatarId == "" || c.NoAvatar || c.Name != "Pics" {
+		t.Fatalf("picture set: %v", c)
+	}
+	b, mime, err := s.ChatAvatar(ctx, "-100650")
+	if err != nil || !bytes.Equal(b, pic) || mime != "image/jpeg" {
+		t.Fatalf("the picture: %d bytes of %s, %v", len(b), mime, err)
+	}
+	if _, _, err := s.ChatAvatar(ctx, "1002"); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Errorf("a person's ID as a group: %v", err)
+	}
+	from = h.count()
+	srv.SetChannelPhoto(650, bob.ID, nil)
+	ev = h.wait(t, from, "the picture removed", isPicture)
+	if c := ev.GetChat().Chat; !c.NoAvatar || c.AvatarId != "" {
+		t.Fatalf("picture removed: %v", c)
+	}
+}

@@ -262,8 +262,10 @@ func (s *Session) serviceEvents(ctx context.Context, m *tg.MessageService, histo
 	switch a := m.Action.(type) {
 	case *tg.MessageActionTopicCreate, *tg.MessageActionTopicEdit:
 		return s.topicServiceEvents(ctx, m, history)
-	case *tg.MessageActionChatCreate, *tg.MessageActionChannelCreate, *tg.MessageActionChatEditTitle:
-		// A new group (or a new name): the whole chat, for its room.
+	case *tg.MessageActionChatCreate, *tg.MessageActionChannelCreate, *tg.MessageActionChatEditTitle,
+		*tg.MessageActionChatEditPhoto, *tg.MessageActionChatDeletePhoto:
+		// A new group (or a new name, a new picture): the whole chat,
+		// for its room.
 		if history {
 			return nil
 		}

@@ -23,6 +23,7 @@ type Channel struct {
 	Admins    []int64
 	Creator   int64
 
+	photoID int64 // the channel's picture in Server.media; 0: none (SetChannelPhoto)
 	pts    int
 	next   int
 	msgs   map[int]*tg.Message
@@ -53,6 +54,9 @@ func (s *Server) AddChannel(c Channel) {
 func (c *Channel) tg(viewer int64) *tg.Channel {
 	out := &tg.Channel{ID: c.ID, AccessHash: c.ID * 11, Title: c.Title, Broadcast: c.Broadcast, Megagroup: !c.Broadcast,
 		Forum: c.Forum, Creator: viewer == c.Creator, Photo: &tg.ChatPhotoEmpty{}, Date: 1}
+	if c.photoID != 0 {
+		out.Photo = &tg.ChatPhoto{PhotoID: c.photoID, DCID: DC}
+	}
 	if slices.Contains(c.Admins, viewer) {
 		out.AdminRights = tg.ChatAdminRights{PostMessages: true, EditMessages: true, DeleteMessages: true}
 		out.AdminRights.SetFlags()
@@ -158,7 +162,7 @@ func (s *Server) registerChannels(d *tgtest.Dispatcher) {
 		if err != nil {
 			return nil, err
 		}
-		return &tg.MessagesChatFull{FullChat: &tg.ChannelFull{ID: c.ID, About: c.About, ParticipantsCount: len(c.Members), ChatPhoto: &tg.PhotoEmpty{}, Pts: c.pts},
+		return &tg.MessagesChatFull{FullChat: &tg.ChannelFull{ID: c.ID, About: c.About, ParticipantsCount: len(c.Members), ChatPhoto: s.channelPhoto(c), Pts: c.pts},
 			Chats: []tg.ChatClass{c.tg(k.user)}, Users: s.usersFor(k.user)}, nil
 	})
 	handle(s, d, tg.ChannelsGetParticipantsRequestTypeID, "channels.getParticipants", func(k *key, r *tg.ChannelsGetParticipantsRequest) (bin.Encoder, error) {
@@ -243,4 +247,38 @@ func (s *Server) ChannelMessages(id int64) []*tg.Message {
 		}
 	}
 	return out
+}
+
+// channelPhoto is the channel's picture as a full chat names it.
+func (s *Server) channelPhoto(c *Channel) tg.PhotoClass {
+	if c.photoID == 0 {
+		return &tg.PhotoEmpty{}
+	}
+	return &tg.Photo{ID: c.photoID, AccessHash: c.photoID, FileReference: []byte("ref"), Date: 1, DCID: DC,
+		Sizes: []tg.PhotoSizeClass{&tg.PhotoSize{Type: "a", W: 160, H: 160, Size: len(s.media[c.photoID])}}}
+}
+
+// SetChannelPhoto is from changing a channel's picture (a JPEG; nil
+// removes it): the members get the service message, as on Telegram.
+func (s *Server) SetChannelPhoto(channel, from int64, photo []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.channels[channel]
+	var act tg.MessageActionClass = &tg.MessageActionChatDeletePhoto{}
+	c.photoID = 0
+	if photo != nil {
+		c.photoID = 8_000_000_000 + int64(c.pts+1)*1000 + c.ID%1000 // a new ID for each picture
+		s.media[c.photoID] = photo
+		act = &tg.MessageActionChatEditPhoto{Photo: s.channelPhoto(c)}
+	}
+	id := c.next
+	c.next++
+	m := &tg.MessageService{ID: id, PeerID: &tg.PeerChannel{ChannelID: c.ID}, FromID: &tg.PeerUser{UserID: from}, Date: now(), Action: act}
+	m.SetFlags()
+	c.pts++
+	u := &tg.UpdateNewChannelMessage{Message: m, Pts: c.pts, PtsCount: 1}
+	c.log = append(c.log, chEntry{pts: c.pts, date: m.Date, u: u})
+	for _, mem := range c.Members {
+		s.push(mem, u)
+	}
 }
