@@ -134,6 +134,9 @@ type DB struct {
 	// commits and committed count transactions and the ops they carried
 	// (benchmarks report the batch size).
 	commits, committed atomic.Uint64
+	// logWrites, logged and syncs count the log's writes, the records
+	// they carried and their fdatasyncs (benchmarks report them).
+	logWrites, logged, syncs atomic.Uint64
 	// rejected counts the invalid events CommitEvents refused.
 	rejected atomic.Uint64
 
@@ -670,6 +673,11 @@ func (db *DB) applyHot(ops []*op) {
 				}
 			}
 		} else {
+			db.logWrites.Add(1)
+			db.logged.Add(uint64(len(h.recs)))
+			if h.strict {
+				db.syncs.Add(1)
+			}
 			db.hmu.Lock()
 			g := db.live
 			if len(g.recs) == 0 {
