@@ -169,6 +169,9 @@ type DB struct {
 	// arSeq is the writer's next stanza-id of each room archive, by
 	// hkey(transport, user, room) (see archive.go). Writer only.
 	arSeq map[string]*arState
+	// unclean is set at Open when the last run left a log to replay: it
+	// did not close, and a power cut may have taken lazy writes.
+	unclean bool
 
 	// The plugin runs of History seqs, by transport (see HistoryRestarted).
 	runMu   sync.Mutex
@@ -335,6 +338,7 @@ func (db *DB) recover() error {
 	for _, g := range gens {
 		p := walPath(db.path, g)
 		if g > applied {
+			db.unclean = true
 			scan, err := readWAL(p)
 			if err != nil {
 				return err
