@@ -783,6 +783,16 @@ func (db *DB) maybeCheckpoint() {
 // freeze makes the live generation the frozen one and starts a new log,
 // which also ends a failed log's refusal of writes.
 func (db *DB) freeze() error {
+	if g := db.live.wal; g.lazy && db.walErr == nil {
+		// A strict write makes the lazy ones before it durable: so it
+		// must when they are in the log it replaces, which the
+		// checkpoint applies later (an event's commit covers the archive
+		// append made as it was delivered, archive.go).
+		if err := g.sync(); err != nil {
+			return err
+		}
+		db.syncs.Add(1)
+	}
 	w, err := createWAL(db.path, db.nextGen)
 	if err != nil {
 		return err
