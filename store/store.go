@@ -784,10 +784,11 @@ func (db *DB) maybeCheckpoint() {
 // which also ends a failed log's refusal of writes.
 func (db *DB) freeze() error {
 	if g := db.live.wal; g.lazy && db.walErr == nil {
-		// A strict write makes the lazy ones before it durable: so it
-		// must when they are in the log it replaces, which the
-		// checkpoint applies later (an event's commit covers the archive
-		// append made as it was delivered, archive.go).
+		// A strict write's fdatasync makes the lazy writes before it
+		// in its file durable. Those left in the log being replaced
+		// would not be, until the checkpoint applied them: sync them
+		// now (an event's commit must cover the archive append made as
+		// it was delivered, archive.go).
 		if err := g.sync(); err != nil {
 			return err
 		}
