@@ -669,3 +669,44 @@ func TestRoomAfterRestart(t *testing.T) {
 	groupchat(t, alice, "after the restart")
 	roomMessage(t, alice, "Echo One", "after the restart")
 }
+
+// TestRoomReactionBeforeResult: Echo Two reacts to each of the user's
+// messages before the network confirms it ("slow": the result comes
+// SlowConfirm after the reaction), so the reaction reaches the gateway
+// while its target is not reflected nor archived yet. It must still name
+// the target by the room's stanza-id, which groupchat clients match
+// reactions on (XEP-0444), never by the client's own id: the reaction's
+// delivery waits until the send's result is stored, and the reflection
+// (the archive append that gives the stanza-id) comes before that.
+func TestRoomReactionBeforeResult(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	self := nick(join(t, alice, "a", "").self.From)
+	bodies := []string{"slow one", "two", "slow three", "four"}
+	clientIDs := map[string]bool{}
+	for _, b := range bodies {
+		clientIDs[groupchat(t, alice, b)] = true
+	}
+	sids := map[string]bool{}
+	for _, b := range bodies {
+		sids[stanzaID(t, roomMessage(t, alice, self, b))] = true
+	}
+	for range bodies {
+		react, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+			return s.Name == "message" && s.From == room+"/Echo Two" && strings.Contains(s.XML, "<reactions")
+		})
+		if err != nil {
+			t.Fatalf("Echo Two's reaction: %v; pending %v", err, alice.Pending())
+		}
+		m := regexp.MustCompile(`<reactions xmlns="urn:xmpp:reactions:0" id="([^"]*)"`).FindStringSubmatch(react.XML)
+		switch {
+		case m == nil:
+			t.Fatalf("reaction without a target: %s", react.XML)
+		case clientIDs[m[1]]:
+			t.Errorf("reaction names the client's id %s, not the room's stanza-id: %s", m[1], react.XML)
+		case !sids[m[1]]:
+			t.Errorf("reaction names %s, none of the reflections' stanza-ids %v: %s", m[1], sids, react.XML)
+		}
+		delete(sids, m[1])
+	}
+}

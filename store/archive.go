@@ -34,7 +34,19 @@ import (
 //
 // Appends are hot writes (recArchive, logged and checkpointed like the
 // message map; one call's messages are one log frame: all or none after a
-// crash). Readers of a room with appends still only in the log checkpoint
+// crash). They are lazy, as the message map's are: logged without an
+// fsync of their own, durable with the next strict write or checkpoint.
+// A groupchat round trip archives three messages (the reflection, a
+// member's answer, a reaction) and each waited for its own fsync before
+// its stanza went out, about four per message where a one-to-one message
+// waits for none (docs/performance.md, "Rooms"). A network's event is
+// not lost to a power cut either way: its commit, which acknowledges it
+// to the plugin, is strict and follows the append in the log, or else
+// it stays in the outbox, whose removal is logged after the append. What
+// a power cut can take is the last appends' archive records; their
+// stanza-ids are not handed out again (see arState).
+//
+// Readers of a room with appends still only in the log checkpoint
 // first (roomLogged); every other room is read from bbolt directly.
 // Edits, deletions and pruning are bbolt writes that wait for a checkpoint
 // only when their room has logged appends (needCheckpoint).
@@ -339,8 +351,14 @@ func (r *roomBkts) drop(ok []byte, m *ArchivedMessage) error {
 	return r.wth.Delete(withKey(m.SenderJID, ok))
 }
 
+// lostAppendsGap is how far a room's counter skips after an unclean
+// stop: more appends than a room gets between two fsyncs of the log.
+const lostAppendsGap = 1 << 20
+
 // arState returns the writer's counter of room k, reading it from bbolt
-// (tx) the first time. Writer only.
+// (tx) the first time. Writer only. After an unclean stop the counter
+// skips lostAppendsGap: lazy appends a power cut took were given
+// stanza-ids that clients may hold.
 func (db *DB) arState(tx *bbolt.Tx, k RoomKey) (*arState, error) {
 	hk := k.hkey()
 	if st, ok := db.arSeq[hk]; ok {
@@ -354,6 +372,9 @@ func (db *DB) arState(tx *bbolt.Tx, k RoomKey) (*arState, error) {
 		}
 		if m.epoch != 0 {
 			st.epoch, st.next = m.epoch, max(m.next, 1)
+			if db.unclean {
+				st.next += lostAppendsGap
+			}
 		}
 	}
 	if st.epoch == 0 {
@@ -414,7 +435,8 @@ func (db *DB) AppendArchive(ctx context.Context, room RoomKey, msgs []ArchivedMe
 		return []ArchiveAppend{}, nil
 	}
 	var out []ArchiveAppend // set by the writer, read once it answered
-	err := db.submitHot(ctx, false, func(h *hotBatch) error {
+	// Lazy: see the top of this file.
+	err := db.submitHot(ctx, true, func(h *hotBatch) error {
 		tx, err := h.readTx()
 		if err != nil {
 			return fmt.Errorf("store: append to archive: %w", err)

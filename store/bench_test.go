@@ -149,6 +149,80 @@ func benchMessagePath(b *testing.B, payload []byte, users int, merged bool) {
 		}
 	})
 	b.ReportMetric(float64(db.committed.Load())/float64(db.commits.Load()), "ops/commit")
+	reportLog(b, db, n.Load())
+}
+
+// reportLog reports the log's writes, records and fdatasyncs per message
+// (msgs round trips).
+func reportLog(b *testing.B, db *DB, msgs uint64) {
+	per := func(c *atomic.Uint64) float64 { return float64(c.Load()) / float64(max(msgs, 1)) }
+	b.ReportMetric(per(&db.logWrites), "logwrites/msg")
+	b.ReportMetric(per(&db.logged), "records/msg")
+	b.ReportMetric(per(&db.syncs), "fsyncs/msg")
+}
+
+// BenchmarkRoomMessagePath is the store work of one groupchat round trip
+// through the gateway as the bridge does it (room_in.go, room_out.go),
+// against the echo network's room: the user's message reflected
+// (archived) and its map entry (PutSent), then the network's two events,
+// echo-1's repeat and echo-2's reaction, committed (dedup, the repeat's
+// map entry) and each archived as rendered, and the outbox removals in
+// batches. Compare with BenchmarkMessagePath/merged, the one-to-one path.
+func BenchmarkRoomMessagePath(b *testing.B) {
+	for _, users := range []int{1, 10} {
+		b.Run(fmt.Sprintf("users=%d", users), func(b *testing.B) { benchRoomMessagePath(b, users) })
+	}
+}
+
+func benchRoomMessagePath(b *testing.B, users int) {
+	db := openTemp(b)
+	payload := make([]byte, 200)
+	stanza := make([]byte, 300)
+	var n atomic.Uint64
+	b.SetParallelism((users + 1) / 2) // GOMAXPROCS is 2 here
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			id := fmt.Sprint("m", i)
+			user := fmt.Sprintf("u%d@example.org", i%uint64(users))
+			login := fmt.Sprint("l", i%uint64(users))
+			room := RoomKey{Transport: "wa", UserJID: user, RoomID: "room"}
+			arch := func(nick, remote string) error {
+				_, err := db.AppendArchive(bg, room, []ArchivedMessage{{Nick: nick, SenderJID: nick + "@wa.example.org", RemoteID: remote, Payload: stanza}})
+				return err
+			}
+			// The result: reflected, then remembered.
+			err := arch("me", "r"+id)
+			if err == nil {
+				err = db.PutSent(bg, MessageRef{Transport: "wa", LoginID: login, ChatID: "room", RemoteID: "r" + id, ID: id, OriginID: id, FromMe: true}, "")
+			}
+			// The network's events, committed together.
+			var keys []uint64
+			if err == nil {
+				repeat := InboundEvent{Seq: 2 * i, LoginID: login, ChatID: "room", DedupID: "e" + id, Payload: payload,
+					Ref: &MessageRef{RemoteID: "e" + id, ID: "x" + id}}
+				react := InboundEvent{Seq: 2*i + 1, LoginID: login, ChatID: "room", DedupID: "k" + id, Payload: payload}
+				_, keys, err = db.CommitEvents(bg, "wa", []InboundEvent{repeat, react})
+			}
+			// Each rendered and archived in turn.
+			if err == nil {
+				err = arch("echo-1", "e"+id)
+			}
+			if err == nil {
+				err = arch("echo-2", "k"+id)
+			}
+			if err == nil && i%64 == 0 {
+				err = db.OutboxDone(bg, "wa", keys)
+			}
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(db.committed.Load())/float64(db.commits.Load()), "ops/commit")
+	reportLog(b, db, n.Load())
 }
 
 // BenchmarkCheckpoint applies logged records to bbolt as the background

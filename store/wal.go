@@ -339,6 +339,7 @@ type walFile struct {
 	gen  uint64
 	path string
 	f    *os.File
+	lazy bool // written since its last fdatasync
 }
 
 func walPath(dbPath string, gen uint64) string {
@@ -401,11 +402,19 @@ func (w *walFile) write(buf []byte, sync bool) error {
 	if _, err := w.f.Write(buf); err != nil {
 		return fmt.Errorf("store: write log %s: %w", w.path, err)
 	}
-	if sync {
-		if err := fdatasync(w.f); err != nil {
-			return fmt.Errorf("store: sync log %s: %w", w.path, err)
-		}
+	if !sync {
+		w.lazy = true
+		return nil
 	}
+	return w.sync()
+}
+
+// sync makes everything written to the file durable.
+func (w *walFile) sync() error {
+	if err := fdatasync(w.f); err != nil {
+		return fmt.Errorf("store: sync log %s: %w", w.path, err)
+	}
+	w.lazy = false
 	return nil
 }
 
