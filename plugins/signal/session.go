@@ -43,9 +43,9 @@ type Session struct {
 	// pictures are the groups' pictures' hashes as last seen, by chat ID
 	// ("" none): a group update says nothing of its picture (avatars.go).
 	pictures map[string]string
-	chats  *msgChats         // recent messages' timestamps -> chat, for receipts
-	mine   map[string]string // my reaction per target message ID
-	typing map[string]bool   // chats where the user was last said typing
+	chats    *msgChats         // recent messages' timestamps -> chat, for receipts
+	mine     map[string]string // my reaction per target message ID
+	typing   map[string]bool   // chats where the user was last said typing
 }
 
 func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {

@@ -24,12 +24,12 @@ type Channel struct {
 	Creator   int64
 
 	photoID int64 // the channel's picture in Server.media; 0: none (SetChannelPhoto)
-	pts    int
-	next   int
-	msgs   map[int]*tg.Message
-	log    []chEntry
-	topics map[int]*topic             // a forum's topics but General, by ID
-	svc    map[int]*tg.MessageService // topics' first messages
+	pts     int
+	next    int
+	msgs    map[int]*tg.Message
+	log     []chEntry
+	topics  map[int]*topic             // a forum's topics but General, by ID
+	svc     map[int]*tg.MessageService // topics' first messages
 }
 
 type chEntry struct {
