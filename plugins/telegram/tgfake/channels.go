@@ -271,6 +271,12 @@ func (s *Server) SetChannelPhoto(channel, from int64, photo []byte) {
 		s.media[c.photoID] = photo
 		act = &tg.MessageActionChatEditPhoto{Photo: s.channelPhoto(c)}
 	}
+	s.postService(c, from, act)
+}
+
+// postService posts a service message from a member into a channel and
+// pushes it to every member. Call with s.mu held.
+func (s *Server) postService(c *Channel, from int64, act tg.MessageActionClass) *tg.MessageService {
 	id := c.next
 	c.next++
 	m := &tg.MessageService{ID: id, PeerID: &tg.PeerChannel{ChannelID: c.ID}, FromID: &tg.PeerUser{UserID: from}, Date: now(), Action: act}
@@ -281,4 +287,5 @@ func (s *Server) SetChannelPhoto(channel, from int64, photo []byte) {
 	for _, mem := range c.Members {
 		s.push(mem, u)
 	}
+	return m
 }

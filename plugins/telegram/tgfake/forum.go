@@ -95,19 +95,10 @@ func (s *Server) CreateTopic(channel, from int64, title string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.channels[channel]
-	id := c.next
-	c.next++
-	m := &tg.MessageService{ID: id, PeerID: &tg.PeerChannel{ChannelID: c.ID}, FromID: &tg.PeerUser{UserID: from}, Date: now(),
-		Action: &tg.MessageActionTopicCreate{Title: title, IconColor: 0x6FB9F0}}
-	m.SetFlags()
-	c.svc[id] = m
-	c.topics[id] = &topic{title: title, date: m.Date}
-	c.pts++
-	c.log = append(c.log, chEntry{pts: c.pts, date: m.Date, u: &tg.UpdateNewChannelMessage{Message: m, Pts: c.pts, PtsCount: 1}})
-	for _, u := range c.Members {
-		s.push(u, &tg.UpdateNewChannelMessage{Message: m, Pts: c.pts, PtsCount: 1})
-	}
-	return id
+	m := s.postService(c, from, &tg.MessageActionTopicCreate{Title: title, IconColor: 0x6FB9F0})
+	c.svc[m.ID] = m
+	c.topics[m.ID] = &topic{title: title, date: m.Date}
+	return m.ID
 }
 
 // DeleteTopic is an admin deleting a forum's topic: its messages go, the
