@@ -2,10 +2,10 @@ package telegram
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/gotd/td/telegram/query/dialogs"
 	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -20,9 +20,12 @@ var (
 	_ sdk.IdentifierResolver = (*Session)(nil)
 )
 
-// DialogLimit is how many dialogs (chats, newest first) the chat list
-// and the contact list read: one request's worth.
-const DialogLimit = 100
+// DialogLimit bounds the dialogs (chats, newest first) the chat list and
+// the contact list read, a page of dialogPage at a time.
+const DialogLimit = 1000
+
+// dialogPage is how many dialogs one request asks for (Telegram's most).
+const dialogPage = 100
 
 // contactOf is a user as a contact.
 func contactOf(u *tg.User) *pb.Contact {
@@ -87,18 +90,42 @@ func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
 	return out, nil
 }
 
-// dialogs reads the newest dialogs and caches their users and chats.
+// dialogs reads the dialogs, newest first, page after page up to
+// DialogLimit, and caches their users and chats.
 func (s *Session) dialogs(ctx context.Context, api *tg.Client) (tg.ModifiedMessagesDialogs, error) {
-	res, err := api.MessagesGetDialogs(ctx, &tg.MessagesGetDialogsRequest{OffsetPeer: &tg.InputPeerEmpty{}, Limit: DialogLimit})
-	if err != nil {
+	it := dialogs.NewQueryBuilder(api).GetDialogs().BatchSize(dialogPage).Iter()
+	out := &tg.MessagesDialogs{}
+	users, chats := map[int64]bool{}, map[int64]bool{}
+	for len(out.Dialogs) < DialogLimit && it.Next(ctx) {
+		e := it.Value()
+		out.Dialogs = append(out.Dialogs, e.Dialog)
+		if m, ok := e.Last.(tg.MessageClass); ok {
+			out.Messages = append(out.Messages, m)
+		}
+		for id, u := range e.Entities.Users() {
+			if !users[id] {
+				users[id] = true
+				out.Users = append(out.Users, u)
+			}
+		}
+		for id, c := range e.Entities.Chats() {
+			if !chats[id] {
+				chats[id] = true
+				out.Chats = append(out.Chats, c)
+			}
+		}
+		for id, c := range e.Entities.Channels() {
+			if !chats[id] {
+				chats[id] = true
+				out.Chats = append(out.Chats, c)
+			}
+		}
+	}
+	if err := it.Err(); err != nil {
 		return nil, cmdErr("dialogs", err)
 	}
-	d, ok := res.AsModified()
-	if !ok {
-		return nil, fmt.Errorf("telegram: dialogs: %T", res)
-	}
-	s.peers.add(d.GetUsers(), d.GetChats())
-	return d, nil
+	s.peers.add(out.Users, out.Chats)
+	return out, nil
 }
 
 // ChatList is the account's groups and channels, newest activity first,
