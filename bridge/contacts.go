@@ -445,11 +445,7 @@ func (t *transport) vcard(ctx context.Context, st *wire.Stanza, user, userID str
 	}
 	r.Leaf("NOTE", "", fmt.Sprintf("%s ID: %s", t.displayName(), c.UserId))
 	if len(c.Avatar) > 0 {
-		mime := c.AvatarMime
-		if mime == "" {
-			mime = "image/png"
-		}
-		r.Start("PHOTO", "").Leaf("TYPE", "", mime).Leaf("BINVAL", "", base64.StdEncoding.EncodeToString(c.Avatar)).End()
+		writeVCardPhoto(r, c.Avatar, c.AvatarMime)
 		s.setAvatarHash(userID, avatarHash(c.Avatar))
 	}
 	r.End()
@@ -536,12 +532,21 @@ func (s *session) refreshAvatar(ctx context.Context, c *pb.Contact) bool {
 }
 
 func avatarMeta(w *wire.Writer, hash string, c *pb.Contact) {
-	mime := c.AvatarMime
-	if mime == "" {
-		mime = "image/png"
-	}
 	w.Start("metadata", nsAvatarMeta).Start("info", "").Attr("bytes", fmt.Sprint(len(c.Avatar))).
-		Attr("id", hash).Attr("type", mime).End().End()
+		Attr("id", hash).Attr("type", imageType(c.AvatarMime)).End().End()
+}
+
+// imageType is a picture's MIME type, PNG when the network did not say.
+func imageType(mime string) string {
+	if mime == "" {
+		return "image/png"
+	}
+	return mime
+}
+
+// writeVCardPhoto writes a vCard-temp PHOTO (a contact's or a room's).
+func writeVCardPhoto(w *wire.Writer, img []byte, mime string) {
+	w.Start("PHOTO", "").Leaf("TYPE", "", imageType(mime)).Leaf("BINVAL", "", base64.StdEncoding.EncodeToString(img)).End()
 }
 
 // avatarItems answers XEP-0084 requests for a puppet's avatar (the

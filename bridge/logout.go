@@ -100,7 +100,7 @@ func (t *transport) loginIDInUse(loginID string) bool {
 // folderInUse reports whether a live login has the folder name.
 func (t *transport) folderInUse(name string) bool {
 	for _, s := range t.allSessions() {
-		if name != "" && s.Login().DataDir == name {
+		if s.Login().DataDir == name {
 			return true
 		}
 	}

@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"context"
-	"encoding/base64"
 
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -154,11 +153,7 @@ func (t *transport) roomVCard(ctx context.Context, st *wire.Stanza, s *session, 
 		w.Leaf("FN", "", name)
 	}
 	if len(c.Avatar) > 0 {
-		mime := c.AvatarMime
-		if mime == "" {
-			mime = "image/png"
-		}
-		w.Start("PHOTO", "").Leaf("TYPE", "", mime).Leaf("BINVAL", "", base64.StdEncoding.EncodeToString(c.Avatar)).End()
+		writeVCardPhoto(w, c.Avatar, c.AvatarMime) // contacts.go
 	}
 	w.End()
 	t.send(ctx, w.Bytes())
