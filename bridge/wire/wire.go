@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // Namespaces the gateway speaks.
@@ -267,29 +268,49 @@ func (w *Writer) closeTag() {
 	}
 }
 
+// escape writes s as XML character data or an attribute value. What
+// XML 1.0 cannot carry (control characters but tab and newlines, invalid
+// UTF-8, U+FFFE and U+FFFF) becomes U+FFFD, as encoding/xml does: a
+// network's text holds such characters (IRC's formatting codes, a
+// hostile contact), and one of them in a written stanza makes the server
+// close the component's stream. One character for one keeps the offsets
+// of references (XEP-0372) into the text right.
 func escape(b *bytes.Buffer, s string) {
 	last := 0
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
+		c, size := s[i], 1
 		var esc string
-		switch s[i] {
-		case '<':
+		switch {
+		case c == '<':
 			esc = "&lt;"
-		case '>':
+		case c == '>':
 			esc = "&gt;"
-		case '&':
+		case c == '&':
 			esc = "&amp;"
-		case '"':
+		case c == '"':
 			esc = "&quot;"
-		case '\'':
+		case c == '\'':
 			esc = "&apos;"
-		case '\r':
+		case c == '\r':
 			esc = "&#xD;"
+		case c < 0x20 && c != '\t' && c != '\n':
+			esc = "\uFFFD"
+		case c >= utf8.RuneSelf:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			size = n
+			if (r != utf8.RuneError || n > 1) && r != 0xFFFE && r != 0xFFFF {
+				i += n
+				continue
+			}
+			esc = "\uFFFD"
 		default:
+			i++
 			continue
 		}
 		b.WriteString(s[last:i])
 		b.WriteString(esc)
-		last = i + 1
+		i += size
+		last = i
 	}
 	b.WriteString(s[last:])
 }

@@ -146,3 +146,33 @@ func BenchmarkEncodeMessage(b *testing.B) {
 		_ = w.Bytes()
 	}
 }
+
+// TestWriterReplacesWhatXMLCannotCarry: a network's text with control
+// characters (IRC's bold is \x02), invalid UTF-8 or U+FFFE/U+FFFF, in
+// text and in attributes, is written as U+FFFD, one for one, and what is
+// written parses. Before, the raw bytes went out and the server closed
+// the component's stream as not well-formed.
+func TestWriterReplacesWhatXMLCannotCarry(t *testing.T) {
+	in := "a\x02b\x03" + "04c\x00d\x1be\t\n\xffé\uFFFE\uFFFF\uFFFD€z"
+	want := "a\uFFFDb\uFFFD04c\uFFFDd\uFFFDe\t\n\uFFFDé\uFFFD\uFFFD\uFFFD€z"
+	var w Writer
+	w.Start("message", "").Attr("to", in)
+	w.Leaf("body", "", in)
+	out := w.String()
+	var m struct {
+		To   string `xml:"to,attr"`
+		Body string `xml:"body"`
+	}
+	if err := xml.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatalf("what the writer wrote is not XML: %v\n%q", err, out)
+	}
+	if m.Body != want {
+		t.Fatalf("body %q, want %q", m.Body, want)
+	}
+	if m.To != want {
+		t.Fatalf("attribute %q, want %q", m.To, want)
+	}
+	if _, err := Parse(out); err != nil {
+		t.Fatalf("our own parser refuses it: %v", err)
+	}
+}
