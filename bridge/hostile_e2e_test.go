@@ -89,3 +89,24 @@ func TestRemovedFromAllow(t *testing.T) {
 		t.Fatalf("unregister: %v %s", err, st.XML)
 	}
 }
+
+// TestTextXMLCannotCarry: a contact's message holding what XML 1.0
+// cannot carry (IRC's formatting codes, a terminal escape, U+FFFE)
+// reaches the user with U+FFFD in place of each, in a chat and in a room,
+// and the transport goes on. Before, the server closed the component's
+// stream at that stanza, and again at each replay of the event: one
+// message from anyone on the network wedged the transport for every user.
+func TestTextXMLCannotCarry(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	bob := "bob@" + domain
+	sendChat(t, alice, bob, `escaped bold \x02text\x02, colour \x0304red\x03, bell \x07, escape \x1b[31m, \uFFFE end`)
+	want := "bold \uFFFDtext\uFFFD, colour \uFFFD04red\uFFFD, bell \uFFFD, escape \uFFFD[31m, \uFFFD end"
+	if got := nextMessage(t, alice, bob, timeout); got.Body != want {
+		t.Fatalf("got %q (%s), want %q", got.Body, got.XML, want)
+	}
+	echoOK(t, alice, "still here", timeout)
+	if n := s.logs.Count("component link down"); n != 0 {
+		t.Fatalf("the component link went down %d times:\n%s", n, s.logs)
+	}
+}

@@ -50,6 +50,8 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 //	                  took over): the login stays, relogin connects again
 //	identity NEWID    the contact moves to NEWID (identity.go)
 //	progress N        long work of N steps is reported (identity.go)
+//	escaped TEXT      the contact says TEXT with its Go escapes decoded
+//	                  (\x02...): text XML cannot carry, as networks send
 func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessage) (sdk.Result, error) {
 	if err := s.inChat(c); err != nil {
 		return sdk.Result{}, err
@@ -95,6 +97,15 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
 	case "progress":
 		s.progress(rest)
+		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
+	case "escaped":
+		said, err := strconv.Unquote(`"` + rest + `"`)
+		if err != nil {
+			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "escaped: %v", err)
+		}
+		ev := s.event(c)
+		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: said}}
+		s.emit(ev)
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
 	case "backlog":
 		n, _ := strconv.Atoi(rest)
