@@ -66,10 +66,13 @@ func (m *msgChats) original(ts int64) int64 {
 // latest is the timestamp of the newest known edit of the message of
 // timestamp orig (orig when none).
 func (m *msgChats) latest(orig int64) int64 {
-	if e, ok := m.m.newest(func(e msgChat) bool { return e.Orig == orig }); ok {
-		return e.TS
-	}
-	return orig
+	newest := orig
+	m.m.each(func(e msgChat) {
+		if e.Orig == orig {
+			newest = max(newest, e.TS)
+		}
+	})
+	return newest
 }
 
 // note maps ts to chat, on disk before it returns. A write that fails is

@@ -134,43 +134,28 @@ func TestMsgChatsUnreadable(t *testing.T) {
 	}
 }
 
-// The reactions map keeps its newest entries, forgets removed ones, and
-// reads back the same after a reload, in a file within its bound.
-func TestMyReactionsBound(t *testing.T) {
-	defer func(n int) { maxMyReactions = n }(maxMyReactions)
-	maxMyReactions = 4
+// An edit's timestamp maps to its chat and to the original message,
+// however many edits lie between, after a reload too; the newest edit
+// is the one of the greatest timestamp, whatever the order noted.
+func TestMsgChatsEdits(t *testing.T) {
 	dir := t.TempDir()
 	var log bytes.Buffer
-	m := loadMyReactions(dir, testLog(&log))
-	for i := range int64(10) {
-		m.set(100+i, fmt.Sprint(i))
-	}
-	m.set(109, "")    // removed
-	m.set(108, "new") // replaced
-	m.set(50, "")     // not known: nothing written
-	check := func(m *myReactions) {
-		t.Helper()
-		for i := range int64(10) {
-			want := ""
-			switch i {
-			case 6, 7:
-				want = fmt.Sprint(i)
-			case 8:
-				want = "new"
-			}
-			if got := m.on(100 + i); got != want {
-				t.Fatalf("reaction %d: %q, want %q", i, got, want)
+	m := loadMsgChats(dir, testLog(&log))
+	orig := time.Now().UnixMilli()
+	m.note(orig, "group")
+	m.noteEdit(orig+2, "group", m.original(orig))
+	m.noteEdit(orig+1, "group", m.original(orig)) // came late
+	m.noteEdit(orig+3, "group", m.original(orig+2))
+	m.note(orig+4, "+15550000002")
+	for _, m := range []*msgChats{m, loadMsgChats(dir, testLog(&log))} {
+		for _, ts := range []int64{orig, orig + 1, orig + 2, orig + 3} {
+			if m.original(ts) != orig || m.at(ts) != "group" {
+				t.Fatalf("%d: original %d in %q, want %d in the group", ts, m.original(ts), m.at(ts), orig)
 			}
 		}
-	}
-	check(m)
-	path := filepath.Join(dir, myReactionsFile)
-	if n := len(fileLines(t, path)); n >= 2*maxMyReactions {
-		t.Fatalf("the file has %d lines, bound %d", n, 2*maxMyReactions)
-	}
-	check(loadMyReactions(dir, testLog(&log)))
-	if n := len(fileLines(t, path)); n != 3 {
-		t.Fatalf("the file has %d lines after a load, want 3", n)
+		if m.original(orig+4) != orig+4 || m.latest(orig) != orig+3 || m.latest(orig+4) != orig+4 {
+			t.Fatalf("original %d, latest %d %d", m.original(orig+4), m.latest(orig), m.latest(orig+4))
+		}
 	}
 	if log.Len() > 0 {
 		t.Fatalf("logged: %s", log.String())

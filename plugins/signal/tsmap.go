@@ -146,17 +146,13 @@ func (m *tsMap[E]) get(ts int64) (E, bool) {
 	return e, ok
 }
 
-// newest is the entry noted last that match accepts.
-func (m *tsMap[E]) newest(match func(E) bool) (E, bool) {
+// each calls f with every entry, oldest noted first; f must not use m.
+func (m *tsMap[E]) each(f func(E)) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for i := len(m.order) - 1; i >= 0; i-- {
-		if e := m.m[m.order[i]]; match(e) {
-			return e, true
-		}
+	for _, k := range m.order {
+		f(m.m[k])
 	}
-	var zero E
-	return zero, false
 }
 
 // put applies e (an entry, or a removal), on disk before it returns
