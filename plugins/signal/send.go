@@ -219,7 +219,7 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	emoji := ""
 	if len(r.Emojis) == 0 {
 		if prev == "" {
-			return sdk.Result{}, nil // nothing to remove that this device set
+			return sdk.Result{}, nil // no reaction of the user known here to remove
 		}
 		p["emoji"], p["remove"] = prev, true
 	} else {
