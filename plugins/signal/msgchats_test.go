@@ -133,3 +133,31 @@ func TestMsgChatsUnreadable(t *testing.T) {
 		t.Fatal("not kept in memory")
 	}
 }
+
+// An edit's timestamp maps to its chat and to the original message,
+// however many edits lie between, after a reload too; the newest edit
+// is the one of the greatest timestamp, whatever the order noted.
+func TestMsgChatsEdits(t *testing.T) {
+	dir := t.TempDir()
+	var log bytes.Buffer
+	m := loadMsgChats(dir, testLog(&log))
+	orig := time.Now().UnixMilli()
+	m.note(orig, "group")
+	m.noteEdit(orig+2, "group", m.original(orig))
+	m.noteEdit(orig+1, "group", m.original(orig)) // came late
+	m.noteEdit(orig+3, "group", m.original(orig+2))
+	m.note(orig+4, "+15550000002")
+	for _, m := range []*msgChats{m, loadMsgChats(dir, testLog(&log))} {
+		for _, ts := range []int64{orig, orig + 1, orig + 2, orig + 3} {
+			if m.original(ts) != orig || m.at(ts) != "group" {
+				t.Fatalf("%d: original %d in %q, want %d in the group", ts, m.original(ts), m.at(ts), orig)
+			}
+		}
+		if m.original(orig+4) != orig+4 || m.latest(orig) != orig+3 || m.latest(orig+4) != orig+4 {
+			t.Fatalf("original %d, latest %d %d", m.original(orig+4), m.latest(orig), m.latest(orig+4))
+		}
+	}
+	if log.Len() > 0 {
+		t.Fatalf("logged: %s", log.String())
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"time"
 
@@ -175,7 +176,7 @@ func (s *Session) receive(env envelope) {
 	case env.DataMessage != nil:
 		s.data(ctx, sender, from, ts, env.DataMessage, from)
 	case env.EditMessage != nil:
-		s.edit(ctx, sender, from, env.EditMessage)
+		s.edit(ctx, sender, from, ts, env.EditMessage)
 	case env.SyncMessage != nil && env.SyncMessage.SentMessage != nil:
 		sm := env.SyncMessage.SentMessage
 		me := &pb.Sender{UserId: s.selfID(), IsFromMe: true}
@@ -184,7 +185,10 @@ func (s *Session) receive(env envelope) {
 			s.emit(ctx, &pb.Event{Payload: &pb.Event_Identity{Identity: moved}}, true)
 		}
 		if sm.EditMessage != nil {
-			s.edit(ctx, me, dest, sm.EditMessage)
+			if sm.Timestamp != 0 {
+				ts = sm.Timestamp
+			}
+			s.edit(ctx, me, dest, ts, sm.EditMessage)
 			return
 		}
 		if sm.Timestamp == 0 {
@@ -197,12 +201,14 @@ func (s *Session) receive(env envelope) {
 		s.groupsSynced(ctx)
 	case env.SyncMessage != nil && len(env.SyncMessage.ReadMessages) > 0:
 		// Read on the phone: the user's own read receipts, so that their
-		// XMPP clients mark the chats read too.
+		// XMPP clients mark the chats read too, up to the newest message
+		// (an edit read names its original).
 		me := &pb.Sender{UserId: s.selfID(), IsFromMe: true}
 		newest := map[string]int64{}
 		var chats []string
 		for _, r := range env.SyncMessage.ReadMessages {
 			chat := s.chatAt(r.Timestamp)
+			orig := s.chats.original(r.Timestamp)
 			if chat == "" {
 				chat, _ = s.ids.userID(r.SenderNumber, r.SenderUUID, "")
 			}
@@ -212,7 +218,7 @@ func (s *Session) receive(env envelope) {
 			if _, ok := newest[chat]; !ok {
 				chats = append(chats, chat)
 			}
-			newest[chat] = max(newest[chat], r.Timestamp)
+			newest[chat] = max(newest[chat], orig)
 		}
 		for _, chat := range chats {
 			s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: me, TimestampUnixMicro: ts * 1000,
@@ -225,7 +231,8 @@ func (s *Session) receive(env envelope) {
 			kind = pb.ReceiptEvent_KIND_READ
 		}
 		// Receipts name timestamps only: group them by the chat each
-		// message of mine went to.
+		// message of mine went to; the receipt of an edit is its
+		// original's.
 		byChat := map[string][]string{}
 		var chats []string
 		for _, t := range r.Timestamps {
@@ -236,7 +243,9 @@ func (s *Session) receive(env envelope) {
 			if byChat[chat] == nil {
 				chats = append(chats, chat)
 			}
-			byChat[chat] = append(byChat[chat], msgID(t))
+			if id := s.origID(t); !slices.Contains(byChat[chat], id) {
+				byChat[chat] = append(byChat[chat], id)
+			}
 		}
 		for _, chat := range chats {
 			s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000,
@@ -305,18 +314,23 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 	switch {
 	case dm.Reaction != nil:
 		r := dm.Reaction
-		emojis := []string{r.Emoji}
+		emoji, emojis := r.Emoji, []string{r.Emoji}
 		if r.IsRemove {
-			emojis = nil
+			emoji, emojis = "", nil
 		}
-		ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: msgID(r.TargetSentTimestamp), Emojis: emojis}}
+		target := s.chats.original(r.TargetSentTimestamp)
+		if sender.IsFromMe {
+			// Set on the phone: the one to name if XMPP removes it.
+			s.mine.set(target, emoji)
+		}
+		ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: msgID(target), Emojis: emojis}}
 	case dm.RemoteDelete != nil:
-		ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: msgID(dm.RemoteDelete.Timestamp)}}
+		ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: s.origID(dm.RemoteDelete.Timestamp)}}
 	case dm.Message != nil || len(dm.Attachments) > 0:
 		text, spans := s.decodeText(deref(dm.Message), dm.Mentions, dm.TextStyles)
 		m := &pb.MessageEvent{Text: text, Spans: spans}
 		if dm.Quote != nil {
-			m.ReplyToId = msgID(dm.Quote.ID)
+			m.ReplyToId = s.origID(dm.Quote.ID)
 		}
 		for _, a := range dm.Attachments {
 			m.Attachments = append(m.Attachments, &pb.Attachment{Name: a.Filename, MimeType: a.ContentType, Size: sizeOr(a.Size),
@@ -331,7 +345,13 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 	s.emit(ctx, ev, true)
 }
 
-func (s *Session) edit(ctx context.Context, sender *pb.Sender, peer string, e *editMessage) {
+// edit turns an edit (received, or sent from another device) in the
+// direct chat peer, or in its group, into an event. The edit is a message
+// of its own timestamp (its data message's, else the envelope's ts),
+// which receipts, reactions, quotes and later edits may name: it is
+// mapped to the message it replaces, whose ID the gateway knows. Signal
+// clients name the newest edit as the target of the next one.
+func (s *Session) edit(ctx context.Context, sender *pb.Sender, peer string, ts int64, e *editMessage) {
 	chat := peer
 	if e.DataMessage.GroupInfo != nil {
 		chat = groupChatID(e.DataMessage.GroupInfo.GroupID)
@@ -339,9 +359,14 @@ func (s *Session) edit(ctx context.Context, sender *pb.Sender, peer string, e *e
 	if chat == "" {
 		return
 	}
+	if e.DataMessage.Timestamp > 0 {
+		ts = e.DataMessage.Timestamp
+	}
+	orig := s.chats.original(e.TargetSentTimestamp)
+	s.chats.noteEdit(ts, chat, orig)
 	text, spans := s.decodeText(deref(e.DataMessage.Message), e.DataMessage.Mentions, e.DataMessage.TextStyles)
-	s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: e.DataMessage.Timestamp * 1000,
-		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: msgID(e.TargetSentTimestamp), Text: text, Spans: spans}}}, true)
+	s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000,
+		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: msgID(orig), Text: text, Spans: spans}}}, true)
 }
 
 func deref(s *string) string {

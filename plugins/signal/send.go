@@ -162,8 +162,10 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	return sdk.Result{MessageID: msgID(res.Timestamp), Time: time.UnixMilli(res.Timestamp), Meta: metaOf(s.selfID(), res.Timestamp)}, nil
 }
 
-// EditMessage corrects one of the user's messages (Signal keeps the
-// original timestamp as the message's name).
+// EditMessage corrects one of the user's messages. The edit names the
+// newest edit of the message, as Signal's apps do (they accept any), and
+// its own timestamp is mapped to the original's, by which the gateway
+// knows the message.
 func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage) (sdk.Result, error) {
 	p, err := target(c.ChatID)
 	if err != nil {
@@ -179,7 +181,8 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if e.Text == "" {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a message cannot be edited to nothing")
 	}
-	p["message"], p["editTimestamp"] = e.Text, ts
+	orig := s.chats.original(ts)
+	p["message"], p["editTimestamp"] = e.Text, s.chats.latest(orig)
 	mentions, styles := encodeSpans(e.Text, e.Spans)
 	if len(mentions) > 0 {
 		p["mentions"] = mentions
@@ -191,11 +194,13 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if err := s.call(ctx, "could not edit the message", "send", p, &res); err != nil {
 		return sdk.Result{}, err
 	}
-	return sdk.Result{MessageID: e.TargetId, Time: time.UnixMilli(res.Timestamp), Meta: metaOf(s.selfID(), ts)}, nil
+	s.chats.noteEdit(res.Timestamp, c.ChatID, orig)
+	return sdk.Result{MessageID: e.TargetId, Time: time.UnixMilli(res.Timestamp), Meta: metaOf(s.selfID(), orig)}, nil
 }
 
 // React sets the user's reaction: Signal has one per person and message,
-// so the last emoji of the set is the one; an empty set removes it.
+// so the last emoji of the set is the one; an empty set removes it,
+// naming the emoji set before (kept on disk, reactions.go).
 func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Result, error) {
 	p, err := target(c.ChatID)
 	if err != nil {
@@ -209,27 +214,22 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "the author of message %s is not known: Signal cannot name it", r.TargetId)
 	}
 	p["targetAuthor"], p["targetTimestamp"] = a, ts
-	s.mu.Lock()
-	prev := s.mine[r.TargetId]
-	s.mu.Unlock()
+	orig := s.chats.original(ts)
+	prev := s.mine.on(orig)
+	emoji := ""
 	if len(r.Emojis) == 0 {
 		if prev == "" {
-			return sdk.Result{}, nil // nothing to remove that this device set
+			return sdk.Result{}, nil // no reaction of the user known here to remove
 		}
 		p["emoji"], p["remove"] = prev, true
 	} else {
-		p["emoji"] = r.Emojis[len(r.Emojis)-1]
+		emoji = r.Emojis[len(r.Emojis)-1]
+		p["emoji"] = emoji
 	}
 	if err := s.call(ctx, "could not react", "sendReaction", p, nil); err != nil {
 		return sdk.Result{}, err
 	}
-	s.mu.Lock()
-	if len(r.Emojis) == 0 {
-		delete(s.mine, r.TargetId)
-	} else {
-		s.mine[r.TargetId] = r.Emojis[len(r.Emojis)-1]
-	}
-	s.mu.Unlock()
+	s.mine.set(orig, emoji)
 	return sdk.Result{}, nil
 }
 
@@ -265,8 +265,13 @@ func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) erro
 	if a == "" || a == s.selfID() {
 		return nil // no one to tell
 	}
+	// An edited message is read in its newest version too.
+	read := []int64{ts}
+	if l := s.chats.latest(s.chats.original(ts)); l != ts {
+		read = append(read, l)
+	}
 	return s.call(ctx, "could not send the read receipt", "sendReceipt",
-		map[string]any{"recipient": a, "targetTimestamp": []int64{ts}, "type": "read"}, nil)
+		map[string]any{"recipient": a, "targetTimestamp": read, "type": "read"}, nil)
 }
 
 // SetTyping says the user is typing, or stopped.

@@ -43,15 +43,16 @@ type Session struct {
 	// pictures are the groups' pictures' hashes as last seen, by chat ID
 	// ("" none): a group update says nothing of its picture (avatars.go).
 	pictures map[string]string
-	chats    *msgChats         // recent messages' timestamps -> chat, for receipts
-	mine     map[string]string // my reaction per target message ID
-	typing   map[string]bool   // chats where the user was last said typing
+	chats    *msgChats       // recent messages' timestamps -> chat (and original of an edit)
+	mine     *myReactions    // the user's reaction per message timestamp
+	typing   map[string]bool // chats where the user was last said typing
 }
 
 func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
+	log := n.host.Logger().With("login", login.LoginID)
 	return &Session{n: n, loginID: login.LoginID, acc: acc, dir: login.Dir, ids: loadIdentities(login.Dir),
-		chats:  loadMsgChats(login.Dir, n.host.Logger().With("login", login.LoginID)),
-		groups: map[string]*group{}, pictures: map[string]string{}, mine: map[string]string{}, typing: map[string]bool{}}
+		chats: loadMsgChats(login.Dir, log), mine: loadMyReactions(login.Dir, log),
+		groups: map[string]*group{}, pictures: map[string]string{}, typing: map[string]bool{}}
 }
 
 // selfID is the user's own user ID.
@@ -225,7 +226,8 @@ func (s *Session) removeLocal() error {
 	if s.dir == "" {
 		return nil
 	}
-	for _, name := range []string{"identities.json", msgChatsFile, msgChatsFile + ".tmp", "uploads"} {
+	for _, name := range []string{"identities.json", msgChatsFile, msgChatsFile + ".tmp",
+		myReactionsFile, myReactionsFile + ".tmp", "uploads"} {
 		if err := os.RemoveAll(filepath.Join(s.dir, name)); err != nil {
 			return fmt.Errorf("signal: %w", err)
 		}
@@ -315,3 +317,7 @@ func (s *Session) noteChat(ts int64, chatID string) { s.chats.note(ts, chatID) }
 
 // chatAt is the chat of the message of timestamp ts ("" when unknown).
 func (s *Session) chatAt(ts int64) string { return s.chats.at(ts) }
+
+// origID is the ID the gateway knows the message of timestamp ts by: an
+// edit's timestamp names the message it edits.
+func (s *Session) origID(ts int64) string { return msgID(s.chats.original(ts)) }

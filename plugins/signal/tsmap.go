@@ -1,0 +1,268 @@
+package signal
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+)
+
+// tsMap is a bounded map from message timestamps to entries E that
+// outlives the process: it is kept in the login's folder as JSON lines
+// appended (and synced) before the command's result or the message's
+// event goes out, and rewritten (write, sync, rename) when it grows,
+// keeping the newest entries of the last days. A damaged file is logged,
+// its good lines kept and the file repaired. The message-to-chat map
+// (msgchats.go) and the user's reactions (reactions.go) are tsMaps.
+type tsMap[E any] struct {
+	path string // "" when kept in memory only
+	log  *slog.Logger
+	kind tsKind[E]
+
+	mu    sync.Mutex
+	m     map[int64]E
+	order []int64 // the keys in m, oldest noted first
+
+	fmu     sync.Mutex // the file; taken before mu when both are
+	lines   int        // lines in the file
+	dirSync bool       // the file's folder entry is known durable
+}
+
+// tsKind says what a tsMap holds and how it is bounded.
+type tsKind[E any] struct {
+	file string // in the login's folder
+	what string // the map's name in log lines
+	lost string // what a failed write costs, for the log
+	max  int
+	age  time.Duration
+	// key is an entry's timestamp; stamp is the one the age bound
+	// compares (nil: the key).
+	key, stamp func(E) int64
+	// valid says whether a line read is an entry; gone whether it is a
+	// removal (its key forgotten).
+	valid, gone func(E) bool
+}
+
+// loadTSMap reads the map of the login folder dir ("": memory only).
+func loadTSMap[E any](dir string, log *slog.Logger, kind tsKind[E]) *tsMap[E] {
+	m := &tsMap[E]{log: log, kind: kind, m: map[int64]E{}}
+	if dir == "" {
+		return m
+	}
+	m.path = filepath.Join(dir, kind.file)
+	b, err := os.ReadFile(m.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return m
+	}
+	if err != nil {
+		log.Error("signal: the "+kind.what+" cannot be read; "+kind.lost, "file", m.path, "err", err)
+		m.path = ""
+		return m
+	}
+	var damaged int
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			damaged++ // no newline: a write cut short
+			break
+		}
+		line := b[:i]
+		b = b[i+1:]
+		m.lines++
+		var e E
+		if json.Unmarshal(line, &e) != nil || kind.key(e) <= 0 || !kind.valid(e) {
+			damaged++
+			continue
+		}
+		m.setLocked(e)
+	}
+	good := len(m.m)
+	pruned := m.pruneLocked(time.Now())
+	if damaged > 0 {
+		log.Warn("signal: the "+kind.what+" has damaged lines: they are dropped, the other entries kept", "file", m.path, "damaged", damaged, "kept", good)
+	}
+	if damaged > 0 || pruned > 0 || m.lines > len(m.m) {
+		if err := m.rewrite(); err != nil {
+			// Appending after a cut line would damage the next one.
+			log.Error("signal: the "+kind.what+" cannot be rewritten; it is kept in memory only", "file", m.path, "err", err)
+			m.path = ""
+		}
+	}
+	return m
+}
+
+// setLocked applies e in memory (a removal forgets its key), forgetting
+// the oldest entries past the bound; called with mu held.
+func (m *tsMap[E]) setLocked(e E) {
+	k := m.kind.key(e)
+	if _, ok := m.m[k]; ok {
+		m.order = slices.DeleteFunc(m.order, func(x int64) bool { return x == k })
+	}
+	if m.kind.gone != nil && m.kind.gone(e) {
+		delete(m.m, k)
+		return
+	}
+	m.order = append(m.order, k)
+	m.m[k] = e
+	for len(m.order) > m.kind.max {
+		delete(m.m, m.order[0])
+		m.order = m.order[1:]
+	}
+}
+
+// pruneLocked forgets the entries older than the age bound and says how
+// many; called with mu held.
+func (m *tsMap[E]) pruneLocked(now time.Time) int {
+	oldest := now.Add(-m.kind.age).UnixMilli()
+	stamp := m.kind.stamp
+	if stamp == nil {
+		stamp = m.kind.key
+	}
+	kept := m.order[:0]
+	for _, k := range m.order {
+		if stamp(m.m[k]) >= oldest {
+			kept = append(kept, k)
+		} else {
+			delete(m.m, k)
+		}
+	}
+	n := len(m.order) - len(kept)
+	m.order = kept
+	return n
+}
+
+// get is the entry of timestamp ts.
+func (m *tsMap[E]) get(ts int64) (E, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.m[ts]
+	return e, ok
+}
+
+// each calls f with every entry, oldest noted first; f must not use m.
+func (m *tsMap[E]) each(f func(E)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, k := range m.order {
+		f(m.m[k])
+	}
+}
+
+// put applies e (an entry, or a removal), on disk before it returns
+// unless it changes nothing. A write that fails is logged: what it
+// records happened already.
+func (m *tsMap[E]) put(e E, same func(old E, known bool) bool) {
+	m.fmu.Lock()
+	defer m.fmu.Unlock()
+	m.mu.Lock()
+	old, known := m.m[m.kind.key(e)]
+	unchanged := same(old, known)
+	if !unchanged {
+		m.setLocked(e)
+	}
+	m.mu.Unlock()
+	if unchanged || m.path == "" {
+		return
+	}
+	if err := m.append(e); err != nil {
+		m.log.Warn("signal: the "+m.kind.what+" cannot be written; "+m.kind.lost, "file", m.path, "err", err)
+		return
+	}
+	if m.lines >= 2*m.kind.max {
+		if err := m.rewrite(); err != nil {
+			m.log.Warn("signal: the "+m.kind.what+" cannot be compacted", "file", m.path, "err", err)
+		}
+	}
+}
+
+// append writes one line and syncs it; called with fmu held.
+func (m *tsMap[E]) append(e E) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(m.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(append(b, '\n'))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	m.lines++
+	if !m.dirSync {
+		// A file just made is durable once its folder is.
+		if err := syncDir(m.path); err != nil {
+			return err
+		}
+		m.dirSync = true
+	}
+	return nil
+}
+
+// rewrite replaces the file by the entries in memory (past entries
+// pruned): written, synced, then renamed over it. Called with fmu held or
+// before m is shared.
+func (m *tsMap[E]) rewrite() error {
+	m.mu.Lock()
+	m.pruneLocked(time.Now())
+	var buf bytes.Buffer
+	for _, k := range m.order {
+		b, err := json.Marshal(m.m[k])
+		if err != nil {
+			m.mu.Unlock()
+			return err
+		}
+		buf.Write(b)
+		buf.WriteByte('\n')
+	}
+	n := len(m.order)
+	m.mu.Unlock()
+	tmp := m.path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("signal: %w", err)
+	}
+	_, err = f.Write(buf.Bytes())
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, m.path)
+	}
+	if err == nil {
+		err = syncDir(m.path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("signal: %w", err)
+	}
+	m.lines, m.dirSync = n, true
+	return nil
+}
+
+// syncDir makes a file's creation or rename in its folder durable.
+func syncDir(path string) error {
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
