@@ -89,34 +89,34 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 	})
 	c.AddCallback(ircevent.RPL_TOPIC, func(m ircmsg.Message) {
 		if len(m.Params) >= 3 {
-			s.withChannel(foldName(m.Params[1]), func(ch *channel) { ch.topic = m.Params[2] })
+			s.withChannel(foldName(m.Params[1]), func(ch *channel) { ch.topic = plainText(m.Params[2]) })
 		}
 	})
 	c.AddCallback("TOPIC", func(m ircmsg.Message) {
 		if len(m.Params) < 2 {
 			return
 		}
-		id := foldName(m.Params[0])
-		s.withChannel(id, func(ch *channel) { ch.topic = m.Params[1] })
+		id, topic := foldName(m.Params[0]), plainText(m.Params[1])
+		s.withChannel(id, func(ch *channel) { ch.topic = topic })
 		ev := s.groupEvent(m, id)
-		ev.Payload = &pb.Event_Topic{Topic: &pb.TopicEvent{Topic: m.Params[1]}}
+		ev.Payload = &pb.Event_Topic{Topic: &pb.TopicEvent{Topic: topic}}
 		s.n.host.Emit(ev)
 	})
 	c.AddCallback("PART", func(m ircmsg.Message) {
 		if len(m.Params) < 1 {
 			return
 		}
-		s.gone(m, foldName(m.Params[0]), m.Nick(), pb.MemberEvent_KIND_LEFT, param(m, 1))
+		s.gone(m, foldName(m.Params[0]), m.Nick(), pb.MemberEvent_KIND_LEFT, plainText(param(m, 1)))
 	})
 	c.AddCallback("KICK", func(m ircmsg.Message) {
 		if len(m.Params) < 2 {
 			return
 		}
-		s.gone(m, foldName(m.Params[0]), m.Params[1], pb.MemberEvent_KIND_KICKED, param(m, 2))
+		s.gone(m, foldName(m.Params[0]), m.Params[1], pb.MemberEvent_KIND_KICKED, plainText(param(m, 2)))
 	})
 	c.AddCallback("QUIT", func(m ircmsg.Message) {
 		for _, id := range s.channelsOf(m.Nick()) {
-			s.gone(m, id, m.Nick(), pb.MemberEvent_KIND_LEFT, param(m, 0))
+			s.gone(m, id, m.Nick(), pb.MemberEvent_KIND_LEFT, plainText(param(m, 0)))
 		}
 		s.mu.Lock()
 		s.people.forget(m.Nick())

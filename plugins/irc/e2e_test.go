@@ -83,6 +83,14 @@ func TestEndToEnd(t *testing.T) {
 	}
 	g.SendChat(alice, daveJID, "hi dave")
 	dave.await("PRIVMSG", "hi dave")
+	// IRC's formatting codes as XEP-0393 styling, a Latin-1 line read as
+	// such (either broke the stream to the server, or the plugin's).
+	if err := dave.conn.Privmsg("alice", "\x02bold\x02 \x0304caf\xe9\x03"); err != nil {
+		t.Fatal(err)
+	}
+	if got := g.NextMessage(alice, daveJID); got.Body != "*bold* café" {
+		t.Fatalf("formatted message: %s", got.XML)
+	}
 
 	// A channel joined from XMPP.
 	room := g.JID("#e2e")

@@ -123,13 +123,16 @@ func (n *Network) newID() string {
 // Account is what a login keeps: where to connect and as whom. It is the
 // login's saved state, as JSON.
 type Account struct {
-	Server       string   `json:"server"`
-	Port         int      `json:"port"`
-	TLS          bool     `json:"tls"`
-	Nick         string   `json:"nick"`
-	SASLUser     string   `json:"sasl_user,omitempty"`
-	SASLPassword string   `json:"sasl_password,omitempty"`
-	Channels     []string `json:"channels,omitempty"`
+	Server       string `json:"server"`
+	Port         int    `json:"port"`
+	TLS          bool   `json:"tls"`
+	Nick         string `json:"nick"`
+	SASLUser     string `json:"sasl_user,omitempty"`
+	SASLPassword string `json:"sasl_password,omitempty"`
+	// NickServPassword identifies the nick with NickServ at each
+	// connection, where there is no SASL account.
+	NickServPassword string   `json:"nickserv_password,omitempty"`
+	Channels         []string `json:"channels,omitempty"`
 	// Keys are the keys of the channels that need one, by folded name.
 	Keys map[string]string `json:"keys,omitempty"`
 }
@@ -178,6 +181,7 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 	acc.Nick = strings.TrimSpace(f["nick"])
 	acc.SASLUser = strings.TrimSpace(f["sasl_user"])
 	acc.SASLPassword = f["sasl_password"]
+	acc.NickServPassword = f["nickserv_password"]
 	switch strings.ToLower(strings.TrimSpace(f["tls"])) {
 	case "", "0", "false", "no", "off":
 	case "1", "true", "yes", "on":
@@ -211,6 +215,8 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 		return acc, "The nick must be one word, not starting with a digit, #, & or -."
 	case (acc.SASLUser == "") != (acc.SASLPassword == ""):
 		return acc, "SASL needs both a user and a password, or neither."
+	case strings.ContainsAny(acc.NickServPassword, "\r\n\x00"):
+		return acc, "The NickServ password cannot hold a line break."
 	}
 	return acc, ""
 }
@@ -235,6 +241,7 @@ func loginForm(errText string) *pb.LoginStep {
 			{Id: "channels", Label: "Channels", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Comma-separated, such as #go-nuts,#ergo"},
 			{Id: "sasl_user", Label: "SASL user", Type: pb.FieldType_FIELD_TYPE_USERNAME, Description: "Only for an account on the server (SASL PLAIN)"},
 			{Id: "sasl_password", Label: "SASL password", Type: pb.FieldType_FIELD_TYPE_PASSWORD},
+			{Id: "nickserv_password", Label: "NickServ password", Type: pb.FieldType_FIELD_TYPE_PASSWORD, Description: "Sent to NickServ (IDENTIFY) at each connection, for a registered nick on a server without SASL"},
 		}}},
 	}
 }

@@ -165,3 +165,34 @@ func TestReconnectBackoff(t *testing.T) {
 	srv.mu.Unlock()
 	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
 }
+
+// A login with a NickServ password identifies at each connection; the
+// line's echo is not shown (it holds the password), NickServ's answer
+// (a NOTICE) is a message from nickserv, and the server's own notices
+// are not.
+func TestNickServ(t *testing.T) {
+	srv := startScripted(t, "echo-message", "")
+	srv.mu.Lock()
+	srv.nickserv = "s3cret"
+	srv.mu.Unlock()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["nickserv_password"] = "s3cret"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	srv.got("PRIVMSG NickServ :IDENTIFY s3cret")
+	ev := evs.NextEvent(func(ev *pb.Event) bool {
+		m := ev.GetMessage()
+		if m == nil {
+			return false
+		}
+		if strings.Contains(m.Text, "s3cret") || strings.Contains(m.Text, "notice of the server") {
+			t.Errorf("shown to the user: %v", ev)
+		}
+		return ev.ChatId == "nickserv"
+	})
+	if m := ev.GetMessage(); m.Text != "You are now identified for kit." || len(m.Spans) != 1 || ev.Sender.GetName() != "NickServ" {
+		t.Errorf("NickServ's answer: %v", ev)
+	}
+}

@@ -28,6 +28,8 @@ type scripted struct {
 	// dropOnSASLFail closes the connection right after refusing a SASL
 	// account, before the client's QUIT.
 	dropOnSASLFail bool
+	// nickserv is the password NickServ takes (IDENTIFY).
+	nickserv string
 
 	mu      sync.Mutex
 	conn    net.Conn
@@ -225,6 +227,15 @@ func (s *scripted) serve(c net.Conn) {
 			s.mu.Unlock()
 			if echo {
 				fmt.Fprintf(c, "%s:%s!u@h PRIVMSG %s :%s\r\n", s.tags(true), nick, p(0), p(1))
+			}
+			if strings.EqualFold(p(0), "NickServ") {
+				// A server notice first, then NickServ's answer.
+				fmt.Fprintf(c, ":srv NOTICE %s :*** a notice of the server\r\n", nick)
+				answer := "Invalid password for " + nick + "."
+				if p(1) == "IDENTIFY "+s.nickserv {
+					answer = "You are now identified for \x02" + nick + "\x02."
+				}
+				fmt.Fprintf(c, ":NickServ!NickServ@services. NOTICE %s :%s\r\n", nick, answer)
 			}
 		case "QUIT":
 			c.Close()

@@ -206,6 +206,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	c.AddCallback("902", saslRefused) // ERR_NICKLOCKED
 	c.AddCallback("PRIVMSG", func(m ircmsg.Message) { s.onMessage(m, false) })
 	c.AddCallback("CTCP_ACTION", func(m ircmsg.Message) { s.onMessage(m, true) })
+	c.AddCallback("NOTICE", s.onNotice)
 	s.handleChannels(c)
 	s.handleNick(c)
 	s.handleJoinErrors(c)
@@ -229,11 +230,31 @@ func (s *Session) registered(c *ircevent.Connection) {
 	s.attempts = 1
 	wanted := s.acc.Nick
 	s.mu.Unlock()
+	s.identify(c)
 	msg := "connected to " + s.acc.addr() + " as " + nick
 	if foldName(nick) != foldName(wanted) {
 		msg = fmt.Sprintf("connected to %s, but the nick %s is in use: you are %s", s.acc.addr(), wanted, nick)
 	}
 	s.rejoin(c, msg)
+}
+
+// identify identifies the nick with NickServ, for a login with a
+// NickServ password and no SASL account. The server's echo of the line
+// (echo-message) is expected, so that the password is not shown as a
+// message the user sent.
+func (s *Session) identify(c *ircevent.Connection) {
+	s.mu.Lock()
+	pw, sasl := s.acc.NickServPassword, s.acc.SASLUser != ""
+	s.mu.Unlock()
+	if pw == "" || sasl {
+		return
+	}
+	line := "IDENTIFY " + pw
+	e := s.expectEcho("NickServ", false, line)
+	if err := c.Privmsg("NickServ", line); err != nil {
+		s.dropEcho(e)
+		s.n.host.Logger().Warn("irc: NickServ identification not sent", "login", s.loginID, "err", err)
+	}
 }
 
 // JoinWait is how long a connection waits for its channels to be joined
@@ -332,12 +353,15 @@ func (s *Session) onMessage(m ircmsg.Message, action bool) {
 	if s.isSelf(nick) && s.echoed(target, action, m) {
 		return
 	}
-	text := m.Params[1]
+	text, spans := formatted(decodeText(m.Params[1]))
 	if action {
 		text = "/me " + text
+		for _, sp := range spans {
+			sp.Start, sp.End = sp.Start+4, sp.End+4
+		}
 	}
 	ev := &pb.Event{LoginId: s.loginID, EventId: s.eventID(m), TimestampUnixMicro: serverTime(m).UnixMicro(),
-		Sender: s.sender(nick), Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}
+		Sender: s.sender(nick), Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text, Spans: spans}}}
 	switch {
 	case isChannel(target):
 		ev.ChatId, ev.ChatType = foldName(target), pb.ChatType_CHAT_TYPE_GROUP
@@ -354,6 +378,17 @@ func (s *Session) onMessage(m ircmsg.Message, action bool) {
 		ev.ChatId, ev.ChatType = ev.Sender.UserId, pb.ChatType_CHAT_TYPE_DIRECT
 	}
 	s.n.host.Emit(ev)
+}
+
+// onNotice shows a NOTICE from someone (NickServ's answers, a channel's
+// bot, a person) as a message, as IRC clients do. The server's own
+// notices (a source with no nick!user@host: connection chatter) and CTCP
+// replies are not for the user.
+func (s *Session) onNotice(m ircmsg.Message) {
+	if len(m.Params) < 2 || !strings.Contains(m.Source, "!") || strings.HasPrefix(m.Params[1], "\x01") || s.isSelf(m.Nick()) {
+		return
+	}
+	s.onMessage(m, false)
 }
 
 // eventID is the server's msgid of a message (IRCv3 message-tags), or a

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"sync"
 
+	"google.golang.org/protobuf/proto"
+
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -67,13 +69,21 @@ func newEventQueue(j *journal, pending []*pb.Event, acked, maxSeq uint64, log *s
 	return q
 }
 
+// emit queues ev and returns its seq; 0 when ev cannot be encoded and
+// was dropped.
 func (q *eventQueue) emit(ev *pb.Event) uint64 {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	ev.Seq = q.nextSeq
+	data, err := q.encode(ev)
+	if err != nil {
+		// Queued, it would break the event stream at every try.
+		q.log.Error("event dropped: it cannot be encoded", "event_id", ev.EventId, "err", err)
+		return 0
+	}
 	q.nextSeq++
 	if q.j != nil {
-		if err := q.j.appendEvent(ev); err != nil {
+		if err := q.j.write(recEvent, data); err != nil {
 			// The event still goes out; only a crash before the ack
 			// would lose it.
 			q.log.Error("event journal write failed", "err", err)
@@ -83,6 +93,17 @@ func (q *eventQueue) emit(ev *pb.Event) uint64 {
 	q.pending = append(q.pending, ev)
 	q.cond.Broadcast()
 	return ev.Seq
+}
+
+// encode is ev's encoding. Text that is not UTF-8 (a network's other
+// charset) is replaced with U+FFFD, once, rather than losing the event.
+func (q *eventQueue) encode(ev *pb.Event) ([]byte, error) {
+	data, err := proto.Marshal(ev)
+	if err != nil && repairUTF8(ev.ProtoReflect()) {
+		q.log.Warn("an event's text was not UTF-8: what was not is replaced with U+FFFD", "event_id", ev.EventId)
+		data, err = proto.Marshal(ev)
+	}
+	return data, err
 }
 
 // wait returns a channel closed once seq is acknowledged.

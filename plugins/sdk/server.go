@@ -58,10 +58,17 @@ type host struct{ s *server }
 
 func (h host) Emit(ev *pb.Event) { h.s.queue().emit(ev) }
 
+// errUnencodable is an event the queue dropped (queue.go's emit).
+var errUnencodable = errors.New("sdk: the event cannot be encoded (see the log); it was dropped")
+
 func (h host) EmitWait(ctx context.Context, ev *pb.Event) error {
 	q := h.s.queue()
+	seq := q.emit(ev)
+	if seq == 0 {
+		return errUnencodable
+	}
 	select {
-	case <-q.wait(q.emit(ev)):
+	case <-q.wait(seq):
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -71,6 +78,9 @@ func (h host) EmitWait(ctx context.Context, ev *pb.Event) error {
 func (h host) EmitDurable(ctx context.Context, ev *pb.Event) error {
 	q := h.s.queue()
 	seq := q.emit(ev)
+	if seq == 0 {
+		return errUnencodable
+	}
 	if q.j == nil {
 		select {
 		case <-q.wait(seq):
@@ -88,6 +98,9 @@ func (h host) SendHistory(ctx context.Context, b *pb.HistoryBatch) error {
 	h.s.mu.Unlock()
 	if q == nil {
 		return errors.New("sdk: SendHistory before Init")
+	}
+	if repairUTF8(b.ProtoReflect()) { // as queue.go's encode does for events
+		h.s.log.Warn("a history batch's text was not UTF-8: what was not is replaced with U+FFFD", "chat_id", b.ChatId)
 	}
 	return q.send(ctx, b)
 }
