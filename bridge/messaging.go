@@ -217,7 +217,10 @@ type userMessage struct {
 	markable         bool // XEP-0333
 	// sent, when set, is called with the result of the command the
 	// message became, once the network took it (a room reflects it).
-	sent func(*pb.CommandResult)
+	// For a new message, sm is what to remember of it, and sent records
+	// it in place of remember (a room, with the reflection: archiveSent);
+	// otherwise sm is nil.
+	sent func(res *pb.CommandResult, sm *sentMsg)
 	// settled, when set, is called once the message is done with, sent
 	// (after sent) or not, maybe more than once (room_order.go).
 	settled func()
@@ -498,7 +501,7 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		}
 		t.recordTxn(ctx, login.LoginID, txn)
 		if m.sent != nil {
-			m.sent(r)
+			m.sent(r, nil)
 		}
 	})
 }
@@ -546,12 +549,14 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 			return
 		}
 		t.metrics.MessageToNetwork()
+		sm := sentMsg{chatID: chatID, txn: txn, originID: m.originID, id: m.id}
 		if m.sent != nil {
-			// Before remember: that releases the network's events
-			// naming the message, which look for it in the room.
-			m.sent(r)
+			// It remembers the message: a room's reflection records
+			// the map entry with the archive entry, in one write.
+			m.sent(r, &sm)
+			return
 		}
-		s.remember(ctx, chatID, txn, m.originID, m.id, r)
+		s.remember(ctx, sm, r)
 	})
 }
 
