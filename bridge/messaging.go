@@ -35,7 +35,8 @@ const (
 )
 
 // targetWait bounds how long a correction, reaction or retraction waits
-// for the network's ID of a message sent just before it.
+// for the network's ID of a message sent just before it (in a room
+// longer: targetWaitIn).
 const targetWait = 5 * time.Second
 
 // sending tracks messages handed to the plugin whose remote ID is not
@@ -111,15 +112,15 @@ func (s *sending) ended(key string) <-chan struct{} {
 }
 
 // wait returns once a send under key ends (any of them), or at once when
-// none is under way, or after targetWait.
-func (s *sending) wait(ctx context.Context, key string) {
+// none is under way, or after max.
+func (s *sending) wait(ctx context.Context, key string, max time.Duration) {
 	ch := s.ended(key)
 	if ch == nil {
 		return
 	}
 	select {
 	case <-ch:
-	case <-time.After(targetWait):
+	case <-time.After(max):
 	case <-ctx.Done():
 	}
 }
@@ -592,7 +593,7 @@ func (t *transport) lookupXMPP(ctx context.Context, loginID, chatID, xmppID stri
 		return store.MessageRef{}, store.ErrNotFound
 	}
 	if s := t.sessionOf(loginID); s != nil {
-		s.sending.wait(ctx, sendKey(loginID, chatID, xmppID))
+		s.sending.wait(ctx, sendKey(loginID, chatID, xmppID), s.targetWaitIn(chatID))
 	}
 	// A message still committing first: its commit makes it visible in
 	// the store before it leaves these maps, so looking in this order
