@@ -3,12 +3,15 @@ package bridge
 import (
 	"bytes"
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/bridge/xmpplink"
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
 )
 
 // TestRoomReactionWaitsForReflection: echo-2's reaction to the user's
@@ -94,5 +97,27 @@ func TestRoomCommandWaitsForReflection(t *testing.T) {
 	ref, err := tr.lookupXMPP(ctx, login, r.chatID, "m2")
 	if err != nil || ref.RemoteID != "net-m2" {
 		t.Fatalf("lookup of m2 while its reflection waits: %+v, %v", ref, err)
+	}
+}
+
+// TestReflectionRefusedKeepsMapEntry: a reflection the archive refuses
+// (over MaxArchivePayload) does not take its map entry with it: the two
+// are stored apart, and the entry is kept (corrections and reactions
+// still find the message).
+func TestReflectionRefusedKeepsMapEntry(t *testing.T) {
+	tr, s, r := roomFixture(t)
+	tr.link = xmpplink.New(xmpplink.Config{Addr: "127.0.0.1:1", Domain: tr.domain, Secret: "x"}) // down: stanzas dropped
+	ctx := context.Background()
+	body := strings.Repeat("x", store.MaxArchivePayload)
+	st, err := wire.Parse(`<message from='alice@localhost/phone' to='g1@echo.localhost' id='m3' type='groupchat'><body>` + body + `</body></message>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.reflect(ctx, st, r, &pb.CommandResult{MessageId: "net-m3"}, &sentMsg{chatID: r.chatID, id: "m3"})
+	if ref, err := tr.db.LookupXMPP(tr.name, s.LoginID(), r.chatID, "m3"); err != nil || ref.RemoteID != "net-m3" {
+		t.Errorf("map entry of a reflection the archive refused: %+v, %v", ref, err)
+	}
+	if _, err := tr.db.ArchivedStanzaID(ctx, tr.roomKey(s.user, r.chatID), "net-m3"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("an over-long reflection archived: %v", err)
 	}
 }
