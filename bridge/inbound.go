@@ -190,29 +190,43 @@ func (t *transport) handleMessage(ctx context.Context, st *wire.Stanza, from, to
 	t.handleUserMessage(ctx, st, user, to)
 }
 
+// sentMsg is what remember records of a message the user sent: its
+// chat, txn and XMPP IDs.
+type sentMsg struct{ chatID, txn, originID, id string }
+
 // remember maps the sent message's remote ID to its XMPP IDs, so later
-// corrections, reactions and receipts find it, and records the txn.
-func (s *session) remember(ctx context.Context, chatID, txn, originID, id string, r *pb.CommandResult) {
-	t, loginID := s.t, s.LoginID()
+// corrections, reactions and receipts find it, and records the txn. (A
+// room's reflection records the same in its own write: archiveSent.)
+func (s *session) remember(ctx context.Context, m sentMsg, r *pb.CommandResult) {
+	t := s.t
 	// The message went out: its record must not be lost to a shutdown.
 	ctx = context.WithoutCancel(ctx)
 	if r.MessageId == "" {
 		// Nothing to map, but a resend must still be recognised.
-		t.recordTxn(ctx, loginID, txn)
+		t.recordTxn(ctx, s.LoginID(), m.txn)
 		return
 	}
-	ref := store.MessageRef{Transport: t.name, LoginID: loginID, ChatID: chatID, RemoteID: r.MessageId,
-		OriginID: originID, ID: id, FromMe: true, Time: time.UnixMicro(r.TimestampUnixMicro), Meta: t.messageMeta(r.MessageId, r.Meta)}
-	if txn == originID || txn == id {
-		// The map entry answers for the txn (SentBefore): one record
-		// fewer per message.
-		txn = ""
-	}
+	ref, txn := s.sentRef(m, r)
 	if err := t.db.PutSent(ctx, ref, txn); err != nil {
 		t.log.Error("message map write failed", "err", err)
 		return
 	}
-	s.stored.signal(refKey(loginID, chatID, r.MessageId))
+	s.stored.signal(refKey(ref.LoginID, ref.ChatID, ref.RemoteID))
+}
+
+// sentRef is the message map entry of m, which the network took as r
+// (r.MessageId is not empty), and the txn to record beside it: "" when
+// the entry answers for it.
+func (s *session) sentRef(m sentMsg, r *pb.CommandResult) (store.MessageRef, string) {
+	t := s.t
+	ref := store.MessageRef{Transport: t.name, LoginID: s.LoginID(), ChatID: m.chatID, RemoteID: r.MessageId,
+		OriginID: m.originID, ID: m.id, FromMe: true, Time: time.UnixMicro(r.TimestampUnixMicro), Meta: t.messageMeta(r.MessageId, r.Meta)}
+	if m.txn == m.originID || m.txn == m.id {
+		// The map entry answers for the txn (SentBefore): one record
+		// fewer per message.
+		return ref, ""
+	}
+	return ref, m.txn
 }
 
 func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, to jid.JID) {

@@ -35,7 +35,8 @@ const (
 )
 
 // targetWait bounds how long a correction, reaction or retraction waits
-// for the network's ID of a message sent just before it.
+// for the network's ID of a message sent just before it (in a room
+// longer: targetWaitIn).
 const targetWait = 5 * time.Second
 
 // sending tracks messages handed to the plugin whose remote ID is not
@@ -111,15 +112,15 @@ func (s *sending) ended(key string) <-chan struct{} {
 }
 
 // wait returns once a send under key ends (any of them), or at once when
-// none is under way, or after targetWait.
-func (s *sending) wait(ctx context.Context, key string) {
+// none is under way, or after max.
+func (s *sending) wait(ctx context.Context, key string, max time.Duration) {
 	ch := s.ended(key)
 	if ch == nil {
 		return
 	}
 	select {
 	case <-ch:
-	case <-time.After(targetWait):
+	case <-time.After(max):
 	case <-ctx.Done():
 	}
 }
@@ -217,7 +218,10 @@ type userMessage struct {
 	markable         bool // XEP-0333
 	// sent, when set, is called with the result of the command the
 	// message became, once the network took it (a room reflects it).
-	sent func(*pb.CommandResult)
+	// For a new message, sm is what to remember of it, and sent records
+	// it in place of remember (a room, with the reflection: archiveSent);
+	// otherwise sm is nil.
+	sent func(res *pb.CommandResult, sm *sentMsg)
 	// settled, when set, is called once the message is done with, sent
 	// (after sent) or not, maybe more than once (room_order.go).
 	settled func()
@@ -498,7 +502,7 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		}
 		t.recordTxn(ctx, login.LoginID, txn)
 		if m.sent != nil {
-			m.sent(r)
+			m.sent(r, nil)
 		}
 	})
 }
@@ -546,12 +550,14 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 			return
 		}
 		t.metrics.MessageToNetwork()
+		sm := sentMsg{chatID: chatID, txn: txn, originID: m.originID, id: m.id}
 		if m.sent != nil {
-			// Before remember: that releases the network's events
-			// naming the message, which look for it in the room.
-			m.sent(r)
+			// It remembers the message: a room's reflection records
+			// the map entry with the archive entry, in one write.
+			m.sent(r, &sm)
+			return
 		}
-		s.remember(ctx, chatID, txn, m.originID, m.id, r)
+		s.remember(ctx, sm, r)
 	})
 }
 
@@ -587,7 +593,7 @@ func (t *transport) lookupXMPP(ctx context.Context, loginID, chatID, xmppID stri
 		return store.MessageRef{}, store.ErrNotFound
 	}
 	if s := t.sessionOf(loginID); s != nil {
-		s.sending.wait(ctx, sendKey(loginID, chatID, xmppID))
+		s.sending.wait(ctx, sendKey(loginID, chatID, xmppID), s.targetWaitIn(chatID))
 	}
 	// A message still committing first: its commit makes it visible in
 	// the store before it leaves these maps, so looking in this order

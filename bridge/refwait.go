@@ -16,6 +16,7 @@ import (
 type refWait struct {
 	sends   *sending          // the login's sends under way
 	key     string            // the chat's sendKey "*"
+	max     time.Duration     // how long at most (targetWaitIn)
 	arrived []<-chan struct{} // one per message not stored yet
 	cancel  []func()
 }
@@ -65,7 +66,7 @@ func (t *transport) refWaits(ev *pb.Event, ids []string) *refWait {
 	if s == nil {
 		return nil // no user: nobody sends anything
 	}
-	w := &refWait{sends: &s.sending, key: sendKey(ev.LoginId, ev.ChatId, "*")}
+	w := &refWait{sends: &s.sending, key: sendKey(ev.LoginId, ev.ChatId, "*"), max: s.targetWaitIn(ev.ChatId)}
 	if !s.sending.busy(w.key) {
 		return nil
 	}
@@ -85,7 +86,7 @@ func (t *transport) refWaits(ev *pb.Event, ids []string) *refWait {
 }
 
 // wait returns once the messages are stored, or once no send in the
-// chat is under way, or after targetWait. Sends end in any order (their
+// chat is under way, or after w.max. Sends end in any order (their
 // results are handled side by side): it waits for the named ones, not
 // for the next to end.
 func (w *refWait) wait(ctx context.Context) {
@@ -94,7 +95,7 @@ func (w *refWait) wait(ctx context.Context) {
 			c()
 		}
 	}()
-	deadline := time.After(targetWait)
+	deadline := time.After(w.max)
 	for _, arrived := range w.arrived {
 		for waiting := true; waiting; {
 			ended := w.sends.ended(w.key)
@@ -112,6 +113,19 @@ func (w *refWait) wait(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// targetWaitIn is how long a message named in a chat is waited for
+// while a send in the chat is under way. In a room the user's message
+// is stored with its reflection (archiveSent), which may wait
+// reflectWait behind earlier ones (room_order.go) once the network took
+// it: an event naming it waits that much longer than targetWait, or it
+// would be dropped as naming an unknown message.
+func (s *session) targetWaitIn(chatID string) time.Duration {
+	if s.rooms.get(chatID) != nil {
+		return targetWait + reflectWait
+	}
+	return targetWait
 }
 
 // refKnown reports whether the message a remote ID names is known.

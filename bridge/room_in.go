@@ -301,14 +301,14 @@ func (s *session) roomMessage(ctx context.Context, st *wire.Stanza, r *room, fro
 		s.setSubject(ctx, st, r, subj.Text)
 		return
 	}
-	m.sent = func(res *pb.CommandResult) { s.reflect(ctx, st, r, res) }
+	m.sent = func(res *pb.CommandResult, sm *sentMsg) { s.reflect(ctx, st, r, res, sm) }
 	if m.oobURL == "" {
 		// In the order sent, whatever the order of the results
 		// (room_order.go).
 		tk := r.order.take()
-		m.sent = func(res *pb.CommandResult) {
+		m.sent = func(res *pb.CommandResult, sm *sentMsg) {
 			r.order.wait(tk, reflectWait)
-			s.reflect(ctx, st, r, res)
+			s.reflect(ctx, st, r, res, sm)
 			r.order.done(tk)
 		}
 		m.settled = func() { r.order.done(tk) }
@@ -320,8 +320,9 @@ func (s *session) roomMessage(ctx context.Context, st *wire.Stanza, r *room, fro
 // reflect sends the user's own message back to every joined resource
 // (XEP-0045 §7.4): the client's stanza with its id and origin-id, from the
 // user's nick, with the room's stanza-id; archived under the network's
-// ID, so that the network's echo of it is not shown again.
-func (s *session) reflect(ctx context.Context, st *wire.Stanza, r *room, res *pb.CommandResult) {
+// ID, so that the network's echo of it is not shown again. sm, for a new
+// message, is what to remember of it (archiveSent).
+func (s *session) reflect(ctx context.Context, st *wire.Stanza, r *room, res *pb.CommandResult, sm *sentMsg) {
 	t := s.t
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -340,7 +341,14 @@ func (s *session) reflect(ctx context.Context, st *wire.Stanza, r *room, res *pb
 	if res.TimestampUnixMicro > 0 {
 		at = time.UnixMicro(res.TimestampUnixMicro)
 	}
-	sid, dup := t.archive(ctx, s.user, r, store.ArchivedMessage{Time: at, Nick: nick, SenderJID: s.user, RemoteID: res.MessageId, Payload: payload})
+	am := store.ArchivedMessage{Time: at, Nick: nick, SenderJID: s.user, RemoteID: res.MessageId, Payload: payload}
+	var sid string
+	var dup bool
+	if sm != nil {
+		sid, dup = s.archiveSent(ctx, r, am, *sm, res)
+	} else {
+		sid, dup = t.archive(ctx, s.user, r, am)
+	}
 	if dup {
 		return // the network's echo was shown already
 	}

@@ -257,8 +257,9 @@ func (s *session) topicEvent(r *room, ev *pb.Event, topic string) [][]byte {
 // targetID is the id a stanza names an earlier message by: in a room,
 // the room's stanza-id (what clients reference in a groupchat: XEP-0444,
 // XEP-0424, XEP-0461), else its XMPP id. The user's own message being
-// reflected never falls back: ref is found only once remember stored it,
-// after the reflection archived it (sendMessage; TestRoomReactionBeforeResult).
+// reflected never falls back: ref is found only once stored, in one
+// write with the reflection's archive entry (archiveSent;
+// TestRoomReactionBeforeResult).
 func (c chatOut) targetID(ref store.MessageRef) string {
 	if c.group {
 		// Without forcing a checkpoint: echo-2's reaction to every message

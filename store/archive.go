@@ -414,6 +414,60 @@ func (db *DB) roomLogged(k RoomKey) bool {
 // ErrPayloadTooLarge) is refused with an error wrapping ErrInvalid, and
 // nothing of the call is stored.
 func (db *DB) AppendArchive(ctx context.Context, room RoomKey, msgs []ArchivedMessage) ([]ArchiveAppend, error) {
+	prepped, err := prepArchived(room, msgs)
+	if err != nil {
+		return nil, err
+	}
+	if len(msgs) == 0 {
+		return []ArchiveAppend{}, nil
+	}
+	var out []ArchiveAppend // set by the writer, read once it answered
+	// Lazy: see the top of this file.
+	err = db.submitHot(ctx, true, func(h *hotBatch) (err error) {
+		out, err = db.stageArchived(h, room, prepped)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// AppendArchiveSent archives m, the user's own message reflected in a
+// room, and records what PutSent records of it (ref in the message map
+// and, when txnID is not empty, the txn), in one write: one log write
+// where AppendArchive then PutSent cost two. Readers see both or
+// neither. Lazy, as both are. A duplicate m (the network's echo archived first) is not stored
+// again; ref is, all the same.
+//
+// Bad input to either part is refused with an error wrapping ErrInvalid,
+// and nothing of the call is stored.
+func (db *DB) AppendArchiveSent(ctx context.Context, room RoomKey, m ArchivedMessage, ref MessageRef, txnID string) (ArchiveAppend, error) {
+	prepped, err := prepArchived(room, []ArchivedMessage{m})
+	if err != nil {
+		return ArchiveAppend{}, err
+	}
+	sent, err := prepSent(ref, txnID)
+	if err != nil {
+		return ArchiveAppend{}, err
+	}
+	var out []ArchiveAppend // set by the writer, read once it answered
+	err = db.submitHot(ctx, true, func(h *hotBatch) (err error) {
+		if out, err = db.stageArchived(h, room, prepped); err != nil {
+			return err
+		}
+		sent(h)
+		return nil
+	})
+	if err != nil {
+		return ArchiveAppend{}, err
+	}
+	return out[0], nil
+}
+
+// prepArchived checks msgs for room and prepares them for stageArchived,
+// in the caller's goroutine.
+func prepArchived(room RoomKey, msgs []ArchivedMessage) ([]ArchivedMessage, error) {
 	if err := room.check(); err != nil {
 		return nil, err
 	}
@@ -431,59 +485,54 @@ func (db *DB) AppendArchive(ctx context.Context, room RoomKey, msgs []ArchivedMe
 		m.StanzaID = ""
 		prepped[i] = m
 	}
-	if len(msgs) == 0 {
-		return []ArchiveAppend{}, nil
+	return prepped, nil
+}
+
+// stageArchived stages the appends of prepped to room in h, one log
+// frame, and returns what became of each. Writer only.
+func (db *DB) stageArchived(h *hotBatch, room RoomKey, prepped []ArchivedMessage) ([]ArchiveAppend, error) {
+	tx, err := h.readTx()
+	if err != nil {
+		return nil, fmt.Errorf("store: append to archive: %w", err)
 	}
-	var out []ArchiveAppend // set by the writer, read once it answered
-	// Lazy: see the top of this file.
-	err := db.submitHot(ctx, true, func(h *hotBatch) error {
-		tx, err := h.readTx()
-		if err != nil {
-			return fmt.Errorf("store: append to archive: %w", err)
-		}
-		st, err := db.arState(tx, room)
-		if err != nil {
-			return err
-		}
-		var rb *roomBkts
-		looked := false
-		out = make([]ArchiveAppend, len(prepped))
-		// Nothing below fails: the op stages its group or nothing.
-		h.beginGroup()
-		for i := range prepped {
-			m := &prepped[i]
-			if m.RemoteID != "" {
-				rem := hkey(room.Transport, room.UserJID, room.RoomID, m.RemoteID)
-				if id, ok := h.staged.arRemote[rem]; ok {
-					out[i] = ArchiveAppend{StanzaID: id, Duplicate: true}
-					continue
-				}
-				if id, ok := hotGet(db, func(g *hotGen) map[string]string { return g.arRemote }, rem); ok {
-					out[i] = ArchiveAppend{StanzaID: id, Duplicate: true}
-					continue
-				}
-				if !looked {
-					rb, looked = roomBucket(tx, room), true
-				}
-				if rb != nil {
-					if v := rb.remote.Get([]byte(m.RemoteID)); len(v) == 8 {
-						out[i] = ArchiveAppend{StanzaID: stanzaID(st.epoch, binary.BigEndian.Uint64(v)), Duplicate: true}
-						continue
-					}
-				}
-			}
-			seq := st.next
-			st.next++
-			ar := &archRec{epoch: st.epoch, seq: seq, msg: *m}
-			ar.msg.StanzaID = stanzaID(st.epoch, seq)
-			h.add(hotRec{kind: recArchive, transport: room.Transport, login: room.UserJID, chat: room.RoomID, ar: ar})
-			out[i] = ArchiveAppend{StanzaID: ar.msg.StanzaID}
-		}
-		h.endGroup()
-		return nil
-	})
+	st, err := db.arState(tx, room)
 	if err != nil {
 		return nil, err
 	}
+	var rb *roomBkts
+	looked := false
+	out := make([]ArchiveAppend, len(prepped))
+	// Nothing below fails: the op stages its group or nothing.
+	h.beginGroup()
+	for i := range prepped {
+		m := &prepped[i]
+		if m.RemoteID != "" {
+			rem := hkey(room.Transport, room.UserJID, room.RoomID, m.RemoteID)
+			if id, ok := h.staged.arRemote[rem]; ok {
+				out[i] = ArchiveAppend{StanzaID: id, Duplicate: true}
+				continue
+			}
+			if id, ok := hotGet(db, func(g *hotGen) map[string]string { return g.arRemote }, rem); ok {
+				out[i] = ArchiveAppend{StanzaID: id, Duplicate: true}
+				continue
+			}
+			if !looked {
+				rb, looked = roomBucket(tx, room), true
+			}
+			if rb != nil {
+				if v := rb.remote.Get([]byte(m.RemoteID)); len(v) == 8 {
+					out[i] = ArchiveAppend{StanzaID: stanzaID(st.epoch, binary.BigEndian.Uint64(v)), Duplicate: true}
+					continue
+				}
+			}
+		}
+		seq := st.next
+		st.next++
+		ar := &archRec{epoch: st.epoch, seq: seq, msg: *m}
+		ar.msg.StanzaID = stanzaID(st.epoch, seq)
+		h.add(hotRec{kind: recArchive, transport: room.Transport, login: room.UserJID, chat: room.RoomID, ar: ar})
+		out[i] = ArchiveAppend{StanzaID: ar.msg.StanzaID}
+	}
+	h.endGroup()
 	return out, nil
 }

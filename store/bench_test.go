@@ -164,7 +164,8 @@ func reportLog(b *testing.B, db *DB, msgs uint64) {
 // BenchmarkRoomMessagePath is the store work of one groupchat round trip
 // through the gateway as the bridge does it (room_in.go, room_out.go),
 // against the echo network's room: the user's message reflected
-// (archived) and its map entry (PutSent), then the network's two events,
+// (archived) with its map entry, in one write (AppendArchiveSent), then
+// the network's two events,
 // echo-1's repeat and echo-2's reaction, committed (dedup, the repeat's
 // map entry) and each archived as rendered, and the outbox removals in
 // batches. Compare with BenchmarkMessagePath/merged, the one-to-one path.
@@ -192,11 +193,9 @@ func benchRoomMessagePath(b *testing.B, users int) {
 				_, err := db.AppendArchive(bg, room, []ArchivedMessage{{Nick: nick, SenderJID: nick + "@wa.example.org", RemoteID: remote, Payload: stanza}})
 				return err
 			}
-			// The result: reflected, then remembered.
-			err := arch("me", "r"+id)
-			if err == nil {
-				err = db.PutSent(bg, MessageRef{Transport: "wa", LoginID: login, ChatID: "room", RemoteID: "r" + id, ID: id, OriginID: id, FromMe: true}, "")
-			}
+			// The result: reflected and remembered in one write.
+			_, err := db.AppendArchiveSent(bg, room, ArchivedMessage{Nick: "me", SenderJID: user, RemoteID: "r" + id, Payload: stanza},
+				MessageRef{Transport: "wa", LoginID: login, ChatID: "room", RemoteID: "r" + id, ID: id, OriginID: id, FromMe: true}, "")
 			// The network's events, committed together.
 			var keys []uint64
 			if err == nil {

@@ -88,28 +88,40 @@ func prepTxn(txnID, remoteID string, now time.Time) func(c *loginCache, transpor
 // store operation where PutMessages then PutTxn cost two, each waiting for
 // its own commit.
 func (db *DB) PutSent(ctx context.Context, ref MessageRef, txnID string) error {
+	stage, err := prepSent(ref, txnID)
+	if err != nil {
+		return err
+	}
+	// Lazy: the message already went out; losing this record to a power
+	// cut only means a later correction of it is refused.
+	return db.submitHot(ctx, true, func(h *hotBatch) error {
+		stage(h)
+		return nil
+	})
+}
+
+// prepSent checks what PutSent records and returns the writer's part,
+// which stages it.
+func prepSent(ref MessageRef, txnID string) (func(h *hotBatch), error) {
 	now := time.Now()
 	if ref.Time.IsZero() {
 		ref.Time = now
 	}
 	if err := checkRef(ref); err != nil {
-		return err
+		return nil, err
 	}
 	ref.Meta = bytes.Clone(ref.Meta)
 	if txnID != "" {
 		if err := checkTxnKey(ref.Transport, ref.LoginID, txnID); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	// Lazy: the message already went out; losing this record to a power
-	// cut only means a later correction of it is refused.
-	return db.submitHot(ctx, true, func(h *hotBatch) error {
+	return func(h *hotBatch) {
 		h.add(hotRec{kind: recRef, ref: ref})
 		if txnID != "" {
 			h.add(hotRec{kind: recTxn, transport: ref.Transport, login: ref.LoginID, id: txnID, remote: ref.RemoteID, at: now})
 		}
-		return nil
-	})
+	}, nil
 }
 
 // GetTxn returns the remote message ID recorded for txnID, or ErrNotFound.

@@ -1,0 +1,35 @@
+package bridge
+
+import (
+	"context"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
+)
+
+// archiveSent archives m, the reflection of the user's new message sm
+// that the network took as res, and records what remember records of
+// it, in one store write: one log write where archive then remember
+// cost two (docs/performance.md, "Why a room message costs more"). It
+// returns what archive returns. Call it under the room's lock (reflect):
+// a network event naming the message may be rendered as soon as the map
+// entry is written, and its rendering takes that lock, so it goes out
+// after the reflection, naming the room's stanza-id
+// (TestRoomReactionBeforeResult).
+func (s *session) archiveSent(ctx context.Context, r *room, m store.ArchivedMessage, sm sentMsg, res *pb.CommandResult) (string, bool) {
+	t := s.t
+	if res.MessageId != "" {
+		ref, txn := s.sentRef(sm, res)
+		a, err := t.db.AppendArchiveSent(context.WithoutCancel(ctx), t.roomKey(s.user, r.chatID), m, ref, txn)
+		if err == nil {
+			s.stored.signal(refKey(ref.LoginID, ref.ChatID, ref.RemoteID))
+			return a.StanzaID, a.Duplicate
+		}
+		// Refused together (one part's bad input): each apart, so that
+		// the other is kept.
+		t.log.Warn("reflection and its map entry not stored together", "room", r.jid, "err", err)
+	}
+	sid, dup := t.archive(ctx, s.user, r, m)
+	s.remember(ctx, sm, res)
+	return sid, dup
+}
