@@ -92,6 +92,7 @@ func (s *Session) seeChat(ctx context.Context, c *models.Chat, from *models.User
 	if isNew {
 		s.fetchRights(ctx, c)
 		cur, _ := s.chats.get(c.ID)
+		s.knowPicture(ctx, &cur)
 		ev := base(c, date)
 		ev.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: s.chatOf(&cur, me)}}
 		evs = append(evs, ev)
@@ -249,13 +250,11 @@ func (s *Session) serviceEvents(ctx context.Context, m *models.Message) []*pb.Ev
 		evs = append(evs, s.memberChange(&m.Chat, m.Date, from, u, kind, pb.Affiliation_AFFILIATION_NONE, "")...)
 	}
 	if m.NewChatTitle != "" {
+		// A forum's topics' rooms are named after it: renamed too.
 		s.chats.update(m.Chat.ID, func(ch *chat) { ch.Title = m.NewChatTitle })
-		cur, _ := s.chats.get(m.Chat.ID)
-		ev := base(&m.Chat, m.Date)
-		ev.Sender = senderOf(m)
-		ev.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: s.chatOf(&cur, me)}}
-		evs = append(evs, ev)
+		evs = append(evs, s.chatChanged(&m.Chat, m.Date, senderOf(m))...)
 	}
+	evs = append(evs, s.pictureChanged(m)...)
 	if m.MigrateToChatID != 0 {
 		// The group became a supergroup with a new ID: the old room ends,
 		// the new one comes with the supergroup's first update.
