@@ -18,8 +18,6 @@ import (
 // tells a change: the chat's description comes again with the new
 // avatar_id, or no_avatar. A forum topic's room has the forum's picture.
 
-var _ sdk.ChatAvatarer = (*Session)(nil)
-
 // pictureOf is a chat's photo as the chat list keeps it; nil = none.
 func pictureOf(p *models.ChatPhoto) *avatar {
 	if p == nil || p.BigFileID == "" {

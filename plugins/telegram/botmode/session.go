@@ -29,6 +29,7 @@ var (
 	_ sdk.ContactLister   = (*Session)(nil)
 	_ sdk.UserInfoer      = (*Session)(nil)
 	_ sdk.ChatInfoer      = (*Session)(nil)
+	_ sdk.ChatAvatarer    = (*Session)(nil)
 	_ sdk.ChatLister      = (*Session)(nil)
 	_ sdk.ChatLimiter     = (*Session)(nil)
 	_ sdk.Leaver          = (*Session)(nil)
