@@ -189,7 +189,15 @@ func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
 	if _, err := s.bot.LeaveChat(ctx, &bot.LeaveChatParams{ChatID: chatID}); err != nil {
 		return commandError("leaving this chat", err)
 	}
+	// The forum's room ends with Telegram's my_chat_member update; its
+	// topics' rooms, which that update does not name, end here.
+	threads := s.chats.threads(chatID)
 	s.chats.remove(chatID)
+	ev := &pb.Event{LoginId: s.cfg.LoginID, ChatId: c.ChatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: time.Now().UnixMicro(),
+		Payload: &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_LEFT, Text: "the bot left this chat"}}}
+	for _, tev := range copyToTopics(ev, chatID, threads) {
+		s.cfg.Host.Emit(tev)
+	}
 	return s.chats.save()
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/go-telegram/bot/models"
+	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -79,6 +80,52 @@ func (s *Session) topicChatOf(c *chat, thread int, me Identity) *pb.Chat {
 // leaving, renaming, its description (in the forum's room).
 func narrowTopic(f *pb.Features) {
 	f.LeaveChat, f.GroupName, f.GroupTopic = false, false, false
+}
+
+// threads is the topics of forum id the bot knows, in order.
+func (cs *chats) threads(id int64) []int {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	c, ok := cs.byID[id]
+	if !ok {
+		return nil
+	}
+	var out []int
+	for t := range c.Topics {
+		if t > 1 {
+			out = append(out, t)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// toTopics copies a forum's member events to its topics' rooms, which
+// have the forum's members.
+func (s *Session) toTopics(evs []*pb.Event) []*pb.Event {
+	out := evs
+	for _, ev := range evs {
+		if ev.GetMember() == nil || strings.Contains(ev.ChatId, topicSep) {
+			continue
+		}
+		id, err := parseChatID(ev.ChatId)
+		if err != nil {
+			continue
+		}
+		out = append(out, copyToTopics(ev, id, s.chats.threads(id))...)
+	}
+	return out
+}
+
+// copyToTopics is ev for each of the topics' rooms of forum id.
+func copyToTopics(ev *pb.Event, id int64, threads []int) []*pb.Event {
+	var out []*pb.Event
+	for _, t := range threads {
+		cp := proto.Clone(ev).(*pb.Event)
+		cp.ChatId = topicChatID(id, t)
+		out = append(out, cp)
+	}
+	return out
 }
 
 // topicChats are a forum's topics the bot knows, as chats.
