@@ -113,6 +113,9 @@ func (t *msgTopics) parse(data []byte) (bad int) {
 		}
 		t.put(msgKey{chat, msg}, thread)
 	}
+	if sc.Err() != nil {
+		bad++ // a line too long to be one: the rest is dropped
+	}
 	return bad
 }
 
