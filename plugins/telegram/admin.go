@@ -90,7 +90,7 @@ func setPicture(c *pb.Chat, photo tg.ChatPhotoClass) {
 // forum topic's is its forum's.
 func (s *Session) ChatAvatar(ctx context.Context, chat string) ([]byte, string, error) {
 	if s.bot != nil {
-		return nil, "", nil // the Bot API's chat photos are not fetched
+		return s.bot.ChatAvatar(ctx, chat)
 	}
 	api, _, err := s.client()
 	if err != nil {

@@ -55,6 +55,10 @@ func TestBotModeWiring(t *testing.T) {
 	if _, err := s.ResolveIdentifier(ctx, "@someone", false); err == nil {
 		t.Error("a bot resolved an identifier")
 	}
+	// A group's picture is bot mode's to fetch (this login has no token).
+	if _, _, err := s.ChatAvatar(ctx, "-100777"); sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED {
+		t.Errorf("ChatAvatar of a bot login without a token: %v, want bot mode's LOGIN_REQUIRED", err)
+	}
 	u, err := n.LoadLogin(ctx, sdk.LoginInfo{LoginID: "1001", Dir: t.TempDir()})
 	if err != nil || u.bot != nil {
 		t.Fatalf("a user login: %v, bot %v", err, u.bot)

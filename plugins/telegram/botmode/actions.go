@@ -48,6 +48,18 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		return sdk.Result{}, err
 	}
 	_, thread, _ := splitTopic(c.ChatID)
+	if thread != 0 {
+		// What went to a topic is remembered there, for reactions to it.
+		defer func() {
+			if err := s.topicOfMsg.save(); err != nil {
+				s.log.Warn("telegram bot: the topic of a message sent could not be stored; a reaction to it after a restart lands in the forum's room", "err", err)
+			}
+		}()
+	}
+	return s.sendMessage(ctx, chatID, thread, replyTo, msg)
+}
+
+func (s *Session) sendMessage(ctx context.Context, chatID int64, thread, replyTo int, msg *pb.SendMessage) (sdk.Result, error) {
 	var reply *models.ReplyParameters
 	if replyTo != 0 {
 		// A reply to a message deleted meanwhile still goes out.
@@ -62,6 +74,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		if err != nil {
 			return sdk.Result{}, commandError("sending", err)
 		}
+		s.topicOfMsg.set(chatID, m.ID, thread)
 		if len(msg.Attachments) == 0 {
 			return resultOf(m), nil
 		}
@@ -176,7 +189,15 @@ func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
 	if _, err := s.bot.LeaveChat(ctx, &bot.LeaveChatParams{ChatID: chatID}); err != nil {
 		return commandError("leaving this chat", err)
 	}
+	// The forum's room ends with Telegram's my_chat_member update; its
+	// topics' rooms, which that update does not name, end here.
+	threads := s.chats.threads(chatID)
 	s.chats.remove(chatID)
+	ev := &pb.Event{LoginId: s.cfg.LoginID, ChatId: c.ChatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: time.Now().UnixMicro(),
+		Payload: &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_LEFT, Text: "the bot left this chat"}}}
+	for _, tev := range copyToTopics(ev, chatID, threads) {
+		s.cfg.Host.Emit(tev)
+	}
 	return s.chats.save()
 }
 
@@ -202,8 +223,24 @@ func (s *Session) SetChatName(ctx context.Context, c sdk.Call, name string) erro
 	if err := notTopic(c.ChatID, "rename the forum"); err != nil {
 		return err
 	}
-	_, err = s.bot.SetChatTitle(ctx, &bot.SetChatTitleParams{ChatID: chatID, Title: name})
-	return commandError("renaming this chat", err)
+	if _, err = s.bot.SetChatTitle(ctx, &bot.SetChatTitleParams{ChatID: chatID, Title: name}); err != nil {
+		return commandError("renaming this chat", err)
+	}
+	// Telegram does not tell a bot of its own service messages: the
+	// rooms (a forum's topics' too, named after it) are told here.
+	cur, ok := s.chats.head(chatID)
+	if !ok {
+		return nil
+	}
+	s.chats.update(chatID, func(ch *chat) { ch.Title = name })
+	for _, ev := range s.chatChanged(&models.Chat{ID: chatID, Type: cur.Type}, int(time.Now().Unix()), nil) {
+		ev.LoginId = s.cfg.LoginID
+		s.cfg.Host.Emit(ev)
+	}
+	if err := s.chats.save(); err != nil {
+		s.log.Warn("telegram bot: the chat list could not be saved", "err", err)
+	}
+	return nil
 }
 
 // Kick removes a member from a group (an admin's right to restrict

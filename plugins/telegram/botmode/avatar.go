@@ -64,7 +64,7 @@ func avatarSize(sizes []models.PhotoSize) (models.PhotoSize, bool) {
 func (s *Session) avatarBytes(ctx context.Context, a *avatar) ([]byte, error) {
 	f, err := s.bot.GetFile(ctx, &bot.GetFileParams{FileID: a.FileID})
 	if err != nil {
-		return nil, commandError("fetching the profile photo", err)
+		return nil, commandError("fetching the picture", err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.bot.FileDownloadLink(f), nil)
 	if err != nil {

@@ -36,8 +36,11 @@ type chat struct {
 	Rights *models.ChatAdministratorRights `json:"rights,omitempty"`
 	// AdminsKnown: the administrators were fetched once.
 	AdminsKnown bool `json:"admins_known,omitempty"`
-	// Avatar is a person's profile photo (private chats).
-	Avatar *avatar `json:"avatar,omitempty"`
+	// Avatar is a person's profile photo (private chats) or a group's or
+	// channel's picture; AvatarKnown says a group's was looked up (nil
+	// then = no picture).
+	Avatar      *avatar `json:"avatar,omitempty"`
+	AvatarKnown bool    `json:"avatar_known,omitempty"`
 	// Topics are a forum's topic names, by thread ID.
 	Topics     map[int]string `json:"topics,omitempty"`
 	LastActive int64          `json:"last_active,omitempty"` // unix seconds
@@ -130,6 +133,10 @@ func (cs *chats) head(id int64) (chat, bool) {
 	if c.Rights != nil {
 		r := *c.Rights
 		out.Rights = &r
+	}
+	if c.Avatar != nil {
+		a := *c.Avatar
+		out.Avatar = &a
 	}
 	return out, true
 }

@@ -48,8 +48,10 @@
 // confirms the batch to Telegram: a crash misses nothing; a plugin killed
 // in between emits the batch again under the same event IDs, which the
 // gateway drops. The login's folder holds "offset" (that
-// position) and "chats.json" (the chats seen: a bot cannot list them);
-// "uploads" holds files between UploadMedia and SendMessage.
+// position), "chats.json" (the chats seen: a bot cannot list them) and
+// "message_topics" (the topics of recent forum messages: a reaction
+// update names no topic); "uploads" holds files between UploadMedia and
+// SendMessage.
 //
 // What a bot cannot do (read a chat's history, write first to a person,
 // see all messages of a group with privacy mode on) is said in the

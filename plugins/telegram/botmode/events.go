@@ -21,7 +21,7 @@ func (s *Session) eventsOf(ctx context.Context, upd *models.Update) []*pb.Event 
 	case upd.ChannelPost != nil:
 		return s.messageEvents(ctx, upd.ChannelPost)
 	case upd.EditedMessage != nil:
-		return s.editEvents(ctx, upd.EditedMessage)
+		return s.toTopics(s.editEvents(ctx, upd.EditedMessage))
 	case upd.EditedChannelPost != nil:
 		return s.editEvents(ctx, upd.EditedChannelPost)
 	case upd.MessageReaction != nil:
@@ -29,7 +29,7 @@ func (s *Session) eventsOf(ctx context.Context, upd *models.Update) []*pb.Event 
 	case upd.MyChatMember != nil:
 		return s.myMemberEvents(ctx, upd.MyChatMember)
 	case upd.ChatMember != nil:
-		return s.memberEvents(ctx, upd.ChatMember)
+		return s.toTopics(s.memberEvents(ctx, upd.ChatMember))
 	}
 	return nil
 }
@@ -92,6 +92,7 @@ func (s *Session) seeChat(ctx context.Context, c *models.Chat, from *models.User
 	if isNew {
 		s.fetchRights(ctx, c)
 		cur, _ := s.chats.get(c.ID)
+		s.knowPicture(ctx, &cur)
 		ev := base(c, date)
 		ev.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: s.chatOf(&cur, me)}}
 		evs = append(evs, ev)
@@ -182,9 +183,12 @@ func (s *Session) messageEvents(ctx context.Context, m *models.Message) []*pb.Ev
 		// Who joins or leaves: serviceEvents says it.
 		from = nil
 	}
-	evs := s.seeChat(ctx, &m.Chat, from, m.Date)
+	// A forum's member events go to its topics' rooms too, those known
+	// before this message: a topic it announces has them in its room's
+	// description.
+	evs := s.toTopics(s.seeChat(ctx, &m.Chat, from, m.Date))
 	evs = append(evs, s.topicEvents(m)...)
-	evs = append(evs, s.serviceEvents(ctx, m)...)
+	evs = append(evs, s.toTopics(s.serviceEvents(ctx, m))...)
 	text, ents := m.Text, m.Entities
 	if text == "" {
 		text, ents = m.Caption, m.CaptionEntities
@@ -249,13 +253,11 @@ func (s *Session) serviceEvents(ctx context.Context, m *models.Message) []*pb.Ev
 		evs = append(evs, s.memberChange(&m.Chat, m.Date, from, u, kind, pb.Affiliation_AFFILIATION_NONE, "")...)
 	}
 	if m.NewChatTitle != "" {
+		// A forum's topics' rooms are named after it: renamed too.
 		s.chats.update(m.Chat.ID, func(ch *chat) { ch.Title = m.NewChatTitle })
-		cur, _ := s.chats.get(m.Chat.ID)
-		ev := base(&m.Chat, m.Date)
-		ev.Sender = senderOf(m)
-		ev.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: s.chatOf(&cur, me)}}
-		evs = append(evs, ev)
+		evs = append(evs, s.chatChanged(&m.Chat, m.Date, senderOf(m))...)
 	}
+	evs = append(evs, s.pictureChanged(m)...)
 	if m.MigrateToChatID != 0 {
 		// The group became a supergroup with a new ID: the old room ends,
 		// the new one comes with the supergroup's first update.
@@ -318,6 +320,7 @@ func (s *Session) myMemberEvents(ctx context.Context, u *models.ChatMemberUpdate
 	ev := base(c, u.Date)
 	ev.Sender = &pb.Sender{UserId: strconv.FormatInt(u.From.ID, 10), Name: userName(&u.From)}
 	if !inChat(u.NewChatMember) {
+		threads := s.chats.threads(c.ID) // a forum's topics' rooms end too
 		s.chats.remove(c.ID)
 		reason := pb.ChatRemovedEvent_REASON_KICKED
 		text := "the bot was removed from this chat by " + userName(&u.From)
@@ -328,7 +331,7 @@ func (s *Session) myMemberEvents(ctx context.Context, u *models.ChatMemberUpdate
 			reason, text = pb.ChatRemovedEvent_REASON_LEFT, "the bot left this chat"
 		}
 		ev.Payload = &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: reason, Text: text}}
-		return []*pb.Event{ev}
+		return append([]*pb.Event{ev}, copyToTopics(ev, c.ID, threads)...)
 	}
 	evs := s.seeChat(ctx, c, nil, u.Date)
 	s.chats.update(c.ID, func(ch *chat) { ch.Rights = rightsOf(u.NewChatMember) })
@@ -336,9 +339,8 @@ func (s *Session) myMemberEvents(ctx context.Context, u *models.ChatMemberUpdate
 		// New: seeChat's chat event is sent with the rights just learnt.
 		evs = evs[:0]
 	}
-	cur, _ := s.chats.get(c.ID)
-	ev.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: s.chatOf(&cur, s.identity())}}
-	return append(evs, ev)
+	// The rights are a forum's topics' rooms' too.
+	return append(evs, s.chatChanged(c, u.Date, ev.Sender)...)
 }
 
 // memberEvents: someone's membership changed (chat_member updates come

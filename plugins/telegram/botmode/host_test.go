@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -26,6 +25,25 @@ type fakeHost struct {
 	evs     []*pb.Event
 	wake    chan struct{}
 	durable error // EmitDurable's answer
+	logs    logBuffer
+}
+
+// logBuffer keeps what the session logs, for tests that look at it.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func newFakeHost() *fakeHost { return &fakeHost{wake: make(chan struct{})} }
@@ -62,7 +80,7 @@ func (h *fakeHost) SendHistory(context.Context, *pb.HistoryBatch) error {
 	return errors.New("no history in bot mode")
 }
 
-func (h *fakeHost) Logger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func (h *fakeHost) Logger() *slog.Logger { return slog.New(slog.NewTextHandler(&h.logs, nil)) }
 
 func (h *fakeHost) events() []*pb.Event {
 	h.mu.Lock()

@@ -33,6 +33,12 @@ func (s *Session) chatOf(c *chat, me Identity) *pb.Chat {
 	narrowByRights(f, c)
 	out := &pb.Chat{ChatId: chatIDString(c.ID), Type: c.chatType(), Name: c.Title, ReadOnly: c.readOnly(),
 		Features: f, LastActivityUnixMicro: c.LastActive * 1_000_000}
+	switch {
+	case c.Avatar != nil:
+		out.AvatarId = c.Avatar.UniqueID
+	case c.AvatarKnown:
+		out.NoAvatar = true
+	}
 	if c.isGroup() {
 		out.Members = c.members(me)
 	} else {
@@ -108,7 +114,10 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 			return nil, commandError("looking this chat up", err)
 		}
 		c = chat{ID: info.ID, Type: info.Type, Title: info.Title, Username: info.Username,
-			Name: userName(&models.User{ID: id, FirstName: info.FirstName, LastName: info.LastName, Username: info.Username})}
+			Name:   userName(&models.User{ID: id, FirstName: info.FirstName, LastName: info.LastName, Username: info.Username}),
+			Avatar: pictureOf(info.Photo), AvatarKnown: true}
+	} else {
+		s.knowPicture(ctx, &c)
 	}
 	if c.Type == models.ChatTypePrivate {
 		return &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT, Name: c.Name,

@@ -273,6 +273,7 @@ func (s *Session) sendAttachment(ctx context.Context, chatID int64, thread int, 
 	if err != nil {
 		return nil, commandError("sending this file", err)
 	}
+	s.topicOfMsg.set(chatID, m.ID, thread)
 	if done != nil {
 		done()
 	}

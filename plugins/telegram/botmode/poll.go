@@ -287,8 +287,9 @@ func failureKind(err error) string {
 // next position. The order is what makes a crash lose nothing: events
 // handed to the SDK (journal), the journal fsynced (EmitDurable of the
 // saved state, which carries the offset to the gateway too), the chat
-// list saved, then position.Asked written; only the next getUpdates, from
-// Asked, confirms the batch to Telegram. A kill before that emits the
+// list and the forum messages' topics saved, then position.Asked
+// written; only the next getUpdates, from Asked, confirms the batch to
+// Telegram. A kill before that emits the
 // batch again in the next run, under the same event IDs, which the
 // gateway drops.
 func (s *Session) handleBatch(ctx context.Context, raw []json.RawMessage, pos position) (position, error) {
@@ -340,6 +341,9 @@ func (s *Session) handleBatch(ctx context.Context, raw []json.RawMessage, pos po
 		return position{Asked: pos.Asked, Emitted: max(next, pos.Emitted)}, fmt.Errorf("botmode: the events could not be stored: %w", err)
 	}
 	if err := s.chats.save(); err != nil {
+		return position{Asked: pos.Asked, Emitted: max(next, pos.Emitted)}, err
+	}
+	if err := s.topicOfMsg.save(); err != nil {
 		return position{Asked: pos.Asked, Emitted: max(next, pos.Emitted)}, err
 	}
 	done := position{Asked: next, Emitted: next}

@@ -29,6 +29,7 @@ var (
 	_ sdk.ContactLister   = (*Session)(nil)
 	_ sdk.UserInfoer      = (*Session)(nil)
 	_ sdk.ChatInfoer      = (*Session)(nil)
+	_ sdk.ChatAvatarer    = (*Session)(nil)
 	_ sdk.ChatLister      = (*Session)(nil)
 	_ sdk.ChatLimiter     = (*Session)(nil)
 	_ sdk.Leaver          = (*Session)(nil)
@@ -94,7 +95,7 @@ type Session struct {
 	pos     position           // where the update loop stands
 	uploads map[string]upload  // UploadMedia's files, by upload ID
 
-	topicOfMsg msgTopics // forum messages' topics, for their reactions
+	topicOfMsg *msgTopics // forum messages' topics, for their reactions
 }
 
 // NewSession makes the session of a bot login. It does not dial out:
@@ -129,6 +130,7 @@ func NewSession(cfg Config) (*Session, error) {
 		s.log.Error("telegram bot: the chat list is damaged; starting a new one", "err", setAside(cfg.Dir, chatsFile, err))
 		s.chats = &chats{byID: map[int64]*chat{}, path: filepath.Join(cfg.Dir, chatsFile)}
 	}
+	s.topicOfMsg = loadMsgTopics(cfg.Dir, s.log)
 	if s.pos, err = loadPosition(cfg.Dir); err != nil {
 		s.log.Error("telegram bot: the update offset is damaged; asking Telegram for every update not confirmed", "err", setAside(cfg.Dir, offsetFile, err))
 		s.pos = position{}
@@ -197,7 +199,7 @@ func (s *Session) stop() {
 func (s *Session) Logout(context.Context) error {
 	s.stop()
 	if s.cfg.Dir != "" {
-		for _, name := range []string{offsetFile, chatsFile, uploadsDir} {
+		for _, name := range []string{offsetFile, chatsFile, msgTopicsFile, uploadsDir} {
 			if err := os.RemoveAll(filepath.Join(s.cfg.Dir, name)); err != nil {
 				return fmt.Errorf("botmode: logout: %w", err)
 			}

@@ -5,9 +5,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/go-telegram/bot/models"
+	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -82,6 +82,52 @@ func narrowTopic(f *pb.Features) {
 	f.LeaveChat, f.GroupName, f.GroupTopic = false, false, false
 }
 
+// threads is the topics of forum id the bot knows, in order.
+func (cs *chats) threads(id int64) []int {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	c, ok := cs.byID[id]
+	if !ok {
+		return nil
+	}
+	var out []int
+	for t := range c.Topics {
+		if t > 1 {
+			out = append(out, t)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// toTopics copies a forum's member events to its topics' rooms, which
+// have the forum's members.
+func (s *Session) toTopics(evs []*pb.Event) []*pb.Event {
+	out := evs
+	for _, ev := range evs {
+		if ev.GetMember() == nil || strings.Contains(ev.ChatId, topicSep) {
+			continue
+		}
+		id, err := parseChatID(ev.ChatId)
+		if err != nil {
+			continue
+		}
+		out = append(out, copyToTopics(ev, id, s.chats.threads(id))...)
+	}
+	return out
+}
+
+// copyToTopics is ev for each of the topics' rooms of forum id.
+func copyToTopics(ev *pb.Event, id int64, threads []int) []*pb.Event {
+	var out []*pb.Event
+	for _, t := range threads {
+		cp := proto.Clone(ev).(*pb.Event)
+		cp.ChatId = topicChatID(id, t)
+		out = append(out, cp)
+	}
+	return out
+}
+
 // topicChats are a forum's topics the bot knows, as chats.
 func (s *Session) topicChats(c *chat, me Identity) []*pb.Chat {
 	threads := make([]int, 0, len(c.Topics))
@@ -127,6 +173,28 @@ func (s *Session) seeTopic(m *models.Message, thread int, name string) []*pb.Eve
 	return []*pb.Event{ev}
 }
 
+// chatChanged is the events of a chat's new description (its name, its
+// picture): for its room and, a forum's, for each of its topics' rooms,
+// named after the forum and showing its picture.
+func (s *Session) chatChanged(c *models.Chat, date int, by *pb.Sender) []*pb.Event {
+	cur, ok := s.chats.get(c.ID)
+	if !ok {
+		return nil
+	}
+	me := s.identity()
+	ev := base(c, date)
+	ev.Sender = by
+	ev.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: s.chatOf(&cur, me)}}
+	evs := []*pb.Event{ev}
+	for _, tc := range s.topicChats(&cur, me) {
+		tev := base(c, date)
+		tev.ChatId, tev.Sender = tc.ChatId, by
+		tev.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: tc}}
+		evs = append(evs, tev)
+	}
+	return evs
+}
+
 // topicEvents are what a message says of its topic: the topic's name
 // (its first message names it, and a reply to that) and, for a topic new
 // to the bot, its room.
@@ -162,30 +230,6 @@ func (s *Session) topicKnown(chatID string) (*chat, int, error) {
 	return &c, thread, nil
 }
 
-// msgTopics remembers the topics of recent forum messages: a reaction
-// names only the message.
-type msgTopics struct {
-	mu sync.Mutex
-	m  map[[2]int64]int // chat, message -> thread
-}
-
-const msgTopicsMax = 1 << 14
-
-func (t *msgTopics) set(chat int64, msg, thread int) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.m == nil || len(t.m) >= msgTopicsMax {
-		t.m = map[[2]int64]int{}
-	}
-	t.m[[2]int64{chat, int64(msg)}] = thread
-}
-
-func (t *msgTopics) get(chat int64, msg int) int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.m[[2]int64{chat, int64(msg)}]
-}
-
 // inTopicRoom puts a message's event in its topic's room, and remembers
 // the message's topic for its reactions.
 func (s *Session) inTopicRoom(ev *pb.Event, m *models.Message) {
@@ -196,11 +240,12 @@ func (s *Session) inTopicRoom(ev *pb.Event, m *models.Message) {
 }
 
 // topicInfo is ChatInfo of a topic's room.
-func (s *Session) topicInfo(_ context.Context, chatID string) (*pb.Chat, error) {
+func (s *Session) topicInfo(ctx context.Context, chatID string) (*pb.Chat, error) {
 	c, thread, err := s.topicKnown(chatID)
 	if err != nil {
 		return nil, err
 	}
+	s.knowPicture(ctx, c)
 	return s.topicChatOf(c, thread, s.identity()), nil
 }
 

@@ -1,0 +1,89 @@
+package botmode_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"passerelle.im/passerelle/plugins/sdk"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// A forum's topics' rooms have the forum's members and the bot's rights
+// there: a member joining or leaving, the bot made an admin, the bot
+// removed, each comes to every topic's room too.
+func TestTopicRoomsFollowTheForum(t *testing.T) {
+	api := newFakeAPI(t)
+	forum := fmt.Sprint(groupID)
+	plans := forum + "_20"
+	chatJSON := fmt.Sprintf(`"chat":{"id":%d,"type":"supergroup","title":"Forum","is_forum":true}`, groupID)
+	from := `"from":{"id":600,"is_bot":false,"first_name":"Owner"}`
+	botMember := func(status, rights string) string {
+		return fmt.Sprintf(`{"status":%q,"user":{"id":%d,"is_bot":true,"first_name":"Passerelle Test"}%s}`, status, testBotID, rights)
+	}
+	api.push(fmt.Sprintf(`{"message":{"message_id":20,"date":1700000000,%s,%s,"message_thread_id":20,"is_topic_message":true,"forum_topic_created":{"name":"Plans","icon_color":0}}}`, chatJSON, from))
+	api.push(fmt.Sprintf(`{"message":{"message_id":21,"date":1700000001,%s,"from":{"id":604,"is_bot":false,"first_name":"Dan"},
+		"new_chat_members":[{"id":604,"is_bot":false,"first_name":"Dan"}]}}`, chatJSON))
+	api.push(fmt.Sprintf(`{"message":{"message_id":22,"date":1700000002,%s,"from":{"id":604,"is_bot":false,"first_name":"Dan"},
+		"left_chat_member":{"id":604,"is_bot":false,"first_name":"Dan"}}}`, chatJSON))
+	api.push(fmt.Sprintf(`{"my_chat_member":{%s,%s,"date":1700000003,"old_chat_member":%s,"new_chat_member":%s}}`, chatJSON, from,
+		botMember("member", ""), botMember("administrator", `,"can_be_edited":false,"is_anonymous":false,"can_manage_chat":true,
+		"can_delete_messages":true,"can_manage_video_chats":false,"can_restrict_members":true,"can_promote_members":false,
+		"can_change_info":true,"can_invite_users":true`)))
+	api.push(fmt.Sprintf(`{"my_chat_member":{%s,%s,"date":1700000004,"old_chat_member":%s,"new_chat_member":%s}}`, chatJSON, from,
+		botMember("member", ""), botMember("kicked", `,"until_date":0`)))
+	h := newFakeHost()
+	s := newSession(t, api, h, t.TempDir())
+	connect(t, s, h)
+	h.waitFor(t, 0, "the topic room's end", func(ev *pb.Event) bool { return ev.GetChatRemoved() != nil && ev.ChatId == plans })
+	var got []string
+	for _, ev := range h.events() {
+		switch p := ev.Payload.(type) {
+		case *pb.Event_Member:
+			got = append(got, fmt.Sprintf("%s %s %s", ev.ChatId, p.Member.Kind, p.Member.Member.UserId))
+		case *pb.Event_Chat:
+			got = append(got, fmt.Sprintf("%s chat kick=%v", ev.ChatId, p.Chat.Chat.Features.GetGroupKick()))
+		case *pb.Event_ChatRemoved:
+			got = append(got, fmt.Sprintf("%s removed %s", ev.ChatId, p.ChatRemoved.Reason))
+		}
+	}
+	want := []string{
+		forum + " chat kick=false",
+		forum + " KIND_JOINED 600", // first seen as they create the topic
+		plans + " chat kick=false",
+		forum + " KIND_JOINED 604", plans + " KIND_JOINED 604",
+		forum + " KIND_LEFT 604", plans + " KIND_LEFT 604",
+		forum + " chat kick=true", plans + " chat kick=true",
+		forum + " removed REASON_BANNED", plans + " removed REASON_BANNED",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("events\n got %q\nwant %q", got, want)
+	}
+}
+
+// Leaving a forum from XMPP ends its topics' rooms too (Telegram's
+// update of the bot's leave names only the forum).
+func TestLeaveForumEndsTopicRooms(t *testing.T) {
+	api := newFakeAPI(t)
+	forum := fmt.Sprint(groupID)
+	chatJSON := fmt.Sprintf(`"chat":{"id":%d,"type":"supergroup","title":"Forum","is_forum":true}`, groupID)
+	from := `"from":{"id":600,"is_bot":false,"first_name":"Owner"}`
+	api.push(fmt.Sprintf(`{"message":{"message_id":20,"date":1700000000,%s,%s,"message_thread_id":20,"is_topic_message":true,"forum_topic_created":{"name":"Plans","icon_color":0}}}`, chatJSON, from))
+	h := newFakeHost()
+	s := newSession(t, api, h, t.TempDir())
+	connect(t, s, h)
+	h.waitFor(t, 0, "the topic's room", isChatEvent(forum+"_20"))
+	mark := len(h.events())
+	if err := s.LeaveChat(context.Background(), sdk.Call{ChatID: forum}); err != nil {
+		t.Fatal(err)
+	}
+	ev := h.waitEvent(t, mark, "the topic room's end", func(ev *pb.Event) bool { return ev.GetChatRemoved() != nil })
+	if ev.ChatId != forum+"_20" || ev.GetChatRemoved().Reason != pb.ChatRemovedEvent_REASON_LEFT {
+		t.Errorf("after leaving the forum: %v", ev)
+	}
+	if chats, _ := s.ChatList(context.Background()); len(chats) != 0 {
+		t.Errorf("chat list after leaving: %v", chats)
+	}
+}
