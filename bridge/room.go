@@ -160,10 +160,16 @@ func (s *session) updateRoom(ctx context.Context, r *room, c *pb.Chat, show bool
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.typ, r.readOnly = c.GetType(), c.GetReadOnly()
-	if c.Name != "" {
+	var out [][]byte
+	if c.Name != "" && c.Name != r.name {
+		if show && r.name != "" {
+			// Renamed: clients read the room's disco#info again.
+			for res := range r.joined {
+				out = append(out, muc.ConfigChanged(r.jid, s.user+"/"+res, s.t.newID()))
+			}
+		}
 		r.name = c.Name
 	}
-	var out [][]byte
 	if c.Topic != r.subject && (c.Topic != "" || r.subject != "") {
 		r.subject, r.subjectBy = c.Topic, c.TopicSetterId
 		r.subjectAt = time.Time{}

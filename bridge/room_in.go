@@ -78,6 +78,10 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 				return true
 			}
 		}
+		if x := st.Child(muc.NSUser, "x"); x != nil && x.Child("", "invite") != nil && to.Resourcepart() == "" {
+			s.roomInvite(ctx, st, r, x) // room_admin.go
+			return true
+		}
 		if st.Type() == "groupchat" {
 			if to.Resourcepart() != "" {
 				t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "send groupchat messages to the room's bare JID"))
@@ -94,6 +98,14 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 		return true
 	case "iq":
 		p := st.Payload()
+		if p != nil && (p.XMLName.Space == nsMUCAdmin || p.XMLName.Space == nsMUCOwner) && to.Resourcepart() == "" &&
+			(st.Type() == "get" || st.Type() == "set") {
+			if r == nil && s != nil {
+				r = s.findRoom(ctx, chatID)
+			}
+			t.roomAdminIQ(ctx, st, s, r, p) // room_admin.go
+			return true
+		}
 		if st.Type() != "get" || p == nil {
 			return false
 		}

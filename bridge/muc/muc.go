@@ -22,6 +22,8 @@ const (
 	StatusNonAnonymous = 100
 	// StatusSelf marks the presence of the occupant it is sent to.
 	StatusSelf = 110
+	// StatusConfigChanged: the room's configuration (its name) changed.
+	StatusConfigChanged = 104
 	// StatusLogged: the room's messages are archived (here: MAM).
 	StatusLogged = 170
 	// StatusNickModified: the room changed the nick the client asked for.

@@ -182,3 +182,13 @@ func Subject(room, to, byNick, subject string, at time.Time, id string) []byte {
 	}
 	return w.Bytes()
 }
+
+// ConfigChanged tells an occupant that the room's configuration changed
+// (XEP-0045 §10.2.1: status 104), so that its client reads the room's
+// disco#info, and its new name, again.
+func ConfigChanged(room, to, id string) []byte {
+	var w wire.Writer
+	w.Start("message", "").Attr("from", room).Attr("to", to).Attr("type", "groupchat").Attr("id", id)
+	w.Start("x", NSUser).Start("status", "").Attr("code", itoa(StatusConfigChanged)).End()
+	return w.Bytes()
+}

@@ -27,7 +27,8 @@ import (
 //
 // A network with groups implements ChatLister and ChatInfoer (and
 // declares Features.groups); leaving and setting the topic are Leaver
-// and TopicSetter.
+// and TopicSetter; renaming, adding, removing and promoting members are
+// in admin.go.
 const (
 	// RoomID is the group's chat ID, RoomName its name and first topic.
 	RoomID   = "echo-room"
@@ -48,12 +49,14 @@ var (
 // group is the network's side of an account's group: kept with the
 // account (see Network.accounts), so a reconnect finds it as it was.
 type group struct {
-	left     bool     // the user left it
-	topic    string   // the topic
-	topicBy  string   // who set it
-	members  []string // the members besides the user, in the order they came
-	selfNick string   // the user's nick, once they set one (channels.go)
-	picture  int      // the group picture's version; -1 = none
+	left     bool                  // the user left it
+	topic    string                // the topic
+	topicBy  string                // who set it
+	members  []string              // the members besides the user, in the order they came
+	selfNick string                // the user's nick, once they set one (channels.go)
+	picture  int                   // the group picture's version; -1 = none
+	name     string                // the group's name, once renamed (admin.go)
+	roles    map[string]*pb.Member // members' roles, once changed (admin.go)
 }
 
 // groupLocked returns the account's group, made on first use. Call with
@@ -86,7 +89,11 @@ func newGroup(members int) *group {
 // roomChatLocked describes the group as the gateway sees it. Call with
 // n.mu held.
 func (s *Session) roomChatLocked(g *group) *pb.Chat {
-	c := &pb.Chat{ChatId: RoomID, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: RoomName, Topic: g.topic, TopicSetterId: g.topicBy,
+	name := RoomName
+	if g.name != "" {
+		name = g.name
+	}
+	c := &pb.Chat{ChatId: RoomID, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: name, Topic: g.topic, TopicSetterId: g.topicBy,
 		Members: []*pb.Member{{UserId: s.loginID, Nick: g.selfNick}}}
 	if g.picture < 0 {
 		c.NoAvatar = true
@@ -94,7 +101,11 @@ func (s *Session) roomChatLocked(g *group) *pb.Chat {
 		c.AvatarId = fmt.Sprintf("echo-room-picture-%d", g.picture)
 	}
 	for _, id := range g.members {
-		c.Members = append(c.Members, &pb.Member{UserId: id})
+		m := &pb.Member{UserId: id}
+		if r := g.roles[id]; r != nil {
+			m.Role, m.Affiliation = r.Role, r.Affiliation
+		}
+		c.Members = append(c.Members, m)
 	}
 	return c
 }

@@ -1,0 +1,274 @@
+package bridge
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+
+	"mellium.im/xmpp/jid"
+
+	"passerelle.im/passerelle/bridge/muc"
+	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/puppet"
+)
+
+// Running a group from XMPP, as a room's owner or moderator would
+// (XEP-0045 §8 to §10): a kick or ban, a role or affiliation change
+// (muc#admin), the room's name (muc#owner's configuration form), and a
+// mediated invitation. Each becomes the network's command (Kick, SetRole,
+// SetChatName, Invite); the network decides whether the user may, and
+// its member or chat event brings the change to the room, as when it is
+// made on the network. The gateway checks only what it can: that the
+// network has the command, and that the member named exists.
+
+const (
+	nsMUCAdmin  = "http://jabber.org/protocol/muc#admin"
+	nsMUCOwner  = "http://jabber.org/protocol/muc#owner"
+	nsDataForms = "jabber:x:data"
+	// roomConfigForm is the FORM_TYPE of a room's configuration.
+	roomConfigForm = "http://jabber.org/protocol/muc#roomconfig"
+)
+
+// roomAdminIQ answers a muc#admin or muc#owner IQ to a room.
+func (t *transport) roomAdminIQ(ctx context.Context, st *wire.Stanza, s *session, r *room, p *wire.Element) {
+	user, _ := t.parseJID(st.From())
+	switch {
+	case !t.access.Allowed(user.Bare().String()):
+		t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
+		return
+	case s == nil:
+		t.notRegistered(ctx, st)
+		return
+	case r == nil:
+		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "you are in no such group on "+t.displayName()))
+		return
+	}
+	get := st.Type() == "get"
+	switch {
+	case p.XMLName.Space == nsMUCAdmin && get:
+		t.send(ctx, s.memberList(st, r, p))
+	case p.XMLName.Space == nsMUCAdmin:
+		s.adminItems(ctx, st, r, p)
+	case p.XMLName.Space == nsMUCOwner && get:
+		t.send(ctx, s.configForm(st, r))
+	default:
+		s.configure(ctx, st, r, p)
+	}
+}
+
+// memberList answers a request for the members of one affiliation or
+// role (XEP-0045 §9.5, §9.8, §10.5...): the room's members as the
+// network listed them, with their contacts' JIDs.
+func (s *session) memberList(st *wire.Stanza, r *room, p *wire.Element) []byte {
+	item := p.Child("", "item")
+	if item == nil || (item.Attr("affiliation") == "") == (item.Attr("role") == "") {
+		return wire.ErrorReply(st, wire.BadRequest, "ask for one affiliation or one role")
+	}
+	aff, role := item.Attr("affiliation"), item.Attr("role")
+	w := wire.Result(st)
+	w.Start("query", nsMUCAdmin)
+	r.mu.Lock()
+	for _, id := range sortedByNick(r, slices.Collect(maps.Keys(r.members))) {
+		o := r.occupantLocked(s.t, id)
+		if (aff != "" && o.Affiliation != aff) || (role != "" && o.Role != role) {
+			continue
+		}
+		w.Start("item", "").Attr("affiliation", o.Affiliation).Attr("role", o.Role).Attr("jid", o.JID).Attr("nick", o.Nick).End()
+	}
+	r.mu.Unlock()
+	return w.End().Bytes()
+}
+
+// adminItems carries out a muc#admin set: each item a kick (role none),
+// a ban (affiliation outcast), or a role or affiliation change, in order;
+// the answer comes once all are done, or with the first refusal.
+func (s *session) adminItems(ctx context.Context, st *wire.Stanza, r *room, p *wire.Element) {
+	var cmds []*pb.Command
+	for i := range p.Children {
+		it := &p.Children[i]
+		if it.XMLName.Local != "item" {
+			continue
+		}
+		c, cond, text := s.adminCommand(r, it)
+		if c == nil {
+			s.t.send(ctx, wire.ErrorReply(st, cond, text))
+			return
+		}
+		cmds = append(cmds, c)
+	}
+	if len(cmds) == 0 {
+		s.t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "no item to change"))
+		return
+	}
+	s.sendInTurn(ctx, st, cmds)
+}
+
+// adminCommand is the network's command for one muc#admin item, or why
+// there is none.
+func (s *session) adminCommand(r *room, it *wire.Element) (*pb.Command, wire.Condition, string) {
+	id, ok := s.itemMember(r, it)
+	if !ok {
+		return nil, wire.ItemNotFound, "no member of the group has this nick or address"
+	}
+	reason := ""
+	if rs := it.Child("", "reason"); rs != nil {
+		reason = rs.Text
+	}
+	c := &pb.Command{LoginId: s.LoginID(), ChatId: r.chatID}
+	aff, role := it.Attr("affiliation"), it.Attr("role")
+	switch {
+	case role == muc.RoleNone && aff == "":
+		c.Action = &pb.Command_Kick{Kick: &pb.Kick{UserId: id, Reason: reason}}
+	case aff == muc.AffOutcast:
+		c.Action = &pb.Command_Kick{Kick: &pb.Kick{UserId: id, Reason: reason, Ban: true}}
+	case aff != "" || role != "":
+		sr := &pb.SetRole{UserId: id}
+		r.mu.Lock()
+		if m := r.members[id]; m != nil {
+			sr.Role, sr.Affiliation = m.Role, m.Affiliation // what the item leaves as it is
+		}
+		r.mu.Unlock()
+		var known bool
+		if aff != "" {
+			if sr.Affiliation, known = affiliations[aff]; !known {
+				return nil, wire.BadRequest, "no such affiliation: " + aff
+			}
+		}
+		if role != "" {
+			if sr.Role, known = roles[role]; !known {
+				return nil, wire.BadRequest, "no such role: " + role
+			}
+		}
+		c.Action = &pb.Command_SetRole{SetRole: sr}
+	default:
+		return nil, wire.BadRequest, "an item needs a role or an affiliation"
+	}
+	return c, "", ""
+}
+
+var affiliations = map[string]pb.Affiliation{
+	muc.AffOwner: pb.Affiliation_AFFILIATION_OWNER, muc.AffAdmin: pb.Affiliation_AFFILIATION_ADMIN,
+	muc.AffMember: pb.Affiliation_AFFILIATION_MEMBER, muc.AffNone: pb.Affiliation_AFFILIATION_NONE,
+}
+
+var roles = map[string]pb.Role{
+	muc.RoleModerator: pb.Role_ROLE_MODERATOR, muc.RoleParticipant: pb.Role_ROLE_PARTICIPANT,
+	muc.RoleVisitor: pb.Role_ROLE_VISITOR,
+}
+
+// itemMember is the member an item names, by nick or by the contact's
+// JID.
+func (s *session) itemMember(r *room, it *wire.Element) (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if nick := it.Attr("nick"); nick != "" {
+		id, ok := r.nicks.MemberOf(nick)
+		return id, ok && id != selfKey && r.members[id] != nil
+	}
+	j, err := jid.Parse(it.Attr("jid"))
+	if err != nil || j.Domainpart() != s.t.domain {
+		return "", false
+	}
+	id, err := puppet.FromJID(j)
+	return id, err == nil && r.members[id] != nil
+}
+
+// configForm is the room's configuration form (XEP-0045 §10.2): its name,
+// the one setting the network takes from here.
+func (s *session) configForm(st *wire.Stanza, r *room) []byte {
+	w := wire.Result(st)
+	w.Start("query", nsMUCOwner).Start("x", nsDataForms).Attr("type", "form")
+	w.Leaf("title", "", "Configuration of "+r.displayName())
+	w.Start("field", "").Attr("var", "FORM_TYPE").Attr("type", "hidden").Leaf("value", "", roomConfigForm).End()
+	w.Start("field", "").Attr("var", "muc#roomconfig_roomname").Attr("type", "text-single").Attr("label", "Name of the group").
+		Leaf("value", "", r.displayName()).End()
+	return w.Bytes()
+}
+
+// configure takes a submitted configuration form: a new name renames the
+// group; a cancelled form changes nothing. Destroying the room is not
+// offered: leaving the group is "/leave" in the room.
+func (s *session) configure(ctx context.Context, st *wire.Stanza, r *room, p *wire.Element) {
+	x := p.Child(nsDataForms, "x")
+	switch {
+	case p.Child("", "destroy") != nil:
+		s.t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, "the gateway does not delete groups; send /leave in the room to leave it"))
+		return
+	case x == nil:
+		s.t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "submit the configuration form"))
+		return
+	case x.Attr("type") == "cancel":
+		s.t.send(ctx, wire.Result(st).Bytes())
+		return
+	}
+	name, given := "", false
+	for i := range x.Children {
+		f := &x.Children[i]
+		if f.XMLName.Local == "field" && f.Attr("var") == "muc#roomconfig_roomname" {
+			if v := f.Child("", "value"); v != nil {
+				name, given = strings.TrimSpace(v.Text), true
+			}
+		}
+	}
+	if !given || name == r.displayName() {
+		s.t.send(ctx, wire.Result(st).Bytes())
+		return
+	}
+	if name == "" {
+		s.t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "a group needs a name"))
+		return
+	}
+	s.sendInTurn(ctx, st, []*pb.Command{{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_SetName{SetName: &pb.SetChatName{Name: name}}}})
+}
+
+// roomInvite is a mediated invitation (XEP-0045 §7.8.2) to the room: each
+// invitee, a contact of this network, is added to the group. An XMPP
+// address of another domain cannot be added to a network's group.
+func (s *session) roomInvite(ctx context.Context, st *wire.Stanza, r *room, x *wire.Element) {
+	var cmds []*pb.Command
+	for i := range x.Children {
+		inv := &x.Children[i]
+		if inv.XMLName.Local != "invite" {
+			continue
+		}
+		j, err := jid.Parse(inv.Attr("to"))
+		if err != nil {
+			s.t.send(ctx, wire.ErrorReply(st, wire.JIDMalformed, "the invitee's address is malformed"))
+			return
+		}
+		if j.Domainpart() != s.t.domain || j.Localpart() == "" {
+			s.t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "only contacts on "+s.t.displayName()+" (addresses @"+s.t.domain+") can be added to this group"))
+			return
+		}
+		id, err := puppet.FromJID(j)
+		if err != nil {
+			s.t.send(ctx, wire.ErrorReply(st, wire.JIDMalformed, "no contact can have this address"))
+			return
+		}
+		cmds = append(cmds, &pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_Invite{Invite: &pb.Invite{UserId: id}}})
+	}
+	if len(cmds) == 0 {
+		s.t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "invite whom?"))
+		return
+	}
+	s.sendInTurn(ctx, st, cmds)
+}
+
+// sendInTurn sends cmds one after the other, each once the one before
+// succeeded, and answers st: an IQ result once all are done, or the
+// first refusal's error (a message only gets the error).
+func (s *session) sendInTurn(ctx context.Context, st *wire.Stanza, cmds []*pb.Command) {
+	t := s.t
+	t.host.Send(cmds[0], func(res *pb.CommandResult) {
+		switch {
+		case res.Error != nil:
+			t.send(ctx, wire.ErrorReply(st, conditionOf(res.Error.Code), res.Error.Text))
+		case len(cmds) > 1:
+			s.sendInTurn(ctx, st, cmds[1:])
+		case st.Kind() == "iq":
+			t.send(ctx, wire.Result(st).Bytes())
+		}
+	})
+}

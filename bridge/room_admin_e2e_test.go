@@ -1,0 +1,126 @@
+package bridge_test
+
+import (
+	"strings"
+	"testing"
+
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// TestRoomAdmin: the user runs the echo group from XMPP as a room's
+// moderator and owner would: lists the members, promotes one, kicks one,
+// adds a contact by a mediated invitation and bans them, renames the
+// group through the configuration form. Each reaches the network, whose
+// events bring the change to the room. What cannot be done gets a clear
+// error.
+func TestRoomAdmin(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	join(t, alice, "a", "")
+	iq := func(body string) xmpptest.Stanza {
+		t.Helper()
+		st, err := alice.IQ(ctxT(t), body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	admin := func(typ, items string) xmpptest.Stanza {
+		t.Helper()
+		return iq(`<iq type='` + typ + `' to='` + room + `'><query xmlns='http://jabber.org/protocol/muc#admin'>` + items + `</query></iq>`)
+	}
+	presenceOf := func(nick, typ, want string) xmpptest.Stanza {
+		t.Helper()
+		st, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+			return s.Name == "presence" && s.From == room+"/"+nick && s.Type == typ
+		})
+		if err != nil || !strings.Contains(st.XML, want) {
+			t.Fatalf("presence of %s (%q, want %s): %v %s", nick, typ, want, err, st.XML)
+		}
+		return st
+	}
+	failsWith := func(st xmpptest.Stanza, cond string) {
+		t.Helper()
+		if st.Type != "error" || st.Err == nil || st.Err.Condition != cond {
+			t.Fatalf("want %s, got %s", cond, st.XML)
+		}
+	}
+
+	// The member list, with the contacts' JIDs.
+	list := admin("get", `<item affiliation='member'/>`)
+	if list.Type != "result" || !strings.Contains(list.XML, `jid="echo-1@`+domain+`"`) || !strings.Contains(list.XML, `nick="Echo Two"`) {
+		t.Fatalf("member list: %s", list.XML)
+	}
+	if st := admin("get", `<item affiliation='owner'/>`); st.Type != "result" || strings.Contains(st.XML, "<item") {
+		t.Fatalf("owner list: %s", st.XML)
+	}
+
+	// Echo One becomes a moderator.
+	if st := admin("set", `<item nick='Echo One' role='moderator'/>`); st.Type != "result" {
+		t.Fatalf("promote: %s", st.XML)
+	}
+	presenceOf("Echo One", "", `role="moderator"`)
+
+	// Echo Two is kicked, with a reason.
+	if st := admin("set", `<item nick='Echo Two' role='none'><reason>too loud</reason></item>`); st.Type != "result" {
+		t.Fatalf("kick: %s", st.XML)
+	}
+	st := presenceOf("Echo Two", "unavailable", `code="307"`)
+	if !strings.Contains(st.XML, "too loud") {
+		t.Errorf("kick without its reason: %s", st.XML)
+	}
+
+	// echo-5 is added by a mediated invitation, then banned by JID.
+	if err := alice.SendRaw(ctxT(t), `<message to='`+room+`'><x xmlns='http://jabber.org/protocol/muc#user'><invite to='echo-5@`+domain+`'><reason>join us</reason></invite></x></message>`); err != nil {
+		t.Fatal(err)
+	}
+	added, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+		return s.Name == "presence" && bareJID(s.From) == room && s.Type == "" && strings.Contains(s.XML, `jid="echo-5@`+domain+`"`)
+	})
+	if err != nil {
+		t.Fatalf("echo-5 never came: %v", err)
+	}
+	if st := admin("set", `<item affiliation='outcast' jid='echo-5@`+domain+`'/>`); st.Type != "result" {
+		t.Fatalf("ban: %s", st.XML)
+	}
+	presenceOf(nick(added.From), "unavailable", `code="301"`)
+
+	// The configuration form renames the group.
+	form := iq(`<iq type='get' to='` + room + `'><query xmlns='http://jabber.org/protocol/muc#owner'/></iq>`)
+	if form.Type != "result" || !strings.Contains(form.XML, `var="muc#roomconfig_roomname"`) || !strings.Contains(form.XML, "<value>Echo room</value>") {
+		t.Fatalf("configuration form: %s", form.XML)
+	}
+	set := iq(`<iq type='set' to='` + room + `'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'>` +
+		`<field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field>` +
+		`<field var='muc#roomconfig_roomname'><value>Bridges</value></field></x></query></iq>`)
+	if set.Type != "result" {
+		t.Fatalf("rename: %s", set.XML)
+	}
+	if _, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && s.From == room && strings.Contains(s.XML, `code="104"`)
+	}); err != nil {
+		t.Fatalf("no notice of the new configuration: %v", err)
+	}
+	if info := iq(`<iq type='get' to='` + room + `'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`); !strings.Contains(info.XML, `name="Bridges"`) {
+		t.Fatalf("disco#info after the rename: %s", info.XML)
+	}
+
+	// What cannot be done.
+	failsWith(admin("set", `<item nick='Nobody' role='none'/>`), "item-not-found")
+	failsWith(admin("set", `<item nick='Echo One' affiliation='overlord'/>`), "bad-request")
+	failsWith(admin("set", ``), "bad-request")
+	failsWith(admin("get", `<item/>`), "bad-request")
+	failsWith(iq(`<iq type='set' to='`+room+`'><query xmlns='http://jabber.org/protocol/muc#owner'><destroy/></query></iq>`), "feature-not-implemented")
+	failsWith(iq(`<iq type='set' to='no-such-group@`+domain+`'><query xmlns='http://jabber.org/protocol/muc#admin'><item nick='x' role='none'/></query></iq>`), "item-not-found")
+	if err := alice.SendRaw(ctxT(t), `<message id='inv2' to='`+room+`'><x xmlns='http://jabber.org/protocol/muc#user'><invite to='bob@localhost'/></x></message>`); err != nil {
+		t.Fatal(err)
+	}
+	st, err = alice.Next(ctxT(t), func(s xmpptest.Stanza) bool { return s.ID == "inv2" })
+	if err != nil || st.Type != "error" || st.Err == nil || st.Err.Condition != "not-acceptable" {
+		t.Fatalf("inviting an XMPP user: %v %s", err, st.XML)
+	}
+	// Items go in turn: the second finds Echo One gone, and the network's
+	// refusal is the answer; the first is done all the same.
+	failsWith(admin("set", `<item nick='Echo One' role='none'/><item nick='Echo One' role='none'/>`), "item-not-found")
+	presenceOf("Echo One", "unavailable", `code="307"`)
+}

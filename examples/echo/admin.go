@@ -1,0 +1,127 @@
+package echo
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Running the echo group: renaming it, adding members, removing or
+// banning them, and changing their role. The echo network lets every
+// member do all of it; a real network checks the user's rights and
+// refuses with PERMISSION_DENIED. Each change comes back as the event the
+// network sends every member.
+
+var (
+	_ sdk.ChatNamer  = (*Session)(nil)
+	_ sdk.Inviter    = (*Session)(nil)
+	_ sdk.Kicker     = (*Session)(nil)
+	_ sdk.RoleSetter = (*Session)(nil)
+)
+
+// SetChatName renames the group (sdk.ChatNamer).
+func (s *Session) SetChatName(_ context.Context, c sdk.Call, name string) error {
+	if err := s.adminCall(c); err != nil {
+		return err
+	}
+	if strings.TrimSpace(name) == "" {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a group needs a name")
+	}
+	s.n.mu.Lock()
+	g := s.n.groupLocked(s.loginID)
+	g.name = name
+	chat := s.roomChatLocked(g)
+	s.n.mu.Unlock()
+	chat.Members = nil // the list did not change
+	ev := s.event(c)
+	ev.Sender = &pb.Sender{UserId: s.loginID, IsFromMe: true}
+	ev.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}
+	s.emit(ev)
+	return nil
+}
+
+// Invite adds someone to the group (sdk.Inviter).
+func (s *Session) Invite(_ context.Context, c sdk.Call, userID string) error {
+	if err := s.adminCall(c); err != nil {
+		return err
+	}
+	if userID == "" || strings.ContainsAny(userID, " \x00") || userID == s.loginID {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q cannot be added to the group", userID)
+	}
+	if s.isMember(userID) {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%s is in the group already", userID)
+	}
+	s.member(userID, true)
+	return nil
+}
+
+// Kick removes a member, or bans them (sdk.Kicker).
+func (s *Session) Kick(_ context.Context, c sdk.Call, k *pb.Kick) error {
+	if err := s.adminCall(c); err != nil {
+		return err
+	}
+	s.n.mu.Lock()
+	g := s.n.groupLocked(s.loginID)
+	i := slices.Index(g.members, k.UserId)
+	if i >= 0 {
+		g.members = slices.Delete(g.members, i, i+1)
+		delete(g.roles, k.UserId)
+	}
+	s.n.mu.Unlock()
+	if i < 0 {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s is not in the group", k.UserId)
+	}
+	kind := pb.MemberEvent_KIND_KICKED
+	if k.Ban {
+		kind = pb.MemberEvent_KIND_BANNED
+	}
+	ev := s.event(c)
+	ev.Sender = &pb.Sender{UserId: s.loginID, IsFromMe: true}
+	ev.Payload = &pb.Event_Member{Member: &pb.MemberEvent{Kind: kind, Member: &pb.Member{UserId: k.UserId}, Reason: k.Reason}}
+	s.emit(ev)
+	return nil
+}
+
+// SetRole changes a member's role and affiliation (sdk.RoleSetter).
+func (s *Session) SetRole(_ context.Context, c sdk.Call, r *pb.SetRole) error {
+	if err := s.adminCall(c); err != nil {
+		return err
+	}
+	if !s.isMember(r.UserId) {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s is not in the group", r.UserId)
+	}
+	m := &pb.Member{UserId: r.UserId, Role: r.Role, Affiliation: r.Affiliation}
+	s.n.mu.Lock()
+	g := s.n.groupLocked(s.loginID)
+	if g.roles == nil {
+		g.roles = map[string]*pb.Member{}
+	}
+	g.roles[r.UserId] = m
+	s.n.mu.Unlock()
+	ev := s.event(c)
+	ev.Sender = &pb.Sender{UserId: s.loginID, IsFromMe: true}
+	ev.Payload = &pb.Event_Member{Member: &pb.MemberEvent{Kind: pb.MemberEvent_KIND_ROLE_CHANGED, Member: m}}
+	s.emit(ev)
+	return nil
+}
+
+// adminCall refuses what is not the echo group, or comes once the user
+// left it.
+func (s *Session) adminCall(c sdk.Call) error {
+	if err := s.online(); err != nil {
+		return err
+	}
+	if c.ChatID != RoomID {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no group of the echo network", c.ChatID)
+	}
+	return s.inRoom(c.ChatID)
+}
+
+func (s *Session) isMember(userID string) bool {
+	s.n.mu.Lock()
+	defer s.n.mu.Unlock()
+	return slices.Contains(s.n.groupLocked(s.loginID).members, userID)
+}
