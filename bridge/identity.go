@@ -175,7 +175,6 @@ func (s *session) moveMemory(oldID, newID string) {
 // JID (or its nick change). A member listed under both IDs is one
 // occupant, the new one. It returns the stanzas for the joined resources.
 func (s *session) moveMember(r *room, oldID, newID string) [][]byte {
-	t := s.t
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.subjectBy == oldID {
@@ -185,7 +184,7 @@ func (s *session) moveMember(r *room, oldID, newID string) [][]byte {
 	if !ok {
 		return nil
 	}
-	before := r.occupantLocked(t, oldID)
+	before := r.occupantLocked(s, oldID)
 	name := r.names[oldID]
 	r.nicks.Remove(oldID)
 	delete(r.members, oldID)
@@ -203,7 +202,7 @@ func (s *session) moveMember(r *room, oldID, newID string) [][]byte {
 	r.members[newID] = m
 	r.names[newID] = name
 	now, _ := r.nicks.Assign(newID, name)
-	after := r.occupantLocked(t, newID)
+	after := r.occupantLocked(s, newID)
 	var out [][]byte
 	for _, res := range r.resourcesLocked() {
 		to := s.user + "/" + res

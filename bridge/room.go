@@ -204,7 +204,7 @@ func (s *session) updateRoom(ctx context.Context, r *room, c *pb.Chat, show bool
 		if !seen[id] {
 			if show {
 				out = append(out, r.toJoinedLocked(s.user, func(to string) []byte {
-					return muc.Removed(r.jid, to, r.occupantLocked(s.t, id), muc.Left, "", false)
+					return muc.Removed(r.jid, to, r.occupantLocked(s, id), muc.Left, "", false)
 				})...)
 			}
 			r.nicks.Remove(id)
@@ -233,10 +233,10 @@ func (s *session) updateRoom(ctx context.Context, r *room, c *pb.Chat, show bool
 		switch old, ok := before[m.UserId]; {
 		case !had:
 			out = append(out, r.toJoinedLocked(s.user, func(to string) []byte {
-				return muc.Presence{Room: r.jid, To: to, Occupant: r.occupantLocked(s.t, m.UserId)}.Bytes()
+				return muc.Presence{Room: r.jid, To: to, Occupant: r.occupantLocked(s, m.UserId)}.Bytes()
 			})...)
 		case ok && old != now:
-			o := r.occupantLocked(s.t, m.UserId)
+			o := r.occupantLocked(s, m.UserId)
 			o.Nick = old
 			for res := range r.joined {
 				out = append(out, muc.NickChange(r.jid, s.user+"/"+res, o, now, false)...)
@@ -284,18 +284,22 @@ func (r *room) displayName() string {
 	return r.chatID
 }
 
-// occupantLocked is the occupant of member id.
-func (r *room) occupantLocked(t *transport, id string) muc.Occupant {
+// occupantLocked is the occupant of member id, with the hash of the
+// member's avatar where the session knows it (a contact's, or one fetched
+// for the occupant's vCard).
+func (r *room) occupantLocked(s *session, id string) muc.Occupant {
 	nick, _ := r.nicks.Nick(id)
 	pj := ""
-	if j, err := t.puppetJID(id); err == nil {
+	if j, err := s.t.puppetJID(id); err == nil {
 		pj = j.String()
 	}
 	m := r.members[id]
 	if m == nil {
 		m = &pb.Member{UserId: id}
 	}
-	return muc.MemberOccupant(m, nick, pj)
+	o := muc.MemberOccupant(m, nick, pj)
+	o.Photo, _ = s.avatarHash(id)
+	return o
 }
 
 // nickOfLocked is the nick a member (or the user: "", selfKey) speaks

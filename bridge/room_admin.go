@@ -71,7 +71,7 @@ func (s *session) memberList(st *wire.Stanza, r *room, p *wire.Element) []byte {
 	w.Start("query", nsMUCAdmin)
 	r.mu.Lock()
 	for _, id := range sortedByNick(r, slices.Collect(maps.Keys(r.members))) {
-		o := r.occupantLocked(s.t, id)
+		o := r.occupantLocked(s, id)
 		if (aff != "" && o.Affiliation != aff) || (role != "" && o.Role != role) {
 			continue
 		}

@@ -159,3 +159,24 @@ func (t *transport) roomVCard(ctx context.Context, st *wire.Stanza, s *session, 
 	t.send(ctx, w.Bytes())
 	s.setRoomAvatarHash(ctx, r, pictureHash(c.Avatar))
 }
+
+// occupantVCard answers a vCard-temp request to an occupant (XEP-0153:
+// how clients fetch a room member's avatar): the member's profile, as a
+// contact's. Its avatar's hash is then known, and in the member's next
+// occupant presences.
+func (s *session) occupantVCard(ctx context.Context, st *wire.Stanza, r *room, nick string) {
+	r.mu.Lock()
+	id, ok := r.nicks.MemberOf(nick)
+	self := ok && (id == selfKey || nick == r.selfNick)
+	r.mu.Unlock()
+	switch {
+	case !s.t.access.Allowed(s.user):
+		s.t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
+	case self:
+		s.t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "your own vCard is your server's"))
+	case !ok:
+		s.t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no occupant "+nick+" in "+r.jid))
+	default:
+		s.t.vcard(ctx, st, s.user, id)
+	}
+}

@@ -124,3 +124,45 @@ func TestRoomAvatar(t *testing.T) {
 		t.Errorf("vCard still has a picture")
 	}
 }
+
+// TestRoomOccupantAvatar: a member's avatar in a room (XEP-0153): the
+// occupant's vCard is the member's profile with its picture, and the
+// occupant presences of a later join carry the picture's hash. The
+// user's own occupant and a nick no one has get item-not-found.
+func TestRoomOccupantAvatar(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	j := join(t, alice, "a", "")
+	vc, err := alice.IQ(ctxT(t), `<iq type='get' to='`+room+`/Echo One'><vCard xmlns='vcard-temp'/></iq>`)
+	if err != nil || vc.Type != "result" || !strings.Contains(vc.XML, "<FN>Echo One</FN>") {
+		t.Fatalf("occupant vCard: %v %s", err, vc.XML)
+	}
+	m := binvalRe.FindStringSubmatch(vc.XML)
+	if m == nil {
+		t.Fatalf("no picture in the occupant's vCard: %s", vc.XML)
+	}
+	img, err := base64.StdEncoding.DecodeString(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha1.Sum(img)
+	hash := hex.EncodeToString(sum[:])
+
+	later := join(t, s.loginResource("alice", "phone"), "a", "")
+	photos := map[string]string{}
+	for _, o := range later.occupants {
+		if p := photoRe.FindStringSubmatch(o.XML); p != nil {
+			photos[nick(o.From)] = p[1]
+		}
+	}
+	if photos["Echo One"] != hash || photos["Echo Two"] != "" {
+		t.Fatalf("occupant photos %v, want Echo One's %s alone", photos, hash)
+	}
+
+	for _, to := range []string{nick(j.self.From), "Nobody"} {
+		st, err := alice.IQ(ctxT(t), `<iq type='get' to='`+room+`/`+to+`'><vCard xmlns='vcard-temp'/></iq>`)
+		if err != nil || st.Err == nil || st.Err.Condition != "item-not-found" {
+			t.Fatalf("vCard of %s: %v %s", to, err, st.XML)
+		}
+	}
+}

@@ -128,6 +128,16 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			}
 			return true
 		}
+		if to.Resourcepart() != "" && p.XMLName.Space == nsVCard {
+			if r == nil && s != nil {
+				r = s.findRoom(ctx, chatID)
+			}
+			if r == nil {
+				return false
+			}
+			s.occupantVCard(ctx, st, r, to.Resourcepart()) // room_avatar.go
+			return true
+		}
 		if r == nil || to.Resourcepart() != "" {
 			return false
 		}
@@ -207,7 +217,7 @@ func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r
 		ids = append(ids, id)
 	}
 	for _, id := range sortedByNick(r, ids) {
-		t.send(ctx, muc.Presence{Room: r.jid, To: full, Occupant: r.occupantLocked(t, id)}.Bytes())
+		t.send(ctx, muc.Presence{Room: r.jid, To: full, Occupant: r.occupantLocked(s, id)}.Bytes())
 	}
 	me := muc.Occupant{Nick: self, JID: user, Affiliation: muc.AffMember, Role: muc.RoleParticipant}
 	if r.readOnly || r.typ == pb.ChatType_CHAT_TYPE_CHANNEL {

@@ -162,7 +162,7 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 
 // memberEvent is a change of the group's members, as occupant presences.
 func (s *session) memberEvent(r *room, me *pb.MemberEvent) [][]byte {
-	t, m := s.t, me.GetMember()
+	m := me.GetMember()
 	r.mu.Lock()
 	self := s.isSelfLocked(r, m, false)
 	r.mu.Unlock()
@@ -178,7 +178,7 @@ func (s *session) memberEvent(r *room, me *pb.MemberEvent) [][]byte {
 	old, had := r.members[id]
 	presence := func() [][]byte {
 		return r.toJoinedLocked(s.user, func(to string) []byte {
-			return muc.Presence{Room: r.jid, To: to, Occupant: r.occupantLocked(t, id)}.Bytes()
+			return muc.Presence{Room: r.jid, To: to, Occupant: r.occupantLocked(s, id)}.Bytes()
 		})
 	}
 	switch me.Kind {
@@ -197,7 +197,7 @@ func (s *session) memberEvent(r *room, me *pb.MemberEvent) [][]byte {
 		if !had {
 			return nil
 		}
-		before := r.occupantLocked(t, id)
+		before := r.occupantLocked(s, id)
 		r.members[id] = m
 		name := s.memberNames([]*pb.Member{m})[id]
 		r.names[id] = name
@@ -221,7 +221,7 @@ func (s *session) memberEvent(r *room, me *pb.MemberEvent) [][]byte {
 		case pb.MemberEvent_KIND_BANNED:
 			why = muc.Banned
 		}
-		o := r.occupantLocked(t, id)
+		o := r.occupantLocked(s, id)
 		out := r.toJoinedLocked(s.user, func(to string) []byte { return muc.Removed(r.jid, to, o, why, me.Reason, false) })
 		r.nicks.Remove(id)
 		delete(r.members, id)

@@ -14,6 +14,8 @@ const (
 	NSUser     = "http://jabber.org/protocol/muc#user"
 	NSRoomInfo = "http://jabber.org/protocol/muc#roominfo"
 	NSMAM      = "urn:xmpp:mam:2"
+	// NSVCardUpdate is XEP-0153's avatar hash in a presence.
+	NSVCardUpdate = "vcard-temp:x:update"
 )
 
 // Status codes (XEP-0045 §15.6 registry) the gateway's rooms send.

@@ -17,6 +17,9 @@ type Occupant struct {
 	JID string
 	// Affiliation and Role are XEP-0045 names (Affiliation, Role).
 	Affiliation, Role string
+	// Photo is the SHA-1 of the occupant's avatar (XEP-0153), "" when not
+	// known: clients then fetch the picture from the occupant's vCard.
+	Photo string
 }
 
 // MemberOccupant is the occupant of a contract member with the nick and
@@ -73,6 +76,9 @@ func (p Presence) Bytes() []byte {
 	w.End()
 	for _, c := range p.Statuses {
 		w.Start("status", "").Attr("code", itoa(c)).End()
+	}
+	if p.Occupant.Photo != "" && !p.Unavailable {
+		w.End().Start("x", NSVCardUpdate).Leaf("photo", "", p.Occupant.Photo)
 	}
 	return w.Bytes()
 }
