@@ -241,8 +241,13 @@ func (s *Session) ChatLimits(ctx context.Context, chat string) (sdk.ChatLimits, 
 }
 
 // MemberLimit bounds the members a supergroup's ChatInfo lists (the most
-// recent ones; Telegram gives at most 200 a request).
-const MemberLimit = 200
+// recent ones), read memberPage at a time (Telegram gives at most 200 a
+// request): a room of a big group shows its active part without asking
+// Telegram dozens of times at each join.
+const (
+	MemberLimit = 1000
+	memberPage  = 200
+)
 
 // ChatInfo describes a group or channel with its members and topic (its
 // description, "about"); a forum's topic as its forum, named after both.
@@ -329,17 +334,12 @@ func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 		out.Members = []*pb.Member{self}
 		return out, nil
 	}
-	res, err := api.ChannelsGetParticipants(ctx, &tg.ChannelsGetParticipantsRequest{Channel: ch, Filter: &tg.ChannelParticipantsRecent{}, Limit: MemberLimit})
+	ps, err := s.participants(ctx, api, ch)
 	if err != nil {
-		return nil, cmdErr("members", err)
+		return nil, err
 	}
-	ps, ok := res.(*tg.ChannelsChannelParticipants)
-	if !ok {
-		return out, nil
-	}
-	s.peers.add(ps.Users, ps.Chats)
 	hasSelf := false
-	for _, p := range ps.Participants {
+	for _, p := range ps {
 		var m *pb.Member
 		switch p := p.(type) {
 		case *tg.ChannelParticipant:
@@ -362,6 +362,29 @@ func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 		out.Members = append(out.Members, self)
 	}
 	return out, nil
+}
+
+// participants reads a supergroup's most recent members, page after
+// page, up to MemberLimit.
+func (s *Session) participants(ctx context.Context, api *tg.Client, ch tg.InputChannelClass) ([]tg.ChannelParticipantClass, error) {
+	var all []tg.ChannelParticipantClass
+	for len(all) < MemberLimit {
+		limit := min(memberPage, MemberLimit-len(all))
+		res, err := api.ChannelsGetParticipants(ctx, &tg.ChannelsGetParticipantsRequest{Channel: ch, Filter: &tg.ChannelParticipantsRecent{}, Offset: len(all), Limit: limit})
+		if err != nil {
+			return nil, cmdErr("members", err)
+		}
+		ps, ok := res.(*tg.ChannelsChannelParticipants)
+		if !ok {
+			break
+		}
+		s.peers.add(ps.Users, ps.Chats)
+		all = append(all, ps.Participants...)
+		if len(ps.Participants) < limit || len(all) >= ps.Count {
+			break
+		}
+	}
+	return all, nil
 }
 
 // ResolveIdentifier finds a user by @username or phone number; create

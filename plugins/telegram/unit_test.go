@@ -80,7 +80,7 @@ func TestSupergroupAndForum(t *testing.T) {
 	ctx := context.Background()
 	mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: &tg.InputChannel{ChannelID: 600, AccessHash: 66}}).
 		ThenResult(&tg.MessagesChatFull{FullChat: &tg.ChannelFull{ID: 600, About: "ask here", ChatPhoto: &tg.PhotoEmpty{}}, Chats: []tg.ChatClass{forum}})
-	mock.ExpectCall(&tg.ChannelsGetParticipantsRequest{Channel: &tg.InputChannel{ChannelID: 600, AccessHash: 66}, Filter: &tg.ChannelParticipantsRecent{}, Limit: MemberLimit}).
+	mock.ExpectCall(&tg.ChannelsGetParticipantsRequest{Channel: &tg.InputChannel{ChannelID: 600, AccessHash: 66}, Filter: &tg.ChannelParticipantsRecent{}, Limit: memberPage}).
 		ThenResult(&tg.ChannelsChannelParticipants{Count: 2, Participants: []tg.ChannelParticipantClass{
 			&tg.ChannelParticipantCreator{UserID: 1002, AdminRights: tg.ChatAdminRights{}},
 			&tg.ChannelParticipantSelf{UserID: 1001, InviterID: 1002, Date: 1},
@@ -207,7 +207,7 @@ func TestForumTopicInfo(t *testing.T) {
 	for range 2 {
 		mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: &tg.InputChannel{ChannelID: 600, AccessHash: 66}}).
 			ThenResult(&tg.MessagesChatFull{FullChat: &tg.ChannelFull{ID: 600, About: "ask here", ChatPhoto: &tg.PhotoEmpty{}}, Chats: []tg.ChatClass{forum}})
-		mock.ExpectCall(&tg.ChannelsGetParticipantsRequest{Channel: &tg.InputChannel{ChannelID: 600, AccessHash: 66}, Filter: &tg.ChannelParticipantsRecent{}, Limit: MemberLimit}).
+		mock.ExpectCall(&tg.ChannelsGetParticipantsRequest{Channel: &tg.InputChannel{ChannelID: 600, AccessHash: 66}, Filter: &tg.ChannelParticipantsRecent{}, Limit: memberPage}).
 			ThenResult(&tg.ChannelsChannelParticipants{Count: 2, Participants: []tg.ChannelParticipantClass{
 				&tg.ChannelParticipantCreator{UserID: 1002, AdminRights: tg.ChatAdminRights{}},
 				&tg.ChannelParticipantSelf{UserID: 1001, InviterID: 1002, Date: 1},
@@ -430,5 +430,39 @@ func TestReplayedBatchSameEventIDs(t *testing.T) {
 	}
 	if want := []string{"1002/7", "-100600_5/8", "-100600_5/del-8"}; !slices.Equal(runs[0], want) || !slices.Equal(runs[1], want) {
 		t.Errorf("runs %v, want %v twice", runs, want)
+	}
+}
+
+// A big supergroup's members are read page after page (Telegram gives
+// 200 a request), up to MemberLimit; before, only the first 200 were.
+func TestSupergroupMembersPaged(t *testing.T) {
+	s, mock := unitSession(t)
+	s.peers.add([]tg.UserClass{&tg.User{ID: 1002, AccessHash: 2, FirstName: "Bob"}}, []tg.ChatClass{forum})
+	ch := &tg.InputChannel{ChannelID: 600, AccessHash: 66}
+	mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: ch}).
+		ThenResult(&tg.MessagesChatFull{FullChat: &tg.ChannelFull{ID: 600, ChatPhoto: &tg.PhotoEmpty{}}, Chats: []tg.ChatClass{forum}})
+	const total = 450
+	page := func(from, n int) *tg.ChannelsChannelParticipants {
+		out := &tg.ChannelsChannelParticipants{Count: total}
+		for i := from; i < from+n; i++ {
+			out.Participants = append(out.Participants, &tg.ChannelParticipant{UserID: int64(5000 + i), Date: 1})
+		}
+		return out
+	}
+	for _, p := range [][2]int{{0, 200}, {200, 200}, {400, 50}} {
+		mock.ExpectCall(&tg.ChannelsGetParticipantsRequest{Channel: ch, Filter: &tg.ChannelParticipantsRecent{}, Offset: p[0], Limit: memberPage}).
+			ThenResult(page(p[0], p[1]))
+	}
+	info, err := s.ChatInfo(context.Background(), "-100600")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every member once, and the user (not in the list) added.
+	seen := map[string]bool{}
+	for _, m := range info.Members {
+		seen[m.UserId] = true
+	}
+	if len(info.Members) != total+1 || len(seen) != total+1 || !seen["5449"] || !seen["1001"] {
+		t.Fatalf("%d members (%d distinct), want %d and the user", len(info.Members), len(seen), total)
 	}
 }

@@ -186,6 +186,9 @@ func (s *Server) registerChannels(d *tgtest.Dispatcher) {
 				out.Participants = append(out.Participants, &tg.ChannelParticipant{UserID: m, Date: 1})
 			}
 		}
+		// A page, as Telegram gives: at most 200 from the offset.
+		from := min(max(r.Offset, 0), len(out.Participants))
+		out.Participants = out.Participants[from:min(from+min(max(r.Limit, 0), 200), len(out.Participants))]
 		return out, nil
 	})
 	handle(s, d, tg.ChannelsReadHistoryRequestTypeID, "channels.readHistory", func(k *key, r *tg.ChannelsReadHistoryRequest) (bin.Encoder, error) {
