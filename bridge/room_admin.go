@@ -81,8 +81,9 @@ func (s *session) memberList(st *wire.Stanza, r *room, p *wire.Element) []byte {
 	return w.End().Bytes()
 }
 
-// adminItems carries out a muc#admin set: each item a kick (role none),
-// a ban (affiliation outcast), or a role or affiliation change, in order;
+// adminItems carries out a muc#admin set: each item a kick (role or
+// affiliation none), a ban (affiliation outcast), or a role or
+// affiliation change, in order;
 // the answer comes once all are done, or with the first refusal.
 func (s *session) adminItems(ctx context.Context, st *wire.Stanza, r *room, p *wire.Element) {
 	var cmds []*pb.Command
@@ -119,10 +120,12 @@ func (s *session) adminCommand(r *room, it *wire.Element) (*pb.Command, wire.Con
 	c := &pb.Command{LoginId: s.LoginID(), ChatId: r.chatID}
 	aff, role := it.Attr("affiliation"), it.Attr("role")
 	switch {
-	case role == muc.RoleNone && aff == "":
-		c.Action = &pb.Command_Kick{Kick: &pb.Kick{UserId: id, Reason: reason}}
 	case aff == muc.AffOutcast:
 		c.Action = &pb.Command_Kick{Kick: &pb.Kick{UserId: id, Reason: reason, Ban: true}}
+	case role == muc.RoleNone || aff == muc.AffNone:
+		// Out of the room, or no longer a member: in a network's group,
+		// both are leaving it.
+		c.Action = &pb.Command_Kick{Kick: &pb.Kick{UserId: id, Reason: reason}}
 	case aff != "" || role != "":
 		sr := &pb.SetRole{UserId: id}
 		r.mu.Lock()
@@ -150,7 +153,7 @@ func (s *session) adminCommand(r *room, it *wire.Element) (*pb.Command, wire.Con
 
 var affiliations = map[string]pb.Affiliation{
 	muc.AffOwner: pb.Affiliation_AFFILIATION_OWNER, muc.AffAdmin: pb.Affiliation_AFFILIATION_ADMIN,
-	muc.AffMember: pb.Affiliation_AFFILIATION_MEMBER, muc.AffNone: pb.Affiliation_AFFILIATION_NONE,
+	muc.AffMember: pb.Affiliation_AFFILIATION_MEMBER,
 }
 
 var roles = map[string]pb.Role{

@@ -85,6 +85,15 @@ func TestRoomAdmin(t *testing.T) {
 	}
 	presenceOf(nick(added.From), "unavailable", `code="301"`)
 
+	// Echo Three (joined by the network's "join 3") loses their
+	// membership: in a network's group, that is leaving it.
+	groupchat(t, alice, "join 3")
+	presenceOf("Echo Three", "", `jid="echo-3@`+domain+`"`)
+	if st := admin("set", `<item nick='Echo Three' affiliation='none'/>`); st.Type != "result" {
+		t.Fatalf("revoke membership: %s", st.XML)
+	}
+	presenceOf("Echo Three", "unavailable", `code="307"`)
+
 	// The configuration form renames the group.
 	form := iq(`<iq type='get' to='` + room + `'><query xmlns='http://jabber.org/protocol/muc#owner'/></iq>`)
 	if form.Type != "result" || !strings.Contains(form.XML, `var="muc#roomconfig_roomname"`) || !strings.Contains(form.XML, "<value>Echo room</value>") {
