@@ -60,6 +60,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		if err != nil {
 			return sdk.Result{}, sendErr("send", err)
 		}
+		s.noteSent(c.ChatID, chat, resp)
 		return s.sent(resp.ID, resp.Timestamp), nil
 	}
 	var first sdk.Result
@@ -82,6 +83,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 		if i == 0 {
 			first = s.sent(resp.ID, resp.Timestamp)
+			s.noteSent(c.ChatID, chat, resp)
 		}
 	}
 	return first, nil
