@@ -39,7 +39,7 @@ var onDemandWait = 30 * time.Second
 
 // onDemandPage is the most messages asked of the phone at once (what
 // whatsmeow recommends).
-const onDemandPage = 50
+var onDemandPage = 50
 
 // oldestFile keeps, per chat, the oldest message seen.
 const oldestFile = "history-oldest.json"
