@@ -69,7 +69,7 @@ type Client struct {
 	users     map[string]types.JID // phone digits -> JID, for IsOnWhatsApp
 	pictures  map[types.JID]*types.ProfilePictureInfo
 	nextID    int
-	unlinked  bool // WhatsApp heard the logout
+	unlinked  bool  // WhatsApp heard the logout
 	phone     phone // the phone's side of history on demand (phone.go)
 	// ConnectErr, when set, is what Connect returns.
 	ConnectErr error
