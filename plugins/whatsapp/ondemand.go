@@ -31,8 +31,10 @@ import (
 // it keeps per chat in its login folder: a host cursor left behind by a
 // newer pushed batch still pages back from the oldest. One request is in
 // flight per login (the answer names no request, only its chat), each
-// waited for onDemandWait; a page with fewer messages than asked is the
-// start of the chat (done), as is one reaching history_days.
+// waited for onDemandWait; after one unanswered, those that queued
+// meanwhile are not sent (the phone is likely offline) until onDemandWait
+// has passed or an answer came. An answer with nothing older is the start
+// of the chat (done), as is one reaching history_days.
 
 // onDemandWait bounds the wait for the phone's answer.
 var onDemandWait = 30 * time.Second
@@ -188,6 +190,7 @@ type onDemand struct {
 	one     sync.Mutex // held while a request is in flight
 	mu      sync.Mutex
 	waiting *odWait
+	silent  time.Time // when a request went unanswered; zero once one is
 }
 
 type odWait struct {
@@ -201,6 +204,7 @@ type odWait struct {
 func (s *Session) onDemandAnswer(data *waHistorySync.HistorySync) *waHistorySync.HistorySync {
 	s.hist.od.mu.Lock()
 	defer s.hist.od.mu.Unlock()
+	s.hist.od.silent = time.Time{} // the phone answers (late or not)
 	w := s.hist.od.waiting
 	if w == nil {
 		return data
@@ -228,8 +232,12 @@ func (s *Session) onDemandAnswer(data *waHistorySync.HistorySync) *waHistorySync
 	return data
 }
 
-// errNoAnswer: the phone did not answer in time.
-var errNoAnswer = errors.New("the phone did not answer")
+var (
+	// errNoAnswer: the phone did not answer in time.
+	errNoAnswer = errors.New("the phone did not answer")
+	// errSilent: a request just went unanswered; this one is not sent.
+	errSilent = fmt.Errorf("%w lately: not asked again yet", errNoAnswer)
+)
 
 // askPhone asks the phone for count messages of chatID before a, and
 // waits for its answer (nil: nothing).
@@ -247,6 +255,10 @@ func (s *Session) askPhone(ctx context.Context, chatID string, a anchor, count i
 	defer od.one.Unlock()
 	w := &odWait{chatID: chatID, answer: make(chan *waHistorySync.Conversation, 1)}
 	od.mu.Lock()
+	if !od.silent.IsZero() && time.Since(od.silent) < onDemandWait {
+		od.mu.Unlock()
+		return nil, errSilent
+	}
 	od.waiting = w
 	od.mu.Unlock()
 	defer func() {
@@ -265,6 +277,9 @@ func (s *Session) askPhone(ctx context.Context, chatID string, a anchor, count i
 	case conv := <-w.answer:
 		return conv, nil
 	case <-timer.C:
+		od.mu.Lock()
+		od.silent = time.Now()
+		od.mu.Unlock()
 		return nil, errNoAnswer
 	case <-ctx.Done():
 		return nil, ctx.Err()
@@ -322,7 +337,7 @@ func (s *Session) backfill(req sdk.BackfillRequest, chat types.JID, a anchor) {
 			// An empty page, not done: the host asks again from here
 			// (at the next connection); the answer, should it come
 			// later, goes the pushed history's way.
-			s.log.Info("history on demand: the phone did not answer", "chat", req.ChatID, "waited", onDemandWait)
+			s.log.Info("history on demand: the phone did not answer", "chat", req.ChatID, "err", err)
 			s.sendPage(&pb.HistoryBatch{LoginId: s.login.LoginID, ChatId: req.ChatID, ChatType: chatTypeOf(chat), Cursor: a.cursor()})
 			return
 		}
@@ -334,7 +349,7 @@ func (s *Session) backfill(req sdk.BackfillRequest, chat types.JID, a anchor) {
 		}
 		r := s.historyEvents(chat, conv, s.n.historyCutoff(time.Now()), a)
 		b := &pb.HistoryBatch{LoginId: s.login.LoginID, ChatId: req.ChatID, ChatType: chatTypeOf(chat),
-			Events: r.evs, Cursor: a.cursor(), Done: r.raw < count || r.cut, Total: int64(len(r.evs))}
+			Events: r.evs, Cursor: a.cursor(), Done: r.raw == 0 || r.cut, Total: int64(len(r.evs))}
 		if !r.oldest.zero() {
 			b.Cursor = r.oldest.cursor()
 			s.noteOldest(map[string]anchor{req.ChatID: r.oldest})

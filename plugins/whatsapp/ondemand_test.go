@@ -110,13 +110,17 @@ func TestBackfillOnDemand(t *testing.T) {
 		t.Errorf("first page's cursor %q", page.Cursor)
 	}
 
-	// The rest, P1 and P2: fewer than asked, the chat's start.
+	// The rest, P1 and P2 (fewer than asked), then nothing older: the
+	// chat's start, done, with P1 as the cursor.
 	if err := s.Backfill(ctx, sdk.BackfillRequest{ChatID: "+33611111111", Cursor: page.Cursor, Limit: 3}); err != nil {
 		t.Fatal(err)
 	}
-	page = r.host.waitHistory(t, 3)[2]
-	if eventIDs(page) != "P1,P2" || !page.Done || parseCursor(page.Cursor).ID != "P1" {
+	got := r.host.waitHistory(t, 4)
+	if page := got[2]; eventIDs(page) != "P1,P2" || page.Done || parseCursor(page.Cursor).ID != "P1" {
 		t.Fatalf("last page: %v", page)
+	}
+	if page := got[3]; len(page.Events) != 0 || !page.Done || parseCursor(page.Cursor).ID != "P1" {
+		t.Fatalf("the start: %v", page)
 	}
 
 	// A cursor left behind (the pushed batch's) pages from the oldest
@@ -124,9 +128,9 @@ func TestBackfillOnDemand(t *testing.T) {
 	if err := s.Backfill(ctx, sdk.BackfillRequest{ChatID: "+33611111111", Cursor: push.Cursor}); err != nil {
 		t.Fatal(err)
 	}
-	page = r.host.waitHistory(t, 4)[3]
+	page = r.host.waitHistory(t, 5)[4]
 	reqs = fake.OnDemandRequests()
-	if len(page.Events) != 0 || !page.Done || len(reqs) != 3 || reqs[2].GetOldestMsgID() != "P1" || reqs[2].GetOnDemandMsgCount() != int32(onDemandPage) {
+	if len(page.Events) != 0 || !page.Done || len(reqs) != 4 || reqs[3].GetOldestMsgID() != "P1" || reqs[3].GetOnDemandMsgCount() != int32(onDemandPage) {
 		t.Fatalf("after the start: %v, requests %v", page, reqs)
 	}
 	// What the plugin saw is kept in the login folder.
@@ -178,13 +182,33 @@ func TestBackfillPhoneSilent(t *testing.T) {
 	if len(page.Events) != 0 || page.Done || page.Cursor != push.Cursor || time.Since(start) < onDemandWait {
 		t.Fatalf("after no answer (%s): %v", time.Since(start), page)
 	}
+	// Right after, the phone is not asked again: an empty page at once.
+	start = time.Now()
+	if err := s.Backfill(context.Background(), sdk.BackfillRequest{ChatID: "+33611111111", Cursor: push.Cursor, Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	page = r.host.waitHistory(t, 3)[2]
+	if len(page.Events) != 0 || page.Done || time.Since(start) >= onDemandWait || len(fake.OnDemandRequests()) != 1 {
+		t.Fatalf("asked again (%s, %d requests): %v", time.Since(start), len(fake.OnDemandRequests()), page)
+	}
 	fake.Emit(&events.HistorySync{Data: &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_ON_DEMAND.Enum(),
 		Conversations: []*waHistorySync.Conversation{{ID: proto.String(alice.String()), Messages: []*waHistorySync.HistorySyncMsg{
 			webMsg(alice, "LATE", false, now.Add(-3*time.Hour), "late"),
 		}}}}})
-	late := r.host.waitHistory(t, 3)[2]
+	late := r.host.waitHistory(t, 4)[3]
 	if eventIDs(late) != "LATE" || late.Done {
 		t.Errorf("late answer: %v", late)
+	}
+	// The phone answered: it is asked again, and pages from LATE.
+	fake.SetPhoneSilent(false)
+	if err := s.Backfill(context.Background(), sdk.BackfillRequest{ChatID: "+33611111111", Cursor: push.Cursor, Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if page := r.host.waitHistory(t, 5)[4]; !page.Done {
+		t.Errorf("after the phone came back: %v", page)
+	}
+	if reqs := fake.OnDemandRequests(); len(reqs) != 2 || reqs[1].GetOldestMsgID() != "LATE" {
+		t.Errorf("requests: %v", reqs)
 	}
 }
 
@@ -237,11 +261,11 @@ func TestBackfillFromLiveMessage(t *testing.T) {
 	if err := s.Backfill(context.Background(), sdk.BackfillRequest{ChatID: "+33611111111"}); err != nil {
 		t.Fatal(err)
 	}
-	b := r.host.waitHistory(t, 1)[0]
-	if eventIDs(b) != "P1,P2" || !b.Done {
-		t.Errorf("page: %v", b)
+	got := r.host.waitHistory(t, 2)
+	if eventIDs(got[0]) != "P1,P2" || got[0].Done || len(got[1].Events) != 0 || !got[1].Done {
+		t.Errorf("pages: %v", got)
 	}
-	if reqs := fake.OnDemandRequests(); len(reqs) != 1 || reqs[0].GetOldestMsgID() != "LIVE1" {
+	if reqs := fake.OnDemandRequests(); len(reqs) != 2 || reqs[0].GetOldestMsgID() != "LIVE1" || reqs[1].GetOldestMsgID() != "P1" {
 		t.Errorf("requests: %v", reqs)
 	}
 }
