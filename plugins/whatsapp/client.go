@@ -38,6 +38,10 @@ type Client interface {
 	SendMessage(ctx context.Context, to types.JID, message *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error)
 	MarkRead(ctx context.Context, ids []types.MessageID, timestamp time.Time, chat, sender types.JID, receiptTypeExtra ...types.ReceiptType) error
 	ParseWebMessage(chatJID types.JID, webMsg *waWeb.WebMessageInfo) (*events.Message, error)
+	// BuildHistorySyncRequest builds the peer message asking the phone
+	// for count messages before a known one (history on demand); it is
+	// sent to the user's own JID with SendRequestExtra{Peer: true}.
+	BuildHistorySyncRequest(lastKnownMessageInfo *types.MessageInfo, count int) *waE2E.Message
 
 	// Presence and typing.
 	SendPresence(ctx context.Context, state types.Presence) error

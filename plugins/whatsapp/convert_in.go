@@ -33,14 +33,7 @@ func (c inbound) base(info *types.MessageInfo) *pb.Event {
 	} else {
 		sender.UserId = c.ids.userID(senderOf(info))
 	}
-	chat := info.Chat
-	if !info.IsGroup && info.IsFromMe && info.DeviceSentMeta != nil {
-		// A message the user sent from the phone names the user's
-		// own JID as chat in some forms: the destination is the chat.
-		if dst, err := types.ParseJID(info.DeviceSentMeta.DestinationJID); err == nil && !dst.IsEmpty() {
-			chat = dst
-		}
-	}
+	chat := chatOf(info)
 	return &pb.Event{
 		ChatId:             chatIDOf(c.ids, chat),
 		ChatType:           chatTypeOf(chat),
@@ -48,6 +41,18 @@ func (c inbound) base(info *types.MessageInfo) *pb.Event {
 		TimestampUnixMicro: info.Timestamp.UnixMicro(),
 		EventId:            info.ID,
 	}
+}
+
+// chatOf is the chat of a message.
+func chatOf(info *types.MessageInfo) types.JID {
+	if !info.IsGroup && info.IsFromMe && info.DeviceSentMeta != nil {
+		// A message the user sent from the phone names the user's
+		// own JID as chat in some forms: the destination is the chat.
+		if dst, err := types.ParseJID(info.DeviceSentMeta.DestinationJID); err == nil && !dst.IsEmpty() {
+			return dst
+		}
+	}
+	return info.Chat
 }
 
 // senderOf is the sender's phone-number JID when the message gave it

@@ -1,11 +1,14 @@
 package whatsapp
 
 import (
+	"fmt"
+	"reflect"
 	"testing"
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waCommon"
 	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -137,11 +140,22 @@ func TestIDs(t *testing.T) {
 			t.Errorf("normalizePhone(%q) = %q, want none", bad, got)
 		}
 	}
-	m := msgMeta{Sender: bob, FromMe: true}
-	if got, err := decodeMeta(m.encode()); err != nil || got != m {
-		t.Errorf("meta round trip: %v %v", got, err)
+	for _, m := range []msgMeta{{Sender: bob, FromMe: true}, {Sender: bob, FromMe: true, Parts: []types.MessageID{"3EB0A", "3EB0B"}}} {
+		if got, err := decodeMeta(m.encode()); err != nil || !reflect.DeepEqual(got, m) {
+			t.Errorf("meta round trip: %v %v", got, err)
+		}
 	}
-	for _, bad := range []string{"", "x", "a@b|2", "|1"} {
+	// Parts past the contract's 1 KiB are left out, the rest kept.
+	many := msgMeta{Sender: bob, FromMe: true}
+	for i := range 100 {
+		many.Parts = append(many.Parts, fmt.Sprintf("3EB0%018d", i))
+	}
+	if b := many.encode(); len(b) > maxMeta {
+		t.Errorf("meta of %d bytes", len(b))
+	} else if got, err := decodeMeta(b); err != nil || len(got.Parts) < 40 || got.Parts[0] != many.Parts[0] {
+		t.Errorf("many parts: %d, %v", len(got.Parts), err)
+	}
+	for _, bad := range []string{"", "x", "a@b|2", "|1", "a@b|1|X|Y"} {
 		if got, err := decodeMeta([]byte(bad)); err == nil {
 			t.Errorf("decodeMeta(%q) = %v, want an error", bad, got)
 		}

@@ -140,6 +140,11 @@ func (s *Session) message(e *events.Message) {
 		return
 	}
 	s.emitDurable(ev)
+	if ev.GetMessage() != nil {
+		// A chat's first message, or one older, is where history on
+		// demand asks from.
+		s.noteOldest(map[string]anchor{ev.ChatId: anchorOf(chatOf(&e.Info), &e.Info)})
+	}
 }
 
 // undecryptable tells the user a message came that could not be read.

@@ -19,7 +19,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
-	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // History. WhatsApp pushes it: after pairing, the phone sends the recent
@@ -29,11 +28,11 @@ import (
 // and fsynced before the handler returns (whatsmeow then acknowledges the
 // blob, which WhatsApp never sends again); a pusher sends the spool's
 // chats to the host through the SDK's history stream, one batch per chat,
-// each marked done, and removes a spool file once all its batches are
-// queued. A restart resends what is left: the host drops events it has
-// stored already (by event ID), so nothing arrives twice. Backfill, the
-// host asking, has nothing to fetch (WhatsApp has no history on demand
-// for linked devices worth the name yet): it answers done.
+// and removes a spool file once all its batches are queued. A restart
+// resends what is left: the host drops events it has stored already (by
+// event ID), so nothing arrives twice. A pushed batch is not done: its
+// cursor names its oldest message, from which the host's Backfill asks
+// the phone for older ones (ondemand.go).
 
 const historyDirName = "history"
 
@@ -45,64 +44,111 @@ type historyState struct {
 	seq     int
 	pushing bool
 	again   bool
+
+	oldest oldestKnown // per chat, the oldest message seen (ondemand.go)
+	od     onDemand    // the history-on-demand request in flight
 }
 
 func newHistoryState(loginDir string) *historyState {
-	if loginDir == "" {
-		return &historyState{}
+	h := &historyState{oldest: oldestKnown{path: oldestPath(loginDir)}}
+	if loginDir != "" {
+		h.dir = filepath.Join(loginDir, historyDirName)
 	}
-	return &historyState{dir: filepath.Join(loginDir, historyDirName)}
+	return h
 }
 
 // historyBatches converts a history sync blob into one batch per chat,
-// each oldest first, without what is older than cutoff.
+// each oldest first, without what is older than cutoff, and notes each
+// chat's oldest message.
 func (s *Session) historyBatches(data *waHistorySync.HistorySync, cutoff time.Time) []*pb.HistoryBatch {
 	var out []*pb.HistoryBatch
+	seen := map[string]anchor{}
 	for _, conv := range data.GetConversations() {
 		chat, err := types.ParseJID(conv.GetID())
 		if err != nil || chat.Server == types.BroadcastServer || chat == types.StatusBroadcastJID {
 			continue
 		}
-		var evs []*pb.Event
-		for _, hm := range conv.GetMessages() {
-			web := hm.GetMessage()
-			if web == nil {
-				continue
-			}
-			evt, err := s.d.cli.ParseWebMessage(chat, web)
-			if err != nil || evt.Info.Timestamp.Before(cutoff) {
-				continue
-			}
-			if !evt.Info.SenderAlt.IsEmpty() {
-				s.ids.learn(evt.Info.Sender.ToNonAD(), evt.Info.SenderAlt.ToNonAD())
-			}
-			if ev := s.conv.message(evt); ev != nil {
-				evs = append(evs, ev)
-			}
-		}
-		if len(evs) == 0 {
+		r := s.historyEvents(chat, conv, cutoff, anchor{})
+		if r.oldest.zero() {
 			continue
 		}
-		slices.SortStableFunc(evs, func(a, b *pb.Event) int {
-			switch {
-			case a.TimestampUnixMicro < b.TimestampUnixMicro:
-				return -1
-			case a.TimestampUnixMicro > b.TimestampUnixMicro:
-				return 1
-			}
-			return 0
-		})
+		chatID := chatIDOf(s.ids, chat)
+		if r.oldest.olderThan(seen[chatID]) {
+			seen[chatID] = r.oldest
+		}
+		if len(r.evs) == 0 {
+			continue
+		}
 		out = append(out, &pb.HistoryBatch{
-			LoginId: s.login.LoginID, ChatId: chatIDOf(s.ids, chat), ChatType: chatTypeOf(chat),
-			Events: evs, Cursor: fmt.Sprintf("wa:%d:%s", evs[0].TimestampUnixMicro, evs[0].EventId),
-			Done: true, Total: int64(len(evs)),
+			LoginId: s.login.LoginID, ChatId: chatID, ChatType: chatTypeOf(chat),
+			Events: r.evs, Cursor: r.oldest.cursor(), Total: int64(len(r.evs)),
 		})
 	}
+	s.noteOldest(seen)
 	return out
+}
+
+// historyMessages is a conversation of a history sync blob, converted.
+type historyMessages struct {
+	evs    []*pb.Event // oldest first
+	oldest anchor      // the oldest message kept, converted or not
+	raw    int         // messages read (before the anchor asked from)
+	cut    bool        // some were older than the cutoff
+}
+
+// historyEvents converts a conversation's messages: those older than
+// cutoff dropped, and with before set, those not before it (a page of
+// history on demand holds only older ones).
+func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation, cutoff time.Time, before anchor) historyMessages {
+	var r historyMessages
+	for _, hm := range conv.GetMessages() {
+		web := hm.GetMessage()
+		if web == nil {
+			continue
+		}
+		evt, err := s.d.cli.ParseWebMessage(chat, web)
+		if err != nil {
+			continue
+		}
+		if !before.zero() && (evt.Info.ID == before.ID || evt.Info.Timestamp.UnixMilli() > before.TimeMS) {
+			continue
+		}
+		r.raw++
+		if evt.Info.Timestamp.Before(cutoff) {
+			r.cut = true
+			continue
+		}
+		if a := anchorOf(chat, &evt.Info); a.olderThan(r.oldest) {
+			r.oldest = a
+		}
+		if !evt.Info.SenderAlt.IsEmpty() {
+			s.ids.learn(evt.Info.Sender.ToNonAD(), evt.Info.SenderAlt.ToNonAD())
+		}
+		if ev := s.conv.message(evt); ev != nil {
+			r.evs = append(r.evs, ev)
+		}
+	}
+	slices.SortStableFunc(r.evs, func(a, b *pb.Event) int {
+		switch {
+		case a.TimestampUnixMicro < b.TimestampUnixMicro:
+			return -1
+		case a.TimestampUnixMicro > b.TimestampUnixMicro:
+			return 1
+		}
+		return 0
+	})
+	return r
 }
 
 // historySync spools a blob and wakes the pusher.
 func (s *Session) historySync(e *events.HistorySync) {
+	if e.Data.GetSyncType() == waHistorySync.HistorySync_ON_DEMAND {
+		// The answer to a Backfill waiting for it; what is left (an
+		// answer come too late) is history like the rest.
+		if e = (&events.HistorySync{Data: s.onDemandAnswer(e.Data)}); e.Data == nil {
+			return
+		}
+	}
 	if s.n.historyDays() == 0 || s.hist.dir == "" || e.Data == nil {
 		return
 	}
@@ -296,25 +342,4 @@ func (s *Session) sendBatches(ctx context.Context, batches []*pb.HistoryBatch, d
 		}
 	}
 	return true
-}
-
-// Backfill answers that there is nothing to fetch on demand: WhatsApp's
-// history comes pushed (see above).
-func (s *Session) Backfill(_ context.Context, req sdk.BackfillRequest) error {
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		cursor := req.Cursor
-		if cursor == "" {
-			cursor = "wa:none"
-		}
-		typ := pb.ChatType_CHAT_TYPE_DIRECT
-		if jid, err := parseChatID(req.ChatID); err == nil {
-			typ = chatTypeOf(jid)
-		}
-		if err := s.n.host.SendHistory(ctx, &pb.HistoryBatch{LoginId: s.login.LoginID, ChatId: req.ChatID, ChatType: typ, Cursor: cursor, Done: true}); err != nil {
-			s.log.Debug("backfill answer not sent", "chat", req.ChatID, "err", err)
-		}
-	}()
-	return nil
 }

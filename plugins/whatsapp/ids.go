@@ -122,31 +122,56 @@ func normalizePhone(s string) string {
 type msgMeta struct {
 	Sender types.JID
 	FromMe bool
+	// Parts are the other messages one send made, one per file after the
+	// first: the contract's result names only the first message, so its
+	// meta carries the rest, for a retraction to delete them too.
+	Parts []types.MessageID
 }
 
-// encode is "<sender JID>|<1 or 0>": small and readable.
+// maxMeta is the contract's bound on a message's meta.
+const maxMeta = 1024
+
+// encode is "<sender JID>|<1 or 0>", then "|<ID>,<ID>..." with parts:
+// small and readable. Parts past maxMeta are left out.
 func (m msgMeta) encode() []byte {
 	f := "0"
 	if m.FromMe {
 		f = "1"
 	}
-	return []byte(m.Sender.ToNonAD().String() + "|" + f)
+	b := []byte(m.Sender.ToNonAD().String() + "|" + f)
+	sep := byte('|')
+	for _, p := range m.Parts {
+		if p == "" || strings.ContainsAny(p, "|,") || len(b)+1+len(p) > maxMeta {
+			continue
+		}
+		b = append(append(b, sep), p...)
+		sep = ','
+	}
+	return b
 }
 
 // decodeMeta reads encode's form; a missing or damaged one is an error
 // saying so, never a guess.
 func decodeMeta(b []byte) (msgMeta, error) {
 	s := string(b)
-	i := strings.LastIndexByte(s, '|')
-	if i < 0 || (s[i+1:] != "0" && s[i+1:] != "1") {
+	f := strings.Split(s, "|")
+	if len(f) < 2 || len(f) > 3 || (f[1] != "0" && f[1] != "1") {
 		return msgMeta{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "this message's WhatsApp details are missing (%q): it cannot be acted on", s)
 	}
-	jid, err := types.ParseJID(s[:i])
+	jid, err := types.ParseJID(f[0])
 	if err == nil && jid.User == "" {
 		err = errors.New("no user")
 	}
 	if err != nil {
-		return msgMeta{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "this message's WhatsApp sender %q cannot be read: %v", s[:i], err)
+		return msgMeta{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "this message's WhatsApp sender %q cannot be read: %v", f[0], err)
 	}
-	return msgMeta{Sender: jid, FromMe: s[i+1:] == "1"}, nil
+	m := msgMeta{Sender: jid, FromMe: f[1] == "1"}
+	if len(f) == 3 {
+		for _, p := range strings.Split(f[2], ",") {
+			if p != "" {
+				m.Parts = append(m.Parts, p)
+			}
+		}
+	}
+	return m, nil
 }

@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"go.mau.fi/whatsmeow/types"
@@ -47,7 +48,7 @@ func (s *Session) quotedOf(id string, meta []byte) *quoted {
 
 // SendMessage sends text, or files with the text as the first one's
 // caption (WhatsApp sends one file per message; the result names the
-// first).
+// first, and its meta the others: see msgMeta.Parts).
 func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessage) (sdk.Result, error) {
 	chat, err := parseChatID(c.ChatID)
 	if err != nil {
@@ -60,9 +61,17 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		if err != nil {
 			return sdk.Result{}, sendErr("send", err)
 		}
+		s.noteSent(c.ChatID, chat, resp)
 		return s.sent(resp.ID, resp.Timestamp), nil
 	}
 	var first sdk.Result
+	var parts []types.MessageID
+	withParts := func() sdk.Result {
+		if len(parts) > 0 {
+			first.Meta = msgMeta{Sender: s.ownJID(), FromMe: true, Parts: parts}.encode()
+		}
+		return first
+	}
 	for i, a := range msg.Attachments {
 		caption := a.Caption
 		ci := contextInfo(nil, nil)
@@ -74,17 +83,20 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 		m, err := s.upload(ctx, a, caption, ci)
 		if err != nil {
-			return first, err
+			return withParts(), err
 		}
 		resp, err := s.d.cli.SendMessage(ctx, chat, m)
 		if err != nil {
-			return first, sendErr("send a file", err)
+			return withParts(), sendErr("send a file", err)
 		}
 		if i == 0 {
 			first = s.sent(resp.ID, resp.Timestamp)
+			s.noteSent(c.ChatID, chat, resp)
+		} else {
+			parts = append(parts, resp.ID)
 		}
 	}
-	return first, nil
+	return withParts(), nil
 }
 
 // ownTarget is the metadata of a message the user may edit: their own.
@@ -150,6 +162,12 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	resp, err := s.d.cli.SendMessage(ctx, chat, revokeMessage(chat, quoted{ID: r.TargetId, Meta: m}))
 	if err != nil {
 		return sdk.Result{}, sendErr("delete", err)
+	}
+	// The other files the same send made go with it.
+	for i, id := range m.Parts {
+		if _, err := s.d.cli.SendMessage(ctx, chat, revokeMessage(chat, quoted{ID: id, Meta: msgMeta{Sender: m.Sender, FromMe: m.FromMe}})); err != nil {
+			return sdk.Result{MessageID: resp.ID, Time: resp.Timestamp}, sendErr(fmt.Sprintf("delete file %d of %d (the first ones are deleted)", i+2, len(m.Parts)+1), err)
+		}
 	}
 	return sdk.Result{MessageID: resp.ID, Time: resp.Timestamp}, nil
 }

@@ -213,7 +213,7 @@ func TestHistorySync(t *testing.T) {
 		t.Fatalf("history batches: %v", hist)
 	}
 	b := hist[0]
-	if b.ChatId != "+33611111111" || !b.Done || len(b.Events) != 2 || b.Events[0].EventId != "H2" || b.Events[1].EventId != "H3" ||
+	if b.ChatId != "+33611111111" || b.Done || len(b.Events) != 2 || b.Events[0].EventId != "H2" || b.Events[1].EventId != "H3" ||
 		!b.Events[1].Sender.IsFromMe || b.Events[0].GetMessage().Text != "theirs" || b.Cursor == "" {
 		t.Errorf("batch: %v", b)
 	}

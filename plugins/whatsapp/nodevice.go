@@ -50,6 +50,7 @@ func (noDevice) MarkRead(context.Context, []types.MessageID, time.Time, types.JI
 func (noDevice) ParseWebMessage(types.JID, *waWeb.WebMessageInfo) (*events.Message, error) {
 	return nil, errNoDevice
 }
+func (noDevice) BuildHistorySyncRequest(*types.MessageInfo, int) *waE2E.Message { return nil }
 func (noDevice) SendChatPresence(context.Context, types.JID, types.ChatPresence, types.ChatPresenceMedia) error {
 	return errNoDevice
 }

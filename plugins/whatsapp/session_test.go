@@ -586,3 +586,42 @@ func TestLogoutNotConnected(t *testing.T) {
 		t.Errorf("a device is left after logout: %v", s3.d.dev.ID)
 	}
 }
+
+// Several files in one message: one WhatsApp message each; the result
+// names the first and its meta the others, so that retracting it
+// deletes them all.
+func TestSeveralFilesRetracted(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	var atts []*pb.Attachment
+	for _, name := range []string{"a.jpg", "b.jpg", "c.jpg"} {
+		id, err := s.UploadMedia(ctx, &pb.MediaInfo{Name: name, MimeType: "image/jpeg"}, strings.NewReader("JPEG "+name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		atts = append(atts, &pb.Attachment{Name: name, MimeType: "image/jpeg", Source: &pb.Attachment_UploadId{UploadId: id}})
+	}
+	res, err := s.SendMessage(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.SendMessage{Text: "three", Attachments: atts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent, _ := fake.WaitSent(3, time.Second)
+	m, err := decodeMeta(res.Meta)
+	if err != nil || res.MessageID != sent[0].ID || !m.FromMe || !slices.Equal(m.Parts, []types.MessageID{sent[1].ID, sent[2].ID}) {
+		t.Fatalf("result %v (meta %v, %v), sent %v", res, m, err, sent)
+	}
+	if _, err := s.Retract(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.Retract{TargetId: res.MessageID, TargetMeta: res.Meta}); err != nil {
+		t.Fatal(err)
+	}
+	sent, _ = fake.WaitSent(6, time.Second)
+	var revoked []types.MessageID
+	for _, x := range sent[3:] {
+		if pm := x.Msg.GetProtocolMessage(); pm.GetType() == waE2E.ProtocolMessage_REVOKE && pm.GetKey().GetFromMe() {
+			revoked = append(revoked, pm.GetKey().GetID())
+		}
+	}
+	if !slices.Equal(revoked, []types.MessageID{sent[0].ID, sent[1].ID, sent[2].ID}) {
+		t.Errorf("revoked %v, want the three", revoked)
+	}
+}

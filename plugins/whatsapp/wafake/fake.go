@@ -69,7 +69,8 @@ type Client struct {
 	users     map[string]types.JID // phone digits -> JID, for IsOnWhatsApp
 	pictures  map[types.JID]*types.ProfilePictureInfo
 	nextID    int
-	unlinked  bool // WhatsApp heard the logout
+	unlinked  bool  // WhatsApp heard the logout
+	phone     phone // the phone's side of history on demand (phone.go)
 	// ConnectErr, when set, is what Connect returns.
 	ConnectErr error
 	// SendErr, when set, is what SendMessage returns.
@@ -348,6 +349,10 @@ func (c *Client) SendMessage(_ context.Context, to types.JID, msg *waE2E.Message
 	if !c.connected {
 		return whatsmeow.SendResponse{}, whatsmeow.ErrNotConnected
 	}
+	if len(extra) > 0 && extra[0].Peer {
+		// To the user's own devices: the phone answers (phone.go).
+		return c.peerLocked(to, msg)
+	}
 	id := types.MessageID("")
 	if len(extra) > 0 {
 		id = extra[0].ID
@@ -405,6 +410,11 @@ func (c *Client) Reads() []Read {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return slices.Clone(c.reads)
+}
+
+// BuildHistorySyncRequest is whatsmeow's own (it needs no connection).
+func (c *Client) BuildHistorySyncRequest(last *types.MessageInfo, count int) *waE2E.Message {
+	return c.Real.BuildHistorySyncRequest(last, count)
 }
 
 // ParseWebMessage is whatsmeow's own (it needs no connection).

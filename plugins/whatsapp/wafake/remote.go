@@ -14,6 +14,7 @@ import (
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
+	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
@@ -30,7 +31,7 @@ import (
 type Command struct {
 	ID int `json:"id"`
 	// Op: "scan", "receive", "contact", "history" (applied once, to the newest fake
-	// that can), "group", "media", "user" (state: applied to every fake).
+	// that can), "group", "media", "user", "phone" (state: applied to every fake).
 	Op    string             `json:"op"`
 	JID   string             `json:"jid,omitempty"`
 	Name  string             `json:"name,omitempty"`
@@ -41,7 +42,9 @@ type Command struct {
 	Data  []byte             `json:"data,omitempty"`
 }
 
-func (c Command) state() bool { return c.Op == "group" || c.Op == "media" || c.Op == "user" }
+func (c Command) state() bool {
+	return c.Op == "group" || c.Op == "media" || c.Op == "user" || c.Op == "phone"
+}
 
 // Report is a message a fake sent, as the server keeps it.
 type Report struct {
@@ -118,6 +121,21 @@ func (s *Server) History(h *waHistorySync.HistorySync) error {
 		return err
 	}
 	s.add(Command{Op: "history", Msg: b})
+	return nil
+}
+
+// PhoneHistory puts past messages of chat on the user's phone: what it
+// answers history-on-demand requests with (Client.SetPhoneHistory).
+func (s *Server) PhoneHistory(chat types.JID, msgs ...*waWeb.WebMessageInfo) error {
+	conv := &waHistorySync.Conversation{ID: proto.String(chat.String())}
+	for _, m := range msgs {
+		conv.Messages = append(conv.Messages, &waHistorySync.HistorySyncMsg{Message: m})
+	}
+	b, err := proto.Marshal(conv)
+	if err != nil {
+		return err
+	}
+	s.add(Command{Op: "phone", JID: chat.String(), Msg: b})
 	return nil
 }
 
@@ -413,6 +431,16 @@ func applyState(c *Client, cmd Command) {
 	case "user":
 		if jid, err := types.ParseJID(cmd.JID); err == nil {
 			c.AddUser(jid)
+		}
+	case "phone":
+		var conv waHistorySync.Conversation
+		jid, err := types.ParseJID(cmd.JID)
+		if err == nil && proto.Unmarshal(cmd.Msg, &conv) == nil {
+			var msgs []*waWeb.WebMessageInfo
+			for _, m := range conv.GetMessages() {
+				msgs = append(msgs, m.GetMessage())
+			}
+			c.SetPhoneHistory(jid, msgs...)
 		}
 	}
 }

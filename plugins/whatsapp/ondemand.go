@@ -1,0 +1,385 @@
+package whatsapp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waHistorySync"
+	"go.mau.fi/whatsmeow/types"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// History on demand: the host's Backfill of a chat. WhatsApp keeps no
+// history on its servers; the phone has it. A linked device asks the
+// phone for the messages before one it knows (a peer message built by
+// whatsmeow's BuildHistorySyncRequest, sent to the user's own JID), and
+// the phone answers, when it is online, with a history sync blob of type
+// ON_DEMAND. The message asked from is the older of the one the host's
+// cursor names and the oldest the plugin has seen in the chat (pushed
+// history, live messages, the user's own sends, earlier answers), which
+// it keeps per chat in its login folder: a host cursor left behind by a
+// newer pushed batch still pages back from the oldest. One request is in
+// flight per login (the answer names no request, only its chat), each
+// waited for onDemandWait; after one unanswered, those that queued
+// meanwhile are not sent (the phone is likely offline) until onDemandWait
+// has passed or an answer came. An answer with nothing older is the start
+// of the chat (done), as is one reaching history_days.
+
+// onDemandWait bounds the wait for the phone's answer.
+var onDemandWait = 30 * time.Second
+
+// onDemandPage is the most messages asked of the phone at once (what
+// whatsmeow recommends).
+var onDemandPage = 50
+
+// oldestFile keeps, per chat, the oldest message seen.
+const oldestFile = "history-oldest.json"
+
+// anchor is what the phone needs to find a message: its chat (the JID
+// WhatsApp keys it by), its ID, whether the user sent it, its time.
+type anchor struct {
+	Chat   string `json:"chat"`
+	ID     string `json:"id"`
+	FromMe bool   `json:"me,omitempty"`
+	TimeMS int64  `json:"ms"`
+}
+
+func anchorOf(chat types.JID, info *types.MessageInfo) anchor {
+	return anchor{Chat: chat.ToNonAD().String(), ID: info.ID, FromMe: info.IsFromMe, TimeMS: info.Timestamp.UnixMilli()}
+}
+
+func (a anchor) zero() bool { return a.ID == "" }
+
+// olderThan says whether a is older than b; any anchor is older than none.
+func (a anchor) olderThan(b anchor) bool {
+	return !a.zero() && (b.zero() || a.TimeMS < b.TimeMS)
+}
+
+// info is a as the MessageInfo BuildHistorySyncRequest takes.
+func (a anchor) info() (*types.MessageInfo, error) {
+	chat, err := types.ParseJID(a.Chat)
+	if err != nil {
+		return nil, err
+	}
+	return &types.MessageInfo{MessageSource: types.MessageSource{Chat: chat, IsFromMe: a.FromMe, IsGroup: chat.Server == types.GroupServer},
+		ID: a.ID, Timestamp: time.UnixMilli(a.TimeMS)}, nil
+}
+
+// cursorPrefix marks the cursors of this plugin's batches; those of
+// before ("wa:<µs>:<id>", "wa:none") name no sender and are passed over.
+const cursorPrefix = "wa2:"
+
+// cursor is a as a batch's cursor: "wa2:<ms>:<0|1>:<chat JID>:<ID>".
+func (a anchor) cursor() string {
+	me := 0
+	if a.FromMe {
+		me = 1
+	}
+	return fmt.Sprintf("%s%d:%d:%s:%s", cursorPrefix, a.TimeMS, me, a.Chat, a.ID)
+}
+
+// parseCursor is the anchor of a cursor; zero for any other string.
+func parseCursor(c string) anchor {
+	rest, ok := strings.CutPrefix(c, cursorPrefix)
+	if !ok {
+		return anchor{}
+	}
+	f := strings.SplitN(rest, ":", 4)
+	if len(f) != 4 || f[3] == "" || (f[1] != "0" && f[1] != "1") {
+		return anchor{}
+	}
+	ms, err := strconv.ParseInt(f[0], 10, 64)
+	if err != nil {
+		return anchor{}
+	}
+	if _, err := types.ParseJID(f[2]); err != nil {
+		return anchor{}
+	}
+	return anchor{Chat: f[2], ID: f[3], FromMe: f[1] == "1", TimeMS: ms}
+}
+
+// oldestKnown is the oldest message seen per chat ID, kept in the login
+// folder (in memory only without one). Written only when a chat gets an
+// older message, or its first: rarely once its history came.
+type oldestKnown struct {
+	path string
+
+	mu     sync.Mutex
+	loaded bool
+	chats  map[string]anchor
+}
+
+func (o *oldestKnown) loadLocked() {
+	if o.loaded {
+		return
+	}
+	o.loaded, o.chats = true, map[string]anchor{}
+	if o.path == "" {
+		return
+	}
+	b, err := os.ReadFile(o.path)
+	if err != nil {
+		return // none yet (a damaged one is rewritten by the next note)
+	}
+	_ = json.Unmarshal(b, &o.chats)
+}
+
+// get is the oldest message seen in a chat.
+func (o *oldestKnown) get(chatID string) anchor {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.loadLocked()
+	return o.chats[chatID]
+}
+
+// note keeps each chat's anchor that is older than the one known, and
+// writes the file when one was.
+func (o *oldestKnown) note(seen map[string]anchor) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.loadLocked()
+	changed := false
+	for chat, a := range seen {
+		if chat != "" && a.olderThan(o.chats[chat]) {
+			o.chats[chat] = a
+			changed = true
+		}
+	}
+	if !changed || o.path == "" {
+		return nil
+	}
+	b, err := json.Marshal(o.chats)
+	if err != nil {
+		return err
+	}
+	tmp := o.path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, o.path)
+}
+
+// noteOldest records what the session saw; a failure costs only the
+// anchor of a Backfill without cursor, so it is logged.
+func (s *Session) noteOldest(seen map[string]anchor) {
+	if err := s.hist.oldest.note(seen); err != nil {
+		s.log.Warn("oldest message of a chat not kept", "err", err)
+	}
+}
+
+// noteSent notes a message the user sent: a chat's first is where
+// history on demand asks from.
+func (s *Session) noteSent(chatID string, chat types.JID, resp whatsmeow.SendResponse) {
+	info := types.MessageInfo{MessageSource: types.MessageSource{Chat: chat, IsFromMe: true}, ID: resp.ID, Timestamp: resp.Timestamp}
+	s.noteOldest(map[string]anchor{chatID: anchorOf(chat, &info)})
+}
+
+// onDemand is the request waiting for the phone's answer.
+type onDemand struct {
+	one     sync.Mutex // held while a request is in flight
+	mu      sync.Mutex
+	waiting *odWait
+	silent  time.Time // when a request went unanswered; zero once one is
+}
+
+type odWait struct {
+	chatID string
+	answer chan *waHistorySync.Conversation // nil: the blob held no chat
+}
+
+// onDemandAnswer hands the waiting request its answer from an ON_DEMAND
+// blob, and returns what is left of the blob for the pushed history (nil
+// when nothing): an answer that came too late goes that way.
+func (s *Session) onDemandAnswer(data *waHistorySync.HistorySync) *waHistorySync.HistorySync {
+	s.hist.od.mu.Lock()
+	defer s.hist.od.mu.Unlock()
+	s.hist.od.silent = time.Time{} // the phone answers (late or not)
+	w := s.hist.od.waiting
+	if w == nil {
+		return data
+	}
+	convs := data.GetConversations()
+	if len(convs) == 0 {
+		s.hist.od.waiting = nil
+		w.answer <- nil
+		return nil
+	}
+	for i, conv := range convs {
+		chat, err := types.ParseJID(conv.GetID())
+		if err != nil || chatIDOf(s.ids, chat) != w.chatID {
+			continue
+		}
+		s.hist.od.waiting = nil
+		w.answer <- conv
+		if len(convs) == 1 {
+			return nil
+		}
+		rest := &waHistorySync.HistorySync{SyncType: data.SyncType}
+		rest.Conversations = append(append(rest.Conversations, convs[:i]...), convs[i+1:]...)
+		return rest
+	}
+	return data
+}
+
+var (
+	// errNoAnswer: the phone did not answer in time.
+	errNoAnswer = errors.New("the phone did not answer")
+	// errSilent: a request just went unanswered; this one is not sent.
+	errSilent = fmt.Errorf("%w lately: not asked again yet", errNoAnswer)
+)
+
+// askPhone asks the phone for count messages of chatID before a, and
+// waits for its answer (nil: nothing).
+func (s *Session) askPhone(ctx context.Context, chatID string, a anchor, count int) (*waHistorySync.Conversation, error) {
+	info, err := a.info()
+	if err != nil {
+		return nil, err
+	}
+	own := s.ownJID()
+	if own.IsEmpty() {
+		return nil, whatsmeow.ErrNotLoggedIn
+	}
+	od := &s.hist.od
+	od.one.Lock()
+	defer od.one.Unlock()
+	w := &odWait{chatID: chatID, answer: make(chan *waHistorySync.Conversation, 1)}
+	od.mu.Lock()
+	if !od.silent.IsZero() && time.Since(od.silent) < onDemandWait {
+		od.mu.Unlock()
+		return nil, errSilent
+	}
+	od.waiting = w
+	od.mu.Unlock()
+	defer func() {
+		od.mu.Lock()
+		if od.waiting == w {
+			od.waiting = nil
+		}
+		od.mu.Unlock()
+	}()
+	if _, err := s.d.cli.SendMessage(ctx, own, s.d.cli.BuildHistorySyncRequest(info, count), whatsmeow.SendRequestExtra{Peer: true}); err != nil {
+		return nil, err
+	}
+	timer := time.NewTimer(onDemandWait)
+	defer timer.Stop()
+	select {
+	case conv := <-w.answer:
+		return conv, nil
+	case <-timer.C:
+		od.mu.Lock()
+		od.silent = time.Now()
+		od.mu.Unlock()
+		return nil, errNoAnswer
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Backfill fetches a chat's history from the phone, page after page,
+// from the older of the cursor's message and the oldest seen, until
+// req.Limit messages came (one page when 0) or the chat's start. It
+// answers at once: done when history is off or nothing of the chat is
+// known (there is no message to ask before), an error when not logged
+// in; the pages follow from a goroutine.
+func (s *Session) Backfill(_ context.Context, req sdk.BackfillRequest) error {
+	chat, err := parseChatID(req.ChatID)
+	if err != nil {
+		return err
+	}
+	a := s.hist.oldest.get(req.ChatID)
+	if c := parseCursor(req.Cursor); c.olderThan(a) {
+		a = c
+	}
+	if s.n.historyDays() == 0 || a.zero() {
+		go s.sendPage(&pb.HistoryBatch{LoginId: s.login.LoginID, ChatId: req.ChatID, ChatType: chatTypeOf(chat), Cursor: req.Cursor, Done: true})
+		return nil
+	}
+	if !s.d.cli.IsLoggedIn() {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "whatsapp: history of %s: not connected to WhatsApp", req.ChatID)
+	}
+	go s.backfill(req, chat, a)
+	return nil
+}
+
+// backfill asks the phone page after page and sends each page.
+func (s *Session) backfill(req sdk.BackfillRequest, chat types.JID, a anchor) {
+	s.mu.Lock()
+	stop := s.stop
+	s.mu.Unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	left := req.Limit
+	if left <= 0 {
+		left = onDemandPage
+	}
+	for {
+		count := min(left, onDemandPage)
+		conv, err := s.askPhone(ctx, req.ChatID, a, count)
+		if errors.Is(err, errNoAnswer) {
+			// An empty page, not done: the host asks again from here
+			// (at the next connection); the answer, should it come
+			// later, goes the pushed history's way.
+			s.log.Info("history on demand: the phone did not answer", "chat", req.ChatID, "err", err)
+			s.sendPage(&pb.HistoryBatch{LoginId: s.login.LoginID, ChatId: req.ChatID, ChatType: chatTypeOf(chat), Cursor: a.cursor()})
+			return
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("history on demand not asked", "chat", req.ChatID, "err", err)
+			}
+			return
+		}
+		r := s.historyEvents(chat, conv, s.n.historyCutoff(time.Now()), a)
+		b := &pb.HistoryBatch{LoginId: s.login.LoginID, ChatId: req.ChatID, ChatType: chatTypeOf(chat),
+			Events: r.evs, Cursor: a.cursor(), Done: r.raw == 0 || r.cut, Total: int64(len(r.evs))}
+		if !r.oldest.zero() {
+			b.Cursor = r.oldest.cursor()
+			s.noteOldest(map[string]anchor{req.ChatID: r.oldest})
+		}
+		if !s.sendPage(b) {
+			return
+		}
+		left -= r.raw
+		if b.Done || left <= 0 {
+			return
+		}
+		a = r.oldest
+	}
+}
+
+// sendPage sends a batch to the host; false when it could not.
+func (s *Session) sendPage(b *pb.HistoryBatch) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.n.host.SendHistory(ctx, b); err != nil {
+		s.log.Debug("history page not sent", "chat", b.ChatId, "err", err)
+		return false
+	}
+	return true
+}
+
+// oldestPath is where a login keeps its chats' oldest messages.
+func oldestPath(loginDir string) string {
+	if loginDir == "" {
+		return ""
+	}
+	return filepath.Join(loginDir, oldestFile)
+}
