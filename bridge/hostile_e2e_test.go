@@ -100,7 +100,7 @@ func TestTextXMLCannotCarry(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := registered(t, s, "alice")
 	bob := "bob@" + domain
-	sendChat(t, alice, bob, `escaped bold \x02text\x02, colour \x0304red\x03, bell \x07, escape \x1b[31m, \uFFFE end`)
+	sendChat(t, alice, bob, `say-escaped bold \x02text\x02, colour \x0304red\x03, bell \x07, escape \x1b[31m, \uFFFE end`)
 	want := "bold \uFFFDtext\uFFFD, colour \uFFFD04red\uFFFD, bell \uFFFD, escape \uFFFD[31m, \uFFFD end"
 	if got := nextMessage(t, alice, bob, timeout); got.Body != want {
 		t.Fatalf("got %q (%s), want %q", got.Body, got.XML, want)

@@ -50,7 +50,7 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 //	                  took over): the login stays, relogin connects again
 //	identity NEWID    the contact moves to NEWID (identity.go)
 //	progress N        long work of N steps is reported (identity.go)
-//	escaped TEXT      the contact says TEXT with its Go escapes decoded
+//	say-escaped TEXT  the contact says TEXT with its Go escapes decoded
 //	                  (\x02...): text XML cannot carry, as networks send
 func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessage) (sdk.Result, error) {
 	if err := s.inChat(c); err != nil {
@@ -98,10 +98,10 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 	case "progress":
 		s.progress(rest)
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
-	case "escaped":
+	case "say-escaped":
 		said, err := strconv.Unquote(`"` + rest + `"`)
 		if err != nil {
-			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "escaped: %v", err)
+			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "say-escaped: %v", err)
 		}
 		ev := s.event(c)
 		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: said}}
