@@ -202,3 +202,48 @@ func TestSetRoleLive(t *testing.T) {
 	}
 	wantCode(t, "someone not in the group", role("-100620", "1003", pb.Affiliation_AFFILIATION_ADMIN, pb.Role_ROLE_MODERATOR), pb.ErrorCode_ERROR_CODE_NOT_FOUND)
 }
+
+// Telegram's reports of rights changes as member events: a basic group's
+// admin named and dismissed; a supergroup member made admin, restricted,
+// free again; a supergroup join or departure is left to its service
+// message.
+func TestParticipantUpdates(t *testing.T) {
+	s := newSession(New(), sdk.LoginInfo{LoginID: "1001"}, saved{UserID: 1001})
+	s.peers = newPeers(nil)
+	s.peers.add([]tg.UserClass{&tg.User{ID: 1003, FirstName: "Carol"}}, nil)
+	one := func(u tg.UpdateClass) *pb.Event {
+		t.Helper()
+		evs := s.participantEvents(u)
+		if len(evs) != 1 {
+			t.Fatalf("%T: %d events, want one", u, len(evs))
+		}
+		return evs[0]
+	}
+	check := func(ev *pb.Event, chat string, aff pb.Affiliation, r pb.Role) {
+		t.Helper()
+		me := ev.GetMember()
+		if ev.ChatId != chat || me.GetKind() != pb.MemberEvent_KIND_ROLE_CHANGED || me.Member.GetUserId() != "1003" || me.Member.GetNick() != "Carol" ||
+			me.Member.Affiliation != aff || me.Member.Role != r {
+			t.Errorf("event %v: want carol %v/%v in %s", ev, aff, r, chat)
+		}
+	}
+	check(one(&tg.UpdateChatParticipantAdmin{ChatID: 77, UserID: 1003, IsAdmin: true}), "-77", pb.Affiliation_AFFILIATION_ADMIN, pb.Role_ROLE_MODERATOR)
+	check(one(&tg.UpdateChatParticipantAdmin{ChatID: 77, UserID: 1003}), "-77", pb.Affiliation_AFFILIATION_MEMBER, pb.Role_ROLE_PARTICIPANT)
+	was := &tg.ChannelParticipant{UserID: 1003}
+	check(one(&tg.UpdateChannelParticipant{ChannelID: 610, UserID: 1003, PrevParticipant: was, NewParticipant: &tg.ChannelParticipantAdmin{UserID: 1003}}),
+		"-100610", pb.Affiliation_AFFILIATION_ADMIN, pb.Role_ROLE_MODERATOR)
+	muted := &tg.ChannelParticipantBanned{Peer: &tg.PeerUser{UserID: 1003}, BannedRights: tg.ChatBannedRights{SendMessages: true}}
+	check(one(&tg.UpdateChannelParticipant{ChannelID: 610, UserID: 1003, PrevParticipant: was, NewParticipant: muted}),
+		"-100610", pb.Affiliation_AFFILIATION_MEMBER, pb.Role_ROLE_VISITOR)
+	check(one(&tg.UpdateChannelParticipant{ChannelID: 610, UserID: 1003, PrevParticipant: muted, NewParticipant: was}),
+		"-100610", pb.Affiliation_AFFILIATION_MEMBER, pb.Role_ROLE_PARTICIPANT)
+	for _, u := range []*tg.UpdateChannelParticipant{
+		{ChannelID: 610, UserID: 1003, NewParticipant: was},  // a join
+		{ChannelID: 610, UserID: 1003, PrevParticipant: was}, // a departure
+		{ChannelID: 610, UserID: 1003, PrevParticipant: was, NewParticipant: &tg.ChannelParticipantBanned{Peer: &tg.PeerUser{UserID: 1003}, BannedRights: tg.ChatBannedRights{ViewMessages: true}}}, // a ban
+	} {
+		if evs := s.participantEvents(u); len(evs) != 0 {
+			t.Errorf("%+v: %v, want none (its service message says it)", u, evs)
+		}
+	}
+}
