@@ -46,7 +46,8 @@ func wantCode(t *testing.T, what string, err error, code pb.ErrorCode, words ...
 // (messages.addChatUser) and a supergroup (channels.inviteToChannel),
 // the member coming with Telegram's service message; refusals as
 // Telegram gives them: already a member, privacy settings (a missing
-// invitee), a group where only admins add people.
+// invitee), a group where only admins add people. A kick lets them come
+// back; a ban keeps them out.
 func TestInviteLive(t *testing.T) {
 	srv := newFake(t)
 	srv.AddUser(dave)
@@ -87,6 +88,27 @@ func TestInviteLive(t *testing.T) {
 	h.wait(t, from, "dave joining the supergroup", isMember("-100610", pb.MemberEvent_KIND_JOINED, "1004"))
 	if !slices.Contains(srv.ChannelInfo(610).Members, dave.ID) {
 		t.Error("dave is not in the supergroup on Telegram")
+	}
+
+	// Kicked (free to come back), added again, then banned.
+	from = h.count()
+	if err := s.Kick(ctx, sdk.Call{ChatID: "-100610"}, &pb.Kick{UserId: "1004"}); err != nil {
+		t.Fatal(err)
+	}
+	h.wait(t, from, "dave kicked", isMember("-100610", pb.MemberEvent_KIND_KICKED, "1004"))
+	if c := srv.ChannelInfo(610); slices.Contains(c.Members, dave.ID) || slices.Contains(c.Banned, dave.ID) {
+		t.Errorf("after a kick: members %v, banned %v; want dave in neither", c.Members, c.Banned)
+	}
+	from = h.count()
+	if err := s.Invite(ctx, sdk.Call{ChatID: "-100610"}, "1004"); err != nil {
+		t.Fatal(err)
+	}
+	h.wait(t, from, "dave back", isMember("-100610", pb.MemberEvent_KIND_JOINED, "1004"))
+	if err := s.Kick(ctx, sdk.Call{ChatID: "-100610"}, &pb.Kick{UserId: "1004", Ban: true}); err != nil {
+		t.Fatal(err)
+	}
+	if c := srv.ChannelInfo(610); slices.Contains(c.Members, dave.ID) || !slices.Contains(c.Banned, dave.ID) {
+		t.Errorf("after a ban: members %v, banned %v; want dave banned", c.Members, c.Banned)
 	}
 	wantCode(t, "adding where only admins may", s.Invite(ctx, sdk.Call{ChatID: "-100620"}, "1004"), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "admins", "CHAT_ADMIN_REQUIRED")
 	if slices.Contains(srv.ChannelInfo(620).Members, dave.ID) {
