@@ -195,6 +195,8 @@ func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error 
 	}
 	muted := r.Role == pb.Role_ROLE_VISITOR
 	switch {
+	case admin && cur.admin && r.Role == pb.Role_ROLE_PARTICIPANT:
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: an admin is always a moderator; to take it away, make them a member")
 	case admin && muted:
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: an admin cannot be kept from sending; take their admin rights away first")
 	case muted && kind == peerChat:

@@ -215,6 +215,7 @@ func TestSetRoleLive(t *testing.T) {
 		t.Error("dave is still restricted on Telegram")
 	}
 
+	wantCode(t, "an admin's moderator role taken", role("-77", "1002", pb.Affiliation_AFFILIATION_ADMIN, pb.Role_ROLE_PARTICIPANT), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "make them a member")
 	wantCode(t, "an admin muted", role("-100610", "1004", pb.Affiliation_AFFILIATION_ADMIN, pb.Role_ROLE_VISITOR), pb.ErrorCode_ERROR_CODE_BAD_REQUEST)
 	wantCode(t, "the owner demoted", role("-100610", "1001", pb.Affiliation_AFFILIATION_MEMBER, pb.Role_ROLE_PARTICIPANT), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "owner")
 	wantCode(t, "bob made owner", role("-100610", "1002", pb.Affiliation_AFFILIATION_OWNER, pb.Role_ROLE_MODERATOR), pb.ErrorCode_ERROR_CODE_UNSUPPORTED)
