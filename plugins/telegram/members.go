@@ -73,6 +73,7 @@ func (s *Session) Invite(ctx context.Context, c sdk.Call, user string) error {
 	}
 	var res *tg.MessagesInvitedUsers
 	if kind == peerChat {
+		// FwdLimit: the newcomer sees the last 100 messages, as the apps do.
 		res, err = api.MessagesAddChatUser(ctx, &tg.MessagesAddChatUserRequest{ChatID: id, UserID: in, FwdLimit: 100})
 	} else {
 		var ch *tg.InputChannel
