@@ -352,6 +352,15 @@ func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 		case *tg.ChannelParticipantAdmin:
 			m = s.member(userID(p.UserID))
 			m.Affiliation, m.Role = pb.Affiliation_AFFILIATION_ADMIN, pb.Role_ROLE_MODERATOR
+		case *tg.ChannelParticipantBanned:
+			// A restricted member, still in the group: one who may not
+			// send is a visitor.
+			if u, ok := p.Peer.(*tg.PeerUser); ok && !p.Left && !p.BannedRights.ViewMessages {
+				m = s.member(userID(u.UserID))
+				if p.BannedRights.SendMessages {
+					m.Role = pb.Role_ROLE_VISITOR
+				}
+			}
 		}
 		if m != nil {
 			hasSelf = hasSelf || m.IsSelf

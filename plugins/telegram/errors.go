@@ -57,6 +57,9 @@ func cmdErr(what string, err error) error {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "telegram: %s: wait %s (FLOOD_WAIT)", what, d.Round(time.Second))
 	}
 	if e, ok := tgerr.As(err); ok {
+		if x, ok := explained[e.Type]; ok {
+			return sdk.Errorf(x.code, "telegram: %s: %s (%s)", what, x.text, e.Type)
+		}
 		code := pb.ErrorCode_ERROR_CODE_UNSPECIFIED
 		switch {
 		case e.IsOneOf("MESSAGE_ID_INVALID", "PEER_ID_INVALID", "USER_ID_INVALID", "CHANNEL_INVALID", "CHAT_ID_INVALID", "USERNAME_NOT_OCCUPIED", "USERNAME_INVALID", "PHONE_NOT_OCCUPIED", "TOPIC_ID_INVALID", "TOPIC_DELETED"):
@@ -75,4 +78,32 @@ func cmdErr(what string, err error) error {
 		return sdk.Errorf(code, "telegram: %s: %s", what, e.Type)
 	}
 	return fmt.Errorf("telegram: %s: %w", what, err)
+}
+
+// explained are Telegram's refusals of what a group's members may do,
+// in words for the user.
+var explained = map[string]struct {
+	code pb.ErrorCode
+	text string
+}{
+	"CHAT_ADMIN_REQUIRED":           {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "only the group's admins (with this right) may do this"},
+	"USER_PRIVACY_RESTRICTED":       {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "their privacy settings do not allow it; send them the group's invite link instead"},
+	"USER_NOT_MUTUAL_CONTACT":       {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "only a mutual contact can be added (or they left the group recently); send them the group's invite link instead"},
+	"USER_ALREADY_PARTICIPANT":      {pb.ErrorCode_ERROR_CODE_CONFLICT, "already a member of the group"},
+	"USER_NOT_PARTICIPANT":          {pb.ErrorCode_ERROR_CODE_NOT_FOUND, "not a member of the group"},
+	"USER_KICKED":                   {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "banned from the group: an admin must lift the ban first"},
+	"USER_CHANNELS_TOO_MUCH":        {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "they are in too many groups and channels already"},
+	"USERS_TOO_MUCH":                {pb.ErrorCode_ERROR_CODE_TOO_LARGE, "the group is full"},
+	"USER_IS_BLOCKED":               {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "they blocked you"},
+	"USER_BLOCKED":                  {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "they blocked you"},
+	"YOU_BLOCKED_USER":              {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you blocked them: unblock them first"},
+	"USER_BOT":                      {pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a bot can only be an admin in a channel"},
+	"BOT_GROUPS_BLOCKED":            {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "this bot cannot be added to groups"},
+	"INPUT_USER_DEACTIVATED":        {pb.ErrorCode_ERROR_CODE_NOT_FOUND, "this Telegram account was deleted"},
+	"USER_CREATOR":                  {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "nobody can change the owner's rights"},
+	"USER_ADMIN_INVALID":            {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "an admin cannot be restricted: take their admin rights away first"},
+	"RIGHT_FORBIDDEN":               {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "your admin rights do not allow this"},
+	"ADMINS_TOO_MUCH":               {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "the group has as many admins as Telegram allows"},
+	"FRESH_CHANGE_ADMINS_FORBIDDEN": {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you were made admin just now and may not change admins yet"},
+	"CHAT_MEMBER_ADD_FAILED":        {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "Telegram could not add them"},
 }

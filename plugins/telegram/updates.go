@@ -111,6 +111,8 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 		p := presenceOf(u.Status)
 		return []*pb.Event{{ChatId: userID(u.UserID), Sender: &pb.Sender{UserId: userID(u.UserID)},
 			Payload: &pb.Event_Presence{Presence: &pb.PresenceEvent{Presence: p}}}}
+	case *tg.UpdateChatParticipantAdmin, *tg.UpdateChannelParticipant:
+		return s.participantEvents(u) // members.go
 	case *tg.UpdateUserName:
 		if old, ok := s.peers.user(u.UserID); ok {
 			cp := *old

@@ -22,6 +22,13 @@ type Channel struct {
 	Members   []int64
 	Admins    []int64
 	Creator   int64
+	// AdminsInvite: only admins may add members (the default rights
+	// without invite_users); a broadcast channel is always so.
+	AdminsInvite bool
+	// Restricted are members who may read, not send (banned rights
+	// send_messages); Banned, people kept out (view_messages).
+	Restricted []int64
+	Banned     []int64
 
 	photoID int64 // the channel's picture in Server.media; 0: none (SetChannelPhoto)
 	pts     int
@@ -80,7 +87,7 @@ func (s *Server) deliverChannel(from int64, c *Channel, text string, ents []tg.M
 	if !slices.Contains(c.Members, from) {
 		return nil, tgerr.New(403, "CHAT_WRITE_FORBIDDEN")
 	}
-	if c.Broadcast && from != c.Creator && !slices.Contains(c.Admins, from) {
+	if (c.Broadcast && from != c.Creator && !slices.Contains(c.Admins, from)) || slices.Contains(c.Restricted, from) {
 		return nil, tgerr.New(403, "CHAT_WRITE_FORBIDDEN")
 	}
 	header, err := c.replyHeader(from, reply, top)
@@ -180,6 +187,8 @@ func (s *Server) registerChannels(d *tgtest.Dispatcher) {
 				out.Participants = append(out.Participants, &tg.ChannelParticipantCreator{UserID: m})
 			case slices.Contains(c.Admins, m):
 				out.Participants = append(out.Participants, &tg.ChannelParticipantAdmin{UserID: m, PromotedBy: c.Creator, Date: 1})
+			case slices.Contains(c.Restricted, m):
+				out.Participants = append(out.Participants, c.restricted(m))
 			case m == k.user:
 				out.Participants = append(out.Participants, &tg.ChannelParticipantSelf{UserID: m, InviterID: c.Creator, Date: 1})
 			default:

@@ -51,6 +51,9 @@ type User struct {
 	NoCode bool
 	// Photo is the profile photo, a JPEG ("" = none).
 	Photo []byte
+	// PrivateInvites: their privacy settings let only their contacts
+	// add them to groups (Settings, Privacy, Invites: My Contacts).
+	PrivateInvites bool
 
 	ver     *verifier
 	photoID int64
@@ -127,6 +130,11 @@ type Group struct {
 	Members []int64
 	Admins  []int64
 	Creator int64
+	// AdminsInvite: only admins may add members (the group's default
+	// rights without invite_users).
+	AdminsInvite bool
+
+	version int // of its participants list (updateChatParticipantAdmin)
 }
 
 func (g *Group) tg() *tg.Chat {
@@ -167,6 +175,7 @@ func New() (*Server, error) {
 	s.register(d)
 	s.registerChannels(d)
 	s.registerForums(d)
+	s.registerMembers(d)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	go func() { s.done <- c.Up(ctx) }()
