@@ -24,9 +24,8 @@ import (
 // network has the command, and that the member named exists.
 
 const (
-	nsMUCAdmin  = "http://jabber.org/protocol/muc#admin"
-	nsMUCOwner  = "http://jabber.org/protocol/muc#owner"
-	nsDataForms = "jabber:x:data"
+	nsMUCAdmin = "http://jabber.org/protocol/muc#admin"
+	nsMUCOwner = "http://jabber.org/protocol/muc#owner"
 	// roomConfigForm is the FORM_TYPE of a room's configuration.
 	roomConfigForm = "http://jabber.org/protocol/muc#roomconfig"
 )
@@ -182,7 +181,7 @@ func (s *session) itemMember(r *room, it *wire.Element) (string, bool) {
 // the one setting the network takes from here.
 func (s *session) configForm(st *wire.Stanza, r *room) []byte {
 	w := wire.Result(st)
-	w.Start("query", nsMUCOwner).Start("x", nsDataForms).Attr("type", "form")
+	w.Start("query", nsMUCOwner).Start("x", wire.NSData).Attr("type", "form")
 	w.Leaf("title", "", "Configuration of "+r.displayName())
 	w.Start("field", "").Attr("var", "FORM_TYPE").Attr("type", "hidden").Leaf("value", "", roomConfigForm).End()
 	w.Start("field", "").Attr("var", "muc#roomconfig_roomname").Attr("type", "text-single").Attr("label", "Name of the group").
@@ -194,7 +193,7 @@ func (s *session) configForm(st *wire.Stanza, r *room) []byte {
 // group; a cancelled form changes nothing. Destroying the room is not
 // offered: leaving the group is "/leave" in the room.
 func (s *session) configure(ctx context.Context, st *wire.Stanza, r *room, p *wire.Element) {
-	x := p.Child(nsDataForms, "x")
+	x := p.Child(wire.NSData, "x")
 	switch {
 	case p.Child("", "destroy") != nil:
 		s.t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, "the gateway does not delete groups; send /leave in the room to leave it"))

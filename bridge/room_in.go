@@ -106,6 +106,17 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			t.roomAdminIQ(ctx, st, s, r, p) // room_admin.go
 			return true
 		}
+		if p != nil && p.XMLName.Space == nsModerate && p.XMLName.Local == "moderate" && to.Resourcepart() == "" && st.Type() == "set" {
+			if r == nil && s != nil {
+				r = s.findRoom(ctx, chatID)
+			}
+			if r == nil {
+				t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "you are in no such group on "+t.displayName()))
+				return true
+			}
+			s.moderate(ctx, st, r, p) // room_moderate.go
+			return true
+		}
 		if st.Type() != "get" || p == nil {
 			return false
 		}
@@ -149,6 +160,7 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			}
 			r.mu.Lock()
 			ri := muc.RoomInfo{Name: r.name, Subject: r.subject, Occupants: len(r.members) + 1, Archived: true, AvatarHash: r.avatarHash,
+				Moderation:        t.host.Caps().GetFeatures().GetRetractions(),
 				SubjectChangeable: t.host.Caps().GetFeatures().GetGroupTopic(),
 				Moderated:         r.typ == pb.ChatType_CHAT_TYPE_CHANNEL || r.readOnly}
 			if ri.Name == "" {

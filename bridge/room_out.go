@@ -95,6 +95,14 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	case *pb.Event_Reaction:
 		stanzas = c.reaction(p.Reaction)
 	case *pb.Event_Retraction:
+		// The user's moderation (room_moderate.go): shown as one, once.
+		if mod := s.takeModeration(p.Retraction.TargetId); mod != nil {
+			defer t.tombstone(ctx, s.user, r, p.Retraction.TargetId, time.Now())
+			return s.moderatedNotices(r, mod)
+		}
+		if t.retractedAlready(ctx, s.user, r, p.Retraction.TargetId) {
+			return nil
+		}
 		stanzas = c.retraction(p.Retraction)
 		if len(stanzas) > 0 {
 			defer t.tombstone(ctx, s.user, r, p.Retraction.TargetId, time.Now())

@@ -28,6 +28,9 @@ type session struct {
 	presences map[string]*pb.Presence // contact's user ID -> its presence
 	avatars   map[string]string       // contact's user ID -> XEP-0153 photo hash
 	avatarIDs map[string]string       // contact's user ID -> the network's avatar ID
+	// moderating are the user's moderations under way, by the remote ID
+	// of the message (room_moderate.go).
+	moderating map[string]*moderation
 	// pictureSlots bounds the group pictures fetched at once (room_avatar.go).
 	pictureSlots chan struct{}
 
@@ -59,6 +62,7 @@ type loginState struct {
 func newSession(t *transport, l store.Login) *session {
 	return &session{t: t, user: l.UserJID, login: l,
 		presences: map[string]*pb.Presence{}, avatars: map[string]string{}, avatarIDs: map[string]string{},
+		moderating:   map[string]*moderation{},
 		pictureSlots: make(chan struct{}, pictureFetches)}
 }
 

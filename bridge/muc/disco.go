@@ -23,6 +23,9 @@ type RoomInfo struct {
 	// Moderated: only some members may post (a channel, a group where
 	// only admins write): the others are visitors.
 	Moderated bool
+	// Moderation: a moderator may retract others' messages (XEP-0425),
+	// where the network deletes messages.
+	Moderation bool
 	// AvatarHash is the SHA-1 of the group's picture, "" for none
 	// (XEP-0486: muc#roominfo_avatarhash; the picture is in the room's
 	// vCard-temp).
@@ -42,6 +45,9 @@ func (ri RoomInfo) Features() []string {
 		"vcard-temp"} // the group's picture (XEP-0486)
 	if ri.Archived {
 		f = append(f, NSMAM)
+	}
+	if ri.Moderation {
+		f = append(f, NSModerate)
 	}
 	return f
 }

@@ -14,6 +14,8 @@ const (
 	NSUser     = "http://jabber.org/protocol/muc#user"
 	NSRoomInfo = "http://jabber.org/protocol/muc#roominfo"
 	NSMAM      = "urn:xmpp:mam:2"
+	// NSModerate is XEP-0425's message moderation.
+	NSModerate = "urn:xmpp:message-moderate:1"
 	// NSVCardUpdate is XEP-0153's avatar hash in a presence.
 	NSVCardUpdate = "vcard-temp:x:update"
 )

@@ -292,12 +292,23 @@ func (s *Session) React(_ context.Context, c sdk.Call, r *pb.React) (sdk.Result,
 	return sdk.Result{}, nil
 }
 
-// Retract retracts the echo of a retracted message (sdk.Retractor).
+// Retract retracts the echo of a retracted message, or deletes a
+// member's message in the group (moderation) (sdk.Retractor).
 func (s *Session) Retract(_ context.Context, c sdk.Call, r *pb.Retract) (sdk.Result, error) {
 	if err := s.inChat(c); err != nil {
 		return sdk.Result{}, err
 	}
 	echo, ok := echoOf(r.TargetId)
+	if !ok && c.ChatID == RoomID && strings.HasSuffix(r.TargetId, echoSuffix) {
+		// A member's message in the group: every member of the echo
+		// group may delete it for all (a group admin's right on
+		// WhatsApp and Telegram), and the network says it is gone.
+		ev := s.event(c)
+		ev.Sender = &pb.Sender{UserId: s.loginID, IsFromMe: true}
+		ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: r.TargetId}}
+		s.emit(ev)
+		return sdk.Result{}, nil
+	}
 	if !ok {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you can only retract your own messages")
 	}

@@ -1,0 +1,127 @@
+package bridge
+
+import (
+	"bytes"
+	"context"
+	"time"
+
+	"passerelle.im/passerelle/bridge/muc"
+	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// Moderation (XEP-0425): a moderator retracts someone else's message in
+// a room, by the room's stanza-id. It is the network's deletion for
+// everyone (Retract), which a group's admin may do on WhatsApp and
+// Telegram; the network decides whether the user may (NOT_ALLOWED:
+// forbidden). Once the network has deleted it, every joined resource
+// gets the moderation notice and the archive keeps a tombstone. A
+// network that also sends the deletion back as an event does not show
+// it twice: the first of the result and the event shows the notice, and
+// a later event finds the tombstone (retractedAlready).
+
+// nsModerate is XEP-0425's namespace (version 0.3 and later).
+const nsModerate = muc.NSModerate
+
+// moderate handles <moderate id='stanza-id'><retract/><reason/></moderate>.
+func (s *session) moderate(ctx context.Context, st *wire.Stanza, r *room, p *wire.Element) {
+	t := s.t
+	id := p.Attr("id")
+	switch {
+	case !t.access.Allowed(s.user):
+		t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
+		return
+	case id == "" || p.Child(nsRetract, "retract") == nil:
+		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "moderate one message by its stanza-id, with <retract/>"))
+		return
+	case !t.host.Caps().GetFeatures().GetRetractions():
+		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, t.displayName()+" does not delete messages"))
+		return
+	}
+	reason := ""
+	if rs := p.Child("", "reason"); rs != nil {
+		reason = rs.Text
+	}
+	ref, err := t.lookupXMPP(ctx, s.LoginID(), r.chatID, id)
+	if err != nil {
+		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "the gateway does not know the message "+id+" in "+r.jid))
+		return
+	}
+	mod := &moderation{stanzaID: id, reason: reason}
+	s.mu.Lock()
+	s.moderating[ref.RemoteID] = mod
+	s.mu.Unlock()
+	cmd := &pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_Retract{Retract: &pb.Retract{TargetId: ref.RemoteID, TargetMeta: ref.Meta}}}
+	t.host.Send(cmd, func(res *pb.CommandResult) {
+		if res.Error != nil {
+			s.takeModeration(ref.RemoteID)
+			cond := conditionOf(res.Error.Code)
+			if cond == wire.NotAllowed {
+				cond = wire.Forbidden // XEP-0425: not a moderator
+			}
+			t.send(ctx, wire.ErrorReply(st, cond, res.Error.Text))
+			return
+		}
+		t.send(ctx, wire.Result(st).Bytes())
+		// The tombstone first: a deletion event rendered from now on
+		// finds either the moderation under way or the tombstone.
+		t.tombstone(ctx, s.user, r, ref.RemoteID, time.Now())
+		if s.takeModeration(ref.RemoteID) != nil { // not shown by the network's event
+			for _, m := range s.moderatedNotices(r, mod) {
+				t.send(ctx, m)
+			}
+		}
+		t.log.Info("message moderated", "user", s.user, "room", r.jid, "stanza_id", id)
+	})
+}
+
+// moderation is one the user asked for: the message's stanza-id and the
+// reason given.
+type moderation struct{ stanzaID, reason string }
+
+// takeModeration removes and returns the moderation under way of the
+// message remoteID: whichever of the command's result and the network's
+// deletion event comes first shows it.
+func (s *session) takeModeration(remoteID string) *moderation {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.moderating[remoteID]
+	delete(s.moderating, remoteID)
+	return m
+}
+
+// moderatedNotices is the notice of mod to each joined resource.
+func (s *session) moderatedNotices(r *room, mod *moderation) [][]byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	by := r.jid + "/" + r.ownNickLocked(s)
+	var out [][]byte
+	for res := range r.joined {
+		out = append(out, moderated(r.jid, s.user+"/"+res, mod.stanzaID, by, mod.reason, s.t.newID()))
+	}
+	return out
+}
+
+// moderated is the notice of a moderation (XEP-0425 §4) to one occupant:
+// the message id retracted by the moderator by, with the reason.
+func moderated(roomJID, to, id, by, reason, msgID string) []byte {
+	var w wire.Writer
+	w.Start("message", "").Attr("from", roomJID).Attr("to", to).Attr("type", "groupchat").Attr("id", msgID)
+	w.Start("retract", nsRetract).Attr("id", id)
+	w.Start("moderated", nsModerate).Attr("by", by).End()
+	if reason != "" {
+		w.Leaf("reason", "", reason)
+	}
+	w.End()
+	w.Start("fallback", nsFallback).Attr("for", nsRetract).End()
+	w.Leaf("body", "", "A moderator retracted a message, but your client does not support that.")
+	return w.Bytes()
+}
+
+// retractedAlready reports whether the room's archive holds the
+// tombstone of remoteID: the user moderated it, and the network now says
+// it was deleted.
+func (t *transport) retractedAlready(ctx context.Context, user string, r *room, remoteID string) bool {
+	m, err := t.db.LookupArchivedRemote(ctx, t.roomKey(user, r.chatID), remoteID)
+	return err == nil && bytes.Contains(m.Payload, []byte("<retracted "))
+}
