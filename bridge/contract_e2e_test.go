@@ -282,6 +282,36 @@ func TestJoinChatByID(t *testing.T) {
 	}
 }
 
+// TestJoinChatByName: a group joined by another name than its ID (echo's
+// "public-rust" is the channel #rust, as a Telegram group's @name is its
+// -100N): the join of the name is answered with gone, naming the
+// group's own room, which the user is invited to as to any new group,
+// and which is then joined as usual.
+func TestJoinChatByName(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	s.logs.waitLog(t, "contacts synced", timeout)
+	byName := "public-rust@" + domain
+	_, jerr := joinChannel(t, alice, byName, "gopher", "")
+	if jerr == nil || jerr.Err == nil || jerr.Err.Condition != "gone" || !strings.Contains(jerr.XML, "xmpp:"+channelRoom("rust")+"?join") {
+		t.Fatalf("join by name: want gone naming %s, got %+v", channelRoom("rust"), jerr)
+	}
+	// The group's room is announced (an invitation, the server granting no
+	// bookmarks here), and joins as any room.
+	if _, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "message" && strings.Contains(st.XML, `jid="`+channelRoom("rust")+`"`)
+	}); err != nil {
+		t.Fatalf("no invitation to the group's room: %v", err)
+	}
+	j, jerr := joinChannel(t, alice, channelRoom("rust"), "gopher", "")
+	if jerr != nil || !strings.Contains(j.subject.XML, "Welcome to #rust") {
+		t.Fatalf("join of the group's room: %+v %s", jerr, j.subject.XML)
+	}
+	if _, jerr = joinChannel(t, alice, "public-nowhere@"+domain, "gopher", ""); jerr == nil || jerr.Err == nil || jerr.Err.Condition != "item-not-found" {
+		t.Errorf("join of no group by name: want item-not-found, got %+v", jerr)
+	}
+}
+
 // TestJoinUnknownRoomWithoutJoinChat: a network without join_chat (and
 // without groups) refuses a join of an unknown room with item-not-found,
 // as before the contract had JoinChat.

@@ -24,10 +24,12 @@ import (
 // room while one is under way wait for the same command.
 //
 // Without join_chat a join to an unknown room is refused with
-// item-not-found, as before. The plugin's ChatEvent must carry the chat
-// ID of the command: a network that would rather name the chat otherwise
-// ("#Go" as "#go") answers NOT_FOUND for the other spellings, or the join
-// times out.
+// item-not-found, as before. A network that knows the chat by another ID
+// than the one joined (a Telegram group joined by its public name) says
+// which in the result (CommandResult.chat_id), and its ChatEvent names
+// that one: the room is the chat's own, announced as any new group is
+// (a bookmark that the user's clients join, or an invitation), and the
+// join of the name is answered with gone, naming that room.
 
 // joinWait is how long a join waits for the network's chat after the
 // command succeeded.
@@ -81,6 +83,10 @@ func (s *session) joinByID(ctx context.Context, st *wire.Stanza, chatID string, 
 			s.failJoins(ctx, chatID, b, conditionOf(res.Error.Code), res.Error.Text)
 			return
 		}
+		if joined := res.GetChatId(); joined != "" && joined != chatID {
+			s.joinedElsewhere(ctx, chatID, b, joined)
+			return
+		}
 		if r := s.rooms.get(chatID); r != nil {
 			s.completeJoins(ctx, r) // the chat came first
 			return
@@ -109,6 +115,22 @@ func (s *session) takeJoins(chatID string, b *joinBatch) []pendingJoin {
 func (s *session) failJoins(ctx context.Context, chatID string, b *joinBatch, cond wire.Condition, text string) {
 	for _, j := range s.takeJoins(chatID, b) {
 		s.t.send(ctx, wire.ErrorReply(j.st, cond, text))
+	}
+}
+
+// joinedElsewhere answers the joins of batch b, made under another name
+// than the chat's own ID (joined), with gone naming the chat's room.
+func (s *session) joinedElsewhere(ctx context.Context, chatID string, b *joinBatch, joined string) {
+	t := s.t
+	rj, err := t.puppetJID(joined)
+	if err != nil {
+		t.log.Warn("a group joined by name has no room address", "chat", joined, "err", err)
+		s.failJoins(ctx, chatID, b, wire.ItemNotFound, t.displayName()+" joined a group the gateway cannot show")
+		return
+	}
+	t.log.Info("group joined by another name", "user", s.user, "asked", chatID, "chat", joined)
+	for _, j := range s.takeJoins(chatID, b) {
+		t.send(ctx, wire.GoneReply(j.st, "xmpp:"+rj.String()+"?join", "joined: this group's room is "+rj.String()))
 	}
 }
 

@@ -131,6 +131,7 @@ const (
 	Conflict             Condition = "conflict"
 	FeatureNotImpl       Condition = "feature-not-implemented"
 	Forbidden            Condition = "forbidden"
+	Gone                 Condition = "gone"
 	InternalServerError  Condition = "internal-server-error"
 	ItemNotFound         Condition = "item-not-found"
 	JIDMalformed         Condition = "jid-malformed"
@@ -318,6 +319,16 @@ func escape(b *bytes.Buffer, s string) {
 // ErrorReply answers a stanza with an error of this condition, from the
 // address it was sent to. The original payload is not echoed back.
 func ErrorReply(s *Stanza, cond Condition, text string) []byte {
+	return errorReply(s, cond, "", text)
+}
+
+// GoneReply answers a stanza with RFC 6120's gone: what it was sent to
+// is now at uri (an XMPP URI, such as xmpp:room@host?join).
+func GoneReply(s *Stanza, uri, text string) []byte {
+	return errorReply(s, Gone, uri, text)
+}
+
+func errorReply(s *Stanza, cond Condition, condText, text string) []byte {
 	var w Writer
 	w.Start(s.Kind(), "").Attr("from", s.To()).Attr("to", s.From()).Attr("id", s.ID()).Attr("type", "error")
 	if s.Kind() == "message" {
@@ -327,7 +338,7 @@ func ErrorReply(s *Stanza, cond Condition, text string) []byte {
 		}
 	}
 	w.Start("error", "").Attr("type", cond.errorType())
-	w.Leaf(string(cond), NSStanzas, "")
+	w.Leaf(string(cond), NSStanzas, condText)
 	if text != "" {
 		w.Start("text", NSStanzas).Attr("xml:lang", "en").Text(text).End()
 	}

@@ -18,6 +18,10 @@ import (
 //	#nowhere   there is no such channel (NOT_FOUND)
 //	#locked    needs the key ChannelKey (UNAUTHORIZED without it)
 //
+// A channel is also joined by its public name, PublicSign and its name
+// ("public-go" joins "#go"), as a Telegram group by its @name: the join
+// answers with the channel's own ID.
+//
 // In a channel, and in the echo room, the user may change their nick
 // (sdk.NickSetter, feature set_nick): the network answers with a
 // MemberEvent RENAMED of the user's own member, marked is_self; the nick
@@ -25,6 +29,7 @@ import (
 // One, as in the room.
 const (
 	ChannelSign    = "#"
+	PublicSign     = "public-"
 	NoSuchChannel  = "#nowhere"
 	LockedChannel  = "#locked"
 	ChannelKey     = "sesame"
@@ -96,19 +101,24 @@ func (s *Session) channelInfo(id string) (*pb.Chat, error) {
 	return s.channelChatLocked(id, ch), nil
 }
 
-// JoinChat joins a channel and describes it to the gateway with a
-// ChatEvent (sdk.ChatJoiner).
-func (s *Session) JoinChat(_ context.Context, c sdk.Call, j *pb.JoinChat) error {
+// JoinChat joins a channel, by its ID or its public name, and describes
+// it to the gateway with a ChatEvent (sdk.ChatJoiner).
+func (s *Session) JoinChat(_ context.Context, c sdk.Call, j *pb.JoinChat) (string, error) {
 	if err := s.online(); err != nil {
-		return err
+		return "", err
+	}
+	joined := ""
+	if name, ok := strings.CutPrefix(c.ChatID, PublicSign); ok && name != "" {
+		joined = ChannelSign + name
+		c.ChatID = joined
 	}
 	switch {
 	case !isChannel(c.ChatID):
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no group of the echo network (channels start with %s)", c.ChatID, ChannelSign)
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no group of the echo network (channels start with %s)", c.ChatID, ChannelSign)
 	case c.ChatID == NoSuchChannel:
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "there is no channel %q on the echo network", c.ChatID)
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "there is no channel %q on the echo network", c.ChatID)
 	case c.ChatID == LockedChannel && j.Password != ChannelKey:
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAUTHORIZED, "%s needs its key", c.ChatID)
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAUTHORIZED, "%s needs its key", c.ChatID)
 	}
 	nick := j.Nick
 	if nick == "" || nick == ReservedNick {
@@ -125,7 +135,7 @@ func (s *Session) JoinChat(_ context.Context, c sdk.Call, j *pb.JoinChat) error 
 	s.n.mu.Unlock()
 	s.emit(&pb.Event{LoginId: s.loginID, ChatId: c.ChatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: time.Now().UnixMicro(),
 		Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}})
-	return nil
+	return joined, nil
 }
 
 // SetNick changes the user's nick in a channel or the echo room; the

@@ -78,7 +78,12 @@ func validChannel(name string) bool {
 // members, after the chat's event; the channel is then the login's, and
 // rejoined after reconnections and restarts. IRC has one nick per server,
 // so the nick asked for is not used: the chat shows the user's.
-func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) error {
+func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (string, error) {
+	return "", s.joinChannel(ctx, c, j)
+}
+
+// joinChannel is JoinChat's work; the channel's ID is the one asked.
+func (s *Session) joinChannel(ctx context.Context, c sdk.Call, j *pb.JoinChat) error {
 	name := c.ChatID
 	if !validChannel(name) {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no IRC channel: a channel's name starts with # (or &, +, !) and has no space, comma or colon", name)

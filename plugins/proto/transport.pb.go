@@ -4756,7 +4756,11 @@ type CommandResult struct {
 	// Small metadata of the message created (WhatsApp's sender and from-me
 	// flag, say): the host stores it beside message_id and hands it back in
 	// the target_meta of commands naming the message. At most 1 KiB.
-	Meta          []byte `protobuf:"bytes,5,opt,name=meta,proto3" json:"meta,omitempty"`
+	Meta []byte `protobuf:"bytes,5,opt,name=meta,proto3" json:"meta,omitempty"`
+	// JoinChat: the chat joined, when the network knows it by another ID
+	// than the command's (a Telegram group joined by its public name is
+	// -100N); its ChatEvent names this ID. "" = the command's chat.
+	ChatId        string `protobuf:"bytes,6,opt,name=chat_id,json=chatId,proto3" json:"chat_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4824,6 +4828,13 @@ func (x *CommandResult) GetMeta() []byte {
 		return x.Meta
 	}
 	return nil
+}
+
+func (x *CommandResult) GetChatId() string {
+	if x != nil {
+		return x.ChatId
+	}
+	return ""
 }
 
 type EventAck struct {
@@ -6579,14 +6590,15 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\tSetTyping\x12:\n" +
 	"\x05state\x18\x01 \x01(\x0e2$.passerelle.transport.v2.TypingStateR\x05state\"L\n" +
 	"\vSetPresence\x12=\n" +
-	"\bpresence\x18\x01 \x01(\v2!.passerelle.transport.v2.PresenceR\bpresence\"\xd1\x01\n" +
+	"\bpresence\x18\x01 \x01(\v2!.passerelle.transport.v2.PresenceR\bpresence\"\xea\x01\n" +
 	"\rCommandResult\x12%\n" +
 	"\x0ecorrelation_id\x18\x01 \x01(\x04R\rcorrelationId\x124\n" +
 	"\x05error\x18\x02 \x01(\v2\x1e.passerelle.transport.v2.ErrorR\x05error\x12\x1d\n" +
 	"\n" +
 	"message_id\x18\x03 \x01(\tR\tmessageId\x120\n" +
 	"\x14timestamp_unix_micro\x18\x04 \x01(\x03R\x12timestampUnixMicro\x12\x12\n" +
-	"\x04meta\x18\x05 \x01(\fR\x04meta\"&\n" +
+	"\x04meta\x18\x05 \x01(\fR\x04meta\x12\x17\n" +
+	"\achat_id\x18\x06 \x01(\tR\x06chatId\"&\n" +
 	"\bEventAck\x12\x1a\n" +
 	"\tup_to_seq\x18\x01 \x01(\x04R\aupToSeq\"S\n" +
 	"\x06Sender\x12\x17\n" +

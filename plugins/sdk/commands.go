@@ -70,7 +70,8 @@ func (t *connectorTransport[S]) HandleCommand(ctx context.Context, cmd *pb.Comma
 		}
 	case *pb.Command_Join:
 		if j, ok := any(s).(ChatJoiner); ok {
-			return Result{}, j.JoinChat(ctx, c, a.Join)
+			joined, err := j.JoinChat(ctx, c, a.Join)
+			return Result{ChatID: joined}, err
 		}
 	case *pb.Command_SetNick:
 		if n, ok := any(s).(NickSetter); ok {

@@ -12,12 +12,15 @@ import (
 // joiner is a rich session that also joins chats and changes its nick.
 type joiner struct{ rich }
 
-func (j *joiner) JoinChat(_ context.Context, c Call, x *pb.JoinChat) error {
+func (j *joiner) JoinChat(_ context.Context, c Call, x *pb.JoinChat) (string, error) {
 	if c.ChatID == "#nowhere" {
-		return Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no channel %s", c.ChatID)
+		return "", Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no channel %s", c.ChatID)
 	}
 	j.log("join " + c.ChatID + " nick=" + x.Nick + " key=" + x.Password)
-	return nil
+	if c.ChatID == "by-name" {
+		return "#named", nil // the chat's own ID
+	}
+	return "", nil
 }
 
 func (j *joiner) SetNick(_ context.Context, c Call, nick string) error {
@@ -56,14 +59,18 @@ func TestJoinChatAndSetNick(t *testing.T) {
 		join("#nowhere", "x", ""),
 		nick("#go", "gopher2"),
 		nick("quiet", "hush"), // its limits leave set_nick out
+		join("by-name", "", ""),
 	)
 	const ok = -1
-	want := []pb.ErrorCode{ok, ok, pb.ErrorCode_ERROR_CODE_NOT_FOUND, ok, pb.ErrorCode_ERROR_CODE_NOT_ALLOWED}
+	want := []pb.ErrorCode{ok, ok, pb.ErrorCode_ERROR_CODE_NOT_FOUND, ok, pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, ok}
 	for i, w := range want {
 		got := res[i].Error
 		if (w == ok) != (got == nil) || (got != nil && got.Code != w) {
 			t.Errorf("command %d: %v, want %v", i+1, got, w)
 		}
+	}
+	if res[0].ChatId != "" || res[5].ChatId != "#named" {
+		t.Errorf("joined chats %q and %q, want the command's and #named", res[0].ChatId, res[5].ChatId)
 	}
 	if e := res[4].Error.GetText(); !strings.Contains(e, "nick") {
 		t.Errorf("refusal of a nick change says %q", e)
@@ -72,7 +79,7 @@ func TestJoinChatAndSetNick(t *testing.T) {
 	got := slices.Clone(s.calls)
 	s.mu.Unlock()
 	slices.Sort(got) // chats run side by side: no order across them
-	if calls := strings.Join(got, "|"); calls != "connect|join #go nick=gopher key=k3y|join broken nick= key=|nick #go gopher2" {
+	if calls := strings.Join(got, "|"); calls != "connect|join #go nick=gopher key=k3y|join broken nick= key=|join by-name nick= key=|nick #go gopher2" {
 		t.Errorf("session saw %q", calls)
 	}
 

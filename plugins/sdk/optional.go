@@ -117,9 +117,11 @@ type RoleSetter interface {
 // ChatJoiner joins a chat by its ID when the user asks from XMPP (feature
 // join_chat): an IRC channel, a public group by its handle. On success the
 // session sends a ChatEvent for the chat, with its members; an error of
-// code NOT_FOUND says there is no such chat.
+// code NOT_FOUND says there is no such chat. joined is the chat's ID when
+// the network knows it otherwise than c.ChatID (a group joined by its
+// public name), and its ChatEvent names it; "" when it is c.ChatID.
 type ChatJoiner interface {
-	JoinChat(ctx context.Context, c Call, j *pb.JoinChat) error
+	JoinChat(ctx context.Context, c Call, j *pb.JoinChat) (joined string, err error)
 }
 
 // NickSetter changes the user's own nick in a group (feature set_nick);

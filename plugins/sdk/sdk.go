@@ -48,6 +48,9 @@ type Result struct {
 	// gateway stores it beside MessageID and hands it back in the
 	// target_meta of later commands naming the message.
 	Meta []byte
+	// ChatID is, for JoinChat, the chat joined when the network knows it
+	// by another ID than the command's ("" = the command's).
+	ChatID string
 }
 
 // Host is the plugin's view of the gateway.
