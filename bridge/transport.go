@@ -123,6 +123,7 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 		Addr: cfg.XMPP.Server, Domain: tc.Domain, Secret: tc.Secret,
 		PingInterval: cfg.XMPP.PingInterval, PingTimeout: cfg.XMPP.PingTimeout, ReconnectMax: cfg.XMPP.ReconnectMax,
 		Log: t.log, Handle: t.route, OnUp: t.onLinkUp,
+		MaxStanzaBytes: cfg.XMPP.MaxStanzaBytes, OnTooLarge: func(string) { t.metrics.InputFixed("stanza_too_large") },
 	})
 	t.unconfirmed = newUnconfirmed(t.link, t.delivered)
 	t.uploader = media.NewUploader(t.link, t.domain, t.serverDomain(), nil)

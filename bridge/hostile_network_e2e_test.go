@@ -1,0 +1,83 @@
+package bridge_test
+
+import (
+	"context"
+	"passerelle.im/passerelle/internal/xmpptest"
+	"testing"
+	"time"
+)
+
+// Probes of what a careless or hostile network sends, through the echo
+// network's "event" and "long" commands (examples/echo/hostile.go): each
+// must reach the user in a form the server takes, or be refused with a
+// log line, and leave the transport working.
+
+// noLinkDown fails the test when the component link went down.
+func noLinkDown(t *testing.T, s *stack) {
+	t.Helper()
+	if n := s.logs.Count("component link down"); n != 0 {
+		t.Fatalf("the component link went down %d times", n)
+	}
+}
+
+func TestProbeLongText(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	bob := "bob@" + domain
+	sendChat(t, alice, bob, "long 2097152")
+	got := nextMessage(t, alice, bob, 20*time.Second)
+	t.Logf("body %d bytes", len(got.Body))
+	echoOK(t, alice, "still here", timeout)
+	noLinkDown(t, s)
+}
+
+// probe sends the echo network's "event JSON" command to bob, then
+// checks that the transport still echoes and the link stayed up.
+func probeChat(t *testing.T, s *stack, c *xmpptest.Client, name, json string) {
+	t.Helper()
+	sendChat(t, c, "bob@"+domain, "event "+json)
+	echoAfter(t, c, "after "+name)
+	if n := s.logs.Count("component link down"); n != 0 {
+		t.Fatalf("%s: the component link went down %d times", name, n)
+	}
+}
+
+func TestProbeChatEvents(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	for _, p := range []struct{ name, json string }{
+		{"target", `{"eventId":"m1","message":{"text":"target"}}`},
+		{"spans out of range", `{"eventId":"m2","message":{"text":"hi","spans":[{"start":5,"end":900000,"style":"STYLE_LINK","url":"http://x"},{"start":1,"end":0,"style":"STYLE_BOLD"},{"start":0,"end":2,"style":"STYLE_MENTION","userId":"a\u0000b"}]}}`},
+		{"span in a rune", `{"eventId":"m3","message":{"text":"été","spans":[{"start":1,"end":4,"style":"STYLE_BOLD"},{"start":0,"end":1,"style":"STYLE_MENTION","userId":"@@5000@@"}]}}`},
+		{"reaction not emoji", `{"reaction":{"targetId":"m1","emojis":["not an emoji","\u0007"]}}`},
+		{"reaction long", `{"reaction":{"targetId":"m1","emojis":["@@600000@@"]}}`},
+		{"edit long", `{"edit":{"targetId":"m1","text":"@@2000000@@"}}`},
+		{"reply to long", `{"eventId":"m4","message":{"text":"reply","replyToId":"@@600000@@"}}`},
+		{"event id long", `{"eventId":"@@600000@@","message":{"text":"long id"}}`},
+		{"contact name long", `{"contact":{"contact":{"userId":"bob","name":"@@600000@@"}}}`},
+		{"contact name control", `{"contact":{"contact":{"userId":"bob","name":"Bob\u0007\u0000\uFFFE"}}}`},
+		{"presence status long", `{"presence":{"presence":{"show":"PRESENCE_SHOW_AWAY","status":"@@600000@@"}}}`},
+		{"presence status control", `{"presence":{"presence":{"show":"PRESENCE_SHOW_AWAY","status":"away\u0007"}}}`},
+		{"file name", `{"eventId":"m5","message":{"text":"file","attachments":[{"name":"../../etc/pass\u0007wd/x","mimeType":"text/plain\u0000","size":-5,"data":"aGVsbG8="}]}}`},
+		{"file caption long", `{"eventId":"m6","message":{"attachments":[{"name":"a.txt","caption":"@@600000@@","size":9223372036854775807,"data":"aGVsbG8="}]}}`},
+		{"file url long", `{"eventId":"m7","message":{"attachments":[{"name":"a.txt","url":"http://127.0.0.1:1/@@600000@@"}]}}`},
+		{"contact avatar id long", `{"contact":{"contact":{"userId":"bob","name":"Bob","avatarId":"@@600000@@"}}}`},
+	} {
+		probeChat(t, s, alice, p.name, p.json)
+		t.Logf("probe %s: ok", p.name)
+	}
+}
+
+// echoAfter sends body to bob and waits for its echo, passing over what
+// came before it.
+func echoAfter(t *testing.T, c *xmpptest.Client, body string) {
+	t.Helper()
+	sendChat(t, c, "bob@"+domain, body)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if _, err := c.Next(ctx, func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && bareJID(s.From) == "bob@"+domain && s.Body == body
+	}); err != nil {
+		t.Fatalf("no echo of %q: %v", body, err)
+	}
+}

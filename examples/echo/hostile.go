@@ -1,0 +1,83 @@
+package echo
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// MaxLong is the longest text the "long" command makes the contact say.
+const MaxLong = 8 << 20
+
+// hostileCommand runs the commands that make the network send what a
+// careless or hostile network sends, for the gateway's tests of bad
+// input:
+//
+//	event JSON   the network emits the event JSON (pb.Event in protojson):
+//	             login, chat, sender, time and ID are this chat's event's
+//	             (see event) unless JSON sets them; each @@N@@ in JSON
+//	             becomes N letters x (N up to MaxLong), to make long
+//	             names and lists in a short command
+//	long N       the contact says a text of N bytes (lines of ASCII)
+func (s *Session) hostileCommand(c sdk.Call, word, rest string) error {
+	switch word {
+	case "event":
+		var in pb.Event
+		if err := protojson.Unmarshal([]byte(expandFiller(rest)), &in); err != nil {
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "event: %v", err)
+		}
+		ev := s.event(c)
+		proto.Merge(ev, &in)
+		ev.LoginId = s.loginID
+		s.emit(ev)
+	case "long":
+		n, err := strconv.Atoi(rest)
+		if err != nil || n < 1 || n > MaxLong {
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "long: want a length from 1 to %d", MaxLong)
+		}
+		ev := s.event(c)
+		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: LongText(n)}}
+		s.emit(ev)
+	}
+	return nil
+}
+
+// LongText is the text of n bytes the "long" command sends: numbered
+// lines of 64 bytes.
+func LongText(n int) string {
+	var b strings.Builder
+	b.Grow(n + 64)
+	for i := 0; b.Len() < n; i++ {
+		fmt.Fprintf(&b, "%-63s\n", fmt.Sprintf("line %d", i))
+	}
+	return b.String()[:n]
+}
+
+// expandFiller replaces each @@N@@ in s with N letters x.
+func expandFiller(s string) string {
+	var b strings.Builder
+	for {
+		before, after, ok := strings.Cut(s, "@@")
+		if !ok {
+			break
+		}
+		num, tail, ok := strings.Cut(after, "@@")
+		n, err := strconv.Atoi(num)
+		if !ok || err != nil || n < 0 || n > MaxLong {
+			b.WriteString(before + "@@")
+			s = after
+			continue
+		}
+		b.WriteString(before)
+		b.WriteString(strings.Repeat("x", n))
+		s = tail
+	}
+	b.WriteString(s)
+	return b.String()
+}
