@@ -3,6 +3,7 @@ package bridge_test
 import (
 	"context"
 	"passerelle.im/passerelle/internal/xmpptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -79,5 +80,50 @@ func echoAfter(t *testing.T, c *xmpptest.Client, body string) {
 		return s.Name == "message" && bareJID(s.From) == "bob@"+domain && s.Body == body
 	}); err != nil {
 		t.Fatalf("no echo of %q: %v", body, err)
+	}
+}
+
+func TestProbeRoomEvents(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	first := join(t, alice, "a", "")
+	t.Logf("joined: %d occupants", len(first.occupants))
+	after := func(name string) {
+		t.Helper()
+		body := "after " + name
+		groupchat(t, alice, body)
+		roomMessage(t, alice, "", body)
+		if n := s.logs.Count("component link down"); n != 0 {
+			t.Fatalf("%s: the component link went down %d times", name, n)
+		}
+		t.Logf("probe %s: ok", name)
+	}
+	for _, p := range []struct{ name, json string }{
+		{"topic long", `{"topic":{"topic":"@@600000@@"}}`},
+		{"topic control", `{"topic":{"topic":"a\u0007b"}}`},
+		{"text long", `{"eventId":"r1","message":{"text":"@@2000000@@"}}`},
+		{"name long", `{"chat":{"chat":{"chatId":"echo-room","type":"CHAT_TYPE_GROUP","name":"@@600000@@"}}}`},
+		{"nick long", `{"member":{"kind":"KIND_JOINED","member":{"userId":"m1","nick":"@@600000@@"}}}`},
+		{"nick not resourceprep", `{"member":{"kind":"KIND_JOINED","member":{"userId":"m2","nick":"\ue000\ufffd\u05d0a\u200f"}}}`},
+		{"nick empty id weird", `{"member":{"kind":"KIND_JOINED","member":{"userId":"@@3000@@","nick":""}}}`},
+		{"rename long", `{"member":{"kind":"KIND_RENAMED","member":{"userId":"m2","nick":"@@600000@@"}}}`},
+		{"kick reason long", `{"member":{"kind":"KIND_KICKED","member":{"userId":"m2"},"reason":"@@600000@@"}}`},
+		{"member message", `{"eventId":"r2","sender":{"userId":"m1"},"message":{"text":"from m1"}}`},
+		{"reaction long", `{"sender":{"userId":"m1"},"reaction":{"targetId":"r2","emojis":["@@600000@@"]}}`},
+	} {
+		groupchat(t, alice, "event "+p.json)
+		after(p.name)
+	}
+	// A join after all of it: the occupant list, the subject.
+	j := join(t, s.loginResource("alice", "second"), "a", "")
+	t.Logf("rejoined: %d occupants, subject %d bytes", len(j.occupants), len(j.subject.XML))
+	for _, o := range j.occupants {
+		t.Logf("occupant %.300s", o.XML)
+	}
+	t.Logf("subject %.300s", j.subject.XML)
+	for _, l := range strings.Split(s.logs.String(), "\n") {
+		if strings.Contains(l, "WARN") || strings.Contains(l, "ERROR") || strings.Contains(l, "event") {
+			t.Log(l[:min(len(l), 400)])
+		}
 	}
 }

@@ -1,0 +1,125 @@
+package bridge
+
+import (
+	"fmt"
+	"unicode/utf8"
+
+	"passerelle.im/passerelle/bridge/xmpplink"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// Bounds of what a network sends, so that each stanza it becomes fits in
+// the server's stanza size limit (xmpp.max_stanza_bytes; the link drops
+// what does not, see xmpplink's fit) and in the room archive. Texts
+// may grow fivefold when escaped (& is &amp;) and a message carries its
+// text's markup besides: a text may take an eighth of the limit.
+const (
+	maxNameBytes     = 1 << 10 // names, nicknames, statuses, reasons
+	maxFileNameBytes = 255
+	maxReactionBytes = 64 // one reaction: an emoji, or a custom one's name
+	maxReactions     = 64
+	maxSpans         = 1 << 10
+)
+
+// cutMark ends a text that was cut, saying how much is missing.
+const cutMark = "… [%d bytes more not shown]"
+
+// fitEvent cuts what an event from the network carries to the bounds
+// above, in place, before it is stored: a 2 MB message from a contact
+// reaches the user as its first part rather than not at all, its
+// archived copy fits, and the stanza never reaches the size that made the
+// server close the link. Each cut is logged and counted.
+func (t *transport) fitEvent(ev *pb.Event) {
+	text := t.maxText
+	if text <= 0 {
+		text = xmpplink.DefaultMaxStanzaBytes / 8
+	}
+	cut := func(what string, s *string, limit int, marked bool) {
+		if len(*s) <= limit {
+			return
+		}
+		t.log.Warn("network text too long; cut", "what", what, "login", ev.LoginId, "chat", ev.ChatId, "event", ev.EventId, "bytes", len(*s), "limit", limit)
+		t.metrics.InputFixed("text_cut")
+		*s = cutText(*s, limit, marked)
+	}
+	switch p := ev.Payload.(type) {
+	case *pb.Event_Message:
+		m := p.Message
+		cut("message", &m.Text, text, true)
+		m.Spans = fitSpans(m.Spans, len(m.Text))
+		for _, a := range m.Attachments {
+			cut("file name", &a.Name, maxFileNameBytes, false)
+			cut("caption", &a.Caption, text, true)
+		}
+	case *pb.Event_Edit:
+		cut("edit", &p.Edit.Text, text, true)
+		p.Edit.Spans = fitSpans(p.Edit.Spans, len(p.Edit.Text))
+	case *pb.Event_Topic:
+		cut("topic", &p.Topic.Topic, text, true)
+	case *pb.Event_Reaction:
+		r := p.Reaction
+		kept := r.Emojis[:0]
+		for _, e := range r.Emojis {
+			if len(e) <= maxReactionBytes && len(kept) < maxReactions {
+				kept = append(kept, e)
+				continue
+			}
+			t.log.Warn("network reaction too long, or one too many; dropped", "login", ev.LoginId, "chat", ev.ChatId, "bytes", len(e), "limit", maxReactionBytes)
+			t.metrics.InputFixed("text_cut")
+		}
+		r.Emojis = kept
+	case *pb.Event_Contact:
+		if c := p.Contact.GetContact(); c != nil {
+			cut("contact name", &c.Name, maxNameBytes, false)
+			cut("contact nickname", &c.Nickname, maxNameBytes, false)
+			if c.Presence != nil {
+				cut("status", &c.Presence.Status, maxNameBytes, false)
+			}
+		}
+	case *pb.Event_Presence:
+		if pr := p.Presence.GetPresence(); pr != nil {
+			cut("status", &pr.Status, maxNameBytes, false)
+		}
+	case *pb.Event_Chat:
+		if c := p.Chat.GetChat(); c != nil {
+			cut("chat name", &c.Name, maxNameBytes, false)
+			cut("topic", &c.Topic, text, true)
+		}
+	case *pb.Event_Member:
+		cut("reason", &p.Member.Reason, maxNameBytes, false)
+		if m := p.Member.GetMember(); m != nil {
+			cut("nick", &m.Nick, maxNameBytes, false)
+		}
+	case *pb.Event_LoginState:
+		cut("login state", &p.LoginState.Message, maxNameBytes, false)
+	}
+}
+
+// cutText is s cut at a character boundary so that it and, when marked,
+// the cut mark take at most limit bytes; without the mark it ends in "…".
+func cutText(s string, limit int, marked bool) string {
+	mark := "…"
+	if marked {
+		mark = fmt.Sprintf(cutMark, len(s)) // an upper bound of the bytes left out
+	}
+	n := max(limit-len(mark), 0)
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	if marked {
+		mark = fmt.Sprintf(cutMark, len(s)-n)
+	}
+	return s[:n] + mark
+}
+
+// fitSpans keeps the spans that lie within a text of n bytes (a cut text
+// loses those past the cut), at most maxSpans of them.
+func fitSpans(spans []*pb.Span, n int) []*pb.Span {
+	kept := spans[:0]
+	for _, sp := range spans {
+		if int(sp.End) <= n && sp.Start <= sp.End && len(kept) < maxSpans {
+			kept = append(kept, sp)
+		}
+	}
+	return kept
+}
