@@ -19,6 +19,7 @@ const (
 	maxReactionBytes = 64 // one reaction: an emoji, or a custom one's name
 	maxReactions     = 64
 	maxSpans         = 1 << 10
+	maxURLBytes      = 8 << 10 // an attachment's URL: longer is no address to fetch
 )
 
 // cutMark ends a text that was cut, saying how much is missing.
@@ -50,6 +51,11 @@ func (t *transport) fitEvent(ev *pb.Event) {
 		for _, a := range m.Attachments {
 			cut("file name", &a.Name, maxFileNameBytes, false)
 			cut("caption", &a.Caption, text, true)
+			if len(a.GetUrl()) > maxURLBytes {
+				t.log.Warn("network attachment URL too long; attachment dropped", "login", ev.LoginId, "chat", ev.ChatId, "event", ev.EventId, "name", a.Name, "bytes", len(a.GetUrl()), "limit", maxURLBytes)
+				t.metrics.InputFixed("text_cut")
+				a.Source = &pb.Attachment_Url{Url: ""}
+			}
 		}
 	case *pb.Event_Edit:
 		cut("edit", &p.Edit.Text, text, true)
