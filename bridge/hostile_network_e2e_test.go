@@ -169,3 +169,49 @@ func TestHostileNetworkRoom(t *testing.T) {
 		t.Errorf("%d stanzas too large for the server:\n%s", n, s.logs)
 	}
 }
+
+// TestHugeAvatar: a contact's avatar of 2 MB, more than the server takes
+// in a stanza, is left out: its vCard comes with its name and no photo,
+// its XEP-0084 data and metadata say it has none; logged, and the link
+// stays up. Before, the vCard answer made the server close the link, at
+// each client's request for it (clients ask for avatars by themselves).
+func TestHugeAvatar(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	huge := echo.HugeAvatarContact + "@" + domain
+	st, err := alice.IQ(ctxT(t), `<iq type='get' to='`+huge+`'><vCard xmlns='vcard-temp'/></iq>`)
+	if err != nil || st.Type != "result" || !strings.Contains(st.XML, echo.HugeAvatarContact) || strings.Contains(st.XML, "PHOTO") {
+		t.Fatalf("vCard: want the name and no photo, got %v %.300s", err, st.XML)
+	}
+	st, err = alice.IQ(ctxT(t), `<iq type='get' to='`+huge+`'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:avatar:data'/></pubsub></iq>`)
+	if err != nil || st.Type == "result" && strings.Contains(st.XML, "<data") {
+		t.Fatalf("avatar data: want none, got %v %.300s", err, st.XML)
+	}
+	st, err = alice.IQ(ctxT(t), `<iq type='get' to='`+huge+`'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:avatar:metadata'/></pubsub></iq>`)
+	if err != nil || strings.Contains(st.XML, "<info") {
+		t.Fatalf("avatar metadata: want none, got %v %.300s", err, st.XML)
+	}
+	echoAfter(t, alice, "still here")
+	noLinkDown(t, s)
+	if n := s.logs.Count("network avatar too large for a stanza; left out"); n == 0 {
+		t.Error("the avatar left out was not logged")
+	}
+	if n := s.logs.Count("stanza too large"); n != 0 {
+		t.Errorf("%d stanzas too large for the server", n)
+	}
+}
+
+// TestCrowd: 3000 members joining a group in one event reach a joining
+// client as 3000 occupants more, and the transport goes on.
+func TestCrowd(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	join(t, alice, "a", "")
+	groupchat(t, alice, "crowd 3000")
+	groupchat(t, alice, "after")
+	roomMessage(t, alice, "", "after")
+	if j := join(t, s.loginResource("alice", "second"), "b", ""); len(j.occupants) != 3002 {
+		t.Errorf("%d occupants, want 3002", len(j.occupants))
+	}
+	noLinkDown(t, s)
+}

@@ -31,10 +31,7 @@ const cutMark = "… [%d bytes more not shown]"
 // archived copy fits, and the stanza never reaches the size that made the
 // server close the link. Each cut is logged and counted.
 func (t *transport) fitEvent(ev *pb.Event) {
-	text := t.maxText
-	if text <= 0 {
-		text = xmpplink.DefaultMaxStanzaBytes / 8
-	}
+	text := t.stanzaLimit() / 8
 	cut := func(what string, s *string, limit int, marked bool) {
 		if len(*s) <= limit {
 			return
@@ -75,13 +72,7 @@ func (t *transport) fitEvent(ev *pb.Event) {
 		}
 		r.Emojis = kept
 	case *pb.Event_Contact:
-		if c := p.Contact.GetContact(); c != nil {
-			cut("contact name", &c.Name, maxNameBytes, false)
-			cut("contact nickname", &c.Nickname, maxNameBytes, false)
-			if c.Presence != nil {
-				cut("status", &c.Presence.Status, maxNameBytes, false)
-			}
-		}
+		t.fitContact(p.Contact.GetContact())
 	case *pb.Event_Presence:
 		if pr := p.Presence.GetPresence(); pr != nil {
 			cut("status", &pr.Status, maxNameBytes, false)
@@ -128,4 +119,48 @@ func fitSpans(spans []*pb.Span, n int) []*pb.Span {
 		}
 	}
 	return kept
+}
+
+// fitContact cuts a contact's names and status like fitEvent, and drops
+// an avatar too large to fit, base64-encoded, in one stanza (a vCard, an
+// XEP-0084 data item): the profile is answered without it, as if the
+// contact had none, rather than not at all.
+func (t *transport) fitContact(c *pb.Contact) {
+	if c == nil {
+		return
+	}
+	for _, f := range []struct {
+		what string
+		s    *string
+	}{{"contact name", &c.Name}, {"contact nickname", &c.Nickname}} {
+		if len(*f.s) > maxNameBytes {
+			t.log.Warn("network text too long; cut", "what", f.what, "contact", c.UserId, "bytes", len(*f.s), "limit", maxNameBytes)
+			t.metrics.InputFixed("text_cut")
+			*f.s = cutText(*f.s, maxNameBytes, false)
+		}
+	}
+	if c.Presence != nil && len(c.Presence.Status) > maxNameBytes {
+		t.log.Warn("network text too long; cut", "what", "status", "contact", c.UserId, "bytes", len(c.Presence.Status), "limit", maxNameBytes)
+		t.metrics.InputFixed("text_cut")
+		c.Presence.Status = cutText(c.Presence.Status, maxNameBytes, false)
+	}
+	if limit := t.maxAvatarBytes(); len(c.Avatar) > limit {
+		t.log.Warn("network avatar too large for a stanza; left out", "contact", c.UserId, "bytes", len(c.Avatar), "limit", limit)
+		t.metrics.InputFixed("avatar_dropped")
+		c.Avatar, c.AvatarMime, c.AvatarId = nil, "", ""
+	}
+}
+
+// maxAvatarBytes is the largest avatar that fits, base64-encoded (4/3),
+// in a stanza with room to spare for the rest of a vCard.
+func (t *transport) maxAvatarBytes() int {
+	return (t.stanzaLimit() - 16<<10) / 4 * 3
+}
+
+// stanzaLimit is the server's stanza size limit (xmpp.max_stanza_bytes).
+func (t *transport) stanzaLimit() int {
+	if t.maxStanza <= 0 {
+		return xmpplink.DefaultMaxStanzaBytes
+	}
+	return t.maxStanza
 }

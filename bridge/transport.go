@@ -27,7 +27,7 @@ type transport struct {
 	dataDir      string
 	access       config.Access
 	maxBody      int
-	maxText      int // the longest network text delivered (netinput.go)
+	maxStanza    int // the server's stanza size limit (netinput.go)
 	db           *store.DB
 	log          *slog.Logger
 	link         *xmpplink.Link
@@ -101,7 +101,7 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 		mediaMax:    cfg.Media.MaxBytes,
 		access:      cfg.Access,
 		maxBody:     cfg.Limits.MaxBodyBytes,
-		maxText:     cfg.XMPP.MaxStanzaBytes / 8,
+		maxStanza:   cfg.XMPP.MaxStanzaBytes,
 		db:          db,
 		log:         log.With("transport", tc.Name),
 		idPrefix:    rand.Text()[:6],

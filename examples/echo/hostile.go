@@ -1,6 +1,7 @@
 package echo
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -25,6 +26,11 @@ const MaxLong = 8 << 20
 //	             becomes N letters x (N up to MaxLong), to make long
 //	             names and lists in a short command
 //	long N       the contact says a text of N bytes (lines of ASCII)
+//	crowd N      in the group: N members more (crowd-1 ... crowd-N) in
+//	             one chat event with the whole list
+//
+// and the contact HugeAvatarContact, whose profile has an avatar of
+// HugeAvatarBytes.
 func (s *Session) hostileCommand(c sdk.Call, word, rest string) error {
 	switch word {
 	case "event":
@@ -35,6 +41,20 @@ func (s *Session) hostileCommand(c sdk.Call, word, rest string) error {
 		ev := s.event(c)
 		proto.Merge(ev, &in)
 		ev.LoginId = s.loginID
+		s.emit(ev)
+	case "crowd":
+		n, err := strconv.Atoi(rest)
+		if err != nil || n < 1 || n > 100000 || c.ChatID != RoomID {
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "crowd: want a number from 1 to 100000, in the group")
+		}
+		s.n.mu.Lock()
+		chat := s.roomChatLocked(s.n.groupLocked(s.loginID))
+		s.n.mu.Unlock()
+		for i := 1; i <= n; i++ {
+			chat.Members = append(chat.Members, &pb.Member{UserId: fmt.Sprintf("crowd-%d", i), Nick: fmt.Sprintf("Crowd %d", i)})
+		}
+		ev := s.event(c)
+		ev.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}
 		s.emit(ev)
 	case "long":
 		n, err := strconv.Atoi(rest)
@@ -80,4 +100,18 @@ func expandFiller(s string) string {
 	}
 	b.WriteString(s)
 	return b.String()
+}
+
+// HugeAvatarContact is the contact whose profile (UserInfo) has an
+// avatar of HugeAvatarBytes: more than a server takes in one stanza.
+const (
+	HugeAvatarContact = "huge-avatar"
+	HugeAvatarBytes   = 2 << 20
+)
+
+// hugeAvatar gives p the huge avatar when it is HugeAvatarContact's.
+func hugeAvatar(p *pb.Contact) {
+	if p.UserId == HugeAvatarContact {
+		p.Avatar, p.AvatarMime, p.AvatarId = bytes.Repeat([]byte{0x80}, HugeAvatarBytes), "image/png", "huge-v1"
+	}
 }
