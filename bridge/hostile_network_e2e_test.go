@@ -215,3 +215,46 @@ func TestCrowd(t *testing.T) {
 	}
 	noLinkDown(t, s)
 }
+
+// TestChatListLongNameAndTopic: a group whose name and topic of 600 KB
+// the gateway learns from the chat list (at a relogin), not from an
+// event, is listed with its name cut to 1 KiB, and joined with its topic
+// cut to 64 KiB. Before, the room listing (disco#items), the room's
+// disco#info and the join's subject were each more than the server takes
+// in a stanza: the user could neither see nor join any room, and the
+// server closed the link at each try.
+func TestChatListLongNameAndTopic(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	join(t, alice, "a", "")
+	groupchat(t, alice, "quiet 600000")
+	echoAfter(t, alice, "renamed") // the rename is done by now
+	if r, _ := command(t, alice, "relogin", "", "", nil); r.Command.Status != "completed" {
+		t.Fatalf("relogin: %s", r.XML)
+	}
+	short := strings.Repeat("x", 1021) + "…"
+	deadline := time.Now().Add(timeout)
+	for {
+		items, err := alice.IQ(ctxT(t), `<iq type='get' to='`+domain+`'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>`)
+		if err == nil && strings.Contains(items.XML, `name="`+short+`"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the room never listed with its name cut: %v %.400s", err, items.XML)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	info, err := alice.IQ(ctxT(t), `<iq type='get' to='`+room+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
+	if err != nil || info.Type != "result" || !strings.Contains(info.XML, `name="`+short+`"`) {
+		t.Fatalf("disco#info: %v %.400s", err, info.XML)
+	}
+	j := join(t, s.loginResource("alice", "second"), "b", "")
+	if !strings.HasSuffix(j.subject.XML, fmt.Sprintf("bytes more not shown]</subject></message>")) || len(j.subject.XML) > (512<<10)/8+1000 {
+		t.Fatalf("subject of %d bytes ending %s", len(j.subject.XML), j.subject.XML[max(0, len(j.subject.XML)-200):])
+	}
+	echoAfter(t, alice, "still here")
+	noLinkDown(t, s)
+	if n := s.logs.Count("stanza too large"); n != 0 {
+		t.Errorf("%d stanzas too large for the server", n)
+	}
+}

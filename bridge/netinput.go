@@ -78,10 +78,7 @@ func (t *transport) fitEvent(ev *pb.Event) {
 			cut("status", &pr.Status, maxNameBytes, false)
 		}
 	case *pb.Event_Chat:
-		if c := p.Chat.GetChat(); c != nil {
-			cut("chat name", &c.Name, maxNameBytes, false)
-			cut("topic", &c.Topic, text, true)
-		}
+		t.fitChat(p.Chat.GetChat())
 	case *pb.Event_Member:
 		cut("reason", &p.Member.Reason, maxNameBytes, false)
 		if m := p.Member.GetMember(); m != nil {
@@ -163,4 +160,32 @@ func (t *transport) stanzaLimit() int {
 		return xmpplink.DefaultMaxStanzaBytes
 	}
 	return t.maxStanza
+}
+
+// fitChat cuts a chat's name, topic and member nicks like fitEvent, and
+// drops a picture too large for a stanza, wherever the chat comes from:
+// an event, the chat list, a chat's info. A name or topic the server
+// cannot take would fail the user's room listing (disco#items), the
+// room's disco#info and every join (which ends with the subject).
+func (t *transport) fitChat(c *pb.Chat) {
+	if c == nil {
+		return
+	}
+	cut := func(what string, s *string, limit int, marked bool) {
+		if len(*s) > limit {
+			t.log.Warn("network text too long; cut", "what", what, "chat", c.ChatId, "bytes", len(*s), "limit", limit)
+			t.metrics.InputFixed("text_cut")
+			*s = cutText(*s, limit, marked)
+		}
+	}
+	cut("chat name", &c.Name, maxNameBytes, false)
+	cut("topic", &c.Topic, t.stanzaLimit()/8, true)
+	for _, m := range c.Members {
+		cut("nick", &m.Nick, maxNameBytes, false)
+	}
+	if limit := t.maxAvatarBytes(); len(c.Avatar) > limit {
+		t.log.Warn("network avatar too large for a stanza; left out", "chat", c.ChatId, "bytes", len(c.Avatar), "limit", limit)
+		t.metrics.InputFixed("avatar_dropped")
+		c.Avatar, c.AvatarMime = nil, ""
+	}
 }

@@ -28,6 +28,9 @@ const MaxLong = 8 << 20
 //	long N       the contact says a text of N bytes (lines of ASCII)
 //	crowd N      in the group: N members more (crowd-1 ... crowd-N) in
 //	             one chat event with the whole list
+//	quiet N      in the group: its name and topic become N letters x,
+//	             with no event (one the network lost): the gateway
+//	             learns them from the chat list
 //
 // and the contact HugeAvatarContact, whose profile has an avatar of
 // HugeAvatarBytes.
@@ -56,6 +59,15 @@ func (s *Session) hostileCommand(c sdk.Call, word, rest string) error {
 		ev := s.event(c)
 		ev.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}
 		s.emit(ev)
+	case "quiet":
+		n, err := strconv.Atoi(rest)
+		if err != nil || n < 1 || n > MaxLong || c.ChatID != RoomID {
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "quiet: want a length from 1 to %d, in the group", MaxLong)
+		}
+		s.n.mu.Lock()
+		g := s.n.groupLocked(s.loginID)
+		g.name, g.topic = strings.Repeat("x", n), strings.Repeat("x", n)
+		s.n.mu.Unlock()
 	case "long":
 		n, err := strconv.Atoi(rest)
 		if err != nil || n < 1 || n > MaxLong {

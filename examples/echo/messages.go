@@ -108,7 +108,7 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: said}}
 		s.emit(ev)
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
-	case "event", "long", "crowd":
+	case "event", "long", "crowd", "quiet":
 		if err := s.hostileCommand(c, word, rest); err != nil { // hostile.go
 			return sdk.Result{}, err
 		}
