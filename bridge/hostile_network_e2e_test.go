@@ -258,3 +258,26 @@ func TestChatListLongNameAndTopic(t *testing.T) {
 		t.Errorf("%d stanzas too large for the server", n)
 	}
 }
+
+// TestRoomNickStringprep: members whose network names PRECIS takes and
+// Prosody's stringprep refuses (a Hebrew name with a Latin word, an
+// ideographic description character, U+FFFD) are in the room under
+// nicks both take, and their messages reach the user. Before, the
+// server bounced the presence and every message from their occupant
+// JIDs: what they said was lost.
+func TestRoomNickStringprep(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	join(t, alice, "a", "")
+	for i, c := range []struct{ name, nick string }{
+		{"שלום abc", "שלום"}, {"x\u2ff0y", "xy"}, {"a\ufffdb", "ab"}, {"Dan 🙂", "Dan 🙂"},
+	} {
+		id := fmt.Sprintf("sp%d", i)
+		groupchat(t, alice, `event {"member":{"kind":"KIND_JOINED","member":{"userId":"`+id+`","nick":"`+c.name+`"}}}`)
+		groupchat(t, alice, `event {"eventId":"`+id+`m","sender":{"userId":"`+id+`"},"message":{"text":"hello from `+id+`"}}`)
+		roomMessage(t, alice, c.nick, "hello from "+id)
+	}
+	if n := s.logs.Count("kind=presence type=error") + s.logs.Count("kind=message type=error"); n != 0 {
+		t.Errorf("the server bounced %d stanzas:\n%s", n, s.logs)
+	}
+}
