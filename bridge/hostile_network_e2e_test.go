@@ -264,13 +264,16 @@ func TestChatListLongNameAndTopic(t *testing.T) {
 // ideographic description character, U+FFFD) are in the room under
 // nicks both take, and their messages reach the user. Before, the
 // server bounced the presence and every message from their occupant
-// JIDs: what they said was lost.
+// JIDs: what they said was lost. Nicks are in the form the server
+// writes (NFKC, no variation selectors: "Ｄａｎ" is "Dan"), the one
+// clients see, so the room's map of nicks knows it.
 func TestRoomNickStringprep(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := roomUser(t, s, "alice")
 	join(t, alice, "a", "")
 	for i, c := range []struct{ name, nick string }{
 		{"שלום abc", "שלום"}, {"x\u2ff0y", "xy"}, {"a\ufffdb", "ab"}, {"Dan 🙂", "Dan 🙂"},
+		{"Ｄａｎ", "Dan"}, {"Lo ❤️", "Lo ❤"},
 	} {
 		id := fmt.Sprintf("sp%d", i)
 		groupchat(t, alice, `event {"member":{"kind":"KIND_JOINED","member":{"userId":"`+id+`","nick":"`+c.name+`"}}}`)

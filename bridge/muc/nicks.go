@@ -209,8 +209,8 @@ func cleanName(name string) string {
 // resourcepart returns s as the resourcepart of a JID would hold it,
 // when both PRECIS and Prosody's stringprep take it (stringprep.go).
 func resourcepart(s string) (string, bool) {
-	r, ok := opaque(s)
-	return r, ok && stringprepOK(r)
+	r, ok := opaque(stringprepMap(s))
+	return r, ok && stringprepOK(r) && stringprepMap(r) == r
 }
 
 // opaque returns s as PRECIS OpaqueString makes a resourcepart.

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/bidi"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Prosody checks the JIDs a component sends with stringprep's
@@ -19,6 +20,23 @@ import (
 // hold no left-to-right one, and must begin and end with a right-to-left
 // letter ("שלום abc" is refused, a real network name). So a nick also
 // passes these checks (stringprepOK).
+
+// stringprepMap is what resourceprep makes of s before its checks, and
+// Prosody writes in the stanza it routes: B.1's characters (soft hyphen,
+// zero-width space, variation selectors...) dropped, then NFKC ("Ｄａｎ"
+// is "Dan", "❤️" is "❤"). A nick in another form would reach clients
+// changed, unknown to the room's map, and maybe another member's.
+func stringprepMap(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == 0x00AD, r == 0x034F, r == 0x1806, r >= 0x180B && r <= 0x180D, r >= 0x200B && r <= 0x200D,
+			r == 0x2060, r >= 0xFE00 && r <= 0xFE0F, r == 0xFEFF:
+			return -1
+		}
+		return r
+	}, s)
+	return norm.NFKC.String(s)
+}
 
 // stringprepOK reports whether resourceprep takes s: no prohibited
 // character, and the bidi rule (RFC 3454 §6) holds.

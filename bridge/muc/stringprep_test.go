@@ -17,6 +17,9 @@ func TestNickStringprep(t *testing.T) {
 		"Dan\u200f":  "Dan",
 		"Dan 🙂":      "Dan 🙂",
 		"Zoë":        "Zoë",
+		"Ｄａｎ":        "Dan",
+		"Lo ❤️":      "Lo ❤",
+		"Da\u00adn":  "Dan",
 		"שלום עליכם": "שלום עליכם",
 	} {
 		got := CleanNick(name, "id")
