@@ -284,3 +284,30 @@ func TestRoomNickStringprep(t *testing.T) {
 		t.Errorf("the server bounced %d stanzas:\n%s", n, s.logs)
 	}
 }
+
+// TestFileNamesAndTypes: files from the network whose name holds
+// slashes, a control character or a bidi override, whose declared size
+// is a lie, whose MIME type holds a NUL or is 3000 bytes of nonsense,
+// reach the user uploaded under a safe name. Before, the NUL in the MIME
+// type failed the upload (an invalid Content-Type header): the user got a
+// notice and no file.
+func TestFileNamesAndTypes(t *testing.T) {
+	s := newStack(t, stackOptions{httpUpload: true})
+	alice := registered(t, s, "alice")
+	bob := "bob@" + domain
+	for i, c := range []struct{ attachment, name string }{
+		{`{"name":"../../etc/pass\u0007wd","mimeType":"text/plain\u0000","size":-5,"data":"aGVsbG8="}`, "/passwd"},
+		{`{"name":"a/b\\\\c\u202e.txt","size":9223372036854775807,"data":"aGVsbG8="}`, "/c.txt"},
+		{`{"name":"x.txt","mimeType":"@@3000@@","data":"aGVsbG8="}`, "/x.txt"},
+	} {
+		sendChat(t, alice, bob, fmt.Sprintf(`event {"eventId":"f%d","message":{"text":"file %d","attachments":[%s]}}`, i, i, c.attachment))
+		st, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+			return s.Name == "message" && bareJID(s.From) == bob && strings.Contains(s.XML, "jabber:x:oob")
+		})
+		if err != nil || !strings.Contains(st.XML, c.name+"</url>") || strings.Contains(st.XML, "could not be bridged") {
+			t.Fatalf("file %d: want its file as %s, got %v %.600s", i, c.name, err, st.XML)
+		}
+	}
+	echoAfter(t, alice, "still here")
+	noLinkDown(t, s)
+}

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"fmt"
+	"mime"
 	"unicode/utf8"
 
 	"passerelle.im/passerelle/bridge/xmpplink"
@@ -48,6 +49,14 @@ func (t *transport) fitEvent(ev *pb.Event) {
 		for _, a := range m.Attachments {
 			cut("file name", &a.Name, maxFileNameBytes, false)
 			cut("caption", &a.Caption, text, true)
+			for _, mt := range []*string{&a.MimeType, &a.ThumbnailMime} {
+				if _, _, err := mime.ParseMediaType(*mt); *mt != "" && err != nil {
+					// Else the upload's Content-Type header fails: no file.
+					t.log.Warn("network attachment MIME type malformed; left out", "login", ev.LoginId, "chat", ev.ChatId, "event", ev.EventId, "name", a.Name, "type", *mt)
+					t.metrics.InputFixed("text_cut")
+					*mt = ""
+				}
+			}
 			if len(a.GetUrl()) > maxURLBytes {
 				t.log.Warn("network attachment URL too long; attachment dropped", "login", ev.LoginId, "chat", ev.ChatId, "event", ev.EventId, "name", a.Name, "bytes", len(a.GetUrl()), "limit", maxURLBytes)
 				t.metrics.InputFixed("text_cut")
