@@ -311,3 +311,23 @@ func TestFileNamesAndTypes(t *testing.T) {
 	echoAfter(t, alice, "still here")
 	noLinkDown(t, s)
 }
+
+// TestLongSpanTargets: a message whose link span points at a URL of
+// 600 KB, or whose spans' targets add up past the text's own limit,
+// reaches the user with its text, the spans that fit kept. Before, its
+// markup made the message too large for the server.
+func TestLongSpanTargets(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	bob := "bob@" + domain
+	sendChat(t, alice, bob, `event {"eventId":"s1","message":{"text":"see here","spans":[{"start":0,"end":3,"style":"STYLE_LINK","url":"http://x/@@600000@@"},{"start":4,"end":8,"style":"STYLE_BOLD"}]}}`)
+	st := nextMessage(t, alice, bob, timeout)
+	if st.Body != "see *here*" || len(st.XML) > 10000 {
+		t.Fatalf("got %d bytes: %.600s", len(st.XML), st.XML)
+	}
+	echoAfter(t, alice, "still here")
+	noLinkDown(t, s)
+	if n := s.logs.Count("stanza too large"); n != 0 {
+		t.Errorf("%d stanzas too large for the server", n)
+	}
+}

@@ -116,11 +116,18 @@ func cutText(s string, limit int, marked bool) string {
 }
 
 // fitSpans keeps the spans that lie within a text of n bytes (a cut text
-// loses those past the cut), at most maxSpans of them.
+// loses those past the cut), at most maxSpans of them, whose link
+// targets and mentioned IDs take no more than the text may (n, at least
+// maxURLBytes) and none over maxURLBytes: the markup of a message is
+// written beside its text, and a span's URL of 600 KB made the message
+// too large for the server.
 func fitSpans(spans []*pb.Span, n int) []*pb.Span {
+	budget := max(n, maxURLBytes)
 	kept := spans[:0]
 	for _, sp := range spans {
-		if int(sp.End) <= n && sp.Start <= sp.End && len(kept) < maxSpans {
+		extra := len(sp.Url) + len(sp.UserId)
+		if int(sp.End) <= n && sp.Start <= sp.End && len(kept) < maxSpans && extra <= maxURLBytes && extra <= budget {
+			budget -= extra
 			kept = append(kept, sp)
 		}
 	}
