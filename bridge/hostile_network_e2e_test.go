@@ -11,7 +11,7 @@ import (
 )
 
 // Probes of what a careless or hostile network sends, through the echo
-// network's "event" and "long" commands (examples/echo/hostile.go): each
+// network's net- commands (examples/echo/hostile.go): each
 // must reach the user in a form the server takes, or be refused with a
 // log line, and leave the transport working.
 
@@ -43,12 +43,12 @@ func TestLongTextCut(t *testing.T) {
 			t.Fatalf("%s: got %d bytes ending %q", what, len(got), got[max(0, len(got)-80):])
 		}
 	}
-	sendChat(t, alice, bob, fmt.Sprintf("long %d", n))
+	sendChat(t, alice, bob, fmt.Sprintf("net-long %d", n))
 	check("chat", nextMessage(t, alice, bob, timeout).Body)
 	echoAfter(t, alice, "still here")
 
 	join(t, alice, "a", "")
-	groupchat(t, alice, fmt.Sprintf("long %d", n))
+	groupchat(t, alice, fmt.Sprintf("net-long %d", n))
 	st, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
 		return s.Name == "message" && bareJID(s.From) == room && strings.HasPrefix(s.Body, "line 0 ")
 	})
@@ -56,7 +56,7 @@ func TestLongTextCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("room", st.Body)
-	groupchat(t, alice, `event {"topic":{"topic":"@@2000000@@"}}`)
+	groupchat(t, alice, `net-event {"topic":{"topic":"@@2000000@@"}}`)
 	st, err = alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
 		return s.Name == "message" && bareJID(s.From) == room && strings.Contains(s.XML, "<subject>xxx")
 	})
@@ -77,11 +77,11 @@ func TestLongTextCut(t *testing.T) {
 	}
 }
 
-// probe sends the echo network's "event JSON" command to bob, then
+// probe sends the echo network's "net-event JSON" command to bob, then
 // checks that the transport still echoes and the link stayed up.
 func probeChat(t *testing.T, s *stack, c *xmpptest.Client, name, json string) {
 	t.Helper()
-	sendChat(t, c, "bob@"+domain, "event "+json)
+	sendChat(t, c, "bob@"+domain, "net-event "+json)
 	echoAfter(t, c, "after "+name)
 	if n := s.logs.Count("component link down"); n != 0 {
 		t.Fatalf("%s: the component link went down %d times", name, n)
@@ -157,7 +157,7 @@ func TestHostileNetworkRoom(t *testing.T) {
 		{"member message", `{"eventId":"r2","sender":{"userId":"m1"},"message":{"text":"from m1"}}`},
 		{"reaction long", `{"sender":{"userId":"m1"},"reaction":{"targetId":"r2","emojis":["@@600000@@"]}}`},
 	} {
-		groupchat(t, alice, "event "+p.json)
+		groupchat(t, alice, "net-event "+p.json)
 		after(p.name)
 	}
 	// A join after all of it: the occupant list, the subject.
@@ -207,7 +207,7 @@ func TestCrowd(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := roomUser(t, s, "alice")
 	join(t, alice, "a", "")
-	groupchat(t, alice, "crowd 3000")
+	groupchat(t, alice, "net-crowd 3000")
 	groupchat(t, alice, "after")
 	roomMessage(t, alice, "", "after")
 	if j := join(t, s.loginResource("alice", "second"), "b", ""); len(j.occupants) != 3002 {
@@ -227,7 +227,7 @@ func TestChatListLongNameAndTopic(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := roomUser(t, s, "alice")
 	join(t, alice, "a", "")
-	groupchat(t, alice, "quiet 600000")
+	groupchat(t, alice, "net-quiet 600000")
 	echoAfter(t, alice, "renamed") // the rename is done by now
 	if r, _ := command(t, alice, "relogin", "", "", nil); r.Command.Status != "completed" {
 		t.Fatalf("relogin: %s", r.XML)
@@ -276,8 +276,8 @@ func TestRoomNickStringprep(t *testing.T) {
 		{"Ｄａｎ", "Dan"}, {"Lo ❤️", "Lo ❤"},
 	} {
 		id := fmt.Sprintf("sp%d", i)
-		groupchat(t, alice, `event {"member":{"kind":"KIND_JOINED","member":{"userId":"`+id+`","nick":"`+c.name+`"}}}`)
-		groupchat(t, alice, `event {"eventId":"`+id+`m","sender":{"userId":"`+id+`"},"message":{"text":"hello from `+id+`"}}`)
+		groupchat(t, alice, `net-event {"member":{"kind":"KIND_JOINED","member":{"userId":"`+id+`","nick":"`+c.name+`"}}}`)
+		groupchat(t, alice, `net-event {"eventId":"`+id+`m","sender":{"userId":"`+id+`"},"message":{"text":"hello from `+id+`"}}`)
 		roomMessage(t, alice, c.nick, "hello from "+id)
 	}
 	if n := s.logs.Count("kind=presence type=error") + s.logs.Count("kind=message type=error"); n != 0 {
@@ -300,7 +300,7 @@ func TestFileNamesAndTypes(t *testing.T) {
 		{`{"name":"a/b\\\\c\u202e.txt","size":9223372036854775807,"data":"aGVsbG8="}`, "/c.txt"},
 		{`{"name":"x.txt","mimeType":"@@3000@@","data":"aGVsbG8="}`, "/x.txt"},
 	} {
-		sendChat(t, alice, bob, fmt.Sprintf(`event {"eventId":"f%d","message":{"text":"file %d","attachments":[%s]}}`, i, i, c.attachment))
+		sendChat(t, alice, bob, fmt.Sprintf(`net-event {"eventId":"f%d","message":{"text":"file %d","attachments":[%s]}}`, i, i, c.attachment))
 		st, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
 			return s.Name == "message" && bareJID(s.From) == bob && strings.Contains(s.XML, "jabber:x:oob")
 		})
@@ -320,7 +320,7 @@ func TestLongSpanTargets(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := registered(t, s, "alice")
 	bob := "bob@" + domain
-	sendChat(t, alice, bob, `event {"eventId":"s1","message":{"text":"see here","spans":[{"start":0,"end":3,"style":"STYLE_LINK","url":"http://x/@@600000@@"},{"start":4,"end":8,"style":"STYLE_BOLD"}]}}`)
+	sendChat(t, alice, bob, `net-event {"eventId":"s1","message":{"text":"see here","spans":[{"start":0,"end":3,"style":"STYLE_LINK","url":"http://x/@@600000@@"},{"start":4,"end":8,"style":"STYLE_BOLD"}]}}`)
 	st := nextMessage(t, alice, bob, timeout)
 	if st.Body != "see *here*" || len(st.XML) > 10000 {
 		t.Fatalf("got %d bytes: %.600s", len(st.XML), st.XML)

@@ -13,22 +13,22 @@ import (
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
-// MaxLong is the longest text the "long" command makes the contact say.
+// MaxLong is the longest text the "net-long" command makes the contact say.
 const MaxLong = 8 << 20
 
 // hostileCommand runs the commands that make the network send what a
 // careless or hostile network sends, for the gateway's tests of bad
 // input:
 //
-//	event JSON   the network emits the event JSON (pb.Event in protojson):
-//	             login, chat, sender, time and ID are this chat's event's
-//	             (see event) unless JSON sets them; each @@N@@ in JSON
-//	             becomes N letters x (N up to MaxLong), to make long
-//	             names and lists in a short command
-//	long N       the contact says a text of N bytes (lines of ASCII)
-//	crowd N      in the group: N members more (crowd-1 ... crowd-N) in
+//	net-event JSON  the network emits the event JSON (pb.Event in
+//	             protojson): login, chat, sender, time and ID are this
+//	             chat's event's (see event) unless JSON sets them; each
+//	             @@N@@ in JSON becomes N letters x (N up to MaxLong), to
+//	             make long names and lists in a short command
+//	net-long N   the contact says a text of N bytes (lines of ASCII)
+//	net-crowd N  in the group: N members more (crowd-1 ... crowd-N) in
 //	             one chat event with the whole list
-//	quiet N      in the group: its name and topic become N letters x,
+//	net-quiet N  in the group: its name and topic become N letters x,
 //	             with no event (one the network lost): the gateway
 //	             learns them from the chat list
 //
@@ -36,19 +36,19 @@ const MaxLong = 8 << 20
 // HugeAvatarBytes.
 func (s *Session) hostileCommand(c sdk.Call, word, rest string) error {
 	switch word {
-	case "event":
+	case "net-event":
 		var in pb.Event
 		if err := protojson.Unmarshal([]byte(expandFiller(rest)), &in); err != nil {
-			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "event: %v", err)
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "net-event: %v", err)
 		}
 		ev := s.event(c)
 		proto.Merge(ev, &in)
 		ev.LoginId = s.loginID
 		s.emit(ev)
-	case "crowd":
+	case "net-crowd":
 		n, err := strconv.Atoi(rest)
 		if err != nil || n < 1 || n > 100000 || c.ChatID != RoomID {
-			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "crowd: want a number from 1 to 100000, in the group")
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "net-crowd: want a number from 1 to 100000, in the group")
 		}
 		s.n.mu.Lock()
 		chat := s.roomChatLocked(s.n.groupLocked(s.loginID))
@@ -59,19 +59,19 @@ func (s *Session) hostileCommand(c sdk.Call, word, rest string) error {
 		ev := s.event(c)
 		ev.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}
 		s.emit(ev)
-	case "quiet":
+	case "net-quiet":
 		n, err := strconv.Atoi(rest)
 		if err != nil || n < 1 || n > MaxLong || c.ChatID != RoomID {
-			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "quiet: want a length from 1 to %d, in the group", MaxLong)
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "net-quiet: want a length from 1 to %d, in the group", MaxLong)
 		}
 		s.n.mu.Lock()
 		g := s.n.groupLocked(s.loginID)
 		g.name, g.topic = strings.Repeat("x", n), strings.Repeat("x", n)
 		s.n.mu.Unlock()
-	case "long":
+	case "net-long":
 		n, err := strconv.Atoi(rest)
 		if err != nil || n < 1 || n > MaxLong {
-			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "long: want a length from 1 to %d", MaxLong)
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "net-long: want a length from 1 to %d", MaxLong)
 		}
 		ev := s.event(c)
 		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: LongText(n)}}
@@ -80,7 +80,7 @@ func (s *Session) hostileCommand(c sdk.Call, word, rest string) error {
 	return nil
 }
 
-// LongText is the text of n bytes the "long" command sends: numbered
+// LongText is the text of n bytes the "net-long" command sends: numbered
 // lines of 64 bytes.
 func LongText(n int) string {
 	var b strings.Builder

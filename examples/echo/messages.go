@@ -52,7 +52,7 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 //	progress N        long work of N steps is reported (identity.go)
 //	say-escaped TEXT  the contact says TEXT with its Go escapes decoded
 //	                  (\x02...): text XML cannot carry, as networks send
-//	event JSON, long N  what a hostile network sends (hostile.go)
+//	net-event JSON... what a hostile network sends (hostile.go)
 func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessage) (sdk.Result, error) {
 	if err := s.inChat(c); err != nil {
 		return sdk.Result{}, err
@@ -108,7 +108,7 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: said}}
 		s.emit(ev)
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
-	case "event", "long", "crowd", "quiet":
+	case "net-event", "net-long", "net-crowd", "net-quiet":
 		if err := s.hostileCommand(c, word, rest); err != nil { // hostile.go
 			return sdk.Result{}, err
 		}
