@@ -376,6 +376,7 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 			continue // worth nothing late
 		}
 		ev.IsBackfill = true
+		t.fitEvent(ev) // netinput.go
 		if ev.LoginId == "" {
 			ev.LoginId = hb.LoginId
 		}

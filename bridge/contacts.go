@@ -74,6 +74,7 @@ func (s *session) syncContacts(ctx context.Context) {
 	added := 0
 	var shown [3]int // by presenceOutcome
 	for _, c := range res.Contacts {
+		t.fitContact(c) // netinput.go
 		if seen[c.UserId] {
 			continue
 		}
@@ -596,7 +597,9 @@ func (t *transport) userInfo(ctx context.Context, loginID, userID string) (*pb.C
 	}
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	return client.UserInfo(cctx, &pb.UserRef{LoginId: loginID, UserId: userID})
+	c, err := client.UserInfo(cctx, &pb.UserRef{LoginId: loginID, UserId: userID})
+	t.fitContact(c) // netinput.go
+	return c, err
 }
 
 // avatarHash is the SHA-1 that XEP-0153 and XEP-0084 name an avatar by.

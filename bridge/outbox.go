@@ -38,6 +38,7 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 	idx := make([]int, len(evs)) // evs[i] is job.in[idx[i]], or -1 when not stored
 	xids := make([]string, len(evs))
 	for i, ev := range evs {
+		t.fitEvent(ev) // netinput.go
 		xids[i] = t.eventXID(ev)
 		idx[i] = -1
 		if ephemeral(ev) {

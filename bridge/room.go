@@ -126,6 +126,7 @@ func (t *transport) roomKey(user, chatID string) store.RoomKey {
 // returns the room; nil when c is no group or has no JID.
 func (s *session) setRoom(ctx context.Context, c *pb.Chat) *room {
 	t := s.t
+	t.fitChat(c) // netinput.go
 	if !isGroup(c.GetType()) {
 		return nil
 	}

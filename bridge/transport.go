@@ -27,6 +27,7 @@ type transport struct {
 	dataDir      string
 	access       config.Access
 	maxBody      int
+	maxStanza    int // the server's stanza size limit (netinput.go)
 	db           *store.DB
 	log          *slog.Logger
 	link         *xmpplink.Link
@@ -100,6 +101,7 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 		mediaMax:    cfg.Media.MaxBytes,
 		access:      cfg.Access,
 		maxBody:     cfg.Limits.MaxBodyBytes,
+		maxStanza:   cfg.XMPP.MaxStanzaBytes,
 		db:          db,
 		log:         log.With("transport", tc.Name),
 		idPrefix:    rand.Text()[:6],
@@ -123,6 +125,7 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 		Addr: cfg.XMPP.Server, Domain: tc.Domain, Secret: tc.Secret,
 		PingInterval: cfg.XMPP.PingInterval, PingTimeout: cfg.XMPP.PingTimeout, ReconnectMax: cfg.XMPP.ReconnectMax,
 		Log: t.log, Handle: t.route, OnUp: t.onLinkUp,
+		MaxStanzaBytes: cfg.XMPP.MaxStanzaBytes, OnTooLarge: func(string) { t.metrics.InputFixed("stanza_too_large") },
 	})
 	t.unconfirmed = newUnconfirmed(t.link, t.delivered)
 	t.uploader = media.NewUploader(t.link, t.domain, t.serverDomain(), nil)

@@ -38,8 +38,11 @@ const (
 	DefaultPingTimeout  = 10 * time.Second
 	DefaultReconnectMax = 30 * time.Second
 	DefaultMaxBodyBytes = 64 << 10
-	DefaultLogLevel     = "info"
-	DefaultLogFormat    = "text"
+	// DefaultMaxStanzaBytes is Prosody's default stanza size limit on a
+	// component stream (component_stanza_size_limit).
+	DefaultMaxStanzaBytes = 512 << 10
+	DefaultLogLevel       = "info"
+	DefaultLogFormat      = "text"
 	// DefaultMediaMaxBytes is the largest attachment the built-in media
 	// server keeps.
 	DefaultMediaMaxBytes = 100 << 20
@@ -82,6 +85,10 @@ type XMPP struct {
 	PingTimeout time.Duration
 	// ReconnectMax caps the exponential backoff between reconnection tries.
 	ReconnectMax time.Duration
+	// MaxStanzaBytes is the largest stanza the server takes from the
+	// component; a larger one would make it close the stream. Prosody:
+	// component_stanza_size_limit.
+	MaxStanzaBytes int
 }
 
 // Store is where the gateway keeps its state.
@@ -371,6 +378,12 @@ func (l loader) xmpp(t *table) XMPP {
 	x.PingInterval = t.duration("ping_interval", DefaultPingInterval)
 	x.PingTimeout = t.duration("ping_timeout", DefaultPingTimeout)
 	x.ReconnectMax = t.duration("reconnect_max", DefaultReconnectMax)
+	n := t.integer("max_stanza_bytes", DefaultMaxStanzaBytes)
+	if n < 16<<10 || n > 1<<30 {
+		l.p.addf(t.key("max_stanza_bytes"), "%d is out of range (%d to %d)", n, 16<<10, 1<<30)
+		n = DefaultMaxStanzaBytes
+	}
+	x.MaxStanzaBytes = int(n)
 	t.done()
 	return x
 }
@@ -902,8 +915,8 @@ func (c *Config) Summary() string {
 		return strings.Join(s, ", ")
 	}
 	fmt.Fprintf(&b, "config:    %s\n", c.Path)
-	fmt.Fprintf(&b, "server:    %s (ping every %s, timeout %s; reconnect backoff up to %s)\n",
-		c.XMPP.Server, c.XMPP.PingInterval, c.XMPP.PingTimeout, c.XMPP.ReconnectMax)
+	fmt.Fprintf(&b, "server:    %s (ping every %s, timeout %s; reconnect backoff up to %s; stanzas up to %d bytes)\n",
+		c.XMPP.Server, c.XMPP.PingInterval, c.XMPP.PingTimeout, c.XMPP.ReconnectMax, c.XMPP.MaxStanzaBytes)
 	fmt.Fprintf(&b, "store:     %s\n", c.Store.Path)
 	fmt.Fprintf(&b, "allow:     %s\n", list(c.Access.Allow))
 	fmt.Fprintf(&b, "admins:    %s\n", list(c.Access.Admins))

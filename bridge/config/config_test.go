@@ -66,7 +66,7 @@ func TestMinimalDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := XMPP{Server: "127.0.0.1:5347", PingInterval: 30 * time.Second, PingTimeout: 10 * time.Second, ReconnectMax: 30 * time.Second}
+	want := XMPP{Server: "127.0.0.1:5347", PingInterval: 30 * time.Second, PingTimeout: 10 * time.Second, ReconnectMax: 30 * time.Second, MaxStanzaBytes: 512 << 10}
 	if c.XMPP != want {
 		t.Errorf("XMPP = %+v, want %+v", c.XMPP, want)
 	}
@@ -157,7 +157,7 @@ enabled = false
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (XMPP{"xmpp.example.org:5275", time.Minute, 5 * time.Second, 150 * time.Second}); c.XMPP != want {
+	if want := (XMPP{"xmpp.example.org:5275", time.Minute, 5 * time.Second, 150 * time.Second, DefaultMaxStanzaBytes}); c.XMPP != want {
 		t.Errorf("XMPP = %+v, want %+v", c.XMPP, want)
 	}
 	if want := filepath.Join(dir, "state", "gw.db"); c.Store.Path != want {

@@ -46,6 +46,7 @@ type Registry struct {
 	lag      *prometheus.HistogramVec
 	outbox   *prometheus.GaugeVec
 	history  *prometheus.CounterVec
+	fixed    *prometheus.CounterVec
 
 	mu     sync.Mutex
 	probes map[string]Probe // transport name -> probe
@@ -85,12 +86,16 @@ func New() *Registry {
 			Name: "passerelle_history_messages_total",
 			Help: "Past messages backfill stored (duplicates of stored ones left out); each is then delivered as a delayed message.",
 		}, []string{"transport"}),
+		fixed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "passerelle_network_input_fixed_total",
+			Help: "Network input changed so that the XMPP server takes it: text_cut (a text, name or list cut to its limit), avatar_dropped (an avatar too large for a stanza left out), stanza_too_large (a stanza over the server's limit, not written; a message's recipient is told).",
+		}, []string{"transport", "what"}),
 		probes: map[string]Probe{},
 	}
 	r.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		r.restarts, r.messages, r.errors, r.commit, r.lag, r.outbox, r.history,
+		r.restarts, r.messages, r.errors, r.commit, r.lag, r.outbox, r.history, r.fixed,
 		stateCollector{r},
 	)
 	return r
@@ -218,6 +223,15 @@ func (t *Transport) Delivered(message, written bool, stamp int64) {
 	if stamp > 0 {
 		t.lag.Observe(max(0, time.Since(time.UnixMicro(stamp)).Seconds()))
 	}
+}
+
+// InputFixed counts network input changed so that the XMPP server takes
+// it (see the passerelle_network_input_fixed_total help).
+func (t *Transport) InputFixed(what string) {
+	if t == nil {
+		return
+	}
+	t.r.fixed.WithLabelValues(t.name, what).Inc()
 }
 
 // stateCollector reads the probes at scrape time: link and plugin state

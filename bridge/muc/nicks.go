@@ -136,6 +136,11 @@ func (n *Nicks) free(nick, id string) bool {
 // withSuffix is "base (suffix)", base cut so the whole fits in MaxNick.
 func withSuffix(base, suffix string) string {
 	tail := " (" + suffix + ")"
+	if strings.ContainsFunc(base, rtl) {
+		// Latin letters and a closing bracket would break the bidi
+		// rule (stringprep.go): the code in Arabic letters, last.
+		tail = " " + rtlCode(suffix)
+	}
 	return truncate(base, MaxNick-utf8.RuneCountInString(tail)) + tail
 }
 
@@ -187,11 +192,11 @@ func cleanName(name string) string {
 			b.WriteRune(r)
 			continue
 		}
-		if _, ok := resourcepart("a" + string(r) + "a"); ok {
+		if _, ok := opaque("a" + string(r) + "a"); ok && !prohibited(r) {
 			b.WriteRune(r)
 		}
 	}
-	s = strings.Join(strings.Fields(b.String()), " ")
+	s = fixBidi(strings.Join(strings.Fields(b.String()), " ")) // stringprep.go
 	if s == "" {
 		return ""
 	}
@@ -201,8 +206,15 @@ func cleanName(name string) string {
 	return "" // a combination refused (bidi rules, say)
 }
 
-// resourcepart returns s as the resourcepart of a JID would hold it.
+// resourcepart returns s as the resourcepart of a JID would hold it,
+// when both PRECIS and Prosody's stringprep take it (stringprep.go).
 func resourcepart(s string) (string, bool) {
+	r, ok := opaque(stringprepMap(s))
+	return r, ok && stringprepOK(r) && stringprepMap(r) == r
+}
+
+// opaque returns s as PRECIS OpaqueString makes a resourcepart.
+func opaque(s string) (string, bool) {
 	j, err := jid.New("room", "muc.invalid", s)
 	if err != nil {
 		return "", false

@@ -54,6 +54,13 @@ type Config struct {
 	Handle func(*wire.Stanza)
 	// OnUp, if set, runs in its own goroutine after each connect.
 	OnUp func()
+	// MaxStanzaBytes is the largest stanza the server takes
+	// (DefaultMaxStanzaBytes when 0); a larger one is not written (see
+	// fit).
+	MaxStanzaBytes int
+	// OnTooLarge, if set, hears of each stanza too large to write, by
+	// kind (message, iq, presence). It runs on the writer.
+	OnTooLarge func(kind string)
 }
 
 type outItem struct {
@@ -432,7 +439,7 @@ func (l *Link) write(ctx context.Context, conn net.Conn, gen uint64, stopping <-
 			}
 			kept = append(kept, it)
 			if err == nil {
-				_, err = bw.Write(it.data)
+				_, err = bw.Write(l.fit(it.data)) // toolarge.go
 			}
 		}
 		batch = kept

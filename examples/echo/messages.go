@@ -52,6 +52,7 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 //	progress N        long work of N steps is reported (identity.go)
 //	say-escaped TEXT  the contact says TEXT with its Go escapes decoded
 //	                  (\x02...): text XML cannot carry, as networks send
+//	net-event JSON... what a hostile network sends (hostile.go)
 func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessage) (sdk.Result, error) {
 	if err := s.inChat(c); err != nil {
 		return sdk.Result{}, err
@@ -106,6 +107,11 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 		ev := s.event(c)
 		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: said}}
 		s.emit(ev)
+		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
+	case "net-event", "net-long", "net-crowd", "net-quiet":
+		if err := s.hostileCommand(c, word, rest); err != nil { // hostile.go
+			return sdk.Result{}, err
+		}
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
 	case "backlog":
 		n, _ := strconv.Atoi(rest)

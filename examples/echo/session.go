@@ -149,6 +149,7 @@ func (s *Session) UserInfo(_ context.Context, userID string) (*pb.Contact, error
 	if c.id == "echo-1" {
 		p.Avatar, p.AvatarMime, p.AvatarId = avatarPNG, "image/png", "echo-1-v1"
 	}
+	hugeAvatar(p) // hostile.go
 	return p, nil
 }
 
