@@ -14,8 +14,11 @@ import (
 // messages and pts are the channel's own, shared by its members, as on
 // Telegram.
 type Channel struct {
-	ID        int64
-	Title     string
+	ID    int64
+	Title string
+	// Username makes the channel public, joined by that name
+	// (contacts.resolveUsername, channels.joinChannel).
+	Username  string
 	About     string
 	Broadcast bool
 	Forum     bool
@@ -60,7 +63,8 @@ func (s *Server) AddChannel(c Channel) {
 
 func (c *Channel) tg(viewer int64) *tg.Channel {
 	out := &tg.Channel{ID: c.ID, AccessHash: c.ID * 11, Title: c.Title, Broadcast: c.Broadcast, Megagroup: !c.Broadcast,
-		Forum: c.Forum, Creator: viewer == c.Creator, Photo: &tg.ChatPhotoEmpty{}, Date: 1}
+		Forum: c.Forum, Creator: viewer == c.Creator, Photo: &tg.ChatPhotoEmpty{}, Date: 1, Username: c.Username,
+		Left: !slices.Contains(c.Members, viewer)}
 	if c.photoID != 0 {
 		out.Photo = &tg.ChatPhoto{PhotoID: c.photoID, DCID: DC}
 	}

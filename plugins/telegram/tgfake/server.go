@@ -176,6 +176,7 @@ func New() (*Server, error) {
 	s.registerChannels(d)
 	s.registerForums(d)
 	s.registerMembers(d)
+	s.registerPublic(d)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	go func() { s.done <- c.Up(ctx) }()

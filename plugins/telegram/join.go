@@ -1,0 +1,109 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Joining a public group or channel from XMPP (sdk.ChatJoiner, feature
+// join_chat) by its public name, the room's localpart: golang@ the
+// transport for t.me/golang. Telegram knows the group by its number, so
+// the join answers with that chat's ID (-100N): the gateway announces
+// its room, and answers the join of the name with gone, naming it.
+
+var _ sdk.ChatJoiner = (*Session)(nil)
+
+// JoinChat joins the public group or channel named c.ChatID.
+func (s *Session) JoinChat(ctx context.Context, c sdk.Call, _ *pb.JoinChat) (string, error) {
+	if s.bot != nil {
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "telegram: a bot joins a group when its admins add it")
+	}
+	name := strings.TrimPrefix(c.ChatID, "@")
+	if !publicName(name) {
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: you are not in %s; a public group is joined by its name (golang for t.me/golang)", c.ChatID)
+	}
+	api, mgr, err := s.client()
+	if err != nil {
+		return "", err
+	}
+	res, err := api.ContactsResolveUsername(ctx, &tg.ContactsResolveUsernameRequest{Username: name})
+	if err != nil {
+		return "", cmdErr("find the group "+name, err)
+	}
+	s.peers.add(res.Users, res.Chats)
+	pc, ok := res.Peer.(*tg.PeerChannel)
+	if !ok {
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: %s is a person, not a group: write to them instead", name)
+	}
+	ch, err := s.peers.inputChannel(pc.ChannelID)
+	if err != nil {
+		return "", err
+	}
+	chat := channelID(pc.ChannelID)
+	res2, err := api.ChannelsJoinChannel(ctx, ch)
+	var upd tg.UpdatesClass
+	switch r := res2.(type) {
+	case *tg.MessagesChatInviteJoinResultOk:
+		upd = r.Updates
+	case *tg.MessagesChatInviteJoinResultWebView:
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: %s asks newcomers to pass a check in Telegram's app first", name)
+	}
+	switch {
+	case tgerr.Is(err, "USER_ALREADY_PARTICIPANT") || (err == nil && !joinedBy(upd)):
+		// In it already (or Telegram said nothing of the join): the
+		// gateway gets the group as it is now.
+		c, ierr := s.ChatInfo(ctx, chat)
+		if ierr != nil {
+			return "", ierr
+		}
+		s.emit(&pb.Event{ChatId: chat, ChatType: c.Type, Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}}})
+	case err != nil:
+		return "", cmdErr("join "+name, err)
+	default:
+		// The join's service message brings the group (serviceEvents).
+		if herr := mgr.Handle(ctx, upd); herr != nil && !errors.Is(herr, context.Canceled) {
+			s.n.host.Logger().Warn("telegram: the join's updates were not handled", "chat", chat, "err", herr)
+		}
+	}
+	return chat, nil
+}
+
+// publicName reports whether s can be a Telegram public name: 5 to 32
+// letters, digits and underscores, starting with a letter (so no chat or
+// user ID, which are numbers).
+func publicName(s string) bool {
+	if len(s) < 5 || len(s) > 32 || !isLetter(s[0]) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isLetter(c) && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+func isLetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+// joinedBy reports whether a join's answer carries its service message.
+func joinedBy(u tg.UpdatesClass) bool {
+	us, ok := u.(*tg.Updates)
+	if !ok {
+		return false
+	}
+	for _, x := range us.Updates {
+		if m, ok := x.(*tg.UpdateNewChannelMessage); ok {
+			if _, ok := m.Message.(*tg.MessageService); ok {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,57 @@
+package tgfake
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/gotd/td/bin"
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+	"github.com/gotd/td/tgtest"
+)
+
+// Public names: looking a user or a public channel up by its username
+// (contacts.resolveUsername), and joining a public channel
+// (channels.joinChannel), with Telegram's refusals.
+
+func (s *Server) registerPublic(d *tgtest.Dispatcher) {
+	handle(s, d, tg.ContactsResolveUsernameRequestTypeID, "contacts.resolveUsername", func(k *key, r *tg.ContactsResolveUsernameRequest) (bin.Encoder, error) {
+		if _, err := s.self(k); err != nil {
+			return nil, err
+		}
+		for _, u := range s.users {
+			if u.Username != "" && strings.EqualFold(u.Username, r.Username) {
+				return &tg.ContactsResolvedPeer{Peer: &tg.PeerUser{UserID: u.ID}, Users: []tg.UserClass{u.tg(u.ID == k.user)}}, nil
+			}
+		}
+		for _, c := range s.channels {
+			if c.Username != "" && strings.EqualFold(c.Username, r.Username) {
+				return &tg.ContactsResolvedPeer{Peer: &tg.PeerChannel{ChannelID: c.ID}, Chats: []tg.ChatClass{c.tg(k.user)}}, nil
+			}
+		}
+		return nil, tgerr.New(400, "USERNAME_NOT_OCCUPIED")
+	})
+	handle(s, d, tg.ChannelsJoinChannelRequestTypeID, "channels.joinChannel", func(k *key, r *tg.ChannelsJoinChannelRequest) (bin.Encoder, error) {
+		if _, err := s.self(k); err != nil {
+			return nil, err
+		}
+		ic, ok := r.Channel.(*tg.InputChannel)
+		c := s.channels[ic.GetChannelID()]
+		if !ok || c == nil || ic.AccessHash != c.ID*11 {
+			return nil, tgerr.New(400, "CHANNEL_INVALID")
+		}
+		switch {
+		case slices.Contains(c.Members, k.user):
+			return nil, tgerr.New(400, "USER_ALREADY_PARTICIPANT")
+		case slices.Contains(c.Banned, k.user):
+			return nil, tgerr.New(400, "USER_BANNED_IN_CHANNEL")
+		case c.Username == "":
+			return nil, tgerr.New(400, "CHANNEL_PRIVATE")
+		}
+		c.Members = append(c.Members, k.user)
+		m := s.postService(c, k.user, &tg.MessageActionChatAddUser{Users: []int64{k.user}})
+		return &tg.MessagesChatInviteJoinResultOk{Updates: &tg.Updates{
+			Updates: []tg.UpdateClass{&tg.UpdateNewChannelMessage{Message: m, Pts: c.pts, PtsCount: 1}},
+			Users:   s.usersFor(k.user), Chats: s.chatsFor(k.user), Date: now()}}, nil
+	})
+}
