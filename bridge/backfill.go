@@ -24,7 +24,9 @@ import (
 // deduplicated against live events and earlier batches) and only then
 // acknowledged, so a restart of either process resumes from the cursor
 // and stores nothing twice. A chat whose cursor is done, or which holds
-// backfill_messages already, is not asked again.
+// backfill_messages already, is not asked again at login; a room's MAM
+// query that pages past its archive's start asks for more
+// (mam_backfill.go), for the archive only.
 //
 // A plugin sends a chat's history newest batch first (each batch oldest
 // first), so the stored messages of a chat are held until its fetch ends
@@ -73,6 +75,7 @@ type backfill struct {
 	pool     chan struct{}     // histLanes: chats delivering at once
 	queued   chan struct{}     // histQueued: messages handed to the lane
 	fetching chan struct{}     // histFetching: chats being fetched
+	waiting  chan struct{}     // scrollWaiting: MAM queries waiting for a fetch
 	// unconfirmed holds the written flag of each history message handed
 	// to the link and not yet confirmed (see confirmed).
 	unconfirmed sync.Map
@@ -101,11 +104,15 @@ type histFetch struct {
 	timer   *time.Timer
 	slot    bool // holds one of fetching
 	started time.Time
+	// archiveOnly: a room's scroll-back (mam_backfill.go); its messages
+	// go to the room's archive only, archived by finish.
+	archiveOnly bool
+	ended       chan struct{} // closed once finish handed over what came
 }
 
 func newBackfill(t *transport, limit int) *backfill {
 	b := &backfill{t: t, limit: limit, idle: histIdle,
-		pool: make(chan struct{}, histLanes), queued: make(chan struct{}, histQueued), fetching: make(chan struct{}, histFetching),
+		pool: make(chan struct{}, histLanes), queued: make(chan struct{}, histQueued), fetching: make(chan struct{}, histFetching), waiting: make(chan struct{}, scrollWaiting),
 		chats: map[chatAddr]*histFetch{}, asked: map[chatAddr]bool{}, logins: map[string]context.CancelFunc{}}
 	b.lane.handle = b.deliverChunk
 	return b
@@ -179,7 +186,8 @@ func (b *backfill) restarted() {
 		if f.slot {
 			<-b.fetching
 		}
-		go b.deliver(ctx, k, f.held)
+		go b.deliver(ctx, k, f.held) // archive-only ones are marked so
+		close(f.ended)
 	}
 }
 
@@ -322,7 +330,7 @@ func (b *backfill) fetch(ctx context.Context, loginID string, chats []string) {
 // with stored ones stored before; slot: it holds one of fetching. Its
 // idle timer runs unless a batch is being handled (see storing).
 func (b *backfill) beginLocked(key chatAddr, want int, stored uint64, slot bool) *histFetch {
-	f := &histFetch{want: want, slot: slot, started: time.Now(), stored: stored}
+	f := &histFetch{want: want, slot: slot, started: time.Now(), stored: stored, ended: make(chan struct{})}
 	f.timer = time.AfterFunc(b.idle, func() { b.finish(key, f, "quiet") })
 	if b.storing {
 		f.timer.Stop() // started again once store returns
@@ -351,7 +359,12 @@ func (b *backfill) finish(key chatAddr, f *histFetch, why string) {
 			"stored", f.stored, "total", f.total, "took", took.Round(time.Millisecond),
 			"per_second", int(float64(f.fresh)/max(took.Seconds(), 1e-3)))
 	}
-	b.deliver(b.runCtx(), key, f.held)
+	if f.archiveOnly {
+		b.archiveHistory(b.runCtx(), f.held) // mam_backfill.go
+	} else {
+		b.deliver(b.runCtx(), key, f.held)
+	}
+	close(f.ended)
 }
 
 // store is the plugin host's OnHistory: it stores a batch and its cursor,
@@ -367,6 +380,11 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 		t.log.Debug("history of a login no user has; dropped", "login", hb.LoginId, "chat", hb.ChatId)
 		return nil
 	}
+	// A room's scroll-back: for its archive only, marked so in the
+	// outbox too (mam_backfill.go).
+	b.mu.Lock()
+	toArchive := b.chats[chatAddr{hb.LoginId, hb.ChatId}].scrolling()
+	b.mu.Unlock()
 	var in []store.InboundEvent
 	var evs []*pb.Event
 	var xids, inflight []string
@@ -377,6 +395,9 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 		}
 		ev.IsBackfill = true
 		t.fitEvent(ev) // netinput.go
+		if toArchive {
+			markArchiveOnly(ev)
+		}
 		if ev.LoginId == "" {
 			ev.LoginId = hb.LoginId
 		}

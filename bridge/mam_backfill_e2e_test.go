@@ -1,0 +1,160 @@
+package bridge_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// historyRoomUser registers name on the echo network with n messages of
+// history in every chat, the room's too, and waits for the room.
+func historyRoomUser(t *testing.T, s *stack, name string, n int) *xmpptest.Client {
+	t.Helper()
+	c := s.user(name)
+	s.waitGateway(c)
+	if r := register(t, c, fmt.Sprintf("%s-echo+history%d", name, n)); r.Type != "result" {
+		t.Fatalf("register %s: %s", name, r.XML)
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		items, err := c.IQ(ctxT(t), `<iq type='get' to='`+domain+`'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>`)
+		if err == nil && strings.Contains(items.XML, `jid="`+room+`"`) {
+			return c
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the room never appeared in disco#items: %v %s", err, items.XML)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// archiveCount is the number of messages in the room's archive (RSM
+// max=0: the count alone).
+func archiveCount(t *testing.T, c *xmpptest.Client) int {
+	t.Helper()
+	p := queryMAM(t, c, room, rsmSet(`<max>0</max>`))
+	if p.iq.Type != "result" || p.fin.Fin.Set.Count == nil {
+		t.Fatalf("count: %s", p.iq.XML)
+	}
+	return *p.fin.Fin.Set.Count
+}
+
+// scrollBack pages back through the room from the newest message in
+// pages of 50, as a client scrolling up, until a page is complete, and
+// returns the messages oldest first and the pages' sizes.
+func scrollBack(t *testing.T, c *xmpptest.Client) ([]mamResultMsg, []int) {
+	t.Helper()
+	var got []mamResultMsg
+	var sizes []int
+	before := ""
+	for page := 1; ; page++ {
+		if page > 20 {
+			t.Fatalf("no complete page after %d pages", page-1)
+		}
+		p := queryMAM(t, c, room, rsmSet(`<max>50</max><before>`+before+`</before>`))
+		if p.iq.Type != "result" {
+			t.Fatalf("page %d: %s", page, p.iq.XML)
+		}
+		sizes = append(sizes, len(p.msgs))
+		if len(p.msgs) > 0 && (p.fin.Fin.Set.First != p.msgs[0].Result.ID || p.fin.Fin.Set.Last != p.msgs[len(p.msgs)-1].Result.ID) {
+			t.Fatalf("page %d: first/last %s/%s do not match its messages", page, p.fin.Fin.Set.First, p.fin.Fin.Set.Last)
+		}
+		got = append(append([]mamResultMsg(nil), p.msgs...), got...)
+		if p.fin.Fin.Complete == "true" {
+			return got, sizes
+		}
+		if len(p.msgs) == 0 {
+			t.Fatalf("page %d: empty and not complete", page)
+		}
+		before = p.fin.Fin.Set.First
+	}
+}
+
+// TestRoomScrollBack: a room with 300 messages of history on the network
+// and backfill_messages 50 holds the newest 50 after login. A client
+// paging back through it with MAM gets all 300, oldest first, each once,
+// in full pages, the last one complete: the gateway fetches the older
+// history as the pages reach the archive's start, into the archive only
+// (the joined resource gets none of it as groupchat messages). Paging
+// again, also after a restart of the gateway, gives the same stanza-ids
+// and asks the plugin for nothing more.
+func TestRoomScrollBack(t *testing.T) {
+	const n = 300
+	s := newStack(t, stackOptions{backfill: "50"})
+	alice := historyRoomUser(t, s, "alice", n)
+	// The login's backfill: the newest 50, archived.
+	s.logs.waitLog(t, "chat=echo-room ended=limit", timeout)
+	deadline := time.Now().Add(timeout)
+	for archiveCount(t, alice) != 50 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the archive holds %d messages, want the login's 50", archiveCount(t, alice))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	phone := s.loginResource("alice", "phone")
+	join(t, phone, "a", `<history maxstanzas='0'/>`)
+
+	got, sizes := scrollBack(t, alice)
+	if fmt.Sprint(sizes) != "[50 50 50 50 50 50]" {
+		t.Errorf("page sizes %v, want 6 full pages", sizes)
+	}
+	if len(got) != n {
+		t.Fatalf("%d messages paging back, want %d", len(got), n)
+	}
+	ids := map[string]bool{}
+	var last time.Time
+	for i, m := range got {
+		if want := fmt.Sprintf("history %d of %d", i+1, n); m.Result.Forwarded.Message.Body != want {
+			t.Fatalf("message %d is %q, want %q", i, m.Result.Forwarded.Message.Body, want)
+		}
+		if ids[m.Result.ID] {
+			t.Fatalf("stanza-id %s twice", m.Result.ID)
+		}
+		ids[m.Result.ID] = true
+		stamp, err := time.Parse(time.RFC3339Nano, m.Result.Forwarded.Delay.Stamp)
+		if err != nil || !stamp.After(last) {
+			t.Fatalf("message %d stamped %q after %s: want growing times", i, m.Result.Forwarded.Delay.Stamp, last)
+		}
+		last = stamp
+	}
+	// Five pages of 50 fetched, the last one with the cursor done.
+	if c := s.logs.Count("scroll-back history requested"); c != 5 {
+		t.Errorf("history requested %d times for the scroll-back, want 5", c)
+	}
+	if c := archiveCount(t, alice); c != n {
+		t.Errorf("the archive holds %d messages, want %d", c, n)
+	}
+
+	// The joined resource got none of it.
+	time.Sleep(500 * time.Millisecond)
+	for _, st := range phone.Pending() {
+		if st.Name == "message" && bareJID(st.From) == room && !strings.Contains(st.XML, "urn:xmpp:mam:2") {
+			t.Errorf("the joined resource got a message from the scroll-back: %s", st.XML)
+		}
+	}
+
+	again := func(when string) {
+		t.Helper()
+		got2, sizes2 := scrollBack(t, alice)
+		if len(got2) != n || fmt.Sprint(sizes2) != "[50 50 50 50 50 50]" {
+			t.Fatalf("%s: pages %v, want 6 of 50", when, sizes2)
+		}
+		for i := range got2 {
+			if got2[i].Result.ID != got[i].Result.ID || got2[i].Result.Forwarded.Message.Body != got[i].Result.Forwarded.Message.Body {
+				t.Fatalf("%s: message %d is %s %q, was %s %q", when, i, got2[i].Result.ID, got2[i].Result.Forwarded.Message.Body,
+					got[i].Result.ID, got[i].Result.Forwarded.Message.Body)
+			}
+		}
+		if c := s.logs.Count("scroll-back history requested"); c != 5 {
+			t.Errorf("%s: history requested %d times for the scroll-back, want still 5", when, c)
+		}
+	}
+	again("paging again")
+	s.stop()
+	s.start()
+	s.waitGateway(alice)
+	again("after a restart")
+}
