@@ -1,7 +1,9 @@
 package bridge_test
 
 import (
+	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +43,49 @@ func archiveCount(t *testing.T, c *xmpptest.Client) int {
 	}
 	return *p.fin.Fin.Set.Count
 }
+
+// sendMAM sends a MAM query to the room without waiting; collectMAM
+// then reads its page.
+func sendMAM(t *testing.T, c *xmpptest.Client, inner string) (id, qid string) {
+	t.Helper()
+	id, qid = c.NewID(), "q-"+c.NewID()
+	if err := c.SendRaw(ctxT(t), `<iq type='set' id='`+id+`' to='`+room+`'><query xmlns='urn:xmpp:mam:2' queryid='`+qid+`'>`+inner+`</query></iq>`); err != nil {
+		t.Fatal(err)
+	}
+	return id, qid
+}
+
+func collectMAM(t *testing.T, c *xmpptest.Client, id, qid string) mamPage {
+	t.Helper()
+	iq, err := c.Next(ctxT(t), func(s xmpptest.Stanza) bool { return s.Name == "iq" && s.ID == id })
+	if err != nil {
+		t.Fatalf("MAM query %s: %v", id, err)
+	}
+	p := mamPage{iq: iq}
+	done, cancel := context.WithCancel(context.Background())
+	cancel() // the results came before the iq
+	for {
+		st, err := c.Next(done, func(s xmpptest.Stanza) bool {
+			return s.Name == "message" && strings.Contains(s.XML, `queryid="`+qid+`"`)
+		})
+		if err != nil {
+			break
+		}
+		var m mamResultMsg
+		if err := st.Unmarshal(&m); err != nil {
+			t.Fatalf("result message %s: %v", st.XML, err)
+		}
+		p.msgs = append(p.msgs, m)
+	}
+	if iq.Type == "result" {
+		if err := iq.Unmarshal(&p.fin); err != nil {
+			t.Fatalf("fin %s: %v", iq.XML, err)
+		}
+	}
+	return p
+}
+
+var metaStartRe = regexp.MustCompile(`<start[^>]* id="([^"]+)"`)
 
 // scrollBack pages back through the room from the newest message in
 // pages of 50, as a client scrolling up, until a page is complete, and
@@ -96,6 +141,31 @@ func TestRoomScrollBack(t *testing.T) {
 	}
 	phone := s.loginResource("alice", "phone")
 	join(t, phone, "a", `<history maxstanzas='0'/>`)
+
+	// Two resources ask at once for the page before the archive's oldest
+	// message: one fetch, both answered with the 50 before, not complete.
+	meta, err := alice.IQ(ctxT(t), `<iq type='get' to='`+room+`'><metadata xmlns='urn:xmpp:mam:2'/></iq>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := metaStartRe.FindStringSubmatch(meta.XML)
+	if m == nil {
+		t.Fatalf("metadata without start: %s", meta.XML)
+	}
+	before := rsmSet(`<max>50</max><before>` + m[1] + `</before>`)
+	id1, q1 := sendMAM(t, alice, before)
+	id2, q2 := sendMAM(t, phone, before)
+	for _, p := range []mamPage{collectMAM(t, alice, id1, q1), collectMAM(t, phone, id2, q2)} {
+		if len(p.msgs) != 50 || p.fin.Fin.Complete == "true" {
+			t.Fatalf("the page before the oldest: %d messages, complete=%q, want 50, not complete: %s", len(p.msgs), p.fin.Fin.Complete, p.iq.XML)
+		}
+		if b := p.msgs[0].Result.Forwarded.Message.Body; b != fmt.Sprintf("history 201 of %d", n) {
+			t.Fatalf("the page before the oldest starts with %q", b)
+		}
+	}
+	if c := s.logs.Count("scroll-back history requested"); c != 1 {
+		t.Errorf("two queries at once requested history %d times, want once", c)
+	}
 
 	got, sizes := scrollBack(t, alice)
 	if fmt.Sprint(sizes) != "[50 50 50 50 50 50]" {
