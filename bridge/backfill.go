@@ -107,7 +107,11 @@ type histFetch struct {
 	// archiveOnly: a room's scroll-back (mam_backfill.go); its messages
 	// go to the room's archive only, archived by finish.
 	archiveOnly bool
-	ended       chan struct{} // closed once finish handed over what came
+	// asking: its Backfill call has not returned; its idle timer waits
+	// for that (else a slow call's history would come after its end,
+	// taken for unasked).
+	asking bool
+	ended  chan struct{} // closed once finish handed over what came
 }
 
 func newBackfill(t *transport, limit int) *backfill {
@@ -518,7 +522,9 @@ func (b *backfill) resumeIdle() {
 	defer b.mu.Unlock()
 	b.storing = false
 	for _, f := range b.chats {
-		f.timer.Reset(b.idle)
+		if !f.asking {
+			f.timer.Reset(b.idle)
+		}
 	}
 }
 

@@ -96,7 +96,8 @@ func (b *backfill) scrollBack(key chatAddr, want int) <-chan struct{} {
 		return f.ended
 	}
 	f := b.beginLocked(key, want, 0, false)
-	f.archiveOnly = true
+	f.archiveOnly, f.asking = true, true
+	f.timer.Stop() // started once the plugin took the request
 	b.mu.Unlock()
 	go b.askScroll(key, f, want)
 	return f.ended
@@ -128,6 +129,12 @@ func (b *backfill) askScroll(key chatAddr, f *histFetch, want int) {
 		b.finish(key, f, "refused")
 		return
 	}
+	b.mu.Lock()
+	f.asking = false
+	if b.chats[key] == f && !b.storing {
+		f.timer.Reset(b.idle)
+	}
+	b.mu.Unlock()
 	t.log.Info("scroll-back history requested", "login", key.a, "chat", key.b, "cursor", cur.Cursor, "limit", want, "stored", cur.Stored)
 }
 

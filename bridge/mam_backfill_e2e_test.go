@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -55,9 +56,11 @@ func sendMAM(t *testing.T, c *xmpptest.Client, inner string) (id, qid string) {
 	return id, qid
 }
 
-func collectMAM(t *testing.T, c *xmpptest.Client, id, qid string) mamPage {
+func collectMAM(t *testing.T, c *xmpptest.Client, id, qid string, within time.Duration) mamPage {
 	t.Helper()
-	iq, err := c.Next(ctxT(t), func(s xmpptest.Stanza) bool { return s.Name == "iq" && s.ID == id })
+	ctx, cancelWait := context.WithTimeout(context.Background(), within)
+	defer cancelWait()
+	iq, err := c.Next(ctx, func(s xmpptest.Stanza) bool { return s.Name == "iq" && s.ID == id })
 	if err != nil {
 		t.Fatalf("MAM query %s: %v", id, err)
 	}
@@ -155,7 +158,7 @@ func TestRoomScrollBack(t *testing.T) {
 	before := rsmSet(`<max>50</max><before>` + m[1] + `</before>`)
 	id1, q1 := sendMAM(t, alice, before)
 	id2, q2 := sendMAM(t, phone, before)
-	for _, p := range []mamPage{collectMAM(t, alice, id1, q1), collectMAM(t, phone, id2, q2)} {
+	for _, p := range []mamPage{collectMAM(t, alice, id1, q1, timeout), collectMAM(t, phone, id2, q2, timeout)} {
 		if len(p.msgs) != 50 || p.fin.Fin.Complete == "true" {
 			t.Fatalf("the page before the oldest: %d messages, complete=%q, want 50, not complete: %s", len(p.msgs), p.fin.Fin.Complete, p.iq.XML)
 		}
@@ -227,4 +230,84 @@ func TestRoomScrollBack(t *testing.T) {
 	s.start()
 	s.waitGateway(alice)
 	again("after a restart")
+}
+
+// TestRoomScrollBackPluginHung: the plugin hangs while a query waits for
+// the room's older history. The query is answered all the same, within
+// about the time clients wait for an iq, with what the archive holds and
+// not complete; once the plugin is back, the same query gets the older
+// history, and the joined resource gets none of it.
+func TestRoomScrollBackPluginHung(t *testing.T) {
+	const n = 300
+	s := newStack(t, stackOptions{backfill: "50"})
+	alice := historyRoomUser(t, s, "alice", n)
+	s.logs.waitLog(t, "chat=echo-room ended=limit", timeout)
+	deadline := time.Now().Add(timeout)
+	for archiveCount(t, alice) != 50 {
+		if time.Now().After(deadline) {
+			t.Fatal("the login's 50 never reached the archive")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	phone := s.loginResource("alice", "phone")
+	join(t, phone, "a", `<history maxstanzas='0'/>`)
+	meta, err := alice.IQ(ctxT(t), `<iq type='get' to='`+room+`'><metadata xmlns='urn:xmpp:mam:2'/></iq>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := metaStartRe.FindStringSubmatch(meta.XML)
+	if m == nil {
+		t.Fatalf("metadata without start: %s", meta.XML)
+	}
+	before := rsmSet(`<max>50</max><before>` + m[1] + `</before>`)
+
+	pid := s.pluginPID()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(pid, syscall.SIGCONT)
+	start := time.Now()
+	id, qid := sendMAM(t, alice, before)
+	p := collectMAM(t, alice, id, qid, 25*time.Second)
+	took := time.Since(start)
+	syscall.Kill(pid, syscall.SIGCONT)
+	if p.iq.Type != "result" || len(p.msgs) != 0 || p.fin.Fin.Complete == "true" {
+		t.Fatalf("with the plugin hung: %d messages, complete=%q, want none, not complete: %s", len(p.msgs), p.fin.Fin.Complete, p.iq.XML)
+	}
+	if took > 17*time.Second {
+		t.Errorf("answered after %s, want within the scroll-back's 15 s", took)
+	}
+	t.Logf("answered after %s with the plugin hung", took.Round(time.Millisecond))
+
+	// The plugin back (or restarted by the gateway): the same query
+	// gets the 50 before, in the end.
+	deadline = time.Now().Add(60 * time.Second)
+	for {
+		id, qid := sendMAM(t, alice, before)
+		p := collectMAM(t, alice, id, qid, 20*time.Second)
+		if p.iq.Type != "result" {
+			t.Fatalf("after the plugin came back: %s", p.iq.XML)
+		}
+		if len(p.msgs) == 50 {
+			for i, m := range p.msgs {
+				if want := fmt.Sprintf("history %d of %d", 201+i, n); m.Result.Forwarded.Message.Body != want {
+					t.Fatalf("message %d is %q, want %q", i, m.Result.Forwarded.Message.Body, want)
+				}
+			}
+			if p.fin.Fin.Complete == "true" {
+				t.Fatal("complete with the cursor not done")
+			}
+			break
+		}
+		if len(p.msgs) != 0 || time.Now().After(deadline) {
+			t.Fatalf("after the plugin came back: %d messages, want 50", len(p.msgs))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond)
+	for _, st := range phone.Pending() {
+		if st.Name == "message" && bareJID(st.From) == room && strings.HasPrefix(st.Body, "history ") {
+			t.Errorf("the joined resource got a message from the scroll-back: %s", st.XML)
+		}
+	}
 }
