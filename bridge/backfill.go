@@ -70,6 +70,8 @@ type backfill struct {
 	t     *transport
 	limit int           // backfill_messages; 0: off
 	idle  time.Duration // histIdle; tests shorten it
+	// scrollIdle is a scroll-back's idle time (mam_backfill.go).
+	scrollIdle time.Duration
 
 	lane     chats[[]delivery] // per-chat order of history deliveries
 	pool     chan struct{}     // histLanes: chats delivering at once
@@ -115,7 +117,7 @@ type histFetch struct {
 }
 
 func newBackfill(t *transport, limit int) *backfill {
-	b := &backfill{t: t, limit: limit, idle: histIdle,
+	b := &backfill{t: t, limit: limit, idle: histIdle, scrollIdle: scrollIdle,
 		pool: make(chan struct{}, histLanes), queued: make(chan struct{}, histQueued), fetching: make(chan struct{}, histFetching), waiting: make(chan struct{}, scrollWaiting),
 		chats: map[chatAddr]*histFetch{}, asked: map[chatAddr]bool{}, logins: map[string]context.CancelFunc{}}
 	b.lane.handle = b.deliverChunk
@@ -470,6 +472,12 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 	t.metrics.HistoryStored(len(ds))
 
 	key := chatAddr{hb.LoginId, hb.ChatId}
+	var early []delivery // handed over before the fetch ends
+	if toArchive {
+		// A scroll-back's: archived now, below, so that a query that
+		// stops waiting still finds what came.
+		early, ds = ds, nil
+	}
 	b.mu.Lock()
 	f := b.chats[key]
 	if f == nil { // sent unasked (a network that pushes its history)
@@ -477,21 +485,24 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 	}
 	f.held = append(f.held, ds...)
 	f.recv += len(hb.Events)
-	f.fresh += len(ds)
+	f.fresh += len(ds) + len(early)
 	f.total, f.stored = hb.Total, res.Cursor.Stored
 	if f.fresh-f.logged >= histProgress {
 		f.logged = f.fresh
 		t.log.Info("history progress", "login", key.a, "chat", key.b, "messages", f.fresh, "want", f.want, "total", f.total)
 	}
 	ended := hb.Done || (f.want > 0 && f.recv >= f.want)
-	var early []delivery
-	if !ended {
+	if !ended && !toArchive {
 		if f.want == 0 && len(f.held) >= max(b.limit, histQueued) {
 			// Unasked and long: deliver what came so far.
 			early, f.held = f.held, nil
 		}
 	}
 	b.mu.Unlock()
+	if toArchive {
+		b.archiveHistory(ctx, early) // mam_backfill.go
+		early = nil
+	}
 	switch {
 	case ended:
 		why := "done"
@@ -523,7 +534,7 @@ func (b *backfill) resumeIdle() {
 	b.storing = false
 	for _, f := range b.chats {
 		if !f.asking {
-			f.timer.Reset(b.idle)
+			f.timer.Reset(b.idleOf(f))
 		}
 	}
 }

@@ -44,6 +44,13 @@ const (
 	// scrollWait bounds how long a query waits for its fetch: about as
 	// long as clients wait for an iq's answer.
 	scrollWait = 15 * time.Second
+	// scrollIdle is how long a scroll-back may go without a batch, once
+	// the plugin took the request, before it is taken as ended: long, as
+	// a network may take its time (WhatsApp asks the phone, and waits
+	// 30 s for it), and a batch after the end would be taken for history
+	// sent unasked, for the joined resources too. A query waits
+	// scrollWait at most either way.
+	scrollIdle = 60 * time.Second
 	// scrollWaiting bounds the queries waiting for a fetch at once, per
 	// transport; past it a query is answered at once.
 	scrollWaiting = 64
@@ -132,14 +139,15 @@ func (b *backfill) askScroll(key chatAddr, f *histFetch, want int) {
 	b.mu.Lock()
 	f.asking = false
 	if b.chats[key] == f && !b.storing {
-		f.timer.Reset(b.idle)
+		f.timer.Reset(b.idleOf(f))
 	}
 	b.mu.Unlock()
 	t.log.Info("scroll-back history requested", "login", key.a, "chat", key.b, "cursor", cur.Cursor, "limit", want, "stored", cur.Stored)
 }
 
 // archiveHistory archives a scroll-back's messages, oldest first, in the
-// caller: rendering them archives and sends nothing (archiveOnly).
+// caller (the History stream's reader, as each batch is stored):
+// rendering them archives and sends nothing (archiveOnly).
 func (b *backfill) archiveHistory(ctx context.Context, ds []delivery) {
 	slices.SortStableFunc(ds, func(x, y delivery) int {
 		return cmp.Compare(x.ev.TimestampUnixMicro, y.ev.TimestampUnixMicro)
@@ -240,6 +248,14 @@ func (t *transport) mamScrollBack(ctx context.Context, st *wire.Stanza, room sto
 		t.mamAnswer(ctx, st, room, to, mq.queryID, p)
 	}()
 	return true
+}
+
+// idleOf is how long fetch f may go without a batch.
+func (b *backfill) idleOf(f *histFetch) time.Duration {
+	if f.archiveOnly {
+		return max(b.idle, b.scrollIdle)
+	}
+	return b.idle
 }
 
 // scrolling reports whether f is a room's scroll-back; false for nil.
