@@ -192,7 +192,13 @@ func (t *transport) reachesStart(ctx context.Context, room store.RoomKey, q stor
 // fetch; false: the caller answers with page now.
 func (t *transport) mamScrollBack(ctx context.Context, st *wire.Stanza, room store.RoomKey, to jid.JID, mq mamQuery, page *store.ArchivePage) bool {
 	b := t.hist
-	if !b.on() || !t.reachesStart(ctx, room, mq.q, *page) {
+	if b == nil || b.limit <= 0 {
+		return false // backfill is off: the archive is all there is
+	}
+	if caps := t.host.Caps(); caps != nil && !caps.GetFeatures().GetBackfill() {
+		return false // a plugin without backfill (caps unknown: starting)
+	}
+	if !t.reachesStart(ctx, room, mq.q, *page) {
 		return false
 	}
 	login, ok := t.loginOf(room.UserJID)

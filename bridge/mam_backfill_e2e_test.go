@@ -3,6 +3,7 @@ package bridge_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"passerelle.im/passerelle/internal/xmpptest"
+	"passerelle.im/passerelle/store"
 )
 
 // historyRoomUser registers name on the echo network with n messages of
@@ -310,4 +312,52 @@ func TestRoomScrollBackPluginHung(t *testing.T) {
 			t.Errorf("the joined resource got a message from the scroll-back: %s", st.XML)
 		}
 	}
+}
+
+// TestRoomScrollBackRefused: the plugin refuses the history request (the
+// echo network has no such cursor). The query is answered at once with
+// what the archive holds, not complete, and the gateway says why.
+func TestRoomScrollBackRefused(t *testing.T) {
+	s := newStack(t, stackOptions{backfill: "50"})
+	alice := historyRoomUser(t, s, "alice", 300)
+	s.logs.waitLog(t, "chat=echo-room ended=limit", timeout)
+	deadline := time.Now().Add(timeout)
+	for archiveCount(t, alice) != 50 {
+		if time.Now().After(deadline) {
+			t.Fatal("the login's 50 never reached the archive")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.stop()
+	db, err := store.Open(filepath.Join(s.dir, "data", "passerelle.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CommitHistory(context.Background(), "echo", store.HistoryBatch{LoginID: "alice-echo+history300", ChatID: "echo-room", Cursor: "nonsense"}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s.start()
+	s.waitGateway(alice)
+	// The plugin and the login are up once echo-1 answers.
+	sendChat(t, alice, "echo-1@"+domain, "are you there")
+	if _, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "message" && bareJID(st.From) == "echo-1@"+domain && st.Body == "are you there"
+	}); err != nil {
+		t.Fatalf("no answer from echo-1: %v", err)
+	}
+
+	start := time.Now()
+	p := queryMAM(t, alice, room, rsmSet(`<max>50</max><before/>`))
+	if p.iq.Type != "result" || len(p.msgs) != 50 || p.fin.Fin.Complete == "true" {
+		t.Fatalf("latest page: %d messages, complete=%q, want 50, not complete: %s", len(p.msgs), p.fin.Fin.Complete, p.iq.XML)
+	}
+	p = queryMAM(t, alice, room, rsmSet(`<max>50</max><before>`+p.fin.Fin.Set.First+`</before>`))
+	if p.iq.Type != "result" || len(p.msgs) != 0 || p.fin.Fin.Complete == "true" {
+		t.Fatalf("the page before: %d messages, complete=%q, want none, not complete: %s", len(p.msgs), p.fin.Fin.Complete, p.iq.XML)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("answered after %s: a refusal should not make the client wait", took)
+	}
+	s.logs.waitLog(t, "scroll-back history request failed", timeout)
 }
