@@ -90,8 +90,12 @@ type backfill struct {
 	// as quiet and its history split.
 	storing bool
 	chats   map[chatAddr]*histFetch
-	asked   map[chatAddr]bool             // asked for in this run of the plugin
-	logins  map[string]context.CancelFunc // login ID -> its fetch loop
+	asked   map[chatAddr]bool // asked for in this run of the plugin
+	// scrolled: chats a room's scroll-back asked for, in this run of the
+	// gateway (mam_backfill.go): their history outside a login's fetch
+	// goes to the archive only.
+	scrolled map[chatAddr]bool
+	logins   map[string]context.CancelFunc // login ID -> its fetch loop
 }
 
 // histFetch is one chat's fetch under way.
@@ -119,7 +123,7 @@ type histFetch struct {
 func newBackfill(t *transport, limit int) *backfill {
 	b := &backfill{t: t, limit: limit, idle: histIdle, scrollIdle: scrollIdle,
 		pool: make(chan struct{}, histLanes), queued: make(chan struct{}, histQueued), fetching: make(chan struct{}, histFetching), waiting: make(chan struct{}, scrollWaiting),
-		chats: map[chatAddr]*histFetch{}, asked: map[chatAddr]bool{}, logins: map[string]context.CancelFunc{}}
+		chats: map[chatAddr]*histFetch{}, asked: map[chatAddr]bool{}, scrolled: map[chatAddr]bool{}, logins: map[string]context.CancelFunc{}}
 	b.lane.handle = b.deliverChunk
 	return b
 }
@@ -389,7 +393,7 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 	// A room's scroll-back: for its archive only, marked so in the
 	// outbox too (mam_backfill.go).
 	b.mu.Lock()
-	toArchive := b.chats[chatAddr{hb.LoginId, hb.ChatId}].scrolling()
+	toArchive := b.scrollingLocked(chatAddr{hb.LoginId, hb.ChatId})
 	b.mu.Unlock()
 	var in []store.InboundEvent
 	var evs []*pb.Event

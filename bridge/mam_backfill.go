@@ -104,6 +104,7 @@ func (b *backfill) scrollBack(key chatAddr, want int) <-chan struct{} {
 	}
 	f := b.beginLocked(key, want, 0, false)
 	f.archiveOnly, f.asking = true, true
+	b.scrolled[key] = true
 	f.timer.Stop() // started once the plugin took the request
 	b.mu.Unlock()
 	go b.askScroll(key, f, want)
@@ -264,5 +265,13 @@ func (b *backfill) idleOf(f *histFetch) time.Duration {
 	return b.idle
 }
 
-// scrolling reports whether f is a room's scroll-back; false for nil.
-func (f *histFetch) scrolling() bool { return f != nil && f.archiveOnly }
+// scrollingLocked reports whether the history of a chat coming now is
+// for its room's archive only: a scroll-back's, or history outside any
+// fetch of a chat a scroll-back asked for (its fetch was ended, by a
+// restart of the plugin or the quiet, before the plugin sent it).
+func (b *backfill) scrollingLocked(key chatAddr) bool {
+	if f := b.chats[key]; f != nil {
+		return f.archiveOnly
+	}
+	return b.scrolled[key]
+}

@@ -1,10 +1,13 @@
 package bridge_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -88,6 +91,37 @@ func collectMAM(t *testing.T, c *xmpptest.Client, id, qid string, within time.Du
 		}
 	}
 	return p
+}
+
+// newestPluginPID is the plugin process the gateway started last: a
+// test before this one in the process may leave its own still exiting.
+func newestPluginPID(t *testing.T, s *stack) int {
+	t.Helper()
+	s.pluginPID() // waits for one
+	best, bestStart := 0, -1
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err1 := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		stat, err2 := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err1 != nil || err2 != nil || !bytes.HasPrefix(cmdline, []byte(s.plugin+"\x00")) || ppidOf(string(stat)) != os.Getpid() {
+			continue
+		}
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(f) < 20 || f[0] == "Z" {
+			continue // fields from state (3rd of stat): starttime is the 22nd
+		}
+		if start, _ := strconv.Atoi(f[19]); start > bestStart {
+			best, bestStart = pid, start
+		}
+	}
+	if best == 0 {
+		t.Fatal("no running plugin process")
+	}
+	return best
 }
 
 var metaStartRe = regexp.MustCompile(`<start[^>]* id="([^"]+)"`)
@@ -263,7 +297,7 @@ func TestRoomScrollBackPluginHung(t *testing.T) {
 	}
 	before := rsmSet(`<max>50</max><before>` + m[1] + `</before>`)
 
-	pid := s.pluginPID()
+	pid := newestPluginPID(t, s)
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
