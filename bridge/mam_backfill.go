@@ -28,8 +28,10 @@ import (
 // with its cursor, deduplicated by event ID), then goes to the room's
 // archive only: its events are marked archive-only (archiveOnlyField, kept
 // in the outbox with them, so a restart before they were archived still
-// does not show them), and rendering archives them without sending them
-// to the user's joined resources.
+// does not show them), and rendering archives them, as each batch is
+// stored, without sending them to the user's joined resources. History
+// of the chat that comes outside any fetch, once a scroll-back asked for
+// it, is taken for the scroll-back's (scrollingLocked).
 //
 // A query whose page is short (the client would see the start) waits for
 // the fetch, at most scrollWait, with its iq pending; a full page that
