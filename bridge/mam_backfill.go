@@ -215,10 +215,16 @@ func (t *transport) mamScrollBack(ctx context.Context, st *wire.Stanza, room sto
 		page.Complete = false
 		return false
 	}
-	if cur.Done {
+	b.mu.Lock()
+	fetching := b.chats[key] != nil
+	b.mu.Unlock()
+	if cur.Done && !fetching {
 		return false // the archive's start is the chat's
 	}
-	page.Complete = false // older history is on the network
+	// Older history is on the network, or a fetch is still archiving
+	// what it stored (its cursor is stored first, done or not): it is
+	// waited for below.
+	page.Complete = false
 	want := mq.q.Max
 	if want <= 0 {
 		want = store.DefaultArchivePage

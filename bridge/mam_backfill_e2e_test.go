@@ -1,10 +1,8 @@
 package bridge_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -93,36 +91,20 @@ func collectMAM(t *testing.T, c *xmpptest.Client, id, qid string, within time.Du
 	return p
 }
 
-// newestPluginPID is the plugin process the gateway started last: a
-// test before this one in the process may leave its own still exiting.
-func newestPluginPID(t *testing.T, s *stack) int {
+// ownPluginPID is the plugin process this stack's gateway runs, as its
+// log says: a gateway of a test before may still be about, with its own.
+func ownPluginPID(t *testing.T, s *stack) int {
 	t.Helper()
-	s.pluginPID() // waits for one
-	best, bestStart := 0, -1
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmdline, err1 := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		stat, err2 := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err1 != nil || err2 != nil || !bytes.HasPrefix(cmdline, []byte(s.plugin+"\x00")) || ppidOf(string(stat)) != os.Getpid() {
-			continue
-		}
-		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-		if len(f) < 20 || f[0] == "Z" {
-			continue // fields from state (3rd of stat): starttime is the 22nd
-		}
-		if start, _ := strconv.Atoi(f[19]); start > bestStart {
-			best, bestStart = pid, start
-		}
+	s.logs.waitLog(t, `msg="transport plugin running"`, timeout)
+	m := pluginRunningRe.FindAllStringSubmatch(s.logs.String(), -1)
+	if m == nil {
+		t.Fatal("the log names no plugin process")
 	}
-	if best == 0 {
-		t.Fatal("no running plugin process")
-	}
-	return best
+	pid, _ := strconv.Atoi(m[len(m)-1][1])
+	return pid
 }
+
+var pluginRunningRe = regexp.MustCompile(`msg="transport plugin running".* pid=(\d+)`)
 
 var metaStartRe = regexp.MustCompile(`<start[^>]* id="([^"]+)"`)
 
@@ -297,7 +279,7 @@ func TestRoomScrollBackPluginHung(t *testing.T) {
 	}
 	before := rsmSet(`<max>50</max><before>` + m[1] + `</before>`)
 
-	pid := newestPluginPID(t, s)
+	pid := ownPluginPID(t, s)
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
