@@ -24,7 +24,9 @@ import (
 // deduplicated against live events and earlier batches) and only then
 // acknowledged, so a restart of either process resumes from the cursor
 // and stores nothing twice. A chat whose cursor is done, or which holds
-// backfill_messages already, is not asked again.
+// backfill_messages already, is not asked again at login; a room's MAM
+// query that pages past its archive's start asks for more
+// (mam_backfill.go), for the archive only.
 //
 // A plugin sends a chat's history newest batch first (each batch oldest
 // first), so the stored messages of a chat are held until its fetch ends
@@ -68,11 +70,14 @@ type backfill struct {
 	t     *transport
 	limit int           // backfill_messages; 0: off
 	idle  time.Duration // histIdle; tests shorten it
+	// scrollIdle is a scroll-back's idle time (mam_backfill.go).
+	scrollIdle time.Duration
 
 	lane     chats[[]delivery] // per-chat order of history deliveries
 	pool     chan struct{}     // histLanes: chats delivering at once
 	queued   chan struct{}     // histQueued: messages handed to the lane
 	fetching chan struct{}     // histFetching: chats being fetched
+	waiting  chan struct{}     // scrollWaiting: MAM queries waiting for a fetch
 	// unconfirmed holds the written flag of each history message handed
 	// to the link and not yet confirmed (see confirmed).
 	unconfirmed sync.Map
@@ -85,8 +90,12 @@ type backfill struct {
 	// as quiet and its history split.
 	storing bool
 	chats   map[chatAddr]*histFetch
-	asked   map[chatAddr]bool             // asked for in this run of the plugin
-	logins  map[string]context.CancelFunc // login ID -> its fetch loop
+	asked   map[chatAddr]bool // asked for in this run of the plugin
+	// scrolled: chats a room's scroll-back asked for, in this run of the
+	// gateway (mam_backfill.go): their history outside a login's fetch
+	// goes to the archive only.
+	scrolled map[chatAddr]bool
+	logins   map[string]context.CancelFunc // login ID -> its fetch loop
 }
 
 // histFetch is one chat's fetch under way.
@@ -101,12 +110,20 @@ type histFetch struct {
 	timer   *time.Timer
 	slot    bool // holds one of fetching
 	started time.Time
+	// archiveOnly: a room's scroll-back (mam_backfill.go); its messages
+	// go to the room's archive only, archived by finish.
+	archiveOnly bool
+	// asking: its Backfill call has not returned; its idle timer waits
+	// for that (else a slow call's history would come after its end,
+	// taken for unasked).
+	asking bool
+	ended  chan struct{} // closed once finish handed over what came
 }
 
 func newBackfill(t *transport, limit int) *backfill {
-	b := &backfill{t: t, limit: limit, idle: histIdle,
-		pool: make(chan struct{}, histLanes), queued: make(chan struct{}, histQueued), fetching: make(chan struct{}, histFetching),
-		chats: map[chatAddr]*histFetch{}, asked: map[chatAddr]bool{}, logins: map[string]context.CancelFunc{}}
+	b := &backfill{t: t, limit: limit, idle: histIdle, scrollIdle: scrollIdle,
+		pool: make(chan struct{}, histLanes), queued: make(chan struct{}, histQueued), fetching: make(chan struct{}, histFetching), waiting: make(chan struct{}, scrollWaiting),
+		chats: map[chatAddr]*histFetch{}, asked: map[chatAddr]bool{}, scrolled: map[chatAddr]bool{}, logins: map[string]context.CancelFunc{}}
 	b.lane.handle = b.deliverChunk
 	return b
 }
@@ -179,7 +196,8 @@ func (b *backfill) restarted() {
 		if f.slot {
 			<-b.fetching
 		}
-		go b.deliver(ctx, k, f.held)
+		go b.deliver(ctx, k, f.held) // archive-only ones are marked so
+		close(f.ended)
 	}
 }
 
@@ -322,7 +340,7 @@ func (b *backfill) fetch(ctx context.Context, loginID string, chats []string) {
 // with stored ones stored before; slot: it holds one of fetching. Its
 // idle timer runs unless a batch is being handled (see storing).
 func (b *backfill) beginLocked(key chatAddr, want int, stored uint64, slot bool) *histFetch {
-	f := &histFetch{want: want, slot: slot, started: time.Now(), stored: stored}
+	f := &histFetch{want: want, slot: slot, started: time.Now(), stored: stored, ended: make(chan struct{})}
 	f.timer = time.AfterFunc(b.idle, func() { b.finish(key, f, "quiet") })
 	if b.storing {
 		f.timer.Stop() // started again once store returns
@@ -351,7 +369,12 @@ func (b *backfill) finish(key chatAddr, f *histFetch, why string) {
 			"stored", f.stored, "total", f.total, "took", took.Round(time.Millisecond),
 			"per_second", int(float64(f.fresh)/max(took.Seconds(), 1e-3)))
 	}
-	b.deliver(b.runCtx(), key, f.held)
+	if f.archiveOnly {
+		b.archiveHistory(b.runCtx(), f.held) // mam_backfill.go
+	} else {
+		b.deliver(b.runCtx(), key, f.held)
+	}
+	close(f.ended)
 }
 
 // store is the plugin host's OnHistory: it stores a batch and its cursor,
@@ -367,6 +390,11 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 		t.log.Debug("history of a login no user has; dropped", "login", hb.LoginId, "chat", hb.ChatId)
 		return nil
 	}
+	// A room's scroll-back: for its archive only, marked so in the
+	// outbox too (mam_backfill.go).
+	b.mu.Lock()
+	toArchive := b.scrollingLocked(chatAddr{hb.LoginId, hb.ChatId})
+	b.mu.Unlock()
 	var in []store.InboundEvent
 	var evs []*pb.Event
 	var xids, inflight []string
@@ -377,6 +405,9 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 		}
 		ev.IsBackfill = true
 		t.fitEvent(ev) // netinput.go
+		if toArchive {
+			markArchiveOnly(ev)
+		}
 		if ev.LoginId == "" {
 			ev.LoginId = hb.LoginId
 		}
@@ -445,6 +476,12 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 	t.metrics.HistoryStored(len(ds))
 
 	key := chatAddr{hb.LoginId, hb.ChatId}
+	var early []delivery // handed over before the fetch ends
+	if toArchive {
+		// A scroll-back's: archived now, below, so that a query that
+		// stops waiting still finds what came.
+		early, ds = ds, nil
+	}
 	b.mu.Lock()
 	f := b.chats[key]
 	if f == nil { // sent unasked (a network that pushes its history)
@@ -452,21 +489,24 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 	}
 	f.held = append(f.held, ds...)
 	f.recv += len(hb.Events)
-	f.fresh += len(ds)
+	f.fresh += len(ds) + len(early)
 	f.total, f.stored = hb.Total, res.Cursor.Stored
 	if f.fresh-f.logged >= histProgress {
 		f.logged = f.fresh
 		t.log.Info("history progress", "login", key.a, "chat", key.b, "messages", f.fresh, "want", f.want, "total", f.total)
 	}
 	ended := hb.Done || (f.want > 0 && f.recv >= f.want)
-	var early []delivery
-	if !ended {
+	if !ended && !toArchive {
 		if f.want == 0 && len(f.held) >= max(b.limit, histQueued) {
 			// Unasked and long: deliver what came so far.
 			early, f.held = f.held, nil
 		}
 	}
 	b.mu.Unlock()
+	if toArchive {
+		b.archiveHistory(ctx, early) // mam_backfill.go
+		early = nil
+	}
 	switch {
 	case ended:
 		why := "done"
@@ -497,7 +537,9 @@ func (b *backfill) resumeIdle() {
 	defer b.mu.Unlock()
 	b.storing = false
 	for _, f := range b.chats {
-		f.timer.Reset(b.idle)
+		if !f.asking {
+			f.timer.Reset(b.idleOf(f))
+		}
 	}
 }
 

@@ -130,6 +130,10 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 	if s.groupEvent(ev) {
 		return t.renderRoom(ctx, d, s) // room_out.go
 	}
+	if archiveOnly(ev) { // a room's scroll-back, of a chat no longer a room
+		t.log.Debug("room history of a chat that is no room; dropped", "chat", ev.ChatId)
+		return nil
+	}
 	pj, err := t.puppetJID(ev.ChatId)
 	if err != nil {
 		t.log.Error("remote chat ID has no JID; event dropped", "chat", ev.ChatId, "err", err)

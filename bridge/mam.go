@@ -289,8 +289,9 @@ func mamForm(st *wire.Stanza) []byte {
 	return r.Bytes()
 }
 
-// mamQuery runs a query set and sends its page: one message per archived
-// stanza to the querying resource, then the iq result with <fin/>.
+// mamQuery runs a query set and sends its page (mamAnswer), after
+// fetching older history when the page reaches the archive's start
+// (mamScrollBack).
 func (t *transport) mamQuery(ctx context.Context, st *wire.Stanza, room store.RoomKey, to jid.JID, p *wire.Element) {
 	mq, err := parseMAMQuery(p, to)
 	if err == nil && mq.withNick != "" {
@@ -310,24 +311,38 @@ func (t *transport) mamQuery(ctx context.Context, st *wire.Stanza, room store.Ro
 		return
 	}
 	page, err := t.db.QueryArchive(ctx, room, mq.q)
+	if err != nil {
+		t.mamQueryError(ctx, st, room, err)
+		return
+	}
+	if t.mamScrollBack(ctx, st, room, to, mq, &page) { // mam_backfill.go
+		return // answered once the room's older history is fetched
+	}
+	t.mamAnswer(ctx, st, room, to, mq.queryID, page)
+}
+
+// mamQueryError answers a query the archive could not run.
+func (t *transport) mamQueryError(ctx context.Context, st *wire.Stanza, room store.RoomKey, err error) {
 	switch {
 	case errors.Is(err, store.ErrUnknownStanzaID):
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no message of this id in the room's archive (never, or no longer kept)"))
-		return
 	case errors.Is(err, store.ErrInvalid):
 		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, err.Error()))
-		return
-	case err != nil:
+	default:
 		if ctx.Err() == nil {
 			t.log.Error("room archive query failed", "user", room.UserJID, "room", room.RoomID, "err", err)
 		}
 		t.send(ctx, wire.ErrorReply(st, wire.InternalServerError, "the archive cannot be read now"))
-		return
 	}
+}
+
+// mamAnswer sends a query's page: one message per archived stanza to the
+// querying resource, then the iq result with <fin/>.
+func (t *transport) mamAnswer(ctx context.Context, st *wire.Stanza, room store.RoomKey, to jid.JID, queryID string, page store.ArchivePage) {
 	roomJID, dest := to.Bare().String(), st.From()
 	for i := range page.Messages {
 		m := &page.Messages[i]
-		msg, ok := mamResult(roomJID, dest, t.newID(), mq.queryID, m)
+		msg, ok := mamResult(roomJID, dest, t.newID(), queryID, m)
 		if !ok {
 			// Not a stanza the link may write: it would end the component
 			// stream for every user. Left out, and said.

@@ -36,6 +36,14 @@ func (s *session) groupEvent(ev *pb.Event) bool {
 // the chat's outbound worker.
 func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]byte {
 	ev := d.ev
+	toArchive := archiveOnly(ev) // a scroll-back: the archive only (mam_backfill.go)
+	switch ev.Payload.(type) {
+	case *pb.Event_Message, *pb.Event_Edit, *pb.Event_Reaction, *pb.Event_Retraction:
+	default:
+		if toArchive {
+			return nil // not an archived message: old news
+		}
+	}
 	switch p := ev.Payload.(type) {
 	case *pb.Event_Chat:
 		s.setRoom(ctx, p.Chat.GetChat())
@@ -155,6 +163,9 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	if err != nil {
 		t.log.Error("room message not archived; sent without a stanza-id", "room", r.jid, "err", err)
 		res = make([]store.ArchiveAppend, len(msgs))
+	}
+	if toArchive {
+		return nil
 	}
 	var out [][]byte
 	for i, st := range stanzas {
