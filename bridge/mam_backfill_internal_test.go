@@ -54,3 +54,16 @@ func TestArchiveOnlyMark(t *testing.T) {
 		t.Fatal("another unknown field read as the mark")
 	}
 }
+
+// A plugin cannot set the mark: the intake (fitEvent) drops what the
+// contract does not name, so an event marked by the plugin reaches the
+// user as any other.
+func TestArchiveOnlyMarkNotFromPlugins(t *testing.T) {
+	tr := newTestTransport(t)
+	ev := &pb.Event{EventId: "e1", LoginId: "l", ChatId: "c", Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "hi"}}}
+	markArchiveOnly(ev)
+	tr.fitEvent(ev)
+	if archiveOnly(ev) {
+		t.Fatal("a plugin's event kept the archive-only mark")
+	}
+}

@@ -32,6 +32,9 @@ const cutMark = "… [%d bytes more not shown]"
 // archived copy fits, and the stanza never reaches the size that made the
 // server close the link. Each cut is logged and counted.
 func (t *transport) fitEvent(ev *pb.Event) {
+	// What the contract does not name is the host's (the archive-only
+	// mark of a scroll-back, mam_backfill.go): never the plugin's to set.
+	ev.ProtoReflect().SetUnknown(nil)
 	text := t.stanzaLimit() / 8
 	cut := func(what string, s *string, limit int, marked bool) {
 		if len(*s) <= limit {
