@@ -82,8 +82,8 @@ func (s *session) memberList(st *wire.Stanza, r *room, p *wire.Element) []byte {
 
 // adminItems carries out a muc#admin set: each item a kick (role or
 // affiliation none), a ban (affiliation outcast), or a role or
-// affiliation change, in order;
-// the answer comes once all are done, or with the first refusal.
+// affiliation change, in order; the answer comes once all are done, or
+// with the first refusal.
 func (s *session) adminItems(ctx context.Context, st *wire.Stanza, r *room, p *wire.Element) {
 	var cmds []*pb.Command
 	for i := range p.Children {
