@@ -26,8 +26,8 @@ func (t *transport) publishBookmark(ctx context.Context, user, roomJID, name, ni
 	id := t.privilegedSet(&w, user)
 	w.Start("publish", "").Attr("node", nsBookmarks)
 	w.Start("item", "").Attr("id", roomJID)
-	w.Start("conference", nsBookmarks).Attr("autojoin", "true").Attr("name", xmlSafe(name))
-	if nick = xmlSafe(nick); nick != "" {
+	w.Start("conference", nsBookmarks).Attr("autojoin", "true").Attr("name", wire.XMLSafe(name))
+	if nick = wire.XMLSafe(nick); nick != "" {
 		w.Leaf("nick", "", nick)
 	}
 	w.End().End().End() // conference, item, publish

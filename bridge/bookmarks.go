@@ -2,9 +2,7 @@ package bridge
 
 import (
 	"context"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"passerelle.im/passerelle/bridge/wire"
 )
@@ -89,26 +87,13 @@ func (t *transport) invitation(user, roomJID, name string) []byte {
 	network := t.displayName()
 	reason := "Your group on " + network
 	if name != "" {
-		reason = "Your group " + xmlSafe(name) + " on " + network
+		reason = "Your group " + wire.XMLSafe(name) + " on " + network
 	}
 	var w wire.Writer
 	w.Start("message", "").Attr("from", t.domain).Attr("to", user).Attr("id", t.newID())
 	w.Start("x", nsConference).Attr("jid", roomJID).Attr("reason", reason).End()
 	w.Leaf("store", nsHints, "")
 	return w.Bytes()
-}
-
-// xmlSafe drops from network text what XML 1.0 cannot carry (invalid
-// UTF-8, control characters but tab and newlines, U+FFFE/U+FFFF): one
-// such character in a written stanza ends the component stream.
-func xmlSafe(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == utf8.RuneError, r < 0x20 && r != '\t' && r != '\n' && r != '\r', r == 0xFFFE, r == 0xFFFF:
-			return -1
-		}
-		return r
-	}, s)
 }
 
 // unannounceRoom undoes announceRoom once user is out of the room

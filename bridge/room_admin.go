@@ -31,10 +31,9 @@ const (
 )
 
 // roomAdminIQ answers a muc#admin or muc#owner IQ to a room.
-func (t *transport) roomAdminIQ(ctx context.Context, st *wire.Stanza, s *session, r *room, p *wire.Element) {
-	user, _ := t.parseJID(st.From())
+func (t *transport) roomAdminIQ(ctx context.Context, st *wire.Stanza, user string, s *session, r *room, p *wire.Element) {
 	switch {
-	case !t.access.Allowed(user.Bare().String()):
+	case !t.access.Allowed(user):
 		t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
 		return
 	case s == nil:

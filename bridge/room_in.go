@@ -103,7 +103,7 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			if r == nil && s != nil {
 				r = s.findRoom(ctx, chatID)
 			}
-			t.roomAdminIQ(ctx, st, s, r, p) // room_admin.go
+			t.roomAdminIQ(ctx, st, user, s, r, p) // room_admin.go
 			return true
 		}
 		if p != nil && p.XMLName.Space == nsModerate && p.XMLName.Local == "moderate" && to.Resourcepart() == "" && st.Type() == "set" {

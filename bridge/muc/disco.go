@@ -57,14 +57,14 @@ func (ri RoomInfo) Features() []string {
 // after the room, its features, and the muc#roominfo form (XEP-0128).
 func WriteDiscoInfo(w *wire.Writer, ri RoomInfo) {
 	w.Start("query", wire.NSDiscoInfo)
-	w.Start("identity", "").Attr("category", "conference").Attr("type", "text").Attr("name", xmlText(ri.Name)).End()
+	w.Start("identity", "").Attr("category", "conference").Attr("type", "text").Attr("name", wire.XMLSafe(ri.Name)).End()
 	for _, f := range ri.Features() {
 		w.Start("feature", "").Attr("var", f).End()
 	}
 	w.Start("x", wire.NSData).Attr("type", "result")
 	field := func(v, typ, value string) {
 		w.Start("field", "").Attr("var", v).Attr("type", typ)
-		w.Leaf("value", "", xmlText(value))
+		w.Leaf("value", "", wire.XMLSafe(value))
 		w.End()
 	}
 	field("FORM_TYPE", "hidden", NSRoomInfo)

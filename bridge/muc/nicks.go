@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"mellium.im/xmpp/jid"
+
+	"passerelle.im/passerelle/bridge/wire"
 )
 
 // MaxNick is the longest nick Nicks makes, in characters: longer network
@@ -172,7 +174,7 @@ func cleanName(name string) string {
 		if unicode.IsSpace(r) {
 			return ' '
 		}
-		if !xmlChar(r) || unicode.IsControl(r) {
+		if !wire.XMLChar(r) || unicode.IsControl(r) {
 			return -1
 		}
 		return r

@@ -59,7 +59,7 @@ func (p Presence) Bytes() []byte {
 		w.Leaf("show", "", p.Show)
 	}
 	if p.Status != "" {
-		w.Leaf("status", "", xmlText(p.Status))
+		w.Leaf("status", "", wire.XMLSafe(p.Status))
 	}
 	w.Start("x", NSUser)
 	aff, role := p.Occupant.Affiliation, p.Occupant.Role
@@ -71,7 +71,7 @@ func (p Presence) Bytes() []byte {
 	}
 	w.Start("item", "").Attr("affiliation", aff).Attr("role", role).Attr("jid", p.Occupant.JID).Attr("nick", p.NewNick)
 	if p.Reason != "" {
-		w.Leaf("reason", "", xmlText(p.Reason))
+		w.Leaf("reason", "", wire.XMLSafe(p.Reason))
 	}
 	w.End()
 	for _, c := range p.Statuses {
@@ -182,7 +182,7 @@ func Subject(room, to, byNick, subject string, at time.Time, id string) []byte {
 	}
 	var w wire.Writer
 	w.Start("message", "").Attr("from", from).Attr("to", to).Attr("type", "groupchat").Attr("id", id)
-	w.Leaf("subject", "", xmlText(subject))
+	w.Leaf("subject", "", wire.XMLSafe(subject))
 	if !at.IsZero() {
 		w.Start("delay", wire.NSDelay).Attr("from", room).Attr("stamp", at.UTC().Format(time.RFC3339Nano)).End()
 	}

@@ -21,24 +21,7 @@ func TestGatewayForumTopics(t *testing.T) {
 	srv := fakeTelegram(t, func(u *tgfake.User) { u.NoCode = true })
 	srv.AddChannel(tgfake.Channel{ID: 900, Title: "Guild", Forum: true, Members: []int64{dora.ID, eve.ID, frank.ID}, Creator: eve.ID})
 	maps := srv.CreateTopic(900, eve.ID, "Maps")
-	bin, err := gatewaytest.Build(t.TempDir(), pluginPkg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: bin, Name: "telegram", PluginConfig: pluginConfig(t, srv), Privileged: true})
-	d := g.User("dora")
-	g.WaitReady(d)
-	r, st := g.Command(d, "login", "", "", nil)
-	sid := r.Command.SessionID
-	for _, step := range []map[string]string{{"flow": "phone"}, {"phone": "+" + dora.Phone}} {
-		r, st = g.Command(d, "login", sid, "next", step)
-		if st.Type != "result" {
-			t.Fatalf("login step %v: %s", step, st.XML)
-		}
-	}
-	if r.Command.Status != "completed" {
-		t.Fatalf("login did not complete: %s", r.XML)
-	}
+	g, d := doraLoggedIn(t, srv, gatewaytest.Options{})
 
 	topicRoom, general := g.JID("-100900_2"), g.JID("-100900")
 	if !strings.HasPrefix(topicRoom, "-100900_2@") {

@@ -23,24 +23,7 @@ func TestGatewayRoomAdmin(t *testing.T) {
 	srv.AddUser(gina)
 	srv.AddContact(dora.ID, gina.ID)
 	srv.AddChannel(tgfake.Channel{ID: 910, Title: "Crew", Members: []int64{dora.ID, eve.ID, frank.ID}, Creator: dora.ID})
-	bin, err := gatewaytest.Build(t.TempDir(), pluginPkg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: bin, Name: "telegram", PluginConfig: pluginConfig(t, srv), Privileged: true})
-	d := g.User("dora")
-	g.WaitReady(d)
-	r, st := g.Command(d, "login", "", "", nil)
-	sid := r.Command.SessionID
-	for _, step := range []map[string]string{{"flow": "phone"}, {"phone": "+" + dora.Phone}} {
-		r, st = g.Command(d, "login", sid, "next", step)
-		if st.Type != "result" {
-			t.Fatalf("login step %v: %s", step, st.XML)
-		}
-	}
-	if r.Command.Status != "completed" {
-		t.Fatalf("login did not complete: %s", r.XML)
-	}
+	g, d := doraLoggedIn(t, srv, gatewaytest.Options{})
 	ginaJID := g.JID("2004")
 	g.WaitRoster(d, "gina on the roster", func(r map[string]gatewaytest.RosterItem) bool { return r[ginaJID].Name == "Gina" })
 
@@ -108,7 +91,7 @@ func TestGatewayRoomAdmin(t *testing.T) {
 	if !slices.Contains(srv.ChannelInfo(910).Restricted, frank.ID) {
 		t.Error("frank is not restricted on Telegram")
 	}
-	st = admin(super, `<item nick='Eve' affiliation='owner'/>`)
+	st := admin(super, `<item nick='Eve' affiliation='owner'/>`)
 	if st.Type != "error" || st.Err == nil || st.Err.Condition != "feature-not-implemented" || !strings.Contains(st.XML, "password") {
 		t.Errorf("eve made owner: %s, want feature-not-implemented", st.XML)
 	}

@@ -54,6 +54,33 @@ func waitDelivered(t *testing.T, srv *tgfake.Server, user int64, text string) *t
 	return nil
 }
 
+// doraLoggedIn starts the gateway with the plugin binary against the
+// fake Telegram (o adds to the options) and logs Dora in by ad-hoc
+// command with her phone number alone (the fake's NoCode).
+func doraLoggedIn(t *testing.T, srv *tgfake.Server, o gatewaytest.Options) (*gatewaytest.Gateway, *xmpptest.Client) {
+	t.Helper()
+	bin, err := gatewaytest.Build(t.TempDir(), pluginPkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Plugin, o.Name, o.PluginConfig, o.Privileged = bin, "telegram", pluginConfig(t, srv), true
+	g := gatewaytest.Start(t, o)
+	d := g.User("dora")
+	g.WaitReady(d)
+	r, st := g.Command(d, "login", "", "", nil)
+	sid := r.Command.SessionID
+	for _, step := range []map[string]string{{"flow": "phone"}, {"phone": "+" + dora.Phone}} {
+		r, st = g.Command(d, "login", sid, "next", step)
+		if st.Type != "result" {
+			t.Fatalf("login step %v: %s", step, st.XML)
+		}
+	}
+	if r.Command.Status != "completed" {
+		t.Fatalf("login did not complete: %s", r.XML)
+	}
+	return g, d
+}
+
 // The whole stack: a real Prosody, the gateway, the plugin binary and the
 // fake Telegram. Dora logs in by ad-hoc command (phone, code, 2FA
 // password); her contact is on her roster; messages cross both ways in
@@ -167,24 +194,7 @@ func TestGatewayHistory(t *testing.T) {
 	for _, text := range []string{"old 1", "old 2", "old 3"} {
 		srv.Send(eve.ID, dp, text)
 	}
-	bin, err := gatewaytest.Build(t.TempDir(), pluginPkg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: bin, Name: "telegram", PluginConfig: pluginConfig(t, srv), Privileged: true, Backfill: 10})
-	d := g.User("dora")
-	g.WaitReady(d)
-	r, st := g.Command(d, "login", "", "", nil)
-	sid := r.Command.SessionID
-	for _, step := range []map[string]string{{"flow": "phone"}, {"phone": "+" + dora.Phone}} {
-		r, st = g.Command(d, "login", sid, "next", step)
-		if st.Type != "result" {
-			t.Fatalf("login step %v: %s", step, st.XML)
-		}
-	}
-	if r.Command.Status != "completed" {
-		t.Fatalf("login did not complete: %s", r.XML)
-	}
+	g, d := doraLoggedIn(t, srv, gatewaytest.Options{Backfill: 10})
 	eveJID := g.JID("2002")
 	delayed := func(s xmpptest.Stanza) bool { return strings.Contains(s.XML, "urn:xmpp:delay") }
 	for _, want := range []string{"old 1", "old 2", "old 3"} {

@@ -7,6 +7,7 @@
 package wafake
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -547,23 +548,13 @@ func (c *Client) GetJoinedGroups(ctx context.Context) ([]*types.GroupInfo, error
 		jids = append(jids, j)
 	}
 	c.mu.Unlock()
-	slices.SortFunc(jids, func(a, b types.JID) int { return compare(a.String(), b.String()) })
+	slices.SortFunc(jids, func(a, b types.JID) int { return cmp.Compare(a.String(), b.String()) })
 	out := make([]*types.GroupInfo, 0, len(jids))
 	for _, j := range jids {
 		g, _ := c.GetGroupInfo(ctx, j)
 		out = append(out, g)
 	}
 	return out, nil
-}
-
-func compare(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // LeaveGroup removes the group.

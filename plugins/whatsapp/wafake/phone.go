@@ -1,6 +1,7 @@
 package wafake
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -43,7 +44,7 @@ func (c *Client) SetPhoneHistory(chat types.JID, msgs ...*waWeb.WebMessageInfo) 
 		all = append(all, proto.Clone(m).(*waWeb.WebMessageInfo))
 	}
 	slices.SortStableFunc(all, func(a, b *waWeb.WebMessageInfo) int {
-		return compareUint(a.GetMessageTimestamp(), b.GetMessageTimestamp())
+		return cmp.Compare(a.GetMessageTimestamp(), b.GetMessageTimestamp())
 	})
 	c.phone.chats[chat] = all
 }
@@ -110,14 +111,4 @@ func (p *phone) answer(od *OnDemand) *waHistorySync.HistorySync {
 		SyncType:      waHistorySync.HistorySync_ON_DEMAND.Enum(),
 		Conversations: []*waHistorySync.Conversation{{ID: proto.String(chat.String()), Messages: msgs}},
 	}
-}
-
-func compareUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

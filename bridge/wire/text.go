@@ -1,18 +1,19 @@
-package muc
+package wire
 
 import (
 	"strings"
 	"unicode/utf8"
 )
 
-// xmlText returns s with what XML 1.0 cannot carry dropped: invalid
+// XMLSafe returns s with what XML 1.0 cannot carry dropped: invalid
 // UTF-8, control characters other than tab, newline and carriage
-// return, surrogates and U+FFFE/U+FFFF. Network text (room names,
-// subjects, reasons) goes through it before it is written.
-func xmlText(s string) string {
+// return, surrogates and U+FFFE/U+FFFF. For a name, a subject or a
+// reason a dropped character reads better than the U+FFFD the Writer
+// puts in its place (which keeps a body's reference offsets right).
+func XMLSafe(s string) string {
 	ok := true
 	for _, r := range s {
-		if !xmlChar(r) {
+		if !XMLChar(r) {
 			ok = false
 			break
 		}
@@ -21,16 +22,16 @@ func xmlText(s string) string {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
-		if xmlChar(r) {
+		if XMLChar(r) {
 			return r
 		}
 		return -1
 	}, s)
 }
 
-// xmlChar reports whether r is a Char of XML 1.0 (invalid UTF-8 decodes
+// XMLChar reports whether r is a Char of XML 1.0 (invalid UTF-8 decodes
 // as RuneError, which is dropped too).
-func xmlChar(r rune) bool {
+func XMLChar(r rune) bool {
 	switch {
 	case r == utf8.RuneError:
 		return false
