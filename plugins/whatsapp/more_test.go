@@ -57,7 +57,7 @@ func TestIdentityLIDToPhone(t *testing.T) {
 	from = r.host.count()
 	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: strangerL, Sender: strangerL, SenderAlt: carol}, ID: "L3", Timestamp: when}, &waE2E.Message{Conversation: proto.String("again")})
 	r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
-	for _, ev := range r.host.events[from:] {
+	for _, ev := range r.host.since(from) {
 		if ev.GetIdentity() != nil {
 			t.Errorf("identity told twice: %v", ev)
 		}
@@ -435,7 +435,7 @@ func TestEventsBetweenLoginAndConnect(t *testing.T) {
 	// which Connect must not hold while handing the held events over.
 	fake.Emit(&events.JoinedGroup{GroupInfo: types.GroupInfo{JID: group, GroupName: types.GroupName{Name: "Early group"}}})
 	if n := r.host.count(); n != 0 {
-		t.Fatalf("events before the session: %v", r.host.events)
+		t.Fatalf("events before the session: %v", r.host.since(0))
 	}
 	s, err := r.n.LoadLogin(ctx, sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir})
 	if err != nil {

@@ -25,9 +25,15 @@ type Session struct {
 	ids   *identities
 	conv  inbound
 
+	// hookMu guards the session's whatsmeow handler. It is not s.mu:
+	// whatsmeow adds and removes handlers under the lock its dispatch
+	// holds while a handler runs, and the handler takes s.mu, so doing
+	// either under s.mu deadlocks with an event being handled.
+	hookMu  sync.Mutex
+	handler uint32
+	hooked  bool
+
 	mu        sync.Mutex
-	handler   uint32
-	hooked    bool
 	running   bool          // between Connect and Disconnect
 	stop      chan struct{} // closed by Disconnect: ends retries
 	available bool          // the user is available: presences subscribed
@@ -127,7 +133,10 @@ func (s *Session) Connect(ctx context.Context) error {
 	s.running = true
 	s.stop = make(chan struct{})
 	stop := s.stop
+	s.permanent = ""
+	s.mu.Unlock()
 	var held *heldEvents
+	s.hookMu.Lock()
 	if !s.hooked {
 		if held = s.d.held; held != nil {
 			s.handler = held.id
@@ -136,8 +145,7 @@ func (s *Session) Connect(ctx context.Context) error {
 		}
 		s.hooked = true
 	}
-	s.permanent = ""
-	s.mu.Unlock()
+	s.hookMu.Unlock()
 	if held != nil {
 		// A device just paired: what came since, then the rest (outside
 		// s.mu: the handler takes it).
@@ -205,11 +213,13 @@ func (s *Session) Disconnect(context.Context) error {
 		close(s.stop)
 		s.running = false
 	}
+	s.mu.Unlock()
+	s.hookMu.Lock()
 	if s.hooked {
 		s.d.cli.RemoveEventHandler(s.handler)
 		s.hooked = false
 	}
-	s.mu.Unlock()
+	s.hookMu.Unlock()
 	s.d.close()
 	return nil
 }

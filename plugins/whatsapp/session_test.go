@@ -36,6 +36,9 @@ type testHost struct {
 	events  []*pb.Event
 	history []*pb.HistoryBatch
 	log     *slog.Logger
+	// gate, when set, runs before an event is kept (outside mu): a
+	// test holds the plugin's handler there.
+	gate func()
 }
 
 func newTestHost(t *testing.T) *testHost {
@@ -43,6 +46,12 @@ func newTestHost(t *testing.T) *testHost {
 }
 
 func (h *testHost) Emit(ev *pb.Event) {
+	h.mu.Lock()
+	gate := h.gate
+	h.mu.Unlock()
+	if gate != nil {
+		gate()
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.events = append(h.events, proto.Clone(ev).(*pb.Event))
@@ -101,6 +110,13 @@ func (h *testHost) nextFrom(t *testing.T, from int, d time.Duration, match func(
 			t.Fatalf("no matching event after %d (of %d):\n%s", from, n, strings.Join(got, "\n"))
 		}
 	}
+}
+
+// since is a copy of the events from index from on.
+func (h *testHost) since(from int) []*pb.Event {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]*pb.Event(nil), h.events[from:]...)
 }
 
 func (h *testHost) count() int {
@@ -623,5 +639,48 @@ func TestSeveralFilesRetracted(t *testing.T) {
 	}
 	if !slices.Equal(revoked, []types.MessageID{sent[0].ID, sent[1].ID, sent[2].ID}) {
 		t.Errorf("revoked %v, want the three", revoked)
+	}
+}
+
+// Disconnect while whatsmeow hands the session an event returns: the
+// handler takes the session's lock, and whatsmeow removes a handler
+// under the lock its dispatch holds while a handler runs, so removing it
+// under the session's lock deadlocked (the WhatsApp package hung in CI).
+func TestDisconnectDuringEvent(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	inHandler, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	r.host.mu.Lock()
+	r.host.gate = func() {
+		once.Do(func() {
+			close(inHandler)
+			<-release
+		})
+	}
+	r.host.mu.Unlock()
+	dispatched := make(chan struct{})
+	go func() {
+		fake.Emit(&events.Connected{}) // its handler emits, then takes s.mu
+		close(dispatched)
+	}()
+	<-inHandler
+	disconnected := make(chan struct{})
+	go func() {
+		s.Disconnect(context.Background())
+		close(disconnected)
+	}()
+	// Let Disconnect reach the handler's removal, then the handler go on.
+	time.Sleep(100 * time.Millisecond)
+	close(release)
+	for _, c := range []struct {
+		done chan struct{}
+		what string
+	}{{disconnected, "Disconnect"}, {dispatched, "the event's handler"}} {
+		select {
+		case <-c.done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s never returned: deadlocked with the other", c.what)
+		}
 	}
 }
