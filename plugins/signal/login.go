@@ -274,6 +274,9 @@ func callError(what string, err error, n *Network) error {
 	var rerr *rpc.Error
 	switch {
 	case errors.As(err, &rerr):
+		if err := undeliveredError(what, rerr); err != nil {
+			return err
+		}
 		switch rerr.Code {
 		case rpc.CodeRateLimit:
 			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "%s: Signal asks to slow down: %s", what, rerr.Message)

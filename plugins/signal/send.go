@@ -53,41 +53,6 @@ func isUUID(s string) bool {
 	return true
 }
 
-type sendResult struct {
-	Timestamp int64 `json:"timestamp"`
-	Results   []struct {
-		Type string `json:"type"`
-	} `json:"results"`
-}
-
-// failed says why a send reached no recipient ("" when one got it). A
-// group send to nobody else succeeds.
-func (r sendResult) failed() string {
-	if len(r.Results) == 0 {
-		return ""
-	}
-	for _, x := range r.Results {
-		if x.Type == "SUCCESS" {
-			return ""
-		}
-	}
-	return r.Results[0].Type
-}
-
-// sendFailure is the error for a send no recipient got, by signal-cli's
-// result type.
-func sendFailure(chatID, why string) error {
-	switch why {
-	case "UNREGISTERED_FAILURE":
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s is not on Signal", chatID)
-	case "IDENTITY_FAILURE":
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "the safety number of %s changed: check it in the Signal app, then send again", chatID)
-	case "RATE_LIMIT_FAILURE":
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "Signal asks to slow down; the message was not sent")
-	}
-	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "Signal did not take the message (%s)", strings.ToLower(strings.TrimSuffix(why, "_FAILURE")))
-}
-
 // msgRef reads which message an ID and its metadata name: its timestamp
 // (the metadata's, else the ID) and its author ("" when unknown).
 func msgRef(id string, meta []byte) (ts int64, author string, err error) {
@@ -150,14 +115,11 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			s.n.host.Logger().Warn("signal: reply sent without its quote: the message replied to has no author", "login", s.loginID, "reply_to", msg.ReplyToId)
 		}
 	}
-	var res sendResult
-	if err := s.call(ctx, "could not send the message", "send", p, &res); err != nil {
-		return sdk.Result{}, err
+	res, err := s.send(ctx, c, "could not send the message", "send", p)
+	if err != nil {
+		return sdk.Result{}, err // the uploads stay for another try
 	}
 	s.removeUploads(files)
-	if why := res.failed(); why != "" {
-		return sdk.Result{}, sendFailure(c.ChatID, why)
-	}
 	s.noteChat(res.Timestamp, c.ChatID)
 	return sdk.Result{MessageID: msgID(res.Timestamp), Time: time.UnixMilli(res.Timestamp), Meta: metaOf(s.selfID(), res.Timestamp)}, nil
 }
@@ -190,8 +152,8 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if len(styles) > 0 {
 		p["textStyles"] = styles
 	}
-	var res sendResult
-	if err := s.call(ctx, "could not edit the message", "send", p, &res); err != nil {
+	res, err := s.send(ctx, c, "could not edit the message", "send", p)
+	if err != nil {
 		return sdk.Result{}, err
 	}
 	s.chats.noteEdit(res.Timestamp, c.ChatID, orig)
@@ -226,7 +188,7 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 		emoji = r.Emojis[len(r.Emojis)-1]
 		p["emoji"] = emoji
 	}
-	if err := s.call(ctx, "could not react", "sendReaction", p, nil); err != nil {
+	if _, err := s.send(ctx, c, "could not react", "sendReaction", p); err != nil {
 		return sdk.Result{}, err
 	}
 	s.mine.set(orig, emoji)
@@ -247,7 +209,7 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "only your own messages can be deleted for everyone")
 	}
 	p["targetTimestamp"] = ts
-	if err := s.call(ctx, "could not delete the message", "remoteDelete", p, nil); err != nil {
+	if _, err := s.send(ctx, c, "could not delete the message", "remoteDelete", p); err != nil {
 		return sdk.Result{}, err
 	}
 	return sdk.Result{}, nil

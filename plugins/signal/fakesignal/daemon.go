@@ -9,13 +9,13 @@ package fakesignal
 
 import (
 	"bufio"
+	"cmp"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"net"
 	"os"
 	"slices"
@@ -422,6 +422,7 @@ func (c *conn) write(v any) error {
 type rpcError struct {
 	Code    int    `json:"code"`
 	Message string `json:"message"`
+	Data    any    `json:"data,omitempty"`
 }
 
 func (e *rpcError) Error() string { return e.Message }
@@ -447,11 +448,11 @@ func (d *Daemon) serve(c *conn) {
 			ID      json.RawMessage `json:"id"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &req); err != nil {
-			c.write(map[string]any{"jsonrpc": "2.0", "id": nil, "error": rpcError{-32700, "parse error"}})
+			c.write(map[string]any{"jsonrpc": "2.0", "id": nil, "error": rpcError{Code: -32700, Message: "parse error"}})
 			continue
 		}
 		if req.Method == "" {
-			c.write(map[string]any{"jsonrpc": "2.0", "id": nil, "error": rpcError{-32600, "method field must be set"}})
+			c.write(map[string]any{"jsonrpc": "2.0", "id": nil, "error": rpcError{Code: -32600, Message: "method field must be set"}})
 			continue
 		}
 		// Calls that wait (finishLink) must not hold up the others.
@@ -463,7 +464,7 @@ func (d *Daemon) serve(c *conn) {
 			case errors.As(err, &re):
 				out["error"] = re
 			case err != nil:
-				out["error"] = rpcError{-32603, err.Error()}
+				out["error"] = rpcError{Code: -32603, Message: err.Error()}
 			default:
 				out["result"] = result
 			}
@@ -529,13 +530,13 @@ func (d *Daemon) handle(c *conn, method string, p map[string]any) (any, error) {
 	// Every other method is an account's.
 	id, _ := p["account"].(string)
 	if id == "" {
-		return nil, &rpcError{-32602, "Method requires valid account parameter"}
+		return nil, &rpcError{Code: -32602, Message: "Method requires valid account parameter"}
 	}
 	d.mu.Lock()
 	a := d.accounts[id]
 	d.mu.Unlock()
 	if a == nil {
-		return nil, &rpcError{-32602, "Specified account does not exist"}
+		return nil, &rpcError{Code: -32602, Message: "Specified account does not exist"}
 	}
 	delete(p, "account")
 	req := Request{Method: method, Params: p}
@@ -590,21 +591,21 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		for _, f := range files {
 			b, err := os.ReadFile(f)
 			if err != nil {
-				return nil, &rpcError{-32603, fmt.Sprintf("Failed to send message: %s (AttachmentInvalidException)", f)}
+				return nil, &rpcError{Code: -32603, Message: fmt.Sprintf("Failed to send message: %s (AttachmentInvalidException)", f)}
 			}
 			req.Files[f] = b
 		}
-		return d.sent(req), nil
+		return d.sent(a, req)
 	case "sendReaction", "remoteDelete", "sendTyping":
 		if err := d.checkTarget(a, p); err != nil {
 			return nil, err
 		}
-		return d.sent(req), nil
+		return d.sent(a, req)
 	case "sendReceipt":
 		if len(list(p, "recipient")) == 0 {
 			return nil, userError("recipient missing")
 		}
-		return d.sent(req), nil
+		return d.sent(a, req)
 	case "listContacts":
 		d.mu.Lock()
 		defer d.mu.Unlock()
@@ -725,7 +726,7 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		}
 		return nil, nil
 	}
-	return nil, &rpcError{-32601, "Method not implemented"}
+	return nil, &rpcError{Code: -32601, Message: "Method not implemented"}
 }
 
 // checkTarget refuses a request naming neither a recipient nor a group,
@@ -745,30 +746,85 @@ func (d *Daemon) checkTarget(a *Account, p map[string]any) error {
 	return nil
 }
 
-// Fail makes sends to recipient get a result of type kind
-// (UNREGISTERED_FAILURE, IDENTITY_FAILURE...); "" = SUCCESS again.
+// Fail makes sends to recipient (a number or an ACI, alone or as a
+// group member) get a result of type kind (UNREGISTERED_FAILURE,
+// IDENTITY_FAILURE, NETWORK_FAILURE, RATE_LIMIT_FAILURE...); "" = SUCCESS
+// again.
 func (d *Daemon) Fail(recipient, kind string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.failing[recipient] = kind
 }
 
-// sent answers a send: a new timestamp and one result per recipient.
-func (d *Daemon) sent(req *Request) any {
+// sent answers a send as signal-cli does: a new timestamp and one result
+// per recipient, each member of a group but the account itself included
+// (with the group's ID). A send no recipient got is an error carrying
+// that answer as data.response: -4 when every failure is an untrusted
+// identity, -5 when every one is a rate limit, -1 otherwise
+// (SendMessageResultUtils.outputResult, since signal-cli 0.10.1); one to
+// no one at all (a group of the account alone) succeeds.
+func (d *Daemon) sent(a *Account, req *Request) (any, error) {
 	d.mu.Lock()
 	ts := d.now()
-	failing := maps.Clone(d.failing)
+	type to struct {
+		m     Member
+		group string
+	}
+	var tos []to
+	for _, r := range list(req.Params, "recipient") {
+		tos = append(tos, to{m: d.memberOf(a, r)})
+	}
+	for _, id := range list(req.Params, "groupId") {
+		if g := findGroup(a, id); g != nil {
+			for _, m := range g.Members {
+				if m.Number != a.Number && m.UUID != a.UUID {
+					tos = append(tos, to{m, id})
+				}
+			}
+		}
+	}
+	var results []map[string]any
+	kinds := map[string]bool{}
+	got := false
+	for _, t := range tos {
+		kind := cmp.Or(d.failing[t.m.Number], d.failing[t.m.UUID], "SUCCESS")
+		r := map[string]any{"recipientAddress": address(t.m), "type": kind}
+		if t.group != "" {
+			r["groupId"] = t.group
+		}
+		if kind == "RATE_LIMIT_FAILURE" {
+			r["retryAfterSeconds"] = 60
+		}
+		results = append(results, r)
+		kinds[kind] = true
+		got = got || kind == "SUCCESS"
+	}
 	d.mu.Unlock()
 	req.Timestamp = ts
-	var results []map[string]any
-	for _, r := range list(req.Params, "recipient") {
-		kind := "SUCCESS"
-		if f := failing[r]; f != "" {
-			kind = f
-		}
-		results = append(results, map[string]any{"recipientAddress": map[string]any{"number": r}, "type": kind})
+	answer := map[string]any{"timestamp": ts, "results": results}
+	if got || len(results) == 0 {
+		return answer, nil
 	}
-	return map[string]any{"timestamp": ts, "results": results}
+	e := &rpcError{Code: -1, Message: "Failed to send message", Data: map[string]any{"response": answer}}
+	switch {
+	case len(kinds) == 1 && kinds["IDENTITY_FAILURE"]:
+		e.Code, e.Message = -4, "Failed to send message due to untrusted identities"
+	case len(kinds) == 1 && kinds["RATE_LIMIT_FAILURE"]:
+		e.Code, e.Message = -5, "Failed to send message due to rate limiting"
+	}
+	return nil, e
+}
+
+// address is a member as signal-cli's JSON names a recipient.
+func address(m Member) map[string]any {
+	a := map[string]any{}
+	if m.UUID != "" {
+		a["uuid"] = m.UUID
+	}
+	if m.Number != "" {
+		a["number"] = m.Number
+	}
+	return a
 }
 
 // memberOf is the member an identifier (number or ACI) names, with the

@@ -1,0 +1,144 @@
+package signal
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/signal/rpc"
+)
+
+// sendResult is signal-cli's answer to a send (send, sendReaction,
+// remoteDelete...): the message's timestamp and one result per
+// recipient, each member of a group but the account itself.
+type sendResult struct {
+	Timestamp int64             `json:"timestamp"`
+	Results   []recipientResult `json:"results"`
+}
+
+// recipientResult is how the send went for one recipient: Type is
+// SUCCESS, UNREGISTERED_FAILURE, IDENTITY_FAILURE, NETWORK_FAILURE,
+// RATE_LIMIT_FAILURE or INVALID_PRE_KEY_FAILURE.
+type recipientResult struct {
+	RecipientAddress struct {
+		UUID   string `json:"uuid"`
+		Number string `json:"number"`
+	} `json:"recipientAddress"`
+	Type              string `json:"type"`
+	RetryAfterSeconds int64  `json:"retryAfterSeconds"`
+}
+
+func (r recipientResult) who() string {
+	return cmp.Or(r.RecipientAddress.Number, r.RecipientAddress.UUID, "a recipient")
+}
+
+// why says a failure's type in words.
+func why(kind string) string {
+	switch kind {
+	case "UNREGISTERED_FAILURE":
+		return "not on Signal"
+	case "IDENTITY_FAILURE":
+		return "safety number changed"
+	case "RATE_LIMIT_FAILURE":
+		return "rate limited"
+	case "NETWORK_FAILURE":
+		return "network failure"
+	case "INVALID_PRE_KEY_FAILURE":
+		return "invalid keys"
+	}
+	return strings.ToLower(strings.ReplaceAll(kind, "_", " "))
+}
+
+// delivered reports whether a recipient got the message. A send to no
+// one (a group of the user alone) is delivered, as signal-cli says.
+func (r sendResult) delivered() bool {
+	return len(r.Results) == 0 || slices.ContainsFunc(r.Results, func(x recipientResult) bool { return x.Type == "SUCCESS" })
+}
+
+// failures says who did not get the message and why, as
+// "+33612345678 (not on Signal)".
+func (r sendResult) failures() []string {
+	var out []string
+	for _, x := range r.Results {
+		if x.Type != "SUCCESS" {
+			out = append(out, fmt.Sprintf("%s (%s)", x.who(), why(x.Type)))
+		}
+	}
+	return out
+}
+
+// undelivered is the error for a send no recipient got: of the code
+// its failures have in common (a number not on Signal: not found; a
+// changed safety number: not allowed; a rate limit), else unavailable,
+// naming each recipient and why.
+func (r sendResult) undelivered(what string) error {
+	var who []string
+	var retry int64
+	kind := ""
+	for i, x := range r.Results {
+		who = append(who, x.who())
+		retry = max(retry, x.RetryAfterSeconds)
+		if i > 0 && x.Type != kind {
+			kind = "mixed"
+		} else {
+			kind = x.Type
+		}
+	}
+	names := strings.Join(who, ", ")
+	switch kind {
+	case "UNREGISTERED_FAILURE":
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s: %s not on Signal", what, isAre(names, len(who)))
+	case "IDENTITY_FAILURE":
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: the safety number of %s changed: check it in the Signal app, then send again", what, names)
+	case "RATE_LIMIT_FAILURE":
+		after := ""
+		if retry > 0 {
+			after = fmt.Sprintf(" (try again in %d s)", retry)
+		}
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "%s: Signal asks to slow down%s; no one got it", what, after)
+	}
+	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: no one got it: %s", what, strings.Join(r.failures(), ", "))
+}
+
+func isAre(names string, n int) string {
+	if n == 1 {
+		return names + " is"
+	}
+	return names + " are"
+}
+
+// undeliveredError reads the error signal-cli (0.10.1 and later)
+// answers a send no recipient got: -1, -4 or -5 with the results as
+// data.response. It is nil for any other error.
+func undeliveredError(what string, e *rpc.Error) error {
+	var data struct {
+		Response *sendResult `json:"response"`
+	}
+	if len(e.Data) == 0 || json.Unmarshal(e.Data, &data) != nil || data.Response == nil || data.Response.delivered() {
+		return nil
+	}
+	return data.Response.undelivered(what)
+}
+
+// send makes a request that sends something to the chat c names: an
+// error when no recipient got it (signal-cli before 0.10.1 answered it
+// as a success), and the log says who did not when some did.
+func (s *Session) send(ctx context.Context, c sdk.Call, what, method string, p map[string]any) (sendResult, error) {
+	var res sendResult
+	if err := s.call(ctx, what, method, p, &res); err != nil {
+		return res, err
+	}
+	if !res.delivered() {
+		return res, res.undelivered(what)
+	}
+	if failed := res.failures(); len(failed) > 0 {
+		s.n.host.Logger().Warn("signal: some recipients did not get the message", "login", s.loginID, "chat", c.ChatID,
+			"method", method, "timestamp", res.Timestamp, "failed", strings.Join(failed, ", "))
+	}
+	return res, nil
+}
