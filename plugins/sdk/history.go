@@ -96,23 +96,13 @@ func (q *historyQueue) reserveLocked() error {
 		err = os.Rename(tmp, path)
 	}
 	if err == nil {
-		err = syncDir(path)
+		err = SyncDir(path)
 	}
 	if err != nil {
 		return fmt.Errorf("sdk: reserve history seqs: %w", err)
 	}
 	q.reserved = next
 	return nil
-}
-
-// syncDir makes a rename in path's folder durable.
-func syncDir(path string) error {
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 func (q *historyQueue) notifyLocked() {

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // tsMap is a bounded map from message timestamps to entries E that
@@ -205,7 +207,7 @@ func (m *tsMap[E]) append(e E) error {
 	m.lines++
 	if !m.dirSync {
 		// A file just made is durable once its folder is.
-		if err := syncDir(m.path); err != nil {
+		if err := sdk.SyncDir(m.path); err != nil {
 			return err
 		}
 		m.dirSync = true
@@ -247,7 +249,7 @@ func (m *tsMap[E]) rewrite() error {
 		err = os.Rename(tmp, m.path)
 	}
 	if err == nil {
-		err = syncDir(m.path)
+		err = sdk.SyncDir(m.path)
 	}
 	if err != nil {
 		os.Remove(tmp)
@@ -255,14 +257,4 @@ func (m *tsMap[E]) rewrite() error {
 	}
 	m.lines, m.dirSync = n, true
 	return nil
-}
-
-// syncDir makes a file's creation or rename in its folder durable.
-func syncDir(path string) error {
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
