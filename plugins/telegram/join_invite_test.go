@@ -113,3 +113,26 @@ func TestLinkHash(t *testing.T) {
 		t.Errorf("inviteOf(gophers, a password) = %v, %v: want no link", ok, err)
 	}
 }
+
+// The live test's join (TELEGRAM_LIVE_JOIN), run on the fake Telegram so
+// that a tester's run is known to work: a public name, an invite link,
+// and a link whose group wants approval (logged, not failed).
+func TestLiveJoinOnFake(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 630, Title: "Gophers", Username: "gophers", Members: []int64{bob.ID}, Creator: bob.ID})
+	srv.AddChannel(tgfake.Channel{ID: 650, Title: "Secret Garden", Members: []int64{bob.ID}, Creator: bob.ID, InviteHash: "AbCdEf123"})
+	srv.AddChannel(tgfake.Channel{ID: 670, Title: "Vetted", Members: []int64{bob.ID}, Creator: bob.ID, InviteHash: "Knock1", InviteRequest: true})
+	s, h, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	for _, join := range []string{"gophers", "https://t.me/+AbCdEf123", "t.me/joinchat/Knock1"} {
+		liveJoin(t, ctx, s, h, join)
+	}
+	for _, id := range []int64{630, 650} {
+		if !slices.Contains(srv.ChannelInfo(id).Members, alice.ID) {
+			t.Errorf("alice is not in %d", id)
+		}
+	}
+	if !slices.Contains(srv.ChannelInfo(670).Requests, alice.ID) {
+		t.Error("alice's request is not on the fake Telegram")
+	}
+}
