@@ -27,11 +27,11 @@ func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (str
 	if s.bot != nil {
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "telegram: a bot joins a group when its admins add it")
 	}
-	if hash, ok, err := inviteOf(c.ChatID, j.GetPassword()); ok || err != nil {
+	if inv, ok, err := inviteOf(c.ChatID, j.GetPassword()); ok || err != nil {
 		if err != nil {
 			return "", err
 		}
-		return s.joinByInvite(ctx, hash)
+		return s.joinByInvite(ctx, inv)
 	}
 	name := strings.TrimPrefix(c.ChatID, "@")
 	if !publicName(name) {
