@@ -106,4 +106,8 @@ var explained = map[string]struct {
 	"ADMINS_TOO_MUCH":               {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "the group has as many admins as Telegram allows"},
 	"FRESH_CHANGE_ADMINS_FORBIDDEN": {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you were made admin just now and may not change admins yet"},
 	"CHAT_MEMBER_ADD_FAILED":        {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "Telegram could not add them"},
+	"INVITE_HASH_EXPIRED":           {pb.ErrorCode_ERROR_CODE_EXPIRED, "this invite link has expired or was revoked: ask the group for a new one"},
+	"INVITE_HASH_INVALID":           {pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no group has this invite link: check it, capitals included"},
+	"INVITE_HASH_EMPTY":             {pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "the invite link has no hash"},
+	"CHANNELS_TOO_MUCH":             {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you are in as many groups and channels as Telegram allows: leave one first"},
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/gotd/td/telegram/updates"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
@@ -20,10 +21,17 @@ import (
 
 var _ sdk.ChatJoiner = (*Session)(nil)
 
-// JoinChat joins the public group or channel named c.ChatID.
-func (s *Session) JoinChat(ctx context.Context, c sdk.Call, _ *pb.JoinChat) (string, error) {
+// JoinChat joins the public group or channel named c.ChatID, or the
+// group of a private invite link (join_invite.go).
+func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (string, error) {
 	if s.bot != nil {
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "telegram: a bot joins a group when its admins add it")
+	}
+	if inv, ok, err := inviteOf(c.ChatID, j.GetPassword()); ok || err != nil {
+		if err != nil {
+			return "", err
+		}
+		return s.joinByInvite(ctx, inv)
 	}
 	name := strings.TrimPrefix(c.ChatID, "@")
 	if !publicName(name) {
@@ -56,23 +64,36 @@ func (s *Session) JoinChat(ctx context.Context, c sdk.Call, _ *pb.JoinChat) (str
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: %s asks newcomers to pass a check in Telegram's app first", name)
 	}
 	switch {
-	case tgerr.Is(err, "USER_ALREADY_PARTICIPANT") || (err == nil && !joinedBy(upd)):
-		// In it already (or Telegram said nothing of the join): the
-		// gateway gets the group as it is now.
-		c, ierr := s.ChatInfo(ctx, chat)
-		if ierr != nil {
-			return "", ierr
-		}
-		s.emit(&pb.Event{ChatId: chat, ChatType: c.Type, Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}}})
+	case tgerr.Is(err, "USER_ALREADY_PARTICIPANT"):
+		return chat, s.announce(ctx, chat)
 	case err != nil:
 		return "", cmdErr("join "+name, err)
-	default:
-		// The join's service message brings the group (serviceEvents).
-		if herr := mgr.Handle(ctx, upd); herr != nil && !errors.Is(herr, context.Canceled) {
-			s.n.host.Logger().Warn("telegram: the join's updates were not handled", "chat", chat, "err", herr)
-		}
 	}
-	return chat, nil
+	return chat, s.joined(ctx, mgr, chat, upd)
+}
+
+// joined hands a join's answer to the update manager: its service
+// message brings the group (serviceEvents). When it has none, the group
+// is announced as it is now.
+func (s *Session) joined(ctx context.Context, mgr *updates.Manager, chat string, upd tg.UpdatesClass) error {
+	if !joinedBy(upd) {
+		return s.announce(ctx, chat)
+	}
+	if herr := mgr.Handle(ctx, upd); herr != nil && !errors.Is(herr, context.Canceled) {
+		s.n.host.Logger().Warn("telegram: the join's updates were not handled", "chat", chat, "err", herr)
+	}
+	return nil
+}
+
+// announce sends the gateway a group the user is in already, as it is
+// now, for its room.
+func (s *Session) announce(ctx context.Context, chat string) error {
+	c, err := s.ChatInfo(ctx, chat)
+	if err != nil {
+		return err
+	}
+	s.emit(&pb.Event{ChatId: chat, ChatType: c.Type, Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}}})
+	return nil
 }
 
 // publicName reports whether s can be a Telegram public name: 5 to 32
@@ -99,10 +120,15 @@ func joinedBy(u tg.UpdatesClass) bool {
 		return false
 	}
 	for _, x := range us.Updates {
-		if m, ok := x.(*tg.UpdateNewChannelMessage); ok {
-			if _, ok := m.Message.(*tg.MessageService); ok {
-				return true
-			}
+		var m tg.MessageClass
+		switch u := x.(type) {
+		case *tg.UpdateNewChannelMessage:
+			m = u.Message
+		case *tg.UpdateNewMessage: // a basic group's
+			m = u.Message
+		}
+		if _, ok := m.(*tg.MessageService); ok {
+			return true
 		}
 	}
 	return false

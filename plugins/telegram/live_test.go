@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -21,11 +22,14 @@ import (
 //	TELEGRAM_LIVE_DIR       a folder kept between runs (the session)
 //	TELEGRAM_LIVE_PHONE     the account's number, for the first run
 //	TELEGRAM_LIVE_PASSWORD  its 2FA password, if it has one
+//	TELEGRAM_LIVE_JOIN      a group to join: a public name (golang) or
+//	                        an invite link (https://t.me/+AbCdEf123)
 //
 // The first run asks Telegram for a code and waits up to 3 minutes for
 // it in the file "code" in TELEGRAM_LIVE_DIR; later runs reuse the
 // session. It connects, lists contacts and chats, and sends one message
-// to the account's Saved Messages.
+// to the account's Saved Messages; with TELEGRAM_LIVE_JOIN, it joins
+// that group as the gateway would (join.go, join_invite.go).
 func TestLive(t *testing.T) {
 	id, hash, dir := os.Getenv("TELEGRAM_LIVE_API_ID"), os.Getenv("TELEGRAM_LIVE_API_HASH"), os.Getenv("TELEGRAM_LIVE_DIR")
 	if id == "" || hash == "" || dir == "" {
@@ -81,6 +85,33 @@ func TestLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("sent message %s to Saved Messages", res.MessageID)
+	if join := os.Getenv("TELEGRAM_LIVE_JOIN"); join != "" {
+		liveJoin(t, ctx, s, h, join)
+	}
+}
+
+// liveJoin joins a group by its public name or its invite link, as the
+// gateway asks for a join of name@ or of joinchat@ with the link as the
+// room's password, and waits for the group to come. A request sent for
+// an admin's approval is logged, not failed: that is Telegram's answer.
+func liveJoin(t *testing.T, ctx context.Context, s *Session, h *testHost, join string) {
+	call, req := sdk.Call{ChatID: join}, &pb.JoinChat{}
+	if _, ok := linkHash(join); ok && !publicName(join) {
+		call.ChatID, req.Password = inviteRoom, join
+	}
+	from := h.count()
+	chat, err := s.JoinChat(ctx, call, req)
+	var se *sdk.Error
+	switch {
+	case errors.As(err, &se) && strings.Contains(se.Text, "INVITE_REQUEST_SENT"):
+		t.Logf("join %s: %s", join, se.Text)
+		return
+	case err != nil:
+		t.Fatalf("join %s: %v", join, err)
+	}
+	ev := h.wait(t, from, "the joined group "+chat, func(ev *pb.Event) bool { return ev.ChatId == chat && ev.GetChat() != nil })
+	c := ev.GetChat().Chat
+	t.Logf("joined %s: %s %q, %d members listed", join, chat, c.Name, len(c.Members))
 }
 
 // liveLogin logs in by phone; the code comes from the file "code".

@@ -327,6 +327,14 @@ func TestMemberEvents(t *testing.T) {
 	if len(evs) != 1 || evs[0].GetChatRemoved().GetReason() != pb.ChatRemovedEvent_REASON_KICKED {
 		t.Errorf("the user removed: %v", evs)
 	}
+	// Someone else joining by a link, or let in on request, is a member
+	// joining (the user's own such join is a new group: join_invite.go).
+	for i, a := range []tg.MessageActionClass{&tg.MessageActionChatJoinedByLink{InviterID: 1002}, &tg.MessageActionChatJoinedByRequest{}} {
+		evs = s.messageEvents(ctx, svc(5+i, 1003, a), false)
+		if len(evs) != 1 || evs[0].GetMember().GetKind() != pb.MemberEvent_KIND_JOINED || evs[0].GetMember().Member.UserId != "1003" {
+			t.Errorf("%T: %v", a, evs)
+		}
+	}
 }
 
 // A group the user is added to, or one renamed, comes whole as a

@@ -286,6 +286,11 @@ func (s *Session) serviceEvents(ctx context.Context, m *tg.MessageService, histo
 		}
 		return evs
 	case *tg.MessageActionChatJoinedByLink, *tg.MessageActionChatJoinedByRequest:
+		if !history && from == userID(s.self) {
+			// The user joined by a link, or an admin approved their
+			// request: a new group (join_invite.go).
+			return s.chatEvent(ctx, chat, m)
+		}
 		return []*pb.Event{base(0, pb.MemberEvent_KIND_JOINED, from)}
 	case *tg.MessageActionChatDeleteUser:
 		kind := pb.MemberEvent_KIND_KICKED

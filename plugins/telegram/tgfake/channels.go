@@ -32,6 +32,16 @@ type Channel struct {
 	// send_messages); Banned, people kept out (view_messages).
 	Restricted []int64
 	Banned     []int64
+	// InviteHash is the channel's private invite link, t.me/+InviteHash
+	// (messages.checkChatInvite, messages.importChatInvite); its case
+	// matters, as on Telegram. InviteExpired: the link was revoked or
+	// ran out. InviteRequest: who joins by it must be approved by an
+	// admin (INVITE_REQUEST_SENT; ApproveJoinRequest).
+	InviteHash    string
+	InviteExpired bool
+	InviteRequest bool
+	// Requests are the people waiting for an admin's approval.
+	Requests []int64
 
 	photoID int64 // the channel's picture in Server.media; 0: none (SetChannelPhoto)
 	pts     int

@@ -256,5 +256,6 @@ func (s *Server) ChannelInfo(id int64) Channel {
 	defer s.mu.Unlock()
 	c := s.channels[id]
 	return Channel{ID: c.ID, Title: c.Title, Broadcast: c.Broadcast, Forum: c.Forum, Creator: c.Creator, AdminsInvite: c.AdminsInvite,
-		Members: slices.Clone(c.Members), Admins: slices.Clone(c.Admins), Restricted: slices.Clone(c.Restricted), Banned: slices.Clone(c.Banned)}
+		Members: slices.Clone(c.Members), Admins: slices.Clone(c.Admins), Restricted: slices.Clone(c.Restricted), Banned: slices.Clone(c.Banned),
+		InviteHash: c.InviteHash, InviteExpired: c.InviteExpired, InviteRequest: c.InviteRequest, Requests: slices.Clone(c.Requests)}
 }

@@ -177,6 +177,7 @@ func New() (*Server, error) {
 	s.registerForums(d)
 	s.registerMembers(d)
 	s.registerPublic(d)
+	s.registerInvites(d)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	go func() { s.done <- c.Up(ctx) }()

@@ -1,0 +1,121 @@
+package telegram_test
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gotd/td/tg"
+
+	"passerelle.im/passerelle/internal/gatewaytest"
+	"passerelle.im/passerelle/internal/xmpptest"
+	"passerelle.im/passerelle/plugins/telegram/tgfake"
+)
+
+// Joining Telegram groups from XMPP through the gateway and a real
+// Prosody: a public group by its name (gophers@), a private one by its
+// invite link given as joinchat@'s password, another by the room +HASH
+// with the hash's capitals escaped (unescaped, the server lowercases
+// them, and the error says so). Each join is answered with gone
+// naming the group's own room (-100…@), whose join then completes and
+// where the group's messages cross both ways. A group that wants an
+// admin's approval refuses the join saying so.
+func TestGatewayJoinByNameAndLink(t *testing.T) {
+	srv := fakeTelegram(t, func(u *tgfake.User) { u.NoCode = true })
+	srv.AddChannel(tgfake.Channel{ID: 630, Title: "Gophers", Username: "gophers", Members: []int64{eve.ID}, Creator: eve.ID})
+	srv.AddChannel(tgfake.Channel{ID: 650, Title: "Secret Garden", Members: []int64{eve.ID}, Creator: eve.ID, InviteHash: "AbCdEf123"})
+	srv.AddChannel(tgfake.Channel{ID: 660, Title: "Hush", Members: []int64{eve.ID}, Creator: eve.ID, InviteHash: "HushHush7"})
+	srv.AddChannel(tgfake.Channel{ID: 670, Title: "Vetted", Members: []int64{eve.ID}, Creator: eve.ID, InviteHash: "Knock_Knock-1", InviteRequest: true})
+	g, d := doraLoggedIn(t, srv, gatewaytest.Options{})
+	g.WaitRoster(d, "eve on the roster", func(r map[string]gatewaytest.RosterItem) bool { return r[g.JID("2002")].Name == "Eve" })
+	ctx := ctxT(t)
+
+	// joinAs sends a MUC join of room (with a password, when given)
+	// and returns the answer: the self-presence or the error.
+	joinAs := func(room, password string) xmpptest.Stanza {
+		t.Helper()
+		x := `<x xmlns='http://jabber.org/protocol/muc'/>`
+		if password != "" {
+			x = `<x xmlns='http://jabber.org/protocol/muc'><password>` + gatewaytest.Escape(password) + `</password></x>`
+		}
+		if err := d.SendRaw(ctx, `<presence to='`+gatewaytest.Escape(room)+`/dora'>`+x+`</presence>`); err != nil {
+			t.Fatal(err)
+		}
+		return g.Next(d, "the answer to the join of "+room, func(s xmpptest.Stanza) bool {
+			return s.Name == "presence" && gatewaytest.Bare(s.From) == room && (s.Type == "error" || strings.Contains(s.XML, `code="110"`))
+		})
+	}
+	// redirected joins alias, expects gone naming the group's room, joins
+	// that, and checks that messages cross it both ways.
+	redirected := func(alias, password string, channel int64) {
+		t.Helper()
+		room := g.JID("-100" + itoa(channel))
+		st := joinAs(alias, password)
+		if st.Type != "error" || st.Err == nil || st.Err.Condition != "gone" || !strings.Contains(st.XML, "xmpp:"+room+"?join") {
+			t.Fatalf("join %s: want gone naming %s, got %s", alias, room, st.XML)
+		}
+		g.WaitLog("room=" + room) // announced: a bookmark or an invitation
+		if self := joinAs(room, ""); self.Type == "error" {
+			t.Fatalf("join %s: %s", room, self.XML)
+		}
+		if !slices.Contains(srv.ChannelInfo(channel).Members, dora.ID) {
+			t.Errorf("dora is not in %d on Telegram", channel)
+		}
+		text := "hello from eve in " + itoa(channel)
+		srv.Send(eve.ID, &tg.PeerChannel{ChannelID: channel}, text)
+		g.Next(d, "eve's message in "+room, func(s xmpptest.Stanza) bool {
+			return s.Name == "message" && gatewaytest.Bare(s.From) == room && s.Body == text
+		})
+		id := d.NewID()
+		reply := "dora answers in " + itoa(channel)
+		if err := d.SendRaw(ctx, `<message type='groupchat' id='`+id+`' to='`+room+`'><body>`+reply+`</body><origin-id xmlns='urn:xmpp:sid:0' id='`+id+`'/></message>`); err != nil {
+			t.Fatal(err)
+		}
+		waitChannel(t, srv, channel, reply)
+	}
+
+	redirected(g.JID("gophers"), "", 630)
+	redirected(g.JID("joinchat"), "https://t.me/+AbCdEf123", 650)
+	// The address keeps the capitals escaped: +\hush\hush7@.
+	redirected(g.JID("+HushHush7"), "", 660)
+
+	// Written as the link has it, the address loses its capitals on the
+	// way (Prosody's nodeprep): the error says how to keep them.
+	if err := d.SendRaw(ctx, `<presence to='+HushHush7@`+g.Domain+`/dora'><x xmlns='http://jabber.org/protocol/muc'/></presence>`); err != nil {
+		t.Fatal(err)
+	}
+	lost := g.Next(d, "the answer to the join of +HushHush7@", func(s xmpptest.Stanza) bool {
+		return s.Name == "presence" && strings.EqualFold(gatewaytest.Bare(s.From), "+HushHush7@"+g.Domain)
+	})
+	if lost.Type != "error" || lost.Err == nil || lost.Err.Condition != "item-not-found" || !strings.Contains(lost.XML, "capitals") || !strings.Contains(lost.XML, "joinchat@") {
+		t.Errorf("join of +HushHush7@ unescaped: want item-not-found saying how to keep the capitals, got %s", lost.XML)
+	}
+
+	st := joinAs(g.JID("joinchat"), "https://t.me/+Knock_Knock-1")
+	if st.Type != "error" || st.Err == nil || st.Err.Condition != "not-allowed" || !strings.Contains(st.XML, "admins must approve") {
+		t.Errorf("join of a group that approves newcomers: want not-allowed saying so, got %s", st.XML)
+	}
+	if !slices.Contains(srv.ChannelInfo(670).Requests, dora.ID) {
+		t.Error("dora's request to join is not on Telegram")
+	}
+}
+
+// waitChannel waits until a channel on the fake Telegram has a message
+// with text.
+func waitChannel(t *testing.T, srv *tgfake.Server, channel int64, text string) {
+	t.Helper()
+	deadline := time.Now().Add(gatewaytest.Timeout)
+	for time.Now().Before(deadline) {
+		for _, m := range srv.ChannelMessages(channel) {
+			if m.Message == text {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("channel %d never got %q", channel, text)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
