@@ -140,6 +140,12 @@ func TestHostileNetworkRoom(t *testing.T) {
 		body := "after " + name
 		groupchat(t, alice, body)
 		roomMessage(t, alice, "", body)
+		// The reflection above comes with the send's result; the probe's
+		// event comes through the network's event stream, which this
+		// message follows in order: once it is shown, the probe was
+		// handled (else the rejoin below could come before the members).
+		groupchat(t, alice, `net-event {"sender":{"userId":"echo-1"},"message":{"text":"handled `+name+`"}}`)
+		roomMessage(t, alice, "Echo One", "handled "+name)
 		if n := s.logs.Count("component link down"); n != 0 {
 			t.Fatalf("%s: the component link went down %d times", name, n)
 		}
@@ -163,7 +169,12 @@ func TestHostileNetworkRoom(t *testing.T) {
 	// A join after all of it: the occupant list, the subject.
 	j := join(t, s.loginResource("alice", "second"), "a", "")
 	if len(j.occupants) < 3 {
-		t.Errorf("rejoined with %d occupants, want the two and the long-nicked member", len(j.occupants))
+		var nicks []string
+		for _, o := range j.occupants {
+			n := nick(o.From)
+			nicks = append(nicks, fmt.Sprintf("%.12q…%q (%d bytes)", n, n[max(0, len(n)-12):], len(n)))
+		}
+		t.Errorf("rejoined with %d occupants (%s), want the two and the long-nicked member", len(j.occupants), strings.Join(nicks, ", "))
 	}
 	if n := s.logs.Count("stanza too large"); n != 0 {
 		t.Errorf("%d stanzas too large for the server:\n%s", n, s.logs)
