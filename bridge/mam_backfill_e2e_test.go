@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -90,21 +89,6 @@ func collectMAM(t *testing.T, c *xmpptest.Client, id, qid string, within time.Du
 	}
 	return p
 }
-
-// ownPluginPID is the plugin process this stack's gateway runs, as its
-// log says: a gateway of a test before may still be about, with its own.
-func ownPluginPID(t *testing.T, s *stack) int {
-	t.Helper()
-	s.logs.waitLog(t, `msg="transport plugin running"`, timeout)
-	m := pluginRunningRe.FindAllStringSubmatch(s.logs.String(), -1)
-	if m == nil {
-		t.Fatal("the log names no plugin process")
-	}
-	pid, _ := strconv.Atoi(m[len(m)-1][1])
-	return pid
-}
-
-var pluginRunningRe = regexp.MustCompile(`msg="transport plugin running".* pid=(\d+)`)
 
 var metaStartRe = regexp.MustCompile(`<start[^>]* id="([^"]+)"`)
 
@@ -279,7 +263,7 @@ func TestRoomScrollBackPluginHung(t *testing.T) {
 	}
 	before := rsmSet(`<max>50</max><before>` + m[1] + `</before>`)
 
-	pid := ownPluginPID(t, s)
+	pid := s.pluginPID()
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}

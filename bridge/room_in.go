@@ -106,7 +106,7 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			t.roomAdminIQ(ctx, st, user, s, r, p) // room_admin.go
 			return true
 		}
-		if p != nil && p.XMLName.Space == nsModerate && p.XMLName.Local == "moderate" && to.Resourcepart() == "" && st.Type() == "set" {
+		if mr, ok := moderateRequestOf(p); ok && to.Resourcepart() == "" && st.Type() == "set" {
 			if r == nil && s != nil {
 				r = s.findRoom(ctx, chatID)
 			}
@@ -114,7 +114,7 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 				t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "you are in no such group on "+t.displayName()))
 				return true
 			}
-			s.moderate(ctx, st, r, p) // room_moderate.go
+			s.moderate(ctx, st, r, mr) // room_moderate.go
 			return true
 		}
 		if st.Type() != "get" || p == nil {

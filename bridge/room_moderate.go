@@ -20,34 +20,82 @@ import (
 // it twice: the first of the result and the event shows the notice, and
 // a later event finds the tombstone (retractedAlready).
 
-// nsModerate is XEP-0425's namespace (version 0.3 and later).
-const nsModerate = muc.NSModerate
+// XEP-0425's namespaces. Version 0.3 and later: <moderate/> with
+// XEP-0424's <retract/>. Before (0.2, still sent by Gajim, Converse.js
+// and older Conversations, and the only one Prosody 0.12's
+// mod_muc_moderation offers): the same inside XEP-0422's <apply-to/>,
+// with the retraction's version 0.
+const (
+	nsModerate  = muc.NSModerate
+	nsModerate0 = muc.NSModerate0
+	nsRetract0  = "urn:xmpp:message-retract:0"
+	nsFasten    = "urn:xmpp:fasten:0"
+)
 
-// moderate handles <moderate id='stanza-id'><retract/><reason/></moderate>.
-func (s *session) moderate(ctx context.Context, st *wire.Stanza, r *room, p *wire.Element) {
+// moderateRequest is a moderation asked in either version of XEP-0425:
+// the message's stanza-id, whether it asks for a retraction (the only
+// moderation there is), and the reason given.
+type moderateRequest struct {
+	id      string
+	retract bool
+	reason  string
+}
+
+// moderateRequestOf reads an IQ's payload p as a moderation request:
+// <moderate id='..' xmlns='urn:xmpp:message-moderate:1'><retract
+// xmlns='urn:xmpp:message-retract:1'/><reason/></moderate>, or <apply-to
+// id='..' xmlns='urn:xmpp:fasten:0'><moderate
+// xmlns='urn:xmpp:message-moderate:0'><retract
+// xmlns='urn:xmpp:message-retract:0'/><reason/></moderate></apply-to>.
+// ok is false for anything else (another fastening, too).
+func moderateRequestOf(p *wire.Element) (req moderateRequest, ok bool) {
+	if p == nil {
+		return req, false
+	}
+	var m *wire.Element
+	nsR := nsRetract
+	switch {
+	case p.XMLName.Space == nsModerate && p.XMLName.Local == "moderate":
+		m = p
+	case p.XMLName.Space == nsFasten && p.XMLName.Local == "apply-to":
+		if m = p.Child(nsModerate0, "moderate"); m == nil {
+			return req, false
+		}
+		nsR = nsRetract0
+	default:
+		return req, false
+	}
+	req.id = p.Attr("id")
+	req.retract = m.Child(nsR, "retract") != nil
+	if rs := m.Child("", "reason"); rs != nil {
+		req.reason = rs.Text
+	}
+	return req, true
+}
+
+// moderate handles a moderation request, of either version: the same
+// checks, the same network Retract and the same notice, which carries
+// both versions.
+func (s *session) moderate(ctx context.Context, st *wire.Stanza, r *room, req moderateRequest) {
 	t := s.t
-	id := p.Attr("id")
+	id := req.id
 	switch {
 	case !t.access.Allowed(s.user):
 		t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
 		return
-	case id == "" || p.Child(nsRetract, "retract") == nil:
+	case id == "" || !req.retract:
 		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "moderate one message by its stanza-id, with <retract/>"))
 		return
 	case !t.host.Caps().GetFeatures().GetRetractions():
 		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, t.displayName()+" does not delete messages"))
 		return
 	}
-	reason := ""
-	if rs := p.Child("", "reason"); rs != nil {
-		reason = rs.Text
-	}
 	ref, err := t.lookupXMPP(ctx, s.LoginID(), r.chatID, id)
 	if err != nil {
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "the gateway does not know the message "+id+" in "+r.jid))
 		return
 	}
-	mod := &moderation{stanzaID: id, reason: reason}
+	mod := &moderation{stanzaID: id, reason: req.reason}
 	s.mu.Lock()
 	s.moderating[ref.RemoteID] = mod
 	s.mu.Unlock()
@@ -103,7 +151,9 @@ func (s *session) moderatedNotices(r *room, mod *moderation) [][]byte {
 }
 
 // moderated is the notice of a moderation (XEP-0425 §4) to one occupant:
-// the message id retracted by the moderator by, with the reason.
+// the message id retracted by the moderator by, with the reason. It
+// carries both versions (0.3 and 0.2), naming the same stanza-id, so
+// that a client of either understands it.
 func moderated(roomJID, to, id, by, reason, msgID string) []byte {
 	var w wire.Writer
 	w.Start("message", "").Attr("from", roomJID).Attr("to", to).Attr("type", "groupchat").Attr("id", msgID)
@@ -112,6 +162,14 @@ func moderated(roomJID, to, id, by, reason, msgID string) []byte {
 	if reason != "" {
 		w.Leaf("reason", "", reason)
 	}
+	w.End()
+	w.Start("apply-to", nsFasten).Attr("id", id)
+	w.Start("moderated", nsModerate0).Attr("by", by)
+	w.Start("retract", nsRetract0).End()
+	if reason != "" {
+		w.Leaf("reason", "", reason)
+	}
+	w.End()
 	w.End()
 	w.Start("fallback", nsFallback).Attr("for", nsRetract).End()
 	w.Leaf("body", "", "A moderator retracted a message, but your client does not support that.")

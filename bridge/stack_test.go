@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -301,42 +302,60 @@ func (s *stack) waitGateway(c *xmpptest.Client) {
 	}
 }
 
-// pluginPID finds the plugin process the gateway started.
+// pluginPID is the plugin process this stack's gateway runs: the pid of
+// the newest "transport plugin running" in this stack's own log, once
+// that process is alive. A scan of /proc could pick a plugin of a test
+// before, still exiting or a zombie; after a kill, the dead pid waits
+// for the restarted plugin's line.
 func (s *stack) pluginPID() int {
 	s.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(timeout)
 	for {
-		entries, _ := os.ReadDir("/proc")
-		for _, e := range entries {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil {
-				continue
-			}
-			cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-			if err != nil || !bytes.HasPrefix(cmdline, []byte(s.plugin+"\x00")) {
-				continue
-			}
-			stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-			if err == nil && ppidOf(string(stat)) == os.Getpid() {
+		if m := pluginRunningRe.FindAllStringSubmatch(s.logs.String(), -1); m != nil {
+			pid, _ := strconv.Atoi(m[len(m)-1][1])
+			if s.livePlugin(pid) {
 				return pid
 			}
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatal("plugin process not found")
+			s.t.Fatalf("no live plugin process in the log:\n%s", pluginRunningRe.FindAllString(s.logs.String(), -1))
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
-func ppidOf(stat string) int {
+var pluginRunningRe = regexp.MustCompile(`msg="transport plugin running".* pid=(\d+)`)
+
+// livePlugin reports whether pid is this stack's plugin binary, a child
+// of its gateway, neither a zombie nor gone.
+func (s *stack) livePlugin(pid int) bool {
+	dir := "/proc/" + strconv.Itoa(pid)
+	cmdline, err := os.ReadFile(dir + "/cmdline")
+	if err != nil || !bytes.HasPrefix(cmdline, []byte(s.plugin+"\x00")) {
+		return false
+	}
+	stat, err := os.ReadFile(dir + "/stat")
+	if err != nil {
+		return false
+	}
+	state, ppid := procStat(string(stat))
+	gateway := os.Getpid()
+	if s.cmd != nil && s.cmd.Process != nil {
+		gateway = s.cmd.Process.Pid
+	}
+	return ppid == gateway && state != "Z" && state != "X" && state != "x"
+}
+
+// procStat is the state and parent pid in /proc/PID/stat.
+func procStat(stat string) (state string, ppid int) {
 	// The fields after the command name, which is in parentheses.
 	i := strings.LastIndexByte(stat, ')')
 	f := strings.Fields(stat[i+1:])
 	if len(f) < 2 {
-		return 0
+		return "", 0
 	}
-	p, _ := strconv.Atoi(f[1])
-	return p
+	ppid, _ = strconv.Atoi(f[1])
+	return f[0], ppid
 }
 
 func (s *stack) killPlugin() int {

@@ -47,7 +47,7 @@ func (ri RoomInfo) Features() []string {
 		f = append(f, NSMAM)
 	}
 	if ri.Moderation {
-		f = append(f, NSModerate)
+		f = append(f, NSModerate, NSModerate0)
 	}
 	return f
 }

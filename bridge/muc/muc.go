@@ -16,6 +16,8 @@ const (
 	NSMAM      = "urn:xmpp:mam:2"
 	// NSModerate is XEP-0425's message moderation.
 	NSModerate = "urn:xmpp:message-moderate:1"
+	// NSModerate0 is XEP-0425 before 0.3, which many clients still speak.
+	NSModerate0 = "urn:xmpp:message-moderate:0"
 	// NSVCardUpdate is XEP-0153's avatar hash in a presence.
 	NSVCardUpdate = "vcard-temp:x:update"
 )
