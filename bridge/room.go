@@ -374,6 +374,7 @@ func (r *room) resourcesLocked() []string {
 // list: each group or channel is a room (its members asked with ChatInfo
 // when the list leaves them out). It runs after each contact sync.
 func (s *session) syncRooms(ctx context.Context) {
+	defer s.roomsSyncDone()
 	t := s.t
 	if !t.host.Caps().GetFeatures().GetGroups() {
 		return
@@ -399,6 +400,31 @@ func (s *session) syncRooms(ctx context.Context) {
 			}
 		}
 		s.setRoom(ctx, c)
+	}
+}
+
+// roomsWait bounds how long an event of a group the session does not
+// know waits for the login's first room sync. After a start, what the
+// outbox kept (a message, the history a stop left undelivered) comes
+// before the plugin runs and the rooms are known: dropped as "not in
+// the group" then, it was lost.
+var roomsWait = time.Minute
+
+// roomsSyncDone marks the session's first room sync ended (whatever it
+// found): events of groups it did not bring need not wait any more.
+func (s *session) roomsSyncDone() {
+	s.roomsSyncedOnce.Do(func() { close(s.roomsSynced) })
+}
+
+// waitRoomsSynced waits for the session's first room sync, at most
+// roomsWait.
+func (s *session) waitRoomsSynced(ctx context.Context) {
+	timer := time.NewTimer(roomsWait)
+	defer timer.Stop()
+	select {
+	case <-s.roomsSynced:
+	case <-timer.C:
+	case <-ctx.Done():
 	}
 }
 

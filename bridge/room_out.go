@@ -8,6 +8,8 @@ import (
 
 	"passerelle.im/passerelle/bridge/muc"
 	"passerelle.im/passerelle/bridge/wire"
+	"google.golang.org/protobuf/proto"
+
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
 )
@@ -76,6 +78,7 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	}
 	r := s.rooms.get(ev.ChatId)
 	if r == nil {
+		s.waitRoomsSynced(ctx)
 		if r = s.findRoom(ctx, ev.ChatId); r == nil {
 			t.log.Warn("event of a group the user is not in; dropped", "chat", ev.ChatId, "kind", kindOf(ev))
 			return nil
@@ -203,6 +206,8 @@ func (s *session) memberEvent(r *room, me *pb.MemberEvent) [][]byte {
 	switch me.Kind {
 	case pb.MemberEvent_KIND_JOINED, pb.MemberEvent_KIND_ROLE_CHANGED:
 		if had && me.Kind == pb.MemberEvent_KIND_ROLE_CHANGED && m.Nick == "" {
+			// A copy: the event is the outbox's too, encoded meanwhile.
+			m = proto.CloneOf(m)
 			m.Nick = old.Nick
 		}
 		r.members[id] = m

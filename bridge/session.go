@@ -46,6 +46,10 @@ type session struct {
 
 	// rooms are the login's groups as MUC rooms (room.go).
 	rooms roomSet
+	// roomsSynced is closed once the first room sync since the start
+	// ended (roomsWait).
+	roomsSynced     chan struct{}
+	roomsSyncedOnce sync.Once
 	// joins are the joins of rooms not known yet (room_join.go), under mu.
 	joins joinsUnderway
 	// progress is the login's long work under way (progress.go).
@@ -63,7 +67,8 @@ func newSession(t *transport, l store.Login) *session {
 	return &session{t: t, user: l.UserJID, login: l,
 		presences: map[string]*pb.Presence{}, avatars: map[string]string{}, avatarIDs: map[string]string{},
 		moderating:   map[string]*moderation{},
-		pictureSlots: make(chan struct{}, pictureFetches)}
+		pictureSlots: make(chan struct{}, pictureFetches),
+		roomsSynced:  make(chan struct{})}
 }
 
 // Login returns the session's login record as it is now.

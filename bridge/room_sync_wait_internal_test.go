@@ -1,0 +1,78 @@
+package bridge
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/bridge/muc"
+	"passerelle.im/passerelle/bridge/pluginhost"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
+)
+
+// syncWaitFixture is a transport whose plugin has not started (its
+// capabilities unknown), with alice's login and no room yet: a start,
+// while the outbox's backlog is delivered.
+func syncWaitFixture(t *testing.T) (*transport, *session, *pb.Event) {
+	t.Helper()
+	tr := newTestTransport(t)
+	tr.domain = "echo.localhost"
+	tr.host = pluginhost.New(pluginhost.Config{Name: "echo", Log: slog.New(slog.DiscardHandler)})
+	s := tr.setLogin(store.Login{Transport: "echo", UserJID: "alice@localhost", LoginID: "alice-echo", DisplayName: "Alice"})
+	ev := &pb.Event{EventId: "kept", LoginId: "alice-echo", ChatId: "g1", ChatType: pb.ChatType_CHAT_TYPE_GROUP, IsBackfill: true,
+		TimestampUnixMicro: time.Now().UnixMicro(), Sender: &pb.Sender{UserId: "echo-1"},
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "kept at the stop"}}}
+	return tr, s, ev
+}
+
+// A group's message the outbox kept across a stop is delivered after
+// the start before the plugin runs and the login's rooms are known: it
+// waits for the first room sync, then goes to its room's archive. It was
+// dropped as "of a group the user is not in", so lost
+// (TestEndToEndHistoryOnDemand saw it under load in CI).
+func TestRoomEventWaitsForRoomSync(t *testing.T) {
+	tr, s, ev := syncWaitFixture(t)
+	go func() {
+		time.Sleep(50 * time.Millisecond) // the plugin starts, the rooms come
+		r, _ := s.rooms.add("g1", func() *room {
+			return &room{chatID: "g1", jid: "g1@echo.localhost", members: map[string]*pb.Member{}, names: map[string]string{},
+				nicks: muc.NewNicks(), joined: map[string]bool{}}
+		})
+		s.updateRoom(context.Background(), r, &pb.Chat{ChatId: "g1", Type: pb.ChatType_CHAT_TYPE_GROUP, Name: "G",
+			Members: []*pb.Member{{UserId: "alice-echo"}, {UserId: "echo-1", Nick: "One"}}}, false)
+		s.roomsSyncDone()
+	}()
+	tr.renderRoom(context.Background(), delivery{ev: ev, xid: "x1"}, s)
+	if n := archivedCount(t, tr, s); n != 1 {
+		t.Fatalf("%d messages in the group's archive after the first room sync, want the one kept", n)
+	}
+}
+
+// A group the first room sync did not bring stays unknown: its event is
+// dropped then (logged), not waited for again; nor does it wait past
+// roomsWait when no sync comes.
+func TestRoomEventNoRoomAfterSync(t *testing.T) {
+	tr, s, ev := syncWaitFixture(t)
+	old := roomsWait
+	roomsWait = 100 * time.Millisecond
+	defer func() { roomsWait = old }()
+	start := time.Now()
+	tr.renderRoom(context.Background(), delivery{ev: ev, xid: "x1"}, s)
+	if waited := time.Since(start); waited < roomsWait {
+		t.Errorf("dropped after %s, before the room sync or roomsWait", waited)
+	}
+	s.roomsSyncDone()
+	roomsWait = time.Hour
+	done := make(chan struct{})
+	go func() {
+		tr.renderRoom(context.Background(), delivery{ev: ev, xid: "x2"}, s)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("waited for a room sync that had ended")
+	}
+}
