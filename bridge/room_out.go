@@ -6,10 +6,10 @@ import (
 	"strings"
 	"time"
 
-	"passerelle.im/passerelle/bridge/muc"
-	"passerelle.im/passerelle/bridge/wire"
 	"google.golang.org/protobuf/proto"
 
+	"passerelle.im/passerelle/bridge/muc"
+	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
 )
