@@ -91,3 +91,71 @@ func TestNameDiscoWithoutJoinChat(t *testing.T) {
 		t.Errorf("disco#info without join_chat: want a contact's, got %s", st.XML)
 	}
 }
+
+// joinAnswer waits for the answer to a join of roomJID sent before: the
+// error presence, or nil once the subject came.
+func joinAnswer(t *testing.T, c *xmpptest.Client, roomJID string) *xmpptest.Stanza {
+	t.Helper()
+	st, err := c.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+		return bareJID(s.From) == roomJID && (s.Type == "error" || strings.Contains(s.XML, "<subject"))
+	})
+	if err != nil {
+		t.Fatalf("join %s: no answer: %v", roomJID, err)
+	}
+	if st.Type != "error" {
+		return nil
+	}
+	return &st
+}
+
+// TestJoinChatByNameConcurrentPasswords: two joins of the same name at
+// once with different passwords (a Telegram joinchat with two invite
+// links; echo's secret-go, which needs pw-go) are two commands, each
+// answered by its own: the right password is redirected to #go, the
+// wrong one refused with not-authorized. (Both got the first one's
+// answer.) Joins with the same password still wait for one command.
+func TestJoinChatByNameConcurrentPasswords(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	phone := s.loginResource("alice", "phone")
+	s.logs.waitLog(t, "contacts synced", timeout)
+	byName := "secret-go@" + domain
+	join := func(c *xmpptest.Client, password string) {
+		raw(t, c, `<presence to='`+byName+`/gopher'><x xmlns='http://jabber.org/protocol/muc'><password>`+password+`</password></x></presence>`)
+	}
+	gone := func(who string, e *xmpptest.Stanza) {
+		t.Helper()
+		if e == nil || e.Err == nil || e.Err.Condition != "gone" || !strings.Contains(e.XML, "xmpp:"+channelRoom("go")+"?join") {
+			t.Errorf("%s: want gone naming %s, got %+v", who, channelRoom("go"), e)
+		}
+	}
+	refused := func(who string, e *xmpptest.Stanza) {
+		t.Helper()
+		if e == nil || e.Err == nil || e.Err.Condition != "not-authorized" {
+			t.Errorf("%s: want not-authorized, got %+v", who, e)
+		}
+	}
+
+	// The wrong password sent first, then the right one, and the reverse
+	// (two streams: the gateway may get them in either order).
+	join(phone, "nope")
+	join(alice, "pw-go")
+	refused("wrong password first", joinAnswer(t, phone, byName))
+	gone("right password second", joinAnswer(t, alice, byName))
+	join(alice, "pw-go")
+	join(phone, "nope")
+	gone("right password first", joinAnswer(t, alice, byName))
+	refused("wrong password second", joinAnswer(t, phone, byName))
+	if n := s.logs.Count("joining a group by its ID"); n != 4 {
+		t.Errorf("%d JoinChat commands, want 4", n)
+	}
+
+	// The same password twice: one command.
+	join(alice, "pw-go")
+	join(phone, "pw-go")
+	gone("same password, first", joinAnswer(t, alice, byName))
+	gone("same password, second", joinAnswer(t, phone, byName))
+	if n := s.logs.Count("joining a group by its ID"); n != 5 {
+		t.Errorf("%d JoinChat commands, want 5", n)
+	}
+}
