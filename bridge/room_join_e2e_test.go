@@ -92,15 +92,15 @@ func TestNameDiscoWithoutJoinChat(t *testing.T) {
 	}
 }
 
-// joinAnswer waits for the answer to a join of roomJID sent before: the
-// error presence, or nil once the subject came.
-func joinAnswer(t *testing.T, c *xmpptest.Client, roomJID string) *xmpptest.Stanza {
+// joinAnswer waits for the answer to a join of occupant (room/nick) sent
+// before: the error presence, or nil once the subject came.
+func joinAnswer(t *testing.T, c *xmpptest.Client, occupant string) *xmpptest.Stanza {
 	t.Helper()
 	st, err := c.Next(ctxT(t), func(s xmpptest.Stanza) bool {
-		return bareJID(s.From) == roomJID && (s.Type == "error" || strings.Contains(s.XML, "<subject"))
+		return (s.From == occupant && s.Type == "error") || (bareJID(s.From) == bareJID(occupant) && strings.Contains(s.XML, "<subject"))
 	})
 	if err != nil {
-		t.Fatalf("join %s: no answer: %v", roomJID, err)
+		t.Fatalf("join %s: no answer: %v", occupant, err)
 	}
 	if st.Type != "error" {
 		return nil
@@ -110,19 +110,21 @@ func joinAnswer(t *testing.T, c *xmpptest.Client, roomJID string) *xmpptest.Stan
 
 // TestJoinChatByNameConcurrentPasswords: two joins of the same name at
 // once with different passwords (a Telegram joinchat with two invite
-// links; echo's secret-go, which needs pw-go) are two commands, each
-// answered by its own: the right password is redirected to #go, the
-// wrong one refused with not-authorized. (Both got the first one's
-// answer.) Joins with the same password still wait for one command.
+// links; echo's secret-go, which needs pw-go and answers after 300 ms)
+// are two commands, each answered by its own: the right password is
+// redirected to #go, the wrong one refused with not-authorized. (The
+// second got the first one's answer.) Joins with the same password
+// still wait for one command. The joins go back to back on one stream
+// (two nicks), so that they overlap and come in the order sent.
 func TestJoinChatByNameConcurrentPasswords(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := registered(t, s, "alice")
-	phone := s.loginResource("alice", "phone")
 	s.logs.waitLog(t, "contacts synced", timeout)
 	byName := "secret-go@" + domain
-	join := func(c *xmpptest.Client, password string) {
-		raw(t, c, `<presence to='`+byName+`/gopher'><x xmlns='http://jabber.org/protocol/muc'><password>`+password+`</password></x></presence>`)
+	join := func(nick, password string) {
+		raw(t, alice, `<presence to='`+byName+`/`+nick+`'><x xmlns='http://jabber.org/protocol/muc'><password>`+password+`</password></x></presence>`)
 	}
+	answer := func(nick string) *xmpptest.Stanza { return joinAnswer(t, alice, byName+"/"+nick) }
 	gone := func(who string, e *xmpptest.Stanza) {
 		t.Helper()
 		if e == nil || e.Err == nil || e.Err.Condition != "gone" || !strings.Contains(e.XML, "xmpp:"+channelRoom("go")+"?join") {
@@ -135,27 +137,29 @@ func TestJoinChatByNameConcurrentPasswords(t *testing.T) {
 			t.Errorf("%s: want not-authorized, got %+v", who, e)
 		}
 	}
-
-	// The wrong password sent first, then the right one, and the reverse
-	// (two streams: the gateway may get them in either order).
-	join(phone, "nope")
-	join(alice, "pw-go")
-	refused("wrong password first", joinAnswer(t, phone, byName))
-	gone("right password second", joinAnswer(t, alice, byName))
-	join(alice, "pw-go")
-	join(phone, "nope")
-	gone("right password first", joinAnswer(t, alice, byName))
-	refused("wrong password second", joinAnswer(t, phone, byName))
-	if n := s.logs.Count("joining a group by its ID"); n != 4 {
-		t.Errorf("%d JoinChat commands, want 4", n)
+	commands := func(want int) {
+		t.Helper()
+		if n := s.logs.Count("joining a group by its ID"); n != want {
+			t.Errorf("%d JoinChat commands, want %d", n, want)
+		}
 	}
+
+	// The wrong password first, then the right one, and the reverse.
+	join("a", "nope")
+	join("b", "pw-go")
+	refused("wrong password first", answer("a"))
+	gone("right password second", answer("b"))
+	commands(2)
+	join("c", "pw-go")
+	join("d", "nope")
+	gone("right password first", answer("c"))
+	refused("wrong password second", answer("d"))
+	commands(4)
 
 	// The same password twice: one command.
-	join(alice, "pw-go")
-	join(phone, "pw-go")
-	gone("same password, first", joinAnswer(t, alice, byName))
-	gone("same password, second", joinAnswer(t, phone, byName))
-	if n := s.logs.Count("joining a group by its ID"); n != 5 {
-		t.Errorf("%d JoinChat commands, want 5", n)
-	}
+	join("e", "pw-go")
+	join("f", "pw-go")
+	gone("same password, first", answer("e"))
+	gone("same password, second", answer("f"))
+	commands(5)
 }
