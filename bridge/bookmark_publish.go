@@ -22,15 +22,23 @@ const nsBookmarks = "urn:xmpp:bookmarks:1"
 // server allows). It returns an error when the server or the user's PEP
 // refused it or did not answer.
 func (t *transport) publishBookmark(ctx context.Context, user, roomJID, name, nick string) error {
+	var c wire.Writer
+	c.Start("conference", nsBookmarks).Attr("autojoin", "true").Attr("name", wire.XMLSafe(name))
+	if nick = wire.XMLSafe(nick); nick != "" {
+		c.Leaf("nick", "", nick)
+	}
+	return t.publishConference(ctx, user, roomJID, c.Bytes())
+}
+
+// publishConference publishes the item roomJID of user's bookmarks with
+// conference (a whole <conference/> element), as publishBookmark does.
+func (t *transport) publishConference(ctx context.Context, user, roomJID string, conference []byte) error {
 	var w wire.Writer
-	id := t.privilegedSet(&w, user)
+	id := t.privilegedIQ(&w, user, "set")
 	w.Start("publish", "").Attr("node", nsBookmarks)
 	w.Start("item", "").Attr("id", roomJID)
-	w.Start("conference", nsBookmarks).Attr("autojoin", "true").Attr("name", wire.XMLSafe(name))
-	if nick = wire.XMLSafe(nick); nick != "" {
-		w.Leaf("nick", "", nick)
-	}
-	w.End().End().End() // conference, item, publish
+	w.Raw(conference)
+	w.End().End() // item, publish
 	w.Start("publish-options", "")
 	w.Start("x", wire.NSData).Attr("type", "submit")
 	for _, f := range [...][2]string{
@@ -45,49 +53,53 @@ func (t *transport) publishBookmark(ctx context.Context, user, roomJID, name, ni
 		}
 		w.Leaf("value", "", f[1]).End()
 	}
-	return t.privilegedCall(ctx, id, w.Bytes(), "publish")
+	_, err := t.privilegedCall(ctx, id, w.Bytes(), "publish")
+	return err
 }
 
 // retractBookmark takes roomJID out of user's bookmarks, as the user.
 func (t *transport) retractBookmark(ctx context.Context, user, roomJID string) error {
 	var w wire.Writer
-	id := t.privilegedSet(&w, user)
+	id := t.privilegedIQ(&w, user, "set")
 	w.Start("retract", "").Attr("node", nsBookmarks).Attr("notify", "true")
 	w.Start("item", "").Attr("id", roomJID)
-	return t.privilegedCall(ctx, id, w.Bytes(), "retract")
+	_, err := t.privilegedCall(ctx, id, w.Bytes(), "retract")
+	return err
 }
 
-// privilegedSet starts in w a privileged iq set to user's PEP, up to the
-// open <pubsub/>, and returns the outer iq's id.
-func (t *transport) privilegedSet(w *wire.Writer, user string) string {
+// privilegedIQ starts in w a privileged iq of type typ (get, set) to
+// user's PEP, up to the open <pubsub/>, and returns the outer iq's id.
+func (t *transport) privilegedIQ(w *wire.Writer, user, typ string) string {
 	id := t.link.NewID()
-	w.Start("iq", "").Attr("from", t.domain).Attr("to", user).Attr("type", "set").Attr("id", id)
+	w.Start("iq", "").Attr("from", t.domain).Attr("to", user).Attr("type", typ).Attr("id", id)
 	w.Start("privileged_iq", nsPrivilege)
-	w.Start("iq", "jabber:client").Attr("to", user).Attr("type", "set").Attr("id", t.newID())
+	w.Start("iq", "jabber:client").Attr("to", user).Attr("type", typ).Attr("id", t.newID())
 	w.Start("pubsub", nsPubSub)
 	return id
 }
 
-// privilegedCall sends a privileged iq and waits for its answer: an
-// error when the server refused to send it, or the user's PEP refused
-// what it carried.
-func (t *transport) privilegedCall(ctx context.Context, id string, iq []byte, what string) error {
+// privilegedCall sends a privileged iq and waits for its answer: the
+// user's own iq's answer, which the server forwarded (nil when it did
+// not), or an error when the server refused to send it, or the user's
+// PEP refused what it carried.
+func (t *transport) privilegedCall(ctx context.Context, id string, iq []byte, what string) (*wire.Element, error) {
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	st, err := t.link.IQ(cctx, id, iq)
 	if err != nil {
-		return fmt.Errorf("privileged %s: %w", what, err)
+		return nil, fmt.Errorf("privileged %s: %w", what, err)
 	}
 	if st.Type() != "result" {
 		cond, text := st.ErrorCondition()
-		return fmt.Errorf("privileged %s refused: %s %s", what, cond, text)
+		return nil, fmt.Errorf("privileged %s refused: %s %s", what, cond, text)
 	}
 	// mod_privilege answers result with the user's own answer forwarded;
 	// an error there is the PEP's refusal.
-	if inner := forwardedIQ(st); inner != nil && inner.Attr("type") == "error" {
-		return errors.New("the user's PEP refused the " + what + ": " + pepCondition(inner))
+	inner := forwardedIQ(st)
+	if inner != nil && inner.Attr("type") == "error" {
+		return nil, errors.New("the user's PEP refused the " + what + ": " + pepCondition(inner))
 	}
-	return nil
+	return inner, nil
 }
 
 // forwardedIQ is the iq inside <privilege><forwarded> of a privileged

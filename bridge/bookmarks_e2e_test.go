@@ -81,3 +81,66 @@ func TestRoomInvitedWithoutPrivilege(t *testing.T) {
 		t.Errorf("bookmarked without the permission: %s", items.XML)
 	}
 }
+
+// TestRoomBookmarkRenamed: the group renamed on the network is renamed in
+// the user's XEP-0402 bookmark too, which keeps what the user made of it
+// (autojoin off, their nick, an extension); a bookmark the user deleted
+// is not made again by the next rename. (The bookmark kept the name it
+// was published with.)
+func TestRoomBookmarkRenamed(t *testing.T) {
+	s := newStack(t, stackOptions{privileged: true})
+	alice := s.user("alice")
+	s.waitGateway(alice)
+	s.logs.waitLog(t, "privileges granted by the server", timeout)
+	if r := register(t, alice, "alice-echo"); r.Type != "result" {
+		t.Fatalf("register: %s", r.XML)
+	}
+	s.logs.waitLog(t, `msg="room bookmarked" transport=echo user=alice@localhost room=`+room, timeout)
+	iq := func(body string) xmpptest.Stanza {
+		t.Helper()
+		st, err := alice.IQ(ctxT(t), body)
+		if err != nil || st.Type != "result" {
+			t.Fatalf("%s: %v %s", body, err, st.XML)
+		}
+		return st
+	}
+	bookmarks := func() string {
+		t.Helper()
+		return iq(`<iq type='get'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:bookmarks:1'/></pubsub></iq>`).XML
+	}
+	rename := func(name string) {
+		t.Helper()
+		iq(`<iq type='set' to='` + room + `'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'>` +
+			`<field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field>` +
+			`<field var='muc#roomconfig_roomname'><value>` + name + `</value></field></x></query></iq>`)
+	}
+
+	// The user's client changes the bookmark: no autojoin, its own nick,
+	// an extension of its own.
+	iq(`<iq type='set'><pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='urn:xmpp:bookmarks:1'><item id='` + room + `'>` +
+		`<conference xmlns='urn:xmpp:bookmarks:1' name='Echo room' autojoin='false'><nick>ali</nick>` +
+		`<extensions><state xmlns='urn:example:client' pinned='yes'/></extensions></conference></item></publish>` +
+		`<publish-options><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>` +
+		`<field var='pubsub#persist_items'><value>true</value></field><field var='pubsub#access_model'><value>whitelist</value></field>` +
+		`<field var='pubsub#max_items'><value>max</value></field></x></publish-options></pubsub></iq>`)
+
+	rename("Bridges")
+	s.logs.waitLog(t, `msg="room bookmark renamed" transport=echo user=alice@localhost room=`+room, timeout)
+	got := bookmarks()
+	for _, want := range []string{`name="Bridges"`, `autojoin="false"`, `<nick>ali</nick>`, `pinned="yes"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("renamed bookmark lacks %s: %s", want, got)
+		}
+	}
+	if strings.Contains(got, "Echo room") || strings.Count(got, "<item ") != 1 {
+		t.Errorf("want one bookmark, renamed: %s", got)
+	}
+
+	// Deleted by the user, it stays deleted.
+	iq(`<iq type='set'><pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='urn:xmpp:bookmarks:1' notify='true'><item id='` + room + `'/></retract></pubsub></iq>`)
+	rename("Ponts")
+	s.logs.waitLog(t, `msg="room bookmark not renamed`, timeout)
+	if got := bookmarks(); strings.Contains(got, room) {
+		t.Errorf("a deleted bookmark was made again: %s", got)
+	}
+}

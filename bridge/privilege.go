@@ -26,6 +26,10 @@ func (p perms) rosterRead() bool { return p.roster == "get" || p.roster == "both
 // with a payload in namespace ns as the user.
 func (p perms) iqSet(ns string) bool { return p.iq[ns] == "set" || p.iq[ns] == "both" }
 
+// iqGet reports whether the component may send iq stanzas of type get
+// with a payload in namespace ns as the user.
+func (p perms) iqGet(ns string) bool { return p.iq[ns] == "get" || p.iq[ns] == "both" }
+
 // serverDomain is the XMPP server the component is attached to: the
 // component's parent domain. Only it may grant privileges.
 func (t *transport) serverDomain() string {

@@ -139,6 +139,9 @@ func (s *session) setRoom(ctx context.Context, c *pb.Chat) *room {
 		return &room{chatID: c.ChatId, jid: rj.String(), members: map[string]*pb.Member{}, names: map[string]string{},
 			nicks: muc.NewNicks(), joined: map[string]bool{}}
 	})
+	r.mu.Lock()
+	oldName := r.name
+	r.mu.Unlock()
 	out := s.updateRoom(ctx, r, c, !fresh)
 	s.noteRoomAvatar(r, c) // room_avatar.go
 	if fresh {
@@ -146,6 +149,8 @@ func (s *session) setRoom(ctx context.Context, c *pb.Chat) *room {
 		nick := r.ownNickLocked(s)
 		r.mu.Unlock()
 		t.announceRoom(ctx, s.user, r.jid, r.displayName(), nick)
+	} else if name := r.displayName(); oldName != "" && name != oldName {
+		t.renameBookmark(ctx, s.user, r.jid, name) // bookmark_rename.go
 	}
 	for _, st := range out {
 		t.send(ctx, st)

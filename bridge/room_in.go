@@ -149,6 +149,9 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			s.occupantVCard(ctx, st, r, to.Resourcepart()) // room_avatar.go
 			return true
 		}
+		if r == nil && s != nil && to.Resourcepart() == "" && p.XMLName.Space == wire.NSDiscoInfo {
+			return s.aliasDiscoInfo(ctx, st, chatID, p) // room_join_disco.go: a room joined by name
+		}
 		if r == nil || to.Resourcepart() != "" {
 			return false
 		}

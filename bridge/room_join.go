@@ -21,7 +21,8 @@ import (
 // network sent the chat: a ChatEvent, before or after the command's
 // result. An error result is the join's error presence, its condition
 // the error code's (item-not-found for NOT_FOUND). Joins of the same
-// room while one is under way wait for the same command.
+// room with the same password while one is under way wait for the same
+// command; each join completes on its own command's success only.
 //
 // Without join_chat a join to an unknown room is refused with
 // item-not-found, as before. A network that knows the chat by another ID
@@ -42,14 +43,27 @@ type pendingJoin struct {
 	join     muc.Join
 }
 
-// joinsUnderway are a session's joins of rooms not known yet, by chat ID:
-// each a batch waiting for one command.
+// joinsUnderway are a session's joins of rooms not known yet: each a
+// batch waiting for one command, by chat ID and password. Joins with
+// different passwords are different commands: the same name with two
+// invite links may lead to two groups, or one of them to none.
 type joinsUnderway struct {
-	m map[string]*joinBatch
+	m map[joinKey]*joinBatch
 }
 
+// joinKey names the command a join waits for.
+type joinKey struct{ chatID, password string }
+
 // joinBatch is the joins of one room waiting for the same JoinChat.
-type joinBatch struct{ joins []pendingJoin }
+type joinBatch struct {
+	chatID string
+	joins  []pendingJoin
+	// joined: the command succeeded, and the joins wait for the
+	// network's chat (setRoom) only. A chat that comes before completes
+	// no batch whose command has not said yes: that command may still
+	// refuse its password.
+	joined bool
+}
 
 // joinByID sends a join of a room the gateway does not know to the
 // network, when the network joins chats by ID; false when it does not.
@@ -59,15 +73,16 @@ func (s *session) joinByID(ctx context.Context, st *wire.Stanza, chatID string, 
 		return false
 	}
 	ctx = context.WithoutCancel(ctx)
+	key := joinKey{chatID, join.Password}
 	s.mu.Lock()
 	if s.joins.m == nil {
-		s.joins.m = map[string]*joinBatch{}
+		s.joins.m = map[joinKey]*joinBatch{}
 	}
-	b := s.joins.m[chatID]
+	b := s.joins.m[key]
 	first := b == nil
 	if first {
-		b = &joinBatch{}
-		s.joins.m[chatID] = b
+		b = &joinBatch{chatID: chatID}
+		s.joins.m[key] = b
 	}
 	b.joins = append(b.joins, pendingJoin{st: st, from: from, to: to, join: join})
 	s.mu.Unlock()
@@ -80,56 +95,73 @@ func (s *session) joinByID(ctx context.Context, st *wire.Stanza, chatID string, 
 	t.host.Send(cmd, func(res *pb.CommandResult) {
 		if res.Error != nil {
 			t.log.Info("joining a group refused", "user", s.user, "chat", chatID, "code", res.Error.Code, "err", res.Error.Text)
-			s.failJoins(ctx, chatID, b, conditionOf(res.Error.Code), res.Error.Text)
+			s.failJoins(ctx, key, b, conditionOf(res.Error.Code), res.Error.Text)
 			return
 		}
 		if joined := res.GetChatId(); joined != "" && joined != chatID {
-			s.joinedElsewhere(ctx, chatID, b, joined)
+			s.joinedElsewhere(ctx, key, b, joined)
 			return
 		}
+		s.mu.Lock()
+		b.joined = true
+		s.mu.Unlock()
 		if r := s.rooms.get(chatID); r != nil {
 			s.completeJoins(ctx, r) // the chat came first
 			return
 		}
 		time.AfterFunc(joinWait, func() {
-			s.failJoins(ctx, chatID, b, wire.RemoteServerTimeout, t.displayName()+" did not say what "+to.Bare().String()+" is")
+			s.failJoins(ctx, key, b, wire.RemoteServerTimeout, t.displayName()+" did not say what "+to.Bare().String()+" is")
 		})
 	})
 	return true
 }
 
-// takeJoins removes and returns the joins waiting for a chat: those of
-// batch b, or of any batch when b is nil.
-func (s *session) takeJoins(chatID string, b *joinBatch) []pendingJoin {
+// takeJoins removes batch b and returns its joins; none when it was
+// taken already.
+func (s *session) takeJoins(key joinKey, b *joinBatch) []pendingJoin {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cur := s.joins.m[chatID]
-	if cur == nil || (b != nil && cur != b) {
+	if s.joins.m[key] != b {
 		return nil // done with already; a later batch is not this command's
 	}
-	delete(s.joins.m, chatID)
-	return cur.joins
+	delete(s.joins.m, key)
+	return b.joins
+}
+
+// takeJoined removes and returns the joins of chatID whose command
+// succeeded.
+func (s *session) takeJoined(chatID string) []pendingJoin {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []pendingJoin
+	for k, b := range s.joins.m {
+		if b.chatID == chatID && b.joined {
+			delete(s.joins.m, k)
+			out = append(out, b.joins...)
+		}
+	}
+	return out
 }
 
 // failJoins refuses the joins of batch b, if still waiting.
-func (s *session) failJoins(ctx context.Context, chatID string, b *joinBatch, cond wire.Condition, text string) {
-	for _, j := range s.takeJoins(chatID, b) {
+func (s *session) failJoins(ctx context.Context, key joinKey, b *joinBatch, cond wire.Condition, text string) {
+	for _, j := range s.takeJoins(key, b) {
 		s.t.send(ctx, wire.ErrorReply(j.st, cond, text))
 	}
 }
 
 // joinedElsewhere answers the joins of batch b, made under another name
 // than the chat's own ID (joined), with gone naming the chat's room.
-func (s *session) joinedElsewhere(ctx context.Context, chatID string, b *joinBatch, joined string) {
+func (s *session) joinedElsewhere(ctx context.Context, key joinKey, b *joinBatch, joined string) {
 	t := s.t
 	rj, err := t.puppetJID(joined)
 	if err != nil {
 		t.log.Warn("a group joined by name has no room address", "chat", joined, "err", err)
-		s.failJoins(ctx, chatID, b, wire.ItemNotFound, t.displayName()+" joined a group the gateway cannot show")
+		s.failJoins(ctx, key, b, wire.ItemNotFound, t.displayName()+" joined a group the gateway cannot show")
 		return
 	}
-	t.log.Info("group joined by another name", "user", s.user, "asked", chatID, "chat", joined)
-	for _, j := range s.takeJoins(chatID, b) {
+	t.log.Info("group joined by another name", "user", s.user, "asked", key.chatID, "chat", joined)
+	for _, j := range s.takeJoins(key, b) {
 		t.send(ctx, wire.GoneReply(j.st, "xmpp:"+rj.String()+"?join", "joined: this group's room is "+rj.String()))
 	}
 }
@@ -137,7 +169,7 @@ func (s *session) joinedElsewhere(ctx context.Context, chatID string, b *joinBat
 // completeJoins completes the joins waiting for a room the network just
 // described (setRoom).
 func (s *session) completeJoins(ctx context.Context, r *room) {
-	for _, j := range s.takeJoins(r.chatID, nil) {
+	for _, j := range s.takeJoined(r.chatID) {
 		s.t.joinRoom(context.WithoutCancel(ctx), j.st, s, r, r.chatID, j.from, j.to, j.join, nil)
 	}
 }

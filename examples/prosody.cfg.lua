@@ -27,8 +27,10 @@ VirtualHost "localhost"
                 -- publish the users' groups to their XEP-0402 bookmarks
                 -- (PEP node urn:xmpp:bookmarks:1, autojoin) so their
                 -- clients join them; without it each new group comes as
-                -- one XEP-0249 invitation instead
-                ["http://jabber.org/protocol/pubsub"] = "set";
+                -- one XEP-0249 invitation instead. "both": reading a
+                -- bookmark too, to rename it when its group is renamed
+                -- ("set" alone: bookmarks keep the name they were made with)
+                ["http://jabber.org/protocol/pubsub"] = "both";
             };
         };
     }

@@ -20,7 +20,8 @@ import (
 //
 // A channel is also joined by its public name, PublicSign and its name
 // ("public-go" joins "#go"), as a Telegram group by its @name: the join
-// answers with the channel's own ID.
+// answers with the channel's own ID; by a secret name with its password
+// (secret.go), as by a Telegram invite link.
 //
 // In a channel, and in the echo room, the user may change their nick
 // (sdk.NickSetter, feature set_nick): the network answers with a
@@ -111,6 +112,11 @@ func (s *Session) JoinChat(_ context.Context, c sdk.Call, j *pb.JoinChat) (strin
 	if name, ok := strings.CutPrefix(c.ChatID, PublicSign); ok && name != "" {
 		joined = ChannelSign + name
 		c.ChatID = joined
+	}
+	if ch, err := secretChannel(c.ChatID, j.Password); err != nil { // secret.go
+		return "", err
+	} else if ch != "" {
+		joined, c.ChatID = ch, ch
 	}
 	switch {
 	case !isChannel(c.ChatID):

@@ -46,8 +46,9 @@ type Component struct {
 	Secret string
 	// Privileged grants XEP-0356 privileges through mod_privilege (from
 	// prosody-modules): roster "both", message "outgoing", iq "get" on
-	// urn:xmpp:http:upload:0 and iq "set" on
-	// http://jabber.org/protocol/pubsub (the users' XEP-0402 bookmarks).
+	// urn:xmpp:http:upload:0 and iq "both" on
+	// http://jabber.org/protocol/pubsub (the users' XEP-0402 bookmarks,
+	// published and read).
 	// Prosody advertises them right after the handshake, with
 	// urn:xmpp:privilege:2.
 	Privileged bool
