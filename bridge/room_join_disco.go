@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"passerelle.im/passerelle/bridge/muc"
 	"passerelle.im/passerelle/bridge/wire"
@@ -36,7 +37,8 @@ var aliasFeatures = []string{wire.NSDiscoInfo, muc.NS, "muc_public", "muc_unsecu
 // for it (the contact's answer then, inbound.go).
 func (s *session) aliasDiscoInfo(ctx context.Context, st *wire.Stanza, chatID string, p *wire.Element) bool {
 	t := s.t
-	if p.Attr("node") != "" || !t.access.Allowed(s.user) || !t.host.Caps().GetFeatures().GetJoinChat() || s.knowsUser(chatID) {
+	f := t.host.Caps().GetFeatures()
+	if p.Attr("node") != "" || !t.access.Allowed(s.user) || !f.GetJoinChat() || !chatName(f.GetJoinChatPrefixes(), chatID) || s.knowsUser(chatID) {
 		return false
 	}
 	w := wire.Result(st)
@@ -48,6 +50,21 @@ func (s *session) aliasDiscoInfo(ctx context.Context, st *wire.Stanza, chatID st
 	w.End()
 	t.send(ctx, w.Bytes())
 	return true
+}
+
+// chatName reports whether id may name a chat by what the network says
+// every chat name starts with (join_chat_prefixes; none: any). An IRC
+// nick is a person's: Gajim would join it as a room.
+func chatName(prefixes []string, id string) bool {
+	if len(prefixes) == 0 {
+		return true
+	}
+	for _, p := range prefixes {
+		if p != "" && strings.HasPrefix(id, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // knowsUser reports whether userID is someone the session knows, by what

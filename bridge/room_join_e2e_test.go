@@ -56,6 +56,11 @@ func TestJoinChatByNameDisco(t *testing.T) {
 	if st.Type != "result" || !isContact(d) {
 		t.Errorf("disco#info of a contact: %s", st.XML)
 	}
+	// So is a stranger: a name without the network's chat prefixes
+	// (join_chat_prefixes) is a person's, as an IRC nick.
+	if d, st = getDiscoInfo(t, alice, "stranger@"+domain, ""); st.Type != "result" || !isContact(d) {
+		t.Errorf("disco#info of a stranger: want a contact's, got %s", st.XML)
+	}
 	// So is an occupant's address, and a node of the caps kind.
 	if d, st = getDiscoInfo(t, alice, byName+"/gopher", ""); st.Type != "result" || isMUC(d) {
 		t.Errorf("disco#info of an occupant's address: %s", st.XML)

@@ -51,3 +51,25 @@ func BenchmarkSortedByNick(b *testing.B) {
 		sortedByNick(r, ids)
 	}
 }
+
+// A name is a chat's to join when it starts with one of the network's
+// chat prefixes, or always when the network names none.
+func TestChatName(t *testing.T) {
+	irc := []string{"#", "&"}
+	for _, c := range []struct {
+		prefixes []string
+		id       string
+		want     bool
+	}{
+		{nil, "golang", true},
+		{irc, "#go-nuts", true},
+		{irc, "&local", true},
+		{irc, "alice", false},
+		{irc, "", false},
+		{[]string{""}, "alice", false},
+	} {
+		if got := chatName(c.prefixes, c.id); got != c.want {
+			t.Errorf("chatName(%q, %q) = %v, want %v", c.prefixes, c.id, got, c.want)
+		}
+	}
+}

@@ -88,7 +88,9 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		DisplayName: "Echo",
 		Version:     Version,
 		Features: &pb.Features{Presence: true, Avatars: true, Groups: true, DeliveryReceipts: true,
-			Replies: true, Attachments: true, Formatting: true},
+			Replies: true, Attachments: true, Formatting: true,
+			// Every other name is someone's (TestJoinChatByNameDisco).
+			JoinChatPrefixes: []string{ChannelSign, PublicSign, SecretSign}},
 		IdentifierPrompt:      "Any name",
 		IdentifierDescription: "Every name is someone on the echo network.",
 	}, nil

@@ -87,10 +87,12 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 	n.host, n.cfg = host, cfg
 	n.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
 	return &pb.Capabilities{
-		Network:               "irc",
-		DisplayName:           "IRC",
-		Version:               Version,
-		Features:              &pb.Features{Groups: true},
+		Network:     "irc",
+		DisplayName: "IRC",
+		Version:     Version,
+		// A channel's name starts with # or & (RFC 2812's CHANTYPES);
+		// any other name is a person's nick.
+		Features:              &pb.Features{Groups: true, JoinChatPrefixes: []string{"#", "&"}},
 		IdentifierPrompt:      "Nick",
 		IdentifierDescription: "The nick of someone on the IRC server.",
 	}, nil

@@ -1099,10 +1099,16 @@ type Features struct {
 	MediaUpload      bool                   `protobuf:"varint,24,opt,name=media_upload,json=mediaUpload,proto3" json:"media_upload,omitempty"`       // attachments streamed in (UploadMedia)
 	// JoinChat: the user may join a chat by its ID from XMPP (a MUC join to
 	// a room the gateway does not know yet, e.g. an IRC channel).
-	JoinChat      bool `protobuf:"varint,25,opt,name=join_chat,json=joinChat,proto3" json:"join_chat,omitempty"`
-	SetNick       bool `protobuf:"varint,26,opt,name=set_nick,json=setNick,proto3" json:"set_nick,omitempty"` // SetNick: the user's own nick in a group
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	JoinChat bool `protobuf:"varint,25,opt,name=join_chat,json=joinChat,proto3" json:"join_chat,omitempty"`
+	SetNick  bool `protobuf:"varint,26,opt,name=set_nick,json=setNick,proto3" json:"set_nick,omitempty"` // SetNick: the user's own nick in a group
+	// With join_chat: what every chat ID the user may join by name starts
+	// with (IRC: "#" and "&"), so that the gateway tells a chat to join
+	// from a person before the join (a client's disco#info); none: any
+	// name may be a chat's (a Telegram public name is a user's or a
+	// channel's).
+	JoinChatPrefixes []string `protobuf:"bytes,27,rep,name=join_chat_prefixes,json=joinChatPrefixes,proto3" json:"join_chat_prefixes,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Features) Reset() {
@@ -1315,6 +1321,13 @@ func (x *Features) GetSetNick() bool {
 		return x.SetNick
 	}
 	return false
+}
+
+func (x *Features) GetJoinChatPrefixes() []string {
+	if x != nil {
+		return x.JoinChatPrefixes
+	}
+	return nil
 }
 
 type LoginFlowsRequest struct {
@@ -6280,7 +6293,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x13edit_window_seconds\x18\b \x01(\x03R\x11editWindowSeconds\x12+\n" +
 	"\x11identifier_prompt\x18\t \x01(\tR\x10identifierPrompt\x125\n" +
 	"\x16identifier_description\x18\n" +
-	" \x01(\tR\x15identifierDescription\"\xc3\x06\n" +
+	" \x01(\tR\x15identifierDescription\"\xf1\x06\n" +
 	"\bFeatures\x12\x14\n" +
 	"\x05edits\x18\x01 \x01(\bR\x05edits\x12\x1c\n" +
 	"\treactions\x18\x02 \x01(\bR\treactions\x12'\n" +
@@ -6315,7 +6328,8 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x0emedia_download\x18\x17 \x01(\bR\rmediaDownload\x12!\n" +
 	"\fmedia_upload\x18\x18 \x01(\bR\vmediaUpload\x12\x1b\n" +
 	"\tjoin_chat\x18\x19 \x01(\bR\bjoinChat\x12\x19\n" +
-	"\bset_nick\x18\x1a \x01(\bR\asetNick\"\x13\n" +
+	"\bset_nick\x18\x1a \x01(\bR\asetNick\x12,\n" +
+	"\x12join_chat_prefixes\x18\x1b \x03(\tR\x10joinChatPrefixes\"\x13\n" +
 	"\x11LoginFlowsRequest\"Q\n" +
 	"\tLoginFlow\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
