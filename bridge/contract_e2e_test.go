@@ -374,8 +374,10 @@ func TestSetNick(t *testing.T) {
 	// A presence update to the current nick changes nothing.
 	raw(t, alice, `<presence to='`+rj+`/gopher2'><show>away</show></presence>`)
 	time.Sleep(300 * time.Millisecond)
+	// (Other occupants' presences may come meanwhile: a member's name
+	// known once the contacts are synced renames it.)
 	for _, st := range alice.Pending() {
-		if st.Name == "presence" && bareJID(st.From) == rj {
+		if st.Name == "presence" && bareJID(st.From) == rj && (nick(st.From) == "gopher2" || strings.Contains(st.XML, `code="110"`)) {
 			t.Errorf("presence update answered: %s", st.XML)
 		}
 	}
