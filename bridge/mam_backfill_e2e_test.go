@@ -3,8 +3,10 @@ package bridge_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -268,6 +270,7 @@ func TestRoomScrollBackPluginHung(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer syscall.Kill(pid, syscall.SIGCONT)
+	waitStopped(t, pid)
 	start := time.Now()
 	id, qid := sendMAM(t, alice, before)
 	p := collectMAM(t, alice, id, qid, 25*time.Second)
@@ -360,4 +363,25 @@ func TestRoomScrollBackRefused(t *testing.T) {
 		t.Errorf("answered after %s: a refusal should not make the client wait", took)
 	}
 	s.logs.waitLog(t, "scroll-back history request failed", timeout)
+}
+
+// waitStopped waits until the process pid is stopped (state T in
+// /proc/PID/stat): kill returns once the signal is sent, and under load
+// the plugin could still answer a request sent right after it.
+func waitStopped(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			t.Fatalf("plugin %d: %v", pid, err)
+		}
+		if state, _ := procStat(string(stat)); state == "T" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("plugin %d not stopped after SIGSTOP: %s", pid, stat)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
