@@ -15,14 +15,7 @@ import (
 // Without the permission, the room comes as one XEP-0249 invitation
 // (TestRoomInvitedWithoutPrivilege).
 func TestRoomBookmarked(t *testing.T) {
-	s := newStack(t, stackOptions{privileged: true})
-	alice := s.user("alice")
-	s.waitGateway(alice)
-	s.logs.waitLog(t, "privileges granted by the server", timeout)
-	if r := register(t, alice, "alice-echo"); r.Type != "result" {
-		t.Fatalf("register: %s", r.XML)
-	}
-	s.logs.waitLog(t, `msg="room bookmarked" transport=echo user=alice@localhost room=`+room, timeout)
+	s, alice := bookmarkedUser(t)
 	items, err := alice.IQ(ctxT(t), `<iq type='get'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:bookmarks:1'/></pubsub></iq>`)
 	if err != nil || items.Type != "result" {
 		t.Fatalf("bookmarks: %v %s", err, items.XML)
@@ -88,14 +81,7 @@ func TestRoomInvitedWithoutPrivilege(t *testing.T) {
 // is not made again by the next rename. (The bookmark kept the name it
 // was published with.)
 func TestRoomBookmarkRenamed(t *testing.T) {
-	s := newStack(t, stackOptions{privileged: true})
-	alice := s.user("alice")
-	s.waitGateway(alice)
-	s.logs.waitLog(t, "privileges granted by the server", timeout)
-	if r := register(t, alice, "alice-echo"); r.Type != "result" {
-		t.Fatalf("register: %s", r.XML)
-	}
-	s.logs.waitLog(t, `msg="room bookmarked" transport=echo user=alice@localhost room=`+room, timeout)
+	s, alice := bookmarkedUser(t)
 	iq := func(body string) xmpptest.Stanza {
 		t.Helper()
 		st, err := alice.IQ(ctxT(t), body)
@@ -143,4 +129,19 @@ func TestRoomBookmarkRenamed(t *testing.T) {
 	if got := bookmarks(); strings.Contains(got, room) {
 		t.Errorf("a deleted bookmark was made again: %s", got)
 	}
+}
+
+// bookmarkedUser is alice on a server that grants the gateway XEP-0356's
+// pubsub permission, registered, once her room is in her bookmarks.
+func bookmarkedUser(t *testing.T) (*stack, *xmpptest.Client) {
+	t.Helper()
+	s := newStack(t, stackOptions{privileged: true})
+	alice := s.user("alice")
+	s.waitGateway(alice)
+	s.logs.waitLog(t, "privileges granted by the server", timeout)
+	if r := register(t, alice, "alice-echo"); r.Type != "result" {
+		t.Fatalf("register: %s", r.XML)
+	}
+	s.logs.waitLog(t, `msg="room bookmarked" transport=echo user=alice@localhost room=`+room, timeout)
+	return s, alice
 }

@@ -292,17 +292,9 @@ func TestJoinChatByName(t *testing.T) {
 	alice := registered(t, s, "alice")
 	s.logs.waitLog(t, "contacts synced", timeout)
 	byName := "public-rust@" + domain
-	_, jerr := joinChannel(t, alice, byName, "gopher", "")
-	if jerr == nil || jerr.Err == nil || jerr.Err.Condition != "gone" || !strings.Contains(jerr.XML, "xmpp:"+channelRoom("rust")+"?join") {
-		t.Fatalf("join by name: want gone naming %s, got %+v", channelRoom("rust"), jerr)
-	}
 	// The group's room is announced (an invitation, the server granting no
 	// bookmarks here), and joins as any room.
-	if _, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
-		return st.Name == "message" && strings.Contains(st.XML, `jid="`+channelRoom("rust")+`"`)
-	}); err != nil {
-		t.Fatalf("no invitation to the group's room: %v", err)
-	}
+	joinRedirected(t, alice, byName, "rust")
 	j, jerr := joinChannel(t, alice, channelRoom("rust"), "gopher", "")
 	if jerr != nil || !strings.Contains(j.subject.XML, "Welcome to #rust") {
 		t.Fatalf("join of the group's room: %+v %s", jerr, j.subject.XML)
@@ -401,5 +393,21 @@ func TestSetNickInEchoRoom(t *testing.T) {
 	back := nextPresence(t, alice, room, "", func(s xmpptest.Stanza) bool { return s.From != room })
 	if back.From != room+"/Alice B" || !strings.Contains(back.XML, `code="110"`) {
 		t.Fatalf("nick change, available: %s", back.XML)
+	}
+}
+
+// joinRedirected joins byName, a name of the channel #channel, and checks
+// that the join is answered with gone naming the channel's room, which
+// then comes as an invitation.
+func joinRedirected(t *testing.T, c *xmpptest.Client, byName, channel string) {
+	t.Helper()
+	_, jerr := joinChannel(t, c, byName, "gopher", "")
+	if jerr == nil || jerr.Err == nil || jerr.Err.Condition != "gone" || !strings.Contains(jerr.XML, "xmpp:"+channelRoom(channel)+"?join") {
+		t.Fatalf("join by name: want gone naming %s, got %+v", channelRoom(channel), jerr)
+	}
+	if _, err := c.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "message" && strings.Contains(st.XML, `jid="`+channelRoom(channel)+`"`)
+	}); err != nil {
+		t.Fatalf("no invitation to the group's room: %v", err)
 	}
 }
