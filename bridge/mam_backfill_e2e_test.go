@@ -68,28 +68,33 @@ func collectMAM(t *testing.T, c *xmpptest.Client, id, qid string, within time.Du
 	if err != nil {
 		t.Fatalf("MAM query %s: %v", id, err)
 	}
-	p := mamPage{iq: iq}
-	done, cancel := context.WithCancel(context.Background())
-	cancel() // the results came before the iq
-	for {
-		st, err := c.Next(done, func(s xmpptest.Stanza) bool {
-			return s.Name == "message" && strings.Contains(s.XML, `queryid="`+qid+`"`)
-		})
-		if err != nil {
-			break
+	return mamPageOf(t, c, iq, qid, "")
+}
+
+// beforeTheLogins50 waits until the room's archive holds the login's 50
+// messages of history, joins alice's second resource "phone" without
+// history, and returns it with the RSM set of the page of 50 before the
+// archive's oldest message.
+func beforeTheLogins50(t *testing.T, s *stack, alice *xmpptest.Client) (phone *xmpptest.Client, before string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for archiveCount(t, alice) != 50 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the archive holds %d messages, want the login's 50", archiveCount(t, alice))
 		}
-		var m mamResultMsg
-		if err := st.Unmarshal(&m); err != nil {
-			t.Fatalf("result message %s: %v", st.XML, err)
-		}
-		p.msgs = append(p.msgs, m)
+		time.Sleep(50 * time.Millisecond)
 	}
-	if iq.Type == "result" {
-		if err := iq.Unmarshal(&p.fin); err != nil {
-			t.Fatalf("fin %s: %v", iq.XML, err)
-		}
+	phone = s.loginResource("alice", "phone")
+	join(t, phone, "a", `<history maxstanzas='0'/>`)
+	meta, err := alice.IQ(ctxT(t), `<iq type='get' to='`+room+`'><metadata xmlns='urn:xmpp:mam:2'/></iq>`)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return p
+	m := metaStartRe.FindStringSubmatch(meta.XML)
+	if m == nil {
+		t.Fatalf("metadata without start: %s", meta.XML)
+	}
+	return phone, rsmSet(`<max>50</max><before>` + m[1] + `</before>`)
 }
 
 var metaStartRe = regexp.MustCompile(`<start[^>]* id="([^"]+)"`)
@@ -139,27 +144,10 @@ func TestRoomScrollBack(t *testing.T) {
 	alice := historyRoomUser(t, s, "alice", n)
 	// The login's backfill: the newest 50, archived.
 	s.logs.waitLog(t, "chat=echo-room ended=limit", timeout)
-	deadline := time.Now().Add(timeout)
-	for archiveCount(t, alice) != 50 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the archive holds %d messages, want the login's 50", archiveCount(t, alice))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	phone := s.loginResource("alice", "phone")
-	join(t, phone, "a", `<history maxstanzas='0'/>`)
+	phone, before := beforeTheLogins50(t, s, alice)
 
 	// Two resources ask at once for the page before the archive's oldest
 	// message: one fetch, both answered with the 50 before, not complete.
-	meta, err := alice.IQ(ctxT(t), `<iq type='get' to='`+room+`'><metadata xmlns='urn:xmpp:mam:2'/></iq>`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := metaStartRe.FindStringSubmatch(meta.XML)
-	if m == nil {
-		t.Fatalf("metadata without start: %s", meta.XML)
-	}
-	before := rsmSet(`<max>50</max><before>` + m[1] + `</before>`)
 	id1, q1 := sendMAM(t, alice, before)
 	id2, q2 := sendMAM(t, phone, before)
 	for _, p := range []mamPage{collectMAM(t, alice, id1, q1, timeout), collectMAM(t, phone, id2, q2, timeout)} {
@@ -246,24 +234,7 @@ func TestRoomScrollBackPluginHung(t *testing.T) {
 	s := newStack(t, stackOptions{backfill: "50"})
 	alice := historyRoomUser(t, s, "alice", n)
 	s.logs.waitLog(t, "chat=echo-room ended=limit", timeout)
-	deadline := time.Now().Add(timeout)
-	for archiveCount(t, alice) != 50 {
-		if time.Now().After(deadline) {
-			t.Fatal("the login's 50 never reached the archive")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	phone := s.loginResource("alice", "phone")
-	join(t, phone, "a", `<history maxstanzas='0'/>`)
-	meta, err := alice.IQ(ctxT(t), `<iq type='get' to='`+room+`'><metadata xmlns='urn:xmpp:mam:2'/></iq>`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := metaStartRe.FindStringSubmatch(meta.XML)
-	if m == nil {
-		t.Fatalf("metadata without start: %s", meta.XML)
-	}
-	before := rsmSet(`<max>50</max><before>` + m[1] + `</before>`)
+	phone, before := beforeTheLogins50(t, s, alice)
 
 	pid := s.pluginPID()
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
@@ -286,7 +257,7 @@ func TestRoomScrollBackPluginHung(t *testing.T) {
 
 	// The plugin back (or restarted by the gateway): the same query
 	// gets the 50 before, in the end.
-	deadline = time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		id, qid := sendMAM(t, alice, before)
 		p := collectMAM(t, alice, id, qid, 20*time.Second)
