@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
+	"time"
 
 	"passerelle.im/passerelle/bridge/muc"
 	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/store"
 )
 
@@ -19,9 +23,14 @@ import (
 // transport that is no known room and no one the session knows (no
 // contact, no presence, no member of one of its rooms) answers as a room
 // the user may join: XEP-0045 §6.4's conference identity, named after
-// the address, and the muc feature. Nothing is asked of the network:
-// clients send this query often, and whether the name leads anywhere is
-// the join's to say (a redirect with gone, or an error). The room is not
+// the address, and the muc feature. Whether the name leads anywhere is
+// the join's to say (a redirect with gone, or an error). Where the
+// network says what every chat name starts with (join_chat_prefixes), a
+// name without one is a person's and nothing is asked of the network.
+// Where any name may be a chat's (Telegram: @gophers is a group, @alice
+// a person), the network is asked once (ResolveIdentifier, without
+// create) and its answer kept a while (personNames): a person stays a
+// contact, else Gajim would join Alice's username as a room. The room is not
 // said to need a password (muc_passwordprotected): a join without one
 // that the network refuses gets not-authorized, after which clients ask
 // for one. Without join_chat, such an address stays a contact's, as
@@ -39,6 +48,9 @@ func (s *session) aliasDiscoInfo(ctx context.Context, st *wire.Stanza, chatID st
 	t := s.t
 	f := t.host.Caps().GetFeatures()
 	if p.Attr("node") != "" || !t.access.Allowed(s.user) || !f.GetJoinChat() || !chatName(f.GetJoinChatPrefixes(), chatID) || s.knowsUser(chatID) {
+		return false
+	}
+	if len(f.GetJoinChatPrefixes()) == 0 && s.personName(ctx, chatID) {
 		return false
 	}
 	w := wire.Result(st)
@@ -87,6 +99,93 @@ func (s *session) knowsUser(userID string) bool {
 		if member {
 			return true
 		}
+	}
+	return false
+}
+
+// personNameTTL is how long the network's answer on a name is kept: a
+// username rarely changes hands, and looking one up is rate-limited
+// (Telegram's contacts.resolveUsername).
+const personNameTTL = time.Hour
+
+// personNamesMax bounds the answers kept per session; past it the
+// expired ones go, then any until half are left.
+const personNamesMax = 256
+
+// resolveWait bounds the disco answer's wait for the network: the chat's
+// worker waits with it.
+const resolveWait = 10 * time.Second
+
+// personNames are the network's answers on names a client asked about:
+// whether each is a person's, and until when that is trusted.
+type personNames struct {
+	mu      sync.Mutex
+	answers map[string]personAnswer
+}
+
+type personAnswer struct {
+	person bool
+	until  time.Time
+}
+
+func (n *personNames) get(name string, now time.Time) (person, ok bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	a, ok := n.answers[name]
+	if !ok || now.After(a.until) {
+		return false, false
+	}
+	return a.person, true
+}
+
+func (n *personNames) put(name string, person bool, now time.Time) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.answers == nil {
+		n.answers = map[string]personAnswer{}
+	}
+	if len(n.answers) >= personNamesMax {
+		for k, a := range n.answers {
+			if now.After(a.until) {
+				delete(n.answers, k)
+			}
+		}
+		for k := range n.answers {
+			if len(n.answers) < personNamesMax/2 {
+				break
+			}
+			delete(n.answers, k)
+		}
+	}
+	n.answers[name] = personAnswer{person: person, until: now.Add(personNameTTL)}
+}
+
+// personName reports whether the network knows name as a person's (its
+// ResolveIdentifier finds a contact). Only a contact or the network's
+// "not found" is an answer, kept for personNameTTL; any other error (no
+// plugin, unsupported, a timeout) counts as not a person and is not
+// kept: the room's answer is the one given before the network was asked.
+func (s *session) personName(ctx context.Context, name string) bool {
+	now := time.Now()
+	if person, ok := s.names.get(name, now); ok {
+		return person
+	}
+	t := s.t
+	client, err := t.client(ctx)
+	if err != nil {
+		return false
+	}
+	cctx, cancel := context.WithTimeout(ctx, resolveWait)
+	defer cancel()
+	c, err := client.ResolveIdentifier(cctx, &pb.ResolveIdentifierRequest{LoginId: s.LoginID(), Identifier: name})
+	switch e := sdk.FromGRPC(err); {
+	case err == nil && c.GetUserId() != "":
+		s.names.put(name, true, now)
+		return true
+	case e != nil && e.Code == pb.ErrorCode_ERROR_CODE_NOT_FOUND:
+		s.names.put(name, false, now)
+	default:
+		t.log.Debug("name not looked up on the network", "user", s.user, "name", name, "err", err)
 	}
 	return false
 }

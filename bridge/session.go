@@ -54,6 +54,8 @@ type session struct {
 	joins joinsUnderway
 	// progress is the login's long work under way (progress.go).
 	progress progressBoard
+	// names are the network's answers on names to join (room_join_disco.go).
+	names personNames
 }
 
 // loginState is what the plugin last said about a login's connection.

@@ -397,7 +397,10 @@ func (s *Session) participants(ctx context.Context, api *tg.Client, ch tg.InputC
 }
 
 // ResolveIdentifier finds a user by @username or phone number; create
-// adds a phone number to the account's contacts.
+// adds a phone number to the account's contacts. A user ID the session
+// has seen (a contact, a member of one of the user's groups) is that
+// user: the gateway asks with the IDs of its addresses, which would
+// otherwise read as phone numbers.
 func (s *Session) ResolveIdentifier(ctx context.Context, ident string, create bool) (*pb.Contact, error) {
 	if s.bot != nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "telegram: a bot cannot look people up; they must write to it first")
@@ -407,6 +410,11 @@ func (s *Session) ResolveIdentifier(ctx context.Context, ident string, create bo
 		return nil, err
 	}
 	ident = strings.TrimSpace(ident)
+	if kind, id, err := parsePeer(ident); err == nil && kind == peerUser {
+		if u, ok := s.peers.user(id); ok {
+			return contactOf(u), nil
+		}
+	}
 	if phone, ok := normalPhone(ident); ok && !strings.HasPrefix(ident, "@") {
 		if create {
 			res, err := api.ContactsImportContacts(ctx, []tg.InputPhoneContact{{ClientID: randomID(), Phone: phone, FirstName: phone}})

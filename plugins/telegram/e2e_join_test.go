@@ -119,3 +119,55 @@ func waitChannel(t *testing.T, srv *tgfake.Server, channel int64, text string) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestGatewayNameDisco: a client asks disco#info of an address before it
+// joins it as a room (Gajim). Telegram has no sign that tells a group's
+// public name from a person's username, so the gateway asks the network:
+// a stranger's username (grace@, no contact of dora, in none of her
+// groups) answers as a contact's, a public channel's name (gophers@) and
+// a name nobody holds as a room's. Asked again, the answer is the one
+// kept: Telegram is not asked twice.
+func TestGatewayNameDisco(t *testing.T) {
+	srv := fakeTelegram(t, func(u *tgfake.User) { u.NoCode = true })
+	srv.AddUser(tgfake.User{ID: 2004, FirstName: "Grace", Username: "grace", Phone: "33700000004"})
+	srv.AddChannel(tgfake.Channel{ID: 630, Title: "Gophers", Username: "gophers", Members: []int64{eve.ID}, Creator: eve.ID})
+	g, d := doraLoggedIn(t, srv, gatewaytest.Options{})
+	g.WaitRoster(d, "eve on the roster", func(r map[string]gatewaytest.RosterItem) bool { return r[g.JID("2002")].Name == "Eve" })
+	ctx := ctxT(t)
+
+	// room reports whether the address answers disco#info as a room.
+	room := func(addr string) bool {
+		t.Helper()
+		st, err := d.IQ(ctx, `<iq type='get' to='`+addr+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Type != "result" {
+			t.Fatalf("disco#info of %s: %s", addr, st.XML)
+		}
+		return strings.Contains(st.XML, `category="conference"`) || strings.Contains(st.XML, `category='conference'`)
+	}
+	if room(g.JID("grace")) {
+		t.Error("a stranger's username answers as a room: a client would join it as one")
+	}
+	if !room(g.JID("gophers")) {
+		t.Error("a public channel's name does not answer as a room")
+	}
+	if !room(g.JID("nobody-here")) {
+		t.Error("a name nobody holds does not answer as a room (the join says it leads nowhere)")
+	}
+	asked := srv.Requests("contacts.resolveUsername")
+	if asked != 3 {
+		t.Errorf("Telegram was asked %d times for three names, want 3", asked)
+	}
+	if room(g.JID("grace")) || !room(g.JID("gophers")) {
+		t.Error("the second answers differ from the first")
+	}
+	if n := srv.Requests("contacts.resolveUsername"); n != asked {
+		t.Errorf("asked again: Telegram asked %d more times, want the answers kept", n-asked)
+	}
+	// A contact is a contact, with no network call.
+	if room(g.JID("2002")) {
+		t.Error("eve, a contact, answers as a room")
+	}
+}

@@ -11,7 +11,7 @@ import (
 )
 
 // Public names: looking a user or a public channel up by its username
-// (contacts.resolveUsername), and joining a public channel
+// (contacts.resolveUsername), a user by phone (contacts.resolvePhone), and joining a public channel
 // (channels.joinChannel), with Telegram's refusals.
 
 func (s *Server) registerPublic(d *tgtest.Dispatcher) {
@@ -30,6 +30,19 @@ func (s *Server) registerPublic(d *tgtest.Dispatcher) {
 			}
 		}
 		return nil, tgerr.New(400, "USERNAME_NOT_OCCUPIED")
+	})
+	// A phone number finds its user (Telegram lets users hide theirs;
+	// the fake does not).
+	handle(s, d, tg.ContactsResolvePhoneRequestTypeID, "contacts.resolvePhone", func(k *key, r *tg.ContactsResolvePhoneRequest) (bin.Encoder, error) {
+		if _, err := s.self(k); err != nil {
+			return nil, err
+		}
+		for _, u := range s.users {
+			if u.Phone != "" && u.Phone == strings.TrimPrefix(r.Phone, "+") {
+				return &tg.ContactsResolvedPeer{Peer: &tg.PeerUser{UserID: u.ID}, Users: []tg.UserClass{u.tg(u.ID == k.user)}}, nil
+			}
+		}
+		return nil, tgerr.New(400, "PHONE_NOT_OCCUPIED")
 	})
 	handle(s, d, tg.ChannelsJoinChannelRequestTypeID, "channels.joinChannel", func(k *key, r *tg.ChannelsJoinChannelRequest) (bin.Encoder, error) {
 		if _, err := s.self(k); err != nil {
