@@ -49,7 +49,7 @@ func TestBadEventAcknowledged(t *testing.T) {
 			t.Errorf("round %d: delivered %s, want %s", round, g, want)
 		}
 	}
-	if n := tr.db.RejectedEvents(); n != 2 {
+	if n := tr.db.RejectedEvents("echo"); n != 2 {
 		t.Errorf("RejectedEvents = %d, want 2 (once per round)", n)
 	}
 	ob, err := tr.db.Outbox("echo")

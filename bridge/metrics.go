@@ -39,6 +39,9 @@ func (t *transport) probe() metrics.Probe {
 			return err == nil
 		},
 		Logins: t.loginCounts,
+		Rejected: func() uint64 {
+			return t.db.RejectedEvents(t.name)
+		},
 	}
 }
 

@@ -123,6 +123,7 @@ func TestMetrics(t *testing.T) {
 		`passerelle_delivery_lag_seconds_count{` + tr + `}`:                      atLeast1,
 		`passerelle_outbox_depth{` + tr + `}`:                                    func(v float64) bool { return v == 0 },
 		`passerelle_logins{state="bad_credentials",` + tr + `}`:                  func(v float64) bool { return v == 0 },
+		`passerelle_events_rejected_total{` + tr + `}`:                           func(v float64) bool { return v == 0 },
 		`passerelle_delivery_lag_seconds_bucket{` + tr + `,le="+Inf"}`:           atLeast1,
 		`passerelle_errors_total{condition="internal-server-error",` + tr + `}`:  func(v float64) bool { return v == -1 },
 		`passerelle_messages_total{direction="to_network",transport="whatsapp"}`: func(v float64) bool { return v == -1 },
@@ -134,6 +135,11 @@ func TestMetrics(t *testing.T) {
 	if body := waitHealth(t, addr, http.StatusOK); !strings.Contains(body, `"echo":{"link":true,"plugin":true}`) {
 		t.Errorf("/healthz: %s", body)
 	}
+	// An event the store refuses (a NUL in its ID) is counted; the
+	// message behind it still comes.
+	sendChat(t, alice, "bob@"+domain, `net-event {"eventId":"bad\u0000id","message":{"text":"never stored"}}`)
+	waitMetric(t, addr, `passerelle_events_rejected_total{`+tr+`}`, func(v float64) bool { return v == 1 })
+	echoOK(t, alice, "after the bad event", timeout)
 
 	s.killPlugin()
 	echoOK(t, alice, "after the crash", 5*time.Second)

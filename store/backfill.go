@@ -180,7 +180,7 @@ func (db *DB) CommitHistory(ctx context.Context, transport string, b HistoryBatc
 	recs := db.prepEvents(transport, evs, now)
 	for _, i := range alien {
 		if !recs[i].bad {
-			db.rejected.Add(1)
+			db.reject(transport)
 			slog.Warn("store: history event of another chat rejected; the others of its batch are stored", "transport", transport,
 				"login", b.LoginID, "chat", b.ChatID, "event_login", evs[i].LoginID, "event_chat", evs[i].ChatID, "event_id", evs[i].DedupID)
 			recs[i] = evRec{bad: true}

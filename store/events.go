@@ -127,7 +127,7 @@ func (db *DB) prepEvents(transport string, evs []InboundEvent, now time.Time) []
 	recs := make([]evRec, len(evs))
 	for i, ev := range evs {
 		if err := checkEvent(transport, ev); err != nil {
-			db.rejected.Add(1)
+			db.reject(transport)
 			slog.Warn("store: invalid event rejected; the others of its batch are stored", "transport", transport,
 				"seq", ev.Seq, "login", ev.LoginID, "chat", ev.ChatID, "event_id", ev.DedupID, "err", err)
 			recs[i].bad = true
@@ -215,9 +215,22 @@ func (db *DB) CheckEvent(transport string, ev InboundEvent) error {
 	return checkEvent(transport, ev)
 }
 
-// RejectedEvents is how many events CommitEvents rejected as invalid
-// since Open.
-func (db *DB) RejectedEvents() uint64 { return db.rejected.Load() }
+// RejectedEvents is how many of transport's events CommitEvents and
+// CommitHistory rejected as invalid since Open.
+func (db *DB) RejectedEvents(transport string) uint64 {
+	db.rejectMu.Lock()
+	defer db.rejectMu.Unlock()
+	return db.rejected[transport]
+}
+
+func (db *DB) reject(transport string) {
+	db.rejectMu.Lock()
+	defer db.rejectMu.Unlock()
+	if db.rejected == nil {
+		db.rejected = map[string]uint64{}
+	}
+	db.rejected[transport]++
+}
 
 func checkEvent(transport string, ev InboundEvent) error {
 	needLogin := ev.DedupID != "" || ev.Ref != nil

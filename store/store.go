@@ -137,8 +137,10 @@ type DB struct {
 	// logWrites, logged and syncs count the log's writes, the records
 	// they carried and their fdatasyncs (benchmarks report them).
 	logWrites, logged, syncs atomic.Uint64
-	// rejected counts the invalid events CommitEvents refused.
-	rejected atomic.Uint64
+	// rejected counts the invalid events refused, by transport (under
+	// rejectMu).
+	rejectMu sync.Mutex
+	rejected map[string]uint64
 
 	// The write-ahead log of hot writes (see wal.go). live and frozen are
 	// set by the writer under hmu; readers take hmu shared.

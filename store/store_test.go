@@ -371,8 +371,11 @@ func TestOneBadEventDoesNotFailItsBatch(t *testing.T) {
 			t.Errorf("round %d: rejected events got outbox keys: %v", round, keys)
 		}
 	}
-	if n := db.RejectedEvents(); n != 6 {
+	if n := db.RejectedEvents("wa"); n != 6 {
 		t.Errorf("RejectedEvents = %d, want 6 (3 per round)", n)
+	}
+	if n := db.RejectedEvents("tg"); n != 0 {
+		t.Errorf("RejectedEvents of another transport = %d, want 0", n)
 	}
 	ob, err := db.Outbox("wa")
 	must(t, err)

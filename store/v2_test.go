@@ -372,7 +372,7 @@ func TestCommitHistoryBadInput(t *testing.T) {
 
 	// Bad events: one of another chat, one with too much meta, one with a
 	// NUL in its ID; the good one is stored and counted.
-	rejected := db.RejectedEvents()
+	rejected := db.RejectedEvents("wa")
 	b := history("l", "c", 2, 20, 1, "k2", false)
 	b.Events = append(b.Events,
 		InboundEvent{ChatID: "elsewhere", DedupID: "x1", Payload: []byte("x1")},
@@ -384,7 +384,7 @@ func TestCommitHistoryBadInput(t *testing.T) {
 	if !reflect.DeepEqual(res.Fresh, []bool{true, false, false, false}) || res.Cursor.Stored != stored.Stored+1 || res.Cursor.Cursor != "k2" {
 		t.Errorf("batch with bad events: %+v", res)
 	}
-	if n := db.RejectedEvents() - rejected; n != 3 {
+	if n := db.RejectedEvents("wa") - rejected; n != 3 {
 		t.Errorf("RejectedEvents grew by %d, want 3", n)
 	}
 	got := outboxPayloads(t, db, "wa")

@@ -32,6 +32,9 @@ type Probe struct {
 	PluginUp func() bool
 	// Logins counts the transport's logins by state ("connected", ...).
 	Logins func() map[string]int
+	// Rejected counts the plugin's events the store refused as invalid
+	// since the start (each logged; the rest of their batch was kept).
+	Rejected func() uint64
 }
 
 // Registry holds the metrics of every transport, in a Prometheus registry
@@ -242,12 +245,15 @@ var (
 	linkUpDesc   = prometheus.NewDesc("passerelle_link_up", "1 when the component link to the XMPP server is up.", []string{"transport"}, nil)
 	pluginUpDesc = prometheus.NewDesc("passerelle_plugin_up", "1 when the transport's plugin runs and answered Init.", []string{"transport"}, nil)
 	loginsDesc   = prometheus.NewDesc("passerelle_logins", "Logins by the state their plugin last reported.", []string{"transport", "state"}, nil)
+	rejectedDesc = prometheus.NewDesc("passerelle_events_rejected_total",
+		"Events of the plugin the store refused as invalid (a NUL byte, an over-long ID), each logged; the rest of their batch is kept.", []string{"transport"}, nil)
 )
 
 func (c stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- linkUpDesc
 	ch <- pluginUpDesc
 	ch <- loginsDesc
+	ch <- rejectedDesc
 }
 
 func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
@@ -257,6 +263,9 @@ func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
 	for name, p := range probes {
 		ch <- prometheus.MustNewConstMetric(linkUpDesc, prometheus.GaugeValue, b2f(call(p.LinkUp)), name)
 		ch <- prometheus.MustNewConstMetric(pluginUpDesc, prometheus.GaugeValue, b2f(call(p.PluginUp)), name)
+		if p.Rejected != nil {
+			ch <- prometheus.MustNewConstMetric(rejectedDesc, prometheus.CounterValue, float64(p.Rejected()), name)
+		}
 		if p.Logins == nil {
 			continue
 		}

@@ -54,6 +54,7 @@ func TestCountersAndHealth(t *testing.T) {
 		LinkUp:   link.Load,
 		PluginUp: plugin.Load,
 		Logins:   func() map[string]int { return map[string]int{"connected": 2, "bad_credentials": 1} },
+		Rejected: func() uint64 { return 3 },
 	})
 	base := serve(t, r)
 
@@ -103,6 +104,7 @@ func TestCountersAndHealth(t *testing.T) {
 		`passerelle_plugin_restarts_total{transport="echo"} 1`,
 		`passerelle_logins{state="connected",transport="echo"} 2`,
 		`passerelle_logins{state="bad_credentials",transport="echo"} 1`,
+		`passerelle_events_rejected_total{transport="echo"} 3`,
 		`passerelle_messages_total{direction="to_network",transport="echo"} 2`,
 		`passerelle_messages_total{direction="to_xmpp",transport="echo"} 1`,
 		`passerelle_errors_total{condition="item-not-found",transport="echo"} 1`,
