@@ -49,6 +49,9 @@ func (t *transport) resendLoop(ctx context.Context) {
 func (t *transport) deliverNow(ctx context.Context, d delivery) {
 	stanzas := t.render(ctx, d)
 	if len(stanzas) == 0 {
+		if ctx.Err() != nil {
+			return // cut short by the stop: it stays in the outbox for the next start
+		}
 		if d.written != nil {
 			d.written.Store(true) // handled: nothing left to deliver
 		}

@@ -10,6 +10,7 @@ import (
 	"passerelle.im/passerelle/bridge/muc"
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/store"
 )
 
@@ -377,11 +378,12 @@ func (r *room) resourcesLocked() []string {
 
 // syncRooms brings the session's rooms in line with the network's chat
 // list: each group or channel is a room (its members asked with ChatInfo
-// when the list leaves them out). It runs after each contact sync.
+// when the list leaves them out). It runs after each contact sync. Only
+// a sync that read the list counts as the first (roomsSyncDone).
 func (s *session) syncRooms(ctx context.Context) {
-	defer s.roomsSyncDone()
 	t := s.t
 	if !t.host.Caps().GetFeatures().GetGroups() {
+		s.roomsSyncDone() // no groups to wait for
 		return
 	}
 	client, err := t.client(ctx)
@@ -391,6 +393,9 @@ func (s *session) syncRooms(ctx context.Context) {
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	res, err := client.ChatList(cctx, &pb.LoginRef{LoginId: s.LoginID()})
 	cancel()
+	if e := sdk.FromGRPC(err); e != nil && e.Code == pb.ErrorCode_ERROR_CODE_UNSUPPORTED {
+		s.roomsSyncDone() // no list will ever come: rooms come one by one (findRoom)
+	}
 	if err != nil {
 		t.log.Warn("chat list failed; groups not synced", "user", s.user, "err", err)
 		return
@@ -406,14 +411,20 @@ func (s *session) syncRooms(ctx context.Context) {
 		}
 		s.setRoom(ctx, c)
 	}
+	s.roomsSyncDone()
 }
 
-// roomsWait bounds how long an event of a group the session does not
-// know waits for the login's first room sync. After a start, what the
-// outbox kept (a message, the history a stop left undelivered) comes
-// before the plugin runs and the rooms are known: dropped as "not in
-// the group" then, it was lost.
-var roomsWait = time.Minute
+// After a start, what the outbox kept (a message, the history a stop left
+// undelivered) comes before the plugin runs and the login's rooms are
+// known: an event of a group the session does not know waits for the
+// login's first room sync, however long the login takes to connect (the
+// network down at the start, credentials to give again). Dropped as "not
+// in the group", it was lost. It waits in its chat's worker: other chats
+// go on, and this chat's later events keep their place behind it.
+
+// sessionCheck is how often an event waiting for the first room sync
+// checks that its session is still its login's.
+var sessionCheck = 10 * time.Second
 
 // roomsSyncDone marks the session's first room sync ended (whatever it
 // found): events of groups it did not bring need not wait any more.
@@ -421,15 +432,24 @@ func (s *session) roomsSyncDone() {
 	s.roomsSyncedOnce.Do(func() { close(s.roomsSynced) })
 }
 
-// waitRoomsSynced waits for the session's first room sync, at most
-// roomsWait.
-func (s *session) waitRoomsSynced(ctx context.Context) {
-	timer := time.NewTimer(roomsWait)
-	defer timer.Stop()
-	select {
-	case <-s.roomsSynced:
-	case <-timer.C:
-	case <-ctx.Done():
+// waitRoomsSynced waits for the session's first room sync; false when it
+// will not come: the gateway stops (ctx: the event stays in the outbox,
+// see deliverNow) or the session is no longer its login's (the user
+// logged out or unregistered).
+func (s *session) waitRoomsSynced(ctx context.Context) bool {
+	tick := time.NewTicker(sessionCheck)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.roomsSynced:
+			return true
+		case <-ctx.Done():
+			return false
+		case <-tick.C:
+			if s.t.sessionOf(s.LoginID()) != s {
+				return false
+			}
+		}
 	}
 }
 

@@ -78,7 +78,10 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	}
 	r := s.rooms.get(ev.ChatId)
 	if r == nil {
-		s.waitRoomsSynced(ctx)
+		if !s.waitRoomsSynced(ctx) {
+			t.log.Info("event of a group not delivered: its login's rooms never synced", "chat", ev.ChatId, "kind", kindOf(ev), "stopping", ctx.Err() != nil)
+			return nil
+		}
 		if r = s.findRoom(ctx, ev.ChatId); r == nil {
 			t.log.Warn("event of a group the user is not in; dropped", "chat", ev.ChatId, "kind", kindOf(ev))
 			return nil

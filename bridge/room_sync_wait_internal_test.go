@@ -51,20 +51,10 @@ func TestRoomEventWaitsForRoomSync(t *testing.T) {
 }
 
 // A group the first room sync did not bring stays unknown: its event is
-// dropped then (logged), not waited for again; nor does it wait past
-// roomsWait when no sync comes.
+// dropped then (logged), not waited for again.
 func TestRoomEventNoRoomAfterSync(t *testing.T) {
 	tr, s, ev := syncWaitFixture(t)
-	old := roomsWait
-	roomsWait = 100 * time.Millisecond
-	defer func() { roomsWait = old }()
-	start := time.Now()
-	tr.renderRoom(context.Background(), delivery{ev: ev, xid: "x1"}, s)
-	if waited := time.Since(start); waited < roomsWait {
-		t.Errorf("dropped after %s, before the room sync or roomsWait", waited)
-	}
 	s.roomsSyncDone()
-	roomsWait = time.Hour
 	done := make(chan struct{})
 	go func() {
 		tr.renderRoom(context.Background(), delivery{ev: ev, xid: "x2"}, s)
@@ -74,5 +64,58 @@ func TestRoomEventNoRoomAfterSync(t *testing.T) {
 	case <-done:
 	case <-time.After(30 * time.Second):
 		t.Fatal("waited for a room sync that had ended")
+	}
+}
+
+// Until the first room sync, an event of an unknown group waits however
+// long the login takes to connect (it was dropped after a minute, so
+// lost when the network was down at the start). The gateway's stop ends
+// the wait without taking the event out of the outbox: it comes again at
+// the next start. A session no longer its login's (the user logged out)
+// ends it too.
+func TestRoomEventWaitsUntilStopOrLogout(t *testing.T) {
+	tr, s, ev := syncWaitFixture(t)
+	tr.doneKeys = make(chan delivery, 4)
+	old := sessionCheck
+	sessionCheck = 20 * time.Millisecond
+	defer func() { sessionCheck = old }()
+
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		tr.deliverNow(ctx, delivery{ev: ev, xid: "x1", key: 7})
+		close(done)
+	}()
+	select {
+	case <-done:
+		t.Fatal("the event stopped waiting for the first room sync")
+	case <-time.After(300 * time.Millisecond): // many session checks
+	}
+	stop()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stop did not end the wait")
+	}
+	select {
+	case d := <-tr.doneKeys:
+		t.Fatalf("the stop took event %d out of the outbox: it would be lost", d.key)
+	default:
+	}
+
+	// alice logs out: her session is no longer the login's.
+	done = make(chan struct{})
+	go func() {
+		tr.deliverNow(context.Background(), delivery{ev: ev, xid: "x1", key: 7})
+		close(done)
+	}()
+	time.Sleep(100 * time.Millisecond) // the event waits
+	tr.mu.Lock()
+	delete(tr.byLogin, s.LoginID())
+	tr.mu.Unlock()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the event still waits for a session that ended")
 	}
 }

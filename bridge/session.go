@@ -47,7 +47,7 @@ type session struct {
 	// rooms are the login's groups as MUC rooms (room.go).
 	rooms roomSet
 	// roomsSynced is closed once the first room sync since the start
-	// ended (roomsWait).
+	// read the network's chat list (waitRoomsSynced).
 	roomsSynced     chan struct{}
 	roomsSyncedOnce sync.Once
 	// joins are the joins of rooms not known yet (room_join.go), under mu.
