@@ -1,10 +1,13 @@
 package bridge
 
 import (
+	"context"
+	"log/slog"
 	"strings"
 	"testing"
 
 	"passerelle.im/passerelle/bridge/wire"
+	"passerelle.im/passerelle/internal/syncbuf"
 )
 
 // A renamed bookmark keeps everything of the user's but its name: other
@@ -24,5 +27,55 @@ func TestRenamedConference(t *testing.T) {
 	}
 	if strings.Contains(got, "Old") || strings.Count(got, "name=") != 1 {
 		t.Errorf("the old name is left: %s", got)
+	}
+}
+
+// TestBookmarkFollowsKeptName: the name kept for a room decides what a
+// room's first sight in a session is. A room the user was never told of
+// gets no name kept; a record from before names were kept takes the
+// name without a rename; a different name is a rename missed, and while
+// the bookmark cannot be settled (here: no XEP-0356 permission) the old
+// name stays kept, so the next start tries again; the same goes for a
+// rename seen live.
+func TestBookmarkFollowsKeptName(t *testing.T) {
+	tr := newTestTransport(t)
+	var logs syncbuf.Buffer
+	tr.log = slog.New(slog.NewTextHandler(&logs, nil))
+	ctx := context.Background()
+	const user = "alice@localhost"
+	kept := func(room string) (string, bool) {
+		t.Helper()
+		n, told, err := tr.db.RoomAnnouncedName("echo", user, room)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n, told
+	}
+	missed := func() int { return strings.Count(logs.String(), "while the gateway did not see it") }
+
+	tr.bookmarkFollows(ctx, user, "new@echo.localhost", "", "New")
+	if n, told := kept("new@echo.localhost"); told || n != "" {
+		t.Errorf("a room never announced: kept %q %v", n, told)
+	}
+
+	if _, err := tr.db.MarkRoomAnnounced(ctx, "echo", user, "old@echo.localhost", ""); err != nil {
+		t.Fatal(err)
+	}
+	tr.bookmarkFollows(ctx, user, "old@echo.localhost", "", "Old")
+	if n, _ := kept("old@echo.localhost"); n != "Old" || missed() != 0 {
+		t.Errorf("a record without a name: kept %q, %d renames missed", n, missed())
+	}
+	tr.bookmarkFollows(ctx, user, "old@echo.localhost", "", "Old")
+	if missed() != 0 {
+		t.Error("the same name is a rename")
+	}
+
+	tr.bookmarkFollows(ctx, user, "old@echo.localhost", "", "Renamed")
+	if n, _ := kept("old@echo.localhost"); n != "Old" || missed() != 1 {
+		t.Errorf("a rename not settled: kept %q, %d renames missed", n, missed())
+	}
+	tr.bookmarkFollows(ctx, user, "old@echo.localhost", "Renamed", "Again")
+	if n, _ := kept("old@echo.localhost"); n != "Old" || missed() != 1 {
+		t.Errorf("a live rename not settled: kept %q, %d renames missed", n, missed())
 	}
 }
