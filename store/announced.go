@@ -27,8 +27,8 @@ func checkAnnounceKey(transport, userJID, roomJID string) error {
 
 // MarkRoomAnnounced records that userJID was told of the room roomJID,
 // named name, on transport, and reports whether this is the first time:
-// false means it was recorded before and nothing changed. The test and the record are
-// one write, so of two calls at once exactly one is first.
+// false means it was recorded before and nothing changed. The test and
+// the record are one write, so of two calls at once exactly one is first.
 func (db *DB) MarkRoomAnnounced(ctx context.Context, transport, userJID, roomJID, name string) (bool, error) {
 	if err := checkAnnounceKey(transport, userJID, roomJID); err != nil {
 		return false, err
