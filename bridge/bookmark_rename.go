@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"passerelle.im/passerelle/bridge/wire"
 )
@@ -11,34 +12,44 @@ import (
 // bookmark of its room too, else clients list it under its old name for
 // good. The bookmark is the user's: read first from their PEP, it keeps
 // all the user made of it (autojoin, nick, password, extensions), only
-// its name changes; one the user deleted is not made again. This needs
-// XEP-0356's iq permission on pubsub of both types (get to read, set to
-// publish); with set alone the bookmark keeps its name, rather than be
-// published blind over the user's choices.
+// its name changes; one the user deleted is not made again, and one the
+// user named themself keeps their name: only a bookmark named as the
+// gateway knew the group (or not named) follows the network's. This
+// needs XEP-0356's iq permission on pubsub of both types (get to read,
+// set to publish); with set alone the bookmark keeps its name, rather
+// than be published blind over the user's choices.
 
 // renameBookmark gives the user's bookmark of room roomJID the group's
-// new name, if the user has one. Errors are logged: a bookmark that
-// keeps its old name loses nothing.
-func (t *transport) renameBookmark(ctx context.Context, user, roomJID, name string) {
+// new name, if the user has one and it is named as the gateway knew the
+// group: one of known, or nothing. It reports whether the bookmark is
+// settled: renamed, or rightly left as it is; false when it could not
+// be read or written, or the permission is missing, so a later sync may
+// try again. Errors are logged: a bookmark that keeps its old name loses
+// nothing.
+func (t *transport) renameBookmark(ctx context.Context, user, roomJID string, known []string, name string) bool {
 	if p := t.privileges(); !p.iqGet(nsPubSub) || !p.iqSet(nsPubSub) {
-		return
+		return false
 	}
 	conf, err := t.readBookmark(ctx, user, roomJID)
 	switch {
 	case err != nil:
 		t.log.Info("room bookmark not renamed: not read", "user", user, "room", roomJID, "err", err)
-		return
+		return false
 	case conf == nil:
 		t.log.Info("room bookmark not renamed: the user has none", "user", user, "room", roomJID)
-		return
+		return true
 	case conf.Attr("name") == name:
-		return
+		return true
+	case conf.Attr("name") != "" && !slices.Contains(known, conf.Attr("name")):
+		t.log.Info("room bookmark not renamed: the user named it", "user", user, "room", roomJID)
+		return true
 	}
 	if err := t.publishConference(ctx, user, roomJID, renamedConference(conf, name)); err != nil {
 		t.log.Info("room bookmark not renamed", "user", user, "room", roomJID, "err", err)
-		return
+		return false
 	}
 	t.log.Info("room bookmark renamed", "user", user, "room", roomJID)
+	return true
 }
 
 // readBookmark reads the item roomJID of user's bookmarks, as the user:

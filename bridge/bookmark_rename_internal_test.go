@@ -1,10 +1,17 @@
 package bridge
 
 import (
+	"context"
+	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"passerelle.im/passerelle/bridge/wire"
+	"passerelle.im/passerelle/bridge/xmpplink"
+	"passerelle.im/passerelle/internal/prosodytest"
+	"passerelle.im/passerelle/internal/syncbuf"
 )
 
 // A renamed bookmark keeps everything of the user's but its name: other
@@ -24,5 +31,71 @@ func TestRenamedConference(t *testing.T) {
 	}
 	if strings.Contains(got, "Old") || strings.Count(got, "name=") != 1 {
 		t.Errorf("the old name is left: %s", got)
+	}
+}
+
+// TestBookmarkFollowsKeptName: the name kept for a room decides what a
+// room's first sight in a session is. A room the user was never told of
+// gets no name kept; a record from before names were kept takes the
+// name without a rename; a different name is a rename missed, and while
+// the bookmark cannot be settled (the link down) the old name stays
+// kept, so the next start tries again; so does a rename seen live
+// without the permission. With the link up to a server that grants no
+// permission, the rename is settled: the new name is kept.
+func TestBookmarkFollowsKeptName(t *testing.T) {
+	old := privilegesWait
+	privilegesWait = 200 * time.Millisecond
+	defer func() { privilegesWait = old }()
+	tr := newTestTransport(t)
+	tr.domain = "echo.localhost"
+	tr.link = xmpplink.New(xmpplink.Config{Addr: "127.0.0.1:1", Domain: tr.domain, Secret: "s"}) // never run: down
+	var logs syncbuf.Buffer
+	tr.log = slog.New(slog.NewTextHandler(&logs, nil))
+	ctx := context.Background()
+	const user = "alice@localhost"
+	kept := func(tr *transport, room string) (string, bool) {
+		t.Helper()
+		n, told, err := tr.db.RoomAnnouncedName("echo", user, room)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n, told
+	}
+	missed := func() int { return strings.Count(logs.String(), "while the gateway did not see it") }
+
+	tr.bookmarkFollows(ctx, user, "new@echo.localhost", "", "New")
+	if n, told := kept(tr, "new@echo.localhost"); told || n != "" {
+		t.Errorf("a room never announced: kept %q %v", n, told)
+	}
+
+	if _, err := tr.db.MarkRoomAnnounced(ctx, "echo", user, "old@echo.localhost", ""); err != nil {
+		t.Fatal(err)
+	}
+	tr.bookmarkFollows(ctx, user, "old@echo.localhost", "", "Old")
+	if n, _ := kept(tr, "old@echo.localhost"); n != "Old" || missed() != 0 {
+		t.Errorf("a record without a name: kept %q, %d renames missed", n, missed())
+	}
+	tr.bookmarkFollows(ctx, user, "old@echo.localhost", "", "Old")
+	if missed() != 0 {
+		t.Error("the same name is a rename")
+	}
+
+	tr.bookmarkFollows(ctx, user, "old@echo.localhost", "", "Renamed")
+	if n, _ := kept(tr, "old@echo.localhost"); n != "Old" || missed() != 1 {
+		t.Errorf("a rename not settled: kept %q, %d renames missed", n, missed())
+	}
+	tr.bookmarkFollows(ctx, user, "old@echo.localhost", "Renamed", "Again")
+	if n, _ := kept(tr, "old@echo.localhost"); n != "Old" || missed() != 1 {
+		t.Errorf("a live rename not settled: kept %q, %d renames missed", n, missed())
+	}
+
+	srv := prosodytest.Start(t, prosodytest.Options{Components: []prosodytest.Component{{Domain: "echo.localhost", Secret: "s"}}})
+	up, _ := linkedTransport(t, srv, filepath.Join(t.TempDir(), "p.db"))
+	if _, err := up.db.MarkRoomAnnounced(ctx, "echo", user, "old@echo.localhost", "Old"); err != nil {
+		t.Fatal(err)
+	}
+	up.bookmarkFollows(ctx, user, "old@echo.localhost", "", "Renamed")
+	if n, _ := kept(up, "old@echo.localhost"); n != "Renamed" {
+		t.Errorf("no permission granted: kept %q", n)
 	}
 }

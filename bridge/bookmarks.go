@@ -40,7 +40,7 @@ func (t *transport) announceRoom(ctx context.Context, user, roomJID, name, nick 
 	// Not cancelled with ctx: a mark the writer had begun would be
 	// recorded while this call gave up, and the room never announced.
 	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), announceTimeout)
-	first, err := t.db.MarkRoomAnnounced(mctx, t.name, user, roomJID)
+	first, err := t.db.MarkRoomAnnounced(mctx, t.name, user, roomJID, name)
 	cancel()
 	if err != nil {
 		t.log.Error("cannot record a room's invitation; not sent", "user", user, "room", roomJID, "err", err)

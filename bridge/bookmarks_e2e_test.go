@@ -82,37 +82,15 @@ func TestRoomInvitedWithoutPrivilege(t *testing.T) {
 // was published with.)
 func TestRoomBookmarkRenamed(t *testing.T) {
 	s, alice := bookmarkedUser(t)
-	iq := func(body string) xmpptest.Stanza {
-		t.Helper()
-		st, err := alice.IQ(ctxT(t), body)
-		if err != nil || st.Type != "result" {
-			t.Fatalf("%s: %v %s", body, err, st.XML)
-		}
-		return st
-	}
-	bookmarks := func() string {
-		t.Helper()
-		return iq(`<iq type='get'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:bookmarks:1'/></pubsub></iq>`).XML
-	}
-	rename := func(name string) {
-		t.Helper()
-		iq(`<iq type='set' to='` + room + `'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'>` +
-			`<field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field>` +
-			`<field var='muc#roomconfig_roomname'><value>` + name + `</value></field></x></query></iq>`)
-	}
 
 	// The user's client changes the bookmark: no autojoin, its own nick,
 	// an extension of its own.
-	iq(`<iq type='set'><pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='urn:xmpp:bookmarks:1'><item id='` + room + `'>` +
-		`<conference xmlns='urn:xmpp:bookmarks:1' name='Echo room' autojoin='false'><nick>ali</nick>` +
-		`<extensions><state xmlns='urn:example:client' pinned='yes'/></extensions></conference></item></publish>` +
-		`<publish-options><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>` +
-		`<field var='pubsub#persist_items'><value>true</value></field><field var='pubsub#access_model'><value>whitelist</value></field>` +
-		`<field var='pubsub#max_items'><value>max</value></field></x></publish-options></pubsub></iq>`)
+	publishOwnBookmark(t, alice, `<conference xmlns='urn:xmpp:bookmarks:1' name='Echo room' autojoin='false'><nick>ali</nick>`+
+		`<extensions><state xmlns='urn:example:client' pinned='yes'/></extensions></conference>`)
 
-	rename("Bridges")
+	renameGroup(t, alice, "Bridges")
 	s.logs.waitLog(t, `msg="room bookmark renamed" transport=echo user=alice@localhost room=`+room, timeout)
-	got := bookmarks()
+	got := bookmarksOf(t, alice)
 	for _, want := range []string{`name="Bridges"`, `autojoin="false"`, `<nick>ali</nick>`, `pinned="yes"`} {
 		if !strings.Contains(got, want) {
 			t.Errorf("renamed bookmark lacks %s: %s", want, got)
@@ -123,10 +101,10 @@ func TestRoomBookmarkRenamed(t *testing.T) {
 	}
 
 	// Deleted by the user, it stays deleted.
-	iq(`<iq type='set'><pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='urn:xmpp:bookmarks:1' notify='true'><item id='` + room + `'/></retract></pubsub></iq>`)
-	rename("Ponts")
+	pepIQ(t, alice, `<iq type='set'><pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='urn:xmpp:bookmarks:1' notify='true'><item id='`+room+`'/></retract></pubsub></iq>`)
+	renameGroup(t, alice, "Ponts")
 	s.logs.waitLog(t, `msg="room bookmark not renamed`, timeout)
-	if got := bookmarks(); strings.Contains(got, room) {
+	if got := bookmarksOf(t, alice); strings.Contains(got, room) {
 		t.Errorf("a deleted bookmark was made again: %s", got)
 	}
 }

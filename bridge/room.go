@@ -150,8 +150,9 @@ func (s *session) setRoom(ctx context.Context, c *pb.Chat) *room {
 		nick := r.ownNickLocked(s)
 		r.mu.Unlock()
 		t.announceRoom(ctx, s.user, r.jid, r.displayName(), nick)
+		t.bookmarkFollows(ctx, s.user, r.jid, "", r.displayName()) // renamed while away? bookmark_rename_sync.go
 	} else if name := r.displayName(); oldName != "" && name != oldName {
-		t.renameBookmark(ctx, s.user, r.jid, name) // bookmark_rename.go
+		t.bookmarkFollows(ctx, s.user, r.jid, oldName, name)
 	}
 	for _, st := range out {
 		t.send(ctx, st)

@@ -9,8 +9,10 @@ import (
 	"go.etcd.io/bbolt"
 )
 
-// The rooms a user was told of (an XEP-0249 invitation, once per group):
-// announced/<transport>/<user JID>/<room JID> -> time of the telling.
+// The rooms a user was told of (a bookmark or an XEP-0249 invitation,
+// once per group): announced/<transport>/<user JID>/<room JID> -> time
+// of the telling, then the room's name as the gateway last knew it
+// (announcedname.go; none in records from before names were kept).
 // Per user, like the room archives: DeleteLogin forgets them with the
 // rest of the user's data.
 
@@ -23,17 +25,16 @@ func checkAnnounceKey(transport, userJID, roomJID string) error {
 	return checkPart("room JID", roomJID, false)
 }
 
-// MarkRoomAnnounced records that userJID was told of the room roomJID on
-// transport, and reports whether this is the first time: false means it
-// was recorded before and nothing changed. The test and the record are
-// one write, so of two calls at once exactly one is first.
-func (db *DB) MarkRoomAnnounced(ctx context.Context, transport, userJID, roomJID string) (bool, error) {
+// MarkRoomAnnounced records that userJID was told of the room roomJID,
+// named name, on transport, and reports whether this is the first time:
+// false means it was recorded before and nothing changed. The test and
+// the record are one write, so of two calls at once exactly one is first.
+func (db *DB) MarkRoomAnnounced(ctx context.Context, transport, userJID, roomJID, name string) (bool, error) {
 	if err := checkAnnounceKey(transport, userJID, roomJID); err != nil {
 		return false, err
 	}
 	first := false // set by the writer, read once it answered
-	val := newEnc(12)
-	val.time(time.Now())
+	val := announcedValue(time.Now(), name)
 	err := db.submit(ctx, func(tx *bbolt.Tx) error {
 		first = false
 		b, err := tx.CreateBucketIfNotExists(bAnnounced)
@@ -48,7 +49,7 @@ func (db *DB) MarkRoomAnnounced(ctx context.Context, transport, userJID, roomJID
 		if b.Get([]byte(roomJID)) != nil {
 			return nil
 		}
-		if err := b.Put([]byte(roomJID), val.b); err != nil {
+		if err := b.Put([]byte(roomJID), val); err != nil {
 			return fmt.Errorf("store: mark room announced: %w", err)
 		}
 		first = true

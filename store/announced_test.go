@@ -15,7 +15,7 @@ func TestRoomAnnounced(t *testing.T) {
 	const room = `g\40x@wa.example.org`
 	mark := func(db *DB, user, room string) bool {
 		t.Helper()
-		first, err := db.MarkRoomAnnounced(bg, "wa", user, room)
+		first, err := db.MarkRoomAnnounced(bg, "wa", user, room, "G")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -38,7 +38,7 @@ func TestRoomAnnounced(t *testing.T) {
 	if !mark(db, "bob@example.org", room) {
 		t.Fatal("another user's mark is not first")
 	}
-	if first, _ := db.MarkRoomAnnounced(bg, "other", "alice@example.org", room); !first {
+	if first, _ := db.MarkRoomAnnounced(bg, "other", "alice@example.org", room, "G"); !first {
 		t.Fatal("another transport's mark is not first")
 	}
 
@@ -79,7 +79,7 @@ func TestRoomAnnounced(t *testing.T) {
 		{"wa", "a@b", "r\x00", "contains NUL"},
 		{"wa", "a@b", strings.Repeat("r", MaxKeyPart+1), "longer than"},
 	} {
-		_, err := db.MarkRoomAnnounced(bg, c.transport, c.user, c.room)
+		_, err := db.MarkRoomAnnounced(bg, c.transport, c.user, c.room, "G")
 		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("mark %q %q %.10q: %v, want ErrInvalid with %q", c.transport, c.user, c.room, err, c.want)
 		}
@@ -101,7 +101,7 @@ func TestRoomAnnouncedRace(t *testing.T) {
 	firsts := 0
 	for range 32 {
 		wg.Go(func() {
-			first, err := db.MarkRoomAnnounced(bg, "wa", "alice@example.org", "g@wa.example.org")
+			first, err := db.MarkRoomAnnounced(bg, "wa", "alice@example.org", "g@wa.example.org", "G")
 			if err != nil {
 				t.Error(err)
 			}

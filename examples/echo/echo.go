@@ -120,6 +120,7 @@ func (n *Network) LoadLogin(_ context.Context, login sdk.LoginInfo) (*Session, e
 			return nil, fmt.Errorf("echo: the login's folder: %w", err)
 		}
 	}
+	renamed := offlineGroupName(login.Dir) // offline_rename.go
 	n.mu.Lock()
 	if n.accounts[login.LoginID] == nil {
 		n.accounts[login.LoginID] = newContacts(st)
@@ -129,6 +130,7 @@ func (n *Network) LoadLogin(_ context.Context, login sdk.LoginInfo) (*Session, e
 	}
 	if n.groups[login.LoginID] == nil {
 		n.groups[login.LoginID] = newGroup(st.Members)
+		n.groups[login.LoginID].name = renamed
 	}
 	n.mu.Unlock()
 	history := HistoryLength
