@@ -47,6 +47,13 @@ func startScripted(t *testing.T, caps, sasl string) *scripted {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startScriptedOn(t, ln, caps, sasl)
+}
+
+// startScriptedOn is startScripted on a listener of the test's (one
+// with TLS, one on a port chosen before).
+func startScriptedOn(t *testing.T, ln net.Listener, caps, sasl string) *scripted {
+	t.Helper()
 	s := &scripted{t: t, ln: ln, caps: caps, sasl: sasl, changed: make(chan struct{})}
 	t.Cleanup(func() {
 		ln.Close()
@@ -145,6 +152,9 @@ func (s *scripted) got(prefix string) string {
 }
 
 func (s *scripted) serve(c net.Conn) {
+	// A client that is gone, or one that failed the TLS handshake, is
+	// hung up on, as a real server does.
+	defer c.Close()
 	r := bufio.NewScanner(c)
 	registered, capEnd, user := false, false, false
 	for r.Scan() {
