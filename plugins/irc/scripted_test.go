@@ -30,6 +30,9 @@ type scripted struct {
 	dropOnSASLFail bool
 	// nickserv is the password NickServ takes (IDENTIFY).
 	nickserv string
+	// greeting is a line sent as soon as a client connects, as many
+	// servers do ("*** Looking up your hostname").
+	greeting string
 
 	mu      sync.Mutex
 	conn    net.Conn
@@ -82,7 +85,7 @@ func (s *scripted) accept() {
 		}
 		s.mu.Lock()
 		s.arrived = append(s.arrived, time.Now())
-		refuse := s.refuse
+		refuse, greeting := s.refuse, s.greeting
 		if !refuse {
 			if s.conn != nil {
 				s.conn.Close()
@@ -94,6 +97,9 @@ func (s *scripted) accept() {
 		if refuse {
 			c.Close()
 			continue
+		}
+		if greeting != "" {
+			fmt.Fprintf(c, "%s\r\n", greeting)
 		}
 		go s.serve(c)
 	}

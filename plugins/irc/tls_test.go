@@ -252,6 +252,30 @@ func TestTLSOffOnTLSPort(t *testing.T) {
 	}
 }
 
+// TLS on against a port without TLS, whose server greets first (as
+// most do: "*** Looking up your hostname"): a clear error, soon.
+func TestTLSOnPlainPort(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.greeting = ":srv NOTICE * :*** Looking up your hostname..."
+	srv.mu.Unlock()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("wim")
+	f["tls"] = "on"
+	login := p.Login("", f)
+	start := time.Now()
+	p.Connect(login.LoginId, login.SavedState)
+	st := loginState(evs)
+	if st.State != pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT || !strings.Contains(st.Message, "does not speak TLS on this port") ||
+		!strings.Contains(st.Message, "turn TLS off") {
+		t.Errorf("login state %v, want a transient disconnect saying the port has no TLS", st)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the error came after %v", d)
+	}
+}
+
 // A ca_file that cannot be used is refused when the transport starts
 // (Init), saying which file and what is wrong with it.
 func TestCAFileRefused(t *testing.T) {
