@@ -171,7 +171,7 @@ func (s *Session) run(c *ircevent.Connection, stop chan struct{}) {
 	c.Loop()
 }
 
-// refused reports a failed connection attempt. ircevent tries again
+// refused reports a failed first connection attempt. run tries again
 // (after dial's backoff), unless the server refused the SASL account:
 // trying again would not help, and the login waits for the next Connect.
 // A server that cannot be reached, or whose TLS certificate is not
