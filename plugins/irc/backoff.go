@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
 )
 
 // errStopped ends a connection attempt that Disconnect stopped while it
@@ -34,7 +37,7 @@ func (s *Session) dial(ctx context.Context, network, addr string) (net.Conn, err
 	s.mu.Lock()
 	n := s.attempts
 	s.attempts++
-	stop := s.stop
+	stop, looping := s.stop, s.looping
 	s.mu.Unlock()
 	if n > 0 {
 		cfg := s.n.cfg
@@ -51,14 +54,52 @@ func (s *Session) dial(ctx context.Context, network, addr string) (net.Conn, err
 	const timeout = 30 * time.Second
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
-	conn, err := (&net.Dialer{}).DialContext(dctx, network, addr)
-	if err != nil || !s.acc.TLS {
-		return conn, err
+	conn, err := s.connect(dctx, network, addr)
+	if err != nil && looping && !closed(stop) {
+		// ircevent's Loop only logs why a reconnection failed: the user
+		// is told here (a certificate that expired, a server still
+		// down). Until the first connection, refused tells them.
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf("could not reconnect to %s: %v; trying again", s.acc.addr(), err))
 	}
-	tc := tls.Client(conn, &tls.Config{ServerName: s.acc.Server, MinVersion: tls.VersionTLS12})
-	if err := tc.HandshakeContext(dctx); err != nil {
+	return conn, err
+}
+
+// connect opens one connection to the server, with TLS when the login
+// asks for it: the certificate must be valid for the login's server
+// host. A failure is a *dialError that says why.
+func (s *Session) connect(ctx context.Context, network, addr string) (net.Conn, error) {
+	conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, &dialError{err}
+	}
+	if !s.acc.TLS {
+		pc := newPlainConn(conn)
+		s.mu.Lock()
+		s.plain = pc
+		s.mu.Unlock()
+		return pc, nil
+	}
+	tc := tls.Client(conn, tlsConfig(s.acc.Server, s.n.cfg.roots))
+	if err := tc.HandshakeContext(ctx); err != nil {
 		conn.Close()
-		return nil, err
+		return nil, &dialError{handshakeError(err)}
 	}
 	return tc, nil
+}
+
+// dialError is a connection attempt that did not reach IRC: the server
+// cannot be reached, or TLS failed.
+type dialError struct{ err error }
+
+func (e *dialError) Error() string { return e.err.Error() }
+func (e *dialError) Unwrap() error { return e.err }
+
+// closed reports whether ch is closed.
+func closed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }

@@ -7,6 +7,7 @@ package irc
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -36,6 +37,12 @@ type Config struct {
 	// with each failed attempt, up to ReconnectMax, with jitter.
 	ReconnectMin Duration `json:"reconnect_min"`
 	ReconnectMax Duration `json:"reconnect_max"`
+	// CAFile is a PEM file of certificates (absolute path) trusted beside
+	// the system's for TLS: a self-hosted server's certificate
+	// authority, or its self-signed certificate.
+	CAFile string `json:"ca_file"`
+
+	roots *x509.CertPool // the system's and CAFile's; nil = the system's
 }
 
 // Duration is a time.Duration written as "2s", "5m".
@@ -71,6 +78,13 @@ func parseConfig(raw []byte) (Config, error) {
 	if cfg.ReconnectMax < cfg.ReconnectMin {
 		return cfg, fmt.Errorf("irc: the transport's config: reconnect_max (%v) is below reconnect_min (%v)",
 			time.Duration(cfg.ReconnectMax), time.Duration(cfg.ReconnectMin))
+	}
+	if cfg.CAFile != "" {
+		roots, err := loadRoots(cfg.CAFile)
+		if err != nil {
+			return cfg, fmt.Errorf("irc: the transport's config: %w", err)
+		}
+		cfg.roots = roots
 	}
 	return cfg, nil
 }

@@ -289,6 +289,11 @@ func TestReconnect(t *testing.T) {
 
 	s.stop()
 	state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT)
+	// An attempt while the server is down says why it failed.
+	evs.NextEvent(func(ev *pb.Event) bool {
+		msg := ev.GetLoginState().GetMessage()
+		return strings.Contains(msg, "could not reconnect") && strings.Contains(msg, "connection refused")
+	})
 	s.start()
 	state(pb.LoginState_LOGIN_STATE_CONNECTED)
 

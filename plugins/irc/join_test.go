@@ -1,6 +1,7 @@
 package irc_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -274,4 +275,43 @@ func TestRoles(t *testing.T) {
 	if st := string(ev.GetSavedState().SavedState); strings.Contains(st, "#m") {
 		t.Errorf("saved state after the kick: %s", st)
 	}
+}
+
+// Another member kicked: the gateway hears a member event KICKED of that
+// member, from the operator who kicked, with the reason; the member is
+// gone from the channel, and the user stays in it.
+func TestKickOther(t *testing.T) {
+	s := startNgircd(t)
+	dave := newClient(t, s, "dave")
+	dave.join("#k")
+	erin := newClient(t, s, "Erin")
+	erin.join("#k")
+	p, evs, login := loggedIn(t, s, "", "olive", "#k")
+	if err := dave.conn.Send("KICK", "#k", "Erin", "spamming"); err != nil {
+		t.Fatal(err)
+	}
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMember().GetKind() == pb.MemberEvent_KIND_KICKED })
+	if m := ev.GetMember(); ev.ChatId != "#k" || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || m.Member.GetUserId() != "erin" ||
+		m.Member.GetNick() != "Erin" || m.Member.GetIsSelf() || m.Reason != "spamming" ||
+		ev.Sender.GetUserId() != "dave" || ev.Sender.GetName() != "dave" || ev.Sender.GetIsFromMe() {
+		t.Errorf("kick event %v, want Erin kicked by dave for spamming", ev)
+	}
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	info, err := p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: login.LoginId, ChatId: "#k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var members []string
+	for _, m := range info.Members {
+		members = append(members, m.UserId)
+	}
+	if len(members) != 2 || slices.Contains(members, "erin") || !slices.Contains(members, login.LoginId) {
+		t.Errorf("members after the kick: %v, want dave and the user", members)
+	}
+	// Still in the channel: dave's line comes.
+	if err := dave.conn.Privmsg("#k", "behave"); err != nil {
+		t.Fatal(err)
+	}
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.ChatId == "#k" && ev.GetMessage().GetText() == "behave" })
 }

@@ -25,6 +25,7 @@ type ngircd struct {
 	t         *testing.T
 	bin, conf string
 	port      int
+	tlsPort   int // 0: no TLS port
 	cmd       *exec.Cmd
 	out       *lockedWriter
 }
@@ -53,7 +54,27 @@ Ident = no
 PAM = no
 `
 
+// ngircdTLS is the config's TLS section: a port with TLS, and the
+// server's certificate and key (PEM files).
+const ngircdTLS = `[SSL]
+CertFile = %s
+KeyFile = %s
+Ports = %d
+`
+
 func startNgircd(t *testing.T) *ngircd {
+	t.Helper()
+	return startNgircdWith(t, "", "")
+}
+
+// startNgircdTLS is startNgircd with a second port, with TLS, whose
+// certificate and key are these PEM files.
+func startNgircdTLS(t *testing.T, certFile, keyFile string) *ngircd {
+	t.Helper()
+	return startNgircdWith(t, certFile, keyFile)
+}
+
+func startNgircdWith(t *testing.T, certFile, keyFile string) *ngircd {
 	t.Helper()
 	bin, err := exec.LookPath("ngircd")
 	if err != nil {
@@ -66,21 +87,39 @@ func startNgircd(t *testing.T) *ngircd {
 	if err != nil {
 		t.Fatal("ngircd is not installed: run scripts/install-deps.sh")
 	}
+	port, tlsPort := freePort(t), 0
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "ngircd.conf")
+	text := fmt.Appendf(nil, ngircdConf, port, filepath.Join(dir, "ngircd.pid"))
+	if certFile != "" {
+		tlsPort = freePort(t)
+		text = fmt.Appendf(text, ngircdTLS, certFile, keyFile, tlsPort)
+	}
+	if err := os.WriteFile(conf, text, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &ngircd{t: t, bin: bin, conf: conf, port: port, tlsPort: tlsPort, out: &lockedWriter{w: &bytes.Buffer{}}}
+	s.start()
+	t.Cleanup(s.stop)
+	return s
+}
+
+// freePort is a loopback port nothing listens on, for now.
+func freePort(t *testing.T) int {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "ngircd.conf")
-	if err := os.WriteFile(conf, fmt.Appendf(nil, ngircdConf, port, filepath.Join(dir, "ngircd.pid")), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s := &ngircd{t: t, bin: bin, conf: conf, port: port, out: &lockedWriter{w: &bytes.Buffer{}}}
-	s.start()
-	t.Cleanup(s.stop)
-	return s
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// log is what the server wrote so far.
+func (s *ngircd) log() string {
+	s.out.mu.Lock()
+	defer s.out.mu.Unlock()
+	return fmt.Sprint(s.out.w)
 }
 
 // start runs the server and waits until it listens.

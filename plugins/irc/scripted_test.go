@@ -30,6 +30,9 @@ type scripted struct {
 	dropOnSASLFail bool
 	// nickserv is the password NickServ takes (IDENTIFY).
 	nickserv string
+	// greeting is a line sent as soon as a client connects, as many
+	// servers do ("*** Looking up your hostname").
+	greeting string
 
 	mu      sync.Mutex
 	conn    net.Conn
@@ -47,6 +50,13 @@ func startScripted(t *testing.T, caps, sasl string) *scripted {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startScriptedOn(t, ln, caps, sasl)
+}
+
+// startScriptedOn is startScripted on a listener of the test's (one
+// with TLS, one on a port chosen before).
+func startScriptedOn(t *testing.T, ln net.Listener, caps, sasl string) *scripted {
+	t.Helper()
 	s := &scripted{t: t, ln: ln, caps: caps, sasl: sasl, changed: make(chan struct{})}
 	t.Cleanup(func() {
 		ln.Close()
@@ -75,7 +85,7 @@ func (s *scripted) accept() {
 		}
 		s.mu.Lock()
 		s.arrived = append(s.arrived, time.Now())
-		refuse := s.refuse
+		refuse, greeting := s.refuse, s.greeting
 		if !refuse {
 			if s.conn != nil {
 				s.conn.Close()
@@ -87,6 +97,9 @@ func (s *scripted) accept() {
 		if refuse {
 			c.Close()
 			continue
+		}
+		if greeting != "" {
+			fmt.Fprintf(c, "%s\r\n", greeting)
 		}
 		go s.serve(c)
 	}
@@ -145,6 +158,9 @@ func (s *scripted) got(prefix string) string {
 }
 
 func (s *scripted) serve(c net.Conn) {
+	// A client that is gone, or one that failed the TLS handshake, is
+	// hung up on, as a real server does.
+	defer c.Close()
 	r := bufio.NewScanner(c)
 	registered, capEnd, user := false, false, false
 	for r.Scan() {

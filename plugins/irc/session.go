@@ -60,6 +60,12 @@ type Session struct {
 	// attempts counts the connection attempts since the last one that
 	// reached the server (see dial).
 	attempts int
+	// plain is the current attempt's connection when TLS is off: what
+	// the server said first tells a TLS port (tls.go).
+	plain *plainConn
+	// looping: the connection reached the server once, and ircevent's
+	// Loop reconnects it; dial reports the attempts that fail.
+	looping bool
 }
 
 // ConnectWait is how long Connect waits for the first attempt's outcome
@@ -115,14 +121,14 @@ func (s *Session) Connect(ctx context.Context) error {
 		c.UseSASL, c.SASLLogin, c.SASLPassword, c.SASLMech = true, s.acc.SASLUser, s.acc.SASLPassword, "PLAIN"
 	}
 	s.conn = c
-	s.attempts, s.saslRefused = 0, ""
+	s.attempts, s.saslRefused, s.looping = 0, "", false
 	s.stop = make(chan struct{})
 	s.ready, s.readyOnce = make(chan struct{}), &sync.Once{}
-	ready := s.ready
+	ready, stop := s.ready, s.stop
 	s.handle(c)
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTING, "connecting to "+s.acc.addr())
 	s.mu.Unlock()
-	go s.run(c)
+	go s.run(c, stop)
 	t := time.NewTimer(ConnectWait)
 	defer t.Stop()
 	select {
@@ -143,20 +149,42 @@ func (s *Session) isReady() {
 	}
 }
 
-// run connects, then lets ircevent reconnect whenever the connection
-// drops, until Quit.
-func (s *Session) run(c *ircevent.Connection) {
-	if err := c.Connect(); err != nil {
+// run connects, trying again (after dial's backoff) until the server is
+// reached, then lets ircevent reconnect whenever the connection drops,
+// until Quit. The first connection is tried here, not by ircevent's
+// Loop: Loop waits for the end of a connection that was never made
+// when the first dial failed, and would never try again.
+func (s *Session) run(c *ircevent.Connection, stop chan struct{}) {
+	for {
+		err := c.Connect()
+		if err == nil {
+			break
+		}
 		s.refused(c, err)
+		if errors.Is(err, ircevent.ClientHasQuit) || errors.Is(err, errStopped) || closed(stop) {
+			return
+		}
 	}
+	s.mu.Lock()
+	s.looping = true
+	s.mu.Unlock()
 	c.Loop()
 }
 
-// refused reports a failed connection attempt. ircevent tries again,
-// unless the server refused the SASL account: trying again would not
-// help, and the login waits for the next Connect.
+// refused reports a failed first connection attempt. run tries again
+// (after dial's backoff), unless the server refused the SASL account:
+// trying again would not help, and the login waits for the next Connect.
+// A server that cannot be reached, or whose TLS certificate is not
+// trusted, is tried again too: the server's admin may fix it (a renewed
+// certificate), and the login then comes back by itself; meanwhile the
+// state's message says why.
 func (s *Session) refused(c *ircevent.Connection, err error) {
 	if errors.Is(err, ircevent.ClientHasQuit) || errors.Is(err, errStopped) {
+		return
+	}
+	defer s.isReady()
+	if derr := (*dialError)(nil); errors.As(err, &derr) {
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf("could not connect to %s: %v", s.acc.addr(), err))
 		return
 	}
 	state := pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT
@@ -164,6 +192,7 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 	if s.saslRefused != "" {
 		err = fmt.Errorf("SASL: %s", s.saslRefused)
 	}
+	pc := s.plain
 	s.mu.Unlock()
 	if strings.Contains(err.Error(), "SASL") {
 		state = pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS
@@ -174,9 +203,10 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 		}
 		s.mu.Unlock()
 		c.Quit()
+	} else if !s.acc.TLS {
+		err = plainError(s.acc.addr(), pc, err)
 	}
 	s.state(state, fmt.Sprintf("%s refused the connection: %v", s.acc.addr(), err))
-	s.isReady()
 }
 
 // handle sets the connection's callbacks.
