@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -194,6 +195,18 @@ func (p *loginProcess) Submit(_ context.Context, f map[string]string) (*pb.Login
 // parseForm reads the login form; problem says what is wrong with it.
 func parseForm(f map[string]string) (acc Account, problem string) {
 	acc.Server = strings.TrimSpace(f["server"])
+	typedPort := 0
+	// A server typed with its port (irc.example.org:6697, [::1]:6697),
+	// or an IPv6 address in brackets: the host alone is kept.
+	if h, p, err := net.SplitHostPort(acc.Server); err == nil {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return acc, fmt.Sprintf("The port after the server must be a number from 1 to 65535, not %q.", p)
+		}
+		acc.Server, typedPort = h, n
+	} else if strings.HasPrefix(acc.Server, "[") && strings.HasSuffix(acc.Server, "]") {
+		acc.Server = acc.Server[1 : len(acc.Server)-1]
+	}
 	acc.Nick = strings.TrimSpace(f["nick"])
 	acc.SASLUser = strings.TrimSpace(f["sasl_user"])
 	acc.SASLPassword = f["sasl_password"]
@@ -214,7 +227,12 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 		if err != nil || n < 1 || n > 65535 {
 			return acc, fmt.Sprintf("The port must be a number from 1 to 65535, not %q.", p)
 		}
+		if typedPort != 0 && typedPort != n {
+			return acc, fmt.Sprintf("The server names the port %d and the port field %d: give one.", typedPort, n)
+		}
 		acc.Port = n
+	} else if typedPort != 0 {
+		acc.Port = typedPort
 	}
 	for _, c := range strings.Split(f["channels"], ",") {
 		if c = strings.TrimSpace(c); c != "" {
@@ -225,7 +243,7 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 		}
 	}
 	switch {
-	case acc.Server == "" || strings.ContainsAny(acc.Server, " /"):
+	case acc.Server == "" || strings.ContainsAny(acc.Server, " /[]"):
 		return acc, "The server must be a host name, such as irc.libera.chat."
 	case !validNick(acc.Nick):
 		return acc, "The nick must be one word, not starting with a digit, #, & or -."
@@ -250,7 +268,7 @@ func loginForm(errText string) *pb.LoginStep {
 		Instructions: "Connect to an IRC server.",
 		Error:        errText,
 		Step: &pb.LoginStep_Form{Form: &pb.FormStep{Fields: []*pb.FormField{
-			{Id: "server", Label: "Server", Type: pb.FieldType_FIELD_TYPE_TEXT, Required: true, Description: "Host name, such as irc.libera.chat"},
+			{Id: "server", Label: "Server", Type: pb.FieldType_FIELD_TYPE_TEXT, Required: true, Description: "Host name, such as irc.libera.chat (irc.libera.chat:6697 names the port too)"},
 			{Id: "port", Label: "Port", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "6697 with TLS, 6667 without"},
 			{Id: "tls", Label: "TLS", Type: pb.FieldType_FIELD_TYPE_BOOLEAN, DefaultValue: "true"},
 			{Id: "nick", Label: "Nick", Type: pb.FieldType_FIELD_TYPE_USERNAME, Required: true},
