@@ -2,7 +2,10 @@ package telegram
 
 import (
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -134,5 +137,120 @@ func TestLiveJoinOnFake(t *testing.T) {
 	}
 	if !slices.Contains(srv.ChannelInfo(670).Requests, alice.ID) {
 		t.Error("alice's request is not on the fake Telegram")
+	}
+}
+
+// Joining a basic group (a tg.Chat, chat ID -N) by its invite link on
+// the fake Telegram, which answers as Telegram does for one: a
+// chatInvite that is no channel's, then the join's service message
+// (messageActionChatJoinedByLink) as an updateNewMessage. The join
+// answers with the group's chat ID, the service message brings the
+// group with its members, and the group's messages then come as that
+// chat's; a member already gets the group without a second join; an
+// expired link, a request an admin must approve, are answered in words.
+func TestJoinInviteBasicGroupLive(t *testing.T) {
+	srv := newFake(t)
+	srv.AddGroup(tgfake.Group{ID: 90, Title: "Book Club", About: "one a month", Members: []int64{bob.ID, carol.ID}, Creator: bob.ID, InviteHash: "BookClub7x"})
+	srv.AddGroup(tgfake.Group{ID: 91, Title: "Tea Room", Members: []int64{bob.ID, alice.ID}, Creator: bob.ID, InviteHash: "TeaTime_2"})
+	srv.AddGroup(tgfake.Group{ID: 92, Title: "Bygones", Members: []int64{bob.ID}, Creator: bob.ID, InviteHash: "Gone4Good", InviteExpired: true})
+	srv.AddGroup(tgfake.Group{ID: 93, Title: "Guarded", Members: []int64{bob.ID}, Creator: bob.ID, InviteHash: "Ask-First", InviteRequest: true})
+	s, h, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	isChat := func(chat string) func(*pb.Event) bool {
+		return func(ev *pb.Event) bool { return ev.ChatId == chat && ev.GetChat() != nil }
+	}
+	members := func(c *pb.Chat) []string {
+		var ids []string
+		for _, m := range c.Members {
+			id := m.UserId
+			if m.IsSelf {
+				id += "(self)"
+			}
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		return ids
+	}
+
+	// Joined by the link: the group's chat ID, alice a member on
+	// Telegram, the group from the join's service message (chatEvent's
+	// event ID, not announce's) with its three members.
+	from := h.count()
+	joined, err := s.JoinChat(ctx, sdk.Call{ChatID: "joinchat"}, &pb.JoinChat{Password: "https://t.me/+BookClub7x"})
+	if err != nil || joined != "-90" {
+		t.Fatalf("join by the basic group's link: %q, %v; want -90", joined, err)
+	}
+	if !slices.Contains(srv.GroupInfo(90).Members, alice.ID) {
+		t.Fatal("alice is not a member of the group on Telegram")
+	}
+	ev := h.wait(t, from, "the joined basic group", isChat("-90"))
+	c := ev.GetChat().Chat
+	if c.Name != "Book Club" || c.Type != pb.ChatType_CHAT_TYPE_GROUP || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP {
+		t.Errorf("the group's event %v: want the group Book Club", ev)
+	}
+	if got, want := members(c), []string{"1001(self)", "1002", "1003"}; !slices.Equal(got, want) {
+		t.Errorf("the group's members %v; want %v", got, want)
+	}
+	if !strings.HasSuffix(ev.EventId, ".chat") {
+		t.Errorf("the group's event ID %q: want the join's service message's (N.chat)", ev.EventId)
+	}
+
+	// The group's messages come as its chat's, and alice writes to it.
+	from = h.count()
+	srv.Send(carol.ID, &tg.PeerChat{ChatID: 90}, "welcome, alice")
+	ev = h.wait(t, from, "the basic group's message", isMessage("-90", "welcome, alice"))
+	if ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || ev.Sender.GetUserId() != "1003" {
+		t.Errorf("the group's message %v: want a group message from carol", ev)
+	}
+	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: "-90"}, &pb.SendMessage{Text: "thanks"}); err != nil {
+		t.Fatal(err)
+	}
+	if bm := srv.Messages(bob.ID); bm[len(bm)-1].Message != "thanks" || peerChatID(bm[len(bm)-1].PeerID) != "-90" {
+		t.Errorf("bob got %v; want alice's thanks in the group", bm[len(bm)-1])
+	}
+
+	// The link again, by the room's address: a member already, the
+	// group without a second join; so for a group alice was in before.
+	imports := srv.Requests("messages.importChatInvite")
+	for _, j := range []struct{ room, password, want, name string }{
+		{"+BookClub7x", "", "-90", "Book Club"},
+		{"joinchat", "t.me/joinchat/TeaTime_2", "-91", "Tea Room"},
+	} {
+		from := h.count()
+		joined, err := s.JoinChat(ctx, sdk.Call{ChatID: j.room}, &pb.JoinChat{Password: j.password})
+		if err != nil || joined != j.want {
+			t.Fatalf("join %s %s: %q, %v; want %s", j.room, j.password, joined, err, j.want)
+		}
+		ev := h.wait(t, from, "the group "+j.want, isChat(j.want))
+		if c := ev.GetChat().Chat; c.Name != j.name || !slices.ContainsFunc(c.Members, func(m *pb.Member) bool { return m.IsSelf }) {
+			t.Errorf("the group's event %v: want %s with the user in it", c, j.name)
+		}
+	}
+	if n := srv.Requests("messages.importChatInvite"); n != imports {
+		t.Errorf("a member's join imported the link again (%d imports, want %d)", n, imports)
+	}
+	if m := srv.GroupInfo(90).Members; len(m) != 3 {
+		t.Errorf("the group's members on Telegram %v: want bob, carol, alice once", m)
+	}
+
+	// An expired link: said so, no member.
+	_, err = s.JoinChat(ctx, sdk.Call{ChatID: "joinchat"}, &pb.JoinChat{Password: "https://t.me/+Gone4Good"})
+	wantCode(t, "join by an expired link", err, pb.ErrorCode_ERROR_CODE_EXPIRED, "expired", "INVITE_HASH_EXPIRED")
+	if slices.Contains(srv.GroupInfo(92).Members, alice.ID) {
+		t.Error("an expired link let alice in")
+	}
+
+	// A link that wants an admin's approval: the request is sent, and
+	// the group's room comes once approved.
+	_, err = s.JoinChat(ctx, sdk.Call{ChatID: "joinchat"}, &pb.JoinChat{Password: "https://t.me/+Ask-First"})
+	wantCode(t, "join a basic group that approves newcomers", err, pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "«Guarded»", "admins must approve", "INVITE_REQUEST_SENT")
+	if g := srv.GroupInfo(93); !slices.Contains(g.Requests, alice.ID) || slices.Contains(g.Members, alice.ID) {
+		t.Fatalf("after the request: requests %v, members %v; want alice waiting", g.Requests, g.Members)
+	}
+	from = h.count()
+	srv.ApproveGroupJoinRequest(93, alice.ID)
+	ev = h.wait(t, from, "the basic group once approved", isChat("-93"))
+	if c := ev.GetChat().Chat; c.Name != "Guarded" || !slices.ContainsFunc(c.Members, func(m *pb.Member) bool { return m.IsSelf }) {
+		t.Errorf("the approved group's event %v: want Guarded with the user in it", c)
 	}
 }

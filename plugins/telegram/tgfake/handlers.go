@@ -672,7 +672,7 @@ func (s *Server) GroupInfo(id int64) Group {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g := *s.groups[id]
-	g.Members, g.Admins = slices.Clone(g.Members), slices.Clone(g.Admins)
+	g.Members, g.Admins, g.Requests = slices.Clone(g.Members), slices.Clone(g.Admins), slices.Clone(g.Requests)
 	return g
 }
 

@@ -9,27 +9,43 @@ import (
 	"github.com/gotd/td/tgtest"
 )
 
-// Private invite links (t.me/+HASH): looking one up
-// (messages.checkChatInvite) and joining by it
+// Private invite links (t.me/+HASH) of channels and basic groups:
+// looking one up (messages.checkChatInvite) and joining by it
 // (messages.importChatInvite), with Telegram's answers: an unknown or
 // an expired link, a member already, a request an admin must approve.
+// A basic group's answers are its own: chatInvite without the channel
+// flag, and the join's service message an updateNewMessage in the
+// joiner's box, as for any basic group message.
 
-// byInvite is the channel whose link is hash, compared as Telegram does:
-// case matters. Call with s.mu held.
-func (s *Server) byInvite(hash string) (*Channel, error) {
+// invited is the channel or the basic group of a link: one is nil.
+type invited struct {
+	c *Channel
+	g *Group
+}
+
+// byInvite is the channel or group whose link is hash, compared as
+// Telegram does: case matters. Call with s.mu held.
+func (s *Server) byInvite(hash string) (invited, error) {
 	if hash == "" {
-		return nil, tgerr.New(400, "INVITE_HASH_EMPTY")
+		return invited{}, tgerr.New(400, "INVITE_HASH_EMPTY")
+	}
+	expired := func(e bool, in invited) (invited, error) {
+		if e {
+			return invited{}, tgerr.New(400, "INVITE_HASH_EXPIRED")
+		}
+		return in, nil
 	}
 	for _, c := range s.channels {
-		if c.InviteHash != hash {
-			continue
+		if c.InviteHash == hash {
+			return expired(c.InviteExpired, invited{c: c})
 		}
-		if c.InviteExpired {
-			return nil, tgerr.New(400, "INVITE_HASH_EXPIRED")
-		}
-		return c, nil
 	}
-	return nil, tgerr.New(400, "INVITE_HASH_INVALID")
+	for _, g := range s.groups {
+		if g.InviteHash == hash {
+			return expired(g.InviteExpired, invited{g: g})
+		}
+	}
+	return invited{}, tgerr.New(400, "INVITE_HASH_INVALID")
 }
 
 func (s *Server) registerInvites(d *tgtest.Dispatcher) {
@@ -37,10 +53,25 @@ func (s *Server) registerInvites(d *tgtest.Dispatcher) {
 		if _, err := s.self(k); err != nil {
 			return nil, err
 		}
-		c, err := s.byInvite(r.Hash)
+		in, err := s.byInvite(r.Hash)
 		if err != nil {
 			return nil, err
 		}
+		if g := in.g; g != nil {
+			if slices.Contains(g.Members, k.user) {
+				return &tg.ChatInviteAlready{Chat: g.tg()}, nil
+			}
+			// A basic group's preview names some of its members.
+			inv := &tg.ChatInvite{RequestNeeded: g.InviteRequest, Title: g.Title, About: g.About, Photo: &tg.PhotoEmpty{}, ParticipantsCount: len(g.Members)}
+			for _, m := range g.Members {
+				if u := s.users[m]; u != nil {
+					inv.Participants = append(inv.Participants, u.tg(false))
+				}
+			}
+			inv.SetFlags()
+			return inv, nil
+		}
+		c := in.c
 		if slices.Contains(c.Members, k.user) {
 			return &tg.ChatInviteAlready{Chat: c.tg(k.user)}, nil
 		}
@@ -53,10 +84,26 @@ func (s *Server) registerInvites(d *tgtest.Dispatcher) {
 		if _, err := s.self(k); err != nil {
 			return nil, err
 		}
-		c, err := s.byInvite(r.Hash)
+		in, err := s.byInvite(r.Hash)
 		if err != nil {
 			return nil, err
 		}
+		if g := in.g; g != nil {
+			switch {
+			case slices.Contains(g.Members, k.user):
+				return nil, tgerr.New(400, "USER_ALREADY_PARTICIPANT")
+			case g.InviteRequest:
+				if !slices.Contains(g.Requests, k.user) {
+					g.Requests = append(g.Requests, k.user)
+				}
+				return nil, tgerr.New(400, "INVITE_REQUEST_SENT")
+			}
+			g.Members = append(g.Members, k.user)
+			mine := s.postGroupService(g, k.user, &tg.MessageActionChatJoinedByLink{InviterID: g.Creator})
+			return &tg.MessagesChatInviteJoinResultOk{Updates: &tg.Updates{Updates: []tg.UpdateClass{mine},
+				Users: s.usersFor(k.user), Chats: []tg.ChatClass{g.tg()}, Date: now()}}, nil
+		}
+		c := in.c
 		switch {
 		case slices.Contains(c.Members, k.user):
 			return nil, tgerr.New(400, "USER_ALREADY_PARTICIPANT")
@@ -90,4 +137,20 @@ func (s *Server) ApproveJoinRequest(channel, user int64) {
 	c.Requests = slices.Delete(c.Requests, i, i+1)
 	c.Members = append(c.Members, user)
 	s.postService(c, user, &tg.MessageActionChatJoinedByRequest{})
+}
+
+// ApproveGroupJoinRequest is ApproveJoinRequest for a basic group: the
+// service message goes into every member's box, the newcomer's too.
+func (s *Server) ApproveGroupJoinRequest(group, user int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.groups[group]
+	i := slices.Index(g.Requests, user)
+	if i < 0 {
+		panic("tgfake: no request to join from this user")
+	}
+	g.Requests = slices.Delete(g.Requests, i, i+1)
+	g.Members = append(g.Members, user)
+	// From the newcomer, so postGroupService leaves their copy to push.
+	s.push(user, s.postGroupService(g, user, &tg.MessageActionChatJoinedByRequest{}))
 }

@@ -133,6 +133,13 @@ type Group struct {
 	// AdminsInvite: only admins may add members (the group's default
 	// rights without invite_users).
 	AdminsInvite bool
+	// InviteHash is the group's private invite link, t.me/+InviteHash,
+	// with InviteExpired, InviteRequest and Requests as a Channel's
+	// (invite.go).
+	InviteHash    string
+	InviteExpired bool
+	InviteRequest bool
+	Requests      []int64
 
 	version int // of its participants list (updateChatParticipantAdmin)
 }
