@@ -18,8 +18,9 @@ import (
 // Prosody: a public group by its name (gophers@), a private one by its
 // invite link given as joinchat@'s password, another by the room +HASH
 // with the hash's capitals escaped (unescaped, the server lowercases
-// them, and the error says so). Each join is answered with gone
-// naming the group's own room (-100…@), whose join then completes and
+// them, and the error says so), a basic group by its link. Each join is
+// answered with gone naming the group's own room (-100…@, or -N@ for a
+// basic group), whose join then completes and
 // where the group's messages cross both ways. A group that wants an
 // admin's approval refuses the join saying so.
 func TestGatewayJoinByNameAndLink(t *testing.T) {
@@ -28,6 +29,7 @@ func TestGatewayJoinByNameAndLink(t *testing.T) {
 	srv.AddChannel(tgfake.Channel{ID: 650, Title: "Secret Garden", Members: []int64{eve.ID}, Creator: eve.ID, InviteHash: "AbCdEf123"})
 	srv.AddChannel(tgfake.Channel{ID: 660, Title: "Hush", Members: []int64{eve.ID}, Creator: eve.ID, InviteHash: "HushHush7"})
 	srv.AddChannel(tgfake.Channel{ID: 670, Title: "Vetted", Members: []int64{eve.ID}, Creator: eve.ID, InviteHash: "Knock_Knock-1", InviteRequest: true})
+	srv.AddGroup(tgfake.Group{ID: 95, Title: "Reading Circle", Members: []int64{eve.ID}, Creator: eve.ID, InviteHash: "Read_Circle9"})
 	g, d := doraLoggedIn(t, srv, gatewaytest.Options{})
 	g.WaitRoster(d, "eve on the roster", func(r map[string]gatewaytest.RosterItem) bool { return r[g.JID("2002")].Name == "Eve" })
 	ctx := ctxT(t)
@@ -47,11 +49,24 @@ func TestGatewayJoinByNameAndLink(t *testing.T) {
 			return s.Name == "presence" && gatewaytest.Bare(s.From) == room && (s.Type == "error" || strings.Contains(s.XML, `code="110"`))
 		})
 	}
-	// redirected joins alias, expects gone naming the group's room, joins
-	// that, and checks that messages cross it both ways.
-	redirected := func(alias, password string, channel int64) {
+	// redirected joins alias, expects gone naming the room of the group
+	// (a channel, or a basic group), joins that, and checks that
+	// messages cross it both ways.
+	redirected := func(alias, password string, group tg.PeerClass) {
 		t.Helper()
-		room := g.JID("-100" + itoa(channel))
+		var chat string
+		var member func() bool
+		var channel int64
+		switch p := group.(type) {
+		case *tg.PeerChannel:
+			channel = p.ChannelID
+			chat = "-100" + itoa(channel)
+			member = func() bool { return slices.Contains(srv.ChannelInfo(channel).Members, dora.ID) }
+		case *tg.PeerChat:
+			chat = "-" + itoa(p.ChatID)
+			member = func() bool { return slices.Contains(srv.GroupInfo(p.ChatID).Members, dora.ID) }
+		}
+		room := g.JID(chat)
 		st := joinAs(alias, password)
 		if st.Type != "error" || st.Err == nil || st.Err.Condition != "gone" || !strings.Contains(st.XML, "xmpp:"+room+"?join") {
 			t.Fatalf("join %s: want gone naming %s, got %s", alias, room, st.XML)
@@ -60,26 +75,32 @@ func TestGatewayJoinByNameAndLink(t *testing.T) {
 		if self := joinAs(room, ""); self.Type == "error" {
 			t.Fatalf("join %s: %s", room, self.XML)
 		}
-		if !slices.Contains(srv.ChannelInfo(channel).Members, dora.ID) {
-			t.Errorf("dora is not in %d on Telegram", channel)
+		if !member() {
+			t.Errorf("dora is not in %s on Telegram", chat)
 		}
-		text := "hello from eve in " + itoa(channel)
-		srv.Send(eve.ID, &tg.PeerChannel{ChannelID: channel}, text)
+		text := "hello from eve in " + chat
+		srv.Send(eve.ID, group, text)
 		g.Next(d, "eve's message in "+room, func(s xmpptest.Stanza) bool {
 			return s.Name == "message" && gatewaytest.Bare(s.From) == room && s.Body == text
 		})
 		id := d.NewID()
-		reply := "dora answers in " + itoa(channel)
+		reply := "dora answers in " + chat
 		if err := d.SendRaw(ctx, `<message type='groupchat' id='`+id+`' to='`+room+`'><body>`+reply+`</body><origin-id xmlns='urn:xmpp:sid:0' id='`+id+`'/></message>`); err != nil {
 			t.Fatal(err)
 		}
-		waitChannel(t, srv, channel, reply)
+		if channel != 0 {
+			waitChannel(t, srv, channel, reply)
+		} else {
+			waitBox(t, srv, eve.ID, group, reply)
+		}
 	}
 
-	redirected(g.JID("gophers"), "", 630)
-	redirected(g.JID("joinchat"), "https://t.me/+AbCdEf123", 650)
+	redirected(g.JID("gophers"), "", &tg.PeerChannel{ChannelID: 630})
+	redirected(g.JID("joinchat"), "https://t.me/+AbCdEf123", &tg.PeerChannel{ChannelID: 650})
 	// The address keeps the capitals escaped: +\hush\hush7@.
-	redirected(g.JID("+HushHush7"), "", 660)
+	redirected(g.JID("+HushHush7"), "", &tg.PeerChannel{ChannelID: 660})
+	// A basic group's link: its room is -N@.
+	redirected(g.JID("joinchat"), "https://t.me/+Read_Circle9", &tg.PeerChat{ChatID: 95})
 
 	// Written as the link has it, the address loses its capitals on the
 	// way (Prosody's nodeprep): the error says how to keep them.
@@ -116,6 +137,22 @@ func waitChannel(t *testing.T, srv *tgfake.Server, channel int64, text string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("channel %d never got %q", channel, text)
+}
+
+// waitBox waits until a message with text in chat is in owner's box on
+// the fake Telegram (a basic group's messages are in each member's).
+func waitBox(t *testing.T, srv *tgfake.Server, owner int64, chat tg.PeerClass, text string) {
+	t.Helper()
+	deadline := time.Now().Add(gatewaytest.Timeout)
+	for time.Now().Before(deadline) {
+		for _, m := range srv.Messages(owner) {
+			if m.Message == text && m.PeerID.String() == chat.String() {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%d never got %q in %v", owner, text, chat)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
