@@ -302,7 +302,8 @@ func TestLiveDuringBackfill(t *testing.T) {
 // same id).
 func TestBackfillGatewayRestart(t *testing.T) {
 	const n = 3000
-	s := newStack(t, stackOptions{backfill: strconv.Itoa(n)})
+	addr := freePort(t)
+	s := newStack(t, stackOptions{backfill: strconv.Itoa(n), extra: "\n[metrics]\nlisten = \"" + addr + "\"\n"})
 	erin := s.user("erin")
 	s.waitGateway(erin)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -340,7 +341,9 @@ func TestBackfillGatewayRestart(t *testing.T) {
 	if !strings.Contains(s.logs.String(), "delivering stored history a stop left undelivered") {
 		t.Error("the history stored before the stop was not taken from the outbox at the start")
 	}
-	time.Sleep(time.Second)
+	// Every delivery confirmed by the server (a loaded machine takes more
+	// than a second for the last of 9000), so the stop leaves nothing.
+	waitMetric(t, addr, `passerelle_outbox_depth{transport="echo"}`, func(v float64) bool { return v == 0 })
 	s.stop()
 	db, err := store.Open(filepath.Join(s.dir, "data", "passerelle.db"))
 	if err != nil {

@@ -14,13 +14,10 @@ import (
 // seen live (bookmark_rename.go). A room the user was never told of has
 // no name kept, and its first sight is an announcement, not a rename.
 //
-// After a start the plugin's chat list can come before the server's
-// XEP-0356 advertisement: a rename found then waits for it a little,
-// else it would wait for the next start.
-
-// privilegesWait bounds that wait: the link up and the server's grant
-// of pubsub, which follows the link's handshake.
-var privilegesWait = 5 * time.Second
+// After a start the plugin's chat list can come before the link is up
+// and the server's XEP-0356 advertisement: a rename found then waits
+// for them a little (privilegesWait), else it would wait for the next
+// start.
 
 // bookmarkFollows takes the room roomJID of user to be named name now,
 // and renames the user's bookmark of it where that is still named as
@@ -75,15 +72,11 @@ func (t *transport) keepRoomName(ctx context.Context, user, roomJID, name string
 }
 
 // awaitPubSubPrivilege waits, at most privilegesWait, for the link to be
-// up with the server's grant of pubsub iq (get and set), and reports
-// whether it came.
+// up, then for the server's grants (privileges), and reports whether
+// they include pubsub iq of both types.
 func (t *transport) awaitPubSubPrivilege(ctx context.Context) bool {
-	granted := func() bool {
-		p := t.privileges()
-		return t.link.Up() && p.iqGet(nsPubSub) && p.iqSet(nsPubSub)
-	}
 	deadline := time.Now().Add(privilegesWait)
-	for !granted() {
+	for !t.link.Up() {
 		if time.Now().After(deadline) {
 			return false
 		}
@@ -93,5 +86,6 @@ func (t *transport) awaitPubSubPrivilege(ctx context.Context) bool {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	return true
+	p := t.privileges()
+	return p.iqGet(nsPubSub) && p.iqSet(nsPubSub)
 }

@@ -194,6 +194,9 @@ func (t *transport) route(st *wire.Stanza) {
 			stagetrace.Mark(stagetrace.GatewayIn, b)
 		}
 	}
+	if t.privilegeAdvert(st) { // privilege.go: in stream order
+		return
+	}
 	if !t.in.push(chatAddr{bareOf(st.From()), bareOf(st.To())}, st) {
 		t.overloaded(st)
 	}

@@ -164,11 +164,8 @@ func (t *transport) discoInfo(st *wire.Stanza, toGateway bool, node string) []by
 }
 
 func (t *transport) handleMessage(ctx context.Context, st *wire.Stanza, from, to jid.JID) {
-	if priv := st.Child(nsPrivilege, "privilege"); priv != nil {
-		if from.String() == t.serverDomain() {
-			t.onPrivilege(priv)
-		}
-		return
+	if st.Child(nsPrivilege, "privilege") != nil {
+		return // a server's advertisement is route's (privilege.go); no one else's counts
 	}
 	user := from.Bare().String()
 	if !t.access.Allowed(user) {

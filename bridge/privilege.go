@@ -1,9 +1,13 @@
 package bridge
 
 import (
+	"context"
+	"errors"
 	"strings"
+	"time"
 
 	"passerelle.im/passerelle/bridge/wire"
+	"passerelle.im/passerelle/bridge/xmpplink"
 )
 
 // XEP-0356: the privileges the server grants the component (roster
@@ -84,7 +88,77 @@ func iqPerms(perm *wire.Element, m map[string]string) map[string]string {
 	return m
 }
 
+// A start's first work (the plugin's contact and chat lists, the user's
+// own message from another device) can come before the server's XEP-0356
+// advertisement, which follows the component's handshake: done then, a
+// new contact asked to be added instead of being put in the roster, a
+// room got an invitation instead of a bookmark. The server handles a
+// component's stanzas in order, and route reads the advertisement on the
+// link's reader, in stream order: once the server answered a ping sent
+// after the handshake, its advertisement, if it grants anything, has been
+// read. Until then, privileges waits for that answer.
+
+// privilegesWait bounds the wait for the server's answer.
+var privilegesWait = 5 * time.Second
+
+// learnPrivileges pings the server after a handshake; its answer marks
+// the privileges known (privKnown). A link that drops first leaves them
+// unknown: the next handshake tries again. An answer that never comes
+// (callTimeout) counts as known: nothing waits for ever.
+func (t *transport) learnPrivileges() {
+	select {
+	case <-t.privKnown:
+		return // known since an earlier handshake: the server grants the same
+	default:
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	var w wire.Writer
+	id := t.link.NewID()
+	w.Start("iq", "").Attr("from", t.domain).Attr("to", t.serverDomain()).Attr("type", "get").Attr("id", id)
+	w.Start("ping", wire.NSPing).End()
+	w.End()
+	_, err := t.link.IQ(ctx, id, w.Bytes())
+	if errors.Is(err, xmpplink.ErrDown) {
+		return
+	}
+	if err != nil {
+		t.log.Warn("the server did not answer a ping after the handshake; going on with the privileges it advertised", "err", err)
+	}
+	t.privOnce.Do(func() { close(t.privKnown) })
+}
+
+// privilegeAdvert handles the server's XEP-0356 advertisement, on the
+// link's reader (route), and reports whether st was it.
+func (t *transport) privilegeAdvert(st *wire.Stanza) bool {
+	if st.Kind() != "message" || st.From() != t.serverDomain() {
+		return false
+	}
+	priv := st.Child(nsPrivilege, "privilege")
+	if priv == nil {
+		return false
+	}
+	t.onPrivilege(priv)
+	return true
+}
+
+// privileges are the server's grants; right after a start it waits (at
+// most privilegesWait) for the server to have said them.
 func (t *transport) privileges() perms {
+	if ch := t.privKnown; ch != nil {
+		select {
+		case <-ch:
+		default:
+			if t.link.Up() {
+				timer := time.NewTimer(privilegesWait)
+				select {
+				case <-ch:
+				case <-timer.C:
+				}
+				timer.Stop()
+			}
+		}
+	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	return t.perms

@@ -1,6 +1,7 @@
 package bridge_test
 
 import (
+	"context"
 	"regexp"
 	"strconv"
 	"strings"
@@ -65,11 +66,18 @@ func nick(j string) string {
 // for none) and reads everything up to the subject.
 func join(t *testing.T, c *xmpptest.Client, asNick, history string) joined {
 	t.Helper()
+	return joinWithin(t, c, asNick, history, timeout)
+}
+
+// joinWithin is join with its own deadline, for a room of thousands.
+func joinWithin(t *testing.T, c *xmpptest.Client, asNick, history string, d time.Duration) joined {
+	t.Helper()
 	if err := c.SendRaw(ctxT(t), `<presence to='`+room+`/`+asNick+`'><x xmlns='http://jabber.org/protocol/muc'>`+history+`</x></presence>`); err != nil {
 		t.Fatal(err)
 	}
 	var j joined
-	ctx := ctxT(t)
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
 	for {
 		// Live messages queued before the join are left for the test.
 		st, err := c.Next(ctx, func(s xmpptest.Stanza) bool {

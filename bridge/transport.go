@@ -52,7 +52,10 @@ type transport struct {
 	sessions map[string]*session // user bare JID -> their login's session (session.go)
 	byLogin  map[string]*session // login ID -> its session
 	perms    perms               // XEP-0356, from the server
-	subs     *subLimiter
+	// privKnown is closed once the server's grants are known (privilege.go).
+	privKnown chan struct{}
+	privOnce  sync.Once
+	subs      *subLimiter
 
 	// retention bounds the room archives (retention.go);
 	// retentionEvery is how often they are pruned (0: retentionEvery).
@@ -116,6 +119,7 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 		newRefs:     map[string]store.MessageRef{},
 		newXIDs:     map[string]string{},
 		retention:   archiveRetention(tc),
+		privKnown:   make(chan struct{}),
 	}
 	t.in.handle, t.in.max, t.in.limit = t.handle, inboundQueue, inboundChats
 	t.out.handle = chatDelivery{t: t, now: t.deliverNow}.deliver
@@ -239,8 +243,10 @@ func (t *transport) connect(ctx context.Context, client pb.TransportClient, l st
 	return true
 }
 
-// onLinkUp tells every registered user the gateway is there.
+// onLinkUp learns the server's privileges and tells every registered
+// user the gateway is there.
 func (t *transport) onLinkUp() {
+	go t.learnPrivileges()
 	for _, s := range t.allSessions() {
 		t.send(context.Background(), t.presence(s.user, ""))
 	}
