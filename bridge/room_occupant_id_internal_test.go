@@ -108,6 +108,15 @@ func TestRoomOccupantIDs(t *testing.T) {
 			t.Errorf("nick change presence with %v, want %s: %s", ids, one, b)
 		}
 	}
+	out = tr.renderRoom(ctx, delivery{ev: groupEv(&pb.MemberEvent{Kind: pb.MemberEvent_KIND_RENAMED, Member: &pb.Member{UserId: "alice-echo", Nick: "Alicia"}})}, s)
+	if len(out) != 4 {
+		t.Fatalf("own nick change: %d stanzas", len(out))
+	}
+	for _, b := range out {
+		if ids := occupantIDs(t, b); len(ids) != 1 || ids[0] != self {
+			t.Errorf("own nick change presence with %v, want %s: %s", ids, self, b)
+		}
+	}
 	ev := groupEv(&pb.MessageEvent{})
 	ev.EventId, ev.Sender = "m2", &pb.Sender{UserId: "echo-1"}
 	ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: "hello"}}
