@@ -372,13 +372,15 @@ func (t *transport) occupantJID(ctx context.Context, room store.RoomKey, nick st
 }
 
 // mamResult wraps one archived stanza as XEP-0313 §4.2 says, from the
-// room to the querying resource; false when the payload does not start as
-// a <message/>.
+// room to the querying resource, with its sender's occupant-id
+// (room_occupant_id.go); false when the payload does not start as a
+// <message/>.
 func mamResult(roomJID, to, id, queryID string, m *store.ArchivedMessage) ([]byte, bool) {
 	inner, ok := clientMessage(m.Payload)
 	if !ok {
 		return nil, false
 	}
+	inner = withOccupantID(inner, archivedOccupantID(roomJID, m))
 	var w wire.Writer
 	w.Start("message", "").Attr("from", roomJID).Attr("to", to).Attr("id", id)
 	w.Start("result", nsMAM).Attr("queryid", queryID).Attr("id", m.StanzaID)

@@ -186,7 +186,7 @@ func (s *session) updateRoom(ctx context.Context, r *room, c *pb.Chat, show bool
 		}
 		if show {
 			for res := range r.joined {
-				out = append(out, muc.Subject(r.jid, s.user+"/"+res, r.nickOfLocked(r.subjectBy), r.subject, time.Time{}, s.t.newID()))
+				out = append(out, muc.Subject(r.jid, s.user+"/"+res, r.nickOfLocked(r.subjectBy), r.memberOccupantIDLocked(s, r.subjectBy), r.subject, time.Time{}, s.t.newID()))
 			}
 		}
 	}
@@ -307,6 +307,11 @@ func (r *room) occupantLocked(s *session, id string) muc.Occupant {
 	}
 	o := muc.MemberOccupant(m, nick, pj)
 	o.Photo, _ = s.avatarHash(id)
+	if pj != "" {
+		o.OccupantID = muc.OccupantID(r.jid, pj) // as memberOccupantIDLocked, without a second look-up
+	} else {
+		o.OccupantID = r.memberOccupantIDLocked(s, id) // room_occupant_id.go
+	}
 	return o
 }
 

@@ -648,7 +648,11 @@ func TestRoomLogout(t *testing.T) {
 func TestRoomAfterRestart(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := roomUser(t, s, "alice")
-	self := nick(join(t, alice, "a", "").self.From)
+	j0 := join(t, alice, "a", "")
+	self := nick(j0.self.From)
+	// The occupant-ids (XEP-0421) are derived again the same after it.
+	ids := occupantsByNick(t, j0)
+	selfID := oneOccupantID(t, "self-presence", j0.self)
 	groupchat(t, alice, "before the restart")
 	roomMessage(t, alice, "Echo One", "before the restart")
 	s.stop()
@@ -669,10 +673,19 @@ func TestRoomAfterRestart(t *testing.T) {
 	j := join(t, alice, "a", `<history maxstanzas='50'/>`)
 	found := false
 	for _, h := range j.history {
-		found = found || h.Body == "before the restart" && nick(h.From) == "Echo One"
+		if h.Body == "before the restart" && nick(h.From) == "Echo One" {
+			found = true
+			if got := oneOccupantID(t, "history", h); got != ids["Echo One"] {
+				t.Errorf("Echo One's archived message after the restart with occupant-id %q, before %q", got, ids["Echo One"])
+			}
+		}
 	}
 	if !found {
 		t.Fatalf("the archive did not survive the restart: %v", j.history)
+	}
+	if after := occupantsByNick(t, j); after["Echo One"] != ids["Echo One"] || after["Echo Two"] != ids["Echo Two"] ||
+		oneOccupantID(t, "self-presence", j.self) != selfID {
+		t.Errorf("occupant-ids changed with the restart: before %v (self %s), after %v (self %s)", ids, selfID, after, j.self.XML)
 	}
 	groupchat(t, alice, "after the restart")
 	roomMessage(t, alice, "Echo One", "after the restart")

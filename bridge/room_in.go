@@ -234,10 +234,7 @@ func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r
 	for _, id := range sortedByNick(r, ids) {
 		t.send(ctx, muc.Presence{Room: r.jid, To: full, Occupant: r.occupantLocked(s, id)}.Bytes())
 	}
-	me := muc.Occupant{Nick: self, JID: user, Affiliation: muc.AffMember, Role: muc.RoleParticipant}
-	if r.readOnly || r.typ == pb.ChatType_CHAT_TYPE_CHANNEL {
-		me.Role = muc.RoleVisitor
-	}
+	me := s.selfOccupantLocked(r) // room_nick.go
 	t.send(ctx, muc.SelfPresence(r.jid, full, me, asked != self))
 	if r.avatarHash != "" {
 		t.send(ctx, roomAvatarPresence(r.jid, full, r.avatarHash)) // room_avatar.go
@@ -247,7 +244,7 @@ func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r
 	for _, h := range t.roomHistory(ctx, s, r, full, join.History) {
 		t.send(ctx, h)
 	}
-	t.send(ctx, muc.Subject(r.jid, full, r.nickOfLocked(r.subjectBy), r.subject, r.subjectAt, t.newID()))
+	t.send(ctx, muc.Subject(r.jid, full, r.nickOfLocked(r.subjectBy), r.memberOccupantIDLocked(s, r.subjectBy), r.subject, r.subjectAt, t.newID()))
 	t.log.Debug("room joined", "user", user, "resource", res, "room", r.jid)
 }
 
@@ -284,7 +281,7 @@ func (t *transport) roomHistory(ctx context.Context, s *session, r *room, to str
 	}
 	items := make([]muc.Item, 0, len(page.Messages))
 	for _, m := range page.Messages {
-		items = append(items, muc.Item{Time: m.Time, Stanza: roomCopy(m.Payload, s.user, to, r.jid, m.StanzaID, m.Time)})
+		items = append(items, muc.Item{Time: m.Time, Stanza: roomCopy(m.Payload, s.user, to, r.jid, m.StanzaID, archivedOccupantID(r.jid, &m), m.Time)})
 	}
 	out := make([][]byte, 0, len(items))
 	for _, it := range items[h.Select(items, now):] {
@@ -305,7 +302,7 @@ func (s *session) leaveResource(ctx context.Context, r *room, res string) {
 	if !was {
 		return
 	}
-	me := muc.Occupant{Nick: self, JID: s.user, Affiliation: muc.AffMember}
+	me := muc.Occupant{Nick: self, JID: s.user, Affiliation: muc.AffMember, OccupantID: s.selfOccupantID(r)}
 	s.t.send(ctx, muc.Removed(r.jid, s.user+"/"+res, me, muc.Left, "", true))
 }
 
@@ -368,8 +365,8 @@ func (s *session) reflect(ctx context.Context, st *wire.Stanza, r *room, res *pb
 	w.Start("message", "").Attr("from", r.jid+"/"+nick).Attr("to", s.user).Attr("type", "groupchat").Attr("id", st.ID())
 	for i := range st.Children {
 		c := &st.Children[i]
-		if c.XMLName.Space == wire.NSSID && c.XMLName.Local == "stanza-id" || c.XMLName.Space == wire.NSDelay {
-			continue // only the room's own
+		if c.XMLName.Space == wire.NSSID && c.XMLName.Local == "stanza-id" || c.XMLName.Space == wire.NSDelay || isOccupantID(c) {
+			continue // only the room's own (XEP-0421: a client's occupant-id is replaced)
 		}
 		writeClientElement(&w, c)
 	}
@@ -389,8 +386,9 @@ func (s *session) reflect(ctx context.Context, st *wire.Stanza, r *room, res *pb
 	if dup {
 		return // the network's echo was shown already
 	}
+	oid := s.selfOccupantID(r)
 	for _, to := range r.resourcesLocked() {
-		t.send(ctx, roomCopy(payload, s.user, s.user+"/"+to, r.jid, sid, time.Time{}))
+		t.send(ctx, roomCopy(payload, s.user, s.user+"/"+to, r.jid, sid, oid, time.Time{}))
 	}
 	if rt := st.Child(nsRetract, "retract"); rt != nil {
 		if ref, err := t.lookupXMPP(ctx, s.LoginID(), r.chatID, rt.Attr("id")); err == nil {
@@ -450,7 +448,7 @@ func (s *session) dropRoom(ctx context.Context, r *room, why muc.Removal, reason
 	s.t.unannounceRoom(ctx, s.user, r.jid)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	me := muc.Occupant{Nick: r.ownNickLocked(s), JID: s.user, Affiliation: muc.AffMember}
+	me := muc.Occupant{Nick: r.ownNickLocked(s), JID: s.user, Affiliation: muc.AffMember, OccupantID: s.selfOccupantID(r)}
 	out := r.toJoinedLocked(s.user, func(to string) []byte { return muc.Removed(r.jid, to, me, why, reason, true) })
 	clear(r.joined)
 	return out
@@ -487,12 +485,14 @@ func (s *session) privateMessage(ctx context.Context, st *wire.Stanza, r *room, 
 }
 
 // roomCopy is an archived room message as sent to one resource: to that
-// resource, with the room's stanza-id and, for history, a delay stamped
-// with its time. Archived payloads are addressed to the user's bare JID,
-// with neither (see archive).
-func roomCopy(payload []byte, user, to, roomJID, stanzaID string, delay time.Time) []byte {
+// resource, with the room's stanza-id, its sender's occupant-id (occID,
+// "" for none: the room's own message; any other one taken out) and,
+// for history, a delay stamped with its time. Archived payloads are
+// addressed to the user's bare JID, with none of these (see archive).
+func roomCopy(payload []byte, user, to, roomJID, stanzaID, occID string, delay time.Time) []byte {
+	payload = stripOccupantIDs(payload) // room_occupant_id.go
 	old := []byte(` to="` + attrEscape(user) + `"`)
-	out := make([]byte, 0, len(payload)+len(to)+160)
+	out := make([]byte, 0, len(payload)+len(to)+200)
 	i := bytes.Index(payload, old)
 	if i < 0 {
 		out = append(out, payload...)
@@ -505,6 +505,7 @@ func roomCopy(payload []byte, user, to, roomJID, stanzaID string, delay time.Tim
 	if stanzaID != "" {
 		w.Start("stanza-id", wire.NSSID).Attr("by", roomJID).Attr("id", stanzaID).End()
 	}
+	muc.WriteOccupantID(&w, occID)
 	if !delay.IsZero() && !bytes.Contains(payload, []byte(`"`+wire.NSDelay+`"`)) {
 		w.Start("delay", wire.NSDelay).Attr("from", roomJID).Attr("stamp", delay.UTC().Format(time.RFC3339Nano)).End()
 	}

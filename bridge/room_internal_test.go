@@ -129,17 +129,18 @@ func TestRoomMemberChanges(t *testing.T) {
 	}
 }
 
-// roomCopy readdresses an archived stanza and adds the room's ids; a
-// delay already in it (a backfilled message) is not doubled.
+// roomCopy readdresses an archived stanza and adds the room's ids (the
+// stanza-id, the sender's occupant-id in place of any other); a delay
+// already in it (a backfilled message) is not doubled.
 func TestRoomCopy(t *testing.T) {
 	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	got := string(roomCopy([]byte(`<message from="r@d/n" to="a@l" type="groupchat"><body>to="a@l"</body></message>`), "a@l", "a@l/phone", "r@d", "5-1", at))
-	want := `<message from="r@d/n" to="a@l/phone" type="groupchat"><body>to="a@l"</body><stanza-id xmlns="urn:xmpp:sid:0" by="r@d" id="5-1"/><delay xmlns="urn:xmpp:delay" from="r@d" stamp="2026-12-01T10:00:00Z"/></message>`
+	got := string(roomCopy([]byte(`<message from="r@d/n" to="a@l" type="groupchat"><body>to="a@l"</body><occupant-id xmlns="urn:xmpp:occupant-id:0" id="forged"/></message>`), "a@l", "a@l/phone", "r@d", "5-1", "oid-n", at))
+	want := `<message from="r@d/n" to="a@l/phone" type="groupchat"><body>to="a@l"</body><stanza-id xmlns="urn:xmpp:sid:0" by="r@d" id="5-1"/><occupant-id xmlns="urn:xmpp:occupant-id:0" id="oid-n"/><delay xmlns="urn:xmpp:delay" from="r@d" stamp="2026-12-01T10:00:00Z"/></message>`
 	if got != want {
 		t.Errorf("roomCopy:\n got %s\nwant %s", got, want)
 	}
 	delayed := `<message to="a@l"><body>x</body><delay xmlns="urn:xmpp:delay" from="d" stamp="2026-01-01T00:00:00Z"/></message>`
-	if got := string(roomCopy([]byte(delayed), "a@l", "a@l/p", "r@d", "5-2", at)); strings.Count(got, "<delay") != 1 {
+	if got := string(roomCopy([]byte(delayed), "a@l", "a@l/p", "r@d", "5-2", "", at)); strings.Count(got, "<delay") != 1 {
 		t.Errorf("delay doubled: %s", got)
 	}
 }

@@ -143,22 +143,26 @@ func (s *session) moderatedNotices(r *room, mod *moderation) [][]byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	by := r.jid + "/" + r.ownNickLocked(s)
+	oid := s.selfOccupantID(r)
 	var out [][]byte
 	for res := range r.joined {
-		out = append(out, moderated(r.jid, s.user+"/"+res, mod.stanzaID, by, mod.reason, s.t.newID()))
+		out = append(out, moderated(r.jid, s.user+"/"+res, mod.stanzaID, by, oid, mod.reason, s.t.newID()))
 	}
 	return out
 }
 
 // moderated is the notice of a moderation (XEP-0425 §4) to one occupant:
-// the message id retracted by the moderator by, with the reason. It
+// the message id retracted by the moderator by (whose occupant-id byID
+// the 0.3 notice names, XEP-0421), with the reason. It
 // carries both versions (0.3 and 0.2), naming the same stanza-id, so
 // that a client of either understands it.
-func moderated(roomJID, to, id, by, reason, msgID string) []byte {
+func moderated(roomJID, to, id, by, byID, reason, msgID string) []byte {
 	var w wire.Writer
 	w.Start("message", "").Attr("from", roomJID).Attr("to", to).Attr("type", "groupchat").Attr("id", msgID)
 	w.Start("retract", nsRetract).Attr("id", id)
-	w.Start("moderated", nsModerate).Attr("by", by).End()
+	w.Start("moderated", nsModerate).Attr("by", by)
+	muc.WriteOccupantID(&w, byID)
+	w.End()
 	if reason != "" {
 		w.Leaf("reason", "", reason)
 	}

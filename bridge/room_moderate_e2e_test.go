@@ -29,7 +29,7 @@ func TestRoomModeration(t *testing.T) {
 	if err != nil || mod.Type != "result" {
 		t.Fatalf("moderation: %v %s", err, mod.XML)
 	}
-	checkModerated(t, alice, sid, room+"/"+nick(j.self.From), "spam")
+	checkModerated(t, alice, sid, room+"/"+nick(j.self.From), oneOccupantID(t, "self-presence", j.self), "spam")
 	checkTombstone(t, alice, sid)
 
 	for body, cond := range map[string]string{
@@ -83,9 +83,9 @@ func TestRoomModerationV0(t *testing.T) {
 	if err != nil || mod.Type != "result" {
 		t.Fatalf("moderation: %v %s", err, mod.XML)
 	}
-	by := room + "/" + nick(j.self.From)
-	checkModerated(t, alice, sid, by, "spam")
-	checkModerated(t, phone, sid, by, "spam")
+	by, byID := room+"/"+nick(j.self.From), oneOccupantID(t, "self-presence", j.self)
+	checkModerated(t, alice, sid, by, byID, "spam")
+	checkModerated(t, phone, sid, by, byID, "spam")
 	checkTombstone(t, alice, sid)
 	s.logs.waitLog(t, `msg="message moderated" transport=echo user=alice@localhost room=`+room+` stanza_id=`+sid, timeout)
 }
@@ -93,9 +93,10 @@ func TestRoomModerationV0(t *testing.T) {
 // checkModerated reads c's stanzas up to Echo One's echo of a message
 // "after" (which it sends) and wants exactly one notice of the
 // moderation of sid by by with reason, in XEP-0425 version 1
-// (<retract><moderated/><reason/></retract>) and version 0 (<apply-to>
+// (<retract><moderated/><reason/></retract>, the moderated naming the
+// moderator's occupant-id byID) and version 0 (<apply-to>
 // <moderated><retract/><reason/></moderated></apply-to>) both.
-func checkModerated(t *testing.T, c *xmpptest.Client, sid, by, reason string) {
+func checkModerated(t *testing.T, c *xmpptest.Client, sid, by, byID, reason string) {
 	t.Helper()
 	groupchat(t, c, "after")
 	notices := map[string]xmpptest.Stanza{} // by stanza id: Next may look at one twice
@@ -120,7 +121,7 @@ func checkModerated(t *testing.T, c *xmpptest.Client, sid, by, reason string) {
 	}
 	v1, v0 := m.Retract, m.ApplyTo
 	if n.From != room ||
-		v1.ID != sid || v1.Moderated == nil || v1.Moderated.By != by || v1.Reason != reason ||
+		v1.ID != sid || v1.Moderated == nil || v1.Moderated.By != by || v1.Moderated.OccupantID.ID != byID || v1.Reason != reason ||
 		v0.ID != sid || v0.Moderated == nil || v0.Moderated.By != by || v0.Moderated.Retract == nil || v0.Moderated.Reason != reason {
 		t.Fatalf("moderation notice of %s by %s (%s) not in both versions: %s", sid, by, reason, n.XML)
 	}
@@ -131,7 +132,10 @@ type moderationNotice struct {
 	Retract struct {
 		ID        string `xml:"id,attr"`
 		Moderated *struct {
-			By string `xml:"by,attr"`
+			By         string `xml:"by,attr"`
+			OccupantID struct {
+				ID string `xml:"id,attr"`
+			} `xml:"urn:xmpp:occupant-id:0 occupant-id"`
 		} `xml:"urn:xmpp:message-moderate:1 moderated"`
 		Reason string `xml:"reason"`
 	} `xml:"urn:xmpp:message-retract:1 retract"`

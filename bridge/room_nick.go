@@ -120,7 +120,8 @@ func (s *session) takeSelfLocked(r *room, m *pb.Member, show bool) [][]byte {
 
 // selfOccupantLocked is the user's own occupant, as a join shows it.
 func (s *session) selfOccupantLocked(r *room) muc.Occupant {
-	me := muc.Occupant{Nick: r.ownNickLocked(s), JID: s.user, Affiliation: muc.AffMember, Role: muc.RoleParticipant}
+	me := muc.Occupant{Nick: r.ownNickLocked(s), JID: s.user, Affiliation: muc.AffMember, Role: muc.RoleParticipant,
+		OccupantID: s.selfOccupantID(r)}
 	if r.readOnly || r.typ == pb.ChatType_CHAT_TYPE_CHANNEL {
 		me.Role = muc.RoleVisitor
 	}

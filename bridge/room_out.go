@@ -96,6 +96,18 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	r.mu.Lock()
 	nick := r.senderNickLocked(s, ev.Sender)
 	r.mu.Unlock()
+	senderJID := s.user
+	if !ev.GetSender().GetIsFromMe() && ev.GetSender().GetUserId() != "" {
+		if pj, err := t.puppetJID(ev.Sender.UserId); err == nil {
+			senderJID = pj.String()
+		}
+	}
+	// The sender's occupant-id, as its archived copy derives it again
+	// (archivedOccupantID); none for the room itself.
+	oid := ""
+	if nick != "" {
+		oid = muc.OccupantID(r.jid, senderJID)
+	}
 	c := chatOut{t: t, ev: ev, xid: d.xid, user: s.user, puppet: r.jid + "/" + nick, group: true}
 	if nick == "" {
 		c.puppet = r.jid // the room itself speaks
@@ -122,14 +134,14 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 			defer t.tombstone(ctx, s.user, r, p.Retraction.TargetId, time.Now())
 		}
 	case *pb.Event_Receipt:
-		return t.roomMarker(ctx, c, s, r, p.Receipt)
+		return t.roomMarker(ctx, c, s, r, p.Receipt, oid)
 	case *pb.Event_Typing:
 		// Not archived: a chat state is worth nothing later.
 		var out [][]byte
 		r.mu.Lock()
 		for _, st := range c.typing(p.Typing) {
 			for _, res := range r.resourcesLocked() {
-				out = append(out, roomCopy(st, s.user, s.user+"/"+res, r.jid, "", time.Time{}))
+				out = append(out, roomCopy(st, s.user, s.user+"/"+res, r.jid, "", oid, time.Time{}))
 			}
 		}
 		r.mu.Unlock()
@@ -140,12 +152,6 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	}
 	if len(stanzas) == 0 {
 		return nil
-	}
-	senderJID := s.user
-	if !ev.GetSender().GetIsFromMe() && ev.GetSender().GetUserId() != "" {
-		if pj, err := t.puppetJID(ev.Sender.UserId); err == nil {
-			senderJID = pj.String()
-		}
 	}
 	var at time.Time
 	if ev.TimestampUnixMicro > 0 {
@@ -179,7 +185,7 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 			continue // shown already (the echo of the user's own message, a delivery again)
 		}
 		for _, to := range r.resourcesLocked() {
-			out = append(out, roomCopy(st, s.user, s.user+"/"+to, r.jid, res[i].StanzaID, time.Time{}))
+			out = append(out, roomCopy(st, s.user, s.user+"/"+to, r.jid, res[i].StanzaID, oid, time.Time{}))
 		}
 	}
 	return out
@@ -276,8 +282,9 @@ func (s *session) topicEvent(r *room, ev *pb.Event, topic string) [][]byte {
 	if by != "" {
 		nick = r.senderNickLocked(s, ev.Sender)
 	}
+	oid := r.memberOccupantIDLocked(s, by) // room_occupant_id.go
 	return r.toJoinedLocked(s.user, func(to string) []byte {
-		return muc.Subject(r.jid, to, nick, topic, time.Time{}, s.t.newID())
+		return muc.Subject(r.jid, to, nick, oid, topic, time.Time{}, s.t.newID())
 	})
 }
 
@@ -352,10 +359,11 @@ func (t *transport) tombstone(ctx context.Context, user string, r *room, remoteI
 
 // roomMarker shows a member's read receipt as a XEP-0333 displayed marker
 // from the member's occupant JID, naming the newest message read by the
-// room's stanza-id (what groupchat markers name), to each joined resource;
-// not archived, like a chat state. Delivery receipts are not shown: in a
-// group they say only that a member's device is on.
-func (t *transport) roomMarker(ctx context.Context, c chatOut, s *session, r *room, rc *pb.ReceiptEvent) [][]byte {
+// room's stanza-id (what groupchat markers name), with the member's
+// occupant-id (oid), to each joined resource; not archived, like a chat
+// state. Delivery receipts are not shown: in a group they say only that
+// a member's device is on.
+func (t *transport) roomMarker(ctx context.Context, c chatOut, s *session, r *room, rc *pb.ReceiptEvent, oid string) [][]byte {
 	if rc.Kind != pb.ReceiptEvent_KIND_READ || len(rc.MessageIds) == 0 {
 		return nil
 	}
@@ -370,7 +378,7 @@ func (t *transport) roomMarker(ctx context.Context, c chatOut, s *session, r *ro
 	var out [][]byte
 	r.mu.Lock()
 	for _, res := range r.resourcesLocked() {
-		out = append(out, roomCopy(st, s.user, s.user+"/"+res, r.jid, "", time.Time{}))
+		out = append(out, roomCopy(st, s.user, s.user+"/"+res, r.jid, "", oid, time.Time{}))
 	}
 	r.mu.Unlock()
 	return out

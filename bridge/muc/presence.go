@@ -20,6 +20,8 @@ type Occupant struct {
 	// Photo is the SHA-1 of the occupant's avatar (XEP-0153), "" when not
 	// known: clients then fetch the picture from the occupant's vCard.
 	Photo string
+	// OccupantID is the occupant's XEP-0421 id (OccupantID), "" for none.
+	OccupantID string
 }
 
 // MemberOccupant is the occupant of a contract member with the nick and
@@ -77,9 +79,11 @@ func (p Presence) Bytes() []byte {
 	for _, c := range p.Statuses {
 		w.Start("status", "").Attr("code", itoa(c)).End()
 	}
+	w.End() // x
 	if p.Occupant.Photo != "" && !p.Unavailable {
-		w.End().Start("x", NSVCardUpdate).Leaf("photo", "", p.Occupant.Photo)
+		w.Start("x", NSVCardUpdate).Leaf("photo", "", p.Occupant.Photo).End()
 	}
+	WriteOccupantID(&w, p.Occupant.OccupantID)
 	return w.Bytes()
 }
 
@@ -172,10 +176,11 @@ func Removed(room, to string, o Occupant, r Removal, reason string, self bool) [
 
 // Subject is the subject message that ends a join (XEP-0045 §7.2.15),
 // also sent when the subject changes: from the occupant who set it
-// (byNick, "" for the room itself), with <subject/> empty when there is
-// none, no body, and a delay stamped with when it was set (at, zero to
-// leave out) so clients do not take an old subject for a new one.
-func Subject(room, to, byNick, subject string, at time.Time, id string) []byte {
+// (byNick, "" for the room itself, and byID its occupant-id, "" for
+// none), with <subject/> empty when there is none, no body, and a delay
+// stamped with when it was set (at, zero to leave out) so clients do not
+// take an old subject for a new one.
+func Subject(room, to, byNick, byID, subject string, at time.Time, id string) []byte {
 	from := room
 	if byNick != "" {
 		from = room + "/" + byNick
@@ -185,6 +190,9 @@ func Subject(room, to, byNick, subject string, at time.Time, id string) []byte {
 	w.Leaf("subject", "", wire.XMLSafe(subject))
 	if !at.IsZero() {
 		w.Start("delay", wire.NSDelay).Attr("from", room).Attr("stamp", at.UTC().Format(time.RFC3339Nano)).End()
+	}
+	if byNick != "" {
+		WriteOccupantID(&w, byID)
 	}
 	return w.Bytes()
 }

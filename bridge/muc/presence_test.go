@@ -149,7 +149,7 @@ func TestRemoved(t *testing.T) {
 
 func TestSubject(t *testing.T) {
 	at := time.Date(2026, 12, 1, 9, 30, 0, 0, time.FixedZone("x", 3600))
-	st, err := wire.Parse(string(Subject(room, to, "Bob", "Echo room\x01", at, "s1")))
+	st, err := wire.Parse(string(Subject(room, to, "Bob", "oid-bob", "Echo room\x01", at, "s1")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,13 +165,16 @@ func TestSubject(t *testing.T) {
 	if d := st.Child(wire.NSDelay, "delay"); d == nil || d.Attr("stamp") != "2026-12-01T08:30:00Z" || d.Attr("from") != room {
 		t.Errorf("delay %+v", d)
 	}
+	if o := st.Child(NSOccupantID, "occupant-id"); o == nil || o.Attr("id") != "oid-bob" {
+		t.Errorf("subject set by an occupant without its occupant-id: %+v", o)
+	}
 	// No subject: an empty <subject/> from the room, no delay.
-	st, err = wire.Parse(string(Subject(room, to, "", "", time.Time{}, "")))
+	st, err = wire.Parse(string(Subject(room, to, "", "", "", time.Time{}, "")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.From() != room || st.Child("", "subject") == nil || st.Child(wire.NSDelay, "delay") != nil {
-		t.Errorf("empty subject: %s", Subject(room, to, "", "", time.Time{}, ""))
+	if st.From() != room || st.Child("", "subject") == nil || st.Child(wire.NSDelay, "delay") != nil || st.Child(NSOccupantID, "occupant-id") != nil {
+		t.Errorf("empty subject: %s", Subject(room, to, "", "", "", time.Time{}, ""))
 	}
 }
 
@@ -200,7 +203,7 @@ func TestDiscoInfo(t *testing.T) {
 			feats = append(feats, c.Attr("var"))
 		}
 	}
-	for _, f := range []string{NS, "muc_persistent", "muc_membersonly", "muc_nonanonymous", NSMAM, wire.NSSID} {
+	for _, f := range []string{NS, "muc_persistent", "muc_membersonly", "muc_nonanonymous", NSMAM, wire.NSSID, NSOccupantID} {
 		if !slices.Contains(feats, f) {
 			t.Errorf("feature %s missing from %v", f, feats)
 		}

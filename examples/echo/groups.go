@@ -21,6 +21,7 @@ import (
 //	topic TEXT     echo-1 sets the topic to TEXT
 //	join N         echo-N joins the group
 //	part N         echo-N leaves it
+//	nick N NAME    echo-N takes NAME as its nick in the group (member_nick.go)
 //	backlog N      N older messages arrive through backfill (history)
 //	picture        echo-1 gives the group a new picture
 //	picture none   echo-1 removes it
@@ -57,6 +58,7 @@ type group struct {
 	picture  int                   // the group picture's version; -1 = none
 	name     string                // the group's name, once renamed (admin.go)
 	roles    map[string]*pb.Member // members' roles, once changed (admin.go)
+	nicks    map[string]string     // members' nicks in the group, once set (member_nick.go)
 }
 
 // groupLocked returns the account's group, made on first use. Call with
@@ -101,7 +103,7 @@ func (s *Session) roomChatLocked(g *group) *pb.Chat {
 		c.AvatarId = fmt.Sprintf("echo-room-picture-%d", g.picture)
 	}
 	for _, id := range g.members {
-		m := &pb.Member{UserId: id}
+		m := &pb.Member{UserId: id, Nick: g.nicks[id]}
 		if r := g.roles[id]; r != nil {
 			m.Role, m.Affiliation = r.Role, r.Affiliation
 		}
@@ -220,6 +222,8 @@ func (s *Session) roomCommand(text string) bool {
 			return false
 		}
 		s.member(fmt.Sprintf("echo-%d", n), word == "join")
+	case "nick":
+		return s.memberNick(rest)
 	case "backlog":
 		n, err := strconv.Atoi(rest)
 		if err != nil || n < 1 {
