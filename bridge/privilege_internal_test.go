@@ -2,82 +2,25 @@ package bridge
 
 import (
 	"context"
-	"encoding/xml"
 	"fmt"
-	"net"
 	"testing"
 	"time"
 
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/bridge/xmpplink"
+	"passerelle.im/passerelle/internal/xmpptest"
 )
 
-// componentServer is the server's side of one XEP-0114 stream whose
-// answers the test writes: the handshake is accepted unchecked, and each
-// stanza the gateway writes comes out on stanzas.
-type componentServer struct {
-	conn    chan net.Conn
-	stanzas chan *wire.Stanza
-}
-
-func startComponentServer(t *testing.T) (*componentServer, string) {
+// pingAfterHandshake returns the stream of the gateway's first
+// connection and the ping it sends the server after its handshake.
+func pingAfterHandshake(t *testing.T, srv *xmpptest.ComponentServer) (*xmpptest.ComponentConn, *wire.Stanza) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	c := srv.Accept(t)
+	st := c.Next(t)
+	if st.Kind() != "iq" || st.To() != "localhost" || st.Child(wire.NSPing, "ping") == nil {
+		t.Fatalf("the gateway's first stanza is no ping to the server: %s %s to %s", st.Kind(), st.Type(), st.To())
 	}
-	t.Cleanup(func() { ln.Close() })
-	s := &componentServer{conn: make(chan net.Conn, 1), stanzas: make(chan *wire.Stanza, 16)}
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		t.Cleanup(func() { c.Close() })
-		d := xml.NewDecoder(c)
-		for {
-			tok, err := d.Token()
-			if err != nil {
-				return
-			}
-			start, ok := tok.(xml.StartElement)
-			if !ok {
-				continue
-			}
-			switch start.Name.Local {
-			case "stream":
-				fmt.Fprintf(c, "<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='s1' from='gw.localhost'>")
-			case "handshake":
-				d.Skip()
-				fmt.Fprintf(c, "<handshake/>")
-				s.conn <- c
-			default:
-				st, err := wire.Decode(d, &start)
-				if err != nil {
-					return
-				}
-				s.stanzas <- st
-			}
-		}
-	}()
-	return s, ln.Addr().String()
-}
-
-// pingAfterHandshake returns the ping the gateway sends the server after
-// its handshake, and the stream to answer on.
-func (s *componentServer) pingAfterHandshake(t *testing.T) (net.Conn, *wire.Stanza) {
-	t.Helper()
-	c := <-s.conn
-	select {
-	case st := <-s.stanzas:
-		if st.Kind() != "iq" || st.To() != "localhost" || st.Child(wire.NSPing, "ping") == nil {
-			t.Fatalf("the gateway's first stanza is no ping to the server: %s %s to %s", st.Kind(), st.Type(), st.To())
-		}
-		return c, st
-	case <-time.After(10 * time.Second):
-		t.Fatal("no ping after the handshake")
-	}
-	return nil, nil
+	return c, st
 }
 
 func privilegeTransport(t *testing.T, addr string) *transport {
@@ -107,9 +50,9 @@ func TestPrivilegesWaitForTheServer(t *testing.T) {
 	privilegesWait = time.Minute // the answer, not the bound, must end the wait
 	defer func() { privilegesWait = old }()
 
-	srv, addr := startComponentServer(t)
-	tr := privilegeTransport(t, addr)
-	conn, ping := srv.pingAfterHandshake(t)
+	srv := xmpptest.NewComponentServer(t)
+	tr := privilegeTransport(t, srv.Addr())
+	conn, ping := pingAfterHandshake(t, srv)
 	got := make(chan perms, 1)
 	go func() { got <- tr.privileges() }()
 	select {
@@ -130,9 +73,9 @@ func TestPrivilegesWaitForTheServer(t *testing.T) {
 	}
 
 	// A server that grants nothing: the ping's answer alone ends the wait.
-	srv, addr = startComponentServer(t)
-	tr = privilegeTransport(t, addr)
-	conn, ping = srv.pingAfterHandshake(t)
+	srv = xmpptest.NewComponentServer(t)
+	tr = privilegeTransport(t, srv.Addr())
+	conn, ping = pingAfterHandshake(t, srv)
 	fmt.Fprintf(conn, "<iq type='result' from='localhost' to='gw.localhost' id='%s'/>", ping.ID())
 	start := time.Now()
 	if p := tr.privileges(); p.rosterWrite() || p.message != "" {

@@ -2,12 +2,10 @@ package xmpplink
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -15,8 +13,8 @@ import (
 
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/internal/prosodytest"
-
 	"passerelle.im/passerelle/internal/syncbuf"
+	"passerelle.im/passerelle/internal/xmpptest"
 )
 
 func run(t *testing.T, srv *prosodytest.Server, secret string, handle func(*wire.Stanza)) (*Link, *syncbuf.Buffer) {
@@ -158,85 +156,6 @@ func itoa(i int) string {
 	return itoa(i/10) + digits[i%10:i%10+1]
 }
 
-// fakeServer is the server side of one XEP-0114 stream, for tests that
-// must decide when (and whether) the server answers.
-type fakeServer struct {
-	ln    net.Listener
-	conns chan *fakeConn
-}
-
-type fakeConn struct {
-	net.Conn
-	stanzas chan *wire.Stanza
-}
-
-func newFakeServer(t *testing.T) *fakeServer {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &fakeServer{ln: ln, conns: make(chan *fakeConn, 4)}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			fc := &fakeConn{Conn: c, stanzas: make(chan *wire.Stanza, 100)}
-			t.Cleanup(func() { c.Close() })
-			go fc.serve()
-			s.conns <- fc
-		}
-	}()
-	return s
-}
-
-// serve answers the handshake without checking it, then passes on every
-// stanza.
-func (c *fakeConn) serve() {
-	defer close(c.stanzas)
-	d := xml.NewDecoder(c)
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return
-		}
-		start, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
-		switch start.Name.Local {
-		case "stream":
-			fmt.Fprintf(c, "<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='s1' from='gw.localhost'>")
-		case "handshake":
-			d.Skip()
-			fmt.Fprintf(c, "<handshake/>")
-		default:
-			st, err := wire.Decode(d, &start)
-			if err != nil {
-				return
-			}
-			c.stanzas <- st
-		}
-	}
-}
-
-func (c *fakeConn) next(t *testing.T) *wire.Stanza {
-	t.Helper()
-	select {
-	case st, ok := <-c.stanzas:
-		if !ok {
-			t.Fatal("the link closed the stream")
-		}
-		return st
-	case <-time.After(5 * time.Second):
-		t.Fatal("no stanza from the link")
-	}
-	return nil
-}
-
 // confirmations records what SendConfirmed's callbacks hear, by stanza.
 type confirmations struct {
 	mu  sync.Mutex
@@ -293,14 +212,14 @@ func (c *confirmations) heard(name string) bool {
 // confirms nothing (ErrDown), and a stanza queued for a connection that
 // is gone is not written on the next.
 func TestSendConfirmedWaitsForThePing(t *testing.T) {
-	srv := newFakeServer(t)
-	l := New(Config{Addr: srv.ln.Addr().String(), Domain: "gw.localhost", Secret: "s",
+	srv := xmpptest.NewComponentServer(t)
+	l := New(Config{Addr: srv.Addr(), Domain: "gw.localhost", Secret: "s",
 		PingInterval: time.Hour, PingTimeout: time.Second, ReconnectMax: 100 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { l.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	c1 := <-srv.conns
+	c1 := srv.Accept(t)
 	waitUp(t, l)
 	gen := l.Generation()
 	var conf confirmations
@@ -312,10 +231,10 @@ func TestSendConfirmedWaitsForThePing(t *testing.T) {
 	if err := l.SendConfirmed(ctx, gen, msg("m1"), conf.cb("m1")); err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := c1.next(t).Body(); b != "m1" {
+	if b, _ := c1.Next(t).Body(); b != "m1" {
 		t.Fatalf("first stanza %q, want m1", b)
 	}
-	p1 := c1.next(t)
+	p1 := c1.Next(t)
 	if p1.Kind() != "iq" || p1.To() != "localhost" {
 		t.Fatalf("want a ping to the server after m1, got %s %s", p1.Kind(), p1.To())
 	}
@@ -323,7 +242,7 @@ func TestSendConfirmedWaitsForThePing(t *testing.T) {
 	if err := l.SendConfirmed(ctx, gen, msg("m2"), conf.cb("m2")); err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := c1.next(t).Body(); b != "m2" {
+	if b, _ := c1.Next(t).Body(); b != "m2" {
 		t.Fatalf("second stanza %q, want m2", b)
 	}
 	time.Sleep(200 * time.Millisecond)
@@ -339,7 +258,7 @@ func TestSendConfirmedWaitsForThePing(t *testing.T) {
 		t.Fatal("m2 confirmed by a ping written before it")
 	}
 	// The answer sends the ping that covers m2.
-	p2 := c1.next(t)
+	p2 := c1.Next(t)
 	if p2.Kind() != "iq" || p2.ID() == p1.ID() {
 		t.Fatalf("want a second ping, got %s %s", p2.Kind(), p2.ID())
 	}
@@ -348,7 +267,7 @@ func TestSendConfirmedWaitsForThePing(t *testing.T) {
 	if got := conf.wait(t, "m2"); !errors.Is(got["m2"], ErrDown) {
 		t.Fatalf("m2 after the stream ended: %v, want ErrDown", got["m2"])
 	}
-	c2 := <-srv.conns
+	c2 := srv.Accept(t)
 	waitUp(t, l)
 	if g := l.Generation(); g == gen {
 		t.Fatalf("generation %d after a reconnect, want a new one", g)
@@ -360,10 +279,10 @@ func TestSendConfirmedWaitsForThePing(t *testing.T) {
 	if err := l.SendConfirmed(ctx, l.Generation(), msg("m3"), conf.cb("m3")); err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := c2.next(t).Body(); b != "m3" {
+	if b, _ := c2.Next(t).Body(); b != "m3" {
 		t.Fatalf("first stanza on the new stream %q, want m3", b)
 	}
-	p3 := c2.next(t)
+	p3 := c2.Next(t)
 	fmt.Fprintf(c2, "<iq type='error' id='%s' from='localhost' to='gw.localhost'><error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>", p3.ID())
 	if got := conf.wait(t, "m3"); got["m3"] != nil {
 		t.Fatalf("m3: %v; an error answer proves the stanzas before it arrived too", got["m3"])
@@ -406,21 +325,21 @@ func TestSendConfirmedProsody(t *testing.T) {
 // is confirmed if the server answers within a moment, so a restart of the
 // gateway delivers nothing twice.
 func TestCleanStopWaitsForConfirmation(t *testing.T) {
-	srv := newFakeServer(t)
-	l := New(Config{Addr: srv.ln.Addr().String(), Domain: "gw.localhost", Secret: "s",
+	srv := xmpptest.NewComponentServer(t)
+	l := New(Config{Addr: srv.Addr(), Domain: "gw.localhost", Secret: "s",
 		PingInterval: time.Hour, PingTimeout: time.Second, ReconnectMax: 100 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { l.Run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
-	c := <-srv.conns
+	c := srv.Accept(t)
 	waitUp(t, l)
 	var conf confirmations
 	if err := l.SendConfirmed(ctx, l.Generation(), []byte("<message to='u@localhost'><body>m</body></message>"), conf.cb("m")); err != nil {
 		t.Fatal(err)
 	}
-	c.next(t)
-	p := c.next(t)
+	c.Next(t)
+	p := c.Next(t)
 	cancel()
 	time.Sleep(100 * time.Millisecond)
 	if conf.heard("m") {
