@@ -376,3 +376,6 @@ func inChat(m models.ChatMember) bool {
 	}
 	return true
 }
+
+// supergroup: the Bot API changes members' rights only there.
+func (c *chat) supergroup() bool { return c.Type == models.ChatTypeSupergroup }
