@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -71,16 +72,16 @@ func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error 
 	case admin && muted:
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: an admin cannot be kept from sending; take their admin rights away first")
 	}
+	changed := false
 	if admin != isAdmin {
-		// Demoting: every right false. Telegram then tells the bot
-		// (chat_member), and the room changes with that update.
+		changed = true
+		// Demoting: every right false.
 		p := &bot.PromoteChatMemberParams{ChatID: chatID, UserID: userID}
 		if admin {
 			p.CanManageChat, p.CanDeleteMessages, p.CanRestrictMembers = true, true, true
 			p.CanInviteUsers, p.CanPinMessages, p.CanManageVideoChats = true, true, true
-			if c, ok := s.chats.head(chatID); ok && len(c.Topics) > 0 {
-				p.CanManageTopics = true // a forum's admins run its topics
-			}
+			// A forum's admins run its topics.
+			p.CanManageTopics = len(s.chats.threads(chatID)) > 0
 		}
 		what := "making " + r.UserId + " an admin"
 		if !admin {
@@ -91,6 +92,7 @@ func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error 
 		}
 	}
 	if !admin && muted != isMuted {
+		changed = true
 		perms := sendRights(m, !muted)
 		what := "keeping " + r.UserId + " from sending"
 		if !muted {
@@ -101,7 +103,39 @@ func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error 
 			return roleError(what, "restrict members (can_restrict_members)", err)
 		}
 	}
+	if changed {
+		s.roleChanged(chatID, m, admin, muted && !admin)
+	}
 	return nil
+}
+
+// roleChanged tells the room of a member's new rights at once (Telegram's
+// chat_member update that follows is then no news), and keeps them.
+func (s *Session) roleChanged(chatID int64, m *models.ChatMember, admin, muted bool) {
+	who := memberUser(*m)
+	c, ok := s.chats.head(chatID)
+	if who == nil || !ok {
+		return
+	}
+	aff, status := pb.Affiliation_AFFILIATION_MEMBER, models.ChatMemberTypeMember
+	switch {
+	case admin:
+		aff, status = pb.Affiliation_AFFILIATION_ADMIN, models.ChatMemberTypeAdministrator
+	case muted:
+		status = models.ChatMemberTypeRestricted
+	}
+	me := s.identity()
+	by := &models.User{ID: me.ID, IsBot: true, FirstName: me.Name}
+	evs := s.memberChange(&models.Chat{ID: chatID, Type: c.Type}, int(time.Now().Unix()), by, who, pb.MemberEvent_KIND_ROLE_CHANGED, aff, status, muted)
+	for _, ev := range s.toTopics(evs) {
+		ev.LoginId = s.cfg.LoginID
+		s.cfg.Host.Emit(ev)
+	}
+	if len(evs) > 0 {
+		if err := s.chats.save(); err != nil {
+			s.log.Warn("telegram bot: the chat list could not be saved", "err", err)
+		}
+	}
 }
 
 // sendRights is a member's permissions with every right to send set to

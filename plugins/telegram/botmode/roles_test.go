@@ -46,7 +46,7 @@ func errCode(err error) pb.ErrorCode { return sdk.ToProto(err).GetCode() }
 // group's admin needs, then all taken away; a mute takes every right to
 // send and keeps the others, an unmute gives them back.
 func TestXSetRoleBot(t *testing.T) {
-	api, _, s := roleSession(t, true, true)
+	api, h, s := roleSession(t, true, true)
 	ctx := context.Background()
 	group := sdk.Call{ChatID: fmt.Sprint(groupID)}
 
@@ -136,6 +136,43 @@ func TestXSetRoleBot(t *testing.T) {
 	if !contains(st, `"status":"member"`) {
 		t.Errorf("after the unmute Telegram has %s", st)
 	}
+	// The room learns each change at once, the changes made only.
+	want := []string{
+		"701 AFFILIATION_ADMIN ROLE_MODERATOR", "702 AFFILIATION_ADMIN ROLE_MODERATOR", "701 AFFILIATION_MEMBER ROLE_PARTICIPANT",
+		"703 AFFILIATION_MEMBER ROLE_VISITOR", "703 AFFILIATION_MEMBER ROLE_PARTICIPANT",
+	}
+	if got := roleEvents(h.events(), group.ChatID); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("role events\n got %q\nwant %q", got, want)
+	}
+	// Telegram's word of it after (chat_member) is no news; a mute made
+	// in Telegram's apps is a visitor.
+	n := len(h.events())
+	g := fmt.Sprintf(`"chat":{"id":%d,"type":"supergroup","title":"Test group"}`, groupID)
+	api.push(fmt.Sprintf(`{"chat_member":{%s,"from":{"id":%d,"is_bot":true,"first_name":"T"},"date":1700000200,
+		"old_chat_member":{"status":"member","user":{"id":701,"is_bot":false,"first_name":"U701"}},
+		"new_chat_member":{"status":"member","user":{"id":701,"is_bot":false,"first_name":"U701"}}}}`, g, testBotID))
+	api.push(fmt.Sprintf(`{"chat_member":{%s,"from":{"id":700,"is_bot":false,"first_name":"U700"},"date":1700000201,
+		"old_chat_member":{"status":"member","user":{"id":705,"is_bot":false,"first_name":"U705"}},
+		"new_chat_member":{"status":"restricted","user":{"id":705,"is_bot":false,"first_name":"U705"},"is_member":true,
+		"can_send_messages":false,"can_send_audios":false,"can_send_documents":false,"can_send_photos":false,"can_send_videos":false,
+		"can_send_video_notes":false,"can_send_voice_notes":false,"can_send_polls":false,"can_send_other_messages":false,
+		"can_add_web_page_previews":false,"can_change_info":false,"can_invite_users":true,"can_pin_messages":false,"until_date":0}}}`, g))
+	api.push(groupMsg(9, 700, "U700", "after"))
+	h.waitFor(t, n, "the message after", isText("after"))
+	if got := roleEvents(h.events()[n:], group.ChatID); fmt.Sprint(got) != fmt.Sprint([]string{"705 AFFILIATION_MEMBER ROLE_VISITOR"}) {
+		t.Errorf("role events of Telegram's updates: %q", got)
+	}
+}
+
+// roleEvents are the role changes of a chat, as "user affiliation role".
+func roleEvents(evs []*pb.Event, chatID string) []string {
+	var out []string
+	for _, ev := range evs {
+		if m := ev.GetMember(); m != nil && m.Kind == pb.MemberEvent_KIND_ROLE_CHANGED && ev.ChatId == chatID {
+			out = append(out, fmt.Sprintf("%s %s %s", m.Member.UserId, m.Member.Affiliation, m.Member.Role))
+		}
+	}
+	return out
 }
 
 // What cannot be done is refused with the user mode's codes, and
