@@ -51,13 +51,17 @@ func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error 
 	}
 	creator := m.Type == models.ChatMemberTypeOwner
 	isAdmin := creator || m.Type == models.ChatMemberTypeAdministrator
-	isMuted := m.Type == models.ChatMemberTypeRestricted && !m.Restricted.CanSendMessages
+	isMuted := mutedOf(*m)
+	who := r.UserId
+	if u := memberUser(*m); u != nil {
+		who = userName(u)
+	}
 	if r.Affiliation == pb.Affiliation_AFFILIATION_OWNER && !creator {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "telegram: a group's ownership is transferred in Telegram's apps, with the owner's password; it cannot be given from here")
 	}
 	if creator {
 		if r.Affiliation != pb.Affiliation_AFFILIATION_OWNER || r.Role != pb.Role_ROLE_MODERATOR {
-			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: %s owns the group: nobody can change the owner's rights", r.UserId)
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: %s owns the group: nobody can change the owner's rights", who)
 		}
 		return nil
 	}
@@ -83,9 +87,9 @@ func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error 
 			// A forum's admins run its topics.
 			p.CanManageTopics = len(s.chats.threads(chatID)) > 0
 		}
-		what := "making " + r.UserId + " an admin"
+		what := "making " + who + " an admin"
 		if !admin {
-			what = "taking " + r.UserId + "'s admin rights away"
+			what = "taking " + who + "'s admin rights away"
 		}
 		if _, err := s.bot.PromoteChatMember(ctx, p); err != nil {
 			return roleError(what, "add new admins (can_promote_members); it may take away only the admin rights it gave", err)
@@ -94,9 +98,9 @@ func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error 
 	if !admin && muted != isMuted {
 		changed = true
 		perms := sendRights(m, !muted)
-		what := "keeping " + r.UserId + " from sending"
+		what := "keeping " + who + " from sending"
 		if !muted {
-			what = "letting " + r.UserId + " send again"
+			what = "letting " + who + " send again"
 		}
 		if _, err := s.bot.RestrictChatMember(ctx, &bot.RestrictChatMemberParams{ChatID: chatID, UserID: userID,
 			Permissions: perms, UseIndependentChatPermissions: true}); err != nil {
