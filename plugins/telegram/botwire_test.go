@@ -59,6 +59,10 @@ func TestBotModeWiring(t *testing.T) {
 	if _, _, err := s.ChatAvatar(ctx, "-100777"); sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED {
 		t.Errorf("ChatAvatar of a bot login without a token: %v, want bot mode's LOGIN_REQUIRED", err)
 	}
+	// So are members' rights (promoteChatMember, restrictChatMember).
+	if err := s.SetRole(ctx, sdk.Call{ChatID: "-100777"}, &pb.SetRole{UserId: "5", Affiliation: pb.Affiliation_AFFILIATION_ADMIN}); sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED {
+		t.Errorf("SetRole of a bot login without a token: %v, want bot mode's LOGIN_REQUIRED", err)
+	}
 	u, err := n.LoadLogin(ctx, sdk.LoginInfo{LoginID: "1001", Dir: t.TempDir()})
 	if err != nil || u.bot != nil {
 		t.Fatalf("a user login: %v, bot %v", err, u.bot)

@@ -161,7 +161,7 @@ func (s *Session) currentMember(ctx context.Context, api *tg.Client, kind peerKi
 // apps) and mutes only in supergroups.
 func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error {
 	if s.bot != nil {
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "telegram: a bot does not change members' rights from XMPP")
+		return s.bot.SetRole(ctx, c, r)
 	}
 	api, _, err := s.client()
 	if err != nil {

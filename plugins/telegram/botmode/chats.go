@@ -52,6 +52,8 @@ type member struct {
 	IsBot       bool                  `json:"is_bot,omitempty"`
 	Affiliation pb.Affiliation        `json:"affiliation,omitempty"`
 	Status      models.ChatMemberType `json:"status,omitempty"`
+	// Muted: kept from sending messages (a visitor).
+	Muted bool `json:"muted,omitempty"`
 }
 
 func (c *chat) isGroup() bool {
@@ -293,7 +295,7 @@ func (c *chat) members(me Identity) []*pb.Member {
 	for _, id := range ids {
 		m := c.Members[id]
 		out = append(out, &pb.Member{UserId: strconv.FormatInt(id, 10), Nick: m.Name,
-			Affiliation: m.Affiliation, Role: roleOf(m.Affiliation)})
+			Affiliation: m.Affiliation, Role: roleFor(m.Affiliation, m.Muted)})
 	}
 	return out
 }
@@ -313,6 +315,19 @@ func roleOf(a pb.Affiliation) pb.Role {
 		return pb.Role_ROLE_VISITOR
 	}
 	return pb.Role_ROLE_PARTICIPANT
+}
+
+// roleFor is a member's role: a muted member is a visitor.
+func roleFor(a pb.Affiliation, muted bool) pb.Role {
+	if muted && a == pb.Affiliation_AFFILIATION_MEMBER {
+		return pb.Role_ROLE_VISITOR
+	}
+	return roleOf(a)
+}
+
+// mutedOf: a member status kept from sending messages.
+func mutedOf(m models.ChatMember) bool {
+	return m.Type == models.ChatMemberTypeRestricted && m.Restricted != nil && !m.Restricted.CanSendMessages
 }
 
 // affiliationOf is a chat member status as an affiliation.
@@ -376,3 +391,6 @@ func inChat(m models.ChatMember) bool {
 	}
 	return true
 }
+
+// supergroup: the Bot API changes members' rights only there.
+func (c *chat) supergroup() bool { return c.Type == models.ChatTypeSupergroup }

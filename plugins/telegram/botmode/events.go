@@ -243,14 +243,14 @@ func (s *Session) serviceEvents(ctx context.Context, m *models.Message) []*pb.Ev
 		if m.From != nil {
 			from = m.From
 		}
-		evs = append(evs, s.memberChange(&m.Chat, m.Date, from, &u, pb.MemberEvent_KIND_JOINED, pb.Affiliation_AFFILIATION_MEMBER, "")...)
+		evs = append(evs, s.memberChange(&m.Chat, m.Date, from, &u, pb.MemberEvent_KIND_JOINED, pb.Affiliation_AFFILIATION_MEMBER, "", false)...)
 	}
 	if u := m.LeftChatMember; u != nil && u.ID != me.ID {
 		kind, from := pb.MemberEvent_KIND_LEFT, u
 		if m.From != nil && m.From.ID != u.ID {
 			kind, from = pb.MemberEvent_KIND_KICKED, m.From
 		}
-		evs = append(evs, s.memberChange(&m.Chat, m.Date, from, u, kind, pb.Affiliation_AFFILIATION_NONE, "")...)
+		evs = append(evs, s.memberChange(&m.Chat, m.Date, from, u, kind, pb.Affiliation_AFFILIATION_NONE, "", false)...)
 	}
 	if m.NewChatTitle != "" {
 		// A forum's topics' rooms are named after it: renamed too.
@@ -356,9 +356,10 @@ func (s *Session) memberEvents(ctx context.Context, u *models.ChatMemberUpdated)
 	}
 	evs := s.seeChat(ctx, c, nil, u.Date)
 	wasIn, isIn := inChat(u.OldChatMember), inChat(u.NewChatMember)
+	muted := mutedOf(u.NewChatMember)
 	var kind pb.MemberEvent_Kind
 	switch {
-	case isIn && (!wasIn || affiliationOf(u.OldChatMember) == affiliationOf(u.NewChatMember)):
+	case isIn && (!wasIn || affiliationOf(u.OldChatMember) == affiliationOf(u.NewChatMember) && mutedOf(u.OldChatMember) == muted):
 		kind = pb.MemberEvent_KIND_JOINED // or no change, for one not seen yet
 	case isIn:
 		kind = pb.MemberEvent_KIND_ROLE_CHANGED
@@ -369,14 +370,15 @@ func (s *Session) memberEvents(ctx context.Context, u *models.ChatMemberUpdated)
 	default:
 		kind = pb.MemberEvent_KIND_LEFT
 	}
-	return append(evs, s.memberChange(c, u.Date, &u.From, who, kind, affiliationOf(u.NewChatMember), u.NewChatMember.Type)...)
+	return append(evs, s.memberChange(c, u.Date, &u.From, who, kind, affiliationOf(u.NewChatMember), u.NewChatMember.Type, muted)...)
 }
 
 // memberChange records a change of a group's member and returns its
 // event, if it changes the members as seen: a join of one already there
 // or the leave of one never seen is no news (Telegram tells an admin bot
 // the same join twice: a service message and a chat_member update).
-func (s *Session) memberChange(c *models.Chat, date int, by, who *models.User, kind pb.MemberEvent_Kind, aff pb.Affiliation, status models.ChatMemberType) []*pb.Event {
+// muted: kept from sending (a visitor).
+func (s *Session) memberChange(c *models.Chat, date int, by, who *models.User, kind pb.MemberEvent_Kind, aff pb.Affiliation, status models.ChatMemberType, muted bool) []*pb.Event {
 	news := false
 	s.chats.update(c.ID, func(ch *chat) {
 		if ch.Members == nil {
@@ -389,15 +391,15 @@ func (s *Session) memberChange(c *models.Chat, date int, by, who *models.User, k
 				// Refresh what the update says, no news.
 				old.Name, old.Username = userName(who), who.Username
 				if status != "" {
-					old.Affiliation, old.Status = aff, status
+					old.Affiliation, old.Status, old.Muted = aff, status, muted
 				}
 				return
 			}
 			ch.Members[who.ID] = &member{Name: userName(who), Username: who.Username, IsBot: who.IsBot, Affiliation: aff, Status: status}
 			news = true
 		case pb.MemberEvent_KIND_ROLE_CHANGED:
-			news = !known || old.Affiliation != aff
-			ch.Members[who.ID] = &member{Name: userName(who), Username: who.Username, IsBot: who.IsBot, Affiliation: aff, Status: status}
+			news = !known || old.Affiliation != aff || old.Muted != muted
+			ch.Members[who.ID] = &member{Name: userName(who), Username: who.Username, IsBot: who.IsBot, Affiliation: aff, Status: status, Muted: muted}
 		case pb.MemberEvent_KIND_BANNED:
 			// A ban matters even for one never seen: they are kept out.
 			delete(ch.Members, who.ID)
@@ -416,6 +418,6 @@ func (s *Session) memberChange(c *models.Chat, date int, by, who *models.User, k
 	ev := base(c, date)
 	ev.Sender = &pb.Sender{UserId: strconv.FormatInt(by.ID, 10), Name: userName(by)}
 	ev.Payload = &pb.Event_Member{Member: &pb.MemberEvent{Kind: kind,
-		Member: &pb.Member{UserId: strconv.FormatInt(who.ID, 10), Nick: userName(who), Affiliation: aff, Role: roleOf(aff)}}}
+		Member: &pb.Member{UserId: strconv.FormatInt(who.ID, 10), Nick: userName(who), Affiliation: aff, Role: roleFor(aff, muted)}}}
 	return []*pb.Event{ev}
 }

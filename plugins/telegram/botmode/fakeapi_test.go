@@ -42,6 +42,10 @@ type fakeAPI struct {
 	admins map[string]string // chat_id -> getChatAdministrators result JSON
 	member map[string]string // chat_id -> getChatMember result JSON (the bot)
 	chatJS map[string]string // chat_id -> getChat result JSON
+	// users are the other members' statuses, "chat_id/user_id" ->
+	// ChatMember JSON (none: a plain member); promoteChatMember and
+	// restrictChatMember change them as Telegram does.
+	users map[string]string
 	// privacy: can_read_all_group_messages of getMe.
 	readAll bool
 }
@@ -67,7 +71,7 @@ const (
 func newFakeAPI(t testing.TB) *fakeAPI {
 	f := &fakeAPI{token: testToken, botID: testBotID, wake: make(chan struct{}), nextUpd: 1,
 		nextMsg: map[string]int{}, files: map[string][]byte{}, refuse: map[string][2]string{},
-		admins: map[string]string{}, member: map[string]string{}, chatJS: map[string]string{}}
+		admins: map[string]string{}, member: map[string]string{}, chatJS: map[string]string{}, users: map[string]string{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -309,11 +313,16 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	case "getChatMember":
 		f.mu.Lock()
 		res, found := f.member[p["chat_id"]]
+		if p["user_id"] != strconv.FormatInt(f.botID, 10) {
+			res, found = f.userStatus(p["chat_id"], p["user_id"]), true
+		}
 		f.mu.Unlock()
 		if !found {
 			res = fmt.Sprintf(`{"status":"member","user":{"id":%d,"is_bot":true,"first_name":"Passerelle Test"}}`, f.botID)
 		}
 		ok(w, res)
+	case "promoteChatMember", "restrictChatMember":
+		f.changeRights(w, method, p)
 	case "getChat":
 		f.mu.Lock()
 		res, found := f.chatJS[p["chat_id"]]
@@ -334,6 +343,83 @@ func (f *fakeAPI) chatOf(chatID string) map[string]any {
 		return map[string]any{"id": id, "type": "supergroup", "title": "Group " + chatID}
 	}
 	return map[string]any{"id": id, "type": "private", "first_name": "Person " + chatID}
+}
+
+// userStatus is a member's ChatMember JSON (f.mu held).
+func (f *fakeAPI) userStatus(chatID, userID string) string {
+	if res, found := f.users[chatID+"/"+userID]; found {
+		return res
+	}
+	return `{"status":"member","user":{"id":` + userID + `,"is_bot":false,"first_name":"Person ` + userID + `"}}`
+}
+
+// basicGroup: a basic group's ID is negative without the -100 of
+// supergroups and channels.
+func basicGroup(chatID string) bool {
+	id, _ := strconv.ParseInt(chatID, 10, 64)
+	return id < 0 && id > -1_000_000_000_000 && !strings.HasPrefix(chatID, "-100")
+}
+
+// changeRights is promoteChatMember and restrictChatMember as Telegram
+// answers them: supergroups (and channels, for promote) only, the owner
+// untouchable, an admin not restricted; the member's status changes.
+func (f *fakeAPI) changeRights(w http.ResponseWriter, method string, p map[string]string) {
+	if basicGroup(p["chat_id"]) {
+		if method == "promoteChatMember" {
+			apiFail(w, http.StatusBadRequest, "Bad Request: method is available for supergroup and channel chats only")
+		} else {
+			apiFail(w, http.StatusBadRequest, "Bad Request: method is available only for supergroups")
+		}
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	key := p["chat_id"] + "/" + p["user_id"]
+	var cur struct {
+		Status string          `json:"status"`
+		User   json.RawMessage `json:"user"`
+	}
+	json.Unmarshal([]byte(f.userStatus(p["chat_id"], p["user_id"])), &cur)
+	switch {
+	case cur.Status == "creator":
+		apiFail(w, http.StatusBadRequest, "Bad Request: not enough rights to change the owner's rights")
+		return
+	case method == "promoteChatMember":
+		admin := false
+		for k, v := range p {
+			admin = admin || strings.HasPrefix(k, "can_") && v == "true"
+		}
+		if admin {
+			f.users[key] = `{"status":"administrator","user":` + string(cur.User) + `,"can_be_edited":true,"is_anonymous":false,` +
+				`"can_manage_chat":true,"can_delete_messages":` + strconv.FormatBool(p["can_delete_messages"] == "true") +
+				`,"can_restrict_members":` + strconv.FormatBool(p["can_restrict_members"] == "true") + `,"can_promote_members":false}`
+		} else {
+			f.users[key] = `{"status":"member","user":` + string(cur.User) + `}`
+		}
+	case cur.Status == "administrator":
+		apiFail(w, http.StatusBadRequest, "Bad Request: user is an administrator of the chat")
+		return
+	default:
+		var perms map[string]bool
+		if err := json.Unmarshal([]byte(p["permissions"]), &perms); err != nil {
+			apiFail(w, http.StatusBadRequest, "Bad Request: can't parse permissions JSON object")
+			return
+		}
+		all := true
+		for _, k := range []string{"can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos", "can_send_videos",
+			"can_send_video_notes", "can_send_voice_notes", "can_send_polls", "can_send_other_messages", "can_add_web_page_previews",
+			"can_change_info", "can_invite_users", "can_pin_messages"} {
+			all = all && perms[k]
+		}
+		if all {
+			f.users[key] = `{"status":"member","user":` + string(cur.User) + `}`
+			break
+		}
+		perms["is_member"] = true
+		js, _ := json.Marshal(perms)
+		f.users[key] = `{"status":"restricted","user":` + string(cur.User) + `,"until_date":0,` + strings.TrimPrefix(string(js), "{")
+	}
+	ok(w, true)
 }
 
 // sent answers a send: the new message, its file kept for getFile.

@@ -36,6 +36,7 @@ var (
 	_ sdk.TopicSetter     = (*Session)(nil)
 	_ sdk.ChatNamer       = (*Session)(nil)
 	_ sdk.Kicker          = (*Session)(nil)
+	_ sdk.RoleSetter      = (*Session)(nil)
 	_ sdk.MediaDownloader = (*Session)(nil)
 	_ sdk.MediaUploader   = (*Session)(nil)
 )
@@ -50,7 +51,7 @@ func Features() *pb.Features {
 		Reactions: true, SingleReaction: true,
 		Edits: true, Retractions: true, Typing: true,
 		MediaDownload: true, MediaUpload: true, Backfill: true,
-		LeaveChat: true, GroupTopic: true, GroupName: true, GroupKick: true,
+		LeaveChat: true, GroupTopic: true, GroupName: true, GroupKick: true, GroupRoles: true,
 	}
 }
 
@@ -234,10 +235,12 @@ func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, 
 // narrowByRights leaves in f what the bot may do in chat c: no group
 // actions in a private chat, renaming and the topic with the right to
 // change the info, kicking with the right to restrict members (never in
-// a channel, where members are not seen).
+// a channel, where members are not seen), roles with the right to add
+// admins or to restrict members, in supergroups only (the Bot API's
+// limit).
 func narrowByRights(f *pb.Features, c *chat) {
 	if c.chatType() == pb.ChatType_CHAT_TYPE_DIRECT {
-		f.LeaveChat, f.GroupTopic, f.GroupName, f.GroupKick = false, false, false, false
+		f.LeaveChat, f.GroupTopic, f.GroupName, f.GroupKick, f.GroupRoles = false, false, false, false, false
 		return
 	}
 	if c.Rights == nil || !c.Rights.CanChangeInfo {
@@ -245,6 +248,9 @@ func narrowByRights(f *pb.Features, c *chat) {
 	}
 	if c.Rights == nil || !c.Rights.CanRestrictMembers || c.chatType() == pb.ChatType_CHAT_TYPE_CHANNEL {
 		f.GroupKick = false
+	}
+	if !c.supergroup() || c.Rights == nil || !c.Rights.CanPromoteMembers && !c.Rights.CanRestrictMembers {
+		f.GroupRoles = false
 	}
 }
 
