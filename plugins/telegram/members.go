@@ -7,6 +7,7 @@ import (
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/rights"
 )
 
 // Adding people to a group and changing their rights from XMPP
@@ -153,12 +154,8 @@ func (s *Session) currentMember(ctx context.Context, api *tg.Client, kind peerKi
 	return memberState{}, nil
 }
 
-// SetRole changes a member's rights: affiliation admin (or the role
-// moderator for someone who is not an admin yet) makes them an admin;
-// member (or none) takes their admin rights away; the role visitor keeps
-// them from sending, participant lets them again. Telegram has no
-// "owner" to give (a transfer needs the owner's password, in Telegram's
-// apps) and mutes only in supergroups.
+// SetRole changes a member's rights, by the rules of package rights;
+// Telegram mutes only in supergroups.
 func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error {
 	if s.bot != nil {
 		return s.bot.SetRole(ctx, c, r)
@@ -176,30 +173,12 @@ func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error 
 		return err
 	}
 	who := s.userName(in.UserID)
-	switch r.Affiliation {
-	case pb.Affiliation_AFFILIATION_OUTCAST:
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: a ban is a Kick with ban, not a role")
-	case pb.Affiliation_AFFILIATION_OWNER:
-		if !cur.creator {
-			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "telegram: a group's ownership is transferred in Telegram's apps, with the owner's password; it cannot be given from here")
-		}
-	}
-	if cur.creator {
-		if r.Affiliation != pb.Affiliation_AFFILIATION_OWNER || r.Role != pb.Role_ROLE_MODERATOR {
-			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: %s owns the group: nobody can change the owner's rights", who)
-		}
-		return nil
-	}
-	admin := r.Affiliation == pb.Affiliation_AFFILIATION_ADMIN
-	if !cur.admin && r.Role == pb.Role_ROLE_MODERATOR {
-		admin = true // a moderator on Telegram is an admin
-	}
-	muted := r.Role == pb.Role_ROLE_VISITOR
+	admin, muted, keep, err := rights.Want(r, cur.creator, cur.admin, who)
 	switch {
-	case admin && cur.admin && r.Role == pb.Role_ROLE_PARTICIPANT:
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: an admin is always a moderator; to take it away, make them a member")
-	case admin && muted:
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: an admin cannot be kept from sending; take their admin rights away first")
+	case err != nil:
+		return err
+	case keep:
+		return nil
 	case muted && kind == peerChat:
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "telegram: a basic group cannot keep one member from sending; Telegram does it in supergroups")
 	}

@@ -11,14 +11,13 @@ import (
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/rights"
 )
 
-// SetRole changes a member's rights, with the user-account mode's rules:
-// affiliation admin (or the role moderator for someone who is not an
-// admin yet) makes them an admin (promoteChatMember, with a group
-// admin's moderation rights); member (or none) takes their admin rights
-// away; the role visitor keeps them from sending (restrictChatMember),
-// participant lets them again. The Bot API does both in supergroups
+// SetRole changes a member's rights, by the rules of package rights (the
+// user-account mode's too): an admin is made with promoteChatMember
+// (with a group admin's moderation rights), and one kept from sending
+// with restrictChatMember. The Bot API does both in supergroups
 // only, and the bot needs the rights to add admins (can_promote_members)
 // or to restrict members (can_restrict_members). Ownership cannot be
 // given.
@@ -31,8 +30,8 @@ func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error 
 	if err != nil {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is not a Telegram user ID", r.UserId)
 	}
-	if r.Affiliation == pb.Affiliation_AFFILIATION_OUTCAST {
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: a ban is a Kick with ban, not a role")
+	if err := rights.NotARole(r); err != nil {
+		return err // before anything is asked of Telegram
 	}
 	if ch, ok := s.chats.head(chatID); ok {
 		switch ch.Type {
@@ -56,25 +55,9 @@ func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error 
 	if u := memberUser(*m); u != nil {
 		who = userName(u)
 	}
-	if r.Affiliation == pb.Affiliation_AFFILIATION_OWNER && !creator {
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "telegram: a group's ownership is transferred in Telegram's apps, with the owner's password; it cannot be given from here")
-	}
-	if creator {
-		if r.Affiliation != pb.Affiliation_AFFILIATION_OWNER || r.Role != pb.Role_ROLE_MODERATOR {
-			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: %s owns the group: nobody can change the owner's rights", who)
-		}
-		return nil
-	}
-	admin := r.Affiliation == pb.Affiliation_AFFILIATION_ADMIN
-	if !isAdmin && r.Role == pb.Role_ROLE_MODERATOR {
-		admin = true // a moderator on Telegram is an admin
-	}
-	muted := r.Role == pb.Role_ROLE_VISITOR
-	switch {
-	case admin && isAdmin && r.Role == pb.Role_ROLE_PARTICIPANT:
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: an admin is always a moderator; to take it away, make them a member")
-	case admin && muted:
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: an admin cannot be kept from sending; take their admin rights away first")
+	admin, muted, keep, err := rights.Want(r, creator, isAdmin, who)
+	if err != nil || keep {
+		return err
 	}
 	changed := false
 	if admin != isAdmin {
