@@ -69,7 +69,7 @@ func (db *DB) RoomAnnounced(transport, userJID, roomJID string) (bool, error) {
 	}
 	found := false
 	err := db.view(func(tx *bbolt.Tx) error {
-		ub := sub(sub(tx.Bucket(bAnnounced), []byte(transport)), []byte(userJID))
+		ub := announcedOf(tx, transport, userJID)
 		found = ub != nil && ub.Get([]byte(roomJID)) != nil
 		return nil
 	})
@@ -84,7 +84,7 @@ func (db *DB) ForgetRoomAnnounced(ctx context.Context, transport, userJID, roomJ
 		return err
 	}
 	return db.submit(ctx, func(tx *bbolt.Tx) error {
-		ub := sub(sub(tx.Bucket(bAnnounced), []byte(transport)), []byte(userJID))
+		ub := announcedOf(tx, transport, userJID)
 		if ub == nil {
 			return nil
 		}
@@ -106,4 +106,10 @@ func dropUserAnnounced(tx *bbolt.Tx, transport, userJID string) error {
 		return fmt.Errorf("store: drop announced rooms of %s: %w", userJID, err)
 	}
 	return nil
+}
+
+// announcedOf is userJID's bucket of rooms told on transport; nil when
+// there is none yet.
+func announcedOf(tx *bbolt.Tx, transport, userJID string) *bbolt.Bucket {
+	return sub(sub(tx.Bucket(bAnnounced), []byte(transport)), []byte(userJID))
 }

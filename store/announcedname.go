@@ -47,7 +47,7 @@ func (db *DB) RoomAnnouncedName(transport, userJID, roomJID string) (name string
 		return "", false, err
 	}
 	err = db.view(func(tx *bbolt.Tx) error {
-		ub := sub(sub(tx.Bucket(bAnnounced), []byte(transport)), []byte(userJID))
+		ub := announcedOf(tx, transport, userJID)
 		if ub == nil {
 			return nil
 		}
@@ -73,7 +73,7 @@ func (db *DB) SetRoomAnnouncedName(ctx context.Context, transport, userJID, room
 		return err
 	}
 	return db.submit(ctx, func(tx *bbolt.Tx) error {
-		ub := sub(sub(tx.Bucket(bAnnounced), []byte(transport)), []byte(userJID))
+		ub := announcedOf(tx, transport, userJID)
 		if ub == nil {
 			return nil
 		}
