@@ -9,6 +9,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -185,6 +187,11 @@ func (w *Writer) Attr(name, value string) *Writer {
 	if value == "" {
 		return w
 	}
+	return w.attr(name, value)
+}
+
+// attr is Attr, empty values too.
+func (w *Writer) attr(name, value string) *Writer {
 	if !w.open {
 		panic("wire: Attr after content")
 	}
@@ -234,19 +241,58 @@ func (w *Writer) Leaf(name, ns, text string) *Writer {
 	return w.End()
 }
 
-// Element writes a received element back out, whole.
+// nsXML is the namespace of the xml: prefix (xml:lang), bound by
+// definition: encoding/xml reads xml:lang as an attribute in it.
+const nsXML = "http://www.w3.org/XML/1998/namespace"
+
+// Element writes a received element back out, whole: its namespace,
+// every attribute (xml:lang, and those of other namespaces with a prefix
+// declared for them, which encoding/xml resolved away), its text, then
+// its children.
 func (w *Writer) Element(e *Element) *Writer {
-	w.Start(e.XMLName.Local, e.XMLName.Space)
+	return w.element(e, e.XMLName.Space)
+}
+
+// element writes e where def is the default namespace: a child in none
+// says so (xmlns=""), else it would take its parent's.
+func (w *Writer) element(e *Element, def string) *Writer {
+	switch space := e.XMLName.Space; {
+	case space == nsXML:
+		// Binding the default namespace to it is forbidden.
+		w.Start("xml:"+e.XMLName.Local, "")
+	case space == "" && def != "":
+		w.Start(e.XMLName.Local, "").attr("xmlns", "")
+		def = ""
+	default:
+		w.Start(e.XMLName.Local, space)
+		def = space
+	}
+	var prefixes []string // of the namespaces of attributes, ns0, ns1, ...
 	for _, a := range e.Attrs {
-		if a.Name.Space == "" && a.Name.Local != "xmlns" {
-			w.Attr(a.Name.Local, a.Value)
+		switch a.Name.Space {
+		case "":
+			if a.Name.Local != "xmlns" {
+				w.attr(a.Name.Local, a.Value)
+			}
+		case "xmlns":
+			// A declaration: the prefixes written are ours.
+		case nsXML:
+			w.attr("xml:"+a.Name.Local, a.Value)
+		default:
+			i := slices.Index(prefixes, a.Name.Space)
+			if i < 0 {
+				i = len(prefixes)
+				prefixes = append(prefixes, a.Name.Space)
+				w.attr("xmlns:ns"+strconv.Itoa(i), a.Name.Space)
+			}
+			w.attr("ns"+strconv.Itoa(i)+":"+a.Name.Local, a.Value)
 		}
 	}
 	if e.Text != "" {
 		w.Text(e.Text)
 	}
 	for i := range e.Children {
-		w.Element(&e.Children[i])
+		w.element(&e.Children[i], def)
 	}
 	return w.End()
 }

@@ -176,3 +176,32 @@ func TestWriterReplacesWhatXMLCannotCarry(t *testing.T) {
 		t.Fatalf("our own parser refuses it: %v", err)
 	}
 }
+
+// TestElementWrittenWhole: Writer.Element writes a received element (a
+// bookmark's children on a rename, an origin-id) with what encoding/xml
+// resolved: xml:lang and attributes in other namespaces, with a prefix
+// declared for them, and a child in no namespace under one that has
+// one. Before, those attributes were dropped and the child took its
+// parent's namespace.
+func TestElementWrittenWhole(t *testing.T) {
+	for _, s := range []string{
+		`<x xmlns='urn:example' xmlns:p='urn:p' xmlns:q='urn:q'><p:y a='1' p:b='2' q:c='3' p:d='' e=''>in</p:y>tail</x>`,
+		`<message><body xml:lang='en'>hi</body></message>`,
+		`<a xmlns='x'><b xmlns=''><c/></b><d/></a>`,
+		`<xml:a/>`,
+	} {
+		st, err := Parse(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w Writer
+		out := w.Element(&st.Element).String()
+		back, err := Parse(out)
+		if err != nil {
+			t.Fatalf("%s written as %s: %v", s, out, err)
+		}
+		if want, got := canonical(&st.Element), canonical(&back.Element); !reflect.DeepEqual(want, got) {
+			t.Errorf("%s written as %s:\n got  %+v\n want %+v", s, out, got, want)
+		}
+	}
+}
