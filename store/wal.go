@@ -235,7 +235,41 @@ func decodeHotRec(p []byte) (hotRec, error) {
 	if d.err != nil {
 		return hotRec{}, fmt.Errorf("log record of kind %d: %w", r.kind, d.err)
 	}
+	if err := r.check(); err != nil {
+		return hotRec{}, fmt.Errorf("%w: log record of kind %d: %w", ErrCorrupt, r.kind, err)
+	}
 	return r, nil
+}
+
+// check holds a decoded record to what the store's writers let through:
+// one they never write (an empty key, a NUL) is damage that happened to
+// pass the checksum, to be skipped like any other, not a record that
+// makes every replay, and so every Open, fail.
+func (r *hotRec) check() error {
+	switch r.kind {
+	case recRef:
+		return checkRef(r.ref)
+	case recTxn:
+		if err := checkTxnKey(r.transport, r.login, r.id); err != nil {
+			return err
+		}
+		return checkPart("remote message ID", r.remote, true)
+	case recDedup:
+		if err := checkChatKey(r.transport, r.login, r.chat); err != nil {
+			return err
+		}
+		return checkPart("dedup ID", r.id, false)
+	case recOutbox, recOutDel:
+		return checkPart("transport", r.transport, false)
+	case recCursor:
+		return checkCursorKey(r.transport, r.login, r.chat)
+	case recArchive:
+		if err := (RoomKey{r.transport, r.login, r.chat}).check(); err != nil {
+			return err
+		}
+		return checkArchived(r.ar.msg)
+	}
+	return nil
 }
 
 // appendFrame appends r, framed, to buf.
