@@ -37,7 +37,7 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 		if len(m.Params) < 1 {
 			return
 		}
-		id := foldName(m.Params[0])
+		id := chanID(m.Params[0])
 		if s.isSelf(m.Nick()) {
 			s.mu.Lock()
 			s.channels[id] = &channel{name: m.Params[0], members: map[string]*member{}}
@@ -65,7 +65,7 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		ch := s.channels[foldName(m.Params[2])]
+		ch := s.channels[chanID(m.Params[2])]
 		if ch == nil {
 			return
 		}
@@ -84,19 +84,19 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 	// The end of NAMES completes a join: the members are known.
 	c.AddCallback(ircevent.RPL_ENDOFNAMES, func(m ircmsg.Message) {
 		if len(m.Params) >= 2 {
-			s.joined(m, foldName(m.Params[1]))
+			s.joined(m, chanID(m.Params[1]))
 		}
 	})
 	c.AddCallback(ircevent.RPL_TOPIC, func(m ircmsg.Message) {
 		if len(m.Params) >= 3 {
-			s.withChannel(foldName(m.Params[1]), func(ch *channel) { ch.topic = plainText(m.Params[2]) })
+			s.withChannel(chanID(m.Params[1]), func(ch *channel) { ch.topic = plainText(m.Params[2]) })
 		}
 	})
 	c.AddCallback("TOPIC", func(m ircmsg.Message) {
 		if len(m.Params) < 2 {
 			return
 		}
-		id, topic := foldName(m.Params[0]), plainText(m.Params[1])
+		id, topic := chanID(m.Params[0]), plainText(m.Params[1])
 		s.withChannel(id, func(ch *channel) { ch.topic = topic })
 		ev := s.groupEvent(m, id)
 		ev.Payload = &pb.Event_Topic{Topic: &pb.TopicEvent{Topic: topic}}
@@ -106,13 +106,13 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 		if len(m.Params) < 1 {
 			return
 		}
-		s.gone(m, foldName(m.Params[0]), m.Nick(), pb.MemberEvent_KIND_LEFT, plainText(param(m, 1)))
+		s.gone(m, chanID(m.Params[0]), m.Nick(), pb.MemberEvent_KIND_LEFT, plainText(param(m, 1)))
 	})
 	c.AddCallback("KICK", func(m ircmsg.Message) {
 		if len(m.Params) < 2 {
 			return
 		}
-		s.gone(m, foldName(m.Params[0]), m.Params[1], pb.MemberEvent_KIND_KICKED, plainText(param(m, 2)))
+		s.gone(m, chanID(m.Params[0]), m.Params[1], pb.MemberEvent_KIND_KICKED, plainText(param(m, 2)))
 	})
 	c.AddCallback("QUIT", func(m ircmsg.Message) {
 		for _, id := range s.channelsOf(m.Nick()) {
@@ -195,7 +195,7 @@ func (s *Session) gone(m ircmsg.Message, id, nick string, kind pb.MemberEvent_Ki
 		uid := s.people.id(nick)
 		if was := ch.members[uid]; was != nil {
 			delete(ch.members, uid)
-			mem = &pb.Member{UserId: uid, Nick: was.nick}
+			mem = &pb.Member{UserId: uid, Nick: decodeText(was.nick)}
 		}
 	}
 	s.mu.Unlock()
@@ -220,7 +220,7 @@ func (s *Session) groupEvent(m ircmsg.Message, id string) *pb.Event {
 // pbMemberLocked is a member as the contract has it.
 func (s *Session) pbMemberLocked(uid string, m *member) *pb.Member {
 	role, aff := s.prefix.role(m.modes)
-	return &pb.Member{UserId: uid, Nick: m.nick, Role: role, Affiliation: aff, IsSelf: uid == s.loginID}
+	return &pb.Member{UserId: uid, Nick: decodeText(m.nick), Role: role, Affiliation: aff, IsSelf: uid == s.loginID}
 }
 
 func (s *Session) withChannel(id string, f func(*channel)) {
@@ -249,16 +249,20 @@ func (s *Session) channelsOf(nick string) []string {
 	return ids
 }
 
-func (s *Session) inChannel(target string) bool {
+// channelName is the name of the joined channel of chat ID chatID, as
+// the server spells it: what IRC commands to it carry.
+func (s *Session) channelName(chatID string) (string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, ok := s.channels[foldName(target)]
-	return ok
+	if ch := s.channels[chanID(chatID)]; ch != nil {
+		return ch.name, true
+	}
+	return "", false
 }
 
 // chatLocked describes a joined channel.
 func (s *Session) chatLocked(id string, ch *channel) *pb.Chat {
-	c := &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: ch.name, Topic: ch.topic}
+	c := &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: decodeText(ch.name), Topic: ch.topic}
 	for uid, m := range ch.members {
 		c.Members = append(c.Members, s.pbMemberLocked(uid, m))
 	}
@@ -288,15 +292,15 @@ func (s *Session) ChatInfo(_ context.Context, chatID string) (*pb.Chat, error) {
 			name = nick
 		}
 		s.mu.Unlock()
-		return &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT, Name: name}, nil
+		return &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT, Name: decodeText(name)}, nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ch := s.channels[foldName(chatID)]
+	ch := s.channels[chanID(chatID)]
 	if ch == nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", chatID)
 	}
-	return s.chatLocked(foldName(chatID), ch), nil
+	return s.chatLocked(chanID(chatID), ch), nil
 }
 
 // LeaveChat parts a channel (sdk.Leaver).
@@ -305,13 +309,14 @@ func (s *Session) LeaveChat(_ context.Context, c sdk.Call) error {
 	if err != nil {
 		return err
 	}
-	if !s.inChannel(c.ChatID) {
+	name, ok := s.channelName(c.ChatID)
+	if !ok {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", c.ChatID)
 	}
-	if err := conn.Part(c.ChatID); err != nil {
+	if err := conn.Part(name); err != nil {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "could not part %s: %v", c.ChatID, err)
 	}
-	id := foldName(c.ChatID)
+	id := chanID(c.ChatID)
 	s.mu.Lock()
 	delete(s.channels, id)
 	delete(s.shown, id)
@@ -324,7 +329,7 @@ func (s *Session) LeaveChat(_ context.Context, c sdk.Call) error {
 func (s *Session) forgetChannel(id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.acc.Channels = slices.DeleteFunc(s.acc.Channels, func(ch string) bool { return foldName(ch) == id })
+	s.acc.Channels = slices.DeleteFunc(s.acc.Channels, func(ch string) bool { return chanID(ch) == id })
 	delete(s.acc.Keys, id)
 	return s.saveLocked()
 }
@@ -336,10 +341,11 @@ func (s *Session) SetTopic(_ context.Context, c sdk.Call, topic string) error {
 	if err != nil {
 		return err
 	}
-	if !s.inChannel(c.ChatID) {
+	name, ok := s.channelName(c.ChatID)
+	if !ok {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", c.ChatID)
 	}
-	if err := conn.Send("TOPIC", c.ChatID, topic); err != nil {
+	if err := conn.Send("TOPIC", name, topic); err != nil {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "could not set the topic of %s: %v", c.ChatID, err)
 	}
 	return nil

@@ -281,24 +281,44 @@ func loginForm(errText string) *pb.LoginStep {
 }
 
 // foldName is an IRC name casefolded as RFC 1459 says (the casemapping
-// most servers announce): A-Z and []\~ fold to a-z and {}|^.
+// most servers announce): A-Z and []\~ fold to a-z and {}|^. It folds
+// bytes, as servers do: a name that is not UTF-8 keeps its bytes, so two
+// such names stay two (strings.Map made U+FFFD of them all).
 func foldName(s string) string {
-	return strings.Map(func(r rune) rune {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		switch {
-		case r >= 'A' && r <= 'Z':
-			return r + 'a' - 'A'
-		case r == '[':
-			return '{'
-		case r == ']':
-			return '}'
-		case r == '\\':
-			return '|'
-		case r == '~':
-			return '^'
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		case c == '[':
+			c = '{'
+		case c == ']':
+			c = '}'
+		case c == '\\':
+			c = '|'
+		case c == '~':
+			c = '^'
+		default:
+			continue
 		}
-		return r
-	}, s)
+		if b == nil {
+			b = []byte(s)
+		}
+		b[i] = c
+	}
+	if b == nil {
+		return s
+	}
+	return string(b)
 }
+
+// chanID is a channel's chat ID: its name folded, as UTF-8. IRC allows a
+// channel name in any charset; read as decodeText reads a line, one in
+// Latin-1 is a chat of its own, and not, with U+FFFD in place of what was
+// not UTF-8 (what the plugin link makes of it), one of every such channel
+// whose answers go to none.
+func chanID(name string) string { return foldName(decodeText(name)) }
 
 // isChannel reports whether a target names a channel.
 func isChannel(s string) bool { return s != "" && strings.ContainsRune("#&+!", rune(s[0])) }

@@ -52,7 +52,7 @@ func (s *Session) handleJoinErrors(c *ircevent.Connection) {
 			if len(m.Params) < 2 {
 				return
 			}
-			id := foldName(m.Params[1])
+			id := chanID(m.Params[1])
 			s.mu.Lock()
 			wait := s.joins[id]
 			delete(s.joins, id)
@@ -95,7 +95,7 @@ func (s *Session) joinChannel(ctx context.Context, c sdk.Call, j *pb.JoinChat) e
 	if err != nil {
 		return err
 	}
-	id := foldName(name)
+	id := chanID(name)
 	s.mu.Lock()
 	if ch := s.channels[id]; ch != nil && ch.synced {
 		// Joined already: the gateway gets the chat again.
@@ -148,12 +148,12 @@ func (s *Session) dropJoin(id string, wait chan error) {
 // keepChannel puts a joined channel (and its key) on the login's list, in
 // its saved state.
 func (s *Session) keepChannel(name, key string) error {
-	id := foldName(name)
+	id := chanID(name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	known := false
 	for _, ch := range s.acc.Channels {
-		known = known || foldName(ch) == id
+		known = known || chanID(ch) == id
 	}
 	if known && (key == "" || s.acc.Keys[id] == key) {
 		return nil // a join without a key keeps the one known

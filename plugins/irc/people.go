@@ -29,12 +29,12 @@ func (p *people) id(nick string) string {
 		p.nickOf[id] = nick // the spelling may have changed
 		return id
 	}
-	id := f
+	id := decodeText(f) // an ID is UTF-8, a nick may be Latin-1
 	for n := 2; ; n++ {
 		if _, taken := p.nickOf[id]; !taken {
 			break
 		}
-		id = f + "!" + strconv.Itoa(n)
+		id = decodeText(f) + "!" + strconv.Itoa(n)
 	}
 	p.byNick[f], p.nickOf[id] = id, nick
 	return id

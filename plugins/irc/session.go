@@ -299,8 +299,8 @@ func (s *Session) rejoin(c *ircevent.Connection, msg string) {
 	channels := slices.Clone(s.acc.Channels)
 	keys := map[string]string{}
 	for _, ch := range channels {
-		s.pending[foldName(ch)] = true
-		keys[ch] = s.acc.Keys[foldName(ch)]
+		s.pending[chanID(ch)] = true
+		keys[ch] = s.acc.Keys[chanID(ch)]
 	}
 	s.mu.Unlock()
 	for _, ch := range channels {
@@ -362,14 +362,14 @@ func (s *Session) failWaitsLocked() {
 // with a dot, which no nick has: no ID).
 func (s *Session) sender(nick string) *pb.Sender {
 	if strings.ContainsRune(nick, '.') {
-		return &pb.Sender{Name: nick}
+		return &pb.Sender{Name: decodeText(nick)}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.isSelfLocked(nick) {
-		return &pb.Sender{UserId: s.loginID, Name: nick, IsFromMe: true}
+		return &pb.Sender{UserId: s.loginID, Name: decodeText(nick), IsFromMe: true}
 	}
-	return &pb.Sender{UserId: s.people.id(nick), Name: nick}
+	return &pb.Sender{UserId: s.people.id(nick), Name: decodeText(nick)}
 }
 
 // onMessage turns a PRIVMSG (or a CTCP ACTION, as "/me ...") into a
@@ -394,7 +394,7 @@ func (s *Session) onMessage(m ircmsg.Message, action bool) {
 		Sender: s.sender(nick), Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text, Spans: spans}}}
 	switch {
 	case isChannel(target):
-		ev.ChatId, ev.ChatType = foldName(target), pb.ChatType_CHAT_TYPE_GROUP
+		ev.ChatId, ev.ChatType = chanID(target), pb.ChatType_CHAT_TYPE_GROUP
 	case ev.Sender.IsFromMe:
 		// The user's own line from another client on the same account
 		// (a bouncer): the chat is the one with its target.
@@ -482,10 +482,11 @@ func (s *Session) target(chatID string) (string, error) {
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no nick or channel", chatID)
 	}
 	if isChannel(chatID) {
-		if !s.inChannel(chatID) {
+		name, ok := s.channelName(chatID)
+		if !ok {
 			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", chatID)
 		}
-		return chatID, nil
+		return name, nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
