@@ -170,6 +170,9 @@ func CleanNick(name, id string) string {
 }
 
 func cleanName(name string) string {
+	// Normalized first, so that the spaces NFKC makes ("˚" is " ̊", an
+	// Arabic presentation form a space and a mark) are collapsed too, and
+	// the cut counts the characters the JID will hold.
 	s := strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) {
 			return ' '
@@ -178,7 +181,7 @@ func cleanName(name string) string {
 			return -1
 		}
 		return r
-	}, name)
+	}, stringprepMap(name))
 	s = strings.Join(strings.Fields(s), " ")
 	s = truncate(s, MaxNick)
 	if s == "" {
