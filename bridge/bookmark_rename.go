@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"encoding/xml"
 	"fmt"
 	"slices"
 
@@ -82,20 +83,19 @@ func (t *transport) readBookmark(ctx context.Context, user, roomJID string) (*wi
 	return nil, nil
 }
 
-// renamedConference is conf, whole, with the name name.
+// renamedConference is conf, whole (attributes in other namespaces
+// too: Writer.Element's), with the name name.
 func renamedConference(conf *wire.Element, name string) []byte {
-	var w wire.Writer
-	w.Start(conf.XMLName.Local, conf.XMLName.Space).Attr("name", wire.XMLSafe(name))
+	c := *conf
+	c.Attrs = nil
+	if name = wire.XMLSafe(name); name != "" {
+		c.Attrs = append(c.Attrs, xml.Attr{Name: xml.Name{Local: "name"}, Value: name})
+	}
 	for _, a := range conf.Attrs {
-		if a.Name.Space == "" && a.Name.Local != "xmlns" && a.Name.Local != "name" {
-			w.Attr(a.Name.Local, a.Value)
+		if a.Name.Space != "" || a.Name.Local != "name" {
+			c.Attrs = append(c.Attrs, a)
 		}
 	}
-	if conf.Text != "" {
-		w.Text(conf.Text)
-	}
-	for i := range conf.Children {
-		w.Element(&conf.Children[i])
-	}
-	return w.End().Bytes()
+	var w wire.Writer
+	return w.Element(&c).Bytes()
 }

@@ -34,6 +34,38 @@ func TestRenamedConference(t *testing.T) {
 	}
 }
 
+// A renamed bookmark keeps the attributes a client put on it in its own
+// namespace, and xml:lang; before, they were dropped (so were those of
+// its extensions, by Writer.Element).
+func TestRenamedConferenceKeepsNamespacedAttributes(t *testing.T) {
+	st, err := wire.Parse(`<item id='r@gw'><conference xmlns='urn:xmpp:bookmarks:1' xmlns:c='urn:example:c' name='Old' c:pinned='1' xml:lang='fr'>` +
+		`<extensions><pin xmlns='urn:example:c' c:at='2'/></extensions></conference></item>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(renamedConference(st.Child(nsBookmarks, "conference"), "New"))
+	back, err := wire.Parse(out)
+	if err != nil {
+		t.Fatalf("%s: %v", out, err)
+	}
+	attr := func(e *wire.Element, space, local string) string {
+		for _, a := range e.Attrs {
+			if a.Name.Space == space && a.Name.Local == local {
+				return a.Value
+			}
+		}
+		return ""
+	}
+	if back.Attr("name") != "New" || attr(&back.Element, "urn:example:c", "pinned") != "1" ||
+		attr(&back.Element, "http://www.w3.org/XML/1998/namespace", "lang") != "fr" {
+		t.Errorf("conference's attributes lost: %s", out)
+	}
+	ext := back.Child(nsBookmarks, "extensions")
+	if ext == nil || ext.Child("urn:example:c", "pin") == nil || attr(ext.Child("urn:example:c", "pin"), "urn:example:c", "at") != "2" {
+		t.Errorf("extension's attribute lost: %s", out)
+	}
+}
+
 // TestBookmarkFollowsKeptName: the name kept for a room decides what a
 // room's first sight in a session is. A room the user was never told of
 // gets no name kept; a record from before names were kept takes the
