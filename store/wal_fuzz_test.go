@@ -34,6 +34,11 @@ func FuzzWALDamage(f *testing.F) {
 		f.Add(uint8(4), mode, uint16(3), txn[8:])
 		f.Add(uint8(0), mode, uint16(0), []byte{recGroup, 2, 1, recOutDel, 3, 0, 0, 0})
 	}
+	// Whole records of every kind, for the framed damage to mutate.
+	for _, r := range walFuzzRecords() {
+		f.Add(uint8(2), uint8(damageFramed), uint16(0), appendFrame(nil, &r)[8:])
+	}
+	f.Add(uint8(2), uint8(damageFramed), uint16(0), appendGroupFrame(nil, walFuzzRecords())[8:])
 	f.Fuzz(func(t *testing.T, good uint8, mode uint8, off uint16, junk []byte) {
 		log, at, ends := damagedLog(good, mode, off, junk)
 		path := filepath.Join(t.TempDir(), "p.db")
@@ -119,6 +124,21 @@ func damagedLog(good, mode uint8, off uint16, junk []byte) (log []byte, at int, 
 		log = append(log, junk...)
 	}
 	return log, at, ends
+}
+
+// walFuzzRecords is one record of each kind.
+func walFuzzRecords() []hotRec {
+	at := time.Unix(1700000000, 5)
+	return []hotRec{
+		{kind: recRef, ref: MessageRef{Transport: "wa", LoginID: "l", ChatID: "c", RemoteID: "m1", OriginID: "o1", StanzaID: "s1", ID: "i1", FromMe: true, Time: at, Meta: []byte{0, 1}}},
+		{kind: recTxn, transport: "wa", login: "l", id: "t9", remote: "m1", at: at},
+		{kind: recDedup, transport: "wa", login: "l", chat: "c", id: "d1", at: at},
+		{kind: recOutbox, transport: "wa", key: 7, val: []byte("entry")},
+		{kind: recOutDel, transport: "wa", key: 7},
+		{kind: recCursor, transport: "wa", login: "l", chat: "c", cur: &BackfillCursor{Cursor: "x", Stored: 3, Seq: 2, Updated: at}},
+		{kind: recArchive, transport: "wa", login: "u@example.org", chat: "g", ar: &archRec{epoch: 1, seq: 1,
+			msg: ArchivedMessage{Time: at, Nick: "n", SenderJID: "s@example.org", RemoteID: "m2", Payload: []byte("<message/>")}}},
+	}
 }
 
 // damagedLogRecords frames txns t0..t<n-1> as single frames, then two
