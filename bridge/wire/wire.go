@@ -248,7 +248,9 @@ const nsXML = "http://www.w3.org/XML/1998/namespace"
 // Element writes a received element back out, whole: its namespace,
 // every attribute (xml:lang, and those of other namespaces with a prefix
 // declared for them, which encoding/xml resolved away), its text, then
-// its children.
+// its children. Its names are written as read: the server's parser
+// checked them (encoding/xml alone takes names no XML can say, as
+// <p:y p:0="1"> with the prefix unbound).
 func (w *Writer) Element(e *Element) *Writer {
 	return w.element(e, e.XMLName.Space)
 }
