@@ -85,18 +85,8 @@ func (s *session) identityEvent(ctx context.Context, d delivery, ie *pb.Identity
 		s.announceContact(ctx, c, shown, hadNew)
 		s.dropContact(ctx, oldID)
 	}
-	// A room member's occupant-ids follow it to its new ID
-	// (room_occupant_id.go), which the store cannot tell of a member
-	// that is no contact.
-	member := false
-	for _, r := range s.rooms.all() {
-		r.mu.Lock()
-		_, in := r.members[oldID]
-		r.mu.Unlock()
-		member = member || in
-	}
 	// Once the roster changed, the store must follow, even at shutdown.
-	res, err := t.db.MoveContact(context.WithoutCancel(ctx), oldID, store.Puppet{Transport: t.name, LoginID: l.LoginID, UserID: newID, Name: name}, member)
+	res, err := t.db.MoveContact(context.WithoutCancel(ctx), oldID, store.Puppet{Transport: t.name, LoginID: l.LoginID, UserID: newID, Name: name}, s.occupantMove(oldID, newID))
 	if err != nil {
 		t.log.Error("identity event: the contact's move not stored", "user", s.user, "old_user_id", oldID, "user_id", newID, "err", err)
 		return
@@ -120,6 +110,27 @@ func (s *session) identityEvent(ctx context.Context, d delivery, ie *pb.Identity
 	}
 	t.log.Info("contact moved to a new ID", "user", s.user, "old_user_id", oldID, "user_id", newID, "jid", newJID.String(),
 		"had_old", hadOld, "messages", res.Messages, "dedup_keys", res.Dedup, "cursor", res.Cursor, "occupant_alias", res.Alias)
+}
+
+// occupantMove is what a move does with the occupant-ids of the new ID
+// (room_occupant_id.go): a room member's follow it to its new ID, unless
+// the new ID is a member already, shown with its own. The store cannot
+// tell of members that are no contacts.
+func (s *session) occupantMove(oldID, newID string) store.OccupantMove {
+	occ := store.OccupantAuto
+	for _, r := range s.rooms.all() {
+		r.mu.Lock()
+		_, oldIn := r.members[oldID]
+		_, newIn := r.members[newID]
+		r.mu.Unlock()
+		switch {
+		case newIn:
+			return store.OccupantKeep
+		case oldIn:
+			occ = store.OccupantFollow
+		}
+	}
+	return occ
 }
 
 // rosterName is the name of one item of the user's roster, read through
@@ -185,8 +196,8 @@ func (s *session) moveMemory(oldID, newID string) {
 // name was its old ID; the joined resources see the occupant's new real
 // JID (or its nick change), with the occupant-id it had (the session's
 // aliases already moved). A member listed under both IDs is one
-// occupant, the new one, whose occupant-id may now be the old one's. It
-// returns the stanzas for the joined resources.
+// occupant, the new one, with its own occupant-id (store.OccupantKeep).
+// It returns the stanzas for the joined resources.
 func (s *session) moveMember(r *room, oldID, newID string) [][]byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -203,13 +214,9 @@ func (s *session) moveMember(r *room, oldID, newID string) [][]byte {
 	delete(r.members, oldID)
 	delete(r.names, oldID)
 	if _, both := r.members[newID]; both {
-		kept := r.occupantLocked(s, newID)
-		var out [][]byte
-		for _, res := range r.resourcesLocked() {
-			to := s.user + "/" + res
-			out = append(out, muc.Removed(r.jid, to, before, muc.Left, "", false), muc.Presence{Room: r.jid, To: to, Occupant: kept}.Bytes())
-		}
-		return out
+		return r.toJoinedLocked(s.user, func(to string) []byte {
+			return muc.Removed(r.jid, to, before, muc.Left, "", false)
+		})
 	}
 	m = proto.CloneOf(m)
 	m.UserId = newID

@@ -30,16 +30,13 @@ type MoveResult struct {
 // on (contract v2's IdentityEvent): the puppet oldID is deleted and p put,
 // and the direct chat oldID becomes the chat p.UserID: its message map
 // entries (with their XMPP IDs, metadata and age), dedup keys and backfill
-// cursor. p.UserID's occupant-ids become oldID's (occupant_alias.go) when
-// oldID was known: to the caller (oldSeen: a room member), or to the
-// store (a puppet, an alias); or when p.UserID was not (no puppet, no
-// alias): an event naming an unknown old ID changes no known new one's
-// ids. All in one transaction, so a crash leaves the move done or not
+// cursor; p.UserID's occupant-ids become oldID's, or stay its own, as occ
+// says (occupant_alias.go). All in one transaction, so a crash leaves the move done or not
 // begun; moving again what was moved finds nothing under oldID and only
 // puts p again. Where the new chat has an entry of its own for the same
 // remote message or XMPP ID, it keeps it. It runs after a checkpoint, so
 // that it also moves what is still only in the write-ahead log.
-func (db *DB) MoveContact(ctx context.Context, oldID string, p Puppet, oldSeen bool) (MoveResult, error) {
+func (db *DB) MoveContact(ctx context.Context, oldID string, p Puppet, occ OccupantMove) (MoveResult, error) {
 	if err := checkPuppetKey(p.Transport, p.LoginID, p.UserID); err != nil {
 		return MoveResult{}, err
 	}
@@ -76,7 +73,8 @@ func (db *DB) MoveContact(ctx context.Context, oldID string, p Puppet, oldSeen b
 		if err != nil {
 			return fmt.Errorf("store: move contact: %w", err)
 		}
-		inherit := oldSeen || pb.Get([]byte(oldID)) != nil || oldAlias != "" || !hadNew && newAlias == ""
+		inherit := occ == OccupantFollow || occ == OccupantAuto &&
+			(pb.Get([]byte(oldID)) != nil || oldAlias != "" || !hadNew && newAlias == "")
 		if res.Alias, err = moveAlias(lb, oldID, p.UserID, inherit); err != nil {
 			return fmt.Errorf("store: move contact's occupant alias: %w", err)
 		}

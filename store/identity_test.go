@@ -34,7 +34,7 @@ func TestMoveContact(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	res, err := db.MoveContact(bg, "lid1", Puppet{Transport: tr, LoginID: login, UserID: "+33600", Name: "Alice"}, false)
+	res, err := db.MoveContact(bg, "lid1", Puppet{Transport: tr, LoginID: login, UserID: "+33600", Name: "Alice"}, OccupantAuto)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestMoveContact(t *testing.T) {
 	check(db)
 
 	// Again (a replay): nothing left to move; the puppet is put again.
-	res, err = db.MoveContact(bg, "lid1", Puppet{Transport: tr, LoginID: login, UserID: "+33600", Name: "Alice"}, false)
+	res, err = db.MoveContact(bg, "lid1", Puppet{Transport: tr, LoginID: login, UserID: "+33600", Name: "Alice"}, OccupantAuto)
 	if err != nil || res != (MoveResult{Alias: "lid1"}) {
 		t.Errorf("second move: %+v %v, want nothing moved, the alias kept", res, err)
 	}
@@ -92,7 +92,7 @@ func TestMoveContact(t *testing.T) {
 	wantNotFound(t, "pruned moved entry", err)
 
 	for _, bad := range []struct{ old, new string }{{"", "n"}, {"a", ""}, {"same", "same"}, {"a\x00", "n"}} {
-		_, err := db.MoveContact(bg, bad.old, Puppet{Transport: tr, LoginID: login, UserID: bad.new}, false)
+		_, err := db.MoveContact(bg, bad.old, Puppet{Transport: tr, LoginID: login, UserID: bad.new}, OccupantAuto)
 		if !errors.Is(err, ErrInvalid) {
 			t.Errorf("move %q -> %q: %v, want ErrInvalid", bad.old, bad.new, err)
 		}

@@ -19,6 +19,24 @@ import (
 // then.
 var bAliases = []byte("i")
 
+// OccupantMove says what MoveContact does with the occupant-ids of the
+// contact's new ID (see bAliases).
+type OccupantMove int
+
+const (
+	// OccupantAuto: the new ID takes the old one's occupant-ids when the
+	// store knew the old ID (a puppet, an alias) or knows nothing of the
+	// new one (no puppet, no alias): an event naming an unknown old ID
+	// changes no known new one's ids.
+	OccupantAuto OccupantMove = iota
+	// OccupantFollow: the caller knew the old ID (a room member): the
+	// new ID takes its occupant-ids.
+	OccupantFollow
+	// OccupantKeep: the caller shows the new ID already (a room member):
+	// it keeps its own occupant-ids.
+	OccupantKeep
+)
+
 // aliasOf is the occupant alias of userID in lb; "" for none.
 func aliasOf(lb *bbolt.Bucket, userID string) (string, error) {
 	ab := sub(lb, bAliases)
