@@ -86,7 +86,7 @@ func (s *session) identityEvent(ctx context.Context, d delivery, ie *pb.Identity
 		s.dropContact(ctx, oldID)
 	}
 	// Once the roster changed, the store must follow, even at shutdown.
-	res, err := t.db.MoveContact(context.WithoutCancel(ctx), oldID, store.Puppet{Transport: t.name, LoginID: l.LoginID, UserID: newID, Name: name})
+	res, err := t.db.MoveContact(context.WithoutCancel(ctx), oldID, store.Puppet{Transport: t.name, LoginID: l.LoginID, UserID: newID, Name: name}, s.occupantMove(oldID, newID))
 	if err != nil {
 		t.log.Error("identity event: the contact's move not stored", "user", s.user, "old_user_id", oldID, "user_id", newID, "err", err)
 		return
@@ -101,6 +101,7 @@ func (s *session) identityEvent(ctx context.Context, d delivery, ie *pb.Identity
 		}
 	}
 	s.moveMemory(oldID, newID)
+	s.aliases.moved(t, newID, res.Alias)
 	t.recent.moveChat(chatKey(l.LoginID, oldID), chatKey(l.LoginID, newID))
 	for _, r := range s.rooms.all() {
 		for _, b := range s.moveMember(r, oldID, newID) {
@@ -108,7 +109,28 @@ func (s *session) identityEvent(ctx context.Context, d delivery, ie *pb.Identity
 		}
 	}
 	t.log.Info("contact moved to a new ID", "user", s.user, "old_user_id", oldID, "user_id", newID, "jid", newJID.String(),
-		"had_old", hadOld, "messages", res.Messages, "dedup_keys", res.Dedup, "cursor", res.Cursor)
+		"had_old", hadOld, "messages", res.Messages, "dedup_keys", res.Dedup, "cursor", res.Cursor, "occupant_alias", res.Alias)
+}
+
+// occupantMove is what a move does with the occupant-ids of the new ID
+// (room_occupant_id.go): a room member's follow it to its new ID, unless
+// the new ID is a member already, shown with its own. The store cannot
+// tell of members that are no contacts.
+func (s *session) occupantMove(oldID, newID string) store.OccupantMove {
+	occ := store.OccupantAuto
+	for _, r := range s.rooms.all() {
+		r.mu.Lock()
+		_, oldIn := r.members[oldID]
+		_, newIn := r.members[newID]
+		r.mu.Unlock()
+		switch {
+		case newIn:
+			return store.OccupantKeep
+		case oldIn:
+			occ = store.OccupantFollow
+		}
+	}
+	return occ
 }
 
 // rosterName is the name of one item of the user's roster, read through
@@ -172,8 +194,10 @@ func (s *session) moveMemory(oldID, newID string) {
 
 // moveMember moves a member of r to its new ID: its nick stays unless its
 // name was its old ID; the joined resources see the occupant's new real
-// JID (or its nick change). A member listed under both IDs is one
-// occupant, the new one. It returns the stanzas for the joined resources.
+// JID (or its nick change), with the occupant-id it had (the session's
+// aliases already moved). A member listed under both IDs is one
+// occupant, the new one, with its own occupant-id (store.OccupantKeep).
+// It returns the stanzas for the joined resources.
 func (s *session) moveMember(r *room, oldID, newID string) [][]byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()

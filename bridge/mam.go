@@ -340,9 +340,13 @@ func (t *transport) mamQueryError(ctx context.Context, st *wire.Stanza, room sto
 // querying resource, then the iq result with <fin/>.
 func (t *transport) mamAnswer(ctx context.Context, st *wire.Stanza, room store.RoomKey, to jid.JID, queryID string, page store.ArchivePage) {
 	roomJID, dest := to.Bare().String(), st.From()
+	var aliases *occupantAliases
+	if s := t.session(room.UserJID); s != nil {
+		aliases = &s.aliases
+	}
 	for i := range page.Messages {
 		m := &page.Messages[i]
-		msg, ok := mamResult(roomJID, dest, t.newID(), queryID, m)
+		msg, ok := mamResult(roomJID, dest, t.newID(), queryID, m, t.archivedOccupantID(aliases, roomJID, m))
 		if !ok {
 			// Not a stanza the link may write: it would end the component
 			// stream for every user. Left out, and said.
@@ -372,15 +376,15 @@ func (t *transport) occupantJID(ctx context.Context, room store.RoomKey, nick st
 }
 
 // mamResult wraps one archived stanza as XEP-0313 §4.2 says, from the
-// room to the querying resource, with its sender's occupant-id
-// (room_occupant_id.go); false when the payload does not start as a
-// <message/>.
-func mamResult(roomJID, to, id, queryID string, m *store.ArchivedMessage) ([]byte, bool) {
+// room to the querying resource, with its sender's occupant-id occID
+// (archivedOccupantID, room_occupant_id.go), the only one; false when the
+// payload does not start as a <message/>.
+func mamResult(roomJID, to, id, queryID string, m *store.ArchivedMessage, occID string) ([]byte, bool) {
 	inner, ok := clientMessage(m.Payload)
 	if !ok {
 		return nil, false
 	}
-	inner = withOccupantID(inner, archivedOccupantID(roomJID, m))
+	inner = withOccupantID(inner, occID)
 	var w wire.Writer
 	w.Start("message", "").Attr("from", roomJID).Attr("to", to).Attr("id", id)
 	w.Start("result", nsMAM).Attr("queryid", queryID).Attr("id", m.StanzaID)

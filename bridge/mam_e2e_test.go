@@ -27,6 +27,10 @@ type mamResultMsg struct {
 				XMLName xml.Name
 				From    string `xml:"from,attr"`
 				Body    string `xml:"body"`
+				// OccupantIDs are its XEP-0421 occupant-ids' ids.
+				OccupantIDs []struct {
+					ID string `xml:"id,attr"`
+				} `xml:"urn:xmpp:occupant-id:0 occupant-id"`
 			} `xml:"message"`
 		} `xml:"urn:xmpp:forward:0 forwarded"`
 	} `xml:"urn:xmpp:mam:2 result"`

@@ -149,7 +149,7 @@ func TestClientMessage(t *testing.T) {
 func TestMAMResultAndFin(t *testing.T) {
 	m := &store.ArchivedMessage{StanzaID: "1a-7", Time: time.Date(2024, 5, 6, 7, 8, 9, 123456000, time.UTC),
 		Payload: []byte(`<message from="echo-room@echo.localhost/Bob" type="groupchat"><body>hi &amp; bye</body></message>`)}
-	got, ok := mamResult("echo-room@echo.localhost", "alice@localhost/phone", "m1", `q"1`, m)
+	got, ok := mamResult("echo-room@echo.localhost", "alice@localhost/phone", "m1", `q"1`, m, "")
 	want := `<message from="echo-room@echo.localhost" to="alice@localhost/phone" id="m1">` +
 		`<result xmlns="urn:xmpp:mam:2" queryid="q&quot;1" id="1a-7"><forwarded xmlns="urn:xmpp:forward:0">` +
 		`<delay xmlns="urn:xmpp:delay" stamp="2024-05-06T07:08:09.123456Z"/>` +

@@ -308,7 +308,8 @@ func (r *room) occupantLocked(s *session, id string) muc.Occupant {
 	o := muc.MemberOccupant(m, nick, pj)
 	o.Photo, _ = s.avatarHash(id)
 	if pj != "" {
-		o.OccupantID = muc.OccupantID(r.jid, pj) // as memberOccupantIDLocked, without a second look-up
+		// As memberOccupantIDLocked, without a second look-up.
+		o.OccupantID = muc.OccupantID(r.jid, s.aliases.realJID(s.t, pj))
 	} else {
 		o.OccupantID = r.memberOccupantIDLocked(s, id) // room_occupant_id.go
 	}

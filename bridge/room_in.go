@@ -281,7 +281,7 @@ func (t *transport) roomHistory(ctx context.Context, s *session, r *room, to str
 	}
 	items := make([]muc.Item, 0, len(page.Messages))
 	for _, m := range page.Messages {
-		items = append(items, muc.Item{Time: m.Time, Stanza: roomCopy(m.Payload, s.user, to, r.jid, m.StanzaID, archivedOccupantID(r.jid, &m), m.Time)})
+		items = append(items, muc.Item{Time: m.Time, Stanza: roomCopy(m.Payload, s.user, to, r.jid, m.StanzaID, t.archivedOccupantID(&s.aliases, r.jid, &m), m.Time)})
 	}
 	out := make([][]byte, 0, len(items))
 	for _, it := range items[h.Select(items, now):] {

@@ -3,6 +3,7 @@ package bridge
 import (
 	"bytes"
 	"encoding/xml"
+	"sync"
 
 	"passerelle.im/passerelle/bridge/muc"
 	"passerelle.im/passerelle/bridge/wire"
@@ -16,6 +17,12 @@ import (
 // user's own occupant. The archive keeps each message's sender JID, so a
 // join's history and a MAM page derive the same ids as live messages,
 // after any restart, and a member's nick change changes none.
+//
+// A contact that moves to a new ID (identity.go) stays the same person:
+// the new puppet JID derives its ids from the first JID of its chain of
+// moves (the store's occupant aliases), and so do the archived messages
+// of the IDs moved away, so a member's id is the same before and after
+// its move, live and archived.
 //
 // An occupant-id a client puts in its own message is not the room's: the
 // reflection leaves it out (reflect), and any archived copy still
@@ -32,22 +39,83 @@ func (r *room) memberOccupantIDLocked(s *session, id string) string {
 	if id == "" {
 		return ""
 	}
-	if pj, err := s.t.puppetJID(id); err == nil {
-		return muc.OccupantID(r.jid, pj.String())
+	return muc.OccupantID(r.jid, s.aliases.realJID(s.t, s.t.memberRealJID(id)))
+}
+
+// memberRealJID is what a member's occupant-ids derive from, its own: its
+// puppet's JID, or for an ID no JID can hold the ID, kept apart from any
+// JID by a NUL.
+func (t *transport) memberRealJID(id string) string {
+	if pj, err := t.puppetJID(id); err == nil {
+		return pj.String()
 	}
-	return muc.OccupantID(r.jid, "\x00"+id)
+	return "\x00" + id
+}
+
+// occupantAliases are a login's occupant aliases (store.OccupantAliases)
+// by real JID: a puppet's JID -> what its occupant-ids derive from (a
+// memberRealJID). Read from the store on first use, then kept up to date
+// by the moves (moved).
+type occupantAliases struct {
+	loginID string
+	mu      sync.Mutex
+	loaded  bool
+	m       map[string]string
+}
+
+// realJID is what the occupant-ids of real JID j (a puppet's, the user's,
+// a memberRealJID) derive from: j, or the first JID of its moves.
+func (a *occupantAliases) realJID(t *transport, j string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.loaded {
+		ids, err := t.db.OccupantAliases(t.name, a.loginID)
+		if err != nil {
+			// Read again next time; meanwhile the ids are the JIDs' own.
+			t.log.Error("occupant aliases not read", "login", a.loginID, "err", err)
+			return j
+		}
+		a.m = make(map[string]string, len(ids))
+		for id, first := range ids {
+			a.m[t.memberRealJID(id)] = t.memberRealJID(first)
+		}
+		a.loaded = true
+	}
+	if first, ok := a.m[j]; ok {
+		return first
+	}
+	return j
+}
+
+// moved records that newID's occupant-ids now derive from alias's (a
+// store.MoveResult's; "" for newID's own).
+func (a *occupantAliases) moved(t *transport, newID, alias string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.loaded {
+		return // read from the store, move included, on first use
+	}
+	if alias == "" {
+		delete(a.m, t.memberRealJID(newID))
+		return
+	}
+	a.m[t.memberRealJID(newID)] = t.memberRealJID(alias)
 }
 
 // selfOccupantID is the occupant-id of the user's own occupant in r.
 func (s *session) selfOccupantID(r *room) string { return muc.OccupantID(r.jid, s.user) }
 
 // archivedOccupantID is the occupant-id of an archived message's sender;
-// "" for one the room itself sent (no nick).
-func archivedOccupantID(roomJID string, m *store.ArchivedMessage) string {
+// "" for one the room itself sent (no nick). a are the room's user's
+// occupant aliases (nil: none).
+func (t *transport) archivedOccupantID(a *occupantAliases, roomJID string, m *store.ArchivedMessage) string {
 	if m.Nick == "" {
 		return ""
 	}
-	return muc.OccupantID(roomJID, m.SenderJID)
+	if a == nil {
+		return muc.OccupantID(roomJID, m.SenderJID)
+	}
+	return muc.OccupantID(roomJID, a.realJID(t, m.SenderJID))
 }
 
 // isOccupantID reports whether e is an <occupant-id/> of XEP-0421.

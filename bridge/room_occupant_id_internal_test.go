@@ -54,7 +54,7 @@ func TestMAMResultOccupantID(t *testing.T) {
 	const roomJID = "echo-room@echo.localhost"
 	payload := `<message from="echo-room@echo.localhost/Bob" type="groupchat"><body>hi</body><occupant-id xmlns="urn:xmpp:occupant-id:0" id="forged"/></message>`
 	m := &store.ArchivedMessage{StanzaID: "1a-7", Time: time.Now(), Nick: "Bob", SenderJID: "echo-1@echo.localhost", Payload: []byte(payload)}
-	got, ok := mamResult(roomJID, "alice@localhost/phone", "m1", "q1", m)
+	got, ok := mamResult(roomJID, "alice@localhost/phone", "m1", "q1", m, (*transport)(nil).archivedOccupantID(nil, roomJID, m))
 	if !ok {
 		t.Fatal("refused")
 	}
@@ -80,7 +80,7 @@ func TestMAMResultOccupantID(t *testing.T) {
 		t.Errorf("the archived payload changed: %s", m.Payload)
 	}
 	m.Nick, m.Payload = "", []byte(`<message from="echo-room@echo.localhost" type="groupchat"><body>room</body></message>`)
-	if got, _ := mamResult(roomJID, "alice@localhost/phone", "m2", "q1", m); strings.Contains(string(got), muc.NSOccupantID) {
+	if got, _ := mamResult(roomJID, "alice@localhost/phone", "m2", "q1", m, (*transport)(nil).archivedOccupantID(nil, roomJID, m)); strings.Contains(string(got), muc.NSOccupantID) {
 		t.Errorf("the room's own message with an occupant-id: %s", got)
 	}
 }
@@ -131,6 +131,74 @@ func TestRoomOccupantIDs(t *testing.T) {
 	for _, b := range out {
 		if ids := occupantIDs(t, b); len(ids) != 1 || ids[0] != one {
 			t.Errorf("read marker with %v, want %s: %s", ids, one, b)
+		}
+	}
+}
+
+// A member moved to a new ID (identity.go) keeps its occupant-id: its
+// occupant's presence under the new ID, the archived messages of every
+// ID of its chain of moves, and a new session's (a restart's), which
+// reads the aliases from the store. A move onto an ID that is a member
+// already leaves that member its own id.
+func TestIdentityOccupantIDs(t *testing.T) {
+	tr, s, r := roomFixture(t)
+	ctx := context.Background()
+	idOf := func(id string) string {
+		t.Helper()
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if _, ok := r.members[id]; !ok {
+			t.Fatalf("%s is no member", id)
+		}
+		return r.occupantLocked(s, id).OccupantID
+	}
+	archived := func(s *session, id string) string {
+		j, err := tr.puppetJID(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr.archivedOccupantID(&s.aliases, r.jid, &store.ArchivedMessage{Nick: "N", SenderJID: j.String()})
+	}
+	// move is what identityEvent does of a move for the rooms: the
+	// stanzas for the joined resources.
+	move := func(old, new string) [][]byte {
+		t.Helper()
+		res, err := tr.db.MoveContact(ctx, old, store.Puppet{Transport: tr.name, LoginID: s.LoginID(), UserID: new}, s.occupantMove(old, new))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.aliases.moved(tr, new, res.Alias)
+		return s.moveMember(r, old, new)
+	}
+	one, two := idOf("echo-1"), idOf("echo-2")
+	for _, mv := range [][2]string{{"echo-1", "n1"}, {"n1", "n2"}} {
+		out := move(mv[0], mv[1])
+		allHave(t, "presence", out, 2, `jid="`+mv[1]+`@echo.localhost"`)
+		for _, b := range out {
+			if ids := occupantIDs(t, b); len(ids) != 1 || ids[0] != one {
+				t.Errorf("%s moved to %s: presence with %v, want %s: %s", mv[0], mv[1], ids, one, b)
+			}
+		}
+	}
+	if got := idOf("n2"); got != one {
+		t.Errorf("echo-1 moved twice: id %q, want %q", got, one)
+	}
+	for _, id := range []string{"echo-1", "n1", "n2"} {
+		if got := archived(s, id); got != one {
+			t.Errorf("archived message of %s: id %q, want %q", id, got, one)
+		}
+	}
+	move("echo-2", "n2") // n2 is a member already: it stays as it was
+	if got := idOf("n2"); got != one {
+		t.Errorf("n2 after echo-2 moved onto it: id %q, want %q", got, one)
+	}
+	if got := archived(s, "echo-2"); got != two {
+		t.Errorf("archived message of echo-2: id %q, want its own %q", got, two)
+	}
+	again := newSession(tr, s.Login())
+	for _, id := range []string{"echo-1", "n1", "n2"} {
+		if got := archived(again, id); got != one {
+			t.Errorf("a new session: archived message of %s: id %q, want %q", id, got, one)
 		}
 	}
 }

@@ -106,7 +106,7 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	// (archivedOccupantID); none for the room itself.
 	oid := ""
 	if nick != "" {
-		oid = muc.OccupantID(r.jid, senderJID)
+		oid = muc.OccupantID(r.jid, s.aliases.realJID(t, senderJID))
 	}
 	c := chatOut{t: t, ev: ev, xid: d.xid, user: s.user, puppet: r.jid + "/" + nick, group: true}
 	if nick == "" {

@@ -56,6 +56,9 @@ type session struct {
 	progress progressBoard
 	// names are the network's answers on names to join (room_join_disco.go).
 	names personNames
+	// aliases say which moved contacts keep the occupant-ids of their
+	// first ID (room_occupant_id.go).
+	aliases occupantAliases
 }
 
 // loginState is what the plugin last said about a login's connection.
@@ -70,7 +73,8 @@ func newSession(t *transport, l store.Login) *session {
 		presences: map[string]*pb.Presence{}, avatars: map[string]string{}, avatarIDs: map[string]string{},
 		moderating:   map[string]*moderation{},
 		pictureSlots: make(chan struct{}, pictureFetches),
-		roomsSynced:  make(chan struct{})}
+		roomsSynced:  make(chan struct{}),
+		aliases:      occupantAliases{loginID: l.LoginID}}
 }
 
 // Login returns the session's login record as it is now.

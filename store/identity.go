@@ -20,18 +20,23 @@ type MoveResult struct {
 	Messages, Dedup int
 	// Cursor: the old chat's backfill cursor became the new chat's.
 	Cursor bool
+	// Alias is the user ID the new ID's XEP-0421 occupant-ids are
+	// derived from (occupant_alias.go): the first ID of its chain of
+	// moves; "" for the new ID's own.
+	Alias string
 }
 
 // MoveContact records that the contact known as oldID is p.UserID from now
 // on (contract v2's IdentityEvent): the puppet oldID is deleted and p put,
 // and the direct chat oldID becomes the chat p.UserID: its message map
 // entries (with their XMPP IDs, metadata and age), dedup keys and backfill
-// cursor. All in one transaction, so a crash leaves the move done or not
+// cursor; p.UserID's occupant-ids become oldID's, or stay its own, as occ
+// says (occupant_alias.go). All in one transaction, so a crash leaves the move done or not
 // begun; moving again what was moved finds nothing under oldID and only
 // puts p again. Where the new chat has an entry of its own for the same
 // remote message or XMPP ID, it keeps it. It runs after a checkpoint, so
 // that it also moves what is still only in the write-ahead log.
-func (db *DB) MoveContact(ctx context.Context, oldID string, p Puppet) (MoveResult, error) {
+func (db *DB) MoveContact(ctx context.Context, oldID string, p Puppet, occ OccupantMove) (MoveResult, error) {
 	if err := checkPuppetKey(p.Transport, p.LoginID, p.UserID); err != nil {
 		return MoveResult{}, err
 	}
@@ -58,6 +63,20 @@ func (db *DB) MoveContact(ctx context.Context, oldID string, p Puppet) (MoveResu
 		pb, err := lb.CreateBucketIfNotExists(bPuppets)
 		if err != nil {
 			return fmt.Errorf("store: move contact: %w", err)
+		}
+		hadNew := pb.Get([]byte(p.UserID)) != nil
+		oldAlias, err := aliasOf(lb, oldID)
+		if err != nil {
+			return fmt.Errorf("store: move contact: %w", err)
+		}
+		newAlias, err := aliasOf(lb, p.UserID)
+		if err != nil {
+			return fmt.Errorf("store: move contact: %w", err)
+		}
+		inherit := occ == OccupantFollow || occ == OccupantAuto &&
+			(pb.Get([]byte(oldID)) != nil || oldAlias != "" || !hadNew && newAlias == "")
+		if res.Alias, err = moveAlias(lb, oldID, p.UserID, inherit); err != nil {
+			return fmt.Errorf("store: move contact's occupant alias: %w", err)
 		}
 		if v := pb.Get([]byte(oldID)); v != nil {
 			res.HadOld = true

@@ -34,12 +34,12 @@ func TestMoveContact(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	res, err := db.MoveContact(bg, "lid1", Puppet{Transport: tr, LoginID: login, UserID: "+33600", Name: "Alice"})
+	res, err := db.MoveContact(bg, "lid1", Puppet{Transport: tr, LoginID: login, UserID: "+33600", Name: "Alice"}, OccupantAuto)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.HadOld || res.OldName != "Alice" || res.Messages != 2 || res.Dedup != 1 || !res.Cursor {
-		t.Errorf("move: %+v, want the old puppet, 2 messages (m2 the new chat's own), 1 dedup key, the cursor", res)
+	if !res.HadOld || res.OldName != "Alice" || res.Messages != 2 || res.Dedup != 1 || !res.Cursor || res.Alias != "lid1" {
+		t.Errorf("move: %+v, want the old puppet, 2 messages (m2 the new chat's own), 1 dedup key, the cursor, alias lid1", res)
 	}
 	check := func(db *DB) {
 		t.Helper()
@@ -78,9 +78,9 @@ func TestMoveContact(t *testing.T) {
 	check(db)
 
 	// Again (a replay): nothing left to move; the puppet is put again.
-	res, err = db.MoveContact(bg, "lid1", Puppet{Transport: tr, LoginID: login, UserID: "+33600", Name: "Alice"})
-	if err != nil || res != (MoveResult{}) {
-		t.Errorf("second move: %+v %v, want nothing moved", res, err)
+	res, err = db.MoveContact(bg, "lid1", Puppet{Transport: tr, LoginID: login, UserID: "+33600", Name: "Alice"}, OccupantAuto)
+	if err != nil || res != (MoveResult{Alias: "lid1"}) {
+		t.Errorf("second move: %+v %v, want nothing moved, the alias kept", res, err)
 	}
 	db = reopen(t, db)
 	check(db)
@@ -92,7 +92,7 @@ func TestMoveContact(t *testing.T) {
 	wantNotFound(t, "pruned moved entry", err)
 
 	for _, bad := range []struct{ old, new string }{{"", "n"}, {"a", ""}, {"same", "same"}, {"a\x00", "n"}} {
-		_, err := db.MoveContact(bg, bad.old, Puppet{Transport: tr, LoginID: login, UserID: bad.new})
+		_, err := db.MoveContact(bg, bad.old, Puppet{Transport: tr, LoginID: login, UserID: bad.new}, OccupantAuto)
 		if !errors.Is(err, ErrInvalid) {
 			t.Errorf("move %q -> %q: %v, want ErrInvalid", bad.old, bad.new, err)
 		}

@@ -32,6 +32,7 @@
 //	    t/<txn ID>                   time, remote ID
 //	    a/<time><kind><key>          age index over m, d and t, for pruning
 //	    b/<chat ID>                  BackfillCursor
+//	    i/<user ID>                  user ID its occupant-ids derive from (occupant_alias.go)
 //	outbox/<transport>/<u64 key>     pending inbound event
 //	archive/<transport>/<user JID>/<room ID>/  a room's archive (archive.go)
 //

@@ -60,6 +60,10 @@ type Network struct {
 	// username, then by chat ID or old user ID.
 	channels map[string]map[string]*channel
 	moved    map[string]map[string]string
+	// repeaters are the IDs Echo One moved to (identity.go), by
+	// username: it repeats in the group under its new ID. Apart from
+	// mu, which some callers of event hold.
+	repeaters sync.Map
 }
 
 // contact is someone on the echo network.

@@ -18,7 +18,7 @@ import (
 //	                 the network says so twice, as a plugin replaying the
 //	                 event after a crash would; the old ID is no chat any
 //	                 more (NOT_FOUND), and in the echo room the member
-//	                 moves too
+//	                 moves too (Echo One repeats under its new ID)
 //	progress N       a "history" task of N chats runs, one chat every
 //	                 ProgressStep
 
@@ -53,11 +53,23 @@ func (s *Session) moveContact(oldID, newID string) {
 		s.n.moved[s.loginID] = map[string]string{}
 	}
 	s.n.moved[s.loginID][oldID] = newID
+	if oldID == s.repeater() {
+		s.n.repeaters.Store(s.loginID, newID)
+	}
 	s.n.mu.Unlock()
 	for range 2 {
 		s.emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
 			Payload: &pb.Event_Identity{Identity: &pb.IdentityEvent{OldUserId: oldID, Contact: moved.proto()}}})
 	}
+}
+
+// repeater is Echo One's ID in the group: RoomRepeater, or the ID it
+// moved to.
+func (s *Session) repeater() string {
+	if id, ok := s.n.repeaters.Load(s.loginID); ok {
+		return id.(string)
+	}
+	return RoomRepeater
 }
 
 // movedAway refuses a chat whose contact moved to another ID.

@@ -30,6 +30,9 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 	if c.ChatID == RoomID || isChannel(c.ChatID) {
 		ev.ChatType, ev.Sender.UserId = pb.ChatType_CHAT_TYPE_GROUP, RoomRepeater
 	}
+	if c.ChatID == RoomID {
+		ev.Sender.UserId = s.repeater()
+	}
 	return ev
 }
 

@@ -38,7 +38,14 @@ func (s *Session) dial(ctx context.Context, network, addr string) (net.Conn, err
 	n := s.attempts
 	s.attempts++
 	stop, looping := s.stop, s.looping
+	prev := s.attempt
+	s.attempt = nil
 	s.mu.Unlock()
+	if prev != nil && !prev.registered && looping && !closed(stop) {
+		// The previous reconnection reached the server but ended
+		// during registration: ircevent's Loop only logs it.
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, registrationFailure(s.acc.addr(), prev)+"; trying again")
+	}
 	if n > 0 {
 		cfg := s.n.cfg
 		wait := backoff(n, time.Duration(cfg.ReconnectMin), time.Duration(cfg.ReconnectMax), rand.Int64N)
@@ -55,7 +62,14 @@ func (s *Session) dial(ctx context.Context, network, addr string) (net.Conn, err
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
 	conn, err := s.connect(dctx, network, addr)
-	if err != nil && looping && !closed(stop) {
+	if err == nil {
+		w := &watchedConn{Conn: conn}
+		s.mu.Lock()
+		s.attempt = &attempt{conn: w}
+		s.mu.Unlock()
+		return w, nil
+	}
+	if looping && !closed(stop) {
 		// ircevent's Loop only logs why a reconnection failed: the user
 		// is told here (a certificate that expired, a server still
 		// down). Until the first connection, refused tells them.

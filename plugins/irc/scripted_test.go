@@ -33,6 +33,11 @@ type scripted struct {
 	// greeting is a line sent as soon as a client connects, as many
 	// servers do ("*** Looking up your hostname").
 	greeting string
+	// atRegistration, when not nil, ends each connection where its
+	// registration would end, before the welcome (001): the server sends
+	// these lines and hangs up, as a server that K-lines the client or
+	// refuses its password does.
+	atRegistration []string
 
 	mu      sync.Mutex
 	conn    net.Conn
@@ -102,6 +107,15 @@ func (s *scripted) accept() {
 			fmt.Fprintf(c, "%s\r\n", greeting)
 		}
 		go s.serve(c)
+	}
+}
+
+// hangUp closes the current connection, as a server that drops it.
+func (s *scripted) hangUp() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conn != nil {
+		s.conn.Close()
 	}
 }
 
@@ -263,6 +277,15 @@ func (s *scripted) serve(c net.Conn) {
 		// Registration ends once NICK, USER and (when CAP was used) CAP
 		// END came; a client that asked for no CAP is done at USER.
 		if !registered && nick != "" && user && (capEnd || !s.capsUsed()) {
+			s.mu.Lock()
+			end := s.atRegistration
+			s.mu.Unlock()
+			if end != nil {
+				for _, l := range end {
+					fmt.Fprintf(c, "%s\r\n", l)
+				}
+				return
+			}
 			registered = true
 			fmt.Fprintf(c, ":srv 001 %s :Welcome\r\n", nick)
 			fmt.Fprintf(c, ":srv 005 %s PREFIX=(ov)@+ CHANMODES=b,k,l,imnst :are supported\r\n", nick)

@@ -66,6 +66,9 @@ type Session struct {
 	// looping: the connection reached the server once, and ircevent's
 	// Loop reconnects it; dial reports the attempts that fail.
 	looping bool
+	// attempt is the last attempt that reached the server, and what
+	// it heard before the server's welcome (registration.go).
+	attempt *attempt
 }
 
 // ConnectWait is how long Connect waits for the first attempt's outcome
@@ -241,6 +244,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	s.handleNick(c)
 	s.handleJoinErrors(c)
 	s.handleModes(c)
+	s.handleRegistration(c)
 }
 
 // registered is the end of registration: the connection is up. It notes
@@ -258,6 +262,9 @@ func (s *Session) registered(c *ircevent.Connection) {
 	s.modes = parseChanModes(isupport["CHANMODES"])
 	// The next attempt is a reconnection: it waits (backoff.go).
 	s.attempts = 1
+	if s.attempt != nil {
+		s.attempt.registered = true
+	}
 	wanted := s.acc.Nick
 	s.mu.Unlock()
 	s.identify(c)

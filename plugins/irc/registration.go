@@ -1,0 +1,132 @@
+package irc
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ergochat/irc-go/ircevent"
+	"github.com/ergochat/irc-go/ircmsg"
+)
+
+// A reconnection's connection can end during IRC registration: after
+// the TCP (and TLS) connection, before the server's welcome. A K-line's
+// ERROR, a server password or SASL account refused, a nick the server
+// will not give, a server that hangs up without a word or never finishes.
+// ircevent's Loop only logs why its Connect failed; each attempt keeps
+// here what the server said meanwhile and how the connection ended, and
+// the next attempt (dial, before its wait) tells the user in the login's
+// state.
+
+// attempt is one connection attempt that reached the server.
+type attempt struct {
+	conn       *watchedConn
+	registered bool     // the server welcomed it: its end is no failure of registration
+	said       []string // what the server said that may explain its end
+}
+
+// maxSaid bounds what an attempt keeps of the server's words.
+const maxSaid = 4
+
+// handleRegistration notes the server's words that can explain the end
+// of an attempt during registration.
+func (s *Session) handleRegistration(c *ircevent.Connection) {
+	param := func(m ircmsg.Message, i int) string {
+		if i < len(m.Params) {
+			return m.Params[i]
+		}
+		return ""
+	}
+	notes := map[string]func(m ircmsg.Message) string{
+		"ERROR":                       func(m ircmsg.Message) string { return fmt.Sprintf("it said %q", lastParam(m)) },
+		ircevent.ERR_ERRONEUSNICKNAME: func(m ircmsg.Message) string { return "it takes no nick " + param(m, 1) },
+		ircevent.ERR_NICKNAMEINUSE:    func(m ircmsg.Message) string { return "the nick " + param(m, 1) + " is in use" },
+		ircevent.ERR_NICKCOLLISION:    func(m ircmsg.Message) string { return "the nick " + param(m, 1) + " collided" },
+		ircevent.ERR_UNAVAILRESOURCE:  func(m ircmsg.Message) string { return "the nick " + param(m, 1) + " is unavailable for now" },
+		ircevent.ERR_PASSWDMISMATCH:   func(m ircmsg.Message) string { return fmt.Sprintf("it refused the password (%q)", lastParam(m)) },
+		ircevent.ERR_YOUREBANNEDCREEP: func(m ircmsg.Message) string { return fmt.Sprintf("you are banned from it (%q)", lastParam(m)) },
+		"902":                         func(m ircmsg.Message) string { return fmt.Sprintf("it refused the SASL account (%q)", lastParam(m)) },
+		"904":                         func(m ircmsg.Message) string { return fmt.Sprintf("it refused the SASL account (%q)", lastParam(m)) },
+	}
+	for code, note := range notes {
+		c.AddCallback(code, func(m ircmsg.Message) { s.noteSaid(note(m)) })
+	}
+}
+
+// noteSaid keeps what the server said during the current attempt's
+// registration.
+func (s *Session) noteSaid(what string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.attempt
+	if a == nil || a.registered || len(a.said) >= maxSaid {
+		return
+	}
+	for _, w := range a.said {
+		if w == what {
+			return
+		}
+	}
+	a.said = append(a.said, what)
+}
+
+// registrationFailure says why attempt a ended before the server welcomed
+// it.
+func registrationFailure(addr string, a *attempt) string {
+	var msg string
+	switch err, byUs := a.conn.ending(); {
+	case byUs || err == nil:
+		// ircevent hung up: the server did not finish in time, or a
+		// SASL account was refused.
+		msg = addr + " did not complete the registration"
+	case errors.Is(err, io.EOF):
+		msg = addr + " closed the connection during registration"
+		if len(a.said) == 0 {
+			msg += " without a word"
+		}
+	default:
+		msg = fmt.Sprintf("the connection to %s failed during registration: %v", addr, err)
+	}
+	if len(a.said) > 0 {
+		msg += ": " + strings.Join(a.said, "; ")
+	}
+	return msg
+}
+
+// watchedConn is an attempt's connection, which remembers how it ended:
+// the first error a read met before ircevent closed it.
+type watchedConn struct {
+	net.Conn
+	closed  atomic.Bool
+	mu      sync.Mutex
+	readErr error
+}
+
+func (c *watchedConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if err != nil && !c.closed.Load() {
+		c.mu.Lock()
+		if c.readErr == nil {
+			c.readErr = err
+		}
+		c.mu.Unlock()
+	}
+	return n, err
+}
+
+func (c *watchedConn) Close() error {
+	c.closed.Store(true)
+	return c.Conn.Close()
+}
+
+// ending is the error that ended the connection from the server's side
+// (io.EOF: it closed it), and whether ircevent closed it first.
+func (c *watchedConn) ending() (error, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.readErr, c.readErr == nil && c.closed.Load()
+}
