@@ -1,0 +1,509 @@
+package bridge_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// TestChaos checks the gateway's central promise under random faults:
+// two users send numbered messages to echo contacts while a seeded
+// schedule kills the plugin (SIGKILL), kills the gateway process
+// (SIGKILL) and starts it again on the same store, and restarts Prosody
+// (the clients log in again). Once the stack settles:
+//
+//   - every message the client sent and got no error for has its echo,
+//     at least once;
+//   - an echo that comes twice comes with the same id and origin-id (and
+//     stanza-id, if any), so a client drops the second;
+//   - no echo comes for a message that got an error, unless the error
+//     said the plugin died not knowing whether it was sent;
+//   - within one chat the echoes come (first arrivals) in the order the
+//     messages were sent: the user's messages of a chat go to the plugin
+//     in order (chat.go; the plugin host keeps their order across a
+//     plugin restart), the plugin applies them in order and the gateway
+//     delivers a chat's events in their order (docs/plugins.md,
+//     "Ordering").
+//
+// PASSERELLE_CHAOS_SEED replays a schedule (the faults and the messages
+// between them; the timing of a run is the machine's).
+func TestChaos(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	if v := os.Getenv("PASSERELLE_CHAOS_SEED"); v != "" {
+		var err error
+		if seed, err = strconv.ParseUint(v, 10, 64); err != nil {
+			t.Fatalf("PASSERELLE_CHAOS_SEED: %v", err)
+		}
+	}
+	t.Logf("chaos seed %d (PASSERELLE_CHAOS_SEED=%d replays it)", seed, seed)
+	rng := rand.New(rand.NewPCG(seed, seed>>32|1))
+
+	addr := freePort(t)
+	// Offline storage: an echo the gateway delivers while a user is
+	// logged out (Prosody restarting, the client not back yet) waits
+	// there for the next login.
+	s := newStack(t, stackOptions{process: true, serverModules: []string{"offline"},
+		extra: "\n[metrics]\nlisten = \"" + addr + "\"\n"})
+	c := &chaos{t: t, s: s, log: newChaosLog()}
+	users := []string{"alice", "bob"}
+	for _, u := range users {
+		if err := s.srv.Register(u, "pw-"+u); err != nil {
+			t.Fatal(err)
+		}
+		c.connect(u)
+		s.waitGateway(c.clients[u].c)
+		if r := register(t, c.clients[u].c, u); r.Type != "result" {
+			t.Fatalf("register %s: %s", u, r.XML)
+		}
+	}
+	// Each chat answers once before the chaos: the logins are connected.
+	for _, u := range users {
+		for _, chat := range echoFriends {
+			c.settleChat(u, chat, "warm-up")
+		}
+	}
+
+	const steps = 160
+	kinds := []string{faultPlugin, faultPlugin, faultPlugin, faultGateway, faultGateway, faultGateway, faultServer, faultServer}
+	kinds = append(kinds, kinds[rng.IntN(len(kinds))])
+	rng.Shuffle(len(kinds), func(i, j int) { kinds[i], kinds[j] = kinds[j], kinds[i] })
+	at := map[int]string{}
+	for _, k := range kinds {
+		for {
+			i := 5 + rng.IntN(steps-10)
+			if at[i] == "" {
+				at[i] = k
+				break
+			}
+		}
+	}
+	for i := range steps {
+		c.send(users[rng.IntN(len(users))], echoFriends[rng.IntN(len(echoFriends))])
+		time.Sleep(time.Duration(rng.IntN(120)) * time.Millisecond)
+		switch at[i] {
+		case faultPlugin:
+			c.killPlugin()
+		case faultGateway:
+			c.killGateway(rng, users)
+		case faultServer:
+			c.restartServer(rng, users)
+		}
+	}
+
+	// Settle: a last message in each chat, answered; the chats are
+	// ordered, so every message before it that reached the plugin has
+	// been echoed by then. Then the outbox empties (what went out twice
+	// after a restart has gone), and a moment for stragglers.
+	for _, u := range users {
+		for _, chat := range echoFriends {
+			c.settleChat(u, chat, "settle")
+		}
+	}
+	waitMetric(t, addr, `passerelle_outbox_depth{transport="echo"}`, func(v float64) bool { return v == 0 })
+	time.Sleep(2 * time.Second)
+	c.check()
+}
+
+const (
+	faultPlugin  = "plugin SIGKILL"
+	faultGateway = "gateway SIGKILL and restart"
+	faultServer  = "Prosody restart"
+)
+
+// chaos is TestChaos's stack, clients and record.
+type chaos struct {
+	t       *testing.T
+	s       *stack
+	log     *chaosLog
+	clients map[string]*chaosClient
+}
+
+// chaosClient is a user's current connection and its reader.
+type chaosClient struct {
+	c    *xmpptest.Client
+	done chan struct{} // closed when its reader has taken everything
+}
+
+// chaosMsg is a message a user sent.
+type chaosMsg struct {
+	user, chat, id, body string
+	tick                 int // when it was written
+}
+
+// chaosEcho is one arrival of an echo.
+type chaosEcho struct {
+	id, originID, stanzaID string
+	tick                   int
+}
+
+type chaosFault struct {
+	kind string
+	tick int
+}
+
+// chaosLog is what happened, in one order: each send, arrival and fault
+// takes the next tick.
+type chaosLog struct {
+	mu     sync.Mutex
+	tick   int
+	sent   int // messages numbered so far
+	msgs   []*chaosMsg
+	byID   map[string]*chaosMsg
+	byBody map[string]*chaosMsg
+	echoes map[string][]chaosEcho       // by body
+	errs   map[string][]xmpptest.Stanza // by the message's id
+	faults []chaosFault
+	stray  []string
+}
+
+func newChaosLog() *chaosLog {
+	return &chaosLog{byID: map[string]*chaosMsg{}, byBody: map[string]*chaosMsg{},
+		echoes: map[string][]chaosEcho{}, errs: map[string][]xmpptest.Stanza{}}
+}
+
+var (
+	chaosOriginIDRe = regexp.MustCompile(`<origin-id [^>]*\bid="([^"]*)"`)
+	chaosStanzaIDRe = regexp.MustCompile(`<stanza-id [^>]*\bid="([^"]*)"`)
+)
+
+// connect logs the user in (again), with presence, and reads what comes.
+// The previous connection's reader has finished first, so arrivals keep
+// their order across connections.
+func (c *chaos) connect(user string) {
+	c.t.Helper()
+	if c.clients == nil {
+		c.clients = map[string]*chaosClient{}
+	}
+	if old := c.clients[user]; old != nil {
+		old.c.Close()
+		<-old.done
+	}
+	var cl *xmpptest.Client
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		var err error
+		cl, err = xmpptest.DialOnline(ctx, c.s.srv.C2SAddr(), jid.MustParse(user+"@localhost"), "pw-"+user)
+		cancel()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("log in %s: %v", user, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	c.t.Cleanup(func() { cl.Close() })
+	done := make(chan struct{})
+	c.clients[user] = &chaosClient{c: cl, done: done}
+	go func() {
+		defer close(done)
+		for {
+			st, err := cl.Next(context.Background(), xmpptest.IsMessage)
+			if err != nil {
+				return
+			}
+			c.log.arrived(user, st)
+		}
+	}()
+}
+
+// arrived records a message the user received.
+func (l *chaosLog) arrived(user string, st xmpptest.Stanza) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.tick++
+	if st.Type == "error" {
+		if m := l.byID[st.ID]; m != nil && m.user == user {
+			l.errs[st.ID] = append(l.errs[st.ID], st)
+			return
+		}
+	}
+	m := l.byBody[st.Body]
+	if m == nil || m.user != user || bareJID(st.From) != m.chat+"@"+domain || st.Type == "error" {
+		if st.Body != "" || st.Type == "error" {
+			l.stray = append(l.stray, user+": "+st.XML)
+		}
+		return
+	}
+	e := chaosEcho{id: st.ID, tick: l.tick}
+	if o := chaosOriginIDRe.FindStringSubmatch(st.XML); o != nil {
+		e.originID = o[1]
+	}
+	if o := chaosStanzaIDRe.FindStringSubmatch(st.XML); o != nil {
+		e.stanzaID = o[1]
+	}
+	l.echoes[st.Body] = append(l.echoes[st.Body], e)
+}
+
+// send sends the user's next message to the chat, recorded once written.
+func (c *chaos) send(user, chat string) *chaosMsg {
+	l := c.log
+	l.mu.Lock()
+	l.sent++
+	n := l.sent
+	l.mu.Unlock()
+	m := &chaosMsg{user: user, chat: chat, id: fmt.Sprintf("chaos-%d", n), body: fmt.Sprintf("chaos %d from %s to %s", n, user, chat)}
+	cl := c.clients[user].c
+	if cl.Err() != nil {
+		c.connect(user)
+		cl = c.clients[user].c
+	}
+	// Recorded before it is written: an answer may come at once.
+	l.mu.Lock()
+	l.tick++
+	m.tick = l.tick
+	l.msgs = append(l.msgs, m)
+	l.byID[m.id], l.byBody[m.body] = m, m
+	l.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := cl.SendRaw(ctx, `<message type='chat' id='`+m.id+`' to='`+chat+`@`+domain+`'><body>`+m.body+`</body><origin-id xmlns='urn:xmpp:sid:0' id='`+m.id+`'/></message>`)
+	if err != nil {
+		// Not written (the server went away): not sent, nothing expected.
+		l.mu.Lock()
+		l.msgs = slices.DeleteFunc(l.msgs, func(x *chaosMsg) bool { return x == m })
+		delete(l.byID, m.id)
+		delete(l.byBody, m.body)
+		l.mu.Unlock()
+		return nil
+	}
+	return m
+}
+
+func (c *chaos) fault(kind string) {
+	c.log.mu.Lock()
+	c.log.tick++
+	c.log.faults = append(c.log.faults, chaosFault{kind: kind, tick: c.log.tick})
+	c.log.mu.Unlock()
+	c.t.Logf("fault: %s", kind)
+}
+
+func (c *chaos) killPlugin() {
+	pid := c.pluginPID()
+	c.fault(faultPlugin)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		c.t.Fatalf("kill plugin: %v", err)
+	}
+}
+
+// pluginPID is stack.pluginPID with a wait for a loaded machine: the
+// plugin of a gateway just started may take a while.
+func (c *chaos) pluginPID() int {
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if m := pluginRunningRe.FindAllStringSubmatch(c.s.logs.String(), -1); m != nil {
+			pid, _ := strconv.Atoi(m[len(m)-1][1])
+			if c.s.livePlugin(pid) {
+				return pid
+			}
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatal("no live plugin process within 60 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// killGateway kills the gateway process (its plugin follows: it watches
+// its parent), sends a few messages while it is down (the server bounces
+// them), and starts it again on the same store.
+func (c *chaos) killGateway(rng *rand.Rand, users []string) {
+	c.fault(faultGateway)
+	if err := c.s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		c.t.Fatalf("kill gateway: %v", err)
+	}
+	select {
+	case <-c.s.done:
+	case <-time.After(30 * time.Second):
+		c.t.Fatal("the gateway outlived SIGKILL for 30 s")
+	}
+	c.s.cancel = nil
+	for range rng.IntN(4) {
+		c.send(users[rng.IntN(len(users))], echoFriends[rng.IntN(len(echoFriends))])
+		time.Sleep(time.Duration(rng.IntN(200)) * time.Millisecond)
+	}
+	c.s.start()
+}
+
+// restartServer stops Prosody (SIGTERM) while messages are being sent,
+// starts it again, and logs the users in again.
+func (c *chaos) restartServer(rng *rand.Rand, users []string) {
+	c.fault(faultServer)
+	stopped := make(chan error, 1)
+	go func() { stopped <- c.s.srv.Stop() }()
+	for range rng.IntN(4) {
+		c.send(users[rng.IntN(len(users))], echoFriends[rng.IntN(len(echoFriends))])
+		time.Sleep(time.Duration(rng.IntN(20)) * time.Millisecond)
+	}
+	if err := <-stopped; err != nil {
+		c.t.Fatal(err)
+	}
+	time.Sleep(time.Duration(rng.IntN(500)) * time.Millisecond)
+	if err := c.s.srv.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	for _, u := range users {
+		c.connect(u)
+	}
+}
+
+// settleChat sends a message to the chat until it is echoed (a bounce
+// while something restarts is tried again), waiting generously.
+func (c *chaos) settleChat(user, chat, what string) {
+	c.t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		m := c.send(user, chat)
+		if m == nil {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		for wait := time.Now().Add(15 * time.Second); time.Now().Before(wait); {
+			c.log.mu.Lock()
+			echoed, failed := len(c.log.echoes[m.body]) > 0, len(c.log.errs[m.id]) > 0
+			c.log.mu.Unlock()
+			if echoed {
+				return
+			}
+			if failed {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	c.t.Fatalf("%s: %s's chat with %s never echoed within 90 s", what, user, chat)
+}
+
+// check asserts the promise on the record.
+func (c *chaos) check() {
+	t, l := c.t, c.log
+	for _, cl := range c.clients {
+		cl.c.Close()
+		<-cl.done
+	}
+	// What the plugin did: its journal holds every event it emitted and
+	// the txn of every command it answered (not compacted at this size).
+	journal, err := os.ReadFile(filepath.Join(c.s.dir, "data", "plugins", "echo", "passerelle-events.v2.journal"))
+	if err != nil {
+		t.Fatalf("the plugin's journal: %v", err)
+	}
+	gwlog := c.s.logs.String()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+
+	// risky: a fault of these kinds came after m was written, before any
+	// later message of its chat was echoed (an echo of a later one proves
+	// m had passed: the chat is ordered).
+	risky := func(m *chaosMsg, kinds ...string) bool {
+		for _, f := range l.faults {
+			if f.tick < m.tick || !slices.Contains(kinds, f.kind) {
+				continue
+			}
+			for _, o := range l.msgs {
+				if o.tick > m.tick && o.user == m.user && o.chat == m.chat {
+					if e := l.echoes[o.body]; len(e) > 0 && e[0].tick < f.tick {
+						return false
+					}
+				}
+			}
+			return true
+		}
+		return false
+	}
+
+	var delivered, bounced, unknown, dups int
+	conds := map[string]int{}
+	for _, m := range l.msgs {
+		echoes, errs := l.echoes[m.body], l.errs[m.id]
+		for _, e := range errs {
+			if e.Err != nil {
+				conds[e.Err.Condition]++
+			}
+		}
+		switch {
+		case len(errs) > 0:
+			bounced++
+			maybe := false
+			for _, e := range errs {
+				if e.Err != nil && strings.Contains(e.Err.Text, "may or may not") {
+					maybe = true
+				}
+			}
+			if len(echoes) > 0 && !maybe {
+				t.Errorf("%s: echoed %d times after an error: %s", m.body, len(echoes), errs[0].XML)
+			}
+		case len(echoes) > 0:
+			delivered++
+		case bytes.Contains(journal, []byte(m.body)):
+			t.Errorf("lost: %q (%s) was echoed by the plugin but never reached %s", m.body, m.id, m.user)
+		case strings.Contains(gwlog, "id="+m.id+"\n") && !risky(m, faultGateway):
+			t.Errorf("lost: %q (%s) reached the gateway, which never killed, did not echo it", m.body, m.id)
+		case risky(m, faultGateway, faultServer):
+			// The client cannot know the fate of a message written just
+			// before the server stopped or the gateway died: XEP-0114 has
+			// no acknowledgement from the component, and the client
+			// stream here has no XEP-0198. The server may never have read
+			// it, or routed it to a gateway process killed before it read
+			// it, or to one that read it and died before its plugin had
+			// it (nothing before the plugin's journal keeps a user's
+			// message). None of these was at the plugin (its journal
+			// would hold the echo, which is then owed and checked above);
+			// the user's client shows it unanswered, as a real client
+			// would, to be sent again.
+			unknown++
+		default:
+			t.Errorf("lost: %q (%s) got neither an echo nor an error, with no fault to explain it", m.body, m.id)
+		}
+		if len(echoes) > 1 {
+			dups += len(echoes) - 1
+		}
+		for _, e := range echoes {
+			if e.id == "" || e.originID == "" {
+				t.Errorf("%s: an echo without id or origin-id: %+v", m.body, e)
+			}
+			if e.id != echoes[0].id || e.originID != echoes[0].originID || e.stanzaID != echoes[0].stanzaID {
+				t.Errorf("%s: delivered twice under different ids (%+v then %+v): a client cannot drop it", m.body, echoes[0], e)
+			}
+		}
+	}
+	// Order, per chat: the first arrivals of the echoes, in the order the
+	// messages were sent.
+	last := map[string]*chaosMsg{}
+	for _, m := range l.msgs {
+		e := l.echoes[m.body]
+		if len(e) == 0 {
+			continue
+		}
+		k := m.user + "/" + m.chat
+		if p := last[k]; p != nil && l.echoes[p.body][0].tick > e[0].tick {
+			t.Errorf("out of order in %s: %q arrived before %q, sent before it", k, m.body, p.body)
+		}
+		last[k] = m
+	}
+	for _, s := range l.stray {
+		t.Logf("other message: %s", s)
+	}
+	var fs []string
+	for _, f := range l.faults {
+		fs = append(fs, f.kind)
+	}
+	t.Logf("%d messages: %d echoed (%d duplicates, same ids), %d answered with an error %v, %d of unknown fate; faults: %s",
+		len(l.msgs), delivered, dups, bounced, conds, unknown, strings.Join(fs, ", "))
+}
