@@ -78,8 +78,8 @@ func TestChaos(t *testing.T) {
 		}
 	}
 
-	const steps = 160
-	kinds := []string{faultPlugin, faultPlugin, faultPlugin, faultGateway, faultGateway, faultGateway, faultServer, faultServer}
+	const steps = 130
+	kinds := []string{faultPlugin, faultPlugin, faultPlugin, faultPlugin, faultGateway, faultGateway, faultGateway, faultServer, faultServer}
 	kinds = append(kinds, kinds[rng.IntN(len(kinds))])
 	rng.Shuffle(len(kinds), func(i, j int) { kinds[i], kinds[j] = kinds[j], kinds[i] })
 	at := map[int]string{}
@@ -93,8 +93,15 @@ func TestChaos(t *testing.T) {
 		}
 	}
 	for i := range steps {
-		c.send(users[rng.IntN(len(users))], echoFriends[rng.IntN(len(echoFriends))])
-		time.Sleep(time.Duration(rng.IntN(120)) * time.Millisecond)
+		// Now and then a burst into one chat, so that a fault finds
+		// several of its messages on their way.
+		user, chat := users[rng.IntN(len(users))], echoFriends[rng.IntN(len(echoFriends))]
+		for range 1 + rng.IntN(4)*rng.IntN(2) {
+			c.send(user, chat)
+		}
+		if at[i] == "" || rng.IntN(2) == 0 {
+			time.Sleep(time.Duration(rng.IntN(120)) * time.Millisecond)
+		}
 		switch at[i] {
 		case faultPlugin:
 			c.killPlugin()
@@ -117,6 +124,9 @@ func TestChaos(t *testing.T) {
 	waitMetric(t, addr, `passerelle_outbox_depth{transport="echo"}`, func(v float64) bool { return v == 0 })
 	time.Sleep(2 * time.Second)
 	c.check()
+	if os.Getenv("PASSERELLE_CHAOS_VERBOSE") != "" {
+		t.Logf("gateway log:\n%s", s.logs)
+	}
 }
 
 const (
@@ -471,9 +481,11 @@ func (c *chaos) check() {
 			// the user's client shows it unanswered, as a real client
 			// would, to be sent again.
 			unknown++
-			if strings.Contains(gwlog, "id="+m.id+"\n") {
+			read := strings.Contains(gwlog, "id="+m.id+"\n")
+			if read {
 				unknownRead++
 			}
+			t.Logf("unknown fate: %s (%s), read by the gateway: %v", m.body, m.id, read)
 		default:
 			t.Errorf("lost: %q (%s) got neither an echo nor an error, with no fault to explain it", m.body, m.id)
 		}
