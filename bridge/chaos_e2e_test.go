@@ -19,6 +19,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"passerelle.im/passerelle/internal/xmpptest"
+	"passerelle.im/passerelle/store"
 )
 
 // TestChaos checks the gateway's central promise under random faults:
@@ -71,9 +72,15 @@ func TestChaos(t *testing.T) {
 			t.Fatalf("register %s: %s", u, r.XML)
 		}
 	}
-	// Each chat answers once before the chaos: the logins are connected.
+	// Each chat answers once before the chaos: the logins are connected
+	// and the room is there.
+	c.log.mu.Lock()
 	for _, u := range users {
-		for _, chat := range echoFriends {
+		c.log.needJoin[u] = true
+	}
+	c.log.mu.Unlock()
+	for _, u := range users {
+		for _, chat := range chaosChats {
 			c.settleChat(u, chat, "warm-up")
 		}
 	}
@@ -95,7 +102,7 @@ func TestChaos(t *testing.T) {
 	for i := range steps {
 		// Now and then a burst into one chat, so that a fault finds
 		// several of its messages on their way.
-		user, chat := users[rng.IntN(len(users))], echoFriends[rng.IntN(len(echoFriends))]
+		user, chat := users[rng.IntN(len(users))], chaosChats[rng.IntN(len(chaosChats))]
 		for range 1 + rng.IntN(4)*rng.IntN(2) {
 			c.send(user, chat)
 		}
@@ -114,20 +121,39 @@ func TestChaos(t *testing.T) {
 
 	// Settle: a last message in each chat, answered; the chats are
 	// ordered, so every message before it that reached the plugin has
-	// been echoed by then. Then the outbox empties (what went out twice
-	// after a restart has gone), and a moment for stragglers.
+	// been echoed by then.
 	for _, u := range users {
-		for _, chat := range echoFriends {
+		for _, chat := range chaosChats {
 			c.settleChat(u, chat, "settle")
 		}
 	}
+	// Then the outbox empties (what went out twice after a restart has
+	// gone), and a moment for stragglers.
 	waitMetric(t, addr, `passerelle_outbox_depth{transport="echo"}`, func(v float64) bool { return v == 0 })
 	time.Sleep(2 * time.Second)
 	c.check()
 	if os.Getenv("PASSERELLE_CHAOS_VERBOSE") != "" {
 		t.Logf("gateway log:\n%s", s.logs)
 	}
+	// A clean stop leaves nothing in the outbox: all was confirmed.
+	s.stop()
+	db, err := store.Open(filepath.Join(s.dir, "data", "passerelle.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	out, err := db.Outbox("echo")
+	if err != nil || len(out) != 0 {
+		t.Errorf("outbox after everything was delivered: %d entries, %v", len(out), err)
+	}
 }
+
+// chaosChats are the chats TestChaos sends to: the echo contacts and the
+// echo room (whose Echo One repeats each message; the gateway reflects
+// it).
+var chaosChats = append(slices.Clone(echoFriends), roomID)
+
+const roomID = "echo-room" // the room's chat ID
 
 const (
 	faultPlugin  = "plugin SIGKILL"
@@ -175,15 +201,19 @@ type chaosLog struct {
 	msgs   []*chaosMsg
 	byID   map[string]*chaosMsg
 	byBody map[string]*chaosMsg
-	echoes map[string][]chaosEcho       // by body
-	errs   map[string][]xmpptest.Stanza // by the message's id
-	faults []chaosFault
-	stray  []string
+	echoes map[string][]chaosEcho // by body; in the room, Echo One's repeats
+	refl   map[string][]chaosEcho // in the room, the reflections, by body
+	// needJoin: the user's next message to the room joins it first (a new
+	// connection, a restarted gateway, an error from the room).
+	needJoin map[string]bool
+	errs     map[string][]xmpptest.Stanza // by the message's id
+	faults   []chaosFault
+	stray    []string
 }
 
 func newChaosLog() *chaosLog {
 	return &chaosLog{byID: map[string]*chaosMsg{}, byBody: map[string]*chaosMsg{},
-		echoes: map[string][]chaosEcho{}, errs: map[string][]xmpptest.Stanza{}}
+		echoes: map[string][]chaosEcho{}, refl: map[string][]chaosEcho{}, needJoin: map[string]bool{}, errs: map[string][]xmpptest.Stanza{}}
 }
 
 var (
@@ -221,6 +251,11 @@ func (c *chaos) connect(user string) {
 	c.t.Cleanup(func() { cl.Close() })
 	done := make(chan struct{})
 	c.clients[user] = &chaosClient{c: cl, done: done}
+	c.log.mu.Lock()
+	if _, registered := c.log.needJoin[user]; registered {
+		c.log.needJoin[user] = true
+	}
+	c.log.mu.Unlock()
 	go func() {
 		defer close(done)
 		for {
@@ -241,6 +276,9 @@ func (l *chaosLog) arrived(user string, st xmpptest.Stanza) {
 	if st.Type == "error" {
 		if m := l.byID[st.ID]; m != nil && m.user == user {
 			l.errs[st.ID] = append(l.errs[st.ID], st)
+			if m.chat == roomID {
+				l.needJoin[user] = true
+			}
 			return
 		}
 	}
@@ -257,6 +295,10 @@ func (l *chaosLog) arrived(user string, st xmpptest.Stanza) {
 	}
 	if o := chaosStanzaIDRe.FindStringSubmatch(st.XML); o != nil {
 		e.stanzaID = o[1]
+	}
+	if m.chat == roomID && nick(st.From) != "Echo One" {
+		l.refl[st.Body] = append(l.refl[st.Body], e)
+		return
 	}
 	l.echoes[st.Body] = append(l.echoes[st.Body], e)
 }
@@ -282,7 +324,21 @@ func (c *chaos) send(user, chat string) *chaosMsg {
 	l.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err := cl.SendRaw(ctx, `<message type='chat' id='`+m.id+`' to='`+chat+`@`+domain+`'><body>`+m.body+`</body><origin-id xmlns='urn:xmpp:sid:0' id='`+m.id+`'/></message>`)
+	typ := "chat"
+	var err error
+	if chat == roomID {
+		typ = "groupchat"
+		l.mu.Lock()
+		join := l.needJoin[user]
+		l.needJoin[user] = false
+		l.mu.Unlock()
+		if join {
+			err = cl.SendRaw(ctx, `<presence to='`+room+`/chaos'><x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='0'/></x></presence>`)
+		}
+	}
+	if err == nil {
+		err = cl.SendRaw(ctx, `<message type='`+typ+`' id='`+m.id+`' to='`+chat+`@`+domain+`'><body>`+m.body+`</body><origin-id xmlns='urn:xmpp:sid:0' id='`+m.id+`'/></message>`)
+	}
 	if err != nil {
 		// Not written (the server went away): not sent, nothing expected.
 		l.mu.Lock()
@@ -344,13 +400,19 @@ func (c *chaos) killGateway(rng *rand.Rand, users []string) {
 	}
 	c.s.cancel = nil
 	for range rng.IntN(4) {
-		c.send(users[rng.IntN(len(users))], echoFriends[rng.IntN(len(echoFriends))])
+		c.send(users[rng.IntN(len(users))], chaosChats[rng.IntN(len(chaosChats))])
 		time.Sleep(time.Duration(rng.IntN(200)) * time.Millisecond)
 	}
 	// The fault's tick follows what was sent while it lasted: those
 	// messages may have gone to the dead process's socket.
 	c.fault(faultGateway)
 	c.s.start()
+	// The new process knows no joined resource: join again.
+	c.log.mu.Lock()
+	for _, u := range users {
+		c.log.needJoin[u] = true
+	}
+	c.log.mu.Unlock()
 }
 
 // restartServer stops Prosody (SIGTERM) while messages are being sent,
@@ -360,7 +422,7 @@ func (c *chaos) restartServer(rng *rand.Rand, users []string) {
 	stopped := make(chan error, 1)
 	go func() { stopped <- c.s.srv.Stop() }()
 	for range rng.IntN(4) {
-		c.send(users[rng.IntN(len(users))], echoFriends[rng.IntN(len(echoFriends))])
+		c.send(users[rng.IntN(len(users))], chaosChats[rng.IntN(len(chaosChats))])
 		time.Sleep(time.Duration(rng.IntN(20)) * time.Millisecond)
 	}
 	if err := <-stopped; err != nil {
@@ -418,8 +480,20 @@ func (c *chaos) check() {
 		t.Fatalf("the plugin's journal: %v", err)
 	}
 	gwlog := c.s.logs.String()
+	archives := map[string]roomArchive{}
+	for user := range c.clients {
+		archives[user] = c.roomArchive(user)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	// echoed: the message's echo came, or in the room is in the archive
+	// (a client that was not joined when it came reads it there).
+	echoed := func(m *chaosMsg) bool {
+		if m.chat == roomID {
+			return len(archives[m.user].repeat[m.body]) > 0
+		}
+		return len(l.echoes[m.body]) > 0
+	}
 
 	// risky: a fault of these kinds came after m was written, before any
 	// later message of its chat was echoed (an echo of a later one proves
@@ -459,10 +533,10 @@ func (c *chaos) check() {
 					maybe = true
 				}
 			}
-			if len(echoes) > 0 && !maybe {
+			if (len(echoes) > 0 || echoed(m)) && !maybe {
 				t.Errorf("%s: echoed %d times after an error: %s", m.body, len(echoes), errs[0].XML)
 			}
-		case len(echoes) > 0:
+		case echoed(m):
 			delivered++
 		case bytes.Contains(journal, []byte(m.body)):
 			t.Errorf("lost: %q (%s) was echoed by the plugin but never reached %s", m.body, m.id, m.user)
@@ -492,12 +566,51 @@ func (c *chaos) check() {
 		if len(echoes) > 1 {
 			dups += len(echoes) - 1
 		}
-		for _, e := range echoes {
-			if e.id == "" || e.originID == "" {
-				t.Errorf("%s: an echo without id or origin-id: %+v", m.body, e)
+		for _, es := range [][]chaosEcho{echoes, l.refl[m.body]} {
+			for _, e := range es {
+				if e.id == "" || (e.originID == "" && m.chat != roomID) || (e.stanzaID == "" && m.chat == roomID) {
+					t.Errorf("%s: an echo without its ids: %+v", m.body, e)
+				}
+				if e.id != es[0].id || e.originID != es[0].originID || e.stanzaID != es[0].stanzaID {
+					t.Errorf("%s: delivered twice under different ids (%+v then %+v): a client cannot drop it", m.body, es[0], e)
+				}
 			}
-			if e.id != echoes[0].id || e.originID != echoes[0].originID || e.stanzaID != echoes[0].stanzaID {
-				t.Errorf("%s: delivered twice under different ids (%+v then %+v): a client cannot drop it", m.body, echoes[0], e)
+		}
+		if m.chat == roomID {
+			// The archive: the reflection and the repeat once each, with
+			// the stanza-ids the live ones had.
+			a := archives[m.user]
+			refl, rep := a.refl[m.body], a.repeat[m.body]
+			if len(rep) > 1 || len(refl) > 1 || len(rep) != len(refl) {
+				t.Errorf("%s: the room's archive holds %d reflections and %d repeats, want one each or none", m.body, len(refl), len(rep))
+			}
+			if len(rep) > 0 && len(echoes) > 0 && echoes[0].stanzaID != rep[0] {
+				t.Errorf("%s: repeated live with stanza-id %s, archived with %s", m.body, echoes[0].stanzaID, rep[0])
+			}
+			if r := l.refl[m.body]; len(refl) > 0 && len(r) > 0 && r[0].stanzaID != refl[0] {
+				t.Errorf("%s: reflected live with stanza-id %s, archived with %s", m.body, r[0].stanzaID, refl[0])
+			}
+		}
+	}
+	// The room's archive, per user: the reflections in the order sent,
+	// and the repeats.
+	for user, a := range archives {
+		for _, kind := range []string{"refl", "repeat"} {
+			var want, got []string
+			for _, m := range l.msgs {
+				if m.user == user && m.chat == roomID && len(a.of(kind)[m.body]) > 0 {
+					want = append(want, m.body)
+				}
+			}
+			for _, b := range a.order {
+				if k, body, _ := strings.Cut(b, "|"); k == kind {
+					if !slices.Contains(got, body) {
+						got = append(got, body)
+					}
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s's room archive: the %s in the order %q, want %q", user, kind, got, want)
 			}
 		}
 	}
@@ -506,8 +619,8 @@ func (c *chaos) check() {
 	last := map[string]*chaosMsg{}
 	for _, m := range l.msgs {
 		e := l.echoes[m.body]
-		if len(e) == 0 {
-			continue
+		if len(e) == 0 || m.chat == roomID {
+			continue // the room's live messages miss what came while not joined
 		}
 		k := m.user + "/" + m.chat
 		if p := last[k]; p != nil && l.echoes[p.body][0].tick > e[0].tick {
@@ -524,4 +637,53 @@ func (c *chaos) check() {
 	}
 	t.Logf("%d messages: %d echoed (%d duplicates, same ids), %d answered with an error %v, %d of unknown fate (%d of them read by a gateway killed after); faults: %s",
 		len(l.msgs), delivered, dups, bounced, conds, unknown, unknownRead, strings.Join(fs, ", "))
+}
+
+// roomArchive is a user's room archive as a new resource of theirs gets
+// it on joining with all the history it may ask for: the stanza-ids of
+// the reflections and of Echo One's repeats, by body, and their order
+// ("refl|body", "repeat|body").
+type roomArchive struct {
+	refl, repeat map[string][]string
+	order        []string
+}
+
+func (a roomArchive) of(kind string) map[string][]string {
+	if kind == "refl" {
+		return a.refl
+	}
+	return a.repeat
+}
+
+func (c *chaos) roomArchive(user string) roomArchive {
+	t := c.t
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	j, _ := jid.MustParse(user + "@localhost").WithResource("audit")
+	cl, err := xmpptest.DialOnline(ctx, c.s.srv.C2SAddr(), j, "pw-"+user)
+	if err != nil {
+		t.Fatalf("log in %s/audit: %v", user, err)
+	}
+	defer cl.Close()
+	joined := joinWithin(t, cl, "audit", `<history maxstanzas='250'/>`, 60*time.Second)
+	if len(joined.history) >= 250 {
+		t.Fatalf("%s's room history is %d messages long: more than one join shows", user, len(joined.history))
+	}
+	a := roomArchive{refl: map[string][]string{}, repeat: map[string][]string{}}
+	c.log.mu.Lock()
+	defer c.log.mu.Unlock()
+	for _, st := range joined.history {
+		m := c.log.byBody[st.Body]
+		if m == nil || m.user != user || m.chat != roomID {
+			continue
+		}
+		kind := "refl"
+		if nick(st.From) == "Echo One" {
+			kind = "repeat"
+		}
+		a.of(kind)[st.Body] = append(a.of(kind)[st.Body], stanzaID(t, st))
+		a.order = append(a.order, kind+"|"+st.Body)
+	}
+	return a
 }
