@@ -522,6 +522,9 @@ func (c *chaos) check() {
 		for _, e := range errs {
 			if e.Err != nil {
 				conds[e.Err.Condition]++
+				if e.Err.Condition != "remote-server-timeout" { // the server's bounce
+					t.Logf("error for %s: %s %q", m.body, e.Err.Condition, e.Err.Text)
+				}
 			}
 		}
 		switch {
