@@ -403,8 +403,11 @@ func (c *chaos) killGateway(rng *rand.Rand, users []string) {
 		c.send(users[rng.IntN(len(users))], chaosChats[rng.IntN(len(chaosChats))])
 		time.Sleep(time.Duration(rng.IntN(200)) * time.Millisecond)
 	}
-	// The fault's tick follows what was sent while it lasted: those
-	// messages may have gone to the dead process's socket.
+	// Until the server sees the component gone it routes to the dead
+	// process's socket: wait for that (it answers for the component
+	// then), so that the fault's tick follows every message that may
+	// have gone there.
+	c.waitComponentGone(users)
 	c.fault(faultGateway)
 	c.s.start()
 	// The new process knows no joined resource: join again.
@@ -413,6 +416,26 @@ func (c *chaos) killGateway(rng *rand.Rand, users []string) {
 		c.log.needJoin[u] = true
 	}
 	c.log.mu.Unlock()
+}
+
+// waitComponentGone waits until the server answers an iq to the
+// transport with an error of its own: it knows the component is gone.
+func (c *chaos) waitComponentGone(users []string) {
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		cl := c.clients[users[0]].c
+		if cl.Err() != nil {
+			return // the server is going: nothing routes
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		st, err := cl.IQ(ctx, `<iq type='get' to='`+domain+`'><ping xmlns='urn:xmpp:ping'/></iq>`)
+		cancel()
+		if err == nil && st.Type == "error" {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c.t.Fatal("the server still routed to the killed gateway after 60 s")
 }
 
 // restartServer stops Prosody (SIGTERM) while messages are being sent,
