@@ -23,26 +23,35 @@ import (
 )
 
 // TestChaos checks the gateway's central promise under random faults:
-// two users send numbered messages to echo contacts while a seeded
-// schedule kills the plugin (SIGKILL), kills the gateway process
-// (SIGKILL) and starts it again on the same store, and restarts Prosody
-// (the clients log in again). Once the stack settles:
+// two users send numbered messages to echo contacts and into the echo
+// room while a seeded schedule kills the plugin (SIGKILL), kills the
+// gateway process (SIGKILL) and starts it again on the same store, and
+// restarts Prosody (the clients log in again; what came while they were
+// away waits in offline storage, or in the room's archive). Once the
+// stack settles:
 //
 //   - every message the client sent and got no error for has its echo,
-//     at least once;
+//     at least once (in the room: Echo One's repeat in the archive);
 //   - an echo that comes twice comes with the same id and origin-id (and
-//     stanza-id, if any), so a client drops the second;
+//     stanza-id), so a client drops the second; the room's archive holds
+//     each reflection and repeat once, with the stanza-id it was sent
+//     with;
 //   - no echo comes for a message that got an error, unless the error
 //     said the plugin died not knowing whether it was sent;
-//   - within one chat the echoes come (first arrivals) in the order the
-//     messages were sent: the user's messages of a chat go to the plugin
-//     in order (chat.go; the plugin host keeps their order across a
-//     plugin restart), the plugin applies them in order and the gateway
-//     delivers a chat's events in their order (docs/plugins.md,
-//     "Ordering").
+//   - within one chat the echoes come (first arrivals; the room's
+//     archive) in the order the messages were sent: the user's messages
+//     of a chat go to the plugin in order (chat.go), the plugin applies
+//     them in order and the gateway delivers a chat's events in their
+//     order (docs/plugins.md, "Ordering");
+//   - a clean stop at the end leaves the outbox empty, and its depth
+//     gauge at 0.
 //
+// Messages of unknown fate (see check) are counted apart; those the
+// gateway read and lost to its own crash are a loss the design does not
+// cover today: PASSERELLE_CHAOS_STRICT=1 fails on them.
 // PASSERELLE_CHAOS_SEED replays a schedule (the faults and the messages
-// between them; the timing of a run is the machine's).
+// between them; the timing of a run is the machine's);
+// PASSERELLE_CHAOS_VERBOSE=1 logs the gateway's log.
 func TestChaos(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	if v := os.Getenv("PASSERELLE_CHAOS_SEED"); v != "" {
@@ -503,6 +512,7 @@ func (c *chaos) check() {
 		t.Fatalf("the plugin's journal: %v", err)
 	}
 	gwlog := c.s.logs.String()
+	strict := os.Getenv("PASSERELLE_CHAOS_STRICT") != ""
 	archives := map[string]roomArchive{}
 	for user := range c.clients {
 		archives[user] = c.roomArchive(user)
@@ -570,20 +580,29 @@ func (c *chaos) check() {
 			t.Errorf("lost: %q (%s) reached the gateway, which never killed, did not echo it", m.body, m.id)
 		case risky(m, faultGateway, faultServer):
 			// The client cannot know the fate of a message written just
-			// before the server stopped or the gateway died: XEP-0114 has
-			// no acknowledgement from the component, and the client
-			// stream here has no XEP-0198. The server may never have read
-			// it, or routed it to a gateway process killed before it read
-			// it, or to one that read it and died before its plugin had
-			// it (nothing before the plugin's journal keeps a user's
-			// message). None of these was at the plugin (its journal
-			// would hold the echo, which is then owed and checked above);
-			// the user's client shows it unanswered, as a real client
-			// would, to be sent again.
+			// before the server stopped or the gateway died: the client
+			// stream has no XEP-0198, and XEP-0114 no acknowledgement from
+			// the component. The server may never have read it, or wrote
+			// it to the socket of a gateway killed before it read it.
+			// Neither reached the gateway, which promises nothing for it.
+			//
+			// Or the gateway read it and was killed before its plugin had
+			// it (waiting for a plugin that was restarting, up to its 5 s
+			// hold, or on its way): the gateway keeps no record of a
+			// user's message before the plugin answers it (nothing in
+			// docs/architecture.md or the README promises one; "nothing
+			// lost" is said of the network's events), so a crash loses it
+			// with no error to the client. That is a loss the server
+			// handed over: counted apart, logged, and an error with
+			// PASSERELLE_CHAOS_STRICT=1. None of these was at the plugin:
+			// its journal would hold the echo, which is then owed (above).
 			unknown++
 			read := strings.Contains(gwlog, "id="+m.id+"\n")
 			if read {
 				unknownRead++
+				if strict {
+					t.Errorf("lost by a gateway crash: %q (%s) was read by a gateway killed before its plugin had it", m.body, m.id)
+				}
 			}
 			t.Logf("unknown fate: %s (%s), read by the gateway: %v", m.body, m.id, read)
 		default:
@@ -661,7 +680,7 @@ func (c *chaos) check() {
 	for _, f := range l.faults {
 		fs = append(fs, f.kind)
 	}
-	t.Logf("%d messages: %d echoed (%d duplicates, same ids), %d answered with an error %v, %d of unknown fate (%d of them read by a gateway killed after); faults: %s",
+	t.Logf("%d messages: %d echoed (%d duplicates, same ids), %d answered with an error %v, %d of unknown fate (%d of them read by a gateway killed before its plugin had them: lost); faults: %s",
 		len(l.msgs), delivered, dups, bounced, conds, unknown, unknownRead, strings.Join(fs, ", "))
 }
 
