@@ -187,7 +187,7 @@ type chaosClient struct {
 // chaosMsg is a message a user sent.
 type chaosMsg struct {
 	user, chat, id, body string
-	tick                 int // when it was written
+	tick                 int // just before it was written
 }
 
 // chaosEcho is one arrival of an echo.
