@@ -66,7 +66,9 @@ func (t *transport) deliverNow(ctx context.Context, d delivery) {
 		}
 		return
 	}
-	// Ephemeral (typing, receipts): worth nothing late, not kept.
+	// Ephemeral (typing, receipts): worth nothing late, not kept. It
+	// leaves the outbox depth once written, or given up at the stop.
+	defer func() { t.metrics.Delivered(false, ctx.Err() == nil, 0) }()
 	for _, data := range stanzas {
 		for ctx.Err() == nil {
 			if err := t.link.WaitUp(ctx); err != nil {

@@ -165,3 +165,20 @@ func TestMetrics(t *testing.T) {
 	waitMetric(t, addr, `passerelle_logins{state="logged_out",`+tr+`}`, func(v float64) bool { return v == 1 })
 	waitMetric(t, addr, `passerelle_logins{state="connected",`+tr+`}`, func(v float64) bool { return v == 0 })
 }
+
+// TestOutboxDepthEphemeral: what is never stored (chat states, receipts)
+// leaves passerelle_outbox_depth once written, as stored events do; the
+// gauge counted each up and never down (found by TestChaos, whose room
+// gets Echo One's receipts).
+func TestOutboxDepthEphemeral(t *testing.T) {
+	addr := freePort(t)
+	s := newStack(t, stackOptions{extra: "\n[metrics]\nlisten = \"" + addr + "\"\n"})
+	alice := registered(t, s, "alice")
+	// A composing state is answered with composing and paused; a receipt
+	// request with a delivery receipt.
+	raw(t, alice, `<message type='chat' to='bob@`+domain+`'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`)
+	next(t, alice, "paused", has(`<paused xmlns="http://jabber.org/protocol/chatstates"/>`))
+	raw(t, alice, `<message type='chat' id='r1' to='bob@`+domain+`'><body>receipt?</body><request xmlns='urn:xmpp:receipts'/></message>`)
+	next(t, alice, "delivery receipt", has(`<received xmlns="urn:xmpp:receipts" id="r1"/>`))
+	waitMetric(t, addr, `passerelle_outbox_depth{transport="echo"}`, func(v float64) bool { return v == 0 })
+}

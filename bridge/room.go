@@ -484,6 +484,12 @@ func (s *session) findRoom(ctx context.Context, chatID string) *room {
 	if r := s.rooms.get(chatID); r != nil {
 		return r
 	}
+	// Right after a start the plugin may not run yet (no caps), or not
+	// have the logins connected: wait for it, as a message does, rather
+	// than take the chat for no group.
+	wctx, cancel := context.WithTimeout(ctx, targetWait)
+	s.t.host.WaitReady(wctx)
+	cancel()
 	if !s.t.host.Caps().GetFeatures().GetGroups() {
 		return nil
 	}

@@ -74,7 +74,7 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 		}
 		if r == nil {
 			if r = s.findRoom(ctx, chatID); r == nil {
-				t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "you are in no group "+to.Bare().String()+" on "+t.displayName()))
+				t.noGroup(ctx, st, to)
 				return true
 			}
 		}
@@ -189,6 +189,19 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 	return false
 }
 
+// noGroup refuses a stanza to a room the user has none of. While the
+// plugin does not run (findRoom waited for it) that is not known: a
+// client takes item-not-found for a room gone.
+func (t *transport) noGroup(ctx context.Context, st *wire.Stanza, to jid.JID) {
+	now, cancel := context.WithCancel(ctx)
+	cancel()
+	if t.host.WaitReady(now) != nil {
+		t.send(ctx, wire.ErrorReply(st, wire.ServiceUnavailable, "the transport plugin is not running; try again shortly"))
+		return
+	}
+	t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "you are in no group "+to.Bare().String()+" on "+t.displayName()))
+}
+
 // joinRoom is a join (XEP-0045 §7.2): the occupants, the user's own
 // presence (110, and 210 when the nick is not the one asked for), the
 // subject, then the history asked for. A second join of a joined
@@ -217,7 +230,7 @@ func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r
 			if s.joinByID(ctx, st, chatID, from, to, join) { // room_join.go
 				return
 			}
-			refuse(wire.ItemNotFound, "you are in no group "+to.Bare().String()+" on "+t.displayName())
+			t.noGroup(ctx, st, to)
 			return
 		}
 	}
