@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -152,6 +153,44 @@ type Account struct {
 	Channels         []string `json:"channels,omitempty"`
 	// Keys are the keys of the channels that need one, by folded name.
 	Keys map[string]string `json:"keys,omitempty"`
+}
+
+// MarshalJSON writes a's channel names that are not UTF-8 (Latin-1 ones,
+// as IRC allows) as bytes, in channel_bytes: JSON would make U+FFFD of
+// them, and the login would rejoin a channel of another name.
+func (a Account) MarshalJSON() ([]byte, error) {
+	type plain Account
+	out := struct {
+		plain
+		ChannelBytes [][]byte `json:"channel_bytes,omitempty"`
+	}{plain: plain(a)}
+	out.Channels = nil
+	for _, ch := range a.Channels {
+		if utf8.ValidString(ch) {
+			out.Channels = append(out.Channels, ch)
+		} else {
+			out.ChannelBytes = append(out.ChannelBytes, []byte(ch))
+		}
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes, and the saved state of
+// earlier versions (no channel_bytes).
+func (a *Account) UnmarshalJSON(b []byte) error {
+	type plain Account
+	var in struct {
+		plain
+		ChannelBytes [][]byte `json:"channel_bytes,omitempty"`
+	}
+	if err := json.Unmarshal(b, &in); err != nil {
+		return err
+	}
+	*a = Account(in.plain)
+	for _, ch := range in.ChannelBytes {
+		a.Channels = append(a.Channels, string(ch))
+	}
+	return nil
 }
 
 // addr is the server's host:port.
