@@ -1,10 +1,7 @@
 package store
 
 import (
-	"compress/gzip"
-	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -69,14 +66,7 @@ func TestOccupantAliasUnknownOld(t *testing.T) {
 // v1 test store) has none, takes a move, and checks clean after.
 func TestOccupantAliasOldStore(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "v1.db")
-	zf, err := os.Open("testdata/v1.db.gz")
-	must(t, err)
-	defer zf.Close()
-	zr, err := gzip.NewReader(zf)
-	must(t, err)
-	raw, err := io.ReadAll(zr)
-	must(t, err)
-	must(t, os.WriteFile(path, raw, 0o600))
+	copyTestdataV1(t, path)
 	db := openAt(t, path, Options{})
 	if got, err := db.OccupantAliases("wa", "L1"); err != nil || got != nil {
 		t.Fatalf("aliases of an old store: %v, %v", got, err)

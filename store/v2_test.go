@@ -2,10 +2,8 @@ package store
 
 import (
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -488,17 +486,7 @@ func TestGroupFrameDecoding(t *testing.T) {
 func TestOpensStoreWrittenBeforeV2(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "v1.db")
-	zf, err := os.Open("testdata/v1.db.gz")
-	must(t, err)
-	defer zf.Close()
-	zr, err := gzip.NewReader(zf)
-	must(t, err)
-	raw, err := io.ReadAll(zr)
-	must(t, err)
-	must(t, os.WriteFile(path, raw, 0o600))
-	wal, err := os.ReadFile("testdata/v1.db.wal.2")
-	must(t, err)
-	must(t, os.WriteFile(path+".wal.2", wal, 0o600))
+	copyTestdataV1(t, path)
 
 	db := openAt(t, path, Options{})
 	read := func(where string) {
@@ -536,7 +524,7 @@ func TestOpensStoreWrittenBeforeV2(t *testing.T) {
 	// v2 data beside the old.
 	must(t, db.SetDataDir(bg, "wa", "alice@example.org", "k1"))
 	must(t, db.PutMessages(bg, []MessageRef{{Transport: "wa", LoginID: "L1", ChatID: "c1", RemoteID: "r-new", Meta: []byte("m")}}))
-	_, err = db.CommitHistory(bg, "wa", history("L1", "c1", 1, 0, 2, "k", false))
+	_, err := db.CommitHistory(bg, "wa", history("L1", "c1", 1, 0, 2, "k", false))
 	must(t, err)
 	db = reopen(t, db)
 	read("reopened")
