@@ -29,7 +29,7 @@ func TestReconnectDroppedInRegistration(t *testing.T) {
 		{name: "silent", lines: []string{},
 			want: []string{"closed the connection during registration without a word"}},
 		{name: "sasl", sasl: true,
-			want: []string{"during registration", `it refused the SASL account ("SASL authentication failed")`}},
+			want: []string{`it refused the SASL account ("SASL authentication failed")`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -72,4 +72,32 @@ func TestReconnectDroppedInRegistration(t *testing.T) {
 			evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
 		})
 	}
+}
+
+// TestHungUpAsWelcomed: a server that hangs up right after its welcome
+// can make ircevent's Connect fail (its wait sees the end and the welcome
+// at once), so the plugin tries again as for a first connection. The
+// login was welcomed, so those attempts are reconnections: a later one
+// ended during registration says why, as above (it said "refused the
+// connection: Disconnected by server", without the server's words, in
+// about half the runs before).
+func TestHungUpAsWelcomed(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.afterWelcome = []string{":srv 465 ned :You are banned from this server", "ERROR :Closing Link: ned[127.0.0.1] (K-Lined)"}
+	srv.mu.Unlock()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"reconnect_min":"50ms","reconnect_max":"200ms"}`))
+	evs := p.Events()
+	login := p.Login("", srv.fields("ned"))
+	p.Connect(login.LoginId, login.SavedState)
+	st := evs.NextEvent(func(ev *pb.Event) bool {
+		return strings.Contains(ev.GetLoginState().GetMessage(), "registration")
+	}).GetLoginState()
+	if st.State != pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT || !strings.Contains(st.Message, `you are banned from it ("You are banned from this server")`) {
+		t.Errorf("state %v %q, want a transient disconnect that says the server banned the login", st.State, st.Message)
+	}
+	srv.mu.Lock()
+	srv.atRegistration = nil
+	srv.mu.Unlock()
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
 }

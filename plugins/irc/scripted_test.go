@@ -38,6 +38,10 @@ type scripted struct {
 	// these lines and hangs up, as a server that K-lines the client or
 	// refuses its password does.
 	atRegistration []string
+	// afterWelcome, when not nil, makes the next welcome the last: the
+	// server hangs up right after it, and from then on ends each
+	// registration with these lines (atRegistration).
+	afterWelcome []string
 
 	mu      sync.Mutex
 	conn    net.Conn
@@ -290,6 +294,16 @@ func (s *scripted) serve(c net.Conn) {
 			fmt.Fprintf(c, ":srv 001 %s :Welcome\r\n", nick)
 			fmt.Fprintf(c, ":srv 005 %s PREFIX=(ov)@+ CHANMODES=b,k,l,imnst :are supported\r\n", nick)
 			fmt.Fprintf(c, ":srv 422 %s :No MOTD\r\n", nick)
+			s.mu.Lock()
+			after := s.afterWelcome
+			if after != nil {
+				s.afterWelcome, s.atRegistration = nil, after
+			}
+			s.mu.Unlock()
+			if after != nil {
+				c.Close()
+				return
+			}
 		}
 	}
 }

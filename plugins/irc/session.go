@@ -66,6 +66,11 @@ type Session struct {
 	// looping: the connection reached the server once, and ircevent's
 	// Loop reconnects it; dial reports the attempts that fail.
 	looping bool
+	// welcomed: the server welcomed this Connect's login once. A first
+	// connection it hangs up on as Connect returns fails like one that
+	// never got in, and run tries again as for a first connection:
+	// refused then says why as dial does for a reconnection.
+	welcomed bool
 	// attempt is the last attempt that reached the server, and what
 	// it heard before the server's welcome (registration.go).
 	attempt *attempt
@@ -124,7 +129,7 @@ func (s *Session) Connect(ctx context.Context) error {
 		c.UseSASL, c.SASLLogin, c.SASLPassword, c.SASLMech = true, s.acc.SASLUser, s.acc.SASLPassword, "PLAIN"
 	}
 	s.conn = c
-	s.attempts, s.saslRefused, s.looping = 0, "", false
+	s.attempts, s.saslRefused, s.looping, s.welcomed = 0, "", false, false
 	s.stop = make(chan struct{})
 	s.ready, s.readyOnce = make(chan struct{}), &sync.Once{}
 	ready, stop := s.ready, s.stop
@@ -188,6 +193,19 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 	defer s.isReady()
 	if derr := (*dialError)(nil); errors.As(err, &derr) {
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf("could not connect to %s: %v", s.acc.addr(), err))
+		return
+	}
+	s.mu.Lock()
+	welcomed, a := s.welcomed, s.attempt
+	s.mu.Unlock()
+	if welcomed {
+		// A reconnection in all but name: not the server's refusal of
+		// the login (a SASL account refused is tried again, as Loop does).
+		msg := "disconnected from " + s.acc.addr() + "; reconnecting"
+		if a != nil && !a.registered {
+			msg = registrationFailure(s.acc.addr(), a) + "; trying again"
+		}
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, msg)
 		return
 	}
 	state := pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT
@@ -262,6 +280,7 @@ func (s *Session) registered(c *ircevent.Connection) {
 	s.modes = parseChanModes(isupport["CHANMODES"])
 	// The next attempt is a reconnection: it waits (backoff.go).
 	s.attempts = 1
+	s.welcomed = true
 	if s.attempt != nil {
 		s.attempt.registered = true
 	}
