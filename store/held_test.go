@@ -1,0 +1,53 @@
+package store
+
+import (
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// Held messages survive a reopen, in the order they were held, with all
+// they carry; a deleted one is gone, and another transport has none.
+func TestHeldMessages(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	db := openAt(t, path, Options{})
+	if hs, err := db.HeldMessages("wa"); err != nil || len(hs) != 0 {
+		t.Fatalf("a new store holds %v, %v", hs, err)
+	}
+	var seqs []uint64
+	for _, body := range []string{"one", "two", "three"} {
+		seq, err := db.PutHeld(bg, "wa", HeldMessage{LoginID: "A", ChatID: "c", UserJID: "alice@x", Txn: "o-" + body,
+			OriginID: "o-" + body, ID: "i-" + body, Body: body, Receipt: body == "two", Markable: true, Command: []byte("cmd-" + body)})
+		must(t, err)
+		seqs = append(seqs, seq)
+	}
+	must(t, db.DeleteHeld(bg, "wa", seqs[1]))
+	must(t, db.Close())
+	db = openAt(t, path, Options{})
+
+	hs, err := db.HeldMessages("wa")
+	must(t, err)
+	var bodies []string
+	for _, h := range hs {
+		bodies = append(bodies, h.Body)
+	}
+	if !slices.Equal(bodies, []string{"one", "three"}) {
+		t.Fatalf("held after reopen: %v, want [one three]", bodies)
+	}
+	want := HeldMessage{Seq: seqs[2], LoginID: "A", ChatID: "c", UserJID: "alice@x", Txn: "o-three",
+		OriginID: "o-three", ID: "i-three", Body: "three", Markable: true, Command: []byte("cmd-three")}
+	if h := hs[1]; h.Seq != want.Seq || h.LoginID != want.LoginID || h.ChatID != want.ChatID || h.UserJID != want.UserJID ||
+		h.Txn != want.Txn || h.OriginID != want.OriginID || h.ID != want.ID || h.Receipt || !h.Markable || string(h.Command) != "cmd-three" {
+		t.Fatalf("held %+v, want %+v", h, want)
+	}
+	if other, err := db.HeldMessages("tg"); err != nil || len(other) != 0 {
+		t.Fatalf("another transport holds %v, %v", other, err)
+	}
+	for _, s := range seqs {
+		must(t, db.DeleteHeld(bg, "wa", s))
+	}
+	must(t, db.DeleteHeld(bg, "tg", 1)) // none there: no error
+	if hs, err := db.HeldMessages("wa"); err != nil || len(hs) != 0 {
+		t.Fatalf("held after deleting all: %v, %v", hs, err)
+	}
+}
