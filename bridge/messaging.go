@@ -536,7 +536,19 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 		}
 	}
 	done := s.sending.start(keys...)
-	t.host.Send(cmd, func(r *pb.CommandResult) {
+	// A one-to-one message without a file is recorded if it must wait
+	// for the plugin (held.go); a room's, whose result goes to its
+	// reflection, and a file's are not.
+	var held *heldRecord
+	var hold func()
+	if m.sent == nil && file == "" {
+		held = s.newHeldRecord(st, chatID, txn, m)
+		hold = func() { held.hold(ctx, cmd) }
+	}
+	t.host.SendHolding(cmd, hold, func(r *pb.CommandResult) {
+		if held != nil {
+			defer held.done(ctx)
+		}
 		defer txnDone()
 		defer done()
 		if file != "" {

@@ -33,6 +33,9 @@ type transport struct {
 	link         *xmpplink.Link
 	host         *pluginhost.Host
 	metrics      *metrics.Transport // nil: metrics off
+	// heldReplayed: the messages an earlier process held were sent
+	// again (held.go).
+	heldReplayed atomic.Bool
 
 	// The chats' workers (chat.go): the stanzas each user sends, and the
 	// events the network sends to them.
@@ -197,6 +200,13 @@ func (t *transport) onPluginReady(ctx context.Context, caps *pb.Capabilities) {
 		return
 	}
 	t.settleOwedLogouts(ctx, client) // logout.go
+	// Once the plugin takes commands (after this returns): what an
+	// earlier process held.
+	go func() {
+		if t.host.WaitReady(ctx) == nil {
+			t.replayHeld(ctx) // held.go
+		}
+	}()
 	sem := make(chan struct{}, 16)
 	var wg sync.WaitGroup
 	var mu sync.Mutex

@@ -23,6 +23,7 @@ type HeldMessage struct {
 	Seq               uint64
 	LoginID, ChatID   string
 	UserJID           string // bare: where an error of a replay goes
+	To                string // the contact's JID the user wrote to
 	Txn, OriginID, ID string
 	Body              string
 	Receipt, Markable bool
@@ -31,7 +32,7 @@ type HeldMessage struct {
 
 func encodeHeld(h HeldMessage) []byte {
 	e := newEnc(len(h.Body) + len(h.Command) + 64)
-	for _, s := range []string{h.LoginID, h.ChatID, h.UserJID, h.Txn, h.OriginID, h.ID, h.Body} {
+	for _, s := range []string{h.LoginID, h.ChatID, h.UserJID, h.To, h.Txn, h.OriginID, h.ID, h.Body} {
 		e.str(s)
 	}
 	e.bool(h.Receipt)
@@ -43,7 +44,7 @@ func encodeHeld(h HeldMessage) []byte {
 func decodeHeld(seq uint64, v []byte) (HeldMessage, error) {
 	d := newDec(v)
 	h := HeldMessage{Seq: seq}
-	for _, p := range []*string{&h.LoginID, &h.ChatID, &h.UserJID, &h.Txn, &h.OriginID, &h.ID, &h.Body} {
+	for _, p := range []*string{&h.LoginID, &h.ChatID, &h.UserJID, &h.To, &h.Txn, &h.OriginID, &h.ID, &h.Body} {
 		*p = d.str()
 	}
 	h.Receipt = d.bool()

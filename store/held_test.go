@@ -16,7 +16,7 @@ func TestHeldMessages(t *testing.T) {
 	}
 	var seqs []uint64
 	for _, body := range []string{"one", "two", "three"} {
-		seq, err := db.PutHeld(bg, "wa", HeldMessage{LoginID: "A", ChatID: "c", UserJID: "alice@x", Txn: "o-" + body,
+		seq, err := db.PutHeld(bg, "wa", HeldMessage{LoginID: "A", ChatID: "c", UserJID: "alice@x", To: "bob@gw", Txn: "o-" + body,
 			OriginID: "o-" + body, ID: "i-" + body, Body: body, Receipt: body == "two", Markable: true, Command: []byte("cmd-" + body)})
 		must(t, err)
 		seqs = append(seqs, seq)
@@ -36,7 +36,7 @@ func TestHeldMessages(t *testing.T) {
 	}
 	want := HeldMessage{Seq: seqs[2], LoginID: "A", ChatID: "c", UserJID: "alice@x", Txn: "o-three",
 		OriginID: "o-three", ID: "i-three", Body: "three", Markable: true, Command: []byte("cmd-three")}
-	if h := hs[1]; h.Seq != want.Seq || h.LoginID != want.LoginID || h.ChatID != want.ChatID || h.UserJID != want.UserJID ||
+	if h := hs[1]; h.Seq != want.Seq || h.LoginID != want.LoginID || h.ChatID != want.ChatID || h.UserJID != want.UserJID || h.To != "bob@gw" ||
 		h.Txn != want.Txn || h.OriginID != want.OriginID || h.ID != want.ID || h.Receipt || !h.Markable || string(h.Command) != "cmd-three" {
 		t.Fatalf("held %+v, want %+v", h, want)
 	}
@@ -49,5 +49,21 @@ func TestHeldMessages(t *testing.T) {
 	must(t, db.DeleteHeld(bg, "tg", 1)) // none there: no error
 	if hs, err := db.HeldMessages("wa"); err != nil || len(hs) != 0 {
 		t.Fatalf("held after deleting all: %v, %v", hs, err)
+	}
+}
+
+// A store written before held messages existed has none, and takes them.
+func TestHeldMessagesOnOldStore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v1.db")
+	copyTestdataV1(t, path)
+	db := openAt(t, path, Options{})
+	if hs, err := db.HeldMessages("wa"); err != nil || len(hs) != 0 {
+		t.Fatalf("old store holds %v, %v", hs, err)
+	}
+	_, err := db.PutHeld(bg, "wa", HeldMessage{LoginID: "L1", Body: "x"})
+	must(t, err)
+	db = reopen(t, db)
+	if hs, err := db.HeldMessages("wa"); err != nil || len(hs) != 1 || hs[0].Body != "x" {
+		t.Fatalf("old store after a held message and reopen: %v, %v", hs, err)
 	}
 }

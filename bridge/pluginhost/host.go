@@ -151,14 +151,25 @@ type inflight struct {
 // for HoldTimeout or dies before answering). While the plugin restarts,
 // Send waits for it, so commands keep their order.
 func (h *Host) Send(cmd *pb.Command, cb func(*pb.CommandResult)) {
-	h.send(cmd, cb, false)
+	h.send(cmd, cb, nil, false)
 }
 
-func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), retried bool) {
+// SendHolding is Send that calls hold, in the caller's goroutine, before
+// the command waits for a plugin that is not ready (and not at all when
+// it is): the caller records what would be lost if the gateway died
+// meanwhile.
+func (h *Host) SendHolding(cmd *pb.Command, hold func(), cb func(*pb.CommandResult)) {
+	h.send(cmd, cb, hold, false)
+}
+
+func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), retried bool) {
 	h.mu.Lock()
 	stream := h.cmds
 	if stream == nil {
 		h.mu.Unlock()
+		if hold != nil {
+			hold()
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), h.cfg.HoldTimeout)
 		err := h.WaitReady(ctx)
 		cancel()
@@ -339,7 +350,7 @@ func (h *Host) down() {
 	}
 	go func() {
 		for _, f := range retry {
-			h.send(f.cmd, f.cb, true)
+			h.send(f.cmd, f.cb, nil, true)
 		}
 	}()
 }
