@@ -32,8 +32,12 @@ func (s *session) newHeldRecord(st *wire.Stanza, chatID, txn string, m userMessa
 		Txn: txn, OriginID: m.originID, ID: m.id, Body: m.body, Receipt: m.receipt, Markable: m.markable}}
 }
 
-// hold records the message: the plugin is not ready and it waits.
+// hold records the message: the plugin is not ready and it waits. Once
+// is enough: a command sent again after the plugin died holds again.
 func (r *heldRecord) hold(ctx context.Context, cmd *pb.Command) {
+	if r.seq.Load() != 0 {
+		return
+	}
 	h := r.h
 	var err error
 	if h.Command, err = proto.Marshal(cmd); err == nil {

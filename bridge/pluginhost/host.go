@@ -142,6 +142,7 @@ func (h *Host) WaitReady(ctx context.Context) error {
 type inflight struct {
 	cmd     *pb.Command
 	cb      func(*pb.CommandResult)
+	hold    func() // SendHolding's, for the wait of a retry
 	retried bool
 }
 
@@ -154,10 +155,12 @@ func (h *Host) Send(cmd *pb.Command, cb func(*pb.CommandResult)) {
 	h.send(cmd, cb, nil, false)
 }
 
-// SendHolding is Send that calls hold, in the caller's goroutine, before
-// the command waits for a plugin that is not ready (and not at all when
-// it is): the caller records what would be lost if the gateway died
-// meanwhile.
+// SendHolding is Send that calls hold before the command waits for a
+// plugin that is not ready (and not at all when it is): in the caller's
+// goroutine, or, for a command in flight when the plugin died and sent
+// again to the next one, in the goroutine that sends it again. The caller
+// records what would be lost if the gateway died meanwhile; hold may be
+// called twice.
 func (h *Host) SendHolding(cmd *pb.Command, hold func(), cb func(*pb.CommandResult)) {
 	h.send(cmd, cb, hold, false)
 }
@@ -183,7 +186,7 @@ func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), re
 	}
 	h.nextID++
 	cmd.CorrelationId = h.nextID
-	h.pending[cmd.CorrelationId] = &inflight{cmd: cmd, cb: cb, retried: retried}
+	h.pending[cmd.CorrelationId] = &inflight{cmd: cmd, cb: cb, hold: hold, retried: retried}
 	h.mu.Unlock()
 
 	h.sendMu.Lock()
@@ -350,7 +353,7 @@ func (h *Host) down() {
 	}
 	go func() {
 		for _, f := range retry {
-			h.send(f.cmd, f.cb, nil, true)
+			h.send(f.cmd, f.cb, f.hold, true)
 		}
 	}()
 }
