@@ -538,12 +538,18 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 	done := s.sending.start(keys...)
 	// A one-to-one message without a file is recorded if it must wait
 	// for the plugin (held.go); a room's, whose result goes to its
-	// reflection, and a file's are not.
+	// reflection, and a file's are not. Nothing of the record is built
+	// unless the message waits: hold runs before the command is on the
+	// stream, the result handler after.
 	var held *heldRecord
 	var hold func()
 	if m.sent == nil && file == "" {
-		held = s.newHeldRecord(st, chatID, txn, m)
-		hold = func() { held.hold(ctx, cmd) }
+		hold = func() {
+			if held == nil {
+				held = s.newHeldRecord(st, chatID, txn, m)
+			}
+			held.hold(ctx, cmd)
+		}
 	}
 	t.host.SendHolding(cmd, hold, func(r *pb.CommandResult) {
 		if held != nil {
