@@ -131,9 +131,5 @@ func (db *DB) DeleteHeld(ctx context.Context, transport string, seq uint64) erro
 }
 
 func heldBucket(tx *bbolt.Tx, transport string) *bbolt.Bucket {
-	b := tx.Bucket(bHeld)
-	if b == nil {
-		return nil
-	}
-	return b.Bucket([]byte(transport))
+	return sub(tx.Bucket(bHeld), []byte(transport))
 }

@@ -75,11 +75,7 @@ func (db *DB) SettleLogout(ctx context.Context, l Login) error {
 }
 
 func owedBucket(tx *bbolt.Tx, transport string) *bbolt.Bucket {
-	b := tx.Bucket(bOwed)
-	if b == nil {
-		return nil
-	}
-	return b.Bucket([]byte(transport))
+	return sub(tx.Bucket(bOwed), []byte(transport))
 }
 
 // oweLogout keeps l as an owed logout (inside DeleteLogin's transaction).
