@@ -104,17 +104,7 @@ func (t *transport) sentBefore(h store.HeldMessage) bool {
 // unknown now.
 func (s *session) replayHeld(ctx context.Context, r *heldRecord, cmd *pb.Command) {
 	t, h := s.t, r.h
-	rm := recentMsg{text: h.Body, receipt: h.Receipt, markable: h.Markable}
-	ck := chatKey(h.LoginID, h.ChatID)
-	t.recent.put(ck, h.OriginID, rm)
-	t.recent.put(ck, h.ID, rm)
-	keys := []string{sendKey(h.LoginID, h.ChatID, "*")}
-	for _, id := range []string{h.OriginID, h.ID} {
-		if id != "" {
-			keys = append(keys, sendKey(h.LoginID, h.ChatID, id))
-		}
-	}
-	done := s.sending.start(keys...)
+	done := s.startSend(h.LoginID, h.ChatID, h.OriginID, h.ID, recentMsg{text: h.Body, receipt: h.Receipt, markable: h.Markable})
 	txnDone := func() {}
 	if h.Txn != "" {
 		txnDone = s.txns.start(sendKey(h.LoginID, "", h.Txn))

@@ -524,18 +524,8 @@ func (t *transport) recordTxn(ctx context.Context, loginID, txn string) {
 // file, if not "", is the downloaded attachment, removed once the plugin
 // is done with it (sent or not). txnDone ends the txn's send.
 func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn string, m userMessage, cmd *pb.Command, file string, txnDone func()) {
-	t, loginID := s.t, s.LoginID()
-	rm := recentMsg{text: m.body, receipt: m.receipt, markable: m.markable}
-	ck := chatKey(loginID, chatID)
-	t.recent.put(ck, m.originID, rm)
-	t.recent.put(ck, m.id, rm)
-	keys := []string{sendKey(loginID, chatID, "*")}
-	for _, id := range []string{m.originID, m.id} {
-		if id != "" {
-			keys = append(keys, sendKey(loginID, chatID, id))
-		}
-	}
-	done := s.sending.start(keys...)
+	t := s.t
+	done := s.startSend(s.LoginID(), chatID, m.originID, m.id, recentMsg{text: m.body, receipt: m.receipt, markable: m.markable})
 	// A one-to-one message without a file is recorded if it must wait
 	// for the plugin (held.go); a room's, whose result goes to its
 	// reflection, and a file's are not. Nothing of the record is built
@@ -577,6 +567,22 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 		}
 		s.remember(ctx, sm, r)
 	})
+}
+
+// startSend notes a message on its way to the plugin: its text for the
+// contact's receipts and markers (recent), and the send in flight under
+// its ids, which receipts and corrections wait for. done ends the latter.
+func (s *session) startSend(loginID, chatID, originID, id string, rm recentMsg) (done func()) {
+	ck := chatKey(loginID, chatID)
+	s.t.recent.put(ck, originID, rm)
+	s.t.recent.put(ck, id, rm)
+	keys := []string{sendKey(loginID, chatID, "*")}
+	for _, k := range []string{originID, id} {
+		if k != "" {
+			keys = append(keys, sendKey(loginID, chatID, k))
+		}
+	}
+	return s.sending.start(keys...)
 }
 
 // maxMessageIDBytes is the longest id or origin-id of a message the
