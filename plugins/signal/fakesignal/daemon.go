@@ -82,6 +82,7 @@ type Account struct {
 	queue       []any // envelopes not yet delivered to a subscriber
 	requests    []Request
 	attachments map[string][]byte
+	stickers    map[string][]byte // by pack ID and sticker ID
 	registered  bool
 }
 
@@ -200,7 +201,7 @@ func (d *Daemon) AddAccount(number, uuid string) *Account {
 }
 
 func (d *Daemon) addAccount(number, uuid string) *Account {
-	a := &Account{Number: number, UUID: uuid, attachments: map[string][]byte{}, registered: true}
+	a := &Account{Number: number, UUID: uuid, attachments: map[string][]byte{}, stickers: map[string][]byte{}, registered: true}
 	if number != "" {
 		d.accounts[number] = a
 	}
@@ -264,6 +265,13 @@ func (d *Daemon) AddAttachment(account, id string, data []byte) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.accounts[account].attachments[id] = data
+}
+
+// AddSticker stores a sticker's image, for getSticker.
+func (d *Daemon) AddSticker(account, packID string, stickerID int, data []byte) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.accounts[account].stickers[fmt.Sprint(packID, "/", stickerID)] = data
 }
 
 // Requests returns what clients asked for an account, in order.
@@ -706,6 +714,16 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		d.mu.Unlock()
 		if !ok {
 			return nil, userError("Could not find attachment with ID: %s", id)
+		}
+		return map[string]any{"data": base64.StdEncoding.EncodeToString(b)}, nil
+	case "getSticker":
+		pack, _ := p["packId"].(string)
+		id, _ := p["stickerId"].(float64)
+		d.mu.Lock()
+		b, ok := a.stickers[fmt.Sprint(pack, "/", int(id))]
+		d.mu.Unlock()
+		if !ok {
+			return nil, userError("Could not find sticker with ID: %d in pack %s", int(id), pack)
 		}
 		return map[string]any{"data": base64.StdEncoding.EncodeToString(b)}, nil
 	case "unregister":
