@@ -317,6 +317,14 @@ func (w *Writer) closeTag() {
 	}
 }
 
+// EscapeAttr returns s escaped as an attribute value, as Writer writes
+// one: for code that splices an attribute into bytes it did not write.
+func EscapeAttr(s string) string {
+	var b bytes.Buffer
+	escape(&b, s, true)
+	return b.String()
+}
+
 // escape writes s as XML character data or an attribute value. What
 // XML 1.0 cannot carry (control characters but tab and newlines, invalid
 // UTF-8, U+FFFE and U+FFFF) becomes U+FFFD, as encoding/xml does: a

@@ -274,3 +274,13 @@ func parseAsServer(s string) (*Stanza, error) {
 	}
 	return Parse(string(b))
 }
+
+// EscapeAttr writes a value as Writer.Attr does, whitespace included.
+func TestEscapeAttrAsWriter(t *testing.T) {
+	v := "a\tb\nc\rd<&>\"'é"
+	var w Writer
+	w.Start("x", "").Attr("v", v).End()
+	if want := `<x v="` + EscapeAttr(v) + `"/>`; w.String() != want {
+		t.Errorf("Writer wrote %s, EscapeAttr gives %s", w.String(), want)
+	}
+}
