@@ -518,7 +518,8 @@ func (s *Session) online() (*ircevent.Connection, error) {
 // target is the IRC target of a chat ID: the channel, or the current
 // nick of the member the ID stands for.
 func (s *Session) target(chatID string) (string, error) {
-	if chatID == "" || strings.ContainsAny(chatID, " ,\r\n\x00") {
+	// A comma is only in the ID of a channel whose name is not UTF-8.
+	if _, ok := chanName(chatID); !ok || chatID == "" || strings.ContainsAny(chatID, " \r\n\x00") {
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no nick or channel", chatID)
 	}
 	if isChannel(chatID) {
