@@ -48,12 +48,8 @@ func (s *Session) CreateChat(ctx context.Context, _ sdk.Call, cc *pb.CreateChat)
 			members = slices.DeleteFunc(members, func(m string) bool { return m == who })
 			continue // at most once per member
 		}
-		var se *sdk.Error
-		if err != nil && !errors.As(err, &se) {
-			err = callError(what, err, s.n)
-		}
 		if err != nil {
-			return "", err
+			return "", s.mapError(what, err)
 		}
 		break
 	}

@@ -238,7 +238,12 @@ func (s *Session) removeLocal() error {
 // call makes a request for the account, waiting up to SendWait for the
 // daemon when it is down; signal-cli's errors become the contract's.
 func (s *Session) call(ctx context.Context, what, method string, params map[string]any, result any) error {
-	err := s.callRaw(ctx, what, method, params, result)
+	return s.mapError(what, s.callRaw(ctx, what, method, params, result))
+}
+
+// mapError turns an error of callRaw into the contract's (one already
+// the contract's stays).
+func (s *Session) mapError(what string, err error) error {
 	var se *sdk.Error
 	if err == nil || errors.As(err, &se) {
 		return err
