@@ -32,9 +32,9 @@ var _ sdk.ChatCreator = (*Session)(nil)
 // CreateChat creates a group named cc.Name with the contacts cc.MemberIds
 // (WhatsApp adds the user as its creator). Contacts WhatsApp would not
 // add come back in its answer with an error code (403: their privacy
-// settings allow only an invitation; 408: they left it too recently):
-// they are logged and left out of the ChatEvent, and do not fail the
-// command, since the group exists.
+// settings allow only an invitation, which is not sent): they are logged
+// and left out of the ChatEvent, and do not fail the command, since the
+// group exists.
 func (s *Session) CreateChat(ctx context.Context, _ sdk.Call, cc *pb.CreateChat) (string, error) {
 	name := strings.TrimSpace(cc.Name)
 	if name == "" {

@@ -29,7 +29,7 @@ func memberIDs(c *pb.Chat) []string {
 
 // A group created from XMPP: WhatsApp is asked for it with the name and
 // the contacts (not the user, not twice); the contacts it refuses (their
-// privacy settings, left too recently) do not fail the creation, and the
+// privacy settings, or another code) do not fail the creation, and the
 // ChatEvents (the plugin's and the one of WhatsApp's own notification)
 // list who is in it, the user as its owner.
 func TestCreateGroup(t *testing.T) {

@@ -28,8 +28,8 @@ type creating struct {
 
 // RefuseAdd has WhatsApp refuse to add jid to the groups created from now
 // on, with code as the participant's error: 403 (their privacy settings:
-// WhatsApp answers with an invitation to send them instead), 408 (they
-// left too recently), or 409 (already in it: they are in the group).
+// WhatsApp answers with an invitation to send them instead), another
+// refusal (such as 408), or 409 (already in it: they are in the group).
 func (c *Client) RefuseAdd(jid types.JID, code int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
