@@ -18,6 +18,8 @@ func messageText(m *tg.Message) (string, []*pb.Span) {
 
 // mediaText is a message's media as text; "" for none, for a file (an
 // attachment says it) and for a link's preview (the text has the link).
+// What the gateway cannot show (a story, a giveaway...) is said, not left
+// an empty message.
 func mediaText(md tg.MessageMediaClass) string {
 	switch md := md.(type) {
 	case *tg.MessageMediaGeo:
@@ -38,6 +40,23 @@ func mediaText(md tg.MessageMediaClass) string {
 		return mediatext.DiceText(md.Emoticon, md.Value)
 	case *tg.MessageMediaGame:
 		return mediatext.GameText(md.Game.Title, md.Game.Description)
+	case *tg.MessageMediaInvoice:
+		return mediatext.InvoiceText(md.Title, md.Description)
+	case *tg.MessageMediaStory:
+		return mediatext.UnshownText("A story")
+	case *tg.MessageMediaGiveaway:
+		return mediatext.UnshownText("A giveaway")
+	case *tg.MessageMediaGiveawayResults:
+		return mediatext.UnshownText("A giveaway's results")
+	case *tg.MessageMediaPaidMedia:
+		return mediatext.UnshownText("Paid media")
+	case *tg.MessageMediaToDo:
+		return mediatext.UnshownText("A checklist")
+	case *tg.MessageMediaVideoStream:
+		return mediatext.UnshownText("A live stream")
+	case *tg.MessageMediaUnsupported:
+		// Content newer than this layer of the API.
+		return mediatext.UnshownText("A message of a kind")
 	}
 	return ""
 }

@@ -46,6 +46,10 @@ var richMedia = []struct {
 	{"darts", &tg.MessageMediaDice{Value: 3, Emoticon: "🎯"}, "Dice: 🎯 3"},
 	{"game", &tg.MessageMediaGame{Game: tg.Game{ID: 9, ShortName: "lumberjack", Title: "Lumberjack", Description: "Chop the tree", Photo: &tg.PhotoEmpty{ID: 1}}},
 		"Game: Lumberjack\nChop the tree\n(play it in Telegram)"},
+	{"invoice", &tg.MessageMediaInvoice{Title: "Tea", Description: "A cup of tea", Currency: "EUR", TotalAmount: 250, StartParam: "tea"},
+		"Invoice: Tea\nA cup of tea\n(pay in Telegram)"},
+	{"story", &tg.MessageMediaStory{Peer: &tg.PeerUser{UserID: 1002}, ID: 3}, "⚠ A story the gateway cannot show: see Telegram."},
+	{"unsupported", &tg.MessageMediaUnsupported{}, "⚠ A message of a kind the gateway cannot show: see Telegram."},
 }
 
 // Each such message is a message with its content as text (not an empty

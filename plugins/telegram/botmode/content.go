@@ -20,7 +20,8 @@ func messageText(m *models.Message) (string, []*pb.Span) {
 }
 
 // contentText is what a message carries besides text and files, as text;
-// "" for none.
+// "" for none. What the gateway cannot show (a story, a giveaway...) is
+// said, not left out.
 func contentText(m *models.Message) string {
 	switch {
 	case m.Venue != nil:
@@ -47,6 +48,18 @@ func contentText(m *models.Message) string {
 		return mediatext.DiceText(m.Dice.Emoji, m.Dice.Value)
 	case m.Game != nil:
 		return mediatext.GameText(m.Game.Title, m.Game.Description)
+	case m.Invoice != nil:
+		return mediatext.InvoiceText(m.Invoice.Title, m.Invoice.Description)
+	case m.Story != nil:
+		return mediatext.UnshownText("A story")
+	case m.Giveaway != nil:
+		return mediatext.UnshownText("A giveaway")
+	case m.GiveawayWinners != nil:
+		return mediatext.UnshownText("A giveaway's results")
+	case m.PaidMedia != nil:
+		return mediatext.UnshownText("Paid media")
+	case m.Checklist != nil:
+		return mediatext.UnshownText("A checklist")
 	}
 	return ""
 }

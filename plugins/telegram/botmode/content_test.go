@@ -9,9 +9,10 @@ import (
 
 const eiffelMap = "geo:48.8584,2.2945\nhttps://www.openstreetmap.org/?mlat=48.8584&mlon=2.2945#map=16/48.8584/2.2945"
 
-// Locations, venues, contacts, polls, dice and games a bot receives read
-// as text, in the words of user-account mode; a live location that moves
-// is a correction with its new position.
+// Locations, venues, contacts, polls, dice, games and invoices a bot
+// receives read as text, in the words of user-account mode, what it
+// cannot show (a story) as a notice; a live location that moves is a
+// correction with its new position.
 func TestRichContentAsText(t *testing.T) {
 	const eiffel = `{"latitude":48.8584,"longitude":2.2945}`
 	cases := []struct {
@@ -34,6 +35,9 @@ func TestRichContentAsText(t *testing.T) {
 		{"darts", `,"dice":{"emoji":"🎯","value":3}`, "Dice: 🎯 3"},
 		{"game", `,"game":{"title":"Lumberjack","description":"Chop the tree","photo":[{"file_id":"g1","file_unique_id":"u1","width":640,"height":360}]}`,
 			"Game: Lumberjack\nChop the tree\n(play it in Telegram)"},
+		{"invoice", `,"invoice":{"title":"Tea","description":"A cup of tea","start_parameter":"tea","currency":"EUR","total_amount":250}`,
+			"Invoice: Tea\nA cup of tea\n(pay in Telegram)"},
+		{"story", `,"story":{"chat":{"id":501,"type":"private","first_name":"Alice"},"id":3}`, "⚠ A story the gateway cannot show: see Telegram."},
 	}
 	api := newFakeAPI(t)
 	for i, tc := range cases {

@@ -191,6 +191,22 @@ func GameText(title, description string) string {
 	return t + "\n(play it in Telegram)"
 }
 
+// InvoiceText is a payment asked for (a bot's invoice) as its title and
+// description; paying is for Telegram's apps.
+func InvoiceText(title, description string) string {
+	t := "Invoice: " + title
+	if description != "" {
+		t += "\n" + description
+	}
+	return t + "\n(pay in Telegram)"
+}
+
+// UnshownText stands for content the gateway cannot show (what: "A
+// story"), so that it does not arrive as an empty message.
+func UnshownText(what string) string {
+	return "⚠ " + what + " the gateway cannot show: see Telegram."
+}
+
 // WithCaption puts content before a message's own text (a caption), a
 // blank line between, the caption's spans moved along with it.
 func WithCaption(content, caption string, spans []*pb.Span) (string, []*pb.Span) {

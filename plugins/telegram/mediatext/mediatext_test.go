@@ -46,6 +46,8 @@ func TestTexts(t *testing.T) {
 		{"darts", DiceText("🎯", 3), "Dice: 🎯 3"},
 		{"dice without its emoji", DiceText("", 2), "Dice: 🎲 2"},
 		{"game", GameText("Lumberjack", "Chop the tree"), "Game: Lumberjack\nChop the tree\n(play it in Telegram)"},
+		{"invoice", InvoiceText("Tea", "A cup of tea"), "Invoice: Tea\nA cup of tea\n(pay in Telegram)"},
+		{"unshown", UnshownText("A story"), "⚠ A story the gateway cannot show: see Telegram."},
 		{"game without a description", GameText("Lumberjack", ""), "Game: Lumberjack\n(play it in Telegram)"},
 	} {
 		if tc.got != tc.want {
