@@ -208,7 +208,8 @@ func UnshownText(what string) string {
 }
 
 // WithCaption puts content before a message's own text (a caption), a
-// blank line between, the caption's spans moved along with it.
+// blank line between, the caption's spans moved along with it (in place:
+// they are the caller's, made for this text).
 func WithCaption(content, caption string, spans []*pb.Span) (string, []*pb.Span) {
 	if content == "" {
 		return caption, spans
