@@ -42,7 +42,7 @@ type joinResult struct {
 // joinchat, and returns the group's chat ID.
 func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (string, error) {
 	if c.ChatID != joinRoom {
-		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in a Signal group %s: Signal groups have no public names; join one by its group link: the room %s@ this transport, with the link (https://signal.group/#...) as the room's password", c.ChatID, joinRoom)
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no Signal group is joined as %s: Signal groups have no public names; join one by its group link: the room %s@ this transport, with the link (https://signal.group/#...) as the room's password", c.ChatID, joinRoom)
 	}
 	if strings.TrimSpace(j.GetPassword()) == "" {
 		// not-authorized: clients then ask for the room's password.
