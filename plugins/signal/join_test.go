@@ -25,8 +25,8 @@ func (s *session) joinEvent(chatID string) *pb.Event {
 // the app's sgnl:// spelling too): signal-cli's joinGroup with the link;
 // the join answers with the group's own chat ID, announced with its
 // members; a message then goes to it. A second join by the same link
-// finds the group the account is in, by the link listGroups gives, and
-// answers the same without joining again.
+// (without its scheme) finds the group the account is in, by the link
+// listGroups gives, and answers the same without joining again.
 func TestJoinChatByLink(t *testing.T) {
 	d, _ := startFake(t)
 	g := hikers()
@@ -68,7 +68,7 @@ func TestJoinChatByLink(t *testing.T) {
 		t.Fatalf("send: %v", req)
 	}
 
-	res = s.do("joinchat", &pb.JoinChat{Password: link})
+	res = s.do("joinchat", &pb.JoinChat{Password: strings.TrimPrefix(link, "https://")})
 	if res.Error != nil || res.ChatId != chatID {
 		t.Fatalf("join again: %v", res)
 	}
