@@ -22,6 +22,7 @@ var (
 	_ sdk.ChatLimiter  = (*Session)(nil)
 	_ sdk.ChatAvatarer = (*Session)(nil)
 	_ sdk.ChatCreator  = (*Session)(nil)
+	_ sdk.ChatJoiner   = (*Session)(nil)
 )
 
 // group is what the session last knew of a group, to tell what changed
@@ -47,6 +48,9 @@ type groupEntry struct {
 	PermissionAddMember   string `json:"permissionAddMember"`
 	PermissionEditDetails string `json:"permissionEditDetails"`
 	PermissionSendMessage string `json:"permissionSendMessage"`
+	// GroupInviteLink is the group's link (https://signal.group/#...),
+	// when it has one on.
+	GroupInviteLink string `json:"groupInviteLink"`
 }
 
 // limitsOf is what the user may do in a group, by its permissions and

@@ -60,6 +60,9 @@ type Group struct {
 	OnlyAdminsSend, OnlyAdminsEdit bool
 	// Avatar is the group's picture (getAvatar with groupId); nil: none.
 	Avatar []byte
+	// Link is the group's invite link (groupInviteLink), "" when it has
+	// none on (AddGroupLink).
+	Link string
 }
 
 // Request is one request a client made, as the daemon read it.
@@ -113,6 +116,9 @@ type Daemon struct {
 	failing map[string]string
 	// noProfileKey are the users a group can only invite (NoProfileKey).
 	noProfileKey map[string]bool
+	// groupLinks are the groups joinGroup knows, by their link's
+	// fragment (AddGroupLink).
+	groupLinks map[string]*groupLink
 }
 
 type conn struct {
@@ -125,7 +131,7 @@ type conn struct {
 func Start(path string) (*Daemon, error) {
 	d := &Daemon{path: path, conns: map[*conn]bool{}, accounts: map[string]*Account{},
 		links: map[string]*pendingLink{}, linkTimeout: 2 * time.Minute, calls: map[string]int{}, failing: map[string]string{},
-		noProfileKey: map[string]bool{}}
+		noProfileKey: map[string]bool{}, groupLinks: map[string]*groupLink{}}
 	if err := d.listen(); err != nil {
 		return nil, err
 	}
@@ -676,7 +682,8 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 			out = append(out, map[string]any{"id": g.ID, "name": g.Name, "description": g.Description,
 				"isMember": true, "isBlocked": false, "members": members, "admins": admins,
 				"pendingMembers": pending, "requestingMembers": []any{}, "banned": []any{},
-				"permissionAddMember": "EVERY_MEMBER", "permissionEditDetails": permission(g.OnlyAdminsEdit), "permissionSendMessage": permission(g.OnlyAdminsSend)})
+				"permissionAddMember": "EVERY_MEMBER", "permissionEditDetails": permission(g.OnlyAdminsEdit), "permissionSendMessage": permission(g.OnlyAdminsSend),
+				"groupInviteLink": nullable(g.Link)})
 		}
 		return out, nil
 	case "updateGroup":
@@ -710,6 +717,10 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		}
 		g.Revision++
 		return map[string]any{"timestamp": d.now()}, nil
+	case "joinGroup":
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.joinGroup(a, p)
 	case "quitGroup":
 		id, _ := p["groupId"].(string)
 		d.mu.Lock()
