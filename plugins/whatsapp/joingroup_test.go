@@ -172,3 +172,48 @@ func TestJoinGroupByLinkRefused(t *testing.T) {
 		t.Errorf("not connected: %v", err)
 	}
 }
+
+// What changes between the look-up of a link and the join by it: the
+// group came to approve newcomers (WhatsApp's answer is then a request,
+// which the group, not readable, shows), or the user joined it from the
+// phone (WhatsApp's conflict: the group, readable, names it).
+func TestJoinGroupByLinkMeanwhile(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	strict := linkGroup("120363000000000501", "Strict now", false)
+	fake.AddLink("StRiCt0123456789", strict)
+	phoned := linkGroup("120363000000000502", "Joined on the phone", false)
+	fake.AddLink("PhOnEd0123456789", phoned)
+	fake.OnLinkLookup = func(code string) {
+		switch code {
+		case "StRiCt0123456789":
+			fake.AddLink(code, linkGroup(strict.JID.User, strict.Name, true))
+		case "PhOnEd0123456789":
+			in := *phoned
+			in.Participants = append(slices.Clone(phoned.Participants), types.GroupParticipant{JID: me, PhoneNumber: me})
+			fake.SetGroup(&in)
+		}
+	}
+
+	from := r.host.count()
+	_, err := joinLink(s, "https://chat.whatsapp.com/StRiCt0123456789")
+	if codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED || !strings.Contains(err.Error(), "request to join «Strict now» is sent") {
+		t.Errorf("join of a group that came to approve newcomers: %v", err)
+	}
+	if reqs := fake.JoinRequests(); !slices.Equal(reqs, []types.JID{strict.JID}) {
+		t.Errorf("requests to join: %v, want %s", reqs, strict.JID)
+	}
+	if chats := chatEvents(r.host.since(from)); len(chats) != 0 {
+		t.Errorf("ChatEvents for a group not joined: %v", chats)
+	}
+
+	from = r.host.count()
+	joined, err := joinLink(s, "https://chat.whatsapp.com/PhOnEd0123456789")
+	if err != nil || joined != phoned.JID.String() {
+		t.Fatalf("join of a group joined meanwhile: %q, %v; want %s", joined, err, phoned.JID)
+	}
+	chats := chatEvents(r.host.since(from))
+	if len(chats) != 1 || chats[0].ChatId != joined || !slices.Contains(memberIDs(chats[0].GetChat().GetChat()), "self:+33600000000") {
+		t.Errorf("ChatEvents: %v; want the group, the user in it", chats)
+	}
+}

@@ -82,6 +82,10 @@ type Client struct {
 	// file uploaded (the remote fake reports them to the test).
 	OnSent   func(Sent)
 	OnUpload func(path string, data []byte)
+	// OnLinkLookup, when set, is told of each invitation code looked up
+	// (GetGroupInfoFromLink), once answered: the test changes the server
+	// there, as it may change between the plugin's look-up and its join.
+	OnLinkLookup func(code string)
 }
 
 // Device is the fake's device store.

@@ -97,12 +97,13 @@ func (c *Client) linkLocked(code string) (*inviteLink, error) {
 
 // GetGroupInfoFromLink answers as WhatsApp does, through whatsmeow's own
 // parser: the <group> of the link's group, as the server has it now (the
-// user among its participants once in it).
+// user among its participants once in it); then OnLinkLookup hears of it.
 func (c *Client) GetGroupInfoFromLink(_ context.Context, code string) (*types.GroupInfo, error) {
+	code = strings.TrimPrefix(code, whatsmeow.InviteLinkPrefix)
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	l, err := c.linkLocked(strings.TrimPrefix(code, whatsmeow.InviteLinkPrefix))
+	l, err := c.linkLocked(code)
 	if err != nil {
+		c.mu.Unlock()
 		return nil, err
 	}
 	g := l.group
@@ -110,7 +111,13 @@ func (c *Client) GetGroupInfoFromLink(_ context.Context, code string) (*types.Gr
 		g = in
 	}
 	n := groupNode(g)
-	return c.Real.DangerousInternals().ParseGroupNode(&n)
+	hook := c.OnLinkLookup
+	c.mu.Unlock()
+	info, err := c.Real.DangerousInternals().ParseGroupNode(&n)
+	if hook != nil {
+		hook(code)
+	}
+	return info, err
 }
 
 // JoinGroupWithLink joins the link's group as WhatsApp does: the user
