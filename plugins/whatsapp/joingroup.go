@@ -112,8 +112,13 @@ func (s *Session) joinByLink(ctx context.Context, code string) (string, error) {
 		title = "«" + info.Name + "»"
 	}
 	if s.inGroup(info) {
-		// In it already: nothing to join, its room as it is now.
-		return s.announceJoined(info.JID, info)
+		// In it already: nothing to join, its room as it is now (the
+		// group itself, or else as the link shows it).
+		g, gerr := s.d.cli.GetGroupInfo(ctx, info.JID)
+		if gerr != nil {
+			g = info
+		}
+		return s.announceJoined(info.JID, g)
 	}
 	jid, err := s.d.cli.JoinGroupWithLink(ctx, code)
 	var iq *whatsmeow.IQError
@@ -138,14 +143,14 @@ func (s *Session) joinByLink(ctx context.Context, code string) (string, error) {
 		// WhatsApp answered with the request it sent the admins
 		// (membership_approval_request), not with the group.
 		s.log.Info("asked to join a group by its link", "group", jid)
-		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: your request to join %s is sent: the group's admins must approve it, and its room comes when they do", title)
+		return "", requestSent(title)
 	}
 	g, err := s.d.cli.GetGroupInfo(ctx, jid)
 	switch {
 	case errors.Is(err, whatsmeow.ErrNotInGroup):
 		// The group came to approve newcomers between the look-up and
 		// the join: the join was a request.
-		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: your request to join %s is sent: the group's admins must approve it, and its room comes when they do", title)
+		return "", requestSent(title)
 	case err != nil:
 		// Joined all the same: the link's view of the group, with the
 		// user in it.
@@ -156,6 +161,13 @@ func (s *Session) joinByLink(ctx context.Context, code string) (string, error) {
 		g = &cp
 	}
 	return s.announceJoined(jid, g)
+}
+
+// requestSent is the refusal of a join that sent the group's admins a
+// request: the room comes once they let the user in (WhatsApp then adds
+// them, as to any group).
+func requestSent(title string) error {
+	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: your request to join %s is sent: the group's admins must approve it, and its room comes when they do", title)
 }
 
 // announceJoined sends the gateway the group g the user is in, for its
