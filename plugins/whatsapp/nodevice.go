@@ -75,6 +75,12 @@ func (noDevice) UpdateGroupParticipants(context.Context, types.JID, []types.JID,
 func (noDevice) CreateGroup(context.Context, whatsmeow.ReqCreateGroup) (*types.GroupInfo, error) {
 	return nil, errNoDevice
 }
+func (noDevice) GetGroupInfoFromLink(context.Context, string) (*types.GroupInfo, error) {
+	return nil, errNoDevice
+}
+func (noDevice) JoinGroupWithLink(context.Context, string) (types.JID, error) {
+	return types.EmptyJID, errNoDevice
+}
 func (noDevice) IsOnWhatsApp(context.Context, []string) ([]types.IsOnWhatsAppResponse, error) {
 	return nil, errNoDevice
 }
