@@ -33,25 +33,20 @@ func (t *transport) cmdCreateGroup(ctx context.Context, st *wire.Stanza, user, s
 	if s == nil {
 		return
 	}
-	if !t.host.Caps().GetFeatures().GetCreateChat() {
-		t.done(ctx, st, node, sid, "error", t.displayName()+" does not let the gateway create groups.")
-		return
-	}
 	if sess == nil {
+		if !t.host.Caps().GetFeatures().GetCreateChat() {
+			t.done(ctx, st, node, sid, "error", t.displayName()+" does not let the gateway create groups.")
+			return
+		}
 		t.send(ctx, t.createGroupForm(st, node, user, s).Bytes())
 		return
 	}
 	t.adhoc.drop(sid)
-	name := strings.TrimSpace(formValues(cmd)["name"])
-	if name == "" {
-		t.done(ctx, st, node, sid, "error", "A group needs a name.")
-		return
-	}
 	var members, unknown []string
 	for _, v := range formMulti(cmd, "members") {
-		if id, ok := t.contactOf(v); ok && !slices.Contains(members, id) {
+		if id, ok := t.contactOf(v); ok {
 			members = append(members, id)
-		} else if !ok {
+		} else {
 			unknown = append(unknown, v)
 		}
 	}
@@ -59,14 +54,38 @@ func (t *transport) cmdCreateGroup(ctx context.Context, st *wire.Stanza, user, s
 		t.done(ctx, st, node, sid, "error", "Not contacts on "+t.displayName()+": "+strings.Join(unknown, ", ")+".")
 		return
 	}
+	s.createGroup(ctx, "create-group-"+sid, formValues(cmd)["name"], members, func(text string, ok bool) {
+		typ := "info"
+		if !ok {
+			typ = "error"
+		}
+		t.done(ctx, st, node, sid, typ, text)
+	})
+}
+
+// createGroup asks the network for a group named name with the contacts
+// members (user IDs), under txn: a resend after a plugin restart creates
+// nothing twice. done hears the outcome in words, once: ok is false for
+// a refusal.
+func (s *session) createGroup(ctx context.Context, txn, name string, members []string, done func(text string, ok bool)) {
+	t := s.t
+	if !t.host.Caps().GetFeatures().GetCreateChat() {
+		done(t.displayName()+" does not let the gateway create groups.", false)
+		return
+	}
+	name = strings.TrimSpace(name)
+	if name == "" {
+		done("A group needs a name.", false)
+		return
+	}
+	slices.Sort(members)
+	members = slices.Compact(members)
 	ctx = context.WithoutCancel(ctx)
-	t.log.Info("creating a group", "user", user, "members", len(members))
-	// The command session's ID as the txn: a resend after a plugin
-	// restart does not create a second group.
-	t.host.Send(&pb.Command{LoginId: s.LoginID(), TxnId: "create-group-" + sid, Action: &pb.Command_Create{Create: &pb.CreateChat{Name: name, MemberIds: members}}},
+	t.log.Info("creating a group", "user", s.user, "members", len(members))
+	t.host.Send(&pb.Command{LoginId: s.LoginID(), TxnId: txn, Action: &pb.Command_Create{Create: &pb.CreateChat{Name: name, MemberIds: members}}},
 		func(res *pb.CommandResult) {
 			if res.Error != nil {
-				t.done(ctx, st, node, sid, "error", "Creating the group failed: "+res.Error.Text)
+				done("Creating the group failed: "+res.Error.Text, false)
 				return
 			}
 			// The result comes apart from the events: the room may not
@@ -74,12 +93,77 @@ func (t *transport) cmdCreateGroup(ctx context.Context, st *wire.Stanza, user, s
 			go func() {
 				r := s.awaitRoom(ctx, res.ChatId, joinWait)
 				if r == nil {
-					t.done(ctx, st, node, sid, "info", "The group "+name+" was created on "+t.displayName()+"; its room comes when the network describes it.")
+					done("The group "+name+" was created on "+t.displayName()+"; its room comes when the network describes it.", true)
 					return
 				}
-				t.done(ctx, st, node, sid, "info", "The group "+r.displayName()+" was created: its room is "+r.jid+".")
+				done("The group "+r.displayName()+" was created: its room is "+r.jid+".", true)
 			}()
 		})
+}
+
+// chatCreateGroup is the chat command "create-group NAME: CONTACT,
+// CONTACT...", for clients without ad-hoc commands; a contact is named
+// by its address, its name or its ID on the network.
+func (t *transport) chatCreateGroup(ctx context.Context, user, arg string, say func(string)) {
+	s := t.session(user)
+	if s == nil {
+		say("You are not logged in to " + t.displayName() + ".")
+		return
+	}
+	name, list := arg, ""
+	if i := strings.LastIndex(arg, ":"); i >= 0 {
+		name, list = arg[:i], arg[i+1:]
+	}
+	var names []string
+	for _, w := range strings.Split(list, ",") {
+		if w = strings.TrimSpace(w); w != "" {
+			names = append(names, w)
+		}
+	}
+	members, problems := t.contactsNamed(s, names)
+	if len(problems) > 0 {
+		say(strings.Join(problems, "\n"))
+		return
+	}
+	s.createGroup(ctx, "create-group-"+t.newID(), name, members, func(text string, _ bool) { say(text) })
+}
+
+// contactsNamed finds the contacts names name: each by its address on
+// the gateway, its user ID, or its name (any case) when one contact has
+// it; problems says what names no one, or several.
+func (t *transport) contactsNamed(s *session, names []string) (ids, problems []string) {
+	var ps []store.Puppet
+	if len(names) > 0 {
+		var err error
+		if ps, err = t.db.ListPuppets(t.name, s.LoginID()); err != nil {
+			return nil, []string{"Your contacts could not be read: " + errText(err)}
+		}
+	}
+	for _, n := range names {
+		if id, ok := t.contactOf(n); ok {
+			ids = append(ids, id)
+			continue
+		}
+		var found []string
+		for _, p := range ps {
+			if p.UserID == n {
+				found = []string{p.UserID}
+				break
+			}
+			if strings.EqualFold(p.Name, n) {
+				found = append(found, p.UserID)
+			}
+		}
+		switch len(found) {
+		case 1:
+			ids = append(ids, found[0])
+		case 0:
+			problems = append(problems, "No contact is named "+n+".")
+		default:
+			problems = append(problems, "Several contacts are named "+n+" ("+strings.Join(found, ", ")+"): name them by address or ID.")
+		}
+	}
+	return ids, problems
 }
 
 // createGroupForm is the command's form: a name, and the members among

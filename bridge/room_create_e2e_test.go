@@ -115,3 +115,34 @@ func TestRoomCreateWithoutFeature(t *testing.T) {
 		t.Fatalf("create-group without the feature: %s", r.XML)
 	}
 }
+
+// TestRoomCreateByChat: in the gateway's chat, for clients without ad-hoc
+// commands, "create-group NAME: CONTACT, ..." names contacts by name,
+// address or ID; a name no contact has is said, and nothing is created.
+func TestRoomCreateByChat(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	sendChat(t, alice, domain, "help")
+	if st := nextMessage(t, alice, domain, timeout); !strings.Contains(st.Body, "create-group NAME: CONTACT") {
+		t.Fatalf("help lacks create-group: %s", st.Body)
+	}
+	sendChat(t, alice, domain, "create-group Book club: echo two, Nobody")
+	if st := nextMessage(t, alice, domain, timeout); st.Body != "No contact is named Nobody." {
+		t.Fatalf("an unknown contact: %s", st.XML)
+	}
+	sendChat(t, alice, domain, "create-group Book club: echo two, echo-3@"+domain+", echo-1")
+	st := nextMessage(t, alice, domain, timeout)
+	if !strings.HasPrefix(st.Body, "The group Book club was created: its room is ") {
+		t.Fatalf("create-group by chat: %s", st.XML)
+	}
+	roomJID := strings.TrimSuffix(strings.TrimPrefix(st.Body, "The group Book club was created: its room is "), ".")
+	if _, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && strings.Contains(s.XML, "jabber:x:conference") && strings.Contains(s.XML, roomJID)
+	}); err != nil {
+		t.Fatalf("no invitation to %s: %v", roomJID, err)
+	}
+	d, dst := getDiscoInfo(t, alice, roomJID, "")
+	if dst.Type != "result" || !isMUC(d) || d.Identities[0].Name != "Book club" {
+		t.Fatalf("disco#info of the new room: %s", dst.XML)
+	}
+}

@@ -59,6 +59,9 @@ type Client interface {
 	SetGroupName(ctx context.Context, jid types.JID, name string) error
 	SetGroupTopic(ctx context.Context, jid types.JID, previousID, newID, topic string) error
 	UpdateGroupParticipants(ctx context.Context, jid types.JID, participantChanges []types.JID, action whatsmeow.ParticipantChange) ([]types.GroupParticipant, error)
+	// CreateGroup answers with the new group as WhatsApp has it; the
+	// participants it would not add carry an error code.
+	CreateGroup(ctx context.Context, req whatsmeow.ReqCreateGroup) (*types.GroupInfo, error)
 
 	// Contacts.
 	IsOnWhatsApp(ctx context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error)

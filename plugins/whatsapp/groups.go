@@ -33,6 +33,9 @@ func (s *Session) chatOf(g *types.GroupInfo) *pb.Chat {
 	}
 	selfAdmin := false
 	for _, p := range g.Participants {
+		if notAdded(p) {
+			continue // refused at the group's creation: not in it
+		}
 		m := s.memberOf(p)
 		if p.JID.User == own.User || p.PhoneNumber.User == own.User || (!ownLID.IsEmpty() && p.LID.User == ownLID.User) {
 			m.IsSelf, m.UserId = true, s.login.LoginID

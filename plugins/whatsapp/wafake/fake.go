@@ -70,8 +70,9 @@ type Client struct {
 	users     map[string]types.JID // phone digits -> JID, for IsOnWhatsApp
 	pictures  map[types.JID]*types.ProfilePictureInfo
 	nextID    int
-	unlinked  bool  // WhatsApp heard the logout
-	phone     phone // the phone's side of history on demand (phone.go)
+	unlinked  bool     // WhatsApp heard the logout
+	phone     phone    // the phone's side of history on demand (phone.go)
+	creating  creating // group creations (create.go)
 	// ConnectErr, when set, is what Connect returns.
 	ConnectErr error
 	// SendErr, when set, is what SendMessage returns.
