@@ -47,6 +47,10 @@ type room struct {
 	nicks       *muc.Nicks
 	selfNick    string          // the user's nick; "" until the first join
 	selfID      string          // the user's own member ID, when the network marked it (room_nick.go)
+	// The user's own affiliation and role, as the network's member list
+	// says (zero: member, participant).
+	selfAff  pb.Affiliation
+	selfRole pb.Role
 	joined      map[string]bool // the user's resources in the room
 	avatarID    string          // the network's ID of the group's picture (room_avatar.go)
 	avatarHash  string          // its SHA-1, "" until fetched or when none
@@ -203,6 +207,7 @@ func (s *session) updateRoom(ctx context.Context, r *room, c *pb.Chat, show bool
 	for _, m := range c.Members {
 		if s.isSelfLocked(r, m, marked) {
 			out = append(out, s.takeSelfLocked(r, m, show)...) // room_nick.go
+			out = append(out, s.takeStandingLocked(r, m, show)...)
 			continue
 		}
 		if m.UserId == "" || seen[m.UserId] {

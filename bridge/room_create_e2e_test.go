@@ -78,6 +78,10 @@ func TestRoomCreateByCommand(t *testing.T) {
 		}
 		if st.Name == "presence" {
 			occupants = append(occupants, nick(st.From))
+			// The user created it: its owner, as the network says.
+			if strings.Contains(st.XML, `code="110"`) && (!strings.Contains(st.XML, `affiliation="owner"`) || !strings.Contains(st.XML, `role="moderator"`)) {
+				t.Errorf("the creator's self-presence: %s", st.XML)
+			}
 		}
 		if strings.Contains(st.XML, "<subject") {
 			if !strings.Contains(st.XML, "Welcome to Picnic") {

@@ -167,3 +167,41 @@ func TestRoomReadMarker(t *testing.T) {
 		}
 	}
 }
+
+// The user's own standing is the network's: made admin (a role change of
+// their own member) and made owner (a chat update) reach each joined
+// resource as a self-presence with the new affiliation and role; the
+// same standing again says nothing, and a rename keeps it.
+func TestRoomOwnStanding(t *testing.T) {
+	tr, s, r := roomFixture(t)
+	ctx := context.Background()
+	self := func() string {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		me := s.selfOccupantLocked(r)
+		return me.Affiliation + "/" + me.Role
+	}
+	if got := self(); got != "member/participant" {
+		t.Fatalf("standing before: %s", got)
+	}
+	admin := &pb.Member{UserId: "alice-echo", IsSelf: true, Affiliation: pb.Affiliation_AFFILIATION_ADMIN, Role: pb.Role_ROLE_MODERATOR}
+	out := tr.renderRoom(ctx, delivery{ev: groupEv(&pb.MemberEvent{Kind: pb.MemberEvent_KIND_ROLE_CHANGED, Member: admin})}, s)
+	allHave(t, "made admin", out, 2, `code="110"`, `affiliation="admin"`, `role="moderator"`, `from="g1@echo.localhost/Alice"`)
+	if out := tr.renderRoom(ctx, delivery{ev: groupEv(&pb.MemberEvent{Kind: pb.MemberEvent_KIND_ROLE_CHANGED, Member: admin})}, s); len(out) != 0 {
+		t.Errorf("the same standing again: %q", out)
+	}
+	if out := tr.renderRoom(ctx, delivery{ev: groupEv(&pb.MemberEvent{Kind: pb.MemberEvent_KIND_RENAMED, Member: &pb.Member{UserId: "alice-echo", IsSelf: true, Nick: "Ali"}})}, s); len(out) == 0 || self() != "admin/moderator" {
+		t.Errorf("a rename changed the standing to %s (%q)", self(), out)
+	}
+	out = s.updateRoom(ctx, r, &pb.Chat{ChatId: "g1", Type: pb.ChatType_CHAT_TYPE_GROUP, Name: "G",
+		Members: []*pb.Member{{UserId: "alice-echo", IsSelf: true, Nick: "Ali", Affiliation: pb.Affiliation_AFFILIATION_OWNER, Role: pb.Role_ROLE_MODERATOR},
+			{UserId: "echo-1", Nick: "One"}, {UserId: "echo-2", Nick: "Two"}}}, true)
+	allHave(t, "made owner", out, 2, `code="110"`, `affiliation="owner"`)
+	// Read-only for others, the group's owner still posts.
+	r.mu.Lock()
+	r.readOnly = true
+	r.mu.Unlock()
+	if got := self(); got != "owner/moderator" {
+		t.Errorf("an owner of a read-only group: %s", got)
+	}
+}

@@ -118,25 +118,51 @@ func (s *session) takeSelfLocked(r *room, m *pb.Member, show bool) [][]byte {
 	return out
 }
 
-// selfOccupantLocked is the user's own occupant, as a join shows it.
+// selfOccupantLocked is the user's own occupant, as a join shows it: the
+// affiliation and role the network gives the user (an owner of a group
+// they created, an admin), so that clients offer what the user may do;
+// a visitor where the user may not post.
 func (s *session) selfOccupantLocked(r *room) muc.Occupant {
-	me := muc.Occupant{Nick: r.ownNickLocked(s), JID: s.user, Affiliation: muc.AffMember, Role: muc.RoleParticipant,
+	me := muc.Occupant{Nick: r.ownNickLocked(s), JID: s.user, Affiliation: muc.Affiliation(r.selfAff), Role: muc.Role(r.selfRole),
 		OccupantID: s.selfOccupantID(r)}
-	if r.readOnly || r.typ == pb.ChatType_CHAT_TYPE_CHANNEL {
+	if (r.readOnly || r.typ == pb.ChatType_CHAT_TYPE_CHANNEL) && r.selfRole != pb.Role_ROLE_MODERATOR {
 		me.Role = muc.RoleVisitor
 	}
 	return me
 }
 
+// takeStandingLocked takes the user's affiliation and role from their own
+// member entry; with show, a change is a self-presence to each joined
+// resource (XEP-0045 §9.7: an occupant's new standing). Call with r.mu
+// held.
+func (s *session) takeStandingLocked(r *room, m *pb.Member, show bool) [][]byte {
+	if m.GetAffiliation() == r.selfAff && m.GetRole() == r.selfRole {
+		return nil
+	}
+	r.selfAff, r.selfRole = m.GetAffiliation(), m.GetRole()
+	if !show {
+		return nil
+	}
+	me := s.selfOccupantLocked(r)
+	var out [][]byte
+	for _, res := range r.resourcesLocked() {
+		out = append(out, muc.SelfPresence(r.jid, s.user+"/"+res, me, false))
+	}
+	return out
+}
+
 // selfMemberEvent is a MemberEvent of the user's own member: a rename is
-// the user's new nick; the rest of the user's standing comes as
-// ChatRemoved or a chat update.
+// the user's new nick, a role change their new standing; the rest comes
+// as ChatRemoved or a chat update.
 func (s *session) selfMemberEvent(r *room, me *pb.MemberEvent) [][]byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if me.Kind != pb.MemberEvent_KIND_RENAMED {
 		if m := me.GetMember(); m.GetIsSelf() && m.GetUserId() != "" {
 			r.selfID = m.UserId
+		}
+		if me.Kind == pb.MemberEvent_KIND_ROLE_CHANGED {
+			return s.takeStandingLocked(r, me.GetMember(), true) // made admin, or no longer
 		}
 		return nil
 	}
