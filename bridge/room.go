@@ -35,22 +35,22 @@ type room struct {
 	chatID string
 	jid    string // the room's bare JID
 
-	mu          sync.Mutex
-	typ         pb.ChatType
-	name        string
-	subject     string
-	subjectBy   string // member ID of who set it ("" unknown)
-	subjectAt   time.Time
-	readOnly    bool
-	members     map[string]*pb.Member // by user ID; the user's own entry is not among them
-	names       map[string]string     // network name of members without a group nick, by user ID
-	nicks       *muc.Nicks
-	selfNick    string          // the user's nick; "" until the first join
-	selfID      string          // the user's own member ID, when the network marked it (room_nick.go)
+	mu        sync.Mutex
+	typ       pb.ChatType
+	name      string
+	subject   string
+	subjectBy string // member ID of who set it ("" unknown)
+	subjectAt time.Time
+	readOnly  bool
+	members   map[string]*pb.Member // by user ID; the user's own entry is not among them
+	names     map[string]string     // network name of members without a group nick, by user ID
+	nicks     *muc.Nicks
+	selfNick  string // the user's nick; "" until the first join
+	selfID    string // the user's own member ID, when the network marked it (room_nick.go)
 	// The user's own affiliation and role, as the network's member list
 	// says (zero: member, participant).
-	selfAff  pb.Affiliation
-	selfRole pb.Role
+	selfAff     pb.Affiliation
+	selfRole    pb.Role
 	joined      map[string]bool // the user's resources in the room
 	avatarID    string          // the network's ID of the group's picture (room_avatar.go)
 	avatarHash  string          // its SHA-1, "" until fetched or when none
