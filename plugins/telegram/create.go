@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/gotd/td/tg"
-	"github.com/gotd/td/tgerr"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -42,7 +41,7 @@ func (s *Session) CreateChat(ctx context.Context, _ sdk.Call, cc *pb.CreateChat)
 	}
 	res, err := api.MessagesCreateChat(ctx, &tg.MessagesCreateChatRequest{Users: users, Title: title})
 	if err != nil {
-		return "", createErr(err)
+		return "", cmdErr("create the group", err)
 	}
 	if e, ok := res.Updates.(interface {
 		GetUsers() []tg.UserClass
@@ -93,26 +92,4 @@ func (s *Session) newMembers(ids []string) ([]tg.InputUserClass, error) {
 		out = append(out, in)
 	}
 	return out, nil
-}
-
-// createRefusals are Telegram's refusals of a new group, in words for
-// the user; the rest are cmdErr's.
-var createRefusals = map[string]struct {
-	code pb.ErrorCode
-	text string
-}{
-	"CHAT_TITLE_EMPTY": {pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "Telegram finds the name empty: give the group a name"},
-	"USERS_TOO_FEW":    {pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "Telegram wants at least one other member in a new group"},
-	"USER_RESTRICTED":  {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "Telegram limits this account (reported for spam): it may not create groups for now; @SpamBot in Telegram says until when"},
-}
-
-// createErr is a refused messages.createChat as the gateway shows it.
-func createErr(err error) error {
-	const what = "create the group"
-	if e, ok := tgerr.As(err); ok {
-		if x, ok := createRefusals[e.Type]; ok {
-			return sdk.Errorf(x.code, "telegram: %s: %s (%s)", what, x.text, e.Type)
-		}
-	}
-	return cmdErr(what, err)
 }
