@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"sync/atomic"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -26,10 +27,14 @@ type heldRecord struct {
 	seq atomic.Uint64 // 0: not recorded
 }
 
-// newHeldRecord is what to record of a one-to-one message if it is held.
+// newHeldRecord is what to record of a new message if it is held: one
+// to a contact, or to a room (m.sent set: its result is reflected).
 func (s *session) newHeldRecord(st *wire.Stanza, chatID, txn string, m userMessage) *heldRecord {
+	var w wire.Writer
+	w.Element(&st.Element)
 	return &heldRecord{t: s.t, h: store.HeldMessage{LoginID: s.LoginID(), ChatID: chatID, UserJID: bareOf(st.From()), To: st.To(),
-		Txn: txn, OriginID: m.originID, ID: m.id, Body: m.body, Receipt: m.receipt, Markable: m.markable}}
+		Txn: txn, OriginID: m.originID, ID: m.id, Body: m.body, Receipt: m.receipt, Markable: m.markable,
+		Room: m.sent != nil, Stanza: w.Bytes()}}
 }
 
 // hold records the message: the plugin is not ready and it waits. Once
@@ -99,11 +104,27 @@ func (t *transport) sentBefore(h store.HeldMessage) bool {
 	return err == nil && sent
 }
 
+// heldRoomWait bounds how long a replayed room message waits for its
+// login's rooms to be known, before it goes without its reflection.
+const heldRoomWait = 30 * time.Second
+
 // replayHeld hands a recorded message to the plugin as sendMessage does a
-// live one; an error goes to the user's bare JID, their resource being
-// unknown now.
+// live one. A room's is reflected there as roomMessage's are, in the
+// order replayed; an error answers the user's stanza, from the room or
+// the contact, to the full JID it came from (the resource may still be
+// there: Prosody drops an error sent to a bare JID).
 func (s *session) replayHeld(ctx context.Context, r *heldRecord, cmd *pb.Command) {
 	t, h := s.t, r.h
+	st := heldStanza(h)
+	var rm *room
+	var tk uint64
+	if h.Room {
+		if rm = s.heldRoom(ctx, h.ChatID); rm != nil {
+			tk = rm.order.take()
+		} else {
+			t.log.Warn("held room message sent without its reflection: the room is not known", "login", h.LoginID, "chat", h.ChatID)
+		}
+	}
 	done := s.startSend(h.LoginID, h.ChatID, h.OriginID, h.ID, recentMsg{text: h.Body, receipt: h.Receipt, markable: h.Markable})
 	txnDone := func() {}
 	if h.Txn != "" {
@@ -111,22 +132,62 @@ func (s *session) replayHeld(ctx context.Context, r *heldRecord, cmd *pb.Command
 	}
 	t.host.Send(cmd, func(res *pb.CommandResult) {
 		defer r.done(ctx)
+		if rm != nil {
+			defer rm.order.done(tk)
+		}
 		defer txnDone()
 		defer done()
 		if res.Error != nil {
-			if reply := heldErrorReply(h, conditionOf(res.Error.Code), res.Error.Text); reply != nil {
+			if reply := heldErrorReply(h, st, conditionOf(res.Error.Code), res.Error.Text); reply != nil {
 				t.send(ctx, reply)
 			}
 			return
 		}
 		t.metrics.MessageToNetwork()
-		s.remember(ctx, sentMsg{chatID: h.ChatID, txn: h.Txn, originID: h.OriginID, id: h.ID}, res)
+		sm := sentMsg{chatID: h.ChatID, txn: h.Txn, originID: h.OriginID, id: h.ID}
+		if rm != nil && st != nil {
+			rm.order.wait(tk, reflectWait)
+			s.reflect(ctx, st, rm, res, &sm)
+			return
+		}
+		s.remember(ctx, sm, res)
 	})
 }
 
-// heldErrorReply is the error reply to a replayed message, to the user's
-// bare JID.
-func heldErrorReply(h store.HeldMessage, cond wire.Condition, text string) []byte {
+// heldRoom is the room a replayed message went to, once the login's rooms
+// are known (the gateway has just started); nil if it is none of them.
+func (s *session) heldRoom(ctx context.Context, chatID string) *room {
+	if r := s.rooms.get(chatID); r != nil {
+		return r
+	}
+	wctx, cancel := context.WithTimeout(ctx, heldRoomWait)
+	defer cancel()
+	if !s.waitRoomsSynced(wctx) {
+		return nil
+	}
+	return s.findRoom(ctx, chatID)
+}
+
+// heldStanza is the user's stanza the record keeps; nil for a record
+// from before it kept one.
+func heldStanza(h store.HeldMessage) *wire.Stanza {
+	if len(h.Stanza) == 0 {
+		return nil
+	}
+	st, err := wire.Parse(string(h.Stanza))
+	if err != nil {
+		return nil
+	}
+	return st
+}
+
+// heldErrorReply is the error reply to a replayed message: to its stanza
+// (st), or, for a record without one, to a stanza built from the record,
+// addressed to the user's bare JID.
+func heldErrorReply(h store.HeldMessage, st *wire.Stanza, cond wire.Condition, text string) []byte {
+	if st != nil {
+		return wire.ErrorReply(st, cond, text)
+	}
 	var w wire.Writer
 	w.Start("message", "").Attr("from", h.UserJID).Attr("to", h.To).Attr("id", h.ID).Attr("type", "chat")
 	if h.OriginID != "" {

@@ -7,15 +7,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"passerelle.im/passerelle/internal/xmpptest"
 )
 
-// TestHeldMessageSurvivesGatewayKill: a message the gateway holds while
-// its plugin cannot start (its binary gone) is recorded; the gateway is
-// killed (SIGKILL) while it holds it, and started again on the same store
-// with the plugin back: the message reaches the network and its echo
-// comes, once. XEP-0114 has no acknowledgement: without the record the
-// server never sends it again.
-func TestHeldMessageSurvivesGatewayKill(t *testing.T) {
+// heldStack is a stack whose gateway runs as a process of its own and
+// whose echo plugin is a copy, which killPluginAndHold takes away.
+func heldStack(t *testing.T) (*stack, string) {
+	t.Helper()
 	plugin := filepath.Join(t.TempDir(), "echo")
 	raw, err := os.ReadFile(echoBin)
 	if err != nil {
@@ -24,21 +23,24 @@ func TestHeldMessageSurvivesGatewayKill(t *testing.T) {
 	if err := os.WriteFile(plugin, raw, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	s := newStack(t, stackOptions{process: true, plugin: plugin})
-	alice := registered(t, s, "alice")
-	echoOK(t, alice, "before", timeout)
+	return newStack(t, stackOptions{process: true, plugin: plugin}), plugin
+}
 
-	// The plugin dies and cannot start again: what alice sends now waits.
+// killWhileHeld kills the plugin, which cannot start again (its binary
+// gone), so that what send sends waits; once the gateway read it (and
+// logged that it held it, or 3 s passed: without a record the message
+// is held all the same, for 5 s), the gateway is killed (SIGKILL), and
+// started again on the same store with the plugin back.
+func killWhileHeld(t *testing.T, s *stack, plugin string, send func() string) {
+	t.Helper()
 	gone := plugin + ".gone"
 	if err := os.Rename(plugin, gone); err != nil {
 		t.Fatal(err)
 	}
 	s.killPlugin()
 	s.logs.waitLog(t, `msg="transport plugin stopped; restarting"`, timeout)
-	id := sendChat(t, alice, "bob@"+domain, "held")
+	id := send()
 	s.logs.waitLog(t, "id="+id+"\n", timeout)
-	// With the record, the gateway logs it; without, the message is held
-	// all the same (5 s): this wait is shorter.
 	deadline := time.Now().Add(3 * time.Second)
 	for !strings.Contains(s.logs.String(), `msg="message held for the plugin"`) && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
@@ -56,6 +58,20 @@ func TestHeldMessageSurvivesGatewayKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.start()
+}
+
+// TestHeldMessageSurvivesGatewayKill: a message the gateway holds while
+// its plugin cannot start (its binary gone) is recorded; the gateway is
+// killed (SIGKILL) while it holds it, and started again on the same store
+// with the plugin back: the message reaches the network and its echo
+// comes, once. XEP-0114 has no acknowledgement: without the record the
+// server never sends it again.
+func TestHeldMessageSurvivesGatewayKill(t *testing.T) {
+	s, plugin := heldStack(t)
+	alice := registered(t, s, "alice")
+	echoOK(t, alice, "before", timeout)
+
+	killWhileHeld(t, s, plugin, func() string { return sendChat(t, alice, "bob@"+domain, "held") })
 
 	// The echo of "before" may come again, with its id: the killed
 	// gateway may not have seen the server confirm it (outbox).
@@ -70,5 +86,65 @@ func TestHeldMessageSurvivesGatewayKill(t *testing.T) {
 	sendChat(t, alice, "bob@"+domain, "after")
 	if st := nextMessage(t, alice, "bob@"+domain, 30*time.Second); st.Body != "after" {
 		t.Fatalf("after the held message's echo: %s, want the echo of the next one", st.XML)
+	}
+}
+
+// TestHeldRoomMessageSurvivesGatewayKill is the same for a message to a
+// room: the gateway killed while it holds it sends it at its next start,
+// and reflects it into the room's archive with its ids: after joining
+// again, the user finds their message and Echo One's repeat of it, once
+// each, in the history or live.
+func TestHeldRoomMessageSurvivesGatewayKill(t *testing.T) {
+	s, plugin := heldStack(t)
+	alice := roomUser(t, s, "alice")
+	self := nick(join(t, alice, "a", "").self.From)
+	groupchat(t, alice, "before")
+	roomMessage(t, alice, "Echo One", "before")
+	roomMessage(t, alice, self, "before")
+
+	var id string
+	killWhileHeld(t, s, plugin, func() string { id = groupchat(t, alice, "held"); return id })
+
+	// Joined again once the gateway knows the room once more: until then
+	// the self-ping says not-acceptable (not joined) only once it does.
+	s.waitGateway(alice)
+	ping := `<iq type='get' to='` + room + `/` + self + `'><ping xmlns='urn:xmpp:ping'/></iq>`
+	for deadline := time.Now().Add(timeout); ; time.Sleep(100 * time.Millisecond) {
+		st, err := alice.IQ(ctxT(t), ping)
+		if err == nil && st.Err != nil && st.Err.Condition == "not-acceptable" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("self-ping after the restart: want not-acceptable, got %v %s", err, st.XML)
+		}
+	}
+	j := join(t, alice, "a", `<history maxstanzas='50'/>`)
+	seen := map[string][]xmpptest.Stanza{} // "held" by nick: history first, then live
+	for _, h := range j.history {
+		if h.Body == "held" {
+			seen[nick(h.From)] = append(seen[nick(h.From)], h)
+		}
+	}
+	for _, who := range []string{"Echo One", self} {
+		if len(seen[who]) == 0 {
+			seen[who] = append(seen[who], roomMessage(t, alice, who, "held"))
+		}
+	}
+	if refl := seen[self][0]; !strings.Contains(refl.XML, `<origin-id xmlns="urn:xmpp:sid:0" id="`+id+`"`) {
+		t.Errorf("the held message's reflection without its origin-id %s: %s", id, refl.XML)
+	}
+	// Once: everything up to the repeat of the next message, and the
+	// history, hold one of each.
+	groupchat(t, alice, "after")
+	roomMessage(t, alice, "Echo One", "after")
+	for _, st := range alice.Pending() {
+		if st.Name == "message" && bareJID(st.From) == room && st.Body == "held" {
+			seen[nick(st.From)] = append(seen[nick(st.From)], st)
+		}
+	}
+	for who, sts := range seen {
+		if len(sts) != 1 || sts[0].Type == "error" {
+			t.Errorf("%s's %q after the restart: %d times, want once: %v", who, "held", len(sts), sts)
+		}
 	}
 }

@@ -526,14 +526,13 @@ func (t *transport) recordTxn(ctx context.Context, loginID, txn string) {
 func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn string, m userMessage, cmd *pb.Command, file string, txnDone func()) {
 	t := s.t
 	done := s.startSend(s.LoginID(), chatID, m.originID, m.id, recentMsg{text: m.body, receipt: m.receipt, markable: m.markable})
-	// A one-to-one message without a file is recorded if it must wait
-	// for the plugin (held.go); a room's, whose result goes to its
-	// reflection, and a file's are not. Nothing of the record is built
-	// unless the message waits: hold runs before the command is on the
-	// stream, the result handler after.
+	// A message without a file, to a contact or a room, is recorded if
+	// it must wait for the plugin (held.go); a file's is not. Nothing of
+	// the record is built unless the message waits: hold runs before the
+	// command is on the stream, the result handler after.
 	var held *heldRecord
 	var hold func()
-	if m.sent == nil && file == "" {
+	if file == "" {
 		hold = func() {
 			if held == nil {
 				held = s.newHeldRecord(st, chatID, txn, m)
