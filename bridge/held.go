@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/proto"
+	"mellium.im/xmpp/jid"
 
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -48,6 +49,7 @@ func (r *heldRecord) hold(ctx context.Context, cmd *pb.Command) {
 	if h.Command, err = proto.Marshal(cmd); err == nil {
 		var seq uint64
 		if seq, err = r.t.db.PutHeld(context.WithoutCancel(ctx), r.t.name, h); err == nil {
+			r.t.heldQ.own(seq)
 			r.seq.Store(seq)
 			r.t.log.Debug("message held for the plugin", "login", h.LoginID, "txn", h.Txn)
 			return
@@ -59,15 +61,14 @@ func (r *heldRecord) hold(ctx context.Context, cmd *pb.Command) {
 // done forgets the record: the plugin answered.
 func (r *heldRecord) done(ctx context.Context) {
 	if seq := r.seq.Load(); seq != 0 {
-		if err := r.t.db.DeleteHeld(context.WithoutCancel(ctx), r.t.name, seq); err != nil {
-			r.t.log.Warn("held message record not removed", "err", err)
-		}
+		r.t.deleteHeld(ctx, seq)
 	}
 }
 
 // replayHeld sends again, once per start of the gateway, the messages
-// recorded as held by an earlier process, in the order they were held.
-// The plugin is ready.
+// recorded as held by an earlier process, in the order they were held
+// (read, for those that waited behind one: held_queue.go). The plugin is
+// ready. This process's own records are left to their live handling.
 func (t *transport) replayHeld(ctx context.Context) {
 	if !t.heldReplayed.CompareAndSwap(false, true) {
 		return
@@ -78,6 +79,9 @@ func (t *transport) replayHeld(ctx context.Context) {
 		return
 	}
 	for _, h := range hs {
+		if t.heldQ.isMine(h.Seq) {
+			continue
+		}
 		r := &heldRecord{t: t, h: h}
 		r.seq.Store(h.Seq)
 		s := t.sessionOf(h.LoginID)
@@ -85,6 +89,16 @@ func (t *transport) replayHeld(ctx context.Context) {
 		switch err := proto.Unmarshal(h.Command, cmd); {
 		case s == nil:
 			t.log.Info("held message of a login that is gone dropped", "login", h.LoginID)
+		case len(h.Command) == 0 && len(h.Stanza) > 0:
+			// Read, not yet handled, when the gateway stopped.
+			if st := heldStanza(h); st != nil && bareOf(st.From()) == s.user {
+				t.log.Info("handling a message that waited when the gateway stopped", "login", h.LoginID, "id", st.ID())
+				t.adoptQueued(st, h.Seq)
+				s.replayStanza(ctx, st, h)
+				t.handledQueued(ctx, st)
+				continue
+			}
+			t.log.Error("waiting message unreadable; dropped", "login", h.LoginID)
 		case err != nil:
 			t.log.Error("held message unreadable; dropped", "login", h.LoginID, "err", err)
 		case h.Txn != "" && t.sentBefore(h):
@@ -152,6 +166,24 @@ func (s *session) replayHeld(ctx context.Context, r *heldRecord, cmd *pb.Command
 		}
 		s.remember(ctx, sm, res)
 	})
+}
+
+// replayStanza handles a recorded stanza as if just read from the user,
+// but for a room's join: the gateway's restart forgot it.
+func (s *session) replayStanza(ctx context.Context, st *wire.Stanza, h store.HeldMessage) {
+	m := parseUserMessage(st)
+	if h.Room {
+		if r := s.heldRoom(ctx, h.ChatID); r != nil {
+			s.roomSend(ctx, st, r, m, true)
+			return
+		}
+		s.t.log.Warn("waiting room message sent without its reflection: the room is not known", "login", h.LoginID, "chat", h.ChatID)
+	}
+	to, err := jid.Parse(st.To())
+	if err != nil {
+		return
+	}
+	s.userMessage(ctx, st, m, true, to)
 }
 
 // heldRoom is the room a replayed message went to, once the login's rooms

@@ -3,6 +3,7 @@ package bridge_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -27,11 +28,12 @@ func heldStack(t *testing.T) (*stack, string) {
 }
 
 // killWhileHeld kills the plugin, which cannot start again (its binary
-// gone), so that what send sends waits; once the gateway read it (and
-// logged that it held it, or 3 s passed: without a record the message
-// is held all the same, for 5 s), the gateway is killed (SIGKILL), and
-// started again on the same store with the plugin back.
-func killWhileHeld(t *testing.T, s *stack, plugin string, send func() string) {
+// gone), so that what send sends waits; once the gateway read the first
+// message (and logged that it held it, and recorded the others waiting
+// behind it, or 3 s passed: without a record the message is held all
+// the same, for 5 s), the gateway is killed (SIGKILL), and started
+// again on the same store with the plugin back.
+func killWhileHeld(t *testing.T, s *stack, plugin string, send func() []string) {
 	t.Helper()
 	gone := plugin + ".gone"
 	if err := os.Rename(plugin, gone); err != nil {
@@ -39,10 +41,18 @@ func killWhileHeld(t *testing.T, s *stack, plugin string, send func() string) {
 	}
 	s.killPlugin()
 	s.logs.waitLog(t, `msg="transport plugin stopped; restarting"`, timeout)
-	id := send()
-	s.logs.waitLog(t, "id="+id+"\n", timeout)
-	deadline := time.Now().Add(3 * time.Second)
-	for !strings.Contains(s.logs.String(), `msg="message held for the plugin"`) && time.Now().Before(deadline) {
+	ids := send()
+	s.logs.waitLog(t, "id="+ids[0]+"\n", timeout)
+	recorded := func() bool {
+		logs := s.logs.String()
+		for _, id := range ids[1:] {
+			if !regexp.MustCompile(`msg="message waiting for the plugin recorded" login=\S+ id=` + regexp.QuoteMeta(id) + "\n").MatchString(logs) {
+				return false
+			}
+		}
+		return strings.Contains(logs, `msg="message held for the plugin"`)
+	}
+	for deadline := time.Now().Add(3 * time.Second); !recorded() && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
 	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -71,7 +81,7 @@ func TestHeldMessageSurvivesGatewayKill(t *testing.T) {
 	alice := registered(t, s, "alice")
 	echoOK(t, alice, "before", timeout)
 
-	killWhileHeld(t, s, plugin, func() string { return sendChat(t, alice, "bob@"+domain, "held") })
+	killWhileHeld(t, s, plugin, func() []string { return []string{sendChat(t, alice, "bob@"+domain, "held")} })
 
 	// The echo of "before" may come again, with its id: the killed
 	// gateway may not have seen the server confirm it (outbox).
@@ -103,7 +113,7 @@ func TestHeldRoomMessageSurvivesGatewayKill(t *testing.T) {
 	roomMessage(t, alice, self, "before")
 
 	var id string
-	killWhileHeld(t, s, plugin, func() string { id = groupchat(t, alice, "held"); return id })
+	killWhileHeld(t, s, plugin, func() []string { id = groupchat(t, alice, "held"); return []string{id} })
 
 	// Joined again once the gateway knows the room once more: until then
 	// the self-ping says not-acceptable (not joined) only once it does.
@@ -146,5 +156,42 @@ func TestHeldRoomMessageSurvivesGatewayKill(t *testing.T) {
 		if len(sts) != 1 || sts[0].Type == "error" {
 			t.Errorf("%s's %q after the restart: %d times, want once: %v", who, "held", len(sts), sts)
 		}
+	}
+}
+
+// TestQueuedMessagesSurviveGatewayKill: the messages the user sends to
+// a contact behind one the gateway holds wait in the chat's queue; they
+// are recorded too, and after the gateway is killed and started again
+// reach the network in the order sent, after the held one, once each.
+func TestQueuedMessagesSurviveGatewayKill(t *testing.T) {
+	s, plugin := heldStack(t)
+	alice := registered(t, s, "alice")
+	echoOK(t, alice, "before", timeout)
+
+	bodies := []string{"held", "queued 1", "queued 2", "queued 3"}
+	killWhileHeld(t, s, plugin, func() []string {
+		var ids []string
+		for _, b := range bodies {
+			ids = append(ids, sendChat(t, alice, "bob@"+domain, b))
+		}
+		return ids
+	})
+
+	var got []string
+	for len(got) < len(bodies) {
+		st := nextMessage(t, alice, "bob@"+domain, 30*time.Second)
+		if st.Type == "error" {
+			t.Fatalf("after the restart, with %q so far: %s", got, st.XML)
+		}
+		if st.Body != "before" { // its echo may come again (outbox)
+			got = append(got, st.Body)
+		}
+	}
+	if strings.Join(got, "|") != strings.Join(bodies, "|") {
+		t.Fatalf("echoes after the restart: %q, want %q", got, bodies)
+	}
+	sendChat(t, alice, "bob@"+domain, "after")
+	if st := nextMessage(t, alice, "bob@"+domain, 30*time.Second); st.Body != "after" {
+		t.Fatalf("after the queued messages' echoes: %s, want the echo of the next one", st.XML)
 	}
 }

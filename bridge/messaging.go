@@ -330,9 +330,18 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 	}
 	if t.host.Caps() == nil {
 		// The plugin has not started yet: what it can do is unknown.
+		// The message, and what waits behind it, is recorded meanwhile
+		// (held_queue.go).
+		if action {
+			t.recordWaiting(ctx, st)
+			t.watchChat(ctx, st)
+		}
 		wctx, cancel := context.WithTimeout(ctx, targetWait)
 		t.host.WaitReady(wctx)
 		cancel()
+		if action {
+			t.unwatchChat(st)
+		}
 		if t.host.Caps() == nil {
 			if action {
 				t.send(ctx, wire.ErrorReply(st, wire.ServiceUnavailable, "the transport plugin is not running; try again shortly"))
@@ -529,15 +538,24 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 	// A message without a file, to a contact or a room, is recorded if
 	// it must wait for the plugin (held.go); a file's is not. Nothing of
 	// the record is built unless the message waits: hold runs before the
-	// command is on the stream, the result handler after.
+	// command is on the stream, the result handler after. One recorded
+	// while it waited in its chat (held_queue.go) keeps that record.
+	// While this worker waits, what its chat queues is recorded too.
 	var held *heldRecord
 	var hold func()
+	wait := chatWait{t: t, st: st, on: true}
+	defer wait.end()
 	if file == "" {
+		if seq := t.takeQueued(st); seq != 0 {
+			held = &heldRecord{t: t}
+			held.seq.Store(seq)
+		}
 		hold = func() {
 			if held == nil {
 				held = s.newHeldRecord(st, chatID, txn, m)
 			}
 			held.hold(ctx, cmd)
+			wait.held(ctx)
 		}
 	}
 	t.host.SendHolding(cmd, hold, func(r *pb.CommandResult) {
