@@ -73,6 +73,7 @@ func (t *transport) replayHeld(ctx context.Context) {
 	if !t.heldReplayed.CompareAndSwap(false, true) {
 		return
 	}
+	ctx = context.WithValue(ctx, replayKey{}, true) // held_queue.go
 	hs, err := t.db.HeldMessages(t.name)
 	if err != nil {
 		t.log.Error("reading held messages failed", "err", err)
@@ -98,7 +99,7 @@ func (t *transport) replayHeld(ctx context.Context) {
 				t.handledQueued(ctx, st)
 				continue
 			}
-			t.log.Error("waiting message unreadable; dropped", "login", h.LoginID)
+			t.log.Error("waiting message unreadable, or of another user now; dropped", "login", h.LoginID)
 		case err != nil:
 			t.log.Error("held message unreadable; dropped", "login", h.LoginID, "err", err)
 		case h.Txn != "" && t.sentBefore(h):

@@ -28,6 +28,7 @@ type heldQueue struct {
 	mu      sync.Mutex
 	chats   map[chatAddr]*queueWatch
 	recs    map[*wire.Stanza]*queuedRec // recorded, not yet handled
+	nrecs   atomic.Int32                // len(recs): a handled stanza skips the lock at 0
 	// mine are the records this process wrote: its start's replay
 	// leaves them to their live handling.
 	mine map[uint64]bool
@@ -71,10 +72,20 @@ func (q *heldQueue) isMine(seq uint64) bool {
 	return q.mine[seq]
 }
 
+// replayKey marks the context of a replay (held.go): it runs beside the
+// chat's worker, which does not wait for it, so the chat is not watched.
+type replayKey struct{}
+
+func replaying(ctx context.Context) bool { return ctx.Value(replayKey{}) != nil }
+
 // watchChat records, until unwatchChat, the new messages that wait in
-// st's chat behind it: its worker waits for the plugin. Call it from the
-// chat's worker.
+// st's chat behind it: its worker waits for the plugin. Only the chat's
+// worker calls it (not a replay): a stanza it takes in must wait until
+// unwatchChat.
 func (t *transport) watchChat(ctx context.Context, st *wire.Stanza) {
+	if replaying(ctx) {
+		return
+	}
 	q, addr := &t.heldQ, inboundAddr(st)
 	q.mu.Lock()
 	if q.chats == nil {
@@ -109,7 +120,10 @@ func (w *queueWatch) signal() {
 
 // unwatchChat ends a wait watchChat began: the worker goes on, and
 // handles what waits itself.
-func (t *transport) unwatchChat(st *wire.Stanza) {
+func (t *transport) unwatchChat(ctx context.Context, st *wire.Stanza) {
+	if replaying(ctx) {
+		return
+	}
 	q, addr := &t.heldQ, inboundAddr(st)
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -181,6 +195,7 @@ func (t *transport) recordQueue(ctx context.Context, addr chatAddr, w *queueWatc
 		for _, it := range todo {
 			if q.recs[it.st] == nil {
 				q.recs[it.st] = it.r
+				q.nrecs.Add(1)
 				todo[n] = it
 				n++
 			}
@@ -224,6 +239,7 @@ func (t *transport) recordWaiting(ctx context.Context, st *wire.Stanza) {
 		q.recs = map[*wire.Stanza]*queuedRec{}
 	}
 	q.recs[st] = r
+	q.nrecs.Add(1)
 	q.mu.Unlock()
 	t.writeQueued(context.WithoutCancel(ctx), st, h, r)
 }
@@ -259,9 +275,15 @@ func (t *transport) queuedRecord(st *wire.Stanza) (store.HeldMessage, bool) {
 // forgets it when the message is done with: its seq, 0 for none.
 func (t *transport) takeQueued(st *wire.Stanza) uint64 {
 	q := &t.heldQ
+	if q.nrecs.Load() == 0 {
+		return 0
+	}
 	q.mu.Lock()
 	r := q.recs[st]
-	delete(q.recs, st)
+	if r != nil {
+		delete(q.recs, st)
+		q.nrecs.Add(-1)
+	}
 	q.mu.Unlock()
 	if r == nil {
 		return 0
@@ -292,6 +314,9 @@ func (t *transport) adoptQueued(st *wire.Stanza, seq uint64) {
 	if q.recs == nil {
 		q.recs = map[*wire.Stanza]*queuedRec{}
 	}
+	if q.recs[st] == nil {
+		q.nrecs.Add(1)
+	}
 	q.recs[st] = r
 }
 
@@ -309,18 +334,19 @@ func (t *transport) deleteHeld(ctx context.Context, seq uint64) {
 // has gone on by then.
 type chatWait struct {
 	t           *transport
+	ctx         context.Context
 	st          *wire.Stanza
 	mu          sync.Mutex
 	on, watched bool
 }
 
 // held is the send's hold: the worker waits, if on.
-func (w *chatWait) held(ctx context.Context) {
+func (w *chatWait) held() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.on && !w.watched {
 		w.watched = true
-		w.t.watchChat(ctx, w.st)
+		w.t.watchChat(w.ctx, w.st)
 	}
 }
 
@@ -331,6 +357,6 @@ func (w *chatWait) end() {
 	w.on = false
 	if w.watched {
 		w.watched = false
-		w.t.unwatchChat(w.st)
+		w.t.unwatchChat(w.ctx, w.st)
 	}
 }

@@ -35,7 +35,7 @@ func TestHeldQueueRecords(t *testing.T) {
 			tr.recordWaiting(ctx, st)
 			tr.watchChat(ctx, st)
 			<-release
-			tr.unwatchChat(st)
+			tr.unwatchChat(ctx, st)
 		}
 		handled <- st.ID()
 	}

@@ -340,7 +340,7 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		t.host.WaitReady(wctx)
 		cancel()
 		if action {
-			t.unwatchChat(st)
+			t.unwatchChat(ctx, st)
 		}
 		if t.host.Caps() == nil {
 			if action {
@@ -543,7 +543,7 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 	// While this worker waits, what its chat queues is recorded too.
 	var held *heldRecord
 	var hold func()
-	wait := chatWait{t: t, st: st, on: true}
+	wait := chatWait{t: t, ctx: ctx, st: st, on: true}
 	defer wait.end()
 	if file == "" {
 		if seq := t.takeQueued(st); seq != 0 {
@@ -555,7 +555,7 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 				held = s.newHeldRecord(st, chatID, txn, m)
 			}
 			held.hold(ctx, cmd)
-			wait.held(ctx)
+			wait.held()
 		}
 	}
 	t.host.SendHolding(cmd, hold, func(r *pb.CommandResult) {
