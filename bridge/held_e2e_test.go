@@ -43,18 +43,35 @@ func killWhileHeld(t *testing.T, s *stack, plugin string, send func() []string) 
 	s.logs.waitLog(t, `msg="transport plugin stopped; restarting"`, timeout)
 	ids := send()
 	s.logs.waitLog(t, "id="+ids[0]+"\n", timeout)
+	waitRecorded(s, `msg="message held for the plugin"`, ids[1:])
+	killGateway(t, s)
+	if err := os.Rename(gone, plugin); err != nil {
+		t.Fatal(err)
+	}
+	s.start()
+}
+
+// waitRecorded waits until the gateway logged held (if not "") and that
+// it recorded each of ids as waiting, or for 3 s: without the records
+// the messages wait all the same (5 s), and this wait is shorter.
+func waitRecorded(s *stack, held string, ids []string) {
 	recorded := func() bool {
 		logs := s.logs.String()
-		for _, id := range ids[1:] {
+		for _, id := range ids {
 			if !regexp.MustCompile(`msg="message waiting for the plugin recorded" login=\S+ id=` + regexp.QuoteMeta(id) + "\n").MatchString(logs) {
 				return false
 			}
 		}
-		return strings.Contains(logs, `msg="message held for the plugin"`)
+		return strings.Contains(logs, held)
 	}
 	for deadline := time.Now().Add(3 * time.Second); !recorded() && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// killGateway kills the gateway's process (SIGKILL) and waits for it.
+func killGateway(t *testing.T, s *stack) {
+	t.Helper()
 	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -64,10 +81,6 @@ func killWhileHeld(t *testing.T, s *stack, plugin string, send func() []string) 
 		t.Fatal("the gateway outlived SIGKILL for 30 s")
 	}
 	s.cancel = nil
-	if err := os.Rename(gone, plugin); err != nil {
-		t.Fatal(err)
-	}
-	s.start()
 }
 
 // TestHeldMessageSurvivesGatewayKill: a message the gateway holds while
@@ -177,6 +190,14 @@ func TestQueuedMessagesSurviveGatewayKill(t *testing.T) {
 		return ids
 	})
 
+	echoesInOrder(t, alice, bodies)
+}
+
+// echoesInOrder checks that bob's echoes after a restart are of bodies,
+// in that order, and that the next one is of the next message: each
+// came once.
+func echoesInOrder(t *testing.T, alice *xmpptest.Client, bodies []string) {
+	t.Helper()
 	var got []string
 	for len(got) < len(bodies) {
 		st := nextMessage(t, alice, "bob@"+domain, 30*time.Second)
@@ -192,6 +213,41 @@ func TestQueuedMessagesSurviveGatewayKill(t *testing.T) {
 	}
 	sendChat(t, alice, "bob@"+domain, "after")
 	if st := nextMessage(t, alice, "bob@"+domain, 30*time.Second); st.Body != "after" {
-		t.Fatalf("after the queued messages' echoes: %s, want the echo of the next one", st.XML)
+		t.Fatalf("after the echoes of the messages that waited: %s, want the echo of the next one", st.XML)
 	}
+}
+
+// TestMessagesBeforeCapsSurviveGatewayKill: the gateway starts while its
+// plugin cannot (it exits at once): a message the user sends waits for
+// the plugin's capabilities, and one behind it in its chat; both are
+// recorded, and after the gateway is killed and started again with the
+// plugin back, both reach the network, in order, once.
+func TestMessagesBeforeCapsSurviveGatewayKill(t *testing.T) {
+	s, plugin := heldStack(t)
+	alice := registered(t, s, "alice")
+	echoOK(t, alice, "before", timeout)
+	s.stop()
+	gone := plugin + ".gone"
+	if err := os.Rename(plugin, gone); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(plugin, []byte("#!/bin/sh\nexit 1\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s.start()
+	s.waitGateway(alice)
+
+	bodies := []string{"waiting 1", "waiting 2"}
+	var ids []string
+	for _, b := range bodies {
+		ids = append(ids, sendChat(t, alice, "bob@"+domain, b))
+	}
+	s.logs.waitLog(t, "id="+ids[0]+"\n", timeout)
+	waitRecorded(s, "", ids)
+	killGateway(t, s)
+	if err := os.Rename(gone, plugin); err != nil {
+		t.Fatal(err)
+	}
+	s.start()
+	echoesInOrder(t, alice, bodies)
 }
