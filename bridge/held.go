@@ -48,8 +48,7 @@ func (r *heldRecord) hold(ctx context.Context, cmd *pb.Command) {
 	var err error
 	if h.Command, err = proto.Marshal(cmd); err == nil {
 		var seq uint64
-		if seq, err = r.t.db.PutHeld(context.WithoutCancel(ctx), r.t.name, h); err == nil {
-			r.t.heldQ.own(seq)
+		if seq, err = r.t.putHeld(ctx, h); err == nil {
 			r.seq.Store(seq)
 			r.t.log.Debug("message held for the plugin", "login", h.LoginID, "txn", h.Txn)
 			return
@@ -74,15 +73,12 @@ func (t *transport) replayHeld(ctx context.Context) {
 		return
 	}
 	ctx = context.WithValue(ctx, replayKey{}, true) // held_queue.go
-	hs, err := t.db.HeldMessages(t.name)
+	hs, err := t.earlierHeld()
 	if err != nil {
 		t.log.Error("reading held messages failed", "err", err)
 		return
 	}
 	for _, h := range hs {
-		if t.heldQ.isMine(h.Seq) {
-			continue
-		}
 		r := &heldRecord{t: t, h: h}
 		r.seq.Store(h.Seq)
 		s := t.sessionOf(h.LoginID)

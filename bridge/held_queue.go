@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -30,8 +31,11 @@ type heldQueue struct {
 	recs    map[*wire.Stanza]*queuedRec // recorded, not yet handled
 	nrecs   atomic.Int32                // len(recs): a handled stanza skips the lock at 0
 	// mine are the records this process wrote: its start's replay
-	// leaves them to their live handling.
-	mine map[uint64]bool
+	// leaves them to their live handling. A write holds putMu (shared)
+	// until its record is in mine; the replay reads the records under
+	// it, so that it never sees one of them not yet in mine.
+	mine  map[uint64]bool
+	putMu sync.RWMutex
 }
 
 // queueWatch is one held chat's recording.
@@ -49,6 +53,25 @@ type queuedRec struct {
 }
 
 func inboundAddr(st *wire.Stanza) chatAddr { return chatAddr{bareOf(st.From()), bareOf(st.To())} }
+
+// putHeld writes a record of this process's.
+func (t *transport) putHeld(ctx context.Context, h store.HeldMessage) (uint64, error) {
+	t.heldQ.putMu.RLock()
+	defer t.heldQ.putMu.RUnlock()
+	seq, err := t.db.PutHeld(context.WithoutCancel(ctx), t.name, h)
+	if err == nil {
+		t.heldQ.own(seq)
+	}
+	return seq, err
+}
+
+// earlierHeld reads the records of earlier processes, in order.
+func (t *transport) earlierHeld() ([]store.HeldMessage, error) {
+	t.heldQ.putMu.Lock()
+	defer t.heldQ.putMu.Unlock()
+	hs, err := t.db.HeldMessages(t.name)
+	return slices.DeleteFunc(hs, func(h store.HeldMessage) bool { return t.heldQ.isMine(h.Seq) }), err
+}
 
 // own notes a record this process wrote; disown forgets it.
 func (q *heldQueue) own(seq uint64) {
@@ -210,12 +233,11 @@ func (t *transport) recordQueue(ctx context.Context, addr chatAddr, w *queueWatc
 // writeQueued writes one stanza's record and closes its written.
 func (t *transport) writeQueued(ctx context.Context, st *wire.Stanza, h store.HeldMessage, r *queuedRec) {
 	defer close(r.written)
-	seq, err := t.db.PutHeld(ctx, t.name, h)
+	seq, err := t.putHeld(ctx, h)
 	if err != nil {
 		t.log.Warn("a message waiting behind a held one is not recorded; a crash now loses it", "err", err)
 		return
 	}
-	t.heldQ.own(seq)
 	r.seq = seq
 	t.log.Debug("message waiting for the plugin recorded", "login", h.LoginID, "id", st.ID())
 }

@@ -41,6 +41,8 @@ func TestHeldQueueRecords(t *testing.T) {
 	}
 	records := func() []string {
 		t.Helper()
+		tr.heldQ.putMu.Lock() // each record in mine once written
+		defer tr.heldQ.putMu.Unlock()
 		hs, err := tr.db.HeldMessages("echo")
 		if err != nil {
 			t.Fatal(err)
