@@ -352,6 +352,13 @@ func (h *Host) down() {
 		return
 	}
 	go func() {
+		// Each is held before any waits: they are sent again in turn,
+		// and each send waits for the next plugin.
+		for _, f := range retry {
+			if f.hold != nil {
+				f.hold()
+			}
+		}
 		for _, f := range retry {
 			h.send(f.cmd, f.cb, f.hold, true)
 		}
