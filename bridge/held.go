@@ -73,41 +73,48 @@ func (t *transport) replayHeld(ctx context.Context) {
 		return
 	}
 	ctx = context.WithValue(ctx, replayKey{}, true) // held_queue.go
-	hs, err := t.earlierHeld()
+	hs, err := t.earlierRecords()                   // held_gate.go
+	defer t.replayedAll()
 	if err != nil {
 		t.log.Error("reading held messages failed", "err", err)
 		return
 	}
 	for _, h := range hs {
-		r := &heldRecord{t: t, h: h}
-		r.seq.Store(h.Seq)
-		s := t.sessionOf(h.LoginID)
-		cmd := &pb.Command{}
-		switch err := proto.Unmarshal(h.Command, cmd); {
-		case s == nil:
-			t.log.Info("held message of a login that is gone dropped", "login", h.LoginID)
-		case len(h.Command) == 0 && len(h.Stanza) > 0:
-			// Read, not yet handled, when the gateway stopped.
-			if st := heldStanza(h); st != nil && bareOf(st.From()) == s.user {
-				t.log.Info("handling a message that waited when the gateway stopped", "login", h.LoginID, "id", st.ID())
-				t.adoptQueued(st, h.Seq)
-				s.replayStanza(ctx, st, h)
-				t.handledQueued(ctx, st)
-				continue
-			}
-			t.log.Error("waiting message unreadable, or of another user now; dropped", "login", h.LoginID)
-		case err != nil:
-			t.log.Error("held message unreadable; dropped", "login", h.LoginID, "err", err)
-		case h.Txn != "" && t.sentBefore(h):
-			t.log.Debug("held message already sent", "txn", h.Txn)
-		default:
-			t.log.Info("sending a message held when the gateway stopped", "login", h.LoginID, "txn", h.Txn)
-			cmd.CorrelationId = 0
-			s.replayHeld(ctx, r, cmd)
-			continue
-		}
-		r.done(ctx)
+		t.replayOne(ctx, h)
+		t.replayedOne(h)
 	}
+}
+
+// replayOne hands one record of an earlier process to the plugin.
+func (t *transport) replayOne(ctx context.Context, h store.HeldMessage) {
+	r := &heldRecord{t: t, h: h}
+	r.seq.Store(h.Seq)
+	s := t.sessionOf(h.LoginID)
+	cmd := &pb.Command{}
+	switch err := proto.Unmarshal(h.Command, cmd); {
+	case s == nil:
+		t.log.Info("held message of a login that is gone dropped", "login", h.LoginID)
+	case len(h.Command) == 0 && len(h.Stanza) > 0:
+		// Read, not yet handled, when the gateway stopped.
+		if st := heldStanza(h); st != nil && bareOf(st.From()) == s.user {
+			t.log.Info("handling a message that waited when the gateway stopped", "login", h.LoginID, "id", st.ID())
+			t.adoptQueued(st, h.Seq)
+			s.replayStanza(ctx, st, h)
+			t.handledQueued(ctx, st)
+			return
+		}
+		t.log.Error("waiting message unreadable, or of another user now; dropped", "login", h.LoginID)
+	case err != nil:
+		t.log.Error("held message unreadable; dropped", "login", h.LoginID, "err", err)
+	case h.Txn != "" && t.sentBefore(h):
+		t.log.Debug("held message already sent", "txn", h.Txn)
+	default:
+		t.log.Info("sending a message held when the gateway stopped", "login", h.LoginID, "txn", h.Txn)
+		cmd.CorrelationId = 0
+		s.replayHeld(ctx, r, cmd)
+		return
+	}
+	r.done(ctx)
 }
 
 func (t *transport) sentBefore(h store.HeldMessage) bool {

@@ -374,6 +374,8 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, fmt.Sprintf("the message's id or origin-id is longer than %d bytes", maxMessageIDBytes)))
 		return
 	}
+	// What the chat's user sent before a crash of the gateway goes first.
+	t.waitReplayed(ctx, login.LoginID, chatID) // held_gate.go
 	// A resend is recognised by its origin-id (XEP-0359: unique, stable
 	// across resends) at any time; by a plain id only from the same full
 	// JID and within a short window, since RFC 6120 lets a client reuse
