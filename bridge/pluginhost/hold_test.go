@@ -2,6 +2,7 @@ package pluginhost
 
 import (
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -44,5 +45,57 @@ func TestHoldsOfRetriedCommands(t *testing.T) {
 		if r := <-results; r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
 			t.Errorf("result %v, want UNAVAILABLE", r)
 		}
+	}
+}
+
+// sentStream is a Commands stream that notes what is sent on it.
+type sentStream struct {
+	pb.Transport_CommandsClient
+	sent chan string
+}
+
+func (s *sentStream) Send(c *pb.Command) error {
+	s.sent <- c.TxnId
+	return nil
+}
+
+// TestRetriedCommandsFirst: a new command that waits for the restarted
+// plugin goes on the stream after those in flight when the old one
+// died, which are sent again: the stream's order is each chat's order
+// (TestChaos found a chat's later message at the network first).
+func TestRetriedCommandsFirst(t *testing.T) {
+	h := New(Config{Name: "echo", Log: slog.New(slog.DiscardHandler), HoldTimeout: time.Hour})
+	held := make(chan string, 4)
+	for i, txn := range []string{"old 1", "old 2"} {
+		id := uint64(i + 1)
+		h.pending[id] = &inflight{cmd: &pb.Command{CorrelationId: id, TxnId: txn}, hold: func() { held <- txn }, cb: func(*pb.CommandResult) {}}
+	}
+	h.down()
+	go h.SendHolding(&pb.Command{TxnId: "new"}, func() { held <- "new" }, func(*pb.CommandResult) {})
+	got := map[string]bool{}
+	for len(got) < 3 {
+		select {
+		case txn := <-held:
+			got[txn] = true
+		case <-time.After(30 * time.Second):
+			t.Fatalf("held %v, want all three waiting", got)
+		}
+	}
+	s := &sentStream{sent: make(chan string, 3)}
+	h.mu.Lock()
+	h.cmds = s
+	close(h.ready)
+	h.mu.Unlock()
+	var order []string
+	for range 3 {
+		select {
+		case txn := <-s.sent:
+			order = append(order, txn)
+		case <-time.After(30 * time.Second):
+			t.Fatalf("sent %v, want three", order)
+		}
+	}
+	if want := []string{"old 1", "old 2", "new"}; !slices.Equal(order, want) {
+		t.Fatalf("sent %v, want %v", order, want)
 	}
 }
