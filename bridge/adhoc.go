@@ -28,20 +28,24 @@ const displayWait = 60 * time.Second
 type command struct {
 	node, name string
 	admin      bool
+	// needs, when set, is the network feature the command needs: without
+	// it, the command is not listed.
+	needs func(*pb.Features) bool
 }
 
 var commands = []command{
-	{"login", "Log in", false},
-	{"logout", "Log out", false},
-	{"relogin", "Reconnect", false},
-	{"status", "Status", false},
-	{"unregister", "Unregister", false},
-	{"leave-group", "Leave a group", false},              // room_adhoc.go
-	{"room-retention", "Group archive retention", false}, // room_retention.go
-	{"admin-users", "List users (admin)", true},
-	{"admin-stats", "Statistics (admin)", true},
-	{"admin-disconnect", "Disconnect a user (admin)", true},
-	{"admin-remove", "Remove a user (admin)", true},
+	{node: "login", name: "Log in"},
+	{node: "logout", name: "Log out"},
+	{node: "relogin", name: "Reconnect"},
+	{node: "status", name: "Status"},
+	{node: "unregister", name: "Unregister"},
+	{node: "create-group", name: "Create a group", needs: (*pb.Features).GetCreateChat}, // room_create.go
+	{node: "leave-group", name: "Leave a group"},                                        // room_adhoc.go
+	{node: "room-retention", name: "Group archive retention"},                           // room_retention.go
+	{node: "admin-users", name: "List users (admin)", admin: true},
+	{node: "admin-stats", name: "Statistics (admin)", admin: true},
+	{node: "admin-disconnect", name: "Disconnect a user (admin)", admin: true},
+	{node: "admin-remove", name: "Remove a user (admin)", admin: true},
 }
 
 // adhocSession is a multi-stage command between two requests.
@@ -96,7 +100,7 @@ func (t *transport) commandItems(st *wire.Stanza, user string) []byte {
 	r := wire.Result(st)
 	r.Start("query", wire.NSDiscoItems).Attr("node", nsCommands)
 	for _, c := range commands {
-		if c.admin && !t.access.IsAdmin(user) {
+		if c.admin && !t.access.IsAdmin(user) || c.needs != nil && !c.needs(t.host.Caps().GetFeatures()) {
 			continue
 		}
 		r.Start("item", "").Attr("jid", t.domain).Attr("node", c.node).Attr("name", c.name).End()
@@ -176,6 +180,8 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 		t.done(ctx, st, node, sid, "info", "Reconnecting.")
 	case "status":
 		t.done(ctx, st, node, sid, "info", t.statusText(user))
+	case "create-group":
+		t.cmdCreateGroup(ctx, st, user, sid, sess, cmd)
 	case "leave-group":
 		t.cmdLeaveGroup(ctx, st, user, sid, sess, cmd)
 	case "room-retention":

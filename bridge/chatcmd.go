@@ -13,14 +13,18 @@ import (
 // transport JID in plain messages and get the same flows.
 
 func (t *transport) chatHelp() string {
+	group := ""
+	if t.host.Caps().GetFeatures().GetCreateChat() {
+		group = "\n  create-group NAME: CONTACT, CONTACT...\n              create a group with these contacts (names or addresses)"
+	}
 	return fmt.Sprintf(`passerelle gateway to %s. Send one of:
   login       log in (step by step, here in this chat)
   logout      log out and forget the login
   relogin     reconnect your login
   status      your login's state
-  cancel      stop a login in progress
+  cancel      stop a login in progress%s
   help        this text
-Then write to contacts as CONTACT@%s.`, t.displayName(), t.domain)
+Then write to contacts as CONTACT@%s.`, t.displayName(), group, t.domain)
 }
 
 // handleGatewayChat answers a message to the transport JID itself.
@@ -91,6 +95,8 @@ func (t *transport) handleGatewayChat(ctx context.Context, user, body string) {
 		say("Reconnecting.")
 	case "status":
 		say(t.statusText(user))
+	case "create-group":
+		t.chatCreateGroup(ctx, user, arg, say)
 	default:
 		say("Unknown command. " + t.chatHelp())
 	}

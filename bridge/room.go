@@ -158,6 +158,9 @@ func (s *session) setRoom(ctx context.Context, c *pb.Chat) *room {
 		t.send(ctx, st)
 	}
 	s.completeJoins(ctx, r) // joins by ID waiting for it (room_join.go)
+	if fresh {
+		s.roomsMade.signal(c.ChatId) // a group being created (room_create.go)
+	}
 	return r
 }
 

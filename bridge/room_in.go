@@ -511,14 +511,14 @@ func (s *session) privateMessage(ctx context.Context, st *wire.Stanza, r *room, 
 // addressed to the user's bare JID, with none of these (see archive).
 func roomCopy(payload []byte, user, to, roomJID, stanzaID, occID string, delay time.Time) []byte {
 	payload = stripOccupantIDs(payload) // room_occupant_id.go
-	old := []byte(` to="` + attrEscape(user) + `"`)
+	old := []byte(` to="` + wire.EscapeAttr(user) + `"`)
 	out := make([]byte, 0, len(payload)+len(to)+200)
 	i := bytes.Index(payload, old)
 	if i < 0 {
 		out = append(out, payload...)
 	} else {
 		out = append(out, payload[:i]...)
-		out = append(out, ` to="`+attrEscape(to)+`"`...)
+		out = append(out, ` to="`+wire.EscapeAttr(to)+`"`...)
 		out = append(out, payload[i+len(old):]...)
 	}
 	var w wire.Writer
@@ -541,11 +541,6 @@ func roomCopy(payload []byte, user, to, roomJID, stanzaID, occID string, delay t
 	}
 	return out
 }
-
-var attrEscaper = strings.NewReplacer("<", "&lt;", ">", "&gt;", "&", "&amp;", `"`, "&quot;", "'", "&apos;", "\r", "&#xD;")
-
-// attrEscape escapes an attribute value as wire.Writer does.
-func attrEscape(s string) string { return attrEscaper.Replace(s) }
 
 // writeClientElement writes an element a client sent, whole, with the
 // stream's own namespace left out (the body of a message from the

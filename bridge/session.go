@@ -43,6 +43,7 @@ type session struct {
 	// their results are stored, to the events waiting for them.
 	sending, txns sending
 	stored        arrivals
+	roomsMade     arrivals // chat IDs of rooms the session learnt (room_create.go)
 
 	// rooms are the login's groups as MUC rooms (room.go).
 	rooms roomSet

@@ -7,6 +7,8 @@ import (
 	"hash/crc32"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -104,7 +106,50 @@ func FuzzScanFrames(f *testing.F) {
 				t.Fatalf("record %d, before the damage at %d, lost: %d records", i, at, len(s.recs))
 			}
 		}
+		// The search for the next frame finds what checking every
+		// offset with frameAt finds, its checksums summed either way.
+		want := scanFramesEachOffset(log)
+		for _, direct := range []int{directSum, 0} {
+			got, err := scanFramesSumming(log, direct)
+			if err != nil || !sameScan(got, want) {
+				t.Fatalf("direct %d: %d records, skipped %v, tail %d, %v; checking every offset: %d, %v, %d",
+					direct, len(got.recs), got.skipped, got.tail, err, len(want.recs), want.skipped, want.tail)
+			}
+		}
 	})
+}
+
+// scanFramesEachOffset is scanFrames as it was: past damage it checks
+// each offset with frameAt, which sums every payload that fits.
+func scanFramesEachOffset(b []byte) logScan {
+	s := logScan{size: int64(len(b))}
+	for off := 0; off < len(b); {
+		rs, size, ok, _ := frameAt(b[off:])
+		if ok {
+			s.recs = append(s.recs, rs...)
+			off += size
+			continue
+		}
+		next := -1
+		for q := off + 1; q+8 < len(b); q++ {
+			if _, _, ok, _ := frameAt(b[q:]); ok {
+				next = q
+				break
+			}
+		}
+		if next < 0 {
+			s.tail = int64(len(b) - off)
+			break
+		}
+		s.skipped = append(s.skipped, logSpan{int64(off), int64(next - off)})
+		off = next
+	}
+	return s
+}
+
+// sameScan reports whether two scans found the same records and damage.
+func sameScan(a, b logScan) bool {
+	return reflect.DeepEqual(a.recs, b.recs) && slices.Equal(a.skipped, b.skipped) && a.tail == b.tail && a.size == b.size
 }
 
 // damagedLog is a log of good records damaged as FuzzWALDamage says,

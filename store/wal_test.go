@@ -1,11 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -574,5 +577,23 @@ func TestPlainWritesDoNotCheckpoint(t *testing.T) {
 	}
 	if ps, err := db.ListPuppets("wa", "l1"); err != nil || len(ps) != 0 {
 		t.Errorf("puppets of a deleted login: %v, %v", ps, err)
+	}
+}
+
+// TestDamageBeforeLongRecord: past damage, the search finds a frame
+// longer than it sums directly (its checksum from the file's running
+// checksum), and the records after it.
+func TestDamageBeforeLongRecord(t *testing.T) {
+	junk := make([]byte, 70_000)
+	rand.NewChaCha8([32]byte{3}).Read(junk)
+	long := appendFrame(nil, &hotRec{kind: recOutbox, transport: "wa", key: 9, val: bytes.Repeat([]byte("v"), 100_000)})
+	good, _ := txnFrames(0, 2)
+	after, _ := txnFrames(2, 4)
+	b := slices.Concat(good, junk, long, after)
+	s, err := scanFrames(b)
+	must(t, err)
+	if len(s.recs) != 5 || s.recs[2].key != 9 || len(s.skipped) != 1 || s.skipped[0] != (logSpan{int64(len(good)), int64(len(junk))}) || s.tail != 0 {
+		t.Errorf("scan: %d records, skipped %v, tail %d; want 5 (the third the long one), one span of %d bytes at %d, 0",
+			len(s.recs), s.skipped, s.tail, len(junk), len(good))
 	}
 }

@@ -198,7 +198,7 @@ func (w *Writer) attr(name, value string) *Writer {
 	w.buf.WriteByte(' ')
 	w.buf.WriteString(name)
 	w.buf.WriteString(`="`)
-	escape(&w.buf, value)
+	escape(&w.buf, value, true)
 	w.buf.WriteByte('"')
 	return w
 }
@@ -206,7 +206,7 @@ func (w *Writer) attr(name, value string) *Writer {
 // Text writes escaped character data.
 func (w *Writer) Text(s string) *Writer {
 	w.closeTag()
-	escape(&w.buf, s)
+	escape(&w.buf, s, false)
 	return w
 }
 
@@ -317,6 +317,14 @@ func (w *Writer) closeTag() {
 	}
 }
 
+// EscapeAttr returns s escaped as an attribute value, as Writer writes
+// one: for code that splices an attribute into bytes it did not write.
+func EscapeAttr(s string) string {
+	var b bytes.Buffer
+	escape(&b, s, true)
+	return b.String()
+}
+
 // escape writes s as XML character data or an attribute value. What
 // XML 1.0 cannot carry (control characters but tab and newlines, invalid
 // UTF-8, U+FFFE and U+FFFF) becomes U+FFFD, as encoding/xml does: a
@@ -324,7 +332,14 @@ func (w *Writer) closeTag() {
 // hostile contact), and one of them in a written stanza makes the server
 // close the component's stream. One character for one keeps the offsets
 // of references (XEP-0372) into the text right.
-func escape(b *bytes.Buffer, s string) {
+//
+// A reader turns a literal carriage return into a newline (XML 1.0
+// section 2.11) and, in an attribute value, a literal tab or newline into
+// a space (section 3.3.3); a character reference is kept as written. So a
+// carriage return is written as one everywhere, and a tab or newline in
+// an attribute value (attr) too: else a value would come back changed
+// from the server, or from a client that echoes it.
+func escape(b *bytes.Buffer, s string, attr bool) {
 	last := 0
 	for i := 0; i < len(s); {
 		c, size := s[i], 1
@@ -342,6 +357,10 @@ func escape(b *bytes.Buffer, s string) {
 			esc = "&apos;"
 		case c == '\r':
 			esc = "&#xD;"
+		case c == '\n' && attr:
+			esc = "&#xA;"
+		case c == '\t' && attr:
+			esc = "&#x9;"
 		case c < 0x20 && c != '\t' && c != '\n':
 			esc = "\uFFFD"
 		case c >= utf8.RuneSelf:

@@ -1,6 +1,7 @@
 package echo
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -43,9 +44,13 @@ var (
 	_ sdk.NickSetter = (*Session)(nil)
 )
 
-// channel is a channel the account joined.
+// channel is a channel the account joined, or a group it created
+// (create.go).
 type channel struct {
 	nick string // the user's nick in it
+	// A created group's name and the contacts in it beside Echo One.
+	name    string
+	members []string
 }
 
 // isChannel reports whether chatID names a channel.
@@ -57,8 +62,17 @@ func (s *Session) selfID() string { return channelSelfTag + s.loginID }
 
 // channelChatLocked describes a joined channel. Call with n.mu held.
 func (s *Session) channelChatLocked(id string, ch *channel) *pb.Chat {
-	return &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: id, Topic: "Welcome to " + id,
+	name := cmp.Or(ch.name, id)
+	c := &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: name, Topic: "Welcome to " + name,
 		Members: []*pb.Member{{UserId: s.selfID(), Nick: ch.nick, IsSelf: true}, {UserId: RoomRepeater}}}
+	if ch.name != "" { // created by the user: theirs to run
+		c.Members[0].Affiliation = pb.Affiliation_AFFILIATION_OWNER
+		c.Members[0].Role = pb.Role_ROLE_MODERATOR
+	}
+	for _, m := range ch.members {
+		c.Members = append(c.Members, &pb.Member{UserId: m})
+	}
+	return c
 }
 
 // channelsLocked lists the account's channels, by ID. Call with n.mu held.

@@ -58,6 +58,19 @@ func (r CommandResponse) Notes() string {
 // "next", "cancel"...) and the fields submitted as a form (nil = none).
 // An error answer comes back in the stanza, with an empty response.
 func (c *Client) Command(ctx context.Context, to, node, sid, action string, fields map[string]string) (CommandResponse, Stanza, error) {
+	var multi map[string][]string
+	if fields != nil {
+		multi = make(map[string][]string, len(fields))
+		for k, v := range fields {
+			multi[k] = []string{v}
+		}
+	}
+	return c.CommandForm(ctx, to, node, sid, action, multi)
+}
+
+// CommandForm is Command with fields of several values (list-multi,
+// jid-multi).
+func (c *Client) CommandForm(ctx context.Context, to, node, sid, action string, fields map[string][]string) (CommandResponse, Stanza, error) {
 	var b strings.Builder
 	b.WriteString(`<iq type='set' to='` + escapeText(to) + `'><command xmlns='http://jabber.org/protocol/commands' node='` + escapeText(node) + `'`)
 	if sid != "" {
@@ -69,8 +82,12 @@ func (c *Client) Command(ctx context.Context, to, node, sid, action string, fiel
 	b.WriteString(`>`)
 	if fields != nil {
 		b.WriteString(`<x xmlns='jabber:x:data' type='submit'>`)
-		for k, v := range fields {
-			b.WriteString(`<field var='` + escapeText(k) + `'><value>` + escapeText(v) + `</value></field>`)
+		for k, vs := range fields {
+			b.WriteString(`<field var='` + escapeText(k) + `'>`)
+			for _, v := range vs {
+				b.WriteString(`<value>` + escapeText(v) + `</value>`)
+			}
+			b.WriteString(`</field>`)
 		}
 		b.WriteString(`</x>`)
 	}

@@ -1,7 +1,9 @@
 package irc
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"slices"
 	"testing"
 )
@@ -13,7 +15,7 @@ import (
 func TestAccountKeepsLatin1Channels(t *testing.T) {
 	acc := Account{Server: "irc.example.org", Port: 6667, Nick: "ned",
 		Channels: []string{"#go-nuts", "#caf\xe9", "#na\xefve"},
-		Keys:     map[string]string{"#café": "secret"}}
+		Keys:     map[string]string{"#café,latin1": "secret"}}
 	b, err := json.Marshal(acc)
 	if err != nil {
 		t.Fatal(err)
@@ -25,7 +27,7 @@ func TestAccountKeepsLatin1Channels(t *testing.T) {
 	if !slices.Equal(back.Channels, acc.Channels) {
 		t.Errorf("channels read back %q, want %q (saved as %s)", back.Channels, acc.Channels, b)
 	}
-	if back.Nick != "ned" || back.Port != 6667 || back.Keys["#café"] != "secret" {
+	if back.Nick != "ned" || back.Port != 6667 || !maps.Equal(back.Keys, acc.Keys) {
 		t.Errorf("account read back %+v from %s", back, b)
 	}
 
@@ -35,5 +37,30 @@ func TestAccountKeepsLatin1Channels(t *testing.T) {
 	}
 	if !old.TLS || !slices.Equal(old.Channels, []string{"#go-nuts"}) {
 		t.Errorf("earlier saved state read as %+v", old)
+	}
+}
+
+// TestAccountMovesLatin1Keys: the key of a channel named in Latin-1,
+// saved when its ID was its name read as Latin-1 (#café, the UTF-8
+// #café's ID too), is read as the key of its ID of now (#café,latin1);
+// it stays under the old ID as well while the UTF-8 channel of that ID
+// is on the list, which used it.
+func TestAccountMovesLatin1Keys(t *testing.T) {
+	latin1 := base64.StdEncoding.EncodeToString([]byte("#Caf\xe9"))
+	for _, tc := range []struct {
+		channels string
+		want     map[string]string
+	}{
+		{`"channels":["#go"]`, map[string]string{"#café,latin1": "pw", "#go": "g"}},
+		{`"channels":["#go","#café"]`, map[string]string{"#café,latin1": "pw", "#café": "pw", "#go": "g"}},
+	} {
+		var acc Account
+		saved := `{"server":"s","port":6667,"nick":"ned",` + tc.channels + `,"channel_bytes":["` + latin1 + `"],"keys":{"#café":"pw","#go":"g"}}`
+		if err := json.Unmarshal([]byte(saved), &acc); err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(acc.Keys, tc.want) {
+			t.Errorf("keys read from %s: %v, want %v", saved, acc.Keys, tc.want)
+		}
 	}
 }

@@ -9,12 +9,19 @@ import (
 	"net"
 	"time"
 
+	"github.com/ergochat/irc-go/ircevent"
+
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
-// errStopped ends a connection attempt that Disconnect stopped while it
-// waited.
-var errStopped = errors.New("irc: disconnected while waiting to reconnect")
+var (
+	// errStopped ends a connection attempt that Disconnect stopped
+	// while it waited.
+	errStopped = errors.New("irc: disconnected while waiting to reconnect")
+	// errAccountRefused ends the reconnections of a login whose SASL
+	// account the server refused (ircevent's Loop logs it).
+	errAccountRefused = errors.New("irc: the server refused the SASL account: not reconnecting")
+)
 
 // backoff is the wait before connection attempt n (1 = the first after
 // the connection dropped): lo doubled n-1 times, at most hi, then
@@ -30,10 +37,11 @@ func backoff(n int, lo, hi time.Duration, rnd func(int64) int64) time.Duration {
 	return half + time.Duration(rnd(int64(d-half)+1))
 }
 
-// dial is the connection's dialer. Before a reconnection it waits (see
+// dial is connection c's dialer. Before a reconnection it waits (see
 // backoff); then it connects, with TLS when the login asks for it (done
-// here, so that the wait does not eat ircevent's handshake timeout).
-func (s *Session) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+// here, so that the wait does not eat ircevent's handshake timeout). A
+// reconnection whose SASL account the server refused is not tried again.
+func (s *Session) dial(ctx context.Context, c *ircevent.Connection, network, addr string) (net.Conn, error) {
 	s.mu.Lock()
 	n := s.attempts
 	s.attempts++
@@ -44,6 +52,10 @@ func (s *Session) dial(ctx context.Context, network, addr string) (net.Conn, err
 	if prev != nil && !prev.registered && looping && !closed(stop) {
 		// The previous reconnection reached the server but ended
 		// during registration: ircevent's Loop only logs it.
+		if prev.sasl != "" {
+			s.accountRefused(c, prev)
+			return nil, errAccountRefused
+		}
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, registrationFailure(s.acc.addr(), prev)+"; trying again")
 	}
 	if n > 0 {

@@ -132,9 +132,14 @@ func FuzzPeople(f *testing.F) {
 }
 
 // FuzzChanID: a channel's name of any bytes has a UTF-8 ID, which is its
-// own ID: the gateway's commands name the chat by it.
+// own ID: the gateway's commands name the chat by it. A UTF-8 name's ID
+// is the name folded, as it always was; the ID of any name but a UTF-8
+// one with a comma (which no channel has) gives back the name, folded:
+// two names share an ID only when they fold alike (a Latin-1 #caf\xe9
+// and a UTF-8 #café do not).
 func FuzzChanID(f *testing.F) {
-	for _, s := range []string{"#go-nuts", "#Caf\xe9[1]", "&\xff\xfe", "#caf\u00e9", "#\x81"} {
+	for _, s := range []string{"#go-nuts", "#Caf\xe9[1]", "&\xff\xfe", "#caf\u00e9", "#\x81", "#\x8d", "#a,\xe9",
+		"#caf\u00e9,latin1", "#\xe9,latin1", "#,2c\xe9", "#caf\xc3\xa9\xe9"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, name string) {
@@ -144,6 +149,12 @@ func FuzzChanID(f *testing.F) {
 		}
 		if utf8.ValidString(name) && id != foldName(name) {
 			t.Fatalf("chanID(%q) = %q, want %q", name, id, foldName(name))
+		}
+		if utf8.ValidString(name) && strings.Contains(name, ",") {
+			return
+		}
+		if back, ok := chanName(id); !ok || back != foldName(name) {
+			t.Fatalf("chanName(chanID(%q) = %q) = %q, %v; want %q", name, id, back, ok, foldName(name))
 		}
 	})
 }

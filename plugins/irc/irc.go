@@ -11,11 +11,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -190,7 +193,36 @@ func (a *Account) UnmarshalJSON(b []byte) error {
 	for _, ch := range in.ChannelBytes {
 		a.Channels = append(a.Channels, string(ch))
 	}
+	a.moveLatin1Keys()
 	return nil
+}
+
+// moveLatin1Keys gives the keys saved by earlier versions for channels
+// whose names are not UTF-8 to their IDs of now. Such a channel's ID was
+// its name read as Windows-1252, the ID of the UTF-8 name of the same
+// letters too (chanID): a key stays there while a channel of that ID is
+// on the list.
+func (a *Account) moveLatin1Keys() {
+	old := func(ch string) string { return foldName(decodeText(ch)) }
+	for _, ch := range a.Channels {
+		if utf8.ValidString(ch) {
+			continue
+		}
+		if k, ok := a.Keys[old(ch)]; ok {
+			if _, has := a.Keys[chanID(ch)]; !has {
+				a.Keys[chanID(ch)] = k
+			}
+		}
+	}
+	for _, ch := range a.Channels {
+		if utf8.ValidString(ch) {
+			continue
+		}
+		id := old(ch)
+		if !slices.ContainsFunc(a.Channels, func(c string) bool { return chanID(c) == id }) {
+			delete(a.Keys, id)
+		}
+	}
 }
 
 // addr is the server's host:port.
@@ -352,12 +384,73 @@ func foldName(s string) string {
 	return string(b)
 }
 
-// chanID is a channel's chat ID: its name folded, as UTF-8. IRC allows a
-// channel name in any charset; read as decodeText reads a line, one in
-// Latin-1 is a chat of its own, and not, with U+FFFD in place of what was
-// not UTF-8 (what the plugin link makes of it), one of every such channel
-// whose answers go to none.
-func chanID(name string) string { return foldName(decodeText(name)) }
+// chanID is a channel's chat ID: its name folded. A name in UTF-8 (as
+// most are) is its own ID. IRC allows a name in any charset, and one
+// that is not UTF-8 is another channel than the UTF-8 name of the same
+// letters (#caf\xe9 is not #café on the wire): its ID is the name read
+// as Windows-1252, as decodeText reads a line, with latin1Suffix after
+// it (#café,latin1), which no UTF-8 name's ID has, since no channel name
+// holds a comma (JOIN's separator). The bytes Windows-1252 leaves
+// undefined, and a comma, are written ",xx" (hex), so that two such
+// names never share an ID. An ID is its own ID, and gives back its name
+// (chanName).
+func chanID(name string) string {
+	if utf8.ValidString(name) {
+		return foldName(name)
+	}
+	var b strings.Builder
+	for _, c := range []byte(foldName(name)) {
+		r := charmap.Windows1252.DecodeByte(c)
+		switch {
+		case c == ',' || r == utf8.RuneError:
+			fmt.Fprintf(&b, ",%02x", c)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteString(latin1Suffix)
+	return b.String()
+}
+
+// latin1Suffix ends the ID of a channel whose name is not UTF-8.
+const latin1Suffix = ",latin1"
+
+// chanName is the name of the channel of chat ID id as IRC commands
+// carry it: id itself, or for the ID of a name that is not UTF-8, that
+// name (its bytes in Windows-1252). ok is false for an ID that chanID
+// never gives.
+func chanName(id string) (name string, ok bool) {
+	body, latin1 := strings.CutSuffix(id, latin1Suffix)
+	if !latin1 {
+		return id, !strings.Contains(id, ",")
+	}
+	var b []byte
+	for i := 0; i < len(body); {
+		if body[i] == ',' {
+			if i+3 > len(body) {
+				return "", false
+			}
+			v, err := strconv.ParseUint(body[i+1:i+3], 16, 8)
+			if err != nil {
+				return "", false
+			}
+			b = append(b, byte(v))
+			i += 3
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(body[i:])
+		c, ok := charmap.Windows1252.EncodeRune(r)
+		if !ok {
+			return "", false
+		}
+		b = append(b, c)
+		i += n
+	}
+	name = string(b)
+	// The one spelling chanID gives (case aside): a name in UTF-8, or
+	// one spelt otherwise, is not this ID's.
+	return name, chanID(name) == foldName(id)
+}
 
 // isChannel reports whether a target names a channel.
 func isChannel(s string) bool { return s != "" && strings.ContainsRune("#&+!", rune(s[0])) }

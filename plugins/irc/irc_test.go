@@ -273,6 +273,25 @@ func TestServerRefuses(t *testing.T) {
 	}
 }
 
+// A server that takes only clients with its password (which the login
+// has no field for) ends the registration: the login's state says it
+// refused the connection, in the server's words. Before, it said only
+// "Disconnected by server".
+func TestServerPasswordRefuses(t *testing.T) {
+	s := startNgircdWith(t, "", "", "Password = letmein")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	login := p.Login("", loginFields(s, "gus", ""))
+	p.Connect(login.LoginId, login.SavedState)
+	st := evs.NextEvent(func(ev *pb.Event) bool {
+		return strings.Contains(ev.GetLoginState().GetMessage(), "refused the connection")
+	}).GetLoginState()
+	t.Logf("state: %v %s", st.State, st.Message)
+	if !strings.Contains(st.Message, "password") {
+		t.Errorf("state message %q, want the server's words about its password", st.Message)
+	}
+}
+
 // When the server goes away the login says so, reconnects when it is
 // back, and rejoins its channels.
 func TestReconnect(t *testing.T) {

@@ -58,7 +58,7 @@ func (s *Session) handleJoinErrors(c *ircevent.Connection) {
 			delete(s.joins, id)
 			s.mu.Unlock()
 			if wait != nil {
-				wait <- sdk.Errorf(joinErrors[code], "cannot join %s: %s (the server says: %s)", m.Params[1], joinWhy[code], lastParam(m))
+				wait <- sdk.Errorf(joinErrors[code], "cannot join %s: %s (the server says: %s)", decodeText(m.Params[1]), joinWhy[code], decodeText(lastParam(m)))
 			} else {
 				s.n.host.Logger().Warn("irc: channel not joined", "channel", m.Params[1], "why", lastParam(m))
 			}
@@ -73,8 +73,8 @@ func validChannel(name string) bool {
 	return len(name) > 1 && len(name) <= 200 && isChannel(name) && !strings.ContainsAny(name, " ,\a:\r\n\x00")
 }
 
-// JoinChat joins the channel the call names, with the password as its
-// key (sdk.ChatJoiner). It returns once the server listed the channel's
+// JoinChat joins the channel the call names (by its ID: chanName), with
+// the password as its key (sdk.ChatJoiner). It returns once the server listed the channel's
 // members, after the chat's event; the channel is then the login's, and
 // rejoined after reconnections and restarts. IRC has one nick per server,
 // so the nick asked for is not used: the chat shows the user's.
@@ -84,9 +84,9 @@ func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (str
 
 // joinChannel is JoinChat's work; the channel's ID is the one asked.
 func (s *Session) joinChannel(ctx context.Context, c sdk.Call, j *pb.JoinChat) error {
-	name := c.ChatID
-	if !validChannel(name) {
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no IRC channel: a channel's name starts with # (or &, +, !) and has no space, comma or colon", name)
+	name, ok := chanName(c.ChatID)
+	if !ok || !validChannel(name) {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no IRC channel: a channel's name starts with # (or &, +, !) and has no space, comma or colon", c.ChatID)
 	}
 	if strings.ContainsAny(j.GetPassword(), " ,\r\n\x00") {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a channel key has no space, comma or line break")
@@ -118,7 +118,7 @@ func (s *Session) joinChannel(ctx context.Context, c sdk.Call, j *pb.JoinChat) e
 	}
 	if err != nil {
 		s.dropJoin(id, wait)
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "could not join %s: %v", name, err)
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "could not join %s: %v", c.ChatID, err)
 	}
 	t := time.NewTimer(JoinChatWait)
 	defer t.Stop()
@@ -126,10 +126,10 @@ func (s *Session) joinChannel(ctx context.Context, c sdk.Call, j *pb.JoinChat) e
 	case err = <-wait:
 	case <-t.C:
 		s.dropJoin(id, wait)
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s did not answer the join of %s within %v", s.acc.addr(), name, JoinChatWait)
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s did not answer the join of %s within %v", s.acc.addr(), c.ChatID, JoinChatWait)
 	case <-ctx.Done():
 		s.dropJoin(id, wait)
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the join of %s was given up: %v", name, ctx.Err())
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the join of %s was given up: %v", c.ChatID, ctx.Err())
 	}
 	if err != nil {
 		return err

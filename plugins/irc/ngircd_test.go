@@ -74,7 +74,7 @@ func startNgircdTLS(t *testing.T, certFile, keyFile string) *ngircd {
 	return startNgircdWith(t, certFile, keyFile)
 }
 
-func startNgircdWith(t *testing.T, certFile, keyFile string) *ngircd {
+func startNgircdWith(t *testing.T, certFile, keyFile string, global ...string) *ngircd {
 	t.Helper()
 	bin, err := exec.LookPath("ngircd")
 	if err != nil {
@@ -91,6 +91,10 @@ func startNgircdWith(t *testing.T, certFile, keyFile string) *ngircd {
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "ngircd.conf")
 	text := fmt.Appendf(nil, ngircdConf, port, filepath.Join(dir, "ngircd.pid"))
+	// More of [Global] (a server password): after its other lines.
+	for _, line := range global {
+		text = bytes.Replace(text, []byte("[Limits]\n"), []byte(line+"\n[Limits]\n"), 1)
+	}
 	if certFile != "" {
 		tlsPort = freePort(t)
 		text = fmt.Appendf(text, ngircdTLS, certFile, keyFile, tlsPort)

@@ -27,6 +27,11 @@ type attempt struct {
 	conn       *watchedConn
 	registered bool     // the server welcomed it: its end is no failure of registration
 	said       []string // what the server said that may explain its end
+	// sasl is the server's words when it refused the SASL account
+	// (904, 902). ircevent answers a refusal with QUIT, and the
+	// server's close may reach its Connect first, which then says only
+	// "Disconnected by server".
+	sasl string
 }
 
 // maxSaid bounds what an attempt keeps of the server's words.
@@ -55,6 +60,15 @@ func (s *Session) handleRegistration(c *ircevent.Connection) {
 	for code, note := range notes {
 		c.AddCallback(code, func(m ircmsg.Message) { s.noteSaid(note(m)) })
 	}
+	saslRefused := func(m ircmsg.Message) {
+		s.mu.Lock()
+		if s.attempt != nil {
+			s.attempt.sasl = lastParam(m)
+		}
+		s.mu.Unlock()
+	}
+	c.AddCallback("904", saslRefused) // ERR_SASLFAIL
+	c.AddCallback("902", saslRefused) // ERR_NICKLOCKED
 }
 
 // noteSaid keeps what the server said during the current attempt's

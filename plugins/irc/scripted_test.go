@@ -25,6 +25,9 @@ type scripted struct {
 	sasl string
 	// refuse closes each connection at once (a server that is down).
 	refuse bool
+	// saslFail is the text of the server's 904 when it refuses an
+	// account ("" = "SASL authentication failed").
+	saslFail string
 	// dropOnSASLFail closes the connection right after refusing a SASL
 	// account, before the client's QUIT.
 	dropOnSASLFail bool
@@ -220,14 +223,20 @@ func (s *scripted) serve(c net.Conn) {
 			b, _ := base64.StdEncoding.DecodeString(p(0))
 			// authzid \0 authcid \0 password
 			parts := strings.SplitN(string(b), "\x00", 3)
-			if len(parts) == 3 && s.sasl != "" && parts[1]+"\x00"+parts[2] == s.sasl {
+			s.mu.Lock()
+			account := s.sasl
+			s.mu.Unlock()
+			if len(parts) == 3 && account != "" && parts[1]+"\x00"+parts[2] == account {
 				fmt.Fprintf(c, ":srv 900 * *!*@* %s :You are now logged in as %s\r\n", parts[1], parts[1])
 				fmt.Fprint(c, ":srv 903 * :SASL authentication successful\r\n")
 			} else {
-				fmt.Fprint(c, ":srv 904 * :SASL authentication failed\r\n")
 				s.mu.Lock()
-				drop := s.dropOnSASLFail
+				drop, why := s.dropOnSASLFail, s.saslFail
 				s.mu.Unlock()
+				if why == "" {
+					why = "SASL authentication failed"
+				}
+				fmt.Fprintf(c, ":srv 904 * :%s\r\n", why)
 				if drop {
 					c.Close()
 				}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -50,11 +51,6 @@ type Session struct {
 	joins     map[string]chan error // JoinChat calls waiting, by folded channel
 	nickWait  *nickWait             // the SetNick call waiting, if any
 	echoes    []*echo               // own lines waiting for the server's echo
-	// saslRefused is the server's words when it refused the SASL
-	// account (904, 902) on the current connection attempt. ircevent
-	// answers a refusal with QUIT, and the server's close may reach its
-	// Connect first, which then says only "Disconnected by server".
-	saslRefused string
 	// stop is closed by Disconnect: it ends a wait between attempts.
 	stop chan struct{}
 	// attempts counts the connection attempts since the last one that
@@ -117,7 +113,6 @@ func (s *Session) Connect(ctx context.Context) error {
 		// The wait between attempts is dial's (backoff.go); ircevent's
 		// own fixed pacing is off.
 		ReconnectFreq: time.Millisecond,
-		DialContext:   s.dial,
 		Timeout:       30 * time.Second,
 		KeepAlive:     2 * time.Minute,
 		QuitMessage:   "passerelle",
@@ -125,11 +120,14 @@ func (s *Session) Connect(ctx context.Context) error {
 		// ircevent logs why a reconnection failed: into the gateway's log.
 		Log: slog.NewLogLogger(s.n.host.Logger().With("login", s.loginID).Handler(), slog.LevelInfo),
 	}
+	c.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return s.dial(ctx, c, network, addr)
+	}
 	if s.acc.SASLUser != "" {
 		c.UseSASL, c.SASLLogin, c.SASLPassword, c.SASLMech = true, s.acc.SASLUser, s.acc.SASLPassword, "PLAIN"
 	}
 	s.conn = c
-	s.attempts, s.saslRefused, s.looping, s.welcomed = 0, "", false, false
+	s.attempts, s.looping, s.welcomed = 0, false, false
 	s.stop = make(chan struct{})
 	s.ready, s.readyOnce = make(chan struct{}), &sync.Once{}
 	ready, stop := s.ready, s.stop
@@ -185,7 +183,8 @@ func (s *Session) run(c *ircevent.Connection, stop chan struct{}) {
 // A server that cannot be reached, or whose TLS certificate is not
 // trusted, is tried again too: the server's admin may fix it (a renewed
 // certificate), and the login then comes back by itself; meanwhile the
-// state's message says why.
+// state's message says why, with what the server said before it ended
+// the attempt (a ban, its ERROR).
 func (s *Session) refused(c *ircevent.Connection, err error) {
 	if errors.Is(err, ircevent.ClientHasQuit) || errors.Is(err, errStopped) {
 		return
@@ -196,11 +195,15 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 		return
 	}
 	s.mu.Lock()
-	welcomed, a := s.welcomed, s.attempt
+	welcomed, a, pc := s.welcomed, s.attempt, s.plain
 	s.mu.Unlock()
+	if a != nil && a.sasl != "" {
+		s.accountRefused(c, a)
+		return
+	}
 	if welcomed {
 		// A reconnection in all but name: not the server's refusal of
-		// the login (a SASL account refused is tried again, as Loop does).
+		// the login.
 		msg := "disconnected from " + s.acc.addr() + "; reconnecting"
 		if a != nil && !a.registered {
 			msg = registrationFailure(s.acc.addr(), a) + "; trying again"
@@ -208,26 +211,44 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, msg)
 		return
 	}
-	state := pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT
-	s.mu.Lock()
-	if s.saslRefused != "" {
-		err = fmt.Errorf("SASL: %s", s.saslRefused)
-	}
-	pc := s.plain
-	s.mu.Unlock()
 	if strings.Contains(err.Error(), "SASL") {
-		state = pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS
-		s.mu.Lock()
-		if s.conn == c {
-			s.conn = nil
-			close(s.stop)
-		}
-		s.mu.Unlock()
-		c.Quit()
-	} else if !s.acc.TLS {
+		// ircevent's own: the server offers no SASL.
+		s.giveUp(c)
+		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf("%s refused the connection: %v", s.acc.addr(), err))
+		return
+	}
+	if !s.acc.TLS {
 		err = plainError(s.acc.addr(), pc, err)
 	}
-	s.state(state, fmt.Sprintf("%s refused the connection: %v", s.acc.addr(), err))
+	msg := fmt.Sprintf("%s refused the connection: %v", s.acc.addr(), err)
+	if a != nil && len(a.said) > 0 {
+		msg += ": " + strings.Join(a.said, "; ")
+	}
+	s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, msg)
+}
+
+// accountRefused ends connection c, whose attempt a the server refused
+// the SASL account: bad credentials, which the user must change (log in
+// again); trying again would be refused again. So at the first
+// connection, and on a reconnection (the password changed on the
+// server).
+func (s *Session) accountRefused(c *ircevent.Connection, a *attempt) {
+	s.giveUp(c)
+	s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf(
+		"%s refused the SASL account %s (it said %q): it is not tried again; log in again with its right password",
+		s.acc.addr(), s.acc.SASLUser, a.sasl))
+}
+
+// giveUp ends connection c for good: no more attempts until the next
+// Connect.
+func (s *Session) giveUp(c *ircevent.Connection) {
+	s.mu.Lock()
+	if s.conn == c {
+		s.conn = nil
+		close(s.stop)
+	}
+	s.mu.Unlock()
+	c.Quit()
 }
 
 // handle sets the connection's callbacks.
@@ -248,13 +269,6 @@ func (s *Session) handle(c *ircevent.Connection) {
 	c.AddCallback("ERROR", func(m ircmsg.Message) {
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, s.acc.addr()+" says: "+lastParam(m))
 	})
-	saslRefused := func(m ircmsg.Message) {
-		s.mu.Lock()
-		s.saslRefused = lastParam(m)
-		s.mu.Unlock()
-	}
-	c.AddCallback("904", saslRefused) // ERR_SASLFAIL
-	c.AddCallback("902", saslRefused) // ERR_NICKLOCKED
 	c.AddCallback("PRIVMSG", func(m ircmsg.Message) { s.onMessage(m, false) })
 	c.AddCallback("CTCP_ACTION", func(m ircmsg.Message) { s.onMessage(m, true) })
 	c.AddCallback("NOTICE", s.onNotice)
@@ -504,7 +518,8 @@ func (s *Session) online() (*ircevent.Connection, error) {
 // target is the IRC target of a chat ID: the channel, or the current
 // nick of the member the ID stands for.
 func (s *Session) target(chatID string) (string, error) {
-	if chatID == "" || strings.ContainsAny(chatID, " ,\r\n\x00") {
+	// A comma is only in the ID of a channel whose name is not UTF-8.
+	if _, ok := chanName(chatID); !ok || chatID == "" || strings.ContainsAny(chatID, " \r\n\x00") {
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no nick or channel", chatID)
 	}
 	if isChannel(chatID) {

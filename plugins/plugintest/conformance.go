@@ -732,6 +732,9 @@ var features = []feature{
 		cmd: func(*featureRun) any { return &pb.JoinChat{} }},
 	{name: "set_nick", declared: (*pb.Features).GetSetNick, group: true, refusalOnly: true,
 		cmd: func(f *featureRun) any { return &pb.SetNick{Nick: fmt.Sprintf("plugintest%d", f.r.n.Add(1))} }},
+	// Creating a group makes one on the network for good.
+	{name: "create_chat", declared: (*pb.Features).GetCreateChat, refusalOnly: true,
+		cmd: func(f *featureRun) any { return &pb.CreateChat{Name: f.r.unique("group")} }},
 	// Last: the user is out of the group after it.
 	{name: "leave_chat", declared: (*pb.Features).GetLeaveChat, group: true,
 		cmd: func(*featureRun) any { return &pb.LeaveChat{} }},

@@ -543,6 +543,8 @@ func Act(loginID, chatID, txnID string, action any) *pb.Command {
 		c.Action = &pb.Command_Join{Join: a}
 	case *pb.SetNick:
 		c.Action = &pb.Command_SetNick{SetNick: a}
+	case *pb.CreateChat:
+		c.Action = &pb.Command_Create{Create: a}
 	}
 	return c
 }

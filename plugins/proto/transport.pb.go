@@ -685,7 +685,7 @@ func (x ReceiptEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReceiptEvent_Kind.Descriptor instead.
 func (ReceiptEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{61, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{62, 0}
 }
 
 type MemberEvent_Kind int32
@@ -743,7 +743,7 @@ func (x MemberEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use MemberEvent_Kind.Descriptor instead.
 func (MemberEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{69, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{70, 0}
 }
 
 type ChatRemovedEvent_Reason int32
@@ -795,7 +795,7 @@ func (x ChatRemovedEvent_Reason) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ChatRemovedEvent_Reason.Descriptor instead.
 func (ChatRemovedEvent_Reason) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{73, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{74, 0}
 }
 
 type Empty struct {
@@ -1107,8 +1107,11 @@ type Features struct {
 	// name may be a chat's (a Telegram public name is a user's or a
 	// channel's).
 	JoinChatPrefixes []string `protobuf:"bytes,27,rep,name=join_chat_prefixes,json=joinChatPrefixes,proto3" json:"join_chat_prefixes,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// CreateChat: the user may create a group on the network from XMPP,
+	// with a name and some of their contacts.
+	CreateChat    bool `protobuf:"varint,28,opt,name=create_chat,json=createChat,proto3" json:"create_chat,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Features) Reset() {
@@ -1328,6 +1331,13 @@ func (x *Features) GetJoinChatPrefixes() []string {
 		return x.JoinChatPrefixes
 	}
 	return nil
+}
+
+func (x *Features) GetCreateChat() bool {
+	if x != nil {
+		return x.CreateChat
+	}
+	return false
 }
 
 type LoginFlowsRequest struct {
@@ -3386,6 +3396,7 @@ type Command struct {
 	//	*Command_SetRole
 	//	*Command_Join
 	//	*Command_SetNick
+	//	*Command_Create
 	Action        isCommand_Action `protobuf_oneof:"action"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3591,6 +3602,15 @@ func (x *Command) GetSetNick() *SetNick {
 	return nil
 }
 
+func (x *Command) GetCreate() *CreateChat {
+	if x != nil {
+		if x, ok := x.Action.(*Command_Create); ok {
+			return x.Create
+		}
+	}
+	return nil
+}
+
 type isCommand_Action interface {
 	isCommand_Action()
 }
@@ -3655,6 +3675,10 @@ type Command_SetNick struct {
 	SetNick *SetNick `protobuf:"bytes,24,opt,name=set_nick,json=setNick,proto3,oneof"`
 }
 
+type Command_Create struct {
+	Create *CreateChat `protobuf:"bytes,25,opt,name=create,proto3,oneof"`
+}
+
 func (*Command_Send) isCommand_Action() {}
 
 func (*Command_Edit) isCommand_Action() {}
@@ -3684,6 +3708,8 @@ func (*Command_SetRole) isCommand_Action() {}
 func (*Command_Join) isCommand_Action() {}
 
 func (*Command_SetNick) isCommand_Action() {}
+
+func (*Command_Create) isCommand_Action() {}
 
 type Attachment struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -4373,6 +4399,64 @@ func (x *JoinChat) GetPassword() string {
 	return ""
 }
 
+// CreateChat creates a group on the network (feature create_chat); the
+// Command's chat_id is empty. On success the result's chat_id names the
+// new group and the plugin sends a ChatEvent for it, with its members,
+// as for any group the user is in. Members the network would not add
+// (not on it, their privacy settings) do not fail the command when the
+// group itself was made: the ChatEvent says who is in it.
+type CreateChat struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	MemberIds     []string               `protobuf:"bytes,2,rep,name=member_ids,json=memberIds,proto3" json:"member_ids,omitempty"` // user IDs of contacts, as in Sender.user_id
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateChat) Reset() {
+	*x = CreateChat{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateChat) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateChat) ProtoMessage() {}
+
+func (x *CreateChat) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateChat.ProtoReflect.Descriptor instead.
+func (*CreateChat) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *CreateChat) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreateChat) GetMemberIds() []string {
+	if x != nil {
+		return x.MemberIds
+	}
+	return nil
+}
+
 // SetNick changes the user's own nick in the group chat_id (feature
 // set_nick); the network's answer comes back as a MemberEvent RENAMED of
 // the user's own member.
@@ -4385,7 +4469,7 @@ type SetNick struct {
 
 func (x *SetNick) Reset() {
 	*x = SetNick{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[45]
+	mi := &file_plugins_proto_transport_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4397,7 +4481,7 @@ func (x *SetNick) String() string {
 func (*SetNick) ProtoMessage() {}
 
 func (x *SetNick) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[45]
+	mi := &file_plugins_proto_transport_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4410,7 +4494,7 @@ func (x *SetNick) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetNick.ProtoReflect.Descriptor instead.
 func (*SetNick) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{45}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *SetNick) GetNick() string {
@@ -4429,7 +4513,7 @@ type SetTopic struct {
 
 func (x *SetTopic) Reset() {
 	*x = SetTopic{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[46]
+	mi := &file_plugins_proto_transport_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4441,7 +4525,7 @@ func (x *SetTopic) String() string {
 func (*SetTopic) ProtoMessage() {}
 
 func (x *SetTopic) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[46]
+	mi := &file_plugins_proto_transport_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4454,7 +4538,7 @@ func (x *SetTopic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTopic.ProtoReflect.Descriptor instead.
 func (*SetTopic) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{46}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *SetTopic) GetTopic() string {
@@ -4473,7 +4557,7 @@ type SetChatName struct {
 
 func (x *SetChatName) Reset() {
 	*x = SetChatName{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[47]
+	mi := &file_plugins_proto_transport_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4485,7 +4569,7 @@ func (x *SetChatName) String() string {
 func (*SetChatName) ProtoMessage() {}
 
 func (x *SetChatName) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[47]
+	mi := &file_plugins_proto_transport_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4498,7 +4582,7 @@ func (x *SetChatName) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetChatName.ProtoReflect.Descriptor instead.
 func (*SetChatName) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{47}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *SetChatName) GetName() string {
@@ -4517,7 +4601,7 @@ type Invite struct {
 
 func (x *Invite) Reset() {
 	*x = Invite{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[48]
+	mi := &file_plugins_proto_transport_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4529,7 +4613,7 @@ func (x *Invite) String() string {
 func (*Invite) ProtoMessage() {}
 
 func (x *Invite) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[48]
+	mi := &file_plugins_proto_transport_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4542,7 +4626,7 @@ func (x *Invite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Invite.ProtoReflect.Descriptor instead.
 func (*Invite) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{48}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *Invite) GetUserId() string {
@@ -4563,7 +4647,7 @@ type Kick struct {
 
 func (x *Kick) Reset() {
 	*x = Kick{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[49]
+	mi := &file_plugins_proto_transport_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4575,7 +4659,7 @@ func (x *Kick) String() string {
 func (*Kick) ProtoMessage() {}
 
 func (x *Kick) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[49]
+	mi := &file_plugins_proto_transport_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4588,7 +4672,7 @@ func (x *Kick) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kick.ProtoReflect.Descriptor instead.
 func (*Kick) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{49}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *Kick) GetUserId() string {
@@ -4623,7 +4707,7 @@ type SetRole struct {
 
 func (x *SetRole) Reset() {
 	*x = SetRole{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[50]
+	mi := &file_plugins_proto_transport_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4635,7 +4719,7 @@ func (x *SetRole) String() string {
 func (*SetRole) ProtoMessage() {}
 
 func (x *SetRole) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[50]
+	mi := &file_plugins_proto_transport_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4648,7 +4732,7 @@ func (x *SetRole) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetRole.ProtoReflect.Descriptor instead.
 func (*SetRole) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{50}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *SetRole) GetUserId() string {
@@ -4681,7 +4765,7 @@ type SetTyping struct {
 
 func (x *SetTyping) Reset() {
 	*x = SetTyping{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[51]
+	mi := &file_plugins_proto_transport_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4693,7 +4777,7 @@ func (x *SetTyping) String() string {
 func (*SetTyping) ProtoMessage() {}
 
 func (x *SetTyping) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[51]
+	mi := &file_plugins_proto_transport_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4706,7 +4790,7 @@ func (x *SetTyping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTyping.ProtoReflect.Descriptor instead.
 func (*SetTyping) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{51}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *SetTyping) GetState() TypingState {
@@ -4725,7 +4809,7 @@ type SetPresence struct {
 
 func (x *SetPresence) Reset() {
 	*x = SetPresence{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[52]
+	mi := &file_plugins_proto_transport_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4737,7 +4821,7 @@ func (x *SetPresence) String() string {
 func (*SetPresence) ProtoMessage() {}
 
 func (x *SetPresence) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[52]
+	mi := &file_plugins_proto_transport_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4750,7 +4834,7 @@ func (x *SetPresence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPresence.ProtoReflect.Descriptor instead.
 func (*SetPresence) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{52}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *SetPresence) GetPresence() *Presence {
@@ -4773,6 +4857,7 @@ type CommandResult struct {
 	// JoinChat: the chat joined, when the network knows it by another ID
 	// than the command's (a Telegram group joined by its public name is
 	// -100N); its ChatEvent names this ID. "" = the command's chat.
+	// CreateChat: the new group's ID, always set.
 	ChatId        string `protobuf:"bytes,6,opt,name=chat_id,json=chatId,proto3" json:"chat_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -4780,7 +4865,7 @@ type CommandResult struct {
 
 func (x *CommandResult) Reset() {
 	*x = CommandResult{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[53]
+	mi := &file_plugins_proto_transport_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4792,7 +4877,7 @@ func (x *CommandResult) String() string {
 func (*CommandResult) ProtoMessage() {}
 
 func (x *CommandResult) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[53]
+	mi := &file_plugins_proto_transport_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4805,7 +4890,7 @@ func (x *CommandResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommandResult.ProtoReflect.Descriptor instead.
 func (*CommandResult) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{53}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *CommandResult) GetCorrelationId() uint64 {
@@ -4860,7 +4945,7 @@ type EventAck struct {
 
 func (x *EventAck) Reset() {
 	*x = EventAck{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[54]
+	mi := &file_plugins_proto_transport_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4872,7 +4957,7 @@ func (x *EventAck) String() string {
 func (*EventAck) ProtoMessage() {}
 
 func (x *EventAck) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[54]
+	mi := &file_plugins_proto_transport_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4885,7 +4970,7 @@ func (x *EventAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventAck.ProtoReflect.Descriptor instead.
 func (*EventAck) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{54}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *EventAck) GetUpToSeq() uint64 {
@@ -4906,7 +4991,7 @@ type Sender struct {
 
 func (x *Sender) Reset() {
 	*x = Sender{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[55]
+	mi := &file_plugins_proto_transport_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4918,7 +5003,7 @@ func (x *Sender) String() string {
 func (*Sender) ProtoMessage() {}
 
 func (x *Sender) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[55]
+	mi := &file_plugins_proto_transport_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4931,7 +5016,7 @@ func (x *Sender) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sender.ProtoReflect.Descriptor instead.
 func (*Sender) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{55}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *Sender) GetUserId() string {
@@ -4999,7 +5084,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[56]
+	mi := &file_plugins_proto_transport_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5011,7 +5096,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[56]
+	mi := &file_plugins_proto_transport_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5024,7 +5109,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{56}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *Event) GetSeq() uint64 {
@@ -5390,7 +5475,7 @@ type MessageEvent struct {
 
 func (x *MessageEvent) Reset() {
 	*x = MessageEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[57]
+	mi := &file_plugins_proto_transport_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5402,7 +5487,7 @@ func (x *MessageEvent) String() string {
 func (*MessageEvent) ProtoMessage() {}
 
 func (x *MessageEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[57]
+	mi := &file_plugins_proto_transport_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5415,7 +5500,7 @@ func (x *MessageEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageEvent.ProtoReflect.Descriptor instead.
 func (*MessageEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{57}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *MessageEvent) GetText() string {
@@ -5457,7 +5542,7 @@ type EditEvent struct {
 
 func (x *EditEvent) Reset() {
 	*x = EditEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[58]
+	mi := &file_plugins_proto_transport_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5469,7 +5554,7 @@ func (x *EditEvent) String() string {
 func (*EditEvent) ProtoMessage() {}
 
 func (x *EditEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[58]
+	mi := &file_plugins_proto_transport_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5482,7 +5567,7 @@ func (x *EditEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EditEvent.ProtoReflect.Descriptor instead.
 func (*EditEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{58}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *EditEvent) GetTargetId() string {
@@ -5516,7 +5601,7 @@ type ReactionEvent struct {
 
 func (x *ReactionEvent) Reset() {
 	*x = ReactionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[59]
+	mi := &file_plugins_proto_transport_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5528,7 +5613,7 @@ func (x *ReactionEvent) String() string {
 func (*ReactionEvent) ProtoMessage() {}
 
 func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[59]
+	mi := &file_plugins_proto_transport_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5541,7 +5626,7 @@ func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReactionEvent.ProtoReflect.Descriptor instead.
 func (*ReactionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{59}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *ReactionEvent) GetTargetId() string {
@@ -5567,7 +5652,7 @@ type RetractionEvent struct {
 
 func (x *RetractionEvent) Reset() {
 	*x = RetractionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[60]
+	mi := &file_plugins_proto_transport_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5579,7 +5664,7 @@ func (x *RetractionEvent) String() string {
 func (*RetractionEvent) ProtoMessage() {}
 
 func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[60]
+	mi := &file_plugins_proto_transport_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5592,7 +5677,7 @@ func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetractionEvent.ProtoReflect.Descriptor instead.
 func (*RetractionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{60}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *RetractionEvent) GetTargetId() string {
@@ -5612,7 +5697,7 @@ type ReceiptEvent struct {
 
 func (x *ReceiptEvent) Reset() {
 	*x = ReceiptEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[61]
+	mi := &file_plugins_proto_transport_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5624,7 +5709,7 @@ func (x *ReceiptEvent) String() string {
 func (*ReceiptEvent) ProtoMessage() {}
 
 func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[61]
+	mi := &file_plugins_proto_transport_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5637,7 +5722,7 @@ func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptEvent.ProtoReflect.Descriptor instead.
 func (*ReceiptEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{61}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *ReceiptEvent) GetKind() ReceiptEvent_Kind {
@@ -5663,7 +5748,7 @@ type TypingEvent struct {
 
 func (x *TypingEvent) Reset() {
 	*x = TypingEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[62]
+	mi := &file_plugins_proto_transport_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5675,7 +5760,7 @@ func (x *TypingEvent) String() string {
 func (*TypingEvent) ProtoMessage() {}
 
 func (x *TypingEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[62]
+	mi := &file_plugins_proto_transport_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5688,7 +5773,7 @@ func (x *TypingEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingEvent.ProtoReflect.Descriptor instead.
 func (*TypingEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{62}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *TypingEvent) GetState() TypingState {
@@ -5707,7 +5792,7 @@ type PresenceEvent struct {
 
 func (x *PresenceEvent) Reset() {
 	*x = PresenceEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[63]
+	mi := &file_plugins_proto_transport_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5719,7 +5804,7 @@ func (x *PresenceEvent) String() string {
 func (*PresenceEvent) ProtoMessage() {}
 
 func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[63]
+	mi := &file_plugins_proto_transport_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5732,7 +5817,7 @@ func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PresenceEvent.ProtoReflect.Descriptor instead.
 func (*PresenceEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{63}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *PresenceEvent) GetPresence() *Presence {
@@ -5751,7 +5836,7 @@ type ContactEvent struct {
 
 func (x *ContactEvent) Reset() {
 	*x = ContactEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[64]
+	mi := &file_plugins_proto_transport_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5763,7 +5848,7 @@ func (x *ContactEvent) String() string {
 func (*ContactEvent) ProtoMessage() {}
 
 func (x *ContactEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[64]
+	mi := &file_plugins_proto_transport_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5776,7 +5861,7 @@ func (x *ContactEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactEvent.ProtoReflect.Descriptor instead.
 func (*ContactEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{64}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *ContactEvent) GetContact() *Contact {
@@ -5795,7 +5880,7 @@ type ContactRemovedEvent struct {
 
 func (x *ContactRemovedEvent) Reset() {
 	*x = ContactRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[65]
+	mi := &file_plugins_proto_transport_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5807,7 +5892,7 @@ func (x *ContactRemovedEvent) String() string {
 func (*ContactRemovedEvent) ProtoMessage() {}
 
 func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[65]
+	mi := &file_plugins_proto_transport_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5820,7 +5905,7 @@ func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ContactRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{65}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *ContactRemovedEvent) GetUserId() string {
@@ -5839,7 +5924,7 @@ type ChatEvent struct {
 
 func (x *ChatEvent) Reset() {
 	*x = ChatEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[66]
+	mi := &file_plugins_proto_transport_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5851,7 +5936,7 @@ func (x *ChatEvent) String() string {
 func (*ChatEvent) ProtoMessage() {}
 
 func (x *ChatEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[66]
+	mi := &file_plugins_proto_transport_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5864,7 +5949,7 @@ func (x *ChatEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatEvent.ProtoReflect.Descriptor instead.
 func (*ChatEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{66}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *ChatEvent) GetChat() *Chat {
@@ -5884,7 +5969,7 @@ type LoginStateEvent struct {
 
 func (x *LoginStateEvent) Reset() {
 	*x = LoginStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[67]
+	mi := &file_plugins_proto_transport_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5896,7 +5981,7 @@ func (x *LoginStateEvent) String() string {
 func (*LoginStateEvent) ProtoMessage() {}
 
 func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[67]
+	mi := &file_plugins_proto_transport_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5909,7 +5994,7 @@ func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginStateEvent.ProtoReflect.Descriptor instead.
 func (*LoginStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{67}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *LoginStateEvent) GetState() LoginState {
@@ -5935,7 +6020,7 @@ type SavedStateEvent struct {
 
 func (x *SavedStateEvent) Reset() {
 	*x = SavedStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[68]
+	mi := &file_plugins_proto_transport_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5947,7 +6032,7 @@ func (x *SavedStateEvent) String() string {
 func (*SavedStateEvent) ProtoMessage() {}
 
 func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[68]
+	mi := &file_plugins_proto_transport_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5960,7 +6045,7 @@ func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SavedStateEvent.ProtoReflect.Descriptor instead.
 func (*SavedStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *SavedStateEvent) GetSavedState() []byte {
@@ -5984,7 +6069,7 @@ type MemberEvent struct {
 
 func (x *MemberEvent) Reset() {
 	*x = MemberEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[69]
+	mi := &file_plugins_proto_transport_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5996,7 +6081,7 @@ func (x *MemberEvent) String() string {
 func (*MemberEvent) ProtoMessage() {}
 
 func (x *MemberEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[69]
+	mi := &file_plugins_proto_transport_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6009,7 +6094,7 @@ func (x *MemberEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberEvent.ProtoReflect.Descriptor instead.
 func (*MemberEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{69}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *MemberEvent) GetKind() MemberEvent_Kind {
@@ -6043,7 +6128,7 @@ type TopicEvent struct {
 
 func (x *TopicEvent) Reset() {
 	*x = TopicEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[70]
+	mi := &file_plugins_proto_transport_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6055,7 +6140,7 @@ func (x *TopicEvent) String() string {
 func (*TopicEvent) ProtoMessage() {}
 
 func (x *TopicEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[70]
+	mi := &file_plugins_proto_transport_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6068,7 +6153,7 @@ func (x *TopicEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicEvent.ProtoReflect.Descriptor instead.
 func (*TopicEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{70}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *TopicEvent) GetTopic() string {
@@ -6093,7 +6178,7 @@ type IdentityEvent struct {
 
 func (x *IdentityEvent) Reset() {
 	*x = IdentityEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[71]
+	mi := &file_plugins_proto_transport_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6105,7 +6190,7 @@ func (x *IdentityEvent) String() string {
 func (*IdentityEvent) ProtoMessage() {}
 
 func (x *IdentityEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[71]
+	mi := &file_plugins_proto_transport_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6118,7 +6203,7 @@ func (x *IdentityEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentityEvent.ProtoReflect.Descriptor instead.
 func (*IdentityEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{71}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *IdentityEvent) GetOldUserId() string {
@@ -6150,7 +6235,7 @@ type ProgressEvent struct {
 
 func (x *ProgressEvent) Reset() {
 	*x = ProgressEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[72]
+	mi := &file_plugins_proto_transport_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6162,7 +6247,7 @@ func (x *ProgressEvent) String() string {
 func (*ProgressEvent) ProtoMessage() {}
 
 func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[72]
+	mi := &file_plugins_proto_transport_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6175,7 +6260,7 @@ func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressEvent.ProtoReflect.Descriptor instead.
 func (*ProgressEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *ProgressEvent) GetTask() string {
@@ -6224,7 +6309,7 @@ type ChatRemovedEvent struct {
 
 func (x *ChatRemovedEvent) Reset() {
 	*x = ChatRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[73]
+	mi := &file_plugins_proto_transport_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6236,7 +6321,7 @@ func (x *ChatRemovedEvent) String() string {
 func (*ChatRemovedEvent) ProtoMessage() {}
 
 func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[73]
+	mi := &file_plugins_proto_transport_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6249,7 +6334,7 @@ func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ChatRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{73}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *ChatRemovedEvent) GetReason() ChatRemovedEvent_Reason {
@@ -6293,7 +6378,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x13edit_window_seconds\x18\b \x01(\x03R\x11editWindowSeconds\x12+\n" +
 	"\x11identifier_prompt\x18\t \x01(\tR\x10identifierPrompt\x125\n" +
 	"\x16identifier_description\x18\n" +
-	" \x01(\tR\x15identifierDescription\"\xf1\x06\n" +
+	" \x01(\tR\x15identifierDescription\"\x92\a\n" +
 	"\bFeatures\x12\x14\n" +
 	"\x05edits\x18\x01 \x01(\bR\x05edits\x12\x1c\n" +
 	"\treactions\x18\x02 \x01(\bR\treactions\x12'\n" +
@@ -6329,7 +6414,9 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\fmedia_upload\x18\x18 \x01(\bR\vmediaUpload\x12\x1b\n" +
 	"\tjoin_chat\x18\x19 \x01(\bR\bjoinChat\x12\x19\n" +
 	"\bset_nick\x18\x1a \x01(\bR\asetNick\x12,\n" +
-	"\x12join_chat_prefixes\x18\x1b \x03(\tR\x10joinChatPrefixes\"\x13\n" +
+	"\x12join_chat_prefixes\x18\x1b \x03(\tR\x10joinChatPrefixes\x12\x1f\n" +
+	"\vcreate_chat\x18\x1c \x01(\bR\n" +
+	"createChat\"\x13\n" +
 	"\x11LoginFlowsRequest\"Q\n" +
 	"\tLoginFlow\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
@@ -6492,7 +6579,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x12\n" +
 	"\x04data\x18\x03 \x01(\fR\x04data\"0\n" +
 	"\x11UploadMediaResult\x12\x1b\n" +
-	"\tupload_id\x18\x01 \x01(\tR\buploadId\"\xad\b\n" +
+	"\tupload_id\x18\x01 \x01(\tR\buploadId\"\xec\b\n" +
 	"\aCommand\x12%\n" +
 	"\x0ecorrelation_id\x18\x01 \x01(\x04R\rcorrelationId\x12\x19\n" +
 	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x15\n" +
@@ -6514,7 +6601,8 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x04kick\x18\x15 \x01(\v2\x1d.passerelle.transport.v2.KickH\x00R\x04kick\x12=\n" +
 	"\bset_role\x18\x16 \x01(\v2 .passerelle.transport.v2.SetRoleH\x00R\asetRole\x127\n" +
 	"\x04join\x18\x17 \x01(\v2!.passerelle.transport.v2.JoinChatH\x00R\x04join\x12=\n" +
-	"\bset_nick\x18\x18 \x01(\v2 .passerelle.transport.v2.SetNickH\x00R\asetNickB\b\n" +
+	"\bset_nick\x18\x18 \x01(\v2 .passerelle.transport.v2.SetNickH\x00R\asetNick\x12=\n" +
+	"\x06create\x18\x19 \x01(\v2#.passerelle.transport.v2.CreateChatH\x00R\x06createB\b\n" +
 	"\x06action\"\x9b\x03\n" +
 	"\n" +
 	"Attachment\x12\x12\n" +
@@ -6584,7 +6672,12 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\tLeaveChat\":\n" +
 	"\bJoinChat\x12\x12\n" +
 	"\x04nick\x18\x01 \x01(\tR\x04nick\x12\x1a\n" +
-	"\bpassword\x18\x02 \x01(\tR\bpassword\"\x1d\n" +
+	"\bpassword\x18\x02 \x01(\tR\bpassword\"?\n" +
+	"\n" +
+	"CreateChat\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1d\n" +
+	"\n" +
+	"member_ids\x18\x02 \x03(\tR\tmemberIds\"\x1d\n" +
 	"\aSetNick\x12\x12\n" +
 	"\x04nick\x18\x01 \x01(\tR\x04nick\" \n" +
 	"\bSetTopic\x12\x14\n" +
@@ -6828,7 +6921,7 @@ func file_plugins_proto_transport_proto_rawDescGZIP() []byte {
 }
 
 var file_plugins_proto_transport_proto_enumTypes = make([]protoimpl.EnumInfo, 13)
-var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 75)
+var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 76)
 var file_plugins_proto_transport_proto_goTypes = []any{
 	(ErrorCode)(0),                   // 0: passerelle.transport.v2.ErrorCode
 	(FieldType)(0),                   // 1: passerelle.transport.v2.FieldType
@@ -6888,162 +6981,164 @@ var file_plugins_proto_transport_proto_goTypes = []any{
 	(*MarkRead)(nil),                 // 55: passerelle.transport.v2.MarkRead
 	(*LeaveChat)(nil),                // 56: passerelle.transport.v2.LeaveChat
 	(*JoinChat)(nil),                 // 57: passerelle.transport.v2.JoinChat
-	(*SetNick)(nil),                  // 58: passerelle.transport.v2.SetNick
-	(*SetTopic)(nil),                 // 59: passerelle.transport.v2.SetTopic
-	(*SetChatName)(nil),              // 60: passerelle.transport.v2.SetChatName
-	(*Invite)(nil),                   // 61: passerelle.transport.v2.Invite
-	(*Kick)(nil),                     // 62: passerelle.transport.v2.Kick
-	(*SetRole)(nil),                  // 63: passerelle.transport.v2.SetRole
-	(*SetTyping)(nil),                // 64: passerelle.transport.v2.SetTyping
-	(*SetPresence)(nil),              // 65: passerelle.transport.v2.SetPresence
-	(*CommandResult)(nil),            // 66: passerelle.transport.v2.CommandResult
-	(*EventAck)(nil),                 // 67: passerelle.transport.v2.EventAck
-	(*Sender)(nil),                   // 68: passerelle.transport.v2.Sender
-	(*Event)(nil),                    // 69: passerelle.transport.v2.Event
-	(*MessageEvent)(nil),             // 70: passerelle.transport.v2.MessageEvent
-	(*EditEvent)(nil),                // 71: passerelle.transport.v2.EditEvent
-	(*ReactionEvent)(nil),            // 72: passerelle.transport.v2.ReactionEvent
-	(*RetractionEvent)(nil),          // 73: passerelle.transport.v2.RetractionEvent
-	(*ReceiptEvent)(nil),             // 74: passerelle.transport.v2.ReceiptEvent
-	(*TypingEvent)(nil),              // 75: passerelle.transport.v2.TypingEvent
-	(*PresenceEvent)(nil),            // 76: passerelle.transport.v2.PresenceEvent
-	(*ContactEvent)(nil),             // 77: passerelle.transport.v2.ContactEvent
-	(*ContactRemovedEvent)(nil),      // 78: passerelle.transport.v2.ContactRemovedEvent
-	(*ChatEvent)(nil),                // 79: passerelle.transport.v2.ChatEvent
-	(*LoginStateEvent)(nil),          // 80: passerelle.transport.v2.LoginStateEvent
-	(*SavedStateEvent)(nil),          // 81: passerelle.transport.v2.SavedStateEvent
-	(*MemberEvent)(nil),              // 82: passerelle.transport.v2.MemberEvent
-	(*TopicEvent)(nil),               // 83: passerelle.transport.v2.TopicEvent
-	(*IdentityEvent)(nil),            // 84: passerelle.transport.v2.IdentityEvent
-	(*ProgressEvent)(nil),            // 85: passerelle.transport.v2.ProgressEvent
-	(*ChatRemovedEvent)(nil),         // 86: passerelle.transport.v2.ChatRemovedEvent
-	nil,                              // 87: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	(*CreateChat)(nil),               // 58: passerelle.transport.v2.CreateChat
+	(*SetNick)(nil),                  // 59: passerelle.transport.v2.SetNick
+	(*SetTopic)(nil),                 // 60: passerelle.transport.v2.SetTopic
+	(*SetChatName)(nil),              // 61: passerelle.transport.v2.SetChatName
+	(*Invite)(nil),                   // 62: passerelle.transport.v2.Invite
+	(*Kick)(nil),                     // 63: passerelle.transport.v2.Kick
+	(*SetRole)(nil),                  // 64: passerelle.transport.v2.SetRole
+	(*SetTyping)(nil),                // 65: passerelle.transport.v2.SetTyping
+	(*SetPresence)(nil),              // 66: passerelle.transport.v2.SetPresence
+	(*CommandResult)(nil),            // 67: passerelle.transport.v2.CommandResult
+	(*EventAck)(nil),                 // 68: passerelle.transport.v2.EventAck
+	(*Sender)(nil),                   // 69: passerelle.transport.v2.Sender
+	(*Event)(nil),                    // 70: passerelle.transport.v2.Event
+	(*MessageEvent)(nil),             // 71: passerelle.transport.v2.MessageEvent
+	(*EditEvent)(nil),                // 72: passerelle.transport.v2.EditEvent
+	(*ReactionEvent)(nil),            // 73: passerelle.transport.v2.ReactionEvent
+	(*RetractionEvent)(nil),          // 74: passerelle.transport.v2.RetractionEvent
+	(*ReceiptEvent)(nil),             // 75: passerelle.transport.v2.ReceiptEvent
+	(*TypingEvent)(nil),              // 76: passerelle.transport.v2.TypingEvent
+	(*PresenceEvent)(nil),            // 77: passerelle.transport.v2.PresenceEvent
+	(*ContactEvent)(nil),             // 78: passerelle.transport.v2.ContactEvent
+	(*ContactRemovedEvent)(nil),      // 79: passerelle.transport.v2.ContactRemovedEvent
+	(*ChatEvent)(nil),                // 80: passerelle.transport.v2.ChatEvent
+	(*LoginStateEvent)(nil),          // 81: passerelle.transport.v2.LoginStateEvent
+	(*SavedStateEvent)(nil),          // 82: passerelle.transport.v2.SavedStateEvent
+	(*MemberEvent)(nil),              // 83: passerelle.transport.v2.MemberEvent
+	(*TopicEvent)(nil),               // 84: passerelle.transport.v2.TopicEvent
+	(*IdentityEvent)(nil),            // 85: passerelle.transport.v2.IdentityEvent
+	(*ProgressEvent)(nil),            // 86: passerelle.transport.v2.ProgressEvent
+	(*ChatRemovedEvent)(nil),         // 87: passerelle.transport.v2.ChatRemovedEvent
+	nil,                              // 88: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
 }
 var file_plugins_proto_transport_proto_depIdxs = []int32{
-	0,  // 0: passerelle.transport.v2.Error.code:type_name -> passerelle.transport.v2.ErrorCode
-	17, // 1: passerelle.transport.v2.Capabilities.features:type_name -> passerelle.transport.v2.Features
-	19, // 2: passerelle.transport.v2.LoginFlowsResponse.flows:type_name -> passerelle.transport.v2.LoginFlow
-	87, // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
-	26, // 4: passerelle.transport.v2.LoginStep.form:type_name -> passerelle.transport.v2.FormStep
-	27, // 5: passerelle.transport.v2.LoginStep.display:type_name -> passerelle.transport.v2.DisplayStep
-	28, // 6: passerelle.transport.v2.LoginStep.complete:type_name -> passerelle.transport.v2.CompleteStep
-	1,  // 7: passerelle.transport.v2.FormField.type:type_name -> passerelle.transport.v2.FieldType
-	25, // 8: passerelle.transport.v2.FormStep.fields:type_name -> passerelle.transport.v2.FormField
-	2,  // 9: passerelle.transport.v2.DisplayStep.type:type_name -> passerelle.transport.v2.DisplayType
-	3,  // 10: passerelle.transport.v2.Presence.show:type_name -> passerelle.transport.v2.PresenceShow
-	33, // 11: passerelle.transport.v2.Contact.presence:type_name -> passerelle.transport.v2.Presence
-	34, // 12: passerelle.transport.v2.ContactListResponse.contacts:type_name -> passerelle.transport.v2.Contact
-	6,  // 13: passerelle.transport.v2.Member.role:type_name -> passerelle.transport.v2.Role
-	5,  // 14: passerelle.transport.v2.Member.affiliation:type_name -> passerelle.transport.v2.Affiliation
-	4,  // 15: passerelle.transport.v2.Chat.type:type_name -> passerelle.transport.v2.ChatType
-	38, // 16: passerelle.transport.v2.Chat.members:type_name -> passerelle.transport.v2.Member
-	17, // 17: passerelle.transport.v2.Chat.features:type_name -> passerelle.transport.v2.Features
-	39, // 18: passerelle.transport.v2.ChatListResponse.chats:type_name -> passerelle.transport.v2.Chat
-	4,  // 19: passerelle.transport.v2.HistoryBatch.chat_type:type_name -> passerelle.transport.v2.ChatType
-	69, // 20: passerelle.transport.v2.HistoryBatch.events:type_name -> passerelle.transport.v2.Event
-	45, // 21: passerelle.transport.v2.MediaChunk.info:type_name -> passerelle.transport.v2.MediaInfo
-	51, // 22: passerelle.transport.v2.Command.send:type_name -> passerelle.transport.v2.SendMessage
-	52, // 23: passerelle.transport.v2.Command.edit:type_name -> passerelle.transport.v2.EditMessage
-	53, // 24: passerelle.transport.v2.Command.react:type_name -> passerelle.transport.v2.React
-	54, // 25: passerelle.transport.v2.Command.retract:type_name -> passerelle.transport.v2.Retract
-	55, // 26: passerelle.transport.v2.Command.mark_read:type_name -> passerelle.transport.v2.MarkRead
-	64, // 27: passerelle.transport.v2.Command.set_typing:type_name -> passerelle.transport.v2.SetTyping
-	65, // 28: passerelle.transport.v2.Command.set_presence:type_name -> passerelle.transport.v2.SetPresence
-	56, // 29: passerelle.transport.v2.Command.leave:type_name -> passerelle.transport.v2.LeaveChat
-	59, // 30: passerelle.transport.v2.Command.set_topic:type_name -> passerelle.transport.v2.SetTopic
-	60, // 31: passerelle.transport.v2.Command.set_name:type_name -> passerelle.transport.v2.SetChatName
-	61, // 32: passerelle.transport.v2.Command.invite:type_name -> passerelle.transport.v2.Invite
-	62, // 33: passerelle.transport.v2.Command.kick:type_name -> passerelle.transport.v2.Kick
-	63, // 34: passerelle.transport.v2.Command.set_role:type_name -> passerelle.transport.v2.SetRole
-	57, // 35: passerelle.transport.v2.Command.join:type_name -> passerelle.transport.v2.JoinChat
-	58, // 36: passerelle.transport.v2.Command.set_nick:type_name -> passerelle.transport.v2.SetNick
-	9,  // 37: passerelle.transport.v2.Span.style:type_name -> passerelle.transport.v2.Span.Style
-	49, // 38: passerelle.transport.v2.SendMessage.attachments:type_name -> passerelle.transport.v2.Attachment
-	50, // 39: passerelle.transport.v2.SendMessage.spans:type_name -> passerelle.transport.v2.Span
-	50, // 40: passerelle.transport.v2.EditMessage.spans:type_name -> passerelle.transport.v2.Span
-	5,  // 41: passerelle.transport.v2.SetRole.affiliation:type_name -> passerelle.transport.v2.Affiliation
-	6,  // 42: passerelle.transport.v2.SetRole.role:type_name -> passerelle.transport.v2.Role
-	7,  // 43: passerelle.transport.v2.SetTyping.state:type_name -> passerelle.transport.v2.TypingState
-	33, // 44: passerelle.transport.v2.SetPresence.presence:type_name -> passerelle.transport.v2.Presence
-	14, // 45: passerelle.transport.v2.CommandResult.error:type_name -> passerelle.transport.v2.Error
-	4,  // 46: passerelle.transport.v2.Event.chat_type:type_name -> passerelle.transport.v2.ChatType
-	68, // 47: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
-	70, // 48: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
-	71, // 49: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
-	72, // 50: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
-	73, // 51: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
-	74, // 52: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
-	75, // 53: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
-	76, // 54: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
-	77, // 55: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
-	78, // 56: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
-	79, // 57: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
-	80, // 58: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
-	24, // 59: passerelle.transport.v2.Event.login_step:type_name -> passerelle.transport.v2.LoginStep
-	81, // 60: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
-	82, // 61: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
-	83, // 62: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
-	86, // 63: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
-	84, // 64: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
-	85, // 65: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
-	49, // 66: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
-	50, // 67: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
-	50, // 68: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
-	10, // 69: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
-	7,  // 70: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
-	33, // 71: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
-	34, // 72: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
-	39, // 73: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
-	8,  // 74: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
-	11, // 75: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
-	38, // 76: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
-	34, // 77: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
-	12, // 78: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
-	15, // 79: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
-	18, // 80: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
-	21, // 81: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
-	22, // 82: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
-	23, // 83: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	23, // 84: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	30, // 85: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
-	29, // 86: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
-	31, // 87: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
-	32, // 88: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
-	29, // 89: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
-	36, // 90: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
-	37, // 91: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
-	29, // 92: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
-	41, // 93: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
-	44, // 94: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
-	46, // 95: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
-	48, // 96: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
-	67, // 97: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
-	42, // 98: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
-	16, // 99: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
-	20, // 100: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
-	24, // 101: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
-	24, // 102: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
-	24, // 103: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
-	13, // 104: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
-	13, // 105: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
-	13, // 106: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
-	13, // 107: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
-	34, // 108: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
-	35, // 109: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
-	39, // 110: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
-	34, // 111: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
-	40, // 112: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
-	13, // 113: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
-	46, // 114: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
-	47, // 115: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
-	66, // 116: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
-	69, // 117: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
-	43, // 118: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
-	99, // [99:119] is the sub-list for method output_type
-	79, // [79:99] is the sub-list for method input_type
-	79, // [79:79] is the sub-list for extension type_name
-	79, // [79:79] is the sub-list for extension extendee
-	0,  // [0:79] is the sub-list for field type_name
+	0,   // 0: passerelle.transport.v2.Error.code:type_name -> passerelle.transport.v2.ErrorCode
+	17,  // 1: passerelle.transport.v2.Capabilities.features:type_name -> passerelle.transport.v2.Features
+	19,  // 2: passerelle.transport.v2.LoginFlowsResponse.flows:type_name -> passerelle.transport.v2.LoginFlow
+	88,  // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	26,  // 4: passerelle.transport.v2.LoginStep.form:type_name -> passerelle.transport.v2.FormStep
+	27,  // 5: passerelle.transport.v2.LoginStep.display:type_name -> passerelle.transport.v2.DisplayStep
+	28,  // 6: passerelle.transport.v2.LoginStep.complete:type_name -> passerelle.transport.v2.CompleteStep
+	1,   // 7: passerelle.transport.v2.FormField.type:type_name -> passerelle.transport.v2.FieldType
+	25,  // 8: passerelle.transport.v2.FormStep.fields:type_name -> passerelle.transport.v2.FormField
+	2,   // 9: passerelle.transport.v2.DisplayStep.type:type_name -> passerelle.transport.v2.DisplayType
+	3,   // 10: passerelle.transport.v2.Presence.show:type_name -> passerelle.transport.v2.PresenceShow
+	33,  // 11: passerelle.transport.v2.Contact.presence:type_name -> passerelle.transport.v2.Presence
+	34,  // 12: passerelle.transport.v2.ContactListResponse.contacts:type_name -> passerelle.transport.v2.Contact
+	6,   // 13: passerelle.transport.v2.Member.role:type_name -> passerelle.transport.v2.Role
+	5,   // 14: passerelle.transport.v2.Member.affiliation:type_name -> passerelle.transport.v2.Affiliation
+	4,   // 15: passerelle.transport.v2.Chat.type:type_name -> passerelle.transport.v2.ChatType
+	38,  // 16: passerelle.transport.v2.Chat.members:type_name -> passerelle.transport.v2.Member
+	17,  // 17: passerelle.transport.v2.Chat.features:type_name -> passerelle.transport.v2.Features
+	39,  // 18: passerelle.transport.v2.ChatListResponse.chats:type_name -> passerelle.transport.v2.Chat
+	4,   // 19: passerelle.transport.v2.HistoryBatch.chat_type:type_name -> passerelle.transport.v2.ChatType
+	70,  // 20: passerelle.transport.v2.HistoryBatch.events:type_name -> passerelle.transport.v2.Event
+	45,  // 21: passerelle.transport.v2.MediaChunk.info:type_name -> passerelle.transport.v2.MediaInfo
+	51,  // 22: passerelle.transport.v2.Command.send:type_name -> passerelle.transport.v2.SendMessage
+	52,  // 23: passerelle.transport.v2.Command.edit:type_name -> passerelle.transport.v2.EditMessage
+	53,  // 24: passerelle.transport.v2.Command.react:type_name -> passerelle.transport.v2.React
+	54,  // 25: passerelle.transport.v2.Command.retract:type_name -> passerelle.transport.v2.Retract
+	55,  // 26: passerelle.transport.v2.Command.mark_read:type_name -> passerelle.transport.v2.MarkRead
+	65,  // 27: passerelle.transport.v2.Command.set_typing:type_name -> passerelle.transport.v2.SetTyping
+	66,  // 28: passerelle.transport.v2.Command.set_presence:type_name -> passerelle.transport.v2.SetPresence
+	56,  // 29: passerelle.transport.v2.Command.leave:type_name -> passerelle.transport.v2.LeaveChat
+	60,  // 30: passerelle.transport.v2.Command.set_topic:type_name -> passerelle.transport.v2.SetTopic
+	61,  // 31: passerelle.transport.v2.Command.set_name:type_name -> passerelle.transport.v2.SetChatName
+	62,  // 32: passerelle.transport.v2.Command.invite:type_name -> passerelle.transport.v2.Invite
+	63,  // 33: passerelle.transport.v2.Command.kick:type_name -> passerelle.transport.v2.Kick
+	64,  // 34: passerelle.transport.v2.Command.set_role:type_name -> passerelle.transport.v2.SetRole
+	57,  // 35: passerelle.transport.v2.Command.join:type_name -> passerelle.transport.v2.JoinChat
+	59,  // 36: passerelle.transport.v2.Command.set_nick:type_name -> passerelle.transport.v2.SetNick
+	58,  // 37: passerelle.transport.v2.Command.create:type_name -> passerelle.transport.v2.CreateChat
+	9,   // 38: passerelle.transport.v2.Span.style:type_name -> passerelle.transport.v2.Span.Style
+	49,  // 39: passerelle.transport.v2.SendMessage.attachments:type_name -> passerelle.transport.v2.Attachment
+	50,  // 40: passerelle.transport.v2.SendMessage.spans:type_name -> passerelle.transport.v2.Span
+	50,  // 41: passerelle.transport.v2.EditMessage.spans:type_name -> passerelle.transport.v2.Span
+	5,   // 42: passerelle.transport.v2.SetRole.affiliation:type_name -> passerelle.transport.v2.Affiliation
+	6,   // 43: passerelle.transport.v2.SetRole.role:type_name -> passerelle.transport.v2.Role
+	7,   // 44: passerelle.transport.v2.SetTyping.state:type_name -> passerelle.transport.v2.TypingState
+	33,  // 45: passerelle.transport.v2.SetPresence.presence:type_name -> passerelle.transport.v2.Presence
+	14,  // 46: passerelle.transport.v2.CommandResult.error:type_name -> passerelle.transport.v2.Error
+	4,   // 47: passerelle.transport.v2.Event.chat_type:type_name -> passerelle.transport.v2.ChatType
+	69,  // 48: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
+	71,  // 49: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
+	72,  // 50: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
+	73,  // 51: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
+	74,  // 52: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
+	75,  // 53: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
+	76,  // 54: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
+	77,  // 55: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
+	78,  // 56: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
+	79,  // 57: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
+	80,  // 58: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
+	81,  // 59: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
+	24,  // 60: passerelle.transport.v2.Event.login_step:type_name -> passerelle.transport.v2.LoginStep
+	82,  // 61: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
+	83,  // 62: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
+	84,  // 63: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
+	87,  // 64: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
+	85,  // 65: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
+	86,  // 66: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
+	49,  // 67: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
+	50,  // 68: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
+	50,  // 69: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
+	10,  // 70: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
+	7,   // 71: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
+	33,  // 72: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
+	34,  // 73: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
+	39,  // 74: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
+	8,   // 75: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
+	11,  // 76: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
+	38,  // 77: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
+	34,  // 78: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
+	12,  // 79: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
+	15,  // 80: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
+	18,  // 81: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
+	21,  // 82: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
+	22,  // 83: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
+	23,  // 84: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	23,  // 85: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	30,  // 86: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
+	29,  // 87: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
+	31,  // 88: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
+	32,  // 89: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
+	29,  // 90: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
+	36,  // 91: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
+	37,  // 92: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
+	29,  // 93: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
+	41,  // 94: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
+	44,  // 95: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
+	46,  // 96: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
+	48,  // 97: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
+	68,  // 98: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
+	42,  // 99: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
+	16,  // 100: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
+	20,  // 101: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
+	24,  // 102: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
+	24,  // 103: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
+	24,  // 104: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
+	13,  // 105: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
+	13,  // 106: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
+	13,  // 107: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
+	13,  // 108: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
+	34,  // 109: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
+	35,  // 110: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
+	39,  // 111: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
+	34,  // 112: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
+	40,  // 113: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
+	13,  // 114: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
+	46,  // 115: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
+	47,  // 116: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
+	67,  // 117: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
+	70,  // 118: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
+	43,  // 119: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
+	100, // [100:120] is the sub-list for method output_type
+	80,  // [80:100] is the sub-list for method input_type
+	80,  // [80:80] is the sub-list for extension type_name
+	80,  // [80:80] is the sub-list for extension extendee
+	0,   // [0:80] is the sub-list for field type_name
 }
 
 func init() { file_plugins_proto_transport_proto_init() }
@@ -7072,6 +7167,7 @@ func file_plugins_proto_transport_proto_init() {
 		(*Command_SetRole)(nil),
 		(*Command_Join)(nil),
 		(*Command_SetNick)(nil),
+		(*Command_Create)(nil),
 	}
 	file_plugins_proto_transport_proto_msgTypes[36].OneofWrappers = []any{
 		(*Attachment_Data)(nil),
@@ -7080,7 +7176,7 @@ func file_plugins_proto_transport_proto_init() {
 		(*Attachment_Ref)(nil),
 		(*Attachment_UploadId)(nil),
 	}
-	file_plugins_proto_transport_proto_msgTypes[56].OneofWrappers = []any{
+	file_plugins_proto_transport_proto_msgTypes[57].OneofWrappers = []any{
 		(*Event_Message)(nil),
 		(*Event_Edit)(nil),
 		(*Event_Reaction)(nil),
@@ -7106,7 +7202,7 @@ func file_plugins_proto_transport_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugins_proto_transport_proto_rawDesc), len(file_plugins_proto_transport_proto_rawDesc)),
 			NumEnums:      13,
-			NumMessages:   75,
+			NumMessages:   76,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

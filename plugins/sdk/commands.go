@@ -77,6 +77,17 @@ func (t *connectorTransport[S]) HandleCommand(ctx context.Context, cmd *pb.Comma
 		if n, ok := any(s).(NickSetter); ok {
 			return Result{}, n.SetNick(ctx, c, a.SetNick.Nick)
 		}
+	case *pb.Command_Create:
+		if cr, ok := any(s).(ChatCreator); ok {
+			if a.Create.Name == "" {
+				return Result{}, Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a new group needs a name")
+			}
+			made, err := cr.CreateChat(ctx, c, a.Create)
+			if err == nil && made == "" {
+				err = Errorf(pb.ErrorCode_ERROR_CODE_UNSPECIFIED, "the plugin created a group without saying its ID")
+			}
+			return Result{ChatID: made}, err
+		}
 	default:
 		return Result{}, Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "command without an action this SDK knows (%T)", cmd.Action)
 	}
@@ -116,6 +127,8 @@ func actionName(cmd *pb.Command) string {
 		return "joining chats"
 	case *pb.Command_SetNick:
 		return "changing your nick"
+	case *pb.Command_Create:
+		return "creating groups"
 	}
 	return "this action"
 }
@@ -141,7 +154,7 @@ func (t *connectorTransport[S]) allowed(ctx context.Context, s S, cmd *pb.Comman
 	}
 	lim, ok := any(s).(ChatLimiter)
 	// A chat being joined is not known yet: nothing to narrow.
-	if !ok || cmd.ChatId == "" || cmd.GetSetPresence() != nil || cmd.GetJoin() != nil {
+	if !ok || cmd.ChatId == "" || cmd.GetSetPresence() != nil || cmd.GetJoin() != nil || cmd.GetCreate() != nil {
 		return nil
 	}
 	l, err := lim.ChatLimits(ctx, cmd.ChatId)

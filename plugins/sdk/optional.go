@@ -131,6 +131,15 @@ type NickSetter interface {
 	SetNick(ctx context.Context, c Call, nick string) error
 }
 
+// ChatCreator creates a group on the network from XMPP (feature
+// create_chat), named cc.Name, with the contacts cc.MemberIds (c.ChatID is
+// empty). It returns the new group's ID and sends a ChatEvent for it with
+// its members; members the network would not add do not fail it once the
+// group exists.
+type ChatCreator interface {
+	CreateChat(ctx context.Context, c Call, cc *pb.CreateChat) (chatID string, err error)
+}
+
 // BackfillRequest asks for a chat's history.
 type BackfillRequest struct {
 	ChatID string
@@ -211,6 +220,7 @@ var derivedFeatures = []derived{
 	{"media_upload", "MediaUploader", implements[MediaUploader]},
 	{"join_chat", "ChatJoiner", implements[ChatJoiner]},
 	{"set_nick", "NickSetter", implements[NickSetter]},
+	{"create_chat", "ChatCreator", implements[ChatCreator]},
 }
 
 // needs are declared features the SDK keeps only when the session type

@@ -49,7 +49,8 @@ type Result struct {
 	// target_meta of later commands naming the message.
 	Meta []byte
 	// ChatID is, for JoinChat, the chat joined when the network knows it
-	// by another ID than the command's ("" = the command's).
+	// by another ID than the command's ("" = the command's); for
+	// CreateChat, the new group's.
 	ChatID string
 }
 

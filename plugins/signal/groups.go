@@ -21,6 +21,8 @@ var (
 	_ sdk.RoleSetter   = (*Session)(nil)
 	_ sdk.ChatLimiter  = (*Session)(nil)
 	_ sdk.ChatAvatarer = (*Session)(nil)
+	_ sdk.ChatCreator  = (*Session)(nil)
+	_ sdk.ChatJoiner   = (*Session)(nil)
 )
 
 // group is what the session last knew of a group, to tell what changed
@@ -39,10 +41,16 @@ type groupEntry struct {
 	IsMember    bool              `json:"isMember"`
 	Members     []json.RawMessage `json:"members"`
 	Admins      []json.RawMessage `json:"admins"`
+	// PendingMembers are those invited, not yet in: whom signal-cli
+	// could not add outright (no profile key of theirs).
+	PendingMembers []json.RawMessage `json:"pendingMembers"`
 	// EVERY_MEMBER or ONLY_ADMINS.
 	PermissionAddMember   string `json:"permissionAddMember"`
 	PermissionEditDetails string `json:"permissionEditDetails"`
 	PermissionSendMessage string `json:"permissionSendMessage"`
+	// GroupInviteLink is the group's link (https://signal.group/#...),
+	// when it has one on.
+	GroupInviteLink string `json:"groupInviteLink"`
 }
 
 // limitsOf is what the user may do in a group, by its permissions and
@@ -165,22 +173,28 @@ func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, 
 // fetchGroup reads one group and remembers it; nil when the account is
 // not in it.
 func (s *Session) fetchGroup(ctx context.Context, chatID string) (*pb.Chat, error) {
+	_, chat, err := s.readGroup(ctx, chatID)
+	return chat, err
+}
+
+// readGroup is fetchGroup with signal-cli's entry of the group.
+func (s *Session) readGroup(ctx context.Context, chatID string) (groupEntry, *pb.Chat, error) {
 	gid := groupIDOf(chatID)
 	if gid == "" {
-		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no Signal group", chatID)
+		return groupEntry{}, nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no Signal group", chatID)
 	}
 	gs, err := s.listGroups(ctx, gid)
 	if err != nil {
-		return nil, err
+		return groupEntry{}, nil, err
 	}
 	for _, g := range gs {
 		if g.ID == gid && g.IsMember {
 			chat := s.chatOf(g)
 			s.remember(g, chat)
-			return chat, nil
+			return g, chat, nil
 		}
 	}
-	return nil, nil
+	return groupEntry{}, nil, nil
 }
 
 // knowGroup announces a group the session has not seen yet (a message
@@ -196,7 +210,12 @@ func (s *Session) knowGroup(ctx context.Context, chatID string) {
 	if err != nil || chat == nil {
 		return
 	}
-	s.emit(ctx, &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}}, true)
+	s.announce(ctx, chat)
+}
+
+// announce tells the host of a group new to it, with its members.
+func (s *Session) announce(ctx context.Context, chat *pb.Chat) {
+	s.emit(ctx, &pb.Event{ChatId: chat.ChatId, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}}, true)
 }
 
 // groupChanged reads a group after an update and reports what changed:

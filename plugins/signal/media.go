@@ -8,8 +8,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -110,6 +112,9 @@ func (s *Session) removeUploads(paths []string) {
 // folder when the plugin runs the daemon (streamed), else with
 // getAttachment (the file comes whole, base64, in one answer).
 func (s *Session) DownloadMedia(ctx context.Context, _ string, ref string) (*pb.MediaInfo, io.ReadCloser, error) {
+	if pack, id, ok := parseStickerRef(ref); ok {
+		return s.downloadSticker(ctx, pack, id)
+	}
 	if ref == "" || strings.ContainsAny(ref, "/\\") || ref == "." || ref == ".." {
 		return nil, nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no Signal attachment", ref)
 	}
@@ -118,15 +123,40 @@ func (s *Session) DownloadMedia(ctx context.Context, _ string, ref string) (*pb.
 			return nil, f, nil
 		}
 	}
+	b, err := s.fetchBase64(ctx, ref, "getAttachment", map[string]any{"id": ref})
+	if err != nil {
+		return nil, nil, err
+	}
+	return nil, io.NopCloser(bytes.NewReader(b)), nil
+}
+
+// downloadSticker reads a sticker's image with getSticker (signal-cli
+// 0.13 and later; it fetches the pack from Signal when it has not yet).
+func (s *Session) downloadSticker(ctx context.Context, packID string, stickerID int) (*pb.MediaInfo, io.ReadCloser, error) {
+	b, err := s.fetchBase64(ctx, "sticker "+strconv.Itoa(stickerID), "getSticker", map[string]any{"packId": packID, "stickerId": stickerID})
+	if err != nil {
+		return nil, nil, err
+	}
+	// WebP, or APNG when animated: say which the bytes are.
+	info := &pb.MediaInfo{Name: "sticker.webp", MimeType: http.DetectContentType(b), Size: int64(len(b))}
+	if info.MimeType == "image/png" {
+		info.Name = "sticker.png"
+	}
+	return info, io.NopCloser(bytes.NewReader(b)), nil
+}
+
+// fetchBase64 calls a signal-cli method that answers with a file whole,
+// base64 in its "data" field; what names the file in an error.
+func (s *Session) fetchBase64(ctx context.Context, what, method string, params map[string]any) ([]byte, error) {
 	var res struct {
 		Data string `json:"data"`
 	}
-	if err := s.call(ctx, "could not fetch the file", "getAttachment", map[string]any{"id": ref}, &res); err != nil {
-		return nil, nil, err
+	if err := s.call(ctx, "could not fetch the file", method, params, &res); err != nil {
+		return nil, err
 	}
 	b, err := base64.StdEncoding.DecodeString(res.Data)
 	if err != nil {
-		return nil, nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "signal-cli gave the file %s in a form that cannot be read: %v", ref, err)
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "signal-cli gave the file %s in a form that cannot be read: %v", what, err)
 	}
-	return nil, io.NopCloser(bytes.NewReader(b)), nil
+	return b, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -194,7 +193,7 @@ func TestReceive(t *testing.T) {
 	if len(a) != 1 || a[0].GetRef() != "att1.jpg" || a[0].Name != "cat.jpg" || a[0].MimeType != "image/jpeg" || a[0].Caption != "my cat" || a[0].Size != 9 || a[0].Width != 4 {
 		t.Fatalf("attachment: %v", a)
 	}
-	if got := download(t, s.p, s.loginID, bob, "att1.jpg"); got != "JPEG DATA" {
+	if got := download(t, s, bob, "att1.jpg"); got != "JPEG DATA" {
 		t.Fatalf("downloaded %q", got)
 	}
 
@@ -223,27 +222,6 @@ func TestReceive(t *testing.T) {
 		if ev.ChatId != chat || !ev.Sender.GetIsFromMe() || ev.GetReceipt().Kind != pb.ReceiptEvent_KIND_READ || !slices.Equal(ev.GetReceipt().MessageIds, []string{want}) {
 			t.Fatalf("read on the phone, in %s: %v", chat, ev)
 		}
-	}
-}
-
-func download(t *testing.T, p *plugintest.Plugin, loginID, chatID, ref string) string {
-	t.Helper()
-	ctx, cancel := p.CallContext()
-	defer cancel()
-	st, err := p.Client().DownloadMedia(ctx, &pb.MediaRef{LoginId: loginID, ChatId: chatID, Ref: ref})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b []byte
-	for {
-		c, err := st.Recv()
-		if err == io.EOF {
-			return string(b)
-		}
-		if err != nil {
-			t.Fatalf("download %s: %v", ref, err)
-		}
-		b = append(b, c.Data...)
 	}
 }
 

@@ -38,6 +38,11 @@ type dataMessage struct {
 		Timestamp int64 `json:"timestamp"`
 	} `json:"remoteDelete"`
 	GroupInfo *groupInfo `json:"groupInfo"`
+	// Content beyond text and files (content.go).
+	Sticker    *sticker        `json:"sticker"`
+	Contacts   []sharedContact `json:"contacts"`
+	PollCreate *pollCreate     `json:"pollCreate"`
+	Payment    *payment        `json:"payment"`
 }
 
 type editMessage struct {
@@ -326,9 +331,17 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: msgID(target), Emojis: emojis}}
 	case dm.RemoteDelete != nil:
 		ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: s.origID(dm.RemoteDelete.Timestamp)}}
-	case dm.Message != nil || len(dm.Attachments) > 0:
+	case dm.hasContent():
 		text, spans := s.decodeText(deref(dm.Message), dm.Mentions, dm.TextStyles)
+		if extra := extraText(dm); extra != "" && text == "" {
+			text = extra
+		} else if extra != "" {
+			text += "\n\n" + extra // after the body: the spans' offsets still hold
+		}
 		m := &pb.MessageEvent{Text: text, Spans: spans}
+		if dm.Sticker != nil {
+			m.Attachments = append(m.Attachments, stickerAttachment(dm.Sticker))
+		}
 		if dm.Quote != nil {
 			m.ReplyToId = s.origID(dm.Quote.ID)
 		}
@@ -340,7 +353,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		ev.EventId, ev.Meta = msgID(ts), metaOf(author, ts)
 		ev.Payload = &pb.Event_Message{Message: m}
 	default:
-		return // an expiry timer change, a sticker, a payment: nothing to show
+		return // an expiry timer change, a story: nothing to show
 	}
 	s.emit(ctx, ev, true)
 }

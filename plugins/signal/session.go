@@ -236,8 +236,25 @@ func (s *Session) removeLocal() error {
 }
 
 // call makes a request for the account, waiting up to SendWait for the
-// daemon when it is down.
+// daemon when it is down; signal-cli's errors become the contract's.
 func (s *Session) call(ctx context.Context, what, method string, params map[string]any, result any) error {
+	return s.mapError(what, s.callRaw(ctx, what, method, params, result))
+}
+
+// mapError turns an error of callRaw into the contract's (one already
+// the contract's stays).
+func (s *Session) mapError(what string, err error) error {
+	var se *sdk.Error
+	if err == nil || errors.As(err, &se) {
+		return err
+	}
+	return callError(what, err, s.n)
+}
+
+// callRaw is call with signal-cli's answer as it came: an *rpc.Error (or
+// the connection's error) for a caller that reads it, an *sdk.Error when
+// the daemon could not be asked.
+func (s *Session) callRaw(ctx context.Context, what, method string, params map[string]any, result any) error {
 	if params == nil {
 		params = map[string]any{}
 	}
@@ -260,7 +277,7 @@ func (s *Session) call(ctx context.Context, what, method string, params map[stri
 				return nil
 			}
 			if !errors.Is(err, rpc.ErrNotConnected) {
-				return callError(what, err, s.n)
+				return err
 			}
 		}
 		if time.Now().After(deadline) {

@@ -211,7 +211,8 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 // topic's first message only to say where it is: no reply.
 func (s *Session) messageEvent(m *tg.Message) *pb.Event {
 	chat := s.messageChat(m, false)
-	me := &pb.MessageEvent{Text: m.Message, Spans: spansOf(m.Message, m.Entities)}
+	text, spans := messageText(m)
+	me := &pb.MessageEvent{Text: text, Spans: spans}
 	if r, ok := m.ReplyTo.(*tg.MessageReplyHeader); ok {
 		if r.ReplyToMsgID != 0 && !(r.ForumTopic && r.ReplyToTopID == 0) {
 			me.ReplyToId = strconv.Itoa(r.ReplyToMsgID)
@@ -242,11 +243,12 @@ func (s *Session) editEvents(mc tg.MessageClass) []*pb.Event {
 		// as their own update.
 		return nil
 	}
+	// A live location's new position is an edit too: the text says it.
+	text, spans := messageText(m)
 	return []*pb.Event{{ChatId: chat, ChatType: s.peers.chatType(chat), Sender: s.sender(m),
 		TimestampUnixMicro: int64(m.EditDate) * 1e6,
 		EventId:            fmt.Sprintf("%d.e%d", m.ID, m.EditDate),
-		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: strconv.Itoa(m.ID), Text: m.Message,
-			Spans: spansOf(m.Message, m.Entities)}}}}
+		Payload:            &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: strconv.Itoa(m.ID), Text: text, Spans: spans}}}}
 }
 
 // serviceEvents are a group's joins and leaves.

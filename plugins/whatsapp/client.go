@@ -59,6 +59,19 @@ type Client interface {
 	SetGroupName(ctx context.Context, jid types.JID, name string) error
 	SetGroupTopic(ctx context.Context, jid types.JID, previousID, newID, topic string) error
 	UpdateGroupParticipants(ctx context.Context, jid types.JID, participantChanges []types.JID, action whatsmeow.ParticipantChange) ([]types.GroupParticipant, error)
+	// CreateGroup answers with the new group as WhatsApp has it; the
+	// participants it would not add carry an error code.
+	CreateGroup(ctx context.Context, req whatsmeow.ReqCreateGroup) (*types.GroupInfo, error)
+	// GetGroupInfoFromLink is the group of an invitation link's code
+	// (chat.whatsapp.com/CODE) without joining it: its name, whether
+	// its admins approve newcomers, its participants. A revoked link is
+	// ErrInviteLinkRevoked (410), an unknown one ErrInviteLinkInvalid
+	// (406), each wrapping WhatsApp's *IQError.
+	GetGroupInfoFromLink(ctx context.Context, code string) (*types.GroupInfo, error)
+	// JoinGroupWithLink joins the group of an invitation link's code
+	// and answers with its JID; for a group whose admins approve
+	// newcomers it sends them a request instead, and answers the same.
+	JoinGroupWithLink(ctx context.Context, code string) (types.JID, error)
 
 	// Contacts.
 	IsOnWhatsApp(ctx context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error)

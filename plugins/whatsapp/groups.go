@@ -19,11 +19,6 @@ import (
 
 // chatOf is the contract's chat of a group.
 func (s *Session) chatOf(g *types.GroupInfo) *pb.Chat {
-	own := s.ownJID()
-	var ownLID types.JID
-	if s.d != nil && s.d.dev != nil {
-		ownLID = s.d.dev.LID
-	}
 	c := &pb.Chat{ChatId: g.JID.ToNonAD().String(), Type: pb.ChatType_CHAT_TYPE_GROUP, Name: g.Name, Topic: g.Topic}
 	if !g.TopicSetBy.IsEmpty() {
 		c.TopicSetterId = s.ids.userID(preferPN(g.TopicSetBy, g.TopicSetByPN))
@@ -33,8 +28,11 @@ func (s *Session) chatOf(g *types.GroupInfo) *pb.Chat {
 	}
 	selfAdmin := false
 	for _, p := range g.Participants {
+		if notAdded(p) {
+			continue // refused at the group's creation: not in it
+		}
 		m := s.memberOf(p)
-		if p.JID.User == own.User || p.PhoneNumber.User == own.User || (!ownLID.IsEmpty() && p.LID.User == ownLID.User) {
+		if s.isSelf(p) {
 			m.IsSelf, m.UserId = true, s.login.LoginID
 			selfAdmin = p.IsAdmin || p.IsSuperAdmin
 		}
@@ -44,6 +42,16 @@ func (s *Session) chatOf(g *types.GroupInfo) *pb.Chat {
 		c.ReadOnly = true
 	}
 	return c
+}
+
+// isSelf says whether p is the user, by phone number or LID.
+func (s *Session) isSelf(p types.GroupParticipant) bool {
+	own := s.ownJID()
+	var ownLID types.JID
+	if s.d != nil && s.d.dev != nil {
+		ownLID = s.d.dev.LID
+	}
+	return p.JID.User == own.User || p.PhoneNumber.User == own.User || (!ownLID.IsEmpty() && p.LID.User == ownLID.User)
 }
 
 // isSelfAdmin says whether the user is an admin of g.

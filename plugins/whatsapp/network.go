@@ -122,6 +122,9 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		Features: &pb.Features{
 			SingleReaction: true, DeliveryReceipts: true, Replies: true, Attachments: true,
 			Groups: true, Presence: true, Formatting: true, Avatars: true,
+			// The one room joined by name (joingroup.go): any other
+			// unknown address is a person's, nothing asked of WhatsApp.
+			JoinChatPrefixes: []string{inviteRoom},
 		},
 		MaxTextBytes:          65536,
 		MaxAttachmentBytes:    100 << 20,

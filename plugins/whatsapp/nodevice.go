@@ -72,6 +72,15 @@ func (noDevice) SetGroupTopic(context.Context, types.JID, string, string, string
 func (noDevice) UpdateGroupParticipants(context.Context, types.JID, []types.JID, whatsmeow.ParticipantChange) ([]types.GroupParticipant, error) {
 	return nil, errNoDevice
 }
+func (noDevice) CreateGroup(context.Context, whatsmeow.ReqCreateGroup) (*types.GroupInfo, error) {
+	return nil, errNoDevice
+}
+func (noDevice) GetGroupInfoFromLink(context.Context, string) (*types.GroupInfo, error) {
+	return nil, errNoDevice
+}
+func (noDevice) JoinGroupWithLink(context.Context, string) (types.JID, error) {
+	return types.EmptyJID, errNoDevice
+}
 func (noDevice) IsOnWhatsApp(context.Context, []string) ([]types.IsOnWhatsAppResponse, error) {
 	return nil, errNoDevice
 }

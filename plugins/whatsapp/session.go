@@ -305,6 +305,10 @@ func sendErr(what string, err error) error {
 	case errors.Is(err, whatsmeow.ErrNotInGroup):
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: %s: not in the group", what)
 	}
+	var iq *whatsmeow.IQError
+	if errors.As(err, &iq) && iq.Code == 429 {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "whatsapp: %s: WhatsApp says too many requests (%s); try again later", what, iq.Text)
+	}
 	var se *sdk.Error
 	if errors.As(err, &se) {
 		return err

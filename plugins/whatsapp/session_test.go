@@ -134,6 +134,7 @@ type rig struct {
 	n    *Network
 	host *testHost
 	made *wafake.Made
+	caps *pb.Capabilities // Init's answer
 }
 
 func newRig(t *testing.T, config string) *rig {
@@ -151,10 +152,11 @@ func newRig(t *testing.T, config string) *rig {
 		return nil, errors.New("no such picture")
 	})
 	h := newTestHost(t)
-	if _, err := n.Init(context.Background(), sdk.InitRequest{ConfigJSON: []byte(config), DataDir: t.TempDir()}, h); err != nil {
+	caps, err := n.Init(context.Background(), sdk.InitRequest{ConfigJSON: []byte(config), DataDir: t.TempDir()}, h)
+	if err != nil {
 		t.Fatalf("Init: %v", err)
 	}
-	return &rig{n: n, host: h, made: made}
+	return &rig{n: n, host: h, made: made, caps: caps}
 }
 
 var phone = types.NewJID("33600000000", types.DefaultUserServer)

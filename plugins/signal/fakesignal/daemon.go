@@ -52,12 +52,17 @@ type Group struct {
 	Name        string
 	Description string
 	Members     []Member
-	Revision    int
+	// Pending are the members invited, not yet in (pendingMembers).
+	Pending  []Member
+	Revision int
 	// OnlyAdminsSend and OnlyAdminsEdit restrict sending and editing
 	// the details to admins (permissionSendMessage, ...EditDetails).
 	OnlyAdminsSend, OnlyAdminsEdit bool
 	// Avatar is the group's picture (getAvatar with groupId); nil: none.
 	Avatar []byte
+	// Link is the group's invite link (groupInviteLink), "" when it has
+	// none on (AddGroupLink).
+	Link string
 }
 
 // Request is one request a client made, as the daemon read it.
@@ -82,6 +87,7 @@ type Account struct {
 	queue       []any // envelopes not yet delivered to a subscriber
 	requests    []Request
 	attachments map[string][]byte
+	stickers    map[string][]byte // by pack ID and sticker ID
 	registered  bool
 }
 
@@ -108,6 +114,11 @@ type Daemon struct {
 	calls map[string]int
 	// failing maps recipients to the result type sends to them get.
 	failing map[string]string
+	// noProfileKey are the users a group can only invite (NoProfileKey).
+	noProfileKey map[string]bool
+	// groupLinks are the groups joinGroup knows, by their link's
+	// fragment (AddGroupLink).
+	groupLinks map[string]*groupLink
 }
 
 type conn struct {
@@ -119,7 +130,8 @@ type conn struct {
 // Start runs a fake daemon on a Unix socket at path.
 func Start(path string) (*Daemon, error) {
 	d := &Daemon{path: path, conns: map[*conn]bool{}, accounts: map[string]*Account{},
-		links: map[string]*pendingLink{}, linkTimeout: 2 * time.Minute, calls: map[string]int{}, failing: map[string]string{}}
+		links: map[string]*pendingLink{}, linkTimeout: 2 * time.Minute, calls: map[string]int{}, failing: map[string]string{},
+		noProfileKey: map[string]bool{}, groupLinks: map[string]*groupLink{}}
 	if err := d.listen(); err != nil {
 		return nil, err
 	}
@@ -200,7 +212,7 @@ func (d *Daemon) AddAccount(number, uuid string) *Account {
 }
 
 func (d *Daemon) addAccount(number, uuid string) *Account {
-	a := &Account{Number: number, UUID: uuid, attachments: map[string][]byte{}, registered: true}
+	a := &Account{Number: number, UUID: uuid, attachments: map[string][]byte{}, stickers: map[string][]byte{}, registered: true}
 	if number != "" {
 		d.accounts[number] = a
 	}
@@ -252,7 +264,7 @@ func (d *Daemon) GetGroup(account, id string) (Group, bool) {
 	for _, g := range d.accounts[account].groups {
 		if g.ID == id {
 			c := *g
-			c.Members = slices.Clone(g.Members)
+			c.Members, c.Pending = slices.Clone(g.Members), slices.Clone(g.Pending)
 			return c, true
 		}
 	}
@@ -264,6 +276,13 @@ func (d *Daemon) AddAttachment(account, id string, data []byte) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.accounts[account].attachments[id] = data
+}
+
+// AddSticker stores a sticker's image, for getSticker.
+func (d *Daemon) AddSticker(account, packID string, stickerID int, data []byte) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.accounts[account].stickers[fmt.Sprint(packID, "/", stickerID)] = data
 }
 
 // Requests returns what clients asked for an account, in order.
@@ -656,16 +675,24 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 					admins = append(admins, map[string]any{"number": nullable(m.Number), "uuid": m.UUID})
 				}
 			}
+			pending := []any{}
+			for _, m := range g.Pending {
+				pending = append(pending, map[string]any{"number": nullable(m.Number), "uuid": m.UUID})
+			}
 			out = append(out, map[string]any{"id": g.ID, "name": g.Name, "description": g.Description,
 				"isMember": true, "isBlocked": false, "members": members, "admins": admins,
-				"pendingMembers": []any{}, "requestingMembers": []any{}, "banned": []any{},
-				"permissionAddMember": "EVERY_MEMBER", "permissionEditDetails": permission(g.OnlyAdminsEdit), "permissionSendMessage": permission(g.OnlyAdminsSend)})
+				"pendingMembers": pending, "requestingMembers": []any{}, "banned": []any{},
+				"permissionAddMember": "EVERY_MEMBER", "permissionEditDetails": permission(g.OnlyAdminsEdit), "permissionSendMessage": permission(g.OnlyAdminsSend),
+				"groupInviteLink": nullable(g.Link)})
 		}
 		return out, nil
 	case "updateGroup":
 		id, _ := p["groupId"].(string)
 		d.mu.Lock()
 		defer d.mu.Unlock()
+		if id == "" {
+			return d.createGroup(a, p)
+		}
 		g := findGroup(a, id)
 		if g == nil {
 			return nil, userError("Group not found: %s", id)
@@ -690,6 +717,10 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		}
 		g.Revision++
 		return map[string]any{"timestamp": d.now()}, nil
+	case "joinGroup":
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.joinGroup(a, p)
 	case "quitGroup":
 		id, _ := p["groupId"].(string)
 		d.mu.Lock()
@@ -706,6 +737,16 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		d.mu.Unlock()
 		if !ok {
 			return nil, userError("Could not find attachment with ID: %s", id)
+		}
+		return map[string]any{"data": base64.StdEncoding.EncodeToString(b)}, nil
+	case "getSticker":
+		pack, _ := p["packId"].(string)
+		id, _ := p["stickerId"].(float64)
+		d.mu.Lock()
+		b, ok := a.stickers[fmt.Sprint(pack, "/", int(id))]
+		d.mu.Unlock()
+		if !ok {
+			return nil, userError("Could not find sticker with ID: %d in pack %s", int(id), pack)
 		}
 		return map[string]any{"data": base64.StdEncoding.EncodeToString(b)}, nil
 	case "unregister":
@@ -749,11 +790,53 @@ func (d *Daemon) checkTarget(a *Account, p map[string]any) error {
 // Fail makes sends to recipient (a number or an ACI, alone or as a
 // group member) get a result of type kind (UNREGISTERED_FAILURE,
 // IDENTITY_FAILURE, NETWORK_FAILURE, RATE_LIMIT_FAILURE...); "" = SUCCESS
-// again.
+// again. A number of UNREGISTERED_FAILURE is not on Signal: a group
+// created with it is refused.
 func (d *Daemon) Fail(recipient, kind string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.failing[recipient] = kind
+}
+
+// NoProfileKey makes user (a number or an ACI) one signal-cli has no
+// profile key of: a group it creates only invites them (pendingMembers),
+// as signal-cli does.
+func (d *Daemon) NoProfileKey(user string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.noProfileKey[user] = true
+}
+
+// createGroup answers updateGroup without a groupId as signal-cli
+// (UpdateGroupCommand) does: a new group of the account, its admin, with
+// the members given, or only invited when the account has no profile key
+// of theirs; a number not on Signal (Fail UNREGISTERED_FAILURE) refuses
+// the whole group. The answer is the group's ID, and the timestamp and
+// per-member results of its first update. d.mu is held.
+func (d *Daemon) createGroup(a *Account, p map[string]any) (any, error) {
+	g := &Group{ID: NewGroupID(), Members: []Member{{Number: a.Number, UUID: a.UUID, Admin: true}}}
+	g.Name, _ = p["name"].(string)
+	g.Description, _ = p["description"].(string)
+	for _, id := range list(p, "member") {
+		if strings.HasPrefix(id, "+") && d.failing[id] == "UNREGISTERED_FAILURE" {
+			return nil, userError("The user %s is not registered.", id)
+		}
+		m := d.memberOf(a, id)
+		switch {
+		case m.Number == a.Number || m.UUID == a.UUID:
+		case d.noProfileKey[m.Number] || d.noProfileKey[m.UUID]:
+			g.Pending = append(g.Pending, m)
+		default:
+			g.Members = append(g.Members, m)
+		}
+	}
+	a.groups = append(a.groups, g)
+	results := []map[string]any{}
+	for _, m := range append(slices.Clone(g.Members[1:]), g.Pending...) {
+		kind := cmp.Or(d.failing[m.Number], d.failing[m.UUID], "SUCCESS")
+		results = append(results, map[string]any{"recipientAddress": address(m), "type": kind, "groupId": g.ID})
+	}
+	return map[string]any{"groupId": g.ID, "timestamp": d.now(), "results": results}, nil
 }
 
 // sent answers a send as signal-cli does: a new timestamp and one result

@@ -86,3 +86,54 @@ func TestProtocolShapes(t *testing.T) {
 		t.Fatalf("receive notification: %s", r.Bytes())
 	}
 }
+
+// updateGroup without a groupId creates a group and answers as
+// signal-cli's UpdateGroupCommand does: groupId, timestamp and results;
+// a number not on Signal refuses it all ("The user ... is not
+// registered.", -1).
+func TestCreateGroupShape(t *testing.T) {
+	d, err := Start(filepath.Join(t.TempDir(), "s.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	const me, bob, nobody = "+33123456789", "+33600000002", "+33600000009"
+	d.AddAccount(me, "11111111-1111-4111-8111-111111111111")
+	d.Fail(nobody, "UNREGISTERED_FAILURE")
+	c, err := net.Dial("unix", d.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	r := bufio.NewScanner(c)
+	ask := func(line string) map[string]any {
+		t.Helper()
+		if _, err := c.Write([]byte(line + "\n")); err != nil {
+			t.Fatal(err)
+		}
+		if !r.Scan() {
+			t.Fatalf("no answer to %s: %v", line, r.Err())
+		}
+		var m map[string]any
+		if err := json.Unmarshal(r.Bytes(), &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	m := ask(`{"jsonrpc":"2.0","method":"updateGroup","id":1,"params":{"account":"+33123456789","name":"G","members":["+33600000002","+33600000009"]}}`)
+	if e, _ := m["error"].(map[string]any); e["code"] != float64(-1) || e["message"] != "The user +33600000009 is not registered." {
+		t.Fatalf("a member not on Signal: %v", m)
+	}
+	m = ask(`{"jsonrpc":"2.0","method":"updateGroup","id":2,"params":{"account":"+33123456789","name":"G","members":["+33600000002"]}}`)
+	res, _ := m["result"].(map[string]any)
+	gid, _ := res["groupId"].(string)
+	results, _ := res["results"].([]any)
+	if gid == "" || res["timestamp"] == nil || len(results) != 1 || results[0].(map[string]any)["type"] != "SUCCESS" {
+		t.Fatalf("create: %v", m)
+	}
+	g, ok := d.GetGroup(me, gid)
+	if !ok || g.Name != "G" || len(g.Members) != 2 || !g.Members[0].Admin || g.Members[0].Number != me || g.Members[1].Number != bob {
+		t.Fatalf("group: %+v", g)
+	}
+}

@@ -34,6 +34,17 @@ type DataMessage struct {
 	Attachments      []Attachment  `json:"attachments,omitempty"`
 	RemoteDelete     *RemoteDelete `json:"remoteDelete,omitempty"`
 	GroupInfo        *GroupInfo    `json:"groupInfo,omitempty"`
+	Sticker          *Sticker      `json:"sticker,omitempty"`
+	Contacts         []any         `json:"contacts,omitempty"`   // JsonSharedContact's shape
+	PollCreate       any           `json:"pollCreate,omitempty"` // JsonPollCreate's shape
+	Payment          any           `json:"payment,omitempty"`    // JsonPayment's shape
+}
+
+// Sticker names a sticker of a pack, for getSticker: the pack's ID in
+// hex, as signal-cli writes it.
+type Sticker struct {
+	PackID    string `json:"packId"`
+	StickerID int    `json:"stickerId"`
 }
 
 // EditMessage replaces the message sent at TargetSentTimestamp.

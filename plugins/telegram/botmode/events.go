@@ -189,45 +189,21 @@ func (s *Session) messageEvents(ctx context.Context, m *models.Message) []*pb.Ev
 	evs := s.toTopics(s.seeChat(ctx, &m.Chat, from, m.Date))
 	evs = append(evs, s.topicEvents(m)...)
 	evs = append(evs, s.toTopics(s.serviceEvents(ctx, m))...)
-	text, ents := m.Text, m.Entities
-	if text == "" {
-		text, ents = m.Caption, m.CaptionEntities
-	}
+	text, spans := messageText(m)
 	atts := attachmentsOf(m)
 	if text == "" && len(atts) == 0 {
-		if t := placeholderOf(m); t != "" {
-			text = t
-		} else {
-			return evs
-		}
+		return evs
 	}
 	ev := base(&m.Chat, m.Date)
 	s.inTopicRoom(ev, m)
 	ev.EventId = strconv.Itoa(m.ID)
 	ev.Sender = senderOf(m)
-	msg := &pb.MessageEvent{Text: text, Spans: spansOf(text, ents), Attachments: atts}
+	msg := &pb.MessageEvent{Text: text, Spans: spans, Attachments: atts}
 	if r := m.ReplyToMessage; r != nil && r.Chat.ID == m.Chat.ID && !(m.IsTopicMessage && r.ID == m.MessageThreadID) {
 		msg.ReplyToId = strconv.Itoa(r.ID)
 	}
 	ev.Payload = &pb.Event_Message{Message: msg}
 	return append(evs, ev)
-}
-
-// placeholderOf is a text for what the contract has no place for
-// (location, contact, poll, ...), so the user knows something came.
-func placeholderOf(m *models.Message) string {
-	switch {
-	case m.Location != nil:
-		return "[location: https://maps.google.com/?q=" + strconv.FormatFloat(m.Location.Latitude, 'f', -1, 64) + "," +
-			strconv.FormatFloat(m.Location.Longitude, 'f', -1, 64) + "]"
-	case m.Contact != nil:
-		return "[contact: " + m.Contact.FirstName + " " + m.Contact.LastName + " " + m.Contact.PhoneNumber + "]"
-	case m.Poll != nil:
-		return "[poll: " + m.Poll.Question + "]"
-	case m.Dice != nil:
-		return "[dice: " + m.Dice.Emoji + " " + strconv.Itoa(m.Dice.Value) + "]"
-	}
-	return ""
 }
 
 // serviceEvents are the membership and naming changes a service message
@@ -272,10 +248,8 @@ func (s *Session) serviceEvents(ctx context.Context, m *models.Message) []*pb.Ev
 
 func (s *Session) editEvents(ctx context.Context, m *models.Message) []*pb.Event {
 	evs := s.seeChat(ctx, &m.Chat, m.From, m.Date)
-	text, ents := m.Text, m.Entities
-	if text == "" {
-		text, ents = m.Caption, m.CaptionEntities
-	}
+	// A live location's new position is an edit too: the text says it.
+	text, spans := messageText(m)
 	date := m.EditDate
 	if date == 0 {
 		date = m.Date
@@ -283,7 +257,7 @@ func (s *Session) editEvents(ctx context.Context, m *models.Message) []*pb.Event
 	ev := base(&m.Chat, date)
 	s.inTopicRoom(ev, m)
 	ev.Sender = senderOf(m)
-	ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: strconv.Itoa(m.ID), Text: text, Spans: spansOf(text, ents)}}
+	ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: strconv.Itoa(m.ID), Text: text, Spans: spans}}
 	return append(evs, ev)
 }
 

@@ -54,6 +54,9 @@ type User struct {
 	// PrivateInvites: their privacy settings let only their contacts
 	// add them to groups (Settings, Privacy, Invites: My Contacts).
 	PrivateInvites bool
+	// SpamRestricted: Telegram limits the account (reported for spam):
+	// it may not create groups (USER_RESTRICTED).
+	SpamRestricted bool
 
 	ver     *verifier
 	photoID int64
@@ -93,6 +96,8 @@ type Server struct {
 	typing   []Typing
 	online   map[int64]bool // as account.updateStatus said
 	outq     chan func()    // pushes, in order
+	// creates are the messages.createChat requests, in order (create.go).
+	creates []CreateRequest
 	// FloodWait, when set, answers every sendCode with FLOOD_WAIT of
 	// that many seconds.
 	FloodWait int
@@ -185,6 +190,7 @@ func New() (*Server, error) {
 	s.registerMembers(d)
 	s.registerPublic(d)
 	s.registerInvites(d)
+	s.registerCreate(d)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	go func() { s.done <- c.Up(ctx) }()

@@ -70,8 +70,10 @@ type Client struct {
 	users     map[string]types.JID // phone digits -> JID, for IsOnWhatsApp
 	pictures  map[types.JID]*types.ProfilePictureInfo
 	nextID    int
-	unlinked  bool  // WhatsApp heard the logout
-	phone     phone // the phone's side of history on demand (phone.go)
+	unlinked  bool     // WhatsApp heard the logout
+	phone     phone    // the phone's side of history on demand (phone.go)
+	creating  creating // group creations (create.go)
+	joining   joining  // invitation links (join.go)
 	// ConnectErr, when set, is what Connect returns.
 	ConnectErr error
 	// SendErr, when set, is what SendMessage returns.
@@ -80,6 +82,10 @@ type Client struct {
 	// file uploaded (the remote fake reports them to the test).
 	OnSent   func(Sent)
 	OnUpload func(path string, data []byte)
+	// OnLinkLookup, when set, is told of each invitation code looked up
+	// (GetGroupInfoFromLink), once answered: the test changes the server
+	// there, as it may change between the plugin's look-up and its join.
+	OnLinkLookup func(code string)
 }
 
 // Device is the fake's device store.
@@ -527,12 +533,19 @@ func (c *Client) Group(jid types.JID) *types.GroupInfo {
 	return c.groups[jid]
 }
 
-// GetGroupInfo returns a group set with SetGroup.
+// GetGroupInfo returns a group the user is in (SetGroup, or joined). A
+// group the server has behind a link (AddLink) that the user is not in is
+// whatsmeow's ErrNotInGroup (WhatsApp's 403), any other ErrGroupNotFound.
 func (c *Client) GetGroupInfo(_ context.Context, jid types.JID) (*types.GroupInfo, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	g, ok := c.groups[jid]
 	if !ok {
+		for _, l := range c.joining.links {
+			if l.group.JID == jid {
+				return nil, whatsmeow.ErrNotInGroup
+			}
+		}
 		return nil, whatsmeow.ErrGroupNotFound
 	}
 	cp := *g

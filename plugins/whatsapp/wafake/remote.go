@@ -31,7 +31,7 @@ import (
 type Command struct {
 	ID int `json:"id"`
 	// Op: "scan", "receive", "contact", "history" (applied once, to the newest fake
-	// that can), "group", "media", "user", "phone" (state: applied to every fake).
+	// that can), "group", "media", "user", "phone", "link" (state: applied to every fake).
 	Op    string             `json:"op"`
 	JID   string             `json:"jid,omitempty"`
 	Name  string             `json:"name,omitempty"`
@@ -40,10 +40,11 @@ type Command struct {
 	Group *types.GroupInfo   `json:"group,omitempty"`
 	Path  string             `json:"path,omitempty"`
 	Data  []byte             `json:"data,omitempty"`
+	Code  string             `json:"code,omitempty"` // an invitation link's
 }
 
 func (c Command) state() bool {
-	return c.Op == "group" || c.Op == "media" || c.Op == "user" || c.Op == "phone"
+	return c.Op == "group" || c.Op == "media" || c.Op == "user" || c.Op == "phone" || c.Op == "link"
 }
 
 // Report is a message a fake sent, as the server keeps it.
@@ -146,6 +147,11 @@ func (s *Server) Contact(jid types.JID, name string) {
 
 // Group puts a group on the server.
 func (s *Server) Group(g *types.GroupInfo) { s.add(Command{Op: "group", Group: g}) }
+
+// Link puts g behind an invitation code (Client.AddLink).
+func (s *Server) Link(code string, g *types.GroupInfo) {
+	s.add(Command{Op: "link", Code: code, Group: g})
+}
 
 // Media puts a file on the media server.
 func (s *Server) Media(path string, data []byte) {
@@ -425,6 +431,10 @@ func applyState(c *Client, cmd Command) {
 		if cmd.Group != nil {
 			g := *cmd.Group
 			c.SetGroup(&g)
+		}
+	case "link":
+		if cmd.Group != nil {
+			c.AddLink(cmd.Code, cmd.Group)
 		}
 	case "media":
 		c.AddMedia(cmd.Path, cmd.Data)

@@ -1,0 +1,177 @@
+package signal
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// Message content beyond text and files, as signal-cli's JSON gives it
+// (its Json* records: JsonSticker, JsonSharedContact, JsonPollCreate,
+// JsonPayment). The contract has no word for these, so each is shown:
+// a sticker as the image it is, the others as text, in the words the
+// WhatsApp transport uses for the same things.
+
+// sticker names a sticker of a pack: getSticker fetches its image.
+type sticker struct {
+	PackID    string `json:"packId"` // hex
+	StickerID int    `json:"stickerId"`
+}
+
+// sharedContact is a contact card sent in a message.
+type sharedContact struct {
+	Name struct {
+		Nickname string `json:"nickname"`
+		Given    string `json:"given"`
+		Middle   string `json:"middle"`
+		Family   string `json:"family"`
+		Prefix   string `json:"prefix"`
+		Suffix   string `json:"suffix"`
+	} `json:"name"`
+	Phone        []contactValue `json:"phone"`
+	Email        []contactValue `json:"email"`
+	Organization string         `json:"organization"`
+}
+
+// contactValue is a card's phone number or email address.
+type contactValue struct {
+	Value string `json:"value"`
+	Type  string `json:"type"` // HOME, MOBILE, WORK, CUSTOM
+	Label string `json:"label"`
+}
+
+// pollCreate is a poll started in a message.
+type pollCreate struct {
+	Question      string   `json:"question"`
+	AllowMultiple bool     `json:"allowMultiple"`
+	Options       []string `json:"options"`
+}
+
+// payment is a payment notification (MobileCoin).
+type payment struct {
+	Note string `json:"note"`
+}
+
+// stickerRefPrefix marks a download reference as a sticker's rather than
+// an attachment's (signal-cli's attachment IDs have no colon).
+const stickerRefPrefix = "sticker:"
+
+var hexPackID = regexp.MustCompile(`^[0-9a-fA-F]{1,64}$`)
+
+// stickerAttachment is the file of a sticker, fetched by reference.
+// Signal's stickers are WebP, or APNG when animated: the MIME type comes
+// from the bytes when the gateway reads them.
+func stickerAttachment(st *sticker) *pb.Attachment {
+	return &pb.Attachment{Name: "sticker.webp", MimeType: "image/webp", Size: -1,
+		Source: &pb.Attachment_Ref{Ref: stickerRefPrefix + st.PackID + ":" + strconv.Itoa(st.StickerID)}}
+}
+
+// parseStickerRef reads a reference made by stickerAttachment; ok is
+// false for anything else.
+func parseStickerRef(ref string) (packID string, stickerID int, ok bool) {
+	rest, found := strings.CutPrefix(ref, stickerRefPrefix)
+	if !found {
+		return "", 0, false
+	}
+	packID, n, found := strings.Cut(rest, ":")
+	id, err := strconv.Atoi(n)
+	if !found || err != nil || id < 0 || !hexPackID.MatchString(packID) {
+		return "", 0, false
+	}
+	return packID, id, true
+}
+
+// contactText is a contact card as text: its name, then each number and
+// address on its own line.
+func contactText(c sharedContact) string {
+	n := c.Name
+	name := strings.Join(nonEmpty(n.Prefix, n.Given, n.Middle, n.Family, n.Suffix), " ")
+	if name == "" {
+		name = n.Nickname
+	}
+	if name == "" {
+		name = c.Organization
+	} else if c.Organization != "" {
+		name += " (" + c.Organization + ")"
+	}
+	var b strings.Builder
+	b.WriteString("Contact: " + name)
+	for _, v := range c.Phone {
+		b.WriteString("\n" + labelled("phone", v))
+	}
+	for _, v := range c.Email {
+		b.WriteString("\n" + labelled("email", v))
+	}
+	return b.String()
+}
+
+// labelled is "phone (work): +33...".
+func labelled(what string, v contactValue) string {
+	kind := strings.ToLower(v.Type)
+	if v.Label != "" {
+		kind = v.Label
+	}
+	if kind == "" || kind == "custom" {
+		return fmt.Sprintf("%s: %s", what, v.Value)
+	}
+	return fmt.Sprintf("%s (%s): %s", what, kind, v.Value)
+}
+
+// pollText is a poll as text: its question and options (votes are for
+// the phone).
+func pollText(p *pollCreate) string {
+	var b strings.Builder
+	b.WriteString("Poll: " + p.Question)
+	if p.AllowMultiple {
+		b.WriteString(" (several answers allowed)")
+	}
+	for _, o := range p.Options {
+		b.WriteString("\n- " + o)
+	}
+	b.WriteString("\n(vote on your phone)")
+	return b.String()
+}
+
+// paymentText is a payment notification as text.
+func paymentText(p *payment) string {
+	t := "Payment (see Signal on your phone)"
+	if p.Note != "" {
+		t += ": " + p.Note
+	}
+	return t
+}
+
+// extraText is the text standing for a data message's content beyond its
+// body: contact cards, a poll, a payment; "" when it has none.
+func extraText(dm *dataMessage) string {
+	var parts []string
+	for _, c := range dm.Contacts {
+		parts = append(parts, contactText(c))
+	}
+	if dm.PollCreate != nil {
+		parts = append(parts, pollText(dm.PollCreate))
+	}
+	if dm.Payment != nil {
+		parts = append(parts, paymentText(dm.Payment))
+	}
+	return strings.Join(parts, "\n\n")
+}
+
+// hasContent reports whether a data message has anything to show.
+func (dm *dataMessage) hasContent() bool {
+	return dm.Message != nil || len(dm.Attachments) > 0 || dm.Sticker != nil || len(dm.Contacts) > 0 ||
+		dm.PollCreate != nil || dm.Payment != nil
+}
+
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,65 @@
+package botmode
+
+import (
+	"github.com/go-telegram/bot/models"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/telegram/mediatext"
+)
+
+// messageText is a message's text as the contract's: what it carries when
+// XMPP has no element for it (a location, a venue, a contact, a poll,
+// dice, a game), in the words user-account mode uses, then its own text
+// or caption.
+func messageText(m *models.Message) (string, []*pb.Span) {
+	text, ents := m.Text, m.Entities
+	if text == "" {
+		text, ents = m.Caption, m.CaptionEntities
+	}
+	return mediatext.WithCaption(contentText(m), text, spansOf(text, ents))
+}
+
+// contentText is what a message carries besides text and files, as text;
+// "" for none. What the gateway cannot show (a story, a giveaway...) is
+// said, not left out.
+func contentText(m *models.Message) string {
+	switch {
+	case m.Venue != nil:
+		// A venue's message has its location too: the venue says more.
+		v := m.Venue
+		return mediatext.LocationText(mediatext.Location{Lat: v.Location.Latitude, Long: v.Location.Longitude, Title: v.Title, Address: v.Address})
+	case m.Location != nil:
+		l := m.Location
+		return mediatext.LocationText(mediatext.Location{Lat: l.Latitude, Long: l.Longitude, Live: l.LivePeriod > 0})
+	case m.Contact != nil:
+		c := m.Contact
+		return mediatext.ContactText(mediatext.Contact{FirstName: c.FirstName, LastName: c.LastName, Phone: c.PhoneNumber, VCard: c.VCard})
+	case m.Poll != nil:
+		p := m.Poll
+		mp := mediatext.Poll{Question: p.Question, Quiz: p.Type == "quiz", Multiple: p.AllowsMultipleAnswers, Closed: p.IsClosed}
+		for _, o := range p.Options {
+			// The Bot API always counts the votes; which answer is a
+			// quiz's right one it says only to the quiz's sender, as
+			// an index that reads 0 when absent: not shown.
+			mp.Options = append(mp.Options, mediatext.Option{Text: o.Text, Votes: o.VoterCount, Counted: true})
+		}
+		return mediatext.PollText(mp)
+	case m.Dice != nil:
+		return mediatext.DiceText(m.Dice.Emoji, m.Dice.Value)
+	case m.Game != nil:
+		return mediatext.GameText(m.Game.Title, m.Game.Description)
+	case m.Invoice != nil:
+		return mediatext.InvoiceText(m.Invoice.Title, m.Invoice.Description)
+	case m.Story != nil:
+		return mediatext.UnshownText("A story")
+	case m.Giveaway != nil:
+		return mediatext.UnshownText("A giveaway")
+	case m.GiveawayWinners != nil:
+		return mediatext.UnshownText("A giveaway's results")
+	case m.PaidMedia != nil:
+		return mediatext.UnshownText("Paid media")
+	case m.Checklist != nil:
+		return mediatext.UnshownText("A checklist")
+	}
+	return ""
+}

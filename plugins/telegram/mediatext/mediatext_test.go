@@ -1,0 +1,78 @@
+package mediatext
+
+import (
+	"testing"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// Each kind of content reads as the other transports write it: a kind,
+// a colon, what it is, then the details a line each.
+func TestTexts(t *testing.T) {
+	const osm = "https://www.openstreetmap.org/?mlat=48.8584&mlon=2.2945#map=16/48.8584/2.2945"
+	vcard := "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Eve Example\r\nTEL;TYPE=CELL:+33 6 12 34 56 78\r\nitem1.TEL:+33 1 23 45 67 89\r\nEMAIL;TYPE=INTERNET:eve@example.org\r\nEND:VCARD\r\n"
+	for _, tc := range []struct {
+		name, got, want string
+	}{
+		{"location", LocationText(Location{Lat: 48.8584, Long: 2.2945}),
+			"Location\ngeo:48.8584,2.2945\n" + osm},
+		{"live location", LocationText(Location{Lat: 48.8584, Long: 2.2945, Live: true}),
+			"Live location\ngeo:48.8584,2.2945\n" + osm},
+		{"venue", LocationText(Location{Lat: 48.8584, Long: 2.2945, Title: "Eiffel Tower", Address: "Champ de Mars, Paris"}),
+			"Location: Eiffel Tower\nChamp de Mars, Paris\ngeo:48.8584,2.2945\n" + osm},
+		{"southern and western", LocationText(Location{Lat: -33.8568, Long: -70.5}),
+			"Location\ngeo:-33.8568,-70.5\nhttps://www.openstreetmap.org/?mlat=-33.8568&mlon=-70.5#map=16/-33.8568/-70.5"},
+		{"no point", LocationText(Location{NoPoint: true, Live: true}), "Live location"},
+		{"contact", ContactText(Contact{FirstName: "Eve", LastName: "Example", Phone: "+33612345678"}),
+			"Contact: Eve Example\nPhone: +33612345678"},
+		{"contact with a vCard (its copy of the number once)", ContactText(Contact{FirstName: "Eve", Phone: "+33612345678", VCard: vcard}),
+			"Contact: Eve\nPhone: +33612345678\nPhone: +33 1 23 45 67 89\nE-mail: eve@example.org"},
+		{"contact named by its vCard only", ContactText(Contact{VCard: vcard}),
+			"Contact: Eve Example\nPhone: +33 6 12 34 56 78\nPhone: +33 1 23 45 67 89\nE-mail: eve@example.org"},
+		{"contact with a number only", ContactText(Contact{Phone: "+4915112345678"}),
+			"Contact: +4915112345678\nPhone: +4915112345678"},
+		{"poll", PollText(Poll{Question: "Lunch?", Options: []Option{{Text: "Pizza"}, {Text: "Sushi"}}}),
+			"Poll: Lunch?\n- Pizza\n- Sushi\n(vote in Telegram)"},
+		{"multiple answers", PollText(Poll{Question: "Which days?", Multiple: true, Options: []Option{{Text: "Mon"}, {Text: "Tue"}}}),
+			"Poll: Which days? (several answers allowed)\n- Mon\n- Tue\n(vote in Telegram)"},
+		{"open poll: no counts yet", PollText(Poll{Question: "Lunch?", Options: []Option{{Text: "Pizza", Votes: 2, Counted: true}}}),
+			"Poll: Lunch?\n- Pizza\n(vote in Telegram)"},
+		{"closed quiz with its results", PollText(Poll{Question: "2+2?", Quiz: true, Closed: true, Options: []Option{
+			{Text: "3", Votes: 1, Counted: true}, {Text: "4", Votes: 5, Counted: true, Correct: true}, {Text: "5", Counted: true}}}),
+			"Poll: 2+2? (quiz)\n- 3: 1 vote\n- 4: 5 votes ✓\n- 5: 0 votes\n(closed)"},
+		{"closed, results not told", PollText(Poll{Question: "Lunch?", Closed: true, Options: []Option{{Text: "Pizza"}}}),
+			"Poll: Lunch?\n- Pizza\n(closed)"},
+		{"dice", DiceText("🎲", 6), "Dice: 🎲 6"},
+		{"darts", DiceText("🎯", 3), "Dice: 🎯 3"},
+		{"dice without its emoji", DiceText("", 2), "Dice: 🎲 2"},
+		{"game", GameText("Lumberjack", "Chop the tree"), "Game: Lumberjack\nChop the tree\n(play it in Telegram)"},
+		{"invoice", InvoiceText("Tea", "A cup of tea"), "Invoice: Tea\nA cup of tea\n(pay in Telegram)"},
+		{"unshown", UnshownText("A story"), "⚠ A story the gateway cannot show: see Telegram."},
+		{"game without a description", GameText("Lumberjack", ""), "Game: Lumberjack\n(play it in Telegram)"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s:\n got %q\nwant %q", tc.name, tc.got, tc.want)
+		}
+	}
+}
+
+// A caption comes after the content, a blank line between, its spans
+// moved with it; without content the text and spans stay as they were.
+func TestWithCaption(t *testing.T) {
+	spans := []*pb.Span{{Start: 0, End: 4, Style: pb.Span_STYLE_BOLD}}
+	text, got := WithCaption("Dice: 🎲 6", "beat that", spans)
+	if text != "Dice: 🎲 6\n\nbeat that" {
+		t.Errorf("text %q", text)
+	}
+	head := uint32(len("Dice: 🎲 6\n\n"))
+	if len(got) != 1 || got[0].Start != head || got[0].End != head+4 || text[got[0].Start:got[0].End] != "beat" {
+		t.Errorf("spans %v: want the bold on \"beat\"", got)
+	}
+	if text, got := WithCaption("Dice: 🎲 6", "", nil); text != "Dice: 🎲 6" || got != nil {
+		t.Errorf("no caption: %q %v", text, got)
+	}
+	plain := []*pb.Span{{Start: 0, End: 2, Style: pb.Span_STYLE_ITALIC}}
+	if text, got := WithCaption("", "hi", plain); text != "hi" || len(got) != 1 || got[0].End != 2 {
+		t.Errorf("no content: %q %v", text, got)
+	}
+}

@@ -1,0 +1,214 @@
+package whatsapp
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/types"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Joining a group by its invitation link from XMPP (sdk.ChatJoiner,
+// feature join_chat). WhatsApp has no public group names: a group is
+// joined by its link, https://chat.whatsapp.com/CODE, whose code is
+// case-sensitive while an XMPP server lowercases a room's localpart. So
+// the link is the password of one room, joinchat@ the transport (as on
+// Telegram). The join looks the link up (GetGroupInfoFromLink: the
+// group's name, whether the user is in it already, whether its admins
+// approve newcomers), then joins by it (JoinGroupWithLink). It answers
+// with the group's own chat ID: the gateway answers the join of
+// joinchat@ with gone, naming the group's room, which it announces as a
+// new group.
+
+// inviteRoom is the room whose password is an invitation link.
+const inviteRoom = "joinchat"
+
+// inviteHost is the host of WhatsApp's invitation links.
+const inviteHost = "chat.whatsapp.com"
+
+var _ sdk.ChatJoiner = (*Session)(nil)
+
+// JoinChat joins the group of the invitation link in j's password, when
+// c.ChatID is inviteRoom; any other room is NOT_FOUND, saying how to
+// join.
+func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (string, error) {
+	if !strings.EqualFold(c.ChatID, inviteRoom) {
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: you are not in %s; WhatsApp joins a group by its invitation link: join the room %s@ this transport with the link (https://%s/…) as the room's password", c.ChatID, inviteRoom, inviteHost)
+	}
+	pass := strings.TrimSpace(j.GetPassword())
+	if pass == "" {
+		// not-authorized: an XMPP client then asks for the password.
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAUTHORIZED, "whatsapp: to join a group by its invitation link, give the link (https://%s/…) as the room's password", inviteHost)
+	}
+	code, ok := inviteCode(pass)
+	if !ok {
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: %q is no invitation link: give a link such as https://%s/AbCdEf123 (or its code) as the room's password", pass, inviteHost)
+	}
+	return s.joinByLink(ctx, code)
+}
+
+// inviteCode is the code of an invitation link in any of its spellings:
+// https://chat.whatsapp.com/CODE (http too, without scheme, with the
+// older invite/ path, a trailing slash or a query WhatsApp's share sheet
+// adds), or the code alone.
+func inviteCode(s string) (string, bool) {
+	lower := strings.ToLower(s)
+	for _, scheme := range []string{"https://", "http://"} {
+		if strings.HasPrefix(lower, scheme) {
+			s, lower = s[len(scheme):], lower[len(scheme):]
+			break
+		}
+	}
+	for _, host := range []string{inviteHost + "/", "www." + inviteHost + "/"} {
+		if strings.HasPrefix(lower, host) {
+			s, lower = s[len(host):], lower[len(host):]
+			if strings.HasPrefix(lower, "invite/") {
+				s = s[len("invite/"):]
+			}
+			if i := strings.IndexAny(s, "?#"); i >= 0 {
+				s = s[:i]
+			}
+			s = strings.TrimSuffix(s, "/")
+			break
+		}
+	}
+	return s, validCode(s)
+}
+
+// validCode reports whether s can be an invitation code: WhatsApp's are
+// some twenty letters and digits. A longer or other string is no link
+// (another page's address, a word), refused before WhatsApp is asked.
+func validCode(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && c != '-' && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return c|0x20 >= 'a' && c|0x20 <= 'z' || c >= '0' && c <= '9'
+}
+
+// joinByLink joins the group of an invitation code and announces it.
+func (s *Session) joinByLink(ctx context.Context, code string) (string, error) {
+	what := "join by the link " + inviteHost + "/" + code
+	info, err := s.d.cli.GetGroupInfoFromLink(ctx, code)
+	if err != nil {
+		return "", linkErr(what, "", err)
+	}
+	title := "the group"
+	if info.Name != "" {
+		title = "«" + info.Name + "»"
+	}
+	if s.inGroup(info) {
+		// In it already: nothing to join, its room as it is now (the
+		// group itself, or else as the link shows it).
+		g, gerr := s.d.cli.GetGroupInfo(ctx, info.JID)
+		if gerr != nil {
+			g = info
+		}
+		return s.announceJoined(info.JID, g)
+	}
+	jid, err := s.d.cli.JoinGroupWithLink(ctx, code)
+	var iq *whatsmeow.IQError
+	switch {
+	case errors.As(err, &iq) && iq.Code == 409:
+		// conflict: in it meanwhile (joined from the phone), or a request
+		// to join waits already; the group says which.
+		if g, gerr := s.d.cli.GetGroupInfo(ctx, info.JID); gerr == nil {
+			return s.announceJoined(info.JID, g)
+		}
+		if info.IsJoinApprovalRequired {
+			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: your request to join %s waits already: the group's admins must approve it, and its room comes when they do", title)
+		}
+		return "", linkErr(what, title, err)
+	case err != nil:
+		return "", linkErr(what, title, err)
+	}
+	if jid.IsEmpty() {
+		jid = info.JID
+	}
+	if info.IsJoinApprovalRequired {
+		// WhatsApp answered with the request it sent the admins
+		// (membership_approval_request), not with the group.
+		s.log.Info("asked to join a group by its link", "group", jid)
+		return "", requestSent(title)
+	}
+	g, err := s.d.cli.GetGroupInfo(ctx, jid)
+	switch {
+	case errors.Is(err, whatsmeow.ErrNotInGroup):
+		// The group came to approve newcomers between the look-up and
+		// the join: the join was a request.
+		return "", requestSent(title)
+	case err != nil:
+		// Joined all the same: the link's view of the group, with the
+		// user in it.
+		s.log.Warn("the group joined by its link could not be read; announced as the link shows it", "group", jid, "err", err)
+		cp := *info
+		cp.JID = jid
+		cp.Participants = append(slices.Clone(info.Participants), types.GroupParticipant{JID: s.ownJID(), PhoneNumber: s.ownJID()})
+		g = &cp
+	}
+	return s.announceJoined(jid, g)
+}
+
+// requestSent is the refusal of a join that sent the group's admins a
+// request: the room comes once they let the user in (WhatsApp then adds
+// them, as to any group).
+func requestSent(title string) error {
+	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: your request to join %s is sent: the group's admins must approve it, and its room comes when they do", title)
+}
+
+// announceJoined sends the gateway the group g the user is in, for its
+// room, and answers the join with its chat ID. WhatsApp's own
+// notification of the join (JoinedGroup, joinedGroup) may announce it
+// too; the same chat twice is no change.
+func (s *Session) announceJoined(jid types.JID, g *types.GroupInfo) (string, error) {
+	s.mu.Lock()
+	s.groups[jid] = g
+	s.mu.Unlock()
+	chat := s.chatOf(g)
+	s.emit(&pb.Event{ChatId: chat.ChatId, ChatType: pb.ChatType_CHAT_TYPE_GROUP,
+		TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}})
+	return chat.ChatId, nil
+}
+
+// inGroup says whether the user is among g's participants.
+func (s *Session) inGroup(g *types.GroupInfo) bool {
+	for _, p := range g.Participants {
+		if s.isSelf(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// linkErr is the contract's error of a link WhatsApp refused, in words:
+// title names the group when the look-up did.
+func linkErr(what, title string, err error) error {
+	var iq *whatsmeow.IQError
+	errors.As(err, &iq)
+	switch {
+	case errors.Is(err, whatsmeow.ErrInviteLinkRevoked):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_EXPIRED, "whatsapp: %s: the link was revoked or reset (410 gone): ask the group for a new one", what)
+	case errors.Is(err, whatsmeow.ErrInviteLinkInvalid), iq != nil && iq.Code == 404:
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: %s: no group has this link: check it, capitals included", what)
+	case iq != nil && (iq.Code == 401 || iq.Code == 403):
+		if title == "" {
+			title = "the group"
+		}
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: %s: WhatsApp does not let this account into %s (%d %s)", what, title, iq.Code, iq.Text)
+	}
+	return sendErr(what, err)
+}

@@ -1,0 +1,217 @@
+package wafake
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	waBinary "go.mau.fi/whatsmeow/binary"
+	"go.mau.fi/whatsmeow/types"
+)
+
+// joining is the fake server's side of invitation links
+// (chat.whatsapp.com/CODE).
+type joining struct {
+	links    map[string]*inviteLink // code -> link
+	asked    []string               // the codes joined by, in order
+	requests []types.JID            // groups asked to join, waiting for their admins
+}
+
+// inviteLink is a group behind a code.
+type inviteLink struct {
+	group   *types.GroupInfo // as the server has it while the user is not in it
+	revoked bool
+}
+
+// AddLink puts g on the fake server behind an invitation code: a group the
+// user is not in, which the link lets them into, or, when
+// g.IsJoinApprovalRequired, to which it sends their request to join (its
+// admins approve newcomers). A code of a group the user is in (SetGroup)
+// shows that group, the user among its participants.
+func (c *Client) AddLink(code string, g *types.GroupInfo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.joining.links == nil {
+		c.joining.links = map[string]*inviteLink{}
+	}
+	cp := *g
+	cp.Participants = slices.Clone(g.Participants)
+	c.joining.links[code] = &inviteLink{group: &cp}
+}
+
+// RevokeLink has WhatsApp answer code as a revoked link (410 gone), as
+// after its group's admins reset it.
+func (c *Client) RevokeLink(code string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if l := c.joining.links[code]; l != nil {
+		l.revoked = true
+	}
+}
+
+// LinkJoins is the codes JoinGroupWithLink was asked to join by, in order.
+func (c *Client) LinkJoins() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.joining.asked)
+}
+
+// JoinRequests is the groups the user asked to join by a link, waiting
+// for their admins' approval.
+func (c *Client) JoinRequests() []types.JID {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.joining.requests)
+}
+
+// linkError is a refused link as whatsmeow returns it: its own error
+// (ErrInviteLinkRevoked, ErrInviteLinkInvalid) for errors.Is, wrapping
+// WhatsApp's IQ error.
+type linkError struct{ human, iq error }
+
+func (e *linkError) Error() string       { return e.human.Error() }
+func (e *linkError) Is(other error) bool { return errors.Is(other, e.human) }
+func (e *linkError) Unwrap() error       { return e.iq }
+
+// linkLocked is the link of code, or whatsmeow's error for it: WhatsApp
+// answers an unknown code 406 not-acceptable, a revoked one 410 gone.
+func (c *Client) linkLocked(code string) (*inviteLink, error) {
+	if !c.connected {
+		return nil, whatsmeow.ErrNotConnected
+	}
+	l := c.joining.links[code]
+	switch {
+	case l == nil:
+		return nil, &linkError{whatsmeow.ErrInviteLinkInvalid, whatsmeow.ErrIQNotAcceptable}
+	case l.revoked:
+		return nil, &linkError{whatsmeow.ErrInviteLinkRevoked, whatsmeow.ErrIQGone}
+	}
+	return l, nil
+}
+
+// GetGroupInfoFromLink answers as WhatsApp does, through whatsmeow's own
+// parser: the <group> of the link's group, as the server has it now (the
+// user among its participants once in it); then OnLinkLookup hears of it.
+func (c *Client) GetGroupInfoFromLink(_ context.Context, code string) (*types.GroupInfo, error) {
+	code = strings.TrimPrefix(code, whatsmeow.InviteLinkPrefix)
+	c.mu.Lock()
+	l, err := c.linkLocked(code)
+	if err != nil {
+		c.mu.Unlock()
+		return nil, err
+	}
+	g := l.group
+	if in := c.groups[l.group.JID]; in != nil {
+		g = in
+	}
+	n := groupNode(g)
+	hook := c.OnLinkLookup
+	c.mu.Unlock()
+	info, err := c.Real.DangerousInternals().ParseGroupNode(&n)
+	if hook != nil {
+		hook(code)
+	}
+	return info, err
+}
+
+// JoinGroupWithLink joins the link's group as WhatsApp does: the user
+// becomes a participant, and WhatsApp's notification of the join to the
+// user's devices (<create reason="invite">) is dispatched as whatsmeow's
+// JoinedGroup before the answer comes back. A group whose admins approve
+// newcomers gets a request instead (listed by JoinRequests), and the
+// answer names the group all the same, as whatsmeow's does. A user in
+// the group already, or whose request waits, is answered 409 conflict.
+func (c *Client) JoinGroupWithLink(_ context.Context, code string) (types.JID, error) {
+	c.mu.Lock()
+	code = strings.TrimPrefix(code, whatsmeow.InviteLinkPrefix)
+	l, err := c.linkLocked(code)
+	if err != nil {
+		c.mu.Unlock()
+		return types.EmptyJID, err
+	}
+	c.joining.asked = append(c.joining.asked, code)
+	c.notifyLocked()
+	jid := l.group.JID
+	if _, in := c.groups[jid]; in || slices.Contains(c.joining.requests, jid) {
+		c.mu.Unlock()
+		return types.EmptyJID, &whatsmeow.IQError{Code: 409, Text: "conflict"}
+	}
+	if l.group.IsJoinApprovalRequired {
+		c.joining.requests = append(c.joining.requests, jid)
+		c.mu.Unlock()
+		return jid, nil
+	}
+	g := *l.group
+	own := c.dev.ID.ToNonAD()
+	g.Participants = append(slices.Clone(l.group.Participants), types.GroupParticipant{JID: own, PhoneNumber: own})
+	g.ParticipantCount = len(g.Participants)
+	c.groups[jid] = &g
+	gn := groupNode(&g)
+	c.mu.Unlock()
+
+	create := waBinary.Node{Tag: "create", Attrs: waBinary.Attrs{"reason": "invite"}, Content: []waBinary.Node{gn}}
+	notif := waBinary.Node{Tag: "notification", Attrs: waBinary.Attrs{"type": "w:gp2", "from": jid, "participant": own,
+		"t": strconv.FormatInt(time.Now().Unix(), 10)}, Content: []waBinary.Node{create}}
+	evt, _, _, err := c.Real.DangerousInternals().ParseGroupCreate(&notif, &create)
+	if err != nil {
+		return types.EmptyJID, fmt.Errorf("wafake: the notification of a join: %w", err)
+	}
+	c.Emit(evt)
+	return jid, nil
+}
+
+// groupNode is g as WhatsApp's <group> element, as far as the plugin
+// reads it.
+func groupNode(g *types.GroupInfo) waBinary.Node {
+	created := g.GroupCreated
+	if created.IsZero() {
+		created = time.Unix(1700000000, 0)
+	}
+	attrs := waBinary.Attrs{"id": g.JID.User, "subject": g.Name, "creation": strconv.FormatInt(created.Unix(), 10),
+		"size": strconv.Itoa(len(g.Participants))}
+	if !g.NameSetAt.IsZero() {
+		attrs["s_t"] = strconv.FormatInt(g.NameSetAt.Unix(), 10)
+	}
+	if !g.NameSetBy.IsEmpty() {
+		attrs["s_o"] = g.NameSetBy
+	}
+	if !g.OwnerJID.IsEmpty() {
+		attrs["creator"] = g.OwnerJID
+	}
+	var kids []waBinary.Node
+	for _, p := range g.Participants {
+		pa := waBinary.Attrs{"jid": p.JID}
+		switch {
+		case p.IsSuperAdmin:
+			pa["type"] = "superadmin"
+		case p.IsAdmin:
+			pa["type"] = "admin"
+		}
+		if p.JID.Server == types.HiddenUserServer && !p.PhoneNumber.IsEmpty() {
+			pa["phone_number"] = p.PhoneNumber
+		} else if p.JID.Server == types.DefaultUserServer && !p.LID.IsEmpty() {
+			pa["lid"] = p.LID
+		}
+		kids = append(kids, waBinary.Node{Tag: "participant", Attrs: pa})
+	}
+	if g.Topic != "" {
+		da := waBinary.Attrs{"id": cmp.Or(g.TopicID, "FAKETOPIC"), "t": strconv.FormatInt(g.TopicSetAt.Unix(), 10)}
+		if !g.TopicSetBy.IsEmpty() {
+			da["participant"] = g.TopicSetBy
+		}
+		kids = append(kids, waBinary.Node{Tag: "description", Attrs: da, Content: []waBinary.Node{{Tag: "body", Content: []byte(g.Topic)}}})
+	}
+	if g.IsAnnounce {
+		kids = append(kids, waBinary.Node{Tag: "announcement"})
+	}
+	if g.IsJoinApprovalRequired {
+		kids = append(kids, waBinary.Node{Tag: "membership_approval_mode", Content: []waBinary.Node{{Tag: "group_join", Attrs: waBinary.Attrs{"state": "on"}}}})
+	}
+	return waBinary.Node{Tag: "group", Attrs: attrs, Content: kids}
+}
