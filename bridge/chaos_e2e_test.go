@@ -47,8 +47,9 @@ import (
 //     gauge at 0.
 //
 // Messages of unknown fate (see check) are counted apart; those the
-// gateway read and lost to its own crash are a loss the design does not
-// cover today: PASSERELLE_CHAOS_STRICT=1 fails on them.
+// gateway read and lost to its own crash (on their way to a plugin that
+// is up: what waited for the plugin is recorded) are a loss the design
+// does not cover today: PASSERELLE_CHAOS_STRICT=1 fails on them.
 // PASSERELLE_CHAOS_SEED replays a schedule (the faults and the messages
 // between them; the timing of a run is the machine's);
 // PASSERELLE_CHAOS_VERBOSE=1 logs the gateway's log.
@@ -596,12 +597,13 @@ func (c *chaos) check() {
 			// Neither reached the gateway, which promises nothing for it.
 			//
 			// Or the gateway read it and was killed before its plugin had
-			// it (waiting for a plugin that was restarting, up to its 5 s
-			// hold, or on its way): the gateway keeps no record of a
-			// user's message before the plugin answers it (nothing in
-			// docs/architecture.md or the README promises one; "nothing
-			// lost" is said of the network's events), so a crash loses it
-			// with no error to the client. That is a loss the server
+			// it. One that waited for a restarting plugin (held, queued in
+			// its chat behind a held one, or read before the plugin was
+			// up) is recorded and handled by the next start (held.go,
+			// held_queue.go; README, "Nothing lost"); one on its way to a
+			// plugin that is up, or a room message read before the
+			// restarted gateway knew the room, is not, and a crash loses
+			// it with no error to the client. That is a loss the server
 			// handed over: counted apart, logged, and an error with
 			// PASSERELLE_CHAOS_STRICT=1. None of these was at the plugin:
 			// its journal would hold the echo, which is then owed (above).
@@ -641,8 +643,9 @@ func (c *chaos) check() {
 				// result comes: a gateway killed before that loses it,
 				// and the network's events naming the message (Echo
 				// Two's reaction) find no map entry. The same gap as a
-				// message read and lost (above): nothing keeps a send
-				// under way across a crash of the gateway.
+				// message read and lost (above): nothing keeps a send to
+				// a plugin that is up across a crash of the gateway (a
+				// held one's record brings its reflection: held.go).
 				reflLost++
 				t.Logf("reflection lost to a gateway crash: %s (%s)", m.body, m.id)
 				if strict {

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -178,6 +179,19 @@ func (c *chats[T]) retire(key chatAddr, w *chatWorker[T], atMost int) bool {
 	return true
 }
 
+// waiting is what waits in key's queue, oldest first.
+func (c *chats[T]) waiting(key chatAddr) []T {
+	c.mu.Lock()
+	w := c.m[key]
+	c.mu.Unlock()
+	if w == nil {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.q[w.head:])
+}
+
 // active counts the chats with a worker.
 func (c *chats[T]) active() int {
 	c.mu.Lock()
@@ -199,7 +213,9 @@ func (t *transport) route(st *wire.Stanza) {
 	}
 	if !t.in.push(chatAddr{bareOf(st.From()), bareOf(st.To())}, st) {
 		t.overloaded(st)
+		return
 	}
+	t.queued(st) // held_queue.go: recorded if its chat waits for the plugin
 }
 
 // overloaded answers a stanza its full chat cannot take: the sender may

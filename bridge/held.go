@@ -3,8 +3,10 @@ package bridge
 import (
 	"context"
 	"sync/atomic"
+	"time"
 
 	"google.golang.org/protobuf/proto"
+	"mellium.im/xmpp/jid"
 
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -26,10 +28,14 @@ type heldRecord struct {
 	seq atomic.Uint64 // 0: not recorded
 }
 
-// newHeldRecord is what to record of a one-to-one message if it is held.
+// newHeldRecord is what to record of a new message if it is held: one
+// to a contact, or to a room (m.sent set: its result is reflected).
 func (s *session) newHeldRecord(st *wire.Stanza, chatID, txn string, m userMessage) *heldRecord {
+	var w wire.Writer
+	w.Element(&st.Element)
 	return &heldRecord{t: s.t, h: store.HeldMessage{LoginID: s.LoginID(), ChatID: chatID, UserJID: bareOf(st.From()), To: st.To(),
-		Txn: txn, OriginID: m.originID, ID: m.id, Body: m.body, Receipt: m.receipt, Markable: m.markable}}
+		Txn: txn, OriginID: m.originID, ID: m.id, Body: m.body, Receipt: m.receipt, Markable: m.markable,
+		Room: m.sent != nil, Stanza: w.Bytes()}}
 }
 
 // hold records the message: the plugin is not ready and it waits. Once
@@ -42,7 +48,7 @@ func (r *heldRecord) hold(ctx context.Context, cmd *pb.Command) {
 	var err error
 	if h.Command, err = proto.Marshal(cmd); err == nil {
 		var seq uint64
-		if seq, err = r.t.db.PutHeld(context.WithoutCancel(ctx), r.t.name, h); err == nil {
+		if seq, err = r.t.putHeld(ctx, h); err == nil {
 			r.seq.Store(seq)
 			r.t.log.Debug("message held for the plugin", "login", h.LoginID, "txn", h.Txn)
 			return
@@ -54,44 +60,61 @@ func (r *heldRecord) hold(ctx context.Context, cmd *pb.Command) {
 // done forgets the record: the plugin answered.
 func (r *heldRecord) done(ctx context.Context) {
 	if seq := r.seq.Load(); seq != 0 {
-		if err := r.t.db.DeleteHeld(context.WithoutCancel(ctx), r.t.name, seq); err != nil {
-			r.t.log.Warn("held message record not removed", "err", err)
-		}
+		r.t.deleteHeld(ctx, seq)
 	}
 }
 
 // replayHeld sends again, once per start of the gateway, the messages
-// recorded as held by an earlier process, in the order they were held.
-// The plugin is ready.
+// recorded as held by an earlier process, in the order they were held
+// (read, for those that waited behind one: held_queue.go). The plugin is
+// ready. This process's own records are left to their live handling.
 func (t *transport) replayHeld(ctx context.Context) {
 	if !t.heldReplayed.CompareAndSwap(false, true) {
 		return
 	}
-	hs, err := t.db.HeldMessages(t.name)
+	ctx = context.WithValue(ctx, replayKey{}, true) // held_queue.go
+	hs, err := t.earlierRecords()                   // held_gate.go
+	defer t.replayedAll()
 	if err != nil {
 		t.log.Error("reading held messages failed", "err", err)
 		return
 	}
 	for _, h := range hs {
-		r := &heldRecord{t: t, h: h}
-		r.seq.Store(h.Seq)
-		s := t.sessionOf(h.LoginID)
-		cmd := &pb.Command{}
-		switch err := proto.Unmarshal(h.Command, cmd); {
-		case s == nil:
-			t.log.Info("held message of a login that is gone dropped", "login", h.LoginID)
-		case err != nil:
-			t.log.Error("held message unreadable; dropped", "login", h.LoginID, "err", err)
-		case h.Txn != "" && t.sentBefore(h):
-			t.log.Debug("held message already sent", "txn", h.Txn)
-		default:
-			t.log.Info("sending a message held when the gateway stopped", "login", h.LoginID, "txn", h.Txn)
-			cmd.CorrelationId = 0
-			s.replayHeld(ctx, r, cmd)
-			continue
-		}
-		r.done(ctx)
+		t.replayOne(ctx, h)
+		t.replayedOne(h)
 	}
+}
+
+// replayOne hands one record of an earlier process to the plugin.
+func (t *transport) replayOne(ctx context.Context, h store.HeldMessage) {
+	r := &heldRecord{t: t, h: h}
+	r.seq.Store(h.Seq)
+	s := t.sessionOf(h.LoginID)
+	cmd := &pb.Command{}
+	switch err := proto.Unmarshal(h.Command, cmd); {
+	case s == nil:
+		t.log.Info("held message of a login that is gone dropped", "login", h.LoginID)
+	case len(h.Command) == 0 && len(h.Stanza) > 0:
+		// Read, not yet handled, when the gateway stopped.
+		if st := heldStanza(h); st != nil && bareOf(st.From()) == s.user {
+			t.log.Info("handling a message that waited when the gateway stopped", "login", h.LoginID, "id", st.ID())
+			t.adoptQueued(st, h.Seq)
+			s.replayStanza(ctx, st, h)
+			t.handledQueued(ctx, st)
+			return
+		}
+		t.log.Error("waiting message unreadable, or of another user now; dropped", "login", h.LoginID)
+	case err != nil:
+		t.log.Error("held message unreadable; dropped", "login", h.LoginID, "err", err)
+	case h.Txn != "" && t.sentBefore(h):
+		t.log.Debug("held message already sent", "txn", h.Txn)
+	default:
+		t.log.Info("sending a message held when the gateway stopped", "login", h.LoginID, "txn", h.Txn)
+		cmd.CorrelationId = 0
+		s.replayHeld(ctx, r, cmd)
+		return
+	}
+	r.done(ctx)
 }
 
 func (t *transport) sentBefore(h store.HeldMessage) bool {
@@ -99,11 +122,27 @@ func (t *transport) sentBefore(h store.HeldMessage) bool {
 	return err == nil && sent
 }
 
+// heldRoomWait bounds how long a replayed room message waits for its
+// login's rooms to be known, before it goes without its reflection.
+const heldRoomWait = 30 * time.Second
+
 // replayHeld hands a recorded message to the plugin as sendMessage does a
-// live one; an error goes to the user's bare JID, their resource being
-// unknown now.
+// live one. A room's is reflected there as roomMessage's are, in the
+// order replayed; an error answers the user's stanza, from the room or
+// the contact, to the full JID it came from (the resource may still be
+// there: Prosody drops an error sent to a bare JID).
 func (s *session) replayHeld(ctx context.Context, r *heldRecord, cmd *pb.Command) {
 	t, h := s.t, r.h
+	st := heldStanza(h)
+	var rm *room
+	var tk uint64
+	if h.Room {
+		if rm = s.heldRoom(ctx, h.ChatID); rm != nil {
+			tk = rm.order.take()
+		} else {
+			t.log.Warn("held room message sent without its reflection: the room is not known", "login", h.LoginID, "chat", h.ChatID)
+		}
+	}
 	done := s.startSend(h.LoginID, h.ChatID, h.OriginID, h.ID, recentMsg{text: h.Body, receipt: h.Receipt, markable: h.Markable})
 	txnDone := func() {}
 	if h.Txn != "" {
@@ -111,22 +150,80 @@ func (s *session) replayHeld(ctx context.Context, r *heldRecord, cmd *pb.Command
 	}
 	t.host.Send(cmd, func(res *pb.CommandResult) {
 		defer r.done(ctx)
+		if rm != nil {
+			defer rm.order.done(tk)
+		}
 		defer txnDone()
 		defer done()
 		if res.Error != nil {
-			if reply := heldErrorReply(h, conditionOf(res.Error.Code), res.Error.Text); reply != nil {
+			if reply := heldErrorReply(h, st, conditionOf(res.Error.Code), res.Error.Text); reply != nil {
 				t.send(ctx, reply)
 			}
 			return
 		}
 		t.metrics.MessageToNetwork()
-		s.remember(ctx, sentMsg{chatID: h.ChatID, txn: h.Txn, originID: h.OriginID, id: h.ID}, res)
+		sm := sentMsg{chatID: h.ChatID, txn: h.Txn, originID: h.OriginID, id: h.ID}
+		if rm != nil && st != nil {
+			rm.order.wait(tk, reflectWait)
+			s.reflect(ctx, st, rm, res, &sm)
+			return
+		}
+		s.remember(ctx, sm, res)
 	})
 }
 
-// heldErrorReply is the error reply to a replayed message, to the user's
-// bare JID.
-func heldErrorReply(h store.HeldMessage, cond wire.Condition, text string) []byte {
+// replayStanza handles a recorded stanza as if just read from the user,
+// but for a room's join: the gateway's restart forgot it.
+func (s *session) replayStanza(ctx context.Context, st *wire.Stanza, h store.HeldMessage) {
+	m := parseUserMessage(st)
+	if h.Room {
+		if r := s.heldRoom(ctx, h.ChatID); r != nil {
+			s.roomSend(ctx, st, r, m, true)
+			return
+		}
+		s.t.log.Warn("waiting room message sent without its reflection: the room is not known", "login", h.LoginID, "chat", h.ChatID)
+	}
+	to, err := jid.Parse(st.To())
+	if err != nil {
+		return
+	}
+	s.userMessage(ctx, st, m, true, to)
+}
+
+// heldRoom is the room a replayed message went to, once the login's rooms
+// are known (the gateway has just started); nil if it is none of them.
+func (s *session) heldRoom(ctx context.Context, chatID string) *room {
+	if r := s.rooms.get(chatID); r != nil {
+		return r
+	}
+	wctx, cancel := context.WithTimeout(ctx, heldRoomWait)
+	defer cancel()
+	if !s.waitRoomsSynced(wctx) {
+		return nil
+	}
+	return s.findRoom(ctx, chatID)
+}
+
+// heldStanza is the user's stanza the record keeps; nil for a record
+// from before it kept one.
+func heldStanza(h store.HeldMessage) *wire.Stanza {
+	if len(h.Stanza) == 0 {
+		return nil
+	}
+	st, err := wire.Parse(string(h.Stanza))
+	if err != nil {
+		return nil
+	}
+	return st
+}
+
+// heldErrorReply is the error reply to a replayed message: to its stanza
+// (st), or, for a record without one, to a stanza built from the record,
+// addressed to the user's bare JID.
+func heldErrorReply(h store.HeldMessage, st *wire.Stanza, cond wire.Condition, text string) []byte {
+	if st != nil {
+		return wire.ErrorReply(st, cond, text)
+	}
 	var w wire.Writer
 	w.Start("message", "").Attr("from", h.UserJID).Attr("to", h.To).Attr("id", h.ID).Attr("type", "chat")
 	if h.OriginID != "" {

@@ -3,19 +3,20 @@ package bridge_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"passerelle.im/passerelle/internal/xmpptest"
 )
 
-// TestHeldMessageSurvivesGatewayKill: a message the gateway holds while
-// its plugin cannot start (its binary gone) is recorded; the gateway is
-// killed (SIGKILL) while it holds it, and started again on the same store
-// with the plugin back: the message reaches the network and its echo
-// comes, once. XEP-0114 has no acknowledgement: without the record the
-// server never sends it again.
-func TestHeldMessageSurvivesGatewayKill(t *testing.T) {
+// heldStack is a stack whose gateway runs as a process of its own and
+// whose echo plugin is a copy, which killPluginAndHold takes away.
+func heldStack(t *testing.T) (*stack, string) {
+	t.Helper()
 	plugin := filepath.Join(t.TempDir(), "echo")
 	raw, err := os.ReadFile(echoBin)
 	if err != nil {
@@ -24,25 +25,54 @@ func TestHeldMessageSurvivesGatewayKill(t *testing.T) {
 	if err := os.WriteFile(plugin, raw, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	s := newStack(t, stackOptions{process: true, plugin: plugin})
-	alice := registered(t, s, "alice")
-	echoOK(t, alice, "before", timeout)
+	return newStack(t, stackOptions{process: true, plugin: plugin}), plugin
+}
 
-	// The plugin dies and cannot start again: what alice sends now waits.
+// killWhileHeld kills the plugin, which cannot start again (its binary
+// gone), so that what send sends waits; once the gateway read the first
+// message (and logged that it held it, and recorded the others waiting
+// behind it, or 3 s passed: without a record the message is held all
+// the same, for 5 s), the gateway is killed (SIGKILL), and started
+// again on the same store with the plugin back.
+func killWhileHeld(t *testing.T, s *stack, plugin string, send func() []string) {
+	t.Helper()
 	gone := plugin + ".gone"
 	if err := os.Rename(plugin, gone); err != nil {
 		t.Fatal(err)
 	}
 	s.killPlugin()
 	s.logs.waitLog(t, `msg="transport plugin stopped; restarting"`, timeout)
-	id := sendChat(t, alice, "bob@"+domain, "held")
-	s.logs.waitLog(t, "id="+id+"\n", timeout)
-	// With the record, the gateway logs it; without, the message is held
-	// all the same (5 s): this wait is shorter.
-	deadline := time.Now().Add(3 * time.Second)
-	for !strings.Contains(s.logs.String(), `msg="message held for the plugin"`) && time.Now().Before(deadline) {
+	ids := send()
+	s.logs.waitLog(t, "id="+ids[0]+"\n", timeout)
+	waitRecorded(s, `msg="message held for the plugin"`, ids[1:])
+	killGateway(t, s)
+	if err := os.Rename(gone, plugin); err != nil {
+		t.Fatal(err)
+	}
+	s.start()
+}
+
+// waitRecorded waits until the gateway logged held (if not "") and that
+// it recorded each of ids as waiting, or for 3 s: without the records
+// the messages wait all the same (5 s), and this wait is shorter.
+func waitRecorded(s *stack, held string, ids []string) {
+	recorded := func() bool {
+		logs := s.logs.String()
+		for _, id := range ids {
+			if !regexp.MustCompile(`msg="message waiting for the plugin recorded" login=\S+ id=` + regexp.QuoteMeta(id) + "\n").MatchString(logs) {
+				return false
+			}
+		}
+		return strings.Contains(logs, held)
+	}
+	for deadline := time.Now().Add(3 * time.Second); !recorded() && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// killGateway kills the gateway's process (SIGKILL) and waits for it.
+func killGateway(t *testing.T, s *stack) {
+	t.Helper()
 	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -52,10 +82,20 @@ func TestHeldMessageSurvivesGatewayKill(t *testing.T) {
 		t.Fatal("the gateway outlived SIGKILL for 30 s")
 	}
 	s.cancel = nil
-	if err := os.Rename(gone, plugin); err != nil {
-		t.Fatal(err)
-	}
-	s.start()
+}
+
+// TestHeldMessageSurvivesGatewayKill: a message the gateway holds while
+// its plugin cannot start (its binary gone) is recorded; the gateway is
+// killed (SIGKILL) while it holds it, and started again on the same store
+// with the plugin back: the message reaches the network and its echo
+// comes, once. XEP-0114 has no acknowledgement: without the record the
+// server never sends it again.
+func TestHeldMessageSurvivesGatewayKill(t *testing.T) {
+	s, plugin := heldStack(t)
+	alice := registered(t, s, "alice")
+	echoOK(t, alice, "before", timeout)
+
+	killWhileHeld(t, s, plugin, func() []string { return []string{sendChat(t, alice, "bob@"+domain, "held")} })
 
 	// The echo of "before" may come again, with its id: the killed
 	// gateway may not have seen the server confirm it (outbox).
@@ -71,4 +111,162 @@ func TestHeldMessageSurvivesGatewayKill(t *testing.T) {
 	if st := nextMessage(t, alice, "bob@"+domain, 30*time.Second); st.Body != "after" {
 		t.Fatalf("after the held message's echo: %s, want the echo of the next one", st.XML)
 	}
+}
+
+// TestHeldRoomMessageSurvivesGatewayKill is the same for messages to a
+// room: one held, one waiting behind it in the room's chat. The gateway
+// killed meanwhile sends them at its next start and reflects them into
+// the room's archive with their ids: after joining again, the user finds
+// their messages and Echo One's repeats of them, once each and in the
+// order sent, in the history or live.
+func TestHeldRoomMessageSurvivesGatewayKill(t *testing.T) {
+	s, plugin := heldStack(t)
+	alice := roomUser(t, s, "alice")
+	self := nick(join(t, alice, "a", "").self.From)
+	groupchat(t, alice, "before")
+	roomMessage(t, alice, "Echo One", "before")
+	roomMessage(t, alice, self, "before")
+
+	bodies := []string{"held", "queued"}
+	var ids []string
+	killWhileHeld(t, s, plugin, func() []string {
+		for _, b := range bodies {
+			ids = append(ids, groupchat(t, alice, b))
+		}
+		return ids
+	})
+
+	// Joined again once the gateway knows the room once more: until then
+	// the self-ping says not-acceptable (not joined) only once it does.
+	s.waitGateway(alice)
+	ping := `<iq type='get' to='` + room + `/` + self + `'><ping xmlns='urn:xmpp:ping'/></iq>`
+	for deadline := time.Now().Add(timeout); ; time.Sleep(100 * time.Millisecond) {
+		st, err := alice.IQ(ctxT(t), ping)
+		if err == nil && st.Err != nil && st.Err.Condition == "not-acceptable" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("self-ping after the restart: want not-acceptable, got %v %s", err, st.XML)
+		}
+	}
+	j := join(t, alice, "a", `<history maxstanzas='50'/>`)
+	ours := func(st xmpptest.Stanza) bool {
+		return st.Name == "message" && bareJID(st.From) == room && slices.Contains(bodies, st.Body)
+	}
+	seen := map[string][]xmpptest.Stanza{} // by nick: the history's, then live
+	for _, h := range j.history {
+		if ours(h) {
+			seen[nick(h.From)] = append(seen[nick(h.From)], h)
+		}
+	}
+	for len(seen["Echo One"]) < len(bodies) || len(seen[self]) < len(bodies) {
+		st, err := alice.Next(ctxT(t), ours)
+		if err != nil {
+			t.Fatalf("after the restart, so far %v: %v; pending %v", seen, err, alice.Pending())
+		}
+		seen[nick(st.From)] = append(seen[nick(st.From)], st)
+	}
+	// Once: everything up to the repeat of the next message holds no
+	// other copy.
+	groupchat(t, alice, "after")
+	roomMessage(t, alice, "Echo One", "after")
+	for _, st := range alice.Pending() {
+		if ours(st) {
+			seen[nick(st.From)] = append(seen[nick(st.From)], st)
+		}
+	}
+	for who, sts := range seen {
+		var got []string
+		for _, st := range sts {
+			got = append(got, st.Type+":"+st.Body)
+		}
+		if want := []string{"groupchat:held", "groupchat:queued"}; !slices.Equal(got, want) {
+			t.Errorf("%s's messages after the restart: %q, want %q", who, got, want)
+		}
+	}
+	for i, refl := range seen[self] {
+		if i < len(ids) && !strings.Contains(refl.XML, `<origin-id xmlns="urn:xmpp:sid:0" id="`+ids[i]+`"`) {
+			t.Errorf("the reflection of %q without its origin-id %s: %s", refl.Body, ids[i], refl.XML)
+		}
+	}
+}
+
+// TestQueuedMessagesSurviveGatewayKill: the messages the user sends to
+// a contact behind one the gateway holds wait in the chat's queue; they
+// are recorded too, and after the gateway is killed and started again
+// reach the network in the order sent, after the held one, once each.
+func TestQueuedMessagesSurviveGatewayKill(t *testing.T) {
+	s, plugin := heldStack(t)
+	alice := registered(t, s, "alice")
+	echoOK(t, alice, "before", timeout)
+
+	bodies := []string{"held", "queued 1", "queued 2", "queued 3"}
+	killWhileHeld(t, s, plugin, func() []string {
+		var ids []string
+		for _, b := range bodies {
+			ids = append(ids, sendChat(t, alice, "bob@"+domain, b))
+		}
+		return ids
+	})
+
+	echoesInOrder(t, alice, bodies)
+}
+
+// echoesInOrder checks that bob's echoes after a restart are of bodies,
+// in that order, and that the next one is of the next message: each
+// came once.
+func echoesInOrder(t *testing.T, alice *xmpptest.Client, bodies []string) {
+	t.Helper()
+	var got []string
+	for len(got) < len(bodies) {
+		st := nextMessage(t, alice, "bob@"+domain, 30*time.Second)
+		if st.Type == "error" {
+			t.Fatalf("after the restart, with %q so far: %s", got, st.XML)
+		}
+		if st.Body != "before" { // its echo may come again (outbox)
+			got = append(got, st.Body)
+		}
+	}
+	if strings.Join(got, "|") != strings.Join(bodies, "|") {
+		t.Fatalf("echoes after the restart: %q, want %q", got, bodies)
+	}
+	sendChat(t, alice, "bob@"+domain, "after")
+	if st := nextMessage(t, alice, "bob@"+domain, 30*time.Second); st.Body != "after" {
+		t.Fatalf("after the echoes of the messages that waited: %s, want the echo of the next one", st.XML)
+	}
+}
+
+// TestMessagesBeforeCapsSurviveGatewayKill: the gateway starts while its
+// plugin cannot (it exits at once): a message the user sends waits for
+// the plugin's capabilities, and one behind it in its chat; both are
+// recorded, and after the gateway is killed and started again with the
+// plugin back, both reach the network, in order, once.
+func TestMessagesBeforeCapsSurviveGatewayKill(t *testing.T) {
+	s, plugin := heldStack(t)
+	alice := registered(t, s, "alice")
+	echoOK(t, alice, "before", timeout)
+	s.stop()
+	gone := plugin + ".gone"
+	if err := os.Rename(plugin, gone); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(plugin, []byte("#!/bin/sh\nexit 1\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s.start()
+	s.waitGateway(alice)
+
+	bodies := []string{"waiting 1", "waiting 2"}
+	var ids []string
+	for _, b := range bodies {
+		ids = append(ids, sendChat(t, alice, "bob@"+domain, b))
+	}
+	s.logs.waitLog(t, "id="+ids[0]+"\n", timeout)
+	waitRecorded(s, "", ids)
+	killGateway(t, s)
+	if err := os.Rename(gone, plugin); err != nil {
+		t.Fatal(err)
+	}
+	s.start()
+	echoesInOrder(t, alice, bodies)
 }

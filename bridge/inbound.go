@@ -17,6 +17,7 @@ import (
 
 // handle works on one stanza from the XMPP server, in its chat's worker.
 func (t *transport) handle(ctx context.Context, st *wire.Stanza) {
+	defer t.handledQueued(ctx, st) // held_queue.go
 	if t.log.Enabled(ctx, slog.LevelDebug) {
 		t.log.Debug("stanza in", "kind", st.Kind(), "type", st.Type(), "from", st.From(), "to", st.To(), "id", st.ID())
 	}

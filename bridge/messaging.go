@@ -330,9 +330,18 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 	}
 	if t.host.Caps() == nil {
 		// The plugin has not started yet: what it can do is unknown.
+		// The message, and what waits behind it, is recorded meanwhile
+		// (held_queue.go).
+		if action {
+			t.recordWaiting(ctx, st)
+			t.watchChat(ctx, st)
+		}
 		wctx, cancel := context.WithTimeout(ctx, targetWait)
 		t.host.WaitReady(wctx)
 		cancel()
+		if action {
+			t.unwatchChat(ctx, st)
+		}
 		if t.host.Caps() == nil {
 			if action {
 				t.send(ctx, wire.ErrorReply(st, wire.ServiceUnavailable, "the transport plugin is not running; try again shortly"))
@@ -365,6 +374,8 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, fmt.Sprintf("the message's id or origin-id is longer than %d bytes", maxMessageIDBytes)))
 		return
 	}
+	// What the chat's user sent before a crash of the gateway goes first.
+	t.waitReplayed(ctx, login.LoginID, chatID) // held_gate.go
 	// A resend is recognised by its origin-id (XEP-0359: unique, stable
 	// across resends) at any time; by a plain id only from the same full
 	// JID and within a short window, since RFC 6120 lets a client reuse
@@ -526,19 +537,27 @@ func (t *transport) recordTxn(ctx context.Context, loginID, txn string) {
 func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn string, m userMessage, cmd *pb.Command, file string, txnDone func()) {
 	t := s.t
 	done := s.startSend(s.LoginID(), chatID, m.originID, m.id, recentMsg{text: m.body, receipt: m.receipt, markable: m.markable})
-	// A one-to-one message without a file is recorded if it must wait
-	// for the plugin (held.go); a room's, whose result goes to its
-	// reflection, and a file's are not. Nothing of the record is built
-	// unless the message waits: hold runs before the command is on the
-	// stream, the result handler after.
+	// A message without a file, to a contact or a room, is recorded if
+	// it must wait for the plugin (held.go); a file's is not. Nothing of
+	// the record is built unless the message waits: hold runs before the
+	// command is on the stream, the result handler after. One recorded
+	// while it waited in its chat (held_queue.go) keeps that record.
+	// While this worker waits, what its chat queues is recorded too.
 	var held *heldRecord
 	var hold func()
-	if m.sent == nil && file == "" {
+	wait := chatWait{t: t, ctx: ctx, st: st, on: true}
+	defer wait.end()
+	if file == "" {
+		if seq := t.takeQueued(st); seq != 0 {
+			held = &heldRecord{t: t}
+			held.seq.Store(seq)
+		}
 		hold = func() {
 			if held == nil {
 				held = s.newHeldRecord(st, chatID, txn, m)
 			}
 			held.hold(ctx, cmd)
+			wait.held()
 		}
 	}
 	t.host.SendHolding(cmd, hold, func(r *pb.CommandResult) {

@@ -348,6 +348,13 @@ func (s *session) roomMessage(ctx context.Context, st *wire.Stanza, r *room, fro
 		s.setSubject(ctx, st, r, subj.Text)
 		return
 	}
+	s.roomSend(ctx, st, r, m, action)
+}
+
+// roomSend hands the user's message to the room's group on the network,
+// and reflects it once the network took it (a message held across a
+// restart of the gateway too: held.go).
+func (s *session) roomSend(ctx context.Context, st *wire.Stanza, r *room, m userMessage, action bool) {
 	m.sent = func(res *pb.CommandResult, sm *sentMsg) { s.reflect(ctx, st, r, res, sm) }
 	if m.oobURL == "" {
 		// In the order sent, whatever the order of the results

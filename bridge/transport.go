@@ -36,6 +36,10 @@ type transport struct {
 	// heldReplayed: the messages an earlier process held were sent
 	// again (held.go).
 	heldReplayed atomic.Bool
+	// heldQ records what waits behind a held message (held_queue.go).
+	heldQ heldQueue
+	// gate holds a chat's live messages behind its replay (held_gate.go).
+	gate replayGate
 
 	// The chats' workers (chat.go): the stanzas each user sends, and the
 	// events the network sends to them.

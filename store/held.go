@@ -28,16 +28,25 @@ type HeldMessage struct {
 	Body              string
 	Receipt, Markable bool
 	Command           []byte // the plugin command, marshalled
+	// Room: sent to a room (ChatID a group's; To the room's JID), whose
+	// result is reflected there. Records from before the field are not.
+	Room bool
+	// Stanza is the user's stanza as read: what a room's reflection
+	// repeats, and what an error answers (to the full JID it came from).
+	// Records from before the field have none.
+	Stanza []byte
 }
 
 func encodeHeld(h HeldMessage) []byte {
-	e := newEnc(len(h.Body) + len(h.Command) + 64)
+	e := newEnc(len(h.Body) + len(h.Command) + len(h.Stanza) + 64)
 	for _, s := range []string{h.LoginID, h.ChatID, h.UserJID, h.To, h.Txn, h.OriginID, h.ID, h.Body} {
 		e.str(s)
 	}
 	e.bool(h.Receipt)
 	e.bool(h.Markable)
 	e.bytes(h.Command)
+	e.bool(h.Room)
+	e.bytes(h.Stanza)
 	return e.b
 }
 
@@ -50,6 +59,10 @@ func decodeHeld(seq uint64, v []byte) (HeldMessage, error) {
 	h.Receipt = d.bool()
 	h.Markable = d.bool()
 	h.Command = d.bytes()
+	if d.err == nil && len(d.b) > 0 { // records from before these fields end here
+		h.Room = d.bool()
+		h.Stanza = d.bytes()
+	}
 	if d.err != nil {
 		return HeldMessage{}, fmt.Errorf("store: held message: %w", d.err)
 	}

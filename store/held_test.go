@@ -17,7 +17,8 @@ func TestHeldMessages(t *testing.T) {
 	var seqs []uint64
 	for _, body := range []string{"one", "two", "three"} {
 		seq, err := db.PutHeld(bg, "wa", HeldMessage{LoginID: "A", ChatID: "c", UserJID: "alice@x", To: "bob@gw", Txn: "o-" + body,
-			OriginID: "o-" + body, ID: "i-" + body, Body: body, Receipt: body == "two", Markable: true, Command: []byte("cmd-" + body)})
+			OriginID: "o-" + body, ID: "i-" + body, Body: body, Receipt: body == "two", Markable: true, Command: []byte("cmd-" + body),
+			Room: body == "three", Stanza: []byte("<message>" + body + "</message>")})
 		must(t, err)
 		seqs = append(seqs, seq)
 	}
@@ -37,7 +38,8 @@ func TestHeldMessages(t *testing.T) {
 	want := HeldMessage{Seq: seqs[2], LoginID: "A", ChatID: "c", UserJID: "alice@x", Txn: "o-three",
 		OriginID: "o-three", ID: "i-three", Body: "three", Markable: true, Command: []byte("cmd-three")}
 	if h := hs[1]; h.Seq != want.Seq || h.LoginID != want.LoginID || h.ChatID != want.ChatID || h.UserJID != want.UserJID || h.To != "bob@gw" ||
-		h.Txn != want.Txn || h.OriginID != want.OriginID || h.ID != want.ID || h.Receipt || !h.Markable || string(h.Command) != "cmd-three" {
+		h.Txn != want.Txn || h.OriginID != want.OriginID || h.ID != want.ID || h.Receipt || !h.Markable || string(h.Command) != "cmd-three" ||
+		!h.Room || string(h.Stanza) != "<message>three</message>" || hs[0].Room {
 		t.Fatalf("held %+v, want %+v", h, want)
 	}
 	if other, err := db.HeldMessages("tg"); err != nil || len(other) != 0 {
@@ -65,5 +67,29 @@ func TestHeldMessagesOnOldStore(t *testing.T) {
 	db = reopen(t, db)
 	if hs, err := db.HeldMessages("wa"); err != nil || len(hs) != 1 || hs[0].Body != "x" {
 		t.Fatalf("old store after a held message and reopen: %v, %v", hs, err)
+	}
+}
+
+// A record written before Room and Stanza existed reads as a one-to-one
+// message without its stanza.
+func TestHeldMessageOlderRecord(t *testing.T) {
+	e := newEnc(64)
+	for _, s := range []string{"A", "c", "alice@x", "bob@gw", "o-1", "o-1", "i-1", "one"} {
+		e.str(s)
+	}
+	e.bool(true)
+	e.bool(false)
+	e.bytes([]byte("cmd"))
+	h, err := decodeHeld(7, e.b)
+	must(t, err)
+	if h.Seq != 7 || h.LoginID != "A" || h.Body != "one" || !h.Receipt || string(h.Command) != "cmd" || h.Room || h.Stanza != nil {
+		t.Fatalf("older record read as %+v", h)
+	}
+	rec := encodeHeld(HeldMessage{LoginID: "A", Command: []byte("cmd"), Room: true, Stanza: []byte("<message/>")})
+	if h, err := decodeHeld(1, rec); err != nil || !h.Room || string(h.Stanza) != "<message/>" {
+		t.Fatalf("a record with a room and a stanza read as %+v, %v", h, err)
+	}
+	if _, err := decodeHeld(1, rec[:len(rec)-3]); err == nil {
+		t.Fatal("a truncated stanza read without an error")
 	}
 }

@@ -83,6 +83,9 @@ type Host struct {
 	sendMu  sync.Mutex // one Send at a time on the Commands stream
 	ready   chan struct{}
 	pid     int
+	// retrying, while down's commands in flight are sent again, is
+	// closed once they are: new commands go after them.
+	retrying chan struct{}
 }
 
 // New returns a host; Run starts the plugin.
@@ -183,6 +186,14 @@ func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), re
 			go cb(&pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: sdk.ToProto(ErrUnavailable)})
 			return
 		}
+	}
+	if r := h.retrying; r != nil && !retried {
+		// The commands in flight when the plugin died go first: a
+		// chat's order is the stream's.
+		h.mu.Unlock()
+		<-r
+		h.send(cmd, cb, hold, retried)
+		return
 	}
 	h.nextID++
 	cmd.CorrelationId = h.nextID
@@ -351,7 +362,26 @@ func (h *Host) down() {
 	if len(retry) == 0 {
 		return
 	}
+	done := make(chan struct{})
+	h.mu.Lock()
+	h.retrying = done
+	h.mu.Unlock()
 	go func() {
+		defer func() {
+			h.mu.Lock()
+			if h.retrying == done {
+				h.retrying = nil
+			}
+			h.mu.Unlock()
+			close(done)
+		}()
+		// Each is held before any waits: they are sent again in turn,
+		// and each send waits for the next plugin.
+		for _, f := range retry {
+			if f.hold != nil {
+				f.hold()
+			}
+		}
 		for _, f := range retry {
 			h.send(f.cmd, f.cb, f.hold, true)
 		}

@@ -1,0 +1,105 @@
+package bridge
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/bridge/wire"
+	"passerelle.im/passerelle/store"
+)
+
+// TestHeldQueueRecords: while a chat's worker waits for the plugin, the
+// new messages read into the chat are recorded, in the order read, after
+// the waiting one; a chat state, a correction and another chat's message
+// are not. Each record is forgotten once the worker is done with its
+// stanza, and this process's records are its own (not replayed by it).
+func TestHeldQueueRecords(t *testing.T) {
+	tr := newTestTransport(t)
+	tr.setLogin(store.Login{Transport: "echo", UserJID: "alice@localhost", LoginID: "l"})
+	msg := func(to, id, inner string) *wire.Stanza {
+		st, err := wire.Parse(`<message xmlns="jabber:component:accept" from="alice@localhost/phone" to="` + to + `" type="chat" id="` + id + `">` + inner + `</message>`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	body := func(b string) string { return "<body>" + b + "</body>" }
+	release := make(chan struct{})
+	handled := make(chan string, 16)
+	tr.in.handle = func(ctx context.Context, st *wire.Stanza) {
+		defer tr.handledQueued(ctx, st)
+		if st.ID() == "m0" {
+			tr.recordWaiting(ctx, st)
+			tr.watchChat(ctx, st)
+			<-release
+			tr.unwatchChat(ctx, st)
+		}
+		handled <- st.ID()
+	}
+	records := func() []string {
+		t.Helper()
+		tr.heldQ.putMu.Lock() // each record in mine once written
+		defer tr.heldQ.putMu.Unlock()
+		hs, err := tr.db.HeldMessages("echo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, h := range hs {
+			ids = append(ids, h.ID)
+			if !tr.heldQ.isMine(h.Seq) {
+				t.Errorf("record %s not this process's own", h.ID)
+			}
+			if st := heldStanza(h); st == nil || st.ID() != h.ID || h.LoginID != "l" || h.ChatID != "bob" || len(h.Command) != 0 {
+				t.Errorf("record %+v", h)
+			}
+		}
+		return ids
+	}
+
+	tr.route(msg("bob@echo.localhost", "m0", body("held")))
+	// Queued before the worker waits, and while it does: all recorded.
+	tr.route(msg("bob@echo.localhost", "m1", body("one")))
+	for tr.heldQ.watched.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	tr.route(msg("bob@echo.localhost", "m2", `<composing xmlns="http://jabber.org/protocol/chatstates"/>`))
+	tr.route(msg("bob@echo.localhost", "m3", body("fixed")+`<replace xmlns="urn:xmpp:message-correct:0" id="m1"/>`))
+	tr.route(msg("carol@echo.localhost", "c1", body("other chat")))
+	for i := 4; i < 8; i++ {
+		tr.route(msg("bob@echo.localhost", "m"+strconv.Itoa(i), body(strconv.Itoa(i))))
+	}
+	if got := <-handled; got != "c1" {
+		t.Fatalf("handled %s first, want the other chat's c1", got)
+	}
+	want := []string{"m0", "m1", "m4", "m5", "m6", "m7"}
+	for deadline := time.Now().Add(10 * time.Second); !slices.Equal(records(), want); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("recorded %v, want %v", records(), want)
+		}
+	}
+	close(release)
+	var order []string
+	for range 8 {
+		order = append(order, <-handled)
+	}
+	if w := []string{"m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7"}; !slices.Equal(order, w) {
+		t.Fatalf("handled %v, want %v", order, w)
+	}
+	for deadline := time.Now().Add(10 * time.Second); len(records()) != 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("records left after their stanzas were handled: %v", records())
+		}
+	}
+	// Not watched any more: what comes now is not recorded.
+	tr.route(msg("bob@echo.localhost", "m8", body("later")))
+	if got := <-handled; got != "m8" || len(records()) != 0 || tr.heldQ.watched.Load() != 0 {
+		t.Fatalf("after the wait: handled %s, records %v, %d chats watched", got, records(), tr.heldQ.watched.Load())
+	}
+	if n := len(tr.heldQ.mine); n != 0 {
+		t.Errorf("%d records still noted as this process's", n)
+	}
+}
