@@ -5,13 +5,17 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
-	"passerelle.im/passerelle/plugins/telegram/mediatext"
 )
 
 // messageText is a message's text as the contract's: what its media is
 // when XMPP has no element for it (a location, a contact, a poll, dice, a
 // game), then the message's own text or caption.
+// inApp is where the user does what the gateway only shows: vote, play,
+// pay, see a story.
+const inApp = "in Telegram"
+
 func messageText(m *tg.Message) (string, []*pb.Span) {
 	return mediatext.WithCaption(mediaText(m.Media), m.Message, spansOf(m.Message, m.Entities))
 }
@@ -35,28 +39,28 @@ func mediaText(md tg.MessageMediaClass) string {
 	case *tg.MessageMediaContact:
 		return mediatext.ContactText(mediatext.Contact{FirstName: md.FirstName, LastName: md.LastName, Phone: md.PhoneNumber, VCard: md.Vcard})
 	case *tg.MessageMediaPoll:
-		return mediatext.PollText(poll(md))
+		return mediatext.PollText(poll(md), inApp)
 	case *tg.MessageMediaDice:
 		return mediatext.DiceText(md.Emoticon, md.Value)
 	case *tg.MessageMediaGame:
-		return mediatext.GameText(md.Game.Title, md.Game.Description)
+		return mediatext.GameText(md.Game.Title, md.Game.Description, inApp)
 	case *tg.MessageMediaInvoice:
-		return mediatext.InvoiceText(md.Title, md.Description)
+		return mediatext.InvoiceText(md.Title, md.Description, inApp)
 	case *tg.MessageMediaStory:
-		return mediatext.UnshownText("A story")
+		return mediatext.UnshownText("A story", inApp)
 	case *tg.MessageMediaGiveaway:
-		return mediatext.UnshownText("A giveaway")
+		return mediatext.UnshownText("A giveaway", inApp)
 	case *tg.MessageMediaGiveawayResults:
-		return mediatext.UnshownText("A giveaway's results")
+		return mediatext.UnshownText("A giveaway's results", inApp)
 	case *tg.MessageMediaPaidMedia:
-		return mediatext.UnshownText("Paid media")
+		return mediatext.UnshownText("Paid media", inApp)
 	case *tg.MessageMediaToDo:
-		return mediatext.UnshownText("A checklist")
+		return mediatext.UnshownText("A checklist", inApp)
 	case *tg.MessageMediaVideoStream:
-		return mediatext.UnshownText("A live stream")
+		return mediatext.UnshownText("A live stream", inApp)
 	case *tg.MessageMediaUnsupported:
 		// Content newer than this layer of the API.
-		return mediatext.UnshownText("A message of a kind")
+		return mediatext.UnshownText("A message of a kind", inApp)
 	}
 	return ""
 }

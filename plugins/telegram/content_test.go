@@ -48,8 +48,8 @@ var richMedia = []struct {
 		"Game: Lumberjack\nChop the tree\n(play it in Telegram)"},
 	{"invoice", &tg.MessageMediaInvoice{Title: "Tea", Description: "A cup of tea", Currency: "EUR", TotalAmount: 250, StartParam: "tea"},
 		"Invoice: Tea\nA cup of tea\n(pay in Telegram)"},
-	{"story", &tg.MessageMediaStory{Peer: &tg.PeerUser{UserID: 1002}, ID: 3}, "⚠ A story the gateway cannot show: see Telegram."},
-	{"unsupported", &tg.MessageMediaUnsupported{}, "⚠ A message of a kind the gateway cannot show: see Telegram."},
+	{"story", &tg.MessageMediaStory{Peer: &tg.PeerUser{UserID: 1002}, ID: 3}, "⚠ A story the gateway cannot show: see it in Telegram."},
+	{"unsupported", &tg.MessageMediaUnsupported{}, "⚠ A message of a kind the gateway cannot show: see it in Telegram."},
 }
 
 // Each such message is a message with its content as text (not an empty

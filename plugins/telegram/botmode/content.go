@@ -3,14 +3,18 @@ package botmode
 import (
 	"github.com/go-telegram/bot/models"
 
+	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
-	"passerelle.im/passerelle/plugins/telegram/mediatext"
 )
 
 // messageText is a message's text as the contract's: what it carries when
 // XMPP has no element for it (a location, a venue, a contact, a poll,
 // dice, a game), in the words user-account mode uses, then its own text
 // or caption.
+// inApp is where the user does what the gateway only shows: vote, play,
+// pay, see a story.
+const inApp = "in Telegram"
+
 func messageText(m *models.Message) (string, []*pb.Span) {
 	text, ents := m.Text, m.Entities
 	if text == "" {
@@ -43,23 +47,23 @@ func contentText(m *models.Message) string {
 			// an index that reads 0 when absent: not shown.
 			mp.Options = append(mp.Options, mediatext.Option{Text: o.Text, Votes: o.VoterCount, Counted: true})
 		}
-		return mediatext.PollText(mp)
+		return mediatext.PollText(mp, inApp)
 	case m.Dice != nil:
 		return mediatext.DiceText(m.Dice.Emoji, m.Dice.Value)
 	case m.Game != nil:
-		return mediatext.GameText(m.Game.Title, m.Game.Description)
+		return mediatext.GameText(m.Game.Title, m.Game.Description, inApp)
 	case m.Invoice != nil:
-		return mediatext.InvoiceText(m.Invoice.Title, m.Invoice.Description)
+		return mediatext.InvoiceText(m.Invoice.Title, m.Invoice.Description, inApp)
 	case m.Story != nil:
-		return mediatext.UnshownText("A story")
+		return mediatext.UnshownText("A story", inApp)
 	case m.Giveaway != nil:
-		return mediatext.UnshownText("A giveaway")
+		return mediatext.UnshownText("A giveaway", inApp)
 	case m.GiveawayWinners != nil:
-		return mediatext.UnshownText("A giveaway's results")
+		return mediatext.UnshownText("A giveaway's results", inApp)
 	case m.PaidMedia != nil:
-		return mediatext.UnshownText("Paid media")
+		return mediatext.UnshownText("Paid media", inApp)
 	case m.Checklist != nil:
-		return mediatext.UnshownText("A checklist")
+		return mediatext.UnshownText("A checklist", inApp)
 	}
 	return ""
 }

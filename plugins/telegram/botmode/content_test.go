@@ -37,7 +37,7 @@ func TestRichContentAsText(t *testing.T) {
 			"Game: Lumberjack\nChop the tree\n(play it in Telegram)"},
 		{"invoice", `,"invoice":{"title":"Tea","description":"A cup of tea","start_parameter":"tea","currency":"EUR","total_amount":250}`,
 			"Invoice: Tea\nA cup of tea\n(pay in Telegram)"},
-		{"story", `,"story":{"chat":{"id":501,"type":"private","first_name":"Alice"},"id":3}`, "⚠ A story the gateway cannot show: see Telegram."},
+		{"story", `,"story":{"chat":{"id":501,"type":"private","first_name":"Alice"},"id":3}`, "⚠ A story the gateway cannot show: see it in Telegram."},
 	}
 	api := newFakeAPI(t)
 	for i, tc := range cases {

@@ -6,8 +6,8 @@ import (
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
-// Each kind of content reads as the other transports write it: a kind,
-// a colon, what it is, then the details a line each.
+// Each kind of content reads the same for every transport: a kind, a
+// colon, what it is, then the details a line each, then where to act.
 func TestTexts(t *testing.T) {
 	const osm = "https://www.openstreetmap.org/?mlat=48.8584&mlon=2.2945#map=16/48.8584/2.2945"
 	vcard := "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Eve Example\r\nTEL;TYPE=CELL:+33 6 12 34 56 78\r\nitem1.TEL:+33 1 23 45 67 89\r\nEMAIL;TYPE=INTERNET:eve@example.org\r\nEND:VCARD\r\n"
@@ -31,24 +31,40 @@ func TestTexts(t *testing.T) {
 			"Contact: Eve Example\nPhone: +33 6 12 34 56 78\nPhone: +33 1 23 45 67 89\nE-mail: eve@example.org"},
 		{"contact with a number only", ContactText(Contact{Phone: "+4915112345678"}),
 			"Contact: +4915112345678\nPhone: +4915112345678"},
-		{"poll", PollText(Poll{Question: "Lunch?", Options: []Option{{Text: "Pizza"}, {Text: "Sushi"}}}),
+		{"poll", PollText(Poll{Question: "Lunch?", Options: []Option{{Text: "Pizza"}, {Text: "Sushi"}}}, "in Telegram"),
 			"Poll: Lunch?\n- Pizza\n- Sushi\n(vote in Telegram)"},
-		{"multiple answers", PollText(Poll{Question: "Which days?", Multiple: true, Options: []Option{{Text: "Mon"}, {Text: "Tue"}}}),
+		{"multiple answers", PollText(Poll{Question: "Which days?", Multiple: true, Options: []Option{{Text: "Mon"}, {Text: "Tue"}}}, "in Telegram"),
 			"Poll: Which days? (several answers allowed)\n- Mon\n- Tue\n(vote in Telegram)"},
-		{"open poll: no counts yet", PollText(Poll{Question: "Lunch?", Options: []Option{{Text: "Pizza", Votes: 2, Counted: true}}}),
+		{"open poll: no counts yet", PollText(Poll{Question: "Lunch?", Options: []Option{{Text: "Pizza", Votes: 2, Counted: true}}}, "in Telegram"),
 			"Poll: Lunch?\n- Pizza\n(vote in Telegram)"},
 		{"closed quiz with its results", PollText(Poll{Question: "2+2?", Quiz: true, Closed: true, Options: []Option{
-			{Text: "3", Votes: 1, Counted: true}, {Text: "4", Votes: 5, Counted: true, Correct: true}, {Text: "5", Counted: true}}}),
+			{Text: "3", Votes: 1, Counted: true}, {Text: "4", Votes: 5, Counted: true, Correct: true}, {Text: "5", Counted: true}}}, "in Telegram"),
 			"Poll: 2+2? (quiz)\n- 3: 1 vote\n- 4: 5 votes ✓\n- 5: 0 votes\n(closed)"},
-		{"closed, results not told", PollText(Poll{Question: "Lunch?", Closed: true, Options: []Option{{Text: "Pizza"}}}),
+		{"closed, results not told", PollText(Poll{Question: "Lunch?", Closed: true, Options: []Option{{Text: "Pizza"}}}, "in Telegram"),
 			"Poll: Lunch?\n- Pizza\n(closed)"},
 		{"dice", DiceText("🎲", 6), "Dice: 🎲 6"},
 		{"darts", DiceText("🎯", 3), "Dice: 🎯 3"},
 		{"dice without its emoji", DiceText("", 2), "Dice: 🎲 2"},
-		{"game", GameText("Lumberjack", "Chop the tree"), "Game: Lumberjack\nChop the tree\n(play it in Telegram)"},
-		{"invoice", InvoiceText("Tea", "A cup of tea"), "Invoice: Tea\nA cup of tea\n(pay in Telegram)"},
-		{"unshown", UnshownText("A story"), "⚠ A story the gateway cannot show: see Telegram."},
-		{"game without a description", GameText("Lumberjack", ""), "Game: Lumberjack\n(play it in Telegram)"},
+		{"game", GameText("Lumberjack", "Chop the tree", "in Telegram"), "Game: Lumberjack\nChop the tree\n(play it in Telegram)"},
+		{"invoice", InvoiceText("Tea", "A cup of tea", "in Telegram"), "Invoice: Tea\nA cup of tea\n(pay in Telegram)"},
+		{"unshown", UnshownText("A story", "in Telegram"), "⚠ A story the gateway cannot show: see it in Telegram."},
+		{"poll voted on a phone", PollText(Poll{Question: "Lunch?", Options: []Option{{Text: "Pizza"}}}, "on your phone"),
+			"Poll: Lunch?\n- Pizza\n(vote on your phone)"},
+		{"structured card: kinds, organization, no vCard", ContactText(Contact{Name: "Carol Smith", Organization: "ACME",
+			Phones: []Value{{Value: "+33612345678", Kind: "mobile"}, {Value: "+33 1 23 45 67 89"}},
+			Emails: []Value{{Value: "carol@example.org", Kind: "club"}}}),
+			"Contact: Carol Smith (ACME)\nPhone (mobile): +33612345678\nPhone: +33 1 23 45 67 89\nE-mail (club): carol@example.org"},
+		{"organization only", ContactText(Contact{Organization: "ACME", Phones: []Value{{Value: "+331", Kind: "work"}}}),
+			"Contact: ACME\nPhone (work): +331"},
+		{"card and vCard: each number and address once", ContactText(Contact{Name: "Carol", Phones: []Value{{Value: "+33612345678", Kind: "mobile"}},
+			Emails: []Value{{Value: "Carol@example.org"}}, VCard: "BEGIN:VCARD\nTEL:+33 6 12 34 56 78\nEMAIL:carol@example.org\nEND:VCARD"}),
+			"Contact: Carol\nPhone (mobile): +33612345678\nE-mail: Carol@example.org"},
+		{"vCard's organization and units", ContactText(Contact{Name: "Dan", VCard: "BEGIN:VCARD\nORG:ACME\\, Inc.;Sales\nEND:VCARD"}),
+			"Contact: Dan (ACME, Inc., Sales)"},
+		{"payment", PaymentText("for lunch", "on your phone"), "Payment: for lunch\n(see it on your phone)"},
+		{"payment without a note", PaymentText("", "on your phone"), "Payment\n(see it on your phone)"},
+		{"unshown on a phone", UnshownText("A list", "on your phone"), "⚠ A list the gateway cannot show: see it on your phone."},
+		{"game without a description", GameText("Lumberjack", "", "in Telegram"), "Game: Lumberjack\n(play it in Telegram)"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s:\n got %q\nwant %q", tc.name, tc.got, tc.want)

@@ -1,0 +1,312 @@
+// Package mediatext writes as text the message contents that XMPP has no
+// element for: locations and venues, contact cards, polls, dice, games,
+// invoices and payments. Every transport renders them here, so that a
+// message reads the same whichever network it came from: a kind, a colon,
+// what it is, then the details a line each ("Location: ...",
+// "Contact: ...", "Poll: ...").
+//
+// What the user can only do in the network's own app (vote, play, pay)
+// ends the text with where to do it, a phrase the transport gives:
+// "in Telegram", "on your phone".
+//
+// Like plugins/sdk, it imports nothing of this module but the contract
+// (plugins/proto): transports are separate processes.
+package mediatext
+
+import (
+	"strconv"
+	"strings"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// Location is a point on the map, perhaps a named place (a venue).
+type Location struct {
+	Lat, Long float64
+	// NoPoint: the network gave no coordinates (an empty geo point).
+	NoPoint bool
+	// Title and Address name a venue; both may be empty.
+	Title, Address string
+	// Live: a live location, which its sender's device keeps moving.
+	Live bool
+}
+
+// LocationText is a location as readable text, then a geo: URI (RFC
+// 5870) that clients turn into a map, then a map link for those that do
+// not.
+func LocationText(l Location) string {
+	var b strings.Builder
+	if l.Live {
+		b.WriteString("Live location")
+	} else {
+		b.WriteString("Location")
+	}
+	if l.Title != "" {
+		b.WriteString(": " + l.Title)
+	}
+	if l.Address != "" {
+		b.WriteString("\n" + l.Address)
+	}
+	if !l.NoPoint {
+		lat, long := coord(l.Lat), coord(l.Long)
+		b.WriteString("\ngeo:" + lat + "," + long)
+		b.WriteString("\nhttps://www.openstreetmap.org/?mlat=" + lat + "&mlon=" + long + "#map=16/" + lat + "/" + long)
+	}
+	return b.String()
+}
+
+func coord(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// Contact is a shared contact card, given as fields (a structured card),
+// as a vCard, or both: a vCard's numbers and addresses come after the
+// fields', each number once.
+type Contact struct {
+	// Name is the whole name as the network gives it (a display name);
+	// when empty, FirstName and LastName make it, else the vCard's FN.
+	Name                string
+	FirstName, LastName string
+	// Organization follows the name in brackets, or is the name when
+	// there is no other.
+	Organization string
+	// Phone is the card's main number; Phones and Emails are its
+	// others, with their kinds.
+	Phone  string
+	Phones []Value
+	Emails []Value
+	// VCard is the card as its sender gave it, if any: its FN, ORG, TEL
+	// and EMAIL count.
+	VCard string
+}
+
+// Value is a card's phone number or e-mail address, with its kind if the
+// card says one ("mobile", "work", a label of the sender's): shown as
+// "Phone (work): ...".
+type Value struct {
+	Value, Kind string
+}
+
+// ContactText is a contact card as text: its name, then each number and
+// e-mail address on its own line.
+func ContactText(c Contact) string {
+	vc := parseVCard(c.VCard)
+	name := strings.TrimSpace(c.Name)
+	if name == "" {
+		name = strings.TrimSpace(c.FirstName + " " + c.LastName)
+	}
+	if name == "" {
+		name = vc.fn
+	}
+	org := c.Organization
+	if org == "" {
+		org = vc.org
+	}
+	switch {
+	case name == "":
+		name = org
+	case org != "":
+		name += " (" + org + ")"
+	}
+	phones := append([]Value{{Value: c.Phone}}, c.Phones...)
+	phones = append(phones, vc.tels...)
+	if name == "" {
+		for _, p := range phones {
+			if p.Value != "" {
+				name = p.Value
+				break
+			}
+		}
+	}
+	lines := []string{"Contact: " + name}
+	seen, seenMail := map[string]bool{}, map[string]bool{}
+	for _, p := range phones {
+		if d := digits(p.Value); p.Value != "" && !seen[d] {
+			seen[d] = true
+			lines = append(lines, labelled("Phone", p))
+		}
+	}
+	for _, e := range append(c.Emails, vc.emails...) {
+		if k := strings.ToLower(e.Value); e.Value != "" && !seenMail[k] {
+			seenMail[k] = true
+			lines = append(lines, labelled("E-mail", e))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// labelled is "Phone (work): +33...".
+func labelled(what string, v Value) string {
+	if v.Kind == "" {
+		return what + ": " + v.Value
+	}
+	return what + " (" + v.Kind + "): " + v.Value
+}
+
+// vcard is what ContactText shows of a vCard.
+type vcard struct {
+	fn, org      string
+	tels, emails []Value
+}
+
+// parseVCard reads a vCard's FN, ORG, TEL and EMAIL lines; their types
+// are not kept (TYPE=CELL, TYPE=INTERNET say little a reader needs).
+func parseVCard(s string) vcard {
+	var v vcard
+	for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		key, val, ok := strings.Cut(l, ":")
+		val = strings.TrimSpace(val)
+		if !ok || val == "" {
+			continue
+		}
+		prop := strings.ToUpper(key)
+		if i := strings.IndexByte(prop, ';'); i >= 0 {
+			prop = prop[:i]
+		}
+		if j := strings.LastIndexByte(prop, '.'); j >= 0 {
+			prop = prop[j+1:] // item1.TEL
+		}
+		switch prop {
+		case "TEL":
+			v.tels = append(v.tels, Value{Value: strings.TrimPrefix(val, "tel:")})
+		case "EMAIL":
+			v.emails = append(v.emails, Value{Value: val})
+		case "FN":
+			v.fn = val
+		case "ORG":
+			// Organization, then its units, ';'-separated.
+			var units []string
+			for _, u := range strings.Split(val, ";") {
+				if u = strings.TrimSpace(strings.ReplaceAll(u, `\,`, ",")); u != "" {
+					units = append(units, u)
+				}
+			}
+			v.org = strings.Join(units, ", ")
+		}
+	}
+	return v
+}
+
+// digits keeps a phone number's digits, to tell the same number written
+// two ways.
+func digits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// Poll is a poll or a quiz.
+type Poll struct {
+	Question string
+	Options  []Option
+	// Quiz: one answer is the right one. Multiple: several answers may
+	// be chosen.
+	Quiz, Multiple bool
+	// Closed: no more votes; the options' counts are the results.
+	Closed bool
+}
+
+// Option is one answer of a poll; Votes counts only once the poll is
+// closed and Counted says the network gave the results.
+type Option struct {
+	Text    string
+	Votes   int
+	Counted bool
+	// Correct: the quiz's right answer, when the network says it.
+	Correct bool
+}
+
+// PollText is a poll as text: its question, what kind it is, its options
+// (with the results once closed), and where to vote ("in Telegram").
+func PollText(p Poll, where string) string {
+	var b strings.Builder
+	b.WriteString("Poll: " + p.Question)
+	switch {
+	case p.Quiz:
+		b.WriteString(" (quiz)")
+	case p.Multiple:
+		b.WriteString(" (several answers allowed)")
+	}
+	for _, o := range p.Options {
+		b.WriteString("\n- " + o.Text)
+		if p.Closed && o.Counted {
+			b.WriteString(": " + strconv.Itoa(o.Votes) + " vote")
+			if o.Votes != 1 {
+				b.WriteString("s")
+			}
+		}
+		if o.Correct {
+			b.WriteString(" ✓")
+		}
+	}
+	if p.Closed {
+		b.WriteString("\n(closed)")
+	} else {
+		b.WriteString("\n(vote " + where + ")")
+	}
+	return b.String()
+}
+
+// DiceText is an animated emoji with a random value (a die, darts, a
+// slot machine...) as its emoji and the value it landed on.
+func DiceText(emoji string, value int) string {
+	if emoji == "" {
+		emoji = "🎲"
+	}
+	return "Dice: " + emoji + " " + strconv.Itoa(value)
+}
+
+// GameText is a bot's HTML5 game as its title and description, and where
+// to play it.
+func GameText(title, description, where string) string {
+	return titled("Game: "+title, description) + "\n(play it " + where + ")"
+}
+
+// InvoiceText is a payment asked for (a bot's invoice) as its title and
+// description, and where to pay.
+func InvoiceText(title, description, where string) string {
+	return titled("Invoice: "+title, description) + "\n(pay " + where + ")"
+}
+
+// PaymentText is a payment made (money sent) as its note, if any, and
+// where to see it.
+func PaymentText(note, where string) string {
+	t := "Payment"
+	if note != "" {
+		t += ": " + note
+	}
+	return t + "\n(see it " + where + ")"
+}
+
+func titled(head, description string) string {
+	if description == "" {
+		return head
+	}
+	return head + "\n" + description
+}
+
+// UnshownText stands for content the gateway cannot show (what: "A
+// story"), so that it does not arrive as an empty message, and says
+// where to see it.
+func UnshownText(what, where string) string {
+	return "⚠ " + what + " the gateway cannot show: see it " + where + "."
+}
+
+// WithCaption puts content before a message's own text (a caption), a
+// blank line between, the caption's spans moved along with it (in place:
+// they are the caller's, made for this text).
+func WithCaption(content, caption string, spans []*pb.Span) (string, []*pb.Span) {
+	if content == "" {
+		return caption, spans
+	}
+	if caption == "" {
+		return content, nil
+	}
+	head := content + "\n\n"
+	for _, sp := range spans {
+		sp.Start += uint32(len(head))
+		sp.End += uint32(len(head))
+	}
+	return head + caption, spans
+}
