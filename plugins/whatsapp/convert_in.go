@@ -3,7 +3,6 @@ package whatsapp
 import (
 	"encoding/base64"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,11 +11,16 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 
+	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
 // Converters from whatsmeow's events to the contract's: pure functions of
 // the event and an idMap, table-tested in convert_in_test.go.
+
+// onPhone is where the user does what the gateway only shows: vote,
+// accept an invitation, see a message of a kind it cannot show.
+const onPhone = "on your phone"
 
 // inbound converts for one login: self is the login's own user ID, the
 // sender of what the user sent from their phone.
@@ -164,18 +168,20 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		return c.media(a, &waE2E.Message{StickerMessage: m}, m.GetContextInfo())
 	case msg.LocationMessage != nil:
 		m := msg.GetLocationMessage()
-		return c.withContext(&pb.MessageEvent{Text: locationText(m.GetName(), m.GetAddress(), m.GetDegreesLatitude(), m.GetDegreesLongitude(), false)}, m.GetContextInfo())
+		l := mediatext.Location{Lat: m.GetDegreesLatitude(), Long: m.GetDegreesLongitude(), Title: m.GetName(), Address: m.GetAddress()}
+		return c.withContext(&pb.MessageEvent{Text: mediatext.LocationText(l)}, m.GetContextInfo())
 	case msg.LiveLocationMessage != nil:
 		m := msg.GetLiveLocationMessage()
-		return c.withContext(&pb.MessageEvent{Text: locationText(m.GetCaption(), "", m.GetDegreesLatitude(), m.GetDegreesLongitude(), true)}, m.GetContextInfo())
+		l := mediatext.Location{Lat: m.GetDegreesLatitude(), Long: m.GetDegreesLongitude(), Title: m.GetCaption(), Live: true}
+		return c.withContext(&pb.MessageEvent{Text: mediatext.LocationText(l)}, m.GetContextInfo())
 	case msg.ContactMessage != nil:
 		m := msg.GetContactMessage()
-		return c.withContext(&pb.MessageEvent{Text: contactText(m.GetDisplayName(), m.GetVcard())}, m.GetContextInfo())
+		return c.withContext(&pb.MessageEvent{Text: contactText(m)}, m.GetContextInfo())
 	case msg.ContactsArrayMessage != nil:
 		m := msg.GetContactsArrayMessage()
 		parts := make([]string, 0, len(m.GetContacts()))
 		for _, cm := range m.GetContacts() {
-			parts = append(parts, contactText(cm.GetDisplayName(), cm.GetVcard()))
+			parts = append(parts, contactText(cm))
 		}
 		return c.withContext(&pb.MessageEvent{Text: strings.Join(parts, "\n\n")}, m.GetContextInfo())
 	case firstPoll(msg) != nil:
@@ -187,18 +193,15 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		if m.GetCaption() != "" {
 			text += "\n" + m.GetCaption()
 		}
-		return c.withContext(&pb.MessageEvent{Text: text + "\n(accept it on your phone)"}, m.GetContextInfo())
+		return c.withContext(&pb.MessageEvent{Text: text + "\n(accept it " + onPhone + ")"}, m.GetContextInfo())
 	case msg.ButtonsMessage != nil, msg.TemplateMessage != nil, msg.ListMessage != nil,
 		msg.InteractiveMessage != nil, msg.EventMessage != nil:
 		// Business and app messages the contract has no word for: said,
 		// not dropped.
-		return &pb.MessageEvent{Text: unshownText}
+		return &pb.MessageEvent{Text: mediatext.UnshownText("A message (buttons, a list, an event...) of a kind", onPhone)}
 	}
 	return nil
 }
-
-// unshownText stands for a message the gateway cannot show.
-const unshownText = "⚠ A message of a kind the gateway cannot show (buttons, list, event...): see WhatsApp on your phone."
 
 // firstPoll is the poll a message creates, of whichever version.
 func firstPoll(msg *waE2E.Message) *waE2E.PollCreationMessage {
@@ -212,15 +215,19 @@ func firstPoll(msg *waE2E.Message) *waE2E.PollCreationMessage {
 }
 
 // pollText is a poll as text: its question and options (votes are for
-// the phone).
+// the phone, and their counts come encrypted, one vote at a time).
 func pollText(p *waE2E.PollCreationMessage) string {
-	var b strings.Builder
-	b.WriteString("Poll: " + p.GetName())
+	mp := mediatext.Poll{Question: p.GetName()}
 	for _, o := range p.GetOptions() {
-		b.WriteString("\n- " + o.GetOptionName())
+		mp.Options = append(mp.Options, mediatext.Option{Text: o.GetOptionName()})
 	}
-	b.WriteString("\n(vote on your phone)")
-	return b.String()
+	return mediatext.PollText(mp, onPhone)
+}
+
+// contactText is a contact card as text: its display name, then its
+// vCard's numbers and addresses.
+func contactText(m *waE2E.ContactMessage) string {
+	return mediatext.ContactText(mediatext.Contact{Name: m.GetDisplayName(), VCard: m.GetVcard()})
 }
 
 // media is a message with one attachment, fetched later by reference.
@@ -271,51 +278,6 @@ func mentionSpans(text string, mentioned []string, ids idMap) []*pb.Span {
 	}
 	sortSpans(spans)
 	return spans
-}
-
-// locationText is a location as readable text with a geo: URI (RFC 5870)
-// that clients turn into a map link.
-func locationText(name, address string, lat, long float64, live bool) string {
-	var b strings.Builder
-	if live {
-		b.WriteString("Live location")
-	} else {
-		b.WriteString("Location")
-	}
-	if name != "" {
-		b.WriteString(": " + name)
-	}
-	if address != "" {
-		b.WriteString("\n" + address)
-	}
-	b.WriteString("\ngeo:" + strconv.FormatFloat(lat, 'f', -1, 64) + "," + strconv.FormatFloat(long, 'f', -1, 64))
-	return b.String()
-}
-
-// contactText is a contact card as readable text: the name and the
-// phone numbers and e-mail addresses of its vCard.
-func contactText(name, vcard string) string {
-	lines := []string{"Contact: " + name}
-	for _, l := range strings.Split(strings.ReplaceAll(vcard, "\r\n", "\n"), "\n") {
-		key, val, ok := strings.Cut(l, ":")
-		if !ok {
-			continue
-		}
-		prop := strings.ToUpper(key)
-		if i := strings.IndexByte(prop, ';'); i >= 0 {
-			prop = prop[:i]
-		}
-		if j := strings.LastIndexByte(prop, '.'); j >= 0 {
-			prop = prop[j+1:] // item1.TEL
-		}
-		switch prop {
-		case "TEL":
-			lines = append(lines, "Phone: "+strings.TrimSpace(val))
-		case "EMAIL":
-			lines = append(lines, "E-mail: "+strings.TrimSpace(val))
-		}
-	}
-	return strings.Join(lines, "\n")
 }
 
 // extFor is a file extension for a MIME type WhatsApp uses.

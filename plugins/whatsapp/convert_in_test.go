@@ -130,9 +130,10 @@ func TestInboundMessage(t *testing.T) {
 				Source: ref(&waE2E.Message{StickerMessage: &waE2E.StickerMessage{Mimetype: proto.String("image/webp"), Width: proto.Uint32(512), Height: proto.Uint32(512)}})}}})},
 		{"location", direct(alice, "L1"), &waE2E.Message{LocationMessage: &waE2E.LocationMessage{
 			DegreesLatitude: proto.Float64(48.8584), DegreesLongitude: proto.Float64(2.2945), Name: proto.String("Tour Eiffel"), Address: proto.String("Champ de Mars, Paris")}},
-			dm("L1", &pb.MessageEvent{Text: "Location: Tour Eiffel\nChamp de Mars, Paris\ngeo:48.8584,2.2945"})},
+			dm("L1", &pb.MessageEvent{Text: "Location: Tour Eiffel\nChamp de Mars, Paris\ngeo:48.8584,2.2945\n" +
+				"https://www.openstreetmap.org/?mlat=48.8584&mlon=2.2945#map=16/48.8584/2.2945"})},
 		{"live location", direct(alice, "L2"), &waE2E.Message{LiveLocationMessage: &waE2E.LiveLocationMessage{DegreesLatitude: proto.Float64(-33.5), DegreesLongitude: proto.Float64(151)}},
-			dm("L2", &pb.MessageEvent{Text: "Live location\ngeo:-33.5,151"})},
+			dm("L2", &pb.MessageEvent{Text: "Live location\ngeo:-33.5,151\nhttps://www.openstreetmap.org/?mlat=-33.5&mlon=151#map=16/-33.5/151"})},
 		{"contact card", direct(alice, "C1"), &waE2E.Message{ContactMessage: &waE2E.ContactMessage{DisplayName: proto.String("Carol"),
 			Vcard: proto.String("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Carol\r\nitem1.TEL;waid=33633333333:+33 6 33 33 33 33\r\nEMAIL;type=INTERNET:carol@example.org\r\nEND:VCARD")}},
 			dm("C1", &pb.MessageEvent{Text: "Contact: Carol\nPhone: +33 6 33 33 33 33\nE-mail: carol@example.org"})},
@@ -148,7 +149,7 @@ func TestInboundMessage(t *testing.T) {
 		{"group invitation", direct(alice, "GI"), &waE2E.Message{GroupInviteMessage: &waE2E.GroupInviteMessage{GroupName: proto.String("Friends"), Caption: proto.String("join us")}},
 			dm("GI", &pb.MessageEvent{Text: "Invitation to the group Friends\njoin us\n(accept it on your phone)"})},
 		{"buttons: said, not dropped", direct(alice, "B1"), &waE2E.Message{ButtonsMessage: &waE2E.ButtonsMessage{}},
-			dm("B1", &pb.MessageEvent{Text: unshownText})},
+			dm("B1", &pb.MessageEvent{Text: "⚠ A message (buttons, a list, an event...) of a kind the gateway cannot show: see it on your phone."})},
 		{"a poll vote: nothing to show", direct(alice, "PV"), &waE2E.Message{PollUpdateMessage: &waE2E.PollUpdateMessage{}}, nil},
 		{"protocol chatter", direct(alice, "P2"), &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_EPHEMERAL_SETTING.Enum()}}, nil},
 	}
