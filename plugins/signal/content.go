@@ -1,19 +1,19 @@
 package signal
 
 import (
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 
+	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
 // Message content beyond text and files, as signal-cli's JSON gives it
 // (its Json* records: JsonSticker, JsonSharedContact, JsonPollCreate,
 // JsonPayment). The contract has no word for these, so each is shown:
-// a sticker as the image it is, the others as text, in the words the
-// WhatsApp transport uses for the same things.
+// a sticker as the image it is, the others as text, in the words every
+// transport uses for the same things (plugins/mediatext).
 
 // sticker names a sticker of a pack: getSticker fetches its image.
 type sticker struct {
@@ -84,64 +84,48 @@ func parseStickerRef(ref string) (packID string, stickerID int, ok bool) {
 	return packID, id, true
 }
 
-// contactText is a contact card as text: its name, then each number and
-// address on its own line.
+// onPhone is where the user does what the gateway only shows: vote, see
+// a payment.
+const onPhone = "on your phone"
+
+// contactText is a contact card as text: its name and organization, then
+// each number and address with its kind.
 func contactText(c sharedContact) string {
 	n := c.Name
 	name := strings.Join(nonEmpty(n.Prefix, n.Given, n.Middle, n.Family, n.Suffix), " ")
 	if name == "" {
 		name = n.Nickname
 	}
-	if name == "" {
-		name = c.Organization
-	} else if c.Organization != "" {
-		name += " (" + c.Organization + ")"
-	}
-	var b strings.Builder
-	b.WriteString("Contact: " + name)
+	mc := mediatext.Contact{Name: name, Organization: c.Organization}
 	for _, v := range c.Phone {
-		b.WriteString("\n" + labelled("phone", v))
+		mc.Phones = append(mc.Phones, mediatext.Value{Value: v.Value, Kind: v.kind()})
 	}
 	for _, v := range c.Email {
-		b.WriteString("\n" + labelled("email", v))
+		mc.Emails = append(mc.Emails, mediatext.Value{Value: v.Value, Kind: v.kind()})
 	}
-	return b.String()
+	return mediatext.ContactText(mc)
 }
 
-// labelled is "phone (work): +33...".
-func labelled(what string, v contactValue) string {
-	kind := strings.ToLower(v.Type)
+// kind is how a value's type reads: its sender's label, else "mobile",
+// "work"...; none for a custom type without a label.
+func (v contactValue) kind() string {
 	if v.Label != "" {
-		kind = v.Label
+		return v.Label
 	}
-	if kind == "" || kind == "custom" {
-		return fmt.Sprintf("%s: %s", what, v.Value)
+	if k := strings.ToLower(v.Type); k != "custom" {
+		return k
 	}
-	return fmt.Sprintf("%s (%s): %s", what, kind, v.Value)
+	return ""
 }
 
 // pollText is a poll as text: its question and options (votes are for
 // the phone).
 func pollText(p *pollCreate) string {
-	var b strings.Builder
-	b.WriteString("Poll: " + p.Question)
-	if p.AllowMultiple {
-		b.WriteString(" (several answers allowed)")
-	}
+	mp := mediatext.Poll{Question: p.Question, Multiple: p.AllowMultiple}
 	for _, o := range p.Options {
-		b.WriteString("\n- " + o)
+		mp.Options = append(mp.Options, mediatext.Option{Text: o})
 	}
-	b.WriteString("\n(vote on your phone)")
-	return b.String()
-}
-
-// paymentText is a payment notification as text.
-func paymentText(p *payment) string {
-	t := "Payment (see Signal on your phone)"
-	if p.Note != "" {
-		t += ": " + p.Note
-	}
-	return t
+	return mediatext.PollText(mp, onPhone)
 }
 
 // extraText is the text standing for a data message's content beyond its
@@ -155,7 +139,7 @@ func extraText(dm *dataMessage) string {
 		parts = append(parts, pollText(dm.PollCreate))
 	}
 	if dm.Payment != nil {
-		parts = append(parts, paymentText(dm.Payment))
+		parts = append(parts, mediatext.PaymentText(dm.Payment.Note, onPhone))
 	}
 	return strings.Join(parts, "\n\n")
 }

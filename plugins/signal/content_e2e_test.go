@@ -51,18 +51,29 @@ func TestReceiveRichContent(t *testing.T) {
 			"phone":        []any{map[string]any{"value": "+33612345678", "type": "MOBILE"}},
 			"email":        []any{map[string]any{"value": "carol@example.org", "type": "CUSTOM", "label": "club"}},
 			"organization": "ACME"}}},
-			"Contact: Carol Smith (ACME)\nphone (mobile): +33612345678\nemail (club): carol@example.org"},
+			"Contact: Carol Smith (ACME)\nPhone (mobile): +33612345678\nE-mail (club): carol@example.org"},
 		{fakesignal.DataMessage{Message: fakesignal.Text("which day?"), PollCreate: map[string]any{
 			"question": "Picnic", "allowMultiple": true, "options": []string{"Sat", "Sun"}}},
-			"which day?\n\nPoll: Picnic (several answers allowed)\n- Sat\n- Sun\n(vote on your phone)"},
+			"Poll: Picnic (several answers allowed)\n- Sat\n- Sun\n(vote on your phone)\n\nwhich day?"},
 		{fakesignal.DataMessage{Payment: map[string]any{"note": "for lunch"}},
-			"Payment (see Signal on your phone): for lunch"},
+			"Payment: for lunch\n(see it on your phone)"},
 	} {
 		dm := c.dm
 		d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &dm})
 		if ev := s.next(isText(c.want)); ev.ChatId != bob {
 			t.Fatalf("%q in chat %s", c.want, ev.ChatId)
 		}
+	}
+
+	// The body's spans move with it, after the content.
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
+		Message:    fakesignal.Text("\uFFFC which day?"),
+		Mentions:   []fakesignal.Mention{{Number: alice, UUID: aliceACI, Start: 0, Length: 1}},
+		PollCreate: map[string]any{"question": "Picnic", "options": []string{"Sat"}}}})
+	want := "Poll: Picnic\n- Sat\n(vote on your phone)\n\n@" + alice + " which day?"
+	ev = s.next(isText(want))
+	if sp := ev.GetMessage().GetSpans(); len(sp) != 1 || sp[0].Style != pb.Span_STYLE_MENTION || want[sp[0].Start:sp[0].End] != "@"+alice {
+		t.Fatalf("spans %v, want the mention on @%s", sp, alice)
 	}
 }
 

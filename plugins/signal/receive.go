@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -333,11 +334,9 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: s.origID(dm.RemoteDelete.Timestamp)}}
 	case dm.hasContent():
 		text, spans := s.decodeText(deref(dm.Message), dm.Mentions, dm.TextStyles)
-		if extra := extraText(dm); extra != "" && text == "" {
-			text = extra
-		} else if extra != "" {
-			text += "\n\n" + extra // after the body: the spans' offsets still hold
-		}
+		// What the message carries first, then its own text, as a
+		// caption: as the other transports show it.
+		text, spans = mediatext.WithCaption(extraText(dm), text, spans)
 		m := &pb.MessageEvent{Text: text, Spans: spans}
 		if dm.Sticker != nil {
 			m.Attachments = append(m.Attachments, stickerAttachment(dm.Sticker))
