@@ -14,6 +14,7 @@
 package mediatext
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -124,7 +125,7 @@ func ContactText(c Contact) string {
 			lines = append(lines, labelled("Phone", p))
 		}
 	}
-	for _, e := range append(c.Emails, vc.emails...) {
+	for _, e := range slices.Concat(c.Emails, vc.emails) { // not the caller's array
 		if k := strings.ToLower(e.Value); e.Value != "" && !seenMail[k] {
 			seenMail[k] = true
 			lines = append(lines, labelled("E-mail", e))
