@@ -2697,9 +2697,14 @@ type Chat struct {
 	// The group's picture, only in a ChatInfo asked with_avatar. avatar_id
 	// (above) changes when the picture changes; "" = not said, the host
 	// keeps what it knew; no_avatar = the group has no picture (any more).
-	Avatar        []byte `protobuf:"bytes,13,opt,name=avatar,proto3" json:"avatar,omitempty"`
-	AvatarMime    string `protobuf:"bytes,14,opt,name=avatar_mime,json=avatarMime,proto3" json:"avatar_mime,omitempty"`
-	NoAvatar      bool   `protobuf:"varint,15,opt,name=no_avatar,json=noAvatar,proto3" json:"no_avatar,omitempty"`
+	Avatar     []byte `protobuf:"bytes,13,opt,name=avatar,proto3" json:"avatar,omitempty"`
+	AvatarMime string `protobuf:"bytes,14,opt,name=avatar_mime,json=avatarMime,proto3" json:"avatar_mime,omitempty"`
+	NoAvatar   bool   `protobuf:"varint,15,opt,name=no_avatar,json=noAvatar,proto3" json:"no_avatar,omitempty"`
+	// A link others join the group by (chat.whatsapp.com/..., t.me/+...,
+	// signal.group/#...), when the user may share one: only in a ChatInfo
+	// answer, "" = none, or the user may not (not an admin where only
+	// admins may). The user asks for it with "/link" in the room.
+	InviteLink    string `protobuf:"bytes,16,opt,name=invite_link,json=inviteLink,proto3" json:"invite_link,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2837,6 +2842,13 @@ func (x *Chat) GetNoAvatar() bool {
 		return x.NoAvatar
 	}
 	return false
+}
+
+func (x *Chat) GetInviteLink() string {
+	if x != nil {
+		return x.InviteLink
+	}
+	return ""
 }
 
 type ChatListResponse struct {
@@ -6519,7 +6531,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x04nick\x18\x02 \x01(\tR\x04nick\x121\n" +
 	"\x04role\x18\x03 \x01(\x0e2\x1d.passerelle.transport.v2.RoleR\x04role\x12F\n" +
 	"\vaffiliation\x18\x04 \x01(\x0e2$.passerelle.transport.v2.AffiliationR\vaffiliation\x12\x17\n" +
-	"\ais_self\x18\x05 \x01(\bR\x06isSelf\"\xab\x04\n" +
+	"\ais_self\x18\x05 \x01(\bR\x06isSelf\"\xcc\x04\n" +
 	"\x04Chat\x12\x17\n" +
 	"\achat_id\x18\x01 \x01(\tR\x06chatId\x125\n" +
 	"\x04type\x18\x02 \x01(\x0e2!.passerelle.transport.v2.ChatTypeR\x04type\x12\x12\n" +
@@ -6537,7 +6549,9 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x06avatar\x18\r \x01(\fR\x06avatar\x12\x1f\n" +
 	"\vavatar_mime\x18\x0e \x01(\tR\n" +
 	"avatarMime\x12\x1b\n" +
-	"\tno_avatar\x18\x0f \x01(\bR\bnoAvatar\"G\n" +
+	"\tno_avatar\x18\x0f \x01(\bR\bnoAvatar\x12\x1f\n" +
+	"\vinvite_link\x18\x10 \x01(\tR\n" +
+	"inviteLink\"G\n" +
 	"\x10ChatListResponse\x123\n" +
 	"\x05chats\x18\x01 \x03(\v2\x1d.passerelle.transport.v2.ChatR\x05chats\"s\n" +
 	"\x0fBackfillRequest\x12\x19\n" +
