@@ -150,3 +150,35 @@ func TestRoomCreateByChat(t *testing.T) {
 		t.Fatalf("disco#info of the new room: %s", dst.XML)
 	}
 }
+
+// TestRoomLink: "/link" in a room answers, to the resource that asked
+// only, with the group's invite link when the network gives one (a group
+// the user created on the echo network), and says there is none
+// otherwise (the echo room); neither goes to the network.
+func TestRoomLink(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	join(t, alice, "a", "")
+	groupchat(t, alice, "/link")
+	st, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool { return s.Name == "message" && s.From == room })
+	if err != nil || !strings.Contains(st.Body, "gives no invite link for Echo room") {
+		t.Fatalf("/link in the echo room: %v %s", err, st.XML)
+	}
+
+	sendChat(t, alice, domain, "create-group Linked: echo-2")
+	made := nextMessage(t, alice, domain, timeout)
+	roomJID := strings.TrimSuffix(strings.TrimPrefix(made.Body, "The group Linked was created: its room is "), ".")
+	if err := alice.SendRaw(ctxT(t), `<presence to='`+roomJID+`/ali'><x xmlns='http://jabber.org/protocol/muc'/></presence>`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool { return bareJID(s.From) == roomJID && strings.Contains(s.XML, "<subject") }); err != nil {
+		t.Fatalf("join %s: %v", roomJID, err)
+	}
+	if err := alice.SendRaw(ctxT(t), `<message type='groupchat' to='`+roomJID+`' id='l1'><body>/link</body></message>`); err != nil {
+		t.Fatal(err)
+	}
+	st, err = alice.Next(ctxT(t), func(s xmpptest.Stanza) bool { return s.Name == "message" && s.From == roomJID })
+	if err != nil || !strings.Contains(st.Body, "Invite link of Linked: https://echo.invalid/join/group-") {
+		t.Fatalf("/link in a created group: %v %s", err, st.XML)
+	}
+}

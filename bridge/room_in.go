@@ -339,6 +339,10 @@ func (s *session) roomMessage(ctx context.Context, st *wire.Stanza, r *room, fro
 		s.leaveGroup(ctx, st, r)
 		return
 	}
+	if m.hasBody && strings.TrimSpace(m.body) == "/link" {
+		s.roomLink(ctx, st, r) // room_link.go
+		return
+	}
 	action := m.hasBody || m.oobURL != "" || m.retract != "" || m.reactions != nil
 	if readOnly && action {
 		t.send(ctx, wire.ErrorReply(st, wire.Forbidden, "only the group's admins post in "+r.jid))

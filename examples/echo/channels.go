@@ -113,7 +113,11 @@ func (s *Session) channelInfo(id string) (*pb.Chat, error) {
 	if ch == nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", id)
 	}
-	return s.channelChatLocked(id, ch), nil
+	c := s.channelChatLocked(id, ch)
+	if ch.name != "" { // a group the user created: theirs to share
+		c.InviteLink = InviteLinkPrefix + strings.TrimPrefix(id, ChannelSign)
+	}
+	return c, nil
 }
 
 // JoinChat joins a channel, by its ID or its public name, and describes

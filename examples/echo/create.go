@@ -22,6 +22,9 @@ const (
 	CreatedTag = "group-"
 	// MaxGroupName is the longest name, in characters, a group may get.
 	MaxGroupName = 100
+	// InviteLinkPrefix starts a created group's invite link (ChatInfo's
+	// invite_link), its owner's to share.
+	InviteLinkPrefix = "https://echo.invalid/join/"
 )
 
 var _ sdk.ChatCreator = (*Session)(nil)
