@@ -320,7 +320,8 @@ func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 	return out, nil
 }
 
-// ChatInfo describes a group with its members, or a direct chat.
+// ChatInfo describes a group with its members and its invite link, or a
+// direct chat.
 func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error) {
 	if groupIDOf(chatID) == "" {
 		if _, err := target(chatID); err != nil {
@@ -328,13 +329,16 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		}
 		return &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT}, nil
 	}
-	chat, err := s.fetchGroup(ctx, chatID)
+	g, chat, err := s.readGroup(ctx, chatID)
 	if err != nil {
 		return nil, err
 	}
 	if chat == nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in the Signal group %s", chatID)
 	}
+	// Here only, not in chatOf: the contract gives the link in a ChatInfo
+	// answer alone. signal-cli names it only while the group's link is on.
+	chat.InviteLink = g.GroupInviteLink
 	return chat, nil
 }
 
