@@ -166,9 +166,11 @@ func (s *Session) inviteLink(ctx context.Context, g *types.GroupInfo) string {
 	return link
 }
 
-// mayShareLink says whether WhatsApp lets the user share g's link: its
-// admins may; its members too when they may add others (member add mode
-// all_member_add), as WhatsApp's "invite via link" follows that setting.
+// mayShareLink says whether WhatsApp should let the user share g's link:
+// its admins may; its members, we take it, when they may add others
+// (member add mode all_member_add), the setting WhatsApp's apps tie
+// "invite via link" to. Wrong there, WhatsApp refuses (401) and the link
+// is empty all the same.
 func (s *Session) mayShareLink(g *types.GroupInfo) bool {
 	if g.MemberAddMode == types.GroupMemberAddModeAllMember {
 		return true
