@@ -72,6 +72,12 @@ type Client interface {
 	// and answers with its JID; for a group whose admins approve
 	// newcomers it sends them a request instead, and answers the same.
 	JoinGroupWithLink(ctx context.Context, code string) (types.JID, error)
+	// GetGroupInviteLink is a group's invitation link
+	// (https://chat.whatsapp.com/CODE); with reset, a new one replacing
+	// it. WhatsApp answers it to those who may share it, others 401
+	// (ErrGroupInviteLinkUnauthorized), someone not in the group 403
+	// (ErrNotInGroup).
+	GetGroupInviteLink(ctx context.Context, jid types.JID, reset bool) (string, error)
 
 	// Contacts.
 	IsOnWhatsApp(ctx context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error)

@@ -145,7 +145,42 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 	if err != nil {
 		return nil, err
 	}
-	return s.chatOf(g), nil
+	c := s.chatOf(g)
+	c.InviteLink = s.inviteLink(ctx, g)
+	return c, nil
+}
+
+// inviteLink is g's invitation link when the user may share it (an admin,
+// or anyone in a group whose members may add others), else "". It costs
+// an IQ, so ChatInfo asks and ChatList does not. A refusal or another
+// error leaves it empty, logged at debug: the rest of the answer stands.
+func (s *Session) inviteLink(ctx context.Context, g *types.GroupInfo) string {
+	if !s.mayShareLink(g) {
+		return ""
+	}
+	link, err := s.d.cli.GetGroupInviteLink(ctx, g.JID, false)
+	if err != nil {
+		s.log.Debug("group invitation link not read", "group", g.JID, "err", err)
+		return ""
+	}
+	return link
+}
+
+// mayShareLink says whether WhatsApp should let the user share g's link:
+// its admins may; its members, we take it, when they may add others
+// (member add mode all_member_add), the setting WhatsApp's apps tie
+// "invite via link" to. Wrong there, WhatsApp refuses (401) and the link
+// is empty all the same.
+func (s *Session) mayShareLink(g *types.GroupInfo) bool {
+	if g.MemberAddMode == types.GroupMemberAddModeAllMember {
+		return true
+	}
+	for _, p := range g.Participants {
+		if s.isSelf(p) {
+			return p.IsAdmin || p.IsSuperAdmin
+		}
+	}
+	return false
 }
 
 // ChatList is the groups the user is in.

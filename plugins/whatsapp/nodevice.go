@@ -81,6 +81,9 @@ func (noDevice) GetGroupInfoFromLink(context.Context, string) (*types.GroupInfo,
 func (noDevice) JoinGroupWithLink(context.Context, string) (types.JID, error) {
 	return types.EmptyJID, errNoDevice
 }
+func (noDevice) GetGroupInviteLink(context.Context, types.JID, bool) (string, error) {
+	return "", errNoDevice
+}
 func (noDevice) IsOnWhatsApp(context.Context, []string) ([]types.IsOnWhatsAppResponse, error) {
 	return nil, errNoDevice
 }

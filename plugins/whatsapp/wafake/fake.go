@@ -78,6 +78,8 @@ type Client struct {
 	ConnectErr error
 	// SendErr, when set, is what SendMessage returns.
 	SendErr error
+	// InviteLinkErr, when set, is what GetGroupInviteLink returns.
+	InviteLinkErr error
 	// OnSent and OnUpload, when set, are told of each message sent and
 	// file uploaded (the remote fake reports them to the test).
 	OnSent   func(Sent)

@@ -21,6 +21,7 @@ type joining struct {
 	links    map[string]*inviteLink // code -> link
 	asked    []string               // the codes joined by, in order
 	requests []types.JID            // groups asked to join, waiting for their admins
+	shared   []types.JID            // the groups whose link GetGroupInviteLink was asked
 }
 
 // inviteLink is a group behind a code.
@@ -214,4 +215,65 @@ func groupNode(g *types.GroupInfo) waBinary.Node {
 		kids = append(kids, waBinary.Node{Tag: "membership_approval_mode", Content: []waBinary.Node{{Tag: "group_join", Attrs: waBinary.Attrs{"state": "on"}}}})
 	}
 	return waBinary.Node{Tag: "group", Attrs: attrs, Content: kids}
+}
+
+// GetGroupInviteLink answers as WhatsApp does: a group's link to its
+// admins, and to its other members when they may add others (member add
+// mode all_member_add); to another member 401, to someone not in it 403,
+// for an unknown group 404, each as whatsmeow's error. The link's code is
+// the group's AddLink code when it has one not revoked, else one of its
+// own. InviteLinkErr, when set, is the answer instead. Resetting is not
+// faked.
+func (c *Client) GetGroupInviteLink(_ context.Context, jid types.JID, reset bool) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.joining.shared = append(c.joining.shared, jid)
+	switch {
+	case c.InviteLinkErr != nil:
+		return "", c.InviteLinkErr
+	case !c.connected:
+		return "", whatsmeow.ErrNotConnected
+	case c.dev.ID == nil:
+		return "", whatsmeow.ErrNotLoggedIn
+	case reset:
+		return "", errors.New("wafake: resetting a link is not faked")
+	}
+	g, ok := c.groups[jid]
+	if !ok {
+		for _, l := range c.joining.links {
+			if l.group.JID == jid {
+				return "", &linkError{whatsmeow.ErrNotInGroup, whatsmeow.ErrIQForbidden}
+			}
+		}
+		return "", &linkError{whatsmeow.ErrGroupNotFound, whatsmeow.ErrIQNotFound}
+	}
+	own, lid := c.dev.ID.ToNonAD(), c.dev.LID
+	i := slices.IndexFunc(g.Participants, func(p types.GroupParticipant) bool {
+		return p.JID.User == own.User || p.PhoneNumber.User == own.User || (!lid.IsEmpty() && p.LID.User == lid.User)
+	})
+	switch {
+	case i < 0:
+		return "", &linkError{whatsmeow.ErrNotInGroup, whatsmeow.ErrIQForbidden}
+	case !g.Participants[i].IsAdmin && !g.Participants[i].IsSuperAdmin && g.MemberAddMode != types.GroupMemberAddModeAllMember:
+		return "", &linkError{whatsmeow.ErrGroupInviteLinkUnauthorized, whatsmeow.ErrIQNotAuthorized}
+	}
+	codes := make([]string, 0, 1)
+	for code, l := range c.joining.links {
+		if l.group.JID == jid && !l.revoked {
+			codes = append(codes, code)
+		}
+	}
+	slices.Sort(codes)
+	if len(codes) == 0 {
+		codes = append(codes, "Fake"+jid.User)
+	}
+	return whatsmeow.InviteLinkPrefix + codes[0], nil
+}
+
+// InviteLinkAsks is the groups whose link GetGroupInviteLink was asked,
+// in order.
+func (c *Client) InviteLinkAsks() []types.JID {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.joining.shared)
 }
