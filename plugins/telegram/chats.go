@@ -288,6 +288,7 @@ func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 			return out, nil
 		}
 		out.Topic = cf.About
+		out.InviteLink = inviteLink("", cf.ExportedInvite)
 		if ps, ok := cf.Participants.(*tg.ChatParticipants); ok {
 			for _, p := range ps.Participants {
 				m := s.member(userID(p.GetUserID()))
@@ -315,11 +316,13 @@ func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 	if out == nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: you are not in %s", chat)
 	}
+	c, known := s.peers.channel(n)
 	if cf, ok := full.FullChat.(*tg.ChannelFull); ok {
 		out.Topic = cf.About
+		out.InviteLink = inviteLink(channelUsername(c), cf.ExportedInvite)
 	}
 	self := s.member(userID(s.self))
-	if c, ok := s.peers.channel(n); ok {
+	if known {
 		switch {
 		case c.Creator:
 			self.Affiliation, self.Role = pb.Affiliation_AFFILIATION_OWNER, pb.Role_ROLE_MODERATOR
@@ -371,6 +374,39 @@ func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 		out.Members = append(out.Members, self)
 	}
 	return out, nil
+}
+
+// inviteLink is the link others join a group by, when the user may
+// share one: a public group's t.me/name, which anyone may pass on, else
+// the link Telegram exported for the group, which it gives only an
+// admin with the right to invite. None is made here: exportChatInvite
+// would add a new link at each ask.
+func inviteLink(public string, exported tg.ExportedChatInviteClass) string {
+	if public != "" {
+		return "https://t.me/" + public
+	}
+	if inv, ok := exported.(*tg.ChatInviteExported); ok && !inv.Revoked {
+		return inv.Link
+	}
+	return ""
+}
+
+// channelUsername is a channel's public username: its own, or else the first
+// active one of its collectible usernames; "" for a private channel (or
+// none known).
+func channelUsername(c *tg.Channel) string {
+	if c == nil {
+		return ""
+	}
+	if c.Username != "" {
+		return c.Username
+	}
+	for _, u := range c.Usernames {
+		if u.Active {
+			return u.Username
+		}
+	}
+	return ""
 }
 
 // participants reads a supergroup's most recent members, page after

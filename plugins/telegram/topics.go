@@ -232,7 +232,7 @@ func topicName(forum, topic string) string { return forum + " / " + topic }
 func topicChat(forum *pb.Chat, topic int, t topicInfo, mayPostClosed bool) *pb.Chat {
 	c := &pb.Chat{ChatId: topicChatID(forum.ChatId, topic), Type: forum.Type, Name: topicName(forum.Name, t.title),
 		ReadOnly: forum.ReadOnly || (t.closed && !mayPostClosed), Topic: forum.Topic, Members: forum.Members,
-		LastActivityUnixMicro: forum.LastActivityUnixMicro}
+		LastActivityUnixMicro: forum.LastActivityUnixMicro, InviteLink: forum.InviteLink}
 	return c
 }
 

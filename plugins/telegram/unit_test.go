@@ -195,7 +195,7 @@ func TestForumTopicRouting(t *testing.T) {
 }
 
 // A topic's ChatInfo is its forum's, named "Forum / Topic" (its title
-// looked up once); a deleted topic, General spelt as a topic and a
+// looked up once), with the forum's invite link; a deleted topic, General spelt as a topic and a
 // malformed ID are clear errors.
 func TestForumTopicInfo(t *testing.T) {
 	s, mock := unitSession(t)
@@ -206,19 +206,21 @@ func TestForumTopicInfo(t *testing.T) {
 		ThenResult(&tg.MessagesForumTopics{Topics: []tg.ForumTopicClass{&tg.ForumTopic{ID: 5, Title: "Rules", Peer: &tg.PeerChannel{ChannelID: 600}, FromID: &tg.PeerUser{UserID: 1002}}}})
 	for range 2 {
 		mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: &tg.InputChannel{ChannelID: 600, AccessHash: 66}}).
-			ThenResult(&tg.MessagesChatFull{FullChat: &tg.ChannelFull{ID: 600, About: "ask here", ChatPhoto: &tg.PhotoEmpty{}}, Chats: []tg.ChatClass{forum}})
+			ThenResult(&tg.MessagesChatFull{FullChat: &tg.ChannelFull{ID: 600, About: "ask here", ChatPhoto: &tg.PhotoEmpty{},
+				ExportedInvite: &tg.ChatInviteExported{Permanent: true, Link: "https://t.me/+Forum600", AdminID: 1002, Date: 1}}, Chats: []tg.ChatClass{forum}})
 		mock.ExpectCall(&tg.ChannelsGetParticipantsRequest{Channel: &tg.InputChannel{ChannelID: 600, AccessHash: 66}, Filter: &tg.ChannelParticipantsRecent{}, Limit: memberPage}).
 			ThenResult(&tg.ChannelsChannelParticipants{Count: 2, Participants: []tg.ChannelParticipantClass{
 				&tg.ChannelParticipantCreator{UserID: 1002, AdminRights: tg.ChatAdminRights{}},
 				&tg.ChannelParticipantSelf{UserID: 1001, InviterID: 1002, Date: 1},
 			}})
 	}
-	for range 2 { // the title asked for once
+	for range 2 { // the title asked for once; the forum's link is the topic's
 		info, err := s.ChatInfo(ctx, "-100600_5")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if info.ChatId != "-100600_5" || info.Name != "Forum / Rules" || info.Type != pb.ChatType_CHAT_TYPE_GROUP || len(info.Members) != 2 || info.ReadOnly {
+		if info.ChatId != "-100600_5" || info.Name != "Forum / Rules" || info.Type != pb.ChatType_CHAT_TYPE_GROUP || len(info.Members) != 2 || info.ReadOnly ||
+			info.InviteLink != "https://t.me/+Forum600" {
 			t.Errorf("topic info %v", info)
 		}
 	}

@@ -183,7 +183,9 @@ func (s *Server) registerChannels(d *tgtest.Dispatcher) {
 		if err != nil {
 			return nil, err
 		}
-		return &tg.MessagesChatFull{FullChat: &tg.ChannelFull{ID: c.ID, About: c.About, ParticipantsCount: len(c.Members), ChatPhoto: s.channelPhoto(c), Pts: c.pts},
+		full := &tg.ChannelFull{ID: c.ID, About: c.About, ParticipantsCount: len(c.Members), ChatPhoto: s.channelPhoto(c), Pts: c.pts,
+			ExportedInvite: exportedInvite(c.InviteHash, c.InviteExpired, c.Creator, c.Admins, k.user)}
+		return &tg.MessagesChatFull{FullChat: full,
 			Chats: []tg.ChatClass{c.tg(k.user)}, Users: s.usersFor(k.user)}, nil
 	})
 	handle(s, d, tg.ChannelsGetParticipantsRequestTypeID, "channels.getParticipants", func(k *key, r *tg.ChannelsGetParticipantsRequest) (bin.Encoder, error) {

@@ -249,7 +249,8 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 				ps.Participants = append(ps.Participants, &tg.ChatParticipant{UserID: m, InviterID: g.Creator, Date: 1})
 			}
 		}
-		full := &tg.ChatFull{ID: g.ID, About: g.About, Participants: ps}
+		full := &tg.ChatFull{ID: g.ID, About: g.About, Participants: ps,
+			ExportedInvite: exportedInvite(g.InviteHash, g.InviteExpired, g.Creator, g.Admins, k.user)}
 		return &tg.MessagesChatFull{FullChat: full, Chats: []tg.ChatClass{g.tg()}, Users: s.usersFor(k.user)}, nil
 	})
 	handle(s, d, tg.MessagesGetHistoryRequestTypeID, "messages.getHistory", func(k *key, r *tg.MessagesGetHistoryRequest) (bin.Encoder, error) {

@@ -48,6 +48,17 @@ func (s *Server) byInvite(hash string) (invited, error) {
 	return invited{}, tgerr.New(400, "INVITE_HASH_INVALID")
 }
 
+// exportedInvite is a group's invite link as messages.getFullChat and
+// channels.getFullChannel show it to viewer: only to its creator and
+// admins (those with the right to invite on Telegram), and not once it
+// has expired; nil otherwise.
+func exportedInvite(hash string, expired bool, creator int64, admins []int64, viewer int64) tg.ExportedChatInviteClass {
+	if hash == "" || expired || (viewer != creator && !slices.Contains(admins, viewer)) {
+		return nil
+	}
+	return &tg.ChatInviteExported{Permanent: true, Link: "https://t.me/+" + hash, AdminID: creator, Date: 1}
+}
+
 func (s *Server) registerInvites(d *tgtest.Dispatcher) {
 	handle(s, d, tg.MessagesCheckChatInviteRequestTypeID, "messages.checkChatInvite", func(k *key, r *tg.MessagesCheckChatInviteRequest) (bin.Encoder, error) {
 		if _, err := s.self(k); err != nil {
