@@ -123,7 +123,13 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		return &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT, Name: c.Name,
 			LastActivityUnixMicro: c.LastActive * 1_000_000}, nil
 	}
-	return s.chatOf(&c, me), nil
+	out := s.chatOf(&c, me)
+	if c.Username != "" {
+		// A public group's or channel's link, anyone's to share; a
+		// private one's the Bot API gives only in a getChat call.
+		out.InviteLink = "https://t.me/" + c.Username
+	}
+	return out, nil
 }
 
 // ChatList is the groups and channels the bot has seen, most recently

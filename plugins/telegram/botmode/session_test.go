@@ -929,3 +929,22 @@ func TestAvatar(t *testing.T) {
 		t.Errorf("UserInfo %v %v", c, err)
 	}
 }
+
+// A public group's ChatInfo gives its t.me link (anyone may share it); a
+// private one's, none.
+func TestInviteLinkOfPublicGroup(t *testing.T) {
+	api := newFakeAPI(t)
+	api.push(`{"message":{"message_id":1,"date":1700000100,"chat":{"id":-100888,"type":"supergroup","title":"Gophers","username":"gophers"},
+		"from":{"id":700,"is_bot":false,"first_name":"Ann"},"text":"public"}}`)
+	api.push(groupMsg(2, 700, "Ann", "private"))
+	h := newFakeHost()
+	s := newSession(t, api, h, t.TempDir())
+	connect(t, s, h)
+	h.waitFor(t, 0, "the private group's message", isText("private"))
+	if c, err := s.ChatInfo(context.Background(), "-100888"); err != nil || c.InviteLink != "https://t.me/gophers" {
+		t.Errorf("public group: %v %v, want its t.me link", c, err)
+	}
+	if c, err := s.ChatInfo(context.Background(), fmt.Sprint(groupID)); err != nil || c.InviteLink != "" {
+		t.Errorf("private group: %v %v, want no link", c, err)
+	}
+}
