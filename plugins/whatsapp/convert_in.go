@@ -217,7 +217,10 @@ func firstPoll(msg *waE2E.Message) *waE2E.PollCreationMessage {
 // pollText is a poll as text: its question and options (votes are for
 // the phone, and their counts come encrypted, one vote at a time).
 func pollText(p *waE2E.PollCreationMessage) string {
-	mp := mediatext.Poll{Question: p.GetName()}
+	// The most options a voter picks: 1 for one answer; 0 is no
+	// maximum (whatsmeow's BuildPollCreation makes a count out of range
+	// 0).
+	mp := mediatext.Poll{Question: p.GetName(), Multiple: p.GetSelectableOptionsCount() != 1}
 	for _, o := range p.GetOptions() {
 		mp.Options = append(mp.Options, mediatext.Option{Text: o.GetOptionName()})
 	}
