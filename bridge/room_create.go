@@ -34,8 +34,8 @@ func (t *transport) cmdCreateGroup(ctx context.Context, st *wire.Stanza, user, s
 		return
 	}
 	if sess == nil {
-		if !t.host.Caps().GetFeatures().GetCreateChat() {
-			t.done(ctx, st, node, sid, "error", t.displayName()+" does not let the gateway create groups.")
+		if no := t.noGroupCreation(); no != "" {
+			t.done(ctx, st, node, sid, "error", no)
 			return
 		}
 		t.send(ctx, t.createGroupForm(st, node, user, s).Bytes())
@@ -69,8 +69,8 @@ func (t *transport) cmdCreateGroup(ctx context.Context, st *wire.Stanza, user, s
 // a refusal.
 func (s *session) createGroup(ctx context.Context, txn, name string, members []string, done func(text string, ok bool)) {
 	t := s.t
-	if !t.host.Caps().GetFeatures().GetCreateChat() {
-		done(t.displayName()+" does not let the gateway create groups.", false)
+	if no := t.noGroupCreation(); no != "" {
+		done(no, false)
 		return
 	}
 	name = strings.TrimSpace(name)
@@ -164,6 +164,15 @@ func (t *transport) contactsNamed(s *session, names []string) (ids, problems []s
 		}
 	}
 	return ids, problems
+}
+
+// noGroupCreation says why the network creates no groups, "" when it
+// does.
+func (t *transport) noGroupCreation() string {
+	if t.host.Caps().GetFeatures().GetCreateChat() {
+		return ""
+	}
+	return t.displayName() + " does not let the gateway create groups."
 }
 
 // createGroupForm is the command's form: a name, and the members among

@@ -59,11 +59,7 @@ func TestRoomCreateByCommand(t *testing.T) {
 
 	// Invited (the test server grants no bookmarks), and the room holds
 	// the members asked for.
-	if _, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
-		return s.Name == "message" && strings.Contains(s.XML, "jabber:x:conference") && strings.Contains(s.XML, roomJID)
-	}); err != nil {
-		t.Fatalf("no invitation to %s: %v", roomJID, err)
-	}
+	awaitInvitation(t, alice, roomJID)
 	if err := alice.SendRaw(ctxT(t), `<presence to='`+roomJID+`/ali'><x xmlns='http://jabber.org/protocol/muc'/></presence>`); err != nil {
 		t.Fatal(err)
 	}
@@ -140,11 +136,7 @@ func TestRoomCreateByChat(t *testing.T) {
 		t.Fatalf("create-group by chat: %s", st.XML)
 	}
 	roomJID := strings.TrimSuffix(strings.TrimPrefix(st.Body, "The group Book club was created: its room is "), ".")
-	if _, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
-		return s.Name == "message" && strings.Contains(s.XML, "jabber:x:conference") && strings.Contains(s.XML, roomJID)
-	}); err != nil {
-		t.Fatalf("no invitation to %s: %v", roomJID, err)
-	}
+	awaitInvitation(t, alice, roomJID)
 	d, dst := getDiscoInfo(t, alice, roomJID, "")
 	if dst.Type != "result" || !isMUC(d) || d.Identities[0].Name != "Book club" {
 		t.Fatalf("disco#info of the new room: %s", dst.XML)
@@ -171,8 +163,8 @@ func TestRoomLink(t *testing.T) {
 	if err := alice.SendRaw(ctxT(t), `<presence to='`+roomJID+`/ali'><x xmlns='http://jabber.org/protocol/muc'/></presence>`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool { return bareJID(s.From) == roomJID && strings.Contains(s.XML, "<subject") }); err != nil {
-		t.Fatalf("join %s: %v", roomJID, err)
+	if refused := joinAnswer(t, alice, roomJID+"/ali"); refused != nil {
+		t.Fatalf("join %s: %s", roomJID, refused.XML)
 	}
 	if err := alice.SendRaw(ctxT(t), `<message type='groupchat' to='`+roomJID+`' id='l1'><body>/link</body></message>`); err != nil {
 		t.Fatal(err)
@@ -180,5 +172,16 @@ func TestRoomLink(t *testing.T) {
 	st, err = alice.Next(ctxT(t), func(s xmpptest.Stanza) bool { return s.Name == "message" && s.From == roomJID })
 	if err != nil || !strings.Contains(st.Body, "Invite link of Linked: https://echo.invalid/join/group-") {
 		t.Fatalf("/link in a created group: %v %s", err, st.XML)
+	}
+}
+
+// awaitInvitation waits for the XEP-0249 invitation to roomJID (the test
+// server grants the gateway no bookmarks).
+func awaitInvitation(t *testing.T, c *xmpptest.Client, roomJID string) {
+	t.Helper()
+	if _, err := c.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && strings.Contains(s.XML, "jabber:x:conference") && strings.Contains(s.XML, roomJID)
+	}); err != nil {
+		t.Fatalf("no invitation to %s: %v", roomJID, err)
 	}
 }

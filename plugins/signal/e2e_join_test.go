@@ -11,8 +11,8 @@ import (
 )
 
 // loginByQR logs user in by linking: the login command's QR code,
-// scanned as alice's phone.
-func loginByQR(t *testing.T, g *gatewaytest.Gateway, user *xmpptest.Client, d *fakesignal.Daemon) {
+// scanned as alice's phone. It returns the command's last answer.
+func loginByQR(t *testing.T, g *gatewaytest.Gateway, user *xmpptest.Client, d *fakesignal.Daemon) gatewaytest.CommandResponse {
 	t.Helper()
 	r, st := g.Command(user, "login", "", "", nil)
 	if st.Type != "result" || r.Command.SessionID == "" {
@@ -32,6 +32,7 @@ func loginByQR(t *testing.T, g *gatewaytest.Gateway, user *xmpptest.Client, d *f
 	if r, st = g.Command(user, "login", sid, "next", nil); r.Command.Status != "completed" {
 		t.Fatalf("login not completed: %s", st.XML)
 	}
+	return r
 }
 
 // TestGatewayJoinByLink joins Signal groups through the real gateway and

@@ -36,24 +36,8 @@ func TestEndToEnd(t *testing.T) {
 
 	// Link by QR code: the login command shows signal-cli's URI; once
 	// the phone scanned it, Next completes the login.
-	r, st := g.Command(user, "login", "", "", nil)
-	if st.Type != "result" || r.Command.SessionID == "" {
-		t.Fatalf("login: %s", st.XML)
-	}
-	sid := r.Command.SessionID
-	if _, _, ok := r.Field("flow"); ok {
-		r, st = g.Command(user, "login", sid, "next", map[string]string{"flow": "link"})
-	}
-	_, code, ok := r.Field("code")
-	if st.Type != "result" || !ok || len(code) != 1 || !fakesignal.IsLinkURI(code[0]) {
-		t.Fatalf("no QR code step: %s", st.XML)
-	}
-	if err := d.Scan(code[0], alice, aliceACI); err != nil {
-		t.Fatal(err)
-	}
-	r, st = g.Command(user, "login", sid, "next", nil)
-	if r.Command.Status != "completed" || !strings.Contains(r.Notes(), "logged in") {
-		t.Fatalf("login not completed: %s", st.XML)
+	if r := loginByQR(t, g, user, d); !strings.Contains(r.Notes(), "logged in") {
+		t.Fatalf("login not completed: %s", r.XML)
 	}
 
 	// Contacts: in the roster by their numbers, with their names.

@@ -2,7 +2,6 @@ package whatsapp_test
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -53,16 +52,7 @@ func TestConformancePhone(t *testing.T) {
 // runKit runs the kit against a fake WhatsApp where the user is in a
 // group with Bob, logging in by flow as login says.
 func runKit(t *testing.T, flow string, login func(*wafake.Server) []plugintest.LoginStep) {
-	sockDir, err := os.MkdirTemp("", "wa")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
-	srv, err := wafake.NewServer(sockDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := startRemote(t)
 	srv.Group(&types.GroupInfo{JID: group, GroupName: types.GroupName{Name: "Builders"},
 		Participants: []types.GroupParticipant{{JID: me, PhoneNumber: me, IsAdmin: true}, {JID: bob, PhoneNumber: bob}}})
 	srv.User(bob)

@@ -2,7 +2,6 @@ package whatsapp_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +12,6 @@ import (
 
 	"passerelle.im/passerelle/internal/gatewaytest"
 	"passerelle.im/passerelle/internal/xmpptest"
-	"passerelle.im/passerelle/plugins/whatsapp/wafake"
 )
 
 // TestEndToEndJoinByLink joins a WhatsApp group by its invitation link
@@ -24,16 +22,7 @@ import (
 // link no group has is refused as item-not-found.
 func TestEndToEndJoinByLink(t *testing.T) {
 	bin := fakePlugin(t)
-	sockDir, err := os.MkdirTemp("", "wa")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
-	srv, err := wafake.NewServer(sockDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := startRemote(t)
 
 	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: bin, Name: "whatsapp",
 		PluginConfig: `wafake_socket = "` + srv.Socket + `"`})

@@ -27,6 +27,23 @@ func fakePlugin(t *testing.T) string {
 	return plugintest.BuildBinary(t, "passerelle.im/passerelle/plugins/whatsapp/internal/fakeplugin")
 }
 
+// startRemote starts the remote fake WhatsApp the fake plugin dials, its
+// socket in a short folder of its own (a unix socket path is short).
+func startRemote(t *testing.T) *wafake.Server {
+	t.Helper()
+	sockDir, err := os.MkdirTemp("", "wa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(sockDir) })
+	srv, err := wafake.NewServer(sockDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
 var (
 	me    = types.NewJID("33600000000", types.DefaultUserServer)
 	bob   = types.NewJID("33622222222", types.DefaultUserServer)
@@ -46,16 +63,7 @@ func incoming(from types.JID, id, text string) (types.MessageInfo, *waE2E.Messag
 // while WhatsApp has a message for the user, which arrives after it.
 func TestEndToEnd(t *testing.T) {
 	bin := fakePlugin(t)
-	sockDir, err := os.MkdirTemp("", "wa")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
-	srv, err := wafake.NewServer(sockDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := startRemote(t)
 
 	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: bin, Name: "whatsapp", Privileged: true, HTTPUpload: true, Backfill: 50,
 		PluginConfig: `wafake_socket = "` + srv.Socket + `"`})

@@ -2,7 +2,6 @@ package whatsapp_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +15,6 @@ import (
 
 	"passerelle.im/passerelle/internal/gatewaytest"
 	"passerelle.im/passerelle/internal/xmpptest"
-	"passerelle.im/passerelle/plugins/whatsapp/wafake"
 )
 
 // pastMsg is a message of chat from sender at t, as history holds it.
@@ -36,16 +34,7 @@ func pastMsg(chat, sender types.JID, id string, t time.Time, text string) *waWeb
 // the room's archive (MAM) for the group, older than what was pushed.
 func TestEndToEndHistoryOnDemand(t *testing.T) {
 	bin := fakePlugin(t)
-	sockDir, err := os.MkdirTemp("", "wa")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
-	srv, err := wafake.NewServer(sockDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := startRemote(t)
 
 	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: bin, Name: "whatsapp", Privileged: true, Backfill: 50,
 		PluginConfig: `wafake_socket = "` + srv.Socket + `"`})

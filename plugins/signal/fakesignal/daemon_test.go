@@ -19,27 +19,7 @@ func TestProtocolShapes(t *testing.T) {
 	}
 	defer d.Close()
 	d.AddAccount("+33123456789", "11111111-1111-4111-8111-111111111111")
-	c, err := net.Dial("unix", d.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	r := bufio.NewScanner(c)
-	ask := func(line string) map[string]any {
-		t.Helper()
-		if _, err := c.Write([]byte(line + "\n")); err != nil {
-			t.Fatal(err)
-		}
-		if !r.Scan() {
-			t.Fatalf("no answer to %s: %v", line, r.Err())
-		}
-		var m map[string]any
-		if err := json.Unmarshal(r.Bytes(), &m); err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
+	ask, r := dial(t, d)
 	if m := ask(`{"jsonrpc":"2.0"}`); m["error"].(map[string]any)["code"] != float64(-32600) {
 		t.Errorf("no method: %v", m)
 	}
@@ -100,27 +80,7 @@ func TestCreateGroupShape(t *testing.T) {
 	const me, bob, nobody = "+33123456789", "+33600000002", "+33600000009"
 	d.AddAccount(me, "11111111-1111-4111-8111-111111111111")
 	d.Fail(nobody, "UNREGISTERED_FAILURE")
-	c, err := net.Dial("unix", d.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	r := bufio.NewScanner(c)
-	ask := func(line string) map[string]any {
-		t.Helper()
-		if _, err := c.Write([]byte(line + "\n")); err != nil {
-			t.Fatal(err)
-		}
-		if !r.Scan() {
-			t.Fatalf("no answer to %s: %v", line, r.Err())
-		}
-		var m map[string]any
-		if err := json.Unmarshal(r.Bytes(), &m); err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
+	ask, _ := dial(t, d)
 	m := ask(`{"jsonrpc":"2.0","method":"updateGroup","id":1,"params":{"account":"+33123456789","name":"G","members":["+33600000002","+33600000009"]}}`)
 	if e, _ := m["error"].(map[string]any); e["code"] != float64(-1) || e["message"] != "The user +33600000009 is not registered." {
 		t.Fatalf("a member not on Signal: %v", m)
@@ -136,4 +96,32 @@ func TestCreateGroupShape(t *testing.T) {
 	if !ok || g.Name != "G" || len(g.Members) != 2 || !g.Members[0].Admin || g.Members[0].Number != me || g.Members[1].Number != bob {
 		t.Fatalf("group: %+v", g)
 	}
+}
+
+// dial connects to the daemon as a client does; ask writes one JSON-RPC
+// line and returns the answer's line, decoded; r reads what else comes
+// (notifications).
+func dial(t *testing.T, d *Daemon) (ask func(line string) map[string]any, r *bufio.Scanner) {
+	t.Helper()
+	c, err := net.Dial("unix", d.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	r = bufio.NewScanner(c)
+	return func(line string) map[string]any {
+		t.Helper()
+		if _, err := c.Write([]byte(line + "\n")); err != nil {
+			t.Fatal(err)
+		}
+		if !r.Scan() {
+			t.Fatalf("no answer to %s: %v", line, r.Err())
+		}
+		var m map[string]any
+		if err := json.Unmarshal(r.Bytes(), &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}, r
 }
