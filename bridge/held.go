@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"log/slog"
 	"sync/atomic"
 	"time"
 
@@ -39,8 +40,21 @@ func (s *session) newHeldRecord(st *wire.Stanza, chatID, txn string, m userMessa
 }
 
 // hold records the message: the plugin is not ready and it waits. Once
-// is enough: a command sent again after the plugin died holds again.
+// is enough: a command sent again after the plugin died holds again, and
+// one recorded as sending (below) is recorded.
 func (r *heldRecord) hold(ctx context.Context, cmd *pb.Command) {
+	r.record(ctx, cmd, false)
+}
+
+// sending records the message before it goes to a plugin that is up,
+// lazily (store.PutSending): a crash of the gateway between reading it
+// and the plugin having it would lose it otherwise, the server having
+// handed it over.
+func (r *heldRecord) sending(ctx context.Context, cmd *pb.Command) {
+	r.record(ctx, cmd, true)
+}
+
+func (r *heldRecord) record(ctx context.Context, cmd *pb.Command, lazy bool) {
 	if r.seq.Load() != 0 {
 		return
 	}
@@ -48,13 +62,18 @@ func (r *heldRecord) hold(ctx context.Context, cmd *pb.Command) {
 	var err error
 	if h.Command, err = proto.Marshal(cmd); err == nil {
 		var seq uint64
-		if seq, err = r.t.putHeld(ctx, h); err == nil {
+		if seq, err = r.t.putHeld(ctx, h, lazy); err == nil {
 			r.seq.Store(seq)
-			r.t.log.Debug("message held for the plugin", "login", h.LoginID, "txn", h.Txn)
+			switch {
+			case !lazy:
+				r.t.log.Debug("message held for the plugin", "login", h.LoginID, "txn", h.Txn)
+			case r.t.log.Enabled(ctx, slog.LevelDebug): // one a message: no arguments built unless shown
+				r.t.log.Debug("message on its way to the plugin recorded", "login", h.LoginID, "txn", h.Txn)
+			}
 			return
 		}
 	}
-	r.t.log.Warn("a held message is not recorded; a crash now loses it", "err", err)
+	r.t.log.Warn("a message to the plugin is not recorded; a crash now loses it", "err", err)
 }
 
 // done forgets the record: the plugin answered.

@@ -270,3 +270,28 @@ func TestMessagesBeforeCapsSurviveGatewayKill(t *testing.T) {
 	s.start()
 	echoesInOrder(t, alice, bodies)
 }
+
+// TestSentMessageSurvivesGatewayKill: a message on its way to a plugin
+// that is up (stopped with SIGSTOP, so it never reads the command) is
+// recorded before it goes; the gateway and the plugin are killed
+// (SIGKILL), and the gateway's next start sends it again: its echo comes,
+// once. Without the record the server, which handed it over, never sends
+// it again, and it is lost with no error.
+func TestSentMessageSurvivesGatewayKill(t *testing.T) {
+	s, _ := heldStack(t)
+	alice := registered(t, s, "alice")
+	echoOK(t, alice, "before", timeout)
+
+	pid := s.pluginPID()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	id := sendChat(t, alice, "bob@"+domain, "in flight")
+	s.logs.waitLog(t, `msg="message on its way to the plugin recorded" transport=echo login=alice txn=`+id+"\n", timeout)
+	killGateway(t, s)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	s.start()
+	echoesInOrder(t, alice, []string{"in flight"})
+}

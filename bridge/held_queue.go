@@ -54,11 +54,16 @@ type queuedRec struct {
 
 func inboundAddr(st *wire.Stanza) chatAddr { return chatAddr{bareOf(st.From()), bareOf(st.To())} }
 
-// putHeld writes a record of this process's.
-func (t *transport) putHeld(ctx context.Context, h store.HeldMessage) (uint64, error) {
+// putHeld writes a record of this process's; a lazy one for a message
+// on its way to a plugin that is up (store.PutSending).
+func (t *transport) putHeld(ctx context.Context, h store.HeldMessage, lazy bool) (uint64, error) {
 	t.heldQ.putMu.RLock()
 	defer t.heldQ.putMu.RUnlock()
-	seq, err := t.db.PutHeld(context.WithoutCancel(ctx), t.name, h)
+	put := t.db.PutHeld
+	if lazy {
+		put = t.db.PutSending
+	}
+	seq, err := put(context.WithoutCancel(ctx), t.name, h)
 	if err == nil {
 		t.heldQ.own(seq)
 	}
@@ -233,7 +238,7 @@ func (t *transport) recordQueue(ctx context.Context, addr chatAddr, w *queueWatc
 // writeQueued writes one stanza's record and closes its written.
 func (t *transport) writeQueued(ctx context.Context, st *wire.Stanza, h store.HeldMessage, r *queuedRec) {
 	defer close(r.written)
-	seq, err := t.putHeld(ctx, h)
+	seq, err := t.putHeld(ctx, h, false)
 	if err != nil {
 		t.log.Warn("a message waiting behind a held one is not recorded; a crash now loses it", "err", err)
 		return

@@ -537,12 +537,15 @@ func (t *transport) recordTxn(ctx context.Context, loginID, txn string) {
 func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn string, m userMessage, cmd *pb.Command, file string, txnDone func()) {
 	t := s.t
 	done := s.startSend(s.LoginID(), chatID, m.originID, m.id, recentMsg{text: m.body, receipt: m.receipt, markable: m.markable})
-	// A message without a file, to a contact or a room, is recorded if
-	// it must wait for the plugin (held.go); a file's is not. Nothing of
-	// the record is built unless the message waits: hold runs before the
-	// command is on the stream, the result handler after. One recorded
-	// while it waited in its chat (held_queue.go) keeps that record.
-	// While this worker waits, what its chat queues is recorded too.
+	// A message without a file, to a contact or a room, is recorded
+	// until the plugin answered it (held.go), before it goes to the
+	// plugin; a file's is not. The record is lazy, as the message map
+	// is: it outlives a crash of the gateway, and a power cut within the
+	// second before the next fsync may take it. hold, which runs before
+	// the command waits for a plugin that is not ready, records one sent
+	// without a txn, durably. One recorded while it waited in its chat
+	// (held_queue.go) keeps that record. While this worker waits, what
+	// its chat queues is recorded too.
 	var held *heldRecord
 	var hold func()
 	wait := chatWait{t: t, ctx: ctx, st: st, on: true}
@@ -551,6 +554,9 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 		if seq := t.takeQueued(st); seq != 0 {
 			held = &heldRecord{t: t}
 			held.seq.Store(seq)
+		} else if txn != "" {
+			held = s.newHeldRecord(st, chatID, txn, m)
+			held.sending(ctx, cmd)
 		}
 		hold = func() {
 			if held == nil {

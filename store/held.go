@@ -70,9 +70,21 @@ func decodeHeld(seq uint64, v []byte) (HeldMessage, error) {
 }
 
 // PutHeld records a message held for transport's plugin and returns its
-// sequence number. It is a bbolt write of its own: only a message that
-// waits for a plugin that is not ready pays for it.
+// sequence number. The write is durable when it returns (logged with an
+// fsync): the message may wait long, for a plugin that restarts.
 func (db *DB) PutHeld(ctx context.Context, transport string, h HeldMessage) (uint64, error) {
+	return db.putHeld(ctx, transport, h, false)
+}
+
+// PutSending records a message on its way to a plugin that is up, as
+// PutHeld does, but lazily: logged without an fsync, so it outlives a
+// crash of the process (what loses a message read from the server and not
+// yet handed over), not a power cut. It is forgotten with DeleteHeld.
+func (db *DB) PutSending(ctx context.Context, transport string, h HeldMessage) (uint64, error) {
+	return db.putHeld(ctx, transport, h, true)
+}
+
+func (db *DB) putHeld(ctx context.Context, transport string, h HeldMessage, lazy bool) (uint64, error) {
 	if err := checkPart("transport", transport, false); err != nil {
 		return 0, err
 	}
@@ -81,20 +93,12 @@ func (db *DB) PutHeld(ctx context.Context, transport string, h HeldMessage) (uin
 	}
 	val := encodeHeld(h)
 	var seq uint64
-	err := db.submit(ctx, func(tx *bbolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bHeld)
-		if err == nil {
-			b, err = b.CreateBucketIfNotExists([]byte(transport))
-		}
-		if err == nil {
-			seq, err = b.NextSequence()
-		}
-		if err == nil {
-			err = b.Put(u64(seq), val)
-		}
-		if err != nil {
+	err := db.submitHot(ctx, lazy, func(hb *hotBatch) error {
+		if _, err := hb.readTx(); err != nil {
 			return fmt.Errorf("store: put held message: %w", err)
 		}
+		seq = hb.nextHeldKey(transport)
+		hb.add(hotRec{kind: recHeld, transport: transport, key: seq, val: val})
 		return nil
 	})
 	return seq, err
@@ -104,6 +108,10 @@ func (db *DB) PutHeld(ctx context.Context, transport string, h HeldMessage) (uin
 // order they were held. An unreadable record is left out.
 func (db *DB) HeldMessages(transport string) ([]HeldMessage, error) {
 	if err := checkPart("transport", transport, false); err != nil {
+		return nil, err
+	}
+	// Records and removals may still be only in the log.
+	if err := db.Flush(context.Background()); err != nil {
 		return nil, err
 	}
 	var out []HeldMessage
@@ -126,21 +134,61 @@ func (db *DB) HeldMessages(transport string) ([]HeldMessage, error) {
 	return out, err
 }
 
-// DeleteHeld forgets a held message: the plugin answered it.
+// DeleteHeld forgets a held message: the plugin answered it. Lazy: a
+// record that outlives a power cut is sent again under its txn, which the
+// plugin and the bridge recognise.
 func (db *DB) DeleteHeld(ctx context.Context, transport string, seq uint64) error {
 	if err := checkPart("transport", transport, false); err != nil {
 		return err
 	}
-	return db.submit(ctx, func(tx *bbolt.Tx) error {
-		b := heldBucket(tx, transport)
+	return db.submitHot(ctx, true, func(hb *hotBatch) error {
+		hb.add(hotRec{kind: recHeldDel, transport: transport, key: seq})
+		return nil
+	})
+}
+
+// nextHeldKey hands out the transport's next held-message key, going on
+// from bbolt's bucket sequence the first time. The read transaction must
+// be open.
+func (h *hotBatch) nextHeldKey(transport string) uint64 {
+	k, ok := h.db.heldSeq[transport]
+	if !ok {
+		if b := heldBucket(h.tx, transport); b != nil {
+			k = b.Sequence()
+		}
+	}
+	k++
+	h.db.heldSeq[transport] = k
+	return k
+}
+
+// applyHeld writes a held-message record or removal into bbolt (the
+// checkpoint of recHeld and recHeldDel).
+func (r *hotRec) applyHeld(tx *bbolt.Tx) error {
+	if r.kind == recHeldDel {
+		b := heldBucket(tx, r.transport)
 		if b == nil {
 			return nil
 		}
-		if err := b.Delete(u64(seq)); err != nil {
+		if err := b.Delete(u64(r.key)); err != nil {
 			return fmt.Errorf("store: delete held message: %w", err)
 		}
 		return nil
-	})
+	}
+	b, err := tx.CreateBucketIfNotExists(bHeld)
+	if err == nil {
+		b, err = b.CreateBucketIfNotExists([]byte(r.transport))
+	}
+	if err == nil && r.key > b.Sequence() {
+		err = b.SetSequence(r.key)
+	}
+	if err == nil {
+		err = b.Put(u64(r.key), r.val)
+	}
+	if err != nil {
+		return fmt.Errorf("store: put held message: %w", err)
+	}
+	return nil
 }
 
 func heldBucket(tx *bbolt.Tx, transport string) *bbolt.Bucket {

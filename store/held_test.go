@@ -1,9 +1,11 @@
 package store
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 )
 
 // Held messages survive a reopen, in the order they were held, with all
@@ -92,4 +94,64 @@ func TestHeldMessageOlderRecord(t *testing.T) {
 	if _, err := decodeHeld(1, rec[:len(rec)-3]); err == nil {
 		t.Fatal("a truncated stanza read without an error")
 	}
+}
+
+// TestSendingOutlivesCrash: records of messages on their way to a plugin
+// that is up are lazy, yet a crash of the process (the files as they
+// are, never closed) keeps them, and their removals, in the order they
+// were made among held ones: they share one sequence.
+func TestSendingOutlivesCrash(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.db")
+	db := openAt(t, path, Options{CheckpointRecords: 1 << 20, CheckpointInterval: time.Hour})
+	put := func(body string, sending bool) uint64 {
+		t.Helper()
+		h := HeldMessage{LoginID: "A", ChatID: "c", Txn: "o-" + body, Body: body, Command: []byte("cmd-" + body)}
+		var seq uint64
+		var err error
+		if sending {
+			seq, err = db.PutSending(bg, "wa", h)
+		} else {
+			seq, err = db.PutHeld(bg, "wa", h)
+		}
+		must(t, err)
+		return seq
+	}
+	put("one", true)
+	two := put("two", true)
+	put("three", false)
+	put("four", true)
+	must(t, db.DeleteHeld(bg, "wa", two))
+
+	// The crash: the store's files as they are now, opened elsewhere.
+	crashed := filepath.Join(dir, "crashed.db")
+	copyFile(t, path, crashed)
+	gens, err := listWAL(path)
+	must(t, err)
+	for _, g := range gens {
+		copyFile(t, walPath(path, g), walPath(crashed, g))
+	}
+	db2 := openAt(t, crashed, Options{})
+	hs, err := db2.HeldMessages("wa")
+	must(t, err)
+	var bodies []string
+	for _, h := range hs {
+		bodies = append(bodies, h.Body)
+	}
+	if !slices.Equal(bodies, []string{"one", "three", "four"}) {
+		t.Fatalf("after a crash the store holds %v, want [one three four]", bodies)
+	}
+	// Keys go on after the crash's: a new record sorts last.
+	seq, err := db2.PutSending(bg, "wa", HeldMessage{LoginID: "A", Body: "five"})
+	must(t, err)
+	if seq <= hs[2].Seq {
+		t.Fatalf("a record after the crash got key %d, not after %d", seq, hs[2].Seq)
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	must(t, err)
+	must(t, os.WriteFile(to, b, 0o600))
 }

@@ -208,6 +208,8 @@ func (r *hotRec) apply(c *loginCache, now time.Time) error {
 			return fmt.Errorf("store: put outbox entry: %w", err)
 		}
 		return nil
+	case recHeld, recHeldDel:
+		return r.applyHeld(tx)
 	case recOutDel:
 		ob := tx.Bucket(bOutbox).Bucket([]byte(r.transport))
 		if ob == nil {
@@ -251,8 +253,9 @@ func (r *hotRec) compare(o *hotRec) int {
 	case recRef:
 		return cmp.Or(strings.Compare(r.ref.Transport, o.ref.Transport), strings.Compare(r.ref.LoginID, o.ref.LoginID),
 			strings.Compare(r.ref.ChatID, o.ref.ChatID), strings.Compare(r.ref.RemoteID, o.ref.RemoteID))
-	case recOutbox, recOutDel:
-		// Puts and removals of one key must keep their order: one kind.
+	case recOutbox, recOutDel, recHeld, recHeldDel:
+		// Keys are never used twice: a key's removal follows its put,
+		// and the kinds sort puts first.
 		return 0
 	case recArchive:
 		return cmp.Or(strings.Compare(r.transport, o.transport), strings.Compare(r.login, o.login),

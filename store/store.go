@@ -155,6 +155,7 @@ type DB struct {
 	// transport, the checkpoint in flight and the first log error.
 	nextGen    uint64
 	obSeq      map[string]uint64
+	heldSeq    map[string]uint64 // held.go's keys, as obSeq
 	ckRunning  bool
 	ckDone     chan error
 	ckRetry    time.Time
@@ -264,6 +265,7 @@ func OpenOptions(path string, o Options) (*DB, error) {
 		ops:        make(chan *op, o.MaxBatch),
 		stopped:    make(chan struct{}),
 		obSeq:      map[string]uint64{},
+		heldSeq:    map[string]uint64{},
 		ckDone:     make(chan error, 1),
 		ckRecords:  o.CheckpointRecords,
 		ckInterval: o.CheckpointInterval,

@@ -54,8 +54,12 @@ const (
 	recGroup byte = 7
 	// recArchive is a message appended to a room archive (archive.go).
 	recArchive byte = 8
+	// recHeld and recHeldDel put and remove a user's message recorded
+	// until its plugin answered it (held.go).
+	recHeld    byte = 9
+	recHeldDel byte = 10
 
-	recMaxKind = recArchive
+	recMaxKind = recHeldDel
 )
 
 // errNewerKind marks a whole record of a kind this version does not know.
@@ -69,8 +73,8 @@ type hotRec struct {
 	remote                 string // txn: remote message ID
 	at                     time.Time
 	ref                    MessageRef      // recRef
-	key                    uint64          // outbox key
-	val                    []byte          // outbox value
+	key                    uint64          // outbox or held-message key
+	val                    []byte          // outbox or held-message value
 	cur                    *BackfillCursor // recCursor; never changed once made
 	ar                     *archRec        // recArchive: login is the user JID, chat the room
 	// hk holds the index keys once computed (see keys), so the batch's
@@ -101,7 +105,7 @@ func (r *hotRec) encode(e *enc) {
 		e.str(r.id)
 		e.str(r.remote)
 		e.time(r.at)
-	case recOutbox, recOutDel:
+	case recOutbox, recOutDel, recHeld, recHeldDel:
 		e.str(r.transport)
 		e.uvarint(r.key)
 		e.bytes(r.val)
@@ -205,7 +209,7 @@ func decodeHotRec(p []byte) (hotRec, error) {
 		r.id = d.str()
 		r.remote = d.str()
 		r.at = d.time()
-	case recOutbox, recOutDel:
+	case recOutbox, recOutDel, recHeld, recHeldDel:
 		r.transport = d.str()
 		r.key = d.uvarint()
 		r.val = d.bytes()
@@ -259,7 +263,7 @@ func (r *hotRec) check() error {
 			return err
 		}
 		return checkPart("dedup ID", r.id, false)
-	case recOutbox, recOutDel:
+	case recOutbox, recOutDel, recHeld, recHeldDel:
 		return checkPart("transport", r.transport, false)
 	case recCursor:
 		return checkCursorKey(r.transport, r.login, r.chat)
