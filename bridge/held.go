@@ -22,15 +22,18 @@ import (
 // plugin is ready; its txn (the origin-id) makes that safe, the plugin
 // answering a txn it knows without acting twice.
 
-// heldRecord is a message's record in the store while it is held.
+// heldRecord is a message's record in the store while it is held or on
+// its way to the plugin.
 type heldRecord struct {
 	t   *transport
 	h   store.HeldMessage
 	seq atomic.Uint64 // 0: not recorded
+	// put waits for a lazy record's write (sending); nil if none.
+	put func() (uint64, error)
 }
 
-// newHeldRecord is what to record of a new message if it is held: one
-// to a contact, or to a room (m.sent set: its result is reflected).
+// newHeldRecord is what to record of a new message: one to a contact, or
+// to a room (m.sent set: its result is reflected).
 func (s *session) newHeldRecord(st *wire.Stanza, chatID, txn string, m userMessage) *heldRecord {
 	var w wire.Writer
 	w.Element(&st.Element)
@@ -39,22 +42,47 @@ func (s *session) newHeldRecord(st *wire.Stanza, chatID, txn string, m userMessa
 		Room: m.sent != nil, Stanza: w.Bytes()}}
 }
 
-// hold records the message: the plugin is not ready and it waits. Once
-// is enough: a command sent again after the plugin died holds again, and
-// one recorded as sending (below) is recorded.
-func (r *heldRecord) hold(ctx context.Context, cmd *pb.Command) {
-	r.record(ctx, cmd, false)
-}
-
-// sending records the message before it goes to a plugin that is up,
-// lazily (store.PutSending): a crash of the gateway between reading it
-// and the plugin having it would lose it otherwise, the server having
-// handed it over.
+// sending records the message as it goes to the plugin, lazily and
+// without waiting (store.PutSending): a crash of the gateway between
+// reading it and the plugin having it would lose it otherwise, the
+// server having handed it over. Not waiting, the message is lost only if
+// the gateway dies before both the record and the plugin have it.
 func (r *heldRecord) sending(ctx context.Context, cmd *pb.Command) {
-	r.record(ctx, cmd, true)
+	h := r.h
+	var err error
+	if h.Command, err = proto.Marshal(cmd); err != nil {
+		r.t.log.Warn("a message to the plugin is not recorded; a crash now loses it", "err", err)
+		return
+	}
+	r.put = r.t.db.PutSending(context.WithoutCancel(ctx), r.t.name, h)
+	if r.t.log.Enabled(ctx, slog.LevelDebug) { // one a message: nothing more unless shown
+		go func() {
+			if _, err := r.put(); err == nil {
+				r.t.log.Debug("message on its way to the plugin recorded", "login", h.LoginID, "txn", h.Txn)
+			}
+		}()
+	}
 }
 
-func (r *heldRecord) record(ctx context.Context, cmd *pb.Command, lazy bool) {
+// written waits for a lazy record's write, once.
+func (r *heldRecord) written() {
+	if r.put == nil {
+		return
+	}
+	seq, err := r.put()
+	if err != nil {
+		r.t.log.Warn("a message to the plugin is not recorded; a crash now loses it", "err", err)
+		return
+	}
+	r.seq.CompareAndSwap(0, seq)
+}
+
+// hold records the message, durably: the plugin is not ready and it
+// waits. Once is enough: a command sent again after the plugin died
+// holds again, and one recorded as sending is recorded (a power cut may
+// take that record, as it may the message map's).
+func (r *heldRecord) hold(ctx context.Context, cmd *pb.Command) {
+	r.written()
 	if r.seq.Load() != 0 {
 		return
 	}
@@ -62,22 +90,18 @@ func (r *heldRecord) record(ctx context.Context, cmd *pb.Command, lazy bool) {
 	var err error
 	if h.Command, err = proto.Marshal(cmd); err == nil {
 		var seq uint64
-		if seq, err = r.t.putHeld(ctx, h, lazy); err == nil {
+		if seq, err = r.t.db.PutHeld(context.WithoutCancel(ctx), r.t.name, h); err == nil {
 			r.seq.Store(seq)
-			switch {
-			case !lazy:
-				r.t.log.Debug("message held for the plugin", "login", h.LoginID, "txn", h.Txn)
-			case r.t.log.Enabled(ctx, slog.LevelDebug): // one a message: no arguments built unless shown
-				r.t.log.Debug("message on its way to the plugin recorded", "login", h.LoginID, "txn", h.Txn)
-			}
+			r.t.log.Debug("message held for the plugin", "login", h.LoginID, "txn", h.Txn)
 			return
 		}
 	}
-	r.t.log.Warn("a message to the plugin is not recorded; a crash now loses it", "err", err)
+	r.t.log.Warn("a held message is not recorded; a crash now loses it", "err", err)
 }
 
 // done forgets the record: the plugin answered.
 func (r *heldRecord) done(ctx context.Context) {
+	r.written()
 	if seq := r.seq.Load(); seq != 0 {
 		r.t.deleteHeld(ctx, seq)
 	}

@@ -22,6 +22,12 @@ func TestReplayGate(t *testing.T) {
 		h.Seq = seq
 		hs = append(hs, h)
 	}
+	// An earlier process's: the store opened again.
+	must(t, tr.db.Close())
+	db, err := store.Open(tr.db.Path())
+	must(t, err)
+	t.Cleanup(func() { db.Close() })
+	tr.db = db
 	passed := func(chat string, c context.Context) <-chan struct{} {
 		ch := make(chan struct{})
 		go func() {

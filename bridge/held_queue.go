@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"context"
-	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -30,12 +29,6 @@ type heldQueue struct {
 	chats   map[chatAddr]*queueWatch
 	recs    map[*wire.Stanza]*queuedRec // recorded, not yet handled
 	nrecs   atomic.Int32                // len(recs): a handled stanza skips the lock at 0
-	// mine are the records this process wrote: its start's replay
-	// leaves them to their live handling. A write holds putMu (shared)
-	// until its record is in mine; the replay reads the records under
-	// it, so that it never sees one of them not yet in mine.
-	mine  map[uint64]bool
-	putMu sync.RWMutex
 }
 
 // queueWatch is one held chat's recording.
@@ -54,50 +47,10 @@ type queuedRec struct {
 
 func inboundAddr(st *wire.Stanza) chatAddr { return chatAddr{bareOf(st.From()), bareOf(st.To())} }
 
-// putHeld writes a record of this process's; a lazy one for a message
-// on its way to a plugin that is up (store.PutSending).
-func (t *transport) putHeld(ctx context.Context, h store.HeldMessage, lazy bool) (uint64, error) {
-	t.heldQ.putMu.RLock()
-	defer t.heldQ.putMu.RUnlock()
-	put := t.db.PutHeld
-	if lazy {
-		put = t.db.PutSending
-	}
-	seq, err := put(context.WithoutCancel(ctx), t.name, h)
-	if err == nil {
-		t.heldQ.own(seq)
-	}
-	return seq, err
-}
-
-// earlierHeld reads the records of earlier processes, in order.
+// earlierHeld reads the records of earlier processes, in order: this
+// one's are left to their live handling.
 func (t *transport) earlierHeld() ([]store.HeldMessage, error) {
-	t.heldQ.putMu.Lock()
-	defer t.heldQ.putMu.Unlock()
-	hs, err := t.db.HeldMessages(t.name)
-	return slices.DeleteFunc(hs, func(h store.HeldMessage) bool { return t.heldQ.isMine(h.Seq) }), err
-}
-
-// own notes a record this process wrote; disown forgets it.
-func (q *heldQueue) own(seq uint64) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.mine == nil {
-		q.mine = map[uint64]bool{}
-	}
-	q.mine[seq] = true
-}
-
-func (q *heldQueue) disown(seq uint64) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	delete(q.mine, seq)
-}
-
-func (q *heldQueue) isMine(seq uint64) bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.mine[seq]
+	return t.db.HeldBefore(t.name)
 }
 
 // replayKey marks the context of a replay (held.go): it runs beside the
@@ -238,7 +191,7 @@ func (t *transport) recordQueue(ctx context.Context, addr chatAddr, w *queueWatc
 // writeQueued writes one stanza's record and closes its written.
 func (t *transport) writeQueued(ctx context.Context, st *wire.Stanza, h store.HeldMessage, r *queuedRec) {
 	defer close(r.written)
-	seq, err := t.putHeld(ctx, h, false)
+	seq, err := t.db.PutHeld(context.WithoutCancel(ctx), t.name, h)
 	if err != nil {
 		t.log.Warn("a message waiting behind a held one is not recorded; a crash now loses it", "err", err)
 		return
@@ -352,7 +305,6 @@ func (t *transport) deleteHeld(ctx context.Context, seq uint64) {
 	if err := t.db.DeleteHeld(context.WithoutCancel(ctx), t.name, seq); err != nil {
 		t.log.Warn("held message record not removed", "err", err)
 	}
-	t.heldQ.disown(seq)
 }
 
 // chatWait watches a chat while its worker waits in a message's send

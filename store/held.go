@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
+	"sync"
 
 	"go.etcd.io/bbolt"
 )
@@ -73,40 +75,74 @@ func decodeHeld(seq uint64, v []byte) (HeldMessage, error) {
 // sequence number. The write is durable when it returns (logged with an
 // fsync): the message may wait long, for a plugin that restarts.
 func (db *DB) PutHeld(ctx context.Context, transport string, h HeldMessage) (uint64, error) {
-	return db.putHeld(ctx, transport, h, false)
+	o, err := db.heldOp(ctx, transport, h, false)
+	if err != nil {
+		return 0, err
+	}
+	return o.wait()
 }
 
 // PutSending records a message on its way to a plugin that is up, as
 // PutHeld does, but lazily: logged without an fsync, so it outlives a
 // crash of the process (what loses a message read from the server and not
-// yet handed over), not a power cut. It is forgotten with DeleteHeld.
-func (db *DB) PutSending(ctx context.Context, transport string, h HeldMessage) (uint64, error) {
-	return db.putHeld(ctx, transport, h, true)
+// yet handed over), not a power cut. It is queued in call order (so keys
+// follow it) and does not wait: the message goes on while it is written.
+// wait returns its key once written. It is forgotten with DeleteHeld.
+func (db *DB) PutSending(ctx context.Context, transport string, h HeldMessage) (wait func() (uint64, error)) {
+	o, err := db.heldOp(ctx, transport, h, true)
+	if err != nil {
+		return func() (uint64, error) { return 0, err }
+	}
+	return o.wait
 }
 
-func (db *DB) putHeld(ctx context.Context, transport string, h HeldMessage, lazy bool) (uint64, error) {
-	if err := checkPart("transport", transport, false); err != nil {
+// heldPut is a queued held-message write; wait may be called more than
+// once.
+type heldPut struct {
+	done func() error
+	seq  uint64 // set by the writer before done returns
+}
+
+func (p *heldPut) wait() (uint64, error) {
+	if err := p.done(); err != nil {
 		return 0, err
+	}
+	return p.seq, nil
+}
+
+func (db *DB) heldOp(ctx context.Context, transport string, h HeldMessage, lazy bool) (*heldPut, error) {
+	if err := checkPart("transport", transport, false); err != nil {
+		return nil, err
 	}
 	if err := checkPart("login ID", h.LoginID, false); err != nil {
-		return 0, err
+		return nil, err
 	}
 	val := encodeHeld(h)
-	var seq uint64
-	err := db.submitHot(ctx, lazy, func(hb *hotBatch) error {
+	p := &heldPut{}
+	p.done = sync.OnceValue(db.enqueueAsync(ctx, &op{ctx: ctx, lazy: lazy, done: make(chan error, 1), hot: func(hb *hotBatch) error {
 		if _, err := hb.readTx(); err != nil {
 			return fmt.Errorf("store: put held message: %w", err)
 		}
-		seq = hb.nextHeldKey(transport)
-		hb.add(hotRec{kind: recHeld, transport: transport, key: seq, val: val})
+		p.seq = hb.nextHeldKey(transport)
+		hb.add(hotRec{kind: recHeld, transport: transport, key: p.seq, val: val})
 		return nil
-	})
-	return seq, err
+	}}))
+	return p, nil
 }
 
 // HeldMessages lists the messages held for transport's plugin, in the
 // order they were held. An unreadable record is left out.
 func (db *DB) HeldMessages(transport string) ([]HeldMessage, error) {
+	return db.heldMessages(transport, false)
+}
+
+// HeldBefore lists, as HeldMessages, only the messages recorded before
+// this store was opened: those an earlier process left.
+func (db *DB) HeldBefore(transport string) ([]HeldMessage, error) {
+	return db.heldMessages(transport, true)
+}
+
+func (db *DB) heldMessages(transport string, before bool) ([]HeldMessage, error) {
 	if err := checkPart("transport", transport, false); err != nil {
 		return nil, err
 	}
@@ -131,6 +167,17 @@ func (db *DB) HeldMessages(transport string) ([]HeldMessage, error) {
 			return nil
 		})
 	})
+	if before {
+		// Keys only grow: this open's are past every earlier one. Read
+		// after the records: the writer notes the first key before its
+		// record can reach bbolt.
+		db.heldMu.Lock()
+		first := db.heldFirst[transport]
+		db.heldMu.Unlock()
+		if first != 0 {
+			out = slices.DeleteFunc(out, func(h HeldMessage) bool { return h.Seq >= first })
+		}
+	}
 	return out, err
 }
 
@@ -158,6 +205,11 @@ func (h *hotBatch) nextHeldKey(transport string) uint64 {
 		}
 	}
 	k++
+	if !ok {
+		h.db.heldMu.Lock()
+		h.db.heldFirst[transport] = k
+		h.db.heldMu.Unlock()
+	}
 	h.db.heldSeq[transport] = k
 	return k
 }

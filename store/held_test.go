@@ -110,7 +110,7 @@ func TestSendingOutlivesCrash(t *testing.T) {
 		var seq uint64
 		var err error
 		if sending {
-			seq, err = db.PutSending(bg, "wa", h)
+			seq, err = db.PutSending(bg, "wa", h)()
 		} else {
 			seq, err = db.PutHeld(bg, "wa", h)
 		}
@@ -141,11 +141,23 @@ func TestSendingOutlivesCrash(t *testing.T) {
 	if !slices.Equal(bodies, []string{"one", "three", "four"}) {
 		t.Fatalf("after a crash the store holds %v, want [one three four]", bodies)
 	}
-	// Keys go on after the crash's: a new record sorts last.
-	seq, err := db2.PutSending(bg, "wa", HeldMessage{LoginID: "A", Body: "five"})
+	// Keys go on after the crash's: a new record sorts last, and is not
+	// one an earlier process left.
+	wait := db2.PutSending(bg, "wa", HeldMessage{LoginID: "A", Body: "five"})
+	seq, err := wait()
 	must(t, err)
+	if again, err := wait(); again != seq || err != nil {
+		t.Fatalf("waiting again: %d, %v; want %d", again, err, seq)
+	}
 	if seq <= hs[2].Seq {
 		t.Fatalf("a record after the crash got key %d, not after %d", seq, hs[2].Seq)
+	}
+	all, err := db2.HeldMessages("wa")
+	must(t, err)
+	before, err := db2.HeldBefore("wa")
+	must(t, err)
+	if len(all) != 4 || len(before) != 3 || before[2].Body != "four" {
+		t.Fatalf("after a new record: %d in all, %d of earlier opens (%v)", len(all), len(before), before)
 	}
 }
 

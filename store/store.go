@@ -151,6 +151,10 @@ type DB struct {
 	// reuses its room (allocating maps for 4,096 records every second
 	// was 4 % of the gateway's allocations).
 	spare *hotGen
+	// heldFirst is, per transport, the first held-message key this open
+	// handed out (held.go: HeldBefore), set by the writer.
+	heldMu    sync.Mutex
+	heldFirst map[string]uint64
 	// Writer-only: the next log generation, outbox keys handed out per
 	// transport, the checkpoint in flight and the first log error.
 	nextGen    uint64
@@ -266,6 +270,7 @@ func OpenOptions(path string, o Options) (*DB, error) {
 		stopped:    make(chan struct{}),
 		obSeq:      map[string]uint64{},
 		heldSeq:    map[string]uint64{},
+		heldFirst:  map[string]uint64{},
 		ckDone:     make(chan error, 1),
 		ckRecords:  o.CheckpointRecords,
 		ckInterval: o.CheckpointInterval,
@@ -528,21 +533,33 @@ func (db *DB) Flush(ctx context.Context) error {
 }
 
 func (db *DB) enqueue(ctx context.Context, o *op) error {
+	return db.enqueueAsync(ctx, o)()
+}
+
+// enqueueAsync queues o for the writer, in call order, and returns the
+// wait for its result.
+func (db *DB) enqueueAsync(ctx context.Context, o *op) (wait func() error) {
+	fail := func(err error) func() error { return func() error { return err } }
 	if err := ctx.Err(); err != nil {
-		return err
+		return fail(err)
 	}
 	db.mu.RLock()
 	if db.closed {
 		db.mu.RUnlock()
-		return ErrClosed
+		return fail(ErrClosed)
 	}
 	select {
 	case db.ops <- o:
 	case <-ctx.Done():
 		db.mu.RUnlock()
-		return ctx.Err()
+		return fail(ctx.Err())
 	}
 	db.mu.RUnlock()
+	return func() error { return o.await(ctx) }
+}
+
+// await waits for o's result, or for ctx.
+func (o *op) await(ctx context.Context) error {
 	select {
 	case err := <-o.done:
 		return err
