@@ -23,10 +23,11 @@ import (
 // messages.getPollResults would need the poll's chat and message, which
 // are what is missing.
 
-// pollsMax bounds the polls remembered: past it, the one seen longest ago
-// is forgotten (its updates are then dropped, as after a restart). A poll
-// is its question and at most a dozen short answers, so the cache stays
-// well under a few megabytes.
+// pollsMax bounds the polls remembered: past it, the one first seen
+// longest ago is forgotten (its updates are then dropped, as after a
+// restart). A poll is its question and at most a dozen short answers
+// (about 2 KB), a message its chat, sender and caption (none, as a rule):
+// a few megabytes at most.
 const pollsMax = 1024
 
 // pollMsgsMax bounds the messages remembered per poll: a forwarded poll
@@ -45,6 +46,9 @@ type pollCache struct {
 type pollEntry struct {
 	media tg.MessageMediaPoll
 	msgs  []pollMsg
+	// told is the poll's text the last corrections gave: an update that
+	// changes nothing shown (the recent voters, say) makes none.
+	told string
 }
 
 // pollMsg is a message that carries a poll: what its correction needs.
@@ -74,7 +78,7 @@ func (c *pollCache) remember(md *tg.MessageMediaPoll, pm pollMsg) {
 			c.order = c.order[1:]
 		}
 	}
-	e.media = *md
+	e.media, e.told = *md, ""
 	e.msgs = slices.DeleteFunc(e.msgs, func(o pollMsg) bool { return o.chat == pm.chat && o.id == pm.id })
 	e.msgs = append(e.msgs, pm)
 	if len(e.msgs) > pollMsgsMax {
@@ -82,14 +86,15 @@ func (c *pollCache) remember(md *tg.MessageMediaPoll, pm pollMsg) {
 	}
 }
 
-// update applies a poll's update and returns the poll now and its
-// messages; ok is false for a poll not remembered.
-func (c *pollCache) update(u *tg.UpdateMessagePoll) (md tg.MessageMediaPoll, msgs []pollMsg, ok bool) {
+// update applies a poll's update and returns the poll's text now, with
+// its counts, and its messages: none when the text is as last told. ok is
+// false for a poll not remembered.
+func (c *pollCache) update(u *tg.UpdateMessagePoll) (text string, msgs []pollMsg, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.m[u.PollID]
 	if e == nil {
-		return md, nil, false
+		return "", nil, false
 	}
 	if p, ok := u.GetPoll(); ok {
 		e.media.Poll = p // the poll itself changed: closed
@@ -100,14 +105,22 @@ func (c *pollCache) update(u *tg.UpdateMessagePoll) (md tg.MessageMediaPoll, msg
 		r.Results = e.media.Results.Results
 	}
 	e.media.Results = r
-	return e.media, slices.Clone(e.msgs), true
+	p := poll(&e.media)
+	p.Live = true
+	text = mediatext.PollText(p, inApp)
+	if text == e.told {
+		return text, nil, true
+	}
+	e.told = text
+	return text, slices.Clone(e.msgs), true
 }
 
 // pollEvents are the corrections a poll's update makes: each message
 // that carried the poll, its text the poll as it stands. A poll not seen
-// since the start is dropped.
+// since the start is dropped, and so is an update that changes nothing
+// the text shows.
 func (s *Session) pollEvents(u *tg.UpdateMessagePoll) []*pb.Event {
-	md, msgs, ok := s.polls.update(u)
+	pollText, msgs, ok := s.polls.update(u)
 	if !ok {
 		s.n.log().Debug("telegram: an update of a poll not seen since the start; dropped", "login", s.login.LoginID, "poll", u.PollID)
 		return nil
@@ -115,9 +128,7 @@ func (s *Session) pollEvents(u *tg.UpdateMessagePoll) []*pb.Event {
 	at := time.Now().Unix()
 	var evs []*pb.Event
 	for _, pm := range msgs {
-		p := poll(&md)
-		p.Live = true
-		text, spans := mediatext.WithCaption(mediatext.PollText(p, inApp), pm.caption, spansOf(pm.caption, pm.ents))
+		text, spans := mediatext.WithCaption(pollText, pm.caption, spansOf(pm.caption, pm.ents))
 		// No event ID: a poll's update says a state again, and a second
 		// copy changes nothing, while two states may read the same.
 		evs = append(evs, s.editEvent(pm.chat, pm.sender, pm.id, at, "", text, spans))

@@ -29,7 +29,7 @@ func isCorrection(chat, target, text string) func(*pb.Event) bool {
 // correction of that message with the counts as they stand, from the
 // poll's sender; its closing says "(closed)"; the same in a group. An
 // update of a poll the session never saw makes nothing, and the session
-// goes on.
+// goes on; nor does one that changes nothing the text shows.
 func TestPollUpdatesLive(t *testing.T) {
 	srv := newFake(t)
 	_, h, _, _ := connectAlice(t, srv)
@@ -68,17 +68,20 @@ func TestPollUpdatesLive(t *testing.T) {
 		t.Errorf("group correction %v, want carol's in the group", ev)
 	}
 
-	// A poll never seen: nothing, and the session goes on.
+	// A poll never seen: nothing, and the session goes on. Nor does an
+	// update that changes nothing shown (the closed poll's same counts).
 	from = h.count()
 	srv.PushPollUpdate(alice.ID, &tg.UpdateMessagePoll{PollID: 999, Results: tg.PollResults{TotalVoters: 1,
 		Results: []tg.PollAnswerVoters{{Option: []byte{0}, Voters: 1}}}})
+	srv.PushPollUpdate(alice.ID, &tg.UpdateMessagePoll{PollID: 41, Results: tg.PollResults{TotalVoters: 1,
+		Results: []tg.PollAnswerVoters{{Option: []byte{0}}, {Option: []byte{1}, Voters: 1}}}})
 	srv.Send(bob.ID, toAlice, "after the unknown poll")
 	h.wait(t, from, "the message after", isMessage("1002", "after the unknown poll"))
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, ev := range h.events[from:] {
 		if ev.GetEdit() != nil {
-			t.Errorf("an unknown poll's update made %v", ev)
+			t.Errorf("an unknown poll's update, or one that changes nothing, made %v", ev)
 		}
 	}
 }
