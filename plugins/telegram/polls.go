@@ -101,7 +101,7 @@ func (c *pollCache) update(u *tg.UpdateMessagePoll) (text string, msgs []pollMsg
 	}
 	r := u.Results
 	if !r.Flags.Has(1) && r.Results == nil {
-		// No counts (only the total, or a min update): the last ones stand.
+		// No counts given (the total alone): the last ones stand.
 		r.Results = e.media.Results.Results
 	}
 	e.media.Results = r
