@@ -206,10 +206,14 @@ type Poll struct {
 	Quiz, Multiple bool
 	// Closed: no more votes; the options' counts are the results.
 	Closed bool
+	// Live: the transport corrects the message as the votes change, so
+	// an open poll's counts are current and shown too. Otherwise only a
+	// closed poll's are: counts sent once would go stale.
+	Live bool
 }
 
-// Option is one answer of a poll; Votes counts only once the poll is
-// closed and Counted says the network gave the results.
+// Option is one answer of a poll; Votes counts once the poll is closed
+// (or Live) and Counted says the network gave the results.
 type Option struct {
 	Text    string
 	Votes   int
@@ -219,7 +223,8 @@ type Option struct {
 }
 
 // PollText is a poll as text: its question, what kind it is, its options
-// (with the results once closed), and where to vote ("in Telegram").
+// (with the results once closed, or as they stand when Live), and where
+// to vote ("in Telegram").
 func PollText(p Poll, where string) string {
 	var b strings.Builder
 	b.WriteString("Poll: " + p.Question)
@@ -231,7 +236,7 @@ func PollText(p Poll, where string) string {
 	}
 	for _, o := range p.Options {
 		b.WriteString("\n- " + o.Text)
-		if p.Closed && o.Counted {
+		if (p.Closed || p.Live) && o.Counted {
 			b.WriteString(": " + strconv.Itoa(o.Votes) + " vote")
 			if o.Votes != 1 {
 				b.WriteString("s")

@@ -37,6 +37,9 @@ func TestTexts(t *testing.T) {
 			"Poll: Which days? (several answers allowed)\n- Mon\n- Tue\n(vote in Telegram)"},
 		{"open poll: no counts yet", PollText(Poll{Question: "Lunch?", Options: []Option{{Text: "Pizza", Votes: 2, Counted: true}}}, "in Telegram"),
 			"Poll: Lunch?\n- Pizza\n(vote in Telegram)"},
+		{"open poll kept current: its counts so far", PollText(Poll{Question: "Lunch?", Live: true, Options: []Option{
+			{Text: "Pizza", Votes: 2, Counted: true}, {Text: "Sushi", Votes: 1, Counted: true}, {Text: "Salad"}}}, "in Telegram"),
+			"Poll: Lunch?\n- Pizza: 2 votes\n- Sushi: 1 vote\n- Salad\n(vote in Telegram)"},
 		{"closed quiz with its results", PollText(Poll{Question: "2+2?", Quiz: true, Closed: true, Options: []Option{
 			{Text: "3", Votes: 1, Counted: true}, {Text: "4", Votes: 5, Counted: true, Correct: true}, {Text: "5", Counted: true}}}, "in Telegram"),
 			"Poll: 2+2? (quiz)\n- 3: 1 vote\n- 4: 5 votes ✓\n- 5: 0 votes\n(closed)"},

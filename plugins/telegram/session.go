@@ -54,6 +54,7 @@ type Session struct {
 	react   reactionCache
 	uploads uploads
 	topics  topicCache
+	polls   pollCache // polls.go
 }
 
 func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {

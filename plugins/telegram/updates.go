@@ -62,6 +62,8 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 		return s.editEvents(u.Message)
 	case *tg.UpdateEditChannelMessage:
 		return s.editEvents(u.Message)
+	case *tg.UpdateMessagePoll:
+		return s.pollEvents(u) // polls.go
 	case *tg.UpdateDeleteMessages:
 		var evs []*pb.Event
 		for _, id := range u.Messages {
@@ -224,7 +226,9 @@ func (s *Session) messageEvent(m *tg.Message) *pb.Event {
 			a.Caption = me.Text
 		}
 	}
-	return &pb.Event{ChatId: chat, ChatType: s.peers.chatType(chat), Sender: s.sender(m),
+	snd := s.sender(m)
+	s.rememberPoll(chat, m, snd)
+	return &pb.Event{ChatId: chat, ChatType: s.peers.chatType(chat), Sender: snd,
 		TimestampUnixMicro: int64(m.Date) * 1e6, EventId: strconv.Itoa(m.ID),
 		Payload: &pb.Event_Message{Message: me}}
 }
@@ -238,6 +242,8 @@ func (s *Session) editEvents(mc tg.MessageClass) []*pb.Event {
 	if m.Out && s.sent.take(chat, -m.ID) {
 		return nil // the gateway's own correction
 	}
+	snd := s.sender(m)
+	s.rememberPoll(chat, m, snd) // its results, if they changed
 	if m.EditDate == 0 {
 		// Not a new text: reactions or views changed. Reactions come
 		// as their own update.
@@ -245,10 +251,15 @@ func (s *Session) editEvents(mc tg.MessageClass) []*pb.Event {
 	}
 	// A live location's new position is an edit too: the text says it.
 	text, spans := messageText(m)
-	return []*pb.Event{{ChatId: chat, ChatType: s.peers.chatType(chat), Sender: s.sender(m),
-		TimestampUnixMicro: int64(m.EditDate) * 1e6,
-		EventId:            fmt.Sprintf("%d.e%d", m.ID, m.EditDate),
-		Payload:            &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: strconv.Itoa(m.ID), Text: text, Spans: spans}}}}
+	return []*pb.Event{s.editEvent(chat, snd, m.ID, int64(m.EditDate), fmt.Sprintf("%d.e%d", m.ID, m.EditDate), text, spans)}
+}
+
+// editEvent is a correction of message id of chat by snd at a time (unix
+// seconds): its text now.
+func (s *Session) editEvent(chat string, snd *pb.Sender, id int, at int64, eventID, text string, spans []*pb.Span) *pb.Event {
+	return &pb.Event{ChatId: chat, ChatType: s.peers.chatType(chat), Sender: snd,
+		TimestampUnixMicro: at * 1e6, EventId: eventID,
+		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: strconv.Itoa(id), Text: text, Spans: spans}}}
 }
 
 // serviceEvents are a group's joins and leaves.

@@ -39,15 +39,7 @@ func contentText(m *models.Message) string {
 		c := m.Contact
 		return mediatext.ContactText(mediatext.Contact{FirstName: c.FirstName, LastName: c.LastName, Phone: c.PhoneNumber, VCard: c.VCard})
 	case m.Poll != nil:
-		p := m.Poll
-		mp := mediatext.Poll{Question: p.Question, Quiz: p.Type == "quiz", Multiple: p.AllowsMultipleAnswers, Closed: p.IsClosed}
-		for _, o := range p.Options {
-			// The Bot API always counts the votes; which answer is a
-			// quiz's right one it says only to the quiz's sender, as
-			// an index that reads 0 when absent: not shown.
-			mp.Options = append(mp.Options, mediatext.Option{Text: o.Text, Votes: o.VoterCount, Counted: true})
-		}
-		return mediatext.PollText(mp, inApp)
+		return pollText(m.Poll, false)
 	case m.Dice != nil:
 		return mediatext.DiceText(m.Dice.Emoji, m.Dice.Value)
 	case m.Game != nil:
@@ -66,4 +58,17 @@ func contentText(m *models.Message) string {
 		return mediatext.UnshownText("A checklist", inApp)
 	}
 	return ""
+}
+
+// pollText is a poll as text; live when its later states correct it
+// (msgpolls.go), so that its counts so far are worth showing.
+func pollText(p *models.Poll, live bool) string {
+	mp := mediatext.Poll{Question: p.Question, Quiz: p.Type == "quiz", Multiple: p.AllowsMultipleAnswers, Closed: p.IsClosed, Live: live}
+	for _, o := range p.Options {
+		// The Bot API always counts the votes; which answer is a
+		// quiz's right one it says only to the quiz's sender, as an
+		// index that reads 0 when absent: not shown.
+		mp.Options = append(mp.Options, mediatext.Option{Text: o.Text, Votes: o.VoterCount, Counted: true})
+	}
+	return mediatext.PollText(mp, inApp)
 }

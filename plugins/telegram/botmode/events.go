@@ -26,6 +26,8 @@ func (s *Session) eventsOf(ctx context.Context, upd *models.Update) []*pb.Event 
 		return s.editEvents(ctx, upd.EditedChannelPost)
 	case upd.MessageReaction != nil:
 		return s.reactionEvents(ctx, upd.MessageReaction)
+	case upd.Poll != nil:
+		return s.pollEvents(upd.Poll) // msgpolls.go
 	case upd.MyChatMember != nil:
 		return s.myMemberEvents(ctx, upd.MyChatMember)
 	case upd.ChatMember != nil:
@@ -203,6 +205,9 @@ func (s *Session) messageEvents(ctx context.Context, m *models.Message) []*pb.Ev
 		msg.ReplyToId = strconv.Itoa(r.ID)
 	}
 	ev.Payload = &pb.Event_Message{Message: msg}
+	if m.Poll != nil {
+		s.polls.remember(m)
+	}
 	return append(evs, ev)
 }
 

@@ -28,9 +28,10 @@ import (
 const offsetFile = "offset"
 
 // allowedUpdates are the updates asked for. message_reaction and
-// chat_member come only where the bot is an admin.
+// chat_member come only where the bot is an admin; poll only for a poll
+// closed by hand (or one the bot sent).
 var allowedUpdates = []string{"message", "edited_message", "channel_post", "edited_channel_post",
-	"message_reaction", "my_chat_member", "chat_member"}
+	"message_reaction", "my_chat_member", "chat_member", "poll"}
 
 // position is where the update loop stands.
 //

@@ -97,6 +97,7 @@ type Session struct {
 	uploads map[string]upload  // UploadMedia's files, by upload ID
 
 	topicOfMsg *msgTopics // forum messages' topics, for their reactions
+	polls      msgPolls   // polls' messages, for their updates (msgpolls.go)
 }
 
 // NewSession makes the session of a bot login. It does not dial out:

@@ -87,12 +87,13 @@ type Server struct {
 	keys     map[[8]byte]*key
 	boxes    map[int64]*box
 	gid      int
-	links    map[int]map[int64]int      // message gid -> owner -> ID in their box
-	reacts   map[int]map[int64][]string // gid -> user -> emojis
-	files    map[int64]map[int][]byte   // upload file ID -> parts
-	media    map[int64][]byte           // photo/document ID -> bytes
-	tokens   map[string]*key            // QR token -> key showing it
-	requests map[string]int             // request name -> count
+	links    map[int]map[int64]int        // message gid -> owner -> ID in their box
+	reacts   map[int]map[int64][]string   // gid -> user -> emojis
+	votes    map[int64]map[int64][][]byte // poll ID -> user -> options (polls.go)
+	files    map[int64]map[int][]byte     // upload file ID -> parts
+	media    map[int64][]byte             // photo/document ID -> bytes
+	tokens   map[string]*key              // QR token -> key showing it
+	requests map[string]int               // request name -> count
 	typing   []Typing
 	online   map[int64]bool // as account.updateStatus said
 	outq     chan func()    // pushes, in order

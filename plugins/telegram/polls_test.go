@@ -1,0 +1,113 @@
+package telegram
+
+import (
+	"testing"
+
+	"github.com/gotd/td/tg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/telegram/tgfake"
+)
+
+// lunch is a poll of the tests, its ID id.
+func lunch(id int64) tgfake.MsgOpt {
+	return tgfake.WithMedia(&tg.MessageMediaPoll{Poll: tg.Poll{ID: id, Question: tg.TextWithEntities{Text: "Lunch?"},
+		Answers: []tg.PollAnswerClass{
+			&tg.PollAnswer{Text: tg.TextWithEntities{Text: "Pizza"}, Option: []byte{0}},
+			&tg.PollAnswer{Text: tg.TextWithEntities{Text: "Sushi"}, Option: []byte{1}}}}})
+}
+
+// isCorrection accepts the correction of message target in chat with
+// text.
+func isCorrection(chat, target, text string) func(*pb.Event) bool {
+	return func(ev *pb.Event) bool {
+		return ev.ChatId == chat && ev.GetEdit().GetTargetId() == target && ev.GetEdit().GetText() == text
+	}
+}
+
+// Against the fake Telegram: a poll arrives as its text; each vote is a
+// correction of that message with the counts as they stand, from the
+// poll's sender; its closing says "(closed)"; the same in a group. An
+// update of a poll the session never saw makes nothing, and the session
+// goes on; nor does one that changes nothing the text shows.
+func TestPollUpdatesLive(t *testing.T) {
+	srv := newFake(t)
+	_, h, _, _ := connectAlice(t, srv)
+	toAlice := &tg.PeerUser{UserID: alice.ID}
+	from := h.count()
+	gid := srv.Send(bob.ID, toAlice, "", lunch(41))
+	msg := h.wait(t, from, "the poll", isMessage("1002", "Poll: Lunch?"))
+	if want := "Poll: Lunch?\n- Pizza\n- Sushi\n(vote in Telegram)"; msg.GetMessage().GetText() != want {
+		t.Fatalf("poll %q, want %q", msg.GetMessage().GetText(), want)
+	}
+
+	from = h.count()
+	srv.Vote(bob.ID, gid, []byte{0})
+	ev := h.wait(t, from, "bob's vote", isCorrection("1002", msg.EventId, "Poll: Lunch?\n- Pizza: 1 vote\n- Sushi: 0 votes\n(vote in Telegram)"))
+	if ev.Sender.GetUserId() != "1002" || ev.Sender.GetIsFromMe() {
+		t.Errorf("correction from %v, want the poll's sender, bob", ev.Sender)
+	}
+	from = h.count()
+	srv.Vote(alice.ID, gid, []byte{1})
+	h.wait(t, from, "alice's vote", isCorrection("1002", msg.EventId, "Poll: Lunch?\n- Pizza: 1 vote\n- Sushi: 1 vote\n(vote in Telegram)"))
+	from = h.count()
+	srv.Vote(bob.ID, gid) // taken back
+	h.wait(t, from, "bob's vote taken back", isCorrection("1002", msg.EventId, "Poll: Lunch?\n- Pizza: 0 votes\n- Sushi: 1 vote\n(vote in Telegram)"))
+	from = h.count()
+	srv.ClosePoll(gid)
+	h.wait(t, from, "the closing", isCorrection("1002", msg.EventId, "Poll: Lunch?\n- Pizza: 0 votes\n- Sushi: 1 vote\n(closed)"))
+
+	// In a group: the correction comes from the poll's sender too.
+	from = h.count()
+	ggid := srv.Send(carol.ID, &tg.PeerChat{ChatID: 77}, "", lunch(42))
+	gmsg := h.wait(t, from, "the group's poll", isMessage("-77", "Poll: Lunch?"))
+	from = h.count()
+	srv.Vote(bob.ID, ggid, []byte{1})
+	ev = h.wait(t, from, "a vote in the group", isCorrection("-77", gmsg.EventId, "Poll: Lunch?\n- Pizza: 0 votes\n- Sushi: 1 vote\n(vote in Telegram)"))
+	if ev.Sender.GetUserId() != "1003" || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP {
+		t.Errorf("group correction %v, want carol's in the group", ev)
+	}
+
+	// A poll never seen: nothing, and the session goes on. Nor does an
+	// update that changes nothing shown (the closed poll's same counts).
+	from = h.count()
+	srv.PushPollUpdate(alice.ID, &tg.UpdateMessagePoll{PollID: 999, Results: tg.PollResults{TotalVoters: 1,
+		Results: []tg.PollAnswerVoters{{Option: []byte{0}, Voters: 1}}}})
+	srv.PushPollUpdate(alice.ID, &tg.UpdateMessagePoll{PollID: 41, Results: tg.PollResults{TotalVoters: 1,
+		Results: []tg.PollAnswerVoters{{Option: []byte{0}}, {Option: []byte{1}, Voters: 1}}}})
+	srv.Send(bob.ID, toAlice, "after the unknown poll")
+	h.wait(t, from, "the message after", isMessage("1002", "after the unknown poll"))
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, ev := range h.events[from:] {
+		if ev.GetEdit() != nil {
+			t.Errorf("an unknown poll's update, or one that changes nothing, made %v", ev)
+		}
+	}
+}
+
+// The cache of polls keeps at most pollsMax polls, forgetting the one
+// seen longest ago, and at most pollMsgsMax messages of one poll.
+func TestPollCacheBound(t *testing.T) {
+	var c pollCache
+	md := func(id int64) *tg.MessageMediaPoll { return &tg.MessageMediaPoll{Poll: tg.Poll{ID: id}} }
+	for i := range pollsMax + 10 {
+		c.remember(md(int64(i)), pollMsg{chat: "1002", id: i})
+	}
+	if len(c.m) != pollsMax || len(c.order) != pollsMax {
+		t.Errorf("%d polls kept (%d in order), want %d", len(c.m), len(c.order), pollsMax)
+	}
+	if _, _, ok := c.update(&tg.UpdateMessagePoll{PollID: 0}); ok {
+		t.Error("the oldest poll is still kept")
+	}
+	if _, msgs, ok := c.update(&tg.UpdateMessagePoll{PollID: pollsMax + 9}); !ok || len(msgs) != 1 || msgs[0].id != pollsMax+9 {
+		t.Errorf("the newest poll: %v %v", msgs, ok)
+	}
+	for i := range pollMsgsMax + 3 {
+		c.remember(md(7777), pollMsg{chat: "-77", id: i})
+	}
+	c.remember(md(7777), pollMsg{chat: "-77", id: pollMsgsMax + 2}) // again: once
+	if _, msgs, _ := c.update(&tg.UpdateMessagePoll{PollID: 7777}); len(msgs) != pollMsgsMax || msgs[0].id != 3 || msgs[len(msgs)-1].id != pollMsgsMax+2 {
+		t.Errorf("one poll's messages: %v, want the newest %d", msgs, pollMsgsMax)
+	}
+}
