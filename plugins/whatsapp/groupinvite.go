@@ -119,7 +119,7 @@ func refusalText(rs []refusal) string {
 		switch {
 		case !r.until.IsZero():
 			l = fmt.Sprintf("%s was not added: their privacy settings let only an invitation through, so they were sent one in a private message (valid until %s); they join when they accept it.",
-				r.who, r.until.UTC().Format("2 Jan 2006 15:04 MST"))
+				r.who, r.until.UTC().Format(expiryLayout))
 		case r.sendErr != nil:
 			l = fmt.Sprintf("%s was not added: their privacy settings let only an invitation through, and it could not be sent (%s).", r.who, userText(r.sendErr))
 		case r.code == errPrivacy:

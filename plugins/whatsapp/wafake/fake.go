@@ -74,6 +74,10 @@ type Client struct {
 	phone     phone    // the phone's side of history on demand (phone.go)
 	creating  creating // group creations (create.go)
 	joining   joining  // invitation links (join.go)
+	inviting  inviting // private invitations (invite.go)
+	// outside is the groups the user is not in that an invitation
+	// lets them into (AddInvitation).
+	outside map[types.JID]*types.GroupInfo
 	// ConnectErr, when set, is what Connect returns.
 	ConnectErr error
 	// SendErr, when set, is what SendMessage returns.
