@@ -23,8 +23,9 @@ import (
 // (waE2E.GroupInviteMessage) with which they join; the plugin does the
 // same, and says in the group's room who was invited instead of added.
 
-// inviteCaption is the caption of the invitation sent, WhatsApp's app's
-// own words for one.
+// inviteCaption is the caption of the invitation sent. WhatsApp's app
+// lets the inviter write one; the gateway asks for none, so it says
+// plainly what the message is.
 const inviteCaption = "Invitation to join my WhatsApp group"
 
 // errPrivacy is the participant error code of someone whose privacy
@@ -74,7 +75,8 @@ func invitable(p types.GroupParticipant) bool {
 }
 
 // sendInvite sends to the invitation of a group's add_request, in their
-// direct chat, as any message the user sends.
+// direct chat, as any message the user sends (whatsmeow keeps it to
+// encrypt again should their phone ask; an error is the send's).
 func (s *Session) sendInvite(ctx context.Context, group types.JID, name string, to types.JID, req *types.GroupParticipantAddRequest) error {
 	resp, err := s.d.cli.SendMessage(ctx, to, inviteMessage(group, name, req))
 	if err != nil {
