@@ -72,6 +72,10 @@ type Client interface {
 	// and answers with its JID; for a group whose admins approve
 	// newcomers it sends them a request instead, and answers the same.
 	JoinGroupWithLink(ctx context.Context, code string) (types.JID, error)
+	// JoinGroupWithInvite joins a group by a private invitation
+	// (waE2E.GroupInviteMessage: its group, code and expiry, and its
+	// sender, the inviter), not a link's code.
+	JoinGroupWithInvite(ctx context.Context, jid, inviter types.JID, code string, expiration int64) error
 	// GetGroupInviteLink is a group's invitation link
 	// (https://chat.whatsapp.com/CODE); with reset, a new one replacing
 	// it. WhatsApp answers it to those who may share it, others 401

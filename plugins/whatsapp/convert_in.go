@@ -23,10 +23,12 @@ import (
 const onPhone = "on your phone"
 
 // inbound converts for one login: self is the login's own user ID, the
-// sender of what the user sent from their phone.
+// sender of what the user sent from their phone; domain is the
+// transport's JID, named in instructions ("" when not known).
 type inbound struct {
-	ids  idMap
-	self string
+	ids    idMap
+	self   string
+	domain string
 }
 
 // base is the event's common part: chat, sender, time, ID and meta.
@@ -109,6 +111,9 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 		return ev
 	}
 	m := c.content(msg)
+	if gi := msg.GetGroupInviteMessage(); gi != nil {
+		m = c.groupInvite(gi, &evt.Info)
+	}
 	if m == nil {
 		return nil
 	}
@@ -187,13 +192,6 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 	case firstPoll(msg) != nil:
 		m := firstPoll(msg)
 		return c.withContext(&pb.MessageEvent{Text: pollText(m)}, m.GetContextInfo())
-	case msg.GroupInviteMessage != nil:
-		m := msg.GetGroupInviteMessage()
-		text := "Invitation to the group " + m.GetGroupName()
-		if m.GetCaption() != "" {
-			text += "\n" + m.GetCaption()
-		}
-		return c.withContext(&pb.MessageEvent{Text: text + "\n(accept it " + onPhone + ")"}, m.GetContextInfo())
 	case msg.ButtonsMessage != nil, msg.TemplateMessage != nil, msg.ListMessage != nil,
 		msg.InteractiveMessage != nil, msg.EventMessage != nil:
 		// Business and app messages the contract has no word for: said,
@@ -201,6 +199,40 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		return &pb.MessageEvent{Text: mediatext.UnshownText("A message (buttons, a list, an event...) of a kind", onPhone)}
 	}
 	return nil
+}
+
+// groupInvite is a private invitation to join a group (sent to someone
+// WhatsApp would not add for their privacy settings): the group's name,
+// until when it is valid, its caption, and, for one the user received,
+// how to join from XMPP: the room joinchat@ (joingroup.go) with the
+// invitation as the password.
+func (c inbound) groupInvite(m *waE2E.GroupInviteMessage, info *types.MessageInfo) *pb.MessageEvent {
+	text := "Invitation to a WhatsApp group"
+	if m.GetGroupName() != "" {
+		text = "Invitation to the WhatsApp group «" + m.GetGroupName() + "»"
+	}
+	if exp := m.GetInviteExpiration(); exp > 0 {
+		text += " (valid until " + time.Unix(exp, 0).UTC().Format(expiryLayout) + ")"
+	}
+	if m.GetCaption() != "" {
+		text += "\n" + m.GetCaption()
+	}
+	// The inviter as WhatsApp named them (a LID stays one), as its
+	// answer to the join expects them (Baileys' acceptInviteV4 too).
+	inv, ok := invitationOf(m, info.Sender.ToNonAD())
+	switch {
+	case info.IsFromMe:
+		// The user's own, sent from the phone: theirs to give, not to take.
+	case ok:
+		room := inviteRoom + "@" + c.domain
+		if c.domain == "" {
+			room = inviteRoom + "@ this transport"
+		}
+		text += "\nTo join it from here, join the room " + room + " with this password (or accept it " + onPhone + "):\n" + inv.password()
+	default:
+		text += "\n(accept it " + onPhone + ")"
+	}
+	return c.withContext(&pb.MessageEvent{Text: text}, m.GetContextInfo())
 }
 
 // firstPoll is the poll a message creates, of whichever version.

@@ -150,7 +150,7 @@ func TestInboundMessage(t *testing.T) {
 			SelectableOptionsCount: proto.Uint32(1), Options: []*waE2E.PollCreationMessage_Option{{OptionName: proto.String("pizza")}, {OptionName: proto.String("sushi")}}}},
 			dm("P2", &pb.MessageEvent{Text: "Poll: Lunch?\n- pizza\n- sushi\n(vote on your phone)"})},
 		{"group invitation", direct(alice, "GI"), &waE2E.Message{GroupInviteMessage: &waE2E.GroupInviteMessage{GroupName: proto.String("Friends"), Caption: proto.String("join us")}},
-			dm("GI", &pb.MessageEvent{Text: "Invitation to the group Friends\njoin us\n(accept it on your phone)"})},
+			dm("GI", &pb.MessageEvent{Text: "Invitation to the WhatsApp group «Friends»\njoin us\n(accept it on your phone)"})},
 		{"buttons: said, not dropped", direct(alice, "B1"), &waE2E.Message{ButtonsMessage: &waE2E.ButtonsMessage{}},
 			dm("B1", &pb.MessageEvent{Text: "⚠ A message (buttons, a list, an event...) of a kind the gateway cannot show: see it on your phone."})},
 		{"a poll vote: nothing to show", direct(alice, "PV"), &waE2E.Message{PollUpdateMessage: &waE2E.PollUpdateMessage{}}, nil},

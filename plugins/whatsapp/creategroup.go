@@ -32,9 +32,9 @@ var _ sdk.ChatCreator = (*Session)(nil)
 // CreateChat creates a group named cc.Name with the contacts cc.MemberIds
 // (WhatsApp adds the user as its creator). Contacts WhatsApp would not
 // add come back in its answer with an error code (403: their privacy
-// settings allow only an invitation, which is not sent): they are logged
-// and left out of the ChatEvent, and do not fail the command, since the
-// group exists.
+// settings allow only an invitation): they are left out of the
+// ChatEvent, sent the invitation WhatsApp offers (groupinvite.go), named
+// in the new room, and do not fail the command, since the group exists.
 func (s *Session) CreateChat(ctx context.Context, _ sdk.Call, cc *pb.CreateChat) (string, error) {
 	name := strings.TrimSpace(cc.Name)
 	if name == "" {
@@ -51,16 +51,8 @@ func (s *Session) CreateChat(ctx context.Context, _ sdk.Call, cc *pb.CreateChat)
 	if err != nil {
 		return "", createErr(err)
 	}
-	var kept []types.GroupParticipant
-	for _, p := range g.Participants {
-		if notAdded(p) {
-			s.log.Info("contact not added to the new group", "group", g.JID, "user", s.ids.userID(preferPN(p.JID, p.PhoneNumber).ToNonAD()),
-				"code", p.Error, "invitation", p.AddRequest != nil)
-			continue
-		}
-		kept = append(kept, p)
-	}
-	g.Participants = kept
+	answered := g.Participants
+	g.Participants = slices.DeleteFunc(slices.Clone(answered), notAdded)
 	s.mu.Lock()
 	s.groups[g.JID] = g
 	s.mu.Unlock()
@@ -70,6 +62,10 @@ func (s *Session) CreateChat(ctx context.Context, _ sdk.Call, cc *pb.CreateChat)
 	// the same chat twice is no change.
 	s.emit(&pb.Event{ChatId: chat.ChatId, ChatType: pb.ChatType_CHAT_TYPE_GROUP,
 		TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}})
+	// The room made, those left out are invited where WhatsApp offers it
+	// and named there. The command's answer (the chat) has no words of
+	// its own, and a failed invitation does not undo the group.
+	s.tellRoom(chat.ChatId, refusalText(s.inviteRefused(ctx, g.JID, g.Name, answered)))
 	return chat.ChatId, nil
 }
 

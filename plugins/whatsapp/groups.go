@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -259,9 +260,56 @@ func (s *Session) participants(ctx context.Context, chatID, userID string, actio
 	return nil
 }
 
-// Invite adds someone to a group.
+// Invite adds someone to a group. WhatsApp answers with a refusal
+// rather than fail: someone whose privacy settings let only an
+// invitation through is sent the one WhatsApp offers (groupinvite.go),
+// and the room says so; any other refusal (but 409, in it already) is
+// the command's error.
 func (s *Session) Invite(ctx context.Context, c sdk.Call, userID string) error {
-	return s.participants(ctx, c.ChatID, userID, whatsmeow.ParticipantChangeAdd)
+	jid, err := groupJID(c.ChatID)
+	if err != nil {
+		return err
+	}
+	user, err := parseUserID(userID)
+	if err != nil {
+		return err
+	}
+	ps, err := s.d.cli.UpdateGroupParticipants(ctx, jid, []types.JID{user}, whatsmeow.ParticipantChangeAdd)
+	if err != nil {
+		return sendErr("add "+userID, err)
+	}
+	name := ""
+	if slices.ContainsFunc(ps, invitable) {
+		name = s.groupName(ctx, jid)
+	}
+	rs := s.inviteRefused(ctx, jid, name, ps)
+	for _, r := range rs {
+		if r.until.IsZero() {
+			code := pb.ErrorCode_ERROR_CODE_NOT_ALLOWED
+			var se *sdk.Error
+			if errors.As(r.sendErr, &se) {
+				code = se.Code
+			}
+			return sdk.Errorf(code, "whatsapp: %s", refusalText(rs))
+		}
+	}
+	s.tellRoom(c.ChatID, refusalText(rs))
+	return nil
+}
+
+// groupName is a group's name, as last seen or else as WhatsApp has it;
+// "" when neither knows it.
+func (s *Session) groupName(ctx context.Context, jid types.JID) string {
+	s.mu.Lock()
+	g := s.groups[jid]
+	s.mu.Unlock()
+	if g != nil {
+		return g.Name
+	}
+	if g, err := s.group(ctx, jid); err == nil {
+		return g.Name
+	}
+	return ""
 }
 
 // Kick removes someone (WhatsApp has no ban: a ban is a removal).

@@ -4,17 +4,21 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
-// Joining a group by its invitation link from XMPP (sdk.ChatJoiner,
+// Joining a group by its invitation link, or by a private invitation
+// (joinByInvitation), from XMPP (sdk.ChatJoiner,
 // feature join_chat). WhatsApp has no public group names: a group is
 // joined by its link, https://chat.whatsapp.com/CODE, whose code is
 // case-sensitive while an XMPP server lowercases a room's localpart. So
@@ -45,6 +49,12 @@ func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (str
 	if pass == "" {
 		// not-authorized: an XMPP client then asks for the password.
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAUTHORIZED, "whatsapp: to join a group by its invitation link, give the link (https://%s/…) as the room's password", inviteHost)
+	}
+	if inv, ok := parseInvitation(pass); ok {
+		return s.joinByInvitation(ctx, inv)
+	}
+	if len(pass) >= len(invitationPrefix) && strings.EqualFold(pass[:len(invitationPrefix)], invitationPrefix) {
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: %q is no invitation WhatsApp sent: copy the password from the invitation's message whole", pass)
 	}
 	code, ok := inviteCode(pass)
 	if !ok {
@@ -211,4 +221,113 @@ func linkErr(what, title string, err error) error {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: %s: WhatsApp does not let this account into %s (%d %s)", what, title, iq.Code, iq.Text)
 	}
 	return sendErr(what, err)
+}
+
+// A private invitation (waE2E.GroupInviteMessage) is what WhatsApp has a
+// group's admin send someone it would not add for their privacy
+// settings: no link, but a code valid for them alone, with its group,
+// its expiry and its sender, all of which WhatsApp asks to join by it
+// (JoinGroupWithInvite). Its rendering (inbound.groupInvite) gives them
+// as the password of joinchat@:
+// invite:<group>:<inviter JID>:<expiry, Unix seconds>:<code>, the code
+// last since nothing says which characters it may hold.
+
+// invitationPrefix starts the password of a private invitation.
+const invitationPrefix = "invite:"
+
+// expiryLayout is how an invitation's expiry is written for the user.
+const expiryLayout = "2 Jan 2006 15:04 MST"
+
+// invitation is a private invitation to join a group.
+type invitation struct {
+	group, inviter types.JID
+	expiration     int64 // Unix seconds; 0: none given
+	code           string
+}
+
+// invitationOf is the invitation of a GroupInviteMessage sent by
+// inviter; false when it lacks its group or code.
+func invitationOf(m *waE2E.GroupInviteMessage, inviter types.JID) (invitation, bool) {
+	group, err := types.ParseJID(m.GetGroupJID())
+	if err != nil || group.Server != types.GroupServer || group.User == "" || m.GetInviteCode() == "" || inviter.User == "" {
+		return invitation{}, false
+	}
+	inv := invitation{group: group.ToNonAD(), inviter: inviter.ToNonAD(), expiration: max(m.GetInviteExpiration(), 0), code: m.GetInviteCode()}
+	return inv, validInvitation(inv)
+}
+
+// password is the invitation as the password of joinchat@.
+func (i invitation) password() string {
+	return invitationPrefix + i.group.User + ":" + i.inviter.String() + ":" + strconv.FormatInt(i.expiration, 10) + ":" + i.code
+}
+
+// parseInvitation reads an invitation's password; false for any other.
+func parseInvitation(s string) (invitation, bool) {
+	if len(s) < len(invitationPrefix) || !strings.EqualFold(s[:len(invitationPrefix)], invitationPrefix) {
+		return invitation{}, false
+	}
+	f := strings.SplitN(s[len(invitationPrefix):], ":", 4)
+	if len(f) != 4 {
+		return invitation{}, false
+	}
+	inviter, err := types.ParseJID(f[1])
+	if err != nil {
+		return invitation{}, false
+	}
+	exp, err := strconv.ParseInt(f[2], 10, 64)
+	if err != nil || exp < 0 {
+		return invitation{}, false
+	}
+	inv := invitation{group: types.NewJID(f[0], types.GroupServer), inviter: inviter, expiration: exp, code: f[3]}
+	return inv, validInvitation(inv)
+}
+
+// validInvitation says whether inv can be WhatsApp's: a group ID of
+// digits (and the dash of older ones), a user's JID as inviter, a code
+// of printable characters without spaces.
+func validInvitation(inv invitation) bool {
+	if inv.group.User == "" || strings.Trim(inv.group.User, "0123456789-") != "" || inv.inviter.User == "" || inv.inviter.Device != 0 ||
+		(inv.inviter.Server != types.DefaultUserServer && inv.inviter.Server != types.HiddenUserServer) ||
+		inv.code == "" || len(inv.code) > 256 {
+		return false
+	}
+	for _, r := range inv.code {
+		if r <= ' ' || r == 0x7f || !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// joinByInvitation joins the group of a private invitation and
+// announces it, as a join by link does.
+func (s *Session) joinByInvitation(ctx context.Context, inv invitation) (string, error) {
+	what := "join by the invitation of " + s.ids.userID(inv.inviter)
+	if inv.expiration > 0 && !now().Before(time.Unix(inv.expiration, 0)) {
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_EXPIRED, "whatsapp: %s: it expired on %s: ask them for a new one",
+			what, time.Unix(inv.expiration, 0).UTC().Format(expiryLayout))
+	}
+	err := s.d.cli.JoinGroupWithInvite(ctx, inv.group, inv.inviter, inv.code, inv.expiration)
+	var iq *whatsmeow.IQError
+	switch {
+	case errors.As(err, &iq) && iq.Code == 409:
+		// In it already (joined from the phone, or added since).
+		if g, gerr := s.d.cli.GetGroupInfo(ctx, inv.group); gerr == nil {
+			return s.announceJoined(inv.group, g)
+		}
+		return "", sendErr(what, err)
+	case errors.As(err, &iq) && iq.Code == 410:
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_EXPIRED, "whatsapp: %s: WhatsApp says it is no longer valid (410 gone): ask them for a new one", what)
+	case errors.As(err, &iq) && (iq.Code == 404 || iq.Code == 406):
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: %s: WhatsApp knows no such invitation (%d %s): check the password, capitals included", what, iq.Code, iq.Text)
+	case err != nil:
+		return "", linkErr(what, "", err)
+	}
+	g, err := s.d.cli.GetGroupInfo(ctx, inv.group)
+	if err != nil {
+		// Joined all the same: its room, as far as the user knows it.
+		s.log.Warn("the group joined by an invitation could not be read; announced without its members", "group", inv.group, "err", err)
+		g = &types.GroupInfo{JID: inv.group, Participants: []types.GroupParticipant{{JID: s.ownJID(), PhoneNumber: s.ownJID()}}}
+	}
+	return s.announceJoined(inv.group, g)
 }

@@ -63,6 +63,7 @@ type Network struct {
 	log       *slog.Logger
 	cfg       Config
 	dataDir   string
+	domain    string // the transport's JID, for the user's instructions
 
 	mu sync.Mutex
 	// paired holds the device a login process just paired until the
@@ -90,7 +91,7 @@ func (n *Network) SetFetch(f FetchFunc) { n.fetch = f }
 
 // Init reads the config and declares what WhatsApp can do.
 func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
-	n.host, n.log, n.dataDir = host, host.Logger(), req.DataDir
+	n.host, n.log, n.dataDir, n.domain = host, host.Logger(), req.DataDir, req.Domain
 	if err := parseConfig(req.ConfigJSON, &n.cfg); err != nil {
 		return nil, err
 	}

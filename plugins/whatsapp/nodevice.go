@@ -78,6 +78,9 @@ func (noDevice) CreateGroup(context.Context, whatsmeow.ReqCreateGroup) (*types.G
 func (noDevice) GetGroupInfoFromLink(context.Context, string) (*types.GroupInfo, error) {
 	return nil, errNoDevice
 }
+func (noDevice) JoinGroupWithInvite(context.Context, types.JID, types.JID, string, int64) error {
+	return errNoDevice
+}
 func (noDevice) JoinGroupWithLink(context.Context, string) (types.JID, error) {
 	return types.EmptyJID, errNoDevice
 }

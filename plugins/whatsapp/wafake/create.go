@@ -27,9 +27,11 @@ type creating struct {
 }
 
 // RefuseAdd has WhatsApp refuse to add jid to the groups created from now
-// on, with code as the participant's error: 403 (their privacy settings:
-// WhatsApp answers with an invitation to send them instead), another
-// refusal (such as 408), or 409 (already in it: they are in the group).
+// on, and to groups it is added to (UpdateGroupParticipants), with code as
+// the participant's error: 403 (their privacy settings: WhatsApp answers
+// with an invitation to send them instead, its code InviteCode(jid)),
+// another refusal (such as 408), or 409 (already in it: they are in the
+// group).
 func (c *Client) RefuseAdd(jid types.JID, code int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -86,17 +88,9 @@ func (c *Client) CreateGroup(_ context.Context, req whatsmeow.ReqCreateGroup) (*
 	answer := []waBinary.Node{{Tag: "participant", Attrs: waBinary.Attrs{"jid": own, "type": "superadmin"}}}
 	in := slices.Clone(answer)
 	for _, p := range req.Participants {
-		n := waBinary.Node{Tag: "participant", Attrs: waBinary.Attrs{"jid": p}}
-		code := c.creating.refuse[p]
-		if code == 0 || code == 409 { // 409: already in it
+		n, added := c.addAnswerLocked(p, now)
+		if added {
 			in = append(in, waBinary.Node{Tag: "participant", Attrs: waBinary.Attrs{"jid": p}})
-		}
-		if code != 0 {
-			n.Attrs["error"] = strconv.Itoa(code)
-			if code == 403 {
-				n.Content = []waBinary.Node{{Tag: "add_request", Attrs: waBinary.Attrs{
-					"code": "FAKEINVITE" + p.User, "expiration": strconv.FormatInt(now.Add(7*24*time.Hour).Unix(), 10)}}}
-			}
 		}
 		answer = append(answer, n)
 	}
@@ -126,4 +120,49 @@ func (c *Client) CreateGroup(_ context.Context, req whatsmeow.ReqCreateGroup) (*
 		return nil, fmt.Errorf("wafake: the notification of a creation: %w", err)
 	}
 	return g, nil
+}
+
+// InviteCode is the code of the invitation WhatsApp offers for a contact
+// it refuses to add with 403 (RefuseAdd).
+func InviteCode(jid types.JID) string { return "FAKEINVITE" + jid.User }
+
+// InviteValidity is how long such an invitation is valid, from the
+// answer that offers it.
+const InviteValidity = 7 * 24 * time.Hour
+
+// addAnswerLocked is WhatsApp's <participant> answering an add of p (at a
+// creation or later), and whether p is in the group after it: with the
+// error code RefuseAdd set, and for 403 the add_request of an invitation.
+func (c *Client) addAnswerLocked(p types.JID, now time.Time) (waBinary.Node, bool) {
+	n := waBinary.Node{Tag: "participant", Attrs: waBinary.Attrs{"jid": p}}
+	code := c.creating.refuse[p]
+	if code != 0 {
+		n.Attrs["error"] = strconv.Itoa(code)
+		if code == 403 {
+			n.Content = []waBinary.Node{{Tag: "add_request", Attrs: waBinary.Attrs{
+				"code": InviteCode(p), "expiration": strconv.FormatInt(now.Add(InviteValidity).Unix(), 10)}}}
+		}
+	}
+	return n, code == 0 || code == 409 // 409: already in it
+}
+
+// addParticipantsLocked answers an add of users to g as WhatsApp does,
+// through whatsmeow's own parser of participants (in a <group>, the one
+// it exposes), and puts those it added in g.
+func (c *Client) addParticipantsLocked(g *types.GroupInfo, users []types.JID) ([]types.GroupParticipant, error) {
+	now := time.Now()
+	var answer []waBinary.Node
+	for _, u := range users {
+		n, added := c.addAnswerLocked(u, now)
+		answer = append(answer, n)
+		if added && !slices.ContainsFunc(g.Participants, func(p types.GroupParticipant) bool { return p.JID == u }) {
+			g.Participants = append(g.Participants, types.GroupParticipant{JID: u, PhoneNumber: u})
+		}
+	}
+	parsed, err := c.Real.DangerousInternals().ParseGroupNode(&waBinary.Node{Tag: "group",
+		Attrs: waBinary.Attrs{"id": g.JID.User, "creation": strconv.FormatInt(now.Unix(), 10)}, Content: answer})
+	if err != nil {
+		return nil, fmt.Errorf("wafake: the answer to an add: %w", err)
+	}
+	return parsed.Participants, nil
 }

@@ -74,6 +74,10 @@ type Client struct {
 	phone     phone    // the phone's side of history on demand (phone.go)
 	creating  creating // group creations (create.go)
 	joining   joining  // invitation links (join.go)
+	inviting  inviting // private invitations (invite.go)
+	// outside is the groups the user is not in that an invitation
+	// lets them into (AddInvitation).
+	outside map[types.JID]*types.GroupInfo
 	// ConnectErr, when set, is what Connect returns.
 	ConnectErr error
 	// SendErr, when set, is what SendMessage returns.
@@ -607,7 +611,8 @@ func (c *Client) SetGroupTopic(_ context.Context, jid types.JID, _, _, topic str
 	return nil
 }
 
-// UpdateGroupParticipants adds, removes, promotes or demotes.
+// UpdateGroupParticipants adds (answering as WhatsApp does, refusals
+// included: see RefuseAdd), removes, promotes or demotes.
 func (c *Client) UpdateGroupParticipants(_ context.Context, jid types.JID, users []types.JID, action whatsmeow.ParticipantChange) ([]types.GroupParticipant, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -615,15 +620,13 @@ func (c *Client) UpdateGroupParticipants(_ context.Context, jid types.JID, users
 	if !ok {
 		return nil, whatsmeow.ErrGroupNotFound
 	}
+	if action == whatsmeow.ParticipantChangeAdd {
+		return c.addParticipantsLocked(g, users)
+	}
 	var out []types.GroupParticipant
 	for _, u := range users {
 		i := slices.IndexFunc(g.Participants, func(p types.GroupParticipant) bool { return p.JID == u })
 		switch action {
-		case whatsmeow.ParticipantChangeAdd:
-			if i < 0 {
-				g.Participants = append(g.Participants, types.GroupParticipant{JID: u, PhoneNumber: u})
-				i = len(g.Participants) - 1
-			}
 		case whatsmeow.ParticipantChangeRemove:
 			if i >= 0 {
 				out = append(out, g.Participants[i])

@@ -13,6 +13,7 @@ import (
 	"go.mau.fi/whatsmeow"
 	waBinary "go.mau.fi/whatsmeow/binary"
 	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
 )
 
 // joining is the fake server's side of invitation links
@@ -148,23 +149,34 @@ func (c *Client) JoinGroupWithLink(_ context.Context, code string) (types.JID, e
 		c.mu.Unlock()
 		return jid, nil
 	}
-	g := *l.group
-	own := c.dev.ID.ToNonAD()
-	g.Participants = append(slices.Clone(l.group.Participants), types.GroupParticipant{JID: own, PhoneNumber: own})
-	g.ParticipantCount = len(g.Participants)
-	c.groups[jid] = &g
-	gn := groupNode(&g)
+	evt, err := c.joinLocked(l.group)
 	c.mu.Unlock()
-
-	create := waBinary.Node{Tag: "create", Attrs: waBinary.Attrs{"reason": "invite"}, Content: []waBinary.Node{gn}}
-	notif := waBinary.Node{Tag: "notification", Attrs: waBinary.Attrs{"type": "w:gp2", "from": jid, "participant": own,
-		"t": strconv.FormatInt(time.Now().Unix(), 10)}, Content: []waBinary.Node{create}}
-	evt, _, _, err := c.Real.DangerousInternals().ParseGroupCreate(&notif, &create)
 	if err != nil {
-		return types.EmptyJID, fmt.Errorf("wafake: the notification of a join: %w", err)
+		return types.EmptyJID, err
 	}
 	c.Emit(evt)
 	return jid, nil
+}
+
+// joinLocked makes the user a participant of from, a group the server
+// has that they are not in, and returns WhatsApp's notification of the
+// join to the user's devices (<create reason="invite">) as whatsmeow's
+// JoinedGroup, to dispatch once c.mu is released.
+func (c *Client) joinLocked(from *types.GroupInfo) (*events.JoinedGroup, error) {
+	g := *from
+	own := c.dev.ID.ToNonAD()
+	g.Participants = append(slices.Clone(from.Participants), types.GroupParticipant{JID: own, PhoneNumber: own})
+	g.ParticipantCount = len(g.Participants)
+	c.groups[g.JID] = &g
+	gn := groupNode(&g)
+	create := waBinary.Node{Tag: "create", Attrs: waBinary.Attrs{"reason": "invite"}, Content: []waBinary.Node{gn}}
+	notif := waBinary.Node{Tag: "notification", Attrs: waBinary.Attrs{"type": "w:gp2", "from": g.JID, "participant": own,
+		"t": strconv.FormatInt(time.Now().Unix(), 10)}, Content: []waBinary.Node{create}}
+	evt, _, _, err := c.Real.DangerousInternals().ParseGroupCreate(&notif, &create)
+	if err != nil {
+		return nil, fmt.Errorf("wafake: the notification of a join: %w", err)
+	}
+	return evt, nil
 }
 
 // groupNode is g as WhatsApp's <group> element, as far as the plugin
