@@ -186,7 +186,13 @@ func (s *session) replayHeld(ctx context.Context, r *heldRecord, cmd *pb.Command
 			t.log.Warn("held room message sent without its reflection: the room is not known", "login", h.LoginID, "chat", h.ChatID)
 		}
 	}
-	done := s.startSend(h.LoginID, h.ChatID, h.OriginID, h.ID, recentMsg{text: h.Body, receipt: h.Receipt, markable: h.Markable})
+	// A correction, reaction or retraction names its target in the
+	// command; its result records only its txn, as a live one's does.
+	isSend := cmd.GetSend() != nil
+	done := func() {}
+	if isSend {
+		done = s.startSend(h.LoginID, h.ChatID, h.OriginID, h.ID, recentMsg{text: h.Body, receipt: h.Receipt, markable: h.Markable})
+	}
 	txnDone := func() {}
 	if h.Txn != "" {
 		txnDone = s.txns.start(sendKey(h.LoginID, "", h.Txn))
@@ -201,6 +207,14 @@ func (s *session) replayHeld(ctx context.Context, r *heldRecord, cmd *pb.Command
 		if res.Error != nil {
 			if reply := heldErrorReply(h, st, conditionOf(res.Error.Code), res.Error.Text); reply != nil {
 				t.send(ctx, reply)
+			}
+			return
+		}
+		if !isSend {
+			t.recordTxn(ctx, h.LoginID, h.Txn)
+			if rm != nil && st != nil {
+				rm.order.wait(tk, reflectWait)
+				s.reflect(ctx, st, rm, res, nil)
 			}
 			return
 		}

@@ -271,27 +271,59 @@ func TestMessagesBeforeCapsSurviveGatewayKill(t *testing.T) {
 	echoesInOrder(t, alice, bodies)
 }
 
-// TestSentMessageSurvivesGatewayKill: a message on its way to a plugin
-// that is up (stopped with SIGSTOP, so it never reads the command) is
-// recorded before it goes; the gateway and the plugin are killed
-// (SIGKILL), and the gateway's next start sends it again: its echo comes,
-// once. Without the record the server, which handed it over, never sends
-// it again, and it is lost with no error.
-func TestSentMessageSurvivesGatewayKill(t *testing.T) {
-	s, _ := heldStack(t)
-	alice := registered(t, s, "alice")
-	echoOK(t, alice, "before", timeout)
-
+// killInFlight stops the plugin with SIGSTOP (up, so the gateway sends
+// to it, but never reading), has send write one stanza (its origin-id is
+// the txn send returns), waits until the gateway recorded it on its way,
+// kills the gateway and the plugin (SIGKILL) and starts the gateway again.
+func killInFlight(t *testing.T, s *stack, send func() string) {
+	t.Helper()
 	pid := s.pluginPID()
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
-	id := sendChat(t, alice, "bob@"+domain, "in flight")
-	s.logs.waitLog(t, `msg="message on its way to the plugin recorded" transport=echo login=alice txn=`+id+"\n", timeout)
+	txn := send()
+	s.logs.waitLog(t, `msg="message on its way to the plugin recorded" transport=echo login=alice txn=`+txn+"\n", timeout)
 	killGateway(t, s)
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	s.start()
+}
+
+// TestSentMessageSurvivesGatewayKill: a message on its way to a plugin
+// that is up is recorded as it goes; the gateway killed before the plugin
+// had it sends it at its next start: its echo comes, once. Without the
+// record the server, which handed it over, never sends it again, and it
+// is lost with no error.
+func TestSentMessageSurvivesGatewayKill(t *testing.T) {
+	s, _ := heldStack(t)
+	alice := registered(t, s, "alice")
+	echoOK(t, alice, "before", timeout)
+	killInFlight(t, s, func() string { return sendChat(t, alice, "bob@"+domain, "in flight") })
 	echoesInOrder(t, alice, []string{"in flight"})
+}
+
+// TestSentCorrectionSurvivesGatewayKill is the same for a correction: the
+// echo contact's correction of its echo comes after the restart, once.
+func TestSentCorrectionSurvivesGatewayKill(t *testing.T) {
+	s, _ := heldStack(t)
+	alice := registered(t, s, "alice")
+	e := echoID(t, alice, "o1", "helo")
+	killInFlight(t, s, func() string {
+		raw(t, alice, `<message type='chat' id='o1fix' to='bob@`+domain+`'><body>hello</body><replace xmlns='urn:xmpp:message-correct:0' id='o1'/><origin-id xmlns='urn:xmpp:sid:0' id='o1fix'/></message>`)
+		return "o1fix"
+	})
+	st := nextMessage(t, alice, "bob@"+domain, 30*time.Second)
+	for st.Body == "helo" && st.Type != "error" { // its echo may come again (outbox)
+		st = nextMessage(t, alice, "bob@"+domain, 30*time.Second)
+	}
+	if st.Body != "hello" || !strings.Contains(st.XML, `<replace xmlns="urn:xmpp:message-correct:0" id="`+e+`"/>`) {
+		t.Fatalf("after the restart: %s, want the correction of the echo %s", st.XML, e)
+	}
+	echoOK(t, alice, "after", 30*time.Second)
+	for _, p := range alice.Pending() {
+		if strings.Contains(p.XML, "message-correct") {
+			t.Errorf("the correction came twice: %s", p.XML)
+		}
+	}
 }

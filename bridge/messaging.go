@@ -505,7 +505,17 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		return
 	}
 	handedOff = true
+	// A correction, reaction or retraction is recorded as a message is
+	// (sendMessage), until the plugin answered it.
+	var rec *heldRecord
+	if txn != "" {
+		rec = s.newHeldRecord(st, chatID, txn, m)
+		rec.sending(ctx, cmd)
+	}
 	t.host.Send(cmd, func(r *pb.CommandResult) {
+		if rec != nil {
+			defer rec.done(ctx)
+		}
 		defer txnDone()
 		if r.Error != nil {
 			t.send(ctx, wire.ErrorReply(st, conditionOf(r.Error.Code), r.Error.Text))
