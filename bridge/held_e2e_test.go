@@ -135,7 +135,15 @@ func TestHeldRoomMessageSurvivesGatewayKill(t *testing.T) {
 		}
 		return ids
 	})
+	roomAfterRestart(t, s, alice, self, bodies, ids)
+}
 
+// roomAfterRestart joins the room again once the restarted gateway knows
+// it, and checks that the user's messages bodies (sent with ids) are
+// there, from the history or live: reflected with their origin-ids and
+// repeated by Echo One, once each and in the order sent.
+func roomAfterRestart(t *testing.T, s *stack, alice *xmpptest.Client, self string, bodies, ids []string) {
+	t.Helper()
 	// Joined again once the gateway knows the room once more: until then
 	// the self-ping says not-acceptable (not joined) only once it does.
 	s.waitGateway(alice)
@@ -180,7 +188,11 @@ func TestHeldRoomMessageSurvivesGatewayKill(t *testing.T) {
 		for _, st := range sts {
 			got = append(got, st.Type+":"+st.Body)
 		}
-		if want := []string{"groupchat:held", "groupchat:queued"}; !slices.Equal(got, want) {
+		var want []string
+		for _, b := range bodies {
+			want = append(want, "groupchat:"+b)
+		}
+		if !slices.Equal(got, want) {
 			t.Errorf("%s's messages after the restart: %q, want %q", who, got, want)
 		}
 	}
@@ -275,14 +287,14 @@ func TestMessagesBeforeCapsSurviveGatewayKill(t *testing.T) {
 // to it, but never reading), has send write one stanza (its origin-id is
 // the txn send returns), waits until the gateway recorded it on its way,
 // kills the gateway and the plugin (SIGKILL) and starts the gateway again.
-func killInFlight(t *testing.T, s *stack, send func() string) {
+func killInFlight(t *testing.T, s *stack, login string, send func() string) {
 	t.Helper()
 	pid := s.pluginPID()
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
 	txn := send()
-	s.logs.waitLog(t, `msg="message on its way to the plugin recorded" transport=echo login=alice txn=`+txn+"\n", timeout)
+	s.logs.waitLog(t, `msg="message on its way to the plugin recorded" transport=echo login=`+login+` txn=`+txn+"\n", timeout)
 	killGateway(t, s)
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -299,7 +311,7 @@ func TestSentMessageSurvivesGatewayKill(t *testing.T) {
 	s, _ := heldStack(t)
 	alice := registered(t, s, "alice")
 	echoOK(t, alice, "before", timeout)
-	killInFlight(t, s, func() string { return sendChat(t, alice, "bob@"+domain, "in flight") })
+	killInFlight(t, s, "alice", func() string { return sendChat(t, alice, "bob@"+domain, "in flight") })
 	echoesInOrder(t, alice, []string{"in flight"})
 }
 
@@ -309,7 +321,7 @@ func TestSentCorrectionSurvivesGatewayKill(t *testing.T) {
 	s, _ := heldStack(t)
 	alice := registered(t, s, "alice")
 	e := echoID(t, alice, "o1", "helo")
-	killInFlight(t, s, func() string {
+	killInFlight(t, s, "alice", func() string {
 		raw(t, alice, `<message type='chat' id='o1fix' to='bob@`+domain+`'><body>hello</body><replace xmlns='urn:xmpp:message-correct:0' id='o1'/><origin-id xmlns='urn:xmpp:sid:0' id='o1fix'/></message>`)
 		return "o1fix"
 	})
@@ -326,4 +338,23 @@ func TestSentCorrectionSurvivesGatewayKill(t *testing.T) {
 			t.Errorf("the correction came twice: %s", p.XML)
 		}
 	}
+}
+
+// TestSentRoomMessageSurvivesGatewayKill: a room message on its way to a
+// plugin that is up, the gateway killed before the plugin had it, is
+// sent at the next start and reflected into the room's archive with its
+// ids, and repeated by Echo One, once each.
+func TestSentRoomMessageSurvivesGatewayKill(t *testing.T) {
+	s, _ := heldStack(t)
+	alice := roomUser(t, s, "alice")
+	self := nick(join(t, alice, "a", "").self.From)
+	groupchat(t, alice, "before")
+	roomMessage(t, alice, "Echo One", "before")
+	roomMessage(t, alice, self, "before")
+	var id string
+	killInFlight(t, s, "alice-echo", func() string {
+		id = groupchat(t, alice, "in flight")
+		return id
+	})
+	roomAfterRestart(t, s, alice, self, []string{"in flight"}, []string{id})
 }
