@@ -256,7 +256,7 @@ func (s *Session) accountRefused(c *ircevent.Connection, a *attempt) {
 func (s *Session) bannedLogin(c *ircevent.Connection, a *attempt) {
 	s.giveUp(c)
 	s.state(pb.LoginState_LOGIN_STATE_STOPPED, registrationFailure(s.acc.addr(), a)+
-		": a ban, so it is not tried again; once the ban is lifted (the server's operators can say why and for how long), use relogin")
+		"; that is a ban, so it is not tried again: once it is lifted (the server's operators can say why and for how long), use relogin")
 }
 
 // giveUp ends connection c for good: no more attempts until the next
