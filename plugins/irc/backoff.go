@@ -21,6 +21,8 @@ var (
 	// errAccountRefused ends the reconnections of a login whose SASL
 	// account the server refused (ircevent's Loop logs it).
 	errAccountRefused = errors.New("irc: the server refused the SASL account: not reconnecting")
+	// errBanned ends the reconnections of a login the server banned.
+	errBanned = errors.New("irc: the server banned the login: not reconnecting")
 )
 
 // backoff is the wait before connection attempt n (1 = the first after
@@ -40,7 +42,8 @@ func backoff(n int, lo, hi time.Duration, rnd func(int64) int64) time.Duration {
 // dial is connection c's dialer. Before a reconnection it waits (see
 // backoff); then it connects, with TLS when the login asks for it (done
 // here, so that the wait does not eat ircevent's handshake timeout). A
-// reconnection whose SASL account the server refused is not tried again.
+// reconnection whose SASL account the server refused, or that it
+// refused with a ban, is not tried again.
 func (s *Session) dial(ctx context.Context, c *ircevent.Connection, network, addr string) (net.Conn, error) {
 	s.mu.Lock()
 	n := s.attempts
@@ -55,6 +58,10 @@ func (s *Session) dial(ctx context.Context, c *ircevent.Connection, network, add
 		if prev.sasl != "" {
 			s.accountRefused(c, prev)
 			return nil, errAccountRefused
+		}
+		if prev.banned {
+			s.bannedLogin(c, prev)
+			return nil, errBanned
 		}
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, registrationFailure(s.acc.addr(), prev)+"; trying again")
 	}

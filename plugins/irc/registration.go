@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,7 +21,8 @@ import (
 // ircevent's Loop only logs why its Connect failed; each attempt keeps
 // here what the server said meanwhile and how the connection ended, and
 // the next attempt (dial, before its wait) tells the user in the login's
-// state.
+// state. Most such ends are tried again; a SASL account refused or a ban
+// ends the login's connection instead (accountRefused, bannedLogin).
 
 // attempt is one connection attempt that reached the server.
 type attempt struct {
@@ -32,6 +34,8 @@ type attempt struct {
 	// server's close may reach its Connect first, which then says only
 	// "Disconnected by server".
 	sasl string
+	// banned: the server refused the login with a ban (banned below).
+	banned bool
 }
 
 // maxSaid bounds what an attempt keeps of the server's words.
@@ -54,6 +58,8 @@ func (s *Session) handleRegistration(c *ircevent.Connection) {
 		ircevent.ERR_UNAVAILRESOURCE:  func(m ircmsg.Message) string { return "the nick " + param(m, 1) + " is unavailable for now" },
 		ircevent.ERR_PASSWDMISMATCH:   func(m ircmsg.Message) string { return fmt.Sprintf("it refused the password (%q)", lastParam(m)) },
 		ircevent.ERR_YOUREBANNEDCREEP: func(m ircmsg.Message) string { return fmt.Sprintf("you are banned from it (%q)", lastParam(m)) },
+		ircevent.ERR_YOUWILLBEBANNED:  func(m ircmsg.Message) string { return fmt.Sprintf("it is banning you (%q)", lastParam(m)) },
+		ircevent.ERR_NOPERMFORHOST:    func(m ircmsg.Message) string { return fmt.Sprintf("it does not let your host in (%q)", lastParam(m)) },
 		"902":                         func(m ircmsg.Message) string { return fmt.Sprintf("it refused the SASL account (%q)", lastParam(m)) },
 		"904":                         func(m ircmsg.Message) string { return fmt.Sprintf("it refused the SASL account (%q)", lastParam(m)) },
 	}
@@ -69,6 +75,36 @@ func (s *Session) handleRegistration(c *ircevent.Connection) {
 	}
 	c.AddCallback("904", saslRefused) // ERR_SASLFAIL
 	c.AddCallback("902", saslRefused) // ERR_NICKLOCKED
+	for _, code := range []string{ircevent.ERR_YOUREBANNEDCREEP, ircevent.ERR_YOUWILLBEBANNED, ircevent.ERR_NOPERMFORHOST} {
+		c.AddCallback(code, func(ircmsg.Message) { s.noteBan() })
+	}
+	c.AddCallback("ERROR", func(m ircmsg.Message) {
+		if banned(lastParam(m)) {
+			s.noteBan()
+		}
+	})
+}
+
+// banWords are what servers write in the ERROR that ends a banned
+// client's connection: "Closing Link: host (K-Lined)", "(G-lined:
+// spam)", "You are banned from this server", "(AKILLed)". A plain
+// "Closing Link" (a restart, a ping timeout, too many connections) has
+// none: that is no ban, and is tried again.
+var banWords = regexp.MustCompile(`(?i)\b(banned|[kgzd]-?lined?|akill(ed)?)\b`)
+
+// banned reports whether an ERROR's text says the server bans the
+// client.
+func banned(text string) bool { return banWords.MatchString(text) }
+
+// noteBan notes that the server refused the current attempt with a ban
+// (465, 466, 463, or an ERROR that says so) before welcoming it: the
+// attempt's end is the login's (dial, refused), not tried again.
+func (s *Session) noteBan() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.attempt; a != nil && !a.registered {
+		a.banned = true
+	}
 }
 
 // noteSaid keeps what the server said during the current attempt's

@@ -12,18 +12,18 @@ import (
 
 // A reconnection whose connection the server ends during registration
 // (after the TCP connection, before its welcome) says so in the login's
-// state, with what the server said: a K-line's ban and ERROR, a nick in
-// use, a password refused, or nothing at all. Once the server takes it
-// again, the login is connected. (A SASL account refused is not tried
-// again: TestSASLRefusedOnReconnect.)
+// state, with what the server said: its ERROR, a nick in use, a password
+// refused, or nothing at all. Once the server takes it again, the login
+// is connected. (A SASL account refused is not tried again:
+// TestSASLRefusedOnReconnect; nor is a ban: TestBanStopsLogin.)
 func TestReconnectDroppedInRegistration(t *testing.T) {
 	cases := []struct {
 		name  string
 		lines []string // what the server says before it hangs up
 		want  []string
 	}{
-		{name: "kline", lines: []string{":srv 465 ned :You are banned from this server", "ERROR :Closing Link: ned[127.0.0.1] (K-Lined)"},
-			want: []string{"closed the connection during registration", `you are banned from it ("You are banned from this server")`, `it said "Closing Link: ned[127.0.0.1] (K-Lined)"`}},
+		{name: "error", lines: []string{"ERROR :Closing Link: ned[127.0.0.1] (Too many connections from your IP)"},
+			want: []string{"closed the connection during registration", `it said "Closing Link: ned[127.0.0.1] (Too many connections from your IP)"`}},
 		{name: "nick", lines: []string{":srv 433 * ned :Nickname is already in use"},
 			want: []string{"closed the connection during registration", "the nick ned is in use"}},
 		{name: "password", lines: []string{":srv 464 ned :Password incorrect"},
@@ -80,7 +80,7 @@ func TestReconnectDroppedInRegistration(t *testing.T) {
 func TestHungUpAsWelcomed(t *testing.T) {
 	srv := startScripted(t, "", "")
 	srv.mu.Lock()
-	srv.afterWelcome = []string{":srv 465 ned :You are banned from this server", "ERROR :Closing Link: ned[127.0.0.1] (K-Lined)"}
+	srv.afterWelcome = []string{"ERROR :Closing Link: ned[127.0.0.1] (Server is restarting)"}
 	srv.mu.Unlock()
 	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"reconnect_min":"50ms","reconnect_max":"200ms"}`))
 	evs := p.Events()
@@ -89,8 +89,8 @@ func TestHungUpAsWelcomed(t *testing.T) {
 	st := evs.NextEvent(func(ev *pb.Event) bool {
 		return strings.Contains(ev.GetLoginState().GetMessage(), "registration")
 	}).GetLoginState()
-	if st.State != pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT || !strings.Contains(st.Message, `you are banned from it ("You are banned from this server")`) {
-		t.Errorf("state %v %q, want a transient disconnect that says the server banned the login", st.State, st.Message)
+	if st.State != pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT || !strings.Contains(st.Message, `it said "Closing Link: ned[127.0.0.1] (Server is restarting)"`) {
+		t.Errorf("state %v %q, want a transient disconnect with the server's words", st.State, st.Message)
 	}
 	srv.mu.Lock()
 	srv.atRegistration = nil
@@ -159,17 +159,15 @@ func TestSASLRefusedOnReconnect(t *testing.T) {
 }
 
 // A first connection the server ends during registration says, in the
-// login's state, what the server said: a ban and its ERROR, a password
-// refused, a nick it will not take. Before, it said only ircevent's
-// "Disconnected by server".
+// login's state, what the server said: its ERROR, a password refused, a
+// nick it will not take. Before, it said only ircevent's "Disconnected by
+// server". (A ban is not tried again: TestBanStopsLogin.)
 func TestFirstConnectRefusedSays(t *testing.T) {
 	cases := []struct {
 		name  string
 		lines []string
 		want  []string
 	}{
-		{name: "kline", lines: []string{":srv 465 ned :You are banned from this server: spam", "ERROR :Closing Link: ned[127.0.0.1] (K-Lined: spam)"},
-			want: []string{"You are banned from this server: spam", "Closing Link: ned[127.0.0.1] (K-Lined: spam)"}},
 		{name: "error", lines: []string{"ERROR :Closing Link: 127.0.0.1 (Too many connections from your IP)"},
 			want: []string{"Too many connections from your IP"}},
 		{name: "password", lines: []string{":srv 464 ned :Password required for this server"},

@@ -161,6 +161,8 @@ func (s *Session) isReady() {
 // Loop: Loop waits for the end of a connection that was never made
 // when the first dial failed, and would never try again.
 func (s *Session) run(c *ircevent.Connection, stop chan struct{}) {
+	// Logged for good: after it no attempt is made (tests wait for it).
+	defer s.n.host.Logger().Info("irc: no more connection attempts", "login", s.loginID)
 	for {
 		err := c.Connect()
 		if err == nil {
@@ -178,8 +180,9 @@ func (s *Session) run(c *ircevent.Connection, stop chan struct{}) {
 }
 
 // refused reports a failed first connection attempt. run tries again
-// (after dial's backoff), unless the server refused the SASL account:
-// trying again would not help, and the login waits for the next Connect.
+// (after dial's backoff), unless the server refused the SASL account or
+// banned the login: trying again would not help, and the login waits for
+// the next Connect.
 // A server that cannot be reached, or whose TLS certificate is not
 // trusted, is tried again too: the server's admin may fix it (a renewed
 // certificate), and the login then comes back by itself; meanwhile the
@@ -199,6 +202,10 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 	s.mu.Unlock()
 	if a != nil && a.sasl != "" {
 		s.accountRefused(c, a)
+		return
+	}
+	if a != nil && a.banned && !a.registered {
+		s.bannedLogin(c, a)
 		return
 	}
 	if welcomed {
@@ -237,6 +244,19 @@ func (s *Session) accountRefused(c *ircevent.Connection, a *attempt) {
 	s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf(
 		"%s refused the SASL account %s (it said %q): it is not tried again; log in again with its right password",
 		s.acc.addr(), s.acc.SASLUser, a.sasl))
+}
+
+// bannedLogin ends connection c, whose attempt a the server refused
+// with a ban (a K-line, G-line or Z-line; 465, 463): the network stopped
+// the login, and the user must act (ask the server's operators, wait
+// for the ban to end), then relogin. Trying again would meet the ban
+// again, and servers lengthen bans on clients that keep coming back. So
+// at the first connection, and on a reconnection. The message quotes
+// what the server said.
+func (s *Session) bannedLogin(c *ircevent.Connection, a *attempt) {
+	s.giveUp(c)
+	s.state(pb.LoginState_LOGIN_STATE_STOPPED, registrationFailure(s.acc.addr(), a)+
+		"; that is a ban, so it is not tried again: once it is lifted (the server's operators can say why and for how long), use relogin")
 }
 
 // giveUp ends connection c for good: no more attempts until the next
