@@ -119,14 +119,21 @@ func (db *DB) heldOp(ctx context.Context, transport string, h HeldMessage, lazy 
 	}
 	val := encodeHeld(h)
 	p := &heldPut{}
-	p.done = sync.OnceValue(db.enqueueAsync(ctx, &op{ctx: ctx, lazy: lazy, done: make(chan error, 1), hot: func(hb *hotBatch) error {
+	o := &op{ctx: ctx, lazy: lazy, done: make(chan error, 1), hot: func(hb *hotBatch) error {
 		if _, err := hb.readTx(); err != nil {
 			return fmt.Errorf("store: put held message: %w", err)
 		}
 		p.seq = hb.nextHeldKey(transport)
 		hb.add(hotRec{kind: recHeld, transport: transport, key: p.seq, val: val})
 		return nil
-	}}))
+	}}
+	err := db.push(ctx, o)
+	p.done = sync.OnceValue(func() error {
+		if err != nil {
+			return err
+		}
+		return o.await(ctx)
+	})
 	return p, nil
 }
 

@@ -533,29 +533,28 @@ func (db *DB) Flush(ctx context.Context) error {
 }
 
 func (db *DB) enqueue(ctx context.Context, o *op) error {
-	return db.enqueueAsync(ctx, o)()
+	if err := db.push(ctx, o); err != nil {
+		return err
+	}
+	return o.await(ctx)
 }
 
-// enqueueAsync queues o for the writer, in call order, and returns the
-// wait for its result.
-func (db *DB) enqueueAsync(ctx context.Context, o *op) (wait func() error) {
-	fail := func(err error) func() error { return func() error { return err } }
+// push queues o for the writer, in call order, without waiting for it.
+func (db *DB) push(ctx context.Context, o *op) error {
 	if err := ctx.Err(); err != nil {
-		return fail(err)
+		return err
 	}
 	db.mu.RLock()
+	defer db.mu.RUnlock()
 	if db.closed {
-		db.mu.RUnlock()
-		return fail(ErrClosed)
+		return ErrClosed
 	}
 	select {
 	case db.ops <- o:
+		return nil
 	case <-ctx.Done():
-		db.mu.RUnlock()
-		return fail(ctx.Err())
+		return ctx.Err()
 	}
-	db.mu.RUnlock()
-	return func() error { return o.await(ctx) }
 }
 
 // await waits for o's result, or for ctx.
