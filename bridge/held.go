@@ -14,13 +14,14 @@ import (
 	"passerelle.im/passerelle/store"
 )
 
-// A user's message that must wait for a plugin that is not ready (it
-// restarts) is recorded in the store before it waits, and forgotten once
-// the plugin answered it: XEP-0114 has no acknowledgement, so a message
-// the gateway read and then lost to a crash would never come again. The
-// next start of the gateway sends what was recorded again, once the
-// plugin is ready; its txn (the origin-id) makes that safe, the plugin
-// answering a txn it knows without acting twice.
+// A user's message (or correction, reaction, retraction) is recorded in
+// the store as it goes to the plugin, lazily, and durably before it waits
+// for a plugin that is not ready (it restarts); it is forgotten once the
+// plugin answered it: XEP-0114 has no acknowledgement, so a message the
+// gateway read and then lost to a crash would never come again. The next
+// start of the gateway sends what was recorded again, once the plugin is
+// ready; its txn (the origin-id) makes that safe, the plugin answering a
+// txn it knows without acting twice.
 
 // heldRecord is a message's record in the store while it is held or on
 // its way to the plugin.
