@@ -71,12 +71,16 @@ func TestPollVotes(t *testing.T) {
 	at = vote(carol, carolACI, poll, 2, 0)
 	s.pollCorrection(at, poll, group, text("- Sat: 1 vote\n- Sun: 1 vote\n- Mon: 0 votes", "(vote on your phone)"))
 
-	// Her first vote again, arriving late, and an end by someone else
-	// than the poll's author, and a vote for a poll not known (sent
-	// before a restart, say): nothing.
+	// Her first vote again, arriving late, an end by someone else than
+	// the poll's author, a vote for a poll not known (sent before a
+	// restart, say): nothing.
 	vote(carol, carolACI, poll, 1, 2)
 	deliver(carol, carolACI, fakesignal.DataMessage{PollTerminate: &fakesignal.PollTerminate{TargetSentTimestamp: poll}})
 	vote(carol, carolACI, poll-1000, 3, 0)
+	// Options the poll has not, or two in a poll of one answer: not
+	// counted, the plugin unharmed.
+	vote(bob, bobACI, poll, 1, 0, 1)
+	vote(bob, bobACI, poll, 2, 5, -1)
 	s.noCorrectionBefore(gid, "marker")
 
 	at = deliver(bob, bobACI, fakesignal.DataMessage{PollTerminate: &fakesignal.PollTerminate{TargetSentTimestamp: poll}})
