@@ -26,9 +26,9 @@ import (
 
 // pollsMax bounds the polls remembered: past it, the one seen longest ago
 // is forgotten (its votes are then dropped, as after a restart). A poll
-// is its question, at most a dozen short options and a vote per member
-// of its chat (a group has at most 1000): well under a megabyte in all
-// for polls of everyday sizes.
+// is its question, a few short options and a vote per voter of its chat
+// (a group has at most 1000 members): a few KB as a rule, about 100 KB
+// in the largest groups.
 const pollsMax = 1024
 
 // pollVote is a vote in a poll: the voter's chosen options, replacing
