@@ -11,9 +11,10 @@ import (
 
 // Message content beyond text and files, as signal-cli's JSON gives it
 // (its Json* records: JsonSticker, JsonSharedContact, JsonPollCreate,
-// JsonPayment). The contract has no word for these, so each is shown:
-// a sticker as the image it is, the others as text, in the words every
-// transport uses for the same things (plugins/mediatext).
+// JsonPayment; a poll's votes and end in polls.go). The contract has no
+// word for these, so each is shown: a sticker as the image it is, the
+// others as text, in the words every transport uses for the same things
+// (plugins/mediatext).
 
 // sticker names a sticker of a pack: getSticker fetches its image.
 type sticker struct {
@@ -119,11 +120,16 @@ func (v contactValue) kind() string {
 }
 
 // pollText is a poll as text: its question and options (votes are for
-// the phone).
-func pollText(p *pollCreate) string {
-	mp := mediatext.Poll{Question: p.Question, Multiple: p.AllowMultiple}
-	for _, o := range p.Options {
-		mp.Options = append(mp.Options, mediatext.Option{Text: o})
+// the phone); live, with the counts of each option (polls.go), once a
+// vote or the end came.
+func pollText(p *pollCreate, live bool, counts []int, closed bool) string {
+	mp := mediatext.Poll{Question: p.Question, Multiple: p.AllowMultiple, Live: live, Closed: closed}
+	for i, o := range p.Options {
+		opt := mediatext.Option{Text: o}
+		if i < len(counts) {
+			opt.Votes, opt.Counted = counts[i], true
+		}
+		mp.Options = append(mp.Options, opt)
 	}
 	return mediatext.PollText(mp, onPhone)
 }
@@ -136,7 +142,7 @@ func extraText(dm *dataMessage) string {
 		parts = append(parts, contactText(c))
 	}
 	if dm.PollCreate != nil {
-		parts = append(parts, pollText(dm.PollCreate))
+		parts = append(parts, pollText(dm.PollCreate, false, nil, false))
 	}
 	if dm.Payment != nil {
 		parts = append(parts, mediatext.PaymentText(dm.Payment.Note, onPhone))

@@ -44,6 +44,9 @@ type dataMessage struct {
 	Contacts   []sharedContact `json:"contacts"`
 	PollCreate *pollCreate     `json:"pollCreate"`
 	Payment    *payment        `json:"payment"`
+	// A poll's votes and its end (polls.go).
+	PollVote      *pollVote      `json:"pollVote"`
+	PollTerminate *pollTerminate `json:"pollTerminate"`
 }
 
 type editMessage struct {
@@ -332,8 +335,12 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: msgID(target), Emojis: emojis}}
 	case dm.RemoteDelete != nil:
 		ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: s.origID(dm.RemoteDelete.Timestamp)}}
+	case dm.PollVote != nil || dm.PollTerminate != nil:
+		s.pollUpdate(ctx, chat, author, ts, dm)
+		return
 	case dm.hasContent():
 		text, spans := s.decodeText(deref(dm.Message), dm.Mentions, dm.TextStyles)
+		s.rememberPoll(chat, author, sender, ts, dm, text, spans)
 		// What the message carries first, then its own text, as a
 		// caption: as the other transports show it.
 		text, spans = mediatext.WithCaption(extraText(dm), text, spans)

@@ -45,6 +45,7 @@ type Session struct {
 	pictures map[string]string
 	chats    *msgChats       // recent messages' timestamps -> chat (and original of an edit)
 	mine     *myReactions    // the user's reaction per message timestamp
+	polls    pollCache       // polls of the messages seen since the start, for their votes
 	typing   map[string]bool // chats where the user was last said typing
 }
 

@@ -24,20 +24,40 @@ type Envelope struct {
 
 // DataMessage is a message's content.
 type DataMessage struct {
-	Timestamp        int64         `json:"timestamp"`
-	Message          *string       `json:"message"`
-	ExpiresInSeconds int           `json:"expiresInSeconds"`
-	ViewOnce         bool          `json:"viewOnce"`
-	Reaction         *Reaction     `json:"reaction,omitempty"`
-	Quote            *Quote        `json:"quote,omitempty"`
-	Mentions         []Mention     `json:"mentions,omitempty"`
-	Attachments      []Attachment  `json:"attachments,omitempty"`
-	RemoteDelete     *RemoteDelete `json:"remoteDelete,omitempty"`
-	GroupInfo        *GroupInfo    `json:"groupInfo,omitempty"`
-	Sticker          *Sticker      `json:"sticker,omitempty"`
-	Contacts         []any         `json:"contacts,omitempty"`   // JsonSharedContact's shape
-	PollCreate       any           `json:"pollCreate,omitempty"` // JsonPollCreate's shape
-	Payment          any           `json:"payment,omitempty"`    // JsonPayment's shape
+	Timestamp        int64          `json:"timestamp"`
+	Message          *string        `json:"message"`
+	ExpiresInSeconds int            `json:"expiresInSeconds"`
+	ViewOnce         bool           `json:"viewOnce"`
+	Reaction         *Reaction      `json:"reaction,omitempty"`
+	Quote            *Quote         `json:"quote,omitempty"`
+	Mentions         []Mention      `json:"mentions,omitempty"`
+	Attachments      []Attachment   `json:"attachments,omitempty"`
+	RemoteDelete     *RemoteDelete  `json:"remoteDelete,omitempty"`
+	GroupInfo        *GroupInfo     `json:"groupInfo,omitempty"`
+	Sticker          *Sticker       `json:"sticker,omitempty"`
+	Contacts         []any          `json:"contacts,omitempty"`   // JsonSharedContact's shape
+	PollCreate       any            `json:"pollCreate,omitempty"` // JsonPollCreate's shape
+	Payment          any            `json:"payment,omitempty"`    // JsonPayment's shape
+	PollVote         *PollVote      `json:"pollVote,omitempty"`
+	PollTerminate    *PollTerminate `json:"pollTerminate,omitempty"`
+}
+
+// PollVote is a vote in the poll of the message TargetSentTimestamp of
+// Author (JsonPollVote, signal-cli 0.13.22 and later): the options
+// chosen, by index; VoteCount grows with each vote of the same voter.
+type PollVote struct {
+	Author              string `json:"author,omitempty"`
+	AuthorNumber        string `json:"authorNumber,omitempty"`
+	AuthorUUID          string `json:"authorUuid,omitempty"`
+	TargetSentTimestamp int64  `json:"targetSentTimestamp"`
+	OptionIndexes       []int  `json:"optionIndexes"`
+	VoteCount           int    `json:"voteCount"`
+}
+
+// PollTerminate ends the poll of the sender's message TargetSentTimestamp
+// (JsonPollTerminate).
+type PollTerminate struct {
+	TargetSentTimestamp int64 `json:"targetSentTimestamp"`
 }
 
 // Sticker names a sticker of a pack, for getSticker: the pack's ID in

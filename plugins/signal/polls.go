@@ -1,0 +1,210 @@
+package signal
+
+import (
+	"context"
+	"slices"
+	"sync"
+
+	"google.golang.org/protobuf/proto"
+
+	"passerelle.im/passerelle/plugins/mediatext"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// A poll's votes and its end come as data messages of their own
+// (signal-cli's pollVote and pollTerminate, since 0.13.22), naming the
+// poll's message by its author and timestamp. The polls of the messages
+// seen since the session started are remembered here, in memory, with
+// each voter's latest vote, so that a vote or the end becomes a
+// correction of the poll's message: the poll again, with its counts as
+// they stand, "(closed)" once ended.
+//
+// Signal keeps no tally: each client counts the votes it received. After
+// a restart the cache is empty: a vote or an end of a poll seen before is
+// logged (debug) and dropped, and its message stays as it last read. The
+// counts are those of the votes seen since the poll arrived.
+
+// pollsMax bounds the polls remembered: past it, the one seen longest ago
+// is forgotten (its votes are then dropped, as after a restart). A poll
+// is its question, a few short options and a vote per voter of its chat
+// (a group has at most 1000 members): a few KB as a rule, about 100 KB
+// in the largest groups.
+const pollsMax = 1024
+
+// pollVote is a vote in a poll: the voter's chosen options, replacing
+// their earlier votes (JsonPollVote). Author and TargetSentTimestamp name
+// the poll's message; VoteCount grows with each vote of the same voter,
+// so that a vote arriving late does not undo a newer one. No option is a
+// vote taken back.
+type pollVote struct {
+	AuthorNumber        string `json:"authorNumber"`
+	AuthorUUID          string `json:"authorUuid"`
+	TargetSentTimestamp int64  `json:"targetSentTimestamp"`
+	OptionIndexes       []int  `json:"optionIndexes"`
+	VoteCount           int    `json:"voteCount"`
+}
+
+// pollTerminate is the end of a poll, by its author (JsonPollTerminate).
+type pollTerminate struct {
+	TargetSentTimestamp int64 `json:"targetSentTimestamp"`
+}
+
+// pollCache is the polls of recent messages, by their timestamp.
+type pollCache struct {
+	mu    sync.Mutex
+	m     map[int64]*pollEntry
+	order []int64 // oldest first, each timestamp once
+}
+
+// pollEntry is a poll, the message that carries it and the votes so far.
+type pollEntry struct {
+	author string // the message's author, a user ID
+	chat   string
+	sender *pb.Sender
+	poll   pollCreate
+	// caption and spans are the message's own text, after the poll.
+	caption string
+	spans   []*pb.Span
+	ballots map[string]ballot // the latest vote of each voter, by user ID
+	closed  bool
+	// told is the text the last correction gave (at first the message's
+	// own): a vote that changes nothing shown makes none.
+	told string
+}
+
+// ballot is one voter's latest vote.
+type ballot struct {
+	count   int
+	options []int
+}
+
+// remember keeps a poll's message: its timestamp, author and chat.
+func (c *pollCache) remember(ts int64, e *pollEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[int64]*pollEntry{}
+	}
+	if _, had := c.m[ts]; !had {
+		c.order = append(c.order, ts)
+		for len(c.order) > pollsMax {
+			delete(c.m, c.order[0])
+			c.order = c.order[1:]
+		}
+	}
+	e.ballots = map[string]ballot{}
+	e.told = pollText(&e.poll, false, nil, false)
+	c.m[ts] = e
+}
+
+// lookup is the poll of the message of author at ts in chat, with c.mu
+// held; nil when not remembered.
+func (c *pollCache) lookup(chat, author string, ts int64) *pollEntry {
+	e := c.m[ts]
+	if e == nil || e.chat != chat || e.author != author {
+		return nil
+	}
+	return e
+}
+
+// vote counts voter's vote; it returns the poll's entry and its text now
+// when that changed (the text is "" otherwise), and a nil entry when the
+// poll is not remembered.
+func (c *pollCache) vote(chat, author, voter string, v *pollVote) (*pollEntry, string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.lookup(chat, author, v.TargetSentTimestamp)
+	if e == nil {
+		return nil, ""
+	}
+	if old, ok := e.ballots[voter]; ok && v.VoteCount <= old.count {
+		return e, "" // older than the vote counted, or the same again
+	}
+	var opts []int
+	for _, i := range v.OptionIndexes {
+		if i >= 0 && i < len(e.poll.Options) && !slices.Contains(opts, i) {
+			opts = append(opts, i)
+		}
+	}
+	if !e.poll.AllowMultiple && len(opts) > 1 {
+		return e, "" // not a vote Signal's apps would count
+	}
+	e.ballots[voter] = ballot{count: v.VoteCount, options: opts}
+	return e, e.retell()
+}
+
+// terminate closes the poll of author's message at ts; as vote.
+func (c *pollCache) terminate(chat, author string, ts int64) (*pollEntry, string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.lookup(chat, author, ts)
+	if e == nil {
+		return nil, ""
+	}
+	e.closed = true
+	return e, e.retell()
+}
+
+// retell is the poll's text with its counts, "" when it reads as last
+// told; with c.mu held.
+func (e *pollEntry) retell() string {
+	counts := make([]int, len(e.poll.Options))
+	for _, b := range e.ballots {
+		for _, i := range b.options {
+			counts[i]++
+		}
+	}
+	text := pollText(&e.poll, true, counts, e.closed)
+	if text == e.told {
+		return ""
+	}
+	e.told = text
+	return text
+}
+
+// rememberPoll keeps a poll message's poll, for its votes and its end.
+func (s *Session) rememberPoll(chat, author string, sender *pb.Sender, ts int64, dm *dataMessage, caption string, spans []*pb.Span) {
+	if dm.PollCreate == nil || len(dm.Contacts) > 0 || dm.Payment != nil {
+		return // the poll is not all the message shows: keep to its text
+	}
+	var kept []*pb.Span
+	for _, sp := range spans {
+		kept = append(kept, proto.Clone(sp).(*pb.Span))
+	}
+	s.polls.remember(ts, &pollEntry{author: author, chat: chat, sender: sender, poll: *dm.PollCreate, caption: caption, spans: kept})
+}
+
+// pollUpdate emits the correction a vote or a poll's end by who makes in
+// chat (at ts): nothing for a poll not seen since the start, nor when
+// the poll's text stays the same.
+func (s *Session) pollUpdate(ctx context.Context, chat, who string, ts int64, dm *dataMessage) {
+	var (
+		e      *pollEntry
+		text   string
+		target int64
+	)
+	if v := dm.PollVote; v != nil {
+		target = v.TargetSentTimestamp
+		e, text = s.polls.vote(chat, s.ids.lookup(v.AuthorNumber, v.AuthorUUID, s.acc), who, v)
+	} else {
+		// Only its author ends a poll.
+		target = dm.PollTerminate.TargetSentTimestamp
+		e, text = s.polls.terminate(chat, who, target)
+	}
+	if e == nil {
+		s.n.host.Logger().Debug("signal: a vote or end of a poll not seen since the start; dropped", "login", s.loginID, "chat", chat, "poll", target)
+		return
+	}
+	if text == "" {
+		return
+	}
+	var spans []*pb.Span
+	for _, sp := range e.spans {
+		spans = append(spans, proto.Clone(sp).(*pb.Span))
+	}
+	text, spans = mediatext.WithCaption(text, e.caption, spans)
+	// No event ID: a vote says a state again, which a second copy does
+	// not change, while two states may read the same.
+	s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: e.sender, TimestampUnixMicro: ts * 1000,
+		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: msgID(target), Text: text, Spans: spans}}}, true)
+}
