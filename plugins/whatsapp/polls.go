@@ -69,12 +69,17 @@ type pollVote struct {
 	at      int64 // when the voter's phone cast it, unix ms
 }
 
-// remember keeps a poll and its message, its votes none yet.
+// remember keeps a poll and its message, its votes none yet. A poll
+// already remembered keeps its votes: the same message again (delivered
+// twice) changes nothing.
 func (c *pollCache) remember(info *types.MessageInfo, p *waE2E.PollCreationMessage) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
 		c.m = map[types.MessageID]*pollEntry{}
+	}
+	if c.m[info.ID] != nil {
+		return
 	}
 	e := &pollEntry{info: *info, poll: pollOf(p), byHash: map[[sha256.Size]byte]int{}, votes: map[string]pollVote{}}
 	for i, o := range p.GetOptions() {
@@ -83,14 +88,12 @@ func (c *pollCache) remember(info *types.MessageInfo, p *waE2E.PollCreationMessa
 			e.byHash[h] = i
 		}
 	}
-	if _, seen := c.m[info.ID]; !seen {
-		c.order = append(c.order, info.ID)
-		for len(c.order) > pollsMax {
-			delete(c.m, c.order[0])
-			c.order = c.order[1:]
-		}
-	}
 	c.m[info.ID] = e
+	c.order = append(c.order, info.ID)
+	for len(c.order) > pollsMax {
+		delete(c.m, c.order[0])
+		c.order = c.order[1:]
+	}
 }
 
 // message is the message of a poll remembered.
@@ -105,14 +108,14 @@ func (c *pollCache) message(id types.MessageID) (types.MessageInfo, bool) {
 }
 
 // pollTally is what a vote did to its poll.
-type pollTally int
+type pollTally string
 
 const (
-	tallyChanged   pollTally = iota // the counts shown changed: correct
-	tallySame                       // nothing shown changed
-	tallyStale                      // older than the voter's vote counted
-	tallyFull                       // a new voter past pollVotersMax
-	tallyForgotten                  // the poll is no longer remembered
+	tallyChanged   pollTally = "changed"   // the counts shown changed: correct
+	tallySame      pollTally = "same"      // nothing shown changed
+	tallyStale     pollTally = "stale"     // older than the voter's vote counted
+	tallyFull      pollTally = "full"      // a new voter past pollVotersMax
+	tallyForgotten pollTally = "forgotten" // the poll is no longer remembered
 )
 
 // vote counts voter's choice (option hashes; none takes the vote back),
@@ -172,17 +175,18 @@ func (s *Session) pollVote(e *events.Message, pu *waE2E.PollUpdateMessage) {
 	log := s.log.With("vote", e.Info.ID, "poll", id, "chat", e.Info.Chat)
 	poll, ok := s.polls.message(id)
 	if !ok {
-		log.Debug("whatsapp: a vote in a poll not seen since the start; dropped")
+		log.Debug("a vote in a poll not seen since the start; dropped")
 		return
 	}
 	chat := chatIDOf(s.conv.ids, chatOf(&e.Info))
 	if chat != chatIDOf(s.conv.ids, chatOf(&poll)) {
-		log.Debug("whatsapp: a vote from another chat than its poll's; dropped")
+		log.Debug("a vote from another chat than its poll's; dropped")
 		return
 	}
 	v, err := s.d.cli.DecryptPollVote(context.Background(), e)
 	if err != nil {
-		log.Debug("whatsapp: a vote not decrypted; dropped", "err", err)
+		// The poll's secret was stored with the poll: unexpected.
+		log.Warn("a vote not decrypted; dropped", "err", err)
 		return
 	}
 	voter := s.conv.self // the user, from the phone
@@ -195,7 +199,7 @@ func (s *Session) pollVote(e *events.Message, pu *waE2E.PollUpdateMessage) {
 	}
 	text, t := s.polls.vote(id, voter, at, v.GetSelectedOptions())
 	if t != tallyChanged {
-		log.Debug("whatsapp: a vote that changes nothing shown", "tally", t)
+		log.Debug("a vote that changes no count shown", "tally", string(t))
 		return
 	}
 	ev := s.conv.base(&poll) // the poll's sender corrects the poll

@@ -232,3 +232,16 @@ func hashOf(option string) []byte {
 	h := sha256.Sum256([]byte(option))
 	return h[:]
 }
+
+// A poll delivered again keeps the votes counted.
+func TestPollCacheRepeat(t *testing.T) {
+	var c pollCache
+	p := lunchPoll().GetPollCreationMessageV3()
+	info := direct(alice, "P1")
+	c.remember(&info, p)
+	c.vote("P1", "+33611111111", 1, [][]byte{hashOf("sushi")})
+	c.remember(&info, p)
+	if text, tl := c.vote("P1", "+33622222222", 2, [][]byte{hashOf("sushi"), []byte("short"), hashOf("nothing")}); tl != tallyChanged || text != lunchText("0 votes", "2 votes") {
+		t.Errorf("after the poll again: %v %q", tl, text)
+	}
+}
