@@ -42,6 +42,11 @@ type Client interface {
 	// for count messages before a known one (history on demand); it is
 	// sent to the user's own JID with SendRequestExtra{Peer: true}.
 	BuildHistorySyncRequest(lastKnownMessageInfo *types.MessageInfo, count int) *waE2E.Message
+	// DecryptPollVote decrypts a vote in a poll (a PollUpdateMessage)
+	// with the poll's message secret, which whatsmeow stored on disk
+	// when the poll came: the options chosen, as SHA-256 hashes of
+	// their names.
+	DecryptPollVote(ctx context.Context, vote *events.Message) (*waE2E.PollVoteMessage, error)
 
 	// Presence and typing.
 	SendPresence(ctx context.Context, state types.Presence) error

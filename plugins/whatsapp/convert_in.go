@@ -71,7 +71,8 @@ func senderOf(info *types.MessageInfo) types.JID {
 }
 
 // message converts a message event; nil for what the contract has no
-// word for (protocol chatter, polls' votes, ...), which the caller logs.
+// word for (protocol chatter, ...), which the caller logs, and for a
+// poll's vote, which the session counts (polls.go).
 func (c inbound) message(evt *events.Message) *pb.Event {
 	msg := evt.Message
 	if msg == nil {
@@ -246,9 +247,15 @@ func firstPoll(msg *waE2E.Message) *waE2E.PollCreationMessage {
 	return nil
 }
 
-// pollText is a poll as text: its question and options (votes are for
-// the phone, and their counts come encrypted, one vote at a time).
+// pollText is a poll as text: its question and options (votes are cast
+// on the phone; they come one at a time, and correct the message with
+// the counts: polls.go).
 func pollText(p *waE2E.PollCreationMessage) string {
+	return mediatext.PollText(pollOf(p), onPhone)
+}
+
+// pollOf is a poll for mediatext, no votes counted.
+func pollOf(p *waE2E.PollCreationMessage) mediatext.Poll {
 	// The most options a voter picks: 1 for one answer; 0 is no
 	// maximum (whatsmeow's BuildPollCreation makes a count out of range
 	// 0).
@@ -256,7 +263,7 @@ func pollText(p *waE2E.PollCreationMessage) string {
 	for _, o := range p.GetOptions() {
 		mp.Options = append(mp.Options, mediatext.Option{Text: o.GetOptionName()})
 	}
-	return mediatext.PollText(mp, onPhone)
+	return mp
 }
 
 // contactText is a contact card as text: its display name, then its

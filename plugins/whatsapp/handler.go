@@ -134,10 +134,17 @@ func (s *Session) message(e *events.Message) {
 	if !e.Info.RecipientAlt.IsEmpty() {
 		s.ids.learn(e.Info.Chat.ToNonAD(), e.Info.RecipientAlt.ToNonAD())
 	}
+	if pu := e.Message.GetPollUpdateMessage(); pu != nil {
+		s.pollVote(e, pu) // polls.go
+		return
+	}
 	ev := s.conv.message(e)
 	if ev == nil {
 		s.log.Debug("message with nothing to show", "id", e.Info.ID, "chat", e.Info.Chat)
 		return
+	}
+	if p := firstPoll(e.Message); p != nil && ev.GetMessage() != nil {
+		s.polls.remember(&e.Info, p) // for its votes, before they come
 	}
 	s.emitDurable(ev)
 	if ev.GetMessage() != nil {

@@ -51,6 +51,9 @@ func (noDevice) ParseWebMessage(types.JID, *waWeb.WebMessageInfo) (*events.Messa
 	return nil, errNoDevice
 }
 func (noDevice) BuildHistorySyncRequest(*types.MessageInfo, int) *waE2E.Message { return nil }
+func (noDevice) DecryptPollVote(context.Context, *events.Message) (*waE2E.PollVoteMessage, error) {
+	return nil, errNoDevice
+}
 func (noDevice) SendChatPresence(context.Context, types.JID, types.ChatPresence, types.ChatPresenceMedia) error {
 	return errNoDevice
 }

@@ -44,6 +44,7 @@ type Session struct {
 
 	uploads uploads
 	hist    *historyState
+	polls   pollCache // polls.go
 }
 
 var (

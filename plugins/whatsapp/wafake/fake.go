@@ -435,6 +435,12 @@ func (c *Client) ParseWebMessage(chat types.JID, m *waWeb.WebMessageInfo) (*even
 	return c.Real.ParseWebMessage(chat, m)
 }
 
+// DecryptPollVote is whatsmeow's own: the poll's secret is in the
+// device's store, put there when Receive handed whatsmeow the poll.
+func (c *Client) DecryptPollVote(ctx context.Context, vote *events.Message) (*waE2E.PollVoteMessage, error) {
+	return c.Real.DecryptPollVote(ctx, vote)
+}
+
 // SendPresence records the user's presence.
 func (c *Client) SendPresence(_ context.Context, p types.Presence) error {
 	c.mu.Lock()

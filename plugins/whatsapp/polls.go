@@ -1,0 +1,212 @@
+package whatsapp
+
+import (
+	"context"
+	"crypto/sha256"
+	"slices"
+	"sync"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+
+	"passerelle.im/passerelle/plugins/mediatext"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// A vote in a poll comes apart from the poll: a PollUpdateMessage, one
+// voter's whole selection (none: the vote taken back), encrypted with a
+// key made from the poll's message secret and naming the options by the
+// SHA-256 of their names. whatsmeow keeps the secret of each message it
+// decrypts (its message secrets table, on disk) and decrypts a vote with
+// it (DecryptPollVote); the options' names and who chose what so far are
+// the plugin's to keep. The polls seen since the session started are
+// kept here, in memory, with their votes, so that a vote (a contact's,
+// or the user's own from the phone) becomes a correction of the poll's
+// message: the poll again, with its counts as they stand.
+//
+// After a restart the cache is empty: whatsmeow could still decrypt a
+// vote for a poll seen before, but neither the poll's options nor its
+// earlier votes are known, and counts made of the later votes alone
+// would be wrong; so the vote is logged (debug) and dropped, and the
+// message stays as it last read. So is a vote for a poll that came in a
+// history sync, whose votes until then are not known either.
+
+// pollsMax bounds the polls remembered: past it, the one seen longest ago
+// is forgotten (its votes are then dropped, as after a restart). A poll
+// is its question, at most a dozen short options and a hundred bytes or
+// so per voter: a few megabytes for polls in groups of a few dozen, some
+// 25 MB at worst (every poll in a full group, every member voting).
+const pollsMax = 256
+
+// pollVotersMax bounds the voters kept per poll: a WhatsApp group holds
+// 1024 members. A new voter past it is dropped (debug), leaving the
+// counts short; one already counted may still change their vote.
+const pollVotersMax = 1024
+
+// pollCache is the polls of recent messages, by message ID: WhatsApp's
+// IDs are random, and a vote is checked to come from the poll's chat.
+type pollCache struct {
+	mu    sync.Mutex
+	m     map[types.MessageID]*pollEntry
+	order []types.MessageID // oldest first, each ID once
+}
+
+// pollEntry is a poll, its message and its votes so far.
+type pollEntry struct {
+	info   types.MessageInfo // the poll's message: chat, sender, ID
+	poll   mediatext.Poll    // its question and options, uncounted
+	byHash map[[sha256.Size]byte]int
+	votes  map[string]pollVote // by voter's user ID
+	// told is the text the last correction gave: a vote that changes
+	// nothing shown (the same choice again) makes none.
+	told string
+}
+
+// pollVote is one voter's choice as it stands.
+type pollVote struct {
+	options []int // the options chosen, by index; none: taken back
+	at      int64 // when the voter's phone cast it, unix ms
+}
+
+// remember keeps a poll and its message, its votes none yet. A poll
+// already remembered keeps its votes: the same message again (delivered
+// twice) changes nothing.
+func (c *pollCache) remember(info *types.MessageInfo, p *waE2E.PollCreationMessage) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[types.MessageID]*pollEntry{}
+	}
+	if c.m[info.ID] != nil {
+		return
+	}
+	e := &pollEntry{info: *info, poll: pollOf(p), byHash: map[[sha256.Size]byte]int{}, votes: map[string]pollVote{}}
+	for i, o := range p.GetOptions() {
+		h := sha256.Sum256([]byte(o.GetOptionName()))
+		if _, dup := e.byHash[h]; !dup {
+			e.byHash[h] = i
+		}
+	}
+	c.m[info.ID] = e
+	c.order = append(c.order, info.ID)
+	for len(c.order) > pollsMax {
+		delete(c.m, c.order[0])
+		c.order = c.order[1:]
+	}
+}
+
+// message is the message of a poll remembered.
+func (c *pollCache) message(id types.MessageID) (types.MessageInfo, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.m[id]
+	if e == nil {
+		return types.MessageInfo{}, false
+	}
+	return e.info, true
+}
+
+// pollTally is what a vote did to its poll.
+type pollTally string
+
+const (
+	tallyChanged   pollTally = "changed"   // the counts shown changed: correct
+	tallySame      pollTally = "same"      // nothing shown changed
+	tallyStale     pollTally = "stale"     // older than the voter's vote counted
+	tallyFull      pollTally = "full"      // a new voter past pollVotersMax
+	tallyForgotten pollTally = "forgotten" // the poll is no longer remembered
+)
+
+// vote counts voter's choice (option hashes; none takes the vote back),
+// cast at (unix ms), in poll id, replacing their earlier one. text is the
+// poll with its counts now, for tallyChanged.
+func (c *pollCache) vote(id types.MessageID, voter string, at int64, chosen [][]byte) (text string, t pollTally) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.m[id]
+	if e == nil {
+		return "", tallyForgotten
+	}
+	old, ok := e.votes[voter]
+	switch {
+	case ok && at < old.at:
+		return "", tallyStale // a vote delivered late, since replaced
+	case !ok && len(e.votes) >= pollVotersMax:
+		return "", tallyFull
+	}
+	var opts []int
+	for _, h := range chosen {
+		if len(h) != sha256.Size {
+			continue // not a hash: an option of no poll
+		}
+		if i, ok := e.byHash[[sha256.Size]byte(h)]; ok && !slices.Contains(opts, i) {
+			opts = append(opts, i)
+		}
+	}
+	// A vote taken back stays, as none: an older one coming late must
+	// not count again.
+	e.votes[voter] = pollVote{options: opts, at: at}
+	p := e.poll
+	p.Live = true
+	p.Options = slices.Clone(p.Options)
+	for i := range p.Options {
+		p.Options[i].Counted = true
+	}
+	for _, v := range e.votes {
+		for _, i := range v.options {
+			p.Options[i].Votes++
+		}
+	}
+	text = mediatext.PollText(p, onPhone)
+	if text == e.told {
+		return text, tallySame
+	}
+	e.told = text
+	return text, tallyChanged
+}
+
+// pollVote turns a vote in a poll into a correction of the poll's
+// message. A vote for a poll not remembered (seen before a restart, in a
+// history sync, or too long ago) is dropped, as is one from another chat
+// than the poll's or one whatsmeow cannot decrypt.
+func (s *Session) pollVote(e *events.Message, pu *waE2E.PollUpdateMessage) {
+	id := pu.GetPollCreationMessageKey().GetID()
+	log := s.log.With("vote", e.Info.ID, "poll", id, "chat", e.Info.Chat)
+	poll, ok := s.polls.message(id)
+	if !ok {
+		log.Debug("a vote in a poll not seen since the start; dropped")
+		return
+	}
+	chat := chatIDOf(s.conv.ids, chatOf(&e.Info))
+	if chat != chatIDOf(s.conv.ids, chatOf(&poll)) {
+		log.Debug("a vote from another chat than its poll's; dropped")
+		return
+	}
+	v, err := s.d.cli.DecryptPollVote(context.Background(), e)
+	if err != nil {
+		// The poll's secret was stored with the poll: unexpected.
+		log.Warn("a vote not decrypted; dropped", "err", err)
+		return
+	}
+	voter := s.conv.self // the user, from the phone
+	if !e.Info.IsFromMe {
+		voter = s.conv.ids.userID(senderOf(&e.Info))
+	}
+	at := pu.GetSenderTimestampMS()
+	if at == 0 {
+		at = e.Info.Timestamp.UnixMilli()
+	}
+	text, t := s.polls.vote(id, voter, at, v.GetSelectedOptions())
+	if t != tallyChanged {
+		log.Debug("a vote that changes no count shown", "tally", string(t))
+		return
+	}
+	ev := s.conv.base(&poll) // the poll's sender corrects the poll
+	// No event ID: a vote says the poll's state again, and the same
+	// text may rightly come twice (a vote changed, then changed back).
+	ev.EventId = ""
+	ev.TimestampUnixMicro = e.Info.Timestamp.UnixMicro()
+	ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: poll.ID, Text: text}}
+	s.emitDurable(ev)
+}

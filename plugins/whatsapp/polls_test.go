@@ -1,0 +1,247 @@
+package whatsapp
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"strconv"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/whatsapp/wafake"
+)
+
+// lunchPoll is a single-answer poll as a phone sends it, with the message
+// secret its votes are encrypted with.
+func lunchPoll() *waE2E.Message {
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	return &waE2E.Message{
+		PollCreationMessageV3: &waE2E.PollCreationMessage{Name: proto.String("Lunch?"), SelectableOptionsCount: proto.Uint32(1),
+			Options: []*waE2E.PollCreationMessage_Option{{OptionName: proto.String("pizza")}, {OptionName: proto.String("sushi")}}},
+		MessageContextInfo: &waE2E.MessageContextInfo{MessageSecret: secret},
+	}
+}
+
+// lunchText is the poll with its counts.
+func lunchText(pizza, sushi string) string {
+	return "Poll: Lunch?\n- pizza: " + pizza + "\n- sushi: " + sushi + "\n(vote on your phone)"
+}
+
+// voter casts votes in one poll through the fake, as whatsmeow would
+// hand them over, each later than the last unless told.
+type voter struct {
+	t    *testing.T
+	fake *wafake.Client
+	poll *types.MessageInfo
+	n    int
+}
+
+// vote is who's vote for options (none: taken back), cast at ms.
+func (v *voter) voteAt(who types.JID, ms int64, options ...string) {
+	v.t.Helper()
+	ctx := context.Background()
+	msg, err := v.fake.PollVote(ctx, who, v.poll, options...)
+	if err != nil {
+		v.t.Fatalf("PollVote: %v", err)
+	}
+	msg.PollUpdateMessage.SenderTimestampMS = proto.Int64(ms)
+	v.n++
+	info := types.MessageInfo{MessageSource: types.MessageSource{Chat: v.poll.Chat, Sender: who, IsGroup: v.poll.IsGroup},
+		ID: types.MessageID("VOTE" + strconv.Itoa(v.n)), Timestamp: when.Add(time.Duration(v.n) * time.Second)}
+	if who == me {
+		info.IsFromMe = true
+	}
+	v.fake.Receive(ctx, &info, msg)
+}
+
+func (v *voter) vote(who types.JID, options ...string) {
+	v.t.Helper()
+	v.voteAt(who, when.UnixMilli()+int64(v.n+1)*1000, options...)
+}
+
+// A poll's votes, a contact's and the user's own from the phone, correct
+// the poll's message with the counts as they stand; a changed vote
+// replaces the voter's last, an empty one takes it back.
+func TestPollVotes(t *testing.T) {
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	ctx := context.Background()
+	poll := inGroup(alice, "POLL1")
+	from := r.host.count()
+	fake.Receive(ctx, &poll, lunchPoll())
+	ev, i := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if want := "Poll: Lunch?\n- pizza\n- sushi\n(vote on your phone)"; ev.GetMessage().Text != want {
+		t.Fatalf("poll: %q, want %q", ev.GetMessage().Text, want)
+	}
+	from = i + 1
+
+	v := &voter{t: t, fake: fake, poll: &poll}
+	correction := func(what, want string) {
+		t.Helper()
+		ev, i := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetEdit() != nil })
+		from = i + 1
+		ed := ev.GetEdit()
+		if ed.TargetId != "POLL1" || ed.Text != want || ev.ChatId != group.String() || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP ||
+			ev.Sender.GetUserId() != "+33611111111" || ev.EventId != "" {
+			t.Errorf("%s: correction %v, want of POLL1 by +33611111111 in %s:\n%s", what, ev, group, want)
+		}
+	}
+	v.vote(alice, "pizza")
+	correction("a contact's vote", lunchText("1 vote", "0 votes"))
+	v.vote(bob, "sushi")
+	correction("another's", lunchText("1 vote", "1 vote"))
+	v.vote(alice, "sushi")
+	correction("a vote changed", lunchText("0 votes", "2 votes"))
+	v.vote(me, "pizza")
+	correction("the user's own, from the phone", lunchText("1 vote", "2 votes"))
+	v.vote(bob)
+	correction("a vote taken back", lunchText("1 vote", "1 vote"))
+	v.vote(bob, "sushi")
+	correction("cast again", lunchText("1 vote", "2 votes"))
+
+	// The same vote again, a vote delivered late (older than the one
+	// counted), a vote for a poll never seen (its key names no known
+	// message, its payload nothing whatsmeow could decrypt): no
+	// correction, and the session goes on.
+	v.vote(me, "pizza")
+	v.voteAt(alice, when.UnixMilli(), "pizza")
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: group, Sender: bob, IsGroup: true}, ID: "VOTEX", Timestamp: when},
+		&waE2E.Message{PollUpdateMessage: &waE2E.PollUpdateMessage{PollCreationMessageKey: key(group, "NOSUCH", false),
+			Vote: &waE2E.PollEncValue{EncPayload: []byte("junk"), EncIV: []byte("iv")}}})
+	fenced(t, r, fake, from)
+}
+
+// fenced sends a message and fails t if a correction came before it.
+func fenced(t *testing.T, r *rig, fake *wafake.Client, from int) {
+	t.Helper()
+	fake.Receive(context.Background(), &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "FENCE", Timestamp: when},
+		&waE2E.Message{Conversation: proto.String("fence")})
+	_, i := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage().GetText() == "fence" })
+	for _, ev := range r.host.since(from)[:i-from] {
+		if ev.GetEdit() != nil {
+			t.Errorf("a correction came: %v", ev)
+		}
+	}
+}
+
+// A poll the user sent from the phone, in a chat of two: the contact's
+// vote corrects it as the user's message.
+func TestPollVoteOwnPoll(t *testing.T) {
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	poll := fromMe(alice, "POLL2")
+	from := r.host.count()
+	fake.Receive(context.Background(), &poll, lunchPoll())
+	_, i := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	v := &voter{t: t, fake: fake, poll: &poll}
+	v.vote(alice, "sushi")
+	ev, _ := r.host.next(t, i+1, func(ev *pb.Event) bool { return ev.GetEdit() != nil })
+	if ed := ev.GetEdit(); ed.TargetId != "POLL2" || ed.Text != lunchText("0 votes", "1 vote") || ev.ChatId != "+33611111111" || !ev.Sender.GetIsFromMe() {
+		t.Errorf("correction: %v", ev)
+	}
+}
+
+// After a restart, whatsmeow still decrypts a vote for a poll seen
+// before (its secret is on disk), but the poll's options and earlier
+// votes are gone: the vote is dropped.
+func TestPollVoteAfterRestart(t *testing.T) {
+	r := newRig(t, "")
+	dir := t.TempDir()
+	done := r.loginQR(t, dir)
+	info := sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir}
+	s, err := r.n.LoadLogin(context.Background(), info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r.host.next(t, 0, isState(pb.LoginState_LOGIN_STATE_CONNECTED))
+	fake, _ := r.made.Wait(len(r.made.All())-1, time.Second)
+	poll := direct(alice, "POLL3")
+	fake.Receive(context.Background(), &poll, lunchPoll())
+	r.host.next(t, 0, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	s.Disconnect(context.Background())
+
+	// The plugin again: a new network on the same login folder.
+	r2 := newRig(t, "")
+	s2, err := r2.n.LoadLogin(context.Background(), info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s2.Disconnect(context.Background()) })
+	r2.host.next(t, 0, isState(pb.LoginState_LOGIN_STATE_CONNECTED))
+	fake2, _ := r2.made.Wait(0, time.Second)
+	v := &voter{t: t, fake: fake2, poll: &poll}
+	from := r2.host.count()
+	v.vote(alice, "pizza")
+	fenced(t, r2, fake2, from)
+
+	// Not for want of the secret.
+	msg, err := fake2.PollVote(context.Background(), alice, &poll, "pizza")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fake2.DecryptPollVote(context.Background(), &events.Message{Info: types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}}, Message: msg}); err != nil {
+		t.Errorf("the vote does not decrypt after the restart: %v", err)
+	}
+}
+
+// The cache forgets the poll seen longest ago past pollsMax, and counts
+// at most pollVotersMax voters a poll.
+func TestPollCacheBound(t *testing.T) {
+	var c pollCache
+	p := lunchPoll().GetPollCreationMessageV3()
+	for i := range pollsMax + 1 {
+		info := direct(alice, "P"+strconv.Itoa(i))
+		c.remember(&info, p)
+	}
+	if _, ok := c.message("P0"); ok {
+		t.Error("the oldest poll still remembered")
+	}
+	if _, ok := c.message("P" + strconv.Itoa(pollsMax)); !ok || len(c.m) != pollsMax || len(c.order) != pollsMax {
+		t.Errorf("newest forgotten, or %d polls (%d in order)", len(c.m), len(c.order))
+	}
+	id := "P" + strconv.Itoa(pollsMax)
+	pizza := [][]byte{hashOf("pizza")}
+	for i := range pollVotersMax {
+		if _, tl := c.vote(id, "voter"+strconv.Itoa(i), 1, pizza); tl != tallyChanged {
+			t.Fatalf("voter %d: %v", i, tl)
+		}
+	}
+	if _, tl := c.vote(id, "one more", 1, pizza); tl != tallyFull {
+		t.Errorf("voter past the bound: %v", tl)
+	}
+	if text, tl := c.vote(id, "voter0", 2, nil); tl != tallyChanged || text != lunchText("1023 votes", "0 votes") {
+		t.Errorf("a voter counted changing their vote: %v %q", tl, text)
+	}
+}
+
+func hashOf(option string) []byte {
+	h := sha256.Sum256([]byte(option))
+	return h[:]
+}
+
+// A poll delivered again keeps the votes counted.
+func TestPollCacheRepeat(t *testing.T) {
+	var c pollCache
+	p := lunchPoll().GetPollCreationMessageV3()
+	info := direct(alice, "P1")
+	c.remember(&info, p)
+	c.vote("P1", "+33611111111", 1, [][]byte{hashOf("sushi")})
+	c.remember(&info, p)
+	if text, tl := c.vote("P1", "+33622222222", 2, [][]byte{hashOf("sushi"), []byte("short"), hashOf("nothing")}); tl != tallyChanged || text != lunchText("0 votes", "2 votes") {
+		t.Errorf("after the poll again: %v %q", tl, text)
+	}
+}
