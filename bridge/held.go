@@ -48,12 +48,17 @@ func (s *session) newHeldRecord(st *wire.Stanza, chatID, txn string, m userMessa
 // reading it and the plugin having it would lose it otherwise, the
 // server having handed it over. Not waiting, the message is lost only if
 // the gateway dies before both the record and the plugin have it.
+//
+// Without cmd (a file, whose command names a download of this process)
+// the record is of the stanza alone, which a replay handles as just read.
 func (r *heldRecord) sending(ctx context.Context, cmd *pb.Command) {
 	h := r.h
-	var err error
-	if h.Command, err = proto.Marshal(cmd); err != nil {
-		r.t.log.Warn("a message to the plugin is not recorded; a crash now loses it", "err", err)
-		return
+	if cmd != nil {
+		var err error
+		if h.Command, err = proto.Marshal(cmd); err != nil {
+			r.t.log.Warn("a message to the plugin is not recorded; a crash now loses it", "err", err)
+			return
+		}
 	}
 	r.put = r.t.db.PutSending(context.WithoutCancel(ctx), r.t.name, h)
 	if r.t.log.Enabled(ctx, slog.LevelDebug) { // one a message: nothing more unless shown

@@ -1,6 +1,8 @@
 package bridge_test
 
 import (
+	"bytes"
+	"crypto/rand"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,6 +19,14 @@ import (
 // whose echo plugin is a copy, which killPluginAndHold takes away.
 func heldStack(t *testing.T) (*stack, string) {
 	t.Helper()
+	plugin := pluginCopy(t)
+	return newStack(t, stackOptions{process: true, plugin: plugin}), plugin
+}
+
+// pluginCopy is a copy of the echo plugin's binary, which a test may take
+// away.
+func pluginCopy(t *testing.T) string {
+	t.Helper()
 	plugin := filepath.Join(t.TempDir(), "echo")
 	raw, err := os.ReadFile(echoBin)
 	if err != nil {
@@ -25,7 +35,7 @@ func heldStack(t *testing.T) (*stack, string) {
 	if err := os.WriteFile(plugin, raw, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	return newStack(t, stackOptions{process: true, plugin: plugin}), plugin
+	return plugin
 }
 
 // killWhileHeld kills the plugin, which cannot start again (its binary
@@ -357,4 +367,27 @@ func TestSentRoomMessageSurvivesGatewayKill(t *testing.T) {
 		return id
 	})
 	roomAfterRestart(t, s, alice, self, []string{"in flight"}, []string{id})
+}
+
+// TestSentFileSurvivesGatewayKill: a file the user sends is recorded as
+// its stanza; the gateway killed before the plugin had it handles the
+// stanza again at its next start, downloading the file again: the echo
+// contact's copy of it comes, with the same content.
+func TestSentFileSurvivesGatewayKill(t *testing.T) {
+	s := newStack(t, stackOptions{process: true, plugin: pluginCopy(t), httpUpload: true})
+	alice := registered(t, s, "alice")
+	echoOK(t, alice, "before", timeout)
+	data := make([]byte, 50_000)
+	rand.Read(data)
+	url := uploadAsUser(t, s, alice, "kept.jpg", "image/jpeg", data)
+	killInFlight(t, s, "alice", func() string {
+		id := alice.NewID()
+		raw(t, alice, `<message type='chat' id='`+id+`' to='bob@`+domain+`'><body>`+url+`</body><x xmlns='jabber:x:oob'><url>`+url+`</url></x><origin-id xmlns='urn:xmpp:sid:0' id='`+id+`'/></message>`)
+		return id
+	})
+	s.waitGateway(alice)
+	_, back, _ := receiveFile(t, alice)
+	if !bytes.Equal(back, data) {
+		t.Fatalf("the file after the restart: %d bytes, want the %d sent", len(back), len(data))
+	}
 }

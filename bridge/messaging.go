@@ -492,8 +492,16 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			return
 		}
 		// The download may take minutes: the chat's later stanzas wait
-		// behind it, other chats go on.
+		// behind it, other chats go on. The stanza is recorded until the
+		// plugin answered (held.go): a restart after a crash handles it
+		// as just read, downloading the file again.
 		handedOff = true
+		if txn != "" {
+			rec := s.newHeldRecord(st, chatID, txn, m)
+			rec.sending(ctx, nil)
+			end := txnDone
+			txnDone = func() { rec.done(ctx); end() }
+		}
 		slowly(ctx, t.downloads, func() {
 			path, ok := t.attach(ctx, st, login.LoginID, chatID, m.oobURL, send)
 			if !ok {
