@@ -237,6 +237,27 @@ func TestGatewayRestart(t *testing.T) {
 	echoOK(t, alice, "second run", timeout)
 }
 
+// TestGatewayStopWaitsForCommands: a stop of the gateway while the
+// plugin is still sending a message (its echo out, its confirmation not
+// yet: "slow") waits for the confirmation, so the next start does not
+// take the message for one never answered and send it again: the next
+// echo is of the next message.
+func TestGatewayStopWaitsForCommands(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	sendChat(t, alice, "bob@"+domain, "slow one")
+	if st := nextMessage(t, alice, "bob@"+domain, timeout); st.Body != "slow one" {
+		t.Fatalf("want the echo of the slow message, got %s", st.XML)
+	}
+	s.stop()
+	s.start()
+	s.waitGateway(alice)
+	sendChat(t, alice, "bob@"+domain, "after")
+	if st := nextMessage(t, alice, "bob@"+domain, timeout); st.Body != "after" {
+		t.Fatalf("after the restart: %s, want the echo of the next message (the slow one was sent again)", st.XML)
+	}
+}
+
 // TestWrongSecret: a clear log line naming the transport and the server,
 // and no tight reconnect loop.
 func TestWrongSecret(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -86,6 +87,8 @@ type Host struct {
 	// retrying, while down's commands in flight are sent again, is
 	// closed once they are: new commands go after them.
 	retrying chan struct{}
+	// handling counts the result handlers running (drain).
+	handling atomic.Int32
 }
 
 // New returns a host; Run starts the plugin.
@@ -288,8 +291,21 @@ func (h *Host) runOnce(ctx context.Context) error {
 		h.cfg.OnStart()
 	}
 
-	rctx, stop := context.WithCancelCause(ctx)
+	// The streams outlive ctx by the drain: a stop of the gateway lets
+	// the commands in flight be answered, and their results handled,
+	// before the plugin goes; else a message the plugin sent (its echo
+	// already out) is recorded as unanswered and sent again at the next
+	// start.
+	rctx, stop := context.WithCancelCause(context.WithoutCancel(ctx))
 	defer stop(nil)
+	go func() {
+		select {
+		case <-ctx.Done():
+			h.drain(drainWait)
+			stop(context.Cause(ctx))
+		case <-rctx.Done():
+		}
+	}()
 	events, err := p.Transport.Events(rctx)
 	if err != nil {
 		return fmt.Errorf("open event stream: %w", err)
@@ -327,6 +343,24 @@ func (h *Host) runOnce(ctx context.Context) error {
 	h.mu.Unlock()
 	<-rctx.Done()
 	return context.Cause(rctx)
+}
+
+// drainWait bounds how long a stop of the gateway waits for the commands
+// in flight.
+const drainWait = 3 * time.Second
+
+// drain waits, up to wait, until no command is in flight and no result
+// handler runs.
+func (h *Host) drain(wait time.Duration) {
+	for deadline := time.Now().Add(wait); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		h.mu.Lock()
+		n := len(h.pending)
+		h.mu.Unlock()
+		if n == 0 && h.handling.Load() == 0 {
+			return
+		}
+	}
+	h.log.Warn("stopping with commands in flight: they are sent again at the next start")
 }
 
 // down forgets the dead process. Commands in flight are sent again, once,
@@ -409,8 +443,10 @@ func (h *Host) readResults(cmds pb.Transport_CommandsClient) error {
 		h.mu.Unlock()
 		if ok {
 			sem <- struct{}{}
+			h.handling.Add(1)
 			go func() {
 				defer func() { <-sem }()
+				defer h.handling.Add(-1)
 				f.cb(r)
 			}()
 		}
