@@ -586,8 +586,17 @@ func (c *chaos) check() {
 			delivered++
 		case bytes.Contains(journal, []byte(m.body)):
 			t.Errorf("lost: %q (%s) was echoed by the plugin but never reached %s", m.body, m.id, m.user)
-		case strings.Contains(gwlog, "id="+m.id+"\n") && !risky(m, faultGateway):
+		case strings.Contains(gwlog, "id="+m.id+"\n") && !risky(m, faultGateway, faultServer):
 			t.Errorf("lost: %q (%s) reached the gateway, which never killed, did not echo it", m.body, m.id)
+		case strings.Contains(gwlog, "id="+m.id+"\n") && !risky(m, faultGateway):
+			// The plugin never had it (its journal would hold the
+			// echo): its only answer is an error (the plugin died
+			// twice), which is not kept as events are, and the
+			// server's stop took it (or the client's session, which
+			// it was for). The user is not told either way: XEP-0198
+			// on the client's stream would be needed.
+			unknown++
+			t.Logf("unknown fate: %s (%s), read by the gateway, its answer lost with the server", m.body, m.id)
 		case risky(m, faultGateway, faultServer):
 			// The client cannot know the fate of a message written just
 			// before the server stopped or the gateway died: the client
