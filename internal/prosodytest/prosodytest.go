@@ -443,16 +443,26 @@ func (s *Server) stopLocked() error {
 	// runs Lua code. Once in a CI run it did not handle a SIGTERM within
 	// 10 s (no "Received SIGTERM" in its log): so say it again now and
 	// then, and wake the loop with a connection to its client port.
+	//
+	// Prosody 0.12.3 may also finish its shutdown ("Shutdown complete" in
+	// its log) and then fail in its own timer code while closing the
+	// last connections ("indexedbheap.lua: table index is nil"), never
+	// exiting: that is its bug, not the test's, and it is killed then.
+	logFrom := s.logSize()
 	_ = r.cmd.Process.Signal(syscall.SIGTERM)
 	deadline := time.After(stopTimeout)
 	again := time.NewTicker(2 * time.Second)
 	defer again.Stop()
+	finished := false
 wait:
 	for {
 		select {
 		case <-r.exited:
 			return nil
 		case <-again.C:
+			if finished = strings.Contains(s.logSince(logFrom), "Shutdown complete"); finished {
+				break wait
+			}
 			_ = r.cmd.Process.Signal(syscall.SIGTERM)
 			if c, err := net.DialTimeout("tcp", s.C2SAddr(), time.Second); err == nil {
 				_ = c.Close()
@@ -464,6 +474,9 @@ wait:
 	_ = r.cmd.Process.Kill()
 	select {
 	case <-r.exited:
+		if finished {
+			return nil
+		}
 		return fmt.Errorf("prosodytest: prosody ignored SIGTERM for %v and was killed", stopTimeout)
 	case <-time.After(stopTimeout):
 		return fmt.Errorf("prosodytest: prosody (pid %d) survived SIGKILL", r.cmd.Process.Pid)
@@ -556,6 +569,24 @@ func (s *Server) LogTail() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.logTailLocked()
+}
+
+// logSize is the length of Prosody's log now.
+func (s *Server) logSize() int64 {
+	fi, err := os.Stat(s.logPath)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+// logSince is what Prosody logged past offset off.
+func (s *Server) logSince(off int64) string {
+	data, err := os.ReadFile(s.logPath)
+	if err != nil || int64(len(data)) < off {
+		return ""
+	}
+	return string(data[off:])
 }
 
 func (s *Server) logTailLocked() string {
