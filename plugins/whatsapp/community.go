@@ -57,16 +57,17 @@ func (s *Session) roomName(g *types.GroupInfo) string {
 	return communityRoomName(community, g)
 }
 
-// learnCommunity reads g's community from WhatsApp when it is not known
-// yet (one IQ), for its name. Failing, g's room keeps its own name:
-// logged at debug.
+// learnCommunity reads g's community from WhatsApp when its name is not
+// known yet (one IQ). Failing, g's room keeps its own name: logged at
+// debug.
 func (s *Session) learnCommunity(ctx context.Context, g *types.GroupInfo) {
 	parent := g.LinkedParentJID
 	if parent.IsEmpty() {
 		return
 	}
 	s.mu.Lock()
-	known := s.groups[parent] != nil
+	p := s.groups[parent]
+	known := p != nil && p.Name != ""
 	s.mu.Unlock()
 	if known {
 		return

@@ -154,7 +154,7 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		return nil, err
 	}
 	if g.IsParent {
-		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: %s is a community, no chat: its groups are", chatID)
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: %s is a WhatsApp community, not a chat: its groups are rooms of their own", chatID)
 	}
 	s.learnCommunity(ctx, g)
 	c := s.chatOf(g)
