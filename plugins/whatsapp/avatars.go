@@ -125,7 +125,8 @@ func (s *Session) pictureChanged(e *events.Picture) {
 }
 
 // groupPictureChanged tells the host a group's picture changed or went:
-// the group as known, without its members, with the new picture's ID.
+// the group as known, without its members, with the new picture's ID. A
+// community's picture has no room to show in.
 func (s *Session) groupPictureChanged(e *events.Picture) {
 	jid := e.JID.ToNonAD()
 	s.mu.Lock()
@@ -137,6 +138,10 @@ func (s *Session) groupPictureChanged(e *events.Picture) {
 			s.log.Warn("group picture changed in a group not found", "group", jid, "err", err)
 			return
 		}
+	}
+	if g.IsParent {
+		s.log.Debug("community picture not shown: a community is no room", "community", jid)
+		return
 	}
 	c := s.chatOf(g)
 	c.Members = nil // only the picture changed

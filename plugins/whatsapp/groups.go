@@ -16,11 +16,12 @@ import (
 
 // Groups are rooms: the group JID is the chat ID, its participants the
 // members (super admin: owner; admin: admin), its description the topic.
-// An announcement group (only admins post) is read-only for the others.
+// An announcement group (only admins post), a community's too, is
+// read-only for the others. A community is no room (community.go).
 
-// chatOf is the contract's chat of a group.
+// chatOf is the contract's chat of a group. Not under s.mu.
 func (s *Session) chatOf(g *types.GroupInfo) *pb.Chat {
-	c := &pb.Chat{ChatId: g.JID.ToNonAD().String(), Type: pb.ChatType_CHAT_TYPE_GROUP, Name: g.Name, Topic: g.Topic}
+	c := &pb.Chat{ChatId: g.JID.ToNonAD().String(), Type: pb.ChatType_CHAT_TYPE_GROUP, Name: s.roomName(g), Topic: g.Topic}
 	if !g.TopicSetBy.IsEmpty() {
 		c.TopicSetterId = s.ids.userID(preferPN(g.TopicSetBy, g.TopicSetByPN))
 	}
@@ -39,11 +40,15 @@ func (s *Session) chatOf(g *types.GroupInfo) *pb.Chat {
 		}
 		c.Members = append(c.Members, m)
 	}
-	if g.IsAnnounce && !selfAdmin {
+	if adminsPost(g) && !selfAdmin {
 		c.ReadOnly = true
 	}
 	return c
 }
+
+// adminsPost says whether only g's admins post in it: an announcement
+// group, or a community's, whose admins alone post by design.
+func adminsPost(g *types.GroupInfo) bool { return g.IsAnnounce || g.IsDefaultSubGroup }
 
 // isSelf says whether p is the user, by phone number or LID.
 func (s *Session) isSelf(p types.GroupParticipant) bool {
@@ -66,8 +71,9 @@ func (s *Session) isSelfAdmin(g *types.GroupInfo) bool {
 	return false
 }
 
-// ChatLimits makes an announcement group (only admins post) read-only
-// for a user who is not an admin, from the groups known so far.
+// ChatLimits makes an announcement group (only admins post; a
+// community's too) read-only for a user who is not an admin, from the
+// groups known so far.
 func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, error) {
 	jid, err := parseChatID(chatID)
 	if err != nil || jid.Server != types.GroupServer {
@@ -76,7 +82,7 @@ func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g := s.groups[jid]
-	if g == nil || !g.IsAnnounce {
+	if g == nil || !adminsPost(g) {
 		return sdk.ChatLimits{}, nil
 	}
 	return sdk.ChatLimits{ReadOnly: !s.isSelfAdmin(g)}, nil
@@ -133,7 +139,8 @@ func groupJID(chatID string) (types.JID, error) {
 	return jid, nil
 }
 
-// ChatInfo describes a group (or a direct chat, briefly).
+// ChatInfo describes a group (or a direct chat, briefly). A community
+// is none: NOT_FOUND.
 func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error) {
 	jid, err := parseChatID(chatID)
 	if err != nil {
@@ -146,6 +153,10 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 	if err != nil {
 		return nil, err
 	}
+	if g.IsParent {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: %s is a WhatsApp community, not a chat: its groups are rooms of their own", chatID)
+	}
+	s.learnCommunity(ctx, g)
 	c := s.chatOf(g)
 	c.InviteLink = s.inviteLink(ctx, g)
 	return c, nil
@@ -184,7 +195,9 @@ func (s *Session) mayShareLink(g *types.GroupInfo) bool {
 	return false
 }
 
-// ChatList is the groups the user is in.
+// ChatList is the groups the user is in; the communities among them
+// (parent groups, with no messages of their own) are no chats, their
+// groups named after them.
 func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 	gs, err := s.d.cli.GetJoinedGroups(ctx)
 	if err != nil {
@@ -197,6 +210,11 @@ func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 	}
 	s.mu.Unlock()
 	for _, g := range gs {
+		if g.IsParent {
+			s.log.Debug("community not offered as a room: its groups are", "community", g.JID, "name", g.Name)
+			continue
+		}
+		s.learnCommunity(ctx, g)
 		out = append(out, s.chatOf(g))
 	}
 	return out, nil
@@ -232,13 +250,14 @@ func (s *Session) SetTopic(ctx context.Context, c sdk.Call, topic string) error 
 	return nil
 }
 
-// SetChatName renames a group.
+// SetChatName renames a group; in a community, the community's name
+// before the group's, as its room shows it, is no part of it.
 func (s *Session) SetChatName(ctx context.Context, c sdk.Call, name string) error {
 	jid, err := groupJID(c.ChatID)
 	if err != nil {
 		return err
 	}
-	if err := s.d.cli.SetGroupName(ctx, jid, name); err != nil {
+	if err := s.d.cli.SetGroupName(ctx, jid, s.ownName(jid, name)); err != nil {
 		return sendErr("rename", err)
 	}
 	return nil
@@ -329,24 +348,41 @@ func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error 
 	return s.participants(ctx, c.ChatID, r.UserId, action)
 }
 
-// joinedGroup announces a group the user is now in.
+// joinedGroup announces a group the user is now in. A community is no
+// room: its groups already announced are, named after it.
 func (s *Session) joinedGroup(e *events.JoinedGroup) {
 	g := e.GroupInfo
 	s.mu.Lock()
 	s.groups[g.JID] = &g
+	var subs []types.JID
+	if g.IsParent {
+		subs = s.subGroupsLocked(g.JID)
+	}
 	s.mu.Unlock()
+	if g.IsParent {
+		s.log.Debug("community joined, not offered as a room: its groups are", "community", g.JID, "name", g.Name)
+		for _, ev := range s.roomEvents(subs, &pb.Sender{}, time.Now().UnixMicro()) {
+			s.emit(ev)
+		}
+		return
+	}
+	s.learnCommunity(context.Background(), &g)
 	s.emit(&pb.Event{ChatId: g.JID.ToNonAD().String(), ChatType: pb.ChatType_CHAT_TYPE_GROUP,
 		TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: s.chatOf(&g)}}})
 }
 
 // groupEvents converts a change of a group into contract events: name
-// (a new ChatEvent), topic, joins, leaves (a leave by someone else is a
-// kick), promotions and demotions, deletion.
+// or community (a new ChatEvent), topic, joins, leaves (a leave by
+// someone else is a kick), promotions and demotions, deletion. A
+// community's changes are its groups' (communityEvents).
 func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 	chat := e.JID.ToNonAD().String()
 	by := &pb.Sender{}
 	if e.Sender != nil {
 		by.UserId = s.ids.userID(preferPN(*e.Sender, ptrJID(e.SenderPN)).ToNonAD())
+	}
+	if out, ok := s.communityEvents(e, by); ok {
+		return out
 	}
 	own := s.ownJID()
 	at := e.Timestamp.UnixMicro()
@@ -369,18 +405,29 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 		})
 	}
 	var out []*pb.Event
-	if e.Name != nil {
+	linked := s.parentLinked(e)
+	if e.Name != nil || linked {
 		s.mu.Lock()
 		g := s.groups[e.JID]
+		var cp types.GroupInfo
 		if g != nil {
-			g.Name = e.Name.Name
+			if e.Name != nil {
+				g.Name = e.Name.Name
+			}
+			cp = *g
+			cp.Participants = slices.Clone(g.Participants)
 		}
 		s.mu.Unlock()
-		c := &pb.Chat{ChatId: chat, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: e.Name.Name}
-		if g != nil {
-			c = s.chatOf(g)
+		var c *pb.Chat
+		switch {
+		case g != nil:
+			c = s.chatOf(&cp)
+		case e.Name != nil:
+			c = &pb.Chat{ChatId: chat, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: e.Name.Name}
 		}
-		out = append(out, ev(by, func(e *pb.Event) { e.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}} }))
+		if c != nil {
+			out = append(out, ev(by, func(e *pb.Event) { e.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}} }))
+		}
 	}
 	if e.Topic != nil {
 		topic := e.Topic.Topic
@@ -422,13 +469,18 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 	}
 	if e.Announce != nil && e.Name == nil {
 		s.mu.Lock()
-		var c *pb.Chat
+		var cp *types.GroupInfo
 		if g := s.groups[e.JID]; g != nil {
-			cp := *g
-			cp.IsAnnounce = e.Announce.IsAnnounce
-			c = s.chatOf(&cp)
+			c := *g
+			c.Participants = slices.Clone(g.Participants)
+			c.IsAnnounce = e.Announce.IsAnnounce
+			cp = &c
 		}
 		s.mu.Unlock()
+		var c *pb.Chat
+		if cp != nil {
+			c = s.chatOf(cp) // not under s.mu: it reads the community's name
+		}
 		if c != nil {
 			out = append(out, ev(by, func(e *pb.Event) { e.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}} }))
 		}

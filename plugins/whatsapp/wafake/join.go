@@ -226,7 +226,7 @@ func groupNode(g *types.GroupInfo) waBinary.Node {
 	if g.IsJoinApprovalRequired {
 		kids = append(kids, waBinary.Node{Tag: "membership_approval_mode", Content: []waBinary.Node{{Tag: "group_join", Attrs: waBinary.Attrs{"state": "on"}}}})
 	}
-	return waBinary.Node{Tag: "group", Attrs: attrs, Content: kids}
+	return waBinary.Node{Tag: "group", Attrs: attrs, Content: append(kids, communityNodes(g)...)}
 }
 
 // GetGroupInviteLink answers as WhatsApp does: a group's link to its
