@@ -131,11 +131,7 @@ func TestHeldMessageSurvivesGatewayKill(t *testing.T) {
 // order sent, in the history or live.
 func TestHeldRoomMessageSurvivesGatewayKill(t *testing.T) {
 	s, plugin := heldStack(t)
-	alice := roomUser(t, s, "alice")
-	self := nick(join(t, alice, "a", "").self.From)
-	groupchat(t, alice, "before")
-	roomMessage(t, alice, "Echo One", "before")
-	roomMessage(t, alice, self, "before")
+	alice, self := joinedBefore(t, s)
 
 	bodies := []string{"held", "queued"}
 	var ids []string
@@ -146,6 +142,18 @@ func TestHeldRoomMessageSurvivesGatewayKill(t *testing.T) {
 		return ids
 	})
 	roomAfterRestart(t, s, alice, self, bodies, ids)
+}
+
+// joinedBefore is alice in the room, joined (self is her nick), with one
+// message sent, repeated and reflected.
+func joinedBefore(t *testing.T, s *stack) (*xmpptest.Client, string) {
+	t.Helper()
+	alice := roomUser(t, s, "alice")
+	self := nick(join(t, alice, "a", "").self.From)
+	groupchat(t, alice, "before")
+	roomMessage(t, alice, "Echo One", "before")
+	roomMessage(t, alice, self, "before")
+	return alice, self
 }
 
 // roomAfterRestart joins the room again once the restarted gateway knows
@@ -356,11 +364,7 @@ func TestSentCorrectionSurvivesGatewayKill(t *testing.T) {
 // ids, and repeated by Echo One, once each.
 func TestSentRoomMessageSurvivesGatewayKill(t *testing.T) {
 	s, _ := heldStack(t)
-	alice := roomUser(t, s, "alice")
-	self := nick(join(t, alice, "a", "").self.From)
-	groupchat(t, alice, "before")
-	roomMessage(t, alice, "Echo One", "before")
-	roomMessage(t, alice, self, "before")
+	alice, self := joinedBefore(t, s)
 	var id string
 	killInFlight(t, s, "alice-echo", func() string {
 		id = groupchat(t, alice, "in flight")
