@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/ergochat/irc-go/ircevent"
 	"github.com/ergochat/irc-go/ircmsg"
@@ -133,7 +134,9 @@ func registrationFailure(addr string, a *attempt) string {
 		// ircevent hung up: the server did not finish in time, or a
 		// SASL account was refused.
 		msg = addr + " did not complete the registration"
-	case errors.Is(err, io.EOF):
+	case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
+		// A reset is the server's close too: one that closes with our
+		// last line unread resets the connection.
 		msg = addr + " closed the connection during registration"
 		if len(a.said) == 0 {
 			msg += " without a word"
