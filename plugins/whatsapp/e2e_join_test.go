@@ -32,17 +32,7 @@ func TestEndToEndJoinByLink(t *testing.T) {
 	srv.Link("HiKeRs0123456789AbC", &types.GroupInfo{JID: hikers, GroupName: types.GroupName{Name: "Hikers"},
 		Participants: []types.GroupParticipant{{JID: bob, PhoneNumber: bob, IsAdmin: true, IsSuperAdmin: true}}})
 
-	r, st := g.Command(alice, "login", "", "", nil)
-	if st.Type != "result" || r.Command.SessionID == "" {
-		t.Fatalf("login: %s", st.XML)
-	}
-	if _, st = g.Command(alice, "login", r.Command.SessionID, "next", map[string]string{"flow": "qr"}); st.Type != "result" {
-		t.Fatalf("QR step: %s", st.XML)
-	}
-	srv.Scan(me, "Alice")
-	g.Next(alice, "the logged-in message", func(s xmpptest.Stanza) bool {
-		return s.Name == "message" && strings.Contains(s.Body, "You are logged in")
-	})
+	loginByQR(t, g, srv, alice)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*gatewaytest.Timeout)
 	defer cancel()
 
@@ -85,7 +75,7 @@ func TestEndToEndJoinByLink(t *testing.T) {
 		t.Errorf("join by a link no group has: want item-not-found, got %s", st.XML)
 	}
 	room := g.JID(hikers.String())
-	st = join(joinchat, "https://chat.whatsapp.com/HiKeRs0123456789AbC")
+	st := join(joinchat, "https://chat.whatsapp.com/HiKeRs0123456789AbC")
 	if st.Err == nil || st.Err.Condition != "gone" || !strings.Contains(st.XML, "xmpp:"+room+"?join") {
 		t.Fatalf("join by the link: want gone naming %s, got %s", room, st.XML)
 	}

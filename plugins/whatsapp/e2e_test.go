@@ -55,6 +55,24 @@ func incoming(from types.JID, id, text string) (types.MessageInfo, *waE2E.Messag
 		&waE2E.Message{Conversation: proto.String(text)}
 }
 
+// loginByQR logs alice in through the gateway's login command, by QR
+// code, the test's phone (me) scanning it, and waits for the gateway to
+// say she is logged in.
+func loginByQR(t *testing.T, g *gatewaytest.Gateway, srv *wafake.Server, alice *xmpptest.Client) {
+	t.Helper()
+	r, st := g.Command(alice, "login", "", "", nil)
+	if st.Type != "result" || r.Command.SessionID == "" {
+		t.Fatalf("login: %s", st.XML)
+	}
+	if _, st = g.Command(alice, "login", r.Command.SessionID, "next", map[string]string{"flow": "qr"}); st.Type != "result" {
+		t.Fatalf("QR step: %s", st.XML)
+	}
+	srv.Scan(me, "Alice")
+	g.Next(alice, "the logged-in message", func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && strings.Contains(s.Body, "You are logged in")
+	})
+}
+
 // TestEndToEnd runs the plugin under the gateway and a real Prosody, with
 // WhatsApp faked at the client seam: a QR login the test scans, a contact
 // in the roster, messages both ways, one sent from the phone, a file each

@@ -53,17 +53,7 @@ func TestEndToEndHistoryOnDemand(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	r, st := g.Command(alice, "login", "", "", nil)
-	if st.Type != "result" || r.Command.SessionID == "" {
-		t.Fatalf("login: %s", st.XML)
-	}
-	if _, st = g.Command(alice, "login", r.Command.SessionID, "next", map[string]string{"flow": "qr"}); st.Type != "result" {
-		t.Fatalf("QR step: %s", st.XML)
-	}
-	srv.Scan(me, "Alice")
-	g.Next(alice, "the logged-in message", func(s xmpptest.Stanza) bool {
-		return s.Name == "message" && strings.Contains(s.Body, "You are logged in")
-	})
+	loginByQR(t, g, srv, alice)
 	bobJID, room := g.JID("+33622222222"), g.JID(group.String())
 	g.WaitRoster(alice, "got Bob", func(m map[string]gatewaytest.RosterItem) bool { return m[bobJID].Name == "Bob Builder" })
 
