@@ -169,14 +169,9 @@ func (t *transport) recordQueue(ctx context.Context, addr chatAddr, w *queueWatc
 			q.mu.Unlock()
 			return
 		}
-		if q.recs == nil {
-			q.recs = map[*wire.Stanza]*queuedRec{}
-		}
 		n := 0
 		for _, it := range todo {
-			if q.recs[it.st] == nil {
-				q.recs[it.st] = it.r
-				q.nrecs.Add(1)
+			if q.addLocked(it.st, it.r) {
 				todo[n] = it
 				n++
 			}
@@ -211,16 +206,11 @@ func (t *transport) recordWaiting(ctx context.Context, st *wire.Stanza) {
 	q := &t.heldQ
 	r := &queuedRec{written: make(chan struct{})}
 	q.mu.Lock()
-	if q.recs[st] != nil {
-		q.mu.Unlock()
+	added := q.addLocked(st, r)
+	q.mu.Unlock()
+	if !added {
 		return
 	}
-	if q.recs == nil {
-		q.recs = map[*wire.Stanza]*queuedRec{}
-	}
-	q.recs[st] = r
-	q.nrecs.Add(1)
-	q.mu.Unlock()
 	t.writeQueued(context.WithoutCancel(ctx), st, h, r)
 }
 
@@ -291,13 +281,23 @@ func (t *transport) adoptQueued(st *wire.Stanza, seq uint64) {
 	q := &t.heldQ
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if !q.addLocked(st, r) {
+		q.recs[st] = r
+	}
+}
+
+// addLocked takes r in as st's record unless st has one, and says whether
+// it did. q.mu is held.
+func (q *heldQueue) addLocked(st *wire.Stanza, r *queuedRec) bool {
+	if q.recs[st] != nil {
+		return false
+	}
 	if q.recs == nil {
 		q.recs = map[*wire.Stanza]*queuedRec{}
 	}
-	if q.recs[st] == nil {
-		q.nrecs.Add(1)
-	}
 	q.recs[st] = r
+	q.nrecs.Add(1)
+	return true
 }
 
 // deleteHeld forgets a record.
