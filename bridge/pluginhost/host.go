@@ -360,7 +360,7 @@ func (h *Host) drain(wait time.Duration) {
 			return
 		}
 	}
-	h.log.Warn("stopping with commands in flight: they are sent again at the next start")
+	h.log.Warn("stopping with commands in flight: the messages among them are sent again at the next start")
 }
 
 // down forgets the dead process. Commands in flight are sent again, once,
