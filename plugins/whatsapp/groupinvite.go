@@ -9,6 +9,7 @@ import (
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -76,13 +77,20 @@ func invitable(p types.GroupParticipant) bool {
 
 // sendInvite sends to the invitation of a group's add_request, in their
 // direct chat, as any message the user sends (whatsmeow keeps it to
-// encrypt again should their phone ask; an error is the send's).
+// encrypt again should their phone ask; an error is the send's). The
+// user's XMPP client is given a copy in that chat, as one sent from the
+// phone: the invitation is theirs, and their phone shows it there too.
 func (s *Session) sendInvite(ctx context.Context, group types.JID, name string, to types.JID, req *types.GroupParticipantAddRequest) error {
-	resp, err := s.d.cli.SendMessage(ctx, to, inviteMessage(group, name, req))
+	msg := inviteMessage(group, name, req)
+	resp, err := s.d.cli.SendMessage(ctx, to, msg)
 	if err != nil {
 		return sendErr("send "+s.ids.userID(to)+" an invitation to the group", err)
 	}
 	s.noteSent(s.ids.userID(to), to, resp)
+	info := types.MessageInfo{MessageSource: types.MessageSource{Chat: to, Sender: s.ownJID(), IsFromMe: true}, ID: resp.ID, Timestamp: resp.Timestamp}
+	if ev := s.conv.message(&events.Message{Info: info, Message: msg}); ev != nil {
+		s.emit(ev)
+	}
 	return nil
 }
 

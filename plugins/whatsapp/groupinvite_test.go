@@ -38,6 +38,29 @@ func checkInvitation(t *testing.T, sent wafake.Sent, to, group types.JID, name s
 	}
 }
 
+// checkInvitationCopy fails unless evs hold, once, the user's copy of
+// the invitation sent to chatID: in that direct chat, from the user (as
+// from their phone), naming the group, with no joining instructions
+// (the invitation is the user's to give).
+func checkInvitationCopy(t *testing.T, evs []*pb.Event, chatID, name string) {
+	t.Helper()
+	var copies []*pb.Event
+	for _, ev := range evs {
+		if ev.ChatId == chatID && ev.GetMessage() != nil {
+			copies = append(copies, ev)
+		}
+	}
+	if len(copies) != 1 {
+		t.Fatalf("messages in %s's chat: %v; want the user's copy of the invitation", chatID, copies)
+	}
+	ev := copies[0]
+	text := ev.GetMessage().Text
+	if !ev.GetSender().GetIsFromMe() || ev.EventId == "" || !strings.Contains(text, "«"+name+"»") || !strings.Contains(text, "valid until") ||
+		strings.Contains(text, "join the room") {
+		t.Errorf("the copy of the invitation: %v; want one from the user, with an ID, naming %q, its expiry, no instructions", ev, name)
+	}
+}
+
 // roomNotices are the group's messages from the room itself (no sender)
 // among evs.
 func roomNotices(evs []*pb.Event, chatID string) []string {
@@ -78,6 +101,7 @@ func TestCreateGroupInvitesRefused(t *testing.T) {
 	checkInvitation(t, sent[0], carol, jid, "Weekend", before, after)
 
 	evs := r.host.since(from)
+	checkInvitationCopy(t, evs, "+33633333333", "Weekend")
 	notes := roomNotices(evs, id)
 	if len(notes) != 1 {
 		t.Fatalf("the room's notices: %q; want one", notes)
@@ -154,6 +178,7 @@ func TestInviteRefused(t *testing.T) {
 		t.Fatalf("sent %v; want one invitation, to %v", sent, carol)
 	}
 	checkInvitation(t, sent[0], carol, group, "Friends", before, after)
+	checkInvitationCopy(t, r.host.since(from), "+33633333333", "Friends")
 	notes := roomNotices(r.host.since(from), group.String())
 	if len(notes) != 1 || !strings.Contains(notes[0], "+33633333333 was not added") || !strings.Contains(notes[0], "sent one in a private message") {
 		t.Errorf("the room's notices: %q; want that +33633333333 was invited", notes)
