@@ -200,6 +200,44 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Inviting into the room someone WhatsApp will not add for their
+	// privacy settings: WhatsApp's invitation goes to them instead, the
+	// room says so, and the user's clients get a copy of the invitation
+	// in the chat with them, as sent by the user (a carbon).
+	dave := types.NewJID("33644444444", types.DefaultUserServer)
+	daveJID := g.JID("+33644444444")
+	srv.RefuseAdd(dave, 403)
+	// The fake applies the server's commands in order: once bob's
+	// message is through, so is the refusal.
+	info, msg = incoming(bob, "W4", "refusal set")
+	srv.Receive(info, msg)
+	if got := g.NextMessage(alice, bobJID); got.Body != "refusal set" {
+		t.Fatalf("incoming: %s", got.XML)
+	}
+	if err := alice.SendRaw(ctx, `<message to='`+room+`' id='inv1'><x xmlns='http://jabber.org/protocol/muc#user'><invite to='`+daveJID+`'/></x></message>`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.WaitSent(gatewaytest.Timeout, func(to string, m *waE2E.Message) bool {
+		return to == dave.String() && m.GetGroupInviteMessage().GetGroupJID() == group.String()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	g.Next(alice, "the room's word that dave was invited, not added", func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && s.Type == "groupchat" && gatewaytest.Bare(s.From) == room &&
+			strings.Contains(s.Body, "+33644444444 was not added") && strings.Contains(s.Body, "sent one in a private message")
+	})
+	inviteCopy := g.Next(alice, "the copy of the invitation", func(s xmpptest.Stanza) bool {
+		return strings.Contains(s.XML, "Invitation to the WhatsApp group «Builders»")
+	})
+	if !strings.Contains(inviteCopy.XML, "urn:xmpp:carbons:2") || !strings.Contains(inviteCopy.XML, `to="`+daveJID+`"`) {
+		t.Errorf("want a carbon of the invitation from alice to dave, got %s", inviteCopy.XML)
+	}
+	for _, p := range alice.Pending() {
+		if p.Type == "error" && strings.Contains(p.XML, "inv1") {
+			t.Errorf("the invitation answered with an error: %s", p.XML)
+		}
+	}
+
 	// A contact known only by LID, then by phone: the contact moves.
 	lid := types.NewJID("444555666", types.HiddenUserServer)
 	carol := types.NewJID("33633333333", types.DefaultUserServer)

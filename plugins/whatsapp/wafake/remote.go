@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -31,7 +32,7 @@ import (
 type Command struct {
 	ID int `json:"id"`
 	// Op: "scan", "receive", "contact", "history" (applied once, to the newest fake
-	// that can), "group", "media", "user", "phone", "link" (state: applied to every fake).
+	// that can), "group", "media", "user", "phone", "link", "refuse" (state: applied to every fake).
 	Op    string             `json:"op"`
 	JID   string             `json:"jid,omitempty"`
 	Name  string             `json:"name,omitempty"`
@@ -40,11 +41,11 @@ type Command struct {
 	Group *types.GroupInfo   `json:"group,omitempty"`
 	Path  string             `json:"path,omitempty"`
 	Data  []byte             `json:"data,omitempty"`
-	Code  string             `json:"code,omitempty"` // an invitation link's
+	Code  string             `json:"code,omitempty"` // an invitation link's; a refusal's error code
 }
 
 func (c Command) state() bool {
-	return c.Op == "group" || c.Op == "media" || c.Op == "user" || c.Op == "phone" || c.Op == "link"
+	return c.Op == "group" || c.Op == "media" || c.Op == "user" || c.Op == "phone" || c.Op == "link" || c.Op == "refuse"
 }
 
 // Report is a message a fake sent, as the server keeps it.
@@ -159,6 +160,12 @@ func (s *Server) Media(path string, data []byte) {
 	s.media[path] = data
 	s.mu.Unlock()
 	s.add(Command{Op: "media", Path: path, Data: data})
+}
+
+// RefuseAdd has WhatsApp refuse to add jid to groups with code
+// (Client.RefuseAdd).
+func (s *Server) RefuseAdd(jid types.JID, code int) {
+	s.add(Command{Op: "refuse", JID: jid.String(), Code: strconv.Itoa(code)})
 }
 
 // User makes a phone number known to be on WhatsApp.
@@ -441,6 +448,12 @@ func applyState(c *Client, cmd Command) {
 	case "user":
 		if jid, err := types.ParseJID(cmd.JID); err == nil {
 			c.AddUser(jid)
+		}
+	case "refuse":
+		jid, err := types.ParseJID(cmd.JID)
+		code, cerr := strconv.Atoi(cmd.Code)
+		if err == nil && cerr == nil {
+			c.RefuseAdd(jid, code)
 		}
 	case "phone":
 		var conv waHistorySync.Conversation
