@@ -175,6 +175,11 @@ func TestRoomJoinAndMessages(t *testing.T) {
 	if self == "" || self == "wanted" || !strings.Contains(j.self.XML, `code="210"`) {
 		t.Fatalf("self-presence: want the network's nick with 210, got %s", j.self.XML)
 	}
+	// The echo network makes every account the group's owner: clients
+	// offer an owner's tools.
+	if !strings.Contains(j.self.XML, `affiliation="owner"`) || !strings.Contains(j.self.XML, `role="moderator"`) {
+		t.Errorf("self-presence: want the owner's affiliation and the moderator's role the network gives, got %s", j.self.XML)
+	}
 	if !strings.Contains(j.subject.XML, "<subject>Echo room</subject>") {
 		t.Fatalf("subject: %s", j.subject.XML)
 	}
@@ -250,6 +255,10 @@ func TestRoomTwoResources(t *testing.T) {
 	})
 	if err != nil || !strings.Contains(gone.XML, `code="110"`) {
 		t.Fatalf("leaving resource: want its unavailable self-presence: %v %s", err, gone.XML)
+	}
+	// Leaving takes the role, not the affiliation (XEP-0045 §7.14).
+	if !strings.Contains(gone.XML, `affiliation="owner"`) || !strings.Contains(gone.XML, `role="none"`) {
+		t.Errorf("leaving resource: want the owner's affiliation kept and role none, got %s", gone.XML)
 	}
 	// XEP-0410 self-ping tells each resource whether it is joined.
 	ping := `<iq type='get' to='` + room + `/` + self + `'><ping xmlns='urn:xmpp:ping'/></iq>`

@@ -310,12 +310,11 @@ func (s *session) leaveResource(ctx context.Context, r *room, res string) {
 	r.mu.Lock()
 	was := r.joined[res]
 	delete(r.joined, res)
-	self := r.ownNickLocked(s)
+	me := s.selfOccupantLocked(r) // leaving keeps the affiliation (an owner's, an admin's)
 	r.mu.Unlock()
 	if !was {
 		return
 	}
-	me := muc.Occupant{Nick: self, JID: s.user, Affiliation: muc.AffMember, OccupantID: s.selfOccupantID(r)}
 	s.t.send(ctx, muc.Removed(r.jid, s.user+"/"+res, me, muc.Left, "", true))
 }
 
@@ -472,7 +471,7 @@ func (s *session) dropRoom(ctx context.Context, r *room, why muc.Removal, reason
 	s.t.unannounceRoom(ctx, s.user, r.jid)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	me := muc.Occupant{Nick: r.ownNickLocked(s), JID: s.user, Affiliation: muc.AffMember, OccupantID: s.selfOccupantID(r)}
+	me := s.selfOccupantLocked(r) // muc.Removed makes a ban's outcast
 	out := r.toJoinedLocked(s.user, func(to string) []byte { return muc.Removed(r.jid, to, me, why, reason, true) })
 	clear(r.joined)
 	return out

@@ -12,8 +12,9 @@ import (
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
-// The echo network's one group. Every account is a member of it, with
-// Echo One and Echo Two; the gateway shows it as a MUC room. A username
+// The echo network's one group. Every account is its owner, with Echo
+// One and Echo Two as members; the gateway shows it as a MUC room, where
+// the user's clients offer an owner's tools (admin.go). A username
 // ending in "+members<N>" (N >= 2) makes it a big group instead, of
 // echo-1 to echo-N: how tests and the load tool get one. In it:
 //
@@ -96,7 +97,7 @@ func (s *Session) roomChatLocked(g *group) *pb.Chat {
 		name = g.name
 	}
 	c := &pb.Chat{ChatId: RoomID, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: name, Topic: g.topic, TopicSetterId: g.topicBy,
-		Members: []*pb.Member{{UserId: s.loginID, Nick: g.selfNick}}}
+		Members: []*pb.Member{{UserId: s.loginID, Nick: g.selfNick, Affiliation: pb.Affiliation_AFFILIATION_OWNER, Role: pb.Role_ROLE_MODERATOR}}}
 	if g.picture < 0 {
 		c.NoAvatar = true
 	} else {
