@@ -3,14 +3,17 @@ package whatsapp
 import (
 	"context"
 	"crypto/sha256"
+	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
 	"passerelle.im/passerelle/plugins/mediatext"
+	"passerelle.im/passerelle/plugins/pollstore"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -20,20 +23,21 @@ import (
 // SHA-256 of their names. whatsmeow keeps the secret of each message it
 // decrypts (its message secrets table, on disk) and decrypts a vote with
 // it (DecryptPollVote); the options' names and who chose what so far are
-// the plugin's to keep. The polls seen since the session started are
-// kept here, in memory, with their votes, so that a vote (a contact's,
-// or the user's own from the phone) becomes a correction of the poll's
-// message: the poll again, with its counts as they stand.
+// the plugin's to keep. The polls seen are kept here, with their votes,
+// so that a vote (a contact's, or the user's own from the phone) becomes
+// a correction of the poll's message: the poll again, with its counts as
+// they stand.
 //
-// After a restart the cache is empty: whatsmeow could still decrypt a
-// vote for a poll seen before, but neither the poll's options nor its
-// earlier votes are known, and counts made of the later votes alone
-// would be wrong; so the vote is logged (debug) and dropped, and the
-// message stays as it last read. So is a vote for a poll that came in a
-// history sync, whose votes until then are not known either.
+// They are kept in memory and, so that a restart (a crash, an upgrade)
+// loses none, in the login's folder (plugins/pollstore: a file per poll,
+// replaced whole as the poll changes), written before the handler
+// returns, since whatsmeow acknowledges a message once it has. A vote
+// for a poll that came in a history sync, whose votes until then are not
+// known, is logged (debug) and dropped: counts made of the later votes
+// alone would be wrong, and the message stays as it last read.
 
 // pollsMax bounds the polls remembered: past it, the one seen longest ago
-// is forgotten (its votes are then dropped, as after a restart). A poll
+// is forgotten, and its file deleted (its votes are then dropped). A poll
 // is its question, at most a dozen short options and a hundred bytes or
 // so per voter: a few megabytes for polls in groups of a few dozen, some
 // 25 MB at worst (every poll in a full group, every member voting).
@@ -49,7 +53,8 @@ const pollVotersMax = 1024
 type pollCache struct {
 	mu    sync.Mutex
 	m     map[types.MessageID]*pollEntry
-	order []types.MessageID // oldest first, each ID once
+	order []types.MessageID           // oldest first, each ID once
+	store *pollstore.Store[pollSaved] // nil: kept in memory only
 }
 
 // pollEntry is a poll, its message and its votes so far.
@@ -69,29 +74,96 @@ type pollVote struct {
 	at      int64 // when the voter's phone cast it, unix ms
 }
 
+// pollSaved is a poll as its file keeps it: its message's fields that a
+// correction and a vote's check read, and the entry's own.
+type pollSaved struct {
+	Source   types.MessageSource
+	ID       types.MessageID
+	PushName string
+	Time     time.Time
+	SentMeta *types.DeviceSentMeta `json:",omitempty"`
+	Poll     mediatext.Poll
+	Votes    map[string]savedVote
+	Told     string
+}
+
+// savedVote is a pollVote as its file keeps it.
+type savedVote struct {
+	Options []int
+	At      int64
+}
+
+// load reads the polls kept in the login folder dir ("": none), for
+// their votes after a restart, and keeps the polls there from now on.
+func (c *pollCache) load(dir string, log *slog.Logger) {
+	store, kept := pollstore.Open[pollSaved](dir, log)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.store = store
+	for _, k := range kept {
+		ps := k.Poll
+		if ps.ID != k.Key || c.m[ps.ID] != nil {
+			continue // not the poll its key names: not written so
+		}
+		e := &pollEntry{poll: ps.Poll, byHash: map[[sha256.Size]byte]int{}, votes: map[string]pollVote{}, told: ps.Told}
+		e.info = types.MessageInfo{MessageSource: ps.Source, ID: ps.ID, PushName: ps.PushName, Timestamp: ps.Time, DeviceSentMeta: ps.SentMeta}
+		e.hashOptions()
+		for voter, v := range ps.Votes {
+			if !slices.ContainsFunc(v.Options, func(i int) bool { return i < 0 || i >= len(e.poll.Options) }) {
+				e.votes[voter] = pollVote{options: v.Options, at: v.At}
+			} // else not this poll's options: not written so
+		}
+		c.addLocked(e)
+	}
+}
+
+// saved is e as its file keeps it.
+func (e *pollEntry) saved() pollSaved {
+	ps := pollSaved{Source: e.info.MessageSource, ID: e.info.ID, PushName: e.info.PushName, Time: e.info.Timestamp,
+		SentMeta: e.info.DeviceSentMeta, Poll: e.poll, Votes: map[string]savedVote{}, Told: e.told}
+	for voter, v := range e.votes {
+		ps.Votes[voter] = savedVote{Options: v.options, At: v.at}
+	}
+	return ps
+}
+
+// hashOptions indexes the poll's options by their names' hashes, as
+// votes name them; the first of two options of one name takes its votes.
+func (e *pollEntry) hashOptions() {
+	for i, o := range e.poll.Options {
+		h := sha256.Sum256([]byte(o.Text))
+		if _, dup := e.byHash[h]; !dup {
+			e.byHash[h] = i
+		}
+	}
+}
+
 // remember keeps a poll and its message, its votes none yet. A poll
 // already remembered keeps its votes: the same message again (delivered
 // twice) changes nothing.
 func (c *pollCache) remember(info *types.MessageInfo, p *waE2E.PollCreationMessage) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[types.MessageID]*pollEntry{}
-	}
 	if c.m[info.ID] != nil {
 		return
 	}
 	e := &pollEntry{info: *info, poll: pollOf(p), byHash: map[[sha256.Size]byte]int{}, votes: map[string]pollVote{}}
-	for i, o := range p.GetOptions() {
-		h := sha256.Sum256([]byte(o.GetOptionName()))
-		if _, dup := e.byHash[h]; !dup {
-			e.byHash[h] = i
-		}
+	e.hashOptions()
+	c.addLocked(e)
+	c.store.Put(info.ID, e.saved())
+}
+
+// addLocked adds a poll not remembered yet, forgetting the oldest past
+// pollsMax; with c.mu held.
+func (c *pollCache) addLocked(e *pollEntry) {
+	if c.m == nil {
+		c.m = map[types.MessageID]*pollEntry{}
 	}
-	c.m[info.ID] = e
-	c.order = append(c.order, info.ID)
+	c.m[e.info.ID] = e
+	c.order = append(c.order, e.info.ID)
 	for len(c.order) > pollsMax {
 		delete(c.m, c.order[0])
+		c.store.Delete(c.order[0])
 		c.order = c.order[1:]
 	}
 }
@@ -159,23 +231,25 @@ func (c *pollCache) vote(id types.MessageID, voter string, at int64, chosen [][]
 		}
 	}
 	text = mediatext.PollText(p, onPhone)
+	t = tallyChanged
 	if text == e.told {
-		return text, tallySame
+		t = tallySame // the vote's time changed still
 	}
 	e.told = text
-	return text, tallyChanged
+	c.store.Put(id, e.saved())
+	return text, t
 }
 
 // pollVote turns a vote in a poll into a correction of the poll's
-// message. A vote for a poll not remembered (seen before a restart, in a
-// history sync, or too long ago) is dropped, as is one from another chat
+// message. A vote for a poll not remembered (seen in a history sync, or
+// too long ago) is dropped, as is one from another chat
 // than the poll's or one whatsmeow cannot decrypt.
 func (s *Session) pollVote(e *events.Message, pu *waE2E.PollUpdateMessage) {
 	id := pu.GetPollCreationMessageKey().GetID()
 	log := s.log.With("vote", e.Info.ID, "poll", id, "chat", e.Info.Chat)
 	poll, ok := s.polls.message(id)
 	if !ok {
-		log.Debug("a vote in a poll not seen since the start; dropped")
+		log.Debug("a vote in a poll not remembered; dropped")
 		return
 	}
 	chat := chatIDOf(s.conv.ids, chatOf(&e.Info))

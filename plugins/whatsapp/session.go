@@ -83,6 +83,7 @@ func newSession(n *Network, login sdk.LoginInfo, d *device) *Session {
 	s.ids = newIdentities(s.lidStore(), login.Dir, s.identityMoved)
 	s.conv = inbound{ids: s.ids, self: login.LoginID, domain: n.domain}
 	s.hist = newHistoryState(login.Dir)
+	s.polls.load(login.Dir, s.log)
 	return s
 }
 
