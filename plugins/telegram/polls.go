@@ -1,31 +1,37 @@
 package telegram
 
 import (
+	"log/slog"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
+	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
+	"google.golang.org/protobuf/proto"
 
 	"passerelle.im/passerelle/plugins/mediatext"
+	"passerelle.im/passerelle/plugins/pollstore"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
 // A poll's votes and its closing come apart from the message that carried
 // it: updateMessagePoll names only the poll's ID. The polls of the
-// messages seen since the session started are remembered here, in memory,
-// with those messages, so that such an update becomes a correction of
-// each of them: the poll again, with its counts as they stand, "(closed)"
-// once closed.
+// messages seen are remembered here, with those messages, so that such an
+// update becomes a correction of each of them: the poll again, with its
+// counts as they stand, "(closed)" once closed.
 //
-// After a restart the cache is empty: an update of a poll seen before is
-// logged (debug) and dropped, and its message stays as it last read.
-// messages.getPollResults would need the poll's chat and message, which
-// are what is missing.
+// They are kept in memory and, so that a restart (a crash, an upgrade)
+// loses none, in the login's folder (plugins/pollstore: a file per poll,
+// replaced whole when a message of it comes or its text changes): an
+// update of a poll seen before the restart corrects its messages too.
+// messages.getPollResults could not stand in: it needs the poll's chat
+// and message, which are what the update lacks.
 
 // pollsMax bounds the polls remembered: past it, the one first seen
-// longest ago is forgotten (its updates are then dropped, as after a
-// restart). A poll is its question and at most a dozen short answers
+// longest ago is forgotten, and its file deleted (its updates are then
+// dropped). A poll is its question and at most a dozen short answers
 // (about 2 KB), a message its chat, sender and caption (none, as a rule):
 // a few megabytes at most.
 const pollsMax = 1024
@@ -39,7 +45,9 @@ const pollMsgsMax = 8
 type pollCache struct {
 	mu    sync.Mutex
 	m     map[int64]*pollEntry
-	order []int64 // oldest first, each ID once
+	order []int64                     // oldest first, each ID once
+	store *pollstore.Store[pollSaved] // nil: kept in memory only
+	log   *slog.Logger
 }
 
 // pollEntry is a poll as last told, and the messages that carry it.
@@ -60,29 +68,141 @@ type pollMsg struct {
 	ents    []tg.MessageEntityClass
 }
 
+// pollSaved is a poll as its file keeps it: the poll and its messages'
+// entities in Telegram's own encoding (TL), their senders as protobuf.
+type pollSaved struct {
+	Media []byte // tg.MessageMediaPoll
+	Msgs  []savedMsg
+	Told  string
+}
+
+// savedMsg is a pollMsg as its file keeps it.
+type savedMsg struct {
+	Chat    string
+	ID      int
+	Sender  []byte // pb.Sender
+	Caption string
+	Ents    [][]byte // each a tg.MessageEntityClass
+}
+
+// load reads the polls kept in the login folder dir ("": none), for
+// their updates after a restart, and keeps the polls there from now on.
+// A poll that does not decode (not written so) is logged and skipped.
+func (c *pollCache) load(dir string, log *slog.Logger) {
+	store, kept := pollstore.Open[pollSaved](dir, log)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.store, c.log = store, log
+	for _, k := range kept {
+		e, err := k.Poll.entry()
+		if err != nil || strconv.FormatInt(e.media.Poll.ID, 10) != k.Key {
+			log.Warn("telegram: a poll kept does not decode; its updates are dropped", "poll", k.Key, "err", err)
+			store.Delete(k.Key)
+			continue
+		}
+		if c.m[e.media.Poll.ID] == nil {
+			c.addLocked(e)
+		}
+	}
+}
+
+// saved is e as its file keeps it.
+func (e *pollEntry) saved() (pollSaved, error) {
+	md := e.media
+	md.Poll.SetFlags() // the fields set, some by update, must be encoded
+	md.Results.SetFlags()
+	var b bin.Buffer
+	if err := md.Encode(&b); err != nil {
+		return pollSaved{}, err
+	}
+	ps := pollSaved{Media: b.Copy(), Told: e.told}
+	for _, pm := range e.msgs {
+		snd, err := proto.Marshal(pm.sender)
+		if err != nil {
+			return pollSaved{}, err
+		}
+		sm := savedMsg{Chat: pm.chat, ID: pm.id, Sender: snd, Caption: pm.caption}
+		for _, ent := range pm.ents {
+			var b bin.Buffer
+			if err := ent.Encode(&b); err != nil {
+				return pollSaved{}, err
+			}
+			sm.Ents = append(sm.Ents, b.Copy())
+		}
+		ps.Msgs = append(ps.Msgs, sm)
+	}
+	return ps, nil
+}
+
+// entry is the poll ps keeps.
+func (ps *pollSaved) entry() (*pollEntry, error) {
+	e := &pollEntry{told: ps.Told}
+	if err := e.media.Decode(&bin.Buffer{Buf: ps.Media}); err != nil {
+		return nil, err
+	}
+	for _, sm := range ps.Msgs {
+		pm := pollMsg{chat: sm.Chat, id: sm.ID, sender: &pb.Sender{}, caption: sm.Caption}
+		if err := proto.Unmarshal(sm.Sender, pm.sender); err != nil {
+			return nil, err
+		}
+		for _, eb := range sm.Ents {
+			ent, err := tg.DecodeMessageEntity(&bin.Buffer{Buf: eb})
+			if err != nil {
+				return nil, err
+			}
+			pm.ents = append(pm.ents, ent)
+		}
+		e.msgs = append(e.msgs, pm)
+	}
+	return e, nil
+}
+
+// save writes e, the poll of ID id, to its file; with c.mu held.
+func (c *pollCache) save(id int64, e *pollEntry) {
+	if c.store == nil {
+		return
+	}
+	ps, err := e.saved()
+	if err != nil {
+		// Not expected: what was decoded encodes.
+		c.log.Warn("telegram: a poll not saved", "poll", id, "err", err)
+		return
+	}
+	c.store.Put(strconv.FormatInt(id, 10), ps)
+}
+
 // remember keeps a poll's message, and the poll as the message tells it.
 func (c *pollCache) remember(md *tg.MessageMediaPoll, pm pollMsg) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[int64]*pollEntry{}
-	}
 	id := md.Poll.ID
 	e := c.m[id]
 	if e == nil {
-		e = &pollEntry{}
-		c.m[id] = e
-		c.order = append(c.order, id)
-		for len(c.order) > pollsMax {
-			delete(c.m, c.order[0])
-			c.order = c.order[1:]
-		}
+		e = &pollEntry{media: *md}
+		c.addLocked(e)
 	}
 	e.media, e.told = *md, ""
 	e.msgs = slices.DeleteFunc(e.msgs, func(o pollMsg) bool { return o.chat == pm.chat && o.id == pm.id })
 	e.msgs = append(e.msgs, pm)
 	if len(e.msgs) > pollMsgsMax {
 		e.msgs = e.msgs[len(e.msgs)-pollMsgsMax:]
+	}
+	c.save(id, e)
+}
+
+// addLocked adds a poll not remembered yet, forgetting the oldest past
+// pollsMax; with c.mu held.
+func (c *pollCache) addLocked(e *pollEntry) {
+	if c.m == nil {
+		c.m = map[int64]*pollEntry{}
+	}
+	id := e.media.Poll.ID
+	c.m[id] = e
+	c.order = append(c.order, id)
+	for len(c.order) > pollsMax {
+		delete(c.m, c.order[0])
+		c.store.Delete(strconv.FormatInt(c.order[0], 10))
+		c.order = c.order[1:]
 	}
 }
 
@@ -112,17 +232,18 @@ func (c *pollCache) update(u *tg.UpdateMessagePoll) (text string, msgs []pollMsg
 		return text, nil, true
 	}
 	e.told = text
+	c.save(u.PollID, e)
 	return text, slices.Clone(e.msgs), true
 }
 
 // pollEvents are the corrections a poll's update makes: each message
-// that carried the poll, its text the poll as it stands. A poll not seen
-// since the start is dropped, and so is an update that changes nothing
+// that carried the poll, its text the poll as it stands. A poll not
+// remembered (never seen, or forgotten past pollsMax) is dropped, and so is an update that changes nothing
 // the text shows.
 func (s *Session) pollEvents(u *tg.UpdateMessagePoll) []*pb.Event {
 	pollText, msgs, ok := s.polls.update(u)
 	if !ok {
-		s.n.log().Debug("telegram: an update of a poll not seen since the start; dropped", "login", s.login.LoginID, "poll", u.PollID)
+		s.n.log().Debug("telegram: an update of a poll not remembered; dropped", "login", s.login.LoginID, "poll", u.PollID)
 		return nil
 	}
 	at := time.Now().Unix()

@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"log/slog"
 	"testing"
 
 	"github.com/gotd/td/tg"
@@ -83,6 +84,66 @@ func TestPollUpdatesLive(t *testing.T) {
 		if ev.GetEdit() != nil {
 			t.Errorf("an unknown poll's update, or one that changes nothing, made %v", ev)
 		}
+	}
+}
+
+// After a restart (the session closed, a new one on the same login
+// folder) the polls seen before are still known: a vote and the closing
+// of a poll seen before correct its message, from its sender, with the
+// counts as they stand.
+func TestPollUpdatesAfterRestart(t *testing.T) {
+	srv := newFake(t)
+	s, h, info, n := connectAlice(t, srv)
+	from := h.count()
+	gid := srv.Send(carol.ID, &tg.PeerChat{ChatID: 77}, "", lunch(43))
+	msg := h.wait(t, from, "the group's poll", isMessage("-77", "Poll: Lunch?"))
+	from = h.count()
+	srv.Vote(bob.ID, gid, []byte{1})
+	h.wait(t, from, "a vote before the restart", isCorrection("-77", msg.EventId, "Poll: Lunch?\n- Pizza: 0 votes\n- Sushi: 1 vote\n(vote in Telegram)"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+
+	connect(t, n, h, info)
+	from = h.count()
+	srv.Vote(alice.ID, gid, []byte{0})
+	ev := h.wait(t, from, "a vote after the restart", isCorrection("-77", msg.EventId, "Poll: Lunch?\n- Pizza: 1 vote\n- Sushi: 1 vote\n(vote in Telegram)"))
+	if ev.Sender.GetUserId() != "1003" || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP {
+		t.Errorf("correction %v, want carol's in the group", ev)
+	}
+	from = h.count()
+	srv.ClosePoll(gid)
+	h.wait(t, from, "the closing after the restart", isCorrection("-77", msg.EventId, "Poll: Lunch?\n- Pizza: 1 vote\n- Sushi: 1 vote\n(closed)"))
+}
+
+// A poll kept is read back as it was: its results, and its message's
+// sender, caption and entities.
+func TestPollCacheKept(t *testing.T) {
+	dir := t.TempDir()
+	var c pollCache
+	c.load(dir, slog.New(slog.DiscardHandler))
+	md := &tg.MessageMediaPoll{Poll: tg.Poll{ID: 5, Question: tg.TextWithEntities{Text: "Tea?"},
+		Answers: []tg.PollAnswerClass{&tg.PollAnswer{Text: tg.TextWithEntities{Text: "Yes"}, Option: []byte{0}}}}}
+	c.remember(md, pollMsg{chat: "-77", id: 9, sender: &pb.Sender{UserId: "1003", Name: "Carol"}, caption: "see",
+		ents: []tg.MessageEntityClass{&tg.MessageEntityBold{Offset: 0, Length: 3}}})
+	// Counts given once, then the total alone: the last counts stand,
+	// after a restart too.
+	c.update(&tg.UpdateMessagePoll{PollID: 5, Results: tg.PollResults{TotalVoters: 2, Results: []tg.PollAnswerVoters{{Option: []byte{0}, Voters: 2}}}})
+	c.update(&tg.UpdateMessagePoll{PollID: 5, Results: tg.PollResults{TotalVoters: 3}})
+
+	var c2 pollCache
+	c2.load(dir, slog.New(slog.DiscardHandler))
+	closing := &tg.UpdateMessagePoll{PollID: 5, Poll: tg.Poll{ID: 5, Closed: true, Question: tg.TextWithEntities{Text: "Tea?"},
+		Answers: []tg.PollAnswerClass{&tg.PollAnswer{Text: tg.TextWithEntities{Text: "Yes"}, Option: []byte{0}}}}, Results: tg.PollResults{TotalVoters: 3}}
+	closing.SetFlags()
+	text, msgs, ok := c2.update(closing)
+	if !ok || text != "Poll: Tea?\n- Yes: 2 votes\n(closed)" || len(msgs) != 1 {
+		t.Fatalf("after the restart: %q %v %v", text, msgs, ok)
+	}
+	pm := msgs[0]
+	if b, isBold := pm.ents[0].(*tg.MessageEntityBold); pm.chat != "-77" || pm.id != 9 || pm.sender.GetUserId() != "1003" || pm.sender.GetName() != "Carol" ||
+		pm.caption != "see" || len(pm.ents) != 1 || !isBold || b.Length != 3 {
+		t.Errorf("the message read back: %+v", pm)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
+	"passerelle.im/passerelle/plugins/pollstore"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/telegram/botmode"
@@ -58,7 +59,11 @@ type Session struct {
 }
 
 func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {
-	return &Session{n: n, login: login, saved: st, self: st.UserID}
+	s := &Session{n: n, login: login, saved: st, self: st.UserID}
+	if login.Dir != "" { // else polls kept in memory only
+		s.polls.load(login.Dir, n.log().With("login", login.LoginID))
+	}
+	return s
 }
 
 // emit sends an event of this login.
@@ -307,6 +312,9 @@ func (s *Session) Logout(ctx context.Context) error {
 			if err := os.Remove(filepath.Join(s.login.Dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("telegram: log out: %w", err)
 			}
+		}
+		if err := pollstore.Remove(s.login.Dir); err != nil {
+			return fmt.Errorf("telegram: log out: %w", err)
 		}
 	}
 	return nil
