@@ -2,30 +2,36 @@ package signal
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"log/slog"
 	"slices"
+	"strconv"
 	"sync"
 
 	"google.golang.org/protobuf/proto"
 
 	"passerelle.im/passerelle/plugins/mediatext"
+	"passerelle.im/passerelle/plugins/pollstore"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
 // A poll's votes and its end come as data messages of their own
 // (signal-cli's pollVote and pollTerminate, since 0.13.22), naming the
 // poll's message by its author and timestamp. The polls of the messages
-// seen since the session started are remembered here, in memory, with
-// each voter's latest vote, so that a vote or the end becomes a
-// correction of the poll's message: the poll again, with its counts as
-// they stand, "(closed)" once ended.
+// seen are remembered here, with each voter's latest vote, so that a
+// vote or the end becomes a correction of the poll's message: the poll
+// again, with its counts as they stand, "(closed)" once ended.
 //
-// Signal keeps no tally: each client counts the votes it received. After
-// a restart the cache is empty: a vote or an end of a poll seen before is
-// logged (debug) and dropped, and its message stays as it last read. The
-// counts are those of the votes seen since the poll arrived.
+// Signal keeps no tally: each client counts the votes it received. The
+// counts are those of the votes seen since the poll arrived: they are
+// kept in memory and, so that a restart (a crash, an upgrade) loses
+// none, in the login's folder (plugins/pollstore: a file per poll,
+// replaced whole as the poll changes), written before the correction
+// goes out.
 
 // pollsMax bounds the polls remembered: past it, the one seen longest ago
-// is forgotten (its votes are then dropped, as after a restart). A poll
+// is forgotten, and its file deleted (its votes are then dropped). A poll
 // is its question, a few short options and a vote per voter of its chat
 // (a group has at most 1000 members): a few KB as a rule, about 100 KB
 // in the largest groups.
@@ -53,7 +59,9 @@ type pollTerminate struct {
 type pollCache struct {
 	mu    sync.Mutex
 	m     map[int64]*pollEntry
-	order []int64 // oldest first, each timestamp once
+	order []int64                     // oldest first, each timestamp once
+	store *pollstore.Store[pollSaved] // nil: kept in memory only
+	log   *slog.Logger
 }
 
 // pollEntry is a poll, the message that carries it and the votes so far.
@@ -78,23 +86,137 @@ type ballot struct {
 	options []int
 }
 
+// pollSaved is a poll as its file keeps it, the message's sender and
+// spans as protobuf.
+type pollSaved struct {
+	TS      int64
+	Author  string
+	Chat    string
+	Sender  []byte // pb.Sender
+	Poll    pollCreate
+	Caption string
+	Spans   [][]byte // each a pb.Span
+	Ballots map[string]savedBallot
+	Closed  bool
+	Told    string
+}
+
+// savedBallot is a ballot as its file keeps it.
+type savedBallot struct {
+	Count   int
+	Options []int
+}
+
+// load reads the polls kept in the login folder dir ("": none), for
+// their votes after a restart, and keeps the polls there from now on.
+// A poll that does not decode (not written so) is logged and skipped.
+func (c *pollCache) load(dir string, log *slog.Logger) {
+	store, kept := pollstore.Open[pollSaved](dir, log)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.store, c.log = store, log
+	for _, k := range kept {
+		e, err := k.Poll.entry()
+		if err == nil && strconv.FormatInt(k.Poll.TS, 10) != k.Key {
+			err = errors.New("not the poll its key names")
+		}
+		if err != nil {
+			log.Warn("signal: a poll kept does not decode; its votes are dropped", "poll", k.Key, "err", err)
+			store.Delete(k.Key)
+			continue
+		}
+		if c.m[k.Poll.TS] == nil {
+			c.addLocked(k.Poll.TS, e)
+		}
+	}
+}
+
+// saved is e, the poll of the message at ts, as its file keeps it.
+func (e *pollEntry) saved(ts int64) (pollSaved, error) {
+	snd, err := proto.Marshal(e.sender)
+	if err != nil {
+		return pollSaved{}, err
+	}
+	ps := pollSaved{TS: ts, Author: e.author, Chat: e.chat, Sender: snd, Poll: e.poll, Caption: e.caption,
+		Ballots: map[string]savedBallot{}, Closed: e.closed, Told: e.told}
+	for _, sp := range e.spans {
+		b, err := proto.Marshal(sp)
+		if err != nil {
+			return pollSaved{}, err
+		}
+		ps.Spans = append(ps.Spans, b)
+	}
+	for voter, b := range e.ballots {
+		ps.Ballots[voter] = savedBallot{Count: b.count, Options: b.options}
+	}
+	return ps, nil
+}
+
+// entry is the poll ps keeps.
+func (ps *pollSaved) entry() (*pollEntry, error) {
+	e := &pollEntry{author: ps.Author, chat: ps.Chat, sender: &pb.Sender{}, poll: ps.Poll, caption: ps.Caption,
+		ballots: map[string]ballot{}, closed: ps.Closed, told: ps.Told}
+	if err := proto.Unmarshal(ps.Sender, e.sender); err != nil {
+		return nil, err
+	}
+	for _, b := range ps.Spans {
+		sp := &pb.Span{}
+		if err := proto.Unmarshal(b, sp); err != nil {
+			return nil, err
+		}
+		e.spans = append(e.spans, sp)
+	}
+	for voter, b := range ps.Ballots {
+		if slices.ContainsFunc(b.Options, func(i int) bool { return i < 0 || i >= len(e.poll.Options) }) {
+			return nil, fmt.Errorf("a vote of %s for an option the poll has not", voter)
+		}
+		e.ballots[voter] = ballot{count: b.Count, options: b.Options}
+	}
+	return e, nil
+}
+
+// save writes e, the poll of the message at ts, to its file; with c.mu
+// held.
+func (c *pollCache) save(ts int64, e *pollEntry) {
+	if c.store == nil {
+		return
+	}
+	ps, err := e.saved(ts)
+	if err != nil {
+		// Not expected: a sender or spans proto.Marshal refuses.
+		c.log.Warn("signal: a poll not saved", "poll", ts, "err", err)
+		return
+	}
+	c.store.Put(strconv.FormatInt(ts, 10), ps)
+}
+
 // remember keeps a poll's message: its timestamp, author and chat.
 func (c *pollCache) remember(ts int64, e *pollEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	e.ballots = map[string]ballot{}
+	e.told = pollText(&e.poll, false, nil, false)
+	if _, had := c.m[ts]; had {
+		c.m[ts] = e
+	} else {
+		c.addLocked(ts, e)
+	}
+	c.save(ts, e)
+}
+
+// addLocked adds the poll of a message not remembered yet, forgetting
+// the oldest past pollsMax; with c.mu held.
+func (c *pollCache) addLocked(ts int64, e *pollEntry) {
 	if c.m == nil {
 		c.m = map[int64]*pollEntry{}
 	}
-	if _, had := c.m[ts]; !had {
-		c.order = append(c.order, ts)
-		for len(c.order) > pollsMax {
-			delete(c.m, c.order[0])
-			c.order = c.order[1:]
-		}
-	}
-	e.ballots = map[string]ballot{}
-	e.told = pollText(&e.poll, false, nil, false)
 	c.m[ts] = e
+	c.order = append(c.order, ts)
+	for len(c.order) > pollsMax {
+		delete(c.m, c.order[0])
+		c.store.Delete(strconv.FormatInt(c.order[0], 10))
+		c.order = c.order[1:]
+	}
 }
 
 // lookup is the poll of the message of author at ts in chat, with c.mu
@@ -130,7 +252,9 @@ func (c *pollCache) vote(chat, author, voter string, v *pollVote) (*pollEntry, s
 		return e, "" // not a vote Signal's apps would count
 	}
 	e.ballots[voter] = ballot{count: v.VoteCount, options: opts}
-	return e, e.retell()
+	text := e.retell()
+	c.save(v.TargetSentTimestamp, e) // the vote's count changed, if not the text
+	return e, text
 }
 
 // terminate closes the poll of author's message at ts; as vote.
@@ -141,8 +265,13 @@ func (c *pollCache) terminate(chat, author string, ts int64) (*pollEntry, string
 	if e == nil {
 		return nil, ""
 	}
+	if e.closed {
+		return e, ""
+	}
 	e.closed = true
-	return e, e.retell()
+	text := e.retell()
+	c.save(ts, e)
+	return e, text
 }
 
 // retell is the poll's text with its counts, "" when it reads as last
@@ -175,8 +304,8 @@ func (s *Session) rememberPoll(chat, author string, sender *pb.Sender, ts int64,
 }
 
 // pollUpdate emits the correction a vote or a poll's end by who makes in
-// chat (at ts): nothing for a poll not seen since the start, nor when
-// the poll's text stays the same.
+// chat (at ts): nothing for a poll not remembered (never seen, or
+// forgotten past pollsMax), nor when the poll's text stays the same.
 func (s *Session) pollUpdate(ctx context.Context, chat, who string, ts int64, dm *dataMessage) {
 	var (
 		e      *pollEntry
@@ -192,7 +321,7 @@ func (s *Session) pollUpdate(ctx context.Context, chat, who string, ts int64, dm
 		e, text = s.polls.terminate(chat, who, target)
 	}
 	if e == nil {
-		s.n.host.Logger().Debug("signal: a vote or end of a poll not seen since the start; dropped", "login", s.loginID, "chat", chat, "poll", target)
+		s.n.host.Logger().Debug("signal: a vote or end of a poll not remembered; dropped", "login", s.loginID, "chat", chat, "poll", target)
 		return
 	}
 	if text == "" {

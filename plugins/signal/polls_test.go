@@ -1,6 +1,8 @@
 package signal_test
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -85,4 +87,70 @@ func TestPollVotes(t *testing.T) {
 
 	at = deliver(bob, bobACI, fakesignal.DataMessage{PollTerminate: &fakesignal.PollTerminate{TargetSentTimestamp: poll}})
 	s.pollCorrection(at, poll, group, text("- Sat: 1 vote\n- Sun: 1 vote\n- Mon: 0 votes", "(closed)"))
+}
+
+// The polls outlive the plugin (SIGKILL): after a restart, a vote and
+// the end of a poll seen before correct its message with the votes
+// before the restart counted too. A poll's file damaged while the
+// plugin is down costs that poll's votes, and nothing else.
+func TestPollVotesAfterRestart(t *testing.T) {
+	d, gid := startFake(t)
+	s := newSession(t, d)
+	group := hexGroup(gid)
+	inGroup := &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"}
+	deliver := func(from, fromACI string, dm fakesignal.DataMessage) int64 {
+		at := d.Now()
+		dm.Timestamp, dm.GroupInfo = at, inGroup
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: from, SourceUUID: fromACI, Timestamp: at, DataMessage: &dm})
+		return at
+	}
+	vote := func(from, fromACI string, target int64, count int, options ...int) int64 {
+		return deliver(from, fromACI, fakesignal.DataMessage{PollVote: &fakesignal.PollVote{
+			AuthorNumber: bob, AuthorUUID: bobACI, TargetSentTimestamp: target, OptionIndexes: options, VoteCount: count}})
+	}
+	text := func(counts, end string) string { return "Poll: Picnic\n" + counts + "\n" + end }
+
+	poll := deliver(bob, bobACI, fakesignal.DataMessage{PollCreate: map[string]any{"question": "Picnic", "options": []string{"Sat", "Sun"}}})
+	s.next(isText(text("- Sat\n- Sun", "(vote on your phone)")))
+	at := vote(carol, carolACI, poll, 1, 1)
+	s.pollCorrection(at, poll, group, text("- Sat: 0 votes\n- Sun: 1 vote", "(vote on your phone)"))
+
+	s.crash()
+	at = vote(bob, bobACI, poll, 1, 0)
+	s.pollCorrection(at, poll, group, text("- Sat: 1 vote\n- Sun: 1 vote", "(vote on your phone)"))
+	vote(carol, carolACI, poll, 1, 0) // her first vote again: counted already
+	s.noCorrectionOf(gid, poll, "after the same vote")
+	at = deliver(bob, bobACI, fakesignal.DataMessage{PollTerminate: &fakesignal.PollTerminate{TargetSentTimestamp: poll}})
+	s.pollCorrection(at, poll, group, text("- Sat: 1 vote\n- Sun: 1 vote", "(closed)"))
+
+	// Another poll, its file damaged while the plugin is down.
+	other := deliver(bob, bobACI, fakesignal.DataMessage{PollCreate: map[string]any{"question": "Picnic", "options": []string{"Sat", "Sun"}}})
+	s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil && ev.TimestampUnixMicro == other*1000 })
+	s.p.Kill()
+	files, err := filepath.Glob(filepath.Join(s.dir, "polls", "*.json"))
+	if err != nil || len(files) != 2 {
+		t.Fatalf("poll files %v (%v), want 2", files, err)
+	}
+	for _, f := range files {
+		if err := os.WriteFile(f, []byte(`{"seq":`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.crash()
+	vote(carol, carolACI, other, 1, 0)
+	s.noCorrectionOf(gid, other, "after the damaged poll")
+}
+
+// noCorrectionOf is noCorrectionBefore for the corrections of the
+// message at target alone: events of the process before a crash, not
+// acknowledged, may come again first.
+func (s *session) noCorrectionOf(gid string, target int64, marker string) {
+	s.t.Helper()
+	s.d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
+		Message: fakesignal.Text(marker), GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"}}})
+	if ev := s.next(func(ev *pb.Event) bool {
+		return ev.GetEdit().GetTargetId() == itoa(target) || ev.GetMessage().GetText() == marker
+	}); ev.GetEdit() != nil {
+		s.t.Fatalf("before %q: a correction %v, want none", marker, ev)
+	}
 }

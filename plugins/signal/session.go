@@ -13,6 +13,7 @@ import (
 
 	"passerelle.im/passerelle/plugins/signal/rpc"
 
+	"passerelle.im/passerelle/plugins/pollstore"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -45,15 +46,17 @@ type Session struct {
 	pictures map[string]string
 	chats    *msgChats       // recent messages' timestamps -> chat (and original of an edit)
 	mine     *myReactions    // the user's reaction per message timestamp
-	polls    pollCache       // polls of the messages seen since the start, for their votes
+	polls    pollCache       // polls of the messages seen, for their votes (polls.go)
 	typing   map[string]bool // chats where the user was last said typing
 }
 
 func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	log := n.host.Logger().With("login", login.LoginID)
-	return &Session{n: n, loginID: login.LoginID, acc: acc, dir: login.Dir, ids: loadIdentities(login.Dir),
+	s := &Session{n: n, loginID: login.LoginID, acc: acc, dir: login.Dir, ids: loadIdentities(login.Dir),
 		chats: loadMsgChats(login.Dir, log), mine: loadMyReactions(login.Dir, log),
 		groups: map[string]*group{}, pictures: map[string]string{}, typing: map[string]bool{}}
+	s.polls.load(login.Dir, log)
+	return s
 }
 
 // selfID is the user's own user ID.
@@ -228,7 +231,7 @@ func (s *Session) removeLocal() error {
 		return nil
 	}
 	for _, name := range []string{"identities.json", msgChatsFile, msgChatsFile + ".tmp",
-		myReactionsFile, myReactionsFile + ".tmp", "uploads"} {
+		myReactionsFile, myReactionsFile + ".tmp", "uploads", pollstore.DirName} {
 		if err := os.RemoveAll(filepath.Join(s.dir, name)); err != nil {
 			return fmt.Errorf("signal: %w", err)
 		}
