@@ -47,9 +47,9 @@ import (
 //     gauge at 0.
 //
 // Messages of unknown fate (see check) are counted apart; those the
-// gateway read and lost to its own crash (on their way to a plugin that
-// is up: what waited for the plugin is recorded) are a loss the design
-// does not cover today: PASSERELLE_CHAOS_STRICT=1 fails on them.
+// gateway read and lost to its own crash (killed before their record,
+// written lazily as they are read, reached the log) are a loss the
+// design does not cover: PASSERELLE_CHAOS_STRICT=1 fails on them.
 // PASSERELLE_CHAOS_SEED replays a schedule (the faults and the messages
 // between them; the timing of a run is the machine's);
 // PASSERELLE_CHAOS_VERBOSE=1 logs the gateway's log.
@@ -606,16 +606,15 @@ func (c *chaos) check() {
 			// Neither reached the gateway, which promises nothing for it.
 			//
 			// Or the gateway read it and was killed before its plugin had
-			// it. One that waited for a restarting plugin (held, queued in
-			// its chat behind a held one, or read before the plugin was
-			// up) is recorded and handled by the next start (held.go,
-			// held_queue.go; README, "Nothing lost"); one on its way to a
-			// plugin that is up, or a room message read before the
-			// restarted gateway knew the room, is not, and a crash loses
-			// it with no error to the client. That is a loss the server
-			// handed over: counted apart, logged, and an error with
-			// PASSERELLE_CHAOS_STRICT=1. None of these was at the plugin:
-			// its journal would hold the echo, which is then owed (above).
+			// it. Its stanza is recorded as it is read, lazily, and the
+			// next start handles it (held_queue.go, held.go; README,
+			// "Nothing lost"); one whose record had not reached the log
+			// when the gateway was killed (its write queued behind the
+			// store writer's batch) is lost with no error to the client.
+			// That is a loss the server handed over: counted apart,
+			// logged, and an error with PASSERELLE_CHAOS_STRICT=1. None
+			// of these was at the plugin: its journal would hold the
+			// echo, which is then owed (above).
 			unknown++
 			read := strings.Contains(gwlog, "id="+m.id+"\n")
 			if read {

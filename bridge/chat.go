@@ -211,11 +211,12 @@ func (t *transport) route(st *wire.Stanza) {
 	if t.privilegeAdvert(st) { // privilege.go: in stream order
 		return
 	}
+	t.readStanza(st) // held_queue.go: recorded, lazily, before its worker may take it
 	if !t.in.push(chatAddr{bareOf(st.From()), bareOf(st.To())}, st) {
+		t.handledQueued(context.Background(), st)
 		t.overloaded(st)
 		return
 	}
-	t.queued(st) // held_queue.go: recorded if its chat waits for the plugin
 }
 
 // overloaded answers a stanza its full chat cannot take: the sender may

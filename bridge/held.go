@@ -14,12 +14,13 @@ import (
 	"passerelle.im/passerelle/store"
 )
 
-// A user's message (or correction, reaction, retraction) is recorded in
-// the store as it goes to the plugin, lazily, and durably before it waits
-// for a plugin that is not ready (it restarts); it is forgotten once the
-// plugin answered it: XEP-0114 has no acknowledgement, so a message the
-// gateway read and then lost to a crash would never come again. The next
-// start of the gateway sends what was recorded again, once the plugin is
+// A user's message (or correction, reaction, retraction, file) is
+// recorded in the store as the gateway reads it (held_queue.go) and as it
+// goes to the plugin, lazily, and durably before it waits for a plugin
+// that is not ready (it restarts); it is forgotten once the plugin
+// answered it: XEP-0114 has no acknowledgement, so a message the gateway
+// read and then lost to a crash would never come again. The next start
+// of the gateway sends what was recorded again, once the plugin is
 // ready; its txn (the origin-id) makes that safe, the plugin answering a
 // txn it knows without acting twice.
 
@@ -46,21 +47,31 @@ func (s *session) newHeldRecord(st *wire.Stanza, chatID, txn string, m userMessa
 // sending records the message as it goes to the plugin, lazily and
 // without waiting (store.PutSending): a crash of the gateway between
 // reading it and the plugin having it would lose it otherwise, the
-// server having handed it over. Not waiting, the message is lost only if
-// the gateway dies before both the record and the plugin have it.
+// server having handed it over. The record its stanza got as it was read
+// (read, held_queue.go; nil if none) is replaced, keeping its place.
 //
 // Without cmd (a file, whose command names a download of this process)
 // the record is of the stanza alone, which a replay handles as just read.
-func (r *heldRecord) sending(ctx context.Context, cmd *pb.Command) {
+func (r *heldRecord) sending(ctx context.Context, cmd *pb.Command, read *store.HeldPut) {
 	h := r.h
 	if cmd != nil {
 		var err error
 		if h.Command, err = proto.Marshal(cmd); err != nil {
 			r.t.log.Warn("a message to the plugin is not recorded; a crash now loses it", "err", err)
+			if read != nil {
+				r.put = read.Wait
+			}
 			return
 		}
 	}
-	r.put = r.t.db.PutSending(context.WithoutCancel(ctx), r.t.name, h)
+	switch {
+	case read != nil && cmd == nil:
+		r.put = read.Wait
+	case read != nil:
+		r.put = read.Replace(context.WithoutCancel(ctx), h).Wait
+	default:
+		r.put = r.t.db.PutSending(context.WithoutCancel(ctx), r.t.name, h)
+	}
 	if r.t.log.Enabled(ctx, slog.LevelDebug) { // one a message: nothing more unless shown
 		go func() {
 			if _, err := r.put(); err == nil {

@@ -69,7 +69,7 @@ func waitRecorded(s *stack, held string, ids []string) {
 	recorded := func() bool {
 		logs := s.logs.String()
 		for _, id := range ids {
-			if !regexp.MustCompile(`msg="message waiting for the plugin recorded" login=\S+ id=` + regexp.QuoteMeta(id) + "\n").MatchString(logs) {
+			if !regexp.MustCompile(`msg="message read recorded" transport=\S+ login=\S+ id=` + regexp.QuoteMeta(id) + "\n").MatchString(logs) {
 				return false
 			}
 		}
@@ -394,4 +394,29 @@ func TestSentFileSurvivesGatewayKill(t *testing.T) {
 	if !bytes.Equal(back, data) {
 		t.Fatalf("the file after the restart: %d bytes, want the %d sent", len(back), len(data))
 	}
+}
+
+// TestReadMessageSurvivesGatewayKill: a message the gateway read while
+// its chat's worker was busy with an earlier stanza (a correction
+// waiting for its target, on its way to a stopped plugin) is recorded
+// as read; the gateway killed (SIGKILL) before its worker took it
+// handles it at its next start, after the message and the correction,
+// each once. Without the record the server, which handed it over, never
+// sends it again: it was lost with no error.
+func TestReadMessageSurvivesGatewayKill(t *testing.T) {
+	s, _ := heldStack(t)
+	alice := registered(t, s, "alice")
+	echoOK(t, alice, "before", timeout)
+	var ids []string
+	killInFlight(t, s, "alice", func() string {
+		first := sendChat(t, alice, "bob@"+domain, "first")
+		s.logs.waitLog(t, `msg="message on its way to the plugin recorded" transport=echo login=alice txn=`+first+"\n", timeout)
+		// Its worker waits (targetWait) for the send of first, which
+		// the stopped plugin never answers; behind is a message.
+		raw(t, alice, `<message type='chat' id='fix1' to='bob@`+domain+`'><body>first fixed</body><replace xmlns='urn:xmpp:message-correct:0' id='`+first+`'/><origin-id xmlns='urn:xmpp:sid:0' id='fix1'/></message>`)
+		ids = []string{"fix1", sendChat(t, alice, "bob@"+domain, "behind")}
+		waitRecorded(s, "", ids)
+		return first
+	})
+	echoesInOrder(t, alice, []string{"first", "first fixed", "behind"})
 }

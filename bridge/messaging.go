@@ -330,18 +330,11 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 	}
 	if t.host.Caps() == nil {
 		// The plugin has not started yet: what it can do is unknown.
-		// The message, and what waits behind it, is recorded meanwhile
+		// The message, and what waits behind it, was recorded as read
 		// (held_queue.go).
-		if action {
-			t.recordWaiting(ctx, st)
-			t.watchChat(ctx, st)
-		}
 		wctx, cancel := context.WithTimeout(ctx, targetWait)
 		t.host.WaitReady(wctx)
 		cancel()
-		if action {
-			t.unwatchChat(ctx, st)
-		}
 		if t.host.Caps() == nil {
 			if action {
 				t.send(ctx, wire.ErrorReply(st, wire.ServiceUnavailable, "the transport plugin is not running; try again shortly"))
@@ -496,9 +489,9 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		// plugin answered (held.go): a restart after a crash handles it
 		// as just read, downloading the file again.
 		handedOff = true
-		if txn != "" {
+		if read := t.takeRead(st); read != nil || txn != "" {
 			rec := s.newHeldRecord(st, chatID, txn, m)
-			rec.sending(ctx, nil)
+			rec.sending(ctx, nil, read)
 			end := txnDone
 			txnDone = func() { rec.done(ctx); end() }
 		}
@@ -516,9 +509,9 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 	// A correction, reaction or retraction is recorded as a message is
 	// (sendMessage), until the plugin answered it.
 	var rec *heldRecord
-	if txn != "" {
+	if read := t.takeRead(st); read != nil || txn != "" {
 		rec = s.newHeldRecord(st, chatID, txn, m)
-		rec.sending(ctx, cmd)
+		rec.sending(ctx, cmd, read)
 	}
 	t.host.Send(cmd, func(r *pb.CommandResult) {
 		if rec != nil {
@@ -561,27 +554,20 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 	// is: it outlives a crash of the gateway, and a power cut within the
 	// second before the next fsync may take it. hold, which runs before
 	// the command waits for a plugin that is not ready, records one sent
-	// without a txn, durably. One recorded while it waited in its chat
-	// (held_queue.go) keeps that record. While this worker waits, what
-	// its chat queues is recorded too.
+	// without a txn, durably. The record of its stanza as read
+	// (held_queue.go) is replaced by this one, in its place.
 	var held *heldRecord
 	var hold func()
-	wait := chatWait{t: t, ctx: ctx, st: st, on: true}
-	defer wait.end()
 	if file == "" {
-		if seq := t.takeQueued(st); seq != 0 {
-			held = &heldRecord{t: t}
-			held.seq.Store(seq)
-		} else if txn != "" {
+		if read := t.takeRead(st); read != nil || txn != "" {
 			held = s.newHeldRecord(st, chatID, txn, m)
-			held.sending(ctx, cmd)
+			held.sending(ctx, cmd, read)
 		}
 		hold = func() {
 			if held == nil {
 				held = s.newHeldRecord(st, chatID, txn, m)
 			}
 			held.hold(ctx, cmd)
-			wait.held()
 		}
 	}
 	t.host.SendHolding(cmd, hold, func(r *pb.CommandResult) {

@@ -75,11 +75,26 @@ func decodeHeld(seq uint64, v []byte) (HeldMessage, error) {
 // sequence number. The write is durable when it returns (logged with an
 // fsync): the message may wait long, for a plugin that restarts.
 func (db *DB) PutHeld(ctx context.Context, transport string, h HeldMessage) (uint64, error) {
-	o, err := db.heldOp(ctx, transport, h, false)
+	if err := checkPart("transport", transport, false); err != nil {
+		return 0, err
+	}
+	if err := checkPart("login ID", h.LoginID, false); err != nil {
+		return 0, err
+	}
+	val := encodeHeld(h)
+	var seq uint64
+	err := db.submitHot(ctx, false, func(hb *hotBatch) error {
+		if _, err := hb.readTx(); err != nil {
+			return fmt.Errorf("store: put held message: %w", err)
+		}
+		seq = hb.nextHeldKey(transport)
+		hb.add(hotRec{kind: recHeld, transport: transport, key: seq, val: val})
+		return nil
+	})
 	if err != nil {
 		return 0, err
 	}
-	return o.wait()
+	return seq, nil
 }
 
 // PutSending records a message on its way to a plugin that is up, as
@@ -89,52 +104,96 @@ func (db *DB) PutHeld(ctx context.Context, transport string, h HeldMessage) (uin
 // follow it) and does not wait: the message goes on while it is written.
 // wait returns its key once written. It is forgotten with DeleteHeld.
 func (db *DB) PutSending(ctx context.Context, transport string, h HeldMessage) (wait func() (uint64, error)) {
-	o, err := db.heldOp(ctx, transport, h, true)
-	if err != nil {
-		return func() (uint64, error) { return 0, err }
-	}
-	return o.wait
+	return db.PutLazy(ctx, transport, h).Wait
 }
 
-// heldPut is a queued held-message write; wait may be called more than
-// once.
-type heldPut struct {
-	done func() error
-	seq  uint64 // set by the writer before done returns
+// PutLazy is PutSending's write, whose handle Replace and Delete take: a
+// stanza recorded as read, which its send takes over, keeping its key.
+// It never waits for the write.
+func (db *DB) PutLazy(ctx context.Context, transport string, h HeldMessage) *HeldPut {
+	p := &HeldPut{db: db, transport: transport}
+	p.queue(ctx, h, func() uint64 { return 0 })
+	return p
 }
 
-func (p *heldPut) wait() (uint64, error) {
+// HeldAt is the handle of a record already written, under key seq (one
+// an earlier process left), for Replace and Delete.
+func (db *DB) HeldAt(transport string, seq uint64) *HeldPut {
+	p := &HeldPut{db: db, transport: transport, seq: seq}
+	p.done = func() error { return nil }
+	return p
+}
+
+// HeldPut is a lazy held-message write, queued; Wait may be called more
+// than once.
+type HeldPut struct {
+	db        *DB
+	transport string
+	done      func() error
+	seq       uint64 // set by the writer before done returns; 0 if it failed
+}
+
+// Wait waits for the write and returns its key.
+func (p *HeldPut) Wait() (uint64, error) {
 	if err := p.done(); err != nil {
 		return 0, err
 	}
 	return p.seq, nil
 }
 
-func (db *DB) heldOp(ctx context.Context, transport string, h HeldMessage, lazy bool) (*heldPut, error) {
-	if err := checkPart("transport", transport, false); err != nil {
-		return nil, err
+// Replace writes h in place of p's record, lazily, under the same key:
+// the record keeps its place in the order of records. It is queued after
+// p (so the writer knows p's key by then) and does not wait; if p's write
+// failed, h gets a key of its own.
+func (p *HeldPut) Replace(ctx context.Context, h HeldMessage) *HeldPut {
+	n := &HeldPut{db: p.db, transport: p.transport}
+	n.queue(ctx, h, func() uint64 { return p.seq })
+	return n
+}
+
+// Delete forgets p's record, lazily and without waiting (DeleteHeld
+// waits): queued after p, it needs not wait for p's key.
+func (p *HeldPut) Delete(ctx context.Context) {
+	o := &op{ctx: ctx, lazy: true, done: make(chan error, 1), hot: func(hb *hotBatch) error {
+		if p.seq != 0 {
+			hb.add(hotRec{kind: recHeldDel, transport: p.transport, key: p.seq})
+		}
+		return nil
+	}}
+	_ = p.db.push(ctx, o) // a record left is replayed under its txn
+}
+
+// queue queues p's write of h, lazily, under key() if not 0, else under
+// the transport's next key. key runs on the writer.
+func (p *HeldPut) queue(ctx context.Context, h HeldMessage, key func() uint64) {
+	err := checkPart("transport", p.transport, false)
+	if err == nil {
+		err = checkPart("login ID", h.LoginID, false)
 	}
-	if err := checkPart("login ID", h.LoginID, false); err != nil {
-		return nil, err
+	if err != nil {
+		p.done = func() error { return err }
+		return
 	}
 	val := encodeHeld(h)
-	p := &heldPut{}
-	o := &op{ctx: ctx, lazy: lazy, done: make(chan error, 1), hot: func(hb *hotBatch) error {
+	o := &op{ctx: ctx, lazy: true, done: make(chan error, 1), hot: func(hb *hotBatch) error {
 		if _, err := hb.readTx(); err != nil {
 			return fmt.Errorf("store: put held message: %w", err)
 		}
-		p.seq = hb.nextHeldKey(transport)
-		hb.add(hotRec{kind: recHeld, transport: transport, key: p.seq, val: val})
+		k := key()
+		if k == 0 {
+			k = hb.nextHeldKey(p.transport)
+		}
+		p.seq = k
+		hb.add(hotRec{kind: recHeld, transport: p.transport, key: k, val: val})
 		return nil
 	}}
-	err := db.push(ctx, o)
+	err = p.db.push(ctx, o)
 	p.done = sync.OnceValue(func() error {
 		if err != nil {
 			return err
 		}
 		return o.await(ctx)
 	})
-	return p, nil
 }
 
 // HeldMessages lists the messages held for transport's plugin, in the

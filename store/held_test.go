@@ -167,3 +167,65 @@ func copyFile(t *testing.T, from, to string) {
 	must(t, err)
 	must(t, os.WriteFile(to, b, 0o600))
 }
+
+// A record written lazily as read and then replaced (its send's command)
+// keeps its key, and so its place among the records; one deleted by its
+// handle is gone. A crash (the files as they are, never closed) keeps
+// that, without waiting for any of the writes; an earlier process's
+// record (HeldAt) is replaced in place too.
+func TestReadRecordReplaced(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.db")
+	db := openAt(t, path, Options{CheckpointRecords: 1 << 20, CheckpointInterval: time.Hour})
+	rec := func(body string) HeldMessage {
+		return HeldMessage{LoginID: "A", ChatID: "c", Body: body, Stanza: []byte("<message>" + body + "</message>")}
+	}
+	one := db.PutLazy(bg, "wa", rec("one"))
+	two := db.PutLazy(bg, "wa", rec("two"))
+	sent := rec("one")
+	sent.Txn, sent.Command = "o-one", []byte("cmd-one")
+	oneSent := one.Replace(bg, sent)
+	two.Delete(bg)
+	three := db.PutLazy(bg, "wa", rec("three"))
+	if _, err := three.Wait(); err != nil { // written last, in call order
+		t.Fatal(err)
+	}
+	k1, err := one.Wait()
+	must(t, err)
+	if k, err := oneSent.Wait(); k != k1 || err != nil {
+		t.Fatalf("replaced under key %d, %v; want %d", k, err, k1)
+	}
+	// Written (to the log, without an fsync): no flush to bbolt before the crash.
+
+	crashed := filepath.Join(dir, "crashed.db")
+	copyFile(t, path, crashed)
+	gens, err := listWAL(path)
+	must(t, err)
+	for _, g := range gens {
+		copyFile(t, walPath(path, g), walPath(crashed, g))
+	}
+	db2 := openAt(t, crashed, Options{})
+	hs, err := db2.HeldBefore("wa")
+	must(t, err)
+	if len(hs) != 2 || hs[0].Body != "one" || string(hs[0].Command) != "cmd-one" || hs[0].Txn != "o-one" ||
+		hs[1].Body != "three" || len(hs[1].Command) != 0 {
+		t.Fatalf("after a crash: %+v, want one (sent) then three (read)", hs)
+	}
+	// An earlier process's record, replaced and then deleted by this one.
+	sent3 := rec("three")
+	sent3.Command = []byte("cmd-three")
+	r := db2.HeldAt("wa", hs[1].Seq).Replace(bg, sent3)
+	if k, err := r.Wait(); k != hs[1].Seq || err != nil {
+		t.Fatalf("an earlier record replaced under key %d, %v; want %d", k, err, hs[1].Seq)
+	}
+	all, err := db2.HeldMessages("wa")
+	must(t, err)
+	if len(all) != 2 || string(all[1].Command) != "cmd-three" {
+		t.Fatalf("after replacing an earlier record: %+v", all)
+	}
+	r.Delete(bg)
+	db2.HeldAt("wa", hs[0].Seq).Delete(bg)
+	if all, err := db2.HeldMessages("wa"); err != nil || len(all) != 0 {
+		t.Fatalf("after deleting: %+v, %v", all, err)
+	}
+}

@@ -254,8 +254,9 @@ func (r *hotRec) compare(o *hotRec) int {
 		return cmp.Or(strings.Compare(r.ref.Transport, o.ref.Transport), strings.Compare(r.ref.LoginID, o.ref.LoginID),
 			strings.Compare(r.ref.ChatID, o.ref.ChatID), strings.Compare(r.ref.RemoteID, o.ref.RemoteID))
 	case recOutbox, recOutDel, recHeld, recHeldDel:
-		// Keys are never used twice: a key's removal follows its put,
-		// and the kinds sort puts first.
+		// A key's removal follows its puts, and the kinds sort puts
+		// first; a held record's puts (HeldPut.Replace) keep their
+		// order, the sort being stable.
 		return 0
 	case recArchive:
 		return cmp.Or(strings.Compare(r.transport, o.transport), strings.Compare(r.login, o.login),
