@@ -31,6 +31,25 @@ func (s *session) noCorrectionBefore(gid, marker string) {
 	}
 }
 
+// groupPolls returns how a test delivers to alice, in the group gid, a
+// data message (deliver) and a vote in a poll of bob's sent at target
+// (vote); each returns the envelope's time, Unix ms.
+func groupPolls(d *fakesignal.Daemon, gid string) (deliver func(from, fromACI string, dm fakesignal.DataMessage) int64,
+	vote func(from, fromACI string, target int64, count int, options ...int) int64) {
+	inGroup := &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"}
+	deliver = func(from, fromACI string, dm fakesignal.DataMessage) int64 {
+		at := d.Now()
+		dm.Timestamp, dm.GroupInfo = at, inGroup
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: from, SourceUUID: fromACI, Timestamp: at, DataMessage: &dm})
+		return at
+	}
+	vote = func(from, fromACI string, target int64, count int, options ...int) int64 {
+		return deliver(from, fromACI, fakesignal.DataMessage{PollVote: &fakesignal.PollVote{
+			AuthorNumber: bob, AuthorUUID: bobACI, TargetSentTimestamp: target, OptionIndexes: options, VoteCount: count}})
+	}
+	return deliver, vote
+}
+
 // A poll's votes and its end come as corrections of the poll's message,
 // its counts as they stand: each voter's newest vote counts once (the
 // user's own, from the phone, too), a vote older than one counted or a
@@ -40,17 +59,7 @@ func TestPollVotes(t *testing.T) {
 	d, gid := startFake(t)
 	s := newSession(t, d)
 	group := hexGroup(gid)
-	inGroup := &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"}
-	deliver := func(from, fromACI string, dm fakesignal.DataMessage) int64 {
-		at := d.Now()
-		dm.Timestamp, dm.GroupInfo = at, inGroup
-		d.Deliver(alice, fakesignal.Envelope{SourceNumber: from, SourceUUID: fromACI, Timestamp: at, DataMessage: &dm})
-		return at
-	}
-	vote := func(from, fromACI string, target int64, count int, options ...int) int64 {
-		return deliver(from, fromACI, fakesignal.DataMessage{PollVote: &fakesignal.PollVote{
-			AuthorNumber: bob, AuthorUUID: bobACI, TargetSentTimestamp: target, OptionIndexes: options, VoteCount: count}})
-	}
+	deliver, vote := groupPolls(d, gid)
 	text := func(counts, end string) string {
 		return "Poll: Picnic\n" + counts + "\n" + end + "\n\nwhich day?"
 	}
@@ -65,7 +74,7 @@ func TestPollVotes(t *testing.T) {
 	// The user's own vote, from the phone.
 	at = d.Now()
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, Timestamp: at, SyncMessage: &fakesignal.SyncMessage{
-		SentMessage: &fakesignal.SentMessage{DataMessage: fakesignal.DataMessage{Timestamp: at, GroupInfo: inGroup,
+		SentMessage: &fakesignal.SentMessage{DataMessage: fakesignal.DataMessage{Timestamp: at, GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"},
 			PollVote: &fakesignal.PollVote{AuthorNumber: bob, AuthorUUID: bobACI, TargetSentTimestamp: poll, OptionIndexes: []int{1}, VoteCount: 1}}}}})
 	s.pollCorrection(at, poll, group, text("- Sat: 0 votes\n- Sun: 2 votes\n- Mon: 0 votes", "(vote on your phone)"))
 
@@ -97,17 +106,7 @@ func TestPollVotesAfterRestart(t *testing.T) {
 	d, gid := startFake(t)
 	s := newSession(t, d)
 	group := hexGroup(gid)
-	inGroup := &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"}
-	deliver := func(from, fromACI string, dm fakesignal.DataMessage) int64 {
-		at := d.Now()
-		dm.Timestamp, dm.GroupInfo = at, inGroup
-		d.Deliver(alice, fakesignal.Envelope{SourceNumber: from, SourceUUID: fromACI, Timestamp: at, DataMessage: &dm})
-		return at
-	}
-	vote := func(from, fromACI string, target int64, count int, options ...int) int64 {
-		return deliver(from, fromACI, fakesignal.DataMessage{PollVote: &fakesignal.PollVote{
-			AuthorNumber: bob, AuthorUUID: bobACI, TargetSentTimestamp: target, OptionIndexes: options, VoteCount: count}})
-	}
+	deliver, vote := groupPolls(d, gid)
 	text := func(counts, end string) string { return "Poll: Picnic\n" + counts + "\n" + end }
 
 	poll := deliver(bob, bobACI, fakesignal.DataMessage{PollCreate: map[string]any{"question": "Picnic", "options": []string{"Sat", "Sun"}}})
