@@ -124,14 +124,7 @@ func TestSendingOutlivesCrash(t *testing.T) {
 	must(t, db.DeleteHeld(bg, "wa", two))
 
 	// The crash: the store's files as they are now, opened elsewhere.
-	crashed := filepath.Join(dir, "crashed.db")
-	copyFile(t, path, crashed)
-	gens, err := listWAL(path)
-	must(t, err)
-	for _, g := range gens {
-		copyFile(t, walPath(path, g), walPath(crashed, g))
-	}
-	db2 := openAt(t, crashed, Options{})
+	db2 := openAt(t, crashCopy(t, path), Options{})
 	hs, err := db2.HeldMessages("wa")
 	must(t, err)
 	var bodies []string
@@ -159,6 +152,20 @@ func TestSendingOutlivesCrash(t *testing.T) {
 	if len(all) != 4 || len(before) != 3 || before[2].Body != "four" {
 		t.Fatalf("after a new record: %d in all, %d of earlier opens (%v)", len(all), len(before), before)
 	}
+}
+
+// crashCopy copies the store at path, its log included, as a crash
+// would leave it now, beside it, and returns the copy's path.
+func crashCopy(t *testing.T, path string) string {
+	t.Helper()
+	crashed := filepath.Join(filepath.Dir(path), "crashed.db")
+	copyFile(t, path, crashed)
+	gens, err := listWAL(path)
+	must(t, err)
+	for _, g := range gens {
+		copyFile(t, walPath(path, g), walPath(crashed, g))
+	}
+	return crashed
 }
 
 func copyFile(t *testing.T, from, to string) {
@@ -197,14 +204,7 @@ func TestReadRecordReplaced(t *testing.T) {
 	}
 	// Written (to the log, without an fsync): no flush to bbolt before the crash.
 
-	crashed := filepath.Join(dir, "crashed.db")
-	copyFile(t, path, crashed)
-	gens, err := listWAL(path)
-	must(t, err)
-	for _, g := range gens {
-		copyFile(t, walPath(path, g), walPath(crashed, g))
-	}
-	db2 := openAt(t, crashed, Options{})
+	db2 := openAt(t, crashCopy(t, path), Options{})
 	hs, err := db2.HeldBefore("wa")
 	must(t, err)
 	if len(hs) != 2 || hs[0].Body != "one" || string(hs[0].Command) != "cmd-one" || hs[0].Txn != "o-one" ||
