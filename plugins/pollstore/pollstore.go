@@ -175,22 +175,7 @@ func (s *Store[T]) write(key string, r record[T]) error {
 		}
 		s.made = true
 	}
-	path := filepath.Join(s.dir, fileName(key))
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("pollstore: %w", err)
-	}
-	_, err = f.Write(b)
-	err = errors.Join(err, f.Sync(), f.Close())
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err == nil {
-		err = sdk.SyncDir(path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := sdk.WriteFileDurably(filepath.Join(s.dir, fileName(key)), b); err != nil {
 		return fmt.Errorf("pollstore: %w", err)
 	}
 	return nil

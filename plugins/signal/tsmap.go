@@ -233,26 +233,7 @@ func (m *tsMap[E]) rewrite() error {
 	}
 	n := len(m.order)
 	m.mu.Unlock()
-	tmp := m.path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("signal: %w", err)
-	}
-	_, err = f.Write(buf.Bytes())
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, m.path)
-	}
-	if err == nil {
-		err = sdk.SyncDir(m.path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := sdk.WriteFileDurably(m.path, buf.Bytes()); err != nil {
 		return fmt.Errorf("signal: %w", err)
 	}
 	m.lines, m.dirSync = n, true

@@ -15,6 +15,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // A bot cannot list its chats: it learns of them from updates. The chats
@@ -252,31 +253,11 @@ func (cs *chats) save() error {
 	return nil
 }
 
-// writeFileDurably replaces path with data: a temporary file, fsynced,
-// renamed over it, and the folder fsynced.
+// writeFileDurably replaces path with data (sdk.WriteFileDurably), its
+// error naming the file.
 func writeFileDurably(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
+	if err := sdk.WriteFileDurably(path, data); err != nil {
 		return fmt.Errorf("botmode: write %s: %w", path, err)
-	}
-	_, werr := f.Write(data)
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp, path)
-	}
-	if werr != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("botmode: write %s: %w", path, werr)
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }
