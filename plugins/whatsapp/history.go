@@ -125,6 +125,9 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 			s.ids.learn(evt.Info.Sender.ToNonAD(), evt.Info.SenderAlt.ToNonAD())
 		}
 		if ev := s.conv.message(evt); ev != nil {
+			if p := firstPoll(evt.Message); p != nil && ev.GetMessage() != nil {
+				s.historyPoll(evt, web, p, ev.GetMessage()) // historypoll.go
+			}
 			r.evs = append(r.evs, ev)
 		}
 	}

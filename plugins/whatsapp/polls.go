@@ -31,10 +31,10 @@ import (
 // They are kept in memory and, so that a restart (a crash, an upgrade)
 // loses none, in the login's folder (plugins/pollstore: a file per poll,
 // replaced whole as the poll changes), written before the handler
-// returns, since whatsmeow acknowledges a message once it has. A vote
-// for a poll that came in a history sync, whose votes until then are not
-// known, is logged (debug) and dropped: counts made of the later votes
-// alone would be wrong, and the message stays as it last read.
+// returns, since whatsmeow acknowledges a message once it has. A poll
+// that comes in a history sync comes with the votes cast until then,
+// decrypted (historypoll.go): it is kept with them, so that its message
+// shows their counts and a later vote counts with them.
 
 // pollsMax bounds the polls remembered: past it, the one seen longest ago
 // is forgotten, and its file deleted (its votes are then dropped). A poll
@@ -147,10 +147,56 @@ func (c *pollCache) remember(info *types.MessageInfo, p *waE2E.PollCreationMessa
 	if c.m[info.ID] != nil {
 		return
 	}
-	e := &pollEntry{info: *info, poll: pollOf(p), byHash: map[[sha256.Size]byte]int{}, votes: map[string]pollVote{}}
-	e.hashOptions()
+	e := newPollEntry(info, p)
 	c.addLocked(e)
 	c.store.Put(info.ID, e.saved())
+}
+
+// knownVote is a vote cast before its poll reached the plugin, as a
+// history sync gives it with the poll: who, when (unix ms), which
+// options (their names' hashes; none: taken back).
+type knownVote struct {
+	voter  string
+	at     int64
+	chosen [][]byte
+}
+
+// rememberVoted keeps a poll with the votes cast so far and returns its
+// text: the counts when some vote is known, as a correction gives them,
+// else the poll alone, as a live poll first reads. A poll already
+// remembered (a history sync repeating a message) keeps its votes, the
+// newer of two of one voter's counting, and its last correction: its
+// message was shown already. full is how many voters past
+// pollVotersMax were dropped.
+func (c *pollCache) rememberVoted(info *types.MessageInfo, p *waE2E.PollCreationMessage, votes []knownVote) (text string, full int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, known := c.m[info.ID]
+	if !known {
+		e = newPollEntry(info, p)
+		c.addLocked(e)
+	}
+	for _, v := range votes {
+		if e.cast(v.voter, v.at, v.chosen) == tallyFull {
+			full++
+		}
+	}
+	text = mediatext.PollText(e.poll, onPhone)
+	if len(e.votes) > 0 {
+		text = e.counted()
+		if !known {
+			e.told = text
+		}
+	}
+	c.store.Put(info.ID, e.saved())
+	return text, full
+}
+
+// newPollEntry is a poll and its message, no votes yet.
+func newPollEntry(info *types.MessageInfo, p *waE2E.PollCreationMessage) *pollEntry {
+	e := &pollEntry{info: *info, poll: pollOf(p), byHash: map[[sha256.Size]byte]int{}, votes: map[string]pollVote{}}
+	e.hashOptions()
+	return e
 }
 
 // addLocked adds a poll not remembered yet, forgetting the oldest past
@@ -200,12 +246,29 @@ func (c *pollCache) vote(id types.MessageID, voter string, at int64, chosen [][]
 	if e == nil {
 		return "", tallyForgotten
 	}
+	if t := e.cast(voter, at, chosen); t != tallyChanged {
+		return "", t
+	}
+	text = e.counted()
+	t = tallyChanged
+	if text == e.told {
+		t = tallySame // the vote's time changed still
+	}
+	e.told = text
+	c.store.Put(id, e.saved())
+	return text, t
+}
+
+// cast records voter's choice in e, with the cache's lock held:
+// tallyChanged when recorded (whether or not a count changed), else why
+// not.
+func (e *pollEntry) cast(voter string, at int64, chosen [][]byte) pollTally {
 	old, ok := e.votes[voter]
 	switch {
 	case ok && at < old.at:
-		return "", tallyStale // a vote delivered late, since replaced
+		return tallyStale // a vote delivered late, since replaced
 	case !ok && len(e.votes) >= pollVotersMax:
-		return "", tallyFull
+		return tallyFull
 	}
 	var opts []int
 	for _, h := range chosen {
@@ -219,6 +282,11 @@ func (c *pollCache) vote(id types.MessageID, voter string, at int64, chosen [][]
 	// A vote taken back stays, as none: an older one coming late must
 	// not count again.
 	e.votes[voter] = pollVote{options: opts, at: at}
+	return tallyChanged
+}
+
+// counted is the poll's text with its counts as they stand.
+func (e *pollEntry) counted() string {
 	p := e.poll
 	p.Live = true
 	p.Options = slices.Clone(p.Options)
@@ -230,19 +298,12 @@ func (c *pollCache) vote(id types.MessageID, voter string, at int64, chosen [][]
 			p.Options[i].Votes++
 		}
 	}
-	text = mediatext.PollText(p, onPhone)
-	t = tallyChanged
-	if text == e.told {
-		t = tallySame // the vote's time changed still
-	}
-	e.told = text
-	c.store.Put(id, e.saved())
-	return text, t
+	return mediatext.PollText(p, onPhone)
 }
 
 // pollVote turns a vote in a poll into a correction of the poll's
-// message. A vote for a poll not remembered (seen in a history sync, or
-// too long ago) is dropped, as is one from another chat
+// message. A vote for a poll not remembered (too long ago, or older than
+// the history shown) is dropped, as is one from another chat
 // than the poll's or one whatsmeow cannot decrypt.
 func (s *Session) pollVote(e *events.Message, pu *waE2E.PollUpdateMessage) {
 	id := pu.GetPollCreationMessageKey().GetID()

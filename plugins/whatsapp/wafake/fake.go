@@ -19,6 +19,7 @@ import (
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waAdv"
 	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
@@ -160,6 +161,15 @@ func (c *Client) notifyLocked() {
 
 // Emit hands evt to the plugin through whatsmeow's own dispatch.
 func (c *Client) Emit(evt any) { c.Real.DangerousInternals().DispatchEvent(evt) }
+
+// History hands a history sync blob to the plugin as whatsmeow does once
+// it has downloaded one: the message secrets it holds stored (whatsmeow's
+// own storage, which whatsmeow runs from a goroutine of its own; here it
+// is done first), then the event dispatched.
+func (c *Client) History(ctx context.Context, data *waHistorySync.HistorySync) {
+	c.Real.DangerousInternals().StoreHistoricalMessageSecrets(ctx, data.GetConversations())
+	c.Emit(&events.HistorySync{Data: data})
+}
 
 // Receive hands a decrypted message to whatsmeow as if it came from the
 // server: whatsmeow unwraps it and dispatches the events.Message.
