@@ -2,6 +2,9 @@ package telegram
 
 import (
 	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -175,5 +178,144 @@ func TestCreateChatBot(t *testing.T) {
 	}
 	if srv.Requests("messages.createChat") != 0 {
 		t.Error("a bot login asked Telegram to create a group")
+	}
+}
+
+// A group created under a txn ID is made once when the gateway sends the
+// command again after the plugin stopped. Telegram made the group but
+// its answer was lost (the plugin died waiting for it): after a restart
+// the resend finds the group among the chats and answers with it. The
+// plugin died after the answer, before the SDK journaled it: the resend
+// answers with the group recorded. Another txn with the same name makes
+// another group, and a txn whose first run Telegram refused makes its
+// group on the resend.
+func TestCreateChatResend(t *testing.T) {
+	srv := newFake(t)
+	s, h, info, n := connectAlice(t, srv)
+	ctx := ctxT(t)
+	restart := func() {
+		t.Helper()
+		if err := s.Disconnect(ctx); err != nil {
+			t.Fatal(err)
+		}
+		s = connect(t, n, h, info)
+		if _, err := s.ContactList(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create := func(cctx context.Context, txn string) (string, error) {
+		return s.CreateChat(cctx, sdk.Call{TxnID: txn}, &pb.CreateChat{Name: "Tea Party", MemberIds: []string{"1002"}})
+	}
+	wantCreates := func(what string, want int) {
+		t.Helper()
+		if got := len(srv.Creates()); got != want {
+			t.Fatalf("%s: %d messages.createChat, want %d", what, got, want)
+		}
+	}
+	if _, err := s.ContactList(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// The answer lost: the command ends without it.
+	lost := srv.DropAnswer("messages.createChat")
+	cctx, cancel := context.WithCancel(ctx)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := create(cctx, "t1")
+		errc <- err
+	}()
+	select {
+	case <-lost:
+	case <-ctx.Done():
+		t.Fatal("no messages.createChat")
+	}
+	cancel()
+	if err := <-errc; err == nil {
+		t.Fatal("the create whose answer was lost succeeded")
+	}
+	restart()
+	chat, err := create(ctx, "t1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCreates("the resend after a lost answer", 1)
+	id, err := strconv.ParseInt(strings.TrimPrefix(chat, "-"), 10, 64)
+	if err != nil || !strings.HasPrefix(chat, "-") {
+		t.Fatalf("chat %q: want a basic group", chat)
+	}
+	if g := srv.GroupInfo(id); g.Title != "Tea Party" || g.Creator != alice.ID {
+		t.Errorf("the resend answered with %s, %+v: want the Tea Party made", chat, g)
+	}
+
+	// Answered, then the plugin died before the answer was journaled.
+	restart()
+	if again, err := create(ctx, "t1"); err != nil || again != chat {
+		t.Errorf("the resend after an answer: %q %v, want %s", again, err, chat)
+	}
+	wantCreates("the resend after an answer", 1)
+
+	// Another txn: another group, not t1's.
+	other, err := create(ctx, "t2")
+	if err != nil || other == chat {
+		t.Fatalf("another txn with the same name: %q %v, want a new group", other, err)
+	}
+	wantCreates("another txn", 2)
+
+	// Refused by Telegram: nothing made, so the resend makes the group.
+	srv.SetRefuse("INTERNAL")
+	if _, err := create(ctx, "t3"); err == nil {
+		t.Fatal("the refused create succeeded")
+	}
+	srv.SetRefuse("")
+	restart()
+	third, err := create(ctx, "t3")
+	if err != nil || third == chat || third == other {
+		t.Fatalf("the resend of a refused create: %q %v, want a new group", third, err)
+	}
+	wantCreates("the resend of a refused create", 3)
+}
+
+// The record of groups being created is read back as written, keeps the
+// newest createsMax, and a damaged file is set aside (logged) rather
+// than stopping the creates: the next write starts afresh.
+func TestCreateLogKept(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, createsFile)
+	open := func() *createLog { return &createLog{path: path, log: slog.New(slog.DiscardHandler)} }
+	l := open()
+	for i := range createsMax + 2 {
+		if err := l.put(createRecord{Txn: strconv.Itoa(i), Title: "Tea", At: int64(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.put(createRecord{Txn: "5", Title: "Tea", At: 5, Chat: "-105"}); err != nil {
+		t.Fatal(err)
+	}
+	l = open()
+	if _, ok := l.get("1"); ok {
+		t.Error("the oldest records are kept past createsMax")
+	}
+	if r, ok := l.get("5"); !ok || r.Chat != "-105" || r.At != 5 || r.Title != "Tea" {
+		t.Errorf("record 5 read back: %+v %v", r, ok)
+	}
+	if !l.claimed("-105", "6") || l.claimed("-105", "5") {
+		t.Error("-105 is txn 5's group, no other's")
+	}
+
+	if err := os.WriteFile(path, []byte(`[{"txn":"7",`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l = open()
+	if _, ok := l.get("7"); ok {
+		t.Error("a record read from a damaged file")
+	}
+	if _, err := os.Stat(path + ".damaged"); err != nil {
+		t.Errorf("the damaged file not set aside: %v", err)
+	}
+	if err := l.put(createRecord{Txn: "8", Title: "Tea"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := open().get("8"); !ok {
+		t.Error("no record written after a damaged file")
 	}
 }

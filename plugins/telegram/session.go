@@ -56,10 +56,14 @@ type Session struct {
 	uploads uploads
 	topics  topicCache
 	polls   pollCache // polls.go
+	creates createLog // create_txn.go
 }
 
 func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {
 	s := &Session{n: n, login: login, saved: st, self: st.UserID}
+	if login.Dir != "" { // else kept in memory only
+		s.creates.path, s.creates.log = filepath.Join(login.Dir, createsFile), n.log().With("login", login.LoginID)
+	}
 	if login.Dir != "" { // else polls kept in memory only
 		s.polls.load(login.Dir, n.log().With("login", login.LoginID))
 	}
@@ -308,7 +312,7 @@ func (s *Session) Logout(ctx context.Context) error {
 		return err
 	}
 	if s.login.Dir != "" {
-		for _, f := range []string{sessionFile, dbFile, oldMarkerFile} {
+		for _, f := range []string{sessionFile, dbFile, oldMarkerFile, createsFile} {
 			if err := os.Remove(filepath.Join(s.login.Dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("telegram: log out: %w", err)
 			}

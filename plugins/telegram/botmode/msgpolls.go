@@ -1,6 +1,7 @@
 package botmode
 
 import (
+	"log/slog"
 	"slices"
 	"strconv"
 	"sync"
@@ -9,19 +10,23 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"passerelle.im/passerelle/plugins/mediatext"
+	"passerelle.im/passerelle/plugins/pollstore"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
 // A poll's new state comes as a poll update, which names only the poll:
 // the Bot API sends a bot one when a poll in its chats is closed by hand,
 // and for each vote in a poll the bot sent (the gateway sends none). The
-// messages of the polls seen since the session started are remembered
-// here, in memory, so that the update becomes a correction of each: the
-// poll again, with its counts, "(closed)" once closed.
+// messages of the polls seen are remembered here, so that the update
+// becomes a correction of each: the poll again, with its counts,
+// "(closed)" once closed.
 //
-// After a restart the cache is empty: an update of a poll seen before is
-// logged (debug) and dropped; the Bot API has no call to read a message
-// again.
+// They are kept in memory and in the login's folder (plugins/pollstore:
+// a file per poll, written when a message of it comes, before its batch
+// is confirmed to Telegram), so that an update after a restart of a
+// poll seen before it corrects its messages too: the Bot API has no call
+// to read a message again. The update carries the poll's whole state, so
+// only the messages are kept.
 
 // msgPollsMax bounds the polls remembered: past it, the one seen longest
 // ago is forgotten. A poll's message is kept trimmed to what its
@@ -36,7 +41,43 @@ const msgPollMsgsMax = 8
 type msgPolls struct {
 	mu    sync.Mutex
 	m     map[string][]models.Message
-	order []string // oldest first, each ID once
+	order []string                           // oldest first, each ID once
+	store *pollstore.Store[[]models.Message] // nil: kept in memory only
+}
+
+// load reads the polls kept in the login folder dir ("": none), for
+// their updates after a restart, and keeps the polls there from now on.
+func (c *msgPolls) load(dir string, log *slog.Logger) {
+	store, kept := pollstore.Open[[]models.Message](dir, log)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.store = store
+	for _, k := range kept {
+		if len(k.Poll) == 0 {
+			log.Warn("telegram bot: a poll kept has no message; dropped", "poll", k.Key)
+			store.Delete(k.Key)
+			continue
+		}
+		if _, known := c.m[k.Key]; !known {
+			c.addLocked(k.Key)
+		}
+		c.m[k.Key] = k.Poll
+	}
+}
+
+// addLocked adds a poll not remembered yet, forgetting the oldest past
+// msgPollsMax; with c.mu held.
+func (c *msgPolls) addLocked(id string) {
+	if c.m == nil {
+		c.m = map[string][]models.Message{}
+	}
+	c.m[id] = nil
+	c.order = append(c.order, id)
+	for len(c.order) > msgPollsMax {
+		delete(c.m, c.order[0])
+		c.store.Delete(c.order[0])
+		c.order = c.order[1:]
+	}
 }
 
 // remember keeps a poll's message (m.Poll set), trimmed.
@@ -45,17 +86,10 @@ func (c *msgPolls) remember(m *models.Message) {
 		MessageThreadID: m.MessageThreadID, IsTopicMessage: m.IsTopicMessage, Caption: m.Caption, CaptionEntities: m.CaptionEntities}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[string][]models.Message{}
-	}
 	id := m.Poll.ID
 	msgs, known := c.m[id]
 	if !known {
-		c.order = append(c.order, id)
-		for len(c.order) > msgPollsMax {
-			delete(c.m, c.order[0])
-			c.order = c.order[1:]
-		}
+		c.addLocked(id)
 	}
 	msgs = slices.DeleteFunc(msgs, func(o models.Message) bool { return o.Chat.ID == m.Chat.ID && o.ID == m.ID })
 	msgs = append(msgs, kept)
@@ -63,6 +97,7 @@ func (c *msgPolls) remember(m *models.Message) {
 		msgs = msgs[len(msgs)-msgPollMsgsMax:]
 	}
 	c.m[id] = msgs
+	c.store.Put(id, msgs)
 }
 
 // messages are the messages of poll id that are remembered.
@@ -76,7 +111,7 @@ func (c *msgPolls) messages(id string) []models.Message {
 func (s *Session) pollEvents(p *models.Poll) []*pb.Event {
 	msgs := s.polls.messages(p.ID)
 	if len(msgs) == 0 {
-		s.log.Debug("telegram bot: an update of a poll not seen since the start; dropped", "login", s.cfg.LoginID, "poll", p.ID)
+		s.log.Debug("telegram bot: an update of a poll not remembered; dropped", "login", s.cfg.LoginID, "poll", p.ID)
 		return nil
 	}
 	at := int(time.Now().Unix())

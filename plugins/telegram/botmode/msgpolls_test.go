@@ -1,6 +1,7 @@
 package botmode_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -56,5 +57,40 @@ func TestPollClosedBot(t *testing.T) {
 		if ev.GetEdit() != nil {
 			t.Errorf("an unknown poll's update made %v", ev)
 		}
+	}
+}
+
+// The polls seen are kept in the login's folder: a poll closed after a
+// restart of the plugin is a correction of its message still, from its
+// sender, in its chat.
+func TestPollClosedAfterRestartBot(t *testing.T) {
+	api := newFakeAPI(t)
+	dir := t.TempDir()
+	api.push(privateMsg(60, "", `,"poll":`+lunchPoll("p60", 0, 0, false)))
+	last := api.push(fmt.Sprintf(`{"message":{"message_id":61,"date":1700000100,"chat":{"id":%d,"type":"supergroup","title":"Test group"},
+		"from":{"id":601,"is_bot":false,"first_name":"Carol"},"poll":%s}}`, groupID, lunchPoll("p61", 0, 0, false)))
+	h1 := newFakeHost()
+	s1 := newSession(t, api, h1, dir)
+	connect(t, s1, h1)
+	h1.waitFor(t, 0, "the group's poll", func(ev *pb.Event) bool { return ev.EventId == "61" && ev.GetMessage() != nil })
+	waitConfirmed(t, dir, last)
+	s1.Disconnect(context.Background())
+
+	h2 := newFakeHost()
+	s2 := newSession(t, api, h2, dir)
+	connect(t, s2, h2)
+	from := len(h2.events())
+	api.push(`{"poll":` + lunchPoll("p61", 0, 3, true) + `}`)
+	ev := h2.waitEvent(t, from, "the group's closing", func(ev *pb.Event) bool { return ev.GetEdit() != nil })
+	if e := ev.GetEdit(); e.TargetId != "61" || e.Text != "Poll: Lunch?\n- Pizza: 0 votes\n- Sushi: 3 votes\n(closed)" ||
+		ev.ChatId != fmt.Sprint(groupID) || ev.Sender.GetUserId() != "601" {
+		t.Errorf("group closing after the restart %v: want carol's correction of 61 in the group", ev)
+	}
+	from = len(h2.events())
+	api.push(`{"poll":` + lunchPoll("p60", 2, 1, true) + `}`)
+	ev = h2.waitEvent(t, from, "the closing", func(ev *pb.Event) bool { return ev.GetEdit() != nil })
+	if e := ev.GetEdit(); e.TargetId != "60" || e.Text != "Poll: Lunch?\n- Pizza: 2 votes\n- Sushi: 1 vote\n(closed)" ||
+		ev.ChatId != fmt.Sprint(alice) || ev.Sender.GetUserId() != fmt.Sprint(alice) {
+		t.Errorf("closing after the restart %v: want alice's correction of 60", ev)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-telegram/bot"
 
+	"passerelle.im/passerelle/plugins/pollstore"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -133,6 +134,7 @@ func NewSession(cfg Config) (*Session, error) {
 		s.chats = &chats{byID: map[int64]*chat{}, path: filepath.Join(cfg.Dir, chatsFile)}
 	}
 	s.topicOfMsg = loadMsgTopics(cfg.Dir, s.log)
+	s.polls.load(cfg.Dir, s.log)
 	if s.pos, err = loadPosition(cfg.Dir); err != nil {
 		s.log.Error("telegram bot: the update offset is damaged; asking Telegram for every update not confirmed", "err", setAside(cfg.Dir, offsetFile, err))
 		s.pos = position{}
@@ -201,7 +203,7 @@ func (s *Session) stop() {
 func (s *Session) Logout(context.Context) error {
 	s.stop()
 	if s.cfg.Dir != "" {
-		for _, name := range []string{offsetFile, chatsFile, msgTopicsFile, uploadsDir} {
+		for _, name := range []string{offsetFile, chatsFile, msgTopicsFile, uploadsDir, pollstore.DirName} {
 			if err := os.RemoveAll(filepath.Join(s.cfg.Dir, name)); err != nil {
 				return fmt.Errorf("botmode: logout: %w", err)
 			}

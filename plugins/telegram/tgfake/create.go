@@ -63,7 +63,7 @@ func (s *Server) registerCreate(d *tgtest.Dispatcher) {
 		case title == "":
 			return nil, tgerr.New(400, "CHAT_TITLE_EMPTY")
 		}
-		g := &Group{ID: s.newGroupID(), Title: title, Members: []int64{me.ID}, Creator: me.ID}
+		g := &Group{ID: s.newGroupID(), Title: title, Members: []int64{me.ID}, Creator: me.ID, Date: now()}
 		out := &tg.MessagesInvitedUsers{}
 		for _, u := range users {
 			if s.refusesInvite(u, me.ID) {
@@ -75,7 +75,7 @@ func (s *Server) registerCreate(d *tgtest.Dispatcher) {
 		s.groups[g.ID] = g
 		// The action names everyone in the new group, its creator too.
 		mine := s.postGroupService(g, me.ID, &tg.MessageActionChatCreate{Title: title, Users: slices.Clone(g.Members)})
-		out.Updates = &tg.Updates{Updates: []tg.UpdateClass{mine}, Users: s.usersFor(me.ID), Chats: []tg.ChatClass{g.tg()}, Date: now()}
+		out.Updates = &tg.Updates{Updates: []tg.UpdateClass{mine}, Users: s.usersFor(me.ID), Chats: []tg.ChatClass{g.tg(me.ID)}, Date: now()}
 		return out, nil
 	})
 }

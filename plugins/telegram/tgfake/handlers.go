@@ -251,7 +251,7 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		}
 		full := &tg.ChatFull{ID: g.ID, About: g.About, Participants: ps,
 			ExportedInvite: exportedInvite(g.InviteHash, g.InviteExpired, g.Creator, g.Admins, k.user)}
-		return &tg.MessagesChatFull{FullChat: full, Chats: []tg.ChatClass{g.tg()}, Users: s.usersFor(k.user)}, nil
+		return &tg.MessagesChatFull{FullChat: full, Chats: []tg.ChatClass{g.tg(k.user)}, Users: s.usersFor(k.user)}, nil
 	})
 	handle(s, d, tg.MessagesGetHistoryRequestTypeID, "messages.getHistory", func(k *key, r *tg.MessagesGetHistoryRequest) (bin.Encoder, error) {
 		if _, err := s.self(k); err != nil {

@@ -70,7 +70,7 @@ func (s *Server) registerInvites(d *tgtest.Dispatcher) {
 		}
 		if g := in.g; g != nil {
 			if slices.Contains(g.Members, k.user) {
-				return &tg.ChatInviteAlready{Chat: g.tg()}, nil
+				return &tg.ChatInviteAlready{Chat: g.tg(k.user)}, nil
 			}
 			// A basic group's preview names some of its members.
 			inv := &tg.ChatInvite{RequestNeeded: g.InviteRequest, Title: g.Title, About: g.About, Photo: &tg.PhotoEmpty{}, ParticipantsCount: len(g.Members)}
@@ -112,7 +112,7 @@ func (s *Server) registerInvites(d *tgtest.Dispatcher) {
 			g.Members = append(g.Members, k.user)
 			mine := s.postGroupService(g, k.user, &tg.MessageActionChatJoinedByLink{InviterID: g.Creator})
 			return &tg.MessagesChatInviteJoinResultOk{Updates: &tg.Updates{Updates: []tg.UpdateClass{mine},
-				Users: s.usersFor(k.user), Chats: []tg.ChatClass{g.tg()}, Date: now()}}, nil
+				Users: s.usersFor(k.user), Chats: []tg.ChatClass{g.tg(k.user)}, Date: now()}}, nil
 		}
 		c := in.c
 		switch {

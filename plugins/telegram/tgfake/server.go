@@ -108,6 +108,12 @@ type Server struct {
 	// every request of a logged-in device gets: Telegram refusing the
 	// client (SetRefuse; under mu, as connections read it).
 	refuse string
+	// dropNext is the request (such as "messages.createChat") whose
+	// next answer is lost, dropDone closed once it is; dropped are the
+	// messages whose answers were lost (DropAnswer).
+	dropNext string
+	dropDone chan struct{}
+	dropped  map[[2]int64]bool
 }
 
 // SetRefuse makes every request of a logged-in device fail with this
@@ -116,6 +122,19 @@ func (s *Server) SetRefuse(rpcError string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refuse = rpcError
+}
+
+// DropAnswer makes the server act on the next request named name (such
+// as "messages.createChat") and never answer it, as when the client
+// dies before the answer reaches it; the channel is closed once it has
+// acted. The client's resends of that request (gotd sends a request
+// again when no answer comes) are not acted on again, as Telegram acts
+// once on a message.
+func (s *Server) DropAnswer(name string) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropNext, s.dropDone = name, make(chan struct{})
+	return s.dropDone
 }
 
 // key is one client's authorization key: a device.
@@ -136,6 +155,8 @@ type Group struct {
 	Members []int64
 	Admins  []int64
 	Creator int64
+	// Date is when the group was made, Unix seconds (0: long ago).
+	Date int
 	// AdminsInvite: only admins may add members (the group's default
 	// rights without invite_users).
 	AdminsInvite bool
@@ -150,8 +171,11 @@ type Group struct {
 	version int // of its participants list (updateChatParticipantAdmin)
 }
 
-func (g *Group) tg() *tg.Chat {
-	c := &tg.Chat{ID: g.ID, Title: g.Title, ParticipantsCount: len(g.Members), Photo: &tg.ChatPhotoEmpty{}, Date: 1}
+// tg is the group as viewer sees it: Telegram flags the creator's own
+// copy.
+func (g *Group) tg(viewer int64) *tg.Chat {
+	c := &tg.Chat{ID: g.ID, Title: g.Title, ParticipantsCount: len(g.Members), Photo: &tg.ChatPhotoEmpty{},
+		Date: max(g.Date, 1), Creator: viewer == g.Creator}
 	c.SetFlags()
 	return c
 }
@@ -180,7 +204,7 @@ func New() (*Server, error) {
 		c: c, users: map[int64]*User{}, contacts: map[int64][]int64{}, groups: map[int64]*Group{}, channels: map[int64]*Channel{},
 		keys: map[[8]byte]*key{}, boxes: map[int64]*box{}, links: map[int]map[int64]int{},
 		reacts: map[int]map[int64][]string{}, files: map[int64]map[int][]byte{}, media: map[int64][]byte{},
-		tokens: map[string]*key{}, requests: map[string]int{}, done: make(chan error, 1),
+		tokens: map[string]*key{}, requests: map[string]int{}, dropped: map[[2]int64]bool{}, done: make(chan error, 1),
 		outq: make(chan func(), 1024), online: map[int64]bool{},
 	}
 	srv, d := c.DC(DC, "dc2")
@@ -380,7 +404,7 @@ func (s *Server) chatsFor(user int64) []tg.ChatClass {
 	var out []tg.ChatClass
 	for _, g := range s.groups {
 		if slices.Contains(g.Members, user) {
-			out = append(out, g.tg())
+			out = append(out, g.tg(user))
 		}
 	}
 	for _, c := range s.channels {
@@ -418,6 +442,11 @@ func handle[R any, PR interface {
 			return err
 		}
 		s.mu.Lock()
+		msg := [2]int64{req.Session.ID, req.MsgID}
+		if s.dropped[msg] {
+			s.mu.Unlock()
+			return nil // a resend of a request acted on, its answer lost
+		}
 		s.requests[name]++
 		k := s.keys[req.Session.AuthKey.ID]
 		if k == nil {
@@ -436,6 +465,13 @@ func handle[R any, PR interface {
 			// Encoding sets flags in the objects, which the server
 			// shares: it happens under the lock.
 			out, err = freeze(out)
+		}
+		if s.dropNext == name {
+			s.dropped[msg] = true
+			close(s.dropDone)
+			s.dropNext, s.dropDone = "", nil
+			s.mu.Unlock()
+			return nil
 		}
 		s.mu.Unlock()
 		var te *tgerr.Error
