@@ -416,7 +416,7 @@ type walFile struct {
 	gen  uint64
 	path string
 	f    *os.File
-	lazy bool // written since its last fdatasync
+	lazy bool // written since its last fdatasync (writer only)
 }
 
 func walPath(dbPath string, gen uint64) string {
@@ -474,24 +474,21 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// write appends buf and, when sync is set, makes it durable.
-func (w *walFile) write(buf []byte, sync bool) error {
+// write appends buf, to be made durable by a later sync.
+func (w *walFile) write(buf []byte) error {
 	if _, err := w.f.Write(buf); err != nil {
 		return fmt.Errorf("store: write log %s: %w", w.path, err)
 	}
-	if !sync {
-		w.lazy = true
-		return nil
-	}
-	return w.sync()
+	w.lazy = true
+	return nil
 }
 
-// sync makes everything written to the file durable.
+// sync makes everything written to the file before it durable. It may
+// run beside write; its caller, the writer, clears lazy.
 func (w *walFile) sync() error {
 	if err := fdatasync(w.f); err != nil {
 		return fmt.Errorf("store: sync log %s: %w", w.path, err)
 	}
-	w.lazy = false
 	return nil
 }
 

@@ -597,3 +597,70 @@ func TestDamageBeforeLongRecord(t *testing.T) {
 			len(s.recs), s.skipped, s.tail, len(junk), len(good))
 	}
 }
+
+// A lazy write queued while a strict write's fdatasync runs reaches the
+// log file at once, so a kill of the process during the sync keeps it
+// (it waited in the writer's queue behind the sync, and was lost: the
+// read record of a user's message, TestChaos strict). The strict write
+// is answered only after its sync.
+func TestLazyWriteBesideSync(t *testing.T) {
+	db := openAt(t, filepath.Join(t.TempDir(), "p.db"), Options{CheckpointInterval: time.Hour})
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	db.syncHook = func() {
+		once.Do(func() {
+			close(entered)
+			<-release
+		})
+	}
+	var releaseOnce sync.Once
+	free := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(free) // before Close, which waits for the sync
+	strict := make(chan error, 1)
+	go func() { strict <- db.PutTxn(bg, "wa", "l", "t1", "r1") }()
+	select {
+	case <-entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the strict write started no sync")
+	}
+	lazy := db.PutLazy(bg, "wa", HeldMessage{LoginID: "l", ChatID: "c", Body: "read during the sync"})
+	written := make(chan error, 1)
+	go func() { _, err := lazy.Wait(); written <- err }()
+	select {
+	case err := <-written:
+		must(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the lazy write waited for the strict write's sync")
+	}
+	select {
+	case err := <-strict:
+		t.Fatalf("the strict write was answered before its sync ended (%v)", err)
+	default:
+	}
+	// What a kill now would leave: the file as the kernel has it.
+	db.hmu.RLock()
+	path := db.live.wal.path
+	db.hmu.RUnlock()
+	s, err := readWAL(path)
+	must(t, err)
+	found := false
+	for _, r := range s.recs {
+		if r.kind == recHeld {
+			h, err := decodeHeld(r.key, r.val)
+			found = found || (err == nil && h.Body == "read during the sync")
+		}
+	}
+	if !found {
+		t.Fatalf("the lazy record is not in the log file (%d records there)", len(s.recs))
+	}
+	free()
+	select {
+	case err := <-strict:
+		must(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the strict write was not answered after its sync")
+	}
+	if got, err := db.GetTxn("wa", "l", "t1"); err != nil || got != "r1" {
+		t.Errorf("txn t1 = %q, %v", got, err)
+	}
+}
