@@ -268,18 +268,23 @@ func (j *journal) appendTxn(a txnAnswer) error {
 }
 
 // encodeTxn is a txn record's payload: the key and the message ID, each
-// length-prefixed, then the timestamp, then the metadata, length-prefixed,
-// when there is any (records written before metadata end at the
-// timestamp).
+// length-prefixed, then the timestamp, then the metadata and the chat ID
+// (a created or joined chat's), length-prefixed, when there is any:
+// records written before metadata end at the timestamp, those before the
+// chat ID at the metadata.
 func encodeTxn(a txnAnswer) []byte {
 	b := binary.AppendUvarint(nil, uint64(len(a.key)))
 	b = append(b, a.key...)
 	b = binary.AppendUvarint(b, uint64(len(a.res.MessageId)))
 	b = append(b, a.res.MessageId...)
 	b = binary.AppendVarint(b, a.res.TimestampUnixMicro)
-	if len(a.res.Meta) > 0 {
+	if len(a.res.Meta) > 0 || a.res.ChatId != "" {
 		b = binary.AppendUvarint(b, uint64(len(a.res.Meta)))
 		b = append(b, a.res.Meta...)
+	}
+	if a.res.ChatId != "" {
+		b = binary.AppendUvarint(b, uint64(len(a.res.ChatId)))
+		b = append(b, a.res.ChatId...)
 	}
 	return b
 }
@@ -304,12 +309,22 @@ func decodeTxn(b []byte) (txnAnswer, bool) {
 	var meta []byte
 	if len(b) > 0 {
 		m, ok := str()
+		if !ok {
+			return txnAnswer{}, false
+		}
+		if m != "" {
+			meta = []byte(m)
+		}
+	}
+	var chat string
+	if len(b) > 0 {
+		c, ok := str()
 		if !ok || len(b) != 0 {
 			return txnAnswer{}, false
 		}
-		meta = []byte(m)
+		chat = c
 	}
-	return txnAnswer{key: key, res: &pb.CommandResult{MessageId: id, TimestampUnixMicro: ts, Meta: meta}}, true
+	return txnAnswer{key: key, res: &pb.CommandResult{MessageId: id, TimestampUnixMicro: ts, Meta: meta, ChatId: chat}}, true
 }
 
 // compact rewrites the log with only the pending events and the answers

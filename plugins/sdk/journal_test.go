@@ -358,11 +358,14 @@ func TestQueueCompactionAmortized(t *testing.T) {
 func TestJournalTxnRecords(t *testing.T) {
 	dir := t.TempDir()
 	j, _, _, _ := mustOpenJournal(t, dir)
-	// a1 has metadata; a2 has none and is written as before metadata.
+	// a1 has metadata; a2 has none and is written as before metadata;
+	// a3 names a created chat, a4 both.
 	a1 := txnAnswer{"l\x00t1", &pb.CommandResult{MessageId: "m1", TimestampUnixMicro: -5, Meta: []byte("from-me\x00")}}
 	a2 := txnAnswer{"l\x00t2", &pb.CommandResult{MessageId: "", TimestampUnixMicro: 1 << 40}}
+	a3 := txnAnswer{"l\x00t3", &pb.CommandResult{TimestampUnixMicro: 7, ChatId: "-1001"}}
+	a4 := txnAnswer{"l\x00t4", &pb.CommandResult{MessageId: "m4", TimestampUnixMicro: 8, Meta: []byte("x"), ChatId: "g@g.us"}}
 	evs := writeEvents(t, j, 1, 2)
-	for _, a := range []txnAnswer{a1, a2} {
+	for _, a := range []txnAnswer{a1, a2, a3, a4} {
 		if err := j.appendTxn(a); err != nil {
 			t.Fatal(err)
 		}
@@ -383,8 +386,8 @@ func TestJournalTxnRecords(t *testing.T) {
 			return a.key == b.key && proto.Equal(a.res, b.res)
 		})
 	}
-	if !same(j2.txns, a1, a2) || len(pending) != 2 {
-		t.Fatalf("reopened: txns %v, %d pending; want %v %v and 2", j2.txns, len(pending), a1, a2)
+	if !same(j2.txns, a1, a2, a3, a4) || len(pending) != 2 {
+		t.Fatalf("reopened: txns %v, %d pending; want %v %v %v %v and 2", j2.txns, len(pending), a1, a2, a3, a4)
 	}
 	if err := j2.compact(evs[1:], 1, []txnAnswer{a2}); err != nil {
 		t.Fatal(err)

@@ -356,7 +356,7 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 			return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: ToProto(err)}
 		}
 		if prev != nil {
-			return &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: prev.MessageId, TimestampUnixMicro: prev.TimestampUnixMicro, Meta: prev.Meta}
+			return &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: prev.MessageId, TimestampUnixMicro: prev.TimestampUnixMicro, Meta: prev.Meta, ChatId: prev.ChatId}
 		}
 	}
 	res, err := s.t.HandleCommand(ctx, cmd)

@@ -468,12 +468,16 @@ func TestTxnAnswersSurviveRestart(t *testing.T) {
 		if cmd.TxnId == "t3" {
 			return Result{}, Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "down")
 		}
-		return Result{MessageID: "m-" + cmd.TxnId, Time: time.UnixMicro(42)}, nil
+		// t2 stands for a created chat's command: its answer names it.
+		return Result{MessageID: "m-" + cmd.TxnId, Time: time.UnixMicro(42), ChatID: map[string]string{"t2": "new-chat"}[cmd.TxnId]}, nil
 	}
 	c, crash := startServerCrash(t, f, dir)
 	cm := openCommands(t, c)
 	for _, txn := range []string{"t1", "t2", "t3"} {
 		cm.do(sendCmd("c", txn, "hi"))
+	}
+	if r := cm.do(sendCmd("c", "t2", "hi")); r.ChatId != "new-chat" || r.MessageId != "m-t2" {
+		t.Fatalf("t2 sent again: %v, want the first answer with its chat", r)
 	}
 	crash()
 
@@ -481,7 +485,7 @@ func TestTxnAnswersSurviveRestart(t *testing.T) {
 	cm2 := openCommands(t, startServer(t, f2, dir))
 	for _, txn := range []string{"t1", "t2"} {
 		r := cm2.do(sendCmd("c", txn, "hi"))
-		if r.Error != nil || r.MessageId != "m-"+txn || r.TimestampUnixMicro != 42 {
+		if r.Error != nil || r.MessageId != "m-"+txn || r.TimestampUnixMicro != 42 || (txn == "t2") != (r.ChatId == "new-chat") {
 			t.Fatalf("%s after restart: %v, want the first answer", txn, r)
 		}
 	}
