@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -45,6 +46,12 @@ type scripted struct {
 	// server hangs up right after it, and from then on ends each
 	// registration with these lines (atRegistration).
 	afterWelcome []string
+	// isupport is more of the 005 line ("CHATHISTORY=3").
+	isupport string
+	// history is what the server keeps (draft/chathistory): lines as
+	// they were relayed, each with its time and msgid tags, oldest
+	// first. CHATHISTORY answers from it.
+	history []string
 
 	mu      sync.Mutex
 	conn    net.Conn
@@ -53,6 +60,7 @@ type scripted struct {
 	lines   []string    // every line received, in order
 	arrived []time.Time // when each connection came
 	msgid   int
+	batches int
 	changed chan struct{} // closed and renewed at each line or connection
 }
 
@@ -280,6 +288,8 @@ func (s *scripted) serve(c net.Conn) {
 				}
 				fmt.Fprintf(c, ":NickServ!NickServ@services. NOTICE %s :%s\r\n", nick, answer)
 			}
+		case "CHATHISTORY":
+			s.chatHistory(c, p(0), p(1), p(2), p(3))
 		case "QUIT":
 			c.Close()
 			return
@@ -301,7 +311,10 @@ func (s *scripted) serve(c net.Conn) {
 			}
 			registered = true
 			fmt.Fprintf(c, ":srv 001 %s :Welcome\r\n", nick)
-			fmt.Fprintf(c, ":srv 005 %s PREFIX=(ov)@+ CHANMODES=b,k,l,imnst :are supported\r\n", nick)
+			s.mu.Lock()
+			isupport := s.isupport
+			s.mu.Unlock()
+			fmt.Fprintf(c, ":srv 005 %s PREFIX=(ov)@+ CHANMODES=b,k,l,imnst %s:are supported\r\n", nick, isupport)
 			fmt.Fprintf(c, ":srv 422 %s :No MOTD\r\n", nick)
 			s.mu.Lock()
 			after := s.afterWelcome
@@ -349,3 +362,47 @@ func (s *scripted) tags(msg bool) string {
 }
 
 const echoTime = "2025-06-07T08:09:10.123Z"
+
+// chatHistory answers CHATHISTORY LATEST and BEFORE from s.history, as
+// draft/chathistory says: the newest limit messages of target after
+// (LATEST) or before (BEFORE) the reference, a timestamp or "*", oldest
+// first, in a chathistory batch.
+func (s *scripted) chatHistory(c net.Conn, sub, target, ref, limit string) {
+	n, err := strconv.Atoi(limit)
+	var at time.Time
+	if ref != "*" {
+		v, ok := strings.CutPrefix(ref, "timestamp=")
+		at, err = time.Parse(time.RFC3339Nano, v)
+		if !ok {
+			err = fmt.Errorf("bad reference %q", ref)
+		}
+	}
+	if err != nil || (sub != "LATEST" && sub != "BEFORE") || (sub == "BEFORE" && ref == "*") {
+		fmt.Fprintf(c, "FAIL CHATHISTORY INVALID_PARAMS %s :bad request\r\n", sub)
+		return
+	}
+	s.mu.Lock()
+	var found []string
+	for _, l := range s.history {
+		m, err := ircmsg.ParseLine(l)
+		if err != nil || len(m.Params) == 0 || !strings.EqualFold(m.Params[0], target) {
+			continue
+		}
+		_, v := m.GetTag("time")
+		t, _ := time.Parse(time.RFC3339Nano, v)
+		if ref == "*" || (sub == "LATEST" && t.After(at)) || (sub == "BEFORE" && t.Before(at)) {
+			found = append(found, l)
+		}
+	}
+	s.batches++
+	id := fmt.Sprintf("h%d", s.batches)
+	s.mu.Unlock()
+	if len(found) > n {
+		found = found[len(found)-n:]
+	}
+	fmt.Fprintf(c, ":srv BATCH +%s chathistory %s\r\n", id, target)
+	for _, l := range found {
+		fmt.Fprintf(c, "@batch=%s;%s\r\n", id, strings.TrimPrefix(l, "@"))
+	}
+	fmt.Fprintf(c, ":srv BATCH -%s\r\n", id)
+}
