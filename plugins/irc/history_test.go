@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
 )
 
 // histAt is the server time of the i-th message of a test's history.
