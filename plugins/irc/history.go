@@ -59,8 +59,11 @@ type histReq struct {
 }
 
 // historyCaps are the capabilities history needs, asked for beside
-// requestCaps: batch brings the history in one piece.
-var historyCaps = []string{"batch", "draft/chathistory"}
+// requestCaps: batch brings the history in one piece; event-playback
+// has the server replay joins, parts and the like as themselves (which
+// are skipped), not as messages of its own ("dave joined the channel",
+// from ergo's HistServ).
+var historyCaps = []string{"batch", "draft/chathistory", "draft/event-playback"}
 
 // hasHistoryLocked reports whether the server keeps history for the
 // connection (it acknowledged chathistory and batch).
