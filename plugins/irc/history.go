@@ -292,6 +292,42 @@ func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
 	return true
 }
 
+// onHistoryFail takes the server's refusal of a CHATHISTORY request
+// (FAIL CHATHISTORY <code> <subcommand> <target> :text): the request
+// naming that target, or failing that the oldest, gets no batch. A
+// backfill's fetch then ends at the gateway's idle timeout, to be asked
+// again at the next login.
+func (s *Session) onHistoryFail(m ircmsg.Message) {
+	if len(m.Params) < 2 || m.Params[0] != "CHATHISTORY" {
+		return
+	}
+	s.mu.Lock()
+	var r *histReq
+	for _, p := range m.Params[1 : len(m.Params)-1] {
+		for _, w := range s.histWait {
+			if w.target == foldName(p) {
+				r = w
+				break
+			}
+		}
+		if r != nil {
+			break
+		}
+	}
+	if r == nil && len(s.histWait) > 0 {
+		r = s.histWait[0]
+	}
+	if r != nil {
+		s.dropHistReqLocked(r)
+	}
+	s.mu.Unlock()
+	chat := ""
+	if r != nil {
+		chat = r.chatID
+	}
+	s.n.host.Logger().Warn("irc: the server refused a history request", "login", s.loginID, "chat", chat, "said", strings.Join(m.Params, " "))
+}
+
 // historyEvent is the message event of a line from history, nil for a
 // line that is no message to show: a CTCP other than ACTION, a notice
 // of the server's, the user's NickServ identification.

@@ -304,6 +304,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	c.AddCallback("CTCP_ACTION", func(m ircmsg.Message) { s.onMessage(m, true) })
 	c.AddCallback("NOTICE", s.onNotice)
 	c.AddBatchCallback(func(b *ircevent.Batch) bool { return s.onBatch(c, b) })
+	c.AddCallback("FAIL", s.onHistoryFail)
 	s.handleChannels(c)
 	s.handleNick(c)
 	s.handleJoinErrors(c)
