@@ -247,17 +247,17 @@ func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
 		if r.before.IsZero() || t.Before(r.before) {
 			older++
 		}
-		ev := s.historyEvent(m)
-		if ev == nil {
-			continue
-		}
-		ev.ChatId, ev.ChatType = r.chatID, r.typ
 		if oldest.IsZero() || t.Before(oldest) {
 			oldest = t
 		}
 		if t.After(newest) {
 			newest = t
 		}
+		ev := s.historyEvent(m)
+		if ev == nil {
+			continue
+		}
+		ev.ChatId, ev.ChatType = r.chatID, r.typ
 		batch.Events = append(batch.Events, ev)
 	}
 	if !newest.IsZero() && !r.backfill {
@@ -328,6 +328,27 @@ func (s *Session) onHistoryFail(m ircmsg.Message) {
 	s.n.host.Logger().Warn("irc: the server refused a history request", "login", s.loginID, "chat", chat, "said", strings.Join(m.Params, " "))
 }
 
+// liveKept bounds the msgids of live messages kept to leave out of
+// history: more than one fetch of a chat brings back.
+const liveKept = 4096
+
+// seenLiveLocked notes the msgid of m, a message that came live: the
+// gateway has it, and history leaves it out. (The gateway drops a
+// history event that repeats an earlier history event, but stores one
+// that repeats a live message again.)
+func (s *Session) seenLiveLocked(m ircmsg.Message) {
+	ok, id := m.GetTag("msgid")
+	if !ok || id == "" || s.live[id] {
+		return
+	}
+	s.live[id] = true
+	s.liveOrder = append(s.liveOrder, id)
+	if len(s.liveOrder) > liveKept {
+		delete(s.live, s.liveOrder[0])
+		s.liveOrder = s.liveOrder[1:]
+	}
+}
+
 // historyEvent is the message event of a line from history, nil for a
 // line that is no message to show: a CTCP other than ACTION, a notice
 // of the server's, the user's NickServ identification.
@@ -347,8 +368,15 @@ func (s *Session) historyEvent(m ircmsg.Message) *pb.Event {
 	if s.isSelf(m.Nick()) && strings.EqualFold(m.Params[0], "NickServ") && strings.HasPrefix(strings.ToUpper(m.Params[1]), "IDENTIFY ") {
 		return nil
 	}
-	if ok, _ := m.GetTag("msgid"); !ok {
+	ok, id := m.GetTag("msgid")
+	if !ok || id == "" {
 		return nil // without the server's ID it could not be told from its live copy
+	}
+	s.mu.Lock()
+	live := s.live[id]
+	s.mu.Unlock()
+	if live {
+		return nil // the gateway has it
 	}
 	return s.messageEvent(m, action)
 }

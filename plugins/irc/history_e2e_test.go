@@ -175,6 +175,37 @@ func TestEndToEndChatHistory(t *testing.T) {
 	if all, none := historyFetched(g, "#hist"); all-fetched != none-fetchedNone {
 		t.Errorf("the restart's fetches stored messages again (%d fetches, %d of them stored nothing)", all-fetched, none-fetchedNone)
 	}
+	// The user's own line, then another restart: the history now holds
+	// messages that came live (dave's "four", the user's), which the
+	// gateway has already. The new plugin process does not know they came
+	// live, and the gateway's store keeps a history copy of a live
+	// message again (it dedups history against history only): the
+	// archive must still hold each once.
+	if ans := joinRoom(g, alice, room, "alice"); ans.Type == "error" {
+		t.Fatalf("join of %s: %s", room, ans.XML)
+	}
+	sendGroupchat(g, alice, room, "mine")
+	awaitIn(dave, "#hist", "mine")
+	waitArchive(t, alice, room, "one|two|three|four|mine")
+	fetched, _ = historyFetched(g, "#hist")
+	g.Restart()
+	g.WaitReady(alice)
+	for m := dave.await("JOIN", ""); m.Nick() != "alice" || m.Params[0] != "#hist"; m = dave.await("JOIN", "") {
+	}
+	deadline = time.Now().Add(gatewaytest.Timeout)
+	for {
+		if n, _ := historyFetched(g, "#hist"); n > fetched {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the second restart fetched no history of #hist")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := dave.conn.Privmsg("#hist", "five"); err != nil {
+		t.Fatal(err)
+	}
+	waitArchive(t, alice, room, "one|two|three|four|mine|five")
 
 	// A channel joined from XMPP: its history comes with it.
 	dave.join("#later")
@@ -187,4 +218,7 @@ func TestEndToEndChatHistory(t *testing.T) {
 		t.Fatalf("join of %s: %s", later, ans.XML)
 	}
 	waitArchive(t, alice, later, "before you came")
+	if got := bodies(roomArchive(t, alice, room)); got != "one|two|three|four|mine|five" {
+		t.Errorf("archive of %s in the end: %q", room, got)
+	}
 }

@@ -129,15 +129,16 @@ func TestChatHistory(t *testing.T) {
 	}
 
 	// Said while the connection was down: fetched at the rejoin, from
-	// the newest message seen (the live one).
+	// the newest message seen (the live one, which the overlap brings
+	// back and the plugin leaves out: the gateway has it).
 	srv.mu.Lock()
 	srv.history = append(srv.history, fmt.Sprintf("@time=%s;msgid=live-1 :bob!b@h PRIVMSG #hist :now", live), histLine(7), histLine(8))
 	srv.mu.Unlock()
 	srv.hangUp()
 	srv.got("CHATHISTORY LATEST #hist timestamp=2025-03-04T10:00:05.999Z 3")
 	b = nextBatch(t, hist)
-	if ids := batchIDs(t, b, "#hist"); !slices.Equal(ids, []string{"live-1", "h-7", "h-8"}) || b.Done {
-		t.Fatalf("the rejoin's history: %v (events %v); want live-1 (the overlap), h-7, h-8", b, ids)
+	if ids := batchIDs(t, b, "#hist"); !slices.Equal(ids, []string{"h-7", "h-8"}) || b.Done {
+		t.Fatalf("the rejoin's history: %v (events %v); want h-7, h-8", b, ids)
 	}
 }
 

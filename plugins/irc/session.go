@@ -78,6 +78,11 @@ type Session struct {
 	histMax  int
 	newest   map[string]time.Time
 	histSent chan struct{}
+	// live is the msgids of the messages that came live (the user's
+	// echoed ones too), oldest first in liveOrder: history leaves them
+	// out (history.go).
+	live      map[string]bool
+	liveOrder []string
 }
 
 // ConnectWait is how long Connect waits for the first attempt's outcome
@@ -99,7 +104,7 @@ var (
 func newSession(n *Network, loginID string, acc Account) *Session {
 	return &Session{n: n, loginID: loginID, acc: acc, channels: map[string]*channel{}, shown: map[string]string{},
 		people: newPeople(), joins: map[string]chan error{}, prefix: defaultPrefixes, modes: defaultChanModes,
-		histMax: historyLimit, newest: map[string]time.Time{}}
+		histMax: historyLimit, newest: map[string]time.Time{}, live: map[string]bool{}}
 }
 
 // Connect starts the connection in the background; its progress comes as
@@ -458,6 +463,9 @@ func (s *Session) onMessage(m ircmsg.Message, action bool) {
 	}
 	if ev := s.messageEvent(m, action); ev != nil {
 		s.noteNewest(ev.ChatId, m)
+		s.mu.Lock()
+		s.seenLiveLocked(m)
+		s.mu.Unlock()
 		s.n.host.Emit(ev)
 	}
 }
