@@ -30,6 +30,11 @@ import (
 //     a batch that is not done, its cursor naming its oldest message, as
 //     WhatsApp's pushed history is: a gap longer than historyLimit is
 //     what the gateway's next Backfill asks for.
+//   - Private chats catch up on a reconnection: CHATHISTORY TARGETS
+//     lists the nicks who wrote since the newest message this plugin
+//     heard, and each such chat catches up as a channel does. (At the
+//     first connection of a process there is no such time; the
+//     gateway's Backfill of its known chats covers them.)
 //
 // A cursor is "timestamp=<server time>" (which every server takes; not
 // all take msgid=). Requests overlap their boundary by a millisecond
@@ -98,12 +103,9 @@ func parseCursor(cur string) (time.Time, error) {
 }
 
 // noteNewest keeps the server time of the newest message seen in a
-// channel, for the next catch-up (kept across reconnections, not across
-// restarts of the plugin).
+// chat, and in all, for the next catch-up (kept across reconnections,
+// not across restarts of the plugin).
 func (s *Session) noteNewest(chatID string, m ircmsg.Message) {
-	if !isChannel(chatID) {
-		return
-	}
 	ok, _ := m.GetTag("time")
 	if !ok {
 		return
@@ -113,6 +115,49 @@ func (s *Session) noteNewest(chatID string, m ircmsg.Message) {
 	defer s.mu.Unlock()
 	if t.After(s.newest[chatID]) {
 		s.newest[chatID] = t
+	}
+	if t.After(s.heard) {
+		s.heard = t
+	}
+}
+
+// catchUpPrivate asks, on a reconnection, which nicks wrote since the
+// newest message heard (CHATHISTORY TARGETS); onTargets catches their
+// chats up.
+func (s *Session) catchUpPrivate(c *ircevent.Connection) {
+	s.mu.Lock()
+	has, since, limit := s.hasHistoryLocked(), s.heard, s.histMax
+	s.mu.Unlock()
+	if !has || since.IsZero() {
+		return
+	}
+	// Up to a while ahead of this clock: the server's may differ.
+	err := c.Send("CHATHISTORY", "TARGETS", histTime(since.Add(-time.Millisecond)), histTime(time.Now().Add(time.Hour)), strconv.Itoa(limit))
+	if err != nil {
+		s.n.host.Logger().Warn("irc: private history not asked for", "login", s.loginID, "err", err)
+	}
+}
+
+// onTargets takes the answer to CHATHISTORY TARGETS: each nick in it
+// (channels catch up at their join) gets a catch-up of its chat.
+func (s *Session) onTargets(c *ircevent.Connection, b *ircevent.Batch) {
+	for _, item := range b.Items {
+		m := item.Message
+		if m.Command != "CHATHISTORY" || len(m.Params) < 2 || m.Params[0] != "TARGETS" || isChannel(m.Params[1]) {
+			continue
+		}
+		nick := m.Params[1]
+		s.mu.Lock()
+		id := s.people.id(nick)
+		since := s.newest[id]
+		if since.IsZero() {
+			since = s.heard
+		}
+		s.mu.Unlock()
+		r := &histReq{chatID: id, typ: pb.ChatType_CHAT_TYPE_DIRECT, target: foldName(nick)}
+		if err := s.askHistory(c, r, nick, histTime(since.Add(-time.Millisecond))); err != nil {
+			s.n.host.Logger().Warn("irc: private history not asked for", "login", s.loginID, "chat", id, "err", err)
+		}
 	}
 }
 
@@ -207,6 +252,10 @@ func (s *Session) catchUp(c *ircevent.Connection, id, name string) {
 // waiting for its target. Other batches are left to ircevent, which
 // hands their lines over one by one.
 func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
+	if b.Command == "BATCH" && len(b.Params) >= 2 && (b.Params[1] == "draft/chathistory-targets" || b.Params[1] == "chathistory-targets") {
+		s.onTargets(c, b)
+		return true
+	}
 	if b.Command != "BATCH" || len(b.Params) < 3 || b.Params[1] != "chathistory" {
 		return false
 	}
@@ -264,6 +313,9 @@ func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
 		s.mu.Lock()
 		if newest.After(s.newest[r.chatID]) {
 			s.newest[r.chatID] = newest
+		}
+		if newest.After(s.heard) {
+			s.heard = newest
 		}
 		s.mu.Unlock()
 	}

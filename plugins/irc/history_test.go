@@ -177,3 +177,55 @@ func TestNoChatHistory(t *testing.T) {
 		}
 	}
 }
+
+// dmLine is the i-th private message from bob as the server keeps it.
+func dmLine(i int) string {
+	return fmt.Sprintf("@time=%s;msgid=h-%d :bob!b@h PRIVMSG kit :line %d", histAt(i).Format(time.RFC3339Nano), i, i)
+}
+
+// Private chats on a reconnection: CHATHISTORY TARGETS since the newest
+// message heard names who wrote meanwhile, and their chats catch up
+// (the live message the overlap brings back left out). A first
+// connection asks for no targets: nothing was heard yet.
+func TestPrivateChatHistory(t *testing.T) {
+	srv := startScripted(t, "batch message-tags server-time draft/chathistory", "")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"reconnect_min":"20ms","reconnect_max":"50ms"}`))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hist, err := p.Client().History(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := p.Events()
+	login := p.Login("", srv.fields("kit"))
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+
+	srv.send("%s", dmLine(1))
+	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil }); ev.EventId != "h-1" || ev.ChatId != "bob" {
+		t.Fatalf("live private message %v", ev)
+	}
+	srv.mu.Lock()
+	for _, l := range srv.lines {
+		if strings.HasPrefix(l, "CHATHISTORY") {
+			t.Errorf("first connection sent %q", l)
+		}
+	}
+	srv.history = append(srv.history, dmLine(1), dmLine(2), dmLine(3),
+		fmt.Sprintf("@time=%s;msgid=x-1 :carol!c@h PRIVMSG #elsewhere :not ours", histAt(2).Format(time.RFC3339Nano)))
+	srv.mu.Unlock()
+	srv.hangUp()
+	srv.got("CHATHISTORY TARGETS timestamp=2025-03-04T10:00:00.999Z ")
+	srv.got("CHATHISTORY LATEST bob timestamp=2025-03-04T10:00:00.999Z 100")
+	b := nextBatch(t, hist)
+	if ids := batchIDs(t, b, "bob"); !slices.Equal(ids, []string{"h-2", "h-3"}) || b.Done || b.ChatType != pb.ChatType_CHAT_TYPE_DIRECT {
+		t.Fatalf("private history after the reconnection: %v (events %v); want h-2, h-3", b, ids)
+	}
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	for _, l := range srv.lines {
+		if strings.HasPrefix(l, "CHATHISTORY LATEST #elsewhere") {
+			t.Errorf("a channel the user is not in caught up: %q", l)
+		}
+	}
+}

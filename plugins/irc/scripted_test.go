@@ -289,6 +289,10 @@ func (s *scripted) serve(c net.Conn) {
 				fmt.Fprintf(c, ":NickServ!NickServ@services. NOTICE %s :%s\r\n", nick, answer)
 			}
 		case "CHATHISTORY":
+			if p(0) == "TARGETS" {
+				s.historyTargets(c, p(1), p(2))
+				continue
+			}
 			s.chatHistory(c, p(0), p(1), p(2), p(3))
 		case "QUIT":
 			c.Close()
@@ -385,7 +389,7 @@ func (s *scripted) chatHistory(c net.Conn, sub, target, ref, limit string) {
 	var found []string
 	for _, l := range s.history {
 		m, err := ircmsg.ParseLine(l)
-		if err != nil || len(m.Params) == 0 || !strings.EqualFold(m.Params[0], target) {
+		if err != nil || len(m.Params) == 0 || !strings.EqualFold(s.historyTarget(m), target) {
 			continue
 		}
 		_, v := m.GetTag("time")
@@ -403,6 +407,54 @@ func (s *scripted) chatHistory(c net.Conn, sub, target, ref, limit string) {
 	fmt.Fprintf(c, ":srv BATCH +%s chathistory %s\r\n", id, target)
 	for _, l := range found {
 		fmt.Fprintf(c, "@batch=%s;%s\r\n", id, strings.TrimPrefix(l, "@"))
+	}
+	fmt.Fprintf(c, ":srv BATCH -%s\r\n", id)
+}
+
+// historyTarget is the chat of a kept message for the client: its
+// channel, or the other end of a private message.
+func (s *scripted) historyTarget(m ircmsg.Message) string {
+	if strings.EqualFold(m.Params[0], s.nick) {
+		return m.Nick()
+	}
+	return m.Params[0]
+}
+
+// historyTargets answers CHATHISTORY TARGETS: the chats with messages
+// between the two timestamps, with the time of the latest, in a
+// draft/chathistory-targets batch.
+func (s *scripted) historyTargets(c net.Conn, from, to string) {
+	parse := func(ref string) time.Time {
+		t, _ := time.Parse(time.RFC3339Nano, strings.TrimPrefix(ref, "timestamp="))
+		return t
+	}
+	a, b := parse(from), parse(to)
+	if b.Before(a) {
+		a, b = b, a
+	}
+	s.mu.Lock()
+	latest := map[string]string{}
+	var order []string
+	for _, l := range s.history {
+		m, err := ircmsg.ParseLine(l)
+		if err != nil || len(m.Params) == 0 {
+			continue
+		}
+		_, v := m.GetTag("time")
+		if t, _ := time.Parse(time.RFC3339Nano, v); t.After(a) && t.Before(b) {
+			target := s.historyTarget(m)
+			if _, ok := latest[target]; !ok {
+				order = append(order, target)
+			}
+			latest[target] = v
+		}
+	}
+	s.batches++
+	id := fmt.Sprintf("h%d", s.batches)
+	s.mu.Unlock()
+	fmt.Fprintf(c, ":srv BATCH +%s draft/chathistory-targets\r\n", id)
+	for _, target := range order {
+		fmt.Fprintf(c, "@batch=%s :srv CHATHISTORY TARGETS %s %s\r\n", id, target, latest[target])
 	}
 	fmt.Fprintf(c, ":srv BATCH -%s\r\n", id)
 }

@@ -77,6 +77,7 @@ type Session struct {
 	histWait []*histReq
 	histMax  int
 	newest   map[string]time.Time
+	heard    time.Time // the newest message's server time, in all
 	histSent chan struct{}
 	// live is the msgids of the messages that came live (the user's
 	// echoed ones too), oldest first in liveOrder: history leaves them
@@ -340,6 +341,7 @@ func (s *Session) registered(c *ircevent.Connection) {
 	wanted := s.acc.Nick
 	s.mu.Unlock()
 	s.identify(c)
+	s.catchUpPrivate(c)
 	msg := "connected to " + s.acc.addr() + " as " + nick
 	if foldName(nick) != foldName(wanted) {
 		msg = fmt.Sprintf("connected to %s, but the nick %s is in use: you are %s", s.acc.addr(), wanted, nick)
