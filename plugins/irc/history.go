@@ -57,7 +57,7 @@ type histReq struct {
 	// catch-up, whose empty answer sends nothing.
 	backfill bool
 	limit    int // asked for in this request
-	want     int // asked for in all by the gateway, including this request; 0: none said
+	want     int // asked for in all by the gateway, including this request; 0: one request's worth
 	// before is the time the request's messages are older than (a
 	// backfill's cursor; the request itself overlaps it); zero: LATEST.
 	before time.Time
@@ -191,7 +191,7 @@ func (s *Session) Backfill(_ context.Context, req sdk.BackfillRequest) error {
 	if err != nil {
 		return err
 	}
-	return s.askHistory(conn, &histReq{chatID: req.ChatID, typ: typ, target: foldName(target), backfill: true, want: req.Limit, before: before}, target, "")
+	return s.askHistory(conn, &histReq{chatID: req.ChatID, typ: typ, target: foldName(target), backfill: true, want: req.Limit, before: before}, target, "*")
 }
 
 // askHistory sends the CHATHISTORY request r: a backfill's BEFORE
@@ -325,13 +325,10 @@ func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
 	case r.backfill:
 		batch.Cursor = histTime(oldest)
 		batch.Done = got < r.limit
-		if !batch.Done && (r.want == 0 || r.want > older) {
+		if !batch.Done && r.want > older {
 			// More wanted: the next page, before this one's oldest.
-			next := &histReq{chatID: r.chatID, typ: r.typ, target: r.target, backfill: true, want: max(r.want-older, 0), before: oldest}
-			if r.want == 0 {
-				next.want = 0
-			}
-			if err := s.askHistory(c, next, b.Params[2], ""); err != nil {
+			next := &histReq{chatID: r.chatID, typ: r.typ, target: r.target, backfill: true, want: r.want - older, before: oldest}
+			if err := s.askHistory(c, next, b.Params[2], "*"); err != nil {
 				s.n.host.Logger().Warn("irc: history not asked for", "login", s.loginID, "chat", r.chatID, "err", err)
 			}
 		}
@@ -351,6 +348,11 @@ func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
 // again at the next login.
 func (s *Session) onHistoryFail(m ircmsg.Message) {
 	if len(m.Params) < 2 || m.Params[0] != "CHATHISTORY" {
+		return
+	}
+	if len(m.Params) > 3 && m.Params[2] == "TARGETS" {
+		// No request of a chat waits for it.
+		s.n.host.Logger().Warn("irc: the server refused to say who wrote", "login", s.loginID, "said", strings.Join(m.Params, " "))
 		return
 	}
 	s.mu.Lock()

@@ -229,3 +229,43 @@ func TestPrivateChatHistory(t *testing.T) {
 		}
 	}
 }
+
+// A request the server refuses (FAIL) gets no batch: the next batch of
+// the same chat answers the next request. Here the join's fetch is
+// refused, and the gateway's Backfill then gets the newest page and asks
+// for the one before it.
+func TestChatHistoryRefused(t *testing.T) {
+	srv := startScripted(t, "batch message-tags server-time draft/chathistory", "")
+	srv.mu.Lock()
+	srv.isupport = "CHATHISTORY=3 "
+	for i := 1; i <= 5; i++ {
+		srv.history = append(srv.history, histLine(i))
+	}
+	srv.failHistory = 1
+	srv.mu.Unlock()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hist, err := p.Client().History(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["channels"] = "#hist"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	srv.got("CHATHISTORY LATEST #hist * 3")
+	if _, err := p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: login.LoginId, ChatId: "#hist", Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	b := nextBatch(t, hist)
+	if ids := batchIDs(t, b, "#hist"); !slices.Equal(ids, []string{"h-3", "h-4", "h-5"}) || b.Done {
+		t.Fatalf("backfill after a refused request: %v (events %v)", b, ids)
+	}
+	srv.got("CHATHISTORY BEFORE #hist timestamp=2025-03-04T10:00:03.001Z 3")
+	if b = nextBatch(t, hist); !slices.Equal(batchIDs(t, b, "#hist"), []string{"h-1", "h-2", "h-3"}) {
+		t.Fatalf("the page before: %v", b)
+	}
+}

@@ -52,6 +52,9 @@ type scripted struct {
 	// they were relayed, each with its time and msgid tags, oldest
 	// first. CHATHISTORY answers from it.
 	history []string
+	// failHistory is how many CHATHISTORY requests of a chat to refuse
+	// (FAIL) before answering.
+	failHistory int
 
 	mu      sync.Mutex
 	conn    net.Conn
@@ -386,6 +389,12 @@ func (s *scripted) chatHistory(c net.Conn, sub, target, ref, limit string) {
 		return
 	}
 	s.mu.Lock()
+	if s.failHistory > 0 {
+		s.failHistory--
+		s.mu.Unlock()
+		fmt.Fprintf(c, ":srv FAIL CHATHISTORY INVALID_TARGET %s %s :Messages could not be retrieved\r\n", sub, target)
+		return
+	}
 	var found []string
 	for _, l := range s.history {
 		m, err := ircmsg.ParseLine(l)
