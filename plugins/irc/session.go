@@ -72,8 +72,8 @@ type Session struct {
 	attempt *attempt
 	// History (history.go): the CHATHISTORY requests waiting for their
 	// batch, in the order sent; the most one asks for; the server time
-	// of the newest message seen in each channel, by chat ID (kept
-	// across reconnections); the last batch handed to the gateway.
+	// of the newest message seen in each chat, by chat ID (kept across
+	// reconnections); the last batch handed to the gateway.
 	histWait []*histReq
 	histMax  int
 	newest   map[string]time.Time
