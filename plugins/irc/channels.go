@@ -148,6 +148,7 @@ func (s *Session) joined(m ircmsg.Message, id string) {
 	}
 	wait := s.joins[id]
 	delete(s.joins, id)
+	conn, name := s.conn, ch.name
 	s.mu.Unlock()
 	if renamed != nil {
 		ev := s.groupEvent(m, id)
@@ -157,6 +158,9 @@ func (s *Session) joined(m ircmsg.Message, id string) {
 	}
 	s.n.host.Emit(&pb.Event{LoginId: s.loginID, ChatId: id, ChatType: pb.ChatType_CHAT_TYPE_GROUP,
 		TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}})
+	if conn != nil {
+		s.catchUp(conn, id, name) // what was said while the user was not there
+	}
 	if wait != nil {
 		wait <- nil
 	}

@@ -90,6 +90,7 @@ func (s *Session) echoed(target string, action bool, m ircmsg.Message) bool {
 	}
 	e := s.echoes[i]
 	s.echoes = slices.Delete(s.echoes, i, i+1)
+	s.seenLiveLocked(m)
 	e.got <- m
 	close(e.got)
 	return true

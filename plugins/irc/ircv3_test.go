@@ -35,7 +35,7 @@ func TestIRCv3(t *testing.T) {
 		}
 	}
 	srv.mu.Unlock()
-	if got := strings.Join(reqs, " "); got != "message-tags server-time echo-message multi-prefix sasl" {
+	if got := strings.Join(reqs, " "); got != "message-tags server-time echo-message multi-prefix batch sasl" {
 		t.Errorf("capabilities asked for: %q", got)
 	}
 	if auth := srv.got("AUTHENTICATE "); auth != "AUTHENTICATE PLAIN" {

@@ -176,7 +176,7 @@ type client struct {
 	got  chan ircmsg.Message // PRIVMSG, CTCP_ACTION, TOPIC, JOIN, PART seen
 }
 
-func newClient(t testing.TB, s *ngircd, nick string) *client {
+func newClient(t testing.TB, s interface{ addr() string }, nick string) *client {
 	t.Helper()
 	c := &client{t: t, got: make(chan ircmsg.Message, 256)}
 	c.conn = &ircevent.Connection{Server: s.addr(), Nick: nick, User: nick, RealName: nick,

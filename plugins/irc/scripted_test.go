@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -45,6 +46,15 @@ type scripted struct {
 	// server hangs up right after it, and from then on ends each
 	// registration with these lines (atRegistration).
 	afterWelcome []string
+	// isupport is more of the 005 line ("CHATHISTORY=3").
+	isupport string
+	// history is what the server keeps (draft/chathistory): lines as
+	// they were relayed, each with its time and msgid tags, oldest
+	// first. CHATHISTORY answers from it.
+	history []string
+	// failHistory is how many CHATHISTORY requests of a chat to refuse
+	// (FAIL) before answering.
+	failHistory int
 
 	mu      sync.Mutex
 	conn    net.Conn
@@ -53,6 +63,7 @@ type scripted struct {
 	lines   []string    // every line received, in order
 	arrived []time.Time // when each connection came
 	msgid   int
+	batches int
 	changed chan struct{} // closed and renewed at each line or connection
 }
 
@@ -280,6 +291,12 @@ func (s *scripted) serve(c net.Conn) {
 				}
 				fmt.Fprintf(c, ":NickServ!NickServ@services. NOTICE %s :%s\r\n", nick, answer)
 			}
+		case "CHATHISTORY":
+			if p(0) == "TARGETS" {
+				s.historyTargets(c, p(1), p(2))
+				continue
+			}
+			s.chatHistory(c, p(0), p(1), p(2), p(3))
 		case "QUIT":
 			c.Close()
 			return
@@ -301,7 +318,10 @@ func (s *scripted) serve(c net.Conn) {
 			}
 			registered = true
 			fmt.Fprintf(c, ":srv 001 %s :Welcome\r\n", nick)
-			fmt.Fprintf(c, ":srv 005 %s PREFIX=(ov)@+ CHANMODES=b,k,l,imnst :are supported\r\n", nick)
+			s.mu.Lock()
+			isupport := s.isupport
+			s.mu.Unlock()
+			fmt.Fprintf(c, ":srv 005 %s PREFIX=(ov)@+ CHANMODES=b,k,l,imnst %s:are supported\r\n", nick, isupport)
 			fmt.Fprintf(c, ":srv 422 %s :No MOTD\r\n", nick)
 			s.mu.Lock()
 			after := s.afterWelcome
@@ -349,3 +369,101 @@ func (s *scripted) tags(msg bool) string {
 }
 
 const echoTime = "2025-06-07T08:09:10.123Z"
+
+// chatHistory answers CHATHISTORY LATEST and BEFORE from s.history, as
+// draft/chathistory says: the newest limit messages of target after
+// (LATEST) or before (BEFORE) the reference, a timestamp or "*", oldest
+// first, in a chathistory batch.
+func (s *scripted) chatHistory(c net.Conn, sub, target, ref, limit string) {
+	n, err := strconv.Atoi(limit)
+	var at time.Time
+	if ref != "*" {
+		v, ok := strings.CutPrefix(ref, "timestamp=")
+		at, err = time.Parse(time.RFC3339Nano, v)
+		if !ok {
+			err = fmt.Errorf("bad reference %q", ref)
+		}
+	}
+	if err != nil || (sub != "LATEST" && sub != "BEFORE") || (sub == "BEFORE" && ref == "*") {
+		fmt.Fprintf(c, "FAIL CHATHISTORY INVALID_PARAMS %s :bad request\r\n", sub)
+		return
+	}
+	s.mu.Lock()
+	if s.failHistory > 0 {
+		s.failHistory--
+		s.mu.Unlock()
+		fmt.Fprintf(c, ":srv FAIL CHATHISTORY INVALID_TARGET %s %s :Messages could not be retrieved\r\n", sub, target)
+		return
+	}
+	var found []string
+	for _, l := range s.history {
+		m, err := ircmsg.ParseLine(l)
+		if err != nil || len(m.Params) == 0 || !strings.EqualFold(s.historyTarget(m), target) {
+			continue
+		}
+		_, v := m.GetTag("time")
+		t, _ := time.Parse(time.RFC3339Nano, v)
+		if ref == "*" || (sub == "LATEST" && t.After(at)) || (sub == "BEFORE" && t.Before(at)) {
+			found = append(found, l)
+		}
+	}
+	s.batches++
+	id := fmt.Sprintf("h%d", s.batches)
+	s.mu.Unlock()
+	if len(found) > n {
+		found = found[len(found)-n:]
+	}
+	fmt.Fprintf(c, ":srv BATCH +%s chathistory %s\r\n", id, target)
+	for _, l := range found {
+		fmt.Fprintf(c, "@batch=%s;%s\r\n", id, strings.TrimPrefix(l, "@"))
+	}
+	fmt.Fprintf(c, ":srv BATCH -%s\r\n", id)
+}
+
+// historyTarget is the chat of a kept message for the client: its
+// channel, or the other end of a private message.
+func (s *scripted) historyTarget(m ircmsg.Message) string {
+	if strings.EqualFold(m.Params[0], s.nick) {
+		return m.Nick()
+	}
+	return m.Params[0]
+}
+
+// historyTargets answers CHATHISTORY TARGETS: the chats with messages
+// between the two timestamps, with the time of the latest, in a
+// draft/chathistory-targets batch.
+func (s *scripted) historyTargets(c net.Conn, from, to string) {
+	parse := func(ref string) time.Time {
+		t, _ := time.Parse(time.RFC3339Nano, strings.TrimPrefix(ref, "timestamp="))
+		return t
+	}
+	a, b := parse(from), parse(to)
+	if b.Before(a) {
+		a, b = b, a
+	}
+	s.mu.Lock()
+	latest := map[string]string{}
+	var order []string
+	for _, l := range s.history {
+		m, err := ircmsg.ParseLine(l)
+		if err != nil || len(m.Params) == 0 {
+			continue
+		}
+		_, v := m.GetTag("time")
+		if t, _ := time.Parse(time.RFC3339Nano, v); t.After(a) && t.Before(b) {
+			target := s.historyTarget(m)
+			if _, ok := latest[target]; !ok {
+				order = append(order, target)
+			}
+			latest[target] = v
+		}
+	}
+	s.batches++
+	id := fmt.Sprintf("h%d", s.batches)
+	s.mu.Unlock()
+	fmt.Fprintf(c, ":srv BATCH +%s draft/chathistory-targets\r\n", id)
+	for _, target := range order {
+		fmt.Fprintf(c, "@batch=%s :srv CHATHISTORY TARGETS %s %s\r\n", id, target, latest[target])
+	}
+	fmt.Fprintf(c, ":srv BATCH -%s\r\n", id)
+}

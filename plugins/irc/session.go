@@ -70,6 +70,20 @@ type Session struct {
 	// attempt is the last attempt that reached the server, and what
 	// it heard before the server's welcome (registration.go).
 	attempt *attempt
+	// History (history.go): the CHATHISTORY requests waiting for their
+	// batch, in the order sent; the most one asks for; the server time
+	// of the newest message seen in each chat, by chat ID (kept across
+	// reconnections); the last batch handed to the gateway.
+	histWait []*histReq
+	histMax  int
+	newest   map[string]time.Time
+	heard    time.Time // the newest message's server time, in all
+	histSent chan struct{}
+	// live is the msgids of the messages that came live (the user's
+	// echoed ones too), oldest first in liveOrder: history leaves them
+	// out (history.go).
+	live      map[string]bool
+	liveOrder []string
 }
 
 // ConnectWait is how long Connect waits for the first attempt's outcome
@@ -85,11 +99,13 @@ var (
 	_ sdk.TopicSetter = (*Session)(nil)
 	_ sdk.ChatJoiner  = (*Session)(nil)
 	_ sdk.NickSetter  = (*Session)(nil)
+	_ sdk.Backfiller  = (*Session)(nil)
 )
 
 func newSession(n *Network, loginID string, acc Account) *Session {
 	return &Session{n: n, loginID: loginID, acc: acc, channels: map[string]*channel{}, shown: map[string]string{},
-		people: newPeople(), joins: map[string]chan error{}, prefix: defaultPrefixes, modes: defaultChanModes}
+		people: newPeople(), joins: map[string]chan error{}, prefix: defaultPrefixes, modes: defaultChanModes,
+		histMax: historyLimit, newest: map[string]time.Time{}, live: map[string]bool{}}
 }
 
 // Connect starts the connection in the background; its progress comes as
@@ -116,7 +132,7 @@ func (s *Session) Connect(ctx context.Context) error {
 		Timeout:       30 * time.Second,
 		KeepAlive:     2 * time.Minute,
 		QuitMessage:   "passerelle",
-		RequestCaps:   requestCaps,
+		RequestCaps:   append(slices.Clone(requestCaps), historyCaps...),
 		// ircevent logs why a reconnection failed: into the gateway's log.
 		Log: slog.NewLogLogger(s.n.host.Logger().With("login", s.loginID).Handler(), slog.LevelInfo),
 	}
@@ -280,6 +296,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 		current := s.conn == c
 		s.failEchoesLocked()
 		s.failWaitsLocked()
+		s.histWait = nil // no answer will come
 		s.mu.Unlock()
 		if !current {
 			return // Disconnect or Logout: the user quit
@@ -292,6 +309,8 @@ func (s *Session) handle(c *ircevent.Connection) {
 	c.AddCallback("PRIVMSG", func(m ircmsg.Message) { s.onMessage(m, false) })
 	c.AddCallback("CTCP_ACTION", func(m ircmsg.Message) { s.onMessage(m, true) })
 	c.AddCallback("NOTICE", s.onNotice)
+	c.AddBatchCallback(func(b *ircevent.Batch) bool { return s.onBatch(c, b) })
+	c.AddCallback("FAIL", s.onHistoryFail)
 	s.handleChannels(c)
 	s.handleNick(c)
 	s.handleJoinErrors(c)
@@ -312,6 +331,7 @@ func (s *Session) registered(c *ircevent.Connection) {
 	s.self, s.caps, s.people = nick, caps, newPeople()
 	s.prefix = parsePrefixes(isupport["PREFIX"])
 	s.modes = parseChanModes(isupport["CHANMODES"])
+	s.histMax = historyLimitOf(isupport)
 	// The next attempt is a reconnection: it waits (backoff.go).
 	s.attempts = 1
 	s.welcomed = true
@@ -321,6 +341,7 @@ func (s *Session) registered(c *ircevent.Connection) {
 	wanted := s.acc.Nick
 	s.mu.Unlock()
 	s.identify(c)
+	s.catchUpPrivate(c)
 	msg := "connected to " + s.acc.addr() + " as " + nick
 	if foldName(nick) != foldName(wanted) {
 		msg = fmt.Sprintf("connected to %s, but the nick %s is in use: you are %s", s.acc.addr(), wanted, nick)
@@ -439,10 +460,26 @@ func (s *Session) onMessage(m ircmsg.Message, action bool) {
 	if len(m.Params) < 2 {
 		return
 	}
-	nick, target := m.Nick(), m.Params[0]
-	if s.isSelf(nick) && s.echoed(target, action, m) {
+	if s.isSelf(m.Nick()) && s.echoed(m.Params[0], action, m) {
 		return
 	}
+	if ev := s.messageEvent(m, action); ev != nil {
+		s.noteNewest(ev.ChatId, m)
+		s.mu.Lock()
+		s.seenLiveLocked(m)
+		s.mu.Unlock()
+		s.n.host.Emit(ev)
+	}
+}
+
+// messageEvent is the message event of a PRIVMSG or NOTICE m (a CTCP
+// ACTION when action); nil for a line to no chat (from the server
+// itself).
+func (s *Session) messageEvent(m ircmsg.Message, action bool) *pb.Event {
+	if len(m.Params) < 2 {
+		return nil
+	}
+	nick, target := m.Nick(), m.Params[0]
 	text, spans := formatted(decodeText(m.Params[1]))
 	if action {
 		text = "/me " + text
@@ -463,11 +500,11 @@ func (s *Session) onMessage(m ircmsg.Message, action bool) {
 		s.mu.Unlock()
 		ev.ChatType = pb.ChatType_CHAT_TYPE_DIRECT
 	case ev.Sender.UserId == "":
-		return // from the server itself, to no chat
+		return nil // from the server itself, to no chat
 	default:
 		ev.ChatId, ev.ChatType = ev.Sender.UserId, pb.ChatType_CHAT_TYPE_DIRECT
 	}
-	s.n.host.Emit(ev)
+	return ev
 }
 
 // onNotice shows a NOTICE from someone (NickServ's answers, a channel's
