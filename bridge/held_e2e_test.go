@@ -420,3 +420,41 @@ func TestReadMessageSurvivesGatewayKill(t *testing.T) {
 	})
 	echoesInOrder(t, alice, []string{"first", "first fixed", "behind"})
 }
+
+// TestReadRoomMessageSurvivesGatewayKill is the room's case: a gateway
+// started again knows the user's rooms only once its plugin lists them,
+// and here the plugin cannot start (it exits at once). A message the user
+// sends to the room then is read and recorded while its chat's worker
+// waits to learn whether the chat is a group (findRoom); the gateway is
+// killed (SIGKILL) there and started again with the plugin back: the
+// message is reflected into the room's archive with its origin-id and
+// repeated by Echo One, once each.
+func TestReadRoomMessageSurvivesGatewayKill(t *testing.T) {
+	s, plugin := heldStack(t)
+	alice, self := joinedBefore(t, s)
+	killGateway(t, s)
+	gone := plugin + ".gone"
+	if err := os.Rename(plugin, gone); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(plugin, []byte("#!/bin/sh\nexit 1\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s.start()
+	s.waitGateway(alice)
+	id := groupchat(t, alice, "to a room not known yet")
+	s.logs.waitLog(t, `msg="message read recorded" transport=echo login=alice-echo id=`+id+"\n", timeout)
+	killGateway(t, s)
+	// It was still waiting: no answer came for it (findRoom gives up
+	// after targetWait, with an error).
+	for _, st := range alice.Pending() {
+		if st.ID == id {
+			t.Fatalf("the gateway answered before it was killed: %s", st.XML)
+		}
+	}
+	if err := os.Rename(gone, plugin); err != nil {
+		t.Fatal(err)
+	}
+	s.start()
+	roomAfterRestart(t, s, alice, self, []string{"to a room not known yet"}, []string{id})
+}
