@@ -115,10 +115,14 @@ type evRec struct {
 	dedupID         string // dedup key to record; "" if none
 	dkey            []byte
 	refDedup        bool // the ref (same chat and remote ID) is the dedup key
-	ref             *MessageRef
-	oval            []byte    // outbox value; nil: no outbox entry
-	bad             bool      // rejected: nothing of it is stored
-	at              time.Time // when the dedup key is recorded
+	// refToo: a dedup key whose event's ref names the same message: a
+	// map entry of it (a live message's, deduplicated by ref) makes it a
+	// duplicate too.
+	refToo bool
+	ref    *MessageRef
+	oval   []byte    // outbox value; nil: no outbox entry
+	bad    bool      // rejected: nothing of it is stored
+	at     time.Time // when the dedup key is recorded
 }
 
 // prepEvents validates and encodes evs for stageEvents; an invalid event
@@ -134,12 +138,11 @@ func (db *DB) prepEvents(transport string, evs []InboundEvent, now time.Time) []
 			continue
 		}
 		r := evRec{loginID: ev.LoginID, chatID: ev.ChatID, at: now}
-		byRef := ev.DedupByRef && ev.Ref != nil && ev.DedupID != "" && ev.Ref.RemoteID == ev.DedupID &&
-			(ev.Ref.LoginID == "" || ev.Ref.LoginID == ev.LoginID) && (ev.Ref.ChatID == "" || ev.Ref.ChatID == ev.ChatID)
-		if byRef {
+		if ev.DedupByRef && refIsDedup(ev) {
 			r.refDedup, r.dedupID = true, ev.DedupID
 		} else if ev.DedupID != "" {
 			r.dedupID, r.dkey = ev.DedupID, comp(ev.ChatID, ev.DedupID)
+			r.refToo = refIsDedup(ev)
 		}
 		if ev.Ref != nil {
 			ref := *ev.Ref
@@ -171,6 +174,16 @@ func (db *DB) prepEvents(transport string, evs []InboundEvent, now time.Time) []
 	return recs
 }
 
+// refIsDedup reports whether ev's ref names the message its DedupID
+// does: the same remote ID, in the event's login and chat. Such an event
+// is a duplicate of a message in the map, whether it is deduplicated by
+// the ref (live messages) or by a dedup key (history): a chat's history
+// repeats the messages that came live.
+func refIsDedup(ev InboundEvent) bool {
+	return ev.Ref != nil && ev.DedupID != "" && ev.Ref.RemoteID == ev.DedupID &&
+		(ev.Ref.LoginID == "" || ev.Ref.LoginID == ev.LoginID) && (ev.Ref.ChatID == "" || ev.Ref.ChatID == ev.ChatID)
+}
+
 // stageEvents stages the records of the events that are not duplicates
 // (of committed events or of earlier ones in recs) and tells which were
 // and their outbox keys, as CommitEvents returns them. The batch's read
@@ -186,7 +199,8 @@ func (h *hotBatch) stageEvents(transport string, recs []evRec) (fresh []bool, ke
 				continue // duplicate
 			}
 		} else if r.dedupID != "" {
-			if h.hasDedup(transport, r.loginID, r.dkey, r.chatID, r.dedupID) {
+			if h.hasDedup(transport, r.loginID, r.dkey, r.chatID, r.dedupID) ||
+				r.refToo && h.hasRef(transport, r.loginID, r.chatID, r.dedupID) {
 				continue // duplicate
 			}
 			h.add(hotRec{kind: recDedup, transport: transport, login: r.loginID, chat: r.chatID, id: r.dedupID, at: r.at})
@@ -334,7 +348,7 @@ func (db *DB) Seen(transport string, evs []InboundEvent) ([]bool, error) {
 			seen[i] = true
 			continue
 		}
-		if ev.DedupByRef {
+		if ev.DedupByRef || refIsDedup(ev) {
 			if _, ok := db.hotRef(hkey(transport, ev.LoginID, ev.ChatID, ev.DedupID)); ok {
 				seen[i] = true
 				continue
@@ -362,7 +376,7 @@ func (db *DB) Seen(transport string, evs []InboundEvent) ([]bool, error) {
 			k := comp(ev.ChatID, ev.DedupID)
 			if lbs.dedup != nil && lbs.dedup.Get(k) != nil {
 				seen[i] = true
-			} else if ev.DedupByRef && lbs.msgs != nil && lbs.msgs.Get(k) != nil {
+			} else if (ev.DedupByRef || refIsDedup(ev)) && lbs.msgs != nil && lbs.msgs.Get(k) != nil {
 				seen[i] = true
 			}
 		}

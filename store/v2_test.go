@@ -586,3 +586,58 @@ func TestLoginDataDirBelongsToOneLogin(t *testing.T) {
 	must(t, db.DeleteLogin(bg, "wa", "a@x"))
 	must(t, db.SetDataDir(bg, "wa", "b@x", "k1")) // free once a@x is gone
 }
+
+// A history event repeating a live message is a duplicate. The bridge
+// commits a live message deduplicated by its map entry alone (no dedup
+// key) and a history message by a dedup key, with the same remote ID:
+// a chat's history fetched after its live messages (IRC's CHATHISTORY,
+// WhatsApp's on-demand history) stored and delivered them again.
+func TestHistoryRepeatsLiveMessage(t *testing.T) {
+	db := openAt(t, filepath.Join(t.TempDir(), "h.db"), hotOnly)
+	live := InboundEvent{LoginID: "l", ChatID: "c", DedupID: "m1", DedupByRef: true,
+		Ref: &MessageRef{RemoteID: "m1", ID: "x1"}, Payload: []byte("live m1")}
+	fresh, _, err := db.CommitEvents(bg, "irc", []InboundEvent{live})
+	must(t, err)
+	if !fresh[0] {
+		t.Fatal("live event not fresh")
+	}
+	hist := func(ids ...string) HistoryBatch {
+		b := HistoryBatch{LoginID: "l", ChatID: "c", Seq: 1, Cursor: "before-m0"}
+		for _, id := range ids {
+			b.Events = append(b.Events, InboundEvent{DedupID: id, Ref: &MessageRef{RemoteID: id, ID: "h" + id}, Payload: []byte("history " + id)})
+		}
+		return b
+	}
+	b := hist("m0", "m1")
+	seen, err := db.Seen("irc", []InboundEvent{{LoginID: "l", ChatID: "c", DedupID: "m1", Ref: b.Events[1].Ref}})
+	must(t, err)
+	if !seen[0] {
+		t.Error("Seen: the history copy of a live message not seen")
+	}
+	res, err := db.CommitHistory(bg, "irc", b)
+	must(t, err)
+	if !reflect.DeepEqual(res.Fresh, []bool{true, false}) {
+		t.Errorf("history fresh %v, want the repeat of the live m1 a duplicate", res.Fresh)
+	}
+	if r, err := db.LookupRemote("irc", "l", "c", "m1"); err != nil || r.ID != "x1" {
+		t.Errorf("m1's map entry %+v, %v: want the live one kept", r, err)
+	}
+	want := map[string]int{"live m1": 1, "history m0": 1}
+	if got := outboxPayloads(t, db, "irc"); !reflect.DeepEqual(got, want) {
+		t.Errorf("outbox %v, want %v", got, want)
+	}
+	// The same once the log is checkpointed into bbolt.
+	must(t, db.Flush(bg))
+	b = hist("m1")
+	b.Seq = 2
+	seen, err = db.Seen("irc", []InboundEvent{{LoginID: "l", ChatID: "c", DedupID: "m1", Ref: b.Events[0].Ref}})
+	must(t, err)
+	if !seen[0] {
+		t.Error("Seen after a checkpoint: the history copy of a live message not seen")
+	}
+	res, err = db.CommitHistory(bg, "irc", b)
+	must(t, err)
+	if !reflect.DeepEqual(res.Fresh, []bool{false}) {
+		t.Errorf("after a checkpoint: history fresh %v, want a duplicate", res.Fresh)
+	}
+}
