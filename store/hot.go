@@ -304,12 +304,14 @@ func (db *DB) applyAll(gen uint64, recs []hotRec) error {
 }
 
 // hotBatch is the hot writes of one writer batch: staged here, then logged
-// in one write and only then indexed for readers.
+// in one write (and one fsync if any of them is strict) and only then
+// indexed for readers.
 type hotBatch struct {
-	db   *DB
-	tx   *bbolt.Tx // read transaction for lookups, opened on first use
-	buf  []byte
-	recs []hotRec
+	db     *DB
+	tx     *bbolt.Tx // read transaction for lookups, opened on first use
+	buf    []byte
+	recs   []hotRec
+	strict bool
 	// staged is what this batch wrote so far, so a later op of the batch
 	// sees an earlier one (a duplicate event in two calls, say).
 	staged *hotGen

@@ -3,8 +3,7 @@
 // transaction IDs, in one bbolt file with a versioned schema.
 //
 // All writes go through one writer goroutine that groups whatever is queued
-// (group commit), so many concurrent callers share one fsync; the log's
-// fsync runs beside the writer, which logs the next batches meanwhile. The hot
+// (group commit), so many concurrent callers share one fsync. The hot
 // writes of the message path (message map, txns, dedup keys, outbox) are
 // appended to a write-ahead log (wal.go) and indexed in memory; a
 // background checkpoint applies them to bbolt thousands at a time. Other
@@ -57,7 +56,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -168,18 +166,6 @@ type DB struct {
 	ckRecords  int
 	ckInterval time.Duration
 	walErr     error
-	// The live log's fdatasync runs beside the writer (startSync), so a
-	// batch comes to the file as soon as the writer takes it, not after
-	// the sync of the one before: a record queued behind a sync was lost
-	// to a kill of the process. written counts the batches written,
-	// waiting holds the strict ops written and not yet synced, in order.
-	written  uint64
-	waiting  []syncWait
-	syncing  bool
-	syncDone chan syncResult
-	// syncHook, if set (tests only, before the first write), runs in
-	// each sync of the live log before the fdatasync, to hold one back.
-	syncHook func()
 	// caughtUp is set while bbolt ops run right after a checkpoint, with
 	// nothing logged since (see needCheckpoint).
 	caughtUp bool
@@ -286,7 +272,6 @@ func OpenOptions(path string, o Options) (*DB, error) {
 		heldSeq:    map[string]uint64{},
 		heldFirst:  map[string]uint64{},
 		ckDone:     make(chan error, 1),
-		syncDone:   make(chan syncResult, 1),
 		ckRecords:  o.CheckpointRecords,
 		ckInterval: o.CheckpointInterval,
 		runBase:    newRunBase(),
@@ -535,8 +520,8 @@ func (db *DB) needCheckpoint() error {
 // submitHot queues a hot write, logged to the write-ahead log and applied
 // to bbolt at the next checkpoint. A lazy one is for writes whose loss in a
 // power cut (not a process crash: the log is written, only fsync is
-// skipped) costs a repeat, not data: it is answered once written, and
-// becomes durable with the next sync.
+// skipped) costs a repeat, not data: a batch of only lazy ops is logged
+// without fsync, and becomes durable with the next strict one.
 func (db *DB) submitHot(ctx context.Context, lazy bool, fn func(h *hotBatch) error) error {
 	return db.enqueue(ctx, &op{ctx: ctx, hot: fn, done: make(chan error, 1), lazy: lazy})
 }
@@ -619,15 +604,12 @@ func (db *DB) run() {
 			clear(batch) // drop references to finished ops
 		case err := <-db.ckDone:
 			db.checkpointed(err)
-		case r := <-db.syncDone:
-			db.synced(r)
 		case <-tick.C:
 		}
 		if db.ckRunning && len(db.live.recs) >= backlogFactor*db.ckRecords {
 			// On a machine kept busy by others the checkpoint may fall
 			// behind. Writes wait for it rather than let the log's
-			// memory grow without bound; those written are answered.
-			db.waitSyncs()
+			// memory grow without bound.
 			db.checkpointed(<-db.ckDone)
 		}
 		db.maybeCheckpoint()
@@ -677,9 +659,8 @@ func (db *DB) apply(batch []*op) {
 	}
 }
 
-// applyHot stages the ops' records, logs them in one write, makes them
-// visible to readers and answers the lazy ops; the strict ones are
-// answered once a sync that began after the write ends (startSync).
+// applyHot stages the ops' records, logs them in one write (one fsync if
+// any op is strict), then makes them visible to readers.
 func (db *DB) applyHot(ops []*op) {
 	errs := make([]error, len(ops))
 	if db.walErr != nil {
@@ -690,18 +671,20 @@ func (db *DB) applyHot(ops []*op) {
 	}
 	// The batch's buffers are the writer's, reused from batch to batch.
 	h := &db.batch
-	h.db, h.recs, h.buf, h.grouping = db, h.recs[:0], h.buf[:0], false
+	h.db, h.strict, h.recs, h.buf, h.grouping = db, false, h.recs[:0], h.buf[:0], false
 	if h.staged == nil {
 		h.staged = newGen(nil, 0)
 	}
 	h.staged.clear()
 	defer func() { clear(h.recs) }() // drop the records' references
 	for i, o := range ops {
-		errs[i] = o.hot(h)
+		if errs[i] = o.hot(h); errs[i] == nil && !o.lazy {
+			h.strict = true
+		}
 	}
 	h.done()
 	if len(h.recs) > 0 {
-		if err := db.live.wal.write(h.buf); err != nil {
+		if err := db.live.wal.write(h.buf, h.strict); err != nil {
 			// What follows a torn write would be lost at replay: nothing
 			// more goes to this file. Later hot writes are refused until
 			// a new log file replaces it (maybeCheckpoint, at once if it
@@ -715,9 +698,11 @@ func (db *DB) applyHot(ops []*op) {
 				}
 			}
 		} else {
-			db.written++
 			db.logWrites.Add(1)
 			db.logged.Add(uint64(len(h.recs)))
+			if h.strict {
+				db.syncs.Add(1)
+			}
 			db.hmu.Lock()
 			g := db.live
 			if len(g.recs) == 0 {
@@ -732,91 +717,8 @@ func (db *DB) applyHot(ops []*op) {
 	}
 	db.commits.Add(1)
 	db.committed.Add(uint64(len(ops)))
-	// A strict op waits for a sync when its batch wrote, or when an
-	// earlier write it may depend on (the record that made its event a
-	// duplicate) is not synced yet.
-	var strict []*op
 	for i, o := range ops {
-		if errs[i] == nil && !o.lazy && (len(h.recs) > 0 || len(db.waiting) > 0) {
-			strict = append(strict, o)
-			continue
-		}
 		o.done <- errs[i]
-	}
-	if len(strict) > 0 {
-		db.waiting = append(db.waiting, syncWait{seq: db.written, ops: strict})
-		db.startSync()
-	}
-}
-
-// syncWait is strict ops waiting for a sync of the live log that covers
-// write seq (db.written after their batch).
-type syncWait struct {
-	seq uint64
-	ops []*op
-}
-
-// syncResult is the end of a sync of the live log that covers the
-// writes up to upTo.
-type syncResult struct {
-	upTo uint64
-	err  error
-}
-
-// startSync starts, unless one runs, a sync of the live log for the
-// waiting ops. The writer goes on writing meanwhile; what it writes
-// waits for the next sync, which then covers every batch that came
-// during this one (one fdatasync per group, as before).
-func (db *DB) startSync() {
-	if db.syncing || len(db.waiting) == 0 {
-		return
-	}
-	db.syncing = true
-	w, upTo := db.live.wal, db.written
-	go func() {
-		if db.syncHook != nil {
-			db.syncHook()
-		}
-		db.syncDone <- syncResult{upTo: upTo, err: w.sync()}
-	}()
-}
-
-// synced answers the ops the sync covered, and starts the next sync for
-// those written during it. A failed sync fails every waiting op (what
-// they wrote stays in the log, as a crash would find it) and, as a
-// failed write does, the log: nothing more goes to it.
-func (db *DB) synced(r syncResult) {
-	db.syncing = false
-	if r.err != nil {
-		if db.walErr == nil {
-			db.walErr = r.err
-			db.ckRetry = time.Time{}
-		}
-	} else {
-		db.syncs.Add(1)
-		if r.upTo == db.written {
-			db.live.wal.lazy = false
-		}
-	}
-	n := 0
-	for _, w := range db.waiting {
-		if r.err == nil && w.seq > r.upTo {
-			break
-		}
-		for _, o := range w.ops {
-			o.done <- r.err
-		}
-		n++
-	}
-	db.waiting = slices.Delete(db.waiting, 0, n)
-	db.startSync()
-}
-
-// waitSyncs returns once every strict op written is synced and answered:
-// before the live log is replaced or the writer stops.
-func (db *DB) waitSyncs() {
-	for db.syncing {
-		db.synced(<-db.syncDone)
 	}
 }
 
@@ -902,7 +804,6 @@ func (db *DB) maybeCheckpoint() {
 // freeze makes the live generation the frozen one and starts a new log,
 // which also ends a failed log's refusal of writes.
 func (db *DB) freeze() error {
-	db.waitSyncs()
 	if g := db.live.wal; g.lazy && db.walErr == nil {
 		// A strict write's fdatasync makes the lazy writes before it
 		// in its file durable. Those left in the log being replaced
@@ -912,7 +813,6 @@ func (db *DB) freeze() error {
 		if err := g.sync(); err != nil {
 			return err
 		}
-		g.lazy = false
 		db.syncs.Add(1)
 	}
 	w, err := createWAL(db.path, db.nextGen)
@@ -969,7 +869,6 @@ func (db *DB) checkpointed(err error) {
 
 // checkpointNow puts every logged write into bbolt before it returns.
 func (db *DB) checkpointNow() error {
-	db.waitSyncs()
 	if db.ckRunning {
 		db.checkpointed(<-db.ckDone)
 	}

@@ -416,7 +416,7 @@ type walFile struct {
 	gen  uint64
 	path string
 	f    *os.File
-	lazy bool // written since its last fdatasync (writer only)
+	lazy bool // written since its last fdatasync
 }
 
 func walPath(dbPath string, gen uint64) string {
@@ -474,21 +474,24 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// write appends buf, to be made durable by a later sync.
-func (w *walFile) write(buf []byte) error {
+// write appends buf and, when sync is set, makes it durable.
+func (w *walFile) write(buf []byte, sync bool) error {
 	if _, err := w.f.Write(buf); err != nil {
 		return fmt.Errorf("store: write log %s: %w", w.path, err)
 	}
-	w.lazy = true
-	return nil
+	if !sync {
+		w.lazy = true
+		return nil
+	}
+	return w.sync()
 }
 
-// sync makes everything written to the file before it durable. It may
-// run beside write; its caller, the writer, clears lazy.
+// sync makes everything written to the file durable.
 func (w *walFile) sync() error {
 	if err := fdatasync(w.f); err != nil {
 		return fmt.Errorf("store: sync log %s: %w", w.path, err)
 	}
+	w.lazy = false
 	return nil
 }
 
