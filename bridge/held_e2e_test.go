@@ -311,6 +311,7 @@ func killInFlight(t *testing.T, s *stack, login string, send func() string) {
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	waitStopped(t, pid) // or under load it may still take the message
 	txn := send()
 	s.logs.waitLog(t, `msg="message on its way to the plugin recorded" transport=echo login=`+login+` txn=`+txn+"\n", timeout)
 	killGateway(t, s)
