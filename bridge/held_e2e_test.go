@@ -62,6 +62,26 @@ func killWhileHeld(t *testing.T, s *stack, plugin string, send func() []string) 
 	s.start()
 }
 
+// deadPlugin puts in place of the plugin's binary one that exits at
+// once (the gateway runs, its plugin never comes up); back puts the real
+// one back.
+func deadPlugin(t *testing.T, plugin string) (back func()) {
+	t.Helper()
+	gone := plugin + ".gone"
+	if err := os.Rename(plugin, gone); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(plugin, []byte("#!/bin/sh\nexit 1\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		t.Helper()
+		if err := os.Rename(gone, plugin); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // waitRecorded waits until the gateway logged held (if not "") and that
 // it recorded each of ids as waiting, or for 3 s: without the records
 // the messages wait all the same (5 s), and this wait is shorter.
@@ -276,13 +296,7 @@ func TestMessagesBeforeCapsSurviveGatewayKill(t *testing.T) {
 	alice := registered(t, s, "alice")
 	echoOK(t, alice, "before", timeout)
 	s.stop()
-	gone := plugin + ".gone"
-	if err := os.Rename(plugin, gone); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(plugin, []byte("#!/bin/sh\nexit 1\n"), 0o700); err != nil {
-		t.Fatal(err)
-	}
+	back := deadPlugin(t, plugin)
 	s.start()
 	s.waitGateway(alice)
 
@@ -294,9 +308,7 @@ func TestMessagesBeforeCapsSurviveGatewayKill(t *testing.T) {
 	s.logs.waitLog(t, "id="+ids[0]+"\n", timeout)
 	waitRecorded(s, "", ids)
 	killGateway(t, s)
-	if err := os.Rename(gone, plugin); err != nil {
-		t.Fatal(err)
-	}
+	back()
 	s.start()
 	echoesInOrder(t, alice, bodies)
 }
@@ -434,13 +446,7 @@ func TestReadRoomMessageSurvivesGatewayKill(t *testing.T) {
 	s, plugin := heldStack(t)
 	alice, self := joinedBefore(t, s)
 	killGateway(t, s)
-	gone := plugin + ".gone"
-	if err := os.Rename(plugin, gone); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(plugin, []byte("#!/bin/sh\nexit 1\n"), 0o700); err != nil {
-		t.Fatal(err)
-	}
+	back := deadPlugin(t, plugin)
 	s.start()
 	s.waitGateway(alice)
 	id := groupchat(t, alice, "to a room not known yet")
@@ -453,9 +459,7 @@ func TestReadRoomMessageSurvivesGatewayKill(t *testing.T) {
 			t.Fatalf("the gateway answered before it was killed: %s", st.XML)
 		}
 	}
-	if err := os.Rename(gone, plugin); err != nil {
-		t.Fatal(err)
-	}
+	back()
 	s.start()
 	roomAfterRestart(t, s, alice, self, []string{"to a room not known yet"}, []string{id})
 }
