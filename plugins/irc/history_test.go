@@ -69,6 +69,28 @@ func batchIDs(t *testing.T, b *pb.HistoryBatch, chat string) []string {
 	return ids
 }
 
+// histLogin starts the plugin with conf, opens its history stream and
+// logs in to srv as kit, joined to channels ("": none), until connected.
+func histLogin(t *testing.T, srv *scripted, conf []byte, channels string) (p *plugintest.Plugin, ctx context.Context, hist pb.Transport_HistoryClient, evs *plugintest.EventStream, login *pb.CompleteStep) {
+	t.Helper()
+	p = plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", conf)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	hist, err := p.Client().History(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs = p.Events()
+	f := srv.fields("kit")
+	if channels != "" {
+		f["channels"] = channels
+	}
+	login = p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	return p, ctx, hist, evs, login
+}
+
 // A server with draft/chathistory: joining a channel fetches what was
 // said before (the newest, within the server's CHATHISTORY limit) as a
 // history batch, not as live messages; the gateway's Backfill pages back
@@ -84,19 +106,7 @@ func TestChatHistory(t *testing.T) {
 	}
 	srv.history = append(srv.history, "@time=2025-03-04T10:00:03Z;msgid=o-1 :bob!b@h PRIVMSG #other :elsewhere")
 	srv.mu.Unlock()
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"reconnect_min":"20ms","reconnect_max":"50ms"}`))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	hist, err := p.Client().History(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	evs := p.Events()
-	f := srv.fields("kit")
-	f["channels"] = "#hist"
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, ctx, hist, evs, login := histLogin(t, srv, []byte(`{"reconnect_min":"20ms","reconnect_max":"50ms"}`), "#hist")
 
 	srv.got("CHATHISTORY LATEST #hist * 3")
 	b := nextBatch(t, hist)
@@ -150,19 +160,7 @@ func TestNoChatHistory(t *testing.T) {
 	srv.mu.Lock()
 	srv.history = []string{histLine(1)}
 	srv.mu.Unlock()
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	hist, err := p.Client().History(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	evs := p.Events()
-	f := srv.fields("kit")
-	f["channels"] = "#hist"
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, ctx, hist, _, login := histLogin(t, srv, nil, "#hist")
 	if _, err := p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: login.LoginId, ChatId: "#hist", Limit: 10}); err != nil {
 		t.Fatal(err)
 	}
@@ -189,17 +187,7 @@ func dmLine(i int) string {
 // connection asks for no targets: nothing was heard yet.
 func TestPrivateChatHistory(t *testing.T) {
 	srv := startScripted(t, "batch message-tags server-time draft/chathistory", "")
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"reconnect_min":"20ms","reconnect_max":"50ms"}`))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	hist, err := p.Client().History(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	evs := p.Events()
-	login := p.Login("", srv.fields("kit"))
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	_, _, hist, evs, _ := histLogin(t, srv, []byte(`{"reconnect_min":"20ms","reconnect_max":"50ms"}`), "")
 
 	srv.send("%s", dmLine(1))
 	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil }); ev.EventId != "h-1" || ev.ChatId != "bob" {
@@ -243,19 +231,7 @@ func TestChatHistoryRefused(t *testing.T) {
 	}
 	srv.failHistory = 1
 	srv.mu.Unlock()
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	hist, err := p.Client().History(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	evs := p.Events()
-	f := srv.fields("kit")
-	f["channels"] = "#hist"
-	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	p, ctx, hist, _, login := histLogin(t, srv, nil, "#hist")
 	srv.got("CHATHISTORY LATEST #hist * 3")
 	if _, err := p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: login.LoginId, ChatId: "#hist", Limit: 10}); err != nil {
 		t.Fatal(err)
