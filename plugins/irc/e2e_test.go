@@ -61,15 +61,7 @@ func TestEndToEnd(t *testing.T) {
 	alice := g.User("alice")
 	g.WaitReady(alice)
 
-	r, st := g.Command(alice, "login", "", "", nil)
-	if st.Type != "result" || r.Command.SessionID == "" {
-		t.Fatalf("login command: %s", st.XML)
-	}
-	r, st = g.Command(alice, "login", r.Command.SessionID, "next", map[string]string{
-		"server": "127.0.0.1", "port": strconv.Itoa(s.port), "tls": "0", "nick": "alice", "channels": "#form"})
-	if st.Type != "result" || r.Command.Status != "completed" {
-		t.Fatalf("login: %s", st.XML)
-	}
+	ircLogin(t, g, alice, s.port, "#form")
 	for m := dave.await("JOIN", ""); m.Nick() != "alice"; m = dave.await("JOIN", "") {
 	}
 
@@ -231,5 +223,20 @@ func awaitIn(c *client, channel, text string) ircmsg.Message {
 		if strings.EqualFold(m.Params[0], channel) {
 			return m
 		}
+	}
+}
+
+// ircLogin logs user in through the gateway's login command, as nick
+// alice on the IRC server at port (loopback, no TLS), joined to channels.
+func ircLogin(t *testing.T, g *gatewaytest.Gateway, user *xmpptest.Client, port int, channels string) {
+	t.Helper()
+	r, st := g.Command(user, "login", "", "", nil)
+	if st.Type != "result" || r.Command.SessionID == "" {
+		t.Fatalf("login command: %s", st.XML)
+	}
+	r, st = g.Command(user, "login", r.Command.SessionID, "next", map[string]string{
+		"server": "127.0.0.1", "port": strconv.Itoa(port), "tls": "0", "nick": "alice", "channels": channels})
+	if st.Type != "result" || r.Command.Status != "completed" {
+		t.Fatalf("login: %s", st.XML)
 	}
 }

@@ -2,7 +2,6 @@ package irc_test
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -128,15 +127,7 @@ func TestEndToEndChatHistory(t *testing.T) {
 		PluginConfig: `reconnect_min = "200ms"` + "\n" + `reconnect_max = "1s"`})
 	alice := g.User("alice")
 	g.WaitReady(alice)
-	r, st := g.Command(alice, "login", "", "", nil)
-	if st.Type != "result" || r.Command.SessionID == "" {
-		t.Fatalf("login command: %s", st.XML)
-	}
-	r, st = g.Command(alice, "login", r.Command.SessionID, "next", map[string]string{
-		"server": "127.0.0.1", "port": strconv.Itoa(s.port), "tls": "0", "nick": "alice", "channels": "#hist"})
-	if st.Type != "result" || r.Command.Status != "completed" {
-		t.Fatalf("login: %s", st.XML)
-	}
+	ircLogin(t, g, alice, s.port, "#hist")
 	room := g.JID("#hist")
 	as := waitArchive(t, alice, room, "one|two|three")
 	for i, a := range as {
