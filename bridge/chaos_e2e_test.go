@@ -391,9 +391,13 @@ func (c *chaos) fault(kind string) {
 	c.log.mu.Unlock()
 }
 
+// faultTime is now as the gateway's log writes its times, so that a
+// loss can be set against what the gateway logged before the fault.
+func faultTime() string { return time.Now().UTC().Format("2006-01-02T15:04:05.000Z") }
+
 func (c *chaos) killPlugin() {
 	pid := c.pluginPID()
-	c.t.Log("fault: plugin SIGKILL")
+	c.t.Logf("fault: plugin SIGKILL at %s", faultTime())
 	c.fault(faultPlugin)
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		c.t.Fatalf("kill plugin: %v", err)
@@ -422,7 +426,7 @@ func (c *chaos) pluginPID() int {
 // its parent), sends a few messages while it is down (the server bounces
 // them), and starts it again on the same store.
 func (c *chaos) killGateway(rng *rand.Rand, users []string) {
-	c.t.Log("fault: gateway SIGKILL")
+	c.t.Logf("fault: gateway SIGKILL at %s", faultTime())
 	if err := c.s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		c.t.Fatalf("kill gateway: %v", err)
 	}
@@ -474,7 +478,7 @@ func (c *chaos) waitComponentGone(users []string) {
 // restartServer stops Prosody (SIGTERM) while messages are being sent,
 // starts it again, and logs the users in again.
 func (c *chaos) restartServer(rng *rand.Rand, users []string) {
-	c.t.Log("fault: Prosody stop")
+	c.t.Logf("fault: Prosody stop at %s", faultTime())
 	stopped := make(chan error, 1)
 	go func() { stopped <- c.s.srv.Stop() }()
 	for range rng.IntN(4) {
