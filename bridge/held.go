@@ -116,11 +116,15 @@ func (r *heldRecord) hold(ctx context.Context, cmd *pb.Command) {
 	r.t.log.Warn("a held message is not recorded; a crash now loses it", "err", err)
 }
 
-// done forgets the record: the plugin answered.
+// done forgets the record: the plugin answered, and the answer is
+// handled (what the message became is remembered).
 func (r *heldRecord) done(ctx context.Context) {
 	r.written()
 	if seq := r.seq.Load(); seq != 0 {
 		r.t.deleteHeld(ctx, seq)
+	}
+	if r.t.log.Enabled(ctx, slog.LevelDebug) {
+		r.t.log.Debug("message on its way answered by the plugin", "login", r.h.LoginID, "txn", r.h.Txn)
 	}
 }
 

@@ -352,6 +352,10 @@ func TestSentCorrectionSurvivesGatewayKill(t *testing.T) {
 	s, _ := heldStack(t)
 	alice := registered(t, s, "alice")
 	e := echoID(t, alice, "o1", "helo")
+	// Its echo may come before the gateway has the plugin's answer,
+	// which the correction waits for: the plugin must not be stopped
+	// before it gave it.
+	s.logs.waitLog(t, `msg="message on its way answered by the plugin" transport=echo login=alice txn=o1`+"\n", timeout)
 	killInFlight(t, s, "alice", func() string {
 		raw(t, alice, `<message type='chat' id='o1fix' to='bob@`+domain+`'><body>hello</body><replace xmlns='urn:xmpp:message-correct:0' id='o1'/><origin-id xmlns='urn:xmpp:sid:0' id='o1fix'/></message>`)
 		return "o1fix"
