@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/xml"
 	"strings"
+	"testing"
 	"time"
 
 	"passerelle.im/passerelle/internal/xmpptest"
@@ -99,6 +100,34 @@ func (g *Gateway) Next(c *xmpptest.Client, what string, match func(xmpptest.Stan
 		g.T.Fatalf("no %s: %v", what, err)
 	}
 	return st
+}
+
+// RoomArchive queries a room's whole archive by MAM (XEP-0313) and
+// returns its result messages, oldest first; ok is false when the query
+// is refused (a room the gateway does not know, as after a restart).
+func RoomArchive(t testing.TB, c *xmpptest.Client, room string) (results []xmpptest.Stanza, ok bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+	defer cancel()
+	qid := "q-" + c.NewID()
+	iq, err := c.IQ(ctx, `<iq type='set' to='`+room+`'><query xmlns='urn:xmpp:mam:2' queryid='`+qid+`'/></iq>`)
+	if err != nil {
+		t.Fatalf("MAM query: %v", err)
+	}
+	if iq.Type != "result" {
+		return nil, false
+	}
+	done, stop := context.WithCancel(context.Background())
+	stop() // only what is queued already: results come before the iq's
+	for {
+		st, err := c.Next(done, func(s xmpptest.Stanza) bool {
+			return s.Name == "message" && strings.Contains(s.XML, `queryid="`+qid+`"`)
+		})
+		if err != nil {
+			return results, true
+		}
+		results = append(results, st)
+	}
 }
 
 // Escape escapes s for XML text or a quoted attribute.

@@ -1,7 +1,6 @@
 package irc_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -22,26 +21,12 @@ type archived struct {
 // room is unknown.
 func roomArchive(t *testing.T, c *xmpptest.Client, room string) []archived {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
-	defer cancel()
-	qid := "q-" + c.NewID()
-	iq, err := c.IQ(ctx, `<iq type='set' to='`+room+`'><query xmlns='urn:xmpp:mam:2' queryid='`+qid+`'/></iq>`)
-	if err != nil {
-		t.Fatalf("MAM query: %v", err)
-	}
-	if iq.Type != "result" {
+	results, ok := gatewaytest.RoomArchive(t, c, room)
+	if !ok {
 		return nil
 	}
 	var out []archived
-	done, stop := context.WithCancel(context.Background())
-	stop() // only what is queued already: results come before the iq's
-	for {
-		st, err := c.Next(done, func(s xmpptest.Stanza) bool {
-			return s.Name == "message" && strings.Contains(s.XML, `queryid="`+qid+`"`)
-		})
-		if err != nil {
-			return out
-		}
+	for _, st := range results {
 		var m struct {
 			Delay struct {
 				Stamp string `xml:"stamp,attr"`
@@ -57,6 +42,7 @@ func roomArchive(t *testing.T, c *xmpptest.Client, room string) []archived {
 		}
 		out = append(out, archived{m.Body, at})
 	}
+	return out
 }
 
 func bodies(as []archived) string {

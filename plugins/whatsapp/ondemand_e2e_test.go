@@ -1,7 +1,6 @@
 package whatsapp_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -98,26 +97,12 @@ func TestEndToEndHistoryOnDemand(t *testing.T) {
 // roomArchive is the bodies of a room's archive, by MAM, oldest first.
 func roomArchive(t *testing.T, c *xmpptest.Client, room string) []string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
-	defer cancel()
-	qid := "q-" + c.NewID()
-	iq, err := c.IQ(ctx, `<iq type='set' to='`+room+`'><query xmlns='urn:xmpp:mam:2' queryid='`+qid+`'/></iq>`)
-	if err != nil {
-		t.Fatalf("MAM query: %v", err)
-	}
-	if iq.Type != "result" {
+	results, ok := gatewaytest.RoomArchive(t, c, room)
+	if !ok {
 		return nil // the room not known yet after the restart
 	}
 	var out []string
-	done, stop := context.WithCancel(context.Background())
-	stop() // only what is queued already: results come before the iq's
-	for {
-		st, err := c.Next(done, func(s xmpptest.Stanza) bool {
-			return s.Name == "message" && strings.Contains(s.XML, `queryid="`+qid+`"`)
-		})
-		if err != nil {
-			return out
-		}
+	for _, st := range results {
 		var m struct {
 			Body string `xml:"result>forwarded>message>body"`
 		}
@@ -126,4 +111,5 @@ func roomArchive(t *testing.T, c *xmpptest.Client, room string) []string {
 		}
 		out = append(out, m.Body)
 	}
+	return out
 }
