@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"strconv"
 	"time"
@@ -26,6 +27,24 @@ func randomID() int64 {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return int64(binary.LittleEndian.Uint64(b[:]))
+}
+
+// sendRandomID is the random_id of part (0 for the text or first file)
+// of a message sent under a txn: the same for the same txn, so that the
+// gateway's resend of a command whose answer a killed plugin never gave
+// (the message may have gone out) gets the message sent, not a second
+// one: Telegram answers a repeated random_id with the message it made
+// (core.telegram.org, "Working with Updates", random ID deduplication).
+// Without a txn it is random.
+func sendRandomID(login, chat, txn string, part int) int64 {
+	if txn == "" {
+		return randomID()
+	}
+	h := sha256.Sum256([]byte(login + "\x00" + chat + "\x00" + txn + "\x00" + strconv.Itoa(part)))
+	if id := int64(binary.LittleEndian.Uint64(h[:8])); id != 0 {
+		return id
+	}
+	return 1
 }
 
 func msgID(s string) (int, error) {
@@ -72,7 +91,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	}
 	ents := entitiesOf(msg.Text, msg.Spans, s.mentioned)
 	if len(msg.Attachments) == 0 {
-		rid := randomID()
+		rid := sendRandomID(s.login.LoginID, c.ChatID, c.TxnID, 0)
 		req := &tg.MessagesSendMessageRequest{Peer: peer, Message: msg.Text, Entities: ents, RandomID: rid}
 		if reply != nil {
 			req.SetReplyTo(reply)
@@ -92,7 +111,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		if err != nil {
 			return res, err
 		}
-		rid := randomID()
+		rid := sendRandomID(s.login.LoginID, c.ChatID, c.TxnID, i)
 		req := &tg.MessagesSendMediaRequest{Peer: peer, Media: media, RandomID: rid}
 		if i == 0 {
 			req.Message = msg.Text

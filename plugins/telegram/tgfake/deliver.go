@@ -23,10 +23,34 @@ func (s *Server) pushKey(k *key, ups ...tg.UpdateClass) {
 	}
 }
 
+// randomKey names a send by its random_id: Telegram keeps the random_id
+// of each send to a peer by an account, for ever (core.telegram.org,
+// "Working with Updates": random ID deduplication).
+type randomKey struct {
+	from int64
+	peer string
+	rid  int64
+}
+
 // deliver puts a message from a user into every box of its chat and
-// answers the sender as messages.sendMessage does.
+// answers the sender as messages.sendMessage does. As Telegram does, a
+// send whose random_id the sender used before in that chat sends
+// nothing and answers with the message that send made.
 // In a forum, top names the topic (the reply_to's top_msg_id).
 func (s *Server) deliver(from int64, to tg.PeerClass, text string, ents []tg.MessageEntityClass, media tg.MessageMediaClass, reply, top int, rid int64) (bin.Encoder, error) {
+	k := randomKey{from: from, peer: to.String(), rid: rid}
+	if a, ok := s.byRandom[k]; ok && rid != 0 {
+		return a, nil
+	}
+	a, err := s.deliverNew(from, to, text, ents, media, reply, top, rid)
+	if err == nil && rid != 0 {
+		s.byRandom[k] = a
+	}
+	return a, err
+}
+
+// deliverNew is deliver of a message not sent before.
+func (s *Server) deliverNew(from int64, to tg.PeerClass, text string, ents []tg.MessageEntityClass, media tg.MessageMediaClass, reply, top int, rid int64) (bin.Encoder, error) {
 	var owners []int64
 	switch p := to.(type) {
 	case *tg.PeerUser:
