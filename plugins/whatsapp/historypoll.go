@@ -31,7 +31,7 @@ func (s *Session) historyPoll(evt *events.Message, web *waWeb.WebMessageInfo, p 
 	s.keepSecret(evt, web)
 	var votes []knownVote
 	for _, pu := range web.GetPollUpdates() {
-		voter, ok := s.historyVoter(evt.Info.Chat, pu.GetPollUpdateMessageKey())
+		voter, alias, ok := s.historyVoter(evt.Info.Chat, pu.GetPollUpdateMessageKey())
 		if !ok {
 			log.Debug("a vote in a poll from history names no voter; not counted")
 			continue
@@ -40,7 +40,7 @@ func (s *Session) historyPoll(evt *events.Message, web *waWeb.WebMessageInfo, p 
 		if at == 0 {
 			at = pu.GetServerTimestampMS()
 		}
-		votes = append(votes, knownVote{voter: voter, at: at, chosen: pu.GetVote().GetSelectedOptions()})
+		votes = append(votes, knownVote{voter: voter, alias: alias, at: at, chosen: pu.GetVote().GetSelectedOptions()})
 	}
 	text, full := s.polls.rememberVoted(&evt.Info, p, votes)
 	if full > 0 {
@@ -73,23 +73,25 @@ func (s *Session) keepSecret(evt *events.Message, web *waWeb.WebMessageInfo) {
 
 // historyVoter is the voter of a vote a history sync gives, from the
 // vote's message key: the user for their own, else the key's
-// participant in a group, the chat in a chat of two.
-func (s *Session) historyVoter(chat types.JID, k *waCommon.MessageKey) (string, bool) {
+// participant in a group, the chat in a chat of two; with the LID ID
+// they may have voted under too (identities.voterIDs).
+func (s *Session) historyVoter(chat types.JID, k *waCommon.MessageKey) (voter, alias string, ok bool) {
 	if k.GetFromMe() {
-		return s.conv.self, true
+		return s.conv.self, "", true
 	}
 	who := chat
 	if p := k.GetParticipant(); p != "" {
 		j, err := types.ParseJID(p)
 		if err != nil {
-			return "", false
+			return "", "", false
 		}
 		who = j
 	} else if chat.Server != types.DefaultUserServer && chat.Server != types.HiddenUserServer {
-		return "", false
+		return "", "", false
 	}
 	if who.User == "" {
-		return "", false
+		return "", "", false
 	}
-	return s.conv.ids.userID(who.ToNonAD()), true
+	voter, alias = s.ids.voterIDs(who.ToNonAD())
+	return voter, alias, true
 }

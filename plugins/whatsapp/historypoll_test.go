@@ -105,7 +105,7 @@ func TestPollCacheHistoryRepeat(t *testing.T) {
 	p := lunchPoll().GetPollCreationMessageV3()
 	info := direct(alice, "P1")
 	c.remember(&info, p)
-	if _, tl := c.vote("P1", "+33611111111", 5, [][]byte{hashOf("sushi")}); tl != tallyChanged {
+	if _, tl := c.vote("P1", "+33611111111", "", 5, [][]byte{hashOf("sushi")}); tl != tallyChanged {
 		t.Fatalf("live vote: %v", tl)
 	}
 	text, full := c.rememberVoted(&info, p, []knownVote{
@@ -115,7 +115,47 @@ func TestPollCacheHistoryRepeat(t *testing.T) {
 	if want := lunchText("1 vote", "1 vote"); text != want || full != 0 {
 		t.Errorf("the poll again from history: %q (%d past the bound), want %q", text, full, want)
 	}
-	if text, tl := c.vote("P1", "+33622222222", 6, [][]byte{hashOf("pizza")}); tl != tallyChanged || text != lunchText("1 vote", "1 vote") {
+	if text, tl := c.vote("P1", "+33622222222", "", 6, [][]byte{hashOf("pizza")}); tl != tallyChanged || text != lunchText("1 vote", "1 vote") {
 		t.Errorf("the next vote: %v %q, want a correction", tl, text)
+	}
+}
+
+// A history sync that gives a voter's vote under their LID, then again
+// (a later sync) under their phone number once the store knows it: the
+// voter counts once, with the newer vote.
+func TestPollHistoryVoterLIDThenPhone(t *testing.T) {
+	r := newRig(t, `{"history_days": 7}`)
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	now := time.Now().Truncate(time.Second)
+	carol := types.NewJID("33633333333", types.DefaultUserServer)
+	p := lunchPoll()
+	sync := func(voter types.JID, id string, at time.Time, option string) {
+		t.Helper()
+		web := &waWeb.WebMessageInfo{
+			Key:              &waCommon.MessageKey{RemoteJID: proto.String(group.String()), ID: proto.String("HPOLL3"), Participant: proto.String(alice.String())},
+			MessageTimestamp: proto.Uint64(uint64(now.Add(-2 * time.Hour).Unix())),
+			MessageSecret:    p.GetMessageContextInfo().GetMessageSecret(),
+			Message:          &waE2E.Message{PollCreationMessageV3: p.GetPollCreationMessageV3()},
+			PollUpdates: []*waWeb.PollUpdate{historyVote(&waCommon.MessageKey{RemoteJID: proto.String(group.String()), ID: proto.String(id),
+				Participant: proto.String(voter.String())}, at, option)},
+		}
+		from := r.host.historyCount()
+		fake.History(ctx, &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_RECENT.Enum(),
+			Conversations: []*waHistorySync.Conversation{{ID: proto.String(group.String()), Messages: []*waHistorySync.HistorySyncMsg{{Message: web}}}}})
+		r.host.waitHistory(t, from+1)
+	}
+	sync(strangerL, "HV4", now.Add(-90*time.Minute), "pizza")
+	if err := s.d.dev.LIDs.PutLIDMapping(ctx, strangerL, carol); err != nil {
+		t.Fatal(err)
+	}
+	sync(carol, "HV5", now.Add(-80*time.Minute), "sushi")
+
+	from := r.host.count()
+	v := &voter{t: t, fake: fake, poll: &types.MessageInfo{MessageSource: types.MessageSource{Chat: group, Sender: alice, IsGroup: true}, ID: "HPOLL3"}}
+	v.voteAt(bob, now.Add(-time.Hour).UnixMilli(), "pizza")
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetEdit() != nil })
+	if got, want := ev.GetEdit().GetText(), lunchText("1 vote", "1 vote"); got != want {
+		t.Errorf("after carol's vote by LID, then by phone: %q, want %q", got, want)
 	}
 }

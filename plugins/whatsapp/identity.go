@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	"go.mau.fi/whatsmeow/store"
@@ -80,6 +81,50 @@ func (id *identities) phoneOf(lid types.JID) types.JID {
 		return types.EmptyJID
 	}
 	return pn
+}
+
+// lidOf is the LID of a phone JID, from the store; empty when unknown.
+func (id *identities) lidOf(pn types.JID) types.JID {
+	if id.lids == nil {
+		return types.EmptyJID
+	}
+	lid, err := id.lids.GetLIDForPN(context.Background(), pn.ToNonAD())
+	if err != nil {
+		return types.EmptyJID
+	}
+	return lid
+}
+
+// voterIDs is jid's user ID, as userID gives it, and the other ID the
+// same person may have been counted under in a poll: their "lid-<LID>"
+// when the first is their phone number and their LID is known, else "".
+func (id *identities) voterIDs(jid types.JID) (voter, alias string) {
+	voter = id.userID(jid)
+	if !strings.HasPrefix(voter, "+") {
+		return voter, ""
+	}
+	lid := jid
+	if jid.Server != types.HiddenUserServer {
+		lid = id.lidOf(jid)
+	}
+	if lid.IsEmpty() {
+		return voter, ""
+	}
+	return voter, lidPrefix + lid.User
+}
+
+// phoneID is the phone ID of a "lid-<LID>" ID whose number the store
+// knows, else uid itself. Unlike userID it tells the host nothing (no
+// move): the poll cache calls it with its lock held.
+func (id *identities) phoneID(uid string) string {
+	lid, ok := strings.CutPrefix(uid, lidPrefix)
+	if !ok {
+		return uid
+	}
+	if pn := id.phoneOf(types.NewJID(lid, types.HiddenUserServer)); !pn.IsEmpty() {
+		return plainUserID(pn)
+	}
+	return uid
 }
 
 // learn notes that a and b are the same person (a message's sender and

@@ -35,6 +35,14 @@ import (
 // that comes in a history sync comes with the votes cast until then,
 // decrypted (historypoll.go): it is kept with them, so that its message
 // shows their counts and a later vote counts with them.
+//
+// A voter is counted under their user ID: "+<phone>", or "lid-<LID>"
+// while only their LID is known (identity.go). One person may so have
+// voted under both, as their number becomes known or a group addresses
+// them by LID: a vote under their phone ID takes over the one kept under
+// their LID, and when a LID's number becomes known (a move, or the store
+// read after a restart) its vote is counted as the number's. The newer
+// of the two counts.
 
 // pollsMax bounds the polls remembered: past it, the one seen longest ago
 // is forgotten, and its file deleted (its votes are then dropped). A poll
@@ -62,7 +70,7 @@ type pollEntry struct {
 	info   types.MessageInfo // the poll's message: chat, sender, ID
 	poll   mediatext.Poll    // its question and options, uncounted
 	byHash map[[sha256.Size]byte]int
-	votes  map[string]pollVote // by voter's user ID
+	votes  map[string]pollVote // by voter's user ID, "+<phone>" where known
 	// told is the text the last correction gave: a vote that changes
 	// nothing shown (the same choice again) makes none.
 	told string
@@ -95,7 +103,8 @@ type savedVote struct {
 
 // load reads the polls kept in the login folder dir ("": none), for
 // their votes after a restart, and keeps the polls there from now on.
-func (c *pollCache) load(dir string, log *slog.Logger) {
+// phoneID turns a voter's "lid-" ID into their phone ID where now known.
+func (c *pollCache) load(dir string, log *slog.Logger, phoneID func(string) string) {
 	store, kept := pollstore.Open[pollSaved](dir, log)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -110,7 +119,7 @@ func (c *pollCache) load(dir string, log *slog.Logger) {
 		e.hashOptions()
 		for voter, v := range ps.Votes {
 			if !slices.ContainsFunc(v.Options, func(i int) bool { return i < 0 || i >= len(e.poll.Options) }) {
-				e.votes[voter] = pollVote{options: v.Options, at: v.At}
+				e.keepNewer(phoneID(voter), pollVote{options: v.Options, at: v.At})
 			} // else not this poll's options: not written so
 		}
 		c.addLocked(e)
@@ -153,12 +162,13 @@ func (c *pollCache) remember(info *types.MessageInfo, p *waE2E.PollCreationMessa
 }
 
 // knownVote is a vote cast before its poll reached the plugin, as a
-// history sync gives it with the poll: who, when (unix ms), which
-// options (their names' hashes; none: taken back).
+// history sync gives it with the poll: who (and the LID ID they may have
+// voted under, as cast takes it), when (unix ms), which options (their
+// names' hashes; none: taken back).
 type knownVote struct {
-	voter  string
-	at     int64
-	chosen [][]byte
+	voter, alias string
+	at           int64
+	chosen       [][]byte
 }
 
 // rememberVoted keeps a poll with the votes cast so far and returns its
@@ -177,7 +187,7 @@ func (c *pollCache) rememberVoted(info *types.MessageInfo, p *waE2E.PollCreation
 		c.addLocked(e)
 	}
 	for _, v := range votes {
-		if e.cast(v.voter, v.at, v.chosen) == tallyFull {
+		if e.cast(v.voter, v.alias, v.at, v.chosen) == tallyFull {
 			full++
 		}
 	}
@@ -237,16 +247,17 @@ const (
 )
 
 // vote counts voter's choice (option hashes; none takes the vote back),
-// cast at (unix ms), in poll id, replacing their earlier one. text is the
-// poll with its counts now, for tallyChanged.
-func (c *pollCache) vote(id types.MessageID, voter string, at int64, chosen [][]byte) (text string, t pollTally) {
+// cast at (unix ms), in poll id, replacing their earlier one, under
+// voter or alias (see cast). text is the poll with its counts now, for
+// tallyChanged.
+func (c *pollCache) vote(id types.MessageID, voter, alias string, at int64, chosen [][]byte) (text string, t pollTally) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.m[id]
 	if e == nil {
 		return "", tallyForgotten
 	}
-	if t := e.cast(voter, at, chosen); t != tallyChanged {
+	if t := e.cast(voter, alias, at, chosen); t != tallyChanged {
 		return "", t
 	}
 	text = e.counted()
@@ -261,8 +272,12 @@ func (c *pollCache) vote(id types.MessageID, voter string, at int64, chosen [][]
 
 // cast records voter's choice in e, with the cache's lock held:
 // tallyChanged when recorded (whether or not a count changed), else why
-// not.
-func (e *pollEntry) cast(voter string, at int64, chosen [][]byte) pollTally {
+// not. alias ("": none) is the LID ID the same person may have voted
+// under before their number was known: that vote becomes voter's.
+func (e *pollEntry) cast(voter, alias string, at int64, chosen [][]byte) pollTally {
+	if alias != "" {
+		e.merge(alias, voter)
+	}
 	old, ok := e.votes[voter]
 	switch {
 	case ok && at < old.at:
@@ -283,6 +298,37 @@ func (e *pollEntry) cast(voter string, at int64, chosen [][]byte) pollTally {
 	// not count again.
 	e.votes[voter] = pollVote{options: opts, at: at}
 	return tallyChanged
+}
+
+// merge counts the vote kept under from, if any, as to's, the newer of
+// the two counting: one person under two IDs.
+func (e *pollEntry) merge(from, to string) bool {
+	v, ok := e.votes[from]
+	if ok {
+		delete(e.votes, from)
+		e.keepNewer(to, v)
+	}
+	return ok
+}
+
+// keepNewer keeps v as voter's vote unless theirs kept is newer.
+func (e *pollEntry) keepNewer(voter string, v pollVote) {
+	if old, ok := e.votes[voter]; !ok || v.at > old.at {
+		e.votes[voter] = v
+	}
+}
+
+// moved counts the votes kept under oldID, a LID whose phone number
+// became known, as newID's in every poll. The counts shown are corrected
+// by the poll's next vote.
+func (c *pollCache) moved(oldID, newID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range c.order {
+		if e := c.m[id]; e.merge(oldID, newID) {
+			c.store.Put(id, e.saved())
+		}
+	}
 }
 
 // counted is the poll's text with its counts as they stand.
@@ -324,15 +370,15 @@ func (s *Session) pollVote(e *events.Message, pu *waE2E.PollUpdateMessage) {
 		log.Warn("a vote not decrypted; dropped", "err", err)
 		return
 	}
-	voter := s.conv.self // the user, from the phone
+	voter, alias := s.conv.self, "" // the user, from the phone
 	if !e.Info.IsFromMe {
-		voter = s.conv.ids.userID(senderOf(&e.Info))
+		voter, alias = s.ids.voterIDs(senderOf(&e.Info))
 	}
 	at := pu.GetSenderTimestampMS()
 	if at == 0 {
 		at = e.Info.Timestamp.UnixMilli()
 	}
-	text, t := s.polls.vote(id, voter, at, v.GetSelectedOptions())
+	text, t := s.polls.vote(id, voter, alias, at, v.GetSelectedOptions())
 	if t != tallyChanged {
 		log.Debug("a vote that changes no count shown", "tally", string(t))
 		return

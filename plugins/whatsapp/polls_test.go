@@ -200,7 +200,8 @@ func TestPollVoteAfterRestart(t *testing.T) {
 }
 
 // The cache forgets the poll seen longest ago past pollsMax, and counts
-// at most pollVotersMax voters a poll.
+// at most pollVotersMax voters a poll, a voter counted under their LID
+// being no new voter under their phone number.
 func TestPollCacheBound(t *testing.T) {
 	var c pollCache
 	p := lunchPoll().GetPollCreationMessageV3()
@@ -217,15 +218,22 @@ func TestPollCacheBound(t *testing.T) {
 	id := "P" + strconv.Itoa(pollsMax)
 	pizza := [][]byte{hashOf("pizza")}
 	for i := range pollVotersMax {
-		if _, tl := c.vote(id, "voter"+strconv.Itoa(i), 1, pizza); tl != tallyChanged {
+		if _, tl := c.vote(id, "voter"+strconv.Itoa(i), "", 1, pizza); tl != tallyChanged {
 			t.Fatalf("voter %d: %v", i, tl)
 		}
 	}
-	if _, tl := c.vote(id, "one more", 1, pizza); tl != tallyFull {
+	if _, tl := c.vote(id, "one more", "", 1, pizza); tl != tallyFull {
 		t.Errorf("voter past the bound: %v", tl)
 	}
-	if text, tl := c.vote(id, "voter0", 2, nil); tl != tallyChanged || text != lunchText("1023 votes", "0 votes") {
+	if text, tl := c.vote(id, "voter0", "", 2, nil); tl != tallyChanged || text != lunchText("1023 votes", "0 votes") {
 		t.Errorf("a voter counted changing their vote: %v %q", tl, text)
+	}
+	// One counted under another ID (their LID) is not a new voter.
+	if text, tl := c.vote(id, "+1", "voter1", 3, nil); tl != tallyChanged || text != lunchText("1022 votes", "0 votes") {
+		t.Errorf("a voter counted, under their other ID: %v %q", tl, text)
+	}
+	if _, tl := c.vote(id, "one more", "", 4, pizza); tl != tallyFull {
+		t.Errorf("voter past the bound, after a merge: %v", tl)
 	}
 }
 
@@ -240,9 +248,107 @@ func TestPollCacheRepeat(t *testing.T) {
 	p := lunchPoll().GetPollCreationMessageV3()
 	info := direct(alice, "P1")
 	c.remember(&info, p)
-	c.vote("P1", "+33611111111", 1, [][]byte{hashOf("sushi")})
+	c.vote("P1", "+33611111111", "", 1, [][]byte{hashOf("sushi")})
 	c.remember(&info, p)
-	if text, tl := c.vote("P1", "+33622222222", 2, [][]byte{hashOf("sushi"), []byte("short"), hashOf("nothing")}); tl != tallyChanged || text != lunchText("0 votes", "2 votes") {
+	if text, tl := c.vote("P1", "+33622222222", "", 2, [][]byte{hashOf("sushi"), []byte("short"), hashOf("nothing")}); tl != tallyChanged || text != lunchText("0 votes", "2 votes") {
 		t.Errorf("after the poll again: %v %q", tl, text)
+	}
+}
+
+// One person votes under their LID and under their phone number (a
+// group in LID addressing mode, their number learnt or not yet): they
+// count once, with their newer vote, whichever came first.
+func TestPollVoterLIDAndPhone(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	poll := inGroup(bob, "POLL5")
+	from := r.host.count()
+	fake.Receive(ctx, &poll, lunchPoll())
+	_, i := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	from = i + 1
+	v := &voter{t: t, fake: fake, poll: &poll}
+	correction := func(what, want string) {
+		t.Helper()
+		ev, i := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetEdit() != nil })
+		from = i + 1
+		if got := ev.GetEdit().GetText(); got != want {
+			t.Errorf("%s: correction %q, want %q", what, got, want)
+		}
+	}
+
+	// Carol by her LID alone, then by her phone number once the store
+	// knows it (whatsmeow learnt it): her vote changes.
+	carol := types.NewJID("33633333333", types.DefaultUserServer)
+	v.vote(strangerL, "pizza")
+	correction("by LID", lunchText("1 vote", "0 votes"))
+	if err := s.d.dev.LIDs.PutLIDMapping(ctx, strangerL, carol); err != nil {
+		t.Fatal(err)
+	}
+	v.vote(carol, "sushi")
+	correction("the same voter by phone", lunchText("0 votes", "1 vote"))
+
+	// Dave by his phone number, then by his LID before it is known to be
+	// his (the plugin cannot tell yet), then his number comes beside his
+	// LID: from then on he counts once.
+	dave, daveL := types.NewJID("33644444444", types.DefaultUserServer), types.NewJID("777888999", types.HiddenUserServer)
+	v.vote(dave, "pizza")
+	correction("by phone", lunchText("1 vote", "1 vote"))
+	v.vote(daveL, "pizza")
+	correction("by a LID not known to be his", lunchText("2 votes", "1 vote"))
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: group, Sender: daveL, SenderAlt: dave, IsGroup: true, AddressingMode: types.AddressingModeLID},
+		ID: "D1", Timestamp: when}, &waE2E.Message{Conversation: proto.String("hi")})
+	v.vote(alice, "sushi")
+	correction("another's vote, his LID now known", lunchText("1 vote", "2 votes"))
+	v.vote(daveL, "sushi")
+	correction("his vote changed by LID", lunchText("0 votes", "3 votes"))
+}
+
+// Votes kept under a LID and under its phone number before a restart
+// count as one voter's after it, once the store knows the LID's number.
+func TestPollVoterMergedAfterRestart(t *testing.T) {
+	r := newRig(t, "")
+	dir := t.TempDir()
+	done := r.loginQR(t, dir)
+	info := sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir}
+	s, err := r.n.LoadLogin(context.Background(), info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r.host.next(t, 0, isState(pb.LoginState_LOGIN_STATE_CONNECTED))
+	fake, _ := r.made.Wait(len(r.made.All())-1, time.Second)
+	poll := inGroup(alice, "POLL6")
+	fake.Receive(context.Background(), &poll, lunchPoll())
+	_, i := r.host.next(t, 0, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	carol := types.NewJID("33633333333", types.DefaultUserServer)
+	v := &voter{t: t, fake: fake, poll: &poll}
+	v.vote(strangerL, "pizza")
+	v.vote(carol, "sushi") // newer: the one that counts
+	r.host.next(t, i+1, func(ev *pb.Event) bool { return ev.GetEdit().GetText() == lunchText("1 vote", "1 vote") })
+	if err := s.d.dev.LIDs.PutLIDMapping(context.Background(), strangerL, carol); err != nil {
+		t.Fatal(err)
+	}
+	s.Disconnect(context.Background())
+
+	r2 := newRig(t, "")
+	s2, err := r2.n.LoadLogin(context.Background(), info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s2.Disconnect(context.Background()) })
+	r2.host.next(t, 0, isState(pb.LoginState_LOGIN_STATE_CONNECTED))
+	fake2, _ := r2.made.Wait(0, time.Second)
+	v.fake = fake2
+	from := r2.host.count()
+	v.vote(bob, "sushi")
+	ev, _ := r2.host.next(t, from, func(ev *pb.Event) bool { return ev.GetEdit() != nil })
+	if got, want := ev.GetEdit().GetText(), lunchText("0 votes", "2 votes"); got != want {
+		t.Errorf("after the restart: %q, want %q", got, want)
 	}
 }

@@ -83,7 +83,7 @@ func newSession(n *Network, login sdk.LoginInfo, d *device) *Session {
 	s.ids = newIdentities(s.lidStore(), login.Dir, s.identityMoved)
 	s.conv = inbound{ids: s.ids, self: login.LoginID, domain: n.domain}
 	s.hist = newHistoryState(login.Dir)
-	s.polls.load(login.Dir, s.log)
+	s.polls.load(login.Dir, s.log, s.ids.phoneID)
 	return s
 }
 
@@ -293,6 +293,7 @@ func (s *Session) identityMoved(oldID string, pn types.JID) {
 		}
 	}
 	s.emit(identityEvent(oldID, pn, name))
+	s.polls.moved(oldID, plainUserID(pn)) // one voter, not two
 }
 
 // sendErr turns a whatsmeow error into a typed one.
