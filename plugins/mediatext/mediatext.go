@@ -9,6 +9,9 @@
 // ends the text with where to do it, a phrase the transport gives:
 // "in Telegram", "on your phone".
 //
+// It also reads the one such content XMPP clients write as text
+// themselves: a location, as a geo: URI (GeoURI).
+//
 // Like plugins/sdk, it imports nothing of this module but the contract
 // (plugins/proto): transports are separate processes.
 package mediatext

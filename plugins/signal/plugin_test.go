@@ -272,6 +272,23 @@ func TestSend(t *testing.T) {
 		t.Fatalf("reply request: %v", req.Params)
 	}
 
+	// A location (a geo: URI, as XMPP clients send one) goes as the text
+	// the gateway shows locations as, with a map link; a geo: URI among
+	// other words goes as typed.
+	if res := s.do(bob, &pb.SendMessage{Text: "geo:48.8584,2.2945;u=12"}); res.Error != nil {
+		t.Fatal(res.Error)
+	}
+	req, _ = lastRequest(d, "send")
+	if m, _ := req.Params["message"].(string); !strings.HasPrefix(m, "Location\ngeo:48.8584,2.2945\nhttps://www.openstreetmap.org/?mlat=48.8584&mlon=2.2945") {
+		t.Errorf("a location sent as %q", req.Params["message"])
+	}
+	if res := s.do(bob, &pb.SendMessage{Text: "at geo:1,2"}); res.Error != nil {
+		t.Fatal(res.Error)
+	}
+	if req, _ = lastRequest(d, "send"); req.Params["message"] != "at geo:1,2" {
+		t.Errorf("text with a geo: URI sent as %q", req.Params["message"])
+	}
+
 	// A mention and bold text in the group, in UTF-16 offsets.
 	text := "é😀 @Carol hi"
 	at := strings.Index(text, "@")

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -75,7 +76,14 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	text := msg.Text
+	text, spans := msg.Text, msg.Spans
+	if loc, ok := mediatext.GeoURI(text); ok && len(msg.Attachments) == 0 {
+		// A location the XMPP client sent as a geo: URI. Signal has no
+		// location message (its apps send a map link): it goes as the
+		// text the gateway shows a WhatsApp or Telegram location as,
+		// with a map link that Signal's apps open.
+		text, spans = mediatext.LocationText(mediatext.Location{Lat: loc.Lat, Long: loc.Long}), nil
+	}
 	var files []string
 	for _, a := range msg.Attachments {
 		path, err := s.attachmentPath(a)
@@ -99,7 +107,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if len(files) > 0 {
 		p["attachments"] = files
 	}
-	mentions, styles := encodeSpans(text, msg.Spans)
+	mentions, styles := encodeSpans(text, spans)
 	if len(mentions) > 0 {
 		p["mentions"] = mentions
 	}

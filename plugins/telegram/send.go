@@ -5,12 +5,14 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
+	"math"
 	"strconv"
 	"time"
 
 	"github.com/gotd/td/telegram/uploader"
 	"github.com/gotd/td/tg"
 
+	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -89,6 +91,19 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if topic != 0 {
 		reply = topicReply(topic, replyTo)
 	}
+	if loc, ok := mediatext.GeoURI(msg.Text); ok && len(msg.Attachments) == 0 {
+		// A location the XMPP client sent as a geo: URI: Telegram's own.
+		rid := sendRandomID(s.login.LoginID, c.ChatID, c.TxnID, 0)
+		req := &tg.MessagesSendMediaRequest{Peer: peer, Media: geoMedia(loc), RandomID: rid}
+		if reply != nil {
+			req.SetReplyTo(reply)
+		}
+		upd, err := api.MessagesSendMedia(ctx, req)
+		if err != nil {
+			return sdk.Result{}, s.topicErr("send a location", c.ChatID, err)
+		}
+		return s.sentResult(ctx, mgr, c.ChatID, rid, upd)
+	}
 	ents := entitiesOf(msg.Text, msg.Spans, s.mentioned)
 	if len(msg.Attachments) == 0 {
 		rid := sendRandomID(s.login.LoginID, c.ChatID, c.TxnID, 0)
@@ -140,6 +155,17 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 	}
 	return res, nil
+}
+
+// geoMedia is a location as a message's media: a map pin, with its
+// accuracy where the URI gave one (Telegram takes whole metres, up to
+// 1,500 as its Bot API says).
+func geoMedia(l mediatext.SentLocation) *tg.InputMediaGeoPoint {
+	p := &tg.InputGeoPoint{Lat: l.Lat, Long: l.Long}
+	if l.Accuracy > 0 {
+		p.SetAccuracyRadius(int(math.Ceil(min(l.Accuracy, 1500))))
+	}
+	return &tg.InputMediaGeoPoint{GeoPoint: p}
 }
 
 // mediaFor is an attachment as a message's media.

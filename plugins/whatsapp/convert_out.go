@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"math"
 	"strings"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
 
+	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -58,6 +60,16 @@ func textMessage(text string, reply *quoted, mentions []string) *waE2E.Message {
 		return &waE2E.Message{Conversation: proto.String(text)}
 	}
 	return &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String(text), ContextInfo: ci}}
+}
+
+// locationMessage is a map pin, with its accuracy in whole metres where
+// the geo: URI gave one.
+func locationMessage(l mediatext.SentLocation, reply *quoted) *waE2E.Message {
+	m := &waE2E.LocationMessage{DegreesLatitude: proto.Float64(l.Lat), DegreesLongitude: proto.Float64(l.Long), ContextInfo: contextInfo(reply, nil)}
+	if l.Accuracy > 0 {
+		m.AccuracyInMeters = proto.Uint32(uint32(math.Ceil(min(l.Accuracy, math.MaxUint32))))
+	}
+	return &waE2E.Message{LocationMessage: m}
 }
 
 // editMessage replaces the text of the user's own message id in chat.

@@ -7,6 +7,7 @@ import (
 
 	"go.mau.fi/whatsmeow/types"
 
+	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -57,7 +58,12 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	text, mentions := renderOut(msg.Text, msg.Spans, s.mentionOf)
 	reply := s.quotedOf(msg.ReplyToId, msg.ReplyToMeta)
 	if len(msg.Attachments) == 0 {
-		resp, err := s.d.cli.SendMessage(ctx, chat, textMessage(text, reply, mentions))
+		content := textMessage(text, reply, mentions)
+		if loc, ok := mediatext.GeoURI(msg.Text); ok {
+			// A location the XMPP client sent as a geo: URI: WhatsApp's own.
+			content = locationMessage(loc, reply)
+		}
+		resp, err := s.d.cli.SendMessage(ctx, chat, content)
 		if err != nil {
 			return sdk.Result{}, sendErr("send", err)
 		}

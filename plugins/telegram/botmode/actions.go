@@ -9,6 +9,7 @@ import (
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -64,6 +65,17 @@ func (s *Session) sendMessage(ctx context.Context, chatID int64, thread, replyTo
 	if replyTo != 0 {
 		// A reply to a message deleted meanwhile still goes out.
 		reply = &models.ReplyParameters{MessageID: replyTo, AllowSendingWithoutReply: true}
+	}
+	if loc, ok := mediatext.GeoURI(msg.Text); ok && len(msg.Attachments) == 0 {
+		// A location the XMPP client sent as a geo: URI: Telegram's own
+		// (horizontal_accuracy: 0 to 1,500 m).
+		m, err := s.bot.SendLocation(ctx, &bot.SendLocationParams{ChatID: chatID, MessageThreadID: thread, Latitude: loc.Lat, Longitude: loc.Long,
+			HorizontalAccuracy: min(loc.Accuracy, 1500), ReplyParameters: reply})
+		if err != nil {
+			return sdk.Result{}, commandError("sending a location", err)
+		}
+		s.topicOfMsg.set(chatID, m.ID, thread)
+		return resultOf(m), nil
 	}
 	text, ents := msg.Text, entitiesOf(msg.Text, msg.Spans)
 	if len(msg.Attachments) == 0 || (text != "" && utf16Len(text) > captionMax) {

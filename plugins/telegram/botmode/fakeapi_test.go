@@ -271,7 +271,7 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	case "getMe":
 		ok(w, map[string]any{"id": f.botID, "is_bot": true, "first_name": "Passerelle Test", "username": "passerelle_test_bot",
 			"can_join_groups": true, "can_read_all_group_messages": f.readAll})
-	case "sendMessage", "sendPhoto", "sendDocument", "sendVoice", "sendVideo":
+	case "sendMessage", "sendPhoto", "sendDocument", "sendVoice", "sendVideo", "sendLocation":
 		f.sent(w, method, p, files)
 	case "editMessageText", "editMessageCaption":
 		id, _ := strconv.Atoi(p["message_id"])
@@ -435,6 +435,11 @@ func (f *fakeAPI) sent(w http.ResponseWriter, method string, p map[string]string
 	}
 	if p["caption"] != "" {
 		msg["caption"] = p["caption"]
+	}
+	if method == "sendLocation" {
+		lat, _ := strconv.ParseFloat(p["latitude"], 64)
+		long, _ := strconv.ParseFloat(p["longitude"], 64)
+		msg["location"] = map[string]any{"latitude": lat, "longitude": long}
 	}
 	field := strings.ToLower(strings.TrimPrefix(method, "send"))
 	if data, up := files[field]; up {

@@ -463,6 +463,15 @@ func TestCommands(t *testing.T) {
 		t.Errorf("sendMessage params %v", p)
 	}
 
+	// A location an XMPP client sends (a geo: URI) is Telegram's own.
+	if res, err := s.SendMessage(ctx, call, &pb.SendMessage{Text: "geo:48.8584,2.2945;u=2000", ReplyToId: "7"}); err != nil || res.MessageID != "1002" {
+		t.Fatalf("send a location: %v %v", res, err)
+	}
+	if p := api.callsOf("sendLocation"); len(p) != 1 || p[0].Params["latitude"] != "48.8584" || p[0].Params["longitude"] != "2.2945" ||
+		p[0].Params["horizontal_accuracy"] != "1500" || !contains(p[0].Params["reply_parameters"], `"message_id":7`) {
+		t.Errorf("sendLocation calls %v", p)
+	}
+
 	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: "1001", Text: "fixed"}); err != nil {
 		t.Fatal(err)
 	}

@@ -584,6 +584,16 @@ func (s *Server) mediaOf(in tg.InputMediaClass) (tg.MessageMediaClass, error) {
 		doc := &tg.Document{ID: id, AccessHash: id, FileReference: []byte("ref"), Date: now(), MimeType: in.MimeType,
 			Size: int64(len(data)), DCID: DC, Attributes: attrs}
 		return &tg.MessageMediaDocument{Document: doc}, nil
+	case *tg.InputMediaGeoPoint:
+		p, ok := in.GeoPoint.(*tg.InputGeoPoint)
+		if !ok {
+			return nil, tgerr.New(400, "MEDIA_INVALID")
+		}
+		g := &tg.GeoPoint{Lat: p.Lat, Long: p.Long, AccessHash: 1}
+		if r, ok := p.GetAccuracyRadius(); ok {
+			g.SetAccuracyRadius(r)
+		}
+		return &tg.MessageMediaGeo{Geo: g}, nil
 	}
 	return nil, tgerr.New(400, "MEDIA_INVALID")
 }
