@@ -2,9 +2,14 @@ package whatsapp
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
+	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/types"
 
 	"passerelle.im/passerelle/plugins/mediatext"
@@ -63,7 +68,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			// A location the XMPP client sent as a geo: URI: WhatsApp's own.
 			content = locationMessage(loc, reply)
 		}
-		resp, err := s.d.cli.SendMessage(ctx, chat, content)
+		resp, err := s.d.cli.SendMessage(ctx, chat, content, s.sendID(c, 0))
 		if err != nil {
 			return sdk.Result{}, sendErr("send", err)
 		}
@@ -91,7 +96,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		if err != nil {
 			return withParts(), err
 		}
-		resp, err := s.d.cli.SendMessage(ctx, chat, m)
+		resp, err := s.d.cli.SendMessage(ctx, chat, m, s.sendID(c, i))
 		if err != nil {
 			return withParts(), sendErr("send a file", err)
 		}
@@ -103,6 +108,24 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 	}
 	return withParts(), nil
+}
+
+// sendID is the message ID of part (0 for the text or first file) of a
+// message sent under a txn: the same for the same txn, so that the
+// gateway's resend of a command whose answer a killed plugin never gave
+// (the message may have gone out) does not deliver it twice: WhatsApp
+// acknowledges a message whose ID the sender used before in the chat
+// and delivers nothing (an integration that sent every message under one
+// ID saw only the first delivered: evolution-go issue 61), and the apps
+// keep one message per ID. Without a txn whatsmeow picks a random ID.
+// The form is whatsmeow's own (GenerateMessageID): "3EB0" and 18
+// upper-case hex digits.
+func (s *Session) sendID(c sdk.Call, part int) whatsmeow.SendRequestExtra {
+	if c.TxnID == "" {
+		return whatsmeow.SendRequestExtra{}
+	}
+	h := sha256.Sum256([]byte(s.login.LoginID + "\x00" + c.ChatID + "\x00" + c.TxnID + "\x00" + strconv.Itoa(part)))
+	return whatsmeow.SendRequestExtra{ID: types.MessageID(whatsmeow.WebMessageIDPrefix + strings.ToUpper(hex.EncodeToString(h[:9])))}
 }
 
 // ownTarget is the metadata of a message the user may edit: their own.

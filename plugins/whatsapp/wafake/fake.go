@@ -362,7 +362,7 @@ func (c *Client) PairedPhone() string {
 	return c.pairPhone
 }
 
-// SendMessage records msg and answers with a new ID.
+// SendMessage records msg and answers with its ID (extra's, or a new one).
 func (c *Client) SendMessage(_ context.Context, to types.JID, msg *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -383,6 +383,10 @@ func (c *Client) SendMessage(_ context.Context, to types.JID, msg *waE2E.Message
 	if id == "" {
 		c.nextID++
 		id = fmt.Sprintf("3EB0FAKE%08d", c.nextID)
+	} else if slices.ContainsFunc(c.sent, func(s Sent) bool { return s.ID == id && s.To == to }) {
+		// As WhatsApp does: a message whose ID the sender used before in
+		// the chat is acknowledged and not delivered again.
+		return whatsmeow.SendResponse{ID: id, Timestamp: time.Now()}, nil
 	}
 	sent := Sent{To: to, ID: id, Msg: proto.Clone(msg).(*waE2E.Message)}
 	c.sent = append(c.sent, sent)
