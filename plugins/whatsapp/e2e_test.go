@@ -124,6 +124,13 @@ func TestEndToEnd(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// A location shared as Conversations shares one: WhatsApp's own.
+	g.SendChat(alice, bobJID, "geo:48.8584,2.2945")
+	if _, err := srv.WaitSent(gatewaytest.Timeout, func(to string, m *waE2E.Message) bool {
+		return to == bob.String() && m.GetLocationMessage().GetDegreesLatitude() == 48.8584 && m.GetLocationMessage().GetDegreesLongitude() == 2.2945
+	}); err != nil {
+		t.Fatal(err)
+	}
 
 	// What the user sent from the phone reaches their clients as sent by
 	// them (XEP-0356 message permission, then the server's carbons).
