@@ -2,6 +2,10 @@ package bridge
 
 import (
 	"context"
+	"encoding/base64"
+	"net/http"
+	"slices"
+	"strings"
 
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -179,4 +183,45 @@ func (s *session) occupantVCard(ctx context.Context, st *wire.Stanza, r *room, n
 	default:
 		s.t.vcard(ctx, st, s.user, id)
 	}
+}
+
+// pictureTypes are the images a group's picture may be set from: what
+// the plugins convert to what their networks take.
+var pictureTypes = []string{"image/jpeg", "image/png", "image/gif", "image/webp"}
+
+// setRoomPicture is a vCard-temp set to a room, as XEP-0486 has an owner
+// set the room's avatar: its PHOTO becomes the group's picture on the
+// network, a vCard without one removes it. The network decides whether
+// the user may; its new picture comes back as the chat's avatar_id
+// changing, which tells the occupants. The vCard's other fields are not
+// taken (the configuration form renames the room).
+func (s *session) setRoomPicture(ctx context.Context, st *wire.Stanza, r *room, v *wire.Element) {
+	refuse := func(cond wire.Condition, text string) { s.t.send(ctx, wire.ErrorReply(st, cond, text)) }
+	if !s.t.access.Allowed(s.user) {
+		refuse(wire.NotAllowed, "you are not allowed to use this gateway")
+		return
+	}
+	if !s.t.host.Caps().GetFeatures().GetGroupAvatar() {
+		refuse(wire.FeatureNotImpl, s.t.displayName()+" groups cannot get their picture from XMPP")
+		return
+	}
+	a := &pb.SetChatAvatar{}
+	if photo := v.Child("", "PHOTO"); photo != nil {
+		if bin := photo.Child("", "BINVAL"); bin != nil && strings.TrimSpace(bin.Text) != "" {
+			data, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(bin.Text), ""))
+			if err != nil {
+				refuse(wire.BadRequest, "the picture's BINVAL is not base64")
+				return
+			}
+			a.Data, a.MimeType = data, http.DetectContentType(data)
+			if !slices.Contains(pictureTypes, a.MimeType) {
+				refuse(wire.NotAcceptable, "a group's picture must be a JPEG, PNG, GIF or WebP image")
+				return
+			}
+		} else if photo.Child("", "EXTVAL") != nil {
+			refuse(wire.NotAcceptable, "give the picture itself (BINVAL), not a link to it")
+			return
+		}
+	}
+	s.sendInTurn(ctx, st, []*pb.Command{{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_SetAvatar{SetAvatar: a}}})
 }

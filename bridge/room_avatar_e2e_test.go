@@ -1,9 +1,12 @@
 package bridge_test
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/hex"
+	"image"
+	"image/png"
 	"regexp"
 	"strings"
 	"testing"
@@ -164,5 +167,76 @@ func TestRoomOccupantAvatar(t *testing.T) {
 		if err != nil || st.Err == nil || st.Err.Condition != "item-not-found" {
 			t.Fatalf("vCard of %s: %v %s", to, err, st.XML)
 		}
+	}
+}
+
+// TestRoomAvatarSet: an owner's client sets the room's avatar as
+// XEP-0486 has it, a vCard-temp set to the room: the picture becomes the
+// group's on the network, and the network's new picture reaches the
+// occupants (presence, disco#info, vCard). A vCard without PHOTO removes
+// it. What is no image, or not base64, or a link, is refused with the
+// reason and changes nothing.
+func TestRoomAvatarSet(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	join(t, alice, "a", "")
+	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
+	for i := range img.Pix {
+		img.Pix[i] = 0x42
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	set := func(photo string) xmpptest.Stanza {
+		t.Helper()
+		res, err := alice.IQ(ctxT(t), `<iq type='set' to='`+room+`'><vCard xmlns='vcard-temp'>`+photo+`</vCard></iq>`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	// Wrapped as clients wrap long base64 (76 columns).
+	enc := base64.StdEncoding.EncodeToString(b.Bytes())
+	var wrapped strings.Builder
+	for i := 0; i < len(enc); i += 76 {
+		wrapped.WriteString(enc[i:min(i+76, len(enc))] + "\n")
+	}
+	if res := set(`<FN>ignored</FN><PHOTO><TYPE>image/png</TYPE><BINVAL>` + wrapped.String() + `</BINVAL></PHOTO>`); res.Type != "result" {
+		t.Fatalf("set the room's picture: %s", res.XML)
+	}
+	sum := sha1.Sum(b.Bytes())
+	want := hex.EncodeToString(sum[:])
+	if got := roomPhotoUpdate(t, alice, "the picture set"); got != want {
+		t.Fatalf("the room's presence names %q, want the picture set's hash %s", got, want)
+	}
+	if got, vhash := roomPicture(t, alice); !bytes.Equal(got, b.Bytes()) || vhash != want {
+		t.Errorf("the room's vCard picture %x (hash %s), want the one set", got, vhash)
+	}
+	if got := roomAvatarHash(t, alice); got != want {
+		t.Errorf("disco#info names %s, want %s", got, want)
+	}
+
+	for _, c := range []struct{ photo, cond string }{
+		{`<PHOTO><TYPE>image/png</TYPE><BINVAL>` + base64.StdEncoding.EncodeToString([]byte("not a picture at all")) + `</BINVAL></PHOTO>`, "not-acceptable"},
+		{`<PHOTO><TYPE>image/png</TYPE><BINVAL>%%%not base64</BINVAL></PHOTO>`, "bad-request"},
+		{`<PHOTO><EXTVAL>https://example.org/a.png</EXTVAL></PHOTO>`, "not-acceptable"},
+	} {
+		if res := set(c.photo); res.Type != "error" || !strings.Contains(res.XML, "<"+c.cond) {
+			t.Errorf("set %s: %s, want a %s error", c.photo, res.XML, c.cond)
+		}
+	}
+	if got := roomAvatarHash(t, alice); got != want {
+		t.Errorf("after the refusals disco#info names %s, want %s still", got, want)
+	}
+
+	if res := set(`<FN>Echo room</FN>`); res.Type != "result" {
+		t.Fatalf("remove the room's picture: %s", res.XML)
+	}
+	if h := roomPhotoUpdate(t, alice, "no picture"); h != "" {
+		t.Fatalf("picture removed: presence names %s", h)
+	}
+	if img, _ := roomPicture(t, alice); img != nil {
+		t.Errorf("vCard still has a picture")
 	}
 }

@@ -117,6 +117,16 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			s.moderate(ctx, st, r, mr) // room_moderate.go
 			return true
 		}
+		if p != nil && p.XMLName.Space == nsVCard && to.Resourcepart() == "" && st.Type() == "set" {
+			if r == nil && s != nil {
+				r = s.findRoom(ctx, chatID)
+			}
+			if r == nil {
+				return false
+			}
+			s.setRoomPicture(ctx, st, r, p) // room_avatar.go
+			return true
+		}
 		if st.Type() != "get" || p == nil {
 			return false
 		}

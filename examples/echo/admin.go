@@ -16,10 +16,11 @@ import (
 // network sends every member.
 
 var (
-	_ sdk.ChatNamer  = (*Session)(nil)
-	_ sdk.Inviter    = (*Session)(nil)
-	_ sdk.Kicker     = (*Session)(nil)
-	_ sdk.RoleSetter = (*Session)(nil)
+	_ sdk.ChatNamer        = (*Session)(nil)
+	_ sdk.ChatAvatarSetter = (*Session)(nil)
+	_ sdk.Inviter          = (*Session)(nil)
+	_ sdk.Kicker           = (*Session)(nil)
+	_ sdk.RoleSetter       = (*Session)(nil)
 )
 
 // SetChatName renames the group (sdk.ChatNamer).
@@ -33,6 +34,29 @@ func (s *Session) SetChatName(_ context.Context, c sdk.Call, name string) error 
 	s.n.mu.Lock()
 	g := s.n.groupLocked(s.loginID)
 	g.name = name
+	chat := s.roomChatLocked(g)
+	s.n.mu.Unlock()
+	chat.Members = nil // the list did not change
+	ev := s.event(c)
+	ev.Sender = &pb.Sender{UserId: s.loginID, IsFromMe: true}
+	ev.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}
+	s.emit(ev)
+	return nil
+}
+
+// SetChatAvatar sets the group's picture, or removes it
+// (sdk.ChatAvatarSetter): the echo network keeps it as it came.
+func (s *Session) SetChatAvatar(_ context.Context, c sdk.Call, a *pb.SetChatAvatar) error {
+	if err := s.adminCall(c); err != nil {
+		return err
+	}
+	s.n.mu.Lock()
+	g := s.n.groupLocked(s.loginID)
+	if len(a.Data) == 0 {
+		g.picture, g.image, g.imageFmt = -1, nil, ""
+	} else {
+		g.picture, g.image, g.imageFmt = max(g.picture, 0)+1, slices.Clone(a.Data), a.MimeType
+	}
 	chat := s.roomChatLocked(g)
 	s.n.mu.Unlock()
 	chat.Members = nil // the list did not change

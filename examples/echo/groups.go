@@ -57,6 +57,8 @@ type group struct {
 	members  []string              // the members besides the user, in the order they came
 	selfNick string                // the user's nick, once they set one (channels.go)
 	picture  int                   // the group picture's version; -1 = none
+	image    []byte                // the picture the user set (admin.go), else a made one
+	imageFmt string                // its MIME type
 	name     string                // the group's name, once renamed (admin.go)
 	roles    map[string]*pb.Member // members' roles, once changed (admin.go)
 	nicks    map[string]string     // members' nicks in the group, once set (member_nick.go)
@@ -239,6 +241,7 @@ func (s *Session) roomCommand(text string) bool {
 		} else {
 			g.picture = max(g.picture, 0) + 1
 		}
+		g.image, g.imageFmt = nil, ""
 		c := s.roomChatLocked(g)
 		s.n.mu.Unlock()
 		c.Members = nil // only what changed: the picture
@@ -259,10 +262,14 @@ func (s *Session) ChatAvatar(_ context.Context, chatID string) ([]byte, string, 
 		return nil, "", nil
 	}
 	s.n.mu.Lock()
-	v := s.n.groupLocked(s.loginID).picture
+	g := s.n.groupLocked(s.loginID)
+	v, img, mime := g.picture, g.image, g.imageFmt
 	s.n.mu.Unlock()
-	if v < 0 {
+	switch {
+	case v < 0:
 		return nil, "", nil
+	case img != nil:
+		return img, mime, nil
 	}
 	return solidPNG(byte(0x10 * (v + 1))), "image/png", nil
 }

@@ -56,6 +56,10 @@ func (t *connectorTransport[S]) HandleCommand(ctx context.Context, cmd *pb.Comma
 		if n, ok := any(s).(ChatNamer); ok {
 			return Result{}, n.SetChatName(ctx, c, a.SetName.Name)
 		}
+	case *pb.Command_SetAvatar:
+		if a2, ok := any(s).(ChatAvatarSetter); ok {
+			return Result{}, a2.SetChatAvatar(ctx, c, a.SetAvatar)
+		}
 	case *pb.Command_Invite:
 		if i, ok := any(s).(Inviter); ok {
 			return Result{}, i.Invite(ctx, c, a.Invite.UserId)
@@ -117,6 +121,8 @@ func actionName(cmd *pb.Command) string {
 		return "setting the topic"
 	case *pb.Command_SetName:
 		return "renaming chats"
+	case *pb.Command_SetAvatar:
+		return "setting a group's picture"
 	case *pb.Command_Invite:
 		return "invitations"
 	case *pb.Command_Kick:
@@ -203,6 +209,8 @@ func (t *connectorTransport[S]) allowed(ctx context.Context, s S, cmd *pb.Comman
 		return deny(f.GroupTopic, chat.GroupTopic, "setting the topic")
 	case *pb.Command_SetName:
 		return deny(f.GroupName, chat.GroupName, "renaming it")
+	case *pb.Command_SetAvatar:
+		return deny(f.GroupAvatar, chat.GroupAvatar, "changing its picture")
 	case *pb.Command_Invite:
 		return deny(f.GroupInvite, chat.GroupInvite, "invitations")
 	case *pb.Command_Kick:

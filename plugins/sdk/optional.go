@@ -98,6 +98,16 @@ type ChatNamer interface {
 	SetChatName(ctx context.Context, c Call, name string) error
 }
 
+// ChatAvatarSetter sets or removes a group's picture (feature
+// group_avatar): a.Data is an image of type a.MimeType (JPEG, PNG, GIF or
+// WebP, as large as a stanza carries), to convert to what the network
+// takes; no data
+// removes the picture. The network's new picture comes back as the
+// chat's avatar_id changing.
+type ChatAvatarSetter interface {
+	SetChatAvatar(ctx context.Context, c Call, a *pb.SetChatAvatar) error
+}
+
 // Inviter adds someone to a group (feature group_invite).
 type Inviter interface {
 	Invite(ctx context.Context, c Call, userID string) error
@@ -213,6 +223,7 @@ var derivedFeatures = []derived{
 	{"leave_chat", "Leaver", implements[Leaver]},
 	{"group_topic", "TopicSetter", implements[TopicSetter]},
 	{"group_name", "ChatNamer", implements[ChatNamer]},
+	{"group_avatar", "ChatAvatarSetter", implements[ChatAvatarSetter]},
 	{"group_invite", "Inviter", implements[Inviter]},
 	{"group_kick", "Kicker", implements[Kicker]},
 	{"group_roles", "RoleSetter", implements[RoleSetter]},
