@@ -10,6 +10,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
+	"passerelle.im/passerelle/plugins/picture"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -260,6 +261,37 @@ func (s *Session) SetChatName(ctx context.Context, c sdk.Call, name string) erro
 	if err := s.d.cli.SetGroupName(ctx, jid, s.ownName(jid, name)); err != nil {
 		return sendErr("rename", err)
 	}
+	return nil
+}
+
+// groupPhotoSide is the side of the square JPEG a group's picture is
+// sent as: WhatsApp's apps send 640 by 640 (whatsmeow: "should be a
+// square (e.g. 640x640)").
+const groupPhotoSide = 640
+
+// SetChatAvatar sets the group's picture, or removes it, as an admin
+// does from the apps (anyone, unless the group lets only admins edit
+// its info). WhatsApp tells the other members; the room hears of it
+// here, with the picture's new ID, which makes the gateway fetch it.
+func (s *Session) SetChatAvatar(ctx context.Context, c sdk.Call, a *pb.SetChatAvatar) error {
+	jid, err := groupJID(c.ChatID)
+	if err != nil {
+		return err
+	}
+	var img []byte
+	if len(a.Data) > 0 {
+		if img, err = picture.JPEG(a.Data, groupPhotoSide, true); err != nil {
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: the group's picture: %v", err)
+		}
+	}
+	id, err := s.d.cli.SetGroupPhoto(ctx, jid, img)
+	switch {
+	case errors.Is(err, whatsmeow.ErrInvalidImageFormat):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: WhatsApp refused the picture: %v", err)
+	case err != nil:
+		return sendErr("set the group's picture", err)
+	}
+	s.groupPictureChanged(&events.Picture{JID: jid, Remove: img == nil, PictureID: id, Timestamp: time.Now()})
 	return nil
 }
 

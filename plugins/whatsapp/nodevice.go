@@ -72,6 +72,9 @@ func (noDevice) GetJoinedGroups(context.Context) ([]*types.GroupInfo, error) {
 func (noDevice) SetGroupTopic(context.Context, types.JID, string, string, string) error {
 	return errNoDevice
 }
+func (noDevice) SetGroupPhoto(context.Context, types.JID, []byte) (string, error) {
+	return "", errNoDevice
+}
 func (noDevice) UpdateGroupParticipants(context.Context, types.JID, []types.JID, whatsmeow.ParticipantChange) ([]types.GroupParticipant, error) {
 	return nil, errNoDevice
 }

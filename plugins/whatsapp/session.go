@@ -61,6 +61,7 @@ var (
 	_ sdk.Leaver             = (*Session)(nil)
 	_ sdk.TopicSetter        = (*Session)(nil)
 	_ sdk.ChatNamer          = (*Session)(nil)
+	_ sdk.ChatAvatarSetter   = (*Session)(nil)
 	_ sdk.Inviter            = (*Session)(nil)
 	_ sdk.Kicker             = (*Session)(nil)
 	_ sdk.RoleSetter         = (*Session)(nil)
@@ -307,6 +308,8 @@ func sendErr(what string, err error) error {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: %s: no such group", what)
 	case errors.Is(err, whatsmeow.ErrNotInGroup):
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: %s: not in the group", what)
+	case errors.Is(err, whatsmeow.ErrIQForbidden):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: %s: WhatsApp does not let you (the group may let only its admins do it)", what)
 	}
 	var iq *whatsmeow.IQError
 	if errors.As(err, &iq) && iq.Code == 429 {

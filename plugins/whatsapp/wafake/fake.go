@@ -7,10 +7,12 @@
 package wafake
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"image/jpeg"
 	"io"
 	"slices"
 	"sync"
@@ -70,12 +72,14 @@ type Client struct {
 	groups    map[types.JID]*types.GroupInfo
 	users     map[string]types.JID // phone digits -> JID, for IsOnWhatsApp
 	pictures  map[types.JID]*types.ProfilePictureInfo
-	nextID    int
-	unlinked  bool     // WhatsApp heard the logout
-	phone     phone    // the phone's side of history on demand (phone.go)
-	creating  creating // group creations (create.go)
-	joining   joining  // invitation links (join.go)
-	inviting  inviting // private invitations (invite.go)
+	// groupPhotos are the pictures the plugin set (SetGroupPhoto).
+	groupPhotos map[types.JID][]byte
+	nextID      int
+	unlinked    bool     // WhatsApp heard the logout
+	phone       phone    // the phone's side of history on demand (phone.go)
+	creating    creating // group creations (create.go)
+	joining     joining  // invitation links (join.go)
+	inviting    inviting // private invitations (invite.go)
 	// outside is the groups the user is not in that an invitation
 	// lets them into (AddInvitation).
 	outside map[types.JID]*types.GroupInfo
@@ -629,6 +633,43 @@ func (c *Client) SetGroupTopic(_ context.Context, jid types.JID, _, _, topic str
 	}
 	g.Topic = topic
 	return nil
+}
+
+// SetGroupPhoto sets the group's picture as WhatsApp does: a JPEG (else
+// ErrInvalidImageFormat), by an admin where the group's info is locked
+// (else 403); nil removes it.
+func (c *Client) SetGroupPhoto(_ context.Context, jid types.JID, avatar []byte) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	g, ok := c.groups[jid]
+	if !ok {
+		return "", whatsmeow.ErrGroupNotFound
+	}
+	if g.IsLocked && !slices.ContainsFunc(g.Participants, func(p types.GroupParticipant) bool {
+		return c.dev.ID != nil && p.JID.User == c.dev.ID.User && (p.IsAdmin || p.IsSuperAdmin)
+	}) {
+		return "", whatsmeow.ErrIQForbidden
+	}
+	if c.groupPhotos == nil {
+		c.groupPhotos = map[types.JID][]byte{}
+	}
+	if avatar == nil {
+		delete(c.groupPhotos, jid)
+		return "remove", nil
+	}
+	if _, err := jpeg.DecodeConfig(bytes.NewReader(avatar)); err != nil {
+		return "", fmt.Errorf("%w: %w", whatsmeow.ErrInvalidImageFormat, whatsmeow.ErrIQNotAcceptable)
+	}
+	c.groupPhotos[jid] = slices.Clone(avatar)
+	c.nextID++
+	return fmt.Sprintf("%d", 1700000000+c.nextID), nil
+}
+
+// GroupPhoto is the picture SetGroupPhoto gave the group, nil for none.
+func (c *Client) GroupPhoto(jid types.JID) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.groupPhotos[jid]
 }
 
 // UpdateGroupParticipants adds (answering as WhatsApp does, refusals
