@@ -396,3 +396,28 @@ func TestBigRoom(t *testing.T) {
 		t.Fatalf("repeated by %q, want %s", ev.Sender.UserId, echo.RoomRepeater)
 	}
 }
+
+// A command sent again under its txn to a plugin with no answer for it
+// (the gateway's resend after the plugin died between its echo and the
+// answer's journal, modelled by a second plugin on a fresh data folder)
+// makes the same message: the same ID, and an echo of the same event ID,
+// which the gateway drops as seen. Another txn is another message.
+func TestResendSameMessage(t *testing.T) {
+	send := func(txn string) (*pb.CommandResult, *pb.Event) {
+		t.Helper()
+		p, evs := startAlice(t)
+		res := p.Commands().Send(plugintest.SendText("alice", "bob", txn, "once"))
+		if res.Error != nil {
+			t.Fatal(res.Error)
+		}
+		return res, evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	}
+	first, firstEcho := send("origin-1")
+	again, againEcho := send("origin-1")
+	if first.MessageId != again.MessageId || firstEcho.EventId != againEcho.EventId {
+		t.Errorf("sent again: message %q, echo %q; the first time %q, %q", again.MessageId, againEcho.EventId, first.MessageId, firstEcho.EventId)
+	}
+	if other, _ := send("origin-2"); other.MessageId == first.MessageId {
+		t.Errorf("another txn made message %q again", other.MessageId)
+	}
+}

@@ -2,6 +2,8 @@ package echo
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -68,7 +70,7 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 	now := time.Now()
 	// What is not echoed (the commands below) gets a plain ID, which no
 	// echo answers: corrections and retractions of it are refused.
-	sent := s.n.newID()
+	sent := s.sentID(c)
 	text := send.Text
 	if c.ChatID == RoomID && s.roomCommand(text) {
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
@@ -219,6 +221,20 @@ const (
 	sentSuffix = ".sent"
 	echoSuffix = ".echo"
 )
+
+// sentID is the ID of a message the user sends. Under a txn it comes
+// from the txn, as docs/plugins.md asks of a network that lets a client
+// pick its messages' IDs: a command the gateway sends again because the
+// plugin died before its answer was journaled (after the echo went out)
+// makes the same message, whose echo the gateway drops as one it has
+// seen. Its "-0" is a sequence number newID never gives.
+func (s *Session) sentID(c sdk.Call) string {
+	if c.TxnID == "" {
+		return s.n.newID()
+	}
+	h := sha256.Sum256([]byte(s.loginID + "\x00" + c.ChatID + "\x00" + c.TxnID))
+	return hex.EncodeToString(h[:8]) + "-0"
+}
 
 // echoOf is the echo of one of the user's messages.
 func echoOf(sent string) (string, bool) {
