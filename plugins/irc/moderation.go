@@ -111,8 +111,8 @@ func (s *Session) handleModeration(c *ircevent.Connection) {
 // channel or a nick names w's (a 401 may answer a message sent
 // meanwhile to someone else).
 func (w *modWait) names(m ircmsg.Message, code string) bool {
-	if len(m.Params) < 3 || code == ircevent.ERR_UNKNOWNMODE {
-		return true // only the user's nick and the text, or a mode letter
+	if len(m.Params) < 3 || code == ircevent.ERR_UNKNOWNMODE || code == ircevent.ERR_NEEDMOREPARAMS {
+		return true // only the user's nick and the text; a mode letter, a command
 	}
 	for _, p := range m.Params[1 : len(m.Params)-1] {
 		if chanID(p) == w.channel || foldName(p) == w.nick {
@@ -146,9 +146,8 @@ func (s *Session) failModWaitLocked() {
 }
 
 // moderate sends lines (each a command and its parameters) for w, and
-// waits for the server's answer to them
-// all. One moderation command at a time: the replies of one are not
-// taken for another's.
+// waits for the server's answer to them all. One moderation command at
+// a time: the replies of one are not taken for another's.
 func (s *Session) moderate(ctx context.Context, conn *ircevent.Connection, w *modWait, lines ...[]string) error {
 	s.modMu.Lock()
 	defer s.modMu.Unlock()
