@@ -139,6 +139,11 @@ func TestKickFromXMPP(t *testing.T) {
 		pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you are not a channel operator")
 	wantError(t, "ban where the user is no operator", act(inChat{"#theirs", &pb.Kick{UserId: "dave", Ban: true}}),
 		pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you are not a channel operator")
+	// The ban's KICK was refused too, after its MODE: the next command
+	// in #theirs, which the server takes, is not refused.
+	if e := act(inChat{"#theirs", &pb.Invite{UserId: "erin"}}); e != nil {
+		t.Errorf("invite after the refused ban: %v", e)
+	}
 	wantError(t, "kick in a channel the user is not in", act(inChat{"#elsewhere", &pb.Kick{UserId: "dave"}}),
 		pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in #elsewhere")
 	// Still dave's channel, with dave in it.
