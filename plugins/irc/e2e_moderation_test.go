@@ -12,8 +12,8 @@ import (
 
 // Moderating from an XMPP client, the whole way (a real Prosody, the
 // gateway, the plugin binary, ngircd): alice created the channel, so is
-// its operator; a muc#admin item with role none kicks dave, which is a
-// KICK on IRC, and dave leaves the room (presence unavailable, status
+// its operator; a muc#admin item with role moderator is MODE +o, one
+// with role none kicks dave, which is a KICK on IRC, and dave leaves the room (presence unavailable, status
 // 307); a role change where the server refuses comes back as the IQ's
 // error.
 func TestEndToEndKick(t *testing.T) {
@@ -45,6 +45,17 @@ func TestEndToEndKick(t *testing.T) {
 		}
 		return st
 	}
+
+	// A moderator is an operator: +o.
+	if st := admin(room, `<item nick='dave' role='moderator'/>`); st.Type != "result" {
+		t.Fatalf("dave moderator: %s", st.XML)
+	}
+	if m := dave.await("MODE", "dave"); strings.Join(m.Params, " ") != "#kick +o dave" {
+		t.Errorf("dave saw %v", m)
+	}
+	g.Next(alice, "dave a moderator", func(s xmpptest.Stanza) bool {
+		return s.Name == "presence" && s.From == room+"/dave" && s.Type == "" && strings.Contains(s.XML, "moderator")
+	})
 
 	if st := admin(room, `<item nick='dave' role='none'><reason>off topic</reason></item>`); st.Type != "result" {
 		t.Fatalf("kick: %s", st.XML)
