@@ -50,7 +50,11 @@ type Session struct {
 	readyOnce *sync.Once
 	joins     map[string]chan error // JoinChat calls waiting, by folded channel
 	nickWait  *nickWait             // the SetNick call waiting, if any
-	echoes    []*echo               // own lines waiting for the server's echo
+	// modMu lets one moderation command at a time wait for the server
+	// (moderation.go), modWait.
+	modMu   sync.Mutex
+	modWait *modWait
+	echoes  []*echo // own lines waiting for the server's echo
 	// stop is closed by Disconnect: it ends a wait between attempts.
 	stop chan struct{}
 	// attempts counts the connection attempts since the last one that
@@ -315,6 +319,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	s.handleNick(c)
 	s.handleJoinErrors(c)
 	s.handleModes(c)
+	s.handleModeration(c)
 	s.handleRegistration(c)
 }
 
@@ -425,8 +430,8 @@ func (s *Session) isSelf(nick string) bool {
 
 func (s *Session) isSelfLocked(nick string) bool { return foldName(nick) == foldName(s.self) }
 
-// failWaitsLocked answers the JoinChat and SetNick calls waiting for the
-// server: the connection dropped, no answer will come.
+// failWaitsLocked answers the JoinChat, SetNick and moderation calls
+// waiting for the server: the connection dropped, no answer will come.
 func (s *Session) failWaitsLocked() {
 	for id, wait := range s.joins {
 		wait <- sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the connection to %s dropped before it answered the join of %s", s.acc.addr(), id)
@@ -436,6 +441,7 @@ func (s *Session) failWaitsLocked() {
 		s.nickWait.answer <- sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the connection to %s dropped before it answered the nick change", s.acc.addr())
 		s.nickWait = nil
 	}
+	s.failModWaitLocked()
 }
 
 // sender is who an event comes from: the user (by the login ID), a

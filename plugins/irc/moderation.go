@@ -1,0 +1,379 @@
+package irc
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/ergochat/irc-go/ircevent"
+	"github.com/ergochat/irc-go/ircmsg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Moderating a channel from XMPP: Kick (KICK, with MODE +b first for a
+// ban), SetRole (MODE +o/-o/+v/-v) and Invite (INVITE). The server
+// decides whether the user may; its refusal is the command's typed
+// error. Its echo of a KICK or MODE is what the room shows: the channel
+// callbacks turn it into the member event, as for an operator on IRC, and
+// nothing here emits one.
+
+var (
+	_ sdk.Kicker     = (*Session)(nil)
+	_ sdk.RoleSetter = (*Session)(nil)
+	_ sdk.Inviter    = (*Session)(nil)
+)
+
+// ModerationWait is how long Kick, SetRole and Invite wait for the
+// server's answer.
+const ModerationWait = 10 * time.Second
+
+// modWait is a moderation command waiting for the server. IRC does not
+// say which command a reply answers, and a server may answer nothing (a
+// ban already set): the command's lines are followed by a PING of their
+// own, and the server's PONG, which comes after its replies to them,
+// ends the wait with whatever they brought.
+type modWait struct {
+	what    string // what was asked, for the errors: "kick dave from #chan"
+	channel string // the channel's ID
+	nick    string // the member's nick, folded
+	token   string // the PING's parameter
+	kick    bool   // a KICK was sent: its echo is the success
+	kicked  bool   // the server's KICK echo came
+	// refused: the first refusal, as the contract's code and the words
+	// the user reads.
+	refused bool
+	code    pb.ErrorCode
+	why     string
+	answer  chan error
+}
+
+// modErrors are the server's refusals of KICK, MODE and INVITE, as the
+// contract's errors, with the words the user reads.
+var modErrors = map[string]struct {
+	code pb.ErrorCode
+	why  string
+}{
+	ircevent.ERR_CHANOPRIVSNEEDED:  {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you are not a channel operator (or not a high enough one)"},
+	ircevent.ERR_UNIQOPPRIVSNEEDED: {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "only the channel's creator may"},
+	ircevent.ERR_NOPRIVILEGES:      {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you are not an IRC operator"},
+	ircevent.ERR_RESTRICTED:        {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "the server does not allow it"},
+	ircevent.ERR_USERNOTINCHANNEL:  {pb.ErrorCode_ERROR_CODE_NOT_FOUND, "they are not in the channel"},
+	ircevent.ERR_NOSUCHNICK:        {pb.ErrorCode_ERROR_CODE_NOT_FOUND, "nobody has that nick on the server"},
+	ircevent.ERR_NOSUCHCHANNEL:     {pb.ErrorCode_ERROR_CODE_NOT_FOUND, "there is no such channel"},
+	ircevent.ERR_NOTONCHANNEL:      {pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in the channel"},
+	ircevent.ERR_USERONCHANNEL:     {pb.ErrorCode_ERROR_CODE_CONFLICT, "they are in the channel already"},
+	ircevent.ERR_UNKNOWNMODE:       {pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "the server has no such mode"},
+	ircevent.ERR_BANLISTFULL:       {pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "the channel's ban list is full"},
+	ircevent.ERR_NEEDMOREPARAMS:    {pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "the server wants more parameters"},
+}
+
+// handleModeration gives the moderation command waiting the server's
+// refusals and echoes, and ends its wait at its PONG.
+func (s *Session) handleModeration(c *ircevent.Connection) {
+	for code, e := range modErrors {
+		c.AddCallback(code, func(m ircmsg.Message) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			w := s.modWait
+			if w == nil || w.refused || !w.names(m, code) {
+				return
+			}
+			w.refused, w.code = true, e.code
+			w.why = e.why + " (the server says: " + decodeText(lastParam(m)) + ")"
+		})
+	}
+	c.AddCallback("KICK", func(m ircmsg.Message) {
+		if len(m.Params) < 2 {
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if w := s.modWait; w != nil && s.isSelfLocked(m.Nick()) && chanID(m.Params[0]) == w.channel && foldName(m.Params[1]) == w.nick {
+			w.kicked = true
+		}
+	})
+	c.AddCallback("PONG", func(m ircmsg.Message) {
+		s.mu.Lock()
+		w := s.modWait
+		if w == nil || lastParam(m) != w.token {
+			s.mu.Unlock()
+			return
+		}
+		s.modWait = nil
+		s.mu.Unlock()
+		w.answer <- w.result()
+	})
+}
+
+// names tells whether a refusal is about w's command: one that names a
+// channel or a nick names w's (a 401 may answer a message sent
+// meanwhile to someone else).
+func (w *modWait) names(m ircmsg.Message, code string) bool {
+	if len(m.Params) < 3 || code == ircevent.ERR_UNKNOWNMODE || code == ircevent.ERR_NEEDMOREPARAMS {
+		return true // only the user's nick and the text; a mode letter, a command
+	}
+	for _, p := range m.Params[1 : len(m.Params)-1] {
+		if chanID(p) == w.channel || foldName(p) == w.nick {
+			return true
+		}
+	}
+	return false
+}
+
+// result is the command's outcome once the server answered all of it.
+func (w *modWait) result() error {
+	switch {
+	case w.refused && w.kicked:
+		// The ban was refused, the kick went through.
+		return sdk.Errorf(w.code, "cannot %s: kicked, but not banned: %s", w.what, w.why)
+	case w.refused:
+		return sdk.Errorf(w.code, "cannot %s: %s", w.what, w.why)
+	case w.kick && !w.kicked:
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "cannot %s: the server answered, but did not say it was done", w.what)
+	}
+	return nil
+}
+
+// failModWaitLocked answers the moderation command waiting: the
+// connection dropped.
+func (s *Session) failModWaitLocked() {
+	if s.modWait != nil {
+		s.modWait.answer <- sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the connection to %s dropped before it answered: %s", s.acc.addr(), s.modWait.what)
+		s.modWait = nil
+	}
+}
+
+// moderate sends lines (each a command and its parameters) for w, and
+// waits for the server's answer to them all. One moderation command at
+// a time: the replies of one are not taken for another's.
+func (s *Session) moderate(ctx context.Context, conn *ircevent.Connection, w *modWait, lines ...[]string) error {
+	s.modMu.Lock()
+	defer s.modMu.Unlock()
+	w.token = "passerelle-" + s.n.newID()
+	w.answer = make(chan error, 1)
+	s.mu.Lock()
+	s.modWait = w
+	s.mu.Unlock()
+	drop := func() {
+		s.mu.Lock()
+		if s.modWait == w {
+			s.modWait = nil
+		}
+		s.mu.Unlock()
+	}
+	for _, l := range append(lines, []string{"PING", w.token}) {
+		if err := conn.Send(l[0], l[1:]...); err != nil {
+			drop()
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "cannot %s: %v", w.what, err)
+		}
+	}
+	t := time.NewTimer(ModerationWait)
+	defer t.Stop()
+	select {
+	case err := <-w.answer:
+		return err
+	case <-t.C:
+		drop()
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s did not answer within %v: %s", s.acc.addr(), ModerationWait, w.what)
+	case <-ctx.Done():
+		drop()
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "given up (%v): %s", ctx.Err(), w.what)
+	}
+}
+
+// modTarget is a member acted on in a joined channel.
+type modTarget struct {
+	id, name string // the channel's ID, and its name as the server spells it
+	// nick is the member's current nick (the user's own for the login
+	// ID); for someone not in the channel, what their ID names on the
+	// server, for the server to answer, or "" when it names nobody.
+	nick  string
+	modes string // their channel modes
+	in    bool   // they are in the channel
+}
+
+// inChannel finds the member with ID uid in the channel of chat ID
+// chatID.
+func (s *Session) inChannel(chatID, uid string) (modTarget, error) {
+	t := modTarget{id: chanID(chatID)}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := s.channels[t.id]
+	if ch == nil {
+		return t, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", chatID)
+	}
+	t.name = ch.name
+	switch mem := ch.members[uid]; {
+	case mem != nil:
+		t.nick, t.modes, t.in = mem.nick, mem.modes, true
+	case uid == s.loginID:
+		t.nick = s.self
+	default:
+		if n, ok := s.people.nick(uid); ok {
+			t.nick = n
+		} else if !strings.Contains(uid, "!") && validNick(uid) {
+			t.nick = uid
+		}
+	}
+	return t, nil
+}
+
+// Kick kicks a member out of a channel, with the reason (sdk.Kicker); a
+// ban first bans their nick (MODE +b nick!*@*), so that they cannot come
+// back under it. It returns once the server kicked them: its KICK, which
+// came first, is the member event.
+func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
+	conn, err := s.online()
+	if err != nil {
+		return err
+	}
+	t, err := s.inChannel(c.ChatID, k.UserId)
+	if err != nil {
+		return err
+	}
+	if t.nick == "" {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s is not in %s", k.UserId, c.ChatID)
+	}
+	w := &modWait{what: "kick " + decodeText(t.nick) + " from " + decodeText(t.name), channel: t.id, nick: foldName(t.nick), kick: true}
+	kick := []string{"KICK", t.name, t.nick}
+	if r := strings.Join(strings.Fields(k.Reason), " "); r != "" {
+		kick = append(kick, r) // one line: IRC's reason has no line breaks
+	}
+	if !k.Ban {
+		return s.moderate(ctx, conn, w, kick)
+	}
+	w.what = "ban " + decodeText(t.nick) + " from " + decodeText(t.name)
+	return s.moderate(ctx, conn, w, []string{"MODE", t.name, "+b", banMask(t.nick)}, kick)
+}
+
+// banMask is the ban of a nick: whoever has it, from anywhere. The
+// plugin does not keep members' user and host (NAMES does not say them).
+func banMask(nick string) string { return nick + "!*@*" }
+
+// Invite invites someone to a channel (sdk.Inviter): INVITE, which the
+// server passes to them; joining is theirs to do.
+func (s *Session) Invite(ctx context.Context, c sdk.Call, userID string) error {
+	conn, err := s.online()
+	if err != nil {
+		return err
+	}
+	t, err := s.inChannel(c.ChatID, userID)
+	switch {
+	case err != nil:
+		return err
+	case t.in:
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_CONFLICT, "%s is in %s already", decodeText(t.nick), c.ChatID)
+	case t.nick == "":
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s is not known on %s since the last reconnection", userID, s.acc.addr())
+	}
+	w := &modWait{what: "invite " + decodeText(t.nick) + " to " + decodeText(t.name), channel: t.id, nick: foldName(t.nick)}
+	return s.moderate(ctx, conn, w, []string{"INVITE", t.nick, t.name})
+}
+
+// SetRole changes a member's channel modes to give the role and
+// affiliation asked (sdk.RoleSetter), the reverse of how modes show
+// (prefixes.role): roleModes says which. It returns once the server
+// answered; its MODE, which came first, is the member's role change.
+func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error {
+	conn, err := s.online()
+	if err != nil {
+		return err
+	}
+	t, err := s.inChannel(c.ChatID, r.UserId)
+	if err != nil {
+		return err
+	}
+	if !t.in {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s is not in %s", r.UserId, c.ChatID)
+	}
+	s.mu.Lock()
+	p := s.prefix
+	s.mu.Unlock()
+	change, err := roleModes(p, t.modes, r)
+	if err != nil || change == "" {
+		return err // "": they are what was asked already
+	}
+	line := []string{"MODE", t.name, change}
+	for _, m := range change {
+		if m != '+' && m != '-' {
+			line = append(line, t.nick)
+		}
+	}
+	w := &modWait{what: "set " + change + " on " + decodeText(t.nick) + " in " + decodeText(t.name), channel: t.id, nick: foldName(t.nick)}
+	return s.moderate(ctx, conn, w, line)
+}
+
+// roleModes is the mode change ("+o", "-o+v", "" for none) that gives a
+// member with modes the role and affiliation of r, on a server of
+// prefixes p. The gateway fills in what r leaves as it is, so what
+// differs from what the modes show is what was asked:
+//
+//   - affiliation admin: +o (an operator is an admin and moderator);
+//     member, from admin: -o (and -v with the role visitor).
+//   - role moderator: +o; participant, from moderator: -o (and -h);
+//     participant otherwise: +v (voice, MUC's participant); visitor: the
+//     moderator modes and voice taken away (-o-h-v).
+//   - owner (q), and admin by +a, are not given or taken: IRC has no
+//     general way, their servers' services do it. A ban (outcast) is a
+//     Kick with ban, and affiliation none a kick (as the gateway sends them).
+//
+// Without +m a member without voice may speak: they still show as a
+// participant after -v.
+func roleModes(p prefixes, modes string, r *pb.SetRole) (string, error) {
+	role, aff := p.role(modes)
+	switch {
+	case r.Affiliation == pb.Affiliation_AFFILIATION_OUTCAST:
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "irc: a ban is a kick with ban (MODE +b and KICK), not a role")
+	case r.Affiliation == pb.Affiliation_AFFILIATION_NONE:
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "irc: taking someone out of a channel is a kick")
+	case r.Affiliation == pb.Affiliation_AFFILIATION_OWNER || aff == pb.Affiliation_AFFILIATION_OWNER:
+		if r.Affiliation == aff && r.Role == pb.Role_ROLE_MODERATOR {
+			return "", nil
+		}
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "irc: IRC has no general way to give or take a channel's ownership (+q): the server's services (ChanServ) do it, where it has them")
+	}
+	has := func(m rune) bool { return strings.ContainsRune(modes, m) }
+	var plus, minus string
+	demote := func() {
+		for _, m := range "ohv" {
+			if has(m) && (m != 'v' || r.Role == pb.Role_ROLE_VISITOR) {
+				minus += string(m)
+			}
+		}
+	}
+	switch {
+	case r.Affiliation == pb.Affiliation_AFFILIATION_ADMIN && aff != pb.Affiliation_AFFILIATION_ADMIN:
+		if r.Role != role && r.Role != pb.Role_ROLE_MODERATOR {
+			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "irc: a channel operator (+o, an admin) is a moderator")
+		}
+		plus = "o"
+	case r.Role == pb.Role_ROLE_MODERATOR && r.Affiliation == aff:
+		if role != pb.Role_ROLE_MODERATOR {
+			plus = "o"
+		}
+	case r.Role == pb.Role_ROLE_PARTICIPANT && role != pb.Role_ROLE_MODERATOR:
+		if !has('v') {
+			plus = "v"
+		}
+	default: // admin or moderator to less, or a visitor
+		if has('a') || (aff == pb.Affiliation_AFFILIATION_ADMIN && !has('o')) {
+			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "irc: IRC has no general way to take a channel's admin status (+a or above) away: the server's services (ChanServ) do it, where it has them")
+		}
+		demote()
+	}
+	for _, m := range plus + minus {
+		if !strings.ContainsRune(p.modes, m) {
+			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "irc: the server has no mode %c for members", m)
+		}
+	}
+	var b strings.Builder
+	if minus != "" {
+		b.WriteString("-" + minus)
+	}
+	if plus != "" {
+		b.WriteString("+" + plus)
+	}
+	return b.String(), nil
+}

@@ -1,0 +1,63 @@
+package irc
+
+import (
+	"errors"
+	"testing"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// roleModes is the reverse of prefixes.role: what each role and
+// affiliation asked of a member with these modes sends, and what it
+// refuses.
+func TestRoleModes(t *testing.T) {
+	const (
+		part, mod, vis       = pb.Role_ROLE_PARTICIPANT, pb.Role_ROLE_MODERATOR, pb.Role_ROLE_VISITOR
+		member, admin, owner = pb.Affiliation_AFFILIATION_MEMBER, pb.Affiliation_AFFILIATION_ADMIN, pb.Affiliation_AFFILIATION_OWNER
+	)
+	for _, tc := range []struct {
+		modes string
+		role  pb.Role
+		aff   pb.Affiliation
+		want  string
+		code  pb.ErrorCode // of the refusal; 0: none
+	}{
+		{"", mod, member, "+o", 0},
+		{"v", mod, member, "+o", 0},
+		{"", part, admin, "+o", 0},
+		{"", mod, admin, "+o", 0},
+		{"", part, member, "+v", 0},
+		{"v", part, member, "", 0},
+		{"v", vis, member, "-v", 0},
+		{"", vis, member, "", 0},
+		{"o", mod, admin, "", 0},
+		{"o", part, admin, "-o", 0},
+		{"ov", part, admin, "-o", 0},
+		{"o", mod, member, "-o", 0},
+		{"ov", vis, admin, "-ov", 0},
+		{"h", part, member, "-h", 0},
+		{"h", mod, admin, "+o", 0},
+		{"h", vis, admin, "", pb.ErrorCode_ERROR_CODE_BAD_REQUEST},
+		{"", mod, owner, "", pb.ErrorCode_ERROR_CODE_UNSUPPORTED},
+		{"q", mod, owner, "", 0},
+		{"q", part, owner, "", pb.ErrorCode_ERROR_CODE_UNSUPPORTED},
+		{"q", mod, admin, "", pb.ErrorCode_ERROR_CODE_UNSUPPORTED},
+		{"a", part, admin, "", pb.ErrorCode_ERROR_CODE_UNSUPPORTED},
+		{"", part, pb.Affiliation_AFFILIATION_OUTCAST, "", pb.ErrorCode_ERROR_CODE_BAD_REQUEST},
+		{"", part, pb.Affiliation_AFFILIATION_NONE, "", pb.ErrorCode_ERROR_CODE_BAD_REQUEST},
+	} {
+		got, err := roleModes(defaultPrefixes, tc.modes, &pb.SetRole{Role: tc.role, Affiliation: tc.aff})
+		var code pb.ErrorCode
+		if e := (*sdk.Error)(nil); errors.As(err, &e) {
+			code = e.Code
+		}
+		if got != tc.want || code != tc.code {
+			t.Errorf("%q asked %v/%v: %q, %v; want %q, %v", tc.modes, tc.role, tc.aff, got, err, tc.want, tc.code)
+		}
+	}
+	// A server without voice cannot give it.
+	if _, err := roleModes(prefixes{modes: "o", symbols: "@"}, "", &pb.SetRole{Role: part, Affiliation: member}); err == nil {
+		t.Error("+v given on a server without v")
+	}
+}

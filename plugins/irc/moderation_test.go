@@ -1,0 +1,249 @@
+package irc_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ergochat/irc-go/ircmsg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// watch gives the IRC messages of these commands (numerics too) that c
+// receives from now on, beside those client.await reads.
+func watch(c *client, cmds ...string) chan ircmsg.Message {
+	got := make(chan ircmsg.Message, 64)
+	for _, cmd := range cmds {
+		c.conn.AddCallback(cmd, func(m ircmsg.Message) {
+			select {
+			case got <- m:
+			default:
+			}
+		})
+	}
+	return got
+}
+
+// next is the next message on got, or fails the test.
+func next(t *testing.T, got chan ircmsg.Message, what string) ircmsg.Message {
+	t.Helper()
+	select {
+	case m := <-got:
+		return m
+	case <-time.After(15 * time.Second):
+		t.Fatalf("no %s came", what)
+		return ircmsg.Message{}
+	}
+}
+
+// moderated is a login that created #mod (ngircd makes a channel's
+// creator its operator) and then saw dave and erin join it, and is in
+// dave's #theirs without being its operator.
+func moderated(t *testing.T) (*ngircd, *client, *client, func(action any) *pb.Error, func(match func(*pb.Event) bool) *pb.Event) {
+	t.Helper()
+	s := startNgircd(t)
+	dave := newClient(t, s, "dave")
+	dave.join("#theirs")
+	p, evs, login := loggedIn(t, s, "", "ops", "#mod,#theirs")
+	if f := p.Caps.GetFeatures(); !f.GetGroupKick() || !f.GetGroupRoles() || !f.GetGroupInvite() {
+		t.Errorf("features %v: want group_kick, group_roles and group_invite", f)
+	}
+	erin := newClient(t, s, "erin")
+	for _, c := range []*client{dave, erin} {
+		c.join("#mod")
+		evs.NextEvent(func(ev *pb.Event) bool {
+			return ev.ChatId == "#mod" && ev.GetMember().GetKind() == pb.MemberEvent_KIND_JOINED && ev.GetMember().Member.UserId == c.conn.CurrentNick()
+		})
+	}
+	cmds := p.Commands()
+	act := func(action any) *pb.Error {
+		t.Helper()
+		chat := "#mod"
+		if a, ok := action.(inChat); ok {
+			chat, action = a.chat, a.action
+		}
+		return cmds.Send(command(login.LoginId, chat, action)).Error
+	}
+	return s, dave, erin, act, evs.NextEvent
+}
+
+// inChat is an action in another chat than #mod.
+type inChat struct {
+	chat   string
+	action any
+}
+
+// wantError checks a command's error: its code, and words of its text.
+func wantError(t *testing.T, what string, e *pb.Error, code pb.ErrorCode, words string) {
+	t.Helper()
+	if e.GetCode() != code || !strings.Contains(e.GetText(), words) {
+		t.Errorf("%s: %v, want %v saying %q", what, e, code, words)
+	}
+}
+
+// A kick from XMPP is the server's KICK: the member leaves the room (the
+// echo's member event, once), with the reason. A ban is MODE +b nick!*@*
+// then KICK, and keeps them from joining again. The server's refusals
+// are typed errors: someone not in the channel or not on the server
+// not-found, a kick where the user is no operator not-allowed.
+func TestKickFromXMPP(t *testing.T) {
+	_, dave, erin, act, nextEvent := moderated(t)
+	if e := act(&pb.Kick{UserId: "dave", Reason: "enough\nnow"}); e != nil {
+		t.Fatalf("kick: %v", e)
+	}
+	if m := dave.await("KICK", "enough now"); m.Nick() != "ops" || m.Params[1] != "dave" {
+		t.Errorf("dave saw %v", m)
+	}
+	ev := nextEvent(func(ev *pb.Event) bool { return ev.GetMember().GetKind() == pb.MemberEvent_KIND_KICKED })
+	if m := ev.GetMember(); ev.ChatId != "#mod" || m.Member.UserId != "dave" || m.Reason != "enough now" || !ev.Sender.GetIsFromMe() {
+		t.Errorf("kick event %v", ev)
+	}
+	// The kick is shown once: no second event before erin's line.
+	if err := erin.conn.Privmsg("#mod", "bye dave"); err != nil {
+		t.Fatal(err)
+	}
+	nextEvent(func(ev *pb.Event) bool {
+		if ev.GetMember().GetKind() == pb.MemberEvent_KIND_KICKED {
+			t.Errorf("the kick came twice: %v", ev)
+		}
+		return ev.GetMessage().GetText() == "bye dave"
+	})
+
+	// A ban: erin cannot come back.
+	got := watch(erin, "MODE", "KICK", "474")
+	if e := act(&pb.Kick{UserId: "erin", Reason: "spam", Ban: true}); e != nil {
+		t.Fatalf("ban: %v", e)
+	}
+	if m := next(t, got, "erin's ban"); m.Command != "MODE" || strings.Join(m.Params, " ") != "#mod +b erin!*@*" {
+		t.Errorf("erin saw %v, want the ban first", m)
+	}
+	if m := next(t, got, "erin's kick"); m.Command != "KICK" || m.Params[1] != "erin" {
+		t.Errorf("erin saw %v, want the kick", m)
+	}
+	ev = nextEvent(func(ev *pb.Event) bool { return ev.GetMember().GetKind() == pb.MemberEvent_KIND_KICKED })
+	if m := ev.GetMember(); m.Member.UserId != "erin" || m.Reason != "spam" {
+		t.Errorf("ban event %v", ev)
+	}
+	if err := erin.conn.Join("#mod"); err != nil {
+		t.Fatal(err)
+	}
+	if m := next(t, got, "erin's rejoin refused"); m.Command != "474" {
+		t.Errorf("erin's rejoin: %v, want 474 (banned)", m)
+	}
+
+	// Refusals.
+	wantError(t, "kick of someone not in the channel", act(&pb.Kick{UserId: "dave"}), pb.ErrorCode_ERROR_CODE_NOT_FOUND, "not in the channel")
+	wantError(t, "kick of nobody", act(&pb.Kick{UserId: "ghost"}), pb.ErrorCode_ERROR_CODE_NOT_FOUND, "nobody has that nick")
+	wantError(t, "kick where the user is no operator", act(inChat{"#theirs", &pb.Kick{UserId: "dave", Reason: "mutiny"}}),
+		pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you are not a channel operator")
+	wantError(t, "ban where the user is no operator", act(inChat{"#theirs", &pb.Kick{UserId: "dave", Ban: true}}),
+		pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you are not a channel operator")
+	// The ban's KICK was refused too, after its MODE: the next command
+	// in #theirs, which the server takes, is not refused.
+	if e := act(inChat{"#theirs", &pb.Invite{UserId: "erin"}}); e != nil {
+		t.Errorf("invite after the refused ban: %v", e)
+	}
+	wantError(t, "kick in a channel the user is not in", act(inChat{"#elsewhere", &pb.Kick{UserId: "dave"}}),
+		pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in #elsewhere")
+	// Still dave's channel, with dave in it.
+	if err := dave.conn.Privmsg("#theirs", "still here"); err != nil {
+		t.Fatal(err)
+	}
+	nextEvent(func(ev *pb.Event) bool { return ev.ChatId == "#theirs" && ev.GetMessage().GetText() == "still here" })
+}
+
+// Roles from XMPP are channel modes: moderator +o, participant +v (from
+// a moderator -o), visitor -v; the server's MODE is the member's role
+// change. Owner is refused (IRC has no general way), and a change where
+// the user is no operator is not-allowed.
+func TestSetRoleFromXMPP(t *testing.T) {
+	_, dave, _, act, nextEvent := moderated(t)
+	role := func(uid string) *pb.Member {
+		t.Helper()
+		ev := nextEvent(func(ev *pb.Event) bool {
+			return ev.GetMember().GetKind() == pb.MemberEvent_KIND_ROLE_CHANGED && ev.GetMember().Member.UserId == uid
+		})
+		if ev.ChatId != "#mod" || !ev.Sender.GetIsFromMe() {
+			t.Errorf("role event %v", ev)
+		}
+		return ev.GetMember().Member
+	}
+	modes := watch(dave, "MODE")
+	mode := func() string {
+		t.Helper()
+		m := next(t, modes, "a MODE")
+		return strings.Join(m.Params, " ")
+	}
+	member, admin := pb.Affiliation_AFFILIATION_MEMBER, pb.Affiliation_AFFILIATION_ADMIN
+
+	// As a MUC client asks: the role, the affiliation as it is.
+	if e := act(&pb.SetRole{UserId: "erin", Role: pb.Role_ROLE_MODERATOR, Affiliation: member}); e != nil {
+		t.Fatalf("erin moderator: %v", e)
+	}
+	if got := mode(); got != "#mod +o erin" {
+		t.Errorf("MODE %q, want +o erin", got)
+	}
+	if m := role("erin"); m.Role != pb.Role_ROLE_MODERATOR || m.Affiliation != admin {
+		t.Errorf("erin opped: %v", m)
+	}
+	if e := act(&pb.SetRole{UserId: "dave", Role: pb.Role_ROLE_PARTICIPANT, Affiliation: member}); e != nil {
+		t.Fatalf("dave voiced: %v", e)
+	}
+	if got := mode(); got != "#mod +v dave" {
+		t.Errorf("MODE %q, want +v dave", got)
+	}
+	role("dave")
+	// Asked again: nothing to change, nothing sent.
+	if e := act(&pb.SetRole{UserId: "erin", Role: pb.Role_ROLE_MODERATOR, Affiliation: admin}); e != nil {
+		t.Errorf("erin moderator again: %v", e)
+	}
+	if e := act(&pb.SetRole{UserId: "erin", Role: pb.Role_ROLE_PARTICIPANT, Affiliation: admin}); e != nil {
+		t.Fatalf("erin participant: %v", e)
+	}
+	if got := mode(); got != "#mod -o erin" {
+		t.Errorf("MODE %q, want -o erin", got)
+	}
+	if m := role("erin"); m.Role != pb.Role_ROLE_PARTICIPANT || m.Affiliation != member {
+		t.Errorf("erin deopped: %v", m)
+	}
+	if e := act(&pb.SetRole{UserId: "dave", Role: pb.Role_ROLE_VISITOR, Affiliation: member}); e != nil {
+		t.Fatalf("dave visitor: %v", e)
+	}
+	if got := mode(); got != "#mod -v dave" {
+		t.Errorf("MODE %q, want -v dave", got)
+	}
+	role("dave")
+	if e := act(&pb.SetRole{UserId: "dave", Role: pb.Role_ROLE_MODERATOR, Affiliation: admin}); e != nil {
+		t.Fatalf("dave admin: %v", e)
+	}
+	if got := mode(); got != "#mod +o dave" {
+		t.Errorf("MODE %q, want +o dave", got)
+	}
+	if m := role("dave"); m.Affiliation != admin {
+		t.Errorf("dave opped: %v", m)
+	}
+
+	wantError(t, "owner", act(&pb.SetRole{UserId: "erin", Role: pb.Role_ROLE_MODERATOR, Affiliation: pb.Affiliation_AFFILIATION_OWNER}),
+		pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "ownership")
+	wantError(t, "someone not in the channel", act(&pb.SetRole{UserId: "ghost", Role: pb.Role_ROLE_MODERATOR}),
+		pb.ErrorCode_ERROR_CODE_NOT_FOUND, "not in #mod")
+	wantError(t, "op where the user is no operator", act(inChat{"#theirs", &pb.SetRole{UserId: "dave", Role: pb.Role_ROLE_VISITOR, Affiliation: admin}}),
+		pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you are not a channel operator")
+}
+
+// An invitation from XMPP is INVITE: it reaches the other user. Someone
+// in the channel already is a conflict, nobody of that nick not-found.
+func TestInviteFromXMPP(t *testing.T) {
+	s, _, _, act, _ := moderated(t)
+	fay := newClient(t, s, "fay")
+	got := watch(fay, "INVITE")
+	if e := act(&pb.Invite{UserId: "fay"}); e != nil {
+		t.Fatalf("invite: %v", e)
+	}
+	if m := next(t, got, "fay's invitation"); m.Nick() != "ops" || strings.Join(m.Params, " ") != "fay #mod" {
+		t.Errorf("fay saw %v", m)
+	}
+	wantError(t, "invite of a member", act(&pb.Invite{UserId: "erin"}), pb.ErrorCode_ERROR_CODE_CONFLICT, "in #mod already")
+	wantError(t, "invite of nobody", act(&pb.Invite{UserId: "ghost"}), pb.ErrorCode_ERROR_CODE_NOT_FOUND, "nobody has that nick")
+}
