@@ -340,7 +340,7 @@ func (s *Session) forgetChannel(id string) error {
 
 // SetTopic sets a channel's topic; the server's TOPIC echo becomes the
 // topic event (sdk.TopicSetter).
-func (s *Session) SetTopic(_ context.Context, c sdk.Call, topic string) error {
+func (s *Session) SetTopic(ctx context.Context, c sdk.Call, topic string) error {
 	conn, err := s.online()
 	if err != nil {
 		return err
@@ -349,8 +349,7 @@ func (s *Session) SetTopic(_ context.Context, c sdk.Call, topic string) error {
 	if !ok {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", c.ChatID)
 	}
-	if err := conn.Send("TOPIC", name, topic); err != nil {
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "could not set the topic of %s: %v", c.ChatID, err)
-	}
-	return nil
+	// Waited for as a moderation command (moderation.go): a channel
+	// whose topic only operators set (+t) refuses others with 482.
+	return s.moderate(ctx, conn, &modWait{what: "set the topic of " + name, channel: c.ChatID}, []string{"TOPIC", name, topic})
 }

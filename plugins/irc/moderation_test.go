@@ -247,3 +247,22 @@ func TestInviteFromXMPP(t *testing.T) {
 	wantError(t, "invite of a member", act(&pb.Invite{UserId: "erin"}), pb.ErrorCode_ERROR_CODE_CONFLICT, "in #mod already")
 	wantError(t, "invite of nobody", act(&pb.Invite{UserId: "ghost"}), pb.ErrorCode_ERROR_CODE_NOT_FOUND, "nobody has that nick")
 }
+
+// A topic set from XMPP waits for the server: where the user may, its
+// TOPIC echo is the topic event; a channel whose topic only operators set
+// (+t) refuses others, and the user is told so (was: no answer at all).
+func TestTopicFromXMPP(t *testing.T) {
+	_, dave, _, act, nextEvent := moderated(t)
+	if e := act(&pb.SetTopic{Topic: "moderated things"}); e != nil {
+		t.Fatalf("topic where operator: %v", e)
+	}
+	if ev := nextEvent(func(ev *pb.Event) bool { return ev.GetTopic() != nil }); ev.ChatId != "#mod" || ev.GetTopic().Topic != "moderated things" {
+		t.Errorf("topic event %v", ev)
+	}
+	if err := dave.conn.Send("MODE", "#theirs", "+t"); err != nil {
+		t.Fatal(err)
+	}
+	dave.await("MODE", "+t")
+	wantError(t, "topic where not operator, +t", act(inChat{"#theirs", &pb.SetTopic{Topic: "mine now"}}),
+		pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you are not a channel operator")
+}
