@@ -10,6 +10,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/telegram/tgfake"
 )
 
@@ -45,16 +46,33 @@ func fakeTelegram(t *testing.T, mod func(*tgfake.User)) *tgfake.Server {
 	return srv
 }
 
+// configJSON is the plugin's config (JSON, as plugintest gives it) for the
+// fake Telegram srv.
+func configJSON(t *testing.T, srv *tgfake.Server) []byte {
+	t.Helper()
+	cfg, err := json.Marshal(map[string]any{"api_id": 17, "api_hash": "0123456789abcdef", "server": srv.ServerConfig()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// doraPlugin is the plugin binary on the fake Telegram, with dora logged
+// in (her device trusted: no code).
+func doraPlugin(t *testing.T) (*tgfake.Server, *plugintest.Plugin, *pb.CompleteStep) {
+	t.Helper()
+	srv := fakeTelegram(t, func(u *tgfake.User) { u.NoCode = true })
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", configJSON(t, srv))
+	return srv, p, p.Login("phone", map[string]string{"phone": "+" + dora.Phone})
+}
+
 // The conformance kit, against the plugin binary and the fake Telegram.
 // The kit completes a login with one form: dora's device is one Telegram
 // trusts (sendCode answers auth.sentCodeSuccess), so her phone number
 // alone logs in.
 func TestConformance(t *testing.T) {
 	srv := fakeTelegram(t, func(u *tgfake.User) { u.NoCode = true })
-	cfg, err := json.Marshal(map[string]any{"api_id": 17, "api_hash": "0123456789abcdef", "server": srv.ServerConfig()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := configJSON(t, srv)
 	n := 0
 	plugintest.Run(t, plugintest.Config{
 		Binary:      plugintest.BuildBinary(t, pluginPkg),

@@ -1,14 +1,12 @@
 package telegram_test
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
 
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
-	"passerelle.im/passerelle/plugins/telegram/tgfake"
 )
 
 // The plugin process killed (SIGKILL) while Telegram makes a group, the
@@ -17,13 +15,7 @@ import (
 // its plugin died, answers with the group made, and Telegram is asked to
 // make it once.
 func TestCreateGroupPluginKilled(t *testing.T) {
-	srv := fakeTelegram(t, func(u *tgfake.User) { u.NoCode = true })
-	cfg, err := json.Marshal(map[string]any{"api_id": 17, "api_hash": "0123456789abcdef", "server": srv.ServerConfig()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", cfg)
-	done := p.Login("phone", map[string]string{"phone": "+" + dora.Phone})
+	srv, p, done := doraPlugin(t)
 	connect := func() {
 		t.Helper()
 		p.Connect(done.LoginId, done.SavedState)

@@ -1,13 +1,11 @@
 package telegram_test
 
 import (
-	"encoding/json"
 	"strconv"
 	"testing"
 
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
-	"passerelle.im/passerelle/plugins/telegram/tgfake"
 )
 
 // The plugin process killed (SIGKILL) after Telegram took a message and
@@ -17,13 +15,7 @@ import (
 // the txn, and Telegram answers a repeated random_id with the message it
 // made).
 func TestSendPluginKilled(t *testing.T) {
-	srv := fakeTelegram(t, func(u *tgfake.User) { u.NoCode = true })
-	cfg, err := json.Marshal(map[string]any{"api_id": 17, "api_hash": "0123456789abcdef", "server": srv.ServerConfig()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", cfg)
-	done := p.Login("phone", map[string]string{"phone": "+" + dora.Phone})
+	srv, p, done := doraPlugin(t)
 	p.Connect(done.LoginId, done.SavedState)
 	eveChat := strconv.FormatInt(eve.ID, 10)
 	send := plugintest.Act(done.LoginId, eveChat, "origin-42", &pb.SendMessage{Text: "once only"})

@@ -158,15 +158,7 @@ func TestPollVoteAfterRestart(t *testing.T) {
 	dir := t.TempDir()
 	done := r.loginQR(t, dir)
 	info := sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir}
-	s, err := r.n.LoadLogin(context.Background(), info)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Connect(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	r.host.next(t, 0, isState(pb.LoginState_LOGIN_STATE_CONNECTED))
-	fake, _ := r.made.Wait(len(r.made.All())-1, time.Second)
+	s, fake := r.load(t, info)
 	poll := inGroup(alice, "POLL3")
 	fake.Receive(context.Background(), &poll, lunchPoll())
 	_, i := r.host.next(t, 0, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
@@ -177,16 +169,7 @@ func TestPollVoteAfterRestart(t *testing.T) {
 
 	// The plugin again: a new network on the same login folder.
 	r2 := newRig(t, "")
-	s2, err := r2.n.LoadLogin(context.Background(), info)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s2.Connect(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s2.Disconnect(context.Background()) })
-	r2.host.next(t, 0, isState(pb.LoginState_LOGIN_STATE_CONNECTED))
-	fake2, _ := r2.made.Wait(0, time.Second)
+	_, fake2 := r2.load(t, info)
 	v.fake = fake2
 	from := r2.host.count()
 	v.vote(bob, "sushi")
@@ -311,15 +294,7 @@ func TestPollVoterMergedAfterRestart(t *testing.T) {
 	dir := t.TempDir()
 	done := r.loginQR(t, dir)
 	info := sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir}
-	s, err := r.n.LoadLogin(context.Background(), info)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Connect(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	r.host.next(t, 0, isState(pb.LoginState_LOGIN_STATE_CONNECTED))
-	fake, _ := r.made.Wait(len(r.made.All())-1, time.Second)
+	s, fake := r.load(t, info)
 	poll := inGroup(alice, "POLL6")
 	fake.Receive(context.Background(), &poll, lunchPoll())
 	_, i := r.host.next(t, 0, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
@@ -334,16 +309,7 @@ func TestPollVoterMergedAfterRestart(t *testing.T) {
 	s.Disconnect(context.Background())
 
 	r2 := newRig(t, "")
-	s2, err := r2.n.LoadLogin(context.Background(), info)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s2.Connect(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s2.Disconnect(context.Background()) })
-	r2.host.next(t, 0, isState(pb.LoginState_LOGIN_STATE_CONNECTED))
-	fake2, _ := r2.made.Wait(0, time.Second)
+	_, fake2 := r2.load(t, info)
 	v.fake = fake2
 	from := r2.host.count()
 	v.vote(bob, "sushi")

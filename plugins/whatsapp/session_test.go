@@ -364,7 +364,13 @@ func (r *rig) connected(t *testing.T) (*Session, *wafake.Client) {
 	t.Helper()
 	dir := t.TempDir()
 	done := r.loginQR(t, dir)
-	s, err := r.n.LoadLogin(context.Background(), sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir})
+	return r.load(t, sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir})
+}
+
+// load loads a login and connects it, as the plugin does at start.
+func (r *rig) load(t *testing.T, info sdk.LoginInfo) (*Session, *wafake.Client) {
+	t.Helper()
+	s, err := r.n.LoadLogin(context.Background(), info)
 	if err != nil {
 		t.Fatal(err)
 	}
