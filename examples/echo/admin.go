@@ -36,11 +36,7 @@ func (s *Session) SetChatName(_ context.Context, c sdk.Call, name string) error 
 	g.name = name
 	chat := s.roomChatLocked(g)
 	s.n.mu.Unlock()
-	chat.Members = nil // the list did not change
-	ev := s.event(c)
-	ev.Sender = &pb.Sender{UserId: s.loginID, IsFromMe: true}
-	ev.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}
-	s.emit(ev)
+	s.changedByUser(c, chat)
 	return nil
 }
 
@@ -59,12 +55,18 @@ func (s *Session) SetChatAvatar(_ context.Context, c sdk.Call, a *pb.SetChatAvat
 	}
 	chat := s.roomChatLocked(g)
 	s.n.mu.Unlock()
-	chat.Members = nil // the list did not change
+	s.changedByUser(c, chat)
+	return nil
+}
+
+// changedByUser says the user changed the group (its name, its
+// picture): the group without its members, which did not change.
+func (s *Session) changedByUser(c sdk.Call, chat *pb.Chat) {
+	chat.Members = nil
 	ev := s.event(c)
 	ev.Sender = &pb.Sender{UserId: s.loginID, IsFromMe: true}
 	ev.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}
 	s.emit(ev)
-	return nil
 }
 
 // Invite adds someone to the group (sdk.Inviter).
