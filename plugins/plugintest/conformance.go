@@ -1,9 +1,12 @@
 package plugintest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"slices"
 	"sync/atomic"
@@ -718,6 +721,8 @@ var features = []feature{
 		cmd: func(f *featureRun) any { return &pb.SetTopic{Topic: f.r.unique("topic")} }},
 	{name: "group_name", declared: (*pb.Features).GetGroupName, group: true,
 		cmd: func(f *featureRun) any { return &pb.SetChatName{Name: f.r.unique("name")} }},
+	{name: "group_avatar", declared: (*pb.Features).GetGroupAvatar, group: true,
+		cmd: func(*featureRun) any { return &pb.SetChatAvatar{Data: testPNG, MimeType: "image/png"} }},
 	{name: "group_invite", declared: (*pb.Features).GetGroupInvite, group: true,
 		cmd: func(f *featureRun) any { return &pb.Invite{UserId: f.r.cfg.contactUserID()} }},
 	{name: "group_kick", declared: (*pb.Features).GetGroupKick, group: true,
@@ -739,6 +744,15 @@ var features = []feature{
 	{name: "leave_chat", declared: (*pb.Features).GetLeaveChat, group: true,
 		cmd: func(*featureRun) any { return &pb.LeaveChat{} }},
 }
+
+// testPNG is a 1x1 grey PNG, the picture group_avatar is checked with.
+var testPNG = func() []byte {
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 1, 1))); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}()
 
 // checkFeatures runs every optional feature's action: one the plugin
 // advertises must be handled, one it does not must be refused as

@@ -533,6 +533,8 @@ func Act(loginID, chatID, txnID string, action any) *pb.Command {
 		c.Action = &pb.Command_SetTopic{SetTopic: a}
 	case *pb.SetChatName:
 		c.Action = &pb.Command_SetName{SetName: a}
+	case *pb.SetChatAvatar:
+		c.Action = &pb.Command_SetAvatar{SetAvatar: a}
 	case *pb.Invite:
 		c.Action = &pb.Command_Invite{Invite: a}
 	case *pb.Kick:
