@@ -291,6 +291,18 @@ func (s *scripted) serve(c net.Conn) {
 				}
 				fmt.Fprintf(c, ":NickServ!NickServ@services. NOTICE %s :%s\r\n", nick, answer)
 			}
+		case "TAGMSG":
+			// Echoed as PRIVMSG is, with the client's tags.
+			s.mu.Lock()
+			echo, nick := s.acked["echo-message"], s.nick
+			s.mu.Unlock()
+			if echo {
+				tags := strings.TrimSuffix(strings.TrimPrefix(s.tags(true), "@"), " ")
+				for k, v := range m.ClientOnlyTags() {
+					tags = strings.TrimPrefix(tags+";"+k+"="+v, ";")
+				}
+				fmt.Fprintf(c, "@%s :%s!u@h TAGMSG %s\r\n", tags, nick, p(0))
+			}
 		case "CHATHISTORY":
 			if p(0) == "TARGETS" {
 				s.historyTargets(c, p(1), p(2))

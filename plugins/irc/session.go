@@ -88,6 +88,9 @@ type Session struct {
 	// out (history.go).
 	live      map[string]bool
 	liveOrder []string
+	// typing is what the user last told each target (folded) about
+	// their typing (typing.go).
+	typing map[string]typed
 }
 
 // ConnectWait is how long Connect waits for the first attempt's outcome
@@ -109,7 +112,7 @@ var (
 func newSession(n *Network, loginID string, acc Account) *Session {
 	return &Session{n: n, loginID: loginID, acc: acc, channels: map[string]*channel{}, shown: map[string]string{},
 		people: newPeople(), joins: map[string]chan error{}, prefix: defaultPrefixes, modes: defaultChanModes,
-		histMax: historyLimit, newest: map[string]time.Time{}, live: map[string]bool{}}
+		histMax: historyLimit, newest: map[string]time.Time{}, live: map[string]bool{}, typing: map[string]typed{}}
 }
 
 // Connect starts the connection in the background; its progress comes as
@@ -313,6 +316,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	c.AddCallback("PRIVMSG", func(m ircmsg.Message) { s.onMessage(m, false) })
 	c.AddCallback("CTCP_ACTION", func(m ircmsg.Message) { s.onMessage(m, true) })
 	c.AddCallback("NOTICE", s.onNotice)
+	c.AddCallback("TAGMSG", s.onTagmsg)
 	c.AddBatchCallback(func(b *ircevent.Batch) bool { return s.onBatch(c, b) })
 	c.AddCallback("FAIL", s.onHistoryFail)
 	s.handleChannels(c)
@@ -640,6 +644,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			}
 		}
 	}
+	s.typingEnded(target)
 	return s.awaitEchoes(ctx, waits), nil
 }
 
