@@ -45,6 +45,7 @@ func TestSetGroupPicture(t *testing.T) {
 	srv := newFake(t)
 	srv.AddChannel(tgfake.Channel{ID: 720, Title: "Mine", Members: []int64{alice.ID, bob.ID}, Creator: alice.ID})
 	srv.AddChannel(tgfake.Channel{ID: 710, Title: "Strict", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID, AdminsChangeInfo: true})
+	srv.AddGroup(tgfake.Group{ID: 730, Title: "Strict too", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID, AdminsChangeInfo: true})
 	s, h, _, _ := connectAlice(t, srv)
 	ctx := ctxT(t)
 	if _, err := s.ChatList(ctx); err != nil { // the channels' access hashes
@@ -112,12 +113,14 @@ func TestSetGroupPicture(t *testing.T) {
 	onTelegram("-100720", &tg.PeerChannel{ChannelID: 720}, 300)
 
 	// Where only admins may: refused, with Telegram's reason.
-	err := set("-100710", pngPicture(t, 300, 300, color.White))
-	if codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED || !strings.Contains(err.Error(), "CHAT_ADMIN_REQUIRED") {
-		t.Errorf("a member who is no admin: %v; want NOT_ALLOWED (CHAT_ADMIN_REQUIRED)", err)
-	}
-	if srv.Picture(&tg.PeerChannel{ChannelID: 710}) != nil {
-		t.Error("a refused picture reached the group")
+	for chat, peer := range map[string]tg.PeerClass{"-100710": &tg.PeerChannel{ChannelID: 710}, "-730": &tg.PeerChat{ChatID: 730}} {
+		err := set(chat, pngPicture(t, 300, 300, color.White))
+		if codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED || !strings.Contains(err.Error(), "CHAT_ADMIN_REQUIRED") {
+			t.Errorf("%s, a member who is no admin: %v; want NOT_ALLOWED (CHAT_ADMIN_REQUIRED)", chat, err)
+		}
+		if srv.Picture(peer) != nil {
+			t.Errorf("%s: a refused picture reached the group", chat)
+		}
 	}
 
 	// Refused before Telegram: no picture, a private chat, a topic.
