@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"passerelle.im/passerelle/plugins/picture"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -82,4 +83,33 @@ func (s *Session) pictureChanged(ctx context.Context, chat *pb.Chat, by *pb.Send
 	c.AvatarId, c.NoAvatar = id, id == ""
 	s.emit(ctx, &pb.Event{ChatId: chat.ChatId, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: by, TimestampUnixMicro: time.Now().UnixMicro(),
 		Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}}}, true)
+}
+
+var _ sdk.ChatAvatarSetter = (*Session)(nil)
+
+// pictureSide is the side of the square picture a group gets: Signal's
+// apps make a group's picture at most 640 pixels square (their profile
+// media constraints).
+const pictureSide = 640
+
+// SetChatAvatar sets a group's picture (sdk.ChatAvatarSetter):
+// updateGroup's avatar, a square JPEG given as a data URI, which
+// signal-cli (0.11.5 and later) reads as it reads a file's path: no file
+// is left behind, and a daemon on another machine gets it too. The
+// group's update then tells the room the new picture (pictureChanged).
+// signal-cli cannot remove a group's picture, only set another: a
+// removal is refused.
+func (s *Session) SetChatAvatar(ctx context.Context, c sdk.Call, a *pb.SetChatAvatar) error {
+	if groupIDOf(c.ChatID) == "" {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no Signal group: only a group has a picture to set", c.ChatID)
+	}
+	if len(a.Data) == 0 {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "signal-cli cannot remove a group's picture, only set another: remove it from a Signal app")
+	}
+	jpg, err := picture.JPEG(a.Data, pictureSide, true)
+	if err != nil {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "signal: %v", err)
+	}
+	avatar := "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(jpg)
+	return s.updateGroup(ctx, "could not set the group's picture", c.ChatID, map[string]any{"avatar": avatar})
 }

@@ -69,6 +69,7 @@ func limitsOf(g groupEntry, chat *pb.Chat) sdk.ChatLimits {
 		ReadReceipts: true, Typing: true, Replies: true, Attachments: true, Groups: true, Avatars: true, Formatting: true,
 		MediaDownload: true, MediaUpload: true, LeaveChat: true,
 		GroupTopic: g.PermissionEditDetails != "ONLY_ADMINS", GroupName: g.PermissionEditDetails != "ONLY_ADMINS",
+		GroupAvatar: g.PermissionEditDetails != "ONLY_ADMINS",
 		GroupInvite: g.PermissionAddMember != "ONLY_ADMINS"}
 	return sdk.ChatLimits{Features: f, ReadOnly: g.PermissionSendMessage == "ONLY_ADMINS"}
 }

@@ -113,4 +113,9 @@ var explained = map[string]struct {
 	"INVITE_HASH_INVALID":           {pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no group has this invite link: check it, capitals included"},
 	"INVITE_HASH_EMPTY":             {pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "the invite link has no hash"},
 	"CHANNELS_TOO_MUCH":             {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you are in as many groups and channels as Telegram allows: leave one first"},
+	"PHOTO_INVALID":                 {pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "Telegram could not read the picture: give another one"},
+	"PHOTO_EXT_INVALID":             {pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "Telegram could not read the picture: give another one"},
+	"IMAGE_PROCESS_FAILED":          {pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "Telegram could not process the picture: give another one"},
+	"PHOTO_CROP_SIZE_SMALL":         {pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "the picture is too small for Telegram: give a larger one (Telegram's apps make it 640x640 pixels)"},
+	"PHOTO_CROP_FILE_MISSING":       {pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "Telegram lost the picture's upload: try again"},
 }

@@ -446,6 +446,28 @@ type rpcError struct {
 
 func (e *rpcError) Error() string { return e.Message }
 
+// readAvatar reads updateGroup's avatar as signal-cli does
+// (Utils.createStreamDetails): a data URI (RFC 2397, signal-cli 0.11.5
+// and later), else a file's path; a file that cannot be read fails the
+// update as signal-cli's IOException does.
+func readAvatar(v string) ([]byte, error) {
+	if rest, ok := strings.CutPrefix(v, "data:"); ok {
+		if head, data, ok := strings.Cut(rest, ","); ok {
+			if !strings.HasSuffix(head, ";base64") {
+				return []byte(data), nil // URL-escaped text: not what a picture comes as
+			}
+			if b, err := base64.StdEncoding.DecodeString(data); err == nil {
+				return b, nil
+			}
+		}
+	}
+	b, err := os.ReadFile(v)
+	if err != nil {
+		return nil, &rpcError{Code: -32603, Message: fmt.Sprintf("Failed to send message: %s (FileNotFoundException)", v)}
+	}
+	return b, nil
+}
+
 func userError(format string, args ...any) error {
 	return &rpcError{Code: -1, Message: fmt.Sprintf(format, args...)}
 }
@@ -714,6 +736,13 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		}
 		for _, m := range list(p, "removeMember") {
 			g.Members = slices.DeleteFunc(g.Members, func(x Member) bool { return x.Number == m || x.UUID == m })
+		}
+		if v, ok := p["avatar"].(string); ok {
+			b, err := readAvatar(v)
+			if err != nil {
+				return nil, err
+			}
+			g.Avatar = b
 		}
 		g.Revision++
 		return map[string]any{"timestamp": d.now()}, nil

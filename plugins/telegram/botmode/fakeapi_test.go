@@ -323,6 +323,8 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		ok(w, res)
 	case "promoteChatMember", "restrictChatMember":
 		f.changeRights(w, method, p)
+	case "setChatPhoto", "deleteChatPhoto":
+		f.chatPhoto(w, method, p, files)
 	case "getChat":
 		f.mu.Lock()
 		res, found := f.chatJS[p["chat_id"]]
@@ -419,6 +421,51 @@ func (f *fakeAPI) changeRights(w http.ResponseWriter, method string, p map[strin
 		js, _ := json.Marshal(perms)
 		f.users[key] = `{"status":"restricted","user":` + string(cur.User) + `,"until_date":0,` + strings.TrimPrefix(string(js), "{")
 	}
+	ok(w, true)
+}
+
+// chatPhoto is setChatPhoto and deleteChatPhoto as Telegram answers a
+// bot: only an admin with the right to change the info (or the owner);
+// the picture becomes the chat's in getChat (photo.big_file_id, kept for
+// getFile, with a new big_file_unique_id each time); CHAT_NOT_MODIFIED
+// for deleting a picture the chat does not have.
+func (f *fakeAPI) chatPhoto(w http.ResponseWriter, method string, p map[string]string, files map[string][]byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	chatID := p["chat_id"]
+	var me struct {
+		Status        string `json:"status"`
+		CanChangeInfo bool   `json:"can_change_info"`
+	}
+	json.Unmarshal([]byte(f.member[chatID]), &me)
+	if me.Status != "creator" && !(me.Status == "administrator" && me.CanChangeInfo) {
+		apiFail(w, http.StatusBadRequest, "Bad Request: not enough rights to change chat photo")
+		return
+	}
+	var chat map[string]any
+	if err := json.Unmarshal([]byte(f.chatJS[chatID]), &chat); err != nil {
+		apiFail(w, http.StatusBadRequest, "Bad Request: chat not found")
+		return
+	}
+	if method == "deleteChatPhoto" {
+		if chat["photo"] == nil {
+			apiFail(w, http.StatusBadRequest, "Bad Request: CHAT_NOT_MODIFIED")
+			return
+		}
+		delete(chat, "photo")
+	} else {
+		data, up := files["photo"]
+		if !up {
+			apiFail(w, http.StatusBadRequest, "Bad Request: there is no photo in the request")
+			return
+		}
+		f.nextMsg["photo"]++
+		id := fmt.Sprintf("setpic%d", f.nextMsg["photo"])
+		f.files[id] = data
+		chat["photo"] = map[string]any{"small_file_id": id + "-small", "small_file_unique_id": "s" + id, "big_file_id": id, "big_file_unique_id": "u" + id}
+	}
+	js, _ := json.Marshal(chat)
+	f.chatJS[chatID] = string(js)
 	ok(w, true)
 }
 

@@ -1,11 +1,15 @@
 package botmode
 
 import (
+	"bytes"
 	"context"
+	"strings"
+	"time"
 
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"passerelle.im/passerelle/plugins/picture"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -116,4 +120,61 @@ func (s *Session) ChatAvatar(ctx context.Context, chatID string) ([]byte, string
 		return nil, "", err
 	}
 	return data, "image/jpeg", nil
+}
+
+// pictureSide is the side of the square picture a chat gets: Telegram
+// keeps a chat's picture at most 640 pixels wide (getChat's big size),
+// and its own apps upload a 640-pixel square.
+const pictureSide = 640
+
+// SetChatAvatar sets or removes a group's or channel's picture
+// (sdk.ChatAvatarSetter): setChatPhoto with the picture as a square JPEG,
+// or deleteChatPhoto; Telegram lets an admin with the right to change
+// the chat's info. Telegram does not tell a bot of its own service
+// messages: the new picture is looked up (getChat) and the rooms told
+// here. A forum topic has no picture of its own: the forum's is set from
+// the forum's room.
+func (s *Session) SetChatAvatar(ctx context.Context, c sdk.Call, a *pb.SetChatAvatar) error {
+	chatID, _, err := s.target(c, "")
+	if err != nil {
+		return err
+	}
+	if err := notTopic(c.ChatID, "set the forum's picture"); err != nil {
+		return err
+	}
+	if len(a.Data) == 0 {
+		_, err := s.bot.DeleteChatPhoto(ctx, &bot.DeleteChatPhotoParams{ChatID: chatID})
+		if err != nil && !strings.Contains(err.Error(), "CHAT_NOT_MODIFIED") { // none to remove: none it is
+			return commandError("removing the chat's picture", err)
+		}
+	} else {
+		jpg, err := picture.JPEG(a.Data, pictureSide, true)
+		if err != nil {
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram bot: %v", err)
+		}
+		up := &models.InputFileUpload{Filename: "picture.jpg", Data: bytes.NewReader(jpg)}
+		if _, err := s.bot.SetChatPhoto(ctx, &bot.SetChatPhotoParams{ChatID: chatID, Photo: up}); err != nil {
+			return commandError("setting the chat's picture", err)
+		}
+	}
+	cur, ok := s.chats.head(chatID)
+	if !ok {
+		return nil // a chat the bot never saw: its room comes with its first message
+	}
+	if len(a.Data) == 0 {
+		s.chats.update(chatID, func(ch *chat) { ch.Avatar, ch.AvatarKnown = nil, true })
+	} else if _, err := s.learnPicture(ctx, chatID); err != nil {
+		// Set on Telegram all the same: looked up when the gateway next
+		// asks about the chat.
+		s.chats.update(chatID, func(ch *chat) { ch.AvatarKnown = false })
+		s.log.Warn("telegram bot: the chat's new picture could not be looked up", "chat", chatID, "err", err)
+	}
+	for _, ev := range s.chatChanged(&models.Chat{ID: chatID, Type: cur.Type}, int(time.Now().Unix()), nil) {
+		ev.LoginId = s.cfg.LoginID
+		s.cfg.Host.Emit(ev)
+	}
+	if err := s.chats.save(); err != nil {
+		s.log.Warn("telegram bot: the chat list could not be saved", "err", err)
+	}
+	return nil
 }

@@ -22,24 +22,25 @@ import (
 // backfill.go, which says there is no history). A bot cannot mark a chat
 // read, set a presence or look a person up.
 var (
-	_ sdk.Session         = (*Session)(nil)
-	_ sdk.Editor          = (*Session)(nil)
-	_ sdk.Reactor         = (*Session)(nil)
-	_ sdk.Retractor       = (*Session)(nil)
-	_ sdk.Typer           = (*Session)(nil)
-	_ sdk.ContactLister   = (*Session)(nil)
-	_ sdk.UserInfoer      = (*Session)(nil)
-	_ sdk.ChatInfoer      = (*Session)(nil)
-	_ sdk.ChatAvatarer    = (*Session)(nil)
-	_ sdk.ChatLister      = (*Session)(nil)
-	_ sdk.ChatLimiter     = (*Session)(nil)
-	_ sdk.Leaver          = (*Session)(nil)
-	_ sdk.TopicSetter     = (*Session)(nil)
-	_ sdk.ChatNamer       = (*Session)(nil)
-	_ sdk.Kicker          = (*Session)(nil)
-	_ sdk.RoleSetter      = (*Session)(nil)
-	_ sdk.MediaDownloader = (*Session)(nil)
-	_ sdk.MediaUploader   = (*Session)(nil)
+	_ sdk.Session          = (*Session)(nil)
+	_ sdk.Editor           = (*Session)(nil)
+	_ sdk.Reactor          = (*Session)(nil)
+	_ sdk.Retractor        = (*Session)(nil)
+	_ sdk.Typer            = (*Session)(nil)
+	_ sdk.ContactLister    = (*Session)(nil)
+	_ sdk.UserInfoer       = (*Session)(nil)
+	_ sdk.ChatInfoer       = (*Session)(nil)
+	_ sdk.ChatAvatarer     = (*Session)(nil)
+	_ sdk.ChatLister       = (*Session)(nil)
+	_ sdk.ChatLimiter      = (*Session)(nil)
+	_ sdk.Leaver           = (*Session)(nil)
+	_ sdk.TopicSetter      = (*Session)(nil)
+	_ sdk.ChatNamer        = (*Session)(nil)
+	_ sdk.ChatAvatarSetter = (*Session)(nil)
+	_ sdk.Kicker           = (*Session)(nil)
+	_ sdk.RoleSetter       = (*Session)(nil)
+	_ sdk.MediaDownloader  = (*Session)(nil)
+	_ sdk.MediaUploader    = (*Session)(nil)
 )
 
 // Features is the most a bot may do, for the connector's Init (the
@@ -52,7 +53,7 @@ func Features() *pb.Features {
 		Reactions: true, SingleReaction: true,
 		Edits: true, Retractions: true, Typing: true,
 		MediaDownload: true, MediaUpload: true, Backfill: true,
-		LeaveChat: true, GroupTopic: true, GroupName: true, GroupKick: true, GroupRoles: true,
+		LeaveChat: true, GroupTopic: true, GroupName: true, GroupAvatar: true, GroupKick: true, GroupRoles: true,
 	}
 }
 
@@ -236,18 +237,18 @@ func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, 
 }
 
 // narrowByRights leaves in f what the bot may do in chat c: no group
-// actions in a private chat, renaming and the topic with the right to
-// change the info, kicking with the right to restrict members (never in
-// a channel, where members are not seen), roles with the right to add
-// admins or to restrict members, in supergroups only (the Bot API's
-// limit).
+// actions in a private chat, renaming, the topic and the picture with
+// the right to change the info, kicking with the right to restrict
+// members (never in a channel, where members are not seen), roles with
+// the right to add admins or to restrict members, in supergroups only
+// (the Bot API's limit).
 func narrowByRights(f *pb.Features, c *chat) {
 	if c.chatType() == pb.ChatType_CHAT_TYPE_DIRECT {
-		f.LeaveChat, f.GroupTopic, f.GroupName, f.GroupKick, f.GroupRoles = false, false, false, false, false
+		f.LeaveChat, f.GroupTopic, f.GroupName, f.GroupAvatar, f.GroupKick, f.GroupRoles = false, false, false, false, false, false
 		return
 	}
 	if c.Rights == nil || !c.Rights.CanChangeInfo {
-		f.GroupTopic, f.GroupName = false, false
+		f.GroupTopic, f.GroupName, f.GroupAvatar = false, false, false
 	}
 	if c.Rights == nil || !c.Rights.CanRestrictMembers || c.chatType() == pb.ChatType_CHAT_TYPE_CHANNEL {
 		f.GroupKick = false

@@ -578,7 +578,7 @@ func TestChatLimits(t *testing.T) {
 	if l, _ := s.ChatLimits(ctx, "-100900"); !l.ReadOnly {
 		t.Error("a channel where the bot may not post is not read-only")
 	}
-	if l, _ := s.ChatLimits(ctx, "-100901"); l.ReadOnly || l.Features.GroupName {
+	if l, _ := s.ChatLimits(ctx, "-100901"); l.ReadOnly || l.Features.GroupName || l.Features.GroupAvatar {
 		t.Errorf("a channel where the bot posts: %+v", l)
 	}
 	if l, _ := s.ChatLimits(ctx, "501"); l.ReadOnly || l.Features.LeaveChat || !l.Features.Edits {

@@ -77,9 +77,10 @@ func (s *Session) topicChatOf(c *chat, thread int, me Identity) *pb.Chat {
 }
 
 // narrowTopic leaves out of a topic's features what is the forum's:
-// leaving, renaming, its description (in the forum's room).
+// leaving, renaming, its description, its picture (in the forum's
+// room).
 func narrowTopic(f *pb.Features) {
-	f.LeaveChat, f.GroupName, f.GroupTopic = false, false, false
+	f.LeaveChat, f.GroupName, f.GroupTopic, f.GroupAvatar = false, false, false, false
 }
 
 // threads is the topics of forum id the bot knows, in order.

@@ -28,6 +28,9 @@ type Channel struct {
 	// AdminsInvite: only admins may add members (the default rights
 	// without invite_users); a broadcast channel is always so.
 	AdminsInvite bool
+	// AdminsChangeInfo: only admins may change the picture (the default
+	// rights without change_info); a broadcast channel is always so.
+	AdminsChangeInfo bool
 	// Restricted are members who may read, not send (banned rights
 	// send_messages); Banned, people kept out (view_messages).
 	Restricted []int64
@@ -73,11 +76,8 @@ func (s *Server) AddChannel(c Channel) {
 
 func (c *Channel) tg(viewer int64) *tg.Channel {
 	out := &tg.Channel{ID: c.ID, AccessHash: c.ID * 11, Title: c.Title, Broadcast: c.Broadcast, Megagroup: !c.Broadcast,
-		Forum: c.Forum, Creator: viewer == c.Creator, Photo: &tg.ChatPhotoEmpty{}, Date: 1, Username: c.Username,
+		Forum: c.Forum, Creator: viewer == c.Creator, Photo: chatPhoto(c.photoID), Date: 1, Username: c.Username,
 		Left: !slices.Contains(c.Members, viewer)}
-	if c.photoID != 0 {
-		out.Photo = &tg.ChatPhoto{PhotoID: c.photoID, DCID: DC}
-	}
 	if slices.Contains(c.Admins, viewer) {
 		out.AdminRights = tg.ChatAdminRights{PostMessages: true, EditMessages: true, DeleteMessages: true}
 		out.AdminRights.SetFlags()
@@ -278,13 +278,7 @@ func (s *Server) ChannelMessages(id int64) []*tg.Message {
 }
 
 // channelPhoto is the channel's picture as a full chat names it.
-func (s *Server) channelPhoto(c *Channel) tg.PhotoClass {
-	if c.photoID == 0 {
-		return &tg.PhotoEmpty{}
-	}
-	return &tg.Photo{ID: c.photoID, AccessHash: c.photoID, FileReference: []byte("ref"), Date: 1, DCID: DC,
-		Sizes: []tg.PhotoSizeClass{&tg.PhotoSize{Type: "a", W: 160, H: 160, Size: len(s.media[c.photoID])}}}
-}
+func (s *Server) channelPhoto(c *Channel) tg.PhotoClass { return s.photo(c.photoID) }
 
 // SetChannelPhoto is from changing a channel's picture (a JPEG; nil
 // removes it): the members get the service message, as on Telegram.
@@ -292,13 +286,8 @@ func (s *Server) SetChannelPhoto(channel, from int64, photo []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.channels[channel]
-	var act tg.MessageActionClass = &tg.MessageActionChatDeletePhoto{}
-	c.photoID = 0
-	if photo != nil {
-		c.photoID = 8_000_000_000 + int64(c.pts+1)*1000 + c.ID%1000 // a new ID for each picture
-		s.media[c.photoID] = photo
-		act = &tg.MessageActionChatEditPhoto{Photo: s.channelPhoto(c)}
-	}
+	var act tg.MessageActionClass
+	c.photoID, act = s.newPicture(photo)
 	s.postService(c, from, act)
 }
 

@@ -249,7 +249,7 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 				ps.Participants = append(ps.Participants, &tg.ChatParticipant{UserID: m, InviterID: g.Creator, Date: 1})
 			}
 		}
-		full := &tg.ChatFull{ID: g.ID, About: g.About, Participants: ps,
+		full := &tg.ChatFull{ID: g.ID, About: g.About, Participants: ps, ChatPhoto: s.photo(g.photoID),
 			ExportedInvite: exportedInvite(g.InviteHash, g.InviteExpired, g.Creator, g.Admins, k.user)}
 		return &tg.MessagesChatFull{FullChat: full, Chats: []tg.ChatClass{g.tg(k.user)}, Users: s.usersFor(k.user)}, nil
 	})

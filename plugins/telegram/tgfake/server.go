@@ -164,6 +164,9 @@ type Group struct {
 	// AdminsInvite: only admins may add members (the group's default
 	// rights without invite_users).
 	AdminsInvite bool
+	// AdminsChangeInfo: only admins may change the group's picture (the
+	// default rights without change_info).
+	AdminsChangeInfo bool
 	// InviteHash is the group's private invite link, t.me/+InviteHash,
 	// with InviteExpired, InviteRequest and Requests as a Channel's
 	// (invite.go).
@@ -172,13 +175,14 @@ type Group struct {
 	InviteRequest bool
 	Requests      []int64
 
-	version int // of its participants list (updateChatParticipantAdmin)
+	version int   // of its participants list (updateChatParticipantAdmin)
+	photoID int64 // the group's picture in Server.media; 0: none (photos.go)
 }
 
 // tg is the group as viewer sees it: Telegram flags the creator's own
 // copy.
 func (g *Group) tg(viewer int64) *tg.Chat {
-	c := &tg.Chat{ID: g.ID, Title: g.Title, ParticipantsCount: len(g.Members), Photo: &tg.ChatPhotoEmpty{},
+	c := &tg.Chat{ID: g.ID, Title: g.Title, ParticipantsCount: len(g.Members), Photo: chatPhoto(g.photoID),
 		Date: max(g.Date, 1), Creator: viewer == g.Creator}
 	c.SetFlags()
 	return c
@@ -220,6 +224,7 @@ func New() (*Server, error) {
 	s.registerPublic(d)
 	s.registerInvites(d)
 	s.registerCreate(d)
+	s.registerPhotos(d)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	go func() { s.done <- c.Up(ctx) }()
