@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
+	"image/draw"
 	"image/png"
 	"io"
 	"slices"
@@ -746,13 +748,19 @@ var features = []feature{
 }
 
 // testPNG is a 1x1 grey PNG, the picture group_avatar is checked with.
-var testPNG = func() []byte {
+var testPNG = PNG(1, 1, color.Gray{Y: 0x80})
+
+// PNG is a w x h PNG of one colour: a picture as an XMPP client sets a
+// room's avatar, for tests.
+func PNG(w, h int, c color.Color) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(img, img.Bounds(), image.NewUniform(c), image.Point{}, draw.Src)
 	var b bytes.Buffer
-	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 1, 1))); err != nil {
-		panic(err)
+	if err := png.Encode(&b, img); err != nil {
+		panic(err) // an in-memory RGBA image always encodes
 	}
 	return b.Bytes()
-}()
+}
 
 // checkFeatures runs every optional feature's action: one the plugin
 // advertises must be handled, one it does not must be refused as

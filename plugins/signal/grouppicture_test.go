@@ -2,33 +2,15 @@ package signal_test
 
 import (
 	"bytes"
-	"image"
 	"image/color"
 	"image/jpeg"
-	"image/png"
 	"strings"
 	"testing"
 
+	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/signal/fakesignal"
 )
-
-// pngOf is a w x h PNG of one colour, as an XMPP client sets a room's
-// picture.
-func pngOf(t *testing.T, w, h int, c color.Color) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for x := range w {
-		for y := range h {
-			img.Set(x, y, c)
-		}
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // setPicture sends the plugin a SetChatAvatar command.
 func (s *session) setPicture(chatID string, data []byte) *pb.CommandResult {
@@ -65,7 +47,7 @@ func TestSetGroupPicture(t *testing.T) {
 		}
 		return ev.GetChat().Chat
 	}
-	first := set(pngOf(t, 900, 1200, color.RGBA{G: 200, A: 255}))
+	first := set(plugintest.PNG(900, 1200, color.RGBA{G: 200, A: 255}))
 	req, _ := lastRequest(d, "updateGroup")
 	if v, _ := req.Params["avatar"].(string); !strings.HasPrefix(v, "data:image/jpeg;base64,") {
 		t.Fatalf("updateGroup's avatar: %.40q; want a JPEG as a data URI", v)
@@ -78,7 +60,7 @@ func TestSetGroupPicture(t *testing.T) {
 	if err != nil || !bytes.Equal(c.Avatar, g.Avatar) || c.NoAvatar {
 		t.Fatalf("ChatInfo after: %d bytes, %v; want the picture set", len(c.GetAvatar()), err)
 	}
-	if second := set(pngOf(t, 100, 100, color.White)); second.AvatarId == first.AvatarId {
+	if second := set(plugintest.PNG(100, 100, color.White)); second.AvatarId == first.AvatarId {
 		t.Errorf("the picture replaced kept its avatar_id %q", first.AvatarId)
 	}
 
@@ -94,7 +76,7 @@ func TestSetGroupPicture(t *testing.T) {
 		hexGroup(strict): pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
 		bob:              pb.ErrorCode_ERROR_CODE_BAD_REQUEST,
 	} {
-		if res := s.setPicture(chat, pngOf(t, 10, 10, color.White)); res.Error.GetCode() != want {
+		if res := s.setPicture(chat, plugintest.PNG(10, 10, color.White)); res.Error.GetCode() != want {
 			t.Errorf("%s: %v; want %v", chat, res, want)
 		}
 	}

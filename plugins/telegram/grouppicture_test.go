@@ -2,36 +2,18 @@ package telegram
 
 import (
 	"bytes"
-	"image"
 	"image/color"
 	"image/jpeg"
-	"image/png"
 	"strings"
 	"testing"
 
 	"github.com/gotd/td/tg"
 
+	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/telegram/tgfake"
 )
-
-// pngPicture is a w x h PNG of one colour, as an XMPP client sets a
-// room's picture.
-func pngPicture(t *testing.T, w, h int, c color.Color) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for x := range w {
-		for y := range h {
-			img.Set(x, y, c)
-		}
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // A group's picture set from XMPP (sdk.ChatAvatarSetter) becomes the
 // group's on Telegram as a 640-pixel square JPEG: in a basic group
@@ -84,12 +66,12 @@ func TestSetGroupPicture(t *testing.T) {
 	// A basic group (newFake's Wonderland): set, replaced, removed.
 	const group = "-77"
 	groupPeer := &tg.PeerChat{ChatID: 77}
-	first := changed(group, pngPicture(t, 1200, 800, color.RGBA{R: 200, A: 255}))
+	first := changed(group, plugintest.PNG(1200, 800, color.RGBA{R: 200, A: 255}))
 	if first.NoAvatar || first.Name != "Wonderland" {
 		t.Fatalf("the picture set: %v", first)
 	}
 	pic := onTelegram(group, groupPeer, 640)
-	second := changed(group, pngPicture(t, 800, 1200, color.RGBA{B: 200, A: 255}))
+	second := changed(group, plugintest.PNG(800, 1200, color.RGBA{B: 200, A: 255}))
 	if second.NoAvatar || second.AvatarId == first.AvatarId {
 		t.Fatalf("the picture replaced: avatar_id %q after %q", second.AvatarId, first.AvatarId)
 	}
@@ -107,14 +89,14 @@ func TestSetGroupPicture(t *testing.T) {
 	}
 
 	// A supergroup the user owns; a small picture is not scaled up.
-	if c := changed("-100720", pngPicture(t, 300, 300, color.White)); c.NoAvatar || c.Name != "Mine" {
+	if c := changed("-100720", plugintest.PNG(300, 300, color.White)); c.NoAvatar || c.Name != "Mine" {
 		t.Fatalf("the supergroup's picture: %v", c)
 	}
 	onTelegram("-100720", &tg.PeerChannel{ChannelID: 720}, 300)
 
 	// Where only admins may: refused, with Telegram's reason.
 	for chat, peer := range map[string]tg.PeerClass{"-100710": &tg.PeerChannel{ChannelID: 710}, "-730": &tg.PeerChat{ChatID: 730}} {
-		err := set(chat, pngPicture(t, 300, 300, color.White))
+		err := set(chat, plugintest.PNG(300, 300, color.White))
 		if codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED || !strings.Contains(err.Error(), "CHAT_ADMIN_REQUIRED") {
 			t.Errorf("%s, a member who is no admin: %v; want NOT_ALLOWED (CHAT_ADMIN_REQUIRED)", chat, err)
 		}

@@ -4,33 +4,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"image"
 	"image/color"
 	"image/jpeg"
-	"image/png"
 	"strings"
 	"testing"
 
+	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
-
-// pngOf is a w x h PNG of one colour, as an XMPP client sets a room's
-// picture.
-func pngOf(t *testing.T, w, h int, c color.Color) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for x := range w {
-		for y := range h {
-			img.Set(x, y, c)
-		}
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // A group's picture set from XMPP (sdk.ChatAvatarSetter): setChatPhoto
 // with a 640-pixel square JPEG, and the room told of the new picture's
@@ -67,7 +49,7 @@ func TestSetGroupPicture(t *testing.T) {
 		}
 		return h.waitEvent(t, mark, "the picture's news", isChatEvent(chat)).GetChat().Chat, nil
 	}
-	c, err := set(group, pngOf(t, 1000, 700, color.RGBA{R: 200, A: 255}))
+	c, err := set(group, plugintest.PNG(1000, 700, color.RGBA{R: 200, A: 255}))
 	if err != nil || c.AvatarId != "usetpic1" || c.NoAvatar || c.Name != "Test group" {
 		t.Fatalf("the picture set: %v %v; want avatar_id usetpic1", c, err)
 	}
@@ -82,7 +64,7 @@ func TestSetGroupPicture(t *testing.T) {
 	if data, mime, err := s.ChatAvatar(ctx, group); err != nil || !bytes.Equal(data, sent) || mime != "image/jpeg" {
 		t.Errorf("ChatAvatar: %d bytes of %s, %v; want the picture set", len(data), mime, err)
 	}
-	if c, err := set(group, pngOf(t, 200, 300, color.White)); err != nil || c.AvatarId != "usetpic2" {
+	if c, err := set(group, plugintest.PNG(200, 300, color.White)); err != nil || c.AvatarId != "usetpic2" {
 		t.Fatalf("the picture replaced: %v %v; want avatar_id usetpic2", c, err)
 	}
 	if c, err := set(group, nil); err != nil || !c.NoAvatar || c.AvatarId != "" {
@@ -102,13 +84,13 @@ func TestSetGroupPicture(t *testing.T) {
 	api.mu.Lock()
 	api.member[group] = strings.Replace(admin, `"can_change_info":true`, `"can_change_info":false`, 1)
 	api.mu.Unlock()
-	if _, err := set(group, pngOf(t, 50, 50, color.White)); errCode(err) != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
+	if _, err := set(group, plugintest.PNG(50, 50, color.White)); errCode(err) != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
 		t.Errorf("without the right to change the info: %v; want NOT_ALLOWED", err)
 	}
 
 	// Refused before Telegram.
 	asked := len(api.callsOf("setChatPhoto"))
-	for chat, data := range map[string][]byte{group: []byte("not a picture"), group + "_5": pngOf(t, 50, 50, color.White)} {
+	for chat, data := range map[string][]byte{group: []byte("not a picture"), group + "_5": plugintest.PNG(50, 50, color.White)} {
 		if _, err := set(chat, data); errCode(err) != pb.ErrorCode_ERROR_CODE_BAD_REQUEST {
 			t.Errorf("%s: %v; want BAD_REQUEST", chat, err)
 		}
