@@ -241,6 +241,46 @@ func roomAfterRestart(t *testing.T, s *stack, alice *xmpptest.Client, self strin
 	}
 }
 
+// TestHeldRoomReplayOutlivesPlugin: a room message held when the gateway
+// was killed is replayed at the next start once the login's rooms are
+// known; the plugin dying while the replay waits for them does not end
+// the wait: the next plugin lists the rooms, and the message is sent and
+// reflected into the room's archive. The replay ran under the context of
+// the plugin it started with: its death sent the message without its
+// reflection (TestChaos, strict, under load).
+func TestHeldRoomReplayOutlivesPlugin(t *testing.T) {
+	s, plugin := heldStack(t)
+	alice, self := joinedBefore(t, s)
+	dirs, err := filepath.Glob(filepath.Join(s.dir, "data", "plugins", "echo", "logins", "alice.localhost-*"))
+	if err != nil || len(dirs) != 1 {
+		t.Fatalf("alice's login folder: %v %v", dirs, err)
+	}
+	// The echo plugin writes this note as it loads the login: a folder
+	// in its place fails the load, so the next plugin cannot connect
+	// alice and her rooms stay unknown.
+	note := filepath.Join(dirs[0], "account.json")
+	var ids []string
+	killWhileHeld(t, s, plugin, func() []string {
+		if err := os.Remove(note); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Mkdir(note, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, groupchat(t, alice, "held"))
+		return ids
+	})
+	s.logs.waitLog(t, `msg="login did not connect"`, timeout)
+	s.logs.waitLog(t, `msg="sending a message held when the gateway stopped"`, timeout)
+	// The replay waits for alice's rooms; the plugin it started with
+	// dies, and the next one loads her login.
+	if err := os.Remove(note); err != nil {
+		t.Fatal(err)
+	}
+	s.killPlugin()
+	roomAfterRestart(t, s, alice, self, []string{"held"}, ids)
+}
+
 // TestQueuedMessagesSurviveGatewayKill: the messages the user sends to
 // a contact behind one the gateway holds wait in the chat's queue; they
 // are recorded too, and after the gateway is killed and started again

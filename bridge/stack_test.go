@@ -202,6 +202,16 @@ func (s *stack) stop() {
 	case <-s.done:
 	case <-time.After(15 * time.Second):
 		s.t.Errorf("gateway did not stop within 15 s")
+		if s.cmd != nil && s.cmd.Process != nil {
+			// Its goroutines, in its log (Go's SIGQUIT dump), for the
+			// failure report.
+			s.cmd.Process.Signal(syscall.SIGQUIT)
+			select {
+			case <-s.done:
+			case <-time.After(10 * time.Second):
+				s.cmd.Process.Kill()
+			}
+		}
 	}
 	s.cancel = nil
 }

@@ -205,10 +205,14 @@ func (t *transport) onPluginReady(ctx context.Context, caps *pb.Capabilities) {
 	}
 	t.settleOwedLogouts(ctx, client) // logout.go
 	// Once the plugin takes commands (after this returns): what an
-	// earlier process held.
+	// earlier process held. The replay runs once a process, under the
+	// transport's context, not this plugin's (ctx): a plugin that dies
+	// while a room's record waits for the login's rooms must not end
+	// the wait, or the message went to the next plugin without its
+	// reflection (TestHeldRoomReplayOutlivesPlugin).
 	go func() {
 		if t.host.WaitReady(ctx) == nil {
-			t.replayHeld(ctx) // held.go
+			t.replayHeld(t.in.ctx) // held.go
 		}
 	}()
 	sem := make(chan struct{}, 16)
