@@ -371,21 +371,34 @@ func (t *transport) markDone(ctx context.Context, d delivery) {
 	}
 }
 
+// commitWait bounds how long the outbox cleanup waits for a delivered
+// event's commit; outboxDrain, how long it goes on after the stop.
+const (
+	commitWait  = 10 * time.Second
+	outboxDrain = 2 * time.Second
+)
+
 // outboxKey is a delivered event's outbox key, once its commit is done;
-// 0 when it was not stored.
-func (t *transport) outboxKey(ctx context.Context, d delivery) uint64 {
+// 0 when it was not stored, or when the commit did not end by deadline
+// (the entry then stays for a redelivery). waited is false when ctx
+// ended the wait first: the stop, whose drain tries again.
+func (t *transport) outboxKey(ctx context.Context, d delivery, deadline time.Time) (key uint64, waited bool) {
 	if d.commit == nil {
-		return d.key
+		return d.key, true
 	}
+	wait := time.NewTimer(time.Until(deadline))
+	defer wait.Stop()
 	select {
 	case <-d.commit.done:
-	case <-time.After(10 * time.Second):
-		return 0 // the commit never came: the entry stays for a redelivery
+	case <-wait.C:
+		return 0, true
+	case <-ctx.Done():
+		return 0, false
 	}
 	if d.commit.err != nil || d.idx < 0 || !d.commit.fresh[d.idx] {
-		return 0
+		return 0, true
 	}
-	return d.commit.keys[d.idx] // 0 when it was delivered before the commit
+	return d.commit.keys[d.idx], true // 0 when it was delivered before the commit
 }
 
 // outboxDoneLoop removes delivered events from the outbox in batches: one
@@ -403,10 +416,15 @@ func (t *transport) outboxDoneLoop(ctx context.Context) {
 		}
 		keys = keys[:0]
 	}
-	for {
+	var held []delivery // waiting for their commits when the stop came
+	for ctx.Err() == nil {
 		select {
 		case d := <-t.doneKeys:
-			if k := t.outboxKey(ctx, d); k != 0 {
+			k, waited := t.outboxKey(ctx, d, time.Now().Add(commitWait))
+			if !waited {
+				held = append(held, d)
+			}
+			if k != 0 {
 				keys = append(keys, k)
 			}
 			if len(keys) >= 512 {
@@ -415,27 +433,37 @@ func (t *transport) outboxDoneLoop(ctx context.Context) {
 		case <-tick.C:
 			flush()
 		case <-ctx.Done():
-			// Writes under way confirm for a moment after the stop: take
-			// them until things are quiet, so a clean stop leaves nothing
-			// to deliver twice.
-			quiet := time.NewTimer(200 * time.Millisecond)
-			limit := time.After(2 * time.Second)
-		drain:
-			for {
-				select {
-				case d := <-t.doneKeys:
-					if k := t.outboxKey(ctx, d); k != 0 {
-						keys = append(keys, k)
-					}
-					quiet.Reset(200 * time.Millisecond)
-				case <-quiet.C:
-					break drain
-				case <-limit:
-					break drain
-				}
-			}
-			flush()
-			return
 		}
 	}
+	// Writes under way confirm for a moment after the stop: take them
+	// until things are quiet, so a clean stop leaves nothing to deliver
+	// twice; but no longer than outboxDrain in all, since a commit
+	// dropped at the stop (its batch never reached the store writer)
+	// never ends.
+	end := time.Now().Add(outboxDrain)
+	take := func(d delivery) {
+		if k, _ := t.outboxKey(context.Background(), d, end); k != 0 {
+			keys = append(keys, k)
+		}
+	}
+	for _, d := range held {
+		take(d)
+	}
+	quiet := time.NewTimer(200 * time.Millisecond)
+	defer quiet.Stop()
+	limit := time.NewTimer(time.Until(end))
+	defer limit.Stop()
+drain:
+	for time.Now().Before(end) {
+		select {
+		case d := <-t.doneKeys:
+			take(d)
+			quiet.Reset(200 * time.Millisecond)
+		case <-quiet.C:
+			break drain
+		case <-limit.C:
+			break drain
+		}
+	}
+	flush()
 }
