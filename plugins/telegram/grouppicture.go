@@ -71,6 +71,9 @@ func (s *Session) SetChatAvatar(ctx context.Context, c sdk.Call, a *pb.SetChatAv
 	if err != nil {
 		return cmdErr("set the group's picture", err)
 	}
-	_ = mgr.Handle(ctx, upd)
+	if err := mgr.Handle(ctx, upd); err != nil {
+		// The picture is set; the room hears of it with the next news.
+		s.n.log().Warn("telegram: updates of a group picture set", "login", s.login.LoginID, "err", err)
+	}
 	return nil
 }
