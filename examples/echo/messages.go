@@ -2,7 +2,6 @@ package echo
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -229,10 +228,10 @@ const (
 // makes the same message, whose echo the gateway drops as one it has
 // seen. Its "-0" is a sequence number newID never gives.
 func (s *Session) sentID(c sdk.Call) string {
-	if c.TxnID == "" {
+	h, ok := sdk.TxnDigest(s.loginID, c, 0)
+	if !ok {
 		return s.n.newID()
 	}
-	h := sha256.Sum256([]byte(s.loginID + "\x00" + c.ChatID + "\x00" + c.TxnID))
 	return hex.EncodeToString(h[:8]) + "-0"
 }
 

@@ -3,7 +3,6 @@ package telegram
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/binary"
 	"math"
 	"strconv"
@@ -38,11 +37,11 @@ func randomID() int64 {
 // one: Telegram answers a repeated random_id with the message it made
 // (core.telegram.org, "Working with Updates", random ID deduplication).
 // Without a txn it is random.
-func sendRandomID(login, chat, txn string, part int) int64 {
-	if txn == "" {
+func sendRandomID(login string, c sdk.Call, part int) int64 {
+	h, ok := sdk.TxnDigest(login, c, part)
+	if !ok {
 		return randomID()
 	}
-	h := sha256.Sum256([]byte(login + "\x00" + chat + "\x00" + txn + "\x00" + strconv.Itoa(part)))
 	if id := int64(binary.LittleEndian.Uint64(h[:8])); id != 0 {
 		return id
 	}
@@ -93,7 +92,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	}
 	if loc, ok := mediatext.GeoURI(msg.Text); ok && len(msg.Attachments) == 0 {
 		// A location the XMPP client sent as a geo: URI: Telegram's own.
-		rid := sendRandomID(s.login.LoginID, c.ChatID, c.TxnID, 0)
+		rid := sendRandomID(s.login.LoginID, c, 0)
 		req := &tg.MessagesSendMediaRequest{Peer: peer, Media: geoMedia(loc), RandomID: rid}
 		if reply != nil {
 			req.SetReplyTo(reply)
@@ -106,7 +105,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	}
 	ents := entitiesOf(msg.Text, msg.Spans, s.mentioned)
 	if len(msg.Attachments) == 0 {
-		rid := sendRandomID(s.login.LoginID, c.ChatID, c.TxnID, 0)
+		rid := sendRandomID(s.login.LoginID, c, 0)
 		req := &tg.MessagesSendMessageRequest{Peer: peer, Message: msg.Text, Entities: ents, RandomID: rid}
 		if reply != nil {
 			req.SetReplyTo(reply)
@@ -126,7 +125,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		if err != nil {
 			return res, err
 		}
-		rid := sendRandomID(s.login.LoginID, c.ChatID, c.TxnID, i)
+		rid := sendRandomID(s.login.LoginID, c, i)
 		req := &tg.MessagesSendMediaRequest{Peer: peer, Media: media, RandomID: rid}
 		if i == 0 {
 			req.Message = msg.Text

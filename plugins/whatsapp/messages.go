@@ -2,10 +2,8 @@ package whatsapp
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -121,10 +119,10 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 // The form is whatsmeow's own (GenerateMessageID): "3EB0" and 18
 // upper-case hex digits.
 func (s *Session) sendID(c sdk.Call, part int) whatsmeow.SendRequestExtra {
-	if c.TxnID == "" {
+	h, ok := sdk.TxnDigest(s.login.LoginID, c, part)
+	if !ok {
 		return whatsmeow.SendRequestExtra{}
 	}
-	h := sha256.Sum256([]byte(s.login.LoginID + "\x00" + c.ChatID + "\x00" + c.TxnID + "\x00" + strconv.Itoa(part)))
 	return whatsmeow.SendRequestExtra{ID: types.MessageID(whatsmeow.WebMessageIDPrefix + strings.ToUpper(hex.EncodeToString(h[:9])))}
 }
 
