@@ -2,6 +2,8 @@ package irc_test
 
 import (
 	"context"
+	"encoding/base64"
+	"image/color"
 	"strings"
 	"testing"
 
@@ -15,7 +17,8 @@ import (
 // its operator; a muc#admin item with role moderator is MODE +o, one
 // with role none kicks dave, which is a KICK on IRC, and dave leaves the room (presence unavailable, status
 // 307); a role change where the server refuses comes back as the IQ's
-// error.
+// error. A channel's picture set from the client is refused: IRC has
+// none.
 func TestEndToEndKick(t *testing.T) {
 	s := startNgircd(t)
 	dave := ircUser{newClient(t, s, "dave")}
@@ -80,5 +83,13 @@ func TestEndToEndKick(t *testing.T) {
 	st := admin(daves, `<item nick='dave' role='none'/>`)
 	if st.Type != "error" || st.Err == nil || st.Err.Condition != "not-allowed" || !strings.Contains(st.Err.Text, "not a channel operator") {
 		t.Errorf("kick by a non-operator: %s", st.XML)
+	}
+
+	// IRC channels have no picture: a room avatar set from the client
+	// (XEP-0486) is feature-not-implemented, from the gateway.
+	st, err := alice.IQ(ctx, `<iq type='set' to='`+gatewaytest.Escape(room)+`'><vCard xmlns='vcard-temp'><PHOTO><TYPE>image/png</TYPE><BINVAL>`+
+		base64.StdEncoding.EncodeToString(plugintest.PNG(2, 2, color.White))+`</BINVAL></PHOTO></vCard></iq>`)
+	if err != nil || st.Type != "error" || st.Err == nil || st.Err.Condition != "feature-not-implemented" {
+		t.Errorf("a channel's picture set: %v %s, want feature-not-implemented", err, st.XML)
 	}
 }
