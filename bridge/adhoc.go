@@ -39,9 +39,10 @@ var commands = []command{
 	{node: "relogin", name: "Reconnect"},
 	{node: "status", name: "Status"},
 	{node: "unregister", name: "Unregister"},
-	{node: "create-group", name: "Create a group", needs: (*pb.Features).GetCreateChat}, // room_create.go
-	{node: "leave-group", name: "Leave a group"},                                        // room_adhoc.go
-	{node: "room-retention", name: "Group archive retention"},                           // room_retention.go
+	{node: "create-group", name: "Create a group", needs: (*pb.Features).GetCreateChat},        // room_create.go
+	{node: "leave-group", name: "Leave a group"},                                               // room_adhoc.go
+	{node: "room-retention", name: "Group archive retention"},                                  // room_retention.go
+	{node: "profile-picture", name: "Profile picture", needs: (*pb.Features).GetProfileAvatar}, // profile_avatar.go
 	{node: "admin-users", name: "List users (admin)", admin: true},
 	{node: "admin-stats", name: "Statistics (admin)", admin: true},
 	{node: "admin-disconnect", name: "Disconnect a user (admin)", admin: true},
@@ -186,6 +187,8 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 		t.cmdLeaveGroup(ctx, st, user, sid, sess, cmd)
 	case "room-retention":
 		t.cmdRoomRetention(ctx, st, user, sid, sess, cmd)
+	case "profile-picture":
+		t.cmdProfilePicture(ctx, st, user, sid, sess, cmd)
 	case "admin-users":
 		t.done(ctx, st, node, sid, "info", t.adminUsers())
 	case "admin-stats":

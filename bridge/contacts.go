@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha1"
 	"encoding/base64"
@@ -507,25 +508,31 @@ func (s *session) refreshAvatar(ctx context.Context, c *pb.Contact) bool {
 	}
 	go func() {
 		info, err := t.userInfo(ctx, l.LoginID, c.UserId)
-		ok := err == nil && len(info.Avatar) > 0
-		hash := ""
-		if ok {
-			hash = avatarHash(info.Avatar)
-			s.setAvatarHash(c.UserId, hash)
-		}
-		p := s.presence(c.UserId)
-		if p != nil {
-			s.setContactPresence(ctx, c.UserId, p)
-		}
-		if !ok {
+		if err != nil {
+			// Nothing known: the presence goes as it was.
+			if p := s.presence(c.UserId); p != nil {
+				s.setContactPresence(ctx, c.UserId, p)
+			}
 			return
+		}
+		// No picture under the new ID: the contact removed theirs, which
+		// an empty photo (XEP-0153) and empty metadata (XEP-0084) say.
+		hash := pictureHash(info.Avatar)
+		s.setAvatarHash(c.UserId, hash)
+		if p := s.presence(c.UserId); p != nil {
+			s.setContactPresence(ctx, c.UserId, p)
 		}
 		// XEP-0084: tell the user's clients, as the contact's PEP would.
 		if pj, err := puppet.JID(c.UserId, t.domain); err == nil {
 			var w wire.Writer
 			w.Start("message", "").Attr("from", pj.String()).Attr("to", l.UserJID).Attr("type", "headline").Attr("id", t.newID())
-			w.Start("event", nsPubSubEv).Start("items", "").Attr("node", nsAvatarMeta).Start("item", "").Attr("id", hash)
-			avatarMeta(&w, hash, info)
+			item := cmp.Or(hash, "current")
+			w.Start("event", nsPubSubEv).Start("items", "").Attr("node", nsAvatarMeta).Start("item", "").Attr("id", item)
+			if hash == "" {
+				w.Leaf("metadata", nsAvatarMeta, "")
+			} else {
+				avatarMeta(&w, hash, info)
+			}
 			t.send(ctx, w.Bytes())
 		}
 	}()

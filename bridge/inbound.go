@@ -277,6 +277,9 @@ func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, t
 		// subscription request's receipt), not a client's.
 		if toGateway && registered && from.Resourcepart() != "" {
 			t.forwardPresence(ctx, s.Login(), st)
+			if st.Type() == "" {
+				s.noteOwnAvatar(st)
+			}
 		}
 	case "subscribed", "unsubscribed":
 		// The user lets the gateway see their presence, or stops.

@@ -265,6 +265,10 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 		name = done.LoginId
 	}
 	l := store.Login{Transport: t.name, UserJID: user, LoginID: done.LoginId, DisplayName: name, SavedState: done.SavedState, DataDir: dir}
+	if relogin {
+		// The same account keeps the user's choice to share their avatar.
+		l.ShareAvatar, l.SharedAvatar = prev.ShareAvatar, prev.SharedAvatar
+	}
 	if err := t.db.PutLogin(ctx, l); err != nil {
 		t.log.Error("storing the login failed", "user", user, "err", err)
 		return store.Login{}, fmt.Errorf("the gateway could not store the login: %w", err)

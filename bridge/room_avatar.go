@@ -205,23 +205,37 @@ func (s *session) setRoomPicture(ctx context.Context, st *wire.Stanza, r *room, 
 		refuse(wire.FeatureNotImpl, s.t.displayName()+" groups cannot get their picture from XMPP")
 		return
 	}
-	a := &pb.SetChatAvatar{}
-	if photo := v.Child("", "PHOTO"); photo != nil {
-		if bin := photo.Child("", "BINVAL"); bin != nil && strings.TrimSpace(bin.Text) != "" {
-			data, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(bin.Text), ""))
-			if err != nil {
-				refuse(wire.BadRequest, "the picture's BINVAL is not base64")
-				return
-			}
-			a.Data, a.MimeType = data, http.DetectContentType(data)
-			if !slices.Contains(pictureTypes, a.MimeType) {
-				refuse(wire.NotAcceptable, "a group's picture must be a JPEG, PNG, GIF or WebP image")
-				return
-			}
-		} else if photo.Child("", "EXTVAL") != nil {
-			refuse(wire.NotAcceptable, "give the picture itself (BINVAL), not a link to it")
-			return
-		}
+	data, mime, cond, text := vcardPicture(v)
+	if text != "" {
+		refuse(cond, "a group's picture: "+text)
+		return
 	}
+	a := &pb.SetChatAvatar{Data: data, MimeType: mime}
 	s.sendInTurn(ctx, st, []*pb.Command{{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_SetAvatar{SetAvatar: a}}})
+}
+
+// vcardPicture is the image of a vCard-temp's PHOTO, and its type checked
+// by its bytes; none without a PHOTO. A picture the plugins cannot take
+// is the error's condition and text.
+func vcardPicture(v *wire.Element) ([]byte, string, wire.Condition, string) {
+	photo := v.Child("", "PHOTO")
+	if photo == nil {
+		return nil, "", "", ""
+	}
+	bin := photo.Child("", "BINVAL")
+	if bin == nil || strings.TrimSpace(bin.Text) == "" {
+		if photo.Child("", "EXTVAL") != nil {
+			return nil, "", wire.NotAcceptable, "give the picture itself (BINVAL), not a link to it"
+		}
+		return nil, "", "", ""
+	}
+	data, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(bin.Text), ""))
+	if err != nil {
+		return nil, "", wire.BadRequest, "the picture's BINVAL is not base64"
+	}
+	mime := http.DetectContentType(data)
+	if !slices.Contains(pictureTypes, mime) {
+		return nil, "", wire.NotAcceptable, "the picture must be a JPEG, PNG, GIF or WebP image"
+	}
+	return data, mime, "", ""
 }

@@ -180,14 +180,7 @@ func TestRoomAvatarSet(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := roomUser(t, s, "alice")
 	join(t, alice, "a", "")
-	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
-	for i := range img.Pix {
-		img.Pix[i] = 0x42
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
+	b := bytes.NewBuffer(shadePNG(t, 0x42))
 	set := func(photo string) xmpptest.Stanza {
 		t.Helper()
 		res, err := alice.IQ(ctxT(t), `<iq type='set' to='`+room+`'><vCard xmlns='vcard-temp'>`+photo+`</vCard></iq>`)
@@ -239,4 +232,18 @@ func TestRoomAvatarSet(t *testing.T) {
 	if img, _ := roomPicture(t, alice); img != nil {
 		t.Errorf("vCard still has a picture")
 	}
+}
+
+// shadePNG is a 4x4 PNG of one shade.
+func shadePNG(t *testing.T, shade byte) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
+	for i := range img.Pix {
+		img.Pix[i] = shade
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

@@ -31,6 +31,9 @@ type session struct {
 	// moderating are the user's moderations under way, by the remote ID
 	// of the message (room_moderate.go).
 	moderating map[string]*moderation
+	// avatarSyncing: the user's avatar is being set as their profile
+	// picture; avatarAgain: look once more when done (profile_avatar.go).
+	avatarSyncing, avatarAgain bool
 	// pictureSlots bounds the group pictures fetched at once (room_avatar.go).
 	pictureSlots chan struct{}
 

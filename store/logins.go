@@ -33,6 +33,12 @@ type Login struct {
 	// folder comes back after a restart. "" for none (logins stored
 	// before v2); see PutLogin and SetDataDir.
 	DataDir string
+	// ShareAvatar: the user asked that their XMPP avatar be their profile
+	// picture on the network (off unless they say so).
+	ShareAvatar bool
+	// SharedAvatar is the SHA-1 (hex) of the avatar last set as the
+	// user's profile picture on the network; "" for none.
+	SharedAvatar string
 }
 
 // MaxDataDir is the longest Login.DataDir accepted, in bytes: a file name
@@ -70,8 +76,13 @@ func encodeLogin(l Login) []byte {
 	e.time(l.Created)
 	e.time(l.Updated)
 	e.bool(l.SeesPresence)
-	if l.DataDir != "" { // a login without reads as before v2
+	sharing := l.ShareAvatar || l.SharedAvatar != ""
+	if l.DataDir != "" || sharing { // a login without either reads as before v2
 		e.str(l.DataDir)
+	}
+	if sharing {
+		e.bool(l.ShareAvatar)
+		e.str(l.SharedAvatar)
 	}
 	return e.b
 }
@@ -89,6 +100,10 @@ func decodeLogin(transport, userJID string, v []byte) (Login, error) {
 	}
 	if len(d.b) > 0 { // nor a login stored before v2 a folder
 		l.DataDir = d.str()
+	}
+	if len(d.b) > 0 { // nor one that never shared an avatar
+		l.ShareAvatar = d.bool()
+		l.SharedAvatar = d.str()
 	}
 	if d.err != nil {
 		return Login{}, fmt.Errorf("store: login %s/%s: %w", transport, userJID, d.err)
@@ -218,6 +233,17 @@ func (db *DB) SetSavedState(ctx context.Context, transport, userJID string, stat
 func (db *DB) SetSeesPresence(ctx context.Context, transport, userJID string, sees bool) error {
 	return db.updateLogin(ctx, transport, userJID, "set presence subscription", func(_ *bbolt.Bucket, l *Login) error {
 		l.SeesPresence = sees
+		return nil
+	})
+}
+
+// SetAvatarSharing records whether the user's XMPP avatar is shared as
+// their profile picture on the network (Login.ShareAvatar) and the hash
+// of the one last set there (Login.SharedAvatar), and bumps Updated. It
+// returns ErrNotFound when the login does not exist.
+func (db *DB) SetAvatarSharing(ctx context.Context, transport, userJID string, share bool, shared string) error {
+	return db.updateLogin(ctx, transport, userJID, "set avatar sharing", func(_ *bbolt.Bucket, l *Login) error {
+		l.ShareAvatar, l.SharedAvatar = share, shared
 		return nil
 	})
 }

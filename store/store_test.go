@@ -1348,3 +1348,40 @@ func TestOutboxDoneAcrossGenerations(t *testing.T) {
 		t.Errorf("key %d reused after %d", k[0], keys[len(keys)-1])
 	}
 }
+
+// TestLoginAvatarSharing: the choice to share the user's avatar and the
+// hash of the picture set are stored, with or without a login folder,
+// and kept by SetSavedState and SetDataDir; a login written before them
+// (with a folder or without) reads as not sharing.
+func TestLoginAvatarSharing(t *testing.T) {
+	db := openTemp(t)
+	must(t, db.PutLogin(bg, Login{Transport: "wa", UserJID: "alice@example.org", LoginID: "+331"}))
+	must(t, db.SetAvatarSharing(bg, "wa", "alice@example.org", true, "abc"))
+	must(t, db.SetSavedState(bg, "wa", "alice@example.org", []byte{1}))
+	l, err := db.GetLogin("wa", "alice@example.org")
+	must(t, err)
+	if !l.ShareAvatar || l.SharedAvatar != "abc" || l.DataDir != "" {
+		t.Errorf("without a folder: %+v", l)
+	}
+	must(t, db.SetDataDir(bg, "wa", "alice@example.org", "d1"))
+	l, err = db.GetLogin("wa", "alice@example.org")
+	must(t, err)
+	if !l.ShareAvatar || l.SharedAvatar != "abc" || l.DataDir != "d1" {
+		t.Errorf("with a folder: %+v", l)
+	}
+	must(t, db.SetAvatarSharing(bg, "wa", "alice@example.org", false, ""))
+	l, err = db.GetLogin("wa", "alice@example.org")
+	must(t, err)
+	if l.ShareAvatar || l.SharedAvatar != "" || l.DataDir != "d1" || !bytes.Equal(l.SavedState, []byte{1}) {
+		t.Errorf("turned off: %+v", l)
+	}
+	wantNotFound(t, "SetAvatarSharing on absent login", db.SetAvatarSharing(bg, "wa", "nobody@example.org", true, ""))
+
+	for _, dir := range []string{"", "d2"} {
+		old := Login{LoginID: "+332", DisplayName: "Bob", SeesPresence: true, DataDir: dir}
+		b, err := decodeLogin("wa", "bob@example.org", encodeLogin(old))
+		if err != nil || b.ShareAvatar || b.SharedAvatar != "" || b.DataDir != dir || !b.SeesPresence {
+			t.Errorf("login without sharing, folder %q = %+v, %v", dir, b, err)
+		}
+	}
+}

@@ -70,6 +70,10 @@ type Network struct {
 type contact struct {
 	id, name string
 	presence *pb.Presence
+	// picture is the user's own profile picture, which Echo Two mirrors
+	// (SetProfileAvatar); pictureVer counts its changes.
+	picture    []byte
+	pictureVer int
 }
 
 // New returns the echo network.

@@ -3,10 +3,13 @@ package echo
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/png"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -99,6 +102,9 @@ func (c *contact) proto() *pb.Contact {
 	if c.id == "echo-1" {
 		p.AvatarId = "echo-1-v1"
 	}
+	if c.pictureVer > 0 { // a removal is a change too
+		p.AvatarId = fmt.Sprintf("%s-profile-%d", c.id, c.pictureVer)
+	}
 	return p
 }
 
@@ -149,6 +155,9 @@ func (s *Session) UserInfo(_ context.Context, userID string) (*pb.Contact, error
 	if c.id == "echo-1" {
 		p.Avatar, p.AvatarMime, p.AvatarId = avatarPNG, "image/png", "echo-1-v1"
 	}
+	if c.picture != nil {
+		p.Avatar, p.AvatarMime = c.picture, http.DetectContentType(c.picture)
+	}
 	hugeAvatar(p) // hostile.go
 	return p, nil
 }
@@ -182,6 +191,31 @@ func (s *Session) SetPresence(_ context.Context, p *pb.Presence) error {
 	if c != nil {
 		s.emit(&pb.Event{LoginId: s.loginID, ChatId: "echo-3", Sender: &pb.Sender{UserId: "echo-3"},
 			TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Presence{Presence: &pb.PresenceEvent{Presence: p}}})
+	}
+	return nil
+}
+
+// ProfileMirror is the contact whose avatar mirrors the user's own
+// profile picture, so that it can be seen to reach the network.
+const ProfileMirror = "echo-2"
+
+// SetProfileAvatar sets the user's profile picture, or removes it
+// (sdk.ProfileAvatarSetter): Echo Two's avatar becomes it.
+func (s *Session) SetProfileAvatar(_ context.Context, a *pb.SetProfileAvatar) error {
+	if err := s.online(); err != nil {
+		return err
+	}
+	s.n.mu.Lock()
+	c := s.n.accounts[s.loginID][ProfileMirror]
+	var changed *pb.Contact
+	if c != nil {
+		c.picture, c.pictureVer = slices.Clone(a.Data), c.pictureVer+1
+		changed = c.proto()
+	}
+	s.n.mu.Unlock()
+	if changed != nil {
+		s.emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(), EventId: s.n.newID(),
+			Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: changed}}})
 	}
 	return nil
 }

@@ -742,6 +742,9 @@ var features = []feature{
 	// Creating a group makes one on the network for good.
 	{name: "create_chat", declared: (*pb.Features).GetCreateChat, refusalOnly: true,
 		cmd: func(f *featureRun) any { return &pb.CreateChat{Name: f.r.unique("group")} }},
+	// The user's own profile picture, for everyone on the network.
+	{name: "profile_avatar", declared: (*pb.Features).GetProfileAvatar, refusalOnly: true,
+		cmd: func(*featureRun) any { return &pb.SetProfileAvatar{Data: testPNG, MimeType: "image/png"} }},
 	// Last: the user is out of the group after it.
 	{name: "leave_chat", declared: (*pb.Features).GetLeaveChat, group: true,
 		cmd: func(*featureRun) any { return &pb.LeaveChat{} }},

@@ -508,7 +508,8 @@ func SendText(loginID, chatID, txnID, text string) *pb.Command {
 // (*pb.SendMessage, *pb.EditMessage, *pb.React, *pb.Retract, *pb.SetTyping,
 // *pb.MarkRead, *pb.SetPresence, *pb.LeaveChat, *pb.SetTopic,
 // *pb.SetChatName, *pb.Invite, *pb.Kick, *pb.SetRole, *pb.JoinChat,
-// *pb.SetNick). Another type leaves the command without an action, which
+// *pb.SetNick, *pb.CreateChat, *pb.SetChatAvatar, *pb.SetProfileAvatar).
+// Another type leaves the command without an action, which
 // the SDK refuses.
 func Act(loginID, chatID, txnID string, action any) *pb.Command {
 	c := &pb.Command{LoginId: loginID, ChatId: chatID, TxnId: txnID}
@@ -535,6 +536,8 @@ func Act(loginID, chatID, txnID string, action any) *pb.Command {
 		c.Action = &pb.Command_SetName{SetName: a}
 	case *pb.SetChatAvatar:
 		c.Action = &pb.Command_SetAvatar{SetAvatar: a}
+	case *pb.SetProfileAvatar:
+		c.Action = &pb.Command_SetProfileAvatar{SetProfileAvatar: a}
 	case *pb.Invite:
 		c.Action = &pb.Command_Invite{Invite: a}
 	case *pb.Kick:

@@ -44,6 +44,10 @@ func (t *connectorTransport[S]) HandleCommand(ctx context.Context, cmd *pb.Comma
 		if p, ok := any(s).(PresenceSetter); ok {
 			return Result{}, p.SetPresence(ctx, a.SetPresence.Presence)
 		}
+	case *pb.Command_SetProfileAvatar:
+		if pa, ok := any(s).(ProfileAvatarSetter); ok {
+			return Result{}, pa.SetProfileAvatar(ctx, a.SetProfileAvatar)
+		}
 	case *pb.Command_Leave:
 		if l, ok := any(s).(Leaver); ok {
 			return Result{}, l.LeaveChat(ctx, c)
@@ -123,6 +127,8 @@ func actionName(cmd *pb.Command) string {
 		return "renaming chats"
 	case *pb.Command_SetAvatar:
 		return "setting a group's picture"
+	case *pb.Command_SetProfileAvatar:
+		return "setting your profile picture"
 	case *pb.Command_Invite:
 		return "invitations"
 	case *pb.Command_Kick:
@@ -160,7 +166,7 @@ func (t *connectorTransport[S]) allowed(ctx context.Context, s S, cmd *pb.Comman
 	}
 	lim, ok := any(s).(ChatLimiter)
 	// A chat being joined is not known yet: nothing to narrow.
-	if !ok || cmd.ChatId == "" || cmd.GetSetPresence() != nil || cmd.GetJoin() != nil || cmd.GetCreate() != nil {
+	if !ok || cmd.ChatId == "" || cmd.GetSetPresence() != nil || cmd.GetSetProfileAvatar() != nil || cmd.GetJoin() != nil || cmd.GetCreate() != nil {
 		return nil
 	}
 	l, err := lim.ChatLimits(ctx, cmd.ChatId)

@@ -108,6 +108,15 @@ type ChatAvatarSetter interface {
 	SetChatAvatar(ctx context.Context, c Call, a *pb.SetChatAvatar) error
 }
 
+// ProfileAvatarSetter sets or removes the user's own profile picture on
+// the network (feature profile_avatar), from their XMPP avatar when they
+// asked the gateway to share it: a.Data is an image of type a.MimeType
+// (JPEG, PNG, GIF or WebP), to convert to what the network takes; no data
+// removes the picture.
+type ProfileAvatarSetter interface {
+	SetProfileAvatar(ctx context.Context, a *pb.SetProfileAvatar) error
+}
+
 // Inviter adds someone to a group (feature group_invite).
 type Inviter interface {
 	Invite(ctx context.Context, c Call, userID string) error
@@ -224,6 +233,7 @@ var derivedFeatures = []derived{
 	{"group_topic", "TopicSetter", implements[TopicSetter]},
 	{"group_name", "ChatNamer", implements[ChatNamer]},
 	{"group_avatar", "ChatAvatarSetter", implements[ChatAvatarSetter]},
+	{"profile_avatar", "ProfileAvatarSetter", implements[ProfileAvatarSetter]},
 	{"group_invite", "Inviter", implements[Inviter]},
 	{"group_kick", "Kicker", implements[Kicker]},
 	{"group_roles", "RoleSetter", implements[RoleSetter]},

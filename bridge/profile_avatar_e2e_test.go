@@ -1,0 +1,135 @@
+package bridge_test
+
+import (
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+	"testing"
+
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// TestProfilePicture: with the profile-picture command turned on, alice's
+// XMPP avatar becomes her profile picture on the network (the echo
+// network shows it as Echo Two's avatar), and follows its changes and its
+// removal; off, as it starts, and after she turns it off, nothing of her
+// avatar reaches the network. The gateway learns of a change from the
+// photo hash in her presence (XEP-0153) and takes the picture from her
+// vCard on her server; a presence naming the picture already set sends
+// nothing, and a vCard whose PHOTO is no image is refused with a message
+// to her. The choice survives a restart of the gateway.
+func TestProfilePicture(t *testing.T) {
+	s, alice := privilegedAlice(t)
+	// She lets the gateway see her presence (XEP-0100 asks at login).
+	raw(t, alice, `<presence type='subscribed' to='`+domain+`'/>`)
+	s.logs.waitLog(t, "gateway_sees_presence=true", timeout)
+
+	setVCard := func(photo []byte) string {
+		t.Helper()
+		vc := `<vCard xmlns='vcard-temp'><FN>Alice</FN></vCard>`
+		hash := ""
+		if photo != nil {
+			sum := sha1.Sum(photo)
+			hash = hex.EncodeToString(sum[:])
+			vc = `<vCard xmlns='vcard-temp'><FN>Alice</FN><PHOTO><TYPE>image/png</TYPE><BINVAL>` +
+				base64.StdEncoding.EncodeToString(photo) + `</BINVAL></PHOTO></vCard>`
+		}
+		if r, err := alice.IQ(ctxT(t), `<iq type='set'>`+vc+`</iq>`); err != nil || r.Type != "result" {
+			t.Fatalf("vCard set: %v %s", err, r.XML)
+		}
+		// Her clients announce the new hash (XEP-0153).
+		raw(t, alice, `<presence><x xmlns='vcard-temp:x:update'><photo>`+hash+`</photo></x></presence>`)
+		return hash
+	}
+	mirror := "echo-2@" + domain
+	mirrorPhoto := func(what, want string) {
+		t.Helper()
+		nextPresence(t, alice, mirror, "", func(st xmpptest.Stanza) bool {
+			m := photoRe.FindStringSubmatch(st.XML)
+			return m != nil && m[1] == want
+		})
+		if want == "" {
+			return
+		}
+		vc, err := alice.IQ(ctxT(t), `<iq type='get' to='`+mirror+`'><vCard xmlns='vcard-temp'/></iq>`)
+		m := binvalRe.FindStringSubmatch(vc.XML)
+		if err != nil || m == nil {
+			t.Fatalf("%s: Echo Two's vCard: %v %s", what, err, vc.XML)
+		}
+		img, _ := base64.StdEncoding.DecodeString(m[1])
+		if sum := sha1.Sum(img); hex.EncodeToString(sum[:]) != want {
+			t.Fatalf("%s: Echo Two's picture is not hers", what)
+		}
+	}
+	sets := func() int { return s.logs.Count(`msg="avatar set as the profile picture"`) }
+
+	// Off as it starts: her avatar stays hers.
+	first := setVCard(shadePNG(t, 0x11))
+	echoOK(t, alice, "not shared", timeout)
+	if n := sets(); n != 0 {
+		t.Fatalf("an avatar was set on the network without her asking (%d)", n)
+	}
+
+	form, _ := command(t, alice, "profile-picture", "", "", nil)
+	if typ, vals, ok := form.Field("share"); !ok || typ != "boolean" || len(vals) != 1 || vals[0] != "0" {
+		t.Fatalf("profile-picture form: %s", form.XML)
+	}
+	done, _ := command(t, alice, "profile-picture", form.Command.SessionID, "", map[string]string{"share": "true"})
+	if !strings.Contains(done.Notes(), "info: Your XMPP avatar is now your") {
+		t.Fatalf("turning it on: %s", done.XML)
+	}
+	mirrorPhoto("turned on", first)
+
+	second := setVCard(shadePNG(t, 0x22))
+	mirrorPhoto("a new avatar", second)
+	if n := sets(); n != 2 {
+		t.Errorf("%d pictures set, want 2", n)
+	}
+	// The same hash again: nothing to do.
+	raw(t, alice, `<presence><show>away</show><x xmlns='vcard-temp:x:update'><photo>`+second+`</photo></x></presence>`)
+	echoOK(t, alice, "same avatar", timeout)
+	if n := sets(); n != 2 {
+		t.Errorf("the same avatar was set again (%d sets)", n)
+	}
+
+	// No image: refused, said, nothing set.
+	if r, err := alice.IQ(ctxT(t), `<iq type='set'><vCard xmlns='vcard-temp'><PHOTO><TYPE>image/png</TYPE><BINVAL>`+
+		base64.StdEncoding.EncodeToString([]byte("not a picture at all"))+`</BINVAL></PHOTO></vCard></iq>`); err != nil || r.Type != "result" {
+		t.Fatalf("vCard set: %v %s", err, r.XML)
+	}
+	raw(t, alice, `<presence><x xmlns='vcard-temp:x:update'><photo>0123456789abcdef0123456789abcdef01234567</photo></x></presence>`)
+	if _, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "message" && st.From == domain && strings.Contains(st.XML, "could not be set as your") &&
+			strings.Contains(st.XML, "JPEG, PNG, GIF or WebP")
+	}); err != nil {
+		t.Fatalf("no word of the refused picture: %v", err)
+	}
+
+	// Removed: the network's picture goes too.
+	setVCard(nil)
+	mirrorPhoto("removed", "")
+
+	// The choice survives a restart.
+	s.stop()
+	s.start()
+	s.logs.waitLog(t, "contacts=3 added=0", timeout)
+	form, _ = command(t, alice, "profile-picture", "", "", nil)
+	if _, vals, _ := form.Field("share"); len(vals) != 1 || vals[0] != "1" {
+		t.Fatalf("the choice was lost in a restart: %s", form.XML)
+	}
+	third := setVCard(shadePNG(t, 0x33))
+	mirrorPhoto("after the restart", third)
+
+	// Off: changes stay hers.
+	done, _ = command(t, alice, "profile-picture", form.Command.SessionID, "", map[string]string{"share": "0"})
+	if !strings.Contains(done.Notes(), "no longer follows your XMPP avatar") {
+		t.Fatalf("turning it off: %s", done.XML)
+	}
+	before := sets()
+	setVCard(shadePNG(t, 0x44))
+	echoOK(t, alice, "off again", timeout)
+	if n := sets(); n != before {
+		t.Errorf("an avatar was set after she turned sharing off")
+	}
+}
