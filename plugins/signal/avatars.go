@@ -106,10 +106,36 @@ func (s *Session) SetChatAvatar(ctx context.Context, c sdk.Call, a *pb.SetChatAv
 	if len(a.Data) == 0 {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "signal-cli cannot remove a group's picture, only set another: remove it from a Signal app")
 	}
-	jpg, err := picture.JPEG(a.Data, pictureSide, true)
+	avatar, err := pictureURI(a.Data)
 	if err != nil {
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "signal: %v", err)
+		return err
 	}
-	avatar := "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(jpg)
 	return s.updateGroup(ctx, "could not set the group's picture", c.ChatID, map[string]any{"avatar": avatar})
+}
+
+var _ sdk.ProfileAvatarSetter = (*Session)(nil)
+
+// SetProfileAvatar sets the user's own profile picture, or removes it
+// (sdk.ProfileAvatarSetter): updateProfile's avatar, a square JPEG as a
+// data URI as for a group (signal-cli reads both through
+// Utils.createStreamDetails), or removeAvatar.
+func (s *Session) SetProfileAvatar(ctx context.Context, a *pb.SetProfileAvatar) error {
+	if len(a.Data) == 0 {
+		return s.call(ctx, "could not remove your profile picture", "updateProfile", map[string]any{"removeAvatar": true}, nil)
+	}
+	avatar, err := pictureURI(a.Data)
+	if err != nil {
+		return err
+	}
+	return s.call(ctx, "could not set your profile picture", "updateProfile", map[string]any{"avatar": avatar}, nil)
+}
+
+// pictureURI is an image as signal-cli takes a picture: a square JPEG
+// as a data URI.
+func pictureURI(img []byte) (string, error) {
+	jpg, err := picture.JPEG(img, pictureSide, true)
+	if err != nil {
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "signal: %v", err)
+	}
+	return "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(jpg), nil
 }

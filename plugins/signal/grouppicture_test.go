@@ -87,3 +87,39 @@ func TestSetGroupPicture(t *testing.T) {
 		t.Errorf("%d refused pictures reached signal-cli", n-asked)
 	}
 }
+
+// The user's own profile picture set from XMPP (feature profile_avatar):
+// updateProfile's avatar, a 640-pixel square JPEG as a data URI; removed
+// with removeAvatar; what is no picture is BAD_REQUEST before signal-cli.
+func TestSetProfilePicture(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	set := func(data []byte) *pb.CommandResult {
+		t.Helper()
+		return s.cmds.Send(&pb.Command{LoginId: s.loginID, TxnId: s.txn(),
+			Action: &pb.Command_SetProfileAvatar{SetProfileAvatar: &pb.SetProfileAvatar{Data: data, MimeType: "image/png"}}})
+	}
+	if res := set(plugintest.PNG(900, 1200, color.RGBA{B: 200, A: 255})); res.Error != nil {
+		t.Fatalf("SetProfileAvatar: %v", res.Error)
+	}
+	req, _ := lastRequest(d, "updateProfile")
+	if v, _ := req.Params["avatar"].(string); !strings.HasPrefix(v, "data:image/jpeg;base64,") {
+		t.Fatalf("updateProfile's avatar: %.40q; want a JPEG as a data URI", v)
+	}
+	if cfg, err := jpeg.DecodeConfig(bytes.NewReader(d.ProfileAvatar(alice))); err != nil || cfg.Width != 640 || cfg.Height != 640 {
+		t.Fatalf("the profile picture on Signal: %dx%d %v; want a 640x640 JPEG", cfg.Width, cfg.Height, err)
+	}
+	asked := d.Calls("updateProfile")
+	if res := set([]byte("no picture")); res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST {
+		t.Errorf("no picture: %v; want BAD_REQUEST", res)
+	}
+	if d.Calls("updateProfile") != asked || d.ProfileAvatar(alice) == nil {
+		t.Error("a refused picture reached signal-cli")
+	}
+	if res := set(nil); res.Error != nil {
+		t.Fatalf("removing: %v", res.Error)
+	}
+	if req, _ := lastRequest(d, "updateProfile"); req.Params["removeAvatar"] != true || d.ProfileAvatar(alice) != nil {
+		t.Errorf("removal: %v; the picture is still there", req.Params)
+	}
+}

@@ -153,3 +153,12 @@ func (s *Session) groupPictureChanged(e *events.Picture) {
 	s.emit(&pb.Event{ChatId: c.ChatId, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: e.Timestamp.UnixMicro(),
 		Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}}})
 }
+
+// SetProfileAvatar sets the user's own profile picture, or removes it
+// (sdk.ProfileAvatarSetter): SetGroupPhoto without a group is the
+// account's own (whatsmeow issue 325), seen by whoever the user's
+// WhatsApp privacy settings allow.
+func (s *Session) SetProfileAvatar(ctx context.Context, a *pb.SetProfileAvatar) error {
+	_, err := s.setPhoto(ctx, types.EmptyJID, a.Data, "your profile picture")
+	return err
+}

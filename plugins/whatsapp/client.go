@@ -63,8 +63,9 @@ type Client interface {
 	LeaveGroup(ctx context.Context, jid types.JID) error
 	SetGroupName(ctx context.Context, jid types.JID, name string) error
 	SetGroupTopic(ctx context.Context, jid types.JID, previousID, newID, topic string) error
-	// SetGroupPhoto sets the group's picture (a JPEG; nil removes it)
-	// and answers with its new ID ("remove" when removed).
+	// SetGroupPhoto sets the group's picture, or the user's own profile
+	// picture with an empty jid (a JPEG; nil removes it), and answers
+	// with its new ID ("remove" when removed).
 	SetGroupPhoto(ctx context.Context, jid types.JID, avatar []byte) (string, error)
 	UpdateGroupParticipants(ctx context.Context, jid types.JID, participantChanges []types.JID, action whatsmeow.ParticipantChange) ([]types.GroupParticipant, error)
 	// CreateGroup answers with the new group as WhatsApp has it; the

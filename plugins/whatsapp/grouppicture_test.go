@@ -67,3 +67,35 @@ func TestSetGroupPicture(t *testing.T) {
 		t.Errorf("a direct chat: %v", err)
 	}
 }
+
+// The user's own profile picture set from XMPP reaches WhatsApp as the
+// square JPEG its apps send (SetGroupPhoto without a group); it can be
+// removed; what is no picture is refused with the reason.
+func TestSetProfilePicture(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewRGBA(image.Rect(0, 0, 900, 1200))); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetProfileAvatar(ctx, &pb.SetProfileAvatar{Data: b.Bytes(), MimeType: "image/png"}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(fake.ProfilePhoto()))
+	if err != nil || cfg.Width != 640 || cfg.Height != 640 {
+		t.Fatalf("WhatsApp got a %dx%d profile picture (%v), want a 640x640 JPEG", cfg.Width, cfg.Height, err)
+	}
+	if err := s.SetProfileAvatar(ctx, &pb.SetProfileAvatar{Data: []byte("\x89PNG, but no"), MimeType: "image/png"}); codeOf(err) != pb.ErrorCode_ERROR_CODE_BAD_REQUEST {
+		t.Errorf("a damaged picture: %v", err)
+	}
+	if fake.ProfilePhoto() == nil {
+		t.Error("a refused picture removed the one set")
+	}
+	if err := s.SetProfileAvatar(ctx, &pb.SetProfileAvatar{}); err != nil {
+		t.Fatal(err)
+	}
+	if fake.ProfilePhoto() != nil {
+		t.Error("the profile picture is still set")
+	}
+}

@@ -264,8 +264,8 @@ func (s *Session) SetChatName(ctx context.Context, c sdk.Call, name string) erro
 	return nil
 }
 
-// groupPhotoSide is the side of the square JPEG a group's picture is
-// sent as: WhatsApp's apps send 640 by 640 (whatsmeow: "should be a
+// groupPhotoSide is the side of the square JPEG a picture (a group's or
+// the user's own) is sent as: WhatsApp's apps send 640 by 640 (whatsmeow: "should be a
 // square (e.g. 640x640)").
 const groupPhotoSide = 640
 
@@ -278,21 +278,33 @@ func (s *Session) SetChatAvatar(ctx context.Context, c sdk.Call, a *pb.SetChatAv
 	if err != nil {
 		return err
 	}
+	id, err := s.setPhoto(ctx, jid, a.Data, "the group's picture")
+	if err != nil {
+		return err
+	}
+	s.groupPictureChanged(&events.Picture{JID: jid, Remove: len(a.Data) == 0, PictureID: id, Timestamp: time.Now()})
+	return nil
+}
+
+// setPhoto sets a group's picture, or the user's own with an empty jid
+// (whatsmeow's SetGroupPhoto does both), as the square JPEG the apps
+// send; no data removes it. It returns the picture's new ID.
+func (s *Session) setPhoto(ctx context.Context, jid types.JID, data []byte, what string) (string, error) {
 	var img []byte
-	if len(a.Data) > 0 {
-		if img, err = picture.JPEG(a.Data, groupPhotoSide, true); err != nil {
-			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: the group's picture: %v", err)
+	if len(data) > 0 {
+		var err error
+		if img, err = picture.JPEG(data, groupPhotoSide, true); err != nil {
+			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: %s: %v", what, err)
 		}
 	}
 	id, err := s.d.cli.SetGroupPhoto(ctx, jid, img)
 	switch {
 	case errors.Is(err, whatsmeow.ErrInvalidImageFormat):
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: WhatsApp refused the picture: %v", err)
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: WhatsApp refused the picture: %v", err)
 	case err != nil:
-		return sendErr("set the group's picture", err)
+		return "", sendErr("set "+what, err)
 	}
-	s.groupPictureChanged(&events.Picture{JID: jid, Remove: img == nil, PictureID: id, Timestamp: time.Now()})
-	return nil
+	return id, nil
 }
 
 // participants changes one member of a group.

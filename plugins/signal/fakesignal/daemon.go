@@ -89,6 +89,7 @@ type Account struct {
 	attachments map[string][]byte
 	stickers    map[string][]byte // by pack ID and sticker ID
 	registered  bool
+	avatar      []byte // the account's own profile picture (updateProfile)
 }
 
 type pendingLink struct {
@@ -269,6 +270,14 @@ func (d *Daemon) GetGroup(account, id string) (Group, bool) {
 		}
 	}
 	return Group{}, false
+}
+
+// ProfileAvatar is the account's own profile picture updateProfile set,
+// nil for none.
+func (d *Daemon) ProfileAvatar(account string) []byte {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.accounts[account].avatar
 }
 
 // AddAttachment stores a received file under id, for getAttachment.
@@ -746,6 +755,23 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		}
 		g.Revision++
 		return map[string]any{"timestamp": d.now()}, nil
+	case "updateProfile":
+		// avatar as updateGroup's; removeAvatar (--remove-avatar) wins.
+		var b []byte
+		if rm, _ := p["removeAvatar"].(bool); !rm {
+			v, ok := p["avatar"].(string)
+			if !ok {
+				return map[string]any{}, nil // nothing of the picture asked
+			}
+			var err error
+			if b, err = readAvatar(v); err != nil {
+				return nil, err
+			}
+		}
+		d.mu.Lock()
+		a.avatar = b
+		d.mu.Unlock()
+		return map[string]any{}, nil
 	case "joinGroup":
 		d.mu.Lock()
 		defer d.mu.Unlock()

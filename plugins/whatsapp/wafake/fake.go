@@ -72,6 +72,9 @@ type Client struct {
 	groups    map[types.JID]*types.GroupInfo
 	users     map[string]types.JID // phone digits -> JID, for IsOnWhatsApp
 	pictures  map[types.JID]*types.ProfilePictureInfo
+	// profilePhoto is the account's own picture the plugin set
+	// (SetGroupPhoto without a group).
+	profilePhoto []byte
 	// groupPhotos are the pictures the plugin set (SetGroupPhoto).
 	groupPhotos map[types.JID][]byte
 	nextID      int
@@ -641,6 +644,9 @@ func (c *Client) SetGroupTopic(_ context.Context, jid types.JID, _, _, topic str
 func (c *Client) SetGroupPhoto(_ context.Context, jid types.JID, avatar []byte) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if jid.IsEmpty() {
+		return c.setProfilePhotoLocked(avatar)
+	}
 	g, ok := c.groups[jid]
 	if !ok {
 		return "", whatsmeow.ErrGroupNotFound
@@ -663,6 +669,29 @@ func (c *Client) SetGroupPhoto(_ context.Context, jid types.JID, avatar []byte) 
 	c.groupPhotos[jid] = slices.Clone(avatar)
 	c.nextID++
 	return fmt.Sprintf("%d", 1700000000+c.nextID), nil
+}
+
+// setProfilePhotoLocked is SetGroupPhoto without a group: the account's
+// own profile picture.
+func (c *Client) setProfilePhotoLocked(avatar []byte) (string, error) {
+	if avatar == nil {
+		c.profilePhoto = nil
+		return "remove", nil
+	}
+	if _, err := jpeg.DecodeConfig(bytes.NewReader(avatar)); err != nil {
+		return "", fmt.Errorf("%w: %w", whatsmeow.ErrInvalidImageFormat, whatsmeow.ErrIQNotAcceptable)
+	}
+	c.profilePhoto = slices.Clone(avatar)
+	c.nextID++
+	return fmt.Sprintf("%d", 1700000000+c.nextID), nil
+}
+
+// ProfilePhoto is the account's own picture SetGroupPhoto set, nil for
+// none.
+func (c *Client) ProfilePhoto() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.profilePhoto
 }
 
 // GroupPhoto is the picture SetGroupPhoto gave the group, nil for none.
