@@ -46,13 +46,9 @@ func (s *Session) SetChatAvatar(ctx context.Context, c sdk.Call, a *pb.SetChatAv
 	}
 	var photo tg.InputChatPhotoClass = &tg.InputChatPhotoEmpty{}
 	if len(a.Data) > 0 {
-		jpg, err := picture.JPEG(a.Data, pictureSide, true)
+		f, err := uploadPicture(ctx, api, a.Data)
 		if err != nil {
-			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: %v", err)
-		}
-		f, err := uploader.NewUploader(api).FromBytes(ctx, "picture.jpg", jpg)
-		if err != nil {
-			return cmdErr("upload the picture", err)
+			return err
 		}
 		photo = &tg.InputChatUploadedPhoto{File: f}
 	}
@@ -76,4 +72,18 @@ func (s *Session) SetChatAvatar(ctx context.Context, c sdk.Call, a *pb.SetChatAv
 		s.n.log().Warn("telegram: updates of a group picture set", "login", s.login.LoginID, "err", err)
 	}
 	return nil
+}
+
+// uploadPicture uploads an image as Telegram takes a chat's or a
+// profile's photo: a square JPEG of at most pictureSide pixels.
+func uploadPicture(ctx context.Context, api *tg.Client, img []byte) (tg.InputFileClass, error) {
+	jpg, err := picture.JPEG(img, pictureSide, true)
+	if err != nil {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: %v", err)
+	}
+	f, err := uploader.NewUploader(api).FromBytes(ctx, "picture.jpg", jpg)
+	if err != nil {
+		return nil, cmdErr("upload the picture", err)
+	}
+	return f, nil
 }

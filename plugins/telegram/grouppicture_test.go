@@ -116,3 +116,40 @@ func TestSetGroupPicture(t *testing.T) {
 		t.Errorf("%d refused pictures reached Telegram", n-asked)
 	}
 }
+
+// The user's own profile photo set from XMPP (sdk.ProfileAvatarSetter)
+// becomes theirs on Telegram as a 640-pixel square JPEG
+// (photos.uploadProfilePhoto), replaced, then removed
+// (photos.updateProfilePhoto with inputPhotoEmpty); what is no picture
+// goes nowhere.
+func TestSetProfilePicture(t *testing.T) {
+	srv := newFake(t)
+	s, _, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	set := func(data []byte) error {
+		return s.SetProfileAvatar(ctx, &pb.SetProfileAvatar{Data: data, MimeType: "image/png"})
+	}
+	for i, img := range [][]byte{plugintest.PNG(900, 1200, color.RGBA{R: 200, A: 255}), plugintest.PNG(100, 100, color.White)} {
+		if err := set(img); err != nil {
+			t.Fatal(err)
+		}
+		side := []int{640, 100}[i]
+		cfg, err := jpeg.DecodeConfig(bytes.NewReader(srv.ProfilePhoto(alice.ID)))
+		if err != nil || cfg.Width != side || cfg.Height != side {
+			t.Fatalf("photo %d on Telegram: %dx%d, %v; want a %dx%[4]d JPEG", i, cfg.Width, cfg.Height, err, side)
+		}
+	}
+	uploads := srv.Requests("photos.uploadProfilePhoto")
+	if err := set([]byte("no picture")); codeOf(err) != pb.ErrorCode_ERROR_CODE_BAD_REQUEST {
+		t.Errorf("no picture: %v; want BAD_REQUEST", err)
+	}
+	if srv.Requests("photos.uploadProfilePhoto") != uploads || srv.ProfilePhoto(alice.ID) == nil {
+		t.Error("a refused picture reached Telegram")
+	}
+	if err := set(nil); err != nil {
+		t.Fatal(err)
+	}
+	if srv.ProfilePhoto(alice.ID) != nil {
+		t.Error("the profile photo is still there")
+	}
+}

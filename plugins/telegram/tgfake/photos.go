@@ -73,6 +73,7 @@ func (s *Server) uploadedPicture(in tg.InputChatPhotoClass) ([]byte, error) {
 }
 
 func (s *Server) registerPhotos(d *tgtest.Dispatcher) {
+	s.registerProfilePhotos(d)
 	handle(s, d, tg.MessagesEditChatPhotoRequestTypeID, "messages.editChatPhoto", func(k *key, r *tg.MessagesEditChatPhotoRequest) (bin.Encoder, error) {
 		g, err := s.groupOf(k, &tg.InputPeerChat{ChatID: r.ChatID})
 		if err != nil {
@@ -114,6 +115,53 @@ func (s *Server) registerPhotos(d *tgtest.Dispatcher) {
 		return &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateNewChannelMessage{Message: m, Pts: c.pts, PtsCount: 1}},
 			Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), Date: now()}, nil
 	})
+}
+
+// The user's own profile photo, as Telegram sets it: photos.uploadProfilePhoto
+// with an uploaded JPEG (PHOTO_INVALID otherwise), photos.updateProfilePhoto
+// with inputPhotoEmpty to remove it; each answers photos.photo.
+func (s *Server) registerProfilePhotos(d *tgtest.Dispatcher) {
+	handle(s, d, tg.PhotosUploadProfilePhotoRequestTypeID, "photos.uploadProfilePhoto", func(k *key, r *tg.PhotosUploadProfilePhotoRequest) (bin.Encoder, error) {
+		u, err := s.self(k)
+		if err != nil {
+			return nil, err
+		}
+		f, ok := r.GetFile()
+		if !ok {
+			return nil, tgerr.New(400, "PHOTO_FILE_MISSING")
+		}
+		in := &tg.InputChatUploadedPhoto{}
+		in.SetFile(f)
+		data, err := s.uploadedPicture(in)
+		if err != nil {
+			return nil, err
+		}
+		u.photoID, _ = s.newPicture(data)
+		u.Photo = data
+		return &tg.PhotosPhoto{Photo: s.photo(u.photoID), Users: []tg.UserClass{u.tg(true)}}, nil
+	})
+	handle(s, d, tg.PhotosUpdateProfilePhotoRequestTypeID, "photos.updateProfilePhoto", func(k *key, r *tg.PhotosUpdateProfilePhotoRequest) (bin.Encoder, error) {
+		if _, ok := r.ID.(*tg.InputPhotoEmpty); !ok {
+			return nil, tgerr.New(400, "PHOTO_ID_INVALID") // a former photo: not needed here
+		}
+		u, err := s.self(k)
+		if err != nil {
+			return nil, err
+		}
+		u.photoID, u.Photo = 0, nil
+		return &tg.PhotosPhoto{Photo: &tg.PhotoEmpty{}, Users: []tg.UserClass{u.tg(true)}}, nil
+	})
+}
+
+// ProfilePhoto is the user's own profile photo as the server keeps it;
+// nil for none.
+func (s *Server) ProfilePhoto(user int64) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u := s.users[user]; u != nil {
+		return u.Photo
+	}
+	return nil
 }
 
 // Picture is the picture of a basic group (a *tg.PeerChat) or a channel
