@@ -179,10 +179,13 @@ func param(m ircmsg.Message, i int) string {
 func (s *Session) gone(m ircmsg.Message, id, nick string, kind pb.MemberEvent_Kind, reason string) {
 	s.mu.Lock()
 	if s.isSelfLocked(nick) {
-		_, in := s.channels[id]
+		ch, in := s.channels[id]
 		delete(s.channels, id)
 		delete(s.shown, id)
 		s.mu.Unlock()
+		if in {
+			s.typingEnded(ch.name) // no repeats to a channel the user is out of
+		}
 		if in && kind == pb.MemberEvent_KIND_KICKED {
 			ev := s.groupEvent(m, id)
 			ev.Payload = &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_KICKED, Text: reason}}
@@ -321,6 +324,7 @@ func (s *Session) LeaveChat(_ context.Context, c sdk.Call) error {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "could not part %s: %v", c.ChatID, err)
 	}
 	id := chanID(c.ChatID)
+	s.typingEnded(name)
 	s.mu.Lock()
 	delete(s.channels, id)
 	delete(s.shown, id)

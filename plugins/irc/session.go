@@ -91,6 +91,10 @@ type Session struct {
 	// typing is what the user last told each target (folded) about
 	// their typing (typing.go).
 	typing map[string]typed
+	// typeMu keeps the TAGMSGs of typing (SetTyping's, the repeats')
+	// and the end of typing in the order decided: a repeat's active is
+	// not sent after the message that ended typing. Taken before mu.
+	typeMu sync.Mutex
 }
 
 // ConnectWait is how long Connect waits for the first attempt's outcome
@@ -300,6 +304,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	c.AddDisconnectCallback(func(ircmsg.Message) {
 		s.mu.Lock()
 		clear(s.channels)
+		s.clearTypingLocked() // said on the connection that ended
 		current := s.conn == c
 		s.failEchoesLocked()
 		s.failWaitsLocked()
@@ -562,6 +567,7 @@ func (s *Session) Disconnect(context.Context) error {
 		close(s.stop)
 	}
 	s.conn = nil
+	s.clearTypingLocked()
 	s.mu.Unlock()
 	if c != nil {
 		c.Quit()
@@ -622,6 +628,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if err != nil {
 		return sdk.Result{}, err
 	}
+	// The message ends typing for its receivers: no repeat goes after
+	// it (ended first, so that one going now is sent before it).
+	s.typingEnded(target)
 	var waits []*echo
 	for _, line := range strings.Split(strings.ReplaceAll(msg.Text, "\r\n", "\n"), "\n") {
 		if line == "" {
@@ -644,7 +653,6 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			}
 		}
 	}
-	s.typingEnded(target)
 	return s.awaitEchoes(ctx, waits), nil
 }
 
