@@ -35,9 +35,12 @@ type Session struct {
 	shown  map[string]string
 	people *people // the members' IDs, for this connection
 	self   string  // the user's nick, as the server last said it
-	caps   map[string]bool
-	prefix prefixes
-	modes  chanModes
+	// selfAddr is the user's own user and host, from their JOIN's
+	// source (a ban by host must not match them).
+	selfAddr userHost
+	caps     map[string]bool
+	prefix   prefixes
+	modes    chanModes
 	// pending is the configured channels not joined yet since the
 	// connection came up, by folded name, and the CONNECTED message
 	// to send once they are: the user's rooms are there when the
@@ -342,7 +345,7 @@ func (s *Session) registered(c *ircevent.Connection) {
 	}
 	isupport := c.ISupport()
 	s.mu.Lock()
-	s.self, s.caps, s.people = nick, caps, newPeople()
+	s.self, s.caps, s.people, s.selfAddr = nick, caps, newPeople(), userHost{}
 	s.prefix = parsePrefixes(isupport["PREFIX"])
 	s.modes = parseChanModes(isupport["CHANMODES"])
 	s.histMax = historyLimitOf(isupport)
