@@ -36,8 +36,12 @@ type typed struct {
 
 // repeater is a target's repeat timer. Its func is given the repeater,
 // made before the timer, so that it can tell whether it is still the
-// target's (its timer field is written and read under Session.mu).
-type repeater struct{ timer *time.Timer }
+// target's; key is the target's (folded), which a nick change moves.
+// Both fields are written and read under Session.mu.
+type repeater struct {
+	timer *time.Timer
+	key   string
+}
 
 // stop ends t's repeats.
 func (t *typed) stop() {
@@ -141,8 +145,8 @@ func (s *Session) noteTyping(target, value string, now time.Time) bool {
 		last.composing = now
 		if last.repeat == nil {
 			// The next active is due every after the last one.
-			r := &repeater{}
-			r.timer = time.AfterFunc(every-now.Sub(last.active), func() { s.repeatTyping(t, r) })
+			r := &repeater{key: t}
+			r.timer = time.AfterFunc(every-now.Sub(last.active), func() { s.repeatTyping(r) })
 			last.repeat = r
 		}
 	case "paused":
@@ -163,14 +167,15 @@ func (s *Session) noteTyping(target, value string, now time.Time) bool {
 	return send
 }
 
-// repeatTyping says active again to the target (folded) t, for its
-// repeater r, while the user's state is composing; TypingTimeout
-// after the last composing it says paused, and stops.
-func (s *Session) repeatTyping(t string, r *repeater) {
+// repeatTyping says active again to the target of repeater r while the
+// user's state is composing; TypingTimeout after the last composing it
+// says paused, and stops.
+func (s *Session) repeatTyping(r *repeater) {
 	every, timeout := s.typingPace()
 	s.typeMu.Lock()
 	defer s.typeMu.Unlock()
 	s.mu.Lock()
+	t := r.key
 	last, ok := s.typing[t]
 	if !ok || last.repeat != r {
 		s.mu.Unlock()
@@ -214,6 +219,26 @@ func (s *Session) typingEnded(target string) {
 		last.stop()
 		delete(s.typing, t)
 	}
+}
+
+// typingRenamedLocked moves what the user told the nick old about their
+// typing to its new nick, now: the repeats go on to the new nick (the
+// chat is the same, by the member's ID).
+func (s *Session) typingRenamedLocked(old, now string) {
+	o, n := foldName(old), foldName(now)
+	last, ok := s.typing[o]
+	if !ok {
+		return
+	}
+	delete(s.typing, o)
+	if prev, ok := s.typing[n]; ok && o != n {
+		prev.stop() // told to someone who had the nick before
+	}
+	last.target = now
+	if last.repeat != nil {
+		last.repeat.key = n
+	}
+	s.typing[n] = last
 }
 
 // clearTypingLocked forgets all typing, and ends every repeat: the

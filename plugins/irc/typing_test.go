@@ -194,17 +194,24 @@ func TestTypingRepeats(t *testing.T) {
 	m = mark()
 	quiet(m, "dave", "paused")
 
-	// Composing again, then a message: no more after the message, and
-	// no done (the message ended typing).
+	// Composing again: the repeats follow dave to his new nick (his
+	// chat is the same). Then a message: no more after it, and no done
+	// (the message ended typing).
 	typing("dave", pb.TypingState_TYPING_STATE_COMPOSING)
 	awaitActives(m, 2, "dave")
+	srv.send(":dave!u@h NICK Dave2")
+	awaitActives(m, 2, "Dave2")
+	if got := since(m, "dave"); len(got) > 3 {
+		t.Errorf("sent %q to dave's old nick; want the repeats to go to his new one", got)
+	}
 	if res := cmds.Send(plugintest.SendText(login.LoginId, "dave", "txn-hi", "hi")); res.Error != nil {
 		t.Fatal(res.Error)
 	}
-	srv.got("PRIVMSG dave")
+	srv.got("PRIVMSG Dave2")
 	m = mark()
 	typing("dave", pb.TypingState_TYPING_STATE_ACTIVE) // what XMPP clients say with a message
-	quiet(m, "dave", "a message")
+	quiet(m, "Dave2", "a message")
+	srv.send(":Dave2!u@h NICK dave")
 
 	// Leaving the channel ends its repeats.
 	typing("#other", pb.TypingState_TYPING_STATE_COMPOSING)
