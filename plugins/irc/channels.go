@@ -41,12 +41,18 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 		if s.isSelf(m.Nick()) {
 			s.mu.Lock()
 			s.channels[id] = &channel{name: m.Params[0], members: map[string]*member{}}
+			if _, uh, ok := splitSource(m.Source); ok {
+				s.selfAddr = uh
+			}
 			s.mu.Unlock()
 			return
 		}
 		s.mu.Lock()
 		ch := s.channels[id]
 		var mem *pb.Member
+		if nick, uh, ok := splitSource(m.Source); ok {
+			s.people.seen(nick, uh)
+		}
 		if ch != nil {
 			uid := s.people.id(m.Nick())
 			if _, was := ch.members[uid]; !was {
@@ -59,28 +65,7 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 			s.member(m, id, pb.MemberEvent_KIND_JOINED, mem, "")
 		}
 	})
-	c.AddCallback(ircevent.RPL_NAMREPLY, func(m ircmsg.Message) {
-		if len(m.Params) < 4 {
-			return
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		ch := s.channels[chanID(m.Params[2])]
-		if ch == nil {
-			return
-		}
-		for _, entry := range strings.Fields(m.Params[3]) {
-			nick, modes := s.prefix.split(entry)
-			if nick == "" {
-				continue
-			}
-			uid := s.loginID
-			if !s.isSelfLocked(nick) {
-				uid = s.people.id(nick)
-			}
-			ch.members[uid] = &member{nick: nick, modes: modes}
-		}
-	})
+	c.AddCallback(ircevent.RPL_NAMREPLY, s.onNames)
 	// The end of NAMES completes a join: the members are known.
 	c.AddCallback(ircevent.RPL_ENDOFNAMES, func(m ircmsg.Message) {
 		if len(m.Params) >= 2 {
@@ -122,6 +107,38 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 		s.people.forget(m.Nick())
 		s.mu.Unlock()
 	})
+}
+
+// onNames notes the members a NAMES reply (353) lists, with their modes
+// and, with userhost-in-names, their users and hosts.
+func (s *Session) onNames(m ircmsg.Message) {
+	if len(m.Params) < 4 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := s.channels[chanID(m.Params[2])]
+	if ch == nil {
+		return
+	}
+	for _, entry := range strings.Fields(m.Params[3]) {
+		nick, modes := s.prefix.split(entry)
+		// With userhost-in-names, nick!user@host.
+		nick, uh, withHost := splitSource(nick)
+		if nick == "" {
+			continue
+		}
+		uid := s.loginID
+		switch {
+		case !s.isSelfLocked(nick) && withHost:
+			uid = s.people.seen(nick, uh)
+		case !s.isSelfLocked(nick):
+			uid = s.people.id(nick)
+		case withHost:
+			s.selfAddr = uh
+		}
+		ch.members[uid] = &member{nick: nick, modes: modes}
+	}
 }
 
 // joined completes the join of a channel once its NAMES ended: the
@@ -179,10 +196,13 @@ func param(m ircmsg.Message, i int) string {
 func (s *Session) gone(m ircmsg.Message, id, nick string, kind pb.MemberEvent_Kind, reason string) {
 	s.mu.Lock()
 	if s.isSelfLocked(nick) {
-		_, in := s.channels[id]
+		ch, in := s.channels[id]
 		delete(s.channels, id)
 		delete(s.shown, id)
 		s.mu.Unlock()
+		if in {
+			s.typingEnded(ch.name) // no repeats to a channel the user is out of
+		}
 		if in && kind == pb.MemberEvent_KIND_KICKED {
 			ev := s.groupEvent(m, id)
 			ev.Payload = &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_KICKED, Text: reason}}
@@ -321,6 +341,7 @@ func (s *Session) LeaveChat(_ context.Context, c sdk.Call) error {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "could not part %s: %v", c.ChatID, err)
 	}
 	id := chanID(c.ChatID)
+	s.typingEnded(name)
 	s.mu.Lock()
 	delete(s.channels, id)
 	delete(s.shown, id)

@@ -46,6 +46,15 @@ type Config struct {
 	// the system's for TLS: a self-hosted server's certificate
 	// authority, or its self-signed certificate.
 	CAFile string `json:"ca_file"`
+	// TypingRepeat is how often the user's typing (+typing=active) is
+	// said again while their chat state stays composing: receivers drop
+	// an active after 6 s without another, and XMPP clients say
+	// composing once. The spec's pace is once in 3 s; tests shorten it.
+	TypingRepeat Duration `json:"typing_repeat"`
+	// TypingTimeout is how long after the user last said composing the
+	// repeats go on: then paused is sent, as XEP-0085 has a client do
+	// after 30 s without input.
+	TypingTimeout Duration `json:"typing_timeout"`
 
 	roots *x509.CertPool // the system's and CAFile's; nil = the system's
 }
@@ -73,8 +82,15 @@ const (
 	DefaultReconnectMax = 5 * time.Minute
 )
 
+// Default typing pacing (typing.go).
+const (
+	DefaultTypingRepeat  = 3 * time.Second
+	DefaultTypingTimeout = 30 * time.Second
+)
+
 func parseConfig(raw []byte) (Config, error) {
-	cfg := Config{ReconnectMin: Duration(DefaultReconnectMin), ReconnectMax: Duration(DefaultReconnectMax)}
+	cfg := Config{ReconnectMin: Duration(DefaultReconnectMin), ReconnectMax: Duration(DefaultReconnectMax),
+		TypingRepeat: Duration(DefaultTypingRepeat), TypingTimeout: Duration(DefaultTypingTimeout)}
 	if len(raw) > 0 && string(raw) != "null" {
 		if err := json.Unmarshal(raw, &cfg); err != nil {
 			return cfg, fmt.Errorf("irc: the transport's config: %w", err)

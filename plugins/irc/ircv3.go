@@ -14,8 +14,9 @@ import (
 // none of them (or no CAP at all) is used without. message-tags brings
 // each message's msgid (the event's ID), server-time its time,
 // echo-message the server's echo of the user's own lines (which confirms
-// a send), multi-prefix every mode of a member in NAMES.
-var requestCaps = []string{"message-tags", "server-time", "echo-message", "multi-prefix"}
+// a send), multi-prefix every mode of a member in NAMES,
+// userhost-in-names their user and host (for bans by host).
+var requestCaps = []string{"message-tags", "server-time", "echo-message", "multi-prefix", "userhost-in-names"}
 
 // serverTime is when the server says m happened (server-time), or now.
 func serverTime(m ircmsg.Message) time.Time {

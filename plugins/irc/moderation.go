@@ -94,6 +94,7 @@ func (s *Session) handleModeration(c *ircevent.Connection) {
 			w.kicked = true
 		}
 	})
+	c.AddCallback(ircevent.RPL_USERHOST, s.onUserhost)
 	c.AddCallback("PONG", func(m ircmsg.Message) {
 		s.mu.Lock()
 		w := s.modWait
@@ -221,9 +222,9 @@ func (s *Session) inChannel(chatID, uid string) (modTarget, error) {
 }
 
 // Kick kicks a member out of a channel, with the reason (sdk.Kicker); a
-// ban first bans their nick (MODE +b nick!*@*), so that they cannot come
-// back under it. It returns once the server kicked them: its KICK, which
-// came first, is the member event.
+// ban first bans them (MODE +b *!*@host, banMaskOf), so that they cannot
+// come back, under their nick or another. It returns once the server
+// kicked them: its KICK, which came first, is the member event.
 func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
 	conn, err := s.online()
 	if err != nil {
@@ -245,12 +246,86 @@ func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
 		return s.moderate(ctx, conn, w, kick)
 	}
 	w.what = "ban " + decodeText(t.nick) + " from " + decodeText(t.name)
-	return s.moderate(ctx, conn, w, []string{"MODE", t.name, "+b", banMask(t.nick)}, kick)
+	mask, err := s.banMaskOf(ctx, conn, t)
+	if err != nil {
+		return err
+	}
+	return s.moderate(ctx, conn, w, []string{"MODE", t.name, "+b", mask}, kick)
 }
 
-// banMask is the ban of a nick: whoever has it, from anywhere. The
-// plugin does not keep members' user and host (NAMES does not say them).
-func banMask(nick string) string { return nick + "!*@*" }
+// banMaskOf is the ban of the member t (banMask): by their host, which
+// the server said when they joined after the user, or in NAMES with
+// userhost-in-names; else the server is asked (USERHOST, waited for as
+// a moderation command), and a nick it does not know is banned by nick.
+// The user's own host, which the mask must not match, is asked for too
+// when their JOIN did not say it.
+func (s *Session) banMaskOf(ctx context.Context, conn *ircevent.Connection, t modTarget) (string, error) {
+	addr := func() (uh userHost, ok bool, self userHost, selfNick string) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if id, known := s.people.byNick[foldName(t.nick)]; known {
+			uh, ok = s.people.userHost(id)
+		}
+		return uh, ok, s.selfAddr, s.self
+	}
+	uh, ok, self, selfNick := addr()
+	if !ok || self.host == "" {
+		ask := []string{"USERHOST", t.nick}
+		if self.host == "" && foldName(selfNick) != foldName(t.nick) {
+			ask = append(ask, selfNick)
+		}
+		w := &modWait{what: "find the host of " + decodeText(t.nick), channel: t.id, nick: foldName(t.nick)}
+		if err := s.moderate(ctx, conn, w, ask); err != nil {
+			return "", err
+		}
+		uh, ok, self, _ = addr()
+	}
+	if !ok {
+		return banMask(t.nick, nil, self), nil
+	}
+	return banMask(t.nick, &uh, self), nil
+}
+
+// banMask is the ban of nick, whose user and host are uh (nil: not
+// known), for the user whose own are self: *!*@host, the usual mask,
+// which a new nick does not escape. A host the user shares (a web
+// client's, a bouncer's, the same machine) is narrowed to the member's
+// user, *!user@host, not to ban the user too; where that is the user's
+// too, or uh is not known, the ban is of the nick, nick!*@*.
+func banMask(nick string, uh *userHost, self userHost) string {
+	switch {
+	case uh == nil:
+		return nick + "!*@*"
+	case !strings.EqualFold(uh.host, self.host):
+		return "*!*@" + uh.host
+	case uh.user != self.user:
+		return "*!" + uh.user + "@" + uh.host
+	}
+	return nick + "!*@*"
+}
+
+// onUserhost notes the users and hosts of a USERHOST answer (302):
+// "nick=+user@host", with * after an IRC operator's nick and - before
+// the user of someone away.
+func (s *Session) onUserhost(m ircmsg.Message) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, entry := range strings.Fields(lastParam(m)) {
+		nick, rest, ok := strings.Cut(entry, "=")
+		if !ok || len(rest) < 2 {
+			continue
+		}
+		nick, rest = strings.TrimSuffix(nick, "*"), rest[1:]
+		_, uh, ok := splitSource(nick + "!" + rest)
+		switch {
+		case !ok:
+		case s.isSelfLocked(nick):
+			s.selfAddr = uh
+		default:
+			s.people.seen(nick, uh)
+		}
+	}
+}
 
 // Invite invites someone to a channel (sdk.Inviter): INVITE, which the
 // server passes to them; joining is theirs to do.

@@ -1,12 +1,15 @@
 package irc_test
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ergochat/irc-go/ircmsg"
 
+	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -83,8 +86,8 @@ func wantError(t *testing.T, what string, e *pb.Error, code pb.ErrorCode, words 
 }
 
 // A kick from XMPP is the server's KICK: the member leaves the room (the
-// echo's member event, once), with the reason. A ban is MODE +b nick!*@*
-// then KICK, and keeps them from joining again. The server's refusals
+// echo's member event, once), with the reason. A ban is MODE +b then
+// KICK, and keeps them from joining again (its mask: TestBanByHost). The server's refusals
 // are typed errors: someone not in the channel or not on the server
 // not-found, a kick where the user is no operator not-allowed.
 func TestKickFromXMPP(t *testing.T) {
@@ -115,7 +118,8 @@ func TestKickFromXMPP(t *testing.T) {
 	if e := act(&pb.Kick{UserId: "erin", Reason: "spam", Ban: true}); e != nil {
 		t.Fatalf("ban: %v", e)
 	}
-	if m := next(t, got, "erin's ban"); m.Command != "MODE" || strings.Join(m.Params, " ") != "#mod +b erin!*@*" {
+	// erin is on the user's host (127.0.0.1): banned by her user.
+	if m := next(t, got, "erin's ban"); m.Command != "MODE" || strings.Join(m.Params, " ") != "#mod +b *!~erin@127.0.0.1" {
 		t.Errorf("erin saw %v, want the ban first", m)
 	}
 	if m := next(t, got, "erin's kick"); m.Command != "KICK" || m.Params[1] != "erin" {
@@ -151,6 +155,93 @@ func TestKickFromXMPP(t *testing.T) {
 		t.Fatal(err)
 	}
 	nextEvent(func(ev *pb.Event) bool { return ev.ChatId == "#theirs" && ev.GetMessage().GetText() == "still here" })
+}
+
+// A ban from XMPP is by host, *!*@host, the usual mask: the plugin
+// knows the member's host from their JOIN, or, for someone in the
+// channel before the user (ngircd has no userhost-in-names), asks the
+// server (USERHOST). Banned, they cannot come back under another nick.
+// Someone on the user's own host is banned by their user, *!user@host,
+// which leaves the user and others on that host free to join. Before,
+// every ban was nick!*@*, escaped by a new nick.
+func TestBanByHost(t *testing.T) {
+	s := startNgircd(t)
+	wes := newClient(t, s, "wes") // on the user's host, 127.0.0.1
+	wes.join("#old")
+	hal := newClientFrom(t, s, "hal", "127.0.0.4")
+	hal.join("#old") // before the user: no JOIN of his for the plugin
+	p, evs, login := loggedIn(t, s, "", "ops", "#bans,#old")
+	cmds := p.Commands()
+	ban := func(chat, uid string) {
+		t.Helper()
+		if e := cmds.Send(command(login.LoginId, chat, &pb.Kick{UserId: uid, Ban: true})).Error; e != nil {
+			t.Fatalf("ban of %s from %s: %v", uid, chat, e)
+		}
+	}
+	// wantMask checks the ban wes sees, and that the banned member,
+	// under a new nick, cannot join again.
+	modes := watch(wes, "MODE")
+	wantMask := func(c *client, chat, mask string) {
+		t.Helper()
+		for {
+			m := next(t, modes, "the ban's MODE")
+			if len(m.Params) > 1 && m.Params[1] == "+b" {
+				if got := strings.Join(m.Params, " "); got != chat+" +b "+mask {
+					t.Errorf("wes saw %q; want %q", got, chat+" +b "+mask)
+				}
+				break
+			}
+		}
+		refused := watch(c, "474", "JOIN")
+		nick := c.conn.CurrentNick() + "2"
+		c.conn.SetNick(nick)
+		c.await("NICK", "")
+		if err := c.conn.Join(chat); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			m := next(t, refused, "the banned member's join")
+			if m.Command == "474" {
+				break
+			}
+			if m.Nick() == nick { // not another's JOIN, seen late
+				t.Errorf("%s (was banned) joined %s again: %v; want 474", nick, chat, m)
+				break
+			}
+		}
+	}
+
+	// Someone who joined after the user: their JOIN said their host.
+	erin := newClientFrom(t, s, "erin", "127.0.0.2")
+	fay := newClient(t, s, "fay")
+	for _, c := range []*client{wes, erin, fay} {
+		c.join("#bans")
+		evs.NextEvent(func(ev *pb.Event) bool {
+			return ev.ChatId == "#bans" && ev.GetMember().GetKind() == pb.MemberEvent_KIND_JOINED && ev.GetMember().Member.UserId == c.conn.CurrentNick()
+		})
+	}
+	ban("#bans", "erin")
+	wantMask(erin, "#bans", "*!*@127.0.0.2")
+
+	// Someone on the user's host: by their user.
+	ban("#bans", "fay")
+	wantMask(fay, "#bans", "*!~fay@127.0.0.1")
+	// wes, on that host too, is not banned.
+	if err := wes.conn.Part("#bans"); err != nil {
+		t.Fatal(err)
+	}
+	wes.await("PART", "")
+	wes.join("#bans")
+
+	// Someone in the channel before the user: the server is asked.
+	if err := wes.conn.Send("MODE", "#old", "+o", "ops"); err != nil {
+		t.Fatal(err)
+	}
+	evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.ChatId == "#old" && ev.GetMember().GetKind() == pb.MemberEvent_KIND_ROLE_CHANGED && ev.GetMember().Member.GetIsSelf()
+	})
+	ban("#old", "hal")
+	wantMask(hal, "#old", "*!*@127.0.0.4")
 }
 
 // Roles from XMPP are channel modes: moderator +o, participant +v (from
@@ -265,4 +356,51 @@ func TestTopicFromXMPP(t *testing.T) {
 	dave.await("MODE", "+t")
 	wantError(t, "topic where not operator, +t", act(inChat{"#theirs", &pb.SetTopic{Topic: "mine now"}}),
 		pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you are not a channel operator")
+}
+
+// Where the server has userhost-in-names (ergo), NAMES says the hosts of
+// those in a channel before the user: a ban is by host without asking
+// the server (no USERHOST). Skipped where there is no ergo.
+func TestBanByHostOnErgo(t *testing.T) {
+	s := startErgo(t)
+	wes := newClient(t, s, "wes")
+	wes.join("#old")
+	hal := newClientFrom(t, s, "hal", "127.0.0.4")
+	hal.join("#old")
+	px := startRecorder(t, s.addr())
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	login := p.Login("", map[string]string{"server": "127.0.0.1", "port": strconv.Itoa(px.port()), "tls": "off", "nick": "ops", "channels": "#old"})
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	modes := watch(wes, "MODE")
+	if err := wes.conn.Send("MODE", "#old", "+o", "ops"); err != nil {
+		t.Fatal(err)
+	}
+	evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.ChatId == "#old" && ev.GetMember().GetKind() == pb.MemberEvent_KIND_ROLE_CHANGED && ev.GetMember().Member.GetIsSelf()
+	})
+	if e := p.Commands().Send(command(login.LoginId, "#old", &pb.Kick{UserId: "hal", Ban: true})).Error; e != nil {
+		t.Fatalf("ban: %v", e)
+	}
+	for {
+		m := next(t, modes, "the ban's MODE")
+		if len(m.Params) > 1 && m.Params[1] == "+b" {
+			if got := strings.Join(m.Params, " "); got != "#old +b *!*@127.0.0.4" {
+				t.Errorf("wes saw %q; want %q", got, "#old +b *!*@127.0.0.4")
+			}
+			break
+		}
+	}
+	sent := px.sent()
+	if !slices.ContainsFunc(sent, func(l string) bool {
+		return strings.HasPrefix(l, "CAP REQ") && strings.Contains(l, "userhost-in-names")
+	}) {
+		t.Errorf("userhost-in-names not asked for: %q", sent)
+	}
+	for _, l := range sent {
+		if strings.HasPrefix(l, "USERHOST") {
+			t.Errorf("sent %q: NAMES said the host", l)
+		}
+	}
 }

@@ -178,9 +178,21 @@ type client struct {
 
 func newClient(t testing.TB, s interface{ addr() string }, nick string) *client {
 	t.Helper()
+	return newClientFrom(t, s, nick, "")
+}
+
+// newClientFrom is newClient connecting from the loopback address ip
+// ("127.0.0.2"; "" for any): its host on the server, which a ban by host
+// names. Linux takes all of 127.0.0.0/8 as loopback.
+func newClientFrom(t testing.TB, s interface{ addr() string }, nick, ip string) *client {
+	t.Helper()
 	c := &client{t: t, got: make(chan ircmsg.Message, 256)}
 	c.conn = &ircevent.Connection{Server: s.addr(), Nick: nick, User: nick, RealName: nick,
 		EnableCTCP: true, Log: log.New(io.Discard, "", 0), Timeout: 10 * time.Second, KeepAlive: time.Minute}
+	if ip != "" {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 10 * time.Second}
+		c.conn.DialContext = d.DialContext
+	}
 	for _, cmd := range []string{"PRIVMSG", "CTCP_ACTION", "TOPIC", "JOIN", "PART", "NOTICE", "NICK", "MODE", "KICK"} {
 		c.conn.AddCallback(cmd, func(m ircmsg.Message) {
 			select {

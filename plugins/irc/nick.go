@@ -49,6 +49,7 @@ func (s *Session) handleNick(c *ircevent.Connection) {
 			s.self = now
 		} else {
 			uid = s.people.rename(old, now)
+			s.typingRenamedLocked(old, now)
 		}
 		var renamed []*pb.Event
 		for id, ch := range s.channels {

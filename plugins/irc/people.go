@@ -1,6 +1,9 @@
 package irc
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // people gives the other users of a connection their IDs. IRC has no
 // user IDs, only nicks, which change: the gateway keys a group's members
@@ -16,10 +19,42 @@ import "strconv"
 type people struct {
 	byNick map[string]string // folded current nick -> ID
 	nickOf map[string]string // ID -> current nick
+	// addr is each ID's user and host, where the server said them (a
+	// JOIN's source, NAMES with userhost-in-names, USERHOST): what a
+	// ban by host needs. A nick change keeps them.
+	addr map[string]userHost
+}
+
+// userHost is someone's user (ident) and host, as in nick!user@host.
+type userHost struct{ user, host string }
+
+// splitSource reads a source nick!user@host; ok is false when it lacks
+// the user or the host (a server's name, a bare nick: the nick is then
+// all of it).
+func splitSource(src string) (nick string, uh userHost, ok bool) {
+	nick, rest, ok1 := strings.Cut(src, "!")
+	user, host, ok2 := strings.Cut(rest, "@")
+	if !ok1 || !ok2 || nick == "" || user == "" || host == "" {
+		return src, userHost{}, false
+	}
+	return nick, userHost{user: user, host: host}, true
 }
 
 func newPeople() *people {
-	return &people{byNick: map[string]string{}, nickOf: map[string]string{}}
+	return &people{byNick: map[string]string{}, nickOf: map[string]string{}, addr: map[string]userHost{}}
+}
+
+// seen notes nick's user and host, and returns nick's ID.
+func (p *people) seen(nick string, uh userHost) string {
+	id := p.id(nick)
+	p.addr[id] = uh
+	return id
+}
+
+// userHost is the user and host of the member with ID id, if known.
+func (p *people) userHost(id string) (userHost, bool) {
+	uh, ok := p.addr[id]
+	return uh, ok
 }
 
 // id is nick's ID, given now if nick is new.
@@ -46,6 +81,7 @@ func (p *people) rename(old, now string) string {
 	delete(p.byNick, foldName(old))
 	if prev, ok := p.byNick[foldName(now)]; ok && prev != id {
 		delete(p.nickOf, prev) // a stale entry: now is this member's
+		delete(p.addr, prev)
 	}
 	p.byNick[foldName(now)], p.nickOf[id] = id, now
 	return id
@@ -57,6 +93,7 @@ func (p *people) forget(nick string) {
 	if id, ok := p.byNick[f]; ok {
 		delete(p.nickOf, id)
 		delete(p.byNick, f)
+		delete(p.addr, id)
 	}
 }
 

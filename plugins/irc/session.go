@@ -35,9 +35,12 @@ type Session struct {
 	shown  map[string]string
 	people *people // the members' IDs, for this connection
 	self   string  // the user's nick, as the server last said it
-	caps   map[string]bool
-	prefix prefixes
-	modes  chanModes
+	// selfAddr is the user's own user and host, from their JOIN's
+	// source (a ban by host must not match them).
+	selfAddr userHost
+	caps     map[string]bool
+	prefix   prefixes
+	modes    chanModes
 	// pending is the configured channels not joined yet since the
 	// connection came up, by folded name, and the CONNECTED message
 	// to send once they are: the user's rooms are there when the
@@ -91,6 +94,10 @@ type Session struct {
 	// typing is what the user last told each target (folded) about
 	// their typing (typing.go).
 	typing map[string]typed
+	// typeMu keeps the TAGMSGs of typing (SetTyping's, the repeats')
+	// and the end of typing in the order decided: a repeat's active is
+	// not sent after the message that ended typing. Taken before mu.
+	typeMu sync.Mutex
 }
 
 // ConnectWait is how long Connect waits for the first attempt's outcome
@@ -300,6 +307,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	c.AddDisconnectCallback(func(ircmsg.Message) {
 		s.mu.Lock()
 		clear(s.channels)
+		s.clearTypingLocked() // said on the connection that ended
 		current := s.conn == c
 		s.failEchoesLocked()
 		s.failWaitsLocked()
@@ -337,7 +345,7 @@ func (s *Session) registered(c *ircevent.Connection) {
 	}
 	isupport := c.ISupport()
 	s.mu.Lock()
-	s.self, s.caps, s.people = nick, caps, newPeople()
+	s.self, s.caps, s.people, s.selfAddr = nick, caps, newPeople(), userHost{}
 	s.prefix = parsePrefixes(isupport["PREFIX"])
 	s.modes = parseChanModes(isupport["CHANMODES"])
 	s.histMax = historyLimitOf(isupport)
@@ -562,6 +570,7 @@ func (s *Session) Disconnect(context.Context) error {
 		close(s.stop)
 	}
 	s.conn = nil
+	s.clearTypingLocked()
 	s.mu.Unlock()
 	if c != nil {
 		c.Quit()
@@ -622,6 +631,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if err != nil {
 		return sdk.Result{}, err
 	}
+	// The message ends typing for its receivers: no repeat goes after
+	// it (ended first, so that one going now is sent before it).
+	s.typingEnded(target)
 	var waits []*echo
 	for _, line := range strings.Split(strings.ReplaceAll(msg.Text, "\r\n", "\n"), "\n") {
 		if line == "" {
@@ -644,7 +656,6 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			}
 		}
 	}
-	s.typingEnded(target)
 	return s.awaitEchoes(ctx, waits), nil
 }
 

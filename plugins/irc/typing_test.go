@@ -4,12 +4,17 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/ergochat/irc-go/ircevent"
+	"github.com/ergochat/irc-go/ircmsg"
 
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -106,6 +111,139 @@ func TestTyping(t *testing.T) {
 	}
 }
 
+// XMPP clients say composing once; IRC receivers drop an active after
+// 6 s without another. While the user's state stays composing the plugin
+// says active again every typing_repeat (3 s; 150 ms here), until a
+// paused, a message to the chat, leaving the channel or the connection
+// dropping, and typing_timeout (30 s; 1 s here) after the last composing
+// at most, when it says paused. (ngircd knows no message tags: it
+// answers a tagged line with 421, unknown command, and relays nothing;
+// so this is the scripted server's record of the plugin's lines, and
+// TestTypingRepeatsOnErgo the same through ergo.)
+func TestTypingRepeats(t *testing.T) {
+	const every, timeout = 150 * time.Millisecond, time.Second
+	srv := startScripted(t, "message-tags server-time", "")
+	cfg := fmt.Sprintf(`{"typing_repeat":%q,"typing_timeout":%q,"reconnect_min":"20ms","reconnect_max":"50ms"}`, every, timeout)
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(cfg))
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["channels"] = "#Room,#Other"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	connected := func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED }
+	evs.NextEvent(connected)
+
+	cmds := p.Commands()
+	do := func(chat string, action any) {
+		t.Helper()
+		if res := cmds.Send(command(login.LoginId, chat, action)); res.Error != nil {
+			t.Fatalf("%T to %s: %v", action, chat, res.Error)
+		}
+	}
+	typing := func(chat string, st pb.TypingState) { t.Helper(); do(chat, &pb.SetTyping{State: st}) }
+	// mark is how many lines the server got so far; since(mark, target)
+	// the +typing values sent to target after them.
+	mark := func() int {
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		return len(srv.lines)
+	}
+	sinceLocked := func(from int, target string) []string {
+		var vals []string
+		for _, l := range srv.lines[from:] {
+			if v, ok := strings.CutPrefix(l, "@+typing="); ok && strings.HasSuffix(v, " TAGMSG "+target) {
+				vals = append(vals, strings.TrimSuffix(v, " TAGMSG "+target))
+			}
+		}
+		return vals
+	}
+	since := func(from int, target string) []string {
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		return sinceLocked(from, target)
+	}
+	// awaitActives waits for n actives to target after from.
+	awaitActives := func(from, n int, target string) {
+		t.Helper()
+		srv.wait(fmt.Sprintf("%d actives to %s", n, target), func() bool {
+			return slices.Equal(sinceLocked(from, target), slices.Repeat([]string{"active"}, n))
+		})
+	}
+	// quiet checks that nothing more went to target after from, for
+	// four repeats' time.
+	quiet := func(from int, target, after string) {
+		t.Helper()
+		time.Sleep(4 * every)
+		if got := since(from, target); len(got) > 0 {
+			t.Errorf("after %s, sent %q to %s; want nothing", after, got, target)
+		}
+	}
+
+	// Composing, said once: active again and again.
+	m := mark()
+	start := time.Now()
+	typing("dave", pb.TypingState_TYPING_STATE_COMPOSING)
+	awaitActives(m, 3, "dave")
+	if took := time.Since(start); took < 2*every {
+		t.Errorf("3 actives in %v; want one every %v", took, every)
+	}
+	// Paused: no more.
+	m = mark()
+	typing("dave", pb.TypingState_TYPING_STATE_PAUSED)
+	srv.wait("paused to dave", func() bool { return slices.Contains(sinceLocked(m, "dave"), "paused") })
+	m = mark()
+	quiet(m, "dave", "paused")
+
+	// Composing again: the repeats follow dave to his new nick (his
+	// chat is the same). Then a message: no more after it, and no done
+	// (the message ended typing).
+	typing("dave", pb.TypingState_TYPING_STATE_COMPOSING)
+	awaitActives(m, 2, "dave")
+	srv.send(":dave!u@h NICK Dave2")
+	awaitActives(m, 2, "Dave2")
+	if got := since(m, "dave"); len(got) > 3 {
+		t.Errorf("sent %q to dave's old nick; want the repeats to go to his new one", got)
+	}
+	if res := cmds.Send(plugintest.SendText(login.LoginId, "dave", "txn-hi", "hi")); res.Error != nil {
+		t.Fatal(res.Error)
+	}
+	srv.got("PRIVMSG Dave2")
+	m = mark()
+	typing("dave", pb.TypingState_TYPING_STATE_ACTIVE) // what XMPP clients say with a message
+	quiet(m, "Dave2", "a message")
+	srv.send(":Dave2!u@h NICK dave")
+
+	// Leaving the channel ends its repeats.
+	typing("#other", pb.TypingState_TYPING_STATE_COMPOSING)
+	awaitActives(m, 2, "#Other")
+	do("#other", &pb.LeaveChat{})
+	srv.got("PART #Other")
+	quiet(mark(), "#Other", "leaving the channel")
+
+	// So does the connection dropping: nothing on the next one.
+	typing("dave", pb.TypingState_TYPING_STATE_COMPOSING)
+	awaitActives(m, 1, "dave")
+	srv.hangUp()
+	evs.NextEvent(connected)
+	quiet(mark(), "dave", "a reconnection")
+
+	// Composing with nothing after it: repeats for typing_timeout, then
+	// paused, and no more.
+	m = mark()
+	start = time.Now()
+	typing("#room", pb.TypingState_TYPING_STATE_COMPOSING)
+	srv.wait("paused to #Room", func() bool { return slices.Contains(sinceLocked(m, "#Room"), "paused") })
+	took := time.Since(start)
+	got := since(m, "#Room")
+	if took < timeout || took > timeout+time.Second {
+		t.Errorf("paused after %v; want after %v (and a repeat's time)", took, timeout)
+	}
+	if n := len(got) - 1; n < 4 || got[n] != "paused" || slices.Contains(got[:n], "paused") {
+		t.Errorf("sent to #Room %q; want actives (about %d), then paused", got, timeout/every)
+	}
+	quiet(mark(), "#Room", "the timeout's paused")
+}
+
 // Without message-tags (ngircd has none) typing is best effort: SetTyping
 // succeeds and sends nothing (the server would not relay a TAGMSG).
 func TestTypingWithoutMessageTags(t *testing.T) {
@@ -197,4 +335,168 @@ func (r *recorder) sent() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.lines)
+}
+
+// The repeats through a real server that relays TAGMSG (ergo; ngircd
+// knows no message tags), as another user's IRC client sees them: more
+// than one active while the user types on (here every 400 ms, 3 s
+// normally), spaced by the repeat; none after paused, none after a
+// message. Skipped where there is no ergo (ergo_test.go).
+func TestTypingRepeatsOnErgo(t *testing.T) {
+	const every = 400 * time.Millisecond
+	s := startErgo(t)
+	dave := newTagClient(t, s, "dave")
+	dave.join("#room")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(fmt.Sprintf(`{"typing_repeat":%q}`, every)))
+	evs := p.Events()
+	login := p.Login("", map[string]string{"server": "127.0.0.1", "port": strconv.Itoa(s.port), "tls": "off", "nick": "kit", "channels": "#room"})
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	cmds := p.Commands()
+	typing := func(chat string, st pb.TypingState) {
+		t.Helper()
+		if res := cmds.Send(command(login.LoginId, chat, &pb.SetTyping{State: st})); res.Error != nil {
+			t.Fatalf("SetTyping %v to %s: %v", st, chat, res.Error)
+		}
+	}
+
+	for _, chat := range []string{"#room", "dave"} {
+		// Composing, said once: dave's client sees active again and
+		// again, a repeat apart.
+		dave.reset()
+		typing(chat, pb.TypingState_TYPING_STATE_COMPOSING)
+		got := dave.awaitTyping(t, "active", 3)
+		for i := 1; i < len(got); i++ {
+			if gap := got[i].at.Sub(got[i-1].at); gap < every*3/4 || gap > 3*every {
+				t.Errorf("%s: actives %v apart; want about %v", chat, gap, every)
+			}
+		}
+		if want := map[string]string{"#room": "#room", "dave": "dave"}[chat]; !strings.EqualFold(got[0].target, want) {
+			t.Errorf("active to %q; want to %s", got[0].target, want)
+		}
+		// Paused: paused, then nothing.
+		dave.reset()
+		typing(chat, pb.TypingState_TYPING_STATE_PAUSED)
+		dave.awaitTyping(t, "paused", 1)
+		time.Sleep(3 * every)
+		if n := dave.count(); n != 1 {
+			t.Errorf("%s: %d typing notifications after paused; want only the paused", chat, n-1)
+		}
+		// Composing, then a message: nothing after it.
+		dave.reset()
+		typing(chat, pb.TypingState_TYPING_STATE_COMPOSING)
+		dave.awaitTyping(t, "active", 2)
+		if res := cmds.Send(plugintest.SendText(login.LoginId, chat, "txn-"+chat, "hello "+chat)); res.Error != nil {
+			t.Fatal(res.Error)
+		}
+		dave.awaitMessage(t, "hello "+chat)
+		dave.reset()
+		typing(chat, pb.TypingState_TYPING_STATE_ACTIVE)
+		time.Sleep(3 * every)
+		if n := dave.count(); n != 0 {
+			t.Errorf("%s: %d typing notifications after the message; want none", chat, n)
+		}
+	}
+}
+
+// tagClient is another user's IRC client with message-tags, which sees
+// TAGMSGs: the +typing it got, when, in order.
+type tagClient struct {
+	*client
+	mu      sync.Mutex
+	changed chan struct{}
+	typed   []typedAt
+	said    []string
+}
+
+type typedAt struct {
+	value, target string
+	at            time.Time
+}
+
+func newTagClient(t *testing.T, s interface{ addr() string }, nick string) *tagClient {
+	t.Helper()
+	c := &tagClient{client: &client{t: t, got: make(chan ircmsg.Message, 256)}, changed: make(chan struct{})}
+	c.conn = &ircevent.Connection{Server: s.addr(), Nick: nick, User: nick, RealName: nick, RequestCaps: []string{"message-tags"},
+		Log: log.New(io.Discard, "", 0), Timeout: 10 * time.Second, KeepAlive: time.Minute}
+	c.conn.AddCallback("JOIN", func(m ircmsg.Message) { c.got <- m })
+	c.conn.AddCallback("TAGMSG", func(m ircmsg.Message) {
+		if ok, v := m.GetTag("+typing"); ok && len(m.Params) > 0 {
+			c.note(func() { c.typed = append(c.typed, typedAt{value: v, target: m.Params[0], at: time.Now()}) })
+		}
+	})
+	c.conn.AddCallback("PRIVMSG", func(m ircmsg.Message) { c.note(func() { c.said = append(c.said, lastArg(m)) }) })
+	if err := c.conn.Connect(); err != nil {
+		t.Fatalf("%s cannot connect: %v", nick, err)
+	}
+	go c.conn.Loop()
+	t.Cleanup(c.conn.Quit)
+	return c
+}
+
+func lastArg(m ircmsg.Message) string { return m.Params[len(m.Params)-1] }
+
+func (c *tagClient) note(f func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f()
+	close(c.changed)
+	c.changed = make(chan struct{})
+}
+
+// reset forgets the notifications seen so far.
+func (c *tagClient) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.typed = nil
+}
+
+func (c *tagClient) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.typed)
+}
+
+// awaitUntil waits until cond (called under the lock) holds.
+func (c *tagClient) awaitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.After(15 * time.Second)
+	for {
+		c.mu.Lock()
+		ok, ch := cond(), c.changed
+		c.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			t.Fatalf("%s never came; typing seen: %v", what, c.typed)
+		}
+	}
+}
+
+// awaitTyping waits for n notifications of value (since reset) and
+// returns them; another value among them fails the test.
+func (c *tagClient) awaitTyping(t *testing.T, value string, n int) []typedAt {
+	t.Helper()
+	var got []typedAt
+	c.awaitUntil(t, fmt.Sprintf("%d +typing=%s", n, value), func() bool {
+		got = slices.Clone(c.typed)
+		return len(got) >= n
+	})
+	for _, g := range got {
+		if g.value != value {
+			t.Errorf("typing seen %v; want %d %s", got, n, value)
+			break
+		}
+	}
+	return got
+}
+
+func (c *tagClient) awaitMessage(t *testing.T, text string) {
+	t.Helper()
+	c.awaitUntil(t, "the message "+text, func() bool { return slices.Contains(c.said, text) })
 }
