@@ -97,11 +97,13 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		if reply != nil {
 			req.SetReplyTo(reply)
 		}
+		s.noteSend(c, rid)
 		upd, err := api.MessagesSendMedia(ctx, req)
 		if err != nil {
+			s.sendFailed(c, rid, err)
 			return sdk.Result{}, s.topicErr("send a location", c.ChatID, err)
 		}
-		return s.sentResult(ctx, mgr, c.ChatID, rid, upd)
+		return s.sentResult(ctx, mgr, c, rid, upd)
 	}
 	ents := entitiesOf(msg.Text, msg.Spans, s.mentioned)
 	if len(msg.Attachments) == 0 {
@@ -113,11 +115,13 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		if len(ents) > 0 {
 			req.SetEntities(ents)
 		}
+		s.noteSend(c, rid)
 		upd, err := api.MessagesSendMessage(ctx, req)
 		if err != nil {
+			s.sendFailed(c, rid, err)
 			return sdk.Result{}, s.topicErr("send", c.ChatID, err)
 		}
-		return s.sentResult(ctx, mgr, c.ChatID, rid, upd)
+		return s.sentResult(ctx, mgr, c, rid, upd)
 	}
 	var res sdk.Result
 	for i, a := range msg.Attachments {
@@ -141,11 +145,13 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		if i > 0 && topic != 0 {
 			req.SetReplyTo(topicReply(topic, 0)) // every file in the topic
 		}
+		s.noteSend(c, rid)
 		upd, err := api.MessagesSendMedia(ctx, req)
 		if err != nil {
+			s.sendFailed(c, rid, err)
 			return res, s.topicErr("send a file", c.ChatID, err)
 		}
-		r, err := s.sentResult(ctx, mgr, c.ChatID, rid, upd)
+		r, err := s.sentResult(ctx, mgr, c, rid, upd)
 		if err != nil {
 			return res, err
 		}
@@ -193,11 +199,12 @@ func (s *Session) mediaFor(ctx context.Context, api *tg.Client, a *pb.Attachment
 }
 
 // sentResult finds the new message's ID in Telegram's answer, remembers
-// it as the gateway's own and hands the answer to the updates manager
-// (which keeps pts in step).
+// it as the gateway's own (across a restart too: sending.go) and hands
+// the answer to the updates manager (which keeps pts in step).
 func (s *Session) sentResult(ctx context.Context, mgr interface {
 	Handle(context.Context, tg.UpdatesClass) error
-}, chat string, rid int64, upd tg.UpdatesClass) (sdk.Result, error) {
+}, c sdk.Call, rid int64, upd tg.UpdatesClass) (sdk.Result, error) {
+	chat := c.ChatID
 	id, date := 0, 0
 	var list []tg.UpdateClass
 	switch u := upd.(type) {
@@ -231,6 +238,7 @@ func (s *Session) sentResult(ctx context.Context, mgr interface {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSPECIFIED, "telegram: the answer to a send named no message")
 	}
 	s.sent.add(chat, id)
+	s.sendAnswered(c, rid, id) // before the manager, which may wait for it
 	if err := mgr.Handle(ctx, upd); err != nil {
 		s.n.log().Warn("telegram: updates of a send", "login", s.login.LoginID, "err", err)
 	}

@@ -52,6 +52,7 @@ type Session struct {
 	running sync.WaitGroup
 
 	sent    sentSet
+	hold    sendHold // sending.go
 	react   reactionCache
 	uploads uploads
 	topics  topicCache
@@ -104,6 +105,7 @@ func (s *Session) Connect(ctx context.Context) error {
 			return err
 		}
 		s.st, s.peers = st, newPeers(st)
+		s.loadSendNotes(st)
 		s.peers.err = func(err error) {
 			s.n.log().Warn("telegram: access hashes not kept", "login", s.login.LoginID, "err", err)
 		}
@@ -190,6 +192,7 @@ func (s *Session) start(ready chan struct{}) {
 			s.mu.Unlock()
 			s.peers.add([]tg.UserClass{status.User}, nil)
 			return mgr.Run(ctx, api, status.User.ID, updates.AuthOptions{OnStart: func(ctx context.Context) {
+				s.hold.begin() // the catch-up comes next
 				s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "")
 				isReady()
 			}})

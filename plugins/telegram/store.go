@@ -29,6 +29,8 @@ var (
 	// A forum's deletions and reactions name only the message: its
 	// topic (other than General) is kept here.
 	bucketTopicMsg = []byte("topicmsg") // channel ID, message ID -> topic ID
+	// The sends under a txn, noted before Telegram is asked (sending.go).
+	bucketSending = []byte("sending") // random_id -> JSON sendNote
 )
 
 // store is a login's database. It implements gotd's updates.StateStorage,
@@ -49,7 +51,7 @@ func openStore(dir string) (*store, error) {
 		return nil, fmt.Errorf("telegram: open %s: %w", dbFile, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketState, bucketChannels, bucketHashes, bucketMsgChat, bucketTopicMsg} {
+		for _, b := range [][]byte{bucketState, bucketChannels, bucketHashes, bucketMsgChat, bucketTopicMsg, bucketSending} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -321,4 +323,74 @@ func (s *store) messageTopic(channel int64, msg int) (topic int, ok bool) {
 		return nil
 	})
 	return topic, ok
+}
+
+// sendNote is a send under a txn, by its random_id: its chat, when it
+// was asked and, once Telegram answered, the message's ID.
+type sendNote struct {
+	Chat string `json:"chat"`
+	ID   int    `json:"id,omitempty"` // 0: no answer yet
+	At   int64  `json:"at"`           // Unix seconds
+}
+
+// sendNoteKeep is how long an answered note is kept: past the time its
+// message's update takes to come back and its pts to be saved.
+const sendNoteKeep = 10 * time.Minute
+
+// putSendNote writes the note of rid, on disk when it returns, and
+// forgets the answered notes older than sendNoteKeep.
+func (s *store) putSendNote(rid int64, n sendNote) error {
+	v, err := json.Marshal(n)
+	if err != nil {
+		return err
+	}
+	old := time.Now().Add(-sendNoteKeep).Unix()
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSending)
+		var stale [][]byte
+		_ = b.ForEach(func(k, v []byte) error {
+			var o sendNote
+			if json.Unmarshal(v, &o) != nil || o.ID != 0 && o.At < old {
+				stale = append(stale, k)
+			}
+			return nil
+		})
+		for _, k := range stale {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return b.Put(idKey(rid), v)
+	})
+}
+
+// deleteSendNotes forgets the notes of rids.
+func (s *store) deleteSendNotes(rids ...int64) error {
+	if len(rids) == 0 {
+		return nil
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSending)
+		for _, rid := range rids {
+			if err := b.Delete(idKey(rid)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// sendNotes are the notes kept, by random_id.
+func (s *store) sendNotes() (map[int64]sendNote, error) {
+	out := map[int64]sendNote{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSending).ForEach(func(k, v []byte) error {
+			var n sendNote
+			if len(k) == 8 && json.Unmarshal(v, &n) == nil {
+				out[int64(binary.BigEndian.Uint64(k))] = n
+			}
+			return nil
+		})
+	})
+	return out, err
 }

@@ -62,6 +62,8 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 		return s.editEvents(u.Message)
 	case *tg.UpdateEditChannelMessage:
 		return s.editEvents(u.Message)
+	case *tg.UpdateMessageID:
+		s.messageIDOf(u.RandomID, u.ID) // sending.go
 	case *tg.UpdateMessagePoll:
 		return s.pollEvents(u) // polls.go
 	case *tg.UpdateDeleteMessages:
@@ -187,7 +189,7 @@ func (s *Session) sender(m *tg.Message) *pb.Sender {
 
 // messageEvents is a new message; history marks it as backfill. A
 // message the gateway itself sent is left out (its command's result
-// already named it).
+// already named it), after a restart too (sending.go).
 func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history bool) []*pb.Event {
 	switch m := mc.(type) {
 	case *tg.Message:
@@ -195,7 +197,7 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 		if _, isCh := m.PeerID.(*tg.PeerChannel); !isCh && !history {
 			s.st.setMessageChat(m.ID, chat)
 		}
-		if !history && m.Out && s.sent.take(chat, m.ID) {
+		if !history && m.Out && s.ownSend(ctx, chat, m.ID) {
 			return nil
 		}
 		return []*pb.Event{s.messageEvent(m)}

@@ -112,6 +112,7 @@ func (s *Server) deliverNew(from int64, to tg.PeerClass, text string, ents []tg.
 		u := &tg.UpdateNewMessage{Message: m}
 		s.record(owner, u)
 		if owner == from && rid != 0 {
+			b.log[len(b.log)-1].rid = rid
 			mine = u
 			continue
 		}

@@ -161,6 +161,9 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 			}
 			if nm, ok := e.u.(*tg.UpdateNewMessage); ok {
 				out.NewMessages = append(out.NewMessages, nm.Message)
+				if e.rid != 0 && s.diffMessageIDs {
+					out.OtherUpdates = append(out.OtherUpdates, &tg.UpdateMessageID{ID: nm.Message.GetID(), RandomID: e.rid})
+				}
 				continue
 			}
 			out.OtherUpdates = append(out.OtherUpdates, e.u)

@@ -104,6 +104,9 @@ type Server struct {
 	FloodWait int
 	// QRTokenTTL is how long a QR login token lives, in seconds (0 = 30).
 	QRTokenTTL int
+	// diffMessageIDs: getDifference names, with updateMessageID, the
+	// messages the user sent with a random_id (SetDifferenceMessageIDs).
+	diffMessageIDs bool
 	// refuse, when set, is the error (such as "UPDATE_APP_TO_LOGIN")
 	// every request of a logged-in device gets: Telegram refusing the
 	// client (SetRefuse; under mu, as connections read it).
@@ -126,6 +129,17 @@ func (s *Server) SetRefuse(rpcError string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refuse = rpcError
+}
+
+// SetDifferenceMessageIDs makes updates.getDifference name, in its
+// other updates, the message of each random_id the user sent in the
+// range (updateMessageID), as Telegram does for the sending device
+// (TDLib reads them there); the fake does it for every device of the
+// user, and for basic groups and private chats only. Off by default.
+func (s *Server) SetDifferenceMessageIDs(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.diffMessageIDs = on
 }
 
 // DropAnswer makes the server act on the next request named name (such
@@ -203,6 +217,7 @@ type box struct {
 type entry struct {
 	pts int
 	u   tg.UpdateClass
+	rid int64 // the random_id of the owner's own message, if sent with one
 }
 
 // New starts a fake Telegram on loopback; Close stops it.
