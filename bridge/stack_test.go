@@ -2,6 +2,7 @@ package bridge_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/xml"
 	"fmt"
@@ -98,6 +99,10 @@ type stackOptions struct {
 	serverModules []string
 	// serverConfig is raw Lua for Prosody's global section.
 	serverConfig string
+	// pingTimeout is xmpp.ping_timeout; "" = 2s, which finds a dead
+	// server fast. A test that keeps the server busy for seconds on
+	// purpose gives it longer, as the default (10s) does.
+	pingTimeout string
 	// process runs the gateway as a process of its own (the built
 	// cmd/passerelle), not in the test's: to measure its memory.
 	process bool
@@ -133,7 +138,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 [xmpp]
 server = %q
 ping_interval = "2s"
-ping_timeout = "2s"
+ping_timeout = %q
 
 [store]
 path = "data/passerelle.db"
@@ -155,7 +160,7 @@ secret = %q
 plugin = %q
 backfill_messages = %s
 %s
-`, srv.ComponentAddr(), o.allow, domain, o.secret, o.plugin, o.backfill, o.extra)
+`, srv.ComponentAddr(), cmp.Or(o.pingTimeout, "2s"), o.allow, domain, o.secret, o.plugin, o.backfill, o.extra)
 	if err := os.WriteFile(s.cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
