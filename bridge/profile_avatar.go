@@ -32,8 +32,15 @@ func (s *session) noteOwnAvatar(st *wire.Stanza) {
 	if photo == nil {
 		return // XEP-0153: the client is not ready to say
 	}
+	hash := strings.ToLower(strings.TrimSpace(photo.Text))
 	l := s.Login()
-	if !l.ShareAvatar || strings.EqualFold(strings.TrimSpace(photo.Text), l.SharedAvatar) {
+	s.mu.Lock()
+	seen := s.avatarSeen == hash
+	s.avatarSeen = hash
+	s.mu.Unlock()
+	// A hash already looked at is not looked at again: a picture the
+	// network refused is not tried (and told) at every presence.
+	if !l.ShareAvatar || seen || hash == l.SharedAvatar {
 		return
 	}
 	s.syncOwnAvatar()
