@@ -28,8 +28,8 @@ func TestBanMask(t *testing.T) {
 }
 
 // Users and hosts come from sources, NAMES entries with
-// userhost-in-names, and USERHOST answers; a nick change keeps them, a
-// quit forgets them.
+// userhost-in-names, USERHOST answers and CHGHOST; a nick change keeps
+// them, a quit forgets them.
 func TestUserHosts(t *testing.T) {
 	for src, ok := range map[string]bool{"dave!~d@h.example": true, "dave": false, "irc.example.org": false, "dave!d": false, "!u@h": false} {
 		if _, _, got := splitSource(src); got != ok {
@@ -59,6 +59,20 @@ func TestUserHosts(t *testing.T) {
 	}
 	if m := s.channels["#c"].members; len(m) != 3 || m["erin"].nick != "erin" || m["erin"].modes != "v" || m[s.loginID].modes != "o" {
 		t.Errorf("members %v", m)
+	}
+	// IRCv3 chghost: the new user and host, the user's own too.
+	for _, line := range []string{":dave!~d@dave.example CHGHOST dave cloak/dave", ":kit!~kit@me2.example CHGHOST kit cloak/kit", ":erin!e@erin.example CHGHOST e"} {
+		m, _ := ircmsg.ParseLine(line)
+		s.onChghost(m)
+	}
+	if got, _ := s.people.userHost("dave"); got != (userHost{"dave", "cloak/dave"}) {
+		t.Errorf("dave after CHGHOST: %+v", got)
+	}
+	if got, _ := s.people.userHost("erin"); got != want["erin"] {
+		t.Errorf("erin after a CHGHOST without a host: %+v", got)
+	}
+	if s.selfAddr != (userHost{"kit", "cloak/kit"}) {
+		t.Errorf("the user's own after CHGHOST: %+v", s.selfAddr)
 	}
 	s.people.rename("erin", "erin2")
 	if got, _ := s.people.userHost("erin"); got.host != "erin.example" {

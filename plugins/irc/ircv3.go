@@ -15,8 +15,25 @@ import (
 // each message's msgid (the event's ID), server-time its time,
 // echo-message the server's echo of the user's own lines (which confirms
 // a send), multi-prefix every mode of a member in NAMES,
-// userhost-in-names their user and host (for bans by host).
-var requestCaps = []string{"message-tags", "server-time", "echo-message", "multi-prefix", "userhost-in-names"}
+// userhost-in-names their user and host (for bans by host), chghost a
+// change of them (else the server shows one as a quit and a join).
+var requestCaps = []string{"message-tags", "server-time", "echo-message", "multi-prefix", "userhost-in-names", "chghost"}
+
+// onChghost notes someone's new user and host (IRCv3 chghost:
+// ":nick!old@old CHGHOST newuser newhost"), for a later ban by host.
+func (s *Session) onChghost(m ircmsg.Message) {
+	if len(m.Params) < 2 || m.Params[0] == "" || m.Params[1] == "" {
+		return
+	}
+	uh := userHost{user: m.Params[0], host: m.Params[1]}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.isSelfLocked(m.Nick()) {
+		s.selfAddr = uh
+		return
+	}
+	s.people.seen(m.Nick(), uh)
+}
 
 // serverTime is when the server says m happened (server-time), or now.
 func serverTime(m ircmsg.Message) time.Time {

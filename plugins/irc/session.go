@@ -325,6 +325,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	c.AddCallback("CTCP_ACTION", func(m ircmsg.Message) { s.onMessage(m, true) })
 	c.AddCallback("NOTICE", s.onNotice)
 	c.AddCallback("TAGMSG", s.onTagmsg)
+	c.AddCallback("CHGHOST", s.onChghost)
 	c.AddBatchCallback(func(b *ircevent.Batch) bool { return s.onBatch(c, b) })
 	c.AddCallback("FAIL", s.onHistoryFail)
 	s.handleChannels(c)
