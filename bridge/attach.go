@@ -38,20 +38,33 @@ const incomingStale = time.Hour
 // errIncomingFull: the incoming folder is at its cap.
 var errIncomingFull = errors.New("too many files are being sent; try again later")
 
+// attached is a file the user sent, as the plugin has it: downloaded to
+// path, which the caller removes once the plugin is done with it, or
+// streamed to the plugin process of generation gen (pluginhost's
+// Generation; 0 if not streamed), whose memory holds its upload ID.
+type attached struct {
+	path string
+	gen  uint64
+}
+
 // attach checks that the message's contact exists, then fetches the file
-// at url into the plugin's data folder and adds it to send. On failure it
-// answers st and returns false; else it returns the file's path, which
-// the caller removes once the plugin is done with it.
-func (t *transport) attach(ctx context.Context, st *wire.Stanza, loginID, chatID, url string, send *pb.SendMessage) (string, bool) {
+// at url into the plugin's data folder, or streams it to the plugin, and
+// adds it to send. On failure it answers st and returns false.
+func (t *transport) attach(ctx context.Context, st *wire.Stanza, loginID, chatID, url string, send *pb.SendMessage) (attached, bool) {
 	// Before the download: a message to nobody must not cost one.
 	if err := t.knownContact(ctx, loginID, chatID); err != nil {
 		cond, text := reply(err)
 		t.send(ctx, wire.ErrorReply(st, cond, text))
-		return "", false
+		return attached{}, false
 	}
 	var att *pb.Attachment
+	var gen uint64
 	var err error
 	if t.host.Caps().GetFeatures().GetMediaUpload() {
+		// Taken before the upload: a restart during it makes gen older
+		// than the process holding the upload, which costs at most one
+		// needless upload again (uploadLost), never a missed one.
+		gen = t.host.Generation()
 		att, err = t.streamAttachment(ctx, loginID, url)
 	} else {
 		att, err = t.fetchAttachment(ctx, url)
@@ -60,13 +73,34 @@ func (t *transport) attach(ctx context.Context, st *wire.Stanza, loginID, chatID
 		t.log.Info("file not fetched", "user", bareOf(st.From()), "err", err)
 		cond, text := fileRefusal(err)
 		t.send(ctx, wire.ErrorReply(st, cond, text))
-		return "", false
+		return attached{}, false
 	}
 	send.Attachments = []*pb.Attachment{att}
 	if strings.TrimSpace(send.Text) == url {
 		send.Text = ""
 	}
-	return att.GetPath(), true
+	if att.GetUploadId() == "" {
+		gen = 0
+	}
+	return attached{path: att.GetPath(), gen: gen}, true
+}
+
+// uploadLost reports whether r, the answer to cmd, which carries file a,
+// says that the plugin does not know a's upload because the process it
+// was streamed to is gone: upload IDs live in a plugin process's memory,
+// and the host sends a command in flight when the plugin died again, to
+// the next process. The file is then to be streamed to it again. Plugins
+// answer an unknown upload ID with NOT_FOUND.
+func (t *transport) uploadLost(r *pb.CommandResult, cmd *pb.Command, a attached) bool {
+	if r.GetError().GetCode() != pb.ErrorCode_ERROR_CODE_NOT_FOUND || a.gen == 0 || a.gen == t.host.Generation() {
+		return false
+	}
+	for _, att := range cmd.GetSend().GetAttachments() {
+		if att.GetUploadId() != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // knownContact checks that chatID is a contact of the login: stored, or

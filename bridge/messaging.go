@@ -477,7 +477,7 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		cmd.Action = &pb.Command_Send{Send: send}
 		if m.oobURL == "" {
 			handedOff = true
-			s.sendMessage(ctx, st, chatID, txn, m, cmd, "", txnDone)
+			s.sendMessage(ctx, st, chatID, txn, m, cmd, attached{}, txnDone)
 			return
 		}
 		if !caps.GetAttachments() {
@@ -496,12 +496,12 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			txnDone = func() { rec.done(ctx); end() }
 		}
 		slowly(ctx, t.downloads, func() {
-			path, ok := t.attach(ctx, st, login.LoginID, chatID, m.oobURL, send)
+			file, ok := t.attach(ctx, st, login.LoginID, chatID, m.oobURL, send)
 			if !ok {
 				txnDone()
 				return
 			}
-			s.sendMessage(ctx, st, chatID, txn, m, cmd, path, txnDone)
+			s.sendMessage(ctx, st, chatID, txn, m, cmd, file, txnDone)
 		})
 		return
 	}
@@ -543,9 +543,12 @@ func (t *transport) recordTxn(ctx context.Context, loginID, txn string) {
 }
 
 // sendMessage hands a message to the plugin and records what it became.
-// file, if not "", is the downloaded attachment, removed once the plugin
-// is done with it (sent or not). txnDone ends the txn's send.
-func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn string, m userMessage, cmd *pb.Command, file string, txnDone func()) {
+// file, if not zero, is the message's attachment (attach): a downloaded
+// file is removed once the plugin is done with it (sent or not); one
+// streamed to a plugin process that died before the send was answered is
+// streamed again to the next one, once (uploadLost). txnDone ends the
+// txn's send.
+func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn string, m userMessage, cmd *pb.Command, file attached, txnDone func()) {
 	t := s.t
 	done := s.startSend(s.LoginID(), chatID, m.originID, m.id, recentMsg{text: m.body, receipt: m.receipt, markable: m.markable})
 	// A message without a file, to a contact or a room, is recorded
@@ -558,7 +561,7 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 	// (held_queue.go) is replaced by this one, in its place.
 	var held *heldRecord
 	var hold func()
-	if file == "" {
+	if file == (attached{}) {
 		if read := t.takeRead(st); read != nil || txn != "" {
 			held = s.newHeldRecord(st, chatID, txn, m)
 			held.sending(ctx, cmd, read)
@@ -570,18 +573,44 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 			held.hold(ctx, cmd)
 		}
 	}
-	t.host.SendHolding(cmd, hold, func(r *pb.CommandResult) {
+	// end runs once, after the final answer is handled.
+	end := func() {
+		done()
+		txnDone()
 		if held != nil {
-			defer held.done(ctx)
+			held.done(ctx)
 		}
-		defer txnDone()
-		defer done()
-		if file != "" {
+	}
+	again := file.gen != 0 // the file may be streamed again, once
+	var answer func(r *pb.CommandResult)
+	answer = func(r *pb.CommandResult) {
+		if file.path != "" {
 			// The plugin copied or moved it by now.
-			if err := os.Remove(file); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := os.Remove(file.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				t.log.Warn("removing a sent file failed", "err", err)
 			}
 		}
+		if again && t.uploadLost(r, cmd, file) {
+			// The user's file is not lost with the process: it is
+			// fetched from its URL again, in a download slot, and sent
+			// under the same txn (a plugin that sent it before it died
+			// answers with that message). The error, if it fails
+			// again, is the user's; the txn stays on its way until then.
+			again = false
+			t.log.Info("the plugin restarted before sending a file it had received; sending it again",
+				"login", s.LoginID(), "txn", txn, "err", r.Error.Text)
+			go slowly(ctx, t.downloads, func() {
+				f, ok := t.attach(ctx, st, s.LoginID(), chatID, m.oobURL, cmd.GetSend())
+				if !ok {
+					end()
+					return
+				}
+				file = f
+				t.host.SendHolding(cmd, hold, answer)
+			})
+			return
+		}
+		defer end()
 		if r.Error != nil {
 			t.send(ctx, wire.ErrorReply(st, conditionOf(r.Error.Code), r.Error.Text))
 			return
@@ -595,7 +624,8 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 			return
 		}
 		s.remember(ctx, sm, r)
-	})
+	}
+	t.host.SendHolding(cmd, hold, answer)
 }
 
 // startSend notes a message on its way to the plugin: its text for the

@@ -84,6 +84,7 @@ type Host struct {
 	sendMu  sync.Mutex // one Send at a time on the Commands stream
 	ready   chan struct{}
 	pid     int
+	gen     uint64 // plugin processes started (Generation)
 	// retrying, while down's commands in flight are sent again, is
 	// closed once they are: new commands go after them.
 	retrying chan struct{}
@@ -124,6 +125,15 @@ func (h *Host) Pid() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.pid
+}
+
+// Generation counts the plugin processes started: it changes with each
+// restart, so what lives in one process's memory (an upload ID) is known
+// to be gone once it differs from the generation it was made in.
+func (h *Host) Generation() uint64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.gen
 }
 
 // WaitReady blocks until the plugin runs with every login reconnected,
@@ -317,6 +327,7 @@ func (h *Host) runOnce(ctx context.Context) error {
 
 	h.mu.Lock()
 	h.client, h.caps, h.pid = p.Transport, caps, p.Pid()
+	h.gen++
 	h.mu.Unlock()
 	defer h.down()
 	h.log.Info("transport plugin running", "network", caps.Network, "version", caps.Version, "pid", p.Pid())

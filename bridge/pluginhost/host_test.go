@@ -81,7 +81,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // TestHostRestartsAndReconnects: a plugin killed with SIGKILL is started
-// again (OnReady runs again); commands and events work before and after.
+// again (OnReady runs again), of the next Generation; commands and
+// events work before and after.
 func TestHostRestartsAndReconnects(t *testing.T) {
 	h, rec, _ := start(t, plugintest.BuildBinary(t, echoPkg), 0)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -121,11 +122,17 @@ func TestHostRestartsAndReconnects(t *testing.T) {
 	}
 	waitFor(t, "the echo event", func() bool { return rec.has(func(ev *pb.Event) bool { return ev.GetMessage().GetText() == "one" }) })
 
-	pid := h.Pid()
+	pid, gen := h.Pid(), h.Generation()
+	if gen == 0 {
+		t.Fatal("a running plugin of generation 0")
+	}
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "a new plugin process", func() bool { p := h.Pid(); return p != 0 && p != pid && rec.ready.Load() >= 2 })
+	if g := h.Generation(); g != gen+1 {
+		t.Errorf("generation %d after a restart of generation %d", g, gen)
+	}
 	login()
 	if r := send("t2", "two"); r.Error != nil {
 		t.Fatalf("send after restart: %v", r)

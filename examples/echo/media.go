@@ -29,6 +29,14 @@ import (
 //	           user, and deliver nothing
 //	unsized-*  the network does not say the file's size before sending
 //	           it: the gateway must learn it on the way
+//	slowsend-* the network takes SlowSend to send the file: time for a
+//	           test to kill the plugin between the upload and the send's
+//	           answer
+//
+// An upload ID names an upload of this plugin process only, as on the
+// networks whose uploads live in the plugin's memory (WhatsApp,
+// Telegram): one from an earlier process is not found, and the gateway
+// must stream the file again.
 var (
 	_ sdk.MediaUploader   = (*Session)(nil)
 	_ sdk.MediaDownloader = (*Session)(nil)
@@ -82,6 +90,25 @@ func (s *Session) UploadMedia(ctx context.Context, info *pb.MediaInfo, r io.Read
 		return "", fmt.Errorf("echo: storing %q: %w", info.GetName(), err)
 	}
 	return id, nil
+}
+
+// SlowSend is how long a "slowsend-" file takes to be sent.
+const SlowSend = 2 * time.Second
+
+// uploadedFile is the contact's copy of a file streamed to us: a
+// reference to it, which the gateway streams back (DownloadMedia).
+func (n *Network) uploadedFile(a *pb.Attachment) (*pb.Attachment, error) {
+	id := a.GetUploadId()
+	if !strings.HasPrefix(id, n.prefix+"-") {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "echo: no uploaded file %q (uploaded to another plugin process?)", id)
+	}
+	if strings.HasPrefix(a.Name, "slowsend-") {
+		if n.host != nil {
+			n.host.Logger().Info("echo: sending a slowsend- file", "name", a.Name, "upload_id", id)
+		}
+		time.Sleep(SlowSend)
+	}
+	return &pb.Attachment{Name: a.Name, MimeType: a.MimeType, Size: a.Size, Source: &pb.Attachment_Ref{Ref: id}}, nil
 }
 
 // DownloadMedia opens a stored file for the gateway; the SDK streams it

@@ -167,10 +167,14 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 func (n *Network) copyAttachments(in []*pb.Attachment) ([]*pb.Attachment, error) {
 	var out []*pb.Attachment
 	for _, a := range in {
-		if id := a.GetUploadId(); id != "" {
+		if a.GetUploadId() != "" {
 			// Streamed to us already (media.go): the echo names it, and
 			// the gateway streams it back.
-			out = append(out, &pb.Attachment{Name: a.Name, MimeType: a.MimeType, Size: a.Size, Source: &pb.Attachment_Ref{Ref: id}})
+			f, err := n.uploadedFile(a)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, f)
 			continue
 		}
 		dir := filepath.Join(n.dataDir, "outgoing")
