@@ -53,6 +53,9 @@ type attached struct {
 func (t *transport) attach(ctx context.Context, st *wire.Stanza, loginID, chatID, url string, send *pb.SendMessage) (attached, bool) {
 	// Before the download: a message to nobody must not cost one.
 	if err := t.knownContact(ctx, loginID, chatID); err != nil {
+		if ctx.Err() != nil {
+			return attached{}, false // stopping: see handleUserMessage
+		}
 		cond, text := reply(err)
 		t.send(ctx, wire.ErrorReply(st, cond, text))
 		return attached{}, false
@@ -71,6 +74,9 @@ func (t *transport) attach(ctx context.Context, st *wire.Stanza, loginID, chatID
 	}
 	if err != nil {
 		t.log.Info("file not fetched", "user", bareOf(st.From()), "err", err)
+		if ctx.Err() != nil {
+			return attached{}, false // stopping: see handleUserMessage
+		}
 		cond, text := fileRefusal(err)
 		t.send(ctx, wire.ErrorReply(st, cond, text))
 		return attached{}, false

@@ -489,15 +489,23 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		// plugin answered (held.go): a restart after a crash handles it
 		// as just read, downloading the file again.
 		handedOff = true
+		var rec *heldRecord
+		end := txnDone
 		if read := t.takeRead(st); read != nil || txn != "" {
-			rec := s.newHeldRecord(st, chatID, txn, m)
+			rec = s.newHeldRecord(st, chatID, txn, m)
 			rec.sending(ctx, nil, read)
-			end := txnDone
 			txnDone = func() { rec.done(ctx); end() }
 		}
 		slowly(ctx, t.downloads, func() {
 			file, ok := t.attach(ctx, st, login.LoginID, chatID, m.oobURL, send)
-			if !ok {
+			switch {
+			case !ok && ctx.Err() != nil && rec != nil:
+				// The gateway stops mid-download: the stanza stays
+				// recorded, and the next start downloads it again.
+				rec.written()
+				end()
+				return
+			case !ok:
 				txnDone()
 				return
 			}
