@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -81,13 +82,7 @@ func TestFileThroughUpload(t *testing.T) {
 // gateway serves the network's file from its own endpoint; a file from
 // any URL the user sends is fetched; an unreachable one is an error.
 func TestFileThroughMediaEndpoint(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	s := newStack(t, stackOptions{extra: fmt.Sprintf("\n[media]\nlisten = %q\npublic_url = \"http://%s/media\"\nfetch_allow = [\"127.0.0.0/8\"]\n", addr, addr)})
+	s, addr := fetchingStack(t)
 	alice := registered(t, s, "alice")
 	data := []byte("hello from a file\n")
 	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -188,4 +183,39 @@ func TestFileCleanup(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// fetchingStack starts a stack whose gateway serves files itself (at the
+// returned address) and may fetch them from loopback, where tests serve
+// the files users send.
+func fetchingStack(t *testing.T) (*stack, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return newStack(t, stackOptions{extra: fmt.Sprintf("\n[media]\nlisten = %q\npublic_url = \"http://%s/media\"\nfetch_allow = [\"127.0.0.0/8\"]\n", addr, addr)}), addr
+}
+
+// stallingFiles serves data at every path; its stall-th fetch (from 1)
+// stops halfway, closing stalled, until the client gives up. gets counts
+// the fetches.
+func stallingFiles(t *testing.T, data []byte, stall int32) (base string, gets *atomic.Int32, stalled chan struct{}) {
+	gets, stalled = new(atomic.Int32), make(chan struct{})
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		if gets.Add(1) == stall {
+			w.Write(data[:len(data)/2])
+			w.(http.Flusher).Flush()
+			close(stalled)
+			<-r.Context().Done()
+			return
+		}
+		w.Write(data)
+	}))
+	t.Cleanup(src.Close)
+	return src.URL, gets, stalled
 }

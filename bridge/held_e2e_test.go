@@ -3,17 +3,11 @@ package bridge_test
 import (
 	"bytes"
 	"crypto/rand"
-	"fmt"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -520,35 +514,15 @@ func TestReadRoomMessageSurvivesGatewayKill(t *testing.T) {
 // it, once, with no error to the user. Before, the download cut short by
 // the stop ended the send and removed the record: the file was lost.
 func TestFileDownloadSurvivesGatewayStop(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	s := newStack(t, stackOptions{extra: fmt.Sprintf("\n[media]\nlisten = %q\npublic_url = \"http://%s/media\"\nfetch_allow = [\"127.0.0.0/8\"]\n", addr, addr)})
+	s, _ := fetchingStack(t)
 	alice := registered(t, s, "alice")
 	echoOK(t, alice, "before", timeout)
 	data := make([]byte, 300_000)
 	rand.Read(data)
-	var gets atomic.Int32
-	fetching := make(chan struct{})
-	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-		if gets.Add(1) == 1 {
-			// The first fetch stalls halfway until the gateway gives up.
-			w.Write(data[:len(data)/2])
-			w.(http.Flusher).Flush()
-			close(fetching)
-			<-r.Context().Done()
-			return
-		}
-		w.Write(data)
-	}))
-	defer src.Close()
+	// The first fetch stalls halfway until the gateway gives up.
+	base, gets, fetching := stallingFiles(t, data, 1)
 	id := alice.NewID()
-	url := src.URL + "/big.bin"
+	url := base + "/big.bin"
 	raw(t, alice, `<message type='chat' id='`+id+`' to='bob@`+domain+`'><body>`+url+`</body><x xmlns='jabber:x:oob'><url>`+url+`</url></x><origin-id xmlns='urn:xmpp:sid:0' id='`+id+`'/></message>`)
 	select {
 	case <-fetching:

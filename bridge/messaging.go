@@ -609,7 +609,14 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 				"login", s.LoginID(), "txn", txn, "err", r.Error.Text)
 			go slowly(ctx, t.downloads, func() {
 				f, ok := t.attach(ctx, st, s.LoginID(), chatID, m.oobURL, cmd.GetSend())
-				if !ok {
+				switch {
+				case !ok && ctx.Err() != nil:
+					// The gateway stops mid-download: as for a command
+					// in flight then, nothing ends, and the stanza's
+					// record brings the file at the next start.
+					done()
+					return
+				case !ok:
 					end()
 					return
 				}

@@ -67,3 +67,43 @@ func TestFileUploadOutlivesPluginRestart(t *testing.T) {
 		}
 	}
 }
+
+// TestFileUploadOutlivesPluginRestartAndStop: as above, and the gateway
+// stops while it fetches the file again for the restarted plugin: the
+// file's stanza stays recorded, and the next start fetches it a third
+// time and sends it, once, without an error to the user.
+func TestFileUploadOutlivesPluginRestartAndStop(t *testing.T) {
+	s, _ := fetchingStack(t)
+	alice := registered(t, s, "alice")
+	echoOK(t, alice, "before", timeout)
+	data := make([]byte, 200_000)
+	rand.Read(data)
+	// The fetch for the restarted plugin stalls halfway.
+	base, gets, refetching := stallingFiles(t, data, 2)
+	url := base + "/slowsend-report.bin"
+	raw(t, alice, `<message type='chat' id='f2' to='bob@`+domain+`'><body>`+url+`</body><x xmlns='jabber:x:oob'><url>`+url+`</url></x><origin-id xmlns='urn:xmpp:sid:0' id='f2'/></message>`)
+	s.logs.waitLog(t, `msg="echo: sending a slowsend- file"`, timeout)
+	s.killPlugin()
+	select {
+	case <-refetching:
+	case <-time.After(timeout):
+		t.Fatal("the gateway did not fetch the file again for the restarted plugin")
+	}
+	s.stop()
+	s.start()
+	s.waitGateway(alice)
+	_, back, _ := receiveFile(t, alice)
+	if !bytes.Equal(back, data) {
+		t.Fatalf("the file after the restart: %d bytes, want the %d sent", len(back), len(data))
+	}
+	time.Sleep(3 * time.Second) // a second copy would take SlowSend too
+	echoOK(t, alice, "after", timeout)
+	for _, st := range alice.Pending() {
+		if st.Type == "error" || strings.Contains(st.XML, "jabber:x:oob") {
+			t.Errorf("after the file, once: %s", st.XML)
+		}
+	}
+	if n := gets.Load(); n != 3 {
+		t.Errorf("the file was fetched %d times, want 3", n)
+	}
+}
