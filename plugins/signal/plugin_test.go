@@ -274,13 +274,22 @@ func TestSend(t *testing.T) {
 
 	// A location (a geo: URI, as XMPP clients send one) goes as the text
 	// the gateway shows locations as, with a map link; a geo: URI among
-	// other words goes as typed.
-	if res := s.do(bob, &pb.SendMessage{Text: "geo:48.8584,2.2945;u=12"}); res.Error != nil {
-		t.Fatal(res.Error)
+	// other words goes as typed. A location corrected is the new
+	// location's text.
+	loc := s.do(bob, &pb.SendMessage{Text: "geo:48.8584,2.2945;u=12"})
+	if loc.Error != nil {
+		t.Fatal(loc.Error)
 	}
 	req, _ = lastRequest(d, "send")
 	if m, _ := req.Params["message"].(string); !strings.HasPrefix(m, "Location\ngeo:48.8584,2.2945\nhttps://www.openstreetmap.org/?mlat=48.8584&mlon=2.2945") {
 		t.Errorf("a location sent as %q", req.Params["message"])
+	}
+	if res := s.do(bob, &pb.EditMessage{TargetId: loc.MessageId, TargetMeta: loc.Meta, Text: "geo:48.86,2.3"}); res.Error != nil {
+		t.Fatal(res.Error)
+	}
+	req, _ = lastRequest(d, "send")
+	if m, _ := req.Params["message"].(string); !strings.HasPrefix(m, "Location\ngeo:48.86,2.3\nhttps://www.openstreetmap.org/?mlat=48.86&mlon=2.3") || req.Params["editTimestamp"] == nil {
+		t.Errorf("a location corrected as %v", req.Params)
 	}
 	if res := s.do(bob, &pb.SendMessage{Text: "at geo:1,2"}); res.Error != nil {
 		t.Fatal(res.Error)

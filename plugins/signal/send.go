@@ -77,12 +77,8 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		return sdk.Result{}, err
 	}
 	text, spans := msg.Text, msg.Spans
-	if loc, ok := mediatext.GeoURI(text); ok && len(msg.Attachments) == 0 {
-		// A location the XMPP client sent as a geo: URI. Signal has no
-		// location message (its apps send a map link): it goes as the
-		// text the gateway shows a WhatsApp or Telegram location as,
-		// with a map link that Signal's apps open.
-		text, spans = mediatext.LocationText(mediatext.Location{Lat: loc.Lat, Long: loc.Long}), nil
+	if len(msg.Attachments) == 0 {
+		text, spans = locationText(text, spans)
 	}
 	var files []string
 	for _, a := range msg.Attachments {
@@ -152,8 +148,11 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a message cannot be edited to nothing")
 	}
 	orig := s.chats.original(ts)
-	p["message"], p["editTimestamp"] = e.Text, s.chats.latest(orig)
-	mentions, styles := encodeSpans(e.Text, e.Spans)
+	// A location corrected was sent as text (SendMessage): its text
+	// changes.
+	text, spans := locationText(e.Text, e.Spans)
+	p["message"], p["editTimestamp"] = text, s.chats.latest(orig)
+	mentions, styles := encodeSpans(text, spans)
 	if len(mentions) > 0 {
 		p["mentions"] = mentions
 	}
@@ -271,4 +270,15 @@ func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingStat
 	}
 	s.mu.Unlock()
 	return nil
+}
+
+// locationText is a message's text as it goes to Signal: a location the
+// XMPP client sent as a geo: URI becomes the text the gateway shows a
+// WhatsApp or Telegram location as, with a map link that Signal's apps
+// open (Signal has no location message: its apps send a map link).
+func locationText(text string, spans []*pb.Span) (string, []*pb.Span) {
+	if loc, ok := mediatext.GeoURI(text); ok {
+		return mediatext.LocationText(mediatext.Location{Lat: loc.Lat, Long: loc.Long}), nil
+	}
+	return text, spans
 }

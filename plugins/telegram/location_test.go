@@ -43,6 +43,14 @@ func TestSendLocation(t *testing.T) {
 	if r, ok := last.ReplyTo.(*tg.MessageReplyHeader); !ok || r.ReplyToMsgID != box[len(box)-2].ID {
 		t.Errorf("the pin replies to %v, want bob's copy of the first message", last.ReplyTo)
 	}
+	// A location corrected: Telegram cannot change a sent one.
+	edits := srv.Requests("messages.editMessage")
+	if _, err := s.EditMessage(ctx, sdk.Call{ChatID: "1002"}, &pb.EditMessage{TargetId: res.MessageID, Text: "geo:48.86,2.3"}); codeOf(err) != pb.ErrorCode_ERROR_CODE_UNSUPPORTED {
+		t.Errorf("a location corrected: %v, want UNSUPPORTED", err)
+	}
+	if srv.Requests("messages.editMessage") != edits {
+		t.Error("the refused correction reached Telegram")
+	}
 
 	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: "1002", TxnID: "t3"}, &pb.SendMessage{Text: "meet at geo:48.8584,2.2945"}); err != nil {
 		t.Fatal(err)

@@ -254,6 +254,9 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if s.bot != nil {
 		return s.bot.EditMessage(ctx, c, e)
 	}
+	if err := locationEdit(e.Text); err != nil {
+		return sdk.Result{}, err
+	}
 	api, mgr, err := s.client()
 	if err != nil {
 		return sdk.Result{}, err
@@ -454,4 +457,15 @@ func (s *Session) mentioned(id string) tg.InputUserClass {
 		return nil
 	}
 	return u
+}
+
+// locationEdit refuses a correction whose text is one geo: URI (an XMPP
+// client correcting a shared location): Telegram cannot change a sent
+// location (only a live one, which XMPP clients do not share), and the
+// message would become the URI's text.
+func locationEdit(text string) error {
+	if _, ok := mediatext.GeoURI(text); ok {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "telegram: a shared location cannot be changed: share the new one")
+	}
+	return nil
 }

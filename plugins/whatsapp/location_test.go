@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,5 +36,13 @@ func TestSendLocation(t *testing.T) {
 	}
 	if got := sent[1].Msg.GetConversation(); got != "meet at geo:48.8584,2.2945" {
 		t.Errorf("text around a geo: URI sent as %v", sent[1].Msg)
+	}
+	// A location corrected (XEP-0308): WhatsApp edits text only.
+	_, err = s.EditMessage(ctx, call, &pb.EditMessage{TargetId: res.MessageID, TargetMeta: msgMeta{Sender: phone, FromMe: true}.encode(), Text: "geo:48.86,2.3"})
+	if codeOf(err) != pb.ErrorCode_ERROR_CODE_UNSUPPORTED || !strings.Contains(err.Error(), "share the new one") {
+		t.Errorf("a location corrected: %v, want UNSUPPORTED", err)
+	}
+	if n := len(fake.Sent()); n != 2 {
+		t.Errorf("%d messages sent, want the 2 before the refused correction", n)
 	}
 }

@@ -148,6 +148,11 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if _, err := ownTarget(e.TargetId, e.TargetMeta); err != nil {
 		return sdk.Result{}, err
 	}
+	if _, ok := mediatext.GeoURI(e.Text); ok {
+		// A location corrected (XEP-0308 of a geo: URI): WhatsApp edits
+		// text only.
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "whatsapp: a shared location cannot be changed: share the new one")
+	}
 	text, mentions := renderOut(e.Text, e.Spans, s.mentionOf)
 	resp, err := s.d.cli.SendMessage(ctx, chat, editMessage(chat, e.TargetId, textMessage(text, nil, mentions), now()))
 	if err != nil {

@@ -131,6 +131,10 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if err != nil {
 		return sdk.Result{}, err
 	}
+	if _, ok := mediatext.GeoURI(e.Text); ok {
+		// A location corrected: a bot can change a live location only.
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "telegram: a shared location cannot be changed: share the new one")
+	}
 	ents := entitiesOf(e.Text, e.Spans)
 	m, err := s.bot.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: chatID, MessageID: msgID, Text: e.Text, Entities: ents})
 	if err != nil && strings.Contains(strings.ToLower(err.Error()), "no text in the message") {

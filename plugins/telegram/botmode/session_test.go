@@ -472,6 +472,10 @@ func TestCommands(t *testing.T) {
 		t.Errorf("sendLocation calls %v", p)
 	}
 
+	// A location corrected: Telegram changes a live location only.
+	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: "1002", Text: "geo:48.86,2.3"}); sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_UNSUPPORTED {
+		t.Errorf("a location corrected: %v, want UNSUPPORTED", err)
+	}
 	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: "1001", Text: "fixed"}); err != nil {
 		t.Fatal(err)
 	}
