@@ -17,8 +17,8 @@ import (
 // Running a group from XMPP, as a room's owner or moderator would
 // (XEP-0045 §8 to §10): a kick or ban, a role or affiliation change
 // (muc#admin), the room's name (muc#owner's configuration form), and a
-// mediated invitation. Each becomes the network's command (Kick, SetRole,
-// SetChatName, Invite); the network decides whether the user may, and
+// mediated invitation. Each becomes the network's command (Kick, Unban,
+// SetRole, SetChatName, Invite); the network decides whether the user may, and
 // its member or chat event brings the change to the room, as when it is
 // made on the network. The gateway checks only what it can: that the
 // network has the command, and that the member named exists.
@@ -80,7 +80,8 @@ func (s *session) memberList(st *wire.Stanza, r *room, p *wire.Element) []byte {
 }
 
 // adminItems carries out a muc#admin set: each item a kick (role or
-// affiliation none), a ban (affiliation outcast), or a role or
+// affiliation none), a ban (affiliation outcast), the lifting of a ban
+// (affiliation none for someone not in the group), or a role or
 // affiliation change, in order; the answer comes once all are done, or
 // with the first refusal.
 func (s *session) adminItems(ctx context.Context, st *wire.Stanza, r *room, p *wire.Element) {
@@ -108,6 +109,9 @@ func (s *session) adminItems(ctx context.Context, st *wire.Stanza, r *room, p *w
 // there is none.
 func (s *session) adminCommand(r *room, it *wire.Element) (*pb.Command, wire.Condition, string) {
 	id, ok := s.itemMember(r, it)
+	if !ok && it.Attr("affiliation") == muc.AffNone && it.Attr("nick") == "" {
+		return s.unbanCommand(r, it)
+	}
 	if !ok {
 		return nil, wire.ItemNotFound, "no member of the group has this nick or address"
 	}
@@ -147,6 +151,25 @@ func (s *session) adminCommand(r *room, it *wire.Element) (*pb.Command, wire.Con
 		return nil, wire.BadRequest, "an item needs a role or an affiliation"
 	}
 	return c, "", ""
+}
+
+// unbanCommand is the network's Unban for an item giving affiliation none
+// to someone who is not in the group (XEP-0045 §9.2: taking them off the
+// ban list), named by their address on this gateway: a banned person has
+// no nick in the room.
+func (s *session) unbanCommand(r *room, it *wire.Element) (*pb.Command, wire.Condition, string) {
+	j, err := jid.Parse(it.Attr("jid"))
+	if err != nil || j.Domainpart() != s.t.domain || j.Localpart() == "" {
+		return nil, wire.ItemNotFound, "no member of the group has this nick or address"
+	}
+	id, err := puppet.FromJID(j)
+	if err != nil {
+		return nil, wire.ItemNotFound, "no contact on " + s.t.displayName() + " has this address"
+	}
+	if !s.t.host.Caps().GetFeatures().GetGroupUnban() {
+		return nil, wire.FeatureNotImpl, s.t.displayName() + " cannot lift bans from here: this person is not in the group, and only a member can be removed"
+	}
+	return &pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_Unban{Unban: &pb.Unban{UserId: id}}}, "", ""
 }
 
 var affiliations = map[string]pb.Affiliation{

@@ -20,7 +20,7 @@ import (
 //
 //	(any message)  echo-1 repeats it, echo-2 reacts 👍 to it
 //	topic TEXT     echo-1 sets the topic to TEXT
-//	join N         echo-N joins the group
+//	join N         echo-N joins the group; a banned one cannot (echo-1 says so)
 //	part N         echo-N leaves it
 //	nick N NAME    echo-N takes NAME as its nick in the group (member_nick.go)
 //	backlog N      N older messages arrive through backfill (history)
@@ -61,6 +61,7 @@ type group struct {
 	imageFmt string                // its MIME type
 	name     string                // the group's name, once renamed (admin.go)
 	roles    map[string]*pb.Member // members' roles, once changed (admin.go)
+	banned   map[string]bool       // who was banned, until the ban is lifted (admin.go)
 	nicks    map[string]string     // members' nicks in the group, once set (member_nick.go)
 }
 
@@ -224,7 +225,11 @@ func (s *Session) roomCommand(text string) bool {
 		if err != nil || n < 1 {
 			return false
 		}
-		s.member(fmt.Sprintf("echo-%d", n), word == "join")
+		id := fmt.Sprintf("echo-%d", n)
+		if word == "join" && s.refuseBanned(id) {
+			break
+		}
+		s.member(id, word == "join")
 	case "nick":
 		return s.memberNick(rest)
 	case "backlog":

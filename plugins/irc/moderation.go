@@ -2,6 +2,7 @@ package irc
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 )
 
 // Moderating a channel from XMPP: Kick (KICK, with MODE +b first for a
-// ban), SetRole (MODE +o/-o/+v/-v) and Invite (INVITE). The server
+// ban), Unban (MODE -b), SetRole (MODE +o/-o/+v/-v) and Invite (INVITE). The server
 // decides whether the user may; its refusal is the command's typed
 // error. Its echo of a KICK or MODE is what the room shows: the channel
 // callbacks turn it into the member event, as for an operator on IRC, and
@@ -21,6 +22,7 @@ import (
 
 var (
 	_ sdk.Kicker     = (*Session)(nil)
+	_ sdk.Unbanner   = (*Session)(nil)
 	_ sdk.RoleSetter = (*Session)(nil)
 	_ sdk.Inviter    = (*Session)(nil)
 )
@@ -41,6 +43,10 @@ type modWait struct {
 	token   string // the PING's parameter
 	kick    bool   // a KICK was sent: its echo is the success
 	kicked  bool   // the server's KICK echo came
+	// listing: a channel's ban list was asked (MODE +b); bans are its
+	// masks (367) as they came.
+	listing bool
+	bans    []string
 	// refused: the first refusal, as the contract's code and the words
 	// the user reads.
 	refused bool
@@ -95,6 +101,16 @@ func (s *Session) handleModeration(c *ircevent.Connection) {
 		}
 	})
 	c.AddCallback(ircevent.RPL_USERHOST, s.onUserhost)
+	c.AddCallback(ircevent.RPL_BANLIST, func(m ircmsg.Message) {
+		if len(m.Params) < 3 {
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if w := s.modWait; w != nil && w.listing && chanID(m.Params[1]) == w.channel {
+			w.bans = append(w.bans, m.Params[2])
+		}
+	})
 	c.AddCallback("PONG", func(m ircmsg.Message) {
 		s.mu.Lock()
 		w := s.modWait
@@ -250,7 +266,110 @@ func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
 	if err != nil {
 		return err
 	}
-	return s.moderate(ctx, conn, w, []string{"MODE", t.name, "+b", mask}, kick)
+	if err := s.moderate(ctx, conn, w, []string{"MODE", t.name, "+b", mask}, kick); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	key := banKey{t.id, k.UserId}
+	if !slices.Contains(s.bans[key], mask) {
+		s.bans[key] = append(s.bans[key], mask)
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// banKey is a member's ID in a channel, by the channel's ID: what
+// Session.bans keeps the masks of the bans set from XMPP under.
+type banKey struct{ channel, member string }
+
+// Unban lifts the bans on someone (sdk.Unbanner): MODE -b with the masks
+// the user banned them with on this connection, else those of the
+// channel's ban list (MODE +b, asked as a moderation command) that match
+// their nick!user@host as last seen, or nick!*@* when the server never
+// said their user and host. A member no mask names was not banned: no
+// error, nothing sent. It returns once the server answered; a refusal
+// (not an operator) is its typed error.
+func (s *Session) Unban(ctx context.Context, c sdk.Call, userID string) error {
+	conn, err := s.online()
+	if err != nil {
+		return err
+	}
+	t, err := s.inChannel(c.ChatID, userID)
+	if err != nil {
+		return err
+	}
+	key := banKey{t.id, userID}
+	s.mu.Lock()
+	masks := slices.Clone(s.bans[key])
+	uh, known := s.people.userHost(userID)
+	s.mu.Unlock()
+	who := decodeText(t.nick)
+	if who == "" {
+		who = userID
+	}
+	if len(masks) == 0 {
+		if t.nick == "" {
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s is not known on %s since the last reconnection, and names no nick to find in the ban list", userID, s.acc.addr())
+		}
+		w := &modWait{what: "read the ban list of " + decodeText(t.name), channel: t.id, listing: true}
+		if err := s.moderate(ctx, conn, w, []string{"MODE", t.name, "+b"}); err != nil {
+			return err
+		}
+		subject := t.nick + "!*@*"
+		if known {
+			subject = t.nick + "!" + uh.user + "@" + uh.host
+		}
+		for _, m := range w.bans {
+			if maskMatches(m, subject) && !slices.Contains(masks, m) {
+				masks = append(masks, m)
+			}
+		}
+	}
+	if len(masks) == 0 {
+		s.n.host.Logger().Debug("irc: unban of someone no ban names", "login", s.loginID, "channel", decodeText(t.name), "nick", who)
+		return nil
+	}
+	lines := make([][]string, 0, len(masks))
+	for _, m := range masks {
+		lines = append(lines, []string{"MODE", t.name, "-b", m}) // one a line: servers cap the modes of one
+	}
+	w := &modWait{what: "lift the ban on " + who + " in " + decodeText(t.name), channel: t.id, nick: foldName(t.nick)}
+	if err := s.moderate(ctx, conn, w, lines...); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	delete(s.bans, key)
+	s.mu.Unlock()
+	return nil
+}
+
+// maskMatches tells whether the ban mask (nick!user@host, with * for any
+// run and ? for any one character) matches subject, as IRC compares
+// names: casefolded.
+func maskMatches(mask, subject string) bool {
+	m, sub := foldName(mask), foldName(subject)
+	// The classic two-pointer wildcard match: on a mismatch, go back to
+	// the last * and let it take one more character.
+	mi, si, star, mark := 0, 0, -1, 0
+	for si < len(sub) {
+		switch {
+		case mi < len(m) && (m[mi] == '?' || m[mi] == sub[si]):
+			mi++
+			si++
+		case mi < len(m) && m[mi] == '*':
+			star, mark = mi, si
+			mi++
+		case star >= 0:
+			mi, mark = star+1, mark+1
+			si = mark
+		default:
+			return false
+		}
+	}
+	for mi < len(m) && m[mi] == '*' {
+		mi++
+	}
+	return mi == len(m)
 }
 
 // banMaskOf is the ban of the member t (banMask): by their host, which

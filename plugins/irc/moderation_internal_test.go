@@ -61,3 +61,31 @@ func TestRoleModes(t *testing.T) {
 		t.Error("+v given on a server without v")
 	}
 }
+
+// A ban mask matches as IRC servers match them: * any run, ? any one
+// character, names casefolded (RFC 1459: [ is {).
+func TestMaskMatches(t *testing.T) {
+	for _, tc := range []struct {
+		mask, subject string
+		want          bool
+	}{
+		{"*!*@127.0.0.2", "erin!~erin@127.0.0.2", true},
+		{"*!*@127.0.0.2", "erin!~erin@127.0.0.20", false},
+		{"*!~fay@127.0.0.1", "fay2!~fay@127.0.0.1", true},
+		{"*!~fay@127.0.0.1", "wes!~wes@127.0.0.1", false},
+		{"gus!*@*", "gus!*@*", true},
+		{"GUS!*@*", "gus!~g@host", true},
+		{"*!*@127.0.0.2", "erin!*@*", false}, // a host ban does not match a nick alone
+		{"[a]!*@*", "{A}!u@h", true},
+		{"e?in!*@*", "erin!u@h", true},
+		{"e?in!*@*", "ein!u@h", false},
+		{"*a*b*", "xaxxbx", true},
+		{"*a*b", "xaxxbx", false},
+		{"*", "anything!at@all", true},
+		{"", "x", false},
+	} {
+		if got := maskMatches(tc.mask, tc.subject); got != tc.want {
+			t.Errorf("maskMatches(%q, %q) = %v, want %v", tc.mask, tc.subject, got, tc.want)
+		}
+	}
+}

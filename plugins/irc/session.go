@@ -57,7 +57,10 @@ type Session struct {
 	// (moderation.go), modWait.
 	modMu   sync.Mutex
 	modWait *modWait
-	echoes  []*echo // own lines waiting for the server's echo
+	// bans are the masks of the bans the user set from XMPP on this
+	// connection, by channel and member: what Unban lifts first.
+	bans   map[banKey][]string
+	echoes []*echo // own lines waiting for the server's echo
 	// stop is closed by Disconnect: it ends a wait between attempts.
 	stop chan struct{}
 	// attempts counts the connection attempts since the last one that
@@ -118,7 +121,7 @@ var (
 
 func newSession(n *Network, loginID string, acc Account) *Session {
 	return &Session{n: n, loginID: loginID, acc: acc, channels: map[string]*channel{}, shown: map[string]string{},
-		people: newPeople(), joins: map[string]chan error{}, prefix: defaultPrefixes, modes: defaultChanModes,
+		people: newPeople(), bans: map[banKey][]string{}, joins: map[string]chan error{}, prefix: defaultPrefixes, modes: defaultChanModes,
 		histMax: historyLimit, newest: map[string]time.Time{}, live: map[string]bool{}, typing: map[string]typed{}}
 }
 
@@ -347,6 +350,7 @@ func (s *Session) registered(c *ircevent.Connection) {
 	isupport := c.ISupport()
 	s.mu.Lock()
 	s.self, s.caps, s.people, s.selfAddr = nick, caps, newPeople(), userHost{}
+	s.bans = map[banKey][]string{} // member IDs are the connection's
 	s.prefix = parsePrefixes(isupport["PREFIX"])
 	s.modes = parseChanModes(isupport["CHANMODES"])
 	s.histMax = historyLimitOf(isupport)

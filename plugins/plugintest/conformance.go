@@ -739,6 +739,9 @@ var features = []feature{
 		cmd: func(*featureRun) any { return &pb.JoinChat{} }},
 	{name: "set_nick", declared: (*pb.Features).GetSetNick, group: true, refusalOnly: true,
 		cmd: func(f *featureRun) any { return &pb.SetNick{Nick: fmt.Sprintf("plugintest%d", f.r.n.Add(1))} }},
+	// Lifting a ban changes who may join the group on the network.
+	{name: "group_unban", declared: (*pb.Features).GetGroupUnban, group: true, refusalOnly: true,
+		cmd: func(f *featureRun) any { return &pb.Unban{UserId: f.r.cfg.contactUserID()} }},
 	// Creating a group makes one on the network for good.
 	{name: "create_chat", declared: (*pb.Features).GetCreateChat, refusalOnly: true,
 		cmd: func(f *featureRun) any { return &pb.CreateChat{Name: f.r.unique("group")} }},

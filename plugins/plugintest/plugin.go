@@ -507,7 +507,7 @@ func SendText(loginID, chatID, txnID, text string) *pb.Command {
 // Act builds a command carrying action: one of the contract's actions
 // (*pb.SendMessage, *pb.EditMessage, *pb.React, *pb.Retract, *pb.SetTyping,
 // *pb.MarkRead, *pb.SetPresence, *pb.LeaveChat, *pb.SetTopic,
-// *pb.SetChatName, *pb.Invite, *pb.Kick, *pb.SetRole, *pb.JoinChat,
+// *pb.SetChatName, *pb.Invite, *pb.Kick, *pb.Unban, *pb.SetRole, *pb.JoinChat,
 // *pb.SetNick, *pb.CreateChat, *pb.SetChatAvatar, *pb.SetProfileAvatar).
 // Another type leaves the command without an action, which
 // the SDK refuses.
@@ -542,6 +542,8 @@ func Act(loginID, chatID, txnID string, action any) *pb.Command {
 		c.Action = &pb.Command_Invite{Invite: a}
 	case *pb.Kick:
 		c.Action = &pb.Command_Kick{Kick: a}
+	case *pb.Unban:
+		c.Action = &pb.Command_Unban{Unban: a}
 	case *pb.SetRole:
 		c.Action = &pb.Command_SetRole{SetRole: a}
 	case *pb.JoinChat:

@@ -72,6 +72,10 @@ func (t *connectorTransport[S]) HandleCommand(ctx context.Context, cmd *pb.Comma
 		if k, ok := any(s).(Kicker); ok {
 			return Result{}, k.Kick(ctx, c, a.Kick)
 		}
+	case *pb.Command_Unban:
+		if u, ok := any(s).(Unbanner); ok {
+			return Result{}, u.Unban(ctx, c, a.Unban.UserId)
+		}
 	case *pb.Command_SetRole:
 		if r, ok := any(s).(RoleSetter); ok {
 			return Result{}, r.SetRole(ctx, c, a.SetRole)
@@ -133,6 +137,8 @@ func actionName(cmd *pb.Command) string {
 		return "invitations"
 	case *pb.Command_Kick:
 		return "removing members"
+	case *pb.Command_Unban:
+		return "lifting bans"
 	case *pb.Command_SetRole:
 		return "changing roles"
 	case *pb.Command_Join:
@@ -221,6 +227,8 @@ func (t *connectorTransport[S]) allowed(ctx context.Context, s S, cmd *pb.Comman
 		return deny(f.GroupInvite, chat.GroupInvite, "invitations")
 	case *pb.Command_Kick:
 		return deny(f.GroupKick, chat.GroupKick, "removing members")
+	case *pb.Command_Unban:
+		return deny(f.GroupUnban, chat.GroupUnban, "lifting bans")
 	case *pb.Command_SetRole:
 		return deny(f.GroupRoles, chat.GroupRoles, "changing roles")
 	case *pb.Command_SetNick:

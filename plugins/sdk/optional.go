@@ -127,6 +127,13 @@ type Kicker interface {
 	Kick(ctx context.Context, c Call, k *pb.Kick) error
 }
 
+// Unbanner lifts a ban on someone who is not a member of a group any
+// more (feature group_unban), so that they may be added again or rejoin.
+// Lifting a ban nobody had is no error.
+type Unbanner interface {
+	Unban(ctx context.Context, c Call, userID string) error
+}
+
 // RoleSetter changes a member's affiliation and role (feature
 // group_roles).
 type RoleSetter interface {
@@ -236,6 +243,7 @@ var derivedFeatures = []derived{
 	{"profile_avatar", "ProfileAvatarSetter", implements[ProfileAvatarSetter]},
 	{"group_invite", "Inviter", implements[Inviter]},
 	{"group_kick", "Kicker", implements[Kicker]},
+	{"group_unban", "Unbanner", implements[Unbanner]},
 	{"group_roles", "RoleSetter", implements[RoleSetter]},
 	{"media_download", "MediaDownloader", implements[MediaDownloader]},
 	{"media_upload", "MediaUploader", implements[MediaUploader]},

@@ -18,6 +18,7 @@ var (
 	_ sdk.ChatNamer    = (*Session)(nil)
 	_ sdk.Inviter      = (*Session)(nil)
 	_ sdk.Kicker       = (*Session)(nil)
+	_ sdk.Unbanner     = (*Session)(nil)
 	_ sdk.RoleSetter   = (*Session)(nil)
 	_ sdk.ChatLimiter  = (*Session)(nil)
 	_ sdk.ChatAvatarer = (*Session)(nil)
@@ -30,6 +31,9 @@ var (
 type group struct {
 	chat   *pb.Chat
 	limits sdk.ChatLimits
+	// banned are the user IDs on the group's ban list: a member gone
+	// who is there was banned, not just removed.
+	banned map[string]bool
 }
 
 // groupEntry is one group of listGroups. Members and admins are objects
@@ -44,6 +48,8 @@ type groupEntry struct {
 	// PendingMembers are those invited, not yet in: whom signal-cli
 	// could not add outright (no profile key of theirs).
 	PendingMembers []json.RawMessage `json:"pendingMembers"`
+	// Banned are those the admins keep out.
+	Banned []json.RawMessage `json:"banned"`
 	// EVERY_MEMBER or ONLY_ADMINS.
 	PermissionAddMember   string `json:"permissionAddMember"`
 	PermissionEditDetails string `json:"permissionEditDetails"`
@@ -154,8 +160,15 @@ func (s *Session) refreshGroups(ctx context.Context) {
 
 // remember keeps what is known of a group.
 func (s *Session) remember(g groupEntry, chat *pb.Chat) {
+	banned := map[string]bool{}
+	for _, raw := range g.Banned {
+		a := readAddress(raw)
+		if id := s.ids.lookup(a.Number, a.UUID, s.acc); id != "" { // learns nothing: no identity move to lose
+			banned[id] = true
+		}
+	}
 	s.mu.Lock()
-	s.groups[chat.ChatId] = &group{chat: chat, limits: limitsOf(g, chat)}
+	s.groups[chat.ChatId] = &group{chat: chat, limits: limitsOf(g, chat), banned: banned}
 	s.mu.Unlock()
 }
 
@@ -294,9 +307,18 @@ func (s *Session) report(ctx context.Context, chatID string, old *group, chat *p
 		gone = append(gone, id)
 	}
 	slices.Sort(gone)
+	s.mu.Lock()
+	var banned map[string]bool
+	if now := s.groups[chatID]; now != nil {
+		banned = now.banned
+	}
+	s.mu.Unlock()
 	for _, id := range gone {
 		kind := pb.MemberEvent_KIND_LEFT
-		if by != nil && by.UserId != id {
+		switch {
+		case by != nil && by.UserId != id && banned[id]:
+			kind = pb.MemberEvent_KIND_BANNED
+		case by != nil && by.UserId != id:
 			kind = pb.MemberEvent_KIND_KICKED
 		}
 		ev(&pb.Event_Member{Member: &pb.MemberEvent{Kind: kind, Member: before[id]}})
@@ -401,6 +423,16 @@ func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
 		p["ban"] = []string{k.UserId}
 	}
 	return s.updateGroup(ctx, "could not remove the member", c.ChatID, p)
+}
+
+// Unban takes someone off the group's ban list (signal-cli's updateGroup
+// unban); signal-cli leaves someone not on it as they are. They may then
+// join by the group's link, or be added.
+func (s *Session) Unban(ctx context.Context, c sdk.Call, userID string) error {
+	if _, err := target(userID); err != nil || groupIDOf(userID) != "" {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no Signal user", userID)
+	}
+	return s.updateGroup(ctx, "could not lift the ban", c.ChatID, map[string]any{"unban": []string{userID}})
 }
 
 // SetRole makes a member an admin (admin or owner: Signal has one kind),

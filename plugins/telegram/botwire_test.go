@@ -63,6 +63,10 @@ func TestBotModeWiring(t *testing.T) {
 	if err := s.SetRole(ctx, sdk.Call{ChatID: "-100777"}, &pb.SetRole{UserId: "5", Affiliation: pb.Affiliation_AFFILIATION_ADMIN}); sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED {
 		t.Errorf("SetRole of a bot login without a token: %v, want bot mode's LOGIN_REQUIRED", err)
 	}
+	// And lifting bans (unbanChatMember).
+	if err := s.Unban(ctx, sdk.Call{ChatID: "-100777"}, "5"); sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED {
+		t.Errorf("Unban of a bot login without a token: %v, want bot mode's LOGIN_REQUIRED", err)
+	}
 	// A bot's own photo is @BotFather's to set.
 	if err := s.SetProfileAvatar(ctx, &pb.SetProfileAvatar{}); sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_UNSUPPORTED {
 		t.Errorf("SetProfileAvatar of a bot: %v, want UNSUPPORTED", err)

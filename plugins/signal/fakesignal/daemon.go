@@ -53,7 +53,11 @@ type Group struct {
 	Description string
 	Members     []Member
 	// Pending are the members invited, not yet in (pendingMembers).
-	Pending  []Member
+	Pending []Member
+	// Banned are kept out by the admins (banned): updateGroup's ban puts
+	// them there, unban takes them off, adding them again lifts it too,
+	// as signal-cli's addMembers does.
+	Banned   []Member
 	Revision int
 	// OnlyAdminsSend and OnlyAdminsEdit restrict sending and editing
 	// the details to admins (permissionSendMessage, ...EditDetails).
@@ -265,7 +269,7 @@ func (d *Daemon) GetGroup(account, id string) (Group, bool) {
 	for _, g := range d.accounts[account].groups {
 		if g.ID == id {
 			c := *g
-			c.Members, c.Pending = slices.Clone(g.Members), slices.Clone(g.Pending)
+			c.Members, c.Pending, c.Banned = slices.Clone(g.Members), slices.Clone(g.Pending), slices.Clone(g.Banned)
 			return c, true
 		}
 	}
@@ -706,13 +710,16 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 					admins = append(admins, map[string]any{"number": nullable(m.Number), "uuid": m.UUID})
 				}
 			}
-			pending := []any{}
+			pending, banned := []any{}, []any{}
 			for _, m := range g.Pending {
 				pending = append(pending, map[string]any{"number": nullable(m.Number), "uuid": m.UUID})
 			}
+			for _, m := range g.Banned {
+				banned = append(banned, map[string]any{"number": nullable(m.Number), "uuid": m.UUID})
+			}
 			out = append(out, map[string]any{"id": g.ID, "name": g.Name, "description": g.Description,
 				"isMember": true, "isBlocked": false, "members": members, "admins": admins,
-				"pendingMembers": pending, "requestingMembers": []any{}, "banned": []any{},
+				"pendingMembers": pending, "requestingMembers": []any{}, "banned": banned,
 				"permissionAddMember": "EVERY_MEMBER", "permissionEditDetails": permission(g.OnlyAdminsEdit), "permissionSendMessage": permission(g.OnlyAdminsSend),
 				"groupInviteLink": nullable(g.Link)})
 		}
@@ -734,8 +741,12 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		if v, ok := p["description"].(string); ok {
 			g.Description = v
 		}
+		is := func(id string) func(Member) bool {
+			return func(x Member) bool { return x.Number == id || x.UUID == id }
+		}
 		for _, m := range list(p, "member") {
 			g.Members = append(g.Members, d.memberOf(a, m))
+			g.Banned = slices.DeleteFunc(g.Banned, is(m))
 		}
 		for _, m := range list(p, "admin") {
 			setAdmin(g, m, true)
@@ -744,7 +755,15 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 			setAdmin(g, m, false)
 		}
 		for _, m := range list(p, "removeMember") {
-			g.Members = slices.DeleteFunc(g.Members, func(x Member) bool { return x.Number == m || x.UUID == m })
+			g.Members = slices.DeleteFunc(g.Members, is(m))
+		}
+		for _, m := range list(p, "ban") {
+			if !slices.ContainsFunc(g.Banned, is(m)) {
+				g.Banned = append(g.Banned, d.memberOf(a, m))
+			}
+		}
+		for _, m := range list(p, "unban") {
+			g.Banned = slices.DeleteFunc(g.Banned, is(m))
 		}
 		if v, ok := p["avatar"].(string); ok {
 			b, err := readAvatar(v)

@@ -280,3 +280,24 @@ func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
 	}
 	return nil
 }
+
+// Unban lifts a ban (sdk.Unbanner): unbanChatMember with only_if_banned,
+// which leaves someone not banned as they are (a member stays). A basic
+// group has no ban list (a ban there was a removal): nothing to lift.
+func (s *Session) Unban(ctx context.Context, c sdk.Call, userID string) error {
+	chatID, _, err := s.target(c, "")
+	if err != nil {
+		return err
+	}
+	uid, err := strconv.ParseInt(userID, 10, 64)
+	if err != nil {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is not a Telegram user ID", userID)
+	}
+	if ch, ok := s.chats.head(chatID); ok && ch.Type == models.ChatTypeGroup {
+		return nil
+	}
+	if _, err := s.bot.UnbanChatMember(ctx, &bot.UnbanChatMemberParams{ChatID: chatID, UserID: uid, OnlyIfBanned: true}); err != nil {
+		return commandError("lifting this ban", err)
+	}
+	return nil
+}

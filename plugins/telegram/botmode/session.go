@@ -38,6 +38,7 @@ var (
 	_ sdk.ChatNamer        = (*Session)(nil)
 	_ sdk.ChatAvatarSetter = (*Session)(nil)
 	_ sdk.Kicker           = (*Session)(nil)
+	_ sdk.Unbanner         = (*Session)(nil)
 	_ sdk.RoleSetter       = (*Session)(nil)
 	_ sdk.MediaDownloader  = (*Session)(nil)
 	_ sdk.MediaUploader    = (*Session)(nil)
@@ -54,6 +55,7 @@ func Features() *pb.Features {
 		Edits: true, Retractions: true, Typing: true,
 		MediaDownload: true, MediaUpload: true, Backfill: true,
 		LeaveChat: true, GroupTopic: true, GroupName: true, GroupAvatar: true, GroupKick: true, GroupRoles: true,
+		GroupUnban: true,
 	}
 }
 
@@ -238,20 +240,21 @@ func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, 
 
 // narrowByRights leaves in f what the bot may do in chat c: no group
 // actions in a private chat, renaming, the topic and the picture with
-// the right to change the info, kicking with the right to restrict
-// members (never in a channel, where members are not seen), roles with
+// the right to change the info, kicking and lifting bans with the right
+// to restrict members (never in a channel, where members are not seen), roles with
 // the right to add admins or to restrict members, in supergroups only
 // (the Bot API's limit).
 func narrowByRights(f *pb.Features, c *chat) {
 	if c.chatType() == pb.ChatType_CHAT_TYPE_DIRECT {
 		f.LeaveChat, f.GroupTopic, f.GroupName, f.GroupAvatar, f.GroupKick, f.GroupRoles = false, false, false, false, false, false
+		f.GroupUnban = false
 		return
 	}
 	if c.Rights == nil || !c.Rights.CanChangeInfo {
 		f.GroupTopic, f.GroupName, f.GroupAvatar = false, false, false
 	}
 	if c.Rights == nil || !c.Rights.CanRestrictMembers || c.chatType() == pb.ChatType_CHAT_TYPE_CHANNEL {
-		f.GroupKick = false
+		f.GroupKick, f.GroupUnban = false, false
 	}
 	if !c.supergroup() || c.Rights == nil || !c.Rights.CanPromoteMembers && !c.Rights.CanRestrictMembers {
 		f.GroupRoles = false
