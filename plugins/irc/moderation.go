@@ -319,8 +319,8 @@ func (s *Session) Unban(ctx context.Context, c sdk.Call, userID string) error {
 		if known {
 			subject = t.nick + "!" + uh.user + "@" + uh.host
 		}
-		for _, m := range w.bans {
-			if maskMatches(m, subject) && !slices.Contains(masks, m) {
+		for _, m := range bansOf(w.bans, subject) {
+			if !slices.Contains(masks, m) {
 				masks = append(masks, m)
 			}
 		}
@@ -341,6 +341,23 @@ func (s *Session) Unban(ctx context.Context, c sdk.Call, userID string) error {
 	delete(s.bans, key)
 	s.mu.Unlock()
 	return nil
+}
+
+// anyone is an address no ban of a person names: a mask matching it too
+// matches everyone.
+const anyone = "passerelle-nobody!nobody@nobody.invalid"
+
+// bansOf are the masks of a ban list that name subject, but not those
+// that match anyone (*!*@*: a channel closed to all): lifting one of
+// those to let one person in would let everyone in.
+func bansOf(list []string, subject string) []string {
+	var out []string
+	for _, m := range list {
+		if maskMatches(m, subject) && !maskMatches(m, anyone) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // maskMatches tells whether the ban mask (nick!user@host, with * for any

@@ -2,6 +2,7 @@ package irc
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -64,6 +65,16 @@ func TestRoleModes(t *testing.T) {
 
 // A ban mask matches as IRC servers match them: * any run, ? any one
 // character, names casefolded (RFC 1459: [ is {).
+// The bans lifted for someone are those naming them, not those naming
+// everyone.
+func TestBansOf(t *testing.T) {
+	list := []string{"*!*@*", "*", "*!*@127.0.0.2", "*!*@*.0.0.2", "erin!*@*", "*!*@127.0.0.3", "*!*@*.invalid"}
+	got := bansOf(list, "erin!~erin@127.0.0.2")
+	if want := []string{"*!*@127.0.0.2", "*!*@*.0.0.2", "erin!*@*"}; !slices.Equal(got, want) {
+		t.Errorf("bansOf = %q, want %q", got, want)
+	}
+}
+
 func TestMaskMatches(t *testing.T) {
 	for _, tc := range []struct {
 		mask, subject string
