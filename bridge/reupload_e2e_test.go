@@ -89,20 +89,7 @@ func TestFileUploadOutlivesPluginRestartAndStop(t *testing.T) {
 	case <-time.After(timeout):
 		t.Fatal("the gateway did not fetch the file again for the restarted plugin")
 	}
-	s.stop()
-	s.start()
-	s.waitGateway(alice)
-	_, back, _ := receiveFile(t, alice)
-	if !bytes.Equal(back, data) {
-		t.Fatalf("the file after the restart: %d bytes, want the %d sent", len(back), len(data))
-	}
-	time.Sleep(3 * time.Second) // a second copy would take SlowSend too
-	echoOK(t, alice, "after", timeout)
-	for _, st := range alice.Pending() {
-		if st.Type == "error" || strings.Contains(st.XML, "jabber:x:oob") {
-			t.Errorf("after the file, once: %s", st.XML)
-		}
-	}
+	restartForFile(t, s, alice, data, 3*time.Second) // a second copy would take SlowSend too
 	if n := gets.Load(); n != 3 {
 		t.Errorf("the file was fetched %d times, want 3", n)
 	}
