@@ -34,15 +34,19 @@ func (s *session) noteOwnAvatar(st *wire.Stanza) {
 	}
 	hash := strings.ToLower(strings.TrimSpace(photo.Text))
 	l := s.Login()
-	s.mu.Lock()
-	seen := s.avatarSeen == hash
-	s.avatarSeen = hash
-	s.mu.Unlock()
-	// A hash already looked at is not looked at again: a picture the
-	// network refused is not tried (and told) at every presence.
-	if !l.ShareAvatar || seen || hash == l.SharedAvatar {
+	if !l.ShareAvatar || hash == l.SharedAvatar {
 		return
 	}
+	// A hash already tried is not tried again: a picture the network
+	// refused is not sent (and its refusal told) at every presence.
+	s.mu.Lock()
+	tried := s.avatarTried != nil && *s.avatarTried == hash
+	s.avatarTried = &hash
+	s.mu.Unlock()
+	if tried {
+		return
+	}
+	s.t.log.Debug("the user's avatar changed", "user", s.user, "hash", hash)
 	s.syncOwnAvatar()
 }
 

@@ -32,10 +32,11 @@ type session struct {
 	// of the message (room_moderate.go).
 	moderating map[string]*moderation
 	// avatarSyncing: the user's avatar is being set as their profile
-	// picture; avatarAgain: look once more when done; avatarSeen: the
-	// photo hash of the user's last presence (profile_avatar.go).
+	// picture; avatarAgain: look once more when done; avatarTried: the
+	// photo hash of the user's presence last acted on, nil before one
+	// ("" is no avatar) (profile_avatar.go).
 	avatarSyncing, avatarAgain bool
-	avatarSeen                 string
+	avatarTried                *string
 	// pictureSlots bounds the group pictures fetched at once (room_avatar.go).
 	pictureSlots chan struct{}
 
