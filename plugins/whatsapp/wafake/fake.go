@@ -674,17 +674,25 @@ func (c *Client) SetGroupPhoto(_ context.Context, jid types.JID, avatar []byte) 
 // setProfilePhotoLocked is SetGroupPhoto without a group: the account's
 // own profile picture.
 func (c *Client) setProfilePhotoLocked(avatar []byte) (string, error) {
-	if avatar == nil {
-		c.profilePhoto = nil
-		return "remove", nil
-	}
-	if _, err := jpeg.DecodeConfig(bytes.NewReader(avatar)); err != nil {
-		return "", fmt.Errorf("%w: %w", whatsmeow.ErrInvalidImageFormat, whatsmeow.ErrIQNotAcceptable)
+	if avatar != nil {
+		if _, err := jpeg.DecodeConfig(bytes.NewReader(avatar)); err != nil {
+			return "", fmt.Errorf("%w: %w", whatsmeow.ErrInvalidImageFormat, whatsmeow.ErrIQNotAcceptable)
+		}
 	}
 	c.profilePhoto = slices.Clone(avatar)
+	if c.OnUpload != nil {
+		c.OnUpload(ProfilePhotoPath, c.profilePhoto) // the remote server keeps it (Uploaded)
+	}
+	if avatar == nil {
+		return "remove", nil
+	}
 	c.nextID++
 	return fmt.Sprintf("%d", 1700000000+c.nextID), nil
 }
+
+// ProfilePhotoPath is where the remote server keeps the account's own
+// profile photo (Server.Uploaded): empty once removed.
+const ProfilePhotoPath = "/profile-photo"
 
 // ProfilePhoto is the account's own picture SetGroupPhoto set, nil for
 // none.
