@@ -56,6 +56,11 @@ type room struct {
 	avatarHash  string          // its SHA-1, "" until fetched or when none
 	avatarAsked bool            // the picture was fetched (or said to be none) once
 
+	// banned are the people the network banned from the group, by user
+	// ID, with the ban's reason when the gateway saw it: no occupants,
+	// only the ban list (muc#admin outcast, room_admin.go).
+	banned map[string]string
+
 	order reflectQueue // the user's own messages, reflected in order (room_order.go)
 }
 
@@ -142,7 +147,7 @@ func (s *session) setRoom(ctx context.Context, c *pb.Chat) *room {
 	}
 	r, fresh := s.rooms.add(c.ChatId, func() *room {
 		return &room{chatID: c.ChatId, jid: rj.String(), members: map[string]*pb.Member{}, names: map[string]string{},
-			nicks: muc.NewNicks(), joined: map[string]bool{}}
+			banned: map[string]string{}, nicks: muc.NewNicks(), joined: map[string]bool{}}
 	})
 	r.mu.Lock()
 	oldName := r.name
@@ -169,8 +174,10 @@ func (s *session) setRoom(ctx context.Context, c *pb.Chat) *room {
 }
 
 // updateRoom takes a chat's description into r: its name, subject and
-// members (when listed). With show, it returns what the joined resources
-// see of the changes (occupants coming and going, a new subject).
+// members (when listed). A member list is the whole list: its outcasts
+// are the whole ban list, and a banned member is no occupant. With show,
+// it returns what the joined resources see of the changes (occupants
+// coming and going, a new subject).
 func (s *session) updateRoom(ctx context.Context, r *room, c *pb.Chat, show bool) [][]byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -202,6 +209,7 @@ func (s *session) updateRoom(ctx context.Context, r *room, c *pb.Chat, show bool
 	}
 	names := s.memberNames(c.Members)
 	seen := map[string]bool{}
+	banned := map[string]string{}
 	var ms []muc.Member
 	marked := anySelf(c.Members)
 	for _, m := range c.Members {
@@ -210,17 +218,31 @@ func (s *session) updateRoom(ctx context.Context, r *room, c *pb.Chat, show bool
 			out = append(out, s.takeStandingLocked(r, m, show)...)
 			continue
 		}
+		if m.UserId != "" && m.Affiliation == pb.Affiliation_AFFILIATION_OUTCAST {
+			banned[m.UserId] = r.banned[m.UserId] // a reason seen before stays
+			continue
+		}
 		if m.UserId == "" || seen[m.UserId] {
 			continue
 		}
 		seen[m.UserId] = true
 		ms = append(ms, muc.Member{ID: m.UserId, Name: names[m.UserId]})
 	}
+	for id := range banned {
+		if seen[id] {
+			delete(banned, id) // listed as a member too: a member
+		}
+	}
+	r.banned = banned
 	for id := range r.members {
 		if !seen[id] {
 			if show {
+				why := muc.Left
+				if _, ok := banned[id]; ok {
+					why = muc.Banned
+				}
 				out = append(out, r.toJoinedLocked(s.user, func(to string) []byte {
-					return muc.Removed(r.jid, to, r.occupantLocked(s, id), muc.Left, "", false)
+					return muc.Removed(r.jid, to, r.occupantLocked(s, id), why, "", false)
 				})...)
 			}
 			r.nicks.Remove(id)
@@ -236,7 +258,7 @@ func (s *session) updateRoom(ctx context.Context, r *room, c *pb.Chat, show bool
 	}
 	r.nicks.AssignAll(ms)
 	for _, m := range c.Members {
-		if !seen[m.UserId] {
+		if !seen[m.UserId] || m.Affiliation == pb.Affiliation_AFFILIATION_OUTCAST {
 			continue
 		}
 		_, had := r.members[m.UserId]

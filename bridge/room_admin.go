@@ -58,7 +58,8 @@ func (t *transport) roomAdminIQ(ctx context.Context, st *wire.Stanza, user strin
 
 // memberList answers a request for the members of one affiliation or
 // role (XEP-0045 §9.5, §9.8, §10.5...): the room's members as the
-// network listed them, with their contacts' JIDs.
+// network listed them, with their contacts' JIDs; for outcast, the ban
+// list (§9.2).
 func (s *session) memberList(st *wire.Stanza, r *room, p *wire.Element) []byte {
 	item := p.Child("", "item")
 	if item == nil || (item.Attr("affiliation") == "") == (item.Attr("role") == "") {
@@ -68,6 +69,9 @@ func (s *session) memberList(st *wire.Stanza, r *room, p *wire.Element) []byte {
 	w := wire.Result(st)
 	w.Start("query", nsMUCAdmin)
 	r.mu.Lock()
+	if aff == muc.AffOutcast {
+		s.banListLocked(w, r)
+	}
 	for _, id := range sortedByNick(r, slices.Collect(maps.Keys(r.members))) {
 		o := r.occupantLocked(s, id)
 		if (aff != "" && o.Affiliation != aff) || (role != "" && o.Role != role) {
@@ -77,6 +81,23 @@ func (s *session) memberList(st *wire.Stanza, r *room, p *wire.Element) []byte {
 	}
 	r.mu.Unlock()
 	return w.End().Bytes()
+}
+
+// banListLocked writes the people banned from the group as outcast items:
+// their address on the gateway and the ban's reason, no nick (they are
+// in no room). Call with r.mu held.
+func (s *session) banListLocked(w *wire.Writer, r *room) {
+	for _, id := range slices.Sorted(maps.Keys(r.banned)) {
+		pj, err := s.t.puppetJID(id)
+		if err != nil {
+			continue // no address to name them by, nor to lift the ban with
+		}
+		w.Start("item", "").Attr("affiliation", muc.AffOutcast).Attr("jid", pj.String())
+		if reason := r.banned[id]; reason != "" {
+			w.Leaf("reason", "", reason)
+		}
+		w.End()
+	}
 }
 
 // adminItems carries out a muc#admin set: each item a kick (role or
@@ -286,6 +307,9 @@ func (s *session) roomInvite(ctx context.Context, st *wire.Stanza, r *room, x *w
 func (s *session) sendInTurn(ctx context.Context, st *wire.Stanza, cmds []*pb.Command) {
 	t := s.t
 	t.host.Send(cmds[0], func(res *pb.CommandResult) {
+		if u := cmds[0].GetUnban(); u != nil && res.Error == nil {
+			s.unbanned(cmds[0].ChatId, u.UserId)
+		}
 		switch {
 		case res.Error != nil:
 			t.send(ctx, wire.ErrorReply(st, conditionOf(res.Error.Code), res.Error.Text))
@@ -295,4 +319,16 @@ func (s *session) sendInTurn(ctx context.Context, st *wire.Stanza, cmds []*pb.Co
 			t.send(ctx, wire.Result(st).Bytes())
 		}
 	})
+}
+
+// unbanned takes someone off a room's ban list once the network lifted
+// their ban: most networks say nothing of it (no member event).
+func (s *session) unbanned(chatID, userID string) {
+	r := s.rooms.get(chatID)
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	delete(r.banned, userID)
+	r.mu.Unlock()
 }

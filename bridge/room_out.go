@@ -212,9 +212,14 @@ func (s *session) memberEvent(r *room, me *pb.MemberEvent) [][]byte {
 			return muc.Presence{Room: r.jid, To: to, Occupant: r.occupantLocked(s, id)}.Bytes()
 		})
 	}
-	switch me.Kind {
+	kind := me.Kind
+	if (kind == pb.MemberEvent_KIND_JOINED || kind == pb.MemberEvent_KIND_ROLE_CHANGED) && m.Affiliation == pb.Affiliation_AFFILIATION_OUTCAST {
+		kind = pb.MemberEvent_KIND_BANNED // an outcast is on the ban list, no occupant
+	}
+	switch kind {
 	case pb.MemberEvent_KIND_JOINED, pb.MemberEvent_KIND_ROLE_CHANGED:
-		if had && me.Kind == pb.MemberEvent_KIND_ROLE_CHANGED && m.Nick == "" {
+		delete(r.banned, id) // back in: no longer banned
+		if had && kind == pb.MemberEvent_KIND_ROLE_CHANGED && m.Nick == "" {
 			// A copy: the event is the outbox's too, encoded meanwhile.
 			m = proto.CloneOf(m)
 			m.Nick = old.Nick
@@ -244,11 +249,17 @@ func (s *session) memberEvent(r *room, me *pb.MemberEvent) [][]byte {
 		}
 		return out
 	case pb.MemberEvent_KIND_LEFT, pb.MemberEvent_KIND_KICKED, pb.MemberEvent_KIND_BANNED:
+		if kind == pb.MemberEvent_KIND_BANNED {
+			if r.banned == nil {
+				r.banned = map[string]string{}
+			}
+			r.banned[id] = me.Reason // banned while out of the room too
+		}
 		if !had {
 			return nil
 		}
 		why := muc.Left
-		switch me.Kind {
+		switch kind {
 		case pb.MemberEvent_KIND_KICKED:
 			why = muc.Kicked
 		case pb.MemberEvent_KIND_BANNED:

@@ -2,6 +2,9 @@ package echo
 
 import (
 	"context"
+	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -104,6 +107,7 @@ func (s *Session) Kick(_ context.Context, c sdk.Call, k *pb.Kick) error {
 				g.banned = map[string]bool{}
 			}
 			g.banned[k.UserId] = true
+			s.saveBannedLocked(g)
 		}
 	}
 	s.n.mu.Unlock()
@@ -129,9 +133,54 @@ func (s *Session) Unban(_ context.Context, c sdk.Call, userID string) error {
 		return err
 	}
 	s.n.mu.Lock()
-	delete(s.n.groupLocked(s.loginID).banned, userID)
+	g := s.n.groupLocked(s.loginID)
+	delete(g.banned, userID)
+	s.saveBannedLocked(g)
 	s.n.mu.Unlock()
 	return nil
+}
+
+// BannedFile, in a login's folder (sdk.LoginInfo.Dir), is the group's ban
+// list, one user ID a line: the network's servers keep it while the
+// plugin is not running, so a gateway started again finds the bans in
+// the group's member list (TestRoomOutcastList).
+const BannedFile = "group-banned"
+
+// saveBannedLocked writes the group's ban list to the login's folder; a
+// failure costs the bans at the next start only. Call with n.mu held.
+func (s *Session) saveBannedLocked(g *group) {
+	if s.dir == "" {
+		return
+	}
+	ids := slices.Sorted(maps.Keys(g.banned))
+	var b strings.Builder
+	for _, id := range ids {
+		b.WriteString(id + "\n")
+	}
+	if err := os.WriteFile(filepath.Join(s.dir, BannedFile), []byte(b.String()), 0o600); err != nil {
+		s.n.host.Logger().Warn("echo: ban list not saved", "err", err)
+	}
+}
+
+// savedBans is the ban list in dir's BannedFile; nil when none.
+func savedBans(dir string) map[string]bool {
+	if dir == "" {
+		return nil
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, BannedFile))
+	if err != nil {
+		return nil
+	}
+	var out map[string]bool
+	for id := range strings.Lines(string(raw)) {
+		if id = strings.TrimSpace(id); id != "" {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[id] = true
+		}
+	}
+	return out
 }
 
 // SetRole changes a member's role and affiliation (sdk.RoleSetter).

@@ -129,6 +129,7 @@ func (n *Network) LoadLogin(_ context.Context, login sdk.LoginInfo) (*Session, e
 		}
 	}
 	renamed := offlineGroupName(login.Dir) // offline_rename.go
+	bans := savedBans(login.Dir)           // admin.go
 	n.mu.Lock()
 	if n.accounts[login.LoginID] == nil {
 		n.accounts[login.LoginID] = newContacts(st)
@@ -139,6 +140,7 @@ func (n *Network) LoadLogin(_ context.Context, login sdk.LoginInfo) (*Session, e
 	if n.groups[login.LoginID] == nil {
 		n.groups[login.LoginID] = newGroup(st.Members)
 		n.groups[login.LoginID].name = renamed
+		n.groups[login.LoginID].banned = bans
 	}
 	n.mu.Unlock()
 	history := HistoryLength

@@ -3,6 +3,7 @@ package echo
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -112,6 +113,10 @@ func (s *Session) roomChatLocked(g *group) *pb.Chat {
 			m.Role, m.Affiliation = r.Role, r.Affiliation
 		}
 		c.Members = append(c.Members, m)
+	}
+	// The ban list, as networks that keep one list it with the members.
+	for _, id := range slices.Sorted(maps.Keys(g.banned)) {
+		c.Members = append(c.Members, &pb.Member{UserId: id, Affiliation: pb.Affiliation_AFFILIATION_OUTCAST})
 	}
 	return c
 }

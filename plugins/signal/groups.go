@@ -101,7 +101,8 @@ func readAddress(raw json.RawMessage) address {
 	return a
 }
 
-// chatOf turns a listGroups entry into a chat with its members.
+// chatOf turns a listGroups entry into a chat with its members, and
+// those banned from it as outcasts.
 func (s *Session) chatOf(g groupEntry) *pb.Chat {
 	chat := &pb.Chat{ChatId: groupChatID(g.ID), Type: pb.ChatType_CHAT_TYPE_GROUP, Name: g.Name, Topic: g.Description}
 	admins := map[string]bool{}
@@ -127,6 +128,21 @@ func (s *Session) chatOf(g groupEntry) *pb.Chat {
 			m.IsSelf = true
 		}
 		chat.Members = append(chat.Members, m)
+	}
+	// The ban list, as outcasts: the room's ban list shows them. Their
+	// name is the contact's (no nick: Signal has no per-group names).
+	listed := map[string]bool{}
+	for _, m := range chat.Members {
+		listed[m.UserId] = true
+	}
+	for _, raw := range g.Banned {
+		a := readAddress(raw)
+		id := s.ids.lookup(a.Number, a.UUID, s.acc) // learns nothing, as remember
+		if id == "" || listed[id] || id == s.selfID() {
+			continue
+		}
+		listed[id] = true
+		chat.Members = append(chat.Members, &pb.Member{UserId: id, Affiliation: pb.Affiliation_AFFILIATION_OUTCAST})
 	}
 	return chat
 }
@@ -288,11 +304,18 @@ func (s *Session) report(ctx context.Context, chatID string, old *group, chat *p
 	if chat.Topic != old.chat.Topic {
 		ev(&pb.Event_Topic{Topic: &pb.TopicEvent{Topic: chat.Topic}})
 	}
+	// Members only: a ban shows as the member gone (below), a ban
+	// lifted not at all, as Signal says nothing of it.
 	before := map[string]*pb.Member{}
 	for _, m := range old.chat.Members {
-		before[m.UserId] = m
+		if m.Affiliation != pb.Affiliation_AFFILIATION_OUTCAST {
+			before[m.UserId] = m
+		}
 	}
 	for _, m := range chat.Members {
+		if m.Affiliation == pb.Affiliation_AFFILIATION_OUTCAST {
+			continue
+		}
 		prev := before[m.UserId]
 		delete(before, m.UserId)
 		switch {
@@ -323,6 +346,37 @@ func (s *Session) report(ctx context.Context, chatID string, old *group, chat *p
 		}
 		ev(&pb.Event_Member{Member: &pb.MemberEvent{Kind: kind, Member: before[id]}})
 	}
+	if bansChanged(old.chat, chat) {
+		// A ban lifted, or laid on someone not in the group: no member
+		// event says it, the whole list does.
+		ev(&pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}})
+	}
+}
+
+// bansChanged reports whether a group's ban list changed other than by a
+// member's ban, which its member event (BANNED) tells.
+func bansChanged(old, now *pb.Chat) bool {
+	was, member := map[string]bool{}, map[string]bool{}
+	for _, m := range old.Members {
+		if m.Affiliation == pb.Affiliation_AFFILIATION_OUTCAST {
+			was[m.UserId] = true
+		} else {
+			member[m.UserId] = true
+		}
+	}
+	n := 0
+	for _, m := range now.Members {
+		if m.Affiliation != pb.Affiliation_AFFILIATION_OUTCAST {
+			continue
+		}
+		switch {
+		case was[m.UserId]:
+			n++
+		case !member[m.UserId]:
+			return true // banned from outside the group
+		}
+	}
+	return n != len(was) // a ban lifted
 }
 
 // ChatList lists the groups the account is in.
