@@ -241,15 +241,7 @@ func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
 	if err != nil {
 		return err
 	}
-	kind, id, err := parsePeer(baseChat(c.ChatID)) // from a topic: from its forum
-	if err != nil {
-		return err
-	}
-	_, uid, err := parsePeer(k.UserId)
-	if err != nil {
-		return err
-	}
-	user, err := s.peers.inputUser(uid)
+	kind, id, user, err := s.groupMember(c.ChatID, k.UserId) // from a topic: from its forum
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
-	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
@@ -26,24 +25,12 @@ func (s *Session) Unban(ctx context.Context, c sdk.Call, userID string) error {
 	if err != nil {
 		return err
 	}
-	kind, id, err := parsePeer(baseChat(c.ChatID)) // in a topic: its forum's
+	kind, id, user, err := s.groupMember(c.ChatID, userID) // in a topic: its forum's
 	if err != nil {
 		return err
 	}
-	_, uid, err := parsePeer(userID)
-	if err != nil {
-		return err
-	}
-	user, err := s.peers.inputUser(uid)
-	if err != nil {
-		return err
-	}
-	switch kind {
-	case peerChat:
+	if kind == peerChat {
 		return nil
-	case peerChannel:
-	default:
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: a private chat has no ban list")
 	}
 	ch, err := s.peers.inputChannel(id)
 	if err != nil {
