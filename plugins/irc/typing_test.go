@@ -37,12 +37,7 @@ func TestTyping(t *testing.T) {
 	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
 
 	cmds := p.Commands()
-	typing := func(chat string, st pb.TypingState) {
-		t.Helper()
-		if res := cmds.Send(command(login.LoginId, chat, &pb.SetTyping{State: st})); res.Error != nil {
-			t.Fatalf("SetTyping %v to %s: %v", st, chat, res.Error)
-		}
-	}
+	typing := typer(t, cmds, login.LoginId)
 	send := func(chat, text string) {
 		t.Helper()
 		if res := cmds.Send(plugintest.SendText(login.LoginId, chat, "txn-"+text, text)); res.Error != nil {
@@ -353,12 +348,7 @@ func TestTypingRepeatsOnErgo(t *testing.T) {
 	p.Connect(login.LoginId, login.SavedState)
 	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
 	cmds := p.Commands()
-	typing := func(chat string, st pb.TypingState) {
-		t.Helper()
-		if res := cmds.Send(command(login.LoginId, chat, &pb.SetTyping{State: st})); res.Error != nil {
-			t.Fatalf("SetTyping %v to %s: %v", st, chat, res.Error)
-		}
-	}
+	typing := typer(t, cmds, login.LoginId)
 
 	for _, chat := range []string{"#room", "dave"} {
 		// Composing, said once: dave's client sees active again and
@@ -499,4 +489,15 @@ func (c *tagClient) awaitTyping(t *testing.T, value string, n int) []typedAt {
 func (c *tagClient) awaitMessage(t *testing.T, text string) {
 	t.Helper()
 	c.awaitUntil(t, "the message "+text, func() bool { return slices.Contains(c.said, text) })
+}
+
+// typer sends the login's SetTyping commands to a chat, failing the test
+// on an error.
+func typer(t *testing.T, cmds *plugintest.CommandStream, loginID string) func(chat string, st pb.TypingState) {
+	return func(chat string, st pb.TypingState) {
+		t.Helper()
+		if res := cmds.Send(command(loginID, chat, &pb.SetTyping{State: st})); res.Error != nil {
+			t.Fatalf("SetTyping %v to %s: %v", st, chat, res.Error)
+		}
+	}
 }

@@ -25,17 +25,7 @@ func TestSendPluginKilled(t *testing.T) {
 	eveChat := strconv.FormatInt(eve.ID, 10)
 	send := plugintest.Act(done.LoginId, eveChat, "origin-42", &pb.SendMessage{Text: "once only"})
 
-	lost := srv.DropAnswer("messages.sendMessage")
-	first := p.Commands().Go(send)
-	ctx, cancel := p.CallContext()
-	defer cancel()
-	select {
-	case <-lost:
-	case r := <-first:
-		t.Fatalf("the send answered %v before Telegram took the message", r)
-	case <-ctx.Done():
-		t.Fatal("no messages.sendMessage")
-	}
+	answerLost(t, srv, p, send)
 	p.Restart() // kills the process first
 	p.Connect(done.LoginId, done.SavedState)
 	res := p.Commands().Send(send)
@@ -75,17 +65,7 @@ func killedMidSend(t *testing.T, srv *tgfake.Server, p *plugintest.Plugin, done 
 	t.Helper()
 	p.Connect(done.LoginId, done.SavedState)
 	send := plugintest.Act(done.LoginId, strconv.FormatInt(eve.ID, 10), txn, &pb.SendMessage{Text: text})
-	lost := srv.DropAnswer("messages.sendMessage")
-	first := p.Commands().Go(send)
-	ctx, cancel := p.CallContext()
-	defer cancel()
-	select {
-	case <-lost:
-	case r := <-first:
-		t.Fatalf("the send answered %v before Telegram took the message", r)
-	case <-ctx.Done():
-		t.Fatal("no messages.sendMessage")
-	}
+	answerLost(t, srv, p, send)
 	p.Kill()
 	srv.Send(dora.ID, &tg.PeerUser{UserID: eve.ID}, "from my phone")
 	srv.Send(eve.ID, &tg.PeerUser{UserID: dora.ID}, "eve answers")
@@ -181,4 +161,21 @@ func TestSendPluginKilledCatchUpNamesIt(t *testing.T) {
 	}
 	res := p.Commands().Send(send)
 	resentOnce(t, srv, res, "named once", got)
+}
+
+// answerLost sends send and waits until Telegram took the message and its
+// answer was lost.
+func answerLost(t *testing.T, srv *tgfake.Server, p *plugintest.Plugin, send *pb.Command) {
+	t.Helper()
+	lost := srv.DropAnswer("messages.sendMessage")
+	first := p.Commands().Go(send)
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	select {
+	case <-lost:
+	case r := <-first:
+		t.Fatalf("the send answered %v before Telegram took the message", r)
+	case <-ctx.Done():
+		t.Fatal("no messages.sendMessage")
+	}
 }

@@ -249,13 +249,7 @@ func (s *Session) SetChatName(ctx context.Context, c sdk.Call, name string) erro
 		return nil
 	}
 	s.chats.update(chatID, func(ch *chat) { ch.Title = name })
-	for _, ev := range s.chatChanged(&models.Chat{ID: chatID, Type: cur.Type}, int(time.Now().Unix()), nil) {
-		ev.LoginId = s.cfg.LoginID
-		s.cfg.Host.Emit(ev)
-	}
-	if err := s.chats.save(); err != nil {
-		s.log.Warn("telegram bot: the chat list could not be saved", "err", err)
-	}
+	s.tellChanged(chatID, cur.Type)
 	return nil
 }
 

@@ -169,12 +169,19 @@ func (s *Session) SetChatAvatar(ctx context.Context, c sdk.Call, a *pb.SetChatAv
 		s.chats.update(chatID, func(ch *chat) { ch.AvatarKnown = false })
 		s.log.Warn("telegram bot: the chat's new picture could not be looked up", "chat", chatID, "err", err)
 	}
-	for _, ev := range s.chatChanged(&models.Chat{ID: chatID, Type: cur.Type}, int(time.Now().Unix()), nil) {
+	s.tellChanged(chatID, cur.Type)
+	return nil
+}
+
+// tellChanged tells the rooms of a chat the bot changed (its name, its
+// picture: Telegram does not tell a bot of its own service messages) and
+// saves the chat list.
+func (s *Session) tellChanged(chatID int64, typ models.ChatType) {
+	for _, ev := range s.chatChanged(&models.Chat{ID: chatID, Type: typ}, int(time.Now().Unix()), nil) {
 		ev.LoginId = s.cfg.LoginID
 		s.cfg.Host.Emit(ev)
 	}
 	if err := s.chats.save(); err != nil {
 		s.log.Warn("telegram bot: the chat list could not be saved", "err", err)
 	}
-	return nil
 }
