@@ -332,14 +332,19 @@ func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 			self.Affiliation, self.Role = pb.Affiliation_AFFILIATION_NONE, pb.Role_ROLE_VISITOR
 		}
 	}
+	var bans []*pb.Member
+	if known && (c.Creator || c.AdminRights.BanUsers) {
+		bans = s.bans(ctx, api, ch)
+	}
 	if out.Type == pb.ChatType_CHAT_TYPE_CHANNEL {
-		// A channel's readers are not listed: the user alone.
-		out.Members = []*pb.Member{self}
+		// A channel's readers are not listed: the user alone, and whom
+		// the channel bans.
+		out.Members = append([]*pb.Member{self}, bans...)
 		return out, nil
 	}
-	ps, err := s.participants(ctx, api, ch)
+	ps, err := s.participants(ctx, api, ch, &tg.ChannelParticipantsRecent{})
 	if err != nil {
-		return nil, err
+		return nil, cmdErr("members", err)
 	}
 	hasSelf := false
 	for _, p := range ps {
@@ -373,7 +378,36 @@ func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 	if !hasSelf {
 		out.Members = append(out.Members, self)
 	}
+	out.Members = append(out.Members, bans...)
 	return out, nil
+}
+
+// bans are the people banned from a supergroup or channel (its "removed
+// users"), as outcasts: the room's ban list, which the gateway has from
+// the full member list alone. Telegram shows them to the creator and to
+// admins with the ban_users right only (CHAT_ADMIN_REQUIRED otherwise).
+// Only a ban (view_messages) makes an outcast: a restricted member, who
+// may read but not write, is in the group. Read up to MemberLimit; an
+// error leaves them out, logged: the group is still described.
+func (s *Session) bans(ctx context.Context, api *tg.Client, ch tg.InputChannelClass) []*pb.Member {
+	ps, err := s.participants(ctx, api, ch, &tg.ChannelParticipantsKicked{})
+	if err != nil {
+		s.n.log().Warn("telegram: ban list not read", "login", s.login.LoginID, "err", err)
+		return nil
+	}
+	var out []*pb.Member
+	for _, p := range ps {
+		b, ok := p.(*tg.ChannelParticipantBanned)
+		if !ok || !b.BannedRights.ViewMessages {
+			continue
+		}
+		if u, ok := b.Peer.(*tg.PeerUser); ok {
+			m := s.member(userID(u.UserID))
+			m.Affiliation = pb.Affiliation_AFFILIATION_OUTCAST
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // inviteLink is the link others join a group by, when the user may
@@ -409,15 +443,16 @@ func channelUsername(c *tg.Channel) string {
 	return ""
 }
 
-// participants reads a supergroup's most recent members, page after
+// participants reads the participants of a supergroup or channel that
+// filter chooses (the most recent members, the banned...), page after
 // page, up to MemberLimit.
-func (s *Session) participants(ctx context.Context, api *tg.Client, ch tg.InputChannelClass) ([]tg.ChannelParticipantClass, error) {
+func (s *Session) participants(ctx context.Context, api *tg.Client, ch tg.InputChannelClass, filter tg.ChannelParticipantsFilterClass) ([]tg.ChannelParticipantClass, error) {
 	var all []tg.ChannelParticipantClass
 	for len(all) < MemberLimit {
 		limit := min(memberPage, MemberLimit-len(all))
-		res, err := api.ChannelsGetParticipants(ctx, &tg.ChannelsGetParticipantsRequest{Channel: ch, Filter: &tg.ChannelParticipantsRecent{}, Offset: len(all), Limit: limit})
+		res, err := api.ChannelsGetParticipants(ctx, &tg.ChannelsGetParticipantsRequest{Channel: ch, Filter: filter, Offset: len(all), Limit: limit})
 		if err != nil {
-			return nil, cmdErr("members", err)
+			return nil, err
 		}
 		ps, ok := res.(*tg.ChannelsChannelParticipants)
 		if !ok {

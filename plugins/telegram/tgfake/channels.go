@@ -79,7 +79,7 @@ func (c *Channel) tg(viewer int64) *tg.Channel {
 		Forum: c.Forum, Creator: viewer == c.Creator, Photo: chatPhoto(c.photoID), Date: 1, Username: c.Username,
 		Left: !slices.Contains(c.Members, viewer)}
 	if slices.Contains(c.Admins, viewer) {
-		out.AdminRights = tg.ChatAdminRights{PostMessages: true, EditMessages: true, DeleteMessages: true}
+		out.AdminRights = tg.ChatAdminRights{PostMessages: true, EditMessages: true, DeleteMessages: true, BanUsers: true}
 		out.AdminRights.SetFlags()
 	}
 	out.SetFlags()
@@ -193,6 +193,19 @@ func (s *Server) registerChannels(d *tgtest.Dispatcher) {
 		if err != nil {
 			return nil, err
 		}
+		if _, ok := r.Filter.(*tg.ChannelParticipantsKicked); ok {
+			// The ban list: the creator's and the admins' to see (the
+			// fake's admins all have ban_users).
+			if !c.isAdmin(k.user) {
+				return nil, tgerr.New(400, "CHAT_ADMIN_REQUIRED")
+			}
+			out := &tg.ChannelsChannelParticipants{Count: len(c.Banned), Users: s.usersFor(k.user)}
+			for _, b := range c.Banned {
+				out.Participants = append(out.Participants, c.banned(b))
+			}
+			out.Participants = page(out.Participants, r.Offset, r.Limit)
+			return out, nil
+		}
 		if c.Broadcast && k.user != c.Creator && !slices.Contains(c.Admins, k.user) {
 			return nil, tgerr.New(400, "CHAT_ADMIN_REQUIRED")
 		}
@@ -211,9 +224,7 @@ func (s *Server) registerChannels(d *tgtest.Dispatcher) {
 				out.Participants = append(out.Participants, &tg.ChannelParticipant{UserID: m, Date: 1})
 			}
 		}
-		// A page, as Telegram gives: at most 200 from the offset.
-		from := min(max(r.Offset, 0), len(out.Participants))
-		out.Participants = out.Participants[from:min(from+min(max(r.Limit, 0), 200), len(out.Participants))]
+		out.Participants = page(out.Participants, r.Offset, r.Limit)
 		return out, nil
 	})
 	handle(s, d, tg.ChannelsReadHistoryRequestTypeID, "channels.readHistory", func(k *key, r *tg.ChannelsReadHistoryRequest) (bin.Encoder, error) {
@@ -222,6 +233,13 @@ func (s *Server) registerChannels(d *tgtest.Dispatcher) {
 		}
 		return &tg.BoolTrue{}, nil
 	})
+}
+
+// page is a page of participants, as Telegram gives: at most 200 from
+// the offset.
+func page(ps []tg.ChannelParticipantClass, offset, limit int) []tg.ChannelParticipantClass {
+	from := min(max(offset, 0), len(ps))
+	return ps[from:min(from+min(max(limit, 0), 200), len(ps))]
 }
 
 // channelDialogs are the dialogs and top messages of user's channels.

@@ -66,6 +66,17 @@ func (c *Channel) restricted(user int64) *tg.ChannelParticipantBanned {
 	return p
 }
 
+// banned is someone banned from the channel (view_messages), as the
+// list of removed users (channelParticipantsKicked) gives them: no
+// longer in it.
+func (c *Channel) banned(user int64) *tg.ChannelParticipantBanned {
+	p := &tg.ChannelParticipantBanned{Left: true, Peer: &tg.PeerUser{UserID: user}, KickedBy: c.Creator, Date: 1,
+		BannedRights: tg.ChatBannedRights{ViewMessages: true}}
+	p.BannedRights.SetFlags()
+	p.SetFlags()
+	return p
+}
+
 // participant is one member as channels.getParticipant describes them.
 func (c *Channel) participant(user, viewer int64) tg.ChannelParticipantClass {
 	switch {

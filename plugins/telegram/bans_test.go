@@ -1,0 +1,163 @@
+package telegram
+
+import (
+	"context"
+	"testing"
+
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/telegram/tgfake"
+)
+
+// affiliations are a chat's members by user ID, outcasts included.
+func affiliations(c *pb.Chat) map[string]pb.Affiliation {
+	out := map[string]pb.Affiliation{}
+	for _, m := range c.Members {
+		out[m.UserId] = m.Affiliation
+	}
+	return out
+}
+
+// A supergroup's or channel's ChatInfo lists its bans as outcasts, the
+// room's ban list, when the user may see them (its creator, an admin):
+// dave banned is an outcast, carol muted a member still; where alice is
+// no admin, nobody is an outcast. A basic group has no ban list. Before,
+// no ChatInfo listed a Telegram ban.
+func TestChatInfoBansLive(t *testing.T) {
+	srv := newFake(t)
+	srv.AddUser(dave)
+	srv.AddChannel(tgfake.Channel{ID: 610, Title: "Club", Members: []int64{alice.ID, bob.ID, carol.ID}, Creator: alice.ID,
+		Restricted: []int64{carol.ID}, Banned: []int64{dave.ID}})
+	srv.AddChannel(tgfake.Channel{ID: 620, Title: "Strict", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID, Banned: []int64{dave.ID}})
+	srv.AddChannel(tgfake.Channel{ID: 630, Title: "Staff", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID, Admins: []int64{alice.ID},
+		Banned: []int64{dave.ID, carol.ID}})
+	srv.AddChannel(tgfake.Channel{ID: 640, Title: "News", Broadcast: true, Members: []int64{alice.ID, bob.ID}, Creator: alice.ID, Banned: []int64{dave.ID}})
+	s, _, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	outcast, member := pb.Affiliation_AFFILIATION_OUTCAST, pb.Affiliation_AFFILIATION_MEMBER
+	for _, tc := range []struct {
+		chat string
+		want map[string]pb.Affiliation // -1: not listed
+	}{
+		{"-100610", map[string]pb.Affiliation{"1004": outcast, "1003": member, "1002": member}},
+		{"-100620", map[string]pb.Affiliation{"1004": -1, "1001": member}},
+		{"-100630", map[string]pb.Affiliation{"1004": outcast, "1003": outcast, "1001": pb.Affiliation_AFFILIATION_ADMIN}},
+		{"-100640", map[string]pb.Affiliation{"1004": outcast, "1001": pb.Affiliation_AFFILIATION_OWNER, "1002": -1}},
+		{"-77", map[string]pb.Affiliation{"1004": -1, "1003": member}},
+	} {
+		info, err := s.ChatInfo(ctx, tc.chat)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.chat, err)
+		}
+		got := affiliations(info)
+		for id, want := range tc.want {
+			a, listed := got[id]
+			switch {
+			case want == -1 && listed:
+				t.Errorf("%s: %s listed as %v, want not at all", tc.chat, id, a)
+			case want != -1 && (!listed || a != want):
+				t.Errorf("%s: %s is %v (listed %v), want %v", tc.chat, id, a, listed, want)
+			}
+		}
+		for id, a := range got {
+			if a == outcast && tc.want[id] != outcast {
+				t.Errorf("%s: %s an outcast", tc.chat, id)
+			}
+		}
+	}
+	// Muted, carol is still in the group: a visitor.
+	info, _ := s.ChatInfo(ctx, "-100610")
+	for _, m := range info.Members {
+		if m.UserId == "1003" && m.Role != pb.Role_ROLE_VISITOR {
+			t.Errorf("carol muted: role %v, want visitor", m.Role)
+		}
+	}
+}
+
+// The ban list as Telegram gives it (channelParticipantsKicked): only a
+// ban (view_messages) makes an outcast, not a restriction, nor a
+// restricted member who left; an admin without ban_users does not ask
+// (Telegram would refuse); Telegram's refusal or failure leaves the
+// bans out, not the group's description.
+func TestChatInfoBans(t *testing.T) {
+	ch := &tg.InputChannel{ChannelID: 700, AccessHash: 77}
+	full := func(c *tg.Channel) *tg.MessagesChatFull {
+		return &tg.MessagesChatFull{FullChat: &tg.ChannelFull{ID: 700, ChatPhoto: &tg.PhotoEmpty{}}, Chats: []tg.ChatClass{c}}
+	}
+	kicked := &tg.ChannelsGetParticipantsRequest{Channel: ch, Filter: &tg.ChannelParticipantsKicked{}, Limit: memberPage}
+	recent := &tg.ChannelsGetParticipantsRequest{Channel: ch, Filter: &tg.ChannelParticipantsRecent{}, Limit: memberPage}
+	banned := func(user int64, left bool, r tg.ChatBannedRights) *tg.ChannelParticipantBanned {
+		r.SetFlags()
+		p := &tg.ChannelParticipantBanned{Left: left, Peer: &tg.PeerUser{UserID: user}, KickedBy: 1001, Date: 1, BannedRights: r}
+		p.SetFlags()
+		return p
+	}
+	members := &tg.ChannelsChannelParticipants{Count: 2, Participants: []tg.ChannelParticipantClass{
+		&tg.ChannelParticipantCreator{UserID: 1001},
+		banned(5002, false, tg.ChatBannedRights{SendMessages: true}),
+	}}
+
+	t.Run("creator", func(t *testing.T) {
+		s, mock := unitSession(t)
+		club := &tg.Channel{ID: 700, AccessHash: 77, Title: "Club", Megagroup: true, Creator: true, Photo: &tg.ChatPhotoEmpty{}}
+		s.peers.add(nil, []tg.ChatClass{club})
+		mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: ch}).ThenResult(full(club))
+		mock.ExpectCall(kicked).ThenResult(&tg.ChannelsChannelParticipants{Count: 3, Participants: []tg.ChannelParticipantClass{
+			banned(5001, true, tg.ChatBannedRights{ViewMessages: true, SendMessages: true}),
+			banned(5003, true, tg.ChatBannedRights{SendMessages: true}), // restricted, then left
+			&tg.ChannelParticipantBanned{Peer: &tg.PeerChannel{ChannelID: 9}, BannedRights: tg.ChatBannedRights{ViewMessages: true}},
+		}})
+		mock.ExpectCall(recent).ThenResult(members)
+		info, err := s.ChatInfo(context.Background(), "-100700")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := affiliations(info)
+		if got["5001"] != pb.Affiliation_AFFILIATION_OUTCAST {
+			t.Errorf("5001 banned: %v, want outcast", got["5001"])
+		}
+		if a, ok := got["5002"]; !ok || a != pb.Affiliation_AFFILIATION_MEMBER {
+			t.Errorf("5002 muted: %v (listed %v), want a member", a, ok)
+		}
+		if a, ok := got["5003"]; ok {
+			t.Errorf("5003, restricted and gone: listed as %v", a)
+		}
+		if len(info.Members) != 3 {
+			t.Errorf("members %v, want the user, 5002 and 5001", info.Members)
+		}
+	})
+
+	t.Run("refused", func(t *testing.T) {
+		s, mock := unitSession(t)
+		club := &tg.Channel{ID: 700, AccessHash: 77, Title: "Club", Megagroup: true, Photo: &tg.ChatPhotoEmpty{},
+			AdminRights: tg.ChatAdminRights{BanUsers: true}}
+		s.peers.add(nil, []tg.ChatClass{club})
+		mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: ch}).ThenResult(full(club))
+		mock.ExpectCall(kicked).ThenRPCErr(tgerr.New(400, "CHAT_ADMIN_REQUIRED"))
+		mock.ExpectCall(recent).ThenResult(members)
+		info, err := s.ChatInfo(context.Background(), "-100700")
+		if err != nil {
+			t.Fatalf("the ban list refused: %v, want the group described without it", err)
+		}
+		if got := affiliations(info); len(got) != 2 || got["1001"] != pb.Affiliation_AFFILIATION_OWNER {
+			t.Errorf("members %v, want the user and 5002", info.Members)
+		}
+	})
+
+	t.Run("no ban_users", func(t *testing.T) {
+		s, mock := unitSession(t)
+		club := &tg.Channel{ID: 700, AccessHash: 77, Title: "Club", Megagroup: true, Photo: &tg.ChatPhotoEmpty{},
+			AdminRights: tg.ChatAdminRights{PinMessages: true}}
+		s.peers.add(nil, []tg.ChatClass{club})
+		mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: ch}).ThenResult(full(club))
+		mock.ExpectCall(recent).ThenResult(members) // and no ban list asked
+		if _, err := s.ChatInfo(context.Background(), "-100700"); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
