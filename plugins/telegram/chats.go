@@ -334,7 +334,7 @@ func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 	}
 	var bans []*pb.Member
 	if known && (c.Creator || c.AdminRights.BanUsers) {
-		bans = s.bans(ctx, api, ch)
+		bans = s.bans(ctx, api, chat, ch)
 	}
 	if out.Type == pb.ChatType_CHAT_TYPE_CHANNEL {
 		// A channel's readers are not listed: the user alone, and whom
@@ -389,10 +389,10 @@ func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 // Only a ban (view_messages) makes an outcast: a restricted member, who
 // may read but not write, is in the group. Read up to MemberLimit; an
 // error leaves them out, logged: the group is still described.
-func (s *Session) bans(ctx context.Context, api *tg.Client, ch tg.InputChannelClass) []*pb.Member {
+func (s *Session) bans(ctx context.Context, api *tg.Client, chat string, ch tg.InputChannelClass) []*pb.Member {
 	ps, err := s.participants(ctx, api, ch, &tg.ChannelParticipantsKicked{})
 	if err != nil {
-		s.n.log().Warn("telegram: ban list not read", "login", s.login.LoginID, "err", err)
+		s.n.log().Warn("telegram: ban list not read", "login", s.login.LoginID, "chat", chat, "err", err)
 		return nil
 	}
 	var out []*pb.Member
