@@ -263,6 +263,13 @@ func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
 		if err != nil {
 			return cmdErr("remove", err)
 		}
+		if k.Ban {
+			// Telegram tells a ban as a removal (messageActionChatDeleteUser,
+			// a kick): the room learns of the ban from here, before the
+			// removal, so its occupants see a ban (301) and its list has it.
+			s.emitMembers(s.toTopics([]*pb.Event{{ChatId: channelID(id), ChatType: s.peers.chatType(channelID(id)),
+				Payload: &pb.Event_Member{Member: &pb.MemberEvent{Kind: pb.MemberEvent_KIND_BANNED, Member: s.member(userID(user.UserID)), Reason: k.Reason}}}}))
+		}
 		_ = mgr.Handle(ctx, upd)
 		if !k.Ban {
 			// A kick: out, and free to come back.

@@ -11,9 +11,9 @@ import (
 )
 
 // A supergroup's ban list through Prosody, the gateway and the plugin
-// process on the fake Telegram: gina, banned on Telegram before, and
-// frank, banned from the room, are the room's outcasts after the gateway
-// restarts; eve, muted, is a visitor and no outcast. Before, Telegram's
+// process on the fake Telegram: frank, banned from the room, is an
+// outcast at once; gina, banned on Telegram before, and frank are the
+// room's outcasts after the gateway restarts; eve, muted, is a visitor and no outcast. Before, Telegram's
 // room had no ban list after a restart (its ChatInfo listed no bans).
 func TestGatewayBanList(t *testing.T) {
 	srv := fakeTelegram(t, func(u *tgfake.User) { u.NoCode = true })
@@ -41,9 +41,11 @@ func TestGatewayBanList(t *testing.T) {
 	if !slices.Contains(srv.ChannelInfo(920).Banned, frank.ID) {
 		t.Fatal("frank is not banned on Telegram")
 	}
-
-	g.Restart()
-	g.WaitReady(d)
+	if gone := g.Next(d, "frank out", func(s xmpptest.Stanza) bool {
+		return s.Name == "presence" && s.Type == "unavailable" && s.From == room+"/Frank"
+	}); !strings.Contains(gone.XML, `code="301"`) {
+		t.Errorf("frank left the room as %s, want banned (301)", gone.XML)
+	}
 	list := func(item string) string {
 		st, err := d.IQ(ctx, `<iq type='get' to='`+room+`'><query xmlns='http://jabber.org/protocol/muc#admin'>`+item+`</query></iq>`)
 		if err != nil {
@@ -55,6 +57,14 @@ func TestGatewayBanList(t *testing.T) {
 		return st.XML
 	}
 	ginaJID, frankJID, eveJID := `jid="`+g.JID("2004")+`"`, `jid="`+g.JID("2003")+`"`, `jid="`+g.JID("2002")+`"`
+	// At once, not only after a restart: Telegram tells the ban as a
+	// removal, so the plugin tells the ban itself.
+	g.Eventually("frank an outcast after his ban", func() bool {
+		return strings.Contains(list(`<item affiliation='outcast'/>`), frankJID)
+	})
+
+	g.Restart()
+	g.WaitReady(d)
 	var outcasts string
 	g.Eventually("gina and frank outcasts after the restart", func() bool {
 		outcasts = list(`<item affiliation='outcast'/>`)
