@@ -97,7 +97,11 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 		if len(m.Params) < 2 {
 			return
 		}
-		s.gone(m, chanID(m.Params[0]), m.Params[1], pb.MemberEvent_KIND_KICKED, plainText(param(m, 2)))
+		kind := pb.MemberEvent_KIND_KICKED
+		if s.banKick(m) {
+			kind = pb.MemberEvent_KIND_BANNED // the room lists them as banned
+		}
+		s.gone(m, chanID(m.Params[0]), m.Params[1], kind, plainText(param(m, 2)))
 	})
 	c.AddCallback("QUIT", func(m ircmsg.Message) {
 		for _, id := range s.channelsOf(m.Nick()) {
@@ -203,7 +207,7 @@ func (s *Session) gone(m ircmsg.Message, id, nick string, kind pb.MemberEvent_Ki
 		if in {
 			s.typingEnded(ch.name) // no repeats to a channel the user is out of
 		}
-		if in && kind == pb.MemberEvent_KIND_KICKED {
+		if in && (kind == pb.MemberEvent_KIND_KICKED || kind == pb.MemberEvent_KIND_BANNED) {
 			ev := s.groupEvent(m, id)
 			ev.Payload = &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_KICKED, Text: reason}}
 			s.n.host.Emit(ev)

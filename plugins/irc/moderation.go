@@ -43,6 +43,7 @@ type modWait struct {
 	token   string // the PING's parameter
 	kick    bool   // a KICK was sent: its echo is the success
 	kicked  bool   // the server's KICK echo came
+	ban     bool   // the KICK follows the member's ban (MODE +b)
 	// listing: a channel's ban list was asked (MODE +b); bans are its
 	// masks (367) as they came.
 	listing bool
@@ -153,6 +154,15 @@ func (w *modWait) result() error {
 	return nil
 }
 
+// banKick tells whether a KICK is the one of a ban the user set from
+// XMPP, the ban not refused: the member is banned, not only kicked.
+func (s *Session) banKick(m ircmsg.Message) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.modWait
+	return w != nil && w.ban && !w.refused && s.isSelfLocked(m.Nick()) && chanID(m.Params[0]) == w.channel && foldName(m.Params[1]) == w.nick
+}
+
 // failModWaitLocked answers the moderation command waiting: the
 // connection dropped.
 func (s *Session) failModWaitLocked() {
@@ -261,7 +271,7 @@ func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
 	if !k.Ban {
 		return s.moderate(ctx, conn, w, kick)
 	}
-	w.what = "ban " + decodeText(t.nick) + " from " + decodeText(t.name)
+	w.what, w.ban = "ban "+decodeText(t.nick)+" from "+decodeText(t.name), true
 	mask, err := s.banMaskOf(ctx, conn, t)
 	if err != nil {
 		return err

@@ -82,6 +82,10 @@ func TestUnbanFromXMPP(t *testing.T) {
 	if e := act("#unban", &pb.Kick{UserId: "erin", Ban: true}); e != nil {
 		t.Fatalf("ban: %v", e)
 	}
+	// Banned, not only kicked: the room lists her among its outcasts.
+	evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.ChatId == "#unban" && ev.GetMember().GetKind() == pb.MemberEvent_KIND_BANNED && ev.GetMember().Member.UserId == "erin"
+	})
 	refused(erin)
 	if e := act("#unban", &pb.Unban{UserId: "erin"}); e != nil {
 		t.Fatalf("unban of erin: %v", e)
