@@ -67,9 +67,9 @@ func TestBotModeWiring(t *testing.T) {
 	if err := s.Unban(ctx, sdk.Call{ChatID: "-100777"}, "5"); sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED {
 		t.Errorf("Unban of a bot login without a token: %v, want bot mode's LOGIN_REQUIRED", err)
 	}
-	// A bot's own photo is @BotFather's to set.
-	if err := s.SetProfileAvatar(ctx, &pb.SetProfileAvatar{}); sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_UNSUPPORTED {
-		t.Errorf("SetProfileAvatar of a bot: %v, want UNSUPPORTED", err)
+	// And the bot's own profile photo (setMyProfilePhoto).
+	if err := s.SetProfileAvatar(ctx, &pb.SetProfileAvatar{}); sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED {
+		t.Errorf("SetProfileAvatar of a bot login without a token: %v, want bot mode's LOGIN_REQUIRED", err)
 	}
 	u, err := n.LoadLogin(ctx, sdk.LoginInfo{LoginID: "1001", Dir: t.TempDir()})
 	if err != nil || u.bot != nil {

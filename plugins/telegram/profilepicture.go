@@ -16,10 +16,10 @@ var _ sdk.ProfileAvatarSetter = (*Session)(nil)
 // photos.uploadProfilePhoto, which makes it the current one (Telegram
 // keeps the former ones in the user's photo list, as its apps do);
 // photos.updateProfilePhoto with inputPhotoEmpty removes the current one.
-// A bot's photo is set with @BotFather: UNSUPPORTED in bot mode.
+// A bot login's is the bot's own photo, bot mode's (setMyProfilePhoto).
 func (s *Session) SetProfileAvatar(ctx context.Context, a *pb.SetProfileAvatar) error {
 	if s.bot != nil {
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "telegram: a bot's profile photo is set with @BotFather")
+		return s.bot.SetProfileAvatar(ctx, a)
 	}
 	api, _, err := s.client()
 	if err != nil {

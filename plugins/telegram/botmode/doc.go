@@ -25,8 +25,9 @@
 //     the login's folder.)
 //   - Every Session method and optional interface: delegate to the
 //     *Session when the login is a bot's. It implements the interfaces
-//     listed in the var blocks of session.go and backfill.go (Backfill
-//     answers at once that there is no history); for one it lacks (read
+//     listed in the var blocks of session.go, backfill.go (Backfill
+//     answers at once that there is no history) and profilephoto.go
+//     (the bot's own photo, from the user's avatar); for one it lacks (read
 //     markers, presence, adding contacts, invitations, roles, joining), answer
 //     sdk.ErrUnsupported, or nil for MarkRead and SetPresence, which have
 //     nothing to tell Telegram. Delegate ChatLimits too: it narrows each

@@ -1,16 +1,20 @@
 package botmode_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
+	"image/color"
+	"image/jpeg"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"passerelle.im/passerelle/internal/gatewaytest"
+	"passerelle.im/passerelle/plugins/plugintest"
 )
 
 var avatarHashRe = regexp.MustCompile(`var="muc#roominfo_avatarhash"[^>]*><value>([0-9a-f]+)</value>`)
@@ -66,4 +70,26 @@ func TestGatewayGroupPicture(t *testing.T) {
 	if n := strings.Count(fmt.Sprint(api.callsOf("getChat")), "chat_id"); n != 1 {
 		t.Errorf("getChat asked %d times, want once (when the group was first seen)", n)
 	}
+}
+
+// End to end: the user's XMPP avatar as the bot's profile photo. The
+// user turns the gateway's profile-picture command on, and their avatar
+// (a vCard-temp PHOTO, set after their first presence) reaches Telegram
+// as a 640-pixel square JPEG (setMyProfilePhoto); removing the avatar
+// removes the photo (removeMyProfilePhoto).
+func TestGatewayProfilePhoto(t *testing.T) {
+	api := newFakeAPI(t)
+	g, user := startGateway(t, api)
+	g.SetVCardPhoto(user, plugintest.PNG(900, 700, color.RGBA{B: 200, A: 255}), "image/png")
+	g.ShareAvatar(user)
+	g.Eventually("the bot's profile photo on Telegram", func() bool { return api.myProfilePhoto() != nil })
+	if cfg, err := jpeg.DecodeConfig(bytes.NewReader(api.myProfilePhoto())); err != nil || cfg.Width != 640 || cfg.Height != 640 {
+		t.Fatalf("the bot's profile photo: %dx%d %v; want a 640x640 JPEG", cfg.Width, cfg.Height, err)
+	}
+	// The gateway takes the photo as set once the plugin answered: a
+	// removal's presence before then (its empty hash still the one set)
+	// would be dropped by the gateway.
+	g.WaitLog("avatar set as the profile picture")
+	g.SetAvatar(user, nil, "")
+	g.Eventually("the bot's profile photo removed", func() bool { return api.myProfilePhoto() == nil })
 }

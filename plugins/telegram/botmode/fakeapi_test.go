@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"image/jpeg"
 	"io"
 	"mime"
 	"net/http"
@@ -48,6 +49,9 @@ type fakeAPI struct {
 	users map[string]string
 	// privacy: can_read_all_group_messages of getMe.
 	readAll bool
+	// profilePhoto is the bot's own profile photo (setMyProfilePhoto's
+	// JPEG); nil = none.
+	profilePhoto []byte
 }
 
 type fakeUpdate struct {
@@ -325,6 +329,8 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		f.changeRights(w, method, p)
 	case "setChatPhoto", "deleteChatPhoto":
 		f.chatPhoto(w, method, p, files)
+	case "setMyProfilePhoto", "removeMyProfilePhoto":
+		f.myPhoto(w, method, p, files)
 	case "getChat":
 		f.mu.Lock()
 		res, found := f.chatJS[p["chat_id"]]
@@ -467,6 +473,51 @@ func (f *fakeAPI) chatPhoto(w http.ResponseWriter, method string, p map[string]s
 	js, _ := json.Marshal(chat)
 	f.chatJS[chatID] = string(js)
 	ok(w, true)
+}
+
+// myPhoto is setMyProfilePhoto and removeMyProfilePhoto as Telegram
+// answers them (Bot API 9.4): photo is an InputProfilePhoto as JSON, a
+// static one naming with attach://<name> the multipart part that holds
+// its JPEG.
+func (f *fakeAPI) myPhoto(w http.ResponseWriter, method string, p map[string]string, files map[string][]byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if method == "removeMyProfilePhoto" {
+		f.profilePhoto = nil
+		ok(w, true)
+		return
+	}
+	var in struct {
+		Type  string `json:"type"`
+		Photo string `json:"photo"`
+	}
+	if err := json.Unmarshal([]byte(p["photo"]), &in); err != nil {
+		apiFail(w, http.StatusBadRequest, "Bad Request: can't parse InputProfilePhoto JSON object")
+		return
+	}
+	if in.Type != "static" {
+		apiFail(w, http.StatusBadRequest, `Bad Request: can't find field "type"`)
+		return
+	}
+	name, attached := strings.CutPrefix(in.Photo, "attach://")
+	data, up := files[name]
+	if !attached || !up {
+		apiFail(w, http.StatusBadRequest, "Bad Request: a profile photo must be uploaded as a new file")
+		return
+	}
+	if _, err := jpeg.DecodeConfig(bytes.NewReader(data)); err != nil {
+		apiFail(w, http.StatusBadRequest, "Bad Request: IMAGE_PROCESS_FAILED")
+		return
+	}
+	f.profilePhoto = data
+	ok(w, true)
+}
+
+// myProfilePhoto is the bot's profile photo; nil = none.
+func (f *fakeAPI) myProfilePhoto() []byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.profilePhoto
 }
 
 // sent answers a send: the new message, its file kept for getFile.

@@ -19,7 +19,8 @@ import (
 )
 
 // The optional interfaces a bot session implements (and Backfiller, in
-// backfill.go, which says there is no history). A bot cannot mark a chat
+// backfill.go, which says there is no history, and ProfileAvatarSetter,
+// in profilephoto.go). A bot cannot mark a chat
 // read, set a presence or look a person up.
 var (
 	_ sdk.Session          = (*Session)(nil)
@@ -55,7 +56,7 @@ func Features() *pb.Features {
 		Edits: true, Retractions: true, Typing: true,
 		MediaDownload: true, MediaUpload: true, Backfill: true,
 		LeaveChat: true, GroupTopic: true, GroupName: true, GroupAvatar: true, GroupKick: true, GroupRoles: true,
-		GroupUnban: true,
+		GroupUnban: true, ProfileAvatar: true,
 	}
 }
 
@@ -90,6 +91,7 @@ type Session struct {
 	token string
 	bot   *bot.Bot     // nil when the login has no saved state (Logout only)
 	http  *http.Client // getUpdates
+	api   *http.Client // the other methods, the library's and setMyProfilePhoto
 	files *http.Client // file downloads: as long as the gateway reads
 	chats *chats
 
@@ -124,6 +126,7 @@ func NewSession(cfg Config) (*Session, error) {
 	o := LoginOptions{ServerURL: cfg.ServerURL, HTTPClient: cfg.HTTPClient}
 	// getUpdates holds a request for PollTimeout: the client waits longer.
 	s.http = o.client(cfg.PollTimeout + 30*time.Second)
+	s.api = o.client(sendTimeout)
 	// A download goes at the pace of the upload to the user's server:
 	// its context bounds it, not a clock.
 	s.files = o.client(0)
@@ -155,7 +158,7 @@ func NewSession(cfg Config) (*Session, error) {
 		s.pos = position{Asked: st.Offset, Emitted: max(st.Offset, s.pos.Emitted)}
 	}
 	if s.bot, err = bot.New(st.Token, bot.WithServerURL(o.serverURL()), bot.WithSkipGetMe(),
-		bot.WithHTTPClient(cfg.PollTimeout, o.client(sendTimeout)), bot.WithErrorsHandler(func(error) {})); err != nil {
+		bot.WithHTTPClient(cfg.PollTimeout, s.api), bot.WithErrorsHandler(func(error) {})); err != nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram bot: %v", err)
 	}
 	return s, nil
