@@ -34,12 +34,19 @@ func (s *session) noteOwnAvatar(st *wire.Stanza) {
 	}
 	hash := strings.ToLower(strings.TrimSpace(photo.Text))
 	l := s.Login()
-	if !l.ShareAvatar || hash == l.SharedAvatar {
+	if !l.ShareAvatar {
+		return
+	}
+	s.mu.Lock()
+	// While a picture is being set, the hash noted is still the one
+	// before it: a presence naming that one (the new picture taken back)
+	// must look again once the set is done.
+	if hash == l.SharedAvatar && !s.avatarSyncing {
+		s.mu.Unlock()
 		return
 	}
 	// A hash already tried is not tried again: a picture the network
 	// refused is not sent (and its refusal told) at every presence.
-	s.mu.Lock()
 	tried := s.avatarTried != nil && *s.avatarTried == hash
 	s.avatarTried = &hash
 	s.mu.Unlock()
@@ -99,6 +106,7 @@ func (s *session) shareOwnAvatar(ctx context.Context) error {
 	if !l.ShareAvatar || hash == l.SharedAvatar {
 		return nil
 	}
+	t.log.Debug("setting the avatar as the profile picture", "user", s.user, "hash", hash, "bytes", len(data))
 	res := make(chan *pb.CommandResult, 1)
 	t.host.Send(&pb.Command{LoginId: l.LoginID, Action: &pb.Command_SetProfileAvatar{
 		SetProfileAvatar: &pb.SetProfileAvatar{Data: data, MimeType: mime}}},

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,43 +27,6 @@ func TestProfilePicture(t *testing.T) {
 	raw(t, alice, `<presence type='subscribed' to='`+domain+`'/>`)
 	s.logs.waitLog(t, "gateway_sees_presence=true", timeout)
 
-	setVCard := func(photo []byte) string {
-		t.Helper()
-		vc := `<vCard xmlns='vcard-temp'><FN>Alice</FN></vCard>`
-		hash := ""
-		if photo != nil {
-			sum := sha1.Sum(photo)
-			hash = hex.EncodeToString(sum[:])
-			vc = `<vCard xmlns='vcard-temp'><FN>Alice</FN><PHOTO><TYPE>image/png</TYPE><BINVAL>` +
-				base64.StdEncoding.EncodeToString(photo) + `</BINVAL></PHOTO></vCard>`
-		}
-		if r, err := alice.IQ(ctxT(t), `<iq type='set'>`+vc+`</iq>`); err != nil || r.Type != "result" {
-			t.Fatalf("vCard set: %v %s", err, r.XML)
-		}
-		// Her clients announce the new hash (XEP-0153).
-		raw(t, alice, `<presence><x xmlns='vcard-temp:x:update'><photo>`+hash+`</photo></x></presence>`)
-		return hash
-	}
-	mirror := "echo-2@" + domain
-	mirrorPhoto := func(what, want string) {
-		t.Helper()
-		nextPresence(t, alice, mirror, "", func(st xmpptest.Stanza) bool {
-			m := photoRe.FindStringSubmatch(st.XML)
-			return m != nil && m[1] == want
-		})
-		if want == "" {
-			return
-		}
-		vc, err := alice.IQ(ctxT(t), `<iq type='get' to='`+mirror+`'><vCard xmlns='vcard-temp'/></iq>`)
-		m := binvalRe.FindStringSubmatch(vc.XML)
-		if err != nil || m == nil {
-			t.Fatalf("%s: Echo Two's vCard: %v %s", what, err, vc.XML)
-		}
-		img, _ := base64.StdEncoding.DecodeString(m[1])
-		if sum := sha1.Sum(img); hex.EncodeToString(sum[:]) != want {
-			t.Fatalf("%s: Echo Two's picture is not hers", what)
-		}
-	}
 	sets := func() int { return s.logs.Count(`msg="avatar set as the profile picture"`) }
 	// The set is logged once stored, which may be after Echo Two shows it.
 	waitSets := func(n int) {
@@ -77,7 +41,7 @@ func TestProfilePicture(t *testing.T) {
 	}
 
 	// Off as it starts: her avatar stays hers.
-	first := setVCard(shadePNG(t, 0x11))
+	first := setOwnVCard(t, alice, shadePNG(t, 0x11))
 	echoOK(t, alice, "not shared", timeout)
 	if n := sets(); n != 0 {
 		t.Fatalf("an avatar was set on the network without her asking (%d)", n)
@@ -91,10 +55,10 @@ func TestProfilePicture(t *testing.T) {
 	if !strings.Contains(done.Notes(), "info: Your XMPP avatar is now your") {
 		t.Fatalf("turning it on: %s", done.XML)
 	}
-	mirrorPhoto("turned on", first)
+	mirrorPhoto(t, alice, "turned on", first)
 
-	second := setVCard(shadePNG(t, 0x22))
-	mirrorPhoto("a new avatar", second)
+	second := setOwnVCard(t, alice, shadePNG(t, 0x22))
+	mirrorPhoto(t, alice, "a new avatar", second)
 	waitSets(2)
 	// The same hash again: nothing to do.
 	raw(t, alice, `<presence><show>away</show><x xmlns='vcard-temp:x:update'><photo>`+second+`</photo></x></presence>`)
@@ -123,8 +87,8 @@ func TestProfilePicture(t *testing.T) {
 	}
 
 	// Removed: the network's picture goes too.
-	setVCard(nil)
-	mirrorPhoto("removed", "")
+	setOwnVCard(t, alice, nil)
+	mirrorPhoto(t, alice, "removed", "")
 	waitSets(3)
 
 	// The choice survives a restart.
@@ -135,8 +99,8 @@ func TestProfilePicture(t *testing.T) {
 	if _, vals, _ := form.Field("share"); len(vals) != 1 || vals[0] != "1" {
 		t.Fatalf("the choice was lost in a restart: %s", form.XML)
 	}
-	third := setVCard(shadePNG(t, 0x33))
-	mirrorPhoto("after the restart", third)
+	third := setOwnVCard(t, alice, shadePNG(t, 0x33))
+	mirrorPhoto(t, alice, "after the restart", third)
 	waitSets(4)
 
 	// Off: changes stay hers.
@@ -145,9 +109,99 @@ func TestProfilePicture(t *testing.T) {
 		t.Fatalf("turning it off: %s", done.XML)
 	}
 	before := sets()
-	setVCard(shadePNG(t, 0x44))
+	setOwnVCard(t, alice, shadePNG(t, 0x44))
 	echoOK(t, alice, "off again", timeout)
 	if n := sets(); n != before {
 		t.Errorf("an avatar was set after she turned sharing off")
+	}
+}
+
+// TestProfilePictureTakenBack: alice sets an avatar and takes it back
+// while the network still sets it (the plugin held, SIGSTOP). Her
+// presence without a photo names the hash the gateway had noted before
+// the set (none), so it was dropped and the network kept the picture she
+// took back; now it is looked at once the set is done, and the picture
+// goes.
+func TestProfilePictureTakenBack(t *testing.T) {
+	s, alice := privilegedAlice(t)
+	raw(t, alice, `<presence type='subscribed' to='`+domain+`'/>`)
+	s.logs.waitLog(t, "gateway_sees_presence=true", timeout)
+	form, _ := command(t, alice, "profile-picture", "", "", nil)
+	if done, _ := command(t, alice, "profile-picture", form.Command.SessionID, "", map[string]string{"share": "true"}); !strings.Contains(done.Notes(), "info: Your XMPP avatar is now your") {
+		t.Fatalf("turning it on: %s", done.XML)
+	}
+
+	pid := s.pluginPID()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	held := true
+	resume := func() {
+		if held {
+			held = false
+			if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	defer resume()
+	set := setOwnVCard(t, alice, shadePNG(t, 0x55))
+	s.logs.waitLog(t, `user=alice@localhost hash=`+set+` bytes=`, timeout) // "setting the avatar as the profile picture"
+	setOwnVCard(t, alice, nil)
+	// The gateway answers this itself, after reading her presence.
+	if r, err := alice.IQ(ctxT(t), `<iq type='get' to='`+domain+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`); err != nil || r.Type != "result" {
+		t.Fatalf("disco#info: %v %s", err, r.XML)
+	}
+	resume()
+
+	// Set, then taken back (its vCard may be gone already: only its
+	// presence is looked at).
+	nextPresence(t, alice, "echo-2@"+domain, "", func(st xmpptest.Stanza) bool {
+		m := photoRe.FindStringSubmatch(st.XML)
+		return m != nil && m[1] == set
+	})
+	mirrorPhoto(t, alice, "taken back", "")
+}
+
+// setOwnVCard sets alice's vCard with photo (none when nil) and sends the
+// presence her clients send then (XEP-0153); it returns the photo's hash.
+func setOwnVCard(t *testing.T, alice *xmpptest.Client, photo []byte) string {
+	t.Helper()
+	vc := `<vCard xmlns='vcard-temp'><FN>Alice</FN></vCard>`
+	hash := ""
+	if photo != nil {
+		sum := sha1.Sum(photo)
+		hash = hex.EncodeToString(sum[:])
+		vc = `<vCard xmlns='vcard-temp'><FN>Alice</FN><PHOTO><TYPE>image/png</TYPE><BINVAL>` +
+			base64.StdEncoding.EncodeToString(photo) + `</BINVAL></PHOTO></vCard>`
+	}
+	if r, err := alice.IQ(ctxT(t), `<iq type='set'>`+vc+`</iq>`); err != nil || r.Type != "result" {
+		t.Fatalf("vCard set: %v %s", err, r.XML)
+	}
+	raw(t, alice, `<presence><x xmlns='vcard-temp:x:update'><photo>`+hash+`</photo></x></presence>`)
+	return hash
+}
+
+// mirrorPhoto waits for Echo Two, whose avatar the echo network makes the
+// user's profile picture, to show the picture of hash want ("" for none),
+// and checks its vCard holds that picture.
+func mirrorPhoto(t *testing.T, alice *xmpptest.Client, what, want string) {
+	t.Helper()
+	mirror := "echo-2@" + domain
+	nextPresence(t, alice, mirror, "", func(st xmpptest.Stanza) bool {
+		m := photoRe.FindStringSubmatch(st.XML)
+		return m != nil && m[1] == want
+	})
+	if want == "" {
+		return
+	}
+	vc, err := alice.IQ(ctxT(t), `<iq type='get' to='`+mirror+`'><vCard xmlns='vcard-temp'/></iq>`)
+	m := binvalRe.FindStringSubmatch(vc.XML)
+	if err != nil || m == nil {
+		t.Fatalf("%s: Echo Two's vCard: %v %s", what, err, vc.XML)
+	}
+	img, _ := base64.StdEncoding.DecodeString(m[1])
+	if sum := sha1.Sum(img); hex.EncodeToString(sum[:]) != want {
+		t.Fatalf("%s: Echo Two's picture is not hers", what)
 	}
 }
