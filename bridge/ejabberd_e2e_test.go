@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -180,26 +181,102 @@ func exampleConfig(t *testing.T) (yml, domain, secret string) {
 	return yml, "echo.localhost", "secret"
 }
 
+// uncommentPrivileges is the example with its commented privileges
+// section ("# acl:" to the end) uncommented, as its comment says to do;
+// withIQ false leaves out the iq permission (the last option).
+func uncommentPrivileges(t *testing.T, yml string, withIQ bool) string {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(yml, "\n"), "\n")
+	start := slices.Index(lines, "# acl:")
+	if start < 0 {
+		t.Fatal(`examples/ejabberd.yml: no "# acl:" line starts the privileges section`)
+	}
+	out := lines[:start:start]
+	for _, l := range lines[start:] {
+		switch {
+		case l == "#":
+			l = ""
+		case strings.HasPrefix(l, "# "):
+			l = l[2:]
+		default:
+			t.Fatalf("examples/ejabberd.yml: %q in the commented privileges section", l)
+		}
+		if !withIQ && strings.TrimSpace(l) == "iq:" {
+			break
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n") + "\n"
+}
+
+// before2410 reports whether an ejabberd version ("23.01-1") predates
+// 24.10, the first to grant XEP-0356 privileges in urn:xmpp:privilege:2.
+func before2410(t *testing.T, version string) bool {
+	t.Helper()
+	var major, minor int
+	if _, err := fmt.Sscanf(version, "%d.%d", &major, &minor); err != nil {
+		t.Fatalf("ejabberd version %q: %v", version, err)
+	}
+	return major < 24 || major == 24 && minor < 10
+}
+
 // TestEjabberdExampleConfig: examples/ejabberd.yml, merged into a test
-// server's configuration as its header says, is a configuration
-// ejabberd accepts, and the gateway attaches with it and echoes.
-// ejabberd 23.01's mod_privilege grants in urn:xmpp:privilege:1, which
-// passerelle does not read: so the contacts come as subscription
-// requests, as without privileges.
+// server's configuration as its header says, is a configuration ejabberd
+// accepts, and the gateway attaches with it and echoes; contacts come as
+// subscription requests (no privileges). Its privileges section, once
+// uncommented, is what the comment says of this ejabberd: before 24.10,
+// refused whole (the iq option), and without iq accepted but granting
+// in urn:xmpp:privilege:1, which the gateway does not take; from 24.10,
+// granted.
 func TestEjabberdExampleConfig(t *testing.T) {
 	yml, d, secret := exampleConfig(t)
 	if d != domain {
 		t.Fatalf("the example's domain %s is not the echo stack's %s", d, domain)
 	}
-	s := newEjabberdStack(t, ejabberdtest.Options{ExtraConfig: yml}, secret)
-	alice := s.user("alice")
-	s.waitGateway(alice)
-	if r := register(t, alice, "alice-echo"); r.Type != "result" {
-		t.Fatalf("register: %s", r.XML)
+	echoes := func(t *testing.T, yml string) *ejabberdStack {
+		s := newEjabberdStack(t, ejabberdtest.Options{ExtraConfig: yml}, secret)
+		alice := s.user("alice")
+		s.waitGateway(alice)
+		if r := register(t, alice, "alice-echo"); r.Type != "result" {
+			t.Fatalf("register: %s", r.XML)
+		}
+		if s.logs.Count("privileges granted by the server") == 0 {
+			nextPresence(t, alice, "echo-1@"+domain, "subscribe", nil)
+		}
+		echoOK(t, alice, "hello through the example config", timeout)
+		return s
 	}
-	nextPresence(t, alice, "echo-1@"+domain, "subscribe", nil)
-	echoOK(t, alice, "hello through the example config", timeout)
-	if strings.Contains(s.logs.String(), "privileges granted by the server") {
-		t.Errorf("privileges taken from ejabberd %s: update the README and examples/ejabberd.yml, which say passerelle reads urn:xmpp:privilege:2 only", s.ej.Version())
-	}
+
+	var version string // the ejabberd run, once "as is" has run it
+	t.Run("as is", func(t *testing.T) {
+		s := echoes(t, yml)
+		version = s.ej.Version()
+		if s.logs.Count("privileges granted by the server") != 0 {
+			t.Error("privileges granted, but the example grants none as it is")
+		}
+	})
+
+	t.Run("privileges", func(t *testing.T) {
+		if version == "" {
+			t.Skip("ejabberd did not run")
+		}
+		full := uncommentPrivileges(t, yml, true)
+		if !before2410(t, version) {
+			s := echoes(t, full)
+			s.logs.waitLog(t, "privileges granted by the server roster=both message=outgoing", timeout)
+			return
+		}
+		srv, err := ejabberdtest.New(ejabberdtest.Options{Dir: t.TempDir(), ExtraConfig: full})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Close()
+		if err := srv.Start(); err == nil || !strings.Contains(err.Error(), "Unknown option: iq") {
+			t.Fatalf("ejabberd %s with the iq permission: %v, want it refused (the example says so)", version, err)
+		}
+		s := echoes(t, uncommentPrivileges(t, yml, false))
+		if s.logs.Count("privileges granted by the server") != 0 {
+			t.Errorf("privileges taken from ejabberd %s: update examples/ejabberd.yml and the README, which say passerelle reads urn:xmpp:privilege:2 only", version)
+		}
+	})
 }
