@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"mellium.im/xmpp/jid"
 
@@ -76,6 +77,13 @@ func (s *ejabberdStack) user(name string) *xmpptest.Client {
 	if err := s.ej.Register(name, "pw-"+name); err != nil {
 		s.t.Fatalf("register %s: %v", name, err)
 	}
+	return s.login(name)
+}
+
+// login logs one more client of an existing user in, with initial
+// presence.
+func (s *ejabberdStack) login(name string) *xmpptest.Client {
+	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	c, err := xmpptest.DialOnline(ctx, s.ej.C2SAddr(), jid.MustParse(name+"@localhost"), "pw-"+name)
@@ -92,6 +100,7 @@ func (s *ejabberdStack) user(name string) *xmpptest.Client {
 // (MUC, served by the component) can be joined and reflects a message.
 // ejabberd routes it all; the gateway has no privileges here, so the
 // contacts come as subscription requests and the room as an invitation.
+// When ejabberd restarts, the gateway is back within 5 s.
 func TestEjabberdEcho(t *testing.T) {
 	const secret = "ejabberd-s3cret"
 	s := newEjabberdStack(t, ejabberdtest.Options{
@@ -157,6 +166,28 @@ func TestEjabberdEcho(t *testing.T) {
 		t.Fatalf("reflection without the client's ids: %s", own.XML)
 	}
 	roomMessage(t, alice, "Echo One", "hello room via ejabberd")
+
+	if err := s.ej.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ej.Start(); err != nil {
+		t.Fatal(err)
+	}
+	back := time.Now()
+	alice = s.login("alice")
+	for {
+		sendChat(t, alice, bob, "after the restart")
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		st, err := alice.Next(ctx, func(s xmpptest.Stanza) bool { return s.Name == "message" && bareJID(s.From) == bob })
+		cancel()
+		if err == nil && st.Body == "after the restart" {
+			break
+		}
+		// Until the component is back, ejabberd bounces the message.
+		if time.Since(back) > 5*time.Second {
+			t.Fatalf("no echo within 5 s of ejabberd being back (last: %v %s)", err, st.XML)
+		}
+	}
 }
 
 // exampleConfig is examples/ejabberd.yml with its component port moved
