@@ -99,8 +99,8 @@ func (s *ejabberdStack) login(name string) *xmpptest.Client {
 // (XEP-0077), a message to an echo contact comes back, and the echo room
 // (MUC, served by the component) can be joined and reflects a message.
 // ejabberd routes it all; the gateway has no privileges here, so the
-// contacts come as subscription requests and the room as an invitation.
-// When ejabberd restarts, the gateway is back within 5 s.
+// contacts come as subscription requests (accepted, they are in the
+// roster) and the room as an invitation. When ejabberd restarts, the gateway is back within 5 s.
 func TestEjabberdEcho(t *testing.T) {
 	const secret = "ejabberd-s3cret"
 	s := newEjabberdStack(t, ejabberdtest.Options{
@@ -128,6 +128,14 @@ func TestEjabberdEcho(t *testing.T) {
 			t.Errorf("subscription request of %s without its name: %s", n.id, p.XML)
 		}
 	}
+	// The user accepts a contact and subscribes to it (XEP-0100): the
+	// gateway approves, and ejabberd's roster holds it both ways.
+	raw(t, alice, `<presence type='subscribed' to='echo-1@`+domain+`'/>`)
+	raw(t, alice, `<presence type='subscribe' to='echo-1@`+domain+`'/>`)
+	nextPresence(t, alice, "echo-1@"+domain, "subscribed", nil)
+	waitRoster(t, alice, "held echo-1 both ways", func(r map[string]rosterItem) bool {
+		return r["echo-1@"+domain].Sub == "both"
+	})
 	inv, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
 		return st.Name == "message" && strings.Contains(st.XML, "jabber:x:conference")
 	})

@@ -16,6 +16,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"passerelle.im/passerelle/internal/ejabberdtest"
+	"passerelle.im/passerelle/internal/syncbuf"
 	"passerelle.im/passerelle/internal/xmpptest"
 )
 
@@ -103,6 +104,7 @@ func TestComponentSecret(t *testing.T) {
 	ctx := context30s(t)
 	srv := ejabberdtest.Start(t, ejabberdtest.Options{
 		Components: []ejabberdtest.Component{{Domain: "gw.localhost", Secret: "right"}},
+		LogLevel:   "warn", // ejabberd's "warning"
 	})
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", srv.ComponentAddr())
@@ -156,6 +158,7 @@ func TestPrivilegedComponent(t *testing.T) {
 	ctx := context30s(t)
 	srv := ejabberdtest.Start(t, ejabberdtest.Options{
 		Components: []ejabberdtest.Component{{Domain: "gw.localhost", Secret: "s", Privileged: true}},
+		LogLevel:   "debug",
 	})
 	conn, sess := dialComponent(t, ctx, srv.ComponentAddr(), "gw.localhost", "s")
 	defer conn.Close()
@@ -202,10 +205,11 @@ func TestPrivilegedComponent(t *testing.T) {
 
 // TestStartReportsConfigError: ejabberd refuses a config with an unknown
 // module and halts; Start says so in ejabberd's words, at once rather
-// than at the start deadline.
+// than at the start deadline. Options.Log has them as they come.
 func TestStartReportsConfigError(t *testing.T) {
 	installed(t)
-	srv, err := ejabberdtest.New(ejabberdtest.Options{Dir: t.TempDir(), ExtraConfig: "modules:\n  mod_no_such_module: {}\n"})
+	var console syncbuf.Buffer
+	srv, err := ejabberdtest.New(ejabberdtest.Options{Dir: t.TempDir(), ExtraConfig: "modules:\n  mod_no_such_module: {}\n", Log: &console})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,6 +223,9 @@ func TestStartReportsConfigError(t *testing.T) {
 	}
 	if pid := srv.Pid(); pid != 0 {
 		t.Errorf("a failed start left the VM (pid %d) running", pid)
+	}
+	if !strings.Contains(console.String(), "mod_no_such_module") {
+		t.Errorf("Options.Log did not get the console's error: %q", console.String())
 	}
 }
 
