@@ -100,7 +100,8 @@ func (s *ejabberdStack) login(name string) *xmpptest.Client {
 // (MUC, served by the component) can be joined and reflects a message.
 // ejabberd routes it all; the gateway has no privileges here, so the
 // contacts come as subscription requests (accepted, they are in the
-// roster) and the room as an invitation. When ejabberd restarts, the gateway is back within 5 s.
+// roster) and the room as an invitation. When ejabberd restarts, the
+// gateway is back within 5 s.
 func TestEjabberdEcho(t *testing.T) {
 	const secret = "ejabberd-s3cret"
 	s := newEjabberdStack(t, ejabberdtest.Options{
