@@ -5,6 +5,7 @@
 #
 #   scripts/install-deps.sh          test and demo dependencies:
 #                                    prosody, prosody-modules (mod_privilege),
+#                                    ejabberd (internal/ejabberdtest),
 #                                    ngircd (the IRC plugin's tests),
 #                                    biboumi (passerelle-bench -irc),
 #                                    python3-grpcio, python3-protobuf
@@ -20,7 +21,13 @@
 # the tests start their own Prosody on free loopback ports below the
 # ephemeral range and the demo uses its own ports too, so the two never meet.
 # Likewise ngircd may start a system IRC server on 6667: the IRC plugin's
-# tests start their own on a free loopback port.
+# tests start their own on a free loopback port. Installing ejabberd may
+# start the system's ejabberd, on Prosody's default ports (5222, 5269,
+# 5280) and more (5443, 1883, 3478/udp): whichever of the two starts second
+# goes without them (ejabberd exits; its package ignores a failed start
+# under systemd). Left alone as well: the tests run ejabberd as a child
+# process of their own (the Erlang VM, undistributed: no ejabberdctl, no
+# epmd) on free loopback ports.
 set -euo pipefail
 
 SUDO=""
@@ -59,6 +66,11 @@ install_test_deps() {
 	if ! command -v prosody >/dev/null 2>&1 || ! command -v prosodyctl >/dev/null 2>&1 ||
 		! have_mod_privilege; then
 		pkgs+=(prosody prosody-modules)
+	fi
+	# ejabberd's Erlang application (Debian: /usr/lib/<arch>/ejabberd-*),
+	# as internal/ejabberdtest looks for it; erl comes with it.
+	if ! command -v erl >/dev/null 2>&1 || ! compgen -G '/usr/lib/*/ejabberd-*/ebin/ejabberd.app' >/dev/null; then
+		pkgs+=(ejabberd)
 	fi
 	# ngircd lives in /usr/sbin, which a non-root PATH may lack.
 	if ! command -v ngircd >/dev/null 2>&1 && [ ! -x /usr/sbin/ngircd ]; then

@@ -1,0 +1,322 @@
+package bridge_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"passerelle.im/passerelle/internal/ejabberdtest"
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// The gateway and the real echo plugin attached to a real ejabberd (the
+// rest of this package's tests run on Prosody). ejabberdtest skips these
+// tests where ejabberd is not installed, unless CI is set.
+
+// ejabberdStack is a stack (the gateway in this process, the echo plugin
+// its child) whose server is ejabberd.
+type ejabberdStack struct {
+	*stack
+	ej *ejabberdtest.Server
+}
+
+// newEjabberdStack starts ejabberd with o and the gateway on it, the
+// transport echo.localhost with this secret.
+func newEjabberdStack(t *testing.T, o ejabberdtest.Options, secret string) *ejabberdStack {
+	t.Helper()
+	ej := ejabberdtest.Start(t, o)
+	s := &stack{t: t, dir: t.TempDir(), logs: &logBuffer{}, plugin: echoBin}
+	s.cfgPath = filepath.Join(s.dir, "passerelle.toml")
+	cfg := fmt.Sprintf(`
+[xmpp]
+server = %q
+ping_interval = "2s"
+ping_timeout = "2s"
+
+[store]
+path = "data/passerelle.db"
+
+[access]
+allow = ["localhost"]
+admins = ["admin@localhost"]
+
+[log]
+level = "debug"
+
+[[transport]]
+name = "echo"
+domain = %q
+secret = %q
+plugin = %q
+backfill_messages = 0
+`, ej.ComponentAddr(), domain, secret, echoBin)
+	if err := os.WriteFile(s.cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.stop()
+		if t.Failed() {
+			t.Logf("gateway log:\n%s", s.logs)
+		}
+	})
+	s.start()
+	return &ejabberdStack{stack: s, ej: ej}
+}
+
+// user registers name@localhost on ejabberd (in band) and logs a client
+// in, with initial presence.
+func (s *ejabberdStack) user(name string) *xmpptest.Client {
+	s.t.Helper()
+	if err := s.ej.Register(name, "pw-"+name); err != nil {
+		s.t.Fatalf("register %s: %v", name, err)
+	}
+	return s.login(name)
+}
+
+// login logs one more client of an existing user in, with initial
+// presence.
+func (s *ejabberdStack) login(name string) *xmpptest.Client {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	c, err := xmpptest.DialOnline(ctx, s.ej.C2SAddr(), jid.MustParse(name+"@localhost"), "pw-"+name)
+	if err != nil {
+		s.t.Fatalf("log in %s: %v", name, err)
+	}
+	s.t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// TestEjabberdEcho: through ejabberd, the component link comes up (the
+// transport answers disco#info), a user registers with the transport
+// (XEP-0077), a message to an echo contact comes back, and the echo room
+// (MUC, served by the component) can be joined and reflects a message.
+// ejabberd routes it all; the gateway has no privileges here, so the
+// contacts come as subscription requests (accepted, they are in the
+// roster) and the room as an invitation. When ejabberd restarts, the
+// gateway is back within 5 s.
+func TestEjabberdEcho(t *testing.T) {
+	const secret = "ejabberd-s3cret"
+	s := newEjabberdStack(t, ejabberdtest.Options{
+		Components: []ejabberdtest.Component{{Domain: domain, Secret: secret}},
+	}, secret)
+	alice := s.user("alice")
+	s.waitGateway(alice)
+
+	info, err := alice.IQ(ctxT(t), `<iq type='get' to='`+domain+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
+	if err != nil || info.Type != "result" {
+		t.Fatalf("disco#info: %v %s", err, info.XML)
+	}
+	for _, want := range []string{`category="gateway"`, `type="echo"`, `jabber:iq:register`} {
+		if !strings.Contains(info.XML, want) {
+			t.Errorf("disco#info lacks %s: %s", want, info.XML)
+		}
+	}
+
+	if r := register(t, alice, "alice-echo"); r.Type != "result" {
+		t.Fatalf("register: %s", r.XML)
+	}
+	for _, n := range []struct{ id, name string }{{"echo-1", "Echo One"}, {"echo-2", "Echo Two"}, {"echo-3", "Echo Three"}} {
+		p := nextPresence(t, alice, n.id+"@"+domain, "subscribe", nil)
+		if !strings.Contains(p.XML, `<nick xmlns="http://jabber.org/protocol/nick">`+n.name+`</nick>`) {
+			t.Errorf("subscription request of %s without its name: %s", n.id, p.XML)
+		}
+	}
+	// The user accepts a contact and subscribes to it (XEP-0100): the
+	// gateway approves, and ejabberd's roster holds it both ways.
+	raw(t, alice, `<presence type='subscribed' to='echo-1@`+domain+`'/>`)
+	raw(t, alice, `<presence type='subscribe' to='echo-1@`+domain+`'/>`)
+	nextPresence(t, alice, "echo-1@"+domain, "subscribed", nil)
+	waitRoster(t, alice, "held echo-1 both ways", func(r map[string]rosterItem) bool {
+		return r["echo-1@"+domain].Sub == "both"
+	})
+	inv, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "message" && strings.Contains(st.XML, "jabber:x:conference")
+	})
+	if err != nil || !strings.Contains(inv.XML, `jid="`+room+`"`) {
+		t.Fatalf("room invitation: %v %s", err, inv.XML)
+	}
+
+	bob := "bob@" + domain
+	sendChat(t, alice, bob, "hello <ejabberd> & all")
+	st := nextMessage(t, alice, bob, timeout)
+	if st.Type != "chat" || st.Body != "hello <ejabberd> & all" {
+		t.Fatalf("echo: %s", st.XML)
+	}
+	if !strings.Contains(st.XML, `<origin-id xmlns="urn:xmpp:sid:0"`) {
+		t.Errorf("echo lacks its origin-id: %s", st.XML)
+	}
+
+	j := join(t, alice, "alice", "")
+	got := map[string]bool{}
+	for _, o := range j.occupants {
+		got[nick(o.From)] = true
+	}
+	if !got["Echo One"] || !got["Echo Two"] {
+		t.Errorf("occupants: want Echo One and Echo Two, got %v", got)
+	}
+	self := nick(j.self.From)
+	if self == "" || !strings.Contains(j.self.XML, `code="110"`) {
+		t.Fatalf("self-presence: %s", j.self.XML)
+	}
+	if !strings.Contains(j.subject.XML, "<subject>Echo room</subject>") {
+		t.Errorf("subject: %s", j.subject.XML)
+	}
+	gid := groupchat(t, alice, "hello room via ejabberd")
+	own := roomMessage(t, alice, self, "hello room via ejabberd")
+	if own.ID != gid || !strings.Contains(own.XML, `<origin-id xmlns="urn:xmpp:sid:0" id="`+gid+`"`) {
+		t.Fatalf("reflection without the client's ids: %s", own.XML)
+	}
+	roomMessage(t, alice, "Echo One", "hello room via ejabberd")
+
+	if err := s.ej.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ej.Start(); err != nil {
+		t.Fatal(err)
+	}
+	back := time.Now()
+	alice = s.login("alice")
+	for {
+		sendChat(t, alice, bob, "after the restart")
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		st, err := alice.Next(ctx, func(s xmpptest.Stanza) bool { return s.Name == "message" && bareJID(s.From) == bob })
+		cancel()
+		if err == nil && st.Body == "after the restart" {
+			break
+		}
+		// Until the component is back, ejabberd bounces the message.
+		if time.Since(back) > 5*time.Second {
+			t.Fatalf("no echo within 5 s of ejabberd being back (last: %v %s)", err, st.XML)
+		}
+	}
+}
+
+// exampleConfig is examples/ejabberd.yml with its component port moved
+// to the test server's (the COMPONENT_PORT macro), and the domain and
+// secret it declares.
+func exampleConfig(t *testing.T) (yml, domain, secret string) {
+	t.Helper()
+	data, err := os.ReadFile("../examples/ejabberd.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	yml = string(data)
+	if n := strings.Count(yml, "port: 5347"); n != 1 {
+		t.Fatalf("examples/ejabberd.yml: %d \"port: 5347\", want 1 (the test moves it to a free port)", n)
+	}
+	yml = strings.Replace(yml, "port: 5347", "port: COMPONENT_PORT", 1)
+	for _, want := range []string{"echo.localhost:", `password: "secret"`} {
+		if !strings.Contains(yml, want) {
+			t.Fatalf("examples/ejabberd.yml no longer has %s, which the test uses", want)
+		}
+	}
+	return yml, "echo.localhost", "secret"
+}
+
+// uncommentPrivileges is the example with its commented privileges
+// section ("# acl:" to the end) uncommented, as its comment says to do;
+// withIQ false leaves out the iq permission (the last option).
+func uncommentPrivileges(t *testing.T, yml string, withIQ bool) string {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(yml, "\n"), "\n")
+	start := slices.Index(lines, "# acl:")
+	if start < 0 {
+		t.Fatal(`examples/ejabberd.yml: no "# acl:" line starts the privileges section`)
+	}
+	out := lines[:start:start]
+	for _, l := range lines[start:] {
+		switch {
+		case l == "#":
+			l = ""
+		case strings.HasPrefix(l, "# "):
+			l = l[2:]
+		default:
+			t.Fatalf("examples/ejabberd.yml: %q in the commented privileges section", l)
+		}
+		if !withIQ && strings.TrimSpace(l) == "iq:" {
+			break
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n") + "\n"
+}
+
+// before2410 reports whether an ejabberd version ("23.01-1") predates
+// 24.10, the first to grant XEP-0356 privileges in urn:xmpp:privilege:2.
+func before2410(t *testing.T, version string) bool {
+	t.Helper()
+	var major, minor int
+	if _, err := fmt.Sscanf(version, "%d.%d", &major, &minor); err != nil {
+		t.Fatalf("ejabberd version %q: %v", version, err)
+	}
+	return major < 24 || major == 24 && minor < 10
+}
+
+// TestEjabberdExampleConfig: examples/ejabberd.yml, merged into a test
+// server's configuration as its header says, is a configuration ejabberd
+// accepts, and the gateway attaches with it and echoes; contacts come as
+// subscription requests (no privileges). Its privileges section, once
+// uncommented, is what the comment says of this ejabberd: before 24.10,
+// refused whole (the iq option), and without iq accepted but granting
+// in urn:xmpp:privilege:1, which the gateway does not take; from 24.10,
+// granted.
+func TestEjabberdExampleConfig(t *testing.T) {
+	yml, d, secret := exampleConfig(t)
+	if d != domain {
+		t.Fatalf("the example's domain %s is not the echo stack's %s", d, domain)
+	}
+	echoes := func(t *testing.T, yml string) *ejabberdStack {
+		s := newEjabberdStack(t, ejabberdtest.Options{ExtraConfig: yml}, secret)
+		alice := s.user("alice")
+		s.waitGateway(alice)
+		if r := register(t, alice, "alice-echo"); r.Type != "result" {
+			t.Fatalf("register: %s", r.XML)
+		}
+		if s.logs.Count("privileges granted by the server") == 0 {
+			nextPresence(t, alice, "echo-1@"+domain, "subscribe", nil)
+		}
+		echoOK(t, alice, "hello through the example config", timeout)
+		return s
+	}
+
+	var version string // the ejabberd run, once "as is" has run it
+	t.Run("as is", func(t *testing.T) {
+		s := echoes(t, yml)
+		version = s.ej.Version()
+		if s.logs.Count("privileges granted by the server") != 0 {
+			t.Error("privileges granted, but the example grants none as it is")
+		}
+	})
+
+	t.Run("privileges", func(t *testing.T) {
+		if version == "" {
+			t.Skip("ejabberd did not run")
+		}
+		full := uncommentPrivileges(t, yml, true)
+		if !before2410(t, version) {
+			s := echoes(t, full)
+			s.logs.waitLog(t, "privileges granted by the server roster=both message=outgoing", timeout)
+			return
+		}
+		srv, err := ejabberdtest.New(ejabberdtest.Options{Dir: t.TempDir(), ExtraConfig: full})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Close()
+		if err := srv.Start(); err == nil || !strings.Contains(err.Error(), "Unknown option: iq") {
+			t.Fatalf("ejabberd %s with the iq permission: %v, want it refused (the example says so)", version, err)
+		}
+		s := echoes(t, uncommentPrivileges(t, yml, false))
+		if s.logs.Count("privileges granted by the server") != 0 {
+			t.Errorf("privileges taken from ejabberd %s: update examples/ejabberd.yml and the README, which say passerelle reads urn:xmpp:privilege:2 only", version)
+		}
+	})
+}
