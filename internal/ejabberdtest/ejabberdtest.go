@@ -11,10 +11,9 @@
 // ejabberd never meet, and nothing outlives the server. The price:
 // ejabberdctl cannot reach it, so accounts are registered in band.
 //
-// Unlike Prosody, ejabberd is an optional test dependency: Start skips
-// the test when it is not installed, except under CI (the CI variable
-// set), where scripts/install-deps.sh installs it and a missing server is
-// a failure.
+// As with Prosody, a missing ejabberd fails the test, never skips it:
+// `make test` installs it (scripts/install-deps.sh), and CI must run
+// these tests.
 package ejabberdtest
 
 import (
@@ -39,6 +38,8 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"passerelle.im/passerelle/internal/xmpptest"
+
+	"passerelle.im/passerelle/internal/testserver"
 )
 
 // Deadlines. They are generous because CI machines are slow and shared;
@@ -220,7 +221,7 @@ func New(opts Options) (*Server, error) {
 		s.removeDir()
 		return nil, fmt.Errorf("ejabberdtest: %w", err)
 	}
-	ports, err := reservePorts(2)
+	ports, err := testserver.ReservePorts(2)
 	if err != nil {
 		s.removeDir()
 		return nil, err
@@ -231,13 +232,13 @@ func New(opts Options) (*Server, error) {
 	s.logPath = filepath.Join(s.dir, "log", "ejabberd.log")
 	if opts.ExtraConfig != "" {
 		if err := os.WriteFile(s.extraPath, []byte(opts.ExtraConfig), 0o640); err != nil {
-			releasePorts(ports)
+			testserver.ReleasePorts(ports)
 			s.removeDir()
 			return nil, fmt.Errorf("ejabberdtest: write extra config: %w", err)
 		}
 	}
 	if err := os.WriteFile(s.cfgPath, []byte(s.config()), 0o640); err != nil {
-		releasePorts(ports)
+		testserver.ReleasePorts(ports)
 		s.removeDir()
 		return nil, fmt.Errorf("ejabberdtest: write config: %w", err)
 	}
@@ -246,15 +247,11 @@ func New(opts Options) (*Server, error) {
 
 // Start runs New and Start, registers Close (and, if the test failed, a
 // dump of ejabberd's log) with t.Cleanup, and fails the test if ejabberd
-// does not come up. When ejabberd is not installed it skips the test,
-// unless the CI environment variable is set: then it fails it.
+// does not come up, or is not installed.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
 	if err := Installed(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%v (CI is set: ejabberd is required)", err)
-		}
-		t.Skipf("%v; skipping", err)
+		t.Fatal(err)
 	}
 	if opts.Dir == "" {
 		opts.Dir = t.TempDir()
@@ -302,11 +299,11 @@ func (s *Server) Start() error {
 			return err
 		}
 		old := []int{s.c2sPort, s.componentPort}
-		ports, perr := reservePorts(2)
+		ports, perr := testserver.ReservePorts(2)
 		if perr != nil {
 			return errors.Join(err, perr)
 		}
-		releasePorts(old)
+		testserver.ReleasePorts(old)
 		s.c2sPort, s.componentPort = ports[0], ports[1]
 		if werr := os.WriteFile(s.cfgPath, []byte(s.config()), 0o640); werr != nil {
 			return fmt.Errorf("ejabberdtest: write config: %w", werr)
@@ -351,7 +348,7 @@ func (s *Server) startOnce() error {
 	s.logFrom = s.logSize()
 	s.output = newTailBuffer(64 << 10)
 	cmd := s.command()
-	cmd.SysProcAttr = sysProcAttr()
+	cmd.SysProcAttr = testserver.SysProcAttr()
 	// A configuration error is printed on the console too.
 	var out io.Writer = s.output
 	if s.opts.Log != nil {
@@ -571,7 +568,7 @@ func (s *Server) Close() error {
 	}
 	err := s.stopLocked()
 	s.closed = true
-	releasePorts([]int{s.c2sPort, s.componentPort})
+	testserver.ReleasePorts([]int{s.c2sPort, s.componentPort})
 	s.removeDir()
 	return err
 }

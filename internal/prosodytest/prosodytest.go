@@ -26,6 +26,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"passerelle.im/passerelle/internal/testserver"
 )
 
 // Deadlines. They are generous because CI machines are slow and shared; they
@@ -164,7 +166,7 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("prosodytest: %w", err)
 		}
 	}
-	ports, err := reservePorts(3)
+	ports, err := testserver.ReservePorts(3)
 	if err != nil {
 		s.removeDir()
 		return nil, err
@@ -173,7 +175,7 @@ func New(opts Options) (*Server, error) {
 	s.cfgPath = filepath.Join(s.dir, "prosody.cfg.lua")
 	s.logPath = filepath.Join(s.dir, "prosody.log")
 	if err := os.WriteFile(s.cfgPath, []byte(s.config()), 0o640); err != nil {
-		releasePorts(ports)
+		testserver.ReleasePorts(ports)
 		s.removeDir()
 		return nil, fmt.Errorf("prosodytest: write config: %w", err)
 	}
@@ -237,11 +239,11 @@ func (s *Server) Start() error {
 			return err
 		}
 		old := []int{s.c2sPort, s.componentPort, s.httpPort}
-		ports, perr := reservePorts(3)
+		ports, perr := testserver.ReservePorts(3)
 		if perr != nil {
 			return errors.Join(err, perr)
 		}
-		releasePorts(old)
+		testserver.ReleasePorts(old)
 		s.c2sPort, s.componentPort, s.httpPort = ports[0], ports[1], ports[2]
 		if werr := os.WriteFile(s.cfgPath, []byte(s.config()), 0o640); werr != nil {
 			return fmt.Errorf("prosodytest: write config: %w", werr)
@@ -261,7 +263,7 @@ func (s *Server) startOnce() error {
 	s.output = newTailBuffer(64 << 10)
 	cmd := exec.Command("prosody", "--config", s.cfgPath, "-F")
 	cmd.Dir = s.dir
-	cmd.SysProcAttr = sysProcAttr()
+	cmd.SysProcAttr = testserver.SysProcAttr()
 	// Prosody says what is wrong with its config on stdout, before any
 	// log file opens.
 	var out io.Writer = s.output
@@ -512,7 +514,7 @@ func (s *Server) Close() error {
 	}
 	err := s.stopLocked()
 	s.closed = true
-	releasePorts([]int{s.c2sPort, s.componentPort, s.httpPort})
+	testserver.ReleasePorts([]int{s.c2sPort, s.componentPort, s.httpPort})
 	s.removeDir()
 	return err
 }

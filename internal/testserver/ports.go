@@ -1,4 +1,8 @@
-package prosodytest
+// Package testserver holds what the test harnesses of real servers
+// (internal/prosodytest, internal/ejabberdtest) share: loopback ports no
+// other server of the test process holds, and a child process that dies
+// with the test.
+package testserver
 
 import (
 	"errors"
@@ -12,23 +16,23 @@ import (
 )
 
 // Ports are picked below the kernel's ephemeral range, not with ":0". A
-// Server keeps its ports while Prosody is stopped, and a gateway retrying
+// server keeps its ports while it is stopped, and a gateway retrying
 // 127.0.0.1:P during that time may be given P itself as its source port if
 // P is ephemeral: TCP then "connects" the socket to itself (simultaneous
-// open), or the outgoing socket holds P when Prosody binds again. Below the
+// open), or the outgoing socket holds P when the server binds again. Below the
 // range the kernel never hands P out on its own.
 const lowestPort = 10000
 
 var (
 	portsMu  sync.Mutex
-	reserved = map[int]bool{} // ports held by live Servers of this process
+	reserved = map[int]bool{} // ports held by live servers of this process
 )
 
-// reservePorts returns n distinct loopback ports that were free a moment
-// ago and that no other Server of this process holds. Another process may
-// still take one before Prosody binds it; Start then fails with "Failed to
-// open server port" in the error rather than talking to a stranger.
-func reservePorts(n int) ([]int, error) {
+// ReservePorts returns n distinct loopback ports that were free a moment
+// ago and that no other server of this process holds. Another process may
+// still take one before the server binds it; its start then fails with
+// the server's own error rather than talking to a stranger.
+func ReservePorts(n int) ([]int, error) {
 	portsMu.Lock()
 	defer portsMu.Unlock()
 	low, high := lowestPort, ephemeralLow()
@@ -57,12 +61,12 @@ func reservePorts(n int) ([]int, error) {
 	}
 	if len(ports) < n {
 		releaseLocked(ports)
-		return nil, errors.New("prosodytest: no free loopback port found")
+		return nil, errors.New("testserver: no free loopback port found")
 	}
 	return ports, nil
 }
 
-func releasePorts(ports []int) {
+func ReleasePorts(ports []int) {
 	portsMu.Lock()
 	defer portsMu.Unlock()
 	releaseLocked(ports)
@@ -95,7 +99,7 @@ func ephemeralLow() int {
 func kernelPort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return 0, fmt.Errorf("prosodytest: pick a port: %w", err)
+		return 0, fmt.Errorf("testserver: pick a port: %w", err)
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil

@@ -1,9 +1,0 @@
-//go:build !linux
-
-package prosodytest
-
-import "syscall"
-
-// sysProcAttr: only Linux has a parent-death signal; elsewhere a crashed
-// test may leave Prosody running (it holds only its own free ports).
-func sysProcAttr() *syscall.SysProcAttr { return nil }
