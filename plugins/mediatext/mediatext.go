@@ -1,7 +1,8 @@
 // Package mediatext writes as text the message contents that XMPP has no
 // element for: locations and venues, contact cards, polls, dice, games,
-// invoices and payments, calls and disappearing-message timers. Every transport renders them here, so that a
-// message reads the same whichever network it came from: a kind, a colon,
+// invoices and payments, calls and disappearing-message timers. Every
+// transport renders them here, so that a message reads the same whichever
+// network it came from: a kind, a colon,
 // what it is, then the details a line each ("Location: ...",
 // "Contact: ...", "Poll: ...").
 //
