@@ -265,22 +265,27 @@ func before2410(t *testing.T, version string) bool {
 // accepts, and the gateway attaches with it and echoes; contacts come as
 // subscription requests (no privileges). Its privileges section, once
 // uncommented, is what the comment says of this ejabberd: before 24.10,
-// refused whole (the iq option), and without iq accepted but granting
-// in urn:xmpp:privilege:1, which the gateway does not take; from 24.10,
-// granted.
+// refused whole (the iq option), and without iq accepted, granting in
+// urn:xmpp:privilege:1, which the gateway reads and, from 23.10, takes
+// (contacts in the roster); from 24.10, granted whole in
+// urn:xmpp:privilege:2.
 func TestEjabberdExampleConfig(t *testing.T) {
 	yml, d, secret := exampleConfig(t)
 	if d != domain {
 		t.Fatalf("the example's domain %s is not the echo stack's %s", d, domain)
 	}
-	echoes := func(t *testing.T, yml string) *ejabberdStack {
+	// echoes runs the gateway on ejabberd with yml; inRoster: the
+	// gateway writes its contacts into the roster, else they ask.
+	echoes := func(t *testing.T, yml string, inRoster bool) *ejabberdStack {
 		s := newEjabberdStack(t, ejabberdtest.Options{ExtraConfig: yml}, secret)
 		alice := s.user("alice")
 		s.waitGateway(alice)
 		if r := register(t, alice, "alice-echo"); r.Type != "result" {
 			t.Fatalf("register: %s", r.XML)
 		}
-		if s.logs.Count("privileges granted by the server") == 0 {
+		if inRoster {
+			waitRoster(t, alice, "held echo-1", func(r map[string]rosterItem) bool { return r["echo-1@"+domain].Sub == "both" })
+		} else {
 			nextPresence(t, alice, "echo-1@"+domain, "subscribe", nil)
 		}
 		echoOK(t, alice, "hello through the example config", timeout)
@@ -289,7 +294,7 @@ func TestEjabberdExampleConfig(t *testing.T) {
 
 	var version string // the ejabberd run, once "as is" has run it
 	t.Run("as is", func(t *testing.T) {
-		s := echoes(t, yml)
+		s := echoes(t, yml, false)
 		version = s.ej.Version()
 		if s.logs.Count("privileges granted by the server") != 0 {
 			t.Error("privileges granted, but the example grants none as it is")
@@ -302,8 +307,8 @@ func TestEjabberdExampleConfig(t *testing.T) {
 		}
 		full := uncommentPrivileges(t, yml, true)
 		if !before2410(t, version) {
-			s := echoes(t, full)
-			s.logs.waitLog(t, "privileges granted by the server roster=both message=outgoing", timeout)
+			s := echoes(t, full, true)
+			s.logs.waitLog(t, "roster=both message=outgoing iq=map[urn:xmpp:http:upload:0:get] namespace=urn:xmpp:privilege:2", timeout)
 			return
 		}
 		srv, err := ejabberdtest.New(ejabberdtest.Options{Dir: t.TempDir(), ExtraConfig: full})
@@ -314,9 +319,11 @@ func TestEjabberdExampleConfig(t *testing.T) {
 		if err := srv.Start(); err == nil || !strings.Contains(err.Error(), "Unknown option: iq") {
 			t.Fatalf("ejabberd %s with the iq permission: %v, want it refused (the example says so)", version, err)
 		}
-		s := echoes(t, uncommentPrivileges(t, yml, false))
-		if s.logs.Count("privileges granted by the server") != 0 {
-			t.Errorf("privileges taken from ejabberd %s: update examples/ejabberd.yml and the README, which say passerelle reads urn:xmpp:privilege:2 only", version)
+		honours := !before2310(t, version)
+		s := echoes(t, uncommentPrivileges(t, yml, false), honours)
+		s.logs.waitLog(t, "roster=both message=outgoing iq=map[] namespace=urn:xmpp:privilege:1", timeout)
+		if refused := s.logs.Count("privileges not taken") != 0; refused == honours {
+			t.Errorf("ejabberd %s's privileges refused: %v, want %v (the example says so)", version, refused, !honours)
 		}
 	})
 }
