@@ -15,8 +15,9 @@ import (
 // access, sending as the user, iq stanzas as the user per namespace).
 // Servers speak one of two versions: urn:xmpp:privilege:2 (Prosody,
 // ejabberd 24.10 and later) and urn:xmpp:privilege:1 (XEP-0356 0.2/0.3:
-// ejabberd before 24.10, Debian 12's 23.01 among them), which has the
-// same roster and message permissions but no iq one.
+// ejabberd before 24.10), which has the same roster and message
+// permissions but no iq one. ejabberd before 23.10 grants them without
+// honouring them: see privBrokenMsg.
 
 // perms are the XEP-0356 privileges the server granted the component.
 type perms struct {
@@ -198,8 +199,9 @@ func iqPerms(perm *wire.Element, m map[string]string) map[string]string {
 // privilegesWait bounds the wait for the server's answer.
 var privilegesWait = 5 * time.Second
 
-// learnPrivileges pings the server after a handshake; its answer marks
-// the privileges known (privKnown). A link that drops first leaves them
+// learnPrivileges pings the server after a handshake; its answer (and,
+// after a urn:xmpp:privilege:1 grant, the server's version:
+// checkPrivilegeServer) marks the privileges known (privKnown). A link that drops first leaves them
 // unknown: the next handshake tries again. An answer that never comes
 // (callTimeout) counts as known: nothing waits for ever.
 func (t *transport) learnPrivileges() {
