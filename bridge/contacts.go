@@ -19,6 +19,7 @@ import (
 // Namespaces of the contact features.
 const (
 	nsPrivilege  = "urn:xmpp:privilege:2"
+	nsPrivilege1 = "urn:xmpp:privilege:1" // XEP-0356 before 0.4: ejabberd < 24.10
 	nsRoster     = "jabber:iq:roster"
 	nsNick       = "http://jabber.org/protocol/nick"
 	nsIdle       = "urn:xmpp:idle:1"

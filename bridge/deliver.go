@@ -222,12 +222,18 @@ func (c chatOut) start(id string) *wire.Writer {
 // so their server stores and carbon-copies them as sent by the user.
 func (c chatOut) finish(w *wire.Writer) []byte {
 	inner := w.Bytes()
-	if c.group || !c.ev.GetSender().GetIsFromMe() || c.t.privileges().message != "outgoing" {
+	if c.group || !c.ev.GetSender().GetIsFromMe() {
+		return inner
+	}
+	p := c.t.privileges()
+	if p.message != "outgoing" {
 		return inner
 	}
 	var outer wire.Writer
 	outer.Start("message", "").Attr("from", c.t.domain).Attr("to", c.t.serverDomain()).Attr("id", c.t.newID())
-	outer.Start("privilege", nsPrivilege).Start("forwarded", nsForward).Raw(inner)
+	// In the namespace the server granted it in: ejabberd before 24.10
+	// reads urn:xmpp:privilege:1 only.
+	outer.Start("privilege", p.ns).Start("forwarded", nsForward).Raw(inner)
 	return outer.Bytes()
 }
 

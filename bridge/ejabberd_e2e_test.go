@@ -265,22 +265,27 @@ func before2410(t *testing.T, version string) bool {
 // accepts, and the gateway attaches with it and echoes; contacts come as
 // subscription requests (no privileges). Its privileges section, once
 // uncommented, is what the comment says of this ejabberd: before 24.10,
-// refused whole (the iq option), and without iq accepted but granting
-// in urn:xmpp:privilege:1, which the gateway does not take; from 24.10,
-// granted.
+// refused whole (the iq option), and without iq accepted, granting in
+// urn:xmpp:privilege:1, which the gateway reads and, from 23.10, takes
+// (contacts in the roster); from 24.10, granted whole in
+// urn:xmpp:privilege:2.
 func TestEjabberdExampleConfig(t *testing.T) {
 	yml, d, secret := exampleConfig(t)
 	if d != domain {
 		t.Fatalf("the example's domain %s is not the echo stack's %s", d, domain)
 	}
-	echoes := func(t *testing.T, yml string) *ejabberdStack {
+	// echoes runs the gateway on ejabberd with yml; inRoster: the
+	// gateway writes its contacts into the roster, else they ask.
+	echoes := func(t *testing.T, yml string, inRoster bool) *ejabberdStack {
 		s := newEjabberdStack(t, ejabberdtest.Options{ExtraConfig: yml}, secret)
 		alice := s.user("alice")
 		s.waitGateway(alice)
 		if r := register(t, alice, "alice-echo"); r.Type != "result" {
 			t.Fatalf("register: %s", r.XML)
 		}
-		if s.logs.Count("privileges granted by the server") == 0 {
+		if inRoster {
+			waitRoster(t, alice, "held echo-1", func(r map[string]rosterItem) bool { return r["echo-1@"+domain].Sub == "both" })
+		} else {
 			nextPresence(t, alice, "echo-1@"+domain, "subscribe", nil)
 		}
 		echoOK(t, alice, "hello through the example config", timeout)
@@ -289,7 +294,7 @@ func TestEjabberdExampleConfig(t *testing.T) {
 
 	var version string // the ejabberd run, once "as is" has run it
 	t.Run("as is", func(t *testing.T) {
-		s := echoes(t, yml)
+		s := echoes(t, yml, false)
 		version = s.ej.Version()
 		if s.logs.Count("privileges granted by the server") != 0 {
 			t.Error("privileges granted, but the example grants none as it is")
@@ -302,8 +307,8 @@ func TestEjabberdExampleConfig(t *testing.T) {
 		}
 		full := uncommentPrivileges(t, yml, true)
 		if !before2410(t, version) {
-			s := echoes(t, full)
-			s.logs.waitLog(t, "privileges granted by the server roster=both message=outgoing", timeout)
+			s := echoes(t, full, true)
+			s.logs.waitLog(t, "roster=both message=outgoing iq=map[urn:xmpp:http:upload:0:get] namespace=urn:xmpp:privilege:2", timeout)
 			return
 		}
 		srv, err := ejabberdtest.New(ejabberdtest.Options{Dir: t.TempDir(), ExtraConfig: full})
@@ -314,9 +319,104 @@ func TestEjabberdExampleConfig(t *testing.T) {
 		if err := srv.Start(); err == nil || !strings.Contains(err.Error(), "Unknown option: iq") {
 			t.Fatalf("ejabberd %s with the iq permission: %v, want it refused (the example says so)", version, err)
 		}
-		s := echoes(t, uncommentPrivileges(t, yml, false))
-		if s.logs.Count("privileges granted by the server") != 0 {
-			t.Errorf("privileges taken from ejabberd %s: update examples/ejabberd.yml and the README, which say passerelle reads urn:xmpp:privilege:2 only", version)
+		honours := !before2310(t, version)
+		s := echoes(t, uncommentPrivileges(t, yml, false), honours)
+		s.logs.waitLog(t, "roster=both message=outgoing iq=map[] namespace=urn:xmpp:privilege:1", timeout)
+		if refused := s.logs.Count("privileges not taken") != 0; refused == honours {
+			t.Errorf("ejabberd %s's privileges refused: %v, want %v (the example says so)", version, refused, !honours)
 		}
 	})
+}
+
+// TestEjabberdPrivileged: ejabberd with mod_privilege granting the
+// gateway roster "both" and message "outgoing" (all ejabberd 23.01 has),
+// which ejabberd before 24.10 advertises in urn:xmpp:privilege:1. The
+// gateway reads them in the namespace the server speaks. From ejabberd
+// 23.10 it takes them: the echo contacts are written into the user's
+// roster, with no subscription request, and what the user wrote from
+// the network's own app reaches each of their clients as sent by them
+// (carbons). ejabberd before 23.10 fails a component's roster writes and
+// sends a message written as the user without carbons (ejabberd issues
+// #3942, #3990: the contacts and the user's words would be lost): there
+// the gateway goes on as without privileges, and says why. Before, the
+// gateway did not read urn:xmpp:privilege:1 at all.
+func TestEjabberdPrivileged(t *testing.T) {
+	const secret = "ejabberd-s3cret"
+	s := newEjabberdStack(t, ejabberdtest.Options{
+		Components: []ejabberdtest.Component{{Domain: domain, Secret: secret, Privileged: true}},
+	}, secret)
+	laptop := s.user("alice")
+	desk := s.login("alice")
+	s.waitGateway(laptop)
+	version := s.ej.Version()
+	ns := "urn:xmpp:privilege:1"
+	if !before2410(t, version) {
+		ns = "urn:xmpp:privilege:2"
+	}
+	s.logs.waitLog(t, "roster=both message=outgoing iq=map[] namespace="+ns, timeout)
+	taken := !before2310(t, version)
+	for _, c := range []*xmpptest.Client{laptop, desk} {
+		if st, err := c.IQ(ctxT(t), `<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`); err != nil || st.Type != "result" {
+			t.Fatalf("enable carbons: %v %s", err, st.XML)
+		}
+	}
+	if r := register(t, laptop, "alice-echo"); r.Type != "result" {
+		t.Fatalf("register: %s", r.XML)
+	}
+	s.logs.waitLog(t, "contacts=3 added=3 changed=0 removed=0", timeout)
+
+	if taken {
+		waitRoster(t, laptop, "held the three echo contacts", func(r map[string]rosterItem) bool {
+			return len(r) == 3 && r["echo-1@"+domain].Name == "Echo One" && r["echo-1@"+domain].Sub == "both"
+		})
+		echoOK(t, laptop, "after the sync", timeout) // what the sync sent came before
+		for _, st := range laptop.Pending() {
+			if st.Name == "presence" && st.Type == "subscribe" {
+				t.Errorf("a subscription request with roster permission: %s", st.XML)
+			}
+		}
+	} else {
+		for _, id := range []string{"echo-1", "echo-2", "echo-3"} {
+			nextPresence(t, laptop, id+"@"+domain, "subscribe", nil)
+		}
+		if s.logs.Count("roster push") != 0 {
+			t.Errorf("roster pushes to ejabberd %s, which fails them", version)
+		}
+	}
+
+	// The echo network reports "see you at 8" as written by the user
+	// from their phone.
+	raw(t, laptop, `<message type='chat' to='bob@`+domain+`'><body>from-phone see you at 8</body></message>`)
+	for _, c := range []*xmpptest.Client{laptop, desk} {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		st, err := c.Next(ctx, func(s xmpptest.Stanza) bool {
+			return s.Name == "message" && strings.Contains(s.XML, "see you at 8</body>") && !strings.Contains(s.XML, "from-phone")
+		})
+		cancel()
+		if err != nil {
+			t.Fatalf("%s: no copy of the own-device message: %v", c.JID(), err)
+		}
+		if taken {
+			if !strings.Contains(st.XML, "urn:xmpp:carbons:2") || !strings.Contains(st.XML, `from="alice@localhost" type="chat"`) ||
+				!strings.Contains(st.XML, `to="bob@`+domain+`"`) || !strings.Contains(st.XML, "<body>see you at 8</body>") {
+				t.Errorf("%s: want a carbon of a message from alice to bob, got %s", c.JID(), st.XML)
+			}
+		} else if !strings.Contains(st.XML, "<body>You wrote from another device: see you at 8</body>") || !strings.Contains(st.XML, `from="bob@`+domain) {
+			t.Errorf("%s: want bob's labelled message, got %s", c.JID(), st.XML)
+		}
+	}
+	if !taken && s.logs.Count(`privileges not taken: this server (ejabberd before 23.10)`) != 1 {
+		t.Error("the gateway did not say once why it took no privileges")
+	}
+}
+
+// before2310 reports whether an ejabberd version ("23.01-1") predates
+// 23.10, the first to honour the XEP-0356 grants it gives.
+func before2310(t *testing.T, version string) bool {
+	t.Helper()
+	var major, minor int
+	if _, err := fmt.Sscanf(version, "%d.%d", &major, &minor); err != nil {
+		t.Fatalf("ejabberd version %q: %v", version, err)
+	}
+	return major < 23 || major == 23 && minor < 10
 }

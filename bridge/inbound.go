@@ -165,7 +165,7 @@ func (t *transport) discoInfo(st *wire.Stanza, toGateway bool, node string) []by
 }
 
 func (t *transport) handleMessage(ctx context.Context, st *wire.Stanza, from, to jid.JID) {
-	if st.Child(nsPrivilege, "privilege") != nil {
+	if privilegeElem(st) != nil {
 		return // a server's advertisement is route's (privilege.go); no one else's counts
 	}
 	user := from.Bare().String()

@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -12,9 +13,17 @@ import (
 
 // XEP-0356: the privileges the server grants the component (roster
 // access, sending as the user, iq stanzas as the user per namespace).
+// Servers speak one of two versions: urn:xmpp:privilege:2 (Prosody,
+// ejabberd 24.10 and later) and urn:xmpp:privilege:1 (XEP-0356 0.2/0.3:
+// ejabberd before 24.10), which has the same roster and message
+// permissions but no iq one. ejabberd before 23.10 grants them without
+// honouring them: see privBrokenMsg.
 
 // perms are the XEP-0356 privileges the server granted the component.
 type perms struct {
+	// ns is the namespace of the server's advertisement, in which the
+	// component speaks to it (the wrapper of a message sent as the user).
+	ns      string
 	roster  string // "", "get", "set", "both"
 	message string // "", "outgoing"
 	// iq is the type ("get", "set", "both") granted per namespace of a
@@ -43,9 +52,18 @@ func (t *transport) serverDomain() string {
 	return t.domain
 }
 
+// privilegeElem is st's XEP-0356 <privilege/>, in either namespace, or
+// nil.
+func privilegeElem(st *wire.Stanza) *wire.Element {
+	if p := st.Child(nsPrivilege, "privilege"); p != nil {
+		return p
+	}
+	return st.Child(nsPrivilege1, "privilege")
+}
+
 // onPrivilege records the server's XEP-0356 advertisement.
 func (t *transport) onPrivilege(priv *wire.Element) {
-	var p perms
+	p := perms{ns: priv.XMLName.Space}
 	var walk func(e *wire.Element)
 	walk = func(e *wire.Element) {
 		for i := range e.Children {
@@ -64,10 +82,90 @@ func (t *transport) onPrivilege(priv *wire.Element) {
 		}
 	}
 	walk(priv)
+	if p.ns != nsPrivilege {
+		p.iq = nil // no such permission before urn:xmpp:privilege:2
+	}
+	t.log.Info("privileges granted by the server", "roster", p.roster, "message", p.message, "iq", p.iq, "namespace", p.ns)
 	t.mu.Lock()
+	broken := t.privBroken
+	if broken != "" && p.ns == nsPrivilege1 {
+		p = perms{ns: p.ns}
+	}
 	t.perms = p
 	t.mu.Unlock()
-	t.log.Info("privileges granted by the server", "roster", p.roster, "message", p.message, "iq", p.iq)
+	if broken != "" && p.ns == nsPrivilege1 {
+		t.log.Warn(privBrokenMsg, "server", broken)
+	}
+}
+
+// ejabberd before 23.10 advertises urn:xmpp:privilege:1 grants it does
+// not honour: its mod_roster fails every roster set the component sends
+// (internal-server-error: ejabberd issue #3942), and a message sent as
+// the user goes straight to the contact, which is the gateway itself,
+// without the carbons that would show it in the user's clients (#3990).
+// Taken, they would lose the user's contacts and the words they sent
+// from their phone; the gateway goes on as without them, as before.
+const privBrokenMsg = "privileges not taken: this server (ejabberd before 23.10) grants them but fails roster writes and sends messages written as the user without carbons"
+
+// checkPrivilegeServer asks a server that granted urn:xmpp:privilege:1
+// privileges its software version (XEP-0092), and drops the grants of one
+// that cannot honour them (privBrokenMsg). A server that does not say
+// keeps its grants. Its error is the link's drop (xmpplink.ErrDown).
+func (t *transport) checkPrivilegeServer(ctx context.Context) error {
+	t.mu.RLock()
+	ns := t.perms.ns
+	t.mu.RUnlock()
+	if ns != nsPrivilege1 {
+		return nil
+	}
+	var w wire.Writer
+	id := t.link.NewID()
+	w.Start("iq", "").Attr("from", t.domain).Attr("to", t.serverDomain()).Attr("type", "get").Attr("id", id)
+	w.Start("query", wire.NSVersion).End()
+	w.End()
+	st, err := t.link.IQ(ctx, id, w.Bytes())
+	if errors.Is(err, xmpplink.ErrDown) {
+		return err
+	}
+	if err != nil || st.Type() != "result" {
+		return nil
+	}
+	q := st.Child(wire.NSVersion, "query")
+	if q == nil {
+		return nil
+	}
+	var name, version string
+	if n := q.Child("", "name"); n != nil {
+		name = strings.TrimSpace(n.Text)
+	}
+	if v := q.Child("", "version"); v != nil {
+		version = strings.TrimSpace(v.Text)
+	}
+	if !ejabberdBefore2310(name, version) {
+		return nil
+	}
+	server := name + " " + version
+	t.mu.Lock()
+	t.privBroken = server
+	if t.perms.ns == nsPrivilege1 {
+		t.perms = perms{ns: t.perms.ns}
+	}
+	t.mu.Unlock()
+	t.log.Warn(privBrokenMsg, "server", server)
+	return nil
+}
+
+// ejabberdBefore2310 reports whether a XEP-0092 name and version
+// ("ejabberd", "23.01-1") are ejabberd's, older than 23.10.
+func ejabberdBefore2310(name, version string) bool {
+	if !strings.EqualFold(name, "ejabberd") {
+		return false
+	}
+	var major, minor int
+	if _, err := fmt.Sscanf(version, "%d.%d", &major, &minor); err != nil {
+		return false
+	}
+	return major < 23 || major == 23 && minor < 10
 }
 
 // iqPerms collects the <namespace ns type/> elements of an iq perm into
@@ -101,8 +199,9 @@ func iqPerms(perm *wire.Element, m map[string]string) map[string]string {
 // privilegesWait bounds the wait for the server's answer.
 var privilegesWait = 5 * time.Second
 
-// learnPrivileges pings the server after a handshake; its answer marks
-// the privileges known (privKnown). A link that drops first leaves them
+// learnPrivileges pings the server after a handshake; its answer (and,
+// after a urn:xmpp:privilege:1 grant, the server's version:
+// checkPrivilegeServer) marks the privileges known (privKnown). A link that drops first leaves them
 // unknown: the next handshake tries again. An answer that never comes
 // (callTimeout) counts as known: nothing waits for ever.
 func (t *transport) learnPrivileges() {
@@ -124,6 +223,8 @@ func (t *transport) learnPrivileges() {
 	}
 	if err != nil {
 		t.log.Warn("the server did not answer a ping after the handshake; going on with the privileges it advertised", "err", err)
+	} else if t.checkPrivilegeServer(ctx) != nil {
+		return // the link dropped: the next handshake asks again
 	}
 	t.privOnce.Do(func() { close(t.privKnown) })
 }
@@ -134,7 +235,7 @@ func (t *transport) privilegeAdvert(st *wire.Stanza) bool {
 	if st.Kind() != "message" || st.From() != t.serverDomain() {
 		return false
 	}
-	priv := st.Child(nsPrivilege, "privilege")
+	priv := privilegeElem(st)
 	if priv == nil {
 		return false
 	}

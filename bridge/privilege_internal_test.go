@@ -3,12 +3,16 @@ package bridge
 import (
 	"context"
 	"fmt"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/bridge/xmpplink"
+	"passerelle.im/passerelle/internal/ejabberdtest"
 	"passerelle.im/passerelle/internal/xmpptest"
+	pb "passerelle.im/passerelle/plugins/proto"
 )
 
 // pingAfterHandshake returns the stream of the gateway's first
@@ -25,9 +29,16 @@ func pingAfterHandshake(t *testing.T, srv *xmpptest.ComponentServer) (*xmpptest.
 
 func privilegeTransport(t *testing.T, addr string) *transport {
 	t.Helper()
+	return privilegeTransportIn(t, addr, func(context.Context, *wire.Stanza) {})
+}
+
+// privilegeTransportIn is privilegeTransport, whose stanzas that are no
+// advertisement go to in.
+func privilegeTransportIn(t *testing.T, addr string, in func(context.Context, *wire.Stanza)) *transport {
+	t.Helper()
 	tr := newTestTransport(t)
 	tr.domain, tr.privKnown = "gw.localhost", make(chan struct{})
-	tr.in.handle, tr.in.max, tr.in.limit = func(context.Context, *wire.Stanza) {}, inboundQueue, inboundChats // what is not an advertisement
+	tr.in.handle, tr.in.max, tr.in.limit = in, inboundQueue, inboundChats
 	tr.link = xmpplink.New(xmpplink.Config{Addr: addr, Domain: tr.domain, Secret: "s",
 		PingInterval: time.Minute, PingTimeout: time.Minute, ReconnectMax: time.Second,
 		Log: tr.log, Handle: tr.route, OnUp: tr.onLinkUp})
@@ -90,5 +101,171 @@ func TestPrivilegesWaitForTheServer(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	if tr.privileges().rosterWrite() {
 		t.Error("a user's forged advertisement granted roster access")
+	}
+}
+
+// ownMessage is the stanza the gateway sends for a message the user
+// wrote from another device (the network's own app) to bob.
+func ownMessage(tr *transport, body string) []byte {
+	ev := &pb.Event{Sender: &pb.Sender{UserId: "me", IsFromMe: true}}
+	c := chatOut{t: tr, ev: ev, xid: "own-1", user: "alice@localhost", puppet: "bob@" + tr.domain}
+	w := c.start(c.xid)
+	w.Leaf("body", "", body)
+	return c.finish(w)
+}
+
+// answerVersion reads the gateway's XEP-0092 query to the server, which
+// follows the ping when the server granted urn:xmpp:privilege:1
+// privileges, and answers it as ejabberd of that version.
+func answerVersion(t *testing.T, conn *xmpptest.ComponentConn, version string) {
+	t.Helper()
+	q := conn.Next(t)
+	if q.Kind() != "iq" || q.To() != "localhost" || q.Child(wire.NSVersion, "query") == nil {
+		t.Fatalf("after a urn:xmpp:privilege:1 grant, the gateway's next stanza is no version query to the server: %s %s to %s", q.Kind(), q.Type(), q.To())
+	}
+	fmt.Fprintf(conn, "<iq type='result' from='localhost' to='gw.localhost' id='%s'><query xmlns='jabber:iq:version'>"+
+		"<name>ejabberd</name><version>%s</version></query></iq>", q.ID(), version)
+}
+
+// XEP-0356 before 0.4 (urn:xmpp:privilege:1, ejabberd before 24.10) has
+// the same roster and message permissions: the gateway takes them, and
+// sends the user's own messages wrapped in that namespace, the only one
+// such a server reads. ejabberd before 23.10 grants them but cannot
+// honour them (privBrokenMsg): from it, they are not taken, also when it
+// advertises them again after a reconnection. Before, a
+// urn:xmpp:privilege:1 advertisement was ignored, and counted as a
+// user's message.
+func TestPrivilegeV1(t *testing.T) {
+	const advert = "<message from='localhost' to='gw.localhost'><privilege xmlns='urn:xmpp:privilege:1'>" +
+		"<perm access='message' type='outgoing'/><perm access='roster' type='both'/><perm access='presence' type='none'/>" +
+		"<perm access='iq'><namespace ns='http://jabber.org/protocol/pubsub' type='set'/></perm></privilege></message>"
+	var inbound atomic.Int32
+	srv := xmpptest.NewComponentServer(t)
+	tr := privilegeTransportIn(t, srv.Addr(), func(context.Context, *wire.Stanza) { inbound.Add(1) })
+	conn, ping := pingAfterHandshake(t, srv)
+	fmt.Fprintf(conn, advert+"<iq type='result' from='localhost' to='gw.localhost' id='%s'/>", ping.ID())
+	answerVersion(t, conn, "23.10.0")
+	p := tr.privileges()
+	if p.ns != nsPrivilege1 || !p.rosterWrite() || !p.rosterRead() || p.message != "outgoing" {
+		t.Fatalf("privileges of ejabberd 23.10: %+v, want roster both and message outgoing in urn:xmpp:privilege:1", p)
+	}
+	if p.iqSet(nsPubSub) {
+		t.Error("an iq permission taken from urn:xmpp:privilege:1, which has none")
+	}
+	if n := inbound.Load(); n != 0 {
+		t.Errorf("the advertisement was handled as %d stanzas from a user", n)
+	}
+	out, err := wire.Parse(string(ownMessage(tr, "see you at 8")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv := out.Child(nsPrivilege1, "privilege")
+	if out.To() != "localhost" || out.From() != "gw.localhost" || priv == nil {
+		t.Fatalf("own message not wrapped for the server in urn:xmpp:privilege:1: %+v", out)
+	}
+	inner := priv.Child(nsForward, "forwarded").Child("", "message")
+	if inner == nil || inner.Attr("from") != "alice@localhost" || inner.Attr("to") != "bob@gw.localhost" || inner.Child("", "body").Text != "see you at 8" {
+		t.Errorf("forwarded message: %+v", priv)
+	}
+
+	// ejabberd 23.01 (Debian 12's): no privileges, and none after the
+	// advertisement that follows a reconnection.
+	srv = xmpptest.NewComponentServer(t)
+	got := make(chan *wire.Stanza, 1)
+	tr = privilegeTransportIn(t, srv.Addr(), func(_ context.Context, st *wire.Stanza) { got <- st })
+	conn, ping = pingAfterHandshake(t, srv)
+	fmt.Fprintf(conn, advert+"<iq type='result' from='localhost' to='gw.localhost' id='%s'/>", ping.ID())
+	answerVersion(t, conn, "23.01-1")
+	if p := tr.privileges(); p.rosterWrite() || p.rosterRead() || p.message != "" {
+		t.Errorf("privileges of ejabberd 23.01: %+v, want none", p)
+	}
+	if out := string(ownMessage(tr, "hi")); strings.Contains(out, "privilege") || !strings.Contains(out, `from="bob@gw.localhost"`) {
+		t.Errorf("own message without the message privilege: %s", out)
+	}
+	// The link's reader handles the advertisement before the message
+	// behind it.
+	fmt.Fprint(conn, advert+"<message from='alice@localhost' to='gw.localhost' type='chat'><body>behind</body></message>")
+	select {
+	case <-got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the message behind the advertisement never came")
+	}
+	if p := tr.privileges(); p.rosterWrite() || p.message != "" {
+		t.Errorf("privileges of ejabberd 23.01 after it advertised them again: %+v", p)
+	}
+}
+
+func TestEjabberdBefore2310(t *testing.T) {
+	for _, c := range []struct {
+		name, version string
+		want          bool
+	}{
+		{"ejabberd", "23.01-1", true}, {"ejabberd", "22.10", true}, {"ejabberd", "21.12.0", true},
+		{"ejabberd", "23.10", false}, {"ejabberd", "24.07.1", false}, {"ejabberd", "25.03", false},
+		{"Prosody", "0.12.3", false}, {"ejabberd", "", false}, {"ejabberd", "unknown", false},
+	} {
+		if got := ejabberdBefore2310(c.name, c.version); got != c.want {
+			t.Errorf("ejabberdBefore2310(%q, %q) = %v, want %v", c.name, c.version, got, c.want)
+		}
+	}
+}
+
+// The wrapper of a message written as the user, with a
+// urn:xmpp:privilege:1 grant, is what ejabberd's mod_privilege reads: it
+// sends the message inside as the user's, here to the contact, which is
+// the gateway itself. Debian 12 has only ejabberd 23.01, whose grant the
+// gateway does not take (TestPrivilegeV1); the message is sent as 23.10
+// would have it (the same parser, plus the carbons), under the grant
+// 23.10 gives.
+func TestEjabberdPrivilegeV1Message(t *testing.T) {
+	ej := ejabberdtest.Start(t, ejabberdtest.Options{
+		Components: []ejabberdtest.Component{{Domain: "gw.localhost", Secret: "s", Privileged: true}},
+	})
+	got := make(chan *wire.Stanza, 16)
+	tr := privilegeTransportIn(t, ej.ComponentAddr(), func(_ context.Context, st *wire.Stanza) { got <- st })
+	for deadline := time.Now().Add(10 * time.Second); !tr.link.Up(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no component link to ejabberd")
+		}
+	}
+	p := tr.privileges()
+	var major, minor int
+	if _, err := fmt.Sscanf(ej.Version(), "%d.%d", &major, &minor); err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case major > 24 || major == 24 && minor >= 10:
+		t.Skipf("ejabberd %s grants in urn:xmpp:privilege:2", ej.Version())
+	case p.ns != nsPrivilege1:
+		t.Fatalf("ejabberd %s granted %+v, want urn:xmpp:privilege:1", ej.Version(), p)
+	case ejabberdBefore2310("ejabberd", ej.Version()) && (p.message != "" || p.rosterWrite()):
+		t.Errorf("ejabberd %s's grants taken: %+v", ej.Version(), p)
+	case !ejabberdBefore2310("ejabberd", ej.Version()) && (p.message != "outgoing" || !p.rosterWrite()):
+		t.Errorf("ejabberd %s's grants not taken: %+v", ej.Version(), p)
+	}
+	tr.mu.Lock()
+	tr.perms = perms{ns: nsPrivilege1, roster: "both", message: "outgoing"}
+	tr.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := tr.link.Send(ctx, ownMessage(tr, "see you at 8"), nil); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		select {
+		case st := <-got:
+			if st.Type() == "error" {
+				cond, text := st.ErrorCondition()
+				t.Fatalf("ejabberd refused the wrapped message: %s %s", cond, text)
+			}
+			if b, _ := st.Body(); st.Kind() == "message" && b == "see you at 8" {
+				if st.From() != "alice@localhost" || st.To() != "bob@gw.localhost" {
+					t.Errorf("the message ejabberd sent as the user: from %s to %s", st.From(), st.To())
+				}
+				return
+			}
+		case <-ctx.Done():
+			t.Fatal("ejabberd never sent the wrapped message on")
+		}
 	}
 }

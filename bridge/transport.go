@@ -59,6 +59,9 @@ type transport struct {
 	sessions map[string]*session // user bare JID -> their login's session (session.go)
 	byLogin  map[string]*session // login ID -> its session
 	perms    perms               // XEP-0356, from the server
+	// privBroken names a server that grants urn:xmpp:privilege:1
+	// privileges it cannot honour (privilege.go); "" for any other.
+	privBroken string
 	// privKnown is closed once the server's grants are known (privilege.go).
 	privKnown chan struct{}
 	privOnce  sync.Once
