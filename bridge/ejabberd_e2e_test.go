@@ -17,8 +17,8 @@ import (
 )
 
 // The gateway and the real echo plugin attached to a real ejabberd (the
-// rest of this package's tests run on Prosody). ejabberdtest skips these
-// tests where ejabberd is not installed, unless CI is set.
+// rest of this package's tests run on Prosody). As with Prosody, a
+// missing ejabberd fails them: `make test` installs it.
 
 // ejabberdStack is a stack (the gateway in this process, the echo plugin
 // its child) whose server is ejabberd.
