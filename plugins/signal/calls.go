@@ -130,3 +130,15 @@ func (s *Session) forgetOldCalls() {
 func timerText(dm *dataMessage) string {
 	return mediatext.TimerText(time.Duration(dm.ExpiresInSeconds) * time.Second)
 }
+
+// groupTimer is a group's disappearing messages timer as last read, in
+// seconds; ok false when the group is not known.
+func (s *Session) groupTimer(chat string) (secs int, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.groups[chat]
+	if g == nil {
+		return 0, false
+	}
+	return g.timer, true
+}

@@ -111,3 +111,44 @@ func TestTimerChange(t *testing.T) {
 		t.Fatalf("timer off from the phone: %v", ev)
 	}
 }
+
+// A v2 group's timer change comes as a group update (no
+// isExpirationUpdate): the group's timer, read again, tells it, a
+// notice from whoever changed it in the group's room; an update that
+// leaves the timer as it was makes none.
+func TestGroupTimerChange(t *testing.T) {
+	d, gid := startFake(t)
+	s := newSession(t, d)
+	group := hexGroup(gid)
+	// The session knows the group (its first message reads it).
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
+		Message: fakesignal.Text("hi all"), GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"}}})
+	s.next(isText("hi all"))
+
+	update := func(change func(*fakesignal.Group), secs int) int64 {
+		g, _ := d.GetGroup(alice, gid)
+		change(&g)
+		g.Revision++
+		d.SetGroup(alice, g)
+		at := d.Now()
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: carol, SourceUUID: carolACI, Timestamp: at, DataMessage: &fakesignal.DataMessage{
+			Timestamp: at, ExpiresInSeconds: secs, GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Revision: g.Revision, Type: "UPDATE"}}})
+		return at
+	}
+	at := update(func(g *fakesignal.Group) { g.Timer = 4 * 7 * 24 * 3600 }, 4*7*24*3600)
+	ev := s.nextNotice()
+	if ev.GetMessage().GetText() != "Disappearing messages turned on: messages disappear 4 weeks after they are sent" ||
+		ev.ChatId != group || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || ev.Sender.GetUserId() != carol || ev.EventId != itoa(at) {
+		t.Fatalf("group timer: %v", ev)
+	}
+	update(func(g *fakesignal.Group) { g.Description = "same timer" }, 4*7*24*3600)
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
+		Message: fakesignal.Text("marker"), GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"}}})
+	if ev := s.nextNotice(); ev.GetMessage().GetText() != "marker" {
+		t.Fatalf("an update leaving the timer: %v, want no notice", ev)
+	}
+	update(func(g *fakesignal.Group) { g.Timer = 0 }, 0)
+	if ev := s.nextNotice(); ev.GetMessage().GetText() != "Disappearing messages turned off" || ev.Sender.GetUserId() != carol {
+		t.Fatalf("group timer off: %v", ev)
+	}
+}
