@@ -34,6 +34,8 @@ type group struct {
 	// banned are the user IDs on the group's ban list: a member gone
 	// who is there was banned, not just removed.
 	banned map[string]bool
+	// timer is the group's disappearing messages timer, in seconds.
+	timer int
 }
 
 // groupEntry is one group of listGroups. Members and admins are objects
@@ -57,6 +59,10 @@ type groupEntry struct {
 	// GroupInviteLink is the group's link (https://signal.group/#...),
 	// when it has one on.
 	GroupInviteLink string `json:"groupInviteLink"`
+	// MessageExpirationTime is the disappearing messages timer, in
+	// seconds (0: off). A v2 group's change of it comes as a group
+	// update, without isExpirationUpdate.
+	MessageExpirationTime int `json:"messageExpirationTime"`
 }
 
 // limitsOf is what the user may do in a group, by its permissions and
@@ -184,7 +190,7 @@ func (s *Session) remember(g groupEntry, chat *pb.Chat) {
 		}
 	}
 	s.mu.Lock()
-	s.groups[chat.ChatId] = &group{chat: chat, limits: limitsOf(g, chat), banned: banned}
+	s.groups[chat.ChatId] = &group{chat: chat, limits: limitsOf(g, chat), banned: banned, timer: g.MessageExpirationTime}
 	s.mu.Unlock()
 }
 

@@ -25,6 +25,7 @@ type envelope struct {
 	SyncMessage  *syncMessage    `json:"syncMessage"`
 	Receipt      *receiptMessage `json:"receiptMessage"`
 	Typing       *typingMessage  `json:"typingMessage"`
+	Call         *callMessage    `json:"callMessage"`
 }
 
 type dataMessage struct {
@@ -47,6 +48,10 @@ type dataMessage struct {
 	// A poll's votes and its end (polls.go).
 	PollVote      *pollVote      `json:"pollVote"`
 	PollTerminate *pollTerminate `json:"pollTerminate"`
+	// A change of the chat's disappearing messages, to ExpiresInSeconds
+	// (0: off); every message carries the chat's timer too.
+	IsExpirationUpdate bool `json:"isExpirationUpdate"`
+	ExpiresInSeconds   int  `json:"expiresInSeconds"`
 }
 
 type editMessage struct {
@@ -260,6 +265,8 @@ func (s *Session) receive(env envelope) {
 			s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000,
 				Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: kind, MessageIds: byChat[chat]}}}, false)
 		}
+	case env.Call != nil:
+		s.callNotice(ctx, sender, from, ts, env.Call) // calls.go
 	case env.Typing != nil:
 		chat := from
 		if env.Typing.GroupID != "" {
@@ -310,7 +317,15 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			return
 		}
 		if dm.GroupInfo.Type == "UPDATE" && dm.Message == nil && len(dm.Attachments) == 0 {
+			before, known := s.groupTimer(chat)
 			s.groupChanged(ctx, chat, sender)
+			if after, still := s.groupTimer(chat); known && still && after != before {
+				// The timer changed (calls.go): a notice from whoever
+				// changed it, by the update's timestamp.
+				s.emit(ctx, &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: sender, TimestampUnixMicro: ts * 1000,
+					EventId: msgID(ts), Payload: &pb.Event_Message{Message: &pb.MessageEvent{
+						Text: mediatext.TimerText(time.Duration(after) * time.Second)}}}, true)
+			}
 			return
 		}
 		s.knowGroup(ctx, chat)
@@ -358,8 +373,13 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		}
 		ev.EventId, ev.Meta = msgID(ts), metaOf(author, ts)
 		ev.Payload = &pb.Event_Message{Message: m}
+	case dm.IsExpirationUpdate && dm.Message == nil:
+		// Its sender changed the timer: a notice from them, by the
+		// message's timestamp as any message.
+		ev.EventId, ev.Meta = msgID(ts), metaOf(author, ts)
+		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: timerText(dm)}}
 	default:
-		return // an expiry timer change, a story: nothing to show
+		return // a story: nothing to show
 	}
 	s.emit(ctx, ev, true)
 }

@@ -48,6 +48,7 @@ type Session struct {
 	mine     *myReactions    // the user's reaction per message timestamp
 	polls    pollCache       // polls of the messages seen, for their votes (polls.go)
 	typing   map[string]bool // chats where the user was last said typing
+	calls    ringing         // calls shown ringing (calls.go)
 }
 
 func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {

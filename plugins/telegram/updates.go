@@ -64,6 +64,8 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 		return s.editEvents(u.Message)
 	case *tg.UpdateMessageID:
 		s.messageIDOf(u.RandomID, u.ID) // sending.go
+	case *tg.UpdatePhoneCall:
+		return s.ringingEvent(u) // calls.go
 	case *tg.UpdateMessagePoll:
 		return s.pollEvents(u) // polls.go
 	case *tg.UpdateDeleteMessages:
@@ -202,6 +204,9 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 		}
 		return []*pb.Event{s.messageEvent(m)}
 	case *tg.MessageService:
+		if ev := s.noticeEvent(m, history); ev != nil {
+			return []*pb.Event{ev} // a call, a timer change (calls.go)
+		}
 		if history {
 			return s.serviceEvents(ctx, m, history)
 		}
@@ -236,6 +241,9 @@ func (s *Session) messageEvent(m *tg.Message) *pb.Event {
 }
 
 func (s *Session) editEvents(mc tg.MessageClass) []*pb.Event {
+	if svc, ok := mc.(*tg.MessageService); ok {
+		return s.noticeEdit(svc) // a group call ended (calls.go)
+	}
 	m, ok := mc.(*tg.Message)
 	if !ok {
 		return nil

@@ -67,6 +67,9 @@ type Group struct {
 	// Link is the group's invite link (groupInviteLink), "" when it has
 	// none on (AddGroupLink).
 	Link string
+	// Timer is the group's disappearing messages timer in seconds, 0 off
+	// (messageExpirationTime).
+	Timer int
 }
 
 // Request is one request a client made, as the daemon read it.
@@ -721,7 +724,7 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 				"isMember": true, "isBlocked": false, "members": members, "admins": admins,
 				"pendingMembers": pending, "requestingMembers": []any{}, "banned": banned,
 				"permissionAddMember": "EVERY_MEMBER", "permissionEditDetails": permission(g.OnlyAdminsEdit), "permissionSendMessage": permission(g.OnlyAdminsSend),
-				"groupInviteLink": nullable(g.Link)})
+				"groupInviteLink": nullable(g.Link), "messageExpirationTime": g.Timer})
 		}
 		return out, nil
 	case "updateGroup":

@@ -20,26 +20,72 @@ type Envelope struct {
 	SyncMessage              *SyncMessage    `json:"syncMessage,omitempty"`
 	ReceiptMessage           *ReceiptMessage `json:"receiptMessage,omitempty"`
 	TypingMessage            *TypingMessage  `json:"typingMessage,omitempty"`
+	CallMessage              *CallMessage    `json:"callMessage,omitempty"`
+}
+
+// CallMessage is a call's signalling (JsonCallMessage): IDs are
+// unsigned 64-bit numbers, as signal-cli writes them (callIdUnsigned).
+type CallMessage struct {
+	OfferMessage      *CallOffer  `json:"offerMessage,omitempty"`
+	AnswerMessage     *CallAnswer `json:"answerMessage,omitempty"`
+	BusyMessage       *CallBusy   `json:"busyMessage,omitempty"`
+	HangupMessage     *CallHangup `json:"hangupMessage,omitempty"`
+	IceUpdateMessages []CallICE   `json:"iceUpdateMessages,omitempty"`
+}
+
+// CallOffer starts a call; Type is AUDIO_CALL or VIDEO_CALL.
+type CallOffer struct {
+	ID     uint64 `json:"id"`
+	Type   string `json:"type"`
+	Opaque string `json:"opaque"`
+}
+
+// CallAnswer answers a call.
+type CallAnswer struct {
+	ID     uint64 `json:"id"`
+	Opaque string `json:"opaque"`
+}
+
+// CallBusy says the callee is in another call.
+type CallBusy struct {
+	ID uint64 `json:"id"`
+}
+
+// CallHangup ends a call; Type is NORMAL, ACCEPTED, DECLINED, BUSY or
+// NEED_PERMISSION, DeviceID the device that accepted or declined.
+type CallHangup struct {
+	ID       uint64 `json:"id"`
+	Type     string `json:"type"`
+	DeviceID int    `json:"deviceId"`
+}
+
+// CallICE is a network candidate of a call.
+type CallICE struct {
+	ID     uint64 `json:"id"`
+	Opaque string `json:"opaque"`
 }
 
 // DataMessage is a message's content.
 type DataMessage struct {
-	Timestamp        int64          `json:"timestamp"`
-	Message          *string        `json:"message"`
-	ExpiresInSeconds int            `json:"expiresInSeconds"`
-	ViewOnce         bool           `json:"viewOnce"`
-	Reaction         *Reaction      `json:"reaction,omitempty"`
-	Quote            *Quote         `json:"quote,omitempty"`
-	Mentions         []Mention      `json:"mentions,omitempty"`
-	Attachments      []Attachment   `json:"attachments,omitempty"`
-	RemoteDelete     *RemoteDelete  `json:"remoteDelete,omitempty"`
-	GroupInfo        *GroupInfo     `json:"groupInfo,omitempty"`
-	Sticker          *Sticker       `json:"sticker,omitempty"`
-	Contacts         []any          `json:"contacts,omitempty"`   // JsonSharedContact's shape
-	PollCreate       any            `json:"pollCreate,omitempty"` // JsonPollCreate's shape
-	Payment          any            `json:"payment,omitempty"`    // JsonPayment's shape
-	PollVote         *PollVote      `json:"pollVote,omitempty"`
-	PollTerminate    *PollTerminate `json:"pollTerminate,omitempty"`
+	Timestamp        int64   `json:"timestamp"`
+	Message          *string `json:"message"`
+	ExpiresInSeconds int     `json:"expiresInSeconds"`
+	// IsExpirationUpdate: the message changes the chat's disappearing
+	// messages timer to ExpiresInSeconds.
+	IsExpirationUpdate bool           `json:"isExpirationUpdate"`
+	ViewOnce           bool           `json:"viewOnce"`
+	Reaction           *Reaction      `json:"reaction,omitempty"`
+	Quote              *Quote         `json:"quote,omitempty"`
+	Mentions           []Mention      `json:"mentions,omitempty"`
+	Attachments        []Attachment   `json:"attachments,omitempty"`
+	RemoteDelete       *RemoteDelete  `json:"remoteDelete,omitempty"`
+	GroupInfo          *GroupInfo     `json:"groupInfo,omitempty"`
+	Sticker            *Sticker       `json:"sticker,omitempty"`
+	Contacts           []any          `json:"contacts,omitempty"`   // JsonSharedContact's shape
+	PollCreate         any            `json:"pollCreate,omitempty"` // JsonPollCreate's shape
+	Payment            any            `json:"payment,omitempty"`    // JsonPayment's shape
+	PollVote           *PollVote      `json:"pollVote,omitempty"`
+	PollTerminate      *PollTerminate `json:"pollTerminate,omitempty"`
 }
 
 // PollVote is a vote in the poll of the message TargetSentTimestamp of

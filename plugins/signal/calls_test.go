@@ -1,0 +1,154 @@
+package signal_test
+
+import (
+	"testing"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/signal/fakesignal"
+)
+
+// callFrom delivers to alice a call message of bob.
+func callFrom(d *fakesignal.Daemon, c fakesignal.CallMessage) int64 {
+	at := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, SourceName: "Bob", Timestamp: at, CallMessage: &c})
+	return at
+}
+
+// nextNotice waits for the next message or correction, skipping the
+// rest (contacts, receipts).
+func (s *session) nextNotice() *pb.Event {
+	s.t.Helper()
+	return s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil || ev.GetEdit() != nil })
+}
+
+// A call offer shows as a message from the caller that it rings; a
+// hangup before anyone answered corrects it to a missed call, and one
+// answered on the phone stays as it was. Call IDs above 2^63 (signal-cli
+// writes them unsigned) are kept whole, and a replayed offer is the same
+// event.
+func TestCalls(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+
+	const big = uint64(18446744073709551615)
+	at := callFrom(d, fakesignal.CallMessage{OfferMessage: &fakesignal.CallOffer{ID: big, Type: "AUDIO_CALL", Opaque: "b2ZmZXI="}})
+	ev := s.nextNotice()
+	if ev.GetMessage().GetText() != "Incoming voice call: answer it on your phone" || ev.ChatId != bob ||
+		ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT || ev.Sender.GetUserId() != bob || ev.Sender.IsFromMe ||
+		ev.EventId != "call-18446744073709551615" || ev.TimestampUnixMicro != at*1000 {
+		t.Fatalf("offer: %v", ev)
+	}
+	callFrom(d, fakesignal.CallMessage{IceUpdateMessages: []fakesignal.CallICE{{ID: big, Opaque: "aWNl"}}})
+	// The same offer again (signal-cli does not, but a replay would).
+	callFrom(d, fakesignal.CallMessage{OfferMessage: &fakesignal.CallOffer{ID: big, Type: "AUDIO_CALL", Opaque: "b2ZmZXI="}})
+	at = callFrom(d, fakesignal.CallMessage{HangupMessage: &fakesignal.CallHangup{ID: big, Type: "NORMAL"}})
+	ev = s.nextNotice()
+	if ed := ev.GetEdit(); ed.GetTargetId() != "call-18446744073709551615" || ed.Text != "Missed voice call" ||
+		ev.ChatId != bob || ev.Sender.GetUserId() != bob || ev.EventId == "" || ev.TimestampUnixMicro != at*1000 {
+		t.Fatalf("hangup before an answer: %v, want a correction to a missed call", ev)
+	}
+
+	// A video call answered on the phone: its hangups change nothing.
+	callFrom(d, fakesignal.CallMessage{OfferMessage: &fakesignal.CallOffer{ID: 7, Type: "VIDEO_CALL"}})
+	if ev := s.nextNotice(); ev.GetMessage().GetText() != "Incoming video call: answer it on your phone" || ev.EventId != "call-7" {
+		t.Fatalf("video offer: %v", ev)
+	}
+	callFrom(d, fakesignal.CallMessage{HangupMessage: &fakesignal.CallHangup{ID: 7, Type: "ACCEPTED", DeviceID: 1}})
+	callFrom(d, fakesignal.CallMessage{HangupMessage: &fakesignal.CallHangup{ID: 7, Type: "NORMAL"}})
+	// A hangup of a call not seen shows nothing either.
+	callFrom(d, fakesignal.CallMessage{HangupMessage: &fakesignal.CallHangup{ID: 99, Type: "NORMAL"}})
+
+	// Busy, and declined on another device: missed.
+	callFrom(d, fakesignal.CallMessage{OfferMessage: &fakesignal.CallOffer{ID: 8, Type: "VIDEO_CALL"}})
+	if ev := s.nextNotice(); ev.EventId != "call-8" {
+		t.Fatalf("third offer: %v, want call-8 (nothing of the calls before it)", ev)
+	}
+	callFrom(d, fakesignal.CallMessage{BusyMessage: &fakesignal.CallBusy{ID: 8}})
+	if ev := s.nextNotice(); ev.GetEdit().GetTargetId() != "call-8" || ev.GetEdit().GetText() != "Missed video call" {
+		t.Fatalf("busy: %v", ev)
+	}
+	callFrom(d, fakesignal.CallMessage{OfferMessage: &fakesignal.CallOffer{ID: 9, Type: "AUDIO_CALL"}})
+	s.nextNotice()
+	callFrom(d, fakesignal.CallMessage{HangupMessage: &fakesignal.CallHangup{ID: 9, Type: "DECLINED", DeviceID: 2}})
+	if ev := s.nextNotice(); ev.GetEdit().GetTargetId() != "call-9" || ev.GetEdit().GetText() != "Missed voice call" {
+		t.Fatalf("declined: %v", ev)
+	}
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("marker")}})
+	if ev := s.nextNotice(); ev.GetMessage().GetText() != "marker" {
+		t.Fatalf("after the calls: %v, want nothing before the marker", ev)
+	}
+}
+
+// A change of a chat's disappearing messages (a data message with no
+// text, flagged isExpirationUpdate) shows as a notice from whoever made
+// it, the user too from the phone; it was dropped before.
+func TestTimerChange(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+
+	at := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: at, DataMessage: &fakesignal.DataMessage{
+		Timestamp: at, ExpiresInSeconds: 7 * 24 * 3600, IsExpirationUpdate: true}})
+	ev := s.nextNotice()
+	if ev.GetMessage().GetText() != "Disappearing messages turned on: messages disappear 1 week after they are sent" ||
+		ev.ChatId != bob || ev.Sender.GetUserId() != bob || ev.EventId != itoa(at) {
+		t.Fatalf("timer set by bob: %v", ev)
+	}
+	// A message under the timer is a message, no notice.
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
+		Message: fakesignal.Text("gone in a week"), ExpiresInSeconds: 7 * 24 * 3600}})
+	if ev := s.nextNotice(); ev.GetMessage().GetText() != "gone in a week" {
+		t.Fatalf("a message under the timer: %v", ev)
+	}
+
+	// Turned off by the user on the phone.
+	at = d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, Timestamp: at, SyncMessage: &fakesignal.SyncMessage{
+		SentMessage: &fakesignal.SentMessage{DestinationNumber: bob, DestinationUUID: bobACI,
+			DataMessage: fakesignal.DataMessage{Timestamp: at, IsExpirationUpdate: true}}}})
+	ev = s.nextNotice()
+	if ev.GetMessage().GetText() != "Disappearing messages turned off" || ev.ChatId != bob || !ev.Sender.GetIsFromMe() || ev.EventId != itoa(at) {
+		t.Fatalf("timer off from the phone: %v", ev)
+	}
+}
+
+// A v2 group's timer change comes as a group update (no
+// isExpirationUpdate): the group's timer, read again, tells it, a
+// notice from whoever changed it in the group's room; an update that
+// leaves the timer as it was makes none.
+func TestGroupTimerChange(t *testing.T) {
+	d, gid := startFake(t)
+	s := newSession(t, d)
+	group := hexGroup(gid)
+	// The session knows the group (its first message reads it).
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
+		Message: fakesignal.Text("hi all"), GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"}}})
+	s.next(isText("hi all"))
+
+	update := func(change func(*fakesignal.Group), secs int) int64 {
+		g, _ := d.GetGroup(alice, gid)
+		change(&g)
+		g.Revision++
+		d.SetGroup(alice, g)
+		at := d.Now()
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: carol, SourceUUID: carolACI, Timestamp: at, DataMessage: &fakesignal.DataMessage{
+			Timestamp: at, ExpiresInSeconds: secs, GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Revision: g.Revision, Type: "UPDATE"}}})
+		return at
+	}
+	at := update(func(g *fakesignal.Group) { g.Timer = 4 * 7 * 24 * 3600 }, 4*7*24*3600)
+	ev := s.nextNotice()
+	if ev.GetMessage().GetText() != "Disappearing messages turned on: messages disappear 4 weeks after they are sent" ||
+		ev.ChatId != group || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || ev.Sender.GetUserId() != carol || ev.EventId != itoa(at) {
+		t.Fatalf("group timer: %v", ev)
+	}
+	update(func(g *fakesignal.Group) { g.Description = "same timer" }, 4*7*24*3600)
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
+		Message: fakesignal.Text("marker"), GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"}}})
+	if ev := s.nextNotice(); ev.GetMessage().GetText() != "marker" {
+		t.Fatalf("an update leaving the timer: %v, want no notice", ev)
+	}
+	update(func(g *fakesignal.Group) { g.Timer = 0 }, 0)
+	if ev := s.nextNotice(); ev.GetMessage().GetText() != "Disappearing messages turned off" || ev.Sender.GetUserId() != carol {
+		t.Fatalf("group timer off: %v", ev)
+	}
+}
