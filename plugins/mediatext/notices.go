@@ -10,18 +10,25 @@ import (
 // the user learns of it, and answers or calls back in the network's app.
 type Call struct {
 	Video bool
-	// Missed: it ended unanswered (or was declined); else it rings now.
-	Missed bool
-	// Duration of a call that took place (the network says so after it
-	// ended, answered elsewhere); zero when it did not.
-	Duration time.Duration
-	// Group: a call in a group, which others may have joined.
+	// Group: a call in a group, which its members join.
 	Group bool
+	// Outgoing: the user's own call (from the phone).
+	Outgoing bool
+	// Missed: it ended unanswered (or was declined or busy).
+	Missed bool
+	// Answered: taken on another of the user's devices, its length not
+	// known here.
+	Answered bool
+	// Duration of a call that took place; zero when not known.
+	Duration time.Duration
 }
 
-// CallText is a call as a line of text: "Incoming voice call: answer it
-// on your phone", "Missed video call", "Voice call, 3 min 5 s". where is
-// the transport's phrase for its app, as in PollText.
+// CallText is a call as a line of text. While it rings: "Incoming voice
+// call: answer it on your phone", "Group video call: join it in
+// Telegram"; once it ended: "Missed voice call", "Unanswered video call"
+// (the user's own), "Voice call, 3 min 5 s", "Voice call, answered on
+// your phone". where is the transport's phrase for its app, as in
+// PollText.
 func CallText(c Call, where string) string {
 	kind := "voice call"
 	if c.Video {
@@ -30,11 +37,20 @@ func CallText(c Call, where string) string {
 	if c.Group {
 		kind = "group " + kind
 	}
+	Kind := strings.ToUpper(kind[:1]) + kind[1:]
 	switch {
+	case c.Missed && c.Outgoing:
+		return "Unanswered " + kind
 	case c.Missed:
 		return "Missed " + kind
 	case c.Duration > 0:
-		return strings.ToUpper(kind[:1]) + kind[1:] + ", " + span(c.Duration)
+		return Kind + ", " + span(c.Duration)
+	case c.Answered:
+		return Kind + ", answered " + where
+	case c.Group:
+		return Kind + ": join it " + where
+	case c.Outgoing:
+		return "Outgoing " + kind
 	}
 	return "Incoming " + kind + ": answer it " + where
 }

@@ -8,7 +8,12 @@ import (
 func TestNotices(t *testing.T) {
 	for _, c := range []struct{ got, want string }{
 		{CallText(Call{}, "on your phone"), "Incoming voice call: answer it on your phone"},
-		{CallText(Call{Video: true, Group: true}, "in Telegram"), "Incoming group video call: answer it in Telegram"},
+		{CallText(Call{Video: true, Group: true}, "in Telegram"), "Group video call: join it in Telegram"},
+		{CallText(Call{Group: true, Outgoing: true}, "in Telegram"), "Group voice call: join it in Telegram"},
+		{CallText(Call{Outgoing: true}, "on your phone"), "Outgoing voice call"},
+		{CallText(Call{Outgoing: true, Missed: true}, "on your phone"), "Unanswered voice call"},
+		{CallText(Call{Answered: true}, "on your phone"), "Voice call, answered on your phone"},
+		{CallText(Call{Answered: true, Duration: 2 * time.Minute}, "on your phone"), "Voice call, 2 min"},
 		{CallText(Call{Missed: true}, "on your phone"), "Missed voice call"},
 		{CallText(Call{Video: true, Missed: true}, ""), "Missed video call"},
 		{CallText(Call{Duration: 185 * time.Second}, ""), "Voice call, 3 min 5 s"},

@@ -54,9 +54,9 @@ func callEventID(id string) string { return "call-" + id }
 
 // callNotice turns a call message of sender into a notice in their direct
 // chat (Signal's group calls do not come as call messages). The offer
-// is shown ringing; a hangup before an answer on another device
-// corrects that notice to a missed call: one line per call, which
-// never says it rings once it stopped. A hangup of a call whose offer
+// is shown ringing; an answer on another device corrects that notice to
+// an answered call, a hangup before one to a missed call: one line per
+// call, which never says it rings once it stopped. A hangup of a call whose offer
 // this session did not see shows nothing, as it may have been
 // answered.
 func (s *Session) callNotice(ctx context.Context, sender *pb.Sender, chat string, ts int64, c *callMessage) {
@@ -91,12 +91,15 @@ func (s *Session) callNotice(ctx context.Context, sender *pb.Sender, chat string
 			return
 		}
 		if c.Hangup != nil && c.Hangup.Type == "ACCEPTED" {
-			// Answered on the phone: its later hangups end a call that
-			// took place.
+			// Answered on the phone: it rings no more, and its later
+			// hangups end a call that took place.
 			rc.answered = true
 			s.calls.calls[id] = rc
 			s.calls.mu.Unlock()
-			return
+			ev.EventId = callEventID(id) + "-answered"
+			ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: callEventID(id),
+				Text: mediatext.CallText(mediatext.Call{Video: rc.video, Answered: true}, onPhone)}}
+			break
 		}
 		delete(s.calls.calls, id)
 		s.calls.mu.Unlock()

@@ -48,12 +48,16 @@ func TestCalls(t *testing.T) {
 		t.Fatalf("hangup before an answer: %v, want a correction to a missed call", ev)
 	}
 
-	// A video call answered on the phone: its hangups change nothing.
+	// A video call answered on the phone: it rings no more, and its
+	// hangups change nothing.
 	callFrom(d, fakesignal.CallMessage{OfferMessage: &fakesignal.CallOffer{ID: 7, Type: "VIDEO_CALL"}})
 	if ev := s.nextNotice(); ev.GetMessage().GetText() != "Incoming video call: answer it on your phone" || ev.EventId != "call-7" {
 		t.Fatalf("video offer: %v", ev)
 	}
 	callFrom(d, fakesignal.CallMessage{HangupMessage: &fakesignal.CallHangup{ID: 7, Type: "ACCEPTED", DeviceID: 1}})
+	if ev := s.nextNotice(); ev.GetEdit().GetTargetId() != "call-7" || ev.GetEdit().GetText() != "Video call, answered on your phone" || ev.EventId != "call-7-answered" {
+		t.Fatalf("answered on the phone: %v, want a correction", ev)
+	}
 	callFrom(d, fakesignal.CallMessage{HangupMessage: &fakesignal.CallHangup{ID: 7, Type: "NORMAL"}})
 	// A hangup of a call not seen shows nothing either.
 	callFrom(d, fakesignal.CallMessage{HangupMessage: &fakesignal.CallHangup{ID: 99, Type: "NORMAL"}})

@@ -34,18 +34,19 @@ func (s *Session) ringingEvent(u *tg.UpdatePhoneCall) []*pb.Event {
 }
 
 // noticeText is the text of a service message that is a call or a
-// change of the auto-delete timer; ok false for any other.
-func noticeText(a tg.MessageActionClass) (text string, ok bool) {
+// change of the auto-delete timer (out: the user's own); ok false for
+// any other.
+func noticeText(a tg.MessageActionClass, out bool) (text string, ok bool) {
 	switch a := a.(type) {
 	case *tg.MessageActionPhoneCall:
 		// Ended: it took place (a duration), or it did not (missed,
 		// declined, busy, or cancelled by its caller).
-		c := mediatext.Call{Video: a.Video, Duration: time.Duration(a.Duration) * time.Second}
+		c := mediatext.Call{Video: a.Video, Outgoing: out, Duration: time.Duration(a.Duration) * time.Second}
 		c.Missed = c.Duration <= 0
 		return mediatext.CallText(c, inApp), true
 	case *tg.MessageActionGroupCall:
 		// Started, then edited with its duration once it ended.
-		c := mediatext.Call{Group: true, Duration: time.Duration(a.Duration) * time.Second}
+		c := mediatext.Call{Group: true, Outgoing: out, Duration: time.Duration(a.Duration) * time.Second}
 		if _, ended := a.GetDuration(); ended && c.Duration <= 0 {
 			c.Missed = true
 		}
@@ -78,7 +79,7 @@ func (s *Session) serviceSender(m *tg.MessageService) *pb.Sender {
 // history alike, so a replay or a backfill is dropped as seen); nil for
 // another service message.
 func (s *Session) noticeEvent(m *tg.MessageService, history bool) *pb.Event {
-	text, ok := noticeText(m.Action)
+	text, ok := noticeText(m.Action, m.Out)
 	if !ok {
 		return nil
 	}
@@ -94,7 +95,7 @@ func (s *Session) noticeEvent(m *tg.MessageService, history bool) *pb.Event {
 // noticeEdit is a service message edited: a group call ended, its
 // duration now known.
 func (s *Session) noticeEdit(m *tg.MessageService) []*pb.Event {
-	text, ok := noticeText(m.Action)
+	text, ok := noticeText(m.Action, m.Out)
 	if !ok {
 		return nil
 	}

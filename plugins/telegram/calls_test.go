@@ -59,6 +59,8 @@ func TestCallNotices(t *testing.T) {
 		{call(12, false, &tg.MessageActionPhoneCall{CallID: 4246, Reason: &tg.PhoneCallDiscardReasonHangup{}}), "Missed voice call", "1002"},
 		{call(13, true, &tg.MessageActionPhoneCall{CallID: 4247, Reason: &tg.PhoneCallDiscardReasonHangup{}, Duration: 185}), "Voice call, 3 min 5 s", "1001"},
 		{call(14, false, &tg.MessageActionPhoneCall{CallID: 4248, Video: true, Reason: &tg.PhoneCallDiscardReasonDisconnect{}, Duration: 3600}), "Video call, 1 hour", "1002"},
+		// The user's own call nobody took: not one the user missed.
+		{call(15, true, &tg.MessageActionPhoneCall{CallID: 4249, Reason: &tg.PhoneCallDiscardReasonBusy{}}), "Unanswered voice call", "1001"},
 	} {
 		c.m.Action.(*tg.MessageActionPhoneCall).SetFlags()
 		for _, history := range []bool{false, true} {
@@ -104,7 +106,7 @@ func TestTimerAndGroupCallNotices(t *testing.T) {
 	gc := &tg.MessageService{ID: 23, PeerID: &tg.PeerChat{ChatID: 77}, FromID: &tg.PeerUser{UserID: 1003}, Date: 1700000000,
 		Action: &tg.MessageActionGroupCall{Call: &tg.InputGroupCall{ID: 1, AccessHash: 2}}}
 	ev, text = onlyMessage(t, "group call", s.messageEvents(ctx, gc, false))
-	if text != "Incoming group voice call: answer it in Telegram" || ev.ChatId != "-77" || ev.Sender.UserId != "1003" || ev.EventId != "23" {
+	if text != "Group voice call: join it in Telegram" || ev.ChatId != "-77" || ev.Sender.UserId != "1003" || ev.EventId != "23" {
 		t.Errorf("group call: %v", ev)
 	}
 	ended := *gc
