@@ -183,7 +183,7 @@ func (s *Session) callOffered(m types.BasicCallMeta, call mediatext.Call) {
 	if m.CallID == "" {
 		return
 	}
-	if own := s.ownJID(); !own.IsEmpty() && (m.CallCreator.User == own.User || m.CallCreatorAlt.User == own.User) {
+	if s.ownCall(m) {
 		return // the user's own call, from the phone
 	}
 	if s.calls.get(m.CallID) != nil {
@@ -199,6 +199,21 @@ func (s *Session) callOffered(m types.BasicCallMeta, call mediatext.Call) {
 	}
 	s.calls.add(st)
 	s.emitDurable(proto.Clone(ev).(*pb.Event)) // emit sets its login; the state keeps it as it is
+}
+
+// ownCall says whether the user placed the call (by phone number or LID).
+func (s *Session) ownCall(m types.BasicCallMeta) bool {
+	own := s.ownJID()
+	if own.IsEmpty() {
+		return false
+	}
+	lid := s.d.dev.LID
+	for _, j := range []types.JID{m.CallCreator, m.CallCreatorAlt} {
+		if !j.IsEmpty() && (j.User == own.User || (!lid.IsEmpty() && j.User == lid.User)) {
+			return true
+		}
+	}
+	return false
 }
 
 // callEnded corrects a call's message once it ended.
