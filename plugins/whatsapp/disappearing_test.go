@@ -60,9 +60,21 @@ func TestDisappearingOneToOne(t *testing.T) {
 
 	from := r.host.count()
 	set := time.Now().Add(-time.Minute)
+	// The timer is kept before the change is shown: the user's answer
+	// to it must carry it.
+	var kept []uint32
+	r.host.mu.Lock()
+	r.host.gate = func() { kept = append(kept, s.timers.get("+33611111111")) }
+	r.host.mu.Unlock()
 	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "T1", Timestamp: set, PushName: "Alice"},
 		timerMessage(86400, set))
 	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	r.host.mu.Lock()
+	r.host.gate = nil
+	r.host.mu.Unlock()
+	if len(kept) != 1 || kept[0] != 86400 {
+		t.Errorf("the timer when the change was shown: %v, want it kept (86400)", kept)
+	}
 	if ev.GetMessage().Text != dayText || ev.EventId != "T1" || ev.ChatId != "+33611111111" || ev.Sender.GetUserId() != "+33611111111" {
 		t.Errorf("the change: %v", ev)
 	}

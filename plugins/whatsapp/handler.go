@@ -153,15 +153,15 @@ func (s *Session) message(e *events.Message) {
 	chatID := chatIDOf(s.ids, chatOf(&e.Info))
 	ev := s.conv.message(e)
 	if secs, at, ok := timerSetting(e.Message, &e.Info); ok {
-		// The chat's timer changed: shown, then kept (a group's comes as
-		// its notification too: said once).
-		if e.Info.IsGroup && secs == s.timers.get(chatID) {
-			ev = nil
-		}
-		if ev != nil {
+		// The chat's timer changed: kept, then shown (kept first, so
+		// that the user's answer to what is shown carries it; should the
+		// plugin die in between, WhatsApp delivers the message again).
+		// A group's comes as its notification too: said once.
+		same := secs == s.timers.get(chatID)
+		s.noteTimer(chatID, secs, at)
+		if ev != nil && !(e.Info.IsGroup && same) {
 			s.emitDurable(ev)
 		}
-		s.noteTimer(chatID, secs, at)
 		return
 	}
 	if secs, at := messageTimer(e.Message); secs > 0 {
