@@ -76,11 +76,15 @@ func senderOf(info *types.MessageInfo) types.JID {
 func (c inbound) message(evt *events.Message) *pb.Event {
 	msg := evt.Message
 	if msg == nil {
-		return nil
+		return c.stub(evt)
 	}
 	ev := c.base(&evt.Info)
 	if pm := msg.GetProtocolMessage(); pm != nil {
 		switch pm.GetType() {
+		case waE2E.ProtocolMessage_EPHEMERAL_SETTING:
+			// The chat's disappearing messages changed (the session
+			// keeps the timer: disappearing.go).
+			return timerEvent(ev, pm.GetEphemeralExpiration())
 		case waE2E.ProtocolMessage_REVOKE:
 			ev.EventId = "" // the revoke has its own ID; the target is what counts
 			ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: pm.GetKey().GetID()}}
@@ -193,6 +197,8 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 	case firstPoll(msg) != nil:
 		m := firstPoll(msg)
 		return c.withContext(&pb.MessageEvent{Text: pollText(m)}, m.GetContextInfo())
+	case msg.CallLogMesssage != nil: // sic: WhatsApp's own spelling
+		return callLogText(msg.GetCallLogMesssage())
 	case msg.ButtonsMessage != nil, msg.TemplateMessage != nil, msg.ListMessage != nil,
 		msg.InteractiveMessage != nil, msg.EventMessage != nil:
 		// Business and app messages the contract has no word for: said,

@@ -154,7 +154,10 @@ func TestInboundMessage(t *testing.T) {
 		{"buttons: said, not dropped", direct(alice, "B1"), &waE2E.Message{ButtonsMessage: &waE2E.ButtonsMessage{}},
 			dm("B1", &pb.MessageEvent{Text: "⚠ A message (buttons, a list, an event...) of a kind the gateway cannot show: see it on your phone."})},
 		{"a poll vote: nothing to show", direct(alice, "PV"), &waE2E.Message{PollUpdateMessage: &waE2E.PollUpdateMessage{}}, nil},
-		{"protocol chatter", direct(alice, "P2"), &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_EPHEMERAL_SETTING.Enum()}}, nil},
+		{"protocol chatter", direct(alice, "P2"), &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_EPHEMERAL_SYNC_RESPONSE.Enum()}}, nil},
+		{"disappearing messages turned off", direct(alice, "P3"), &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_EPHEMERAL_SETTING.Enum()}},
+			&pb.Event{ChatId: "+33611111111", Sender: aliceSender, TimestampUnixMicro: micro, EventId: "P3",
+				Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "Disappearing messages turned off"}}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

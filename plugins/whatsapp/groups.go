@@ -125,6 +125,7 @@ func (s *Session) group(ctx context.Context, jid types.JID) (*types.GroupInfo, e
 	s.mu.Lock()
 	s.groups[jid] = g
 	s.mu.Unlock()
+	s.noteGroupTimer(g)
 	return g, nil
 }
 
@@ -210,6 +211,9 @@ func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 		s.groups[g.JID] = g
 	}
 	s.mu.Unlock()
+	for _, g := range gs {
+		s.noteGroupTimer(g)
+	}
 	for _, g := range gs {
 		if g.IsParent {
 			s.log.Debug("community not offered as a room: its groups are", "community", g.JID, "name", g.Name)
@@ -411,6 +415,7 @@ func (s *Session) joinedGroup(e *events.JoinedGroup) {
 		return
 	}
 	s.learnCommunity(context.Background(), &g)
+	s.noteGroupTimer(&g)
 	s.emit(&pb.Event{ChatId: g.JID.ToNonAD().String(), ChatType: pb.ChatType_CHAT_TYPE_GROUP,
 		TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: s.chatOf(&g)}}})
 }
@@ -483,6 +488,9 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 			snd = &pb.Sender{UserId: s.ids.userID(preferPN(e.Topic.TopicSetBy, e.Topic.TopicSetByPN).ToNonAD())}
 		}
 		out = append(out, ev(snd, func(e *pb.Event) { e.Payload = &pb.Event_Topic{Topic: &pb.TopicEvent{Topic: topic}} }))
+	}
+	if tev := s.groupTimerEvent(e, by); tev != nil { // disappearing.go
+		out = append(out, tev)
 	}
 	for _, j := range e.Join {
 		out = append(out, member(pb.MemberEvent_KIND_JOINED, j, nil, pb.Affiliation_AFFILIATION_MEMBER, pb.Role_ROLE_PARTICIPANT))

@@ -10,6 +10,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
+	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -86,6 +87,17 @@ func (s *Session) handle(evt any) {
 
 	case *events.HistorySync:
 		s.historySync(e)
+
+	case *events.CallOffer: // calls.go
+		s.callOffered(e.BasicCallMeta, mediatext.Call{Video: isVideo(e.Data)})
+	case *events.CallOfferNotice:
+		s.callOffered(e.BasicCallMeta, mediatext.Call{Video: e.Media == "video", Group: e.Type == "group"})
+	case *events.CallAccept:
+		s.calls.accepted(e.CallID, e.Timestamp)
+	case *events.CallReject:
+		s.callEnded(e.BasicCallMeta, true, "rejected")
+	case *events.CallTerminate:
+		s.callEnded(e.BasicCallMeta, false, e.Reason)
 	}
 }
 
@@ -138,7 +150,23 @@ func (s *Session) message(e *events.Message) {
 		s.pollVote(e, pu) // polls.go
 		return
 	}
+	chatID := chatIDOf(s.ids, chatOf(&e.Info))
 	ev := s.conv.message(e)
+	if secs, at, ok := timerSetting(e.Message, &e.Info); ok {
+		// The chat's timer changed: kept, then shown (kept first, so
+		// that the user's answer to what is shown carries it; should the
+		// plugin die in between, WhatsApp delivers the message again).
+		// A group's comes as its notification too: said once.
+		same := secs == s.timers.get(chatID)
+		s.noteTimer(chatID, secs, at)
+		if ev != nil && !(e.Info.IsGroup && same) {
+			s.emitDurable(ev)
+		}
+		return
+	}
+	if secs, at := messageTimer(e.Message); secs > 0 {
+		s.noteTimer(chatID, secs, at)
+	}
 	if ev == nil {
 		s.log.Debug("message with nothing to show", "id", e.Info.ID, "chat", e.Info.Chat)
 		return

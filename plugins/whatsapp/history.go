@@ -68,6 +68,8 @@ func (s *Session) historyBatches(data *waHistorySync.HistorySync, cutoff time.Ti
 		if err != nil || chat.Server == types.BroadcastServer || chat == types.StatusBroadcastJID {
 			continue
 		}
+		// The chat's disappearing-messages timer, as the phone has it.
+		s.noteTimer(chatIDOf(s.ids, chat), conv.GetEphemeralExpiration(), conv.GetEphemeralSettingTimestamp())
 		r := s.historyEvents(chat, conv, cutoff, anchor{})
 		if r.oldest.zero() {
 			continue

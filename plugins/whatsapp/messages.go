@@ -66,7 +66,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			// A location the XMPP client sent as a geo: URI: WhatsApp's own.
 			content = locationMessage(loc, reply)
 		}
-		resp, err := s.d.cli.SendMessage(ctx, chat, content, s.sendID(c, 0))
+		resp, err := s.d.cli.SendMessage(ctx, chat, withTimer(content, s.timers.get(c.ChatID)), s.sendID(c, 0))
 		if err != nil {
 			return sdk.Result{}, sendErr("send", err)
 		}
@@ -94,7 +94,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		if err != nil {
 			return withParts(), err
 		}
-		resp, err := s.d.cli.SendMessage(ctx, chat, m, s.sendID(c, i))
+		resp, err := s.d.cli.SendMessage(ctx, chat, withTimer(m, s.timers.get(c.ChatID)), s.sendID(c, i))
 		if err != nil {
 			return withParts(), sendErr("send a file", err)
 		}

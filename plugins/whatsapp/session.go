@@ -45,6 +45,8 @@ type Session struct {
 	uploads uploads
 	hist    *historyState
 	polls   pollCache // polls.go
+	calls   calls     // calls.go
+	timers  *timers   // disappearing.go
 }
 
 var (
@@ -84,6 +86,7 @@ func newSession(n *Network, login sdk.LoginInfo, d *device) *Session {
 	s.ids = newIdentities(s.lidStore(), login.Dir, s.identityMoved)
 	s.conv = inbound{ids: s.ids, self: login.LoginID, domain: n.domain}
 	s.hist = newHistoryState(login.Dir)
+	s.timers = newTimers(login.Dir)
 	s.polls.load(login.Dir, s.log, s.ids.phoneID)
 	return s
 }
@@ -295,6 +298,9 @@ func (s *Session) identityMoved(oldID string, pn types.JID) {
 	}
 	s.emit(identityEvent(oldID, pn, name))
 	s.polls.moved(oldID, plainUserID(pn)) // one voter, not two
+	if err := s.timers.moved(oldID, plainUserID(pn)); err != nil {
+		s.log.Warn("disappearing-messages timer not moved", "from", oldID, "err", err)
+	}
 }
 
 // sendErr turns a whatsmeow error into a typed one.

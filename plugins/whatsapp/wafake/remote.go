@@ -31,7 +31,7 @@ import (
 // Command is one thing the server asks of the plugin's fakes.
 type Command struct {
 	ID int `json:"id"`
-	// Op: "scan", "receive", "contact", "history" (applied once, to the newest fake
+	// Op: "scan", "receive", "contact", "history", "call" (applied once, to the newest fake
 	// that can), "group", "media", "user", "phone", "link", "refuse" (state: applied to every fake).
 	Op    string             `json:"op"`
 	JID   string             `json:"jid,omitempty"`
@@ -42,6 +42,7 @@ type Command struct {
 	Path  string             `json:"path,omitempty"`
 	Data  []byte             `json:"data,omitempty"`
 	Code  string             `json:"code,omitempty"` // an invitation link's; a refusal's error code
+	Call  *Call              `json:"call,omitempty"`
 }
 
 func (c Command) state() bool {
@@ -115,6 +116,10 @@ func (s *Server) Receive(info types.MessageInfo, msg *waE2E.Message) error {
 	s.add(Command{Op: "receive", Info: &info, Msg: b})
 	return nil
 }
+
+// Call has WhatsApp send the user's devices a call stanza (an offer,
+// its end...).
+func (s *Server) Call(c Call) { s.add(Command{Op: "call", Call: &c}) }
 
 // History has the phone push a history sync blob.
 func (s *Server) History(h *waHistorySync.HistorySync) error {
@@ -417,6 +422,10 @@ func (a *Agent) do(c *Client, cmd Command) {
 		var m waE2E.Message
 		if err := proto.Unmarshal(cmd.Msg, &m); err == nil && cmd.Info != nil {
 			c.Receive(ctx, cmd.Info, &m)
+		}
+	case "call":
+		if cmd.Call != nil {
+			c.Call(ctx, *cmd.Call)
 		}
 	case "history":
 		var h waHistorySync.HistorySync

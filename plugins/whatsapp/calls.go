@@ -1,0 +1,290 @@
+package whatsapp
+
+import (
+	"strconv"
+	"sync"
+	"time"
+
+	waBinary "go.mau.fi/whatsmeow/binary"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waWeb"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
+
+	"passerelle.im/passerelle/plugins/mediatext"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// Calls. The gateway carries no call: it tells the user of one, in the
+// caller's one-to-one chat (a group call in the group's room), as a
+// message from the caller in the transports' shared words
+// (mediatext.CallText). WhatsApp offers a call to every device of the
+// user (events.CallOffer; a group call comes as events.CallOfferNotice),
+// and the plugin neither answers nor rejects it: it rings on the phone.
+// The offer is shown as ringing ("Incoming voice call: answer it on your
+// phone"); when the call ends (events.CallTerminate, or CallReject: it
+// was declined on another device) the same message is corrected
+// (XEP-0308, an EditEvent): "Missed voice call" when no device accepted
+// it (no CallAccept came), else the call's length. A correction rather
+// than a second message, so that the chat keeps one line per call and
+// no "answer it" is left standing once there is nothing to answer; a
+// client without corrections shows the correction as a message of its
+// own, which reads the same.
+//
+// The events' IDs come from WhatsApp's call ID ("call-<ID>" for the
+// message, "call-<ID>-end" for its correction), so that the same call
+// told again (WhatsApp delivers the calls of while the plugin was away
+// when it connects again) is dropped by the host as a duplicate.
+//
+// An offer older than callRingMax when it comes (offline delivery) rings
+// no more: nothing is shown until its end, then one message ("Missed
+// voice call", or its length). The calls are kept in memory only, at
+// most callsMax: a call whose end comes after a restart of the plugin
+// keeps its ringing message (its end is logged and dropped).
+
+// callRingMax is how old an offer may be and still ring: WhatsApp rings
+// for a minute or so.
+const callRingMax = 2 * time.Minute
+
+// callsMax bounds the calls remembered until they end.
+const callsMax = 64
+
+// callState is a call offered and not ended.
+type callState struct {
+	id     string
+	ev     *pb.Event // the ringing message's event; its payload nil when not shown
+	call   mediatext.Call
+	answer time.Time // when a device accepted it; zero: none did
+}
+
+// calls is the calls ringing, by call ID.
+type calls struct {
+	mu    sync.Mutex
+	m     map[string]*callState
+	order []string // oldest first
+}
+
+func (c *calls) add(st *callState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]*callState{}
+	}
+	if _, ok := c.m[st.id]; ok {
+		return // the same offer again (its notice and its offer)
+	}
+	c.m[st.id] = st
+	c.order = append(c.order, st.id)
+	for len(c.order) > callsMax {
+		delete(c.m, c.order[0])
+		c.order = c.order[1:]
+	}
+}
+
+func (c *calls) get(id string) *callState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[id]
+}
+
+func (c *calls) accepted(id string, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st := c.m[id]; st != nil && st.answer.IsZero() {
+		st.answer = at
+	}
+}
+
+// end forgets a call and returns it; nil when not known.
+func (c *calls) end(id string) *callState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := c.m[id]
+	if st == nil {
+		return nil
+	}
+	delete(c.m, id)
+	for i, o := range c.order {
+		if o == id {
+			c.order = append(c.order[:i], c.order[i+1:]...)
+			break
+		}
+	}
+	return st
+}
+
+// callEventID is the ID of a call's message.
+func callEventID(callID string) string { return "call-" + callID }
+
+// callOffer is the ringing message of a call offered: from the caller
+// (their phone number where WhatsApp gave it beside their LID), in their
+// chat or the group's. Its meta is none: it is no WhatsApp message, so
+// that a reply to it goes without a quote and a reaction is refused.
+func (c inbound) callOffer(m types.BasicCallMeta, call mediatext.Call) *pb.Event {
+	caller := preferPN(m.CallCreator, m.CallCreatorAlt).ToNonAD()
+	if caller.IsEmpty() {
+		caller = m.From.ToNonAD()
+	}
+	chat := caller
+	if !m.GroupJID.IsEmpty() {
+		chat = m.GroupJID.ToNonAD()
+		call.Group = true
+	}
+	at := m.Timestamp
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return &pb.Event{
+		ChatId: chatIDOf(c.ids, chat), ChatType: chatTypeOf(chat),
+		Sender:             &pb.Sender{UserId: c.ids.userID(caller)},
+		TimestampUnixMicro: at.UnixMicro(),
+		EventId:            callEventID(m.CallID),
+		Payload:            &pb.Event_Message{Message: &pb.MessageEvent{Text: mediatext.CallText(call, onPhone)}},
+	}
+}
+
+// callEnd is what the end of a call at end says: a correction of its
+// ringing message, or, when that was not shown, the message itself.
+func callEnd(st *callState, end time.Time, declined bool) *pb.Event {
+	call := st.call
+	switch {
+	case st.answer.IsZero() || declined:
+		call.Missed = true
+	default:
+		// Answered on one of the user's devices: its length, a second
+		// at least (the times are WhatsApp's, to the second).
+		call.Duration = max(end.Sub(st.answer).Round(time.Second), time.Second)
+	}
+	text := mediatext.CallText(call, onPhone)
+	ev := &pb.Event{ChatId: st.ev.ChatId, ChatType: st.ev.ChatType, Sender: st.ev.Sender, TimestampUnixMicro: end.UnixMicro()}
+	if st.ev.Payload == nil {
+		ev.EventId = st.ev.EventId
+		ev.TimestampUnixMicro = st.ev.TimestampUnixMicro
+		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}
+		return ev
+	}
+	ev.EventId = st.ev.EventId + "-end"
+	ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: st.ev.EventId, Text: text}}
+	return ev
+}
+
+// isVideo says whether a call offer's data offers video.
+func isVideo(data *waBinary.Node) bool {
+	if data == nil {
+		return false
+	}
+	_, ok := data.GetOptionalChildByTag("video")
+	return ok
+}
+
+// callOffered shows a call that rings (or remembers an old one).
+func (s *Session) callOffered(m types.BasicCallMeta, call mediatext.Call) {
+	if m.CallID == "" {
+		return
+	}
+	if s.ownCall(m) {
+		return // the user's own call, from the phone
+	}
+	if s.calls.get(m.CallID) != nil {
+		return
+	}
+	ev := s.conv.callOffer(m, call)
+	st := &callState{id: m.CallID, ev: ev, call: call}
+	if !m.Timestamp.IsZero() && time.Since(m.Timestamp) > callRingMax {
+		s.log.Debug("call offered a while ago: shown when it ends", "call", m.CallID, "at", m.Timestamp)
+		st.ev = &pb.Event{ChatId: ev.ChatId, ChatType: ev.ChatType, Sender: ev.Sender, TimestampUnixMicro: ev.TimestampUnixMicro, EventId: ev.EventId}
+		s.calls.add(st)
+		return
+	}
+	s.calls.add(st)
+	s.emitDurable(proto.Clone(ev).(*pb.Event)) // emit sets its login; the state keeps it as it is
+}
+
+// ownCall says whether the user placed the call (by phone number or LID).
+func (s *Session) ownCall(m types.BasicCallMeta) bool {
+	own := s.ownJID()
+	if own.IsEmpty() {
+		return false
+	}
+	lid := s.d.dev.LID
+	for _, j := range []types.JID{m.CallCreator, m.CallCreatorAlt} {
+		if !j.IsEmpty() && (j.User == own.User || (!lid.IsEmpty() && j.User == lid.User)) {
+			return true
+		}
+	}
+	return false
+}
+
+// callEnded corrects a call's message once it ended.
+func (s *Session) callEnded(m types.BasicCallMeta, declined bool, reason string) {
+	st := s.calls.end(m.CallID)
+	if st == nil {
+		s.log.Debug("end of a call not seen ringing", "call", m.CallID, "reason", reason)
+		return
+	}
+	end := m.Timestamp
+	if end.IsZero() {
+		end = time.Now()
+	}
+	s.emitDurable(callEnd(st, end, declined))
+}
+
+// callLogText is a call log message (one the phone sends the other
+// devices once a call is over): missed, declined or silenced calls as
+// missed, answered ones with their length; nil for a call going on or
+// one whose outcome says nothing to show.
+func callLogText(m *waE2E.CallLogMessage) *pb.MessageEvent {
+	call := mediatext.Call{Video: m.GetIsVideo()}
+	switch m.GetCallOutcome() {
+	case waE2E.CallLogMessage_MISSED, waE2E.CallLogMessage_REJECTED, waE2E.CallLogMessage_FAILED,
+		waE2E.CallLogMessage_SILENCED_BY_DND, waE2E.CallLogMessage_SILENCED_UNKNOWN_CALLER:
+		call.Missed = true
+	case waE2E.CallLogMessage_CONNECTED, waE2E.CallLogMessage_ACCEPTED_ELSEWHERE:
+		if m.GetDurationSecs() <= 0 {
+			return nil
+		}
+		call.Duration = time.Duration(m.GetDurationSecs()) * time.Second
+	default:
+		return nil
+	}
+	return &pb.MessageEvent{Text: mediatext.CallText(call, onPhone)}
+}
+
+// stub converts a message of history that is only a stub (WhatsApp's
+// system lines, no message): missed calls and changes of the
+// disappearing-messages timer; nil for the others.
+func (c inbound) stub(evt *events.Message) *pb.Event {
+	web := evt.SourceWebMsg
+	if web == nil {
+		return nil
+	}
+	var text string
+	switch web.GetMessageStubType() {
+	case waWeb.WebMessageInfo_CALL_MISSED_VOICE:
+		text = mediatext.CallText(mediatext.Call{Missed: true}, onPhone)
+	case waWeb.WebMessageInfo_CALL_MISSED_VIDEO:
+		text = mediatext.CallText(mediatext.Call{Missed: true, Video: true}, onPhone)
+	case waWeb.WebMessageInfo_CALL_MISSED_GROUP_VOICE:
+		text = mediatext.CallText(mediatext.Call{Missed: true, Group: true}, onPhone)
+	case waWeb.WebMessageInfo_CALL_MISSED_GROUP_VIDEO:
+		text = mediatext.CallText(mediatext.Call{Missed: true, Video: true, Group: true}, onPhone)
+	case waWeb.WebMessageInfo_CHANGE_EPHEMERAL_SETTING:
+		// Its first parameter is the timer in seconds (as other clients
+		// of the protocol read it); a stub without one says nothing sure.
+		p := web.GetMessageStubParameters()
+		if len(p) == 0 {
+			return nil
+		}
+		secs, err := strconv.ParseUint(p[0], 10, 32)
+		if err != nil {
+			return nil
+		}
+		text = mediatext.TimerText(time.Duration(secs) * time.Second)
+	default:
+		return nil
+	}
+	ev := c.base(&evt.Info)
+	ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}
+	return ev
+}

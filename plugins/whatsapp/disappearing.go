@@ -1,0 +1,272 @@
+package whatsapp
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+
+	"passerelle.im/passerelle/plugins/mediatext"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// Disappearing messages. A chat with them on has a timer (seconds; 0 is
+// off) that every message sent in it carries (ContextInfo.Expiration):
+// the apps delete a message that long after it was sent, and flag one
+// sent without it as sent from a device that does not follow the chat's
+// setting. WhatsApp tells a change of a one-to-one chat's timer as a
+// ProtocolMessage of type EPHEMERAL_SETTING from whoever changed it, a
+// group's as a group notification (events.GroupInfo.Ephemeral); a group's
+// info says its timer, a history sync each chat's, and each message in
+// such a chat its own. The plugin shows a change as a message from whoever
+// made it (mediatext.TimerText) and keeps each chat's timer in the login's
+// folder, for the user's messages to carry it.
+//
+// The gateway deletes nothing: its archive keeps the messages WhatsApp
+// deletes (out of scope here).
+
+// timersFile keeps each chat's timer, by the contract's chat ID.
+const timersFile = "disappearing.json"
+
+// chatTimer is a chat's timer as last known.
+type chatTimer struct {
+	Secs uint32 `json:"s"`
+	// At is when it was set (unix seconds, WhatsApp's setting timestamp
+	// or the time of what said it); 0 when not known. An older setting
+	// does not replace a newer one: a message from before the timer
+	// changed may come after the change (offline, history).
+	At int64 `json:"at,omitempty"`
+}
+
+// timers is the chats' timers, kept in the login folder (in memory only
+// without one). Written only when one changes: rarely.
+type timers struct {
+	path string
+
+	mu     sync.Mutex
+	loaded bool
+	chats  map[string]chatTimer
+}
+
+func newTimers(loginDir string) *timers {
+	t := &timers{}
+	if loginDir != "" {
+		t.path = filepath.Join(loginDir, timersFile)
+	}
+	return t
+}
+
+func (t *timers) loadLocked() {
+	if t.loaded {
+		return
+	}
+	t.loaded, t.chats = true, map[string]chatTimer{}
+	if t.path == "" {
+		return
+	}
+	if b, err := os.ReadFile(t.path); err == nil {
+		_ = json.Unmarshal(b, &t.chats) // a damaged file is rewritten by the next change
+	}
+}
+
+// get is a chat's timer in seconds; 0 when off or not known.
+func (t *timers) get(chatID string) uint32 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.loadLocked()
+	return t.chats[chatID].Secs
+}
+
+// set keeps a chat's timer set at at (0: not known), unless the one known
+// was set later; it says whether the timer changed.
+func (t *timers) set(chatID string, secs uint32, at int64) (bool, error) {
+	if chatID == "" {
+		return false, nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.loadLocked()
+	cur, known := t.chats[chatID]
+	if !known && secs == 0 && at == 0 {
+		return false, nil // off, as a chat not known is
+	}
+	if at < cur.At || (known && cur.Secs == secs && at == cur.At) {
+		return false, nil
+	}
+	t.chats[chatID] = chatTimer{Secs: secs, At: at}
+	return cur.Secs != secs, t.saveLocked()
+}
+
+// moved keeps a LID chat's timer under its phone number's chat ID.
+func (t *timers) moved(oldID, newID string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.loadLocked()
+	old, ok := t.chats[oldID]
+	if !ok {
+		return nil
+	}
+	delete(t.chats, oldID)
+	if cur, has := t.chats[newID]; !has || old.At > cur.At {
+		t.chats[newID] = old
+	}
+	return t.saveLocked()
+}
+
+func (t *timers) saveLocked() error {
+	if t.path == "" {
+		return nil
+	}
+	b, err := json.Marshal(t.chats)
+	if err != nil {
+		return err
+	}
+	tmp := t.path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, t.path)
+}
+
+// noteTimer keeps a chat's timer; a failure to write it is logged (the
+// user's next messages may then go without it after a restart).
+func (s *Session) noteTimer(chatID string, secs uint32, at int64) bool {
+	changed, err := s.timers.set(chatID, secs, at)
+	if err != nil {
+		s.log.Warn("disappearing-messages timer not kept", "chat", chatID, "err", err)
+	}
+	return changed
+}
+
+// noteGroupTimer keeps the timer of a group as WhatsApp answered it now.
+func (s *Session) noteGroupTimer(g *types.GroupInfo) {
+	if g == nil || g.IsParent {
+		return
+	}
+	secs := uint32(0)
+	if g.IsEphemeral {
+		secs = g.DisappearingTimer
+	}
+	s.noteTimer(g.JID.ToNonAD().String(), secs, time.Now().Unix())
+}
+
+// timerSetting is the timer an EPHEMERAL_SETTING protocol message sets,
+// and when; ok false for any other message.
+func timerSetting(msg *waE2E.Message, info *types.MessageInfo) (secs uint32, at int64, ok bool) {
+	pm := msg.GetProtocolMessage()
+	if pm == nil || pm.GetType() != waE2E.ProtocolMessage_EPHEMERAL_SETTING {
+		return 0, 0, false
+	}
+	at = pm.GetEphemeralSettingTimestamp()
+	if at == 0 {
+		at = info.Timestamp.Unix()
+	}
+	return pm.GetEphemeralExpiration(), at, true
+}
+
+// messageTimer is the timer a message carries (its ContextInfo's
+// Expiration), and when it was set; 0 when it carries none.
+func messageTimer(msg *waE2E.Message) (uint32, int64) {
+	ci := contextOf(msg)
+	return ci.GetExpiration(), ci.GetEphemeralSettingTimestamp()
+}
+
+// contextOf is the ContextInfo of a message's content, nil when none.
+func contextOf(msg *waE2E.Message) *waE2E.ContextInfo {
+	if p := contextSlot(msg); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// contextSlot is where a message's content keeps its ContextInfo; nil
+// for a content that has none (a plain Conversation, a protocol message).
+func contextSlot(msg *waE2E.Message) **waE2E.ContextInfo {
+	switch {
+	case msg == nil:
+		return nil
+	case msg.ExtendedTextMessage != nil:
+		return &msg.ExtendedTextMessage.ContextInfo
+	case msg.ImageMessage != nil:
+		return &msg.ImageMessage.ContextInfo
+	case msg.VideoMessage != nil:
+		return &msg.VideoMessage.ContextInfo
+	case msg.AudioMessage != nil:
+		return &msg.AudioMessage.ContextInfo
+	case msg.DocumentMessage != nil:
+		return &msg.DocumentMessage.ContextInfo
+	case msg.StickerMessage != nil:
+		return &msg.StickerMessage.ContextInfo
+	case msg.LocationMessage != nil:
+		return &msg.LocationMessage.ContextInfo
+	case msg.LiveLocationMessage != nil:
+		return &msg.LiveLocationMessage.ContextInfo
+	case msg.ContactMessage != nil:
+		return &msg.ContactMessage.ContextInfo
+	case msg.ContactsArrayMessage != nil:
+		return &msg.ContactsArrayMessage.ContextInfo
+	case msg.GroupInviteMessage != nil:
+		return &msg.GroupInviteMessage.ContextInfo
+	}
+	if p := firstPoll(msg); p != nil {
+		return &p.ContextInfo
+	}
+	return nil
+}
+
+// withTimer makes a message the user sends carry the chat's timer (secs;
+// 0 leaves it as it is), as the apps send theirs: a plain text becomes
+// an extended one, which has a ContextInfo.
+func withTimer(msg *waE2E.Message, secs uint32) *waE2E.Message {
+	if secs == 0 || msg == nil {
+		return msg
+	}
+	if msg.Conversation != nil {
+		msg = &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: msg.Conversation}}
+	}
+	slot := contextSlot(msg)
+	if slot == nil {
+		return msg
+	}
+	if *slot == nil {
+		*slot = &waE2E.ContextInfo{}
+	}
+	(*slot).Expiration = &secs
+	return msg
+}
+
+// timerEvent is a change of a chat's timer as a message from whoever
+// changed it: the base event of the message that said it, or of a group
+// notification.
+func timerEvent(ev *pb.Event, secs uint32) *pb.Event {
+	ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: mediatext.TimerText(time.Duration(secs) * time.Second)}}
+	return ev
+}
+
+// groupTimerEvent is a group's timer changed, from its notification; nil
+// when the notification changes no timer. Its ID comes from the change's
+// time and the timer: the same notification again after a restart is
+// dropped by the host as a duplicate.
+func (s *Session) groupTimerEvent(e *events.GroupInfo, by *pb.Sender) *pb.Event {
+	if e.Ephemeral == nil {
+		return nil
+	}
+	secs := uint32(0)
+	if e.Ephemeral.IsEphemeral {
+		secs = e.Ephemeral.DisappearingTimer
+	}
+	chat := e.JID.ToNonAD().String()
+	s.noteTimer(chat, secs, e.Timestamp.Unix())
+	ev := &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: by, TimestampUnixMicro: e.Timestamp.UnixMicro(),
+		EventId: "timer-" + strconv.FormatInt(e.Timestamp.Unix(), 10) + "-" + strconv.FormatUint(uint64(secs), 10)}
+	if e.Sender != nil && e.Sender.User == s.ownJID().User {
+		ev.Sender = &pb.Sender{UserId: s.login.LoginID, IsFromMe: true}
+	}
+	return timerEvent(ev, secs)
+}

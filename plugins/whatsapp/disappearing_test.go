@@ -1,0 +1,241 @@
+package whatsapp
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waHistorySync"
+	"go.mau.fi/whatsmeow/proto/waWeb"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/whatsapp/wafake"
+)
+
+const dayText = "Disappearing messages turned on: messages disappear 1 day after they are sent"
+
+// timerMessage is the protocol message a one-to-one chat's timer change
+// comes as.
+func timerMessage(secs uint32, at time.Time) *waE2E.Message {
+	return &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_EPHEMERAL_SETTING.Enum(),
+		EphemeralExpiration: proto.Uint32(secs), EphemeralSettingTimestamp: proto.Int64(at.Unix())}}
+}
+
+// sentTimer is the timer the last message sent carried (0: none).
+func sentTimer(t *testing.T, fake *wafake.Client, n int) (*waE2E.Message, uint32) {
+	t.Helper()
+	sent, err := fake.WaitSent(n, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := sent[n-1].Msg
+	return m, contextOf(m).GetExpiration()
+}
+
+// A contact turns disappearing messages on: the chat says so, from them,
+// and the user's messages carry the chat's timer (text, replies,
+// locations, files), after a restart of the plugin too; turned off, they
+// carry none again.
+func TestDisappearingOneToOne(t *testing.T) {
+	r := newRig(t, "")
+	dir := t.TempDir()
+	done := r.loginQR(t, dir)
+	info := sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir}
+	s, fake := r.load(t, info)
+	ctx := context.Background()
+	call := sdk.Call{ChatID: "+33611111111"}
+
+	if _, err := s.SendMessage(ctx, call, &pb.SendMessage{Text: "before"}); err != nil {
+		t.Fatal(err)
+	}
+	if m, exp := sentTimer(t, fake, 1); exp != 0 || m.GetConversation() != "before" {
+		t.Errorf("before any timer: %v", m)
+	}
+
+	from := r.host.count()
+	set := time.Now().Add(-time.Minute)
+	// The timer is kept before the change is shown: the user's answer
+	// to it must carry it.
+	var kept []uint32
+	r.host.mu.Lock()
+	r.host.gate = func() { kept = append(kept, s.timers.get("+33611111111")) }
+	r.host.mu.Unlock()
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "T1", Timestamp: set, PushName: "Alice"},
+		timerMessage(86400, set))
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	r.host.mu.Lock()
+	r.host.gate = nil
+	r.host.mu.Unlock()
+	if len(kept) != 1 || kept[0] != 86400 {
+		t.Errorf("the timer when the change was shown: %v, want it kept (86400)", kept)
+	}
+	if ev.GetMessage().Text != dayText || ev.EventId != "T1" || ev.ChatId != "+33611111111" || ev.Sender.GetUserId() != "+33611111111" {
+		t.Errorf("the change: %v", ev)
+	}
+
+	if _, err := s.SendMessage(ctx, call, &pb.SendMessage{Text: "now it disappears"}); err != nil {
+		t.Fatal(err)
+	}
+	if m, exp := sentTimer(t, fake, 2); exp != 86400 || m.GetExtendedTextMessage().GetText() != "now it disappears" {
+		t.Errorf("text with a timer on: %v", m)
+	}
+	if _, err := s.SendMessage(ctx, call, &pb.SendMessage{Text: "yes", ReplyToId: "T0", ReplyToMeta: msgMeta{Sender: alice}.encode()}); err != nil {
+		t.Fatal(err)
+	}
+	if m, exp := sentTimer(t, fake, 3); exp != 86400 || contextOf(m).GetStanzaID() != "T0" {
+		t.Errorf("reply with a timer on: %v", m)
+	}
+	if _, err := s.SendMessage(ctx, call, &pb.SendMessage{Text: "geo:1,2"}); err != nil {
+		t.Fatal(err)
+	}
+	if m, exp := sentTimer(t, fake, 4); exp != 86400 || m.GetLocationMessage() == nil {
+		t.Errorf("location with a timer on: %v", m)
+	}
+	id, err := s.UploadMedia(ctx, &pb.MediaInfo{Name: "cat.jpg", MimeType: "image/jpeg"}, strings.NewReader("JPEGDATA"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SendMessage(ctx, call, &pb.SendMessage{Text: "cat",
+		Attachments: []*pb.Attachment{{Name: "cat.jpg", MimeType: "image/jpeg", Source: &pb.Attachment_UploadId{UploadId: id}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if m, exp := sentTimer(t, fake, 5); exp != 86400 || m.GetImageMessage().GetCaption() != "cat" {
+		t.Errorf("image with a timer on: %v", m)
+	}
+	// Another chat has none.
+	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: "+33622222222"}, &pb.SendMessage{Text: "bob"}); err != nil {
+		t.Fatal(err)
+	}
+	if m, exp := sentTimer(t, fake, 6); exp != 0 || m.GetConversation() != "bob" {
+		t.Errorf("another chat: %v", m)
+	}
+	s.Disconnect(ctx)
+
+	// The plugin again, on the same folder: the timer is still known.
+	r2 := newRig(t, "")
+	s2, fake2 := r2.load(t, info)
+	if _, err := s2.SendMessage(ctx, call, &pb.SendMessage{Text: "after a restart"}); err != nil {
+		t.Fatal(err)
+	}
+	if m, exp := sentTimer(t, fake2, 1); exp != 86400 {
+		t.Errorf("after a restart: %v", m)
+	}
+	// An older setting (a message from before the change, delivered
+	// late) changes nothing; turned off by the user on the phone, it is
+	// off, said as the user's.
+	from = r2.host.count()
+	fake2.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "OLD", Timestamp: set.Add(-time.Hour)},
+		&waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("old"),
+			ContextInfo: &waE2E.ContextInfo{Expiration: proto.Uint32(604800), EphemeralSettingTimestamp: proto.Int64(set.Add(-time.Hour).Unix())}}})
+	off := time.Now()
+	fake2.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: phone, IsFromMe: true}, ID: "T2", Timestamp: off},
+		timerMessage(0, off))
+	ev, _ = r2.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == "T2" })
+	if ev.GetMessage().GetText() != "Disappearing messages turned off" || !ev.Sender.GetIsFromMe() || ev.ChatId != "+33611111111" {
+		t.Errorf("turned off: %v", ev)
+	}
+	if _, err := s2.SendMessage(ctx, call, &pb.SendMessage{Text: "stays"}); err != nil {
+		t.Fatal(err)
+	}
+	if m, exp := sentTimer(t, fake2, 2); exp != 0 || m.GetConversation() != "stays" {
+		t.Errorf("turned off: %v", m)
+	}
+}
+
+// A chat's timer learnt from what else says it: a message carrying it
+// (the chat was set before the device was linked), a history sync, a
+// group's info and its notifications (shown as from who changed it).
+func TestDisappearingLearnt(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	n := 0
+	check := func(chatID string, want uint32) {
+		t.Helper()
+		n++
+		if _, err := s.SendMessage(ctx, sdk.Call{ChatID: chatID}, &pb.SendMessage{Text: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		if m, exp := sentTimer(t, fake, n); exp != want {
+			t.Errorf("to %s: %v, want a timer of %d", chatID, m, want)
+		}
+	}
+
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: bob, Sender: bob}, ID: "B1", Timestamp: when},
+		&waE2E.Message{EphemeralMessage: &waE2E.FutureProofMessage{Message: &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{
+			Text: proto.String("hi"), ContextInfo: &waE2E.ContextInfo{Expiration: proto.Uint32(604800), EphemeralSettingTimestamp: proto.Int64(when.Unix())}}}}})
+	r.host.next(t, 0, func(ev *pb.Event) bool { return ev.EventId == "B1" })
+	check("+33622222222", 604800)
+
+	carol := types.NewJID("33633333333", types.DefaultUserServer)
+	fake.History(ctx, &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_INITIAL_BOOTSTRAP.Enum(),
+		Conversations: []*waHistorySync.Conversation{{ID: proto.String(carol.String()), EphemeralExpiration: proto.Uint32(7776000),
+			EphemeralSettingTimestamp: proto.Int64(when.Unix())}}})
+	check("+33633333333", 7776000)
+
+	g2 := types.NewJID("120363000000000002", types.GroupServer)
+	fake.SetGroup(&types.GroupInfo{JID: g2, GroupName: types.GroupName{Name: "Secret"},
+		GroupEphemeral: types.GroupEphemeral{IsEphemeral: true, DisappearingTimer: 86400},
+		Participants:   []types.GroupParticipant{{JID: phone, PhoneNumber: phone}, {JID: alice, PhoneNumber: alice}}})
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check(g2.String(), 86400)
+
+	from := r.host.count()
+	fake.Emit(&events.GroupInfo{JID: g2, Sender: &aliceLID, SenderPN: &alice, Timestamp: time.Now(),
+		Ephemeral: &types.GroupEphemeral{IsEphemeral: true, DisappearingTimer: 604800}})
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.ChatId != g2.String() || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || ev.Sender.GetUserId() != "+33611111111" ||
+		ev.GetMessage().Text != "Disappearing messages turned on: messages disappear 1 week after they are sent" ||
+		!strings.HasPrefix(ev.EventId, "timer-") {
+		t.Errorf("a group's change: %v", ev)
+	}
+	check(g2.String(), 604800)
+	// The same change as a protocol message too says it once.
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: g2, Sender: alice, IsGroup: true}, ID: "GT", Timestamp: time.Now()},
+		timerMessage(604800, time.Now()))
+	fenceMessage(t, r, fake, r.host.count())
+}
+
+// A history's stub of a timer change says it; one whose timer cannot be
+// read says nothing.
+func TestDisappearingHistoryStub(t *testing.T) {
+	for param, want := range map[string]string{"86400": dayText, "0": "Disappearing messages turned off", "soon": ""} {
+		web := &waWeb.WebMessageInfo{MessageStubType: waWeb.WebMessageInfo_CHANGE_EPHEMERAL_SETTING.Enum(), MessageStubParameters: []string{param}}
+		ev := testConv.message(&events.Message{Info: direct(alice, "S2"), SourceWebMsg: web})
+		if got := ev.GetMessage().GetText(); got != want {
+			t.Errorf("%q: %v, want %q", param, ev, want)
+		}
+	}
+	ev := testConv.message(&events.Message{Info: direct(alice, "S3"), Message: timerMessage(86400, when)})
+	if ev.GetMessage().GetText() != dayText || ev.EventId != "S3" {
+		t.Errorf("a protocol message: %v", ev)
+	}
+}
+
+// withTimer sets the timer wherever the content keeps its ContextInfo,
+// and nothing when it is off.
+func TestWithTimer(t *testing.T) {
+	plain := textMessage("hi", nil, nil)
+	if got := withTimer(plain, 0); got.GetConversation() != "hi" || contextOf(got) != nil {
+		t.Errorf("off: %v", got)
+	}
+	for _, m := range []*waE2E.Message{
+		textMessage("hi", nil, nil),
+		textMessage("hi", &quoted{ID: "M1", Meta: msgMeta{Sender: alice}}, nil),
+		{ImageMessage: &waE2E.ImageMessage{}}, {VideoMessage: &waE2E.VideoMessage{}}, {AudioMessage: &waE2E.AudioMessage{}},
+		{DocumentMessage: &waE2E.DocumentMessage{}}, {LocationMessage: &waE2E.LocationMessage{}},
+	} {
+		got := withTimer(m, 3600)
+		if contextOf(got).GetExpiration() != 3600 {
+			t.Errorf("%v: no timer", got)
+		}
+	}
+}

@@ -1,0 +1,59 @@
+package whatsapp_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"google.golang.org/protobuf/proto"
+
+	"passerelle.im/passerelle/internal/gatewaytest"
+	"passerelle.im/passerelle/plugins/whatsapp/wafake"
+)
+
+// A call and a chat's disappearing messages through a real Prosody, the
+// gateway and the plugin process on the remote fake: the call rings as a
+// message from the caller and, unanswered, is corrected (XEP-0308) to a
+// missed call; the contact turns disappearing messages on, which the
+// chat says, and the user's next message carries the chat's timer.
+func TestEndToEndCallAndTimer(t *testing.T) {
+	bin := fakePlugin(t)
+	srv := startRemote(t)
+	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: bin, Name: "whatsapp", Privileged: true,
+		PluginConfig: `wafake_socket = "` + srv.Socket + `"`})
+	alice := g.User("alice")
+	g.WaitReady(alice)
+	loginByQR(t, g, srv, alice)
+	bobJID := g.JID("+33622222222")
+
+	now := time.Now().Unix()
+	srv.Call(wafake.Call{Tag: "offer", ID: "CALL1", From: bob.String(), At: now})
+	ring := g.NextMessage(alice, bobJID)
+	if ring.Body != "Incoming voice call: answer it on your phone" {
+		t.Fatalf("ringing: %s", ring.XML)
+	}
+	srv.Call(wafake.Call{Tag: "terminate", ID: "CALL1", From: bob.String(), Reason: "timeout", At: now + 40})
+	missed := g.NextMessage(alice, bobJID)
+	if missed.Body != "Missed voice call" || !strings.Contains(missed.XML, `<replace xmlns="urn:xmpp:message-correct:0" id="`+ring.ID+`"`) {
+		t.Fatalf("missed: %s, want a correction of %s", missed.XML, ring.ID)
+	}
+
+	set := time.Now()
+	if err := srv.Receive(types.MessageInfo{MessageSource: types.MessageSource{Chat: bob, Sender: bob}, ID: "TIMER1", Timestamp: set, PushName: "Bob"},
+		&waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_EPHEMERAL_SETTING.Enum(),
+			EphemeralExpiration: proto.Uint32(604800), EphemeralSettingTimestamp: proto.Int64(set.Unix())}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := g.NextMessage(alice, bobJID); got.Body != "Disappearing messages turned on: messages disappear 1 week after they are sent" {
+		t.Fatalf("timer: %s", got.XML)
+	}
+	g.SendChat(alice, bobJID, "this one disappears")
+	if _, err := srv.WaitSent(gatewaytest.Timeout, func(to string, m *waE2E.Message) bool {
+		return to == bob.String() && m.GetExtendedTextMessage().GetText() == "this one disappears" &&
+			m.GetExtendedTextMessage().GetContextInfo().GetExpiration() == 604800
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
