@@ -93,7 +93,7 @@ func TestCallGroupAndLate(t *testing.T) {
 	fake.Call(ctx, wafake.Call{Tag: "offer_notice", ID: "G1", From: bob.String(), Group: group.String(), Video: true, At: now})
 	ev, i := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
 	if ev.ChatId != group.String() || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || ev.Sender.GetUserId() != "+33622222222" ||
-		ev.GetMessage().Text != "Incoming group video call: answer it on your phone" || ev.EventId != "call-G1" {
+		ev.GetMessage().Text != "Group video call: join it on your phone" || ev.EventId != "call-G1" {
 		t.Errorf("group call: %v", ev)
 	}
 	fake.Call(ctx, wafake.Call{Tag: "terminate", ID: "G1", From: bob.String(), Group: group.String(), At: now + 40})
