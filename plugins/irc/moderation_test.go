@@ -125,7 +125,7 @@ func TestKickFromXMPP(t *testing.T) {
 	if m := next(t, got, "erin's kick"); m.Command != "KICK" || m.Params[1] != "erin" {
 		t.Errorf("erin saw %v, want the kick", m)
 	}
-	ev = nextEvent(func(ev *pb.Event) bool { return ev.GetMember().GetKind() == pb.MemberEvent_KIND_KICKED })
+	ev = nextEvent(func(ev *pb.Event) bool { return ev.GetMember().GetKind() == pb.MemberEvent_KIND_BANNED })
 	if m := ev.GetMember(); m.Member.UserId != "erin" || m.Reason != "spam" {
 		t.Errorf("ban event %v", ev)
 	}
