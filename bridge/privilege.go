@@ -15,9 +15,9 @@ import (
 // access, sending as the user, iq stanzas as the user per namespace).
 // Servers speak one of two versions: urn:xmpp:privilege:2 (Prosody,
 // ejabberd 24.10 and later) and urn:xmpp:privilege:1 (XEP-0356 0.2/0.3:
-// ejabberd before 24.10), which has the same roster and message
-// permissions but no iq one. ejabberd before 23.10 grants them without
-// honouring them: see privBrokenMsg.
+// ejabberd before 24.10, old prosody-modules), which has the same roster
+// and message permissions but no iq one. v1 grants are taken only from a
+// server known to honour them: see privV1Rule.
 
 // perms are the XEP-0356 privileges the server granted the component.
 type perms struct {
@@ -87,33 +87,39 @@ func (t *transport) onPrivilege(priv *wire.Element) {
 	}
 	t.log.Info("privileges granted by the server", "roster", p.roster, "message", p.message, "iq", p.iq, "namespace", p.ns)
 	t.mu.Lock()
-	broken := t.privBroken
-	if broken != "" && p.ns == nsPrivilege1 {
-		p = perms{ns: p.ns}
+	t.privV1 = perms{}
+	if p.ns == nsPrivilege1 {
+		// Held until this connection's server says what it is
+		// (checkPrivilegeServer); one that said so before keeps them
+		// meanwhile, so a reconnection changes nothing.
+		t.privV1 = p
+		if !t.privV1OK {
+			p = perms{ns: p.ns}
+		}
 	}
 	t.perms = p
 	t.mu.Unlock()
-	if broken != "" && p.ns == nsPrivilege1 {
-		t.log.Warn(privBrokenMsg, "server", broken)
-	}
 }
 
-// ejabberd before 23.10 advertises urn:xmpp:privilege:1 grants it does
-// not honour: its mod_roster fails every roster set the component sends
-// (internal-server-error: ejabberd issue #3942), and a message sent as
-// the user goes straight to the contact, which is the gateway itself,
-// without the carbons that would show it in the user's clients (#3990).
-// Taken, they would lose the user's contacts and the words they sent
-// from their phone; the gateway goes on as without them, as before.
-const privBrokenMsg = "privileges not taken: this server (ejabberd before 23.10) grants them but fails roster writes and sends messages written as the user without carbons"
+// privV1Rule says why urn:xmpp:privilege:1 grants are taken only from
+// ejabberd 23.10 and later: ejabberd before it fails every roster set
+// the component sends in its mod_roster (internal-server-error: ejabberd
+// issue #3942) and sends a message written as the user straight to the
+// contact, which is the gateway itself, without the carbons that show it
+// in the user's clients (#3990); prosody-modules' mod_privilege before
+// its v2 rewrite routed such messages the same way. Taken there, the
+// grants would lose the user's contacts and the words they sent from
+// their phone; without them the gateway asks for subscriptions and
+// labels those words.
+const privV1Rule = "privileges not taken: urn:xmpp:privilege:1 grants are taken from ejabberd 23.10 or later only (earlier servers fail roster writes and send messages written as the user without carbons)"
 
 // checkPrivilegeServer asks a server that granted urn:xmpp:privilege:1
-// privileges its software version (XEP-0092), and drops the grants of one
-// that cannot honour them (privBrokenMsg). A server that does not say
-// keeps its grants. Its error is the link's drop (xmpplink.ErrDown).
+// privileges its software version (XEP-0092) and takes the grants only
+// from one known to honour them (privV1Rule); no answer takes none. Its
+// error is the link's drop (xmpplink.ErrDown).
 func (t *transport) checkPrivilegeServer(ctx context.Context) error {
 	t.mu.RLock()
-	ns := t.perms.ns
+	ns := t.privV1.ns
 	t.mu.RUnlock()
 	if ns != nsPrivilege1 {
 		return nil
@@ -127,37 +133,48 @@ func (t *transport) checkPrivilegeServer(ctx context.Context) error {
 	if errors.Is(err, xmpplink.ErrDown) {
 		return err
 	}
-	if err != nil || st.Type() != "result" {
-		return nil
-	}
-	q := st.Child(wire.NSVersion, "query")
-	if q == nil {
-		return nil
-	}
 	var name, version string
-	if n := q.Child("", "name"); n != nil {
-		name = strings.TrimSpace(n.Text)
+	if err == nil && st.Type() == "result" {
+		if q := st.Child(wire.NSVersion, "query"); q != nil {
+			if n := q.Child("", "name"); n != nil {
+				name = strings.TrimSpace(n.Text)
+			}
+			if v := q.Child("", "version"); v != nil {
+				version = strings.TrimSpace(v.Text)
+			}
+		}
 	}
-	if v := q.Child("", "version"); v != nil {
-		version = strings.TrimSpace(v.Text)
+	ok := honoursPrivilegeV1(name, version)
+	server := strings.TrimSpace(name + " " + version)
+	if server == "" {
+		server = "(did not say)"
 	}
-	if !ejabberdBefore2310(name, version) {
-		return nil
-	}
-	server := name + " " + version
 	t.mu.Lock()
-	t.privBroken = server
+	t.privV1OK = ok
 	if t.perms.ns == nsPrivilege1 {
-		t.perms = perms{ns: t.perms.ns}
+		if ok {
+			t.perms = t.privV1
+		} else {
+			t.perms = perms{ns: nsPrivilege1}
+		}
 	}
+	said := t.privV1Said == server
+	t.privV1Said = server
 	t.mu.Unlock()
-	t.log.Warn(privBrokenMsg, "server", server)
+	switch {
+	case said:
+	case ok:
+		t.log.Info("privileges taken", "server", server, "namespace", nsPrivilege1)
+	default:
+		t.log.Warn(privV1Rule, "server", server)
+	}
 	return nil
 }
 
-// ejabberdBefore2310 reports whether a XEP-0092 name and version
-// ("ejabberd", "23.01-1") are ejabberd's, older than 23.10.
-func ejabberdBefore2310(name, version string) bool {
+// honoursPrivilegeV1 reports whether a XEP-0092 name and version
+// ("ejabberd", "23.10.0") are a server known to honour
+// urn:xmpp:privilege:1 grants: ejabberd 23.10 or later.
+func honoursPrivilegeV1(name, version string) bool {
 	if !strings.EqualFold(name, "ejabberd") {
 		return false
 	}
@@ -165,7 +182,7 @@ func ejabberdBefore2310(name, version string) bool {
 	if _, err := fmt.Sscanf(version, "%d.%d", &major, &minor); err != nil {
 		return false
 	}
-	return major < 23 || major == 23 && minor < 10
+	return major > 23 || major == 23 && minor >= 10
 }
 
 // iqPerms collects the <namespace ns type/> elements of an iq perm into
@@ -199,17 +216,13 @@ func iqPerms(perm *wire.Element, m map[string]string) map[string]string {
 // privilegesWait bounds the wait for the server's answer.
 var privilegesWait = 5 * time.Second
 
-// learnPrivileges pings the server after a handshake; its answer (and,
-// after a urn:xmpp:privilege:1 grant, the server's version:
-// checkPrivilegeServer) marks the privileges known (privKnown). A link that drops first leaves them
-// unknown: the next handshake tries again. An answer that never comes
-// (callTimeout) counts as known: nothing waits for ever.
+// learnPrivileges pings the server after each handshake; its answer
+// (and, after a urn:xmpp:privilege:1 grant, the server's version:
+// checkPrivilegeServer) marks the privileges known (privKnown). A link
+// that drops first leaves them unknown: the next handshake tries again.
+// An answer that never comes (callTimeout) counts as known, with no v1
+// grant taken: nothing waits for ever.
 func (t *transport) learnPrivileges() {
-	select {
-	case <-t.privKnown:
-		return // known since an earlier handshake: the server grants the same
-	default:
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	var w wire.Writer

@@ -117,22 +117,29 @@ func ownMessage(tr *transport, body string) []byte {
 // answerVersion reads the gateway's XEP-0092 query to the server, which
 // follows the ping when the server granted urn:xmpp:privilege:1
 // privileges, and answers it as ejabberd of that version.
-func answerVersion(t *testing.T, conn *xmpptest.ComponentConn, version string) {
+func answerVersion(t *testing.T, conn *xmpptest.ComponentConn, name, version string) {
 	t.Helper()
 	q := conn.Next(t)
 	if q.Kind() != "iq" || q.To() != "localhost" || q.Child(wire.NSVersion, "query") == nil {
 		t.Fatalf("after a urn:xmpp:privilege:1 grant, the gateway's next stanza is no version query to the server: %s %s to %s", q.Kind(), q.Type(), q.To())
 	}
+	if name == "" { // a server without XEP-0092
+		fmt.Fprintf(conn, "<iq type='error' from='localhost' to='gw.localhost' id='%s'><error type='cancel'>"+
+			"<service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>", q.ID())
+		return
+	}
 	fmt.Fprintf(conn, "<iq type='result' from='localhost' to='gw.localhost' id='%s'><query xmlns='jabber:iq:version'>"+
-		"<name>ejabberd</name><version>%s</version></query></iq>", q.ID(), version)
+		"<name>%s</name><version>%s</version></query></iq>", q.ID(), name, version)
 }
 
 // XEP-0356 before 0.4 (urn:xmpp:privilege:1, ejabberd before 24.10) has
 // the same roster and message permissions: the gateway takes them, and
 // sends the user's own messages wrapped in that namespace, the only one
-// such a server reads. ejabberd before 23.10 grants them but cannot
-// honour them (privBrokenMsg): from it, they are not taken, also when it
-// advertises them again after a reconnection. Before, a
+// such a server reads. They are taken only from ejabberd 23.10 and later
+// (privV1Rule): ejabberd 23.01 grants them but cannot honour them, nor
+// could old Prosody modules; from those, and from a server that does not
+// say what it is, they are not taken, also when it advertises them again
+// on the stream. Before, a
 // urn:xmpp:privilege:1 advertisement was ignored, and counted as a
 // user's message.
 func TestPrivilegeV1(t *testing.T) {
@@ -144,7 +151,7 @@ func TestPrivilegeV1(t *testing.T) {
 	tr := privilegeTransportIn(t, srv.Addr(), func(context.Context, *wire.Stanza) { inbound.Add(1) })
 	conn, ping := pingAfterHandshake(t, srv)
 	fmt.Fprintf(conn, advert+"<iq type='result' from='localhost' to='gw.localhost' id='%s'/>", ping.ID())
-	answerVersion(t, conn, "23.10.0")
+	answerVersion(t, conn, "ejabberd", "23.10.0")
 	p := tr.privileges()
 	if p.ns != nsPrivilege1 || !p.rosterWrite() || !p.rosterRead() || p.message != "outgoing" {
 		t.Fatalf("privileges of ejabberd 23.10: %+v, want roster both and message outgoing in urn:xmpp:privilege:1", p)
@@ -175,7 +182,7 @@ func TestPrivilegeV1(t *testing.T) {
 	tr = privilegeTransportIn(t, srv.Addr(), func(_ context.Context, st *wire.Stanza) { got <- st })
 	conn, ping = pingAfterHandshake(t, srv)
 	fmt.Fprintf(conn, advert+"<iq type='result' from='localhost' to='gw.localhost' id='%s'/>", ping.ID())
-	answerVersion(t, conn, "23.01-1")
+	answerVersion(t, conn, "ejabberd", "23.01-1")
 	if p := tr.privileges(); p.rosterWrite() || p.rosterRead() || p.message != "" {
 		t.Errorf("privileges of ejabberd 23.01: %+v, want none", p)
 	}
@@ -193,19 +200,33 @@ func TestPrivilegeV1(t *testing.T) {
 	if p := tr.privileges(); p.rosterWrite() || p.message != "" {
 		t.Errorf("privileges of ejabberd 23.01 after it advertised them again: %+v", p)
 	}
+
+	// Any other server, or one that does not say what it is: none
+	// either (an old prosody-modules mod_privilege spoke v1, and routed
+	// messages written as the user as ejabberd 23.01 does).
+	for _, server := range [][2]string{{"Prosody", "0.11.9"}, {"", ""}} {
+		srv := xmpptest.NewComponentServer(t)
+		tr := privilegeTransportIn(t, srv.Addr(), func(context.Context, *wire.Stanza) {})
+		conn, ping := pingAfterHandshake(t, srv)
+		fmt.Fprintf(conn, advert+"<iq type='result' from='localhost' to='gw.localhost' id='%s'/>", ping.ID())
+		answerVersion(t, conn, server[0], server[1])
+		if p := tr.privileges(); p.rosterWrite() || p.rosterRead() || p.message != "" {
+			t.Errorf("privileges of %q: %+v, want none", server, p)
+		}
+	}
 }
 
-func TestEjabberdBefore2310(t *testing.T) {
+func TestHonoursPrivilegeV1(t *testing.T) {
 	for _, c := range []struct {
 		name, version string
 		want          bool
 	}{
-		{"ejabberd", "23.01-1", true}, {"ejabberd", "22.10", true}, {"ejabberd", "21.12.0", true},
-		{"ejabberd", "23.10", false}, {"ejabberd", "24.07.1", false}, {"ejabberd", "25.03", false},
-		{"Prosody", "0.12.3", false}, {"ejabberd", "", false}, {"ejabberd", "unknown", false},
+		{"ejabberd", "23.01-1", false}, {"ejabberd", "22.10", false}, {"ejabberd", "21.12.0", false},
+		{"ejabberd", "23.10", true}, {"ejabberd", "24.07.1", true}, {"ejabberd", "25.03", true},
+		{"Prosody", "0.11.9", false}, {"ejabberd", "", false}, {"ejabberd", "unknown", false}, {"", "", false},
 	} {
-		if got := ejabberdBefore2310(c.name, c.version); got != c.want {
-			t.Errorf("ejabberdBefore2310(%q, %q) = %v, want %v", c.name, c.version, got, c.want)
+		if got := honoursPrivilegeV1(c.name, c.version); got != c.want {
+			t.Errorf("honoursPrivilegeV1(%q, %q) = %v, want %v", c.name, c.version, got, c.want)
 		}
 	}
 }
@@ -238,9 +259,9 @@ func TestEjabberdPrivilegeV1Message(t *testing.T) {
 		t.Skipf("ejabberd %s grants in urn:xmpp:privilege:2", ej.Version())
 	case p.ns != nsPrivilege1:
 		t.Fatalf("ejabberd %s granted %+v, want urn:xmpp:privilege:1", ej.Version(), p)
-	case ejabberdBefore2310("ejabberd", ej.Version()) && (p.message != "" || p.rosterWrite()):
+	case !honoursPrivilegeV1("ejabberd", ej.Version()) && (p.message != "" || p.rosterWrite()):
 		t.Errorf("ejabberd %s's grants taken: %+v", ej.Version(), p)
-	case !ejabberdBefore2310("ejabberd", ej.Version()) && (p.message != "outgoing" || !p.rosterWrite()):
+	case !!honoursPrivilegeV1("ejabberd", ej.Version()) && (p.message != "outgoing" || !p.rosterWrite()):
 		t.Errorf("ejabberd %s's grants not taken: %+v", ej.Version(), p)
 	}
 	tr.mu.Lock()

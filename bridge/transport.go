@@ -59,9 +59,13 @@ type transport struct {
 	sessions map[string]*session // user bare JID -> their login's session (session.go)
 	byLogin  map[string]*session // login ID -> its session
 	perms    perms               // XEP-0356, from the server
-	// privBroken names a server that grants urn:xmpp:privilege:1
-	// privileges it cannot honour (privilege.go); "" for any other.
-	privBroken string
+	// privV1 are the urn:xmpp:privilege:1 grants last advertised, in
+	// perms only while privV1OK: the server said it is one known to
+	// honour them (privilege.go).
+	privV1   perms
+	privV1OK bool
+	// privV1Said is the server last told about, so it is said once.
+	privV1Said string
 	// privKnown is closed once the server's grants are known (privilege.go).
 	privKnown chan struct{}
 	privOnce  sync.Once
