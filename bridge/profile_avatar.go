@@ -33,16 +33,21 @@ func (s *session) noteOwnAvatar(st *wire.Stanza) {
 		return // XEP-0153: the client is not ready to say
 	}
 	hash := strings.ToLower(strings.TrimSpace(photo.Text))
-	l := s.Login()
-	if !l.ShareAvatar {
+	s.mu.Lock()
+	if !s.login.ShareAvatar {
+		s.mu.Unlock()
 		return
 	}
-	s.mu.Lock()
-	// While a picture is being set, the hash noted is still the one
-	// before it: a presence naming that one (the new picture taken back)
-	// must look again once the set is done.
-	if hash == l.SharedAvatar && !s.avatarSyncing {
+	if hash == s.login.SharedAvatar {
+		// While a picture is being set, the hash noted is still the one
+		// before it: a presence naming that one (the new picture taken
+		// back) makes the sync look again once the set is done, from the
+		// vCard, without marking the hash tried.
+		syncing := s.avatarSyncing
 		s.mu.Unlock()
+		if syncing {
+			s.syncOwnAvatar()
+		}
 		return
 	}
 	// A hash already tried is not tried again: a picture the network

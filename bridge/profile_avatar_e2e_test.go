@@ -163,6 +163,47 @@ func TestProfilePictureTakenBack(t *testing.T) {
 	mirrorPhoto(t, alice, "taken back", "")
 }
 
+// TestProfilePictureStaleHash: while the network sets alice's new
+// avatar, another of her clients still names the old one in its
+// presence. Once the set is done her vCard says the new one, which
+// stays; when she later takes the old one back for real, it is set. That
+// stale presence once marked the old hash tried, so the later change was
+// never looked at.
+func TestProfilePictureStaleHash(t *testing.T) {
+	s, alice := privilegedAlice(t)
+	raw(t, alice, `<presence type='subscribed' to='`+domain+`'/>`)
+	s.logs.waitLog(t, "gateway_sees_presence=true", timeout)
+	old := setOwnVCard(t, alice, shadePNG(t, 0x66))
+	form, _ := command(t, alice, "profile-picture", "", "", nil)
+	command(t, alice, "profile-picture", form.Command.SessionID, "", map[string]string{"share": "true"})
+	mirrorPhoto(t, alice, "the first avatar", old)
+
+	pid := s.pluginPID()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	held := true
+	defer func() {
+		if held {
+			_ = syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}()
+	next := setOwnVCard(t, alice, shadePNG(t, 0x77))
+	s.logs.waitLog(t, `user=alice@localhost hash=`+next+` bytes=`, timeout) // "setting the avatar as the profile picture"
+	raw(t, alice, `<presence><show>away</show><x xmlns='vcard-temp:x:update'><photo>`+old+`</photo></x></presence>`)
+	if r, err := alice.IQ(ctxT(t), `<iq type='get' to='`+domain+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`); err != nil || r.Type != "result" {
+		t.Fatalf("disco#info: %v %s", err, r.XML)
+	}
+	held = false
+	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	mirrorPhoto(t, alice, "the new avatar", next)
+
+	setOwnVCard(t, alice, shadePNG(t, 0x66))
+	mirrorPhoto(t, alice, "the first avatar again", old)
+}
+
 // setOwnVCard sets alice's vCard with photo (none when nil) and sends the
 // presence her clients send then (XEP-0153); it returns the photo's hash.
 func setOwnVCard(t *testing.T, alice *xmpptest.Client, photo []byte) string {
