@@ -39,6 +39,8 @@ func newEjabberdStack(t *testing.T, o ejabberdtest.Options, secret string) *ejab
 server = %q
 ping_interval = "2s"
 ping_timeout = "2s"
+# Back within a second of ejabberd's restart, however long it took.
+reconnect_max = "1s"
 
 [store]
 path = "data/passerelle.db"
