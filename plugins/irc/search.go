@@ -26,8 +26,9 @@ import (
 
 var _ sdk.ChatSearcher = (*Session)(nil)
 
-// ListWait is how long a search waits for the server's whole list.
-var ListWait = 20 * time.Second
+// DefaultListWait is how long a search waits for the server's whole
+// list, unless the config's list_wait says otherwise.
+const DefaultListWait = 20 * time.Second
 
 const (
 	// defaultFound is how many channels a search without a limit
@@ -54,12 +55,19 @@ func (s *Session) handleList(c *ircevent.Connection) {
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if w := s.listWait; w != nil {
+		if w := s.listWait; w != nil && s.listStale == 0 {
 			w.add(m.Params[1], m.Params[2], lastParam(m))
 		}
 	})
 	end := func(ircmsg.Message) {
 		s.mu.Lock()
+		if s.listStale > 0 {
+			// The end of a LIST given up on: the server answers in
+			// order, so the next lines are the current one's.
+			s.listStale--
+			s.mu.Unlock()
+			return
+		}
 		w := s.listWait
 		s.listWait = nil
 		s.mu.Unlock()
@@ -97,12 +105,14 @@ func listTopic(topic string) string {
 	return plainText(topic)
 }
 
-// failListWaitLocked answers the search waiting: the connection dropped.
+// failListWaitLocked answers the search waiting: the connection dropped,
+// and the LISTs given up on with it.
 func (s *Session) failListWaitLocked() {
 	if s.listWait != nil {
 		s.listWait.answer <- sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the connection to %s dropped before it listed the channels", s.acc.addr())
 		s.listWait = nil
 	}
+	s.listStale = 0
 }
 
 // SearchChats lists the channels whose name holds the query, the most
@@ -123,10 +133,15 @@ func (s *Session) SearchChats(ctx context.Context, q *pb.SearchChats) ([]*pb.Fou
 	s.mu.Lock()
 	s.listWait = w
 	s.mu.Unlock()
-	drop := func() {
+	// drop ends the wait; sent, the LIST still runs on the server,
+	// whose replies are then not the next search's.
+	drop := func(sent bool) {
 		s.mu.Lock()
 		if s.listWait == w {
 			s.listWait = nil
+			if sent {
+				s.listStale++
+			}
 		}
 		s.mu.Unlock()
 	}
@@ -135,10 +150,11 @@ func (s *Session) SearchChats(ctx context.Context, q *pb.SearchChats) ([]*pb.Fou
 		args = nil // no mask: every channel, filtered here
 	}
 	if err := conn.Send("LIST", args...); err != nil {
-		drop()
+		drop(false)
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "cannot list the channels of %s: %v", s.acc.addr(), err)
 	}
-	t := time.NewTimer(ListWait)
+	wait := time.Duration(s.n.cfg.ListWait)
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case err := <-w.answer:
@@ -146,10 +162,10 @@ func (s *Session) SearchChats(ctx context.Context, q *pb.SearchChats) ([]*pb.Fou
 			return nil, err
 		}
 	case <-t.C:
-		drop()
-		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s did not list its channels within %v", s.acc.addr(), ListWait)
+		drop(true)
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s did not list its channels within %v", s.acc.addr(), wait)
 	case <-ctx.Done():
-		drop()
+		drop(true)
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "given up listing the channels of %s: %v", s.acc.addr(), ctx.Err())
 	}
 	found := w.found

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -93,5 +94,44 @@ func TestSearchChats(t *testing.T) {
 	s.stop()
 	if r := search("", "go", 0); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
 		t.Errorf("search while disconnected: %v %s, want UNAVAILABLE", r.Error, foundList(r.FoundChats))
+	}
+}
+
+// A server slower than list_wait: the search is UNAVAILABLE; the list
+// it sends later is no answer to the next search, which gets its own
+// (it got the late list's channels, and ended at its 323). Modes before
+// a topic ("[+nt] ") are left out.
+func TestSearchChatsTimeout(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.channels = []string{"#fast-one 3 :[+nt] Quick", "#fast-two 9 :Quicker"}
+	srv.slowList = 2 * time.Second
+	srv.mu.Unlock()
+	p, _, _, _, login := histLogin(t, srv, []byte(`{"list_wait":"1500ms"}`), "")
+	cmds := p.Commands()
+	search := func(query string) *pb.CommandResult {
+		t.Helper()
+		return cmds.Send(plugintest.Act(login.LoginId, "", "", &pb.SearchChats{Query: query}))
+	}
+	start := time.Now()
+	if r := search("slow"); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || !strings.Contains(r.Error.GetText(), "did not list its channels within 1.5s") {
+		t.Errorf("a slow list: %v %s, want UNAVAILABLE", r.Error, foundList(r.FoundChats))
+	}
+	if d := time.Since(start); d > 2500*time.Millisecond {
+		t.Errorf("the slow search took %v", d)
+	}
+	srv.mu.Lock()
+	srv.channels = []string{"#fast-three 1 :Late", "#other 5 :No"}
+	srv.mu.Unlock()
+	want := "#fast-three|#fast-three|1|Late|CHAT_TYPE_GROUP"
+	if r := search("fast"); r.Error != nil || foundList(r.FoundChats) != want {
+		t.Errorf("the search after it: %v\n%s\nwant\n%s", r.Error, foundList(r.FoundChats), want)
+	}
+	srv.mu.Lock()
+	srv.channels = []string{"#fast-one 3 :[+nt] Quick", "#fast-two 9 :Quicker"}
+	srv.mu.Unlock()
+	want = "#fast-two|#fast-two|9|Quicker|CHAT_TYPE_GROUP\n#fast-one|#fast-one|3|Quick|CHAT_TYPE_GROUP"
+	if r := search("FAST"); r.Error != nil || foundList(r.FoundChats) != want {
+		t.Errorf("search FAST: %v\n%s\nwant\n%s", r.Error, foundList(r.FoundChats), want)
 	}
 }
