@@ -128,7 +128,10 @@ func (t *transport) chatFind(ctx context.Context, user, arg string, say func(str
 				b.WriteString(" (channel)")
 			}
 			b.WriteString(": " + g.room)
-			if g.members > 0 {
+			switch {
+			case g.members == 1:
+				b.WriteString(" (1 member)")
+			case g.members > 1:
 				fmt.Fprintf(&b, " (%d members)", g.members)
 			}
 			if g.desc != "" {
