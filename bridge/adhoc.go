@@ -40,6 +40,7 @@ var commands = []command{
 	{node: "status", name: "Status"},
 	{node: "unregister", name: "Unregister"},
 	{node: "create-group", name: "Create a group", needs: (*pb.Features).GetCreateChat},        // room_create.go
+	{node: "find-group", name: "Find a group", needs: (*pb.Features).GetChatSearch},            // room_find.go
 	{node: "leave-group", name: "Leave a group"},                                               // room_adhoc.go
 	{node: "room-retention", name: "Group archive retention"},                                  // room_retention.go
 	{node: "profile-picture", name: "Profile picture", needs: (*pb.Features).GetProfileAvatar}, // profile_avatar.go
@@ -183,6 +184,8 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 		t.done(ctx, st, node, sid, "info", t.statusText(user))
 	case "create-group":
 		t.cmdCreateGroup(ctx, st, user, sid, sess, cmd)
+	case "find-group":
+		t.cmdFindGroup(ctx, st, user, sid, sess, cmd)
 	case "leave-group":
 		t.cmdLeaveGroup(ctx, st, user, sid, sess, cmd)
 	case "room-retention":

@@ -17,6 +17,9 @@ func (t *transport) chatHelp() string {
 	if t.host.Caps().GetFeatures().GetCreateChat() {
 		group = "\n  create-group NAME: CONTACT, CONTACT...\n              create a group with these contacts (names or addresses)"
 	}
+	if t.host.Caps().GetFeatures().GetChatSearch() {
+		group += "\n  find NAME   find public groups by a part of their name"
+	}
 	return fmt.Sprintf(`passerelle gateway to %s. Send one of:
   login       log in (step by step, here in this chat)
   logout      log out and forget the login
@@ -97,6 +100,8 @@ func (t *transport) handleGatewayChat(ctx context.Context, user, body string) {
 		say(t.statusText(user))
 	case "create-group":
 		t.chatCreateGroup(ctx, user, arg, say)
+	case "find":
+		t.chatFind(ctx, user, arg, say)
 	default:
 		say("Unknown command. " + t.chatHelp())
 	}

@@ -55,6 +55,9 @@ type Config struct {
 	// repeats go on: then paused is sent, as XEP-0085 has a client do
 	// after 30 s without input.
 	TypingTimeout Duration `json:"typing_timeout"`
+	// ListWait is how long a search for channels (LIST, search.go)
+	// waits for the server's whole list before answering UNAVAILABLE.
+	ListWait Duration `json:"list_wait"`
 
 	roots *x509.CertPool // the system's and CAFile's; nil = the system's
 }
@@ -90,7 +93,8 @@ const (
 
 func parseConfig(raw []byte) (Config, error) {
 	cfg := Config{ReconnectMin: Duration(DefaultReconnectMin), ReconnectMax: Duration(DefaultReconnectMax),
-		TypingRepeat: Duration(DefaultTypingRepeat), TypingTimeout: Duration(DefaultTypingTimeout)}
+		TypingRepeat: Duration(DefaultTypingRepeat), TypingTimeout: Duration(DefaultTypingTimeout),
+		ListWait: Duration(DefaultListWait)}
 	if len(raw) > 0 && string(raw) != "null" {
 		if err := json.Unmarshal(raw, &cfg); err != nil {
 			return cfg, fmt.Errorf("irc: the transport's config: %w", err)

@@ -52,6 +52,11 @@ type scripted struct {
 	// they were relayed, each with its time and msgid tags, oldest
 	// first. CHATHISTORY answers from it.
 	history []string
+	// channels is what LIST answers, as 322 lines' "<channel> <users>
+	// :<topic>", whatever the mask; a LIST whose mask holds "slow" is
+	// answered after slowList, the server reading nothing meanwhile.
+	channels []string
+	slowList time.Duration
 	// failHistory is how many CHATHISTORY requests of a chat to refuse
 	// (FAIL) before answering.
 	failHistory int
@@ -303,6 +308,17 @@ func (s *scripted) serve(c net.Conn) {
 				}
 				fmt.Fprintf(c, "@%s :%s!u@h TAGMSG %s\r\n", tags, nick, p(0))
 			}
+		case "LIST":
+			s.mu.Lock()
+			nick, chans, slow := s.nick, s.channels, s.slowList
+			s.mu.Unlock()
+			if strings.Contains(p(0), "slow") {
+				time.Sleep(slow)
+			}
+			for _, ch := range chans {
+				fmt.Fprintf(c, ":srv 322 %s %s\r\n", nick, ch)
+			}
+			fmt.Fprintf(c, ":srv 323 %s :End of LIST\r\n", nick)
 		case "CHATHISTORY":
 			if p(0) == "TARGETS" {
 				s.historyTargets(c, p(1), p(2))

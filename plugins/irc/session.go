@@ -57,6 +57,13 @@ type Session struct {
 	// (moderation.go), modWait.
 	modMu   sync.Mutex
 	modWait *modWait
+	// listMu lets one search (LIST) at a time wait for the server
+	// (search.go), listWait.
+	listMu   sync.Mutex
+	listWait *listWait
+	// listStale counts the LISTs given up on whose end (323) has not
+	// come: their replies are no search's.
+	listStale int
 	// bans are the masks of the bans the user set from XMPP on this
 	// connection, by channel and member: what Unban lifts first.
 	bans   map[banKey][]string
@@ -336,6 +343,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	s.handleJoinErrors(c)
 	s.handleModes(c)
 	s.handleModeration(c)
+	s.handleList(c)
 	s.handleRegistration(c)
 }
 
@@ -459,6 +467,7 @@ func (s *Session) failWaitsLocked() {
 		s.nickWait = nil
 	}
 	s.failModWaitLocked()
+	s.failListWaitLocked()
 }
 
 // sender is who an event comes from: the user (by the login ID), a

@@ -742,6 +742,9 @@ var features = []feature{
 	// Lifting a ban changes who may join the group on the network.
 	{name: "group_unban", declared: (*pb.Features).GetGroupUnban, group: true, refusalOnly: true,
 		cmd: func(f *featureRun) any { return &pb.Unban{UserId: f.r.cfg.contactUserID()} }},
+	// What a search finds is the network's: only a refusal is predictable.
+	{name: "chat_search", declared: (*pb.Features).GetChatSearch, refusalOnly: true,
+		cmd: func(*featureRun) any { return &pb.SearchChats{Query: "plugintest", Limit: 5} }},
 	// Creating a group makes one on the network for good.
 	{name: "create_chat", declared: (*pb.Features).GetCreateChat, refusalOnly: true,
 		cmd: func(f *featureRun) any { return &pb.CreateChat{Name: f.r.unique("group")} }},

@@ -508,7 +508,8 @@ func SendText(loginID, chatID, txnID, text string) *pb.Command {
 // (*pb.SendMessage, *pb.EditMessage, *pb.React, *pb.Retract, *pb.SetTyping,
 // *pb.MarkRead, *pb.SetPresence, *pb.LeaveChat, *pb.SetTopic,
 // *pb.SetChatName, *pb.Invite, *pb.Kick, *pb.Unban, *pb.SetRole, *pb.JoinChat,
-// *pb.SetNick, *pb.CreateChat, *pb.SetChatAvatar, *pb.SetProfileAvatar).
+// *pb.SetNick, *pb.CreateChat, *pb.SetChatAvatar, *pb.SetProfileAvatar,
+// *pb.SearchChats).
 // Another type leaves the command without an action, which
 // the SDK refuses.
 func Act(loginID, chatID, txnID string, action any) *pb.Command {
@@ -552,6 +553,8 @@ func Act(loginID, chatID, txnID string, action any) *pb.Command {
 		c.Action = &pb.Command_SetNick{SetNick: a}
 	case *pb.CreateChat:
 		c.Action = &pb.Command_Create{Create: a}
+	case *pb.SearchChats:
+		c.Action = &pb.Command_SearchChats{SearchChats: a}
 	}
 	return c
 }

@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"strings"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -76,6 +77,10 @@ func (t *connectorTransport[S]) HandleCommand(ctx context.Context, cmd *pb.Comma
 		if u, ok := any(s).(Unbanner); ok {
 			return Result{}, u.Unban(ctx, c, a.Unban.UserId)
 		}
+	case *pb.Command_SearchChats:
+		if cs, ok := any(s).(ChatSearcher); ok {
+			return searchChats(ctx, cs, a.SearchChats)
+		}
 	case *pb.Command_SetRole:
 		if r, ok := any(s).(RoleSetter); ok {
 			return Result{}, r.SetRole(ctx, c, a.SetRole)
@@ -141,6 +146,8 @@ func actionName(cmd *pb.Command) string {
 		return "lifting bans"
 	case *pb.Command_SetRole:
 		return "changing roles"
+	case *pb.Command_SearchChats:
+		return "finding groups"
 	case *pb.Command_Join:
 		return "joining chats"
 	case *pb.Command_SetNick:
@@ -235,4 +242,20 @@ func (t *connectorTransport[S]) allowed(ctx context.Context, s S, cmd *pb.Comman
 		return deny(f.SetNick, chat.SetNick, "changing your nick")
 	}
 	return nil
+}
+
+// searchChats runs a search, refusing an empty query, and keeps at most
+// the limit asked of what the session found.
+func searchChats(ctx context.Context, cs ChatSearcher, q *pb.SearchChats) (Result, error) {
+	if strings.TrimSpace(q.Query) == "" {
+		return Result{}, Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a search needs a query")
+	}
+	found, err := cs.SearchChats(ctx, q)
+	if err != nil {
+		return Result{}, err
+	}
+	if q.Limit > 0 && len(found) > int(q.Limit) {
+		found = found[:q.Limit]
+	}
+	return Result{FoundChats: found}, nil
 }

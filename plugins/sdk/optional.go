@@ -134,6 +134,15 @@ type Unbanner interface {
 	Unban(ctx context.Context, c Call, userID string) error
 }
 
+// ChatSearcher finds public groups and channels by a part of their name
+// (feature chat_search), for the user to join them (ChatJoiner): the
+// chats found, best first, at most q.Limit when it is set (the SDK keeps
+// that many). Nothing found is an empty list, no error; a network that
+// cannot search now answers UNAVAILABLE. The query is never empty.
+type ChatSearcher interface {
+	SearchChats(ctx context.Context, q *pb.SearchChats) ([]*pb.FoundChat, error)
+}
+
 // RoleSetter changes a member's affiliation and role (feature
 // group_roles).
 type RoleSetter interface {
@@ -244,6 +253,7 @@ var derivedFeatures = []derived{
 	{"group_invite", "Inviter", implements[Inviter]},
 	{"group_kick", "Kicker", implements[Kicker]},
 	{"group_unban", "Unbanner", implements[Unbanner]},
+	{"chat_search", "ChatSearcher", implements[ChatSearcher]},
 	{"group_roles", "RoleSetter", implements[RoleSetter]},
 	{"media_download", "MediaDownloader", implements[MediaDownloader]},
 	{"media_upload", "MediaUploader", implements[MediaUploader]},

@@ -52,6 +52,8 @@ type Result struct {
 	// by another ID than the command's ("" = the command's); for
 	// CreateChat, the new group's.
 	ChatID string
+	// FoundChats is, for SearchChats, the chats found.
+	FoundChats []*pb.FoundChat
 }
 
 // Host is the plugin's view of the gateway.

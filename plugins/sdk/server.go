@@ -356,7 +356,7 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 			return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: ToProto(err)}
 		}
 		if prev != nil {
-			return &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: prev.MessageId, TimestampUnixMicro: prev.TimestampUnixMicro, Meta: prev.Meta, ChatId: prev.ChatId}
+			return &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: prev.MessageId, TimestampUnixMicro: prev.TimestampUnixMicro, Meta: prev.Meta, ChatId: prev.ChatId, FoundChats: prev.FoundChats}
 		}
 	}
 	res, err := s.t.HandleCommand(ctx, cmd)
@@ -376,7 +376,7 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 		}
 		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: ToProto(fmt.Errorf("sdk: the plugin's message metadata is %d bytes, more than %d", len(res.Meta), MaxMetaBytes))}
 	}
-	out := &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: res.MessageID, TimestampUnixMicro: ts.UnixMicro(), Meta: res.Meta, ChatId: res.ChatID}
+	out := &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: res.MessageID, TimestampUnixMicro: ts.UnixMicro(), Meta: res.Meta, ChatId: res.ChatID, FoundChats: res.FoundChats}
 	if key != "" {
 		s.txns.end(key, out)
 	}

@@ -1,0 +1,183 @@
+package irc
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ergochat/irc-go/ircevent"
+	"github.com/ergochat/irc-go/ircmsg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Finding channels from XMPP (sdk.ChatSearcher, feature chat_search):
+// LIST with the query as a mask, *query*, which servers match against
+// channel names in any case (ngircd, ergo, solanum do); the channels
+// come as 322 RPL_LIST (name, users, topic) up to 323 RPL_LISTEND. The
+// names are filtered here as well, for a server that ignores the mask,
+// and a query a mask cannot carry (a space, a comma, a wildcard) lists
+// every channel and filters them all. Secret channels are not listed by
+// the server, as for any IRC client.
+
+var _ sdk.ChatSearcher = (*Session)(nil)
+
+// DefaultListWait is how long a search waits for the server's whole
+// list, unless the config's list_wait says otherwise.
+const DefaultListWait = 20 * time.Second
+
+const (
+	// defaultFound is how many channels a search without a limit
+	// returns.
+	defaultFound = 50
+	// maxListed bounds the channels a search keeps to sort, a big
+	// network's whole list being hundreds of thousands.
+	maxListed = 20000
+)
+
+// listWait is a LIST waiting for the server.
+type listWait struct {
+	query  string // folded to lower case
+	found  []*pb.FoundChat
+	answer chan error
+}
+
+// handleList collects a LIST's replies for the search waiting.
+func (s *Session) handleList(c *ircevent.Connection) {
+	c.AddCallback(ircevent.RPL_LIST, func(m ircmsg.Message) {
+		// <me> <channel> <users> :<topic>
+		if len(m.Params) < 3 {
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if w := s.listWait; w != nil && s.listStale == 0 {
+			w.add(m.Params[1], m.Params[2], lastParam(m))
+		}
+	})
+	end := func(ircmsg.Message) {
+		s.mu.Lock()
+		if s.listStale > 0 {
+			// The end of a LIST given up on: the server answers in
+			// order, so the next lines are the current one's.
+			s.listStale--
+			s.mu.Unlock()
+			return
+		}
+		w := s.listWait
+		s.listWait = nil
+		s.mu.Unlock()
+		if w != nil {
+			w.answer <- nil
+		}
+	}
+	c.AddCallback(ircevent.RPL_LISTEND, end)
+	// ERR_TOOMANYMATCHES: the server stopped listing; what came is the
+	// answer. (Some send a 323 after it too: the wait is gone by then.)
+	c.AddCallback("416", end)
+}
+
+// add takes in one channel of the list when its name holds the query.
+func (w *listWait) add(name, users, topic string) {
+	if len(w.found) >= maxListed {
+		return
+	}
+	if !isChannel(name) || !strings.Contains(strings.ToLower(decodeText(name)), w.query) {
+		return
+	}
+	n, _ := strconv.ParseUint(users, 10, 32)
+	w.found = append(w.found, &pb.FoundChat{ChatId: chanID(name), Name: decodeText(name), Description: listTopic(topic),
+		MemberCount: uint32(n), Type: pb.ChatType_CHAT_TYPE_GROUP})
+}
+
+// listTopic is a 322's topic as text: without the channel modes some
+// servers put before it ("[+nt] ").
+func listTopic(topic string) string {
+	if rest, ok := strings.CutPrefix(topic, "[+"); ok {
+		if i := strings.Index(rest, "] "); i >= 0 && !strings.Contains(rest[:i], " ") {
+			topic = rest[i+2:]
+		}
+	}
+	return plainText(topic)
+}
+
+// failListWaitLocked answers the search waiting: the connection dropped,
+// and the LISTs given up on with it.
+func (s *Session) failListWaitLocked() {
+	if s.listWait != nil {
+		s.listWait.answer <- sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the connection to %s dropped before it listed the channels", s.acc.addr())
+		s.listWait = nil
+	}
+	s.listStale = 0
+}
+
+// SearchChats lists the channels whose name holds the query, the most
+// populated first. One LIST at a time on a connection: the replies of
+// one are not taken for another's.
+func (s *Session) SearchChats(ctx context.Context, q *pb.SearchChats) ([]*pb.FoundChat, error) {
+	conn, err := s.online()
+	if err != nil {
+		return nil, err
+	}
+	query := strings.TrimSpace(q.Query)
+	if strings.ContainsAny(query, "\r\n\x00") {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a search cannot hold a line break")
+	}
+	s.listMu.Lock()
+	defer s.listMu.Unlock()
+	w := &listWait{query: strings.ToLower(query), answer: make(chan error, 1)}
+	s.mu.Lock()
+	s.listWait = w
+	s.mu.Unlock()
+	// drop ends the wait; sent, the LIST still runs on the server,
+	// whose replies are then not the next search's.
+	drop := func(sent bool) {
+		s.mu.Lock()
+		if s.listWait == w {
+			s.listWait = nil
+			if sent {
+				s.listStale++
+			}
+		}
+		s.mu.Unlock()
+	}
+	args := []string{"*" + query + "*"}
+	if strings.ContainsAny(query, " ,*?") {
+		args = nil // no mask: every channel, filtered here
+	}
+	if err := conn.Send("LIST", args...); err != nil {
+		drop(false)
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "cannot list the channels of %s: %v", s.acc.addr(), err)
+	}
+	wait := time.Duration(s.n.cfg.ListWait)
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case err := <-w.answer:
+		if err != nil {
+			return nil, err
+		}
+	case <-t.C:
+		drop(true)
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s did not list its channels within %v", s.acc.addr(), wait)
+	case <-ctx.Done():
+		drop(true)
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "given up listing the channels of %s: %v", s.acc.addr(), ctx.Err())
+	}
+	found := w.found
+	slices.SortFunc(found, func(a, b *pb.FoundChat) int {
+		return cmp.Or(cmp.Compare(b.MemberCount, a.MemberCount), strings.Compare(a.ChatId, b.ChatId))
+	})
+	limit := int(q.Limit)
+	if limit <= 0 {
+		limit = defaultFound
+	}
+	if len(found) > limit {
+		found = found[:limit]
+	}
+	return found, nil
+}

@@ -1,0 +1,137 @@
+package irc_test
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// foundList is a search's finds in words, for comparisons.
+func foundList(fs []*pb.FoundChat) string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, fmt.Sprintf("%s|%s|%d|%s|%v", f.ChatId, f.Name, f.MemberCount, f.Description, f.Type))
+	}
+	return strings.Join(out, "\n")
+}
+
+// Finding channels from XMPP on a real ngircd: channels other IRC users
+// made are found by a part of their name, in any case, with their user
+// counts and topics (formatting left out), the most populated first, no
+// more than the limit; channels whose name lacks the query, and secret
+// ones, are not; nothing found is no error. Two searches at once each
+// get their own answer. Disconnected, a search is UNAVAILABLE.
+func TestSearchChats(t *testing.T) {
+	s := startNgircd(t)
+	dave := newClient(t, s, "dave")
+	erin := newClient(t, s, "erin")
+	for _, ch := range []string{"#Gopher-Den", "#golang-fr", "#rust", "#go-hidden"} {
+		dave.join(ch)
+	}
+	erin.join("#golang-fr")
+	for _, l := range [][]string{
+		{"TOPIC", "#Gopher-Den", "Gophers meet \x02here\x02"},
+		{"TOPIC", "#golang-fr", "Go en français"},
+		{"TOPIC", "#rust", "Crabs"},
+	} {
+		if err := dave.conn.Send(l[0], l[1:]...); err != nil {
+			t.Fatal(err)
+		}
+		dave.await("TOPIC", l[2])
+	}
+	if err := dave.conn.Send("MODE", "#go-hidden", "+s"); err != nil {
+		t.Fatal(err)
+	}
+	dave.await("MODE", "")
+
+	p, _, login := loggedIn(t, s, "", "kim", "")
+	cmds := p.Commands()
+	search := func(chat, query string, limit uint32) *pb.CommandResult {
+		t.Helper()
+		return cmds.Send(plugintest.Act(login.LoginId, chat, "", &pb.SearchChats{Query: query, Limit: limit}))
+	}
+	group := pb.ChatType_CHAT_TYPE_GROUP
+	both := foundList([]*pb.FoundChat{
+		{ChatId: "#golang-fr", Name: "#golang-fr", MemberCount: 2, Description: "Go en français", Type: group},
+		{ChatId: "#gopher-den", Name: "#Gopher-Den", MemberCount: 1, Description: "Gophers meet here", Type: group},
+	})
+	if r := search("", "GO", 0); r.Error != nil || foundList(r.FoundChats) != both {
+		t.Errorf("search GO: %v\n%s\nwant\n%s", r.Error, foundList(r.FoundChats), both)
+	}
+	if r := search("", "go", 1); r.Error != nil || len(r.FoundChats) != 1 || r.FoundChats[0].ChatId != "#golang-fr" {
+		t.Errorf("search go, limit 1: %v %s", r.Error, foundList(r.FoundChats))
+	}
+	if r := search("", "pher-d", 0); r.Error != nil || len(r.FoundChats) != 1 || r.FoundChats[0].ChatId != "#gopher-den" {
+		t.Errorf("search pher-d: %v %s", r.Error, foundList(r.FoundChats))
+	}
+	if r := search("", "python", 0); r.Error != nil || len(r.FoundChats) != 0 {
+		t.Errorf("search python: %v %s, want nothing and no error", r.Error, foundList(r.FoundChats))
+	}
+	// A query no mask carries: every channel listed, filtered here.
+	if r := search("", "go*", 0); r.Error != nil || len(r.FoundChats) != 0 {
+		t.Errorf("search go*: %v %s, want nothing", r.Error, foundList(r.FoundChats))
+	}
+
+	// At once (other chat IDs: the SDK runs them side by side).
+	var wg sync.WaitGroup
+	res := make([]*pb.CommandResult, 2)
+	for i, q := range []string{"rust", "gopher"} {
+		wg.Go(func() { res[i] = search(fmt.Sprintf("#x%d", i), q, 0) })
+	}
+	wg.Wait()
+	if r := res[0]; r.Error != nil || foundList(r.FoundChats) != "#rust|#rust|1|Crabs|CHAT_TYPE_GROUP" {
+		t.Errorf("rust at once: %v %s", r.Error, foundList(r.FoundChats))
+	}
+	if r := res[1]; r.Error != nil || len(r.FoundChats) != 1 || r.FoundChats[0].ChatId != "#gopher-den" {
+		t.Errorf("gopher at once: %v %s", r.Error, foundList(r.FoundChats))
+	}
+
+	s.stop()
+	if r := search("", "go", 0); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
+		t.Errorf("search while disconnected: %v %s, want UNAVAILABLE", r.Error, foundList(r.FoundChats))
+	}
+}
+
+// A server slower than list_wait: the search is UNAVAILABLE; the list
+// it sends later is no answer to the next search, which gets its own
+// (it got the late list's channels, and ended at its 323). Modes before
+// a topic ("[+nt] ") are left out.
+func TestSearchChatsTimeout(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.channels = []string{"#fast-one 3 :[+nt] Quick", "#fast-two 9 :Quicker"}
+	srv.slowList = 2 * time.Second
+	srv.mu.Unlock()
+	p, _, _, _, login := histLogin(t, srv, []byte(`{"list_wait":"1500ms"}`), "")
+	cmds := p.Commands()
+	search := func(query string) *pb.CommandResult {
+		t.Helper()
+		return cmds.Send(plugintest.Act(login.LoginId, "", "", &pb.SearchChats{Query: query}))
+	}
+	start := time.Now()
+	if r := search("slow"); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || !strings.Contains(r.Error.GetText(), "did not list its channels within 1.5s") {
+		t.Errorf("a slow list: %v %s, want UNAVAILABLE", r.Error, foundList(r.FoundChats))
+	}
+	if d := time.Since(start); d > 2500*time.Millisecond {
+		t.Errorf("the slow search took %v", d)
+	}
+	srv.mu.Lock()
+	srv.channels = []string{"#fast-three 1 :Late", "#other 5 :No"}
+	srv.mu.Unlock()
+	want := "#fast-three|#fast-three|1|Late|CHAT_TYPE_GROUP"
+	if r := search("fast"); r.Error != nil || foundList(r.FoundChats) != want {
+		t.Errorf("the search after it: %v\n%s\nwant\n%s", r.Error, foundList(r.FoundChats), want)
+	}
+	srv.mu.Lock()
+	srv.channels = []string{"#fast-one 3 :[+nt] Quick", "#fast-two 9 :Quicker"}
+	srv.mu.Unlock()
+	want = "#fast-two|#fast-two|9|Quicker|CHAT_TYPE_GROUP\n#fast-one|#fast-one|3|Quick|CHAT_TYPE_GROUP"
+	if r := search("FAST"); r.Error != nil || foundList(r.FoundChats) != want {
+		t.Errorf("search FAST: %v\n%s\nwant\n%s", r.Error, foundList(r.FoundChats), want)
+	}
+}
