@@ -112,6 +112,7 @@ var explained = map[string]struct {
 	"INVITE_HASH_EXPIRED":           {pb.ErrorCode_ERROR_CODE_EXPIRED, "this invite link has expired or was revoked: ask the group for a new one"},
 	"INVITE_HASH_INVALID":           {pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no group has this invite link: check it, capitals included"},
 	"INVITE_HASH_EMPTY":             {pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "the invite link has no hash"},
+	"CHANNEL_PRIVATE":               {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "the group is private (or you were removed from it): join it by its invite link"},
 	"CHANNELS_TOO_MUCH":             {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you are in as many groups and channels as Telegram allows: leave one first"},
 	"PHOTO_INVALID":                 {pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "Telegram could not read the picture: give another one"},
 	"PHOTO_EXT_INVALID":             {pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "Telegram could not read the picture: give another one"},

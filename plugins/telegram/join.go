@@ -21,8 +21,9 @@ import (
 
 var _ sdk.ChatJoiner = (*Session)(nil)
 
-// JoinChat joins the public group or channel named c.ChatID, or the
-// group of a private invite link (join_invite.go).
+// JoinChat joins the public group or channel named c.ChatID, the group
+// of a private invite link (join_invite.go), or one a search found, by
+// its chat ID (search.go).
 func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (string, error) {
 	if s.bot != nil {
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "telegram: a bot joins a group when its admins add it")
@@ -32,6 +33,9 @@ func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (str
 			return "", err
 		}
 		return s.joinByInvite(ctx, inv)
+	}
+	if strings.HasPrefix(c.ChatID, "-") {
+		return s.joinFound(ctx, c.ChatID) // a chat ID, as a search gives it (search.go)
 	}
 	name := strings.TrimPrefix(c.ChatID, "@")
 	if !publicName(name) {
@@ -54,20 +58,26 @@ func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (str
 	if err != nil {
 		return "", err
 	}
-	chat := channelID(pc.ChannelID)
-	res2, err := api.ChannelsJoinChannel(ctx, ch)
+	return s.joinChannel(ctx, api, mgr, ch, name)
+}
+
+// joinChannel joins the channel or supergroup ch, which the user knows
+// as what, and answers with its chat ID.
+func (s *Session) joinChannel(ctx context.Context, api *tg.Client, mgr *updates.Manager, ch *tg.InputChannel, what string) (string, error) {
+	chat := channelID(ch.ChannelID)
+	res, err := api.ChannelsJoinChannel(ctx, ch)
 	var upd tg.UpdatesClass
-	switch r := res2.(type) {
+	switch r := res.(type) {
 	case *tg.MessagesChatInviteJoinResultOk:
 		upd = r.Updates
 	case *tg.MessagesChatInviteJoinResultWebView:
-		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: %s asks newcomers to pass a check in Telegram's app first", name)
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: %s asks newcomers to pass a check in Telegram's app first", what)
 	}
 	switch {
 	case tgerr.Is(err, "USER_ALREADY_PARTICIPANT"):
 		return chat, s.announce(ctx, chat)
 	case err != nil:
-		return "", cmdErr("join "+name, err)
+		return "", cmdErr("join "+what, err)
 	}
 	return chat, s.joined(ctx, mgr, chat, upd)
 }

@@ -121,6 +121,9 @@ type Server struct {
 	// sender, peer and random_id: a send that repeats one gets that
 	// answer and sends nothing (deliver).
 	byRandom map[randomKey]bin.Encoder
+	// searchErr is the error every contacts.search answers, if set
+	// (SetSearchError, search.go).
+	searchErr string
 }
 
 // SetRefuse makes every request of a logged-in device fail with this
@@ -240,6 +243,7 @@ func New() (*Server, error) {
 	s.registerInvites(d)
 	s.registerCreate(d)
 	s.registerPhotos(d)
+	s.registerSearch(d)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	go func() { s.done <- c.Up(ctx) }()
