@@ -73,6 +73,9 @@ func (t *timers) loadLocked() {
 	if b, err := os.ReadFile(t.path); err == nil {
 		_ = json.Unmarshal(b, &t.chats) // a damaged file is rewritten by the next change
 	}
+	if t.chats == nil { // the file said null
+		t.chats = map[string]chatTimer{}
+	}
 }
 
 // get is a chat's timer in seconds; 0 when off or not known.

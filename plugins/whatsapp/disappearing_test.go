@@ -2,6 +2,8 @@ package whatsapp
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -236,6 +238,24 @@ func TestWithTimer(t *testing.T) {
 		got := withTimer(m, 3600)
 		if contextOf(got).GetExpiration() != 3600 {
 			t.Errorf("%v: no timer", got)
+		}
+	}
+}
+
+// A timers file that holds null (or is damaged) is as none: a timer set
+// then is kept, not a panic.
+func TestTimersFileNull(t *testing.T) {
+	for _, content := range []string{"null", "{damaged"} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, timersFile), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tm := newTimers(dir)
+		if changed, err := tm.set("+33611111111", 86400, 100); err != nil || !changed {
+			t.Errorf("%s: set: %v %v", content, changed, err)
+		}
+		if got := newTimers(dir).get("+33611111111"); got != 86400 {
+			t.Errorf("%s: kept %d, want 86400", content, got)
 		}
 	}
 }
