@@ -106,6 +106,30 @@ func (t *timers) set(chatID string, secs uint32, at int64) (bool, error) {
 	return cur.Secs != secs, t.saveLocked()
 }
 
+// fetched keeps chats' timers as WhatsApp answers them now (a group's
+// info, which says no time of setting): only those that differ from the
+// ones known, saved once. Such a timer is taken as set just after the
+// one it replaces (At+1): no later than WhatsApp's time of the change,
+// which a notification of it may still bring (a local time could be
+// ahead of it and have the notification ignored), and after the setting
+// an older message still carries.
+func (t *timers) fetched(secs map[string]uint32) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.loadLocked()
+	changed := false
+	for chatID, n := range secs {
+		if cur := t.chats[chatID]; chatID != "" && cur.Secs != n {
+			t.chats[chatID] = chatTimer{Secs: n, At: cur.At + 1}
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	return t.saveLocked()
+}
+
 // moved keeps a LID chat's timer under its phone number's chat ID.
 func (t *timers) moved(oldID, newID string) error {
 	t.mu.Lock()
@@ -147,16 +171,23 @@ func (s *Session) noteTimer(chatID string, secs uint32, at int64) bool {
 	return changed
 }
 
-// noteGroupTimer keeps the timer of a group as WhatsApp answered it now.
-func (s *Session) noteGroupTimer(g *types.GroupInfo) {
-	if g == nil || g.IsParent {
-		return
+// groupTimers keeps the timers of groups as a fetch of their info says
+// them (the current ones), written once for them all; a failure to write
+// is logged as noteTimer's.
+func (s *Session) groupTimers(gs ...*types.GroupInfo) {
+	secs := make(map[string]uint32, len(gs))
+	for _, g := range gs {
+		if g == nil || g.IsParent {
+			continue
+		}
+		secs[g.JID.ToNonAD().String()] = 0
+		if g.IsEphemeral {
+			secs[g.JID.ToNonAD().String()] = g.DisappearingTimer
+		}
 	}
-	secs := uint32(0)
-	if g.IsEphemeral {
-		secs = g.DisappearingTimer
+	if err := s.timers.fetched(secs); err != nil {
+		s.log.Warn("disappearing-messages timers not kept", "err", err)
 	}
-	s.noteTimer(g.JID.ToNonAD().String(), secs, time.Now().Unix())
 }
 
 // timerSetting is the timer an EPHEMERAL_SETTING protocol message sets,

@@ -259,3 +259,55 @@ func TestTimersFileNull(t *testing.T) {
 		}
 	}
 }
+
+// A group's timer as a fetch of its info says it: a group without one is
+// not kept, a fetch that says what is known writes nothing, and a fetch
+// stamps no local time on it, so that a change WhatsApp tells later
+// applies even with the local clock ahead of WhatsApp's.
+func TestDisappearingGroupFetch(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	g2 := types.NewJID("120363000000000002", types.GroupServer)
+	g3 := types.NewJID("120363000000000003", types.GroupServer)
+	fake.SetGroup(&types.GroupInfo{JID: g2, GroupName: types.GroupName{Name: "Secret"},
+		GroupEphemeral: types.GroupEphemeral{IsEphemeral: true, DisappearingTimer: 86400},
+		Participants:   []types.GroupParticipant{{JID: phone, PhoneNumber: phone}, {JID: alice, PhoneNumber: alice}}})
+	fake.SetGroup(&types.GroupInfo{JID: g3, GroupName: types.GroupName{Name: "Plain"},
+		Participants: []types.GroupParticipant{{JID: phone, PhoneNumber: phone}, {JID: alice, PhoneNumber: alice}}})
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(s.timers.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), g2.String()) || strings.Contains(string(b), g3.String()) {
+		t.Errorf("timers kept: %s, want %s's alone", b, g2)
+	}
+	if err := os.Remove(s.timers.path); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // another second of the local clock
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ChatInfo(ctx, g2.String()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(s.timers.path); !os.IsNotExist(err) {
+		t.Errorf("timers written again by fetches that changed nothing: %v", err)
+	}
+
+	// WhatsApp's clock a minute behind the local one.
+	from := r.host.count()
+	fake.Emit(&events.GroupInfo{JID: g2, Sender: &aliceLID, SenderPN: &alice, Timestamp: time.Now().Add(-time.Minute),
+		Ephemeral: &types.GroupEphemeral{IsEphemeral: true, DisappearingTimer: 604800}})
+	r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: g2.String()}, &pb.SendMessage{Text: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if m, exp := sentTimer(t, fake, 1); exp != 604800 {
+		t.Errorf("after the change: %v, want a timer of 604800", m)
+	}
+}
