@@ -283,6 +283,14 @@ func timerEvent(ev *pb.Event, secs uint32) *pb.Event {
 	return ev
 }
 
+// groupTimerID is the event ID of a group's timer change, from the
+// change's time and the timer: its notification and its protocol message
+// (which may come first) both have it, and the host drops the second, as
+// it drops the same notification again after a restart.
+func groupTimerID(at int64, secs uint32) string {
+	return "timer-" + strconv.FormatInt(at, 10) + "-" + strconv.FormatUint(uint64(secs), 10)
+}
+
 // groupTimerEvent is a group's timer changed, from its notification; nil
 // when the notification changes no timer. Its ID comes from the change's
 // time and the timer: the same notification again after a restart is
@@ -298,7 +306,7 @@ func (s *Session) groupTimerEvent(e *events.GroupInfo, by *pb.Sender) *pb.Event 
 	chat := e.JID.ToNonAD().String()
 	s.noteTimer(chat, secs, e.Timestamp.Unix())
 	ev := &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: by, TimestampUnixMicro: e.Timestamp.UnixMicro(),
-		EventId: "timer-" + strconv.FormatInt(e.Timestamp.Unix(), 10) + "-" + strconv.FormatUint(uint64(secs), 10)}
+		EventId: groupTimerID(e.Timestamp.Unix(), secs)}
 	if e.Sender != nil && e.Sender.User == s.ownJID().User {
 		ev.Sender = &pb.Sender{UserId: s.login.LoginID, IsFromMe: true}
 	}

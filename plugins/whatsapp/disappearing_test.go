@@ -311,3 +311,53 @@ func TestDisappearingGroupFetch(t *testing.T) {
 		t.Errorf("after the change: %v, want a timer of 604800", m)
 	}
 }
+
+// A group's timer change comes as its notification and as a protocol
+// message, in either order: both carry the same event ID, so that the
+// gateway shows it once.
+func TestDisappearingGroupBothOrders(t *testing.T) {
+	const weekText = "Disappearing messages turned on: messages disappear 1 week after they are sent"
+	for _, protoFirst := range []bool{false, true} {
+		r := newRig(t, "")
+		_, fake := r.connected(t)
+		ctx := context.Background()
+		g2 := types.NewJID("120363000000000002", types.GroupServer)
+		set := time.Now().Add(-time.Minute).Truncate(time.Second)
+		notify := func() {
+			fake.Emit(&events.GroupInfo{JID: g2, Sender: &aliceLID, SenderPN: &alice, Timestamp: set,
+				Ephemeral: &types.GroupEphemeral{IsEphemeral: true, DisappearingTimer: 604800}})
+		}
+		message := func() {
+			fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: g2, Sender: alice, IsGroup: true}, ID: "GT", Timestamp: set},
+				timerMessage(604800, set))
+		}
+		from := r.host.count()
+		if protoFirst {
+			message()
+			notify()
+		} else {
+			notify()
+			message()
+		}
+		var ids []string
+		last := 0
+		for i := from; ; i++ {
+			ev, j := r.host.next(t, i, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+			i, last = j, j
+			if ev.GetMessage().Text != weekText {
+				t.Fatalf("protocol message first %v: %v", protoFirst, ev)
+			}
+			ids = append(ids, ev.EventId)
+			if !protoFirst || len(ids) == 2 {
+				break
+			}
+		}
+		if len(ids) == 2 && ids[0] != ids[1] {
+			t.Errorf("protocol message first: the change shown as %q and %q, want one ID", ids[0], ids[1])
+		}
+		if len(ids) == 1 && !strings.HasPrefix(ids[0], "timer-") {
+			t.Errorf("notification first: %q", ids[0])
+		}
+		fenceMessage(t, r, fake, last+1)
+	}
+}
