@@ -203,12 +203,18 @@ func (s *Session) callOffered(m types.BasicCallMeta, call mediatext.Call) {
 
 // ownCall says whether the user placed the call (by phone number or LID).
 func (s *Session) ownCall(m types.BasicCallMeta) bool {
+	return s.isOwn(m.CallCreator, m.CallCreatorAlt)
+}
+
+// isOwn says whether any of jids is the user: their phone number or
+// their device's LID (the empty JIDs are none).
+func (s *Session) isOwn(jids ...types.JID) bool {
 	own := s.ownJID()
 	if own.IsEmpty() {
 		return false
 	}
 	lid := s.d.dev.LID
-	for _, j := range []types.JID{m.CallCreator, m.CallCreatorAlt} {
+	for _, j := range jids {
 		if !j.IsEmpty() && (j.User == own.User || (!lid.IsEmpty() && j.User == lid.User)) {
 			return true
 		}

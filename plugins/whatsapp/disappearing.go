@@ -307,7 +307,7 @@ func (s *Session) groupTimerEvent(e *events.GroupInfo, by *pb.Sender) *pb.Event 
 	s.noteTimer(chat, secs, e.Timestamp.Unix())
 	ev := &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: by, TimestampUnixMicro: e.Timestamp.UnixMicro(),
 		EventId: groupTimerID(e.Timestamp.Unix(), secs)}
-	if e.Sender != nil && e.Sender.User == s.ownJID().User {
+	if e.Sender != nil && s.isOwn(*e.Sender, ptrJID(e.SenderPN)) {
 		ev.Sender = &pb.Sender{UserId: s.login.LoginID, IsFromMe: true}
 	}
 	return timerEvent(ev, secs)

@@ -361,3 +361,21 @@ func TestDisappearingGroupBothOrders(t *testing.T) {
 		fenceMessage(t, r, fake, last+1)
 	}
 }
+
+// The user's own change of a group's timer, from their phone, is the
+// user's whether WhatsApp names them by phone number or by LID.
+func TestDisappearingGroupOwnChange(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	g2 := types.NewJID("120363000000000002", types.GroupServer)
+	ownLID := s.d.dev.LID
+	for i, by := range []struct{ sender, pn *types.JID }{{&phone, nil}, {&ownLID, nil}, {&ownLID, &phone}} {
+		from := r.host.count()
+		fake.Emit(&events.GroupInfo{JID: g2, Sender: by.sender, SenderPN: by.pn, Timestamp: time.Now().Add(time.Duration(i) * time.Second),
+			Ephemeral: &types.GroupEphemeral{IsEphemeral: i%2 == 0, DisappearingTimer: 86400}})
+		ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+		if !ev.Sender.GetIsFromMe() || ev.Sender.GetUserId() != s.login.LoginID {
+			t.Errorf("changed by %v (%v): sender %v, want the user", by.sender, by.pn, ev.Sender)
+		}
+	}
+}
