@@ -78,6 +78,15 @@ func (t *timers) loadLocked() {
 	}
 }
 
+// lookup is a chat's timer as known; ok false when not known.
+func (t *timers) lookup(chatID string) (chatTimer, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.loadLocked()
+	c, ok := t.chats[chatID]
+	return c, ok
+}
+
 // get is a chat's timer in seconds; 0 when off or not known.
 func (t *timers) get(chatID string) uint32 {
 	t.mu.Lock()
@@ -283,6 +292,18 @@ func timerEvent(ev *pb.Event, secs uint32) *pb.Event {
 	return ev
 }
 
+// timerSkew is how far apart the times of a group's timer change may be
+// as its protocol message (the phone's clock) and its notification
+// (WhatsApp's) say them, and still be the same change.
+const timerSkew = 60 // seconds
+
+func abs(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
 // groupTimerID is the event ID of a group's timer change, from the
 // change's time and the timer: its notification and its protocol message
 // (which may come first) both have it, and the host drops the second, as
@@ -304,9 +325,15 @@ func (s *Session) groupTimerEvent(e *events.GroupInfo, by *pb.Sender) *pb.Event 
 		secs = e.Ephemeral.DisappearingTimer
 	}
 	chat := e.JID.ToNonAD().String()
+	at := e.Timestamp.Unix()
+	if cur, ok := s.timers.lookup(chat); ok && cur.Secs == secs && cur.At != 0 && abs(at-cur.At) <= timerSkew {
+		// The same change, kept from its protocol message, whose time is
+		// the changing phone's: shown under that message's ID.
+		at = cur.At
+	}
 	s.noteTimer(chat, secs, e.Timestamp.Unix())
 	ev := &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: by, TimestampUnixMicro: e.Timestamp.UnixMicro(),
-		EventId: groupTimerID(e.Timestamp.Unix(), secs)}
+		EventId: groupTimerID(at, secs)}
 	if e.Sender != nil && s.isOwn(*e.Sender, ptrJID(e.SenderPN)) {
 		ev.Sender = &pb.Sender{UserId: s.login.LoginID, IsFromMe: true}
 	}
