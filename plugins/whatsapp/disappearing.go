@@ -313,9 +313,9 @@ func groupTimerID(at int64, secs uint32) string {
 }
 
 // groupTimerEvent is a group's timer changed, from its notification; nil
-// when the notification changes no timer. Its ID comes from the change's
-// time and the timer: the same notification again after a restart is
-// dropped by the host as a duplicate.
+// when the notification changes no timer. Its ID is groupTimerID: the
+// same notification again after a restart, or after the change's
+// protocol message, is dropped by the host as a duplicate.
 func (s *Session) groupTimerEvent(e *events.GroupInfo, by *pb.Sender) *pb.Event {
 	if e.Ephemeral == nil {
 		return nil
