@@ -88,7 +88,10 @@ func (s *Session) banned(ctx context.Context, api *tg.Client, chat string, id in
 	s.banLists.mu.Lock()
 	b := s.banLists.entry(id)
 	if b.known && now.Sub(b.read) < banTTL || now.Before(b.wait) {
-		out := cloneMembers(b.members)
+		var out []*pb.Member
+		if b.known {
+			out = cloneMembers(b.members)
+		}
 		s.banLists.mu.Unlock()
 		return out
 	}
@@ -102,8 +105,11 @@ func (s *Session) banned(ctx context.Context, api *tg.Client, chat string, id in
 		if d, ok := tgerr.AsFloodWait(err); ok {
 			b.wait = now.Add(d)
 		}
-		s.n.log().Warn("telegram: ban list not read", "login", s.login.LoginID, "chat", chat, "last_read", b.read, "err", err)
-		return cloneMembers(b.members) // none when never read
+		s.n.log().Warn("telegram: ban list not read", "login", s.login.LoginID, "chat", chat, "known", b.known, "err", err)
+		if !b.known {
+			return nil // none: not a part of it as the whole
+		}
+		return cloneMembers(b.members)
 	}
 	b.members, b.read, b.known = list, now, true
 	return cloneMembers(list)

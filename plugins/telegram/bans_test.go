@@ -220,6 +220,25 @@ func TestChatInfoBans(t *testing.T) {
 		info, err = s.ChatInfo(ctx, "-100700")
 		isOutcast(t, info, err, "during the wait")
 	})
+
+	// A ban made here before any list was read, then the list refused:
+	// no list, not that ban alone as the whole list.
+	t.Run("never read", func(t *testing.T) {
+		s, mock := unitSession(t)
+		club := &tg.Channel{ID: 700, AccessHash: 77, Title: "Club", Megagroup: true, Creator: true, Photo: &tg.ChatPhotoEmpty{}}
+		s.peers.add(nil, []tg.ChatClass{club})
+		s.banLists.changed(700, &pb.Member{UserId: "5009"}, true)
+		mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: ch}).ThenResult(full(club))
+		mock.ExpectCall(recent).ThenResult(members)
+		mock.ExpectCall(kicked).ThenRPCErr(tgerr.New(500, "INTERNAL"))
+		info, err := s.ChatInfo(context.Background(), "-100700")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, listed := affiliations(info)["5009"]; listed {
+			t.Errorf("5009 listed as %v from a list never read", a)
+		}
+	})
 }
 
 // On the fake Telegram: the ban list read once serves the ChatInfo that
