@@ -264,6 +264,7 @@ func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
 			return cmdErr("remove", err)
 		}
 		if k.Ban {
+			s.banLists.changed(id, s.member(userID(user.UserID)), true)
 			// Telegram tells a ban as a removal (messageActionChatDeleteUser,
 			// a kick): the room learns of the ban from here, before the
 			// removal, so its occupants see a ban (301) and its list has it.

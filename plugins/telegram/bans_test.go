@@ -2,12 +2,15 @@ package telegram
 
 import (
 	"context"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/telegram/tgfake"
 )
 
@@ -107,12 +110,12 @@ func TestChatInfoBans(t *testing.T) {
 		club := &tg.Channel{ID: 700, AccessHash: 77, Title: "Club", Megagroup: true, Creator: true, Photo: &tg.ChatPhotoEmpty{}}
 		s.peers.add(nil, []tg.ChatClass{club})
 		mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: ch}).ThenResult(full(club))
+		mock.ExpectCall(recent).ThenResult(members)
 		mock.ExpectCall(kicked).ThenResult(&tg.ChannelsChannelParticipants{Count: 3, Participants: []tg.ChannelParticipantClass{
 			banned(5001, true, tg.ChatBannedRights{ViewMessages: true, SendMessages: true}),
 			banned(5003, true, tg.ChatBannedRights{SendMessages: true}), // restricted, then left
 			&tg.ChannelParticipantBanned{Peer: &tg.PeerChannel{ChannelID: 9}, BannedRights: tg.ChatBannedRights{ViewMessages: true}},
 		}})
-		mock.ExpectCall(recent).ThenResult(members)
 		info, err := s.ChatInfo(context.Background(), "-100700")
 		if err != nil {
 			t.Fatal(err)
@@ -138,8 +141,8 @@ func TestChatInfoBans(t *testing.T) {
 			AdminRights: tg.ChatAdminRights{BanUsers: true}}
 		s.peers.add(nil, []tg.ChatClass{club})
 		mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: ch}).ThenResult(full(club))
-		mock.ExpectCall(kicked).ThenRPCErr(tgerr.New(400, "CHAT_ADMIN_REQUIRED"))
 		mock.ExpectCall(recent).ThenResult(members)
+		mock.ExpectCall(kicked).ThenRPCErr(tgerr.New(400, "CHAT_ADMIN_REQUIRED"))
 		info, err := s.ChatInfo(context.Background(), "-100700")
 		if err != nil {
 			t.Fatalf("the ban list refused: %v, want the group described without it", err)
@@ -160,4 +163,126 @@ func TestChatInfoBans(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+
+	bans := &tg.ChannelsChannelParticipants{Count: 1, Participants: []tg.ChannelParticipantClass{
+		banned(5001, true, tg.ChatBannedRights{ViewMessages: true}),
+	}}
+	isOutcast := func(t *testing.T, info *pb.Chat, err error, what string) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if got := affiliations(info)["5001"]; got != pb.Affiliation_AFFILIATION_OUTCAST {
+			t.Errorf("%s: 5001 %v, want an outcast still", what, got)
+		}
+	}
+
+	// The members not read: no ban list asked for nothing.
+	t.Run("members refused", func(t *testing.T) {
+		s, mock := unitSession(t)
+		club := &tg.Channel{ID: 700, AccessHash: 77, Title: "Club", Megagroup: true, Creator: true, Photo: &tg.ChatPhotoEmpty{}}
+		s.peers.add(nil, []tg.ChatClass{club})
+		mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: ch}).ThenResult(full(club))
+		mock.ExpectCall(recent).ThenRPCErr(tgerr.New(420, "FLOOD_WAIT_30"))
+		if _, err := s.ChatInfo(context.Background(), "-100700"); err == nil {
+			t.Fatal("members refused: no error")
+		}
+	})
+
+	// Read once, the list serves a while (a forum's topics, service
+	// messages); read again after, a failure (FLOOD_WAIT) keeps the last
+	// one read, and Telegram is not asked again before the wait is over.
+	t.Run("kept", func(t *testing.T) {
+		s, mock := unitSession(t)
+		club := &tg.Channel{ID: 700, AccessHash: 77, Title: "Club", Megagroup: true, Creator: true, Photo: &tg.ChatPhotoEmpty{}}
+		s.peers.add(nil, []tg.ChatClass{club})
+		ctx := context.Background()
+		mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: ch}).ThenResult(full(club))
+		mock.ExpectCall(recent).ThenResult(members)
+		mock.ExpectCall(kicked).ThenResult(bans)
+		info, err := s.ChatInfo(ctx, "-100700")
+		isOutcast(t, info, err, "read")
+		mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: ch}).ThenResult(full(club))
+		mock.ExpectCall(recent).ThenResult(members) // and no ban list asked
+		info, err = s.ChatInfo(ctx, "-100700")
+		isOutcast(t, info, err, "again at once")
+
+		s.banLists.mu.Lock()
+		s.banLists.m[700].read = time.Now().Add(-banTTL - time.Second)
+		s.banLists.mu.Unlock()
+		mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: ch}).ThenResult(full(club))
+		mock.ExpectCall(recent).ThenResult(members)
+		mock.ExpectCall(kicked).ThenRPCErr(tgerr.New(420, "FLOOD_WAIT_30"))
+		info, err = s.ChatInfo(ctx, "-100700")
+		isOutcast(t, info, err, "the list refused")
+		mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: ch}).ThenResult(full(club))
+		mock.ExpectCall(recent).ThenResult(members) // not during the wait
+		info, err = s.ChatInfo(ctx, "-100700")
+		isOutcast(t, info, err, "during the wait")
+	})
+
+	// A ban made here before any list was read, then the list refused:
+	// no list, not that ban alone as the whole list.
+	t.Run("never read", func(t *testing.T) {
+		s, mock := unitSession(t)
+		club := &tg.Channel{ID: 700, AccessHash: 77, Title: "Club", Megagroup: true, Creator: true, Photo: &tg.ChatPhotoEmpty{}}
+		s.peers.add(nil, []tg.ChatClass{club})
+		s.banLists.changed(700, &pb.Member{UserId: "5009"}, true)
+		mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: ch}).ThenResult(full(club))
+		mock.ExpectCall(recent).ThenResult(members)
+		mock.ExpectCall(kicked).ThenRPCErr(tgerr.New(500, "INTERNAL"))
+		info, err := s.ChatInfo(context.Background(), "-100700")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, listed := affiliations(info)["5009"]; listed {
+			t.Errorf("5009 listed as %v from a list never read", a)
+		}
+	})
+}
+
+// On the fake Telegram: the ban list read once serves the ChatInfo that
+// come soon after (one getParticipants each, the members'), and the
+// user's own ban and unban have it read again at once.
+func TestChatInfoBansKeptLive(t *testing.T) {
+	srv := newFake(t)
+	srv.AddUser(dave)
+	srv.AddChannel(tgfake.Channel{ID: 610, Title: "Club", Members: []int64{alice.ID, bob.ID, carol.ID}, Creator: alice.ID, Banned: []int64{dave.ID}})
+	s, _, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	club := sdk.Call{ChatID: "-100610"}
+	outcasts := func(what string, want ...string) {
+		t.Helper()
+		info, err := s.ChatInfo(ctx, club.ChatID)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		var got []string
+		for id, a := range affiliations(info) {
+			if a == pb.Affiliation_AFFILIATION_OUTCAST {
+				got = append(got, id)
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: outcasts %v, want %v", what, got, want)
+		}
+	}
+	outcasts("first", "1004")
+	asked := srv.Requests("channels.getParticipants")
+	outcasts("again", "1004")
+	if n := srv.Requests("channels.getParticipants") - asked; n != 1 {
+		t.Errorf("ChatInfo again at once: %d getParticipants, want 1 (the members; the ban list kept)", n)
+	}
+	if err := s.Kick(ctx, club, &pb.Kick{UserId: "1002", Ban: true}); err != nil {
+		t.Fatal(err)
+	}
+	outcasts("bob banned", "1002", "1004")
+	if err := s.Unban(ctx, club, "1004"); err != nil {
+		t.Fatal(err)
+	}
+	outcasts("dave unbanned", "1002")
 }

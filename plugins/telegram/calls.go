@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"hash/fnv"
 	"strconv"
 	"time"
 
@@ -93,12 +94,18 @@ func (s *Session) noticeEvent(m *tg.MessageService, history bool) *pb.Event {
 }
 
 // noticeEdit is a service message edited: a group call ended, its
-// duration now known.
+// duration now known. A service message has no edit date: the event's
+// ID comes from the text it now says, so that a second edit is not
+// dropped by the host as the first again, and the same edit told again
+// is.
 func (s *Session) noticeEdit(m *tg.MessageService) []*pb.Event {
 	text, ok := noticeText(m.Action, m.Out)
 	if !ok {
 		return nil
 	}
 	chat := s.messageChat(m, false)
-	return []*pb.Event{s.editEvent(chat, s.serviceSender(m), m.ID, time.Now().Unix(), strconv.Itoa(m.ID)+".e", text, nil)}
+	h := fnv.New32a()
+	h.Write([]byte(text))
+	id := strconv.Itoa(m.ID) + ".e" + strconv.FormatUint(uint64(h.Sum32()), 36)
+	return []*pb.Event{s.editEvent(chat, s.serviceSender(m), m.ID, time.Now().Unix(), id, text, nil)}
 }

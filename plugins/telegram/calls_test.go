@@ -118,4 +118,18 @@ func TestTimerAndGroupCallNotices(t *testing.T) {
 		evs[0].ChatId != "-77" || evs[0].Sender.UserId != "1003" || evs[0].EventId == "" {
 		t.Errorf("group call ended: %v", evs)
 	}
+	// Edited again (its length corrected): another event, which the
+	// gateway does not drop as the first again; the same edit again is
+	// the same event.
+	again := ended
+	a2 := &tg.MessageActionGroupCall{Call: &tg.InputGroupCall{ID: 1, AccessHash: 2}}
+	a2.SetDuration(420)
+	again.Action = a2
+	evs2 := s.convert(ctx, &tg.UpdateEditMessage{Message: &again})
+	if len(evs2) != 1 || evs2[0].GetEdit().GetText() != "Group voice call, 7 min" || evs2[0].EventId == evs[0].EventId {
+		t.Errorf("group call edited again: %v, first edit %v", evs2, evs)
+	}
+	if evs3 := s.convert(ctx, &tg.UpdateEditMessage{Message: &again}); len(evs3) != 1 || evs3[0].EventId != evs2[0].EventId {
+		t.Errorf("the same edit again: %v, want the ID %q", evs3, evs2[0].EventId)
+	}
 }

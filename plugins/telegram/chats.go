@@ -332,14 +332,14 @@ func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 			self.Affiliation, self.Role = pb.Affiliation_AFFILIATION_NONE, pb.Role_ROLE_VISITOR
 		}
 	}
-	var bans []*pb.Member
-	if known && (c.Creator || c.AdminRights.BanUsers) {
-		bans = s.bans(ctx, api, chat, ch)
-	}
+	mayBan := known && (c.Creator || c.AdminRights.BanUsers)
 	if out.Type == pb.ChatType_CHAT_TYPE_CHANNEL {
 		// A channel's readers are not listed: the user alone, and whom
 		// the channel bans.
-		out.Members = append([]*pb.Member{self}, bans...)
+		out.Members = []*pb.Member{self}
+		if mayBan {
+			out.Members = append(out.Members, s.banned(ctx, api, chat, n, ch)...)
+		}
 		return out, nil
 	}
 	ps, err := s.participants(ctx, api, ch, &tg.ChannelParticipantsRecent{})
@@ -378,7 +378,9 @@ func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 	if !hasSelf {
 		out.Members = append(out.Members, self)
 	}
-	out.Members = append(out.Members, bans...)
+	if mayBan { // once the members are read: no list asked for nothing
+		out.Members = append(out.Members, s.banned(ctx, api, chat, n, ch)...)
+	}
 	return out, nil
 }
 
@@ -387,13 +389,12 @@ func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 // the full member list alone. Telegram shows them to the creator and to
 // admins with the ban_users right only (CHAT_ADMIN_REQUIRED otherwise).
 // Only a ban (view_messages) makes an outcast: a restricted member, who
-// may read but not write, is in the group. Read up to MemberLimit; an
-// error leaves them out, logged: the group is still described.
-func (s *Session) bans(ctx context.Context, api *tg.Client, chat string, ch tg.InputChannelClass) []*pb.Member {
+// may read but not write, is in the group. Read up to MemberLimit;
+// ChatInfo asks banned (bancache.go), which keeps them a while.
+func (s *Session) bans(ctx context.Context, api *tg.Client, ch tg.InputChannelClass) ([]*pb.Member, error) {
 	ps, err := s.participants(ctx, api, ch, &tg.ChannelParticipantsKicked{})
 	if err != nil {
-		s.n.log().Warn("telegram: ban list not read", "login", s.login.LoginID, "chat", chat, "err", err)
-		return nil
+		return nil, err
 	}
 	var out []*pb.Member
 	for _, p := range ps {
@@ -407,7 +408,7 @@ func (s *Session) bans(ctx context.Context, api *tg.Client, chat string, ch tg.I
 			out = append(out, m)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // inviteLink is the link others join a group by, when the user may

@@ -51,13 +51,14 @@ type Session struct {
 	// closes once none does.
 	running sync.WaitGroup
 
-	sent    sentSet
-	hold    sendHold // sending.go
-	react   reactionCache
-	uploads uploads
-	topics  topicCache
-	polls   pollCache // polls.go
-	creates createLog // create_txn.go
+	sent     sentSet
+	hold     sendHold // sending.go
+	react    reactionCache
+	uploads  uploads
+	topics   topicCache
+	banLists banCache  // bancache.go
+	polls    pollCache // polls.go
+	creates  createLog // create_txn.go
 }
 
 func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {

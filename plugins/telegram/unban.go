@@ -52,6 +52,7 @@ func (s *Session) Unban(ctx context.Context, c sdk.Call, userID string) error {
 	if err != nil {
 		return cmdErr("lift the ban", err)
 	}
+	s.banLists.changed(id, s.member(userID), false)
 	_ = mgr.Handle(ctx, upd)
 	return nil
 }

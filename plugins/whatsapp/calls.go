@@ -38,8 +38,9 @@ import (
 // when it connects again) is dropped by the host as a duplicate.
 //
 // An offer older than callRingMax when it comes (offline delivery) rings
-// no more: nothing is shown until its end, then one message ("Missed
-// voice call", or its length). The calls are kept in memory only, at
+// no more: nothing is shown until its end, then its message ("Missed
+// voice call", or its length) and the same words as a correction of it,
+// for a ringing message shown before a restart (callEnd). The calls are kept in memory only, at
 // most callsMax: a call whose end comes after a restart of the plugin
 // keeps its ringing message (its end is logged and dropped).
 
@@ -145,8 +146,15 @@ func (c inbound) callOffer(m types.BasicCallMeta, call mediatext.Call) *pb.Event
 }
 
 // callEnd is what the end of a call at end says: a correction of its
-// ringing message, or, when that was not shown, the message itself.
-func callEnd(st *callState, end time.Time, declined bool) *pb.Event {
+// ringing message; when that was not shown here (a late offer), the
+// message itself too, before the correction. The ringing message may
+// have been shown before a restart of the plugin (the offer then comes
+// again, late): the host drops the message as a duplicate of it and
+// the correction corrects it. Otherwise the message is new and the
+// correction says the same words again (a client without corrections
+// shows them twice); the host drops a correction of a message it never
+// had, so the correction alone would show nothing.
+func callEnd(st *callState, end time.Time, declined bool) []*pb.Event {
 	call := st.call
 	switch {
 	case st.answer.IsZero() || declined:
@@ -157,16 +165,14 @@ func callEnd(st *callState, end time.Time, declined bool) *pb.Event {
 		call.Duration = max(end.Sub(st.answer).Round(time.Second), time.Second)
 	}
 	text := mediatext.CallText(call, onPhone)
-	ev := &pb.Event{ChatId: st.ev.ChatId, ChatType: st.ev.ChatType, Sender: st.ev.Sender, TimestampUnixMicro: end.UnixMicro()}
+	var out []*pb.Event
 	if st.ev.Payload == nil {
-		ev.EventId = st.ev.EventId
-		ev.TimestampUnixMicro = st.ev.TimestampUnixMicro
-		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}
-		return ev
+		out = append(out, &pb.Event{ChatId: st.ev.ChatId, ChatType: st.ev.ChatType, Sender: st.ev.Sender,
+			TimestampUnixMicro: st.ev.TimestampUnixMicro, EventId: st.ev.EventId,
+			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}})
 	}
-	ev.EventId = st.ev.EventId + "-end"
-	ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: st.ev.EventId, Text: text}}
-	return ev
+	return append(out, &pb.Event{ChatId: st.ev.ChatId, ChatType: st.ev.ChatType, Sender: st.ev.Sender, TimestampUnixMicro: end.UnixMicro(),
+		EventId: st.ev.EventId + "-end", Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: st.ev.EventId, Text: text}}})
 }
 
 // isVideo says whether a call offer's data offers video.
@@ -203,12 +209,18 @@ func (s *Session) callOffered(m types.BasicCallMeta, call mediatext.Call) {
 
 // ownCall says whether the user placed the call (by phone number or LID).
 func (s *Session) ownCall(m types.BasicCallMeta) bool {
+	return s.isOwn(m.CallCreator, m.CallCreatorAlt)
+}
+
+// isOwn says whether any of jids is the user: their phone number or
+// their device's LID (the empty JIDs are none).
+func (s *Session) isOwn(jids ...types.JID) bool {
 	own := s.ownJID()
 	if own.IsEmpty() {
 		return false
 	}
 	lid := s.d.dev.LID
-	for _, j := range []types.JID{m.CallCreator, m.CallCreatorAlt} {
+	for _, j := range jids {
 		if !j.IsEmpty() && (j.User == own.User || (!lid.IsEmpty() && j.User == lid.User)) {
 			return true
 		}
@@ -227,7 +239,9 @@ func (s *Session) callEnded(m types.BasicCallMeta, declined bool, reason string)
 	if end.IsZero() {
 		end = time.Now()
 	}
-	s.emitDurable(callEnd(st, end, declined))
+	for _, ev := range callEnd(st, end, declined) {
+		s.emitDurable(ev)
+	}
 }
 
 // callLogText is a call log message (one the phone sends the other

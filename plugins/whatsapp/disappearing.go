@@ -73,6 +73,18 @@ func (t *timers) loadLocked() {
 	if b, err := os.ReadFile(t.path); err == nil {
 		_ = json.Unmarshal(b, &t.chats) // a damaged file is rewritten by the next change
 	}
+	if t.chats == nil { // the file said null
+		t.chats = map[string]chatTimer{}
+	}
+}
+
+// lookup is a chat's timer as known; ok false when not known.
+func (t *timers) lookup(chatID string) (chatTimer, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.loadLocked()
+	c, ok := t.chats[chatID]
+	return c, ok
 }
 
 // get is a chat's timer in seconds; 0 when off or not known.
@@ -101,6 +113,30 @@ func (t *timers) set(chatID string, secs uint32, at int64) (bool, error) {
 	}
 	t.chats[chatID] = chatTimer{Secs: secs, At: at}
 	return cur.Secs != secs, t.saveLocked()
+}
+
+// fetched keeps chats' timers as WhatsApp answers them now (a group's
+// info, which says no time of setting): only those that differ from the
+// ones known, saved once. Such a timer is taken as set just after the
+// one it replaces (At+1): no later than WhatsApp's time of the change,
+// which a notification of it may still bring (a local time could be
+// ahead of it and have the notification ignored), and after the setting
+// an older message still carries.
+func (t *timers) fetched(secs map[string]uint32) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.loadLocked()
+	changed := false
+	for chatID, n := range secs {
+		if cur := t.chats[chatID]; chatID != "" && cur.Secs != n {
+			t.chats[chatID] = chatTimer{Secs: n, At: cur.At + 1}
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	return t.saveLocked()
 }
 
 // moved keeps a LID chat's timer under its phone number's chat ID.
@@ -144,16 +180,23 @@ func (s *Session) noteTimer(chatID string, secs uint32, at int64) bool {
 	return changed
 }
 
-// noteGroupTimer keeps the timer of a group as WhatsApp answered it now.
-func (s *Session) noteGroupTimer(g *types.GroupInfo) {
-	if g == nil || g.IsParent {
-		return
+// groupTimers keeps the timers of groups as a fetch of their info says
+// them (the current ones), written once for them all; a failure to write
+// is logged as noteTimer's.
+func (s *Session) groupTimers(gs ...*types.GroupInfo) {
+	secs := make(map[string]uint32, len(gs))
+	for _, g := range gs {
+		if g == nil || g.IsParent {
+			continue
+		}
+		secs[g.JID.ToNonAD().String()] = 0
+		if g.IsEphemeral {
+			secs[g.JID.ToNonAD().String()] = g.DisappearingTimer
+		}
 	}
-	secs := uint32(0)
-	if g.IsEphemeral {
-		secs = g.DisappearingTimer
+	if err := s.timers.fetched(secs); err != nil {
+		s.log.Warn("disappearing-messages timers not kept", "err", err)
 	}
-	s.noteTimer(g.JID.ToNonAD().String(), secs, time.Now().Unix())
 }
 
 // timerSetting is the timer an EPHEMERAL_SETTING protocol message sets,
@@ -249,10 +292,30 @@ func timerEvent(ev *pb.Event, secs uint32) *pb.Event {
 	return ev
 }
 
+// timerSkew is how far apart the times of a group's timer change may be
+// as its protocol message (the phone's clock) and its notification
+// (WhatsApp's) say them, and still be the same change.
+const timerSkew = 60 // seconds
+
+func abs(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// groupTimerID is the event ID of a group's timer change, from the
+// change's time and the timer: its notification and its protocol message
+// (which may come first) both have it, and the host drops the second, as
+// it drops the same notification again after a restart.
+func groupTimerID(at int64, secs uint32) string {
+	return "timer-" + strconv.FormatInt(at, 10) + "-" + strconv.FormatUint(uint64(secs), 10)
+}
+
 // groupTimerEvent is a group's timer changed, from its notification; nil
-// when the notification changes no timer. Its ID comes from the change's
-// time and the timer: the same notification again after a restart is
-// dropped by the host as a duplicate.
+// when the notification changes no timer. Its ID is groupTimerID: the
+// same notification again after a restart, or after the change's
+// protocol message, is dropped by the host as a duplicate.
 func (s *Session) groupTimerEvent(e *events.GroupInfo, by *pb.Sender) *pb.Event {
 	if e.Ephemeral == nil {
 		return nil
@@ -262,10 +325,16 @@ func (s *Session) groupTimerEvent(e *events.GroupInfo, by *pb.Sender) *pb.Event 
 		secs = e.Ephemeral.DisappearingTimer
 	}
 	chat := e.JID.ToNonAD().String()
+	at := e.Timestamp.Unix()
+	if cur, ok := s.timers.lookup(chat); ok && cur.Secs == secs && cur.At != 0 && abs(at-cur.At) <= timerSkew {
+		// The same change, kept from its protocol message, whose time is
+		// the changing phone's: shown under that message's ID.
+		at = cur.At
+	}
 	s.noteTimer(chat, secs, e.Timestamp.Unix())
 	ev := &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: by, TimestampUnixMicro: e.Timestamp.UnixMicro(),
-		EventId: "timer-" + strconv.FormatInt(e.Timestamp.Unix(), 10) + "-" + strconv.FormatUint(uint64(secs), 10)}
-	if e.Sender != nil && e.Sender.User == s.ownJID().User {
+		EventId: groupTimerID(at, secs)}
+	if e.Sender != nil && s.isOwn(*e.Sender, ptrJID(e.SenderPN)) {
 		ev.Sender = &pb.Sender{UserId: s.login.LoginID, IsFromMe: true}
 	}
 	return timerEvent(ev, secs)

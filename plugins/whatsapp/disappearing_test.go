@@ -2,6 +2,8 @@ package whatsapp
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -236,6 +238,149 @@ func TestWithTimer(t *testing.T) {
 		got := withTimer(m, 3600)
 		if contextOf(got).GetExpiration() != 3600 {
 			t.Errorf("%v: no timer", got)
+		}
+	}
+}
+
+// A timers file that holds null (or is damaged) is as none: a timer set
+// then is kept, not a panic.
+func TestTimersFileNull(t *testing.T) {
+	for _, content := range []string{"null", "{damaged"} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, timersFile), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tm := newTimers(dir)
+		if changed, err := tm.set("+33611111111", 86400, 100); err != nil || !changed {
+			t.Errorf("%s: set: %v %v", content, changed, err)
+		}
+		if got := newTimers(dir).get("+33611111111"); got != 86400 {
+			t.Errorf("%s: kept %d, want 86400", content, got)
+		}
+	}
+}
+
+// A group's timer as a fetch of its info says it: a group without one is
+// not kept, a fetch that says what is known writes nothing, and a fetch
+// stamps no local time on it, so that a change WhatsApp tells later
+// applies even with the local clock ahead of WhatsApp's.
+func TestDisappearingGroupFetch(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	g2 := types.NewJID("120363000000000002", types.GroupServer)
+	g3 := types.NewJID("120363000000000003", types.GroupServer)
+	fake.SetGroup(&types.GroupInfo{JID: g2, GroupName: types.GroupName{Name: "Secret"},
+		GroupEphemeral: types.GroupEphemeral{IsEphemeral: true, DisappearingTimer: 86400},
+		Participants:   []types.GroupParticipant{{JID: phone, PhoneNumber: phone}, {JID: alice, PhoneNumber: alice}}})
+	fake.SetGroup(&types.GroupInfo{JID: g3, GroupName: types.GroupName{Name: "Plain"},
+		Participants: []types.GroupParticipant{{JID: phone, PhoneNumber: phone}, {JID: alice, PhoneNumber: alice}}})
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(s.timers.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), g2.String()) || strings.Contains(string(b), g3.String()) {
+		t.Errorf("timers kept: %s, want %s's alone", b, g2)
+	}
+	if err := os.Remove(s.timers.path); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // another second of the local clock
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ChatInfo(ctx, g2.String()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(s.timers.path); !os.IsNotExist(err) {
+		t.Errorf("timers written again by fetches that changed nothing: %v", err)
+	}
+
+	// WhatsApp's clock a minute behind the local one.
+	from := r.host.count()
+	fake.Emit(&events.GroupInfo{JID: g2, Sender: &aliceLID, SenderPN: &alice, Timestamp: time.Now().Add(-time.Minute),
+		Ephemeral: &types.GroupEphemeral{IsEphemeral: true, DisappearingTimer: 604800}})
+	r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: g2.String()}, &pb.SendMessage{Text: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if m, exp := sentTimer(t, fake, 1); exp != 604800 {
+		t.Errorf("after the change: %v, want a timer of 604800", m)
+	}
+}
+
+// A group's timer change comes as its notification and as a protocol
+// message, in either order: both carry the same event ID, so that the
+// gateway shows it once; also when the protocol message's setting time
+// (the phone's clock) is a little off the notification's (WhatsApp's).
+func TestDisappearingGroupBothOrders(t *testing.T) {
+	const weekText = "Disappearing messages turned on: messages disappear 1 week after they are sent"
+	for _, tc := range []struct {
+		protoFirst bool
+		skew       time.Duration
+	}{{false, 0}, {true, 0}, {false, 2 * time.Second}, {true, 2 * time.Second}, {true, -3 * time.Second}} {
+		protoFirst := tc.protoFirst
+		r := newRig(t, "")
+		_, fake := r.connected(t)
+		ctx := context.Background()
+		g2 := types.NewJID("120363000000000002", types.GroupServer)
+		set := time.Now().Add(-time.Minute).Truncate(time.Second)
+		notify := func() {
+			fake.Emit(&events.GroupInfo{JID: g2, Sender: &aliceLID, SenderPN: &alice, Timestamp: set,
+				Ephemeral: &types.GroupEphemeral{IsEphemeral: true, DisappearingTimer: 604800}})
+		}
+		message := func() {
+			fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: g2, Sender: alice, IsGroup: true}, ID: "GT", Timestamp: set},
+				timerMessage(604800, set.Add(tc.skew)))
+		}
+		from := r.host.count()
+		if protoFirst {
+			message()
+			notify()
+		} else {
+			notify()
+			message()
+		}
+		var ids []string
+		last := 0
+		for i := from; ; i++ {
+			ev, j := r.host.next(t, i, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+			i, last = j, j
+			if ev.GetMessage().Text != weekText {
+				t.Fatalf("protocol message first %v: %v", protoFirst, ev)
+			}
+			ids = append(ids, ev.EventId)
+			if !protoFirst || len(ids) == 2 {
+				break
+			}
+		}
+		if len(ids) == 2 && ids[0] != ids[1] {
+			t.Errorf("protocol message first (%v off): the change shown as %q and %q, want one ID", tc.skew, ids[0], ids[1])
+		}
+		if len(ids) == 1 && !strings.HasPrefix(ids[0], "timer-") {
+			t.Errorf("notification first: %q", ids[0])
+		}
+		fenceMessage(t, r, fake, last+1)
+	}
+}
+
+// The user's own change of a group's timer, from their phone, is the
+// user's whether WhatsApp names them by phone number or by LID.
+func TestDisappearingGroupOwnChange(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	g2 := types.NewJID("120363000000000002", types.GroupServer)
+	ownLID := s.d.dev.LID
+	for i, by := range []struct{ sender, pn *types.JID }{{&phone, nil}, {&ownLID, nil}, {&ownLID, &phone}} {
+		from := r.host.count()
+		fake.Emit(&events.GroupInfo{JID: g2, Sender: by.sender, SenderPN: by.pn, Timestamp: time.Now().Add(time.Duration(i) * time.Second),
+			Ephemeral: &types.GroupEphemeral{IsEphemeral: i%2 == 0, DisappearingTimer: 86400}})
+		ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+		if !ev.Sender.GetIsFromMe() || ev.Sender.GetUserId() != s.login.LoginID {
+			t.Errorf("changed by %v (%v): sender %v, want the user", by.sender, by.pn, ev.Sender)
 		}
 	}
 }

@@ -57,3 +57,53 @@ func TestEndToEndCallAndTimer(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A call WhatsApp tells late (its offer older than the two minutes it
+// rings), through the gateway: shown once it ends, as a missed call and
+// a correction of it saying the same; and one whose ringing message was
+// shown before a restart of the gateway and its plugin, told again late
+// afterwards: the ringing message corrected to a missed call, no
+// "answer it" left standing. Before, the second's end was a message
+// under the ringing message's ID, dropped by the gateway as a duplicate.
+func TestEndToEndLateCall(t *testing.T) {
+	bin := fakePlugin(t)
+	srv := startRemote(t)
+	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: bin, Name: "whatsapp", Privileged: true,
+		PluginConfig: `wafake_socket = "` + srv.Socket + `"`})
+	alice := g.User("alice")
+	g.WaitReady(alice)
+	loginByQR(t, g, srv, alice)
+	bobJID := g.JID("+33622222222")
+	correction := func(id string) string { return `<replace xmlns="urn:xmpp:message-correct:0" id="` + id + `"` }
+
+	old := time.Now().Add(-time.Hour).Unix()
+	srv.Call(wafake.Call{Tag: "offer", ID: "LATE1", From: bob.String(), At: old})
+	srv.Call(wafake.Call{Tag: "terminate", ID: "LATE1", From: bob.String(), Reason: "timeout", At: old + 40})
+	missed := g.NextMessage(alice, bobJID)
+	if missed.Body != "Missed voice call" || strings.Contains(missed.XML, "message-correct") {
+		t.Fatalf("a late call: %s, want a missed call", missed.XML)
+	}
+	if again := g.NextMessage(alice, bobJID); again.Body != "Missed voice call" || !strings.Contains(again.XML, correction(missed.ID)) {
+		t.Fatalf("a late call's correction: %s, want one of %s saying the same", again.XML, missed.ID)
+	}
+
+	// Rings now, for a little longer than WhatsApp rings after the
+	// restart.
+	at := time.Now().Add(-callRing + 5*time.Second)
+	srv.Call(wafake.Call{Tag: "offer", ID: "RING1", From: bob.String(), At: at.Unix()})
+	ring := g.NextMessage(alice, bobJID)
+	if ring.Body != "Incoming voice call: answer it on your phone" {
+		t.Fatalf("ringing: %s", ring.XML)
+	}
+	g.Restart()
+	g.WaitReady(alice)
+	time.Sleep(time.Until(at.Add(callRing + time.Second)))
+	srv.Call(wafake.Call{Tag: "offer", ID: "RING1", From: bob.String(), At: at.Unix()})
+	srv.Call(wafake.Call{Tag: "terminate", ID: "RING1", From: bob.String(), Reason: "timeout", At: at.Unix() + 40})
+	if got := g.NextMessage(alice, bobJID); got.Body != "Missed voice call" || !strings.Contains(got.XML, correction(ring.ID)) {
+		t.Fatalf("the call rung before the restart, told again late: %s, want a correction of %s", got.XML, ring.ID)
+	}
+}
+
+// callRing is how long WhatsApp rings, as the plugin takes it.
+const callRing = 2 * time.Minute

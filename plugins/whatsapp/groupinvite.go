@@ -81,7 +81,8 @@ func invitable(p types.GroupParticipant) bool {
 // user's XMPP client is given a copy in that chat, as one sent from the
 // phone: the invitation is theirs, and their phone shows it there too.
 func (s *Session) sendInvite(ctx context.Context, group types.JID, name string, to types.JID, req *types.GroupParticipantAddRequest) error {
-	msg := inviteMessage(group, name, req)
+	// In their chat, with its timer, as the user's other messages there.
+	msg := withTimer(inviteMessage(group, name, req), s.timers.get(s.ids.userID(to)))
 	resp, err := s.d.cli.SendMessage(ctx, to, msg)
 	if err != nil {
 		return sendErr("send "+s.ids.userID(to)+" an invitation to the group", err)

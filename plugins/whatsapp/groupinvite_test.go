@@ -204,3 +204,24 @@ func TestInviteRefused(t *testing.T) {
 		}
 	}
 }
+
+// The invitation sent on the user's behalf carries the contact's chat's
+// disappearing-messages timer, as the user's other messages there do.
+func TestCreateGroupInviteTimer(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	if _, err := s.timers.set("+33633333333", 86400, time.Now().Unix()); err != nil {
+		t.Fatal(err)
+	}
+	fake.RefuseAdd(carol, 403)
+	if _, err := s.CreateChat(context.Background(), sdk.Call{}, &pb.CreateChat{Name: "Weekend", MemberIds: []string{"+33611111111", "+33633333333"}}); err != nil {
+		t.Fatalf("CreateChat: %v", err)
+	}
+	sent := fake.Sent()
+	if len(sent) != 1 || sent[0].Msg.GetGroupInviteMessage() == nil {
+		t.Fatalf("sent %v; want one invitation", sent)
+	}
+	if exp := contextOf(sent[0].Msg).GetExpiration(); exp != 86400 {
+		t.Errorf("invitation %v: timer %d, want the chat's (86400)", sent[0].Msg, exp)
+	}
+}

@@ -125,7 +125,7 @@ func (s *Session) group(ctx context.Context, jid types.JID) (*types.GroupInfo, e
 	s.mu.Lock()
 	s.groups[jid] = g
 	s.mu.Unlock()
-	s.noteGroupTimer(g)
+	s.groupTimers(g)
 	return g, nil
 }
 
@@ -211,9 +211,7 @@ func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 		s.groups[g.JID] = g
 	}
 	s.mu.Unlock()
-	for _, g := range gs {
-		s.noteGroupTimer(g)
-	}
+	s.groupTimers(gs...)
 	for _, g := range gs {
 		if g.IsParent {
 			s.log.Debug("community not offered as a room: its groups are", "community", g.JID, "name", g.Name)
@@ -415,7 +413,7 @@ func (s *Session) joinedGroup(e *events.JoinedGroup) {
 		return
 	}
 	s.learnCommunity(context.Background(), &g)
-	s.noteGroupTimer(&g)
+	s.groupTimers(&g)
 	s.emit(&pb.Event{ChatId: g.JID.ToNonAD().String(), ChatType: pb.ChatType_CHAT_TYPE_GROUP,
 		TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: s.chatOf(&g)}}})
 }

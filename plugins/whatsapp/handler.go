@@ -156,9 +156,13 @@ func (s *Session) message(e *events.Message) {
 		// The chat's timer changed: kept, then shown (kept first, so
 		// that the user's answer to what is shown carries it; should the
 		// plugin die in between, WhatsApp delivers the message again).
-		// A group's comes as its notification too: said once.
+		// A group's comes as its notification too: said once (not
+		// again after it, and under the notification's ID before it).
 		same := secs == s.timers.get(chatID)
 		s.noteTimer(chatID, secs, at)
+		if ev != nil && e.Info.IsGroup {
+			ev.EventId = groupTimerID(at, secs)
+		}
 		if ev != nil && !(e.Info.IsGroup && same) {
 			s.emitDurable(ev)
 		}

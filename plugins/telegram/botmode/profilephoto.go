@@ -60,8 +60,8 @@ func (s *Session) setMyProfilePhoto(ctx context.Context, jpg []byte) error {
 	form.Close()
 	u := LoginOptions{ServerURL: s.cfg.ServerURL}.serverURL() + "/bot" + s.token + "/" + method
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, &body)
-	if err != nil {
-		return fmt.Errorf("%s: %w", method, err)
+	if err != nil { // a *url.Error, with the URL and its token
+		return fmt.Errorf("%s: %s", method, strings.ReplaceAll(err.Error(), s.token, "***"))
 	}
 	req.Header.Set("Content-Type", form.FormDataContentType())
 	resp, err := s.api.Do(req)

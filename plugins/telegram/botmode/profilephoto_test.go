@@ -92,3 +92,20 @@ func TestSetProfilePhoto(t *testing.T) {
 		t.Errorf("the server gone: %v; want UNAVAILABLE, without the token", err)
 	}
 }
+
+// A server URL that is no URL: the error, which names the whole request
+// URL, does not carry the bot's token.
+func TestSetProfilePhotoBadServerURL(t *testing.T) {
+	api := newFakeAPI(t)
+	done := login(t, api)
+	s, err := botmode.NewSession(botmode.Config{Host: newFakeHost(), LoginID: done.LoginId, Dir: t.TempDir(), SavedState: done.SavedState,
+		ServerURL: "http://bad host:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Disconnect(context.Background()) })
+	err = any(s).(sdk.ProfileAvatarSetter).SetProfileAvatar(context.Background(), &pb.SetProfileAvatar{Data: plugintest.PNG(50, 50, color.White), MimeType: "image/png"})
+	if err == nil || contains(err.Error(), testToken) {
+		t.Errorf("a malformed server URL: %v; want an error without the token", err)
+	}
+}
