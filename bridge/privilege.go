@@ -124,12 +124,7 @@ func (t *transport) checkPrivilegeServer(ctx context.Context) error {
 	if ns != nsPrivilege1 {
 		return nil
 	}
-	var w wire.Writer
-	id := t.link.NewID()
-	w.Start("iq", "").Attr("from", t.domain).Attr("to", t.serverDomain()).Attr("type", "get").Attr("id", id)
-	w.Start("query", wire.NSVersion).End()
-	w.End()
-	st, err := t.link.IQ(ctx, id, w.Bytes())
+	st, err := t.askServer(ctx, "query", wire.NSVersion)
 	if errors.Is(err, xmpplink.ErrDown) {
 		return err
 	}
@@ -169,6 +164,17 @@ func (t *transport) checkPrivilegeServer(ctx context.Context) error {
 		t.log.Warn(privV1Rule, "server", server)
 	}
 	return nil
+}
+
+// askServer sends the server an iq get of an empty <local xmlns=ns/>
+// and waits for its answer.
+func (t *transport) askServer(ctx context.Context, local, ns string) (*wire.Stanza, error) {
+	var w wire.Writer
+	id := t.link.NewID()
+	w.Start("iq", "").Attr("from", t.domain).Attr("to", t.serverDomain()).Attr("type", "get").Attr("id", id)
+	w.Start(local, ns).End()
+	w.End()
+	return t.link.IQ(ctx, id, w.Bytes())
 }
 
 // honoursPrivilegeV1 reports whether a XEP-0092 name and version
@@ -225,12 +231,7 @@ var privilegesWait = 5 * time.Second
 func (t *transport) learnPrivileges() {
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
-	var w wire.Writer
-	id := t.link.NewID()
-	w.Start("iq", "").Attr("from", t.domain).Attr("to", t.serverDomain()).Attr("type", "get").Attr("id", id)
-	w.Start("ping", wire.NSPing).End()
-	w.End()
-	_, err := t.link.IQ(ctx, id, w.Bytes())
+	_, err := t.askServer(ctx, "ping", wire.NSPing)
 	if errors.Is(err, xmpplink.ErrDown) {
 		return
 	}
