@@ -5,6 +5,8 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gotd/td/tg"
@@ -62,6 +64,11 @@ func (s *Session) SearchChats(ctx context.Context, q *pb.SearchChats) ([]*pb.Fou
 	}
 	// Kept before anything else: a join of a chat found needs its hash.
 	s.peers.add(res.Users, res.Chats)
+	for _, c := range res.Chats {
+		if ch, ok := c.(*tg.Channel); ok {
+			s.found.add(ch.ID)
+		}
+	}
 	chats := map[string]*pb.FoundChat{}
 	for _, c := range res.Chats {
 		if f := foundChat(c); f != nil {
@@ -129,8 +136,10 @@ func searchErr(err error) error {
 }
 
 // joinFound joins a chat given by its chat ID, as a search found it: a
-// supergroup or channel whose access hash the login keeps (the search
-// kept it), or a basic group the user is in, announced as it is.
+// supergroup or channel one of the login's searches returned within
+// foundFor (its access hash kept), or a basic group the user is in,
+// announced as it is. Only a search's: a leftover bookmark of a group
+// the user left must not join it again.
 func (s *Session) joinFound(ctx context.Context, chat string) (string, error) {
 	kind, id, err := parsePeer(chat)
 	if err != nil {
@@ -143,7 +152,7 @@ func (s *Session) joinFound(ctx context.Context, chat string) (string, error) {
 	switch kind {
 	case peerChannel:
 		ch, err := s.peers.inputChannel(id)
-		if err != nil {
+		if err != nil || !s.found.recent(id) {
 			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: %s is no group this login has seen: find it first (find and part of its name), or join it by its public name (golang for t.me/golang)", chat)
 		}
 		what := chat
@@ -157,4 +166,51 @@ func (s *Session) joinFound(ctx context.Context, chat string) (string, error) {
 		}
 	}
 	return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: you are not in %s; a public group is joined by its name (golang for t.me/golang), a private one by its invite link", chat)
+}
+
+// foundSet are the channels the login's searches returned lately, by ID:
+// those a room address joins (joinFound).
+type foundSet struct {
+	mu sync.Mutex
+	at map[int64]time.Time
+}
+
+const (
+	// foundFor is how long a chat a search returned may be joined by
+	// its address.
+	foundFor = time.Hour
+	// maxFound bounds the set: the oldest go first.
+	maxFound = 1000
+)
+
+func (f *foundSet) add(id int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.at == nil {
+		f.at = map[int64]time.Time{}
+	}
+	now := time.Now()
+	for k, t := range f.at {
+		if now.Sub(t) > foundFor {
+			delete(f.at, k)
+		}
+	}
+	for len(f.at) >= maxFound {
+		var oldest int64
+		var at time.Time
+		for k, t := range f.at {
+			if at.IsZero() || t.Before(at) {
+				oldest, at = k, t
+			}
+		}
+		delete(f.at, oldest)
+	}
+	f.at[id] = now
+}
+
+func (f *foundSet) recent(id int64) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t, ok := f.at[id]
+	return ok && time.Since(t) <= foundFor
 }

@@ -82,6 +82,7 @@ func TestSearchThenJoinLive(t *testing.T) {
 	srv := newFake(t)
 	srv.AddChannel(tgfake.Channel{ID: 700, Title: "Gopher Lounge", Username: "gopherlounge", Members: []int64{bob.ID, carol.ID}, Creator: bob.ID})
 	srv.AddChannel(tgfake.Channel{ID: 702, Title: "Gopher Secrets", Members: []int64{bob.ID}, Creator: bob.ID})
+	srv.AddChannel(tgfake.Channel{ID: 703, Title: "Gopher Hangout", Username: "gopherhangout", Members: []int64{bob.ID, alice.ID}, Creator: bob.ID})
 	s, h, _, _ := connectAlice(t, srv)
 	ctx := ctxT(t)
 
@@ -107,6 +108,23 @@ func TestSearchThenJoinLive(t *testing.T) {
 	}
 	_, err = s.JoinChat(ctx, sdk.Call{ChatID: "-100702"}, &pb.JoinChat{})
 	wantCode(t, "join the private -100702", err, pb.ErrorCode_ERROR_CODE_NOT_FOUND)
+
+	// A public group alice was in and left: its address (a leftover
+	// bookmark) does not join it again, a search first does.
+	if err := s.LeaveChat(ctx, sdk.Call{ChatID: "-100703"}); err != nil {
+		t.Fatalf("leave -100703: %v", err)
+	}
+	_, err = s.JoinChat(ctx, sdk.Call{ChatID: "-100703"}, &pb.JoinChat{})
+	wantCode(t, "join -100703 after leaving it, without a search", err, pb.ErrorCode_ERROR_CODE_NOT_FOUND, "find it first")
+	if slices.Contains(srv.ChannelInfo(703).Members, alice.ID) {
+		t.Error("alice is back in -100703 on Telegram without a search")
+	}
+	if found, err := s.SearchChats(ctx, &pb.SearchChats{Query: "hangout"}); err != nil || len(found) != 1 {
+		t.Fatalf("search hangout: %v, %v", found, err)
+	}
+	if _, err := s.JoinChat(ctx, sdk.Call{ChatID: "-100703"}, &pb.JoinChat{}); err != nil {
+		t.Errorf("join of the found -100703: %v", err)
+	}
 	_, err = s.JoinChat(ctx, sdk.Call{ChatID: "-77"}, &pb.JoinChat{}) // Wonderland, alice's
 	if err != nil {
 		t.Errorf("join of the user's own basic group: %v", err)

@@ -67,4 +67,17 @@ func (s *Server) registerPublic(d *tgtest.Dispatcher) {
 			Updates: []tg.UpdateClass{&tg.UpdateNewChannelMessage{Message: m, Pts: c.pts, PtsCount: 1}},
 			Users:   s.usersFor(k.user), Chats: s.chatsFor(k.user), Date: now()}}, nil
 	})
+	handle(s, d, tg.ChannelsLeaveChannelRequestTypeID, "channels.leaveChannel", func(k *key, r *tg.ChannelsLeaveChannelRequest) (bin.Encoder, error) {
+		c, err := s.channelOf(k, r.Channel)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(c.Members, k.user) {
+			return nil, tgerr.New(400, "USER_NOT_PARTICIPANT")
+		}
+		c.Members = slices.DeleteFunc(c.Members, func(u int64) bool { return u == k.user })
+		m := s.postService(c, k.user, &tg.MessageActionChatDeleteUser{UserID: k.user})
+		return &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateNewChannelMessage{Message: m, Pts: c.pts, PtsCount: 1}},
+			Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), Date: now()}, nil
+	})
 }
