@@ -162,8 +162,25 @@ func (s *session) findGroups(ctx context.Context, query string, done func(found 
 		done(nil, fmt.Sprintf("That search is too long: at most %d characters.", maxFindQuery), false)
 		return
 	}
+	// One search at a time: each may keep the plugin busy (an IRC server
+	// lists its channels for seconds), and they queue behind each other.
+	s.mu.Lock()
+	busy := s.finding
+	s.finding = true
+	s.mu.Unlock()
+	if busy {
+		done(nil, "A search is already under way: wait for its answer.", false)
+		return
+	}
 	var once sync.Once
-	answer := func(found []foundGroup, text string, ok bool) { once.Do(func() { done(found, text, ok) }) }
+	answer := func(found []foundGroup, text string, ok bool) {
+		once.Do(func() {
+			s.mu.Lock()
+			s.finding = false
+			s.mu.Unlock()
+			done(found, text, ok)
+		})
+	}
 	timer := time.AfterFunc(findWait, func() {
 		answer(nil, "Finding groups on "+t.displayName()+" failed: no answer from the network. Try again later.", false)
 	})
@@ -205,7 +222,9 @@ func (t *transport) foundGroups(chats []*pb.FoundChat) []foundGroup {
 			continue
 		}
 		seen[c.ChatId] = true
-		name := strings.ToValidUTF8(c.Name, "�")
+		// One line: a name with line breaks would make lines of its own
+		// in the chat's answer.
+		name := strings.Join(strings.Fields(strings.ToValidUTF8(c.Name, "�")), " ")
 		if name == "" {
 			name = c.ChatId
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/xml"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -180,6 +181,42 @@ func TestFindGroupByChat(t *testing.T) {
 	sendChat(t, alice, domain, "find")
 	if st := nextMessage(t, alice, domain, timeout); !strings.HasPrefix(st.Body, "Say what to look for") {
 		t.Errorf("find without a query: %s", st.Body)
+	}
+}
+
+// TestFindGroupOneAtATime: while the network still searches (the plugin
+// held, SIGSTOP), a second search is refused at once, not queued behind
+// the first: each may keep the plugin busy for seconds (an IRC server
+// listing its channels). The first is answered once the plugin is back.
+func TestFindGroupOneAtATime(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	pid := s.pluginPID()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	held := true
+	defer func() {
+		if held {
+			_ = syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}()
+	sendChat(t, alice, domain, "find echo")
+	s.logs.waitLog(t, `msg="finding groups"`, timeout)
+	sendChat(t, alice, domain, "find tea")
+	if st := nextMessage(t, alice, domain, timeout); st.Body != "A search is already under way: wait for its answer." {
+		t.Errorf("a second search meanwhile: %s", st.Body)
+	}
+	held = false
+	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	if st := nextMessage(t, alice, domain, timeout); !strings.HasPrefix(st.Body, "3 groups found for “echo”.") {
+		t.Errorf("the first search's answer: %s", st.Body)
+	}
+	sendChat(t, alice, domain, "find tea")
+	if st := nextMessage(t, alice, domain, timeout); !strings.HasPrefix(st.Body, "1 group found for “tea”.") {
+		t.Errorf("a search after the first was answered: %s", st.Body)
 	}
 }
 

@@ -37,6 +37,9 @@ type session struct {
 	// ("" is no avatar) (profile_avatar.go).
 	avatarSyncing, avatarAgain bool
 	avatarTried                *string
+	// finding: a search for groups is under way, one at a time
+	// (room_find.go).
+	finding bool
 	// pictureSlots bounds the group pictures fetched at once (room_avatar.go).
 	pictureSlots chan struct{}
 
