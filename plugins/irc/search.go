@@ -76,6 +76,24 @@ func (s *Session) handleList(c *ircevent.Connection) {
 		}
 	}
 	c.AddCallback(ircevent.RPL_LISTEND, end)
+	// RPL_LOAD2HI <me> LIST: a busy server refused the LIST (Solanum
+	// paces them server-wide) and ends it with a 323, which is then the
+	// end of a list given up on.
+	c.AddCallback("263", func(m ircmsg.Message) {
+		if len(m.Params) < 2 || !strings.EqualFold(m.Params[1], "LIST") {
+			return
+		}
+		s.mu.Lock()
+		w := s.listWait
+		if w == nil || s.listStale > 0 {
+			s.mu.Unlock()
+			return
+		}
+		s.listWait = nil
+		s.listStale++
+		s.mu.Unlock()
+		w.answer <- sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "the server is busy; search again in a few seconds")
+	})
 	// ERR_TOOMANYMATCHES: the server stopped listing; what came is the
 	// answer. (Some send a 323 after it too: the wait is gone by then.)
 	c.AddCallback("416", end)
