@@ -54,7 +54,9 @@ type scripted struct {
 	history []string
 	// channels is what LIST answers, as 322 lines' "<channel> <users>
 	// :<topic>", whatever the mask; a LIST whose mask holds "slow" is
-	// answered after slowList, the server reading nothing meanwhile.
+	// answered after slowList, the server reading nothing meanwhile; one
+	// whose mask holds "many" ends with a 416 (too many matches) and,
+	// slowList later, a 323.
 	channels []string
 	slowList time.Duration
 	// solanum: LIST behaves as Solanum's: a LIST holding "hang" starts a
@@ -342,6 +344,10 @@ func (s *scripted) serve(c net.Conn) {
 			}
 			for _, ch := range chans {
 				fmt.Fprintf(c, ":srv 322 %s %s\r\n", nick, ch)
+			}
+			if strings.Contains(p(0), "many") {
+				fmt.Fprintf(c, ":srv 416 %s LIST :Too many matches\r\n", nick)
+				time.Sleep(slow)
 			}
 			fmt.Fprintf(c, ":srv 323 %s :End of LIST\r\n", nick)
 		case "CHATHISTORY":

@@ -55,16 +55,15 @@ func (s *Session) handleList(c *ircevent.Connection) {
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if w := s.listWait; w != nil && s.listStale == 0 {
+		if w := s.listWait; w != nil {
 			w.add(m.Params[1], m.Params[2], lastParam(m))
 		}
 	})
-	end := func(ircmsg.Message) {
+	c.AddCallback(ircevent.RPL_LISTEND, func(ircmsg.Message) {
 		s.mu.Lock()
-		if s.listStale > 0 {
-			// The end of a LIST given up on: the server answers in
-			// order, so the next lines are the current one's.
-			s.listStale--
+		if !s.listStale.IsZero() {
+			// The end of a LIST given up on (no other was sent since).
+			s.listStale = time.Time{}
 			s.mu.Unlock()
 			return
 		}
@@ -74,8 +73,7 @@ func (s *Session) handleList(c *ircevent.Connection) {
 		if w != nil {
 			w.answer <- nil
 		}
-	}
-	c.AddCallback(ircevent.RPL_LISTEND, end)
+	})
 	// RPL_LOAD2HI <me> LIST: a busy server refused the LIST (Solanum
 	// paces them server-wide) and ends it with a 323, which is then the
 	// end of a list given up on.
@@ -83,20 +81,48 @@ func (s *Session) handleList(c *ircevent.Connection) {
 		if len(m.Params) < 2 || !strings.EqualFold(m.Params[1], "LIST") {
 			return
 		}
-		s.mu.Lock()
-		w := s.listWait
-		if w == nil || s.listStale > 0 {
-			s.mu.Unlock()
-			return
-		}
-		s.listWait = nil
-		s.listStale++
-		s.mu.Unlock()
-		w.answer <- sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "the server is busy; search again in a few seconds")
+		s.answerListEarly(sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "the server is busy; search again in a few seconds"))
 	})
 	// ERR_TOOMANYMATCHES: the server stopped listing; what came is the
-	// answer. (Some send a 323 after it too: the wait is gone by then.)
-	c.AddCallback("416", end)
+	// answer. Its 323 may follow: until it came (or list_wait passed),
+	// no other LIST is sent, so it cannot end the next search.
+	c.AddCallback("416", func(ircmsg.Message) { s.answerListEarly(nil) })
+}
+
+// answerListEarly answers the search waiting before the server's 323,
+// which may still come: the list is given up on until it does.
+func (s *Session) answerListEarly(err error) {
+	s.mu.Lock()
+	w := s.listWait
+	if w == nil {
+		s.mu.Unlock()
+		return
+	}
+	s.listWait = nil
+	s.giveUpListLocked()
+	s.mu.Unlock()
+	w.answer <- err
+}
+
+// giveUpListLocked marks the LIST sent as given up on: its replies are
+// no search's until its 323. One that has not ended within list_wait
+// is taken as lost (listBusyLocked).
+func (s *Session) giveUpListLocked() {
+	s.listStale = time.Now().Add(time.Duration(s.n.cfg.ListWait))
+}
+
+// listBusyLocked tells whether a LIST given up on has not ended yet.
+// Another LIST is not sent meanwhile: a server may answer it out of
+// turn (Solanum aborts the running list, one 323 for both).
+func (s *Session) listBusyLocked() bool {
+	if s.listStale.IsZero() {
+		return false
+	}
+	if time.Now().After(s.listStale) {
+		s.listStale = time.Time{}
+		return false
+	}
+	return true
 }
 
 // add takes in one channel of the list when its name holds the query.
@@ -130,7 +156,7 @@ func (s *Session) failListWaitLocked() {
 		s.listWait.answer <- sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the connection to %s dropped before it listed the channels", s.acc.addr())
 		s.listWait = nil
 	}
-	s.listStale = 0
+	s.listStale = time.Time{}
 }
 
 // SearchChats lists the channels whose name holds the query, the most
@@ -149,6 +175,10 @@ func (s *Session) SearchChats(ctx context.Context, q *pb.SearchChats) ([]*pb.Fou
 	defer s.listMu.Unlock()
 	w := &listWait{query: strings.ToLower(query), answer: make(chan error, 1)}
 	s.mu.Lock()
+	if s.listBusyLocked() {
+		s.mu.Unlock()
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the server is still sending its previous channel list; try again shortly")
+	}
 	s.listWait = w
 	s.mu.Unlock()
 	// drop ends the wait; sent, the LIST still runs on the server,
@@ -158,7 +188,7 @@ func (s *Session) SearchChats(ctx context.Context, q *pb.SearchChats) ([]*pb.Fou
 		if s.listWait == w {
 			s.listWait = nil
 			if sent {
-				s.listStale++
+				s.giveUpListLocked()
 			}
 		}
 		s.mu.Unlock()

@@ -40,3 +40,91 @@ func TestSearchChatsLoad2Hi(t *testing.T) {
 		t.Errorf("the search after: %v %s", r.Error, foundList(r.FoundChats))
 	}
 }
+
+// A server that aborts a running LIST when another comes (Solanum: a
+// "/LIST aborted" notice and one 323 for both, the new LIST dropped):
+// after a search timed out, no LIST is sent until the late one ended or
+// list_wait passed (a search meanwhile is UNAVAILABLE at once); then
+// searches find again, rather than each timing out until reconnection.
+func TestSearchChatsSolanumAbort(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.channels = []string{"#fast-one 3 :Quick"}
+	srv.solanum = true
+	srv.mu.Unlock()
+	p, _, _, _, login := histLogin(t, srv, []byte(`{"list_wait":"1500ms"}`), "")
+	cmds := p.Commands()
+	search := func(q string) *pb.CommandResult {
+		return cmds.Send(plugintest.Act(login.LoginId, "", "", &pb.SearchChats{Query: q}))
+	}
+	lists := func() int {
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		n := 0
+		for _, l := range srv.lines {
+			if strings.HasPrefix(l, "LIST") {
+				n++
+			}
+		}
+		return n
+	}
+	if r := search("hang"); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
+		t.Fatalf("a list that never ends: %v, %d found; want UNAVAILABLE", r.Error, len(r.FoundChats))
+	}
+	start := time.Now()
+	if r := search("fast"); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || !strings.Contains(r.Error.GetText(), "still sending its previous channel list") {
+		t.Errorf("a search while the late list runs: %v, %d found; want UNAVAILABLE", r.Error, len(r.FoundChats))
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("the refusal took %v", d)
+	}
+	if n := lists(); n != 1 {
+		t.Errorf("%d LISTs sent while the first ran", n)
+	}
+	// list_wait after the timeout, the late list is taken as lost.
+	time.Sleep(1600 * time.Millisecond)
+	var r *pb.CommandResult
+	for i := range 3 {
+		r = search("fast")
+		t.Logf("search %d: %v, %d found", i, r.Error, len(r.FoundChats))
+		if r.Error == nil && len(r.FoundChats) == 1 {
+			break
+		}
+	}
+	if r.Error != nil || foundList(r.FoundChats) != "#fast-one|#fast-one|3|Quick|CHAT_TYPE_GROUP" {
+		t.Errorf("searches after the late list was lost: %v %s; want #fast-one", r.Error, foundList(r.FoundChats))
+	}
+	if r := search("fast"); r.Error != nil || len(r.FoundChats) != 1 {
+		t.Errorf("the next search: %v %s", r.Error, foundList(r.FoundChats))
+	}
+}
+
+// A 416 (too many matches) ends a search with what came; the 323 a
+// server sends after it does not end the next search: none is sent
+// until it came.
+func TestSearchChatsTooManyThenEnd(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.channels = []string{"#many-one 3 :Quick"}
+	srv.slowList = 500 * time.Millisecond
+	srv.mu.Unlock()
+	p, _, _, _, login := histLogin(t, srv, []byte(`{"list_wait":"1500ms"}`), "")
+	cmds := p.Commands()
+	search := func(q string) *pb.CommandResult {
+		return cmds.Send(plugintest.Act(login.LoginId, "", "", &pb.SearchChats{Query: q}))
+	}
+	if r := search("many"); r.Error != nil || len(r.FoundChats) != 1 {
+		t.Errorf("a list ended by 416: %v %s", r.Error, foundList(r.FoundChats))
+	}
+	srv.mu.Lock()
+	srv.channels = []string{"#many-two 2 :Next"}
+	srv.mu.Unlock()
+	// Its 323 comes 500 ms later: a search now would take it as its end.
+	if r := search("many-two"); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
+		t.Errorf("a search before the 416's 323: %v %s; want UNAVAILABLE", r.Error, foundList(r.FoundChats))
+	}
+	time.Sleep(700 * time.Millisecond)
+	if r := search("two"); r.Error != nil || foundList(r.FoundChats) != "#many-two|#many-two|2|Next|CHAT_TYPE_GROUP" {
+		t.Errorf("a search after the 323: %v %s", r.Error, foundList(r.FoundChats))
+	}
+}

@@ -97,10 +97,10 @@ func TestSearchChats(t *testing.T) {
 	}
 }
 
-// A server slower than list_wait: the search is UNAVAILABLE; the list
-// it sends later is no answer to the next search, which gets its own
-// (it got the late list's channels, and ended at its 323). Modes before
-// a topic ("[+nt] ") are left out.
+// A server slower than list_wait: the search is UNAVAILABLE; until the
+// list it sends later ended, a search is UNAVAILABLE at once (no LIST
+// sent); then the late list is no answer to the next search, which gets
+// its own. Modes before a topic ("[+nt] ") are left out.
 func TestSearchChatsTimeout(t *testing.T) {
 	srv := startScripted(t, "", "")
 	srv.mu.Lock()
@@ -123,6 +123,11 @@ func TestSearchChatsTimeout(t *testing.T) {
 	srv.mu.Lock()
 	srv.channels = []string{"#fast-three 1 :Late", "#other 5 :No"}
 	srv.mu.Unlock()
+	// Until the late list ended, no other LIST is sent.
+	if r := search("fast"); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || !strings.Contains(r.Error.GetText(), "still sending its previous channel list") {
+		t.Errorf("a search while the late list comes: %v %s, want UNAVAILABLE", r.Error, foundList(r.FoundChats))
+	}
+	time.Sleep(time.Until(start.Add(2500 * time.Millisecond)))
 	want := "#fast-three|#fast-three|1|Late|CHAT_TYPE_GROUP"
 	if r := search("fast"); r.Error != nil || foundList(r.FoundChats) != want {
 		t.Errorf("the search after it: %v\n%s\nwant\n%s", r.Error, foundList(r.FoundChats), want)

@@ -61,9 +61,9 @@ type Session struct {
 	// (search.go), listWait.
 	listMu   sync.Mutex
 	listWait *listWait
-	// listStale counts the LISTs given up on whose end (323) has not
-	// come: their replies are no search's.
-	listStale int
+	// listStale, when not zero, is when the LIST given up on, whose end
+	// (323) has not come, is taken as lost: its replies are no search's.
+	listStale time.Time
 	// bans are the masks of the bans the user set from XMPP on this
 	// connection, by channel and member: what Unban lifts first.
 	bans   map[banKey][]string
