@@ -83,6 +83,14 @@ func (s *Session) handleList(c *ircevent.Connection) {
 		}
 		s.answerListEarly(sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "the server is busy; search again in a few seconds"))
 	})
+	// Solanum, sent a LIST while one runs (one taken as lost), aborts
+	// that one with this notice and a 323, and drops the new one.
+	c.AddCallback("NOTICE", func(m ircmsg.Message) {
+		if len(m.Params) < 2 || strings.Contains(m.Source, "!") || strings.TrimSpace(m.Params[1]) != "/LIST aborted" {
+			return
+		}
+		s.answerListEarly(sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the server dropped the search, ending its previous channel list; search again"))
+	})
 	// ERR_TOOMANYMATCHES: the server stopped listing; what came is the
 	// answer. Its 323 may follow: until it came (or list_wait passed),
 	// no other LIST is sent, so it cannot end the next search.
