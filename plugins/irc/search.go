@@ -19,10 +19,11 @@ import (
 // LIST with the query as a mask, *query*, which servers match against
 // channel names in any case (ngircd, ergo, solanum do); the channels
 // come as 322 RPL_LIST (name, users, topic) up to 323 RPL_LISTEND. The
-// names are filtered here as well, for a server that ignores the mask,
-// and a query a mask cannot carry (a space, a comma, a wildcard) lists
-// every channel and filters them all. Secret channels are not listed by
-// the server, as for any IRC client.
+// names are filtered here as well, for a server that ignores the mask.
+// No channel name holds a space or a comma: such a query finds nothing,
+// without a LIST; one with a wildcard (* or ?) is refused, as the mask
+// would take it for one. Secret channels are not listed by the server,
+// as for any IRC client.
 
 var _ sdk.ChatSearcher = (*Session)(nil)
 
@@ -179,6 +180,12 @@ func (s *Session) SearchChats(ctx context.Context, q *pb.SearchChats) ([]*pb.Fou
 	if strings.ContainsAny(query, "\r\n\x00") {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a search cannot hold a line break")
 	}
+	if strings.ContainsAny(query, "*?") {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "wildcards are not supported")
+	}
+	if strings.ContainsAny(query, " ,") {
+		return nil, nil // no channel name holds a space or a comma
+	}
 	s.listMu.Lock()
 	defer s.listMu.Unlock()
 	w := &listWait{query: strings.ToLower(query), answer: make(chan error, 1)}
@@ -201,11 +208,7 @@ func (s *Session) SearchChats(ctx context.Context, q *pb.SearchChats) ([]*pb.Fou
 		}
 		s.mu.Unlock()
 	}
-	args := []string{"*" + query + "*"}
-	if strings.ContainsAny(query, " ,*?") {
-		args = nil // no mask: every channel, filtered here
-	}
-	if err := conn.Send("LIST", args...); err != nil {
+	if err := conn.Send("LIST", "*"+query+"*"); err != nil {
 		drop(false)
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "cannot list the channels of %s: %v", s.acc.addr(), err)
 	}

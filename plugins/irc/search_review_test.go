@@ -132,3 +132,34 @@ func TestSearchChatsTooManyThenEnd(t *testing.T) {
 		t.Errorf("a search after the 323: %v %s", r.Error, foundList(r.FoundChats))
 	}
 }
+
+// No channel name holds a space or a comma: such a query finds nothing
+// at once, no LIST sent. A wildcard is refused (BAD_REQUEST), not taken
+// as a character of the name.
+func TestSearchChatsQueryNoName(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.channels = []string{"#fast-one 3 :Quick", "#fast*two 2 :Star"}
+	srv.mu.Unlock()
+	p, _, _, _, login := histLogin(t, srv, []byte(`{"list_wait":"1500ms"}`), "")
+	search := func(q string) *pb.CommandResult {
+		return p.Commands().Send(plugintest.Act(login.LoginId, "", "", &pb.SearchChats{Query: q}))
+	}
+	for _, q := range []string{"fast one", "fast,one"} {
+		if r := search(q); r.Error != nil || len(r.FoundChats) != 0 {
+			t.Errorf("search %q: %v %s, want nothing", q, r.Error, foundList(r.FoundChats))
+		}
+	}
+	for _, q := range []string{"fast*", "f?st"} {
+		if r := search(q); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST || !strings.Contains(r.Error.GetText(), "wildcards are not supported") {
+			t.Errorf("search %q: %v %s, want BAD_REQUEST", q, r.Error, foundList(r.FoundChats))
+		}
+	}
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	for _, l := range srv.lines {
+		if strings.HasPrefix(l, "LIST") {
+			t.Errorf("sent %q", l)
+		}
+	}
+}

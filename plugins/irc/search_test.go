@@ -24,7 +24,8 @@ func foundList(fs []*pb.FoundChat) string {
 // made are found by a part of their name, in any case, with their user
 // counts and topics (formatting left out), the most populated first, no
 // more than the limit; channels whose name lacks the query, and secret
-// ones, are not; nothing found is no error. Two searches at once each
+// ones, are not; nothing found is no error; a query with a wildcard is
+// BAD_REQUEST. Two searches at once each
 // get their own answer. Disconnected, a search is UNAVAILABLE.
 func TestSearchChats(t *testing.T) {
 	s := startNgircd(t)
@@ -72,9 +73,12 @@ func TestSearchChats(t *testing.T) {
 	if r := search("", "python", 0); r.Error != nil || len(r.FoundChats) != 0 {
 		t.Errorf("search python: %v %s, want nothing and no error", r.Error, foundList(r.FoundChats))
 	}
-	// A query no mask carries: every channel listed, filtered here.
-	if r := search("", "go*", 0); r.Error != nil || len(r.FoundChats) != 0 {
-		t.Errorf("search go*: %v %s, want nothing", r.Error, foundList(r.FoundChats))
+	// No channel name holds a space or a comma; wildcards are refused.
+	if r := search("", "go fr", 0); r.Error != nil || len(r.FoundChats) != 0 {
+		t.Errorf("search \"go fr\": %v %s, want nothing", r.Error, foundList(r.FoundChats))
+	}
+	if r := search("", "go*", 0); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST {
+		t.Errorf("search go*: %v %s, want BAD_REQUEST", r.Error, foundList(r.FoundChats))
 	}
 
 	// At once (other chat IDs: the SDK runs them side by side).
