@@ -172,10 +172,6 @@ func (s *Session) failListWaitLocked() {
 // populated first. One LIST at a time on a connection: the replies of
 // one are not taken for another's.
 func (s *Session) SearchChats(ctx context.Context, q *pb.SearchChats) ([]*pb.FoundChat, error) {
-	conn, err := s.online()
-	if err != nil {
-		return nil, err
-	}
 	query := strings.TrimSpace(q.Query)
 	if strings.ContainsAny(query, "\r\n\x00") {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a search cannot hold a line break")
@@ -186,8 +182,16 @@ func (s *Session) SearchChats(ctx context.Context, q *pb.SearchChats) ([]*pb.Fou
 	if strings.ContainsAny(query, " ,") {
 		return nil, nil // no channel name holds a space or a comma
 	}
-	s.listMu.Lock()
-	defer s.listMu.Unlock()
+	select {
+	case s.listTurn <- struct{}{}:
+	case <-ctx.Done():
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "given up waiting for another search of %s: %v", s.acc.addr(), ctx.Err())
+	}
+	defer func() { <-s.listTurn }()
+	conn, err := s.online()
+	if err != nil {
+		return nil, err
+	}
 	w := &listWait{query: strings.ToLower(query), answer: make(chan error, 1)}
 	s.mu.Lock()
 	if s.listBusyLocked() {

@@ -163,3 +163,35 @@ func TestSearchChatsQueryNoName(t *testing.T) {
 		}
 	}
 }
+
+// A search waiting for another's turn gives up when its context ends
+// (the command stream closed), sending no LIST.
+func TestSearchChatsWaitGivesUp(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.channels = []string{"#slow-one 3 :Quick"}
+	srv.slowList = 2 * time.Second
+	srv.mu.Unlock()
+	p, _, _, _, login := histLogin(t, srv, []byte(`{"list_wait":"10s"}`), "")
+	cmds, other := p.Commands(), p.Commands()
+	first := cmds.Go(plugintest.Act(login.LoginId, "", "", &pb.SearchChats{Query: "slow"}))
+	srv.got("LIST")
+	other.Go(plugintest.Act(login.LoginId, "", "", &pb.SearchChats{Query: "one"}))
+	time.Sleep(300 * time.Millisecond) // the second waits for its turn
+	other.Close()
+	if r := cmds.Wait(first); r.Error != nil || len(r.FoundChats) != 1 {
+		t.Errorf("the first search: %v %s", r.Error, foundList(r.FoundChats))
+	}
+	time.Sleep(500 * time.Millisecond)
+	srv.mu.Lock()
+	var lists []string
+	for _, l := range srv.lines {
+		if strings.HasPrefix(l, "LIST") {
+			lists = append(lists, l)
+		}
+	}
+	srv.mu.Unlock()
+	if len(lists) != 1 {
+		t.Errorf("LISTs sent: %q; want the first search's alone", lists)
+	}
+}
