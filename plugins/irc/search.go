@@ -35,14 +35,17 @@ const (
 	// defaultFound is how many channels a search without a limit
 	// returns.
 	defaultFound = 50
-	// maxListed bounds the channels a search keeps to sort, a big
-	// network's whole list being hundreds of thousands.
+	// maxListed bounds a search's limit: a big network's whole list is
+	// hundreds of thousands of channels.
 	maxListed = 20000
 )
 
 // listWait is a LIST waiting for the server.
 type listWait struct {
-	query  string // folded to lower case
+	query string // folded to lower case
+	limit int    // how many to find
+	// found holds the most populated channels matched so far: at most
+	// twice the limit, cut down to the limit when full.
 	found  []*pb.FoundChat
 	answer chan error
 }
@@ -136,15 +139,27 @@ func (s *Session) listBusyLocked() bool {
 
 // add takes in one channel of the list when its name holds the query.
 func (w *listWait) add(name, users, topic string) {
-	if len(w.found) >= maxListed {
-		return
-	}
 	if !isChannel(name) || !strings.Contains(strings.ToLower(decodeText(name)), w.query) {
 		return
 	}
 	n, _ := strconv.ParseUint(users, 10, 32)
 	w.found = append(w.found, &pb.FoundChat{ChatId: chanID(name), Name: decodeText(name), Description: listTopic(topic),
 		MemberCount: uint32(n), Type: pb.ChatType_CHAT_TYPE_GROUP})
+	if len(w.found) >= 2*w.limit {
+		w.keepBest()
+	}
+}
+
+// keepBest sorts the channels found, the most populated first, and
+// keeps the limit's number.
+func (w *listWait) keepBest() {
+	slices.SortFunc(w.found, func(a, b *pb.FoundChat) int {
+		return cmp.Or(cmp.Compare(b.MemberCount, a.MemberCount), strings.Compare(a.ChatId, b.ChatId))
+	})
+	if len(w.found) > w.limit {
+		clear(w.found[w.limit:])
+		w.found = w.found[:w.limit]
+	}
 }
 
 // listTopic is a 322's topic as text: without the channel modes some
@@ -192,7 +207,11 @@ func (s *Session) SearchChats(ctx context.Context, q *pb.SearchChats) ([]*pb.Fou
 	if err != nil {
 		return nil, err
 	}
-	w := &listWait{query: strings.ToLower(query), answer: make(chan error, 1)}
+	limit := int(q.Limit)
+	if limit <= 0 {
+		limit = defaultFound
+	}
+	w := &listWait{query: strings.ToLower(query), limit: min(limit, maxListed), answer: make(chan error, 1)}
 	s.mu.Lock()
 	if s.listBusyLocked() {
 		s.mu.Unlock()
@@ -231,16 +250,6 @@ func (s *Session) SearchChats(ctx context.Context, q *pb.SearchChats) ([]*pb.Fou
 		drop(true)
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "given up listing the channels of %s: %v", s.acc.addr(), ctx.Err())
 	}
-	found := w.found
-	slices.SortFunc(found, func(a, b *pb.FoundChat) int {
-		return cmp.Or(cmp.Compare(b.MemberCount, a.MemberCount), strings.Compare(a.ChatId, b.ChatId))
-	})
-	limit := int(q.Limit)
-	if limit <= 0 {
-		limit = defaultFound
-	}
-	if len(found) > limit {
-		found = found[:limit]
-	}
-	return found, nil
+	w.keepBest()
+	return w.found, nil
 }

@@ -1,6 +1,7 @@
 package irc_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -193,5 +194,25 @@ func TestSearchChatsWaitGivesUp(t *testing.T) {
 	srv.mu.Unlock()
 	if len(lists) != 1 {
 		t.Errorf("LISTs sent: %q; want the first search's alone", lists)
+	}
+}
+
+// A list longer than the channels a search could keep: the most
+// populated are found, wherever they come in the list.
+func TestSearchChatsKeepsMostPopulated(t *testing.T) {
+	srv := startScripted(t, "", "")
+	chans := make([]string, 0, 20101)
+	for i := range 20100 {
+		chans = append(chans, fmt.Sprintf("#fast-%05d 1 :Small", i))
+	}
+	chans = append(chans, "#fast-big 99 :Big")
+	srv.mu.Lock()
+	srv.channels = chans
+	srv.mu.Unlock()
+	p, _, _, _, login := histLogin(t, srv, []byte(`{"list_wait":"30s"}`), "")
+	r := p.Commands().Send(plugintest.Act(login.LoginId, "", "", &pb.SearchChats{Query: "fast", Limit: 2}))
+	want := "#fast-big|#fast-big|99|Big|CHAT_TYPE_GROUP\n#fast-00000|#fast-00000|1|Small|CHAT_TYPE_GROUP"
+	if r.Error != nil || foundList(r.FoundChats) != want {
+		t.Errorf("search: %v\n%s\nwant\n%s", r.Error, foundList(r.FoundChats), want)
 	}
 }
