@@ -24,6 +24,12 @@ import (
 // without a LIST; one with a wildcard (* or ?) is refused, as the mask
 // would take it for one. Secret channels are not listed by the server,
 // as for any IRC client.
+//
+// A LIST's end may come after its search was answered: one given up on
+// (list_wait passed), one cut short by 416 or refused by 263 (a busy
+// server). Until that 323 came, or list_wait passed, no other LIST is
+// sent: the server might answer it out of turn (Solanum aborts the
+// running list with one 323 for both), and the late 323 would end it.
 
 var _ sdk.ChatSearcher = (*Session)(nil)
 
@@ -184,8 +190,8 @@ func (s *Session) failListWaitLocked() {
 }
 
 // SearchChats lists the channels whose name holds the query, the most
-// populated first. One LIST at a time on a connection: the replies of
-// one are not taken for another's.
+// populated first. One LIST at a time on a connection, and none while
+// a late one runs: the replies of one are not taken for another's.
 func (s *Session) SearchChats(ctx context.Context, q *pb.SearchChats) ([]*pb.FoundChat, error) {
 	query := strings.TrimSpace(q.Query)
 	if strings.ContainsAny(query, "\r\n\x00") {
