@@ -29,10 +29,12 @@ func TestBackoff(t *testing.T) {
 
 func TestConfig(t *testing.T) {
 	cfg, err := parseConfig(nil)
-	if err != nil || time.Duration(cfg.ReconnectMin) != DefaultReconnectMin || time.Duration(cfg.ReconnectMax) != DefaultReconnectMax {
+	if err != nil || time.Duration(cfg.ReconnectMin) != DefaultReconnectMin || time.Duration(cfg.ReconnectMax) != DefaultReconnectMax ||
+		time.Duration(cfg.ListWait) != DefaultListWait {
 		t.Errorf("default config %+v, %v", cfg, err)
 	}
-	for _, bad := range []string{`{"reconnect_min":"soon"}`, `{"reconnect_min":"-1s"}`, `{"reconnect_min":"2m","reconnect_max":"1m"}`, `{"reconnect_min":5}`} {
+	for _, bad := range []string{`{"reconnect_min":"soon"}`, `{"reconnect_min":"-1s"}`, `{"reconnect_min":"2m","reconnect_max":"1m"}`, `{"reconnect_min":5}`,
+		`{"list_wait":"0s"}`, `{"list_wait":"-1s"}`, `{"list_wait":0}`, `{"list_wait":null}`} {
 		if _, err := parseConfig([]byte(bad)); err == nil {
 			t.Errorf("config %s taken", bad)
 		}

@@ -54,9 +54,16 @@ type scripted struct {
 	history []string
 	// channels is what LIST answers, as 322 lines' "<channel> <users>
 	// :<topic>", whatever the mask; a LIST whose mask holds "slow" is
-	// answered after slowList, the server reading nothing meanwhile.
+	// answered after slowList, the server reading nothing meanwhile; one
+	// whose mask holds "many" ends with a 416 (too many matches) and,
+	// slowList later, a 323.
 	channels []string
 	slowList time.Duration
+	// solanum: LIST behaves as Solanum's: a LIST holding "hang" starts a
+	// listing that sends nothing yet; a LIST while one runs aborts it
+	// (one NOTICE and one 323) and is itself dropped. load2hi: answer a
+	// LIST with 263 and 323, as Solanum's pace_wait does.
+	solanum, listing, load2hi bool
 	// failHistory is how many CHATHISTORY requests of a chat to refuse
 	// (FAIL) before answering.
 	failHistory int
@@ -311,12 +318,36 @@ func (s *scripted) serve(c net.Conn) {
 		case "LIST":
 			s.mu.Lock()
 			nick, chans, slow := s.nick, s.channels, s.slowList
+			if s.load2hi {
+				s.mu.Unlock()
+				fmt.Fprintf(c, ":srv 263 %s LIST :Server load is temporarily too heavy. Please wait a while and try again.\r\n", nick)
+				fmt.Fprintf(c, ":srv 323 %s :End of /LIST\r\n", nick)
+				continue
+			}
+			if s.solanum {
+				if s.listing {
+					s.listing = false
+					s.mu.Unlock()
+					fmt.Fprintf(c, ":srv NOTICE %s :/LIST aborted\r\n", nick)
+					fmt.Fprintf(c, ":srv 323 %s :End of /LIST\r\n", nick)
+					continue
+				}
+				if strings.Contains(p(0), "hang") {
+					s.listing = true
+					s.mu.Unlock()
+					continue
+				}
+			}
 			s.mu.Unlock()
 			if strings.Contains(p(0), "slow") {
 				time.Sleep(slow)
 			}
 			for _, ch := range chans {
 				fmt.Fprintf(c, ":srv 322 %s %s\r\n", nick, ch)
+			}
+			if strings.Contains(p(0), "many") {
+				fmt.Fprintf(c, ":srv 416 %s LIST :Too many matches\r\n", nick)
+				time.Sleep(slow)
 			}
 			fmt.Fprintf(c, ":srv 323 %s :End of LIST\r\n", nick)
 		case "CHATHISTORY":

@@ -24,7 +24,8 @@ func foundList(fs []*pb.FoundChat) string {
 // made are found by a part of their name, in any case, with their user
 // counts and topics (formatting left out), the most populated first, no
 // more than the limit; channels whose name lacks the query, and secret
-// ones, are not; nothing found is no error. Two searches at once each
+// ones, are not; nothing found is no error; a query with a wildcard is
+// BAD_REQUEST. Two searches at once each
 // get their own answer. Disconnected, a search is UNAVAILABLE.
 func TestSearchChats(t *testing.T) {
 	s := startNgircd(t)
@@ -72,9 +73,12 @@ func TestSearchChats(t *testing.T) {
 	if r := search("", "python", 0); r.Error != nil || len(r.FoundChats) != 0 {
 		t.Errorf("search python: %v %s, want nothing and no error", r.Error, foundList(r.FoundChats))
 	}
-	// A query no mask carries: every channel listed, filtered here.
-	if r := search("", "go*", 0); r.Error != nil || len(r.FoundChats) != 0 {
-		t.Errorf("search go*: %v %s, want nothing", r.Error, foundList(r.FoundChats))
+	// No channel name holds a space or a comma; wildcards are refused.
+	if r := search("", "go fr", 0); r.Error != nil || len(r.FoundChats) != 0 {
+		t.Errorf("search \"go fr\": %v %s, want nothing", r.Error, foundList(r.FoundChats))
+	}
+	if r := search("", "go*", 0); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST {
+		t.Errorf("search go*: %v %s, want BAD_REQUEST", r.Error, foundList(r.FoundChats))
 	}
 
 	// At once (other chat IDs: the SDK runs them side by side).
@@ -97,10 +101,10 @@ func TestSearchChats(t *testing.T) {
 	}
 }
 
-// A server slower than list_wait: the search is UNAVAILABLE; the list
-// it sends later is no answer to the next search, which gets its own
-// (it got the late list's channels, and ended at its 323). Modes before
-// a topic ("[+nt] ") are left out.
+// A server slower than list_wait: the search is UNAVAILABLE; until the
+// list it sends later ended, a search is UNAVAILABLE at once (no LIST
+// sent); then the late list is no answer to the next search, which gets
+// its own. Modes before a topic ("[+nt] ") are left out.
 func TestSearchChatsTimeout(t *testing.T) {
 	srv := startScripted(t, "", "")
 	srv.mu.Lock()
@@ -123,6 +127,11 @@ func TestSearchChatsTimeout(t *testing.T) {
 	srv.mu.Lock()
 	srv.channels = []string{"#fast-three 1 :Late", "#other 5 :No"}
 	srv.mu.Unlock()
+	// Until the late list ended, no other LIST is sent.
+	if r := search("fast"); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || !strings.Contains(r.Error.GetText(), "still sending its previous channel list") {
+		t.Errorf("a search while the late list comes: %v %s, want UNAVAILABLE", r.Error, foundList(r.FoundChats))
+	}
+	time.Sleep(time.Until(start.Add(2500 * time.Millisecond)))
 	want := "#fast-three|#fast-three|1|Late|CHAT_TYPE_GROUP"
 	if r := search("fast"); r.Error != nil || foundList(r.FoundChats) != want {
 		t.Errorf("the search after it: %v\n%s\nwant\n%s", r.Error, foundList(r.FoundChats), want)

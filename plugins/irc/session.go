@@ -57,13 +57,14 @@ type Session struct {
 	// (moderation.go), modWait.
 	modMu   sync.Mutex
 	modWait *modWait
-	// listMu lets one search (LIST) at a time wait for the server
-	// (search.go), listWait.
-	listMu   sync.Mutex
+	// listTurn, a one-slot channel, lets one search (LIST) at a time
+	// wait for the server (search.go), listWait; a lock that a search
+	// gives up waiting for when its context ends.
+	listTurn chan struct{}
 	listWait *listWait
-	// listStale counts the LISTs given up on whose end (323) has not
-	// come: their replies are no search's.
-	listStale int
+	// listStale, when not zero, is when the LIST given up on, whose end
+	// (323) has not come, is taken as lost: its replies are no search's.
+	listStale time.Time
 	// bans are the masks of the bans the user set from XMPP on this
 	// connection, by channel and member: what Unban lifts first.
 	bans   map[banKey][]string
@@ -129,7 +130,8 @@ var (
 func newSession(n *Network, loginID string, acc Account) *Session {
 	return &Session{n: n, loginID: loginID, acc: acc, channels: map[string]*channel{}, shown: map[string]string{},
 		people: newPeople(), bans: map[banKey][]string{}, joins: map[string]chan error{}, prefix: defaultPrefixes, modes: defaultChanModes,
-		histMax: historyLimit, newest: map[string]time.Time{}, live: map[string]bool{}, typing: map[string]typed{}}
+		histMax: historyLimit, newest: map[string]time.Time{}, live: map[string]bool{}, typing: map[string]typed{},
+		listTurn: make(chan struct{}, 1)}
 }
 
 // Connect starts the connection in the background; its progress comes as
