@@ -17,8 +17,6 @@
 package ejabberdtest
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -28,10 +26,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -48,7 +44,6 @@ import (
 const (
 	startTimeout = 30 * time.Second
 	stopTimeout  = 10 * time.Second
-	pollInterval = 20 * time.Millisecond
 )
 
 // Component is an external component (XEP-0114) served by the
@@ -100,20 +95,13 @@ type Server struct {
 	logPath   string
 
 	c2sPort, componentPort int
+	proc                   testserver.Server // start-up and stop
 
-	mu      sync.Mutex  // serializes Start, Stop, Kill and Close
-	run     *run        // the current process, nil when stopped
-	output  *tailBuffer // the current run's stdout and stderr
-	logFrom int64       // size of the log file when the current run started
-	started bool        // has served once: the ports are known and must stay
+	mu      sync.Mutex             // serializes Start, Stop, Kill and Close
+	run     *testserver.Run        // the current process (the Erlang VM), nil when stopped
+	output  *testserver.TailBuffer // the current run's stdout and stderr
+	started bool                   // has served once: the ports are known and must stay
 	closed  bool
-}
-
-// run is one ejabberd process (the Erlang VM).
-type run struct {
-	cmd    *exec.Cmd
-	exited chan struct{} // closed once cmd has been waited for
-	err    error         // cmd.Wait's result, readable once exited is closed
 }
 
 // install is where ejabberd is.
@@ -230,6 +218,14 @@ func New(opts Options) (*Server, error) {
 	s.cfgPath = filepath.Join(s.dir, "ejabberd.yml")
 	s.extraPath = filepath.Join(s.dir, "extra.yml")
 	s.logPath = filepath.Join(s.dir, "log", "ejabberd.log")
+	s.proc = testserver.Server{
+		Who:          "ejabberdtest: ejabberd",
+		Log:          s.logPath,
+		FatalLines:   fatalLines,
+		PortLine:     portLine,
+		StartTimeout: startTimeout,
+		StopTimeout:  stopTimeout,
+	}
 	if opts.ExtraConfig != "" {
 		if err := os.WriteFile(s.extraPath, []byte(opts.ExtraConfig), 0o640); err != nil {
 			testserver.ReleasePorts(ports)
@@ -292,7 +288,7 @@ func (s *Server) Start() error {
 		// Another process may bind a port between reservePorts' check and
 		// ejabberd's bind. Before the first successful start nobody knows
 		// the addresses yet, so take new ports and try again.
-		if !errors.Is(err, errPortTaken) || s.started || attempt == 3 {
+		if !errors.Is(err, testserver.ErrPortTaken) || s.started || attempt == 3 {
 			if err == nil {
 				s.started = true
 			}
@@ -310,9 +306,6 @@ func (s *Server) Start() error {
 		}
 	}
 }
-
-// errPortTaken marks a start that failed because a port was in use.
-var errPortTaken = errors.New("port in use")
 
 // command is the Erlang VM running ejabberd on this server's files only.
 func (s *Server) command() *exec.Cmd {
@@ -345,104 +338,33 @@ func (s *Server) command() *exec.Cmd {
 }
 
 func (s *Server) startOnce() error {
-	s.logFrom = s.logSize()
-	s.output = newTailBuffer(64 << 10)
+	s.output = testserver.NewTailBuffer(64 << 10)
 	cmd := s.command()
-	cmd.SysProcAttr = testserver.SysProcAttr()
 	// A configuration error is printed on the console too.
 	var out io.Writer = s.output
 	if s.opts.Log != nil {
 		out = io.MultiWriter(s.output, s.opts.Log)
 	}
 	cmd.Stdout, cmd.Stderr = out, out
-	// Wait must not hang on a pipe a grandchild (erl_child_setup,
-	// inet_gethost) may have inherited.
-	cmd.WaitDelay = stopTimeout
-	r := &run{cmd: cmd, exited: make(chan struct{})}
-	started := make(chan error, 1)
-	go func() {
-		// Pdeathsig (sysProcAttr) fires when the OS thread that started
-		// the VM exits, which the runtime does to a thread whose
-		// goroutine returns while locked to it: start and wait on a
-		// thread of our own, locked until the VM has exited (see
-		// prosodytest).
-		runtime.LockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		r.err = cmd.Wait()
-		close(r.exited)
-	}()
-	if err := <-started; err != nil {
+	r, err := s.proc.Start(cmd)
+	if err != nil {
 		return fmt.Errorf("ejabberdtest: start erl: %w", err)
 	}
 	s.run = r
 
-	if err := s.waitReady(r); err != nil {
+	var others []string
+	if len(s.opts.Components) > 0 {
+		others = append(others, s.ComponentAddr())
+	}
+	// ejabberd opens its listeners once every module has started, so a
+	// reply on c2s means it is ready.
+	if err := s.proc.WaitReady(r, s.C2SAddr(), s.opts.Domain, others); err != nil {
 		if serr := s.stopLocked(); serr != nil {
 			err = errors.Join(err, serr)
 		}
 		return fmt.Errorf("%w\n--- ejabberd log tail ---\n%s", err, s.logTailLocked())
 	}
 	return nil
-}
-
-// waitReady polls until ejabberd serves its ports, it exits, or the start
-// deadline passes.
-func (s *Server) waitReady(r *run) error {
-	deadline := time.Now().Add(startTimeout)
-	probeWait := 100 * time.Millisecond
-	var addrs []string
-	if len(s.opts.Components) > 0 {
-		addrs = append(addrs, s.ComponentAddr())
-	}
-	for {
-		select {
-		case <-r.exited:
-			// A configuration error or a taken port halts the VM; the
-			// log says which.
-			if err := s.fatalLogLine(); err != nil {
-				return err
-			}
-			if r.err == nil {
-				return errors.New("ejabberdtest: ejabberd exited with status 0 during start-up")
-			}
-			return fmt.Errorf("ejabberdtest: ejabberd exited during start-up: %w", r.err)
-		default:
-		}
-		if err := s.fatalLogLine(); err != nil {
-			return err
-		}
-		// ejabberd opens its listeners once every module has started,
-		// so a reply on c2s means it is ready. The reply wait starts
-		// short, so that a stranger holding the port (who accepts and
-		// stays silent) does not delay reading the log that says so.
-		err := probeC2S(s.C2SAddr(), s.opts.Domain, probeWait)
-		if err != nil && probeWait < 2*time.Second {
-			probeWait *= 2
-		}
-		for _, a := range addrs {
-			if err != nil {
-				break
-			}
-			var c net.Conn
-			if c, err = net.DialTimeout("tcp", a, time.Second); err == nil {
-				c.Close()
-			}
-		}
-		if err == nil {
-			return s.fatalLogLine()
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("ejabberdtest: ejabberd not serving within %v: %w", startTimeout, err)
-		}
-		select {
-		case <-r.exited:
-		case <-time.After(pollInterval):
-		}
-	}
 }
 
 // fatalLines are log messages that mean the server is not what the test
@@ -455,58 +377,6 @@ var fatalLines = []string{
 }
 
 const portLine = "address already in use"
-
-func (s *Server) fatalLogLine() error {
-	f, err := os.Open(s.logPath)
-	if err != nil {
-		return nil // not written yet
-	}
-	defer f.Close()
-	if _, err := f.Seek(s.logFrom, io.SeekStart); err != nil {
-		return nil
-	}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		for _, p := range fatalLines {
-			if strings.Contains(line, p) {
-				err := fmt.Errorf("ejabberdtest: ejabberd: %s", strings.TrimSpace(line))
-				if p == portLine {
-					err = fmt.Errorf("%w (%w)", err, errPortTaken)
-				}
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// probeC2S opens a client stream and waits for any reply.
-func probeC2S(addr, domain string, wait time.Duration) error {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if err := c.SetDeadline(time.Now().Add(wait)); err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(c, "<?xml version='1.0'?><stream:stream to='%s' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>", domain)
-	if err != nil {
-		return err
-	}
-	buf := make([]byte, 512)
-	n, err := c.Read(buf)
-	if n > 0 && bytes.Contains(buf[:n], []byte("stream")) {
-		_, _ = io.WriteString(c, "</stream:stream>")
-		return nil
-	}
-	if err == nil {
-		err = errors.New("unexpected reply")
-	}
-	return err
-}
 
 // Stop sends SIGTERM, on which the Erlang VM stops ejabberd cleanly
 // (streams closed, Mnesia synced), and waits; after a deadline it sends
@@ -524,19 +394,7 @@ func (s *Server) stopLocked() error {
 		return nil
 	}
 	s.run = nil
-	_ = r.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-r.exited:
-		return nil
-	case <-time.After(stopTimeout):
-	}
-	_ = r.cmd.Process.Kill()
-	select {
-	case <-r.exited:
-		return fmt.Errorf("ejabberdtest: ejabberd ignored SIGTERM for %v and was killed", stopTimeout)
-	case <-time.After(stopTimeout):
-		return fmt.Errorf("ejabberdtest: ejabberd (pid %d) survived SIGKILL", r.cmd.Process.Pid)
-	}
+	return s.proc.Stop(r)
 }
 
 // Kill ends ejabberd with SIGKILL, as a crash would: streams are cut
@@ -549,13 +407,7 @@ func (s *Server) Kill() error {
 		return nil
 	}
 	s.run = nil
-	_ = r.cmd.Process.Kill()
-	select {
-	case <-r.exited:
-		return nil
-	case <-time.After(stopTimeout):
-		return fmt.Errorf("ejabberdtest: ejabberd (pid %d) survived SIGKILL", r.cmd.Process.Pid)
-	}
+	return s.proc.Kill(r)
 }
 
 // Close stops ejabberd, releases the ports and removes Dir if New created
@@ -623,7 +475,7 @@ func (s *Server) Pid() int {
 	if s.run == nil {
 		return 0
 	}
-	return s.run.cmd.Process.Pid
+	return s.run.Cmd.Process.Pid
 }
 
 // LogTail returns the end of ejabberd's log (all runs) and of the current
@@ -634,56 +486,6 @@ func (s *Server) LogTail() string {
 	return s.logTailLocked()
 }
 
-// logSize is the length of ejabberd's log now.
-func (s *Server) logSize() int64 {
-	fi, err := os.Stat(s.logPath)
-	if err != nil {
-		return 0
-	}
-	return fi.Size()
-}
-
-func (s *Server) logTailLocked() string {
-	const max = 32 << 10
-	var b strings.Builder
-	if data, err := os.ReadFile(s.logPath); err == nil {
-		if len(data) > max {
-			data = data[len(data)-max:]
-		}
-		b.Write(data)
-	}
-	if s.output != nil {
-		if e := s.output.String(); e != "" {
-			b.WriteString("--- output ---\n")
-			b.WriteString(e)
-		}
-	}
-	return b.String()
-}
+func (s *Server) logTailLocked() string { return testserver.LogTail(s.logPath, s.output) }
 
 func hostPort(p int) string { return net.JoinHostPort("127.0.0.1", fmt.Sprint(p)) }
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func newTailBuffer(max int) *tailBuffer { return &tailBuffer{max: max} }
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if over := len(t.buf) - t.max; over > 0 {
-		t.buf = append(t.buf[:0], t.buf[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
-}

@@ -17,6 +17,7 @@ import (
 
 	"passerelle.im/passerelle/internal/ejabberdtest"
 	"passerelle.im/passerelle/internal/syncbuf"
+	"passerelle.im/passerelle/internal/testserver"
 	"passerelle.im/passerelle/internal/xmpptest"
 )
 
@@ -248,34 +249,7 @@ func TestPortTaken(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-
-	// Taken before the first start: Start moves to other ports.
-	taken := srv.C2SAddr()
-	l, err := net.Listen("tcp", taken)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if srv.C2SAddr() == taken {
-		t.Fatalf("still on the taken port %s", taken)
-	}
-
-	// Taken during a restart: the addresses are known, so Start fails and
-	// says why.
-	if err := srv.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	l2, err := net.Listen("tcp", srv.C2SAddr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l2.Close()
-	if err := srv.Start(); err == nil || !strings.Contains(err.Error(), "address already in use") {
-		t.Fatalf("restart on a taken port: %v", err)
-	}
+	testserver.CheckPortTaken(t, srv, "address already in use")
 }
 
 // TestNothingLeftBehind: the server is one process tree of the test's,

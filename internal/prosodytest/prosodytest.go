@@ -11,7 +11,6 @@
 package prosodytest
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -20,7 +19,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -36,7 +34,6 @@ import (
 const (
 	startTimeout = 15 * time.Second
 	stopTimeout  = 10 * time.Second
-	pollInterval = 20 * time.Millisecond
 )
 
 // Component is an external component (XEP-0114) declared in the
@@ -92,20 +89,13 @@ type Server struct {
 	logPath string
 
 	c2sPort, componentPort, httpPort int
+	proc                             testserver.Server // start-up and stop
 
-	mu      sync.Mutex  // serializes Start, Stop, Kill and Close
-	run     *run        // the current process, nil when stopped
-	output  *tailBuffer // the current run's stdout and stderr
-	logFrom int64       // size of the log file when the current run started
-	started bool        // has served once: the ports are known and must stay
+	mu      sync.Mutex             // serializes Start, Stop, Kill and Close
+	run     *testserver.Run        // the current process, nil when stopped
+	output  *testserver.TailBuffer // the current run's stdout and stderr
+	started bool                   // has served once: the ports are known and must stay
 	closed  bool
-}
-
-// run is one prosody process.
-type run struct {
-	cmd    *exec.Cmd
-	exited chan struct{} // closed once cmd has been waited for
-	err    error         // cmd.Wait's result, readable once exited is closed
 }
 
 // Installed returns nil when the prosody and prosodyctl binaries are on PATH.
@@ -174,6 +164,14 @@ func New(opts Options) (*Server, error) {
 	s.c2sPort, s.componentPort, s.httpPort = ports[0], ports[1], ports[2]
 	s.cfgPath = filepath.Join(s.dir, "prosody.cfg.lua")
 	s.logPath = filepath.Join(s.dir, "prosody.log")
+	s.proc = testserver.Server{
+		Who:          "prosodytest: prosody",
+		Log:          s.logPath,
+		FatalLines:   fatalLines,
+		PortLine:     portLine,
+		StartTimeout: startTimeout,
+		StopTimeout:  stopTimeout,
+	}
 	if err := os.WriteFile(s.cfgPath, []byte(s.config()), 0o640); err != nil {
 		testserver.ReleasePorts(ports)
 		s.removeDir()
@@ -232,7 +230,7 @@ func (s *Server) Start() error {
 		// Another process may bind a port between reservePorts' check and
 		// Prosody's bind. Before the first successful start nobody knows
 		// the addresses yet, so take new ports and try again.
-		if !errors.Is(err, errPortTaken) || s.started || attempt == 3 {
+		if !errors.Is(err, testserver.ErrPortTaken) || s.started || attempt == 3 {
 			if err == nil {
 				s.started = true
 			}
@@ -251,19 +249,10 @@ func (s *Server) Start() error {
 	}
 }
 
-// errPortTaken marks a start that failed because a port was in use.
-var errPortTaken = errors.New("port in use")
-
 func (s *Server) startOnce() error {
-	if fi, err := os.Stat(s.logPath); err == nil {
-		s.logFrom = fi.Size()
-	} else {
-		s.logFrom = 0
-	}
-	s.output = newTailBuffer(64 << 10)
+	s.output = testserver.NewTailBuffer(64 << 10)
 	cmd := exec.Command("prosody", "--config", s.cfgPath, "-F")
 	cmd.Dir = s.dir
-	cmd.SysProcAttr = testserver.SysProcAttr()
 	// Prosody says what is wrong with its config on stdout, before any
 	// log file opens.
 	var out io.Writer = s.output
@@ -271,96 +260,28 @@ func (s *Server) startOnce() error {
 		out = io.MultiWriter(s.output, s.opts.Log)
 	}
 	cmd.Stdout, cmd.Stderr = out, out
-	// Wait must not hang on a pipe a grandchild may have inherited.
-	cmd.WaitDelay = stopTimeout
-	r := &run{cmd: cmd, exited: make(chan struct{})}
-	started := make(chan error, 1)
-	go func() {
-		// Pdeathsig (sysProcAttr) fires when the OS thread that started
-		// Prosody exits, and the runtime ends a thread whose goroutine
-		// returns while locked to it (the gateway's background
-		// checkpoints do, in-process in tests): Prosody died at random,
-		// in silence. Start and wait on a thread of our own, locked
-		// until Prosody has exited.
-		runtime.LockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		r.err = cmd.Wait()
-		close(r.exited)
-	}()
-	if err := <-started; err != nil {
+	r, err := s.proc.Start(cmd)
+	if err != nil {
 		return fmt.Errorf("prosodytest: start prosody: %w", err)
 	}
 	s.run = r
 
-	if err := s.waitReady(r); err != nil {
+	// Prosody opens the component port only when a Component is declared
+	// (mod_component is loaded by the first one).
+	var others []string
+	if len(s.opts.Components) > 0 {
+		others = append(others, s.ComponentAddr())
+	}
+	if s.opts.HTTPUpload {
+		others = append(others, s.HTTPAddr())
+	}
+	if err := s.proc.WaitReady(r, s.C2SAddr(), s.opts.Domain, others); err != nil {
 		if serr := s.stopLocked(); serr != nil {
 			err = errors.Join(err, serr)
 		}
 		return fmt.Errorf("%w\n--- prosody log tail ---\n%s", err, s.logTailLocked())
 	}
 	return nil
-}
-
-// waitReady polls until Prosody serves its ports, it exits, or the start
-// deadline passes.
-func (s *Server) waitReady(r *run) error {
-	deadline := time.Now().Add(startTimeout)
-	probeWait := 100 * time.Millisecond
-	// Prosody opens the component port only when a Component is declared
-	// (mod_component is loaded by the first one).
-	var addrs []string
-	if len(s.opts.Components) > 0 {
-		addrs = append(addrs, s.ComponentAddr())
-	}
-	if s.opts.HTTPUpload {
-		addrs = append(addrs, s.HTTPAddr())
-	}
-	for {
-		select {
-		case <-r.exited:
-			if r.err == nil {
-				return errors.New("prosodytest: prosody exited with status 0 during start-up")
-			}
-			return fmt.Errorf("prosodytest: prosody exited during start-up: %w", r.err)
-		default:
-		}
-		if err := s.fatalLogLine(); err != nil {
-			return err
-		}
-		// A reply on c2s proves the main loop runs, so start-up (every host and
-		// module) has finished: listening alone happens before that. The
-		// reply wait starts short, so that a stranger holding the port (who
-		// accepts and stays silent) does not delay reading the log that says
-		// so, and grows in case the machine is just slow.
-		err := probeC2S(s.C2SAddr(), s.opts.Domain, probeWait)
-		if err != nil && probeWait < 2*time.Second {
-			probeWait *= 2
-		}
-		for _, a := range addrs {
-			if err != nil {
-				break
-			}
-			var c net.Conn
-			if c, err = net.DialTimeout("tcp", a, time.Second); err == nil {
-				c.Close()
-			}
-		}
-		if err == nil {
-			// Modules load before the loop runs: their errors are in the log now.
-			return s.fatalLogLine()
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("prosodytest: prosody not serving within %v: %w", startTimeout, err)
-		}
-		select {
-		case <-r.exited:
-		case <-time.After(pollInterval):
-		}
-	}
 }
 
 // fatalLines are log messages that mean the server is not what the test
@@ -373,58 +294,6 @@ var fatalLines = []string{
 }
 
 const portLine = "Failed to open server port"
-
-func (s *Server) fatalLogLine() error {
-	f, err := os.Open(s.logPath)
-	if err != nil {
-		return nil // not written yet
-	}
-	defer f.Close()
-	if _, err := f.Seek(s.logFrom, io.SeekStart); err != nil {
-		return nil
-	}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		for _, p := range fatalLines {
-			if strings.Contains(line, p) {
-				err := fmt.Errorf("prosodytest: prosody: %s", strings.TrimSpace(line))
-				if p == portLine {
-					err = fmt.Errorf("%w (%w)", err, errPortTaken)
-				}
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// probeC2S opens a client stream and waits for any reply.
-func probeC2S(addr, domain string, wait time.Duration) error {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if err := c.SetDeadline(time.Now().Add(wait)); err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(c, "<?xml version='1.0'?><stream:stream to='%s' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>", domain)
-	if err != nil {
-		return err
-	}
-	buf := make([]byte, 512)
-	n, err := c.Read(buf)
-	if n > 0 && bytes.Contains(buf[:n], []byte("stream")) {
-		_, _ = io.WriteString(c, "</stream:stream>")
-		return nil
-	}
-	if err == nil {
-		err = errors.New("unexpected reply")
-	}
-	return err
-}
 
 // Stop sends SIGTERM, which makes Prosody close every stream cleanly, and
 // waits; after a deadline it sends SIGKILL. The ports stay reserved: Start
@@ -451,7 +320,7 @@ func (s *Server) stopLocked() error {
 	// last connections ("indexedbheap.lua: table index is nil"), never
 	// exiting: that is its bug, not the test's, and it is killed then.
 	logFrom := s.logSize()
-	_ = r.cmd.Process.Signal(syscall.SIGTERM)
+	_ = r.Cmd.Process.Signal(syscall.SIGTERM)
 	deadline := time.After(stopTimeout)
 	again := time.NewTicker(2 * time.Second)
 	defer again.Stop()
@@ -459,13 +328,13 @@ func (s *Server) stopLocked() error {
 wait:
 	for {
 		select {
-		case <-r.exited:
+		case <-r.Exited():
 			return nil
 		case <-again.C:
 			if finished = strings.Contains(s.logSince(logFrom), "Shutdown complete"); finished {
 				break wait
 			}
-			_ = r.cmd.Process.Signal(syscall.SIGTERM)
+			_ = r.Cmd.Process.Signal(syscall.SIGTERM)
 			if c, err := net.DialTimeout("tcp", s.C2SAddr(), time.Second); err == nil {
 				_ = c.Close()
 			}
@@ -473,16 +342,10 @@ wait:
 			break wait
 		}
 	}
-	_ = r.cmd.Process.Kill()
-	select {
-	case <-r.exited:
-		if finished {
-			return nil
-		}
-		return fmt.Errorf("prosodytest: prosody ignored SIGTERM for %v and was killed", stopTimeout)
-	case <-time.After(stopTimeout):
-		return fmt.Errorf("prosodytest: prosody (pid %d) survived SIGKILL", r.cmd.Process.Pid)
+	if err := s.proc.Kill(r); err != nil || finished {
+		return err
 	}
+	return fmt.Errorf("prosodytest: prosody ignored SIGTERM for %v and was killed", stopTimeout)
 }
 
 // Kill ends Prosody with SIGKILL, as a crash would: streams are cut without
@@ -495,13 +358,7 @@ func (s *Server) Kill() error {
 		return nil
 	}
 	s.run = nil
-	_ = r.cmd.Process.Kill()
-	select {
-	case <-r.exited:
-		return nil
-	case <-time.After(stopTimeout):
-		return fmt.Errorf("prosodytest: prosody (pid %d) survived SIGKILL", r.cmd.Process.Pid)
-	}
+	return s.proc.Kill(r)
 }
 
 // Close stops Prosody, releases the ports and removes Dir if New created it.
@@ -591,47 +448,6 @@ func (s *Server) logSince(off int64) string {
 	return string(data[off:])
 }
 
-func (s *Server) logTailLocked() string {
-	const max = 32 << 10
-	var b strings.Builder
-	if data, err := os.ReadFile(s.logPath); err == nil {
-		if len(data) > max {
-			data = data[len(data)-max:]
-		}
-		b.Write(data)
-	}
-	if s.output != nil {
-		if e := s.output.String(); e != "" {
-			b.WriteString("--- output ---\n")
-			b.WriteString(e)
-		}
-	}
-	return b.String()
-}
+func (s *Server) logTailLocked() string { return testserver.LogTail(s.logPath, s.output) }
 
 func hostPort(p int) string { return net.JoinHostPort("127.0.0.1", fmt.Sprint(p)) }
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func newTailBuffer(max int) *tailBuffer { return &tailBuffer{max: max} }
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if over := len(t.buf) - t.max; over > 0 {
-		t.buf = append(t.buf[:0], t.buf[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
-}

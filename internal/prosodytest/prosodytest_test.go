@@ -17,6 +17,7 @@ import (
 	"mellium.im/xmpp/component"
 	"mellium.im/xmpp/jid"
 	"passerelle.im/passerelle/internal/prosodytest"
+	"passerelle.im/passerelle/internal/testserver"
 	"passerelle.im/passerelle/internal/xmpptest"
 )
 
@@ -275,34 +276,7 @@ func TestPortTaken(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-
-	// Taken before the first start: Start moves to other ports.
-	taken := srv.C2SAddr()
-	l, err := net.Listen("tcp", taken)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if srv.C2SAddr() == taken {
-		t.Fatalf("still on the taken port %s", taken)
-	}
-
-	// Taken during a restart: the addresses are known, so Start fails and
-	// says why.
-	if err := srv.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	l2, err := net.Listen("tcp", srv.C2SAddr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l2.Close()
-	if err := srv.Start(); err == nil || !strings.Contains(err.Error(), "Failed to open server port") {
-		t.Fatalf("restart on a taken port: %v", err)
-	}
+	testserver.CheckPortTaken(t, srv, "Failed to open server port")
 }
 
 // Threads that end under the server do not take it with them: the kernel

@@ -1,7 +1,7 @@
 // Package testserver holds what the test harnesses of real servers
 // (internal/prosodytest, internal/ejabberdtest) share: loopback ports no
 // other server of the test process holds, and a child process that dies
-// with the test.
+// with the test, whose start-up is waited for and whose stop is bounded.
 package testserver
 
 import (
