@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -131,20 +130,7 @@ func TestProfilePictureTakenBack(t *testing.T) {
 		t.Fatalf("turning it on: %s", done.XML)
 	}
 
-	pid := s.pluginPID()
-	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	held := true
-	resume := func() {
-		if held {
-			held = false
-			if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
-				t.Error(err)
-			}
-		}
-	}
-	defer resume()
+	resume := s.holdPlugin()
 	set := setOwnVCard(t, alice, shadePNG(t, 0x55))
 	s.logs.waitLog(t, `user=alice@localhost hash=`+set+` bytes=`, timeout) // "setting the avatar as the profile picture"
 	setOwnVCard(t, alice, nil)
@@ -178,26 +164,14 @@ func TestProfilePictureStaleHash(t *testing.T) {
 	command(t, alice, "profile-picture", form.Command.SessionID, "", map[string]string{"share": "true"})
 	mirrorPhoto(t, alice, "the first avatar", old)
 
-	pid := s.pluginPID()
-	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	held := true
-	defer func() {
-		if held {
-			_ = syscall.Kill(pid, syscall.SIGCONT)
-		}
-	}()
+	resume := s.holdPlugin()
 	next := setOwnVCard(t, alice, shadePNG(t, 0x77))
 	s.logs.waitLog(t, `user=alice@localhost hash=`+next+` bytes=`, timeout) // "setting the avatar as the profile picture"
 	raw(t, alice, `<presence><show>away</show><x xmlns='vcard-temp:x:update'><photo>`+old+`</photo></x></presence>`)
 	if r, err := alice.IQ(ctxT(t), `<iq type='get' to='`+domain+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`); err != nil || r.Type != "result" {
 		t.Fatalf("disco#info: %v %s", err, r.XML)
 	}
-	held = false
-	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
-		t.Fatal(err)
-	}
+	resume()
 	mirrorPhoto(t, alice, "the new avatar", next)
 
 	setOwnVCard(t, alice, shadePNG(t, 0x66))

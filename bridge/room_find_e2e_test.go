@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/xml"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -191,26 +190,14 @@ func TestFindGroupByChat(t *testing.T) {
 func TestFindGroupOneAtATime(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := roomUser(t, s, "alice")
-	pid := s.pluginPID()
-	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	held := true
-	defer func() {
-		if held {
-			_ = syscall.Kill(pid, syscall.SIGCONT)
-		}
-	}()
+	resume := s.holdPlugin()
 	sendChat(t, alice, domain, "find echo")
 	s.logs.waitLog(t, `msg="finding groups"`, timeout)
 	sendChat(t, alice, domain, "find tea")
 	if st := nextMessage(t, alice, domain, timeout); st.Body != "A search is already under way: wait for its answer." {
 		t.Errorf("a second search meanwhile: %s", st.Body)
 	}
-	held = false
-	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
-		t.Fatal(err)
-	}
+	resume()
 	if st := nextMessage(t, alice, domain, timeout); !strings.HasPrefix(st.Body, "3 groups found for “echo”.") {
 		t.Errorf("the first search's answer: %s", st.Body)
 	}

@@ -339,6 +339,27 @@ func (s *stack) pluginPID() int {
 	}
 }
 
+// holdPlugin stops the plugin process (SIGSTOP), so that what the
+// gateway asked of it stays unanswered, and returns what lets it go on
+// (SIGCONT), also called at the test's end if the test did not.
+func (s *stack) holdPlugin() (resume func()) {
+	s.t.Helper()
+	pid := s.pluginPID()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		s.t.Fatal(err)
+	}
+	var once sync.Once
+	resume = func() {
+		once.Do(func() {
+			if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+				s.t.Error(err)
+			}
+		})
+	}
+	s.t.Cleanup(resume)
+	return resume
+}
+
 var pluginRunningRe = regexp.MustCompile(`msg="transport plugin running".* pid=(\d+)`)
 
 // livePlugin reports whether pid is this stack's plugin binary, a child
