@@ -341,8 +341,12 @@ func TestBackfillGatewayRestart(t *testing.T) {
 	if !strings.Contains(s.logs.String(), "delivering stored history a stop left undelivered") {
 		t.Error("the history stored before the stop was not taken from the outbox at the start")
 	}
-	// Every delivery confirmed by the server (a loaded machine takes more
-	// than a second for the last of 9000), so the stop leaves nothing.
+	// The room's history too (the loop above counts the one-to-one
+	// chats'; on a loaded machine the room's may still be coming, its
+	// outbox depth at 0 between two batches), then every delivery
+	// confirmed by the server (a loaded machine takes more than a second
+	// for the last of 9000), so the stop leaves nothing.
+	s.logs.waitLog(t, "chat=echo-room ended=done", 3*time.Minute)
 	waitMetric(t, addr, `passerelle_outbox_depth{transport="echo"}`, func(v float64) bool { return v == 0 })
 	s.stop()
 	db, err := store.Open(filepath.Join(s.dir, "data", "passerelle.db"))
