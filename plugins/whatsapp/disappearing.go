@@ -331,7 +331,7 @@ func (s *Session) groupTimerEvent(e *events.GroupInfo, by *pb.Sender) *pb.Event 
 		// the changing phone's: shown under that message's ID.
 		at = cur.At
 	}
-	s.noteTimer(chat, secs, e.Timestamp.Unix())
+	s.noteTimer(chat, secs, at)
 	ev := &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: by, TimestampUnixMicro: e.Timestamp.UnixMicro(),
 		EventId: groupTimerID(at, secs)}
 	if e.Sender != nil && s.isOwn(*e.Sender, ptrJID(e.SenderPN)) {

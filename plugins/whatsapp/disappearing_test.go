@@ -364,6 +364,15 @@ func TestDisappearingGroupBothOrders(t *testing.T) {
 			t.Errorf("notification first: %q", ids[0])
 		}
 		fenceMessage(t, r, fake, last+1)
+		// Delivered again (after a restart): under the same ID, for the
+		// gateway to drop.
+		from = r.host.count()
+		notify()
+		ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+		if ev.EventId != ids[0] {
+			t.Errorf("protocol message first %v (%v off): the notification again as %q, first shown as %q", protoFirst, tc.skew, ev.EventId, ids[0])
+		}
+		fenceMessage(t, r, fake, r.host.count())
 	}
 }
 

@@ -159,6 +159,9 @@ func (s *Session) message(e *events.Message) {
 		// A group's comes as its notification too: said once (not
 		// again after it, and under the notification's ID before it).
 		same := secs == s.timers.get(chatID)
+		if cur, ok := s.timers.lookup(chatID); e.Info.IsGroup && ok && cur.Secs == secs && cur.At != 0 && abs(at-cur.At) <= timerSkew {
+			at = cur.At
+		}
 		s.noteTimer(chatID, secs, at)
 		if ev != nil && e.Info.IsGroup {
 			ev.EventId = groupTimerID(at, secs)
