@@ -277,6 +277,9 @@ func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
 			if _, err := api.ChannelsEditBanned(ctx, &tg.ChannelsEditBannedRequest{Channel: ch, Participant: who}); err != nil {
 				return cmdErr("lift the ban", err)
 			}
+			// A ban list read between the two (a description asked
+			// meanwhile) holds them: read again.
+			s.banLists.changed(id, s.member(userID(user.UserID)), false)
 		}
 		return nil
 	}

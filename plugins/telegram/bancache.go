@@ -27,6 +27,9 @@ type banList struct {
 	read    time.Time    // when; zero: to read again (the user changed it)
 	wait    time.Time    // FLOOD_WAIT: not asked again before
 	known   bool         // read once at least
+	// gen counts the user's changes: a read that began before one ended
+	// after it, and may not hold it.
+	gen int
 }
 
 // banCache is the ban lists read, by channel ID: used while fresh, and
@@ -57,6 +60,7 @@ func (c *banCache) changed(ch int64, member *pb.Member, banned bool) {
 	defer c.mu.Unlock()
 	b := c.entry(ch)
 	b.read = time.Time{}
+	b.gen++
 	kept := b.members[:0:0]
 	for _, m := range b.members {
 		if m.UserId != member.UserId {
@@ -95,12 +99,21 @@ func (s *Session) banned(ctx context.Context, api *tg.Client, chat string, id in
 		s.banLists.mu.Unlock()
 		return out
 	}
+	gen := b.gen
 	s.banLists.mu.Unlock()
 
 	list, err := s.bans(ctx, api, ch)
 	s.banLists.mu.Lock()
 	defer s.banLists.mu.Unlock()
 	b = s.banLists.entry(id)
+	if err == nil && b.gen != gen {
+		// The user banned or unbanned meanwhile: the list read may be
+		// from before; the one kept holds the change, read again next.
+		if !b.known {
+			return nil
+		}
+		return cloneMembers(b.members)
+	}
 	if err != nil {
 		if d, ok := tgerr.AsFloodWait(err); ok {
 			b.wait = now.Add(d)

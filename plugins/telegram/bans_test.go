@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
@@ -221,6 +222,40 @@ func TestChatInfoBans(t *testing.T) {
 		isOutcast(t, info, err, "during the wait")
 	})
 
+	// The user bans someone while the list is being read: the answer
+	// may be from before the ban, so the list kept (with the ban) is
+	// the answer, and the next asks again.
+	t.Run("changed during a read", func(t *testing.T) {
+		s, mock := unitSession(t)
+		club := &tg.Channel{ID: 700, AccessHash: 77, Title: "Club", Megagroup: true, Creator: true, Photo: &tg.ChatPhotoEmpty{}}
+		s.peers.add(nil, []tg.ChatClass{club})
+		ctx := context.Background()
+		mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: ch}).ThenResult(full(club))
+		mock.ExpectCall(recent).ThenResult(members)
+		mock.ExpectCall(kicked).ThenResult(bans)
+		info, err := s.ChatInfo(ctx, "-100700")
+		isOutcast(t, info, err, "read")
+		s.banLists.mu.Lock()
+		s.banLists.m[700].read = time.Now().Add(-banTTL - time.Second)
+		s.banLists.mu.Unlock()
+		mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: ch}).ThenResult(full(club))
+		mock.ExpectCall(recent).ThenResult(members)
+		mock.ExpectFunc(func(bin.Encoder) {
+			s.banLists.changed(700, &pb.Member{UserId: "5009"}, true) // the user's Kick, meanwhile
+		}).ThenResult(bans)
+		info, err = s.ChatInfo(ctx, "-100700")
+		isOutcast(t, info, err, "read during a ban")
+		if a := affiliations(info)["5009"]; a != pb.Affiliation_AFFILIATION_OUTCAST {
+			t.Errorf("5009 banned during the read: %v, want an outcast", a)
+		}
+		mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: ch}).ThenResult(full(club))
+		mock.ExpectCall(recent).ThenResult(members)
+		mock.ExpectCall(kicked).ThenResult(bans) // read again: the last read did not count
+		if _, err := s.ChatInfo(ctx, "-100700"); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	// A ban made here before any list was read, then the list refused:
 	// no list, not that ban alone as the whole list.
 	t.Run("never read", func(t *testing.T) {
@@ -285,4 +320,9 @@ func TestChatInfoBansKeptLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	outcasts("dave unbanned", "1002")
+	// A kick is a ban lifted at once: no outcast.
+	if err := s.Kick(ctx, club, &pb.Kick{UserId: "1003"}); err != nil {
+		t.Fatal(err)
+	}
+	outcasts("carol kicked", "1002")
 }
