@@ -102,6 +102,18 @@ func TestLive(t *testing.T) {
 		t.Fatalf("live: join %s: %v", channel, res.Error)
 	}
 	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetChat() != nil })
+	// Found by its name (LIST with a mask), unless the server is too busy
+	// to list (Solanum's 263: RATE_LIMITED, logged) or the channel is
+	// secret.
+	name := strings.TrimLeft(strings.ToLower(channel), "#&+!")
+	switch res := cmds.Send(plugintest.Act(login.LoginId, "", "", &pb.SearchChats{Query: name, Limit: 10})); {
+	case res.Error.GetCode() == pb.ErrorCode_ERROR_CODE_RATE_LIMITED:
+		t.Logf("live: search %q: %s", name, res.Error.Text)
+	case res.Error != nil:
+		t.Errorf("live: search %q: %v", name, res.Error)
+	default:
+		t.Logf("live: search %q found %d channels: %v", name, len(res.FoundChats), res.FoundChats)
+	}
 	if res := cmds.Send(plugintest.SendText(login.LoginId, strings.ToLower(channel), "live-2", "passerelle live test, leaving at once")); res.Error != nil {
 		t.Fatalf("live: say in %s: %v", channel, res.Error)
 	}

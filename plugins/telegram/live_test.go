@@ -24,10 +24,12 @@ import (
 //	TELEGRAM_LIVE_PASSWORD  its 2FA password, if it has one
 //	TELEGRAM_LIVE_JOIN      a group to join: a public name (golang) or
 //	                        an invite link (https://t.me/+AbCdEf123)
+//	TELEGRAM_LIVE_SEARCH    a name to find public groups by (golang)
 //
 // The first run asks Telegram for a code and waits up to 3 minutes for
 // it in the file "code" in TELEGRAM_LIVE_DIR; later runs reuse the
-// session. It connects, lists contacts and chats, and sends one message
+// session. It connects, lists contacts and chats, finds public groups
+// by name, and sends one message
 // to the account's Saved Messages; with TELEGRAM_LIVE_JOIN, it joins
 // that group as the gateway would (join.go, join_invite.go).
 func TestLive(t *testing.T) {
@@ -79,6 +81,7 @@ func TestLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%d contacts, %d groups and channels", len(cs), len(chats))
+	liveSearch(t, ctx, s)
 	res, err := s.SendMessage(ctx, sdk.Call{ChatID: userID(st.UserID)}, &pb.SendMessage{Text: "passerelle live test " + time.Now().Format(time.RFC3339),
 		Spans: []*pb.Span{{Start: 0, End: 10, Style: pb.Span_STYLE_BOLD}}})
 	if err != nil {
@@ -87,6 +90,30 @@ func TestLive(t *testing.T) {
 	t.Logf("sent message %s to Saved Messages", res.MessageID)
 	if join := os.Getenv("TELEGRAM_LIVE_JOIN"); join != "" {
 		liveJoin(t, ctx, s, h, join)
+	}
+}
+
+// liveSearch finds public groups by name (contacts.search, read only):
+// TELEGRAM_LIVE_SEARCH, "golang" when unset, finds at least one. A
+// FLOOD_WAIT is Telegram's answer, logged, not failed.
+func liveSearch(t *testing.T, ctx context.Context, s *Session) {
+	q := os.Getenv("TELEGRAM_LIVE_SEARCH")
+	if q == "" {
+		q = "golang"
+	}
+	found, err := s.SearchChats(ctx, &pb.SearchChats{Query: q, Limit: 5})
+	var se *sdk.Error
+	switch {
+	case errors.As(err, &se) && se.Code == pb.ErrorCode_ERROR_CODE_RATE_LIMITED:
+		t.Logf("search %q: %s", q, se.Text)
+		return
+	case err != nil:
+		t.Fatalf("search %q: %v", q, err)
+	case len(found) == 0:
+		t.Fatalf("search %q found no public group", q)
+	}
+	for _, f := range found {
+		t.Logf("found %s %q (%v, %d members, %s)", f.ChatId, f.Name, f.Type, f.MemberCount, f.Description)
 	}
 }
 
