@@ -19,13 +19,7 @@ import (
 // missed call; the contact turns disappearing messages on, which the
 // chat says, and the user's next message carries the chat's timer.
 func TestEndToEndCallAndTimer(t *testing.T) {
-	bin := fakePlugin(t)
-	srv := startRemote(t)
-	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: bin, Name: "whatsapp", Privileged: true,
-		PluginConfig: `wafake_socket = "` + srv.Socket + `"`})
-	alice := g.User("alice")
-	g.WaitReady(alice)
-	loginByQR(t, g, srv, alice)
+	g, srv, alice := aliceLoggedIn(t)
 	bobJID := g.JID("+33622222222")
 
 	now := time.Now().Unix()
@@ -66,13 +60,7 @@ func TestEndToEndCallAndTimer(t *testing.T) {
 // "answer it" left standing. Before, the second's end was a message
 // under the ringing message's ID, dropped by the gateway as a duplicate.
 func TestEndToEndLateCall(t *testing.T) {
-	bin := fakePlugin(t)
-	srv := startRemote(t)
-	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: bin, Name: "whatsapp", Privileged: true,
-		PluginConfig: `wafake_socket = "` + srv.Socket + `"`})
-	alice := g.User("alice")
-	g.WaitReady(alice)
-	loginByQR(t, g, srv, alice)
+	g, srv, alice := aliceLoggedIn(t)
 	bobJID := g.JID("+33622222222")
 	correction := func(id string) string { return `<replace xmlns="urn:xmpp:message-correct:0" id="` + id + `"` }
 

@@ -6,7 +6,6 @@ import (
 	"image/jpeg"
 	"testing"
 
-	"passerelle.im/passerelle/internal/gatewaytest"
 	"passerelle.im/passerelle/plugins/plugintest"
 	"passerelle.im/passerelle/plugins/whatsapp/wafake"
 )
@@ -17,13 +16,7 @@ import (
 // WhatsApp as the 640-pixel square JPEG its apps send; removed from the
 // vCard, it is removed there.
 func TestGatewayProfilePicture(t *testing.T) {
-	bin := fakePlugin(t)
-	srv := startRemote(t)
-	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: bin, Name: "whatsapp", Privileged: true,
-		PluginConfig: `wafake_socket = "` + srv.Socket + `"`})
-	alice := g.User("alice")
-	g.WaitReady(alice)
-	loginByQR(t, g, srv, alice)
+	g, srv, alice := aliceLoggedIn(t)
 	g.SetVCardPhoto(alice, plugintest.PNG(1200, 900, color.RGBA{R: 150, A: 255}), "image/png")
 	g.ShareAvatar(alice)
 	g.Eventually("her profile picture on WhatsApp", func() bool { return len(srv.Uploaded(wafake.ProfilePhotoPath)) > 0 })

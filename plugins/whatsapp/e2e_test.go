@@ -58,6 +58,20 @@ func incoming(from types.JID, id, text string) (types.MessageInfo, *waE2E.Messag
 // loginByQR logs alice in through the gateway's login command, by QR
 // code, the test's phone (me) scanning it, and waits for the gateway to
 // say she is logged in.
+// aliceLoggedIn starts Prosody, the gateway (with XEP-0356 privileges)
+// and the plugin process on the remote fake, and logs alice in by QR
+// code.
+func aliceLoggedIn(t *testing.T) (*gatewaytest.Gateway, *wafake.Server, *xmpptest.Client) {
+	t.Helper()
+	srv := startRemote(t)
+	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: fakePlugin(t), Name: "whatsapp", Privileged: true,
+		PluginConfig: `wafake_socket = "` + srv.Socket + `"`})
+	alice := g.User("alice")
+	g.WaitReady(alice)
+	loginByQR(t, g, srv, alice)
+	return g, srv, alice
+}
+
 func loginByQR(t *testing.T, g *gatewaytest.Gateway, srv *wafake.Server, alice *xmpptest.Client) {
 	t.Helper()
 	r, st := g.Command(alice, "login", "", "", nil)
