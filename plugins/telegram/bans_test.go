@@ -9,6 +9,7 @@ import (
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
+	"github.com/gotd/td/tgmock"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -190,22 +191,29 @@ func TestChatInfoBans(t *testing.T) {
 		}
 	})
 
+	// readOnce is a session whose club's ban list was read once.
+	readOnce := func(t *testing.T) (*Session, *tgmock.Mock, *tg.Channel) {
+		t.Helper()
+		s, mock := unitSession(t)
+		club := &tg.Channel{ID: 700, AccessHash: 77, Title: "Club", Megagroup: true, Creator: true, Photo: &tg.ChatPhotoEmpty{}}
+		s.peers.add(nil, []tg.ChatClass{club})
+		mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: ch}).ThenResult(full(club))
+		mock.ExpectCall(recent).ThenResult(members)
+		mock.ExpectCall(kicked).ThenResult(bans)
+		info, err := s.ChatInfo(context.Background(), "-100700")
+		isOutcast(t, info, err, "read")
+		return s, mock, club
+	}
+
 	// Read once, the list serves a while (a forum's topics, service
 	// messages); read again after, a failure (FLOOD_WAIT) keeps the last
 	// one read, and Telegram is not asked again before the wait is over.
 	t.Run("kept", func(t *testing.T) {
-		s, mock := unitSession(t)
-		club := &tg.Channel{ID: 700, AccessHash: 77, Title: "Club", Megagroup: true, Creator: true, Photo: &tg.ChatPhotoEmpty{}}
-		s.peers.add(nil, []tg.ChatClass{club})
+		s, mock, club := readOnce(t)
 		ctx := context.Background()
 		mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: ch}).ThenResult(full(club))
-		mock.ExpectCall(recent).ThenResult(members)
-		mock.ExpectCall(kicked).ThenResult(bans)
-		info, err := s.ChatInfo(ctx, "-100700")
-		isOutcast(t, info, err, "read")
-		mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: ch}).ThenResult(full(club))
 		mock.ExpectCall(recent).ThenResult(members) // and no ban list asked
-		info, err = s.ChatInfo(ctx, "-100700")
+		info, err := s.ChatInfo(ctx, "-100700")
 		isOutcast(t, info, err, "again at once")
 
 		s.banLists.mu.Lock()
@@ -226,15 +234,8 @@ func TestChatInfoBans(t *testing.T) {
 	// may be from before the ban, so the list kept (with the ban) is
 	// the answer, and the next asks again.
 	t.Run("changed during a read", func(t *testing.T) {
-		s, mock := unitSession(t)
-		club := &tg.Channel{ID: 700, AccessHash: 77, Title: "Club", Megagroup: true, Creator: true, Photo: &tg.ChatPhotoEmpty{}}
-		s.peers.add(nil, []tg.ChatClass{club})
+		s, mock, club := readOnce(t)
 		ctx := context.Background()
-		mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: ch}).ThenResult(full(club))
-		mock.ExpectCall(recent).ThenResult(members)
-		mock.ExpectCall(kicked).ThenResult(bans)
-		info, err := s.ChatInfo(ctx, "-100700")
-		isOutcast(t, info, err, "read")
 		s.banLists.mu.Lock()
 		s.banLists.m[700].read = time.Now().Add(-banTTL - time.Second)
 		s.banLists.mu.Unlock()
@@ -243,7 +244,7 @@ func TestChatInfoBans(t *testing.T) {
 		mock.ExpectFunc(func(bin.Encoder) {
 			s.banLists.changed(700, &pb.Member{UserId: "5009"}, true) // the user's Kick, meanwhile
 		}).ThenResult(bans)
-		info, err = s.ChatInfo(ctx, "-100700")
+		info, err := s.ChatInfo(ctx, "-100700")
 		isOutcast(t, info, err, "read during a ban")
 		if a := affiliations(info)["5009"]; a != pb.Affiliation_AFFILIATION_OUTCAST {
 			t.Errorf("5009 banned during the read: %v, want an outcast", a)
