@@ -97,7 +97,7 @@ func (s *Session) handleModeration(c *ircevent.Connection) {
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if w := s.modWait; w != nil && s.isSelfLocked(m.Nick()) && chanID(m.Params[0]) == w.channel && foldName(m.Params[1]) == w.nick {
+		if w := s.awaitedKickLocked(m); w != nil {
 			w.kicked = true
 		}
 	})
@@ -159,8 +159,18 @@ func (w *modWait) result() error {
 func (s *Session) banKick(m ircmsg.Message) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	w := s.modWait
-	return w != nil && w.ban && !w.refused && s.isSelfLocked(m.Nick()) && chanID(m.Params[0]) == w.channel && foldName(m.Params[1]) == w.nick
+	w := s.awaitedKickLocked(m)
+	return w != nil && w.ban && !w.refused
+}
+
+// awaitedKickLocked is the moderation command a KICK (at least two
+// parameters) answers: the user's kick of the member it waits for, in
+// its channel; nil for any other.
+func (s *Session) awaitedKickLocked(m ircmsg.Message) *modWait {
+	if w := s.modWait; w != nil && s.isSelfLocked(m.Nick()) && chanID(m.Params[0]) == w.channel && foldName(m.Params[1]) == w.nick {
+		return w
+	}
+	return nil
 }
 
 // failModWaitLocked answers the moderation command waiting: the
