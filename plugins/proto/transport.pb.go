@@ -5272,9 +5272,14 @@ type CommandResult struct {
 	// CreateChat: the new group's ID, always set.
 	ChatId string `protobuf:"bytes,6,opt,name=chat_id,json=chatId,proto3" json:"chat_id,omitempty"`
 	// SearchChats: the chats found, best first (empty: none found).
-	FoundChats    []*FoundChat `protobuf:"bytes,7,rep,name=found_chats,json=foundChats,proto3" json:"found_chats,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	FoundChats []*FoundChat `protobuf:"bytes,7,rep,name=found_chats,json=foundChats,proto3" json:"found_chats,omitempty"`
+	// SendMessage into a chat with a disappearing-messages timer: when the
+	// network deletes the message sent, in Unix microseconds (0: never);
+	// the host retracts it from the user's clients then, as for
+	// MessageEvent.expires_unix_micro.
+	ExpiresUnixMicro int64 `protobuf:"varint,8,opt,name=expires_unix_micro,json=expiresUnixMicro,proto3" json:"expires_unix_micro,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *CommandResult) Reset() {
@@ -5354,6 +5359,13 @@ func (x *CommandResult) GetFoundChats() []*FoundChat {
 		return x.FoundChats
 	}
 	return nil
+}
+
+func (x *CommandResult) GetExpiresUnixMicro() int64 {
+	if x != nil {
+		return x.ExpiresUnixMicro
+	}
+	return 0
 }
 
 type EventAck struct {
@@ -5885,13 +5897,26 @@ func (*Event_Identity) isEvent_Payload() {}
 func (*Event_Progress) isEvent_Payload() {}
 
 type MessageEvent struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Text          string                 `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
-	ReplyToId     string                 `protobuf:"bytes,2,opt,name=reply_to_id,json=replyToId,proto3" json:"reply_to_id,omitempty"`
-	Attachments   []*Attachment          `protobuf:"bytes,3,rep,name=attachments,proto3" json:"attachments,omitempty"`
-	Spans         []*Span                `protobuf:"bytes,4,rep,name=spans,proto3" json:"spans,omitempty"` // formatting and mentions of text
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Text        string                 `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
+	ReplyToId   string                 `protobuf:"bytes,2,opt,name=reply_to_id,json=replyToId,proto3" json:"reply_to_id,omitempty"`
+	Attachments []*Attachment          `protobuf:"bytes,3,rep,name=attachments,proto3" json:"attachments,omitempty"`
+	Spans       []*Span                `protobuf:"bytes,4,rep,name=spans,proto3" json:"spans,omitempty"` // formatting and mentions of text
+	// When the network deletes this message by itself (a chat's
+	// disappearing-messages timer: WhatsApp's and Telegram's count from
+	// the message's time), in Unix microseconds; 0: never. The host
+	// retracts it then from the user's XMPP clients (XEP-0424) and from
+	// the room's archive, even across its restarts, and does not deliver a
+	// message whose time has passed already (a late delivery, history).
+	ExpiresUnixMicro int64 `protobuf:"varint,5,opt,name=expires_unix_micro,json=expiresUnixMicro,proto3" json:"expires_unix_micro,omitempty"`
+	// The same for a timer that starts when the user reads the message
+	// (Signal's): the host starts it when the user's XMPP client marks the
+	// message displayed (XEP-0333) or the network reports that the user
+	// read it (a ReceiptEvent KIND_READ from the user's other device).
+	// Seconds; 0: none. Ignored when expires_unix_micro is set.
+	ExpiresAfterReadSeconds int64 `protobuf:"varint,6,opt,name=expires_after_read_seconds,json=expiresAfterReadSeconds,proto3" json:"expires_after_read_seconds,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *MessageEvent) Reset() {
@@ -5950,6 +5975,20 @@ func (x *MessageEvent) GetSpans() []*Span {
 		return x.Spans
 	}
 	return nil
+}
+
+func (x *MessageEvent) GetExpiresUnixMicro() int64 {
+	if x != nil {
+		return x.ExpiresUnixMicro
+	}
+	return 0
+}
+
+func (x *MessageEvent) GetExpiresAfterReadSeconds() int64 {
+	if x != nil {
+		return x.ExpiresAfterReadSeconds
+	}
+	return 0
 }
 
 type EditEvent struct {
@@ -6065,8 +6104,12 @@ func (x *ReactionEvent) GetEmojis() []string {
 }
 
 type RetractionEvent struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	TargetId      string                 `protobuf:"bytes,1,opt,name=target_id,json=targetId,proto3" json:"target_id,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	TargetId string                 `protobuf:"bytes,1,opt,name=target_id,json=targetId,proto3" json:"target_id,omitempty"`
+	// Set by the host, never by a plugin: the message's disappearing timer
+	// ran out (MessageEvent.expires_unix_micro), so its retraction tells
+	// the user so.
+	Expired       bool `protobuf:"varint,2,opt,name=expired,proto3" json:"expired,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -6106,6 +6149,13 @@ func (x *RetractionEvent) GetTargetId() string {
 		return x.TargetId
 	}
 	return ""
+}
+
+func (x *RetractionEvent) GetExpired() bool {
+	if x != nil {
+		return x.Expired
+	}
+	return false
 }
 
 type ReceiptEvent struct {
@@ -7148,7 +7198,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\tSetTyping\x12:\n" +
 	"\x05state\x18\x01 \x01(\x0e2$.passerelle.transport.v2.TypingStateR\x05state\"L\n" +
 	"\vSetPresence\x12=\n" +
-	"\bpresence\x18\x01 \x01(\v2!.passerelle.transport.v2.PresenceR\bpresence\"\xaf\x02\n" +
+	"\bpresence\x18\x01 \x01(\v2!.passerelle.transport.v2.PresenceR\bpresence\"\xdd\x02\n" +
 	"\rCommandResult\x12%\n" +
 	"\x0ecorrelation_id\x18\x01 \x01(\x04R\rcorrelationId\x124\n" +
 	"\x05error\x18\x02 \x01(\v2\x1e.passerelle.transport.v2.ErrorR\x05error\x12\x1d\n" +
@@ -7158,7 +7208,8 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x04meta\x18\x05 \x01(\fR\x04meta\x12\x17\n" +
 	"\achat_id\x18\x06 \x01(\tR\x06chatId\x12C\n" +
 	"\vfound_chats\x18\a \x03(\v2\".passerelle.transport.v2.FoundChatR\n" +
-	"foundChats\"&\n" +
+	"foundChats\x12,\n" +
+	"\x12expires_unix_micro\x18\b \x01(\x03R\x10expiresUnixMicro\"&\n" +
 	"\bEventAck\x12\x1a\n" +
 	"\tup_to_seq\x18\x01 \x01(\x04R\aupToSeq\"S\n" +
 	"\x06Sender\x12\x17\n" +
@@ -7202,21 +7253,24 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\fchat_removed\x18# \x01(\v2).passerelle.transport.v2.ChatRemovedEventH\x00R\vchatRemoved\x12D\n" +
 	"\bidentity\x18$ \x01(\v2&.passerelle.transport.v2.IdentityEventH\x00R\bidentity\x12D\n" +
 	"\bprogress\x18% \x01(\v2&.passerelle.transport.v2.ProgressEventH\x00R\bprogressB\t\n" +
-	"\apayload\"\xbe\x01\n" +
+	"\apayload\"\xa9\x02\n" +
 	"\fMessageEvent\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x1e\n" +
 	"\vreply_to_id\x18\x02 \x01(\tR\treplyToId\x12E\n" +
 	"\vattachments\x18\x03 \x03(\v2#.passerelle.transport.v2.AttachmentR\vattachments\x123\n" +
-	"\x05spans\x18\x04 \x03(\v2\x1d.passerelle.transport.v2.SpanR\x05spans\"q\n" +
+	"\x05spans\x18\x04 \x03(\v2\x1d.passerelle.transport.v2.SpanR\x05spans\x12,\n" +
+	"\x12expires_unix_micro\x18\x05 \x01(\x03R\x10expiresUnixMicro\x12;\n" +
+	"\x1aexpires_after_read_seconds\x18\x06 \x01(\x03R\x17expiresAfterReadSeconds\"q\n" +
 	"\tEditEvent\x12\x1b\n" +
 	"\ttarget_id\x18\x01 \x01(\tR\btargetId\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x123\n" +
 	"\x05spans\x18\x03 \x03(\v2\x1d.passerelle.transport.v2.SpanR\x05spans\"D\n" +
 	"\rReactionEvent\x12\x1b\n" +
 	"\ttarget_id\x18\x01 \x01(\tR\btargetId\x12\x16\n" +
-	"\x06emojis\x18\x02 \x03(\tR\x06emojis\".\n" +
+	"\x06emojis\x18\x02 \x03(\tR\x06emojis\"H\n" +
 	"\x0fRetractionEvent\x12\x1b\n" +
-	"\ttarget_id\x18\x01 \x01(\tR\btargetId\"\x9a\x01\n" +
+	"\ttarget_id\x18\x01 \x01(\tR\btargetId\x12\x18\n" +
+	"\aexpired\x18\x02 \x01(\bR\aexpired\"\x9a\x01\n" +
 	"\fReceiptEvent\x12>\n" +
 	"\x04kind\x18\x01 \x01(\x0e2*.passerelle.transport.v2.ReceiptEvent.KindR\x04kind\x12\x1f\n" +
 	"\vmessage_ids\x18\x02 \x03(\tR\n" +

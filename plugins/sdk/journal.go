@@ -268,23 +268,28 @@ func (j *journal) appendTxn(a txnAnswer) error {
 }
 
 // encodeTxn is a txn record's payload: the key and the message ID, each
-// length-prefixed, then the timestamp, then the metadata and the chat ID
-// (a created or joined chat's), length-prefixed, when there is any:
-// records written before metadata end at the timestamp, those before the
-// chat ID at the metadata.
+// length-prefixed, then the timestamp, then the metadata, the chat ID (a
+// created or joined chat's), length-prefixed, and the message's expiry
+// (a varint), each when it or one after it is set: records written
+// before metadata end at the timestamp, those before the chat ID at the
+// metadata, those before the expiry at the chat ID.
 func encodeTxn(a txnAnswer) []byte {
 	b := binary.AppendUvarint(nil, uint64(len(a.key)))
 	b = append(b, a.key...)
 	b = binary.AppendUvarint(b, uint64(len(a.res.MessageId)))
 	b = append(b, a.res.MessageId...)
 	b = binary.AppendVarint(b, a.res.TimestampUnixMicro)
-	if len(a.res.Meta) > 0 || a.res.ChatId != "" {
+	expires := a.res.ExpiresUnixMicro != 0
+	if len(a.res.Meta) > 0 || a.res.ChatId != "" || expires {
 		b = binary.AppendUvarint(b, uint64(len(a.res.Meta)))
 		b = append(b, a.res.Meta...)
 	}
-	if a.res.ChatId != "" {
+	if a.res.ChatId != "" || expires {
 		b = binary.AppendUvarint(b, uint64(len(a.res.ChatId)))
 		b = append(b, a.res.ChatId...)
+	}
+	if expires {
+		b = binary.AppendVarint(b, a.res.ExpiresUnixMicro)
 	}
 	return b
 }
@@ -319,12 +324,20 @@ func decodeTxn(b []byte) (txnAnswer, bool) {
 	var chat string
 	if len(b) > 0 {
 		c, ok := str()
-		if !ok || len(b) != 0 {
+		if !ok {
 			return txnAnswer{}, false
 		}
 		chat = c
 	}
-	return txnAnswer{key: key, res: &pb.CommandResult{MessageId: id, TimestampUnixMicro: ts, Meta: meta, ChatId: chat}}, true
+	var expires int64
+	if len(b) > 0 {
+		e, k := binary.Varint(b)
+		if k <= 0 || k != len(b) {
+			return txnAnswer{}, false
+		}
+		expires = e
+	}
+	return txnAnswer{key: key, res: &pb.CommandResult{MessageId: id, TimestampUnixMicro: ts, Meta: meta, ChatId: chat, ExpiresUnixMicro: expires}}, true
 }
 
 // compact rewrites the log with only the pending events and the answers

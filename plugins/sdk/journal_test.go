@@ -359,13 +359,16 @@ func TestJournalTxnRecords(t *testing.T) {
 	dir := t.TempDir()
 	j, _, _, _ := mustOpenJournal(t, dir)
 	// a1 has metadata; a2 has none and is written as before metadata;
-	// a3 names a created chat, a4 both.
+	// a3 names a created chat, a4 both, a5 has only an expiry (the
+	// message's disappearing timer), a6 all three.
 	a1 := txnAnswer{"l\x00t1", &pb.CommandResult{MessageId: "m1", TimestampUnixMicro: -5, Meta: []byte("from-me\x00")}}
 	a2 := txnAnswer{"l\x00t2", &pb.CommandResult{MessageId: "", TimestampUnixMicro: 1 << 40}}
 	a3 := txnAnswer{"l\x00t3", &pb.CommandResult{TimestampUnixMicro: 7, ChatId: "-1001"}}
 	a4 := txnAnswer{"l\x00t4", &pb.CommandResult{MessageId: "m4", TimestampUnixMicro: 8, Meta: []byte("x"), ChatId: "g@g.us"}}
+	a5 := txnAnswer{"l\x00t5", &pb.CommandResult{MessageId: "m5", TimestampUnixMicro: 9, ExpiresUnixMicro: 9 + 86400e6}}
+	a6 := txnAnswer{"l\x00t6", &pb.CommandResult{MessageId: "m6", TimestampUnixMicro: 10, Meta: []byte("y"), ChatId: "c", ExpiresUnixMicro: 11}}
 	evs := writeEvents(t, j, 1, 2)
-	for _, a := range []txnAnswer{a1, a2, a3, a4} {
+	for _, a := range []txnAnswer{a1, a2, a3, a4, a5, a6} {
 		if err := j.appendTxn(a); err != nil {
 			t.Fatal(err)
 		}
@@ -386,16 +389,16 @@ func TestJournalTxnRecords(t *testing.T) {
 			return a.key == b.key && proto.Equal(a.res, b.res)
 		})
 	}
-	if !same(j2.txns, a1, a2, a3, a4) || len(pending) != 2 {
-		t.Fatalf("reopened: txns %v, %d pending; want %v %v %v %v and 2", j2.txns, len(pending), a1, a2, a3, a4)
+	if !same(j2.txns, a1, a2, a3, a4, a5, a6) || len(pending) != 2 {
+		t.Fatalf("reopened: txns %v, %d pending; want %v %v %v %v %v %v and 2", j2.txns, len(pending), a1, a2, a3, a4, a5, a6)
 	}
-	if err := j2.compact(evs[1:], 1, []txnAnswer{a2}); err != nil {
+	if err := j2.compact(evs[1:], 1, []txnAnswer{a2, a5}); err != nil {
 		t.Fatal(err)
 	}
 	j2.close()
 	j3, pending, acked, _ := mustOpenJournal(t, dir)
-	if !same(j3.txns, a2) || !slices.Equal(seqs(pending), []uint64{2}) || acked != 1 {
-		t.Fatalf("after a rewrite: txns %v, pending %v, acked %d; want %v, [2], 1", j3.txns, seqs(pending), acked, a2)
+	if !same(j3.txns, a2, a5) || !slices.Equal(seqs(pending), []uint64{2}) || acked != 1 {
+		t.Fatalf("after a rewrite: txns %v, pending %v, acked %d; want %v %v, [2], 1", j3.txns, seqs(pending), acked, a2, a5)
 	}
 }
 

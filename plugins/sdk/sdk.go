@@ -54,6 +54,10 @@ type Result struct {
 	ChatID string
 	// FoundChats is, for SearchChats, the chats found.
 	FoundChats []*pb.FoundChat
+	// Expires is, for a send into a chat with a disappearing-messages
+	// timer, when the network deletes the message (zero: never); the
+	// gateway retracts it from the user's clients then.
+	Expires time.Time
 }
 
 // Host is the plugin's view of the gateway.

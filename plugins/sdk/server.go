@@ -377,6 +377,9 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: ToProto(fmt.Errorf("sdk: the plugin's message metadata is %d bytes, more than %d", len(res.Meta), MaxMetaBytes))}
 	}
 	out := &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: res.MessageID, TimestampUnixMicro: ts.UnixMicro(), Meta: res.Meta, ChatId: res.ChatID, FoundChats: res.FoundChats}
+	if !res.Expires.IsZero() {
+		out.ExpiresUnixMicro = res.Expires.UnixMicro()
+	}
 	if key != "" {
 		s.txns.end(key, out)
 	}
