@@ -393,6 +393,9 @@ func dropLoginData(tx *bbolt.Tx, transport, loginID, exceptUser string) error {
 			return nil
 		}
 	}
+	if err := dropLoginExpiries(tx, transport, loginID); err != nil {
+		return err
+	}
 	if tb := tx.Bucket(bData).Bucket([]byte(transport)); tb != nil {
 		err := tb.DeleteBucket([]byte(loginID))
 		if err != nil && !errors.Is(err, bbolt.ErrBucketNotFound) {

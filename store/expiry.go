@@ -1,0 +1,314 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// Disappearing messages: the deadlines at which the bridge retracts a
+// message the network deletes by itself (a chat's timer).
+//
+//	expiry/<transport>/<deadline, 8 bytes big-endian Unix µs><comp(login, chat, remote ID)>
+//	  -> sender ID, from-me, group
+//	data/<transport>/<login>/expread/<comp(chat)><message time, 8 bytes><remote ID>
+//	  -> seconds, sender ID, from-me, group
+//
+// The first is in deadline order, so the next one is the first key. The
+// second holds the timers that start when the user reads the message
+// (Signal's), per chat in message order, until a read moves them to the
+// first; it lives in the login's data and goes with it.
+//
+// These are plain writes, straight to bbolt: a handful per disappearing
+// message, never on the path of the others.
+
+var (
+	bExpiry  = []byte("expiry")
+	bExpRead = []byte("expread")
+)
+
+// Expiry is a message's disappearing deadline.
+type Expiry struct {
+	LoginID, ChatID, RemoteID string
+	// At is when the network deletes it.
+	At time.Time
+	// SenderID is who sent it (the retraction comes from them); FromMe
+	// says the user did; Group that the chat is a group.
+	SenderID string
+	FromMe   bool
+	Group    bool
+}
+
+// ReadExpiry is a disappearing timer that starts when the user reads the
+// message.
+type ReadExpiry struct {
+	LoginID, ChatID, RemoteID string
+	// Time is the message's: a read up to a later message covers it.
+	Time  time.Time
+	After time.Duration
+	// As in Expiry.
+	SenderID string
+	FromMe   bool
+	Group    bool
+}
+
+func (e Expiry) check() error {
+	return errors.Join(checkPart("login ID", e.LoginID, false), checkPart("chat ID", e.ChatID, false),
+		checkPart("remote ID", e.RemoteID, false), checkPart("sender ID", e.SenderID, true))
+}
+
+func (e Expiry) key() []byte {
+	return append(u64(uint64(max(e.At.UnixMicro(), 0))), comp(e.LoginID, e.ChatID, e.RemoteID)...)
+}
+
+func encodeWho(v *enc, sender string, fromMe, group bool) {
+	v.str(sender)
+	v.bool(fromMe)
+	v.bool(group)
+}
+
+// PutExpiries records deadlines; putting one again is harmless.
+func (db *DB) PutExpiries(ctx context.Context, transport string, es []Expiry) error {
+	if err := checkPart("transport", transport, false); err != nil {
+		return err
+	}
+	if len(es) == 0 {
+		return nil
+	}
+	for _, e := range es {
+		if err := e.check(); err != nil {
+			return err
+		}
+	}
+	return db.submit(ctx, func(tx *bbolt.Tx) error {
+		b, err := createPath(tx, bExpiry, []byte(transport))
+		if err != nil {
+			return fmt.Errorf("store: put expiries: %w", err)
+		}
+		for _, e := range es {
+			v := newEnc(len(e.SenderID) + 8)
+			encodeWho(v, e.SenderID, e.FromMe, e.Group)
+			if err := b.Put(e.key(), v.b); err != nil {
+				return fmt.Errorf("store: put expiries: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// DueExpiries lists up to limit deadlines at or before now, earliest
+// first, and the next deadline after them (zero: none).
+func (db *DB) DueExpiries(transport string, now time.Time, limit int) (due []Expiry, next time.Time, err error) {
+	if err := checkPart("transport", transport, false); err != nil {
+		return nil, time.Time{}, err
+	}
+	err = db.view(func(tx *bbolt.Tx) error {
+		b := sub(tx.Bucket(bExpiry), []byte(transport))
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			e, err := decodeExpiry(k, v)
+			if err != nil {
+				return err
+			}
+			if e.At.After(now) || len(due) >= limit {
+				next = e.At
+				return nil
+			}
+			due = append(due, e)
+		}
+		return nil
+	})
+	return due, next, err
+}
+
+func decodeExpiry(k, v []byte) (Expiry, error) {
+	if len(k) < 8 {
+		return Expiry{}, fmt.Errorf("%w: expiry key of %d bytes", ErrCorrupt, len(k))
+	}
+	parts, err := splitComp(k[8:])
+	if err != nil || len(parts) != 3 {
+		return Expiry{}, fmt.Errorf("%w: expiry key", ErrCorrupt)
+	}
+	e := Expiry{LoginID: parts[0], ChatID: parts[1], RemoteID: parts[2], At: time.UnixMicro(int64(binary.BigEndian.Uint64(k)))}
+	d := newDec(v)
+	e.SenderID, e.FromMe, e.Group = d.str(), d.bool(), d.bool()
+	if d.err != nil {
+		return Expiry{}, fmt.Errorf("store: expiry: %w", d.err)
+	}
+	return e, nil
+}
+
+// DeleteExpiries forgets deadlines (those the bridge acted on).
+func (db *DB) DeleteExpiries(ctx context.Context, transport string, es []Expiry) error {
+	if err := checkPart("transport", transport, false); err != nil {
+		return err
+	}
+	return db.submit(ctx, func(tx *bbolt.Tx) error {
+		b := sub(tx.Bucket(bExpiry), []byte(transport))
+		if b == nil {
+			return nil
+		}
+		for _, e := range es {
+			if err := b.Delete(e.key()); err != nil {
+				return fmt.Errorf("store: delete expiries: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+func readKey(chatID string, at time.Time, remoteID string) []byte {
+	k := comp(chatID)
+	k = append(k, u64(uint64(max(at.UnixMicro(), 0)))...)
+	return append(k, remoteID...)
+}
+
+// PutReadExpiries records timers that start when the user reads the
+// message (StartReadExpiries).
+func (db *DB) PutReadExpiries(ctx context.Context, transport string, rs []ReadExpiry) error {
+	if err := checkPart("transport", transport, false); err != nil {
+		return err
+	}
+	if len(rs) == 0 {
+		return nil
+	}
+	for _, r := range rs {
+		if err := (Expiry{LoginID: r.LoginID, ChatID: r.ChatID, RemoteID: r.RemoteID, SenderID: r.SenderID}).check(); err != nil {
+			return err
+		}
+		if r.After <= 0 {
+			return fmt.Errorf("%w: a read timer of %s", ErrInvalid, r.After)
+		}
+	}
+	return db.submit(ctx, func(tx *bbolt.Tx) error {
+		for _, r := range rs {
+			lb, err := loginBucketRW(tx, transport, r.LoginID)
+			if err != nil {
+				return fmt.Errorf("store: put read expiries: %w", err)
+			}
+			b, err := lb.CreateBucketIfNotExists(bExpRead)
+			if err != nil {
+				return fmt.Errorf("store: put read expiries: %w", err)
+			}
+			v := newEnc(len(r.SenderID) + 16)
+			v.uvarint(uint64(r.After / time.Second))
+			encodeWho(v, r.SenderID, r.FromMe, r.Group)
+			if err := b.Put(readKey(r.ChatID, r.Time, r.RemoteID), v.b); err != nil {
+				return fmt.Errorf("store: put read expiries: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// StartReadExpiries starts the read-started timers of the chat's
+// messages at or before upTo (the user read the chat up to a message of
+// that time): each becomes a deadline, now plus its timer, and the
+// earliest is returned (zero: none started).
+func (db *DB) StartReadExpiries(ctx context.Context, transport, loginID, chatID string, upTo, now time.Time) (time.Time, error) {
+	if err := errors.Join(checkPart("transport", transport, false), checkPart("login ID", loginID, false),
+		checkPart("chat ID", chatID, false)); err != nil {
+		return time.Time{}, err
+	}
+	var first time.Time
+	err := db.submit(ctx, func(tx *bbolt.Tx) error {
+		first = time.Time{}
+		rb := sub(loginBucket(tx, transport, loginID), bExpRead)
+		if rb == nil {
+			return nil
+		}
+		prefix := comp(chatID)
+		limit := append(bytes.Clone(prefix), u64(uint64(max(upTo.UnixMicro(), 0)))...)
+		var doomed [][]byte
+		var started []Expiry
+		c := rb.Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if len(k) < len(prefix)+8 {
+				return fmt.Errorf("%w: read expiry key", ErrCorrupt)
+			}
+			if bytes.Compare(k[:len(prefix)+8], limit) > 0 {
+				break
+			}
+			d := newDec(v)
+			secs := d.uvarint()
+			e := Expiry{LoginID: loginID, ChatID: chatID, RemoteID: string(k[len(prefix)+8:])}
+			e.SenderID, e.FromMe, e.Group = d.str(), d.bool(), d.bool()
+			if d.err != nil {
+				return fmt.Errorf("store: read expiry: %w", d.err)
+			}
+			e.At = now.Add(time.Duration(min(secs, 1<<32)) * time.Second)
+			doomed = append(doomed, bytes.Clone(k))
+			started = append(started, e)
+		}
+		if len(started) == 0 {
+			return nil
+		}
+		b, err := createPath(tx, bExpiry, []byte(transport))
+		if err != nil {
+			return fmt.Errorf("store: start read expiries: %w", err)
+		}
+		for i, e := range started {
+			v := newEnc(len(e.SenderID) + 8)
+			encodeWho(v, e.SenderID, e.FromMe, e.Group)
+			if err := b.Put(e.key(), v.b); err != nil {
+				return fmt.Errorf("store: start read expiries: %w", err)
+			}
+			if err := rb.Delete(doomed[i]); err != nil {
+				return fmt.Errorf("store: start read expiries: %w", err)
+			}
+			if first.IsZero() || e.At.Before(first) {
+				first = e.At
+			}
+		}
+		return nil
+	})
+	return first, err
+}
+
+// dropLoginExpiries forgets a login's deadlines (its read-started timers
+// go with its data bucket). Writer only.
+func dropLoginExpiries(tx *bbolt.Tx, transport, loginID string) error {
+	b := sub(tx.Bucket(bExpiry), []byte(transport))
+	if b == nil {
+		return nil
+	}
+	var doomed [][]byte
+	err := b.ForEach(func(k, _ []byte) error {
+		if len(k) < 8 {
+			return nil
+		}
+		if parts, err := splitComp(k[8:]); err == nil && len(parts) == 3 && parts[0] == loginID {
+			doomed = append(doomed, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: drop expiries: %w", err)
+	}
+	for _, k := range doomed {
+		if err := b.Delete(k); err != nil {
+			return fmt.Errorf("store: drop expiries: %w", err)
+		}
+	}
+	return nil
+}
+
+// createPath returns the bucket at the path of names, creating each.
+func createPath(tx *bbolt.Tx, names ...[]byte) (*bbolt.Bucket, error) {
+	b, err := tx.CreateBucketIfNotExists(names[0])
+	for _, n := range names[1:] {
+		if err != nil {
+			return nil, err
+		}
+		b, err = b.CreateBucketIfNotExists(n)
+	}
+	return b, err
+}

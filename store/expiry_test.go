@@ -1,0 +1,102 @@
+package store
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestExpiries: deadlines come back due in deadline order, with their
+// sender, up to a limit, with the next one after them; they survive a
+// reopen, a second put changes nothing, a delete forgets them, and
+// DeleteLogin drops its login's only; bad input is refused.
+func TestExpiries(t *testing.T) {
+	db := openTemp(t)
+	now := time.UnixMicro(1_800_000_000_000_000)
+	e1 := Expiry{LoginID: "l1", ChatID: "bob", RemoteID: "m1", At: now.Add(-time.Minute), SenderID: "bob"}
+	e2 := Expiry{LoginID: "l1", ChatID: "g", RemoteID: "m2", At: now, SenderID: "l1", FromMe: true, Group: true}
+	e3 := Expiry{LoginID: "l2", ChatID: "bob", RemoteID: "m1", At: now.Add(-2 * time.Minute), SenderID: "bob"}
+	later := Expiry{LoginID: "l1", ChatID: "bob", RemoteID: "m9", At: now.Add(time.Hour), SenderID: "bob"}
+	must(t, db.PutExpiries(bg, "wa", []Expiry{later, e1, e2}))
+	must(t, db.PutExpiries(bg, "wa", []Expiry{e3, e1}))
+	must(t, db.PutExpiries(bg, "tg", []Expiry{e1}))
+	db = reopen(t, db)
+
+	due, next, err := db.DueExpiries("wa", now, 10)
+	if err != nil || !slices.Equal(due, []Expiry{e3, e1, e2}) || !next.Equal(later.At) {
+		t.Fatalf("DueExpiries = %+v, next %v, %v; want e3 e1 e2, next %v", due, next, err, later.At)
+	}
+	due, next, _ = db.DueExpiries("wa", now, 2)
+	if !slices.Equal(due, []Expiry{e3, e1}) || !next.Equal(e2.At) {
+		t.Fatalf("DueExpiries limit 2 = %+v, next %v", due, next)
+	}
+	must(t, db.DeleteExpiries(bg, "wa", []Expiry{e3, e1}))
+	due, _, _ = db.DueExpiries("wa", now, 10)
+	if !slices.Equal(due, []Expiry{e2}) {
+		t.Fatalf("after a delete: %+v", due)
+	}
+	if due, _, _ := db.DueExpiries("tg", now, 10); !slices.Equal(due, []Expiry{e1}) {
+		t.Errorf("another transport's: %+v", due)
+	}
+
+	must(t, db.PutLogin(bg, Login{Transport: "wa", UserJID: "alice@example.org", LoginID: "l1"}))
+	must(t, db.PutExpiries(bg, "wa", []Expiry{e3}))
+	must(t, db.DeleteLogin(bg, "wa", "alice@example.org"))
+	due, next, _ = db.DueExpiries("wa", now.Add(2*time.Hour), 10)
+	if !slices.Equal(due, []Expiry{e3}) || !next.IsZero() {
+		t.Errorf("after DeleteLogin of l1: %+v, next %v; want only l2's", due, next)
+	}
+
+	for _, bad := range []Expiry{{ChatID: "c", RemoteID: "r"}, {LoginID: "l", ChatID: "c\x00", RemoteID: "r"}, {LoginID: "l", ChatID: "c"}} {
+		if err := db.PutExpiries(bg, "wa", []Expiry{bad}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("PutExpiries(%+v) = %v, want ErrInvalid", bad, err)
+		}
+	}
+}
+
+// TestReadExpiries: a read up to a message starts the timers of that
+// chat's messages at or before it, each from the read's time, and no
+// others; once started, they are deadlines and no longer read timers.
+func TestReadExpiries(t *testing.T) {
+	db := openTemp(t)
+	t0 := time.UnixMicro(1_800_000_000_000_000)
+	r1 := ReadExpiry{LoginID: "l1", ChatID: "bob", RemoteID: "m1", Time: t0, After: time.Hour, SenderID: "bob"}
+	r2 := ReadExpiry{LoginID: "l1", ChatID: "bob", RemoteID: "m2", Time: t0.Add(time.Second), After: time.Minute, SenderID: "bob"}
+	r3 := ReadExpiry{LoginID: "l1", ChatID: "bob", RemoteID: "m3", Time: t0.Add(2 * time.Second), After: time.Minute, SenderID: "bob"}
+	// A chat whose ID has bob's as a prefix, and another login's bob.
+	other := ReadExpiry{LoginID: "l1", ChatID: "bobby", RemoteID: "m1", Time: t0, After: time.Minute, SenderID: "bobby"}
+	l2 := ReadExpiry{LoginID: "l2", ChatID: "bob", RemoteID: "m1", Time: t0, After: time.Minute, SenderID: "bob"}
+	must(t, db.PutReadExpiries(bg, "sig", []ReadExpiry{r3, r1, r2, other, l2}))
+	db = reopen(t, db)
+
+	read := t0.Add(time.Hour)
+	first, err := db.StartReadExpiries(bg, "sig", "l1", "bob", r2.Time, read)
+	if err != nil || !first.Equal(read.Add(time.Minute)) {
+		t.Fatalf("StartReadExpiries = %v, %v; want %v", first, err, read.Add(time.Minute))
+	}
+	due, _, _ := db.DueExpiries("sig", read.Add(2*time.Hour), 10)
+	want := []Expiry{
+		{LoginID: "l1", ChatID: "bob", RemoteID: "m2", At: read.Add(time.Minute), SenderID: "bob"},
+		{LoginID: "l1", ChatID: "bob", RemoteID: "m1", At: read.Add(time.Hour), SenderID: "bob"},
+	}
+	if !slices.Equal(due, want) {
+		t.Fatalf("deadlines = %+v, want %+v", due, want)
+	}
+	// Read again: m1 and m2 started already; nothing more until m3.
+	if first, _ := db.StartReadExpiries(bg, "sig", "l1", "bob", r2.Time, read); !first.IsZero() {
+		t.Errorf("a second read started %v", first)
+	}
+	if first, _ := db.StartReadExpiries(bg, "sig", "l1", "bob", r3.Time, read); !first.Equal(read.Add(time.Minute)) {
+		t.Errorf("reading m3 started %v", first)
+	}
+	if first, _ := db.StartReadExpiries(bg, "sig", "l1", "bobby", t0, read); !first.Equal(read.Add(time.Minute)) {
+		t.Errorf("bobby's timer: %v (taken by bob's reads?)", first)
+	}
+	if first, _ := db.StartReadExpiries(bg, "sig", "l2", "bob", t0, read); !first.Equal(read.Add(time.Minute)) {
+		t.Errorf("l2's timer: %v", first)
+	}
+	if err := db.PutReadExpiries(bg, "sig", []ReadExpiry{{LoginID: "l1", ChatID: "bob", RemoteID: "m", SenderID: "bob"}}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a zero timer: %v", err)
+	}
+}
