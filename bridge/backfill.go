@@ -398,6 +398,8 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 	var in []store.InboundEvent
 	var evs []*pb.Event
 	var xids, inflight []string
+	var tm timers // the disappearing messages' (expiry.go)
+	now := time.Now()
 	t.inflightMu.Lock()
 	for _, ev := range hb.Events {
 		if ephemeral(ev) {
@@ -429,8 +431,11 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 			ie.Ref = &store.MessageRef{Transport: t.name, LoginID: ev.LoginId, ChatID: ev.ChatId, RemoteID: ev.EventId,
 				ID: xid, FromMe: ev.GetSender().GetIsFromMe(), Time: time.UnixMicro(ev.TimestampUnixMicro), Meta: t.messageMeta(ev.EventId, ev.Meta)}
 		}
+		tm.add(ev, now)
 		var err error
-		if ie.Payload, err = encodeOutbox(xid, ev); err != nil {
+		if expiredOnArrival(ev, now) {
+			ie.Delivered = true // stored as seen, never shown
+		} else if ie.Payload, err = encodeOutbox(xid, ev); err != nil {
 			t.log.Error("a history event could not be encoded; it is stored as seen but not delivered", "login", ev.LoginId, "chat", ev.ChatId, "err", err)
 			ie.Delivered = true
 		}
@@ -463,6 +468,11 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 		// Acknowledged, so that the plugin does not send it forever.
 		t.log.Error("history batch refused by the store; dropped", "login", hb.LoginId, "chat", hb.ChatId, "seq", hb.Seq, "err", invalid)
 		return nil
+	}
+	// Before the acknowledgement; a batch replayed after a crash puts
+	// them again.
+	if err := t.putTimers(ctx, tm); err != nil {
+		return err
 	}
 	if res.Replayed {
 		return nil

@@ -389,10 +389,20 @@ func (c chatOut) retraction(r *pb.RetractionEvent) [][]byte {
 	if !ok {
 		return nil
 	}
+	fallback := "This person retracted a previous message, but your client does not support that."
+	if r.Expired {
+		if !c.group && ref.FromMe && c.t.privileges().message != "outgoing" {
+			// Only the user's server may speak for the user: without
+			// the privilege, a retraction from the contact would be
+			// refused by clients, or shown as noise.
+			return nil
+		}
+		fallback = "A disappearing message ran out of time, but your client does not support retractions."
+	}
 	w := c.start(c.xid)
 	w.Start("retract", nsRetract).Attr("id", c.targetID(ref)).End()
 	w.Start("fallback", nsFallback).Attr("for", nsRetract).End()
-	w.Leaf("body", "", "This person retracted a previous message, but your client does not support that.")
+	w.Leaf("body", "", fallback)
 	w.Leaf("store", nsHints, "")
 	c.ids(w, c.xid)
 	return [][]byte{c.finish(w)}

@@ -210,6 +210,7 @@ func (s *session) remember(ctx context.Context, m sentMsg, r *pb.CommandResult) 
 		return
 	}
 	s.stored.signal(refKey(ref.LoginID, ref.ChatID, ref.RemoteID))
+	s.sentExpires(ctx, m.chatID, r) // expiry.go
 }
 
 // sentRef is the message map entry of m, which the network took as r

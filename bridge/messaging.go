@@ -348,11 +348,16 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 	if m.hasChatState && caps.GetTyping() && !m.hasBody {
 		t.host.Send(&pb.Command{LoginId: login.LoginID, ChatId: chatID, Action: &pb.Command_SetTyping{SetTyping: &pb.SetTyping{State: m.chatState}}}, t.logFailure("chat state"))
 	}
-	if m.displayed != "" && caps.GetReadReceipts() {
+	if m.displayed != "" {
 		go func() {
-			if ref, err := t.lookupXMPP(ctx, login.LoginID, chatID, m.displayed); err == nil {
+			ref, err := t.lookupXMPP(ctx, login.LoginID, chatID, m.displayed)
+			if err != nil {
+				return
+			}
+			if caps.GetReadReceipts() {
 				t.host.Send(&pb.Command{LoginId: login.LoginID, ChatId: chatID, Action: &pb.Command_MarkRead{MarkRead: &pb.MarkRead{UpToId: ref.RemoteID, UpToMeta: ref.Meta}}}, t.logFailure("read marker"))
 			}
+			t.readUpTo(ctx, ref) // the timers a read starts (expiry.go)
 		}()
 	}
 	if !action {

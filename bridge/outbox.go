@@ -37,11 +37,14 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 	job := &commitJob{res: res, c: &pendingCommit{done: make(chan struct{})}}
 	idx := make([]int, len(evs)) // evs[i] is job.in[idx[i]], or -1 when not stored
 	xids := make([]string, len(evs))
+	now := time.Now()
+	expired := make([]bool, len(evs))
 	for i, ev := range evs {
 		t.fitEvent(ev) // netinput.go
 		xids[i] = t.eventXID(ev)
 		idx[i] = -1
 		if ephemeral(ev) {
+			t.readOnNetwork(ctx, ev) // expiry.go
 			continue
 		}
 		// The outbox payload is encoded at commit time, and only for an
@@ -61,7 +64,18 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 		job.written = append(job.written, new(atomic.Bool))
 		// It still goes to the commit, which rejects it alone (and
 		// counts it), but nothing else of it happens.
-		job.bad = append(job.bad, t.db.CheckEvent(t.name, ie) != nil)
+		bad := t.db.CheckEvent(t.name, ie) != nil
+		job.bad = append(job.bad, bad)
+		if !bad {
+			// A duplicate's too: the first copy's may have been lost
+			// to a crash before its acknowledgement (expiry.go).
+			job.timers.add(ev, now)
+			if expiredOnArrival(ev, now) {
+				// Stored as seen, never shown.
+				expired[i] = true
+				job.written[len(job.written)-1].Store(true)
+			}
+		}
 	}
 	var seen []bool
 	err := t.storeRetry(ctx, "checking events for duplicates", func() (err error) {
@@ -118,6 +132,10 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 				t.log.Debug("duplicate event dropped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
 				continue
 			}
+			if expired[i] {
+				t.log.Debug("a disappearing message came after its deadline; not shown", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
+				continue
+			}
 			d.commit, d.written = job.c, job.written[j]
 		}
 		t.metrics.Queued(1)
@@ -150,6 +168,7 @@ type commitJob struct {
 	xids    []string       // parallel to in: the XMPP IDs they are delivered with
 	written []*atomic.Bool // parallel to in
 	bad     []bool         // parallel to in: refused by the store, not delivered
+	timers  timers         // the disappearing messages' timers (expiry.go)
 	c       *pendingCommit
 	res     chan error
 	keys    []string // dedup keys it holds in inflight
@@ -229,6 +248,19 @@ func (t *transport) commitLoop(ctx context.Context) {
 				t.log.Error("storing events failed; the plugin will send them again", "err", err)
 			}
 		}
+		// The plugin hears the events are stored only once their
+		// timers are recorded too.
+		ackErr := err
+		if err == nil {
+			var x timers
+			for _, j := range jobs {
+				x.at = append(x.at, j.timers.at...)
+				x.read = append(x.read, j.timers.read...)
+			}
+			if ackErr = t.putTimers(ctx, x); ackErr != nil {
+				t.log.Error("recording disappearing messages' deadlines failed; the plugin will send them again", "err", ackErr)
+			}
+		}
 		t.metrics.CommitDone(began, len(all))
 		off := 0
 		t.inflightMu.Lock()
@@ -254,7 +286,7 @@ func (t *transport) commitLoop(ctx context.Context) {
 		t.inflightMu.Unlock()
 		for _, j := range jobs {
 			close(j.c.done)
-			j.res <- err
+			j.res <- ackErr
 		}
 	}
 }

@@ -100,6 +100,8 @@ type transport struct {
 
 	doneKeys chan delivery
 	commits  chan *commitJob
+	// expiry wakes expiryLoop for a new deadline (expiry.go).
+	expiry expiries
 
 	unconfirmed *unconfirmed // stored deliveries written, not yet confirmed by the server
 
@@ -129,6 +131,7 @@ func newTransport(cfg *config.Config, tc config.Transport, db *store.DB, ms *med
 		uploads:     make(chan struct{}, slowWorkers),
 		doneKeys:    make(chan delivery, 4096),
 		commits:     make(chan *commitJob, 256),
+		expiry:      expiries{wake: make(chan struct{}, 1)},
 		inflight:    map[string]int{},
 		newRefs:     map[string]store.MessageRef{},
 		newXIDs:     map[string]string{},
@@ -196,6 +199,7 @@ func (t *transport) run(ctx context.Context) {
 	wg.Go(func() { t.commitLoop(ctx) })
 	wg.Go(func() { t.subs.run(ctx) })
 	wg.Go(func() { t.retentionLoop(ctx) })
+	wg.Go(func() { t.expiryLoop(ctx) })
 	wg.Wait()
 	// The chats' workers, and their slow work, end with ctx.
 	t.in.wg.Wait()

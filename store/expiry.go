@@ -218,15 +218,27 @@ func (db *DB) StartReadExpiries(ctx context.Context, transport, loginID, chatID 
 		checkPart("chat ID", chatID, false)); err != nil {
 		return time.Time{}, err
 	}
+	prefix := comp(chatID)
+	limit := append(bytes.Clone(prefix), u64(uint64(max(upTo.UnixMicro(), 0)))...)
+	// Most reads start nothing: a look first, so that they cost no write.
+	var any bool
+	err := db.view(func(tx *bbolt.Tx) error {
+		if rb := sub(loginBucket(tx, transport, loginID), bExpRead); rb != nil {
+			k, _ := rb.Cursor().Seek(prefix)
+			any = k != nil && bytes.HasPrefix(k, prefix) && len(k) >= len(limit) && bytes.Compare(k[:len(limit)], limit) <= 0
+		}
+		return nil
+	})
+	if err != nil || !any {
+		return time.Time{}, err
+	}
 	var first time.Time
-	err := db.submit(ctx, func(tx *bbolt.Tx) error {
+	err = db.submit(ctx, func(tx *bbolt.Tx) error {
 		first = time.Time{}
 		rb := sub(loginBucket(tx, transport, loginID), bExpRead)
 		if rb == nil {
 			return nil
 		}
-		prefix := comp(chatID)
-		limit := append(bytes.Clone(prefix), u64(uint64(max(upTo.UnixMicro(), 0)))...)
 		var doomed [][]byte
 		var started []Expiry
 		c := rb.Cursor()
@@ -234,7 +246,7 @@ func (db *DB) StartReadExpiries(ctx context.Context, transport, loginID, chatID 
 			if len(k) < len(prefix)+8 {
 				return fmt.Errorf("%w: read expiry key", ErrCorrupt)
 			}
-			if bytes.Compare(k[:len(prefix)+8], limit) > 0 {
+			if bytes.Compare(k[:len(limit)], limit) > 0 {
 				break
 			}
 			d := newDec(v)

@@ -57,6 +57,11 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 //	say-escaped TEXT  the contact says TEXT with its Go escapes decoded
 //	                  (\x02...): text XML cannot carry, as networks send
 //	net-event JSON... what a hostile network sends (hostile.go)
+//	vanish N TEXT     a disappearing message: the echo and the user's
+//	                  message are deleted N seconds from now (N may be
+//	                  negative: the echo comes after its deadline)
+//	vanish-read N TEXT  the echo's timer is N seconds from when the
+//	                  user reads it (Signal's rule)
 func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessage) (sdk.Result, error) {
 	if err := s.inChat(c); err != nil {
 		return sdk.Result{}, err
@@ -136,6 +141,20 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 	echo := s.event(c)
 	echo.EventId, _ = echoOf(sent)
 	msg := &pb.MessageEvent{Text: text, Attachments: atts, Spans: s.richSpans(text, send.Spans)}
+	var expires time.Time
+	if word, rest, _ := strings.Cut(text, " "); word == "vanish" || word == "vanish-read" {
+		n, _, _ := strings.Cut(rest, " ")
+		secs, err := strconv.Atoi(n)
+		if err != nil {
+			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%s: %v", word, err)
+		}
+		if word == "vanish" {
+			expires = now.Add(time.Duration(secs) * time.Second)
+			msg.ExpiresUnixMicro = expires.UnixMicro()
+		} else {
+			msg.ExpiresAfterReadSeconds = int64(secs)
+		}
+	}
 	if send.ReplyToId != "" {
 		msg.ReplyToId = sent
 	}
@@ -157,7 +176,7 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 		r.Payload = &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: kind, MessageIds: []string{sent}}}
 		s.emit(r)
 	}
-	return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
+	return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent), Expires: expires}, nil
 }
 
 // copyAttachments makes the contact's copy of the user's files: a

@@ -1,0 +1,249 @@
+package bridge
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
+)
+
+// Disappearing messages. A message the network deletes by itself (a
+// chat's timer: MessageEvent.expires_unix_micro, or a send's
+// CommandResult.expires_unix_micro) has its deadline recorded in the
+// store before the plugin hears that the message is stored, so that no
+// crash loses it; a timer that starts when the user reads the message
+// (expires_after_read_seconds, Signal's) waits in the store until the
+// user's client marks it displayed or the network says the user read it
+// elsewhere. When a deadline passes, expiryLoop retracts the message the
+// way the network's own deletions go: a RetractionEvent (expired) from
+// its sender through storeEvents, so that it is stored, delivered after a
+// restart, deduplicated, and tombstones a room's archive. A message past
+// its deadline when it arrives (late, or history) is not shown.
+
+// expiredPrefix starts the event ID of the gateway's own retraction of an
+// expired message: no network's message ID starts so.
+const expiredPrefix = "passerelle-expired:"
+
+// expiryBatch bounds the deadlines acted on in one go.
+const expiryBatch = 256
+
+// expiries wakes expiryLoop when a deadline earlier than the one it waits
+// for is recorded.
+type expiries struct {
+	mu   sync.Mutex
+	next time.Time // the deadline the loop waits for; zero: none
+	wake chan struct{}
+}
+
+// scheduled tells the loop of a new deadline at.
+func (x *expiries) scheduled(at time.Time) {
+	if at.IsZero() {
+		return
+	}
+	x.mu.Lock()
+	early := x.next.IsZero() || at.Before(x.next)
+	if early {
+		x.next = at
+	}
+	x.mu.Unlock()
+	if early {
+		select {
+		case x.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// expiryLoop retracts each message whose deadline passed, at once for
+// those that passed while the gateway was down, until ctx ends.
+func (t *transport) expiryLoop(ctx context.Context) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		due, next, err := t.db.DueExpiries(t.name, time.Now(), expiryBatch)
+		if err != nil {
+			t.log.Error("cannot read the disappearing messages' deadlines; trying again in a minute", "err", err)
+			next = time.Now().Add(time.Minute)
+		}
+		if len(due) > 0 {
+			if t.expire(ctx, due) {
+				continue
+			}
+			next = time.Now().Add(time.Minute) // the store failed: again later
+		}
+		t.expiry.mu.Lock()
+		t.expiry.next = next
+		t.expiry.mu.Unlock()
+		wait := time.Hour
+		if !next.IsZero() {
+			wait = min(wait, max(time.Until(next), 0))
+		}
+		timer.Reset(wait)
+		select {
+		case <-timer.C:
+		case <-t.expiry.wake:
+			if !timer.Stop() {
+				<-timer.C
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// expire retracts the messages of due, and forgets their deadlines once
+// the retractions are stored; false when the store failed.
+func (t *transport) expire(ctx context.Context, due []store.Expiry) bool {
+	now := time.Now().UnixMicro()
+	evs := make([]*pb.Event, 0, len(due))
+	for _, e := range due {
+		if t.sessionOf(e.LoginID) == nil {
+			continue // nobody has the login any more: nothing to retract
+		}
+		typ := pb.ChatType_CHAT_TYPE_DIRECT
+		if e.Group {
+			typ = pb.ChatType_CHAT_TYPE_GROUP
+		}
+		evs = append(evs, &pb.Event{LoginId: e.LoginID, ChatId: e.ChatID, ChatType: typ,
+			Sender:             &pb.Sender{UserId: e.SenderID, IsFromMe: e.FromMe},
+			TimestampUnixMicro: now, EventId: expiredPrefix + e.RemoteID,
+			Payload: &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: e.RemoteID, Expired: true}}})
+	}
+	if len(evs) > 0 {
+		var err error
+		select {
+		case err = <-t.storeEvents(ctx, evs):
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				t.log.Error("retractions of expired messages not stored; trying again", "err", err)
+			}
+			return false
+		}
+		t.log.Debug("expired messages retracted", "count", len(evs))
+	}
+	if err := t.db.DeleteExpiries(context.WithoutCancel(ctx), t.name, due); err != nil {
+		t.log.Error("deadlines of retracted messages not forgotten; they are retracted again (and dropped as duplicates)", "err", err)
+		return false
+	}
+	return true
+}
+
+// expiryOf is the deadline of a new message event, if it has one; a
+// timer started by a read is told by readExpiryOf.
+func expiryOf(ev *pb.Event) (store.Expiry, bool) {
+	m := ev.GetMessage()
+	if m == nil || m.ExpiresUnixMicro <= 0 || ev.EventId == "" {
+		return store.Expiry{}, false
+	}
+	return store.Expiry{LoginID: ev.LoginId, ChatID: ev.ChatId, RemoteID: ev.EventId,
+		At: time.UnixMicro(m.ExpiresUnixMicro), SenderID: ev.GetSender().GetUserId(),
+		FromMe: ev.GetSender().GetIsFromMe(), Group: isGroup(ev.ChatType)}, true
+}
+
+func readExpiryOf(ev *pb.Event) (store.ReadExpiry, bool) {
+	m := ev.GetMessage()
+	if m == nil || m.ExpiresUnixMicro > 0 || m.ExpiresAfterReadSeconds <= 0 || ev.EventId == "" {
+		return store.ReadExpiry{}, false
+	}
+	return store.ReadExpiry{LoginID: ev.LoginId, ChatID: ev.ChatId, RemoteID: ev.EventId,
+		Time: time.UnixMicro(ev.TimestampUnixMicro), After: time.Duration(min(m.ExpiresAfterReadSeconds, 1<<32)) * time.Second,
+		SenderID: ev.GetSender().GetUserId(), FromMe: ev.GetSender().GetIsFromMe(), Group: isGroup(ev.ChatType)}, true
+}
+
+// expiredOnArrival: the event is a message whose deadline passed already.
+func expiredOnArrival(ev *pb.Event, now time.Time) bool {
+	e, ok := expiryOf(ev)
+	return ok && !e.At.After(now)
+}
+
+// timers is what a batch of events records of the messages' timers.
+type timers struct {
+	at   []store.Expiry
+	read []store.ReadExpiry
+}
+
+// add records ev's timer, if it has one that has not run out.
+func (x *timers) add(ev *pb.Event, now time.Time) {
+	if e, ok := expiryOf(ev); ok && e.At.After(now) {
+		x.at = append(x.at, e)
+	} else if r, ok := readExpiryOf(ev); ok {
+		x.read = append(x.read, r)
+	}
+}
+
+// putTimers records the timers of stored events, before the plugin hears
+// they are stored: a crash in between makes the plugin send them again,
+// and their timers are recorded then (a duplicate's too).
+func (t *transport) putTimers(ctx context.Context, x timers) error {
+	if len(x.at) == 0 && len(x.read) == 0 {
+		return nil
+	}
+	err := t.storeRetry(ctx, "recording disappearing messages' deadlines", func() error {
+		if err := t.db.PutExpiries(context.WithoutCancel(ctx), t.name, x.at); err != nil {
+			return err
+		}
+		return t.db.PutReadExpiries(context.WithoutCancel(ctx), t.name, x.read)
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range x.at {
+		t.expiry.scheduled(e.At)
+	}
+	return nil
+}
+
+// sentExpires records the deadline of a message the user sent, which the
+// network took as r into a chat with a timer.
+func (s *session) sentExpires(ctx context.Context, chatID string, r *pb.CommandResult) {
+	if r.ExpiresUnixMicro <= 0 || r.MessageId == "" {
+		return
+	}
+	t := s.t
+	e := store.Expiry{LoginID: s.LoginID(), ChatID: chatID, RemoteID: r.MessageId, At: time.UnixMicro(r.ExpiresUnixMicro),
+		SenderID: s.LoginID(), FromMe: true, Group: s.rooms.get(chatID) != nil}
+	if err := t.db.PutExpiries(context.WithoutCancel(ctx), t.name, []store.Expiry{e}); err != nil {
+		t.log.Error("deadline of a disappearing message not recorded; it stays on XMPP", "chat", chatID, "err", err)
+		return
+	}
+	t.expiry.scheduled(e.At)
+}
+
+// readUpTo starts the read-started timers of the chat's messages up to
+// ref's, which the user read (on XMPP, or on another device).
+func (t *transport) readUpTo(ctx context.Context, ref store.MessageRef) {
+	at, err := t.db.StartReadExpiries(context.WithoutCancel(ctx), t.name, ref.LoginID, ref.ChatID, ref.Time, time.Now())
+	if err != nil {
+		t.log.Error("read-started timers not started", "chat", ref.ChatID, "err", err)
+		return
+	}
+	t.expiry.scheduled(at)
+}
+
+// readOnNetwork starts the read-started timers a read of the user's on
+// another device covers (a ReceiptEvent of theirs).
+func (t *transport) readOnNetwork(ctx context.Context, ev *pb.Event) {
+	r := ev.GetReceipt()
+	if r == nil || r.Kind != pb.ReceiptEvent_KIND_READ || !ev.GetSender().GetIsFromMe() || len(r.MessageIds) == 0 {
+		return
+	}
+	newest := slices.Clone(r.MessageIds)
+	go func() {
+		var upTo store.MessageRef
+		for _, id := range newest {
+			ref, err := t.db.LookupRemote(t.name, ev.LoginId, ev.ChatId, id)
+			if err == nil && ref.Time.After(upTo.Time) {
+				upTo = ref
+			}
+		}
+		if upTo.RemoteID != "" {
+			t.readUpTo(ctx, upTo)
+		}
+	}()
+}
