@@ -32,6 +32,9 @@ type contactEntry struct {
 		FamilyName          *string `json:"familyName"`
 		HasAvatar           bool    `json:"hasAvatar"`
 	} `json:"profile"`
+	// MessageExpirationTime is the direct chat's disappearing messages
+	// timer, in seconds (0: off).
+	MessageExpirationTime int `json:"messageExpirationTime"`
 }
 
 // avatarID names the contact's profile avatar as it is now: it changes

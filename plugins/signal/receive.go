@@ -371,6 +371,16 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 				Source: &pb.Attachment_Ref{Ref: a.ID}, Caption: a.Caption, Width: a.Width, Height: a.Height,
 				VoiceNote: a.ContentType == "audio/aac" && a.Filename == ""})
 		}
+		if secs := int64(dm.ExpiresInSeconds); secs > 0 && !dm.IsExpirationUpdate {
+			// The chat's disappearing messages timer, as Signal runs
+			// it: the sender's starts when the message is sent, a
+			// recipient's when they read it.
+			if sender.IsFromMe {
+				m.ExpiresUnixMicro = (ts + secs*1000) * 1000
+			} else {
+				m.ExpiresAfterReadSeconds = secs
+			}
+		}
 		ev.EventId, ev.Meta = msgID(ts), metaOf(author, ts)
 		ev.Payload = &pb.Event_Message{Message: m}
 	case dm.IsExpirationUpdate && dm.Message == nil:

@@ -125,7 +125,50 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	}
 	s.removeUploads(files)
 	s.noteChat(res.Timestamp, c.ChatID)
-	return sdk.Result{MessageID: msgID(res.Timestamp), Time: time.UnixMilli(res.Timestamp), Meta: metaOf(s.selfID(), res.Timestamp)}, nil
+	out := sdk.Result{MessageID: msgID(res.Timestamp), Time: time.UnixMilli(res.Timestamp), Meta: metaOf(s.selfID(), res.Timestamp)}
+	if secs, err := s.chatTimer(ctx, c.ChatID); err != nil {
+		// Sent all the same: the message then stays on the user's
+		// clients until they delete it.
+		s.n.host.Logger().Warn("signal: the chat's disappearing messages timer could not be read", "login", s.loginID, "chat", c.ChatID, "err", err)
+	} else if secs > 0 {
+		out.Expires = time.UnixMilli(res.Timestamp).Add(time.Duration(secs) * time.Second)
+	}
+	return out, nil
+}
+
+// chatTimer is the disappearing messages timer of a chat as signal-cli
+// keeps it, in seconds (0: off): the one it adds to every message it
+// sends there (SendHelper: the group's, else the contact's), and keeps
+// up to date from the messages and updates it receives. The sender's
+// timer starts when the message is sent. Read from signal-cli, not the
+// session's cache of groups, which lags signal-cli's store until the
+// update's envelope is read.
+func (s *Session) chatTimer(ctx context.Context, chatID string) (int, error) {
+	if gid := groupIDOf(chatID); gid != "" {
+		gs, err := s.listGroups(ctx, gid)
+		if err != nil {
+			return 0, err
+		}
+		for _, g := range gs {
+			if g.ID == gid {
+				return g.MessageExpirationTime, nil
+			}
+		}
+		return 0, nil
+	}
+	// All recipients, not only contacts: signal-cli keeps the timer of
+	// anyone written to.
+	var cs []contactEntry
+	if err := s.call(ctx, "could not read the contact", "listContacts",
+		map[string]any{"recipient": []string{chatID}, "allRecipients": true}, &cs); err != nil {
+		return 0, err
+	}
+	for _, c := range cs {
+		if deref(c.Number) == chatID || c.UUID == chatID {
+			return c.MessageExpirationTime, nil
+		}
+	}
+	return 0, nil
 }
 
 // EditMessage corrects one of the user's messages. The edit names the

@@ -37,6 +37,10 @@ type Contact struct {
 	// Avatar is the profile picture (nil: none), changed at AvatarTS.
 	Avatar   []byte
 	AvatarTS int64
+	// Timer is the chat's disappearing messages timer in seconds, 0 off
+	// (messageExpirationTime): sends to the contact carry it, and a
+	// message delivered in the chat sets it, as in signal-cli.
+	Timer int
 }
 
 // Member is a group member.
@@ -78,6 +82,9 @@ type Request struct {
 	Params map[string]any
 	// Timestamp is what the daemon answered for a send (0 otherwise).
 	Timestamp int64
+	// ExpiresInSeconds is the disappearing messages timer a send
+	// carried: the contact's or the group's, as signal-cli adds it.
+	ExpiresInSeconds int
 	// Files are the contents of the attachments a send named, by path.
 	Files map[string][]byte
 }
@@ -239,7 +246,7 @@ func (d *Daemon) HasAccount(id string) bool {
 func (d *Daemon) SetContacts(account string, cs ...Contact) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.accounts[account].contacts = cs
+	d.accounts[account].contacts = slices.Clone(cs) // Deliver changes their timers
 }
 
 // SetGroup adds or replaces a group of an account.
@@ -360,6 +367,7 @@ func (d *Daemon) Deliver(account string, env Envelope) {
 	if env.Timestamp == 0 {
 		env.Timestamp = d.now()
 	}
+	learnTimer(a, env)
 	a.queue = append(a.queue, env)
 	d.mu.Unlock()
 	d.flush(a)
@@ -673,7 +681,7 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 				continue
 			}
 			out = append(out, map[string]any{"number": nullable(ct.Number), "uuid": ct.UUID, "name": ct.Name,
-				"isBlocked": false, "profile": map[string]any{"lastUpdateTimestamp": ct.AvatarTS, "givenName": nullable(ct.Given),
+				"isBlocked": false, "messageExpirationTime": ct.Timer, "profile": map[string]any{"lastUpdateTimestamp": ct.AvatarTS, "givenName": nullable(ct.Given),
 					"about": nullable(ct.About), "hasAvatar": ct.Avatar != nil}})
 		}
 		return out, nil
@@ -961,6 +969,9 @@ func (d *Daemon) sent(a *Account, req *Request) (any, error) {
 	}
 	d.mu.Unlock()
 	req.Timestamp = ts
+	if req.Method == "send" {
+		req.ExpiresInSeconds = timerOf(a, req.Params)
+	}
 	answer := map[string]any{"timestamp": ts, "results": results}
 	if got || len(results) == 0 {
 		return answer, nil
@@ -973,6 +984,49 @@ func (d *Daemon) sent(a *Account, req *Request) (any, error) {
 		e.Code, e.Message = -5, "Failed to send message due to rate limiting"
 	}
 	return nil, e
+}
+
+// timerOf is the disappearing messages timer signal-cli adds to a send
+// (SendHelper): the group's, else the contact's; d.mu is held.
+func timerOf(a *Account, p map[string]any) int {
+	for _, id := range list(p, "groupId") {
+		if g := findGroup(a, id); g != nil {
+			return g.Timer
+		}
+	}
+	for _, r := range list(p, "recipient") {
+		for _, c := range a.contacts {
+			if c.Number == r || c.UUID == r {
+				return c.Timer
+			}
+		}
+	}
+	return 0
+}
+
+// learnTimer keeps the timer a direct message carries as its contact's,
+// as signal-cli does with a message that has text or changes the timer
+// (from the contact, or from the user's phone to them); d.mu is held.
+func learnTimer(a *Account, env Envelope) {
+	number, uuid, dm := env.SourceNumber, env.SourceUUID, env.DataMessage
+	if sm := sentOf(env); sm != nil {
+		number, uuid, dm = sm.DestinationNumber, sm.DestinationUUID, &sm.DataMessage
+	}
+	if dm == nil || dm.GroupInfo != nil || (dm.Message == nil && !dm.IsExpirationUpdate) {
+		return
+	}
+	for i, c := range a.contacts {
+		if (number != "" && c.Number == number) || (uuid != "" && c.UUID == uuid) {
+			a.contacts[i].Timer = dm.ExpiresInSeconds
+		}
+	}
+}
+
+func sentOf(env Envelope) *SentMessage {
+	if env.SyncMessage == nil {
+		return nil
+	}
+	return env.SyncMessage.SentMessage
 }
 
 // address is a member as signal-cli's JSON names a recipient.
