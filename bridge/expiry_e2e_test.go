@@ -1,0 +1,146 @@
+package bridge_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// Disappearing messages: the echo network's "vanish N TEXT" is a message
+// both sides' copies of which the network deletes N seconds later, and
+// "vanish-read N TEXT" an echo whose timer starts when the user reads it.
+
+// retractionOf waits for a retraction of the message whose id is id,
+// from bob; it fails the test on anything from bob in between that
+// matches other.
+func retractionOf(t *testing.T, c *xmpptest.Client, id string, within time.Duration) xmpptest.Stanza {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	st, err := c.Next(ctx, func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && strings.Contains(s.XML, `<retract xmlns="urn:xmpp:message-retract:1" id="`+id+`"`)
+	})
+	if err != nil {
+		t.Fatalf("no retraction of %s: %v; pending %v", id, err, c.Pending())
+	}
+	return st
+}
+
+// TestDisappearingMessages: the contact's disappearing message is
+// retracted, from the contact, at its deadline and not before, saying
+// why; so is the user's own (sent as the user, XEP-0356, as their other
+// clients must hear it), and a message whose deadline passed before it
+// came is not shown at all. Without the privilege the user's own message
+// is left alone: a retraction from the contact would not be the user's.
+func TestDisappearingMessages(t *testing.T) {
+	s := newStack(t, stackOptions{privileged: true})
+	alice := s.loginResourceRegistered(t, "alice", "laptop")
+	if st, err := alice.IQ(ctxT(t), `<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`); err != nil || st.Type != "result" {
+		t.Fatalf("enable carbons: %v %s", err, st.XML)
+	}
+	sent := time.Now()
+	e := echoID(t, alice, "v1", "vanish 3 see you never")
+	x := retractionOf(t, alice, e, timeout)
+	if took := time.Since(sent); took < 2500*time.Millisecond {
+		t.Errorf("retracted %s after sending, before its deadline of 3 s", took)
+	}
+	if bareJID(x.From) != "bob@"+domain || !strings.Contains(x.Body, "disappearing message") {
+		t.Errorf("the retraction: %s", x.XML)
+	}
+	// The user's own copy, as the user: a carbon of a retraction from
+	// alice to bob, naming the id the client gave it.
+	own := retractionOf(t, alice, "v1", timeout)
+	if !strings.Contains(own.XML, "urn:xmpp:carbons:2") || !strings.Contains(own.XML, `from="alice@localhost"`) {
+		t.Errorf("the user's own message's retraction: %s", own.XML)
+	}
+
+	// Past its deadline on arrival: the next echo comes first, and
+	// nothing of the late one ever does.
+	raw(t, alice, `<message type='chat' id='v2' to='bob@`+domain+`'><body>vanish -5 too late</body></message>`)
+	echoID(t, alice, "v3", "after the late one")
+	for _, st := range alice.Pending() {
+		if strings.Contains(st.XML, "too late") && bareJID(st.From) == "bob@"+domain {
+			t.Errorf("a message past its deadline was shown: %s", st.XML)
+		}
+		if st.Type == "error" {
+			// The retraction sent as the user comes back to the
+			// gateway through the user's server: it must not go to
+			// the network as the user's own, nor fail.
+			t.Errorf("an error: %s", st.XML)
+		}
+	}
+
+	plain := newStack(t, stackOptions{})
+	carol := registered(t, plain, "carol")
+	e = echoID(t, carol, "c1", "vanish 1 brief")
+	retractionOf(t, carol, e, timeout)
+	echoID(t, carol, "c2", "after the retraction")
+	for _, st := range carol.Pending() {
+		if strings.Contains(st.XML, `id="c1"`) && strings.Contains(st.XML, "message-retract") {
+			t.Errorf("the user's own message retracted from the contact: %s", st.XML)
+		}
+	}
+}
+
+// TestDisappearingAcrossRestart: a deadline that passes while the
+// gateway is down is acted on when it starts again.
+func TestDisappearingAcrossRestart(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	e := echoID(t, alice, "v1", "vanish 2 gone while you were out")
+	s.stop()
+	time.Sleep(2500 * time.Millisecond)
+	s.start()
+	s.waitGateway(alice)
+	retractionOf(t, alice, e, timeout)
+}
+
+// TestDisappearingAfterRead: a timer that starts when the user reads the
+// message does not run before; the user's displayed marker starts it.
+func TestDisappearingAfterRead(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	e := echoID(t, alice, "v1", "vanish-read 1 read me")
+	// Unread, it stays: a message sent after it is answered, and its
+	// echo waits a second more, with no retraction meanwhile.
+	time.Sleep(1500 * time.Millisecond)
+	echoID(t, alice, "v2", "still here?")
+	for _, st := range alice.Pending() {
+		if strings.Contains(st.XML, "message-retract") {
+			t.Fatalf("retracted before it was read: %s", st.XML)
+		}
+	}
+	read := time.Now()
+	raw(t, alice, `<message type='chat' to='bob@`+domain+`'><displayed xmlns='urn:xmpp:chat-markers:0' id='`+e+`'/></message>`)
+	retractionOf(t, alice, e, timeout)
+	if took := time.Since(read); took < 800*time.Millisecond {
+		t.Errorf("retracted %s after the read, before its timer of 1 s", took)
+	}
+}
+
+// TestDisappearingInRoom: in a group, both the user's message and its
+// repeat are retracted at their deadline, in the room and in its
+// archive.
+func TestDisappearingInRoom(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	self := nick(join(t, alice, "a", "").self.From)
+	groupchat(t, alice, "vanish 2 in the room")
+	ownSID := stanzaID(t, roomMessage(t, alice, self, "vanish 2 in the room"))
+	repeatSID := stanzaID(t, roomMessage(t, alice, "Echo One", "vanish 2 in the room"))
+	for _, id := range []string{ownSID, repeatSID} {
+		x := retractionOf(t, alice, id, timeout)
+		if bareJID(x.From) != room || x.Type != "groupchat" {
+			t.Errorf("retraction of %s: %s", id, x.XML)
+		}
+	}
+	j := join(t, s.loginResource("alice", "phone"), "a", `<history maxstanzas='50'/>`)
+	for _, h := range j.history {
+		if h.Body == "vanish 2 in the room" {
+			t.Errorf("an expired message is still in the history: %s", h.XML)
+		}
+	}
+}
