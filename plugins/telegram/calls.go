@@ -90,7 +90,7 @@ func (s *Session) noticeEvent(m *tg.MessageService, history bool) *pb.Event {
 	}
 	return &pb.Event{ChatId: chat, ChatType: s.peers.chatType(chat), Sender: s.serviceSender(m),
 		TimestampUnixMicro: int64(m.Date) * 1e6, EventId: strconv.Itoa(m.ID),
-		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}}
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text, ExpiresUnixMicro: expiresAt(m.Date, m.TTLPeriod)}}}
 }
 
 // noticeEdit is a service message edited: a group call ended, its

@@ -200,16 +200,18 @@ func (s *Session) mediaFor(ctx context.Context, api *tg.Client, a *pb.Attachment
 
 // sentResult finds the new message's ID in Telegram's answer, remembers
 // it as the gateway's own (across a restart too: sending.go) and hands
-// the answer to the updates manager (which keeps pts in step).
+// the answer to the updates manager (which keeps pts in step). In a chat
+// with an auto-delete timer the message Telegram made carries its
+// ttl_period: the result's Expires.
 func (s *Session) sentResult(ctx context.Context, mgr interface {
 	Handle(context.Context, tg.UpdatesClass) error
 }, c sdk.Call, rid int64, upd tg.UpdatesClass) (sdk.Result, error) {
 	chat := c.ChatID
-	id, date := 0, 0
+	id, date, ttl := 0, 0, 0
 	var list []tg.UpdateClass
 	switch u := upd.(type) {
 	case *tg.UpdateShortSentMessage:
-		id, date = u.ID, u.Date
+		id, date, ttl = u.ID, u.Date, u.TTLPeriod
 	case *tg.Updates:
 		list = u.Updates
 	case *tg.UpdatesCombined:
@@ -231,7 +233,7 @@ func (s *Session) sentResult(ctx context.Context, mgr interface {
 			mc = x.Message
 		}
 		if m, ok := mc.(*tg.Message); ok && m.ID == id {
-			date = m.Date
+			date, ttl = m.Date, m.TTLPeriod
 		}
 	}
 	if id == 0 {
@@ -246,7 +248,14 @@ func (s *Session) sentResult(ctx context.Context, mgr interface {
 	if date != 0 {
 		t = time.Unix(int64(date), 0)
 	}
-	return sdk.Result{MessageID: strconv.Itoa(id), Time: t}, nil
+	res := sdk.Result{MessageID: strconv.Itoa(id), Time: t}
+	if ttl > 0 {
+		// The chat's auto-delete timer, as Telegram applied it to this
+		// very message (ttl_period): the chat's timer known before may
+		// have changed since.
+		res.Expires = t.Add(time.Duration(ttl) * time.Second)
+	}
+	return res, nil
 }
 
 // EditMessage corrects a message.

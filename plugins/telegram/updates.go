@@ -221,7 +221,7 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 func (s *Session) messageEvent(m *tg.Message) *pb.Event {
 	chat := s.messageChat(m, false)
 	text, spans := messageText(m)
-	me := &pb.MessageEvent{Text: text, Spans: spans}
+	me := &pb.MessageEvent{Text: text, Spans: spans, ExpiresUnixMicro: expiresAt(m.Date, m.TTLPeriod)}
 	if r, ok := m.ReplyTo.(*tg.MessageReplyHeader); ok {
 		if r.ReplyToMsgID != 0 && !(r.ForumTopic && r.ReplyToTopID == 0) {
 			me.ReplyToId = strconv.Itoa(r.ReplyToMsgID)
@@ -238,6 +238,17 @@ func (s *Session) messageEvent(m *tg.Message) *pb.Event {
 	return &pb.Event{ChatId: chat, ChatType: s.peers.chatType(chat), Sender: snd,
 		TimestampUnixMicro: int64(m.Date) * 1e6, EventId: strconv.Itoa(m.ID),
 		Payload: &pb.Event_Message{Message: me}}
+}
+
+// expiresAt is when Telegram deletes a message of a chat with an
+// auto-delete timer: its date (Unix seconds) plus its ttl_period
+// (seconds), in Unix microseconds; 0 without one. A deadline already
+// past (a history message) is given too: the gateway drops the message.
+func expiresAt(date, ttl int) int64 {
+	if ttl <= 0 {
+		return 0
+	}
+	return (int64(date) + int64(ttl)) * 1e6
 }
 
 func (s *Session) editEvents(mc tg.MessageClass) []*pb.Event {

@@ -97,20 +97,21 @@ func view(m *tg.Message, viewer int64) *tg.Message {
 }
 
 // deliverChannel posts a message to a channel.
-func (s *Server) deliverChannel(from int64, c *Channel, text string, ents []tg.MessageEntityClass, media tg.MessageMediaClass, reply, top int, rid int64) (bin.Encoder, error) {
+func (s *Server) deliverChannel(from int64, c *Channel, text string, o msgOpts, rid int64) (bin.Encoder, error) {
 	if !slices.Contains(c.Members, from) {
 		return nil, tgerr.New(403, "CHAT_WRITE_FORBIDDEN")
 	}
 	if (c.Broadcast && from != c.Creator && !slices.Contains(c.Admins, from)) || slices.Contains(c.Restricted, from) {
 		return nil, tgerr.New(403, "CHAT_WRITE_FORBIDDEN")
 	}
-	header, err := c.replyHeader(from, reply, top)
+	header, err := c.replyHeader(from, o.reply, o.topic)
 	if err != nil {
 		return nil, err
 	}
+	date, ttl := s.dateTTL(from, &tg.PeerChannel{ChannelID: c.ID}, o)
 	id := c.next
 	c.next++
-	m := &tg.Message{ID: id, PeerID: &tg.PeerChannel{ChannelID: c.ID}, Date: now(), Message: text, Entities: ents, Media: media, Post: c.Broadcast}
+	m := &tg.Message{ID: id, PeerID: &tg.PeerChannel{ChannelID: c.ID}, Date: date, Message: text, Entities: o.ents, Media: o.media, Post: c.Broadcast, TTLPeriod: ttl}
 	if header != nil {
 		m.ReplyTo = header
 	}

@@ -36,13 +36,13 @@ type randomKey struct {
 // answers the sender as messages.sendMessage does. As Telegram does, a
 // send whose random_id the sender used before in that chat sends
 // nothing and answers with the message that send made.
-// In a forum, top names the topic (the reply_to's top_msg_id).
-func (s *Server) deliver(from int64, to tg.PeerClass, text string, ents []tg.MessageEntityClass, media tg.MessageMediaClass, reply, top int, rid int64) (bin.Encoder, error) {
+// In a forum, o.topic names the topic (the reply_to's top_msg_id).
+func (s *Server) deliver(from int64, to tg.PeerClass, text string, o msgOpts, rid int64) (bin.Encoder, error) {
 	k := randomKey{from: from, peer: to.String(), rid: rid}
 	if a, ok := s.byRandom[k]; ok && rid != 0 {
 		return a, nil
 	}
-	a, err := s.deliverNew(from, to, text, ents, media, reply, top, rid)
+	a, err := s.deliverNew(from, to, text, o, rid)
 	if err == nil && rid != 0 {
 		s.byRandom[k] = a
 	}
@@ -50,7 +50,7 @@ func (s *Server) deliver(from int64, to tg.PeerClass, text string, ents []tg.Mes
 }
 
 // deliverNew is deliver of a message not sent before.
-func (s *Server) deliverNew(from int64, to tg.PeerClass, text string, ents []tg.MessageEntityClass, media tg.MessageMediaClass, reply, top int, rid int64) (bin.Encoder, error) {
+func (s *Server) deliverNew(from int64, to tg.PeerClass, text string, o msgOpts, rid int64) (bin.Encoder, error) {
 	var owners []int64
 	switch p := to.(type) {
 	case *tg.PeerUser:
@@ -66,7 +66,7 @@ func (s *Server) deliverNew(from int64, to tg.PeerClass, text string, ents []tg.
 		if c == nil {
 			return nil, tgerr.New(400, "CHANNEL_INVALID")
 		}
-		return s.deliverChannel(from, c, text, ents, media, reply, top, rid)
+		return s.deliverChannel(from, c, text, o, rid)
 	case *tg.PeerChat:
 		g := s.groups[p.ChatID]
 		if g == nil || !slices.Contains(g.Members, from) {
@@ -80,15 +80,16 @@ func (s *Server) deliverNew(from int64, to tg.PeerClass, text string, ents []tg.
 	gid := s.gid
 	s.links[gid] = map[int64]int{}
 	replyGid := 0
-	if reply != 0 {
-		replyGid = s.boxOf(from).gids[reply]
+	if o.reply != 0 {
+		replyGid = s.boxOf(from).gids[o.reply]
 	}
+	date, ttl := s.dateTTL(from, to, o)
 	var mine *tg.UpdateNewMessage
 	for _, owner := range owners {
 		b := s.boxOf(owner)
 		id := b.next
 		b.next++
-		m := &tg.Message{ID: id, Out: owner == from, Date: now(), Message: text, Entities: ents, Media: media}
+		m := &tg.Message{ID: id, Out: owner == from, Date: date, Message: text, Entities: o.ents, Media: o.media, TTLPeriod: ttl}
 		switch p := to.(type) {
 		case *tg.PeerUser:
 			if owner == from {
@@ -135,7 +136,7 @@ func (s *Server) Send(from int64, to tg.PeerClass, text string, opts ...MsgOpt) 
 	for _, f := range opts {
 		f(&o)
 	}
-	_, _ = s.deliver(from, to, text, o.ents, o.media, o.reply, o.topic, 0)
+	_, _ = s.deliver(from, to, text, o, 0)
 	if p, ok := to.(*tg.PeerChannel); ok {
 		return s.channels[p.ChannelID].next - 1 // the channel's own ID
 	}
@@ -157,6 +158,53 @@ type msgOpts struct {
 	media tg.MessageMediaClass
 	reply int
 	topic int
+	ttl   int // ttl_period, seconds; 0: the chat's timer (SetTTL)
+	date  int // Unix seconds; 0: now
+}
+
+// WithTTL gives the message an auto-delete period of its own (its
+// ttl_period, in seconds), whatever the chat's timer (SetTTL).
+func WithTTL(seconds int) MsgOpt { return func(o *msgOpts) { o.ttl = seconds } }
+
+// WithDate dates the message (Unix seconds) instead of now: an old
+// message, for the history.
+func WithDate(unix int) MsgOpt { return func(o *msgOpts) { o.date = unix } }
+
+// SetTTL sets the auto-delete timer of user's chat with peer (a user, a
+// group or a channel), in seconds (0: off), as messages.setHistoryTTL
+// does: each message delivered into the chat from then on carries that
+// ttl_period, in every box and in the sender's answer; a private chat's
+// timer is both users'. It posts no service message (PostService does)
+// and, unlike Telegram, deletes nothing when a period runs out.
+func (s *Server) SetTTL(user int64, peer tg.PeerClass, seconds int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if seconds <= 0 {
+		delete(s.ttls, ttlKey(user, peer))
+		return
+	}
+	s.ttls[ttlKey(user, peer)] = seconds
+}
+
+// ttlKey names a chat for its timer: a private chat by its two users.
+func ttlKey(user int64, peer tg.PeerClass) string {
+	if p, ok := peer.(*tg.PeerUser); ok {
+		a, b := min(user, p.UserID), max(user, p.UserID)
+		return "u" + strconvItoa64(a) + ":" + strconvItoa64(b)
+	}
+	return peerKey(peer)
+}
+
+// dateTTL is the date and ttl_period of a message from user to peer.
+func (s *Server) dateTTL(user int64, peer tg.PeerClass, o msgOpts) (date, ttl int) {
+	date, ttl = o.date, o.ttl
+	if date == 0 {
+		date = now()
+	}
+	if ttl == 0 {
+		ttl = s.ttls[ttlKey(user, peer)]
+	}
+	return date, ttl
 }
 
 // WithEntities formats a message.

@@ -301,7 +301,7 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 			return nil, err
 		}
 		reply, top := replyOf(r.ReplyTo)
-		return s.deliver(k.user, s.peerOf(k.user, r.Peer), r.Message, r.Entities, nil, reply, top, r.RandomID)
+		return s.deliver(k.user, s.peerOf(k.user, r.Peer), r.Message, msgOpts{ents: r.Entities, reply: reply, topic: top}, r.RandomID)
 	})
 	handle(s, d, tg.UploadSaveFilePartRequestTypeID, "upload.saveFilePart", func(k *key, r *tg.UploadSaveFilePartRequest) (bin.Encoder, error) {
 		s.savePart(r.FileID, r.FilePart, r.Bytes)
@@ -320,7 +320,7 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 			return nil, err
 		}
 		reply, top := replyOf(r.ReplyTo)
-		return s.deliver(k.user, s.peerOf(k.user, r.Peer), r.Message, r.Entities, media, reply, top, r.RandomID)
+		return s.deliver(k.user, s.peerOf(k.user, r.Peer), r.Message, msgOpts{ents: r.Entities, media: media, reply: reply, topic: top}, r.RandomID)
 	})
 	handle(s, d, tg.UploadGetFileRequestTypeID, "upload.getFile", func(k *key, r *tg.UploadGetFileRequest) (bin.Encoder, error) {
 		var id int64

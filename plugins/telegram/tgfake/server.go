@@ -121,6 +121,8 @@ type Server struct {
 	// sender, peer and random_id: a send that repeats one gets that
 	// answer and sends nothing (deliver).
 	byRandom map[randomKey]bin.Encoder
+	// ttls are the chats' auto-delete timers, seconds, by ttlKey (SetTTL).
+	ttls map[string]int
 	// searchErr is the error every contacts.search answers, if set
 	// (SetSearchError, search.go).
 	searchErr string
@@ -230,7 +232,7 @@ func New() (*Server, error) {
 		c: c, users: map[int64]*User{}, contacts: map[int64][]int64{}, groups: map[int64]*Group{}, channels: map[int64]*Channel{},
 		keys: map[[8]byte]*key{}, boxes: map[int64]*box{}, links: map[int]map[int64]int{},
 		reacts: map[int]map[int64][]string{}, files: map[int64]map[int][]byte{}, media: map[int64][]byte{},
-		tokens: map[string]*key{}, requests: map[string]int{}, dropped: map[[2]int64]bool{}, byRandom: map[randomKey]bin.Encoder{}, done: make(chan error, 1),
+		tokens: map[string]*key{}, requests: map[string]int{}, dropped: map[[2]int64]bool{}, byRandom: map[randomKey]bin.Encoder{}, ttls: map[string]int{}, done: make(chan error, 1),
 		outq: make(chan func(), 1024), online: map[int64]bool{},
 	}
 	srv, d := c.DC(DC, "dc2")
