@@ -36,6 +36,9 @@ type TransportReport struct {
 	Cursors int
 	// Rooms and Archived count the room archives and their messages.
 	Rooms, Archived int
+	// Expiring is the disappearing messages with a deadline, ReadTimers
+	// those whose timer waits for the user to read them (expiry.go).
+	Expiring, ReadTimers int
 	// Outbox is the outbox entries in the file; OutboxLogged is the net
 	// change the log files not yet applied bring (puts less removals), so
 	// the depth at the next start is their sum.
@@ -93,6 +96,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		if t.Rooms > 0 {
 			fmt.Fprintf(&b, ", %d archived messages in %d rooms", t.Archived, t.Rooms)
+		}
+		if t.Expiring > 0 || t.ReadTimers > 0 {
+			fmt.Fprintf(&b, ", %d disappearing messages (%d more once read)", t.Expiring, t.ReadTimers)
 		}
 		fmt.Fprintf(&b, "; outbox %d", t.Outbox)
 		if t.OutboxLogged != 0 {
@@ -291,9 +297,14 @@ func (r *Report) count(tx *bbolt.Tx) {
 			t.DedupKeys += keys(lb.Bucket(bDedup))
 			t.Txn += keys(lb.Bucket(bTxn))
 			t.Cursors += keys(lb.Bucket(bCursors))
+			t.ReadTimers += keys(lb.Bucket(bExpRead))
 			return nil
 		})
 	})
+	// Created on first use, as the archives are.
+	if tx.Bucket(bExpiry) != nil {
+		each(bExpiry, func(name string, b *bbolt.Bucket) { r.transport(name).Expiring = keys(b) })
+	}
 	// Created on first use: a file without it has no archives.
 	if tx.Bucket(bArchive) != nil {
 		each(bArchive, func(name string, tb *bbolt.Bucket) {

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -47,6 +48,21 @@ func TestExpiries(t *testing.T) {
 	if !slices.Equal(due, []Expiry{e3}) || !next.IsZero() {
 		t.Errorf("after DeleteLogin of l1: %+v, next %v; want only l2's", due, next)
 	}
+
+	// check-store counts them.
+	must(t, db.PutReadExpiries(bg, "wa", []ReadExpiry{{LoginID: "l2", ChatID: "bob", RemoteID: "m5", Time: now, After: time.Hour, SenderID: "bob"}}))
+	path := db.Path()
+	must(t, db.Close())
+	rep, err := Inspect(path, time.Second)
+	if err != nil || rep.Damaged() {
+		t.Fatalf("check-store: %v, %+v", err, rep)
+	}
+	var text strings.Builder
+	must(t, rep.WriteText(&text))
+	if !strings.Contains(text.String(), "1 disappearing messages (1 more once read)") {
+		t.Errorf("check-store report:\n%s", text.String())
+	}
+	db = openAt(t, path, Options{})
 
 	for _, bad := range []Expiry{{ChatID: "c", RemoteID: "r"}, {LoginID: "l", ChatID: "c\x00", RemoteID: "r"}, {LoginID: "l", ChatID: "c"}} {
 		if err := db.PutExpiries(bg, "wa", []Expiry{bad}); !errors.Is(err, ErrInvalid) {
