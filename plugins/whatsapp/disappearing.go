@@ -11,6 +11,7 @@ import (
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -28,8 +29,10 @@ import (
 // made it (mediatext.TimerText) and keeps each chat's timer in the login's
 // folder, for the user's messages to carry it.
 //
-// The gateway deletes nothing: its archive keeps the messages WhatsApp
-// deletes (out of scope here).
+// Each message that disappears says when (MessageEvent.expires_unix_micro,
+// a send's sdk.Result.Expires): its time plus its timer, as WhatsApp
+// counts (expiresAt); the gateway retracts it from the user's clients and
+// its archive then.
 
 // timersFile keeps each chat's timer, by the contract's chat ID.
 const timersFile = "disappearing.json"
@@ -222,10 +225,40 @@ func messageTimer(msg *waE2E.Message) (uint32, int64) {
 
 // contextOf is the ContextInfo of a message's content, nil when none.
 func contextOf(msg *waE2E.Message) *waE2E.ContextInfo {
+	ci, _ := contentContext(msg)
+	return ci
+}
+
+// contentContext is the ContextInfo of a message's content (nil when it
+// has none), and whether the content is of a kind that has one: the kinds
+// the plugin sends (contextSlot), else whichever content of the message
+// has one (buttons, lists, events, video notes...), found by its field's
+// name, as every content of WhatsApp's calls it.
+func contentContext(msg *waE2E.Message) (*waE2E.ContextInfo, bool) {
 	if p := contextSlot(msg); p != nil {
-		return *p
+		return *p, true
 	}
-	return nil
+	if msg == nil {
+		return nil, false
+	}
+	var ci *waE2E.ContextInfo
+	kind := false
+	msg.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		if fd.Kind() != protoreflect.MessageKind || fd.IsList() || fd.IsMap() {
+			return true
+		}
+		content := v.Message()
+		f := content.Descriptor().Fields().ByName("contextInfo")
+		if f == nil || f.Kind() != protoreflect.MessageKind || f.IsList() {
+			return true
+		}
+		kind = true
+		if content.Has(f) {
+			ci, _ = content.Get(f).Message().Interface().(*waE2E.ContextInfo)
+		}
+		return false
+	})
+	return ci, kind
 }
 
 // contextSlot is where a message's content keeps its ContextInfo; nil
@@ -338,4 +371,49 @@ func (s *Session) groupTimerEvent(e *events.GroupInfo, by *pb.Sender) *pb.Event 
 		ev.Sender = &pb.Sender{UserId: s.login.LoginID, IsFromMe: true}
 	}
 	return timerEvent(ev, secs)
+}
+
+// expiresAt is when WhatsApp deletes the message evt, in Unix
+// microseconds; 0 when it does not disappear. A message in a chat with a
+// timer carries it (its ContextInfo's Expiration, seconds; whatsmeow has
+// unwrapped the EphemeralMessage around it) and disappears that long
+// after its time. One of history comes as WhatsApp Web keeps it
+// (WebMessageInfo): its own timer may be there (ephemeralDuration) and
+// the time it counts from (ephemeralStartTimestamp); one kept in the
+// chat (keepInChat) does not disappear. chat is the chat's timer as a
+// history sync's conversation says it, with the time it was set (zero
+// for a live message): a message of history after that time that says
+// nothing of its own disappears with it, unless WhatsApp marked it as
+// sent against the chat's setting (ephemeralOutOfSync). What is no
+// message of the sender's (a timer's change, a stub, a protocol
+// message) never disappears.
+func expiresAt(evt *events.Message, chat chatTimer) int64 {
+	msg := evt.Message
+	if msg == nil || msg.ProtocolMessage != nil {
+		return 0
+	}
+	ci, kind := contentContext(msg)
+	if !kind && msg.Conversation == nil {
+		return 0 // a call log, a reaction...: nothing that disappears
+	}
+	secs := ci.GetExpiration()
+	start := evt.Info.Timestamp
+	if web := evt.SourceWebMsg; web != nil {
+		if web.GetKeepInChat().GetKeepType() == waE2E.KeepType_KEEP_FOR_ALL {
+			return 0
+		}
+		if secs == 0 {
+			secs = web.GetEphemeralDuration()
+		}
+		if secs == 0 && !web.GetEphemeralOutOfSync() && chat.Secs > 0 && chat.At > 0 && start.Unix() >= chat.At {
+			secs = chat.Secs
+		}
+		if st := web.GetEphemeralStartTimestamp(); st > 0 {
+			start = time.Unix(int64(st), 0)
+		}
+	}
+	if secs == 0 || start.IsZero() {
+		return 0
+	}
+	return start.Add(time.Duration(secs) * time.Second).UnixMicro()
 }

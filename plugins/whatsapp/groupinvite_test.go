@@ -206,10 +206,12 @@ func TestInviteRefused(t *testing.T) {
 }
 
 // The invitation sent on the user's behalf carries the contact's chat's
-// disappearing-messages timer, as the user's other messages there do.
+// disappearing-messages timer, as the user's other messages there do, and
+// the user's copy of it disappears with it.
 func TestCreateGroupInviteTimer(t *testing.T) {
 	r := newRig(t, "")
 	s, fake := r.connected(t)
+	from := r.host.count()
 	if _, err := s.timers.set("+33633333333", 86400, time.Now().Unix()); err != nil {
 		t.Fatal(err)
 	}
@@ -223,5 +225,9 @@ func TestCreateGroupInviteTimer(t *testing.T) {
 	}
 	if exp := contextOf(sent[0].Msg).GetExpiration(); exp != 86400 {
 		t.Errorf("invitation %v: timer %d, want the chat's (86400)", sent[0].Msg, exp)
+	}
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.ChatId == "+33633333333" && ev.GetMessage() != nil })
+	if got, want := ev.GetMessage().GetExpiresUnixMicro(), ev.TimestampUnixMicro+(24*time.Hour).Microseconds(); got != want {
+		t.Errorf("the user's copy %v: expires %d, want a day after it was sent (%d)", ev, got, want)
 	}
 }

@@ -103,6 +103,7 @@ type historyMessages struct {
 // history on demand holds only older ones).
 func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation, cutoff time.Time, before anchor) historyMessages {
 	var r historyMessages
+	timer := chatTimer{Secs: conv.GetEphemeralExpiration(), At: conv.GetEphemeralSettingTimestamp()}
 	for _, hm := range conv.GetMessages() {
 		web := hm.GetMessage()
 		if web == nil {
@@ -127,6 +128,11 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 			s.ids.learn(evt.Info.Sender.ToNonAD(), evt.Info.SenderAlt.ToNonAD())
 		}
 		if ev := s.conv.message(evt); ev != nil {
+			if m := ev.GetMessage(); m != nil {
+				// With the conversation's timer for one that says none.
+				// One past its deadline says it too: the host drops it.
+				m.ExpiresUnixMicro = expiresAt(evt, timer)
+			}
 			if p := firstPoll(evt.Message); p != nil && ev.GetMessage() != nil {
 				s.historyPoll(evt, web, p, ev.GetMessage()) // historypoll.go
 			}

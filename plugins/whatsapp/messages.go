@@ -30,9 +30,18 @@ func (s *Session) mentionOf(userID string) (user, jid string) {
 	return j.User, j.String()
 }
 
-// sent is the result of a message the user sent.
-func (s *Session) sent(id string, t time.Time) sdk.Result {
-	return sdk.Result{MessageID: id, Time: t, Meta: msgMeta{Sender: s.ownJID(), FromMe: true}.encode()}
+// sent is the result of a message the user sent at t (WhatsApp's time)
+// into a chat whose timer is timer (seconds; 0: off): it disappears that
+// long after t, as the timer it carries says (withTimer).
+func (s *Session) sent(id string, t time.Time, timer uint32) sdk.Result {
+	r := sdk.Result{MessageID: id, Time: t, Meta: msgMeta{Sender: s.ownJID(), FromMe: true}.encode()}
+	if timer > 0 {
+		if t.IsZero() {
+			t = now()
+		}
+		r.Expires = t.Add(time.Duration(timer) * time.Second)
+	}
+	return r
 }
 
 // quotedOf is the message a reply names, with the metadata stored with
@@ -60,18 +69,19 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	}
 	text, mentions := renderOut(msg.Text, msg.Spans, s.mentionOf)
 	reply := s.quotedOf(msg.ReplyToId, msg.ReplyToMeta)
+	timer := s.timers.get(c.ChatID)
 	if len(msg.Attachments) == 0 {
 		content := textMessage(text, reply, mentions)
 		if loc, ok := mediatext.GeoURI(msg.Text); ok {
 			// A location the XMPP client sent as a geo: URI: WhatsApp's own.
 			content = locationMessage(loc, reply)
 		}
-		resp, err := s.d.cli.SendMessage(ctx, chat, withTimer(content, s.timers.get(c.ChatID)), s.sendID(c, 0))
+		resp, err := s.d.cli.SendMessage(ctx, chat, withTimer(content, timer), s.sendID(c, 0))
 		if err != nil {
 			return sdk.Result{}, sendErr("send", err)
 		}
 		s.noteSent(c.ChatID, chat, resp)
-		return s.sent(resp.ID, resp.Timestamp), nil
+		return s.sent(resp.ID, resp.Timestamp, timer), nil
 	}
 	var first sdk.Result
 	var parts []types.MessageID
@@ -94,12 +104,12 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		if err != nil {
 			return withParts(), err
 		}
-		resp, err := s.d.cli.SendMessage(ctx, chat, withTimer(m, s.timers.get(c.ChatID)), s.sendID(c, i))
+		resp, err := s.d.cli.SendMessage(ctx, chat, withTimer(m, timer), s.sendID(c, i))
 		if err != nil {
 			return withParts(), sendErr("send a file", err)
 		}
 		if i == 0 {
-			first = s.sent(resp.ID, resp.Timestamp)
+			first = s.sent(resp.ID, resp.Timestamp, timer)
 			s.noteSent(c.ChatID, chat, resp)
 		} else {
 			parts = append(parts, resp.ID)
