@@ -64,6 +64,15 @@ func TimerText(ttl time.Duration) string {
 	return "Disappearing messages turned on: messages disappear " + span(ttl) + " after they are sent"
 }
 
+// ReadTimerText is TimerText for a network whose timer starts when the
+// message is read (Signal's; a sender's own copy counts from the send).
+func ReadTimerText(ttl time.Duration) string {
+	if ttl <= 0 {
+		return TimerText(ttl)
+	}
+	return "Disappearing messages turned on: messages disappear " + span(ttl) + " after they are read"
+}
+
 // span is a duration in words: whole weeks, days or hours by their
 // name ("1 week", "90 days", "8 hours"), else hours, minutes and seconds
 // ("3 min 5 s").

@@ -20,6 +20,8 @@ func TestNotices(t *testing.T) {
 		{CallText(Call{Video: true, Duration: time.Hour + 2*time.Minute}, ""), "Video call, 1 h 2 min"},
 		{CallText(Call{Duration: 2 * time.Hour}, ""), "Voice call, 2 hours"},
 		{TimerText(0), "Disappearing messages turned off"},
+		{ReadTimerText(0), "Disappearing messages turned off"},
+		{ReadTimerText(7 * 24 * time.Hour), "Disappearing messages turned on: messages disappear 1 week after they are read"},
 		{TimerText(7 * 24 * time.Hour), "Disappearing messages turned on: messages disappear 1 week after they are sent"},
 		{TimerText(90 * 24 * time.Hour), "Disappearing messages turned on: messages disappear 90 days after they are sent"},
 		{TimerText(24 * time.Hour), "Disappearing messages turned on: messages disappear 1 day after they are sent"},

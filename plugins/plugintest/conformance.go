@@ -745,6 +745,9 @@ var features = []feature{
 	// What a search finds is the network's: only a refusal is predictable.
 	{name: "chat_search", declared: (*pb.Features).GetChatSearch, refusalOnly: true,
 		cmd: func(*featureRun) any { return &pb.SearchChats{Query: "plugintest", Limit: 5} }},
+	// The chat's timer is the user's to choose.
+	{name: "chat_timer", declared: (*pb.Features).GetChatTimer, refusalOnly: true,
+		cmd: func(*featureRun) any { return &pb.SetChatTimer{Seconds: 86400} }},
 	// Creating a group makes one on the network for good.
 	{name: "create_chat", declared: (*pb.Features).GetCreateChat, refusalOnly: true,
 		cmd: func(f *featureRun) any { return &pb.CreateChat{Name: f.r.unique("group")} }},

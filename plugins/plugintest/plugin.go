@@ -555,6 +555,8 @@ func Act(loginID, chatID, txnID string, action any) *pb.Command {
 		c.Action = &pb.Command_Create{Create: a}
 	case *pb.SearchChats:
 		c.Action = &pb.Command_SearchChats{SearchChats: a}
+	case *pb.SetChatTimer:
+		c.Action = &pb.Command_SetTimer{SetTimer: a}
 	}
 	return c
 }

@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"strings"
+	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -81,6 +82,13 @@ func (t *connectorTransport[S]) HandleCommand(ctx context.Context, cmd *pb.Comma
 		if cs, ok := any(s).(ChatSearcher); ok {
 			return searchChats(ctx, cs, a.SearchChats)
 		}
+	case *pb.Command_SetTimer:
+		if ts, ok := any(s).(ChatTimerSetter); ok {
+			if a.SetTimer.Seconds < 0 {
+				return Result{}, Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a timer of %d seconds", a.SetTimer.Seconds)
+			}
+			return Result{}, ts.SetChatTimer(ctx, c, time.Duration(min(a.SetTimer.Seconds, 1<<32))*time.Second)
+		}
 	case *pb.Command_SetRole:
 		if r, ok := any(s).(RoleSetter); ok {
 			return Result{}, r.SetRole(ctx, c, a.SetRole)
@@ -148,6 +156,8 @@ func actionName(cmd *pb.Command) string {
 		return "changing roles"
 	case *pb.Command_SearchChats:
 		return "finding groups"
+	case *pb.Command_SetTimer:
+		return "disappearing messages"
 	case *pb.Command_Join:
 		return "joining chats"
 	case *pb.Command_SetNick:
@@ -240,6 +250,8 @@ func (t *connectorTransport[S]) allowed(ctx context.Context, s S, cmd *pb.Comman
 		return deny(f.GroupRoles, chat.GroupRoles, "changing roles")
 	case *pb.Command_SetNick:
 		return deny(f.SetNick, chat.SetNick, "changing your nick")
+	case *pb.Command_SetTimer:
+		return deny(f.ChatTimer, chat.ChatTimer, "disappearing messages")
 	}
 	return nil
 }

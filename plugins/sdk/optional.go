@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"io"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -143,6 +144,15 @@ type ChatSearcher interface {
 	SearchChats(ctx context.Context, q *pb.SearchChats) ([]*pb.FoundChat, error)
 }
 
+// ChatTimerSetter sets a chat's disappearing-messages timer (feature
+// chat_timer); 0 turns it off, and never comes negative. A length the
+// network does not offer is refused with BAD_REQUEST naming those it
+// does. On success the session emits the chat's timer notice once, as
+// for a change from another device.
+type ChatTimerSetter interface {
+	SetChatTimer(ctx context.Context, c Call, ttl time.Duration) error
+}
+
 // RoleSetter changes a member's affiliation and role (feature
 // group_roles).
 type RoleSetter interface {
@@ -254,6 +264,7 @@ var derivedFeatures = []derived{
 	{"group_kick", "Kicker", implements[Kicker]},
 	{"group_unban", "Unbanner", implements[Unbanner]},
 	{"chat_search", "ChatSearcher", implements[ChatSearcher]},
+	{"chat_timer", "ChatTimerSetter", implements[ChatTimerSetter]},
 	{"group_roles", "RoleSetter", implements[RoleSetter]},
 	{"media_download", "MediaDownloader", implements[MediaDownloader]},
 	{"media_upload", "MediaUploader", implements[MediaUploader]},
