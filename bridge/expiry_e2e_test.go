@@ -144,3 +144,55 @@ func TestDisappearingInRoom(t *testing.T) {
 		}
 	}
 }
+
+// TestChatTimerCommand: "/timer LENGTH" sets the chat's timer on the
+// network, whose notice answers it, and the messages after it disappear
+// at their deadline until "/timer off"; a length the network refuses, one
+// the gateway cannot read and the bare command are answered with errors
+// saying why; a message that only starts with the word is a message. In
+// a room, the same.
+func TestChatTimerCommand(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	bob := "bob@" + domain
+	raw(t, alice, `<message type='chat' id='t1' to='`+bob+`'><body>/timer 2s</body></message>`)
+	if n := next(t, alice, "the timer's notice", has("Disappearing messages")); !strings.Contains(n.Body, "Disappearing messages turned on: messages disappear 2 s after they are sent") {
+		t.Fatalf("notice: %s", n.XML)
+	}
+	e := echoID(t, alice, "m1", "under the timer")
+	retractionOf(t, alice, e, timeout)
+
+	raw(t, alice, `<message type='chat' id='t2' to='`+bob+`'><body>/timer off</body></message>`)
+	next(t, alice, "the timer's notice", has("Disappearing messages turned off"))
+	plain := echoID(t, alice, "m2", "no timer any more")
+	e = echoID(t, alice, "m3", "vanish 1 the marker")
+	retractionOf(t, alice, e, timeout)
+	for _, st := range alice.Pending() {
+		if strings.Contains(st.XML, `id="`+plain+`"`) && strings.Contains(st.XML, "message-retract") {
+			t.Errorf("retracted after the timer was turned off: %s", st.XML)
+		}
+	}
+
+	for _, c := range []struct{ body, cond, text string }{
+		{"/timer 100d", "bad-request", "at most 90 days"},
+		{"/timer soon", "bad-request", "usage: /timer"},
+		{"/timer", "bad-request", "usage: /timer"},
+	} {
+		id := alice.NewID()
+		raw(t, alice, `<message type='chat' id='`+id+`' to='`+bob+`'><body>`+c.body+`</body></message>`)
+		st := next(t, alice, "an error", func(s xmpptest.Stanza) bool { return s.Type == "error" })
+		if st.ID != id || st.Err == nil || st.Err.Condition != c.cond || !strings.Contains(st.Err.Text, c.text) {
+			t.Errorf("%q: want %s saying %q, got %s", c.body, c.cond, c.text, st.XML)
+		}
+	}
+	echoID(t, alice, "m4", "/timers are not a command")
+
+	self := nick(join(t, alice, "a", "").self.From)
+	groupchat(t, alice, "/timer 1d")
+	n, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Type == "groupchat" && bareJID(st.From) == room && strings.Contains(st.Body, "Disappearing messages turned on")
+	})
+	if err != nil || nick(n.From) != self {
+		t.Fatalf("the room's timer notice, from the user: %v %s", err, n.XML)
+	}
+}

@@ -372,6 +372,10 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, fmt.Sprintf("the message's id or origin-id is longer than %d bytes", maxMessageIDBytes)))
 		return
 	}
+	if arg, ok := timerCommand(m.body); ok && m.hasBody && m.replace == "" && m.oobURL == "" {
+		s.setChatTimer(ctx, st, chatID, arg) // chat_timer.go
+		return
+	}
 	// What the chat's user sent before a crash of the gateway goes first.
 	t.waitReplayed(ctx, login.LoginID, chatID) // held_gate.go
 	// A resend is recognised by its origin-id (XEP-0359: unique, stable

@@ -80,6 +80,7 @@ func TestMinimalPluginRefusesOptionalActions(t *testing.T) {
 	refused("reaction", `<message type='chat' id='`+id()+`' to='`+bob+`'><reactions xmlns='urn:xmpp:reactions:0' id='`+first+`'><reaction>👍</reaction></reactions></message>`)
 	refused("retraction", `<message type='chat' id='`+id()+`' to='`+bob+`'><retract xmlns='urn:xmpp:message-retract:1' id='`+first+`'/><body>retracted</body></message>`)
 	refused("file", `<message type='chat' id='`+id()+`' to='`+bob+`'><body>http://127.0.0.1:9/f.txt</body><x xmlns='jabber:x:oob'><url>http://127.0.0.1:9/f.txt</url></x></message>`)
+	refused("a timer", `<message type='chat' id='`+id()+`' to='`+bob+`'><body>/timer 1d</body></message>`)
 
 	// Chat states and markers reach nobody and raise no error: the next
 	// message from bob is the echo of the next text.

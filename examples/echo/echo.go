@@ -64,6 +64,9 @@ type Network struct {
 	// username: it repeats in the group under its new ID. Apart from
 	// mu, which some callers of event hold.
 	repeaters sync.Map
+	// timers are the chats' disappearing-messages timers (timer.go), by
+	// username and chat ID; in memory, as the rest.
+	timers sync.Map
 }
 
 // contact is someone on the echo network.

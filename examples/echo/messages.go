@@ -142,6 +142,10 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 	echo.EventId, _ = echoOf(sent)
 	msg := &pb.MessageEvent{Text: text, Attachments: atts, Spans: s.richSpans(text, send.Spans)}
 	var expires time.Time
+	if ttl := s.chatTimer(c.ChatID); ttl > 0 {
+		expires = now.Add(ttl)
+		msg.ExpiresUnixMicro = expires.UnixMicro()
+	}
 	if word, rest, _ := strings.Cut(text, " "); word == "vanish" || word == "vanish-read" {
 		n, _, _ := strings.Cut(rest, " ")
 		secs, err := strconv.Atoi(n)

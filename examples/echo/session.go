@@ -41,6 +41,7 @@ var (
 	_ sdk.IdentifierResolver = (*Session)(nil)
 	_ sdk.ContactLister      = (*Session)(nil)
 	_ sdk.UserInfoer         = (*Session)(nil)
+	_ sdk.ChatTimerSetter    = (*Session)(nil)
 )
 
 // Connect goes online. A real network would dial out here and report
