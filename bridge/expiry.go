@@ -156,6 +156,18 @@ func readExpiryOf(ev *pb.Event) (store.ReadExpiry, bool) {
 		SenderID: ev.GetSender().GetUserId(), FromMe: ev.GetSender().GetIsFromMe(), Group: isGroup(ev.ChatType)}, true
 }
 
+// standsForExpiry is, for a network's retraction of a message, the dedup
+// key of the gateway's own retraction of it at its deadline, stored with
+// it (no outbox entry): the network deleting a message at its deadline
+// (Telegram) retracts it once, whichever of the two comes first.
+func standsForExpiry(ev *pb.Event) (store.InboundEvent, bool) {
+	r := ev.GetRetraction()
+	if r == nil || r.Expired || r.TargetId == "" {
+		return store.InboundEvent{}, false
+	}
+	return store.InboundEvent{Seq: ev.Seq, LoginID: ev.LoginId, ChatID: ev.ChatId, DedupID: expiredPrefix + r.TargetId, Delivered: true}, true
+}
+
 // expiredOnArrival: the event is a message whose deadline passed already.
 func expiredOnArrival(ev *pb.Event, now time.Time) bool {
 	e, ok := expiryOf(ev)

@@ -196,3 +196,41 @@ func TestChatTimerCommand(t *testing.T) {
 		t.Fatalf("the room's timer notice, from the user: %v %s", err, n.XML)
 	}
 }
+
+// TestDisappearingRetractedOnce: a message the network deletes itself
+// at its deadline (Telegram tells of the deletion) is retracted once,
+// whether the network's deletion comes after the gateway's retraction at
+// the deadline or before it.
+func TestDisappearingRetractedOnce(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	bob := "bob@" + domain
+	count := func(id string) int {
+		n := 0
+		for _, st := range alice.Pending() {
+			if strings.Contains(st.XML, `<retract xmlns="urn:xmpp:message-retract:1" id="`+id+`"`) {
+				n++
+			}
+		}
+		return n
+	}
+	// The deadline first: the echo network retracts its echo when the
+	// user retracts theirs, after the deadline here.
+	e := echoID(t, alice, "v1", "vanish 1 first the deadline")
+	retractionOf(t, alice, e, timeout)
+	raw(t, alice, `<message type='chat' id='x1' to='`+bob+`'><retract xmlns='urn:xmpp:message-retract:1' id='v1'/></message>`)
+	echoID(t, alice, "b1", "barrier one")
+	if n := count(e); n != 0 {
+		t.Errorf("the echo retracted %d more times after its deadline", n)
+	}
+
+	// The network first: its retraction, then nothing at the deadline.
+	e = echoID(t, alice, "v2", "vanish 2 first the network")
+	raw(t, alice, `<message type='chat' id='x2' to='`+bob+`'><retract xmlns='urn:xmpp:message-retract:1' id='v2'/></message>`)
+	retractionOf(t, alice, e, timeout)
+	time.Sleep(2500 * time.Millisecond)
+	echoID(t, alice, "b2", "barrier two")
+	if n := count(e); n != 0 {
+		t.Errorf("the echo retracted %d more times at its deadline", n)
+	}
+}

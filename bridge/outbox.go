@@ -39,7 +39,12 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 	xids := make([]string, len(evs))
 	now := time.Now()
 	expired := make([]bool, len(evs))
+	// A network's retraction stands for the gateway's own retraction of
+	// the message at its deadline, in the same dedup key: whichever comes
+	// second is dropped (expiry.go). -1: none.
+	stands := make([]int, len(evs))
 	for i, ev := range evs {
+		stands[i] = -1
 		t.fitEvent(ev) // netinput.go
 		xids[i] = t.eventXID(ev)
 		idx[i] = -1
@@ -74,6 +79,16 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 				// Stored as seen, never shown.
 				expired[i] = true
 				job.written[len(job.written)-1].Store(true)
+			}
+			if k, ok := standsForExpiry(ev); ok && t.db.CheckEvent(t.name, k) == nil {
+				stands[i] = len(job.in)
+				job.in = append(job.in, k)
+				job.evs = append(job.evs, nil)
+				job.xids = append(job.xids, "")
+				w := new(atomic.Bool)
+				w.Store(true)
+				job.written = append(job.written, w)
+				job.bad = append(job.bad, false)
 			}
 		}
 	}
@@ -134,6 +149,10 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 			}
 			if expired[i] {
 				t.log.Debug("a disappearing message came after its deadline; not shown", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
+				continue
+			}
+			if k := stands[i]; k >= 0 && dup[k] {
+				t.log.Debug("a network's retraction of a message retracted at its deadline already; dropped", "login", ev.LoginId, "chat", ev.ChatId, "target", ev.GetRetraction().GetTargetId())
 				continue
 			}
 			d.commit, d.written = job.c, job.written[j]
