@@ -131,7 +131,15 @@ func (s *Session) forgetOldCalls() {
 // timerText is the notice of a change of a chat's disappearing messages
 // (a data message flagged isExpirationUpdate, with no text of its own).
 func timerText(dm *dataMessage) string {
-	return mediatext.TimerText(time.Duration(dm.ExpiresInSeconds) * time.Second)
+	return timerNotice(dm.ExpiresInSeconds)
+}
+
+// timerNotice is the notice of a chat's timer set to secs (0: off). A
+// recipient's timer starts when they read the message, so the notice
+// says "after they are read" (the sender's own copy counts from the
+// send, which the deadlines on the events tell).
+func timerNotice(secs int) string {
+	return mediatext.ReadTimerText(time.Duration(secs) * time.Second)
 }
 
 // groupTimer is a group's disappearing messages timer as last read, in

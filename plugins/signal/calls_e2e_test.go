@@ -48,7 +48,7 @@ func TestGatewayCallAndTimer(t *testing.T) {
 	at := d.Now()
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: at, DataMessage: &fakesignal.DataMessage{
 		Timestamp: at, ExpiresInSeconds: 8 * 3600, IsExpirationUpdate: true}})
-	if m := g.Next(user, "the timer", fromBob); m.Body != "Disappearing messages turned on: messages disappear 8 hours after they are sent" {
+	if m := g.Next(user, "the timer", fromBob); m.Body != "Disappearing messages turned on: messages disappear 8 hours after they are read" {
 		t.Fatalf("timer: %s", m.XML)
 	}
 }

@@ -94,7 +94,7 @@ func TestTimerChange(t *testing.T) {
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: at, DataMessage: &fakesignal.DataMessage{
 		Timestamp: at, ExpiresInSeconds: 7 * 24 * 3600, IsExpirationUpdate: true}})
 	ev := s.nextNotice()
-	if ev.GetMessage().GetText() != "Disappearing messages turned on: messages disappear 1 week after they are sent" ||
+	if ev.GetMessage().GetText() != "Disappearing messages turned on: messages disappear 1 week after they are read" ||
 		ev.ChatId != bob || ev.Sender.GetUserId() != bob || ev.EventId != itoa(at) {
 		t.Fatalf("timer set by bob: %v", ev)
 	}
@@ -141,7 +141,7 @@ func TestGroupTimerChange(t *testing.T) {
 	}
 	at := update(func(g *fakesignal.Group) { g.Timer = 4 * 7 * 24 * 3600 }, 4*7*24*3600)
 	ev := s.nextNotice()
-	if ev.GetMessage().GetText() != "Disappearing messages turned on: messages disappear 4 weeks after they are sent" ||
+	if ev.GetMessage().GetText() != "Disappearing messages turned on: messages disappear 4 weeks after they are read" ||
 		ev.ChatId != group || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || ev.Sender.GetUserId() != carol || ev.EventId != itoa(at) {
 		t.Fatalf("group timer: %v", ev)
 	}

@@ -3,11 +3,14 @@ package signal
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/signal/rpc"
 )
 
 var (
@@ -82,6 +85,8 @@ func limitsOf(g groupEntry, chat *pb.Chat) sdk.ChatLimits {
 		MediaDownload: true, MediaUpload: true, LeaveChat: true,
 		GroupTopic: g.PermissionEditDetails != "ONLY_ADMINS", GroupName: g.PermissionEditDetails != "ONLY_ADMINS",
 		GroupAvatar: g.PermissionEditDetails != "ONLY_ADMINS",
+		// The timer is one of the details (Signal's attributes access).
+		ChatTimer:   g.PermissionEditDetails != "ONLY_ADMINS",
 		GroupInvite: g.PermissionAddMember != "ONLY_ADMINS"}
 	return sdk.ChatLimits{Features: f, ReadOnly: g.PermissionSendMessage == "ONLY_ADMINS"}
 }
@@ -443,16 +448,41 @@ func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
 // updateGroup changes a group, then reports the change as the user's
 // (Signal sends the device that made it no echo).
 func (s *Session) updateGroup(ctx context.Context, what, chatID string, p map[string]any) error {
+	_, err := s.updateGroupAt(ctx, what, chatID, p)
+	return err
+}
+
+// updateGroupAt is updateGroup with the timestamp of the group update
+// signal-cli sent the members (0 when it sent none).
+func (s *Session) updateGroupAt(ctx context.Context, what, chatID string, p map[string]any) (int64, error) {
 	gid := groupIDOf(chatID)
 	if gid == "" {
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no Signal group", chatID)
+		return 0, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no Signal group", chatID)
 	}
 	p["groupId"] = gid
-	if err := s.call(ctx, what, "updateGroup", p, nil); err != nil {
-		return err
+	var res struct {
+		Timestamp int64 `json:"timestamp"`
+	}
+	if err := s.callRaw(ctx, what, "updateGroup", p, &res); err != nil {
+		return 0, s.groupUpdateError(what, err)
 	}
 	s.groupChanged(ctx, chatID, &pb.Sender{UserId: s.selfID(), IsFromMe: true})
-	return nil
+	return res.Timestamp, nil
+}
+
+// groupUpdateError is a refused group update in words. Signal's group
+// server refuses a change the group's permissions keep from the user
+// (the details, the timer, where only admins edit them) with a 403, which
+// signal-cli reports as an unexpected error naming
+// AuthorizationFailedException: the user may not, rather than Signal
+// being out of reach. The session's limits refuse most such changes
+// first; this one comes when the group changed since it was read.
+func (s *Session) groupUpdateError(what string, err error) error {
+	var rerr *rpc.Error
+	if errors.As(err, &rerr) && strings.Contains(rerr.Message, "AuthorizationFailedException") {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: the group's permissions do not let you (only its admins may): %s", what, rerr.Message)
+	}
+	return s.mapError(what, err)
 }
 
 // SetTopic sets the group's description.

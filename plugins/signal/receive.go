@@ -324,7 +324,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 				// changed it, by the update's timestamp.
 				s.emit(ctx, &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: sender, TimestampUnixMicro: ts * 1000,
 					EventId: msgID(ts), Payload: &pb.Event_Message{Message: &pb.MessageEvent{
-						Text: mediatext.TimerText(time.Duration(after) * time.Second)}}}, true)
+						Text: timerNotice(after)}}}, true)
 			}
 			return
 		}

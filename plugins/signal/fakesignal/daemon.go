@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"slices"
@@ -39,7 +40,8 @@ type Contact struct {
 	AvatarTS int64
 	// Timer is the chat's disappearing messages timer in seconds, 0 off
 	// (messageExpirationTime): sends to the contact carry it, and a
-	// message delivered in the chat sets it, as in signal-cli.
+	// message delivered in the chat sets it, as in signal-cli, and so
+	// does updateContact's expiration.
 	Timer int
 }
 
@@ -72,7 +74,9 @@ type Group struct {
 	// none on (AddGroupLink).
 	Link string
 	// Timer is the group's disappearing messages timer in seconds, 0 off
-	// (messageExpirationTime).
+	// (messageExpirationTime): updateGroup's expiration sets it, refused
+	// as Signal's group server does (a 403) to a member who is no admin
+	// where OnlyAdminsEdit.
 	Timer int
 }
 
@@ -746,6 +750,18 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		if g == nil {
 			return nil, userError("Group not found: %s", id)
 		}
+		secs, timer, err := expiration(p)
+		if err != nil {
+			return nil, err
+		}
+		if timer && g.OnlyAdminsEdit && !isAdmin(g, a) {
+			// Signal's group server refuses the change (403); signal-cli
+			// reports the IOException as an unexpected error.
+			return nil, &rpcError{Code: -32603, Message: "Failed to send message: [403] Authorization failed! (AuthorizationFailedException) (UnexpectedErrorException)"}
+		}
+		if timer {
+			g.Timer = secs
+		}
 		if v, ok := p["name"].(string); ok {
 			g.Name = v
 		}
@@ -785,6 +801,34 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		}
 		g.Revision++
 		return map[string]any{"timestamp": d.now()}, nil
+	case "updateContact":
+		// One recipient, a string (RECIPIENT); expiration sets the
+		// contact's timer and sends them the change (ManagerImpl's
+		// setExpirationTimer), adding them to the contacts when they
+		// were not. signal-cli answers nothing of it.
+		r, ok := p["recipient"].(string)
+		if !ok || r == "" {
+			return nil, &rpcError{Code: -32602, Message: "recipient: a single recipient is expected"}
+		}
+		secs, timer, err := expiration(p)
+		if err != nil {
+			return nil, err
+		}
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		i := slices.IndexFunc(a.contacts, func(c Contact) bool { return c.Number == r || c.UUID == r })
+		if i < 0 {
+			m := d.memberOf(a, r)
+			a.contacts = append(a.contacts, Contact{Number: m.Number, UUID: m.UUID})
+			i = len(a.contacts) - 1
+		}
+		if v, ok := p["name"].(string); ok {
+			a.contacts[i].Name = v
+		}
+		if timer {
+			a.contacts[i].Timer = secs
+		}
+		return map[string]any{}, nil
 	case "updateProfile":
 		// avatar as updateGroup's; removeAvatar (--remove-avatar) wins.
 		var b []byte
@@ -984,6 +1028,30 @@ func (d *Daemon) sent(a *Account, req *Request) (any, error) {
 		e.Code, e.Message = -5, "Failed to send message due to rate limiting"
 	}
 	return nil, e
+}
+
+// expiration reads updateContact's and updateGroup's expiration, a
+// Java int of seconds (0: off); set false when the request has none.
+func expiration(p map[string]any) (secs int, set bool, err error) {
+	v, ok := p["expiration"]
+	if !ok {
+		return 0, false, nil
+	}
+	f, ok := v.(float64)
+	if !ok || f != math.Trunc(f) || f < math.MinInt32 || f > math.MaxInt32 {
+		return 0, false, &rpcError{Code: -32602, Message: fmt.Sprintf("expiration: %v is no int", v)}
+	}
+	return int(f), true, nil
+}
+
+// isAdmin reports whether the account is an admin of g.
+func isAdmin(g *Group, a *Account) bool {
+	for _, m := range g.Members {
+		if (m.Number != "" && m.Number == a.Number) || (m.UUID != "" && m.UUID == a.UUID) {
+			return m.Admin
+		}
+	}
+	return false
 }
 
 // timerOf is the disappearing messages timer signal-cli adds to a send
