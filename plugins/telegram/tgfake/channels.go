@@ -28,8 +28,9 @@ type Channel struct {
 	// AdminsInvite: only admins may add members (the default rights
 	// without invite_users); a broadcast channel is always so.
 	AdminsInvite bool
-	// AdminsChangeInfo: only admins may change the picture (the default
-	// rights without change_info); a broadcast channel is always so.
+	// AdminsChangeInfo: only admins may change the picture and the
+	// auto-delete timer (the default rights without change_info); a
+	// broadcast channel is always so.
 	AdminsChangeInfo bool
 	// Restricted are members who may read, not send (banned rights
 	// send_messages); Banned, people kept out (view_messages).
@@ -88,6 +89,16 @@ func (c *Channel) tg(viewer int64) *tg.Channel {
 
 // view is a channel message as viewer sees it.
 func view(m *tg.Message, viewer int64) *tg.Message {
+	cp := *m
+	if f, ok := m.FromID.(*tg.PeerUser); ok {
+		cp.Out = f.UserID == viewer
+	}
+	cp.SetFlags()
+	return &cp
+}
+
+// viewService is a channel's service message as viewer sees it.
+func viewService(m *tg.MessageService, viewer int64) *tg.MessageService {
 	cp := *m
 	if f, ok := m.FromID.(*tg.PeerUser); ok {
 		cp.Out = f.UserID == viewer
@@ -168,9 +179,12 @@ func (s *Server) registerChannels(d *tgtest.Dispatcher) {
 				continue
 			}
 			if nm, ok := e.u.(*tg.UpdateNewChannelMessage); ok {
-				if m, ok := nm.Message.(*tg.Message); ok {
+				switch m := nm.Message.(type) {
+				case *tg.Message:
 					out.NewMessages = append(out.NewMessages, view(m, k.user))
-				} else {
+				case *tg.MessageService:
+					out.NewMessages = append(out.NewMessages, viewService(m, k.user))
+				default:
 					out.NewMessages = append(out.NewMessages, nm.Message)
 				}
 				continue

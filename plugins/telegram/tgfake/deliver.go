@@ -174,8 +174,9 @@ func WithDate(unix int) MsgOpt { return func(o *msgOpts) { o.date = unix } }
 // group or a channel), in seconds (0: off), as messages.setHistoryTTL
 // does: each message delivered into the chat from then on carries that
 // ttl_period, in every box and in the sender's answer; a private chat's
-// timer is both users'. It posts no service message (PostService does)
-// and, unlike Telegram, deletes nothing when a period runs out.
+// timer is both users'. It posts no service message (PostService does;
+// the user's own messages.setHistoryTTL posts it) and, unlike Telegram,
+// deletes nothing when a period runs out.
 func (s *Server) SetTTL(user int64, peer tg.PeerClass, seconds int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -183,8 +183,8 @@ type Group struct {
 	// AdminsInvite: only admins may add members (the group's default
 	// rights without invite_users).
 	AdminsInvite bool
-	// AdminsChangeInfo: only admins may change the group's picture (the
-	// default rights without change_info).
+	// AdminsChangeInfo: only admins may change the group's picture and
+	// auto-delete timer (the default rights without change_info).
 	AdminsChangeInfo bool
 	// InviteHash is the group's private invite link, t.me/+InviteHash,
 	// with InviteExpired, InviteRequest and Requests as a Channel's
@@ -246,6 +246,7 @@ func New() (*Server, error) {
 	s.registerCreate(d)
 	s.registerPhotos(d)
 	s.registerSearch(d)
+	s.registerTTL(d)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	go func() { s.done <- c.Up(ctx) }()
