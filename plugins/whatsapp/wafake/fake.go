@@ -86,6 +86,8 @@ type Client struct {
 	// outside is the groups the user is not in that an invitation
 	// lets them into (AddInvitation).
 	outside map[types.JID]*types.GroupInfo
+	// timerSets is the chats' timers set (timer.go).
+	timerSets []TimerSet
 	// ConnectErr, when set, is what Connect returns.
 	ConnectErr error
 	// SendErr, when set, is what SendMessage returns.
@@ -651,9 +653,7 @@ func (c *Client) SetGroupPhoto(_ context.Context, jid types.JID, avatar []byte) 
 	if !ok {
 		return "", whatsmeow.ErrGroupNotFound
 	}
-	if g.IsLocked && !slices.ContainsFunc(g.Participants, func(p types.GroupParticipant) bool {
-		return c.dev.ID != nil && p.JID.User == c.dev.ID.User && (p.IsAdmin || p.IsSuperAdmin)
-	}) {
+	if g.IsLocked && !c.selfAdminLocked(g) {
 		return "", whatsmeow.ErrIQForbidden
 	}
 	if c.groupPhotos == nil {
