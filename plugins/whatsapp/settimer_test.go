@@ -70,11 +70,12 @@ func TestSetChatTimerOneToOne(t *testing.T) {
 		!ev.Sender.GetIsFromMe() || ev.Sender.GetUserId() != s.login.LoginID || ev.EventId == "" {
 		t.Errorf("the change: %v", ev)
 	}
+	// Kept at once: the next message carries it.
+	sendChecked(t, s, fake, chat, 2, 604800)
 	// The same setting back from the user's devices says nothing more.
 	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: phone, IsFromMe: true}, ID: "ECHO", Timestamp: sets[0].At},
 		timerMessage(604800, sets[0].At))
 	fenceMessage(t, r, fake, i+1)
-	sendChecked(t, s, fake, chat, 2, 604800)
 
 	from = r.host.count()
 	if err := s.SetChatTimer(ctx, call, 0); err != nil {
@@ -137,13 +138,13 @@ func TestSetChatTimerGroup(t *testing.T) {
 		!ev.Sender.GetIsFromMe() || !strings.HasPrefix(ev.EventId, "timer-") {
 		t.Errorf("the change: %v", ev)
 	}
+	sendChecked(t, s, fake, g2.String(), 1, 604800) // kept at once
 	// WhatsApp tells the group's members, the user's device too, by
 	// their LID, its time a few seconds off the local clock's.
 	ownLID := s.d.dev.LID
 	fake.Emit(&events.GroupInfo{JID: g2, Sender: &ownLID, SenderPN: &phone, Timestamp: time.Now().Add(3 * time.Second),
 		Ephemeral: &types.GroupEphemeral{IsEphemeral: true, DisappearingTimer: 604800}})
 	fenceMessage(t, r, fake, i+1)
-	sendChecked(t, s, fake, g2.String(), 1, 604800)
 
 	from = r.host.count()
 	err := s.SetChatTimer(ctx, sdk.Call{ChatID: g3.String()}, 90*24*time.Hour)
