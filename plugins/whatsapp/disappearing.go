@@ -136,17 +136,33 @@ func (t *timers) nextSetting(chatID string, now int64) int64 {
 	return now
 }
 
-// setOwn keeps the timer the user set (SetChatTimer) at at
-// (nextSetting), and waits for WhatsApp's echo of it (echo).
+// expectEcho waits for WhatsApp's echo of the timer the user sets
+// (SetChatTimer) at at (nextSetting): from before WhatsApp is asked,
+// since the echo may be handled before the answer comes back.
+func (t *timers) expectEcho(chatID string, secs uint32, at int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.own == nil {
+		t.own = map[string]chatTimer{}
+	}
+	t.own[chatID] = chatTimer{Secs: secs, At: at}
+}
+
+// forgetEcho stops waiting for the echo of a setting WhatsApp refused.
+func (t *timers) forgetEcho(chatID string, at int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.own[chatID].At == at {
+		delete(t.own, chatID)
+	}
+}
+
+// setOwn keeps the timer the user set at at (nextSetting), over any.
 func (t *timers) setOwn(chatID string, secs uint32, at int64) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.loadLocked()
 	t.chats[chatID] = chatTimer{Secs: secs, At: at}
-	if t.own == nil {
-		t.own = map[string]chatTimer{}
-	}
-	t.own[chatID] = chatTimer{Secs: secs, At: at}
 	return t.saveLocked()
 }
 

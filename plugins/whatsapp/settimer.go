@@ -45,7 +45,9 @@ func (s *Session) SetChatTimer(ctx context.Context, c sdk.Call, ttl time.Duratio
 	// delivered late undoes it, and the same in the protocol message
 	// sent (which the phone and the contact keep).
 	at := s.timers.nextSetting(c.ChatID, time.Now().Unix())
+	s.timers.expectEcho(c.ChatID, secs, at)
 	if err := s.d.cli.SetDisappearingTimer(ctx, jid, ttl, time.Unix(at, 0)); err != nil {
+		s.timers.forgetEcho(c.ChatID, at)
 		return timerErr(err)
 	}
 	if err := s.timers.setOwn(c.ChatID, secs, at); err != nil {

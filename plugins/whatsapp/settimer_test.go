@@ -109,8 +109,8 @@ func TestSetChatTimerOneToOne(t *testing.T) {
 
 // The user sets a group's timer from XMPP: WhatsApp's group has it, the
 // room says it once, as the user's, not again when WhatsApp's
-// notification of the change comes back, and the next message carries
-// it. Where only admins may change the group's settings, WhatsApp
+// notification of the change comes back (after WhatsApp's answer, or
+// before), and the next message carries it. Where only admins may change the group's settings, WhatsApp
 // refuses a user who is none: NOT_ALLOWED, nothing said, nothing kept.
 func TestSetChatTimerGroup(t *testing.T) {
 	r := newRig(t, "")
@@ -146,6 +146,24 @@ func TestSetChatTimerGroup(t *testing.T) {
 		Ephemeral: &types.GroupEphemeral{IsEphemeral: true, DisappearingTimer: 604800}})
 	fenceMessage(t, r, fake, i+1)
 
+	// The echo handled before WhatsApp's answer to the request comes
+	// back: said once all the same.
+	from = r.host.count()
+	fake.OnTimerSet = func(ts wafake.TimerSet) {
+		fake.Emit(&events.GroupInfo{JID: ts.Chat, Sender: &phone, Timestamp: time.Now(),
+			Ephemeral: &types.GroupEphemeral{IsEphemeral: ts.Timer != 0, DisappearingTimer: uint32(ts.Timer / time.Second)}})
+	}
+	if err := s.SetChatTimer(ctx, sdk.Call{ChatID: g2.String()}, 90*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	fake.OnTimerSet = nil
+	ev, i = r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.GetMessage().Text != "Disappearing messages turned on: messages disappear 90 days after they are sent" || !ev.Sender.GetIsFromMe() {
+		t.Errorf("the change: %v", ev)
+	}
+	fenceMessage(t, r, fake, i+1)
+	sendChecked(t, s, fake, g2.String(), 2, 7776000)
+
 	from = r.host.count()
 	err := s.SetChatTimer(ctx, sdk.Call{ChatID: g3.String()}, 90*24*time.Hour)
 	if codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
@@ -159,7 +177,7 @@ func TestSetChatTimerGroup(t *testing.T) {
 			t.Errorf("a refused timer said: %v", ev)
 		}
 	}
-	sendChecked(t, s, fake, g3.String(), 2, 86400)
+	sendChecked(t, s, fake, g3.String(), 3, 86400)
 
 	// A later change by someone else is said as theirs.
 	from = r.host.count()
@@ -169,7 +187,7 @@ func TestSetChatTimerGroup(t *testing.T) {
 	if ev.GetMessage().Text != "Disappearing messages turned off" || ev.Sender.GetUserId() != "+33611111111" {
 		t.Errorf("turned off by Alice: %v", ev)
 	}
-	sendChecked(t, s, fake, g2.String(), 3, 0)
+	sendChecked(t, s, fake, g2.String(), 4, 0)
 }
 
 // A refusal of WhatsApp's is typed: a length it does not offer in a

@@ -98,6 +98,11 @@ type Client struct {
 	// file uploaded (the remote fake reports them to the test).
 	OnSent   func(Sent)
 	OnUpload func(path string, data []byte)
+	// OnTimerSet, when set, is told of each timer WhatsApp took
+	// (SetDisappearingTimer) before the call returns: a test emits
+	// WhatsApp's notification of it there, as it may be handled before
+	// WhatsApp's answer to the plugin's request.
+	OnTimerSet func(TimerSet)
 	// OnLinkLookup, when set, is told of each invitation code looked up
 	// (GetGroupInfoFromLink), once answered: the test changes the server
 	// there, as it may change between the plugin's look-up and its join.

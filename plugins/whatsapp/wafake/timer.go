@@ -27,7 +27,8 @@ type TimerSet struct {
 // the group lets only its admins edit its settings and the user is none,
 // 400 for a length WhatsApp does not offer (whatsmeow wraps it in
 // ErrInvalidDisappearingTimer). The fake sends no notification of a
-// group's change back: the test emits it, as WhatsApp's echo.
+// group's change back: the test emits it, as WhatsApp's echo (from
+// OnTimerSet, for one handled before the IQ's answer).
 func (c *Client) SetDisappearingTimer(ctx context.Context, chat types.JID, timer time.Duration, settingTS time.Time) error {
 	switch chat.Server {
 	case types.DefaultUserServer, types.HiddenUserServer:
@@ -48,10 +49,15 @@ func (c *Client) SetDisappearingTimer(ctx context.Context, chat types.JID, timer
 	default:
 		return fmt.Errorf("can't set disappearing time in a %s chat", chat.Server)
 	}
+	set := TimerSet{Chat: chat, Timer: timer, At: settingTS}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.timerSets = append(c.timerSets, TimerSet{Chat: chat, Timer: timer, At: settingTS})
+	c.timerSets = append(c.timerSets, set)
 	c.notifyLocked()
+	on := c.OnTimerSet
+	c.mu.Unlock()
+	if on != nil {
+		on(set)
+	}
 	return nil
 }
 
