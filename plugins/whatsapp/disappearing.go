@@ -27,7 +27,9 @@ import (
 // info says its timer, a history sync each chat's, and each message in
 // such a chat its own. The plugin shows a change as a message from whoever
 // made it (mediatext.TimerText) and keeps each chat's timer in the login's
-// folder, for the user's messages to carry it.
+// folder, for the user's messages to carry it. The user sets a chat's
+// timer from XMPP too (SetChatTimer, settimer.go): kept and shown then,
+// and WhatsApp's echo of it is not shown again.
 //
 // Each message that disappears says when (MessageEvent.expires_unix_micro,
 // a send's sdk.Result.Expires): its time plus its timer, as WhatsApp
