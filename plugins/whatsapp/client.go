@@ -42,6 +42,12 @@ type Client interface {
 	// for count messages before a known one (history on demand); it is
 	// sent to the user's own JID with SendRequestExtra{Peer: true}.
 	BuildHistorySyncRequest(lastKnownMessageInfo *types.MessageInfo, count int) *waE2E.Message
+	// SetDisappearingTimer sets a chat's disappearing-messages timer
+	// (0: off) as set at settingTS: in a one-to-one chat an
+	// EPHEMERAL_SETTING protocol message sent to it, in a group an IQ
+	// (403 where only admins may change its settings, 400 for a length
+	// WhatsApp does not offer: ErrInvalidDisappearingTimer).
+	SetDisappearingTimer(ctx context.Context, chat types.JID, timer time.Duration, settingTS time.Time) error
 	// DecryptPollVote decrypts a vote in a poll (a PollUpdateMessage)
 	// with the poll's message secret, which whatsmeow stored on disk
 	// when the poll came: the options chosen, as SHA-256 hashes of

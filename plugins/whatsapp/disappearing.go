@@ -27,7 +27,9 @@ import (
 // info says its timer, a history sync each chat's, and each message in
 // such a chat its own. The plugin shows a change as a message from whoever
 // made it (mediatext.TimerText) and keeps each chat's timer in the login's
-// folder, for the user's messages to carry it.
+// folder, for the user's messages to carry it. The user sets a chat's
+// timer from XMPP too (SetChatTimer, settimer.go): kept and shown then,
+// and WhatsApp's echo of it is not shown again.
 //
 // Each message that disappears says when (MessageEvent.expires_unix_micro,
 // a send's sdk.Result.Expires): its time plus its timer, as WhatsApp
@@ -55,6 +57,10 @@ type timers struct {
 	mu     sync.Mutex
 	loaded bool
 	chats  map[string]chatTimer
+	// own is the timers the user set from XMPP (SetChatTimer) whose
+	// echo from WhatsApp has not come yet, in memory only: shown when
+	// set, the echo says nothing more.
+	own map[string]chatTimer
 }
 
 func newTimers(loginDir string) *timers {
@@ -116,6 +122,64 @@ func (t *timers) set(chatID string, secs uint32, at int64) (bool, error) {
 	}
 	t.chats[chatID] = chatTimer{Secs: secs, At: at}
 	return cur.Secs != secs, t.saveLocked()
+}
+
+// nextSetting is the time of a setting the user makes now (unix
+// seconds): now, or just after the setting known when that is later
+// (WhatsApp's clock ahead of the local one), so that the user's setting
+// wins over it.
+func (t *timers) nextSetting(chatID string, now int64) int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.loadLocked()
+	if cur := t.chats[chatID]; now <= cur.At {
+		return cur.At + 1
+	}
+	return now
+}
+
+// expectEcho waits for WhatsApp's echo of the timer the user sets
+// (SetChatTimer) at at (nextSetting): from before WhatsApp is asked,
+// since the echo may be handled before the answer comes back.
+func (t *timers) expectEcho(chatID string, secs uint32, at int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.own == nil {
+		t.own = map[string]chatTimer{}
+	}
+	t.own[chatID] = chatTimer{Secs: secs, At: at}
+}
+
+// forgetEcho stops waiting for the echo of a setting WhatsApp refused.
+func (t *timers) forgetEcho(chatID string, at int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.own[chatID].At == at {
+		delete(t.own, chatID)
+	}
+}
+
+// setOwn keeps the timer the user set at at (nextSetting), over any.
+func (t *timers) setOwn(chatID string, secs uint32, at int64) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.loadLocked()
+	t.chats[chatID] = chatTimer{Secs: secs, At: at}
+	return t.saveLocked()
+}
+
+// echo says whether a change the user made is WhatsApp's echo of the
+// timer they set from XMPP (the same timer, set at about the same time),
+// which it forgets then: the change was shown when set.
+func (t *timers) echo(chatID string, secs uint32, at int64) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	o, ok := t.own[chatID]
+	if !ok || o.Secs != secs || abs(at-o.At) > timerSkew {
+		return false
+	}
+	delete(t.own, chatID)
+	return true
 }
 
 // fetched keeps chats' timers as WhatsApp answers them now (a group's
@@ -359,6 +423,10 @@ func (s *Session) groupTimerEvent(e *events.GroupInfo, by *pb.Sender) *pb.Event 
 	}
 	chat := e.JID.ToNonAD().String()
 	at := e.Timestamp.Unix()
+	own := e.Sender != nil && s.isOwn(*e.Sender, ptrJID(e.SenderPN))
+	if own && s.timers.echo(chat, secs, at) {
+		return nil // set from XMPP, kept and shown then (SetChatTimer)
+	}
 	if cur, ok := s.timers.lookup(chat); ok && cur.Secs == secs && cur.At != 0 && abs(at-cur.At) <= timerSkew {
 		// The same change, kept from its protocol message, whose time is
 		// the changing phone's: shown under that message's ID.
@@ -367,7 +435,7 @@ func (s *Session) groupTimerEvent(e *events.GroupInfo, by *pb.Sender) *pb.Event 
 	s.noteTimer(chat, secs, at)
 	ev := &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: by, TimestampUnixMicro: e.Timestamp.UnixMicro(),
 		EventId: groupTimerID(at, secs)}
-	if e.Sender != nil && s.isOwn(*e.Sender, ptrJID(e.SenderPN)) {
+	if own {
 		ev.Sender = &pb.Sender{UserId: s.login.LoginID, IsFromMe: true}
 	}
 	return timerEvent(ev, secs)

@@ -158,6 +158,9 @@ func (s *Session) message(e *events.Message) {
 		// plugin die in between, WhatsApp delivers the message again).
 		// A group's comes as its notification too: said once (not
 		// again after it, and under the notification's ID before it).
+		if e.Info.IsFromMe && s.timers.echo(chatID, secs, at) {
+			return // set from XMPP, kept and shown then (SetChatTimer)
+		}
 		same := secs == s.timers.get(chatID)
 		if cur, ok := s.timers.lookup(chatID); e.Info.IsGroup && ok && cur.Secs == secs && cur.At != 0 && abs(at-cur.At) <= timerSkew {
 			at = cur.At

@@ -51,6 +51,9 @@ func (noDevice) ParseWebMessage(types.JID, *waWeb.WebMessageInfo) (*events.Messa
 	return nil, errNoDevice
 }
 func (noDevice) BuildHistorySyncRequest(*types.MessageInfo, int) *waE2E.Message { return nil }
+func (noDevice) SetDisappearingTimer(context.Context, types.JID, time.Duration, time.Time) error {
+	return errNoDevice
+}
 func (noDevice) DecryptPollVote(context.Context, *events.Message) (*waE2E.PollVoteMessage, error) {
 	return nil, errNoDevice
 }

@@ -86,6 +86,8 @@ type Client struct {
 	// outside is the groups the user is not in that an invitation
 	// lets them into (AddInvitation).
 	outside map[types.JID]*types.GroupInfo
+	// timerSets is the chats' timers set (timer.go).
+	timerSets []TimerSet
 	// ConnectErr, when set, is what Connect returns.
 	ConnectErr error
 	// SendErr, when set, is what SendMessage returns.
@@ -96,6 +98,11 @@ type Client struct {
 	// file uploaded (the remote fake reports them to the test).
 	OnSent   func(Sent)
 	OnUpload func(path string, data []byte)
+	// OnTimerSet, when set, is told of each timer WhatsApp took
+	// (SetDisappearingTimer) before the call returns: a test emits
+	// WhatsApp's notification of it there, as it may be handled before
+	// WhatsApp's answer to the plugin's request.
+	OnTimerSet func(TimerSet)
 	// OnLinkLookup, when set, is told of each invitation code looked up
 	// (GetGroupInfoFromLink), once answered: the test changes the server
 	// there, as it may change between the plugin's look-up and its join.
@@ -651,9 +658,7 @@ func (c *Client) SetGroupPhoto(_ context.Context, jid types.JID, avatar []byte) 
 	if !ok {
 		return "", whatsmeow.ErrGroupNotFound
 	}
-	if g.IsLocked && !slices.ContainsFunc(g.Participants, func(p types.GroupParticipant) bool {
-		return c.dev.ID != nil && p.JID.User == c.dev.ID.User && (p.IsAdmin || p.IsSuperAdmin)
-	}) {
+	if g.IsLocked && !c.selfAdminLocked(g) {
 		return "", whatsmeow.ErrIQForbidden
 	}
 	if c.groupPhotos == nil {

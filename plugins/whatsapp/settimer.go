@@ -1,0 +1,91 @@
+package whatsapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// offeredTimers is what WhatsApp's apps offer (0 is off); they ignore
+// any other length in a one-to-one chat, and WhatsApp refuses it in a
+// group.
+var offeredTimers = []time.Duration{0, whatsmeow.DisappearingTimer24Hours, whatsmeow.DisappearingTimer7Days, whatsmeow.DisappearingTimer90Days}
+
+// offeredText names the lengths WhatsApp offers, for a refusal.
+const offeredText = "WhatsApp offers disappearing messages after 24 hours, 7 days or 90 days (0 turns them off)"
+
+// SetChatTimer sets a chat's disappearing-messages timer from XMPP
+// (sdk.ChatTimerSetter), as the apps do: a one-to-one chat's as an
+// EPHEMERAL_SETTING message to it, a group's by asking WhatsApp (which
+// refuses a user who is not an admin where only admins may change the
+// group's settings). Once WhatsApp took it, the chat's timer is kept at
+// once, for the next message sent to carry it, and the change is shown
+// in the chat as the user's, once: WhatsApp's echo of it (a group's
+// notification) says nothing more (disappearing.go).
+func (s *Session) SetChatTimer(ctx context.Context, c sdk.Call, ttl time.Duration) error {
+	offered := false
+	for _, d := range offeredTimers {
+		offered = offered || ttl == d
+	}
+	if !offered {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: %s, not %s", offeredText, lengthText(ttl))
+	}
+	jid, err := parseChatID(c.ChatID)
+	if err != nil {
+		return err
+	}
+	secs := uint32(ttl / time.Second)
+	// The setting's time: after the one known, so that nothing older
+	// delivered late undoes it, and the same in the protocol message
+	// sent (which the phone and the contact keep).
+	at := s.timers.nextSetting(c.ChatID, time.Now().Unix())
+	s.timers.expectEcho(c.ChatID, secs, at)
+	if err := s.d.cli.SetDisappearingTimer(ctx, jid, ttl, time.Unix(at, 0)); err != nil {
+		s.timers.forgetEcho(c.ChatID, at)
+		return timerErr(err)
+	}
+	if err := s.timers.setOwn(c.ChatID, secs, at); err != nil {
+		s.log.Warn("disappearing-messages timer not kept", "chat", c.ChatID, "err", err)
+	}
+	// The ID of a group's change, which WhatsApp's notification of it
+	// gets too (groupTimerEvent): should the plugin restart before the
+	// echo, the gateway drops it as a duplicate.
+	ev := &pb.Event{ChatId: c.ChatID, ChatType: chatTypeOf(jid), Sender: &pb.Sender{UserId: s.login.LoginID, IsFromMe: true},
+		TimestampUnixMicro: time.Unix(at, 0).UnixMicro(), EventId: groupTimerID(at, secs)}
+	s.emitDurable(timerEvent(ev, secs))
+	return nil
+}
+
+// timerErr is a refusal of SetDisappearingTimer as a typed error.
+func timerErr(err error) error {
+	const what = "set the disappearing-messages timer"
+	switch {
+	case errors.Is(err, whatsmeow.ErrInvalidDisappearingTimer):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: %s: %s", what, offeredText)
+	case errors.Is(err, whatsmeow.ErrIQNotAuthorized):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: %s: WhatsApp does not let you (the group may let only its admins do it)", what)
+	}
+	return sendErr(what, err)
+}
+
+// lengthText is a timer's length in days, hours or seconds, for a
+// refusal.
+func lengthText(d time.Duration) string {
+	n, unit := int64(d/time.Second), "second"
+	switch {
+	case d%(24*time.Hour) == 0:
+		n, unit = int64(d/(24*time.Hour)), "day"
+	case d%time.Hour == 0:
+		n, unit = int64(d/time.Hour), "hour"
+	}
+	if n != 1 {
+		unit += "s"
+	}
+	return fmt.Sprintf("%d %s", n, unit)
+}
