@@ -63,20 +63,27 @@ func (t *transport) expiryLoop(ctx context.Context) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		due, next, err := t.db.DueExpiries(t.name, time.Now(), expiryBatch)
+		// Read and noted under the lock: a deadline recorded after the
+		// read is then compared with what the loop waits for, not with
+		// an older wait (see scheduled).
+		t.expiry.mu.Lock()
+		now := time.Now()
+		due, next, err := t.db.DueExpiries(t.name, now, expiryBatch)
 		if err != nil {
 			t.log.Error("cannot read the disappearing messages' deadlines; trying again in a minute", "err", err)
-			next = time.Now().Add(time.Minute)
+			next = now.Add(time.Minute)
 		}
+		if len(due) > 0 {
+			next = now // acted on below, then read again
+		}
+		t.expiry.next = next
+		t.expiry.mu.Unlock()
 		if len(due) > 0 {
 			if t.expire(ctx, due) {
 				continue
 			}
 			next = time.Now().Add(time.Minute) // the store failed: again later
 		}
-		t.expiry.mu.Lock()
-		t.expiry.next = next
-		t.expiry.mu.Unlock()
 		wait := time.Hour
 		if !next.IsZero() {
 			wait = min(wait, max(time.Until(next), 0))
@@ -85,9 +92,7 @@ func (t *transport) expiryLoop(ctx context.Context) {
 		select {
 		case <-timer.C:
 		case <-t.expiry.wake:
-			if !timer.Stop() {
-				<-timer.C
-			}
+			timer.Stop() // Go 1.23's timers keep no stale tick to drain
 		case <-ctx.Done():
 			return
 		}
