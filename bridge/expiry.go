@@ -36,6 +36,51 @@ type expiries struct {
 	mu   sync.Mutex
 	next time.Time // the deadline the loop waits for; zero: none
 	wake chan struct{}
+
+	// reads are the users' latest reads, by login and chat, kept
+	// readKept: a read that races the commit of the messages it covers
+	// starts their timers once they are put.
+	readsMu sync.Mutex
+	reads   map[[2]string]readMark
+}
+
+// readMark is how far the user read a chat, and when they did.
+type readMark struct{ upTo, at time.Time }
+
+// readKept is how long a read is kept for the messages still committing:
+// far longer than a commit takes.
+const readKept = time.Minute
+
+// noteRead records that the user read ref's chat up to ref.
+func (x *expiries) noteRead(ref store.MessageRef) {
+	now := time.Now()
+	x.readsMu.Lock()
+	defer x.readsMu.Unlock()
+	if x.reads == nil {
+		x.reads = map[[2]string]readMark{}
+	}
+	if len(x.reads) >= 1024 {
+		for k, m := range x.reads {
+			if now.Sub(m.at) > readKept {
+				delete(x.reads, k)
+			}
+		}
+	}
+	k := [2]string{ref.LoginID, ref.ChatID}
+	if m, ok := x.reads[k]; !ok || ref.Time.After(m.upTo) {
+		x.reads[k] = readMark{upTo: ref.Time, at: now}
+	}
+}
+
+// readUpTo is how far the user read the chat lately, if they did.
+func (x *expiries) readUpTo(loginID, chatID string) (time.Time, bool) {
+	x.readsMu.Lock()
+	defer x.readsMu.Unlock()
+	m, ok := x.reads[[2]string{loginID, chatID}]
+	if !ok || time.Since(m.at) > readKept {
+		return time.Time{}, false
+	}
+	return m.upTo, true
 }
 
 // scheduled tells the loop of a new deadline at.
@@ -213,6 +258,19 @@ func (t *transport) putTimers(ctx context.Context, x timers) error {
 	for _, e := range x.at {
 		t.expiry.scheduled(e.At)
 	}
+	// A read that came while these were committing started none of
+	// them (readUpTo): start them now.
+	started := map[[2]string]bool{}
+	for _, r := range x.read {
+		k := [2]string{r.LoginID, r.ChatID}
+		if started[k] {
+			continue
+		}
+		started[k] = true
+		if upTo, ok := t.expiry.readUpTo(r.LoginID, r.ChatID); ok && !upTo.Before(r.Time) {
+			t.startReads(ctx, r.LoginID, r.ChatID, upTo)
+		}
+	}
 	return nil
 }
 
@@ -235,9 +293,18 @@ func (s *session) sentExpires(ctx context.Context, chatID string, r *pb.CommandR
 // readUpTo starts the read-started timers of the chat's messages up to
 // ref's, which the user read (on XMPP, or on another device).
 func (t *transport) readUpTo(ctx context.Context, ref store.MessageRef) {
-	at, err := t.db.StartReadExpiries(context.WithoutCancel(ctx), t.name, ref.LoginID, ref.ChatID, ref.Time, time.Now())
+	// Noted first: a timer whose message is still committing is put
+	// after this look, and then started by putTimers.
+	t.expiry.noteRead(ref)
+	t.startReads(ctx, ref.LoginID, ref.ChatID, ref.Time)
+}
+
+// startReads starts the chat's read-started timers of messages up to
+// upTo.
+func (t *transport) startReads(ctx context.Context, loginID, chatID string, upTo time.Time) {
+	at, err := t.db.StartReadExpiries(context.WithoutCancel(ctx), t.name, loginID, chatID, upTo, time.Now())
 	if err != nil {
-		t.log.Error("read-started timers not started", "chat", ref.ChatID, "err", err)
+		t.log.Error("read-started timers not started", "chat", chatID, "err", err)
 		return
 	}
 	t.expiry.scheduled(at)
@@ -254,8 +321,13 @@ func (t *transport) readOnNetwork(ctx context.Context, ev *pb.Event) {
 	go func() {
 		var upTo store.MessageRef
 		for _, id := range newest {
-			ref, err := t.db.LookupRemote(t.name, ev.LoginId, ev.ChatId, id)
-			if err == nil && ref.Time.After(upTo.Time) {
+			ref, ok := t.newRef(ev.LoginId, ev.ChatId, id) // still committing
+			if !ok {
+				var err error
+				ref, err = t.db.LookupRemote(t.name, ev.LoginId, ev.ChatId, id)
+				ok = err == nil
+			}
+			if ok && ref.Time.After(upTo.Time) {
 				upTo = ref
 			}
 		}

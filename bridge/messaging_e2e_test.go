@@ -229,6 +229,15 @@ func TestOwnDeviceMessages(t *testing.T) {
 			t.Errorf("%s: want a carbon of a message from alice to bob, got %s", c.JID(), st.XML)
 		}
 	}
+	// The server routes the message sent as alice on to bob, that is to
+	// the gateway: it must not go to the network again (the echo network
+	// would repeat it as bob's).
+	echoID(t, phone, "after", "after the phone's")
+	for _, st := range phone.Pending() {
+		if bareJID(st.From) == "bob@"+domain && st.Body == "see you at 8" {
+			t.Errorf("the phone's message was sent to the network again: %s", st.XML)
+		}
+	}
 
 	plain := newStack(t, stackOptions{})
 	carol := registered(t, plain, "carol")

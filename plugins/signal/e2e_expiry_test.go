@@ -195,7 +195,6 @@ func TestGatewayDisappearingReadAtOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: starts Prosody")
 	}
-	t.Skip("known bug: a read that comes before the message's commit ends starts no timer (bridge/expiry.go readUpTo, readOnNetwork)")
 	g, user, d := startLoggedIn(t)
 	bobJID := g.JID(bob)
 	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
@@ -227,7 +226,6 @@ func TestGatewayOwnMessagesNotSentAgain(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: starts Prosody")
 	}
-	t.Skip("known bug: the user's own messages sent through XEP-0356 come back from the server and are sent to the network again")
 	g, user, d := startLoggedIn(t)
 	bobJID := g.JID(bob)
 	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
