@@ -238,8 +238,9 @@ func PollText(p Poll, where string) string {
 	case p.Multiple:
 		b.WriteString(" (several answers allowed)")
 	}
-	for _, o := range p.Options {
-		b.WriteString("\n- " + o.Text)
+	for i, o := range p.Options {
+		// Numbered: "/vote 2" names the second (Vote).
+		b.WriteString("\n" + strconv.Itoa(i+1) + ". " + o.Text)
 		if (p.Closed || p.Live) && o.Counted {
 			b.WriteString(": " + strconv.Itoa(o.Votes) + " vote")
 			if o.Votes != 1 {

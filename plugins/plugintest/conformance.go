@@ -745,6 +745,9 @@ var features = []feature{
 	// What a search finds is the network's: only a refusal is predictable.
 	{name: "chat_search", declared: (*pb.Features).GetChatSearch, refusalOnly: true,
 		cmd: func(*featureRun) any { return &pb.SearchChats{Query: "plugintest", Limit: 5} }},
+	// A vote needs a poll, which only the network makes.
+	{name: "poll_vote", declared: (*pb.Features).GetPollVote, refusalOnly: true,
+		cmd: func(*featureRun) any { return &pb.Vote{TargetId: "plugintest-poll", Choices: []string{"1"}} }},
 	// The chat's timer is the user's to choose.
 	{name: "chat_timer", declared: (*pb.Features).GetChatTimer, refusalOnly: true,
 		cmd: func(*featureRun) any { return &pb.SetChatTimer{Seconds: 86400} }},

@@ -557,6 +557,8 @@ func Act(loginID, chatID, txnID string, action any) *pb.Command {
 		c.Action = &pb.Command_SearchChats{SearchChats: a}
 	case *pb.SetChatTimer:
 		c.Action = &pb.Command_SetTimer{SetTimer: a}
+	case *pb.Vote:
+		c.Action = &pb.Command_Vote{Vote: a}
 	}
 	return c
 }

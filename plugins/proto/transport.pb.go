@@ -685,7 +685,7 @@ func (x ReceiptEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReceiptEvent_Kind.Descriptor instead.
 func (ReceiptEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{69, 0}
 }
 
 type MemberEvent_Kind int32
@@ -743,7 +743,7 @@ func (x MemberEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use MemberEvent_Kind.Descriptor instead.
 func (MemberEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{76, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{77, 0}
 }
 
 type ChatRemovedEvent_Reason int32
@@ -795,7 +795,7 @@ func (x ChatRemovedEvent_Reason) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ChatRemovedEvent_Reason.Descriptor instead.
 func (ChatRemovedEvent_Reason) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{80, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{81, 0}
 }
 
 type Empty struct {
@@ -1121,7 +1121,9 @@ type Features struct {
 	// part of their name, to join them (JoinChat).
 	ChatSearch bool `protobuf:"varint,32,opt,name=chat_search,json=chatSearch,proto3" json:"chat_search,omitempty"`
 	// SetChatTimer: the user may set a chat's disappearing-messages timer.
-	ChatTimer     bool `protobuf:"varint,33,opt,name=chat_timer,json=chatTimer,proto3" json:"chat_timer,omitempty"`
+	ChatTimer bool `protobuf:"varint,33,opt,name=chat_timer,json=chatTimer,proto3" json:"chat_timer,omitempty"`
+	// Vote: the user may vote in a poll of the network's.
+	PollVote      bool `protobuf:"varint,34,opt,name=poll_vote,json=pollVote,proto3" json:"poll_vote,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1383,6 +1385,13 @@ func (x *Features) GetChatSearch() bool {
 func (x *Features) GetChatTimer() bool {
 	if x != nil {
 		return x.ChatTimer
+	}
+	return false
+}
+
+func (x *Features) GetPollVote() bool {
+	if x != nil {
+		return x.PollVote
 	}
 	return false
 }
@@ -3461,6 +3470,7 @@ type Command struct {
 	//	*Command_Unban
 	//	*Command_SearchChats
 	//	*Command_SetTimer
+	//	*Command_Vote
 	Action        isCommand_Action `protobuf_oneof:"action"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3720,6 +3730,15 @@ func (x *Command) GetSetTimer() *SetChatTimer {
 	return nil
 }
 
+func (x *Command) GetVote() *Vote {
+	if x != nil {
+		if x, ok := x.Action.(*Command_Vote); ok {
+			return x.Vote
+		}
+	}
+	return nil
+}
+
 type isCommand_Action interface {
 	isCommand_Action()
 }
@@ -3808,6 +3827,10 @@ type Command_SetTimer struct {
 	SetTimer *SetChatTimer `protobuf:"bytes,30,opt,name=set_timer,json=setTimer,proto3,oneof"`
 }
 
+type Command_Vote struct {
+	Vote *Vote `protobuf:"bytes,31,opt,name=vote,proto3,oneof"`
+}
+
 func (*Command_Send) isCommand_Action() {}
 
 func (*Command_Edit) isCommand_Action() {}
@@ -3849,6 +3872,8 @@ func (*Command_Unban) isCommand_Action() {}
 func (*Command_SearchChats) isCommand_Action() {}
 
 func (*Command_SetTimer) isCommand_Action() {}
+
+func (*Command_Vote) isCommand_Action() {}
 
 type Attachment struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -5183,6 +5208,75 @@ func (x *SetChatTimer) GetSeconds() int64 {
 	return 0
 }
 
+// Vote is the user's vote in a poll (the message target_id names): the
+// options chosen, each as the user wrote it, a 1-based number in the
+// order the poll's text lists them or an option's text; empty takes the
+// user's vote back. It replaces the user's earlier vote. A choice that
+// names no option, or several in a poll of one answer, is refused with
+// BAD_REQUEST naming the options; a closed poll with NOT_ALLOWED; a
+// message that is no poll the plugin knows with NOT_FOUND. On success the
+// poll's message is corrected with the counts, as for a vote from another
+// device.
+type Vote struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TargetId      string                 `protobuf:"bytes,1,opt,name=target_id,json=targetId,proto3" json:"target_id,omitempty"`
+	TargetMeta    []byte                 `protobuf:"bytes,2,opt,name=target_meta,json=targetMeta,proto3" json:"target_meta,omitempty"`
+	Choices       []string               `protobuf:"bytes,3,rep,name=choices,proto3" json:"choices,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Vote) Reset() {
+	*x = Vote{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Vote) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Vote) ProtoMessage() {}
+
+func (x *Vote) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Vote.ProtoReflect.Descriptor instead.
+func (*Vote) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *Vote) GetTargetId() string {
+	if x != nil {
+		return x.TargetId
+	}
+	return ""
+}
+
+func (x *Vote) GetTargetMeta() []byte {
+	if x != nil {
+		return x.TargetMeta
+	}
+	return nil
+}
+
+func (x *Vote) GetChoices() []string {
+	if x != nil {
+		return x.Choices
+	}
+	return nil
+}
+
 type SetRole struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
@@ -5194,7 +5288,7 @@ type SetRole struct {
 
 func (x *SetRole) Reset() {
 	*x = SetRole{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[57]
+	mi := &file_plugins_proto_transport_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5206,7 +5300,7 @@ func (x *SetRole) String() string {
 func (*SetRole) ProtoMessage() {}
 
 func (x *SetRole) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[57]
+	mi := &file_plugins_proto_transport_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5219,7 +5313,7 @@ func (x *SetRole) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetRole.ProtoReflect.Descriptor instead.
 func (*SetRole) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{57}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *SetRole) GetUserId() string {
@@ -5252,7 +5346,7 @@ type SetTyping struct {
 
 func (x *SetTyping) Reset() {
 	*x = SetTyping{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[58]
+	mi := &file_plugins_proto_transport_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5264,7 +5358,7 @@ func (x *SetTyping) String() string {
 func (*SetTyping) ProtoMessage() {}
 
 func (x *SetTyping) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[58]
+	mi := &file_plugins_proto_transport_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5277,7 +5371,7 @@ func (x *SetTyping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTyping.ProtoReflect.Descriptor instead.
 func (*SetTyping) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{58}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *SetTyping) GetState() TypingState {
@@ -5296,7 +5390,7 @@ type SetPresence struct {
 
 func (x *SetPresence) Reset() {
 	*x = SetPresence{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[59]
+	mi := &file_plugins_proto_transport_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5308,7 +5402,7 @@ func (x *SetPresence) String() string {
 func (*SetPresence) ProtoMessage() {}
 
 func (x *SetPresence) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[59]
+	mi := &file_plugins_proto_transport_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5321,7 +5415,7 @@ func (x *SetPresence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPresence.ProtoReflect.Descriptor instead.
 func (*SetPresence) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{59}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *SetPresence) GetPresence() *Presence {
@@ -5359,7 +5453,7 @@ type CommandResult struct {
 
 func (x *CommandResult) Reset() {
 	*x = CommandResult{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[60]
+	mi := &file_plugins_proto_transport_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5371,7 +5465,7 @@ func (x *CommandResult) String() string {
 func (*CommandResult) ProtoMessage() {}
 
 func (x *CommandResult) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[60]
+	mi := &file_plugins_proto_transport_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5384,7 +5478,7 @@ func (x *CommandResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommandResult.ProtoReflect.Descriptor instead.
 func (*CommandResult) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{60}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *CommandResult) GetCorrelationId() uint64 {
@@ -5453,7 +5547,7 @@ type EventAck struct {
 
 func (x *EventAck) Reset() {
 	*x = EventAck{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[61]
+	mi := &file_plugins_proto_transport_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5465,7 +5559,7 @@ func (x *EventAck) String() string {
 func (*EventAck) ProtoMessage() {}
 
 func (x *EventAck) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[61]
+	mi := &file_plugins_proto_transport_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5478,7 +5572,7 @@ func (x *EventAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventAck.ProtoReflect.Descriptor instead.
 func (*EventAck) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{61}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *EventAck) GetUpToSeq() uint64 {
@@ -5499,7 +5593,7 @@ type Sender struct {
 
 func (x *Sender) Reset() {
 	*x = Sender{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[62]
+	mi := &file_plugins_proto_transport_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5511,7 +5605,7 @@ func (x *Sender) String() string {
 func (*Sender) ProtoMessage() {}
 
 func (x *Sender) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[62]
+	mi := &file_plugins_proto_transport_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5524,7 +5618,7 @@ func (x *Sender) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sender.ProtoReflect.Descriptor instead.
 func (*Sender) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{62}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *Sender) GetUserId() string {
@@ -5592,7 +5686,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[63]
+	mi := &file_plugins_proto_transport_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5604,7 +5698,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[63]
+	mi := &file_plugins_proto_transport_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5617,7 +5711,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{63}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *Event) GetSeq() uint64 {
@@ -5996,7 +6090,7 @@ type MessageEvent struct {
 
 func (x *MessageEvent) Reset() {
 	*x = MessageEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[64]
+	mi := &file_plugins_proto_transport_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6008,7 +6102,7 @@ func (x *MessageEvent) String() string {
 func (*MessageEvent) ProtoMessage() {}
 
 func (x *MessageEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[64]
+	mi := &file_plugins_proto_transport_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6021,7 +6115,7 @@ func (x *MessageEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageEvent.ProtoReflect.Descriptor instead.
 func (*MessageEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{64}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *MessageEvent) GetText() string {
@@ -6077,7 +6171,7 @@ type EditEvent struct {
 
 func (x *EditEvent) Reset() {
 	*x = EditEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[65]
+	mi := &file_plugins_proto_transport_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6089,7 +6183,7 @@ func (x *EditEvent) String() string {
 func (*EditEvent) ProtoMessage() {}
 
 func (x *EditEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[65]
+	mi := &file_plugins_proto_transport_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6102,7 +6196,7 @@ func (x *EditEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EditEvent.ProtoReflect.Descriptor instead.
 func (*EditEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{65}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *EditEvent) GetTargetId() string {
@@ -6136,7 +6230,7 @@ type ReactionEvent struct {
 
 func (x *ReactionEvent) Reset() {
 	*x = ReactionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[66]
+	mi := &file_plugins_proto_transport_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6148,7 +6242,7 @@ func (x *ReactionEvent) String() string {
 func (*ReactionEvent) ProtoMessage() {}
 
 func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[66]
+	mi := &file_plugins_proto_transport_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6161,7 +6255,7 @@ func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReactionEvent.ProtoReflect.Descriptor instead.
 func (*ReactionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{66}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *ReactionEvent) GetTargetId() string {
@@ -6191,7 +6285,7 @@ type RetractionEvent struct {
 
 func (x *RetractionEvent) Reset() {
 	*x = RetractionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[67]
+	mi := &file_plugins_proto_transport_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6203,7 +6297,7 @@ func (x *RetractionEvent) String() string {
 func (*RetractionEvent) ProtoMessage() {}
 
 func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[67]
+	mi := &file_plugins_proto_transport_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6216,7 +6310,7 @@ func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetractionEvent.ProtoReflect.Descriptor instead.
 func (*RetractionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{67}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *RetractionEvent) GetTargetId() string {
@@ -6243,7 +6337,7 @@ type ReceiptEvent struct {
 
 func (x *ReceiptEvent) Reset() {
 	*x = ReceiptEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[68]
+	mi := &file_plugins_proto_transport_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6255,7 +6349,7 @@ func (x *ReceiptEvent) String() string {
 func (*ReceiptEvent) ProtoMessage() {}
 
 func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[68]
+	mi := &file_plugins_proto_transport_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6268,7 +6362,7 @@ func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptEvent.ProtoReflect.Descriptor instead.
 func (*ReceiptEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *ReceiptEvent) GetKind() ReceiptEvent_Kind {
@@ -6294,7 +6388,7 @@ type TypingEvent struct {
 
 func (x *TypingEvent) Reset() {
 	*x = TypingEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[69]
+	mi := &file_plugins_proto_transport_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6306,7 +6400,7 @@ func (x *TypingEvent) String() string {
 func (*TypingEvent) ProtoMessage() {}
 
 func (x *TypingEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[69]
+	mi := &file_plugins_proto_transport_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6319,7 +6413,7 @@ func (x *TypingEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingEvent.ProtoReflect.Descriptor instead.
 func (*TypingEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{69}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *TypingEvent) GetState() TypingState {
@@ -6338,7 +6432,7 @@ type PresenceEvent struct {
 
 func (x *PresenceEvent) Reset() {
 	*x = PresenceEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[70]
+	mi := &file_plugins_proto_transport_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6350,7 +6444,7 @@ func (x *PresenceEvent) String() string {
 func (*PresenceEvent) ProtoMessage() {}
 
 func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[70]
+	mi := &file_plugins_proto_transport_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6363,7 +6457,7 @@ func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PresenceEvent.ProtoReflect.Descriptor instead.
 func (*PresenceEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{70}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *PresenceEvent) GetPresence() *Presence {
@@ -6382,7 +6476,7 @@ type ContactEvent struct {
 
 func (x *ContactEvent) Reset() {
 	*x = ContactEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[71]
+	mi := &file_plugins_proto_transport_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6394,7 +6488,7 @@ func (x *ContactEvent) String() string {
 func (*ContactEvent) ProtoMessage() {}
 
 func (x *ContactEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[71]
+	mi := &file_plugins_proto_transport_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6407,7 +6501,7 @@ func (x *ContactEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactEvent.ProtoReflect.Descriptor instead.
 func (*ContactEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{71}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *ContactEvent) GetContact() *Contact {
@@ -6426,7 +6520,7 @@ type ContactRemovedEvent struct {
 
 func (x *ContactRemovedEvent) Reset() {
 	*x = ContactRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[72]
+	mi := &file_plugins_proto_transport_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6438,7 +6532,7 @@ func (x *ContactRemovedEvent) String() string {
 func (*ContactRemovedEvent) ProtoMessage() {}
 
 func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[72]
+	mi := &file_plugins_proto_transport_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6451,7 +6545,7 @@ func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ContactRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *ContactRemovedEvent) GetUserId() string {
@@ -6470,7 +6564,7 @@ type ChatEvent struct {
 
 func (x *ChatEvent) Reset() {
 	*x = ChatEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[73]
+	mi := &file_plugins_proto_transport_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6482,7 +6576,7 @@ func (x *ChatEvent) String() string {
 func (*ChatEvent) ProtoMessage() {}
 
 func (x *ChatEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[73]
+	mi := &file_plugins_proto_transport_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6495,7 +6589,7 @@ func (x *ChatEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatEvent.ProtoReflect.Descriptor instead.
 func (*ChatEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{73}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *ChatEvent) GetChat() *Chat {
@@ -6515,7 +6609,7 @@ type LoginStateEvent struct {
 
 func (x *LoginStateEvent) Reset() {
 	*x = LoginStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[74]
+	mi := &file_plugins_proto_transport_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6527,7 +6621,7 @@ func (x *LoginStateEvent) String() string {
 func (*LoginStateEvent) ProtoMessage() {}
 
 func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[74]
+	mi := &file_plugins_proto_transport_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6540,7 +6634,7 @@ func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginStateEvent.ProtoReflect.Descriptor instead.
 func (*LoginStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{74}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *LoginStateEvent) GetState() LoginState {
@@ -6566,7 +6660,7 @@ type SavedStateEvent struct {
 
 func (x *SavedStateEvent) Reset() {
 	*x = SavedStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[75]
+	mi := &file_plugins_proto_transport_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6578,7 +6672,7 @@ func (x *SavedStateEvent) String() string {
 func (*SavedStateEvent) ProtoMessage() {}
 
 func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[75]
+	mi := &file_plugins_proto_transport_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6591,7 +6685,7 @@ func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SavedStateEvent.ProtoReflect.Descriptor instead.
 func (*SavedStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{75}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *SavedStateEvent) GetSavedState() []byte {
@@ -6615,7 +6709,7 @@ type MemberEvent struct {
 
 func (x *MemberEvent) Reset() {
 	*x = MemberEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[76]
+	mi := &file_plugins_proto_transport_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6627,7 +6721,7 @@ func (x *MemberEvent) String() string {
 func (*MemberEvent) ProtoMessage() {}
 
 func (x *MemberEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[76]
+	mi := &file_plugins_proto_transport_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6640,7 +6734,7 @@ func (x *MemberEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberEvent.ProtoReflect.Descriptor instead.
 func (*MemberEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{76}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *MemberEvent) GetKind() MemberEvent_Kind {
@@ -6674,7 +6768,7 @@ type TopicEvent struct {
 
 func (x *TopicEvent) Reset() {
 	*x = TopicEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[77]
+	mi := &file_plugins_proto_transport_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6686,7 +6780,7 @@ func (x *TopicEvent) String() string {
 func (*TopicEvent) ProtoMessage() {}
 
 func (x *TopicEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[77]
+	mi := &file_plugins_proto_transport_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6699,7 +6793,7 @@ func (x *TopicEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicEvent.ProtoReflect.Descriptor instead.
 func (*TopicEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{77}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *TopicEvent) GetTopic() string {
@@ -6724,7 +6818,7 @@ type IdentityEvent struct {
 
 func (x *IdentityEvent) Reset() {
 	*x = IdentityEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[78]
+	mi := &file_plugins_proto_transport_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6736,7 +6830,7 @@ func (x *IdentityEvent) String() string {
 func (*IdentityEvent) ProtoMessage() {}
 
 func (x *IdentityEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[78]
+	mi := &file_plugins_proto_transport_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6749,7 +6843,7 @@ func (x *IdentityEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentityEvent.ProtoReflect.Descriptor instead.
 func (*IdentityEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{78}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *IdentityEvent) GetOldUserId() string {
@@ -6781,7 +6875,7 @@ type ProgressEvent struct {
 
 func (x *ProgressEvent) Reset() {
 	*x = ProgressEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[79]
+	mi := &file_plugins_proto_transport_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6793,7 +6887,7 @@ func (x *ProgressEvent) String() string {
 func (*ProgressEvent) ProtoMessage() {}
 
 func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[79]
+	mi := &file_plugins_proto_transport_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6806,7 +6900,7 @@ func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressEvent.ProtoReflect.Descriptor instead.
 func (*ProgressEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{79}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *ProgressEvent) GetTask() string {
@@ -6855,7 +6949,7 @@ type ChatRemovedEvent struct {
 
 func (x *ChatRemovedEvent) Reset() {
 	*x = ChatRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[80]
+	mi := &file_plugins_proto_transport_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6867,7 +6961,7 @@ func (x *ChatRemovedEvent) String() string {
 func (*ChatRemovedEvent) ProtoMessage() {}
 
 func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[80]
+	mi := &file_plugins_proto_transport_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6880,7 +6974,7 @@ func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ChatRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{80}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *ChatRemovedEvent) GetReason() ChatRemovedEvent_Reason {
@@ -6924,7 +7018,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x13edit_window_seconds\x18\b \x01(\x03R\x11editWindowSeconds\x12+\n" +
 	"\x11identifier_prompt\x18\t \x01(\tR\x10identifierPrompt\x125\n" +
 	"\x16identifier_description\x18\n" +
-	" \x01(\tR\x15identifierDescription\"\xbd\b\n" +
+	" \x01(\tR\x15identifierDescription\"\xda\b\n" +
 	"\bFeatures\x12\x14\n" +
 	"\x05edits\x18\x01 \x01(\bR\x05edits\x12\x1c\n" +
 	"\treactions\x18\x02 \x01(\bR\treactions\x12'\n" +
@@ -6970,7 +7064,8 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\vchat_search\x18  \x01(\bR\n" +
 	"chatSearch\x12\x1d\n" +
 	"\n" +
-	"chat_timer\x18! \x01(\bR\tchatTimer\"\x13\n" +
+	"chat_timer\x18! \x01(\bR\tchatTimer\x12\x1b\n" +
+	"\tpoll_vote\x18\" \x01(\bR\bpollVote\"\x13\n" +
 	"\x11LoginFlowsRequest\"Q\n" +
 	"\tLoginFlow\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
@@ -7135,7 +7230,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x12\n" +
 	"\x04data\x18\x03 \x01(\fR\x04data\"0\n" +
 	"\x11UploadMediaResult\x12\x1b\n" +
-	"\tupload_id\x18\x01 \x01(\tR\buploadId\"\xd9\v\n" +
+	"\tupload_id\x18\x01 \x01(\tR\buploadId\"\x8e\f\n" +
 	"\aCommand\x12%\n" +
 	"\x0ecorrelation_id\x18\x01 \x01(\x04R\rcorrelationId\x12\x19\n" +
 	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x15\n" +
@@ -7164,7 +7259,8 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x12set_profile_avatar\x18\x1b \x01(\v2).passerelle.transport.v2.SetProfileAvatarH\x00R\x10setProfileAvatar\x126\n" +
 	"\x05unban\x18\x1c \x01(\v2\x1e.passerelle.transport.v2.UnbanH\x00R\x05unban\x12I\n" +
 	"\fsearch_chats\x18\x1d \x01(\v2$.passerelle.transport.v2.SearchChatsH\x00R\vsearchChats\x12D\n" +
-	"\tset_timer\x18\x1e \x01(\v2%.passerelle.transport.v2.SetChatTimerH\x00R\bsetTimerB\b\n" +
+	"\tset_timer\x18\x1e \x01(\v2%.passerelle.transport.v2.SetChatTimerH\x00R\bsetTimer\x123\n" +
+	"\x04vote\x18\x1f \x01(\v2\x1d.passerelle.transport.v2.VoteH\x00R\x04voteB\b\n" +
 	"\x06action\"\x9b\x03\n" +
 	"\n" +
 	"Attachment\x12\x12\n" +
@@ -7270,7 +7366,12 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\fmember_count\x18\x04 \x01(\rR\vmemberCount\x125\n" +
 	"\x04type\x18\x05 \x01(\x0e2!.passerelle.transport.v2.ChatTypeR\x04type\"(\n" +
 	"\fSetChatTimer\x12\x18\n" +
-	"\aseconds\x18\x01 \x01(\x03R\aseconds\"\x9d\x01\n" +
+	"\aseconds\x18\x01 \x01(\x03R\aseconds\"^\n" +
+	"\x04Vote\x12\x1b\n" +
+	"\ttarget_id\x18\x01 \x01(\tR\btargetId\x12\x1f\n" +
+	"\vtarget_meta\x18\x02 \x01(\fR\n" +
+	"targetMeta\x12\x18\n" +
+	"\achoices\x18\x03 \x03(\tR\achoices\"\x9d\x01\n" +
 	"\aSetRole\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12F\n" +
 	"\vaffiliation\x18\x02 \x01(\x0e2$.passerelle.transport.v2.AffiliationR\vaffiliation\x121\n" +
@@ -7508,7 +7609,7 @@ func file_plugins_proto_transport_proto_rawDescGZIP() []byte {
 }
 
 var file_plugins_proto_transport_proto_enumTypes = make([]protoimpl.EnumInfo, 13)
-var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 82)
+var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 83)
 var file_plugins_proto_transport_proto_goTypes = []any{
 	(ErrorCode)(0),                   // 0: passerelle.transport.v2.ErrorCode
 	(FieldType)(0),                   // 1: passerelle.transport.v2.FieldType
@@ -7580,37 +7681,38 @@ var file_plugins_proto_transport_proto_goTypes = []any{
 	(*SearchChats)(nil),              // 67: passerelle.transport.v2.SearchChats
 	(*FoundChat)(nil),                // 68: passerelle.transport.v2.FoundChat
 	(*SetChatTimer)(nil),             // 69: passerelle.transport.v2.SetChatTimer
-	(*SetRole)(nil),                  // 70: passerelle.transport.v2.SetRole
-	(*SetTyping)(nil),                // 71: passerelle.transport.v2.SetTyping
-	(*SetPresence)(nil),              // 72: passerelle.transport.v2.SetPresence
-	(*CommandResult)(nil),            // 73: passerelle.transport.v2.CommandResult
-	(*EventAck)(nil),                 // 74: passerelle.transport.v2.EventAck
-	(*Sender)(nil),                   // 75: passerelle.transport.v2.Sender
-	(*Event)(nil),                    // 76: passerelle.transport.v2.Event
-	(*MessageEvent)(nil),             // 77: passerelle.transport.v2.MessageEvent
-	(*EditEvent)(nil),                // 78: passerelle.transport.v2.EditEvent
-	(*ReactionEvent)(nil),            // 79: passerelle.transport.v2.ReactionEvent
-	(*RetractionEvent)(nil),          // 80: passerelle.transport.v2.RetractionEvent
-	(*ReceiptEvent)(nil),             // 81: passerelle.transport.v2.ReceiptEvent
-	(*TypingEvent)(nil),              // 82: passerelle.transport.v2.TypingEvent
-	(*PresenceEvent)(nil),            // 83: passerelle.transport.v2.PresenceEvent
-	(*ContactEvent)(nil),             // 84: passerelle.transport.v2.ContactEvent
-	(*ContactRemovedEvent)(nil),      // 85: passerelle.transport.v2.ContactRemovedEvent
-	(*ChatEvent)(nil),                // 86: passerelle.transport.v2.ChatEvent
-	(*LoginStateEvent)(nil),          // 87: passerelle.transport.v2.LoginStateEvent
-	(*SavedStateEvent)(nil),          // 88: passerelle.transport.v2.SavedStateEvent
-	(*MemberEvent)(nil),              // 89: passerelle.transport.v2.MemberEvent
-	(*TopicEvent)(nil),               // 90: passerelle.transport.v2.TopicEvent
-	(*IdentityEvent)(nil),            // 91: passerelle.transport.v2.IdentityEvent
-	(*ProgressEvent)(nil),            // 92: passerelle.transport.v2.ProgressEvent
-	(*ChatRemovedEvent)(nil),         // 93: passerelle.transport.v2.ChatRemovedEvent
-	nil,                              // 94: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	(*Vote)(nil),                     // 70: passerelle.transport.v2.Vote
+	(*SetRole)(nil),                  // 71: passerelle.transport.v2.SetRole
+	(*SetTyping)(nil),                // 72: passerelle.transport.v2.SetTyping
+	(*SetPresence)(nil),              // 73: passerelle.transport.v2.SetPresence
+	(*CommandResult)(nil),            // 74: passerelle.transport.v2.CommandResult
+	(*EventAck)(nil),                 // 75: passerelle.transport.v2.EventAck
+	(*Sender)(nil),                   // 76: passerelle.transport.v2.Sender
+	(*Event)(nil),                    // 77: passerelle.transport.v2.Event
+	(*MessageEvent)(nil),             // 78: passerelle.transport.v2.MessageEvent
+	(*EditEvent)(nil),                // 79: passerelle.transport.v2.EditEvent
+	(*ReactionEvent)(nil),            // 80: passerelle.transport.v2.ReactionEvent
+	(*RetractionEvent)(nil),          // 81: passerelle.transport.v2.RetractionEvent
+	(*ReceiptEvent)(nil),             // 82: passerelle.transport.v2.ReceiptEvent
+	(*TypingEvent)(nil),              // 83: passerelle.transport.v2.TypingEvent
+	(*PresenceEvent)(nil),            // 84: passerelle.transport.v2.PresenceEvent
+	(*ContactEvent)(nil),             // 85: passerelle.transport.v2.ContactEvent
+	(*ContactRemovedEvent)(nil),      // 86: passerelle.transport.v2.ContactRemovedEvent
+	(*ChatEvent)(nil),                // 87: passerelle.transport.v2.ChatEvent
+	(*LoginStateEvent)(nil),          // 88: passerelle.transport.v2.LoginStateEvent
+	(*SavedStateEvent)(nil),          // 89: passerelle.transport.v2.SavedStateEvent
+	(*MemberEvent)(nil),              // 90: passerelle.transport.v2.MemberEvent
+	(*TopicEvent)(nil),               // 91: passerelle.transport.v2.TopicEvent
+	(*IdentityEvent)(nil),            // 92: passerelle.transport.v2.IdentityEvent
+	(*ProgressEvent)(nil),            // 93: passerelle.transport.v2.ProgressEvent
+	(*ChatRemovedEvent)(nil),         // 94: passerelle.transport.v2.ChatRemovedEvent
+	nil,                              // 95: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
 }
 var file_plugins_proto_transport_proto_depIdxs = []int32{
 	0,   // 0: passerelle.transport.v2.Error.code:type_name -> passerelle.transport.v2.ErrorCode
 	17,  // 1: passerelle.transport.v2.Capabilities.features:type_name -> passerelle.transport.v2.Features
 	19,  // 2: passerelle.transport.v2.LoginFlowsResponse.flows:type_name -> passerelle.transport.v2.LoginFlow
-	94,  // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	95,  // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
 	26,  // 4: passerelle.transport.v2.LoginStep.form:type_name -> passerelle.transport.v2.FormStep
 	27,  // 5: passerelle.transport.v2.LoginStep.display:type_name -> passerelle.transport.v2.DisplayStep
 	28,  // 6: passerelle.transport.v2.LoginStep.complete:type_name -> passerelle.transport.v2.CompleteStep
@@ -7627,21 +7729,21 @@ var file_plugins_proto_transport_proto_depIdxs = []int32{
 	17,  // 17: passerelle.transport.v2.Chat.features:type_name -> passerelle.transport.v2.Features
 	39,  // 18: passerelle.transport.v2.ChatListResponse.chats:type_name -> passerelle.transport.v2.Chat
 	4,   // 19: passerelle.transport.v2.HistoryBatch.chat_type:type_name -> passerelle.transport.v2.ChatType
-	76,  // 20: passerelle.transport.v2.HistoryBatch.events:type_name -> passerelle.transport.v2.Event
+	77,  // 20: passerelle.transport.v2.HistoryBatch.events:type_name -> passerelle.transport.v2.Event
 	45,  // 21: passerelle.transport.v2.MediaChunk.info:type_name -> passerelle.transport.v2.MediaInfo
 	51,  // 22: passerelle.transport.v2.Command.send:type_name -> passerelle.transport.v2.SendMessage
 	52,  // 23: passerelle.transport.v2.Command.edit:type_name -> passerelle.transport.v2.EditMessage
 	53,  // 24: passerelle.transport.v2.Command.react:type_name -> passerelle.transport.v2.React
 	54,  // 25: passerelle.transport.v2.Command.retract:type_name -> passerelle.transport.v2.Retract
 	55,  // 26: passerelle.transport.v2.Command.mark_read:type_name -> passerelle.transport.v2.MarkRead
-	71,  // 27: passerelle.transport.v2.Command.set_typing:type_name -> passerelle.transport.v2.SetTyping
-	72,  // 28: passerelle.transport.v2.Command.set_presence:type_name -> passerelle.transport.v2.SetPresence
+	72,  // 27: passerelle.transport.v2.Command.set_typing:type_name -> passerelle.transport.v2.SetTyping
+	73,  // 28: passerelle.transport.v2.Command.set_presence:type_name -> passerelle.transport.v2.SetPresence
 	56,  // 29: passerelle.transport.v2.Command.leave:type_name -> passerelle.transport.v2.LeaveChat
 	60,  // 30: passerelle.transport.v2.Command.set_topic:type_name -> passerelle.transport.v2.SetTopic
 	61,  // 31: passerelle.transport.v2.Command.set_name:type_name -> passerelle.transport.v2.SetChatName
 	64,  // 32: passerelle.transport.v2.Command.invite:type_name -> passerelle.transport.v2.Invite
 	65,  // 33: passerelle.transport.v2.Command.kick:type_name -> passerelle.transport.v2.Kick
-	70,  // 34: passerelle.transport.v2.Command.set_role:type_name -> passerelle.transport.v2.SetRole
+	71,  // 34: passerelle.transport.v2.Command.set_role:type_name -> passerelle.transport.v2.SetRole
 	57,  // 35: passerelle.transport.v2.Command.join:type_name -> passerelle.transport.v2.JoinChat
 	59,  // 36: passerelle.transport.v2.Command.set_nick:type_name -> passerelle.transport.v2.SetNick
 	58,  // 37: passerelle.transport.v2.Command.create:type_name -> passerelle.transport.v2.CreateChat
@@ -7650,95 +7752,96 @@ var file_plugins_proto_transport_proto_depIdxs = []int32{
 	66,  // 40: passerelle.transport.v2.Command.unban:type_name -> passerelle.transport.v2.Unban
 	67,  // 41: passerelle.transport.v2.Command.search_chats:type_name -> passerelle.transport.v2.SearchChats
 	69,  // 42: passerelle.transport.v2.Command.set_timer:type_name -> passerelle.transport.v2.SetChatTimer
-	9,   // 43: passerelle.transport.v2.Span.style:type_name -> passerelle.transport.v2.Span.Style
-	49,  // 44: passerelle.transport.v2.SendMessage.attachments:type_name -> passerelle.transport.v2.Attachment
-	50,  // 45: passerelle.transport.v2.SendMessage.spans:type_name -> passerelle.transport.v2.Span
-	50,  // 46: passerelle.transport.v2.EditMessage.spans:type_name -> passerelle.transport.v2.Span
-	4,   // 47: passerelle.transport.v2.FoundChat.type:type_name -> passerelle.transport.v2.ChatType
-	5,   // 48: passerelle.transport.v2.SetRole.affiliation:type_name -> passerelle.transport.v2.Affiliation
-	6,   // 49: passerelle.transport.v2.SetRole.role:type_name -> passerelle.transport.v2.Role
-	7,   // 50: passerelle.transport.v2.SetTyping.state:type_name -> passerelle.transport.v2.TypingState
-	33,  // 51: passerelle.transport.v2.SetPresence.presence:type_name -> passerelle.transport.v2.Presence
-	14,  // 52: passerelle.transport.v2.CommandResult.error:type_name -> passerelle.transport.v2.Error
-	68,  // 53: passerelle.transport.v2.CommandResult.found_chats:type_name -> passerelle.transport.v2.FoundChat
-	4,   // 54: passerelle.transport.v2.Event.chat_type:type_name -> passerelle.transport.v2.ChatType
-	75,  // 55: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
-	77,  // 56: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
-	78,  // 57: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
-	79,  // 58: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
-	80,  // 59: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
-	81,  // 60: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
-	82,  // 61: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
-	83,  // 62: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
-	84,  // 63: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
-	85,  // 64: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
-	86,  // 65: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
-	87,  // 66: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
-	24,  // 67: passerelle.transport.v2.Event.login_step:type_name -> passerelle.transport.v2.LoginStep
-	88,  // 68: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
-	89,  // 69: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
-	90,  // 70: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
-	93,  // 71: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
-	91,  // 72: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
-	92,  // 73: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
-	49,  // 74: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
-	50,  // 75: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
-	50,  // 76: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
-	10,  // 77: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
-	7,   // 78: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
-	33,  // 79: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
-	34,  // 80: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
-	39,  // 81: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
-	8,   // 82: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
-	11,  // 83: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
-	38,  // 84: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
-	34,  // 85: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
-	12,  // 86: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
-	15,  // 87: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
-	18,  // 88: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
-	21,  // 89: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
-	22,  // 90: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
-	23,  // 91: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	23,  // 92: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	30,  // 93: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
-	29,  // 94: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
-	31,  // 95: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
-	32,  // 96: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
-	29,  // 97: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
-	36,  // 98: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
-	37,  // 99: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
-	29,  // 100: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
-	41,  // 101: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
-	44,  // 102: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
-	46,  // 103: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
-	48,  // 104: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
-	74,  // 105: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
-	42,  // 106: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
-	16,  // 107: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
-	20,  // 108: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
-	24,  // 109: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
-	24,  // 110: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
-	24,  // 111: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
-	13,  // 112: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
-	13,  // 113: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
-	13,  // 114: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
-	13,  // 115: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
-	34,  // 116: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
-	35,  // 117: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
-	39,  // 118: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
-	34,  // 119: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
-	40,  // 120: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
-	13,  // 121: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
-	46,  // 122: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
-	47,  // 123: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
-	73,  // 124: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
-	76,  // 125: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
-	43,  // 126: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
-	107, // [107:127] is the sub-list for method output_type
-	87,  // [87:107] is the sub-list for method input_type
-	87,  // [87:87] is the sub-list for extension type_name
-	87,  // [87:87] is the sub-list for extension extendee
-	0,   // [0:87] is the sub-list for field type_name
+	70,  // 43: passerelle.transport.v2.Command.vote:type_name -> passerelle.transport.v2.Vote
+	9,   // 44: passerelle.transport.v2.Span.style:type_name -> passerelle.transport.v2.Span.Style
+	49,  // 45: passerelle.transport.v2.SendMessage.attachments:type_name -> passerelle.transport.v2.Attachment
+	50,  // 46: passerelle.transport.v2.SendMessage.spans:type_name -> passerelle.transport.v2.Span
+	50,  // 47: passerelle.transport.v2.EditMessage.spans:type_name -> passerelle.transport.v2.Span
+	4,   // 48: passerelle.transport.v2.FoundChat.type:type_name -> passerelle.transport.v2.ChatType
+	5,   // 49: passerelle.transport.v2.SetRole.affiliation:type_name -> passerelle.transport.v2.Affiliation
+	6,   // 50: passerelle.transport.v2.SetRole.role:type_name -> passerelle.transport.v2.Role
+	7,   // 51: passerelle.transport.v2.SetTyping.state:type_name -> passerelle.transport.v2.TypingState
+	33,  // 52: passerelle.transport.v2.SetPresence.presence:type_name -> passerelle.transport.v2.Presence
+	14,  // 53: passerelle.transport.v2.CommandResult.error:type_name -> passerelle.transport.v2.Error
+	68,  // 54: passerelle.transport.v2.CommandResult.found_chats:type_name -> passerelle.transport.v2.FoundChat
+	4,   // 55: passerelle.transport.v2.Event.chat_type:type_name -> passerelle.transport.v2.ChatType
+	76,  // 56: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
+	78,  // 57: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
+	79,  // 58: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
+	80,  // 59: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
+	81,  // 60: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
+	82,  // 61: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
+	83,  // 62: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
+	84,  // 63: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
+	85,  // 64: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
+	86,  // 65: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
+	87,  // 66: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
+	88,  // 67: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
+	24,  // 68: passerelle.transport.v2.Event.login_step:type_name -> passerelle.transport.v2.LoginStep
+	89,  // 69: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
+	90,  // 70: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
+	91,  // 71: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
+	94,  // 72: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
+	92,  // 73: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
+	93,  // 74: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
+	49,  // 75: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
+	50,  // 76: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
+	50,  // 77: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
+	10,  // 78: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
+	7,   // 79: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
+	33,  // 80: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
+	34,  // 81: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
+	39,  // 82: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
+	8,   // 83: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
+	11,  // 84: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
+	38,  // 85: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
+	34,  // 86: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
+	12,  // 87: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
+	15,  // 88: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
+	18,  // 89: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
+	21,  // 90: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
+	22,  // 91: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
+	23,  // 92: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	23,  // 93: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	30,  // 94: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
+	29,  // 95: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
+	31,  // 96: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
+	32,  // 97: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
+	29,  // 98: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
+	36,  // 99: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
+	37,  // 100: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
+	29,  // 101: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
+	41,  // 102: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
+	44,  // 103: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
+	46,  // 104: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
+	48,  // 105: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
+	75,  // 106: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
+	42,  // 107: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
+	16,  // 108: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
+	20,  // 109: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
+	24,  // 110: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
+	24,  // 111: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
+	24,  // 112: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
+	13,  // 113: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
+	13,  // 114: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
+	13,  // 115: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
+	13,  // 116: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
+	34,  // 117: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
+	35,  // 118: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
+	39,  // 119: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
+	34,  // 120: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
+	40,  // 121: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
+	13,  // 122: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
+	46,  // 123: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
+	47,  // 124: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
+	74,  // 125: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
+	77,  // 126: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
+	43,  // 127: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
+	108, // [108:128] is the sub-list for method output_type
+	88,  // [88:108] is the sub-list for method input_type
+	88,  // [88:88] is the sub-list for extension type_name
+	88,  // [88:88] is the sub-list for extension extendee
+	0,   // [0:88] is the sub-list for field type_name
 }
 
 func init() { file_plugins_proto_transport_proto_init() }
@@ -7773,6 +7876,7 @@ func file_plugins_proto_transport_proto_init() {
 		(*Command_Unban)(nil),
 		(*Command_SearchChats)(nil),
 		(*Command_SetTimer)(nil),
+		(*Command_Vote)(nil),
 	}
 	file_plugins_proto_transport_proto_msgTypes[36].OneofWrappers = []any{
 		(*Attachment_Data)(nil),
@@ -7781,7 +7885,7 @@ func file_plugins_proto_transport_proto_init() {
 		(*Attachment_Ref)(nil),
 		(*Attachment_UploadId)(nil),
 	}
-	file_plugins_proto_transport_proto_msgTypes[63].OneofWrappers = []any{
+	file_plugins_proto_transport_proto_msgTypes[64].OneofWrappers = []any{
 		(*Event_Message)(nil),
 		(*Event_Edit)(nil),
 		(*Event_Reaction)(nil),
@@ -7807,7 +7911,7 @@ func file_plugins_proto_transport_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugins_proto_transport_proto_rawDesc), len(file_plugins_proto_transport_proto_rawDesc)),
 			NumEnums:      13,
-			NumMessages:   82,
+			NumMessages:   83,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

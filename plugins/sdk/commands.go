@@ -89,6 +89,13 @@ func (t *connectorTransport[S]) HandleCommand(ctx context.Context, cmd *pb.Comma
 			}
 			return Result{}, ts.SetChatTimer(ctx, c, time.Duration(min(a.SetTimer.Seconds, 1<<32))*time.Second)
 		}
+	case *pb.Command_Vote:
+		if v, ok := any(s).(Voter); ok {
+			if a.Vote.TargetId == "" {
+				return Result{}, Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a vote names no poll")
+			}
+			return Result{}, v.Vote(ctx, c, a.Vote)
+		}
 	case *pb.Command_SetRole:
 		if r, ok := any(s).(RoleSetter); ok {
 			return Result{}, r.SetRole(ctx, c, a.SetRole)
@@ -158,6 +165,8 @@ func actionName(cmd *pb.Command) string {
 		return "finding groups"
 	case *pb.Command_SetTimer:
 		return "disappearing messages"
+	case *pb.Command_Vote:
+		return "voting in polls"
 	case *pb.Command_Join:
 		return "joining chats"
 	case *pb.Command_SetNick:
@@ -252,6 +261,8 @@ func (t *connectorTransport[S]) allowed(ctx context.Context, s S, cmd *pb.Comman
 		return deny(f.SetNick, chat.SetNick, "changing your nick")
 	case *pb.Command_SetTimer:
 		return deny(f.ChatTimer, chat.ChatTimer, "disappearing messages")
+	case *pb.Command_Vote:
+		return deny(f.PollVote, chat.PollVote, "voting in polls")
 	}
 	return nil
 }

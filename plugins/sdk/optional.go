@@ -153,6 +153,18 @@ type ChatTimerSetter interface {
 	SetChatTimer(ctx context.Context, c Call, ttl time.Duration) error
 }
 
+// Voter votes in a poll (feature poll_vote): v.Choices are the options
+// as the user wrote them, each a 1-based number in the order the poll's
+// text lists them or an option's text; none takes the user's vote back.
+// A choice that names no option, or several in a poll of one answer, is
+// refused with BAD_REQUEST naming the options; a closed poll with
+// NOT_ALLOWED; a message that is no poll the session knows with
+// NOT_FOUND. On success the poll's message is corrected with the counts,
+// as for a vote from another device.
+type Voter interface {
+	Vote(ctx context.Context, c Call, v *pb.Vote) error
+}
+
 // RoleSetter changes a member's affiliation and role (feature
 // group_roles).
 type RoleSetter interface {
@@ -265,6 +277,7 @@ var derivedFeatures = []derived{
 	{"group_unban", "Unbanner", implements[Unbanner]},
 	{"chat_search", "ChatSearcher", implements[ChatSearcher]},
 	{"chat_timer", "ChatTimerSetter", implements[ChatTimerSetter]},
+	{"poll_vote", "Voter", implements[Voter]},
 	{"group_roles", "RoleSetter", implements[RoleSetter]},
 	{"media_download", "MediaDownloader", implements[MediaDownloader]},
 	{"media_upload", "MediaUploader", implements[MediaUploader]},

@@ -66,21 +66,21 @@ func TestPollVotes(t *testing.T) {
 
 	poll := deliver(bob, bobACI, fakesignal.DataMessage{Message: fakesignal.Text("which day?"),
 		PollCreate: map[string]any{"question": "Picnic", "options": []string{"Sat", "Sun", "Mon"}}})
-	s.next(isText(text("- Sat\n- Sun\n- Mon", "(vote on your phone)")))
+	s.next(isText(text("1. Sat\n2. Sun\n3. Mon", "(vote on your phone)")))
 
 	at := vote(carol, carolACI, poll, 1, 1)
-	s.pollCorrection(at, poll, group, text("- Sat: 0 votes\n- Sun: 1 vote\n- Mon: 0 votes", "(vote on your phone)"))
+	s.pollCorrection(at, poll, group, text("1. Sat: 0 votes\n2. Sun: 1 vote\n3. Mon: 0 votes", "(vote on your phone)"))
 
 	// The user's own vote, from the phone.
 	at = d.Now()
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, Timestamp: at, SyncMessage: &fakesignal.SyncMessage{
 		SentMessage: &fakesignal.SentMessage{DataMessage: fakesignal.DataMessage{Timestamp: at, GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"},
 			PollVote: &fakesignal.PollVote{AuthorNumber: bob, AuthorUUID: bobACI, TargetSentTimestamp: poll, OptionIndexes: []int{1}, VoteCount: 1}}}}})
-	s.pollCorrection(at, poll, group, text("- Sat: 0 votes\n- Sun: 2 votes\n- Mon: 0 votes", "(vote on your phone)"))
+	s.pollCorrection(at, poll, group, text("1. Sat: 0 votes\n2. Sun: 2 votes\n3. Mon: 0 votes", "(vote on your phone)"))
 
 	// Carol changes her mind: her newer vote replaces the older.
 	at = vote(carol, carolACI, poll, 2, 0)
-	s.pollCorrection(at, poll, group, text("- Sat: 1 vote\n- Sun: 1 vote\n- Mon: 0 votes", "(vote on your phone)"))
+	s.pollCorrection(at, poll, group, text("1. Sat: 1 vote\n2. Sun: 1 vote\n3. Mon: 0 votes", "(vote on your phone)"))
 
 	// Her first vote again, arriving late, an end by someone else than
 	// the poll's author, a vote for a poll not known (sent before a
@@ -95,7 +95,7 @@ func TestPollVotes(t *testing.T) {
 	s.noCorrectionBefore(gid, "marker")
 
 	at = deliver(bob, bobACI, fakesignal.DataMessage{PollTerminate: &fakesignal.PollTerminate{TargetSentTimestamp: poll}})
-	s.pollCorrection(at, poll, group, text("- Sat: 1 vote\n- Sun: 1 vote\n- Mon: 0 votes", "(closed)"))
+	s.pollCorrection(at, poll, group, text("1. Sat: 1 vote\n2. Sun: 1 vote\n3. Mon: 0 votes", "(closed)"))
 }
 
 // The polls outlive the plugin (SIGKILL): after a restart, a vote and
@@ -110,17 +110,17 @@ func TestPollVotesAfterRestart(t *testing.T) {
 	text := func(counts, end string) string { return "Poll: Picnic\n" + counts + "\n" + end }
 
 	poll := deliver(bob, bobACI, fakesignal.DataMessage{PollCreate: map[string]any{"question": "Picnic", "options": []string{"Sat", "Sun"}}})
-	s.next(isText(text("- Sat\n- Sun", "(vote on your phone)")))
+	s.next(isText(text("1. Sat\n2. Sun", "(vote on your phone)")))
 	at := vote(carol, carolACI, poll, 1, 1)
-	s.pollCorrection(at, poll, group, text("- Sat: 0 votes\n- Sun: 1 vote", "(vote on your phone)"))
+	s.pollCorrection(at, poll, group, text("1. Sat: 0 votes\n2. Sun: 1 vote", "(vote on your phone)"))
 
 	s.crash()
 	at = vote(bob, bobACI, poll, 1, 0)
-	s.pollCorrection(at, poll, group, text("- Sat: 1 vote\n- Sun: 1 vote", "(vote on your phone)"))
+	s.pollCorrection(at, poll, group, text("1. Sat: 1 vote\n2. Sun: 1 vote", "(vote on your phone)"))
 	vote(carol, carolACI, poll, 1, 0) // her first vote again: counted already
 	s.noCorrectionOf(gid, poll, "after the same vote")
 	at = deliver(bob, bobACI, fakesignal.DataMessage{PollTerminate: &fakesignal.PollTerminate{TargetSentTimestamp: poll}})
-	s.pollCorrection(at, poll, group, text("- Sat: 1 vote\n- Sun: 1 vote", "(closed)"))
+	s.pollCorrection(at, poll, group, text("1. Sat: 1 vote\n2. Sun: 1 vote", "(closed)"))
 
 	// Another poll, its file damaged while the plugin is down.
 	other := deliver(bob, bobACI, fakesignal.DataMessage{PollCreate: map[string]any{"question": "Picnic", "options": []string{"Sat", "Sun"}}})

@@ -34,14 +34,14 @@ var richMedia = []struct {
 		Answers: []tg.PollAnswerClass{
 			&tg.PollAnswer{Text: tg.TextWithEntities{Text: "Pizza"}, Option: []byte{0}},
 			&tg.PollAnswer{Text: tg.TextWithEntities{Text: "Sushi"}, Option: []byte{1}}}}},
-		"Poll: Lunch? (several answers allowed)\n- Pizza\n- Sushi\n(vote in Telegram)"},
+		"Poll: Lunch? (several answers allowed)\n1. Pizza\n2. Sushi\n(vote in Telegram)"},
 	{"closed quiz", &tg.MessageMediaPoll{Poll: tg.Poll{ID: 8, Quiz: true, Closed: true, Question: tg.TextWithEntities{Text: "2+2?"},
 		Answers: []tg.PollAnswerClass{
 			&tg.PollAnswer{Text: tg.TextWithEntities{Text: "4"}, Option: []byte{0}},
 			&tg.PollAnswer{Text: tg.TextWithEntities{Text: "5"}, Option: []byte{1}}}},
 		Results: tg.PollResults{TotalVoters: 3, Results: []tg.PollAnswerVoters{
 			{Option: []byte{0}, Voters: 2, Correct: true}, {Option: []byte{1}, Voters: 1}}}},
-		"Poll: 2+2? (quiz)\n- 4: 2 votes ✓\n- 5: 1 vote\n(closed)"},
+		"Poll: 2+2? (quiz)\n1. 4: 2 votes ✓\n2. 5: 1 vote\n(closed)"},
 	{"dice", &tg.MessageMediaDice{Value: 6, Emoticon: "🎲"}, "Dice: 🎲 6"},
 	{"darts", &tg.MessageMediaDice{Value: 3, Emoticon: "🎯"}, "Dice: 🎯 3"},
 	{"game", &tg.MessageMediaGame{Game: tg.Game{ID: 9, ShortName: "lumberjack", Title: "Lumberjack", Description: "Chop the tree", Photo: &tg.PhotoEmpty{ID: 1}}},

@@ -29,7 +29,7 @@ func TestPollClosedBot(t *testing.T) {
 	s := newSession(t, api, h, t.TempDir())
 	connect(t, s, h)
 	msg := h.waitEvent(t, 0, "the poll", func(ev *pb.Event) bool { return ev.EventId == "60" && ev.GetMessage() != nil })
-	if want := "Poll: Lunch?\n- Pizza\n- Sushi\n(vote in Telegram)"; msg.GetMessage().Text != want {
+	if want := "Poll: Lunch?\n1. Pizza\n2. Sushi\n(vote in Telegram)"; msg.GetMessage().Text != want {
 		t.Fatalf("poll %q, want %q", msg.GetMessage().Text, want)
 	}
 	h.waitFor(t, 0, "the group's poll", func(ev *pb.Event) bool { return ev.EventId == "61" && ev.GetMessage() != nil })
@@ -37,14 +37,14 @@ func TestPollClosedBot(t *testing.T) {
 	from := len(h.events())
 	api.push(`{"poll":` + lunchPoll("p60", 2, 1, true) + `}`)
 	ev := h.waitEvent(t, from, "the closing", func(ev *pb.Event) bool { return ev.GetEdit() != nil })
-	if e := ev.GetEdit(); e.TargetId != "60" || e.Text != "Poll: Lunch?\n- Pizza: 2 votes\n- Sushi: 1 vote\n(closed)" ||
+	if e := ev.GetEdit(); e.TargetId != "60" || e.Text != "Poll: Lunch?\n1. Pizza: 2 votes\n2. Sushi: 1 vote\n(closed)" ||
 		ev.ChatId != fmt.Sprint(alice) || ev.Sender.GetUserId() != fmt.Sprint(alice) {
 		t.Errorf("closing %v: want alice's correction of 60 with the counts, closed", ev)
 	}
 	from = len(h.events())
 	api.push(`{"poll":` + lunchPoll("p61", 0, 3, true) + `}`)
 	ev = h.waitEvent(t, from, "the group's closing", func(ev *pb.Event) bool { return ev.GetEdit() != nil })
-	if e := ev.GetEdit(); e.TargetId != "61" || e.Text != "Poll: Lunch?\n- Pizza: 0 votes\n- Sushi: 3 votes\n(closed)" ||
+	if e := ev.GetEdit(); e.TargetId != "61" || e.Text != "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 3 votes\n(closed)" ||
 		ev.ChatId != fmt.Sprint(groupID) || ev.Sender.GetUserId() != "601" {
 		t.Errorf("group closing %v: want carol's correction of 61 in the group", ev)
 	}
@@ -82,14 +82,14 @@ func TestPollClosedAfterRestartBot(t *testing.T) {
 	from := len(h2.events())
 	api.push(`{"poll":` + lunchPoll("p61", 0, 3, true) + `}`)
 	ev := h2.waitEvent(t, from, "the group's closing", func(ev *pb.Event) bool { return ev.GetEdit() != nil })
-	if e := ev.GetEdit(); e.TargetId != "61" || e.Text != "Poll: Lunch?\n- Pizza: 0 votes\n- Sushi: 3 votes\n(closed)" ||
+	if e := ev.GetEdit(); e.TargetId != "61" || e.Text != "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 3 votes\n(closed)" ||
 		ev.ChatId != fmt.Sprint(groupID) || ev.Sender.GetUserId() != "601" {
 		t.Errorf("group closing after the restart %v: want carol's correction of 61 in the group", ev)
 	}
 	from = len(h2.events())
 	api.push(`{"poll":` + lunchPoll("p60", 2, 1, true) + `}`)
 	ev = h2.waitEvent(t, from, "the closing", func(ev *pb.Event) bool { return ev.GetEdit() != nil })
-	if e := ev.GetEdit(); e.TargetId != "60" || e.Text != "Poll: Lunch?\n- Pizza: 2 votes\n- Sushi: 1 vote\n(closed)" ||
+	if e := ev.GetEdit(); e.TargetId != "60" || e.Text != "Poll: Lunch?\n1. Pizza: 2 votes\n2. Sushi: 1 vote\n(closed)" ||
 		ev.ChatId != fmt.Sprint(alice) || ev.Sender.GetUserId() != fmt.Sprint(alice) {
 		t.Errorf("closing after the restart %v: want alice's correction of 60", ev)
 	}
