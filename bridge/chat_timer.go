@@ -24,12 +24,12 @@ const timerUsage = "usage: /timer LENGTH or /timer off, LENGTH as 30s, 5m, 8h, 1
 // maxTimer bounds a timer the gateway hands on: longer than any network's.
 const maxTimer = 10 * 365 * 24 * time.Hour
 
-// timerCommand reports whether body is a "/timer" command, and its
-// argument.
-func timerCommand(body string) (string, bool) {
+// slashCommand reports whether body is the chat command name ("/timer",
+// "/vote"), and its argument.
+func slashCommand(body, name string) (string, bool) {
 	body = strings.TrimSpace(body)
-	rest, ok := strings.CutPrefix(body, "/timer")
-	if !ok || (rest != "" && rest[0] != ' ' && rest[0] != '\t') {
+	rest, ok := strings.CutPrefix(body, name)
+	if !ok || (rest != "" && rest[0] != ' ' && rest[0] != '\t' && rest[0] != '\n') {
 		return "", false
 	}
 	return strings.TrimSpace(rest), true
@@ -83,20 +83,29 @@ func (s *session) setChatTimer(ctx context.Context, st *wire.Stanza, chatID, arg
 		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, err.Error()+"; "+timerUsage))
 		return
 	}
-	done := make(chan struct{})
-	t.host.Send(&pb.Command{LoginId: s.LoginID(), ChatId: chatID,
-		Action: &pb.Command_SetTimer{SetTimer: &pb.SetChatTimer{Seconds: int64(ttl / time.Second)}}}, func(res *pb.CommandResult) {
-		defer close(done)
+	if s.chatCommand(ctx, st, &pb.Command{LoginId: s.LoginID(), ChatId: chatID,
+		Action: &pb.Command_SetTimer{SetTimer: &pb.SetChatTimer{Seconds: int64(ttl / time.Second)}}}) {
+		t.log.Info("chat timer set", "user", s.user, "chat", chatID, "timer", ttl)
+	}
+}
+
+// chatCommand runs a chat command's cmd (the user's st asked for it) and
+// waits for its result, so that what the user sends after it goes after
+// it, as after a message; a refusal is answered with an error reply. It
+// reports whether the network took it.
+func (s *session) chatCommand(ctx context.Context, st *wire.Stanza, cmd *pb.Command) bool {
+	t := s.t
+	done := make(chan bool, 1)
+	t.host.Send(cmd, func(res *pb.CommandResult) {
 		if res.Error != nil {
 			t.send(ctx, wire.ErrorReply(st, conditionOf(res.Error.Code), res.Error.Text))
-			return
 		}
-		t.log.Info("chat timer set", "user", s.user, "chat", chatID, "timer", ttl)
+		done <- res.Error == nil
 	})
-	// In the chat's order: a message sent after the command goes after
-	// the change.
 	select {
-	case <-done:
+	case ok := <-done:
+		return ok
 	case <-ctx.Done():
+		return false
 	}
 }

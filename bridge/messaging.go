@@ -372,9 +372,16 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, fmt.Sprintf("the message's id or origin-id is longer than %d bytes", maxMessageIDBytes)))
 		return
 	}
-	if arg, ok := timerCommand(m.body); ok && m.hasBody && m.replace == "" && m.oobURL == "" {
-		s.setChatTimer(ctx, st, chatID, arg) // chat_timer.go
-		return
+	// Chat commands: not sent as messages.
+	if m.hasBody && m.replace == "" && m.oobURL == "" {
+		if arg, ok := slashCommand(m.body, "/timer"); ok {
+			s.setChatTimer(ctx, st, chatID, arg) // chat_timer.go
+			return
+		}
+		if arg, ok := slashCommand(m.body, "/vote"); ok {
+			s.vote(ctx, st, chatID, m.replyTo, arg) // poll_vote.go
+			return
+		}
 	}
 	// What the chat's user sent before a crash of the gateway goes first.
 	t.waitReplayed(ctx, login.LoginID, chatID) // held_gate.go

@@ -81,6 +81,7 @@ func TestMinimalPluginRefusesOptionalActions(t *testing.T) {
 	refused("retraction", `<message type='chat' id='`+id()+`' to='`+bob+`'><retract xmlns='urn:xmpp:message-retract:1' id='`+first+`'/><body>retracted</body></message>`)
 	refused("file", `<message type='chat' id='`+id()+`' to='`+bob+`'><body>http://127.0.0.1:9/f.txt</body><x xmlns='jabber:x:oob'><url>http://127.0.0.1:9/f.txt</url></x></message>`)
 	refused("a timer", `<message type='chat' id='`+id()+`' to='`+bob+`'><body>/timer 1d</body></message>`)
+	refused("a vote", `<message type='chat' id='`+id()+`' to='`+bob+`'><body>/vote 1</body><reply xmlns='urn:xmpp:reply:0' to='`+bob+`' id='`+first+`'/></message>`)
 
 	// Chat states and markers reach nobody and raise no error: the next
 	// message from bob is the echo of the next text.

@@ -67,6 +67,8 @@ type Network struct {
 	// timers are the chats' disappearing-messages timers (timer.go), by
 	// username and chat ID; in memory, as the rest.
 	timers sync.Map
+	// polls are the polls its contacts asked (polls.go).
+	polls polls
 }
 
 // contact is someone on the echo network.

@@ -57,6 +57,8 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 //	say-escaped TEXT  the contact says TEXT with its Go escapes decoded
 //	                  (\x02...): text XML cannot carry, as networks send
 //	net-event JSON... what a hostile network sends (hostile.go)
+//	poll Q? A / B     the contact asks a poll (poll-multi: several
+//	                  answers; poll-closed: closed already) (polls.go)
 //	vanish N TEXT     a disappearing message: the echo and the user's
 //	                  message are deleted N seconds from now (N may be
 //	                  negative: the echo comes after its deadline)
@@ -119,6 +121,11 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
 	case "net-event", "net-long", "net-crowd", "net-quiet":
 		if err := s.hostileCommand(c, word, rest); err != nil { // hostile.go
+			return sdk.Result{}, err
+		}
+		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
+	case "poll", "poll-multi", "poll-closed":
+		if err := s.pollCommand(c, word, rest); err != nil { // polls.go
 			return sdk.Result{}, err
 		}
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil

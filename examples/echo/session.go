@@ -42,6 +42,7 @@ var (
 	_ sdk.ContactLister      = (*Session)(nil)
 	_ sdk.UserInfoer         = (*Session)(nil)
 	_ sdk.ChatTimerSetter    = (*Session)(nil)
+	_ sdk.Voter              = (*Session)(nil)
 )
 
 // Connect goes online. A real network would dial out here and report

@@ -321,3 +321,55 @@ func WithCaption(content, caption string, spans []*pb.Span) (string, []*pb.Span)
 	}
 	return head + caption, spans
 }
+
+// ErrChoice is a vote's choice that names no option of the poll, or
+// several choices in a poll of one answer; its text names the options.
+type ErrChoice struct{ Text string }
+
+func (e *ErrChoice) Error() string { return e.Text }
+
+// PollChoices resolves a vote's choices (pb.Vote.choices: each a 1-based
+// number in the order PollText lists the options, or an option's text,
+// in any case) to the options' indexes, in the poll's order, each once.
+// An error is an *ErrChoice naming the options.
+func PollChoices(options []string, choices []string, multiple bool) ([]int, error) {
+	named := func() string {
+		var b strings.Builder
+		for i, o := range options {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(strconv.Itoa(i+1) + ". " + o)
+		}
+		return b.String()
+	}
+	chosen := make([]bool, len(options))
+	for _, c := range choices {
+		c = strings.TrimSpace(c)
+		i := -1
+		if n, err := strconv.Atoi(c); err == nil && n >= 1 && n <= len(options) {
+			i = n - 1
+		} else {
+			for j, o := range options {
+				if strings.EqualFold(strings.TrimSpace(o), c) {
+					i = j
+					break
+				}
+			}
+		}
+		if i < 0 {
+			return nil, &ErrChoice{Text: "the poll has no option " + strconv.Quote(c) + ": " + named()}
+		}
+		chosen[i] = true
+	}
+	var out []int
+	for i, ok := range chosen {
+		if ok {
+			out = append(out, i)
+		}
+	}
+	if len(out) > 1 && !multiple {
+		return nil, &ErrChoice{Text: "the poll takes one answer: " + named()}
+	}
+	return out, nil
+}

@@ -1,6 +1,9 @@
 package mediatext
 
 import (
+	"errors"
+	"slices"
+	"strings"
 	"testing"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -93,5 +96,39 @@ func TestWithCaption(t *testing.T) {
 	plain := []*pb.Span{{Start: 0, End: 2, Style: pb.Span_STYLE_ITALIC}}
 	if text, got := WithCaption("", "hi", plain); text != "hi" || len(got) != 1 || got[0].End != 2 {
 		t.Errorf("no content: %q %v", text, got)
+	}
+}
+
+// PollChoices: numbers and texts (any case) name options, in the poll's
+// order, each once; a choice naming none, a number out of range and
+// several in a poll of one answer are refused naming the options; no
+// choice is none.
+func TestPollChoices(t *testing.T) {
+	opts := []string{"Pizza", "Sushi", "Salad"}
+	for _, c := range []struct {
+		choices  []string
+		multiple bool
+		want     []int
+		err      string
+	}{
+		{[]string{"2"}, false, []int{1}, ""},
+		{[]string{"pizza"}, false, []int{0}, ""},
+		{[]string{"3", "sushi", "3"}, true, []int{1, 2}, ""},
+		{nil, false, nil, ""},
+		{[]string{"4"}, false, nil, `no option "4": 1. Pizza, 2. Sushi, 3. Salad`},
+		{[]string{"Soup"}, true, nil, `no option "Soup"`},
+		{[]string{"1", "2"}, false, nil, "takes one answer: 1. Pizza"},
+	} {
+		got, err := PollChoices(opts, c.choices, c.multiple)
+		if c.err != "" {
+			var ec *ErrChoice
+			if !errors.As(err, &ec) || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%v: err %v, want one saying %q", c.choices, err, c.err)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("%v = %v, %v; want %v", c.choices, got, err, c.want)
+		}
 	}
 }

@@ -1,0 +1,112 @@
+package echo
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+
+	"passerelle.im/passerelle/plugins/mediatext"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Polls: "poll QUESTION? A / B / C" sent to a contact makes the contact
+// ask it ("poll-multi" allows several answers, "poll-closed" is closed
+// already); the user votes with a reply "/vote 2" (the gateway's
+// command), and the poll's message is corrected with the counts, the
+// user's vote the only one.
+
+// poll is a poll the echo network made, and the user's vote in it.
+type poll struct {
+	question         string
+	options          []string
+	multiple, closed bool
+	mine             []int // the user's chosen options
+}
+
+// polls are the polls made, by username, chat and message ID; in memory,
+// as the rest.
+type polls struct {
+	mu sync.Mutex
+	m  map[string]*poll
+}
+
+func (ps *polls) put(key string, p *poll) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if ps.m == nil {
+		ps.m = map[string]*poll{}
+	}
+	ps.m[key] = p
+}
+
+// text is the poll as its message reads, the user's vote counted.
+func (p *poll) text() string {
+	mp := mediatext.Poll{Question: p.question, Multiple: p.multiple, Closed: p.closed, Live: true}
+	for i, o := range p.options {
+		mp.Options = append(mp.Options, mediatext.Option{Text: o, Counted: true})
+		for _, j := range p.mine {
+			if j == i {
+				mp.Options[i].Votes = 1
+			}
+		}
+	}
+	return mediatext.PollText(mp, "with a reply: /vote 1")
+}
+
+// pollCommand makes the contact ask the poll that rest describes.
+func (s *Session) pollCommand(c sdk.Call, word, rest string) error {
+	q, opts, ok := strings.Cut(rest, "?")
+	var options []string
+	for o := range strings.SplitSeq(opts, "/") {
+		if o = strings.TrimSpace(o); o != "" {
+			options = append(options, o)
+		}
+	}
+	if !ok || len(options) < 2 {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%s: QUESTION? OPTION / OPTION ...", word)
+	}
+	p := &poll{question: strings.TrimSpace(q) + "?", options: options, multiple: word == "poll-multi", closed: word == "poll-closed"}
+	ev := s.event(c)
+	s.n.polls.put(s.loginID+"\x00"+c.ChatID+"\x00"+ev.EventId, p)
+	ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: p.text()}}
+	s.emit(ev)
+	return nil
+}
+
+// Vote is the user's vote in a poll of the echo network's: the poll's
+// message is corrected with it counted.
+func (s *Session) Vote(_ context.Context, c sdk.Call, v *pb.Vote) error {
+	if err := s.inChat(c); err != nil {
+		return err
+	}
+	ps := &s.n.polls
+	ps.mu.Lock()
+	p := ps.m[s.loginID+"\x00"+c.ChatID+"\x00"+v.TargetId]
+	if p == nil {
+		ps.mu.Unlock()
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no poll of the echo network's is message %s", v.TargetId)
+	}
+	if p.closed {
+		ps.mu.Unlock()
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "the poll is closed")
+	}
+	chosen, err := mediatext.PollChoices(p.options, v.Choices, p.multiple)
+	if err != nil {
+		ps.mu.Unlock()
+		var ec *mediatext.ErrChoice
+		if errors.As(err, &ec) {
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%s", ec.Text)
+		}
+		return err
+	}
+	p.mine = chosen
+	text := p.text()
+	ps.mu.Unlock()
+	ev := s.event(c)
+	ev.EventId = ""
+	ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: v.TargetId, Text: text}}
+	s.emit(ev)
+	return nil
+}
