@@ -72,6 +72,13 @@ func encodeWho(v *enc, sender string, fromMe, group bool) {
 	v.bool(group)
 }
 
+// put writes e into b, the transport's deadlines.
+func (e Expiry) put(b *bbolt.Bucket) error {
+	v := newEnc(len(e.SenderID) + 8)
+	encodeWho(v, e.SenderID, e.FromMe, e.Group)
+	return b.Put(e.key(), v.b)
+}
+
 // PutExpiries records deadlines; putting one again is harmless.
 func (db *DB) PutExpiries(ctx context.Context, transport string, es []Expiry) error {
 	if err := checkPart("transport", transport, false); err != nil {
@@ -91,9 +98,7 @@ func (db *DB) PutExpiries(ctx context.Context, transport string, es []Expiry) er
 			return fmt.Errorf("store: put expiries: %w", err)
 		}
 		for _, e := range es {
-			v := newEnc(len(e.SenderID) + 8)
-			encodeWho(v, e.SenderID, e.FromMe, e.Group)
-			if err := b.Put(e.key(), v.b); err != nil {
+			if err := e.put(b); err != nil {
 				return fmt.Errorf("store: put expiries: %w", err)
 			}
 		}
@@ -268,9 +273,7 @@ func (db *DB) StartReadExpiries(ctx context.Context, transport, loginID, chatID 
 			return fmt.Errorf("store: start read expiries: %w", err)
 		}
 		for i, e := range started {
-			v := newEnc(len(e.SenderID) + 8)
-			encodeWho(v, e.SenderID, e.FromMe, e.Group)
-			if err := b.Put(e.key(), v.b); err != nil {
+			if err := e.put(b); err != nil {
 				return fmt.Errorf("store: start read expiries: %w", err)
 			}
 			if err := rb.Delete(doomed[i]); err != nil {

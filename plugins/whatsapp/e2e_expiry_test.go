@@ -1,7 +1,6 @@
 package whatsapp_test
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -18,15 +17,7 @@ import (
 // it (a normal one's none), and so does the result of a send into a chat
 // with a timer (into one without, none).
 func TestExpiresProcess(t *testing.T) {
-	srv := startRemote(t)
-	p := plugintest.Start(t, fakePlugin(t), t.TempDir(), []byte(fmt.Sprintf(`{"wafake_socket": %q}`, srv.Socket)))
-	done := p.LoginSteps("qr", []plugintest.LoginStep{{Act: func(testing.TB, *pb.LoginStep) map[string]string {
-		srv.Scan(me, "Alice")
-		return nil
-	}}})
-	evs := p.Events()
-	p.Connect(done.LoginId, done.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	srv, p, evs, done := processLoggedIn(t)
 
 	at := time.Now().Add(-time.Minute).Truncate(time.Second)
 	from := types.MessageInfo{MessageSource: types.MessageSource{Chat: bob, Sender: bob}, Timestamp: at, PushName: "Bob"}

@@ -2,6 +2,7 @@ package whatsapp_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"passerelle.im/passerelle/internal/gatewaytest"
 	"passerelle.im/passerelle/internal/xmpptest"
 	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/whatsapp/wafake"
 )
 
@@ -42,6 +44,23 @@ func startRemote(t *testing.T) *wafake.Server {
 	}
 	t.Cleanup(func() { srv.Close() })
 	return srv
+}
+
+// processLoggedIn starts the plugin's process on a new remote fake, logs
+// alice in by QR code (me scanning it) and waits until she is connected:
+// the fake, the plugin, its events and the login.
+func processLoggedIn(t *testing.T) (*wafake.Server, *plugintest.Plugin, *plugintest.EventStream, *pb.CompleteStep) {
+	t.Helper()
+	srv := startRemote(t)
+	p := plugintest.Start(t, fakePlugin(t), t.TempDir(), []byte(fmt.Sprintf(`{"wafake_socket": %q}`, srv.Socket)))
+	done := p.LoginSteps("qr", []plugintest.LoginStep{{Act: func(testing.TB, *pb.LoginStep) map[string]string {
+		srv.Scan(me, "Alice")
+		return nil
+	}}})
+	evs := p.Events()
+	p.Connect(done.LoginId, done.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	return srv, p, evs, done
 }
 
 var (

@@ -1,7 +1,6 @@
 package whatsapp_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -21,15 +20,7 @@ import (
 // deadline; a length WhatsApp does not offer is BAD_REQUEST naming those
 // it does.
 func TestSetChatTimerProcess(t *testing.T) {
-	srv := startRemote(t)
-	p := plugintest.Start(t, fakePlugin(t), t.TempDir(), []byte(fmt.Sprintf(`{"wafake_socket": %q}`, srv.Socket)))
-	done := p.LoginSteps("qr", []plugintest.LoginStep{{Act: func(testing.TB, *pb.LoginStep) map[string]string {
-		srv.Scan(me, "Alice")
-		return nil
-	}}})
-	evs := p.Events()
-	p.Connect(done.LoginId, done.SavedState)
-	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	srv, p, evs, done := processLoggedIn(t)
 	chat := "+" + bob.User
 	cmds := p.Commands()
 
