@@ -24,6 +24,8 @@ import (
 // ID and with its time: the same vote coming again (a history sync
 // giving it back) changes nothing.
 
+var _ sdk.Voter = (*Session)(nil)
+
 // Vote sends the user's vote in poll v.TargetId and corrects the poll's
 // message with the counts.
 func (s *Session) Vote(ctx context.Context, c sdk.Call, v *pb.Vote) error {
