@@ -53,6 +53,12 @@ type Client interface {
 	// when the poll came: the options chosen, as SHA-256 hashes of
 	// their names.
 	DecryptPollVote(ctx context.Context, vote *events.Message) (*waE2E.PollVoteMessage, error)
+	// BuildPollVote is the user's vote in a poll (its message's info:
+	// chat, sender, ID, from-me flag), the options chosen by name (none
+	// takes the vote back), encrypted with the poll's message secret
+	// whatsmeow stored: ErrOriginalMessageSecretNotFound without it.
+	// Sent to the poll's chat with SendMessage.
+	BuildPollVote(ctx context.Context, pollInfo *types.MessageInfo, optionNames []string) (*waE2E.Message, error)
 
 	// Presence and typing.
 	SendPresence(ctx context.Context, state types.Presence) error

@@ -18,9 +18,13 @@ import (
 // Converters from whatsmeow's events to the contract's: pure functions of
 // the event and an idMap, table-tested in convert_in_test.go.
 
-// onPhone is where the user does what the gateway only shows: vote,
-// accept an invitation, see a message of a kind it cannot show.
+// onPhone is where the user does what the gateway only shows: accept an
+// invitation, see a message of a kind it cannot show.
 const onPhone = "on your phone"
+
+// pollWhere is where the user votes in a poll: in a reply to it from
+// XMPP, the gateway's command (vote.go), or on the phone.
+const pollWhere = "with a reply: /vote 1, or " + onPhone
 
 // inbound converts for one login: self is the login's own user ID, the
 // sender of what the user sent from their phone; domain is the
@@ -256,11 +260,11 @@ func firstPoll(msg *waE2E.Message) *waE2E.PollCreationMessage {
 	return nil
 }
 
-// pollText is a poll as text: its question and options (votes are cast
-// on the phone; they come one at a time, and correct the message with
-// the counts: polls.go).
+// pollText is a poll as text: its question and options, numbered for
+// the user's /vote (vote.go); votes come one at a time, and correct the
+// message with the counts (polls.go).
 func pollText(p *waE2E.PollCreationMessage) string {
-	return mediatext.PollText(pollOf(p), onPhone)
+	return mediatext.PollText(pollOf(p), pollWhere)
 }
 
 // pollOf is a poll for mediatext, no votes counted.

@@ -57,6 +57,9 @@ func (noDevice) SetDisappearingTimer(context.Context, types.JID, time.Duration, 
 func (noDevice) DecryptPollVote(context.Context, *events.Message) (*waE2E.PollVoteMessage, error) {
 	return nil, errNoDevice
 }
+func (noDevice) BuildPollVote(context.Context, *types.MessageInfo, []string) (*waE2E.Message, error) {
+	return nil, errNoDevice
+}
 func (noDevice) SendChatPresence(context.Context, types.JID, types.ChatPresence, types.ChatPresenceMedia) error {
 	return errNoDevice
 }

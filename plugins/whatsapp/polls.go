@@ -24,9 +24,9 @@ import (
 // decrypts (its message secrets table, on disk) and decrypts a vote with
 // it (DecryptPollVote); the options' names and who chose what so far are
 // the plugin's to keep. The polls seen are kept here, with their votes,
-// so that a vote (a contact's, or the user's own from the phone) becomes
-// a correction of the poll's message: the poll again, with its counts as
-// they stand.
+// so that a vote (a contact's, or the user's own from the phone or from
+// XMPP: vote.go) becomes a correction of the poll's message: the poll
+// again, with its counts as they stand.
 //
 // They are kept in memory and, so that a restart (a crash, an upgrade)
 // loses none, in the login's folder (plugins/pollstore: a file per poll,
@@ -191,7 +191,7 @@ func (c *pollCache) rememberVoted(info *types.MessageInfo, p *waE2E.PollCreation
 			full++
 		}
 	}
-	text = mediatext.PollText(e.poll, onPhone)
+	text = mediatext.PollText(e.poll, pollWhere)
 	if len(e.votes) > 0 {
 		text = e.counted()
 		if !known {
@@ -233,6 +233,19 @@ func (c *pollCache) message(id types.MessageID) (types.MessageInfo, bool) {
 		return types.MessageInfo{}, false
 	}
 	return e.info, true
+}
+
+// poll is a poll remembered: its message, and its question and options.
+func (c *pollCache) poll(id types.MessageID) (types.MessageInfo, mediatext.Poll, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.m[id]
+	if e == nil {
+		return types.MessageInfo{}, mediatext.Poll{}, false
+	}
+	p := e.poll
+	p.Options = slices.Clone(p.Options)
+	return e.info, p, true
 }
 
 // pollTally is what a vote did to its poll.
@@ -344,7 +357,7 @@ func (e *pollEntry) counted() string {
 			p.Options[i].Votes++
 		}
 	}
-	return mediatext.PollText(p, onPhone)
+	return mediatext.PollText(p, pollWhere)
 }
 
 // pollVote turns a vote in a poll into a correction of the poll's
@@ -383,11 +396,17 @@ func (s *Session) pollVote(e *events.Message, pu *waE2E.PollUpdateMessage) {
 		log.Debug("a vote that changes no count shown", "tally", string(t))
 		return
 	}
-	ev := s.conv.base(&poll) // the poll's sender corrects the poll
+	s.correctPoll(&poll, text, e.Info.Timestamp)
+}
+
+// correctPoll corrects a poll's message with text, its counts as they
+// stand since a vote at t.
+func (s *Session) correctPoll(poll *types.MessageInfo, text string, t time.Time) {
+	ev := s.conv.base(poll) // the poll's sender corrects the poll
 	// No event ID: a vote says the poll's state again, and the same
 	// text may rightly come twice (a vote changed, then changed back).
 	ev.EventId = ""
-	ev.TimestampUnixMicro = e.Info.Timestamp.UnixMicro()
+	ev.TimestampUnixMicro = t.UnixMicro()
 	ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: poll.ID, Text: text}}
 	s.emitDurable(ev)
 }

@@ -31,7 +31,7 @@ func lunchPoll() *waE2E.Message {
 
 // lunchText is the poll with its counts.
 func lunchText(pizza, sushi string) string {
-	return "Poll: Lunch?\n1. pizza: " + pizza + "\n2. sushi: " + sushi + "\n(vote on your phone)"
+	return "Poll: Lunch?\n1. pizza: " + pizza + "\n2. sushi: " + sushi + "\n(vote with a reply: /vote 1, or on your phone)"
 }
 
 // voter casts votes in one poll through the fake, as whatsmeow would
@@ -77,7 +77,7 @@ func TestPollVotes(t *testing.T) {
 	from := r.host.count()
 	fake.Receive(ctx, &poll, lunchPoll())
 	ev, i := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
-	if want := "Poll: Lunch?\n1. pizza\n2. sushi\n(vote on your phone)"; ev.GetMessage().Text != want {
+	if want := "Poll: Lunch?\n1. pizza\n2. sushi\n(vote with a reply: /vote 1, or on your phone)"; ev.GetMessage().Text != want {
 		t.Fatalf("poll: %q, want %q", ev.GetMessage().Text, want)
 	}
 	from = i + 1

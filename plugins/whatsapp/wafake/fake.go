@@ -469,6 +469,12 @@ func (c *Client) DecryptPollVote(ctx context.Context, vote *events.Message) (*wa
 	return c.Real.DecryptPollVote(ctx, vote)
 }
 
+// BuildPollVote is whatsmeow's own: it encrypts the vote with the poll's
+// secret from the device's store, as the user's (the device's JID).
+func (c *Client) BuildPollVote(ctx context.Context, poll *types.MessageInfo, optionNames []string) (*waE2E.Message, error) {
+	return c.Real.BuildPollVote(ctx, poll, optionNames)
+}
+
 // SendPresence records the user's presence.
 func (c *Client) SendPresence(_ context.Context, p types.Presence) error {
 	c.mu.Lock()
