@@ -3,9 +3,6 @@ package whatsapp
 import (
 	"context"
 	"errors"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"go.mau.fi/whatsmeow"
@@ -72,46 +69,17 @@ func (s *Session) Vote(ctx context.Context, c sdk.Call, v *pb.Vote) error {
 	return nil
 }
 
-// pollChoices resolves the user's choices to p's options, by index, each
-// once: a 1-based number in the order the poll's text lists them, else
-// an option's text (case aside). A choice that names none, or several
-// in a poll of one answer, is BAD_REQUEST naming the options.
+// pollChoices resolves the user's choices to p's options
+// (mediatext.PollChoices); one that names none, or several in a poll of
+// one answer, is BAD_REQUEST naming the options.
 func pollChoices(p mediatext.Poll, choices []string) ([]int, error) {
-	var chosen []int
-	for _, ch := range choices {
-		i := optionOf(p, strings.TrimSpace(ch))
-		if i < 0 {
-			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: %q is none of the poll's options: %s", ch, optionList(p))
-		}
-		if !slices.Contains(chosen, i) {
-			chosen = append(chosen, i)
-		}
-	}
-	if len(chosen) > 1 && !p.Multiple {
-		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: this poll takes one answer, not %d: %s", len(chosen), optionList(p))
-	}
-	return chosen, nil
-}
-
-// optionOf is the index of the option choice names, or -1.
-func optionOf(p mediatext.Poll, choice string) int {
-	if n, err := strconv.Atoi(choice); err == nil && n >= 1 && n <= len(p.Options) {
-		return n - 1
-	}
+	opts := make([]string, len(p.Options))
 	for i, o := range p.Options {
-		if choice != "" && strings.EqualFold(o.Text, choice) {
-			return i
-		}
+		opts[i] = o.Text
 	}
-	return -1
-}
-
-// optionList is the poll's options as its text numbers them: "1. Pizza,
-// 2. Sushi".
-func optionList(p mediatext.Poll) string {
-	parts := make([]string, len(p.Options))
-	for i, o := range p.Options {
-		parts[i] = strconv.Itoa(i+1) + ". " + o.Text
+	chosen, err := mediatext.PollChoices(opts, choices, p.Multiple)
+	if ec, ok := errors.AsType[*mediatext.ErrChoice](err); ok {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: %s", ec.Text)
 	}
-	return strings.Join(parts, ", ")
+	return chosen, err
 }
