@@ -496,6 +496,12 @@ func readAvatar(v string) ([]byte, error) {
 	return b, nil
 }
 
+// isInt reports whether a JSON value is a whole number.
+func isInt(v any) bool {
+	f, ok := v.(float64)
+	return ok && f == math.Trunc(f)
+}
+
 func userError(format string, args ...any) error {
 	return &rpcError{Code: -1, Message: fmt.Sprintf(format, args...)}
 }
@@ -663,6 +669,35 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 				return nil, &rpcError{Code: -32603, Message: fmt.Sprintf("Failed to send message: %s (AttachmentInvalidException)", f)}
 			}
 			req.Files[f] = b
+		}
+		return d.sent(a, req)
+	case "sendPollVote":
+		// signal-cli 0.13.23 and later (SendPollVoteCommand): the poll's
+		// message by its author (default: the account) and timestamp,
+		// the options voted for by index (none: the vote taken back),
+		// and the vote's count, both required. Like signal-cli it knows
+		// nothing of the poll: the options are not checked against it.
+		if err := d.checkTarget(a, p); err != nil {
+			return nil, err
+		}
+		if !isInt(p["pollTimestamp"]) || !isInt(p["voteCount"]) {
+			return nil, &rpcError{Code: -32602, Message: "pollTimestamp and voteCount are required integers"}
+		}
+		raw, ok := p["options"]
+		if !ok {
+			raw = p["option"]
+		}
+		opts, ok := raw.([]any)
+		if !ok {
+			// signal-cli hands a missing list on as null, which its
+			// PollVote does not take (not checked on the real one):
+			// the fake wants a list, empty for a vote taken back.
+			return nil, &rpcError{Code: -32602, Message: "options: a list of option indexes is required"}
+		}
+		for _, o := range opts {
+			if !isInt(o) {
+				return nil, &rpcError{Code: -32602, Message: fmt.Sprintf("option %v is no integer", o)}
+			}
 		}
 		return d.sent(a, req)
 	case "sendReaction", "remoteDelete", "sendTyping":
