@@ -271,4 +271,12 @@ func TestPollVoteFromXMPP(t *testing.T) {
 	if ed := ev.GetEdit(); ev.ChatId != bob || ed.TargetId != itoa(at) || ed.Text != "Poll: Food (several answers allowed)\n1. Pizza: 1 vote\n2. Soup: 0 votes\n3. Cake: 1 vote\n"+where {
 		t.Fatalf("correction %v", ev)
 	}
+
+	// A signal-cli before 0.13.23 has no sendPollVote: refused, saying
+	// which it takes.
+	d.Forget("sendPollVote")
+	if res := s.do(bob, &pb.Vote{TargetId: itoa(at), Choices: []string{"2"}}); res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNSUPPORTED ||
+		!strings.Contains(res.Error.GetText(), "0.13.23") {
+		t.Fatalf("vote with an older signal-cli: %v, want UNSUPPORTED naming 0.13.23", res.Error)
+	}
 }

@@ -138,6 +138,9 @@ type Daemon struct {
 	// groupLinks are the groups joinGroup knows, by their link's
 	// fragment (AddGroupLink).
 	groupLinks map[string]*groupLink
+	// unknown are the methods answered as a signal-cli without them
+	// (Forget).
+	unknown map[string]bool
 }
 
 type conn struct {
@@ -150,7 +153,7 @@ type conn struct {
 func Start(path string) (*Daemon, error) {
 	d := &Daemon{path: path, conns: map[*conn]bool{}, accounts: map[string]*Account{},
 		links: map[string]*pendingLink{}, linkTimeout: 2 * time.Minute, calls: map[string]int{}, failing: map[string]string{},
-		noProfileKey: map[string]bool{}, groupLinks: map[string]*groupLink{}}
+		noProfileKey: map[string]bool{}, groupLinks: map[string]*groupLink{}, unknown: map[string]bool{}}
 	if err := d.listen(); err != nil {
 		return nil, err
 	}
@@ -552,7 +555,11 @@ func (d *Daemon) serve(c *conn) {
 func (d *Daemon) handle(c *conn, method string, p map[string]any) (any, error) {
 	d.mu.Lock()
 	d.calls[method]++
+	unknown := d.unknown[method]
 	d.mu.Unlock()
+	if unknown {
+		return nil, &rpcError{Code: -32601, Message: "Method not implemented"}
+	}
 	switch method {
 	case "version":
 		return map[string]any{"version": Version}, nil
@@ -960,6 +967,14 @@ func (d *Daemon) Fail(recipient, kind string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.failing[recipient] = kind
+}
+
+// Forget makes the daemon answer method as a signal-cli older than it
+// does: -32601 "Method not implemented".
+func (d *Daemon) Forget(method string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.unknown[method] = true
 }
 
 // NoProfileKey makes user (a number or an ACI) one signal-cli has no
