@@ -85,9 +85,14 @@ func parseStickerRef(ref string) (packID string, stickerID int, ok bool) {
 	return packID, id, true
 }
 
-// onPhone is where the user does what the gateway only shows: vote, see
-// a payment.
+// onPhone is where the user does what the gateway only shows: see a
+// payment, answer a call.
 const onPhone = "on your phone"
+
+// pollWhere is where the user votes in a poll the plugin remembers: a
+// reply "/vote 2" to its message (the gateway's command, Vote) or the
+// phone.
+const pollWhere = "with a reply: /vote 1, or " + onPhone
 
 // contactText is a contact card as text: its name and organization, then
 // each number and address with its kind.
@@ -119,10 +124,10 @@ func (v contactValue) kind() string {
 	return ""
 }
 
-// pollText is a poll as text: its question and options (votes are for
-// the phone); live, with the counts of each option (polls.go), once a
-// vote or the end came.
-func pollText(p *pollCreate, live bool, counts []int, closed bool) string {
+// pollText is a poll as text: its question and options, and where to
+// vote; live, with the counts of each option (polls.go), once a vote or
+// the end came.
+func pollText(p *pollCreate, live bool, counts []int, closed bool, where string) string {
 	mp := mediatext.Poll{Question: p.Question, Multiple: p.AllowMultiple, Live: live, Closed: closed}
 	for i, o := range p.Options {
 		opt := mediatext.Option{Text: o}
@@ -131,7 +136,7 @@ func pollText(p *pollCreate, live bool, counts []int, closed bool) string {
 		}
 		mp.Options = append(mp.Options, opt)
 	}
-	return mediatext.PollText(mp, onPhone)
+	return mediatext.PollText(mp, where)
 }
 
 // extraText is the text standing for a data message's content beyond its
@@ -142,7 +147,11 @@ func extraText(dm *dataMessage) string {
 		parts = append(parts, contactText(c))
 	}
 	if dm.PollCreate != nil {
-		parts = append(parts, pollText(dm.PollCreate, false, nil, false))
+		where := pollWhere
+		if len(dm.Contacts) > 0 || dm.Payment != nil {
+			where = onPhone // a poll not remembered (rememberPoll): no vote from XMPP
+		}
+		parts = append(parts, pollText(dm.PollCreate, false, nil, false, where))
 	}
 	if dm.Payment != nil {
 		parts = append(parts, mediatext.PaymentText(dm.Payment.Note, onPhone))

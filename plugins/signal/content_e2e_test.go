@@ -54,9 +54,14 @@ func TestReceiveRichContent(t *testing.T) {
 			"Contact: Carol Smith (ACME)\nPhone (mobile): +33612345678\nE-mail (club): carol@example.org"},
 		{fakesignal.DataMessage{Message: fakesignal.Text("which day?"), PollCreate: map[string]any{
 			"question": "Picnic", "allowMultiple": true, "options": []string{"Sat", "Sun"}}},
-			"Poll: Picnic (several answers allowed)\n1. Sat\n2. Sun\n(vote on your phone)\n\nwhich day?"},
+			"Poll: Picnic (several answers allowed)\n1. Sat\n2. Sun\n(vote with a reply: /vote 1, or on your phone)\n\nwhich day?"},
 		{fakesignal.DataMessage{Payment: map[string]any{"note": "for lunch"}},
 			"Payment: for lunch\n(see it on your phone)"},
+		// A poll beside a payment is not remembered for votes: only the
+		// phone votes in it.
+		{fakesignal.DataMessage{Payment: map[string]any{"note": "for lunch"}, PollCreate: map[string]any{
+			"question": "Again?", "options": []string{"Yes"}}},
+			"Poll: Again?\n1. Yes\n(vote on your phone)\n\nPayment: for lunch\n(see it on your phone)"},
 	} {
 		dm := c.dm
 		d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &dm})
@@ -70,7 +75,7 @@ func TestReceiveRichContent(t *testing.T) {
 		Message:    fakesignal.Text("\uFFFC which day?"),
 		Mentions:   []fakesignal.Mention{{Number: alice, UUID: aliceACI, Start: 0, Length: 1}},
 		PollCreate: map[string]any{"question": "Picnic", "options": []string{"Sat"}}}})
-	want := "Poll: Picnic\n1. Sat\n(vote on your phone)\n\n@" + alice + " which day?"
+	want := "Poll: Picnic\n1. Sat\n(vote with a reply: /vote 1, or on your phone)\n\n@" + alice + " which day?"
 	ev = s.next(isText(want))
 	if sp := ev.GetMessage().GetSpans(); len(sp) != 1 || sp[0].Style != pb.Span_STYLE_MENTION || want[sp[0].Start:sp[0].End] != "@"+alice {
 		t.Fatalf("spans %v, want the mention on @%s", sp, alice)

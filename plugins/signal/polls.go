@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"google.golang.org/protobuf/proto"
@@ -14,6 +15,7 @@ import (
 	"passerelle.im/passerelle/plugins/mediatext"
 	"passerelle.im/passerelle/plugins/pollstore"
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // A poll's votes and its end come as data messages of their own
@@ -62,6 +64,9 @@ type pollCache struct {
 	order []int64                     // oldest first, each timestamp once
 	store *pollstore.Store[pollSaved] // nil: kept in memory only
 	log   *slog.Logger
+	// voting lets one vote of the user go at a time: each takes the
+	// count after the last one's.
+	voting sync.Mutex
 }
 
 // pollEntry is a poll, the message that carries it and the votes so far.
@@ -195,7 +200,7 @@ func (c *pollCache) remember(ts int64, e *pollEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e.ballots = map[string]ballot{}
-	e.told = pollText(&e.poll, false, nil, false)
+	e.told = pollText(&e.poll, false, nil, false, pollWhere)
 	if _, had := c.m[ts]; had {
 		c.m[ts] = e
 	} else {
@@ -283,7 +288,7 @@ func (e *pollEntry) retell() string {
 			counts[i]++
 		}
 	}
-	text := pollText(&e.poll, true, counts, e.closed)
+	text := pollText(&e.poll, true, counts, e.closed, pollWhere)
 	if text == e.told {
 		return ""
 	}
@@ -324,9 +329,17 @@ func (s *Session) pollUpdate(ctx context.Context, chat, who string, ts int64, dm
 		s.n.host.Logger().Debug("signal: a vote or end of a poll not remembered; dropped", "login", s.loginID, "chat", chat, "poll", target)
 		return
 	}
+	s.pollCorrect(ctx, chat, ts, target, e, text)
+}
+
+// pollCorrect emits the correction of the poll e of the message at target
+// in chat, made at ts, to text ("": nothing changed, none).
+func (s *Session) pollCorrect(ctx context.Context, chat string, ts, target int64, e *pollEntry, text string) {
 	if text == "" {
 		return
 	}
+	// The message's sender, caption and spans never change once
+	// remembered: read without c.mu.
 	var spans []*pb.Span
 	for _, sp := range e.spans {
 		spans = append(spans, proto.Clone(sp).(*pb.Span))
@@ -336,4 +349,109 @@ func (s *Session) pollUpdate(ctx context.Context, chat, who string, ts int64, dm
 	// not change, while two states may read the same.
 	s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: e.sender, TimestampUnixMicro: ts * 1000,
 		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: msgID(target), Text: text, Spans: spans}}}, true)
+}
+
+var _ sdk.Voter = (*Session)(nil)
+
+// Vote votes in a poll the plugin remembers, by signal-cli's sendPollVote
+// (0.13.23 and later), which names the poll by its author and timestamp
+// and carries the user's vote count: one more than their latest vote
+// seen (from the phone too), so that Signal's apps take it as the newer.
+// signal-cli does not echo the vote to the gateway's device: the poll's
+// message is corrected here, as for a vote from the phone.
+func (s *Session) Vote(ctx context.Context, c sdk.Call, v *pb.Vote) error {
+	p, err := target(c.ChatID)
+	if err != nil {
+		return err
+	}
+	ts, _, err := msgRef(v.TargetId, v.TargetMeta)
+	if err != nil {
+		return err
+	}
+	s.polls.voting.Lock()
+	defer s.polls.voting.Unlock()
+	author, poll, closed, count, ok := s.polls.ballotOf(c.ChatID, ts, s.selfID())
+	if !ok {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "message %s is no poll the gateway knows (it remembers those it saw, the latest %d): vote on your phone", v.TargetId, pollsMax)
+	}
+	if closed {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "the poll %q is closed", poll.Question)
+	}
+	opts, err := pollChoices(&poll, v.Choices)
+	if err != nil {
+		return err
+	}
+	count++
+	p["pollAuthor"], p["pollTimestamp"], p["options"], p["voteCount"] = author, ts, opts, count
+	res, err := s.send(ctx, c, "could not vote", "sendPollVote", p)
+	var se *sdk.Error
+	if errors.As(err, &se) && se.Code == pb.ErrorCode_ERROR_CODE_UNSUPPORTED {
+		return sdk.Errorf(se.Code, "%s (voting needs signal-cli 0.13.23 or later; vote on your phone)", se.Text)
+	}
+	if err != nil {
+		return err
+	}
+	e, text := s.polls.vote(c.ChatID, author, s.selfID(), &pollVote{TargetSentTimestamp: ts, OptionIndexes: opts, VoteCount: count})
+	if e != nil {
+		s.pollCorrect(ctx, c.ChatID, res.Timestamp, ts, e, text)
+	}
+	return nil
+}
+
+// ballotOf is what a vote of voter in the poll of the message at ts in
+// chat needs: the poll's author, the poll, whether it is closed, and the
+// count of voter's latest vote (0: none); ok is false when the poll is
+// not remembered.
+func (c *pollCache) ballotOf(chat string, ts int64, voter string) (author string, poll pollCreate, closed bool, count int, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.m[ts]
+	if e == nil || e.chat != chat {
+		return "", pollCreate{}, false, 0, false
+	}
+	return e.author, e.poll, e.closed, e.ballots[voter].count, true
+}
+
+// pollChoices are the indexes of the options choices name, each a 1-based
+// number in the order the poll's text lists them or an option's text (any
+// case); none is a vote taken back, which Signal's apps send as a vote
+// of no option.
+func pollChoices(p *pollCreate, choices []string) ([]int, error) {
+	opts := []int{} // never null: signal-cli needs the list
+	for _, ch := range choices {
+		i := optionOf(p, strings.TrimSpace(ch))
+		if i < 0 {
+			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no option of the poll %q: %s", ch, p.Question, optionList(p))
+		}
+		if !slices.Contains(opts, i) {
+			opts = append(opts, i)
+		}
+	}
+	if !p.AllowMultiple && len(opts) > 1 {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "the poll %q takes one answer, not %d: one of %s", p.Question, len(opts), optionList(p))
+	}
+	return opts, nil
+}
+
+// optionOf is the index of the option ch names, -1 when none: a number
+// first, as the poll's text lists them, then an option's text.
+func optionOf(p *pollCreate, ch string) int {
+	if n, err := strconv.Atoi(ch); err == nil && n >= 1 && n <= len(p.Options) {
+		return n - 1
+	}
+	for i, o := range p.Options {
+		if ch != "" && strings.EqualFold(strings.TrimSpace(o), ch) {
+			return i
+		}
+	}
+	return -1
+}
+
+// optionList is the poll's options as its text numbers them.
+func optionList(p *pollCreate) string {
+	var parts []string
+	for i, o := range p.Options {
+		parts = append(parts, strconv.Itoa(i+1)+". "+o)
+	}
+	return strings.Join(parts, ", ")
 }

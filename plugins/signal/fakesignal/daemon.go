@@ -138,6 +138,9 @@ type Daemon struct {
 	// groupLinks are the groups joinGroup knows, by their link's
 	// fragment (AddGroupLink).
 	groupLinks map[string]*groupLink
+	// unknown are the methods answered as a signal-cli without them
+	// (Forget).
+	unknown map[string]bool
 }
 
 type conn struct {
@@ -150,7 +153,7 @@ type conn struct {
 func Start(path string) (*Daemon, error) {
 	d := &Daemon{path: path, conns: map[*conn]bool{}, accounts: map[string]*Account{},
 		links: map[string]*pendingLink{}, linkTimeout: 2 * time.Minute, calls: map[string]int{}, failing: map[string]string{},
-		noProfileKey: map[string]bool{}, groupLinks: map[string]*groupLink{}}
+		noProfileKey: map[string]bool{}, groupLinks: map[string]*groupLink{}, unknown: map[string]bool{}}
 	if err := d.listen(); err != nil {
 		return nil, err
 	}
@@ -496,6 +499,12 @@ func readAvatar(v string) ([]byte, error) {
 	return b, nil
 }
 
+// isInt reports whether a JSON value is a whole number.
+func isInt(v any) bool {
+	f, ok := v.(float64)
+	return ok && f == math.Trunc(f)
+}
+
 func userError(format string, args ...any) error {
 	return &rpcError{Code: -1, Message: fmt.Sprintf(format, args...)}
 }
@@ -546,7 +555,11 @@ func (d *Daemon) serve(c *conn) {
 func (d *Daemon) handle(c *conn, method string, p map[string]any) (any, error) {
 	d.mu.Lock()
 	d.calls[method]++
+	unknown := d.unknown[method]
 	d.mu.Unlock()
+	if unknown {
+		return nil, &rpcError{Code: -32601, Message: "Method not implemented"}
+	}
 	switch method {
 	case "version":
 		return map[string]any{"version": Version}, nil
@@ -663,6 +676,35 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 				return nil, &rpcError{Code: -32603, Message: fmt.Sprintf("Failed to send message: %s (AttachmentInvalidException)", f)}
 			}
 			req.Files[f] = b
+		}
+		return d.sent(a, req)
+	case "sendPollVote":
+		// signal-cli 0.13.23 and later (SendPollVoteCommand): the poll's
+		// message by its author (default: the account) and timestamp,
+		// the options voted for by index (none: the vote taken back),
+		// and the vote's count, both required. Like signal-cli it knows
+		// nothing of the poll: the options are not checked against it.
+		if err := d.checkTarget(a, p); err != nil {
+			return nil, err
+		}
+		if !isInt(p["pollTimestamp"]) || !isInt(p["voteCount"]) {
+			return nil, &rpcError{Code: -32602, Message: "pollTimestamp and voteCount are required integers"}
+		}
+		raw, ok := p["options"]
+		if !ok {
+			raw = p["option"]
+		}
+		opts, ok := raw.([]any)
+		if !ok {
+			// signal-cli hands a missing list on as null, which its
+			// PollVote does not take (not checked on the real one):
+			// the fake wants a list, empty for a vote taken back.
+			return nil, &rpcError{Code: -32602, Message: "options: a list of option indexes is required"}
+		}
+		for _, o := range opts {
+			if !isInt(o) {
+				return nil, &rpcError{Code: -32602, Message: fmt.Sprintf("option %v is no integer", o)}
+			}
 		}
 		return d.sent(a, req)
 	case "sendReaction", "remoteDelete", "sendTyping":
@@ -925,6 +967,14 @@ func (d *Daemon) Fail(recipient, kind string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.failing[recipient] = kind
+}
+
+// Forget makes the daemon answer method as a signal-cli older than it
+// does: -32601 "Method not implemented".
+func (d *Daemon) Forget(method string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.unknown[method] = true
 }
 
 // NoProfileKey makes user (a number or an ACI) one signal-cli has no
