@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 
 	"google.golang.org/protobuf/proto"
@@ -412,46 +411,16 @@ func (c *pollCache) ballotOf(chat string, ts int64, voter string) (author string
 	return e.author, e.poll, e.closed, e.ballots[voter].count, true
 }
 
-// pollChoices are the indexes of the options choices name, each a 1-based
-// number in the order the poll's text lists them or an option's text (any
-// case); none is a vote taken back, which Signal's apps send as a vote
-// of no option.
+// pollChoices are the indexes of the options choices name
+// (mediatext.PollChoices); none is a vote taken back, which Signal's apps
+// send as a vote of no option.
 func pollChoices(p *pollCreate, choices []string) ([]int, error) {
-	opts := []int{} // never null: signal-cli needs the list
-	for _, ch := range choices {
-		i := optionOf(p, strings.TrimSpace(ch))
-		if i < 0 {
-			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no option of the poll %q: %s", ch, p.Question, optionList(p))
-		}
-		if !slices.Contains(opts, i) {
-			opts = append(opts, i)
-		}
+	opts, err := mediatext.PollChoices(p.Options, choices, p.AllowMultiple)
+	if ec, ok := errors.AsType[*mediatext.ErrChoice](err); ok {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%s", ec.Text)
 	}
-	if !p.AllowMultiple && len(opts) > 1 {
-		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "the poll %q takes one answer, not %d: one of %s", p.Question, len(opts), optionList(p))
+	if opts == nil {
+		opts = []int{} // never null: signal-cli needs the list
 	}
-	return opts, nil
-}
-
-// optionOf is the index of the option ch names, -1 when none: a number
-// first, as the poll's text lists them, then an option's text.
-func optionOf(p *pollCreate, ch string) int {
-	if n, err := strconv.Atoi(ch); err == nil && n >= 1 && n <= len(p.Options) {
-		return n - 1
-	}
-	for i, o := range p.Options {
-		if ch != "" && strings.EqualFold(strings.TrimSpace(o), ch) {
-			return i
-		}
-	}
-	return -1
-}
-
-// optionList is the poll's options as its text numbers them.
-func optionList(p *pollCreate) string {
-	var parts []string
-	for i, o := range p.Options {
-		parts = append(parts, strconv.Itoa(i+1)+". "+o)
-	}
-	return strings.Join(parts, ", ")
+	return opts, err
 }

@@ -264,8 +264,8 @@ func TestPollVoteFromXMPP(t *testing.T) {
 		t.Fatalf("vote in a poll of several answers: %v", res.Error)
 	}
 	req, _ := lastRequest(d, "sendPollVote")
-	if r := anyStrings(req.Params["recipient"]); len(r) != 1 || r[0] != bob || fmt.Sprint(req.Params["options"]) != "[2 0]" || req.Params["voteCount"] != float64(1) {
-		t.Fatalf("request %v, want to %s options [2 0], count 1", req.Params, bob)
+	if r := anyStrings(req.Params["recipient"]); len(r) != 1 || r[0] != bob || fmt.Sprint(req.Params["options"]) != "[0 2]" || req.Params["voteCount"] != float64(1) {
+		t.Fatalf("request %v, want to %s options [0 2] (in the poll's order), count 1", req.Params, bob)
 	}
 	ev := s.editEvent(req.Timestamp)
 	if ed := ev.GetEdit(); ev.ChatId != bob || ed.TargetId != itoa(at) || ed.Text != "Poll: Food (several answers allowed)\n1. Pizza: 1 vote\n2. Soup: 0 votes\n3. Cake: 1 vote\n"+where {
