@@ -16,6 +16,11 @@ import (
 // pay, see a story.
 const inApp = "in Telegram"
 
+// voteWhere is where the user votes in a poll: a reply "/vote 2" is the
+// gateway's command for Vote (vote.go); a bot's polls say inApp, as a
+// bot cannot vote.
+const voteWhere = "with a reply: /vote 1, or " + inApp
+
 func messageText(m *tg.Message) (string, []*pb.Span) {
 	return mediatext.WithCaption(mediaText(m.Media), m.Message, spansOf(m.Message, m.Entities))
 }
@@ -39,7 +44,7 @@ func mediaText(md tg.MessageMediaClass) string {
 	case *tg.MessageMediaContact:
 		return mediatext.ContactText(mediatext.Contact{FirstName: md.FirstName, LastName: md.LastName, Phone: md.PhoneNumber, VCard: md.Vcard})
 	case *tg.MessageMediaPoll:
-		return mediatext.PollText(poll(md), inApp)
+		return mediatext.PollText(poll(md), voteWhere)
 	case *tg.MessageMediaDice:
 		return mediatext.DiceText(md.Emoticon, md.Value)
 	case *tg.MessageMediaGame:

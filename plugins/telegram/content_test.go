@@ -34,7 +34,7 @@ var richMedia = []struct {
 		Answers: []tg.PollAnswerClass{
 			&tg.PollAnswer{Text: tg.TextWithEntities{Text: "Pizza"}, Option: []byte{0}},
 			&tg.PollAnswer{Text: tg.TextWithEntities{Text: "Sushi"}, Option: []byte{1}}}}},
-		"Poll: Lunch? (several answers allowed)\n1. Pizza\n2. Sushi\n(vote in Telegram)"},
+		"Poll: Lunch? (several answers allowed)\n1. Pizza\n2. Sushi\n(vote with a reply: /vote 1, or in Telegram)"},
 	{"closed quiz", &tg.MessageMediaPoll{Poll: tg.Poll{ID: 8, Quiz: true, Closed: true, Question: tg.TextWithEntities{Text: "2+2?"},
 		Answers: []tg.PollAnswerClass{
 			&tg.PollAnswer{Text: tg.TextWithEntities{Text: "4"}, Option: []byte{0}},

@@ -35,14 +35,14 @@ func TestGatewayRichContent(t *testing.T) {
 			&tg.PollAnswer{Text: tg.TextWithEntities{Text: "Pizza"}, Option: []byte{0}},
 			&tg.PollAnswer{Text: tg.TextWithEntities{Text: "Sushi"}, Option: []byte{1}}}}}))
 	pollMsg := g.Next(d, "the poll", fromEve)
-	if pollMsg.Body != "Poll: Lunch?\n1. Pizza\n2. Sushi\n(vote in Telegram)" {
+	if pollMsg.Body != "Poll: Lunch?\n1. Pizza\n2. Sushi\n(vote with a reply: /vote 1, or in Telegram)" {
 		t.Fatalf("poll: %s", pollMsg.XML)
 	}
 	// A vote, then the closing: corrections (XEP-0308) of the poll's
 	// message, with the counts as they stand.
 	correction := `<replace xmlns="urn:xmpp:message-correct:0" id="` + pollMsg.ID + `"`
 	srv.Vote(eve.ID, poll, []byte{1})
-	if got := g.Next(d, "the vote", fromEve); got.Body != "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 1 vote\n(vote in Telegram)" || !strings.Contains(got.XML, correction) {
+	if got := g.Next(d, "the vote", fromEve); got.Body != "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 1 vote\n(vote with a reply: /vote 1, or in Telegram)" || !strings.Contains(got.XML, correction) {
 		t.Fatalf("vote: %s, want a correction of %s", got.XML, pollMsg.ID)
 	}
 	srv.ClosePoll(poll)

@@ -206,6 +206,24 @@ func (c *pollCache) addLocked(e *pollEntry) {
 	}
 }
 
+// byMessage is the poll of message id of chat (a topic's message is
+// found from its forum's room too: message IDs are the channel's), as
+// last told: its options and their option bytes, its results. ok is
+// false for a message whose poll is not remembered.
+func (c *pollCache) byMessage(chat string, id int) (md tg.MessageMediaPoll, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	base := baseChat(chat)
+	// The newest first: a poll forgotten and seen again is added last.
+	for _, pid := range slices.Backward(c.order) {
+		e := c.m[pid]
+		if slices.ContainsFunc(e.msgs, func(pm pollMsg) bool { return pm.id == id && baseChat(pm.chat) == base }) {
+			return e.media, true
+		}
+	}
+	return tg.MessageMediaPoll{}, false
+}
+
 // update applies a poll's update and returns the poll's text now, with
 // its counts, and its messages: none when the text is as last told. ok is
 // false for a poll not remembered.
@@ -227,7 +245,7 @@ func (c *pollCache) update(u *tg.UpdateMessagePoll) (text string, msgs []pollMsg
 	e.media.Results = r
 	p := poll(&e.media)
 	p.Live = true
-	text = mediatext.PollText(p, inApp)
+	text = mediatext.PollText(p, voteWhere)
 	if text == e.told {
 		return text, nil, true
 	}

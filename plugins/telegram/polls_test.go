@@ -38,22 +38,22 @@ func TestPollUpdatesLive(t *testing.T) {
 	from := h.count()
 	gid := srv.Send(bob.ID, toAlice, "", lunch(41))
 	msg := h.wait(t, from, "the poll", isMessage("1002", "Poll: Lunch?"))
-	if want := "Poll: Lunch?\n1. Pizza\n2. Sushi\n(vote in Telegram)"; msg.GetMessage().GetText() != want {
+	if want := "Poll: Lunch?\n1. Pizza\n2. Sushi\n(vote with a reply: /vote 1, or in Telegram)"; msg.GetMessage().GetText() != want {
 		t.Fatalf("poll %q, want %q", msg.GetMessage().GetText(), want)
 	}
 
 	from = h.count()
 	srv.Vote(bob.ID, gid, []byte{0})
-	ev := h.wait(t, from, "bob's vote", isCorrection("1002", msg.EventId, "Poll: Lunch?\n1. Pizza: 1 vote\n2. Sushi: 0 votes\n(vote in Telegram)"))
+	ev := h.wait(t, from, "bob's vote", isCorrection("1002", msg.EventId, "Poll: Lunch?\n1. Pizza: 1 vote\n2. Sushi: 0 votes\n(vote with a reply: /vote 1, or in Telegram)"))
 	if ev.Sender.GetUserId() != "1002" || ev.Sender.GetIsFromMe() {
 		t.Errorf("correction from %v, want the poll's sender, bob", ev.Sender)
 	}
 	from = h.count()
 	srv.Vote(alice.ID, gid, []byte{1})
-	h.wait(t, from, "alice's vote", isCorrection("1002", msg.EventId, "Poll: Lunch?\n1. Pizza: 1 vote\n2. Sushi: 1 vote\n(vote in Telegram)"))
+	h.wait(t, from, "alice's vote", isCorrection("1002", msg.EventId, "Poll: Lunch?\n1. Pizza: 1 vote\n2. Sushi: 1 vote\n(vote with a reply: /vote 1, or in Telegram)"))
 	from = h.count()
 	srv.Vote(bob.ID, gid) // taken back
-	h.wait(t, from, "bob's vote taken back", isCorrection("1002", msg.EventId, "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 1 vote\n(vote in Telegram)"))
+	h.wait(t, from, "bob's vote taken back", isCorrection("1002", msg.EventId, "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 1 vote\n(vote with a reply: /vote 1, or in Telegram)"))
 	from = h.count()
 	srv.ClosePoll(gid)
 	h.wait(t, from, "the closing", isCorrection("1002", msg.EventId, "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 1 vote\n(closed)"))
@@ -64,7 +64,7 @@ func TestPollUpdatesLive(t *testing.T) {
 	gmsg := h.wait(t, from, "the group's poll", isMessage("-77", "Poll: Lunch?"))
 	from = h.count()
 	srv.Vote(bob.ID, ggid, []byte{1})
-	ev = h.wait(t, from, "a vote in the group", isCorrection("-77", gmsg.EventId, "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 1 vote\n(vote in Telegram)"))
+	ev = h.wait(t, from, "a vote in the group", isCorrection("-77", gmsg.EventId, "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 1 vote\n(vote with a reply: /vote 1, or in Telegram)"))
 	if ev.Sender.GetUserId() != "1003" || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP {
 		t.Errorf("group correction %v, want carol's in the group", ev)
 	}
@@ -99,7 +99,7 @@ func TestPollUpdatesAfterRestart(t *testing.T) {
 	msg := h.wait(t, from, "the group's poll", isMessage("-77", "Poll: Lunch?"))
 	from = h.count()
 	srv.Vote(bob.ID, gid, []byte{1})
-	h.wait(t, from, "a vote before the restart", isCorrection("-77", msg.EventId, "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 1 vote\n(vote in Telegram)"))
+	h.wait(t, from, "a vote before the restart", isCorrection("-77", msg.EventId, "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 1 vote\n(vote with a reply: /vote 1, or in Telegram)"))
 	if err := s.Disconnect(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestPollUpdatesAfterRestart(t *testing.T) {
 	connect(t, n, h, info)
 	from = h.count()
 	srv.Vote(alice.ID, gid, []byte{0})
-	ev := h.wait(t, from, "a vote after the restart", isCorrection("-77", msg.EventId, "Poll: Lunch?\n1. Pizza: 1 vote\n2. Sushi: 1 vote\n(vote in Telegram)"))
+	ev := h.wait(t, from, "a vote after the restart", isCorrection("-77", msg.EventId, "Poll: Lunch?\n1. Pizza: 1 vote\n2. Sushi: 1 vote\n(vote with a reply: /vote 1, or in Telegram)"))
 	if ev.Sender.GetUserId() != "1003" || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP {
 		t.Errorf("correction %v, want carol's in the group", ev)
 	}

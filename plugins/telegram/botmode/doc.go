@@ -27,10 +27,11 @@
 //     *Session when the login is a bot's. It implements the interfaces
 //     listed in the var blocks of session.go, backfill.go (Backfill
 //     answers at once that there is no history) and profilephoto.go
-//     (the bot's own photo, from the user's avatar); for one it lacks (read
-//     markers, presence, adding contacts, invitations, roles, joining), answer
-//     sdk.ErrUnsupported, or nil for MarkRead and SetPresence, which have
-//     nothing to tell Telegram. Delegate ChatLimits too: it narrows each
+//     (the bot's own photo, from the user's avatar); for one it lacks
+//     (read markers, presence, adding contacts, invitations, roles,
+//     joining, voting in polls), answer sdk.ErrUnsupported, or nil for
+//     MarkRead and SetPresence, which have nothing to tell Telegram.
+//     Delegate ChatLimits too: it narrows each
 //     chat to what a bot may do there (Features() is the most a bot ever
 //     may), so the SDK refuses the rest with NOT_ALLOWED before calling.
 //   - Init's Features: at least those of Features() for the bot logins to

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"slices"
 
+	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+	"github.com/gotd/td/tgtest"
 )
 
 // Polls: votes and a poll's closing reach every box that holds the poll's
@@ -33,7 +36,7 @@ func (s *Server) Vote(user int64, gid int, options ...[]byte) {
 	} else {
 		s.votes[p.ID][user] = options
 	}
-	s.pollChanged(gid, p, false)
+	s.pollChanged(gid, p, false, 0)
 }
 
 // ClosePoll is the poll of message gid closed by its sender: no more
@@ -46,7 +49,7 @@ func (s *Server) ClosePoll(gid int) {
 		panic("tgfake: message has no poll")
 	}
 	p.Closed = true
-	s.pollChanged(gid, p, true)
+	s.pollChanged(gid, p, true, 0)
 }
 
 // PushPollUpdate sends user a poll's update as given: one for a poll
@@ -71,8 +74,10 @@ func (s *Server) pollOf(gid int) (tg.Poll, bool) {
 }
 
 // pollChanged gives each box of message gid the poll p with its votes
-// now, and tells its owner (with the poll, when withPoll).
-func (s *Server) pollChanged(gid int, p tg.Poll, withPoll bool) {
+// now, and tells its owner (with the poll, when withPoll); it returns the
+// update of voter's copy (nil for 0).
+func (s *Server) pollChanged(gid int, p tg.Poll, withPoll bool, voter int64) *tg.UpdateMessagePoll {
+	var mine *tg.UpdateMessagePoll
 	voters := s.votes[p.ID]
 	users := make([]int64, 0, len(voters))
 	for u := range voters {
@@ -109,5 +114,85 @@ func (s *Server) pollChanged(gid int, p tg.Poll, withPoll bool) {
 		}
 		u.SetFlags()
 		s.push(owner, u)
+		if owner == voter {
+			mine = u
+		}
 	}
+	return mine
+}
+
+// registerPolls serves messages.sendVote as Telegram does for a message
+// of a private chat or a basic group (the fake keeps no votes in
+// channels): a closed poll is MESSAGE_POLL_CLOSED, a quiz voted in
+// already REVOTE_NOT_ALLOWED (a quiz is answered once, and not taken
+// back), several options in a poll of one answer OPTIONS_TOO_MUCH, an
+// option that is none of the poll's OPTION_INVALID. The vote is then
+// the user's (no option: taken back) and, as for Vote, each box's copy
+// has the new results and each owner is told by updateMessagePoll: the
+// answer holds the voter's, which their devices get pushed too (the
+// asking one included), as a repeat the client must not show twice.
+func (s *Server) registerPolls(d *tgtest.Dispatcher) {
+	handle(s, d, tg.MessagesSendVoteRequestTypeID, "messages.sendVote", func(k *key, r *tg.MessagesSendVoteRequest) (bin.Encoder, error) {
+		if _, err := s.self(k); err != nil {
+			return nil, err
+		}
+		if e := s.voteErr; e != "" {
+			s.voteErr = ""
+			return nil, tgerr.New(400, e)
+		}
+		gid := s.boxOf(k.user).gids[r.MsgID]
+		p, ok := s.pollOf(gid)
+		if gid == 0 || !ok {
+			return nil, tgerr.New(400, "MESSAGE_ID_INVALID")
+		}
+		switch {
+		case p.Closed:
+			return nil, tgerr.New(400, "MESSAGE_POLL_CLOSED")
+		case p.Quiz && len(s.votes[p.ID][k.user]) > 0:
+			return nil, tgerr.New(400, "REVOTE_NOT_ALLOWED")
+		case len(r.Options) > 1 && !p.MultipleChoice:
+			return nil, tgerr.New(400, "OPTIONS_TOO_MUCH")
+		}
+		for _, o := range r.Options {
+			if !slices.ContainsFunc(p.Answers, func(a tg.PollAnswerClass) bool {
+				pa, ok := a.(*tg.PollAnswer)
+				return ok && bytes.Equal(pa.Option, o)
+			}) {
+				return nil, tgerr.New(400, "OPTION_INVALID")
+			}
+		}
+		if s.votes == nil {
+			s.votes = map[int64]map[int64][][]byte{}
+		}
+		if s.votes[p.ID] == nil {
+			s.votes[p.ID] = map[int64][][]byte{}
+		}
+		if len(r.Options) == 0 {
+			delete(s.votes[p.ID], k.user)
+		} else {
+			s.votes[p.ID][k.user] = slices.Clone(r.Options)
+		}
+		mine := s.pollChanged(gid, p, false, k.user)
+		return &tg.Updates{Updates: []tg.UpdateClass{mine}, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), Date: now()}, nil
+	})
+}
+
+// VoteOf is user's vote in the poll of message gid (Send's answer): the
+// options' bytes, in the order given; none when they have not voted.
+func (s *Server) VoteOf(user int64, gid int) [][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.pollOf(gid)
+	if !ok {
+		return nil
+	}
+	return slices.Clone(s.votes[p.ID][user])
+}
+
+// SetVoteError makes the next messages.sendVote answer this error (such
+// as POLL_ANSWERS_INVALID): a refusal the fake does not otherwise make.
+func (s *Server) SetVoteError(rpcError string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.voteErr = rpcError
 }

@@ -126,6 +126,9 @@ type Server struct {
 	// searchErr is the error every contacts.search answers, if set
 	// (SetSearchError, search.go).
 	searchErr string
+	// voteErr is the error the next messages.sendVote answers, if set
+	// (SetVoteError, polls.go).
+	voteErr string
 }
 
 // SetRefuse makes every request of a logged-in device fail with this
@@ -247,6 +250,7 @@ func New() (*Server, error) {
 	s.registerPhotos(d)
 	s.registerSearch(d)
 	s.registerTTL(d)
+	s.registerPolls(d)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	go func() { s.done <- c.Up(ctx) }()

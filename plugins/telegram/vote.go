@@ -1,0 +1,129 @@
+package telegram
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+var _ sdk.Voter = (*Session)(nil)
+
+// Vote votes in a poll (sdk.Voter): messages.sendVote with the options
+// v.Choices name, each a 1-based number in the order the poll's text
+// lists them or an option's text (any case); none takes the vote back.
+// The poll is the one the session remembers for the message (polls.go),
+// with its options' bytes: a message whose poll it does not know is
+// NOT_FOUND. A choice that names no option, or several in a poll of one
+// answer, is BAD_REQUEST naming the options; a closed poll, or a quiz
+// answered already (REVOTE_NOT_ALLOWED), is NOT_ALLOWED. Telegram's
+// answer holds updateMessagePoll, which the poll's update path turns into
+// the correction of the poll's message with its counts; the copy that
+// the update stream brings again changes nothing the text shows, so the
+// correction comes once. A bot cannot vote: the Bot API has no way to.
+func (s *Session) Vote(ctx context.Context, c sdk.Call, v *pb.Vote) error {
+	if s.bot != nil {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "telegram: a bot cannot vote in polls (the Bot API has no way to); vote in Telegram, or log in with a user account")
+	}
+	id, err := msgID(v.TargetId)
+	if err != nil {
+		return err
+	}
+	md, ok := s.polls.byMessage(c.ChatID, id)
+	if !ok {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: message %s is no poll the gateway knows (polls are known from when they arrive); vote in Telegram", v.TargetId)
+	}
+	p := &md.Poll
+	if p.Closed || p.CloseDate != 0 && time.Unix(int64(p.CloseDate), 0).Before(time.Now()) {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: the poll %q is closed", p.Question.Text)
+	}
+	options, err := chosen(p, v.Choices)
+	if err != nil {
+		return err
+	}
+	api, mgr, err := s.client()
+	if err != nil {
+		return err
+	}
+	peer, err := s.inputPeer(ctx, api, c.ChatID)
+	if err != nil {
+		return err
+	}
+	upd, err := api.MessagesSendVote(ctx, &tg.MessagesSendVoteRequest{Peer: peer, MsgID: id, Options: options})
+	switch {
+	case tgerr.Is(err, "MESSAGE_POLL_CLOSED"):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: the poll %q is closed (MESSAGE_POLL_CLOSED)", p.Question.Text)
+	case tgerr.Is(err, "REVOTE_NOT_ALLOWED"):
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: this poll takes no change of vote: a quiz is answered once (REVOTE_NOT_ALLOWED)")
+	case tgerr.Is(err, "POLL_ANSWERS_INVALID", "OPTION_INVALID", "OPTIONS_TOO_MUCH"):
+		e, _ := tgerr.As(err)
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: Telegram refused the choice (%s); the options are %s", e.Type, optionList(p))
+	case err != nil:
+		return cmdErr("vote", err)
+	}
+	if err := mgr.Handle(ctx, upd); err != nil {
+		// The vote is in; the poll's message is corrected with the next
+		// update of the poll.
+		s.n.log().Warn("telegram: updates of a vote", "login", s.login.LoginID, "err", err)
+	}
+	return nil
+}
+
+// chosen is the options' bytes that choices name in poll p, in the
+// poll's order, each once: a 1-based number in the order the poll's text
+// lists the options, or an option's text, in any case.
+func chosen(p *tg.Poll, choices []string) ([][]byte, error) {
+	picked := make([]bool, len(p.Answers))
+	for _, ch := range choices {
+		i, ok := choiceIndex(p, strings.TrimSpace(ch))
+		if !ok {
+			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: %q is no option of the poll; the options are %s", ch, optionList(p))
+		}
+		picked[i] = true
+	}
+	var out [][]byte
+	for i, ok := range picked {
+		if ok {
+			out = append(out, p.Answers[i].(*tg.PollAnswer).Option)
+		}
+	}
+	if len(out) > 1 && !p.MultipleChoice {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: the poll takes one answer; the options are %s", optionList(p))
+	}
+	return out, nil
+}
+
+// choiceIndex is the index in p.Answers of the option ch names. Only
+// answers with option bytes (pollAnswer, as every poll received has) can
+// be chosen.
+func choiceIndex(p *tg.Poll, ch string) (int, bool) {
+	votable := func(i int) bool {
+		_, ok := p.Answers[i].(*tg.PollAnswer)
+		return ok
+	}
+	if n, err := strconv.Atoi(ch); err == nil && n >= 1 && n <= len(p.Answers) && votable(n-1) {
+		return n - 1, true
+	}
+	i := slices.IndexFunc(p.Answers, func(a tg.PollAnswerClass) bool { return strings.EqualFold(a.GetText().Text, ch) })
+	return i, i >= 0 && votable(i)
+}
+
+// optionList is p's options as the poll's text numbers them: "1. Pizza,
+// 2. Sushi".
+func optionList(p *tg.Poll) string {
+	var b strings.Builder
+	for i, a := range p.Answers {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(i+1) + ". " + a.GetText().Text)
+	}
+	return b.String()
+}
