@@ -322,6 +322,19 @@ func WithCaption(content, caption string, spans []*pb.Span) (string, []*pb.Span)
 	return head + caption, spans
 }
 
+// OptionList is a poll's options as PollText numbers them: "1. Pizza,
+// 2. Sushi".
+func OptionList(options []string) string {
+	var b strings.Builder
+	for i, o := range options {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(i+1) + ". " + o)
+	}
+	return b.String()
+}
+
 // ErrChoice is a vote's choice that names no option of the poll, or
 // several choices in a poll of one answer; its text names the options.
 type ErrChoice struct{ Text string }
@@ -333,16 +346,7 @@ func (e *ErrChoice) Error() string { return e.Text }
 // in any case) to the options' indexes, in the poll's order, each once.
 // An error is an *ErrChoice naming the options.
 func PollChoices(options []string, choices []string, multiple bool) ([]int, error) {
-	named := func() string {
-		var b strings.Builder
-		for i, o := range options {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(strconv.Itoa(i+1) + ". " + o)
-		}
-		return b.String()
-	}
+	named := func() string { return OptionList(options) }
 	chosen := make([]bool, len(options))
 	for _, c := range choices {
 		c = strings.TrimSpace(c)

@@ -2,14 +2,13 @@ package telegram
 
 import (
 	"context"
-	"slices"
-	"strconv"
-	"strings"
+	"errors"
 	"time"
 
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
+	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -64,7 +63,7 @@ func (s *Session) Vote(ctx context.Context, c sdk.Call, v *pb.Vote) error {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: this poll takes no change of vote: a quiz is answered once (REVOTE_NOT_ALLOWED)")
 	case tgerr.Is(err, "POLL_ANSWERS_INVALID", "OPTION_INVALID", "OPTIONS_TOO_MUCH"):
 		e, _ := tgerr.As(err)
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: Telegram refused the choice (%s); the options are %s", e.Type, optionList(p))
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: Telegram refused the choice (%s); the options are %s", e.Type, mediatext.OptionList(optionTexts(p)))
 	case err != nil:
 		return cmdErr("vote", err)
 	}
@@ -76,54 +75,33 @@ func (s *Session) Vote(ctx context.Context, c sdk.Call, v *pb.Vote) error {
 	return nil
 }
 
-// chosen is the options' bytes that choices name in poll p, in the
-// poll's order, each once: a 1-based number in the order the poll's text
-// lists the options, or an option's text, in any case.
+// chosen is the options' bytes that choices name in poll p
+// (mediatext.PollChoices), in the poll's order, each once. Only answers
+// with option bytes (pollAnswer, as every poll received has) can be
+// chosen.
 func chosen(p *tg.Poll, choices []string) ([][]byte, error) {
-	picked := make([]bool, len(p.Answers))
-	for _, ch := range choices {
-		i, ok := choiceIndex(p, strings.TrimSpace(ch))
-		if !ok {
-			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: %q is no option of the poll; the options are %s", ch, optionList(p))
-		}
-		picked[i] = true
+	picked, err := mediatext.PollChoices(optionTexts(p), choices, p.MultipleChoice)
+	if ec, ok := errors.AsType[*mediatext.ErrChoice](err); ok {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: %s", ec.Text)
+	} else if err != nil {
+		return nil, err
 	}
 	var out [][]byte
-	for i, ok := range picked {
-		if ok {
-			out = append(out, p.Answers[i].(*tg.PollAnswer).Option)
+	for _, i := range picked {
+		a, ok := p.Answers[i].(*tg.PollAnswer)
+		if !ok {
+			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: option %d of the poll cannot be chosen here", i+1)
 		}
-	}
-	if len(out) > 1 && !p.MultipleChoice {
-		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: the poll takes one answer; the options are %s", optionList(p))
+		out = append(out, a.Option)
 	}
 	return out, nil
 }
 
-// choiceIndex is the index in p.Answers of the option ch names. Only
-// answers with option bytes (pollAnswer, as every poll received has) can
-// be chosen.
-func choiceIndex(p *tg.Poll, ch string) (int, bool) {
-	votable := func(i int) bool {
-		_, ok := p.Answers[i].(*tg.PollAnswer)
-		return ok
-	}
-	if n, err := strconv.Atoi(ch); err == nil && n >= 1 && n <= len(p.Answers) && votable(n-1) {
-		return n - 1, true
-	}
-	i := slices.IndexFunc(p.Answers, func(a tg.PollAnswerClass) bool { return strings.EqualFold(a.GetText().Text, ch) })
-	return i, i >= 0 && votable(i)
-}
-
-// optionList is p's options as the poll's text numbers them: "1. Pizza,
-// 2. Sushi".
-func optionList(p *tg.Poll) string {
-	var b strings.Builder
+// optionTexts are the texts of p's options.
+func optionTexts(p *tg.Poll) []string {
+	texts := make([]string, len(p.Answers))
 	for i, a := range p.Answers {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(strconv.Itoa(i+1) + ". " + a.GetText().Text)
+		texts[i] = a.GetText().Text
 	}
-	return b.String()
+	return texts
 }
