@@ -431,7 +431,6 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 			ie.Ref = &store.MessageRef{Transport: t.name, LoginID: ev.LoginId, ChatID: ev.ChatId, RemoteID: ev.EventId,
 				ID: xid, FromMe: ev.GetSender().GetIsFromMe(), Time: time.UnixMicro(ev.TimestampUnixMicro), Meta: t.messageMeta(ev.EventId, ev.Meta)}
 		}
-		tm.add(ev, now)
 		var err error
 		if expiredOnArrival(ev, now) {
 			ie.Delivered = true // stored as seen, never shown
@@ -470,7 +469,11 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 		return nil
 	}
 	// Before the acknowledgement; a batch replayed after a crash puts
-	// them again.
+	// them again, even those run out since (a duplicate's first copy's
+	// may be lost).
+	for i, ev := range evs {
+		tm.add(ev, xids[i], now, res.Replayed || i >= len(res.Fresh) || !res.Fresh[i])
+	}
 	if err := t.putTimers(ctx, tm); err != nil {
 		return err
 	}

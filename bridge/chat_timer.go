@@ -102,10 +102,20 @@ func (s *session) chatCommand(ctx context.Context, st *wire.Stanza, cmd *pb.Comm
 		}
 		done <- res.Error == nil
 	})
+	wait := time.NewTimer(chatCommandWait)
+	defer wait.Stop()
 	select {
 	case ok := <-done:
 		return ok
+	case <-wait.C:
+		// The chat's later stanzas wait no longer; a late refusal still
+		// gets its error reply.
+		t.log.Warn("a chat command not answered in time", "user", s.user, "chat", cmd.ChatId)
+		return false
 	case <-ctx.Done():
 		return false
 	}
 }
+
+// chatCommandWait bounds how long a chat command holds its chat.
+const chatCommandWait = 30 * time.Second

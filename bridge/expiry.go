@@ -2,6 +2,8 @@ package bridge
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -128,6 +130,9 @@ func (t *transport) expiryLoop(ctx context.Context) {
 				continue
 			}
 			next = time.Now().Add(time.Minute) // the store failed: again later
+			t.expiry.mu.Lock()
+			t.expiry.next = next
+			t.expiry.mu.Unlock()
 		}
 		wait := time.Hour
 		if !next.IsZero() {
@@ -149,9 +154,17 @@ func (t *transport) expiryLoop(ctx context.Context) {
 func (t *transport) expire(ctx context.Context, due []store.Expiry) bool {
 	now := time.Now().UnixMicro()
 	evs := make([]*pb.Event, 0, len(due))
+	var lost []store.MessageRef
 	for _, e := range due {
 		if t.sessionOf(e.LoginID) == nil {
 			continue // nobody has the login any more: nothing to retract
+		}
+		// A deadline longer than message_retention outlives the message's
+		// map entry, which the retraction names it by: put back what the
+		// deadline kept of it.
+		if _, err := t.db.LookupRemote(t.name, e.LoginID, e.ChatID, e.RemoteID); errors.Is(err, store.ErrNotFound) && e.XMPPID != "" {
+			lost = append(lost, store.MessageRef{Transport: t.name, LoginID: e.LoginID, ChatID: e.ChatID, RemoteID: e.RemoteID,
+				ID: e.XMPPID, FromMe: e.FromMe, Time: time.UnixMicro(now)})
 		}
 		typ := pb.ChatType_CHAT_TYPE_DIRECT
 		if e.Group {
@@ -161,6 +174,11 @@ func (t *transport) expire(ctx context.Context, due []store.Expiry) bool {
 			Sender:             &pb.Sender{UserId: e.SenderID, IsFromMe: e.FromMe},
 			TimestampUnixMicro: now, EventId: expiredPrefix + e.RemoteID,
 			Payload: &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: e.RemoteID, Expired: true}}})
+	}
+	if len(lost) > 0 {
+		if err := t.db.PutMessages(context.WithoutCancel(ctx), lost); err != nil {
+			t.log.Error("map entries of expired messages not put back; they stay on XMPP", "err", err)
+		}
 	}
 	if len(evs) > 0 {
 		var err error
@@ -201,9 +219,10 @@ func readExpiryOf(ev *pb.Event) (store.ReadExpiry, bool) {
 	if m == nil || m.ExpiresUnixMicro > 0 || m.ExpiresAfterReadSeconds <= 0 || ev.EventId == "" {
 		return store.ReadExpiry{}, false
 	}
-	return store.ReadExpiry{LoginID: ev.LoginId, ChatID: ev.ChatId, RemoteID: ev.EventId,
-		Time: time.UnixMicro(ev.TimestampUnixMicro), After: time.Duration(min(m.ExpiresAfterReadSeconds, 1<<32)) * time.Second,
-		SenderID: ev.GetSender().GetUserId(), FromMe: ev.GetSender().GetIsFromMe(), Group: isGroup(ev.ChatType)}, true
+	e := store.Expiry{LoginID: ev.LoginId, ChatID: ev.ChatId, RemoteID: ev.EventId, SenderID: ev.GetSender().GetUserId(),
+		FromMe: ev.GetSender().GetIsFromMe(), Group: isGroup(ev.ChatType)}
+	return store.ReadExpiry{Expiry: e, Time: time.UnixMicro(ev.TimestampUnixMicro),
+		After: time.Duration(min(m.ExpiresAfterReadSeconds, 1<<32)) * time.Second}, true
 }
 
 // standsForExpiry is, for a network's retraction of a message, the dedup
@@ -230,11 +249,24 @@ type timers struct {
 	read []store.ReadExpiry
 }
 
-// add records ev's timer, if it has one that has not run out.
-func (x *timers) add(ev *pb.Event, now time.Time) {
-	if e, ok := expiryOf(ev); ok && e.At.After(now) {
+// add records the timer of ev, delivered as xid, if it has one: one not
+// run out yet, or any for a duplicate (whose first copy's may be lost).
+// A timer the store would refuse (a hostile plugin's sender ID) is left
+// out with a log line, never allowed to hold the batch.
+func (x *timers) add(ev *pb.Event, xid string, now time.Time, dup bool) {
+	if e, ok := expiryOf(ev); ok && (dup || e.At.After(now)) {
+		e.XMPPID = xid
+		if err := e.Check(); err != nil {
+			slog.Warn("bridge: a disappearing message's deadline left out", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId, "err", err)
+			return
+		}
 		x.at = append(x.at, e)
 	} else if r, ok := readExpiryOf(ev); ok {
+		r.XMPPID = xid
+		if err := r.Check(); err != nil {
+			slog.Warn("bridge: a disappearing message's timer left out", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId, "err", err)
+			return
+		}
 		x.read = append(x.read, r)
 	}
 }
@@ -247,10 +279,7 @@ func (t *transport) putTimers(ctx context.Context, x timers) error {
 		return nil
 	}
 	err := t.storeRetry(ctx, "recording disappearing messages' deadlines", func() error {
-		if err := t.db.PutExpiries(context.WithoutCancel(ctx), t.name, x.at); err != nil {
-			return err
-		}
-		return t.db.PutReadExpiries(context.WithoutCancel(ctx), t.name, x.read)
+		return t.db.PutTimers(context.WithoutCancel(ctx), t.name, x.at, x.read)
 	})
 	if err != nil {
 		return err
@@ -266,28 +295,32 @@ func (t *transport) putTimers(ctx context.Context, x timers) error {
 		if started[k] {
 			continue
 		}
-		started[k] = true
 		if upTo, ok := t.expiry.readUpTo(r.LoginID, r.ChatID); ok && !upTo.Before(r.Time) {
+			started[k] = true
 			t.startReads(ctx, r.LoginID, r.ChatID, upTo)
 		}
 	}
 	return nil
 }
 
-// sentExpires records the deadline of a message the user sent, which the
-// network took as r into a chat with a timer.
-func (s *session) sentExpires(ctx context.Context, chatID string, r *pb.CommandResult) {
+// sentExpires records the deadline of a message the user sent (ref, in
+// the message map), which the network took as r into a chat with a
+// timer. Its write is its own, off the caller's way (a room's lock).
+func (s *session) sentExpires(ctx context.Context, ref store.MessageRef, r *pb.CommandResult) {
 	if r.ExpiresUnixMicro <= 0 || r.MessageId == "" {
 		return
 	}
 	t := s.t
-	e := store.Expiry{LoginID: s.LoginID(), ChatID: chatID, RemoteID: r.MessageId, At: time.UnixMicro(r.ExpiresUnixMicro),
-		SenderID: s.LoginID(), FromMe: true, Group: s.rooms.get(chatID) != nil}
-	if err := t.db.PutExpiries(context.WithoutCancel(ctx), t.name, []store.Expiry{e}); err != nil {
-		t.log.Error("deadline of a disappearing message not recorded; it stays on XMPP", "chat", chatID, "err", err)
-		return
-	}
-	t.expiry.scheduled(e.At)
+	e := store.Expiry{LoginID: s.LoginID(), ChatID: ref.ChatID, RemoteID: r.MessageId, At: time.UnixMicro(r.ExpiresUnixMicro),
+		SenderID: s.LoginID(), FromMe: true, Group: s.rooms.get(ref.ChatID) != nil, XMPPID: xmppID(ref)}
+	ctx = context.WithoutCancel(ctx)
+	go func() {
+		if err := t.db.PutExpiries(ctx, t.name, []store.Expiry{e}); err != nil {
+			t.log.Error("deadline of a disappearing message not recorded; it stays on XMPP", "chat", ref.ChatID, "err", err)
+			return
+		}
+		t.expiry.scheduled(e.At)
+	}()
 }
 
 // readUpTo starts the read-started timers of the chat's messages up to

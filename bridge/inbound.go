@@ -168,14 +168,13 @@ func (t *transport) handleMessage(ctx context.Context, st *wire.Stanza, from, to
 	if privilegeElem(st) != nil {
 		return // a server's advertisement is route's (privilege.go); no one else's counts
 	}
-	if from.Resourcepart() == "" && from.Localpart() != "" {
-		// From a user's bare JID: their server speaking for them, never
-		// a client (a server stamps a client's stanzas with its full
-		// JID). It is the gateway's own message sent as the user
-		// (XEP-0356: the user's words from another device, a read on the
-		// phone, a retraction at a deadline), which the server routes on
-		// to the contact, here: sent to the network again, it would
-		// repeat or undo what the network told.
+	if from.Resourcepart() == "" && from.Localpart() != "" && t.ownID(st.ID()) {
+		// From a user's bare JID, with an id of the gateway's: its own
+		// message sent as the user (XEP-0356: the user's words from
+		// another device, a read on the phone, a retraction at a
+		// deadline), which the server routes on to the contact, here.
+		// Sent to the network again, it would repeat or undo what the
+		// network told.
 		t.log.Debug("a message sent as the user came back; dropped", "from", st.From(), "to", st.To(), "id", st.ID())
 		return
 	}
@@ -221,7 +220,7 @@ func (s *session) remember(ctx context.Context, m sentMsg, r *pb.CommandResult) 
 		return
 	}
 	s.stored.signal(refKey(ref.LoginID, ref.ChatID, ref.RemoteID))
-	s.sentExpires(ctx, m.chatID, r) // expiry.go
+	s.sentExpires(ctx, ref, r) // expiry.go
 }
 
 // sentRef is the message map entry of m, which the network took as r

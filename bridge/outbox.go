@@ -20,7 +20,8 @@ import (
 // leaves the outbox once the server confirmed it (outboxDoneLoop), and
 // what it still holds at a start is delivered again (loadOutbox).
 
-// storeEvents is the plugin host's OnEvents. New events go to delivery at
+// storeEvents stores and delivers the plugin's events (pluginEvents) and
+// the gateway's own retractions at a deadline. New events go to delivery at
 // once, while their store transaction (dedup keys, message map, outbox)
 // commits; the plugin hears they are stored only once it has. A crash in
 // between delivers an event again, never loses it: at-least-once, as when
@@ -72,9 +73,6 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 		bad := t.db.CheckEvent(t.name, ie) != nil
 		job.bad = append(job.bad, bad)
 		if !bad {
-			// A duplicate's too: the first copy's may have been lost
-			// to a crash before its acknowledgement (expiry.go).
-			job.timers.add(ev, now)
 			if expiredOnArrival(ev, now) {
 				// Stored as seen, never shown.
 				expired[i] = true
@@ -143,6 +141,10 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 				t.log.Debug("invalid event from the plugin not delivered", "seq", ev.Seq, "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
 				continue
 			}
+			// A duplicate's timer too, even one run out: the first
+			// copy's may have been lost to a crash before the
+			// acknowledgement (expiry.go).
+			job.timers.add(ev, xids[i], now, dup[j])
 			if dup[j] {
 				t.log.Debug("duplicate event dropped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
 				continue
@@ -153,6 +155,7 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 			}
 			if k := stands[i]; k >= 0 && dup[k] {
 				t.log.Debug("a network's retraction of a message retracted at its deadline already; dropped", "login", ev.LoginId, "chat", ev.ChatId, "target", ev.GetRetraction().GetTargetId())
+				job.written[j].Store(true) // nothing to keep in the outbox
 				continue
 			}
 			d.commit, d.written = job.c, job.written[j]
@@ -166,6 +169,18 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 		res <- ctx.Err()
 	}
 	return res
+}
+
+// pluginEvents is the plugin host's OnEvents: storeEvents, once what is
+// the host's alone is cleared (RetractionEvent.expired marks the
+// gateway's own retractions at a deadline, expiry.go).
+func (t *transport) pluginEvents(ctx context.Context, evs []*pb.Event) <-chan error {
+	for _, ev := range evs {
+		if r := ev.GetRetraction(); r != nil {
+			r.Expired = false
+		}
+	}
+	return t.storeEvents(ctx, evs)
 }
 
 func refKey(loginID, chatID, remoteID string) string {
@@ -313,13 +328,15 @@ func (t *transport) commitLoop(ctx context.Context) {
 // storeRetry runs fn, and again after each failure, waiting 100 ms
 // doubling to 5 s: a store failure (a full or failing disk) is waited
 // out with a log line per attempt, not turned into a plugin restart. It
-// returns fn's last error once ctx ends or the store is closed.
+// returns fn's last error once ctx ends or the store is closed, and at
+// once an error of invalid input (store.ErrInvalid), which would only
+// fail again.
 func (t *transport) storeRetry(ctx context.Context, what string, fn func() error) error {
 	wait := 100 * time.Millisecond
 	for {
 		err := fn()
-		if err == nil || errors.Is(err, store.ErrClosed) || ctx.Err() != nil {
-			return err
+		if err == nil || errors.Is(err, store.ErrClosed) || errors.Is(err, store.ErrInvalid) || ctx.Err() != nil {
+			return err // invalid input would fail the same way again
 		}
 		t.log.Error("store failure; retrying", "doing", what, "err", err, "retry_in", wait)
 		select {

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"passerelle.im/passerelle/bridge/wire"
@@ -15,6 +16,9 @@ import (
 // to take the vote back. It is not sent as a message; the poll's message
 // corrected with the counts answers it, a refusal an error reply naming
 // why.
+
+// maxVoteChoices bounds a vote's choices: more than any poll's options.
+const maxVoteChoices = 64
 
 // voteUsage is what a "/vote" the gateway cannot use answers.
 const voteUsage = "usage: reply to the poll with /vote 2 (its option's number or text; several apart with commas), or /vote none to take your vote back"
@@ -56,11 +60,16 @@ func (s *session) vote(ctx context.Context, st *wire.Stanza, chatID, replyTo, ar
 		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, voteUsage))
 		return
 	}
+	choices := voteChoices(arg)
+	if len(choices) > maxVoteChoices {
+		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, fmt.Sprintf("a vote of %d choices: at most %d", len(choices), maxVoteChoices)))
+		return
+	}
 	ref, err := t.lookupXMPP(ctx, s.LoginID(), chatID, replyTo)
 	if err != nil {
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "the message replied to is not known to the gateway"))
 		return
 	}
 	s.chatCommand(ctx, st, &pb.Command{LoginId: s.LoginID(), ChatId: chatID,
-		Action: &pb.Command_Vote{Vote: &pb.Vote{TargetId: ref.RemoteID, TargetMeta: ref.Meta, Choices: voteChoices(arg)}}})
+		Action: &pb.Command_Vote{Vote: &pb.Vote{TargetId: ref.RemoteID, TargetMeta: ref.Meta, Choices: choices}}})
 }

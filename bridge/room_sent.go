@@ -23,7 +23,7 @@ func (s *session) archiveSent(ctx context.Context, r *room, m store.ArchivedMess
 		a, err := t.db.AppendArchiveSent(context.WithoutCancel(ctx), t.roomKey(s.user, r.chatID), m, ref, txn)
 		if err == nil {
 			s.stored.signal(refKey(ref.LoginID, ref.ChatID, ref.RemoteID))
-			s.sentExpires(ctx, sm.chatID, res) // expiry.go
+			s.sentExpires(ctx, ref, res) // expiry.go
 			return a.StanzaID, a.Duplicate
 		}
 		// Refused together (one part's bad input): each apart, so that

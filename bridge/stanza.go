@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"passerelle.im/passerelle/bridge/wire"
 )
@@ -24,6 +25,12 @@ func bareOf(j string) string {
 // newID is a fresh id for a stanza of the gateway's.
 func (t *transport) newID() string {
 	return t.idPrefix + strconv.FormatUint(t.ids.Add(1), 36)
+}
+
+// ownID reports whether id is one the gateway makes: a network event's
+// (xmppIDFor) or this process's (newID).
+func (t *transport) ownID(id string) bool {
+	return strings.HasPrefix(id, "pe-") || (t.idPrefix != "" && strings.HasPrefix(id, t.idPrefix))
 }
 
 // send queues a stanza to the server; a stanza for a link that is down is

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -15,9 +16,9 @@ import (
 // message the network deletes by itself (a chat's timer).
 //
 //	expiry/<transport>/<deadline, 8 bytes big-endian Unix µs><comp(login, chat, remote ID)>
-//	  -> sender ID, from-me, group
+//	  -> sender ID, from-me, group, XMPP ID
 //	data/<transport>/<login>/expread/<comp(chat)><message time, 8 bytes><remote ID>
-//	  -> seconds, sender ID, from-me, group
+//	  -> seconds, sender ID, from-me, group, XMPP ID
 //
 // The first is in deadline order, so the next one is the first key. The
 // second holds the timers that start when the user reads the message
@@ -42,64 +43,121 @@ type Expiry struct {
 	SenderID string
 	FromMe   bool
 	Group    bool
+	// XMPPID is the ID the message was delivered with: the retraction
+	// names it by it should its map entry be pruned first (a deadline
+	// past the message map's retention).
+	XMPPID string
 }
 
 // ReadExpiry is a disappearing timer that starts when the user reads the
-// message.
+// message: the Expiry it becomes, its At set by the read.
 type ReadExpiry struct {
-	LoginID, ChatID, RemoteID string
+	Expiry
 	// Time is the message's: a read up to a later message covers it.
 	Time  time.Time
 	After time.Duration
-	// As in Expiry.
-	SenderID string
-	FromMe   bool
-	Group    bool
 }
 
-func (e Expiry) check() error {
+// Check reports whether the store takes e (an error wrapping ErrInvalid
+// if not).
+func (e Expiry) Check() error {
 	return errors.Join(checkPart("login ID", e.LoginID, false), checkPart("chat ID", e.ChatID, false),
-		checkPart("remote ID", e.RemoteID, false), checkPart("sender ID", e.SenderID, true))
+		checkPart("remote ID", e.RemoteID, false), checkPart("sender ID", e.SenderID, true),
+		checkPart("XMPP ID", e.XMPPID, true))
+}
+
+// Check reports whether the store takes r (an error wrapping ErrInvalid
+// if not).
+func (r ReadExpiry) Check() error {
+	if r.After <= 0 {
+		return fmt.Errorf("%w: a read timer of %s", ErrInvalid, r.After)
+	}
+	return r.Expiry.Check()
 }
 
 func (e Expiry) key() []byte {
 	return append(u64(uint64(max(e.At.UnixMicro(), 0))), comp(e.LoginID, e.ChatID, e.RemoteID)...)
 }
 
-func encodeWho(v *enc, sender string, fromMe, group bool) {
-	v.str(sender)
-	v.bool(fromMe)
-	v.bool(group)
+// encodeWho appends what a deadline keeps of its message.
+func encodeWho(v *enc, e Expiry) {
+	v.str(e.SenderID)
+	v.bool(e.FromMe)
+	v.bool(e.Group)
+	v.str(e.XMPPID)
+}
+
+// decodeWho reads what encodeWho wrote into e; a record written before
+// the XMPP ID ends without it.
+func decodeWho(d *dec, e *Expiry) {
+	e.SenderID, e.FromMe, e.Group = d.str(), d.bool(), d.bool()
+	if d.err == nil && len(d.b) > 0 {
+		e.XMPPID = d.str()
+	}
 }
 
 // put writes e into b, the transport's deadlines.
 func (e Expiry) put(b *bbolt.Bucket) error {
-	v := newEnc(len(e.SenderID) + 8)
-	encodeWho(v, e.SenderID, e.FromMe, e.Group)
+	v := newEnc(len(e.SenderID) + len(e.XMPPID) + 8)
+	encodeWho(v, e)
 	return b.Put(e.key(), v.b)
 }
 
 // PutExpiries records deadlines; putting one again is harmless.
 func (db *DB) PutExpiries(ctx context.Context, transport string, es []Expiry) error {
+	return db.PutTimers(ctx, transport, es, nil)
+}
+
+// PutReadExpiries records timers that start when the user reads the
+// message (StartReadExpiries).
+func (db *DB) PutReadExpiries(ctx context.Context, transport string, rs []ReadExpiry) error {
+	return db.PutTimers(ctx, transport, nil, rs)
+}
+
+// PutTimers records deadlines and read-started timers in one write.
+func (db *DB) PutTimers(ctx context.Context, transport string, es []Expiry, rs []ReadExpiry) error {
 	if err := checkPart("transport", transport, false); err != nil {
 		return err
 	}
-	if len(es) == 0 {
+	if len(es) == 0 && len(rs) == 0 {
 		return nil
 	}
 	for _, e := range es {
-		if err := e.check(); err != nil {
+		if err := e.Check(); err != nil {
+			return err
+		}
+	}
+	for _, r := range rs {
+		if err := r.Check(); err != nil {
 			return err
 		}
 	}
 	return db.submit(ctx, func(tx *bbolt.Tx) error {
-		b, err := createPath(tx, bExpiry, []byte(transport))
-		if err != nil {
-			return fmt.Errorf("store: put expiries: %w", err)
-		}
-		for _, e := range es {
-			if err := e.put(b); err != nil {
+		if len(es) > 0 {
+			b, err := createPath(tx, bExpiry, []byte(transport))
+			if err != nil {
 				return fmt.Errorf("store: put expiries: %w", err)
+			}
+			for _, e := range es {
+				if err := e.put(b); err != nil {
+					return fmt.Errorf("store: put expiries: %w", err)
+				}
+			}
+		}
+		for _, r := range rs {
+			lb, err := loginBucketRW(tx, transport, r.LoginID)
+			if err != nil {
+				return fmt.Errorf("store: put read expiries: %w", err)
+			}
+			b, err := lb.CreateBucketIfNotExists(bExpRead)
+			if err != nil {
+				return fmt.Errorf("store: put read expiries: %w", err)
+			}
+			v := newEnc(len(r.SenderID) + len(r.XMPPID) + 16)
+			v.uvarint(uint64(r.After / time.Second))
+			encodeWho(v, r.Expiry)
+			if err := b.Put(readKey(r.ChatID, r.Time, r.RemoteID), v.b); err != nil {
+				return fmt.Errorf("store: put read expiries: %w", err)
 			}
 		}
 		return nil
@@ -121,7 +179,9 @@ func (db *DB) DueExpiries(transport string, now time.Time, limit int) (due []Exp
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			e, err := decodeExpiry(k, v)
 			if err != nil {
-				return err
+				// One bad record must not hold every deadline after it.
+				slog.Warn("store: a damaged deadline of a disappearing message skipped", "transport", transport, "err", err)
+				continue
 			}
 			if e.At.After(now) || len(due) >= limit {
 				next = e.At
@@ -144,7 +204,7 @@ func decodeExpiry(k, v []byte) (Expiry, error) {
 	}
 	e := Expiry{LoginID: parts[0], ChatID: parts[1], RemoteID: parts[2], At: time.UnixMicro(int64(binary.BigEndian.Uint64(k)))}
 	d := newDec(v)
-	e.SenderID, e.FromMe, e.Group = d.str(), d.bool(), d.bool()
+	decodeWho(d, &e)
 	if d.err != nil {
 		return Expiry{}, fmt.Errorf("store: expiry: %w", d.err)
 	}
@@ -176,43 +236,6 @@ func readKey(chatID string, at time.Time, remoteID string) []byte {
 	return append(k, remoteID...)
 }
 
-// PutReadExpiries records timers that start when the user reads the
-// message (StartReadExpiries).
-func (db *DB) PutReadExpiries(ctx context.Context, transport string, rs []ReadExpiry) error {
-	if err := checkPart("transport", transport, false); err != nil {
-		return err
-	}
-	if len(rs) == 0 {
-		return nil
-	}
-	for _, r := range rs {
-		if err := (Expiry{LoginID: r.LoginID, ChatID: r.ChatID, RemoteID: r.RemoteID, SenderID: r.SenderID}).check(); err != nil {
-			return err
-		}
-		if r.After <= 0 {
-			return fmt.Errorf("%w: a read timer of %s", ErrInvalid, r.After)
-		}
-	}
-	return db.submit(ctx, func(tx *bbolt.Tx) error {
-		for _, r := range rs {
-			lb, err := loginBucketRW(tx, transport, r.LoginID)
-			if err != nil {
-				return fmt.Errorf("store: put read expiries: %w", err)
-			}
-			b, err := lb.CreateBucketIfNotExists(bExpRead)
-			if err != nil {
-				return fmt.Errorf("store: put read expiries: %w", err)
-			}
-			v := newEnc(len(r.SenderID) + 16)
-			v.uvarint(uint64(r.After / time.Second))
-			encodeWho(v, r.SenderID, r.FromMe, r.Group)
-			if err := b.Put(readKey(r.ChatID, r.Time, r.RemoteID), v.b); err != nil {
-				return fmt.Errorf("store: put read expiries: %w", err)
-			}
-		}
-		return nil
-	})
-}
 
 // StartReadExpiries starts the read-started timers of the chat's
 // messages at or before upTo (the user read the chat up to a message of
@@ -257,7 +280,7 @@ func (db *DB) StartReadExpiries(ctx context.Context, transport, loginID, chatID 
 			d := newDec(v)
 			secs := d.uvarint()
 			e := Expiry{LoginID: loginID, ChatID: chatID, RemoteID: string(k[len(prefix)+8:])}
-			e.SenderID, e.FromMe, e.Group = d.str(), d.bool(), d.bool()
+			decodeWho(d, &e)
 			if d.err != nil {
 				return fmt.Errorf("store: read expiry: %w", d.err)
 			}

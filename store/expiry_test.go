@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.etcd.io/bbolt"
 )
 
 // TestExpiries: deadlines come back due in deadline order, with their
@@ -15,7 +17,7 @@ import (
 func TestExpiries(t *testing.T) {
 	db := openTemp(t)
 	now := time.UnixMicro(1_800_000_000_000_000)
-	e1 := Expiry{LoginID: "l1", ChatID: "bob", RemoteID: "m1", At: now.Add(-time.Minute), SenderID: "bob"}
+	e1 := Expiry{LoginID: "l1", ChatID: "bob", RemoteID: "m1", At: now.Add(-time.Minute), SenderID: "bob", XMPPID: "pe-1"}
 	e2 := Expiry{LoginID: "l1", ChatID: "g", RemoteID: "m2", At: now, SenderID: "l1", FromMe: true, Group: true}
 	e3 := Expiry{LoginID: "l2", ChatID: "bob", RemoteID: "m1", At: now.Add(-2 * time.Minute), SenderID: "bob"}
 	later := Expiry{LoginID: "l1", ChatID: "bob", RemoteID: "m9", At: now.Add(time.Hour), SenderID: "bob"}
@@ -50,7 +52,7 @@ func TestExpiries(t *testing.T) {
 	}
 
 	// check-store counts them.
-	must(t, db.PutReadExpiries(bg, "wa", []ReadExpiry{{LoginID: "l2", ChatID: "bob", RemoteID: "m5", Time: now, After: time.Hour, SenderID: "bob"}}))
+	must(t, db.PutReadExpiries(bg, "wa", []ReadExpiry{{Expiry: Expiry{LoginID: "l2", ChatID: "bob", RemoteID: "m5", SenderID: "bob"}, Time: now, After: time.Hour}}))
 	path := db.Path()
 	must(t, db.Close())
 	rep, err := Inspect(path, time.Second)
@@ -77,12 +79,12 @@ func TestExpiries(t *testing.T) {
 func TestReadExpiries(t *testing.T) {
 	db := openTemp(t)
 	t0 := time.UnixMicro(1_800_000_000_000_000)
-	r1 := ReadExpiry{LoginID: "l1", ChatID: "bob", RemoteID: "m1", Time: t0, After: time.Hour, SenderID: "bob"}
-	r2 := ReadExpiry{LoginID: "l1", ChatID: "bob", RemoteID: "m2", Time: t0.Add(time.Second), After: time.Minute, SenderID: "bob"}
-	r3 := ReadExpiry{LoginID: "l1", ChatID: "bob", RemoteID: "m3", Time: t0.Add(2 * time.Second), After: time.Minute, SenderID: "bob"}
+	r1 := ReadExpiry{Expiry: Expiry{LoginID: "l1", ChatID: "bob", RemoteID: "m1", SenderID: "bob", XMPPID: "x1"}, Time: t0, After: time.Hour}
+	r2 := ReadExpiry{Expiry: Expiry{LoginID: "l1", ChatID: "bob", RemoteID: "m2", SenderID: "bob"}, Time: t0.Add(time.Second), After: time.Minute}
+	r3 := ReadExpiry{Expiry: Expiry{LoginID: "l1", ChatID: "bob", RemoteID: "m3", SenderID: "bob"}, Time: t0.Add(2 * time.Second), After: time.Minute}
 	// A chat whose ID has bob's as a prefix, and another login's bob.
-	other := ReadExpiry{LoginID: "l1", ChatID: "bobby", RemoteID: "m1", Time: t0, After: time.Minute, SenderID: "bobby"}
-	l2 := ReadExpiry{LoginID: "l2", ChatID: "bob", RemoteID: "m1", Time: t0, After: time.Minute, SenderID: "bob"}
+	other := ReadExpiry{Expiry: Expiry{LoginID: "l1", ChatID: "bobby", RemoteID: "m1", SenderID: "bobby"}, Time: t0, After: time.Minute}
+	l2 := ReadExpiry{Expiry: Expiry{LoginID: "l2", ChatID: "bob", RemoteID: "m1", SenderID: "bob"}, Time: t0, After: time.Minute}
 	must(t, db.PutReadExpiries(bg, "sig", []ReadExpiry{r3, r1, r2, other, l2}))
 	db = reopen(t, db)
 
@@ -94,7 +96,7 @@ func TestReadExpiries(t *testing.T) {
 	due, _, _ := db.DueExpiries("sig", read.Add(2*time.Hour), 10)
 	want := []Expiry{
 		{LoginID: "l1", ChatID: "bob", RemoteID: "m2", At: read.Add(time.Minute), SenderID: "bob"},
-		{LoginID: "l1", ChatID: "bob", RemoteID: "m1", At: read.Add(time.Hour), SenderID: "bob"},
+		{LoginID: "l1", ChatID: "bob", RemoteID: "m1", At: read.Add(time.Hour), SenderID: "bob", XMPPID: "x1"},
 	}
 	if !slices.Equal(due, want) {
 		t.Fatalf("deadlines = %+v, want %+v", due, want)
@@ -112,7 +114,35 @@ func TestReadExpiries(t *testing.T) {
 	if first, _ := db.StartReadExpiries(bg, "sig", "l2", "bob", t0, read); !first.Equal(read.Add(time.Minute)) {
 		t.Errorf("l2's timer: %v", first)
 	}
-	if err := db.PutReadExpiries(bg, "sig", []ReadExpiry{{LoginID: "l1", ChatID: "bob", RemoteID: "m", SenderID: "bob"}}); !errors.Is(err, ErrInvalid) {
+	if err := db.PutReadExpiries(bg, "sig", []ReadExpiry{{Expiry: Expiry{LoginID: "l1", ChatID: "bob", RemoteID: "m", SenderID: "bob"}}}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("a zero timer: %v", err)
+	}
+}
+
+// TestExpiriesDamagedAndOld: a damaged deadline is skipped, not allowed
+// to hold the ones after it; one written before the XMPP ID was kept
+// reads without it.
+func TestExpiriesDamagedAndOld(t *testing.T) {
+	db := openTemp(t)
+	now := time.UnixMicro(1_800_000_000_000_000)
+	old := Expiry{LoginID: "l1", ChatID: "bob", RemoteID: "m2", At: now.Add(-time.Minute), SenderID: "bob"}
+	must(t, db.submit(bg, func(tx *bbolt.Tx) error {
+		b, err := createPath(tx, bExpiry, []byte("wa"))
+		if err != nil {
+			return err
+		}
+		bad := Expiry{LoginID: "l1", ChatID: "bob", RemoteID: "m1", At: now.Add(-time.Hour)}
+		if err := b.Put(bad.key(), []byte{recV1, 200}); err != nil { // a string longer than the record
+			return err
+		}
+		v := newEnc(8)
+		v.str(old.SenderID)
+		v.bool(false)
+		v.bool(false)
+		return b.Put(old.key(), v.b)
+	}))
+	due, _, err := db.DueExpiries("wa", now, 10)
+	if err != nil || !slices.Equal(due, []Expiry{old}) {
+		t.Fatalf("DueExpiries = %+v, %v; want only the old record's", due, err)
 	}
 }
