@@ -223,6 +223,14 @@ func TestDisappearingRetractedOnce(t *testing.T) {
 	if n := count(e); n != 0 {
 		t.Errorf("the echo retracted %d more times after its deadline", n)
 	}
+	// Nor after a restart: the dropped retraction left nothing behind.
+	s.stop()
+	s.start()
+	s.waitGateway(alice)
+	echoID(t, alice, "b1r", "barrier after the restart")
+	if n := count(e); n != 0 {
+		t.Errorf("the echo retracted %d more times after a restart", n)
+	}
 
 	// The network first: its retraction, then nothing at the deadline.
 	e = echoID(t, alice, "v2", "vanish 2 first the network")
