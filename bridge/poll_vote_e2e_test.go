@@ -60,6 +60,7 @@ func TestPollVote(t *testing.T) {
 
 	refused(vote(p.ID, "/vote 1, 2"), "bad-request", "takes one answer: 1. Pizza, 2. Sushi, 3. Salad")
 	refused(vote(p.ID, "/vote soup"), "bad-request", `no option "soup"`)
+	refused(vote(p.ID, "/vote "+strings.Repeat("1,", 65)), "bad-request", "at most 64")
 	id = alice.NewID()
 	raw(t, alice, `<message type='chat' id='`+id+`' to='`+bob+`'><body>/vote 2</body></message>`)
 	refused(id, "bad-request", "reply to the poll")
