@@ -2,11 +2,13 @@ package bridge_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"passerelle.im/passerelle/internal/xmpptest"
+	"passerelle.im/passerelle/store"
 )
 
 // Disappearing messages: the echo network's "vanish N TEXT" is a message
@@ -241,4 +243,32 @@ func TestDisappearingRetractedOnce(t *testing.T) {
 	if n := count(e); n != 0 {
 		t.Errorf("the echo retracted %d more times at its deadline", n)
 	}
+}
+
+// TestDisappearingAfterPrune: a deadline longer than the message map's
+// retention still retracts its message, whose map entry was pruned
+// before it (the deadline keeps the XMPP id it was delivered with): here
+// the user's own message, retracted as the user.
+func TestDisappearingAfterPrune(t *testing.T) {
+	s := newStack(t, stackOptions{privileged: true})
+	alice := s.loginResourceRegistered(t, "alice", "laptop")
+	if st, err := alice.IQ(ctxT(t), `<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`); err != nil || st.Type != "result" {
+		t.Fatalf("enable carbons: %v %s", err, st.XML)
+	}
+	echoID(t, alice, "v1", "vanish 3 outlives its map entry")
+	s.stop()
+	db, err := store.Open(filepath.Join(s.dir, "data", "passerelle.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What message_retention's pruning does to entries older than it.
+	if n, err := db.PruneMessages(ctxT(t), time.Now().Add(time.Hour)); err != nil || n == 0 {
+		t.Fatalf("PruneMessages = %d, %v", n, err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s.start()
+	s.waitGateway(alice)
+	retractionOf(t, alice, "v1", timeout)
 }
