@@ -236,7 +236,6 @@ func readKey(chatID string, at time.Time, remoteID string) []byte {
 	return append(k, remoteID...)
 }
 
-
 // StartReadExpiries starts the read-started timers of the chat's
 // messages at or before upTo (the user read the chat up to a message of
 // that time): each becomes a deadline, now plus its timer, and the
