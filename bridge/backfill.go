@@ -432,9 +432,7 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 				ID: xid, FromMe: ev.GetSender().GetIsFromMe(), Time: time.UnixMicro(ev.TimestampUnixMicro), Meta: t.messageMeta(ev.EventId, ev.Meta)}
 		}
 		var err error
-		if expiredOnArrival(ev, now) {
-			ie.Delivered = true // stored as seen, never shown
-		} else if ie.Payload, err = encodeOutbox(xid, ev); err != nil {
+		if ie.Payload, err = encodeOutbox(xid, ev); err != nil {
 			t.log.Error("a history event could not be encoded; it is stored as seen but not delivered", "login", ev.LoginId, "chat", ev.ChatId, "err", err)
 			ie.Delivered = true
 		}

@@ -133,9 +133,9 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 		return nil
 	}
 	if _, ok := ev.Payload.(*pb.Event_Message); ok && expiredOnArrival(ev, time.Now()) {
-		// Its deadline passed while it waited (history held for its
-		// lane, the outbox across a restart): its retraction may have
-		// gone already (expiry.go).
+		// Its deadline passed before it came, or while it waited
+		// (history held for its lane, the outbox across a restart): its
+		// retraction may have gone already (expiry.go).
 		t.log.Debug("a disappearing message ran out before its delivery; not shown", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
 		return nil
 	}

@@ -39,7 +39,6 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 	idx := make([]int, len(evs)) // evs[i] is job.in[idx[i]], or -1 when not stored
 	xids := make([]string, len(evs))
 	now := time.Now()
-	expired := make([]bool, len(evs))
 	// A network's retraction stands for the gateway's own retraction of
 	// the message at its deadline, in the same dedup key: whichever comes
 	// second is dropped (expiry.go). -1: none.
@@ -73,11 +72,6 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 		bad := t.db.CheckEvent(t.name, ie) != nil
 		job.bad = append(job.bad, bad)
 		if !bad {
-			if expiredOnArrival(ev, now) {
-				// Stored as seen, never shown.
-				expired[i] = true
-				job.written[len(job.written)-1].Store(true)
-			}
 			if k, ok := standsForExpiry(ev); ok && t.db.CheckEvent(t.name, k) == nil {
 				stands[i] = len(job.in)
 				job.in = append(job.in, k)
@@ -147,10 +141,6 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 			job.timers.add(ev, xids[i], now, dup[j])
 			if dup[j] {
 				t.log.Debug("duplicate event dropped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
-				continue
-			}
-			if expired[i] {
-				t.log.Debug("a disappearing message came after its deadline; not shown", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
 				continue
 			}
 			if k := stands[i]; k >= 0 && dup[k] {

@@ -17,18 +17,7 @@ func TestGatewayCallAndTimer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: starts Prosody")
 	}
-	bin, err := gatewaytest.Build(t.TempDir(), pluginPkg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, _ := startFake(t)
-	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: bin, Name: "signal",
-		PluginConfig: `socket = "` + d.Path() + `"`, Privileged: true})
-	user := g.User("alice")
-	g.WaitReady(user)
-	if r := loginByQR(t, g, user, d); !strings.Contains(r.Notes(), "logged in") {
-		t.Fatalf("login not completed: %s", r.XML)
-	}
+	g, user, d := startLoggedIn(t)
 	bobJID := g.JID(bob)
 	fromBob := func(s xmpptest.Stanza) bool {
 		return s.Name == "message" && gatewaytest.Bare(s.From) == bobJID && s.Body != ""

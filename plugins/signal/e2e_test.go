@@ -188,3 +188,22 @@ func waitFile(t *testing.T, d *fakesignal.Daemon, name string, data []byte) {
 		}
 	}
 }
+
+// startLoggedIn starts the gateway, Prosody and the plugin against the
+// fake daemon, with alice logged in.
+func startLoggedIn(t *testing.T) (*gatewaytest.Gateway, *xmpptest.Client, *fakesignal.Daemon) {
+	t.Helper()
+	bin, err := gatewaytest.Build(t.TempDir(), pluginPkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := startFake(t)
+	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: bin, Name: "signal",
+		PluginConfig: `socket = "` + d.Path() + `"`, Privileged: true})
+	user := g.User("alice")
+	g.WaitReady(user)
+	if r := loginByQR(t, g, user, d); !strings.Contains(r.Notes(), "logged in") {
+		t.Fatalf("login not completed: %s", r.XML)
+	}
+	return g, user, d
+}
