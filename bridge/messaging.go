@@ -485,6 +485,18 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 	default:
 		text, spans := userText(caps, m.body)
 		send := &pb.SendMessage{Text: text, Spans: spans}
+		if poll, isPoll, problem := pollCommand(m.body); isPoll && m.oobURL == "" {
+			// poll_create.go: the poll goes as the user's message.
+			switch {
+			case !caps.GetPollCreate():
+				unsupported("starting polls")
+				return
+			case poll == nil:
+				fail(wire.BadRequest, problem+"; "+pollUsage)
+				return
+			}
+			send = &pb.SendMessage{Poll: poll}
+		}
 		if m.replyTo != "" && caps.GetReplies() {
 			if ref, err := t.lookupXMPP(ctx, login.LoginID, chatID, m.replyTo); err == nil {
 				send.ReplyToId, send.ReplyToMeta = ref.RemoteID, ref.Meta

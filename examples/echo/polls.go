@@ -3,8 +3,10 @@ package echo
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -14,8 +16,9 @@ import (
 // Polls: "poll QUESTION? A / B / C" sent to a contact makes the contact
 // ask it ("poll-multi" allows several answers, "poll-closed" is closed
 // already); the user votes with a reply "/vote 2" (the gateway's
-// command), and the poll's message is corrected with the counts, the
-// user's vote the only one.
+// command), and the poll's message is corrected with the counts. A poll
+// the user starts ("/poll", the gateway's command) the contact answers
+// at once with a vote for its first option.
 
 // poll is a poll the echo network made, and the user's vote in it.
 type poll struct {
@@ -23,6 +26,8 @@ type poll struct {
 	options          []string
 	multiple, closed bool
 	mine             []int // the user's chosen options
+	theirs           []int // the contact's, in a poll of the user's
+	fromMe           bool  // the user started it
 }
 
 // polls are the polls made, by username, chat and message ID; in memory,
@@ -46,13 +51,37 @@ func (p *poll) text() string {
 	mp := mediatext.Poll{Question: p.question, Multiple: p.multiple, Closed: p.closed, Live: true}
 	for i, o := range p.options {
 		mp.Options = append(mp.Options, mediatext.Option{Text: o, Counted: true})
-		for _, j := range p.mine {
-			if j == i {
-				mp.Options[i].Votes = 1
-			}
-		}
+		mp.Options[i].Votes = count(p.mine, i) + count(p.theirs, i)
 	}
 	return mediatext.PollText(mp, "with a reply: /vote 1")
+}
+
+// count is 1 when chosen has the option i.
+func count(chosen []int, i int) int {
+	if slices.Contains(chosen, i) {
+		return 1
+	}
+	return 0
+}
+
+// StartPoll starts the user's poll; the contact votes for its first
+// option, the poll's message corrected with that vote.
+func (s *Session) StartPoll(_ context.Context, c sdk.Call, sp *pb.Poll) (sdk.Result, error) {
+	if err := s.inChat(c); err != nil {
+		return sdk.Result{}, err
+	}
+	p := &poll{question: sp.Question, options: sp.Options, multiple: sp.Multiple, fromMe: true, theirs: []int{0}}
+	id := s.n.newID()
+	s.n.polls.put(s.loginID+"\x00"+c.ChatID+"\x00"+id, p)
+	s.n.polls.mu.Lock()
+	text := p.text()
+	s.n.polls.mu.Unlock()
+	ev := s.event(c)
+	ev.EventId = ""
+	ev.Sender = &pb.Sender{UserId: s.loginID, IsFromMe: true}
+	ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: id, Text: text}}
+	s.emit(ev)
+	return sdk.Result{MessageID: id, Time: time.Now(), Meta: metaFor(id)}, nil
 }
 
 // pollCommand makes the contact ask the poll that rest describes.
@@ -103,9 +132,13 @@ func (s *Session) Vote(_ context.Context, c sdk.Call, v *pb.Vote) error {
 	}
 	p.mine = chosen
 	text := p.text()
+	fromMe := p.fromMe
 	ps.mu.Unlock()
 	ev := s.event(c)
 	ev.EventId = ""
+	if fromMe {
+		ev.Sender = &pb.Sender{UserId: s.loginID, IsFromMe: true}
+	}
 	ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: v.TargetId, Text: text}}
 	s.emit(ev)
 	return nil

@@ -21,6 +21,9 @@ func (t *connectorTransport[S]) HandleCommand(ctx context.Context, cmd *pb.Comma
 	c := Call{ChatID: cmd.ChatId, TxnID: cmd.TxnId}
 	switch a := cmd.Action.(type) {
 	case *pb.Command_Send:
+		if a.Send.Poll != nil {
+			return startPoll(ctx, s, c, a.Send.Poll)
+		}
 		return s.SendMessage(ctx, c, a.Send)
 	case *pb.Command_Edit:
 		if e, ok := any(s).(Editor); ok {
@@ -185,6 +188,9 @@ func (t *connectorTransport[S]) allowed(ctx context.Context, s S, cmd *pb.Comman
 		if len(send.Attachments) > 0 && !f.Attachments {
 			return unsupported("files")
 		}
+		if send.Poll != nil && !f.PollCreate {
+			return unsupported("polls")
+		}
 		if !f.Replies {
 			// A reply goes out as a plain message.
 			send.ReplyToId, send.ReplyToMeta = "", nil
@@ -228,6 +234,9 @@ func (t *connectorTransport[S]) allowed(ctx context.Context, s S, cmd *pb.Comman
 		if len(cmd.GetSend().Attachments) > 0 {
 			return deny(f.Attachments, chat.Attachments, "files")
 		}
+		if cmd.GetSend().Poll != nil {
+			return deny(f.PollCreate, chat.PollCreate, "polls")
+		}
 	case *pb.Command_Edit:
 		if l.ReadOnly {
 			return deny(f.Edits, false, "corrections")
@@ -263,6 +272,49 @@ func (t *connectorTransport[S]) allowed(ctx context.Context, s S, cmd *pb.Comman
 		return deny(f.ChatTimer, chat.ChatTimer, "disappearing messages")
 	case *pb.Command_Vote:
 		return deny(f.PollVote, chat.PollVote, "voting in polls")
+	}
+	return nil
+}
+
+// startPoll starts the poll p if the session can and p is one.
+func startPoll[S Session](ctx context.Context, s S, c Call, p *pb.Poll) (Result, error) {
+	ps, ok := any(s).(PollStarter)
+	if !ok {
+		return Result{}, unsupported("polls")
+	}
+	if err := CheckPoll(p); err != nil {
+		return Result{}, err
+	}
+	return ps.StartPoll(ctx, c, p)
+}
+
+// Bounds of a poll, the most any network takes: a network with lower
+// ones refuses past them.
+const (
+	MaxPollOptions = 12
+	minPollOptions = 2
+)
+
+// CheckPoll refuses, with BAD_REQUEST naming why, a poll without a
+// question, with fewer than 2 or more than MaxPollOptions options, an
+// empty one, or one twice (in any case).
+func CheckPoll(p *pb.Poll) error {
+	if strings.TrimSpace(p.Question) == "" {
+		return Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a poll needs a question")
+	}
+	if n := len(p.Options); n < minPollOptions || n > MaxPollOptions {
+		return Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a poll of %d options: it takes %d to %d", n, minPollOptions, MaxPollOptions)
+	}
+	seen := make(map[string]bool, len(p.Options))
+	for _, o := range p.Options {
+		k := strings.ToLower(strings.TrimSpace(o))
+		if k == "" {
+			return Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a poll's option is empty")
+		}
+		if seen[k] {
+			return Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "the poll has the option %q twice", o)
+		}
+		seen[k] = true
 	}
 	return nil
 }

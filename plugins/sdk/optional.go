@@ -165,6 +165,18 @@ type Voter interface {
 	Vote(ctx context.Context, c Call, v *pb.Vote) error
 }
 
+// PollStarter starts a poll in a chat (feature poll_create), as the
+// user's message: p has a question and 2 to MaxPollOptions distinct
+// options (the SDK checked). The Result names the poll's message, as
+// SendMessage's does, and votes on it are the same as on any poll: the
+// message corrected with the counts (an EditEvent from the user's other
+// device), votes from XMPP through Voter. A network that takes fewer
+// options, or no poll in this chat, refuses with BAD_REQUEST or
+// NOT_ALLOWED naming why.
+type PollStarter interface {
+	StartPoll(ctx context.Context, c Call, p *pb.Poll) (Result, error)
+}
+
 // RoleSetter changes a member's affiliation and role (feature
 // group_roles).
 type RoleSetter interface {
@@ -278,6 +290,7 @@ var derivedFeatures = []derived{
 	{"chat_search", "ChatSearcher", implements[ChatSearcher]},
 	{"chat_timer", "ChatTimerSetter", implements[ChatTimerSetter]},
 	{"poll_vote", "Voter", implements[Voter]},
+	{"poll_create", "PollStarter", implements[PollStarter]},
 	{"group_roles", "RoleSetter", implements[RoleSetter]},
 	{"media_download", "MediaDownloader", implements[MediaDownloader]},
 	{"media_upload", "MediaUploader", implements[MediaUploader]},
