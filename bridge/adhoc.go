@@ -101,8 +101,9 @@ func (a *adhocSessions) drop(id string) {
 func (t *transport) commandItems(st *wire.Stanza, user string) []byte {
 	r := wire.Result(st)
 	r.Start("query", wire.NSDiscoItems).Attr("node", nsCommands)
+	feats := t.userFeatures(user) // a login may do less than its transport
 	for _, c := range commands {
-		if c.admin && !t.access.IsAdmin(user) || c.needs != nil && !c.needs(t.host.Caps().GetFeatures()) {
+		if c.admin && !t.access.IsAdmin(user) || c.needs != nil && !c.needs(feats) {
 			continue
 		}
 		r.Start("item", "").Attr("jid", t.domain).Attr("node", c.node).Attr("name", c.name).End()

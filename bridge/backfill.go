@@ -206,7 +206,7 @@ func (b *backfill) restarted() {
 // its room's archive) when the plugin has groups, its contacts, and the chats a
 // fetch left unfinished. It returns at once.
 func (b *backfill) start(s *session) {
-	if !b.on() {
+	if !b.on() || !s.features().GetBackfill() {
 		return
 	}
 	loginID := s.LoginID()
@@ -238,6 +238,9 @@ func (b *backfill) appeared(ev *pb.Event) {
 	}
 	if chat == "" || ev.LoginId == "" {
 		return
+	}
+	if s := b.t.sessionOf(ev.LoginId); s != nil && !s.features().GetBackfill() {
+		return // a login without history (login_features.go)
 	}
 	b.mu.Lock()
 	asked := b.asked[chatAddr{ev.LoginId, chat}]

@@ -70,7 +70,7 @@ func parseTimer(arg string) (time.Duration, error) {
 // sent in chatID: the network sets the timer, or the user hears why not.
 func (s *session) setChatTimer(ctx context.Context, st *wire.Stanza, chatID, arg string) {
 	t := s.t
-	if !t.host.Caps().GetFeatures().GetChatTimer() {
+	if !s.features().GetChatTimer() {
 		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, t.displayName()+" does not let the gateway set disappearing messages"))
 		return
 	}

@@ -12,12 +12,13 @@ import (
 // The chat fallback: clients without ad-hoc commands talk to the
 // transport JID in plain messages and get the same flows.
 
-func (t *transport) chatHelp() string {
+func (t *transport) chatHelp(user string) string {
 	group := ""
-	if t.host.Caps().GetFeatures().GetCreateChat() {
+	feats := t.userFeatures(user)
+	if feats.GetCreateChat() {
 		group = "\n  create-group NAME: CONTACT, CONTACT...\n              create a group with these contacts (names or addresses)"
 	}
-	if t.host.Caps().GetFeatures().GetChatSearch() {
+	if feats.GetChatSearch() {
 		group += "\n  find NAME   find public groups by a part of their name"
 	}
 	return fmt.Sprintf(`passerelle gateway to %s. Send one of:
@@ -60,7 +61,7 @@ func (t *transport) handleGatewayChat(ctx context.Context, user, body string) {
 	}
 	switch word {
 	case "", "help", "?":
-		say(t.chatHelp())
+		say(t.chatHelp(user))
 	case "login", "register":
 		if l, ok := t.loginOf(user); ok {
 			say(fmt.Sprintf("You are already logged in as %s. Send logout first to use another account.", l.DisplayName))
@@ -103,7 +104,7 @@ func (t *transport) handleGatewayChat(ctx context.Context, user, body string) {
 	case "find":
 		t.chatFind(ctx, user, arg, say)
 	default:
-		say("Unknown command. " + t.chatHelp())
+		say("Unknown command. " + t.chatHelp(user))
 	}
 }
 

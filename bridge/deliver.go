@@ -225,6 +225,25 @@ func (c chatOut) start(id string) *wire.Writer {
 	return &w
 }
 
+// ownAsContact reports whether the event is the user's own, from another
+// device, in a direct chat, without XEP-0356: it goes out from the
+// contact, since the gateway cannot speak as the user.
+func (c chatOut) ownAsContact() bool {
+	return !c.group && c.ev.GetSender().GetIsFromMe() && c.t.privileges().message != "outgoing"
+}
+
+// ownFallback starts the body of the user's own message that goes out
+// from the contact: it says plainly whose words these are.
+const ownFallback = "You wrote from another device: "
+
+// shownAsContact reports whether the user's own message ref was shown
+// from the contact (ownFallback, an id of the gateway's), so that the
+// contact may correct or retract it; one the user's client sent only
+// the user may.
+func (c chatOut) shownAsContact(ref store.MessageRef) bool {
+	return c.t.ownID(xmppID(ref))
+}
+
 // finish closes a message; the user's own words are wrapped for XEP-0356
 // so their server stores and carbon-copies them as sent by the user.
 func (c chatOut) finish(w *wire.Writer) []byte {
@@ -286,11 +305,8 @@ func (c chatOut) delay(w *wire.Writer) {
 func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
 	rich := c.richText(m.Text, m.Spans) // styling and mentions: richtext.go
 	body := rich.Body
-	fromMe := c.ev.GetSender().GetIsFromMe()
-	if fromMe && !c.group && c.t.privileges().message != "outgoing" {
-		// Without XEP-0356 the gateway cannot speak as the user; say
-		// plainly whose words these are.
-		body = "You wrote from another device: " + body
+	if c.ownAsContact() {
+		body = ownFallback + body
 	}
 	var out [][]byte
 	// The files after the text get ids derived from the message's, so
@@ -368,9 +384,21 @@ func (c chatOut) edit(e *pb.EditEvent) [][]byte {
 	}
 	w := c.start(c.xid)
 	rich := c.richText(e.Text, e.Spans)
-	w.Leaf("body", "", rich.Body)
-	c.annotate(w, rich, rich.Body)
-	w.Start("replace", nsCorrect).Attr("id", xmppID(ref)).End()
+	body, replace := rich.Body, true
+	if c.ownAsContact() {
+		// The contact may correct the copy it showed, not the user's
+		// own message: that correction goes as a new message.
+		if replace = c.shownAsContact(ref); replace {
+			body = ownFallback + body
+		} else {
+			body = "You corrected a message from another device: " + body
+		}
+	}
+	w.Leaf("body", "", body)
+	c.annotate(w, rich, body)
+	if replace {
+		w.Start("replace", nsCorrect).Attr("id", xmppID(ref)).End()
+	}
 	c.ids(w, c.xid)
 	return [][]byte{c.finish(w)}
 }
@@ -378,6 +406,11 @@ func (c chatOut) edit(e *pb.EditEvent) [][]byte {
 func (c chatOut) reaction(r *pb.ReactionEvent) [][]byte {
 	ref, ok := c.ref(r.TargetId)
 	if !ok {
+		return nil
+	}
+	if c.ownAsContact() {
+		// From the contact it would read as the contact's reaction.
+		c.t.log.Debug("the user's reaction from another device is not shown without XEP-0356", "login", c.ev.LoginId)
 		return nil
 	}
 	w := c.start(c.xid)
@@ -396,14 +429,14 @@ func (c chatOut) retraction(r *pb.RetractionEvent) [][]byte {
 	if !ok {
 		return nil
 	}
+	if c.ownAsContact() && !c.shownAsContact(ref) {
+		// Only the user's server may speak for the user: without the
+		// privilege, a retraction of the user's own message from the
+		// contact would be refused by clients, or shown as noise.
+		return nil
+	}
 	fallback := "This person retracted a previous message, but your client does not support that."
 	if r.Expired {
-		if !c.group && ref.FromMe && c.t.privileges().message != "outgoing" {
-			// Only the user's server may speak for the user: without
-			// the privilege, a retraction from the contact would be
-			// refused by clients, or shown as noise.
-			return nil
-		}
 		fallback = "A disappearing message ran out of time, but your client does not support retractions."
 	}
 	w := c.start(c.xid)

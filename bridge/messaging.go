@@ -342,7 +342,7 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			return
 		}
 	}
-	caps := t.host.Caps().GetFeatures()
+	caps := s.features()
 	// Chat states and read markers are ephemeral: a network without them
 	// simply does not hear of them, and nobody gets an error.
 	if m.hasChatState && caps.GetTyping() && !m.hasBody {

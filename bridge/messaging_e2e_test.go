@@ -246,6 +246,25 @@ func TestOwnDeviceMessages(t *testing.T) {
 	if !strings.HasPrefix(m.Body, "You wrote from another device: hi there") {
 		t.Fatalf("fallback: %s", m.XML)
 	}
+
+	// Without the privilege the contact may correct and retract the copy
+	// it showed, said to be the user's; the user's reaction from the
+	// phone is not shown (from the contact it would read as theirs).
+	raw(t, carol, `<message type='chat' to='bob@`+domain+`'><body>phone-story lunch at 1</body></message>`)
+	m = next(t, carol, "own-device fallback", has("lunch at 1"))
+	fix := next(t, carol, "its correction", has("urn:xmpp:message-correct:0"))
+	if fix.Body != "You wrote from another device: lunch at 1 (edited)" || !strings.Contains(fix.XML, `id="`+m.ID+`"`) {
+		t.Errorf("correction of the phone's message %s: %s", m.ID, fix.XML)
+	}
+	if del := next(t, carol, "its retraction", has("urn:xmpp:message-retract:1")); !strings.Contains(del.XML, `<retract xmlns="urn:xmpp:message-retract:1" id="`+m.ID+`"`) {
+		t.Errorf("retraction of the phone's message %s: %s", m.ID, del.XML)
+	}
+	echoID(t, carol, "after-story", "after the story")
+	for _, st := range carol.Pending() {
+		if strings.Contains(st.XML, "urn:xmpp:reactions:0") {
+			t.Errorf("the user's own reaction went out from the contact: %s", st.XML)
+		}
+	}
 }
 
 // loginResourceRegistered registers the user, logs in on resource and

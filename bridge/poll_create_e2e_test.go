@@ -15,7 +15,8 @@ import (
 // "/vote" replying to it votes. A poll of one option, one without a
 // question or with an option twice is answered with an error saying
 // why; a resend of the same origin-id starts no second poll; none of
-// them goes to the contact as a message.
+// them goes to the contact as a message. Without XEP-0356 the counts
+// come from the contact as a new message saying whose poll it is.
 func TestPollCreate(t *testing.T) {
 	s := newStack(t, stackOptions{privileged: true})
 	alice := s.loginResourceRegistered(t, "alice", "laptop")
@@ -80,5 +81,15 @@ func TestPollCreate(t *testing.T) {
 	}
 	if polls != 0 {
 		t.Errorf("%d more corrections of the first poll: the resend started another", polls)
+	}
+
+	// Without XEP-0356 the contact may not correct the user's message:
+	// the counts come as a message of their own, said to be the user's.
+	plain := newStack(t, stackOptions{})
+	carol := registered(t, plain, "carol")
+	raw(t, carol, `<message type='chat' id='pp1' to='`+bob+`'><body>/poll Tea? Green / Black</body><origin-id xmlns='urn:xmpp:sid:0' id='pp1'/></message>`)
+	st := next(t, carol, "the counts", has("Tea?"))
+	if !strings.HasPrefix(st.Body, "You corrected a message from another device: Poll: Tea?\n1. Green: 1 vote") || strings.Contains(st.XML, "message-correct") {
+		t.Errorf("the counts without the privilege: %s", st.XML)
 	}
 }

@@ -52,7 +52,7 @@ func voteChoices(arg string) []string {
 // reply to the message replyTo names.
 func (s *session) vote(ctx context.Context, st *wire.Stanza, chatID, replyTo, arg string) {
 	t := s.t
-	if !t.host.Caps().GetFeatures().GetPollVote() {
+	if !s.features().GetPollVote() {
 		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, t.displayName()+" does not let the gateway vote in polls"))
 		return
 	}

@@ -66,7 +66,7 @@ func (s *session) noteOwnAvatar(st *wire.Stanza) {
 // network, in the background. One sync runs at a time per session; a
 // call meanwhile makes it look once more when it ends.
 func (s *session) syncOwnAvatar() {
-	if !s.t.host.Caps().GetFeatures().GetProfileAvatar() {
+	if !s.features().GetProfileAvatar() {
 		return
 	}
 	s.mu.Lock()
@@ -178,7 +178,7 @@ func (t *transport) cmdProfilePicture(ctx context.Context, st *wire.Stanza, user
 	const node = "profile-picture"
 	s := t.session(user)
 	switch {
-	case !t.host.Caps().GetFeatures().GetProfileAvatar():
+	case !t.userFeatures(user).GetProfileAvatar():
 		t.done(ctx, st, node, sid, "error", t.displayName()+" does not let the gateway set your profile picture.")
 		return
 	case s == nil:

@@ -187,7 +187,7 @@ func (s *session) unbanCommand(r *room, it *wire.Element) (*pb.Command, wire.Con
 	if err != nil {
 		return nil, wire.ItemNotFound, "no contact on " + s.t.displayName() + " has this address"
 	}
-	if !s.t.host.Caps().GetFeatures().GetGroupUnban() {
+	if !s.features().GetGroupUnban() {
 		return nil, wire.FeatureNotImpl, s.t.displayName() + " cannot lift bans from here: this person is not in the group, and only a member can be removed"
 	}
 	return &pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_Unban{Unban: &pb.Unban{UserId: id}}}, "", ""

@@ -201,7 +201,7 @@ func (s *session) setRoomPicture(ctx context.Context, st *wire.Stanza, r *room, 
 		refuse(wire.NotAllowed, "you are not allowed to use this gateway")
 		return
 	}
-	if !s.t.host.Caps().GetFeatures().GetGroupAvatar() {
+	if !s.features().GetGroupAvatar() {
 		refuse(wire.FeatureNotImpl, s.t.displayName()+" groups cannot get their picture from XMPP")
 		return
 	}

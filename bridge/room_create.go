@@ -34,7 +34,7 @@ func (t *transport) cmdCreateGroup(ctx context.Context, st *wire.Stanza, user, s
 		return
 	}
 	if sess == nil {
-		if no := t.noGroupCreation(); no != "" {
+		if no := s.noGroupCreation(); no != "" {
 			t.done(ctx, st, node, sid, "error", no)
 			return
 		}
@@ -69,7 +69,7 @@ func (t *transport) cmdCreateGroup(ctx context.Context, st *wire.Stanza, user, s
 // a refusal.
 func (s *session) createGroup(ctx context.Context, txn, name string, members []string, done func(text string, ok bool)) {
 	t := s.t
-	if no := t.noGroupCreation(); no != "" {
+	if no := s.noGroupCreation(); no != "" {
 		done(no, false)
 		return
 	}
@@ -166,13 +166,13 @@ func (t *transport) contactsNamed(s *session, names []string) (ids, problems []s
 	return ids, problems
 }
 
-// noGroupCreation says why the network creates no groups, "" when it
-// does.
-func (t *transport) noGroupCreation() string {
-	if t.host.Caps().GetFeatures().GetCreateChat() {
+// noGroupCreation says why the network creates no groups for this
+// login, "" when it does.
+func (s *session) noGroupCreation() string {
+	if s.features().GetCreateChat() {
 		return ""
 	}
-	return t.displayName() + " does not let the gateway create groups."
+	return s.t.displayName() + " does not let the gateway create groups."
 }
 
 // createGroupForm is the command's form: a name, and the members among

@@ -43,12 +43,13 @@ type foundGroup struct {
 	channel          bool
 }
 
-// noGroupSearch says why the network finds no groups, "" when it does.
-func (t *transport) noGroupSearch() string {
-	if t.host.Caps().GetFeatures().GetChatSearch() {
+// noGroupSearch says why the network finds no groups for this login, ""
+// when it does.
+func (s *session) noGroupSearch() string {
+	if s.features().GetChatSearch() {
 		return ""
 	}
-	return t.displayName() + " does not let the gateway find groups."
+	return s.t.displayName() + " does not let the gateway find groups."
 }
 
 // cmdFindGroup is the ad-hoc command that finds public groups.
@@ -59,7 +60,7 @@ func (t *transport) cmdFindGroup(ctx context.Context, st *wire.Stanza, user, sid
 		return
 	}
 	if sess == nil {
-		if no := t.noGroupSearch(); no != "" {
+		if no := s.noGroupSearch(); no != "" {
 			t.done(ctx, st, node, sid, "error", no)
 			return
 		}
@@ -149,7 +150,7 @@ func (t *transport) chatFind(ctx context.Context, user, arg string, say func(str
 // before the network is asked, the network's error, no answer).
 func (s *session) findGroups(ctx context.Context, query string, done func(found []foundGroup, text string, ok bool)) {
 	t := s.t
-	if no := t.noGroupSearch(); no != "" {
+	if no := s.noGroupSearch(); no != "" {
 		done(nil, no, false)
 		return
 	}

@@ -171,10 +171,14 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 				t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no such node"))
 				return true
 			}
+			f := t.host.Caps().GetFeatures()
+			if s != nil {
+				f = s.features()
+			}
 			r.mu.Lock()
 			ri := muc.RoomInfo{Name: r.name, Subject: r.subject, Occupants: len(r.members) + 1, Archived: true, AvatarHash: r.avatarHash,
-				Moderation:        t.host.Caps().GetFeatures().GetRetractions(),
-				SubjectChangeable: t.host.Caps().GetFeatures().GetGroupTopic(),
+				Moderation:        f.GetRetractions(),
+				SubjectChangeable: f.GetGroupTopic(),
 				Moderated:         r.typ == pb.ChatType_CHAT_TYPE_CHANNEL || r.readOnly}
 			if ri.Name == "" {
 				ri.Name = r.chatID
@@ -456,7 +460,7 @@ func (s *session) leaveGroup(ctx context.Context, st *wire.Stanza, r *room) {
 // the outcome: an empty text once left.
 func (s *session) leave(ctx context.Context, r *room, done func(cond wire.Condition, text string)) {
 	t := s.t
-	if !t.host.Caps().GetFeatures().GetLeaveChat() {
+	if !s.features().GetLeaveChat() {
 		done(wire.FeatureNotImpl, t.displayName()+" does not let the gateway leave groups")
 		return
 	}
@@ -590,7 +594,7 @@ func writeClientElement(w *wire.Writer, e *wire.Element) {
 // §8.1); the network's topic event brings the new subject to the room.
 func (s *session) setSubject(ctx context.Context, st *wire.Stanza, r *room, subject string) {
 	t := s.t
-	if !t.host.Caps().GetFeatures().GetGroupTopic() {
+	if !s.features().GetGroupTopic() {
 		t.send(ctx, wire.ErrorReply(st, wire.Forbidden, t.displayName()+" does not let the gateway change a group's topic"))
 		return
 	}

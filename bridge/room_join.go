@@ -69,7 +69,7 @@ type joinBatch struct {
 // network, when the network joins chats by ID; false when it does not.
 func (s *session) joinByID(ctx context.Context, st *wire.Stanza, chatID string, from, to jid.JID, join muc.Join) bool {
 	t := s.t
-	if !t.host.Caps().GetFeatures().GetJoinChat() {
+	if !s.features().GetJoinChat() {
 		return false
 	}
 	ctx = context.WithoutCancel(ctx)

@@ -46,7 +46,7 @@ var aliasFeatures = []string{wire.NSDiscoInfo, muc.NS, "muc_public", "muc_unsecu
 // for it (the contact's answer then, inbound.go).
 func (s *session) aliasDiscoInfo(ctx context.Context, st *wire.Stanza, chatID string, p *wire.Element) bool {
 	t := s.t
-	f := t.host.Caps().GetFeatures()
+	f := s.features()
 	if p.Attr("node") != "" || !t.access.Allowed(s.user) || !f.GetJoinChat() || !chatName(f.GetJoinChatPrefixes(), chatID) || s.knowsUser(chatID) {
 		return false
 	}

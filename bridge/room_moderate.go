@@ -86,7 +86,7 @@ func (s *session) moderate(ctx context.Context, st *wire.Stanza, r *room, req mo
 	case id == "" || !req.retract:
 		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "moderate one message by its stanza-id, with <retract/>"))
 		return
-	case !t.host.Caps().GetFeatures().GetRetractions():
+	case !s.features().GetRetractions():
 		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, t.displayName()+" does not delete messages"))
 		return
 	}

@@ -40,7 +40,7 @@ func (s *session) occupantPresence(ctx context.Context, st *wire.Stanza, r *room
 	if !joined || want == "" || want == self {
 		return
 	}
-	if cond, text := nickRefusal(t.host.Caps().GetFeatures().GetSetNick(), taken && holder != selfKey, want, r.jid, t.displayName()); cond != "" {
+	if cond, text := nickRefusal(s.features().GetSetNick(), taken && holder != selfKey, want, r.jid, t.displayName()); cond != "" {
 		t.send(ctx, wire.ErrorReply(st, cond, text))
 		return
 	}

@@ -42,6 +42,9 @@ type session struct {
 	finding bool
 	// pictureSlots bounds the group pictures fetched at once (room_avatar.go).
 	pictureSlots chan struct{}
+	// feats: what the login can do when less than its transport
+	// (login_features.go).
+	feats loginFeatures
 
 	// The login's messages on their way to the network (messaging.go).
 	// sending: the sends whose remote ID is not known yet, by

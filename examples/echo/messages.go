@@ -44,6 +44,8 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 // metadata the gateway must hand back (rich.go). A few texts do more, to show what a network can send:
 //
 //	from-phone TEXT   the user "sent" TEXT from their phone
+//	phone-story TEXT  the same, then corrected it to "TEXT (edited)",
+//	                  reacted 👍 to it and deleted it, all on the phone
 //	backlog N         N old messages arrive late (history catch-up)
 //	dup TEXT          the network delivers the echo twice
 //	slow TEXT         the network confirms the send SlowConfirm late,
@@ -87,6 +89,9 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 		ev.Sender = &pb.Sender{UserId: s.loginID, IsFromMe: true}
 		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: rest}}
 		s.emit(ev)
+		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
+	case "phone-story":
+		s.phoneStory(c, rest)
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
 	case "kick":
 		// The network logs the account out, as a phone unlinking the
@@ -406,4 +411,29 @@ func (s *Session) MarkRead(_ context.Context, c sdk.Call, m *pb.MarkRead) error 
 		return nil
 	}
 	return checkMeta("mark read up to", m.UpToId, m.UpToMeta)
+}
+
+// phoneStory plays what the user did on their phone: sent text, corrected
+// it, reacted to it and deleted it.
+func (s *Session) phoneStory(c sdk.Call, text string) {
+	own := func(eventID bool) *pb.Event {
+		ev := s.event(c)
+		ev.Sender = &pb.Sender{UserId: s.loginID, IsFromMe: true}
+		if !eventID {
+			ev.EventId = ""
+		}
+		return ev
+	}
+	msg := own(true)
+	msg.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}
+	s.emit(msg)
+	edit := own(false)
+	edit.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: msg.EventId, Text: text + " (edited)"}}
+	s.emit(edit)
+	react := own(false)
+	react.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: msg.EventId, Emojis: []string{"👍"}}}
+	s.emit(react)
+	del := own(false)
+	del.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: msg.EventId}}
+	s.emit(del)
 }

@@ -49,10 +49,27 @@ var (
 // progress; ours is connected at once.
 func (s *Session) Connect(context.Context) error {
 	s.connected.Store(true)
+	connected := &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}
+	if strings.Contains(s.loginID, LiteMark) {
+		connected.Features = liteFeatures
+	}
 	s.emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
-		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}}})
+		Payload: &pb.Event_LoginState{LoginState: connected}})
 	return nil
 }
+
+// LiteMark in a username makes a login that can do less than the echo
+// network (as a Telegram bot does less than a user): no history, no
+// timers, polls, group search or creation, no profile picture. The
+// session itself does not refuse them: the gateway must not offer them.
+const LiteMark = "+lite"
+
+// liteFeatures are what a lite login can do.
+var liteFeatures = &pb.Features{Presence: true, Avatars: true, Groups: true, DeliveryReceipts: true,
+	Replies: true, Attachments: true, Formatting: true, Edits: true, Reactions: true, Retractions: true,
+	ReadReceipts: true, Typing: true, SetPresence: true, AddContacts: true, LeaveChat: true,
+	GroupTopic: true, GroupName: true, GroupInvite: true, GroupKick: true, GroupRoles: true,
+	GroupUnban: true, GroupAvatar: true, JoinChat: true, SetNick: true, MediaDownload: true, MediaUpload: true}
 
 // Disconnect goes offline.
 func (s *Session) Disconnect(context.Context) error {

@@ -6684,9 +6684,14 @@ func (x *ChatEvent) GetChat() *Chat {
 }
 
 type LoginStateEvent struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	State         LoginState             `protobuf:"varint,1,opt,name=state,proto3,enum=passerelle.transport.v2.LoginState" json:"state,omitempty"`
-	Message       string                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	State   LoginState             `protobuf:"varint,1,opt,name=state,proto3,enum=passerelle.transport.v2.LoginState" json:"state,omitempty"`
+	Message string                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	// What this login can do, when a kind of login does less than the
+	// transport's features say (a Telegram bot): sent with CONNECTED; the
+	// gateway offers the login's user only what both have (commands, chat
+	// commands, ad-hoc commands). Unset: the transport's features.
+	Features      *Features `protobuf:"bytes,3,opt,name=features,proto3" json:"features,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -6733,6 +6738,13 @@ func (x *LoginStateEvent) GetMessage() string {
 		return x.Message
 	}
 	return ""
+}
+
+func (x *LoginStateEvent) GetFeatures() *Features {
+	if x != nil {
+		return x.Features
+	}
+	return nil
 }
 
 type SavedStateEvent struct {
@@ -7559,10 +7571,11 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x13ContactRemovedEvent\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\">\n" +
 	"\tChatEvent\x121\n" +
-	"\x04chat\x18\x01 \x01(\v2\x1d.passerelle.transport.v2.ChatR\x04chat\"f\n" +
+	"\x04chat\x18\x01 \x01(\v2\x1d.passerelle.transport.v2.ChatR\x04chat\"\xa5\x01\n" +
 	"\x0fLoginStateEvent\x129\n" +
 	"\x05state\x18\x01 \x01(\x0e2#.passerelle.transport.v2.LoginStateR\x05state\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage\"2\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12=\n" +
+	"\bfeatures\x18\x03 \x01(\v2!.passerelle.transport.v2.FeaturesR\bfeatures\"2\n" +
 	"\x0fSavedStateEvent\x12\x1f\n" +
 	"\vsaved_state\x18\x01 \x01(\fR\n" +
 	"savedState\"\x90\x02\n" +
@@ -7886,55 +7899,56 @@ var file_plugins_proto_transport_proto_depIdxs = []int32{
 	34,  // 82: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
 	39,  // 83: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
 	8,   // 84: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
-	11,  // 85: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
-	38,  // 86: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
-	34,  // 87: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
-	12,  // 88: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
-	15,  // 89: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
-	18,  // 90: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
-	21,  // 91: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
-	22,  // 92: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
-	23,  // 93: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	23,  // 94: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	30,  // 95: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
-	29,  // 96: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
-	31,  // 97: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
-	32,  // 98: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
-	29,  // 99: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
-	36,  // 100: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
-	37,  // 101: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
-	29,  // 102: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
-	41,  // 103: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
-	44,  // 104: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
-	46,  // 105: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
-	48,  // 106: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
-	76,  // 107: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
-	42,  // 108: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
-	16,  // 109: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
-	20,  // 110: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
-	24,  // 111: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
-	24,  // 112: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
-	24,  // 113: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
-	13,  // 114: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
-	13,  // 115: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
-	13,  // 116: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
-	13,  // 117: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
-	34,  // 118: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
-	35,  // 119: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
-	39,  // 120: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
-	34,  // 121: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
-	40,  // 122: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
-	13,  // 123: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
-	46,  // 124: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
-	47,  // 125: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
-	75,  // 126: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
-	78,  // 127: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
-	43,  // 128: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
-	109, // [109:129] is the sub-list for method output_type
-	89,  // [89:109] is the sub-list for method input_type
-	89,  // [89:89] is the sub-list for extension type_name
-	89,  // [89:89] is the sub-list for extension extendee
-	0,   // [0:89] is the sub-list for field type_name
+	17,  // 85: passerelle.transport.v2.LoginStateEvent.features:type_name -> passerelle.transport.v2.Features
+	11,  // 86: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
+	38,  // 87: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
+	34,  // 88: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
+	12,  // 89: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
+	15,  // 90: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
+	18,  // 91: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
+	21,  // 92: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
+	22,  // 93: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
+	23,  // 94: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	23,  // 95: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	30,  // 96: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
+	29,  // 97: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
+	31,  // 98: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
+	32,  // 99: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
+	29,  // 100: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
+	36,  // 101: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
+	37,  // 102: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
+	29,  // 103: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
+	41,  // 104: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
+	44,  // 105: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
+	46,  // 106: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
+	48,  // 107: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
+	76,  // 108: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
+	42,  // 109: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
+	16,  // 110: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
+	20,  // 111: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
+	24,  // 112: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
+	24,  // 113: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
+	24,  // 114: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
+	13,  // 115: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
+	13,  // 116: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
+	13,  // 117: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
+	13,  // 118: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
+	34,  // 119: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
+	35,  // 120: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
+	39,  // 121: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
+	34,  // 122: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
+	40,  // 123: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
+	13,  // 124: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
+	46,  // 125: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
+	47,  // 126: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
+	75,  // 127: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
+	78,  // 128: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
+	43,  // 129: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
+	110, // [110:130] is the sub-list for method output_type
+	90,  // [90:110] is the sub-list for method input_type
+	90,  // [90:90] is the sub-list for extension type_name
+	90,  // [90:90] is the sub-list for extension extendee
+	0,   // [0:90] is the sub-list for field type_name
 }
 
 func init() { file_plugins_proto_transport_proto_init() }

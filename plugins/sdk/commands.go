@@ -213,7 +213,7 @@ func (t *connectorTransport[S]) allowed(ctx context.Context, s S, cmd *pb.Comman
 	}
 	chat := f
 	if l.Features != nil {
-		chat = intersect(f, l.Features)
+		chat = IntersectFeatures(f, l.Features)
 	}
 	// Only what the network has can be refused per chat: the rest is
 	// UNSUPPORTED, after this.

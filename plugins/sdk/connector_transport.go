@@ -350,7 +350,7 @@ func (t *connectorTransport[S]) limitChat(ctx context.Context, s S, chat *pb.Cha
 		chat.ReadOnly = chat.ReadOnly || l.ReadOnly
 	}
 	if chat.Features != nil {
-		chat.Features = intersect(t.features(), chat.Features)
+		chat.Features = IntersectFeatures(t.features(), chat.Features)
 	}
 	return nil
 }

@@ -336,8 +336,9 @@ func Features(s Session, declared *pb.Features) (f *pb.Features, masked []string
 	return f, masked
 }
 
-// intersect is the features both a and b have; a nil b is a.
-func intersect(a, b *pb.Features) *pb.Features {
+// IntersectFeatures is the features both a and b have (the lists, such
+// as join_chat_prefixes, are a's); a nil b is a copy of a.
+func IntersectFeatures(a, b *pb.Features) *pb.Features {
 	out := proto.Clone(a).(*pb.Features)
 	if b == nil {
 		return out

@@ -1,0 +1,88 @@
+package bridge_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// TestLoginFeatures: a login that can do less than its transport (the
+// echo network's "+lite" logins, as a Telegram bot's) says so when it
+// connects, and its user is offered only what it can do: the ad-hoc
+// commands for creating and finding groups and the profile picture are
+// not listed (another user's are), /timer, /vote and /poll are refused
+// as not implemented without reaching the plugin (which would do them),
+// and no history is fetched for it (the other user's is).
+func TestLoginFeatures(t *testing.T) {
+	s := newStack(t, stackOptions{backfill: "5"})
+	alice := s.user("alice")
+	s.waitGateway(alice)
+	if r := register(t, alice, "alice+lite"); r.Type != "result" {
+		t.Fatalf("register: %s", r.XML)
+	}
+	carol := registered(t, s, "carol")
+	bob := "bob@" + domain
+	// A round trip each: both logins connected.
+	echoID(t, alice, "a1", "hello from a lite login")
+	echoID(t, carol, "c1", "hello from a full login")
+
+	commands := func(c *xmpptest.Client) string {
+		t.Helper()
+		items, err := c.IQ(ctxT(t), `<iq type='get' to='`+domain+`'><query xmlns='http://jabber.org/protocol/disco#items' node='http://jabber.org/protocol/commands'/></iq>`)
+		if err != nil || items.Type != "result" {
+			t.Fatalf("commands: %v %s", err, items.XML)
+		}
+		return items.XML
+	}
+	full, lite := commands(carol), commands(alice)
+	for _, node := range []string{"create-group", "find-group", "profile-picture"} {
+		if !strings.Contains(full, `node="`+node+`"`) {
+			t.Errorf("a full login's commands lack %s: %s", node, full)
+		}
+		if strings.Contains(lite, `node="`+node+`"`) {
+			t.Errorf("a lite login's commands offer %s: %s", node, lite)
+		}
+	}
+	if !strings.Contains(lite, `node="logout"`) {
+		t.Errorf("a lite login's commands lack logout: %s", lite)
+	}
+
+	for _, body := range []string{"/timer 1d", "/poll Lunch? Pizza / Sushi"} {
+		id := alice.NewID()
+		raw(t, alice, `<message type='chat' id='`+id+`' to='`+bob+`'><body>`+body+`</body></message>`)
+		st := next(t, alice, "an error", func(s xmpptest.Stanza) bool { return s.Type == "error" || s.Body != "" })
+		if st.ID != id || st.Err == nil || st.Err.Condition != "feature-not-implemented" {
+			t.Errorf("%s from a lite login: want feature-not-implemented, got %s", body, st.XML)
+		}
+	}
+	id := alice.NewID()
+	raw(t, alice, `<message type='chat' id='`+id+`' to='`+bob+`'><body>/vote 1</body><reply xmlns='urn:xmpp:reply:0' to='`+bob+`' id='a1'/></message>`)
+	if st := next(t, alice, "an error", func(s xmpptest.Stanza) bool { return s.Type == "error" || s.Body != "" }); st.ID != id || st.Err == nil || st.Err.Condition != "feature-not-implemented" {
+		t.Errorf("/vote from a lite login: want feature-not-implemented, got %s", st.XML)
+	}
+
+	// History: the full login's chats are fetched, the lite one's never.
+	asked := func(login string) int {
+		n := 0
+		for line := range strings.Lines(s.logs.String()) {
+			if strings.Contains(line, `msg="backfill requested"`) && strings.Contains(line, " login="+login+" ") {
+				n++
+			}
+		}
+		return n
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for asked("carol") == 0 && ctx.Err() == nil {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if asked("carol") == 0 {
+		t.Errorf("no history fetched for the full login")
+	}
+	if n := asked("alice+lite"); n != 0 {
+		t.Errorf("history fetched %d times for the lite login", n)
+	}
+}
