@@ -74,15 +74,21 @@ func TestStartPoll(t *testing.T) {
 }
 
 // A poll allowing several answers is WhatsApp's poll of any number
-// (a selectable count of 0), its text saying so once a vote counts.
+// (a selectable count of 0), its text saying so once a vote counts; in
+// a chat with a disappearing-messages timer it carries the timer, as
+// the user's other messages there do.
 func TestStartPollSeveral(t *testing.T) {
 	r := newRig(t, "")
 	s, fake := r.connected(t)
+	if _, err := s.timers.set("+33611111111", 86400, when.Unix()); err != nil {
+		t.Fatal(err)
+	}
 	from := r.host.count()
 	poll, sent := startPoll(t, s, fake, sdk.Call{ChatID: "+33611111111"},
 		&pb.Poll{Question: "Lunch?", Options: []string{"pizza", "sushi"}, Multiple: true})
-	if pc := sent.Msg.GetPollCreationMessage(); sent.To != alice || pc.SelectableOptionsCount == nil || pc.GetSelectableOptionsCount() != 0 {
-		t.Fatalf("sent %v to %s, want a poll of any number of answers to alice", sent.Msg, sent.To)
+	if pc := sent.Msg.GetPollCreationMessage(); sent.To != alice || pc.SelectableOptionsCount == nil || pc.GetSelectableOptionsCount() != 0 ||
+		pc.GetContextInfo().GetExpiration() != 86400 {
+		t.Fatalf("sent %v to %s, want a poll of any number of answers to alice, disappearing after a day", sent.Msg, sent.To)
 	}
 	(&voter{t: t, fake: fake, poll: &poll}).vote(alice, "pizza", "sushi")
 	x := &xmppVoter{t: t, r: r, s: s, fake: fake, poll: poll, chat: "+33611111111", from: from}
