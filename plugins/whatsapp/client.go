@@ -59,6 +59,10 @@ type Client interface {
 	// whatsmeow stored: ErrOriginalMessageSecretNotFound without it.
 	// Sent to the poll's chat with SendMessage.
 	BuildPollVote(ctx context.Context, pollInfo *types.MessageInfo, optionNames []string) (*waE2E.Message, error)
+	// BuildPollCreation is a poll of the user's (selectableOptionCount
+	// 1: one answer; 0: any number) with a new message secret in its
+	// MessageContextInfo, which SendMessage keeps on disk for the votes.
+	BuildPollCreation(name string, optionNames []string, selectableOptionCount int) *waE2E.Message
 
 	// Presence and typing.
 	SendPresence(ctx context.Context, state types.Presence) error

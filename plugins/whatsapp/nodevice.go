@@ -60,6 +60,9 @@ func (noDevice) DecryptPollVote(context.Context, *events.Message) (*waE2E.PollVo
 func (noDevice) BuildPollVote(context.Context, *types.MessageInfo, []string) (*waE2E.Message, error) {
 	return nil, errNoDevice
 }
+func (noDevice) BuildPollCreation(string, []string, int) *waE2E.Message {
+	return &waE2E.Message{} // its send fails
+}
 func (noDevice) SendChatPresence(context.Context, types.JID, types.ChatPresence, types.ChatPresenceMedia) error {
 	return errNoDevice
 }

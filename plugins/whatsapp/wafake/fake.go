@@ -377,7 +377,7 @@ func (c *Client) PairedPhone() string {
 }
 
 // SendMessage records msg and answers with its ID (extra's, or a new one).
-func (c *Client) SendMessage(_ context.Context, to types.JID, msg *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
+func (c *Client) SendMessage(ctx context.Context, to types.JID, msg *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.SendErr != nil {
@@ -397,7 +397,16 @@ func (c *Client) SendMessage(_ context.Context, to types.JID, msg *waE2E.Message
 	if id == "" {
 		c.nextID++
 		id = fmt.Sprintf("3EB0FAKE%08d", c.nextID)
-	} else if slices.ContainsFunc(c.sent, func(s Sent) bool { return s.ID == id && s.To == to }) {
+	}
+	// As whatsmeow does before it sends: a message's secret (a poll's)
+	// is kept for the replies encrypted with it (votes), the first kept
+	// for an ID staying.
+	if secret := msg.GetMessageContextInfo().GetMessageSecret(); secret != nil && c.dev.ID != nil {
+		if err := c.dev.MsgSecrets.PutMessageSecret(ctx, to, c.dev.ID.ToNonAD(), id, secret); err != nil {
+			return whatsmeow.SendResponse{}, fmt.Errorf("wafake: keep the message secret: %w", err)
+		}
+	}
+	if slices.ContainsFunc(c.sent, func(s Sent) bool { return s.ID == id && s.To == to }) {
 		// As WhatsApp does: a message whose ID the sender used before in
 		// the chat is acknowledged and not delivered again.
 		return whatsmeow.SendResponse{ID: id, Timestamp: time.Now()}, nil
@@ -473,6 +482,11 @@ func (c *Client) DecryptPollVote(ctx context.Context, vote *events.Message) (*wa
 // secret from the device's store, as the user's (the device's JID).
 func (c *Client) BuildPollVote(ctx context.Context, poll *types.MessageInfo, optionNames []string) (*waE2E.Message, error) {
 	return c.Real.BuildPollVote(ctx, poll, optionNames)
+}
+
+// BuildPollCreation is whatsmeow's own (it needs no connection).
+func (c *Client) BuildPollCreation(name string, optionNames []string, selectableOptionCount int) *waE2E.Message {
+	return c.Real.BuildPollCreation(name, optionNames, selectableOptionCount)
 }
 
 // SendPresence records the user's presence.

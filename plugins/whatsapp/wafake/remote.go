@@ -185,6 +185,13 @@ func (s *Server) Uploaded(path string) []byte {
 
 // WaitSent waits until match accepts a message sent and returns it.
 func (s *Server) WaitSent(d time.Duration, match func(to string, msg *waE2E.Message) bool) (*waE2E.Message, error) {
+	_, m, err := s.WaitSentID(d, match)
+	return m, err
+}
+
+// WaitSentID is WaitSent with the message's ID, which a reply to it
+// (a vote in a poll) names.
+func (s *Server) WaitSentID(d time.Duration, match func(to string, msg *waE2E.Message) bool) (types.MessageID, *waE2E.Message, error) {
 	deadline := time.After(d)
 	from := 0
 	for {
@@ -196,13 +203,13 @@ func (s *Server) WaitSent(d time.Duration, match func(to string, msg *waE2E.Mess
 		for _, r := range reps {
 			var m waE2E.Message
 			if proto.Unmarshal(r.Msg, &m) == nil && match(r.To, &m) {
-				return &m, nil
+				return types.MessageID(r.ID), &m, nil
 			}
 		}
 		select {
 		case <-ch:
 		case <-deadline:
-			return nil, fmt.Errorf("wafake: no such message sent within %s", d)
+			return "", nil, fmt.Errorf("wafake: no such message sent within %s", d)
 		}
 	}
 }
