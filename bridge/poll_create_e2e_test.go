@@ -11,7 +11,8 @@ import (
 // TestPollCreate: "/poll QUESTION? A / B" starts a poll on the network as
 // the user's message (its question and options on lines of their own,
 // and "/poll-multi", too): the network's counts correct the user's own
-// message (XEP-0356, a carbon on each of the user's clients), and a
+// message (XEP-0356, a carbon on each of the user's clients; in a room,
+// the user's occupant's correction), and a
 // "/vote" replying to it votes. A poll of one option, one without a
 // question or with an option twice is answered with an error saying
 // why; a resend of the same origin-id starts no second poll; none of
@@ -81,6 +82,19 @@ func TestPollCreate(t *testing.T) {
 	}
 	if polls != 0 {
 		t.Errorf("%d more corrections of the first poll: the resend started another", polls)
+	}
+
+	// In a room: the poll is the user's message there, corrected by the
+	// user's occupant as votes come.
+	self := nick(join(t, alice, "a", "").self.From)
+	rid := groupchat(t, alice, "/poll Room lunch? Pizza / Sushi")
+	roomMessage(t, alice, self, "/poll Room lunch? Pizza / Sushi")
+	c, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Type == "groupchat" && strings.Contains(st.Body, "Poll: Room lunch?")
+	})
+	if err != nil || nick(c.From) != self || !strings.Contains(c.XML, `<replace xmlns="urn:xmpp:message-correct:0" id="`+rid+`"`) ||
+		!strings.Contains(c.Body, "1. Pizza: 1 vote\n2. Sushi: 0 votes") {
+		t.Fatalf("the room poll's counts, a correction of %s by %s: %v %s", rid, self, err, c.XML)
 	}
 
 	// Without XEP-0356 the contact may not correct the user's message:
