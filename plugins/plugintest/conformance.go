@@ -748,6 +748,11 @@ var features = []feature{
 	// A vote needs a poll, which only the network makes.
 	{name: "poll_vote", declared: (*pb.Features).GetPollVote, refusalOnly: true,
 		cmd: func(*featureRun) any { return &pb.Vote{TargetId: "plugintest-poll", Choices: []string{"1"}} }},
+	// A poll stays in the chat for everyone.
+	{name: "poll_create", declared: (*pb.Features).GetPollCreate, refusalOnly: true,
+		cmd: func(*featureRun) any {
+			return &pb.SendMessage{Poll: &pb.Poll{Question: "plugintest?", Options: []string{"yes", "no"}}}
+		}},
 	// The chat's timer is the user's to choose.
 	{name: "chat_timer", declared: (*pb.Features).GetChatTimer, refusalOnly: true,
 		cmd: func(*featureRun) any { return &pb.SetChatTimer{Seconds: 86400} }},
