@@ -428,11 +428,11 @@ func pollChoices(p *pollCreate, choices []string) ([]int, error) {
 
 var _ sdk.PollStarter = (*Session)(nil)
 
-// Signal's bounds of a poll the user starts, those of its apps: at most
+// The bounds of a poll the user starts, as signal-cli checks them (the
+// options' number since 0.14.1, their length since 0.14.2): at most
 // pollOptionsMax options (the SDK allows more), each at most
 // pollOptionMax UTF-16 code units long, as Java counts a string's length.
-// signal-cli 0.14.3 refuses past them; an older one sends what Signal's
-// apps would not make.
+// Checked here too, so that an older signal-cli sends none past them.
 const (
 	pollOptionsMax = 10
 	pollOptionMax  = 100

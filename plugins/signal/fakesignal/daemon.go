@@ -713,8 +713,8 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		// question, the options (option or options: JsonRpcNamespace
 		// takes the plural for a list) and noMulti, for a poll of one
 		// answer (several are allowed by default). Checked as signal-cli
-		// 0.14.3 does: 2 to 10 options, none empty or past 100 UTF-16
-		// code units.
+		// 0.14.2 and later do: 2 to 10 options, none empty or past 100
+		// UTF-16 code units.
 		if err := d.checkTarget(a, p); err != nil {
 			return nil, err
 		}

@@ -128,7 +128,7 @@ func dial(t *testing.T, d *Daemon) (ask func(line string) map[string]any, r *buf
 	}, r
 }
 
-// sendPollCreate answers as signal-cli 0.14.3's SendPollCreateCommand:
+// sendPollCreate answers as signal-cli 0.14.2's SendPollCreateCommand:
 // 2 to 10 options, none empty nor past 100 UTF-16 code units (-1, its
 // user errors); the options as "options" or "option"; a send's
 // timestamp and results; recorded with noMulti.
