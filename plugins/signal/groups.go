@@ -83,6 +83,8 @@ func limitsOf(g groupEntry, chat *pb.Chat) sdk.ChatLimits {
 	f := &pb.Features{Edits: true, Reactions: true, SingleReaction: true, Retractions: true, DeliveryReceipts: true,
 		ReadReceipts: true, Typing: true, Replies: true, Attachments: true, Groups: true, Avatars: true, Formatting: true,
 		MediaDownload: true, MediaUpload: true, LeaveChat: true,
+		// Polls are messages: any member who sends may start and vote.
+		PollCreate: true, PollVote: true,
 		GroupTopic: g.PermissionEditDetails != "ONLY_ADMINS", GroupName: g.PermissionEditDetails != "ONLY_ADMINS",
 		GroupAvatar: g.PermissionEditDetails != "ONLY_ADMINS",
 		// The timer is one of the details (Signal's attributes access).

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"unicode/utf16"
 
 	"google.golang.org/protobuf/proto"
 
@@ -423,4 +424,57 @@ func pollChoices(p *pollCreate, choices []string) ([]int, error) {
 		opts = []int{} // never null: signal-cli needs the list
 	}
 	return opts, err
+}
+
+var _ sdk.PollStarter = (*Session)(nil)
+
+// The bounds of a poll the user starts, as signal-cli checks them (the
+// options' number since 0.14.1, their length since 0.14.2): at most
+// pollOptionsMax options (the SDK allows more), each at most
+// pollOptionMax UTF-16 code units long, as Java counts a string's length.
+// Checked here too, so that an older signal-cli sends none past them.
+const (
+	pollOptionsMax = 10
+	pollOptionMax  = 100
+)
+
+// StartPoll sends the user's poll by signal-cli's sendPollCreate
+// (0.13.23 and later): its question, its options and, for a poll of one
+// answer, noMulti (signal-cli's polls allow several by default). The
+// poll's message is named by the send's timestamp, as any message the
+// user sends. It is remembered as the polls seen are (rememberPoll),
+// from the user, so that the votes of others, the user's from the phone
+// and from XMPP (Vote) correct it as the user's own message; at once the
+// user's message (the gateway's "/poll ...") is corrected to the poll
+// as Signal's apps show it, with where to vote.
+func (s *Session) StartPoll(ctx context.Context, c sdk.Call, sp *pb.Poll) (sdk.Result, error) {
+	p, err := target(c.ChatID)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	if len(sp.Options) > pollOptionsMax {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a Signal poll has at most %d options, not %d", pollOptionsMax, len(sp.Options))
+	}
+	for _, o := range sp.Options {
+		if len(utf16.Encode([]rune(o))) > pollOptionMax {
+			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "the option %q is longer than the %d characters Signal takes", o, pollOptionMax)
+		}
+	}
+	p["question"], p["options"] = sp.Question, sp.Options
+	if !sp.Multiple {
+		p["noMulti"] = true
+	}
+	res, err := s.send(ctx, c, "could not start the poll", "sendPollCreate", p)
+	if se, ok := errors.AsType[*sdk.Error](err); ok && se.Code == pb.ErrorCode_ERROR_CODE_UNSUPPORTED {
+		return sdk.Result{}, sdk.Errorf(se.Code, "%s (starting polls needs signal-cli 0.13.23 or later; start it on your phone)", se.Text)
+	}
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	s.noteChat(res.Timestamp, c.ChatID)
+	e := &pollEntry{author: s.selfID(), chat: c.ChatID, sender: &pb.Sender{UserId: s.selfID(), IsFromMe: true},
+		poll: pollCreate{Question: sp.Question, AllowMultiple: sp.Multiple, Options: slices.Clone(sp.Options)}}
+	s.polls.remember(res.Timestamp, e)
+	s.pollCorrect(ctx, c.ChatID, res.Timestamp, res.Timestamp, e, pollText(&e.poll, false, nil, false, pollWhere))
+	return s.sentResult(ctx, c.ChatID, res.Timestamp), nil
 }

@@ -125,15 +125,22 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	}
 	s.removeUploads(files)
 	s.noteChat(res.Timestamp, c.ChatID)
-	out := sdk.Result{MessageID: msgID(res.Timestamp), Time: time.UnixMilli(res.Timestamp), Meta: metaOf(s.selfID(), res.Timestamp)}
-	if secs, err := s.chatTimer(ctx, c.ChatID); err != nil {
+	return s.sentResult(ctx, c.ChatID, res.Timestamp), nil
+}
+
+// sentResult is the Result of the user's message sent in chatID at ts
+// (Unix ms, its ID): when the chat has a disappearing messages timer,
+// the time it expires.
+func (s *Session) sentResult(ctx context.Context, chatID string, ts int64) sdk.Result {
+	out := sdk.Result{MessageID: msgID(ts), Time: time.UnixMilli(ts), Meta: metaOf(s.selfID(), ts)}
+	if secs, err := s.chatTimer(ctx, chatID); err != nil {
 		// Sent all the same: the message then stays on the user's
 		// clients until they delete it.
-		s.n.host.Logger().Warn("signal: the chat's disappearing messages timer could not be read", "login", s.loginID, "chat", c.ChatID, "err", err)
+		s.n.host.Logger().Warn("signal: the chat's disappearing messages timer could not be read", "login", s.loginID, "chat", chatID, "err", err)
 	} else if secs > 0 {
-		out.Expires = time.UnixMilli(res.Timestamp).Add(time.Duration(secs) * time.Second)
+		out.Expires = time.UnixMilli(ts).Add(time.Duration(secs) * time.Second)
 	}
-	return out, nil
+	return out
 }
 
 // chatTimer is the disappearing messages timer of a chat as signal-cli

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf16"
 )
 
 // Version is what the fake answers to "version".
@@ -707,6 +708,47 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 			}
 		}
 		return d.sent(a, req)
+	case "sendPollCreate":
+		// signal-cli 0.13.23 and later (SendPollCreateCommand): the
+		// question, the options (option or options: JsonRpcNamespace
+		// takes the plural for a list) and noMulti, for a poll of one
+		// answer (several are allowed by default). Checked as signal-cli
+		// 0.14.2 and later do: 2 to 10 options, none empty or past 100
+		// UTF-16 code units.
+		if err := d.checkTarget(a, p); err != nil {
+			return nil, err
+		}
+		if q, ok := p["question"].(string); !ok || q == "" {
+			// Required by its argparse, not checked in JSON-RPC, where
+			// a missing one fails later (not checked on the real one).
+			return nil, &rpcError{Code: -32602, Message: "question is required"}
+		}
+		if v, ok := p["noMulti"]; ok {
+			if _, ok := v.(bool); !ok {
+				return nil, &rpcError{Code: -32602, Message: "noMulti is a boolean"}
+			}
+		}
+		raw, ok := p["option"]
+		if !ok {
+			raw = p["options"]
+		}
+		opts, _ := raw.([]any)
+		if len(opts) < 2 {
+			return nil, userError("Poll needs at least two options")
+		}
+		if len(opts) > 10 {
+			return nil, userError("Poll cannot have more than 10 options")
+		}
+		for _, o := range opts {
+			s, ok := o.(string)
+			if !ok || s == "" {
+				return nil, userError("Poll options must not be empty")
+			}
+			if len(utf16.Encode([]rune(s))) > 100 {
+				return nil, userError("Poll option %q exceeds the maximum length of 100 characters", s)
+			}
+		}
+		return d.sent(a, req)
 	case "sendReaction", "remoteDelete", "sendTyping":
 		if err := d.checkTarget(a, p); err != nil {
 			return nil, err
@@ -1063,7 +1105,9 @@ func (d *Daemon) sent(a *Account, req *Request) (any, error) {
 	}
 	d.mu.Unlock()
 	req.Timestamp = ts
-	if req.Method == "send" {
+	if req.Method == "send" || req.Method == "sendPollCreate" {
+		// signal-cli adds the chat's timer to every message it sends
+		// (SendHelper), a poll too.
 		req.ExpiresInSeconds = timerOf(a, req.Params)
 	}
 	answer := map[string]any{"timestamp": ts, "results": results}

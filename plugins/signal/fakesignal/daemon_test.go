@@ -3,8 +3,10 @@ package fakesignal
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"net"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -124,4 +126,45 @@ func dial(t *testing.T, d *Daemon) (ask func(line string) map[string]any, r *buf
 		}
 		return m
 	}, r
+}
+
+// sendPollCreate answers as signal-cli 0.14.2's SendPollCreateCommand:
+// 2 to 10 options, none empty nor past 100 UTF-16 code units (-1, its
+// user errors); the options as "options" or "option"; a send's
+// timestamp and results; recorded with noMulti.
+func TestSendPollCreateShape(t *testing.T) {
+	d, err := Start(filepath.Join(t.TempDir(), "s.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	const me = "+33123456789"
+	d.AddAccount(me, "11111111-1111-4111-8111-111111111111")
+	ask, _ := dial(t, d)
+	poll := func(id int, rest string) map[string]any {
+		return ask(fmt.Sprintf(`{"jsonrpc":"2.0","method":"sendPollCreate","id":%d,"params":{"account":"%s","recipient":["+33600000002"],%s}}`, id, me, rest))
+	}
+	for i, c := range []struct{ rest, says string }{
+		{`"question":"Q","options":["A"]`, "Poll needs at least two options"},
+		{`"question":"Q","options":["1","2","3","4","5","6","7","8","9","10","11"]`, "Poll cannot have more than 10 options"},
+		{`"question":"Q","options":["A",""]`, "Poll options must not be empty"},
+		{`"question":"Q","options":["A","` + strings.Repeat("x", 99) + `😀"]`, "exceeds the maximum length of 100 characters"},
+	} {
+		if e, _ := poll(i, c.rest)["error"].(map[string]any); e["code"] != float64(-1) || !strings.Contains(fmt.Sprint(e["message"]), c.says) {
+			t.Errorf("%s: %v, want -1 %q", c.rest, e, c.says)
+		}
+	}
+	if e, _ := poll(9, `"options":["A","B"]`)["error"].(map[string]any); e["code"] != float64(-32602) {
+		t.Errorf("no question: %v", e)
+	}
+	for i, rest := range []string{`"question":"Q","options":["A","B"],"noMulti":true`, `"question":"Q","option":["A","B"]`} {
+		res, _ := poll(10+i, rest)["result"].(map[string]any)
+		if results, _ := res["results"].([]any); res["timestamp"] == nil || len(results) != 1 {
+			t.Fatalf("%s: %v", rest, res)
+		}
+	}
+	reqs := d.Requests(me)
+	if len(reqs) != 2 || reqs[0].Params["noMulti"] != true || reqs[1].Params["noMulti"] != nil || reqs[0].Timestamp == 0 {
+		t.Fatalf("requests recorded: %+v", reqs)
+	}
 }
