@@ -9,6 +9,7 @@ import (
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/botmode"
 )
 
 // sentPollIn is the last message of owner's box with a poll.
@@ -151,4 +152,25 @@ func TestStartPoll(t *testing.T) {
 	// Telegram's own refusal, in words.
 	_, err = s.StartPoll(ctx, sdk.Call{ChatID: "1002"}, &pb.Poll{Question: "Tea?", Options: []string{"Green", "Green"}})
 	wantCode(t, "Telegram refusing an option twice", err, pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "twice", "POLL_OPTION_DUPLICATE")
+}
+
+// A bot login's poll goes to bot mode (sendPoll there), not to
+// messages.sendMedia: a bot not connected answers that it is not logged
+// in, and its chats allow polls.
+func TestStartPollBotLogin(t *testing.T) {
+	srv := newFake(t)
+	n, _ := newNetwork(t, srv)
+	ctx := ctxT(t)
+	s, err := n.LoadLogin(ctx, sdk.LoginInfo{LoginID: botmode.LoginIDFor(42), Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.StartPoll(ctx, sdk.Call{ChatID: "1002"}, &pb.Poll{Question: "Lunch?", Options: []string{"Pizza", "Sushi"}})
+	wantCode(t, "a bot's poll, not connected", err, pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "telegram bot")
+	if l, err := s.ChatLimits(ctx, "-100740"); err != nil || !l.Features.GetPollCreate() {
+		t.Errorf("a bot's chat limits: %+v, %v; want poll_create", l, err)
+	}
+	if srv.Requests("messages.sendMedia") != 0 {
+		t.Error("a bot login asked Telegram for messages.sendMedia")
+	}
 }
