@@ -200,6 +200,9 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 			s.st.setMessageChat(m.ID, chat)
 		}
 		if !history && m.Out && s.ownSend(ctx, chat, m.ID) {
+			// The gateway's own poll (pollstart.go), as Telegram tells
+			// it again (after a restart, say): its votes correct it.
+			s.rememberPoll(chat, m, s.sender(m))
 			return nil
 		}
 		return []*pb.Event{s.messageEvent(m)}

@@ -275,7 +275,7 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	case "getMe":
 		ok(w, map[string]any{"id": f.botID, "is_bot": true, "first_name": "Passerelle Test", "username": "passerelle_test_bot",
 			"can_join_groups": true, "can_read_all_group_messages": f.readAll})
-	case "sendMessage", "sendPhoto", "sendDocument", "sendVoice", "sendVideo", "sendLocation":
+	case "sendMessage", "sendPhoto", "sendDocument", "sendVoice", "sendVideo", "sendLocation", "sendPoll":
 		f.sent(w, method, p, files)
 	case "editMessageText", "editMessageCaption":
 		id, _ := strconv.Atoi(p["message_id"])
@@ -533,6 +533,21 @@ func (f *fakeAPI) sent(w http.ResponseWriter, method string, p map[string]string
 	}
 	if p["caption"] != "" {
 		msg["caption"] = p["caption"]
+	}
+	if method == "sendPoll" {
+		// The poll as the Bot API answers it: an ID of its own, no
+		// votes yet, anonymous unless asked otherwise.
+		var opts []struct {
+			Text string `json:"text"`
+		}
+		json.Unmarshal([]byte(p["options"]), &opts)
+		var options []map[string]any
+		for _, o := range opts {
+			options = append(options, map[string]any{"text": o.Text, "voter_count": 0})
+		}
+		msg["poll"] = map[string]any{"id": fmt.Sprintf("sent-poll-%d", id), "question": p["question"], "options": options,
+			"total_voter_count": 0, "is_closed": false, "is_anonymous": p["is_anonymous"] != "false", "type": "regular",
+			"allows_multiple_answers": p["allows_multiple_answers"] == "true"}
 	}
 	if method == "sendLocation" {
 		lat, _ := strconv.ParseFloat(p["latitude"], 64)

@@ -16,10 +16,11 @@ import (
 
 // A poll's new state comes as a poll update, which names only the poll:
 // the Bot API sends a bot one when a poll in its chats is closed by hand,
-// and for each vote in a poll the bot sent (the gateway sends none). The
-// messages of the polls seen are remembered here, so that the update
+// and for each vote in a poll the bot sent (the user's, pollstart.go).
+// The messages of the polls seen are remembered here, so that the update
 // becomes a correction of each: the poll again, with its counts,
-// "(closed)" once closed.
+// "(closed)" once closed; a poll the bot sent is corrected as the user's
+// own message.
 //
 // They are kept in memory and in the login's folder (plugins/pollstore:
 // a file per poll, written when a message of it comes, before its batch
@@ -115,12 +116,16 @@ func (s *Session) pollEvents(p *models.Poll) []*pb.Event {
 		return nil
 	}
 	at := int(time.Now().Unix())
+	me := s.identity().ID
 	var evs []*pb.Event
 	for _, m := range msgs {
 		text, spans := mediatext.WithCaption(pollText(p, true), m.Caption, spansOf(m.Caption, m.CaptionEntities))
 		ev := base(&m.Chat, at)
 		s.inTopicRoom(ev, &m)
 		ev.Sender = senderOf(&m)
+		// The bot's own poll (StartPoll keeps it from the bot, not
+		// its channel) is the user's message.
+		ev.Sender.IsFromMe = m.SenderChat == nil && m.From != nil && m.From.ID == me && me != 0
 		// No event ID, as for any edit: a state said again.
 		ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: strconv.Itoa(m.ID), Text: text, Spans: spans}}
 		evs = append(evs, ev)

@@ -43,6 +43,7 @@ var (
 	_ sdk.RoleSetter       = (*Session)(nil)
 	_ sdk.MediaDownloader  = (*Session)(nil)
 	_ sdk.MediaUploader    = (*Session)(nil)
+	_ sdk.PollStarter      = (*Session)(nil)
 )
 
 // Features is the most a bot may do, for the connector's Init (the
@@ -56,7 +57,7 @@ func Features() *pb.Features {
 		Edits: true, Retractions: true, Typing: true,
 		MediaDownload: true, MediaUpload: true, Backfill: true,
 		LeaveChat: true, GroupTopic: true, GroupName: true, GroupAvatar: true, GroupKick: true, GroupRoles: true,
-		GroupUnban: true, ProfileAvatar: true,
+		GroupUnban: true, ProfileAvatar: true, PollCreate: true,
 	}
 }
 

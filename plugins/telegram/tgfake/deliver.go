@@ -150,6 +150,14 @@ func (s *Server) ID(gid int, owner int64) int {
 	return s.links[gid][owner]
 }
 
+// GID is the gid (as Send answers) of message id of owner's box: of a
+// message the client sent, say; 0 for none.
+func (s *Server) GID(owner int64, id int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.boxOf(owner).gids[id]
+}
+
 // MsgOpt adds to a message Send makes.
 type MsgOpt func(*msgOpts)
 

@@ -597,6 +597,8 @@ func (s *Server) mediaOf(in tg.InputMediaClass) (tg.MessageMediaClass, error) {
 			g.SetAccuracyRadius(r)
 		}
 		return &tg.MessageMediaGeo{Geo: g}, nil
+	case *tg.InputMediaPoll:
+		return s.sentPoll(in)
 	}
 	return nil, tgerr.New(400, "MEDIA_INVALID")
 }

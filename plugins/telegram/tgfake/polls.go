@@ -3,6 +3,7 @@ package tgfake
 import (
 	"bytes"
 	"slices"
+	"unicode/utf16"
 
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
@@ -176,6 +177,63 @@ func (s *Server) registerPolls(d *tgtest.Dispatcher) {
 		return &tg.Updates{Updates: []tg.UpdateClass{mine}, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), Date: now()}, nil
 	})
 }
+
+// Bounds of a poll a user account sends, as Telegram's layer 228 has
+// them: the question 1 to 255 characters, 2 to 12 options (the app
+// config's poll_answers_max) of 1 to 100 characters each (UTF-16 code
+// units, as Telegram counts).
+const (
+	PollQuestionMax = 255
+	PollOptionsMax  = 12
+	PollOptionMax   = 100
+)
+
+// pollFirstID is the first ID the fake gives a sent poll: apart from the
+// IDs tests give the polls they make.
+const pollFirstID = 1 << 40
+
+// sentPoll is the poll of messages.sendMedia's inputMediaPoll as Telegram
+// makes it: a poll ID of its own and, for each inputPollAnswer, its
+// option bytes ("0", "1", ...; a pollAnswer keeps those it gives). A
+// question or an option empty or too long, fewer than 2 options or more
+// than PollOptionsMax, or an option twice is refused with Telegram's
+// error.
+func (s *Server) sentPoll(in *tg.InputMediaPoll) (tg.MessageMediaClass, error) {
+	p := in.Poll
+	if n := utf16Len(p.Question.Text); n == 0 || n > PollQuestionMax {
+		return nil, tgerr.New(400, "POLL_QUESTION_INVALID")
+	}
+	if len(p.Answers) < 2 || len(p.Answers) > PollOptionsMax {
+		return nil, tgerr.New(400, "POLL_ANSWERS_INVALID")
+	}
+	var answers []tg.PollAnswerClass
+	seen := map[string]bool{}
+	for i, a := range p.Answers {
+		text := a.GetText()
+		if n := utf16Len(text.Text); n == 0 || n > PollOptionMax {
+			return nil, tgerr.New(400, "POLL_ANSWER_INVALID")
+		}
+		if seen[text.Text] {
+			return nil, tgerr.New(400, "POLL_OPTION_DUPLICATE")
+		}
+		seen[text.Text] = true
+		option := []byte(strconvItoa(i))
+		if pa, ok := a.(*tg.PollAnswer); ok && len(pa.Option) > 0 {
+			option = pa.Option
+		}
+		answers = append(answers, &tg.PollAnswer{Text: text, Option: option})
+	}
+	if s.pollSeq < pollFirstID {
+		s.pollSeq = pollFirstID
+	}
+	s.pollSeq++
+	p.ID, p.Answers = s.pollSeq, answers
+	p.SetFlags()
+	return &tg.MessageMediaPoll{Poll: p}, nil
+}
+
+// utf16Len is s's length in UTF-16 code units.
+func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
 
 // VoteOf is user's vote in the poll of message gid (Send's answer): the
 // options' bytes, in the order given; none when they have not voted.
