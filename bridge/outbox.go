@@ -286,6 +286,7 @@ func (t *transport) commitLoop(ctx context.Context) {
 			for _, j := range jobs {
 				x.at = append(x.at, j.timers.at...)
 				x.read = append(x.read, j.timers.read...)
+				x.arrived = append(x.arrived, j.timers.arrived...)
 			}
 			if ackErr = t.putTimers(ctx, x); ackErr != nil {
 				t.log.Error("recording disappearing messages' deadlines failed; the plugin will send them again", "err", ackErr)
