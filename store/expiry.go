@@ -252,7 +252,8 @@ func (db *DB) StartReadExpiries(ctx context.Context, transport, loginID, chatID 
 	err := db.view(func(tx *bbolt.Tx) error {
 		if rb := sub(loginBucket(tx, transport, loginID), bExpRead); rb != nil {
 			k, _ := rb.Cursor().Seek(prefix)
-			any = k != nil && bytes.HasPrefix(k, prefix) && len(k) >= len(limit) && bytes.Compare(k[:len(limit)], limit) <= 0
+			// A damaged one (too short) counts: the write drops it.
+			any = k != nil && bytes.HasPrefix(k, prefix) && (len(k) < len(limit) || bytes.Compare(k[:len(limit)], limit) <= 0)
 		}
 		return nil
 	})
@@ -266,12 +267,15 @@ func (db *DB) StartReadExpiries(ctx context.Context, transport, loginID, chatID 
 		if rb == nil {
 			return nil
 		}
-		var doomed [][]byte
+		var doomed, damaged [][]byte
 		var started []Expiry
 		c := rb.Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			if len(k) < len(prefix)+8 {
-				return fmt.Errorf("%w: read expiry key", ErrCorrupt)
+			if len(k) < len(limit) {
+				// One bad record must not hold the chat's others.
+				slog.Warn("store: a damaged read-started timer of a disappearing message dropped", "transport", transport, "login", loginID, "chat", chatID)
+				damaged = append(damaged, bytes.Clone(k))
+				continue
 			}
 			if bytes.Compare(k[:len(limit)], limit) > 0 {
 				break
@@ -281,11 +285,18 @@ func (db *DB) StartReadExpiries(ctx context.Context, transport, loginID, chatID 
 			e := Expiry{LoginID: loginID, ChatID: chatID, RemoteID: string(k[len(prefix)+8:])}
 			decodeWho(d, &e)
 			if d.err != nil {
-				return fmt.Errorf("store: read expiry: %w", d.err)
+				slog.Warn("store: a damaged read-started timer of a disappearing message dropped", "transport", transport, "login", loginID, "chat", chatID, "err", d.err)
+				damaged = append(damaged, bytes.Clone(k))
+				continue
 			}
 			e.At = now.Add(time.Duration(min(secs, 1<<32)) * time.Second)
 			doomed = append(doomed, bytes.Clone(k))
 			started = append(started, e)
+		}
+		for _, k := range damaged {
+			if err := rb.Delete(k); err != nil {
+				return fmt.Errorf("store: start read expiries: %w", err)
+			}
 		}
 		if len(started) == 0 {
 			return nil
