@@ -203,6 +203,11 @@ func decodeExpiry(k, v []byte) (Expiry, error) {
 		return Expiry{}, fmt.Errorf("%w: expiry key", ErrCorrupt)
 	}
 	e := Expiry{LoginID: parts[0], ChatID: parts[1], RemoteID: parts[2], At: time.UnixMicro(int64(binary.BigEndian.Uint64(k)))}
+	if !bytes.Equal(e.key(), k) {
+		// DeleteExpiries could not forget it (it deletes e.key()): due
+		// again at once, for ever.
+		return Expiry{}, fmt.Errorf("%w: expiry key not as written", ErrCorrupt)
+	}
 	d := newDec(v)
 	decodeWho(d, &e)
 	if d.err != nil {

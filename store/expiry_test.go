@@ -175,3 +175,41 @@ func TestReadExpiriesDamaged(t *testing.T) {
 		t.Errorf("a read after: %v, %v; want nothing started, no error", first, err)
 	}
 }
+
+// TestExpiriesDamagedKeyForgotten: what DueExpiries hands out, once
+// acted on, DeleteExpiries forgets, even from a damaged key (a deadline
+// with its top bit set, a length written long): else the bridge's loop
+// found it due again at once, for ever, at full speed.
+func TestExpiriesDamagedKeyForgotten(t *testing.T) {
+	db := openTemp(t)
+	now := time.UnixMicro(1_800_000_000_000_000)
+	v := newEnc(8)
+	v.str("bob")
+	v.bool(false)
+	v.bool(false)
+	must(t, db.submit(bg, func(tx *bbolt.Tx) error {
+		b, err := createPath(tx, bExpiry, []byte("wa"))
+		if err != nil {
+			return err
+		}
+		negative := append(u64(1<<63|7), comp("l1", "bob", "m1")...)
+		long := append(u64(uint64(now.Add(-time.Minute).UnixMicro())), 0x82, 0x00, 'l', '1') // "l1", its length in two bytes
+		long = append(long, comp("bob", "m2")...)
+		if err := b.Put(negative, v.b); err != nil {
+			return err
+		}
+		return b.Put(long, v.b)
+	}))
+	for range 3 {
+		due, _, err := db.DueExpiries("wa", now, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(due) == 0 {
+			return
+		}
+		must(t, db.DeleteExpiries(bg, "wa", due))
+	}
+	due, _, _ := db.DueExpiries("wa", now, 10)
+	t.Fatalf("deadlines due again after their deletion: %+v", due)
+}
