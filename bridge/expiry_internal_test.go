@@ -6,6 +6,7 @@ import (
 	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
 )
 
 // waitDeadline waits until the store holds a deadline for remoteID (a
@@ -148,5 +149,37 @@ func TestExpiryReadWhileCommittingAfterOldRead(t *testing.T) {
 	}
 	if !started(t, tr, "late") {
 		t.Fatal("the timer of a message read while it committed never started")
+	}
+}
+
+// TestHistoryRetractionNotExpired: RetractionEvent.expired is the
+// host's alone, in history too: a plugin's retraction in a history batch
+// reaches delivery without it. Before, only live events were cleared.
+func TestHistoryRetractionNotExpired(t *testing.T) {
+	tr := newTestTransport(t)
+	b := newBackfill(tr, 100)
+	tr.hist = b
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.resume(ctx, nil)
+	got := make(chan delivery, 8)
+	b.lane.handle = func(_ context.Context, ds []delivery) {
+		for _, d := range ds {
+			got <- d
+		}
+	}
+	tr.setLogin(store.Login{Transport: "echo", UserJID: "u@localhost", LoginID: "l"})
+	ev := &pb.Event{EventId: "r1", TimestampUnixMicro: 2, Sender: &pb.Sender{UserId: "b"},
+		Payload: &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: "m1", Expired: true}}}
+	if err := b.store(ctx, &pb.HistoryBatch{Seq: 1, LoginId: "l", ChatId: "c", Cursor: "k", Done: true, Events: []*pb.Event{ev}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case d := <-got:
+		if d.ev.GetRetraction().GetExpired() {
+			t.Error("a plugin's history retraction reached delivery marked expired, the host's own mark")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the history retraction never reached delivery")
 	}
 }
