@@ -410,6 +410,9 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 		}
 		ev.IsBackfill = true
 		t.fitEvent(ev) // netinput.go
+		if r := ev.GetRetraction(); r != nil {
+			r.Expired = false // the host's own mark (pluginEvents)
+		}
 		if toArchive {
 			markArchiveOnly(ev)
 		}

@@ -43,46 +43,63 @@ type expiries struct {
 	// readKept: a read that races the commit of the messages it covers
 	// starts their timers once they are put.
 	readsMu sync.Mutex
-	reads   map[[2]string]readMark
+	reads   map[[2]string][]readMark
 }
 
-// readMark is how far the user read a chat, and when they did.
+// readMark is how far a read of the user's reached in a chat, and when
+// it was noted: it covers only messages that came before then.
 type readMark struct{ upTo, at time.Time }
 
 // readKept is how long a read is kept for the messages still committing:
 // far longer than a commit takes.
 const readKept = time.Minute
 
-// noteRead records that the user read ref's chat up to ref.
+// readsKept bounds the reads kept per chat: far more than come during a
+// commit.
+const readsKept = 8
+
+// noteRead records that the user read ref's chat up to ref. Each read is
+// kept apart: a later one may reach less far (a message dated before the
+// one read last, come since), and an earlier one covers no message that
+// came after it.
 func (x *expiries) noteRead(ref store.MessageRef) {
 	now := time.Now()
 	x.readsMu.Lock()
 	defer x.readsMu.Unlock()
 	if x.reads == nil {
-		x.reads = map[[2]string]readMark{}
+		x.reads = map[[2]string][]readMark{}
 	}
 	if len(x.reads) >= 1024 {
-		for k, m := range x.reads {
-			if now.Sub(m.at) > readKept {
+		for k, ms := range x.reads {
+			if now.Sub(ms[len(ms)-1].at) > readKept {
 				delete(x.reads, k)
 			}
 		}
 	}
 	k := [2]string{ref.LoginID, ref.ChatID}
-	if m, ok := x.reads[k]; !ok || ref.Time.After(m.upTo) {
-		x.reads[k] = readMark{upTo: ref.Time, at: now}
+	ms := slices.DeleteFunc(x.reads[k], func(m readMark) bool { return now.Sub(m.at) > readKept })
+	if len(ms) >= readsKept {
+		ms = slices.Delete(ms, 0, len(ms)-readsKept+1)
 	}
+	x.reads[k] = append(ms, readMark{upTo: ref.Time, at: now})
 }
 
-// readUpTo is how far the user read the chat lately, if they did.
-func (x *expiries) readUpTo(loginID, chatID string) (time.Time, bool) {
+// readUpTo is how far the user's reads of the chat lately reached, of
+// those noted since a message came (arrived), if any was.
+func (x *expiries) readUpTo(loginID, chatID string, arrived time.Time) (time.Time, bool) {
 	x.readsMu.Lock()
 	defer x.readsMu.Unlock()
-	m, ok := x.reads[[2]string{loginID, chatID}]
-	if !ok || time.Since(m.at) > readKept {
-		return time.Time{}, false
+	var upTo time.Time
+	found := false
+	for _, m := range x.reads[[2]string{loginID, chatID}] {
+		if time.Since(m.at) > readKept || m.at.Before(arrived) {
+			continue
+		}
+		if !found || m.upTo.After(upTo) {
+			upTo, found = m.upTo, true
+		}
 	}
-	return m.upTo, true
+	return upTo, found
 }
 
 // scheduled tells the loop of a new deadline at.
@@ -247,6 +264,9 @@ func expiredOnArrival(ev *pb.Event, now time.Time) bool {
 type timers struct {
 	at   []store.Expiry
 	read []store.ReadExpiry
+	// arrived is parallel to read: when each message came (a read
+	// noted before covers it not).
+	arrived []time.Time
 }
 
 // add records the timer of ev, delivered as xid, if it has one: one not
@@ -268,6 +288,7 @@ func (x *timers) add(ev *pb.Event, xid string, now time.Time, dup bool) {
 			return
 		}
 		x.read = append(x.read, r)
+		x.arrived = append(x.arrived, now)
 	}
 }
 
@@ -289,16 +310,21 @@ func (t *transport) putTimers(ctx context.Context, x timers) error {
 	}
 	// A read that came while these were committing started none of
 	// them (readUpTo): start them now.
-	started := map[[2]string]bool{}
-	for _, r := range x.read {
+	upTo := map[[2]string]time.Time{}
+	var chats [][2]string
+	for i, r := range x.read {
 		k := [2]string{r.LoginID, r.ChatID}
-		if started[k] {
-			continue
+		if u, ok := t.expiry.readUpTo(r.LoginID, r.ChatID, x.arrived[i]); ok && !u.Before(r.Time) {
+			if cur, seen := upTo[k]; !seen {
+				chats = append(chats, k)
+				upTo[k] = u
+			} else if u.After(cur) {
+				upTo[k] = u
+			}
 		}
-		if upTo, ok := t.expiry.readUpTo(r.LoginID, r.ChatID); ok && !upTo.Before(r.Time) {
-			started[k] = true
-			t.startReads(ctx, r.LoginID, r.ChatID, upTo)
-		}
+	}
+	for _, k := range chats {
+		t.startReads(ctx, k[0], k[1], upTo[k])
 	}
 	return nil
 }

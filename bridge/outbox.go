@@ -43,13 +43,14 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 	// the message at its deadline, in the same dedup key: whichever comes
 	// second is dropped (expiry.go). -1: none.
 	stands := make([]int, len(evs))
+	var reads []*pb.Event // the user's reads on the network (expiry.go)
 	for i, ev := range evs {
 		stands[i] = -1
 		t.fitEvent(ev) // netinput.go
 		xids[i] = t.eventXID(ev)
 		idx[i] = -1
 		if ephemeral(ev) {
-			t.readOnNetwork(ctx, ev) // expiry.go
+			reads = append(reads, ev)
 			continue
 		}
 		// The outbox payload is encoded at commit time, and only for an
@@ -126,6 +127,11 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 		}
 	}
 	t.inflightMu.Unlock()
+	// Once this batch's messages are known in flight: a read may cover
+	// one of them (both queued while the gateway was away).
+	for _, ev := range reads {
+		t.readOnNetwork(ctx, ev) // expiry.go
+	}
 
 	for i, ev := range evs {
 		d := delivery{xid: xids[i], ev: ev, idx: idx[i]}
@@ -280,6 +286,7 @@ func (t *transport) commitLoop(ctx context.Context) {
 			for _, j := range jobs {
 				x.at = append(x.at, j.timers.at...)
 				x.read = append(x.read, j.timers.read...)
+				x.arrived = append(x.arrived, j.timers.arrived...)
 			}
 			if ackErr = t.putTimers(ctx, x); ackErr != nil {
 				t.log.Error("recording disappearing messages' deadlines failed; the plugin will send them again", "err", ackErr)

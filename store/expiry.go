@@ -203,6 +203,11 @@ func decodeExpiry(k, v []byte) (Expiry, error) {
 		return Expiry{}, fmt.Errorf("%w: expiry key", ErrCorrupt)
 	}
 	e := Expiry{LoginID: parts[0], ChatID: parts[1], RemoteID: parts[2], At: time.UnixMicro(int64(binary.BigEndian.Uint64(k)))}
+	if !bytes.Equal(e.key(), k) {
+		// DeleteExpiries could not forget it (it deletes e.key()): due
+		// again at once, for ever.
+		return Expiry{}, fmt.Errorf("%w: expiry key not as written", ErrCorrupt)
+	}
 	d := newDec(v)
 	decodeWho(d, &e)
 	if d.err != nil {
@@ -252,7 +257,8 @@ func (db *DB) StartReadExpiries(ctx context.Context, transport, loginID, chatID 
 	err := db.view(func(tx *bbolt.Tx) error {
 		if rb := sub(loginBucket(tx, transport, loginID), bExpRead); rb != nil {
 			k, _ := rb.Cursor().Seek(prefix)
-			any = k != nil && bytes.HasPrefix(k, prefix) && len(k) >= len(limit) && bytes.Compare(k[:len(limit)], limit) <= 0
+			// A damaged one (too short) counts: the write drops it.
+			any = k != nil && bytes.HasPrefix(k, prefix) && (len(k) < len(limit) || bytes.Compare(k[:len(limit)], limit) <= 0)
 		}
 		return nil
 	})
@@ -266,12 +272,15 @@ func (db *DB) StartReadExpiries(ctx context.Context, transport, loginID, chatID 
 		if rb == nil {
 			return nil
 		}
-		var doomed [][]byte
+		var doomed, damaged [][]byte
 		var started []Expiry
 		c := rb.Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			if len(k) < len(prefix)+8 {
-				return fmt.Errorf("%w: read expiry key", ErrCorrupt)
+			if len(k) < len(limit) {
+				// One bad record must not hold the chat's others.
+				slog.Warn("store: a damaged read-started timer of a disappearing message dropped", "transport", transport, "login", loginID, "chat", chatID)
+				damaged = append(damaged, bytes.Clone(k))
+				continue
 			}
 			if bytes.Compare(k[:len(limit)], limit) > 0 {
 				break
@@ -281,11 +290,18 @@ func (db *DB) StartReadExpiries(ctx context.Context, transport, loginID, chatID 
 			e := Expiry{LoginID: loginID, ChatID: chatID, RemoteID: string(k[len(prefix)+8:])}
 			decodeWho(d, &e)
 			if d.err != nil {
-				return fmt.Errorf("store: read expiry: %w", d.err)
+				slog.Warn("store: a damaged read-started timer of a disappearing message dropped", "transport", transport, "login", loginID, "chat", chatID, "err", d.err)
+				damaged = append(damaged, bytes.Clone(k))
+				continue
 			}
 			e.At = now.Add(time.Duration(min(secs, 1<<32)) * time.Second)
 			doomed = append(doomed, bytes.Clone(k))
 			started = append(started, e)
+		}
+		for _, k := range damaged {
+			if err := rb.Delete(k); err != nil {
+				return fmt.Errorf("store: start read expiries: %w", err)
+			}
 		}
 		if len(started) == 0 {
 			return nil

@@ -146,3 +146,70 @@ func TestExpiriesDamagedAndOld(t *testing.T) {
 		t.Fatalf("DueExpiries = %+v, %v; want only the old record's", due, err)
 	}
 }
+
+// TestReadExpiriesDamaged: a damaged read-started timer is dropped, not
+// allowed to hold the chat's others: a read still starts them. Before,
+// every read of the chat failed on it.
+func TestReadExpiriesDamaged(t *testing.T) {
+	db := openTemp(t)
+	t0 := time.UnixMicro(1_800_000_000_000_000)
+	good := ReadExpiry{Expiry: Expiry{LoginID: "l1", ChatID: "bob", RemoteID: "m2", SenderID: "bob"}, Time: t0.Add(time.Second), After: time.Minute}
+	must(t, db.PutReadExpiries(bg, "sig", []ReadExpiry{good}))
+	must(t, db.submit(bg, func(tx *bbolt.Tx) error {
+		b := sub(loginBucket(tx, "sig", "l1"), bExpRead)
+		if err := b.Put(readKey("bob", t0, "m1"), []byte{1, 200}); err != nil { // a string longer than the record
+			return err
+		}
+		return b.Put(comp("bob"), []byte{1}) // a key with no time
+	}))
+	read := t0.Add(time.Hour)
+	first, err := db.StartReadExpiries(bg, "sig", "l1", "bob", good.Time, read)
+	if err != nil || !first.Equal(read.Add(time.Minute)) {
+		t.Fatalf("StartReadExpiries = %v, %v; want %v", first, err, read.Add(time.Minute))
+	}
+	due, _, _ := db.DueExpiries("sig", read.Add(time.Hour), 10)
+	if len(due) != 1 || due[0].RemoteID != "m2" {
+		t.Fatalf("deadlines = %+v, want m2's", due)
+	}
+	if first, err := db.StartReadExpiries(bg, "sig", "l1", "bob", good.Time, read); err != nil || !first.IsZero() {
+		t.Errorf("a read after: %v, %v; want nothing started, no error", first, err)
+	}
+}
+
+// TestExpiriesDamagedKeyForgotten: what DueExpiries hands out, once
+// acted on, DeleteExpiries forgets, even from a damaged key (a deadline
+// with its top bit set, a length written long): else the bridge's loop
+// found it due again at once, for ever, at full speed.
+func TestExpiriesDamagedKeyForgotten(t *testing.T) {
+	db := openTemp(t)
+	now := time.UnixMicro(1_800_000_000_000_000)
+	v := newEnc(8)
+	v.str("bob")
+	v.bool(false)
+	v.bool(false)
+	must(t, db.submit(bg, func(tx *bbolt.Tx) error {
+		b, err := createPath(tx, bExpiry, []byte("wa"))
+		if err != nil {
+			return err
+		}
+		negative := append(u64(1<<63|7), comp("l1", "bob", "m1")...)
+		long := append(u64(uint64(now.Add(-time.Minute).UnixMicro())), 0x82, 0x00, 'l', '1') // "l1", its length in two bytes
+		long = append(long, comp("bob", "m2")...)
+		if err := b.Put(negative, v.b); err != nil {
+			return err
+		}
+		return b.Put(long, v.b)
+	}))
+	for range 3 {
+		due, _, err := db.DueExpiries("wa", now, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(due) == 0 {
+			return
+		}
+		must(t, db.DeleteExpiries(bg, "wa", due))
+	}
+	due, _, _ := db.DueExpiries("wa", now, 10)
+	t.Fatalf("deadlines due again after their deletion: %+v", due)
+}
