@@ -68,7 +68,7 @@ func parseTimer(arg string) (time.Duration, error) {
 
 // setChatTimer answers the user's "/timer" command (arg, its argument)
 // sent in chatID: the network sets the timer, or the user hears why not.
-func (s *session) setChatTimer(ctx context.Context, st *wire.Stanza, chatID, arg string) {
+func (s *session) setChatTimer(ctx context.Context, st *wire.Stanza, chatID, txn, arg string) {
 	t := s.t
 	if !s.features().GetChatTimer() {
 		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, t.displayName()+" does not let the gateway set disappearing messages"))
@@ -83,7 +83,7 @@ func (s *session) setChatTimer(ctx context.Context, st *wire.Stanza, chatID, arg
 		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, err.Error()+"; "+timerUsage))
 		return
 	}
-	if s.chatCommand(ctx, st, &pb.Command{LoginId: s.LoginID(), ChatId: chatID,
+	if s.chatCommand(ctx, st, &pb.Command{LoginId: s.LoginID(), ChatId: chatID, TxnId: txn,
 		Action: &pb.Command_SetTimer{SetTimer: &pb.SetChatTimer{Seconds: int64(ttl / time.Second)}}}) {
 		t.log.Info("chat timer set", "user", s.user, "chat", chatID, "timer", ttl)
 	}
@@ -91,14 +91,17 @@ func (s *session) setChatTimer(ctx context.Context, st *wire.Stanza, chatID, arg
 
 // chatCommand runs a chat command's cmd (the user's st asked for it) and
 // waits for its result, so that what the user sends after it goes after
-// it, as after a message; a refusal is answered with an error reply. It
-// reports whether the network took it.
+// it, as after a message; a refusal is answered with an error reply. Its
+// txn (cmd.TxnId) is recorded once the network took it, so that a resend
+// is ignored. It reports whether the network took it.
 func (s *session) chatCommand(ctx context.Context, st *wire.Stanza, cmd *pb.Command) bool {
 	t := s.t
 	done := make(chan bool, 1)
 	t.host.Send(cmd, func(res *pb.CommandResult) {
 		if res.Error != nil {
 			t.send(ctx, wire.ErrorReply(st, conditionOf(res.Error.Code), res.Error.Text))
+		} else {
+			t.recordTxn(ctx, cmd.LoginId, cmd.TxnId)
 		}
 		done <- res.Error == nil
 	})

@@ -331,7 +331,8 @@ func (t *transport) putTimers(ctx context.Context, x timers) error {
 
 // sentExpires records the deadline of a message the user sent (ref, in
 // the message map), which the network took as r into a chat with a
-// timer. Its write is its own, off the caller's way (a room's lock).
+// timer. Its write is its own, off the caller's way (a room's lock),
+// and the transport's stop waits for it.
 func (s *session) sentExpires(ctx context.Context, ref store.MessageRef, r *pb.CommandResult) {
 	if r.ExpiresUnixMicro <= 0 || r.MessageId == "" {
 		return
@@ -340,13 +341,13 @@ func (s *session) sentExpires(ctx context.Context, ref store.MessageRef, r *pb.C
 	e := store.Expiry{LoginID: s.LoginID(), ChatID: ref.ChatID, RemoteID: r.MessageId, At: time.UnixMicro(r.ExpiresUnixMicro),
 		SenderID: s.LoginID(), FromMe: true, Group: s.rooms.get(ref.ChatID) != nil, XMPPID: xmppID(ref)}
 	ctx = context.WithoutCancel(ctx)
-	go func() {
+	t.in.wg.Go(func() {
 		if err := t.db.PutExpiries(ctx, t.name, []store.Expiry{e}); err != nil {
 			t.log.Error("deadline of a disappearing message not recorded; it stays on XMPP", "chat", ref.ChatID, "err", err)
 			return
 		}
 		t.expiry.scheduled(e.At)
-	}()
+	})
 }
 
 // readUpTo starts the read-started timers of the chat's messages up to

@@ -189,6 +189,19 @@ func TestChatTimerCommand(t *testing.T) {
 	}
 	echoID(t, alice, "m4", "/timers are not a command")
 
+	// Sent again (a stream resumed), the command is not run again.
+	for range 2 {
+		raw(t, alice, `<message type='chat' id='tr' to='`+bob+`'><body>/timer 1h</body><origin-id xmlns='urn:xmpp:sid:0' id='tr'/></message>`)
+	}
+	next(t, alice, "the timer's notice", has("1 hour after"))
+	raw(t, alice, `<message type='chat' id='t3' to='`+bob+`'><body>/timer off</body></message>`)
+	next(t, alice, "the timer's notice", has("Disappearing messages turned off"))
+	for _, st := range alice.Pending() {
+		if strings.Contains(st.Body, "1 hour after") {
+			t.Errorf("a resent /timer ran again: %s", st.XML)
+		}
+	}
+
 	self := nick(join(t, alice, "a", "").self.From)
 	groupchat(t, alice, "/timer 1d")
 	n, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {

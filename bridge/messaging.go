@@ -372,17 +372,6 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, fmt.Sprintf("the message's id or origin-id is longer than %d bytes", maxMessageIDBytes)))
 		return
 	}
-	// Chat commands: not sent as messages.
-	if m.hasBody && m.replace == "" && m.oobURL == "" {
-		if arg, ok := slashCommand(m.body, "/timer"); ok {
-			s.setChatTimer(ctx, st, chatID, arg) // chat_timer.go
-			return
-		}
-		if arg, ok := slashCommand(m.body, "/vote"); ok {
-			s.vote(ctx, st, chatID, m.replyTo, arg) // poll_vote.go
-			return
-		}
-	}
 	// What the chat's user sent before a crash of the gateway goes first.
 	t.waitReplayed(ctx, login.LoginID, chatID) // held_gate.go
 	// A resend is recognised by its origin-id (XEP-0359: unique, stable
@@ -426,6 +415,18 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			txnDone()
 		}
 	}()
+	// Chat commands: not sent as messages; a resend, or the replay of
+	// one read before a crash, is recognised as a message's is.
+	if m.hasBody && m.replace == "" && m.oobURL == "" {
+		if arg, ok := slashCommand(m.body, "/timer"); ok {
+			s.setChatTimer(ctx, st, chatID, txn, arg) // chat_timer.go
+			return
+		}
+		if arg, ok := slashCommand(m.body, "/vote"); ok {
+			s.vote(ctx, st, chatID, txn, m.replyTo, arg) // poll_vote.go
+			return
+		}
+	}
 	fail := func(cond wire.Condition, text string) { t.send(ctx, wire.ErrorReply(st, cond, text)) }
 	unsupported := func(what string) {
 		fail(wire.FeatureNotImpl, t.displayName()+" does not support "+what)

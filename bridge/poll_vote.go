@@ -50,7 +50,7 @@ func voteChoices(arg string) []string {
 
 // vote answers the user's "/vote" (arg, its argument) sent in chatID in
 // reply to the message replyTo names.
-func (s *session) vote(ctx context.Context, st *wire.Stanza, chatID, replyTo, arg string) {
+func (s *session) vote(ctx context.Context, st *wire.Stanza, chatID, txn, replyTo, arg string) {
 	t := s.t
 	if !s.features().GetPollVote() {
 		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, t.displayName()+" does not let the gateway vote in polls"))
@@ -70,6 +70,6 @@ func (s *session) vote(ctx context.Context, st *wire.Stanza, chatID, replyTo, ar
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "the message replied to is not known to the gateway"))
 		return
 	}
-	s.chatCommand(ctx, st, &pb.Command{LoginId: s.LoginID(), ChatId: chatID,
+	s.chatCommand(ctx, st, &pb.Command{LoginId: s.LoginID(), ChatId: chatID, TxnId: txn,
 		Action: &pb.Command_Vote{Vote: &pb.Vote{TargetId: ref.RemoteID, TargetMeta: ref.Meta, Choices: choices}}})
 }
