@@ -337,7 +337,8 @@ func Features(s Session, declared *pb.Features) (f *pb.Features, masked []string
 }
 
 // IntersectFeatures is the features both a and b have (the lists, such
-// as join_chat_prefixes, are a's); a nil b is a copy of a.
+// as join_chat_prefixes, are a's); a nil b is a copy of a. single_reaction
+// is a limit, not a feature: either's holds.
 func IntersectFeatures(a, b *pb.Features) *pb.Features {
 	out := proto.Clone(a).(*pb.Features)
 	if b == nil {
@@ -351,5 +352,6 @@ func IntersectFeatures(a, b *pb.Features) *pb.Features {
 			m.Set(fd, protoreflect.ValueOfBool(false))
 		}
 	}
+	out.SingleReaction = a.GetSingleReaction() || b.SingleReaction
 	return out
 }

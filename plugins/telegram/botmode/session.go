@@ -277,7 +277,21 @@ func setAside(dir, name string, why error) error {
 
 // state emits a login state event.
 func (s *Session) state(st pb.LoginState, msg string) {
-	s.cfg.Host.Emit(&pb.Event{LoginId: s.cfg.LoginID, Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: st, Message: msg}}})
+	ev := &pb.LoginStateEvent{State: st, Message: msg}
+	if st == pb.LoginState_LOGIN_STATE_CONNECTED {
+		ev.Features = loginFeatures()
+	}
+	s.cfg.Host.Emit(&pb.Event{LoginId: s.cfg.LoginID, Payload: &pb.Event_LoginState{LoginState: ev}})
+}
+
+// loginFeatures is what a bot login can do, for the gateway to offer its
+// user no more (no timers, votes, group search or creation, which the
+// user accounts of the same transport have): Features, but history,
+// which a bot cannot read, so that none is asked for.
+func loginFeatures() *pb.Features {
+	f := Features()
+	f.Backfill = false
+	return f
 }
 
 // identity is the bot's identity as last known.

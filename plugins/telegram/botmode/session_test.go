@@ -112,6 +112,10 @@ func TestUpdatesBecomeEvents(t *testing.T) {
 		!contains(msg, "cannot write first") || !contains(msg, "Privacy mode is on") {
 		t.Errorf("CONNECTED message %q does not say what a bot cannot do", msg)
 	}
+	// The login's features: the gateway offers the bot's user no more.
+	if f := conn.GetLoginState().Features; f == nil || !f.Reactions || !f.PollCreate || f.PollVote || f.ChatTimer || f.ChatSearch || f.CreateChat || f.Backfill {
+		t.Errorf("CONNECTED features %v: want a bot's (reactions, polls started, no votes, timers, search, creation or history)", f)
+	}
 
 	var kinds []string
 	for _, ev := range evs {
