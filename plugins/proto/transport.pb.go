@@ -685,7 +685,7 @@ func (x ReceiptEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReceiptEvent_Kind.Descriptor instead.
 func (ReceiptEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{70, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{71, 0}
 }
 
 type MemberEvent_Kind int32
@@ -743,7 +743,7 @@ func (x MemberEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use MemberEvent_Kind.Descriptor instead.
 func (MemberEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{78, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{79, 0}
 }
 
 type ChatRemovedEvent_Reason int32
@@ -795,7 +795,7 @@ func (x ChatRemovedEvent_Reason) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ChatRemovedEvent_Reason.Descriptor instead.
 func (ChatRemovedEvent_Reason) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{82, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{83, 0}
 }
 
 type Empty struct {
@@ -5763,6 +5763,7 @@ type Event struct {
 	//	*Event_ChatRemoved
 	//	*Event_Identity
 	//	*Event_Progress
+	//	*Event_Expiry
 	Payload       isEvent_Payload `protobuf_oneof:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -6037,6 +6038,15 @@ func (x *Event) GetProgress() *ProgressEvent {
 	return nil
 }
 
+func (x *Event) GetExpiry() *ExpiryEvent {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_Expiry); ok {
+			return x.Expiry
+		}
+	}
+	return nil
+}
+
 type isEvent_Payload interface {
 	isEvent_Payload()
 }
@@ -6113,6 +6123,10 @@ type Event_Progress struct {
 	Progress *ProgressEvent `protobuf:"bytes,37,opt,name=progress,proto3,oneof"`
 }
 
+type Event_Expiry struct {
+	Expiry *ExpiryEvent `protobuf:"bytes,38,opt,name=expiry,proto3,oneof"`
+}
+
 func (*Event_Message) isEvent_Payload() {}
 
 func (*Event_Edit) isEvent_Payload() {}
@@ -6148,6 +6162,8 @@ func (*Event_ChatRemoved) isEvent_Payload() {}
 func (*Event_Identity) isEvent_Payload() {}
 
 func (*Event_Progress) isEvent_Payload() {}
+
+func (*Event_Expiry) isEvent_Payload() {}
 
 type MessageEvent struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
@@ -6244,6 +6260,73 @@ func (x *MessageEvent) GetExpiresAfterReadSeconds() int64 {
 	return 0
 }
 
+// ExpiryEvent: the network changed when it deletes message target_id
+// of a chat with a disappearing-messages timer. WhatsApp's "keep in
+// chat" keeps it for good (both zero); its undo gives the chat's timer
+// back, counted from the message's own time (expires_after_seconds: the
+// host knows that time). A new absolute deadline is expires_unix_micro.
+// Nothing is shown; the host retracts the message at its new deadline,
+// or never. The event's sender is who changed it.
+type ExpiryEvent struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	TargetId            string                 `protobuf:"bytes,1,opt,name=target_id,json=targetId,proto3" json:"target_id,omitempty"`
+	ExpiresUnixMicro    int64                  `protobuf:"varint,2,opt,name=expires_unix_micro,json=expiresUnixMicro,proto3" json:"expires_unix_micro,omitempty"`
+	ExpiresAfterSeconds int64                  `protobuf:"varint,3,opt,name=expires_after_seconds,json=expiresAfterSeconds,proto3" json:"expires_after_seconds,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *ExpiryEvent) Reset() {
+	*x = ExpiryEvent{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[67]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExpiryEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExpiryEvent) ProtoMessage() {}
+
+func (x *ExpiryEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[67]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExpiryEvent.ProtoReflect.Descriptor instead.
+func (*ExpiryEvent) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{67}
+}
+
+func (x *ExpiryEvent) GetTargetId() string {
+	if x != nil {
+		return x.TargetId
+	}
+	return ""
+}
+
+func (x *ExpiryEvent) GetExpiresUnixMicro() int64 {
+	if x != nil {
+		return x.ExpiresUnixMicro
+	}
+	return 0
+}
+
+func (x *ExpiryEvent) GetExpiresAfterSeconds() int64 {
+	if x != nil {
+		return x.ExpiresAfterSeconds
+	}
+	return 0
+}
+
 type EditEvent struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	TargetId      string                 `protobuf:"bytes,1,opt,name=target_id,json=targetId,proto3" json:"target_id,omitempty"`
@@ -6255,7 +6338,7 @@ type EditEvent struct {
 
 func (x *EditEvent) Reset() {
 	*x = EditEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[67]
+	mi := &file_plugins_proto_transport_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6267,7 +6350,7 @@ func (x *EditEvent) String() string {
 func (*EditEvent) ProtoMessage() {}
 
 func (x *EditEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[67]
+	mi := &file_plugins_proto_transport_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6280,7 +6363,7 @@ func (x *EditEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EditEvent.ProtoReflect.Descriptor instead.
 func (*EditEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{67}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *EditEvent) GetTargetId() string {
@@ -6314,7 +6397,7 @@ type ReactionEvent struct {
 
 func (x *ReactionEvent) Reset() {
 	*x = ReactionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[68]
+	mi := &file_plugins_proto_transport_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6326,7 +6409,7 @@ func (x *ReactionEvent) String() string {
 func (*ReactionEvent) ProtoMessage() {}
 
 func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[68]
+	mi := &file_plugins_proto_transport_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6339,7 +6422,7 @@ func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReactionEvent.ProtoReflect.Descriptor instead.
 func (*ReactionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *ReactionEvent) GetTargetId() string {
@@ -6369,7 +6452,7 @@ type RetractionEvent struct {
 
 func (x *RetractionEvent) Reset() {
 	*x = RetractionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[69]
+	mi := &file_plugins_proto_transport_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6381,7 +6464,7 @@ func (x *RetractionEvent) String() string {
 func (*RetractionEvent) ProtoMessage() {}
 
 func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[69]
+	mi := &file_plugins_proto_transport_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6394,7 +6477,7 @@ func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetractionEvent.ProtoReflect.Descriptor instead.
 func (*RetractionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{69}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *RetractionEvent) GetTargetId() string {
@@ -6421,7 +6504,7 @@ type ReceiptEvent struct {
 
 func (x *ReceiptEvent) Reset() {
 	*x = ReceiptEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[70]
+	mi := &file_plugins_proto_transport_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6433,7 +6516,7 @@ func (x *ReceiptEvent) String() string {
 func (*ReceiptEvent) ProtoMessage() {}
 
 func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[70]
+	mi := &file_plugins_proto_transport_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6446,7 +6529,7 @@ func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptEvent.ProtoReflect.Descriptor instead.
 func (*ReceiptEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{70}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *ReceiptEvent) GetKind() ReceiptEvent_Kind {
@@ -6472,7 +6555,7 @@ type TypingEvent struct {
 
 func (x *TypingEvent) Reset() {
 	*x = TypingEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[71]
+	mi := &file_plugins_proto_transport_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6484,7 +6567,7 @@ func (x *TypingEvent) String() string {
 func (*TypingEvent) ProtoMessage() {}
 
 func (x *TypingEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[71]
+	mi := &file_plugins_proto_transport_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6497,7 +6580,7 @@ func (x *TypingEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingEvent.ProtoReflect.Descriptor instead.
 func (*TypingEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{71}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *TypingEvent) GetState() TypingState {
@@ -6516,7 +6599,7 @@ type PresenceEvent struct {
 
 func (x *PresenceEvent) Reset() {
 	*x = PresenceEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[72]
+	mi := &file_plugins_proto_transport_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6528,7 +6611,7 @@ func (x *PresenceEvent) String() string {
 func (*PresenceEvent) ProtoMessage() {}
 
 func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[72]
+	mi := &file_plugins_proto_transport_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6541,7 +6624,7 @@ func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PresenceEvent.ProtoReflect.Descriptor instead.
 func (*PresenceEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *PresenceEvent) GetPresence() *Presence {
@@ -6560,7 +6643,7 @@ type ContactEvent struct {
 
 func (x *ContactEvent) Reset() {
 	*x = ContactEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[73]
+	mi := &file_plugins_proto_transport_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6572,7 +6655,7 @@ func (x *ContactEvent) String() string {
 func (*ContactEvent) ProtoMessage() {}
 
 func (x *ContactEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[73]
+	mi := &file_plugins_proto_transport_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6585,7 +6668,7 @@ func (x *ContactEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactEvent.ProtoReflect.Descriptor instead.
 func (*ContactEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{73}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *ContactEvent) GetContact() *Contact {
@@ -6604,7 +6687,7 @@ type ContactRemovedEvent struct {
 
 func (x *ContactRemovedEvent) Reset() {
 	*x = ContactRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[74]
+	mi := &file_plugins_proto_transport_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6616,7 +6699,7 @@ func (x *ContactRemovedEvent) String() string {
 func (*ContactRemovedEvent) ProtoMessage() {}
 
 func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[74]
+	mi := &file_plugins_proto_transport_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6629,7 +6712,7 @@ func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ContactRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{74}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *ContactRemovedEvent) GetUserId() string {
@@ -6648,7 +6731,7 @@ type ChatEvent struct {
 
 func (x *ChatEvent) Reset() {
 	*x = ChatEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[75]
+	mi := &file_plugins_proto_transport_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6660,7 +6743,7 @@ func (x *ChatEvent) String() string {
 func (*ChatEvent) ProtoMessage() {}
 
 func (x *ChatEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[75]
+	mi := &file_plugins_proto_transport_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6673,7 +6756,7 @@ func (x *ChatEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatEvent.ProtoReflect.Descriptor instead.
 func (*ChatEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{75}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *ChatEvent) GetChat() *Chat {
@@ -6698,7 +6781,7 @@ type LoginStateEvent struct {
 
 func (x *LoginStateEvent) Reset() {
 	*x = LoginStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[76]
+	mi := &file_plugins_proto_transport_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6710,7 +6793,7 @@ func (x *LoginStateEvent) String() string {
 func (*LoginStateEvent) ProtoMessage() {}
 
 func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[76]
+	mi := &file_plugins_proto_transport_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6723,7 +6806,7 @@ func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginStateEvent.ProtoReflect.Descriptor instead.
 func (*LoginStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{76}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *LoginStateEvent) GetState() LoginState {
@@ -6756,7 +6839,7 @@ type SavedStateEvent struct {
 
 func (x *SavedStateEvent) Reset() {
 	*x = SavedStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[77]
+	mi := &file_plugins_proto_transport_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6768,7 +6851,7 @@ func (x *SavedStateEvent) String() string {
 func (*SavedStateEvent) ProtoMessage() {}
 
 func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[77]
+	mi := &file_plugins_proto_transport_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6781,7 +6864,7 @@ func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SavedStateEvent.ProtoReflect.Descriptor instead.
 func (*SavedStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{77}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *SavedStateEvent) GetSavedState() []byte {
@@ -6805,7 +6888,7 @@ type MemberEvent struct {
 
 func (x *MemberEvent) Reset() {
 	*x = MemberEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[78]
+	mi := &file_plugins_proto_transport_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6817,7 +6900,7 @@ func (x *MemberEvent) String() string {
 func (*MemberEvent) ProtoMessage() {}
 
 func (x *MemberEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[78]
+	mi := &file_plugins_proto_transport_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6830,7 +6913,7 @@ func (x *MemberEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberEvent.ProtoReflect.Descriptor instead.
 func (*MemberEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{78}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *MemberEvent) GetKind() MemberEvent_Kind {
@@ -6864,7 +6947,7 @@ type TopicEvent struct {
 
 func (x *TopicEvent) Reset() {
 	*x = TopicEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[79]
+	mi := &file_plugins_proto_transport_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6876,7 +6959,7 @@ func (x *TopicEvent) String() string {
 func (*TopicEvent) ProtoMessage() {}
 
 func (x *TopicEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[79]
+	mi := &file_plugins_proto_transport_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6889,7 +6972,7 @@ func (x *TopicEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicEvent.ProtoReflect.Descriptor instead.
 func (*TopicEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{79}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *TopicEvent) GetTopic() string {
@@ -6914,7 +6997,7 @@ type IdentityEvent struct {
 
 func (x *IdentityEvent) Reset() {
 	*x = IdentityEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[80]
+	mi := &file_plugins_proto_transport_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6926,7 +7009,7 @@ func (x *IdentityEvent) String() string {
 func (*IdentityEvent) ProtoMessage() {}
 
 func (x *IdentityEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[80]
+	mi := &file_plugins_proto_transport_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6939,7 +7022,7 @@ func (x *IdentityEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentityEvent.ProtoReflect.Descriptor instead.
 func (*IdentityEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{80}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *IdentityEvent) GetOldUserId() string {
@@ -6971,7 +7054,7 @@ type ProgressEvent struct {
 
 func (x *ProgressEvent) Reset() {
 	*x = ProgressEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[81]
+	mi := &file_plugins_proto_transport_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6983,7 +7066,7 @@ func (x *ProgressEvent) String() string {
 func (*ProgressEvent) ProtoMessage() {}
 
 func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[81]
+	mi := &file_plugins_proto_transport_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6996,7 +7079,7 @@ func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressEvent.ProtoReflect.Descriptor instead.
 func (*ProgressEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{81}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *ProgressEvent) GetTask() string {
@@ -7045,7 +7128,7 @@ type ChatRemovedEvent struct {
 
 func (x *ChatRemovedEvent) Reset() {
 	*x = ChatRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[82]
+	mi := &file_plugins_proto_transport_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7057,7 +7140,7 @@ func (x *ChatRemovedEvent) String() string {
 func (*ChatRemovedEvent) ProtoMessage() {}
 
 func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[82]
+	mi := &file_plugins_proto_transport_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7070,7 +7153,7 @@ func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ChatRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{82}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *ChatRemovedEvent) GetReason() ChatRemovedEvent_Reason {
@@ -7500,7 +7583,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1c\n" +
 	"\n" +
 	"is_from_me\x18\x02 \x01(\bR\bisFromMe\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\"\xd0\f\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\"\x90\r\n" +
 	"\x05Event\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12\x19\n" +
 	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x17\n" +
@@ -7536,7 +7619,8 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x05topic\x18\" \x01(\v2#.passerelle.transport.v2.TopicEventH\x00R\x05topic\x12N\n" +
 	"\fchat_removed\x18# \x01(\v2).passerelle.transport.v2.ChatRemovedEventH\x00R\vchatRemoved\x12D\n" +
 	"\bidentity\x18$ \x01(\v2&.passerelle.transport.v2.IdentityEventH\x00R\bidentity\x12D\n" +
-	"\bprogress\x18% \x01(\v2&.passerelle.transport.v2.ProgressEventH\x00R\bprogressB\t\n" +
+	"\bprogress\x18% \x01(\v2&.passerelle.transport.v2.ProgressEventH\x00R\bprogress\x12>\n" +
+	"\x06expiry\x18& \x01(\v2$.passerelle.transport.v2.ExpiryEventH\x00R\x06expiryB\t\n" +
 	"\apayload\"\xa9\x02\n" +
 	"\fMessageEvent\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x1e\n" +
@@ -7544,7 +7628,11 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\vattachments\x18\x03 \x03(\v2#.passerelle.transport.v2.AttachmentR\vattachments\x123\n" +
 	"\x05spans\x18\x04 \x03(\v2\x1d.passerelle.transport.v2.SpanR\x05spans\x12,\n" +
 	"\x12expires_unix_micro\x18\x05 \x01(\x03R\x10expiresUnixMicro\x12;\n" +
-	"\x1aexpires_after_read_seconds\x18\x06 \x01(\x03R\x17expiresAfterReadSeconds\"q\n" +
+	"\x1aexpires_after_read_seconds\x18\x06 \x01(\x03R\x17expiresAfterReadSeconds\"\x8c\x01\n" +
+	"\vExpiryEvent\x12\x1b\n" +
+	"\ttarget_id\x18\x01 \x01(\tR\btargetId\x12,\n" +
+	"\x12expires_unix_micro\x18\x02 \x01(\x03R\x10expiresUnixMicro\x122\n" +
+	"\x15expires_after_seconds\x18\x03 \x01(\x03R\x13expiresAfterSeconds\"q\n" +
 	"\tEditEvent\x12\x1b\n" +
 	"\ttarget_id\x18\x01 \x01(\tR\btargetId\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x123\n" +
@@ -7713,7 +7801,7 @@ func file_plugins_proto_transport_proto_rawDescGZIP() []byte {
 }
 
 var file_plugins_proto_transport_proto_enumTypes = make([]protoimpl.EnumInfo, 13)
-var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 84)
+var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 85)
 var file_plugins_proto_transport_proto_goTypes = []any{
 	(ErrorCode)(0),                   // 0: passerelle.transport.v2.ErrorCode
 	(FieldType)(0),                   // 1: passerelle.transport.v2.FieldType
@@ -7795,29 +7883,30 @@ var file_plugins_proto_transport_proto_goTypes = []any{
 	(*Sender)(nil),                   // 77: passerelle.transport.v2.Sender
 	(*Event)(nil),                    // 78: passerelle.transport.v2.Event
 	(*MessageEvent)(nil),             // 79: passerelle.transport.v2.MessageEvent
-	(*EditEvent)(nil),                // 80: passerelle.transport.v2.EditEvent
-	(*ReactionEvent)(nil),            // 81: passerelle.transport.v2.ReactionEvent
-	(*RetractionEvent)(nil),          // 82: passerelle.transport.v2.RetractionEvent
-	(*ReceiptEvent)(nil),             // 83: passerelle.transport.v2.ReceiptEvent
-	(*TypingEvent)(nil),              // 84: passerelle.transport.v2.TypingEvent
-	(*PresenceEvent)(nil),            // 85: passerelle.transport.v2.PresenceEvent
-	(*ContactEvent)(nil),             // 86: passerelle.transport.v2.ContactEvent
-	(*ContactRemovedEvent)(nil),      // 87: passerelle.transport.v2.ContactRemovedEvent
-	(*ChatEvent)(nil),                // 88: passerelle.transport.v2.ChatEvent
-	(*LoginStateEvent)(nil),          // 89: passerelle.transport.v2.LoginStateEvent
-	(*SavedStateEvent)(nil),          // 90: passerelle.transport.v2.SavedStateEvent
-	(*MemberEvent)(nil),              // 91: passerelle.transport.v2.MemberEvent
-	(*TopicEvent)(nil),               // 92: passerelle.transport.v2.TopicEvent
-	(*IdentityEvent)(nil),            // 93: passerelle.transport.v2.IdentityEvent
-	(*ProgressEvent)(nil),            // 94: passerelle.transport.v2.ProgressEvent
-	(*ChatRemovedEvent)(nil),         // 95: passerelle.transport.v2.ChatRemovedEvent
-	nil,                              // 96: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	(*ExpiryEvent)(nil),              // 80: passerelle.transport.v2.ExpiryEvent
+	(*EditEvent)(nil),                // 81: passerelle.transport.v2.EditEvent
+	(*ReactionEvent)(nil),            // 82: passerelle.transport.v2.ReactionEvent
+	(*RetractionEvent)(nil),          // 83: passerelle.transport.v2.RetractionEvent
+	(*ReceiptEvent)(nil),             // 84: passerelle.transport.v2.ReceiptEvent
+	(*TypingEvent)(nil),              // 85: passerelle.transport.v2.TypingEvent
+	(*PresenceEvent)(nil),            // 86: passerelle.transport.v2.PresenceEvent
+	(*ContactEvent)(nil),             // 87: passerelle.transport.v2.ContactEvent
+	(*ContactRemovedEvent)(nil),      // 88: passerelle.transport.v2.ContactRemovedEvent
+	(*ChatEvent)(nil),                // 89: passerelle.transport.v2.ChatEvent
+	(*LoginStateEvent)(nil),          // 90: passerelle.transport.v2.LoginStateEvent
+	(*SavedStateEvent)(nil),          // 91: passerelle.transport.v2.SavedStateEvent
+	(*MemberEvent)(nil),              // 92: passerelle.transport.v2.MemberEvent
+	(*TopicEvent)(nil),               // 93: passerelle.transport.v2.TopicEvent
+	(*IdentityEvent)(nil),            // 94: passerelle.transport.v2.IdentityEvent
+	(*ProgressEvent)(nil),            // 95: passerelle.transport.v2.ProgressEvent
+	(*ChatRemovedEvent)(nil),         // 96: passerelle.transport.v2.ChatRemovedEvent
+	nil,                              // 97: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
 }
 var file_plugins_proto_transport_proto_depIdxs = []int32{
 	0,   // 0: passerelle.transport.v2.Error.code:type_name -> passerelle.transport.v2.ErrorCode
 	17,  // 1: passerelle.transport.v2.Capabilities.features:type_name -> passerelle.transport.v2.Features
 	19,  // 2: passerelle.transport.v2.LoginFlowsResponse.flows:type_name -> passerelle.transport.v2.LoginFlow
-	96,  // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	97,  // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
 	26,  // 4: passerelle.transport.v2.LoginStep.form:type_name -> passerelle.transport.v2.FormStep
 	27,  // 5: passerelle.transport.v2.LoginStep.display:type_name -> passerelle.transport.v2.DisplayStep
 	28,  // 6: passerelle.transport.v2.LoginStep.complete:type_name -> passerelle.transport.v2.CompleteStep
@@ -7873,82 +7962,83 @@ var file_plugins_proto_transport_proto_depIdxs = []int32{
 	4,   // 56: passerelle.transport.v2.Event.chat_type:type_name -> passerelle.transport.v2.ChatType
 	77,  // 57: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
 	79,  // 58: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
-	80,  // 59: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
-	81,  // 60: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
-	82,  // 61: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
-	83,  // 62: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
-	84,  // 63: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
-	85,  // 64: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
-	86,  // 65: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
-	87,  // 66: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
-	88,  // 67: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
-	89,  // 68: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
+	81,  // 59: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
+	82,  // 60: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
+	83,  // 61: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
+	84,  // 62: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
+	85,  // 63: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
+	86,  // 64: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
+	87,  // 65: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
+	88,  // 66: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
+	89,  // 67: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
+	90,  // 68: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
 	24,  // 69: passerelle.transport.v2.Event.login_step:type_name -> passerelle.transport.v2.LoginStep
-	90,  // 70: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
-	91,  // 71: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
-	92,  // 72: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
-	95,  // 73: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
-	93,  // 74: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
-	94,  // 75: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
-	49,  // 76: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
-	50,  // 77: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
-	50,  // 78: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
-	10,  // 79: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
-	7,   // 80: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
-	33,  // 81: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
-	34,  // 82: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
-	39,  // 83: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
-	8,   // 84: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
-	17,  // 85: passerelle.transport.v2.LoginStateEvent.features:type_name -> passerelle.transport.v2.Features
-	11,  // 86: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
-	38,  // 87: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
-	34,  // 88: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
-	12,  // 89: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
-	15,  // 90: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
-	18,  // 91: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
-	21,  // 92: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
-	22,  // 93: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
-	23,  // 94: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	23,  // 95: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	30,  // 96: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
-	29,  // 97: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
-	31,  // 98: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
-	32,  // 99: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
-	29,  // 100: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
-	36,  // 101: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
-	37,  // 102: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
-	29,  // 103: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
-	41,  // 104: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
-	44,  // 105: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
-	46,  // 106: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
-	48,  // 107: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
-	76,  // 108: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
-	42,  // 109: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
-	16,  // 110: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
-	20,  // 111: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
-	24,  // 112: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
-	24,  // 113: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
-	24,  // 114: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
-	13,  // 115: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
-	13,  // 116: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
-	13,  // 117: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
-	13,  // 118: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
-	34,  // 119: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
-	35,  // 120: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
-	39,  // 121: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
-	34,  // 122: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
-	40,  // 123: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
-	13,  // 124: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
-	46,  // 125: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
-	47,  // 126: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
-	75,  // 127: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
-	78,  // 128: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
-	43,  // 129: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
-	110, // [110:130] is the sub-list for method output_type
-	90,  // [90:110] is the sub-list for method input_type
-	90,  // [90:90] is the sub-list for extension type_name
-	90,  // [90:90] is the sub-list for extension extendee
-	0,   // [0:90] is the sub-list for field type_name
+	91,  // 70: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
+	92,  // 71: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
+	93,  // 72: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
+	96,  // 73: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
+	94,  // 74: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
+	95,  // 75: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
+	80,  // 76: passerelle.transport.v2.Event.expiry:type_name -> passerelle.transport.v2.ExpiryEvent
+	49,  // 77: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
+	50,  // 78: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
+	50,  // 79: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
+	10,  // 80: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
+	7,   // 81: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
+	33,  // 82: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
+	34,  // 83: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
+	39,  // 84: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
+	8,   // 85: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
+	17,  // 86: passerelle.transport.v2.LoginStateEvent.features:type_name -> passerelle.transport.v2.Features
+	11,  // 87: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
+	38,  // 88: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
+	34,  // 89: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
+	12,  // 90: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
+	15,  // 91: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
+	18,  // 92: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
+	21,  // 93: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
+	22,  // 94: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
+	23,  // 95: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	23,  // 96: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	30,  // 97: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
+	29,  // 98: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
+	31,  // 99: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
+	32,  // 100: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
+	29,  // 101: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
+	36,  // 102: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
+	37,  // 103: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
+	29,  // 104: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
+	41,  // 105: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
+	44,  // 106: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
+	46,  // 107: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
+	48,  // 108: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
+	76,  // 109: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
+	42,  // 110: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
+	16,  // 111: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
+	20,  // 112: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
+	24,  // 113: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
+	24,  // 114: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
+	24,  // 115: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
+	13,  // 116: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
+	13,  // 117: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
+	13,  // 118: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
+	13,  // 119: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
+	34,  // 120: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
+	35,  // 121: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
+	39,  // 122: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
+	34,  // 123: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
+	40,  // 124: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
+	13,  // 125: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
+	46,  // 126: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
+	47,  // 127: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
+	75,  // 128: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
+	78,  // 129: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
+	43,  // 130: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
+	111, // [111:131] is the sub-list for method output_type
+	91,  // [91:111] is the sub-list for method input_type
+	91,  // [91:91] is the sub-list for extension type_name
+	91,  // [91:91] is the sub-list for extension extendee
+	0,   // [0:91] is the sub-list for field type_name
 }
 
 func init() { file_plugins_proto_transport_proto_init() }
@@ -8011,6 +8101,7 @@ func file_plugins_proto_transport_proto_init() {
 		(*Event_ChatRemoved)(nil),
 		(*Event_Identity)(nil),
 		(*Event_Progress)(nil),
+		(*Event_Expiry)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -8018,7 +8109,7 @@ func file_plugins_proto_transport_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugins_proto_transport_proto_rawDesc), len(file_plugins_proto_transport_proto_rawDesc)),
 			NumEnums:      13,
-			NumMessages:   84,
+			NumMessages:   85,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
