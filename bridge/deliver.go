@@ -131,6 +131,8 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 	case *pb.Event_Progress:
 		s.progressEvent(ctx, p.Progress) // progress.go
 		return nil
+	case *pb.Event_Expiry:
+		return nil // a new deadline, recorded at its commit (expiry.go)
 	}
 	if _, ok := ev.Payload.(*pb.Event_Message); ok && expiredOnArrival(ev, time.Now()) {
 		// Its deadline passed before it came, or while it waited

@@ -267,6 +267,16 @@ type timers struct {
 	// arrived is parallel to read: when each message came (a read
 	// noted before covers it not).
 	arrived []time.Time
+	// moves are the network's changes of deadlines (ExpiryEvent).
+	moves []expiryMove
+}
+
+// expiryMove is an ExpiryEvent: at, the new deadline, or after, counted
+// from the message's time; both zero keep the message for good.
+type expiryMove struct {
+	loginID, chatID, remoteID string
+	at                        time.Time
+	after                     time.Duration
 }
 
 // add records the timer of ev, delivered as xid, if it has one: one not
@@ -274,6 +284,17 @@ type timers struct {
 // A timer the store would refuse (a hostile plugin's sender ID) is left
 // out with a log line, never allowed to hold the batch.
 func (x *timers) add(ev *pb.Event, xid string, now time.Time, dup bool) {
+	if m := ev.GetExpiry(); m != nil {
+		if m.TargetId != "" {
+			mv := expiryMove{loginID: ev.LoginId, chatID: ev.ChatId, remoteID: m.TargetId,
+				after: time.Duration(min(max(m.ExpiresAfterSeconds, 0), 1<<32)) * time.Second}
+			if m.ExpiresUnixMicro > 0 {
+				mv.at = time.UnixMicro(m.ExpiresUnixMicro)
+			}
+			x.moves = append(x.moves, mv)
+		}
+		return
+	}
 	if e, ok := expiryOf(ev); ok && (dup || e.At.After(now)) {
 		e.XMPPID = xid
 		if err := e.Check(); err != nil {
@@ -296,13 +317,16 @@ func (x *timers) add(ev *pb.Event, xid string, now time.Time, dup bool) {
 // they are stored: a crash in between makes the plugin send them again,
 // and their timers are recorded then (a duplicate's too).
 func (t *transport) putTimers(ctx context.Context, x timers) error {
-	if len(x.at) == 0 && len(x.read) == 0 {
+	if len(x.at) == 0 && len(x.read) == 0 && len(x.moves) == 0 {
 		return nil
 	}
 	err := t.storeRetry(ctx, "recording disappearing messages' deadlines", func() error {
 		return t.db.PutTimers(context.WithoutCancel(ctx), t.name, x.at, x.read)
 	})
 	if err != nil {
+		return err
+	}
+	if err := t.moveExpiries(ctx, x.moves); err != nil {
 		return err
 	}
 	for _, e := range x.at {
@@ -325,6 +349,45 @@ func (t *transport) putTimers(ctx context.Context, x timers) error {
 	}
 	for _, k := range chats {
 		t.startReads(ctx, k[0], k[1], upTo[k])
+	}
+	return nil
+}
+
+// moveExpiries gives messages the new deadlines the network set, after
+// the batch's own are recorded (a message and its keep may come
+// together). A deadline counted from the message's time needs the
+// message: one the gateway does not know is left alone.
+func (t *transport) moveExpiries(ctx context.Context, moves []expiryMove) error {
+	if len(moves) == 0 {
+		return nil
+	}
+	ms := make([]store.ExpiryMove, 0, len(moves))
+	for _, m := range moves {
+		at := m.at
+		switch {
+		case at.IsZero() && m.after > 0:
+			ref, ok := t.newRef(m.loginID, m.chatID, m.remoteID)
+			if !ok {
+				var err error
+				if ref, err = t.db.LookupRemote(t.name, m.loginID, m.chatID, m.remoteID); err != nil {
+					t.log.Debug("a new deadline of an unknown message; left alone", "login", m.loginID, "chat", m.chatID, "target", m.remoteID)
+					continue
+				}
+			}
+			at = ref.Time.Add(m.after)
+		case at.IsZero():
+			at = store.KeptForever
+		}
+		ms = append(ms, store.ExpiryMove{LoginID: m.loginID, ChatID: m.chatID, RemoteID: m.remoteID, At: at})
+	}
+	err := t.storeRetry(ctx, "moving disappearing messages' deadlines", func() error {
+		return t.db.MoveExpiries(context.WithoutCancel(ctx), t.name, ms)
+	})
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		t.expiry.scheduled(m.At)
 	}
 	return nil
 }

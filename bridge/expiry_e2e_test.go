@@ -100,6 +100,29 @@ func TestDisappearingAcrossRestart(t *testing.T) {
 	retractionOf(t, alice, e, timeout)
 }
 
+// TestDisappearingKept: a message the network keeps after all (WhatsApp's
+// keep in chat, an ExpiryEvent) is not retracted at its deadline, nor
+// after a restart; one kept and then no longer is retracted at the
+// chat's timer counted from its time.
+func TestDisappearingKept(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	kept := echoID(t, alice, "k1", "vanish-kept 1 keep this")
+	gone := echoID(t, alice, "k2", "vanish-unkept 1 gone after all")
+	retractionOf(t, alice, gone, timeout)
+	s.stop()
+	time.Sleep(1500 * time.Millisecond)
+	s.start()
+	s.waitGateway(alice)
+	echoID(t, alice, "k3", "after the restart")
+	time.Sleep(time.Second)
+	for _, st := range alice.Pending() {
+		if strings.Contains(st.XML, `<retract xmlns="urn:xmpp:message-retract:1" id="`+kept+`"`) {
+			t.Errorf("a kept message was retracted: %s", st.XML)
+		}
+	}
+}
+
 // TestDisappearingAfterRead: a timer that starts when the user reads the
 // message does not run before; the user's displayed marker starts it.
 func TestDisappearingAfterRead(t *testing.T) {

@@ -149,6 +149,11 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 				t.log.Debug("duplicate event dropped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
 				continue
 			}
+			if ev.GetExpiry() != nil {
+				// A new deadline shows nothing: it is kept (putTimers).
+				job.written[j].Store(true)
+				continue
+			}
 			if k := stands[i]; k >= 0 && dup[k] {
 				t.log.Debug("a network's retraction of a message retracted at its deadline already; dropped", "login", ev.LoginId, "chat", ev.ChatId, "target", ev.GetRetraction().GetTargetId())
 				job.written[j].Store(true) // nothing to keep in the outbox
@@ -287,6 +292,7 @@ func (t *transport) commitLoop(ctx context.Context) {
 				x.at = append(x.at, j.timers.at...)
 				x.read = append(x.read, j.timers.read...)
 				x.arrived = append(x.arrived, j.timers.arrived...)
+				x.moves = append(x.moves, j.timers.moves...)
 			}
 			if ackErr = t.putTimers(ctx, x); ackErr != nil {
 				t.log.Error("recording disappearing messages' deadlines failed; the plugin will send them again", "err", ackErr)

@@ -235,6 +235,71 @@ func (db *DB) DeleteExpiries(ctx context.Context, transport string, es []Expiry)
 	})
 }
 
+// KeptForever is the deadline of a message the network keeps after all
+// (WhatsApp's keep in chat): past any other, so never due, and kept so
+// that an undo can move it back.
+var KeptForever = time.UnixMicro(1 << 62)
+
+// ExpiryMove is a new deadline for a message whose deadline is recorded
+// (an ExpiryEvent of the network's).
+type ExpiryMove struct {
+	LoginID, ChatID, RemoteID string
+	At                        time.Time // KeptForever: never
+}
+
+// MoveExpiries gives the messages' recorded deadlines new ones, keeping
+// what each recorded of its message; a message with none recorded (none
+// ever, or retracted already) is left alone. It looks through the
+// transport's deadlines: moves are rare.
+func (db *DB) MoveExpiries(ctx context.Context, transport string, ms []ExpiryMove) error {
+	if err := checkPart("transport", transport, false); err != nil {
+		return err
+	}
+	if len(ms) == 0 {
+		return nil
+	}
+	to := make(map[string]time.Time, len(ms))
+	for _, m := range ms {
+		to[string(comp(m.LoginID, m.ChatID, m.RemoteID))] = m.At
+	}
+	return db.submit(ctx, func(tx *bbolt.Tx) error {
+		b := sub(tx.Bucket(bExpiry), []byte(transport))
+		if b == nil {
+			return nil
+		}
+		var moved []Expiry
+		var old [][]byte
+		c := b.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if len(k) < 8 {
+				continue
+			}
+			at, ok := to[string(k[8:])]
+			if !ok {
+				continue
+			}
+			e, err := decodeExpiry(k, v)
+			if err != nil {
+				continue // DueExpiries logs it
+			}
+			old = append(old, bytes.Clone(k))
+			e.At = at
+			moved = append(moved, e)
+		}
+		for _, k := range old {
+			if err := b.Delete(k); err != nil {
+				return fmt.Errorf("store: move expiries: %w", err)
+			}
+		}
+		for _, e := range moved {
+			if err := e.put(b); err != nil {
+				return fmt.Errorf("store: move expiries: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
 func readKey(chatID string, at time.Time, remoteID string) []byte {
 	k := comp(chatID)
 	k = append(k, u64(uint64(max(at.UnixMicro(), 0)))...)

@@ -213,3 +213,31 @@ func TestExpiriesDamagedKeyForgotten(t *testing.T) {
 	due, _, _ := db.DueExpiries("wa", now, 10)
 	t.Fatalf("deadlines due again after their deletion: %+v", due)
 }
+
+// MoveExpiries: a message kept for good is never due, and moved back it
+// is due at its new deadline with what was recorded of it; every record
+// of the message moves (a replayed copy's too), others stay, and a move
+// of a message with none recorded records nothing.
+func TestMoveExpiries(t *testing.T) {
+	db := openTemp(t)
+	now := time.UnixMicro(1_800_000_000_000_000)
+	m1 := Expiry{LoginID: "l1", ChatID: "bob", RemoteID: "m1", At: now.Add(-time.Minute), SenderID: "bob", XMPPID: "pe-1"}
+	again := m1
+	again.At = now.Add(-2 * time.Minute) // a replay with another deadline
+	m2 := Expiry{LoginID: "l1", ChatID: "bob", RemoteID: "m2", At: now.Add(-time.Minute), SenderID: "bob"}
+	must(t, db.PutExpiries(bg, "wa", []Expiry{m1, again, m2}))
+	must(t, db.MoveExpiries(bg, "wa", []ExpiryMove{{LoginID: "l1", ChatID: "bob", RemoteID: "m1", At: KeptForever},
+		{LoginID: "l1", ChatID: "bob", RemoteID: "none", At: now}}))
+	db = reopen(t, db)
+	due, next, err := db.DueExpiries("wa", now, 10)
+	if err != nil || !slices.Equal(due, []Expiry{m2}) || !next.Equal(KeptForever) {
+		t.Fatalf("after the keep: %+v, next %v, %v; want m2 only, next KeptForever", due, next, err)
+	}
+	back := now.Add(-30 * time.Second)
+	must(t, db.MoveExpiries(bg, "wa", []ExpiryMove{{LoginID: "l1", ChatID: "bob", RemoteID: "m1", At: back}}))
+	want := m1
+	want.At = back
+	if due, next, _ := db.DueExpiries("wa", now, 10); !slices.Equal(due, []Expiry{m2, want}) || !next.IsZero() {
+		t.Fatalf("after the undo: %+v, next %v; want m2 then m1 at its new deadline", due, next)
+	}
+}

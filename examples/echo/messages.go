@@ -64,6 +64,10 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 //	vanish N TEXT     a disappearing message: the echo and the user's
 //	                  message are deleted N seconds from now (N may be
 //	                  negative: the echo comes after its deadline)
+//	vanish-kept N TEXT  the same, but the contact keeps the echo
+//	                  (WhatsApp's keep in chat): it never disappears
+//	vanish-unkept N TEXT  kept, then no longer: the echo disappears N
+//	                  seconds after its time after all
 //	vanish-read N TEXT  the echo's timer is N seconds from when the
 //	                  user reads it (Signal's rule)
 func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessage) (sdk.Result, error) {
@@ -158,17 +162,19 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 		expires = now.Add(ttl)
 		msg.ExpiresUnixMicro = expires.UnixMicro()
 	}
-	if word, rest, _ := strings.Cut(text, " "); word == "vanish" || word == "vanish-read" {
+	word, rest, _ := strings.Cut(text, " ")
+	secs := 0
+	switch word {
+	case "vanish", "vanish-read", "vanish-kept", "vanish-unkept":
 		n, _, _ := strings.Cut(rest, " ")
-		secs, err := strconv.Atoi(n)
-		if err != nil {
+		if secs, err = strconv.Atoi(n); err != nil {
 			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%s: %v", word, err)
 		}
-		if word == "vanish" {
+		if word == "vanish-read" {
+			msg.ExpiresAfterReadSeconds = int64(secs)
+		} else {
 			expires = now.Add(time.Duration(secs) * time.Second)
 			msg.ExpiresUnixMicro = expires.UnixMicro()
-		} else {
-			msg.ExpiresAfterReadSeconds = int64(secs)
 		}
 	}
 	if send.ReplyToId != "" {
@@ -178,6 +184,9 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 	s.emit(echo)
 	if strings.HasPrefix(text, "dup ") {
 		s.emit(echo)
+	}
+	if word == "vanish-kept" || word == "vanish-unkept" {
+		s.keep(c, echo.EventId, word == "vanish-unkept", secs)
 	}
 	if c.ChatID == RoomID {
 		s.roomReact(sent)
@@ -436,4 +445,20 @@ func (s *Session) phoneStory(c sdk.Call, text string) {
 	del := own(false)
 	del.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: msg.EventId}}
 	s.emit(del)
+}
+
+// keep has the contact keep its message id for good (WhatsApp's keep in
+// chat) and, with undo, then no longer: the chat's timer, secs, counts
+// from the message's time again.
+func (s *Session) keep(c sdk.Call, id string, undo bool, secs int) {
+	kept := s.event(c)
+	kept.EventId = id + "-kept"
+	kept.Payload = &pb.Event_Expiry{Expiry: &pb.ExpiryEvent{TargetId: id}}
+	s.emit(kept)
+	if undo {
+		again := s.event(c)
+		again.EventId = id + "-unkept"
+		again.Payload = &pb.Event_Expiry{Expiry: &pb.ExpiryEvent{TargetId: id, ExpiresAfterSeconds: int64(secs)}}
+		s.emit(again)
+	}
 }

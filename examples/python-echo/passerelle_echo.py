@@ -501,6 +501,8 @@ class EchoTransport(pb_grpc.TransportServicer):
             raise PluginError(pb.ERROR_CODE_NOT_FOUND, "no contact %r on the echo network" % cmd.chat_id)
         if send.attachments:
             raise unsupported("files")
+        if send.HasField("poll"):
+            raise unsupported("polls")
         if not send.text:
             raise PluginError(pb.ERROR_CODE_BAD_REQUEST, "an empty message")
         msg_id = uuid.uuid4().hex
