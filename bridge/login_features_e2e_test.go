@@ -13,7 +13,7 @@ import (
 // echo network's "+lite" logins, as a Telegram bot's) says so when it
 // connects, and its user is offered only what it can do: the ad-hoc
 // commands for creating and finding groups and the profile picture are
-// not listed (another user's are), /timer, /vote and /poll are refused
+// not listed (another user's are), /timer, /vote, /poll and /pin are refused
 // as not implemented without reaching the plugin (which would do them),
 // and no history is fetched for it (the other user's is).
 func TestLoginFeatures(t *testing.T) {
@@ -58,10 +58,12 @@ func TestLoginFeatures(t *testing.T) {
 			t.Errorf("%s from a lite login: want feature-not-implemented, got %s", body, st.XML)
 		}
 	}
-	id := alice.NewID()
-	raw(t, alice, `<message type='chat' id='`+id+`' to='`+bob+`'><body>/vote 1</body><reply xmlns='urn:xmpp:reply:0' to='`+bob+`' id='a1'/></message>`)
-	if st := next(t, alice, "an error", func(s xmpptest.Stanza) bool { return s.Type == "error" || s.Body != "" }); st.ID != id || st.Err == nil || st.Err.Condition != "feature-not-implemented" {
-		t.Errorf("/vote from a lite login: want feature-not-implemented, got %s", st.XML)
+	for _, body := range []string{"/vote 1", "/pin"} {
+		id := alice.NewID()
+		raw(t, alice, `<message type='chat' id='`+id+`' to='`+bob+`'><body>`+body+`</body><reply xmlns='urn:xmpp:reply:0' to='`+bob+`' id='a1'/></message>`)
+		if st := next(t, alice, "an error", func(s xmpptest.Stanza) bool { return s.Type == "error" || s.Body != "" }); st.ID != id || st.Err == nil || st.Err.Condition != "feature-not-implemented" {
+			t.Errorf("%s from a lite login: want feature-not-implemented, got %s", body, st.XML)
+		}
 	}
 
 	// History: the full login's chats are fetched, the lite one's never.

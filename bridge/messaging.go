@@ -417,7 +417,8 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 	}()
 	// Chat commands: not sent as messages; a resend, or the replay of
 	// one read before a crash, is recognised as a message's is.
-	if m.hasBody && m.replace == "" && m.oobURL == "" {
+	command := m.hasBody && m.replace == "" && m.oobURL == "" && strings.HasPrefix(strings.TrimLeft(m.body, " \t\r\n"), "/")
+	if command {
 		if arg, ok := slashCommand(m.body, "/timer"); ok {
 			s.setChatTimer(ctx, st, chatID, txn, arg) // chat_timer.go
 			return
@@ -425,6 +426,12 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		if arg, ok := slashCommand(m.body, "/vote"); ok {
 			s.vote(ctx, st, chatID, txn, m.replyTo, arg) // poll_vote.go
 			return
+		}
+		for _, c := range []string{"/pin", "/unpin"} {
+			if arg, ok := slashCommand(m.body, c); ok && arg == "" {
+				s.pin(ctx, st, chatID, txn, m.replyTo, c == "/unpin") // pin.go
+				return
+			}
 		}
 	}
 	fail := func(cond wire.Condition, text string) { t.send(ctx, wire.ErrorReply(st, cond, text)) }
@@ -486,17 +493,19 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 	default:
 		text, spans := userText(caps, m.body)
 		send := &pb.SendMessage{Text: text, Spans: spans}
-		if poll, isPoll, problem := pollCommand(m.body); isPoll && m.oobURL == "" {
-			// poll_create.go: the poll goes as the user's message.
-			switch {
+		if command {
+			// poll_create.go: a poll goes as the user's message.
+			switch poll, isPoll, problem := pollCommand(m.body); {
+			case !isPoll:
 			case !caps.GetPollCreate():
 				unsupported("starting polls")
 				return
 			case poll == nil:
 				fail(wire.BadRequest, problem+"; "+pollUsage)
 				return
+			default:
+				send = &pb.SendMessage{Poll: poll}
 			}
-			send = &pb.SendMessage{Poll: poll}
 		}
 		if m.replyTo != "" && caps.GetReplies() {
 			if ref, err := t.lookupXMPP(ctx, login.LoginID, chatID, m.replyTo); err == nil {

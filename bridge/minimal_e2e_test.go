@@ -82,6 +82,7 @@ func TestMinimalPluginRefusesOptionalActions(t *testing.T) {
 	refused("file", `<message type='chat' id='`+id()+`' to='`+bob+`'><body>http://127.0.0.1:9/f.txt</body><x xmlns='jabber:x:oob'><url>http://127.0.0.1:9/f.txt</url></x></message>`)
 	refused("a timer", `<message type='chat' id='`+id()+`' to='`+bob+`'><body>/timer 1d</body></message>`)
 	refused("a vote", `<message type='chat' id='`+id()+`' to='`+bob+`'><body>/vote 1</body><reply xmlns='urn:xmpp:reply:0' to='`+bob+`' id='`+first+`'/></message>`)
+	refused("a pin", `<message type='chat' id='`+id()+`' to='`+bob+`'><body>/pin</body><reply xmlns='urn:xmpp:reply:0' to='`+bob+`' id='`+first+`'/></message>`)
 	refused("a poll", `<message type='chat' id='`+id()+`' to='`+bob+`'><body>/poll Lunch? Pizza / Sushi</body></message>`)
 
 	// Chat states and markers reach nobody and raise no error: the next

@@ -64,6 +64,7 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 //	vanish N TEXT     a disappearing message: the echo and the user's
 //	                  message are deleted N seconds from now (N may be
 //	                  negative: the echo comes after its deadline)
+//	pin-this TEXT     the contact pins its echo (pins.go)
 //	vanish-kept N TEXT  the same, but the contact keeps the echo
 //	                  (WhatsApp's keep in chat): it never disappears
 //	vanish-unkept N TEXT  kept, then no longer: the echo disappears N
@@ -187,6 +188,9 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 	}
 	if word == "vanish-kept" || word == "vanish-unkept" {
 		s.keep(c, echo.EventId, word == "vanish-unkept", secs)
+	}
+	if word == "pin-this" {
+		s.pinNotice(c, echo.EventId, false, false) // pins.go
 	}
 	if c.ChatID == RoomID {
 		s.roomReact(sent)

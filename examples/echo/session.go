@@ -43,6 +43,8 @@ var (
 	_ sdk.UserInfoer         = (*Session)(nil)
 	_ sdk.ChatTimerSetter    = (*Session)(nil)
 	_ sdk.Voter              = (*Session)(nil)
+	_ sdk.PollStarter        = (*Session)(nil)
+	_ sdk.Pinner             = (*Session)(nil)
 )
 
 // Connect goes online. A real network would dial out here and report

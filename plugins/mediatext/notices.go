@@ -107,3 +107,13 @@ func count(n int64, thing string) string {
 	}
 	return strconv.FormatInt(n, 10) + " " + thing
 }
+
+// PinText is the notice of a message pinned in a chat (or unpinned), by
+// the event's sender; the notice replies to the message, so that clients
+// show which.
+func PinText(unpin bool) string {
+	if unpin {
+		return "Unpinned a message"
+	}
+	return "📌 Pinned a message"
+}

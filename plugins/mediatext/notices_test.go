@@ -22,6 +22,8 @@ func TestNotices(t *testing.T) {
 		{TimerText(0), "Disappearing messages turned off"},
 		{ReadTimerText(0), "Disappearing messages turned off"},
 		{ReadTimerText(7 * 24 * time.Hour), "Disappearing messages turned on: messages disappear 1 week after they are read"},
+		{PinText(false), "📌 Pinned a message"},
+		{PinText(true), "Unpinned a message"},
 		{TimerText(7 * 24 * time.Hour), "Disappearing messages turned on: messages disappear 1 week after they are sent"},
 		{TimerText(90 * 24 * time.Hour), "Disappearing messages turned on: messages disappear 90 days after they are sent"},
 		{TimerText(24 * time.Hour), "Disappearing messages turned on: messages disappear 1 day after they are sent"},

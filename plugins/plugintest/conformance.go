@@ -748,6 +748,9 @@ var features = []feature{
 	// A vote needs a poll, which only the network makes.
 	{name: "poll_vote", declared: (*pb.Features).GetPollVote, refusalOnly: true,
 		cmd: func(*featureRun) any { return &pb.Vote{TargetId: "plugintest-poll", Choices: []string{"1"}} }},
+	// A pin needs a message, and shows to everyone in the chat.
+	{name: "pin", declared: (*pb.Features).GetPin, refusalOnly: true,
+		cmd: func(*featureRun) any { return &pb.Pin{TargetId: "plugintest-message"} }},
 	// A poll stays in the chat for everyone.
 	{name: "poll_create", declared: (*pb.Features).GetPollCreate, refusalOnly: true,
 		cmd: func(*featureRun) any {

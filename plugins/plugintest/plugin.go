@@ -559,6 +559,8 @@ func Act(loginID, chatID, txnID string, action any) *pb.Command {
 		c.Action = &pb.Command_SetTimer{SetTimer: a}
 	case *pb.Vote:
 		c.Action = &pb.Command_Vote{Vote: a}
+	case *pb.Pin:
+		c.Action = &pb.Command_Pin{Pin: a}
 	}
 	return c
 }

@@ -685,7 +685,7 @@ func (x ReceiptEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReceiptEvent_Kind.Descriptor instead.
 func (ReceiptEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{71, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72, 0}
 }
 
 type MemberEvent_Kind int32
@@ -743,7 +743,7 @@ func (x MemberEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use MemberEvent_Kind.Descriptor instead.
 func (MemberEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{79, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{80, 0}
 }
 
 type ChatRemovedEvent_Reason int32
@@ -795,7 +795,7 @@ func (x ChatRemovedEvent_Reason) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ChatRemovedEvent_Reason.Descriptor instead.
 func (ChatRemovedEvent_Reason) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{83, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{84, 0}
 }
 
 type Empty struct {
@@ -1125,7 +1125,9 @@ type Features struct {
 	// Vote: the user may vote in a poll of the network's.
 	PollVote bool `protobuf:"varint,34,opt,name=poll_vote,json=pollVote,proto3" json:"poll_vote,omitempty"`
 	// SendMessage.poll: the user may start a poll in a chat.
-	PollCreate    bool `protobuf:"varint,35,opt,name=poll_create,json=pollCreate,proto3" json:"poll_create,omitempty"`
+	PollCreate bool `protobuf:"varint,35,opt,name=poll_create,json=pollCreate,proto3" json:"poll_create,omitempty"`
+	// Pin: the user may pin a message in a chat, and unpin it.
+	Pin           bool `protobuf:"varint,36,opt,name=pin,proto3" json:"pin,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1401,6 +1403,13 @@ func (x *Features) GetPollVote() bool {
 func (x *Features) GetPollCreate() bool {
 	if x != nil {
 		return x.PollCreate
+	}
+	return false
+}
+
+func (x *Features) GetPin() bool {
+	if x != nil {
+		return x.Pin
 	}
 	return false
 }
@@ -3480,6 +3489,7 @@ type Command struct {
 	//	*Command_SearchChats
 	//	*Command_SetTimer
 	//	*Command_Vote
+	//	*Command_Pin
 	Action        isCommand_Action `protobuf_oneof:"action"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3748,6 +3758,15 @@ func (x *Command) GetVote() *Vote {
 	return nil
 }
 
+func (x *Command) GetPin() *Pin {
+	if x != nil {
+		if x, ok := x.Action.(*Command_Pin); ok {
+			return x.Pin
+		}
+	}
+	return nil
+}
+
 type isCommand_Action interface {
 	isCommand_Action()
 }
@@ -3840,6 +3859,10 @@ type Command_Vote struct {
 	Vote *Vote `protobuf:"bytes,31,opt,name=vote,proto3,oneof"`
 }
 
+type Command_Pin struct {
+	Pin *Pin `protobuf:"bytes,32,opt,name=pin,proto3,oneof"`
+}
+
 func (*Command_Send) isCommand_Action() {}
 
 func (*Command_Edit) isCommand_Action() {}
@@ -3883,6 +3906,8 @@ func (*Command_SearchChats) isCommand_Action() {}
 func (*Command_SetTimer) isCommand_Action() {}
 
 func (*Command_Vote) isCommand_Action() {}
+
+func (*Command_Pin) isCommand_Action() {}
 
 type Attachment struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -5361,6 +5386,72 @@ func (x *Vote) GetChoices() []string {
 	return nil
 }
 
+// Pin pins the message target_id names in the chat, for everyone in it
+// (unpin: takes the pin off), from "/pin" or "/unpin" sent in a reply to
+// it. On success the network's notice of it comes as for a pin made on
+// another device (mediatext.PinText). A chat where the user may not pin
+// refuses with NOT_ALLOWED; a message the plugin does not know with
+// NOT_FOUND.
+type Pin struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TargetId      string                 `protobuf:"bytes,1,opt,name=target_id,json=targetId,proto3" json:"target_id,omitempty"`
+	TargetMeta    []byte                 `protobuf:"bytes,2,opt,name=target_meta,json=targetMeta,proto3" json:"target_meta,omitempty"`
+	Unpin         bool                   `protobuf:"varint,3,opt,name=unpin,proto3" json:"unpin,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Pin) Reset() {
+	*x = Pin{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Pin) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Pin) ProtoMessage() {}
+
+func (x *Pin) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Pin.ProtoReflect.Descriptor instead.
+func (*Pin) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *Pin) GetTargetId() string {
+	if x != nil {
+		return x.TargetId
+	}
+	return ""
+}
+
+func (x *Pin) GetTargetMeta() []byte {
+	if x != nil {
+		return x.TargetMeta
+	}
+	return nil
+}
+
+func (x *Pin) GetUnpin() bool {
+	if x != nil {
+		return x.Unpin
+	}
+	return false
+}
+
 type SetRole struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
@@ -5372,7 +5463,7 @@ type SetRole struct {
 
 func (x *SetRole) Reset() {
 	*x = SetRole{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[59]
+	mi := &file_plugins_proto_transport_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5384,7 +5475,7 @@ func (x *SetRole) String() string {
 func (*SetRole) ProtoMessage() {}
 
 func (x *SetRole) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[59]
+	mi := &file_plugins_proto_transport_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5397,7 +5488,7 @@ func (x *SetRole) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetRole.ProtoReflect.Descriptor instead.
 func (*SetRole) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{59}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *SetRole) GetUserId() string {
@@ -5430,7 +5521,7 @@ type SetTyping struct {
 
 func (x *SetTyping) Reset() {
 	*x = SetTyping{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[60]
+	mi := &file_plugins_proto_transport_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5442,7 +5533,7 @@ func (x *SetTyping) String() string {
 func (*SetTyping) ProtoMessage() {}
 
 func (x *SetTyping) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[60]
+	mi := &file_plugins_proto_transport_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5455,7 +5546,7 @@ func (x *SetTyping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTyping.ProtoReflect.Descriptor instead.
 func (*SetTyping) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{60}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *SetTyping) GetState() TypingState {
@@ -5474,7 +5565,7 @@ type SetPresence struct {
 
 func (x *SetPresence) Reset() {
 	*x = SetPresence{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[61]
+	mi := &file_plugins_proto_transport_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5486,7 +5577,7 @@ func (x *SetPresence) String() string {
 func (*SetPresence) ProtoMessage() {}
 
 func (x *SetPresence) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[61]
+	mi := &file_plugins_proto_transport_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5499,7 +5590,7 @@ func (x *SetPresence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPresence.ProtoReflect.Descriptor instead.
 func (*SetPresence) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{61}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *SetPresence) GetPresence() *Presence {
@@ -5537,7 +5628,7 @@ type CommandResult struct {
 
 func (x *CommandResult) Reset() {
 	*x = CommandResult{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[62]
+	mi := &file_plugins_proto_transport_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5549,7 +5640,7 @@ func (x *CommandResult) String() string {
 func (*CommandResult) ProtoMessage() {}
 
 func (x *CommandResult) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[62]
+	mi := &file_plugins_proto_transport_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5562,7 +5653,7 @@ func (x *CommandResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommandResult.ProtoReflect.Descriptor instead.
 func (*CommandResult) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{62}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *CommandResult) GetCorrelationId() uint64 {
@@ -5631,7 +5722,7 @@ type EventAck struct {
 
 func (x *EventAck) Reset() {
 	*x = EventAck{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[63]
+	mi := &file_plugins_proto_transport_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5643,7 +5734,7 @@ func (x *EventAck) String() string {
 func (*EventAck) ProtoMessage() {}
 
 func (x *EventAck) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[63]
+	mi := &file_plugins_proto_transport_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5656,7 +5747,7 @@ func (x *EventAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventAck.ProtoReflect.Descriptor instead.
 func (*EventAck) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{63}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *EventAck) GetUpToSeq() uint64 {
@@ -5677,7 +5768,7 @@ type Sender struct {
 
 func (x *Sender) Reset() {
 	*x = Sender{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[64]
+	mi := &file_plugins_proto_transport_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5689,7 +5780,7 @@ func (x *Sender) String() string {
 func (*Sender) ProtoMessage() {}
 
 func (x *Sender) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[64]
+	mi := &file_plugins_proto_transport_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5702,7 +5793,7 @@ func (x *Sender) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sender.ProtoReflect.Descriptor instead.
 func (*Sender) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{64}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *Sender) GetUserId() string {
@@ -5771,7 +5862,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[65]
+	mi := &file_plugins_proto_transport_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5783,7 +5874,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[65]
+	mi := &file_plugins_proto_transport_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5796,7 +5887,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{65}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *Event) GetSeq() uint64 {
@@ -6190,7 +6281,7 @@ type MessageEvent struct {
 
 func (x *MessageEvent) Reset() {
 	*x = MessageEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[66]
+	mi := &file_plugins_proto_transport_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6202,7 +6293,7 @@ func (x *MessageEvent) String() string {
 func (*MessageEvent) ProtoMessage() {}
 
 func (x *MessageEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[66]
+	mi := &file_plugins_proto_transport_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6215,7 +6306,7 @@ func (x *MessageEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageEvent.ProtoReflect.Descriptor instead.
 func (*MessageEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{66}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *MessageEvent) GetText() string {
@@ -6278,7 +6369,7 @@ type ExpiryEvent struct {
 
 func (x *ExpiryEvent) Reset() {
 	*x = ExpiryEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[67]
+	mi := &file_plugins_proto_transport_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6290,7 +6381,7 @@ func (x *ExpiryEvent) String() string {
 func (*ExpiryEvent) ProtoMessage() {}
 
 func (x *ExpiryEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[67]
+	mi := &file_plugins_proto_transport_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6303,7 +6394,7 @@ func (x *ExpiryEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExpiryEvent.ProtoReflect.Descriptor instead.
 func (*ExpiryEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{67}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *ExpiryEvent) GetTargetId() string {
@@ -6338,7 +6429,7 @@ type EditEvent struct {
 
 func (x *EditEvent) Reset() {
 	*x = EditEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[68]
+	mi := &file_plugins_proto_transport_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6350,7 +6441,7 @@ func (x *EditEvent) String() string {
 func (*EditEvent) ProtoMessage() {}
 
 func (x *EditEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[68]
+	mi := &file_plugins_proto_transport_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6363,7 +6454,7 @@ func (x *EditEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EditEvent.ProtoReflect.Descriptor instead.
 func (*EditEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *EditEvent) GetTargetId() string {
@@ -6397,7 +6488,7 @@ type ReactionEvent struct {
 
 func (x *ReactionEvent) Reset() {
 	*x = ReactionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[69]
+	mi := &file_plugins_proto_transport_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6409,7 +6500,7 @@ func (x *ReactionEvent) String() string {
 func (*ReactionEvent) ProtoMessage() {}
 
 func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[69]
+	mi := &file_plugins_proto_transport_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6422,7 +6513,7 @@ func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReactionEvent.ProtoReflect.Descriptor instead.
 func (*ReactionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{69}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *ReactionEvent) GetTargetId() string {
@@ -6452,7 +6543,7 @@ type RetractionEvent struct {
 
 func (x *RetractionEvent) Reset() {
 	*x = RetractionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[70]
+	mi := &file_plugins_proto_transport_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6464,7 +6555,7 @@ func (x *RetractionEvent) String() string {
 func (*RetractionEvent) ProtoMessage() {}
 
 func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[70]
+	mi := &file_plugins_proto_transport_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6477,7 +6568,7 @@ func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetractionEvent.ProtoReflect.Descriptor instead.
 func (*RetractionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{70}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *RetractionEvent) GetTargetId() string {
@@ -6504,7 +6595,7 @@ type ReceiptEvent struct {
 
 func (x *ReceiptEvent) Reset() {
 	*x = ReceiptEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[71]
+	mi := &file_plugins_proto_transport_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6516,7 +6607,7 @@ func (x *ReceiptEvent) String() string {
 func (*ReceiptEvent) ProtoMessage() {}
 
 func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[71]
+	mi := &file_plugins_proto_transport_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6529,7 +6620,7 @@ func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptEvent.ProtoReflect.Descriptor instead.
 func (*ReceiptEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{71}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *ReceiptEvent) GetKind() ReceiptEvent_Kind {
@@ -6555,7 +6646,7 @@ type TypingEvent struct {
 
 func (x *TypingEvent) Reset() {
 	*x = TypingEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[72]
+	mi := &file_plugins_proto_transport_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6567,7 +6658,7 @@ func (x *TypingEvent) String() string {
 func (*TypingEvent) ProtoMessage() {}
 
 func (x *TypingEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[72]
+	mi := &file_plugins_proto_transport_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6580,7 +6671,7 @@ func (x *TypingEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingEvent.ProtoReflect.Descriptor instead.
 func (*TypingEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *TypingEvent) GetState() TypingState {
@@ -6599,7 +6690,7 @@ type PresenceEvent struct {
 
 func (x *PresenceEvent) Reset() {
 	*x = PresenceEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[73]
+	mi := &file_plugins_proto_transport_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6611,7 +6702,7 @@ func (x *PresenceEvent) String() string {
 func (*PresenceEvent) ProtoMessage() {}
 
 func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[73]
+	mi := &file_plugins_proto_transport_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6624,7 +6715,7 @@ func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PresenceEvent.ProtoReflect.Descriptor instead.
 func (*PresenceEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{73}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *PresenceEvent) GetPresence() *Presence {
@@ -6643,7 +6734,7 @@ type ContactEvent struct {
 
 func (x *ContactEvent) Reset() {
 	*x = ContactEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[74]
+	mi := &file_plugins_proto_transport_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6655,7 +6746,7 @@ func (x *ContactEvent) String() string {
 func (*ContactEvent) ProtoMessage() {}
 
 func (x *ContactEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[74]
+	mi := &file_plugins_proto_transport_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6668,7 +6759,7 @@ func (x *ContactEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactEvent.ProtoReflect.Descriptor instead.
 func (*ContactEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{74}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *ContactEvent) GetContact() *Contact {
@@ -6687,7 +6778,7 @@ type ContactRemovedEvent struct {
 
 func (x *ContactRemovedEvent) Reset() {
 	*x = ContactRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[75]
+	mi := &file_plugins_proto_transport_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6699,7 +6790,7 @@ func (x *ContactRemovedEvent) String() string {
 func (*ContactRemovedEvent) ProtoMessage() {}
 
 func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[75]
+	mi := &file_plugins_proto_transport_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6712,7 +6803,7 @@ func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ContactRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{75}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *ContactRemovedEvent) GetUserId() string {
@@ -6731,7 +6822,7 @@ type ChatEvent struct {
 
 func (x *ChatEvent) Reset() {
 	*x = ChatEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[76]
+	mi := &file_plugins_proto_transport_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6743,7 +6834,7 @@ func (x *ChatEvent) String() string {
 func (*ChatEvent) ProtoMessage() {}
 
 func (x *ChatEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[76]
+	mi := &file_plugins_proto_transport_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6756,7 +6847,7 @@ func (x *ChatEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatEvent.ProtoReflect.Descriptor instead.
 func (*ChatEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{76}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *ChatEvent) GetChat() *Chat {
@@ -6781,7 +6872,7 @@ type LoginStateEvent struct {
 
 func (x *LoginStateEvent) Reset() {
 	*x = LoginStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[77]
+	mi := &file_plugins_proto_transport_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6793,7 +6884,7 @@ func (x *LoginStateEvent) String() string {
 func (*LoginStateEvent) ProtoMessage() {}
 
 func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[77]
+	mi := &file_plugins_proto_transport_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6806,7 +6897,7 @@ func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginStateEvent.ProtoReflect.Descriptor instead.
 func (*LoginStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{77}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *LoginStateEvent) GetState() LoginState {
@@ -6839,7 +6930,7 @@ type SavedStateEvent struct {
 
 func (x *SavedStateEvent) Reset() {
 	*x = SavedStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[78]
+	mi := &file_plugins_proto_transport_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6851,7 +6942,7 @@ func (x *SavedStateEvent) String() string {
 func (*SavedStateEvent) ProtoMessage() {}
 
 func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[78]
+	mi := &file_plugins_proto_transport_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6864,7 +6955,7 @@ func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SavedStateEvent.ProtoReflect.Descriptor instead.
 func (*SavedStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{78}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *SavedStateEvent) GetSavedState() []byte {
@@ -6888,7 +6979,7 @@ type MemberEvent struct {
 
 func (x *MemberEvent) Reset() {
 	*x = MemberEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[79]
+	mi := &file_plugins_proto_transport_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6900,7 +6991,7 @@ func (x *MemberEvent) String() string {
 func (*MemberEvent) ProtoMessage() {}
 
 func (x *MemberEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[79]
+	mi := &file_plugins_proto_transport_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6913,7 +7004,7 @@ func (x *MemberEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberEvent.ProtoReflect.Descriptor instead.
 func (*MemberEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{79}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *MemberEvent) GetKind() MemberEvent_Kind {
@@ -6947,7 +7038,7 @@ type TopicEvent struct {
 
 func (x *TopicEvent) Reset() {
 	*x = TopicEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[80]
+	mi := &file_plugins_proto_transport_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6959,7 +7050,7 @@ func (x *TopicEvent) String() string {
 func (*TopicEvent) ProtoMessage() {}
 
 func (x *TopicEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[80]
+	mi := &file_plugins_proto_transport_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6972,7 +7063,7 @@ func (x *TopicEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicEvent.ProtoReflect.Descriptor instead.
 func (*TopicEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{80}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *TopicEvent) GetTopic() string {
@@ -6997,7 +7088,7 @@ type IdentityEvent struct {
 
 func (x *IdentityEvent) Reset() {
 	*x = IdentityEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[81]
+	mi := &file_plugins_proto_transport_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7009,7 +7100,7 @@ func (x *IdentityEvent) String() string {
 func (*IdentityEvent) ProtoMessage() {}
 
 func (x *IdentityEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[81]
+	mi := &file_plugins_proto_transport_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7022,7 +7113,7 @@ func (x *IdentityEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentityEvent.ProtoReflect.Descriptor instead.
 func (*IdentityEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{81}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *IdentityEvent) GetOldUserId() string {
@@ -7054,7 +7145,7 @@ type ProgressEvent struct {
 
 func (x *ProgressEvent) Reset() {
 	*x = ProgressEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[82]
+	mi := &file_plugins_proto_transport_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7066,7 +7157,7 @@ func (x *ProgressEvent) String() string {
 func (*ProgressEvent) ProtoMessage() {}
 
 func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[82]
+	mi := &file_plugins_proto_transport_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7079,7 +7170,7 @@ func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressEvent.ProtoReflect.Descriptor instead.
 func (*ProgressEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{82}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *ProgressEvent) GetTask() string {
@@ -7128,7 +7219,7 @@ type ChatRemovedEvent struct {
 
 func (x *ChatRemovedEvent) Reset() {
 	*x = ChatRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[83]
+	mi := &file_plugins_proto_transport_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7140,7 +7231,7 @@ func (x *ChatRemovedEvent) String() string {
 func (*ChatRemovedEvent) ProtoMessage() {}
 
 func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[83]
+	mi := &file_plugins_proto_transport_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7153,7 +7244,7 @@ func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ChatRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{83}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *ChatRemovedEvent) GetReason() ChatRemovedEvent_Reason {
@@ -7197,7 +7288,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x13edit_window_seconds\x18\b \x01(\x03R\x11editWindowSeconds\x12+\n" +
 	"\x11identifier_prompt\x18\t \x01(\tR\x10identifierPrompt\x125\n" +
 	"\x16identifier_description\x18\n" +
-	" \x01(\tR\x15identifierDescription\"\xfb\b\n" +
+	" \x01(\tR\x15identifierDescription\"\x8d\t\n" +
 	"\bFeatures\x12\x14\n" +
 	"\x05edits\x18\x01 \x01(\bR\x05edits\x12\x1c\n" +
 	"\treactions\x18\x02 \x01(\bR\treactions\x12'\n" +
@@ -7246,7 +7337,8 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"chat_timer\x18! \x01(\bR\tchatTimer\x12\x1b\n" +
 	"\tpoll_vote\x18\" \x01(\bR\bpollVote\x12\x1f\n" +
 	"\vpoll_create\x18# \x01(\bR\n" +
-	"pollCreate\"\x13\n" +
+	"pollCreate\x12\x10\n" +
+	"\x03pin\x18$ \x01(\bR\x03pin\"\x13\n" +
 	"\x11LoginFlowsRequest\"Q\n" +
 	"\tLoginFlow\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
@@ -7411,7 +7503,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x12\n" +
 	"\x04data\x18\x03 \x01(\fR\x04data\"0\n" +
 	"\x11UploadMediaResult\x12\x1b\n" +
-	"\tupload_id\x18\x01 \x01(\tR\buploadId\"\x8e\f\n" +
+	"\tupload_id\x18\x01 \x01(\tR\buploadId\"\xc0\f\n" +
 	"\aCommand\x12%\n" +
 	"\x0ecorrelation_id\x18\x01 \x01(\x04R\rcorrelationId\x12\x19\n" +
 	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x15\n" +
@@ -7441,7 +7533,8 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x05unban\x18\x1c \x01(\v2\x1e.passerelle.transport.v2.UnbanH\x00R\x05unban\x12I\n" +
 	"\fsearch_chats\x18\x1d \x01(\v2$.passerelle.transport.v2.SearchChatsH\x00R\vsearchChats\x12D\n" +
 	"\tset_timer\x18\x1e \x01(\v2%.passerelle.transport.v2.SetChatTimerH\x00R\bsetTimer\x123\n" +
-	"\x04vote\x18\x1f \x01(\v2\x1d.passerelle.transport.v2.VoteH\x00R\x04voteB\b\n" +
+	"\x04vote\x18\x1f \x01(\v2\x1d.passerelle.transport.v2.VoteH\x00R\x04vote\x120\n" +
+	"\x03pin\x18  \x01(\v2\x1c.passerelle.transport.v2.PinH\x00R\x03pinB\b\n" +
 	"\x06action\"\x9b\x03\n" +
 	"\n" +
 	"Attachment\x12\x12\n" +
@@ -7557,7 +7650,12 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\ttarget_id\x18\x01 \x01(\tR\btargetId\x12\x1f\n" +
 	"\vtarget_meta\x18\x02 \x01(\fR\n" +
 	"targetMeta\x12\x18\n" +
-	"\achoices\x18\x03 \x03(\tR\achoices\"\x9d\x01\n" +
+	"\achoices\x18\x03 \x03(\tR\achoices\"Y\n" +
+	"\x03Pin\x12\x1b\n" +
+	"\ttarget_id\x18\x01 \x01(\tR\btargetId\x12\x1f\n" +
+	"\vtarget_meta\x18\x02 \x01(\fR\n" +
+	"targetMeta\x12\x14\n" +
+	"\x05unpin\x18\x03 \x01(\bR\x05unpin\"\x9d\x01\n" +
 	"\aSetRole\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12F\n" +
 	"\vaffiliation\x18\x02 \x01(\x0e2$.passerelle.transport.v2.AffiliationR\vaffiliation\x121\n" +
@@ -7801,7 +7899,7 @@ func file_plugins_proto_transport_proto_rawDescGZIP() []byte {
 }
 
 var file_plugins_proto_transport_proto_enumTypes = make([]protoimpl.EnumInfo, 13)
-var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 85)
+var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 86)
 var file_plugins_proto_transport_proto_goTypes = []any{
 	(ErrorCode)(0),                   // 0: passerelle.transport.v2.ErrorCode
 	(FieldType)(0),                   // 1: passerelle.transport.v2.FieldType
@@ -7875,38 +7973,39 @@ var file_plugins_proto_transport_proto_goTypes = []any{
 	(*FoundChat)(nil),                // 69: passerelle.transport.v2.FoundChat
 	(*SetChatTimer)(nil),             // 70: passerelle.transport.v2.SetChatTimer
 	(*Vote)(nil),                     // 71: passerelle.transport.v2.Vote
-	(*SetRole)(nil),                  // 72: passerelle.transport.v2.SetRole
-	(*SetTyping)(nil),                // 73: passerelle.transport.v2.SetTyping
-	(*SetPresence)(nil),              // 74: passerelle.transport.v2.SetPresence
-	(*CommandResult)(nil),            // 75: passerelle.transport.v2.CommandResult
-	(*EventAck)(nil),                 // 76: passerelle.transport.v2.EventAck
-	(*Sender)(nil),                   // 77: passerelle.transport.v2.Sender
-	(*Event)(nil),                    // 78: passerelle.transport.v2.Event
-	(*MessageEvent)(nil),             // 79: passerelle.transport.v2.MessageEvent
-	(*ExpiryEvent)(nil),              // 80: passerelle.transport.v2.ExpiryEvent
-	(*EditEvent)(nil),                // 81: passerelle.transport.v2.EditEvent
-	(*ReactionEvent)(nil),            // 82: passerelle.transport.v2.ReactionEvent
-	(*RetractionEvent)(nil),          // 83: passerelle.transport.v2.RetractionEvent
-	(*ReceiptEvent)(nil),             // 84: passerelle.transport.v2.ReceiptEvent
-	(*TypingEvent)(nil),              // 85: passerelle.transport.v2.TypingEvent
-	(*PresenceEvent)(nil),            // 86: passerelle.transport.v2.PresenceEvent
-	(*ContactEvent)(nil),             // 87: passerelle.transport.v2.ContactEvent
-	(*ContactRemovedEvent)(nil),      // 88: passerelle.transport.v2.ContactRemovedEvent
-	(*ChatEvent)(nil),                // 89: passerelle.transport.v2.ChatEvent
-	(*LoginStateEvent)(nil),          // 90: passerelle.transport.v2.LoginStateEvent
-	(*SavedStateEvent)(nil),          // 91: passerelle.transport.v2.SavedStateEvent
-	(*MemberEvent)(nil),              // 92: passerelle.transport.v2.MemberEvent
-	(*TopicEvent)(nil),               // 93: passerelle.transport.v2.TopicEvent
-	(*IdentityEvent)(nil),            // 94: passerelle.transport.v2.IdentityEvent
-	(*ProgressEvent)(nil),            // 95: passerelle.transport.v2.ProgressEvent
-	(*ChatRemovedEvent)(nil),         // 96: passerelle.transport.v2.ChatRemovedEvent
-	nil,                              // 97: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	(*Pin)(nil),                      // 72: passerelle.transport.v2.Pin
+	(*SetRole)(nil),                  // 73: passerelle.transport.v2.SetRole
+	(*SetTyping)(nil),                // 74: passerelle.transport.v2.SetTyping
+	(*SetPresence)(nil),              // 75: passerelle.transport.v2.SetPresence
+	(*CommandResult)(nil),            // 76: passerelle.transport.v2.CommandResult
+	(*EventAck)(nil),                 // 77: passerelle.transport.v2.EventAck
+	(*Sender)(nil),                   // 78: passerelle.transport.v2.Sender
+	(*Event)(nil),                    // 79: passerelle.transport.v2.Event
+	(*MessageEvent)(nil),             // 80: passerelle.transport.v2.MessageEvent
+	(*ExpiryEvent)(nil),              // 81: passerelle.transport.v2.ExpiryEvent
+	(*EditEvent)(nil),                // 82: passerelle.transport.v2.EditEvent
+	(*ReactionEvent)(nil),            // 83: passerelle.transport.v2.ReactionEvent
+	(*RetractionEvent)(nil),          // 84: passerelle.transport.v2.RetractionEvent
+	(*ReceiptEvent)(nil),             // 85: passerelle.transport.v2.ReceiptEvent
+	(*TypingEvent)(nil),              // 86: passerelle.transport.v2.TypingEvent
+	(*PresenceEvent)(nil),            // 87: passerelle.transport.v2.PresenceEvent
+	(*ContactEvent)(nil),             // 88: passerelle.transport.v2.ContactEvent
+	(*ContactRemovedEvent)(nil),      // 89: passerelle.transport.v2.ContactRemovedEvent
+	(*ChatEvent)(nil),                // 90: passerelle.transport.v2.ChatEvent
+	(*LoginStateEvent)(nil),          // 91: passerelle.transport.v2.LoginStateEvent
+	(*SavedStateEvent)(nil),          // 92: passerelle.transport.v2.SavedStateEvent
+	(*MemberEvent)(nil),              // 93: passerelle.transport.v2.MemberEvent
+	(*TopicEvent)(nil),               // 94: passerelle.transport.v2.TopicEvent
+	(*IdentityEvent)(nil),            // 95: passerelle.transport.v2.IdentityEvent
+	(*ProgressEvent)(nil),            // 96: passerelle.transport.v2.ProgressEvent
+	(*ChatRemovedEvent)(nil),         // 97: passerelle.transport.v2.ChatRemovedEvent
+	nil,                              // 98: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
 }
 var file_plugins_proto_transport_proto_depIdxs = []int32{
 	0,   // 0: passerelle.transport.v2.Error.code:type_name -> passerelle.transport.v2.ErrorCode
 	17,  // 1: passerelle.transport.v2.Capabilities.features:type_name -> passerelle.transport.v2.Features
 	19,  // 2: passerelle.transport.v2.LoginFlowsResponse.flows:type_name -> passerelle.transport.v2.LoginFlow
-	97,  // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	98,  // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
 	26,  // 4: passerelle.transport.v2.LoginStep.form:type_name -> passerelle.transport.v2.FormStep
 	27,  // 5: passerelle.transport.v2.LoginStep.display:type_name -> passerelle.transport.v2.DisplayStep
 	28,  // 6: passerelle.transport.v2.LoginStep.complete:type_name -> passerelle.transport.v2.CompleteStep
@@ -7923,21 +8022,21 @@ var file_plugins_proto_transport_proto_depIdxs = []int32{
 	17,  // 17: passerelle.transport.v2.Chat.features:type_name -> passerelle.transport.v2.Features
 	39,  // 18: passerelle.transport.v2.ChatListResponse.chats:type_name -> passerelle.transport.v2.Chat
 	4,   // 19: passerelle.transport.v2.HistoryBatch.chat_type:type_name -> passerelle.transport.v2.ChatType
-	78,  // 20: passerelle.transport.v2.HistoryBatch.events:type_name -> passerelle.transport.v2.Event
+	79,  // 20: passerelle.transport.v2.HistoryBatch.events:type_name -> passerelle.transport.v2.Event
 	45,  // 21: passerelle.transport.v2.MediaChunk.info:type_name -> passerelle.transport.v2.MediaInfo
 	51,  // 22: passerelle.transport.v2.Command.send:type_name -> passerelle.transport.v2.SendMessage
 	53,  // 23: passerelle.transport.v2.Command.edit:type_name -> passerelle.transport.v2.EditMessage
 	54,  // 24: passerelle.transport.v2.Command.react:type_name -> passerelle.transport.v2.React
 	55,  // 25: passerelle.transport.v2.Command.retract:type_name -> passerelle.transport.v2.Retract
 	56,  // 26: passerelle.transport.v2.Command.mark_read:type_name -> passerelle.transport.v2.MarkRead
-	73,  // 27: passerelle.transport.v2.Command.set_typing:type_name -> passerelle.transport.v2.SetTyping
-	74,  // 28: passerelle.transport.v2.Command.set_presence:type_name -> passerelle.transport.v2.SetPresence
+	74,  // 27: passerelle.transport.v2.Command.set_typing:type_name -> passerelle.transport.v2.SetTyping
+	75,  // 28: passerelle.transport.v2.Command.set_presence:type_name -> passerelle.transport.v2.SetPresence
 	57,  // 29: passerelle.transport.v2.Command.leave:type_name -> passerelle.transport.v2.LeaveChat
 	61,  // 30: passerelle.transport.v2.Command.set_topic:type_name -> passerelle.transport.v2.SetTopic
 	62,  // 31: passerelle.transport.v2.Command.set_name:type_name -> passerelle.transport.v2.SetChatName
 	65,  // 32: passerelle.transport.v2.Command.invite:type_name -> passerelle.transport.v2.Invite
 	66,  // 33: passerelle.transport.v2.Command.kick:type_name -> passerelle.transport.v2.Kick
-	72,  // 34: passerelle.transport.v2.Command.set_role:type_name -> passerelle.transport.v2.SetRole
+	73,  // 34: passerelle.transport.v2.Command.set_role:type_name -> passerelle.transport.v2.SetRole
 	58,  // 35: passerelle.transport.v2.Command.join:type_name -> passerelle.transport.v2.JoinChat
 	60,  // 36: passerelle.transport.v2.Command.set_nick:type_name -> passerelle.transport.v2.SetNick
 	59,  // 37: passerelle.transport.v2.Command.create:type_name -> passerelle.transport.v2.CreateChat
@@ -7947,98 +8046,99 @@ var file_plugins_proto_transport_proto_depIdxs = []int32{
 	68,  // 41: passerelle.transport.v2.Command.search_chats:type_name -> passerelle.transport.v2.SearchChats
 	70,  // 42: passerelle.transport.v2.Command.set_timer:type_name -> passerelle.transport.v2.SetChatTimer
 	71,  // 43: passerelle.transport.v2.Command.vote:type_name -> passerelle.transport.v2.Vote
-	9,   // 44: passerelle.transport.v2.Span.style:type_name -> passerelle.transport.v2.Span.Style
-	49,  // 45: passerelle.transport.v2.SendMessage.attachments:type_name -> passerelle.transport.v2.Attachment
-	50,  // 46: passerelle.transport.v2.SendMessage.spans:type_name -> passerelle.transport.v2.Span
-	52,  // 47: passerelle.transport.v2.SendMessage.poll:type_name -> passerelle.transport.v2.Poll
-	50,  // 48: passerelle.transport.v2.EditMessage.spans:type_name -> passerelle.transport.v2.Span
-	4,   // 49: passerelle.transport.v2.FoundChat.type:type_name -> passerelle.transport.v2.ChatType
-	5,   // 50: passerelle.transport.v2.SetRole.affiliation:type_name -> passerelle.transport.v2.Affiliation
-	6,   // 51: passerelle.transport.v2.SetRole.role:type_name -> passerelle.transport.v2.Role
-	7,   // 52: passerelle.transport.v2.SetTyping.state:type_name -> passerelle.transport.v2.TypingState
-	33,  // 53: passerelle.transport.v2.SetPresence.presence:type_name -> passerelle.transport.v2.Presence
-	14,  // 54: passerelle.transport.v2.CommandResult.error:type_name -> passerelle.transport.v2.Error
-	69,  // 55: passerelle.transport.v2.CommandResult.found_chats:type_name -> passerelle.transport.v2.FoundChat
-	4,   // 56: passerelle.transport.v2.Event.chat_type:type_name -> passerelle.transport.v2.ChatType
-	77,  // 57: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
-	79,  // 58: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
-	81,  // 59: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
-	82,  // 60: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
-	83,  // 61: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
-	84,  // 62: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
-	85,  // 63: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
-	86,  // 64: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
-	87,  // 65: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
-	88,  // 66: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
-	89,  // 67: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
-	90,  // 68: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
-	24,  // 69: passerelle.transport.v2.Event.login_step:type_name -> passerelle.transport.v2.LoginStep
-	91,  // 70: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
-	92,  // 71: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
-	93,  // 72: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
-	96,  // 73: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
-	94,  // 74: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
-	95,  // 75: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
-	80,  // 76: passerelle.transport.v2.Event.expiry:type_name -> passerelle.transport.v2.ExpiryEvent
-	49,  // 77: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
-	50,  // 78: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
-	50,  // 79: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
-	10,  // 80: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
-	7,   // 81: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
-	33,  // 82: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
-	34,  // 83: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
-	39,  // 84: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
-	8,   // 85: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
-	17,  // 86: passerelle.transport.v2.LoginStateEvent.features:type_name -> passerelle.transport.v2.Features
-	11,  // 87: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
-	38,  // 88: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
-	34,  // 89: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
-	12,  // 90: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
-	15,  // 91: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
-	18,  // 92: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
-	21,  // 93: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
-	22,  // 94: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
-	23,  // 95: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	23,  // 96: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	30,  // 97: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
-	29,  // 98: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
-	31,  // 99: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
-	32,  // 100: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
-	29,  // 101: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
-	36,  // 102: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
-	37,  // 103: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
-	29,  // 104: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
-	41,  // 105: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
-	44,  // 106: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
-	46,  // 107: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
-	48,  // 108: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
-	76,  // 109: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
-	42,  // 110: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
-	16,  // 111: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
-	20,  // 112: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
-	24,  // 113: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
-	24,  // 114: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
-	24,  // 115: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
-	13,  // 116: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
-	13,  // 117: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
-	13,  // 118: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
-	13,  // 119: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
-	34,  // 120: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
-	35,  // 121: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
-	39,  // 122: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
-	34,  // 123: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
-	40,  // 124: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
-	13,  // 125: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
-	46,  // 126: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
-	47,  // 127: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
-	75,  // 128: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
-	78,  // 129: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
-	43,  // 130: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
-	111, // [111:131] is the sub-list for method output_type
-	91,  // [91:111] is the sub-list for method input_type
-	91,  // [91:91] is the sub-list for extension type_name
-	91,  // [91:91] is the sub-list for extension extendee
-	0,   // [0:91] is the sub-list for field type_name
+	72,  // 44: passerelle.transport.v2.Command.pin:type_name -> passerelle.transport.v2.Pin
+	9,   // 45: passerelle.transport.v2.Span.style:type_name -> passerelle.transport.v2.Span.Style
+	49,  // 46: passerelle.transport.v2.SendMessage.attachments:type_name -> passerelle.transport.v2.Attachment
+	50,  // 47: passerelle.transport.v2.SendMessage.spans:type_name -> passerelle.transport.v2.Span
+	52,  // 48: passerelle.transport.v2.SendMessage.poll:type_name -> passerelle.transport.v2.Poll
+	50,  // 49: passerelle.transport.v2.EditMessage.spans:type_name -> passerelle.transport.v2.Span
+	4,   // 50: passerelle.transport.v2.FoundChat.type:type_name -> passerelle.transport.v2.ChatType
+	5,   // 51: passerelle.transport.v2.SetRole.affiliation:type_name -> passerelle.transport.v2.Affiliation
+	6,   // 52: passerelle.transport.v2.SetRole.role:type_name -> passerelle.transport.v2.Role
+	7,   // 53: passerelle.transport.v2.SetTyping.state:type_name -> passerelle.transport.v2.TypingState
+	33,  // 54: passerelle.transport.v2.SetPresence.presence:type_name -> passerelle.transport.v2.Presence
+	14,  // 55: passerelle.transport.v2.CommandResult.error:type_name -> passerelle.transport.v2.Error
+	69,  // 56: passerelle.transport.v2.CommandResult.found_chats:type_name -> passerelle.transport.v2.FoundChat
+	4,   // 57: passerelle.transport.v2.Event.chat_type:type_name -> passerelle.transport.v2.ChatType
+	78,  // 58: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
+	80,  // 59: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
+	82,  // 60: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
+	83,  // 61: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
+	84,  // 62: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
+	85,  // 63: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
+	86,  // 64: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
+	87,  // 65: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
+	88,  // 66: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
+	89,  // 67: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
+	90,  // 68: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
+	91,  // 69: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
+	24,  // 70: passerelle.transport.v2.Event.login_step:type_name -> passerelle.transport.v2.LoginStep
+	92,  // 71: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
+	93,  // 72: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
+	94,  // 73: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
+	97,  // 74: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
+	95,  // 75: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
+	96,  // 76: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
+	81,  // 77: passerelle.transport.v2.Event.expiry:type_name -> passerelle.transport.v2.ExpiryEvent
+	49,  // 78: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
+	50,  // 79: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
+	50,  // 80: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
+	10,  // 81: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
+	7,   // 82: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
+	33,  // 83: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
+	34,  // 84: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
+	39,  // 85: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
+	8,   // 86: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
+	17,  // 87: passerelle.transport.v2.LoginStateEvent.features:type_name -> passerelle.transport.v2.Features
+	11,  // 88: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
+	38,  // 89: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
+	34,  // 90: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
+	12,  // 91: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
+	15,  // 92: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
+	18,  // 93: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
+	21,  // 94: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
+	22,  // 95: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
+	23,  // 96: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	23,  // 97: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	30,  // 98: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
+	29,  // 99: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
+	31,  // 100: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
+	32,  // 101: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
+	29,  // 102: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
+	36,  // 103: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
+	37,  // 104: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
+	29,  // 105: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
+	41,  // 106: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
+	44,  // 107: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
+	46,  // 108: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
+	48,  // 109: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
+	77,  // 110: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
+	42,  // 111: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
+	16,  // 112: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
+	20,  // 113: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
+	24,  // 114: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
+	24,  // 115: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
+	24,  // 116: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
+	13,  // 117: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
+	13,  // 118: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
+	13,  // 119: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
+	13,  // 120: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
+	34,  // 121: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
+	35,  // 122: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
+	39,  // 123: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
+	34,  // 124: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
+	40,  // 125: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
+	13,  // 126: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
+	46,  // 127: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
+	47,  // 128: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
+	76,  // 129: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
+	79,  // 130: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
+	43,  // 131: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
+	112, // [112:132] is the sub-list for method output_type
+	92,  // [92:112] is the sub-list for method input_type
+	92,  // [92:92] is the sub-list for extension type_name
+	92,  // [92:92] is the sub-list for extension extendee
+	0,   // [0:92] is the sub-list for field type_name
 }
 
 func init() { file_plugins_proto_transport_proto_init() }
@@ -8074,6 +8174,7 @@ func file_plugins_proto_transport_proto_init() {
 		(*Command_SearchChats)(nil),
 		(*Command_SetTimer)(nil),
 		(*Command_Vote)(nil),
+		(*Command_Pin)(nil),
 	}
 	file_plugins_proto_transport_proto_msgTypes[36].OneofWrappers = []any{
 		(*Attachment_Data)(nil),
@@ -8082,7 +8183,7 @@ func file_plugins_proto_transport_proto_init() {
 		(*Attachment_Ref)(nil),
 		(*Attachment_UploadId)(nil),
 	}
-	file_plugins_proto_transport_proto_msgTypes[65].OneofWrappers = []any{
+	file_plugins_proto_transport_proto_msgTypes[66].OneofWrappers = []any{
 		(*Event_Message)(nil),
 		(*Event_Edit)(nil),
 		(*Event_Reaction)(nil),
@@ -8109,7 +8210,7 @@ func file_plugins_proto_transport_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugins_proto_transport_proto_rawDesc), len(file_plugins_proto_transport_proto_rawDesc)),
 			NumEnums:      13,
-			NumMessages:   85,
+			NumMessages:   86,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

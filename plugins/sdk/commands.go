@@ -99,6 +99,13 @@ func (t *connectorTransport[S]) HandleCommand(ctx context.Context, cmd *pb.Comma
 			}
 			return Result{}, v.Vote(ctx, c, a.Vote)
 		}
+	case *pb.Command_Pin:
+		if pn, ok := any(s).(Pinner); ok {
+			if a.Pin.TargetId == "" {
+				return Result{}, Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a pin names no message")
+			}
+			return Result{}, pn.Pin(ctx, c, a.Pin)
+		}
 	case *pb.Command_SetRole:
 		if r, ok := any(s).(RoleSetter); ok {
 			return Result{}, r.SetRole(ctx, c, a.SetRole)
@@ -170,6 +177,8 @@ func actionName(cmd *pb.Command) string {
 		return "disappearing messages"
 	case *pb.Command_Vote:
 		return "voting in polls"
+	case *pb.Command_Pin:
+		return "pinning messages"
 	case *pb.Command_Join:
 		return "joining chats"
 	case *pb.Command_SetNick:
@@ -272,6 +281,8 @@ func (t *connectorTransport[S]) allowed(ctx context.Context, s S, cmd *pb.Comman
 		return deny(f.ChatTimer, chat.ChatTimer, "disappearing messages")
 	case *pb.Command_Vote:
 		return deny(f.PollVote, chat.PollVote, "voting in polls")
+	case *pb.Command_Pin:
+		return deny(f.Pin, chat.Pin, "pinning messages")
 	}
 	return nil
 }

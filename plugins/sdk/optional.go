@@ -165,6 +165,15 @@ type Voter interface {
 	Vote(ctx context.Context, c Call, v *pb.Vote) error
 }
 
+// Pinner pins a message in a chat for everyone in it, or unpins it
+// (feature pin): p names the message (never empty: the SDK checked). A
+// chat where the user may not pin refuses with NOT_ALLOWED. On success
+// the session emits the network's notice once (mediatext.PinText, a
+// reply to the message), as for a pin made on another device.
+type Pinner interface {
+	Pin(ctx context.Context, c Call, p *pb.Pin) error
+}
+
 // PollStarter starts a poll in a chat (feature poll_create), as the
 // user's message: p has a question and 2 to MaxPollOptions distinct
 // options (the SDK checked). The Result names the poll's message, as
@@ -291,6 +300,7 @@ var derivedFeatures = []derived{
 	{"chat_timer", "ChatTimerSetter", implements[ChatTimerSetter]},
 	{"poll_vote", "Voter", implements[Voter]},
 	{"poll_create", "PollStarter", implements[PollStarter]},
+	{"pin", "Pinner", implements[Pinner]},
 	{"group_roles", "RoleSetter", implements[RoleSetter]},
 	{"media_download", "MediaDownloader", implements[MediaDownloader]},
 	{"media_upload", "MediaUploader", implements[MediaUploader]},

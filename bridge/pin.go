@@ -1,0 +1,38 @@
+package bridge
+
+import (
+	"context"
+
+	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// "/pin" sent as a reply (XEP-0461) to a message, in a chat or a room,
+// pins that message on the network for everyone in the chat (Pin,
+// feature pin); "/unpin" takes the pin off. It is not sent as a message;
+// the network's notice of the pin answers it, a refusal an error reply
+// naming why.
+
+// pinUsage is what a "/pin" the gateway cannot use answers.
+const pinUsage = "usage: reply to the message with /pin (or /unpin)"
+
+// pin answers the user's "/pin" or "/unpin" sent in chatID in reply to
+// the message replyTo names.
+func (s *session) pin(ctx context.Context, st *wire.Stanza, chatID, txn, replyTo string, unpin bool) {
+	t := s.t
+	if !s.features().GetPin() {
+		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, t.displayName()+" does not let the gateway pin messages"))
+		return
+	}
+	if replyTo == "" {
+		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, pinUsage))
+		return
+	}
+	ref, err := t.lookupXMPP(ctx, s.LoginID(), chatID, replyTo)
+	if err != nil {
+		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "the message replied to is not known to the gateway"))
+		return
+	}
+	s.chatCommand(ctx, st, &pb.Command{LoginId: s.LoginID(), ChatId: chatID, TxnId: txn,
+		Action: &pb.Command_Pin{Pin: &pb.Pin{TargetId: ref.RemoteID, TargetMeta: ref.Meta, Unpin: unpin}}})
+}
