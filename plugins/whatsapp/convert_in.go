@@ -129,7 +129,8 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 	// WhatsApp keys a message by its sender as sent (a LID stays one).
 	ev.Meta = msgMeta{Sender: evt.Info.Sender.ToNonAD(), FromMe: evt.Info.IsFromMe}.encode()
 	// In a chat with disappearing messages: when it goes (history adds
-	// the conversation's timer: historyEvents).
+	// the conversation's timer: historyEvents; a live message wrapped as
+	// disappearing that says none has the chat's: Session.message).
 	m.ExpiresUnixMicro = expiresAt(evt, chatTimer{})
 	ev.Payload = &pb.Event_Message{Message: m}
 	return ev

@@ -34,7 +34,8 @@ import (
 // Each message that disappears says when (MessageEvent.expires_unix_micro,
 // a send's sdk.Result.Expires): its time plus its timer, as WhatsApp
 // counts (expiresAt); the gateway retracts it from the user's clients and
-// its archive then.
+// its archive then. Someone keeping a message in the chat, or undoing
+// that, changes its deadline: an ExpiryEvent (keepEvent).
 
 // timersFile keeps each chat's timer, by the contract's chat ID.
 const timersFile = "disappearing.json"
@@ -448,13 +449,16 @@ func (s *Session) groupTimerEvent(e *events.GroupInfo, by *pb.Sender) *pb.Event 
 // after its time. One of history comes as WhatsApp Web keeps it
 // (WebMessageInfo): its own timer may be there (ephemeralDuration) and
 // the time it counts from (ephemeralStartTimestamp); one kept in the
-// chat (keepInChat) does not disappear. chat is the chat's timer as a
-// history sync's conversation says it, with the time it was set (zero
-// for a live message): a message of history after that time that says
-// nothing of its own disappears with it, unless WhatsApp marked it as
-// sent against the chat's setting (ephemeralOutOfSync). What is no
-// message of the sender's (a timer's change, a stub, a protocol
-// message) never disappears.
+// chat (keepInChat) does not disappear. chat is the chat's timer: as a
+// history sync's conversation says it, with the time it was set, or as
+// the session knows it for a live message (zero when the caller knows
+// none). A message of history after that time that says nothing of its
+// own disappears with it, unless WhatsApp marked it as sent against the
+// chat's setting (ephemeralOutOfSync); so does one that came wrapped as
+// a disappearing message (evt.IsEphemeral) and says no timer, live or
+// not, sent after the chat's timer was set or when that is not known.
+// What is no message of the sender's (a timer's change, a stub, a
+// protocol message) never disappears.
 func expiresAt(evt *events.Message, chat chatTimer) int64 {
 	msg := evt.Message
 	if msg == nil || msg.ProtocolMessage != nil {
@@ -466,7 +470,8 @@ func expiresAt(evt *events.Message, chat chatTimer) int64 {
 	}
 	secs := ci.GetExpiration()
 	start := evt.Info.Timestamp
-	if web := evt.SourceWebMsg; web != nil {
+	web := evt.SourceWebMsg
+	if web != nil {
 		if web.GetKeepInChat().GetKeepType() == waE2E.KeepType_KEEP_FOR_ALL {
 			return 0
 		}
@@ -480,8 +485,51 @@ func expiresAt(evt *events.Message, chat chatTimer) int64 {
 			start = time.Unix(int64(st), 0)
 		}
 	}
+	if secs == 0 && evt.IsEphemeral && !web.GetEphemeralOutOfSync() && evt.Info.Timestamp.Unix() >= chat.At {
+		// Sent as a disappearing message (an EphemeralMessage around
+		// it) but saying no timer of its own (a plain text has no
+		// ContextInfo to say it in): the chat's, if set before it.
+		secs = chat.Secs
+	}
 	if secs == 0 || start.IsZero() {
 		return 0
 	}
 	return start.Add(time.Duration(secs) * time.Second).UnixMicro()
+}
+
+// keepID is the event ID of a keep in the chat or its undo, from the
+// KeepInChatMessage's own ID: the same message again (after a restart)
+// is dropped by the host as a duplicate, and never taken for a message.
+func keepID(id types.MessageID) string {
+	return "keep-" + string(id)
+}
+
+// keepEvent is someone keeping a disappearing message in the chat
+// (WhatsApp's "keep", a KeepInChatMessage) or undoing that, as the
+// ExpiryEvent from whoever did it: a kept message never disappears (no
+// deadline); the undo gives it the chat's timer back (secs, the chat's
+// current one), counted by the host from the message's own time. nil
+// for an undo in a chat without a timer (the message stays), and for a
+// keep of a kind not known. History brings a message kept as such
+// (expiresAt): only a live keep changes a deadline.
+func (c inbound) keepEvent(evt *events.Message, k *waE2E.KeepInChatMessage, secs uint32) *pb.Event {
+	target := k.GetKey().GetID()
+	if target == "" {
+		return nil
+	}
+	x := &pb.ExpiryEvent{TargetId: target}
+	switch k.GetKeepType() {
+	case waE2E.KeepType_KEEP_FOR_ALL:
+	case waE2E.KeepType_UNDO_KEEP_FOR_ALL:
+		if secs == 0 {
+			return nil
+		}
+		x.ExpiresAfterSeconds = int64(secs)
+	default:
+		return nil
+	}
+	ev := c.base(&evt.Info)
+	ev.EventId = keepID(evt.Info.ID)
+	ev.Payload = &pb.Event_Expiry{Expiry: x}
+	return ev
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"go.mau.fi/whatsmeow/proto/waCommon"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/proto/waWeb"
@@ -27,6 +28,12 @@ const (
 func disappearing(text string, timer time.Duration) *waE2E.Message {
 	return &waE2E.Message{EphemeralMessage: &waE2E.FutureProofMessage{Message: &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{
 		Text: proto.String(text), ContextInfo: &waE2E.ContextInfo{Expiration: proto.Uint32(uint32(timer / time.Second))}}}}}
+}
+
+// wrappedText is a plain text wrapped as disappearing, saying no timer:
+// a Conversation has no ContextInfo.
+func wrappedText(text string) *waE2E.Message {
+	return &waE2E.Message{EphemeralMessage: &waE2E.FutureProofMessage{Message: &waE2E.Message{Conversation: proto.String(text)}}}
 }
 
 // expiry is a message event's deadline, as a time (zero: none).
@@ -154,8 +161,10 @@ func historyMsg(chat types.JID, id string, at time.Time, msg *waE2E.Message, opt
 // History's messages say their deadline: their own timer; else the one
 // WhatsApp Web keeps beside them, counted from when it says; else the
 // conversation's, for what was sent since it was set and not marked as
-// sent against it. One kept in the chat, or from before the timer, stays;
-// one whose deadline passed still says it (the gateway drops it).
+// sent against it, or came wrapped as disappearing. One kept in the chat
+// (even with a timer of its own), or from before the timer, stays; one
+// whose deadline passed still says it (the gateway drops it); a keep in
+// history is no event.
 func TestExpiresHistory(t *testing.T) {
 	r := newRig(t, `{"history_days": 30}`)
 	_, fake := r.connected(t)
@@ -165,6 +174,12 @@ func TestExpiresHistory(t *testing.T) {
 	text := func(s string) *waE2E.Message { return &waE2E.Message{Conversation: proto.String(s)} }
 	start := now.Add(-30 * time.Minute)
 	msgs := []*waHistorySync.HistorySyncMsg{ // newest first, as WhatsApp sends them
+		// A keep in the chat as history has it: only the kept message's
+		// state (the keep itself, should it come, changes nothing).
+		historyMsg(alice, "K9", now.Add(-time.Hour/2), keepMessage("H8", waE2E.KeepType_KEEP_FOR_ALL)),
+		historyMsg(alice, "H8", now.Add(-time.Hour), disappearing("kept, its own timer", day), func(w *waWeb.WebMessageInfo) {
+			w.KeepInChat = &waWeb.KeepInChat{KeepType: waE2E.KeepType_KEEP_FOR_ALL.Enum()}
+		}),
 		historyMsg(alice, "H7", now.Add(-time.Hour), text("kept"), func(w *waWeb.WebMessageInfo) {
 			w.KeepInChat = &waWeb.KeepInChat{KeepType: waE2E.KeepType_KEEP_FOR_ALL.Enum()}
 		}),
@@ -177,21 +192,30 @@ func TestExpiresHistory(t *testing.T) {
 		historyMsg(alice, "H3", now.Add(-4*day), disappearing("long gone", day)),
 		historyMsg(alice, "H2", now.Add(-6*time.Hour), disappearing("its own", 90*day)),
 		historyMsg(alice, "H1", now.Add(-6*day), text("before the timer")),
+		historyMsg(alice, "H0", now.Add(-7*day), wrappedText("wrapped, before the timer")),
+	}
+	// A conversation whose timer's time is not known: a message wrapped
+	// as disappearing has it, one not wrapped may be from before it.
+	carol := types.NewJID("33633333333", types.DefaultUserServer)
+	carolMsgs := []*waHistorySync.HistorySyncMsg{
+		historyMsg(carol, "C2", now.Add(-time.Hour), text("not wrapped")),
+		historyMsg(carol, "C1", now.Add(-2*time.Hour), wrappedText("wrapped")),
 	}
 	fake.History(ctx, &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_INITIAL_BOOTSTRAP.Enum(),
 		Conversations: []*waHistorySync.Conversation{
 			{ID: proto.String(alice.String()), EphemeralExpiration: proto.Uint32(86400), EphemeralSettingTimestamp: proto.Int64(set.Unix()), Messages: msgs},
 			{ID: proto.String(bob.String()), Messages: []*waHistorySync.HistorySyncMsg{historyMsg(bob, "B1", now.Add(-time.Hour), text("no timer"))}},
+			{ID: proto.String(carol.String()), EphemeralExpiration: proto.Uint32(86400), Messages: carolMsgs},
 		}})
 	got := map[string]time.Time{}
-	for _, b := range r.host.waitHistory(t, 2) {
+	for _, b := range r.host.waitHistory(t, 3) {
 		for _, ev := range b.Events {
 			got[ev.EventId] = expiry(ev)
 		}
 	}
 	want := map[string]time.Time{
 		"H1": {}, "H2": now.Add(-6 * time.Hour).Add(90 * day), "H3": now.Add(-4 * day).Add(day), "H4": now.Add(-4 * time.Hour).Add(day),
-		"H5": start.Add(week), "H6": {}, "H7": {}, "B1": {},
+		"H5": start.Add(week), "H6": {}, "H7": {}, "H8": {}, "H0": {}, "B1": {}, "C1": now.Add(-2 * time.Hour).Add(day), "C2": {},
 	}
 	if len(got) != len(want) {
 		t.Errorf("events %v, want %d", got, len(want))
@@ -225,5 +249,132 @@ func TestExpiresOnDemand(t *testing.T) {
 	}
 	if got := expiry(page.Events[1]); !got.IsZero() {
 		t.Errorf("P2 expires %v, want never", got)
+	}
+}
+
+// keepMessage is someone keeping message id in the chat (WhatsApp's
+// "keep"), or undoing that.
+func keepMessage(id string, kt waE2E.KeepType) *waE2E.Message {
+	return &waE2E.Message{KeepInChatMessage: &waE2E.KeepInChatMessage{
+		Key: &waCommon.MessageKey{RemoteJID: proto.String(alice.String()), ID: proto.String(id)}, KeepType: kt.Enum(),
+		TimestampMS: proto.Int64(time.Now().UnixMilli())}}
+}
+
+// A disappearing message kept in the chat by a contact never disappears
+// (an ExpiryEvent with no deadline, from them); the user undoing it from
+// the phone gives it the chat's timer back (counted by the gateway from
+// the message's time), as the user's. The same keep again has the same
+// event ID (the gateway drops it); an undo in a chat without a timer
+// says nothing; nothing is shown as a message.
+func TestExpiresKeep(t *testing.T) {
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	ctx := context.Background()
+	set := time.Now().Add(-time.Hour).Truncate(time.Second)
+	from := r.host.count()
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "T1", Timestamp: set}, timerMessage(86400, set))
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "E1", Timestamp: set.Add(time.Minute)},
+		disappearing("keep me", day))
+	r.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == "E1" })
+
+	fromAlice := func(id string, msg *waE2E.Message) {
+		fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: types.MessageID(id),
+			Timestamp: time.Now(), PushName: "Alice"}, msg)
+	}
+	expiryOf := func(id string) (*pb.Event, *pb.ExpiryEvent) {
+		t.Helper()
+		ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == id })
+		if ev.GetExpiry() == nil {
+			t.Fatalf("%s: %v, want an expiry", id, ev)
+		}
+		return ev, ev.GetExpiry()
+	}
+
+	from = r.host.count()
+	// As the apps send it in such a chat: wrapped as disappearing.
+	fromAlice("K1", &waE2E.Message{EphemeralMessage: &waE2E.FutureProofMessage{Message: keepMessage("E1", waE2E.KeepType_KEEP_FOR_ALL)}})
+	ev, x := expiryOf("keep-K1")
+	if x.TargetId != "E1" || x.ExpiresUnixMicro != 0 || x.ExpiresAfterSeconds != 0 {
+		t.Errorf("kept: %v, want E1 kept for good", x)
+	}
+	if ev.ChatId != "+33611111111" || ev.Sender.GetUserId() != "+33611111111" || ev.Sender.GetIsFromMe() {
+		t.Errorf("kept by alice: %v", ev)
+	}
+
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: phone, IsFromMe: true}, ID: "K2", Timestamp: time.Now()},
+		&waE2E.Message{DeviceSentMessage: &waE2E.DeviceSentMessage{DestinationJID: proto.String(alice.String()),
+			Message: keepMessage("E1", waE2E.KeepType_UNDO_KEEP_FOR_ALL)}})
+	ev, x = expiryOf("keep-K2")
+	if x.TargetId != "E1" || x.ExpiresUnixMicro != 0 || x.ExpiresAfterSeconds != 86400 {
+		t.Errorf("undone: %v, want E1 with the chat's day again", x)
+	}
+	if ev.ChatId != "+33611111111" || !ev.Sender.GetIsFromMe() {
+		t.Errorf("undone by the user: %v", ev)
+	}
+
+	// K1 again (WhatsApp delivers it anew after a restart): the same ID.
+	n := r.host.count()
+	fromAlice("K1", keepMessage("E1", waE2E.KeepType_KEEP_FOR_ALL))
+	r.host.next(t, n, func(ev *pb.Event) bool { return ev.EventId == "keep-K1" })
+
+	// Bob's chat has no timer: an undo there says nothing (a keep does).
+	n = r.host.count()
+	fromBob := func(id string, msg *waE2E.Message) {
+		fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: bob, Sender: bob}, ID: types.MessageID(id), Timestamp: time.Now()}, msg)
+	}
+	fromBob("K3", keepMessage("B1", waE2E.KeepType_UNDO_KEEP_FOR_ALL))
+	fromBob("K4", keepMessage("B1", waE2E.KeepType_KEEP_FOR_ALL))
+	r.host.next(t, n, func(ev *pb.Event) bool { return ev.EventId == "keep-K4" })
+	for _, ev := range r.host.since(from) {
+		if ev.EventId == "keep-K3" || ev.GetMessage() != nil {
+			t.Errorf("shown: %v", ev)
+		}
+	}
+}
+
+// A message wrapped as disappearing (an EphemeralMessage) that says no
+// timer of its own (a plain text has no ContextInfo) disappears with the
+// chat's timer, counted from its time, from a contact or from the
+// user's phone; in a chat without a timer, sent before the chat's timer
+// was set, or not wrapped (sent against the chat's setting), it stays.
+func TestExpiresEphemeralPlain(t *testing.T) {
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	ctx := context.Background()
+	set := time.Now().Add(-time.Hour).Truncate(time.Second)
+	from := r.host.count()
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "T1", Timestamp: set}, timerMessage(86400, set))
+	r.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == "T1" })
+
+	at := set.Add(time.Minute)
+	plain := func(s string) *waE2E.Message { return &waE2E.Message{Conversation: proto.String(s)} }
+	wrapped := func(m *waE2E.Message) *waE2E.Message {
+		return &waE2E.Message{EphemeralMessage: &waE2E.FutureProofMessage{Message: m}}
+	}
+	cases := []struct {
+		id   string
+		info types.MessageInfo
+		msg  *waE2E.Message
+		want time.Time // zero: never
+	}{
+		{"P1", types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, Timestamp: at}, wrapped(plain("plain")), at.Add(day)},
+		{"P2", types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: phone, IsFromMe: true}, Timestamp: at},
+			&waE2E.Message{DeviceSentMessage: &waE2E.DeviceSentMessage{DestinationJID: proto.String(alice.String()), Message: wrapped(plain("mine"))}}, at.Add(day)},
+		{"P3", types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, Timestamp: at},
+			wrapped(&waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("a reply, no timer"),
+				ContextInfo: &waE2E.ContextInfo{StanzaID: proto.String("P1")}}}), at.Add(day)},
+		{"P4", types.MessageInfo{MessageSource: types.MessageSource{Chat: bob, Sender: bob}, Timestamp: at}, wrapped(plain("no timer here")), time.Time{}},
+		{"P5", types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, Timestamp: set.Add(-time.Minute)},
+			wrapped(plain("from before the timer")), time.Time{}},
+		{"P6", types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, Timestamp: at}, plain("against the setting"), time.Time{}},
+	}
+	for _, c := range cases {
+		c.info.ID = types.MessageID(c.id)
+		n := r.host.count()
+		fake.Receive(ctx, &c.info, c.msg)
+		ev, _ := r.host.next(t, n, func(ev *pb.Event) bool { return ev.EventId == c.id })
+		if got := expiry(ev); ev.GetMessage() == nil || !got.Equal(c.want) {
+			t.Errorf("%s: %v expires %v, want %v", c.id, ev, got, c.want)
+		}
 	}
 }

@@ -151,6 +151,14 @@ func (s *Session) message(e *events.Message) {
 		return
 	}
 	chatID := chatIDOf(s.ids, chatOf(&e.Info))
+	if k := e.Message.GetKeepInChatMessage(); k != nil {
+		// A disappearing message kept in the chat, or no longer: its
+		// new deadline (disappearing.go).
+		if ev := s.conv.keepEvent(e, k, s.timers.get(chatID)); ev != nil {
+			s.emitDurable(ev)
+		}
+		return
+	}
 	ev := s.conv.message(e)
 	if secs, at, ok := timerSetting(e.Message, &e.Info); ok {
 		// The chat's timer changed: kept, then shown (kept first, so
@@ -176,6 +184,11 @@ func (s *Session) message(e *events.Message) {
 	}
 	if secs, at := messageTimer(e.Message); secs > 0 {
 		s.noteTimer(chatID, secs, at)
+	}
+	if m := ev.GetMessage(); m != nil && m.ExpiresUnixMicro == 0 && e.IsEphemeral {
+		// Wrapped as disappearing without saying its timer: the chat's.
+		cur, _ := s.timers.lookup(chatID)
+		m.ExpiresUnixMicro = expiresAt(e, cur)
 	}
 	if ev == nil {
 		s.log.Debug("message with nothing to show", "id", e.Info.ID, "chat", e.Info.Chat)
