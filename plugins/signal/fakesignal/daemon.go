@@ -752,10 +752,12 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 	case "sendPinMessage", "sendUnpinMessage":
 		// signal-cli 0.14.0 and later (SendPinMessageCommand,
 		// SendUnpinMessageCommand): the message by its author and
-		// timestamp, both required; a pin's duration in seconds (-1
-		// forever) is its argparse default, which JSON-RPC does not
-		// apply: the real one fails unboxing a missing one
-		// (Manager.sendPinMessage takes an int), the fake refuses it.
+		// timestamp, required by its argparse (a missing one fails
+		// later in JSON-RPC: not checked on the real one). A pin's
+		// duration in seconds (-1 forever) is an argparse default,
+		// which JSON-RPC does not apply: the real one fails unboxing a
+		// missing one (Manager.sendPinMessage takes an int), an
+		// internal error naming the NullPointerException.
 		if err := d.checkTarget(a, p); err != nil {
 			return nil, err
 		}
