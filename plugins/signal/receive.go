@@ -48,6 +48,9 @@ type dataMessage struct {
 	// A poll's votes and its end (polls.go).
 	PollVote      *pollVote      `json:"pollVote"`
 	PollTerminate *pollTerminate `json:"pollTerminate"`
+	// A message pinned or unpinned (pins.go).
+	PinMessage   *pinMessage   `json:"pinMessage"`
+	UnpinMessage *unpinMessage `json:"unpinMessage"`
 	// A change of the chat's disappearing messages, to ExpiresInSeconds
 	// (0: off); every message carries the chat's timer too.
 	IsExpirationUpdate bool `json:"isExpirationUpdate"`
@@ -352,6 +355,12 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: s.origID(dm.RemoteDelete.Timestamp)}}
 	case dm.PollVote != nil || dm.PollTerminate != nil:
 		s.pollUpdate(ctx, chat, author, ts, dm)
+		return
+	case dm.PinMessage != nil:
+		s.pinNotice(ctx, chat, sender, ts, s.origID(dm.PinMessage.TargetSentTimestamp), false)
+		return
+	case dm.UnpinMessage != nil:
+		s.pinNotice(ctx, chat, sender, ts, s.origID(dm.UnpinMessage.TargetSentTimestamp), true)
 		return
 	case dm.hasContent():
 		text, spans := s.decodeText(deref(dm.Message), dm.Mentions, dm.TextStyles)

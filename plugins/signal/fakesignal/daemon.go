@@ -749,6 +749,25 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 			}
 		}
 		return d.sent(a, req)
+	case "sendPinMessage", "sendUnpinMessage":
+		// signal-cli 0.14.0 and later (SendPinMessageCommand,
+		// SendUnpinMessageCommand): the message by its author and
+		// timestamp, required by its argparse (a missing one fails
+		// later in JSON-RPC: not checked on the real one). A pin's
+		// duration in seconds (-1 forever) is an argparse default,
+		// which JSON-RPC does not apply: the real one fails unboxing a
+		// missing one (Manager.sendPinMessage takes an int), an
+		// internal error naming the NullPointerException.
+		if err := d.checkTarget(a, p); err != nil {
+			return nil, err
+		}
+		if s, _ := p["targetAuthor"].(string); s == "" || !isInt(p["targetTimestamp"]) {
+			return nil, &rpcError{Code: -32602, Message: "targetAuthor and targetTimestamp are required"}
+		}
+		if req.Method == "sendPinMessage" && !isInt(p["pinDuration"]) {
+			return nil, &rpcError{Code: -32603, Message: "pinDuration: null (NullPointerException)"}
+		}
+		return d.sent(a, req)
 	case "sendReaction", "remoteDelete", "sendTyping":
 		if err := d.checkTarget(a, p); err != nil {
 			return nil, err

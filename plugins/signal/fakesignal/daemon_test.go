@@ -168,3 +168,47 @@ func TestSendPollCreateShape(t *testing.T) {
 		t.Fatalf("requests recorded: %+v", reqs)
 	}
 }
+
+// sendPinMessage and sendUnpinMessage answer as signal-cli 0.14.0's
+// commands: the target's author and timestamp required, a pin's
+// pinDuration too (JSON-RPC applies no argparse default; the real one
+// fails unboxing a missing one), an unpin's not; a send's timestamp and
+// results, recorded.
+func TestSendPinShape(t *testing.T) {
+	d, err := Start(filepath.Join(t.TempDir(), "s.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	const me = "+33123456789"
+	d.AddAccount(me, "11111111-1111-4111-8111-111111111111")
+	ask, _ := dial(t, d)
+	pin := func(id int, method, rest string) map[string]any {
+		return ask(fmt.Sprintf(`{"jsonrpc":"2.0","method":"%s","id":%d,"params":{"account":"%s","recipient":["+33600000002"]%s}}`, method, id, me, rest))
+	}
+	for i, c := range []struct {
+		method, rest string
+		code         float64
+	}{
+		{"sendPinMessage", `,"targetTimestamp":5`, -32602},
+		{"sendPinMessage", `,"targetAuthor":"+33600000002"`, -32602},
+		{"sendPinMessage", `,"targetAuthor":"+33600000002","targetTimestamp":5`, -32603},
+		{"sendUnpinMessage", `,"targetAuthor":"+33600000002"`, -32602},
+	} {
+		if e, _ := pin(i, c.method, c.rest)["error"].(map[string]any); e["code"] != c.code {
+			t.Errorf("%s %s: %v, want %v", c.method, c.rest, e, c.code)
+		}
+	}
+	for i, c := range []struct{ method, rest string }{
+		{"sendPinMessage", `,"targetAuthor":"+33600000002","targetTimestamp":5,"pinDuration":-1`},
+		{"sendUnpinMessage", `,"targetAuthor":"+33600000002","targetTimestamp":5`},
+	} {
+		res, _ := pin(10+i, c.method, c.rest)["result"].(map[string]any)
+		if results, _ := res["results"].([]any); res["timestamp"] == nil || len(results) != 1 {
+			t.Fatalf("%s %s: %v", c.method, c.rest, res)
+		}
+	}
+	if reqs := d.Requests(me); len(reqs) != 2 || reqs[0].Method != "sendPinMessage" || reqs[1].Method != "sendUnpinMessage" || reqs[0].Timestamp == 0 {
+		t.Fatalf("requests recorded: %+v", reqs)
+	}
+}

@@ -86,6 +86,28 @@ type DataMessage struct {
 	Payment            any            `json:"payment,omitempty"`    // JsonPayment's shape
 	PollVote           *PollVote      `json:"pollVote,omitempty"`
 	PollTerminate      *PollTerminate `json:"pollTerminate,omitempty"`
+	PinMessage         *PinMessage    `json:"pinMessage,omitempty"`
+	UnpinMessage       *UnpinMessage  `json:"unpinMessage,omitempty"`
+}
+
+// PinMessage pins the message TargetSentTimestamp of TargetAuthor
+// (JsonPinMessage, signal-cli 0.14.0 and later) for PinDurationSeconds:
+// -1 forever, 0 unspecified.
+type PinMessage struct {
+	TargetAuthor        string `json:"targetAuthor,omitempty"`
+	TargetAuthorNumber  string `json:"targetAuthorNumber,omitempty"`
+	TargetAuthorUUID    string `json:"targetAuthorUuid,omitempty"`
+	TargetSentTimestamp int64  `json:"targetSentTimestamp"`
+	PinDurationSeconds  int64  `json:"pinDurationSeconds"`
+}
+
+// UnpinMessage takes the pin off the message TargetSentTimestamp of
+// TargetAuthor (JsonUnpinMessage).
+type UnpinMessage struct {
+	TargetAuthor        string `json:"targetAuthor,omitempty"`
+	TargetAuthorNumber  string `json:"targetAuthorNumber,omitempty"`
+	TargetAuthorUUID    string `json:"targetAuthorUuid,omitempty"`
+	TargetSentTimestamp int64  `json:"targetSentTimestamp"`
 }
 
 // PollVote is a vote in the poll of the message TargetSentTimestamp of

@@ -1,0 +1,105 @@
+package signal_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"passerelle.im/passerelle/internal/gatewaytest"
+	"passerelle.im/passerelle/internal/xmpptest"
+	"passerelle.im/passerelle/plugins/mediatext"
+	"passerelle.im/passerelle/plugins/signal/fakesignal"
+)
+
+// Pins through the gateway and a real Prosody: the user's "/pin" in
+// reply to bob's message (XEP-0461) becomes signal-cli's sendPinMessage
+// naming it (bob its author, its timestamp, forever), not a message to
+// bob, and the user's notice of it replies to the message (a carbon:
+// XEP-0356), once; "/unpin" is sendUnpinMessage. Bob's own pin (a
+// pinMessage envelope) is his notice, replying to the message.
+func TestGatewayPin(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: starts Prosody")
+	}
+	g, user, d := startLoggedIn(t)
+	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
+	defer cancel()
+	if st, err := user.IQ(ctx, `<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`); err != nil || st.Type != "result" {
+		t.Fatalf("enable carbons: %v %s", err, st.XML)
+	}
+	bobJID := g.JID(bob)
+	fromBob := func(s xmpptest.Stanza) bool { return s.Name == "message" && gatewaytest.Bare(s.From) == bobJID }
+
+	at := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, SourceName: "Bob", Timestamp: at,
+		DataMessage: &fakesignal.DataMessage{Timestamp: at, Message: fakesignal.Text("meet at noon")}})
+	msg := g.Next(user, "bob's message", func(s xmpptest.Stanza) bool { return fromBob(s) && s.Body == "meet at noon" })
+	if msg.ID == "" {
+		t.Fatalf("bob's message has no id: %s", msg.XML)
+	}
+	// isNotice matches the notice text replying to bob's message.
+	isNotice := func(text string) func(xmpptest.Stanza) bool {
+		return func(s xmpptest.Stanza) bool {
+			return s.Name == "message" && strings.Contains(s.XML, text) &&
+				strings.Contains(s.XML, `<reply xmlns="urn:xmpp:reply:0"`) && strings.Contains(s.XML, `id="`+msg.ID+`"`)
+		}
+	}
+	reply := func(body string) {
+		t.Helper()
+		if err := user.SendRaw(ctx, `<message type='chat' id='`+user.NewID()+`' to='`+bobJID+`'><body>`+body+`</body>`+
+			`<reply xmlns='urn:xmpp:reply:0' to='`+bobJID+`' id='`+msg.ID+`'/></message>`); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	reply("/pin")
+	req := waitRequests(t, d, "sendPinMessage", 1)
+	if r := anyStrings(req.Params["recipient"]); len(r) != 1 || r[0] != bob || req.Params["targetAuthor"] != bob ||
+		req.Params["targetTimestamp"] != float64(at) || req.Params["pinDuration"] != float64(-1) {
+		t.Fatalf("sendPinMessage %v, want to %s, author %s, timestamp %d, duration -1", req.Params, bob, bob, at)
+	}
+	mine := func(what, text string) {
+		t.Helper()
+		st := g.Next(user, what, isNotice(text))
+		if !strings.Contains(st.XML, `<sent xmlns="urn:xmpp:carbons:2"`) {
+			t.Fatalf("%s: %s, want a carbon of the user's message", what, st.XML)
+		}
+	}
+	mine("the user's pin notice", mediatext.PinText(false))
+
+	reply("/unpin")
+	req = waitRequests(t, d, "sendUnpinMessage", 1)
+	if r := anyStrings(req.Params["recipient"]); len(r) != 1 || r[0] != bob || req.Params["targetAuthor"] != bob || req.Params["targetTimestamp"] != float64(at) {
+		t.Fatalf("sendUnpinMessage %v, want to %s, author %s, timestamp %d", req.Params, bob, bob, at)
+	}
+	mine("the user's unpin notice", mediatext.PinText(true))
+
+	// Bob pins his message.
+	pin := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, SourceName: "Bob", Timestamp: pin, DataMessage: &fakesignal.DataMessage{Timestamp: pin,
+		PinMessage: &fakesignal.PinMessage{TargetAuthorNumber: bob, TargetAuthorUUID: bobACI, TargetSentTimestamp: at, PinDurationSeconds: -1}}})
+	n := g.Next(user, "bob's pin notice", isNotice(mediatext.PinText(false)))
+	if !fromBob(n) || !strings.HasSuffix(n.Body, "\n"+mediatext.PinText(false)) {
+		t.Fatalf("bob's pin notice: %s, want from %s, %q after the reply's fallback", n.XML, bobJID, mediatext.PinText(false))
+	}
+
+	// Bob's next message comes after anything of the above would have:
+	// one notice per pin, nothing sent to bob as a message.
+	at = d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: at,
+		DataMessage: &fakesignal.DataMessage{Timestamp: at, Message: fakesignal.Text("the last")}})
+	g.Next(user, "bob's last message", func(s xmpptest.Stanza) bool { return fromBob(s) && s.Body == "the last" })
+	for _, st := range user.Pending() {
+		if isNotice("inned a message")(st) || st.Type == "error" {
+			t.Errorf("after the pins: %s, want one notice each and no error", st.XML)
+		}
+	}
+	if n := pinsMade(d); n != 2 {
+		t.Errorf("%d pin requests, want 2", n)
+	}
+	for _, r := range d.Requests(alice) {
+		if r.Method == "send" {
+			t.Errorf("signal-cli got send %v: a pin went to bob as a message", r.Params)
+		}
+	}
+}
