@@ -114,7 +114,7 @@ func (s *Session) Pin(ctx context.Context, c sdk.Call, p *pb.Pin) error {
 	}
 	resp, err := s.d.cli.SendMessage(ctx, chat, pinMessage(chat, quoted{ID: p.TargetId, Meta: m}, p.Unpin, now()), s.sendID(c, 0))
 	if err != nil {
-		return pinErr(what, err)
+		return pinErr(what, chat, err)
 	}
 	at := resp.Timestamp
 	if at.IsZero() {
@@ -153,12 +153,16 @@ func (s *Session) mayPin(ctx context.Context, chat types.JID, what string) error
 	return nil
 }
 
-// pinErr is a refusal of a pin as a typed error: WhatsApp's refusal of
-// the message itself (its error code in the acknowledgement: 401 or 403,
-// not allowed here) is NOT_ALLOWED.
-func pinErr(what string, err error) error {
+// pinErr is a refusal of a pin in chat as a typed error: WhatsApp's
+// refusal of the message itself (its error code in the
+// acknowledgement: 401 or 403, not allowed here) is NOT_ALLOWED.
+func pinErr(what string, chat types.JID, err error) error {
 	if code := serverCode(err); code == 401 || code == 403 {
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: %s: WhatsApp does not let you (%d: only the group's admins may pin messages in it)", what, code)
+		why := ""
+		if chat.Server == types.GroupServer {
+			why = "; the group may let only its admins pin"
+		}
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: %s: WhatsApp does not let you (%d%s)", what, code, why)
 	}
 	return sendErr(what, err)
 }

@@ -245,8 +245,12 @@ func TestPinLockedGroup(t *testing.T) {
 	// Unlocked as far as the plugin knows, locked on WhatsApp's side.
 	fake.Emit(&events.GroupInfo{JID: group, Sender: &bob, Timestamp: when, Locked: &types.GroupLocked{IsLocked: false}})
 	refused("WhatsApp's refusal", "tx2", "WhatsApp does not let you (403")
-	if err := pinErr("pin", errors.New("other")); codeOf(err) != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
+	if err := pinErr("pin", group, errors.New("other")); codeOf(err) != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
 		t.Errorf("another error: %v", err)
+	}
+	if err := pinErr("pin", alice, fmt.Errorf("%w %d", whatsmeow.ErrServerReturnedError, 401)); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED ||
+		strings.Contains(err.Error(), "group") {
+		t.Errorf("WhatsApp's 401 in a one-to-one chat: %v", err)
 	}
 
 	// WhatsApp unlocks it, the plugin hears it locked again: refused
