@@ -266,8 +266,8 @@ func callLogText(m *waE2E.CallLogMessage) *pb.MessageEvent {
 }
 
 // stub converts a message of history that is only a stub (WhatsApp's
-// system lines, no message): missed calls and changes of the
-// disappearing-messages timer; nil for the others.
+// system lines, no message): missed calls, changes of the
+// disappearing-messages timer and pins; nil for the others.
 func (c inbound) stub(evt *events.Message) *pb.Event {
 	web := evt.SourceWebMsg
 	if web == nil {
@@ -295,6 +295,8 @@ func (c inbound) stub(evt *events.Message) *pb.Event {
 			return nil
 		}
 		text = mediatext.TimerText(time.Duration(secs) * time.Second)
+	case waWeb.WebMessageInfo_PINNED_MESSAGE_IN_CHAT:
+		return c.pinStub(&evt.Info, web.GetPinInChat())
 	default:
 		return nil
 	}

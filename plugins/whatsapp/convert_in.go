@@ -110,6 +110,10 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 		// one names no target.
 		return nil
 	}
+	if p := msg.GetPinInChatMessage(); p != nil {
+		// A message pinned or unpinned: the chat's notice (pin.go).
+		return c.pinEvent(&evt.Info, p)
+	}
 	if r := msg.GetReactionMessage(); r != nil {
 		var emojis []string
 		if r.GetText() != "" {

@@ -552,7 +552,8 @@ func ptrJID(j *types.JID) types.JID {
 	return *j
 }
 
-// updateCachedMembers keeps the cached group's participants current.
+// updateCachedMembers keeps the cached group current: its participants
+// and admins, topic, and who may post and edit its settings.
 func (s *Session) updateCachedMembers(e *events.GroupInfo) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -579,6 +580,9 @@ func (s *Session) updateCachedMembers(e *events.GroupInfo) {
 	}
 	if e.Announce != nil {
 		g.IsAnnounce = e.Announce.IsAnnounce
+	}
+	if e.Locked != nil {
+		g.IsLocked = e.Locked.IsLocked // who may pin (pin.go)
 	}
 }
 

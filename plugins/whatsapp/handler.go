@@ -159,6 +159,14 @@ func (s *Session) message(e *events.Message) {
 		}
 		return
 	}
+	if e.Message.GetPinInChatMessage() != nil {
+		// A pin's notice (pin.go): no content, no timer, and no message
+		// of the chat's to ask history from.
+		if ev := s.conv.message(e); ev != nil {
+			s.emitDurable(ev)
+		}
+		return
+	}
 	ev := s.conv.message(e)
 	if secs, at, ok := timerSetting(e.Message, &e.Info); ok {
 		// The chat's timer changed: kept, then shown (kept first, so

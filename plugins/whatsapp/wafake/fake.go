@@ -376,7 +376,8 @@ func (c *Client) PairedPhone() string {
 	return c.pairPhone
 }
 
-// SendMessage records msg and answers with its ID (extra's, or a new one).
+// SendMessage records msg and answers with its ID (extra's, or a new one);
+// a pin where the user may not pin is refused (pin.go).
 func (c *Client) SendMessage(ctx context.Context, to types.JID, msg *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -385,6 +386,9 @@ func (c *Client) SendMessage(ctx context.Context, to types.JID, msg *waE2E.Messa
 	}
 	if !c.connected {
 		return whatsmeow.SendResponse{}, whatsmeow.ErrNotConnected
+	}
+	if err := c.refusePinLocked(to, msg); err != nil {
+		return whatsmeow.SendResponse{}, err
 	}
 	if len(extra) > 0 && extra[0].Peer {
 		// To the user's own devices: the phone answers (phone.go).
