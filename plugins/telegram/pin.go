@@ -35,11 +35,10 @@ var _ sdk.Pinner = (*Session)(nil)
 // Where the user may not pin (CHAT_ADMIN_REQUIRED, CHAT_WRITE_FORBIDDEN)
 // is NOT_ALLOWED, a message Telegram does not know (MESSAGE_ID_INVALID)
 // NOT_FOUND. A message of a forum's topic is pinned in the forum, as
-// Telegram pins it. A bot cannot pin through this session (see bot
-// mode's README).
+// Telegram pins it. A bot login's pin is bot mode's (pinChatMessage).
 func (s *Session) Pin(ctx context.Context, c sdk.Call, p *pb.Pin) error {
 	if s.bot != nil {
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "telegram: the gateway does not pin messages as a bot; pin it in Telegram, or log in with a user account")
+		return s.bot.Pin(ctx, c, p)
 	}
 	id, err := msgID(p.TargetId)
 	if err != nil {

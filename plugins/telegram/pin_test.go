@@ -249,9 +249,9 @@ func TestPinNotices(t *testing.T) {
 	}
 }
 
-// A bot login does not pin through the gateway: the shared session
-// refuses it as UNSUPPORTED, asking Telegram nothing, and bot mode's
-// chats leave pin out.
+// A bot login's pin is bot mode's (pinChatMessage, see botmode's
+// TestPin): the shared session hands it over, asking MTProto nothing; a
+// bot login without its token (not logged in) is refused as such.
 func TestPinBot(t *testing.T) {
 	srv := newFake(t)
 	n, _ := newNetwork(t, srv)
@@ -260,15 +260,12 @@ func TestPinBot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, ok := any(s.bot).(sdk.Pinner); !ok {
+		t.Error("bot mode's session is no Pinner")
+	}
 	err = s.Pin(ctx, sdk.Call{ChatID: "1002"}, &pb.Pin{TargetId: "5"})
-	wantCode(t, "a bot's pin", err, pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "as a bot")
-	if _, ok := any(s.bot).(sdk.Pinner); ok {
-		t.Error("bot mode's session is a Pinner")
-	}
-	if l, err := s.ChatLimits(ctx, "-100740"); err != nil || l.Features == nil || l.Features.Pin {
-		t.Errorf("a bot's chat limits: %+v, %v; want pin left out", l, err)
-	}
+	wantCode(t, "a pin of a bot login not logged in", err, pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED)
 	if srv.Requests("messages.updatePinnedMessage") != 0 {
-		t.Error("a bot login asked Telegram to pin")
+		t.Error("a bot login asked Telegram to pin over MTProto")
 	}
 }
