@@ -56,14 +56,12 @@ func (s *Session) Pin(ctx context.Context, c sdk.Call, p *pb.Pin) error {
 	if p.Unpin {
 		what = "unpin the message"
 		// Telegram's unpin says not who: this one is the user's.
-		forum, _, _ := splitTopic(c.ChatID)
-		s.unpins.add(forum, id)
+		s.unpins.add(baseChat(c.ChatID), id)
 	}
 	upd, err := api.MessagesUpdatePinnedMessage(ctx, &tg.MessagesUpdatePinnedMessageRequest{Peer: peer, ID: id, Unpin: p.Unpin})
 	if err != nil {
 		if p.Unpin {
-			forum, _, _ := splitTopic(c.ChatID)
-			s.unpins.take(forum, id)
+			s.unpins.take(baseChat(c.ChatID), id)
 		}
 		switch {
 		case tgerr.Is(err, "CHAT_ADMIN_REQUIRED", "CHAT_WRITE_FORBIDDEN"):

@@ -33,8 +33,9 @@ func (h *testHost) pinNotices(from int, chat, text string) []*pb.Event {
 }
 
 // The user pins and unpins from XMPP (sdk.Pinner,
-// messages.updatePinnedMessage) in a private chat, a basic group and a
-// supergroup: the message is pinned on Telegram (then no longer), and
+// messages.updatePinnedMessage) in a private chat, a basic group, a
+// supergroup and a forum's topic (pinned in the forum, the notices in the
+// topic's room): the message is pinned on Telegram (then no longer), and
 // the notice comes once, from the user, replying to the message, though
 // Telegram's updates come both in the answer and pushed. Pins and unpins
 // made on Telegram by others come as their notices: a pin from whoever
@@ -47,6 +48,8 @@ func TestPin(t *testing.T) {
 	srv.AddChannel(tgfake.Channel{ID: 740, Title: "Mine", Members: []int64{alice.ID, bob.ID}, Creator: alice.ID})
 	srv.AddGroup(tgfake.Group{ID: 731, Title: "Strict", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID, AdminsPin: true})
 	srv.AddChannel(tgfake.Channel{ID: 711, Title: "Strict too", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID, AdminsPin: true})
+	srv.AddChannel(tgfake.Channel{ID: 760, Title: "Forum", Forum: true, Members: []int64{alice.ID, bob.ID}, Creator: alice.ID})
+	lunch := srv.CreateTopic(760, bob.ID, "Lunch")
 	s, h, _, _ := connectAlice(t, srv)
 	ctx := ctxT(t)
 	if f, _ := sdk.Features(s, nil); !f.Pin {
@@ -57,19 +60,19 @@ func TestPin(t *testing.T) {
 	}
 	n := 0
 	// message is a message from bob in chat (Telegram's peer to, as bob
-	// sends), as alice's event, and its ID for Pinned.
-	message := func(chat string, to tg.PeerClass) (*pb.Event, int) {
+	// sends, with opts), as alice's event, and its ID for Pinned.
+	message := func(chat string, to tg.PeerClass, opts ...tgfake.MsgOpt) (*pb.Event, int) {
 		t.Helper()
 		n++
 		text := "pin me " + string(rune('a'+n))
 		from := h.count()
-		id := srv.Send(bob.ID, to, text)
+		id := srv.Send(bob.ID, to, text, opts...)
 		return h.wait(t, from, "bob's "+text, isMessage(chat, text)), id
 	}
 	// notice waits for the one notice text in chat after from, replying
-	// to target, and returns it; bob's message after it shows a second
-	// would have come by then.
-	notice := func(from int, chat string, to tg.PeerClass, text, target string) *pb.Event {
+	// to target, and returns it; bob's message after it (sent with opts)
+	// shows a second would have come by then.
+	notice := func(from int, chat string, to tg.PeerClass, text, target string, opts ...tgfake.MsgOpt) *pb.Event {
 		t.Helper()
 		ev := h.wait(t, from, text+" in "+chat, func(ev *pb.Event) bool {
 			return ev.ChatId == chat && ev.GetMessage().GetText() == text
@@ -77,7 +80,7 @@ func TestPin(t *testing.T) {
 		if got := ev.GetMessage().GetReplyToId(); got != target {
 			t.Errorf("%s in %s: replies to %q, want %q", text, chat, got, target)
 		}
-		message(chat, to) // a barrier
+		message(chat, to, opts...) // a barrier
 		if got := h.pinNotices(from, chat, text); len(got) != 1 {
 			t.Errorf("%s in %s: %d notices, want 1: %v", text, chat, len(got), got)
 		}
@@ -121,10 +124,32 @@ func TestPin(t *testing.T) {
 	pin("-100740", ch, ch, msg, cid, false)
 	pin("-100740", ch, ch, msg, cid, true)
 
+	// A forum's topic: pinned in the forum, the notices in the topic's
+	// room.
+	fp := &tg.PeerChannel{ChannelID: 760}
+	topic := "-100760_" + strconv.Itoa(lunch)
+	from := h.count()
+	cid = srv.Send(bob.ID, fp, "pin me in the topic", tgfake.WithTopic(lunch))
+	msg = h.wait(t, from, "bob's message in the topic", isMessage(topic, "pin me in the topic"))
+	for _, unpin := range []bool{false, true} {
+		from := h.count()
+		if err := s.Pin(ctx, sdk.Call{ChatID: topic}, &pb.Pin{TargetId: msg.EventId, Unpin: unpin}); err != nil {
+			t.Fatalf("pin in a topic (unpin %v): %v", unpin, err)
+		}
+		if srv.Pinned(fp, cid) == unpin {
+			t.Errorf("pin in a topic (unpin %v): not so on Telegram", unpin)
+		}
+		text := pinned
+		if unpin {
+			text = unpinned
+		}
+		mine("a topic: "+text, notice(from, topic, fp, text, msg.EventId, tgfake.WithTopic(lunch)))
+	}
+
 	// Others' pins: from whoever pinned, the user's from another app as
 	// the user's; an unpin from no one.
 	msg, gid = message("-77", group)
-	from := h.count()
+	from = h.count()
 	srv.Pin(carol.ID, group, gid, false)
 	if ev := notice(from, "-77", group, pinned, msg.EventId); ev.GetSender().GetUserId() != "1003" || ev.GetSender().GetIsFromMe() {
 		t.Errorf("carol's pin: from %v", ev.GetSender())
@@ -161,8 +186,8 @@ func TestPin(t *testing.T) {
 	wantCode(t, "a message Telegram does not know", err, pb.ErrorCode_ERROR_CODE_NOT_FOUND, "MESSAGE_ID_INVALID")
 	err = s.Pin(ctx, sdk.Call{ChatID: "1002"}, &pb.Pin{TargetId: "x"})
 	wantCode(t, "no message ID", err, pb.ErrorCode_ERROR_CODE_NOT_FOUND)
-	if got := srv.Requests("messages.updatePinnedMessage"); got != 9 {
-		t.Errorf("%d pins asked of Telegram, want 9 (6 made, 3 refused)", got)
+	if got := srv.Requests("messages.updatePinnedMessage"); got != 11 {
+		t.Errorf("%d pins asked of Telegram, want 11 (8 made, 3 refused)", got)
 	}
 }
 
