@@ -32,8 +32,8 @@ var _ sdk.Pinner = (*Session)(nil)
 // updatePinnedMessages), which goes through the updates manager as the
 // rest of Telegram's news: the manager drops the copy the update stream
 // brings again (the same pts), so the notice comes once, from the user.
-// Where the user may not pin (CHAT_ADMIN_REQUIRED, CHAT_WRITE_FORBIDDEN)
-// is NOT_ALLOWED, a message Telegram does not know (MESSAGE_ID_INVALID)
+// Where the user may not pin (CHAT_ADMIN_REQUIRED; CHAT_WRITE_FORBIDDEN
+// through cmdErr) is NOT_ALLOWED, a message Telegram does not know (MESSAGE_ID_INVALID)
 // NOT_FOUND. A message of a forum's topic is pinned in the forum, as
 // Telegram pins it. A bot login's pin is bot mode's (pinChatMessage).
 func (s *Session) Pin(ctx context.Context, c sdk.Call, p *pb.Pin) error {
@@ -64,8 +64,8 @@ func (s *Session) Pin(ctx context.Context, c sdk.Call, p *pb.Pin) error {
 			s.unpins.take(baseChat(c.ChatID), id)
 		}
 		switch {
-		case tgerr.Is(err, "CHAT_ADMIN_REQUIRED", "CHAT_WRITE_FORBIDDEN"):
-			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: %s: only the chat's admins may pin messages here (%s)", what, tgType(err))
+		case tgerr.Is(err, "CHAT_ADMIN_REQUIRED"):
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: %s: only the chat's admins may pin messages here (CHAT_ADMIN_REQUIRED)", what)
 		case tgerr.Is(err, "MESSAGE_ID_INVALID"):
 			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: %s: Telegram does not know message %s in this chat (MESSAGE_ID_INVALID)", what, p.TargetId)
 		}
@@ -76,14 +76,6 @@ func (s *Session) Pin(ctx context.Context, c sdk.Call, p *pb.Pin) error {
 		s.n.log().Warn("telegram: updates of a pin", "login", s.login.LoginID, "err", err)
 	}
 	return nil
-}
-
-// tgType is the type of Telegram's error err ("" for another error).
-func tgType(err error) string {
-	if e, ok := tgerr.As(err); ok {
-		return e.Type
-	}
-	return ""
 }
 
 // pinNotice is a pin's service message as the notice of the chat: from
