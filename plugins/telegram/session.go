@@ -60,6 +60,7 @@ type Session struct {
 	found    foundSet  // search.go
 	polls    pollCache // polls.go
 	creates  createLog // create_txn.go
+	unpins   unpinSet  // pin.go
 }
 
 func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {

@@ -68,6 +68,10 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 		return s.ringingEvent(u) // calls.go
 	case *tg.UpdateMessagePoll:
 		return s.pollEvents(u) // polls.go
+	case *tg.UpdatePinnedMessages:
+		return s.unpinEvents(peerChatID(u.Peer), 0, u.Pinned, u.Messages, u.Pts) // pin.go
+	case *tg.UpdatePinnedChannelMessages:
+		return s.unpinEvents(channelID(u.ChannelID), u.ChannelID, u.Pinned, u.Messages, u.Pts)
 	case *tg.UpdateDeleteMessages:
 		var evs []*pb.Event
 		for _, id := range u.Messages {
@@ -209,6 +213,9 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 	case *tg.MessageService:
 		if ev := s.noticeEvent(m, history); ev != nil {
 			return []*pb.Event{ev} // a call, a timer change (calls.go)
+		}
+		if ev := s.pinNotice(m, history); ev != nil {
+			return []*pb.Event{ev} // pin.go
 		}
 		if history {
 			return s.serviceEvents(ctx, m, history)

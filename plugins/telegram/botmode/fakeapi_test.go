@@ -282,7 +282,7 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		ok(w, map[string]any{"message_id": id, "date": time.Now().Unix() - 10, "edit_date": time.Now().Unix(),
 			"chat": f.chatOf(p["chat_id"]), "text": p["text"]})
 	case "deleteMessage", "setMessageReaction", "sendChatAction", "leaveChat", "setChatTitle", "setChatDescription",
-		"banChatMember", "unbanChatMember":
+		"banChatMember", "unbanChatMember", "pinChatMessage", "unpinChatMessage":
 		ok(w, true)
 	case "getFile":
 		f.mu.Lock()

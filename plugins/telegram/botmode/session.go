@@ -44,6 +44,7 @@ var (
 	_ sdk.MediaDownloader  = (*Session)(nil)
 	_ sdk.MediaUploader    = (*Session)(nil)
 	_ sdk.PollStarter      = (*Session)(nil)
+	_ sdk.Pinner           = (*Session)(nil)
 )
 
 // Features is the most a bot may do, for the connector's Init (the
@@ -57,7 +58,7 @@ func Features() *pb.Features {
 		Edits: true, Retractions: true, Typing: true,
 		MediaDownload: true, MediaUpload: true, Backfill: true,
 		LeaveChat: true, GroupTopic: true, GroupName: true, GroupAvatar: true, GroupKick: true, GroupRoles: true,
-		GroupUnban: true, ProfileAvatar: true, PollCreate: true,
+		GroupUnban: true, ProfileAvatar: true, PollCreate: true, Pin: true,
 	}
 }
 
@@ -247,7 +248,8 @@ func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, 
 // the right to change the info, kicking and lifting bans with the right
 // to restrict members (never in a channel, where members are not seen), roles with
 // the right to add admins or to restrict members, in supergroups only
-// (the Bot API's limit).
+// (the Bot API's limit), pins with the right to pin (in a channel, to
+// edit); a private chat takes pins.
 func narrowByRights(f *pb.Features, c *chat) {
 	if c.chatType() == pb.ChatType_CHAT_TYPE_DIRECT {
 		f.LeaveChat, f.GroupTopic, f.GroupName, f.GroupAvatar, f.GroupKick, f.GroupRoles = false, false, false, false, false, false
@@ -262,6 +264,10 @@ func narrowByRights(f *pb.Features, c *chat) {
 	}
 	if !c.supergroup() || c.Rights == nil || !c.Rights.CanPromoteMembers && !c.Rights.CanRestrictMembers {
 		f.GroupRoles = false
+	}
+	// A channel's pins are its editors'.
+	if c.Rights == nil || !c.Rights.CanPinMessages && !(c.chatType() == pb.ChatType_CHAT_TYPE_CHANNEL && c.Rights.CanEditMessages) {
+		f.Pin = false
 	}
 }
 

@@ -32,6 +32,9 @@ type Channel struct {
 	// auto-delete timer (the default rights without change_info); a
 	// broadcast channel is always so.
 	AdminsChangeInfo bool
+	// AdminsPin: only admins may pin messages (the default rights
+	// without pin_messages); a broadcast channel is always so.
+	AdminsPin bool
 	// Restricted are members who may read, not send (banned rights
 	// send_messages); Banned, people kept out (view_messages).
 	Restricted []int64

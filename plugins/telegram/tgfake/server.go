@@ -130,6 +130,8 @@ type Server struct {
 	// voteErr is the error the next messages.sendVote answers, if set
 	// (SetVoteError, polls.go).
 	voteErr string
+	// pins are the pinned messages, by pinKey (pins.go).
+	pins map[string]bool
 }
 
 // SetRefuse makes every request of a logged-in device fail with this
@@ -190,6 +192,9 @@ type Group struct {
 	// AdminsChangeInfo: only admins may change the group's picture and
 	// auto-delete timer (the default rights without change_info).
 	AdminsChangeInfo bool
+	// AdminsPin: only admins may pin messages (the default rights
+	// without pin_messages).
+	AdminsPin bool
 	// InviteHash is the group's private invite link, t.me/+InviteHash,
 	// with InviteExpired, InviteRequest and Requests as a Channel's
 	// (invite.go).
@@ -236,7 +241,7 @@ func New() (*Server, error) {
 		c: c, users: map[int64]*User{}, contacts: map[int64][]int64{}, groups: map[int64]*Group{}, channels: map[int64]*Channel{},
 		keys: map[[8]byte]*key{}, boxes: map[int64]*box{}, links: map[int]map[int64]int{},
 		reacts: map[int]map[int64][]string{}, files: map[int64]map[int][]byte{}, media: map[int64][]byte{},
-		tokens: map[string]*key{}, requests: map[string]int{}, dropped: map[[2]int64]bool{}, byRandom: map[randomKey]bin.Encoder{}, ttls: map[string]int{}, done: make(chan error, 1),
+		tokens: map[string]*key{}, requests: map[string]int{}, dropped: map[[2]int64]bool{}, byRandom: map[randomKey]bin.Encoder{}, ttls: map[string]int{}, pins: map[string]bool{}, done: make(chan error, 1),
 		outq: make(chan func(), 1024), online: map[int64]bool{},
 	}
 	srv, d := c.DC(DC, "dc2")
@@ -252,6 +257,7 @@ func New() (*Server, error) {
 	s.registerSearch(d)
 	s.registerTTL(d)
 	s.registerPolls(d)
+	s.registerPins(d)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	go func() { s.done <- c.Up(ctx) }()
@@ -417,6 +423,8 @@ func (s *Server) record(user int64, u tg.UpdateClass) int {
 	case *tg.UpdateReadHistoryInbox:
 		u.Pts, u.PtsCount = b.pts, 1
 	case *tg.UpdateReadHistoryOutbox:
+		u.Pts, u.PtsCount = b.pts, 1
+	case *tg.UpdatePinnedMessages:
 		u.Pts, u.PtsCount = b.pts, 1
 	}
 	b.log = append(b.log, entry{pts: b.pts, u: u})

@@ -1,0 +1,86 @@
+package botmode
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"passerelle.im/passerelle/plugins/mediatext"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+var _ sdk.Pinner = (*Session)(nil)
+
+// Pin pins a message for everyone in the chat, or unpins it
+// (sdk.Pinner): pinChatMessage, notifying the members as Telegram's apps
+// do by default, or unpinChatMessage. A bot pins in a private chat, and
+// in a group or channel with the right to pin messages (a channel's: to
+// edit them), which ChatLimits says. The Bot API sends a bot no update of
+// what it did itself, its pin's service message included, and none of
+// any unpin: the notice, from the bot, is emitted here. Telegram's
+// refusals: not enough rights is NOT_ALLOWED, a message it does not know
+// NOT_FOUND.
+func (s *Session) Pin(ctx context.Context, c sdk.Call, p *pb.Pin) error {
+	chatID, msgID, err := s.target(c, p.TargetId)
+	if err != nil {
+		return err
+	}
+	if msgID == 0 {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is not a Telegram message ID", p.TargetId)
+	}
+	if p.Unpin {
+		_, err = s.bot.UnpinChatMessage(ctx, &bot.UnpinChatMessageParams{ChatID: chatID, MessageID: msgID})
+	} else {
+		_, err = s.bot.PinChatMessage(ctx, &bot.PinChatMessageParams{ChatID: chatID, MessageID: msgID})
+	}
+	if err != nil {
+		what := "pinning this message"
+		if p.Unpin {
+			what = "unpinning this message"
+		}
+		return commandError(what, err)
+	}
+	me := s.identity()
+	typ := pb.ChatType_CHAT_TYPE_DIRECT
+	if ch, ok := s.chats.head(chatID); ok {
+		typ = ch.chatType()
+	}
+	s.cfg.Host.Emit(&pb.Event{LoginId: s.cfg.LoginID, ChatId: c.ChatID, ChatType: typ, TimestampUnixMicro: time.Now().UnixMicro(),
+		Sender:  &pb.Sender{UserId: strconv.FormatInt(me.ID, 10), IsFromMe: true},
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: mediatext.PinText(p.Unpin), ReplyToId: p.TargetId}}})
+	return nil
+}
+
+// pinEvent is a service message saying a message was pinned
+// (pinned_message): the notice from whoever pinned, replying to it; nil
+// for another message. The Bot API says nothing of unpins.
+func (s *Session) pinEvent(m *models.Message) *pb.Event {
+	pm := m.PinnedMessage
+	if pm == nil {
+		return nil
+	}
+	target := 0
+	switch {
+	case pm.Message != nil:
+		target = pm.Message.ID
+	case pm.InaccessibleMessage != nil:
+		target = pm.InaccessibleMessage.MessageID
+	}
+	ev := base(&m.Chat, m.Date)
+	s.inTopicRoom(ev, m)
+	ev.EventId = strconv.Itoa(m.ID)
+	ev.Sender = senderOf(m)
+	if m.From != nil && m.From.ID == s.identity().ID {
+		ev.Sender.IsFromMe = true
+	}
+	msg := &pb.MessageEvent{Text: mediatext.PinText(false)}
+	if target != 0 {
+		msg.ReplyToId = strconv.Itoa(target)
+	}
+	ev.Payload = &pb.Event_Message{Message: msg}
+	return ev
+}

@@ -1,0 +1,110 @@
+package botmode_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"passerelle.im/passerelle/plugins/mediatext"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Pins as a bot: pinChatMessage (notifying, as Telegram's apps do by
+// default) and unpinChatMessage, where the bot may pin (a private chat;
+// a group where it is an admin with the right to pin), which ChatLimits
+// says; the notice comes once, from the bot, replying to the message
+// (the Bot API sends a bot no update of its own pin). Telegram's
+// refusals: not enough rights is not-allowed, an unknown message
+// not-found. A pin by a member (a message with pinned_message) is their
+// notice replying to the message pinned, by the service message's ID,
+// an inaccessible message's too.
+func TestPin(t *testing.T) {
+	api := newFakeAPI(t)
+	admin := func(pin bool) string {
+		return fmt.Sprintf(`[{"status":"administrator","user":{"id":%d,"is_bot":true,"first_name":"Passerelle Test"},
+			"can_be_edited":false,"is_anonymous":false,"can_manage_chat":true,"can_delete_messages":true,"can_manage_video_chats":false,
+			"can_restrict_members":false,"can_promote_members":false,"can_change_info":false,"can_invite_users":true,"can_pin_messages":%t}]`, testBotID, pin)
+	}
+	api.admins["-100778"] = admin(true)
+	api.admins["-100779"] = admin(false)
+	msg := func(id int, chat int64, text, extra string) string {
+		return fmt.Sprintf(`{"message":{"message_id":%d,"date":1700000100,"chat":{"id":%d,"type":"supergroup","title":"Group %d"},
+			"from":{"id":601,"is_bot":false,"first_name":"Dave"},"text":%q%s}}`, id, chat, chat, text, extra)
+	}
+	api.push(msg(1, -100778, "pins", ""))
+	api.push(msg(2, -100779, "no pins", ""))
+	api.push(privateMsg(3, "private", ""))
+	h := newFakeHost()
+	s := newSession(t, api, h, t.TempDir())
+	connect(t, s, h)
+	for _, text := range []string{"pins", "no pins", "private"} {
+		h.waitFor(t, 0, text, isText(text))
+	}
+	ctx := context.Background()
+	for chat, want := range map[string]bool{"-100778": true, "-100779": false, "501": true} {
+		if l, err := s.ChatLimits(ctx, chat); err != nil || l.Features.Pin != want {
+			t.Errorf("ChatLimits(%s): pin %v (%v), want %v", chat, l.Features.GetPin(), err, want)
+		}
+	}
+	if f, _ := sdk.Features(s, nil); !f.Pin {
+		t.Error("pin is not advertised")
+	}
+
+	pinned, unpinned := mediatext.PinText(false), mediatext.PinText(true)
+	for _, c := range []struct {
+		chat, target, method, text string
+		unpin                      bool
+	}{
+		{"-100778", "1", "pinChatMessage", pinned, false},
+		{"-100778", "1", "unpinChatMessage", unpinned, true},
+		{"501", "3", "pinChatMessage", pinned, false},
+	} {
+		from := len(h.events())
+		calls := len(api.callsOf(c.method))
+		if err := s.Pin(ctx, sdk.Call{ChatID: c.chat}, &pb.Pin{TargetId: c.target, Unpin: c.unpin}); err != nil {
+			t.Fatalf("%s %s in %s: %v", c.method, c.target, c.chat, err)
+		}
+		got := api.callsOf(c.method)
+		if len(got) != calls+1 || got[calls].Params["chat_id"] != c.chat || got[calls].Params["message_id"] != c.target ||
+			got[calls].Params["disable_notification"] == "true" {
+			t.Errorf("%s calls %v, want one for message %s of %s, notifying", c.method, got, c.target, c.chat)
+		}
+		ev := h.waitEvent(t, from, c.text, isText(c.text))
+		if ev.ChatId != c.chat || !ev.GetSender().GetIsFromMe() || ev.GetSender().GetUserId() != fmt.Sprint(testBotID) || ev.GetMessage().GetReplyToId() != c.target {
+			t.Errorf("the notice of %s: %v, want one from the bot in %s replying to %s", c.method, ev, c.chat, c.target)
+		}
+		if n := len(messages(h.events()[from:])); n != 1 {
+			t.Errorf("%s: %d messages after it, want the notice alone", c.method, n)
+		}
+	}
+
+	// Telegram's refusals.
+	api.setRefuse("pinChatMessage", "400", "Bad Request: not enough rights to manage pinned messages in the chat")
+	err := s.Pin(ctx, sdk.Call{ChatID: "-100779"}, &pb.Pin{TargetId: "2"})
+	if code := sdk.ToProto(err).GetCode(); code != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
+		t.Errorf("a pin without the right: %v, want not allowed", err)
+	}
+	api.setRefuse("pinChatMessage", "400", "Bad Request: message to pin not found")
+	err = s.Pin(ctx, sdk.Call{ChatID: "-100778"}, &pb.Pin{TargetId: "99"})
+	if code := sdk.ToProto(err).GetCode(); code != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Errorf("a pin of an unknown message: %v, want not found", err)
+	}
+	if err := s.Pin(ctx, sdk.Call{ChatID: "-100778"}, &pb.Pin{TargetId: "x"}); sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Errorf("a pin of no message ID: %v, want not found", err)
+	}
+
+	// Dave's pins on Telegram.
+	from := len(h.events())
+	api.push(msg(4, -100778, "", `,"pinned_message":{"message_id":1,"date":1700000100,"chat":{"id":-100778,"type":"supergroup","title":"G"},"text":"pins"}`))
+	api.push(msg(5, -100778, "", `,"pinned_message":{"message_id":2,"date":0,"chat":{"id":-100778,"type":"supergroup","title":"G"}}`))
+	for k, target := range []string{"1", "2"} {
+		i := h.waitFor(t, from, "dave's pin of "+target, func(ev *pb.Event) bool {
+			return ev.GetMessage().GetText() == pinned && ev.GetMessage().GetReplyToId() == target
+		})
+		ev := h.events()[i]
+		if ev.ChatId != "-100778" || ev.GetSender().GetUserId() != "601" || ev.GetSender().GetIsFromMe() || ev.EventId != fmt.Sprint(4+k) {
+			t.Errorf("dave's pin of %s: %v", target, ev)
+		}
+	}
+}

@@ -1,0 +1,167 @@
+package telegram
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+
+	"passerelle.im/passerelle/plugins/mediatext"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+var _ sdk.Pinner = (*Session)(nil)
+
+// Pinned messages. A pin, by anyone, is the service message
+// messageActionPinMessage, its reply_to naming the message pinned: a
+// notice from whoever pinned, replying to that message, live and in
+// history. An unpin has no service message: Telegram says only
+// updatePinnedMessages (updatePinnedChannelMessages) with pinned false
+// and the messages' IDs, and not who took the pin off.
+
+// Pin pins a message for everyone in the chat, or unpins it
+// (sdk.Pinner): messages.updatePinnedMessage. A pin notifies the chat's
+// members, as Telegram's apps do unless told not to ("Notify all
+// members", checked by default); the pin is never one-sided (pm_oneside)
+// in a private chat: the contract's pin is for everyone. Telegram's
+// answer holds the pin's service message (an unpin's
+// updatePinnedMessages), which goes through the updates manager as the
+// rest of Telegram's news: the manager drops the copy the update stream
+// brings again (the same pts), so the notice comes once, from the user.
+// Where the user may not pin (CHAT_ADMIN_REQUIRED; CHAT_WRITE_FORBIDDEN
+// through cmdErr) is NOT_ALLOWED, a message Telegram does not know (MESSAGE_ID_INVALID)
+// NOT_FOUND. A message of a forum's topic is pinned in the forum, as
+// Telegram pins it. A bot login's pin is bot mode's (pinChatMessage).
+func (s *Session) Pin(ctx context.Context, c sdk.Call, p *pb.Pin) error {
+	if s.bot != nil {
+		return s.bot.Pin(ctx, c, p)
+	}
+	id, err := msgID(p.TargetId)
+	if err != nil {
+		return err
+	}
+	api, mgr, err := s.client()
+	if err != nil {
+		return err
+	}
+	peer, err := s.inputPeer(ctx, api, c.ChatID)
+	if err != nil {
+		return err
+	}
+	what := "pin the message"
+	if p.Unpin {
+		what = "unpin the message"
+		// Telegram's unpin says not who: this one is the user's.
+		s.unpins.add(baseChat(c.ChatID), id)
+	}
+	upd, err := api.MessagesUpdatePinnedMessage(ctx, &tg.MessagesUpdatePinnedMessageRequest{Peer: peer, ID: id, Unpin: p.Unpin})
+	if err != nil {
+		if p.Unpin {
+			s.unpins.take(baseChat(c.ChatID), id)
+		}
+		switch {
+		case tgerr.Is(err, "CHAT_ADMIN_REQUIRED"):
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: %s: only the chat's admins may pin messages here (CHAT_ADMIN_REQUIRED)", what)
+		case tgerr.Is(err, "MESSAGE_ID_INVALID"):
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: %s: Telegram does not know message %s in this chat (MESSAGE_ID_INVALID)", what, p.TargetId)
+		}
+		return cmdErr(what, err)
+	}
+	if err := mgr.Handle(ctx, upd); err != nil {
+		// Pinned; the chat hears of it with the next news.
+		s.n.log().Warn("telegram: updates of a pin", "login", s.login.LoginID, "err", err)
+	}
+	return nil
+}
+
+// pinNotice is a pin's service message as the notice of the chat: from
+// whoever pinned, replying to the message pinned, by the service
+// message's ID (live and in history alike, so a replay or a backfill is
+// dropped as seen); nil for another service message.
+func (s *Session) pinNotice(m *tg.MessageService, history bool) *pb.Event {
+	if _, ok := m.Action.(*tg.MessageActionPinMessage); !ok {
+		return nil
+	}
+	me := &pb.MessageEvent{Text: mediatext.PinText(false), ExpiresUnixMicro: expiresAt(m.Date, m.TTLPeriod)}
+	pinned := 0
+	if r, ok := m.ReplyTo.(*tg.MessageReplyHeader); ok {
+		pinned = r.ReplyToMsgID
+	}
+	if pinned > 0 {
+		me.ReplyToId = strconv.Itoa(pinned)
+	}
+	chat := s.messageChat(m, !history)
+	if p, ok := m.PeerID.(*tg.PeerChannel); ok {
+		if messageTopic(m) == 0 && pinned > 0 && s.isForum(p.ChannelID) {
+			// The header names no topic: the pinned message's, if kept.
+			chat = s.channelMessageChat(p.ChannelID, pinned, 0)
+		}
+	} else if !history {
+		s.st.setMessageChat(m.ID, chat) // for its deletion, which names only the message
+	}
+	return &pb.Event{ChatId: chat, ChatType: s.peers.chatType(chat), Sender: s.serviceSender(m),
+		TimestampUnixMicro: int64(m.Date) * 1e6, EventId: strconv.Itoa(m.ID),
+		Payload: &pb.Event_Message{Message: me}}
+}
+
+// unpinEvents are the notices of messages unpinned in chat (a private
+// chat, a basic group or a channel; channel its ID for a channel's, to
+// find each message's topic), one per message, replying to it. Telegram
+// does not say who unpinned: the user when the gateway asked it to (the
+// unpins set), else no one, which a room shows as the room's own words.
+// The event ID comes from the update's pts, so that the same update told
+// again (a replay, the answer's and the stream's copies) is dropped, and
+// a later unpin of the same message is not.
+func (s *Session) unpinEvents(chat string, channel int64, pinned bool, ids []int, pts int) []*pb.Event {
+	if pinned {
+		return nil // the service message of the pin says it
+	}
+	var evs []*pb.Event
+	for _, id := range ids {
+		room := chat
+		if channel != 0 && s.isForum(channel) {
+			room = s.channelMessageChat(channel, id, 0)
+		}
+		ev := &pb.Event{ChatId: room, ChatType: s.peers.chatType(room),
+			TimestampUnixMicro: time.Now().UnixMicro(), EventId: "unpin" + strconv.Itoa(pts) + "." + strconv.Itoa(id),
+			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: mediatext.PinText(true), ReplyToId: strconv.Itoa(id)}}}
+		if s.unpins.take(chat, id) {
+			ev.Sender = &pb.Sender{UserId: userID(s.self), IsFromMe: true}
+		}
+		evs = append(evs, ev)
+	}
+	return evs
+}
+
+// unpinSet holds the messages the gateway is unpinning, by chat, until
+// Telegram's update says so.
+type unpinSet struct {
+	mu  sync.Mutex
+	ids map[string]int // chat/message -> unpins asked
+}
+
+func (u *unpinSet) add(chat string, id int) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.ids == nil {
+		u.ids = map[string]int{}
+	}
+	u.ids[chat+"/"+strconv.Itoa(id)]++
+}
+
+func (u *unpinSet) take(chat string, id int) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	k := chat + "/" + strconv.Itoa(id)
+	if u.ids[k] == 0 {
+		return false
+	}
+	if u.ids[k]--; u.ids[k] == 0 {
+		delete(u.ids, k)
+	}
+	return true
+}
