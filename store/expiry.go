@@ -103,7 +103,16 @@ func (e Expiry) put(b *bbolt.Bucket) error {
 	return b.Put(e.key(), v.b)
 }
 
-// PutExpiries records deadlines; putting one again is harmless.
+// kept reports whether b, the transport's deadlines, has e's message
+// kept for good (MoveExpiries to KeptForever).
+func (e Expiry) kept(b *bbolt.Bucket) bool {
+	k := e
+	k.At = KeptForever
+	return !e.At.Equal(KeptForever) && b.Get(k.key()) != nil
+}
+
+// PutExpiries records deadlines; putting one again is harmless, and
+// one of a message kept for good is not put.
 func (db *DB) PutExpiries(ctx context.Context, transport string, es []Expiry) error {
 	return db.PutTimers(ctx, transport, es, nil)
 }
@@ -139,6 +148,11 @@ func (db *DB) PutTimers(ctx context.Context, transport string, es []Expiry, rs [
 				return fmt.Errorf("store: put expiries: %w", err)
 			}
 			for _, e := range es {
+				if e.kept(b) {
+					// A message the network kept: its deadline put
+					// again (a duplicate's) must not undo the keep.
+					continue
+				}
 				if err := e.put(b); err != nil {
 					return fmt.Errorf("store: put expiries: %w", err)
 				}

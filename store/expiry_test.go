@@ -241,3 +241,27 @@ func TestMoveExpiries(t *testing.T) {
 		t.Fatalf("after the undo: %+v, next %v; want m2 then m1 at its new deadline", due, next)
 	}
 }
+
+// TestPutExpiriesKeptStaysKept: a deadline put again for a message kept
+// for good (a duplicate of it) is not recorded beside the keep: the
+// message stays kept. Once the keep is undone (moved back), a put
+// records as before.
+func TestPutExpiriesKeptStaysKept(t *testing.T) {
+	db := openTemp(t)
+	now := time.UnixMicro(1_800_000_000_000_000)
+	e := Expiry{LoginID: "l1", ChatID: "bob", RemoteID: "m1", At: now.Add(time.Hour), SenderID: "bob"}
+	must(t, db.PutExpiries(bg, "wa", []Expiry{e}))
+	must(t, db.MoveExpiries(bg, "wa", []ExpiryMove{{LoginID: "l1", ChatID: "bob", RemoteID: "m1", At: KeptForever}}))
+	must(t, db.PutExpiries(bg, "wa", []Expiry{e}))
+	if due, _, err := db.DueExpiries("wa", now.Add(2*time.Hour), 10); err != nil || len(due) != 0 {
+		t.Fatalf("DueExpiries = %+v, %v; want none: the message is kept", due, err)
+	}
+	must(t, db.MoveExpiries(bg, "wa", []ExpiryMove{{LoginID: "l1", ChatID: "bob", RemoteID: "m1", At: now.Add(time.Minute)}}))
+	e2 := e
+	e2.RemoteID = "m2"
+	must(t, db.PutExpiries(bg, "wa", []Expiry{e, e2}))
+	due, _, err := db.DueExpiries("wa", now.Add(2*time.Hour), 10)
+	if err != nil || len(due) != 3 {
+		t.Fatalf("DueExpiries = %+v, %v; want m1 at its moved and its put deadline, and m2", due, err)
+	}
+}

@@ -1,0 +1,57 @@
+package bridge
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// TestExpiryKeptNotUndoneByDuplicate: a message the network keeps after
+// all (an ExpiryEvent with no deadline) stays kept when the network
+// sends the message again (a redelivery, or its copy in a history
+// batch): the duplicate's timer, put again in case the first copy's was
+// lost, must not bring back the deadline the keep moved.
+func TestExpiryKeptNotUndoneByDuplicate(t *testing.T) {
+	tr := newTestTransport(t)
+	captureDeliveries(tr)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go tr.commitLoop(ctx)
+	at := time.Now().Add(time.Hour)
+	msg := func() *pb.Event {
+		return &pb.Event{LoginId: "l", ChatId: "bob", EventId: "m1", ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
+			TimestampUnixMicro: time.Now().UnixMicro(), Sender: &pb.Sender{UserId: "bob"},
+			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "keep me", ExpiresUnixMicro: at.UnixMicro()}}}
+	}
+	keep := &pb.Event{LoginId: "l", ChatId: "bob", EventId: "k1", ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
+		TimestampUnixMicro: time.Now().UnixMicro(), Sender: &pb.Sender{UserId: "bob"},
+		Payload: &pb.Event_Expiry{Expiry: &pb.ExpiryEvent{TargetId: "m1"}}}
+	for _, evs := range [][]*pb.Event{{msg()}, {keep}} {
+		if err := <-tr.storeEvents(ctx, evs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dueBy := func() bool {
+		due, _, err := tr.db.DueExpiries(tr.name, at.Add(time.Hour), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range due {
+			if e.RemoteID == "m1" {
+				return true
+			}
+		}
+		return false
+	}
+	if dueBy() {
+		t.Fatal("the kept message is still due at its old deadline")
+	}
+	if err := <-tr.storeEvents(ctx, []*pb.Event{msg()}); err != nil {
+		t.Fatal(err)
+	}
+	if dueBy() {
+		t.Fatal("the kept message's duplicate brought its old deadline back: it would be retracted while kept")
+	}
+}
