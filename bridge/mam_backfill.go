@@ -208,6 +208,9 @@ func (t *transport) mamScrollBack(ctx context.Context, st *wire.Stanza, room sto
 	if !ok {
 		return false
 	}
+	if s := t.sessionOf(login.LoginID); s != nil && !s.features().GetBackfill() {
+		return false // a login without history (login_features.go)
+	}
 	key := chatAddr{login.LoginID, room.RoomID}
 	cur, err := t.db.GetCursor(t.name, key.a, key.b)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
