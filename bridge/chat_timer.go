@@ -24,17 +24,6 @@ const timerUsage = "usage: /timer LENGTH or /timer off, LENGTH as 30s, 5m, 8h, 1
 // maxTimer bounds a timer the gateway hands on: longer than any network's.
 const maxTimer = 10 * 365 * 24 * time.Hour
 
-// slashCommand reports whether body is the chat command name ("/timer",
-// "/vote"), and its argument.
-func slashCommand(body, name string) (string, bool) {
-	body = strings.TrimSpace(body)
-	rest, ok := strings.CutPrefix(body, name)
-	if !ok || (rest != "" && rest[0] != ' ' && rest[0] != '\t' && rest[0] != '\n') {
-		return "", false
-	}
-	return strings.TrimSpace(rest), true
-}
-
 // timerUnits are the units a timer's length may be written in.
 var timerUnits = map[string]time.Duration{
 	"s": time.Second, "sec": time.Second, "second": time.Second, "seconds": time.Second,
@@ -88,37 +77,3 @@ func (s *session) setChatTimer(ctx context.Context, st *wire.Stanza, chatID, txn
 		t.log.Info("chat timer set", "user", s.user, "chat", chatID, "timer", ttl)
 	}
 }
-
-// chatCommand runs a chat command's cmd (the user's st asked for it) and
-// waits for its result, so that what the user sends after it goes after
-// it, as after a message; a refusal is answered with an error reply. Its
-// txn (cmd.TxnId) is recorded once the network took it, so that a resend
-// is ignored. It reports whether the network took it.
-func (s *session) chatCommand(ctx context.Context, st *wire.Stanza, cmd *pb.Command) bool {
-	t := s.t
-	done := make(chan bool, 1)
-	t.host.Send(cmd, func(res *pb.CommandResult) {
-		if res.Error != nil {
-			t.send(ctx, wire.ErrorReply(st, conditionOf(res.Error.Code), res.Error.Text))
-		} else {
-			t.recordTxn(ctx, cmd.LoginId, cmd.TxnId)
-		}
-		done <- res.Error == nil
-	})
-	wait := time.NewTimer(chatCommandWait)
-	defer wait.Stop()
-	select {
-	case ok := <-done:
-		return ok
-	case <-wait.C:
-		// The chat's later stanzas wait no longer; a late refusal still
-		// gets its error reply.
-		t.log.Warn("a chat command not answered in time", "user", s.user, "chat", cmd.ChatId)
-		return false
-	case <-ctx.Done():
-		return false
-	}
-}
-
-// chatCommandWait bounds how long a chat command holds its chat.
-const chatCommandWait = 30 * time.Second

@@ -358,8 +358,8 @@ func TestEjabberdPrivileged(t *testing.T) {
 	s.logs.waitLog(t, "roster=both message=outgoing iq=map[] namespace="+ns, timeout)
 	taken := !before2310(t, version)
 	for _, c := range []*xmpptest.Client{laptop, desk} {
-		if st, err := c.IQ(ctxT(t), `<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`); err != nil || st.Type != "result" {
-			t.Fatalf("enable carbons: %v %s", err, st.XML)
+		if err := c.EnableCarbons(ctxT(t)); err != nil {
+			t.Fatal(err)
 		}
 	}
 	if r := register(t, laptop, "alice-echo"); r.Type != "result" {

@@ -40,8 +40,8 @@ func retractionOf(t *testing.T, c *xmpptest.Client, id string, within time.Durat
 func TestDisappearingMessages(t *testing.T) {
 	s := newStack(t, stackOptions{privileged: true})
 	alice := s.loginResourceRegistered(t, "alice", "laptop")
-	if st, err := alice.IQ(ctxT(t), `<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`); err != nil || st.Type != "result" {
-		t.Fatalf("enable carbons: %v %s", err, st.XML)
+	if err := alice.EnableCarbons(ctxT(t)); err != nil {
+		t.Fatal(err)
 	}
 	sent := time.Now()
 	e := echoID(t, alice, "v1", "vanish 3 see you never")
@@ -288,8 +288,8 @@ func TestDisappearingRetractedOnce(t *testing.T) {
 func TestDisappearingAfterPrune(t *testing.T) {
 	s := newStack(t, stackOptions{privileged: true})
 	alice := s.loginResourceRegistered(t, "alice", "laptop")
-	if st, err := alice.IQ(ctxT(t), `<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`); err != nil || st.Type != "result" {
-		t.Fatalf("enable carbons: %v %s", err, st.XML)
+	if err := alice.EnableCarbons(ctxT(t)); err != nil {
+		t.Fatal(err)
 	}
 	echoID(t, alice, "v1", "vanish 3 outlives its map entry")
 	s.stop()

@@ -213,8 +213,8 @@ func TestOwnDeviceMessages(t *testing.T) {
 	phone := s.loginResourceRegistered(t, "alice", "laptop")
 	desk := s.loginResource("alice", "desktop")
 	for _, c := range []*xmpptest.Client{phone, desk} {
-		if st, err := c.IQ(ctxT(t), `<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`); err != nil || st.Type != "result" {
-			t.Fatalf("enable carbons: %v %s", err, st.XML)
+		if err := c.EnableCarbons(ctxT(t)); err != nil {
+			t.Fatal(err)
 		}
 	}
 	raw(t, phone, `<message type='chat' to='bob@`+domain+`'><body>from-phone see you at 8</body></message>`)

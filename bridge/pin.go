@@ -28,11 +28,8 @@ func (s *session) pin(ctx context.Context, st *wire.Stanza, chatID, txn, replyTo
 		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, pinUsage))
 		return
 	}
-	ref, err := t.lookupXMPP(ctx, s.LoginID(), chatID, replyTo)
-	if err != nil {
-		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "the message replied to is not known to the gateway"))
-		return
+	if ref, ok := s.repliedTo(ctx, st, chatID, replyTo); ok {
+		s.chatCommand(ctx, st, &pb.Command{LoginId: s.LoginID(), ChatId: chatID, TxnId: txn,
+			Action: &pb.Command_Pin{Pin: &pb.Pin{TargetId: ref.RemoteID, TargetMeta: ref.Meta, Unpin: unpin}}})
 	}
-	s.chatCommand(ctx, st, &pb.Command{LoginId: s.LoginID(), ChatId: chatID, TxnId: txn,
-		Action: &pb.Command_Pin{Pin: &pb.Pin{TargetId: ref.RemoteID, TargetMeta: ref.Meta, Unpin: unpin}}})
 }

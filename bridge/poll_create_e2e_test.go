@@ -21,8 +21,8 @@ import (
 func TestPollCreate(t *testing.T) {
 	s := newStack(t, stackOptions{privileged: true})
 	alice := s.loginResourceRegistered(t, "alice", "laptop")
-	if st, err := alice.IQ(ctxT(t), `<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`); err != nil || st.Type != "result" {
-		t.Fatalf("enable carbons: %v %s", err, st.XML)
+	if err := alice.EnableCarbons(ctxT(t)); err != nil {
+		t.Fatal(err)
 	}
 	bob := "bob@" + domain
 	poll := func(id, body string) {

@@ -65,11 +65,8 @@ func (s *session) vote(ctx context.Context, st *wire.Stanza, chatID, txn, replyT
 		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, fmt.Sprintf("a vote of %d choices: at most %d", len(choices), maxVoteChoices)))
 		return
 	}
-	ref, err := t.lookupXMPP(ctx, s.LoginID(), chatID, replyTo)
-	if err != nil {
-		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "the message replied to is not known to the gateway"))
-		return
+	if ref, ok := s.repliedTo(ctx, st, chatID, replyTo); ok {
+		s.chatCommand(ctx, st, &pb.Command{LoginId: s.LoginID(), ChatId: chatID, TxnId: txn,
+			Action: &pb.Command_Vote{Vote: &pb.Vote{TargetId: ref.RemoteID, TargetMeta: ref.Meta, Choices: choices}}})
 	}
-	s.chatCommand(ctx, st, &pb.Command{LoginId: s.LoginID(), ChatId: chatID, TxnId: txn,
-		Action: &pb.Command_Vote{Vote: &pb.Vote{TargetId: ref.RemoteID, TargetMeta: ref.Meta, Choices: choices}}})
 }

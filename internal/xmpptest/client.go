@@ -182,6 +182,20 @@ func (c *Client) SendRaw(ctx context.Context, raw string) error {
 	return nil
 }
 
+// EnableCarbons turns XEP-0280 message carbons on for this session: it
+// then gets a copy of what the user's other sessions send and receive,
+// and of what a component sends as the user (XEP-0356).
+func (c *Client) EnableCarbons(ctx context.Context) error {
+	st, err := c.IQ(ctx, `<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`)
+	if err != nil {
+		return fmt.Errorf("xmpptest: enable carbons: %w", err)
+	}
+	if st.Type != "result" {
+		return fmt.Errorf("xmpptest: enable carbons: %s", st.XML)
+	}
+	return nil
+}
+
 // IQ sends an iq get or set given as XML text and waits for the result or
 // error with its id. When the text has no id attribute, one is added. An
 // error reply is not a Go error: it is returned as the Stanza, Type "error",

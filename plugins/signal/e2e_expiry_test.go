@@ -32,8 +32,8 @@ func TestGatewayDisappearing(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
 	defer cancel()
 	// The user's own messages and their retractions come as carbons.
-	if st, err := user.IQ(ctx, `<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`); err != nil || st.Type != "result" {
-		t.Fatalf("enable carbons: %v %s", err, st.XML)
+	if err := user.EnableCarbons(ctx); err != nil {
+		t.Fatal(err)
 	}
 	bobJID := g.JID(bob)
 
@@ -211,8 +211,8 @@ func TestGatewayOwnMessagesNotSentAgain(t *testing.T) {
 	bobJID := g.JID(bob)
 	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
 	defer cancel()
-	if st, err := user.IQ(ctx, `<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`); err != nil || st.Type != "result" {
-		t.Fatalf("enable carbons: %v %s", err, st.XML)
+	if err := user.EnableCarbons(ctx); err != nil {
+		t.Fatal(err)
 	}
 	carbonOf := func(text string) func(xmpptest.Stanza) bool {
 		return func(s xmpptest.Stanza) bool {

@@ -24,8 +24,8 @@ func TestGatewayPin(t *testing.T) {
 	g, user, d := startLoggedIn(t)
 	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
 	defer cancel()
-	if st, err := user.IQ(ctx, `<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`); err != nil || st.Type != "result" {
-		t.Fatalf("enable carbons: %v %s", err, st.XML)
+	if err := user.EnableCarbons(ctx); err != nil {
+		t.Fatal(err)
 	}
 	bobJID := g.JID(bob)
 	fromBob := func(s xmpptest.Stanza) bool { return s.Name == "message" && gatewaytest.Bare(s.From) == bobJID }

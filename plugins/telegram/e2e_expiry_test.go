@@ -33,8 +33,8 @@ func TestGatewayDisappearing(t *testing.T) {
 	ctx := ctxT(t)
 	// The user's own messages (the timer's notice) reach the client as
 	// carbons of messages sent as the user (XEP-0356).
-	if st, err := d.IQ(ctx, `<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`); err != nil || st.Type != "result" {
-		t.Fatalf("enable carbons: %v %s", err, st.XML)
+	if err := d.EnableCarbons(ctx); err != nil {
+		t.Fatal(err)
 	}
 	dp, ep := &tg.PeerUser{UserID: dora.ID}, &tg.PeerUser{UserID: eve.ID}
 	retractions := func(id string) (n int) {

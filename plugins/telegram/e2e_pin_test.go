@@ -32,8 +32,8 @@ func TestGatewayPin(t *testing.T) {
 	ctx := ctxT(t)
 	// The user's own notices reach the client as carbons of messages sent
 	// as the user (XEP-0356).
-	if st, err := d.IQ(ctx, `<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`); err != nil || st.Type != "result" {
-		t.Fatalf("enable carbons: %v %s", err, st.XML)
+	if err := d.EnableCarbons(ctx); err != nil {
+		t.Fatal(err)
 	}
 	dp := &tg.PeerUser{UserID: dora.ID}
 	isNotice := func(text string) func(s xmpptest.Stanza) bool {

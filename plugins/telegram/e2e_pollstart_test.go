@@ -45,8 +45,8 @@ func TestGatewayPollStart(t *testing.T) {
 	g, d := doraLoggedIn(t, srv, gatewaytest.Options{})
 	eveJID := g.JID("2002")
 	ctx := ctxT(t)
-	if st, err := d.IQ(ctx, `<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`); err != nil || st.Type != "result" {
-		t.Fatalf("enable carbons: %v %s", err, st.XML)
+	if err := d.EnableCarbons(ctx); err != nil {
+		t.Fatal(err)
 	}
 	g.WaitRoster(d, "got eve", func(r map[string]gatewaytest.RosterItem) bool { return r[eveJID].Name == "Eve" })
 

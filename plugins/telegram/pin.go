@@ -44,11 +44,7 @@ func (s *Session) Pin(ctx context.Context, c sdk.Call, p *pb.Pin) error {
 	if err != nil {
 		return err
 	}
-	api, mgr, err := s.client()
-	if err != nil {
-		return err
-	}
-	peer, err := s.inputPeer(ctx, api, c.ChatID)
+	api, mgr, peer, err := s.chatPeer(ctx, c.ChatID)
 	if err != nil {
 		return err
 	}

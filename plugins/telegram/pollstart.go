@@ -38,11 +38,7 @@ func (s *Session) StartPoll(ctx context.Context, c sdk.Call, p *pb.Poll) (sdk.Re
 	if err := pollBounds(p); err != nil {
 		return sdk.Result{}, err
 	}
-	api, mgr, err := s.client()
-	if err != nil {
-		return sdk.Result{}, err
-	}
-	peer, err := s.inputPeer(ctx, api, c.ChatID)
+	api, mgr, peer, err := s.chatPeer(ctx, c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
 	}

@@ -62,11 +62,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if s.bot != nil {
 		return s.bot.SendMessage(ctx, c, msg)
 	}
-	api, mgr, err := s.client()
-	if err != nil {
-		return sdk.Result{}, err
-	}
-	peer, err := s.inputPeer(ctx, api, c.ChatID)
+	api, mgr, peer, err := s.chatPeer(ctx, c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
 	}
@@ -266,11 +262,7 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if err := locationEdit(e.Text); err != nil {
 		return sdk.Result{}, err
 	}
-	api, mgr, err := s.client()
-	if err != nil {
-		return sdk.Result{}, err
-	}
-	peer, err := s.inputPeer(ctx, api, c.ChatID)
+	api, mgr, peer, err := s.chatPeer(ctx, c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
 	}
@@ -297,11 +289,7 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	if s.bot != nil {
 		return s.bot.React(ctx, c, r)
 	}
-	api, mgr, err := s.client()
-	if err != nil {
-		return sdk.Result{}, err
-	}
-	peer, err := s.inputPeer(ctx, api, c.ChatID)
+	api, mgr, peer, err := s.chatPeer(ctx, c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
 	}

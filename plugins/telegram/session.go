@@ -330,6 +330,20 @@ func (s *Session) Logout(ctx context.Context) error {
 	return nil
 }
 
+// chatPeer is the client, its updates manager and the peer of chat, for
+// a command in that chat.
+func (s *Session) chatPeer(ctx context.Context, chat string) (*tg.Client, *updates.Manager, tg.InputPeerClass, error) {
+	api, mgr, err := s.client()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	peer, err := s.inputPeer(ctx, api, chat)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return api, mgr, peer, nil
+}
+
 // inputPeer names a chat for a request. A user or channel the session has
 // not seen since it started is looked up in the dialogs once.
 func (s *Session) inputPeer(ctx context.Context, api *tg.Client, chat string) (tg.InputPeerClass, error) {

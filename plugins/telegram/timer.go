@@ -39,11 +39,7 @@ func (s *Session) SetChatTimer(ctx context.Context, c sdk.Call, ttl time.Duratio
 	if ttl < 0 || ttl%time.Second != 0 || ttl/time.Second > math.MaxInt32 {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: Telegram's auto-delete timer is %s; not %v", timerLengths, ttl)
 	}
-	api, mgr, err := s.client()
-	if err != nil {
-		return err
-	}
-	peer, err := s.inputPeer(ctx, api, c.ChatID)
+	api, mgr, peer, err := s.chatPeer(ctx, c.ChatID)
 	if err != nil {
 		return err
 	}

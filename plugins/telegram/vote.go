@@ -47,11 +47,7 @@ func (s *Session) Vote(ctx context.Context, c sdk.Call, v *pb.Vote) error {
 	if err != nil {
 		return err
 	}
-	api, mgr, err := s.client()
-	if err != nil {
-		return err
-	}
-	peer, err := s.inputPeer(ctx, api, c.ChatID)
+	api, mgr, peer, err := s.chatPeer(ctx, c.ChatID)
 	if err != nil {
 		return err
 	}

@@ -30,8 +30,8 @@ func TestEndToEndDisappearing(t *testing.T) {
 	bobJID := g.JID("+" + bob.User)
 	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
 	defer cancel()
-	if st, err := alice.IQ(ctx, `<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`); err != nil || st.Type != "result" {
-		t.Fatalf("enable carbons: %v %s", err, st.XML)
+	if err := alice.EnableCarbons(ctx); err != nil {
+		t.Fatal(err)
 	}
 	const secs = 3
 	retract := func(id string) string { return `<retract xmlns="urn:xmpp:message-retract:1" id="` + id + `"` }

@@ -46,8 +46,8 @@ func TestEndToEndStartPoll(t *testing.T) {
 	bobJID := g.JID("+" + bob.User)
 	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
 	defer cancel()
-	if st, err := alice.IQ(ctx, `<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`); err != nil || st.Type != "result" {
-		t.Fatalf("enable carbons: %v %s", err, st.XML)
+	if err := alice.EnableCarbons(ctx); err != nil {
+		t.Fatal(err)
 	}
 
 	if err := alice.SendRaw(ctx, `<message type='chat' id='pc1' to='`+bobJID+`'><body>/poll Lunch? pizza / sushi</body>`+

@@ -169,8 +169,8 @@ func TestEndToEnd(t *testing.T) {
 	// them (XEP-0356 message permission, then the server's carbons).
 	ctx0, cancel0 := context.WithTimeout(context.Background(), gatewaytest.Timeout)
 	defer cancel0()
-	if st, err := alice.IQ(ctx0, `<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`); err != nil || st.Type != "result" {
-		t.Fatalf("enable carbons: %v %s", err, st.XML)
+	if err := alice.EnableCarbons(ctx0); err != nil {
+		t.Fatal(err)
 	}
 	srv.Receive(types.MessageInfo{MessageSource: types.MessageSource{Chat: bob, Sender: me, IsFromMe: true}, ID: "W9", Timestamp: time.Now()},
 		&waE2E.Message{Conversation: proto.String("sent from my phone")})

@@ -1,0 +1,73 @@
+package bridge
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
+)
+
+// Chat commands: what the user types in a chat or a room that the gateway
+// runs on the network instead of sending it as text (userMessage, in
+// messaging.go, tells them): /timer (chat_timer.go), /vote
+// (poll_vote.go), /pin and /unpin (pin.go); /poll goes as a message
+// (poll_create.go).
+
+// slashCommand reports whether body is the chat command name ("/timer",
+// "/vote"), and its argument.
+func slashCommand(body, name string) (string, bool) {
+	body = strings.TrimSpace(body)
+	rest, ok := strings.CutPrefix(body, name)
+	if !ok || (rest != "" && rest[0] != ' ' && rest[0] != '\t' && rest[0] != '\n') {
+		return "", false
+	}
+	return strings.TrimSpace(rest), true
+}
+
+// chatCommand runs a chat command's cmd (the user's st asked for it) and
+// waits for its result, so that what the user sends after it goes after
+// it, as after a message; a refusal is answered with an error reply. Its
+// txn (cmd.TxnId) is recorded once the network took it, so that a resend
+// is ignored. It reports whether the network took it.
+func (s *session) chatCommand(ctx context.Context, st *wire.Stanza, cmd *pb.Command) bool {
+	t := s.t
+	done := make(chan bool, 1)
+	t.host.Send(cmd, func(res *pb.CommandResult) {
+		if res.Error != nil {
+			t.send(ctx, wire.ErrorReply(st, conditionOf(res.Error.Code), res.Error.Text))
+		} else {
+			t.recordTxn(ctx, cmd.LoginId, cmd.TxnId)
+		}
+		done <- res.Error == nil
+	})
+	wait := time.NewTimer(chatCommandWait)
+	defer wait.Stop()
+	select {
+	case ok := <-done:
+		return ok
+	case <-wait.C:
+		// The chat's later stanzas wait no longer; a late refusal still
+		// gets its error reply.
+		t.log.Warn("a chat command not answered in time", "user", s.user, "chat", cmd.ChatId)
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// repliedTo finds the message a chat command sent in reply to it (a
+// vote, a pin) names; the user hears when the gateway does not know it.
+func (s *session) repliedTo(ctx context.Context, st *wire.Stanza, chatID, replyTo string) (store.MessageRef, bool) {
+	ref, err := s.t.lookupXMPP(ctx, s.LoginID(), chatID, replyTo)
+	if err != nil {
+		s.t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "the message replied to is not known to the gateway"))
+		return ref, false
+	}
+	return ref, true
+}
+
+// chatCommandWait bounds how long a chat command holds its chat.
+const chatCommandWait = 30 * time.Second
