@@ -254,6 +254,41 @@ func standsForExpiry(ev *pb.Event) (store.InboundEvent, bool) {
 	return store.InboundEvent{Seq: ev.Seq, LoginID: ev.LoginId, ChatID: ev.ChatId, DedupID: expiredPrefix + r.TargetId, Delivered: true}, true
 }
 
+// keptInBatch gives a batch's messages the deadlines the batch's own
+// ExpiryEvents set, before anything looks at them: a message and its keep
+// that queued up together (the gateway away longer than the chat's
+// timer) is shown and kept, not dropped as run out on arrival. A kept
+// message's deadline is KeptForever, so that a later undo finds it.
+func keptInBatch(evs []*pb.Event) {
+	var moves map[string]*pb.ExpiryEvent
+	for _, ev := range evs {
+		if x := ev.GetExpiry(); x != nil && x.TargetId != "" {
+			if moves == nil {
+				moves = map[string]*pb.ExpiryEvent{}
+			}
+			moves[refKey(ev.LoginId, ev.ChatId, x.TargetId)] = x // the last one holds
+		}
+	}
+	if moves == nil {
+		return
+	}
+	for _, ev := range evs {
+		m := ev.GetMessage()
+		x, ok := moves[refKey(ev.LoginId, ev.ChatId, ev.EventId)]
+		if m == nil || ev.EventId == "" || !ok {
+			continue
+		}
+		switch {
+		case x.ExpiresUnixMicro > 0:
+			m.ExpiresUnixMicro = x.ExpiresUnixMicro
+		case x.ExpiresAfterSeconds > 0:
+			m.ExpiresUnixMicro = ev.TimestampUnixMicro + min(x.ExpiresAfterSeconds, 1<<32)*1e6
+		default:
+			m.ExpiresUnixMicro = store.KeptForever.UnixMicro()
+		}
+	}
+}
+
 // expiredOnArrival: the event is a message whose deadline passed already.
 func expiredOnArrival(ev *pb.Event, now time.Time) bool {
 	e, ok := expiryOf(ev)

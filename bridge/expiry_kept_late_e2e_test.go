@@ -7,10 +7,7 @@ import (
 // TestDisappearingKeptLate: a message whose deadline passed before it
 // came, but which the network kept (its keep follows it: both queued
 // while the gateway was away), is shown: the network keeps it for good.
-// Known to fail: render drops a message expired on arrival, and the keep
-// then finds no deadline to move (see the review-27 report).
 func TestDisappearingKeptLate(t *testing.T) {
-	t.Skip("known bug (review-27 report): a kept message expired on arrival is dropped")
 	s := newStack(t, stackOptions{})
 	alice := registered(t, s, "alice")
 	const body = "vanish-kept -5 kept though late"
