@@ -31,11 +31,22 @@ func slashCommand(body, name string) (string, bool) {
 // waits for its result, so that what the user sends after it goes after
 // it, as after a message; a refusal is answered with an error reply. Its
 // txn (cmd.TxnId) is recorded once the network took it, so that a resend
-// is ignored. It reports whether the network took it.
+// is ignored. As a correction is, it is recorded until the plugin
+// answered (held.go): the gateway killed before that sends it again at
+// its next start, under its txn. It reports whether the network took it.
 func (s *session) chatCommand(ctx context.Context, st *wire.Stanza, cmd *pb.Command) bool {
 	t := s.t
+	var rec *heldRecord
+	if read := t.takeRead(st); read != nil || cmd.TxnId != "" {
+		// Not as a room's message: a replay reflects nothing.
+		rec = s.newHeldRecord(st, cmd.ChatId, cmd.TxnId, parseUserMessage(st))
+		rec.sending(ctx, cmd, read)
+	}
 	done := make(chan bool, 1)
 	t.host.Send(cmd, func(res *pb.CommandResult) {
+		if rec != nil {
+			defer rec.done(ctx)
+		}
 		if res.Error != nil {
 			t.send(ctx, wire.ErrorReply(st, conditionOf(res.Error.Code), res.Error.Text))
 		} else {

@@ -415,6 +415,57 @@ func TestSentCorrectionSurvivesGatewayKill(t *testing.T) {
 	}
 }
 
+// TestSentChatCommandSurvivesGatewayKill is the same for a chat command:
+// "/timer" on its way to the plugin when the gateway is killed sets the
+// chat's timer at the next start, once: its notice comes once.
+func TestSentChatCommandSurvivesGatewayKill(t *testing.T) {
+	s, _ := heldStack(t)
+	alice := registered(t, s, "alice")
+	echoOK(t, alice, "before", timeout)
+	killInFlight(t, s, "alice", func() string {
+		raw(t, alice, `<message type='chat' id='tm1' to='bob@`+domain+`'><body>/timer 1d</body><origin-id xmlns='urn:xmpp:sid:0' id='tm1'/></message>`)
+		return "tm1"
+	})
+	st := nextMessage(t, alice, "bob@"+domain, 30*time.Second)
+	for strings.HasPrefix(st.Body, "before") && st.Type != "error" { // its echo may come again (outbox)
+		st = nextMessage(t, alice, "bob@"+domain, 30*time.Second)
+	}
+	if !strings.Contains(st.Body, "Disappearing messages turned on") {
+		t.Fatalf("after the restart: %s, want the timer's notice", st.XML)
+	}
+	echoOK(t, alice, "after", 30*time.Second)
+	for _, p := range alice.Pending() {
+		if strings.Contains(p.Body, "Disappearing messages turned on") {
+			t.Errorf("the timer was set twice: %s", p.XML)
+		}
+	}
+}
+
+// TestChatCommandSurvivesGatewayStop: the same when the gateway stops
+// (not killed) while the command waits for the plugin: it is not
+// forgotten as handled.
+func TestChatCommandSurvivesGatewayStop(t *testing.T) {
+	s, _ := heldStack(t)
+	alice := registered(t, s, "alice")
+	echoOK(t, alice, "before", timeout)
+	pid := s.pluginPID()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	waitStopped(t, pid)
+	raw(t, alice, `<message type='chat' id='tm2' to='bob@`+domain+`'><body>/timer 1d</body><origin-id xmlns='urn:xmpp:sid:0' id='tm2'/></message>`)
+	s.logs.waitLog(t, `msg="message on its way to the plugin recorded" transport=echo login=alice txn=tm2`+"\n", timeout)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	s.stop()
+	s.start()
+	s.waitGateway(alice)
+	if n := next(t, alice, "the timer's notice", has("Disappearing messages")); !strings.Contains(n.Body, "turned on") {
+		t.Fatalf("after the restart: %s, want the timer's notice", n.XML)
+	}
+}
+
 // TestSentRoomMessageSurvivesGatewayKill: a room message on its way to a
 // plugin that is up, the gateway killed before the plugin had it, is
 // sent at the next start and reflected into the room's archive with its
