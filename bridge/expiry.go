@@ -312,6 +312,7 @@ type expiryMove struct {
 	loginID, chatID, remoteID string
 	at                        time.Time
 	after                     time.Duration
+	since                     time.Time // the event's time
 }
 
 // add records the timer of ev, delivered as xid, if it has one: one not
@@ -322,7 +323,8 @@ func (x *timers) add(ev *pb.Event, xid string, now time.Time, dup bool) {
 	if m := ev.GetExpiry(); m != nil {
 		if m.TargetId != "" {
 			mv := expiryMove{loginID: ev.LoginId, chatID: ev.ChatId, remoteID: m.TargetId,
-				after: time.Duration(min(max(m.ExpiresAfterSeconds, 0), 1<<32)) * time.Second}
+				after: time.Duration(min(max(m.ExpiresAfterSeconds, 0), 1<<32)) * time.Second,
+				since: time.UnixMicro(min(max(ev.TimestampUnixMicro, 0), 1<<62))}
 			if m.ExpiresUnixMicro > 0 {
 				mv.at = time.UnixMicro(m.ExpiresUnixMicro)
 			}
@@ -413,7 +415,7 @@ func (t *transport) moveExpiries(ctx context.Context, moves []expiryMove) error 
 		case at.IsZero():
 			at = store.KeptForever
 		}
-		ms = append(ms, store.ExpiryMove{LoginID: m.loginID, ChatID: m.chatID, RemoteID: m.remoteID, At: at})
+		ms = append(ms, store.ExpiryMove{LoginID: m.loginID, ChatID: m.chatID, RemoteID: m.remoteID, At: at, Since: m.since})
 	}
 	err := t.storeRetry(ctx, "moving disappearing messages' deadlines", func() error {
 		return t.db.MoveExpiries(context.WithoutCancel(ctx), t.name, ms)

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -58,12 +60,11 @@ func TestExpiryKeptNotUndoneByDuplicate(t *testing.T) {
 
 // TestExpiryKeepRedeliveredAfterUndo: a keep the network delivers again
 // (the same event ID: a duplicate, which "costs nothing") after its undo
-// must not keep the message again. Known to fail: a duplicate
-// ExpiryEvent's move is applied again (in case the first copy's was lost
-// to a crash between the commit and the move), which undoes any move
-// that came after it. See the review-27 report.
+// must not keep the message again: a duplicate ExpiryEvent's move is
+// applied again (in case the first copy's was lost to a crash between
+// the commit and the move), but not over a move the network made after
+// it.
 func TestExpiryKeepRedeliveredAfterUndo(t *testing.T) {
-	t.Skip("known bug (review-27 report): a duplicate ExpiryEvent re-applies its move")
 	tr := newTestTransport(t)
 	captureDeliveries(tr)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -78,7 +79,11 @@ func TestExpiryKeepRedeliveredAfterUndo(t *testing.T) {
 			TimestampUnixMicro: time.Now().UnixMicro(), Sender: &pb.Sender{UserId: "bob"},
 			Payload: &pb.Event_Expiry{Expiry: &pb.ExpiryEvent{TargetId: "m1", ExpiresAfterSeconds: after}}}
 	}
-	for _, evs := range [][]*pb.Event{{msg}, {move("keep-1", 0)}, {move("keep-2", 3600)}, {move("keep-1", 0)}} {
+	keep := move("keep-1", 0)
+	undo := move("keep-2", 3600)
+	undo.TimestampUnixMicro++              // after the keep, though in its microsecond
+	again := proto.Clone(keep).(*pb.Event) // the same keep, delivered again
+	for _, evs := range [][]*pb.Event{{msg}, {keep}, {undo}, {again}} {
 		if err := <-tr.storeEvents(ctx, evs); err != nil {
 			t.Fatal(err)
 		}

@@ -47,6 +47,9 @@ type Expiry struct {
 	// names it by it should its map entry be pruned first (a deadline
 	// past the message map's retention).
 	XMPPID string
+	// Moved is when the network changed the deadline to this one
+	// (MoveExpiries); zero for the message's own.
+	Moved time.Time
 }
 
 // ReadExpiry is a disappearing timer that starts when the user reads the
@@ -85,6 +88,9 @@ func encodeWho(v *enc, e Expiry) {
 	v.bool(e.FromMe)
 	v.bool(e.Group)
 	v.str(e.XMPPID)
+	if !e.Moved.IsZero() {
+		v.uvarint(uint64(max(e.Moved.UnixMicro(), 0)))
+	}
 }
 
 // decodeWho reads what encodeWho wrote into e; a record written before
@@ -93,6 +99,9 @@ func decodeWho(d *dec, e *Expiry) {
 	e.SenderID, e.FromMe, e.Group = d.str(), d.bool(), d.bool()
 	if d.err == nil && len(d.b) > 0 {
 		e.XMPPID = d.str()
+	}
+	if d.err == nil && len(d.b) > 0 {
+		e.Moved = time.UnixMicro(int64(min(d.uvarint(), 1<<62)))
 	}
 }
 
@@ -259,6 +268,10 @@ var KeptForever = time.UnixMicro(1 << 62)
 type ExpiryMove struct {
 	LoginID, ChatID, RemoteID string
 	At                        time.Time // KeptForever: never
+	// Since is when the network changed it: a move older than the one
+	// that set the recorded deadline (a keep delivered again after its
+	// undo) is not applied.
+	Since time.Time
 }
 
 // MoveExpiries gives the messages' recorded deadlines new ones, keeping
@@ -272,9 +285,9 @@ func (db *DB) MoveExpiries(ctx context.Context, transport string, ms []ExpiryMov
 	if len(ms) == 0 {
 		return nil
 	}
-	to := make(map[string]time.Time, len(ms))
+	to := make(map[string]ExpiryMove, len(ms))
 	for _, m := range ms {
-		to[string(comp(m.LoginID, m.ChatID, m.RemoteID))] = m.At
+		to[string(comp(m.LoginID, m.ChatID, m.RemoteID))] = m // the last one holds
 	}
 	return db.submit(ctx, func(tx *bbolt.Tx) error {
 		b := sub(tx.Bucket(bExpiry), []byte(transport))
@@ -288,16 +301,16 @@ func (db *DB) MoveExpiries(ctx context.Context, transport string, ms []ExpiryMov
 			if len(k) < 8 {
 				continue
 			}
-			at, ok := to[string(k[8:])]
+			m, ok := to[string(k[8:])]
 			if !ok {
 				continue
 			}
 			e, err := decodeExpiry(k, v)
-			if err != nil {
-				continue // DueExpiries logs it
+			if err != nil || m.Since.Before(e.Moved) {
+				continue // damaged (DueExpiries logs it), or moved since
 			}
 			old = append(old, bytes.Clone(k))
-			e.At = at
+			e.At, e.Moved = m.At, m.Since
 			moved = append(moved, e)
 		}
 		for _, k := range old {

@@ -240,6 +240,19 @@ func TestMoveExpiries(t *testing.T) {
 	if due, next, _ := db.DueExpiries("wa", now, 10); !slices.Equal(due, []Expiry{m2, want}) || !next.IsZero() {
 		t.Fatalf("after the undo: %+v, next %v; want m2 then m1 at its new deadline", due, next)
 	}
+
+	// A move records when the network made it, across a reopen; one
+	// made before it (a keep delivered again after its undo) is not
+	// applied.
+	undo := ExpiryMove{LoginID: "l1", ChatID: "bob", RemoteID: "m2", At: now.Add(-10 * time.Second), Since: now}
+	stale := ExpiryMove{LoginID: "l1", ChatID: "bob", RemoteID: "m2", At: KeptForever, Since: now.Add(-time.Second)}
+	must(t, db.MoveExpiries(bg, "wa", []ExpiryMove{undo}))
+	must(t, db.MoveExpiries(bg, "wa", []ExpiryMove{stale}))
+	db = reopen(t, db)
+	m2.At, m2.Moved = undo.At, now
+	if due, _, _ := db.DueExpiries("wa", now, 10); !slices.Equal(due, []Expiry{want, m2}) {
+		t.Fatalf("after a stale move: %+v; want m1, then m2 moved at %v", due, now)
+	}
 }
 
 // TestPutExpiriesKeptStaysKept: a deadline put again for a message kept
