@@ -42,14 +42,9 @@ func (s *Session) StartPoll(ctx context.Context, c sdk.Call, p *pb.Poll) (sdk.Re
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	forum, topic, err := splitTopic(c.ChatID)
+	topic, err := s.knownTopic(ctx, c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
-	}
-	if topic != 0 {
-		if _, err := s.topic(ctx, forum, topic); err != nil {
-			return sdk.Result{}, err
-		}
 	}
 	poll := tg.Poll{Question: tg.TextWithEntities{Text: p.Question}, MultipleChoice: p.Multiple}
 	for _, o := range p.Options {

@@ -66,14 +66,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	forum, topic, err := splitTopic(c.ChatID)
+	topic, err := s.knownTopic(ctx, c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
-	}
-	if topic != 0 {
-		if _, err := s.topic(ctx, forum, topic); err != nil {
-			return sdk.Result{}, err
-		}
 	}
 	var reply tg.InputReplyToClass
 	replyTo := 0

@@ -176,6 +176,19 @@ func noTopic(forum string, topic int) error {
 	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: the forum %s has no topic %d (deleted?)", forum, topic)
 }
 
+// knownTopic is the forum topic chatID names (0: none), once the topic
+// is known to be there: what is sent to it goes into it.
+func (s *Session) knownTopic(ctx context.Context, chatID string) (int, error) {
+	forum, topic, err := splitTopic(chatID)
+	if err != nil || topic == 0 {
+		return topic, err
+	}
+	if _, err := s.topic(ctx, forum, topic); err != nil {
+		return 0, err
+	}
+	return topic, nil
+}
+
 // topic describes a forum's topic, from the cache or from Telegram.
 func (s *Session) topic(ctx context.Context, forum string, topic int) (topicInfo, error) {
 	chat := topicChatID(forum, topic)
