@@ -96,3 +96,48 @@ func TestExpiryKeepRedeliveredAfterUndo(t *testing.T) {
 		t.Fatalf("deadlines due within two hours: %+v; want m1's, its keep undone", due)
 	}
 }
+
+// TestExpiryEventHostile: what a plugin may send in an ExpiryEvent that
+// means nothing is harmless: one naming no message is ignored, negative
+// values keep the message (as both zero do), a huge timer is bounded;
+// none is delivered, and each batch is acknowledged.
+func TestExpiryEventHostile(t *testing.T) {
+	tr := newTestTransport(t)
+	ch := captureDeliveries(tr)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go tr.commitLoop(ctx)
+	sent := time.Now()
+	msg := func(id string) *pb.Event {
+		return &pb.Event{LoginId: "l", ChatId: "bob", EventId: id, ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
+			TimestampUnixMicro: sent.UnixMicro(), Sender: &pb.Sender{UserId: "bob"},
+			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: id, ExpiresUnixMicro: sent.Add(time.Minute).UnixMicro()}}}
+	}
+	move := func(id string, x *pb.ExpiryEvent) *pb.Event {
+		return &pb.Event{LoginId: "l", ChatId: "bob", EventId: id, ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
+			TimestampUnixMicro: time.Now().UnixMicro(), Sender: &pb.Sender{UserId: "bob"},
+			Payload: &pb.Event_Expiry{Expiry: x}}
+	}
+	for _, evs := range [][]*pb.Event{{msg("m1"), msg("m2"), msg("m3")},
+		{move("x1", &pb.ExpiryEvent{}), move("x2", &pb.ExpiryEvent{TargetId: "m1", ExpiresUnixMicro: -5, ExpiresAfterSeconds: -9}),
+			move("x3", &pb.ExpiryEvent{TargetId: "m2", ExpiresAfterSeconds: 1 << 62})}} {
+		if err := <-tr.storeEvents(ctx, evs); err != nil {
+			t.Fatalf("a batch not acknowledged: %v", err)
+		}
+	}
+	due, next, err := tr.db.DueExpiries(tr.name, sent.Add(time.Hour), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(due) != 1 || due[0].RemoteID != "m3" {
+		t.Errorf("due within the hour: %+v; want m3 alone (m1 kept, m2 moved far)", due)
+	}
+	if want := sent.Add((1 << 32) * time.Second); next.After(want.Add(time.Second)) || next.Before(want.Add(-time.Second)) {
+		t.Errorf("the next deadline %v: want m2's, bounded to %v", next, want)
+	}
+	for _, d := range deliveredSoFar(t, tr, ch, chatAddr{"l", "bob"}) {
+		if d.ev.GetExpiry() != nil {
+			t.Errorf("an ExpiryEvent was delivered: %v", d.ev)
+		}
+	}
+}
