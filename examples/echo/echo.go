@@ -69,6 +69,9 @@ type Network struct {
 	timers sync.Map
 	// polls are the polls its contacts asked (polls.go).
 	polls polls
+	// pins are each chat's pinned messages (pins.go), by username and
+	// chat ID, oldest pin first; under mu.
+	pins map[string][]string
 }
 
 // contact is someone on the echo network.

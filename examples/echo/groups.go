@@ -134,8 +134,19 @@ func (s *Session) ChatList(context.Context) ([]*pb.Chat, error) {
 }
 
 // ChatInfo describes a chat: the group, or the direct chat with a
-// contact (sdk.ChatInfoer).
-func (s *Session) ChatInfo(_ context.Context, chatID string) (*pb.Chat, error) {
+// contact (sdk.ChatInfoer), with its timer and its pins.
+func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error) {
+	c, err := s.chatInfo(ctx, chatID)
+	if err != nil {
+		return nil, err
+	}
+	c.Timer = &pb.ChatTimer{Seconds: int64(s.chatTimer(chatID) / time.Second)} // timer.go
+	c.PinnedIds = s.pinned(chatID)                                             // pins.go
+	return c, nil
+}
+
+// chatInfo describes a chat.
+func (s *Session) chatInfo(_ context.Context, chatID string) (*pb.Chat, error) {
 	if chatID == NoSuchContact {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "there is no chat %q on the echo network", chatID)
 	}

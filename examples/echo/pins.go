@@ -2,6 +2,7 @@ package echo
 
 import (
 	"context"
+	"slices"
 
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -22,12 +23,30 @@ func (s *Session) Pin(_ context.Context, c sdk.Call, p *pb.Pin) error {
 }
 
 // pinNotice is the notice that target was pinned (or unpinned), by the
-// user or by the contact.
+// user or by the contact; the chat's pins (ChatInfo) follow it.
 func (s *Session) pinNotice(c sdk.Call, target string, unpin, fromMe bool) {
+	key := s.loginID + "\x00" + c.ChatID
+	s.n.mu.Lock()
+	if s.n.pins == nil {
+		s.n.pins = map[string][]string{}
+	}
+	ids := slices.DeleteFunc(s.n.pins[key], func(id string) bool { return id == target })
+	if !unpin {
+		ids = append(ids, target)
+	}
+	s.n.pins[key] = ids
+	s.n.mu.Unlock()
 	ev := s.event(c)
 	if fromMe {
 		ev.Sender = &pb.Sender{UserId: s.loginID, IsFromMe: true}
 	}
 	ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: mediatext.PinText(unpin), ReplyToId: target}}
 	s.emit(ev)
+}
+
+// pinned is the chat's pinned messages, oldest pin first.
+func (s *Session) pinned(chatID string) []string {
+	s.n.mu.Lock()
+	defer s.n.mu.Unlock()
+	return slices.Clone(s.n.pins[s.loginID+"\x00"+chatID])
 }

@@ -18,7 +18,8 @@ import (
 // already); the user votes with a reply "/vote 2" (the gateway's
 // command), and the poll's message is corrected with the counts. A poll
 // the user starts ("/poll", the gateway's command) the contact answers
-// at once with a vote for its first option.
+// at once with a vote for its first option; the user closes it with a
+// reply "/poll-close".
 
 // poll is a poll the echo network made, and the user's vote in it.
 type poll struct {
@@ -140,6 +141,37 @@ func (s *Session) Vote(_ context.Context, c sdk.Call, v *pb.Vote) error {
 		ev.Sender = &pb.Sender{UserId: s.loginID, IsFromMe: true}
 	}
 	ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: v.TargetId, Text: text}}
+	s.emit(ev)
+	return nil
+}
+
+// ClosePoll closes a poll the user started: its message is corrected to
+// the closed poll's text, with the counts.
+func (s *Session) ClosePoll(_ context.Context, c sdk.Call, cp *pb.ClosePoll) error {
+	if err := s.inChat(c); err != nil {
+		return err
+	}
+	ps := &s.n.polls
+	ps.mu.Lock()
+	p := ps.m[s.loginID+"\x00"+c.ChatID+"\x00"+cp.TargetId]
+	switch {
+	case p == nil:
+		ps.mu.Unlock()
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "no poll of the echo network's is message %s", cp.TargetId)
+	case !p.fromMe:
+		ps.mu.Unlock()
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "only who started a poll closes it")
+	case p.closed:
+		ps.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	text := p.text()
+	ps.mu.Unlock()
+	ev := s.event(c)
+	ev.EventId = ""
+	ev.Sender = &pb.Sender{UserId: s.loginID, IsFromMe: true}
+	ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: cp.TargetId, Text: text}}
 	s.emit(ev)
 	return nil
 }

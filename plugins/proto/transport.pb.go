@@ -639,7 +639,7 @@ func (x Span_Style) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Span_Style.Descriptor instead.
 func (Span_Style) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{37, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{38, 0}
 }
 
 type ReceiptEvent_Kind int32
@@ -685,7 +685,7 @@ func (x ReceiptEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReceiptEvent_Kind.Descriptor instead.
 func (ReceiptEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{74, 0}
 }
 
 type MemberEvent_Kind int32
@@ -743,7 +743,7 @@ func (x MemberEvent_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use MemberEvent_Kind.Descriptor instead.
 func (MemberEvent_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{80, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{82, 0}
 }
 
 type ChatRemovedEvent_Reason int32
@@ -795,7 +795,7 @@ func (x ChatRemovedEvent_Reason) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ChatRemovedEvent_Reason.Descriptor instead.
 func (ChatRemovedEvent_Reason) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{84, 0}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{86, 0}
 }
 
 type Empty struct {
@@ -1127,7 +1127,10 @@ type Features struct {
 	// SendMessage.poll: the user may start a poll in a chat.
 	PollCreate bool `protobuf:"varint,35,opt,name=poll_create,json=pollCreate,proto3" json:"poll_create,omitempty"`
 	// Pin: the user may pin a message in a chat, and unpin it.
-	Pin           bool `protobuf:"varint,36,opt,name=pin,proto3" json:"pin,omitempty"`
+	Pin bool `protobuf:"varint,36,opt,name=pin,proto3" json:"pin,omitempty"`
+	// ClosePoll: the user may close a poll they started, so that no one
+	// votes any more.
+	PollClose     bool `protobuf:"varint,37,opt,name=poll_close,json=pollClose,proto3" json:"poll_close,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1410,6 +1413,13 @@ func (x *Features) GetPollCreate() bool {
 func (x *Features) GetPin() bool {
 	if x != nil {
 		return x.Pin
+	}
+	return false
+}
+
+func (x *Features) GetPollClose() bool {
+	if x != nil {
+		return x.PollClose
 	}
 	return false
 }
@@ -2778,7 +2788,17 @@ type Chat struct {
 	// signal.group/#...), when the user may share one: only in a ChatInfo
 	// answer, "" = none, or the user may not (not an admin where only
 	// admins may). The user asks for it with "/link" in the room.
-	InviteLink    string `protobuf:"bytes,16,opt,name=invite_link,json=inviteLink,proto3" json:"invite_link,omitempty"`
+	InviteLink string `protobuf:"bytes,16,opt,name=invite_link,json=inviteLink,proto3" json:"invite_link,omitempty"`
+	// The chat's disappearing-messages timer, when the plugin knows it:
+	// only in a ChatInfo answer, of a one-to-one chat too, from a plugin
+	// with the feature chat_timer. Unset: not known. The user asks for it
+	// with "/timer" alone.
+	Timer *ChatTimer `protobuf:"bytes,17,opt,name=timer,proto3" json:"timer,omitempty"`
+	// The messages pinned in the chat now (their IDs, as in Event.event_id;
+	// oldest pin first), when the plugin knows them: only in a ChatInfo
+	// answer, of a one-to-one chat too, from a plugin with the feature
+	// pin. The user asks for them with "/pins".
+	PinnedIds     []string `protobuf:"bytes,18,rep,name=pinned_ids,json=pinnedIds,proto3" json:"pinned_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2925,6 +2945,65 @@ func (x *Chat) GetInviteLink() string {
 	return ""
 }
 
+func (x *Chat) GetTimer() *ChatTimer {
+	if x != nil {
+		return x.Timer
+	}
+	return nil
+}
+
+func (x *Chat) GetPinnedIds() []string {
+	if x != nil {
+		return x.PinnedIds
+	}
+	return nil
+}
+
+// ChatTimer is a chat's disappearing-messages timer.
+type ChatTimer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Seconds       int64                  `protobuf:"varint,1,opt,name=seconds,proto3" json:"seconds,omitempty"` // 0: off
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChatTimer) Reset() {
+	*x = ChatTimer{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChatTimer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChatTimer) ProtoMessage() {}
+
+func (x *ChatTimer) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChatTimer.ProtoReflect.Descriptor instead.
+func (*ChatTimer) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ChatTimer) GetSeconds() int64 {
+	if x != nil {
+		return x.Seconds
+	}
+	return 0
+}
+
 type ChatListResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Chats         []*Chat                `protobuf:"bytes,1,rep,name=chats,proto3" json:"chats,omitempty"`
@@ -2934,7 +3013,7 @@ type ChatListResponse struct {
 
 func (x *ChatListResponse) Reset() {
 	*x = ChatListResponse{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[27]
+	mi := &file_plugins_proto_transport_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2946,7 +3025,7 @@ func (x *ChatListResponse) String() string {
 func (*ChatListResponse) ProtoMessage() {}
 
 func (x *ChatListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[27]
+	mi := &file_plugins_proto_transport_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2959,7 +3038,7 @@ func (x *ChatListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatListResponse.ProtoReflect.Descriptor instead.
 func (*ChatListResponse) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{27}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ChatListResponse) GetChats() []*Chat {
@@ -2981,7 +3060,7 @@ type BackfillRequest struct {
 
 func (x *BackfillRequest) Reset() {
 	*x = BackfillRequest{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[28]
+	mi := &file_plugins_proto_transport_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2993,7 +3072,7 @@ func (x *BackfillRequest) String() string {
 func (*BackfillRequest) ProtoMessage() {}
 
 func (x *BackfillRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[28]
+	mi := &file_plugins_proto_transport_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3006,7 +3085,7 @@ func (x *BackfillRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BackfillRequest.ProtoReflect.Descriptor instead.
 func (*BackfillRequest) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{28}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *BackfillRequest) GetLoginId() string {
@@ -3047,7 +3126,7 @@ type HistoryAck struct {
 
 func (x *HistoryAck) Reset() {
 	*x = HistoryAck{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[29]
+	mi := &file_plugins_proto_transport_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3059,7 +3138,7 @@ func (x *HistoryAck) String() string {
 func (*HistoryAck) ProtoMessage() {}
 
 func (x *HistoryAck) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[29]
+	mi := &file_plugins_proto_transport_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3072,7 +3151,7 @@ func (x *HistoryAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryAck.ProtoReflect.Descriptor instead.
 func (*HistoryAck) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{29}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *HistoryAck) GetUpToSeq() uint64 {
@@ -3100,7 +3179,7 @@ type HistoryBatch struct {
 
 func (x *HistoryBatch) Reset() {
 	*x = HistoryBatch{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[30]
+	mi := &file_plugins_proto_transport_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3112,7 +3191,7 @@ func (x *HistoryBatch) String() string {
 func (*HistoryBatch) ProtoMessage() {}
 
 func (x *HistoryBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[30]
+	mi := &file_plugins_proto_transport_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3125,7 +3204,7 @@ func (x *HistoryBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryBatch.ProtoReflect.Descriptor instead.
 func (*HistoryBatch) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{30}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *HistoryBatch) GetSeq() uint64 {
@@ -3195,7 +3274,7 @@ type MediaRef struct {
 
 func (x *MediaRef) Reset() {
 	*x = MediaRef{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[31]
+	mi := &file_plugins_proto_transport_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3207,7 +3286,7 @@ func (x *MediaRef) String() string {
 func (*MediaRef) ProtoMessage() {}
 
 func (x *MediaRef) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[31]
+	mi := &file_plugins_proto_transport_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3220,7 +3299,7 @@ func (x *MediaRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MediaRef.ProtoReflect.Descriptor instead.
 func (*MediaRef) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{31}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *MediaRef) GetLoginId() string {
@@ -3261,7 +3340,7 @@ type MediaInfo struct {
 
 func (x *MediaInfo) Reset() {
 	*x = MediaInfo{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[32]
+	mi := &file_plugins_proto_transport_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3273,7 +3352,7 @@ func (x *MediaInfo) String() string {
 func (*MediaInfo) ProtoMessage() {}
 
 func (x *MediaInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[32]
+	mi := &file_plugins_proto_transport_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3286,7 +3365,7 @@ func (x *MediaInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MediaInfo.ProtoReflect.Descriptor instead.
 func (*MediaInfo) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{32}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *MediaInfo) GetName() string {
@@ -3364,7 +3443,7 @@ type MediaChunk struct {
 
 func (x *MediaChunk) Reset() {
 	*x = MediaChunk{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[33]
+	mi := &file_plugins_proto_transport_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3376,7 +3455,7 @@ func (x *MediaChunk) String() string {
 func (*MediaChunk) ProtoMessage() {}
 
 func (x *MediaChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[33]
+	mi := &file_plugins_proto_transport_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3389,7 +3468,7 @@ func (x *MediaChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MediaChunk.ProtoReflect.Descriptor instead.
 func (*MediaChunk) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{33}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *MediaChunk) GetInfo() *MediaInfo {
@@ -3422,7 +3501,7 @@ type UploadMediaResult struct {
 
 func (x *UploadMediaResult) Reset() {
 	*x = UploadMediaResult{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[34]
+	mi := &file_plugins_proto_transport_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3434,7 +3513,7 @@ func (x *UploadMediaResult) String() string {
 func (*UploadMediaResult) ProtoMessage() {}
 
 func (x *UploadMediaResult) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[34]
+	mi := &file_plugins_proto_transport_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3447,7 +3526,7 @@ func (x *UploadMediaResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadMediaResult.ProtoReflect.Descriptor instead.
 func (*UploadMediaResult) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{34}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *UploadMediaResult) GetUploadId() string {
@@ -3490,6 +3569,7 @@ type Command struct {
 	//	*Command_SetTimer
 	//	*Command_Vote
 	//	*Command_Pin
+	//	*Command_ClosePoll
 	Action        isCommand_Action `protobuf_oneof:"action"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3497,7 +3577,7 @@ type Command struct {
 
 func (x *Command) Reset() {
 	*x = Command{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[35]
+	mi := &file_plugins_proto_transport_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3509,7 +3589,7 @@ func (x *Command) String() string {
 func (*Command) ProtoMessage() {}
 
 func (x *Command) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[35]
+	mi := &file_plugins_proto_transport_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3522,7 +3602,7 @@ func (x *Command) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Command.ProtoReflect.Descriptor instead.
 func (*Command) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{35}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *Command) GetCorrelationId() uint64 {
@@ -3767,6 +3847,15 @@ func (x *Command) GetPin() *Pin {
 	return nil
 }
 
+func (x *Command) GetClosePoll() *ClosePoll {
+	if x != nil {
+		if x, ok := x.Action.(*Command_ClosePoll); ok {
+			return x.ClosePoll
+		}
+	}
+	return nil
+}
+
 type isCommand_Action interface {
 	isCommand_Action()
 }
@@ -3863,6 +3952,10 @@ type Command_Pin struct {
 	Pin *Pin `protobuf:"bytes,32,opt,name=pin,proto3,oneof"`
 }
 
+type Command_ClosePoll struct {
+	ClosePoll *ClosePoll `protobuf:"bytes,33,opt,name=close_poll,json=closePoll,proto3,oneof"`
+}
+
 func (*Command_Send) isCommand_Action() {}
 
 func (*Command_Edit) isCommand_Action() {}
@@ -3909,6 +4002,8 @@ func (*Command_Vote) isCommand_Action() {}
 
 func (*Command_Pin) isCommand_Action() {}
 
+func (*Command_ClosePoll) isCommand_Action() {}
+
 type Attachment struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Name     string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -3935,7 +4030,7 @@ type Attachment struct {
 
 func (x *Attachment) Reset() {
 	*x = Attachment{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[36]
+	mi := &file_plugins_proto_transport_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3947,7 +4042,7 @@ func (x *Attachment) String() string {
 func (*Attachment) ProtoMessage() {}
 
 func (x *Attachment) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[36]
+	mi := &file_plugins_proto_transport_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3960,7 +4055,7 @@ func (x *Attachment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Attachment.ProtoReflect.Descriptor instead.
 func (*Attachment) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{36}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *Attachment) GetName() string {
@@ -4134,7 +4229,7 @@ type Span struct {
 
 func (x *Span) Reset() {
 	*x = Span{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[37]
+	mi := &file_plugins_proto_transport_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4146,7 +4241,7 @@ func (x *Span) String() string {
 func (*Span) ProtoMessage() {}
 
 func (x *Span) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[37]
+	mi := &file_plugins_proto_transport_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4159,7 +4254,7 @@ func (x *Span) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Span.ProtoReflect.Descriptor instead.
 func (*Span) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{37}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *Span) GetStart() uint32 {
@@ -4214,7 +4309,7 @@ type SendMessage struct {
 
 func (x *SendMessage) Reset() {
 	*x = SendMessage{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[38]
+	mi := &file_plugins_proto_transport_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4226,7 +4321,7 @@ func (x *SendMessage) String() string {
 func (*SendMessage) ProtoMessage() {}
 
 func (x *SendMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[38]
+	mi := &file_plugins_proto_transport_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4239,7 +4334,7 @@ func (x *SendMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendMessage.ProtoReflect.Descriptor instead.
 func (*SendMessage) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{38}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *SendMessage) GetText() string {
@@ -4299,7 +4394,7 @@ type Poll struct {
 
 func (x *Poll) Reset() {
 	*x = Poll{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[39]
+	mi := &file_plugins_proto_transport_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4311,7 +4406,7 @@ func (x *Poll) String() string {
 func (*Poll) ProtoMessage() {}
 
 func (x *Poll) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[39]
+	mi := &file_plugins_proto_transport_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4324,7 +4419,7 @@ func (x *Poll) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Poll.ProtoReflect.Descriptor instead.
 func (*Poll) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{39}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *Poll) GetQuestion() string {
@@ -4360,7 +4455,7 @@ type EditMessage struct {
 
 func (x *EditMessage) Reset() {
 	*x = EditMessage{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[40]
+	mi := &file_plugins_proto_transport_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4372,7 +4467,7 @@ func (x *EditMessage) String() string {
 func (*EditMessage) ProtoMessage() {}
 
 func (x *EditMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[40]
+	mi := &file_plugins_proto_transport_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4385,7 +4480,7 @@ func (x *EditMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EditMessage.ProtoReflect.Descriptor instead.
 func (*EditMessage) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{40}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *EditMessage) GetTargetId() string {
@@ -4427,7 +4522,7 @@ type React struct {
 
 func (x *React) Reset() {
 	*x = React{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[41]
+	mi := &file_plugins_proto_transport_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4439,7 +4534,7 @@ func (x *React) String() string {
 func (*React) ProtoMessage() {}
 
 func (x *React) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[41]
+	mi := &file_plugins_proto_transport_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4452,7 +4547,7 @@ func (x *React) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use React.ProtoReflect.Descriptor instead.
 func (*React) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{41}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *React) GetTargetId() string {
@@ -4486,7 +4581,7 @@ type Retract struct {
 
 func (x *Retract) Reset() {
 	*x = Retract{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[42]
+	mi := &file_plugins_proto_transport_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4498,7 +4593,7 @@ func (x *Retract) String() string {
 func (*Retract) ProtoMessage() {}
 
 func (x *Retract) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[42]
+	mi := &file_plugins_proto_transport_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4511,7 +4606,7 @@ func (x *Retract) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Retract.ProtoReflect.Descriptor instead.
 func (*Retract) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{42}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *Retract) GetTargetId() string {
@@ -4538,7 +4633,7 @@ type MarkRead struct {
 
 func (x *MarkRead) Reset() {
 	*x = MarkRead{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[43]
+	mi := &file_plugins_proto_transport_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4550,7 +4645,7 @@ func (x *MarkRead) String() string {
 func (*MarkRead) ProtoMessage() {}
 
 func (x *MarkRead) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[43]
+	mi := &file_plugins_proto_transport_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4563,7 +4658,7 @@ func (x *MarkRead) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkRead.ProtoReflect.Descriptor instead.
 func (*MarkRead) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{43}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *MarkRead) GetUpToId() string {
@@ -4589,7 +4684,7 @@ type LeaveChat struct {
 
 func (x *LeaveChat) Reset() {
 	*x = LeaveChat{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[44]
+	mi := &file_plugins_proto_transport_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4601,7 +4696,7 @@ func (x *LeaveChat) String() string {
 func (*LeaveChat) ProtoMessage() {}
 
 func (x *LeaveChat) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[44]
+	mi := &file_plugins_proto_transport_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4614,7 +4709,7 @@ func (x *LeaveChat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaveChat.ProtoReflect.Descriptor instead.
 func (*LeaveChat) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{44}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{45}
 }
 
 // JoinChat joins the chat named by the Command's chat_id (feature
@@ -4630,7 +4725,7 @@ type JoinChat struct {
 
 func (x *JoinChat) Reset() {
 	*x = JoinChat{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[45]
+	mi := &file_plugins_proto_transport_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4642,7 +4737,7 @@ func (x *JoinChat) String() string {
 func (*JoinChat) ProtoMessage() {}
 
 func (x *JoinChat) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[45]
+	mi := &file_plugins_proto_transport_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4655,7 +4750,7 @@ func (x *JoinChat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinChat.ProtoReflect.Descriptor instead.
 func (*JoinChat) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{45}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *JoinChat) GetNick() string {
@@ -4688,7 +4783,7 @@ type CreateChat struct {
 
 func (x *CreateChat) Reset() {
 	*x = CreateChat{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[46]
+	mi := &file_plugins_proto_transport_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4700,7 +4795,7 @@ func (x *CreateChat) String() string {
 func (*CreateChat) ProtoMessage() {}
 
 func (x *CreateChat) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[46]
+	mi := &file_plugins_proto_transport_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4713,7 +4808,7 @@ func (x *CreateChat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateChat.ProtoReflect.Descriptor instead.
 func (*CreateChat) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{46}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *CreateChat) GetName() string {
@@ -4742,7 +4837,7 @@ type SetNick struct {
 
 func (x *SetNick) Reset() {
 	*x = SetNick{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[47]
+	mi := &file_plugins_proto_transport_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4754,7 +4849,7 @@ func (x *SetNick) String() string {
 func (*SetNick) ProtoMessage() {}
 
 func (x *SetNick) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[47]
+	mi := &file_plugins_proto_transport_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4767,7 +4862,7 @@ func (x *SetNick) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetNick.ProtoReflect.Descriptor instead.
 func (*SetNick) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{47}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *SetNick) GetNick() string {
@@ -4786,7 +4881,7 @@ type SetTopic struct {
 
 func (x *SetTopic) Reset() {
 	*x = SetTopic{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[48]
+	mi := &file_plugins_proto_transport_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4798,7 +4893,7 @@ func (x *SetTopic) String() string {
 func (*SetTopic) ProtoMessage() {}
 
 func (x *SetTopic) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[48]
+	mi := &file_plugins_proto_transport_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4811,7 +4906,7 @@ func (x *SetTopic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTopic.ProtoReflect.Descriptor instead.
 func (*SetTopic) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{48}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *SetTopic) GetTopic() string {
@@ -4830,7 +4925,7 @@ type SetChatName struct {
 
 func (x *SetChatName) Reset() {
 	*x = SetChatName{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[49]
+	mi := &file_plugins_proto_transport_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4842,7 +4937,7 @@ func (x *SetChatName) String() string {
 func (*SetChatName) ProtoMessage() {}
 
 func (x *SetChatName) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[49]
+	mi := &file_plugins_proto_transport_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4855,7 +4950,7 @@ func (x *SetChatName) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetChatName.ProtoReflect.Descriptor instead.
 func (*SetChatName) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{49}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *SetChatName) GetName() string {
@@ -4879,7 +4974,7 @@ type SetChatAvatar struct {
 
 func (x *SetChatAvatar) Reset() {
 	*x = SetChatAvatar{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[50]
+	mi := &file_plugins_proto_transport_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4891,7 +4986,7 @@ func (x *SetChatAvatar) String() string {
 func (*SetChatAvatar) ProtoMessage() {}
 
 func (x *SetChatAvatar) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[50]
+	mi := &file_plugins_proto_transport_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4904,7 +4999,7 @@ func (x *SetChatAvatar) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetChatAvatar.ProtoReflect.Descriptor instead.
 func (*SetChatAvatar) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{50}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *SetChatAvatar) GetData() []byte {
@@ -4936,7 +5031,7 @@ type SetProfileAvatar struct {
 
 func (x *SetProfileAvatar) Reset() {
 	*x = SetProfileAvatar{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[51]
+	mi := &file_plugins_proto_transport_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4948,7 +5043,7 @@ func (x *SetProfileAvatar) String() string {
 func (*SetProfileAvatar) ProtoMessage() {}
 
 func (x *SetProfileAvatar) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[51]
+	mi := &file_plugins_proto_transport_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4961,7 +5056,7 @@ func (x *SetProfileAvatar) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetProfileAvatar.ProtoReflect.Descriptor instead.
 func (*SetProfileAvatar) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{51}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *SetProfileAvatar) GetData() []byte {
@@ -4987,7 +5082,7 @@ type Invite struct {
 
 func (x *Invite) Reset() {
 	*x = Invite{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[52]
+	mi := &file_plugins_proto_transport_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4999,7 +5094,7 @@ func (x *Invite) String() string {
 func (*Invite) ProtoMessage() {}
 
 func (x *Invite) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[52]
+	mi := &file_plugins_proto_transport_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5012,7 +5107,7 @@ func (x *Invite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Invite.ProtoReflect.Descriptor instead.
 func (*Invite) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{52}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *Invite) GetUserId() string {
@@ -5033,7 +5128,7 @@ type Kick struct {
 
 func (x *Kick) Reset() {
 	*x = Kick{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[53]
+	mi := &file_plugins_proto_transport_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5045,7 +5140,7 @@ func (x *Kick) String() string {
 func (*Kick) ProtoMessage() {}
 
 func (x *Kick) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[53]
+	mi := &file_plugins_proto_transport_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5058,7 +5153,7 @@ func (x *Kick) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kick.ProtoReflect.Descriptor instead.
 func (*Kick) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{53}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *Kick) GetUserId() string {
@@ -5095,7 +5190,7 @@ type Unban struct {
 
 func (x *Unban) Reset() {
 	*x = Unban{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[54]
+	mi := &file_plugins_proto_transport_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5107,7 +5202,7 @@ func (x *Unban) String() string {
 func (*Unban) ProtoMessage() {}
 
 func (x *Unban) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[54]
+	mi := &file_plugins_proto_transport_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5120,7 +5215,7 @@ func (x *Unban) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Unban.ProtoReflect.Descriptor instead.
 func (*Unban) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{54}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *Unban) GetUserId() string {
@@ -5147,7 +5242,7 @@ type SearchChats struct {
 
 func (x *SearchChats) Reset() {
 	*x = SearchChats{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[55]
+	mi := &file_plugins_proto_transport_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5159,7 +5254,7 @@ func (x *SearchChats) String() string {
 func (*SearchChats) ProtoMessage() {}
 
 func (x *SearchChats) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[55]
+	mi := &file_plugins_proto_transport_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5172,7 +5267,7 @@ func (x *SearchChats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchChats.ProtoReflect.Descriptor instead.
 func (*SearchChats) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{55}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *SearchChats) GetQuery() string {
@@ -5204,7 +5299,7 @@ type FoundChat struct {
 
 func (x *FoundChat) Reset() {
 	*x = FoundChat{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[56]
+	mi := &file_plugins_proto_transport_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5216,7 +5311,7 @@ func (x *FoundChat) String() string {
 func (*FoundChat) ProtoMessage() {}
 
 func (x *FoundChat) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[56]
+	mi := &file_plugins_proto_transport_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5229,7 +5324,7 @@ func (x *FoundChat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FoundChat.ProtoReflect.Descriptor instead.
 func (*FoundChat) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{56}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *FoundChat) GetChatId() string {
@@ -5282,7 +5377,7 @@ type SetChatTimer struct {
 
 func (x *SetChatTimer) Reset() {
 	*x = SetChatTimer{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[57]
+	mi := &file_plugins_proto_transport_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5294,7 +5389,7 @@ func (x *SetChatTimer) String() string {
 func (*SetChatTimer) ProtoMessage() {}
 
 func (x *SetChatTimer) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[57]
+	mi := &file_plugins_proto_transport_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5307,7 +5402,7 @@ func (x *SetChatTimer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetChatTimer.ProtoReflect.Descriptor instead.
 func (*SetChatTimer) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{57}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *SetChatTimer) GetSeconds() int64 {
@@ -5337,7 +5432,7 @@ type Vote struct {
 
 func (x *Vote) Reset() {
 	*x = Vote{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[58]
+	mi := &file_plugins_proto_transport_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5349,7 +5444,7 @@ func (x *Vote) String() string {
 func (*Vote) ProtoMessage() {}
 
 func (x *Vote) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[58]
+	mi := &file_plugins_proto_transport_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5362,7 +5457,7 @@ func (x *Vote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Vote.ProtoReflect.Descriptor instead.
 func (*Vote) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{58}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *Vote) GetTargetId() string {
@@ -5403,7 +5498,7 @@ type Pin struct {
 
 func (x *Pin) Reset() {
 	*x = Pin{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[59]
+	mi := &file_plugins_proto_transport_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5415,7 +5510,7 @@ func (x *Pin) String() string {
 func (*Pin) ProtoMessage() {}
 
 func (x *Pin) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[59]
+	mi := &file_plugins_proto_transport_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5428,7 +5523,7 @@ func (x *Pin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pin.ProtoReflect.Descriptor instead.
 func (*Pin) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{59}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *Pin) GetTargetId() string {
@@ -5452,6 +5547,66 @@ func (x *Pin) GetUnpin() bool {
 	return false
 }
 
+// ClosePoll closes the poll the message target_id names, from
+// "/poll-close" sent in a reply to it: no one votes any more and the
+// counts are its results. Networks let only the poll's author close it:
+// another's poll is refused with NOT_ALLOWED, a message that is no poll
+// the plugin knows with NOT_FOUND; a poll closed already succeeds. On
+// success the poll's message is corrected to the closed poll's text
+// (mediatext.PollText with Closed), as for a poll closed on another
+// device.
+type ClosePoll struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TargetId      string                 `protobuf:"bytes,1,opt,name=target_id,json=targetId,proto3" json:"target_id,omitempty"`
+	TargetMeta    []byte                 `protobuf:"bytes,2,opt,name=target_meta,json=targetMeta,proto3" json:"target_meta,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClosePoll) Reset() {
+	*x = ClosePoll{}
+	mi := &file_plugins_proto_transport_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClosePoll) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClosePoll) ProtoMessage() {}
+
+func (x *ClosePoll) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_transport_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClosePoll.ProtoReflect.Descriptor instead.
+func (*ClosePoll) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *ClosePoll) GetTargetId() string {
+	if x != nil {
+		return x.TargetId
+	}
+	return ""
+}
+
+func (x *ClosePoll) GetTargetMeta() []byte {
+	if x != nil {
+		return x.TargetMeta
+	}
+	return nil
+}
+
 type SetRole struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
@@ -5463,7 +5618,7 @@ type SetRole struct {
 
 func (x *SetRole) Reset() {
 	*x = SetRole{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[60]
+	mi := &file_plugins_proto_transport_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5475,7 +5630,7 @@ func (x *SetRole) String() string {
 func (*SetRole) ProtoMessage() {}
 
 func (x *SetRole) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[60]
+	mi := &file_plugins_proto_transport_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5488,7 +5643,7 @@ func (x *SetRole) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetRole.ProtoReflect.Descriptor instead.
 func (*SetRole) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{60}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *SetRole) GetUserId() string {
@@ -5521,7 +5676,7 @@ type SetTyping struct {
 
 func (x *SetTyping) Reset() {
 	*x = SetTyping{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[61]
+	mi := &file_plugins_proto_transport_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5533,7 +5688,7 @@ func (x *SetTyping) String() string {
 func (*SetTyping) ProtoMessage() {}
 
 func (x *SetTyping) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[61]
+	mi := &file_plugins_proto_transport_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5546,7 +5701,7 @@ func (x *SetTyping) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTyping.ProtoReflect.Descriptor instead.
 func (*SetTyping) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{61}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *SetTyping) GetState() TypingState {
@@ -5565,7 +5720,7 @@ type SetPresence struct {
 
 func (x *SetPresence) Reset() {
 	*x = SetPresence{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[62]
+	mi := &file_plugins_proto_transport_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5577,7 +5732,7 @@ func (x *SetPresence) String() string {
 func (*SetPresence) ProtoMessage() {}
 
 func (x *SetPresence) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[62]
+	mi := &file_plugins_proto_transport_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5590,7 +5745,7 @@ func (x *SetPresence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPresence.ProtoReflect.Descriptor instead.
 func (*SetPresence) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{62}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *SetPresence) GetPresence() *Presence {
@@ -5628,7 +5783,7 @@ type CommandResult struct {
 
 func (x *CommandResult) Reset() {
 	*x = CommandResult{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[63]
+	mi := &file_plugins_proto_transport_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5640,7 +5795,7 @@ func (x *CommandResult) String() string {
 func (*CommandResult) ProtoMessage() {}
 
 func (x *CommandResult) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[63]
+	mi := &file_plugins_proto_transport_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5653,7 +5808,7 @@ func (x *CommandResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommandResult.ProtoReflect.Descriptor instead.
 func (*CommandResult) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{63}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *CommandResult) GetCorrelationId() uint64 {
@@ -5722,7 +5877,7 @@ type EventAck struct {
 
 func (x *EventAck) Reset() {
 	*x = EventAck{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[64]
+	mi := &file_plugins_proto_transport_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5734,7 +5889,7 @@ func (x *EventAck) String() string {
 func (*EventAck) ProtoMessage() {}
 
 func (x *EventAck) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[64]
+	mi := &file_plugins_proto_transport_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5747,7 +5902,7 @@ func (x *EventAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventAck.ProtoReflect.Descriptor instead.
 func (*EventAck) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{64}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *EventAck) GetUpToSeq() uint64 {
@@ -5768,7 +5923,7 @@ type Sender struct {
 
 func (x *Sender) Reset() {
 	*x = Sender{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[65]
+	mi := &file_plugins_proto_transport_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5780,7 +5935,7 @@ func (x *Sender) String() string {
 func (*Sender) ProtoMessage() {}
 
 func (x *Sender) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[65]
+	mi := &file_plugins_proto_transport_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5793,7 +5948,7 @@ func (x *Sender) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sender.ProtoReflect.Descriptor instead.
 func (*Sender) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{65}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *Sender) GetUserId() string {
@@ -5862,7 +6017,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[66]
+	mi := &file_plugins_proto_transport_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5874,7 +6029,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[66]
+	mi := &file_plugins_proto_transport_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5887,7 +6042,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{66}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *Event) GetSeq() uint64 {
@@ -6281,7 +6436,7 @@ type MessageEvent struct {
 
 func (x *MessageEvent) Reset() {
 	*x = MessageEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[67]
+	mi := &file_plugins_proto_transport_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6293,7 +6448,7 @@ func (x *MessageEvent) String() string {
 func (*MessageEvent) ProtoMessage() {}
 
 func (x *MessageEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[67]
+	mi := &file_plugins_proto_transport_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6306,7 +6461,7 @@ func (x *MessageEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MessageEvent.ProtoReflect.Descriptor instead.
 func (*MessageEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{67}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *MessageEvent) GetText() string {
@@ -6369,7 +6524,7 @@ type ExpiryEvent struct {
 
 func (x *ExpiryEvent) Reset() {
 	*x = ExpiryEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[68]
+	mi := &file_plugins_proto_transport_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6381,7 +6536,7 @@ func (x *ExpiryEvent) String() string {
 func (*ExpiryEvent) ProtoMessage() {}
 
 func (x *ExpiryEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[68]
+	mi := &file_plugins_proto_transport_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6394,7 +6549,7 @@ func (x *ExpiryEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExpiryEvent.ProtoReflect.Descriptor instead.
 func (*ExpiryEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{68}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *ExpiryEvent) GetTargetId() string {
@@ -6429,7 +6584,7 @@ type EditEvent struct {
 
 func (x *EditEvent) Reset() {
 	*x = EditEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[69]
+	mi := &file_plugins_proto_transport_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6441,7 +6596,7 @@ func (x *EditEvent) String() string {
 func (*EditEvent) ProtoMessage() {}
 
 func (x *EditEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[69]
+	mi := &file_plugins_proto_transport_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6454,7 +6609,7 @@ func (x *EditEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EditEvent.ProtoReflect.Descriptor instead.
 func (*EditEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{69}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *EditEvent) GetTargetId() string {
@@ -6488,7 +6643,7 @@ type ReactionEvent struct {
 
 func (x *ReactionEvent) Reset() {
 	*x = ReactionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[70]
+	mi := &file_plugins_proto_transport_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6500,7 +6655,7 @@ func (x *ReactionEvent) String() string {
 func (*ReactionEvent) ProtoMessage() {}
 
 func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[70]
+	mi := &file_plugins_proto_transport_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6513,7 +6668,7 @@ func (x *ReactionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReactionEvent.ProtoReflect.Descriptor instead.
 func (*ReactionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{70}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *ReactionEvent) GetTargetId() string {
@@ -6543,7 +6698,7 @@ type RetractionEvent struct {
 
 func (x *RetractionEvent) Reset() {
 	*x = RetractionEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[71]
+	mi := &file_plugins_proto_transport_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6555,7 +6710,7 @@ func (x *RetractionEvent) String() string {
 func (*RetractionEvent) ProtoMessage() {}
 
 func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[71]
+	mi := &file_plugins_proto_transport_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6568,7 +6723,7 @@ func (x *RetractionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetractionEvent.ProtoReflect.Descriptor instead.
 func (*RetractionEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{71}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *RetractionEvent) GetTargetId() string {
@@ -6595,7 +6750,7 @@ type ReceiptEvent struct {
 
 func (x *ReceiptEvent) Reset() {
 	*x = ReceiptEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[72]
+	mi := &file_plugins_proto_transport_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6607,7 +6762,7 @@ func (x *ReceiptEvent) String() string {
 func (*ReceiptEvent) ProtoMessage() {}
 
 func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[72]
+	mi := &file_plugins_proto_transport_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6620,7 +6775,7 @@ func (x *ReceiptEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptEvent.ProtoReflect.Descriptor instead.
 func (*ReceiptEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{72}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *ReceiptEvent) GetKind() ReceiptEvent_Kind {
@@ -6646,7 +6801,7 @@ type TypingEvent struct {
 
 func (x *TypingEvent) Reset() {
 	*x = TypingEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[73]
+	mi := &file_plugins_proto_transport_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6658,7 +6813,7 @@ func (x *TypingEvent) String() string {
 func (*TypingEvent) ProtoMessage() {}
 
 func (x *TypingEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[73]
+	mi := &file_plugins_proto_transport_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6671,7 +6826,7 @@ func (x *TypingEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypingEvent.ProtoReflect.Descriptor instead.
 func (*TypingEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{73}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *TypingEvent) GetState() TypingState {
@@ -6690,7 +6845,7 @@ type PresenceEvent struct {
 
 func (x *PresenceEvent) Reset() {
 	*x = PresenceEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[74]
+	mi := &file_plugins_proto_transport_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6702,7 +6857,7 @@ func (x *PresenceEvent) String() string {
 func (*PresenceEvent) ProtoMessage() {}
 
 func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[74]
+	mi := &file_plugins_proto_transport_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6715,7 +6870,7 @@ func (x *PresenceEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PresenceEvent.ProtoReflect.Descriptor instead.
 func (*PresenceEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{74}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *PresenceEvent) GetPresence() *Presence {
@@ -6734,7 +6889,7 @@ type ContactEvent struct {
 
 func (x *ContactEvent) Reset() {
 	*x = ContactEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[75]
+	mi := &file_plugins_proto_transport_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6746,7 +6901,7 @@ func (x *ContactEvent) String() string {
 func (*ContactEvent) ProtoMessage() {}
 
 func (x *ContactEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[75]
+	mi := &file_plugins_proto_transport_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6759,7 +6914,7 @@ func (x *ContactEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactEvent.ProtoReflect.Descriptor instead.
 func (*ContactEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{75}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *ContactEvent) GetContact() *Contact {
@@ -6778,7 +6933,7 @@ type ContactRemovedEvent struct {
 
 func (x *ContactRemovedEvent) Reset() {
 	*x = ContactRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[76]
+	mi := &file_plugins_proto_transport_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6790,7 +6945,7 @@ func (x *ContactRemovedEvent) String() string {
 func (*ContactRemovedEvent) ProtoMessage() {}
 
 func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[76]
+	mi := &file_plugins_proto_transport_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6803,7 +6958,7 @@ func (x *ContactRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ContactRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{76}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *ContactRemovedEvent) GetUserId() string {
@@ -6822,7 +6977,7 @@ type ChatEvent struct {
 
 func (x *ChatEvent) Reset() {
 	*x = ChatEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[77]
+	mi := &file_plugins_proto_transport_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6834,7 +6989,7 @@ func (x *ChatEvent) String() string {
 func (*ChatEvent) ProtoMessage() {}
 
 func (x *ChatEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[77]
+	mi := &file_plugins_proto_transport_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6847,7 +7002,7 @@ func (x *ChatEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatEvent.ProtoReflect.Descriptor instead.
 func (*ChatEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{77}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *ChatEvent) GetChat() *Chat {
@@ -6872,7 +7027,7 @@ type LoginStateEvent struct {
 
 func (x *LoginStateEvent) Reset() {
 	*x = LoginStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[78]
+	mi := &file_plugins_proto_transport_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6884,7 +7039,7 @@ func (x *LoginStateEvent) String() string {
 func (*LoginStateEvent) ProtoMessage() {}
 
 func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[78]
+	mi := &file_plugins_proto_transport_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6897,7 +7052,7 @@ func (x *LoginStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginStateEvent.ProtoReflect.Descriptor instead.
 func (*LoginStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{78}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *LoginStateEvent) GetState() LoginState {
@@ -6930,7 +7085,7 @@ type SavedStateEvent struct {
 
 func (x *SavedStateEvent) Reset() {
 	*x = SavedStateEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[79]
+	mi := &file_plugins_proto_transport_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6942,7 +7097,7 @@ func (x *SavedStateEvent) String() string {
 func (*SavedStateEvent) ProtoMessage() {}
 
 func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[79]
+	mi := &file_plugins_proto_transport_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6955,7 +7110,7 @@ func (x *SavedStateEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SavedStateEvent.ProtoReflect.Descriptor instead.
 func (*SavedStateEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{79}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *SavedStateEvent) GetSavedState() []byte {
@@ -6979,7 +7134,7 @@ type MemberEvent struct {
 
 func (x *MemberEvent) Reset() {
 	*x = MemberEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[80]
+	mi := &file_plugins_proto_transport_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6991,7 +7146,7 @@ func (x *MemberEvent) String() string {
 func (*MemberEvent) ProtoMessage() {}
 
 func (x *MemberEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[80]
+	mi := &file_plugins_proto_transport_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7004,7 +7159,7 @@ func (x *MemberEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberEvent.ProtoReflect.Descriptor instead.
 func (*MemberEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{80}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *MemberEvent) GetKind() MemberEvent_Kind {
@@ -7038,7 +7193,7 @@ type TopicEvent struct {
 
 func (x *TopicEvent) Reset() {
 	*x = TopicEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[81]
+	mi := &file_plugins_proto_transport_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7050,7 +7205,7 @@ func (x *TopicEvent) String() string {
 func (*TopicEvent) ProtoMessage() {}
 
 func (x *TopicEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[81]
+	mi := &file_plugins_proto_transport_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7063,7 +7218,7 @@ func (x *TopicEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicEvent.ProtoReflect.Descriptor instead.
 func (*TopicEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{81}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *TopicEvent) GetTopic() string {
@@ -7088,7 +7243,7 @@ type IdentityEvent struct {
 
 func (x *IdentityEvent) Reset() {
 	*x = IdentityEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[82]
+	mi := &file_plugins_proto_transport_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7100,7 +7255,7 @@ func (x *IdentityEvent) String() string {
 func (*IdentityEvent) ProtoMessage() {}
 
 func (x *IdentityEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[82]
+	mi := &file_plugins_proto_transport_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7113,7 +7268,7 @@ func (x *IdentityEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentityEvent.ProtoReflect.Descriptor instead.
 func (*IdentityEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{82}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *IdentityEvent) GetOldUserId() string {
@@ -7145,7 +7300,7 @@ type ProgressEvent struct {
 
 func (x *ProgressEvent) Reset() {
 	*x = ProgressEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[83]
+	mi := &file_plugins_proto_transport_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7157,7 +7312,7 @@ func (x *ProgressEvent) String() string {
 func (*ProgressEvent) ProtoMessage() {}
 
 func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[83]
+	mi := &file_plugins_proto_transport_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7170,7 +7325,7 @@ func (x *ProgressEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressEvent.ProtoReflect.Descriptor instead.
 func (*ProgressEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{83}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *ProgressEvent) GetTask() string {
@@ -7219,7 +7374,7 @@ type ChatRemovedEvent struct {
 
 func (x *ChatRemovedEvent) Reset() {
 	*x = ChatRemovedEvent{}
-	mi := &file_plugins_proto_transport_proto_msgTypes[84]
+	mi := &file_plugins_proto_transport_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7231,7 +7386,7 @@ func (x *ChatRemovedEvent) String() string {
 func (*ChatRemovedEvent) ProtoMessage() {}
 
 func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_transport_proto_msgTypes[84]
+	mi := &file_plugins_proto_transport_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7244,7 +7399,7 @@ func (x *ChatRemovedEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatRemovedEvent.ProtoReflect.Descriptor instead.
 func (*ChatRemovedEvent) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{84}
+	return file_plugins_proto_transport_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *ChatRemovedEvent) GetReason() ChatRemovedEvent_Reason {
@@ -7288,7 +7443,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x13edit_window_seconds\x18\b \x01(\x03R\x11editWindowSeconds\x12+\n" +
 	"\x11identifier_prompt\x18\t \x01(\tR\x10identifierPrompt\x125\n" +
 	"\x16identifier_description\x18\n" +
-	" \x01(\tR\x15identifierDescription\"\x8d\t\n" +
+	" \x01(\tR\x15identifierDescription\"\xac\t\n" +
 	"\bFeatures\x12\x14\n" +
 	"\x05edits\x18\x01 \x01(\bR\x05edits\x12\x1c\n" +
 	"\treactions\x18\x02 \x01(\bR\treactions\x12'\n" +
@@ -7338,7 +7493,9 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\tpoll_vote\x18\" \x01(\bR\bpollVote\x12\x1f\n" +
 	"\vpoll_create\x18# \x01(\bR\n" +
 	"pollCreate\x12\x10\n" +
-	"\x03pin\x18$ \x01(\bR\x03pin\"\x13\n" +
+	"\x03pin\x18$ \x01(\bR\x03pin\x12\x1d\n" +
+	"\n" +
+	"poll_close\x18% \x01(\bR\tpollClose\"\x13\n" +
 	"\x11LoginFlowsRequest\"Q\n" +
 	"\tLoginFlow\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
@@ -7441,7 +7598,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x04nick\x18\x02 \x01(\tR\x04nick\x121\n" +
 	"\x04role\x18\x03 \x01(\x0e2\x1d.passerelle.transport.v2.RoleR\x04role\x12F\n" +
 	"\vaffiliation\x18\x04 \x01(\x0e2$.passerelle.transport.v2.AffiliationR\vaffiliation\x12\x17\n" +
-	"\ais_self\x18\x05 \x01(\bR\x06isSelf\"\xcc\x04\n" +
+	"\ais_self\x18\x05 \x01(\bR\x06isSelf\"\xa5\x05\n" +
 	"\x04Chat\x12\x17\n" +
 	"\achat_id\x18\x01 \x01(\tR\x06chatId\x125\n" +
 	"\x04type\x18\x02 \x01(\x0e2!.passerelle.transport.v2.ChatTypeR\x04type\x12\x12\n" +
@@ -7461,7 +7618,12 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"avatarMime\x12\x1b\n" +
 	"\tno_avatar\x18\x0f \x01(\bR\bnoAvatar\x12\x1f\n" +
 	"\vinvite_link\x18\x10 \x01(\tR\n" +
-	"inviteLink\"G\n" +
+	"inviteLink\x128\n" +
+	"\x05timer\x18\x11 \x01(\v2\".passerelle.transport.v2.ChatTimerR\x05timer\x12\x1d\n" +
+	"\n" +
+	"pinned_ids\x18\x12 \x03(\tR\tpinnedIds\"%\n" +
+	"\tChatTimer\x12\x18\n" +
+	"\aseconds\x18\x01 \x01(\x03R\aseconds\"G\n" +
 	"\x10ChatListResponse\x123\n" +
 	"\x05chats\x18\x01 \x03(\v2\x1d.passerelle.transport.v2.ChatR\x05chats\"s\n" +
 	"\x0fBackfillRequest\x12\x19\n" +
@@ -7503,7 +7665,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x12\n" +
 	"\x04data\x18\x03 \x01(\fR\x04data\"0\n" +
 	"\x11UploadMediaResult\x12\x1b\n" +
-	"\tupload_id\x18\x01 \x01(\tR\buploadId\"\xc0\f\n" +
+	"\tupload_id\x18\x01 \x01(\tR\buploadId\"\x85\r\n" +
 	"\aCommand\x12%\n" +
 	"\x0ecorrelation_id\x18\x01 \x01(\x04R\rcorrelationId\x12\x19\n" +
 	"\blogin_id\x18\x02 \x01(\tR\aloginId\x12\x15\n" +
@@ -7534,7 +7696,9 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\fsearch_chats\x18\x1d \x01(\v2$.passerelle.transport.v2.SearchChatsH\x00R\vsearchChats\x12D\n" +
 	"\tset_timer\x18\x1e \x01(\v2%.passerelle.transport.v2.SetChatTimerH\x00R\bsetTimer\x123\n" +
 	"\x04vote\x18\x1f \x01(\v2\x1d.passerelle.transport.v2.VoteH\x00R\x04vote\x120\n" +
-	"\x03pin\x18  \x01(\v2\x1c.passerelle.transport.v2.PinH\x00R\x03pinB\b\n" +
+	"\x03pin\x18  \x01(\v2\x1c.passerelle.transport.v2.PinH\x00R\x03pin\x12C\n" +
+	"\n" +
+	"close_poll\x18! \x01(\v2\".passerelle.transport.v2.ClosePollH\x00R\tclosePollB\b\n" +
 	"\x06action\"\x9b\x03\n" +
 	"\n" +
 	"Attachment\x12\x12\n" +
@@ -7655,7 +7819,11 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\ttarget_id\x18\x01 \x01(\tR\btargetId\x12\x1f\n" +
 	"\vtarget_meta\x18\x02 \x01(\fR\n" +
 	"targetMeta\x12\x14\n" +
-	"\x05unpin\x18\x03 \x01(\bR\x05unpin\"\x9d\x01\n" +
+	"\x05unpin\x18\x03 \x01(\bR\x05unpin\"I\n" +
+	"\tClosePoll\x12\x1b\n" +
+	"\ttarget_id\x18\x01 \x01(\tR\btargetId\x12\x1f\n" +
+	"\vtarget_meta\x18\x02 \x01(\fR\n" +
+	"targetMeta\"\x9d\x01\n" +
 	"\aSetRole\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12F\n" +
 	"\vaffiliation\x18\x02 \x01(\x0e2$.passerelle.transport.v2.AffiliationR\vaffiliation\x121\n" +
@@ -7899,7 +8067,7 @@ func file_plugins_proto_transport_proto_rawDescGZIP() []byte {
 }
 
 var file_plugins_proto_transport_proto_enumTypes = make([]protoimpl.EnumInfo, 13)
-var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 86)
+var file_plugins_proto_transport_proto_msgTypes = make([]protoimpl.MessageInfo, 88)
 var file_plugins_proto_transport_proto_goTypes = []any{
 	(ErrorCode)(0),                   // 0: passerelle.transport.v2.ErrorCode
 	(FieldType)(0),                   // 1: passerelle.transport.v2.FieldType
@@ -7941,71 +8109,73 @@ var file_plugins_proto_transport_proto_goTypes = []any{
 	(*UserRef)(nil),                  // 37: passerelle.transport.v2.UserRef
 	(*Member)(nil),                   // 38: passerelle.transport.v2.Member
 	(*Chat)(nil),                     // 39: passerelle.transport.v2.Chat
-	(*ChatListResponse)(nil),         // 40: passerelle.transport.v2.ChatListResponse
-	(*BackfillRequest)(nil),          // 41: passerelle.transport.v2.BackfillRequest
-	(*HistoryAck)(nil),               // 42: passerelle.transport.v2.HistoryAck
-	(*HistoryBatch)(nil),             // 43: passerelle.transport.v2.HistoryBatch
-	(*MediaRef)(nil),                 // 44: passerelle.transport.v2.MediaRef
-	(*MediaInfo)(nil),                // 45: passerelle.transport.v2.MediaInfo
-	(*MediaChunk)(nil),               // 46: passerelle.transport.v2.MediaChunk
-	(*UploadMediaResult)(nil),        // 47: passerelle.transport.v2.UploadMediaResult
-	(*Command)(nil),                  // 48: passerelle.transport.v2.Command
-	(*Attachment)(nil),               // 49: passerelle.transport.v2.Attachment
-	(*Span)(nil),                     // 50: passerelle.transport.v2.Span
-	(*SendMessage)(nil),              // 51: passerelle.transport.v2.SendMessage
-	(*Poll)(nil),                     // 52: passerelle.transport.v2.Poll
-	(*EditMessage)(nil),              // 53: passerelle.transport.v2.EditMessage
-	(*React)(nil),                    // 54: passerelle.transport.v2.React
-	(*Retract)(nil),                  // 55: passerelle.transport.v2.Retract
-	(*MarkRead)(nil),                 // 56: passerelle.transport.v2.MarkRead
-	(*LeaveChat)(nil),                // 57: passerelle.transport.v2.LeaveChat
-	(*JoinChat)(nil),                 // 58: passerelle.transport.v2.JoinChat
-	(*CreateChat)(nil),               // 59: passerelle.transport.v2.CreateChat
-	(*SetNick)(nil),                  // 60: passerelle.transport.v2.SetNick
-	(*SetTopic)(nil),                 // 61: passerelle.transport.v2.SetTopic
-	(*SetChatName)(nil),              // 62: passerelle.transport.v2.SetChatName
-	(*SetChatAvatar)(nil),            // 63: passerelle.transport.v2.SetChatAvatar
-	(*SetProfileAvatar)(nil),         // 64: passerelle.transport.v2.SetProfileAvatar
-	(*Invite)(nil),                   // 65: passerelle.transport.v2.Invite
-	(*Kick)(nil),                     // 66: passerelle.transport.v2.Kick
-	(*Unban)(nil),                    // 67: passerelle.transport.v2.Unban
-	(*SearchChats)(nil),              // 68: passerelle.transport.v2.SearchChats
-	(*FoundChat)(nil),                // 69: passerelle.transport.v2.FoundChat
-	(*SetChatTimer)(nil),             // 70: passerelle.transport.v2.SetChatTimer
-	(*Vote)(nil),                     // 71: passerelle.transport.v2.Vote
-	(*Pin)(nil),                      // 72: passerelle.transport.v2.Pin
-	(*SetRole)(nil),                  // 73: passerelle.transport.v2.SetRole
-	(*SetTyping)(nil),                // 74: passerelle.transport.v2.SetTyping
-	(*SetPresence)(nil),              // 75: passerelle.transport.v2.SetPresence
-	(*CommandResult)(nil),            // 76: passerelle.transport.v2.CommandResult
-	(*EventAck)(nil),                 // 77: passerelle.transport.v2.EventAck
-	(*Sender)(nil),                   // 78: passerelle.transport.v2.Sender
-	(*Event)(nil),                    // 79: passerelle.transport.v2.Event
-	(*MessageEvent)(nil),             // 80: passerelle.transport.v2.MessageEvent
-	(*ExpiryEvent)(nil),              // 81: passerelle.transport.v2.ExpiryEvent
-	(*EditEvent)(nil),                // 82: passerelle.transport.v2.EditEvent
-	(*ReactionEvent)(nil),            // 83: passerelle.transport.v2.ReactionEvent
-	(*RetractionEvent)(nil),          // 84: passerelle.transport.v2.RetractionEvent
-	(*ReceiptEvent)(nil),             // 85: passerelle.transport.v2.ReceiptEvent
-	(*TypingEvent)(nil),              // 86: passerelle.transport.v2.TypingEvent
-	(*PresenceEvent)(nil),            // 87: passerelle.transport.v2.PresenceEvent
-	(*ContactEvent)(nil),             // 88: passerelle.transport.v2.ContactEvent
-	(*ContactRemovedEvent)(nil),      // 89: passerelle.transport.v2.ContactRemovedEvent
-	(*ChatEvent)(nil),                // 90: passerelle.transport.v2.ChatEvent
-	(*LoginStateEvent)(nil),          // 91: passerelle.transport.v2.LoginStateEvent
-	(*SavedStateEvent)(nil),          // 92: passerelle.transport.v2.SavedStateEvent
-	(*MemberEvent)(nil),              // 93: passerelle.transport.v2.MemberEvent
-	(*TopicEvent)(nil),               // 94: passerelle.transport.v2.TopicEvent
-	(*IdentityEvent)(nil),            // 95: passerelle.transport.v2.IdentityEvent
-	(*ProgressEvent)(nil),            // 96: passerelle.transport.v2.ProgressEvent
-	(*ChatRemovedEvent)(nil),         // 97: passerelle.transport.v2.ChatRemovedEvent
-	nil,                              // 98: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	(*ChatTimer)(nil),                // 40: passerelle.transport.v2.ChatTimer
+	(*ChatListResponse)(nil),         // 41: passerelle.transport.v2.ChatListResponse
+	(*BackfillRequest)(nil),          // 42: passerelle.transport.v2.BackfillRequest
+	(*HistoryAck)(nil),               // 43: passerelle.transport.v2.HistoryAck
+	(*HistoryBatch)(nil),             // 44: passerelle.transport.v2.HistoryBatch
+	(*MediaRef)(nil),                 // 45: passerelle.transport.v2.MediaRef
+	(*MediaInfo)(nil),                // 46: passerelle.transport.v2.MediaInfo
+	(*MediaChunk)(nil),               // 47: passerelle.transport.v2.MediaChunk
+	(*UploadMediaResult)(nil),        // 48: passerelle.transport.v2.UploadMediaResult
+	(*Command)(nil),                  // 49: passerelle.transport.v2.Command
+	(*Attachment)(nil),               // 50: passerelle.transport.v2.Attachment
+	(*Span)(nil),                     // 51: passerelle.transport.v2.Span
+	(*SendMessage)(nil),              // 52: passerelle.transport.v2.SendMessage
+	(*Poll)(nil),                     // 53: passerelle.transport.v2.Poll
+	(*EditMessage)(nil),              // 54: passerelle.transport.v2.EditMessage
+	(*React)(nil),                    // 55: passerelle.transport.v2.React
+	(*Retract)(nil),                  // 56: passerelle.transport.v2.Retract
+	(*MarkRead)(nil),                 // 57: passerelle.transport.v2.MarkRead
+	(*LeaveChat)(nil),                // 58: passerelle.transport.v2.LeaveChat
+	(*JoinChat)(nil),                 // 59: passerelle.transport.v2.JoinChat
+	(*CreateChat)(nil),               // 60: passerelle.transport.v2.CreateChat
+	(*SetNick)(nil),                  // 61: passerelle.transport.v2.SetNick
+	(*SetTopic)(nil),                 // 62: passerelle.transport.v2.SetTopic
+	(*SetChatName)(nil),              // 63: passerelle.transport.v2.SetChatName
+	(*SetChatAvatar)(nil),            // 64: passerelle.transport.v2.SetChatAvatar
+	(*SetProfileAvatar)(nil),         // 65: passerelle.transport.v2.SetProfileAvatar
+	(*Invite)(nil),                   // 66: passerelle.transport.v2.Invite
+	(*Kick)(nil),                     // 67: passerelle.transport.v2.Kick
+	(*Unban)(nil),                    // 68: passerelle.transport.v2.Unban
+	(*SearchChats)(nil),              // 69: passerelle.transport.v2.SearchChats
+	(*FoundChat)(nil),                // 70: passerelle.transport.v2.FoundChat
+	(*SetChatTimer)(nil),             // 71: passerelle.transport.v2.SetChatTimer
+	(*Vote)(nil),                     // 72: passerelle.transport.v2.Vote
+	(*Pin)(nil),                      // 73: passerelle.transport.v2.Pin
+	(*ClosePoll)(nil),                // 74: passerelle.transport.v2.ClosePoll
+	(*SetRole)(nil),                  // 75: passerelle.transport.v2.SetRole
+	(*SetTyping)(nil),                // 76: passerelle.transport.v2.SetTyping
+	(*SetPresence)(nil),              // 77: passerelle.transport.v2.SetPresence
+	(*CommandResult)(nil),            // 78: passerelle.transport.v2.CommandResult
+	(*EventAck)(nil),                 // 79: passerelle.transport.v2.EventAck
+	(*Sender)(nil),                   // 80: passerelle.transport.v2.Sender
+	(*Event)(nil),                    // 81: passerelle.transport.v2.Event
+	(*MessageEvent)(nil),             // 82: passerelle.transport.v2.MessageEvent
+	(*ExpiryEvent)(nil),              // 83: passerelle.transport.v2.ExpiryEvent
+	(*EditEvent)(nil),                // 84: passerelle.transport.v2.EditEvent
+	(*ReactionEvent)(nil),            // 85: passerelle.transport.v2.ReactionEvent
+	(*RetractionEvent)(nil),          // 86: passerelle.transport.v2.RetractionEvent
+	(*ReceiptEvent)(nil),             // 87: passerelle.transport.v2.ReceiptEvent
+	(*TypingEvent)(nil),              // 88: passerelle.transport.v2.TypingEvent
+	(*PresenceEvent)(nil),            // 89: passerelle.transport.v2.PresenceEvent
+	(*ContactEvent)(nil),             // 90: passerelle.transport.v2.ContactEvent
+	(*ContactRemovedEvent)(nil),      // 91: passerelle.transport.v2.ContactRemovedEvent
+	(*ChatEvent)(nil),                // 92: passerelle.transport.v2.ChatEvent
+	(*LoginStateEvent)(nil),          // 93: passerelle.transport.v2.LoginStateEvent
+	(*SavedStateEvent)(nil),          // 94: passerelle.transport.v2.SavedStateEvent
+	(*MemberEvent)(nil),              // 95: passerelle.transport.v2.MemberEvent
+	(*TopicEvent)(nil),               // 96: passerelle.transport.v2.TopicEvent
+	(*IdentityEvent)(nil),            // 97: passerelle.transport.v2.IdentityEvent
+	(*ProgressEvent)(nil),            // 98: passerelle.transport.v2.ProgressEvent
+	(*ChatRemovedEvent)(nil),         // 99: passerelle.transport.v2.ChatRemovedEvent
+	nil,                              // 100: passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
 }
 var file_plugins_proto_transport_proto_depIdxs = []int32{
 	0,   // 0: passerelle.transport.v2.Error.code:type_name -> passerelle.transport.v2.ErrorCode
 	17,  // 1: passerelle.transport.v2.Capabilities.features:type_name -> passerelle.transport.v2.Features
 	19,  // 2: passerelle.transport.v2.LoginFlowsResponse.flows:type_name -> passerelle.transport.v2.LoginFlow
-	98,  // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
+	100, // 3: passerelle.transport.v2.SubmitLoginInputRequest.fields:type_name -> passerelle.transport.v2.SubmitLoginInputRequest.FieldsEntry
 	26,  // 4: passerelle.transport.v2.LoginStep.form:type_name -> passerelle.transport.v2.FormStep
 	27,  // 5: passerelle.transport.v2.LoginStep.display:type_name -> passerelle.transport.v2.DisplayStep
 	28,  // 6: passerelle.transport.v2.LoginStep.complete:type_name -> passerelle.transport.v2.CompleteStep
@@ -8020,125 +8190,127 @@ var file_plugins_proto_transport_proto_depIdxs = []int32{
 	4,   // 15: passerelle.transport.v2.Chat.type:type_name -> passerelle.transport.v2.ChatType
 	38,  // 16: passerelle.transport.v2.Chat.members:type_name -> passerelle.transport.v2.Member
 	17,  // 17: passerelle.transport.v2.Chat.features:type_name -> passerelle.transport.v2.Features
-	39,  // 18: passerelle.transport.v2.ChatListResponse.chats:type_name -> passerelle.transport.v2.Chat
-	4,   // 19: passerelle.transport.v2.HistoryBatch.chat_type:type_name -> passerelle.transport.v2.ChatType
-	79,  // 20: passerelle.transport.v2.HistoryBatch.events:type_name -> passerelle.transport.v2.Event
-	45,  // 21: passerelle.transport.v2.MediaChunk.info:type_name -> passerelle.transport.v2.MediaInfo
-	51,  // 22: passerelle.transport.v2.Command.send:type_name -> passerelle.transport.v2.SendMessage
-	53,  // 23: passerelle.transport.v2.Command.edit:type_name -> passerelle.transport.v2.EditMessage
-	54,  // 24: passerelle.transport.v2.Command.react:type_name -> passerelle.transport.v2.React
-	55,  // 25: passerelle.transport.v2.Command.retract:type_name -> passerelle.transport.v2.Retract
-	56,  // 26: passerelle.transport.v2.Command.mark_read:type_name -> passerelle.transport.v2.MarkRead
-	74,  // 27: passerelle.transport.v2.Command.set_typing:type_name -> passerelle.transport.v2.SetTyping
-	75,  // 28: passerelle.transport.v2.Command.set_presence:type_name -> passerelle.transport.v2.SetPresence
-	57,  // 29: passerelle.transport.v2.Command.leave:type_name -> passerelle.transport.v2.LeaveChat
-	61,  // 30: passerelle.transport.v2.Command.set_topic:type_name -> passerelle.transport.v2.SetTopic
-	62,  // 31: passerelle.transport.v2.Command.set_name:type_name -> passerelle.transport.v2.SetChatName
-	65,  // 32: passerelle.transport.v2.Command.invite:type_name -> passerelle.transport.v2.Invite
-	66,  // 33: passerelle.transport.v2.Command.kick:type_name -> passerelle.transport.v2.Kick
-	73,  // 34: passerelle.transport.v2.Command.set_role:type_name -> passerelle.transport.v2.SetRole
-	58,  // 35: passerelle.transport.v2.Command.join:type_name -> passerelle.transport.v2.JoinChat
-	60,  // 36: passerelle.transport.v2.Command.set_nick:type_name -> passerelle.transport.v2.SetNick
-	59,  // 37: passerelle.transport.v2.Command.create:type_name -> passerelle.transport.v2.CreateChat
-	63,  // 38: passerelle.transport.v2.Command.set_avatar:type_name -> passerelle.transport.v2.SetChatAvatar
-	64,  // 39: passerelle.transport.v2.Command.set_profile_avatar:type_name -> passerelle.transport.v2.SetProfileAvatar
-	67,  // 40: passerelle.transport.v2.Command.unban:type_name -> passerelle.transport.v2.Unban
-	68,  // 41: passerelle.transport.v2.Command.search_chats:type_name -> passerelle.transport.v2.SearchChats
-	70,  // 42: passerelle.transport.v2.Command.set_timer:type_name -> passerelle.transport.v2.SetChatTimer
-	71,  // 43: passerelle.transport.v2.Command.vote:type_name -> passerelle.transport.v2.Vote
-	72,  // 44: passerelle.transport.v2.Command.pin:type_name -> passerelle.transport.v2.Pin
-	9,   // 45: passerelle.transport.v2.Span.style:type_name -> passerelle.transport.v2.Span.Style
-	49,  // 46: passerelle.transport.v2.SendMessage.attachments:type_name -> passerelle.transport.v2.Attachment
-	50,  // 47: passerelle.transport.v2.SendMessage.spans:type_name -> passerelle.transport.v2.Span
-	52,  // 48: passerelle.transport.v2.SendMessage.poll:type_name -> passerelle.transport.v2.Poll
-	50,  // 49: passerelle.transport.v2.EditMessage.spans:type_name -> passerelle.transport.v2.Span
-	4,   // 50: passerelle.transport.v2.FoundChat.type:type_name -> passerelle.transport.v2.ChatType
-	5,   // 51: passerelle.transport.v2.SetRole.affiliation:type_name -> passerelle.transport.v2.Affiliation
-	6,   // 52: passerelle.transport.v2.SetRole.role:type_name -> passerelle.transport.v2.Role
-	7,   // 53: passerelle.transport.v2.SetTyping.state:type_name -> passerelle.transport.v2.TypingState
-	33,  // 54: passerelle.transport.v2.SetPresence.presence:type_name -> passerelle.transport.v2.Presence
-	14,  // 55: passerelle.transport.v2.CommandResult.error:type_name -> passerelle.transport.v2.Error
-	69,  // 56: passerelle.transport.v2.CommandResult.found_chats:type_name -> passerelle.transport.v2.FoundChat
-	4,   // 57: passerelle.transport.v2.Event.chat_type:type_name -> passerelle.transport.v2.ChatType
-	78,  // 58: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
-	80,  // 59: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
-	82,  // 60: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
-	83,  // 61: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
-	84,  // 62: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
-	85,  // 63: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
-	86,  // 64: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
-	87,  // 65: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
-	88,  // 66: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
-	89,  // 67: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
-	90,  // 68: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
-	91,  // 69: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
-	24,  // 70: passerelle.transport.v2.Event.login_step:type_name -> passerelle.transport.v2.LoginStep
-	92,  // 71: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
-	93,  // 72: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
-	94,  // 73: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
-	97,  // 74: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
-	95,  // 75: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
-	96,  // 76: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
-	81,  // 77: passerelle.transport.v2.Event.expiry:type_name -> passerelle.transport.v2.ExpiryEvent
-	49,  // 78: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
-	50,  // 79: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
-	50,  // 80: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
-	10,  // 81: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
-	7,   // 82: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
-	33,  // 83: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
-	34,  // 84: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
-	39,  // 85: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
-	8,   // 86: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
-	17,  // 87: passerelle.transport.v2.LoginStateEvent.features:type_name -> passerelle.transport.v2.Features
-	11,  // 88: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
-	38,  // 89: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
-	34,  // 90: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
-	12,  // 91: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
-	15,  // 92: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
-	18,  // 93: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
-	21,  // 94: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
-	22,  // 95: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
-	23,  // 96: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	23,  // 97: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
-	30,  // 98: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
-	29,  // 99: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
-	31,  // 100: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
-	32,  // 101: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
-	29,  // 102: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
-	36,  // 103: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
-	37,  // 104: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
-	29,  // 105: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
-	41,  // 106: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
-	44,  // 107: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
-	46,  // 108: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
-	48,  // 109: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
-	77,  // 110: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
-	42,  // 111: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
-	16,  // 112: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
-	20,  // 113: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
-	24,  // 114: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
-	24,  // 115: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
-	24,  // 116: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
-	13,  // 117: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
-	13,  // 118: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
-	13,  // 119: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
-	13,  // 120: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
-	34,  // 121: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
-	35,  // 122: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
-	39,  // 123: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
-	34,  // 124: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
-	40,  // 125: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
-	13,  // 126: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
-	46,  // 127: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
-	47,  // 128: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
-	76,  // 129: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
-	79,  // 130: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
-	43,  // 131: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
-	112, // [112:132] is the sub-list for method output_type
-	92,  // [92:112] is the sub-list for method input_type
-	92,  // [92:92] is the sub-list for extension type_name
-	92,  // [92:92] is the sub-list for extension extendee
-	0,   // [0:92] is the sub-list for field type_name
+	40,  // 18: passerelle.transport.v2.Chat.timer:type_name -> passerelle.transport.v2.ChatTimer
+	39,  // 19: passerelle.transport.v2.ChatListResponse.chats:type_name -> passerelle.transport.v2.Chat
+	4,   // 20: passerelle.transport.v2.HistoryBatch.chat_type:type_name -> passerelle.transport.v2.ChatType
+	81,  // 21: passerelle.transport.v2.HistoryBatch.events:type_name -> passerelle.transport.v2.Event
+	46,  // 22: passerelle.transport.v2.MediaChunk.info:type_name -> passerelle.transport.v2.MediaInfo
+	52,  // 23: passerelle.transport.v2.Command.send:type_name -> passerelle.transport.v2.SendMessage
+	54,  // 24: passerelle.transport.v2.Command.edit:type_name -> passerelle.transport.v2.EditMessage
+	55,  // 25: passerelle.transport.v2.Command.react:type_name -> passerelle.transport.v2.React
+	56,  // 26: passerelle.transport.v2.Command.retract:type_name -> passerelle.transport.v2.Retract
+	57,  // 27: passerelle.transport.v2.Command.mark_read:type_name -> passerelle.transport.v2.MarkRead
+	76,  // 28: passerelle.transport.v2.Command.set_typing:type_name -> passerelle.transport.v2.SetTyping
+	77,  // 29: passerelle.transport.v2.Command.set_presence:type_name -> passerelle.transport.v2.SetPresence
+	58,  // 30: passerelle.transport.v2.Command.leave:type_name -> passerelle.transport.v2.LeaveChat
+	62,  // 31: passerelle.transport.v2.Command.set_topic:type_name -> passerelle.transport.v2.SetTopic
+	63,  // 32: passerelle.transport.v2.Command.set_name:type_name -> passerelle.transport.v2.SetChatName
+	66,  // 33: passerelle.transport.v2.Command.invite:type_name -> passerelle.transport.v2.Invite
+	67,  // 34: passerelle.transport.v2.Command.kick:type_name -> passerelle.transport.v2.Kick
+	75,  // 35: passerelle.transport.v2.Command.set_role:type_name -> passerelle.transport.v2.SetRole
+	59,  // 36: passerelle.transport.v2.Command.join:type_name -> passerelle.transport.v2.JoinChat
+	61,  // 37: passerelle.transport.v2.Command.set_nick:type_name -> passerelle.transport.v2.SetNick
+	60,  // 38: passerelle.transport.v2.Command.create:type_name -> passerelle.transport.v2.CreateChat
+	64,  // 39: passerelle.transport.v2.Command.set_avatar:type_name -> passerelle.transport.v2.SetChatAvatar
+	65,  // 40: passerelle.transport.v2.Command.set_profile_avatar:type_name -> passerelle.transport.v2.SetProfileAvatar
+	68,  // 41: passerelle.transport.v2.Command.unban:type_name -> passerelle.transport.v2.Unban
+	69,  // 42: passerelle.transport.v2.Command.search_chats:type_name -> passerelle.transport.v2.SearchChats
+	71,  // 43: passerelle.transport.v2.Command.set_timer:type_name -> passerelle.transport.v2.SetChatTimer
+	72,  // 44: passerelle.transport.v2.Command.vote:type_name -> passerelle.transport.v2.Vote
+	73,  // 45: passerelle.transport.v2.Command.pin:type_name -> passerelle.transport.v2.Pin
+	74,  // 46: passerelle.transport.v2.Command.close_poll:type_name -> passerelle.transport.v2.ClosePoll
+	9,   // 47: passerelle.transport.v2.Span.style:type_name -> passerelle.transport.v2.Span.Style
+	50,  // 48: passerelle.transport.v2.SendMessage.attachments:type_name -> passerelle.transport.v2.Attachment
+	51,  // 49: passerelle.transport.v2.SendMessage.spans:type_name -> passerelle.transport.v2.Span
+	53,  // 50: passerelle.transport.v2.SendMessage.poll:type_name -> passerelle.transport.v2.Poll
+	51,  // 51: passerelle.transport.v2.EditMessage.spans:type_name -> passerelle.transport.v2.Span
+	4,   // 52: passerelle.transport.v2.FoundChat.type:type_name -> passerelle.transport.v2.ChatType
+	5,   // 53: passerelle.transport.v2.SetRole.affiliation:type_name -> passerelle.transport.v2.Affiliation
+	6,   // 54: passerelle.transport.v2.SetRole.role:type_name -> passerelle.transport.v2.Role
+	7,   // 55: passerelle.transport.v2.SetTyping.state:type_name -> passerelle.transport.v2.TypingState
+	33,  // 56: passerelle.transport.v2.SetPresence.presence:type_name -> passerelle.transport.v2.Presence
+	14,  // 57: passerelle.transport.v2.CommandResult.error:type_name -> passerelle.transport.v2.Error
+	70,  // 58: passerelle.transport.v2.CommandResult.found_chats:type_name -> passerelle.transport.v2.FoundChat
+	4,   // 59: passerelle.transport.v2.Event.chat_type:type_name -> passerelle.transport.v2.ChatType
+	80,  // 60: passerelle.transport.v2.Event.sender:type_name -> passerelle.transport.v2.Sender
+	82,  // 61: passerelle.transport.v2.Event.message:type_name -> passerelle.transport.v2.MessageEvent
+	84,  // 62: passerelle.transport.v2.Event.edit:type_name -> passerelle.transport.v2.EditEvent
+	85,  // 63: passerelle.transport.v2.Event.reaction:type_name -> passerelle.transport.v2.ReactionEvent
+	86,  // 64: passerelle.transport.v2.Event.retraction:type_name -> passerelle.transport.v2.RetractionEvent
+	87,  // 65: passerelle.transport.v2.Event.receipt:type_name -> passerelle.transport.v2.ReceiptEvent
+	88,  // 66: passerelle.transport.v2.Event.typing:type_name -> passerelle.transport.v2.TypingEvent
+	89,  // 67: passerelle.transport.v2.Event.presence:type_name -> passerelle.transport.v2.PresenceEvent
+	90,  // 68: passerelle.transport.v2.Event.contact:type_name -> passerelle.transport.v2.ContactEvent
+	91,  // 69: passerelle.transport.v2.Event.contact_removed:type_name -> passerelle.transport.v2.ContactRemovedEvent
+	92,  // 70: passerelle.transport.v2.Event.chat:type_name -> passerelle.transport.v2.ChatEvent
+	93,  // 71: passerelle.transport.v2.Event.login_state:type_name -> passerelle.transport.v2.LoginStateEvent
+	24,  // 72: passerelle.transport.v2.Event.login_step:type_name -> passerelle.transport.v2.LoginStep
+	94,  // 73: passerelle.transport.v2.Event.saved_state:type_name -> passerelle.transport.v2.SavedStateEvent
+	95,  // 74: passerelle.transport.v2.Event.member:type_name -> passerelle.transport.v2.MemberEvent
+	96,  // 75: passerelle.transport.v2.Event.topic:type_name -> passerelle.transport.v2.TopicEvent
+	99,  // 76: passerelle.transport.v2.Event.chat_removed:type_name -> passerelle.transport.v2.ChatRemovedEvent
+	97,  // 77: passerelle.transport.v2.Event.identity:type_name -> passerelle.transport.v2.IdentityEvent
+	98,  // 78: passerelle.transport.v2.Event.progress:type_name -> passerelle.transport.v2.ProgressEvent
+	83,  // 79: passerelle.transport.v2.Event.expiry:type_name -> passerelle.transport.v2.ExpiryEvent
+	50,  // 80: passerelle.transport.v2.MessageEvent.attachments:type_name -> passerelle.transport.v2.Attachment
+	51,  // 81: passerelle.transport.v2.MessageEvent.spans:type_name -> passerelle.transport.v2.Span
+	51,  // 82: passerelle.transport.v2.EditEvent.spans:type_name -> passerelle.transport.v2.Span
+	10,  // 83: passerelle.transport.v2.ReceiptEvent.kind:type_name -> passerelle.transport.v2.ReceiptEvent.Kind
+	7,   // 84: passerelle.transport.v2.TypingEvent.state:type_name -> passerelle.transport.v2.TypingState
+	33,  // 85: passerelle.transport.v2.PresenceEvent.presence:type_name -> passerelle.transport.v2.Presence
+	34,  // 86: passerelle.transport.v2.ContactEvent.contact:type_name -> passerelle.transport.v2.Contact
+	39,  // 87: passerelle.transport.v2.ChatEvent.chat:type_name -> passerelle.transport.v2.Chat
+	8,   // 88: passerelle.transport.v2.LoginStateEvent.state:type_name -> passerelle.transport.v2.LoginState
+	17,  // 89: passerelle.transport.v2.LoginStateEvent.features:type_name -> passerelle.transport.v2.Features
+	11,  // 90: passerelle.transport.v2.MemberEvent.kind:type_name -> passerelle.transport.v2.MemberEvent.Kind
+	38,  // 91: passerelle.transport.v2.MemberEvent.member:type_name -> passerelle.transport.v2.Member
+	34,  // 92: passerelle.transport.v2.IdentityEvent.contact:type_name -> passerelle.transport.v2.Contact
+	12,  // 93: passerelle.transport.v2.ChatRemovedEvent.reason:type_name -> passerelle.transport.v2.ChatRemovedEvent.Reason
+	15,  // 94: passerelle.transport.v2.Transport.Init:input_type -> passerelle.transport.v2.InitRequest
+	18,  // 95: passerelle.transport.v2.Transport.LoginFlows:input_type -> passerelle.transport.v2.LoginFlowsRequest
+	21,  // 96: passerelle.transport.v2.Transport.StartLogin:input_type -> passerelle.transport.v2.StartLoginRequest
+	22,  // 97: passerelle.transport.v2.Transport.SubmitLoginInput:input_type -> passerelle.transport.v2.SubmitLoginInputRequest
+	23,  // 98: passerelle.transport.v2.Transport.WaitLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	23,  // 99: passerelle.transport.v2.Transport.CancelLogin:input_type -> passerelle.transport.v2.LoginProcessRef
+	30,  // 100: passerelle.transport.v2.Transport.Connect:input_type -> passerelle.transport.v2.ConnectRequest
+	29,  // 101: passerelle.transport.v2.Transport.Disconnect:input_type -> passerelle.transport.v2.LoginRef
+	31,  // 102: passerelle.transport.v2.Transport.Logout:input_type -> passerelle.transport.v2.LogoutRequest
+	32,  // 103: passerelle.transport.v2.Transport.ResolveIdentifier:input_type -> passerelle.transport.v2.ResolveIdentifierRequest
+	29,  // 104: passerelle.transport.v2.Transport.ContactList:input_type -> passerelle.transport.v2.LoginRef
+	36,  // 105: passerelle.transport.v2.Transport.ChatInfo:input_type -> passerelle.transport.v2.ChatRef
+	37,  // 106: passerelle.transport.v2.Transport.UserInfo:input_type -> passerelle.transport.v2.UserRef
+	29,  // 107: passerelle.transport.v2.Transport.ChatList:input_type -> passerelle.transport.v2.LoginRef
+	42,  // 108: passerelle.transport.v2.Transport.Backfill:input_type -> passerelle.transport.v2.BackfillRequest
+	45,  // 109: passerelle.transport.v2.Transport.DownloadMedia:input_type -> passerelle.transport.v2.MediaRef
+	47,  // 110: passerelle.transport.v2.Transport.UploadMedia:input_type -> passerelle.transport.v2.MediaChunk
+	49,  // 111: passerelle.transport.v2.Transport.Commands:input_type -> passerelle.transport.v2.Command
+	79,  // 112: passerelle.transport.v2.Transport.Events:input_type -> passerelle.transport.v2.EventAck
+	43,  // 113: passerelle.transport.v2.Transport.History:input_type -> passerelle.transport.v2.HistoryAck
+	16,  // 114: passerelle.transport.v2.Transport.Init:output_type -> passerelle.transport.v2.Capabilities
+	20,  // 115: passerelle.transport.v2.Transport.LoginFlows:output_type -> passerelle.transport.v2.LoginFlowsResponse
+	24,  // 116: passerelle.transport.v2.Transport.StartLogin:output_type -> passerelle.transport.v2.LoginStep
+	24,  // 117: passerelle.transport.v2.Transport.SubmitLoginInput:output_type -> passerelle.transport.v2.LoginStep
+	24,  // 118: passerelle.transport.v2.Transport.WaitLogin:output_type -> passerelle.transport.v2.LoginStep
+	13,  // 119: passerelle.transport.v2.Transport.CancelLogin:output_type -> passerelle.transport.v2.Empty
+	13,  // 120: passerelle.transport.v2.Transport.Connect:output_type -> passerelle.transport.v2.Empty
+	13,  // 121: passerelle.transport.v2.Transport.Disconnect:output_type -> passerelle.transport.v2.Empty
+	13,  // 122: passerelle.transport.v2.Transport.Logout:output_type -> passerelle.transport.v2.Empty
+	34,  // 123: passerelle.transport.v2.Transport.ResolveIdentifier:output_type -> passerelle.transport.v2.Contact
+	35,  // 124: passerelle.transport.v2.Transport.ContactList:output_type -> passerelle.transport.v2.ContactListResponse
+	39,  // 125: passerelle.transport.v2.Transport.ChatInfo:output_type -> passerelle.transport.v2.Chat
+	34,  // 126: passerelle.transport.v2.Transport.UserInfo:output_type -> passerelle.transport.v2.Contact
+	41,  // 127: passerelle.transport.v2.Transport.ChatList:output_type -> passerelle.transport.v2.ChatListResponse
+	13,  // 128: passerelle.transport.v2.Transport.Backfill:output_type -> passerelle.transport.v2.Empty
+	47,  // 129: passerelle.transport.v2.Transport.DownloadMedia:output_type -> passerelle.transport.v2.MediaChunk
+	48,  // 130: passerelle.transport.v2.Transport.UploadMedia:output_type -> passerelle.transport.v2.UploadMediaResult
+	78,  // 131: passerelle.transport.v2.Transport.Commands:output_type -> passerelle.transport.v2.CommandResult
+	81,  // 132: passerelle.transport.v2.Transport.Events:output_type -> passerelle.transport.v2.Event
+	44,  // 133: passerelle.transport.v2.Transport.History:output_type -> passerelle.transport.v2.HistoryBatch
+	114, // [114:134] is the sub-list for method output_type
+	94,  // [94:114] is the sub-list for method input_type
+	94,  // [94:94] is the sub-list for extension type_name
+	94,  // [94:94] is the sub-list for extension extendee
+	0,   // [0:94] is the sub-list for field type_name
 }
 
 func init() { file_plugins_proto_transport_proto_init() }
@@ -8151,7 +8323,7 @@ func file_plugins_proto_transport_proto_init() {
 		(*LoginStep_Display)(nil),
 		(*LoginStep_Complete)(nil),
 	}
-	file_plugins_proto_transport_proto_msgTypes[35].OneofWrappers = []any{
+	file_plugins_proto_transport_proto_msgTypes[36].OneofWrappers = []any{
 		(*Command_Send)(nil),
 		(*Command_Edit)(nil),
 		(*Command_React)(nil),
@@ -8175,15 +8347,16 @@ func file_plugins_proto_transport_proto_init() {
 		(*Command_SetTimer)(nil),
 		(*Command_Vote)(nil),
 		(*Command_Pin)(nil),
+		(*Command_ClosePoll)(nil),
 	}
-	file_plugins_proto_transport_proto_msgTypes[36].OneofWrappers = []any{
+	file_plugins_proto_transport_proto_msgTypes[37].OneofWrappers = []any{
 		(*Attachment_Data)(nil),
 		(*Attachment_Url)(nil),
 		(*Attachment_Path)(nil),
 		(*Attachment_Ref)(nil),
 		(*Attachment_UploadId)(nil),
 	}
-	file_plugins_proto_transport_proto_msgTypes[66].OneofWrappers = []any{
+	file_plugins_proto_transport_proto_msgTypes[68].OneofWrappers = []any{
 		(*Event_Message)(nil),
 		(*Event_Edit)(nil),
 		(*Event_Reaction)(nil),
@@ -8210,7 +8383,7 @@ func file_plugins_proto_transport_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugins_proto_transport_proto_rawDesc), len(file_plugins_proto_transport_proto_rawDesc)),
 			NumEnums:      13,
-			NumMessages:   86,
+			NumMessages:   88,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -106,6 +106,13 @@ func (t *connectorTransport[S]) HandleCommand(ctx context.Context, cmd *pb.Comma
 			}
 			return Result{}, pn.Pin(ctx, c, a.Pin)
 		}
+	case *pb.Command_ClosePoll:
+		if pc, ok := any(s).(PollCloser); ok {
+			if a.ClosePoll.TargetId == "" {
+				return Result{}, Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "closing a poll names no poll")
+			}
+			return Result{}, pc.ClosePoll(ctx, c, a.ClosePoll)
+		}
 	case *pb.Command_SetRole:
 		if r, ok := any(s).(RoleSetter); ok {
 			return Result{}, r.SetRole(ctx, c, a.SetRole)
@@ -179,6 +186,8 @@ func actionName(cmd *pb.Command) string {
 		return "voting in polls"
 	case *pb.Command_Pin:
 		return "pinning messages"
+	case *pb.Command_ClosePoll:
+		return "closing polls"
 	case *pb.Command_Join:
 		return "joining chats"
 	case *pb.Command_SetNick:
@@ -283,6 +292,8 @@ func (t *connectorTransport[S]) allowed(ctx context.Context, s S, cmd *pb.Comman
 		return deny(f.PollVote, chat.PollVote, "voting in polls")
 	case *pb.Command_Pin:
 		return deny(f.Pin, chat.Pin, "pinning messages")
+	case *pb.Command_ClosePoll:
+		return deny(f.PollClose, chat.PollClose, "closing polls")
 	}
 	return nil
 }

@@ -174,6 +174,17 @@ type Pinner interface {
 	Pin(ctx context.Context, c Call, p *pb.Pin) error
 }
 
+// PollCloser closes a poll the user started (feature poll_close): p
+// names the poll's message (never empty: the SDK checked). Another's
+// poll is refused with NOT_ALLOWED, a message that is no poll the
+// session knows with NOT_FOUND; a poll closed already is no error. On
+// success the poll's message is corrected once to the closed poll's text
+// (mediatext.PollText with Closed), as for a poll closed on another
+// device.
+type PollCloser interface {
+	ClosePoll(ctx context.Context, c Call, p *pb.ClosePoll) error
+}
+
 // PollStarter starts a poll in a chat (feature poll_create), as the
 // user's message: p has a question and 2 to MaxPollOptions distinct
 // options (the SDK checked). The Result names the poll's message, as
@@ -301,6 +312,7 @@ var derivedFeatures = []derived{
 	{"poll_vote", "Voter", implements[Voter]},
 	{"poll_create", "PollStarter", implements[PollStarter]},
 	{"pin", "Pinner", implements[Pinner]},
+	{"poll_close", "PollCloser", implements[PollCloser]},
 	{"group_roles", "RoleSetter", implements[RoleSetter]},
 	{"media_download", "MediaDownloader", implements[MediaDownloader]},
 	{"media_upload", "MediaUploader", implements[MediaUploader]},
