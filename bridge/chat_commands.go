@@ -13,8 +13,9 @@ import (
 // Chat commands: what the user types in a chat or a room that the gateway
 // runs on the network instead of sending it as text (userMessage, in
 // messaging.go, tells them): /timer (chat_timer.go), /vote
-// (poll_vote.go), /pin and /unpin (pin.go); /poll goes as a message
-// (poll_create.go).
+// (poll_vote.go), /poll-close (poll_close.go), /pin and /unpin (pin.go);
+// /poll goes as a message (poll_create.go). "/timer" alone and "/pins"
+// ask about the chat (chat_queries.go).
 
 // slashCommand reports whether body is the chat command name ("/timer",
 // "/vote"), and its argument.

@@ -16,7 +16,8 @@ import (
 // chat_timer): "/timer 1d", "/timer 8h", "/timer off". It is not sent as
 // a message; the network's notice of the change is the answer, and a
 // refusal (a length the network does not offer, a group where only
-// admins may) an error reply naming why.
+// admins may) an error reply naming why. "/timer" alone shows the
+// chat's timer (chat_queries.go).
 
 // timerUsage is what a "/timer" the gateway cannot read answers.
 const timerUsage = "usage: /timer LENGTH or /timer off, LENGTH as 30s, 5m, 8h, 1d or 1w"
@@ -61,10 +62,6 @@ func (s *session) setChatTimer(ctx context.Context, st *wire.Stanza, chatID, txn
 	t := s.t
 	if !s.features().GetChatTimer() {
 		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, t.displayName()+" does not let the gateway set disappearing messages"))
-		return
-	}
-	if arg == "" {
-		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, timerUsage))
 		return
 	}
 	ttl, err := parseTimer(arg)

@@ -28,7 +28,31 @@ func (t *transport) chatHelp(user string) string {
   status      your login's state
   cancel      stop a login in progress%s
   help        this text
-Then write to contacts as CONTACT@%s.`, t.displayName(), group, t.domain)
+Then write to contacts as CONTACT@%s.%s`, t.displayName(), group, t.domain, chatCommandsHelp(feats))
+}
+
+// chatCommandsHelp lists the chat commands a login with feats has: what
+// the user types in a chat or a room (chat_commands.go).
+func chatCommandsHelp(feats *pb.Features) string {
+	var b strings.Builder
+	for _, c := range []struct {
+		has  bool
+		text string
+	}{
+		{feats.GetChatTimer(), "/timer 1d   disappearing messages (/timer off; /timer alone: the chat's timer)"},
+		{feats.GetPollCreate(), "/poll QUESTION? A / B   start a poll (/poll-multi: several answers)"},
+		{feats.GetPollVote(), "/vote 2     in a reply to a poll: vote (/vote none: take it back)"},
+		{feats.GetPollClose(), "/poll-close in a reply to your poll: close it"},
+		{feats.GetPin(), "/pin       in a reply to a message: pin it (/unpin; /pins: the chat's pins)"},
+	} {
+		if c.has {
+			b.WriteString("\n  " + c.text)
+		}
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return "\nIn a chat or a group:" + b.String()
 }
 
 // handleGatewayChat answers a message to the transport JID itself.

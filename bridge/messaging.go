@@ -420,7 +420,19 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 	command := m.hasBody && m.replace == "" && m.oobURL == "" && strings.HasPrefix(strings.TrimLeft(m.body, " \t\r\n"), "/")
 	if command {
 		if arg, ok := slashCommand(m.body, "/timer"); ok {
-			s.setChatTimer(ctx, st, chatID, txn, arg) // chat_timer.go
+			if arg == "" {
+				s.showChatTimer(ctx, st, chatID) // chat_queries.go
+			} else {
+				s.setChatTimer(ctx, st, chatID, txn, arg) // chat_timer.go
+			}
+			return
+		}
+		if arg, ok := slashCommand(m.body, "/pins"); ok && arg == "" {
+			s.showPins(ctx, st, chatID) // chat_queries.go
+			return
+		}
+		if arg, ok := slashCommand(m.body, "/poll-close"); ok && arg == "" {
+			s.closePoll(ctx, st, chatID, txn, m.replyTo) // poll_close.go
 			return
 		}
 		if arg, ok := slashCommand(m.body, "/vote"); ok {

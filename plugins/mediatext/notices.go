@@ -44,7 +44,7 @@ func CallText(c Call, where string) string {
 	case c.Missed:
 		return "Missed " + kind
 	case c.Duration > 0:
-		return Kind + ", " + span(c.Duration)
+		return Kind + ", " + Span(c.Duration)
 	case c.Answered:
 		return Kind + ", answered " + where
 	case c.Group:
@@ -61,7 +61,7 @@ func TimerText(ttl time.Duration) string {
 	if ttl <= 0 {
 		return "Disappearing messages turned off"
 	}
-	return "Disappearing messages turned on: messages disappear " + span(ttl) + " after they are sent"
+	return "Disappearing messages turned on: messages disappear " + Span(ttl) + " after they are sent"
 }
 
 // ReadTimerText is TimerText for a network whose timer starts when the
@@ -70,13 +70,13 @@ func ReadTimerText(ttl time.Duration) string {
 	if ttl <= 0 {
 		return TimerText(ttl)
 	}
-	return "Disappearing messages turned on: messages disappear " + span(ttl) + " after they are read"
+	return "Disappearing messages turned on: messages disappear " + Span(ttl) + " after they are read"
 }
 
-// span is a duration in words: whole weeks, days or hours by their
+// Span is a duration in words: whole weeks, days or hours by their
 // name ("1 week", "90 days", "8 hours"), else hours, minutes and seconds
 // ("3 min 5 s").
-func span(d time.Duration) string {
+func Span(d time.Duration) string {
 	d = d.Round(time.Second)
 	const day, week = 24 * time.Hour, 7 * 24 * time.Hour
 	switch {

@@ -1,0 +1,126 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"passerelle.im/passerelle/bridge/wire"
+	"passerelle.im/passerelle/plugins/mediatext"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// Chat queries: "/timer" alone and "/pins", sent in a chat or a room,
+// ask the network about the chat (a ChatInfo answer's timer and
+// pinned_ids). The answer goes to the resource that asked, from the chat
+// itself (the contact, or the room), and is neither sent to the network
+// nor kept in an archive: it is the gateway's answer, not the chat's.
+
+// maxPinsShown bounds the pins "/pins" shows, the newest kept: a
+// channel may have hundreds.
+const maxPinsShown = 20
+
+// chatAnswer starts the gateway's answer to st, a query sent in a chat
+// or a room: from the chat to the resource that asked.
+func (t *transport) chatAnswer(st *wire.Stanza) *wire.Writer {
+	var w wire.Writer
+	typ := "chat"
+	if st.Type() == "groupchat" {
+		typ = "groupchat"
+	}
+	w.Start("message", "").Attr("from", bareOf(st.To())).Attr("to", st.From()).Attr("type", typ).Attr("id", t.newID())
+	return &w
+}
+
+// finishAnswer ends an answer with its body and hints, and sends it.
+func (t *transport) finishAnswer(ctx context.Context, w *wire.Writer, body string) {
+	w.Leaf("body", "", body)
+	w.Leaf("no-store", nsHints, "")
+	t.send(ctx, w.Bytes())
+}
+
+// chatName is how a query's answer names the chat.
+func (s *session) chatName(chatID string) string {
+	if r := s.rooms.get(chatID); r != nil {
+		return r.displayName()
+	}
+	return "this chat"
+}
+
+// showChatTimer answers "/timer" alone: the chat's disappearing-messages
+// timer, as the network says it is.
+func (s *session) showChatTimer(ctx context.Context, st *wire.Stanza, chatID string) {
+	t := s.t
+	if !s.features().GetChatTimer() {
+		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, t.displayName()+" does not let the gateway see or set disappearing messages"))
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	go func() {
+		name := s.chatName(chatID)
+		c := s.chatInfo(ctx, chatID)
+		var text string
+		switch {
+		case c == nil:
+			text = t.displayName() + " did not answer; try again later."
+		case c.GetTimer() == nil:
+			text = t.displayName() + " does not say whether messages in " + name + " disappear. " + timerUsage
+		case c.GetTimer().GetSeconds() <= 0:
+			text = "Disappearing messages are off in " + name + ". " + timerUsage
+		default:
+			ttl := time.Duration(min(c.GetTimer().GetSeconds(), int64(maxTimer/time.Second))) * time.Second
+			text = "Disappearing messages in " + name + ": " + mediatext.Span(ttl) + ". " + timerUsage
+		}
+		t.finishAnswer(ctx, t.chatAnswer(st), text)
+	}()
+}
+
+// showPins answers "/pins": the chat's pinned messages, each as an
+// answer in reply (XEP-0461) to the message, so that the client shows
+// it; those the gateway never saw are counted.
+func (s *session) showPins(ctx context.Context, st *wire.Stanza, chatID string) {
+	t := s.t
+	if !s.features().GetPin() {
+		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, t.displayName()+" does not let the gateway see pinned messages"))
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	group := s.rooms.get(chatID) != nil
+	go func() {
+		name := s.chatName(chatID)
+		c := s.chatInfo(ctx, chatID)
+		if c == nil {
+			t.finishAnswer(ctx, t.chatAnswer(st), t.displayName()+" did not answer; try again later.")
+			return
+		}
+		ids := c.GetPinnedIds()
+		if len(ids) == 0 {
+			t.finishAnswer(ctx, t.chatAnswer(st), "No message is pinned in "+name+".")
+			return
+		}
+		older := max(0, len(ids)-maxPinsShown)
+		ids = ids[older:]
+		// The replies' references, as delivered messages have them.
+		out := chatOut{t: t, ev: &pb.Event{LoginId: s.LoginID(), ChatId: chatID}, user: s.user, puppet: bareOf(st.To()), group: group}
+		var unknown int
+		for i, id := range ids {
+			if _, ok := out.ref(id); !ok {
+				unknown++
+				continue
+			}
+			w := t.chatAnswer(st)
+			body := out.reply(w, id, fmt.Sprintf("Pinned (%d of %d)", older+i+1, older+len(ids)))
+			t.finishAnswer(ctx, w, body)
+		}
+		if older > 0 || unknown > 0 {
+			text := fmt.Sprintf("%d messages pinned in %s", older+len(ids), name)
+			if older > 0 {
+				text += fmt.Sprintf("; the %d oldest not shown", older)
+			}
+			if unknown > 0 {
+				text += fmt.Sprintf("; %d from before the gateway saw the chat", unknown)
+			}
+			t.finishAnswer(ctx, t.chatAnswer(st), text+".")
+		}
+	}()
+}
