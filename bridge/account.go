@@ -27,7 +27,7 @@ func (ss *session) setState(ctx context.Context, s *pb.LoginStateEvent) {
 	prev := ss.state
 	ss.state = loginState{state: s.State, msg: s.Message, since: time.Now()}
 	ss.mu.Unlock()
-	ss.noteLoginFeatures(s)
+	ss.noteLoginFeatures(ctx, s)
 	ss.progress.clear() // progress.go: the state's presence shows none
 	t.send(ctx, t.statePresence(user, s.State, s.Message))
 	if prev.state == s.State {

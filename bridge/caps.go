@@ -11,10 +11,11 @@ import (
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
-// What a contact can do is what its transport can: clients look at a
-// contact's disco#info (XEP-0030), or at the XEP-0115 caps hash in its
-// presence, before they offer receipts, corrections, reactions and the
-// rest, and hide what is not listed.
+// What a contact can do is what the user's login can (its transport's
+// features, narrowed by the login's own: login_features.go): clients
+// look at a contact's disco#info (XEP-0030), or at the XEP-0115 caps
+// hash in its presence, before they offer receipts, corrections,
+// reactions and the rest, and hide what is not listed.
 
 const (
 	nsCaps = "http://jabber.org/protocol/caps"
@@ -25,25 +26,43 @@ const (
 // contactIdentity is a contact's disco identity: category, type.
 var contactIdentities = [][2]string{{"client", "pc"}, {"pubsub", "pep"}}
 
-// contactCaps is what every contact of a transport advertises.
+// contactCaps is what the contacts of a login with some features
+// advertise.
 type contactCaps struct {
-	from     *pb.Capabilities // what it was computed from
-	features []string         // sorted
-	ver      string           // XEP-0115 verification string
+	from     *pb.Features // what it was computed from
+	features []string     // sorted
+	ver      string       // XEP-0115 verification string
 }
 
-// lastCaps caches the last computation: the plugin's capabilities change
-// only when it restarts.
+// lastCaps caches the transport's: the plugin's features change only
+// when it restarts. A session caches its login's (session.contactCaps).
 var lastCaps atomic.Pointer[contactCaps]
 
-// contactFeatures lists what a contact of a transport with these
-// capabilities supports, and its caps.
-func contactFeatures(caps *pb.Capabilities) *contactCaps {
-	if c := lastCaps.Load(); c != nil && c.from == caps {
+// transportCaps is what a contact advertises to a user whose login does
+// all that the transport does.
+func (t *transport) transportCaps() *contactCaps {
+	f := t.host.Caps().GetFeatures()
+	if c := lastCaps.Load(); c != nil && c.from == f {
 		return c
 	}
+	c := contactFeatures(f)
+	lastCaps.Store(c)
+	return c
+}
+
+// userCaps is what a contact advertises to user: their login's, the
+// transport's when they have none.
+func (t *transport) userCaps(user string) *contactCaps {
+	if s := t.session(user); s != nil {
+		return s.contactCaps()
+	}
+	return t.transportCaps()
+}
+
+// contactFeatures lists what a contact of a login with features f
+// supports, and its caps.
+func contactFeatures(f *pb.Features) *contactCaps {
 	fs := []string{wire.NSDiscoInfo, wire.NSPing, nsVCard, nsAvatarMeta, nsAvatarMeta + "+notify", nsCaps}
-	f := caps.GetFeatures()
 	for _, x := range []struct {
 		has bool
 		ns  string
@@ -62,9 +81,7 @@ func contactFeatures(caps *pb.Capabilities) *contactCaps {
 		}
 	}
 	slices.Sort(fs)
-	c := &contactCaps{from: caps, features: fs, ver: capsVer(contactIdentities, fs)}
-	lastCaps.Store(c)
-	return c
+	return &contactCaps{from: f, features: fs, ver: capsVer(contactIdentities, fs)}
 }
 
 // capsVer is the XEP-0115 §5 verification string of identities (no
@@ -85,12 +102,16 @@ func capsVer(ids [][2]string, features []string) string {
 	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
-// contactDiscoInfo answers disco#info for a contact, with no node or with
-// the node#ver of its caps.
-func (t *transport) contactDiscoInfo(st *wire.Stanza, node string) []byte {
-	c := contactFeatures(t.host.Caps())
+// contactDiscoInfo answers user's disco#info for a contact, with no node
+// or with the node#ver of its caps: the user's login's, or the
+// transport's (a ver another login's user saw, or this user's before
+// their login said it does less).
+func (t *transport) contactDiscoInfo(st *wire.Stanza, user, node string) []byte {
+	c := t.userCaps(user)
 	if node != "" && node != capsNode+"#"+c.ver {
-		return wire.ErrorReply(st, wire.ItemNotFound, "no such node")
+		if c = t.transportCaps(); node != capsNode+"#"+c.ver {
+			return wire.ErrorReply(st, wire.ItemNotFound, "no such node")
+		}
 	}
 	r := wire.Result(st)
 	r.Start("query", wire.NSDiscoInfo)
@@ -106,8 +127,9 @@ func (t *transport) contactDiscoInfo(st *wire.Stanza, node string) []byte {
 	return r.Bytes()
 }
 
-// writeCaps adds the contact's caps to a presence being written.
-func (t *transport) writeCaps(w *wire.Writer) {
-	c := contactFeatures(t.host.Caps())
+// writeCaps adds the caps of a contact of s's login to a presence being
+// written.
+func (s *session) writeCaps(w *wire.Writer) {
+	c := s.contactCaps()
 	w.Start("c", nsCaps).Attr("hash", "sha-1").Attr("node", capsNode).Attr("ver", c.ver).End()
 }

@@ -363,7 +363,7 @@ func sharedPresence(p *pb.Presence) *pb.Presence {
 }
 
 func (s *session) renderPresence(from, userID string, p *pb.Presence) []byte {
-	t, to := s.t, s.user
+	to := s.user
 	var w wire.Writer
 	w.Start("presence", "").Attr("from", from).Attr("to", to)
 	if p.GetShow() == pb.PresenceShow_PRESENCE_SHOW_OFFLINE {
@@ -389,7 +389,7 @@ func (s *session) renderPresence(from, userID string, p *pb.Presence) []byte {
 		w.Start("x", nsVCardPhoto).Leaf("photo", "", hash).End()
 	}
 	if p.GetShow() != pb.PresenceShow_PRESENCE_SHOW_OFFLINE {
-		t.writeCaps(&w)
+		s.writeCaps(&w)
 	}
 	return w.Bytes()
 }

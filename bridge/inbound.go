@@ -94,7 +94,7 @@ func (t *transport) handleIQ(ctx context.Context, st *wire.Stanza, from, to jid.
 	}
 	switch {
 	case p.XMLName.Space == wire.NSDiscoInfo && get:
-		t.send(ctx, t.discoInfo(st, toGateway, p.Attr("node")))
+		t.send(ctx, t.discoInfo(st, from.Bare().String(), toGateway, p.Attr("node")))
 	case p.XMLName.Space == wire.NSDiscoItems && get && toGateway && p.Attr("node") == nsCommands:
 		t.send(ctx, t.commandItems(st, from.Bare().String()))
 	case p.XMLName.Space == wire.NSDiscoItems && get && toGateway && p.Attr("node") == "":
@@ -144,9 +144,9 @@ func (t *transport) handleIQ(ctx context.Context, st *wire.Stanza, from, to jid.
 	}
 }
 
-func (t *transport) discoInfo(st *wire.Stanza, toGateway bool, node string) []byte {
+func (t *transport) discoInfo(st *wire.Stanza, user string, toGateway bool, node string) []byte {
 	if !toGateway {
-		return t.contactDiscoInfo(st, node)
+		return t.contactDiscoInfo(st, user, node)
 	}
 	if node != "" {
 		return wire.ErrorReply(st, wire.ItemNotFound, "no such node")

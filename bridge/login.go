@@ -266,8 +266,9 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 	}
 	l := store.Login{Transport: t.name, UserJID: user, LoginID: done.LoginId, DisplayName: name, SavedState: done.SavedState, DataDir: dir}
 	if relogin {
-		// The same account keeps the user's choice to share their avatar.
-		l.ShareAvatar, l.SharedAvatar = prev.ShareAvatar, prev.SharedAvatar
+		// The same account keeps the user's choice to share their
+		// avatar, and what it said it can do (until it says it again).
+		l.ShareAvatar, l.SharedAvatar, l.Features = prev.ShareAvatar, prev.SharedAvatar, prev.Features
 	}
 	if err := t.db.PutLogin(ctx, l); err != nil {
 		t.log.Error("storing the login failed", "user", user, "err", err)

@@ -1,13 +1,20 @@
 package bridge
 
 import (
+	"bytes"
+	"context"
+
+	"google.golang.org/protobuf/proto"
+
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // A login may do less than its transport (a Telegram bot): its
 // LoginStateEvent says so with CONNECTED, and its user is offered only
-// what both have.
+// what both have. The login's record keeps them (store.Login.Features),
+// so that after a restart the user is offered no more before the plugin
+// says it again.
 
 // loginFeatures is a login's own features and, cached, their
 // intersection with the plugin's (which change when the plugin
@@ -15,17 +22,54 @@ import (
 type loginFeatures struct {
 	own       *pb.Features // nil: the transport's
 	base, out *pb.Features // out = base ∩ own
+	caps      *contactCaps // of features(), whichever it was (caps.go)
 }
 
 // noteLoginFeatures takes the features a CONNECTED state event says
-// the login has (nil: the transport's).
-func (s *session) noteLoginFeatures(ev *pb.LoginStateEvent) {
+// the login has (nil: the transport's), and stores them with the login
+// when they changed.
+func (s *session) noteLoginFeatures(ctx context.Context, ev *pb.LoginStateEvent) {
 	if ev.State != pb.LoginState_LOGIN_STATE_CONNECTED {
 		return
 	}
+	raw := encodeLoginFeatures(ev.Features)
 	s.mu.Lock()
 	s.feats = loginFeatures{own: ev.Features}
+	same := bytes.Equal(raw, s.login.Features)
 	s.mu.Unlock()
+	if same {
+		return
+	}
+	if err := s.t.db.SetLoginFeatures(ctx, s.t.name, s.user, raw); err != nil {
+		s.t.log.Error("storing the login's features failed", "user", s.user, "err", err)
+		return
+	}
+	s.mu.Lock()
+	s.login.Features = raw
+	s.mu.Unlock()
+}
+
+// encodeLoginFeatures is what the login record keeps of a login's own
+// features: a LoginStateEvent holding only them, so that features with
+// nothing set are not taken for none (nil).
+func encodeLoginFeatures(f *pb.Features) []byte {
+	if f == nil {
+		return nil
+	}
+	raw, _ := proto.MarshalOptions{Deterministic: true}.Marshal(&pb.LoginStateEvent{Features: f})
+	return raw
+}
+
+// decodeLoginFeatures reads what encodeLoginFeatures wrote.
+func decodeLoginFeatures(raw []byte) (*pb.Features, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	var ev pb.LoginStateEvent
+	if err := proto.Unmarshal(raw, &ev); err != nil {
+		return nil, err
+	}
+	return ev.Features, nil
 }
 
 // features is what the session's login can do: the plugin's features,
@@ -42,6 +86,23 @@ func (s *session) features() *pb.Features {
 		f.base, f.out = base, sdk.IntersectFeatures(base, f.own)
 	}
 	return f.out
+}
+
+// contactCaps is what the login's contacts advertise: computed once for
+// each features() pointer, as presence asks for it often.
+func (s *session) contactCaps() *contactCaps {
+	f := s.features()
+	s.mu.Lock()
+	c := s.feats.caps
+	s.mu.Unlock()
+	if c != nil && c.from == f {
+		return c
+	}
+	c = contactFeatures(f)
+	s.mu.Lock()
+	s.feats.caps = c // keyed by c.from: one for older features is only recomputed
+	s.mu.Unlock()
+	return c
 }
 
 // userFeatures is what user's login can do; the transport's features

@@ -82,12 +82,20 @@ type loginState struct {
 }
 
 func newSession(t *transport, l store.Login) *session {
-	return &session{t: t, user: l.UserJID, login: l,
+	s := &session{t: t, user: l.UserJID, login: l,
 		presences: map[string]*pb.Presence{}, avatars: map[string]string{}, avatarIDs: map[string]string{},
 		moderating:   map[string]*moderation{},
 		pictureSlots: make(chan struct{}, pictureFetches),
 		roomsSynced:  make(chan struct{}),
 		aliases:      occupantAliases{loginID: l.LoginID}}
+	// What the login said it can do when it last connected holds until
+	// it connects again (login_features.go).
+	own, err := decodeLoginFeatures(l.Features)
+	if err != nil {
+		t.log.Warn("the login's stored features are unreadable; the transport's hold until it connects", "user", l.UserJID, "err", err)
+	}
+	s.feats.own = own
+	return s
 }
 
 // Login returns the session's login record as it is now.

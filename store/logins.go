@@ -39,6 +39,11 @@ type Login struct {
 	// SharedAvatar is the SHA-1 (hex) of the avatar last set as the
 	// user's profile picture on the network; "" for none.
 	SharedAvatar string
+	// Features are the login's own features, when it can do less than
+	// its transport (a marshaled pb.Features, opaque here), as the plugin
+	// last said with CONNECTED: kept so that a restart offers the user
+	// no more until the plugin says it again. nil: the transport's.
+	Features []byte
 }
 
 // MaxDataDir is the longest Login.DataDir accepted, in bytes: a file name
@@ -69,20 +74,26 @@ func checkLoginKey(transport, userJID string) error {
 }
 
 func encodeLogin(l Login) []byte {
-	e := newEnc(len(l.LoginID) + len(l.DisplayName) + len(l.SavedState) + len(l.DataDir) + 42)
+	e := newEnc(len(l.LoginID) + len(l.DisplayName) + len(l.SavedState) + len(l.DataDir) + len(l.SharedAvatar) + len(l.Features) + 52)
 	e.str(l.LoginID)
 	e.str(l.DisplayName)
 	e.bytes(l.SavedState)
 	e.time(l.Created)
 	e.time(l.Updated)
 	e.bool(l.SeesPresence)
-	sharing := l.ShareAvatar || l.SharedAvatar != ""
-	if l.DataDir != "" || sharing { // a login without either reads as before v2
+	// Each field after SeesPresence is written only when it or one after
+	// it is set: a login without them reads as before they existed.
+	feats := len(l.Features) > 0
+	sharing := l.ShareAvatar || l.SharedAvatar != "" || feats
+	if l.DataDir != "" || sharing {
 		e.str(l.DataDir)
 	}
 	if sharing {
 		e.bool(l.ShareAvatar)
 		e.str(l.SharedAvatar)
+	}
+	if feats {
+		e.bytes(l.Features)
 	}
 	return e.b
 }
@@ -104,6 +115,9 @@ func decodeLogin(transport, userJID string, v []byte) (Login, error) {
 	if len(d.b) > 0 { // nor one that never shared an avatar
 		l.ShareAvatar = d.bool()
 		l.SharedAvatar = d.str()
+	}
+	if len(d.b) > 0 { // nor one whose login said no features of its own
+		l.Features = d.bytes()
 	}
 	if d.err != nil {
 		return Login{}, fmt.Errorf("store: login %s/%s: %w", transport, userJID, d.err)
@@ -130,7 +144,8 @@ func (db *DB) PutLogin(ctx context.Context, l Login) error {
 	if err := checkDataDir(l.DataDir); err != nil {
 		return err
 	}
-	l.SavedState = bytes.Clone(l.SavedState) // the caller may reuse it once we return
+	// The caller may reuse them once we return.
+	l.SavedState, l.Features = bytes.Clone(l.SavedState), bytes.Clone(l.Features)
 	now := time.Now()
 	tk, uk := []byte(l.Transport), []byte(l.UserJID)
 	return db.submit(ctx, func(tx *bbolt.Tx) error {
@@ -244,6 +259,20 @@ func (db *DB) SetSeesPresence(ctx context.Context, transport, userJID string, se
 func (db *DB) SetAvatarSharing(ctx context.Context, transport, userJID string, share bool, shared string) error {
 	return db.updateLogin(ctx, transport, userJID, "set avatar sharing", func(_ *bbolt.Bucket, l *Login) error {
 		l.ShareAvatar, l.SharedAvatar = share, shared
+		return nil
+	})
+}
+
+// SetLoginFeatures records the login's own features (Login.Features; nil:
+// the transport's) and bumps Updated. It returns ErrNotFound when the
+// login does not exist.
+func (db *DB) SetLoginFeatures(ctx context.Context, transport, userJID string, features []byte) error {
+	features = bytes.Clone(features)
+	if len(features) == 0 {
+		features = nil
+	}
+	return db.updateLogin(ctx, transport, userJID, "set login features", func(_ *bbolt.Bucket, l *Login) error {
+		l.Features = features
 		return nil
 	})
 }

@@ -1385,3 +1385,45 @@ func TestLoginAvatarSharing(t *testing.T) {
 		}
 	}
 }
+
+// TestLoginFeaturesStored: a login's own features (Login.Features) are
+// stored, kept across a reopen and by the other setters, and cleared with
+// nil; the fields before them read back beside them, and a login stored
+// before them (with or without those fields) reads as having none.
+func TestLoginFeaturesStored(t *testing.T) {
+	db := openTemp(t)
+	const user = "alice@example.org"
+	must(t, db.PutLogin(bg, Login{Transport: "tg", UserJID: user, LoginID: "bot1", SeesPresence: true}))
+	feats := []byte{0x08, 0x01, 0x10, 0x01}
+	must(t, db.SetLoginFeatures(bg, "tg", user, feats))
+	feats[0] = 0xff // the store kept its own copy
+	must(t, db.SetSavedState(bg, "tg", user, []byte{7}))
+	must(t, db.SetAvatarSharing(bg, "tg", user, false, ""))
+	db = reopen(t, db)
+	l, err := db.GetLogin("tg", user)
+	must(t, err)
+	if !bytes.Equal(l.Features, []byte{0x08, 0x01, 0x10, 0x01}) || !bytes.Equal(l.SavedState, []byte{7}) || !l.SeesPresence || l.DataDir != "" || l.ShareAvatar {
+		t.Errorf("after a reopen: %+v", l)
+	}
+	ls, err := db.ListLogins("tg")
+	must(t, err)
+	if len(ls) != 1 || !bytes.Equal(ls[0].Features, l.Features) {
+		t.Errorf("listed: %+v", ls)
+	}
+	must(t, db.SetLoginFeatures(bg, "tg", user, nil))
+	db = reopen(t, db)
+	if l, err = db.GetLogin("tg", user); err != nil || l.Features != nil || !bytes.Equal(l.SavedState, []byte{7}) {
+		t.Errorf("cleared: %+v, %v", l, err)
+	}
+	wantNotFound(t, "SetLoginFeatures on absent login", db.SetLoginFeatures(bg, "tg", "nobody@example.org", feats))
+
+	full := Login{LoginID: "+1", DisplayName: "Bob", SeesPresence: true, DataDir: "d", ShareAvatar: true, SharedAvatar: "abc", Features: []byte{1, 2}}
+	if b, err := decodeLogin("tg", "bob@example.org", encodeLogin(full)); err != nil || b.LoginID != "+1" || b.DataDir != "d" || !b.ShareAvatar || b.SharedAvatar != "abc" || !bytes.Equal(b.Features, full.Features) {
+		t.Errorf("every field = %+v, %v", b, err)
+	}
+	for _, old := range []Login{{LoginID: "+2"}, {LoginID: "+2", DataDir: "d"}, {LoginID: "+2", ShareAvatar: true, SharedAvatar: "abc"}} {
+		if b, err := decodeLogin("tg", "bob@example.org", encodeLogin(old)); err != nil || b.Features != nil || b.DataDir != old.DataDir || b.SharedAvatar != old.SharedAvatar {
+			t.Errorf("login without features %+v = %+v, %v", old, b, err)
+		}
+	}
+}

@@ -62,14 +62,15 @@ func (s *Session) Connect(context.Context) error {
 
 // LiteMark in a username makes a login that can do less than the echo
 // network (as a Telegram bot does less than a user): no history, no
-// timers, polls, group search or creation, no profile picture. The
-// session itself does not refuse them: the gateway must not offer them.
+// timers, polls, group search or creation, no profile picture, no read
+// markers. The session itself does not refuse them: the gateway must not
+// offer them.
 const LiteMark = "+lite"
 
 // liteFeatures are what a lite login can do.
 var liteFeatures = &pb.Features{Presence: true, Avatars: true, Groups: true, DeliveryReceipts: true,
 	Replies: true, Attachments: true, Formatting: true, Edits: true, Reactions: true, Retractions: true,
-	ReadReceipts: true, Typing: true, SetPresence: true, AddContacts: true, LeaveChat: true,
+	Typing: true, SetPresence: true, AddContacts: true, LeaveChat: true,
 	GroupTopic: true, GroupName: true, GroupInvite: true, GroupKick: true, GroupRoles: true,
 	GroupUnban: true, GroupAvatar: true, JoinChat: true, SetNick: true, MediaDownload: true, MediaUpload: true}
 
