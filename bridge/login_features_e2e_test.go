@@ -13,7 +13,8 @@ import (
 // echo network's "+lite" logins, as a Telegram bot's) says so when it
 // connects, and its user is offered only what it can do: the ad-hoc
 // commands for creating and finding groups and the profile picture are
-// not listed (another user's are), /timer, /vote, /poll and /pin are refused
+// not listed (another user's are), nor the chat commands in the gateway
+// chat's help; /timer, /pins, /vote, /poll, /poll-close and /pin are refused
 // as not implemented without reaching the plugin (which would do them),
 // and no history is fetched for it (the other user's is).
 func TestLoginFeatures(t *testing.T) {
@@ -50,7 +51,27 @@ func TestLoginFeatures(t *testing.T) {
 		t.Errorf("a lite login's commands lack logout: %s", lite)
 	}
 
-	for _, body := range []string{"/timer 1d", "/poll Lunch? Pizza / Sushi"} {
+	// The gateway chat's help lists the chat commands each login has.
+	help := func(c *xmpptest.Client) string {
+		t.Helper()
+		raw(t, c, `<message type='chat' to='`+domain+`'><body>help</body></message>`)
+		st, err := c.Next(ctxT(t), func(s xmpptest.Stanza) bool { return s.From == domain && strings.Contains(s.Body, "Send one of") })
+		if err != nil {
+			t.Fatalf("no help: %v", err)
+		}
+		return st.Body
+	}
+	fullHelp, liteHelp := help(carol), help(alice)
+	for _, cmd := range []string{"/timer 1d", "/poll QUESTION", "/vote 2", "/poll-close", "/pin ", "/pins"} {
+		if !strings.Contains(fullHelp, cmd) {
+			t.Errorf("a full login's help lacks %s: %s", cmd, fullHelp)
+		}
+		if strings.Contains(liteHelp, cmd) {
+			t.Errorf("a lite login's help offers %s: %s", cmd, liteHelp)
+		}
+	}
+
+	for _, body := range []string{"/timer 1d", "/timer", "/pins", "/poll Lunch? Pizza / Sushi"} {
 		id := alice.NewID()
 		raw(t, alice, `<message type='chat' id='`+id+`' to='`+bob+`'><body>`+body+`</body></message>`)
 		st := next(t, alice, "an error", func(s xmpptest.Stanza) bool { return s.Type == "error" || s.Body != "" })
@@ -58,7 +79,7 @@ func TestLoginFeatures(t *testing.T) {
 			t.Errorf("%s from a lite login: want feature-not-implemented, got %s", body, st.XML)
 		}
 	}
-	for _, body := range []string{"/vote 1", "/pin"} {
+	for _, body := range []string{"/vote 1", "/pin", "/poll-close"} {
 		id := alice.NewID()
 		raw(t, alice, `<message type='chat' id='`+id+`' to='`+bob+`'><body>`+body+`</body><reply xmlns='urn:xmpp:reply:0' to='`+bob+`' id='a1'/></message>`)
 		if st := next(t, alice, "an error", func(s xmpptest.Stanza) bool { return s.Type == "error" || s.Body != "" }); st.ID != id || st.Err == nil || st.Err.Condition != "feature-not-implemented" {
