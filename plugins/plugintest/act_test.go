@@ -34,7 +34,7 @@ func TestActCoversEveryAction(t *testing.T) {
 			t.Errorf("Act(%T) sets %v, want %s", action, got, fd.Name())
 		}
 	}
-	for _, name := range []string{"chat_search", "group_unban", "create_chat", "profile_avatar"} {
+	for _, name := range []string{"chat_search", "group_unban", "create_chat", "profile_avatar", "poll_close"} {
 		found := false
 		for _, f := range features {
 			found = found || f.name == name

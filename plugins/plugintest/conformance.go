@@ -751,6 +751,9 @@ var features = []feature{
 	// A pin needs a message, and shows to everyone in the chat.
 	{name: "pin", declared: (*pb.Features).GetPin, refusalOnly: true,
 		cmd: func(*featureRun) any { return &pb.Pin{TargetId: "plugintest-message"} }},
+	// Closing a poll needs one of the user's, which the network made.
+	{name: "poll_close", declared: (*pb.Features).GetPollClose, refusalOnly: true,
+		cmd: func(*featureRun) any { return &pb.ClosePoll{TargetId: "plugintest-poll"} }},
 	// A poll stays in the chat for everyone.
 	{name: "poll_create", declared: (*pb.Features).GetPollCreate, refusalOnly: true,
 		cmd: func(*featureRun) any {

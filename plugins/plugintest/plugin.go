@@ -561,6 +561,8 @@ func Act(loginID, chatID, txnID string, action any) *pb.Command {
 		c.Action = &pb.Command_Vote{Vote: a}
 	case *pb.Pin:
 		c.Action = &pb.Command_Pin{Pin: a}
+	case *pb.ClosePoll:
+		c.Action = &pb.Command_ClosePoll{ClosePoll: a}
 	}
 	return c
 }
