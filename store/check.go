@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -37,8 +38,9 @@ type TransportReport struct {
 	// Rooms and Archived count the room archives and their messages.
 	Rooms, Archived int
 	// Expiring is the disappearing messages with a deadline, ReadTimers
-	// those whose timer waits for the user to read them (expiry.go).
-	Expiring, ReadTimers int
+	// those whose timer waits for the user to read them, Kept those the
+	// network keeps after all (expiry.go).
+	Expiring, ReadTimers, Kept int
 	// Outbox is the outbox entries in the file; OutboxLogged is the net
 	// change the log files not yet applied bring (puts less removals), so
 	// the depth at the next start is their sum.
@@ -99,6 +101,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		if t.Expiring > 0 || t.ReadTimers > 0 {
 			fmt.Fprintf(&b, ", %d disappearing messages (%d more once read)", t.Expiring, t.ReadTimers)
+		}
+		if t.Kept > 0 {
+			fmt.Fprintf(&b, ", %d kept after all", t.Kept)
 		}
 		fmt.Fprintf(&b, "; outbox %d", t.Outbox)
 		if t.OutboxLogged != 0 {
@@ -303,7 +308,16 @@ func (r *Report) count(tx *bbolt.Tx) {
 	})
 	// Created on first use, as the archives are.
 	if tx.Bucket(bExpiry) != nil {
-		each(bExpiry, func(name string, b *bbolt.Bucket) { r.transport(name).Expiring = keys(b) })
+		each(bExpiry, func(name string, b *bbolt.Bucket) {
+			t := r.transport(name)
+			// The kept sort last, past any deadline.
+			prefix := u64(uint64(KeptForever.UnixMicro()))
+			c := b.Cursor()
+			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+				t.Kept++
+			}
+			t.Expiring = keys(b) - t.Kept
+		})
 	}
 	// Created on first use: a file without it has no archives.
 	if tx.Bucket(bArchive) != nil {

@@ -263,6 +263,44 @@ func (db *DB) DeleteExpiries(ctx context.Context, transport string, es []Expiry)
 // that an undo can move it back.
 var KeptForever = time.UnixMicro(1 << 62)
 
+// pruneKept forgets the messages kept for good whose message map entry
+// is gone (PruneMessages): an undo could not count their deadline from
+// their time any more, and nothing else ever takes them out. It returns
+// how many it forgot.
+func pruneKept(tx *bbolt.Tx) (int, error) {
+	root := tx.Bucket(bExpiry)
+	if root == nil {
+		return 0, nil
+	}
+	var names [][]byte
+	if err := root.ForEachBucket(func(k []byte) error { names = append(names, bytes.Clone(k)); return nil }); err != nil {
+		return 0, fmt.Errorf("store: prune kept: %w", err)
+	}
+	n := 0
+	prefix := u64(uint64(KeptForever.UnixMicro()))
+	for _, name := range names {
+		b := root.Bucket(name)
+		var gone [][]byte
+		c := b.Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			e, err := decodeExpiry(k, v)
+			if err != nil {
+				continue // DueExpiries never sees it; check-store counts it
+			}
+			if _, err := lookupRemote(tx, string(name), e.LoginID, e.ChatID, e.RemoteID); errors.Is(err, ErrNotFound) {
+				gone = append(gone, bytes.Clone(k))
+			}
+		}
+		for _, k := range gone {
+			if err := b.Delete(k); err != nil {
+				return n, fmt.Errorf("store: prune kept: %w", err)
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
 // ExpiryMove is a new deadline for a message whose deadline is recorded
 // (an ExpiryEvent of the network's).
 type ExpiryMove struct {

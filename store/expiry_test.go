@@ -51,8 +51,11 @@ func TestExpiries(t *testing.T) {
 		t.Errorf("after DeleteLogin of l1: %+v, next %v; want only l2's", due, next)
 	}
 
-	// check-store counts them.
+	// check-store counts them, the kept apart.
 	must(t, db.PutReadExpiries(bg, "wa", []ReadExpiry{{Expiry: Expiry{LoginID: "l2", ChatID: "bob", RemoteID: "m5", SenderID: "bob"}, Time: now, After: time.Hour}}))
+	kept := Expiry{LoginID: "l2", ChatID: "bob", RemoteID: "m6", At: now.Add(time.Hour), SenderID: "bob"}
+	must(t, db.PutExpiries(bg, "wa", []Expiry{kept}))
+	must(t, db.MoveExpiries(bg, "wa", []ExpiryMove{{LoginID: "l2", ChatID: "bob", RemoteID: "m6", At: KeptForever}}))
 	path := db.Path()
 	must(t, db.Close())
 	rep, err := Inspect(path, time.Second)
@@ -61,7 +64,7 @@ func TestExpiries(t *testing.T) {
 	}
 	var text strings.Builder
 	must(t, rep.WriteText(&text))
-	if !strings.Contains(text.String(), "1 disappearing messages (1 more once read)") {
+	if !strings.Contains(text.String(), "1 disappearing messages (1 more once read), 1 kept after all") {
 		t.Errorf("check-store report:\n%s", text.String())
 	}
 	db = openAt(t, path, Options{})
@@ -276,5 +279,44 @@ func TestPutExpiriesKeptStaysKept(t *testing.T) {
 	due, _, err := db.DueExpiries("wa", now.Add(2*time.Hour), 10)
 	if err != nil || len(due) != 3 {
 		t.Fatalf("DueExpiries = %+v, %v; want m1 at its moved and its put deadline, and m2", due, err)
+	}
+}
+
+// TestPruneKept: a message kept for good keeps its record while its
+// message map entry lasts (an undo counts its deadline from its time),
+// and loses it with the entry (PruneMessages), across a reopen; one with
+// a deadline is left to DueExpiries.
+func TestPruneKept(t *testing.T) {
+	db := openTemp(t)
+	now := time.Now()
+	old := MessageRef{Transport: "wa", LoginID: "l1", ChatID: "bob", RemoteID: "old", OriginID: "o-old", Time: now.Add(-48 * time.Hour)}
+	recent := MessageRef{Transport: "wa", LoginID: "l1", ChatID: "bob", RemoteID: "recent", OriginID: "o-recent", Time: now.Add(-time.Minute)}
+	timed := MessageRef{Transport: "wa", LoginID: "l1", ChatID: "bob", RemoteID: "timed", OriginID: "o-timed", Time: now.Add(-48 * time.Hour)}
+	must(t, db.PutMessages(bg, []MessageRef{old, recent, timed}))
+	var es []Expiry
+	for _, r := range []MessageRef{old, recent, timed} {
+		es = append(es, Expiry{LoginID: r.LoginID, ChatID: r.ChatID, RemoteID: r.RemoteID, At: now.Add(time.Hour), SenderID: "bob"})
+	}
+	must(t, db.PutExpiries(bg, "wa", es))
+	must(t, db.MoveExpiries(bg, "wa", []ExpiryMove{
+		{LoginID: "l1", ChatID: "bob", RemoteID: "old", At: KeptForever, Since: now},
+		{LoginID: "l1", ChatID: "bob", RemoteID: "recent", At: KeptForever, Since: now}}))
+	if _, err := db.PruneMessages(bg, now.Add(-24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	db = reopen(t, db)
+	undo := func(id string) {
+		must(t, db.MoveExpiries(bg, "wa", []ExpiryMove{{LoginID: "l1", ChatID: "bob", RemoteID: id, At: now.Add(2 * time.Hour), Since: now.Add(time.Second)}}))
+	}
+	undo("old")
+	undo("recent")
+	due, _, err := db.DueExpiries("wa", now.Add(3*time.Hour), 10)
+	must(t, err)
+	var got []string
+	for _, e := range due {
+		got = append(got, e.RemoteID)
+	}
+	if !slices.Equal(got, []string{"timed", "recent"}) {
+		t.Errorf("due after the prune and the undos: %v; want timed (its deadline) and recent (kept, its entry there), not old (its entry pruned)", got)
 	}
 }

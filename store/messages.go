@@ -300,7 +300,8 @@ func (db *DB) LookupXMPP(transport, loginID, chatID, xmppID string) (MessageRef,
 }
 
 // PruneMessages deletes message map entries whose Time is before
-// olderThan, and dedup keys and txns recorded before it. It works in
+// olderThan, and dedup keys and txns recorded before it, and then the
+// records of messages kept for good whose entry is gone. It works in
 // chunks of separate transactions, each queued behind other writers, so
 // live traffic is never blocked for long. It returns how many message map
 // entries it deleted, also when it stops early on an error or ctx.
@@ -321,9 +322,15 @@ func (db *DB) PruneMessages(ctx context.Context, olderThan time.Time) (int, erro
 		}
 		total += n
 		if !more {
-			return total, nil
+			break
 		}
 	}
+	// The messages kept for good go with their map entries (expiry.go).
+	err := db.submitBarrier(ctx, func(tx *bbolt.Tx) error {
+		_, err := pruneKept(tx)
+		return err
+	})
+	return total, err
 }
 
 // pruneChunk deletes up to limit aged records older than cut. msgs counts
