@@ -84,8 +84,8 @@ func (s *session) wantPinned(chat string, ts ...int64) {
 // first, a one-to-one chat's too ("/pins"): those pinned on Signal (by
 // anyone, the user's from the phone too) and from XMPP, by the message's
 // ID as the gateway knows it (an edit's pin names its original), without
-// those unpinned since or whose pin ran out; a pin again of a message
-// pinned is the newest. Each chat has its own, and they outlive the
+// those unpinned since, deleted for everyone or whose pin ran out; a pin
+// again of a message pinned is the newest. Each chat has its own, and they outlive the
 // plugin (SIGKILL).
 func TestChatInfoPinned(t *testing.T) {
 	d, gid := startFake(t)
@@ -161,4 +161,16 @@ func TestChatInfoPinned(t *testing.T) {
 	// leaves the pin.
 	fromBob(0, fakesignal.DataMessage{UnpinMessage: &fakesignal.UnpinMessage{TargetAuthorNumber: bob, TargetAuthorUUID: bobACI, TargetSentTimestamp: mine}})
 	s.wantPinned(group, mine, four)
+
+	// A message deleted for everyone is pinned no more: bob's, the
+	// user's from XMPP.
+	at = d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: at, DataMessage: &fakesignal.DataMessage{Timestamp: at,
+		RemoteDelete: &fakesignal.RemoteDelete{Timestamp: two}}})
+	s.next(func(ev *pb.Event) bool { return ev.GetRetraction() != nil && ev.TimestampUnixMicro == at*1000 })
+	s.wantPinned(bob, one)
+	if r := s.do(group, &pb.Retract{TargetId: itoa(mine), TargetMeta: meta(alice, mine)}); r.Error != nil {
+		t.Fatalf("delete the user's message: %v", r.Error)
+	}
+	s.wantPinned(group, four)
 }

@@ -352,7 +352,9 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		}
 		ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: msgID(target), Emojis: emojis}}
 	case dm.RemoteDelete != nil:
-		ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: s.origID(dm.RemoteDelete.Timestamp)}}
+		orig := s.chats.original(dm.RemoteDelete.Timestamp)
+		s.pins.unpin(chat, orig) // a message deleted is pinned no more
+		ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: msgID(orig)}}
 	case dm.PollVote != nil || dm.PollTerminate != nil:
 		s.pollUpdate(ctx, chat, author, ts, dm)
 		return
