@@ -1,6 +1,7 @@
 package signal_test
 
 import (
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -146,6 +147,12 @@ func TestChatInfoPinned(t *testing.T) {
 	fromBob(0, fakesignal.DataMessage{GroupInfo: inGroup, PinMessage: pinOf(edit, -1)})
 	five := fromBob(0, fakesignal.DataMessage{Message: fakesignal.Text("five"), GroupInfo: inGroup})
 	fromBob(time.Now().Add(-time.Hour).UnixMilli(), fakesignal.DataMessage{GroupInfo: inGroup, PinMessage: pinOf(five, 1)})
+	s.wantPinned(group, mine, three, four)
+	// A duration past any clock: pinned, as for ever.
+	six := fromBob(0, fakesignal.DataMessage{Message: fakesignal.Text("six"), GroupInfo: inGroup})
+	fromBob(0, fakesignal.DataMessage{GroupInfo: inGroup, PinMessage: pinOf(six, math.MaxInt64)})
+	s.wantPinned(group, mine, three, four, six)
+	fromBob(0, fakesignal.DataMessage{GroupInfo: inGroup, UnpinMessage: &fakesignal.UnpinMessage{TargetAuthorNumber: bob, TargetAuthorUUID: bobACI, TargetSentTimestamp: six}})
 	s.wantPinned(group, mine, three, four)
 	s.wantPinned(bob, two, one)
 

@@ -150,9 +150,9 @@ func (l *pinList) pin(chat string, ts, at, secs int64) {
 		at = time.Now().UnixMilli()
 	}
 	e := pinned{TS: ts, Chat: chat, At: at}
-	if secs > 0 {
+	if secs > 0 && secs < (math.MaxInt64-at)/1000 {
 		e.Until = at + secs*1000
-	}
+	} // else for ever, or past any end a clock reaches
 	l.m.put(e, func(old pinned, known bool) bool { return known && old == e })
 }
 
