@@ -83,8 +83,9 @@ func limitsOf(g groupEntry, chat *pb.Chat) sdk.ChatLimits {
 	f := &pb.Features{Edits: true, Reactions: true, SingleReaction: true, Retractions: true, DeliveryReceipts: true,
 		ReadReceipts: true, Typing: true, Replies: true, Attachments: true, Groups: true, Avatars: true, Formatting: true,
 		MediaDownload: true, MediaUpload: true, LeaveChat: true,
-		// Polls are messages: any member who sends may start and vote.
-		PollCreate: true, PollVote: true,
+		// Polls are messages: any member who sends may start them, vote
+		// and close their own.
+		PollCreate: true, PollVote: true, PollClose: true,
 		GroupTopic: g.PermissionEditDetails != "ONLY_ADMINS", GroupName: g.PermissionEditDetails != "ONLY_ADMINS",
 		GroupAvatar: g.PermissionEditDetails != "ONLY_ADMINS",
 		// The timer is one of the details (Signal's attributes access).
@@ -411,13 +412,23 @@ func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 }
 
 // ChatInfo describes a group with its members and its invite link, or a
-// direct chat.
+// direct chat; both with their disappearing messages timer, as
+// signal-cli keeps it (a group's from listGroups, a contact's from
+// listContacts), and the messages pinned there as the plugin saw them
+// (pins.go).
 func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error) {
 	if groupIDOf(chatID) == "" {
 		if _, err := target(chatID); err != nil {
 			return nil, err
 		}
-		return &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT}, nil
+		chat := &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT, PinnedIds: s.pins.pinnedIn(chatID)}
+		if secs, err := s.chatTimer(ctx, chatID); err != nil {
+			// The rest is known all the same: the timer is left unset.
+			s.n.host.Logger().Warn("signal: the chat's disappearing messages timer could not be read", "login", s.loginID, "chat", chatID, "err", err)
+		} else {
+			chat.Timer = &pb.ChatTimer{Seconds: int64(secs)}
+		}
+		return chat, nil
 	}
 	g, chat, err := s.readGroup(ctx, chatID)
 	if err != nil {
@@ -426,9 +437,12 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 	if chat == nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in the Signal group %s", chatID)
 	}
-	// Here only, not in chatOf: the contract gives the link in a ChatInfo
-	// answer alone. signal-cli names it only while the group's link is on.
+	// Here only, not in chatOf: the contract gives the link, the timer
+	// and the pins in a ChatInfo answer alone. signal-cli names the link
+	// only while the group's link is on.
 	chat.InviteLink = g.GroupInviteLink
+	chat.Timer = &pb.ChatTimer{Seconds: int64(g.MessageExpirationTime)}
+	chat.PinnedIds = s.pins.pinnedIn(chatID)
 	return chat, nil
 }
 

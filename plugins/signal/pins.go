@@ -3,6 +3,9 @@ package signal
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"math"
+	"time"
 
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -15,11 +18,13 @@ import (
 // phone, come as a sync message's sent message. Each is a notice of the
 // chat from whoever pinned, replying to the message pinned.
 
-// pinMessage pins the message of TargetSentTimestamp (JsonPinMessage);
-// its duration (-1 forever, 0 unspecified, else seconds) is not shown:
-// the pin's end comes as no message.
+// pinMessage pins the message of TargetSentTimestamp (JsonPinMessage)
+// for PinDurationSeconds (-1 forever, 0 unspecified, else seconds). The
+// duration is not shown, and the pin's end comes as no message: the
+// pin is only left out of the chat's pins (pinnedIn) once it ran out.
 type pinMessage struct {
 	TargetSentTimestamp int64 `json:"targetSentTimestamp"`
+	PinDurationSeconds  int64 `json:"pinDurationSeconds"`
 }
 
 // unpinMessage takes the pin off the message of TargetSentTimestamp
@@ -74,6 +79,99 @@ func (s *Session) Pin(ctx context.Context, c sdk.Call, pin *pb.Pin) error {
 	if err != nil {
 		return err
 	}
+	if pin.Unpin {
+		s.pins.unpin(c.ChatID, s.chats.original(ts))
+	} else {
+		s.pins.pin(c.ChatID, s.chats.original(ts), res.Timestamp, pinForever)
+	}
 	s.pinNotice(ctx, c.ChatID, &pb.Sender{UserId: s.selfID(), IsFromMe: true}, res.Timestamp, pin.TargetId, pin.Unpin)
 	return nil
+}
+
+// Signal keeps no list of a chat's pins that signal-cli would give: the
+// plugin keeps the pins it saw (pinMessage, unpinMessage, the user's
+// own from the phone) and made (Pin), per chat, for ChatInfo's
+// pinned_ids ("/pins"), in the login's folder (a tsMap, tsmap.go) so
+// that a restart loses none. A pin is keyed by the message pinned (its
+// original, for an edited one): a pin again of a message pinned moves it
+// to the newest, and a pin that ran out is left out, then dropped.
+
+// pinnedFile is the pins' file in the login's folder.
+const pinnedFile = "pinned.jsonl"
+
+// maxPinned bounds the pins kept, all chats together: past it, the
+// oldest is forgotten. A variable for the tests.
+var maxPinned = 10000
+
+// pinned is one line of the file: the message of timestamp TS pinned in
+// Chat at At (Unix ms) until Until (Unix ms, 0: for ever); Gone is an
+// unpin.
+type pinned struct {
+	TS    int64  `json:"t"`
+	Chat  string `json:"c"`
+	At    int64  `json:"p"`
+	Until int64  `json:"u,omitempty"`
+	Gone  bool   `json:"g,omitempty"`
+}
+
+// pinList is the pins of all chats, oldest pin first.
+type pinList struct{ m *tsMap[pinned] }
+
+// loadPins reads the pins of the login folder dir ("": memory only); a
+// damaged file is logged and repaired, keeping its good lines, and the
+// pins that ran out are dropped.
+func loadPins(dir string, log *slog.Logger) *pinList {
+	return &pinList{loadTSMap(dir, log, tsKind[pinned]{
+		file: pinnedFile, what: "list of pinned messages",
+		lost: "after a restart, /pins may miss a pin or show one taken off",
+		max:  maxPinned,
+		// Pruned by their end: an age of 0 keeps those that end later
+		// than now, and those without end.
+		key: func(e pinned) int64 { return e.TS },
+		stamp: func(e pinned) int64 {
+			if e.Until == 0 {
+				return math.MaxInt64
+			}
+			return e.Until
+		},
+		valid: func(e pinned) bool { return e.Chat != "" && e.At > 0 && e.Until >= 0 },
+		gone:  func(e pinned) bool { return e.Gone },
+	})}
+}
+
+// pin records the pin of the message of timestamp ts in chat, made at at
+// (Unix ms) for secs seconds (pinForever, or 0 unspecified: no end), on
+// disk before it returns.
+func (l *pinList) pin(chat string, ts, at, secs int64) {
+	if ts <= 0 || chat == "" {
+		return
+	}
+	if at <= 0 {
+		at = time.Now().UnixMilli()
+	}
+	e := pinned{TS: ts, Chat: chat, At: at}
+	if secs > 0 && secs < (math.MaxInt64-at)/1000 {
+		e.Until = at + secs*1000
+	} // else for ever, or past any end a clock reaches
+	l.m.put(e, func(old pinned, known bool) bool { return known && old == e })
+}
+
+// unpin records that the message of timestamp ts in chat is pinned no
+// more; a pin of another chat's message of the same timestamp stays.
+func (l *pinList) unpin(chat string, ts int64) {
+	e := pinned{TS: ts, Chat: chat, At: time.Now().UnixMilli(), Gone: true}
+	l.m.put(e, func(old pinned, known bool) bool { return !known || old.Chat != chat })
+}
+
+// pinnedIn is the IDs of the messages pinned in chat now, oldest pin
+// first.
+func (l *pinList) pinnedIn(chat string) []string {
+	now := time.Now().UnixMilli()
+	var ids []string
+	l.m.each(func(e pinned) {
+		if e.Chat == chat && (e.Until == 0 || e.Until > now) {
+			ids = append(ids, msgID(e.TS))
+		}
+	})
+	return ids
 }

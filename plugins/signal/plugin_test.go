@@ -546,16 +546,25 @@ func TestDaemonCrash(t *testing.T) {
 func TestLogout(t *testing.T) {
 	d, _ := startFake(t)
 	s := newSession(t, d) // alice: the "existing" flow
-	if res := s.do(bob, &pb.SendMessage{Text: "before logout"}); res.Error != nil {
+	res := s.do(bob, &pb.SendMessage{Text: "before logout"})
+	if res.Error != nil {
 		t.Fatal(res.Error)
+	}
+	if res := s.do(bob, &pb.Pin{TargetId: res.MessageId, TargetMeta: res.Meta}); res.Error != nil {
+		t.Fatal(res.Error)
+	}
+	if _, err := os.Stat(filepath.Join(s.dir, "pinned.jsonl")); err != nil {
+		t.Fatalf("no pins kept: %v", err)
 	}
 	ctx, cancel := s.p.CallContext()
 	defer cancel()
 	if _, err := s.p.Client().Logout(ctx, &pb.LogoutRequest{LoginId: s.loginID}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(s.dir, "message-chats.jsonl")); !os.IsNotExist(err) {
-		t.Fatalf("the message-to-chat map outlives the logout: %v", err)
+	for _, f := range []string{"message-chats.jsonl", "pinned.jsonl"} {
+		if _, err := os.Stat(filepath.Join(s.dir, f)); !os.IsNotExist(err) {
+			t.Fatalf("%s outlives the logout: %v", f, err)
+		}
 	}
 	if !d.HasAccount(alice) || d.Calls("unregister") != 0 || d.Calls("deleteLocalAccountData") != 0 {
 		t.Fatalf("the admin's account was touched: kept %v, unregister %d, delete %d", d.HasAccount(alice), d.Calls("unregister"), d.Calls("deleteLocalAccountData"))

@@ -135,8 +135,8 @@ func TestStartPollRefused(t *testing.T) {
 	}
 }
 
-// In a group where the user is no admin, polls are theirs to start and
-// to vote in, as any message (the group's limits had neither); a poll
+// In a group where the user is no admin, polls are theirs to start, to
+// vote in and to close, as any message (the group's limits had neither); a poll
 // in a chat with a disappearing messages timer expires as a message
 // sent there.
 func TestPollsAsMember(t *testing.T) {
@@ -163,4 +163,9 @@ func TestPollsAsMember(t *testing.T) {
 	}
 	vote, _ := lastRequest(d, "sendPollVote")
 	s.myPollCorrection(vote.Timestamp, poll, group, "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 1 vote\n(vote with a reply: /vote 1, or on your phone)")
+	if r := s.closePoll(group, poll, res.Meta); r.Error != nil {
+		t.Fatalf("close as a member: %v", r.Error)
+	}
+	end, _ := lastRequest(d, "sendPollTerminate")
+	s.myPollCorrection(end.Timestamp, poll, group, "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 1 vote\n(closed)")
 }

@@ -478,3 +478,51 @@ func (s *Session) StartPoll(ctx context.Context, c sdk.Call, sp *pb.Poll) (sdk.R
 	s.pollCorrect(ctx, c.ChatID, res.Timestamp, res.Timestamp, e, pollText(&e.poll, false, nil, false, pollWhere))
 	return s.sentResult(ctx, c.ChatID, res.Timestamp), nil
 }
+
+var _ sdk.PollCloser = (*Session)(nil)
+
+// ClosePoll ends the user's own poll, by signal-cli's sendPollTerminate
+// (0.13.23 and later), which names the poll by its timestamp alone: a
+// poll ends only by its author, the account. Another's poll is refused
+// before anything goes, as is a message that is no poll the plugin
+// remembers; a poll closed already (from the phone too) is no error and
+// sends nothing. signal-cli does not echo the end to the gateway's
+// device: the poll's message is corrected here, once, as for an end
+// from the phone (an echo would find the poll closed and correct
+// nothing).
+func (s *Session) ClosePoll(ctx context.Context, c sdk.Call, cp *pb.ClosePoll) error {
+	p, err := target(c.ChatID)
+	if err != nil {
+		return err
+	}
+	ts, _, err := msgRef(cp.TargetId, cp.TargetMeta)
+	if err != nil {
+		return err
+	}
+	// One change of the poll at a time: a vote of the user from XMPP
+	// does not cross its end.
+	s.polls.voting.Lock()
+	defer s.polls.voting.Unlock()
+	author, poll, closed, _, ok := s.polls.ballotOf(c.ChatID, ts, s.selfID())
+	switch {
+	case !ok:
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "message %s is no poll the gateway knows (it remembers those it saw, the latest %d): close it on your phone", cp.TargetId, pollsMax)
+	case author != s.selfID():
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "the poll %q is not yours: only the one who started a poll closes it", poll.Question)
+	case closed:
+		return nil
+	}
+	p["pollTimestamp"] = ts
+	res, err := s.send(ctx, c, "could not close the poll", "sendPollTerminate", p)
+	if se, ok := errors.AsType[*sdk.Error](err); ok && se.Code == pb.ErrorCode_ERROR_CODE_UNSUPPORTED {
+		return sdk.Errorf(se.Code, "%s (closing polls needs signal-cli 0.13.23 or later; close it on your phone)", se.Text)
+	}
+	if err != nil {
+		return err
+	}
+	e, text := s.polls.terminate(c.ChatID, s.selfID(), ts)
+	if e != nil {
+		s.pollCorrect(ctx, c.ChatID, res.Timestamp, ts, e, text)
+	}
+	return nil
+}

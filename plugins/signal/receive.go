@@ -352,15 +352,21 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		}
 		ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: msgID(target), Emojis: emojis}}
 	case dm.RemoteDelete != nil:
-		ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: s.origID(dm.RemoteDelete.Timestamp)}}
+		orig := s.chats.original(dm.RemoteDelete.Timestamp)
+		s.pins.unpin(chat, orig) // a message deleted is pinned no more
+		ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: msgID(orig)}}
 	case dm.PollVote != nil || dm.PollTerminate != nil:
 		s.pollUpdate(ctx, chat, author, ts, dm)
 		return
 	case dm.PinMessage != nil:
-		s.pinNotice(ctx, chat, sender, ts, s.origID(dm.PinMessage.TargetSentTimestamp), false)
+		orig := s.chats.original(dm.PinMessage.TargetSentTimestamp)
+		s.pins.pin(chat, orig, ts, dm.PinMessage.PinDurationSeconds)
+		s.pinNotice(ctx, chat, sender, ts, msgID(orig), false)
 		return
 	case dm.UnpinMessage != nil:
-		s.pinNotice(ctx, chat, sender, ts, s.origID(dm.UnpinMessage.TargetSentTimestamp), true)
+		orig := s.chats.original(dm.UnpinMessage.TargetSentTimestamp)
+		s.pins.unpin(chat, orig)
+		s.pinNotice(ctx, chat, sender, ts, msgID(orig), true)
 		return
 	case dm.hasContent():
 		text, spans := s.decodeText(deref(dm.Message), dm.Mentions, dm.TextStyles)

@@ -269,6 +269,7 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	if _, err := s.send(ctx, c, "could not delete the message", "remoteDelete", p); err != nil {
 		return sdk.Result{}, err
 	}
+	s.pins.unpin(c.ChatID, s.chats.original(ts)) // a message deleted is pinned no more
 	return sdk.Result{}, nil
 }
 

@@ -47,6 +47,7 @@ type Session struct {
 	chats    *msgChats       // recent messages' timestamps -> chat (and original of an edit)
 	mine     *myReactions    // the user's reaction per message timestamp
 	polls    pollCache       // polls of the messages seen, for their votes (polls.go)
+	pins     *pinList        // the messages pinned in each chat (pins.go)
 	typing   map[string]bool // chats where the user was last said typing
 	calls    ringing         // calls shown ringing (calls.go)
 }
@@ -54,7 +55,7 @@ type Session struct {
 func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	log := n.host.Logger().With("login", login.LoginID)
 	s := &Session{n: n, loginID: login.LoginID, acc: acc, dir: login.Dir, ids: loadIdentities(login.Dir),
-		chats: loadMsgChats(login.Dir, log), mine: loadMyReactions(login.Dir, log),
+		chats: loadMsgChats(login.Dir, log), mine: loadMyReactions(login.Dir, log), pins: loadPins(login.Dir, log),
 		groups: map[string]*group{}, pictures: map[string]string{}, typing: map[string]bool{}}
 	s.polls.load(login.Dir, log)
 	return s
@@ -232,7 +233,7 @@ func (s *Session) removeLocal() error {
 		return nil
 	}
 	for _, name := range []string{"identities.json", msgChatsFile, msgChatsFile + ".tmp",
-		myReactionsFile, myReactionsFile + ".tmp", "uploads", pollstore.DirName} {
+		myReactionsFile, myReactionsFile + ".tmp", pinnedFile, pinnedFile + ".tmp", "uploads", pollstore.DirName} {
 		if err := os.RemoveAll(filepath.Join(s.dir, name)); err != nil {
 			return fmt.Errorf("signal: %w", err)
 		}

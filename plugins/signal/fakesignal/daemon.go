@@ -108,7 +108,8 @@ type Account struct {
 	attachments map[string][]byte
 	stickers    map[string][]byte // by pack ID and sticker ID
 	registered  bool
-	avatar      []byte // the account's own profile picture (updateProfile)
+	avatar      []byte  // the account's own profile picture (updateProfile)
+	polls       []int64 // the timestamps of the polls the phone started (sync messages delivered)
 }
 
 type pendingLink struct {
@@ -376,6 +377,13 @@ func (d *Daemon) Deliver(account string, env Envelope) {
 		env.Timestamp = d.now()
 	}
 	learnTimer(a, env)
+	if sm := sentOf(env); sm != nil && sm.DataMessage.PollCreate != nil {
+		ts := sm.DataMessage.Timestamp
+		if ts == 0 {
+			ts = env.Timestamp
+		}
+		a.polls = append(a.polls, ts)
+	}
 	a.queue = append(a.queue, env)
 	d.mu.Unlock()
 	d.flush(a)
@@ -747,6 +755,25 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 			if len(utf16.Encode([]rune(s))) > 100 {
 				return nil, userError("Poll option %q exceeds the maximum length of 100 characters", s)
 			}
+		}
+		return d.sent(a, req)
+	case "sendPollTerminate":
+		// signal-cli 0.13.23 and later (SendPollTerminateCommand): the
+		// poll's message by its timestamp alone, required; the poll is
+		// the account's own, for Signal's apps take an end from the
+		// poll's author only. signal-cli checks nothing of the poll and
+		// sends it anyway (their apps drop it): the fake refuses a
+		// timestamp that is no poll of the account's (one it sent with
+		// sendPollCreate, or the phone's, delivered as a sync message),
+		// so that a test sees a plugin that sends one.
+		if err := d.checkTarget(a, p); err != nil {
+			return nil, err
+		}
+		if !isInt(p["pollTimestamp"]) {
+			return nil, &rpcError{Code: -32602, Message: "pollTimestamp is a required integer"}
+		}
+		if ts := int64(p["pollTimestamp"].(float64)); !d.pollOf(a, ts) {
+			return nil, userError("%d is no poll of the account's: only its author ends a poll (not checked by the real signal-cli)", ts)
 		}
 		return d.sent(a, req)
 	case "sendPinMessage", "sendUnpinMessage":
@@ -1141,6 +1168,19 @@ func (d *Daemon) sent(a *Account, req *Request) (any, error) {
 		e.Code, e.Message = -5, "Failed to send message due to rate limiting"
 	}
 	return nil, e
+}
+
+// pollOf reports whether the message at ts is a poll of a's: one it
+// sent (sendPollCreate) or the phone's (a sync message delivered).
+func (d *Daemon) pollOf(a *Account, ts int64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, r := range a.requests {
+		if r.Method == "sendPollCreate" && r.Timestamp == ts {
+			return true
+		}
+	}
+	return slices.Contains(a.polls, ts)
 }
 
 // expiration reads updateContact's and updateGroup's expiration, a

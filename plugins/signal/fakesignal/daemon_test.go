@@ -212,3 +212,50 @@ func TestSendPinShape(t *testing.T) {
 		t.Fatalf("requests recorded: %+v", reqs)
 	}
 }
+
+// sendPollTerminate answers as signal-cli 0.13.23's
+// SendPollTerminateCommand: pollTimestamp required; a send's timestamp
+// and results, recorded. Unlike the real one, it refuses (-1) a
+// timestamp that is no poll of the account's: one it sent, or the
+// phone's, delivered as a sync message.
+func TestSendPollTerminateShape(t *testing.T) {
+	d, err := Start(filepath.Join(t.TempDir(), "s.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	const me = "+33123456789"
+	d.AddAccount(me, "11111111-1111-4111-8111-111111111111")
+	ask, _ := dial(t, d)
+	call := func(id int, method, rest string) map[string]any {
+		return ask(fmt.Sprintf(`{"jsonrpc":"2.0","method":"%s","id":%d,"params":{"account":"%s","recipient":["+33600000002"]%s}}`, method, id, me, rest))
+	}
+	res, _ := call(1, "sendPollCreate", `,"question":"Q","options":["A","B"]`)["result"].(map[string]any)
+	mine, _ := res["timestamp"].(float64)
+	phone := d.Now()
+	d.Deliver(me, Envelope{SourceNumber: me, Timestamp: phone, SyncMessage: &SyncMessage{SentMessage: &SentMessage{
+		DestinationNumber: "+33600000002", DataMessage: DataMessage{Timestamp: phone, PollCreate: map[string]any{"question": "P"}}}}})
+	theirs := d.Now()
+	d.Deliver(me, Envelope{SourceNumber: "+33600000002", Timestamp: theirs, DataMessage: &DataMessage{Timestamp: theirs, PollCreate: map[string]any{"question": "T"}}})
+	for i, c := range []struct {
+		rest string
+		code float64
+	}{
+		{``, -32602},
+		{fmt.Sprintf(`,"pollTimestamp":%d`, theirs), -1},
+		{fmt.Sprintf(`,"pollTimestamp":%d`, int64(mine)-1), -1},
+	} {
+		if e, _ := call(10+i, "sendPollTerminate", c.rest)["error"].(map[string]any); e["code"] != c.code {
+			t.Errorf("sendPollTerminate %s: %v, want %v", c.rest, e, c.code)
+		}
+	}
+	for i, ts := range []int64{int64(mine), phone} {
+		res, _ := call(20+i, "sendPollTerminate", fmt.Sprintf(`,"pollTimestamp":%d`, ts))["result"].(map[string]any)
+		if results, _ := res["results"].([]any); res["timestamp"] == nil || len(results) != 1 {
+			t.Fatalf("sendPollTerminate of %d: %v", ts, res)
+		}
+	}
+	if reqs := d.Requests(me); len(reqs) != 3 || reqs[1].Method != "sendPollTerminate" || reqs[2].Params["pollTimestamp"] != float64(phone) {
+		t.Fatalf("requests recorded: %+v", reqs)
+	}
+}
