@@ -39,7 +39,9 @@ func waitRequests(t *testing.T, d *fakesignal.Daemon, method string, n int) fake
 // the poll as Signal shows it, then with the counts once bob votes (a
 // pollVote naming the user as the poll's author); the user's "/vote 1"
 // in reply to their message votes in it (sendPollVote, the user the
-// poll's author). "/poll-multi" in the group's room goes to the group,
+// poll's author), and "/poll-close" in reply to it closes it
+// (sendPollTerminate; the message corrected to the results, "(closed)").
+// "/poll-multi" in the group's room goes to the group,
 // several answers allowed, and bob's vote there corrects the user's
 // message in the room.
 func TestGatewayPollCreate(t *testing.T) {
@@ -94,6 +96,16 @@ func TestGatewayPollCreate(t *testing.T) {
 		t.Fatalf("sendPollVote %v, want author %s, timestamp %d, options [0], count 1", vote.Params, alice, poll)
 	}
 	corrected("pc1", "the user's vote counted", "Poll: Lunch?\n1. Pizza: 1 vote\n2. Sushi: 1 vote\n"+where)
+
+	// The user closes it, in reply to it.
+	if err := user.SendRaw(ctx, `<message type='chat' id='cl1' to='`+bobJID+`'><body>/poll-close</body>`+
+		`<reply xmlns='urn:xmpp:reply:0' to='`+bobJID+`' id='pc1'/></message>`); err != nil {
+		t.Fatal(err)
+	}
+	if end := waitRequests(t, d, "sendPollTerminate", 1); end.Params["pollTimestamp"] != float64(poll) {
+		t.Fatalf("sendPollTerminate %v, want timestamp %d", end.Params, poll)
+	}
+	corrected("pc1", "the poll closed", "Poll: Lunch?\n1. Pizza: 1 vote\n2. Sushi: 1 vote\n(closed)")
 
 	// In a group's room, where the user is no admin, several answers
 	// allowed.
