@@ -163,6 +163,7 @@ func (s *Session) message(e *events.Message) {
 		// A pin's notice (pin.go): no content, no timer, and no message
 		// of the chat's to ask history from.
 		if ev := s.conv.message(e); ev != nil {
+			s.notePin(chatID, e) // pinstate.go: which messages are pinned now
 			s.emitDurable(ev)
 		}
 		return
@@ -201,6 +202,11 @@ func (s *Session) message(e *events.Message) {
 	if ev == nil {
 		s.log.Debug("message with nothing to show", "id", e.Info.ID, "chat", e.Info.Chat)
 		return
+	}
+	if r := ev.GetRetraction(); r != nil {
+		if err := s.pins.retracted(chatID, r.TargetId, e.Info.Timestamp); err != nil {
+			s.log.Warn("pin of a deleted message not dropped", "chat", chatID, "target", r.TargetId, "err", err)
+		}
 	}
 	if p := firstPoll(e.Message); p != nil && ev.GetMessage() != nil {
 		s.polls.remember(&e.Info, p) // for its votes, before they come
