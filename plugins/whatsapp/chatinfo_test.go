@@ -254,3 +254,29 @@ func TestChatInfoPinsHistory(t *testing.T) {
 		t.Errorf("the group: %q, want G1 and G2", got)
 	}
 }
+
+// A contact known by LID only pins in their chat ("lid-<LID>"); once
+// their number is known, the chat's pins are under it, as its timer.
+// (Fails with pinStore.moved left out of identityMoved.)
+func TestChatInfoPinsLIDMoved(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	at := time.Now()
+	from := r.host.count()
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: strangerL, Sender: strangerL}, ID: "LP1", Timestamp: at},
+		pinAt(strangerL, "L0", waE2E.PinInChatMessage_PIN_FOR_ALL, at, 86400))
+	r.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == "LP1" })
+	if got := pinsOf(t, s, "lid-444555666"); !slices.Equal(got, []string{"L0"}) {
+		t.Fatalf("the LID's chat: %q, want L0", got)
+	}
+
+	carol := types.NewJID("33633333333", types.DefaultUserServer)
+	from = r.host.count()
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: strangerL, Sender: strangerL, SenderAlt: carol, AddressingMode: types.AddressingModeLID},
+		ID: "L2", Timestamp: at}, &waE2E.Message{Conversation: proto.String("by phone")})
+	r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if got := pinsOf(t, s, "+33633333333"); !slices.Equal(got, []string{"L0"}) {
+		t.Errorf("the chat under the number: %q, want L0", got)
+	}
+}
