@@ -123,12 +123,12 @@ func TestChatInfoTimer(t *testing.T) {
 // ChatInfo lists the messages pinned now, oldest pin first, from the
 // pins the plugin saw or made: a contact's, the user's from the phone,
 // the user's own from XMPP; an unpin takes one off, as does deleting the
-// message pinned; a pin run out (its own length; 7 days when it says
-// none) is not listed, nor is one outdone by a newer unpin, while an
-// unpin older than the pin delivered late changes nothing; a fourth pin
-// pushes out the oldest for good (WhatsApp keeps three); a group's own. After a
-// restart the same, from the login's folder. (Before: ChatInfo listed
-// no pins.)
+// message pinned (the contact's delete, the user's from XMPP); a pin run
+// out (its own length; 7 days when it says none) is not listed, nor is
+// one outdone by a newer unpin, while an unpin older than the pin
+// delivered late changes nothing; a fourth pin pushes out the oldest for
+// good (WhatsApp keeps three); a group's are its own. After a restart
+// the same, from the login's folder. (Before: ChatInfo listed no pins.)
 func TestChatInfoPins(t *testing.T) {
 	r := newRig(t, "")
 	dir := t.TempDir()
@@ -193,6 +193,15 @@ func TestChatInfoPins(t *testing.T) {
 	n := r.host.count()
 	fake.Receive(ctx, new(direct(alice, "DEL1")), &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_REVOKE.Enum(), Key: key(alice, "IN4", false)}})
 	r.host.next(t, n, func(ev *pb.Event) bool { return ev.GetRetraction().GetTargetId() == "IN4" })
+	want(s, chat, "IN2", "IN5")
+	// The user pins their own OUT1, then deletes it from XMPP: gone too.
+	if err := pinCall(s, chat, "tx3", "OUT1", msgMeta{Sender: me, FromMe: true}, false); err != nil {
+		t.Fatal(err)
+	}
+	want(s, chat, "IN2", "OUT1", "IN5")
+	if _, err := s.Retract(ctx, sdk.Call{ChatID: chat, TxnID: "tx4"}, &pb.Retract{TargetId: "OUT1", TargetMeta: msgMeta{Sender: me, FromMe: true}.encode()}); err != nil {
+		t.Fatal(err)
+	}
 	want(s, chat, "IN2", "IN5")
 
 	// A group's pins are its own.

@@ -204,9 +204,7 @@ func (s *Session) message(e *events.Message) {
 		return
 	}
 	if r := ev.GetRetraction(); r != nil {
-		if err := s.pins.retracted(chatID, r.TargetId, e.Info.Timestamp); err != nil {
-			s.log.Warn("pin of a deleted message not dropped", "chat", chatID, "target", r.TargetId, "err", err)
-		}
+		s.dropPin(chatID, r.TargetId, e.Info.Timestamp) // pinstate.go
 	}
 	if p := firstPoll(e.Message); p != nil && ev.GetMessage() != nil {
 		s.polls.remember(&e.Info, p) // for its votes, before they come

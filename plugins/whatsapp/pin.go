@@ -118,7 +118,7 @@ func (s *Session) Pin(ctx context.Context, c sdk.Call, p *pb.Pin) error {
 		return pinErr(what, chat, err)
 	}
 	// Kept as the other devices keep it: from the time the message says.
-	s.keepPin(c.ChatID, p.TargetId, time.UnixMilli(made.UnixMilli()), pinSeconds, p.Unpin)
+	s.keepPin(chatIDOf(s.ids, chat), p.TargetId, time.UnixMilli(made.UnixMilli()), pinSeconds, p.Unpin)
 	at := resp.Timestamp
 	if at.IsZero() {
 		at = now()

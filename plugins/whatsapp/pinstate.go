@@ -297,3 +297,11 @@ func (s *Session) keepPin(chatID, target string, at time.Time, secs uint32, unpi
 		s.log.Warn("pin not kept", "chat", chatID, "target", target, "err", err)
 	}
 }
+
+// dropPin unpins a message deleted for everyone, if pinned; a failure
+// to write it is logged.
+func (s *Session) dropPin(chatID, target string, at time.Time) {
+	if err := s.pins.retracted(chatID, target, at); err != nil {
+		s.log.Warn("pin of a deleted message not dropped", "chat", chatID, "target", target, "err", err)
+	}
+}
