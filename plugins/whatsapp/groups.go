@@ -141,15 +141,24 @@ func groupJID(chatID string) (types.JID, error) {
 	return jid, nil
 }
 
-// ChatInfo describes a group (or a direct chat, briefly). A community
-// is none: NOT_FOUND.
+// ChatInfo describes a group, or a direct chat briefly, with the chat's
+// disappearing-messages timer and the messages pinned in it now
+// (pinstate.go). A group's timer is its info's; a direct chat's the one
+// the plugin keeps (disappearing.go), unset when it knows none. A
+// community is none: NOT_FOUND.
 func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error) {
 	jid, err := parseChatID(chatID)
 	if err != nil {
 		return nil, err
 	}
 	if jid.Server != types.GroupServer {
-		return &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT}, nil
+		c := &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT}
+		key := chatIDOf(s.ids, jid.ToNonAD())
+		if t, ok := s.timers.lookup(key); ok {
+			c.Timer = &pb.ChatTimer{Seconds: int64(t.Secs)}
+		}
+		c.PinnedIds = s.pins.pinned(key, now())
+		return c, nil
 	}
 	g, err := s.group(ctx, jid)
 	if err != nil {
@@ -161,6 +170,11 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 	s.learnCommunity(ctx, g)
 	c := s.chatOf(g)
 	c.InviteLink = s.inviteLink(ctx, g)
+	c.Timer = &pb.ChatTimer{}
+	if g.IsEphemeral {
+		c.Timer.Seconds = int64(g.DisappearingTimer)
+	}
+	c.PinnedIds = s.pins.pinned(c.ChatId, now())
 	return c, nil
 }
 

@@ -163,6 +163,7 @@ func (s *Session) message(e *events.Message) {
 		// A pin's notice (pin.go): no content, no timer, and no message
 		// of the chat's to ask history from.
 		if ev := s.conv.message(e); ev != nil {
+			s.notePin(chatID, e) // pinstate.go: which messages are pinned now
 			s.emitDurable(ev)
 		}
 		return
@@ -201,6 +202,9 @@ func (s *Session) message(e *events.Message) {
 	if ev == nil {
 		s.log.Debug("message with nothing to show", "id", e.Info.ID, "chat", e.Info.Chat)
 		return
+	}
+	if r := ev.GetRetraction(); r != nil {
+		s.dropPin(chatID, r.TargetId, e.Info.Timestamp) // pinstate.go
 	}
 	if p := firstPoll(e.Message); p != nil && ev.GetMessage() != nil {
 		s.polls.remember(&e.Info, p) // for its votes, before they come

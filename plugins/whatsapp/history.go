@@ -128,6 +128,7 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 			s.ids.learn(evt.Info.Sender.ToNonAD(), evt.Info.SenderAlt.ToNonAD())
 		}
 		if ev := s.conv.message(evt); ev != nil {
+			s.notePin(ev.ChatId, evt) // a pin's notice: which messages are pinned now
 			if m := ev.GetMessage(); m != nil {
 				// With the conversation's timer for one that says none.
 				// One past its deadline says it too: the host drops it.

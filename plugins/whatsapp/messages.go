@@ -205,6 +205,7 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	if err != nil {
 		return sdk.Result{}, sendErr("delete", err)
 	}
+	s.dropPin(chatIDOf(s.ids, chat), r.TargetId, resp.Timestamp) // pinstate.go
 	// The other files the same send made go with it.
 	for i, id := range m.Parts {
 		if _, err := s.d.cli.SendMessage(ctx, chat, revokeMessage(chat, quoted{ID: id, Meta: msgMeta{Sender: m.Sender, FromMe: m.FromMe}})); err != nil {

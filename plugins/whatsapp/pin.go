@@ -112,10 +112,13 @@ func (s *Session) Pin(ctx context.Context, c sdk.Call, p *pb.Pin) error {
 	if err := s.mayPin(ctx, chat, what); err != nil {
 		return err
 	}
-	resp, err := s.d.cli.SendMessage(ctx, chat, pinMessage(chat, quoted{ID: p.TargetId, Meta: m}, p.Unpin, now()), s.sendID(c, 0))
+	made := now()
+	resp, err := s.d.cli.SendMessage(ctx, chat, pinMessage(chat, quoted{ID: p.TargetId, Meta: m}, p.Unpin, made), s.sendID(c, 0))
 	if err != nil {
 		return pinErr(what, chat, err)
 	}
+	// Kept as the other devices keep it: from the time the message says.
+	s.keepPin(chatIDOf(s.ids, chat), p.TargetId, time.UnixMilli(made.UnixMilli()), pinSeconds, p.Unpin)
 	at := resp.Timestamp
 	if at.IsZero() {
 		at = now()

@@ -47,6 +47,7 @@ type Session struct {
 	polls   pollCache // polls.go
 	calls   calls     // calls.go
 	timers  *timers   // disappearing.go
+	pins    *pinStore // pinstate.go
 }
 
 var (
@@ -87,6 +88,7 @@ func newSession(n *Network, login sdk.LoginInfo, d *device) *Session {
 	s.conv = inbound{ids: s.ids, self: login.LoginID, domain: n.domain}
 	s.hist = newHistoryState(login.Dir)
 	s.timers = newTimers(login.Dir)
+	s.pins = newPinStore(login.Dir)
 	s.polls.load(login.Dir, s.log, s.ids.phoneID)
 	return s
 }
@@ -300,6 +302,9 @@ func (s *Session) identityMoved(oldID string, pn types.JID) {
 	s.polls.moved(oldID, plainUserID(pn)) // one voter, not two
 	if err := s.timers.moved(oldID, plainUserID(pn)); err != nil {
 		s.log.Warn("disappearing-messages timer not moved", "from", oldID, "err", err)
+	}
+	if err := s.pins.moved(oldID, plainUserID(pn)); err != nil {
+		s.log.Warn("pins not moved", "from", oldID, "err", err)
 	}
 }
 

@@ -1,0 +1,99 @@
+package whatsapp_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow/proto/waCommon"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"google.golang.org/protobuf/proto"
+
+	"passerelle.im/passerelle/internal/gatewaytest"
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// "/timer" alone and "/pins" in a one-to-one chat, through a real
+// Prosody, the gateway and the plugin process on the remote fake: the
+// timer is not known before anything says it (not "off"), then Bob's
+// change; the pins are the user's own "/pin" and Bob's pin, oldest
+// first, each answered in reply to its message.
+func TestEndToEndChatQueries(t *testing.T) {
+	g, srv, alice := aliceLoggedIn(t)
+	bobJID := g.JID("+" + bob.User)
+	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
+	defer cancel()
+	if err := alice.EnableCarbons(ctx); err != nil { // the user's pin notice is a carbon
+		t.Fatal(err)
+	}
+	say := func(body, replyTo string) {
+		t.Helper()
+		reply := ""
+		if replyTo != "" {
+			reply = `<reply xmlns='urn:xmpp:reply:0' to='` + bobJID + `' id='` + replyTo + `'/>`
+		}
+		if err := alice.SendRaw(ctx, `<message type='chat' id='`+alice.NewID()+`' to='`+bobJID+`'><body>`+body+`</body>`+reply+`</message>`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	answer := func(text string) xmpptest.Stanza {
+		t.Helper()
+		return g.Next(alice, "the answer "+text, func(s xmpptest.Stanza) bool {
+			return s.Name == "message" && strings.Contains(s.Body, text)
+		})
+	}
+	repliesTo := func(s xmpptest.Stanza, id string) {
+		t.Helper()
+		if !strings.Contains(s.XML, `<reply xmlns="urn:xmpp:reply:0"`) || !strings.Contains(s.XML, `id="`+id+`"`) {
+			t.Errorf("%q does not reply to %s: %s", s.Body, id, s.XML)
+		}
+	}
+
+	say("/timer", "")
+	answer("does not say whether messages in this chat disappear")
+	set := time.Now()
+	if err := srv.Receive(types.MessageInfo{MessageSource: types.MessageSource{Chat: bob, Sender: bob}, ID: "TIMER1", Timestamp: set, PushName: "Bob"},
+		&waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_EPHEMERAL_SETTING.Enum(),
+			EphemeralExpiration: proto.Uint32(86400), EphemeralSettingTimestamp: proto.Int64(set.Unix())}}); err != nil {
+		t.Fatal(err)
+	}
+	answer("Disappearing messages turned on")
+	say("/timer", "")
+	answer("Disappearing messages in this chat: 1 day")
+
+	say("/pins", "")
+	answer("No message is pinned in this chat.")
+	var ids []string
+	for _, m := range []string{"PINME1", "PINME2"} {
+		info, msg := incoming(bob, m, "pin "+m)
+		if err := srv.Receive(info, msg); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, g.NextMessage(alice, bobJID).ID)
+	}
+	say("/pin", ids[0])
+	if _, err := srv.WaitSent(gatewaytest.Timeout, func(to string, m *waE2E.Message) bool {
+		return m.GetPinInChatMessage().GetKey().GetID() == "PINME1"
+	}); err != nil {
+		t.Fatal(err)
+	}
+	g.Next(alice, "the user's pin notice", func(s xmpptest.Stanza) bool { return strings.Contains(s.XML, "📌 Pinned a message") })
+	if err := srv.Receive(types.MessageInfo{MessageSource: types.MessageSource{Chat: bob, Sender: bob}, ID: "BOBPIN", Timestamp: time.Now(), PushName: "Bob"},
+		&waE2E.Message{PinInChatMessage: &waE2E.PinInChatMessage{
+			Key:  &waCommon.MessageKey{RemoteJID: proto.String(bob.String()), ID: proto.String("PINME2"), FromMe: proto.Bool(true)},
+			Type: waE2E.PinInChatMessage_PIN_FOR_ALL.Enum(), SenderTimestampMS: proto.Int64(time.Now().Add(time.Second).UnixMilli())},
+			MessageContextInfo: &waE2E.MessageContextInfo{MessageAddOnDurationInSecs: proto.Uint32(86400)}}); err != nil {
+		t.Fatal(err)
+	}
+	answer("📌 Pinned a message")
+	say("/pins", "")
+	repliesTo(answer("Pinned (1 of 2)"), ids[0])
+	repliesTo(answer("Pinned (2 of 2)"), ids[1])
+	for _, m := range srv.SentTo(bob) {
+		if strings.Contains(m.GetConversation()+m.GetExtendedTextMessage().GetText(), "/") {
+			t.Errorf("a query sent to Bob as a message: %v", m)
+		}
+	}
+}

@@ -1,0 +1,307 @@
+package whatsapp
+
+import (
+	"cmp"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waWeb"
+	"go.mau.fi/whatsmeow/types/events"
+)
+
+// Which messages are pinned now. WhatsApp keeps no list of a chat's pins
+// to ask for: each device keeps what the pins and unpins it saw say. So
+// does the plugin (ChatInfo's pinned_ids, for "/pins"): the pins
+// received (anyone's, the user's from the phone, in history too) and the
+// user's own from XMPP, per chat, in the login's folder, each with when
+// it runs out (a pin lasts as long as it says: 24 hours, 7 days or 30
+// days).
+
+// pinsFile keeps each chat's pins, by the contract's chat ID.
+const pinsFile = "pins.json"
+
+// pinsShown is how many pins a chat holds at most: WhatsApp's apps keep
+// three, a fourth replacing the oldest (WhatsApp's help pages; no unpin
+// of the oldest is known to be sent for it, so the plugin unpins it
+// itself).
+const pinsShown = 3
+
+// pinLongest is the longest a pin lasts (WhatsApp's apps offer 24 hours,
+// 7 days and 30 days): past it after its time, what the plugin keeps of
+// a pin or an unpin is of no more use, since anything older it could
+// outdate has run out too.
+const pinLongest = 30 * 24 * time.Hour
+
+// pinMark is the last pin or unpin of a message seen.
+type pinMark struct {
+	// At is when it was made (unix ms; the pinning device's time, else
+	// the message's): an older one delivered late (history, offline)
+	// does not replace it.
+	At int64 `json:"at"`
+	// Until is when the pin runs out (unix ms); 0 for an unpin.
+	Until int64 `json:"until,omitempty"`
+}
+
+// pinStore is the chats' pins, kept in the login folder (in memory only
+// without one): chat ID, then the pinned message's ID.
+type pinStore struct {
+	path string
+
+	mu     sync.Mutex
+	loaded bool
+	chats  map[string]map[string]pinMark
+}
+
+func newPinStore(loginDir string) *pinStore {
+	p := &pinStore{}
+	if loginDir != "" {
+		p.path = filepath.Join(loginDir, pinsFile)
+	}
+	return p
+}
+
+func (p *pinStore) loadLocked() {
+	if p.loaded {
+		return
+	}
+	p.loaded, p.chats = true, map[string]map[string]pinMark{}
+	if p.path == "" {
+		return
+	}
+	if b, err := os.ReadFile(p.path); err == nil {
+		_ = json.Unmarshal(b, &p.chats) // a damaged file is rewritten by the next change
+	}
+	if p.chats == nil {
+		p.chats = map[string]map[string]pinMark{}
+	}
+}
+
+// note keeps a pin (for secs seconds) or an unpin (unpin true) of
+// target in chatID made at at, unless one made later is known; it
+// forgets what is of no more use (pinLongest) on the way, and writes the
+// file when anything changed.
+func (p *pinStore) note(chatID, target string, at time.Time, secs uint32, unpin bool, now time.Time) error {
+	if chatID == "" || target == "" {
+		return nil
+	}
+	m := pinMark{At: at.UnixMilli()}
+	if !unpin {
+		m.Until = at.Add(time.Duration(secs) * time.Second).UnixMilli()
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.loadLocked()
+	changed := p.pruneLocked(now)
+	pins := p.chats[chatID]
+	if cur, ok := pins[target]; !ok || m.At >= cur.At {
+		if pins == nil {
+			pins = map[string]pinMark{}
+			p.chats[chatID] = pins
+		}
+		if !ok || cur != m {
+			pins[target], changed = m, true
+		}
+		if !unpin {
+			evictLocked(pins, now)
+		}
+	}
+	if !changed {
+		return nil
+	}
+	return p.saveLocked()
+}
+
+// evictLocked unpins the oldest pins of a chat past pinsShown, as
+// WhatsApp's apps do when a new pin comes: kept as unpinned, so that
+// another later (or the same pin again) does not bring them back.
+func evictLocked(pins map[string]pinMark, now time.Time) {
+	live := livePins(pins, now)
+	for _, l := range live[:max(0, len(live)-pinsShown)] {
+		pins[l.id] = pinMark{At: l.at}
+	}
+}
+
+// livePin is a message pinned and when.
+type livePin struct {
+	id string
+	at int64
+}
+
+// livePins is the messages pinned at now, oldest pin first.
+func livePins(pins map[string]pinMark, now time.Time) []livePin {
+	var live []livePin
+	for id, m := range pins {
+		if m.Until > now.UnixMilli() {
+			live = append(live, livePin{id, m.At})
+		}
+	}
+	slices.SortFunc(live, func(a, b livePin) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.id, b.id)) })
+	return live
+}
+
+// pruneLocked forgets the marks past use: a pin run out and an unpin,
+// once pinLongest has passed since it was made. It says whether any
+// was.
+func (p *pinStore) pruneLocked(now time.Time) bool {
+	limit := now.Add(-pinLongest).UnixMilli()
+	changed := false
+	for chat, pins := range p.chats {
+		for id, m := range pins {
+			if m.At < limit && m.Until <= now.UnixMilli() {
+				delete(pins, id)
+				changed = true
+			}
+		}
+		if len(pins) == 0 {
+			delete(p.chats, chat)
+			changed = true
+		}
+	}
+	return changed
+}
+
+// pinned is the messages pinned in chatID at now, oldest pin first.
+func (p *pinStore) pinned(chatID string, now time.Time) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.loadLocked()
+	live := livePins(p.chats[chatID], now)
+	out := make([]string, 0, len(live))
+	for _, l := range live {
+		out = append(out, l.id)
+	}
+	return out
+}
+
+// retracted unpins a message deleted for everyone (the apps' pin goes
+// with it), whatever the times say: a deleted message is pinned no more.
+// A message not pinned changes nothing, and nothing is written for it.
+func (p *pinStore) retracted(chatID, target string, at time.Time) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.loadLocked()
+	cur, ok := p.chats[chatID][target]
+	if !ok || cur.Until == 0 {
+		return nil
+	}
+	p.chats[chatID][target] = pinMark{At: max(cur.At, at.UnixMilli())}
+	return p.saveLocked()
+}
+
+// moved keeps a LID chat's pins under its phone number's chat ID, the
+// later mark of a message winning.
+func (p *pinStore) moved(oldID, newID string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.loadLocked()
+	old, ok := p.chats[oldID]
+	if !ok {
+		return nil
+	}
+	delete(p.chats, oldID)
+	pins := p.chats[newID]
+	if pins == nil {
+		pins = map[string]pinMark{}
+		p.chats[newID] = pins
+	}
+	for id, m := range old {
+		if cur, has := pins[id]; !has || m.At > cur.At {
+			pins[id] = m
+		}
+	}
+	return p.saveLocked()
+}
+
+func (p *pinStore) saveLocked() error {
+	if p.path == "" {
+		return nil
+	}
+	b, err := json.Marshal(p.chats)
+	if err != nil {
+		return err
+	}
+	tmp := p.path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, p.path)
+}
+
+// pinChange is a pin or unpin a message (live or of history) makes: the
+// message it names, whether it unpins, when it was made and for how long
+// a pin lasts. ok false for a message that is none, of a kind not known,
+// or naming no message.
+func pinChange(evt *events.Message) (target string, unpin bool, at time.Time, secs uint32, ok bool) {
+	var typ waE2E.PinInChatMessage_Type
+	var ms int64
+	if p := evt.Message.GetPinInChatMessage(); p != nil {
+		target, typ, ms = p.GetKey().GetID(), p.GetType(), p.GetSenderTimestampMS()
+		secs = evt.Message.GetMessageContextInfo().GetMessageAddOnDurationInSecs()
+		if secs == 0 {
+			// The length beside a pin sent from another device, should
+			// the wrapping message carry it.
+			secs = evt.RawMessage.GetMessageContextInfo().GetMessageAddOnDurationInSecs()
+		}
+	} else if web := evt.SourceWebMsg; evt.Message == nil && web.GetMessageStubType() == waWeb.WebMessageInfo_PINNED_MESSAGE_IN_CHAT {
+		p := web.GetPinInChat()
+		target, ms = p.GetKey().GetID(), p.GetSenderTimestampMS()
+		secs = p.GetMessageAddOnContextInfo().GetMessageAddOnDurationInSecs()
+		switch p.GetType() {
+		case waWeb.PinInChat_PIN_FOR_ALL:
+			typ = waE2E.PinInChatMessage_PIN_FOR_ALL
+		case waWeb.PinInChat_UNPIN_FOR_ALL:
+			typ = waE2E.PinInChatMessage_UNPIN_FOR_ALL
+		}
+	} else {
+		return "", false, time.Time{}, 0, false
+	}
+	switch typ {
+	case waE2E.PinInChatMessage_PIN_FOR_ALL:
+	case waE2E.PinInChatMessage_UNPIN_FOR_ALL:
+		unpin = true
+	default:
+		return "", false, time.Time{}, 0, false
+	}
+	if target == "" {
+		return "", false, time.Time{}, 0, false
+	}
+	at = evt.Info.Timestamp
+	if ms > 0 {
+		at = time.UnixMilli(ms)
+	}
+	if secs == 0 {
+		secs = pinSeconds // none said: the apps' default
+	}
+	return target, unpin, at, secs, true
+}
+
+// notePin keeps the pin or unpin evt makes in chatID, if any; a failure
+// to write it is logged ("/pins" may then miss it after a restart).
+func (s *Session) notePin(chatID string, evt *events.Message) {
+	target, unpin, at, secs, ok := pinChange(evt)
+	if !ok {
+		return
+	}
+	s.keepPin(chatID, target, at, secs, unpin)
+}
+
+// keepPin keeps a pin or unpin of target in chatID; a failure to write
+// it is logged.
+func (s *Session) keepPin(chatID, target string, at time.Time, secs uint32, unpin bool) {
+	if err := s.pins.note(chatID, target, at, secs, unpin, now()); err != nil {
+		s.log.Warn("pin not kept", "chat", chatID, "target", target, "err", err)
+	}
+}
+
+// dropPin unpins a message deleted for everyone, if pinned; a failure
+// to write it is logged.
+func (s *Session) dropPin(chatID, target string, at time.Time) {
+	if err := s.pins.retracted(chatID, target, at); err != nil {
+		s.log.Warn("pin of a deleted message not dropped", "chat", chatID, "target", target, "err", err)
+	}
+}
