@@ -70,6 +70,19 @@ func TestEndToEndStartPoll(t *testing.T) {
 		t.Fatalf("the poll has no secret: %v", sent.GetMessageContextInfo())
 	}
 
+	corrected := func(what, want string) {
+		t.Helper()
+		c := g.Next(alice, what, func(s xmpptest.Stanza) bool {
+			return s.Name == "message" && strings.Contains(s.XML, `<replace xmlns="urn:xmpp:message-correct:0" id="pc1"`)
+		})
+		if !strings.Contains(c.XML, "urn:xmpp:carbons:2") || !strings.Contains(c.XML, `from="alice@localhost`) || !strings.Contains(c.XML, `to="`+bobJID+`"`) ||
+			!strings.Contains(c.XML, strings.ReplaceAll(want, "\n", "&#xA;")) {
+			t.Errorf("%s: %s, want a carbon of the user's poll to Bob corrected with\n%s", what, c.XML, want)
+		}
+	}
+	// At once the user's message reads as the poll, not as typed.
+	corrected("the poll as sent", "Poll: Lunch?\n1. pizza: 0 votes\n2. sushi: 0 votes\n(vote with a reply: /vote 1, or on your phone)")
+
 	// Bob's phone keeps the poll's secret, as the user's message.
 	bobsPhone := whatsmeow.NewClient(&store.Device{ID: &bob, MsgSecrets: pollSecret{chat: me, sender: me, id: pollID, secret: secret}}, waLog.Noop)
 	pu, err := bobsPhone.EncryptPollVote(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: me, Sender: me}, ID: pollID},
@@ -82,16 +95,6 @@ func TestEndToEndStartPoll(t *testing.T) {
 	if err := srv.Receive(types.MessageInfo{MessageSource: types.MessageSource{Chat: bob, Sender: bob}, ID: "VOTE1", Timestamp: time.Now(), PushName: "Bob"},
 		&waE2E.Message{PollUpdateMessage: pu}); err != nil {
 		t.Fatal(err)
-	}
-	corrected := func(what, want string) {
-		t.Helper()
-		c := g.Next(alice, what, func(s xmpptest.Stanza) bool {
-			return s.Name == "message" && strings.Contains(s.XML, `<replace xmlns="urn:xmpp:message-correct:0" id="pc1"`)
-		})
-		if !strings.Contains(c.XML, "urn:xmpp:carbons:2") || !strings.Contains(c.XML, `from="alice@localhost`) || !strings.Contains(c.XML, `to="`+bobJID+`"`) ||
-			!strings.Contains(c.XML, strings.ReplaceAll(want, "\n", "&#xA;")) {
-			t.Errorf("%s: %s, want a carbon of the user's poll to Bob corrected with\n%s", what, c.XML, want)
-		}
 	}
 	corrected("the correction for Bob's vote", "Poll: Lunch?\n1. pizza: 0 votes\n2. sushi: 1 vote\n(vote with a reply: /vote 1, or on your phone)")
 

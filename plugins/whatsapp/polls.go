@@ -248,6 +248,17 @@ func (c *pollCache) poll(id types.MessageID) (types.MessageInfo, mediatext.Poll,
 	return e.info, p, true
 }
 
+// text is a remembered poll's text with its counts as they stand.
+func (c *pollCache) text(id types.MessageID) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.m[id]
+	if e == nil {
+		return "", false
+	}
+	return e.counted(), true
+}
+
 // pollTally is what a vote did to its poll.
 type pollTally string
 

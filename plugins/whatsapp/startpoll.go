@@ -62,6 +62,11 @@ func (s *Session) StartPoll(ctx context.Context, c sdk.Call, p *pb.Poll) (sdk.Re
 	}
 	// Kept before the answer: a vote may come right after the message.
 	s.polls.remember(&info, msg.GetPollCreationMessage())
+	// The user's message reads as the poll at once, as on the phone,
+	// not as the command typed until the first vote.
+	if text, ok := s.polls.text(resp.ID); ok {
+		s.correctPoll(&info, text, resp.Timestamp)
+	}
 	return s.sent(resp.ID, resp.Timestamp, timer), nil
 }
 

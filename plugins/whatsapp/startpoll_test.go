@@ -40,9 +40,10 @@ func startPoll(t *testing.T, s *Session, fake *wafake.Client, c sdk.Call, p *pb.
 
 // The user's poll from XMPP, in a group: WhatsApp gets a poll creation
 // message with the question, the options and one answer to choose, and
-// a secret; a contact's vote (encrypted with that secret, as their phone
-// does) corrects the poll's message as the user's own with the counts,
-// and so does the user's own vote from XMPP.
+// a secret; the user's message is corrected at once to the poll, and a
+// contact's vote (encrypted with that secret, as their phone does)
+// corrects it as the user's own with the counts, and so does the user's
+// own vote from XMPP.
 func TestStartPoll(t *testing.T) {
 	r := newRig(t, "")
 	s, fake := r.connected(t)
@@ -58,8 +59,9 @@ func TestStartPoll(t *testing.T) {
 		t.Fatalf("the poll has no secret: %v", sent.Msg.GetMessageContextInfo())
 	}
 
-	(&voter{t: t, fake: fake, poll: &poll}).vote(alice, "pizza")
 	x := &xmppVoter{t: t, r: r, s: s, fake: fake, poll: poll, chat: group.String(), from: from}
+	x.correction("the poll as sent", lunchText("0 votes", "0 votes"))
+	(&voter{t: t, fake: fake, poll: &poll}).vote(alice, "pizza")
 	x.correction("alice's vote", lunchText("1 vote", "0 votes"))
 	ev := r.host.since(x.from - 1)[0]
 	if !ev.Sender.GetIsFromMe() || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP {
@@ -90,8 +92,9 @@ func TestStartPollSeveral(t *testing.T) {
 		pc.GetContextInfo().GetExpiration() != 86400 {
 		t.Fatalf("sent %v to %s, want a poll of any number of answers to alice, disappearing after a day", sent.Msg, sent.To)
 	}
-	(&voter{t: t, fake: fake, poll: &poll}).vote(alice, "pizza", "sushi")
 	x := &xmppVoter{t: t, r: r, s: s, fake: fake, poll: poll, chat: "+33611111111", from: from}
+	x.correction("the poll as sent", "Poll: Lunch? (several answers allowed)\n1. pizza: 0 votes\n2. sushi: 0 votes\n(vote with a reply: /vote 1, or on your phone)")
+	(&voter{t: t, fake: fake, poll: &poll}).vote(alice, "pizza", "sushi")
 	x.correction("alice's votes", "Poll: Lunch? (several answers allowed)\n1. pizza: 1 vote\n2. sushi: 1 vote\n(vote with a reply: /vote 1, or on your phone)")
 }
 
