@@ -38,6 +38,7 @@ var commands = []command{
 	{node: "logout", name: "Log out"},
 	{node: "relogin", name: "Reconnect"},
 	{node: "status", name: "Status"},
+	{node: "sync-contacts", name: "Sync contacts"}, // roster_sync.go
 	{node: "unregister", name: "Unregister"},
 	{node: "create-group", name: "Create a group", needs: (*pb.Features).GetCreateChat},        // room_create.go
 	{node: "find-group", name: "Find a group", needs: (*pb.Features).GetChatSearch},            // room_find.go
@@ -183,6 +184,13 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 		t.done(ctx, st, node, sid, "info", "Reconnecting.")
 	case "status":
 		t.done(ctx, st, node, sid, "info", t.statusText(user))
+	case "sync-contacts":
+		text, err := t.resyncRoster(ctx, user)
+		if err != nil {
+			t.done(ctx, st, node, sid, "error", errText(err)+".")
+			return
+		}
+		t.done(ctx, st, node, sid, "info", text)
 	case "create-group":
 		t.cmdCreateGroup(ctx, st, user, sid, sess, cmd)
 	case "find-group":

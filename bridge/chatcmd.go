@@ -26,6 +26,7 @@ func (t *transport) chatHelp(user string) string {
   logout      log out and forget the login
   relogin     reconnect your login
   status      your login's state
+  sync        put your contacts back in your roster
   cancel      stop a login in progress%s
   help        this text
 Then write to contacts as CONTACT@%s.%s`, t.displayName(), group, t.domain, chatCommandsHelp(feats))
@@ -123,6 +124,12 @@ func (t *transport) handleGatewayChat(ctx context.Context, user, body string) {
 		say("Reconnecting.")
 	case "status":
 		say(t.statusText(user))
+	case "sync":
+		text, err := t.resyncRoster(ctx, user)
+		if err != nil {
+			text = errText(err) + "."
+		}
+		say(text)
 	case "create-group":
 		t.chatCreateGroup(ctx, user, arg, say)
 	case "find":

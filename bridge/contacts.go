@@ -274,8 +274,24 @@ func (t *transport) rosterSet(ctx context.Context, user, item, name, subscriptio
 // pruneRoster removes roster items on this transport's domain that are
 // no contact (any more): what a crash mid-sync or an old login left.
 func (t *transport) pruneRoster(ctx context.Context, user string, keep map[string]bool) {
-	if !t.privileges().rosterRead() {
+	items, ok := t.rosterItems(ctx, user)
+	if !ok {
 		return
+	}
+	for j, uid := range items {
+		if uid != "" && keep[uid] {
+			continue
+		}
+		t.rosterSet(ctx, user, j, "", "remove")
+	}
+}
+
+// rosterItems reads the user's roster items on this transport's domain
+// (XEP-0356): each JID and the user ID it is a puppet of ("" for none);
+// false when the gateway may not read it or the server did not answer.
+func (t *transport) rosterItems(ctx context.Context, user string) (map[string]string, bool) {
+	if !t.privileges().rosterRead() {
+		return nil, false
 	}
 	id := t.link.NewID()
 	var w wire.Writer
@@ -284,11 +300,12 @@ func (t *transport) pruneRoster(ctx context.Context, user string, keep map[strin
 	st, err := t.link.IQ(cctx, id, w.Bytes())
 	cancel()
 	if err != nil || st.Type() != "result" {
-		return
+		return nil, false
 	}
+	items := map[string]string{}
 	q := st.Payload()
 	if q == nil {
-		return
+		return items, true
 	}
 	for _, it := range q.Children {
 		j := it.Attr("jid")
@@ -296,11 +313,10 @@ func (t *transport) pruneRoster(ctx context.Context, user string, keep map[strin
 		if !ok || dom != t.domain {
 			continue
 		}
-		if uid, err := puppet.UserID(local); err == nil && keep[uid] {
-			continue
-		}
-		t.rosterSet(ctx, user, j, "", "remove")
+		uid, _ := puppet.UserID(local)
+		items[j] = uid
 	}
+	return items, true
 }
 
 // presenceOutcome says what became of a contact's presence.
