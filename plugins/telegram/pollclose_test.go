@@ -131,3 +131,27 @@ func TestClosePoll(t *testing.T) {
 		wantCode(t, what, err, pb.ErrorCode_ERROR_CODE_NOT_FOUND)
 	}
 }
+
+// A poll closed while the session was away (the closing's update has no
+// pts: getDifference does not bring it) is open as far as the session
+// knows: Telegram's answer, the poll not modified, is no error.
+func TestClosePollClosedUnseen(t *testing.T) {
+	srv := newFake(t)
+	s, h, info, n := connectAlice(t, srv)
+	res, err := s.StartPoll(ctxT(t), sdk.Call{ChatID: "-77", TxnID: "txn-unseen"}, &pb.Poll{Question: "Lunch?", Options: []string{"Pizza", "Sushi"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := sentPollIn(t, srv.Messages(carol.ID))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	srv.ClosePoll(srv.GID(carol.ID, m.ID))
+	s = connect(t, n, h, info)
+	if err := s.ClosePoll(ctxT(t), sdk.Call{ChatID: "-77"}, &pb.ClosePoll{TargetId: res.MessageID}); err != nil {
+		t.Errorf("closing a poll closed unseen: %v", err)
+	}
+	if n := srv.Requests("messages.editMessage"); n != 1 {
+		t.Errorf("%d messages.editMessage, want 1", n)
+	}
+}
