@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -249,8 +250,11 @@ const (
 	memberPage  = 200
 )
 
-// ChatInfo describes a group or channel with its members and topic (its
-// description, "about"); a forum's topic as its forum, named after both.
+// ChatInfo describes a chat (sdk.ChatInfoer): a group or channel with
+// its members and topic (its description, "about"); a forum's topic as
+// its forum, named after both; a person's chat as theirs. Each with its
+// auto-delete timer (ttl_period of the full chat or user; none is off)
+// and its pinned messages (pinnedIDs).
 func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 	if s.bot != nil {
 		return s.bot.ChatInfo(ctx, chat)
@@ -264,31 +268,114 @@ func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 		return nil, err
 	}
 	if topic != 0 {
-		return s.topicChatInfo(ctx, forum, topic)
+		out, last, err := s.topicChatInfo(ctx, api, forum, topic)
+		if err != nil {
+			return nil, err
+		}
+		out.PinnedIds = s.pinnedIDs(ctx, api, forum, topic, last)
+		return out, nil
 	}
-	kind, n, err := parsePeer(chat)
+	out, last, err := s.chatInfo(ctx, api, chat)
 	if err != nil {
 		return nil, err
 	}
+	out.PinnedIds = s.pinnedIDs(ctx, api, chat, 0, last)
+	return out, nil
+}
+
+// PinsMax bounds the pinned messages ChatInfo lists: the latest ones,
+// one request's worth.
+const PinsMax = 50
+
+// pinnedIDs are the messages pinned in chat (in topic when not 0), by
+// messages.search with inputMessagesFilterPinned, oldest first: by
+// message, as Telegram's apps list them (Telegram keeps no time of a
+// pin, and answers newest first). last is the chat's message pinned
+// last (pinned_msg_id): none, and Telegram is not asked. What Telegram
+// does not answer is logged and left at the last pin alone, which the
+// chat's full info named (a topic's: none known).
+func (s *Session) pinnedIDs(ctx context.Context, api *tg.Client, chat string, topic, last int) []string {
+	if last == 0 {
+		return nil
+	}
+	fallback := []string{strconv.Itoa(last)}
+	if topic != 0 {
+		fallback = nil
+	}
+	peer, err := s.inputPeer(ctx, api, chat)
+	if err != nil {
+		return fallback
+	}
+	req := &tg.MessagesSearchRequest{Peer: peer, Filter: &tg.InputMessagesFilterPinned{}, Limit: PinsMax}
+	if topic != 0 {
+		req.SetTopMsgID(topic)
+	}
+	res, err := api.MessagesSearch(ctx, req)
+	if err != nil {
+		s.n.log().Warn("telegram: the pinned messages", "login", s.login.LoginID, "chat", chat, "err", err)
+		return fallback
+	}
+	mm, ok := res.AsModified()
+	if !ok {
+		return fallback
+	}
+	var ids []int
+	for _, m := range mm.GetMessages() {
+		if _, empty := m.(*tg.MessageEmpty); !empty {
+			ids = append(ids, m.GetID())
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = strconv.Itoa(id)
+	}
+	return out
+}
+
+// chatInfo is ChatInfo of a chat that is no topic, without its pins:
+// last is the message pinned last (pinned_msg_id), 0 for none.
+func (s *Session) chatInfo(ctx context.Context, api *tg.Client, chat string) (*pb.Chat, int, error) {
+	kind, n, err := parsePeer(chat)
+	if err != nil {
+		return nil, 0, err
+	}
 	switch kind {
 	case peerUser:
-		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: %s is a person, not a group", chat)
+		peer, err := s.inputPeer(ctx, api, chat)
+		if err != nil {
+			return nil, 0, err
+		}
+		pu, ok := peer.(*tg.InputPeerUser)
+		if !ok {
+			return nil, 0, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: %q is no user", chat)
+		}
+		full, err := api.UsersGetFullUser(ctx, &tg.InputUser{UserID: pu.UserID, AccessHash: pu.AccessHash})
+		if err != nil {
+			return nil, 0, cmdErr("chat info", err)
+		}
+		s.peers.add(full.Users, full.Chats)
+		out := &pb.Chat{ChatId: chat, Type: pb.ChatType_CHAT_TYPE_DIRECT, Name: s.peers.name(n),
+			Timer: &pb.ChatTimer{Seconds: int64(full.FullUser.TTLPeriod)}}
+		return out, full.FullUser.PinnedMsgID, nil
 	case peerChat:
 		full, err := api.MessagesGetFullChat(ctx, n)
 		if err != nil {
-			return nil, cmdErr("group info", err)
+			return nil, 0, cmdErr("group info", err)
 		}
 		s.peers.add(full.Users, full.Chats)
 		out := s.chatOf(chat)
 		if out == nil {
-			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: you are not in %s", chat)
+			return nil, 0, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: you are not in %s", chat)
 		}
 		cf, ok := full.FullChat.(*tg.ChatFull)
 		if !ok {
-			return out, nil
+			return out, 0, nil
 		}
 		out.Topic = cf.About
 		out.InviteLink = inviteLink("", cf.ExportedInvite)
+		out.Timer = &pb.ChatTimer{Seconds: int64(cf.TTLPeriod)}
 		if ps, ok := cf.Participants.(*tg.ChatParticipants); ok {
 			for _, p := range ps.Participants {
 				m := s.member(userID(p.GetUserID()))
@@ -301,25 +388,28 @@ func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 				out.Members = append(out.Members, m)
 			}
 		}
-		return out, nil
+		return out, cf.PinnedMsgID, nil
 	}
 	ch, err := s.peers.inputChannel(n)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	full, err := api.ChannelsGetFullChannel(ctx, ch)
 	if err != nil {
-		return nil, cmdErr("group info", err)
+		return nil, 0, cmdErr("group info", err)
 	}
 	s.peers.add(full.Users, full.Chats)
 	out := s.chatOf(chat)
 	if out == nil {
-		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: you are not in %s", chat)
+		return nil, 0, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: you are not in %s", chat)
 	}
 	c, known := s.peers.channel(n)
+	last := 0
 	if cf, ok := full.FullChat.(*tg.ChannelFull); ok {
 		out.Topic = cf.About
 		out.InviteLink = inviteLink(channelUsername(c), cf.ExportedInvite)
+		out.Timer = &pb.ChatTimer{Seconds: int64(cf.TTLPeriod)}
+		last = cf.PinnedMsgID
 	}
 	self := s.member(userID(s.self))
 	if known {
@@ -340,11 +430,11 @@ func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 		if mayBan {
 			out.Members = append(out.Members, s.banned(ctx, api, chat, n, ch)...)
 		}
-		return out, nil
+		return out, last, nil
 	}
 	ps, err := s.participants(ctx, api, ch, &tg.ChannelParticipantsRecent{})
 	if err != nil {
-		return nil, cmdErr("members", err)
+		return nil, 0, cmdErr("members", err)
 	}
 	hasSelf := false
 	for _, p := range ps {
@@ -381,7 +471,7 @@ func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 	if mayBan { // once the members are read: no list asked for nothing
 		out.Members = append(out.Members, s.banned(ctx, api, chat, n, ch)...)
 	}
-	return out, nil
+	return out, last, nil
 }
 
 // bans are the people banned from a supergroup or channel (its "removed

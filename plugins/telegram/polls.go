@@ -211,17 +211,64 @@ func (c *pollCache) addLocked(e *pollEntry) {
 // last told: its options and their option bytes, its results. ok is
 // false for a message whose poll is not remembered.
 func (c *pollCache) byMessage(chat string, id int) (md tg.MessageMediaPoll, ok bool) {
+	md, _, ok = c.ofMessage(chat, id)
+	return md, ok
+}
+
+// ofMessage is byMessage with the message as remembered: its sender,
+// who alone may close the poll.
+func (c *pollCache) ofMessage(chat string, id int) (md tg.MessageMediaPoll, pm pollMsg, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	base := baseChat(chat)
 	// The newest first: a poll forgotten and seen again is added last.
 	for _, pid := range slices.Backward(c.order) {
 		e := c.m[pid]
-		if slices.ContainsFunc(e.msgs, func(pm pollMsg) bool { return pm.id == id && baseChat(pm.chat) == base }) {
-			return e.media, true
+		if i := slices.IndexFunc(e.msgs, func(pm pollMsg) bool { return pm.id == id && baseChat(pm.chat) == base }); i >= 0 {
+			return e.media, e.msgs[i], true
 		}
 	}
-	return tg.MessageMediaPoll{}, false
+	return tg.MessageMediaPoll{}, pollMsg{}, false
+}
+
+// edited keeps a poll's message as an edit of it tells it (the poll
+// closed, say: the edit that closing a poll makes comes with
+// updateMessagePoll, in either order) and returns the corrections it
+// calls for, as update does: each message of the poll when the poll's
+// text is not as last told, this one alone when only its caption
+// changed, none otherwise. So one closing is one correction, whichever
+// of the edit and the poll's update comes first.
+func (c *pollCache) edited(md *tg.MessageMediaPoll, pm pollMsg) (text string, msgs []pollMsg) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id := md.Poll.ID
+	e := c.m[id]
+	if e == nil {
+		e = &pollEntry{media: *md}
+		c.addLocked(e)
+	}
+	e.media = *md
+	captionChanged := true
+	if i := slices.IndexFunc(e.msgs, func(o pollMsg) bool { return o.chat == pm.chat && o.id == pm.id }); i >= 0 {
+		captionChanged = e.msgs[i].caption != pm.caption
+		e.msgs = slices.Delete(e.msgs, i, i+1)
+	}
+	e.msgs = append(e.msgs, pm)
+	if len(e.msgs) > pollMsgsMax {
+		e.msgs = e.msgs[len(e.msgs)-pollMsgsMax:]
+	}
+	defer c.save(id, e)
+	p := poll(&e.media)
+	p.Live = true
+	text = mediatext.PollText(p, voteWhere)
+	switch {
+	case text != e.told:
+		e.told = text
+		return text, slices.Clone(e.msgs)
+	case captionChanged:
+		return text, []pollMsg{pm}
+	}
+	return text, nil
 }
 
 // update applies a poll's update and returns the poll's text now, with
@@ -264,6 +311,12 @@ func (s *Session) pollEvents(u *tg.UpdateMessagePoll) []*pb.Event {
 		s.n.log().Debug("telegram: an update of a poll not remembered; dropped", "login", s.login.LoginID, "poll", u.PollID)
 		return nil
 	}
+	return s.pollCorrections(pollText, msgs)
+}
+
+// pollCorrections are the corrections of msgs, messages that carry a
+// poll whose text is pollText now.
+func (s *Session) pollCorrections(pollText string, msgs []pollMsg) []*pb.Event {
 	at := time.Now().Unix()
 	var evs []*pb.Event
 	for _, pm := range msgs {
@@ -273,6 +326,12 @@ func (s *Session) pollEvents(u *tg.UpdateMessagePoll) []*pb.Event {
 		evs = append(evs, s.editEvent(pm.chat, pm.sender, pm.id, at, "", text, spans))
 	}
 	return evs
+}
+
+// pollEditEvents are the corrections an edit of a poll's message m of
+// chat, from snd, calls for (pollCache.edited).
+func (s *Session) pollEditEvents(chat string, m *tg.Message, md *tg.MessageMediaPoll, snd *pb.Sender) []*pb.Event {
+	return s.pollCorrections(s.polls.edited(md, pollMsg{chat: chat, id: m.ID, sender: snd, caption: m.Message, ents: m.Entities}))
 }
 
 // rememberPoll keeps a message's poll, for its updates.

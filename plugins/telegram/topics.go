@@ -297,18 +297,22 @@ func (s *Session) forumTopics(ctx context.Context, api *tg.Client, forum *pb.Cha
 // recently active ones; one request's worth).
 const TopicLimit = 100
 
-// topicChatInfo is ChatInfo of a topic: its forum's, renamed.
-func (s *Session) topicChatInfo(ctx context.Context, forum string, topic int) (*pb.Chat, error) {
+// topicChatInfo is ChatInfo of a topic without its pins: its forum's,
+// renamed, with the forum's timer (SetChatTimer sets the whole forum's);
+// last is the forum's message pinned last (chatInfo).
+func (s *Session) topicChatInfo(ctx context.Context, api *tg.Client, forum string, topic int) (*pb.Chat, int, error) {
 	t, err := s.topic(ctx, forum, topic)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	fc, err := s.ChatInfo(ctx, forum)
+	fc, last, err := s.chatInfo(ctx, api, forum)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	_, cid, _ := parsePeer(forum)
-	return topicChat(fc, topic, t, s.mayPostClosed(cid)), nil
+	c := topicChat(fc, topic, t, s.mayPostClosed(cid))
+	c.Timer = fc.Timer
+	return c, last, nil
 }
 
 // topicReply is the reply_to of a message sent in a topic, as a reply to
@@ -351,7 +355,11 @@ func (s *Session) topicServiceEvents(ctx context.Context, m *tg.MessageService, 
 	} else {
 		s.topics.set(chat, t)
 	}
-	c, err := s.topicChatInfo(ctx, forum, topic)
+	api, _, err := s.client()
+	if err != nil {
+		return nil
+	}
+	c, _, err := s.topicChatInfo(ctx, api, forum, topic)
 	if err != nil {
 		s.n.log().Warn("telegram: new forum topic", "login", s.login.LoginID, "chat", chat, "err", err)
 		return nil

@@ -274,7 +274,16 @@ func (s *Session) editEvents(mc tg.MessageClass) []*pb.Event {
 		return nil // the gateway's own correction
 	}
 	snd := s.sender(m)
-	s.rememberPoll(chat, m, snd) // its results, if they changed
+	if md, ok := m.Media.(*tg.MessageMediaPoll); ok {
+		if m.EditDate == 0 && !md.Poll.Closed {
+			s.rememberPoll(chat, m, snd) // its results: their update corrects it
+			return nil
+		}
+		// A poll's message edited, or its poll closed (by ClosePoll or
+		// another device): corrected as the poll's updates do, once per
+		// text, whichever of the edit and the update comes first.
+		return s.pollEditEvents(chat, m, md, snd) // polls.go
+	}
 	if m.EditDate == 0 {
 		// Not a new text: reactions or views changed. Reactions come
 		// as their own update.

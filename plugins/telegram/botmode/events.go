@@ -191,6 +191,9 @@ func (s *Session) messageEvents(ctx context.Context, m *models.Message) []*pb.Ev
 	evs := s.toTopics(s.seeChat(ctx, &m.Chat, from, m.Date))
 	evs = append(evs, s.topicEvents(m)...)
 	evs = append(evs, s.toTopics(s.serviceEvents(ctx, m))...)
+	if m.PinnedMessage != nil || m.MessageAutoDeleteTimerChanged != nil {
+		s.states.drop(m.Chat.ID) // its pin or timer changed: getChat again
+	}
 	if ev := s.pinEvent(m); ev != nil {
 		return append(evs, ev) // pin.go
 	}

@@ -52,6 +52,9 @@ type fakeAPI struct {
 	// profilePhoto is the bot's own profile photo (setMyProfilePhoto's
 	// JPEG); nil = none.
 	profilePhoto []byte
+	// sentPolls are the polls the bot sent, "chat_id/message_id" -> the
+	// poll's JSON object, for stopPoll.
+	sentPolls map[string]map[string]any
 }
 
 type fakeUpdate struct {
@@ -75,7 +78,8 @@ const (
 func newFakeAPI(t testing.TB) *fakeAPI {
 	f := &fakeAPI{token: testToken, botID: testBotID, wake: make(chan struct{}), nextUpd: 1,
 		nextMsg: map[string]int{}, files: map[string][]byte{}, refuse: map[string][2]string{},
-		admins: map[string]string{}, member: map[string]string{}, chatJS: map[string]string{}, users: map[string]string{}}
+		admins: map[string]string{}, member: map[string]string{}, chatJS: map[string]string{}, users: map[string]string{},
+		sentPolls: map[string]map[string]any{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -331,6 +335,8 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		f.chatPhoto(w, method, p, files)
 	case "setMyProfilePhoto", "removeMyProfilePhoto":
 		f.myPhoto(w, method, p, files)
+	case "stopPoll":
+		f.stopPoll(w, p)
 	case "getChat":
 		f.mu.Lock()
 		res, found := f.chatJS[p["chat_id"]]
@@ -545,9 +551,13 @@ func (f *fakeAPI) sent(w http.ResponseWriter, method string, p map[string]string
 		for _, o := range opts {
 			options = append(options, map[string]any{"text": o.Text, "voter_count": 0})
 		}
-		msg["poll"] = map[string]any{"id": fmt.Sprintf("sent-poll-%d", id), "question": p["question"], "options": options,
+		poll := map[string]any{"id": fmt.Sprintf("sent-poll-%d", id), "question": p["question"], "options": options,
 			"total_voter_count": 0, "is_closed": false, "is_anonymous": p["is_anonymous"] != "false", "type": "regular",
 			"allows_multiple_answers": p["allows_multiple_answers"] == "true"}
+		msg["poll"] = poll
+		f.mu.Lock()
+		f.sentPolls[p["chat_id"]+"/"+strconv.Itoa(id)] = poll
+		f.mu.Unlock()
 	}
 	if method == "sendLocation" {
 		lat, _ := strconv.ParseFloat(p["latitude"], 64)
@@ -636,3 +646,31 @@ func badJSON(w http.ResponseWriter) {
 }
 
 func unauthorized(w http.ResponseWriter) { apiFail(w, http.StatusUnauthorized, "Unauthorized") }
+
+// stopPoll closes a poll the bot sent, as the Bot API does: another
+// message (not the bot's poll) is "message with poll to stop not found",
+// a closed poll "poll has already been closed". The answer is the closed
+// poll, and the bot gets a poll update saying it too, as Telegram sends a
+// bot every change of its polls.
+func (f *fakeAPI) stopPoll(w http.ResponseWriter, p map[string]string) {
+	f.mu.Lock()
+	poll, found := f.sentPolls[p["chat_id"]+"/"+p["message_id"]]
+	if found && poll["is_closed"] == true {
+		f.mu.Unlock()
+		apiFail(w, http.StatusBadRequest, "Bad Request: poll has already been closed")
+		return
+	}
+	if found {
+		poll["is_closed"] = true
+	}
+	f.mu.Unlock()
+	if !found {
+		apiFail(w, http.StatusBadRequest, "Bad Request: message with poll to stop not found")
+		return
+	}
+	f.mu.Lock()
+	b, _ := json.Marshal(poll)
+	f.mu.Unlock()
+	ok(w, string(b))
+	f.push(`{"poll":` + string(b) + `}`)
+}

@@ -94,7 +94,8 @@ func (s *Session) UserInfo(ctx context.Context, userID string) (*pb.Contact, err
 		Name: userName(&models.User{ID: id, FirstName: info.FirstName, LastName: info.LastName, Username: info.Username})}, nil
 }
 
-// ChatInfo describes a chat the bot has seen, or asks Telegram.
+// ChatInfo describes a chat the bot has seen, or asks Telegram; with
+// its timer and its latest pin (getChat, chatstate.go).
 func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error) {
 	if strings.Contains(chatID, topicSep) {
 		return s.topicInfo(ctx, chatID)
@@ -113,6 +114,7 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		if err != nil {
 			return nil, commandError("looking this chat up", err)
 		}
+		s.states.note(info) // chatstate.go
 		c = chat{ID: info.ID, Type: info.Type, Title: info.Title, Username: info.Username,
 			Name:   userName(&models.User{ID: id, FirstName: info.FirstName, LastName: info.LastName, Username: info.Username}),
 			Avatar: pictureOf(info.Photo), AvatarKnown: true}
@@ -120,8 +122,8 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		s.knowPicture(ctx, &c)
 	}
 	if c.Type == models.ChatTypePrivate {
-		return &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT, Name: c.Name,
-			LastActivityUnixMicro: c.LastActive * 1_000_000}, nil
+		return s.withState(ctx, &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT, Name: c.Name,
+			LastActivityUnixMicro: c.LastActive * 1_000_000}, id, 0), nil
 	}
 	out := s.chatOf(&c, me)
 	if c.Username != "" {
@@ -129,7 +131,7 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		// private one's the Bot API gives only in a getChat call.
 		out.InviteLink = "https://t.me/" + c.Username
 	}
-	return out, nil
+	return s.withState(ctx, out, id, 0), nil
 }
 
 // ChatList is the groups and channels the bot has seen, most recently

@@ -44,6 +44,12 @@ type msgPolls struct {
 	m     map[string][]models.Message
 	order []string                           // oldest first, each ID once
 	store *pollstore.Store[[]models.Message] // nil: kept in memory only
+	// told is each poll's text as its last corrections gave it (in
+	// memory): the same state told again (stopPoll's answer and the poll
+	// update that follows it) corrects nothing.
+	told map[string]string
+	// closed are the polls known closed (in memory).
+	closed map[string]bool
 }
 
 // load reads the polls kept in the login folder dir ("": none), for
@@ -76,6 +82,8 @@ func (c *msgPolls) addLocked(id string) {
 	c.order = append(c.order, id)
 	for len(c.order) > msgPollsMax {
 		delete(c.m, c.order[0])
+		delete(c.told, c.order[0])
+		delete(c.closed, c.order[0])
 		c.store.Delete(c.order[0])
 		c.order = c.order[1:]
 	}
@@ -108,18 +116,59 @@ func (c *msgPolls) messages(id string) []models.Message {
 	return slices.Clone(c.m[id])
 }
 
-// pollEvents are the corrections a poll's new state makes.
+// byMessage is the poll of message msgID of chat chatID, if remembered:
+// its ID, the message as kept, and whether it is known closed.
+func (c *msgPolls) byMessage(chatID int64, msgID int) (pollID string, m models.Message, closed, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range slices.Backward(c.order) {
+		for _, k := range c.m[id] {
+			if k.Chat.ID == chatID && k.ID == msgID {
+				return id, k, c.closed[id], true
+			}
+		}
+	}
+	return "", models.Message{}, false, false
+}
+
+// tell notes poll p's text now, and whether it is closed; false when the
+// text is as last told.
+func (c *msgPolls) tell(p *models.Poll, text string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, known := c.m[p.ID]; !known {
+		return true
+	}
+	if c.told == nil {
+		c.told, c.closed = map[string]string{}, map[string]bool{}
+	}
+	if p.IsClosed {
+		c.closed[p.ID] = true
+	}
+	if c.told[p.ID] == text {
+		return false
+	}
+	c.told[p.ID] = text
+	return true
+}
+
+// pollEvents are the corrections a poll's new state makes; none when it
+// shows as last told.
 func (s *Session) pollEvents(p *models.Poll) []*pb.Event {
 	msgs := s.polls.messages(p.ID)
 	if len(msgs) == 0 {
 		s.log.Debug("telegram bot: an update of a poll not remembered; dropped", "login", s.cfg.LoginID, "poll", p.ID)
 		return nil
 	}
+	pt := pollText(p, true)
+	if !s.polls.tell(p, pt) {
+		return nil
+	}
 	at := int(time.Now().Unix())
 	me := s.identity().ID
 	var evs []*pb.Event
 	for _, m := range msgs {
-		text, spans := mediatext.WithCaption(pollText(p, true), m.Caption, spansOf(m.Caption, m.CaptionEntities))
+		text, spans := mediatext.WithCaption(pt, m.Caption, spansOf(m.Caption, m.CaptionEntities))
 		ev := base(&m.Chat, at)
 		s.inTopicRoom(ev, &m)
 		ev.Sender = senderOf(&m)

@@ -44,6 +44,7 @@ func (s *Session) Pin(ctx context.Context, c sdk.Call, p *pb.Pin) error {
 		}
 		return commandError(what, err)
 	}
+	s.states.drop(chatID) // chatstate.go
 	me := s.identity()
 	typ := pb.ChatType_CHAT_TYPE_DIRECT
 	if ch, ok := s.chats.head(chatID); ok {

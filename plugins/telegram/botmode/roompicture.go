@@ -58,6 +58,7 @@ func (s *Session) learnPicture(ctx context.Context, id int64) (*avatar, error) {
 	if err != nil {
 		return nil, commandError("looking up the chat's picture", err)
 	}
+	s.states.note(info) // chatstate.go
 	a := pictureOf(info.Photo)
 	if _, ok := s.chats.head(id); ok {
 		s.chats.update(id, func(c *chat) { c.Avatar, c.AvatarKnown = a, true })

@@ -58,7 +58,7 @@ func Features() *pb.Features {
 		Edits: true, Retractions: true, Typing: true,
 		MediaDownload: true, MediaUpload: true, Backfill: true,
 		LeaveChat: true, GroupTopic: true, GroupName: true, GroupAvatar: true, GroupKick: true, GroupRoles: true,
-		GroupUnban: true, ProfileAvatar: true, PollCreate: true, Pin: true,
+		GroupUnban: true, ProfileAvatar: true, PollCreate: true, Pin: true, PollClose: true,
 	}
 }
 
@@ -106,6 +106,7 @@ type Session struct {
 
 	topicOfMsg *msgTopics // forum messages' topics, for their reactions
 	polls      msgPolls   // polls' messages, for their updates (msgpolls.go)
+	states     chatStates // getChat's timers and pins, a while (chatstate.go)
 }
 
 // NewSession makes the session of a bot login. It does not dial out:

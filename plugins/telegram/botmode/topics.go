@@ -247,7 +247,7 @@ func (s *Session) topicInfo(ctx context.Context, chatID string) (*pb.Chat, error
 		return nil, err
 	}
 	s.knowPicture(ctx, c)
-	return s.topicChatOf(c, thread, s.identity()), nil
+	return s.withState(ctx, s.topicChatOf(c, thread, s.identity()), c.ID, thread), nil
 }
 
 // notTopic refuses a command about a whole forum given in a topic's

@@ -201,8 +201,11 @@ func (s *Server) registerChannels(d *tgtest.Dispatcher) {
 		if err != nil {
 			return nil, err
 		}
+		peer := &tg.PeerChannel{ChannelID: c.ID}
 		full := &tg.ChannelFull{ID: c.ID, About: c.About, ParticipantsCount: len(c.Members), ChatPhoto: s.channelPhoto(c), Pts: c.pts,
-			ExportedInvite: exportedInvite(c.InviteHash, c.InviteExpired, c.Creator, c.Admins, k.user)}
+			ExportedInvite: exportedInvite(c.InviteHash, c.InviteExpired, c.Creator, c.Admins, k.user),
+			TTLPeriod:      s.ttls[ttlKey(k.user, peer)], PinnedMsgID: s.lastPin(k.user, peer)}
+		full.SetFlags()
 		return &tg.MessagesChatFull{FullChat: full,
 			Chats: []tg.ChatClass{c.tg(k.user)}, Users: s.usersFor(k.user)}, nil
 	})

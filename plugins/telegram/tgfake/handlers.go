@@ -252,8 +252,11 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 				ps.Participants = append(ps.Participants, &tg.ChatParticipant{UserID: m, InviterID: g.Creator, Date: 1})
 			}
 		}
+		peer := &tg.PeerChat{ChatID: g.ID}
 		full := &tg.ChatFull{ID: g.ID, About: g.About, Participants: ps, ChatPhoto: s.photo(g.photoID),
-			ExportedInvite: exportedInvite(g.InviteHash, g.InviteExpired, g.Creator, g.Admins, k.user)}
+			ExportedInvite: exportedInvite(g.InviteHash, g.InviteExpired, g.Creator, g.Admins, k.user),
+			TTLPeriod:      s.ttls[ttlKey(k.user, peer)], PinnedMsgID: s.lastPin(k.user, peer)}
+		full.SetFlags()
 		return &tg.MessagesChatFull{FullChat: full, Chats: []tg.ChatClass{g.tg(k.user)}, Users: s.usersFor(k.user)}, nil
 	})
 	handle(s, d, tg.MessagesGetHistoryRequestTypeID, "messages.getHistory", func(k *key, r *tg.MessagesGetHistoryRequest) (bin.Encoder, error) {
@@ -341,6 +344,9 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 	handle(s, d, tg.MessagesEditMessageRequestTypeID, "messages.editMessage", func(k *key, r *tg.MessagesEditMessageRequest) (bin.Encoder, error) {
 		if _, err := s.self(k); err != nil {
 			return nil, err
+		}
+		if in, ok := r.Media.(*tg.InputMediaPoll); ok {
+			return s.closePoll(k, r, in) // polls.go
 		}
 		m := s.boxOf(k.user).msgs[r.ID]
 		if m == nil || !m.Out {
@@ -433,8 +439,12 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		if u.photoID != 0 {
 			full.ProfilePhoto = &tg.Photo{ID: u.photoID, AccessHash: u.photoID, FileReference: []byte("ref"), Date: 1, DCID: DC,
 				Sizes: []tg.PhotoSizeClass{&tg.PhotoSize{Type: "a", W: 160, H: 160, Size: len(s.media[u.photoID])}}}
-			full.SetFlags()
 		}
+		// The chat's timer and last pin, as the asking user sees them.
+		peer := &tg.PeerUser{UserID: in.UserID}
+		full.TTLPeriod = s.ttls[ttlKey(k.user, peer)]
+		full.PinnedMsgID = s.lastPin(k.user, peer) // pins.go
+		full.SetFlags()
 		return &tg.UsersUserFull{FullUser: full, Users: []tg.UserClass{u.tg(in.UserID == k.user)}}, nil
 	})
 	handle(s, d, tg.MessagesEditChatAboutRequestTypeID, "messages.editChatAbout", func(k *key, r *tg.MessagesEditChatAboutRequest) (bin.Encoder, error) {

@@ -178,3 +178,79 @@ func (s *Server) pin(from int64, peer tg.PeerClass, id int, unpin bool) []tg.Upd
 	}
 	return mine
 }
+
+// pinnedIn are the messages pinned in user's chat peer (in a forum's
+// topic when topic is not 0), by their IDs in user's box (a channel's
+// own), newest message first as Telegram's messages.search answers them.
+// Call with s.mu held.
+func (s *Server) pinnedIn(user int64, peer tg.PeerClass, topic int) []tg.MessageClass {
+	var out []tg.MessageClass
+	if p, ok := peer.(*tg.PeerChannel); ok {
+		c := s.channels[p.ChannelID]
+		if c == nil {
+			return nil
+		}
+		for id, m := range c.msgs {
+			if s.pins[pinKey(p, id)] && (topic == 0 || c.topicOf(id) == topic) {
+				out = append(out, m)
+			}
+		}
+	} else {
+		b := s.boxOf(user)
+		for id, m := range b.msgs {
+			if s.pins[pinKey(peer, b.gids[id])] && peerKey(m.PeerID) == peerKey(peer) {
+				out = append(out, m)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b tg.MessageClass) int { return b.GetID() - a.GetID() })
+	return out
+}
+
+// lastPin is the newest message pinned in user's chat peer (a full
+// chat's pinned_msg_id), 0 for none. Call with s.mu held.
+func (s *Server) lastPin(user int64, peer tg.PeerClass) int {
+	if ms := s.pinnedIn(user, peer, 0); len(ms) > 0 {
+		return ms[0].GetID()
+	}
+	return 0
+}
+
+// registerPinSearch serves messages.search with inputMessagesFilterPinned
+// (the one filter the fake knows; another is INPUT_FILTER_INVALID): the
+// messages pinned in the chat (a forum's topic with top_msg_id), newest
+// message first, at most limit of them.
+func (s *Server) registerPinSearch(d *tgtest.Dispatcher) {
+	handle(s, d, tg.MessagesSearchRequestTypeID, "messages.search", func(k *key, r *tg.MessagesSearchRequest) (bin.Encoder, error) {
+		if _, err := s.self(k); err != nil {
+			return nil, err
+		}
+		if _, ok := r.Filter.(*tg.InputMessagesFilterPinned); !ok {
+			return nil, tgerr.New(400, "INPUT_FILTER_INVALID")
+		}
+		switch p := r.Peer.(type) {
+		case *tg.InputPeerChannel:
+			if _, err := s.channelOf(k, &tg.InputChannel{ChannelID: p.ChannelID, AccessHash: p.AccessHash}); err != nil {
+				return nil, err
+			}
+		case *tg.InputPeerChat:
+			if _, err := s.groupOf(k, p); err != nil {
+				return nil, err
+			}
+		case *tg.InputPeerUser:
+			if s.users[p.UserID] == nil || p.AccessHash != p.UserID*7 {
+				return nil, tgerr.New(400, "PEER_ID_INVALID")
+			}
+		default:
+			return nil, tgerr.New(400, "PEER_ID_INVALID")
+		}
+		ms := s.pinnedIn(k.user, s.peerOf(k.user, r.Peer), r.TopMsgID)
+		if r.Limit > 0 && len(ms) > r.Limit {
+			ms = ms[:r.Limit]
+		}
+		if _, ok := r.Peer.(*tg.InputPeerChannel); ok {
+			return &tg.MessagesChannelMessages{Count: len(ms), Messages: ms, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user)}, nil
+		}
+		return &tg.MessagesMessages{Messages: ms, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user)}, nil
+	})
+}

@@ -254,3 +254,56 @@ func (s *Server) SetVoteError(rpcError string) {
 	defer s.mu.Unlock()
 	s.voteErr = rpcError
 }
+
+// closePoll serves messages.editMessage with inputMediaPoll, which is how
+// a poll's author closes it (closed set; Telegram takes nothing else of
+// the poll given, so a client may send the poll as it is or almost
+// nothing): the message must be user k's in the chat named
+// (MESSAGE_ID_INVALID) and carry a poll (MEDIA_INVALID), the poll be
+// theirs (MESSAGE_AUTHOR_REQUIRED) and open (MESSAGE_NOT_MODIFIED); an
+// edit that does not close it is MEDIA_INVALID. Every box's copy is then
+// closed, with its results, and each owner is told as for ClosePoll
+// (updateMessagePoll with the poll, their devices the asking one's
+// included), then by the message's edit (updateEditMessage, edit_hide:
+// no new text), pushed to the others; the answer holds the closer's
+// updateMessagePoll first, then their edit, as Telegram's does.
+func (s *Server) closePoll(k *key, r *tg.MessagesEditMessageRequest, in *tg.InputMediaPoll) (bin.Encoder, error) {
+	b := s.boxOf(k.user)
+	m := b.msgs[r.ID]
+	if m == nil || peerKey(m.PeerID) != peerKey(s.peerOf(k.user, r.Peer)) {
+		return nil, tgerr.New(400, "MESSAGE_ID_INVALID")
+	}
+	md, ok := m.Media.(*tg.MessageMediaPoll)
+	switch {
+	case !ok || !in.Poll.Closed:
+		return nil, tgerr.New(400, "MEDIA_INVALID")
+	case !m.Out:
+		return nil, tgerr.New(403, "MESSAGE_AUTHOR_REQUIRED")
+	case md.Poll.Closed:
+		return nil, tgerr.New(400, "MESSAGE_NOT_MODIFIED")
+	}
+	gid := b.gids[r.ID]
+	p := md.Poll
+	p.Closed = true
+	p.SetFlags()
+	poll := s.pollChanged(gid, p, true, k.user)
+	var edit tg.UpdateClass
+	for owner, id := range s.links[gid] {
+		om := s.boxOf(owner).msgs[id]
+		if om == nil {
+			continue
+		}
+		cp := *om
+		cp.EditDate, cp.EditHide = now(), true
+		cp.SetFlags()
+		s.boxOf(owner).msgs[id] = &cp
+		u := &tg.UpdateEditMessage{Message: &cp}
+		s.record(owner, u)
+		if owner == k.user {
+			edit = u
+			continue
+		}
+		s.push(owner, u)
+	}
+	return &tg.Updates{Updates: []tg.UpdateClass{poll, edit}, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), Date: now()}, nil
+}

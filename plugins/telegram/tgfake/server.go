@@ -258,6 +258,7 @@ func New() (*Server, error) {
 	s.registerTTL(d)
 	s.registerPolls(d)
 	s.registerPins(d)
+	s.registerPinSearch(d)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	go func() { s.done <- c.Up(ctx) }()
