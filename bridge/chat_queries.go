@@ -88,7 +88,7 @@ func (s *session) showPins(ctx context.Context, st *wire.Stanza, chatID string) 
 	group := s.rooms.get(chatID) != nil
 	go func() {
 		name := s.chatName(chatID)
-		c := s.chatInfo(ctx, chatID)
+		c := s.askChat(ctx, &pb.ChatRef{LoginId: s.LoginID(), ChatId: chatID, WithPins: true})
 		if c == nil {
 			t.finishAnswer(ctx, t.chatAnswer(st), t.displayName()+" did not answer; try again later.")
 			return

@@ -134,14 +134,14 @@ func (s *Session) ChatList(context.Context) ([]*pb.Chat, error) {
 }
 
 // ChatInfo describes a chat: the group, or the direct chat with a
-// contact (sdk.ChatInfoer), with its timer and its pins.
+// contact (sdk.ChatInfoer), with its timer; its pins only when asked
+// (PinnedMessages, pins.go).
 func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error) {
 	c, err := s.chatInfo(ctx, chatID)
 	if err != nil {
 		return nil, err
 	}
 	c.Timer = &pb.ChatTimer{Seconds: int64(s.chatTimer(chatID) / time.Second)} // timer.go
-	c.PinnedIds = s.pinned(chatID)                                             // pins.go
 	return c, nil
 }
 

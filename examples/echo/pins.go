@@ -44,6 +44,13 @@ func (s *Session) pinNotice(c sdk.Call, target string, unpin, fromMe bool) {
 	s.emit(ev)
 }
 
+// PinnedMessages is the chat's pinned messages, oldest pin first
+// (sdk.PinLister): as a network that must search for them, asked only
+// for "/pins".
+func (s *Session) PinnedMessages(_ context.Context, chatID string) ([]string, error) {
+	return s.pinned(chatID), nil
+}
+
 // pinned is the chat's pinned messages, oldest pin first.
 func (s *Session) pinned(chatID string) []string {
 	s.n.mu.Lock()

@@ -2575,7 +2575,11 @@ type ChatRef struct {
 	// Asks ChatInfo for the group's picture in Chat.avatar (a fetch from
 	// the network: the host asks when avatar_id changed, and when a client
 	// wants the room's vCard).
-	WithAvatar    bool `protobuf:"varint,3,opt,name=with_avatar,json=withAvatar,proto3" json:"with_avatar,omitempty"`
+	WithAvatar bool `protobuf:"varint,3,opt,name=with_avatar,json=withAvatar,proto3" json:"with_avatar,omitempty"`
+	// Asks ChatInfo for the messages pinned in the chat, in
+	// Chat.pinned_ids (a search on some networks: the host asks only when
+	// the user sends "/pins").
+	WithPins      bool `protobuf:"varint,4,opt,name=with_pins,json=withPins,proto3" json:"with_pins,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2627,6 +2631,13 @@ func (x *ChatRef) GetChatId() string {
 func (x *ChatRef) GetWithAvatar() bool {
 	if x != nil {
 		return x.WithAvatar
+	}
+	return false
+}
+
+func (x *ChatRef) GetWithPins() bool {
+	if x != nil {
+		return x.WithPins
 	}
 	return false
 }
@@ -2795,9 +2806,10 @@ type Chat struct {
 	// with "/timer" alone.
 	Timer *ChatTimer `protobuf:"bytes,17,opt,name=timer,proto3" json:"timer,omitempty"`
 	// The messages pinned in the chat now (their IDs, as in Event.event_id;
-	// oldest pin first), when the plugin knows them: only in a ChatInfo
-	// answer, of a one-to-one chat too, from a plugin with the feature
-	// pin. The user asks for them with "/pins".
+	// oldest pin first), when the plugin knows them: in a ChatInfo answer
+	// asked with_pins (any other may carry them when they cost nothing),
+	// of a one-to-one chat too, from a plugin with the feature pin. The
+	// user asks for them with "/pins".
 	PinnedIds     []string `protobuf:"bytes,18,rep,name=pinned_ids,json=pinnedIds,proto3" json:"pinned_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -7584,12 +7596,13 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"avatarMime\x12\x17\n" +
 	"\achat_id\x18\v \x01(\tR\x06chatId\"S\n" +
 	"\x13ContactListResponse\x12<\n" +
-	"\bcontacts\x18\x01 \x03(\v2 .passerelle.transport.v2.ContactR\bcontacts\"^\n" +
+	"\bcontacts\x18\x01 \x03(\v2 .passerelle.transport.v2.ContactR\bcontacts\"{\n" +
 	"\aChatRef\x12\x19\n" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\x12\x17\n" +
 	"\achat_id\x18\x02 \x01(\tR\x06chatId\x12\x1f\n" +
 	"\vwith_avatar\x18\x03 \x01(\bR\n" +
-	"withAvatar\"=\n" +
+	"withAvatar\x12\x1b\n" +
+	"\twith_pins\x18\x04 \x01(\bR\bwithPins\"=\n" +
 	"\aUserRef\x12\x19\n" +
 	"\blogin_id\x18\x01 \x01(\tR\aloginId\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\"\xc9\x01\n" +

@@ -312,6 +312,13 @@ func (t *connectorTransport[S]) ChatInfo(ctx context.Context, req *pb.ChatRef) (
 		}
 		chat.Avatar, chat.AvatarMime, chat.NoAvatar = data, mime, len(data) == 0
 	}
+	if pl, ok := any(s).(PinLister); ok && req.WithPins {
+		ids, err := pl.PinnedMessages(ctx, req.ChatId)
+		if err != nil {
+			return nil, fmt.Errorf("the pinned messages: %w", err)
+		}
+		chat.PinnedIds = ids
+	}
 	return chat, t.limitChat(ctx, s, chat)
 }
 

@@ -64,6 +64,14 @@ type ChatInfoer interface {
 	ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 }
 
+// PinLister lists the messages pinned in a chat (their event IDs, oldest
+// pin first), for a ChatInfo the host asks with_pins (the user's
+// "/pins"): a session whose pins cost a search implements it rather
+// than fill Chat.pinned_ids in every ChatInfo.
+type PinLister interface {
+	PinnedMessages(ctx context.Context, chatID string) ([]string, error)
+}
+
 // ChatAvatarer fetches a group's picture (with Capabilities declaring
 // avatars), for a ChatInfo the host asks with_avatar: when Chat.avatar_id
 // changed, and when a client wants the room's vCard. A group without a

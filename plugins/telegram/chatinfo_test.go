@@ -13,10 +13,11 @@ import (
 
 // ChatInfo says a chat's auto-delete timer (ttl_period of the full user,
 // chat or channel; none is off, so the timer is known as 0) for a
-// person's chat too, and its pinned messages (messages.search with
-// inputMessagesFilterPinned), as their event IDs, oldest first (Telegram
-// answers newest first); a chat with no pin (no pinned_msg_id) asks no
-// search. A forum topic's pins are its own, its timer the forum's.
+// person's chat too; its pinned messages (PinnedMessages, for "/pins":
+// messages.search with inputMessagesFilterPinned, never in ChatInfo
+// itself) as their event IDs, oldest first (Telegram answers newest
+// first); a chat with no pin (no pinned_msg_id) asks no search. A forum
+// topic's pins are its own, its timer the forum's.
 func TestChatInfoTimerAndPins(t *testing.T) {
 	srv := newFake(t)
 	srv.AddChannel(tgfake.Channel{ID: 740, Title: "Mine", Members: []int64{alice.ID, bob.ID}, Creator: alice.ID})
@@ -80,8 +81,9 @@ func TestChatInfoTimerAndPins(t *testing.T) {
 	}
 	pinsAre := func(chat string, want ...string) {
 		t.Helper()
-		if got := info(chat).PinnedIds; !slices.Equal(got, want) {
-			t.Errorf("%s: pinned %q, want %q", chat, got, want)
+		got, err := s.PinnedMessages(ctx, chat)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("%s: pinned %q (%v), want %q", chat, got, err, want)
 		}
 	}
 	// In a person's chat: the first and the last of three pinned.
@@ -109,4 +111,11 @@ func TestChatInfoTimerAndPins(t *testing.T) {
 	srv.Pin(bob.ID, fp, tids[0], false)
 	pinsAre(topic, tev[0])
 	pinsAre("-100760", gev[0], tev[0])
+
+	// ChatInfo itself searches for none: the gateway asks it of every
+	// group at each connect.
+	searched := srv.Requests("messages.search")
+	if c := info("-100740"); len(c.PinnedIds) != 0 || srv.Requests("messages.search") != searched {
+		t.Errorf("ChatInfo searched for pins: %v, %d searches more", c.PinnedIds, srv.Requests("messages.search")-searched)
+	}
 }

@@ -253,11 +253,44 @@ const (
 // ChatInfo describes a chat (sdk.ChatInfoer): a group or channel with
 // its members and topic (its description, "about"); a forum's topic as
 // its forum, named after both; a person's chat as theirs. Each with its
-// auto-delete timer (ttl_period of the full chat or user; none is off)
-// and its pinned messages (pinnedIDs).
+// auto-delete timer (ttl_period of the full chat or user; none is off);
+// its pinned messages only when asked (PinnedMessages: a search more).
 func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 	if s.bot != nil {
 		return s.bot.ChatInfo(ctx, chat)
+	}
+	out, _, err := s.chatInfoOf(ctx, chat)
+	return out, err
+}
+
+// chatInfoOf is ChatInfo in user mode, with the message pinned last in
+// the chat (pinned_msg_id; a topic's: 0), 0 for none.
+func (s *Session) chatInfoOf(ctx context.Context, chat string) (*pb.Chat, int, error) {
+	api, _, err := s.client()
+	if err != nil {
+		return nil, 0, err
+	}
+	forum, topic, err := splitTopic(chat)
+	if err != nil {
+		return nil, 0, err
+	}
+	if topic != 0 {
+		return s.topicChatInfo(ctx, api, forum, topic)
+	}
+	return s.chatInfo(ctx, api, chat)
+}
+
+// PinnedMessages lists a chat's pinned messages (sdk.PinLister), for
+// the user's "/pins": a search, so not in every ChatInfo (the gateway
+// asks one of each group at each connect).
+func (s *Session) PinnedMessages(ctx context.Context, chat string) ([]string, error) {
+	if s.bot != nil {
+		c, err := s.bot.ChatInfo(ctx, chat) // getChat's pinned_message, kept a while
+		return c.GetPinnedIds(), err
+	}
+	_, last, err := s.chatInfoOf(ctx, chat)
+	if err != nil {
+		return nil, err
 	}
 	api, _, err := s.client()
 	if err != nil {
@@ -267,20 +300,7 @@ func (s *Session) ChatInfo(ctx context.Context, chat string) (*pb.Chat, error) {
 	if err != nil {
 		return nil, err
 	}
-	if topic != 0 {
-		out, last, err := s.topicChatInfo(ctx, api, forum, topic)
-		if err != nil {
-			return nil, err
-		}
-		out.PinnedIds = s.pinnedIDs(ctx, api, forum, topic, last)
-		return out, nil
-	}
-	out, last, err := s.chatInfo(ctx, api, chat)
-	if err != nil {
-		return nil, err
-	}
-	out.PinnedIds = s.pinnedIDs(ctx, api, chat, 0, last)
-	return out, nil
+	return s.pinnedIDs(ctx, api, forum, topic, last), nil
 }
 
 // PinsMax bounds the pinned messages ChatInfo lists: the latest ones,
