@@ -61,6 +61,7 @@ func TestGatewayPollClose(t *testing.T) {
 	send("pc1", "/poll Lunch? Pizza / Sushi", "")
 	m, p := waitPoll(t, srv, eve.ID)
 	gid := srv.GID(eve.ID, m.ID)
+	corrected("the poll as sent", "Poll: Lunch?\n1. Pizza\n2. Sushi\n(vote with a reply: /vote 1, or in Telegram)")
 	srv.Vote(eve.ID, gid, p.Answers[1].(*tg.PollAnswer).Option)
 	corrected("eve's vote", "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 1 vote\n(vote with a reply: /vote 1, or in Telegram)")
 

@@ -77,6 +77,8 @@ func TestGatewayPollStart(t *testing.T) {
 		}
 	}
 	const hint = "\n(vote with a reply: /vote 1, or in Telegram)"
+	// At once dora's message reads as the poll, not as typed.
+	corrected("the poll as sent", "Poll: Lunch?\n1. Pizza\n2. Sushi"+hint)
 
 	// Eve votes on Telegram.
 	srv.Vote(eve.ID, gid, p.Answers[0].(*tg.PollAnswer).Option)

@@ -68,7 +68,13 @@ func (s *Session) StartPoll(ctx context.Context, c sdk.Call, p *pb.Poll) (sdk.Re
 	// an update of the poll may follow it at once.
 	if id, ok := sentID(upd, rid); ok {
 		if m, ok := sentPoll(upd, id); ok {
-			s.rememberPoll(c.ChatID, m, &pb.Sender{UserId: userID(s.self), IsFromMe: true})
+			// Remembered as told: the user's message reads as the
+			// poll at once, not as the "/poll ..." typed until a vote.
+			if md, ok := m.Media.(*tg.MessageMediaPoll); ok {
+				for _, ev := range s.pollEditEvents(c.ChatID, m, md, &pb.Sender{UserId: userID(s.self), IsFromMe: true}) {
+					s.emit(ev)
+				}
+			}
 		} else {
 			s.n.log().Warn("telegram: the answer to a poll's send has no poll; its votes will not show", "login", s.login.LoginID, "chat", c.ChatID)
 		}
