@@ -21,14 +21,17 @@ import (
 const maxPinsShown = 20
 
 // chatAnswer starts the gateway's answer to st, a query sent in a chat
-// or a room: from the chat to the resource that asked.
+// or a room: from the chat to the resource that asked. A chat's answer
+// comes from the address written to, so that it shows where the user
+// asked: a private message to a room's occupant (room/nick) is answered
+// from there, not from the room itself.
 func (t *transport) chatAnswer(st *wire.Stanza) *wire.Writer {
 	var w wire.Writer
-	typ := "chat"
+	typ, from := "chat", st.To()
 	if st.Type() == "groupchat" {
-		typ = "groupchat"
+		typ, from = "groupchat", bareOf(from)
 	}
-	w.Start("message", "").Attr("from", bareOf(st.To())).Attr("to", st.From()).Attr("type", typ).Attr("id", t.newID())
+	w.Start("message", "").Attr("from", from).Attr("to", st.From()).Attr("type", typ).Attr("id", t.newID())
 	return &w
 }
 
@@ -100,8 +103,13 @@ func (s *session) showPins(ctx context.Context, st *wire.Stanza, chatID string) 
 		}
 		older := max(0, len(ids)-maxPinsShown)
 		ids = ids[older:]
-		// The replies' references, as delivered messages have them.
-		out := chatOut{t: t, ev: &pb.Event{LoginId: s.LoginID(), ChatId: chatID}, user: s.user, puppet: bareOf(st.To()), group: group}
+		// The replies' references, as delivered messages have them: a
+		// contact's by its own JID (not a room's, for a private message
+		// to an occupant).
+		out := chatOut{t: t, ev: &pb.Event{LoginId: s.LoginID(), ChatId: chatID}, user: s.user, group: group}
+		if pj, err := t.puppetJID(chatID); err == nil && !group {
+			out.puppet = pj.String()
+		}
 		var unknown int
 		for i, id := range ids {
 			if _, ok := out.ref(id); !ok {
