@@ -8,6 +8,7 @@ import (
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // Chat queries: "/timer" alone and "/pins", sent in a chat or a room,
@@ -42,6 +43,39 @@ func (t *transport) finishAnswer(ctx context.Context, w *wire.Writer, body strin
 	t.send(ctx, w.Bytes())
 }
 
+// queryChat asks the network about the chat a query was sent in; when
+// it cannot say, the user is answered (false): a refusal for good (no
+// such chat, a one-to-one chat the network describes no more than that)
+// as an error reply with its reason, anything else (the plugin down,
+// slow, failing) as a suggestion to try again.
+func (s *session) queryChat(ctx context.Context, st *wire.Stanza, chatID string) (*pb.Chat, bool) {
+	t := s.t
+	tryAgain := func() { t.finishAnswer(ctx, t.chatAnswer(st), t.displayName()+" did not answer; try again later.") }
+	client, err := t.client(ctx)
+	if err != nil {
+		tryAgain()
+		return nil, false
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	c, err := client.ChatInfo(cctx, &pb.ChatRef{LoginId: s.LoginID(), ChatId: chatID})
+	if err == nil {
+		return c, true
+	}
+	t.log.Debug("chat info failed", "user", s.user, "chat", chatID, "err", err)
+	e := sdk.FromGRPC(err)
+	switch e.Code {
+	case pb.ErrorCode_ERROR_CODE_BAD_REQUEST, pb.ErrorCode_ERROR_CODE_NOT_FOUND, pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
+		pb.ErrorCode_ERROR_CODE_UNSUPPORTED, pb.ErrorCode_ERROR_CODE_UNAUTHORIZED, pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED:
+		if cctx.Err() == nil {
+			t.send(ctx, wire.ErrorReply(st, conditionOf(e.Code), e.Text))
+			return nil, false
+		}
+	}
+	tryAgain()
+	return nil, false
+}
+
 // chatName is how a query's answer names the chat.
 func (s *session) chatName(chatID string) string {
 	if r := s.rooms.get(chatID); r != nil {
@@ -61,11 +95,12 @@ func (s *session) showChatTimer(ctx context.Context, st *wire.Stanza, chatID str
 	ctx = context.WithoutCancel(ctx)
 	go func() {
 		name := s.chatName(chatID)
-		c := s.chatInfo(ctx, chatID)
+		c, ok := s.queryChat(ctx, st, chatID)
+		if !ok {
+			return
+		}
 		var text string
 		switch {
-		case c == nil:
-			text = t.displayName() + " did not answer; try again later."
 		case c.GetTimer() == nil:
 			text = t.displayName() + " does not say whether messages in " + name + " disappear. " + timerUsage
 		case c.GetTimer().GetSeconds() <= 0:
@@ -91,9 +126,8 @@ func (s *session) showPins(ctx context.Context, st *wire.Stanza, chatID string) 
 	group := s.rooms.get(chatID) != nil
 	go func() {
 		name := s.chatName(chatID)
-		c := s.chatInfo(ctx, chatID)
-		if c == nil {
-			t.finishAnswer(ctx, t.chatAnswer(st), t.displayName()+" did not answer; try again later.")
+		c, ok := s.queryChat(ctx, st, chatID)
+		if !ok {
 			return
 		}
 		ids := c.GetPinnedIds()
