@@ -13,7 +13,8 @@ import (
 
 // Chat queries: "/timer" alone and "/pins", sent in a chat or a room,
 // ask the network about the chat (a ChatInfo answer's timer and
-// pinned_ids). The answer goes to the resource that asked, from the chat
+// pinned_ids), on the chat's worker as a chat command is: the answer
+// tells the chat as it was when asked, before what the user sent after. The answer goes to the resource that asked, from the chat
 // itself (the contact, or the room), and is neither sent to the network
 // nor kept in an archive: it is the gateway's answer, not the chat's.
 
@@ -92,25 +93,22 @@ func (s *session) showChatTimer(ctx context.Context, st *wire.Stanza, chatID str
 		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, t.displayName()+" does not let the gateway see or set disappearing messages"))
 		return
 	}
-	ctx = context.WithoutCancel(ctx)
-	go func() {
-		name := s.chatName(chatID)
-		c, ok := s.queryChat(ctx, st, chatID)
-		if !ok {
-			return
-		}
-		var text string
-		switch {
-		case c.GetTimer() == nil:
-			text = t.displayName() + " does not say whether messages in " + name + " disappear. " + timerUsage
-		case c.GetTimer().GetSeconds() <= 0:
-			text = "Disappearing messages are off in " + name + ". " + timerUsage
-		default:
-			ttl := time.Duration(min(c.GetTimer().GetSeconds(), int64(maxTimer/time.Second))) * time.Second
-			text = "Disappearing messages in " + name + ": " + mediatext.Span(ttl) + ". " + timerUsage
-		}
-		t.finishAnswer(ctx, t.chatAnswer(st), text)
-	}()
+	name := s.chatName(chatID)
+	c, ok := s.queryChat(ctx, st, chatID)
+	if !ok {
+		return
+	}
+	var text string
+	switch {
+	case c.GetTimer() == nil:
+		text = t.displayName() + " does not say whether messages in " + name + " disappear. " + timerUsage
+	case c.GetTimer().GetSeconds() <= 0:
+		text = "Disappearing messages are off in " + name + ". " + timerUsage
+	default:
+		ttl := time.Duration(min(c.GetTimer().GetSeconds(), int64(maxTimer/time.Second))) * time.Second
+		text = "Disappearing messages in " + name + ": " + mediatext.Span(ttl) + ". " + timerUsage
+	}
+	t.finishAnswer(ctx, t.chatAnswer(st), text)
 }
 
 // showPins answers "/pins": the chat's pinned messages, each as an
@@ -122,47 +120,44 @@ func (s *session) showPins(ctx context.Context, st *wire.Stanza, chatID string) 
 		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, t.displayName()+" does not let the gateway see pinned messages"))
 		return
 	}
-	ctx = context.WithoutCancel(ctx)
 	group := s.rooms.get(chatID) != nil
-	go func() {
-		name := s.chatName(chatID)
-		c, ok := s.queryChat(ctx, st, chatID)
-		if !ok {
-			return
+	name := s.chatName(chatID)
+	c, ok := s.queryChat(ctx, st, chatID)
+	if !ok {
+		return
+	}
+	ids := c.GetPinnedIds()
+	if len(ids) == 0 {
+		t.finishAnswer(ctx, t.chatAnswer(st), "No message is pinned in "+name+".")
+		return
+	}
+	older := max(0, len(ids)-maxPinsShown)
+	ids = ids[older:]
+	// The replies' references, as delivered messages have them: a
+	// contact's by its own JID (not a room's, for a private message
+	// to an occupant).
+	out := chatOut{t: t, ev: &pb.Event{LoginId: s.LoginID(), ChatId: chatID}, user: s.user, group: group}
+	if pj, err := t.puppetJID(chatID); err == nil && !group {
+		out.puppet = pj.String()
+	}
+	var unknown int
+	for i, id := range ids {
+		if _, ok := out.ref(id); !ok {
+			unknown++
+			continue
 		}
-		ids := c.GetPinnedIds()
-		if len(ids) == 0 {
-			t.finishAnswer(ctx, t.chatAnswer(st), "No message is pinned in "+name+".")
-			return
+		w := t.chatAnswer(st)
+		body := out.reply(w, id, fmt.Sprintf("Pinned (%d of %d)", older+i+1, older+len(ids)))
+		t.finishAnswer(ctx, w, body)
+	}
+	if older > 0 || unknown > 0 {
+		text := fmt.Sprintf("%d messages pinned in %s", older+len(ids), name)
+		if older > 0 {
+			text += fmt.Sprintf("; the %d oldest not shown", older)
 		}
-		older := max(0, len(ids)-maxPinsShown)
-		ids = ids[older:]
-		// The replies' references, as delivered messages have them: a
-		// contact's by its own JID (not a room's, for a private message
-		// to an occupant).
-		out := chatOut{t: t, ev: &pb.Event{LoginId: s.LoginID(), ChatId: chatID}, user: s.user, group: group}
-		if pj, err := t.puppetJID(chatID); err == nil && !group {
-			out.puppet = pj.String()
+		if unknown > 0 {
+			text += fmt.Sprintf("; %d from before the gateway saw the chat", unknown)
 		}
-		var unknown int
-		for i, id := range ids {
-			if _, ok := out.ref(id); !ok {
-				unknown++
-				continue
-			}
-			w := t.chatAnswer(st)
-			body := out.reply(w, id, fmt.Sprintf("Pinned (%d of %d)", older+i+1, older+len(ids)))
-			t.finishAnswer(ctx, w, body)
-		}
-		if older > 0 || unknown > 0 {
-			text := fmt.Sprintf("%d messages pinned in %s", older+len(ids), name)
-			if older > 0 {
-				text += fmt.Sprintf("; the %d oldest not shown", older)
-			}
-			if unknown > 0 {
-				text += fmt.Sprintf("; %d from before the gateway saw the chat", unknown)
-			}
-			t.finishAnswer(ctx, t.chatAnswer(st), text+".")
-		}
-	}()
+		t.finishAnswer(ctx, t.chatAnswer(st), text+".")
+	}
 }
