@@ -8,11 +8,13 @@ import (
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // Chat queries: "/timer" alone and "/pins", sent in a chat or a room,
 // ask the network about the chat (a ChatInfo answer's timer and
-// pinned_ids). The answer goes to the resource that asked, from the chat
+// pinned_ids), on the chat's worker as a chat command is: the answer
+// tells the chat as it was when asked, before what the user sent after. The answer goes to the resource that asked, from the chat
 // itself (the contact, or the room), and is neither sent to the network
 // nor kept in an archive: it is the gateway's answer, not the chat's.
 
@@ -21,14 +23,17 @@ import (
 const maxPinsShown = 20
 
 // chatAnswer starts the gateway's answer to st, a query sent in a chat
-// or a room: from the chat to the resource that asked.
+// or a room: from the chat to the resource that asked. A chat's answer
+// comes from the address written to, so that it shows where the user
+// asked: a private message to a room's occupant (room/nick) is answered
+// from there, not from the room itself.
 func (t *transport) chatAnswer(st *wire.Stanza) *wire.Writer {
 	var w wire.Writer
-	typ := "chat"
+	typ, from := "chat", st.To()
 	if st.Type() == "groupchat" {
-		typ = "groupchat"
+		typ, from = "groupchat", bareOf(from)
 	}
-	w.Start("message", "").Attr("from", bareOf(st.To())).Attr("to", st.From()).Attr("type", typ).Attr("id", t.newID())
+	w.Start("message", "").Attr("from", from).Attr("to", st.From()).Attr("type", typ).Attr("id", t.newID())
 	return &w
 }
 
@@ -37,6 +42,40 @@ func (t *transport) finishAnswer(ctx context.Context, w *wire.Writer, body strin
 	w.Leaf("body", "", body)
 	w.Leaf("no-store", nsHints, "")
 	t.send(ctx, w.Bytes())
+}
+
+// queryChat asks the network about the chat a query was sent in (with
+// its pins, withPins); when it cannot say, the user is answered
+// (false): a refusal for good (no such chat, a one-to-one chat the
+// network describes no more than that) as an error reply with its
+// reason, anything else (the plugin down, slow, failing) as a
+// suggestion to try again.
+func (s *session) queryChat(ctx context.Context, st *wire.Stanza, chatID string, withPins bool) (*pb.Chat, bool) {
+	t := s.t
+	tryAgain := func() { t.finishAnswer(ctx, t.chatAnswer(st), t.displayName()+" did not answer; try again later.") }
+	client, err := t.client(ctx)
+	if err != nil {
+		tryAgain()
+		return nil, false
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	c, err := client.ChatInfo(cctx, &pb.ChatRef{LoginId: s.LoginID(), ChatId: chatID, WithPins: withPins})
+	if err == nil {
+		return c, true
+	}
+	t.log.Debug("chat info failed", "user", s.user, "chat", chatID, "err", err)
+	e := sdk.FromGRPC(err)
+	switch e.Code {
+	case pb.ErrorCode_ERROR_CODE_BAD_REQUEST, pb.ErrorCode_ERROR_CODE_NOT_FOUND, pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
+		pb.ErrorCode_ERROR_CODE_UNSUPPORTED, pb.ErrorCode_ERROR_CODE_UNAUTHORIZED, pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED:
+		if cctx.Err() == nil {
+			t.send(ctx, wire.ErrorReply(st, conditionOf(e.Code), e.Text))
+			return nil, false
+		}
+	}
+	tryAgain()
+	return nil, false
 }
 
 // chatName is how a query's answer names the chat.
@@ -55,24 +94,22 @@ func (s *session) showChatTimer(ctx context.Context, st *wire.Stanza, chatID str
 		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, t.displayName()+" does not let the gateway see or set disappearing messages"))
 		return
 	}
-	ctx = context.WithoutCancel(ctx)
-	go func() {
-		name := s.chatName(chatID)
-		c := s.chatInfo(ctx, chatID)
-		var text string
-		switch {
-		case c == nil:
-			text = t.displayName() + " did not answer; try again later."
-		case c.GetTimer() == nil:
-			text = t.displayName() + " does not say whether messages in " + name + " disappear. " + timerUsage
-		case c.GetTimer().GetSeconds() <= 0:
-			text = "Disappearing messages are off in " + name + ". " + timerUsage
-		default:
-			ttl := time.Duration(min(c.GetTimer().GetSeconds(), int64(maxTimer/time.Second))) * time.Second
-			text = "Disappearing messages in " + name + ": " + mediatext.Span(ttl) + ". " + timerUsage
-		}
-		t.finishAnswer(ctx, t.chatAnswer(st), text)
-	}()
+	name := s.chatName(chatID)
+	c, ok := s.queryChat(ctx, st, chatID, false)
+	if !ok {
+		return
+	}
+	var text string
+	switch {
+	case c.GetTimer() == nil:
+		text = t.displayName() + " does not say whether messages in " + name + " disappear. " + timerUsage
+	case c.GetTimer().GetSeconds() <= 0:
+		text = "Disappearing messages are off in " + name + ". " + timerUsage
+	default:
+		ttl := time.Duration(min(c.GetTimer().GetSeconds(), int64(maxTimer/time.Second))) * time.Second
+		text = "Disappearing messages in " + name + ": " + mediatext.Span(ttl) + ". " + timerUsage
+	}
+	t.finishAnswer(ctx, t.chatAnswer(st), text)
 }
 
 // showPins answers "/pins": the chat's pinned messages, each as an
@@ -84,43 +121,44 @@ func (s *session) showPins(ctx context.Context, st *wire.Stanza, chatID string) 
 		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, t.displayName()+" does not let the gateway see pinned messages"))
 		return
 	}
-	ctx = context.WithoutCancel(ctx)
 	group := s.rooms.get(chatID) != nil
-	go func() {
-		name := s.chatName(chatID)
-		c := s.askChat(ctx, &pb.ChatRef{LoginId: s.LoginID(), ChatId: chatID, WithPins: true})
-		if c == nil {
-			t.finishAnswer(ctx, t.chatAnswer(st), t.displayName()+" did not answer; try again later.")
-			return
+	name := s.chatName(chatID)
+	c, ok := s.queryChat(ctx, st, chatID, true)
+	if !ok {
+		return
+	}
+	ids := c.GetPinnedIds()
+	if len(ids) == 0 {
+		t.finishAnswer(ctx, t.chatAnswer(st), "No message is pinned in "+name+".")
+		return
+	}
+	older := max(0, len(ids)-maxPinsShown)
+	ids = ids[older:]
+	// The replies' references, as delivered messages have them: a
+	// contact's by its own JID (not a room's, for a private message
+	// to an occupant).
+	out := chatOut{t: t, ev: &pb.Event{LoginId: s.LoginID(), ChatId: chatID}, user: s.user, group: group}
+	if pj, err := t.puppetJID(chatID); err == nil && !group {
+		out.puppet = pj.String()
+	}
+	var unknown int
+	for i, id := range ids {
+		if _, ok := out.ref(id); !ok {
+			unknown++
+			continue
 		}
-		ids := c.GetPinnedIds()
-		if len(ids) == 0 {
-			t.finishAnswer(ctx, t.chatAnswer(st), "No message is pinned in "+name+".")
-			return
+		w := t.chatAnswer(st)
+		body := out.reply(w, id, fmt.Sprintf("Pinned (%d of %d)", older+i+1, older+len(ids)))
+		t.finishAnswer(ctx, w, body)
+	}
+	if older > 0 || unknown > 0 {
+		text := fmt.Sprintf("%d messages pinned in %s", older+len(ids), name)
+		if older > 0 {
+			text += fmt.Sprintf("; the %d oldest not shown", older)
 		}
-		older := max(0, len(ids)-maxPinsShown)
-		ids = ids[older:]
-		// The replies' references, as delivered messages have them.
-		out := chatOut{t: t, ev: &pb.Event{LoginId: s.LoginID(), ChatId: chatID}, user: s.user, puppet: bareOf(st.To()), group: group}
-		var unknown int
-		for i, id := range ids {
-			if _, ok := out.ref(id); !ok {
-				unknown++
-				continue
-			}
-			w := t.chatAnswer(st)
-			body := out.reply(w, id, fmt.Sprintf("Pinned (%d of %d)", older+i+1, older+len(ids)))
-			t.finishAnswer(ctx, w, body)
+		if unknown > 0 {
+			text += fmt.Sprintf("; %d from before the gateway saw the chat", unknown)
 		}
-		if older > 0 || unknown > 0 {
-			text := fmt.Sprintf("%d messages pinned in %s", older+len(ids), name)
-			if older > 0 {
-				text += fmt.Sprintf("; the %d oldest not shown", older)
-			}
-			if unknown > 0 {
-				text += fmt.Sprintf("; %d from before the gateway saw the chat", unknown)
-			}
-			t.finishAnswer(ctx, t.chatAnswer(st), text+".")
-		}
-	}()
+		t.finishAnswer(ctx, t.chatAnswer(st), text+".")
+	}
 }

@@ -492,11 +492,6 @@ func (s *session) waitRoomsSynced(ctx context.Context) bool {
 
 // chatInfo asks the network about a chat; nil when it cannot say.
 func (s *session) chatInfo(ctx context.Context, chatID string) *pb.Chat {
-	return s.askChat(ctx, &pb.ChatRef{LoginId: s.LoginID(), ChatId: chatID})
-}
-
-// askChat is chatInfo asking for more (ref's with_pins).
-func (s *session) askChat(ctx context.Context, ref *pb.ChatRef) *pb.Chat {
 	t := s.t
 	client, err := t.client(ctx)
 	if err != nil {
@@ -504,9 +499,9 @@ func (s *session) askChat(ctx context.Context, ref *pb.ChatRef) *pb.Chat {
 	}
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	c, err := client.ChatInfo(cctx, ref)
+	c, err := client.ChatInfo(cctx, &pb.ChatRef{LoginId: s.LoginID(), ChatId: chatID})
 	if err != nil {
-		t.log.Debug("chat info failed", "user", s.user, "chat", ref.ChatId, "err", err)
+		t.log.Debug("chat info failed", "user", s.user, "chat", chatID, "err", err)
 		return nil
 	}
 	return c
