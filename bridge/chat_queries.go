@@ -18,6 +18,17 @@ import (
 // itself (the contact, or the room), and is neither sent to the network
 // nor kept in an archive: it is the gateway's answer, not the chat's.
 
+// isChatQuery reports whether body is a chat query: "/timer" alone or
+// "/pins".
+func isChatQuery(body string) bool {
+	for _, q := range []string{"/timer", "/pins"} {
+		if arg, ok := slashCommand(body, q); ok && arg == "" {
+			return true
+		}
+	}
+	return false
+}
+
 // maxPinsShown bounds the pins "/pins" shows, the newest kept: a
 // channel may have hundreds.
 const maxPinsShown = 20

@@ -357,7 +357,8 @@ func (s *session) roomMessage(ctx context.Context, st *wire.Stanza, r *room, fro
 		return
 	}
 	action := m.hasBody || m.oobURL != "" || m.retract != "" || m.reactions != nil
-	if readOnly && action {
+	// A query ("/pins") only asks: a channel's reader may.
+	if readOnly && action && !(m.hasBody && m.replace == "" && isChatQuery(m.body)) {
 		t.send(ctx, wire.ErrorReply(st, wire.Forbidden, "only the group's admins post in "+r.jid))
 		return
 	}
