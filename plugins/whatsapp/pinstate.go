@@ -89,6 +89,11 @@ func (p *pinStore) note(chatID, target string, at time.Time, secs uint32, unpin 
 	if chatID == "" || target == "" {
 		return nil
 	}
+	if at.After(now) {
+		// Made by a clock ahead (or a hostile one): as made now, lest it
+		// outdo every unpin until then and outlive pinLongest.
+		at = now
+	}
 	m := pinMark{At: at.UnixMilli()}
 	if !unpin {
 		m.Until = at.Add(time.Duration(secs) * time.Second).UnixMilli()
