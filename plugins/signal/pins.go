@@ -175,3 +175,30 @@ func (l *pinList) pinnedIn(chat string) []string {
 	})
 	return ids
 }
+
+// moved keeps the pins of a direct chat under its new ID: a contact
+// known by ACI alone whose number became known, or a new number of the
+// same person (the identity move, after which the gateway asks for the
+// chat by its new ID). Their order among themselves is kept.
+func (l *pinList) moved(oldChat, newChat string) {
+	if oldChat == "" || newChat == "" || oldChat == newChat {
+		return
+	}
+	var pins []pinned
+	l.m.each(func(e pinned) {
+		if e.Chat == oldChat {
+			pins = append(pins, e)
+		}
+	})
+	for _, e := range pins {
+		e.Chat = newChat
+		l.m.put(e, func(old pinned, known bool) bool { return known && old == e })
+	}
+}
+
+// identityMoved announces a contact's move to a new user ID, their
+// chat's pins moved first.
+func (s *Session) identityMoved(ctx context.Context, moved *pb.IdentityEvent) {
+	s.pins.moved(moved.OldUserId, moved.GetContact().GetUserId())
+	s.emit(ctx, &pb.Event{Payload: &pb.Event_Identity{Identity: moved}}, true)
+}
