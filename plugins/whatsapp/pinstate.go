@@ -12,6 +12,8 @@ import (
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/types/events"
+
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // Which messages are pinned now. WhatsApp keeps no list of a chat's pins
@@ -230,11 +232,9 @@ func (p *pinStore) saveLocked() error {
 	if err != nil {
 		return err
 	}
-	tmp := p.path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, p.path)
+	// Synced, file and folder: a rename alone may leave an empty file
+	// after the machine's crash, and a damaged file loses every pin.
+	return sdk.WriteFileDurably(p.path, b)
 }
 
 // pinChange is a pin or unpin a message (live or of history) makes: the
