@@ -334,3 +334,34 @@ func TestChatInfoPinsClockAhead(t *testing.T) {
 		t.Errorf("%d marks kept after a month and more, want none", kept)
 	}
 }
+
+// A contact's chat pinned in under their LID and under their number (two
+// each) is one chat once the number is known: three pins, as WhatsApp
+// keeps, the oldest pushed out. (Before: the move kept all four.)
+func TestChatInfoPinsLIDMovedCap(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	carol := types.NewJID("33633333333", types.DefaultUserServer)
+	t0 := time.Now().Add(-time.Hour)
+	for i, p := range []struct {
+		chat   types.JID
+		target string
+	}{{strangerL, "A"}, {strangerL, "B"}, {carol, "C"}, {carol, "D"}} {
+		id := "MP" + strconv.Itoa(i)
+		from := r.host.count()
+		fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: p.chat, Sender: p.chat}, ID: types.MessageID(id), Timestamp: t0},
+			pinAt(p.chat, p.target, waE2E.PinInChatMessage_PIN_FOR_ALL, t0.Add(time.Duration(i)*time.Minute), 86400))
+		r.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == id })
+	}
+	if got := pinsOf(t, s, "lid-444555666"); !slices.Equal(got, []string{"A", "B"}) {
+		t.Fatalf("the LID's chat: %q, want A, B", got)
+	}
+	from := r.host.count()
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: strangerL, Sender: strangerL, SenderAlt: carol, AddressingMode: types.AddressingModeLID},
+		ID: "L2", Timestamp: time.Now()}, &waE2E.Message{Conversation: proto.String("by phone")})
+	r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if got := pinsOf(t, s, "+33633333333"); !slices.Equal(got, []string{"B", "C", "D"}) {
+		t.Errorf("the chat under the number: %q, want B, C, D", got)
+	}
+}

@@ -201,7 +201,8 @@ func (p *pinStore) retracted(chatID, target string, at time.Time) error {
 }
 
 // moved keeps a LID chat's pins under its phone number's chat ID, the
-// later mark of a message winning.
+// later mark of a message winning, the oldest pins past pinsShown of
+// the two chats pushed out.
 func (p *pinStore) moved(oldID, newID string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -221,6 +222,7 @@ func (p *pinStore) moved(oldID, newID string) error {
 			pins[id] = m
 		}
 	}
+	evictLocked(pins, now()) // one chat: three pins at most, as any
 	return p.saveLocked()
 }
 
