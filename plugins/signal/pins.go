@@ -195,10 +195,3 @@ func (l *pinList) moved(oldChat, newChat string) {
 		l.m.put(e, func(old pinned, known bool) bool { return known && old == e })
 	}
 }
-
-// identityMoved announces a contact's move to a new user ID, their
-// chat's pins moved first.
-func (s *Session) identityMoved(ctx context.Context, moved *pb.IdentityEvent) {
-	s.pins.moved(moved.OldUserId, moved.GetContact().GetUserId())
-	s.emit(ctx, &pb.Event{Payload: &pb.Event_Identity{Identity: moved}}, true)
-}
