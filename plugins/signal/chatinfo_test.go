@@ -208,3 +208,25 @@ func TestChatInfoPinnedIdentityMoved(t *testing.T) {
 	s.crash()
 	s.wantPinned(erinNum, msg)
 }
+
+// A pin names a message of its own chat: bob's pin, in his chat with the
+// user, of the timestamp of the user's message in the group (pinned
+// there) does not take the group's pin away, nor list a message of the
+// group among his chat's pins. (Before: pins are kept by timestamp, and
+// his pin replaced the group's.)
+func TestChatInfoPinnedOtherChat(t *testing.T) {
+	d, gid := startFake(t)
+	s := newSession(t, d)
+	group := hexGroup(gid)
+	mine := s.sendToGroup(group, "the plan")
+	if r := s.do(group, &pb.Pin{TargetId: itoa(mine), TargetMeta: []byte(`{"a":"` + alice + `","t":` + itoa(mine) + `}`)}); r.Error != nil {
+		t.Fatalf("pin in the group: %v", r.Error)
+	}
+	s.wantPinned(group, mine)
+	at := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: at, DataMessage: &fakesignal.DataMessage{Timestamp: at,
+		PinMessage: &fakesignal.PinMessage{TargetAuthorNumber: alice, TargetAuthorUUID: aliceACI, TargetSentTimestamp: mine, PinDurationSeconds: -1}}})
+	s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil && ev.TimestampUnixMicro == at*1000 })
+	s.wantPinned(group, mine)
+	s.wantPinned(bob)
+}

@@ -153,7 +153,13 @@ func (l *pinList) pin(chat string, ts, at, secs int64) {
 	if secs > 0 && secs < (math.MaxInt64-at)/1000 {
 		e.Until = at + secs*1000
 	} // else for ever, or past any end a clock reaches
-	l.m.put(e, func(old pinned, known bool) bool { return known && old == e })
+	now := time.Now().UnixMilli()
+	l.m.put(e, func(old pinned, known bool) bool {
+		// The same pin again changes nothing; nor does a pin naming the
+		// timestamp of a message pinned in another chat: pins are kept
+		// by timestamp, and it would take that pin away.
+		return known && (old == e || old.Chat != chat && (old.Until == 0 || old.Until > now))
+	})
 }
 
 // unpin records that the message of timestamp ts in chat is pinned no
