@@ -181,3 +181,52 @@ func TestChatInfoPinned(t *testing.T) {
 	}
 	s.wantPinned(group, four)
 }
+
+// A contact known by ACI alone pins in their chat (the ACI's); once
+// their number is known, the chat is the number's (the identity move),
+// and its pins are there: "/pins" in the chat the gateway moved lists
+// them, after a restart too. (Before: they stayed under the ACI, which
+// the gateway no longer asks for.)
+func TestChatInfoPinnedIdentityMoved(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	// An ACI as Signal gives one (daveACI is not hex: no chat ID).
+	const erinACI, erinNum = "e0000000-0000-4000-8000-00000000000e", "+15550000014"
+	fromErin := func(number string, dm fakesignal.DataMessage) int64 {
+		at := d.Now()
+		dm.Timestamp = at
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: number, SourceUUID: erinACI, SourceName: "Erin", Timestamp: at, DataMessage: &dm})
+		s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil && ev.TimestampUnixMicro == at*1000 })
+		return at
+	}
+	msg := fromErin("", fakesignal.DataMessage{Message: fakesignal.Text("number hidden")})
+	fromErin("", fakesignal.DataMessage{PinMessage: &fakesignal.PinMessage{TargetAuthorUUID: erinACI, TargetSentTimestamp: msg, PinDurationSeconds: -1}})
+	s.wantPinned(erinACI, msg)
+
+	fromErin(erinNum, fakesignal.DataMessage{Message: fakesignal.Text("number shared")})
+	s.wantPinned(erinNum, msg)
+	s.crash()
+	s.wantPinned(erinNum, msg)
+}
+
+// A pin names a message of its own chat: bob's pin, in his chat with the
+// user, of the timestamp of the user's message in the group (pinned
+// there) does not take the group's pin away, nor list a message of the
+// group among his chat's pins. (Before: pins are kept by timestamp, and
+// his pin replaced the group's.)
+func TestChatInfoPinnedOtherChat(t *testing.T) {
+	d, gid := startFake(t)
+	s := newSession(t, d)
+	group := hexGroup(gid)
+	mine := s.sendToGroup(group, "the plan")
+	if r := s.do(group, &pb.Pin{TargetId: itoa(mine), TargetMeta: []byte(`{"a":"` + alice + `","t":` + itoa(mine) + `}`)}); r.Error != nil {
+		t.Fatalf("pin in the group: %v", r.Error)
+	}
+	s.wantPinned(group, mine)
+	at := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: at, DataMessage: &fakesignal.DataMessage{Timestamp: at,
+		PinMessage: &fakesignal.PinMessage{TargetAuthorNumber: alice, TargetAuthorUUID: aliceACI, TargetSentTimestamp: mine, PinDurationSeconds: -1}}})
+	s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil && ev.TimestampUnixMicro == at*1000 })
+	s.wantPinned(group, mine)
+	s.wantPinned(bob)
+}

@@ -193,3 +193,37 @@ func TestPollClosedOnPhone(t *testing.T) {
 	}
 	s.myPollCorrection(end.Timestamp, phone, group, "Poll: Tea?\n1. Yes: 0 votes\n2. No: 0 votes\n(closed)")
 }
+
+// The user's poll in the chat of a contact known by ACI alone still
+// counts their votes and closes once their number is known and the chat
+// moved to it (the identity move). (Before: the poll stayed the ACI
+// chat's, so their vote from then on was dropped and "/poll-close" in
+// the moved chat said it knew no such poll.)
+func TestClosePollIdentityMoved(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	const erinACI, erinNum = "e0000000-0000-4000-8000-00000000000e", "+15550000014"
+	const where = "(vote with a reply: /vote 1, or on your phone)"
+	// Erin writes first, number hidden: the chat is the ACI's.
+	d.Deliver(alice, fakesignal.Envelope{SourceUUID: erinACI, SourceName: "Erin", DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("number hidden")}})
+	if ev := s.next(isText("number hidden")); ev.ChatId != erinACI {
+		t.Fatalf("ACI-only sender: %v", ev)
+	}
+	_, req := s.startPoll(erinACI, &pb.Poll{Question: "Lunch?", Options: []string{"Pizza", "Sushi"}})
+	poll := req.Timestamp
+	s.myPollCorrection(poll, poll, erinACI, "Poll: Lunch?\n1. Pizza\n2. Sushi\n"+where)
+
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: erinNum, SourceUUID: erinACI, SourceName: "Erin", DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("number shared")}})
+	if ev := s.next(isText("number shared")); ev.ChatId != erinNum {
+		t.Fatalf("after the move: %v", ev)
+	}
+	at := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: erinNum, SourceUUID: erinACI, Timestamp: at, DataMessage: &fakesignal.DataMessage{
+		Timestamp: at, PollVote: &fakesignal.PollVote{AuthorNumber: alice, AuthorUUID: aliceACI, TargetSentTimestamp: poll, OptionIndexes: []int{1}, VoteCount: 1}}})
+	s.myPollCorrection(at, poll, erinNum, "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 1 vote\n"+where)
+	if r := s.closePoll(erinNum, poll, nil); r.Error != nil {
+		t.Fatalf("close the poll in the moved chat: %v", r.Error)
+	}
+	end, _ := lastRequest(d, "sendPollTerminate")
+	s.myPollCorrection(end.Timestamp, poll, erinNum, "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 1 vote\n(closed)")
+}

@@ -77,7 +77,7 @@ func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
 		}
 		id, moved := s.ids.userID(deref(c.Number), c.UUID, c.displayName())
 		if moved != nil {
-			s.emit(ctx, &pb.Event{Payload: &pb.Event_Identity{Identity: moved}}, true)
+			s.identityMoved(ctx, moved)
 		}
 		if id == "" || id == s.selfID() {
 			continue

@@ -129,7 +129,7 @@ func (s *Session) chatOf(g groupEntry) *pb.Chat {
 		a := readAddress(raw)
 		id, moved := s.ids.userID(a.Number, a.UUID, "")
 		if moved != nil {
-			s.emit(context.Background(), &pb.Event{Payload: &pb.Event_Identity{Identity: moved}}, true)
+			s.identityMoved(context.Background(), moved)
 		}
 		if id == "" {
 			continue

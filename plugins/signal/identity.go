@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -122,4 +123,13 @@ func (ids *identities) lookup(number, aci string, self Account) string {
 		return n
 	}
 	return aci
+}
+
+// identityMoved announces a contact's move to a new user ID, their
+// chat's pins and polls moved first: the gateway asks for the chat, and
+// votes come, under the new ID from then on.
+func (s *Session) identityMoved(ctx context.Context, moved *pb.IdentityEvent) {
+	s.pins.moved(moved.OldUserId, moved.GetContact().GetUserId())
+	s.polls.moved(moved.OldUserId, moved.GetContact().GetUserId())
+	s.emit(ctx, &pb.Event{Payload: &pb.Event_Identity{Identity: moved}}, true)
 }

@@ -153,7 +153,13 @@ func (l *pinList) pin(chat string, ts, at, secs int64) {
 	if secs > 0 && secs < (math.MaxInt64-at)/1000 {
 		e.Until = at + secs*1000
 	} // else for ever, or past any end a clock reaches
-	l.m.put(e, func(old pinned, known bool) bool { return known && old == e })
+	now := time.Now().UnixMilli()
+	l.m.put(e, func(old pinned, known bool) bool {
+		// The same pin again changes nothing; nor does a pin naming the
+		// timestamp of a message pinned in another chat: pins are kept
+		// by timestamp, and it would take that pin away.
+		return known && (old == e || old.Chat != chat && (old.Until == 0 || old.Until > now))
+	})
 }
 
 // unpin records that the message of timestamp ts in chat is pinned no
@@ -174,4 +180,24 @@ func (l *pinList) pinnedIn(chat string) []string {
 		}
 	})
 	return ids
+}
+
+// moved keeps the pins of a direct chat under its new ID: a contact
+// known by ACI alone whose number became known, or a new number of the
+// same person (the identity move, after which the gateway asks for the
+// chat by its new ID). Their order among themselves is kept.
+func (l *pinList) moved(oldChat, newChat string) {
+	if oldChat == "" || newChat == "" || oldChat == newChat {
+		return
+	}
+	var pins []pinned
+	l.m.each(func(e pinned) {
+		if e.Chat == oldChat {
+			pins = append(pins, e)
+		}
+	})
+	for _, e := range pins {
+		e.Chat = newChat
+		l.m.put(e, func(old pinned, known bool) bool { return known && old == e })
+	}
 }

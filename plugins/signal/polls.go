@@ -209,6 +209,39 @@ func (c *pollCache) remember(ts int64, e *pollEntry) {
 	c.save(ts, e)
 }
 
+// moved puts the polls under a contact's new user ID (an identity
+// move): those of their direct chat, those they started, and their
+// ballots, the later of two kept. Votes and ends then come, and the
+// gateway asks, under the new ID.
+func (c *pollCache) moved(oldID, newID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for ts, e := range c.m {
+		changed := false
+		if e.chat == oldID {
+			e.chat, changed = newID, true
+		}
+		if e.author == oldID {
+			e.author, changed = newID, true
+		}
+		if e.sender.GetUserId() == oldID {
+			snd := proto.Clone(e.sender).(*pb.Sender)
+			snd.UserId = newID
+			e.sender, changed = snd, true
+		}
+		if b, ok := e.ballots[oldID]; ok {
+			if cur, has := e.ballots[newID]; !has || b.count > cur.count {
+				e.ballots[newID] = b
+			}
+			delete(e.ballots, oldID)
+			changed = true
+		}
+		if changed {
+			c.save(ts, e)
+		}
+	}
+}
+
 // addLocked adds the poll of a message not remembered yet, forgetting
 // the oldest past pollsMax; with c.mu held.
 func (c *pollCache) addLocked(ts int64, e *pollEntry) {

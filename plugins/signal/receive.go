@@ -182,7 +182,7 @@ func (s *Session) receive(env envelope) {
 	defer cancel()
 	from, moved := s.ids.userID(env.SourceNumber, env.SourceUUID, env.SourceName)
 	if moved != nil {
-		s.emit(ctx, &pb.Event{Payload: &pb.Event_Identity{Identity: moved}}, true)
+		s.identityMoved(ctx, moved)
 	}
 	if from == "" {
 		return // signal-cli could not tell the sender (a sealed message it could not open)
@@ -199,7 +199,7 @@ func (s *Session) receive(env envelope) {
 		me := &pb.Sender{UserId: s.selfID(), IsFromMe: true}
 		dest, moved := s.ids.userID(sm.DestinationNumber, sm.DestinationUUID, "")
 		if moved != nil {
-			s.emit(ctx, &pb.Event{Payload: &pb.Event_Identity{Identity: moved}}, true)
+			s.identityMoved(ctx, moved)
 		}
 		if sm.EditMessage != nil {
 			if sm.Timestamp != 0 {

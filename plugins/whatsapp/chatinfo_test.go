@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"context"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -198,7 +199,9 @@ func TestChatInfoPins(t *testing.T) {
 	if err := pinCall(s, chat, "tx3", "OUT1", msgMeta{Sender: me, FromMe: true}, false); err != nil {
 		t.Fatal(err)
 	}
-	want(s, chat, "IN2", "OUT1", "IN5")
+	// IN5 came before OUT1: its time a minute ahead counts as when it
+	// came (TestChatInfoPinsClockAhead).
+	want(s, chat, "IN2", "IN5", "OUT1")
 	if _, err := s.Retract(ctx, sdk.Call{ChatID: chat, TxnID: "tx4"}, &pb.Retract{TargetId: "OUT1", TargetMeta: msgMeta{Sender: me, FromMe: true}.encode()}); err != nil {
 		t.Fatal(err)
 	}
@@ -287,5 +290,78 @@ func TestChatInfoPinsLIDMoved(t *testing.T) {
 	r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
 	if got := pinsOf(t, s, "+33633333333"); !slices.Equal(got, []string{"L0"}) {
 		t.Errorf("the chat under the number: %q, want L0", got)
+	}
+}
+
+// A pin whose sender's clock runs ahead (a phone set a day late, or a
+// hostile sender's year 2100) counts as made when it came, not when it
+// says: Alice's unpin a moment later takes it off, and what is kept of
+// it does not outlive the usual month. (Before: the pin's future time
+// outdid every unpin until then, so "/pins" listed it, and the mark of
+// a pin pushed out stayed in pins.json for good.)
+func TestChatInfoPinsClockAhead(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	fake.SetGroup(&types.GroupInfo{JID: group, Participants: []types.GroupParticipant{{JID: me}, {JID: bob}, {JID: alice}}})
+	receive := func(info types.MessageInfo, msg *waE2E.Message) {
+		t.Helper()
+		n := r.host.count()
+		fake.Receive(ctx, &info, msg)
+		r.host.next(t, n, func(ev *pb.Event) bool { return ev.EventId == info.ID })
+	}
+	receive(inGroup(bob, "FP1"), pinAt(group, "G1", waE2E.PinInChatMessage_PIN_FOR_ALL, time.Now().Add(24*time.Hour), 2592000))
+	receive(inGroup(alice, "FP2"), pinAt(group, "G1", waE2E.PinInChatMessage_UNPIN_FOR_ALL, time.Now(), 0))
+	if got := pinsOf(t, s, group.String()); len(got) != 0 {
+		t.Errorf("pinned after Alice's unpin: %q, want none", got)
+	}
+
+	// A pin said made in 2100, pushed out by three others: what is kept
+	// of it goes once a month has passed.
+	receive(inGroup(bob, "FP3"), pinAt(group, "G2", waE2E.PinInChatMessage_PIN_FOR_ALL, time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC), 86400))
+	for i, id := range []string{"G3", "G4", "G5"} {
+		receive(inGroup(alice, "FP"+strconv.Itoa(4+i)), pinAt(group, id, waE2E.PinInChatMessage_PIN_FOR_ALL, time.Now(), 86400))
+	}
+	if got := pinsOf(t, s, group.String()); !slices.Equal(got, []string{"G3", "G4", "G5"}) {
+		t.Errorf("pinned: %q, want G3, G4, G5", got)
+	}
+	later := time.Now().Add(pinLongest + 48*time.Hour)
+	s.pins.mu.Lock()
+	s.pins.pruneLocked(later)
+	kept := len(s.pins.chats[group.String()])
+	s.pins.mu.Unlock()
+	if kept != 0 {
+		t.Errorf("%d marks kept after a month and more, want none", kept)
+	}
+}
+
+// A contact's chat pinned in under their LID and under their number (two
+// each) is one chat once the number is known: three pins, as WhatsApp
+// keeps, the oldest pushed out. (Before: the move kept all four.)
+func TestChatInfoPinsLIDMovedCap(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	carol := types.NewJID("33633333333", types.DefaultUserServer)
+	t0 := time.Now().Add(-time.Hour)
+	for i, p := range []struct {
+		chat   types.JID
+		target string
+	}{{strangerL, "A"}, {strangerL, "B"}, {carol, "C"}, {carol, "D"}} {
+		id := "MP" + strconv.Itoa(i)
+		from := r.host.count()
+		fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: p.chat, Sender: p.chat}, ID: types.MessageID(id), Timestamp: t0},
+			pinAt(p.chat, p.target, waE2E.PinInChatMessage_PIN_FOR_ALL, t0.Add(time.Duration(i)*time.Minute), 86400))
+		r.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == id })
+	}
+	if got := pinsOf(t, s, "lid-444555666"); !slices.Equal(got, []string{"A", "B"}) {
+		t.Fatalf("the LID's chat: %q, want A, B", got)
+	}
+	from := r.host.count()
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: strangerL, Sender: strangerL, SenderAlt: carol, AddressingMode: types.AddressingModeLID},
+		ID: "L2", Timestamp: time.Now()}, &waE2E.Message{Conversation: proto.String("by phone")})
+	r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if got := pinsOf(t, s, "+33633333333"); !slices.Equal(got, []string{"B", "C", "D"}) {
+		t.Errorf("the chat under the number: %q, want B, C, D", got)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/types/events"
+
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // Which messages are pinned now. WhatsApp keeps no list of a chat's pins
@@ -88,6 +90,11 @@ func (p *pinStore) loadLocked() {
 func (p *pinStore) note(chatID, target string, at time.Time, secs uint32, unpin bool, now time.Time) error {
 	if chatID == "" || target == "" {
 		return nil
+	}
+	if at.After(now) {
+		// Made by a clock ahead (or a hostile one): as made now, lest it
+		// outdo every unpin until then and outlive pinLongest.
+		at = now
 	}
 	m := pinMark{At: at.UnixMilli()}
 	if !unpin {
@@ -194,7 +201,8 @@ func (p *pinStore) retracted(chatID, target string, at time.Time) error {
 }
 
 // moved keeps a LID chat's pins under its phone number's chat ID, the
-// later mark of a message winning.
+// later mark of a message winning, the oldest pins past pinsShown of
+// the two chats pushed out.
 func (p *pinStore) moved(oldID, newID string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -214,6 +222,7 @@ func (p *pinStore) moved(oldID, newID string) error {
 			pins[id] = m
 		}
 	}
+	evictLocked(pins, now()) // one chat: three pins at most, as any
 	return p.saveLocked()
 }
 
@@ -225,11 +234,9 @@ func (p *pinStore) saveLocked() error {
 	if err != nil {
 		return err
 	}
-	tmp := p.path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, p.path)
+	// Synced, file and folder: a rename alone may leave an empty file
+	// after the machine's crash, and a damaged file loses every pin.
+	return sdk.WriteFileDurably(p.path, b)
 }
 
 // pinChange is a pin or unpin a message (live or of history) makes: the
