@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"math"
 	"slices"
 	"strconv"
 	"testing"
@@ -184,6 +185,9 @@ func TestChatInfoPins(t *testing.T) {
 	if err := pinCall(s, chat, "tx2", "IN3", msgMeta{Sender: alice}, true); err != nil {
 		t.Fatal(err)
 	}
+	want(s, chat, "OLD3", "IN2")
+	// A pin claiming longer than the apps offer (30 days) lasts 30 days.
+	receive(direct(alice, "P7b"), pinAt(alice, "OLD4", waE2E.PinInChatMessage_PIN_FOR_ALL, t0.Add(-31*24*time.Hour), math.MaxUint32))
 	want(s, chat, "OLD3", "IN2")
 	receive(direct(alice, "P8"), pinAt(alice, "IN4", waE2E.PinInChatMessage_PIN_FOR_ALL, t0.Add(time.Minute), 2592000))
 	receive(direct(alice, "P9"), pinAt(alice, "IN5", waE2E.PinInChatMessage_PIN_FOR_ALL, t0.Add(2*time.Minute), 2592000))

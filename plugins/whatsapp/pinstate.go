@@ -98,7 +98,9 @@ func (p *pinStore) note(chatID, target string, at time.Time, secs uint32, unpin 
 	}
 	m := pinMark{At: at.UnixMilli()}
 	if !unpin {
-		m.Until = at.Add(time.Duration(secs) * time.Second).UnixMilli()
+		// No longer than the apps offer: a longer claim would stay
+		// listed past the prune of everything it could outdate.
+		m.Until = at.Add(min(time.Duration(secs)*time.Second, pinLongest)).UnixMilli()
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
