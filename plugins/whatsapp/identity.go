@@ -147,18 +147,24 @@ func (id *identities) learn(a, b types.JID) {
 	}
 	id.mu.Lock()
 	was := id.exposed[lid.User]
-	if was {
-		delete(id.exposed, lid.User)
-		id.saveLocked()
-	}
+	delete(id.exposed, lid.User)
 	id.mu.Unlock()
-	if was && id.moved != nil {
+	if !was {
+		return
+	}
+	// Moved first, then forgotten on disk: a crash between the two moves
+	// it again at the next start (a move is idempotent), where the other
+	// order left the chat's pins, timer and polls under the LID for good.
+	if id.moved != nil {
 		id.moved(lidPrefix+lid.User, pn.ToNonAD())
 	}
+	id.mu.Lock()
+	id.saveLocked()
+	id.mu.Unlock()
 }
 
-// saveLocked writes the shown LIDs; a failure costs at worst a missed
-// IdentityEvent after a restart.
+// saveLocked writes the shown LIDs; a failure costs at worst the move
+// made again after a restart.
 func (id *identities) saveLocked() {
 	if id.dir == "" {
 		return
