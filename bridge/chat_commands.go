@@ -70,6 +70,28 @@ func (s *session) chatCommand(ctx context.Context, st *wire.Stanza, cmd *pb.Comm
 	}
 }
 
+// replyCommand runs a chat command that names the message it replies to
+// (a pin, a poll's close): refused, naming what the network does not let
+// the gateway do (cannot), when the login has it not; answered with
+// usage when it replies to nothing. action is its command for the
+// message; the login, chat and txn are filled in.
+func (s *session) replyCommand(ctx context.Context, st *wire.Stanza, chatID, txn, replyTo string, has bool, cannot, usage string, action func(store.MessageRef) *pb.Command) {
+	t := s.t
+	if !has {
+		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, t.displayName()+" does not let the gateway "+cannot))
+		return
+	}
+	if replyTo == "" {
+		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, usage))
+		return
+	}
+	if ref, ok := s.repliedTo(ctx, st, chatID, replyTo); ok {
+		cmd := action(ref)
+		cmd.LoginId, cmd.ChatId, cmd.TxnId = s.LoginID(), chatID, txn
+		s.chatCommand(ctx, st, cmd)
+	}
+}
+
 // repliedTo finds the message a chat command sent in reply to it (a
 // vote, a pin) names; the user hears when the gateway does not know it.
 func (s *session) repliedTo(ctx context.Context, st *wire.Stanza, chatID, replyTo string) (store.MessageRef, bool) {

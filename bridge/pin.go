@@ -5,6 +5,7 @@ import (
 
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
 )
 
 // "/pin" sent as a reply (XEP-0461) to a message, in a chat or a room,
@@ -19,17 +20,7 @@ const pinUsage = "usage: reply to the message with /pin (or /unpin)"
 // pin answers the user's "/pin" or "/unpin" sent in chatID in reply to
 // the message replyTo names.
 func (s *session) pin(ctx context.Context, st *wire.Stanza, chatID, txn, replyTo string, unpin bool) {
-	t := s.t
-	if !s.features().GetPin() {
-		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, t.displayName()+" does not let the gateway pin messages"))
-		return
-	}
-	if replyTo == "" {
-		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, pinUsage))
-		return
-	}
-	if ref, ok := s.repliedTo(ctx, st, chatID, replyTo); ok {
-		s.chatCommand(ctx, st, &pb.Command{LoginId: s.LoginID(), ChatId: chatID, TxnId: txn,
-			Action: &pb.Command_Pin{Pin: &pb.Pin{TargetId: ref.RemoteID, TargetMeta: ref.Meta, Unpin: unpin}}})
-	}
+	s.replyCommand(ctx, st, chatID, txn, replyTo, s.features().GetPin(), "pin messages", pinUsage, func(ref store.MessageRef) *pb.Command {
+		return &pb.Command{Action: &pb.Command_Pin{Pin: &pb.Pin{TargetId: ref.RemoteID, TargetMeta: ref.Meta, Unpin: unpin}}}
+	})
 }

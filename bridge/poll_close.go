@@ -5,6 +5,7 @@ import (
 
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
 )
 
 // "/poll-close" sent as a reply (XEP-0461) to a poll the user started,
@@ -19,17 +20,7 @@ const pollCloseUsage = "usage: reply to your poll with /poll-close"
 // closePoll answers the user's "/poll-close" sent in chatID in reply to
 // the message replyTo names.
 func (s *session) closePoll(ctx context.Context, st *wire.Stanza, chatID, txn, replyTo string) {
-	t := s.t
-	if !s.features().GetPollClose() {
-		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, t.displayName()+" does not let the gateway close polls"))
-		return
-	}
-	if replyTo == "" {
-		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, pollCloseUsage))
-		return
-	}
-	if ref, ok := s.repliedTo(ctx, st, chatID, replyTo); ok {
-		s.chatCommand(ctx, st, &pb.Command{LoginId: s.LoginID(), ChatId: chatID, TxnId: txn,
-			Action: &pb.Command_ClosePoll{ClosePoll: &pb.ClosePoll{TargetId: ref.RemoteID, TargetMeta: ref.Meta}}})
-	}
+	s.replyCommand(ctx, st, chatID, txn, replyTo, s.features().GetPollClose(), "close polls", pollCloseUsage, func(ref store.MessageRef) *pb.Command {
+		return &pb.Command{Action: &pb.Command_ClosePoll{ClosePoll: &pb.ClosePoll{TargetId: ref.RemoteID, TargetMeta: ref.Meta}}}
+	})
 }
