@@ -14,9 +14,10 @@ import (
 // Chat queries: "/timer" alone and "/pins", sent in a chat or a room,
 // ask the network about the chat (a ChatInfo answer's timer and
 // pinned_ids), on the chat's worker as a chat command is: the answer
-// tells the chat as it was when asked, before what the user sent after. The answer goes to the resource that asked, from the chat
-// itself (the contact, or the room), and is neither sent to the network
-// nor kept in an archive: it is the gateway's answer, not the chat's.
+// tells the chat as it was when asked, before what the user sent after.
+// The answer goes to the resource that asked, from the chat itself (the
+// contact, or the room), and is neither sent to the network nor kept in
+// an archive: it is the gateway's answer, not the chat's.
 
 // isChatQuery reports whether body is a chat query: "/timer" alone or
 // "/pins".
