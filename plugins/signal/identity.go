@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
+	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -28,6 +30,17 @@ type idState struct {
 	Numbers map[string]string `json:"numbers"`
 	// Bare are the ACIs given out as user IDs (their number unknown).
 	Bare map[string]bool `json:"bare"`
+	// Pending are the moves learnt and not yet announced: kept with
+	// what they were learnt from, so that a kill between the two does
+	// not lose one (announced again at the next connection).
+	Pending []pendingMove `json:"pending,omitempty"`
+}
+
+// pendingMove is a contact's move to a new user ID not yet announced.
+type pendingMove struct {
+	Old  string `json:"old"`
+	New  string `json:"new"`
+	Name string `json:"name,omitempty"`
 }
 
 func loadIdentities(dir string) *identities {
@@ -45,6 +58,7 @@ func loadIdentities(dir string) *identities {
 			if st.Bare != nil {
 				ids.st.Bare = st.Bare
 			}
+			ids.st.Pending = st.Pending
 		}
 	}
 	return ids
@@ -88,6 +102,9 @@ func (ids *identities) userID(number, aci, name string) (string, *pb.IdentityEve
 			// A new number for the same person.
 			moved = &pb.IdentityEvent{OldUserId: old, Contact: &pb.Contact{UserId: number, Phone: number, Name: name}}
 		}
+		if moved != nil {
+			ids.st.Pending = append(ids.st.Pending, pendingMove{Old: moved.OldUserId, New: number, Name: name})
+		}
 		ids.save()
 		return number, moved
 	case number != "":
@@ -127,9 +144,41 @@ func (ids *identities) lookup(number, aci string, self Account) string {
 
 // identityMoved announces a contact's move to a new user ID, their
 // chat's pins and polls moved first: the gateway asks for the chat, and
-// votes come, under the new ID from then on.
+// votes come, under the new ID from then on. Once the host has it on
+// disk the move is no longer pending.
 func (s *Session) identityMoved(ctx context.Context, moved *pb.IdentityEvent) {
 	s.pins.moved(moved.OldUserId, moved.GetContact().GetUserId())
 	s.polls.moved(moved.OldUserId, moved.GetContact().GetUserId())
-	s.emit(ctx, &pb.Event{Payload: &pb.Event_Identity{Identity: moved}}, true)
+	ev := &pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Identity{Identity: moved}}
+	if err := s.n.host.EmitDurable(ctx, ev); err != nil {
+		s.n.host.Logger().Warn("signal: a contact's move was not confirmed on disk; announced again at the next connection", "login", s.loginID, "err", err)
+		return
+	}
+	s.ids.announced(moved.OldUserId, moved.GetContact().GetUserId())
+}
+
+// announceMoves announces the moves learnt and not announced before the
+// last stop (a move is idempotent: one announced twice moves nothing).
+func (s *Session) announceMoves(ctx context.Context) {
+	for _, m := range s.ids.pending() {
+		s.identityMoved(ctx, &pb.IdentityEvent{OldUserId: m.Old, Contact: &pb.Contact{UserId: m.New, Phone: m.New, Name: m.Name}})
+	}
+}
+
+// pending is the moves not announced yet.
+func (ids *identities) pending() []pendingMove {
+	ids.mu.Lock()
+	defer ids.mu.Unlock()
+	return slices.Clone(ids.st.Pending)
+}
+
+// announced forgets a pending move the host has.
+func (ids *identities) announced(old, to string) {
+	ids.mu.Lock()
+	defer ids.mu.Unlock()
+	n := len(ids.st.Pending)
+	ids.st.Pending = slices.DeleteFunc(ids.st.Pending, func(m pendingMove) bool { return m.Old == old && m.New == to })
+	if len(ids.st.Pending) != n {
+		ids.save()
+	}
 }

@@ -148,6 +148,7 @@ func (s *Session) onUp() {
 	s.mu.Unlock()
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "connected to Signal as "+s.acc.ID())
 	s.isReady()
+	s.announceMoves(ctx) // identity.go
 	s.refreshGroups(ctx)
 }
 
