@@ -99,10 +99,11 @@ func (s *session) chatName(chatID string) string {
 }
 
 // showChatTimer answers "/timer" alone: the chat's disappearing-messages
-// timer, as the network says it is.
+// timer, as the network says it is. A login that may not set it (a
+// Telegram bot) may still see it: the transport's feature decides.
 func (s *session) showChatTimer(ctx context.Context, st *wire.Stanza, chatID string) {
 	t := s.t
-	if !s.features().GetChatTimer() {
+	if !t.host.Caps().GetFeatures().GetChatTimer() {
 		t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, t.displayName()+" does not let the gateway see or set disappearing messages"))
 		return
 	}

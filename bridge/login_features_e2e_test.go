@@ -14,9 +14,10 @@ import (
 // connects, and its user is offered only what it can do: the ad-hoc
 // commands for creating and finding groups and the profile picture are
 // not listed (another user's are), nor the chat commands in the gateway
-// chat's help; /timer, /pins, /vote, /poll, /poll-close and /pin are refused
-// as not implemented without reaching the plugin (which would do them),
-// and no history is fetched for it (the other user's is).
+// chat's help; /timer LENGTH, /pins, /vote, /poll, /poll-close and /pin
+// are refused as not implemented without reaching the plugin (which
+// would do them), while /timer alone shows the network's timer; and no
+// history is fetched for it (the other user's is).
 func TestLoginFeatures(t *testing.T) {
 	s := newStack(t, stackOptions{backfill: "5"})
 	alice := s.user("alice")
@@ -71,13 +72,20 @@ func TestLoginFeatures(t *testing.T) {
 		}
 	}
 
-	for _, body := range []string{"/timer 1d", "/timer", "/pins", "/poll Lunch? Pizza / Sushi"} {
+	for _, body := range []string{"/timer 1d", "/pins", "/poll Lunch? Pizza / Sushi"} {
 		id := alice.NewID()
 		raw(t, alice, `<message type='chat' id='`+id+`' to='`+bob+`'><body>`+body+`</body></message>`)
 		st := next(t, alice, "an error", func(s xmpptest.Stanza) bool { return s.Type == "error" || s.Body != "" })
 		if st.ID != id || st.Err == nil || st.Err.Condition != "feature-not-implemented" {
 			t.Errorf("%s from a lite login: want feature-not-implemented, got %s", body, st.XML)
 		}
+	}
+	// It may not set the chat's timer, but sees it: the network's.
+	raw(t, alice, `<message type='chat' id='`+alice.NewID()+`' to='`+bob+`'><body>/timer</body></message>`)
+	if _, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+		return bareJID(s.From) == bob && strings.Contains(s.Body, "Disappearing messages are off in this chat")
+	}); err != nil {
+		t.Errorf("/timer alone from a lite login: %v", err)
 	}
 	for _, body := range []string{"/vote 1", "/pin", "/poll-close"} {
 		id := alice.NewID()
