@@ -26,12 +26,19 @@ func TestServerRestartDuringBacklog(t *testing.T) {
 		t.Fatal(err)
 	}
 	const rounds, per = 12, 50 // the echo network sends at most 50 a command
+	var cmds []string
 	for range rounds {
-		sendChat(t, alice, "bob@"+domain, "backlog 50")
+		cmds = append(cmds, sendChat(t, alice, "bob@"+domain, "backlog 50"))
 	}
-	// Stop the server once part of the backlog is stored there.
+	// Stop the server once every command reached the gateway (a command
+	// still in the server when it stops is the client's to send again,
+	// and the backlog would be short) and part of the backlog is stored
+	// there.
 	offline := filepath.Join(s.srv.Dir(), "data", "localhost", "offline", "alice.list")
 	deadline := time.Now().Add(timeout)
+	for _, id := range cmds {
+		s.logs.waitLog(t, "to=bob@"+domain+" id="+id+"\n", time.Until(deadline))
+	}
 	for stored(offline) < 1 {
 		if time.Now().After(deadline) {
 			t.Fatalf("the backlog never reached the server's offline storage (%d stored)", stored(offline))
