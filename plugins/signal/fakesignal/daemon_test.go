@@ -133,17 +133,8 @@ func dial(t *testing.T, d *Daemon) (ask func(line string) map[string]any, r *buf
 // user errors); the options as "options" or "option"; a send's
 // timestamp and results; recorded with noMulti.
 func TestSendPollCreateShape(t *testing.T) {
-	d, err := Start(filepath.Join(t.TempDir(), "s.sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	const me = "+33123456789"
-	d.AddAccount(me, "11111111-1111-4111-8111-111111111111")
-	ask, _ := dial(t, d)
-	poll := func(id int, rest string) map[string]any {
-		return ask(fmt.Sprintf(`{"jsonrpc":"2.0","method":"sendPollCreate","id":%d,"params":{"account":"%s","recipient":["+33600000002"],%s}}`, id, me, rest))
-	}
+	d, send := sendDaemon(t)
+	poll := func(id int, rest string) map[string]any { return send(id, "sendPollCreate", ","+rest) }
 	for i, c := range []struct{ rest, says string }{
 		{`"question":"Q","options":["A"]`, "Poll needs at least two options"},
 		{`"question":"Q","options":["1","2","3","4","5","6","7","8","9","10","11"]`, "Poll cannot have more than 10 options"},
@@ -169,23 +160,33 @@ func TestSendPollCreateShape(t *testing.T) {
 	}
 }
 
+// me is the account the send tests' daemon has.
+const me = "+33123456789"
+
+// sendDaemon starts a daemon with the account me and returns it and
+// send, which asks for method from me to one recipient with the
+// parameters rest (each after a comma) as request id.
+func sendDaemon(t *testing.T) (d *Daemon, send func(id int, method, rest string) map[string]any) {
+	t.Helper()
+	d, err := Start(filepath.Join(t.TempDir(), "s.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	d.AddAccount(me, "11111111-1111-4111-8111-111111111111")
+	ask, _ := dial(t, d)
+	return d, func(id int, method, rest string) map[string]any {
+		return ask(fmt.Sprintf(`{"jsonrpc":"2.0","method":"%s","id":%d,"params":{"account":"%s","recipient":["+33600000002"]%s}}`, method, id, me, rest))
+	}
+}
+
 // sendPinMessage and sendUnpinMessage answer as signal-cli 0.14.0's
 // commands: the target's author and timestamp required, a pin's
 // pinDuration too (JSON-RPC applies no argparse default; the real one
 // fails unboxing a missing one), an unpin's not; a send's timestamp and
 // results, recorded.
 func TestSendPinShape(t *testing.T) {
-	d, err := Start(filepath.Join(t.TempDir(), "s.sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	const me = "+33123456789"
-	d.AddAccount(me, "11111111-1111-4111-8111-111111111111")
-	ask, _ := dial(t, d)
-	pin := func(id int, method, rest string) map[string]any {
-		return ask(fmt.Sprintf(`{"jsonrpc":"2.0","method":"%s","id":%d,"params":{"account":"%s","recipient":["+33600000002"]%s}}`, method, id, me, rest))
-	}
+	d, pin := sendDaemon(t)
 	for i, c := range []struct {
 		method, rest string
 		code         float64
@@ -219,17 +220,7 @@ func TestSendPinShape(t *testing.T) {
 // timestamp that is no poll of the account's: one it sent, or the
 // phone's, delivered as a sync message.
 func TestSendPollTerminateShape(t *testing.T) {
-	d, err := Start(filepath.Join(t.TempDir(), "s.sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	const me = "+33123456789"
-	d.AddAccount(me, "11111111-1111-4111-8111-111111111111")
-	ask, _ := dial(t, d)
-	call := func(id int, method, rest string) map[string]any {
-		return ask(fmt.Sprintf(`{"jsonrpc":"2.0","method":"%s","id":%d,"params":{"account":"%s","recipient":["+33600000002"]%s}}`, method, id, me, rest))
-	}
+	d, call := sendDaemon(t)
 	res, _ := call(1, "sendPollCreate", `,"question":"Q","options":["A","B"]`)["result"].(map[string]any)
 	mine, _ := res["timestamp"].(float64)
 	phone := d.Now()
