@@ -131,20 +131,6 @@ func pollErr(mapped, err error) error {
 	return mapped
 }
 
-// sentID is the ID of the message a send of random_id rid made, from
-// Telegram's answer.
-func sentID(upd tg.UpdatesClass, rid int64) (int, bool) {
-	if u, ok := upd.(*tg.UpdateShortSentMessage); ok {
-		return u.ID, true
-	}
-	for _, x := range updateList(upd) {
-		if m, ok := x.(*tg.UpdateMessageID); ok && m.RandomID == rid {
-			return m.ID, true
-		}
-	}
-	return 0, false
-}
-
 // sentPoll is the message id of Telegram's answer to a send, with its
 // poll: its media is the poll as Telegram made it (its ID, the options'
 // bytes).
@@ -155,31 +141,9 @@ func sentPoll(upd tg.UpdatesClass, id int) (*tg.Message, bool) {
 		}
 		return nil, false
 	}
-	for _, x := range updateList(upd) {
-		var mc tg.MessageClass
-		switch x := x.(type) {
-		case *tg.UpdateNewMessage:
-			mc = x.Message
-		case *tg.UpdateNewChannelMessage:
-			mc = x.Message
-		}
-		if m, ok := mc.(*tg.Message); ok && m.ID == id {
-			_, isPoll := m.Media.(*tg.MessageMediaPoll)
-			return m, isPoll
-		}
+	if m := newMessage(updateList(upd), id); m != nil {
+		_, isPoll := m.Media.(*tg.MessageMediaPoll)
+		return m, isPoll
 	}
 	return nil, false
-}
-
-// updateList is the updates an answer holds.
-func updateList(upd tg.UpdatesClass) []tg.UpdateClass {
-	switch u := upd.(type) {
-	case *tg.Updates:
-		return u.Updates
-	case *tg.UpdatesCombined:
-		return u.Updates
-	case *tg.UpdateShort:
-		return []tg.UpdateClass{u.Update}
-	}
-	return nil
 }

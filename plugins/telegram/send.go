@@ -198,34 +198,12 @@ func (s *Session) sentResult(ctx context.Context, mgr interface {
 	Handle(context.Context, tg.UpdatesClass) error
 }, c sdk.Call, rid int64, upd tg.UpdatesClass) (sdk.Result, error) {
 	chat := c.ChatID
-	id, date, ttl := 0, 0, 0
-	var list []tg.UpdateClass
-	switch u := upd.(type) {
-	case *tg.UpdateShortSentMessage:
-		id, date, ttl = u.ID, u.Date, u.TTLPeriod
-	case *tg.Updates:
-		list = u.Updates
-	case *tg.UpdatesCombined:
-		list = u.Updates
-	case *tg.UpdateShort:
-		list = []tg.UpdateClass{u.Update}
-	}
-	for _, x := range list {
-		if m, ok := x.(*tg.UpdateMessageID); ok && m.RandomID == rid {
-			id = m.ID
-		}
-	}
-	for _, x := range list {
-		var mc tg.MessageClass
-		switch x := x.(type) {
-		case *tg.UpdateNewMessage:
-			mc = x.Message
-		case *tg.UpdateNewChannelMessage:
-			mc = x.Message
-		}
-		if m, ok := mc.(*tg.Message); ok && m.ID == id {
-			date, ttl = m.Date, m.TTLPeriod
-		}
+	id, _ := sentID(upd, rid)
+	date, ttl := 0, 0
+	if u, ok := upd.(*tg.UpdateShortSentMessage); ok {
+		date, ttl = u.Date, u.TTLPeriod
+	} else if m := newMessage(updateList(upd), id); m != nil {
+		date, ttl = m.Date, m.TTLPeriod
 	}
 	if id == 0 {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSPECIFIED, "telegram: the answer to a send named no message")
@@ -458,6 +436,51 @@ func (s *Session) mentioned(id string) tg.InputUserClass {
 func locationEdit(text string) error {
 	if _, ok := mediatext.GeoURI(text); ok {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "telegram: a shared location cannot be changed: share the new one")
+	}
+	return nil
+}
+
+// newMessage is the message id among the new messages list tells of;
+// nil for none.
+func newMessage(list []tg.UpdateClass, id int) *tg.Message {
+	for _, x := range list {
+		var mc tg.MessageClass
+		switch x := x.(type) {
+		case *tg.UpdateNewMessage:
+			mc = x.Message
+		case *tg.UpdateNewChannelMessage:
+			mc = x.Message
+		}
+		if m, ok := mc.(*tg.Message); ok && m.ID == id {
+			return m
+		}
+	}
+	return nil
+}
+
+// sentID is the ID of the message a send of random_id rid made, from
+// Telegram's answer.
+func sentID(upd tg.UpdatesClass, rid int64) (int, bool) {
+	if u, ok := upd.(*tg.UpdateShortSentMessage); ok {
+		return u.ID, true
+	}
+	for _, x := range updateList(upd) {
+		if m, ok := x.(*tg.UpdateMessageID); ok && m.RandomID == rid {
+			return m.ID, true
+		}
+	}
+	return 0, false
+}
+
+// updateList is the updates an answer holds.
+func updateList(upd tg.UpdatesClass) []tg.UpdateClass {
+	switch u := upd.(type) {
+	case *tg.Updates:
+		return u.Updates
+	case *tg.UpdatesCombined:
+		return u.Updates
+	case *tg.UpdateShort:
+		return []tg.UpdateClass{u.Update}
 	}
 	return nil
 }
