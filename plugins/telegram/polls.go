@@ -176,11 +176,7 @@ func (c *pollCache) remember(md *tg.MessageMediaPoll, pm pollMsg) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	id := md.Poll.ID
-	e := c.m[id]
-	if e == nil {
-		e = &pollEntry{media: *md}
-		c.addLocked(e)
-	}
+	e := c.entryLocked(md)
 	e.media, e.told = *md, ""
 	e.msgs = slices.DeleteFunc(e.msgs, func(o pollMsg) bool { return o.chat == pm.chat && o.id == pm.id })
 	e.msgs = append(e.msgs, pm)
@@ -188,6 +184,17 @@ func (c *pollCache) remember(md *tg.MessageMediaPoll, pm pollMsg) {
 		e.msgs = e.msgs[len(e.msgs)-pollMsgsMax:]
 	}
 	c.save(id, e)
+}
+
+// entryLocked is md's poll's entry, added when not remembered yet; with
+// c.mu held.
+func (c *pollCache) entryLocked(md *tg.MessageMediaPoll) *pollEntry {
+	e := c.m[md.Poll.ID]
+	if e == nil {
+		e = &pollEntry{media: *md}
+		c.addLocked(e)
+	}
+	return e
 }
 
 // addLocked adds a poll not remembered yet, forgetting the oldest past
@@ -242,11 +249,7 @@ func (c *pollCache) edited(md *tg.MessageMediaPoll, pm pollMsg) (text string, ms
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	id := md.Poll.ID
-	e := c.m[id]
-	if e == nil {
-		e = &pollEntry{media: *md}
-		c.addLocked(e)
-	}
+	e := c.entryLocked(md)
 	e.media = *md
 	captionChanged := true
 	if i := slices.IndexFunc(e.msgs, func(o pollMsg) bool { return o.chat == pm.chat && o.id == pm.id }); i >= 0 {
