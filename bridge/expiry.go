@@ -278,14 +278,21 @@ func keptInBatch(evs []*pb.Event) {
 		if m == nil || ev.EventId == "" || !ok {
 			continue
 		}
-		switch {
-		case x.ExpiresUnixMicro > 0:
-			m.ExpiresUnixMicro = x.ExpiresUnixMicro
-		case x.ExpiresAfterSeconds > 0:
-			m.ExpiresUnixMicro = ev.TimestampUnixMicro + min(x.ExpiresAfterSeconds, 1<<32)*1e6
-		default:
-			m.ExpiresUnixMicro = store.KeptForever.UnixMicro()
-		}
+		applyKeep(ev, x)
+	}
+}
+
+// applyKeep gives the message ev the deadline x sets: x's own, or
+// counted from the message's time, or none (KeptForever).
+func applyKeep(ev *pb.Event, x *pb.ExpiryEvent) {
+	m := ev.GetMessage()
+	switch {
+	case x.ExpiresUnixMicro > 0:
+		m.ExpiresUnixMicro = x.ExpiresUnixMicro
+	case x.ExpiresAfterSeconds > 0:
+		m.ExpiresUnixMicro = ev.TimestampUnixMicro + min(x.ExpiresAfterSeconds, 1<<32)*1e6
+	default:
+		m.ExpiresUnixMicro = store.KeptForever.UnixMicro()
 	}
 }
 

@@ -145,6 +145,13 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 			// A duplicate's timer too, even one run out: the first
 			// copy's may have been lost to a crash before the
 			// acknowledgement (expiry.go).
+			if kept, ok := t.late.release(ev); ok {
+				// The keep of a message that ran out before it came,
+				// read apart from it: shown after all, with the deadline
+				// the keep set (expiry_late.go).
+				job.timers.add(kept.ev, kept.xid, now, false)
+				t.push(kept)
+			}
 			job.timers.add(ev, xids[i], now, dup[j])
 			if dup[j] {
 				t.log.Debug("duplicate event dropped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
@@ -162,8 +169,7 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 			}
 			d.commit, d.written = job.c, job.written[j]
 		}
-		t.metrics.Queued(1)
-		t.out.push(deliveryAddr(ev), d)
+		t.pushOrHold(d, now) // expiry_late.go
 	}
 	select {
 	case t.commits <- job:

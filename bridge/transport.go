@@ -102,6 +102,9 @@ type transport struct {
 	commits  chan *commitJob
 	// expiry wakes expiryLoop for a new deadline (expiry.go).
 	expiry expiries
+	// late are run-out messages waiting for the network's keep
+	// (expiry_late.go).
+	late lateMessages
 
 	unconfirmed *unconfirmed // stored deliveries written, not yet confirmed by the server
 
@@ -187,9 +190,9 @@ func (t *transport) run(ctx context.Context) {
 	backlog = t.hist.resume(ctx, backlog)
 	// What the outbox kept goes first, in each chat's order, before the
 	// plugin (started below) sends anything new.
-	t.metrics.Queued(len(backlog))
+	now := time.Now()
 	for _, d := range backlog {
-		t.out.push(deliveryAddr(d.ev), d)
+		t.pushOrHold(d, now) // expiry_late.go
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { t.link.Run(ctx) })
@@ -201,6 +204,7 @@ func (t *transport) run(ctx context.Context) {
 	wg.Go(func() { t.retentionLoop(ctx) })
 	wg.Go(func() { t.expiryLoop(ctx) })
 	wg.Wait()
+	t.late.stop()
 	// The chats' workers, and their slow work, end with ctx.
 	t.in.wg.Wait()
 	t.out.wg.Wait()

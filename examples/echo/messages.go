@@ -23,6 +23,10 @@ var Reactions = []string{"👍", "❤️", "😂", "😮", "😢", "🙏", "👎
 // SlowConfirm is how late the network confirms a "slow" send.
 const SlowConfirm = 1500 * time.Millisecond
 
+// KeepApart is how long after its echo a "vanish-kept-late" keep comes:
+// long enough that the plugin host reads the two in different batches.
+const KeepApart = 300 * time.Millisecond
+
 // event is an event in a chat, from the contact; in the group, from
 // Echo One, who repeats there (groups.go).
 func (s *Session) event(c sdk.Call) *pb.Event {
@@ -67,6 +71,8 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 //	pin-this TEXT     the contact pins its echo (pins.go)
 //	vanish-kept N TEXT  the same, but the contact keeps the echo
 //	                  (WhatsApp's keep in chat): it never disappears
+//	vanish-kept-late N TEXT  kept too, the keep sent apart, a moment
+//	                  after the echo (KeepApart): in another batch
 //	vanish-unkept N TEXT  kept, then no longer: the echo disappears N
 //	                  seconds after its time after all
 //	vanish-read N TEXT  the echo's timer is N seconds from when the
@@ -166,7 +172,7 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 	word, rest, _ := strings.Cut(text, " ")
 	secs := 0
 	switch word {
-	case "vanish", "vanish-read", "vanish-kept", "vanish-unkept":
+	case "vanish", "vanish-read", "vanish-kept", "vanish-kept-late", "vanish-unkept":
 		n, _, _ := strings.Cut(rest, " ")
 		if secs, err = strconv.Atoi(n); err != nil {
 			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%s: %v", word, err)
@@ -186,8 +192,12 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 	if strings.HasPrefix(text, "dup ") {
 		s.emit(echo)
 	}
-	if word == "vanish-kept" || word == "vanish-unkept" {
+	switch word {
+	case "vanish-kept", "vanish-unkept":
 		s.keep(c, echo.EventId, word == "vanish-unkept", secs)
+	case "vanish-kept-late":
+		id := echo.EventId
+		time.AfterFunc(KeepApart, func() { s.keep(c, id, false, secs) })
 	}
 	if word == "pin-this" {
 		s.pinNotice(c, echo.EventId, false, false) // pins.go
