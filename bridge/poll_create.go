@@ -2,7 +2,9 @@ package bridge
 
 import (
 	"errors"
+	"regexp"
 	"strings"
+	"unicode"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -40,7 +42,7 @@ func pollCommand(body string) (p *pb.Poll, isPoll bool, problem string) {
 		}
 	} else if q, rest, asked := strings.Cut(arg, "?"); asked {
 		p.Question = strings.TrimSpace(q) + "?"
-		for o := range strings.SplitSeq(rest, "/") {
+		for _, o := range splitOptions(rest) {
 			if o = strings.TrimSpace(o); o != "" {
 				p.Options = append(p.Options, o)
 			}
@@ -59,8 +61,22 @@ func pollCommand(body string) (p *pb.Poll, isPoll bool, problem string) {
 	return p, true, ""
 }
 
+// spacedSlash is the options' separator on one line when spaced.
+var spacedSlash = regexp.MustCompile(`\s/\s`)
+
+// splitOptions splits the one-line form's options: at " / " when the
+// user spaced a slash (then "24/7" and "12/31" stay whole), else at
+// every "/" ("Pizza/Sushi").
+func splitOptions(s string) []string {
+	if spacedSlash.MatchString(s) {
+		return spacedSlash.Split(s, -1)
+	}
+	return strings.Split(s, "/")
+}
+
 // optionLine is an option written on a line of its own, without the
-// list mark it may start with ("- ", "* ", "2. ", "2) ").
+// list mark it may start with ("- ", "* ", "2. ", "2) "): a number's
+// mark is followed by a space, so "1.5 hours" keeps its number.
 func optionLine(line string) string {
 	line = strings.TrimSpace(line)
 	if rest, ok := strings.CutPrefix(line, "- "); ok {
@@ -70,7 +86,7 @@ func optionLine(line string) string {
 		return strings.TrimSpace(rest)
 	}
 	digits := strings.TrimLeft(line, "0123456789")
-	if len(digits) < len(line) && len(digits) > 0 && (digits[0] == '.' || digits[0] == ')') {
+	if len(digits) < len(line) && len(digits) > 1 && (digits[0] == '.' || digits[0] == ')') && unicode.IsSpace(rune(digits[1])) {
 		return strings.TrimSpace(digits[1:])
 	}
 	return line
