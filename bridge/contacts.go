@@ -6,6 +6,7 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -274,8 +275,8 @@ func (t *transport) rosterSet(ctx context.Context, user, item, name, subscriptio
 // pruneRoster removes roster items on this transport's domain that are
 // no contact (any more): what a crash mid-sync or an old login left.
 func (t *transport) pruneRoster(ctx context.Context, user string, keep map[string]bool) {
-	items, ok := t.rosterItems(ctx, user)
-	if !ok {
+	items, err := t.rosterItems(ctx, user)
+	if err != nil {
 		return
 	}
 	for j, uid := range items {
@@ -286,12 +287,16 @@ func (t *transport) pruneRoster(ctx context.Context, user string, keep map[strin
 	}
 }
 
+// errNoRosterRead: the server did not let the gateway read rosters.
+var errNoRosterRead = errors.New("the gateway may not read your roster")
+
 // rosterItems reads the user's roster items on this transport's domain
-// (XEP-0356): each JID and the user ID it is a puppet of ("" for none);
-// false when the gateway may not read it or the server did not answer.
-func (t *transport) rosterItems(ctx context.Context, user string) (map[string]string, bool) {
+// (XEP-0356): each JID and the user ID it is a puppet of ("" for none).
+// errNoRosterRead when the gateway may not read it; another error when
+// it may but the server did not answer.
+func (t *transport) rosterItems(ctx context.Context, user string) (map[string]string, error) {
 	if !t.privileges().rosterRead() {
-		return nil, false
+		return nil, errNoRosterRead
 	}
 	id := t.link.NewID()
 	var w wire.Writer
@@ -299,13 +304,17 @@ func (t *transport) rosterItems(ctx context.Context, user string) (map[string]st
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	st, err := t.link.IQ(cctx, id, w.Bytes())
 	cancel()
-	if err != nil || st.Type() != "result" {
-		return nil, false
+	if err != nil {
+		return nil, fmt.Errorf("reading the roster: %w", err)
+	}
+	if st.Type() != "result" {
+		cond, text := st.ErrorCondition()
+		return nil, fmt.Errorf("reading the roster: the server answered %s %q", cond, text)
 	}
 	items := map[string]string{}
 	q := st.Payload()
 	if q == nil {
-		return items, true
+		return items, nil
 	}
 	for _, it := range q.Children {
 		j := it.Attr("jid")
@@ -316,7 +325,7 @@ func (t *transport) rosterItems(ctx context.Context, user string) (map[string]st
 		uid, _ := puppet.UserID(local)
 		items[j] = uid
 	}
-	return items, true
+	return items, nil
 }
 
 // presenceOutcome says what became of a contact's presence.

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"passerelle.im/passerelle/bridge/wire"
@@ -31,8 +32,13 @@ func (t *transport) resyncRoster(ctx context.Context, user string) (string, erro
 	write := t.privileges().rosterWrite()
 	// Without reading the roster every contact is set again, which
 	// would undo the user's own names and groups: only when it is all
-	// the gateway can do.
-	inRoster, read := t.rosterItems(ctx, user)
+	// the gateway can do, never because a read it may do failed.
+	inRoster, err := t.rosterItems(ctx, user)
+	if err != nil && !errors.Is(err, errNoRosterRead) {
+		t.log.Warn("roster sync: the roster could not be read; nothing changed", "user", user, "err", err)
+		return "", fmt.Errorf("your server did not give the gateway your roster, so nothing was changed; try again (%w)", err)
+	}
+	read := err == nil
 	added := 0
 	for _, p := range puppets {
 		pj, err := t.puppetJID(p.UserID)
