@@ -56,4 +56,50 @@ func TestChatQueriesReadOnlyRoom(t *testing.T) {
 			t.Errorf("%s in a channel refused as a post: %s", q, got.XML)
 		}
 	}
+	// With a file it is a post, refused (before, it passed the guard as
+	// a query and went to the network as a file).
+	for _, c := range []struct{ extra, body, want string }{
+		{`<x xmlns="jabber:x:oob"><url>https://example.org/a.png</url></x>`, "/pins", "only the group&#39;s admins post"},
+	} {
+		st, err := wire.Parse(`<message xmlns="jabber:component:accept" from="` + from.String() + `" to="news@echo.localhost" type="groupchat" id="q2"><body>` + c.body + `</body>` + c.extra + `</message>`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.roomMessage(ctx, st, r, from)
+		got, err := alice.Next(ctx, func(x xmpptest.Stanza) bool { return x.Name == "message" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(got.XML, c.want) {
+			t.Errorf("%q %s in a channel: got %s, want %q", c.body, c.extra, got.XML, c.want)
+		}
+	}
+}
+
+// TestUserMessageCommand: a chat command is a new text alone whose first
+// non-space (of any kind, as slashCommand reads it) is a slash; the room
+// guard and the command dispatch read it alike.
+func TestUserMessageCommand(t *testing.T) {
+	for _, c := range []struct {
+		xml  string
+		want bool
+	}{
+		{"<body>/pins</body>", true},
+		{"<body>\u00a0/pins</body>", true},
+		{"<body>hello /pins</body>", false},
+		{`<body>/pins</body><replace xmlns="urn:xmpp:message-correct:0" id="a"/>`, false},
+		{`<body>/pins</body><x xmlns="jabber:x:oob"><url>https://example.org/a.png</url></x>`, false},
+	} {
+		st, err := wire.Parse(`<message xmlns="jabber:component:accept" from="a@localhost/r" to="news@echo.localhost" type="groupchat">` + c.xml + `</message>`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := parseUserMessage(st)
+		if got := m.command(); got != c.want {
+			t.Errorf("%q: command %v, want %v", c.xml, got, c.want)
+		}
+		if c.want && !isChatQuery(m.body) {
+			t.Errorf("%q: a command the query check reads otherwise", c.xml)
+		}
+	}
 }

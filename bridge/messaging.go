@@ -227,6 +227,14 @@ type userMessage struct {
 	settled func()
 }
 
+// command reports whether m may be a chat command ("/pin", "/timer 1d"):
+// a new text alone that starts with a slash, as slashCommand reads it
+// (leading white space of any kind ignored). A correction or a file is
+// sent as it is.
+func (m userMessage) command() bool {
+	return m.hasBody && m.replace == "" && m.oobURL == "" && strings.HasPrefix(strings.TrimSpace(m.body), "/")
+}
+
 func parseUserMessage(st *wire.Stanza) userMessage {
 	m := userMessage{id: st.ID()}
 	m.body, m.hasBody = st.Body()
@@ -417,8 +425,7 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 	}()
 	// Chat commands: not sent as messages; a resend, or the replay of
 	// one read before a crash, is recognised as a message's is.
-	command := m.hasBody && m.replace == "" && m.oobURL == "" && strings.HasPrefix(strings.TrimLeft(m.body, " \t\r\n"), "/")
-	if command {
+	if m.command() {
 		if arg, ok := slashCommand(m.body, "/timer"); ok {
 			if arg == "" {
 				s.showChatTimer(ctx, st, chatID) // chat_queries.go
@@ -505,7 +512,7 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 	default:
 		text, spans := userText(caps, m.body)
 		send := &pb.SendMessage{Text: text, Spans: spans}
-		if command {
+		if m.command() {
 			// poll_create.go: a poll goes as the user's message.
 			switch poll, isPoll, problem := pollCommand(m.body); {
 			case !isPoll:

@@ -358,7 +358,7 @@ func (s *session) roomMessage(ctx context.Context, st *wire.Stanza, r *room, fro
 	}
 	action := m.hasBody || m.oobURL != "" || m.retract != "" || m.reactions != nil
 	// A query ("/pins") only asks: a channel's reader may.
-	if readOnly && action && !(m.hasBody && m.replace == "" && isChatQuery(m.body)) {
+	if readOnly && action && !(m.command() && isChatQuery(m.body)) {
 		t.send(ctx, wire.ErrorReply(st, wire.Forbidden, "only the group's admins post in "+r.jid))
 		return
 	}
