@@ -365,6 +365,154 @@ func (db *DB) MoveExpiries(ctx context.Context, transport string, ms []ExpiryMov
 	})
 }
 
+// moveChatExpiries moves the login's deadlines and read-started timers
+// of chat from to chat to (MoveContact's, in its transaction; lb is the
+// login's bucket), with their moves' stamps; a sender from becomes to.
+// Where chat to has deadlines of its own for a message (it came under
+// both IDs), one side's stay: the one the network moved last (Moved),
+// else a kept one (as PutExpiries keeps a keep), else the new chat's, as
+// its map entry does (moveRefs). The old chat's then name the message by
+// the new chat's XMPP ID, the one its map entry keeps. A read timer is
+// dropped where chat to has one for the same message, or a deadline. It
+// returns how many of each it moved. It looks through the transport's
+// deadlines, as MoveExpiries does: moves are rare.
+func moveChatExpiries(tx *bbolt.Tx, lb *bbolt.Bucket, transport, loginID, from, to string) (deadlines, timers int, err error) {
+	type rec struct {
+		key []byte
+		e   Expiry
+	}
+	var order []string            // the old chat's messages, in key order
+	olds := map[string][]rec{}    // by remote ID
+	news := map[string][]Expiry{} // by remote ID
+	b := sub(tx.Bucket(bExpiry), []byte(transport))
+	if b != nil {
+		c := b.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if len(k) < 8 {
+				continue
+			}
+			parts, err := splitComp(k[8:])
+			if err != nil || len(parts) != 3 || parts[0] != loginID || parts[1] != from && parts[1] != to {
+				continue
+			}
+			e, err := decodeExpiry(k, v)
+			if err != nil {
+				continue // damaged: DueExpiries logs it, check-store counts it
+			}
+			if e.ChatID == to {
+				news[e.RemoteID] = append(news[e.RemoteID], e)
+				continue
+			}
+			if olds[e.RemoteID] == nil {
+				order = append(order, e.RemoteID)
+			}
+			olds[e.RemoteID] = append(olds[e.RemoteID], rec{bytes.Clone(k), e})
+		}
+	}
+	// rank is how a side's records stand against the other's.
+	rank := func(es []Expiry) (moved time.Time, kept bool) {
+		for _, e := range es {
+			moved = maxTime(moved, e.Moved)
+			kept = kept || e.At.Equal(KeptForever)
+		}
+		return moved, kept
+	}
+	for _, id := range order {
+		old := olds[id]
+		oes := make([]Expiry, len(old))
+		for i, r := range old {
+			oes[i] = r.e
+			if err := b.Delete(r.key); err != nil {
+				return deadlines, 0, err
+			}
+		}
+		nes := news[id]
+		xmppID := ""
+		if len(nes) > 0 {
+			om, ok := rank(oes)
+			nm, nk := rank(nes)
+			if !om.After(nm) && (om.Before(nm) || !ok || nk) {
+				continue // the new chat's stay
+			}
+			for _, e := range nes {
+				if err := b.Delete(e.key()); err != nil {
+					return deadlines, 0, err
+				}
+				if xmppID == "" {
+					xmppID = e.XMPPID
+				}
+			}
+		}
+		for _, e := range oes {
+			e.ChatID = to
+			if e.SenderID == from {
+				e.SenderID = to
+			}
+			if xmppID != "" {
+				e.XMPPID = xmppID
+			}
+			if err := e.put(b); err != nil {
+				return deadlines, 0, err
+			}
+			deadlines++
+		}
+		news[id] = oes
+	}
+
+	rb := lb.Bucket(bExpRead)
+	keys, vals := chatEntries(rb, from)
+	if len(keys) == 0 {
+		return deadlines, 0, nil
+	}
+	oldPrefix, newPrefix := comp(from), comp(to)
+	newRead := map[string]bool{}
+	c := rb.Cursor()
+	for k, _ := c.Seek(newPrefix); k != nil && bytes.HasPrefix(k, newPrefix); k, _ = c.Next() {
+		if len(k) >= len(newPrefix)+8 {
+			newRead[string(k[len(newPrefix)+8:])] = true
+		}
+	}
+	for i, k := range keys {
+		if err := rb.Delete(k); err != nil {
+			return deadlines, timers, err
+		}
+		rest := k[len(oldPrefix):] // message time, remote ID
+		if len(rest) >= 8 {
+			if id := string(rest[8:]); newRead[id] || len(news[id]) > 0 {
+				continue
+			}
+		}
+		nk := append(bytes.Clone(newPrefix), rest...)
+		if rb.Get(nk) != nil {
+			continue
+		}
+		val := vals[i]
+		d := newDec(val)
+		secs := d.uvarint()
+		var e Expiry
+		decodeWho(d, &e)
+		if d.err == nil && e.SenderID == from {
+			e.SenderID = to
+			v := newEnc(len(val) + len(to))
+			v.uvarint(secs)
+			encodeWho(v, e)
+			val = v.b
+		} // a damaged one goes as it is: StartReadExpiries drops it
+		if err := rb.Put(nk, val); err != nil {
+			return deadlines, timers, err
+		}
+		timers++
+	}
+	return deadlines, timers, nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
 func readKey(chatID string, at time.Time, remoteID string) []byte {
 	k := comp(chatID)
 	k = append(k, u64(uint64(max(at.UnixMicro(), 0)))...)

@@ -20,6 +20,10 @@ type MoveResult struct {
 	Messages, Dedup int
 	// Cursor: the old chat's backfill cursor became the new chat's.
 	Cursor bool
+	// Deadlines, ReadTimers: disappearing messages' deadlines and
+	// read-started timers moved to the new chat ID (expiry.go's
+	// moveChatExpiries says which of both chats' stay).
+	Deadlines, ReadTimers int
 	// Alias is the user ID the new ID's XEP-0421 occupant-ids are
 	// derived from (occupant_alias.go): the first ID of its chain of
 	// moves; "" for the new ID's own.
@@ -29,12 +33,14 @@ type MoveResult struct {
 // MoveContact records that the contact known as oldID is p.UserID from now
 // on (contract v2's IdentityEvent): the puppet oldID is deleted and p put,
 // and the direct chat oldID becomes the chat p.UserID: its message map
-// entries (with their XMPP IDs, metadata and age), dedup keys and backfill
-// cursor; p.UserID's occupant-ids become oldID's, or stay its own, as occ
-// says (occupant_alias.go). All in one transaction, so a crash leaves the move done or not
-// begun; moving again what was moved finds nothing under oldID and only
-// puts p again. Where the new chat has an entry of its own for the same
-// remote message or XMPP ID, it keeps it. It runs after a checkpoint, so
+// entries (with their XMPP IDs, metadata and age), dedup keys, backfill
+// cursor and disappearing messages' deadlines and read-started timers
+// (with their moves' stamps); p.UserID's occupant-ids become oldID's, or
+// stay its own, as occ says (occupant_alias.go). All in one transaction,
+// so a crash leaves the move done or not begun; moving again what was
+// moved finds nothing under oldID and only puts p again. Where the new
+// chat has an entry of its own for the same remote message or XMPP ID, it
+// keeps it (deadlines: see moveChatExpiries). It runs after a checkpoint, so
 // that it also moves what is still only in the write-ahead log.
 func (db *DB) MoveContact(ctx context.Context, oldID string, p Puppet, occ OccupantMove) (MoveResult, error) {
 	if err := checkPuppetKey(p.Transport, p.LoginID, p.UserID); err != nil {
@@ -95,6 +101,12 @@ func (db *DB) MoveContact(ctx context.Context, oldID string, p Puppet, occ Occup
 		}
 		if res.Dedup, err = moveDedup(lb, oldID, p.UserID); err != nil {
 			return fmt.Errorf("store: move contact's dedup keys: %w", err)
+		}
+		// The deadlines too: a keep, an undo or a read after the move
+		// names the chat by its new ID, and pruneKept looks a kept
+		// message's map entry up under its deadline's chat.
+		if res.Deadlines, res.ReadTimers, err = moveChatExpiries(tx, lb, p.Transport, p.LoginID, oldID, p.UserID); err != nil {
+			return fmt.Errorf("store: move contact's deadlines: %w", err)
 		}
 		if cb := lb.Bucket(bCursors); cb != nil {
 			if v := cb.Get([]byte(oldID)); v != nil {
