@@ -109,7 +109,7 @@ func (s *session) identityEvent(ctx context.Context, d delivery, ie *pb.Identity
 		}
 	}
 	t.log.Info("contact moved to a new ID", "user", s.user, "old_user_id", oldID, "user_id", newID, "jid", newJID.String(),
-		"had_old", hadOld, "messages", res.Messages, "dedup_keys", res.Dedup, "cursor", res.Cursor, "occupant_alias", res.Alias)
+		"had_old", hadOld, "messages", res.Messages, "dedup_keys", res.Dedup, "cursor", res.Cursor, "occupant_alias", res.Alias, "deadlines", res.Deadlines, "read_timers", res.ReadTimers)
 }
 
 // occupantMove is what a move does with the occupant-ids of the new ID
