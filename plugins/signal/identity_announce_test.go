@@ -274,3 +274,20 @@ func TestIdentitiesWrittenDurably(t *testing.T) {
 		t.Errorf("read back: pending %v", p)
 	}
 }
+
+// A reply quoting the contact's message names them by number and ACI;
+// the plugin learns nothing from a quote's author, so it leaves no move
+// pending unannounced either (were it to learn there through ids.userID
+// alone, the move would wait for the next connection: this fails).
+func TestQuoteLeavesNoMovePending(t *testing.T) {
+	s, h := movingSession(t)
+	body := "yes"
+	s.receive(envelope{SourceNumber: "+15550000002", SourceUUID: "b0b00000-0000-4000-8000-000000000002", Timestamp: 5000,
+		DataMessage: &dataMessage{Timestamp: 5000, Message: &body, Quote: &quote{ID: 1000, AuthorNumber: daveNum, AuthorUUID: daveACI}}})
+	if p := s.ids.pending(); len(p) != 0 {
+		t.Errorf("pending %v after a quote (moves %q): a move learnt and not announced", p, h.moves())
+	}
+	if m := h.moves(); len(m) > 1 {
+		t.Errorf("moves %q: announced twice", m)
+	}
+}
