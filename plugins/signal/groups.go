@@ -122,15 +122,12 @@ func (s *Session) chatOf(g groupEntry) *pb.Chat {
 	admins := map[string]bool{}
 	for _, raw := range g.Admins {
 		a := readAddress(raw)
-		id, _ := s.ids.userID(a.Number, a.UUID, "")
+		id := s.userID(context.Background(), a.Number, a.UUID, "") // a move learnt here announced too
 		admins[id] = true
 	}
 	for _, raw := range g.Members {
 		a := readAddress(raw)
-		id, moved := s.ids.userID(a.Number, a.UUID, "")
-		if moved != nil {
-			s.identityMoved(context.Background(), moved)
-		}
+		id := s.userID(context.Background(), a.Number, a.UUID, "")
 		if id == "" {
 			continue
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // identities maps Signal's two names of a person, the ACI (a UUID, always
@@ -20,6 +21,12 @@ import (
 // login's folder.
 type identities struct {
 	path string
+
+	// announcing is held while the pending moves are announced: one
+	// announcer at a time reads them, so that two (a connection's, a
+	// message's) never both announce one, and moves go out in the order
+	// learnt (a number, then another one for the same person).
+	announcing sync.Mutex
 
 	mu sync.Mutex
 	st idState
@@ -64,6 +71,12 @@ func loadIdentities(dir string) *identities {
 	return ids
 }
 
+// writeIdentities replaces the identities file: synced, file and folder,
+// as the pending moves' crash ordering needs (a move pending on disk
+// before it is announced). A rename alone may leave an empty file after
+// a power cut, and every number and pending move with it.
+var writeIdentities = sdk.WriteFileDurably
+
 // save writes the state; called with mu held. A failure costs a second
 // IdentityEvent after a restart at worst, which the host takes as a no-op.
 func (ids *identities) save() {
@@ -74,15 +87,28 @@ func (ids *identities) save() {
 	if err != nil {
 		return
 	}
-	tmp := ids.path + ".tmp"
-	if os.WriteFile(tmp, b, 0o600) == nil {
-		os.Rename(tmp, ids.path)
+	_ = writeIdentities(ids.path, b)
+}
+
+// userID is the user ID of the person with this number and ACI (either
+// may be ""), a move it learns announced before it returns: wherever a
+// number is learnt (a message's sender, a group's members or admins, a
+// mention, a read on another device), the contact is moved before
+// anything names them by it. Left pending, the move would wait for the
+// next connection and the chat be split meanwhile: new messages under
+// the number, the gateway's contact, pins and polls under the ACI.
+func (s *Session) userID(ctx context.Context, number, aci, name string) string {
+	id, moved := s.ids.userID(number, aci, name)
+	if moved != nil {
+		s.announceMoves(ctx)
 	}
+	return id
 }
 
 // userID is the user ID of the person with this number and ACI (either
 // may be ""), and the identity move to announce when this is how an
-// ACI-only contact's number became known (nil otherwise).
+// ACI-only contact's number became known (nil otherwise); the move is
+// also kept pending until announced (Session.userID announces it).
 func (ids *identities) userID(number, aci, name string) (string, *pb.IdentityEvent) {
 	ids.mu.Lock()
 	defer ids.mu.Unlock()
@@ -142,27 +168,41 @@ func (ids *identities) lookup(number, aci string, self Account) string {
 	return aci
 }
 
-// identityMoved announces a contact's move to a new user ID, their
+// identityMoved announces moved, a move ids.userID returned (and so
+// pending): with any other pending, in the order learnt, once only.
+func (s *Session) identityMoved(ctx context.Context, _ *pb.IdentityEvent) {
+	s.announceMoves(ctx)
+}
+
+// announceMoves announces the moves pending: those just learnt, and
+// those learnt and not announced before the last stop (a move is
+// idempotent: one announced twice moves nothing, but each is announced
+// once unless the host failed to confirm it).
+func (s *Session) announceMoves(ctx context.Context) {
+	s.ids.announcing.Lock()
+	defer s.ids.announcing.Unlock()
+	for _, m := range s.ids.pending() {
+		if !s.announceMove(ctx, &pb.IdentityEvent{OldUserId: m.Old, Contact: &pb.Contact{UserId: m.New, Phone: m.New, Name: m.Name}}) {
+			return // the rest after it, in order, next time
+		}
+	}
+}
+
+// announceMove announces a contact's move to a new user ID, their
 // chat's pins and polls moved first: the gateway asks for the chat, and
 // votes come, under the new ID from then on. Once the host has it on
-// disk the move is no longer pending.
-func (s *Session) identityMoved(ctx context.Context, moved *pb.IdentityEvent) {
+// disk the move is no longer pending (false: it was not confirmed).
+// Called with ids.announcing held.
+func (s *Session) announceMove(ctx context.Context, moved *pb.IdentityEvent) bool {
 	s.pins.moved(moved.OldUserId, moved.GetContact().GetUserId())
 	s.polls.moved(moved.OldUserId, moved.GetContact().GetUserId())
 	ev := &pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Identity{Identity: moved}}
 	if err := s.n.host.EmitDurable(ctx, ev); err != nil {
-		s.n.host.Logger().Warn("signal: a contact's move was not confirmed on disk; announced again at the next connection", "login", s.loginID, "err", err)
-		return
+		s.n.host.Logger().Warn("signal: a contact's move was not confirmed on disk; announced again with the next one learnt or at the next connection", "login", s.loginID, "err", err)
+		return false
 	}
 	s.ids.announced(moved.OldUserId, moved.GetContact().GetUserId())
-}
-
-// announceMoves announces the moves learnt and not announced before the
-// last stop (a move is idempotent: one announced twice moves nothing).
-func (s *Session) announceMoves(ctx context.Context) {
-	for _, m := range s.ids.pending() {
-		s.identityMoved(ctx, &pb.IdentityEvent{OldUserId: m.Old, Contact: &pb.Contact{UserId: m.New, Phone: m.New, Name: m.Name}})
-	}
+	return true
 }
 
 // pending is the moves not announced yet.

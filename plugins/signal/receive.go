@@ -180,10 +180,7 @@ func msgID(ts int64) string { return strconv.FormatInt(ts, 10) }
 func (s *Session) receive(env envelope) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	from, moved := s.ids.userID(env.SourceNumber, env.SourceUUID, env.SourceName)
-	if moved != nil {
-		s.identityMoved(ctx, moved)
-	}
+	from := s.userID(ctx, env.SourceNumber, env.SourceUUID, env.SourceName)
 	if from == "" {
 		return // signal-cli could not tell the sender (a sealed message it could not open)
 	}
@@ -197,10 +194,7 @@ func (s *Session) receive(env envelope) {
 	case env.SyncMessage != nil && env.SyncMessage.SentMessage != nil:
 		sm := env.SyncMessage.SentMessage
 		me := &pb.Sender{UserId: s.selfID(), IsFromMe: true}
-		dest, moved := s.ids.userID(sm.DestinationNumber, sm.DestinationUUID, "")
-		if moved != nil {
-			s.identityMoved(ctx, moved)
-		}
+		dest := s.userID(ctx, sm.DestinationNumber, sm.DestinationUUID, "")
 		if sm.EditMessage != nil {
 			if sm.Timestamp != 0 {
 				ts = sm.Timestamp
@@ -227,7 +221,7 @@ func (s *Session) receive(env envelope) {
 			chat := s.chatAt(r.Timestamp)
 			orig := s.chats.original(r.Timestamp)
 			if chat == "" {
-				chat, _ = s.ids.userID(r.SenderNumber, r.SenderUUID, "")
+				chat = s.userID(ctx, r.SenderNumber, r.SenderUUID, "")
 			}
 			if chat == "" {
 				continue
@@ -369,7 +363,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		s.pinNotice(ctx, chat, sender, ts, msgID(orig), true)
 		return
 	case dm.hasContent():
-		text, spans := s.decodeText(deref(dm.Message), dm.Mentions, dm.TextStyles)
+		text, spans := s.decodeText(ctx, deref(dm.Message), dm.Mentions, dm.TextStyles)
 		s.rememberPoll(chat, author, sender, ts, dm, text, spans)
 		// What the message carries first, then its own text, as a
 		// caption: as the other transports show it.
@@ -428,7 +422,7 @@ func (s *Session) edit(ctx context.Context, sender *pb.Sender, peer string, ts i
 	}
 	orig := s.chats.original(e.TargetSentTimestamp)
 	s.chats.noteEdit(ts, chat, orig)
-	text, spans := s.decodeText(deref(e.DataMessage.Message), e.DataMessage.Mentions, e.DataMessage.TextStyles)
+	text, spans := s.decodeText(ctx, deref(e.DataMessage.Message), e.DataMessage.Mentions, e.DataMessage.TextStyles)
 	s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000,
 		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: msgID(orig), Text: text, Spans: spans}}}, true)
 }

@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"unicode/utf16"
@@ -26,7 +27,7 @@ var signalStyle = map[pb.Span_Style]string{
 // decodeText turns a Signal body with its mentions and styles into text
 // with spans: each mention's placeholder becomes "@name" (the member's
 // number, or their ACI when the number is hidden) under a mention span.
-func (s *Session) decodeText(body string, mentions []mention, styles []textStyle) (string, []*pb.Span) {
+func (s *Session) decodeText(ctx context.Context, body string, mentions []mention, styles []textStyle) (string, []*pb.Span) {
 	if len(mentions) == 0 && len(styles) == 0 {
 		return body, nil
 	}
@@ -43,7 +44,7 @@ func (s *Session) decodeText(body string, mentions []mention, styles []textStyle
 	for i := 0; i < len(units); {
 		pos[i] = len(out)
 		if m, ok := byStart[i]; ok {
-			id, _ := s.ids.userID(m.Number, m.UUID, "")
+			id := s.userID(ctx, m.Number, m.UUID, "") // a move it learns announced before the message
 			start := len(out)
 			out = append(out, '@')
 			out = append(out, id...)

@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -15,7 +16,7 @@ func testSession(t *testing.T) *Session {
 func TestDecodeText(t *testing.T) {
 	s := testSession(t)
 	// "😀" is 2 UTF-16 units, "é" 1; the mention's placeholder at 4.
-	text, spans := s.decodeText("é😀 \uFFFC is *here*", []mention{{Number: "+15550000002", UUID: "b0b00000-0000-4000-8000-000000000002", Start: 4, Length: 1}},
+	text, spans := s.decodeText(context.Background(), "é😀 \uFFFC is *here*", []mention{{Number: "+15550000002", UUID: "b0b00000-0000-4000-8000-000000000002", Start: 4, Length: 1}},
 		[]textStyle{{Style: "BOLD", Start: 9, Length: 6}, {Style: "SPOILER", Start: 1, Length: 2}})
 	want := "é😀 @+15550000002 is *here*"
 	if text != want {
@@ -47,7 +48,7 @@ func TestDecodeTextHostile(t *testing.T) {
 		{"", []mention{{UUID: "x", Start: 0, Length: 1}}, []textStyle{{Style: "NOPE", Start: 0, Length: 0}}},
 		{"a\xffb", nil, []textStyle{{Style: "BOLD", Start: 0, Length: 3}}},
 	} {
-		text, spans := s.decodeText(tc.body, tc.mentions, tc.styles)
+		text, spans := s.decodeText(context.Background(), tc.body, tc.mentions, tc.styles)
 		for _, sp := range spans {
 			if sp.End < sp.Start || int(sp.End) > len(text) {
 				t.Errorf("%q: span %v outside %q", tc.body, sp, text)
@@ -81,7 +82,7 @@ func FuzzDecodeText(f *testing.F) {
 	f.Add("", 0, 0, 0, 0)
 	f.Fuzz(func(t *testing.T, body string, ms, ml, ss, sl int) {
 		s := testSession(t)
-		text, spans := s.decodeText(body, []mention{{UUID: "u", Start: ms, Length: ml}}, []textStyle{{Style: "BOLD", Start: ss, Length: sl}})
+		text, spans := s.decodeText(context.Background(), body, []mention{{UUID: "u", Start: ms, Length: ml}}, []textStyle{{Style: "BOLD", Start: ss, Length: sl}})
 		for _, sp := range spans {
 			if sp.End < sp.Start || int(sp.End) > len(text) {
 				t.Fatalf("span %v outside %q", sp, text)

@@ -13,6 +13,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // WhatsApp names more and more people by a LID, a hidden per-user ID,
@@ -175,12 +176,14 @@ func (id *identities) saveLocked() {
 	}
 	slices.Sort(users)
 	b, _ := json.Marshal(users)
-	path := filepath.Join(id.dir, exposedName)
-	tmp := path + ".tmp"
-	if os.WriteFile(tmp, b, 0o600) == nil {
-		_ = os.Rename(tmp, path)
-	}
+	_ = writeExposed(filepath.Join(id.dir, exposedName), b)
 }
+
+// writeExposed replaces the file of the LIDs shown: synced, file and
+// folder, as the crash ordering of the moves needs (a LID forgotten on
+// disk only once moved). A rename alone may leave an empty file after a
+// power cut: every LID shown forgotten, and their moves with them.
+var writeExposed = sdk.WriteFileDurably
 
 // identityEvent is the move of oldID to the phone JID pn.
 func identityEvent(oldID string, pn types.JID, name string) *pb.Event {

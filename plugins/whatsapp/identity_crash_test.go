@@ -1,9 +1,14 @@
 package whatsapp
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"go.mau.fi/whatsmeow/types"
+
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // A LID's move is forgotten on disk only once made: the gateway killed
@@ -34,5 +39,43 @@ func TestIdentityMoveSurvivesCrash(t *testing.T) {
 	third.learn(pn, lid)
 	if len(moves) != 1 {
 		t.Errorf("moved %d times: once made, a move is forgotten for good", len(moves))
+	}
+}
+
+// The file of the LIDs shown is written through sdk.WriteFileDurably
+// (synced, file and folder: a rename alone may leave it empty after a
+// power cut, and the moves it keeps lost), whole, with no temporary file
+// left behind; and read back.
+func TestIdentitiesWrittenDurably(t *testing.T) {
+	var wrote []string
+	defer func(w func(string, []byte) error) { writeExposed = w }(writeExposed)
+	writeExposed = func(path string, b []byte) error {
+		wrote = append(wrote, path)
+		return sdk.WriteFileDurably(path, b)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, exposedName)
+	ids := newIdentities(nil, dir, nil)
+	ids.userID(types.NewJID("1234567", types.HiddenUserServer))
+	ids.userID(types.NewJID("7654321", types.HiddenUserServer))
+	if len(wrote) != 2 || wrote[0] != path || wrote[1] != path {
+		t.Fatalf("durable writes %q, want %s twice", wrote, exposedName)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users []string
+	if err := json.Unmarshal(b, &users); err != nil || len(users) != 2 || users[0] != "1234567" || users[1] != "7654321" {
+		t.Fatalf("%s: %s (%v), want both LIDs", exposedName, b, err)
+	}
+	if _, err := os.Stat(path + ".tmp"); !os.IsNotExist(err) {
+		t.Errorf("temporary file left behind (%v)", err)
+	}
+	var moves []string
+	again := newIdentities(nil, dir, func(old string, _ types.JID) { moves = append(moves, old) })
+	again.learn(types.NewJID("7654321", types.HiddenUserServer), types.NewJID("33622222222", types.DefaultUserServer))
+	if len(moves) != 1 || moves[0] != lidPrefix+"7654321" || len(wrote) != 3 {
+		t.Errorf("read back and moved: moves %q, writes %d; want the LID moved and the file written again", moves, len(wrote))
 	}
 }
