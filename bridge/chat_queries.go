@@ -141,7 +141,17 @@ func (s *session) showPins(ctx context.Context, st *wire.Stanza, chatID string) 
 		return
 	}
 	ids := c.GetPinnedIds()
+	// A network that lists no pins: those from before the plugin saw
+	// the chat are missing, and the user is told.
+	seenOnly := ""
+	if c.GetPinsSeenOnly() {
+		seenOnly = " " + t.displayName() + " tells of pins only as they are made: one made before the gateway saw the chat is not known."
+	}
 	if len(ids) == 0 {
+		if seenOnly != "" {
+			t.finishAnswer(ctx, t.chatAnswer(st), "No pinned message seen in "+name+"."+seenOnly)
+			return
+		}
 		t.finishAnswer(ctx, t.chatAnswer(st), "No message is pinned in "+name+".")
 		return
 	}
@@ -164,7 +174,7 @@ func (s *session) showPins(ctx context.Context, st *wire.Stanza, chatID string) 
 		body := out.reply(w, id, fmt.Sprintf("Pinned (%d of %d)", older+i+1, older+len(ids)))
 		t.finishAnswer(ctx, w, body)
 	}
-	if older > 0 || unknown > 0 {
+	if older > 0 || unknown > 0 || seenOnly != "" {
 		text := fmt.Sprintf("%d messages pinned in %s", older+len(ids), name)
 		if older > 0 {
 			text += fmt.Sprintf("; the %d oldest not shown", older)
@@ -172,6 +182,6 @@ func (s *session) showPins(ctx context.Context, st *wire.Stanza, chatID string) 
 		if unknown > 0 {
 			text += fmt.Sprintf("; %d from before the gateway saw the chat", unknown)
 		}
-		t.finishAnswer(ctx, t.chatAnswer(st), text+".")
+		t.finishAnswer(ctx, t.chatAnswer(st), text+"."+seenOnly)
 	}
 }

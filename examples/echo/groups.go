@@ -142,6 +142,9 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		return nil, err
 	}
 	c.Timer = &pb.ChatTimer{Seconds: int64(s.chatTimer(chatID) / time.Second)} // timer.go
+	// The room's pins are told as WhatsApp's are, only as they are made:
+	// the gateway says that older ones are not known.
+	c.PinsSeenOnly = chatID == RoomID
 	return c, nil
 }
 

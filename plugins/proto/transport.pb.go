@@ -2810,7 +2810,12 @@ type Chat struct {
 	// asked with_pins (any other may carry them when they cost nothing),
 	// of a one-to-one chat too, from a plugin with the feature pin. The
 	// user asks for them with "/pins".
-	PinnedIds     []string `protobuf:"bytes,18,rep,name=pinned_ids,json=pinnedIds,proto3" json:"pinned_ids,omitempty"`
+	PinnedIds []string `protobuf:"bytes,18,rep,name=pinned_ids,json=pinnedIds,proto3" json:"pinned_ids,omitempty"`
+	// pinned_ids holds only the pins the plugin saw made (the network
+	// gives no list of a chat's pins, as WhatsApp's and Signal's do not):
+	// one made before the login, or while the plugin was away, is missing.
+	// The gateway says so to the user.
+	PinsSeenOnly  bool `protobuf:"varint,19,opt,name=pins_seen_only,json=pinsSeenOnly,proto3" json:"pins_seen_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2969,6 +2974,13 @@ func (x *Chat) GetPinnedIds() []string {
 		return x.PinnedIds
 	}
 	return nil
+}
+
+func (x *Chat) GetPinsSeenOnly() bool {
+	if x != nil {
+		return x.PinsSeenOnly
+	}
+	return false
 }
 
 // ChatTimer is a chat's disappearing-messages timer.
@@ -7611,7 +7623,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x04nick\x18\x02 \x01(\tR\x04nick\x121\n" +
 	"\x04role\x18\x03 \x01(\x0e2\x1d.passerelle.transport.v2.RoleR\x04role\x12F\n" +
 	"\vaffiliation\x18\x04 \x01(\x0e2$.passerelle.transport.v2.AffiliationR\vaffiliation\x12\x17\n" +
-	"\ais_self\x18\x05 \x01(\bR\x06isSelf\"\xa5\x05\n" +
+	"\ais_self\x18\x05 \x01(\bR\x06isSelf\"\xcb\x05\n" +
 	"\x04Chat\x12\x17\n" +
 	"\achat_id\x18\x01 \x01(\tR\x06chatId\x125\n" +
 	"\x04type\x18\x02 \x01(\x0e2!.passerelle.transport.v2.ChatTypeR\x04type\x12\x12\n" +
@@ -7634,7 +7646,8 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"inviteLink\x128\n" +
 	"\x05timer\x18\x11 \x01(\v2\".passerelle.transport.v2.ChatTimerR\x05timer\x12\x1d\n" +
 	"\n" +
-	"pinned_ids\x18\x12 \x03(\tR\tpinnedIds\"%\n" +
+	"pinned_ids\x18\x12 \x03(\tR\tpinnedIds\x12$\n" +
+	"\x0epins_seen_only\x18\x13 \x01(\bR\fpinsSeenOnly\"%\n" +
 	"\tChatTimer\x12\x18\n" +
 	"\aseconds\x18\x01 \x01(\x03R\aseconds\"G\n" +
 	"\x10ChatListResponse\x123\n" +
