@@ -145,7 +145,9 @@ func groupJID(chatID string) (types.JID, error) {
 // disappearing-messages timer and the messages pinned in it now
 // (pinstate.go). A group's timer is its info's; a direct chat's the one
 // the plugin keeps (disappearing.go), unset when it knows none. A
-// community is none: NOT_FOUND.
+// community is none: NOT_FOUND. When WhatsApp cannot be asked (not
+// connected, no answer), a group the user is in as last known is
+// described from what the plugin keeps (knownGroup).
 func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error) {
 	jid, err := parseChatID(chatID)
 	if err != nil {
@@ -162,6 +164,16 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 	}
 	g, err := s.group(ctx, jid)
 	if err != nil {
+		if c := s.knownGroup(jid, err); c != nil {
+			return c, nil
+		}
+		if code := sdk.ToProto(err).GetCode(); code == pb.ErrorCode_ERROR_CODE_NOT_FOUND || code == pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
+			// No such group, or the user is not in it: what was kept of
+			// it describes it offline no more.
+			s.mu.Lock()
+			delete(s.groups, jid)
+			s.mu.Unlock()
+		}
 		return nil, err
 	}
 	if g.IsParent {
@@ -176,6 +188,50 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 	}
 	c.PinnedIds = s.pins.pinned(c.ChatId, now())
 	return c, nil
+}
+
+// knownGroup describes group jid from what the plugin keeps, when err,
+// WhatsApp's failure to describe it, says WhatsApp could not be asked
+// (UNAVAILABLE: not connected, no answer, a server error; or
+// RATE_LIMITED), not that it refused: the group's last known info (name,
+// subject, members, who may post), its timer and the messages pinned in
+// it, so that "/pins" (and "/timer") answer while the phone or WhatsApp
+// is out of reach. No invite link: the plugin keeps none. nil when
+// WhatsApp refused, or the user is in no group jid as last known (a
+// group not seen since the start, or left): the error stands.
+//
+// The plugin cannot tell a ChatInfo asked with_pins from another (the
+// SDK's ChatInfoer has no flag), so any ChatInfo answers so, "/link"
+// too: offline it finds no link rather than an error.
+func (s *Session) knownGroup(jid types.JID, err error) *pb.Chat {
+	switch sdk.ToProto(err).GetCode() {
+	case pb.ErrorCode_ERROR_CODE_UNAVAILABLE, pb.ErrorCode_ERROR_CODE_RATE_LIMITED:
+	default:
+		return nil
+	}
+	s.mu.Lock()
+	var cp types.GroupInfo
+	g := s.groups[jid]
+	if g != nil {
+		cp = *g
+		cp.Participants = slices.Clone(g.Participants)
+	}
+	s.mu.Unlock()
+	if g == nil || cp.IsParent || !slices.ContainsFunc(cp.Participants, s.isSelf) {
+		return nil
+	}
+	s.log.Info("group described from what the plugin keeps: WhatsApp could not be asked", "group", jid, "err", err)
+	c := s.chatOf(&cp)
+	// The timer as kept since (a change in the chat updates it), else
+	// the group's last known info's.
+	c.Timer = &pb.ChatTimer{}
+	if t, ok := s.timers.lookup(c.ChatId); ok {
+		c.Timer.Seconds = int64(t.Secs)
+	} else if cp.IsEphemeral {
+		c.Timer.Seconds = int64(cp.DisappearingTimer)
+	}
+	c.PinnedIds = s.pins.pinned(c.ChatId, now())
+	return c
 }
 
 // inviteLink is g's invitation link when the user may share it (an admin,

@@ -600,9 +600,14 @@ func (c *Client) Group(jid types.JID) *types.GroupInfo {
 // GetGroupInfo returns a group the user is in (SetGroup, or joined). A
 // group the server has behind a link (AddLink) that the user is not in is
 // whatsmeow's ErrNotInGroup (WhatsApp's 403), any other ErrGroupNotFound.
+// Not connected (Disconnect: WhatsApp out of reach), it is whatsmeow's
+// ErrNotConnected, as its IQ is.
 func (c *Client) GetGroupInfo(_ context.Context, jid types.JID) (*types.GroupInfo, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.connected {
+		return nil, whatsmeow.ErrNotConnected
+	}
 	g, ok := c.groups[jid]
 	if !ok {
 		for _, l := range c.joining.links {
@@ -617,9 +622,14 @@ func (c *Client) GetGroupInfo(_ context.Context, jid types.JID) (*types.GroupInf
 	return &cp, nil
 }
 
-// GetJoinedGroups returns every group set.
+// GetJoinedGroups returns every group set; ErrNotConnected when not
+// connected.
 func (c *Client) GetJoinedGroups(ctx context.Context) ([]*types.GroupInfo, error) {
 	c.mu.Lock()
+	if !c.connected {
+		c.mu.Unlock()
+		return nil, whatsmeow.ErrNotConnected
+	}
 	jids := make([]types.JID, 0, len(c.groups))
 	for j := range c.groups {
 		jids = append(jids, j)
@@ -628,7 +638,10 @@ func (c *Client) GetJoinedGroups(ctx context.Context) ([]*types.GroupInfo, error
 	slices.SortFunc(jids, func(a, b types.JID) int { return cmp.Compare(a.String(), b.String()) })
 	out := make([]*types.GroupInfo, 0, len(jids))
 	for _, j := range jids {
-		g, _ := c.GetGroupInfo(ctx, j)
+		g, err := c.GetGroupInfo(ctx, j)
+		if errors.Is(err, whatsmeow.ErrNotConnected) {
+			return nil, err // disconnected meanwhile
+		}
 		out = append(out, g)
 	}
 	return out, nil
