@@ -206,7 +206,7 @@ func TestChatInfoPinnedDaemonDown(t *testing.T) {
 	s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil && ev.TimestampUnixMicro == at*1000 })
 	pin := d.Now()
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: pin, DataMessage: &fakesignal.DataMessage{Timestamp: pin,
-		GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"},
+		GroupInfo:  &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"},
 		PinMessage: &fakesignal.PinMessage{TargetAuthorNumber: bob, TargetAuthorUUID: bobACI, TargetSentTimestamp: at, PinDurationSeconds: -1}}})
 	s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil && ev.TimestampUnixMicro == pin*1000 })
 	s.wantPinned(group, mine, at)
