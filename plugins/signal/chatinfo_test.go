@@ -185,9 +185,11 @@ func TestChatInfoPinned(t *testing.T) {
 // With signal-cli down (the fake daemon crashed), ChatInfo of a group
 // the user is in answers at once from what the plugin keeps, asked
 // with_pins as "/pins" asks: the pins of pinned.jsonl, the group as last
-// read (name, members, link, timer). Back up, the group is read again.
-// (Before: the read waited SendWait, 20 s, for the daemon, then failed
-// UNAVAILABLE.)
+// read (name, members, link, timer). Back up, the group is read again;
+// stuck on the read (its socket up), the answer is what is kept after
+// a few seconds. (Before: the read waited SendWait, 20 s, for the
+// daemon down, then failed UNAVAILABLE; stuck, it waited until the
+// caller gave up.)
 func TestChatInfoPinnedDaemonDown(t *testing.T) {
 	d, gid := startFake(t)
 	const link = "https://signal.group/#CjQKIAb-c_9Z"
@@ -246,6 +248,16 @@ func TestChatInfoPinnedDaemonDown(t *testing.T) {
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTED)
 	if c := s.chatInfo(group); c.Name != "renamed" || !slices.Equal(c.PinnedIds, []string{itoa(mine), itoa(at)}) {
 		t.Errorf("signal-cli back: %v, want the group read again", c)
+	}
+
+	// signal-cli up but stuck on the read: the answer comes from what is
+	// kept once groupReadWait (5 s) passed, well before the host gives
+	// up (30 s). (Before: none until the caller's deadline.)
+	d.Stall("listGroups")
+	start = time.Now()
+	chat, err = s.p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: s.loginID, ChatId: group, WithPins: true})
+	if took := time.Since(start); err != nil || took > 15*time.Second || chat.Name != "renamed" || len(chat.PinnedIds) != 2 {
+		t.Errorf("ChatInfo with signal-cli stuck: %v, %v after %v; want the group as last read and its pins within about 5 s", chat, err, took)
 	}
 }
 

@@ -436,21 +436,27 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		}
 		return chat, nil
 	}
-	if s.daemonDown() {
-		// A read would wait up to SendWait for the daemon to come back,
-		// past the host's patience: what is kept answers now.
-		if chat := s.knownGroup(chatID); chat != nil {
+	known := s.knownGroup(chatID)
+	rctx := ctx
+	if known != nil {
+		if s.daemonDown() {
+			// A read would wait up to SendWait for the daemon to come
+			// back, past the host's patience: what is kept answers now.
 			s.n.host.Logger().Info("signal: group described from what the plugin keeps: signal-cli is down", "login", s.loginID, "chat", chatID)
-			return chat, nil
+			return known, nil
 		}
+		// Nor wait long for a daemon that went down meanwhile, or hangs.
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeout(ctx, groupReadWait)
+		defer cancel()
 	}
-	g, chat, err := s.readGroup(ctx, chatID)
+	g, chat, err := s.readGroup(rctx, chatID)
 	if err != nil {
 		switch sdk.ToProto(err).GetCode() {
 		case pb.ErrorCode_ERROR_CODE_UNAVAILABLE, pb.ErrorCode_ERROR_CODE_RATE_LIMITED:
-			if chat := s.knownGroup(chatID); chat != nil {
+			if known != nil {
 				s.n.host.Logger().Info("signal: group described from what the plugin keeps: signal-cli could not be asked", "login", s.loginID, "chat", chatID, "err", err)
-				return chat, nil
+				return known, nil
 			}
 		}
 		return nil, err
@@ -470,6 +476,11 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 	chat.PinnedIds = s.pins.pinnedIn(chatID)
 	return chat, nil
 }
+
+// groupReadWait bounds ChatInfo's read of a group the session knows: past
+// it, signal-cli not answering, the group is described from what the
+// session keeps (knownGroup) while the host still waits for the answer.
+var groupReadWait = 5 * time.Second
 
 // daemonDown says whether the session's connection to signal-cli is down
 // for now (the daemon restarting or gone), the account still there.
