@@ -232,7 +232,9 @@ func TestChatInfoPins(t *testing.T) {
 // members, its timer as last changed, the messages pinned in it. A group
 // the user is not in as last known, one never seen, and one WhatsApp
 // said was gone before (NOT_FOUND then) stay errors (UNAVAILABLE).
-// (Before: every group's ChatInfo failed offline, UNAVAILABLE.)
+// Connected but unanswered, the answer is what is kept, in time.
+// (Before: every group's ChatInfo failed offline, UNAVAILABLE; and
+// unanswered, it came only when the caller gave up.)
 func TestChatInfoPinsOffline(t *testing.T) {
 	r := newRig(t, "")
 	s, fake := r.connected(t)
@@ -298,6 +300,21 @@ func TestChatInfoPinsOffline(t *testing.T) {
 		if c, err := s.ChatInfo(ctx, j.String()); codeOf(err) != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
 			t.Errorf("ChatInfo offline of %s, a group the user is in as last known: %v, %v; want UNAVAILABLE", j, c, err)
 		}
+	}
+
+	// Connected, but WhatsApp does not answer (whatsmeow's IQ would wait
+	// 75 s): what is kept answers once groupReadWait passed, before the
+	// caller gives up.
+	defer func(w time.Duration) { groupReadWait = w }(groupReadWait)
+	groupReadWait = 200 * time.Millisecond
+	fake.Connect()
+	fake.SetSilent(true)
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	c, err = s.ChatInfo(cctx, group.String())
+	if took := time.Since(start); err != nil || c.Name != "Hikers" || !slices.Equal(c.PinnedIds, []string{"G1"}) || took > 2*time.Second {
+		t.Errorf("ChatInfo with WhatsApp silent: %v, %v after %v; want the group as last known within about %v", c, err, took, groupReadWait)
 	}
 }
 

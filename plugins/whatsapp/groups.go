@@ -162,12 +162,22 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		c.PinnedIds = s.pins.pinned(key, now())
 		return c, nil
 	}
-	g, err := s.group(ctx, jid)
+	known := s.knownGroup(jid)
+	gctx := ctx
+	if known != nil {
+		// Not long: past it, what is kept answers while the host still
+		// waits (an IQ WhatsApp does not answer waits 75 s).
+		var cancel context.CancelFunc
+		gctx, cancel = context.WithTimeout(ctx, groupReadWait)
+		defer cancel()
+	}
+	g, err := s.group(gctx, jid)
 	if err != nil {
-		if c := s.knownGroup(jid, err); c != nil {
-			return c, nil
-		}
-		if code := sdk.ToProto(err).GetCode(); code == pb.ErrorCode_ERROR_CODE_NOT_FOUND || code == pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
+		switch code := sdk.ToProto(err).GetCode(); {
+		case known != nil && (code == pb.ErrorCode_ERROR_CODE_UNAVAILABLE || code == pb.ErrorCode_ERROR_CODE_RATE_LIMITED):
+			s.log.Info("group described from what the plugin keeps: WhatsApp could not be asked", "group", jid, "err", err)
+			return known, nil
+		case code == pb.ErrorCode_ERROR_CODE_NOT_FOUND || code == pb.ErrorCode_ERROR_CODE_NOT_ALLOWED:
 			// No such group, or the user is not in it: what was kept of
 			// it describes it offline no more.
 			s.mu.Lock()
@@ -190,25 +200,23 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 	return c, nil
 }
 
-// knownGroup describes group jid from what the plugin keeps, when err,
-// WhatsApp's failure to describe it, says WhatsApp could not be asked
-// (UNAVAILABLE: not connected, no answer, a server error; or
-// RATE_LIMITED), not that it refused: the group's last known info (name,
-// subject, members, who may post), its timer and the messages pinned in
-// it, so that "/pins" (and "/timer") answer while the phone or WhatsApp
-// is out of reach. No invite link: the plugin keeps none. nil when
-// WhatsApp refused, or the user is in no group jid as last known (a
-// group not seen since the start, or left): the error stands.
+// groupReadWait bounds ChatInfo's query of a group the plugin keeps
+// (knownGroup): past it, WhatsApp not answering, what is kept answers.
+var groupReadWait = 10 * time.Second
+
+// knownGroup describes group jid from what the plugin keeps, for when
+// WhatsApp cannot be asked (UNAVAILABLE: not connected, no answer, a
+// server error; or RATE_LIMITED), not when it refuses: the group's last
+// known info (name, subject, members, who may post), its timer and the
+// messages pinned in it, so that "/pins" (and "/timer") answer while the
+// phone or WhatsApp is out of reach. No invite link: the plugin keeps
+// none. nil when the user is in no group jid as last known (a group not
+// seen since the start, or left).
 //
 // The plugin cannot tell a ChatInfo asked with_pins from another (the
 // SDK's ChatInfoer has no flag), so any ChatInfo answers so, "/link"
 // too: offline it finds no link rather than an error.
-func (s *Session) knownGroup(jid types.JID, err error) *pb.Chat {
-	switch sdk.ToProto(err).GetCode() {
-	case pb.ErrorCode_ERROR_CODE_UNAVAILABLE, pb.ErrorCode_ERROR_CODE_RATE_LIMITED:
-	default:
-		return nil
-	}
+func (s *Session) knownGroup(jid types.JID) *pb.Chat {
 	s.mu.Lock()
 	var cp types.GroupInfo
 	g := s.groups[jid]
@@ -220,7 +228,6 @@ func (s *Session) knownGroup(jid types.JID, err error) *pb.Chat {
 	if g == nil || cp.IsParent || !slices.ContainsFunc(cp.Participants, s.isSelf) {
 		return nil
 	}
-	s.log.Info("group described from what the plugin keeps: WhatsApp could not be asked", "group", jid, "err", err)
 	c := s.chatOf(&cp)
 	// The timer as kept since (a change in the chat updates it), else
 	// the group's last known info's.

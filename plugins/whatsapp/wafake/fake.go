@@ -88,6 +88,8 @@ type Client struct {
 	outside map[types.JID]*types.GroupInfo
 	// timerSets is the chats' timers set (timer.go).
 	timerSets []TimerSet
+	// silent: the group queries get no answer (SetSilent).
+	silent bool
 	// ConnectErr, when set, is what Connect returns.
 	ConnectErr error
 	// SendErr, when set, is what SendMessage returns.
@@ -597,13 +599,28 @@ func (c *Client) Group(jid types.JID) *types.GroupInfo {
 	return c.groups[jid]
 }
 
+// SetSilent makes the server read the group queries (GetGroupInfo) and
+// answer none, as WhatsApp out of reach behind a connection not yet
+// known dead does; false answers them again.
+func (c *Client) SetSilent(silent bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.silent = silent
+}
+
 // GetGroupInfo returns a group the user is in (SetGroup, or joined). A
 // group the server has behind a link (AddLink) that the user is not in is
 // whatsmeow's ErrNotInGroup (WhatsApp's 403), any other ErrGroupNotFound.
 // Not connected (Disconnect: WhatsApp out of reach), it is whatsmeow's
-// ErrNotConnected, as its IQ is.
-func (c *Client) GetGroupInfo(_ context.Context, jid types.JID) (*types.GroupInfo, error) {
+// ErrNotConnected, as its IQ is; silent (SetSilent), it waits for ctx and
+// fails with its error, as whatsmeow's IQ does then.
+func (c *Client) GetGroupInfo(ctx context.Context, jid types.JID) (*types.GroupInfo, error) {
 	c.mu.Lock()
+	if c.silent && c.connected {
+		c.mu.Unlock()
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
 	defer c.mu.Unlock()
 	if !c.connected {
 		return nil, whatsmeow.ErrNotConnected
