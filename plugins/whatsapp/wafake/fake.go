@@ -221,6 +221,15 @@ func (c *Client) Disconnect() {
 	c.notifyLocked()
 }
 
+// Unreachable drops the connection as WhatsApp out of reach does: the
+// fake is disconnected (its queries fail, ErrNotConnected) and
+// whatsmeow's events.Disconnected goes to the plugin. whatsmeow's own
+// reconnection is not faked: the fake stays so until Connect.
+func (c *Client) Unreachable() {
+	c.Disconnect()
+	c.Emit(&events.Disconnected{})
+}
+
 // IsConnected says whether Connect was called last.
 func (c *Client) IsConnected() bool {
 	c.mu.Lock()
