@@ -179,9 +179,12 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 			return known, nil
 		case code == pb.ErrorCode_ERROR_CODE_NOT_FOUND || code == pb.ErrorCode_ERROR_CODE_NOT_ALLOWED:
 			// No such group, or the user is not in it: what was kept of
-			// it describes it offline no more.
+			// it describes it offline no more. A community stays: its
+			// groups' rooms are named after it (community.go).
 			s.mu.Lock()
-			delete(s.groups, jid)
+			if g := s.groups[jid]; g != nil && !g.IsParent {
+				delete(s.groups, jid)
+			}
 			s.mu.Unlock()
 		}
 		return nil, err
