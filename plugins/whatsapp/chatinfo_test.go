@@ -318,6 +318,30 @@ func TestChatInfoPinsOffline(t *testing.T) {
 	}
 }
 
+// WhatsApp refusing a community's query (NOT_FOUND) forgets nothing of
+// the community: its groups, described offline from what the plugin
+// keeps, are still named after it. (Before the refusal forgot only
+// groups: "Gardening".)
+func TestChatInfoOfflineCommunityKept(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	setCommunity(t, fake)
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.LeaveGroup(ctx, community); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ChatInfo(ctx, community.String()); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Fatalf("ChatInfo of the community WhatsApp refuses: %v, want NOT_FOUND", err)
+	}
+	fake.Disconnect()
+	if c, err := s.ChatInfo(ctx, garden.String()); err != nil || c.Name != "Village › Gardening" {
+		t.Errorf("ChatInfo offline of the community's group: %v, %v; want it named after the community", c, err)
+	}
+}
+
 // Pins in history count as live ones: a pin kept as a message, and the
 // line WhatsApp Web keeps for one (its length beside it), are pinned; a
 // history unpin older than a live pin changes nothing, and one of a pin
