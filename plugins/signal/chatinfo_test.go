@@ -185,11 +185,12 @@ func TestChatInfoPinned(t *testing.T) {
 // With signal-cli down (the fake daemon crashed), ChatInfo of a group
 // the user is in answers at once from what the plugin keeps, asked
 // with_pins as "/pins" asks: the pins of pinned.jsonl, the group as last
-// read (name, members, link, timer). Back up, the group is read again;
+// read (name, members, link, timer); a direct chat's pins, its timer
+// unset (not known). Back up, the group is read again;
 // stuck on the read (its socket up), the answer is what is kept after
 // a few seconds. (Before: the read waited SendWait, 20 s, for the
-// daemon down, then failed UNAVAILABLE; stuck, it waited until the
-// caller gave up.)
+// daemon down, then failed UNAVAILABLE, a direct chat's answer came
+// after 20 s; stuck, it waited until the caller gave up.)
 func TestChatInfoPinnedDaemonDown(t *testing.T) {
 	d, gid := startFake(t)
 	const link = "https://signal.group/#CjQKIAb-c_9Z"
@@ -212,6 +213,14 @@ func TestChatInfoPinnedDaemonDown(t *testing.T) {
 		PinMessage: &fakesignal.PinMessage{TargetAuthorNumber: bob, TargetAuthorUUID: bobACI, TargetSentTimestamp: at, PinDurationSeconds: -1}}})
 	s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil && ev.TimestampUnixMicro == pin*1000 })
 	s.wantPinned(group, mine, at)
+	// And bob's pin of his message in his chat with the user.
+	direct := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: direct, DataMessage: &fakesignal.DataMessage{Timestamp: direct, Message: fakesignal.Text("just us")}})
+	s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil && ev.TimestampUnixMicro == direct*1000 })
+	pinDirect := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: pinDirect, DataMessage: &fakesignal.DataMessage{Timestamp: pinDirect,
+		PinMessage: &fakesignal.PinMessage{TargetAuthorNumber: bob, TargetAuthorUUID: bobACI, TargetSentTimestamp: direct, PinDurationSeconds: -1}}})
+	s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil && ev.TimestampUnixMicro == pinDirect*1000 })
 
 	d.Crash()
 	s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT)
@@ -237,6 +246,12 @@ func TestChatInfoPinnedDaemonDown(t *testing.T) {
 	}
 	if want := []string{itoa(mine), itoa(at)}; !slices.Equal(chat.PinnedIds, want) {
 		t.Errorf("pinned with signal-cli down: %v, want %v", chat.PinnedIds, want)
+	}
+	// Bob's chat: its pins at once, its timer not known (unset).
+	start = time.Now()
+	chat, err = s.p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: s.loginID, ChatId: bob, WithPins: true})
+	if took := time.Since(start); err != nil || took > 5*time.Second || !slices.Equal(chat.PinnedIds, []string{itoa(direct)}) || chat.Timer != nil {
+		t.Errorf("ChatInfo of bob's chat with signal-cli down: %v, %v after %v; want his pin, no timer, at once", chat, err, took)
 	}
 
 	// Back: read again (the name changed meanwhile).

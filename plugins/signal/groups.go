@@ -428,7 +428,14 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 			return nil, err
 		}
 		chat := &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT, PinnedIds: s.pins.pinnedIn(chatID)}
-		if secs, err := s.chatTimer(ctx, chatID); err != nil {
+		if s.daemonDown() {
+			// Not waited for (SendWait): the rest is known all the same.
+			s.n.host.Logger().Info("signal: the chat's disappearing messages timer not read: signal-cli is down", "login", s.loginID, "chat", chatID)
+			return chat, nil
+		}
+		tctx, cancel := context.WithTimeout(ctx, groupReadWait)
+		defer cancel()
+		if secs, err := s.chatTimer(tctx, chatID); err != nil {
 			// The rest is known all the same: the timer is left unset.
 			s.n.host.Logger().Warn("signal: the chat's disappearing messages timer could not be read", "login", s.loginID, "chat", chatID, "err", err)
 		} else {
@@ -477,9 +484,10 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 	return chat, nil
 }
 
-// groupReadWait bounds ChatInfo's read of a group the session knows: past
-// it, signal-cli not answering, the group is described from what the
-// session keeps (knownGroup) while the host still waits for the answer.
+// groupReadWait bounds ChatInfo's read of a group the session knows, and
+// of a direct chat's timer: past it, signal-cli not answering, the group
+// is described from what the session keeps (knownGroup), the direct chat
+// without its timer, while the host still waits for the answer.
 var groupReadWait = 5 * time.Second
 
 // daemonDown says whether the session's connection to signal-cli is down
