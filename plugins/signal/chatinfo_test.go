@@ -182,6 +182,100 @@ func TestChatInfoPinned(t *testing.T) {
 	s.wantPinned(group, four)
 }
 
+// With signal-cli down (the fake daemon crashed), ChatInfo of a group
+// the user is in answers at once from what the plugin keeps, asked
+// with_pins as "/pins" asks: the pins of pinned.jsonl, the group as last
+// read (name, members, link, timer); a direct chat's pins, its timer
+// unset (not known). Back up, the group is read again;
+// stuck on the read (its socket up), the answer is what is kept after
+// a few seconds. (Before: the read waited SendWait, 20 s, for the
+// daemon down, then failed UNAVAILABLE, a direct chat's answer came
+// after 20 s; stuck, it waited until the caller gave up.)
+func TestChatInfoPinnedDaemonDown(t *testing.T) {
+	d, gid := startFake(t)
+	const link = "https://signal.group/#CjQKIAb-c_9Z"
+	g, _ := d.GetGroup(alice, gid)
+	g.Timer, g.Link = 3600, link
+	d.SetGroup(alice, g)
+	s := newSession(t, d)
+	group := hexGroup(gid)
+	mine := s.sendToGroup(group, "the plan")
+	if r := s.do(group, &pb.Pin{TargetId: itoa(mine), TargetMeta: []byte(`{"a":"` + alice + `","t":` + itoa(mine) + `}`)}); r.Error != nil {
+		t.Fatalf("pin in the group: %v", r.Error)
+	}
+	at := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: at, DataMessage: &fakesignal.DataMessage{Timestamp: at,
+		GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"}, Message: fakesignal.Text("bob's")}})
+	s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil && ev.TimestampUnixMicro == at*1000 })
+	pin := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: pin, DataMessage: &fakesignal.DataMessage{Timestamp: pin,
+		GroupInfo:  &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"},
+		PinMessage: &fakesignal.PinMessage{TargetAuthorNumber: bob, TargetAuthorUUID: bobACI, TargetSentTimestamp: at, PinDurationSeconds: -1}}})
+	s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil && ev.TimestampUnixMicro == pin*1000 })
+	s.wantPinned(group, mine, at)
+	// And bob's pin of his message in his chat with the user.
+	direct := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: direct, DataMessage: &fakesignal.DataMessage{Timestamp: direct, Message: fakesignal.Text("just us")}})
+	s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil && ev.TimestampUnixMicro == direct*1000 })
+	pinDirect := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: pinDirect, DataMessage: &fakesignal.DataMessage{Timestamp: pinDirect,
+		PinMessage: &fakesignal.PinMessage{TargetAuthorNumber: bob, TargetAuthorUUID: bobACI, TargetSentTimestamp: direct, PinDurationSeconds: -1}}})
+	s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil && ev.TimestampUnixMicro == pinDirect*1000 })
+
+	d.Crash()
+	s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT)
+	ctx, cancel := s.p.CallContext()
+	defer cancel()
+	start := time.Now()
+	chat, err := s.p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: s.loginID, ChatId: group, WithPins: true})
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("ChatInfo with signal-cli down took %v: it waited for the daemon", took)
+	}
+	if err != nil {
+		t.Fatalf("ChatInfo with signal-cli down: %v", err)
+	}
+	if chat.ChatId != group || chat.Type != pb.ChatType_CHAT_TYPE_GROUP || chat.Name != groupName || chat.Topic != "old friends" {
+		t.Errorf("with signal-cli down: %v, want the group as last read", chat)
+	}
+	self := slices.ContainsFunc(chat.Members, func(m *pb.Member) bool { return m.IsSelf })
+	if len(chat.Members) != 3 || !self {
+		t.Errorf("members with signal-cli down: %v, want the user, bob and carol", chat.Members)
+	}
+	if chat.InviteLink != link || chat.GetTimer().GetSeconds() != 3600 {
+		t.Errorf("with signal-cli down: link %q, timer %v; want %q, an hour", chat.InviteLink, chat.Timer, link)
+	}
+	if want := []string{itoa(mine), itoa(at)}; !slices.Equal(chat.PinnedIds, want) {
+		t.Errorf("pinned with signal-cli down: %v, want %v", chat.PinnedIds, want)
+	}
+	// Bob's chat: its pins at once, its timer not known (unset).
+	start = time.Now()
+	chat, err = s.p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: s.loginID, ChatId: bob, WithPins: true})
+	if took := time.Since(start); err != nil || took > 5*time.Second || !slices.Equal(chat.PinnedIds, []string{itoa(direct)}) || chat.Timer != nil {
+		t.Errorf("ChatInfo of bob's chat with signal-cli down: %v, %v after %v; want his pin, no timer, at once", chat, err, took)
+	}
+
+	// Back: read again (the name changed meanwhile).
+	g.Name = "renamed"
+	d.SetGroup(alice, g)
+	if err := d.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	s.state(pb.LoginState_LOGIN_STATE_CONNECTED)
+	if c := s.chatInfo(group); c.Name != "renamed" || !slices.Equal(c.PinnedIds, []string{itoa(mine), itoa(at)}) {
+		t.Errorf("signal-cli back: %v, want the group read again", c)
+	}
+
+	// signal-cli up but stuck on the read: the answer comes from what is
+	// kept once groupReadWait (5 s) passed, well before the host gives
+	// up (30 s). (Before: none until the caller's deadline.)
+	d.Stall("listGroups")
+	start = time.Now()
+	chat, err = s.p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: s.loginID, ChatId: group, WithPins: true})
+	if took := time.Since(start); err != nil || took > 15*time.Second || chat.Name != "renamed" || len(chat.PinnedIds) != 2 {
+		t.Errorf("ChatInfo with signal-cli stuck: %v, %v after %v; want the group as last read and its pins within about 5 s", chat, err, took)
+	}
+}
+
 // A contact known by ACI alone pins in their chat (the ACI's); once
 // their number is known, the chat is the number's (the identity move),
 // and its pins are there: "/pins" in the chat the gateway moved lists

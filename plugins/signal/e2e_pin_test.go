@@ -103,3 +103,50 @@ func TestGatewayPin(t *testing.T) {
 		}
 	}
 }
+
+// "/pins" in a room while signal-cli is down, through the gateway and a
+// real Prosody: the gateway's ChatInfo asked with_pins is answered from
+// what the plugin keeps, so the user sees bob's pin, in reply to his
+// message, rather than "did not answer". (Before: the plugin waited 20 s
+// for the daemon, then failed, and the gateway said to try again.)
+func TestGatewayPinsDaemonDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: starts Prosody")
+	}
+	g, user, d := startLoggedIn(t)
+	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
+	defer cancel()
+	gid := fakesignal.NewGroupID()
+	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Pinboard",
+		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI}, {Number: bob, UUID: bobACI, Admin: true}}})
+	room := g.JID(hexGroup(gid))
+	if err := user.SendRaw(ctx, `<presence to='`+room+`/alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>`); err != nil {
+		t.Fatal(err)
+	}
+	g.Next(user, "room subject", func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && gatewaytest.Bare(s.From) == room && strings.Contains(s.XML, "<subject")
+	})
+	inRoom := func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && s.Type == "groupchat" && gatewaytest.Bare(s.From) == room
+	}
+	group := &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"}
+	at := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, SourceName: "Bob", Timestamp: at,
+		DataMessage: &fakesignal.DataMessage{Timestamp: at, GroupInfo: group, Message: fakesignal.Text("the plan")}})
+	g.Next(user, "bob's message", func(s xmpptest.Stanza) bool { return inRoom(s) && s.Body == "the plan" })
+	pin := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, SourceName: "Bob", Timestamp: pin, DataMessage: &fakesignal.DataMessage{Timestamp: pin,
+		GroupInfo: group, PinMessage: &fakesignal.PinMessage{TargetAuthorNumber: bob, TargetAuthorUUID: bobACI, TargetSentTimestamp: at, PinDurationSeconds: -1}}})
+	g.Next(user, "bob's pin notice", func(s xmpptest.Stanza) bool { return inRoom(s) && strings.Contains(s.Body, mediatext.PinText(false)) })
+
+	d.Crash()
+	if err := user.SendRaw(ctx, `<message type='groupchat' id='q1' to='`+room+`'><body>/pins</body></message>`); err != nil {
+		t.Fatal(err)
+	}
+	a := g.Next(user, "the answer to /pins", func(s xmpptest.Stanza) bool {
+		return inRoom(s) && (strings.Contains(s.Body, "Pinned (") || strings.Contains(s.Body, "did not answer") || strings.Contains(s.Body, "No message is pinned"))
+	})
+	if !strings.Contains(a.Body, "Pinned (1 of 1)") || !strings.Contains(a.XML, `<reply xmlns="urn:xmpp:reply:0"`) {
+		t.Fatalf("/pins with signal-cli down: %s, want bob's pin in reply to his message", a.XML)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/signal/rpc"
@@ -39,6 +41,8 @@ type group struct {
 	banned map[string]bool
 	// timer is the group's disappearing messages timer, in seconds.
 	timer int
+	// link is the group's invite link, "" while it is off.
+	link string
 }
 
 // groupEntry is one group of listGroups. Members and admins are objects
@@ -195,7 +199,7 @@ func (s *Session) remember(g groupEntry, chat *pb.Chat) {
 		}
 	}
 	s.mu.Lock()
-	s.groups[chat.ChatId] = &group{chat: chat, limits: limitsOf(g, chat), banned: banned, timer: g.MessageExpirationTime}
+	s.groups[chat.ChatId] = &group{chat: chat, limits: limitsOf(g, chat), banned: banned, timer: g.MessageExpirationTime, link: g.GroupInviteLink}
 	s.mu.Unlock()
 }
 
@@ -412,14 +416,23 @@ func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 // direct chat; both with their disappearing messages timer, as
 // signal-cli keeps it (a group's from listGroups, a contact's from
 // listContacts), and the messages pinned there as the plugin saw them
-// (pins.go).
+// (pins.go). When signal-cli cannot be asked (the daemon down, or not
+// answering), a group the user is in as last read is described from
+// what the session keeps (knownGroup).
 func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error) {
 	if groupIDOf(chatID) == "" {
 		if _, err := target(chatID); err != nil {
 			return nil, err
 		}
 		chat := &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT, PinnedIds: s.pins.pinnedIn(chatID)}
-		if secs, err := s.chatTimer(ctx, chatID); err != nil {
+		if s.daemonDown() {
+			// Not waited for (SendWait): the rest is known all the same.
+			s.n.host.Logger().Info("signal: the chat's disappearing messages timer not read: signal-cli is down", "login", s.loginID, "chat", chatID)
+			return chat, nil
+		}
+		tctx, cancel := context.WithTimeout(ctx, groupReadWait)
+		defer cancel()
+		if secs, err := s.chatTimer(tctx, chatID); err != nil {
 			// The rest is known all the same: the timer is left unset.
 			s.n.host.Logger().Warn("signal: the chat's disappearing messages timer could not be read", "login", s.loginID, "chat", chatID, "err", err)
 		} else {
@@ -427,11 +440,36 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		}
 		return chat, nil
 	}
-	g, chat, err := s.readGroup(ctx, chatID)
+	known := s.knownGroup(chatID)
+	rctx := ctx
+	if known != nil {
+		if s.daemonDown() {
+			// A read would wait up to SendWait for the daemon to come
+			// back, past the host's patience: what is kept answers now.
+			s.n.host.Logger().Info("signal: group described from what the plugin keeps: signal-cli is down", "login", s.loginID, "chat", chatID)
+			return known, nil
+		}
+		// Nor wait long for a daemon that went down meanwhile, or hangs.
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeout(ctx, groupReadWait)
+		defer cancel()
+	}
+	g, chat, err := s.readGroup(rctx, chatID)
 	if err != nil {
+		switch sdk.ToProto(err).GetCode() {
+		case pb.ErrorCode_ERROR_CODE_UNAVAILABLE, pb.ErrorCode_ERROR_CODE_RATE_LIMITED:
+			if known != nil {
+				s.n.host.Logger().Info("signal: group described from what the plugin keeps: signal-cli could not be asked", "login", s.loginID, "chat", chatID, "err", err)
+				return known, nil
+			}
+		}
 		return nil, err
 	}
 	if chat == nil {
+		// Not in it: what was kept of it describes it offline no more.
+		s.mu.Lock()
+		delete(s.groups, chatID)
+		s.mu.Unlock()
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in the Signal group %s", chatID)
 	}
 	// Here only, not in chatOf: the contract gives the link, the timer
@@ -441,6 +479,45 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 	chat.Timer = &pb.ChatTimer{Seconds: int64(g.MessageExpirationTime)}
 	chat.PinnedIds = s.pins.pinnedIn(chatID)
 	return chat, nil
+}
+
+// groupReadWait bounds ChatInfo's read of a group the session knows, and
+// of a direct chat's timer: past it, signal-cli not answering, the group
+// is described from what the session keeps (knownGroup), the direct chat
+// without its timer, while the host still waits for the answer.
+var groupReadWait = 5 * time.Second
+
+// daemonDown says whether the session's connection to signal-cli is down
+// for now (the daemon restarting or gone), the account still there.
+func (s *Session) daemonDown() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.up && !s.gone
+}
+
+// knownGroup is ChatInfo's answer for a group from what the session
+// keeps, for when signal-cli cannot be asked: the group as last read
+// (name, description, members, link, timer) and the messages pinned in
+// it (pinned.jsonl), so that "/pins" (and "/timer", "/link") answer
+// while the daemon is down. nil when the user is in no such group as
+// last read (none read since the start, or left).
+//
+// The plugin cannot tell a ChatInfo asked with_pins from another (the
+// SDK's ChatInfoer has no flag): any ChatInfo answers so.
+func (s *Session) knownGroup(chatID string) *pb.Chat {
+	s.mu.Lock()
+	g := s.groups[chatID]
+	var chat *pb.Chat
+	if g != nil {
+		chat = proto.Clone(g.chat).(*pb.Chat)
+		chat.InviteLink = g.link
+		chat.Timer = &pb.ChatTimer{Seconds: int64(g.timer)}
+	}
+	s.mu.Unlock()
+	if chat != nil {
+		chat.PinnedIds = s.pins.pinnedIn(chatID)
+	}
+	return chat
 }
 
 // LeaveChat leaves the group.

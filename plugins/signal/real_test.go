@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -109,7 +110,10 @@ func TestRealSignalCLI(t *testing.T) {
 
 // TestLive runs against Signal itself, only when envLiveAccount names an
 // account already linked in signal-cli (see the README): it connects,
-// lists contacts and groups, and sends a note to self.
+// lists contacts and groups, sends a note to self, pins it ("/pins", a
+// ChatInfo asked with_pins, lists it; signal-cli 0.14.0 and later) and
+// unpins it, and sets the note-to-self chat's disappearing messages
+// timer to a day ("/timer" says so) and back.
 func TestLive(t *testing.T) {
 	account := os.Getenv(envLiveAccount)
 	if account == "" {
@@ -144,5 +148,60 @@ func TestLive(t *testing.T) {
 	res := p.Commands().Send(plugintest.SendText(done.LoginId, account, "live-"+time.Now().Format(time.RFC3339Nano), "passerelle live test "+time.Now().Format(time.RFC3339)))
 	if res.Error != nil {
 		t.Fatalf("note to self: %v", res.Error)
+	}
+	livePinCheck(t, p, done.LoginId, account, res)
+	liveTimerCheck(t, p, done.LoginId, account)
+}
+
+// liveChat is ChatInfo of chat, asked with_pins as "/pins" asks.
+func liveChat(t *testing.T, p *plugintest.Plugin, loginID, chat string) *pb.Chat {
+	t.Helper()
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	c, err := p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: loginID, ChatId: chat, WithPins: true})
+	if err != nil {
+		t.Fatalf("ChatInfo of %s: %v", chat, err)
+	}
+	return c
+}
+
+// livePinCheck pins the message sent to chat, sees it in ChatInfo's pins,
+// unpins it and sees it gone; a signal-cli without pins (before 0.14.0)
+// is logged, not failed.
+func livePinCheck(t *testing.T, p *plugintest.Plugin, loginID, chat string, sent *pb.CommandResult) {
+	t.Helper()
+	for _, unpin := range []bool{false, true} {
+		txn := "live-pin-" + strconv.FormatBool(unpin) + "-" + time.Now().Format(time.RFC3339Nano)
+		r := p.Commands().Send(plugintest.Act(loginID, chat, txn, &pb.Pin{TargetId: sent.MessageId, TargetMeta: sent.Meta, Unpin: unpin}))
+		if r.Error.GetCode() == pb.ErrorCode_ERROR_CODE_UNSUPPORTED {
+			t.Logf("pins not tried: %s (signal-cli 0.14.0 and later pin)", r.Error.GetText())
+			return
+		}
+		if r.Error != nil {
+			t.Fatalf("pin (unpin %v) of %s: %v", unpin, sent.MessageId, r.Error)
+		}
+		if got := slices.Contains(liveChat(t, p, loginID, chat).PinnedIds, sent.MessageId); got == unpin {
+			t.Errorf("after the pin (unpin %v): pinned %v", unpin, got)
+		}
+	}
+	t.Logf("pinned %s in %s, and unpinned it", sent.MessageId, chat)
+}
+
+// liveTimerCheck sets chat's disappearing messages timer to a day, sees
+// it in ChatInfo, and sets it back as it was.
+func liveTimerCheck(t *testing.T, p *plugintest.Plugin, loginID, chat string) {
+	t.Helper()
+	before := liveChat(t, p, loginID, chat).GetTimer().GetSeconds()
+	set := func(secs int64) {
+		t.Helper()
+		txn := "live-timer-" + time.Now().Format(time.RFC3339Nano)
+		if r := p.Commands().Send(plugintest.Act(loginID, chat, txn, &pb.SetChatTimer{Seconds: secs})); r.Error != nil {
+			t.Fatalf("set the timer of %s to %d s: %v", chat, secs, r.Error)
+		}
+	}
+	set(86400)
+	defer set(before)
+	if got := liveChat(t, p, loginID, chat).GetTimer(); got.GetSeconds() != 86400 {
+		t.Errorf("timer of %s after /timer 1d: %v, want 86400 s (before: %d s)", chat, got, before)
 	}
 }

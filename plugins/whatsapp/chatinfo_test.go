@@ -225,6 +225,123 @@ func TestChatInfoPins(t *testing.T) {
 	want(s2, group.String(), "G1")
 }
 
+// With WhatsApp out of reach (the fake disconnected: its group query
+// fails as whatsmeow's does, ErrNotConnected), ChatInfo of a group the
+// user is in answers from what the plugin keeps rather than an error
+// ("/pins" and "/timer" answer offline): the group's last known name and
+// members, its timer as last changed, the messages pinned in it. A group
+// the user is not in as last known, one never seen, and one WhatsApp
+// said was gone before (NOT_FOUND then) stay errors (UNAVAILABLE).
+// Connected but unanswered, the answer is what is kept, in time.
+// (Before: every group's ChatInfo failed offline, UNAVAILABLE; and
+// unanswered, it came only when the caller gave up.)
+func TestChatInfoPinsOffline(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	t0 := time.Now().Truncate(time.Millisecond)
+	g2 := types.NewJID("120363000000000002", types.GroupServer)
+	gone := types.NewJID("120363000000000004", types.GroupServer)
+	never := types.NewJID("120363000000000005", types.GroupServer)
+	fake.SetGroup(&types.GroupInfo{JID: group, GroupName: types.GroupName{Name: "Hikers"},
+		Participants:   []types.GroupParticipant{{JID: me}, {JID: bob, IsAdmin: true}},
+		GroupEphemeral: types.GroupEphemeral{IsEphemeral: true, DisappearingTimer: 86400}})
+	fake.SetGroup(&types.GroupInfo{JID: g2, GroupName: types.GroupName{Name: "Not mine"}, Participants: []types.GroupParticipant{{JID: bob}}})
+	fake.SetGroup(&types.GroupInfo{JID: gone, GroupName: types.GroupName{Name: "Gone"}, Participants: []types.GroupParticipant{{JID: me}, {JID: bob}}})
+	if _, err := s.ChatList(ctx); err != nil { // the host's, at the start
+		t.Fatal(err)
+	}
+	n := r.host.count()
+	fake.Receive(ctx, new(inGroup(bob, "GP1")), pinAt(group, "G1", waE2E.PinInChatMessage_PIN_FOR_ALL, t0, 86400))
+	r.host.next(t, n, func(ev *pb.Event) bool { return ev.EventId == "GP1" })
+	// WhatsApp says the group is gone (deleted, or the user removed):
+	// a refusal, not to be answered from what the plugin kept.
+	if err := fake.LeaveGroup(ctx, gone); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := s.ChatInfo(ctx, gone.String()); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Errorf("ChatInfo of a group WhatsApp says is gone: %v, %v; want NOT_FOUND", c, err)
+	}
+
+	fake.Disconnect()
+	c, err := s.ChatInfo(ctx, group.String())
+	if err != nil {
+		t.Fatalf("ChatInfo offline: %v", err)
+	}
+	if c.ChatId != group.String() || c.Type != pb.ChatType_CHAT_TYPE_GROUP || c.Name != "Hikers" {
+		t.Errorf("offline: %v, want the group as last known", c)
+	}
+	var self, admin bool
+	for _, m := range c.Members {
+		self = self || m.IsSelf
+		admin = admin || m.UserId == "+33622222222" && m.Affiliation == pb.Affiliation_AFFILIATION_ADMIN
+	}
+	if len(c.Members) != 2 || !self || !admin {
+		t.Errorf("offline members: %v, want the user and Bob (admin)", c.Members)
+	}
+	if c.GetTimer().GetSeconds() != 86400 || c.Timer == nil {
+		t.Errorf("offline timer: %v, want a day", c.Timer)
+	}
+	if !slices.Equal(c.PinnedIds, []string{"G1"}) {
+		t.Errorf("offline pins: %q, want G1", c.PinnedIds)
+	}
+	// Bob turns the timer off (while the plugin could hear it): the
+	// timer as last changed.
+	fake.Connect()
+	n = r.host.count()
+	fake.Receive(ctx, new(inGroup(bob, "T0")), timerMessage(0, time.Now()))
+	r.host.next(t, n, func(ev *pb.Event) bool { return ev.GetMessage().GetText() == "Disappearing messages turned off" })
+	fake.Disconnect()
+	if got := timerOf(t, s, group.String()); got != 0 {
+		t.Errorf("offline timer after Bob turned it off: %d, want 0", got)
+	}
+
+	for _, j := range []types.JID{g2, gone, never} {
+		if c, err := s.ChatInfo(ctx, j.String()); codeOf(err) != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
+			t.Errorf("ChatInfo offline of %s, a group the user is in as last known: %v, %v; want UNAVAILABLE", j, c, err)
+		}
+	}
+
+	// Connected, but WhatsApp does not answer (whatsmeow's IQ would wait
+	// 75 s): what is kept answers once groupReadWait passed, before the
+	// caller gives up.
+	defer func(w time.Duration) { groupReadWait = w }(groupReadWait)
+	groupReadWait = 200 * time.Millisecond
+	fake.Connect()
+	fake.SetSilent(true)
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	c, err = s.ChatInfo(cctx, group.String())
+	if took := time.Since(start); err != nil || c.Name != "Hikers" || !slices.Equal(c.PinnedIds, []string{"G1"}) || took > 2*time.Second {
+		t.Errorf("ChatInfo with WhatsApp silent: %v, %v after %v; want the group as last known within about %v", c, err, took, groupReadWait)
+	}
+}
+
+// WhatsApp refusing a community's query (NOT_FOUND) forgets nothing of
+// the community: its groups, described offline from what the plugin
+// keeps, are still named after it. (Before the refusal forgot only
+// groups: "Gardening".)
+func TestChatInfoOfflineCommunityKept(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	setCommunity(t, fake)
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.LeaveGroup(ctx, community); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ChatInfo(ctx, community.String()); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Fatalf("ChatInfo of the community WhatsApp refuses: %v, want NOT_FOUND", err)
+	}
+	fake.Disconnect()
+	if c, err := s.ChatInfo(ctx, garden.String()); err != nil || c.Name != "Village › Gardening" {
+		t.Errorf("ChatInfo offline of the community's group: %v, %v; want it named after the community", c, err)
+	}
+}
+
 // Pins in history count as live ones: a pin kept as a message, and the
 // line WhatsApp Web keeps for one (its length beside it), are pinned; a
 // history unpin older than a live pin changes nothing, and one of a pin

@@ -97,3 +97,68 @@ func TestEndToEndChatQueries(t *testing.T) {
 		}
 	}
 }
+
+// "/pins" (and "/timer") in a room with WhatsApp out of reach (the
+// connection dropped, whatsmeow's Disconnected; the group query then
+// fails, not connected), through a real Prosody, the gateway and the
+// plugin process on the remote fake: answered from what the plugin
+// keeps, Bob's pin in reply to his message, the group's timer. (Before:
+// "WhatsApp did not answer; try again later.")
+func TestEndToEndPinsOffline(t *testing.T) {
+	srv := startRemote(t)
+	srv.Group(&types.GroupInfo{JID: group, GroupName: types.GroupName{Name: "Hikers"},
+		GroupEphemeral: types.GroupEphemeral{IsEphemeral: true, DisappearingTimer: 604800},
+		Participants:   []types.GroupParticipant{{JID: me, PhoneNumber: me}, {JID: bob, PhoneNumber: bob, IsAdmin: true}}})
+	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: fakePlugin(t), Name: "whatsapp", Privileged: true,
+		PluginConfig: `wafake_socket = "` + srv.Socket + `"`})
+	alice := g.User("alice")
+	g.WaitReady(alice)
+	loginByQR(t, g, srv, alice)
+	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
+	defer cancel()
+	room := g.JID(group.String())
+	if err := alice.SendRaw(ctx, `<presence to='`+room+`/alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>`); err != nil {
+		t.Fatal(err)
+	}
+	g.Next(alice, "the room's self-presence", func(s xmpptest.Stanza) bool {
+		return s.Name == "presence" && gatewaytest.Bare(s.From) == room && strings.Contains(s.XML, "110")
+	})
+	inRoom := func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && s.Type == "groupchat" && gatewaytest.Bare(s.From) == room
+	}
+	if err := srv.Receive(types.MessageInfo{MessageSource: types.MessageSource{Chat: group, Sender: bob, IsGroup: true}, ID: "PLAN1", Timestamp: time.Now(), PushName: "Bob"},
+		&waE2E.Message{Conversation: proto.String("the plan")}); err != nil {
+		t.Fatal(err)
+	}
+	g.Next(alice, "Bob's message", func(s xmpptest.Stanza) bool { return inRoom(s) && s.Body == "the plan" })
+	if err := srv.Receive(types.MessageInfo{MessageSource: types.MessageSource{Chat: group, Sender: bob, IsGroup: true}, ID: "BOBPIN", Timestamp: time.Now(), PushName: "Bob"},
+		&waE2E.Message{PinInChatMessage: &waE2E.PinInChatMessage{
+			Key:  &waCommon.MessageKey{RemoteJID: proto.String(group.String()), ID: proto.String("PLAN1"), FromMe: proto.Bool(false), Participant: proto.String(bob.String())},
+			Type: waE2E.PinInChatMessage_PIN_FOR_ALL.Enum(), SenderTimestampMS: proto.Int64(time.Now().UnixMilli())},
+			MessageContextInfo: &waE2E.MessageContextInfo{MessageAddOnDurationInSecs: proto.Uint32(86400)}}); err != nil {
+		t.Fatal(err)
+	}
+	g.Next(alice, "Bob's pin notice", func(s xmpptest.Stanza) bool { return inRoom(s) && strings.Contains(s.Body, "📌 Pinned a message") })
+
+	srv.Unreachable()
+	g.Next(alice, "the transport's word that WhatsApp is out of reach", func(s xmpptest.Stanza) bool {
+		return strings.Contains(s.XML, "disconnected from WhatsApp")
+	})
+	ask := func(body string) xmpptest.Stanza {
+		t.Helper()
+		if err := alice.SendRaw(ctx, `<message type='groupchat' id='`+alice.NewID()+`' to='`+room+`'><body>`+body+`</body></message>`); err != nil {
+			t.Fatal(err)
+		}
+		return g.Next(alice, "the answer to "+body, func(s xmpptest.Stanza) bool {
+			return inRoom(s) && (strings.Contains(s.Body, "Pinned (") || strings.Contains(s.Body, "did not answer") ||
+				strings.Contains(s.Body, "No message is pinned") || strings.Contains(s.Body, "isappearing messages") ||
+				strings.Contains(s.Body, "does not say"))
+		})
+	}
+	if a := ask("/pins"); !strings.Contains(a.Body, "Pinned (1 of 1)") || !strings.Contains(a.XML, `<reply xmlns="urn:xmpp:reply:0"`) {
+		t.Errorf("/pins with WhatsApp out of reach: %s, want Bob's pin in reply to his message", a.XML)
+	}
+	if a := ask("/timer"); !strings.Contains(a.Body, "Disappearing messages in Hikers: 1 week") {
+		t.Errorf("/timer with WhatsApp out of reach: %s, want the group's week", a.XML)
+	}
+}

@@ -145,7 +145,9 @@ func groupJID(chatID string) (types.JID, error) {
 // disappearing-messages timer and the messages pinned in it now
 // (pinstate.go). A group's timer is its info's; a direct chat's the one
 // the plugin keeps (disappearing.go), unset when it knows none. A
-// community is none: NOT_FOUND.
+// community is none: NOT_FOUND. When WhatsApp cannot be asked (not
+// connected, no answer), a group the user is in as last known is
+// described from what the plugin keeps (knownGroup).
 func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error) {
 	jid, err := parseChatID(chatID)
 	if err != nil {
@@ -160,8 +162,31 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		c.PinnedIds = s.pins.pinned(key, now())
 		return c, nil
 	}
-	g, err := s.group(ctx, jid)
+	known := s.knownGroup(jid)
+	gctx := ctx
+	if known != nil {
+		// Not long: past it, what is kept answers while the host still
+		// waits (an IQ WhatsApp does not answer waits 75 s).
+		var cancel context.CancelFunc
+		gctx, cancel = context.WithTimeout(ctx, groupReadWait)
+		defer cancel()
+	}
+	g, err := s.group(gctx, jid)
 	if err != nil {
+		switch code := sdk.ToProto(err).GetCode(); {
+		case known != nil && (code == pb.ErrorCode_ERROR_CODE_UNAVAILABLE || code == pb.ErrorCode_ERROR_CODE_RATE_LIMITED):
+			s.log.Info("group described from what the plugin keeps: WhatsApp could not be asked", "group", jid, "err", err)
+			return known, nil
+		case code == pb.ErrorCode_ERROR_CODE_NOT_FOUND || code == pb.ErrorCode_ERROR_CODE_NOT_ALLOWED:
+			// No such group, or the user is not in it: what was kept of
+			// it describes it offline no more. A community stays: its
+			// groups' rooms are named after it (community.go).
+			s.mu.Lock()
+			if g := s.groups[jid]; g != nil && !g.IsParent {
+				delete(s.groups, jid)
+			}
+			s.mu.Unlock()
+		}
 		return nil, err
 	}
 	if g.IsParent {
@@ -176,6 +201,47 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 	}
 	c.PinnedIds = s.pins.pinned(c.ChatId, now())
 	return c, nil
+}
+
+// groupReadWait bounds ChatInfo's query of a group the plugin keeps
+// (knownGroup): past it, WhatsApp not answering, what is kept answers.
+var groupReadWait = 10 * time.Second
+
+// knownGroup describes group jid from what the plugin keeps, for when
+// WhatsApp cannot be asked (UNAVAILABLE: not connected, no answer, a
+// server error; or RATE_LIMITED), not when it refuses: the group's last
+// known info (name, subject, members, who may post), its timer and the
+// messages pinned in it, so that "/pins" (and "/timer") answer while the
+// phone or WhatsApp is out of reach. No invite link: the plugin keeps
+// none. nil when the user is in no group jid as last known (a group not
+// seen since the start, or left).
+//
+// The plugin cannot tell a ChatInfo asked with_pins from another (the
+// SDK's ChatInfoer has no flag), so any ChatInfo answers so, "/link"
+// too: offline it finds no link rather than an error.
+func (s *Session) knownGroup(jid types.JID) *pb.Chat {
+	s.mu.Lock()
+	var cp types.GroupInfo
+	g := s.groups[jid]
+	if g != nil {
+		cp = *g
+		cp.Participants = slices.Clone(g.Participants)
+	}
+	s.mu.Unlock()
+	if g == nil || cp.IsParent || !slices.ContainsFunc(cp.Participants, s.isSelf) {
+		return nil
+	}
+	c := s.chatOf(&cp)
+	// The timer as kept since (a change in the chat updates it), else
+	// the group's last known info's.
+	c.Timer = &pb.ChatTimer{}
+	if t, ok := s.timers.lookup(c.ChatId); ok {
+		c.Timer.Seconds = int64(t.Secs)
+	} else if cp.IsEphemeral {
+		c.Timer.Seconds = int64(cp.DisappearingTimer)
+	}
+	c.PinnedIds = s.pins.pinned(c.ChatId, now())
+	return c
 }
 
 // inviteLink is g's invitation link when the user may share it (an admin,

@@ -3,6 +3,8 @@ package whatsapp
 import (
 	"context"
 	"os"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -17,8 +19,12 @@ import (
 //	                             it prints QR codes to scan with the phone.
 //	PASSERELLE_WA_LIVE_DIR=DIR   TestLive connects the device paired in DIR,
 //	                             lists contacts and groups and, with
-//	                             PASSERELLE_WA_LIVE_TO=+<phone>, sends one
-//	                             text there.
+//	                             PASSERELLE_WA_LIVE_TO=+<phone> (or a
+//	                             group's <id>@g.us), sends one text there,
+//	                             pins it ("/pins" lists it) and unpins it,
+//	                             and sets the chat's disappearing-messages
+//	                             timer to 24 hours ("/timer" says so) and
+//	                             back.
 const (
 	envLivePair = "PASSERELLE_WA_LIVE_PAIR"
 	envLiveDir  = "PASSERELLE_WA_LIVE_DIR"
@@ -101,5 +107,74 @@ func TestLive(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("sent %s to %s", res.MessageID, to)
+		livePinCheck(ctx, t, s, to, res)
+		liveTimerCheck(ctx, t, s, to)
+	}
+}
+
+// livePinCheck pins the message sent, sees it in ChatInfo's pins ("/pins"),
+// unpins it and sees it gone.
+func livePinCheck(ctx context.Context, t *testing.T, s *Session, to string, sent sdk.Result) {
+	t.Helper()
+	pinned := func() bool {
+		t.Helper()
+		c, err := s.ChatInfo(ctx, to)
+		if err != nil {
+			t.Fatalf("ChatInfo of %s: %v", to, err)
+		}
+		return slices.Contains(c.PinnedIds, sent.MessageID)
+	}
+	for _, unpin := range []bool{false, true} {
+		txn := "live-pin-" + strconv.FormatBool(unpin) + "-" + time.Now().Format(time.RFC3339Nano)
+		err := s.Pin(ctx, sdk.Call{ChatID: to, TxnID: txn}, &pb.Pin{TargetId: sent.MessageID, TargetMeta: sent.Meta, Unpin: unpin})
+		if codeOf(err) == pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
+			t.Logf("pins not tried: %v (a group where only admins pin)", err)
+			return
+		}
+		if err != nil {
+			t.Fatalf("pin (unpin %v) of %s: %v", unpin, sent.MessageID, err)
+		}
+		if got := pinned(); got == unpin {
+			t.Errorf("after the pin (unpin %v): pinned %v", unpin, got)
+		}
+	}
+	t.Logf("pinned %s in %s, and unpinned it", sent.MessageID, to)
+}
+
+// liveTimerCheck sets the chat's disappearing-messages timer to 24 hours,
+// sees it in ChatInfo ("/timer"), and sets it back as it was (off when
+// the plugin did not know it).
+func liveTimerCheck(ctx context.Context, t *testing.T, s *Session, to string) {
+	t.Helper()
+	timer := func() *pb.ChatTimer {
+		t.Helper()
+		c, err := s.ChatInfo(ctx, to)
+		if err != nil {
+			t.Fatalf("ChatInfo of %s: %v", to, err)
+		}
+		return c.Timer
+	}
+	before := timer()
+	if before == nil {
+		t.Logf("timer of %s before: not known (set back to off)", to)
+	} else {
+		t.Logf("timer of %s before: %d s", to, before.GetSeconds())
+	}
+	set := func(d time.Duration) error {
+		return s.SetChatTimer(ctx, sdk.Call{ChatID: to, TxnID: "live-timer-" + time.Now().Format(time.RFC3339Nano)}, d)
+	}
+	if err := set(24 * time.Hour); codeOf(err) == pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
+		t.Logf("timer not tried: %v (a group where only admins change it)", err)
+		return
+	} else if err != nil {
+		t.Fatalf("set the timer of %s to 24 hours: %v", to, err)
+	}
+	defer func() {
+		if err := set(time.Duration(before.GetSeconds()) * time.Second); err != nil {
+			t.Errorf("set the timer of %s back to %v: %v", to, before, err)
+		}
+	}()
+	if got := timer(); got.GetSeconds() != 86400 {
+		t.Errorf("timer of %s after /timer 24h: %v, want 86400 s", to, got)
 	}
 }

@@ -143,6 +143,8 @@ type Daemon struct {
 	// unknown are the methods answered as a signal-cli without them
 	// (Forget).
 	unknown map[string]bool
+	// stalled are the methods never answered (Stall).
+	stalled map[string]bool
 }
 
 type conn struct {
@@ -155,7 +157,7 @@ type conn struct {
 func Start(path string) (*Daemon, error) {
 	d := &Daemon{path: path, conns: map[*conn]bool{}, accounts: map[string]*Account{},
 		links: map[string]*pendingLink{}, linkTimeout: 2 * time.Minute, calls: map[string]int{}, failing: map[string]string{},
-		noProfileKey: map[string]bool{}, groupLinks: map[string]*groupLink{}, unknown: map[string]bool{}}
+		noProfileKey: map[string]bool{}, groupLinks: map[string]*groupLink{}, unknown: map[string]bool{}, stalled: map[string]bool{}}
 	if err := d.listen(); err != nil {
 		return nil, err
 	}
@@ -544,6 +546,12 @@ func (d *Daemon) serve(c *conn) {
 		}
 		// Calls that wait (finishLink) must not hold up the others.
 		go func() {
+			d.mu.Lock()
+			stalled := d.stalled[req.Method]
+			d.mu.Unlock()
+			if stalled {
+				return // read, never answered
+			}
 			result, err := d.handle(c, req.Method, req.Params)
 			out := map[string]any{"jsonrpc": "2.0", "id": req.ID}
 			var re *rpcError
@@ -1063,6 +1071,15 @@ func (d *Daemon) Forget(method string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.unknown[method] = true
+}
+
+// Stall makes the daemon read requests of method and never answer them,
+// as a signal-cli stuck (on a lock, a long garbage collection) while
+// its socket is up does; the others are answered.
+func (d *Daemon) Stall(method string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.stalled[method] = true
 }
 
 // NoProfileKey makes user (a number or an ACI) one signal-cli has no

@@ -88,6 +88,8 @@ type Client struct {
 	outside map[types.JID]*types.GroupInfo
 	// timerSets is the chats' timers set (timer.go).
 	timerSets []TimerSet
+	// silent: the group queries get no answer (SetSilent).
+	silent bool
 	// ConnectErr, when set, is what Connect returns.
 	ConnectErr error
 	// SendErr, when set, is what SendMessage returns.
@@ -217,6 +219,15 @@ func (c *Client) Disconnect() {
 	defer c.mu.Unlock()
 	c.connected = false
 	c.notifyLocked()
+}
+
+// Unreachable drops the connection as WhatsApp out of reach does: the
+// fake is disconnected (its queries fail, ErrNotConnected) and
+// whatsmeow's events.Disconnected goes to the plugin. whatsmeow's own
+// reconnection is not faked: the fake stays so until Connect.
+func (c *Client) Unreachable() {
+	c.Disconnect()
+	c.Emit(&events.Disconnected{})
 }
 
 // IsConnected says whether Connect was called last.
@@ -597,12 +608,32 @@ func (c *Client) Group(jid types.JID) *types.GroupInfo {
 	return c.groups[jid]
 }
 
+// SetSilent makes the server read the group queries (GetGroupInfo) and
+// answer none, as WhatsApp out of reach behind a connection not yet
+// known dead does; false answers them again.
+func (c *Client) SetSilent(silent bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.silent = silent
+}
+
 // GetGroupInfo returns a group the user is in (SetGroup, or joined). A
 // group the server has behind a link (AddLink) that the user is not in is
 // whatsmeow's ErrNotInGroup (WhatsApp's 403), any other ErrGroupNotFound.
-func (c *Client) GetGroupInfo(_ context.Context, jid types.JID) (*types.GroupInfo, error) {
+// Not connected (Disconnect: WhatsApp out of reach), it is whatsmeow's
+// ErrNotConnected, as its IQ is; silent (SetSilent), it waits for ctx and
+// fails with its error, as whatsmeow's IQ does then.
+func (c *Client) GetGroupInfo(ctx context.Context, jid types.JID) (*types.GroupInfo, error) {
 	c.mu.Lock()
+	if c.silent && c.connected {
+		c.mu.Unlock()
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
 	defer c.mu.Unlock()
+	if !c.connected {
+		return nil, whatsmeow.ErrNotConnected
+	}
 	g, ok := c.groups[jid]
 	if !ok {
 		for _, l := range c.joining.links {
@@ -617,9 +648,14 @@ func (c *Client) GetGroupInfo(_ context.Context, jid types.JID) (*types.GroupInf
 	return &cp, nil
 }
 
-// GetJoinedGroups returns every group set.
+// GetJoinedGroups returns every group set; ErrNotConnected when not
+// connected.
 func (c *Client) GetJoinedGroups(ctx context.Context) ([]*types.GroupInfo, error) {
 	c.mu.Lock()
+	if !c.connected {
+		c.mu.Unlock()
+		return nil, whatsmeow.ErrNotConnected
+	}
 	jids := make([]types.JID, 0, len(c.groups))
 	for j := range c.groups {
 		jids = append(jids, j)
@@ -628,7 +664,10 @@ func (c *Client) GetJoinedGroups(ctx context.Context) ([]*types.GroupInfo, error
 	slices.SortFunc(jids, func(a, b types.JID) int { return cmp.Compare(a.String(), b.String()) })
 	out := make([]*types.GroupInfo, 0, len(jids))
 	for _, j := range jids {
-		g, _ := c.GetGroupInfo(ctx, j)
+		g, err := c.GetGroupInfo(ctx, j)
+		if errors.Is(err, whatsmeow.ErrNotConnected) {
+			return nil, err // disconnected meanwhile
+		}
 		out = append(out, g)
 	}
 	return out, nil

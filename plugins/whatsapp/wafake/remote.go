@@ -31,7 +31,7 @@ import (
 // Command is one thing the server asks of the plugin's fakes.
 type Command struct {
 	ID int `json:"id"`
-	// Op: "scan", "receive", "contact", "history", "call" (applied once, to the newest fake
+	// Op: "scan", "receive", "contact", "history", "call", "unreachable" (applied once, to the newest fake
 	// that can), "group", "media", "user", "phone", "link", "refuse" (state: applied to every fake).
 	Op    string             `json:"op"`
 	JID   string             `json:"jid,omitempty"`
@@ -116,6 +116,10 @@ func (s *Server) Receive(info types.MessageInfo, msg *waE2E.Message) error {
 	s.add(Command{Op: "receive", Info: &info, Msg: b})
 	return nil
 }
+
+// Unreachable puts WhatsApp out of the plugin's reach: its connection
+// drops (Client.Unreachable).
+func (s *Server) Unreachable() { s.add(Command{Op: "unreachable"}) }
 
 // Call has WhatsApp send the user's devices a call stanza (an offer,
 // its end...).
@@ -434,6 +438,8 @@ func (a *Agent) do(c *Client, cmd Command) {
 		if cmd.Call != nil {
 			c.Call(ctx, *cmd.Call)
 		}
+	case "unreachable":
+		c.Unreachable()
 	case "history":
 		var h waHistorySync.HistorySync
 		if err := proto.Unmarshal(cmd.Msg, &h); err == nil {
