@@ -122,7 +122,7 @@ func (s *session) showChatTimer(ctx context.Context, st *wire.Stanza, chatID str
 		ttl := time.Duration(min(c.GetTimer().GetSeconds(), int64(maxTimer/time.Second))) * time.Second
 		text = "Disappearing messages in " + name + ": " + mediatext.Span(ttl) + ". " + timerUsage
 	}
-	t.finishAnswer(ctx, t.chatAnswer(st), text)
+	t.finishAnswer(ctx, t.chatAnswer(st), text+s.staleNote(c))
 }
 
 // showPins answers "/pins": the chat's pinned messages, each as an
@@ -147,12 +147,13 @@ func (s *session) showPins(ctx context.Context, st *wire.Stanza, chatID string) 
 	if c.GetPinsSeenOnly() {
 		seenOnly = " " + t.displayName() + " tells of pins only as they are made: one made before the gateway saw the chat is not known."
 	}
+	stale := s.staleNote(c)
 	if len(ids) == 0 {
 		if seenOnly != "" {
-			t.finishAnswer(ctx, t.chatAnswer(st), "No pinned message seen in "+name+"."+seenOnly)
+			t.finishAnswer(ctx, t.chatAnswer(st), "No pinned message seen in "+name+"."+seenOnly+stale)
 			return
 		}
-		t.finishAnswer(ctx, t.chatAnswer(st), "No message is pinned in "+name+".")
+		t.finishAnswer(ctx, t.chatAnswer(st), "No message is pinned in "+name+"."+stale)
 		return
 	}
 	older := max(0, len(ids)-maxPinsShown)
@@ -174,14 +175,26 @@ func (s *session) showPins(ctx context.Context, st *wire.Stanza, chatID string) 
 		body := out.reply(w, id, fmt.Sprintf("Pinned (%d of %d)", older+i+1, older+len(ids)))
 		t.finishAnswer(ctx, w, body)
 	}
-	if older > 0 || unknown > 0 || seenOnly != "" {
+	if older > 0 || unknown > 0 || seenOnly != "" || stale != "" {
 		text := fmt.Sprintf("%d messages pinned in %s", older+len(ids), name)
+		if older+len(ids) == 1 {
+			text = "1 message pinned in " + name
+		}
 		if older > 0 {
 			text += fmt.Sprintf("; the %d oldest not shown", older)
 		}
 		if unknown > 0 {
 			text += fmt.Sprintf("; %d from before the gateway saw the chat", unknown)
 		}
-		t.finishAnswer(ctx, t.chatAnswer(st), text+"."+seenOnly)
+		t.finishAnswer(ctx, t.chatAnswer(st), text+"."+seenOnly+stale)
 	}
+}
+
+// staleNote is what an answer from c adds when c is the chat as the
+// plugin last knew it (Chat.stale): "" when the network answered.
+func (s *session) staleNote(c *pb.Chat) string {
+	if !c.GetStale() {
+		return ""
+	}
+	return " (As last known: " + s.t.displayName() + " could not be asked now.)"
 }

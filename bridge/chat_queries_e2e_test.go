@@ -95,5 +95,5 @@ func TestChatQueries(t *testing.T) {
 	}
 	groupchat(t, alice, "/pins")
 	repliesTo(answer(room, "groupchat", "Pinned (1 of 1)"), sid)
-	answer(room, "groupchat", "1 messages pinned in Echo room. Echo tells of pins only as they are made")
+	answer(room, "groupchat", "1 message pinned in Echo room. Echo tells of pins only as they are made")
 }

@@ -21,6 +21,9 @@ func (s *session) roomLink(ctx context.Context, st *wire.Stanza, r *room) {
 		switch {
 		case c == nil:
 			text = t.displayName() + " did not answer; try again later."
+		case c.GetStale() && c.GetInviteLink() == "":
+			// Known no link is not "none": the network was not asked.
+			text = t.displayName() + " could not be asked for the invite link of " + r.displayName() + "; try again later."
 		case c.GetInviteLink() != "":
 			text = "Invite link of " + r.displayName() + ": " + c.GetInviteLink()
 		}

@@ -2815,7 +2815,12 @@ type Chat struct {
 	// gives no list of a chat's pins, as WhatsApp's and Signal's do not):
 	// one made before the login, or while the plugin was away, is missing.
 	// The gateway says so to the user.
-	PinsSeenOnly  bool `protobuf:"varint,19,opt,name=pins_seen_only,json=pinsSeenOnly,proto3" json:"pins_seen_only,omitempty"`
+	PinsSeenOnly bool `protobuf:"varint,19,opt,name=pins_seen_only,json=pinsSeenOnly,proto3" json:"pins_seen_only,omitempty"`
+	// The chat as the plugin last knew it: the network could not be asked
+	// now (offline, not answering). A field left empty may be unknown
+	// rather than empty (no invite_link known is not "no link"); the
+	// gateway tells the user the answer may be out of date.
+	Stale         bool `protobuf:"varint,20,opt,name=stale,proto3" json:"stale,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2979,6 +2984,13 @@ func (x *Chat) GetPinnedIds() []string {
 func (x *Chat) GetPinsSeenOnly() bool {
 	if x != nil {
 		return x.PinsSeenOnly
+	}
+	return false
+}
+
+func (x *Chat) GetStale() bool {
+	if x != nil {
+		return x.Stale
 	}
 	return false
 }
@@ -7623,7 +7635,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x04nick\x18\x02 \x01(\tR\x04nick\x121\n" +
 	"\x04role\x18\x03 \x01(\x0e2\x1d.passerelle.transport.v2.RoleR\x04role\x12F\n" +
 	"\vaffiliation\x18\x04 \x01(\x0e2$.passerelle.transport.v2.AffiliationR\vaffiliation\x12\x17\n" +
-	"\ais_self\x18\x05 \x01(\bR\x06isSelf\"\xcb\x05\n" +
+	"\ais_self\x18\x05 \x01(\bR\x06isSelf\"\xe1\x05\n" +
 	"\x04Chat\x12\x17\n" +
 	"\achat_id\x18\x01 \x01(\tR\x06chatId\x125\n" +
 	"\x04type\x18\x02 \x01(\x0e2!.passerelle.transport.v2.ChatTypeR\x04type\x12\x12\n" +
@@ -7647,7 +7659,8 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x05timer\x18\x11 \x01(\v2\".passerelle.transport.v2.ChatTimerR\x05timer\x12\x1d\n" +
 	"\n" +
 	"pinned_ids\x18\x12 \x03(\tR\tpinnedIds\x12$\n" +
-	"\x0epins_seen_only\x18\x13 \x01(\bR\fpinsSeenOnly\"%\n" +
+	"\x0epins_seen_only\x18\x13 \x01(\bR\fpinsSeenOnly\x12\x14\n" +
+	"\x05stale\x18\x14 \x01(\bR\x05stale\"%\n" +
 	"\tChatTimer\x12\x18\n" +
 	"\aseconds\x18\x01 \x01(\x03R\aseconds\"G\n" +
 	"\x10ChatListResponse\x123\n" +

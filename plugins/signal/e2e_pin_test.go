@@ -144,9 +144,15 @@ func TestGatewayPinsDaemonDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := g.Next(user, "the answer to /pins", func(s xmpptest.Stanza) bool {
-		return inRoom(s) && (strings.Contains(s.Body, "Pinned (") || strings.Contains(s.Body, "did not answer") || strings.Contains(s.Body, "No message is pinned"))
+		return inRoom(s) && (strings.Contains(s.Body, "Pinned (") || strings.Contains(s.Body, "did not answer") || strings.Contains(s.Body, "No pinned message seen"))
 	})
 	if !strings.Contains(a.Body, "Pinned (1 of 1)") || !strings.Contains(a.XML, `<reply xmlns="urn:xmpp:reply:0"`) {
 		t.Fatalf("/pins with signal-cli down: %s, want bob's pin in reply to his message", a.XML)
 	}
+	// Signal lists no pins, and signal-cli was not asked now: the
+	// summary says both (Chat.pins_seen_only, Chat.stale).
+	g.Next(user, "the pins' summary", func(s xmpptest.Stanza) bool {
+		return inRoom(s) && strings.Contains(s.Body, "1 message pinned in") && strings.Contains(s.Body, "Signal tells of pins only as they are made") &&
+			strings.Contains(s.Body, "(As last known: Signal could not be asked now.)")
+	})
 }

@@ -424,7 +424,7 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		if _, err := target(chatID); err != nil {
 			return nil, err
 		}
-		chat := &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT, PinnedIds: s.pins.pinnedIn(chatID)}
+		chat := &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT, PinnedIds: s.pins.pinnedIn(chatID), PinsSeenOnly: true}
 		if s.daemonDown() {
 			// Not waited for (SendWait): the rest is known all the same.
 			s.n.host.Logger().Info("signal: the chat's disappearing messages timer not read: signal-cli is down", "login", s.loginID, "chat", chatID)
@@ -477,7 +477,7 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 	// only while the group's link is on.
 	chat.InviteLink = g.GroupInviteLink
 	chat.Timer = &pb.ChatTimer{Seconds: int64(g.MessageExpirationTime)}
-	chat.PinnedIds = s.pins.pinnedIn(chatID)
+	chat.PinnedIds, chat.PinsSeenOnly = s.pins.pinnedIn(chatID), true
 	return chat, nil
 }
 
@@ -499,11 +499,9 @@ func (s *Session) daemonDown() bool {
 // keeps, for when signal-cli cannot be asked: the group as last read
 // (name, description, members, link, timer) and the messages pinned in
 // it (pinned.jsonl), so that "/pins" (and "/timer", "/link") answer
-// while the daemon is down. nil when the user is in no such group as
-// last read (none read since the start, or left).
-//
-// The plugin cannot tell a ChatInfo asked with_pins from another (the
-// SDK's ChatInfoer has no flag): any ChatInfo answers so.
+// while the daemon is down; marked stale, so that the gateway says so.
+// nil when the user is in no such group as last read (none read since
+// the start, or left).
 func (s *Session) knownGroup(chatID string) *pb.Chat {
 	s.mu.Lock()
 	g := s.groups[chatID]
@@ -515,7 +513,8 @@ func (s *Session) knownGroup(chatID string) *pb.Chat {
 	}
 	s.mu.Unlock()
 	if chat != nil {
-		chat.PinnedIds = s.pins.pinnedIn(chatID)
+		chat.PinnedIds, chat.PinsSeenOnly = s.pins.pinnedIn(chatID), true
+		chat.Stale = true
 	}
 	return chat
 }

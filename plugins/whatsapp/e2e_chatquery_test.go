@@ -64,7 +64,7 @@ func TestEndToEndChatQueries(t *testing.T) {
 	answer("Disappearing messages in this chat: 1 day")
 
 	say("/pins", "")
-	answer("No message is pinned in this chat.")
+	answer("No pinned message seen in this chat. WhatsApp tells of pins only as they are made")
 	var ids []string
 	for _, m := range []string{"PINME1", "PINME2"} {
 		info, msg := incoming(bob, m, "pin "+m)
@@ -151,14 +151,27 @@ func TestEndToEndPinsOffline(t *testing.T) {
 		}
 		return g.Next(alice, "the answer to "+body, func(s xmpptest.Stanza) bool {
 			return inRoom(s) && (strings.Contains(s.Body, "Pinned (") || strings.Contains(s.Body, "did not answer") ||
-				strings.Contains(s.Body, "No message is pinned") || strings.Contains(s.Body, "isappearing messages") ||
+				strings.Contains(s.Body, "No pinned message seen") || strings.Contains(s.Body, "isappearing messages") ||
 				strings.Contains(s.Body, "does not say"))
 		})
 	}
 	if a := ask("/pins"); !strings.Contains(a.Body, "Pinned (1 of 1)") || !strings.Contains(a.XML, `<reply xmlns="urn:xmpp:reply:0"`) {
 		t.Errorf("/pins with WhatsApp out of reach: %s, want Bob's pin in reply to his message", a.XML)
 	}
-	if a := ask("/timer"); !strings.Contains(a.Body, "Disappearing messages in Hikers: 1 week") {
-		t.Errorf("/timer with WhatsApp out of reach: %s, want the group's week", a.XML)
+	// The pins' summary says that WhatsApp lists no pins and was not
+	// asked now (Chat.pins_seen_only, Chat.stale).
+	g.Next(alice, "the pins' summary", func(s xmpptest.Stanza) bool {
+		return inRoom(s) && strings.Contains(s.Body, "1 message pinned in Hikers. WhatsApp tells of pins only as they are made") &&
+			strings.Contains(s.Body, "(As last known: WhatsApp could not be asked now.)")
+	})
+	if a := ask("/timer"); !strings.Contains(a.Body, "Disappearing messages in Hikers: 1 week") || !strings.Contains(a.Body, "(As last known: WhatsApp could not be asked now.)") {
+		t.Errorf("/timer with WhatsApp out of reach: %s, want the group's week, said to be as last known", a.XML)
 	}
+	if err := alice.SendRaw(ctx, `<message type='groupchat' id='`+alice.NewID()+`' to='`+room+`'><body>/link</body></message>`); err != nil {
+		t.Fatal(err)
+	}
+	// The plugin keeps no link: not known is no "none".
+	g.Next(alice, "the answer to /link", func(s xmpptest.Stanza) bool {
+		return inRoom(s) && strings.Contains(s.Body, "WhatsApp could not be asked for the invite link of Hikers; try again later.")
+	})
 }

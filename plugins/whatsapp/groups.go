@@ -159,7 +159,7 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		if t, ok := s.timers.lookup(key); ok {
 			c.Timer = &pb.ChatTimer{Seconds: int64(t.Secs)}
 		}
-		c.PinnedIds = s.pins.pinned(key, now())
+		c.PinnedIds, c.PinsSeenOnly = s.pins.pinned(key, now()), true
 		return c, nil
 	}
 	known := s.knownGroup(jid)
@@ -199,7 +199,7 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 	if g.IsEphemeral {
 		c.Timer.Seconds = int64(g.DisappearingTimer)
 	}
-	c.PinnedIds = s.pins.pinned(c.ChatId, now())
+	c.PinnedIds, c.PinsSeenOnly = s.pins.pinned(c.ChatId, now()), true
 	return c, nil
 }
 
@@ -212,13 +212,10 @@ var groupReadWait = 10 * time.Second
 // server error; or RATE_LIMITED), not when it refuses: the group's last
 // known info (name, subject, members, who may post), its timer and the
 // messages pinned in it, so that "/pins" (and "/timer") answer while the
-// phone or WhatsApp is out of reach. No invite link: the plugin keeps
-// none. nil when the user is in no group jid as last known (a group not
-// seen since the start, or left).
-//
-// The plugin cannot tell a ChatInfo asked with_pins from another (the
-// SDK's ChatInfoer has no flag), so any ChatInfo answers so, "/link"
-// too: offline it finds no link rather than an error.
+// phone or WhatsApp is out of reach; marked stale, so that the gateway
+// says so. No invite link: the plugin keeps none (stale, the gateway
+// takes that for "not known", not "none"). nil when the user is in no
+// group jid as last known (a group not seen since the start, or left).
 func (s *Session) knownGroup(jid types.JID) *pb.Chat {
 	s.mu.Lock()
 	var cp types.GroupInfo
@@ -240,7 +237,8 @@ func (s *Session) knownGroup(jid types.JID) *pb.Chat {
 	} else if cp.IsEphemeral {
 		c.Timer.Seconds = int64(cp.DisappearingTimer)
 	}
-	c.PinnedIds = s.pins.pinned(c.ChatId, now())
+	c.PinnedIds, c.PinsSeenOnly = s.pins.pinned(c.ChatId, now()), true
+	c.Stale = true
 	return c
 }
 
