@@ -276,7 +276,7 @@ func (s *session) heldRoom(ctx context.Context, chatID string) *room {
 	}
 	wctx, cancel := context.WithTimeout(ctx, heldRoomWait)
 	defer cancel()
-	if !s.waitRoomsSynced(wctx) {
+	if !s.waitRoomsSynced(wctx, chatID) {
 		return nil
 	}
 	return s.findRoom(ctx, chatID)

@@ -460,8 +460,9 @@ func (s *session) syncRooms(ctx context.Context) {
 // go on, and this chat's later events keep their place behind it.
 
 // sessionCheck is how often an event waiting for the first room sync
-// checks that its session is still its login's.
-var sessionCheck = 10 * time.Second
+// checks that its session is still its login's, and whether its room
+// became known meanwhile.
+var sessionCheck = 2 * time.Second
 
 // roomsSyncDone marks the session's first room sync ended (whatever it
 // found): events of groups it did not bring need not wait any more.
@@ -469,11 +470,14 @@ func (s *session) roomsSyncDone() {
 	s.roomsSyncedOnce.Do(func() { close(s.roomsSynced) })
 }
 
-// waitRoomsSynced waits for the session's first room sync; false when it
-// will not come: the gateway stops (ctx: the event stays in the outbox,
-// see deliverNow) or the session is no longer its login's (the user
-// logged out or unregistered).
-func (s *session) waitRoomsSynced(ctx context.Context) bool {
+// waitRoomsSynced waits for the session's first room sync, or for the
+// room of chatID to be known another way (the user joined it, the
+// network told of it): a sync whose chat list failed is done again only
+// at the next connect, and the chat's later events wait behind this
+// one. False when neither will come: the gateway stops (ctx: the event
+// stays in the outbox, see deliverNow) or the session is no longer its
+// login's (the user logged out or unregistered).
+func (s *session) waitRoomsSynced(ctx context.Context, chatID string) bool {
 	tick := time.NewTicker(sessionCheck)
 	defer tick.Stop()
 	for {
@@ -485,6 +489,9 @@ func (s *session) waitRoomsSynced(ctx context.Context) bool {
 		case <-tick.C:
 			if s.t.sessionOf(s.LoginID()) != s {
 				return false
+			}
+			if s.rooms.get(chatID) != nil {
+				return true
 			}
 		}
 	}

@@ -78,7 +78,7 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	}
 	r := s.rooms.get(ev.ChatId)
 	if r == nil {
-		if !s.waitRoomsSynced(ctx) {
+		if !s.waitRoomsSynced(ctx, ev.ChatId) {
 			t.log.Info("event of a group not delivered: its login's rooms never synced", "chat", ev.ChatId, "kind", kindOf(ev), "stopping", ctx.Err() != nil)
 			return nil
 		}

@@ -119,3 +119,37 @@ func TestRoomEventWaitsUntilStopOrLogout(t *testing.T) {
 		t.Fatal("the event still waits for a session that ended")
 	}
 }
+
+// TestKnownRoomEndsSyncWait: an event of a group the session does not
+// know waits for the first room sync, which a failed chat list leaves
+// undone until the next connect; the room becoming known meanwhile (the
+// user joins it: findRoom, setRoom) ends the wait, so that the event,
+// and the chat's later events queued behind it, are delivered while the
+// user sits in the room (found by review).
+func TestKnownRoomEndsSyncWait(t *testing.T) {
+	tr, s, ev := syncWaitFixture(t)
+	old := sessionCheck
+	sessionCheck = 20 * time.Millisecond
+	defer func() { sessionCheck = old }()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tr.renderRoom(context.Background(), delivery{ev: ev, xid: "x1"}, s)
+	}()
+	time.Sleep(100 * time.Millisecond)
+	// The first ChatList failed: no roomsSyncDone. The user joins the
+	// room, which findRoom makes known.
+	r, _ := s.rooms.add("g1", func() *room {
+		return &room{chatID: "g1", jid: "g1@echo.localhost", members: map[string]*pb.Member{}, names: map[string]string{},
+			nicks: muc.NewNicks(), joined: map[string]bool{"phone": true}}
+	})
+	s.updateRoom(context.Background(), r, &pb.Chat{ChatId: "g1", Type: pb.ChatType_CHAT_TYPE_GROUP, Name: "G",
+		Members: []*pb.Member{{UserId: "alice-echo"}, {UserId: "echo-1", Nick: "One"}}}, false)
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+		t.Error("the group's event still waits for a room sync that will not come, though its room is known and joined")
+	}
+	s.roomsSyncDone() // let the goroutine end
+	<-done
+}
