@@ -341,7 +341,10 @@ func (s *session) roomMessage(ctx context.Context, st *wire.Stanza, r *room, fro
 	t := s.t
 	r.mu.Lock()
 	joined := r.joined[from.Resourcepart()]
-	readOnly := r.readOnly || r.typ == pb.ChatType_CHAT_TYPE_CHANNEL
+	// A channel's admins post (the network makes them moderators, as
+	// the self-presence shows); read_only says the user may not, whatever
+	// their role.
+	readOnly := r.readOnly || r.typ == pb.ChatType_CHAT_TYPE_CHANNEL && r.selfRole != pb.Role_ROLE_MODERATOR
 	r.mu.Unlock()
 	if !joined {
 		t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "join "+r.jid+" before you send to it"))
