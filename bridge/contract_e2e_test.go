@@ -271,6 +271,11 @@ func TestJoinChatByID(t *testing.T) {
 	if jerr == nil || jerr.Err == nil || jerr.Err.Condition != "not-authorized" {
 		t.Errorf("join without the key: want not-authorized, got %+v", jerr)
 	}
+	// Banned: forbidden of type auth (XEP-0045 §7.2.8), not not-allowed.
+	_, jerr = joinChannel(t, alice, channelRoom("banned"), "gopher", "")
+	if jerr == nil || jerr.Err == nil || jerr.Err.Condition != "forbidden" || jerr.Err.Type != "auth" {
+		t.Errorf("join of a channel the user is banned from: want forbidden (auth), got %+v", jerr)
+	}
 	j, jerr = joinChannel(t, alice, channelRoom("locked"), "gopher", "<password>sesame</password>")
 	if jerr != nil || nick(j.self.From) != "gopher" {
 		t.Errorf("join with the key: %+v %+v", jerr, j.self)

@@ -34,6 +34,7 @@ const (
 	PublicSign     = "public-"
 	NoSuchChannel  = "#nowhere"
 	LockedChannel  = "#locked"
+	BannedChannel  = "#banned" // the user is banned from it: a join is NOT_ALLOWED
 	ChannelKey     = "sesame"
 	ReservedNick   = "ChanServ"
 	channelSelfTag = "self-" // the user's own member ID in a channel: self-<login ID>
@@ -143,6 +144,8 @@ func (s *Session) JoinChat(_ context.Context, c sdk.Call, j *pb.JoinChat) (strin
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "there is no channel %q on the echo network", c.ChatID)
 	case c.ChatID == LockedChannel && j.Password != ChannelKey:
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAUTHORIZED, "%s needs its key", c.ChatID)
+	case c.ChatID == BannedChannel:
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you are banned from %s", c.ChatID)
 	}
 	nick := j.Nick
 	if nick == "" || nick == ReservedNick {
