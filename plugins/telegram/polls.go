@@ -304,6 +304,37 @@ func (c *pollCache) update(u *tg.UpdateMessagePoll) (text string, msgs []pollMsg
 	return text, slices.Clone(e.msgs), true
 }
 
+// setClosed marks poll id closed, as Telegram said it is, without
+// telling it: the next update, or tell, corrects its messages.
+func (c *pollCache) setClosed(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.m[id]; e != nil && !e.media.Poll.Closed {
+		e.media.Poll.Closed = true
+		c.save(id, e)
+	}
+}
+
+// tell is poll id's text and its messages, as update gives them: none
+// when the text is as last told (or the poll is not remembered).
+func (c *pollCache) tell(id int64) (text string, msgs []pollMsg) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.m[id]
+	if e == nil {
+		return "", nil
+	}
+	p := poll(&e.media)
+	p.Live = true
+	text = mediatext.PollText(p, voteWhere)
+	if text == e.told {
+		return text, nil
+	}
+	e.told = text
+	c.save(id, e)
+	return text, slices.Clone(e.msgs)
+}
+
 // pollEvents are the corrections a poll's update makes: each message
 // that carried the poll, its text the poll as it stands. A poll not
 // remembered (never seen, or forgotten past pollsMax) is dropped, and so is an update that changes nothing

@@ -178,6 +178,106 @@ func (s *Server) registerPolls(d *tgtest.Dispatcher) {
 	})
 }
 
+// registerMessages serves messages.getMessages (the user's box: private
+// chats and basic groups) and channels.getMessages (a channel's, for a
+// member), by inputMessageID only, as Telegram does: each message asked
+// for, in order, messageEmpty for one the box or channel has not. A
+// channel's copy is as its viewer sees it (out set on their own).
+func (s *Server) registerMessages(d *tgtest.Dispatcher) {
+	handle(s, d, tg.MessagesGetMessagesRequestTypeID, "messages.getMessages", func(k *key, r *tg.MessagesGetMessagesRequest) (bin.Encoder, error) {
+		if _, err := s.self(k); err != nil {
+			return nil, err
+		}
+		if len(r.ID) == 0 {
+			return nil, tgerr.New(400, "MESSAGE_IDS_EMPTY")
+		}
+		b := s.boxOf(k.user)
+		out := &tg.MessagesMessages{Users: s.usersFor(k.user), Chats: s.chatsFor(k.user)}
+		for _, in := range r.ID {
+			id, _ := in.(*tg.InputMessageID)
+			if id != nil && b.msgs[id.ID] != nil {
+				out.Messages = append(out.Messages, b.msgs[id.ID])
+				continue
+			}
+			out.Messages = append(out.Messages, &tg.MessageEmpty{ID: inputMessageID(in)})
+		}
+		return out, nil
+	})
+	handle(s, d, tg.ChannelsGetMessagesRequestTypeID, "channels.getMessages", func(k *key, r *tg.ChannelsGetMessagesRequest) (bin.Encoder, error) {
+		c, err := s.channelOf(k, r.Channel)
+		if err != nil {
+			return nil, err
+		}
+		if len(r.ID) == 0 {
+			return nil, tgerr.New(400, "MESSAGE_IDS_EMPTY")
+		}
+		out := &tg.MessagesChannelMessages{Pts: c.pts, Count: len(c.msgs), Users: s.usersFor(k.user), Chats: s.chatsFor(k.user)}
+		for _, in := range r.ID {
+			id, _ := in.(*tg.InputMessageID)
+			if id != nil && c.msgs[id.ID] != nil {
+				out.Messages = append(out.Messages, view(c.msgs[id.ID], k.user))
+				continue
+			}
+			out.Messages = append(out.Messages, &tg.MessageEmpty{ID: inputMessageID(in)})
+		}
+		return out, nil
+	})
+	// messages.getPollResults: the results of the poll of msg_id in peer
+	// as the asker's copy has them, in an updateMessagePoll without the
+	// poll itself (the asker has it: Telegram adds it only for a client
+	// it knows lacks it). A message not in that chat, or no poll's, is
+	// MESSAGE_ID_INVALID.
+	handle(s, d, tg.MessagesGetPollResultsRequestTypeID, "messages.getPollResults", func(k *key, r *tg.MessagesGetPollResultsRequest) (bin.Encoder, error) {
+		if _, err := s.self(k); err != nil {
+			return nil, err
+		}
+		if e := s.pollResultsErr; e != "" {
+			return nil, tgerr.New(400, e)
+		}
+		var m *tg.Message
+		if p, ok := s.peerOf(k.user, r.Peer).(*tg.PeerChannel); ok {
+			in := &tg.InputChannel{ChannelID: p.ChannelID}
+			if ip, ok := r.Peer.(*tg.InputPeerChannel); ok {
+				in.AccessHash = ip.AccessHash
+			}
+			c, err := s.channelOf(k, in)
+			if err != nil {
+				return nil, err
+			}
+			m = c.msgs[r.MsgID]
+		} else if bm := s.boxOf(k.user).msgs[r.MsgID]; bm != nil && peerKey(bm.PeerID) == peerKey(s.peerOf(k.user, r.Peer)) {
+			m = bm
+		}
+		md, ok := (*tg.MessageMediaPoll)(nil), false
+		if m != nil {
+			md, ok = m.Media.(*tg.MessageMediaPoll)
+		}
+		if !ok {
+			return nil, tgerr.New(400, "MESSAGE_ID_INVALID")
+		}
+		u := &tg.UpdateMessagePoll{PollID: md.Poll.ID, Results: md.Results}
+		u.SetFlags()
+		return &tg.Updates{Updates: []tg.UpdateClass{u}, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), Date: now()}, nil
+	})
+}
+
+// inputMessageID is the ID an inputMessageID names; 0 for another kind.
+func inputMessageID(in tg.InputMessageClass) int {
+	if id, ok := in.(*tg.InputMessageID); ok {
+		return id.ID
+	}
+	return 0
+}
+
+// SetPollResultsError makes every messages.getPollResults answer this
+// error from now on ("" = none): Telegram failing to give a poll's
+// results.
+func (s *Server) SetPollResultsError(rpcError string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pollResultsErr = rpcError
+}
+
 // Bounds of a poll a user account sends, as Telegram's layer 228 has
 // them: the question 1 to 255 characters, 2 to 12 options (the app
 // config's poll_answers_max) of 1 to 100 characters each (UTF-16 code

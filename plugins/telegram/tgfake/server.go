@@ -130,6 +130,9 @@ type Server struct {
 	// voteErr is the error the next messages.sendVote answers, if set
 	// (SetVoteError, polls.go).
 	voteErr string
+	// pollResultsErr is the error every messages.getPollResults answers,
+	// if set (SetPollResultsError, polls.go).
+	pollResultsErr string
 	// pins are the pinned messages, by pinKey (pins.go).
 	pins map[string]bool
 }
@@ -257,6 +260,7 @@ func New() (*Server, error) {
 	s.registerSearch(d)
 	s.registerTTL(d)
 	s.registerPolls(d)
+	s.registerMessages(d)
 	s.registerPins(d)
 	s.registerPinSearch(d)
 	ctx, cancel := context.WithCancel(context.Background())
