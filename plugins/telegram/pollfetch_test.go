@@ -8,6 +8,7 @@ import (
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/tgfake"
 )
 
 // A poll the session never saw (sent before the login, from another
@@ -95,4 +96,44 @@ func TestClosePollNeverSeen(t *testing.T) {
 	if n := srv.Requests("messages.editMessage"); n != edits {
 		t.Errorf("closing no poll asked Telegram %d times", n-edits)
 	}
+}
+
+// In a supergroup, a poll the session never saw is asked of Telegram by
+// channels.getMessages (the channel's own message IDs), then closed; the
+// correction comes once, in the supergroup's room. Bob's poll there is
+// NOT_ALLOWED once fetched; a message the channel has not, NOT_FOUND.
+func TestClosePollNeverSeenSupergroup(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 650, Title: "Lunch club", Members: []int64{alice.ID, bob.ID}, Creator: alice.ID})
+	club := &tg.PeerChannel{ChannelID: 650}
+	mine := srv.Send(alice.ID, club, "", lunch(91))
+	bobs := srv.Send(bob.ID, club, "", lunch(92))
+	s, h, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	chat := "-100650"
+
+	from := h.count()
+	if err := s.ClosePoll(ctx, sdk.Call{ChatID: chat}, &pb.ClosePoll{TargetId: strconv.Itoa(mine)}); err != nil {
+		t.Fatalf("closing the supergroup's poll: %v", err)
+	}
+	if n := srv.Requests("channels.getMessages"); n != 1 {
+		t.Errorf("%d channels.getMessages, want 1", n)
+	}
+	if !srv.ChannelPollClosed(650, mine) {
+		t.Error("the supergroup's poll is open on Telegram")
+	}
+	h.wait(t, from, "the closing's correction", isCorrection(chat, strconv.Itoa(mine), "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 0 votes\n(closed)"))
+	srv.Send(bob.ID, club, "after the closing")
+	h.wait(t, from, "bob's message after the closing", isMessage(chat, "after the closing"))
+	if n := h.corrections(from, chat, strconv.Itoa(mine)); n != 1 {
+		t.Errorf("%d corrections, want 1", n)
+	}
+
+	err := s.ClosePoll(ctx, sdk.Call{ChatID: chat}, &pb.ClosePoll{TargetId: strconv.Itoa(bobs)})
+	wantCode(t, "closing bob's poll", err, pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "only who started a poll")
+	if srv.ChannelPollClosed(650, bobs) {
+		t.Error("bob's poll closed")
+	}
+	err = s.ClosePoll(ctx, sdk.Call{ChatID: chat}, &pb.ClosePoll{TargetId: "999"})
+	wantCode(t, "no such message", err, pb.ErrorCode_ERROR_CODE_NOT_FOUND)
 }

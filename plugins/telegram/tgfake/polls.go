@@ -368,6 +368,9 @@ func (s *Server) SetVoteError(rpcError string) {
 // no new text), pushed to the others; the answer holds the closer's
 // updateMessagePoll first, then their edit, as Telegram's does.
 func (s *Server) closePoll(k *key, r *tg.MessagesEditMessageRequest, in *tg.InputMediaPoll) (bin.Encoder, error) {
+	if p, ok := s.peerOf(k.user, r.Peer).(*tg.PeerChannel); ok {
+		return s.closeChannelPoll(k, p.ChannelID, r, in)
+	}
 	b := s.boxOf(k.user)
 	m := b.msgs[r.ID]
 	if m == nil || peerKey(m.PeerID) != peerKey(s.peerOf(k.user, r.Peer)) {
@@ -406,4 +409,85 @@ func (s *Server) closePoll(k *key, r *tg.MessagesEditMessageRequest, in *tg.Inpu
 		s.push(owner, u)
 	}
 	return &tg.Updates{Updates: []tg.UpdateClass{poll, edit}, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), Date: now()}, nil
+}
+
+// closeChannelPoll is closePoll in a channel or supergroup: the message
+// is the channel's (a member's request), the poll the asker's (a
+// supergroup's message from them; a broadcast channel's post by its
+// creator or an admin). The channel's one copy is closed with its results
+// as they stand (the fake keeps no votes in channels: none), each member told
+// by updateMessagePoll with the poll, then by the message's edit
+// (updateEditChannelMessage, in the channel's pts), pushed to all but
+// the asker, whose answer holds both, as closePoll's.
+func (s *Server) closeChannelPoll(k *key, channel int64, r *tg.MessagesEditMessageRequest, in *tg.InputMediaPoll) (bin.Encoder, error) {
+	c := s.channels[channel]
+	if c == nil || !slices.Contains(c.Members, k.user) {
+		return nil, tgerr.New(400, "CHANNEL_INVALID")
+	}
+	m := c.msgs[r.ID]
+	if m == nil {
+		return nil, tgerr.New(400, "MESSAGE_ID_INVALID")
+	}
+	md, ok := m.Media.(*tg.MessageMediaPoll)
+	author := false
+	if f, isUser := m.FromID.(*tg.PeerUser); isUser {
+		author = f.UserID == k.user
+	} else if c.Broadcast {
+		author = k.user == c.Creator || slices.Contains(c.Admins, k.user)
+	}
+	switch {
+	case !ok || !in.Poll.Closed:
+		return nil, tgerr.New(400, "MEDIA_INVALID")
+	case !author:
+		return nil, tgerr.New(403, "MESSAGE_AUTHOR_REQUIRED")
+	case md.Poll.Closed:
+		return nil, tgerr.New(400, "MESSAGE_NOT_MODIFIED")
+	}
+	p := md.Poll
+	p.Closed = true
+	p.SetFlags()
+	res := md.Results
+	if res.Results == nil {
+		// No vote counted yet: each option's zero, as Telegram gives.
+		for _, a := range p.Answers {
+			if pa, ok := a.(*tg.PollAnswer); ok {
+				res.Results = append(res.Results, tg.PollAnswerVoters{Option: pa.Option})
+			}
+		}
+	}
+	res.SetFlags()
+	cp := *m
+	cp.Media = &tg.MessageMediaPoll{Poll: p, Results: res}
+	cp.EditDate, cp.EditHide = now(), true
+	cp.SetFlags()
+	c.msgs[r.ID] = &cp
+	c.pts++
+	c.log = append(c.log, chEntry{pts: c.pts, date: cp.Date, u: &tg.UpdateEditChannelMessage{Message: &cp, Pts: c.pts, PtsCount: 1}})
+	poll := &tg.UpdateMessagePoll{PollID: p.ID, Results: res}
+	poll.SetPoll(p)
+	poll.SetFlags()
+	var edit tg.UpdateClass
+	for _, u := range c.Members {
+		s.push(u, poll)
+		e := &tg.UpdateEditChannelMessage{Message: view(&cp, u), Pts: c.pts, PtsCount: 1}
+		if u == k.user {
+			edit = e
+			continue
+		}
+		s.push(u, e)
+	}
+	return &tg.Updates{Updates: []tg.UpdateClass{poll, edit}, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), Date: now()}, nil
+}
+
+// ChannelPollClosed reports whether the poll of message id of channel
+// is closed.
+func (s *Server) ChannelPollClosed(channel int64, id int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.channels[channel]; c != nil && c.msgs[id] != nil {
+		if md, ok := c.msgs[id].Media.(*tg.MessageMediaPoll); ok {
+			return md.Poll.Closed
+		}
+	}
+	return false
 }
