@@ -106,7 +106,7 @@ func (s *Session) closedUnseen(ctx context.Context, api *tg.Client, peer tg.Inpu
 	if err != nil {
 		s.n.log().Warn("telegram: a poll closed unseen: its results", "login", s.login.LoginID, "poll", pollID, "err", err)
 	} else {
-		evs = s.pollEvents(u)
+		evs = s.pollEvents(ctx, u)
 	}
 	// Told once: nothing more when the results' update told it.
 	s.emitAll(append(evs, s.pollCorrections(s.polls.tell(pollID))...))
@@ -117,4 +117,33 @@ func (s *Session) emitAll(evs []*pb.Event) {
 	for _, ev := range evs {
 		s.emit(ev)
 	}
+}
+
+// closingResults fills in the counts of u, an update that closes a poll
+// and gives none (the counts the session has may be stale, or none at
+// all), from Telegram: messages.getPollResults for a message of the
+// poll remembered. A poll not remembered, or Telegram not answering,
+// leaves u as is: the counts last known stand.
+func (s *Session) closingResults(ctx context.Context, u *tg.UpdateMessagePoll) {
+	p, ok := u.GetPoll()
+	if !ok || !p.Closed || u.Results.Flags.Has(1) || u.Results.Results != nil {
+		return
+	}
+	pm, ok := s.polls.firstMsg(u.PollID)
+	if !ok {
+		return
+	}
+	api, _, err := s.client()
+	if err != nil {
+		return
+	}
+	peer, err := s.inputPeer(ctx, api, pm.chat)
+	if err == nil {
+		var r *tg.UpdateMessagePoll
+		if r, err = s.pollResults(ctx, api, peer, pm.id, u.PollID); err == nil {
+			u.Results = r.Results
+			return
+		}
+	}
+	s.n.log().Warn("telegram: a poll closed without its results: the counts last known stand", "login", s.login.LoginID, "poll", u.PollID, "err", err)
 }

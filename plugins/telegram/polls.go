@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"context"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -27,7 +28,8 @@ import (
 // replaced whole when a message of it comes or its text changes): an
 // update of a poll seen before the restart corrects its messages too.
 // messages.getPollResults could not stand in: it needs the poll's chat
-// and message, which are what the update lacks.
+// and message, which are what the update lacks (it fills in what a
+// closing does not say, once the poll's message is known: pollfetch.go).
 
 // pollsMax bounds the polls remembered: past it, the one first seen
 // longest ago is forgotten, and its file deleted (its updates are then
@@ -335,11 +337,22 @@ func (c *pollCache) tell(id int64) (text string, msgs []pollMsg) {
 	return text, slices.Clone(e.msgs)
 }
 
+// firstMsg is a message of poll id, the first remembered.
+func (c *pollCache) firstMsg(id int64) (pollMsg, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.m[id]; e != nil && len(e.msgs) > 0 {
+		return e.msgs[0], true
+	}
+	return pollMsg{}, false
+}
+
 // pollEvents are the corrections a poll's update makes: each message
 // that carried the poll, its text the poll as it stands. A poll not
 // remembered (never seen, or forgotten past pollsMax) is dropped, and so is an update that changes nothing
 // the text shows.
-func (s *Session) pollEvents(u *tg.UpdateMessagePoll) []*pb.Event {
+func (s *Session) pollEvents(ctx context.Context, u *tg.UpdateMessagePoll) []*pb.Event {
+	s.closingResults(ctx, u) // pollfetch.go
 	pollText, msgs, ok := s.polls.update(u)
 	if !ok {
 		s.n.log().Debug("telegram: an update of a poll not remembered; dropped", "login", s.login.LoginID, "poll", u.PollID)

@@ -172,3 +172,40 @@ func TestPollCacheBound(t *testing.T) {
 		t.Errorf("one poll's messages: %v, want the newest %d", msgs, pollMsgsMax)
 	}
 }
+
+// An update that closes a poll but gives no counts (only the total, as
+// the session had none or stale ones: votes cast while away come without
+// pts) has the results asked of Telegram (messages.getPollResults): the
+// correction is the poll closed with its counts as they are.
+func TestPollClosedWithoutCounts(t *testing.T) {
+	srv := newFake(t)
+	s, h, info, n := connectAlice(t, srv)
+	from := h.count()
+	gid := srv.Send(bob.ID, &tg.PeerUser{UserID: alice.ID}, "", lunch(43))
+	msg := h.wait(t, from, "the poll", isMessage("1002", "Poll: Lunch?"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	srv.Vote(bob.ID, gid, []byte{0})
+	srv.ClosePoll(gid)
+	connect(t, n, h, info)
+	from = h.count()
+	md := lunch43Closed()
+	u := &tg.UpdateMessagePoll{PollID: 43, Results: tg.PollResults{TotalVoters: 1}}
+	u.SetPoll(md)
+	srv.PushPollUpdate(alice.ID, u)
+	h.wait(t, from, "the closing, with its counts", isCorrection("1002", msg.EventId, "Poll: Lunch?\n1. Pizza: 1 vote\n2. Sushi: 0 votes\n(closed)"))
+	if n := srv.Requests("messages.getPollResults"); n != 1 {
+		t.Errorf("%d messages.getPollResults, want 1", n)
+	}
+}
+
+// lunch43Closed is lunch(43)'s poll, closed.
+func lunch43Closed() tg.Poll {
+	p := tg.Poll{ID: 43, Closed: true, Question: tg.TextWithEntities{Text: "Lunch?"},
+		Answers: []tg.PollAnswerClass{
+			&tg.PollAnswer{Text: tg.TextWithEntities{Text: "Pizza"}, Option: []byte{0}},
+			&tg.PollAnswer{Text: tg.TextWithEntities{Text: "Sushi"}, Option: []byte{1}}}}
+	p.SetFlags()
+	return p
+}
