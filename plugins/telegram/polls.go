@@ -263,9 +263,7 @@ func (c *pollCache) edited(md *tg.MessageMediaPoll, pm pollMsg) (text string, ms
 		e.msgs = e.msgs[len(e.msgs)-pollMsgsMax:]
 	}
 	defer c.save(id, e)
-	p := poll(&e.media)
-	p.Live = true
-	text = mediatext.PollText(p, voteWhere)
+	text = pollText(&e.media, true)
 	switch {
 	case text != e.told:
 		e.told = text
@@ -295,9 +293,7 @@ func (c *pollCache) update(u *tg.UpdateMessagePoll) (text string, msgs []pollMsg
 		r.Results = e.media.Results.Results
 	}
 	e.media.Results = r
-	p := poll(&e.media)
-	p.Live = true
-	text = mediatext.PollText(p, voteWhere)
+	text = pollText(&e.media, true)
 	if text == e.told {
 		return text, nil, true
 	}
@@ -326,9 +322,7 @@ func (c *pollCache) tell(id int64) (text string, msgs []pollMsg) {
 	if e == nil {
 		return "", nil
 	}
-	p := poll(&e.media)
-	p.Live = true
-	text = mediatext.PollText(p, voteWhere)
+	text = pollText(&e.media, true)
 	if text == e.told {
 		return text, nil
 	}

@@ -209,3 +209,66 @@ func lunch43Closed() tg.Poll {
 	p.SetFlags()
 	return p
 }
+
+// A quiz reads as what the user may know of it: before they answer, no
+// right answer (Telegram tells none); once they did, their answer and
+// whether it is right, the right one marked ✓ and the explanation its
+// author gave; closed, the same for one they did not answer. A poll
+// whose votes are public says so, from its arrival through its
+// corrections.
+func TestQuizAndPublicPoll(t *testing.T) {
+	srv := newFake(t)
+	_, h, _, _ := connectAlice(t, srv)
+	toAlice := &tg.PeerUser{UserID: alice.ID}
+	const hint = "\n(vote with a reply: /vote 1, or in Telegram)"
+	const q = "Poll: Capital of France? (quiz)\n"
+
+	srv.SetQuiz(51, []byte{1}, "Paris is the capital.")
+	from := h.count()
+	gid := srv.Send(bob.ID, toAlice, "", pollOf(51, "Capital of France?", false, true, "Lyon", "Paris"))
+	msg := h.wait(t, from, "the quiz", isMessage("1002", "Capital of France?"))
+	if want := q + "1. Lyon\n2. Paris" + hint; msg.GetMessage().GetText() != want {
+		t.Errorf("the quiz %q, want %q", msg.GetMessage().GetText(), want)
+	}
+	step := func(what string, act func(), text string) {
+		t.Helper()
+		from := h.count()
+		act()
+		h.wait(t, from, what, isCorrection("1002", msg.EventId, text))
+	}
+	step("bob's answer", func() { srv.Vote(bob.ID, gid, []byte{0}) }, q+"1. Lyon: 1 vote\n2. Paris: 0 votes"+hint)
+	step("alice's answer", func() { srv.Vote(alice.ID, gid, []byte{0}) },
+		q+"1. Lyon: 2 votes\n2. Paris: 0 votes ✓\nYour answer: Lyon (wrong)\nExplanation: Paris is the capital."+hint)
+	step("the quiz closed", func() { srv.ClosePoll(gid) },
+		q+"1. Lyon: 2 votes\n2. Paris: 0 votes ✓\nYour answer: Lyon (wrong)\nExplanation: Paris is the capital.\n(closed)")
+
+	// Answered right.
+	srv.SetQuiz(52, []byte{1}, "")
+	from = h.count()
+	gid = srv.Send(bob.ID, toAlice, "", pollOf(52, "Capital of France?", false, true, "Lyon", "Paris"))
+	msg = h.wait(t, from, "the second quiz", isMessage("1002", "Capital of France?"))
+	step("alice's right answer", func() { srv.Vote(alice.ID, gid, []byte{1}) },
+		q+"1. Lyon: 0 votes\n2. Paris: 1 vote ✓\nYour answer: Paris (right)"+hint)
+
+	// Not answered by the user: the right answer once closed.
+	srv.SetQuiz(53, []byte{1}, "Paris is the capital.")
+	from = h.count()
+	gid = srv.Send(bob.ID, toAlice, "", pollOf(53, "Capital of France?", false, true, "Lyon", "Paris"))
+	msg = h.wait(t, from, "the third quiz", isMessage("1002", "Capital of France?"))
+	step("bob's right answer", func() { srv.Vote(bob.ID, gid, []byte{1}) }, q+"1. Lyon: 0 votes\n2. Paris: 1 vote"+hint)
+	step("the third quiz closed", func() { srv.ClosePoll(gid) },
+		q+"1. Lyon: 0 votes\n2. Paris: 1 vote ✓\nExplanation: Paris is the capital.\n(closed)")
+
+	// Public votes.
+	const public = "\nVotes are public: Telegram shows who voted for what."
+	p := tg.Poll{ID: 54, PublicVoters: true, Question: tg.TextWithEntities{Text: "Lunch?"}, Answers: []tg.PollAnswerClass{
+		&tg.PollAnswer{Text: tg.TextWithEntities{Text: "Pizza"}, Option: []byte{0}},
+		&tg.PollAnswer{Text: tg.TextWithEntities{Text: "Sushi"}, Option: []byte{1}}}}
+	from = h.count()
+	gid = srv.Send(bob.ID, toAlice, "", tgfake.WithMedia(&tg.MessageMediaPoll{Poll: p}))
+	msg = h.wait(t, from, "the public poll", isMessage("1002", "Poll: Lunch?"))
+	if want := "Poll: Lunch?\n1. Pizza\n2. Sushi" + public + hint; msg.GetMessage().GetText() != want {
+		t.Errorf("the public poll %q, want %q", msg.GetMessage().GetText(), want)
+	}
+	step("a vote in the public poll", func() { srv.Vote(bob.ID, gid, []byte{1}) }, "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 1 vote"+public+hint)
+}

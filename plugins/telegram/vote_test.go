@@ -125,7 +125,7 @@ func TestVote(t *testing.T) {
 	from = h.count()
 	qgid := srv.Send(bob.ID, toAlice, "", pollOf(63, "Capital of France?", false, true, "Lyon", "Paris"))
 	quiz := h.wait(t, from, "the quiz", isMessage("1002", "Poll: Capital of France?"))
-	vote(bobChat, quiz.EventId, qgid, []string{"Paris"}, [][]byte{{1}}, "Poll: Capital of France? (quiz)\n1. Lyon: 0 votes\n2. Paris: 1 vote"+hint)
+	vote(bobChat, quiz.EventId, qgid, []string{"Paris"}, [][]byte{{1}}, "Poll: Capital of France? (quiz)\n1. Lyon: 0 votes\n2. Paris: 1 vote\nYour answer: Paris"+hint)
 	err = s.Vote(ctx, bobChat, &pb.Vote{TargetId: quiz.EventId, Choices: []string{"1"}})
 	wantCode(t, "a quiz answered already", err, pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "REVOTE_NOT_ALLOWED")
 	if got := srv.VoteOf(alice.ID, qgid); !slices.EqualFunc(got, [][]byte{{1}}, bytes.Equal) {

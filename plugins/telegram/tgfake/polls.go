@@ -53,6 +53,26 @@ func (s *Server) ClosePoll(gid int) {
 	s.pollChanged(gid, p, true, 0)
 }
 
+// quizKey is a quiz's right answer (its option bytes) and explanation.
+type quizKey struct {
+	correct  []byte
+	solution string
+}
+
+// SetQuiz gives the quiz of poll ID pollID (one Send carries) its right
+// answer, the option correct, and its explanation, solution (""
+// none). As Telegram does, each viewer's results mark the right answer
+// (correct) and carry the explanation once they answered, and everyone's
+// once the quiz is closed; before, neither.
+func (s *Server) SetQuiz(pollID int64, correct []byte, solution string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.quizzes == nil {
+		s.quizzes = map[int64]quizKey{}
+	}
+	s.quizzes[pollID] = quizKey{correct: correct, solution: solution}
+}
+
 // PushPollUpdate sends user a poll's update as given: one for a poll
 // their boxes need not hold.
 func (s *Server) PushPollUpdate(user int64, u *tg.UpdateMessagePoll) {
@@ -80,6 +100,7 @@ func (s *Server) pollOf(gid int) (tg.Poll, bool) {
 func (s *Server) pollChanged(gid int, p tg.Poll, withPoll bool, voter int64) *tg.UpdateMessagePoll {
 	var mine *tg.UpdateMessagePoll
 	voters := s.votes[p.ID]
+	key, isQuiz := s.quizzes[p.ID]
 	users := make([]int64, 0, len(voters))
 	for u := range voters {
 		users = append(users, u)
@@ -91,12 +112,18 @@ func (s *Server) pollChanged(gid int, p tg.Poll, withPoll bool, voter int64) *tg
 			continue
 		}
 		r := tg.PollResults{TotalVoters: len(voters)}
+		// A quiz's right answer and explanation: to who answered, to
+		// all once closed.
+		reveal := isQuiz && (p.Closed || len(voters[owner]) > 0)
+		if reveal {
+			r.Solution = key.solution
+		}
 		for _, a := range p.Answers {
 			pa, ok := a.(*tg.PollAnswer)
 			if !ok {
 				continue
 			}
-			v := tg.PollAnswerVoters{Option: pa.Option}
+			v := tg.PollAnswerVoters{Option: pa.Option, Correct: reveal && bytes.Equal(pa.Option, key.correct)}
 			for _, u := range users {
 				if slices.ContainsFunc(voters[u], func(o []byte) bool { return bytes.Equal(o, pa.Option) }) {
 					v.Voters++

@@ -91,6 +91,7 @@ type Server struct {
 	reacts   map[int]map[int64][]string   // gid -> user -> emojis
 	votes    map[int64]map[int64][][]byte // poll ID -> user -> options (polls.go)
 	pollSeq  int64                        // the last poll ID a sent poll got (polls.go)
+	quizzes  map[int64]quizKey            // poll ID -> a quiz's answer (SetQuiz, polls.go)
 	files    map[int64]map[int][]byte     // upload file ID -> parts
 	media    map[int64][]byte             // photo/document ID -> bytes
 	tokens   map[string]*key              // QR token -> key showing it
