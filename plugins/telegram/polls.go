@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"slices"
@@ -179,7 +180,9 @@ func (c *pollCache) remember(md *tg.MessageMediaPoll, pm pollMsg) {
 	defer c.mu.Unlock()
 	id := md.Poll.ID
 	e := c.entryLocked(md)
+	old := e.media.Results
 	e.media, e.told = *md, ""
+	keepOwn(&e.media.Results, old)
 	e.msgs = slices.DeleteFunc(e.msgs, func(o pollMsg) bool { return o.chat == pm.chat && o.id == pm.id })
 	e.msgs = append(e.msgs, pm)
 	if len(e.msgs) > pollMsgsMax {
@@ -252,7 +255,9 @@ func (c *pollCache) edited(md *tg.MessageMediaPoll, pm pollMsg) (text string, ms
 	defer c.mu.Unlock()
 	id := md.Poll.ID
 	e := c.entryLocked(md)
+	old := e.media.Results
 	e.media = *md
+	keepOwn(&e.media.Results, old)
 	captionChanged := true
 	if i := slices.IndexFunc(e.msgs, func(o pollMsg) bool { return o.chat == pm.chat && o.id == pm.id }); i >= 0 {
 		captionChanged = e.msgs[i].caption != pm.caption
@@ -291,7 +296,9 @@ func (c *pollCache) update(u *tg.UpdateMessagePoll) (text string, msgs []pollMsg
 	if !r.Flags.Has(1) && r.Results == nil {
 		// No counts given (the total alone): the last ones stand.
 		r.Results = e.media.Results.Results
+		r.Min = true // and what only the user's own say
 	}
+	keepOwn(&r, e.media.Results)
 	e.media.Results = r
 	text = pollText(&e.media, true)
 	if text == e.told {
@@ -300,6 +307,28 @@ func (c *pollCache) update(u *tg.UpdateMessagePoll) (text string, msgs []pollMsg
 	e.told = text
 	c.save(u.PollID, e)
 	return text, slices.Clone(e.msgs), true
+}
+
+// keepOwn carries over to r, when it is "min" (results the same for
+// everyone, without what is the user's own), what only the user's own
+// results say, from old, the results last told: the options they chose,
+// a quiz's right answer and its explanation. Otherwise a quiz's text
+// would lose "Your answer" and ✓, then get them back, a correction each.
+func keepOwn(r *tg.PollResults, old tg.PollResults) {
+	if !r.Min {
+		return
+	}
+	for i := range r.Results {
+		for _, o := range old.Results {
+			if bytes.Equal(o.Option, r.Results[i].Option) {
+				r.Results[i].Chosen = r.Results[i].Chosen || o.Chosen
+				r.Results[i].Correct = r.Results[i].Correct || o.Correct
+			}
+		}
+	}
+	if r.Solution == "" {
+		r.Solution, r.SolutionEntities = old.Solution, old.SolutionEntities
+	}
 }
 
 // setClosed marks poll id closed, as Telegram said it is, without

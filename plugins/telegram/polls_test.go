@@ -272,3 +272,31 @@ func TestQuizAndPublicPoll(t *testing.T) {
 	}
 	step("a vote in the public poll", func() { srv.Vote(bob.ID, gid, []byte{1}) }, "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 1 vote"+public+hint)
 }
+
+// Results "min" (the same for everyone: without the user's own choice,
+// as Telegram sends some updates and messages) keep what only the
+// user's own said: their answer, a quiz's right one and explanation; so
+// a quiz's text does not lose them and get them back.
+func TestPollResultsMin(t *testing.T) {
+	var c pollCache
+	q := tg.Poll{ID: 6, Quiz: true, Question: tg.TextWithEntities{Text: "2+2?"}, Answers: []tg.PollAnswerClass{
+		&tg.PollAnswer{Text: tg.TextWithEntities{Text: "4"}, Option: []byte{0}},
+		&tg.PollAnswer{Text: tg.TextWithEntities{Text: "5"}, Option: []byte{1}}}}
+	c.remember(&tg.MessageMediaPoll{Poll: q, Results: tg.PollResults{TotalVoters: 1, Solution: "Count them.", Results: []tg.PollAnswerVoters{
+		{Option: []byte{0}, Correct: true}, {Option: []byte{1}, Voters: 1, Chosen: true}}}}, pollMsg{chat: "1002", id: 3})
+	const hint = "\n(vote with a reply: /vote 1, or in Telegram)"
+	if text, _ := c.tell(6); text != "Poll: 2+2? (quiz)\n1. 4: 0 votes ✓\n2. 5: 1 vote\nYour answer: 5 (wrong)\nExplanation: Count them."+hint {
+		t.Fatalf("the quiz: %q", text)
+	}
+	u := &tg.UpdateMessagePoll{PollID: 6, Results: tg.PollResults{Min: true, TotalVoters: 2, Results: []tg.PollAnswerVoters{
+		{Option: []byte{0}, Voters: 1}, {Option: []byte{1}, Voters: 1}}}}
+	u.SetFlags()
+	u.Results.SetFlags()
+	if text, msgs, _ := c.update(u); text != "Poll: 2+2? (quiz)\n1. 4: 1 vote ✓\n2. 5: 1 vote\nYour answer: 5 (wrong)\nExplanation: Count them."+hint || len(msgs) != 1 {
+		t.Errorf("after min results: %q (%d corrections)", text, len(msgs))
+	}
+	// The total alone: the same.
+	if text, msgs, _ := c.update(&tg.UpdateMessagePoll{PollID: 6, Results: tg.PollResults{TotalVoters: 2}}); len(msgs) != 0 {
+		t.Errorf("after the total alone: %q, %d corrections, want none", text, len(msgs))
+	}
+}
