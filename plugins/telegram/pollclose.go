@@ -44,7 +44,8 @@ func (s *Session) ClosePoll(ctx context.Context, c sdk.Call, p *pb.ClosePoll) er
 	var api *tg.Client
 	var mgr *updates.Manager
 	var peer tg.InputPeerClass
-	if !ok {
+	fetched := !ok
+	if fetched {
 		// A poll from before the login, or forgotten: Telegram has it.
 		if api, mgr, peer, err = s.chatPeer(ctx, c.ChatID); err != nil {
 			return err
@@ -62,7 +63,7 @@ func (s *Session) ClosePoll(ctx context.Context, c sdk.Call, p *pb.ClosePoll) er
 		}
 	}
 	if md.Poll.Closed {
-		if api != nil {
+		if fetched {
 			// Fetched, closed: the user's copy, from before, may read
 			// open. Corrected to the results, asked for if not given.
 			if md.Results.Results == nil {
