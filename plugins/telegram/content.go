@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"bytes"
+	"strings"
 
 	"github.com/gotd/td/tg"
 
@@ -44,7 +45,7 @@ func mediaText(md tg.MessageMediaClass) string {
 	case *tg.MessageMediaContact:
 		return mediatext.ContactText(mediatext.Contact{FirstName: md.FirstName, LastName: md.LastName, Phone: md.PhoneNumber, VCard: md.Vcard})
 	case *tg.MessageMediaPoll:
-		return mediatext.PollText(poll(md), voteWhere)
+		return pollText(md, false)
 	case *tg.MessageMediaDice:
 		return mediatext.DiceText(md.Emoticon, md.Value)
 	case *tg.MessageMediaGame:
@@ -93,4 +94,73 @@ func poll(md *tg.MessageMediaPoll) mediatext.Poll {
 		p.Options = append(p.Options, o)
 	}
 	return p
+}
+
+// pollText is a poll as text (mediatext.PollText; live: its counts as
+// they stand, for its corrections, polls.go), with what Telegram tells
+// beyond it, before the closing line: for a quiz, the user's answer and
+// whether it is right (Telegram marks the right one once the user
+// answered or the quiz closed: ✓), and the explanation its author gave,
+// which Telegram gives then too; for a poll whose votes are public, that
+// they are (who voted for what Telegram tells only on request,
+// messages.getPollVotes: it is not shown).
+func pollText(md *tg.MessageMediaPoll, live bool) string {
+	p := poll(md)
+	p.Live = live
+	text := mediatext.PollText(p, voteWhere)
+	var extra []string
+	if md.Poll.Quiz {
+		if a := quizAnswer(md); a != "" {
+			extra = append(extra, a)
+		}
+		if sol := strings.TrimSpace(md.Results.Solution); sol != "" {
+			extra = append(extra, "Explanation: "+sol)
+		}
+	}
+	if md.Poll.PublicVoters {
+		extra = append(extra, "Votes are public: Telegram shows who voted for what.")
+	}
+	if len(extra) == 0 {
+		return text
+	}
+	// The last line says where to vote, or that the poll is closed.
+	i := strings.LastIndexByte(text, '\n')
+	return text[:i+1] + strings.Join(extra, "\n") + text[i:]
+}
+
+// quizAnswer is the user's answer to a quiz, as its results tell it
+// (chosen), and whether it is right when Telegram says which is: "Your
+// answer: Paris (right)"; "" when the user has not answered.
+func quizAnswer(md *tg.MessageMediaPoll) string {
+	var chosen []string
+	known, right := false, true
+	for _, a := range md.Poll.Answers {
+		pa, ok := a.(*tg.PollAnswer)
+		if !ok {
+			continue
+		}
+		for _, r := range md.Results.Results {
+			if !bytes.Equal(r.Option, pa.Option) {
+				continue
+			}
+			known = known || r.Correct
+			if r.Chosen {
+				chosen = append(chosen, pa.Text.Text)
+			}
+			if r.Chosen != r.Correct {
+				right = false
+			}
+		}
+	}
+	if len(chosen) == 0 {
+		return ""
+	}
+	out := "Your answer: " + strings.Join(chosen, ", ")
+	switch {
+	case known && right:
+		out += " (right)"
+	case known:
+		out += " (wrong)"
+	}
+	return out
 }

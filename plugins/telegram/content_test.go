@@ -42,6 +42,13 @@ var richMedia = []struct {
 		Results: tg.PollResults{TotalVoters: 3, Results: []tg.PollAnswerVoters{
 			{Option: []byte{0}, Voters: 2, Correct: true}, {Option: []byte{1}, Voters: 1}}}},
 		"Poll: 2+2? (quiz)\n1. 4: 2 votes ✓\n2. 5: 1 vote\n(closed)"},
+	{"public quiz answered", &tg.MessageMediaPoll{Poll: tg.Poll{ID: 9, Quiz: true, PublicVoters: true, Question: tg.TextWithEntities{Text: "2+2?"},
+		Answers: []tg.PollAnswerClass{
+			&tg.PollAnswer{Text: tg.TextWithEntities{Text: "4"}, Option: []byte{0}},
+			&tg.PollAnswer{Text: tg.TextWithEntities{Text: "5"}, Option: []byte{1}}}},
+		Results: tg.PollResults{TotalVoters: 1, Solution: "Count them.", Results: []tg.PollAnswerVoters{
+			{Option: []byte{0}, Voters: 0, Correct: true}, {Option: []byte{1}, Voters: 1, Chosen: true}}}},
+		"Poll: 2+2? (quiz)\n1. 4 ✓\n2. 5\nYour answer: 5 (wrong)\nExplanation: Count them.\nVotes are public: Telegram shows who voted for what.\n(vote with a reply: /vote 1, or in Telegram)"},
 	{"dice", &tg.MessageMediaDice{Value: 6, Emoticon: "🎲"}, "Dice: 🎲 6"},
 	{"darts", &tg.MessageMediaDice{Value: 3, Emoticon: "🎯"}, "Dice: 🎯 3"},
 	{"game", &tg.MessageMediaGame{Game: tg.Game{ID: 9, ShortName: "lumberjack", Title: "Lumberjack", Description: "Chop the tree", Photo: &tg.PhotoEmpty{ID: 1}}},

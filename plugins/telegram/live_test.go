@@ -6,10 +6,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -25,13 +28,19 @@ import (
 //	TELEGRAM_LIVE_JOIN      a group to join: a public name (golang) or
 //	                        an invite link (https://t.me/+AbCdEf123)
 //	TELEGRAM_LIVE_SEARCH    a name to find public groups by (golang)
+//	TELEGRAM_LIVE_POLL_CHAT a chat to start and close a poll in: a
+//	                        group's ID (-N, -100N) or a user's; Saved
+//	                        Messages when unset
 //
 // The first run asks Telegram for a code and waits up to 3 minutes for
 // it in the file "code" in TELEGRAM_LIVE_DIR; later runs reuse the
 // session. It connects, lists contacts and chats, finds public groups
-// by name, and sends one message
-// to the account's Saved Messages; with TELEGRAM_LIVE_JOIN, it joins
-// that group as the gateway would (join.go, join_invite.go).
+// by name, and sends one message to the account's Saved Messages; pins
+// it there and finds it among the chat's pins (ChatInfo with_pins:
+// PinnedMessages), with the chat's timer, then unpins it; starts a poll
+// in TELEGRAM_LIVE_POLL_CHAT, closes it (ClosePoll) and waits for the
+// correction to the closed poll; with TELEGRAM_LIVE_JOIN, it joins that
+// group as the gateway would (join.go, join_invite.go).
 func TestLive(t *testing.T) {
 	id, hash, dir := os.Getenv("TELEGRAM_LIVE_API_ID"), os.Getenv("TELEGRAM_LIVE_API_HASH"), os.Getenv("TELEGRAM_LIVE_DIR")
 	if id == "" || hash == "" || dir == "" {
@@ -88,8 +97,81 @@ func TestLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("sent message %s to Saved Messages", res.MessageID)
+	liveChatInfo(t, ctx, s, userID(st.UserID), res.MessageID)
+	pollChat := os.Getenv("TELEGRAM_LIVE_POLL_CHAT")
+	if pollChat == "" {
+		pollChat = userID(st.UserID)
+	}
+	livePollClose(t, ctx, s, h, pollChat)
 	if join := os.Getenv("TELEGRAM_LIVE_JOIN"); join != "" {
 		liveJoin(t, ctx, s, h, join)
+	}
+}
+
+// liveChatInfo pins message id of chat, reads the chat's description
+// (ChatInfo: its timer, known, off or set) and its pins as a ChatInfo
+// asked with_pins has them (PinnedMessages): the message among them;
+// then unpins it, leaving the chat as it was.
+func liveChatInfo(t *testing.T, ctx context.Context, s *Session, chat, id string) {
+	if err := s.Pin(ctx, sdk.Call{ChatID: chat}, &pb.Pin{TargetId: id}); err != nil {
+		t.Fatalf("pin %s in %s: %v", id, chat, err)
+	}
+	defer func() {
+		if err := s.Pin(ctx, sdk.Call{ChatID: chat}, &pb.Pin{TargetId: id, Unpin: true}); err != nil {
+			t.Errorf("unpin %s in %s: %v", id, chat, err)
+		}
+	}()
+	c, err := s.ChatInfo(ctx, chat)
+	if err != nil {
+		t.Fatalf("chat info of %s: %v", chat, err)
+	}
+	if c.GetTimer() == nil {
+		t.Errorf("chat info of %s: no timer (want one, 0 when off)", chat)
+	}
+	t.Logf("chat %s %q: timer %d s", chat, c.GetName(), c.GetTimer().GetSeconds())
+	pins, err := s.PinnedMessages(ctx, chat)
+	if err != nil {
+		t.Fatalf("pins of %s: %v", chat, err)
+	}
+	if !slices.Contains(pins, id) {
+		t.Errorf("pins of %s: %v, want message %s among them", chat, pins, id)
+	}
+	t.Logf("chat %s: pinned %v", chat, pins)
+}
+
+// livePollClose starts a poll in chat (StartPoll), waits for the user's
+// message corrected to the poll, closes it (ClosePoll) and waits for the
+// correction to the closed poll, "(closed)" with its counts.
+func livePollClose(t *testing.T, ctx context.Context, s *Session, h *testHost, chat string) {
+	q := "passerelle live test poll " + time.Now().Format(time.RFC3339)
+	from := h.count()
+	res, err := s.StartPoll(ctx, sdk.Call{ChatID: chat, TxnID: "live-poll-" + strconv.FormatInt(time.Now().UnixNano(), 10)},
+		&pb.Poll{Question: q, Options: []string{"Yes", "No"}})
+	if err != nil {
+		t.Fatalf("start a poll in %s (a chat that takes polls: TELEGRAM_LIVE_POLL_CHAT): %v", chat, err)
+	}
+	corrected := func(what, suffix string) {
+		t.Helper()
+		ev := h.wait(t, from, what, func(ev *pb.Event) bool {
+			text := ev.GetEdit().GetText()
+			return ev.ChatId == chat && ev.GetEdit().GetTargetId() == res.MessageID &&
+				strings.HasPrefix(text, "Poll: "+q+"\n") && strings.HasSuffix(text, suffix)
+		})
+		if !ev.GetSender().GetIsFromMe() {
+			t.Errorf("%s: from %v, want the user", what, ev.GetSender())
+		}
+		t.Logf("%s: %q", what, ev.GetEdit().GetText())
+	}
+	corrected("the poll as sent", "\n1. Yes\n2. No\n(vote with a reply: /vote 1, or in Telegram)")
+	from = h.count()
+	if err := s.ClosePoll(ctx, sdk.Call{ChatID: chat}, &pb.ClosePoll{TargetId: res.MessageID}); err != nil {
+		t.Fatalf("close poll %s in %s: %v", res.MessageID, chat, err)
+	}
+	// Its counts are Telegram's: whatever votes came meanwhile.
+	corrected("the poll closed", "\n(closed)")
+	// Closed already: no error.
+	if err := s.ClosePoll(ctx, sdk.Call{ChatID: chat}, &pb.ClosePoll{TargetId: res.MessageID}); err != nil {
+		t.Errorf("close poll %s again: %v", res.MessageID, err)
 	}
 }
 
@@ -185,4 +267,24 @@ func liveLogin(t *testing.T, ctx context.Context, n *Network, dir string) []byte
 		}
 	}
 	return step.GetComplete().SavedState
+}
+
+// The live test's pins, timer and poll closing, run on the fake Telegram
+// so that a tester's run is known to work: in a private chat with a
+// timer set and in a group (the poll's chat, TELEGRAM_LIVE_POLL_CHAT).
+func TestLivePollAndPinsOnFake(t *testing.T) {
+	srv := newFake(t)
+	s, h, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	srv.SetTTL(alice.ID, &tg.PeerUser{UserID: bob.ID}, 86400)
+	res, err := s.SendMessage(ctx, sdk.Call{ChatID: "1002", TxnID: "live-pin"}, &pb.SendMessage{Text: "pin me"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	liveChatInfo(t, ctx, s, "1002", res.MessageID)
+	if ids, err := s.PinnedMessages(ctx, "1002"); err != nil || len(ids) != 0 {
+		t.Errorf("pins after the live test: %v, %v; want none (unpinned)", ids, err)
+	}
+	livePollClose(t, ctx, s, h, "1002")
+	livePollClose(t, ctx, s, h, "-77")
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 
+	"github.com/gotd/td/telegram/updates"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
@@ -17,11 +18,15 @@ var _ sdk.PollCloser = (*Session)(nil)
 // Telegram's apps do: messages.editMessage of the poll's message with
 // inputMediaPoll, the poll as it is with closed set (a quiz's right
 // answers too, when known). The poll is the one the session remembers
-// for the message (polls.go): a message whose poll it does not know is
-// NOT_FOUND. Only its author may close a poll: another person's is
-// NOT_ALLOWED, Telegram not asked (a channel's post, signed by the
-// channel, is Telegram's to judge: MESSAGE_AUTHOR_REQUIRED is
-// NOT_ALLOWED too). A poll closed already is no error, and asks nothing.
+// for the message (polls.go); one it does not (from before the login, or
+// forgotten) is asked of Telegram and remembered (fetchPoll): a message
+// Telegram has not in this chat, or that is no poll, is NOT_FOUND. Only
+// its author may close a poll: another person's is NOT_ALLOWED, Telegram
+// not asked to close it (a channel's post, signed by the channel, is
+// Telegram's to judge: MESSAGE_AUTHOR_REQUIRED is NOT_ALLOWED too). A
+// poll closed already is no error, and asks nothing; one the session
+// had open (closed while the gateway was away, or fetched closed) has
+// its message corrected to the results (closedUnseen).
 // Telegram's answer holds updateMessagePoll with the closed poll (and
 // the message's edit), which the poll's update path turns into the
 // correction of the poll's message, "(closed)" with its results, as for
@@ -36,8 +41,21 @@ func (s *Session) ClosePoll(ctx context.Context, c sdk.Call, p *pb.ClosePoll) er
 		return err
 	}
 	md, pm, ok := s.polls.ofMessage(c.ChatID, id)
-	if !ok {
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: message %s is no poll the gateway knows (polls are known from when they arrive); close it in Telegram", p.TargetId)
+	var api *tg.Client
+	var mgr *updates.Manager
+	var peer tg.InputPeerClass
+	fetched := !ok
+	if fetched {
+		// A poll from before the login, or forgotten: Telegram has it.
+		if api, mgr, peer, err = s.chatPeer(ctx, c.ChatID); err != nil {
+			return err
+		}
+		if md, pm, ok, err = s.fetchPoll(ctx, api, peer, c.ChatID, id); err != nil {
+			return err
+		}
+		if !ok {
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: message %s of this chat is no poll on Telegram", p.TargetId)
+		}
 	}
 	if !pm.sender.GetIsFromMe() {
 		if kind, _, err := parsePeer(pm.sender.GetUserId()); err == nil && kind == peerUser {
@@ -45,11 +63,21 @@ func (s *Session) ClosePoll(ctx context.Context, c sdk.Call, p *pb.ClosePoll) er
 		}
 	}
 	if md.Poll.Closed {
+		if fetched {
+			// Fetched, closed: the user's copy, from before, may read
+			// open. Corrected to the results, asked for if not given.
+			if md.Results.Results == nil {
+				s.closedUnseen(ctx, api, peer, id, md.Poll.ID)
+			} else {
+				s.emitAll(s.pollCorrections(s.polls.tell(md.Poll.ID)))
+			}
+		}
 		return nil // closed already: its message says so
 	}
-	api, mgr, peer, err := s.chatPeer(ctx, c.ChatID)
-	if err != nil {
-		return err
+	if api == nil {
+		if api, mgr, peer, err = s.chatPeer(ctx, c.ChatID); err != nil {
+			return err
+		}
 	}
 	closed := md.Poll
 	closed.Closed = true
@@ -66,7 +94,9 @@ func (s *Session) ClosePoll(ctx context.Context, c sdk.Call, p *pb.ClosePoll) er
 	switch {
 	case tgerr.Is(err, "MESSAGE_NOT_MODIFIED", "MESSAGE_POLL_CLOSED"):
 		// Closed already, unseen (the closing's update has no pts:
-		// getDifference does not bring it after a time away).
+		// getDifference does not bring it after a time away): the
+		// poll's message is corrected to the results as they are.
+		s.closedUnseen(ctx, api, peer, id, md.Poll.ID)
 		return nil
 	case tgerr.Is(err, "MESSAGE_AUTHOR_REQUIRED", "MESSAGE_EDIT_FORBIDDEN", "CHAT_ADMIN_REQUIRED"):
 		e, _ := tgerr.As(err)

@@ -133,25 +133,73 @@ func TestClosePoll(t *testing.T) {
 }
 
 // A poll closed while the session was away (the closing's update has no
-// pts: getDifference does not bring it) is open as far as the session
-// knows: Telegram's answer, the poll not modified, is no error.
+// pts: getDifference does not bring it, nor the votes before it) is open
+// as far as the session knows: Telegram's answer, the poll not modified,
+// is no error, and the poll's message is corrected once to the poll
+// closed with its results as Telegram has them (messages.getPollResults),
+// the votes of that time away counted. Without them (Telegram failing),
+// to the poll closed with the counts last known.
 func TestClosePollClosedUnseen(t *testing.T) {
 	srv := newFake(t)
 	s, h, info, n := connectAlice(t, srv)
-	res, err := s.StartPoll(ctxT(t), sdk.Call{ChatID: "-77", TxnID: "txn-unseen"}, &pb.Poll{Question: "Lunch?", Options: []string{"Pizza", "Sushi"}})
-	if err != nil {
-		t.Fatal(err)
+	start := func(txn string) (string, int) {
+		t.Helper()
+		from := h.count()
+		res, err := s.StartPoll(ctxT(t), sdk.Call{ChatID: "-77", TxnID: txn}, &pb.Poll{Question: "Lunch?", Options: []string{"Pizza", "Sushi"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.wait(t, from, "the poll as sent", isCorrection("-77", res.MessageID, "Poll: Lunch?\n1. Pizza\n2. Sushi\n(vote with a reply: /vote 1, or in Telegram)"))
+		m, _ := sentPollIn(t, srv.Messages(carol.ID))
+		return res.MessageID, srv.GID(carol.ID, m.ID)
 	}
-	m, _ := sentPollIn(t, srv.Messages(carol.ID))
+	target, gid := start("txn-unseen")
 	if err := s.Disconnect(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
-	srv.ClosePoll(srv.GID(carol.ID, m.ID))
+	srv.Vote(carol.ID, gid, []byte("1"))
+	srv.ClosePoll(gid)
 	s = connect(t, n, h, info)
-	if err := s.ClosePoll(ctxT(t), sdk.Call{ChatID: "-77"}, &pb.ClosePoll{TargetId: res.MessageID}); err != nil {
+	from := h.count()
+	if err := s.ClosePoll(ctxT(t), sdk.Call{ChatID: "-77"}, &pb.ClosePoll{TargetId: target}); err != nil {
 		t.Errorf("closing a poll closed unseen: %v", err)
 	}
 	if n := srv.Requests("messages.editMessage"); n != 1 {
 		t.Errorf("%d messages.editMessage, want 1", n)
+	}
+	if n := srv.Requests("messages.getPollResults"); n != 1 {
+		t.Errorf("%d messages.getPollResults, want 1", n)
+	}
+	h.wait(t, from, "the poll closed unseen, corrected", isCorrection("-77", target, "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 1 vote\n(closed)"))
+	barrier := func(text string) {
+		t.Helper()
+		srv.Send(carol.ID, &tg.PeerChat{ChatID: 77}, text)
+		h.wait(t, from, "carol's "+text, isMessage("-77", text))
+	}
+	barrier("after the closing")
+	if n := h.corrections(from, "-77", target); n != 1 {
+		t.Errorf("%d corrections, want 1", n)
+	}
+
+	// Telegram gives no results: the counts last known, closed.
+	target, gid = start("txn-unseen-2")
+	from = h.count()
+	srv.Vote(carol.ID, gid, []byte("0"))
+	h.wait(t, from, "carol's vote", isCorrection("-77", target, "Poll: Lunch?\n1. Pizza: 1 vote\n2. Sushi: 0 votes\n(vote with a reply: /vote 1, or in Telegram)"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	srv.Vote(bob.ID, gid, []byte("0"))
+	srv.ClosePoll(gid)
+	srv.SetPollResultsError("MESSAGE_ID_INVALID")
+	s = connect(t, n, h, info)
+	from = h.count()
+	if err := s.ClosePoll(ctxT(t), sdk.Call{ChatID: "-77"}, &pb.ClosePoll{TargetId: target}); err != nil {
+		t.Errorf("closing a poll closed unseen, no results: %v", err)
+	}
+	h.wait(t, from, "the poll closed unseen, no results", isCorrection("-77", target, "Poll: Lunch?\n1. Pizza: 1 vote\n2. Sushi: 0 votes\n(closed)"))
+	barrier("after the second closing")
+	if n := h.corrections(from, "-77", target); n != 1 {
+		t.Errorf("no results: %d corrections, want 1", n)
 	}
 }

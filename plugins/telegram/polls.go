@@ -1,6 +1,8 @@
 package telegram
 
 import (
+	"bytes"
+	"context"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -27,7 +29,8 @@ import (
 // replaced whole when a message of it comes or its text changes): an
 // update of a poll seen before the restart corrects its messages too.
 // messages.getPollResults could not stand in: it needs the poll's chat
-// and message, which are what the update lacks.
+// and message, which are what the update lacks (it fills in what a
+// closing does not say, once the poll's message is known: pollfetch.go).
 
 // pollsMax bounds the polls remembered: past it, the one first seen
 // longest ago is forgotten, and its file deleted (its updates are then
@@ -177,7 +180,9 @@ func (c *pollCache) remember(md *tg.MessageMediaPoll, pm pollMsg) {
 	defer c.mu.Unlock()
 	id := md.Poll.ID
 	e := c.entryLocked(md)
+	old := e.media.Results
 	e.media, e.told = *md, ""
+	keepOwn(&e.media.Results, old)
 	e.msgs = slices.DeleteFunc(e.msgs, func(o pollMsg) bool { return o.chat == pm.chat && o.id == pm.id })
 	e.msgs = append(e.msgs, pm)
 	if len(e.msgs) > pollMsgsMax {
@@ -250,7 +255,9 @@ func (c *pollCache) edited(md *tg.MessageMediaPoll, pm pollMsg) (text string, ms
 	defer c.mu.Unlock()
 	id := md.Poll.ID
 	e := c.entryLocked(md)
+	old := e.media.Results
 	e.media = *md
+	keepOwn(&e.media.Results, old)
 	captionChanged := true
 	if i := slices.IndexFunc(e.msgs, func(o pollMsg) bool { return o.chat == pm.chat && o.id == pm.id }); i >= 0 {
 		captionChanged = e.msgs[i].caption != pm.caption
@@ -261,9 +268,7 @@ func (c *pollCache) edited(md *tg.MessageMediaPoll, pm pollMsg) (text string, ms
 		e.msgs = e.msgs[len(e.msgs)-pollMsgsMax:]
 	}
 	defer c.save(id, e)
-	p := poll(&e.media)
-	p.Live = true
-	text = mediatext.PollText(p, voteWhere)
+	text = pollText(&e.media, true)
 	switch {
 	case text != e.told:
 		e.told = text
@@ -291,11 +296,11 @@ func (c *pollCache) update(u *tg.UpdateMessagePoll) (text string, msgs []pollMsg
 	if !r.Flags.Has(1) && r.Results == nil {
 		// No counts given (the total alone): the last ones stand.
 		r.Results = e.media.Results.Results
+		r.Min = true // and what only the user's own say
 	}
+	keepOwn(&r, e.media.Results)
 	e.media.Results = r
-	p := poll(&e.media)
-	p.Live = true
-	text = mediatext.PollText(p, voteWhere)
+	text = pollText(&e.media, true)
 	if text == e.told {
 		return text, nil, true
 	}
@@ -304,11 +309,73 @@ func (c *pollCache) update(u *tg.UpdateMessagePoll) (text string, msgs []pollMsg
 	return text, slices.Clone(e.msgs), true
 }
 
+// keepOwn carries over to r, when it is "min" (results the same for
+// everyone, without what is the user's own), what only the user's own
+// results say, from old, the results last told: the options they chose,
+// a quiz's right answer and its explanation. Otherwise a quiz's text
+// would lose "Your answer" and ✓, then get them back, a correction each.
+func keepOwn(r *tg.PollResults, old tg.PollResults) {
+	if !r.Min {
+		return
+	}
+	for i := range r.Results {
+		for _, o := range old.Results {
+			if bytes.Equal(o.Option, r.Results[i].Option) {
+				r.Results[i].Chosen = r.Results[i].Chosen || o.Chosen
+				r.Results[i].Correct = r.Results[i].Correct || o.Correct
+			}
+		}
+	}
+	if r.Solution == "" {
+		r.Solution, r.SolutionEntities = old.Solution, old.SolutionEntities
+	}
+}
+
+// setClosed marks poll id closed, as Telegram said it is, without
+// telling it: the next update, or tell, corrects its messages.
+func (c *pollCache) setClosed(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.m[id]; e != nil && !e.media.Poll.Closed {
+		e.media.Poll.Closed = true
+		c.save(id, e)
+	}
+}
+
+// tell is poll id's text and its messages, as update gives them: none
+// when the text is as last told (or the poll is not remembered).
+func (c *pollCache) tell(id int64) (text string, msgs []pollMsg) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.m[id]
+	if e == nil {
+		return "", nil
+	}
+	text = pollText(&e.media, true)
+	if text == e.told {
+		return text, nil
+	}
+	e.told = text
+	c.save(id, e)
+	return text, slices.Clone(e.msgs)
+}
+
+// firstMsg is a message of poll id, the first remembered.
+func (c *pollCache) firstMsg(id int64) (pollMsg, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.m[id]; e != nil && len(e.msgs) > 0 {
+		return e.msgs[0], true
+	}
+	return pollMsg{}, false
+}
+
 // pollEvents are the corrections a poll's update makes: each message
 // that carried the poll, its text the poll as it stands. A poll not
 // remembered (never seen, or forgotten past pollsMax) is dropped, and so is an update that changes nothing
 // the text shows.
-func (s *Session) pollEvents(u *tg.UpdateMessagePoll) []*pb.Event {
+func (s *Session) pollEvents(ctx context.Context, u *tg.UpdateMessagePoll) []*pb.Event {
+	s.closingResults(ctx, u) // pollfetch.go
 	pollText, msgs, ok := s.polls.update(u)
 	if !ok {
 		s.n.log().Debug("telegram: an update of a poll not remembered; dropped", "login", s.login.LoginID, "poll", u.PollID)

@@ -172,3 +172,131 @@ func TestPollCacheBound(t *testing.T) {
 		t.Errorf("one poll's messages: %v, want the newest %d", msgs, pollMsgsMax)
 	}
 }
+
+// An update that closes a poll but gives no counts (only the total, as
+// the session had none or stale ones: votes cast while away come without
+// pts) has the results asked of Telegram (messages.getPollResults): the
+// correction is the poll closed with its counts as they are.
+func TestPollClosedWithoutCounts(t *testing.T) {
+	srv := newFake(t)
+	s, h, info, n := connectAlice(t, srv)
+	from := h.count()
+	gid := srv.Send(bob.ID, &tg.PeerUser{UserID: alice.ID}, "", lunch(43))
+	msg := h.wait(t, from, "the poll", isMessage("1002", "Poll: Lunch?"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	srv.Vote(bob.ID, gid, []byte{0})
+	srv.ClosePoll(gid)
+	connect(t, n, h, info)
+	from = h.count()
+	md := lunch43Closed()
+	u := &tg.UpdateMessagePoll{PollID: 43, Results: tg.PollResults{TotalVoters: 1}}
+	u.SetPoll(md)
+	srv.PushPollUpdate(alice.ID, u)
+	h.wait(t, from, "the closing, with its counts", isCorrection("1002", msg.EventId, "Poll: Lunch?\n1. Pizza: 1 vote\n2. Sushi: 0 votes\n(closed)"))
+	if n := srv.Requests("messages.getPollResults"); n != 1 {
+		t.Errorf("%d messages.getPollResults, want 1", n)
+	}
+}
+
+// lunch43Closed is lunch(43)'s poll, closed.
+func lunch43Closed() tg.Poll {
+	p := tg.Poll{ID: 43, Closed: true, Question: tg.TextWithEntities{Text: "Lunch?"},
+		Answers: []tg.PollAnswerClass{
+			&tg.PollAnswer{Text: tg.TextWithEntities{Text: "Pizza"}, Option: []byte{0}},
+			&tg.PollAnswer{Text: tg.TextWithEntities{Text: "Sushi"}, Option: []byte{1}}}}
+	p.SetFlags()
+	return p
+}
+
+// A quiz reads as what the user may know of it: before they answer, no
+// right answer (Telegram tells none); once they did, their answer and
+// whether it is right, the right one marked ✓ and the explanation its
+// author gave; closed, the same for one they did not answer. A poll
+// whose votes are public says so, from its arrival through its
+// corrections.
+func TestQuizAndPublicPoll(t *testing.T) {
+	srv := newFake(t)
+	_, h, _, _ := connectAlice(t, srv)
+	toAlice := &tg.PeerUser{UserID: alice.ID}
+	const hint = "\n(vote with a reply: /vote 1, or in Telegram)"
+	const q = "Poll: Capital of France? (quiz)\n"
+
+	srv.SetQuiz(51, []byte{1}, "Paris is the capital.")
+	from := h.count()
+	gid := srv.Send(bob.ID, toAlice, "", pollOf(51, "Capital of France?", false, true, "Lyon", "Paris"))
+	msg := h.wait(t, from, "the quiz", isMessage("1002", "Capital of France?"))
+	if want := q + "1. Lyon\n2. Paris" + hint; msg.GetMessage().GetText() != want {
+		t.Errorf("the quiz %q, want %q", msg.GetMessage().GetText(), want)
+	}
+	step := func(what string, act func(), text string) {
+		t.Helper()
+		from := h.count()
+		act()
+		h.wait(t, from, what, isCorrection("1002", msg.EventId, text))
+	}
+	step("bob's answer", func() { srv.Vote(bob.ID, gid, []byte{0}) }, q+"1. Lyon: 1 vote\n2. Paris: 0 votes"+hint)
+	step("alice's answer", func() { srv.Vote(alice.ID, gid, []byte{0}) },
+		q+"1. Lyon: 2 votes\n2. Paris: 0 votes ✓\nYour answer: Lyon (wrong)\nExplanation: Paris is the capital."+hint)
+	step("the quiz closed", func() { srv.ClosePoll(gid) },
+		q+"1. Lyon: 2 votes\n2. Paris: 0 votes ✓\nYour answer: Lyon (wrong)\nExplanation: Paris is the capital.\n(closed)")
+
+	// Answered right.
+	srv.SetQuiz(52, []byte{1}, "")
+	from = h.count()
+	gid = srv.Send(bob.ID, toAlice, "", pollOf(52, "Capital of France?", false, true, "Lyon", "Paris"))
+	msg = h.wait(t, from, "the second quiz", isMessage("1002", "Capital of France?"))
+	step("alice's right answer", func() { srv.Vote(alice.ID, gid, []byte{1}) },
+		q+"1. Lyon: 0 votes\n2. Paris: 1 vote ✓\nYour answer: Paris (right)"+hint)
+
+	// Not answered by the user: the right answer once closed.
+	srv.SetQuiz(53, []byte{1}, "Paris is the capital.")
+	from = h.count()
+	gid = srv.Send(bob.ID, toAlice, "", pollOf(53, "Capital of France?", false, true, "Lyon", "Paris"))
+	msg = h.wait(t, from, "the third quiz", isMessage("1002", "Capital of France?"))
+	step("bob's right answer", func() { srv.Vote(bob.ID, gid, []byte{1}) }, q+"1. Lyon: 0 votes\n2. Paris: 1 vote"+hint)
+	step("the third quiz closed", func() { srv.ClosePoll(gid) },
+		q+"1. Lyon: 0 votes\n2. Paris: 1 vote ✓\nExplanation: Paris is the capital.\n(closed)")
+
+	// Public votes.
+	const public = "\nVotes are public: Telegram shows who voted for what."
+	p := tg.Poll{ID: 54, PublicVoters: true, Question: tg.TextWithEntities{Text: "Lunch?"}, Answers: []tg.PollAnswerClass{
+		&tg.PollAnswer{Text: tg.TextWithEntities{Text: "Pizza"}, Option: []byte{0}},
+		&tg.PollAnswer{Text: tg.TextWithEntities{Text: "Sushi"}, Option: []byte{1}}}}
+	from = h.count()
+	gid = srv.Send(bob.ID, toAlice, "", tgfake.WithMedia(&tg.MessageMediaPoll{Poll: p}))
+	msg = h.wait(t, from, "the public poll", isMessage("1002", "Poll: Lunch?"))
+	if want := "Poll: Lunch?\n1. Pizza\n2. Sushi" + public + hint; msg.GetMessage().GetText() != want {
+		t.Errorf("the public poll %q, want %q", msg.GetMessage().GetText(), want)
+	}
+	step("a vote in the public poll", func() { srv.Vote(bob.ID, gid, []byte{1}) }, "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 1 vote"+public+hint)
+}
+
+// Results "min" (the same for everyone: without the user's own choice,
+// as Telegram sends some updates and messages) keep what only the
+// user's own said: their answer, a quiz's right one and explanation; so
+// a quiz's text does not lose them and get them back.
+func TestPollResultsMin(t *testing.T) {
+	var c pollCache
+	q := tg.Poll{ID: 6, Quiz: true, Question: tg.TextWithEntities{Text: "2+2?"}, Answers: []tg.PollAnswerClass{
+		&tg.PollAnswer{Text: tg.TextWithEntities{Text: "4"}, Option: []byte{0}},
+		&tg.PollAnswer{Text: tg.TextWithEntities{Text: "5"}, Option: []byte{1}}}}
+	c.remember(&tg.MessageMediaPoll{Poll: q, Results: tg.PollResults{TotalVoters: 1, Solution: "Count them.", Results: []tg.PollAnswerVoters{
+		{Option: []byte{0}, Correct: true}, {Option: []byte{1}, Voters: 1, Chosen: true}}}}, pollMsg{chat: "1002", id: 3})
+	const hint = "\n(vote with a reply: /vote 1, or in Telegram)"
+	if text, _ := c.tell(6); text != "Poll: 2+2? (quiz)\n1. 4: 0 votes ✓\n2. 5: 1 vote\nYour answer: 5 (wrong)\nExplanation: Count them."+hint {
+		t.Fatalf("the quiz: %q", text)
+	}
+	u := &tg.UpdateMessagePoll{PollID: 6, Results: tg.PollResults{Min: true, TotalVoters: 2, Results: []tg.PollAnswerVoters{
+		{Option: []byte{0}, Voters: 1}, {Option: []byte{1}, Voters: 1}}}}
+	u.SetFlags()
+	u.Results.SetFlags()
+	if text, msgs, _ := c.update(u); text != "Poll: 2+2? (quiz)\n1. 4: 1 vote ✓\n2. 5: 1 vote\nYour answer: 5 (wrong)\nExplanation: Count them."+hint || len(msgs) != 1 {
+		t.Errorf("after min results: %q (%d corrections)", text, len(msgs))
+	}
+	// The total alone: the same.
+	if text, msgs, _ := c.update(&tg.UpdateMessagePoll{PollID: 6, Results: tg.PollResults{TotalVoters: 2}}); len(msgs) != 0 {
+		t.Errorf("after the total alone: %q, %d corrections, want none", text, len(msgs))
+	}
+}

@@ -67,7 +67,7 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 	case *tg.UpdatePhoneCall:
 		return s.ringingEvent(u) // calls.go
 	case *tg.UpdateMessagePoll:
-		return s.pollEvents(u) // polls.go
+		return s.pollEvents(ctx, u) // polls.go
 	case *tg.UpdatePinnedMessages:
 		return s.unpinEvents(peerChatID(u.Peer), 0, u.Pinned, u.Messages, u.Pts) // pin.go
 	case *tg.UpdatePinnedChannelMessages:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/gotd/td/telegram/updates"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
@@ -19,8 +20,12 @@ var _ sdk.Voter = (*Session)(nil)
 // v.Choices name, each a 1-based number in the order the poll's text
 // lists them or an option's text (any case); none takes the vote back.
 // The poll is the one the session remembers for the message (polls.go),
-// with its options' bytes: a message whose poll it does not know is
-// NOT_FOUND. A choice that names no option, or several in a poll of one
+// with its options' bytes; one it does not (from before the login, or
+// forgotten) is asked of Telegram and remembered (fetchPoll): a message
+// Telegram has not in this chat, or that is no poll, is NOT_FOUND. A poll
+// found closed that the session had open (MESSAGE_POLL_CLOSED: closed
+// while the gateway was away), or fetched closed, has its message
+// corrected to its results (closedUnseen) before the refusal. A choice that names no option, or several in a poll of one
 // answer, is BAD_REQUEST naming the options; a closed poll, or a quiz
 // answered already (REVOTE_NOT_ALLOWED), is NOT_ALLOWED. Telegram's
 // answer holds updateMessagePoll, which the poll's update path turns into
@@ -36,24 +41,45 @@ func (s *Session) Vote(ctx context.Context, c sdk.Call, v *pb.Vote) error {
 		return err
 	}
 	md, ok := s.polls.byMessage(c.ChatID, id)
-	if !ok {
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: message %s is no poll the gateway knows (polls are known from when they arrive); vote in Telegram", v.TargetId)
+	var api *tg.Client
+	var mgr *updates.Manager
+	var peer tg.InputPeerClass
+	fetched := !ok
+	if fetched {
+		// A poll from before the login, or forgotten: Telegram has it.
+		if api, mgr, peer, err = s.chatPeer(ctx, c.ChatID); err != nil {
+			return err
+		}
+		if md, _, ok, err = s.fetchPoll(ctx, api, peer, c.ChatID, id); err != nil {
+			return err
+		}
+		if !ok {
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: message %s of this chat is no poll on Telegram", v.TargetId)
+		}
 	}
 	p := &md.Poll
 	if p.Closed || p.CloseDate != 0 && time.Unix(int64(p.CloseDate), 0).Before(time.Now()) {
+		if fetched && p.Closed {
+			// The user's copy, from before, may read open.
+			s.closedUnseen(ctx, api, peer, id, p.ID)
+		}
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: the poll %q is closed", p.Question.Text)
 	}
 	options, err := chosen(p, v.Choices)
 	if err != nil {
 		return err
 	}
-	api, mgr, peer, err := s.chatPeer(ctx, c.ChatID)
-	if err != nil {
-		return err
+	if api == nil {
+		if api, mgr, peer, err = s.chatPeer(ctx, c.ChatID); err != nil {
+			return err
+		}
 	}
 	upd, err := api.MessagesSendVote(ctx, &tg.MessagesSendVoteRequest{Peer: peer, MsgID: id, Options: options})
 	switch {
 	case tgerr.Is(err, "MESSAGE_POLL_CLOSED"):
+		// Closed unseen (the closing's update has no pts): the poll's
+		// message is corrected to its results, then the refusal.
+		s.closedUnseen(ctx, api, peer, id, p.ID)
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: the poll %q is closed (MESSAGE_POLL_CLOSED)", p.Question.Text)
 	case tgerr.Is(err, "REVOTE_NOT_ALLOWED"):
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: this poll takes no change of vote: a quiz is answered once (REVOTE_NOT_ALLOWED)")

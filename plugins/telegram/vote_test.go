@@ -3,6 +3,7 @@ package telegram
 import (
 	"bytes"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/gotd/td/tg"
@@ -125,7 +126,7 @@ func TestVote(t *testing.T) {
 	from = h.count()
 	qgid := srv.Send(bob.ID, toAlice, "", pollOf(63, "Capital of France?", false, true, "Lyon", "Paris"))
 	quiz := h.wait(t, from, "the quiz", isMessage("1002", "Poll: Capital of France?"))
-	vote(bobChat, quiz.EventId, qgid, []string{"Paris"}, [][]byte{{1}}, "Poll: Capital of France? (quiz)\n1. Lyon: 0 votes\n2. Paris: 1 vote"+hint)
+	vote(bobChat, quiz.EventId, qgid, []string{"Paris"}, [][]byte{{1}}, "Poll: Capital of France? (quiz)\n1. Lyon: 0 votes\n2. Paris: 1 vote\nYour answer: Paris"+hint)
 	err = s.Vote(ctx, bobChat, &pb.Vote{TargetId: quiz.EventId, Choices: []string{"1"}})
 	wantCode(t, "a quiz answered already", err, pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "REVOTE_NOT_ALLOWED")
 	if got := srv.VoteOf(alice.ID, qgid); !slices.EqualFunc(got, [][]byte{{1}}, bytes.Equal) {
@@ -146,7 +147,10 @@ func TestVote(t *testing.T) {
 
 // A poll closed while the session was away (the closing's update has no
 // pts: getDifference does not bring it) is open as far as the session
-// knows: Telegram's refusal, MESSAGE_POLL_CLOSED, is NOT_ALLOWED.
+// knows: Telegram's refusal, MESSAGE_POLL_CLOSED, is NOT_ALLOWED, and the
+// poll's message is corrected to the poll closed with its results as
+// Telegram has them (messages.getPollResults), the vote cast while away
+// counted.
 func TestVoteClosedUnseen(t *testing.T) {
 	srv := newFake(t)
 	s, h, info, n := connectAlice(t, srv)
@@ -156,12 +160,57 @@ func TestVoteClosedUnseen(t *testing.T) {
 	if err := s.Disconnect(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
+	srv.Vote(bob.ID, gid, []byte{1})
 	srv.ClosePoll(gid)
 	s = connect(t, n, h, info)
+	from = h.count()
 	err := s.Vote(ctxT(t), sdk.Call{ChatID: "-77"}, &pb.Vote{TargetId: msg.EventId, Choices: []string{"1"}})
 	wantCode(t, "a poll closed unseen", err, pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "MESSAGE_POLL_CLOSED")
 	if srv.Requests("messages.sendVote") != 1 {
 		t.Errorf("%d votes asked of Telegram, want 1", srv.Requests("messages.sendVote"))
+	}
+	h.wait(t, from, "the poll closed unseen, corrected", isCorrection("-77", msg.EventId, "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 1 vote\n(closed)"))
+}
+
+// A vote in a poll the session never saw (sent before the login) asks
+// Telegram for the poll (messages.getMessages), then votes as in one
+// seen: the vote is on Telegram, the poll's message corrected with the
+// counts. One closed before the login is NOT_ALLOWED, its message
+// corrected to its results; a message that is no poll is NOT_FOUND.
+func TestVoteNeverSeen(t *testing.T) {
+	srv := newFake(t)
+	toAlice := &tg.PeerUser{UserID: alice.ID}
+	open := srv.Send(bob.ID, toAlice, "", lunch(66))
+	closed := srv.Send(bob.ID, toAlice, "", lunch(67))
+	plain := srv.Send(bob.ID, toAlice, "no poll")
+	srv.Vote(bob.ID, closed, []byte{0})
+	srv.ClosePoll(closed)
+	s, h, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	target := func(gid int) string { return strconv.Itoa(srv.ID(gid, alice.ID)) }
+	bobChat := sdk.Call{ChatID: "1002"}
+
+	from := h.count()
+	if err := s.Vote(ctx, bobChat, &pb.Vote{TargetId: target(open), Choices: []string{"Sushi"}}); err != nil {
+		t.Fatalf("a vote in a poll never seen: %v", err)
+	}
+	if got := srv.VoteOf(alice.ID, open); len(got) != 1 || !bytes.Equal(got[0], []byte{1}) {
+		t.Errorf("alice's vote on Telegram: %v, want Sushi's", got)
+	}
+	if n := srv.Requests("messages.getMessages"); n != 1 {
+		t.Errorf("%d messages.getMessages, want 1", n)
+	}
+	h.wait(t, from, "the vote's correction", isCorrection("1002", target(open), "Poll: Lunch?\n1. Pizza: 0 votes\n2. Sushi: 1 vote\n(vote with a reply: /vote 1, or in Telegram)"))
+
+	from = h.count()
+	err := s.Vote(ctx, bobChat, &pb.Vote{TargetId: target(closed), Choices: []string{"1"}})
+	wantCode(t, "a vote in a poll closed before", err, pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "closed")
+	h.wait(t, from, "the closed poll's correction", isCorrection("1002", target(closed), "Poll: Lunch?\n1. Pizza: 1 vote\n2. Sushi: 0 votes\n(closed)"))
+
+	err = s.Vote(ctx, bobChat, &pb.Vote{TargetId: target(plain), Choices: []string{"1"}})
+	wantCode(t, "a vote in no poll", err, pb.ErrorCode_ERROR_CODE_NOT_FOUND)
+	if n := srv.Requests("messages.sendVote"); n != 1 {
+		t.Errorf("%d votes asked of Telegram, want 1", n)
 	}
 }
 

@@ -1,6 +1,8 @@
 package botmode
 
 import (
+	"strings"
+
 	"github.com/go-telegram/bot/models"
 
 	"passerelle.im/passerelle/plugins/mediatext"
@@ -70,5 +72,20 @@ func pollText(p *models.Poll, live bool) string {
 		// index that reads 0 when absent: not shown.
 		mp.Options = append(mp.Options, mediatext.Option{Text: o.Text, Votes: o.VoterCount, Counted: true})
 	}
-	return mediatext.PollText(mp, inApp)
+	text := mediatext.PollText(mp, inApp)
+	// Said before the closing line, as user mode does: a quiz's
+	// explanation (the Bot API gives it once the quiz is closed, or to
+	// its sender), and that the votes are public.
+	var extra []string
+	if sol := strings.TrimSpace(p.Explanation); p.Type == "quiz" && sol != "" {
+		extra = append(extra, "Explanation: "+sol)
+	}
+	if !p.IsAnonymous {
+		extra = append(extra, "Votes are public: Telegram shows who voted for what.")
+	}
+	if len(extra) == 0 {
+		return text
+	}
+	i := strings.LastIndexByte(text, '\n')
+	return text[:i+1] + strings.Join(extra, "\n") + text[i:]
 }

@@ -53,6 +53,26 @@ func (s *Server) ClosePoll(gid int) {
 	s.pollChanged(gid, p, true, 0)
 }
 
+// quizKey is a quiz's right answer (its option bytes) and explanation.
+type quizKey struct {
+	correct  []byte
+	solution string
+}
+
+// SetQuiz gives the quiz of poll ID pollID (one Send carries) its right
+// answer, the option correct, and its explanation, solution (""
+// none). As Telegram does, each viewer's results mark the right answer
+// (correct) and carry the explanation once they answered, and everyone's
+// once the quiz is closed; before, neither.
+func (s *Server) SetQuiz(pollID int64, correct []byte, solution string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.quizzes == nil {
+		s.quizzes = map[int64]quizKey{}
+	}
+	s.quizzes[pollID] = quizKey{correct: correct, solution: solution}
+}
+
 // PushPollUpdate sends user a poll's update as given: one for a poll
 // their boxes need not hold.
 func (s *Server) PushPollUpdate(user int64, u *tg.UpdateMessagePoll) {
@@ -80,6 +100,7 @@ func (s *Server) pollOf(gid int) (tg.Poll, bool) {
 func (s *Server) pollChanged(gid int, p tg.Poll, withPoll bool, voter int64) *tg.UpdateMessagePoll {
 	var mine *tg.UpdateMessagePoll
 	voters := s.votes[p.ID]
+	key, isQuiz := s.quizzes[p.ID]
 	users := make([]int64, 0, len(voters))
 	for u := range voters {
 		users = append(users, u)
@@ -91,12 +112,18 @@ func (s *Server) pollChanged(gid int, p tg.Poll, withPoll bool, voter int64) *tg
 			continue
 		}
 		r := tg.PollResults{TotalVoters: len(voters)}
+		// A quiz's right answer and explanation: to who answered, to
+		// all once closed.
+		reveal := isQuiz && (p.Closed || len(voters[owner]) > 0)
+		if reveal {
+			r.Solution = key.solution
+		}
 		for _, a := range p.Answers {
 			pa, ok := a.(*tg.PollAnswer)
 			if !ok {
 				continue
 			}
-			v := tg.PollAnswerVoters{Option: pa.Option}
+			v := tg.PollAnswerVoters{Option: pa.Option, Correct: reveal && bytes.Equal(pa.Option, key.correct)}
 			for _, u := range users {
 				if slices.ContainsFunc(voters[u], func(o []byte) bool { return bytes.Equal(o, pa.Option) }) {
 					v.Voters++
@@ -176,6 +203,106 @@ func (s *Server) registerPolls(d *tgtest.Dispatcher) {
 		mine := s.pollChanged(gid, p, false, k.user)
 		return &tg.Updates{Updates: []tg.UpdateClass{mine}, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), Date: now()}, nil
 	})
+}
+
+// registerMessages serves messages.getMessages (the user's box: private
+// chats and basic groups) and channels.getMessages (a channel's, for a
+// member), by inputMessageID only, as Telegram does: each message asked
+// for, in order, messageEmpty for one the box or channel has not. A
+// channel's copy is as its viewer sees it (out set on their own).
+func (s *Server) registerMessages(d *tgtest.Dispatcher) {
+	handle(s, d, tg.MessagesGetMessagesRequestTypeID, "messages.getMessages", func(k *key, r *tg.MessagesGetMessagesRequest) (bin.Encoder, error) {
+		if _, err := s.self(k); err != nil {
+			return nil, err
+		}
+		if len(r.ID) == 0 {
+			return nil, tgerr.New(400, "MESSAGE_IDS_EMPTY")
+		}
+		b := s.boxOf(k.user)
+		out := &tg.MessagesMessages{Users: s.usersFor(k.user), Chats: s.chatsFor(k.user)}
+		for _, in := range r.ID {
+			id, _ := in.(*tg.InputMessageID)
+			if id != nil && b.msgs[id.ID] != nil {
+				out.Messages = append(out.Messages, b.msgs[id.ID])
+				continue
+			}
+			out.Messages = append(out.Messages, &tg.MessageEmpty{ID: inputMessageID(in)})
+		}
+		return out, nil
+	})
+	handle(s, d, tg.ChannelsGetMessagesRequestTypeID, "channels.getMessages", func(k *key, r *tg.ChannelsGetMessagesRequest) (bin.Encoder, error) {
+		c, err := s.channelOf(k, r.Channel)
+		if err != nil {
+			return nil, err
+		}
+		if len(r.ID) == 0 {
+			return nil, tgerr.New(400, "MESSAGE_IDS_EMPTY")
+		}
+		out := &tg.MessagesChannelMessages{Pts: c.pts, Count: len(c.msgs), Users: s.usersFor(k.user), Chats: s.chatsFor(k.user)}
+		for _, in := range r.ID {
+			id, _ := in.(*tg.InputMessageID)
+			if id != nil && c.msgs[id.ID] != nil {
+				out.Messages = append(out.Messages, view(c.msgs[id.ID], k.user))
+				continue
+			}
+			out.Messages = append(out.Messages, &tg.MessageEmpty{ID: inputMessageID(in)})
+		}
+		return out, nil
+	})
+	// messages.getPollResults: the results of the poll of msg_id in peer
+	// as the asker's copy has them, in an updateMessagePoll without the
+	// poll itself (the asker has it: Telegram adds it only for a client
+	// it knows lacks it). A message not in that chat, or no poll's, is
+	// MESSAGE_ID_INVALID.
+	handle(s, d, tg.MessagesGetPollResultsRequestTypeID, "messages.getPollResults", func(k *key, r *tg.MessagesGetPollResultsRequest) (bin.Encoder, error) {
+		if _, err := s.self(k); err != nil {
+			return nil, err
+		}
+		if e := s.pollResultsErr; e != "" {
+			return nil, tgerr.New(400, e)
+		}
+		var m *tg.Message
+		if p, ok := s.peerOf(k.user, r.Peer).(*tg.PeerChannel); ok {
+			in := &tg.InputChannel{ChannelID: p.ChannelID}
+			if ip, ok := r.Peer.(*tg.InputPeerChannel); ok {
+				in.AccessHash = ip.AccessHash
+			}
+			c, err := s.channelOf(k, in)
+			if err != nil {
+				return nil, err
+			}
+			m = c.msgs[r.MsgID]
+		} else if bm := s.boxOf(k.user).msgs[r.MsgID]; bm != nil && peerKey(bm.PeerID) == peerKey(s.peerOf(k.user, r.Peer)) {
+			m = bm
+		}
+		md, ok := (*tg.MessageMediaPoll)(nil), false
+		if m != nil {
+			md, ok = m.Media.(*tg.MessageMediaPoll)
+		}
+		if !ok {
+			return nil, tgerr.New(400, "MESSAGE_ID_INVALID")
+		}
+		u := &tg.UpdateMessagePoll{PollID: md.Poll.ID, Results: md.Results}
+		u.SetFlags()
+		return &tg.Updates{Updates: []tg.UpdateClass{u}, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), Date: now()}, nil
+	})
+}
+
+// inputMessageID is the ID an inputMessageID names; 0 for another kind.
+func inputMessageID(in tg.InputMessageClass) int {
+	if id, ok := in.(*tg.InputMessageID); ok {
+		return id.ID
+	}
+	return 0
+}
+
+// SetPollResultsError makes every messages.getPollResults answer this
+// error from now on ("" = none): Telegram failing to give a poll's
+// results.
+func (s *Server) SetPollResultsError(rpcError string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pollResultsErr = rpcError
 }
 
 // Bounds of a poll a user account sends, as Telegram's layer 228 has
@@ -268,6 +395,9 @@ func (s *Server) SetVoteError(rpcError string) {
 // no new text), pushed to the others; the answer holds the closer's
 // updateMessagePoll first, then their edit, as Telegram's does.
 func (s *Server) closePoll(k *key, r *tg.MessagesEditMessageRequest, in *tg.InputMediaPoll) (bin.Encoder, error) {
+	if p, ok := s.peerOf(k.user, r.Peer).(*tg.PeerChannel); ok {
+		return s.closeChannelPoll(k, p.ChannelID, r, in)
+	}
 	b := s.boxOf(k.user)
 	m := b.msgs[r.ID]
 	if m == nil || peerKey(m.PeerID) != peerKey(s.peerOf(k.user, r.Peer)) {
@@ -306,4 +436,85 @@ func (s *Server) closePoll(k *key, r *tg.MessagesEditMessageRequest, in *tg.Inpu
 		s.push(owner, u)
 	}
 	return &tg.Updates{Updates: []tg.UpdateClass{poll, edit}, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), Date: now()}, nil
+}
+
+// closeChannelPoll is closePoll in a channel or supergroup: the message
+// is the channel's (a member's request), the poll the asker's (a
+// supergroup's message from them; a broadcast channel's post by its
+// creator or an admin). The channel's one copy is closed with its results
+// as they stand (the fake keeps no votes in channels: none), each member told
+// by updateMessagePoll with the poll, then by the message's edit
+// (updateEditChannelMessage, in the channel's pts), pushed to all but
+// the asker, whose answer holds both, as closePoll's.
+func (s *Server) closeChannelPoll(k *key, channel int64, r *tg.MessagesEditMessageRequest, in *tg.InputMediaPoll) (bin.Encoder, error) {
+	c := s.channels[channel]
+	if c == nil || !slices.Contains(c.Members, k.user) {
+		return nil, tgerr.New(400, "CHANNEL_INVALID")
+	}
+	m := c.msgs[r.ID]
+	if m == nil {
+		return nil, tgerr.New(400, "MESSAGE_ID_INVALID")
+	}
+	md, ok := m.Media.(*tg.MessageMediaPoll)
+	author := false
+	if f, isUser := m.FromID.(*tg.PeerUser); isUser {
+		author = f.UserID == k.user
+	} else if c.Broadcast {
+		author = k.user == c.Creator || slices.Contains(c.Admins, k.user)
+	}
+	switch {
+	case !ok || !in.Poll.Closed:
+		return nil, tgerr.New(400, "MEDIA_INVALID")
+	case !author:
+		return nil, tgerr.New(403, "MESSAGE_AUTHOR_REQUIRED")
+	case md.Poll.Closed:
+		return nil, tgerr.New(400, "MESSAGE_NOT_MODIFIED")
+	}
+	p := md.Poll
+	p.Closed = true
+	p.SetFlags()
+	res := md.Results
+	if res.Results == nil {
+		// No vote counted yet: each option's zero, as Telegram gives.
+		for _, a := range p.Answers {
+			if pa, ok := a.(*tg.PollAnswer); ok {
+				res.Results = append(res.Results, tg.PollAnswerVoters{Option: pa.Option})
+			}
+		}
+	}
+	res.SetFlags()
+	cp := *m
+	cp.Media = &tg.MessageMediaPoll{Poll: p, Results: res}
+	cp.EditDate, cp.EditHide = now(), true
+	cp.SetFlags()
+	c.msgs[r.ID] = &cp
+	c.pts++
+	c.log = append(c.log, chEntry{pts: c.pts, date: cp.Date, u: &tg.UpdateEditChannelMessage{Message: &cp, Pts: c.pts, PtsCount: 1}})
+	poll := &tg.UpdateMessagePoll{PollID: p.ID, Results: res}
+	poll.SetPoll(p)
+	poll.SetFlags()
+	var edit tg.UpdateClass
+	for _, u := range c.Members {
+		s.push(u, poll)
+		e := &tg.UpdateEditChannelMessage{Message: view(&cp, u), Pts: c.pts, PtsCount: 1}
+		if u == k.user {
+			edit = e
+			continue
+		}
+		s.push(u, e)
+	}
+	return &tg.Updates{Updates: []tg.UpdateClass{poll, edit}, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), Date: now()}, nil
+}
+
+// ChannelPollClosed reports whether the poll of message id of channel
+// is closed.
+func (s *Server) ChannelPollClosed(channel int64, id int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.channels[channel]; c != nil && c.msgs[id] != nil {
+		if md, ok := c.msgs[id].Media.(*tg.MessageMediaPoll); ok {
+			return md.Poll.Closed
+		}
+	}
+	return false
 }

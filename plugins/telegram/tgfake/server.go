@@ -91,6 +91,7 @@ type Server struct {
 	reacts   map[int]map[int64][]string   // gid -> user -> emojis
 	votes    map[int64]map[int64][][]byte // poll ID -> user -> options (polls.go)
 	pollSeq  int64                        // the last poll ID a sent poll got (polls.go)
+	quizzes  map[int64]quizKey            // poll ID -> a quiz's answer (SetQuiz, polls.go)
 	files    map[int64]map[int][]byte     // upload file ID -> parts
 	media    map[int64][]byte             // photo/document ID -> bytes
 	tokens   map[string]*key              // QR token -> key showing it
@@ -130,6 +131,9 @@ type Server struct {
 	// voteErr is the error the next messages.sendVote answers, if set
 	// (SetVoteError, polls.go).
 	voteErr string
+	// pollResultsErr is the error every messages.getPollResults answers,
+	// if set (SetPollResultsError, polls.go).
+	pollResultsErr string
 	// pins are the pinned messages, by pinKey (pins.go).
 	pins map[string]bool
 }
@@ -257,6 +261,7 @@ func New() (*Server, error) {
 	s.registerSearch(d)
 	s.registerTTL(d)
 	s.registerPolls(d)
+	s.registerMessages(d)
 	s.registerPins(d)
 	s.registerPinSearch(d)
 	ctx, cancel := context.WithCancel(context.Background())
