@@ -39,6 +39,26 @@ const pinsShown = 3
 // outdate has run out too.
 const pinLongest = 30 * 24 * time.Hour
 
+// pinMarksKept is how many marks of messages not pinned now (unpinned,
+// pushed out, run out) a chat keeps, the newest: enough to order the
+// pins and unpins that come late (history, offline) against them, while
+// a contact or a busy group unpinning without end (messages never
+// pinned too) grows neither the file nor the time to write it, on the
+// path of every incoming event. The older ones go, the chat's floor
+// rising to the oldest kept.
+const pinMarksKept = 16
+
+// pinMarksAll bounds those marks (floors included) over all chats:
+// past it, the oldest go outright (a pin delivered late and older than
+// one of them may then come back).
+const pinMarksAll = 1024
+
+// pinFloor is the key of a chat's floor among its marks: a pin or unpin
+// of a message the chat keeps no mark of, made before it, may be outdone
+// by a mark forgotten (pinMarksKept) and changes nothing. No message has
+// an empty ID (note takes none).
+const pinFloor = ""
+
 // pinMark is the last pin or unpin of a message seen.
 type pinMark struct {
 	// At is when it was made (unix ms; the pinning device's time, else
@@ -107,22 +127,84 @@ func (p *pinStore) note(chatID, target string, at time.Time, secs uint32, unpin 
 	p.loadLocked()
 	changed := p.pruneLocked(now)
 	pins := p.chats[chatID]
-	if cur, ok := pins[target]; !ok || m.At >= cur.At {
+	cur, ok := pins[target]
+	switch {
+	case ok && (m.At < cur.At || m == cur):
+		// A later one known, or this one again.
+	case !ok && m.At < max(pins[pinFloor].At, now.Add(-pinLongest).UnixMilli()):
+		// Older than what the chat keeps: possibly outdone by a mark
+		// forgotten, else run out (pruneLocked would forget it).
+	default:
 		if pins == nil {
 			pins = map[string]pinMark{}
 			p.chats[chatID] = pins
 		}
-		if !ok || cur != m {
-			pins[target], changed = m, true
-		}
+		pins[target], changed = m, true
 		if !unpin {
 			evictLocked(pins, now)
 		}
+		p.boundLocked(chatID, now)
 	}
 	if !changed {
 		return nil
 	}
 	return p.saveLocked()
+}
+
+// boundLocked keeps of chatID's messages not pinned at now the
+// pinMarksKept newest marks, the floor rising to the oldest of them, and
+// of all chats' the pinMarksAll newest.
+func (p *pinStore) boundLocked(chatID string, now time.Time) {
+	pins := p.chats[chatID]
+	past := pastMarks(pins, now)
+	if len(past) > pinMarksKept {
+		slices.SortFunc(past, func(a, b livePin) int { return cmp.Or(cmp.Compare(b.at, a.at), cmp.Compare(a.id, b.id)) })
+		for _, l := range past[pinMarksKept:] {
+			delete(pins, l.id)
+		}
+		// The oldest kept, not the newest forgotten: an unpin older than
+		// what is kept then changes nothing, and is not written.
+		if floor := past[pinMarksKept-1].at; floor > pins[pinFloor].At {
+			pins[pinFloor] = pinMark{At: floor}
+		}
+	}
+
+	type chatMark struct {
+		chat, id string
+		at       int64
+	}
+	var all []chatMark
+	for chat, pins := range p.chats {
+		for id, m := range pins {
+			if m.Until <= now.UnixMilli() {
+				all = append(all, chatMark{chat, id, m.At})
+			}
+		}
+	}
+	if len(all) <= pinMarksAll {
+		return
+	}
+	slices.SortFunc(all, func(a, b chatMark) int {
+		return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.chat, b.chat), cmp.Compare(a.id, b.id))
+	})
+	for _, m := range all[:len(all)-pinMarksAll] {
+		delete(p.chats[m.chat], m.id)
+		if len(p.chats[m.chat]) == 0 {
+			delete(p.chats, m.chat)
+		}
+	}
+}
+
+// pastMarks is the marks of a chat's messages not pinned at now (the
+// floor aside), in no order.
+func pastMarks(pins map[string]pinMark, now time.Time) []livePin {
+	var past []livePin
+	for id, m := range pins {
+		if id != pinFloor && m.Until <= now.UnixMilli() {
+			past = append(past, livePin{id, m.At})
+		}
+	}
+	return past
 }
 
 // evictLocked unpins the oldest pins of a chat past pinsShown, as
@@ -135,7 +217,8 @@ func evictLocked(pins map[string]pinMark, now time.Time) {
 	}
 }
 
-// livePin is a message pinned and when.
+// livePin is a message pinned and when (pastMarks: a message's last
+// mark, not pinned, and when it was made).
 type livePin struct {
 	id string
 	at int64
@@ -199,12 +282,13 @@ func (p *pinStore) retracted(chatID, target string, at time.Time) error {
 		return nil
 	}
 	p.chats[chatID][target] = pinMark{At: max(cur.At, at.UnixMilli())}
+	p.boundLocked(chatID, now())
 	return p.saveLocked()
 }
 
 // moved keeps a LID chat's pins under its phone number's chat ID, the
-// later mark of a message winning, the oldest pins past pinsShown of
-// the two chats pushed out.
+// later mark of a message winning (the later floor too), the oldest pins
+// past pinsShown of the two chats pushed out.
 func (p *pinStore) moved(oldID, newID string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -225,6 +309,7 @@ func (p *pinStore) moved(oldID, newID string) error {
 		}
 	}
 	evictLocked(pins, now()) // one chat: three pins at most, as any
+	p.boundLocked(newID, now())
 	return p.saveLocked()
 }
 
