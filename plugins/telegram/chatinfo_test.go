@@ -15,8 +15,9 @@ import (
 // chat or channel; none is off, so the timer is known as 0) for a
 // person's chat too; its pinned messages (PinnedMessages, for "/pins":
 // messages.search with inputMessagesFilterPinned, never in ChatInfo
-// itself) as their event IDs, oldest first (Telegram answers newest
-// first); a chat with no pin (no pinned_msg_id) asks no search. A forum
+// itself) as their event IDs, oldest message first whatever the order
+// they were pinned in (Telegram answers newest message first and tells
+// no pin's time); a chat with no pin (no pinned_msg_id) asks no search. A forum
 // topic's pins are its own, its timer the forum's.
 func TestChatInfoTimerAndPins(t *testing.T) {
 	srv := newFake(t)

@@ -282,7 +282,8 @@ func (s *Session) chatInfoOf(ctx context.Context, chat string) (*pb.Chat, int, e
 
 // PinnedMessages lists a chat's pinned messages (sdk.PinLister), for
 // the user's "/pins": a search, so not in every ChatInfo (the gateway
-// asks one of each group at each connect).
+// asks one of each group at each connect). They are in message order,
+// oldest message first, not in the order they were pinned (pinnedIDs).
 func (s *Session) PinnedMessages(ctx context.Context, chat string) ([]string, error) {
 	if s.bot != nil {
 		c, err := s.bot.ChatInfo(ctx, chat) // getChat's pinned_message, kept a while
@@ -303,14 +304,17 @@ func (s *Session) PinnedMessages(ctx context.Context, chat string) ([]string, er
 	return s.pinnedIDs(ctx, api, forum, topic, last), nil
 }
 
-// PinsMax bounds the pinned messages ChatInfo lists: the latest ones,
-// one request's worth.
+// PinsMax bounds the pinned messages PinnedMessages lists: the newest
+// messages pinned (not the latest pins), one request's worth.
 const PinsMax = 50
 
 // pinnedIDs are the messages pinned in chat (in topic when not 0), by
-// messages.search with inputMessagesFilterPinned, oldest first: by
-// message, as Telegram's apps list them (Telegram keeps no time of a
-// pin, and answers newest first). last is the chat's message pinned
+// messages.search with inputMessagesFilterPinned, in message order,
+// oldest message first, as Telegram's apps list them. The contract's
+// pinned_ids asks for the oldest pin first, but Telegram tells no pin's
+// time: its search answers the pinned messages themselves, newest
+// message first, and a message pinned long after it was sent is among
+// them by its own place. last is the chat's message pinned
 // last (pinned_msg_id): none, and Telegram is not asked. What Telegram
 // does not answer is logged and left at the last pin alone, which the
 // chat's full info named (a topic's: none known).

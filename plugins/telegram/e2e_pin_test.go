@@ -25,6 +25,9 @@ var stanzaIDRe = regexp.MustCompile(`<stanza-id xmlns="urn:xmpp:sid:0" [^>]*id="
 // replying to the message; "/unpin" the same. In the group's room,
 // Frank's message pinned by Eve on Telegram is Eve's notice replying to
 // it; her unpin is the room's own notice (Telegram does not say who).
+// In the private chat, her pin on Telegram is hers, her unpin from her
+// address (the chat's only one) in words saying Telegram does not tell
+// who.
 func TestGatewayPin(t *testing.T) {
 	srv := fakeTelegram(t, func(u *tgfake.User) { u.NoCode = true })
 	g, d := doraLoggedIn(t, srv, gatewaytest.Options{})
@@ -104,6 +107,23 @@ func TestGatewayPin(t *testing.T) {
 		}
 	}
 
+	// Eve's pin on Telegram is hers; her unpin comes from her address too
+	// (the chat's only one), but Telegram does not say who unpinned, so
+	// its words do not claim she did.
+	srv.Pin(eve.ID, dp, gid, false)
+	n := g.Next(d, "eve's pin", isNotice("📌 Pinned a message"))
+	if gatewaytest.Bare(n.From) != eveJID {
+		t.Errorf("eve's pin: %s, want from %s", n.XML, eveJID)
+	}
+	srv.Pin(eve.ID, dp, gid, true)
+	n = g.Next(d, "eve's unpin", isNotice("unpinned"))
+	if gatewaytest.Bare(n.From) != eveJID || !strings.Contains(n.Body, "Telegram does not say by whom") {
+		t.Errorf("eve's unpin: %s, want from %s saying Telegram does not tell who", n.XML, eveJID)
+	}
+	repliesTo("eve's unpin", n, msg.ID)
+	barrier("after eve's pins")
+	noMore("eve's unpin", "unpinned")
+
 	// 2. The group's room: eve pins frank's message on Telegram, then
 	// unpins it.
 	room := g.JID("-88")
@@ -125,7 +145,7 @@ func TestGatewayPin(t *testing.T) {
 		t.Fatalf("frank's message has no stanza-id of the room: %s", fm.XML)
 	}
 	srv.Pin(eve.ID, group, ggid, false)
-	n := g.Next(d, "eve's pin in the room", isNotice("📌 Pinned a message"))
+	n = g.Next(d, "eve's pin in the room", isNotice("📌 Pinned a message"))
 	if gatewaytest.Bare(n.From) != room || n.Type != "groupchat" || !strings.HasPrefix(n.From, room+"/Eve") {
 		t.Errorf("eve's pin: %s, want a groupchat message from her occupant", n.XML)
 	}

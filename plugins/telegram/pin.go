@@ -104,29 +104,44 @@ func (s *Session) pinNotice(m *tg.MessageService, history bool) *pb.Event {
 		Payload: &pb.Event_Message{Message: me}}
 }
 
+// unpinByWhomText is the notice of an unpin in a private chat that the
+// gateway did not ask for: a direct chat has no address but the
+// contact's to show it from, and Telegram does not say whether the
+// contact or the user (on another device) took the pin off.
+const unpinByWhomText = "A message was unpinned (Telegram does not say by whom)"
+
 // unpinEvents are the notices of messages unpinned in chat (a private
 // chat, a basic group or a channel; channel its ID for a channel's, to
 // find each message's topic), one per message, replying to it. Telegram
-// does not say who unpinned: the user when the gateway asked it to (the
-// unpins set), else no one, which a room shows as the room's own words.
-// The event ID comes from the update's pts, so that the same update told
-// again (a replay, the answer's and the stream's copies) is dropped, and
-// a later unpin of the same message is not.
+// does not say who unpinned (no service message, and the update has no
+// sender): the user when the gateway asked it to (the unpins set) or in
+// the user's own chat (Saved Messages), else no one. A room shows no one
+// as the room's own words; a private chat would show it as the
+// contact's, so there the words say Telegram does not tell who
+// (unpinByWhomText). The event ID comes from the update's pts, so that
+// the same update told again (a replay, the answer's and the stream's
+// copies) is dropped, and a later unpin of the same message is not.
 func (s *Session) unpinEvents(chat string, channel int64, pinned bool, ids []int, pts int) []*pb.Event {
 	if pinned {
 		return nil // the service message of the pin says it
 	}
+	kind, _, err := parsePeer(chat)
+	private := err == nil && kind == peerUser
 	var evs []*pb.Event
 	for _, id := range ids {
 		room := chat
 		if channel != 0 && s.isForum(channel) {
 			room = s.channelMessageChat(channel, id, 0)
 		}
+		me := &pb.MessageEvent{Text: mediatext.PinText(true), ReplyToId: strconv.Itoa(id)}
 		ev := &pb.Event{ChatId: room, ChatType: s.peers.chatType(room),
 			TimestampUnixMicro: time.Now().UnixMicro(), EventId: "unpin" + strconv.Itoa(pts) + "." + strconv.Itoa(id),
-			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: mediatext.PinText(true), ReplyToId: strconv.Itoa(id)}}}
-		if s.unpins.take(chat, id) {
+			Payload: &pb.Event_Message{Message: me}}
+		switch {
+		case s.unpins.take(chat, id) || chat == userID(s.self):
 			ev.Sender = &pb.Sender{UserId: userID(s.self), IsFromMe: true}
+		case private:
+			me.Text = unpinByWhomText
 		}
 		evs = append(evs, ev)
 	}

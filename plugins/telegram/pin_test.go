@@ -40,7 +40,10 @@ func (h *testHost) pinNotices(from int, chat, text string) []*pb.Event {
 // Telegram's updates come both in the answer and pushed. Pins and unpins
 // made on Telegram by others come as their notices: a pin from whoever
 // pinned (the user's own from another app as the user's), an unpin from
-// no one (Telegram does not say who). Where only admins may pin
+// no one (Telegram does not say who); in a private chat, whose notices
+// the gateway shows from the contact's address, an unpin (the contact's
+// or the user's own from another app alike) says in its words that
+// Telegram does not tell who. Where only admins may pin
 // (CHAT_ADMIN_REQUIRED) is NOT_ALLOWED, a message Telegram does not know
 // (MESSAGE_ID_INVALID) NOT_FOUND.
 func TestPin(t *testing.T) {
@@ -163,6 +166,24 @@ func TestPin(t *testing.T) {
 	from = h.count()
 	srv.Pin(alice.ID, bobChat, srv.GID(alice.ID, mustAtoi(t, msg.EventId)), false)
 	mine("a pin from another app", notice(from, "1002", toAlice, pinned, msg.EventId))
+	// An unpin in a private chat, the user's from another app or bob's:
+	// Telegram does not say which, and the chat shows it from bob's
+	// address, so the words say it is not known.
+	for _, who := range []int64{alice.ID, bob.ID} {
+		if who == bob.ID {
+			from = h.count()
+			srv.Pin(bob.ID, toAlice, gid, false)
+			notice(from, "1002", toAlice, pinned, msg.EventId)
+		}
+		from = h.count()
+		srv.Pin(who, bobChat, gid, true)
+		if ev := notice(from, "1002", toAlice, unpinByWhomText, msg.EventId); ev.GetSender().GetUserId() != "" {
+			t.Errorf("an unpin by %d in the private chat: from %v, want no one", who, ev.GetSender())
+		}
+		if h.pinNotices(from, "1002", unpinned) != nil {
+			t.Errorf("an unpin by %d in the private chat: said as %q, from bob's address", who, unpinned)
+		}
+	}
 	msg, cid = message("-100740", ch)
 	from = h.count()
 	srv.Pin(bob.ID, ch, cid, false)
@@ -206,9 +227,10 @@ func mustAtoi(t *testing.T, s string) int {
 // own as the user's), replying to the message its reply_to names, by
 // the service message's ID; in a forum, in the topic of the message
 // pinned. An unpin (updatePinnedMessages, updatePinnedChannelMessages
-// with pinned false) is one notice per message, from no one, by IDs
-// that the same update told again repeats; a pin's update (pinned true)
-// is nothing, its service message said it.
+// with pinned false) is one notice per message, from no one (in a
+// private chat in words saying Telegram does not tell who; in Saved
+// Messages the user's), by IDs that the same update told again repeats;
+// a pin's update (pinned true) is nothing, its service message said it.
 func TestPinNotices(t *testing.T) {
 	s, _ := unitSession(t)
 	s.peers.add([]tg.UserClass{&tg.User{ID: 1002, AccessHash: 2, FirstName: "Bob"}}, []tg.ChatClass{forum})
@@ -240,14 +262,20 @@ func TestPinNotices(t *testing.T) {
 		}
 	}
 
-	// Unpins, one notice per message.
+	// Unpins, one notice per message: in a group or channel the room's
+	// own; in a private chat from no one (there: the contact's address)
+	// in words that say Telegram does not tell who; in the user's own
+	// chat (Saved Messages) the user's.
 	for _, c := range []struct {
-		what string
-		u    tg.UpdateClass
-		chat string
+		what       string
+		u          tg.UpdateClass
+		chat, text string
+		from       string
 	}{
-		{"private", &tg.UpdatePinnedMessages{Peer: &tg.PeerUser{UserID: 1002}, Messages: []int{7, 9}, Pts: 31, PtsCount: 1}, "1002"},
-		{"channel", &tg.UpdatePinnedChannelMessages{ChannelID: 500, Messages: []int{7, 9}, Pts: 31, PtsCount: 1}, "-100500"},
+		{"private", &tg.UpdatePinnedMessages{Peer: &tg.PeerUser{UserID: 1002}, Messages: []int{7, 9}, Pts: 31, PtsCount: 1}, "1002", unpinByWhomText, ""},
+		{"group", &tg.UpdatePinnedMessages{Peer: &tg.PeerChat{ChatID: 77}, Messages: []int{7, 9}, Pts: 31, PtsCount: 1}, "-77", unpinned, ""},
+		{"channel", &tg.UpdatePinnedChannelMessages{ChannelID: 500, Messages: []int{7, 9}, Pts: 31, PtsCount: 1}, "-100500", unpinned, ""},
+		{"saved messages", &tg.UpdatePinnedMessages{Peer: &tg.PeerUser{UserID: 1001}, Messages: []int{7, 9}, Pts: 31, PtsCount: 1}, "1001", unpinned, "1001"},
 	} {
 		evs := s.convert(ctx, c.u)
 		again := s.convert(ctx, c.u)
@@ -256,8 +284,9 @@ func TestPinNotices(t *testing.T) {
 		}
 		for i, ev := range evs {
 			target := []string{"7", "9"}[i]
-			if ev.ChatId != c.chat || ev.GetMessage().GetText() != unpinned || ev.GetMessage().GetReplyToId() != target || ev.GetSender().GetUserId() != "" {
-				t.Errorf("%s unpin %d: %v; want %q in %s replying to %s, from no one", c.what, i, ev, unpinned, c.chat, target)
+			if ev.ChatId != c.chat || ev.GetMessage().GetText() != c.text || ev.GetMessage().GetReplyToId() != target ||
+				ev.GetSender().GetUserId() != c.from || ev.GetSender().GetIsFromMe() != (c.from != "") {
+				t.Errorf("%s unpin %d: %v; want %q in %s replying to %s, from %q", c.what, i, ev, c.text, c.chat, target, c.from)
 			}
 			if ev.EventId == "" || ev.EventId != again[i].EventId || i > 0 && ev.EventId == evs[0].EventId {
 				t.Errorf("%s unpin %d: event ID %q, told again %q: want one of its own, the same again", c.what, i, ev.EventId, again[i].EventId)

@@ -21,9 +21,9 @@ var _ sdk.Pinner = (*Session)(nil)
 // in a group or channel with the right to pin messages (a channel's: to
 // edit them), which ChatLimits says. The Bot API sends a bot no update of
 // what it did itself, its pin's service message included, and none of
-// any unpin: the notice, from the bot, is emitted here. Telegram's
-// refusals: not enough rights is NOT_ALLOWED, a message it does not know
-// NOT_FOUND.
+// any unpin: the notice, from the bot, is emitted here, by an event ID
+// of its own (pinNoticeID). Telegram's refusals: not enough rights is
+// NOT_ALLOWED, a message it does not know NOT_FOUND.
 func (s *Session) Pin(ctx context.Context, c sdk.Call, p *pb.Pin) error {
 	chatID, msgID, err := s.target(c, p.TargetId)
 	if err != nil {
@@ -51,9 +51,29 @@ func (s *Session) Pin(ctx context.Context, c sdk.Call, p *pb.Pin) error {
 		typ = ch.chatType()
 	}
 	s.cfg.Host.Emit(&pb.Event{LoginId: s.cfg.LoginID, ChatId: c.ChatID, ChatType: typ, TimestampUnixMicro: time.Now().UnixMicro(),
+		EventId: pinNoticeID(c, p),
 		Sender:  &pb.Sender{UserId: strconv.FormatInt(me.ID, 10), IsFromMe: true},
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: mediatext.PinText(p.Unpin), ReplyToId: p.TargetId}}})
 	return nil
+}
+
+// pinNoticeID is the event ID of the notice of the bot's pin (unpin) p:
+// the chat, the message, pin or unpin, and the command's txn, which is
+// what tells a later pin of the same message from this one told again
+// (the gateway sends a command again, under its txn, after a restart).
+// The host drops the repeat as seen. A command without a txn is never
+// sent again: its notice has no ID ("", never dropped). No Telegram
+// update can repeat it, as the Bot API tells a bot nothing of its own
+// pins.
+func pinNoticeID(c sdk.Call, p *pb.Pin) string {
+	if c.TxnID == "" {
+		return ""
+	}
+	what := "pin"
+	if p.Unpin {
+		what = "unpin"
+	}
+	return what + "/" + c.ChatID + "/" + p.TargetId + "/" + c.TxnID
 }
 
 // pinEvent is a service message saying a message was pinned

@@ -14,7 +14,9 @@ import (
 // default) and unpinChatMessage, where the bot may pin (a private chat;
 // a group where it is an admin with the right to pin), which ChatLimits
 // says; the notice comes once, from the bot, replying to the message
-// (the Bot API sends a bot no update of its own pin). Telegram's
+// (the Bot API sends a bot no update of its own pin), by an event ID
+// the same command sent again under its txn repeats, and a later pin of
+// the same message does not. Telegram's
 // refusals: not enough rights is not-allowed, an unknown message
 // not-found. A pin by a member (a message with pinned_message) is their
 // notice replying to the message pinned, by the service message's ID,
@@ -77,6 +79,40 @@ func TestPin(t *testing.T) {
 		if n := len(messages(h.events()[from:])); n != 1 {
 			t.Errorf("%s: %d messages after it, want the notice alone", c.method, n)
 		}
+	}
+
+	// The notice's event ID: the same for the same command sent again
+	// under its txn (the gateway's replay after a restart, which it then
+	// drops as seen), another for a later pin of the same message (a new
+	// txn), for an unpin, and for another message.
+	notice := func(chat, target, txn string, unpin bool) string {
+		t.Helper()
+		from := len(h.events())
+		if err := s.Pin(ctx, sdk.Call{ChatID: chat, TxnID: txn}, &pb.Pin{TargetId: target, Unpin: unpin}); err != nil {
+			t.Fatalf("pin %s in %s (txn %s, unpin %v): %v", target, chat, txn, unpin, err)
+		}
+		return h.waitEvent(t, from, "the notice of txn "+txn, isText(mediatext.PinText(unpin))).EventId
+	}
+	first := notice("-100778", "1", "t1", false)
+	if again := notice("-100778", "1", "t1", false); first == "" || again != first {
+		t.Errorf("a pin's notice, its command sent again: event IDs %q then %q, want the same, not empty", first, again)
+	}
+	ids := map[string]string{first: "the first pin"}
+	for _, c := range []struct {
+		what, chat, target, txn string
+		unpin                   bool
+	}{
+		{"a later pin of the message", "-100778", "1", "t2", false},
+		{"its unpin", "-100778", "1", "t3", true},
+		{"an unpin under the pin's txn", "-100778", "1", "t1", true},
+		{"another message's pin", "-100778", "4", "t1", false},
+		{"a pin in another chat", "501", "3", "t1", false},
+	} {
+		id := notice(c.chat, c.target, c.txn, c.unpin)
+		if id == "" || ids[id] != "" {
+			t.Errorf("%s: event ID %q, as %s's", c.what, id, ids[id])
+		}
+		ids[id] = c.what
 	}
 
 	// Telegram's refusals.
