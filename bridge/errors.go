@@ -35,6 +35,8 @@ func conditionOf(code pb.ErrorCode) wire.Condition {
 		return wire.RegistrationRequired
 	case pb.ErrorCode_ERROR_CODE_EXPIRED:
 		return wire.NotAcceptable
+	case pb.ErrorCode_ERROR_CODE_BANNED:
+		return wire.Forbidden // XEP-0045 §7.2.8, a banned user's join
 	}
 	return wire.InternalServerError
 }

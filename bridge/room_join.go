@@ -95,7 +95,7 @@ func (s *session) joinByID(ctx context.Context, st *wire.Stanza, chatID string, 
 	t.host.Send(cmd, func(res *pb.CommandResult) {
 		if res.Error != nil {
 			t.log.Info("joining a group refused", "user", s.user, "chat", chatID, "code", res.Error.Code, "err", res.Error.Text)
-			s.failJoins(ctx, key, b, joinCondition(res.Error.Code), res.Error.Text)
+			s.failJoins(ctx, key, b, conditionOf(res.Error.Code), res.Error.Text)
 			return
 		}
 		if joined := res.GetChatId(); joined != "" && joined != chatID {
@@ -144,16 +144,6 @@ func (s *session) takeJoined(chatID string) []pendingJoin {
 }
 
 // failJoins refuses the joins of batch b, if still waiting.
-// joinCondition is the XEP-0045 condition of a refused join: a network's
-// NOT_ALLOWED (banned, not let in) is forbidden (§7.2.8), not the
-// not-allowed of a room the user may not create (§10.1.3).
-func joinCondition(code pb.ErrorCode) wire.Condition {
-	if code == pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
-		return wire.Forbidden
-	}
-	return conditionOf(code)
-}
-
 func (s *session) failJoins(ctx context.Context, key joinKey, b *joinBatch, cond wire.Condition, text string) {
 	for _, j := range s.takeJoins(key, b) {
 		s.t.send(ctx, wire.ErrorReply(j.st, cond, text))

@@ -34,7 +34,7 @@ const (
 	PublicSign     = "public-"
 	NoSuchChannel  = "#nowhere"
 	LockedChannel  = "#locked"
-	BannedChannel  = "#banned" // the user is banned from it: a join is NOT_ALLOWED
+	BannedChannel  = "#banned" // the user is banned from it: a join is BANNED
 	ChannelKey     = "sesame"
 	ReservedNick   = "ChanServ"
 	channelSelfTag = "self-" // the user's own member ID in a channel: self-<login ID>
@@ -145,7 +145,7 @@ func (s *Session) JoinChat(_ context.Context, c sdk.Call, j *pb.JoinChat) (strin
 	case c.ChatID == LockedChannel && j.Password != ChannelKey:
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAUTHORIZED, "%s needs its key", c.ChatID)
 	case c.ChatID == BannedChannel:
-		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "you are banned from %s", c.ChatID)
+		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BANNED, "you are banned from %s", c.ChatID)
 	}
 	nick := j.Nick
 	if nick == "" || nick == ReservedNick {

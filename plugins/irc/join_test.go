@@ -106,7 +106,7 @@ func TestJoinChat(t *testing.T) {
 		{"#secret", "wrong", pb.ErrorCode_ERROR_CODE_UNAUTHORIZED, "key"},
 		{"#secret", "a b", pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "key"},
 		{"#invite", "", pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "invite-only"},
-		{"#banned", "", pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "banned"},
+		{"#banned", "", pb.ErrorCode_ERROR_CODE_BANNED, "banned"},
 	} {
 		res := join(tc.chat, tc.key)
 		if res.Error.GetCode() != tc.want || !strings.Contains(res.Error.GetText(), tc.says) {

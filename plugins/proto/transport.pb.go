@@ -62,6 +62,7 @@ const (
 	ErrorCode_ERROR_CODE_CONFLICT       ErrorCode = 9  // conflict
 	ErrorCode_ERROR_CODE_LOGIN_REQUIRED ErrorCode = 10 // registration-required
 	ErrorCode_ERROR_CODE_EXPIRED        ErrorCode = 11 // not-acceptable (edit window passed, ...)
+	ErrorCode_ERROR_CODE_BANNED         ErrorCode = 12 // forbidden: the user is banned (a join of a group that banned them)
 )
 
 // Enum value maps for ErrorCode.
@@ -79,6 +80,7 @@ var (
 		9:  "ERROR_CODE_CONFLICT",
 		10: "ERROR_CODE_LOGIN_REQUIRED",
 		11: "ERROR_CODE_EXPIRED",
+		12: "ERROR_CODE_BANNED",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":    0,
@@ -93,6 +95,7 @@ var (
 		"ERROR_CODE_CONFLICT":       9,
 		"ERROR_CODE_LOGIN_REQUIRED": 10,
 		"ERROR_CODE_EXPIRED":        11,
+		"ERROR_CODE_BANNED":         12,
 	}
 )
 
@@ -8002,7 +8005,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\vREASON_LEFT\x10\x00\x12\x11\n" +
 	"\rREASON_KICKED\x10\x01\x12\x11\n" +
 	"\rREASON_BANNED\x10\x02\x12\x12\n" +
-	"\x0eREASON_DELETED\x10\x03*\xd5\x02\n" +
+	"\x0eREASON_DELETED\x10\x03*\xec\x02\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16ERROR_CODE_BAD_REQUEST\x10\x01\x12\x18\n" +
@@ -8016,7 +8019,8 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x13ERROR_CODE_CONFLICT\x10\t\x12\x1d\n" +
 	"\x19ERROR_CODE_LOGIN_REQUIRED\x10\n" +
 	"\x12\x16\n" +
-	"\x12ERROR_CODE_EXPIRED\x10\v*\xd6\x01\n" +
+	"\x12ERROR_CODE_EXPIRED\x10\v\x12\x15\n" +
+	"\x11ERROR_CODE_BANNED\x10\f*\xd6\x01\n" +
 	"\tFieldType\x12\x13\n" +
 	"\x0fFIELD_TYPE_TEXT\x10\x00\x12\x17\n" +
 	"\x13FIELD_TYPE_USERNAME\x10\x01\x12\x14\n" +

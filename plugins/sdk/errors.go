@@ -43,6 +43,9 @@ var grpcCodes = map[pb.ErrorCode]codes.Code{
 	pb.ErrorCode_ERROR_CODE_CONFLICT:       codes.AlreadyExists,
 	pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED: codes.FailedPrecondition,
 	pb.ErrorCode_ERROR_CODE_EXPIRED:        codes.DeadlineExceeded,
+	// No gRPC code says banned; the codes stay distinct so that a bare
+	// status is still understood: Aborted is one no other error uses.
+	pb.ErrorCode_ERROR_CODE_BANNED: codes.Aborted,
 }
 
 // ToProto converts any error into the wire Error: an *Error keeps its code,
