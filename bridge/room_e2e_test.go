@@ -542,6 +542,11 @@ func TestRoomRichFeatures(t *testing.T) {
 	send(`<message type='groupchat' id='fix1' to='` + room + `'><body>first, fixed</body><replace xmlns='urn:xmpp:message-correct:0' id='` + id + `'/></message>`)
 	if st := next(room+"/"+self, "urn:xmpp:message-correct:0"); st.Body != "first, fixed" {
 		t.Fatalf("reflected correction: %s", st.XML)
+	} else if sid := stanzaID(t, st); sid == ownSID {
+		// The echo network answers the edit with the edited message's
+		// ID, as WhatsApp, Signal and Telegram do: the correction is no
+		// duplicate of the original.
+		t.Errorf("the correction reflected under the original's stanza-id %s", sid)
 	}
 	if st := next(room+"/Echo One", `<replace xmlns="urn:xmpp:message-correct:0" id="`+repeat.ID+`"`); st.Body != "first, fixed" {
 		t.Fatalf("Echo One's correction: %s", st.XML)

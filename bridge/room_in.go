@@ -395,10 +395,15 @@ func (s *session) roomSend(ctx context.Context, st *wire.Stanza, r *room, m user
 // reflect sends the user's own message back to every joined resource
 // (XEP-0045 §7.4): the client's stanza with its id and origin-id, from the
 // user's nick, with the room's stanza-id; archived under the network's
-// ID, so that the network's echo of it is not shown again. sm, for a new
-// message, is what to remember of it (archiveSent).
+// ID, so that the network's echo of it is not shown again (but not under
+// the ID of the message a correction corrects: namesTarget). sm, for a
+// new message, is what to remember of it (archiveSent).
 func (s *session) reflect(ctx context.Context, st *wire.Stanza, r *room, res *pb.CommandResult, sm *sentMsg) {
 	t := s.t
+	remoteID := res.MessageId
+	if sm == nil && s.namesTarget(ctx, st, r, res) { // room_sent.go
+		remoteID = "" // the network gave the correction no ID of its own
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	nick := r.ownNickLocked(s)
@@ -416,7 +421,7 @@ func (s *session) reflect(ctx context.Context, st *wire.Stanza, r *room, res *pb
 	if res.TimestampUnixMicro > 0 {
 		at = time.UnixMicro(res.TimestampUnixMicro)
 	}
-	am := store.ArchivedMessage{Time: at, Nick: nick, SenderJID: s.user, RemoteID: res.MessageId, Payload: payload}
+	am := store.ArchivedMessage{Time: at, Nick: nick, SenderJID: s.user, RemoteID: remoteID, Payload: payload}
 	var sid string
 	var dup bool
 	if sm != nil {
@@ -424,12 +429,18 @@ func (s *session) reflect(ctx context.Context, st *wire.Stanza, r *room, res *pb
 	} else {
 		sid, dup = t.archive(ctx, s.user, r, am)
 	}
-	if dup {
-		return // the network's echo was shown already
-	}
+	// A duplicate is the network's echo of this message, shown already
+	// (it came before the reflection was stored: awaitReflection waits
+	// only while the send is under way): the reflection still goes out,
+	// under the echo's stanza-id, so that the sending client gets its id
+	// and origin-id back (XEP-0045 §7.4) and clients take the two as one
+	// message (XEP-0359).
 	oid := s.selfOccupantID(r)
 	for _, to := range r.resourcesLocked() {
 		t.send(ctx, roomCopy(payload, s.user, s.user+"/"+to, r.jid, sid, oid, time.Time{}))
+	}
+	if dup {
+		return // the echo's rendering did the rest
 	}
 	if rt := st.Child(nsRetract, "retract"); rt != nil {
 		if ref, err := t.lookupXMPP(ctx, s.LoginID(), r.chatID, rt.Attr("id")); err == nil {

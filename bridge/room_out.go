@@ -95,9 +95,17 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	}
 	r.mu.Lock()
 	nick := r.senderNickLocked(s, ev.Sender)
+	id, _ := r.nicks.MemberOf(nick)
 	r.mu.Unlock()
+	// The user's own words (flagged is_from_me, or told under the
+	// login's or the user's member ID: senderNickLocked) are the user's,
+	// with the user's occupant-id (XEP-0421: one occupant, one id).
+	own := nick != "" && id == selfKey
+	if own {
+		s.awaitReflection(ctx, ev) // room_sent.go
+	}
 	senderJID := s.user
-	if !ev.GetSender().GetIsFromMe() && ev.GetSender().GetUserId() != "" {
+	if !own && ev.GetSender().GetUserId() != "" {
 		if pj, err := t.puppetJID(ev.Sender.UserId); err == nil {
 			senderJID = pj.String()
 		}

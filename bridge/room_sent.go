@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 
+	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
 )
@@ -33,4 +34,46 @@ func (s *session) archiveSent(ctx context.Context, r *room, m store.ArchivedMess
 	sid, dup := t.archive(ctx, s.user, r, m)
 	s.remember(ctx, sm, res)
 	return sid, dup
+}
+
+// awaitReflection holds the network's echo of the user's own room
+// message, delivered while a send in its chat is under way, until that
+// send's reflection is stored (archiveSent): the archive then knows the
+// echo as the reflection's duplicate, and the user's resources get the
+// message once, as reflected with the client's id and origin-id. The
+// echo may come as soon as the command is answered (docs/plugins.md),
+// while the reflection still waits its turn (room_order.go). It waits
+// at most as an event naming the message would (refWaits), and not at
+// all once no send in the chat is under way.
+func (s *session) awaitReflection(ctx context.Context, ev *pb.Event) {
+	if _, ok := ev.Payload.(*pb.Event_Message); !ok || ev.EventId == "" || archiveOnly(ev) {
+		return
+	}
+	if w := s.t.refWaits(ev, []string{ev.EventId}); w != nil {
+		w.wait(ctx)
+	}
+}
+
+// namesTarget reports whether res, the network's answer to the user's
+// correction, reaction or retraction st, names the message st acts on
+// rather than one of its own: WhatsApp, Signal and Telegram answer an
+// edit with the edited message's ID. Archived under that ID, the
+// reflection would be taken for the original's duplicate.
+func (s *session) namesTarget(ctx context.Context, st *wire.Stanza, r *room, res *pb.CommandResult) bool {
+	if res.MessageId == "" {
+		return false
+	}
+	var target string
+	if c := st.Child(nsCorrect, "replace"); c != nil {
+		target = c.Attr("id")
+	} else if c := st.Child(nsRetract, "retract"); c != nil {
+		target = c.Attr("id")
+	} else if c := st.Child(nsReactions, "reactions"); c != nil {
+		target = c.Attr("id")
+	}
+	if target == "" {
+		return false
+	}
+	ref, err := s.t.lookupXMPP(ctx, s.LoginID(), r.chatID, target)
+	return err == nil && ref.RemoteID == res.MessageId
 }

@@ -349,7 +349,10 @@ func (s *Session) EditMessage(_ context.Context, c sdk.Call, e *pb.EditMessage) 
 	ev := s.event(c)
 	ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: echo, Text: e.Text, Spans: s.richSpans(e.Text, e.Spans)}}
 	s.emit(ev)
-	return sdk.Result{}, nil
+	// As WhatsApp, Signal and Telegram answer: with the edited message's
+	// own ID (an edit is no new message), which the gateway must not
+	// take for the original's echo.
+	return sdk.Result{MessageID: e.TargetId}, nil
 }
 
 // React answers with the same reaction on the user's message
