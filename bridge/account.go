@@ -33,6 +33,11 @@ func (ss *session) setState(ctx context.Context, s *pb.LoginStateEvent) {
 	if prev.state == s.State {
 		return
 	}
+	if s.State == pb.LoginState_LOGIN_STATE_CONNECTED && ss.roomSync.lastFailed() {
+		// The chat list failed, the network still connecting: the
+		// rooms now (room.go).
+		go ss.syncRooms(context.WithoutCancel(ctx))
+	}
 	switch s.State {
 	case pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS:
 		t.send(ctx, t.chat(user, fmt.Sprintf("%s refused your credentials%s. Log in again with the relogin or login command (or send \"login\" here).", t.displayName(), suffix(s.Message))))

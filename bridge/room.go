@@ -418,24 +418,75 @@ func (r *room) resourcesLocked() []string {
 // when the list leaves them out). It runs after each contact sync. Only
 // a sync that read the list counts as the first (roomsSyncDone).
 func (s *session) syncRooms(ctx context.Context) {
+	if !s.roomSync.start() {
+		return // the one under way goes again when done
+	}
+	for {
+		failed := !s.syncRoomsOnce(ctx)
+		if !s.roomSync.done(failed) || ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// roomSyncRun runs one room sync at a time: a call meanwhile makes it go
+// once more when done. failed says the last one's chat list failed: the
+// login's next CONNECTED state tries again (setState), as the network
+// may have been still connecting.
+type roomSyncRun struct {
+	mu                     sync.Mutex
+	running, again, failed bool
+}
+
+func (r *roomSyncRun) start() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.running {
+		r.again = true
+		return false
+	}
+	r.running = true
+	return true
+}
+
+// done ends a run (failed: its chat list failed) and reports whether to
+// run once more.
+func (r *roomSyncRun) done(failed bool) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	again := r.again
+	r.again, r.running, r.failed = false, again, failed
+	return again
+}
+
+// lastFailed reports whether the last room sync's chat list failed.
+func (r *roomSyncRun) lastFailed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failed && !r.running
+}
+
+// syncRoomsOnce is one room sync; false when the chat list failed.
+func (s *session) syncRoomsOnce(ctx context.Context) bool {
 	t := s.t
 	if !t.host.Caps().GetFeatures().GetGroups() {
 		s.roomsSyncDone() // no groups to wait for
-		return
+		return true
 	}
 	client, err := t.client(ctx)
 	if err != nil {
-		return
+		return false
 	}
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	res, err := client.ChatList(cctx, &pb.LoginRef{LoginId: s.LoginID()})
 	cancel()
 	if e := sdk.FromGRPC(err); e != nil && e.Code == pb.ErrorCode_ERROR_CODE_UNSUPPORTED {
 		s.roomsSyncDone() // no list will ever come: rooms come one by one (findRoom)
+		return true
 	}
 	if err != nil {
 		t.log.Warn("chat list failed; groups not synced", "user", s.user, "err", err)
-		return
+		return false
 	}
 	for _, c := range res.GetChats() {
 		if !isGroup(c.Type) {
@@ -449,6 +500,7 @@ func (s *session) syncRooms(ctx context.Context) {
 		s.setRoom(ctx, c)
 	}
 	s.roomsSyncDone()
+	return true
 }
 
 // After a start, what the outbox kept (a message, the history a stop left

@@ -63,6 +63,8 @@ type session struct {
 	// read the network's chat list (waitRoomsSynced).
 	roomsSynced     chan struct{}
 	roomsSyncedOnce sync.Once
+	// roomSync runs one syncRooms at a time (room.go).
+	roomSync roomSyncRun
 	// joins are the joins of rooms not known yet (room_join.go), under mu.
 	joins joinsUnderway
 	// progress is the login's long work under way (progress.go).

@@ -124,6 +124,9 @@ func (s *Session) roomChatLocked(g *group) *pb.Chat {
 // ChatList is the account's groups: the echo room, unless the user left
 // it, and the channels joined (sdk.ChatLister).
 func (s *Session) ChatList(context.Context) ([]*pb.Chat, error) {
+	if err := s.online(); err != nil {
+		return nil, err
+	}
 	var out []*pb.Chat
 	s.n.mu.Lock()
 	if g := s.n.groupLocked(s.loginID); !g.left {

@@ -49,16 +49,35 @@ var (
 
 // Connect goes online. A real network would dial out here and report
 // progress; ours is connected at once.
+// A login with SlowMark in its username connects SlowConnect later, as
+// a network still dialling: CONNECTING first, and until then the
+// session refuses what needs the network (its chat list too).
 func (s *Session) Connect(context.Context) error {
-	s.connected.Store(true)
 	connected := &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}
 	if strings.Contains(s.loginID, LiteMark) {
 		connected.Features = liteFeatures
 	}
+	up := func() {
+		s.connected.Store(true)
+		s.emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
+			Payload: &pb.Event_LoginState{LoginState: connected}})
+	}
+	if !strings.Contains(s.loginID, SlowMark) {
+		up()
+		return nil
+	}
 	s.emit(&pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(),
-		Payload: &pb.Event_LoginState{LoginState: connected}})
+		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTING}}})
+	time.AfterFunc(SlowConnect, up)
 	return nil
 }
+
+// SlowMark in a username makes a login that connects SlowConnect after
+// Connect (above).
+const (
+	SlowMark    = "+slow"
+	SlowConnect = 500 * time.Millisecond
+)
 
 // LiteMark in a username makes a login that can do less than the echo
 // network (as a Telegram bot does less than a user): no history, no
