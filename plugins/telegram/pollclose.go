@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 
-	"github.com/gotd/td/telegram/updates"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
@@ -40,45 +39,32 @@ func (s *Session) ClosePoll(ctx context.Context, c sdk.Call, p *pb.ClosePoll) er
 	if err != nil {
 		return err
 	}
-	md, pm, ok := s.polls.ofMessage(c.ChatID, id)
-	var api *tg.Client
-	var mgr *updates.Manager
-	var peer tg.InputPeerClass
-	fetched := !ok
-	if fetched {
-		// A poll from before the login, or forgotten: Telegram has it.
-		if api, mgr, peer, err = s.chatPeer(ctx, c.ChatID); err != nil {
-			return err
-		}
-		if md, pm, ok, err = s.fetchPoll(ctx, api, peer, c.ChatID, id); err != nil {
-			return err
-		}
-		if !ok {
-			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: message %s of this chat is no poll on Telegram", p.TargetId)
-		}
+	pc, err := s.pollFor(ctx, c.ChatID, id, p.TargetId) // pollfetch.go
+	if err != nil {
+		return err
 	}
+	md, pm := pc.md, pc.pm
 	if !pm.sender.GetIsFromMe() {
 		if kind, _, err := parsePeer(pm.sender.GetUserId()); err == nil && kind == peerUser {
 			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: only who started a poll may close it; %q is %s's", md.Poll.Question.Text, pollAuthor(pm.sender))
 		}
 	}
 	if md.Poll.Closed {
-		if fetched {
+		if pc.fetched {
 			// Fetched, closed: the user's copy, from before, may read
 			// open. Corrected to the results, asked for if not given.
 			if md.Results.Results == nil {
-				s.closedUnseen(ctx, api, peer, id, md.Poll.ID)
+				s.closedUnseen(ctx, pc.api, pc.peer, id, md.Poll.ID)
 			} else {
 				s.emitAll(s.pollCorrections(s.polls.tell(md.Poll.ID)))
 			}
 		}
 		return nil // closed already: its message says so
 	}
-	if api == nil {
-		if api, mgr, peer, err = s.chatPeer(ctx, c.ChatID); err != nil {
-			return err
-		}
+	if err := pc.connect(ctx, s, c.ChatID); err != nil {
+		return err
 	}
+	api, mgr, peer := pc.api, pc.mgr, pc.peer
 	closed := md.Poll
 	closed.Closed = true
 	closed.SetFlags()

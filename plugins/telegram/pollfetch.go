@@ -5,16 +5,61 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/gotd/td/telegram/updates"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // The polls the session never saw, and the results it missed: the cache
 // (polls.go) knows polls from when they arrive, and a poll's votes and
 // closing come without pts, so what happened while the gateway was away
 // is not in getDifference. Telegram is asked when a command needs it.
+
+// pollCall is the poll a command names (ClosePoll, Vote): as the session
+// knows it, or fetched from Telegram (fetched), with the chat's API once
+// asked for (connect).
+type pollCall struct {
+	md      tg.MessageMediaPoll
+	pm      pollMsg
+	fetched bool
+	api     *tg.Client
+	mgr     *updates.Manager
+	peer    tg.InputPeerClass
+}
+
+// pollFor is the poll of message id (target, as the command named it) in
+// chatID: the one the session remembers, else Telegram's (a poll from
+// before the login, or forgotten). NOT_FOUND when it is none.
+func (s *Session) pollFor(ctx context.Context, chatID string, id int, target string) (*pollCall, error) {
+	pc := &pollCall{}
+	var ok bool
+	if pc.md, pc.pm, ok = s.polls.ofMessage(chatID, id); ok {
+		return pc, nil
+	}
+	pc.fetched = true
+	if err := pc.connect(ctx, s, chatID); err != nil {
+		return nil, err
+	}
+	var err error
+	if pc.md, pc.pm, ok, err = s.fetchPoll(ctx, pc.api, pc.peer, chatID, id); err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: message %s of this chat is no poll on Telegram", target)
+	}
+	return pc, nil
+}
+
+// connect asks for the chat's API, once.
+func (pc *pollCall) connect(ctx context.Context, s *Session, chatID string) (err error) {
+	if pc.api == nil {
+		pc.api, pc.mgr, pc.peer, err = s.chatPeer(ctx, chatID)
+	}
+	return err
+}
 
 // fetchPoll asks Telegram for message id of chat (messages.getMessages;
 // channels.getMessages in a channel or supergroup) and, when it carries
@@ -74,18 +119,13 @@ func (s *Session) pollResults(ctx context.Context, api *tg.Client, peer tg.Input
 	if err != nil {
 		return nil, fmt.Errorf("telegram: a poll's results: %w", err)
 	}
-	var list []tg.UpdateClass
 	switch u := upd.(type) {
 	case *tg.Updates:
 		s.peers.add(u.Users, u.Chats)
-		list = u.Updates
 	case *tg.UpdatesCombined:
 		s.peers.add(u.Users, u.Chats)
-		list = u.Updates
-	case *tg.UpdateShort:
-		list = []tg.UpdateClass{u.Update}
 	}
-	for _, x := range list {
+	for _, x := range updateList(upd) {
 		if u, ok := x.(*tg.UpdateMessagePoll); ok && u.PollID == pollID {
 			return u, nil
 		}

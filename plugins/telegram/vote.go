@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/gotd/td/telegram/updates"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
@@ -40,28 +39,15 @@ func (s *Session) Vote(ctx context.Context, c sdk.Call, v *pb.Vote) error {
 	if err != nil {
 		return err
 	}
-	md, ok := s.polls.byMessage(c.ChatID, id)
-	var api *tg.Client
-	var mgr *updates.Manager
-	var peer tg.InputPeerClass
-	fetched := !ok
-	if fetched {
-		// A poll from before the login, or forgotten: Telegram has it.
-		if api, mgr, peer, err = s.chatPeer(ctx, c.ChatID); err != nil {
-			return err
-		}
-		if md, _, ok, err = s.fetchPoll(ctx, api, peer, c.ChatID, id); err != nil {
-			return err
-		}
-		if !ok {
-			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: message %s of this chat is no poll on Telegram", v.TargetId)
-		}
+	pc, err := s.pollFor(ctx, c.ChatID, id, v.TargetId) // pollfetch.go
+	if err != nil {
+		return err
 	}
-	p := &md.Poll
+	p := &pc.md.Poll
 	if p.Closed || p.CloseDate != 0 && time.Unix(int64(p.CloseDate), 0).Before(time.Now()) {
-		if fetched && p.Closed {
+		if pc.fetched && p.Closed {
 			// The user's copy, from before, may read open.
-			s.closedUnseen(ctx, api, peer, id, p.ID)
+			s.closedUnseen(ctx, pc.api, pc.peer, id, p.ID)
 		}
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: the poll %q is closed", p.Question.Text)
 	}
@@ -69,11 +55,10 @@ func (s *Session) Vote(ctx context.Context, c sdk.Call, v *pb.Vote) error {
 	if err != nil {
 		return err
 	}
-	if api == nil {
-		if api, mgr, peer, err = s.chatPeer(ctx, c.ChatID); err != nil {
-			return err
-		}
+	if err := pc.connect(ctx, s, c.ChatID); err != nil {
+		return err
 	}
+	api, mgr, peer := pc.api, pc.mgr, pc.peer
 	upd, err := api.MessagesSendVote(ctx, &tg.MessagesSendVoteRequest{Peer: peer, MsgID: id, Options: options})
 	switch {
 	case tgerr.Is(err, "MESSAGE_POLL_CLOSED"):

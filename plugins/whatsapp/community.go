@@ -133,15 +133,8 @@ func (s *Session) subGroupsLocked(parent types.JID) []types.JID {
 func (s *Session) roomEvents(jids []types.JID, by *pb.Sender, at int64) []*pb.Event {
 	var out []*pb.Event
 	for _, jid := range jids {
-		s.mu.Lock()
-		var cp types.GroupInfo
-		g := s.groups[jid]
-		if g != nil {
-			cp = *g
-			cp.Participants = slices.Clone(g.Participants)
-		}
-		s.mu.Unlock()
-		if g == nil {
+		cp, ok := s.cachedGroup(jid) // groups.go
+		if !ok {
 			continue
 		}
 		c := s.chatOf(&cp)

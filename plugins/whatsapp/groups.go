@@ -203,6 +203,20 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 	return c, nil
 }
 
+// cachedGroup is a copy of group jid's info as cached (its participants
+// its own), read outside the session's lock; false when none is.
+func (s *Session) cachedGroup(jid types.JID) (types.GroupInfo, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.groups[jid]
+	if g == nil {
+		return types.GroupInfo{}, false
+	}
+	cp := *g
+	cp.Participants = slices.Clone(g.Participants)
+	return cp, true
+}
+
 // groupReadWait bounds ChatInfo's query of a group the plugin keeps
 // (knownGroup): past it, WhatsApp not answering, what is kept answers.
 var groupReadWait = 10 * time.Second
@@ -217,15 +231,8 @@ var groupReadWait = 10 * time.Second
 // takes that for "not known", not "none"). nil when the user is in no
 // group jid as last known (a group not seen since the start, or left).
 func (s *Session) knownGroup(jid types.JID) *pb.Chat {
-	s.mu.Lock()
-	var cp types.GroupInfo
-	g := s.groups[jid]
-	if g != nil {
-		cp = *g
-		cp.Participants = slices.Clone(g.Participants)
-	}
-	s.mu.Unlock()
-	if g == nil || cp.IsParent || !slices.ContainsFunc(cp.Participants, s.isSelf) {
+	cp, ok := s.cachedGroup(jid)
+	if !ok || cp.IsParent || !slices.ContainsFunc(cp.Participants, s.isSelf) {
 		return nil
 	}
 	c := s.chatOf(&cp)
