@@ -33,7 +33,7 @@ func (ss *session) setState(ctx context.Context, s *pb.LoginStateEvent) {
 	if prev.state == s.State {
 		return
 	}
-	if s.State == pb.LoginState_LOGIN_STATE_CONNECTED && ss.roomSync.lastFailed() {
+	if s.State == pb.LoginState_LOGIN_STATE_CONNECTED && ss.roomSync.retryWanted() {
 		// The chat list failed, the network still connecting: the
 		// rooms now (room.go).
 		go ss.syncRooms(context.WithoutCancel(ctx))

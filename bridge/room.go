@@ -423,7 +423,7 @@ func (s *session) syncRooms(ctx context.Context) {
 	}
 	for {
 		failed := !s.syncRoomsOnce(ctx)
-		if !s.roomSync.done(failed) || ctx.Err() != nil {
+		if !s.roomSync.done(failed, ctx.Err() != nil) {
 			return
 		}
 	}
@@ -431,8 +431,8 @@ func (s *session) syncRooms(ctx context.Context) {
 
 // roomSyncRun runs one room sync at a time: a call meanwhile makes it go
 // once more when done. failed says the last one's chat list failed: the
-// login's next CONNECTED state tries again (setState), as the network
-// may have been still connecting.
+// login's next CONNECTED state tries again (setState, retryWanted), as
+// the network may have been still connecting.
 type roomSyncRun struct {
 	mu                     sync.Mutex
 	running, again, failed bool
@@ -449,21 +449,24 @@ func (r *roomSyncRun) start() bool {
 	return true
 }
 
-// done ends a run (failed: its chat list failed) and reports whether to
-// run once more.
-func (r *roomSyncRun) done(failed bool) bool {
+// done ends a run (failed: its chat list failed; stopped: its context
+// ended, so it may not go again, and the next call starts afresh) and
+// reports whether to run once more.
+func (r *roomSyncRun) done(failed, stopped bool) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	again := r.again
+	again := r.again && !stopped
 	r.again, r.running, r.failed = false, again, failed
 	return again
 }
 
-// lastFailed reports whether the last room sync's chat list failed.
-func (r *roomSyncRun) lastFailed() bool {
+// retryWanted reports whether a CONNECTED state should sync the rooms:
+// the last sync's chat list failed, or one runs now (begun while the
+// network was connecting, it may fail: it goes once more).
+func (r *roomSyncRun) retryWanted() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.failed && !r.running
+	return r.failed || r.running
 }
 
 // syncRoomsOnce is one room sync; false when the chat list failed.

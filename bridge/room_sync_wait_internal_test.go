@@ -153,3 +153,32 @@ func TestKnownRoomEndsSyncWait(t *testing.T) {
 	s.roomsSyncDone() // let the goroutine end
 	<-done
 }
+
+// TestRoomSyncRunAfterStop: a room sync cut short by its context (the
+// plugin died during the chat list) while another call asked for one
+// more run leaves no run marked under way: the next connect's sync
+// starts, and a CONNECTED state still sees the failed sync. Before, the
+// run stayed marked for good and no room sync ever started again (found
+// by review). And a CONNECTED state while a sync runs asks for one more
+// (it may have begun while the network was still connecting).
+func TestRoomSyncRunAfterStop(t *testing.T) {
+	var r roomSyncRun
+	if !r.start() || r.start() {
+		t.Fatal("the first run did not start alone")
+	}
+	if !r.retryWanted() {
+		t.Error("a CONNECTED state while a sync runs asks for no other")
+	}
+	if again := r.done(true, true); again {
+		t.Error("a run whose context ended goes again")
+	}
+	if !r.start() {
+		t.Error("after a run cut short with another asked for, no room sync can start again")
+	}
+	if again := r.done(true, false); again {
+		t.Error("a run goes again that no call asked for")
+	}
+	if !r.retryWanted() {
+		t.Error("the failed chat list is not seen, so a CONNECTED state would not sync the rooms")
+	}
+}
