@@ -430,8 +430,8 @@ func (s *session) reflect(ctx context.Context, st *wire.Stanza, r *room, res *pb
 		sid, dup = t.archive(ctx, s.user, r, am)
 	}
 	// A duplicate is the network's echo of this message, shown already
-	// (it came before the reflection was stored: awaitReflection waits
-	// only while the send is under way): the reflection still goes out,
+	// (it came before the reflection was stored): the reflection still
+	// goes out,
 	// under the echo's stanza-id, so that the sending client gets its id
 	// and origin-id back (XEP-0045 §7.4) and clients take the two as one
 	// message (XEP-0359).

@@ -101,9 +101,6 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	// login's or the user's member ID: senderNickLocked) are the user's,
 	// with the user's occupant-id (XEP-0421: one occupant, one id).
 	own := nick != "" && id == selfKey
-	if own {
-		s.awaitReflection(ctx, ev) // room_sent.go
-	}
 	senderJID := s.user
 	if !own && ev.GetSender().GetUserId() != "" {
 		if pj, err := t.puppetJID(ev.Sender.UserId); err == nil {

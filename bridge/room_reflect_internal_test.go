@@ -108,52 +108,6 @@ func TestRoomEchoBeforeReflection(t *testing.T) {
 	}
 }
 
-// TestRoomEchoWaitsForReflection: the network's echo of the user's room
-// message, delivered while the message's send is under way (its
-// reflection not stored yet), waits for the reflection and is then
-// dropped as its duplicate: the user's resources get the message once,
-// as reflected with the client's ids. The echo was shown at once, with
-// the gateway's id.
-func TestRoomEchoWaitsForReflection(t *testing.T) {
-	tr, s, r, sent := linkedRoom(t)
-	ctx := context.Background()
-	login := s.LoginID()
-	sendDone := s.sending.start(sendKey(login, r.chatID, "*"), sendKey(login, r.chatID, "m2"))
-	echo := groupEv(&pb.MessageEvent{})
-	echo.EventId, echo.Sender = "net-m2", &pb.Sender{UserId: login, IsFromMe: true}
-	echo.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: "two"}}
-	rendered := make(chan [][]byte, 1)
-	go func() { rendered <- tr.renderRoom(ctx, delivery{ev: echo, xid: "x-echo"}, s) }()
-	select {
-	case out := <-rendered:
-		t.Fatalf("the echo was rendered before its reflection was stored: %q", out)
-	case <-time.After(200 * time.Millisecond):
-	}
-	st, err := wire.Parse(`<message from='alice@localhost/phone' to='g1@echo.localhost' id='m2' type='groupchat'><body>two</body></message>`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.reflect(ctx, st, r, &pb.CommandResult{MessageId: "net-m2", TimestampUnixMicro: time.Now().UnixMicro()}, &sentMsg{chatID: r.chatID, id: "m2"})
-	sendDone()
-	select {
-	case out := <-rendered:
-		if len(out) != 0 {
-			t.Errorf("the echo shown besides the reflection: %q", out)
-		}
-	case <-time.After(targetWait + reflectWait):
-		t.Fatal("the echo is never rendered")
-	}
-	var to []string
-	for _, got := range sent() {
-		if bodyIs(got, "two") {
-			to = append(to, got.To()+" "+got.ID())
-		}
-	}
-	if strings.Join(to, ", ") != "alice@localhost/laptop m2, alice@localhost/phone m2" {
-		t.Errorf("the message went out as %v, want once per resource as reflected", to)
-	}
-}
-
 // TestRoomOwnMessageOccupantID: the user's own words told by the network
 // under the login's user ID, not flagged is_from_me, come from the
 // user's nick with the user's own occupant-id (XEP-0421: one occupant,

@@ -36,24 +36,6 @@ func (s *session) archiveSent(ctx context.Context, r *room, m store.ArchivedMess
 	return sid, dup
 }
 
-// awaitReflection holds the network's echo of the user's own room
-// message, delivered while a send in its chat is under way, until that
-// send's reflection is stored (archiveSent): the archive then knows the
-// echo as the reflection's duplicate, and the user's resources get the
-// message once, as reflected with the client's id and origin-id. The
-// echo may come as soon as the command is answered (docs/plugins.md),
-// while the reflection still waits its turn (room_order.go). It waits
-// at most as an event naming the message would (refWaits), and not at
-// all once no send in the chat is under way.
-func (s *session) awaitReflection(ctx context.Context, ev *pb.Event) {
-	if _, ok := ev.Payload.(*pb.Event_Message); !ok || ev.EventId == "" || archiveOnly(ev) {
-		return
-	}
-	if w := s.t.refWaits(ev, []string{ev.EventId}); w != nil {
-		w.wait(ctx)
-	}
-}
-
 // namesTarget reports whether res, the network's answer to the user's
 // correction, reaction or retraction st, names the message st acts on
 // rather than one of its own: WhatsApp, Signal and Telegram answer an
