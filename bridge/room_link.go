@@ -25,7 +25,8 @@ func (s *session) roomLink(ctx context.Context, st *wire.Stanza, r *room) {
 			// Known no link is not "none": the network was not asked.
 			text = t.displayName() + " could not be asked for the invite link of " + r.displayName() + "; try again later."
 		case c.GetInviteLink() != "":
-			text = "Invite link of " + r.displayName() + ": " + c.GetInviteLink()
+			// A stale one may have been reset since: said so.
+			text = "Invite link of " + r.displayName() + ": " + c.GetInviteLink() + s.staleNote(c)
 		}
 		var w wire.Writer
 		w.Start("message", "").Attr("from", r.jid).Attr("to", st.From()).Attr("type", "groupchat").Attr("id", t.newID())

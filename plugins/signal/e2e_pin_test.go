@@ -117,7 +117,7 @@ func TestGatewayPinsDaemonDown(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
 	defer cancel()
 	gid := fakesignal.NewGroupID()
-	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Pinboard",
+	d.SetGroup(alice, fakesignal.Group{ID: gid, Name: "Pinboard", Link: "https://signal.group/#pinboard",
 		Members: []fakesignal.Member{{Number: alice, UUID: aliceACI}, {Number: bob, UUID: bobACI, Admin: true}}})
 	room := g.JID(hexGroup(gid))
 	if err := user.SendRaw(ctx, `<presence to='`+room+`/alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>`); err != nil {
@@ -154,5 +154,12 @@ func TestGatewayPinsDaemonDown(t *testing.T) {
 	g.Next(user, "the pins' summary", func(s xmpptest.Stanza) bool {
 		return inRoom(s) && strings.Contains(s.Body, "1 message pinned in") && strings.Contains(s.Body, "Signal tells of pins only as they are made") &&
 			strings.Contains(s.Body, "(As last known: Signal could not be asked now.)")
+	})
+	// The link as last read, said to be so: the admins may have reset it.
+	if err := user.SendRaw(ctx, `<message type='groupchat' id='q2' to='`+room+`'><body>/link</body></message>`); err != nil {
+		t.Fatal(err)
+	}
+	g.Next(user, "the answer to /link", func(s xmpptest.Stanza) bool {
+		return inRoom(s) && strings.Contains(s.Body, "Invite link of Pinboard: https://signal.group/#pinboard (As last known: Signal could not be asked now.)")
 	})
 }
