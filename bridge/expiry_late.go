@@ -17,7 +17,8 @@ import (
 // for lateHold: a keep in that time delivers it with its new deadline;
 // after it, it goes the usual way and is dropped as run out (render).
 // It stays in the outbox all along: a stop delivers it again at the next
-// start, where it waits here again for the keep the plugin sends again.
+// start, with the deadline a keep recorded before the stop, else to wait
+// here again for the keep the plugin sends again (not acknowledged).
 
 const (
 	// lateHold is how long a run-out message waits for its keep: the
@@ -115,7 +116,19 @@ func (l *lateMessages) stop() {
 }
 
 // pushOrHold queues d in its chat, unless it waits for a keep (above).
+// A message the outbox kept across a stop, run out as it came, may have
+// been kept before the stop (its keep acknowledged, the plugin will not
+// send it again): it takes the deadline the store recorded for it.
 func (t *transport) pushOrHold(d delivery, now time.Time) {
+	if d.key != 0 && d.ev.GetMessage() != nil && expiredOnArrival(d.ev, now) {
+		at, ok, err := t.db.DeadlineOf(t.name, d.ev.LoginId, d.ev.ChatId, d.ev.EventId)
+		if err != nil {
+			t.log.Warn("the deadline of a run-out message kept across a stop not read; it waits for a keep", "login", d.ev.LoginId, "chat", d.ev.ChatId, "event_id", d.ev.EventId, "err", err)
+		} else if ok && at.After(now) {
+			d.ev = proto.Clone(d.ev).(*pb.Event)
+			d.ev.GetMessage().ExpiresUnixMicro = at.UnixMicro()
+		}
+	}
 	// Only a stored one may wait: the outbox has it if the gateway stops.
 	if d.commit == nil && d.key == 0 || !t.late.hold(d, now, t.push) {
 		t.push(d)

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -133,5 +134,55 @@ func TestLateMessageStop(t *testing.T) {
 	}
 	if l.hold(delivery{key: 8, ev: lateMsg("m3")}, time.Now(), func(delivery) {}) {
 		t.Error("a message held after the stop")
+	}
+}
+
+// TestLateMessageKeptAcrossStop: a run-out message held for its keep,
+// released by a keep in the next batch (committed, so the plugin will not
+// send it again), but not yet confirmed by the server when the gateway
+// stops (the link down, say). The outbox still holds the message as it
+// came, run out: at the next start it takes the deadline the store
+// recorded (kept for good) and is shown. It waited 10 s for a keep that
+// never came and was dropped (found by review).
+func TestLateMessageKeptAcrossStop(t *testing.T) {
+	tr := newTestTransport(t)
+	tr.late.wait = time.Minute
+	got := captureDeliveries(tr)
+	ctx, cancel := context.WithCancel(context.Background())
+	go tr.commitLoop(ctx)
+	chat := chatAddr{"l", "bob"}
+	storeBatch(t, tr, ctx, lateMsg("m1"))
+	storeBatch(t, tr, ctx, keepOf("m1", &pb.ExpiryEvent{}))
+	if ds := deliveredSoFar(t, tr, got, chat); len(ds) != 1 || expiredOnArrival(ds[0].ev, time.Now()) {
+		t.Fatalf("the keep did not release m1 (%d delivered)", len(ds))
+	}
+	cancel() // the stop, before the server confirmed m1
+	tr.late.stop()
+
+	// The next start, on the same store.
+	tr2 := &transport{
+		downloads: make(chan struct{}, slowWorkers), uploads: make(chan struct{}, slowWorkers),
+		sessions: map[string]*session{}, byLogin: map[string]*session{},
+		name: "echo", db: tr.db, log: slog.New(slog.DiscardHandler), idPrefix: "x",
+		commits:  make(chan *commitJob, 8),
+		inflight: map[string]int{}, newRefs: map[string]store.MessageRef{}, newXIDs: map[string]string{},
+	}
+	tr2.late.wait = 100 * time.Millisecond
+	got2 := captureDeliveries(tr2)
+	backlog, err := tr2.loadOutbox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for _, d := range backlog {
+		tr2.pushOrHold(d, now)
+	}
+	select {
+	case d := <-got2:
+		if expiredOnArrival(d.ev, time.Now()) {
+			t.Errorf("after the restart, m1 (kept by the network, its keep committed) is delivered run out: render drops it, the message is lost")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("m1 not redelivered from the outbox")
 	}
 }

@@ -217,6 +217,36 @@ func (db *DB) DueExpiries(transport string, now time.Time, limit int) (due []Exp
 	return due, next, err
 }
 
+// DeadlineOf is the recorded deadline of the message of remoteID (ok
+// false: none, or a damaged record). It scans the transport's deadlines:
+// for the few messages a start finds run out in its outbox, which a keep
+// may have kept before the stop.
+func (db *DB) DeadlineOf(transport, loginID, chatID, remoteID string) (at time.Time, ok bool, err error) {
+	if err := errors.Join(checkPart("transport", transport, false), checkPart("login ID", loginID, false),
+		checkPart("chat ID", chatID, false), checkPart("remote message ID", remoteID, false)); err != nil {
+		return time.Time{}, false, err
+	}
+	want := comp(loginID, chatID, remoteID)
+	err = db.view(func(tx *bbolt.Tx) error {
+		b := sub(tx.Bucket(bExpiry), []byte(transport))
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if len(k) < 8 || !bytes.Equal(k[8:], want) {
+				continue
+			}
+			if e, derr := decodeExpiry(k, v); derr == nil {
+				at, ok = e.At, true
+			}
+			return nil
+		}
+		return nil
+	})
+	return at, ok, err
+}
+
 func decodeExpiry(k, v []byte) (Expiry, error) {
 	if len(k) < 8 {
 		return Expiry{}, fmt.Errorf("%w: expiry key of %d bytes", ErrCorrupt, len(k))

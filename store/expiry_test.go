@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -318,5 +319,26 @@ func TestPruneKept(t *testing.T) {
 	}
 	if !slices.Equal(got, []string{"timed", "recent"}) {
 		t.Errorf("due after the prune and the undos: %v; want timed (its deadline) and recent (kept, its entry there), not old (its entry pruned)", got)
+	}
+}
+
+// TestDeadlineOf: a message's recorded deadline is found by its IDs;
+// another message's, or one never recorded, is not.
+func TestDeadlineOf(t *testing.T) {
+	db := openTemp(t)
+	at := time.Now().Add(time.Hour).Truncate(time.Microsecond)
+	if err := db.PutTimers(context.Background(), "echo", []Expiry{{LoginID: "l", ChatID: "bob", RemoteID: "m1", At: at, SenderID: "bob", XMPPID: "x1"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, err := db.DeadlineOf("echo", "l", "bob", "m1"); err != nil || !ok || !got.Equal(at) {
+		t.Errorf("m1's deadline: %v %v %v, want %v", got, ok, err, at)
+	}
+	for _, c := range [][3]string{{"l", "bob", "m2"}, {"l", "carol", "m1"}, {"l2", "bob", "m1"}} {
+		if _, ok, err := db.DeadlineOf("echo", c[0], c[1], c[2]); err != nil || ok {
+			t.Errorf("%v: found a deadline (%v)", c, err)
+		}
+	}
+	if _, _, err := db.DeadlineOf("echo", "l", "bob\x00", "m1"); err == nil {
+		t.Error("a chat ID with a NUL taken")
 	}
 }
