@@ -559,19 +559,20 @@ func TestRoomRichFeatures(t *testing.T) {
 	send(`<message type='groupchat' id='x1' to='` + room + `'><retract xmlns='urn:xmpp:message-retract:1' id='` + ownSID + `'/></message>`)
 	next(room+"/"+self, "urn:xmpp:message-retract:1")
 	next(room+"/Echo One", `<retract xmlns="urn:xmpp:message-retract:1" id="`+repeatSID+`"`)
-	// Both retracted messages are tombstones in the archive now.
+	// Both retracted messages are tombstones in the archive now, and so
+	// are their corrections, which hold their words too.
 	j := join(t, s.loginResource("alice", "phone"), "a", `<history maxstanzas='50'/>`)
 	tombstones := 0
 	for _, h := range j.history {
-		if h.Body == "first" {
+		if h.Body == "first" || h.Body == "first, fixed" {
 			t.Errorf("a retracted message is still in the history: %s", h.XML)
 		}
 		if strings.Contains(h.XML, "<retracted") {
 			tombstones++
 		}
 	}
-	if tombstones != 2 {
-		t.Errorf("history has %d tombstones, want 2: %v", tombstones, j.history)
+	if tombstones != 4 {
+		t.Errorf("history has %d tombstones, want 4 (two messages and their corrections): %v", tombstones, j.history)
 	}
 
 	groupchat(t, alice, "from-phone written on the phone")

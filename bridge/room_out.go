@@ -360,17 +360,59 @@ func (t *transport) tombstone(ctx context.Context, user string, r *room, remoteI
 	if err != nil {
 		return // not archived here (older than the room, or pruned)
 	}
-	from := r.jid
-	if m.Nick != "" {
-		from += "/" + m.Nick
+	stone := func(nick string) []byte {
+		from := r.jid
+		if nick != "" {
+			from += "/" + nick
+		}
+		var w wire.Writer
+		w.Start("message", "").Attr("from", from).Attr("to", user).Attr("type", "groupchat")
+		w.Start("retracted", nsRetract).Attr("stamp", at.UTC().Format(time.RFC3339)).End()
+		w.Leaf("body", "", "This message was retracted.")
+		return w.Bytes()
 	}
-	var w wire.Writer
-	w.Start("message", "").Attr("from", from).Attr("to", user).Attr("type", "groupchat")
-	w.Start("retracted", nsRetract).Attr("stamp", at.UTC().Format(time.RFC3339)).End()
-	w.Leaf("body", "", "This message was retracted.")
-	if err := t.db.ReplaceArchived(context.WithoutCancel(ctx), key, remoteID, w.Bytes()); err != nil {
+	if err := t.db.ReplaceArchived(context.WithoutCancel(ctx), key, remoteID, stone(m.Nick)); err != nil {
 		t.log.Warn("retracted message left in the archive", "room", r.jid, "err", err)
 	}
+	// Its corrections (XEP-0308) hold its words too.
+	for _, c := range t.archivedCorrections(ctx, key, m) {
+		if err := t.db.ReplaceArchivedStanza(context.WithoutCancel(ctx), key, c.StanzaID, stone(c.Nick)); err != nil {
+			t.log.Warn("a retracted message's correction left in the archive", "room", r.jid, "err", err)
+		}
+	}
+}
+
+// correctionsScanned bounds how far after a retracted message its
+// corrections are looked for: they come soon after it.
+const correctionsScanned = 4 * store.MaxArchivePage
+
+// archivedCorrections are the archived corrections of m (a <replace/>
+// naming m's id), among the messages archived after it.
+func (t *transport) archivedCorrections(ctx context.Context, key store.RoomKey, m store.ArchivedMessage) []store.ArchivedMessage {
+	orig, err := wire.Parse(string(m.Payload))
+	if err != nil || orig.ID() == "" {
+		return nil
+	}
+	var out []store.ArchivedMessage
+	after := m.StanzaID
+	for scanned := 0; scanned < correctionsScanned; {
+		page, err := t.db.QueryArchive(ctx, key, store.ArchiveQuery{After: after, Max: store.MaxArchivePage})
+		if err != nil || len(page.Messages) == 0 {
+			return out
+		}
+		for _, c := range page.Messages {
+			st, err := wire.Parse(string(c.Payload))
+			if err != nil {
+				continue
+			}
+			if rp := st.Child(nsCorrect, "replace"); rp != nil && rp.Attr("id") == orig.ID() {
+				out = append(out, c)
+			}
+		}
+		scanned += len(page.Messages)
+		after = page.Last
+	}
+	return out
 }
 
 // roomMarker shows a member's read receipt as a XEP-0333 displayed marker

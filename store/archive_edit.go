@@ -32,20 +32,39 @@ func (db *DB) roomWrite(ctx context.Context, room RoomKey, fn func(tx *bbolt.Tx,
 // correction, or a retraction's tombstone), keeping its place and
 // stanza-id. ErrNotFound when the room has no such message.
 func (db *DB) ReplaceArchived(ctx context.Context, room RoomKey, remoteID string, payload []byte) error {
+	return db.replaceArchived(ctx, room, "remote ID", remoteID, payload)
+}
+
+// ReplaceArchivedStanza is ReplaceArchived of the message of a stanza-id
+// (one that has no remote ID: a correction the user sent);
+// ErrUnknownStanzaID when the room has no such message.
+func (db *DB) ReplaceArchivedStanza(ctx context.Context, room RoomKey, stanzaID string, payload []byte) error {
+	return db.replaceArchived(ctx, room, "stanza-id", stanzaID, payload)
+}
+
+func (db *DB) replaceArchived(ctx context.Context, room RoomKey, by, id string, payload []byte) error {
 	if err := room.check(); err != nil {
 		return err
 	}
-	if err := checkPart("remote message ID", remoteID, false); err != nil {
+	if err := checkPart(by, id, false); err != nil {
 		return err
 	}
 	if err := checkPayload(payload); err != nil {
-		return fmt.Errorf("replacement of %s in %s: %w", remoteID, room, err)
+		return fmt.Errorf("replacement of %s in %s: %w", id, room, err)
 	}
 	payload = bytes.Clone(payload)
 	return db.roomWrite(ctx, room, func(_ *bbolt.Tx, rb *roomBkts) error {
-		_, k, m, err := rb.byRemote(room, remoteID)
+		meta, err := metaOf(rb)
+		if err != nil {
+			return err
+		}
+		k, err := rb.find(room, meta, by, id)
 		if err != nil {
 			return &cleanError{err}
+		}
+		m, err := decodeArchived(meta.epoch, k, rb.order.Get(k))
+		if err != nil {
+			return err
 		}
 		m.Payload = payload
 		if err := rb.order.Put(k, encodeArchived(&m)); err != nil {
