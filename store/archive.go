@@ -14,18 +14,25 @@ import (
 )
 
 // The room archive (XEP-0313 on a MUC room served by the gateway): per
-// (transport, user bare JID, room), the messages of the room in network
-// time order, each with a stanza-id (XEP-0359) the archive is queried by.
+// (transport, user bare JID, room), the messages of the room in the
+// order they reached the gateway, each with a stanza-id (XEP-0359) the
+// archive is queried by, and with the network's time, which is shown.
+// Arrival order, as a MUC service's archive has it: a message that
+// comes late (a member's phone was offline, a plugin replays after a
+// restart) is placed after what a client has already seen, so its
+// catch-up (MAM after the last stanza-id, a join's history since) gets
+// it. History scrolled back from the network arrives in the past: it is
+// placed at its own time (ArchivedMessage.Arrived zero).
 //
 // Layout, beside data/ so that it is per user and not per login ID (two
 // users sharing a login ID still have their own rooms):
 //
 //	archive/<transport>/<user JID>/<room ID>/
 //	    meta                        epoch, next seq, message count
-//	    o/<time key><seq>           ArchivedMessage (time order: MAM order)
-//	    i/<seq>                     <time key> (stanza-id -> o key)
+//	    o/<arrival key><seq>        ArchivedMessage (arrival: MAM order)
+//	    i/<seq>                     <arrival key> (stanza-id -> o key)
 //	    r/<remote ID>               seq (edits, retractions, duplicates)
-//	    w/{sender JID}<time key><seq>  empty (the `with` filter)
+//	    w/{sender JID}<arrival key><seq>  empty (the `with` filter)
 //
 // seq is a per-room counter, never reused while the room exists; the
 // stanza-id is "<epoch>-<seq>", where epoch is random per room creation,
@@ -112,9 +119,13 @@ func (k RoomKey) String() string {
 type ArchivedMessage struct {
 	// StanzaID is set by the store (XEP-0359 stanza-id, by the room).
 	StanzaID string
-	// Time is the network's timestamp; archives are ordered by it. A zero
-	// Time is stored as the time of the append.
+	// Time is the network's timestamp, the one shown (a copy's delay). A
+	// zero Time is stored as the time of the append.
 	Time time.Time
+	// Arrived is when the message reached the gateway: the archive is
+	// ordered by it, and a query's Start and End bound it. Zero: Time (a
+	// message of the network's history, placed at its own time).
+	Arrived time.Time
 	// Nick is the sender's occupant nick; SenderJID their real or puppet
 	// JID, which the `with` filter matches.
 	Nick, SenderJID string
@@ -185,8 +196,8 @@ func checkPayload(p []byte) error {
 	return nil
 }
 
-// oKey is an o key: time key, then seq, so time order with appends of
-// one instant in append order.
+// oKey is an o key: the arrival's time key, then seq, so arrival order
+// with appends of one instant in append order.
 func oKey(t time.Time, seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(timeKey(t), seq)
 }
@@ -209,7 +220,7 @@ func decodeArchived(epoch uint64, k, v []byte) (ArchivedMessage, error) {
 		return ArchivedMessage{}, fmt.Errorf("%w: archive key of %d bytes", ErrCorrupt, len(k))
 	}
 	d := newDec(v)
-	m := ArchivedMessage{StanzaID: stanzaID(epoch, binary.BigEndian.Uint64(k[timeKeyLen:]))}
+	m := ArchivedMessage{StanzaID: stanzaID(epoch, binary.BigEndian.Uint64(k[timeKeyLen:])), Arrived: keyTime(k)}
 	m.Time = d.time()
 	m.Nick = d.str()
 	m.SenderJID = d.str()
@@ -312,7 +323,7 @@ func (r *roomBkts) put(epoch, seq uint64, m *ArchivedMessage) error {
 	if r.byID.Get(sk) != nil {
 		return nil // applied already
 	}
-	ok := oKey(m.Time, seq)
+	ok := oKey(m.Arrived, seq)
 	if err := r.order.Put(ok, encodeArchived(m)); err != nil {
 		return err
 	}
@@ -480,7 +491,11 @@ func prepArchived(room RoomKey, msgs []ArchivedMessage) ([]ArchivedMessage, erro
 		if m.Time.IsZero() {
 			m.Time = now
 		}
+		if m.Arrived.IsZero() {
+			m.Arrived = m.Time
+		}
 		m.Time = m.Time.UTC().Round(0) // as bbolt gives it back
+		m.Arrived = m.Arrived.UTC().Round(0)
 		m.Payload = bytes.Clone(m.Payload)
 		m.StanzaID = ""
 		prepped[i] = m

@@ -154,9 +154,16 @@ func TestArchiveCrash(t *testing.T) {
 	t.Logf("%d batches acknowledged, %d messages after the crashes", len(acked), len(all))
 }
 
+// replayedLate is message 2, arrived an hour after its time.
+func replayedLate() ArchivedMessage {
+	m := archMsg(2, archBase)
+	m.Arrived = m.Time.Add(time.Hour)
+	return m
+}
+
 // TestArchiveReplaysLog: appends a process acknowledged and then died
 // with (os.Exit, no Close: only in the log) are replayed at the next Open
-// with every field and their stanza-ids, and the room's ids go on after
+// with every field (a late one's arrival too) and their stanza-ids, and the room's ids go on after
 // them.
 func TestArchiveReplaysLog(t *testing.T) {
 	if p := os.Getenv("PASSERELLE_ARCHIVE_REPLAY"); p != "" {
@@ -165,7 +172,7 @@ func TestArchiveReplaysLog(t *testing.T) {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(3)
 		}
-		res, err := db.AppendArchive(bg, testRoom, []ArchivedMessage{archMsg(1, archBase), archMsg(2, archBase)})
+		res, err := db.AppendArchive(bg, testRoom, []ArchivedMessage{archMsg(1, archBase), replayedLate()})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(3)
@@ -191,8 +198,12 @@ func TestArchiveReplaysLog(t *testing.T) {
 	for i, id := range ids {
 		m, err := db.LookupArchived(bg, testRoom, id)
 		want := archMsg(i+1, archBase)
+		want.Arrived = want.Time
+		if i == 1 {
+			want = replayedLate()
+		}
 		want.StanzaID = id
-		if err != nil || m.StanzaID != id || !m.Time.Equal(want.Time) || m.Nick != want.Nick || m.SenderJID != want.SenderJID ||
+		if err != nil || m.StanzaID != id || !m.Time.Equal(want.Time) || !m.Arrived.Equal(want.Arrived) || m.Nick != want.Nick || m.SenderJID != want.SenderJID ||
 			m.RemoteID != want.RemoteID || string(m.Payload) != string(want.Payload) {
 			t.Errorf("replayed %s: %+v, %v; want %+v", id, m, err, want)
 		}

@@ -16,7 +16,8 @@ import (
 // ArchiveQuery selects messages of a room archive as XEP-0313 with
 // XEP-0059 result set management asks. Bounds combine (all must hold).
 type ArchiveQuery struct {
-	// Start and End bound the message time, both inclusive; zero: open.
+	// Start and End bound the message's arrival (ArchivedMessage.Arrived),
+	// both inclusive; zero: open.
 	Start, End time.Time
 	// With keeps only the messages of this sender JID ("": all).
 	With string
@@ -37,7 +38,8 @@ type ArchiveQuery struct {
 
 // ArchivePage is one page of an archive query.
 type ArchivePage struct {
-	// Messages in time order (oldest first), in both directions.
+	// Messages in archive (arrival) order, oldest first, in both
+	// directions.
 	Messages []ArchivedMessage
 	// First and Last are the stanza-ids of the first and last message of
 	// the page; "" when it is empty.

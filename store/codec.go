@@ -74,6 +74,11 @@ func timeKey(t time.Time) []byte {
 	return b
 }
 
+// keyTime reads a time key back (timeKey's inverse, in UTC).
+func keyTime(b []byte) time.Time {
+	return time.Unix(int64(binary.BigEndian.Uint64(b)^(1<<63)), int64(binary.BigEndian.Uint32(b[8:]))).UTC()
+}
+
 // ageKey is an age index key: when, what kind, and the record's key in its
 // own bucket.
 func ageKey(t time.Time, kind byte, key []byte) []byte {

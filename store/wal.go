@@ -58,8 +58,13 @@ const (
 	// until its plugin answered it (held.go).
 	recHeld    byte = 9
 	recHeldDel byte = 10
+	// recArchiveArrived is recArchive with the message's arrival (its
+	// place in the archive) after its time: what is written since the
+	// archive is ordered by arrival. Read, it becomes a recArchive; a
+	// recArchive of an older log arrived at its time.
+	recArchiveArrived byte = 11
 
-	recMaxKind = recHeldDel
+	recMaxKind = recArchiveArrived
 )
 
 // errNewerKind marks a whole record of a kind this version does not know.
@@ -83,7 +88,11 @@ type hotRec struct {
 }
 
 func (r *hotRec) encode(e *enc) {
-	e.b = append(e.b, r.kind)
+	if r.kind == recArchive {
+		e.b = append(e.b, recArchiveArrived)
+	} else {
+		e.b = append(e.b, r.kind)
+	}
 	switch r.kind {
 	case recRef:
 		e.str(r.ref.Transport)
@@ -121,6 +130,7 @@ func (r *hotRec) encode(e *enc) {
 		e.uvarint(r.ar.epoch)
 		e.uvarint(r.ar.seq)
 		e.time(r.ar.msg.Time)
+		e.time(r.ar.msg.Arrived)
 		e.str(r.ar.msg.Nick)
 		e.str(r.ar.msg.SenderJID)
 		e.str(r.ar.msg.RemoteID)
@@ -218,12 +228,17 @@ func decodeHotRec(p []byte) (hotRec, error) {
 		r.login = d.str()
 		r.chat = d.str()
 		r.cur = decodeCursorFields(d, r.transport, r.login, r.chat)
-	case recArchive:
+	case recArchive, recArchiveArrived:
 		r.transport = d.str()
 		r.login = d.str()
 		r.chat = d.str()
 		ar := &archRec{epoch: d.uvarint(), seq: d.uvarint()}
 		ar.msg.Time = d.time()
+		ar.msg.Arrived = ar.msg.Time
+		if r.kind == recArchiveArrived {
+			ar.msg.Arrived = d.time()
+			r.kind = recArchive
+		}
 		ar.msg.Nick = d.str()
 		ar.msg.SenderJID = d.str()
 		ar.msg.RemoteID = d.str()

@@ -182,7 +182,7 @@ func walFuzzRecords() []hotRec {
 		{kind: recOutDel, transport: "wa", key: 7},
 		{kind: recCursor, transport: "wa", login: "l", chat: "c", cur: &BackfillCursor{Cursor: "x", Stored: 3, Seq: 2, Updated: at}},
 		{kind: recArchive, transport: "wa", login: "u@example.org", chat: "g", ar: &archRec{epoch: 1, seq: 1,
-			msg: ArchivedMessage{Time: at, Nick: "n", SenderJID: "s@example.org", RemoteID: "m2", Payload: []byte("<message/>")}}},
+			msg: ArchivedMessage{Time: at, Arrived: at.Add(time.Hour), Nick: "n", SenderJID: "s@example.org", RemoteID: "m2", Payload: []byte("<message/>")}}},
 	}
 }
 
