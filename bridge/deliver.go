@@ -297,10 +297,22 @@ func (c chatOut) ids(w *wire.Writer, id string) {
 	w.Start("origin-id", wire.NSSID).Attr("id", id).End()
 }
 
+// lateAfter is how far behind its network time a live message may be
+// shown before it carries that time, as history does: under it, network
+// lag and clocks apart; past it, a member's phone that was offline, a
+// plugin's replay after a restart, a queue behind a slow upload.
+const lateAfter = 30 * time.Second
+
+// delay stamps history, and a message shown lateAfter or more after its
+// time, with the network's time (XEP-0203), for clients to show.
 func (c chatOut) delay(w *wire.Writer) {
-	if c.ev.IsBackfill && c.ev.TimestampUnixMicro > 0 {
+	if c.ev.TimestampUnixMicro <= 0 {
+		return
+	}
+	at := time.UnixMicro(c.ev.TimestampUnixMicro)
+	if c.ev.IsBackfill || time.Since(at) >= lateAfter {
 		w.Start("delay", wire.NSDelay).Attr("from", c.t.domain).
-			Attr("stamp", time.UnixMicro(c.ev.TimestampUnixMicro).UTC().Format("2006-01-02T15:04:05.000000Z")).End()
+			Attr("stamp", at.UTC().Format("2006-01-02T15:04:05.000000Z")).End()
 	}
 }
 

@@ -462,8 +462,9 @@ func (t *transport) mamMetadata(ctx context.Context, st *wire.Stanza, room store
 	r.Start("metadata", nsMAM)
 	if len(first.Messages) > 0 && len(last.Messages) > 0 {
 		f, l := &first.Messages[0], &last.Messages[0]
-		r.Start("start", "").Attr("id", f.StanzaID).Attr("timestamp", f.Time.UTC().Format(stampLayout)).End()
-		r.Start("end", "").Attr("id", l.StanzaID).Attr("timestamp", l.Time.UTC().Format(stampLayout)).End()
+		// Arrivals: the times a query's start and end bound.
+		r.Start("start", "").Attr("id", f.StanzaID).Attr("timestamp", f.Arrived.UTC().Format(stampLayout)).End()
+		r.Start("end", "").Attr("id", l.StanzaID).Attr("timestamp", l.Arrived.UTC().Format(stampLayout)).End()
 	}
 	t.send(ctx, r.Bytes())
 }

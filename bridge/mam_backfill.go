@@ -185,7 +185,7 @@ func (t *transport) reachesStart(ctx context.Context, room store.RoomKey, q stor
 	if err != nil || len(oldest.Messages) == 0 {
 		return err == nil
 	}
-	return q.Start.Before(oldest.Messages[0].Time)
+	return q.Start.Before(oldest.Messages[0].Arrived)
 }
 
 // mamScrollBack runs after a query's page was read: when the page

@@ -134,7 +134,7 @@ func (t *transport) needsPrune(ctx context.Context, room store.RoomKey, ret stor
 		if err != nil {
 			return false, err
 		}
-		if len(oldest.Messages) > 0 && oldest.Messages[0].Time.Before(now.Add(-ret.MaxAge)) {
+		if len(oldest.Messages) > 0 && oldest.Messages[0].Arrived.Before(now.Add(-ret.MaxAge)) {
 			return true, nil
 		}
 	}

@@ -308,7 +308,8 @@ func (t *transport) roomHistory(ctx context.Context, s *session, r *room, to str
 	}
 	items := make([]muc.Item, 0, len(page.Messages))
 	for _, m := range page.Messages {
-		items = append(items, muc.Item{Time: m.Time, Stanza: roomCopy(m.Payload, s.user, to, r.jid, m.StanzaID, t.archivedOccupantID(&s.aliases, r.jid, &m), m.Time)})
+		// Selected by arrival, as the query was; shown at the network's time.
+		items = append(items, muc.Item{Time: m.Arrived, Stanza: roomCopy(m.Payload, s.user, to, r.jid, m.StanzaID, t.archivedOccupantID(&s.aliases, r.jid, &m), m.Time)})
 	}
 	out := make([][]byte, 0, len(items))
 	for _, it := range items[h.Select(items, now):] {
@@ -421,7 +422,7 @@ func (s *session) reflect(ctx context.Context, st *wire.Stanza, r *room, res *pb
 	if res.TimestampUnixMicro > 0 {
 		at = time.UnixMicro(res.TimestampUnixMicro)
 	}
-	am := store.ArchivedMessage{Time: at, Nick: nick, SenderJID: s.user, RemoteID: remoteID, Payload: payload}
+	am := store.ArchivedMessage{Time: at, Arrived: time.Now(), Nick: nick, SenderJID: s.user, RemoteID: remoteID, Payload: payload}
 	var sid string
 	var dup bool
 	if sm != nil {

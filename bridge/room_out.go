@@ -162,9 +162,15 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	if ev.TimestampUnixMicro > 0 {
 		at = time.UnixMicro(ev.TimestampUnixMicro)
 	}
+	// Archived as it arrives (store/archive.go: a late message after what
+	// a client saw); a scroll-back at its own time, in the past.
+	arrived := time.Now()
+	if toArchive {
+		arrived = time.Time{}
+	}
 	msgs := make([]store.ArchivedMessage, len(stanzas))
 	for i, st := range stanzas {
-		msgs[i] = store.ArchivedMessage{Time: at, Nick: nick, SenderJID: senderJID, Payload: st}
+		msgs[i] = store.ArchivedMessage{Time: at, Arrived: arrived, Nick: nick, SenderJID: senderJID, Payload: st}
 		if ev.EventId != "" {
 			msgs[i].RemoteID = ev.EventId
 			if i > 0 { // a message's files after its text

@@ -51,6 +51,9 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 //	phone-story TEXT  the same, then corrected it to "TEXT (edited)",
 //	                  reacted 👍 to it and deleted it, all on the phone
 //	backlog N         N old messages arrive late (history catch-up)
+//	late N            the contact's message sent N minutes ago arrives
+//	                  now, live (a phone that was offline); in the
+//	                  group, Echo One's
 //	dup TEXT          the network delivers the echo twice
 //	slow TEXT         the network confirms the send SlowConfirm late,
 //	                  after its echo (a reply's echo then names a message
@@ -144,6 +147,16 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 		if err := s.pollCommand(c, word, rest); err != nil { // polls.go
 			return sdk.Result{}, err
 		}
+		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
+	case "late":
+		n, err := strconv.Atoi(rest)
+		if err != nil || n < 1 {
+			break
+		}
+		ev := s.event(c)
+		ev.TimestampUnixMicro = now.Add(-time.Duration(n) * time.Minute).UnixMicro()
+		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: fmt.Sprintf("sent %d minutes ago", n)}}
+		s.emit(ev)
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
 	case "backlog":
 		n, _ := strconv.Atoi(rest)
