@@ -9,7 +9,7 @@ import (
 // sent them. Their results come back from the plugin each on a goroutine
 // of its own (pluginhost.readResults), so a burst would be reflected, and
 // given stanza-ids, in whatever order the results came: not the order
-// the network (other members, the archive by the network's times) has.
+// the network (other members, and its times in each copy) has.
 // Each message takes a ticket as the room's inbound worker hands it to
 // the plugin; its reflection waits until every earlier ticket is settled
 // (reflected, or done with without a reflection), at most reflectWait:
