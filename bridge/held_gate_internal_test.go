@@ -66,3 +66,43 @@ func TestReplayGate(t *testing.T) {
 		t.Errorf("%d chats still closed", n)
 	}
 }
+
+// TestReflectTicketAfterReplay: a room message sent just after a restart
+// takes its place in the room's reflections only once the room's message
+// an earlier process left went to the plugin, so the one sent before the
+// restart is reflected (and archived, by arrival) first. The live one
+// took its ticket at once and was reflected first when the plugin
+// answered it first (TestChaos: an archive out of the order sent).
+func TestReflectTicketAfterReplay(t *testing.T) {
+	tr, s, r := roomFixture(t)
+	ctx := context.Background()
+	h := store.HeldMessage{LoginID: s.LoginID(), ChatID: r.chatID, Room: true, Body: "sent before"}
+	seq, err := tr.db.PutHeld(ctx, "echo", h)
+	must(t, err)
+	h.Seq = seq
+	must(t, tr.db.Close()) // an earlier process's record: the store opened again
+	db, err := store.Open(tr.db.Path())
+	must(t, err)
+	t.Cleanup(func() { db.Close() })
+	tr.db = db
+	if _, err := tr.earlierRecords(); err != nil {
+		t.Fatal(err)
+	}
+	live := make(chan uint64, 1)
+	go func() { live <- s.reflectTicket(ctx, r) }()
+	select {
+	case tk := <-live:
+		t.Fatalf("the live message took ticket %d before the replay", tk)
+	case <-time.After(200 * time.Millisecond):
+	}
+	replayed := s.reflectTicket(context.WithValue(ctx, replayKey{}, true), r)
+	tr.replayedOne(h)
+	select {
+	case tk := <-live:
+		if tk <= replayed {
+			t.Errorf("live ticket %d, replayed %d: the replayed goes first", tk, replayed)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the live message still waits after the replay")
+	}
+}

@@ -381,7 +381,7 @@ func (s *session) roomSend(ctx context.Context, st *wire.Stanza, r *room, m user
 	if m.oobURL == "" {
 		// In the order sent, whatever the order of the results
 		// (room_order.go).
-		tk := r.order.take()
+		tk := s.reflectTicket(ctx, r)
 		m.sent = func(res *pb.CommandResult, sm *sentMsg) {
 			r.order.wait(tk, reflectWait)
 			s.reflect(ctx, st, r, res, sm)
@@ -391,6 +391,16 @@ func (s *session) roomSend(ctx context.Context, st *wire.Stanza, r *room, m user
 	}
 	rj, _ := jid.Parse(r.jid)
 	s.userMessage(ctx, st, m, action, rj)
+}
+
+// reflectTicket takes the place of the user's message in the room's
+// order of reflections once the messages of the room an earlier process
+// left have gone to the plugin (held_gate.go), as the message itself
+// will: a message sent just after a restart is then reflected, and
+// archived, after those sent before it, as the network has them.
+func (s *session) reflectTicket(ctx context.Context, r *room) uint64 {
+	s.t.waitReplayed(ctx, s.LoginID(), r.chatID)
+	return r.order.take()
 }
 
 // reflect sends the user's own message back to every joined resource

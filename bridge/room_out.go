@@ -162,15 +162,9 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	if ev.TimestampUnixMicro > 0 {
 		at = time.UnixMicro(ev.TimestampUnixMicro)
 	}
-	// Archived as it arrives (store/archive.go: a late message after what
-	// a client saw); a scroll-back at its own time, in the past.
-	arrived := time.Now()
-	if toArchive {
-		arrived = time.Time{}
-	}
 	msgs := make([]store.ArchivedMessage, len(stanzas))
 	for i, st := range stanzas {
-		msgs[i] = store.ArchivedMessage{Time: at, Arrived: arrived, Nick: nick, SenderJID: senderJID, Payload: st}
+		msgs[i] = store.ArchivedMessage{Time: at, Nick: nick, SenderJID: senderJID, Payload: st}
 		if ev.EventId != "" {
 			msgs[i].RemoteID = ev.EventId
 			if i > 0 { // a message's files after its text
@@ -182,6 +176,16 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	// gets each message once, in its history or live.
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	// Archived as it arrives (store/archive.go: a late message after what
+	// a client saw), its arrival taken under the lock, so that the
+	// archive's order is the order sent; a scroll-back at its own time,
+	// in the past.
+	if !toArchive {
+		now := time.Now()
+		for i := range msgs {
+			msgs[i].Arrived = now
+		}
+	}
 	res, err := t.db.AppendArchive(context.WithoutCancel(ctx), t.roomKey(s.user, r.chatID), msgs)
 	if err != nil {
 		t.log.Error("room message not archived; sent without a stanza-id", "room", r.jid, "err", err)
