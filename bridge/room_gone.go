@@ -9,13 +9,14 @@ import (
 )
 
 // A resource of the user that went away without leaving a room (its
-// server cut it off, or lost the link to the gateway when the client
-// left, so the unavailable presence never came) stays joined: every room
+// server crashed, or lost the link to the gateway when the client left,
+// so the unavailable presence never came) stays joined: every room
 // message to it comes back as an error. The first such bounce from the
-// resource to the room takes it out (XEP-0045, "Service Removes
-// Non-Responsive Users"), as if it had left, but with no presence to it:
-// nobody is there to read one. The user's other resources stay joined
-// and see nothing, as when one leaves (leaveResource).
+// resource to the room takes it out (XEP-0045, "Service removes user
+// because of error response"), as if it had left, but with no presence
+// to it (the XEP's status 333): nobody is there to read one. The user's
+// other resources stay joined and see nothing, as when one leaves
+// (leaveResource).
 
 // roomBounce takes a resource out of a room when st, an error from it to
 // the room or an occupant of it, says it is gone (muc.Gone). It reports

@@ -10,9 +10,10 @@ import (
 
 // TestRoomGoneResourceDropped: a resource that went away without leaving
 // the room is taken out of it at the first bounce of a room message to
-// it (XEP-0045, "Service Removes Non-Responsive Users"): the gateway stops
-// sending to it, and the resource, back, is told it is no longer joined.
-// Before, it stayed joined for good and every room message bounced.
+// it (XEP-0045, "Service removes user because of error response"): the
+// gateway stops sending to it, and the resource, back, is told it is no
+// longer joined. Before, it stayed joined for good and every room
+// message bounced.
 //
 // A client that merely closes its stream leaves: Prosody sends the
 // rooms it sent presence to an unavailable presence for it. Prosody

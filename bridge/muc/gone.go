@@ -4,12 +4,13 @@ import "passerelle.im/passerelle/bridge/wire"
 
 // Gone reports whether an error stanza that came back from an occupant's
 // real JID says that JID is not there any more (XEP-0045, "Service
-// Removes Non-Responsive Users"): its server could not deliver what the
-// room sent, for good (type cancel, a delivery condition). A client going
-// away without leaving the room (its server or its link cut) leaves a
-// resource every room message bounces from. An error about one stanza (a
-// modify or auth error, a cancel such as not-acceptable or forbidden), or
-// one that may pass (wait), says nothing of the resource.
+// removes user because of error response"): its server could not
+// deliver what the room sent, for good (type cancel, a delivery
+// condition). A client going away without leaving the room (its server
+// or its link cut) leaves a resource every room message bounces from.
+// An error about one stanza (a modify or auth error, a cancel such as
+// not-allowed or feature-not-implemented), or one that may pass (wait),
+// says nothing of the resource.
 func Gone(st *wire.Stanza) bool {
 	if st.Type() != "error" || (st.Kind() != "message" && st.Kind() != "presence") {
 		return false
