@@ -13,10 +13,10 @@ import (
 // so the unavailable presence never came) stays joined: every room
 // message to it comes back as an error. The first such bounce from the
 // resource to the room takes it out (XEP-0045, "Service removes user
-// because of error response"), as if it had left, but with no presence
-// to it (the XEP's status 333): nobody is there to read one. The user's
-// other resources stay joined and see nothing, as when one leaves
-// (leaveResource).
+// because of error response"), as if it had left, but with none of the
+// presences (status 333) the XEP has for it: nobody is there to read
+// them. The user's other resources stay joined and see nothing, as when
+// one leaves (leaveResource).
 
 // roomBounce takes a resource out of a room when st, an error from it to
 // the room or an occupant of it, says it is gone (muc.Gone). It reports

@@ -32,9 +32,9 @@ const MaxNick = 64
 // left, a list not synced yet, a network with no member list) is a guest
 // (Guest): its nick stays while it is among the MaxGuests guests seen
 // last, then it is forgotten and the nick freed; and a member claiming
-// a guest's nick takes it, the guest getting another when next seen.
-// Else such senders' nicks were never freed: a long-lived room's table
-// grew, and a member joining later got a suffix for someone long gone.
+// a guest's nick takes it, the guest getting another when next seen:
+// a long-lived room's table stays bounded, and a member joining later
+// gets no suffix for someone long gone.
 //
 // Not safe for concurrent use: it belongs to one room's worker.
 type Nicks struct {
