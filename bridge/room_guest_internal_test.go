@@ -74,3 +74,24 @@ func TestRoomGuestNicksBounded(t *testing.T) {
 		t.Errorf("a forgotten sender back: %q", got)
 	}
 }
+
+// A nick change of the user to a guest's nick is no conflict: the guest
+// yields it once the network renames the user (it was refused with
+// conflict). A member's nick still is one; the user's own is not.
+func TestRoomGuestNickNoConflict(t *testing.T) {
+	tr, s, r := roomFixture(t)
+	ctx := context.Background()
+	tr.renderRoom(ctx, delivery{ev: guestMessage("gone-3", "Three", "hi")}, s)
+	r.mu.Lock()
+	self := r.ownNickLocked(s)
+	three, one, own := r.nickTakenLocked("Three"), r.nickTakenLocked("One"), r.nickTakenLocked(self)
+	r.mu.Unlock()
+	if three || !one || own {
+		t.Errorf("taken: a guest's %v, a member's %v, the user's own %v; want false, true, false", three, one, own)
+	}
+	out := tr.renderRoom(ctx, delivery{ev: groupEv(&pb.MemberEvent{Kind: pb.MemberEvent_KIND_RENAMED, Member: &pb.Member{UserId: "alice-echo", IsSelf: true, Nick: "Three"}})}, s)
+	allHave(t, "the user renamed to the guest's nick", out, 4, `code="110"`)
+	if !strings.Contains(string(out[1]), `from="g1@echo.localhost/Three"`) {
+		t.Errorf("the user's new nick: %s, want Three", out[1])
+	}
+}

@@ -143,6 +143,9 @@ func (n *Nicks) Seen(id string) (string, bool) {
 	return cur.nick, ok
 }
 
+// IsGuest reports whether id holds a guest's nick (see Nicks).
+func (n *Nicks) IsGuest(id string) bool { return n.byID[id].guest }
+
 // Guests is the number of guests holding a nick.
 func (n *Nicks) Guests() int { return len(n.guests) }
 
