@@ -29,6 +29,7 @@ func (t *transport) handle(ctx context.Context, st *wire.Stanza) {
 				s.noteAvail(ctx, "", "error")
 			}
 		}
+		t.roomBounce(ctx, st) // a resource gone from a room (room_gone.go)
 		return
 	}
 	from, ferr := t.parseJID(st.From())

@@ -357,8 +357,10 @@ func (r *room) nickOfLocked(id string) string {
 }
 
 // senderNickLocked is the nick of an event's sender: the user for their
-// own words, a member's nick, or one given now to a sender who is not
-// listed as a member (a network that sends no member list).
+// own words, a member's nick, or a guest's (muc.Nicks): a sender who is
+// not listed as a member (one who left, a list not synced yet, a network
+// that sends no member list) holds a nick while seen lately, and yields
+// it to a member who wants it.
 func (r *room) senderNickLocked(s *session, snd *pb.Sender) string {
 	if snd.GetIsFromMe() || snd.GetUserId() == s.LoginID() || (r.selfID != "" && snd.GetUserId() == r.selfID) {
 		return r.ownNickLocked(s)
@@ -367,16 +369,14 @@ func (r *room) senderNickLocked(s *session, snd *pb.Sender) string {
 	if id == "" {
 		return ""
 	}
-	if n, ok := r.nicks.Nick(id); ok {
+	if n, ok := r.nicks.Seen(id); ok {
 		return n
 	}
 	name := snd.GetName()
 	if name == "" {
 		name = s.memberNames([]*pb.Member{{UserId: id}})[id]
 	}
-	n, _ := r.nicks.Assign(id, name)
-	r.names[id] = name
-	return n
+	return r.nicks.Guest(id, name)
 }
 
 // ownNickLocked is the user's nick in the room: the network's (the

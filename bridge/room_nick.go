@@ -35,12 +35,12 @@ func (s *session) occupantPresence(ctx context.Context, st *wire.Stanza, r *room
 	r.mu.Lock()
 	joined := r.joined[from.Resourcepart()]
 	self := r.ownNickLocked(s)
-	holder, taken := r.nicks.MemberOf(want)
+	taken := r.nickTakenLocked(want)
 	r.mu.Unlock()
 	if !joined || want == "" || want == self {
 		return
 	}
-	if cond, text := nickRefusal(s.features().GetSetNick(), taken && holder != selfKey, want, r.jid, t.displayName()); cond != "" {
+	if cond, text := nickRefusal(s.features().GetSetNick(), taken, want, r.jid, t.displayName()); cond != "" {
 		t.send(ctx, wire.ErrorReply(st, cond, text))
 		return
 	}
@@ -52,6 +52,14 @@ func (s *session) occupantPresence(ctx context.Context, st *wire.Stanza, r *room
 		}
 		// Done: the network's RENAMED brings the new nick (selfMember).
 	})
+}
+
+// nickTakenLocked reports whether another member holds nick: not the
+// user, nor a guest (a sender who is no member), whose nick yields to
+// the user's once the network renames the user (muc.Nicks).
+func (r *room) nickTakenLocked(nick string) bool {
+	holder, ok := r.nicks.MemberOf(nick)
+	return ok && holder != selfKey && !r.nicks.IsGuest(holder)
 }
 
 // nickRefusal is why a nick change to want is refused ("" when it is

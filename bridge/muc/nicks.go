@@ -28,17 +28,35 @@ const MaxNick = 64
 // claimant of a name keeps it plain. AssignAll takes new members in ID
 // order, so a room's member list gives the same nicks on every start.
 //
+// A sender the network names but the member list does not hold (one who
+// left, a list not synced yet, a network with no member list) is a guest
+// (Guest): its nick stays while it is among the MaxGuests guests seen
+// last, then it is forgotten and the nick freed; and a member claiming
+// a guest's nick takes it, the guest getting another when next seen:
+// a long-lived room's table stays bounded, and a member joining later
+// gets no suffix for someone long gone.
+//
 // Not safe for concurrent use: it belongs to one room's worker.
 type Nicks struct {
 	byID   map[string]nickOf
 	byNick map[string]string // nick -> member ID
+	guests []string          // guest IDs, the least recently seen first
+	// maxGuests bounds guests (MaxGuests; tests set less).
+	maxGuests int
 }
 
-type nickOf struct{ nick, name string }
+type nickOf struct {
+	nick, name string
+	guest      bool
+}
+
+// MaxGuests is how many guests (see Nicks) keep their nicks in a room:
+// the most recently seen.
+const MaxGuests = 256
 
 // NewNicks returns an empty Nicks.
 func NewNicks() *Nicks {
-	return &Nicks{byID: map[string]nickOf{}, byNick: map[string]string{}}
+	return &Nicks{byID: map[string]nickOf{}, byNick: map[string]string{}, maxGuests: MaxGuests}
 }
 
 // Member is a member ID and its network name, for AssignAll.
@@ -70,9 +88,15 @@ func (n *Nicks) AssignAll(members []Member) map[string]string {
 // Assign returns the nick of member id whose network name is name, and
 // whether it is new or different from the member's previous one (the
 // room then sends a join or a nick change). The same (id, name) always
-// gets the same nick back.
+// gets the same nick back. A guest's nick is the member's to take (the
+// guest is forgotten); a guest becoming a member keeps its own.
 func (n *Nicks) Assign(id, name string) (nick string, changed bool) {
 	if cur, ok := n.byID[id]; ok {
+		if cur.guest {
+			n.dropGuest(id)
+			cur.guest = false
+			n.byID[id] = cur
+		}
 		if cur.name == name {
 			return cur.nick, false
 		}
@@ -80,17 +104,66 @@ func (n *Nicks) Assign(id, name string) (nick string, changed bool) {
 		delete(n.byID, id)
 		defer func() { changed = nick != cur.nick }()
 	}
-	nick = n.unique(id, CleanNick(name, id))
+	nick = n.unique(id, CleanNick(name, id), false)
+	if holder, ok := n.byNick[nick]; ok && holder != id {
+		n.Remove(holder) // a guest's (unique): it yields to a member
+	}
 	n.byID[id] = nickOf{nick: nick, name: name}
 	n.byNick[nick] = id
 	return nick, true
 }
 
-// Remove forgets a member, freeing its nick.
+// Guest returns the nick of a sender who is no member (see Nicks), named
+// name: the one it holds (a member's, or a guest's, which is then held
+// as the latest seen), else a new one, which no member or other guest
+// holds. A new guest beyond MaxGuests makes the least recently seen one
+// forgotten.
+func (n *Nicks) Guest(id, name string) string {
+	if nick, ok := n.Seen(id); ok {
+		return nick
+	}
+	for len(n.guests) > 0 && len(n.guests) >= n.maxGuests {
+		n.Remove(n.guests[0])
+	}
+	nick := n.unique(id, CleanNick(name, id), true)
+	n.byID[id] = nickOf{nick: nick, name: name, guest: true}
+	n.byNick[nick] = id
+	n.guests = append(n.guests, id)
+	return nick
+}
+
+// Seen is Nick, and for a guest marks it seen now: its nick is held as
+// long as that of any guest seen since.
+func (n *Nicks) Seen(id string) (string, bool) {
+	cur, ok := n.byID[id]
+	if ok && cur.guest && n.guests[len(n.guests)-1] != id {
+		n.dropGuest(id)
+		n.guests = append(n.guests, id)
+	}
+	return cur.nick, ok
+}
+
+// IsGuest reports whether id holds a guest's nick (see Nicks).
+func (n *Nicks) IsGuest(id string) bool { return n.byID[id].guest }
+
+// Guests is the number of guests holding a nick.
+func (n *Nicks) Guests() int { return len(n.guests) }
+
+// Remove forgets a member or a guest, freeing its nick.
 func (n *Nicks) Remove(id string) {
 	if cur, ok := n.byID[id]; ok {
 		delete(n.byNick, cur.nick)
 		delete(n.byID, id)
+		if cur.guest {
+			n.dropGuest(id)
+		}
+	}
+}
+
+// dropGuest takes id out of the guests' order.
+func (n *Nicks) dropGuest(id string) {
+	if i := slices.Index(n.guests, id); i >= 0 {
+		n.guests = slices.Delete(n.guests, i, i+1)
 	}
 }
 
@@ -107,32 +180,33 @@ func (n *Nicks) MemberOf(nick string) (string, bool) {
 	return id, ok
 }
 
-// Len is the number of members with a nick.
+// Len is the number of members and guests with a nick.
 func (n *Nicks) Len() int { return len(n.byID) }
 
 // unique returns base, or base with the shortest suffix of id's code
-// that no other member holds.
-func (n *Nicks) unique(id, base string) string {
-	if holder, ok := n.byNick[base]; !ok || holder == id {
+// that no other member holds. For a member (guest false) a guest's nick
+// counts as free: the caller takes it from the guest.
+func (n *Nicks) unique(id, base string, guest bool) string {
+	if n.free(base, id, guest) {
 		return base
 	}
 	code := idCode(id)
 	for k := 4; k <= len(code); k += 2 {
-		if c := withSuffix(base, code[:k]); n.free(c, id) {
+		if c := withSuffix(base, code[:k]); n.free(c, id, guest) {
 			return c
 		}
 	}
 	// Every code taken: only by members whose IDs hash alike. Count.
 	for i := 2; ; i++ {
-		if c := withSuffix(base, code+strconv.Itoa(i)); n.free(c, id) {
+		if c := withSuffix(base, code+strconv.Itoa(i)); n.free(c, id, guest) {
 			return c
 		}
 	}
 }
 
-func (n *Nicks) free(nick, id string) bool {
+func (n *Nicks) free(nick, id string, guest bool) bool {
 	holder, ok := n.byNick[nick]
-	return !ok || holder == id
+	return !ok || holder == id || (!guest && n.byID[holder].guest)
 }
 
 // withSuffix is "base (suffix)", base cut so the whole fits in MaxNick.

@@ -1,0 +1,55 @@
+package bridge
+
+import (
+	"context"
+
+	"passerelle.im/passerelle/bridge/muc"
+	"passerelle.im/passerelle/bridge/wire"
+	"passerelle.im/passerelle/puppet"
+)
+
+// A resource of the user that went away without leaving a room (its
+// server crashed, or lost the link to the gateway when the client left,
+// so the unavailable presence never came) stays joined: every room
+// message to it comes back as an error. The first such bounce from the
+// resource to the room takes it out (XEP-0045, "Service removes user
+// because of error response"), as if it had left, but with none of the
+// presences (status 333) the XEP has for it: nobody is there to read
+// them. The user's other resources stay joined and see nothing, as when
+// one leaves (leaveResource).
+
+// roomBounce takes a resource out of a room when st, an error from it to
+// the room or an occupant of it, says it is gone (muc.Gone). It reports
+// whether it did.
+func (t *transport) roomBounce(ctx context.Context, st *wire.Stanza) bool {
+	if !muc.Gone(st) {
+		return false
+	}
+	from, ferr := t.parseJID(st.From())
+	to, terr := t.parseJID(st.To())
+	if ferr != nil || terr != nil || from.Resourcepart() == "" || to.Localpart() == "" || to.Domainpart() != t.domain {
+		return false
+	}
+	chatID, err := puppet.FromJID(to)
+	if err != nil {
+		return false
+	}
+	s := t.session(from.Bare().String())
+	if s == nil {
+		return false
+	}
+	r := s.rooms.get(chatID) // none: a contact's address, the one-to-one path's
+	if r == nil {
+		return false
+	}
+	res := from.Resourcepart()
+	r.mu.Lock()
+	was := r.joined[res]
+	delete(r.joined, res)
+	r.mu.Unlock()
+	if was {
+		cond, _ := st.ErrorCondition()
+		t.log.Debug("room resource gone: no longer joined", "user", s.user, "resource", res, "room", r.jid, "kind", st.Kind(), "condition", cond)
+	}
+	return was
+}
