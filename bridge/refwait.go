@@ -57,6 +57,40 @@ func (t *transport) targetWaits(ev *pb.Event) *refWait {
 	return t.refWaits(ev, []string{target})
 }
 
+// echoWaits returns what a message the user sent from elsewhere, in a
+// direct chat, must wait for while a send of the chat is under way: that
+// send's result, which may name it (the network's echo of the send, come
+// before the result), or nil when there is nothing to wait for.
+func (t *transport) echoWaits(ev *pb.Event) *refWait {
+	if ev.GetMessage() == nil || !ev.GetSender().GetIsFromMe() || ev.EventId == "" || ev.ChatId == "" || isGroup(ev.ChatType) {
+		return nil
+	}
+	s := t.sessionOf(ev.LoginId)
+	if s == nil || s.rooms.get(ev.ChatId) != nil {
+		return nil
+	}
+	w := &refWait{sends: &s.sending, key: sendKey(ev.LoginId, ev.ChatId, "*"), max: targetWait}
+	if !s.sending.busy(w.key) {
+		return nil
+	}
+	arrived, cancel := s.stored.await(refKey(ev.LoginId, ev.ChatId, ev.EventId))
+	if t.sentByUser(ev.LoginId, ev.ChatId, ev.EventId) {
+		cancel()
+		return nil
+	}
+	w.arrived, w.cancel = []<-chan struct{}{arrived}, []func(){cancel}
+	return w
+}
+
+// sentByUser reports whether the message remoteID names is one the
+// user's client sent through the gateway (its map entry, from the send's
+// result, names the client's ids, not one of the gateway's): the user
+// has it, and the network's echo of it is not to be shown again.
+func (t *transport) sentByUser(loginID, chatID, remoteID string) bool {
+	ref, err := t.db.LookupRemote(t.name, loginID, chatID, remoteID)
+	return err == nil && ref.FromMe && !t.ownID(xmppID(ref))
+}
+
 // refWaits returns what ev must wait for before the messages ids name are
 // known, or nil when no send in its chat is under way (none will bring
 // them) or they are known. It registers the waits before it looks, so
