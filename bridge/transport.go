@@ -277,10 +277,10 @@ func (t *transport) connect(ctx context.Context, client pb.TransportClient, l st
 }
 
 // onLinkUp learns the server's privileges and tells every registered
-// user the gateway is there.
+// user the gateway is there, and how their login stands.
 func (t *transport) onLinkUp() {
 	go t.learnPrivileges()
 	for _, s := range t.allSessions() {
-		t.send(context.Background(), t.presence(s.user, ""))
+		t.send(context.Background(), s.gatewayPresence())
 	}
 }
