@@ -219,8 +219,11 @@ func (t *transport) cmdLogin(ctx context.Context, st *wire.Stanza, user, sid str
 			return
 		}
 		if p := t.procOf(user); p != nil {
-			t.send(ctx, wire.ErrorReply(st, wire.Conflict, errLoginInProgress.Error()))
-			return
+			// The client that began it may have gone, its session ID
+			// with it, and cannot finish or cancel it: a new login
+			// command takes over.
+			t.log.Info("a login in progress is cancelled: the user began another", "user", user, "via", p.via)
+			t.cancelProc(ctx, p)
 		}
 		client, err := t.client(ctx)
 		var flows *pb.LoginFlowsResponse

@@ -18,6 +18,10 @@ const loginIdle = 10 * time.Minute
 // errLoginInProgress refuses a second concurrent login of one user.
 var errLoginInProgress = errors.New("a login is already in progress; finish or cancel it first")
 
+// errLoginCancelled ends a login process that was cancelled, or that a
+// new one took over.
+var errLoginCancelled = errors.New("the login was cancelled")
+
 // loginProc is one user's login in progress, driven through ad-hoc
 // commands or chat. The gateway, not the client, waits on display steps
 // (QR codes, pairing codes), so the login completes even when the client
@@ -229,6 +233,10 @@ func (t *transport) cancelProc(ctx context.Context, p *loginProc) {
 	defer t.endLogin(p)
 	p.mu.Lock()
 	p.done = true
+	if p.err == nil {
+		// A command session still holding it says so at its next step.
+		p.err = errLoginCancelled
+	}
 	step := p.step
 	p.mu.Unlock()
 	if step == nil {
