@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/bridge/xmpplink"
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/store"
 )
 
@@ -270,10 +272,34 @@ func (t *transport) connect(ctx context.Context, client pb.TransportClient, l st
 	if err != nil {
 		if ctx.Err() == nil {
 			t.log.Warn("login did not connect", "user", l.UserJID, "login", l.LoginID, "err", err)
+			t.connectFailed(ctx, l, err)
 		}
 		return false
 	}
 	return true
+}
+
+// connectFailed tells the user that their login did not connect, as its
+// state (the gateway's presence, and once in a chat): a login the network
+// wants logged in again is logged out; another failure stops it, which
+// relogin undoes. Without it the gateway showed itself available and
+// every message failed unexplained. A plugin that went away meanwhile
+// connects the login again when it is back, and says how that went.
+func (t *transport) connectFailed(ctx context.Context, l store.Login, err error) {
+	s := t.sessionOf(l.LoginID)
+	if s == nil || pluginAway(err) {
+		return
+	}
+	state := pb.LoginState_LOGIN_STATE_STOPPED
+	var se *sdk.Error
+	if !errors.As(err, &se) {
+		se = sdk.FromGRPC(err)
+	}
+	switch se.Code {
+	case pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, pb.ErrorCode_ERROR_CODE_UNAUTHORIZED:
+		state = pb.LoginState_LOGIN_STATE_LOGGED_OUT
+	}
+	s.setState(ctx, &pb.LoginStateEvent{State: state, Message: "the gateway could not connect it: " + errText(err)})
 }
 
 // onLinkUp learns the server's privileges and tells every registered
