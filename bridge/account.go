@@ -93,6 +93,9 @@ func (t *transport) statePresence(user string, s pb.LoginState, msg string) []by
 // a plain available: that told a user the network logged out that all
 // was well.
 func (s *session) gatewayPresence() []byte {
+	if s.t.down.shown() {
+		return s.t.statePresence(s.user, pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, s.t.pluginDownText())
+	}
 	b := &s.progress
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -42,6 +42,8 @@ type transport struct {
 	heldQ heldQueue
 	// gate holds a chat's live messages behind its replay (held_gate.go).
 	gate replayGate
+	// down tells the users when the plugin stays down (plugindown.go).
+	down pluginDown
 
 	// The chats' workers (chat.go): the stanzas each user sends, and the
 	// events the network sends to them.
@@ -220,6 +222,7 @@ func (t *transport) onPluginReady(ctx context.Context, caps *pb.Capabilities) {
 	if err != nil {
 		return
 	}
+	wasDown := t.down.up()           // plugindown.go
 	t.settleOwedLogouts(ctx, client) // logout.go
 	// Once the plugin takes commands (after this returns): what an
 	// earlier process held. The replay runs once a process, under the
@@ -248,6 +251,13 @@ func (t *transport) onPluginReady(ctx context.Context, caps *pb.Capabilities) {
 		})
 	}
 	wg.Wait()
+	if wasDown {
+		// The users were told the plugin was down: each login's state
+		// again (the plugin's own events may have said it already).
+		for _, s := range connected {
+			t.send(ctx, s.gatewayPresence())
+		}
+	}
 	// Contact lists and rosters follow in the background, a few at a
 	// time: messages need not wait for them.
 	go func() {
