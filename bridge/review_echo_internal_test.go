@@ -90,3 +90,45 @@ func TestReviewDirectEchoBeforeResult(t *testing.T) {
 		})
 	}
 }
+
+// TestReviewOwnMessagesDuringLongSend: while a send of the user's takes
+// long (a file uploading for minutes), the messages they write on their
+// phone in that chat are not each held for the echo wait: one wait that
+// found no result stands for the rest of that send, or a dozen messages
+// would hold the chat, and the contact's answers behind them, for a
+// minute.
+func TestReviewOwnMessagesDuringLongSend(t *testing.T) {
+	tr := newTestTransport(t)
+	tr.domain = "echo.localhost"
+	tr.host = pluginhost.New(pluginhost.Config{Name: "echo", Log: slog.New(slog.DiscardHandler)})
+	s := tr.setLogin(store.Login{Transport: "echo", UserJID: "alice@localhost", LoginID: "l", DisplayName: "Alice"})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go tr.commitLoop(ctx)
+	out := make(chan time.Time, 8)
+	tr.out.handle = chatDelivery{t: tr, now: func(ctx context.Context, d delivery) { out <- time.Now() }}.deliver
+
+	done := s.startSend("l", "bob", "o1", "m1", recentMsg{text: "a big file"})
+	defer done()
+	start := time.Now()
+	var evs []*pb.Event
+	for i := range 3 {
+		evs = append(evs, &pb.Event{Seq: uint64(i + 1), LoginId: "l", ChatId: "bob", ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
+			EventId: "phone-" + string(rune('a'+i)), Sender: &pb.Sender{UserId: "l", IsFromMe: true}, TimestampUnixMicro: time.Now().UnixMicro(),
+			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "from the phone"}}})
+	}
+	if err := <-tr.storeEvents(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	var last time.Time
+	for range 3 {
+		select {
+		case last = <-out:
+		case <-time.After(4 * targetWait):
+			t.Fatal("the phone's messages were not delivered")
+		}
+	}
+	if took := last.Sub(start); took > targetWait+2*time.Second {
+		t.Errorf("three messages from the phone during a long send took %v to be delivered; want about one echo wait (%v)", took, targetWait)
+	}
+}
