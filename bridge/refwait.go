@@ -19,6 +19,8 @@ type refWait struct {
 	max     time.Duration     // how long at most (targetWaitIn)
 	arrived []<-chan struct{} // one per message not stored yet
 	cancel  []func()
+	// onTimeout, when set, runs when the wait ends at max.
+	onTimeout func()
 }
 
 // receiptWaits returns what a receipt must wait for, or nil when it can
@@ -70,9 +72,22 @@ func (t *transport) echoWaits(ev *pb.Event) *refWait {
 		return nil
 	}
 	w := &refWait{sends: &s.sending, key: sendKey(ev.LoginId, ev.ChatId, "*"), max: targetWait}
-	if !s.sending.busy(w.key) {
+	ended := s.sending.ended(w.key)
+	if ended == nil {
 		return nil
 	}
+	if g, ok := s.echoGaveUp.Load(w.key); ok {
+		if g == ended {
+			// An earlier one waited for these very sends (none has
+			// ended since) and no result named it: a long send (a
+			// file), whose result is no echo's. The user's messages
+			// from elsewhere meanwhile do not each wait, holding the
+			// chat.
+			return nil
+		}
+		s.echoGaveUp.CompareAndDelete(w.key, g)
+	}
+	w.onTimeout = func() { s.echoGaveUp.Store(w.key, ended) }
 	arrived, cancel := s.stored.await(refKey(ev.LoginId, ev.ChatId, ev.EventId))
 	if t.sentByUser(ev.LoginId, ev.ChatId, ev.EventId) {
 		cancel()
@@ -141,6 +156,9 @@ func (w *refWait) wait(ctx context.Context) {
 				waiting = false
 			case <-ended: // one send ended: see whether any is left
 			case <-deadline:
+				if w.onTimeout != nil {
+					w.onTimeout()
+				}
 				return
 			case <-ctx.Done():
 				return

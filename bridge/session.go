@@ -55,7 +55,10 @@ type session struct {
 	// their results are stored, to the events waiting for them.
 	sending, txns sending
 	stored        arrivals
-	roomsMade     arrivals // chat IDs of rooms the session learnt (room_create.go)
+	// echoGaveUp: per chat's sendKey "*", the sends under way (their
+	// ended channel) that an echo's wait gave up on (refwait.go).
+	echoGaveUp sync.Map
+	roomsMade  arrivals // chat IDs of rooms the session learnt (room_create.go)
 
 	// rooms are the login's groups as MUC rooms (room.go).
 	rooms roomSet
