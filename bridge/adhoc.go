@@ -219,10 +219,14 @@ func (t *transport) cmdLogin(ctx context.Context, st *wire.Stanza, user, sid str
 			return
 		}
 		if p := t.procOf(user); p != nil {
-			// The client that began it may have gone, its session ID
-			// with it, and cannot finish or cancel it: a new login
-			// command takes over.
-			t.log.Info("a login in progress is cancelled: the user began another", "user", user, "via", p.via)
+			if p.via != "adhoc" || p.startedBy() == st.From() {
+				t.send(ctx, wire.ErrorReply(st, wire.Conflict, errLoginInProgress.Error()+` (or send "cancel" to `+t.domain+` in a chat)`))
+				return
+			}
+			// Begun by another client of the user, which may have gone
+			// with its session ID and cannot finish or cancel it: the
+			// client at hand takes over.
+			t.log.Info("a login in progress from another client is cancelled: the user began another", "user", user)
 			t.cancelProc(ctx, p)
 		}
 		client, err := t.client(ctx)
@@ -304,6 +308,9 @@ func (t *transport) beginCmdLogin(ctx context.Context, st *wire.Stanza, user, si
 		t.send(ctx, wire.ErrorReply(st, cond, text))
 		return
 	}
+	p.mu.Lock()
+	p.from = st.From()
+	p.mu.Unlock()
 	sess.stage, sess.proc = "login", p
 	t.renderLogin(ctx, st, sid, sess)
 }

@@ -30,6 +30,8 @@ type loginProc struct {
 	t    *transport
 	user string
 	via  string // "adhoc" or "chat"
+	// from is the full JID of the client whose command began it (adhoc).
+	from string
 
 	mu      sync.Mutex
 	step    *pb.LoginStep
@@ -49,6 +51,14 @@ type loginProc struct {
 	// Chat dialogue state: the field being asked and the answers so far.
 	field   int
 	answers map[string]string
+}
+
+// startedBy is the full JID of the client whose login command began p
+// ("" for a login in a chat).
+func (p *loginProc) startedBy() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.from
 }
 
 func (p *loginProc) current() (*pb.LoginStep, <-chan struct{}, error) {

@@ -6,13 +6,13 @@ import (
 )
 
 // TestReviewAdhocLoginAbandoned: the user's client goes away in the
-// middle of the login command (it crashed, the user closed the dialog
-// without cancelling, the phone lost its network), and the session ID
-// with it. Starting the login command again must start a login (or take
-// up the one in progress), not refuse with "a login is already in
-// progress; finish or cancel it first" for the ten minutes the old one
-// may wait: a command client has no way to finish or cancel a session
-// it lost.
+// middle of the login command (it crashed, the phone lost its network),
+// and the session ID with it. Starting the login command again from the
+// client the user has now must start a login, not refuse with "a login
+// is already in progress; finish or cancel it first" for the ten minutes
+// the old one may wait: a command client has no way to finish or cancel
+// a session it lost. (The same client asking twice is still refused, as
+// TestAdhocQRAndCancel wants; the refusal says how to cancel.)
 func TestReviewAdhocLoginAbandoned(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := s.user("alice")
