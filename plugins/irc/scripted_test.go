@@ -67,6 +67,10 @@ type scripted struct {
 	// failHistory is how many CHATHISTORY requests of a chat to refuse
 	// (FAIL) before answering.
 	failHistory int
+	// beforeEcho, when set, is a line sent once, right before the next
+	// echo of a PRIVMSG: what another client on the account says at
+	// that moment (a bouncer relays it).
+	beforeEcho string
 
 	mu      sync.Mutex
 	conn    net.Conn
@@ -289,9 +293,13 @@ func (s *scripted) serve(c net.Conn) {
 			fmt.Fprintf(c, ":srv 366 %s %s :End of NAMES list\r\n", nick, p(0))
 		case "PRIVMSG":
 			s.mu.Lock()
-			echo, nick := s.acked["echo-message"], s.nick
+			echo, nick, before := s.acked["echo-message"], s.nick, s.beforeEcho
+			s.beforeEcho = ""
 			s.mu.Unlock()
 			if echo {
+				if before != "" {
+					fmt.Fprintf(c, "%s\r\n", before)
+				}
 				fmt.Fprintf(c, "%s:%s!u@h PRIVMSG %s :%s\r\n", s.tags(true), nick, p(0), p(1))
 			}
 			if strings.EqualFold(p(0), "NickServ") {
