@@ -1,6 +1,7 @@
 package irc_test
 
 import (
+	"strings"
 	"testing"
 
 	"passerelle.im/passerelle/plugins/plugintest"
@@ -42,5 +43,35 @@ func TestReviewEchoNotTakenFromOtherClient(t *testing.T) {
 	srv.send(":bob!b@h PRIVMSG kit :marker")
 	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil }); ev.GetMessage().Text != "marker" {
 		t.Errorf("then %v; want bob's marker (the user's own line came back as a message)", ev)
+	}
+}
+
+// TestReviewEchoChangedByServer: an echo whose text the server changed
+// (cut past its line length, colours stripped) still confirms the send:
+// the narrower match of TestReviewEchoNotTakenFromOtherClient keeps
+// that.
+func TestReviewEchoChangedByServer(t *testing.T) {
+	srv := startScripted(t, "message-tags server-time echo-message", "")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	login := p.Login("", srv.fields("kit"))
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	for i, echoAs := range []string{"a long line, cu", "\x0304red\x03 words"} {
+		sent := "a long line, cut by the server"
+		if i == 1 {
+			sent = "red words"
+		}
+		srv.mu.Lock()
+		srv.echoAs = echoAs
+		srv.mu.Unlock()
+		res := p.Commands().Send(plugintest.SendText(login.LoginId, "bob", "txn-"+sent, sent))
+		if res.Error != nil || !strings.HasPrefix(res.MessageId, "srv-") {
+			t.Errorf("send of %q echoed as %q: %v, want the echo's msgid", sent, echoAs, res)
+		}
+	}
+	srv.send(":bob!b@h PRIVMSG kit :marker")
+	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil }); ev.GetMessage().Text != "marker" {
+		t.Errorf("then %v; want bob's marker (a changed echo came back as a message)", ev)
 	}
 }
