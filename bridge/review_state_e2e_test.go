@@ -72,3 +72,31 @@ func lastGatewayPresence(t *testing.T, c *xmpptest.Client) xmpptest.Stanza {
 	}
 	return last
 }
+
+// TestReviewLoginAfterLoggedOut: the network logged the user out, and
+// the gateway told them to log in again "with the login command (or send
+// "login" here)". Doing so must start a login, not answer that they are
+// already logged in: the login record is kept (it names the account),
+// but it is no login any more.
+func TestReviewLoginAfterLoggedOut(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	sendChat(t, alice, "bob@"+domain, "kick")
+	nextPresence(t, alice, domain, "", func(s xmpptest.Stanza) bool { return strings.Contains(s.XML, "Logged out") })
+	m := nextMessage(t, alice, domain, timeout)
+	if !strings.Contains(m.Body, "login") {
+		t.Fatalf("notice: %s", m.XML)
+	}
+	r, st := command(t, alice, "login", "", "", nil)
+	if r.Command.Status != "executing" {
+		t.Errorf("the login command after the network logged the user out: %s", st.XML)
+	}
+	if r.Command.SessionID != "" {
+		command(t, alice, "login", r.Command.SessionID, "cancel", nil)
+	}
+	sendChat(t, alice, domain, "login")
+	m = nextMessage(t, alice, domain, timeout)
+	if strings.Contains(m.Body, "already logged in") {
+		t.Errorf("\"login\" in a chat after the network logged the user out: %s", m.Body)
+	}
+}
