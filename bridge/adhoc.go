@@ -214,7 +214,7 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 // stage per plugin step.
 func (t *transport) cmdLogin(ctx context.Context, st *wire.Stanza, user, sid string, sess *adhocSession, cmd *wire.Element) {
 	if sess == nil {
-		if l, ok := t.loginOf(user); ok {
+		if l, ok := t.liveLoginOf(user); ok {
 			t.done(ctx, st, "login", "", "info", fmt.Sprintf("You are already logged in as %s. Log out first to use another account.", l.DisplayName))
 			return
 		}

@@ -89,11 +89,18 @@ func TestReviewLoginAfterLoggedOut(t *testing.T) {
 	}
 	r, st := command(t, alice, "login", "", "", nil)
 	if r.Command.Status != "executing" {
-		t.Errorf("the login command after the network logged the user out: %s", st.XML)
+		t.Fatalf("the login command after the network logged the user out: %s", st.XML)
 	}
-	if r.Command.SessionID != "" {
-		command(t, alice, "login", r.Command.SessionID, "cancel", nil)
+	// The same account logs in again, and works.
+	r, st = command(t, alice, "login", r.Command.SessionID, "next", map[string]string{"username": "alice"})
+	if r.Command.Status != "completed" || !strings.Contains(r.Notes(), "logged in") {
+		t.Fatalf("logging in again: %s", st.XML)
 	}
+	echoOK(t, alice, "back in", timeout)
+
+	sendChat(t, alice, "bob@"+domain, "kick")
+	nextPresence(t, alice, domain, "", func(s xmpptest.Stanza) bool { return strings.Contains(s.XML, "Logged out") })
+	nextMessage(t, alice, domain, timeout) // the notice
 	sendChat(t, alice, domain, "login")
 	m = nextMessage(t, alice, domain, timeout)
 	if strings.Contains(m.Body, "already logged in") {

@@ -207,6 +207,21 @@ func (t *transport) loginOf(user string) (store.Login, bool) {
 	return store.Login{}, false
 }
 
+// liveLoginOf is loginOf, but for a login the network ended (logged out,
+// or its credentials refused): the user is told to log in again, and a
+// new login of theirs must not be refused as one over a live login.
+func (t *transport) liveLoginOf(user string) (store.Login, bool) {
+	s := t.session(user)
+	if s == nil {
+		return store.Login{}, false
+	}
+	switch s.loginState().state {
+	case pb.LoginState_LOGIN_STATE_LOGGED_OUT, pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS:
+		return store.Login{}, false
+	}
+	return s.Login(), true
+}
+
 func (t *transport) userOf(loginID string) string {
 	if s := t.sessionOf(loginID); s != nil {
 		return s.user
