@@ -87,6 +87,25 @@ func (t *transport) statePresence(user string, s pb.LoginState, msg string) []by
 	return w.Bytes()
 }
 
+// gatewayPresence is the gateway's presence to the session's user as it
+// stands: the login's state, with the tasks under way (progress.go). A
+// probe's answer and the presence after the link is up again say it, not
+// a plain available: that told a user the network logged out that all
+// was well.
+func (s *session) gatewayPresence() []byte {
+	if s.t.down.shown() {
+		return s.t.statePresence(s.user, pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, s.t.pluginDownText())
+	}
+	b := &s.progress
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.tasks) > 0 {
+		return s.progressPresenceLocked()
+	}
+	st := s.loginState()
+	return s.t.statePresence(s.user, st.state, st.msg)
+}
+
 // statusText describes a user's account for the status command.
 func (t *transport) statusText(user string) string {
 	ss := t.session(user)

@@ -214,13 +214,20 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 // stage per plugin step.
 func (t *transport) cmdLogin(ctx context.Context, st *wire.Stanza, user, sid string, sess *adhocSession, cmd *wire.Element) {
 	if sess == nil {
-		if l, ok := t.loginOf(user); ok {
+		if l, ok := t.liveLoginOf(user); ok {
 			t.done(ctx, st, "login", "", "info", fmt.Sprintf("You are already logged in as %s. Log out first to use another account.", l.DisplayName))
 			return
 		}
 		if p := t.procOf(user); p != nil {
-			t.send(ctx, wire.ErrorReply(st, wire.Conflict, errLoginInProgress.Error()))
-			return
+			if p.via != "adhoc" || p.startedBy() == st.From() {
+				t.send(ctx, wire.ErrorReply(st, wire.Conflict, errLoginInProgress.Error()+` (or send "cancel" to `+t.domain+` in a chat)`))
+				return
+			}
+			// Begun by another client of the user, which may have gone
+			// with its session ID and cannot finish or cancel it: the
+			// client at hand takes over.
+			t.log.Info("a login in progress from another client is cancelled: the user began another", "user", user)
+			t.cancelProc(ctx, p)
 		}
 		client, err := t.client(ctx)
 		var flows *pb.LoginFlowsResponse
@@ -301,6 +308,9 @@ func (t *transport) beginCmdLogin(ctx context.Context, st *wire.Stanza, user, si
 		t.send(ctx, wire.ErrorReply(st, cond, text))
 		return
 	}
+	p.mu.Lock()
+	p.from = st.From()
+	p.mu.Unlock()
 	sess.stage, sess.proc = "login", p
 	t.renderLogin(ctx, st, sid, sess)
 }

@@ -302,5 +302,11 @@ func (c chatDelivery) deliver(ctx context.Context, d delivery) {
 	if w := t.targetWaits(d.ev); w != nil {
 		w.wait(ctx)
 	}
+	if w := t.echoWaits(d.ev); w != nil {
+		// The user's own message from the network while a send of the
+		// chat is under way: maybe that send's echo, come before its
+		// result (different streams); render then drops it (sentByUser).
+		w.wait(ctx)
+	}
 	c.now(ctx, d)
 }

@@ -88,7 +88,7 @@ func (t *transport) handleGatewayChat(ctx context.Context, user, body string) {
 	case "", "help", "?":
 		say(t.chatHelp(user))
 	case "login", "register":
-		if l, ok := t.loginOf(user); ok {
+		if l, ok := t.liveLoginOf(user); ok {
 			say(fmt.Sprintf("You are already logged in as %s. Send logout first to use another account.", l.DisplayName))
 			return
 		}

@@ -148,6 +148,13 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 		t.log.Debug("room history of a chat that is no room; dropped", "chat", ev.ChatId)
 		return nil
 	}
+	if ev.GetMessage() != nil && ev.GetSender().GetIsFromMe() && ev.EventId != "" && t.sentByUser(ev.LoginId, ev.ChatId, ev.EventId) {
+		// The network's echo of the user's own send, which came before
+		// the send's result was stored (chatDelivery waits for it): the
+		// user's client shows the message already.
+		t.log.Debug("the echo of the user's own message dropped", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
+		return nil
+	}
 	pj, err := t.puppetJID(ev.ChatId)
 	if err != nil {
 		t.log.Error("remote chat ID has no JID; event dropped", "chat", ev.ChatId, "err", err)

@@ -262,15 +262,15 @@ func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, t
 		// anyone.
 		t.send(ctx, t.puppetPresence(to.Bare().String(), user, "subscribed"))
 		if registered {
-			t.send(ctx, t.presence(user, ""))
+			t.send(ctx, s.gatewayPresence())
 		}
 	case "probe":
 		if toGateway {
-			typ := "unavailable"
 			if registered {
-				typ = ""
+				t.send(ctx, s.gatewayPresence())
+			} else {
+				t.send(ctx, t.presence(user, "unavailable"))
 			}
-			t.send(ctx, t.presence(user, typ))
 			return
 		}
 		if registered {

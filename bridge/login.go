@@ -18,6 +18,10 @@ const loginIdle = 10 * time.Minute
 // errLoginInProgress refuses a second concurrent login of one user.
 var errLoginInProgress = errors.New("a login is already in progress; finish or cancel it first")
 
+// errLoginCancelled ends a login process that was cancelled, or that a
+// new one took over.
+var errLoginCancelled = errors.New("the login was cancelled")
+
 // loginProc is one user's login in progress, driven through ad-hoc
 // commands or chat. The gateway, not the client, waits on display steps
 // (QR codes, pairing codes), so the login completes even when the client
@@ -26,6 +30,8 @@ type loginProc struct {
 	t    *transport
 	user string
 	via  string // "adhoc" or "chat"
+	// from is the full JID of the client whose command began it (adhoc).
+	from string
 
 	mu      sync.Mutex
 	step    *pb.LoginStep
@@ -45,6 +51,14 @@ type loginProc struct {
 	// Chat dialogue state: the field being asked and the answers so far.
 	field   int
 	answers map[string]string
+}
+
+// startedBy is the full JID of the client whose login command began p
+// ("" for a login in a chat).
+func (p *loginProc) startedBy() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.from
 }
 
 func (p *loginProc) current() (*pb.LoginStep, <-chan struct{}, error) {
@@ -229,6 +243,10 @@ func (t *transport) cancelProc(ctx context.Context, p *loginProc) {
 	defer t.endLogin(p)
 	p.mu.Lock()
 	p.done = true
+	if p.err == nil {
+		// A command session still holding it says so at its next step.
+		p.err = errLoginCancelled
+	}
 	step := p.step
 	p.mu.Unlock()
 	if step == nil {

@@ -64,5 +64,9 @@ func stateLabel(enum string) string {
 	return strings.ToLower(strings.TrimPrefix(enum, "LOGIN_STATE_"))
 }
 
-// pluginStopped is the plugin host's OnStop: the host restarts it next.
-func (t *transport) pluginStopped(error) { t.metrics.PluginRestart() }
+// pluginStopped is the plugin host's OnStop: the host restarts it next;
+// the users hear of it if it stays down (plugindown.go).
+func (t *transport) pluginStopped(error) {
+	t.metrics.PluginRestart()
+	t.down.stopped(t.showPluginDown)
+}

@@ -19,6 +19,8 @@ type refWait struct {
 	max     time.Duration     // how long at most (targetWaitIn)
 	arrived []<-chan struct{} // one per message not stored yet
 	cancel  []func()
+	// onTimeout, when set, runs when the wait ends at max.
+	onTimeout func()
 }
 
 // receiptWaits returns what a receipt must wait for, or nil when it can
@@ -55,6 +57,53 @@ func (t *transport) targetWaits(ev *pb.Event) *refWait {
 		return nil
 	}
 	return t.refWaits(ev, []string{target})
+}
+
+// echoWaits returns what a message the user sent from elsewhere, in a
+// direct chat, must wait for while a send of the chat is under way: that
+// send's result, which may name it (the network's echo of the send, come
+// before the result), or nil when there is nothing to wait for.
+func (t *transport) echoWaits(ev *pb.Event) *refWait {
+	if ev.GetMessage() == nil || !ev.GetSender().GetIsFromMe() || ev.EventId == "" || ev.ChatId == "" || isGroup(ev.ChatType) {
+		return nil
+	}
+	s := t.sessionOf(ev.LoginId)
+	if s == nil || s.rooms.get(ev.ChatId) != nil {
+		return nil
+	}
+	w := &refWait{sends: &s.sending, key: sendKey(ev.LoginId, ev.ChatId, "*"), max: targetWait}
+	ended := s.sending.ended(w.key)
+	if ended == nil {
+		return nil
+	}
+	if g, ok := s.echoGaveUp.Load(w.key); ok {
+		if g == ended {
+			// An earlier one waited for these very sends (none has
+			// ended since) and no result named it: a long send (a
+			// file), whose result is no echo's. The user's messages
+			// from elsewhere meanwhile do not each wait, holding the
+			// chat.
+			return nil
+		}
+		s.echoGaveUp.CompareAndDelete(w.key, g)
+	}
+	w.onTimeout = func() { s.echoGaveUp.Store(w.key, ended) }
+	arrived, cancel := s.stored.await(refKey(ev.LoginId, ev.ChatId, ev.EventId))
+	if t.sentByUser(ev.LoginId, ev.ChatId, ev.EventId) {
+		cancel()
+		return nil
+	}
+	w.arrived, w.cancel = []<-chan struct{}{arrived}, []func(){cancel}
+	return w
+}
+
+// sentByUser reports whether the message remoteID names is one the
+// user's client sent through the gateway (its map entry, from the send's
+// result, names the client's ids, not one of the gateway's): the user
+// has it, and the network's echo of it is not to be shown again.
+func (t *transport) sentByUser(loginID, chatID, remoteID string) bool {
+	ref, err := t.db.LookupRemote(t.name, loginID, chatID, remoteID)
+	return err == nil && ref.FromMe && !t.ownID(xmppID(ref))
 }
 
 // refWaits returns what ev must wait for before the messages ids name are
@@ -107,6 +156,9 @@ func (w *refWait) wait(ctx context.Context) {
 				waiting = false
 			case <-ended: // one send ended: see whether any is left
 			case <-deadline:
+				if w.onTimeout != nil {
+					w.onTimeout()
+				}
 				return
 			case <-ctx.Done():
 				return

@@ -55,7 +55,10 @@ type session struct {
 	// their results are stored, to the events waiting for them.
 	sending, txns sending
 	stored        arrivals
-	roomsMade     arrivals // chat IDs of rooms the session learnt (room_create.go)
+	// echoGaveUp: per chat's sendKey "*", the sends under way (their
+	// ended channel) that an echo's wait gave up on (refwait.go).
+	echoGaveUp sync.Map
+	roomsMade  arrivals // chat IDs of rooms the session learnt (room_create.go)
 
 	// rooms are the login's groups as MUC rooms (room.go).
 	rooms roomSet
@@ -202,6 +205,21 @@ func (t *transport) loginOf(user string) (store.Login, bool) {
 		return s.Login(), true
 	}
 	return store.Login{}, false
+}
+
+// liveLoginOf is loginOf, but for a login the network ended (logged out,
+// or its credentials refused): the user is told to log in again, and a
+// new login of theirs must not be refused as one over a live login.
+func (t *transport) liveLoginOf(user string) (store.Login, bool) {
+	s := t.session(user)
+	if s == nil {
+		return store.Login{}, false
+	}
+	switch s.loginState().state {
+	case pb.LoginState_LOGIN_STATE_LOGGED_OUT, pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS:
+		return store.Login{}, false
+	}
+	return s.Login(), true
 }
 
 func (t *transport) userOf(loginID string) string {

@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"passerelle.im/passerelle/bridge/wire"
 	"passerelle.im/passerelle/bridge/xmpplink"
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/store"
 )
 
@@ -40,6 +42,8 @@ type transport struct {
 	heldQ heldQueue
 	// gate holds a chat's live messages behind its replay (held_gate.go).
 	gate replayGate
+	// down tells the users when the plugin stays down (plugindown.go).
+	down pluginDown
 
 	// The chats' workers (chat.go): the stanzas each user sends, and the
 	// events the network sends to them.
@@ -218,6 +222,7 @@ func (t *transport) onPluginReady(ctx context.Context, caps *pb.Capabilities) {
 	if err != nil {
 		return
 	}
+	wasDown := t.down.up()           // plugindown.go
 	t.settleOwedLogouts(ctx, client) // logout.go
 	// Once the plugin takes commands (after this returns): what an
 	// earlier process held. The replay runs once a process, under the
@@ -246,6 +251,13 @@ func (t *transport) onPluginReady(ctx context.Context, caps *pb.Capabilities) {
 		})
 	}
 	wg.Wait()
+	if wasDown {
+		// The users were told the plugin was down: each login's state
+		// again (the plugin's own events may have said it already).
+		for _, s := range connected {
+			t.send(ctx, s.gatewayPresence())
+		}
+	}
 	// Contact lists and rosters follow in the background, a few at a
 	// time: messages need not wait for them.
 	go func() {
@@ -270,17 +282,41 @@ func (t *transport) connect(ctx context.Context, client pb.TransportClient, l st
 	if err != nil {
 		if ctx.Err() == nil {
 			t.log.Warn("login did not connect", "user", l.UserJID, "login", l.LoginID, "err", err)
+			t.connectFailed(ctx, l, err)
 		}
 		return false
 	}
 	return true
 }
 
+// connectFailed tells the user that their login did not connect, as its
+// state (the gateway's presence, and once in a chat): a login the network
+// wants logged in again is logged out; another failure stops it, which
+// relogin undoes. Without it the gateway showed itself available and
+// every message failed unexplained. A plugin that went away meanwhile
+// connects the login again when it is back, and says how that went.
+func (t *transport) connectFailed(ctx context.Context, l store.Login, err error) {
+	s := t.sessionOf(l.LoginID)
+	if s == nil || pluginAway(err) {
+		return
+	}
+	state := pb.LoginState_LOGIN_STATE_STOPPED
+	var se *sdk.Error
+	if !errors.As(err, &se) {
+		se = sdk.FromGRPC(err)
+	}
+	switch se.Code {
+	case pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, pb.ErrorCode_ERROR_CODE_UNAUTHORIZED:
+		state = pb.LoginState_LOGIN_STATE_LOGGED_OUT
+	}
+	s.setState(ctx, &pb.LoginStateEvent{State: state, Message: "the gateway could not connect it: " + errText(err)})
+}
+
 // onLinkUp learns the server's privileges and tells every registered
-// user the gateway is there.
+// user the gateway is there, and how their login stands.
 func (t *transport) onLinkUp() {
 	go t.learnPrivileges()
 	for _, s := range t.allSessions() {
-		t.send(context.Background(), t.presence(s.user, ""))
+		t.send(context.Background(), s.gatewayPresence())
 	}
 }

@@ -3,6 +3,7 @@ package irc
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ergochat/irc-go/ircmsg"
@@ -91,7 +92,11 @@ func (s *Session) dropEcho(e *echo) {
 // echoed hands m, a line of the user's, to the send it echoes, and
 // reports whether there was one. The server echoes a client's lines in
 // order: the oldest line waiting with the same target and text, or
-// failing that (a server that changed the text) the oldest to the target.
+// failing that the oldest to the target whose text the server may have
+// changed into m's (sameLine). A line of the user's to the target that
+// is none of these is another client's on the account (a bouncer relays
+// it), not an echo: taken for one, it was never shown, and the send's
+// own echo came back as a message from another device.
 func (s *Session) echoed(target string, action bool, m ircmsg.Message) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -101,7 +106,7 @@ func (s *Session) echoed(target string, action bool, m ircmsg.Message) bool {
 	t := foldName(target)
 	i := slices.IndexFunc(s.echoes, func(e *echo) bool { return e.target == t && e.action == action && e.text == m.Params[1] })
 	if i < 0 {
-		i = slices.IndexFunc(s.echoes, func(e *echo) bool { return e.target == t })
+		i = slices.IndexFunc(s.echoes, func(e *echo) bool { return e.target == t && sameLine(e.text, m.Params[1]) })
 	}
 	if i < 0 {
 		return false
@@ -112,6 +117,14 @@ func (s *Session) echoed(target string, action bool, m ircmsg.Message) bool {
 	e.got <- m
 	close(e.got)
 	return true
+}
+
+// sameLine reports whether echo may be the server's echo of the line sent
+// as sent once the server changed it: its formatting stripped (a
+// channel's +c or +S mode), or cut (a line past the server's length).
+func sameLine(sent, echo string) bool {
+	p, e := plainText(sent), plainText(echo)
+	return p == e || (e != "" && strings.HasPrefix(p, e))
 }
 
 // failEchoesLocked ends the waits of lines whose echo will not come: the

@@ -67,6 +67,13 @@ type scripted struct {
 	// failHistory is how many CHATHISTORY requests of a chat to refuse
 	// (FAIL) before answering.
 	failHistory int
+	// beforeEcho, when set, is a line sent once, right before the next
+	// echo of a PRIVMSG: what another client on the account says at
+	// that moment (a bouncer relays it).
+	beforeEcho string
+	// echoAs, when set, is the text of the next echo of a PRIVMSG: a
+	// server that changed the line (cut it, stripped its colours).
+	echoAs string
 
 	mu      sync.Mutex
 	conn    net.Conn
@@ -289,10 +296,17 @@ func (s *scripted) serve(c net.Conn) {
 			fmt.Fprintf(c, ":srv 366 %s %s :End of NAMES list\r\n", nick, p(0))
 		case "PRIVMSG":
 			s.mu.Lock()
-			echo, nick := s.acked["echo-message"], s.nick
+			echo, nick, before, text := s.acked["echo-message"], s.nick, s.beforeEcho, p(1)
+			if s.echoAs != "" {
+				text = s.echoAs
+			}
+			s.beforeEcho, s.echoAs = "", ""
 			s.mu.Unlock()
 			if echo {
-				fmt.Fprintf(c, "%s:%s!u@h PRIVMSG %s :%s\r\n", s.tags(true), nick, p(0), p(1))
+				if before != "" {
+					fmt.Fprintf(c, "%s\r\n", before)
+				}
+				fmt.Fprintf(c, "%s:%s!u@h PRIVMSG %s :%s\r\n", s.tags(true), nick, p(0), text)
 			}
 			if strings.EqualFold(p(0), "NickServ") {
 				// A server notice first, then NickServ's answer.

@@ -1,0 +1,84 @@
+package bridge
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// While the plugin is down no login is connected to its network: a
+// message waits for the plugin, then fails. A plugin that restarts at once
+// (a crash) is not worth a word, but one that stays down (a broken
+// upgrade, a crash at every start) is a disconnect like a network's, and
+// the users are told as they are of one: the gateway's presence says it,
+// until the plugin is back and the logins connected again.
+
+// pluginDownGrace is how long the plugin may be down before the users are
+// told: longer than a restart takes, shorter than a message's wait for
+// the plugin (pluginhost's HoldTimeout).
+const pluginDownGrace = 3 * time.Second
+
+// pluginDown follows the plugin's absence.
+type pluginDown struct {
+	mu    sync.Mutex
+	timer *time.Timer // running from the stop until the grace ends
+	told  bool        // the users were told it is down
+}
+
+// stopped notes the plugin's stop: tell runs once the grace has passed
+// with the plugin still down.
+func (d *pluginDown) stopped(tell func()) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.timer != nil || d.told {
+		return
+	}
+	var timer *time.Timer
+	timer = time.AfterFunc(pluginDownGrace, func() {
+		d.mu.Lock()
+		if d.timer != timer {
+			d.mu.Unlock()
+			return // the plugin came back meanwhile
+		}
+		d.timer, d.told = nil, true
+		d.mu.Unlock()
+		tell()
+	})
+	d.timer = timer
+}
+
+// up notes the plugin running again and reports whether the users were
+// told it was down.
+func (d *pluginDown) up() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.timer != nil {
+		d.timer.Stop()
+		d.timer = nil
+	}
+	told := d.told
+	d.told = false
+	return told
+}
+
+// shown reports whether the users are told the plugin is down.
+func (d *pluginDown) shown() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.told
+}
+
+// pluginDownText is the status that says the plugin is down.
+func (t *transport) pluginDownText() string {
+	return "the gateway's " + t.displayName() + " plugin is not running; it is being restarted"
+}
+
+// showPluginDown tells every user the plugin is down.
+func (t *transport) showPluginDown() {
+	t.log.Warn("the transport plugin stays down; its users are told", "for", pluginDownGrace)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, s := range t.allSessions() {
+		t.send(ctx, s.gatewayPresence())
+	}
+}

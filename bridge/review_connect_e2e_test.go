@@ -1,0 +1,53 @@
+package bridge_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// TestReviewConnectFailureShown: at a start of the gateway the plugin
+// cannot connect the user's login (its Connect fails: here the login's
+// folder is no folder, as a disk or permission fault would have it; a
+// network's unreadable session file, a login that must log in again).
+// The user must be told: the gateway's presence says the login is not
+// connected, and says why. It showed a plain available presence, and
+// only the gateway's log said the login did not connect: every message
+// then failed with no word of why.
+func TestReviewConnectFailureShown(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	echoOK(t, alice, "before", timeout)
+	s.stop()
+	logins := filepath.Join(s.dir, "data", "plugins", "echo", "logins")
+	ents, err := os.ReadDir(logins)
+	if err != nil || len(ents) != 1 {
+		t.Fatalf("login folders: %v %v", ents, err)
+	}
+	dir := filepath.Join(logins, ents[0].Name())
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir, []byte("not a folder"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.start()
+	s.waitGateway(alice)
+	s.logs.waitLog(t, "login did not connect", timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	p, err := alice.Next(ctx, func(st xmpptest.Stanza) bool {
+		return st.Name == "presence" && st.From == domain && st.Type == "" && strings.Contains(st.XML, "<show>xa</show>")
+	})
+	if err != nil {
+		t.Fatalf("the login did not connect and the gateway's presence never said so: %v", err)
+	}
+	if !strings.Contains(p.XML, "<status>") {
+		t.Errorf("presence without a status saying why: %s", p.XML)
+	}
+}
