@@ -22,6 +22,12 @@ var errNotLoggedIn = errors.New("you are not logged in")
 // setState records the login's state and shows it as the transport JID's
 // presence; when the user must act, it also says so once in a chat.
 func (ss *session) setState(ctx context.Context, s *pb.LoginStateEvent) {
+	ss.setStateTold(ctx, s, "")
+}
+
+// setStateTold is setState with told, when not empty, as the chat's
+// notice of a state the user must act on.
+func (ss *session) setStateTold(ctx context.Context, s *pb.LoginStateEvent, told string) {
 	t, user := ss.t, ss.user
 	ss.mu.Lock()
 	prev := ss.state
@@ -37,6 +43,10 @@ func (ss *session) setState(ctx context.Context, s *pb.LoginStateEvent) {
 		// The chat list failed, the network still connecting: the
 		// rooms now (room.go).
 		go ss.syncRooms(context.WithoutCancel(ctx))
+	}
+	if told != "" {
+		t.send(ctx, t.chat(user, told))
+		return
 	}
 	switch s.State {
 	case pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS:

@@ -50,4 +50,12 @@ func TestReviewConnectFailureShown(t *testing.T) {
 	if !strings.Contains(p.XML, "<status>") {
 		t.Errorf("presence without a status saying why: %s", p.XML)
 	}
+	// Told once in a chat, as the gateway's failure (not the network
+	// stopping the connection), with how to try again.
+	n, err := alice.Next(ctx, func(st xmpptest.Stanza) bool {
+		return st.Name == "message" && st.From == domain && strings.Contains(st.Body, "could not connect")
+	})
+	if err != nil || !strings.HasPrefix(n.Body, "The gateway could not connect your") || !strings.Contains(n.Body, "relogin") {
+		t.Errorf("the chat notice: %q, %v", n.Body, err)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -305,11 +306,13 @@ func (t *transport) connectFailed(ctx context.Context, l store.Login, err error)
 	if !errors.As(err, &se) {
 		se = sdk.FromGRPC(err)
 	}
+	// The gateway's failure, not the network's: said as such.
+	told := fmt.Sprintf("The gateway could not connect your %s login (%s). Your login is kept: the relogin command (or \"relogin\" here) tries again.", t.displayName(), errText(err))
 	switch se.Code {
 	case pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, pb.ErrorCode_ERROR_CODE_UNAUTHORIZED:
-		state = pb.LoginState_LOGIN_STATE_LOGGED_OUT
+		state, told = pb.LoginState_LOGIN_STATE_LOGGED_OUT, ""
 	}
-	s.setState(ctx, &pb.LoginStateEvent{State: state, Message: "the gateway could not connect it: " + errText(err)})
+	s.setStateTold(ctx, &pb.LoginStateEvent{State: state, Message: "the gateway could not connect it: " + errText(err)}, told)
 }
 
 // onLinkUp learns the server's privileges and tells every registered
