@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -154,5 +157,82 @@ func TestCommandLimitPerKind(t *testing.T) {
 	avatar := &pb.Command{LoginId: "l", ChatId: "c", Action: &pb.Command_SetAvatar{SetAvatar: &pb.SetChatAvatar{Data: []byte{1}}}}
 	if r := cm.do(avatar); r.Error != nil {
 		t.Fatalf("a chat's picture within the files limit: %v", r)
+	}
+}
+
+// commandsStream is the plugin's end of a Commands stream, for a test
+// that calls server.Commands itself: it fails the test on a Send after
+// ended is set.
+type commandsStream struct {
+	pb.Transport_CommandsServer
+	t     *testing.T
+	ctx   context.Context
+	in    chan *pb.Command
+	ended atomic.Bool
+	sent  atomic.Int32
+}
+
+func (s *commandsStream) Context() context.Context { return s.ctx }
+
+func (s *commandsStream) Recv() (*pb.Command, error) {
+	cmd, ok := <-s.in
+	if !ok {
+		return nil, status.Error(codes.Canceled, "the host went away")
+	}
+	return cmd, nil
+}
+
+func (s *commandsStream) Send(r *pb.CommandResult) error {
+	if s.ended.Load() {
+		s.t.Errorf("a result sent on a stream that ended: %v", r)
+	}
+	s.sent.Add(1)
+	return nil
+}
+
+// TestCommandsStreamEndsDespiteHungCommand: when the host's stream ends
+// while a method hangs, the stream's handler still returns (once the
+// method is given up on), the txn_id is settled, and the method's late
+// return sends nothing.
+func TestCommandsStreamEndsDespiteHungCommand(t *testing.T) {
+	f := newFakeTransport()
+	release := make(chan struct{})
+	returned := make(chan struct{})
+	f.handle = func(context.Context, *pb.Command) (Result, error) {
+		<-release
+		defer close(returned)
+		return Result{MessageID: "late"}, nil
+	}
+	s := newServer(f, WithCommandTimeouts(time.Hour, time.Hour))
+	s.log = discardLogger()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stream := &commandsStream{t: t, ctx: ctx, in: make(chan *pb.Command)}
+	ended := make(chan error, 1)
+	go func() { ended <- s.Commands(stream) }()
+	stream.in <- sendCmd("c", "t1", "hang")
+	for f.timesHandled("t1") == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	// The host goes away: its context ends, and so does the command's.
+	cancel()
+	close(stream.in)
+	select {
+	case <-ended:
+	case <-time.After(waitLimit):
+		t.Fatal("the Commands handler never returned: the hung command holds it")
+	}
+	stream.ended.Store(true)
+	s.txns.mu.Lock()
+	_, claimed := s.txns.m["l\x00t1"]
+	s.txns.mu.Unlock()
+	if claimed {
+		t.Fatal("the hung command's txn_id is still claimed")
+	}
+	close(release)
+	<-returned
+	time.Sleep(50 * time.Millisecond) // time for a wrong send to happen
+	if n := stream.sent.Load(); n > 1 {
+		t.Fatalf("%d results sent for one command", n)
 	}
 }
