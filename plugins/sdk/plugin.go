@@ -124,11 +124,11 @@ const (
 // commands, files for those that carry a file (a message with
 // attachments, a chat's or the profile's picture). The command's context
 // ends at its limit. A method that ignores its context and has not
-// returned a moment later (commandGrace) is given up on: the gateway is
-// answered UNAVAILABLE (the network did not answer in time; the message
-// may or may not have been sent), the chat's next command runs, and what
-// the method returns at last is logged and dropped. Zero keeps the
-// default (DefaultCommandTimeout, DefaultFileCommandTimeout).
+// returned 2 s later is given up on: the gateway is answered UNAVAILABLE
+// (the network did not answer in time; the message may or may not have
+// been sent), the txn_id is not remembered, the chat's next command runs,
+// and what the method returns at last is logged and dropped. Zero keeps
+// the default (DefaultCommandTimeout, DefaultFileCommandTimeout).
 func WithCommandTimeouts(plain, files time.Duration) Option {
 	return func(c *serveConfig) {
 		if plain > 0 {
