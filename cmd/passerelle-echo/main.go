@@ -7,4 +7,4 @@ import (
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
-func main() { sdk.Serve[*echo.Session](echo.New()) }
+func main() { sdk.Serve[*echo.Session](echo.New(), echo.ServeOptions()...) }

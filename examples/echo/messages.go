@@ -80,6 +80,9 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 //	                  seconds after its time after all
 //	vanish-read N TEXT  the echo's timer is N seconds from when the
 //	                  user reads it (Signal's rule)
+//	hang              the send never returns, ignoring its context (a
+//	                  network that black-holes): the SDK answers
+//	                  UNAVAILABLE after its limit (hang.go)
 func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessage) (sdk.Result, error) {
 	if err := s.inChat(c); err != nil {
 		return sdk.Result{}, err
@@ -98,6 +101,8 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
 	}
 	switch word, rest, _ := strings.Cut(text, " "); word {
+	case "hang":
+		hang()
 	case "from-phone":
 		ev := s.event(c)
 		ev.Sender = &pb.Sender{UserId: s.loginID, IsFromMe: true}

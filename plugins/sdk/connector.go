@@ -91,7 +91,8 @@ type Call struct {
 
 // Session is one login's connection to the network. The SDK calls the
 // methods of one chat one at a time, in order; different chats and
-// logins concurrently.
+// logins concurrently. A command's context ends at its time limit
+// (WithCommandTimeouts): honour it, or the SDK gives up on the call.
 type Session interface {
 	// Connect starts the session. It returns once the session is under
 	// way; progress is reported with LoginStateEvent. It may be called

@@ -121,16 +121,16 @@ func (f *fakeTransport) handledCommands() []*pb.Command {
 
 // startServer serves tr over a real gRPC connection on a Unix socket, as
 // go-plugin does, calls Init with dataDir and returns the host's client.
-func startServer(tb testing.TB, tr transport, dataDir string) pb.TransportClient {
+func startServer(tb testing.TB, tr transport, dataDir string, opts ...Option) pb.TransportClient {
 	tb.Helper()
-	c, _ := startServerCrash(tb, tr, dataDir)
+	c, _ := startServerCrash(tb, tr, dataDir, opts...)
 	return c
 }
 
 // startServerCrash is startServer, with a function that ends the server
 // as a killed process ends: no flush; the journal and the data folder's
 // lock are let go, as the kernel lets them go.
-func startServerCrash(tb testing.TB, tr transport, dataDir string) (pb.TransportClient, func()) {
+func startServerCrash(tb testing.TB, tr transport, dataDir string, opts ...Option) (pb.TransportClient, func()) {
 	tb.Helper()
 	// Unix socket paths are short; t.TempDir can be too long.
 	dir, err := os.MkdirTemp("", "sdk")
@@ -144,7 +144,7 @@ func startServerCrash(tb testing.TB, tr transport, dataDir string) (pb.Transport
 		tb.Fatal(err)
 	}
 	srv := grpc.NewServer(serverOptions()...)
-	s := newServer(tr)
+	s := newServer(tr, opts...)
 	pb.RegisterTransportServer(srv, s)
 	go srv.Serve(lis)
 	conn, err := grpc.NewClient("unix://"+path, append(DialOptions(), grpc.WithTransportCredentials(insecure.NewCredentials()))...)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -107,6 +108,36 @@ type Option func(*serveConfig)
 
 type serveConfig struct {
 	trace func(stage Stage, text string)
+	// timeout and fileTimeout bound a command (WithCommandTimeouts).
+	timeout, fileTimeout time.Duration
+}
+
+// The default time limits of a command (see WithCommandTimeouts): a few
+// minutes for most, and long enough for a large file on a slow uplink
+// for one that carries a file.
+const (
+	DefaultCommandTimeout     = 3 * time.Minute
+	DefaultFileCommandTimeout = 30 * time.Minute
+)
+
+// WithCommandTimeouts sets how long a command may take: plain for most
+// commands, files for those that carry a file (a message with
+// attachments, a chat's or the profile's picture). The command's context
+// ends at its limit. A method that ignores its context and has not
+// returned 2 s later is given up on: the gateway is answered UNAVAILABLE
+// (the network did not answer in time; the message may or may not have
+// been sent), the txn_id is not remembered, the chat's next command runs,
+// and what the method returns at last is logged and dropped. Zero keeps
+// the default (DefaultCommandTimeout, DefaultFileCommandTimeout).
+func WithCommandTimeouts(plain, files time.Duration) Option {
+	return func(c *serveConfig) {
+		if plain > 0 {
+			c.timeout = plain
+		}
+		if files > 0 {
+			c.fileTimeout = files
+		}
+	}
 }
 
 // Stage is a point of the message path inside the plugin, for WithTrace.
@@ -139,12 +170,7 @@ func Serve[S Session](c Connector[S], opts ...Option) {
 }
 
 func serve(t transport, opts ...Option) {
-	var cfg serveConfig
-	for _, o := range opts {
-		o(&cfg)
-	}
-	srv := newServer(t)
-	srv.trace = cfg.trace
+	srv := newServer(t, opts...)
 	watchParent(parentPoll, func() {
 		// The log goes to the dead gateway's pipe: a write there can
 		// end the process (SIGPIPE), so the journal is closed first.

@@ -42,14 +42,23 @@ type server struct {
 
 	// trace is WithTrace's hook, nil when off.
 	trace func(stage Stage, text string)
+	// timeout and fileTimeout bound a command (WithCommandTimeouts).
+	timeout, fileTimeout time.Duration
 }
 
-func newServer(t transport) *server {
+func newServer(t transport, opts ...Option) *server {
+	cfg := serveConfig{timeout: DefaultCommandTimeout, fileTimeout: DefaultFileCommandTimeout}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	return &server{
-		t:    t,
-		log:  slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		seed: maphash.MakeSeed(),
-		txns: txnCache{m: map[string]*txnEntry{}},
+		t:           t,
+		log:         slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		seed:        maphash.MakeSeed(),
+		txns:        txnCache{m: map[string]*txnEntry{}},
+		trace:       cfg.trace,
+		timeout:     cfg.timeout,
+		fileTimeout: cfg.fileTimeout,
 	}
 }
 
@@ -348,6 +357,12 @@ func (s *server) Commands(stream pb.Transport_CommandsServer) error {
 }
 
 func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandResult {
+	limit := s.timeout
+	if carriesFile(cmd) {
+		limit = s.fileTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
 	key := ""
 	if cmd.TxnId != "" {
 		key = cmd.LoginId + "\x00" + cmd.TxnId
@@ -359,7 +374,9 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 			return &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: prev.MessageId, TimestampUnixMicro: prev.TimestampUnixMicro, Meta: prev.Meta, ChatId: prev.ChatId, FoundChats: prev.FoundChats}
 		}
 	}
-	res, err := s.t.HandleCommand(ctx, cmd)
+	// A command given up on (call) failed: its txn_id is forgotten, so
+	// that a resend acts again rather than wait for the hung call.
+	res, err := s.call(ctx, cmd, limit)
 	if err != nil {
 		if key != "" {
 			s.txns.end(key, nil)
@@ -384,6 +401,60 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 		s.txns.end(key, out)
 	}
 	return out
+}
+
+// commandGrace is how long a command's method may still take to return
+// after its context ended, before it is given up on: time to return the
+// error the context's end caused, its own.
+const commandGrace = 2 * time.Second
+
+// call runs the plugin's HandleCommand for cmd. A method that ignores ctx
+// (a network call without a deadline) and has not returned commandGrace
+// after ctx ended is given up on, with UNAVAILABLE: it must not hold its
+// shard, and every chat behind it, for good. What it returns later is
+// logged and dropped; it never reaches the stream.
+func (s *server) call(ctx context.Context, cmd *pb.Command, limit time.Duration) (Result, error) {
+	type outcome struct {
+		res Result
+		err error
+	}
+	done := make(chan outcome) // unbuffered: taken only while call waits
+	gaveUp := make(chan struct{})
+	go func() {
+		res, err := s.t.HandleCommand(ctx, cmd)
+		select {
+		case done <- outcome{res, err}:
+		case <-gaveUp:
+			s.log.Warn("a command given up on returned at last; its result is dropped",
+				"login", cmd.LoginId, "chat_id", cmd.ChatId, "txn_id", cmd.TxnId, "action", actionName(cmd),
+				"message_id", res.MessageID, "err", err)
+		}
+	}()
+	select {
+	case o := <-done:
+		return o.res, o.err
+	case <-ctx.Done():
+	}
+	grace := time.NewTimer(commandGrace)
+	defer grace.Stop()
+	select {
+	case o := <-done:
+		return o.res, o.err
+	case <-grace.C:
+		close(gaveUp)
+		s.log.Error("a command did not return in time (its method ignores its context); answered UNAVAILABLE",
+			"login", cmd.LoginId, "chat_id", cmd.ChatId, "txn_id", cmd.TxnId, "action", actionName(cmd), "limit", limit)
+		if cmd.GetSend() != nil {
+			return Result{}, Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the network did not answer within %v: the message may or may not have been sent", limit)
+		}
+		return Result{}, Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the network did not answer within %v: this may or may not have been done", limit)
+	}
+}
+
+// carriesFile reports whether cmd carries a file, which may take long to
+// send: a message with attachments, a chat's or the profile's picture.
+func carriesFile(cmd *pb.Command) bool {
+	return len(cmd.GetSend().GetAttachments()) > 0 || cmd.GetSetAvatar() != nil || cmd.GetSetProfileAvatar() != nil
 }
 
 // txnCache remembers recent successful answers by txn_id, oldest evicted.
