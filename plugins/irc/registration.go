@@ -37,6 +37,9 @@ type attempt struct {
 	sasl string
 	// banned: the server refused the login with a ban (banned below).
 	banned bool
+	// alts counts the nicks of the login's length tried instead of a
+	// refused one (nick.go, altNick).
+	alts int
 }
 
 // maxSaid bounds what an attempt keeps of the server's words.

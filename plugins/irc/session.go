@@ -335,6 +335,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	})
 	c.AddCallback("PRIVMSG", func(m ircmsg.Message) { s.onMessage(m, false) })
 	c.AddCallback("CTCP_ACTION", func(m ircmsg.Message) { s.onMessage(m, true) })
+	c.AddCallback("CTCP", s.onUnterminatedAction)
 	c.AddCallback("NOTICE", s.onNotice)
 	c.AddCallback("TAGMSG", s.onTagmsg)
 	c.AddCallback("CHGHOST", s.onChghost)
@@ -541,6 +542,22 @@ func (s *Session) messageEvent(m ircmsg.Message, action bool) *pb.Event {
 	return ev
 }
 
+// onUnterminatedAction shows a CTCP ACTION whose closing \x01 is left
+// out, as the CTCP spec allows and some clients do: irc-go hands it over
+// as an unknown CTCP ("CTCP", its text as it came), where one with both
+// \x01 has lost them.
+func (s *Session) onUnterminatedAction(m ircmsg.Message) {
+	if len(m.Params) != 2 {
+		return
+	}
+	body, ok := strings.CutPrefix(m.Params[1], "\x01ACTION")
+	if !ok || strings.Contains(body, "\x01") || (body != "" && body[0] != ' ') {
+		return
+	}
+	m.Params = []string{m.Params[0], strings.TrimPrefix(body, " ")}
+	s.onMessage(m, true)
+}
+
 // onNotice shows a NOTICE from someone (NickServ's answers, a channel's
 // bot, a person) as a message, as IRC clients do. The server's own
 // notices (a source with no nick!user@host: connection chatter) and CTCP
@@ -651,7 +668,10 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	// it (ended first, so that one going now is sent before it).
 	s.typingEnded(target)
 	var waits []*echo
-	for _, line := range strings.Split(strings.ReplaceAll(msg.Text, "\r\n", "\n"), "\n") {
+	// A carriage return alone breaks a line too, and a NUL cannot be
+	// sent: IRC forbids both in a line.
+	text := strings.NewReplacer("\r\n", "\n", "\r", "\n", "\x00", "").Replace(msg.Text)
+	for _, line := range strings.Split(text, "\n") {
 		if line == "" {
 			continue
 		}

@@ -1,0 +1,150 @@
+package irc_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// scriptedLogin starts the plugin and logs nick in on srv with these
+// channels, connected.
+func scriptedLogin(t *testing.T, srv *scripted, config, nick, channels string) (*plugintest.Plugin, *plugintest.EventStream, *pb.CompleteStep) {
+	t.Helper()
+	var cfg []byte
+	if config != "" {
+		cfg = []byte(config)
+	}
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", cfg)
+	evs := p.Events()
+	f := srv.fields(nick)
+	f["channels"] = channels
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	return p, evs, login
+}
+
+// A CTCP ACTION whose closing \x01 is left out (the CTCP spec lets
+// clients omit it, and some do) is a /me all the same, privately and in
+// a channel. Before, irc-go took it for an unknown CTCP and the line was
+// lost.
+func TestActionWithoutClosingCTCP(t *testing.T) {
+	srv := startScripted(t, "", "")
+	_, evs, _ := scriptedLogin(t, srv, "", "kit", "#c")
+	srv.send(":bob!b@h PRIVMSG kit :\x01ACTION waves")
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.GetMessage().Text != "/me waves" || ev.ChatId != "bob" {
+		t.Errorf("private action without its closing \\x01: %v", ev)
+	}
+	srv.send(":bob!b@h PRIVMSG #c :\x01ACTION nods")
+	ev = evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.GetMessage().Text != "/me nods" || ev.ChatId != "#c" {
+		t.Errorf("channel action without its closing \\x01: %v", ev)
+	}
+	// Other CTCPs (a DCC offer) are still no message.
+	srv.send(":bob!b@h PRIVMSG kit :\x01DCC SEND f 1 2 3")
+	srv.send(":bob!b@h PRIVMSG kit :marker")
+	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil }); ev.GetMessage().Text != "marker" {
+		t.Errorf("after a DCC offer, message %v; want the marker", ev)
+	}
+}
+
+// A carriage return alone in a message (an XMPP client may send it as
+// &#13;, which XML keeps) is a line break too: IRC forbids it in a
+// line; so is a NUL, which is dropped. Before, irc-go refused the line and the send failed as
+// UNAVAILABLE, after the lines before it went out.
+func TestCarriageReturnIsALineBreak(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p, _, login := scriptedLogin(t, srv, "", "kit", "")
+	res := p.Commands().Send(plugintest.SendText(login.LoginId, "bob", "txn-1", "one\rtw\x00o\r\n\rthree"))
+	if res.Error != nil {
+		t.Fatalf("send: %v", res.Error)
+	}
+	srv.got("PRIVMSG bob three")
+	srv.mu.Lock()
+	var sent []string
+	for _, l := range srv.lines {
+		if strings.HasPrefix(l, "PRIVMSG") {
+			sent = append(sent, l)
+		}
+	}
+	srv.mu.Unlock()
+	if got := strings.Join(sent, "|"); got != "PRIVMSG bob one|PRIVMSG bob two|PRIVMSG bob three" {
+		t.Errorf("sent %q", got)
+	}
+}
+
+// The user parting a channel elsewhere (another client on their bouncer,
+// or an operator's forced part, Solanum's REMOVE) takes the room away
+// (ChatRemoved, left) and the channel off the login's list: it is not
+// joined again at the next connection. Before, the room stayed, sends
+// to it failed with "you are not in", and the next reconnection joined
+// the channel again.
+func TestSelfPartedElsewhere(t *testing.T) {
+	srv := startScripted(t, "", "")
+	_, evs, login := scriptedLogin(t, srv, `{"reconnect_min":"100ms","reconnect_max":"200ms"}`, "kit", "#c,#d")
+	srv.send(":kit!u@h PART #c :from my phone")
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetChatRemoved() != nil || ev.GetSavedState() != nil })
+	if r := ev.GetChatRemoved(); r == nil || ev.ChatId != "#c" || r.Reason != pb.ChatRemovedEvent_REASON_LEFT {
+		t.Fatalf("after the user's part elsewhere: %v; want the room removed, left", ev)
+	}
+	st := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetSavedState() != nil })
+	if s := string(st.GetSavedState().SavedState); strings.Contains(s, "#c") || !strings.Contains(s, "#d") {
+		t.Errorf("saved state %s; want #d alone", s)
+	}
+	// A reconnection joins #d alone.
+	srv.mu.Lock()
+	before := len(srv.lines)
+	srv.mu.Unlock()
+	srv.hangUp()
+	evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED && ev.LoginId == login.LoginId
+	})
+	srv.mu.Lock()
+	var joins []string
+	for _, l := range srv.lines[before:] {
+		if strings.HasPrefix(l, "JOIN") {
+			joins = append(joins, l)
+		}
+	}
+	srv.mu.Unlock()
+	if got := strings.Join(joins, "|"); got != "JOIN #d" {
+		t.Errorf("joined after reconnecting: %q, want #d alone", got)
+	}
+}
+
+// A nick the server says is in use at registration is replaced by one
+// the server takes: on a server whose nicks are at most 9 long (ngircd's
+// default), irc-go's nick_0 for a 9-letter nick is too long (432), and
+// the registration stalled until irc-go's 30 s timeout, then again at
+// each attempt while the nick was taken (the user's own ghost after a
+// dropped connection, typically).
+func TestNickInUseAtNickLen(t *testing.T) {
+	s := startNgircdNickLen(t, 9)
+	newClient(t, s, "abcdefghi")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	login := p.Login("", loginFields(s, "abcdefghi", "#n"))
+	start := time.Now()
+	p.Connect(login.LoginId, login.SavedState)
+	var chat *pb.Chat // comes before the login is connected
+	st := evs.NextEvent(func(ev *pb.Event) bool {
+		if c := ev.GetChat().GetChat(); c != nil {
+			chat = c
+		}
+		s := ev.GetLoginState().GetState()
+		return s == pb.LoginState_LOGIN_STATE_CONNECTED || s == pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT
+	}).GetLoginState()
+	if st.State != pb.LoginState_LOGIN_STATE_CONNECTED || time.Since(start) > 10*time.Second {
+		t.Fatalf("login state %v after %v; want connected at once under another nick", st, time.Since(start))
+	}
+	if !strings.Contains(st.Message, "abcdefghi is in use") {
+		t.Errorf("connected message %q, want it to say the nick is in use", st.Message)
+	}
+	if me := selfOf(chat); me == nil || len(me.Nick) > 9 || me.Nick == "abcdefghi" {
+		t.Errorf("the user in the channel: %v", me)
+	}
+}
