@@ -1,9 +1,12 @@
 package irc_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ergochat/irc-go/ircmsg"
 
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -146,5 +149,54 @@ func TestNickInUseAtNickLen(t *testing.T) {
 	}
 	if me := selfOf(chat); me == nil || len(me.Nick) > 9 || me.Nick == "abcdefghi" {
 		t.Errorf("the user in the channel: %v", me)
+	}
+}
+
+// A long message goes in lines that the server relays whole: at most
+// 512 bytes as ":nick!user@host PRIVMSG target :text\r\n", with the
+// user name irc-go gave (the login's nick when it connected, even after
+// a nick change) and the "~" servers put before it without ident, and
+// a host of up to 63 bytes. Lines are cut at a space where there is one,
+// not in the middle of a word. Before, the budget took the user name for
+// as long as the current nick, without the "~": lines of a renamed user
+// ran past 512 bytes and the server cut their ends, and words were cut
+// in two.
+func TestLongMessageLines(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p, _, login := scriptedLogin(t, srv, "", "kitkatkitkat", "")
+	cmds := p.Commands()
+	if res := cmds.Send(command(login.LoginId, "", &pb.SetNick{Nick: "kit"})); res.Error != nil {
+		t.Fatalf("nick change: %v", res.Error)
+	}
+	var words []string
+	for i := 0; len(strings.Join(words, " ")) < 3000; i++ {
+		words = append(words, fmt.Sprintf("word%d", i), "é€𝄞")
+	}
+	text := strings.Join(words, " ")
+	if res := cmds.Send(plugintest.SendText(login.LoginId, "bob", "txn-1", text)); res.Error != nil {
+		t.Fatalf("send: %v", res.Error)
+	}
+	var parts []string
+	srv.wait("the whole text", func() bool {
+		parts = nil
+		for _, l := range srv.lines {
+			if m, err := ircmsg.ParseLine(l); err == nil && m.Command == "PRIVMSG" && m.Params[0] == "bob" {
+				parts = append(parts, m.Params[1])
+			}
+		}
+		return len(strings.Join(parts, "")) >= len(text)
+	})
+	host := strings.Repeat("h", 63)
+	for i, part := range parts {
+		relayed := ":kit!~kitkatkitkat@" + host + " PRIVMSG bob :" + part + "\r\n"
+		if len(relayed) > 512 {
+			t.Errorf("line %d relayed in %d bytes: %q", i, len(relayed), part)
+		}
+		if i > 0 && !strings.HasSuffix(parts[i-1], " ") && !strings.HasPrefix(part, " ") {
+			t.Errorf("a word cut between lines %d and %d: %q | %q", i-1, i, parts[i-1][max(0, len(parts[i-1])-10):], part[:min(10, len(part))])
+		}
+	}
+	if strings.Join(parts, "") != text {
+		t.Errorf("the lines do not make the text")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/ergochat/irc-go/ircevent"
@@ -676,7 +677,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			continue
 		}
 		rest, action := strings.CutPrefix(line, "/me ")
-		for _, part := range splitText(rest, lineBudget(conn.CurrentNick(), target, action)) {
+		for _, part := range splitText(rest, lineBudget(sourceLen(conn.CurrentNick(), conn.User), target, action)) {
 			e := s.expectEcho(target, action, part)
 			if action {
 				err = conn.Action(target, part)
@@ -702,20 +703,30 @@ func lastParam(m ircmsg.Message) string {
 	return m.Params[len(m.Params)-1]
 }
 
+// sourceLen is the most bytes the user's nick!user@host can take as the
+// server relays their lines: the user name is the one irc-go gave at
+// connecting (the login's nick then, not the current one), with the "~"
+// servers put before it when ident does not answer; a host is at most 63
+// bytes (HOSTLEN). The host the server last showed is not used: a cloak
+// can replace it without a word to the user.
+func sourceLen(nick, user string) int { return len(nick) + len("!~@") + len(user) + 63 }
+
 // lineBudget is how many bytes of text one PRIVMSG to target may carry:
-// the server relays it as ":nick!user@host PRIVMSG target :text\r\n" in
-// at most 512 bytes, with a host of up to 63 bytes and user as long as
-// the nick.
-func lineBudget(nick, target string, action bool) int {
-	n := 512 - len(": PRIVMSG  :\r\n!@") - 2*len(nick) - 63 - len(target)
+// the server relays it as ":<source> PRIVMSG target :text\r\n" in at
+// most 512 bytes, the source (nick!user@host) at most source bytes.
+func lineBudget(source int, target string, action bool) int {
+	n := 512 - len(": PRIVMSG  :\r\n") - source - len(target)
 	if action {
 		n -= len("\x01ACTION \x01")
 	}
 	return max(n, 64)
 }
 
-// splitText cuts text into pieces of at most max bytes, between UTF-8
-// characters: what a line cannot carry goes in the next one.
+// splitText cuts text into pieces of at most max bytes: after the last
+// space that leaves a piece at least half full, so that words stay
+// whole, else between characters, not before a combining mark or
+// joiner (an accent, a part of an emoji) when it can help it. Nothing is
+// lost: the space stays at the end of its piece.
 func splitText(text string, max int) []string {
 	var parts []string
 	for len(text) > max {
@@ -723,8 +734,29 @@ func splitText(text string, max int) []string {
 		for cut > 0 && !utf8.RuneStart(text[cut]) {
 			cut--
 		}
+		if sp := strings.LastIndexByte(text[:cut], ' '); text[cut] != ' ' && sp >= max/2 {
+			cut = sp + 1
+		} else {
+			for c := cut; c > max/2; {
+				r, _ := utf8.DecodeRuneInString(text[c:])
+				prev, n := utf8.DecodeLastRuneInString(text[:c])
+				if !joins(r) && prev != '\u200d' {
+					cut = c
+					break
+				}
+				c -= n
+			}
+		}
 		parts = append(parts, text[:cut])
 		text = text[cut:]
 	}
 	return append(parts, text)
+}
+
+// joins reports whether r belongs with the character before it: a
+// combining mark, a zero-width joiner, a variation selector, an emoji
+// skin tone.
+func joins(r rune) bool {
+	return unicode.In(r, unicode.Mn, unicode.Me, unicode.Mc) || r == '\u200d' ||
+		(r >= '\ufe00' && r <= '\ufe0f') || (r >= 0x1f3fb && r <= 0x1f3ff)
 }
