@@ -82,7 +82,11 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 			return
 		}
 		id, topic := chanID(m.Params[0]), plainText(m.Params[1])
-		s.withChannel(id, func(ch *channel) { ch.topic = topic })
+		in := false
+		s.withChannel(id, func(ch *channel) { ch.topic, in = topic, true })
+		if !in {
+			return // no channel of the user's
+		}
 		ev := s.groupEvent(m, id)
 		ev.Payload = &pb.Event_Topic{Topic: &pb.TopicEvent{Topic: topic}}
 		s.n.host.Emit(ev)

@@ -200,3 +200,48 @@ func TestLongMessageLines(t *testing.T) {
 		t.Errorf("the lines do not make the text")
 	}
 }
+
+// Lines a hostile or broken server may send (commands and numerics
+// without their parameters, unknown numerics, bad UTF-8, lines far over
+// 512 bytes, CTCPs cut short) change nothing: no callback panics (irc-go
+// would catch it, and skip the line's other callbacks), the connection
+// stays, and the next message is shown. A TOPIC of a channel the user is
+// not in is no topic event: before, one naming no channel at all (TOPIC
+// kit) was the topic of a group "kit".
+func TestHostileServerLines(t *testing.T) {
+	srv := startScripted(t, "message-tags server-time echo-message", "")
+	p, evs, _ := scriptedLogin(t, srv, "", "kit", "#c")
+	for _, cmd := range []string{"PRIVMSG", "NOTICE", "JOIN", "PART", "KICK", "QUIT", "NICK", "TOPIC", "MODE", "TAGMSG",
+		"CHGHOST", "INVITE", "ERROR", "BATCH", "FAIL", "CAP", "AUTHENTICATE", "PING", "PONG", "CHATHISTORY",
+		"001", "005", "221", "301", "302", "311", "322", "323", "324", "329", "331", "332", "333", "341", "352", "353", "366",
+		"367", "368", "396", "401", "403", "404", "405", "421", "432", "433", "436", "437", "441", "442", "443", "461",
+		"471", "473", "474", "475", "477", "478", "481", "482", "484", "485", "900", "901", "902", "903", "904", "905",
+		"906", "907", "908", "999"} {
+		srv.send(":bob!b@h %s", cmd)
+		srv.send(":srv %s", cmd)
+		srv.send(":srv %s kit", cmd)
+		srv.send(":bob!b@h %s #c", cmd)
+		srv.send(":srv %s kit #c", cmd)
+		srv.send("@time=garbage;msgid= :bob!b@h %s :", cmd)
+	}
+	srv.send(":bob!b@h PRIVMSG #c :\x01")
+	srv.send(":bob!b@h PRIVMSG #c :\x01\x01")
+	srv.send(":bob!b@h PRIVMSG kit :\x01PING")
+	srv.send(":bob!b@h PRIVMSG #c :caf\xe9 \xff\xfe")
+	srv.send(":bob!b@h PRIVMSG #c :%s", strings.Repeat("x", 8000))
+	srv.send("@%s :bob!b@h PRIVMSG #c :tags", strings.Repeat("a", 8000))
+	srv.send(":\xff!b@h PRIVMSG kit :from a nick that is no UTF-8")
+	srv.send(":bob!b@h PRIVMSG #c :marker")
+	evs.NextEvent(func(ev *pb.Event) bool {
+		if ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED {
+			t.Errorf("reconnected: %v", ev)
+		}
+		if ev.GetTopic() != nil && ev.ChatId != "#c" {
+			t.Errorf("a topic of a chat the user is in no channel of: %v", ev)
+		}
+		return ev.GetMessage().GetText() == "marker"
+	})
+	if out := p.Stderr(); strings.Contains(out, "panic") {
+		t.Errorf("the plugin panicked:\n%s", out)
+	}
+}
