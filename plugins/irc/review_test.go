@@ -245,3 +245,32 @@ func TestHostileServerLines(t *testing.T) {
 		t.Errorf("the plugin panicked:\n%s", out)
 	}
 }
+
+// CTCP queries (VERSION, PING, TIME, CLIENTINFO) are answered, but at
+// a bounded pace: a flood of them (from a channel's members, or one
+// nick) would otherwise make the user's connection flood the server with
+// answers, and servers disconnect a client that floods ("Excess Flood").
+// Before, irc-go answered each one at once.
+func TestCTCPFloodAnsweredAtAPace(t *testing.T) {
+	srv := startScripted(t, "", "")
+	_, evs, _ := scriptedLogin(t, srv, "", "kit", "#c")
+	srv.send(":bob!b@h PRIVMSG kit :\x01PING 12345\x01")
+	srv.got("NOTICE bob :\x01PING 12345\x01")
+	for i := 0; i < 40; i++ {
+		srv.send(":n%d!b@h PRIVMSG #c :\x01VERSION\x01", i)
+	}
+	srv.send(":bob!b@h PRIVMSG #c :marker")
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage().GetText() == "marker" })
+	time.Sleep(500 * time.Millisecond) // answers still on their way
+	srv.mu.Lock()
+	n := 0
+	for _, l := range srv.lines {
+		if strings.HasPrefix(l, "NOTICE ") {
+			n++
+		}
+	}
+	srv.mu.Unlock()
+	if n > 5 {
+		t.Errorf("%d CTCP answers sent at once; want a few", n)
+	}
+}

@@ -106,6 +106,8 @@ type Session struct {
 	// typing is what the user last told each target (folded) about
 	// their typing (typing.go).
 	typing map[string]typed
+	// ctcp paces the answers to CTCP queries (ctcp.go).
+	ctcp ctcpPacer
 	// typeMu keeps the TAGMSGs of typing (SetTyping's, the repeats')
 	// and the end of typing in the order decided: a repeat's active is
 	// not sent after the message that ended typing. Taken before mu.
@@ -148,11 +150,12 @@ func (s *Session) Connect(ctx context.Context) error {
 		return nil
 	}
 	c := &ircevent.Connection{
-		Server:     s.acc.addr(),
-		Nick:       s.acc.Nick,
-		User:       s.acc.Nick,
-		RealName:   s.acc.Nick,
-		EnableCTCP: true,
+		Server:   s.acc.addr(),
+		Nick:     s.acc.Nick,
+		User:     s.acc.Nick,
+		RealName: s.acc.Nick,
+		// CTCP is read by the plugin (ctcp.go).
+		EnableCTCP: false,
 		// The wait between attempts is dial's (backoff.go); ircevent's
 		// own fixed pacing is off.
 		ReconnectFreq: time.Millisecond,
@@ -334,9 +337,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	c.AddCallback("ERROR", func(m ircmsg.Message) {
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, s.acc.addr()+" says: "+lastParam(m))
 	})
-	c.AddCallback("PRIVMSG", func(m ircmsg.Message) { s.onMessage(m, false) })
-	c.AddCallback("CTCP_ACTION", func(m ircmsg.Message) { s.onMessage(m, true) })
-	c.AddCallback("CTCP", s.onUnterminatedAction)
+	c.AddCallback("PRIVMSG", func(m ircmsg.Message) { s.onPrivmsg(c, m) })
 	c.AddCallback("NOTICE", s.onNotice)
 	c.AddCallback("TAGMSG", s.onTagmsg)
 	c.AddCallback("CHGHOST", s.onChghost)
@@ -541,22 +542,6 @@ func (s *Session) messageEvent(m ircmsg.Message, action bool) *pb.Event {
 		ev.ChatId, ev.ChatType = ev.Sender.UserId, pb.ChatType_CHAT_TYPE_DIRECT
 	}
 	return ev
-}
-
-// onUnterminatedAction shows a CTCP ACTION whose closing \x01 is left
-// out, as the CTCP spec allows and some clients do: irc-go hands it over
-// as an unknown CTCP ("CTCP", its text as it came), where one with both
-// \x01 has lost them.
-func (s *Session) onUnterminatedAction(m ircmsg.Message) {
-	if len(m.Params) != 2 {
-		return
-	}
-	body, ok := strings.CutPrefix(m.Params[1], "\x01ACTION")
-	if !ok || strings.Contains(body, "\x01") || (body != "" && body[0] != ' ') {
-		return
-	}
-	m.Params = []string{m.Params[0], strings.TrimPrefix(body, " ")}
-	s.onMessage(m, true)
 }
 
 // onNotice shows a NOTICE from someone (NickServ's answers, a channel's
