@@ -2,7 +2,6 @@ package irc
 
 import (
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ergochat/irc-go/ircevent"
@@ -38,30 +37,6 @@ func parseCTCP(text string) (cmd, arg string, ok bool) {
 	return strings.ToUpper(cmd), arg, true
 }
 
-// ctcpPacer is a token bucket for the answers to CTCP queries.
-type ctcpPacer struct {
-	mu     sync.Mutex
-	tokens float64
-	last   time.Time
-}
-
-// allow reports whether an answer may go now, and takes its token.
-func (p *ctcpPacer) allow(now time.Time) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.last.IsZero() {
-		p.tokens = ctcpBurst
-	} else {
-		p.tokens = min(ctcpBurst, p.tokens+float64(now.Sub(p.last))/float64(ctcpEvery))
-	}
-	p.last = now
-	if p.tokens < 1 {
-		return false
-	}
-	p.tokens--
-	return true
-}
-
 // onPrivmsg takes a PRIVMSG: a message, a /me (CTCP ACTION), or a CTCP
 // query, answered at the pacer's pace; other CTCPs (DCC...) are dropped.
 func (s *Session) onPrivmsg(c *ircevent.Connection, m ircmsg.Message) {
@@ -95,7 +70,7 @@ func (s *Session) onPrivmsg(c *ircevent.Connection, m ircmsg.Message) {
 	default:
 		return
 	}
-	if !s.ctcp.allow(time.Now()) {
+	if !s.ctcp.allow() {
 		s.n.host.Logger().Debug("irc: CTCP query not answered: too many", "login", s.loginID, "query", cmd)
 		return
 	}

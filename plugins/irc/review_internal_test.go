@@ -1,8 +1,10 @@
 package irc
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -46,5 +48,32 @@ func TestSplitTextKeepsCharactersWhole(t *testing.T) {
 				t.Errorf("%q: piece %d cuts it: %q", unit, i, p)
 			}
 		}
+	}
+}
+
+// The pacer lets its burst through at once, then one each interval, in
+// turn; a wait given up gives its token back.
+func TestPacer(t *testing.T) {
+	p := newPacer(2, 50*time.Millisecond)
+	start := time.Now()
+	for i := 0; i < 4; i++ {
+		if err := p.wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := time.Since(start); d < 90*time.Millisecond || d > 400*time.Millisecond {
+		t.Errorf("2 beyond the burst took %v, want about 100ms", d)
+	}
+	if p.allow() {
+		t.Errorf("a token right after the waits")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := p.wait(ctx); err == nil {
+		t.Errorf("a wait with its context ended went through")
+	}
+	time.Sleep(60 * time.Millisecond)
+	if !p.allow() {
+		t.Errorf("no token after an interval: the given-up wait kept its own")
 	}
 }

@@ -274,3 +274,42 @@ func TestCTCPFloodAnsweredAtAPace(t *testing.T) {
 		t.Errorf("%d CTCP answers sent at once; want a few", n)
 	}
 }
+
+// A message of many lines (a paste) goes at the pace servers take: 5
+// lines at once, then one a second. Servers disconnect a client that
+// sends more at once (Solanum's "Excess Flood" past about 20 lines
+// queued). Before, every line went at once.
+func TestPastePaced(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p, _, login := scriptedLogin(t, srv, "", "kit", "")
+	var lines []string
+	for i := 0; i < 9; i++ {
+		lines = append(lines, fmt.Sprintf("line %d", i))
+	}
+	start := time.Now()
+	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "bob", "txn-1", strings.Join(lines, "\n"))); res.Error != nil {
+		t.Fatalf("send: %v", res.Error)
+	}
+	srv.got("PRIVMSG bob :line 8")
+	took := time.Since(start)
+	srv.mu.Lock()
+	var at []time.Time
+	for i, l := range srv.lines {
+		if strings.HasPrefix(l, "PRIVMSG bob") {
+			at = append(at, srv.times[i])
+		}
+	}
+	srv.mu.Unlock()
+	if len(at) != 9 {
+		t.Fatalf("%d lines came", len(at))
+	}
+	if d := at[4].Sub(at[0]); d > 500*time.Millisecond {
+		t.Errorf("the first 5 lines took %v; want them at once", d)
+	}
+	for i := 5; i < 9; i++ {
+		if d := at[i].Sub(at[i-1]); d < 900*time.Millisecond {
+			t.Errorf("line %d came %v after the one before; want about a second", i, d)
+		}
+	}
+	t.Logf("9 lines sent in %v", took)
+}

@@ -80,6 +80,7 @@ type scripted struct {
 	nick    string
 	acked   map[string]bool
 	lines   []string    // every line received, in order
+	times   []time.Time // when each of lines came
 	arrived []time.Time // when each connection came
 	msgid   int
 	batches int
@@ -219,6 +220,7 @@ func (s *scripted) serve(c net.Conn) {
 		m, err := ircmsg.ParseLine(line)
 		s.mu.Lock()
 		s.lines = append(s.lines, line)
+		s.times = append(s.times, time.Now())
 		s.signalLocked()
 		s.mu.Unlock()
 		if err != nil {

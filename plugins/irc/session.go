@@ -106,8 +106,9 @@ type Session struct {
 	// typing is what the user last told each target (folded) about
 	// their typing (typing.go).
 	typing map[string]typed
-	// ctcp paces the answers to CTCP queries (ctcp.go).
-	ctcp ctcpPacer
+	// lines and ctcp pace the lines of the user's messages and the
+	// answers to CTCP queries (pace.go).
+	lines, ctcp *pacer
 	// typeMu keeps the TAGMSGs of typing (SetTyping's, the repeats')
 	// and the end of typing in the order decided: a repeat's active is
 	// not sent after the message that ended typing. Taken before mu.
@@ -134,7 +135,7 @@ func newSession(n *Network, loginID string, acc Account) *Session {
 	return &Session{n: n, loginID: loginID, acc: acc, channels: map[string]*channel{}, shown: map[string]string{},
 		people: newPeople(), bans: map[banKey][]string{}, joins: map[string]chan error{}, prefix: defaultPrefixes, modes: defaultChanModes,
 		histMax: historyLimit, newest: map[string]time.Time{}, live: map[string]bool{}, typing: map[string]typed{},
-		listTurn: make(chan struct{}, 1)}
+		listTurn: make(chan struct{}, 1), lines: newPacer(lineBurst, lineEvery), ctcp: newPacer(ctcpBurst, ctcpEvery)}
 }
 
 // Connect starts the connection in the background; its progress comes as
@@ -637,8 +638,9 @@ func (s *Session) target(chatID string) (string, error) {
 	return chatID, nil
 }
 
-// SendMessage sends a PRIVMSG to a nick or a channel, one per line; a
-// text starting with "/me " goes as a CTCP ACTION. Where the server
+// SendMessage sends a PRIVMSG to a nick or a channel, one per line, at
+// the pace servers take them (pace.go); a text starting with "/me " goes
+// as a CTCP ACTION. Where the server
 // echoes the user's messages (echo-message), it returns once the server
 // did, with the server's ID and time of the message.
 func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessage) (sdk.Result, error) {
@@ -663,6 +665,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 		rest, action := strings.CutPrefix(line, "/me ")
 		for _, part := range splitText(rest, lineBudget(sourceLen(conn.CurrentNick(), conn.User), target, action)) {
+			if err := s.lines.wait(ctx); err != nil {
+				return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not all sent to %s: %v", target, err)
+			}
 			e := s.expectEcho(target, action, part)
 			if action {
 				err = conn.Action(target, part)
