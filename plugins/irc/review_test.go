@@ -313,3 +313,42 @@ func TestPastePaced(t *testing.T) {
 	}
 	t.Logf("9 lines sent in %v", took)
 }
+
+// A channel of the login the server refuses at a reconnection (the user
+// was banned, the channel made invite-only or given another key while
+// the login was away) takes its room away, with the server's words: a
+// ban or another lasting refusal takes it off the login's list too, a
+// full channel stays on it, to be tried at the next connection. Before,
+// the refusal was only logged: the room stayed, with sends to it failing
+// ("you are not in"), and leaving it failed the same way.
+func TestRejoinRefused(t *testing.T) {
+	srv := startScripted(t, "", "")
+	_, evs, login := scriptedLogin(t, srv, `{"reconnect_min":"100ms","reconnect_max":"200ms"}`, "kit", "#ok,#banned,#full")
+	srv.mu.Lock()
+	srv.refuseJoin = map[string]string{"#banned": "474 :Cannot join channel (+b)", "#full": "471 :Cannot join channel (+l)"}
+	srv.mu.Unlock()
+	srv.hangUp()
+	removed := map[string]*pb.ChatRemovedEvent{}
+	var saved string
+	evs.NextEvent(func(ev *pb.Event) bool {
+		if r := ev.GetChatRemoved(); r != nil {
+			removed[ev.ChatId] = r
+		}
+		if st := ev.GetSavedState(); st != nil {
+			saved = string(st.SavedState)
+		}
+		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED && ev.LoginId == login.LoginId
+	})
+	if r := removed["#banned"]; r == nil || r.Reason != pb.ChatRemovedEvent_REASON_BANNED || !strings.Contains(r.Text, "Cannot join channel (+b)") {
+		t.Errorf("#banned: %v, want its room removed as banned, with the server's words", r)
+	}
+	if r := removed["#full"]; r == nil || r.Reason != pb.ChatRemovedEvent_REASON_LEFT || !strings.Contains(r.Text, "full") {
+		t.Errorf("#full: %v, want its room removed, saying the channel is full", r)
+	}
+	if r := removed["#ok"]; r != nil {
+		t.Errorf("#ok removed: %v", r)
+	}
+	if strings.Contains(saved, "#banned") || !strings.Contains(saved, "#full") || !strings.Contains(saved, "#ok") {
+		t.Errorf("saved state %q; want #ok and #full", saved)
+	}
+}

@@ -64,6 +64,10 @@ type scripted struct {
 	// (one NOTICE and one 323) and is itself dropped. load2hi: answer a
 	// LIST with 263 and 323, as Solanum's pace_wait does.
 	solanum, listing, load2hi bool
+	// refuseJoin answers a JOIN of a channel (by its name as sent) with
+	// this numeric and text ("474 :Cannot join channel (+b)") instead of
+	// joining.
+	refuseJoin map[string]string
 	// failHistory is how many CHATHISTORY requests of a chat to refuse
 	// (FAIL) before answering.
 	failHistory int
@@ -291,8 +295,12 @@ func (s *scripted) serve(c net.Conn) {
 				return
 			}
 			s.mu.Lock()
-			nick := s.nick
+			nick, refused := s.nick, s.refuseJoin[p(0)]
 			s.mu.Unlock()
+			if code, text, ok := strings.Cut(refused, " "); ok {
+				fmt.Fprintf(c, ":srv %s %s %s %s\r\n", code, nick, p(0), text)
+				continue
+			}
 			fmt.Fprintf(c, "%s:%s!u@h JOIN %s\r\n", s.tags(false), nick, p(0))
 			fmt.Fprintf(c, ":srv 353 %s = %s :@op %s\r\n", nick, p(0), nick)
 			fmt.Fprintf(c, ":srv 366 %s %s :End of NAMES list\r\n", nick, p(0))
