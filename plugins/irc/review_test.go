@@ -352,3 +352,28 @@ func TestRejoinRefused(t *testing.T) {
 		t.Errorf("saved state %q; want #ok and #full", saved)
 	}
 }
+
+// A server whose SASL takes no PLAIN (its 908 lists the mechanisms it
+// takes, before its 904) is not a wrong password: the login's state says
+// the server does not take SASL PLAIN, and which it takes. Before, it
+// told the user to log in again with the right password.
+func TestSASLWithoutPlain(t *testing.T) {
+	srv := startScripted(t, "sasl=EXTERNAL,SCRAM-SHA-256", "kit\x00s3cret")
+	srv.mu.Lock()
+	srv.saslMechs = "EXTERNAL,SCRAM-SHA-256"
+	srv.mu.Unlock()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["sasl_user"], f["sasl_password"] = "kit", "s3cret"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	st := evs.NextEvent(func(ev *pb.Event) bool {
+		s := ev.GetLoginState().GetState()
+		return s != pb.LoginState_LOGIN_STATE_CONNECTING && s != pb.LoginState_LOGIN_STATE_UNKNOWN
+	}).GetLoginState()
+	if st.State != pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS || !strings.Contains(st.Message, "PLAIN") ||
+		!strings.Contains(st.Message, "EXTERNAL,SCRAM-SHA-256") || strings.Contains(st.Message, "right password") {
+		t.Errorf("login state %v; want bad credentials saying the server takes no SASL PLAIN", st)
+	}
+}

@@ -29,6 +29,9 @@ type scripted struct {
 	// saslFail is the text of the server's 904 when it refuses an
 	// account ("" = "SASL authentication failed").
 	saslFail string
+	// saslMechs, when set, are the only SASL mechanisms taken: another
+	// is answered with 908 (the list) and 904, as the spec says.
+	saslMechs string
 	// dropOnSASLFail closes the connection right after refusing a SASL
 	// account, before the client's QUIT.
 	dropOnSASLFail bool
@@ -252,6 +255,14 @@ func (s *scripted) serve(c net.Conn) {
 				capEnd = true
 			}
 		case "AUTHENTICATE":
+			s.mu.Lock()
+			mechs := s.saslMechs
+			s.mu.Unlock()
+			if mechs != "" && !strings.Contains(","+mechs+",", ","+p(0)+",") && p(0) != "*" && !strings.Contains(p(0), "=") {
+				fmt.Fprintf(c, ":srv 908 * %s :are available SASL mechanisms\r\n", mechs)
+				fmt.Fprint(c, ":srv 904 * :SASL authentication failed\r\n")
+				continue
+			}
 			if p(0) == "PLAIN" {
 				fmt.Fprint(c, "AUTHENTICATE +\r\n")
 				continue

@@ -288,6 +288,13 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 // server).
 func (s *Session) accountRefused(c *ircevent.Connection, a *attempt) {
 	s.giveUp(c)
+	if a.saslMechs != "" && !slices.Contains(strings.Split(strings.ToUpper(a.saslMechs), ","), "PLAIN") {
+		// Not the password: the server takes no SASL PLAIN at all.
+		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf(
+			"%s does not take SASL PLAIN, the only SASL this gateway speaks (it takes %s): log in again without a SASL account (with a NickServ password, where the server has NickServ)",
+			s.acc.addr(), a.saslMechs))
+		return
+	}
 	s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf(
 		"%s refused the SASL account %s (it said %q): it is not tried again; log in again with its right password",
 		s.acc.addr(), s.acc.SASLUser, a.sasl))
