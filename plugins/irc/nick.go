@@ -2,6 +2,7 @@ package irc
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -109,13 +110,14 @@ func (s *Session) handleNick(c *ircevent.Connection) {
 // until irc-go's timeout, at each attempt while the nick was taken (the
 // user's ghost after a dropped connection). A collision (436) irc-go
 // does not answer at all. The login's nick itself refused as erroneous
-// is left alone: the attempt fails, saying so (registration.go).
+// ends the login's connection (nickRefused).
 func (s *Session) nickRefusedEarly(c *ircevent.Connection, m ircmsg.Message) {
 	if len(m.Params) < 2 || c.CurrentNick() != "" {
 		return // welcomed: a SetNick's, answered there
 	}
 	preferred := c.PreferredNick()
 	if m.Command == ircevent.ERR_ERRONEUSNICKNAME && foldName(m.Params[1]) == foldName(preferred) {
+		s.nickRefused(c, lastParam(m))
 		return
 	}
 	s.mu.Lock()
@@ -126,6 +128,26 @@ func (s *Session) nickRefusedEarly(c *ircevent.Connection, m ircmsg.Message) {
 	}
 	s.mu.Unlock()
 	_ = c.Send("NICK", altNick(preferred, n))
+}
+
+// nickRefused ends connection c, whose registration the server refused
+// the login's nick as no nick at all (432: too long for it, a character
+// it refuses, a nick reserved for services), saying said: bad
+// credentials, the user logging in again with another nick. Each
+// attempt would meet the same refusal, after irc-go's 30 s wait for a
+// welcome. run's refused (first connection) and ircevent's Loop
+// (reconnections) then end without another word.
+func (s *Session) nickRefused(c *ircevent.Connection, said string) {
+	s.mu.Lock()
+	if s.attempt != nil {
+		s.attempt.badNick = said
+	}
+	nick := s.acc.Nick
+	s.mu.Unlock()
+	s.giveUp(c)
+	s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf(
+		"%s takes no nick %s (it says: %s): it is not tried again; log in again with another nick", s.acc.addr(), nick, said))
+	s.isReady()
 }
 
 // altNick is the nth nick tried instead of nick: as long as it, its end

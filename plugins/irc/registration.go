@@ -38,6 +38,9 @@ type attempt struct {
 	// saslMechs are the SASL mechanisms the server said it takes (908,
 	// before its 904 to a mechanism it does not take).
 	saslMechs string
+	// badNick is the server's words when it refused the login's nick
+	// as no nick at all (432) before its welcome.
+	badNick string
 	// banned: the server refused the login with a ban (banned below).
 	banned bool
 	// alts counts the nicks of the login's length tried instead of a

@@ -377,3 +377,26 @@ func TestSASLWithoutPlain(t *testing.T) {
 		t.Errorf("login state %v; want bad credentials saying the server takes no SASL PLAIN", st)
 	}
 }
+
+// A nick the server takes for no nick at all (432: too long for it, or
+// a character it refuses) at registration is bad credentials at once,
+// with the server's words: trying again would meet the same refusal, and
+// the user must log in with another nick. Before, each attempt waited
+// for irc-go's 30 s timeout, and the login tried again forever.
+func TestNickRefusedAtRegistration(t *testing.T) {
+	s := startNgircdNickLen(t, 9)
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	login := p.Login("", loginFields(s, "abcdefghij", ""))
+	start := time.Now()
+	p.Connect(login.LoginId, login.SavedState)
+	st := evs.NextEvent(func(ev *pb.Event) bool {
+		s := ev.GetLoginState().GetState()
+		return s != pb.LoginState_LOGIN_STATE_CONNECTING && s != pb.LoginState_LOGIN_STATE_UNKNOWN
+	}).GetLoginState()
+	if st.State != pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS || !strings.Contains(st.Message, "abcdefghij") ||
+		!strings.Contains(st.Message, "too long") || time.Since(start) > 10*time.Second {
+		t.Errorf("login state %v after %v; want bad credentials at once, with the server's words", st, time.Since(start))
+	}
+	waitLog(t, p, "irc: no more connection attempts")
+}

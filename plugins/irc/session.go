@@ -247,6 +247,9 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 	s.mu.Lock()
 	welcomed, a, pc := s.welcomed, s.attempt, s.plain
 	s.mu.Unlock()
+	if a != nil && a.badNick != "" {
+		return // nickRefused said why, and gave up
+	}
 	if a != nil && a.sasl != "" {
 		s.accountRefused(c, a)
 		return
