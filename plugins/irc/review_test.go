@@ -1,6 +1,7 @@
 package irc_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -399,4 +400,72 @@ func TestNickRefusedAtRegistration(t *testing.T) {
 		t.Errorf("login state %v after %v; want bad credentials at once, with the server's words", st, time.Since(start))
 	}
 	waitLog(t, p, "irc: no more connection attempts")
+}
+
+// A login in many channels joins them in few lines (JOIN #a,#b,... key
+// lists after, as IRC clients do), each within 512 bytes: one JOIN line
+// a channel, all at once, is a flood servers disconnect (Solanum past
+// about 20 lines). Before, each channel had its own JOIN.
+func TestManyChannelsJoinedInFewLines(t *testing.T) {
+	srv := startScripted(t, "", "")
+	var chans []string
+	for i := 0; i < 60; i++ {
+		chans = append(chans, fmt.Sprintf("#channel-with-a-long-name-%02d", i))
+	}
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["channels"] = strings.Join(chans, ",")
+	login := p.Login("", f)
+	var acc map[string]any
+	if err := json.Unmarshal(login.SavedState, &acc); err != nil {
+		t.Fatal(err)
+	}
+	acc["keys"] = map[string]string{"#channel-with-a-long-name-07": "sesame", "#channel-with-a-long-name-42": "open"}
+	state, _ := json.Marshal(acc)
+	p.Connect(login.LoginId, state)
+	joined := map[string]bool{}
+	evs.NextEvent(func(ev *pb.Event) bool {
+		if ev.GetChat() != nil {
+			joined[ev.ChatId] = true
+		}
+		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+	})
+	if len(joined) != len(chans) {
+		t.Errorf("%d channels joined, want %d", len(joined), len(chans))
+	}
+	srv.mu.Lock()
+	var joins []string
+	for _, l := range srv.lines {
+		if strings.HasPrefix(l, "JOIN ") {
+			joins = append(joins, l)
+		}
+	}
+	srv.mu.Unlock()
+	if len(joins) > 5 {
+		t.Errorf("%d JOIN lines for %d channels", len(joins), len(chans))
+	}
+	keyed := 0
+	for _, l := range joins {
+		if len(l)+2 > 512 {
+			t.Errorf("a JOIN line of %d bytes", len(l)+2)
+		}
+		m, err := ircmsg.ParseLine(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Params) > 1 {
+			names, keys := strings.Split(m.Params[0], ","), strings.Split(m.Params[1], ",")
+			for i, k := range keys {
+				want := map[string]string{"#channel-with-a-long-name-07": "sesame", "#channel-with-a-long-name-42": "open"}[names[i]]
+				if k != want {
+					t.Errorf("%s joined with the key %q, want %q", names[i], k, want)
+				}
+				keyed++
+			}
+		}
+	}
+	if keyed != 2 {
+		t.Errorf("%d channels joined with a key, want 2: %q", keyed, joins)
+	}
 }

@@ -305,16 +305,19 @@ func (s *scripted) serve(c net.Conn) {
 				c.Close() // the connection drops before any answer
 				return
 			}
-			s.mu.Lock()
-			nick, refused := s.nick, s.refuseJoin[p(0)]
-			s.mu.Unlock()
-			if code, text, ok := strings.Cut(refused, " "); ok {
-				fmt.Fprintf(c, ":srv %s %s %s %s\r\n", code, nick, p(0), text)
-				continue
+			// A list of channels: each joined in turn.
+			for _, ch := range strings.Split(p(0), ",") {
+				s.mu.Lock()
+				nick, refused := s.nick, s.refuseJoin[ch]
+				s.mu.Unlock()
+				if code, text, ok := strings.Cut(refused, " "); ok {
+					fmt.Fprintf(c, ":srv %s %s %s %s\r\n", code, nick, ch, text)
+					continue
+				}
+				fmt.Fprintf(c, "%s:%s!u@h JOIN %s\r\n", s.tags(false), nick, ch)
+				fmt.Fprintf(c, ":srv 353 %s = %s :@op %s\r\n", nick, ch, nick)
+				fmt.Fprintf(c, ":srv 366 %s %s :End of NAMES list\r\n", nick, ch)
 			}
-			fmt.Fprintf(c, "%s:%s!u@h JOIN %s\r\n", s.tags(false), nick, p(0))
-			fmt.Fprintf(c, ":srv 353 %s = %s :@op %s\r\n", nick, p(0), nick)
-			fmt.Fprintf(c, ":srv 366 %s %s :End of NAMES list\r\n", nick, p(0))
 		case "PRIVMSG":
 			s.mu.Lock()
 			echo, nick, before, text := s.acked["echo-message"], s.nick, s.beforeEcho, p(1)

@@ -430,12 +430,8 @@ func (s *Session) rejoin(c *ircevent.Connection, msg string) {
 		keys[ch] = s.acc.Keys[chanID(ch)]
 	}
 	s.mu.Unlock()
-	for _, ch := range channels {
-		if k := keys[ch]; k != "" {
-			_ = c.Send("JOIN", ch, k)
-		} else {
-			_ = c.Join(ch)
-		}
+	for _, params := range joinLines(channels, keys) {
+		_ = c.Send("JOIN", params...)
 	}
 	s.joinDone("")
 	time.AfterFunc(JoinWait, func() {
@@ -444,6 +440,55 @@ func (s *Session) rejoin(c *ircevent.Connection, msg string) {
 		s.mu.Unlock()
 		s.joinDone("")
 	})
+}
+
+// joinLines are the parameters of the JOIN lines that join channels
+// (with their keys, by name): as few lines as fit in 512 bytes, "JOIN
+// #a,#b,#c keyA,keyB", the channels with a key first in each, as IRC
+// clients do. A JOIN a channel, all at once, is a flood that servers
+// disconnect a login in many channels for.
+func joinLines(channels []string, keys map[string]string) [][]string {
+	keyed := slices.Clone(channels)
+	slices.SortStableFunc(keyed, func(a, b string) int {
+		ka, kb := keys[a] != "", keys[b] != ""
+		switch {
+		case ka && !kb:
+			return -1
+		case kb && !ka:
+			return 1
+		}
+		return 0
+	})
+	const room = 512 - len("JOIN  \r\n")
+	var lines [][]string
+	var names, ks []string
+	size := 0
+	flush := func() {
+		if len(names) > 0 {
+			p := []string{strings.Join(names, ",")}
+			if len(ks) > 0 {
+				p = append(p, strings.Join(ks, ","))
+			}
+			lines = append(lines, p)
+		}
+		names, ks, size = nil, nil, 0
+	}
+	for _, ch := range keyed {
+		k := keys[ch]
+		grow := len(ch) + 1 + len(k) + 1
+		// Keyed channels come first, so a line's keys are its first
+		// channels'; a keyed channel after an unkeyed one starts a line.
+		if size+grow > room || (k != "" && len(ks) < len(names)) {
+			flush()
+		}
+		names = append(names, ch)
+		if k != "" {
+			ks = append(ks, k)
+		}
+		size += grow
+	}
+	flush()
+	return lines
 }
 
 // joinDone notes that a configured channel was joined or refused, and
