@@ -469,3 +469,27 @@ func TestManyChannelsJoinedInFewLines(t *testing.T) {
 		t.Errorf("%d channels joined with a key, want 2: %q", keyed, joins)
 	}
 }
+
+// A connection the server ends with an ERROR (a KILL, a netsplit's
+// "Closing Link", a ping timeout) says why in the login's state while it
+// reconnects: the state that stays shown (the gateway's presence status)
+// carries the server's words. Before, the ERROR's state was at once
+// replaced by a plain "disconnected; reconnecting".
+func TestDisconnectSaysWhy(t *testing.T) {
+	srv := startScripted(t, "", "")
+	_, evs, login := scriptedLogin(t, srv, `{"reconnect_min":"1s","reconnect_max":"1s"}`, "kit", "#c")
+	srv.send(":op!o@h KILL kit :Killed (op (spamming))")
+	srv.send("ERROR :Closing Link: kit (Killed (op (spamming)))")
+	srv.hangUp()
+	var last *pb.LoginStateEvent
+	evs.NextEvent(func(ev *pb.Event) bool {
+		st := ev.GetLoginState()
+		if st.GetState() == pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT {
+			last = st
+		}
+		return st.GetState() == pb.LoginState_LOGIN_STATE_CONNECTED && ev.LoginId == login.LoginId
+	})
+	if last == nil || !strings.Contains(last.Message, "Killed (op (spamming))") {
+		t.Errorf("the last state before reconnecting: %v; want the server's words", last)
+	}
+}

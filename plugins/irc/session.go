@@ -106,6 +106,8 @@ type Session struct {
 	// typing is what the user last told each target (folded) about
 	// their typing (typing.go).
 	typing map[string]typed
+	// errorSaid is the server's last ERROR on the connection.
+	errorSaid string
 	// lines and ctcp pace the lines of the user's messages and the
 	// answers to CTCP queries (pace.go).
 	lines, ctcp *pacer
@@ -339,14 +341,25 @@ func (s *Session) handle(c *ircevent.Connection) {
 		s.failEchoesLocked()
 		s.failWaitsLocked()
 		s.histWait = nil // no answer will come
+		said := s.errorSaid
+		s.errorSaid = ""
 		s.mu.Unlock()
 		if !current {
 			return // Disconnect or Logout: the user quit
 		}
-		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "disconnected from "+s.acc.addr()+"; reconnecting")
+		msg := "disconnected from " + s.acc.addr()
+		if said != "" {
+			msg += fmt.Sprintf(" (it said: %s)", said)
+		}
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, msg+"; reconnecting")
 	})
+	// The server's ERROR comes before it closes the connection: its words
+	// (a KILL's reason, a netsplit's or ping timeout's Closing Link) go in
+	// the state that says the connection dropped, which stays shown.
 	c.AddCallback("ERROR", func(m ircmsg.Message) {
-		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, s.acc.addr()+" says: "+lastParam(m))
+		s.mu.Lock()
+		s.errorSaid = plainText(lastParam(m))
+		s.mu.Unlock()
 	})
 	c.AddCallback("PRIVMSG", func(m ircmsg.Message) { s.onPrivmsg(c, m) })
 	c.AddCallback("NOTICE", s.onNotice)
@@ -373,7 +386,7 @@ func (s *Session) registered(c *ircevent.Connection) {
 	}
 	isupport := c.ISupport()
 	s.mu.Lock()
-	s.self, s.caps, s.people, s.selfAddr = nick, caps, newPeople(), userHost{}
+	s.self, s.caps, s.people, s.selfAddr, s.errorSaid = nick, caps, newPeople(), userHost{}, ""
 	s.bans = map[banKey][]string{} // member IDs are the connection's
 	s.prefix = parsePrefixes(isupport["PREFIX"])
 	s.modes = parseChanModes(isupport["CHANMODES"])
