@@ -493,3 +493,25 @@ func TestDisconnectSaysWhy(t *testing.T) {
 		t.Errorf("the last state before reconnecting: %v; want the server's words", last)
 	}
 }
+
+// A message to a channel's operators (STATUSMSG: "PRIVMSG @#c", which
+// the server relays to the user as an operator) is shown in the channel,
+// marked as to its operators. Before, its target was taken for a nick:
+// it came as a private message from its sender, and a reply there went
+// to them alone.
+func TestStatusMessage(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.isupport = "STATUSMSG=@+"
+	srv.mu.Unlock()
+	_, evs, _ := scriptedLogin(t, srv, "", "kit", "#c")
+	srv.send(":bob!b@h PRIVMSG @#c :\x02ops\x02 only")
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	m := ev.GetMessage()
+	if ev.ChatId != "#c" || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || m.Text != "(to @#c) ops only" || ev.Sender.GetUserId() != "bob" {
+		t.Errorf("message to the operators: %v", ev)
+	}
+	if len(m.Spans) != 1 || m.Text[m.Spans[0].Start:m.Spans[0].End] != "ops" {
+		t.Errorf("its bold: %v", m.Spans)
+	}
+}

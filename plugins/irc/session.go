@@ -106,6 +106,9 @@ type Session struct {
 	// typing is what the user last told each target (folded) about
 	// their typing (typing.go).
 	typing map[string]typed
+	// statusMsg is the server's STATUSMSG prefixes ("@+"): a message
+	// to "@#chan" is to its operators.
+	statusMsg string
 	// errorSaid is the server's last ERROR on the connection.
 	errorSaid string
 	// lines and ctcp pace the lines of the user's messages and the
@@ -391,6 +394,7 @@ func (s *Session) registered(c *ircevent.Connection) {
 	s.prefix = parsePrefixes(isupport["PREFIX"])
 	s.modes = parseChanModes(isupport["CHANMODES"])
 	s.histMax = historyLimitOf(isupport)
+	s.statusMsg = isupport["STATUSMSG"]
 	// The next attempt is a reconnection: it waits (backoff.go).
 	s.attempts = 1
 	s.welcomed = true
@@ -587,6 +591,16 @@ func (s *Session) messageEvent(m ircmsg.Message, action bool) *pb.Event {
 	}
 	nick, target := m.Nick(), m.Params[0]
 	text, spans := formatted(decodeText(m.Params[1]))
+	if ch, ok := s.statusTarget(target); ok {
+		// To the channel's operators (or voiced members) alone: shown
+		// in the channel, saying so.
+		marker := "(to " + decodeText(target) + ") "
+		text = marker + text
+		for _, sp := range spans {
+			sp.Start, sp.End = sp.Start+uint32(len(marker)), sp.End+uint32(len(marker))
+		}
+		target = ch
+	}
 	if action {
 		text = "/me " + text
 		for _, sp := range spans {
@@ -611,6 +625,20 @@ func (s *Session) messageEvent(m ircmsg.Message, action bool) *pb.Event {
 		ev.ChatId, ev.ChatType = ev.Sender.UserId, pb.ChatType_CHAT_TYPE_DIRECT
 	}
 	return ev
+}
+
+// statusTarget reads a message's target that names some of a channel's
+// members (STATUSMSG: "@#chan", its operators): the channel, and ok.
+// The prefixes are the server's ISUPPORT STATUSMSG; none without it.
+func (s *Session) statusTarget(target string) (string, bool) {
+	s.mu.Lock()
+	prefixes := s.statusMsg
+	s.mu.Unlock()
+	rest := strings.TrimLeft(target, prefixes)
+	if prefixes == "" || rest == target || !isChannel(rest) {
+		return "", false
+	}
+	return rest, true
 }
 
 // onNotice shows a NOTICE from someone (NickServ's answers, a channel's
