@@ -82,6 +82,12 @@ var lastingRefusals = map[string]bool{
 	ircevent.ERR_LINKCHANNEL: true,
 }
 
+// identifyWait is how long after its first refusal for registered nicks
+// only (477) a channel is joined again by a login that identifies with
+// NickServ: its JOINs go right after the IDENTIFY, which services may
+// not have taken yet.
+const identifyWait = 5 * time.Second
+
 // rejoinRefused takes the server's refusal (numeric code) of a JOIN no
 // JoinChat waits for: of a channel of the login, at its connection, its
 // room goes (ChatRemoved, with why), and after a lasting refusal the
@@ -92,9 +98,25 @@ func (s *Session) rejoinRefused(m ircmsg.Message, code, id, why string) {
 	s.mu.Lock()
 	_, in := s.channels[id]
 	ours := slices.ContainsFunc(s.acc.Channels, func(ch string) bool { return chanID(ch) == id })
+	again := code == ircevent.ERR_NEEDREGGEDNICK && s.acc.NickServPassword != "" && s.acc.SASLUser == "" && !s.joinedAgain[id]
+	if again {
+		s.joinedAgain[id] = true
+	}
+	conn, key := s.conn, s.acc.Keys[id]
 	s.mu.Unlock()
 	if in || !ours {
 		return // another command's error (a 403 to a TOPIC), or no channel of the login
+	}
+	if again && conn != nil && len(m.Params) >= 2 {
+		name := m.Params[1]
+		time.AfterFunc(identifyWait, func() {
+			if key != "" {
+				_ = conn.Send("JOIN", name, key)
+			} else {
+				_ = conn.Join(name)
+			}
+		})
+		return
 	}
 	reason := pb.ChatRemovedEvent_REASON_LEFT
 	if code == ircevent.ERR_BANNEDFROMCHAN {

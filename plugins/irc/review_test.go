@@ -515,3 +515,29 @@ func TestStatusMessage(t *testing.T) {
 		t.Errorf("its bold: %v", m.Spans)
 	}
 }
+
+// A login that identifies with NickServ (no SASL) joins its channels
+// right after its IDENTIFY, before services may have answered: a channel
+// for registered nicks only (477) is joined again a few seconds later,
+// not given up.
+func TestRegisteredOnlyChannelAfterNickServ(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.nickserv = "s3cret"
+	srv.refuseJoin = map[string]string{"#reg": "477 :Cannot join channel (+r) - you need to be identified"}
+	srv.mu.Unlock()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["nickserv_password"], f["channels"] = "s3cret", "#reg"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	srv.got("JOIN #reg")
+	srv.mu.Lock()
+	srv.refuseJoin = nil // services identified the nick
+	srv.mu.Unlock()
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetChat() != nil || ev.GetChatRemoved() != nil })
+	if ev.GetChat() == nil || ev.ChatId != "#reg" {
+		t.Errorf("after the first refusal: %v; want #reg joined", ev)
+	}
+}
