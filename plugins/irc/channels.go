@@ -401,6 +401,8 @@ func (s *Session) SetTopic(ctx context.Context, c sdk.Call, topic string) error 
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", c.ChatID)
 	}
 	// Waited for as a moderation command (moderation.go): a channel
-	// whose topic only operators set (+t) refuses others with 482.
+	// whose topic only operators set (+t) refuses others with 482. A
+	// topic is one line: an XMPP subject's line breaks become spaces.
+	topic = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ", "\x00", "").Replace(topic)
 	return s.moderate(ctx, conn, &modWait{what: "set the topic of " + name, channel: c.ChatID}, []string{"TOPIC", name, topic})
 }

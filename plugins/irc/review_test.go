@@ -541,3 +541,16 @@ func TestRegisteredOnlyChannelAfterNickServ(t *testing.T) {
 		t.Errorf("after the first refusal: %v; want #reg joined", ev)
 	}
 }
+
+// A subject of several lines set from XMPP becomes the channel's topic
+// on one line (IRC's topics have no line breaks). Before, irc-go refused
+// the line, and the change failed as UNAVAILABLE.
+func TestTopicOfSeveralLines(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p, _, login := scriptedLogin(t, srv, "", "kit", "#c")
+	res := p.Commands().Send(command(login.LoginId, "#c", &pb.SetTopic{Topic: "first line\r\nsecond\rthird\nfourth\x00"}))
+	if res.Error != nil {
+		t.Fatalf("set topic: %v", res.Error)
+	}
+	srv.got("TOPIC #c :first line second third fourth")
+}
