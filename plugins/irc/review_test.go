@@ -554,3 +554,22 @@ func TestTopicOfSeveralLines(t *testing.T) {
 	}
 	srv.got("TOPIC #c :first line second third fourth")
 }
+
+// An invitation of the user to a channel (INVITE) is a message from the
+// inviter in their private chat, naming the channel, which the user
+// joins from XMPP by its room. Before, it was dropped: nothing told the
+// user.
+func TestInvitationShown(t *testing.T) {
+	srv := startScripted(t, "", "")
+	_, evs, _ := scriptedLogin(t, srv, "", "kit", "")
+	srv.send(":bob!b@h INVITE kit :#secret")
+	srv.send(":bob!b@h INVITE someone-else #other") // invite-notify: not the user's
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.ChatId != "bob" || ev.Sender.GetUserId() != "bob" || ev.GetMessage().Text != "/me invites you to #secret" {
+		t.Errorf("invitation: %v", ev)
+	}
+	srv.send(":bob!b@h PRIVMSG kit :marker")
+	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil }); ev.GetMessage().Text != "marker" {
+		t.Errorf("after the invitation of someone else: %v", ev)
+	}
+}

@@ -369,6 +369,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	})
 	c.AddCallback("PRIVMSG", func(m ircmsg.Message) { s.onPrivmsg(c, m) })
 	c.AddCallback("NOTICE", s.onNotice)
+	c.AddCallback("INVITE", s.onInvite)
 	c.AddCallback("TAGMSG", s.onTagmsg)
 	c.AddCallback("CHGHOST", s.onChghost)
 	c.AddBatchCallback(func(b *ircevent.Batch) bool { return s.onBatch(c, b) })
@@ -643,6 +644,21 @@ func (s *Session) statusTarget(target string) (string, bool) {
 		return "", false
 	}
 	return rest, true
+}
+
+// onInvite shows an invitation of the user to a channel (":bob INVITE
+// kit #chan") as a /me of the inviter in their private chat: the user
+// joins the channel from XMPP by its room. An invitation of someone else
+// (IRCv3 invite-notify, to a channel's operators) is not the user's.
+func (s *Session) onInvite(m ircmsg.Message) {
+	if len(m.Params) < 2 || !strings.Contains(m.Source, "!") || !s.isSelf(m.Params[0]) || !isChannel(m.Params[1]) {
+		return
+	}
+	ev := &pb.Event{LoginId: s.loginID, EventId: s.eventID(m), TimestampUnixMicro: serverTime(m).UnixMicro(),
+		Sender:  s.sender(m.Nick()),
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "/me invites you to " + decodeText(m.Params[1])}}}
+	ev.ChatId, ev.ChatType = ev.Sender.UserId, pb.ChatType_CHAT_TYPE_DIRECT
+	s.n.host.Emit(ev)
 }
 
 // onNotice shows a NOTICE from someone (NickServ's answers, a channel's
