@@ -573,3 +573,32 @@ func TestInvitationShown(t *testing.T) {
 		t.Errorf("after the invitation of someone else: %v", ev)
 	}
 }
+
+// A server that offers SASL but never answers the account (its services
+// are down: a netsplit, a restart) is no refusal of the account: the
+// first connection is tried again, and connects once services answer.
+// Before, irc-go's "SASL setup timed out" was taken for a server without
+// SASL: bad credentials, and the login stopped for good.
+func TestSASLServicesDown(t *testing.T) {
+	srv := startScripted(t, "sasl", "kit\x00s3cret")
+	srv.mu.Lock()
+	srv.saslSilent = true
+	srv.mu.Unlock()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"reconnect_min":"200ms","reconnect_max":"400ms"}`))
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["sasl_user"], f["sasl_password"] = "kit", "s3cret"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	st := evs.NextEvent(func(ev *pb.Event) bool {
+		s := ev.GetLoginState().GetState()
+		return s != pb.LoginState_LOGIN_STATE_CONNECTING && s != pb.LoginState_LOGIN_STATE_UNKNOWN
+	}).GetLoginState()
+	if st.State != pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT {
+		t.Fatalf("login state %v; want a transient disconnect, tried again", st)
+	}
+	srv.mu.Lock()
+	srv.saslSilent = false
+	srv.mu.Unlock()
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+}

@@ -29,6 +29,9 @@ type scripted struct {
 	// saslFail is the text of the server's 904 when it refuses an
 	// account ("" = "SASL authentication failed").
 	saslFail string
+	// saslSilent: AUTHENTICATE gets no answer, as when the network's
+	// services (which check accounts) are down.
+	saslSilent bool
 	// saslMechs, when set, are the only SASL mechanisms taken: another
 	// is answered with 908 (the list) and 904, as the spec says.
 	saslMechs string
@@ -256,8 +259,11 @@ func (s *scripted) serve(c net.Conn) {
 			}
 		case "AUTHENTICATE":
 			s.mu.Lock()
-			mechs := s.saslMechs
+			mechs, silent := s.saslMechs, s.saslSilent
 			s.mu.Unlock()
+			if silent {
+				continue
+			}
 			if mechs != "" && !strings.Contains(","+mechs+",", ","+p(0)+",") && p(0) != "*" && !strings.Contains(p(0), "=") {
 				fmt.Fprintf(c, ":srv 908 * %s :are available SASL mechanisms\r\n", mechs)
 				fmt.Fprint(c, ":srv 904 * :SASL authentication failed\r\n")

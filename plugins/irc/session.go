@@ -276,6 +276,16 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, msg)
 		return
 	}
+	if errors.Is(err, ircevent.SASLFailed) {
+		if _, offered := c.AcknowledgedCaps()["sasl"]; offered {
+			// The server took SASL but never answered the account: its
+			// services are down (a netsplit, a restart). No refusal:
+			// tried again.
+			s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf(
+				"%s did not answer the SASL account %s (its services may be down); trying again", s.acc.addr(), s.acc.SASLUser))
+			return
+		}
+	}
 	if strings.Contains(err.Error(), "SASL") {
 		// ircevent's own: the server offers no SASL.
 		s.giveUp(c)
