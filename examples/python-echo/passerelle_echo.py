@@ -83,6 +83,8 @@ GRPC_CODES = {
     pb.ERROR_CODE_CONFLICT: grpc.StatusCode.ALREADY_EXISTS,
     pb.ERROR_CODE_LOGIN_REQUIRED: grpc.StatusCode.FAILED_PRECONDITION,
     pb.ERROR_CODE_EXPIRED: grpc.StatusCode.DEADLINE_EXCEEDED,
+    # No gRPC code says banned: ABORTED, which no other error uses.
+    pb.ERROR_CODE_BANNED: grpc.StatusCode.ABORTED,
 }
 
 

@@ -82,7 +82,11 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 			return
 		}
 		id, topic := chanID(m.Params[0]), plainText(m.Params[1])
-		s.withChannel(id, func(ch *channel) { ch.topic = topic })
+		in := false
+		s.withChannel(id, func(ch *channel) { ch.topic, in = topic, true })
+		if !in {
+			return // no channel of the user's
+		}
 		ev := s.groupEvent(m, id)
 		ev.Payload = &pb.Event_Topic{Topic: &pb.TopicEvent{Topic: topic}}
 		s.n.host.Emit(ev)
@@ -207,11 +211,21 @@ func (s *Session) gone(m ircmsg.Message, id, nick string, kind pb.MemberEvent_Ki
 		if in {
 			s.typingEnded(ch.name) // no repeats to a channel the user is out of
 		}
-		if in && (kind == pb.MemberEvent_KIND_KICKED || kind == pb.MemberEvent_KIND_BANNED) {
+		// A PART of the user's own that LeaveChat did not send (it
+		// forgets the channel first) came from elsewhere: another
+		// client on their bouncer, or an operator's forced part
+		// (Solanum's REMOVE). The room goes, as after a kick.
+		parted := kind == pb.MemberEvent_KIND_LEFT && m.Command == "PART"
+		if in && (parted || kind == pb.MemberEvent_KIND_KICKED || kind == pb.MemberEvent_KIND_BANNED) {
+			why := pb.ChatRemovedEvent_REASON_KICKED
+			if parted {
+				why = pb.ChatRemovedEvent_REASON_LEFT
+			}
 			ev := s.groupEvent(m, id)
-			ev.Payload = &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_KICKED, Text: reason}}
+			ev.Payload = &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: why, Text: reason}}
 			s.n.host.Emit(ev)
-			// Not rejoined: after a kick that would be taken as abuse.
+			// Not rejoined: the user left, and after a kick that would
+			// be taken as abuse.
 			if err := s.forgetChannel(id); err != nil {
 				s.n.host.Logger().Error("irc: the login's channels not saved", "err", err)
 			}
@@ -341,15 +355,27 @@ func (s *Session) LeaveChat(_ context.Context, c sdk.Call) error {
 	if !ok {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", c.ChatID)
 	}
-	if err := conn.Part(name); err != nil {
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "could not part %s: %v", c.ChatID, err)
-	}
+	// Forgotten before the PART goes: the server's PART that answers it
+	// is then not taken for one from elsewhere (gone).
 	id := chanID(c.ChatID)
 	s.typingEnded(name)
 	s.mu.Lock()
+	ch := s.channels[id]
 	delete(s.channels, id)
+	shown, hadShown := s.shown[id]
 	delete(s.shown, id)
 	s.mu.Unlock()
+	if err := conn.Part(name); err != nil {
+		s.mu.Lock()
+		if _, again := s.channels[id]; !again && ch != nil {
+			s.channels[id] = ch
+			if hadShown {
+				s.shown[id] = shown
+			}
+		}
+		s.mu.Unlock()
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "could not part %s: %v", c.ChatID, err)
+	}
 	return s.forgetChannel(id)
 }
 
@@ -375,6 +401,8 @@ func (s *Session) SetTopic(ctx context.Context, c sdk.Call, topic string) error 
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", c.ChatID)
 	}
 	// Waited for as a moderation command (moderation.go): a channel
-	// whose topic only operators set (+t) refuses others with 482.
+	// whose topic only operators set (+t) refuses others with 482. A
+	// topic is one line: an XMPP subject's line breaks become spaces.
+	topic = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ", "\x00", "").Replace(topic)
 	return s.moderate(ctx, conn, &modWait{what: "set the topic of " + name, channel: c.ChatID}, []string{"TOPIC", name, topic})
 }

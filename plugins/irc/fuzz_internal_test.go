@@ -196,7 +196,7 @@ func FuzzSplitText(f *testing.F) {
 		if !utf8.ValidString(text) { // a protobuf string: the gateway sends UTF-8
 			return
 		}
-		budget := lineBudget(nick, target, action)
+		budget := lineBudget(sourceLen(nick, nick), target, action)
 		parts := splitText(text, budget)
 		if strings.Join(parts, "") != text {
 			t.Fatalf("splitText(%q, %d) = %q", text, budget, parts)

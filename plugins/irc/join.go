@@ -2,6 +2,8 @@ package irc
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,13 +59,76 @@ func (s *Session) handleJoinErrors(c *ircevent.Connection) {
 			wait := s.joins[id]
 			delete(s.joins, id)
 			s.mu.Unlock()
+			why := fmt.Sprintf("cannot join %s: %s (the server says: %s)", decodeText(m.Params[1]), joinWhy[code], decodeText(lastParam(m)))
 			if wait != nil {
-				wait <- sdk.Errorf(joinErrors[code], "cannot join %s: %s (the server says: %s)", decodeText(m.Params[1]), joinWhy[code], decodeText(lastParam(m)))
+				wait <- sdk.Errorf(joinErrors[code], "%s", why)
 			} else {
 				s.n.host.Logger().Warn("irc: channel not joined", "channel", m.Params[1], "why", lastParam(m))
+				s.rejoinRefused(m, code, id, why)
 			}
 			s.joinDone(id)
 		})
+	}
+}
+
+// lastingRefusals are the JOIN refusals that a later attempt would meet
+// again until someone acts (an operator, the user): a channel of the
+// login so refused comes off its list. The others (a full channel, one
+// held after a netsplit, too many channels) are tried again at the next
+// connection.
+var lastingRefusals = map[string]bool{
+	ircevent.ERR_NOSUCHCHANNEL: true, ircevent.ERR_BADCHANMASK: true, ircevent.ERR_INVITEONLYCHAN: true,
+	ircevent.ERR_BANNEDFROMCHAN: true, ircevent.ERR_BADCHANNELKEY: true, ircevent.ERR_NEEDREGGEDNICK: true,
+	ircevent.ERR_LINKCHANNEL: true,
+}
+
+// identifyWait is how long after its first refusal for registered nicks
+// only (477) a channel is joined again by a login that identifies with
+// NickServ: its JOINs go right after the IDENTIFY, which services may
+// not have taken yet.
+const identifyWait = 5 * time.Second
+
+// rejoinRefused takes the server's refusal (numeric code) of a JOIN no
+// JoinChat waits for: of a channel of the login, at its connection, its
+// room goes (ChatRemoved, with why), and after a lasting refusal the
+// channel leaves the login's list. The user may be in the room still
+// (joined before a reconnection): it would stay, with nothing sent to it
+// reaching the channel.
+func (s *Session) rejoinRefused(m ircmsg.Message, code, id, why string) {
+	s.mu.Lock()
+	_, in := s.channels[id]
+	ours := slices.ContainsFunc(s.acc.Channels, func(ch string) bool { return chanID(ch) == id })
+	again := code == ircevent.ERR_NEEDREGGEDNICK && s.acc.NickServPassword != "" && s.acc.SASLUser == "" && !s.joinedAgain[id]
+	if again {
+		s.joinedAgain[id] = true
+	}
+	conn, key := s.conn, s.acc.Keys[id]
+	s.mu.Unlock()
+	if in || !ours {
+		return // another command's error (a 403 to a TOPIC), or no channel of the login
+	}
+	if again && conn != nil && len(m.Params) >= 2 {
+		name := m.Params[1]
+		time.AfterFunc(identifyWait, func() {
+			if key != "" {
+				_ = conn.Send("JOIN", name, key)
+			} else {
+				_ = conn.Join(name)
+			}
+		})
+		return
+	}
+	reason := pb.ChatRemovedEvent_REASON_LEFT
+	if code == ircevent.ERR_BANNEDFROMCHAN {
+		reason = pb.ChatRemovedEvent_REASON_BANNED
+	}
+	s.n.host.Emit(&pb.Event{LoginId: s.loginID, ChatId: id, ChatType: pb.ChatType_CHAT_TYPE_GROUP, EventId: s.n.newID(),
+		TimestampUnixMicro: serverTime(m).UnixMicro(),
+		Payload:            &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: reason, Text: why}}})
+	if lastingRefusals[code] {
+		if err := s.forgetChannel(id); err != nil {
+			s.n.host.Logger().Error("irc: the login's channels not saved", "err", err)
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -91,8 +92,13 @@ func startNgircdWith(t *testing.T, certFile, keyFile string, global ...string) *
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "ngircd.conf")
 	text := fmt.Appendf(nil, ngircdConf, port, filepath.Join(dir, "ngircd.pid"))
-	// More of [Global] (a server password): after its other lines.
+	// More of [Global] (a server password): after its other lines. A
+	// MaxNickLength replaces the one of [Limits].
 	for _, line := range global {
+		if strings.HasPrefix(line, "MaxNickLength") {
+			text = bytes.Replace(text, []byte("MaxNickLength = 30\n"), []byte(line+"\n"), 1)
+			continue
+		}
 		text = bytes.Replace(text, []byte("[Limits]\n"), []byte(line+"\n[Limits]\n"), 1)
 	}
 	if certFile != "" {
@@ -106,6 +112,13 @@ func startNgircdWith(t *testing.T, certFile, keyFile string, global ...string) *
 	s.start()
 	t.Cleanup(s.stop)
 	return s
+}
+
+// startNgircdNickLen is startNgircd whose nicks are at most n long
+// (ngircd's default is 9).
+func startNgircdNickLen(t *testing.T, n int) *ngircd {
+	t.Helper()
+	return startNgircdWith(t, "", "", fmt.Sprintf("MaxNickLength = %d", n))
 }
 
 // freePort is a loopback port nothing listens on, for now.

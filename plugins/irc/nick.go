@@ -2,7 +2,10 @@ package irc
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ergochat/irc-go/ircevent"
 	"github.com/ergochat/irc-go/ircmsg"
@@ -78,6 +81,8 @@ func (s *Session) handleNick(c *ircevent.Connection) {
 			wait.answer <- nil
 		}
 	})
+	c.AddCallback(ircevent.ERR_ERRONEUSNICKNAME, func(m ircmsg.Message) { s.nickRefusedEarly(c, m) })
+	c.AddCallback(ircevent.ERR_NICKCOLLISION, func(m ircmsg.Message) { s.nickRefusedEarly(c, m) })
 	for code := range nickErrors {
 		c.AddCallback(code, func(m ircmsg.Message) {
 			if len(m.Params) < 2 && code != ircevent.ERR_NONICKNAMEGIVEN {
@@ -95,6 +100,74 @@ func (s *Session) handleNick(c *ircevent.Connection) {
 			wait.answer <- sdk.Errorf(e.code, "cannot take the nick %s: %s (the server says: %s)", wait.nick, e.why, lastParam(m))
 		})
 	}
+}
+
+// nickRefusedEarly answers a nick refused before the server's welcome
+// with another of the login's nick's length. irc-go answers a nick in
+// use (433, 437) with nick_0, nick_1..., which on a server whose nicks
+// are no longer than the user's (ngircd's default of 9, a 16-letter nick
+// on Libera) is refused as too long (432): the registration then stalled
+// until irc-go's timeout, at each attempt while the nick was taken (the
+// user's ghost after a dropped connection). A collision (436) irc-go
+// does not answer at all. The login's nick itself refused as erroneous
+// ends the login's connection (nickRefused).
+func (s *Session) nickRefusedEarly(c *ircevent.Connection, m ircmsg.Message) {
+	if len(m.Params) < 2 || c.CurrentNick() != "" {
+		return // welcomed: a SetNick's, answered there
+	}
+	preferred := c.PreferredNick()
+	if m.Command == ircevent.ERR_ERRONEUSNICKNAME && foldName(m.Params[1]) == foldName(preferred) {
+		s.nickRefused(c, lastParam(m))
+		return
+	}
+	s.mu.Lock()
+	n := 0
+	if a := s.attempt; a != nil {
+		n = a.alts
+		a.alts++
+	}
+	s.mu.Unlock()
+	_ = c.Send("NICK", altNick(preferred, n))
+}
+
+// nickRefused ends connection c, whose registration the server refused
+// the login's nick as no nick at all (432: too long for it, a character
+// it refuses, a nick reserved for services), saying said: bad
+// credentials, the user logging in again with another nick. Each
+// attempt would meet the same refusal, after irc-go's 30 s wait for a
+// welcome. run's refused (first connection) and ircevent's Loop
+// (reconnections) then end without another word.
+func (s *Session) nickRefused(c *ircevent.Connection, said string) {
+	s.mu.Lock()
+	if s.attempt != nil {
+		s.attempt.badNick = said
+	}
+	nick := s.acc.Nick
+	s.mu.Unlock()
+	s.giveUp(c)
+	s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf(
+		"%s takes no nick %s (it says: %s): it is not tried again; log in again with another nick", s.acc.addr(), nick, said))
+	s.isReady()
+}
+
+// altNick is the nth nick tried instead of nick: as long as it, its end
+// replaced by "_" (n = 0), then "_1", "_2"..., so that a server takes it
+// wherever it takes nick.
+func altNick(nick string, n int) string {
+	suffix := "_"
+	if n > 0 {
+		suffix += strconv.Itoa(n)
+	}
+	keep := max(len(nick)-len(suffix), 1)
+	for keep > 1 && keep < len(nick) && !utf8.RuneStart(nick[keep]) {
+		keep--
+	}
+	keep = min(keep, len(nick))
+	alt := nick[:keep] + suffix
+	if foldName(alt) == foldName(nick) {
+		return altNick(nick, n+1) // nick ends with "_" already
+	}
+	return alt
 }
 
 // SetNick changes the user's nick on the server (sdk.NickSetter). IRC has

@@ -35,8 +35,17 @@ type attempt struct {
 	// server's close may reach its Connect first, which then says only
 	// "Disconnected by server".
 	sasl string
+	// saslMechs are the SASL mechanisms the server said it takes (908,
+	// before its 904 to a mechanism it does not take).
+	saslMechs string
+	// badNick is the server's words when it refused the login's nick
+	// as no nick at all (432) before its welcome.
+	badNick string
 	// banned: the server refused the login with a ban (banned below).
 	banned bool
+	// alts counts the nicks of the login's length tried instead of a
+	// refused one (nick.go, altNick).
+	alts int
 }
 
 // maxSaid bounds what an attempt keeps of the server's words.
@@ -74,6 +83,16 @@ func (s *Session) handleRegistration(c *ircevent.Connection) {
 		}
 		s.mu.Unlock()
 	}
+	c.AddCallback("908", func(m ircmsg.Message) { // RPL_SASLMECHS
+		if len(m.Params) < 2 {
+			return
+		}
+		s.mu.Lock()
+		if s.attempt != nil {
+			s.attempt.saslMechs = m.Params[1]
+		}
+		s.mu.Unlock()
+	})
 	c.AddCallback("904", saslRefused) // ERR_SASLFAIL
 	c.AddCallback("902", saslRefused) // ERR_NICKLOCKED
 	for _, code := range []string{ircevent.ERR_YOUREBANNEDCREEP, ircevent.ERR_YOUWILLBEBANNED, ircevent.ERR_NOPERMFORHOST} {

@@ -161,19 +161,22 @@ func TestSASLRefusedOnReconnect(t *testing.T) {
 // A first connection the server ends during registration says, in the
 // login's state, what the server said: its ERROR, a password refused, a
 // nick it will not take. Before, it said only ircevent's "Disconnected by
-// server". (A ban is not tried again: TestBanStopsLogin.)
+// server". (A ban is not tried again: TestBanStopsLogin; nor is a nick
+// the server takes for no nick, 432: bad credentials, the user logs in
+// with another: TestNickRefusedAtRegistration.)
 func TestFirstConnectRefusedSays(t *testing.T) {
 	cases := []struct {
 		name  string
 		lines []string
 		want  []string
+		final bool // not tried again: bad credentials
 	}{
 		{name: "error", lines: []string{"ERROR :Closing Link: 127.0.0.1 (Too many connections from your IP)"},
 			want: []string{"Too many connections from your IP"}},
 		{name: "password", lines: []string{":srv 464 ned :Password required for this server"},
 			want: []string{"Password required for this server"}},
 		{name: "nick", lines: []string{":srv 432 * ned :Erroneous nickname: reserved"},
-			want: []string{"it takes no nick ned"}},
+			want: []string{"takes no nick ned", "Erroneous nickname: reserved"}, final: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -186,13 +189,21 @@ func TestFirstConnectRefusedSays(t *testing.T) {
 			login := p.Login("", srv.fields("ned"))
 			p.Connect(login.LoginId, login.SavedState)
 			st := evs.NextEvent(func(ev *pb.Event) bool {
-				return strings.Contains(ev.GetLoginState().GetMessage(), "refused the connection")
+				return strings.Contains(ev.GetLoginState().GetMessage(), "refused the connection") ||
+					ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS
 			}).GetLoginState()
 			t.Logf("state: %v %s", st.State, st.Message)
 			for _, w := range tc.want {
 				if !strings.Contains(st.Message, w) {
 					t.Errorf("state message %q, want it to say %q", st.Message, w)
 				}
+			}
+			if tc.final {
+				if st.State != pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS {
+					t.Errorf("state %v, want bad credentials", st.State)
+				}
+				waitLog(t, p, "irc: no more connection attempts")
+				return
 			}
 			// It is tried again, and connects once the server takes it.
 			srv.mu.Lock()

@@ -29,6 +29,12 @@ type scripted struct {
 	// saslFail is the text of the server's 904 when it refuses an
 	// account ("" = "SASL authentication failed").
 	saslFail string
+	// saslSilent: AUTHENTICATE gets no answer, as when the network's
+	// services (which check accounts) are down.
+	saslSilent bool
+	// saslMechs, when set, are the only SASL mechanisms taken: another
+	// is answered with 908 (the list) and 904, as the spec says.
+	saslMechs string
 	// dropOnSASLFail closes the connection right after refusing a SASL
 	// account, before the client's QUIT.
 	dropOnSASLFail bool
@@ -64,6 +70,10 @@ type scripted struct {
 	// (one NOTICE and one 323) and is itself dropped. load2hi: answer a
 	// LIST with 263 and 323, as Solanum's pace_wait does.
 	solanum, listing, load2hi bool
+	// refuseJoin answers a JOIN of a channel (by its name as sent) with
+	// this numeric and text ("474 :Cannot join channel (+b)") instead of
+	// joining.
+	refuseJoin map[string]string
 	// failHistory is how many CHATHISTORY requests of a chat to refuse
 	// (FAIL) before answering.
 	failHistory int
@@ -80,6 +90,7 @@ type scripted struct {
 	nick    string
 	acked   map[string]bool
 	lines   []string    // every line received, in order
+	times   []time.Time // when each of lines came
 	arrived []time.Time // when each connection came
 	msgid   int
 	batches int
@@ -219,6 +230,7 @@ func (s *scripted) serve(c net.Conn) {
 		m, err := ircmsg.ParseLine(line)
 		s.mu.Lock()
 		s.lines = append(s.lines, line)
+		s.times = append(s.times, time.Now())
 		s.signalLocked()
 		s.mu.Unlock()
 		if err != nil {
@@ -246,6 +258,17 @@ func (s *scripted) serve(c net.Conn) {
 				capEnd = true
 			}
 		case "AUTHENTICATE":
+			s.mu.Lock()
+			mechs, silent := s.saslMechs, s.saslSilent
+			s.mu.Unlock()
+			if silent {
+				continue
+			}
+			if mechs != "" && !strings.Contains(","+mechs+",", ","+p(0)+",") && p(0) != "*" && !strings.Contains(p(0), "=") {
+				fmt.Fprintf(c, ":srv 908 * %s :are available SASL mechanisms\r\n", mechs)
+				fmt.Fprint(c, ":srv 904 * :SASL authentication failed\r\n")
+				continue
+			}
 			if p(0) == "PLAIN" {
 				fmt.Fprint(c, "AUTHENTICATE +\r\n")
 				continue
@@ -288,12 +311,19 @@ func (s *scripted) serve(c net.Conn) {
 				c.Close() // the connection drops before any answer
 				return
 			}
-			s.mu.Lock()
-			nick := s.nick
-			s.mu.Unlock()
-			fmt.Fprintf(c, "%s:%s!u@h JOIN %s\r\n", s.tags(false), nick, p(0))
-			fmt.Fprintf(c, ":srv 353 %s = %s :@op %s\r\n", nick, p(0), nick)
-			fmt.Fprintf(c, ":srv 366 %s %s :End of NAMES list\r\n", nick, p(0))
+			// A list of channels: each joined in turn.
+			for _, ch := range strings.Split(p(0), ",") {
+				s.mu.Lock()
+				nick, refused := s.nick, s.refuseJoin[ch]
+				s.mu.Unlock()
+				if code, text, ok := strings.Cut(refused, " "); ok {
+					fmt.Fprintf(c, ":srv %s %s %s %s\r\n", code, nick, ch, text)
+					continue
+				}
+				fmt.Fprintf(c, "%s:%s!u@h JOIN %s\r\n", s.tags(false), nick, ch)
+				fmt.Fprintf(c, ":srv 353 %s = %s :@op %s\r\n", nick, ch, nick)
+				fmt.Fprintf(c, ":srv 366 %s %s :End of NAMES list\r\n", nick, ch)
+			}
 		case "PRIVMSG":
 			s.mu.Lock()
 			echo, nick, before, text := s.acked["echo-message"], s.nick, s.beforeEcho, p(1)

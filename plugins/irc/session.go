@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/ergochat/irc-go/ircevent"
@@ -105,6 +106,17 @@ type Session struct {
 	// typing is what the user last told each target (folded) about
 	// their typing (typing.go).
 	typing map[string]typed
+	// joinedAgain is the channels joined again after a 477 on this
+	// connection, by ID (join.go, identifyWait).
+	joinedAgain map[string]bool
+	// statusMsg is the server's STATUSMSG prefixes ("@+"): a message
+	// to "@#chan" is to its operators.
+	statusMsg string
+	// errorSaid is the server's last ERROR on the connection.
+	errorSaid string
+	// lines and ctcp pace the lines of the user's messages and the
+	// answers to CTCP queries (pace.go).
+	lines, ctcp *pacer
 	// typeMu keeps the TAGMSGs of typing (SetTyping's, the repeats')
 	// and the end of typing in the order decided: a repeat's active is
 	// not sent after the message that ended typing. Taken before mu.
@@ -131,7 +143,7 @@ func newSession(n *Network, loginID string, acc Account) *Session {
 	return &Session{n: n, loginID: loginID, acc: acc, channels: map[string]*channel{}, shown: map[string]string{},
 		people: newPeople(), bans: map[banKey][]string{}, joins: map[string]chan error{}, prefix: defaultPrefixes, modes: defaultChanModes,
 		histMax: historyLimit, newest: map[string]time.Time{}, live: map[string]bool{}, typing: map[string]typed{},
-		listTurn: make(chan struct{}, 1)}
+		listTurn: make(chan struct{}, 1), joinedAgain: map[string]bool{}, lines: newPacer(lineBurst, lineEvery), ctcp: newPacer(ctcpBurst, ctcpEvery)}
 }
 
 // Connect starts the connection in the background; its progress comes as
@@ -147,11 +159,12 @@ func (s *Session) Connect(ctx context.Context) error {
 		return nil
 	}
 	c := &ircevent.Connection{
-		Server:     s.acc.addr(),
-		Nick:       s.acc.Nick,
-		User:       s.acc.Nick,
-		RealName:   s.acc.Nick,
-		EnableCTCP: true,
+		Server:   s.acc.addr(),
+		Nick:     s.acc.Nick,
+		User:     s.acc.Nick,
+		RealName: s.acc.Nick,
+		// CTCP is read by the plugin (ctcp.go).
+		EnableCTCP: false,
 		// The wait between attempts is dial's (backoff.go); ircevent's
 		// own fixed pacing is off.
 		ReconnectFreq: time.Millisecond,
@@ -242,6 +255,9 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 	s.mu.Lock()
 	welcomed, a, pc := s.welcomed, s.attempt, s.plain
 	s.mu.Unlock()
+	if a != nil && a.badNick != "" {
+		return // nickRefused said why, and gave up
+	}
 	if a != nil && a.sasl != "" {
 		s.accountRefused(c, a)
 		return
@@ -259,6 +275,16 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 		}
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, msg)
 		return
+	}
+	if errors.Is(err, ircevent.SASLFailed) {
+		if _, offered := c.AcknowledgedCaps()["sasl"]; offered {
+			// The server took SASL but never answered the account: its
+			// services are down (a netsplit, a restart). No refusal:
+			// tried again.
+			s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf(
+				"%s did not answer the SASL account %s (its services may be down); trying again", s.acc.addr(), s.acc.SASLUser))
+			return
+		}
 	}
 	if strings.Contains(err.Error(), "SASL") {
 		// ircevent's own: the server offers no SASL.
@@ -283,6 +309,13 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 // server).
 func (s *Session) accountRefused(c *ircevent.Connection, a *attempt) {
 	s.giveUp(c)
+	if a.saslMechs != "" && !slices.Contains(strings.Split(strings.ToUpper(a.saslMechs), ","), "PLAIN") {
+		// Not the password: the server takes no SASL PLAIN at all.
+		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf(
+			"%s does not take SASL PLAIN, the only SASL this gateway speaks (it takes %s): log in again without a SASL account (with a NickServ password, where the server has NickServ)",
+			s.acc.addr(), a.saslMechs))
+		return
+	}
 	s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf(
 		"%s refused the SASL account %s (it said %q): it is not tried again; log in again with its right password",
 		s.acc.addr(), s.acc.SASLUser, a.sasl))
@@ -324,18 +357,29 @@ func (s *Session) handle(c *ircevent.Connection) {
 		s.failEchoesLocked()
 		s.failWaitsLocked()
 		s.histWait = nil // no answer will come
+		said := s.errorSaid
+		s.errorSaid = ""
 		s.mu.Unlock()
 		if !current {
 			return // Disconnect or Logout: the user quit
 		}
-		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "disconnected from "+s.acc.addr()+"; reconnecting")
+		msg := "disconnected from " + s.acc.addr()
+		if said != "" {
+			msg += fmt.Sprintf(" (it said: %s)", said)
+		}
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, msg+"; reconnecting")
 	})
+	// The server's ERROR comes before it closes the connection: its words
+	// (a KILL's reason, a netsplit's or ping timeout's Closing Link) go in
+	// the state that says the connection dropped, which stays shown.
 	c.AddCallback("ERROR", func(m ircmsg.Message) {
-		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, s.acc.addr()+" says: "+lastParam(m))
+		s.mu.Lock()
+		s.errorSaid = plainText(lastParam(m))
+		s.mu.Unlock()
 	})
-	c.AddCallback("PRIVMSG", func(m ircmsg.Message) { s.onMessage(m, false) })
-	c.AddCallback("CTCP_ACTION", func(m ircmsg.Message) { s.onMessage(m, true) })
+	c.AddCallback("PRIVMSG", func(m ircmsg.Message) { s.onPrivmsg(c, m) })
 	c.AddCallback("NOTICE", s.onNotice)
+	c.AddCallback("INVITE", s.onInvite)
 	c.AddCallback("TAGMSG", s.onTagmsg)
 	c.AddCallback("CHGHOST", s.onChghost)
 	c.AddBatchCallback(func(b *ircevent.Batch) bool { return s.onBatch(c, b) })
@@ -359,11 +403,13 @@ func (s *Session) registered(c *ircevent.Connection) {
 	}
 	isupport := c.ISupport()
 	s.mu.Lock()
-	s.self, s.caps, s.people, s.selfAddr = nick, caps, newPeople(), userHost{}
+	s.self, s.caps, s.people, s.selfAddr, s.errorSaid = nick, caps, newPeople(), userHost{}, ""
 	s.bans = map[banKey][]string{} // member IDs are the connection's
 	s.prefix = parsePrefixes(isupport["PREFIX"])
 	s.modes = parseChanModes(isupport["CHANMODES"])
 	s.histMax = historyLimitOf(isupport)
+	s.statusMsg = isupport["STATUSMSG"]
+	s.joinedAgain = map[string]bool{}
 	// The next attempt is a reconnection: it waits (backoff.go).
 	s.attempts = 1
 	s.welcomed = true
@@ -416,12 +462,8 @@ func (s *Session) rejoin(c *ircevent.Connection, msg string) {
 		keys[ch] = s.acc.Keys[chanID(ch)]
 	}
 	s.mu.Unlock()
-	for _, ch := range channels {
-		if k := keys[ch]; k != "" {
-			_ = c.Send("JOIN", ch, k)
-		} else {
-			_ = c.Join(ch)
-		}
+	for _, params := range joinLines(channels, keys) {
+		_ = c.Send("JOIN", params...)
 	}
 	s.joinDone("")
 	time.AfterFunc(JoinWait, func() {
@@ -430,6 +472,55 @@ func (s *Session) rejoin(c *ircevent.Connection, msg string) {
 		s.mu.Unlock()
 		s.joinDone("")
 	})
+}
+
+// joinLines are the parameters of the JOIN lines that join channels
+// (with their keys, by name): as few lines as fit in 512 bytes, "JOIN
+// #a,#b,#c keyA,keyB", the channels with a key first in each, as IRC
+// clients do. A JOIN a channel, all at once, is a flood that servers
+// disconnect a login in many channels for.
+func joinLines(channels []string, keys map[string]string) [][]string {
+	keyed := slices.Clone(channels)
+	slices.SortStableFunc(keyed, func(a, b string) int {
+		ka, kb := keys[a] != "", keys[b] != ""
+		switch {
+		case ka && !kb:
+			return -1
+		case kb && !ka:
+			return 1
+		}
+		return 0
+	})
+	const room = 512 - len("JOIN  \r\n")
+	var lines [][]string
+	var names, ks []string
+	size := 0
+	flush := func() {
+		if len(names) > 0 {
+			p := []string{strings.Join(names, ",")}
+			if len(ks) > 0 {
+				p = append(p, strings.Join(ks, ","))
+			}
+			lines = append(lines, p)
+		}
+		names, ks, size = nil, nil, 0
+	}
+	for _, ch := range keyed {
+		k := keys[ch]
+		grow := len(ch) + 1 + len(k) + 1
+		// Keyed channels come first, so a line's keys are its first
+		// channels'; a keyed channel after an unkeyed one starts a line.
+		if size+grow > room || (k != "" && len(ks) < len(names)) {
+			flush()
+		}
+		names = append(names, ch)
+		if k != "" {
+			ks = append(ks, k)
+		}
+		size += grow
+	}
+	flush()
+	return lines
 }
 
 // joinDone notes that a configured channel was joined or refused, and
@@ -515,6 +606,16 @@ func (s *Session) messageEvent(m ircmsg.Message, action bool) *pb.Event {
 	}
 	nick, target := m.Nick(), m.Params[0]
 	text, spans := formatted(decodeText(m.Params[1]))
+	if ch, ok := s.statusTarget(target); ok {
+		// To the channel's operators (or voiced members) alone: shown
+		// in the channel, saying so.
+		marker := "(to " + decodeText(target) + ") "
+		text = marker + text
+		for _, sp := range spans {
+			sp.Start, sp.End = sp.Start+uint32(len(marker)), sp.End+uint32(len(marker))
+		}
+		target = ch
+	}
 	if action {
 		text = "/me " + text
 		for _, sp := range spans {
@@ -539,6 +640,35 @@ func (s *Session) messageEvent(m ircmsg.Message, action bool) *pb.Event {
 		ev.ChatId, ev.ChatType = ev.Sender.UserId, pb.ChatType_CHAT_TYPE_DIRECT
 	}
 	return ev
+}
+
+// statusTarget reads a message's target that names some of a channel's
+// members (STATUSMSG: "@#chan", its operators): the channel, and ok.
+// The prefixes are the server's ISUPPORT STATUSMSG; none without it.
+func (s *Session) statusTarget(target string) (string, bool) {
+	s.mu.Lock()
+	prefixes := s.statusMsg
+	s.mu.Unlock()
+	rest := strings.TrimLeft(target, prefixes)
+	if prefixes == "" || rest == target || !isChannel(rest) {
+		return "", false
+	}
+	return rest, true
+}
+
+// onInvite shows an invitation of the user to a channel (":bob INVITE
+// kit #chan") as a /me of the inviter in their private chat: the user
+// joins the channel from XMPP by its room. An invitation of someone else
+// (IRCv3 invite-notify, to a channel's operators) is not the user's.
+func (s *Session) onInvite(m ircmsg.Message) {
+	if len(m.Params) < 2 || !strings.Contains(m.Source, "!") || !s.isSelf(m.Params[0]) || !isChannel(m.Params[1]) {
+		return
+	}
+	ev := &pb.Event{LoginId: s.loginID, EventId: s.eventID(m), TimestampUnixMicro: serverTime(m).UnixMicro(),
+		Sender:  s.sender(m.Nick()),
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "/me invites you to " + decodeText(m.Params[1])}}}
+	ev.ChatId, ev.ChatType = ev.Sender.UserId, pb.ChatType_CHAT_TYPE_DIRECT
+	s.n.host.Emit(ev)
 }
 
 // onNotice shows a NOTICE from someone (NickServ's answers, a channel's
@@ -634,8 +764,9 @@ func (s *Session) target(chatID string) (string, error) {
 	return chatID, nil
 }
 
-// SendMessage sends a PRIVMSG to a nick or a channel, one per line; a
-// text starting with "/me " goes as a CTCP ACTION. Where the server
+// SendMessage sends a PRIVMSG to a nick or a channel, one per line, at
+// the pace servers take them (pace.go); a text starting with "/me " goes
+// as a CTCP ACTION. Where the server
 // echoes the user's messages (echo-message), it returns once the server
 // did, with the server's ID and time of the message.
 func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessage) (sdk.Result, error) {
@@ -651,12 +782,18 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	// it (ended first, so that one going now is sent before it).
 	s.typingEnded(target)
 	var waits []*echo
-	for _, line := range strings.Split(strings.ReplaceAll(msg.Text, "\r\n", "\n"), "\n") {
+	// A carriage return alone breaks a line too, and a NUL cannot be
+	// sent: IRC forbids both in a line.
+	text := strings.NewReplacer("\r\n", "\n", "\r", "\n", "\x00", "").Replace(msg.Text)
+	for _, line := range strings.Split(text, "\n") {
 		if line == "" {
 			continue
 		}
 		rest, action := strings.CutPrefix(line, "/me ")
-		for _, part := range splitText(rest, lineBudget(conn.CurrentNick(), target, action)) {
+		for _, part := range splitText(rest, lineBudget(sourceLen(conn.CurrentNick(), conn.User), target, action)) {
+			if err := s.lines.wait(ctx); err != nil {
+				return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not all sent to %s: %v", target, err)
+			}
 			e := s.expectEcho(target, action, part)
 			if action {
 				err = conn.Action(target, part)
@@ -682,20 +819,30 @@ func lastParam(m ircmsg.Message) string {
 	return m.Params[len(m.Params)-1]
 }
 
+// sourceLen is the most bytes the user's nick!user@host can take as the
+// server relays their lines: the user name is the one irc-go gave at
+// connecting (the login's nick then, not the current one), with the "~"
+// servers put before it when ident does not answer; a host is at most 63
+// bytes (HOSTLEN). The host the server last showed is not used: a cloak
+// can replace it without a word to the user.
+func sourceLen(nick, user string) int { return len(nick) + len("!~@") + len(user) + 63 }
+
 // lineBudget is how many bytes of text one PRIVMSG to target may carry:
-// the server relays it as ":nick!user@host PRIVMSG target :text\r\n" in
-// at most 512 bytes, with a host of up to 63 bytes and user as long as
-// the nick.
-func lineBudget(nick, target string, action bool) int {
-	n := 512 - len(": PRIVMSG  :\r\n!@") - 2*len(nick) - 63 - len(target)
+// the server relays it as ":<source> PRIVMSG target :text\r\n" in at
+// most 512 bytes, the source (nick!user@host) at most source bytes.
+func lineBudget(source int, target string, action bool) int {
+	n := 512 - len(": PRIVMSG  :\r\n") - source - len(target)
 	if action {
 		n -= len("\x01ACTION \x01")
 	}
 	return max(n, 64)
 }
 
-// splitText cuts text into pieces of at most max bytes, between UTF-8
-// characters: what a line cannot carry goes in the next one.
+// splitText cuts text into pieces of at most max bytes: after the last
+// space that leaves a piece at least half full, so that words stay
+// whole, else between characters, not before a combining mark or
+// joiner (an accent, a part of an emoji) when it can help it. Nothing is
+// lost: the space stays at the end of its piece.
 func splitText(text string, max int) []string {
 	var parts []string
 	for len(text) > max {
@@ -703,8 +850,29 @@ func splitText(text string, max int) []string {
 		for cut > 0 && !utf8.RuneStart(text[cut]) {
 			cut--
 		}
+		if sp := strings.LastIndexByte(text[:cut], ' '); text[cut] != ' ' && sp >= max/2 {
+			cut = sp + 1
+		} else {
+			for c := cut; c > max/2; {
+				r, _ := utf8.DecodeRuneInString(text[c:])
+				prev, n := utf8.DecodeLastRuneInString(text[:c])
+				if !joins(r) && prev != '\u200d' {
+					cut = c
+					break
+				}
+				c -= n
+			}
+		}
 		parts = append(parts, text[:cut])
 		text = text[cut:]
 	}
 	return append(parts, text)
+}
+
+// joins reports whether r belongs with the character before it: a
+// combining mark, a zero-width joiner, a variation selector, an emoji
+// skin tone.
+func joins(r rune) bool {
+	return unicode.In(r, unicode.Mn, unicode.Me, unicode.Mc) || r == '\u200d' ||
+		(r >= '\ufe00' && r <= '\ufe0f') || (r >= 0x1f3fb && r <= 0x1f3ff)
 }

@@ -1,0 +1,79 @@
+package irc
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// The nicks tried instead of a refused one are as long as it (so a
+// server that took it takes them), all different, and cut between
+// characters.
+func TestAltNick(t *testing.T) {
+	for _, c := range []struct {
+		nick string
+		n    int
+		want string
+	}{
+		{"abcdefghi", 0, "abcdefgh_"},
+		{"abcdefghi", 1, "abcdefg_1"},
+		{"abcdefghi", 12, "abcdef_12"},
+		{"abcdefgh_", 0, "abcdefg_1"}, // not the nick itself
+		{"a", 0, "a_"},
+		{"ab", 3, "a_3"},
+		{"zoé", 0, "zo_"},
+		{"zoéé", 1, "zoé_1"},
+	} {
+		got := altNick(c.nick, c.n)
+		if got != c.want || !utf8.ValidString(got) {
+			t.Errorf("altNick(%q, %d) = %q, want %q", c.nick, c.n, got, c.want)
+		}
+	}
+}
+
+// A text without spaces is cut between characters, not before a
+// combining accent or inside an emoji sequence (joiner, skin tone,
+// variation selector), where it can help it.
+func TestSplitTextKeepsCharactersWhole(t *testing.T) {
+	for _, unit := range []string{"e\u0301", "👩\u200d💻", "👍🏽", "❤\ufe0f"} {
+		text := strings.Repeat(unit, 100)
+		parts := splitText(text, 64)
+		if strings.Join(parts, "") != text {
+			t.Fatalf("%q: the pieces do not make the text", unit)
+		}
+		for i, p := range parts {
+			if len(p) > 64 || !strings.HasPrefix(p, unit[:1]) || (i < len(parts)-1 && !strings.HasSuffix(p, unit[len(unit)-1:])) {
+				t.Errorf("%q: piece %d cuts it: %q", unit, i, p)
+			}
+		}
+	}
+}
+
+// The pacer lets its burst through at once, then one each interval, in
+// turn; a wait given up gives its token back.
+func TestPacer(t *testing.T) {
+	p := newPacer(2, 50*time.Millisecond)
+	start := time.Now()
+	for i := 0; i < 4; i++ {
+		if err := p.wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := time.Since(start); d < 90*time.Millisecond || d > 400*time.Millisecond {
+		t.Errorf("2 beyond the burst took %v, want about 100ms", d)
+	}
+	if p.allow() {
+		t.Errorf("a token right after the waits")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := p.wait(ctx); err == nil {
+		t.Errorf("a wait with its context ended went through")
+	}
+	time.Sleep(60 * time.Millisecond)
+	if !p.allow() {
+		t.Errorf("no token after an interval: the given-up wait kept its own")
+	}
+}
