@@ -151,7 +151,12 @@ type archRec struct {
 }
 
 // arState is the writer's counter of a room (writer-only, see DB.arSeq).
-type arState struct{ epoch, next uint64 }
+type arState struct {
+	epoch, next uint64
+	// last is the latest arrival the room's archive holds: a live
+	// append never goes before it (stageArchived).
+	last time.Time
+}
 
 // stanzaID formats a room's stanza-id.
 func stanzaID(epoch, seq uint64) string {
@@ -387,6 +392,9 @@ func (db *DB) arState(tx *bbolt.Tx, k RoomKey) (*arState, error) {
 				st.next += lostAppendsGap
 			}
 		}
+		if k, _ := rb.order.Cursor().Last(); len(k) >= timeKeyLen {
+			st.last = keyTime(k)
+		}
 	}
 	if st.epoch == 0 {
 		st.epoch = uint64(rand.Uint32()) | 1
@@ -425,7 +433,7 @@ func (db *DB) roomLogged(k RoomKey) bool {
 // ErrPayloadTooLarge) is refused with an error wrapping ErrInvalid, and
 // nothing of the call is stored.
 func (db *DB) AppendArchive(ctx context.Context, room RoomKey, msgs []ArchivedMessage) ([]ArchiveAppend, error) {
-	prepped, err := prepArchived(room, msgs)
+	prepped, live, err := prepArchived(room, msgs)
 	if err != nil {
 		return nil, err
 	}
@@ -435,7 +443,7 @@ func (db *DB) AppendArchive(ctx context.Context, room RoomKey, msgs []ArchivedMe
 	var out []ArchiveAppend // set by the writer, read once it answered
 	// Lazy: see the top of this file.
 	err = db.submitHot(ctx, true, func(h *hotBatch) (err error) {
-		out, err = db.stageArchived(h, room, prepped)
+		out, err = db.stageArchived(h, room, prepped, live)
 		return err
 	})
 	if err != nil {
@@ -454,7 +462,7 @@ func (db *DB) AppendArchive(ctx context.Context, room RoomKey, msgs []ArchivedMe
 // Bad input to either part is refused with an error wrapping ErrInvalid,
 // and nothing of the call is stored.
 func (db *DB) AppendArchiveSent(ctx context.Context, room RoomKey, m ArchivedMessage, ref MessageRef, txnID string) (ArchiveAppend, error) {
-	prepped, err := prepArchived(room, []ArchivedMessage{m})
+	prepped, live, err := prepArchived(room, []ArchivedMessage{m})
 	if err != nil {
 		return ArchiveAppend{}, err
 	}
@@ -464,7 +472,7 @@ func (db *DB) AppendArchiveSent(ctx context.Context, room RoomKey, m ArchivedMes
 	}
 	var out []ArchiveAppend // set by the writer, read once it answered
 	err = db.submitHot(ctx, true, func(h *hotBatch) (err error) {
-		if out, err = db.stageArchived(h, room, prepped); err != nil {
+		if out, err = db.stageArchived(h, room, prepped, live); err != nil {
 			return err
 		}
 		sent(h)
@@ -477,21 +485,24 @@ func (db *DB) AppendArchiveSent(ctx context.Context, room RoomKey, m ArchivedMes
 }
 
 // prepArchived checks msgs for room and prepares them for stageArchived,
-// in the caller's goroutine.
-func prepArchived(room RoomKey, msgs []ArchivedMessage) ([]ArchivedMessage, error) {
+// in the caller's goroutine. live tells which were given an arrival (not
+// history, placed at its time).
+func prepArchived(room RoomKey, msgs []ArchivedMessage) (prepped []ArchivedMessage, live []bool, err error) {
 	if err := room.check(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	now := time.Now()
-	prepped := make([]ArchivedMessage, len(msgs))
+	prepped = make([]ArchivedMessage, len(msgs))
+	live = make([]bool, len(msgs))
 	for i, m := range msgs {
 		if err := checkArchived(m); err != nil {
-			return nil, fmt.Errorf("archived message %d of %s: %w", i, room, err)
+			return nil, nil, fmt.Errorf("archived message %d of %s: %w", i, room, err)
 		}
 		if m.Time.IsZero() {
 			m.Time = now
 		}
-		if m.Arrived.IsZero() {
+		live[i] = !m.Arrived.IsZero()
+		if !live[i] {
 			m.Arrived = m.Time
 		}
 		m.Time = m.Time.UTC().Round(0) // as bbolt gives it back
@@ -500,12 +511,17 @@ func prepArchived(room RoomKey, msgs []ArchivedMessage) ([]ArchivedMessage, erro
 		m.StanzaID = ""
 		prepped[i] = m
 	}
-	return prepped, nil
+	return prepped, live, nil
 }
 
 // stageArchived stages the appends of prepped to room in h, one log
 // frame, and returns what became of each. Writer only.
-func (db *DB) stageArchived(h *hotBatch, room RoomKey, prepped []ArchivedMessage) ([]ArchiveAppend, error) {
+//
+// A live message (live[i]) is placed no earlier than the room's latest
+// arrival: the wall clock may step back (NTP, a VM resumed, a reboot
+// with its clock behind), and a message placed before what a client has
+// seen is missed by its catch-up after the last stanza-id.
+func (db *DB) stageArchived(h *hotBatch, room RoomKey, prepped []ArchivedMessage, live []bool) ([]ArchiveAppend, error) {
 	tx, err := h.readTx()
 	if err != nil {
 		return nil, fmt.Errorf("store: append to archive: %w", err)
@@ -540,6 +556,12 @@ func (db *DB) stageArchived(h *hotBatch, room RoomKey, prepped []ArchivedMessage
 					continue
 				}
 			}
+		}
+		if live[i] {
+			if m.Arrived.Before(st.last) {
+				m.Arrived = st.last
+			}
+			st.last = m.Arrived
 		}
 		seq := st.next
 		st.next++
