@@ -71,6 +71,9 @@ func TestRestartKeepsPortsAndAccounts(t *testing.T) {
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// A deadline of its own: ejabberd's start took 10 s of the first on a
+	// loaded machine, and the dial below timed out.
+	ctx = context30s(t)
 	if srv.C2SAddr() != c2s || srv.ComponentAddr() != comp {
 		t.Fatalf("addresses changed: %s %s, were %s %s", srv.C2SAddr(), srv.ComponentAddr(), c2s, comp)
 	}
