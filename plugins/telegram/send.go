@@ -209,7 +209,9 @@ func (s *Session) sentResult(ctx context.Context, mgr interface {
 		s.live.done(rid)
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSPECIFIED, "telegram: the answer to a send named no message")
 	}
-	s.sent.add(chat, id)
+	if !s.live.wasNamed(rid) { // else updateMessageID added it
+		s.sent.add(chat, id)
+	}
 	s.sendAnswered(c, rid, id) // before the manager, which may wait for it
 	if err := mgr.Handle(ctx, upd); err != nil {
 		s.n.log().Warn("telegram: updates of a send", "login", s.login.LoginID, "err", err)

@@ -192,8 +192,9 @@ func (s *Session) answerNote(chat string, rid int64, id int) {
 // as its catch-up does for the sends of this device: a held send is
 // answered.
 func (s *Session) messageIDOf(rid int64, id int) {
-	if chat, ok := s.live.chatOf(rid); ok {
-		// A send of this run, before its answer: the message is ours.
+	if chat, ok := s.live.name(rid); ok {
+		// A send of this run, before its answer: the message is ours
+		// (and its answer adds it no more).
 		s.sent.add(chat, id)
 	}
 	s.hold.mu.Lock()
@@ -253,6 +254,7 @@ func (s *Session) ownSend(ctx context.Context, chat string, id int) bool {
 type liveSends struct {
 	mu      sync.Mutex
 	pending map[int64]string // random_id -> the command's chat
+	named   map[int64]bool   // random_ids whose message updateMessageID named
 	changed chan struct{}    // closed and replaced at each answer
 }
 
@@ -273,17 +275,34 @@ func (l *liveSends) done(rid int64) {
 		return
 	}
 	delete(l.pending, rid)
+	delete(l.named, rid)
 	if l.changed != nil {
 		close(l.changed)
 		l.changed = nil
 	}
 }
 
-func (l *liveSends) chatOf(rid int64) (string, bool) {
+// name marks rid's message named before its answer, and returns its
+// chat; false when rid is no send in flight or was named already.
+func (l *liveSends) name(rid int64) (string, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	chat, ok := l.pending[rid]
-	return chat, ok
+	if !ok || l.named[rid] {
+		return "", false
+	}
+	if l.named == nil {
+		l.named = map[int64]bool{}
+	}
+	l.named[rid] = true
+	return chat, true
+}
+
+// wasNamed reports whether rid's message was named before its answer.
+func (l *liveSends) wasNamed(rid int64) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.named[rid]
 }
 
 // waits reports whether a send to chat (a base chat) is in flight, and
