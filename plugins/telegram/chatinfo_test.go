@@ -120,3 +120,42 @@ func TestChatInfoTimerAndPins(t *testing.T) {
 		t.Errorf("ChatInfo searched for pins: %v, %d searches more", c.PinnedIds, srv.Requests("messages.search")-searched)
 	}
 }
+
+// TestPinsPaged: a chat with more pins than one messages.search answers
+// (Telegram's at most 100, the fake's too) lists them all, oldest message
+// first, through as many pages as it takes (offset_id), in a channel
+// (messages.channelMessages with its count) and a basic group
+// (messages.messagesSlice). One page of 50, as before, left 70 out.
+func TestPinsPaged(t *testing.T) {
+	const n = 120
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 740, Title: "Mine", Members: []int64{alice.ID, bob.ID}, Creator: alice.ID})
+	s, _, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	if _, err := s.ChatList(ctx); err != nil { // the channel's access hash
+		t.Fatal(err)
+	}
+	ch, group := &tg.PeerChannel{ChannelID: 740}, &tg.PeerChat{ChatID: 77}
+	var chWant, groupWant []string
+	for i := range n {
+		id := srv.Send(bob.ID, ch, "pinned "+strconv.Itoa(i))
+		srv.Pin(bob.ID, ch, id, false)
+		chWant = append(chWant, strconv.Itoa(id))
+		gid := srv.Send(bob.ID, group, "pinned "+strconv.Itoa(i))
+		srv.Pin(bob.ID, group, gid, false)
+		groupWant = append(groupWant, strconv.Itoa(srv.ID(gid, alice.ID)))
+	}
+	for chat, want := range map[string][]string{"-100740": chWant, "-77": groupWant} {
+		before := srv.Requests("messages.search")
+		got, err := s.PinnedMessages(ctx, chat)
+		if err != nil {
+			t.Fatalf("pins of %s: %v", chat, err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("pins of %s: %d of them %v\nwant %d: %v", chat, len(got), got, len(want), want)
+		}
+		if searches := srv.Requests("messages.search") - before; searches > 3 {
+			t.Errorf("pins of %s: %d searches for %d pins", chat, searches, n)
+		}
+	}
+}

@@ -305,8 +305,12 @@ func (s *Session) PinnedMessages(ctx context.Context, chat string) ([]string, er
 }
 
 // PinsMax bounds the pinned messages PinnedMessages lists: the newest
-// messages pinned (not the latest pins), one request's worth.
-const PinsMax = 50
+// messages pinned (not the latest pins), in pages of pinsPage, so that a
+// chat with many pins costs a few requests, not one per hundred for ever.
+const PinsMax = 500
+
+// pinsPage is one messages.search's worth: Telegram answers at most 100.
+const pinsPage = 100
 
 // pinnedIDs are the messages pinned in chat (in topic when not 0), by
 // messages.search with inputMessagesFilterPinned, in message order,
@@ -314,10 +318,12 @@ const PinsMax = 50
 // pinned_ids asks for the oldest pin first, but Telegram tells no pin's
 // time: its search answers the pinned messages themselves, newest
 // message first, and a message pinned long after it was sent is among
-// them by its own place. last is the chat's message pinned
-// last (pinned_msg_id): none, and Telegram is not asked. What Telegram
-// does not answer is logged and left at the last pin alone, which the
-// chat's full info named (a topic's: none known).
+// them by its own place. The search is paged (offset_id, older than the
+// page before) until it ends or PinsMax messages, the newest, are known.
+// last is the chat's message pinned last (pinned_msg_id): none, and
+// Telegram is not asked. What Telegram does not answer is logged and
+// left at the pages answered, or at the last pin alone, which the chat's
+// full info named (a topic's: none known).
 func (s *Session) pinnedIDs(ctx context.Context, api *tg.Client, chat string, topic, last int) []string {
 	if last == 0 {
 		return nil
@@ -330,24 +336,43 @@ func (s *Session) pinnedIDs(ctx context.Context, api *tg.Client, chat string, to
 	if err != nil {
 		return fallback
 	}
-	req := &tg.MessagesSearchRequest{Peer: peer, Filter: &tg.InputMessagesFilterPinned{}, Limit: PinsMax}
-	if topic != 0 {
-		req.SetTopMsgID(topic)
-	}
-	res, err := api.MessagesSearch(ctx, req)
-	if err != nil {
-		s.n.log().Warn("telegram: the pinned messages", "login", s.login.LoginID, "chat", chat, "err", err)
-		return fallback
-	}
-	mm, ok := res.AsModified()
-	if !ok {
-		return fallback
-	}
 	var ids []int
-	for _, m := range mm.GetMessages() {
-		if _, empty := m.(*tg.MessageEmpty); !empty {
-			ids = append(ids, m.GetID())
+	offset, answered := 0, false
+	for len(ids) < PinsMax {
+		req := &tg.MessagesSearchRequest{Peer: peer, Filter: &tg.InputMessagesFilterPinned{}, Limit: min(pinsPage, PinsMax-len(ids)), OffsetID: offset}
+		if topic != 0 {
+			req.SetTopMsgID(topic)
 		}
+		res, err := api.MessagesSearch(ctx, req)
+		if err != nil {
+			s.n.log().Warn("telegram: the pinned messages", "login", s.login.LoginID, "chat", chat, "err", err)
+			break
+		}
+		mm, ok := res.AsModified()
+		if !ok {
+			break
+		}
+		answered = true
+		page := 0
+		for _, m := range mm.GetMessages() {
+			if _, empty := m.(*tg.MessageEmpty); empty {
+				continue
+			}
+			if id := m.GetID(); offset == 0 || id < offset {
+				ids = append(ids, id)
+				page++
+			}
+		}
+		if _, all := res.(*tg.MessagesMessages); all || page == 0 {
+			break // the whole list, or nothing older
+		}
+		if c, ok := res.(interface{ GetCount() int }); ok && len(ids) >= c.GetCount() {
+			break
+		}
+		offset = slices.Min(ids)
+	}
+	if !answered {
+		return fallback
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)

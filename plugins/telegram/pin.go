@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -67,11 +68,34 @@ func (s *Session) Pin(ctx context.Context, c sdk.Call, p *pb.Pin) error {
 		}
 		return cmdErr(what, err)
 	}
+	if p.Unpin && !unpinUpdate(upd, id) {
+		// No update will say it (Telegram told none): the next unpin
+		// of the message, by another, is not the user's.
+		s.unpins.take(baseChat(c.ChatID), id)
+	}
 	if err := mgr.Handle(ctx, upd); err != nil {
 		// Pinned; the chat hears of it with the next news.
 		s.n.log().Warn("telegram: updates of a pin", "login", s.login.LoginID, "err", err)
 	}
 	return nil
+}
+
+// unpinUpdate reports whether Telegram's answer to an unpin tells the
+// unpin of message id.
+func unpinUpdate(upd tg.UpdatesClass, id int) bool {
+	for _, u := range updateList(upd) {
+		var ids []int
+		switch u := u.(type) {
+		case *tg.UpdatePinnedMessages:
+			ids = u.Messages
+		case *tg.UpdatePinnedChannelMessages:
+			ids = u.Messages
+		}
+		if slices.Contains(ids, id) {
+			return true
+		}
+	}
+	return false
 }
 
 // pinNotice is a pin's service message as the notice of the chat: from
@@ -123,12 +147,29 @@ const unpinByWhomText = "A message was unpinned (Telegram does not say by whom)"
 // copies) is dropped, and a later unpin of the same message is not.
 func (s *Session) unpinEvents(chat string, channel int64, pinned bool, ids []int, pts int) []*pb.Event {
 	if pinned {
-		return nil // the service message of the pin says it
+		// The service message of the pin says it; the message's next
+		// unpin is news again.
+		if err := s.st.setPinned(chat, ids); err != nil {
+			s.n.log().Warn("telegram: a pin not noted (its next unpin may not show)", "login", s.login.LoginID, "err", err)
+		}
+		return nil
 	}
 	kind, _, err := parsePeer(chat)
 	private := err == nil && kind == peerUser
 	var evs []*pb.Event
 	for _, id := range ids {
+		mine := s.unpins.take(chat, id)
+		if at, ok := s.st.unpinnedAt(chat, id); ok && at != pts {
+			// Unpinned already, by another update: this unpin changed
+			// nothing (an /unpin run again, the gateway's resend after
+			// a restart; Telegram answers it with an update of its
+			// own). The same update told again keeps its notice (and
+			// ID), which the gateway drops as seen.
+			continue
+		}
+		if err := s.st.setUnpinned(chat, id, pts); err != nil {
+			s.n.log().Warn("telegram: an unpin not noted (a second may show again)", "login", s.login.LoginID, "err", err)
+		}
 		room := chat
 		if channel != 0 && s.isForum(channel) {
 			room = s.channelMessageChat(channel, id, 0)
@@ -138,7 +179,7 @@ func (s *Session) unpinEvents(chat string, channel int64, pinned bool, ids []int
 			TimestampUnixMicro: time.Now().UnixMicro(), EventId: "unpin" + strconv.Itoa(pts) + "." + strconv.Itoa(id),
 			Payload: &pb.Event_Message{Message: me}}
 		switch {
-		case s.unpins.take(chat, id) || chat == userID(s.self):
+		case mine || chat == userID(s.self):
 			ev.Sender = &pb.Sender{UserId: userID(s.self), IsFromMe: true}
 		case private:
 			me.Text = unpinByWhomText

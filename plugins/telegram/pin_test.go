@@ -7,6 +7,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/telegram/botmode"
@@ -322,4 +323,96 @@ func TestPinBot(t *testing.T) {
 	if srv.Requests("messages.updatePinnedMessage") != 0 {
 		t.Error("a bot login asked Telegram to pin over MTProto")
 	}
+}
+
+// A user's /unpin run again (the gateway's resend of the same command,
+// its txn, to the plugin restarted before its answer was kept; or the
+// user's own second /unpin) shows its notice once: Telegram answers the
+// second unpin with an update of its own (a new pts), which changes
+// nothing, and the notice of an unpin that changed nothing is not shown.
+// A later pin and unpin of the message shows both again. In a basic group
+// and a channel (their own pts).
+func TestUnpinReplayed(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 740, Title: "Mine", Members: []int64{alice.ID, bob.ID}, Creator: alice.ID})
+	s, h, info, n := connectAlice(t, srv)
+	ctx := ctxT(t)
+	if _, err := s.ChatList(ctx); err != nil { // the channel's access hash
+		t.Fatal(err)
+	}
+	unpinText := mediatext.PinText(true)
+	for _, tc := range []struct {
+		chat string
+		peer tg.PeerClass
+	}{{"-77", &tg.PeerChat{ChatID: 77}}, {"-100740", &tg.PeerChannel{ChannelID: 740}}} {
+		from := h.count()
+		text := "pinned in " + tc.chat
+		srv.Send(bob.ID, tc.peer, text)
+		msg := h.wait(t, from, text, isMessage(tc.chat, text))
+		// barrier is bob's message after the updates before it.
+		barrier := func(what string) {
+			t.Helper()
+			f := h.count()
+			srv.Send(bob.ID, tc.peer, what)
+			h.wait(t, f, what, isMessage(tc.chat, what))
+		}
+		call := sdk.Call{ChatID: tc.chat, TxnID: "unpin-" + tc.chat}
+		if err := s.Pin(ctx, sdk.Call{ChatID: tc.chat}, &pb.Pin{TargetId: msg.EventId}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Pin(ctx, call, &pb.Pin{TargetId: msg.EventId, Unpin: true}); err != nil {
+			t.Fatal(err)
+		}
+		barrier("after the unpin in " + tc.chat)
+		if got := h.pinNotices(from, tc.chat, unpinText); len(got) != 1 || !got[0].GetSender().GetIsFromMe() {
+			t.Fatalf("%s: unpin notices %v, want one, the user's", tc.chat, got)
+		}
+
+		// The plugin restarts; the gateway resends the command. (Only
+		// for the group: after a restart, the fake channel's first
+		// update is not always told before bob's message after it.)
+		if _, ch := tc.peer.(*tg.PeerChannel); !ch {
+			if err := s.Disconnect(ctxT(t)); err != nil {
+				t.Fatal(err)
+			}
+			s = connect(t, n, h, info)
+		}
+		if err := s.Pin(ctx, call, &pb.Pin{TargetId: msg.EventId, Unpin: true}); err != nil {
+			t.Fatal(err)
+		}
+		// And the user sends /unpin again.
+		if err := s.Pin(ctx, sdk.Call{ChatID: tc.chat}, &pb.Pin{TargetId: msg.EventId, Unpin: true}); err != nil {
+			t.Fatal(err)
+		}
+		barrier("after the unpins again in " + tc.chat)
+		ids := map[string]bool{}
+		for _, ev := range h.pinNotices(from, tc.chat, unpinText) {
+			ids[ev.EventId] = true
+		}
+		if len(ids) != 1 {
+			t.Errorf("%s: %d unpin notices (by event ID) after the unpin replayed, want 1: %v", tc.chat, len(ids), h.pinNotices(from, tc.chat, unpinText))
+		}
+
+		// Pinned and unpinned again: a notice each.
+		from = h.count()
+		if err := s.Pin(ctx, sdk.Call{ChatID: tc.chat}, &pb.Pin{TargetId: msg.EventId}); err != nil {
+			t.Fatal(err)
+		}
+		srv.Pin(bob.ID, tc.peer, pinTargetOf(t, srv, tc.peer, msg.EventId), true) // bob unpins, on Telegram
+		barrier("after the second pin in " + tc.chat)
+		if got := h.pinNotices(from, tc.chat, unpinText); len(got) != 1 || got[0].GetSender().GetIsFromMe() {
+			t.Errorf("%s: bob's unpin after a new pin: notices %v, want one, not the user's", tc.chat, got)
+		}
+	}
+}
+
+// pinTargetOf is alice's message id (an event ID) as tgfake's Pin names
+// it: a channel's own ID, another's gid.
+func pinTargetOf(t *testing.T, srv *tgfake.Server, peer tg.PeerClass, id string) int {
+	t.Helper()
+	n := mustAtoi(t, id)
+	if _, ok := peer.(*tg.PeerChannel); ok {
+		return n
+	}
+	return srv.GID(alice.ID, n)
 }

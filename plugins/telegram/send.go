@@ -206,9 +206,12 @@ func (s *Session) sentResult(ctx context.Context, mgr interface {
 		date, ttl = m.Date, m.TTLPeriod
 	}
 	if id == 0 {
+		s.live.done(rid)
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSPECIFIED, "telegram: the answer to a send named no message")
 	}
-	s.sent.add(chat, id)
+	if !s.live.wasNamed(rid) { // else updateMessageID added it
+		s.sent.add(chat, id)
+	}
 	s.sendAnswered(c, rid, id) // before the manager, which may wait for it
 	if err := mgr.Handle(ctx, upd); err != nil {
 		s.n.log().Warn("telegram: updates of a send", "login", s.login.LoginID, "err", err)
@@ -248,11 +251,15 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if ents := entitiesOf(e.Text, e.Spans, s.mentioned); len(ents) > 0 {
 		req.SetEntities(ents)
 	}
+	// The edit's update is not from another device. Noted before
+	// Telegram is asked: the update may come (the update stream, a
+	// getDifference) before the answer.
+	s.sent.add(c.ChatID, -id)
 	upd, err := api.MessagesEditMessage(ctx, req)
 	if err != nil {
+		s.sent.take(c.ChatID, -id)
 		return sdk.Result{}, cmdErr("edit", err)
 	}
-	s.sent.add(c.ChatID, -id) // the edit's echo is not from another device
 	_ = mgr.Handle(ctx, upd)
 	return sdk.Result{MessageID: e.TargetId}, nil
 }

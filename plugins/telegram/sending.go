@@ -141,9 +141,12 @@ func (s *Session) db() *store {
 	return s.st
 }
 
-// noteSend notes a send under a txn before Telegram is asked. A send
-// without a txn has a random random_id that no resend repeats.
+// noteSend notes a send before Telegram is asked: in this run's sends
+// in flight (its message's update may come before the answer), and for
+// a send under a txn in the login's database. A send without a txn has
+// a random random_id that no resend repeats.
 func (s *Session) noteSend(c sdk.Call, rid int64) {
+	s.live.start(rid, c.ChatID)
 	if c.TxnID == "" {
 		return
 	}
@@ -157,6 +160,7 @@ func (s *Session) noteSend(c sdk.Call, rid int64) {
 // sendFailed forgets the note of a send Telegram refused; one that failed
 // otherwise (no answer: it may have been taken) keeps its note.
 func (s *Session) sendFailed(c sdk.Call, rid int64, err error) {
+	s.live.done(rid)
 	if _, refused := tgerr.As(err); !refused || c.TxnID == "" {
 		return
 	}
@@ -168,6 +172,7 @@ func (s *Session) sendFailed(c sdk.Call, rid int64, err error) {
 // sendAnswered notes the message a send made (already in s.sent), and
 // releases what waited for it.
 func (s *Session) sendAnswered(c sdk.Call, rid int64, id int) {
+	defer s.live.done(rid)
 	if c.TxnID == "" {
 		return
 	}
@@ -187,6 +192,11 @@ func (s *Session) answerNote(chat string, rid int64, id int) {
 // as its catch-up does for the sends of this device: a held send is
 // answered.
 func (s *Session) messageIDOf(rid int64, id int) {
+	if chat, ok := s.live.name(rid); ok {
+		// A send of this run, before its answer: the message is ours
+		// (and its answer adds it no more).
+		s.sent.add(chat, id)
+	}
 	s.hold.mu.Lock()
 	chat, ok := s.hold.pending[rid]
 	s.hold.mu.Unlock()
@@ -198,23 +208,115 @@ func (s *Session) messageIDOf(rid int64, id int) {
 }
 
 // ownSend reports whether message id of chat, from the user, is one the
-// gateway sent: known as such, or so answered while it is held.
+// gateway sent: known as such, or so answered while it is held (a send
+// from before a restart) or while a send of this run to the chat waits
+// for its answer: the update of a message may come before the answer to
+// its send (another path: the update stream, a getDifference after a gap
+// or a reconnection), and the answer names it. A send in flight is
+// waited for at most HoldFor.
 func (s *Session) ownSend(ctx context.Context, chat string, id int) bool {
 	base := baseChat(chat)
+	var deadline <-chan time.Time
 	for {
-		// The hold's state first: an answer that comes between is
-		// seen by take or by changed.
+		// The state first: an answer that comes between is seen by
+		// take or by changed.
 		changed, wait := s.hold.waits(base)
+		liveChanged, liveWait := s.live.waits(base)
 		if s.sent.take(chat, id) {
 			return true
 		}
-		if !wait {
+		if !wait && !liveWait {
 			return false
+		}
+		if liveWait && deadline == nil {
+			t := time.NewTimer(HoldFor)
+			defer t.Stop()
+			deadline = t.C
+		}
+		if !wait {
+			changed = nil
+		}
+		if !liveWait {
+			liveChanged = nil
 		}
 		select {
 		case <-changed:
+		case <-liveChanged:
+		case <-deadline:
+			return s.sent.take(chat, id)
 		case <-ctx.Done():
 			return false
 		}
 	}
+}
+
+// liveSends are this run's sends waiting for Telegram's answer.
+type liveSends struct {
+	mu      sync.Mutex
+	pending map[int64]string // random_id -> the command's chat
+	named   map[int64]bool   // random_ids whose message updateMessageID named
+	changed chan struct{}    // closed and replaced at each answer
+}
+
+func (l *liveSends) start(rid int64, chat string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.pending == nil {
+		l.pending = map[int64]string{}
+	}
+	l.pending[rid] = chat
+}
+
+// done takes rid out, its send answered or failed.
+func (l *liveSends) done(rid int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.pending[rid]; !ok {
+		return
+	}
+	delete(l.pending, rid)
+	delete(l.named, rid)
+	if l.changed != nil {
+		close(l.changed)
+		l.changed = nil
+	}
+}
+
+// name marks rid's message named before its answer, and returns its
+// chat; false when rid is no send in flight or was named already.
+func (l *liveSends) name(rid int64) (string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	chat, ok := l.pending[rid]
+	if !ok || l.named[rid] {
+		return "", false
+	}
+	if l.named == nil {
+		l.named = map[int64]bool{}
+	}
+	l.named[rid] = true
+	return chat, true
+}
+
+// wasNamed reports whether rid's message was named before its answer.
+func (l *liveSends) wasNamed(rid int64) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.named[rid]
+}
+
+// waits reports whether a send to chat (a base chat) is in flight, and
+// the channel closed at the next answer.
+func (l *liveSends) waits(chat string) (<-chan struct{}, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, c := range l.pending {
+		if baseChat(c) == chat {
+			if l.changed == nil {
+				l.changed = make(chan struct{})
+			}
+			return l.changed, true
+		}
+	}
+	return nil, false
 }

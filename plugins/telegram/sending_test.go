@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gotd/td/tg"
+
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // mine is a message the user sent to user to, as an update brings it.
@@ -124,5 +126,42 @@ func TestSendHoldMessageID(t *testing.T) {
 	notes, err := s.st.sendNotes()
 	if err != nil || notes[77].ID != 50 {
 		t.Errorf("the note after updateMessageID: %+v %v; want message 50", notes[77], err)
+	}
+}
+
+// A send of this run whose message Telegram names (updateMessageID, as
+// a getDifference may before the send's answer) is the gateway's at
+// once: its message makes no event, and a message of the chat not named
+// waits for the answer. The answer adds the message no second time.
+func TestLiveSendMessageID(t *testing.T) {
+	setHoldFor(t, time.Minute)
+	s, _ := unitSession(t)
+	ctx := context.Background()
+	c := sdk.Call{ChatID: "1002"}
+	s.noteSend(c, 99)
+	s.convert(ctx, &tg.UpdateMessageID{ID: 50, RandomID: 99})
+	if evs := s.messageEvents(ctx, mine(50, 1002, "mine"), false); len(evs) != 0 {
+		t.Errorf("the named message of a send in flight: %v, want none", evs)
+	}
+	other := held(s, mine(51, 1002, "from my phone"))
+	select {
+	case n := <-other:
+		t.Fatalf("a message in the chat of a send in flight came (%d events) before its answer", n)
+	case <-time.After(100 * time.Millisecond):
+	}
+	if !s.live.wasNamed(99) {
+		t.Fatal("the send is not named")
+	}
+	s.sendAnswered(c, 99, 50) // as sentResult does, which adds nothing
+	select {
+	case n := <-other:
+		if n != 1 {
+			t.Errorf("the message from another app: %d events, want 1", n)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the message from another app still held after the answer")
+	}
+	if len(s.sent.ids) != 0 {
+		t.Errorf("left in the sent set: %v", s.sent.ids)
 	}
 }

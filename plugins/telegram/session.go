@@ -52,7 +52,8 @@ type Session struct {
 	running sync.WaitGroup
 
 	sent     sentSet
-	hold     sendHold // sending.go
+	hold     sendHold  // sending.go
+	live     liveSends // sending.go
 	react    reactionCache
 	uploads  uploads
 	topics   topicCache

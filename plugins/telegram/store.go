@@ -31,6 +31,9 @@ var (
 	bucketTopicMsg = []byte("topicmsg") // channel ID, message ID -> topic ID
 	// The sends under a txn, noted before Telegram is asked (sending.go).
 	bucketSending = []byte("sending") // random_id -> JSON sendNote
+	// The messages unpinned, until pinned again, with the pts of the
+	// update that said so (pin.go): a second unpin changes nothing.
+	bucketUnpinned = []byte("unpinned") // chat/message -> pts
 )
 
 // store is a login's database. It implements gotd's updates.StateStorage,
@@ -51,7 +54,7 @@ func openStore(dir string) (*store, error) {
 		return nil, fmt.Errorf("telegram: open %s: %w", dbFile, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketState, bucketChannels, bucketHashes, bucketMsgChat, bucketTopicMsg, bucketSending} {
+		for _, b := range [][]byte{bucketState, bucketChannels, bucketHashes, bucketMsgChat, bucketTopicMsg, bucketSending, bucketUnpinned} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -393,4 +396,39 @@ func (s *store) sendNotes() (map[int64]sendNote, error) {
 		})
 	})
 	return out, err
+}
+
+func unpinKey(chat string, id int) []byte { return []byte(chat + "/" + strconv.Itoa(id)) }
+
+// unpinnedAt is the pts of the update that unpinned message id of chat,
+// if it is not pinned again since.
+func (s *store) unpinnedAt(chat string, id int) (pts int, ok bool) {
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketUnpinned).Get(unpinKey(chat, id)); v != nil {
+			pts, ok = int(binary.BigEndian.Uint64(v)), true
+		}
+		return nil
+	})
+	return pts, ok
+}
+
+// setUnpinned notes message id of chat unpinned by the update of pts;
+// pinned again, it is forgotten (setPinned).
+func (s *store) setUnpinned(chat string, id, pts int) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketUnpinned).Put(unpinKey(chat, id), idKey(int64(pts)))
+	})
+}
+
+// setPinned forgets the unpins of messages ids of chat, pinned again.
+func (s *store) setPinned(chat string, ids []int) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketUnpinned)
+		for _, id := range ids {
+			if err := b.Delete(unpinKey(chat, id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -386,29 +386,34 @@ func (s *Session) member(user string) *pb.Member {
 	return mem
 }
 
-// sentSet holds the IDs of messages the gateway sent, until their update
-// comes back: they are not reported as from another device.
+// sentSet holds the IDs of messages the gateway sent (an edit's as -ID),
+// until their update comes back: they are not reported as from another
+// device. Counted: two edits of a message in flight have two updates.
 type sentSet struct {
 	mu  sync.Mutex
-	ids map[string]bool
+	ids map[string]int
 }
 
 func (s *sentSet) add(chat string, id int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ids == nil {
-		s.ids = map[string]bool{}
+		s.ids = map[string]int{}
 	}
-	s.ids[chat+"/"+strconv.Itoa(id)] = true
+	s.ids[chat+"/"+strconv.Itoa(id)]++
 }
 
 func (s *sentSet) take(chat string, id int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := chat + "/" + strconv.Itoa(id)
-	ok := s.ids[k]
-	delete(s.ids, k)
-	return ok
+	if s.ids[k] == 0 {
+		return false
+	}
+	if s.ids[k]--; s.ids[k] == 0 {
+		delete(s.ids, k)
+	}
+	return true
 }
 
 // reactionCache is the last set of reactions seen per message and sender,

@@ -216,10 +216,15 @@ func (s *Server) lastPin(user int64, peer tg.PeerClass) int {
 	return 0
 }
 
+// searchMaxLimit is the most messages one messages.search answers.
+const searchMaxLimit = 100
+
 // registerPinSearch serves messages.search with inputMessagesFilterPinned
 // (the one filter the fake knows; another is INPUT_FILTER_INVALID): the
 // messages pinned in the chat (a forum's topic with top_msg_id), newest
-// message first, at most limit of them.
+// message first, at most limit of them (at most 100, Telegram's bound),
+// older than offset_id when it is set; a page that is not all of them is
+// messages.messagesSlice with the whole count, as Telegram answers.
 func (s *Server) registerPinSearch(d *tgtest.Dispatcher) {
 	handle(s, d, tg.MessagesSearchRequestTypeID, "messages.search", func(k *key, r *tg.MessagesSearchRequest) (bin.Encoder, error) {
 		if _, err := s.self(k); err != nil {
@@ -244,12 +249,23 @@ func (s *Server) registerPinSearch(d *tgtest.Dispatcher) {
 		default:
 			return nil, tgerr.New(400, "PEER_ID_INVALID")
 		}
-		ms := s.pinnedIn(k.user, s.peerOf(k.user, r.Peer), r.TopMsgID)
-		if r.Limit > 0 && len(ms) > r.Limit {
-			ms = ms[:r.Limit]
+		all := s.pinnedIn(k.user, s.peerOf(k.user, r.Peer), r.TopMsgID)
+		ms := all
+		if r.OffsetID > 0 {
+			ms = slices.DeleteFunc(slices.Clone(ms), func(m tg.MessageClass) bool { return m.GetID() >= r.OffsetID })
+		}
+		limit := min(r.Limit, searchMaxLimit)
+		if limit <= 0 {
+			limit = searchMaxLimit
+		}
+		if len(ms) > limit {
+			ms = ms[:limit]
 		}
 		if _, ok := r.Peer.(*tg.InputPeerChannel); ok {
-			return &tg.MessagesChannelMessages{Count: len(ms), Messages: ms, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user)}, nil
+			return &tg.MessagesChannelMessages{Count: len(all), Messages: ms, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user)}, nil
+		}
+		if len(ms) < len(all) {
+			return &tg.MessagesMessagesSlice{Count: len(all), Messages: ms, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user)}, nil
 		}
 		return &tg.MessagesMessages{Messages: ms, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user)}, nil
 	})

@@ -119,6 +119,11 @@ type Server struct {
 	dropNext string
 	dropDone chan struct{}
 	dropped  map[[2]int64]bool
+	// early is the request (such as "messages.sendMessage") whose next
+	// answer comes after its updates do (UpdateBeforeAnswer).
+	early        string
+	earlyPushed  chan struct{}
+	earlyRelease chan struct{}
 	// byRandom is the answer to each message sent with a random_id, by
 	// sender, peer and random_id: a send that repeats one gets that
 	// answer and sends nothing (deliver).
@@ -168,6 +173,43 @@ func (s *Server) DropAnswer(name string) <-chan struct{} {
 	defer s.mu.Unlock()
 	s.dropNext, s.dropDone = name, make(chan struct{})
 	return s.dropDone
+}
+
+// UpdateBeforeAnswer makes the server act on the next request named name
+// (messages.sendMessage, messages.sendMedia, messages.editMessage), push
+// to the asking device the updates its answer holds, but updateMessageID
+// (which says a random_id's message to the sender alone), and hold the
+// answer until release is called: as when the update comes through
+// another path (the update stream; a getDifference after a gap or a
+// reconnection) before Telegram's answer. pushed is closed once the
+// updates are on their way.
+func (s *Server) UpdateBeforeAnswer(name string) (pushed <-chan struct{}, release func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, r := make(chan struct{}), make(chan struct{})
+	s.early, s.earlyPushed, s.earlyRelease = name, p, r
+	var once sync.Once
+	return p, func() { once.Do(func() { close(r) }) }
+}
+
+// pushEarly pushes the updates of answer out, but updateMessageID, to
+// the session that asked (UpdateBeforeAnswer). Call with s.mu held.
+func (s *Server) pushEarly(t tgtest.Session, out bin.Encoder) {
+	u, ok := out.(*tg.Updates)
+	if !ok {
+		return
+	}
+	cp := &tg.Updates{Users: u.Users, Chats: u.Chats, Date: u.Date, Seq: u.Seq}
+	for _, x := range u.Updates {
+		if _, ok := x.(*tg.UpdateMessageID); !ok {
+			cp.Updates = append(cp.Updates, x)
+		}
+	}
+	msg, err := freeze(cp)
+	if err != nil {
+		panic(err)
+	}
+	s.outq <- func() { _ = s.sendUpdates(t, msg) }
 }
 
 // key is one client's authorization key: a device.
@@ -511,10 +553,25 @@ func handle[R any, PR interface {
 		} else {
 			out, err = h(k, pr)
 		}
+		var release chan struct{}
+		if err == nil && s.early == name {
+			s.pushEarly(req.Session, out)
+			release = s.earlyRelease
+			close(s.earlyPushed)
+			s.early, s.earlyPushed, s.earlyRelease = "", nil, nil
+		}
 		if err == nil {
 			// Encoding sets flags in the objects, which the server
 			// shares: it happens under the lock.
 			out, err = freeze(out)
+		}
+		if release != nil && err == nil {
+			s.mu.Unlock()
+			go func() {
+				<-release
+				_ = srv.SendResult(req, out)
+			}()
+			return nil
 		}
 		if s.dropNext == name {
 			s.dropped[msg] = true
