@@ -34,6 +34,7 @@ func TestLoginForm(t *testing.T) {
 		{map[string]string{"throttle": "fast"}, "Throttle", ""},
 		{map[string]string{"throttle": "1000"}, "Throttle", ""},
 		{map[string]string{"throttle": "NaN"}, "Throttle", ""},
+		{map[string]string{"throttle": "1e-300"}, "Throttle", ""}, // a line an age
 		{nil, "", ""},
 		{map[string]string{"throttle": "off"}, "", `"throttle":0`},
 		{map[string]string{"throttle": "-1"}, "", `"throttle":0`}, // biboumi's "no limit"

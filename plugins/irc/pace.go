@@ -18,12 +18,15 @@ import (
 
 // Pacing of the user's lines: lineBurst at once, then one each
 // lineEvery, as servers take them. The login's throttle (Account.Throttle,
-// like biboumi's throttle_limit) sets another pace after the burst, up to
-// maxThrottle lines a second, or none: a server of the user's own may
-// have no flood protection (ngircd's MaxPenaltyTime = 0).
+// like biboumi's throttle_limit) sets another pace after the burst, from
+// minThrottle to maxThrottle lines a second, or none: a server of the
+// user's own may have no flood protection (ngircd's MaxPenaltyTime = 0).
+// Beyond those bounds a throttle is a typo (and a tiny one overflows the
+// pacer's interval).
 const (
 	lineBurst   = 5
 	lineEvery   = time.Second
+	minThrottle = 0.01
 	maxThrottle = 100
 )
 
@@ -55,8 +58,8 @@ func parseThrottle(field string) (throttle *float64, problem string) {
 	switch {
 	case err == nil && (v == 0 || v == -1):
 		return &off, ""
-	case err != nil || math.IsNaN(v) || v < 0 || v > maxThrottle:
-		return nil, fmt.Sprintf("Throttle must be the lines a second sent after %d at once (1 if empty; up to %d, such as 0.5 or 2), or off (0) for no pacing, not %q.", lineBurst, maxThrottle, field)
+	case err != nil || math.IsNaN(v) || v < minThrottle || v > maxThrottle:
+		return nil, fmt.Sprintf("Throttle must be the lines a second sent after %d at once (1 if empty; %g to %d, such as 0.5 or 2), or off (0) for no pacing, not %q.", lineBurst, minThrottle, maxThrottle, field)
 	}
 	return &v, ""
 }
