@@ -272,6 +272,11 @@ plugin = %q
 				if o.smoke && (r.n == 0 || r.lost > 0 && g.label == "passerelle") {
 					return fmt.Errorf("%s %s window %d: %d measured, %d lost", g.label, direction, w, r.n, r.lost)
 				}
+				// Paced, passerelle's login sends a line a second: the
+				// comparison with biboumi unthrottled means nothing.
+				if o.smoke && g.label == "passerelle" && direction == "xmpp>irc" && r.rate() < float64(10*o.users) {
+					return fmt.Errorf("%s %s window %d: %.1f msgs/s for %d users; paced (the login's throttle not off?)", g.label, direction, w, r.rate(), o.users)
+				}
 				fmt.Fprintf(out, "  %-9s %-16s window %-3d %8.0f msgs/s  p50 %-8s p99 %-8s (%d messages, %d lost)\n",
 					direction, g.label, w, r.rate(), ms(r.pct(50)), ms(r.pct(99)), r.n, r.lost)
 				rw := row{dir: direction, label: g.label, window: w, r: r}
@@ -447,9 +452,11 @@ func ircLogin(ctx context.Context, c *client, nick, ircAddr, channel string) err
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	fields := map[string]string{"server": host, "port": port, "tls": "0", "nick": nick, "channels": channel}
+	// throttle off: no pacing of the user's lines, as biboumi's
+	// throttle_limit -1 (biboumiSetup); ngircd takes a flood here.
+	fields := map[string]string{"server": host, "port": port, "tls": "0", "nick": nick, "channels": channel, "throttle": "off"}
 	var x strings.Builder
-	for _, k := range []string{"server", "port", "tls", "nick", "channels"} {
+	for _, k := range []string{"server", "port", "tls", "nick", "channels", "throttle"} {
 		x.WriteString(`<field var='` + k + `'><value>` + fields[k] + `</value></field>`)
 	}
 	el, err := c.iq(ctx, "login-submit", `<iq type='set' id='login-submit' to='`+ircDomain+`'><command xmlns='http://jabber.org/protocol/commands' node='login' sessionid='`+sid+`' action='next'><x xmlns='jabber:x:data' type='submit'>`+x.String()+`</x></command></iq>`, nil)

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"testing"
+	"time"
 )
 
 // TestAccountKeepsLatin1Channels: a channel named in Latin-1 is saved and
@@ -61,6 +62,37 @@ func TestAccountMovesLatin1Keys(t *testing.T) {
 		}
 		if !maps.Equal(acc.Keys, tc.want) {
 			t.Errorf("keys read from %s: %v, want %v", saved, acc.Keys, tc.want)
+		}
+	}
+}
+
+// TestAccountKeepsThrottle: the login's throttle, off (0) or a pace, is
+// saved and read back as given, and with it the pacer of its lines (nil:
+// none); saved state without one (earlier versions, or the field left
+// empty) reads as the default pace.
+func TestAccountKeepsThrottle(t *testing.T) {
+	off, two := 0.0, 2.0
+	for _, tc := range []struct {
+		throttle *float64
+		every    time.Duration // of the lines' pacer; 0 = none
+	}{{nil, lineEvery}, {&off, 0}, {&two, 500 * time.Millisecond}} {
+		b, err := json.Marshal(Account{Server: "s", Port: 6667, Nick: "ned", Throttle: tc.throttle})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Account
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if (back.Throttle == nil) != (tc.throttle == nil) || back.Throttle != nil && *back.Throttle != *tc.throttle {
+			t.Errorf("throttle read back as %v from %s", back.Throttle, b)
+		}
+		p := linePacer(back)
+		switch {
+		case tc.every == 0 && p != nil:
+			t.Errorf("%s: a pacer of %v, want none", b, p.every)
+		case tc.every != 0 && (p == nil || p.every != tc.every || p.burst != lineBurst):
+			t.Errorf("%s: pacer %+v, want %d at once then one each %v", b, p, lineBurst, tc.every)
 		}
 	}
 }

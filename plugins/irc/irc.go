@@ -176,6 +176,9 @@ type Account struct {
 	Channels         []string `json:"channels,omitempty"`
 	// Keys are the keys of the channels that need one, by folded name.
 	Keys map[string]string `json:"keys,omitempty"`
+	// Throttle is the lines a second the user's lines go at after a
+	// burst (pace.go): nil is the default (one a second), 0 no pacing.
+	Throttle *float64 `json:"throttle,omitempty"`
 }
 
 // MarshalJSON writes a's channel names that are not UTF-8 (Latin-1 ones,
@@ -325,6 +328,9 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 	} else if typedPort != 0 {
 		acc.Port = typedPort
 	}
+	if acc.Throttle, problem = parseThrottle(f["throttle"]); problem != "" {
+		return acc, problem
+	}
 	for _, c := range strings.Split(f["channels"], ",") {
 		if c = strings.TrimSpace(c); c != "" {
 			if !isChannel(c) {
@@ -367,6 +373,7 @@ func loginForm(errText string) *pb.LoginStep {
 			{Id: "sasl_user", Label: "SASL user", Type: pb.FieldType_FIELD_TYPE_USERNAME, Description: "Only for an account on the server (SASL PLAIN)"},
 			{Id: "sasl_password", Label: "SASL password", Type: pb.FieldType_FIELD_TYPE_PASSWORD},
 			{Id: "nickserv_password", Label: "NickServ password", Type: pb.FieldType_FIELD_TYPE_PASSWORD, Description: "Sent to NickServ (IDENTIFY) at each connection, for a registered nick on a server without SASL"},
+			{Id: "throttle", Label: "Throttle (lines a second)", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "The pace of a paste of many lines after 5 at once, as servers disconnect a flood: 1 if empty; off (or 0) for none, on a server of your own without flood protection"},
 		}}},
 	}
 }

@@ -1,6 +1,7 @@
 package irc_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,15 +21,24 @@ func TestLoginForm(t *testing.T) {
 	for _, tc := range []struct {
 		change map[string]string
 		want   string // in the error; "" = completes
+		saved  string // in the saved state of a completed login
 	}{
-		{map[string]string{"server": ""}, "server"},
-		{map[string]string{"nick": "9lives"}, "nick"},
-		{map[string]string{"nick": "two words"}, "nick"},
-		{map[string]string{"port": "70000"}, "port"},
-		{map[string]string{"port": "x"}, "port"},
-		{map[string]string{"tls": "maybe"}, "TLS"},
-		{map[string]string{"sasl_user": "alice"}, "SASL"},
-		{nil, ""},
+		{map[string]string{"server": ""}, "server", ""},
+		{map[string]string{"nick": "9lives"}, "nick", ""},
+		{map[string]string{"nick": "two words"}, "nick", ""},
+		{map[string]string{"port": "70000"}, "port", ""},
+		{map[string]string{"port": "x"}, "port", ""},
+		{map[string]string{"tls": "maybe"}, "TLS", ""},
+		{map[string]string{"sasl_user": "alice"}, "SASL", ""},
+		{map[string]string{"throttle": "-2"}, "Throttle", ""},
+		{map[string]string{"throttle": "fast"}, "Throttle", ""},
+		{map[string]string{"throttle": "1000"}, "Throttle", ""},
+		{map[string]string{"throttle": "NaN"}, "Throttle", ""},
+		{map[string]string{"throttle": "1e-300"}, "Throttle", ""}, // a line an age
+		{nil, "", ""},
+		{map[string]string{"throttle": "off"}, "", `"throttle":0`},
+		{map[string]string{"throttle": "-1"}, "", `"throttle":0`}, // biboumi's "no limit"
+		{map[string]string{"throttle": "0.5"}, "", `"throttle":0.5`},
 	} {
 		fields := map[string]string{}
 		for k, v := range ok {
@@ -41,8 +51,8 @@ func TestLoginForm(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(step.GetForm().GetFields()) == 0 {
-			t.Fatalf("first step %v is no form", step)
+		if !slices.ContainsFunc(step.GetForm().GetFields(), func(f *pb.FormField) bool { return f.Id == "throttle" }) {
+			t.Fatalf("first step %v is no form with a throttle field", step)
 		}
 		step, err = c.SubmitLoginInput(ctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: fields})
 		if err != nil {
@@ -61,8 +71,11 @@ func TestLoginForm(t *testing.T) {
 		if done.LoginId != "alice{1}@irc.example.org:6697" {
 			t.Errorf("login ID %q", done.LoginId)
 		}
-		if s := string(done.SavedState); !strings.Contains(s, `"channels":["#a","#b"]`) || !strings.Contains(s, `"tls":true`) {
-			t.Errorf("saved state %s", s)
+		if s := string(done.SavedState); !strings.Contains(s, `"channels":["#a","#b"]`) || !strings.Contains(s, `"tls":true`) || !strings.Contains(s, tc.saved) {
+			t.Errorf("%v: saved state %s", tc.change, s)
+		}
+		if s := string(done.SavedState); tc.saved == "" && strings.Contains(s, "throttle") {
+			t.Errorf("no throttle given: saved state %s, want the default left out", s)
 		}
 	}
 }

@@ -2,6 +2,10 @@ package irc
 
 import (
 	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -13,11 +17,52 @@ import (
 // messages (a paste of many lines) and the answers to CTCP queries.
 
 // Pacing of the user's lines: lineBurst at once, then one each
-// lineEvery, as servers take them.
+// lineEvery, as servers take them. The login's throttle (Account.Throttle,
+// like biboumi's throttle_limit) sets another pace after the burst, from
+// minThrottle to maxThrottle lines a second, or none: a server of the
+// user's own may have no flood protection (ngircd's MaxPenaltyTime = 0).
+// Beyond those bounds a throttle is a typo (and a tiny one overflows the
+// pacer's interval).
 const (
-	lineBurst = 5
-	lineEvery = time.Second
+	lineBurst   = 5
+	lineEvery   = time.Second
+	minThrottle = 0.01
+	maxThrottle = 100
 )
+
+// linePacer paces the user's lines as acc says; nil when pacing is off.
+func linePacer(acc Account) *pacer {
+	every := lineEvery
+	if acc.Throttle != nil {
+		if *acc.Throttle <= 0 {
+			return nil
+		}
+		every = time.Duration(float64(time.Second) / *acc.Throttle)
+	}
+	return newPacer(lineBurst, every)
+}
+
+// parseThrottle reads the login form's throttle: lines a second after
+// the burst; nil for empty (the default pace), 0 for none ("off", 0, or
+// biboumi's -1). problem says what is wrong with it.
+func parseThrottle(field string) (throttle *float64, problem string) {
+	s := strings.ToLower(strings.TrimSpace(field))
+	if s == "" {
+		return nil, ""
+	}
+	off := 0.0
+	if s == "off" {
+		return &off, ""
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	switch {
+	case err == nil && (v == 0 || v == -1):
+		return &off, ""
+	case err != nil || math.IsNaN(v) || v < minThrottle || v > maxThrottle:
+		return nil, fmt.Sprintf("Throttle must be the lines a second sent after %d at once (1 if empty; %g to %d, such as 0.5 or 2), or off (0) for no pacing, not %q.", lineBurst, minThrottle, maxThrottle, field)
+	}
+	return &v, ""
+}
 
 // pacer is a token bucket: burst tokens, one more each every.
 type pacer struct {
@@ -47,8 +92,11 @@ func (p *pacer) takeLocked(now time.Time) time.Duration {
 	return time.Duration(-p.tokens * float64(p.every))
 }
 
-// allow takes a token if one is there now.
+// allow takes a token if one is there now; a nil pacer always has one.
 func (p *pacer) allow() bool {
+	if p == nil {
+		return true
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.takeLocked(time.Now()) > 0 {
@@ -59,8 +107,12 @@ func (p *pacer) allow() bool {
 }
 
 // wait takes a token, waiting for it, in turn with other waiters; an
-// error when ctx ends first (the token is given back).
+// error when ctx ends first (the token is given back). A nil pacer
+// (pacing off) does not wait.
 func (p *pacer) wait(ctx context.Context) error {
+	if p == nil {
+		return nil
+	}
 	p.mu.Lock()
 	d := p.takeLocked(time.Now())
 	p.mu.Unlock()

@@ -114,8 +114,8 @@ type Session struct {
 	statusMsg string
 	// errorSaid is the server's last ERROR on the connection.
 	errorSaid string
-	// lines and ctcp pace the lines of the user's messages and the
-	// answers to CTCP queries (pace.go).
+	// lines and ctcp pace the lines of the user's messages (nil: the
+	// login's throttle is off) and the answers to CTCP queries (pace.go).
 	lines, ctcp *pacer
 	// typeMu keeps the TAGMSGs of typing (SetTyping's, the repeats')
 	// and the end of typing in the order decided: a repeat's active is
@@ -143,7 +143,7 @@ func newSession(n *Network, loginID string, acc Account) *Session {
 	return &Session{n: n, loginID: loginID, acc: acc, channels: map[string]*channel{}, shown: map[string]string{},
 		people: newPeople(), bans: map[banKey][]string{}, joins: map[string]chan error{}, prefix: defaultPrefixes, modes: defaultChanModes,
 		histMax: historyLimit, newest: map[string]time.Time{}, live: map[string]bool{}, typing: map[string]typed{},
-		listTurn: make(chan struct{}, 1), joinedAgain: map[string]bool{}, lines: newPacer(lineBurst, lineEvery), ctcp: newPacer(ctcpBurst, ctcpEvery)}
+		listTurn: make(chan struct{}, 1), joinedAgain: map[string]bool{}, lines: linePacer(acc), ctcp: newPacer(ctcpBurst, ctcpEvery)}
 }
 
 // Connect starts the connection in the background; its progress comes as

@@ -1,0 +1,80 @@
+package irc_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// pasteTimes logs kit in on srv with the login form's throttle field,
+// sends a paste of n lines to bob and returns when each line came to
+// the server, with the login's saved state.
+func pasteTimes(t *testing.T, throttle string, n int) ([]time.Time, string) {
+	t.Helper()
+	srv := startScripted(t, "", "")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["throttle"] = throttle
+	login := p.Login("", f)
+	// The session is made from the saved state, as at a restart.
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	var lines []string
+	for i := 0; i < n; i++ {
+		lines = append(lines, fmt.Sprintf("line %d", i))
+	}
+	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "bob", "txn-1", strings.Join(lines, "\n"))); res.Error != nil {
+		t.Fatalf("send: %v", res.Error)
+	}
+	srv.got(fmt.Sprintf("PRIVMSG bob :line %d", n-1))
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	var at []time.Time
+	for i, l := range srv.lines {
+		if strings.HasPrefix(l, "PRIVMSG bob") {
+			at = append(at, srv.times[i])
+		}
+	}
+	if len(at) != n {
+		t.Fatalf("%d lines came, want %d", len(at), n)
+	}
+	return at, string(login.SavedState)
+}
+
+// A login with pacing off (throttle off: a server of the user's own
+// without flood protection) sends a paste of 20 lines at once; the
+// setting is kept in the login's saved state, which the session is
+// made from. Before, every login was paced: 5 lines, then one a second
+// (15 s for these).
+func TestPasteUnpaced(t *testing.T) {
+	at, saved := pasteTimes(t, "off", 20)
+	if !strings.Contains(saved, `"throttle":0`) {
+		t.Errorf("saved state %s; want pacing off in it", saved)
+	}
+	if d := at[19].Sub(at[0]); d > time.Second {
+		t.Errorf("20 lines with pacing off took %v; want them at once", d)
+	}
+}
+
+// A throttle of 4 lines a second paces the lines after the burst of 5
+// at a quarter of a second each: 4 more lines in about 1 s (4 s at the
+// default of one a second, TestPastePaced).
+func TestPasteThrottled(t *testing.T) {
+	at, _ := pasteTimes(t, "4", 9)
+	if d := at[4].Sub(at[0]); d > 500*time.Millisecond {
+		t.Errorf("the first 5 lines took %v; want them at once", d)
+	}
+	for i := 5; i < 9; i++ {
+		if d := at[i].Sub(at[i-1]); d < 200*time.Millisecond {
+			t.Errorf("line %d came %v after the one before; want about 250ms", i, d)
+		}
+	}
+	if d := at[8].Sub(at[4]); d > 2500*time.Millisecond {
+		t.Errorf("4 lines after the burst took %v; want about 1s at 4 a second", d)
+	}
+}
