@@ -64,6 +64,20 @@ func parseThrottle(field string) (throttle *float64, problem string) {
 	return &v, ""
 }
 
+// pasteTime bounds how long one message's lines may take at the login's
+// pace: well inside the SDK's deadline for a command (3 minutes), which
+// would cut a longer paste short, half sent.
+const pasteTime = 2 * time.Minute
+
+// most is how many lines a fresh bucket lets out within d; with no
+// pacing (nil), no limit.
+func (p *pacer) most(d time.Duration) int {
+	if p == nil {
+		return math.MaxInt
+	}
+	return int(p.burst) + int(d/p.every)
+}
+
 // pacer is a token bucket: burst tokens, one more each every.
 type pacer struct {
 	burst float64

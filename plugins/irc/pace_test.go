@@ -78,3 +78,38 @@ func TestPasteThrottled(t *testing.T) {
 		t.Errorf("4 lines after the burst took %v; want about 1s at 4 a second", d)
 	}
 }
+
+// A paste whose lines the login's pace cannot send within pasteTime (2
+// minutes: well inside the SDK's deadline for a command) is refused
+// whole, as too large, before a line goes: at a line a second after the
+// burst of 5, 125 lines go in one message, 126 do not. Before, the
+// deadline cut a long paste short, half sent, and a resend repeated the
+// half. With pacing off there is no such limit.
+func TestPasteTooLongForThePace(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p, _, login := scriptedLogin(t, srv, "", "kit", "")
+	lines := make([]string, 126)
+	for i := range lines {
+		lines[i] = fmt.Sprintf("line %d", i)
+	}
+	res := p.Commands().Send(plugintest.SendText(login.LoginId, "bob", "txn-1", strings.Join(lines, "\n")))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_TOO_LARGE || !strings.Contains(res.Error.GetText(), "126 IRC lines") || !strings.Contains(res.Error.GetText(), "at most 125") {
+		t.Fatalf("a paste of 126 lines at a line a second: %v", res.Error)
+	}
+	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "bob", "txn-2", "after")); res.Error != nil {
+		t.Fatalf("send: %v", res.Error)
+	}
+	srv.got("PRIVMSG bob after")
+	srv.mu.Lock()
+	for _, l := range srv.lines {
+		if strings.HasPrefix(l, "PRIVMSG bob :line") {
+			t.Errorf("a line of the refused paste went out: %s", l)
+		}
+	}
+	srv.mu.Unlock()
+
+	at, _ := pasteTimes(t, "off", 300)
+	if d := at[299].Sub(at[0]); d > 5*time.Second {
+		t.Errorf("300 lines with pacing off took %v", d)
+	}
+}

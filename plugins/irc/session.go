@@ -781,7 +781,11 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	// The message ends typing for its receivers: no repeat goes after
 	// it (ended first, so that one going now is sent before it).
 	s.typingEnded(target)
-	var waits []*echo
+	type ircLine struct {
+		text   string
+		action bool
+	}
+	var lines []ircLine
 	// A carriage return alone breaks a line too, and a NUL cannot be
 	// sent: IRC forbids both in a line.
 	text := strings.NewReplacer("\r\n", "\n", "\r", "\n", "\x00", "").Replace(msg.Text)
@@ -791,22 +795,33 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 		rest, action := strings.CutPrefix(line, "/me ")
 		for _, part := range splitText(rest, lineBudget(sourceLen(conn.CurrentNick(), conn.User), target, action)) {
-			if err := s.lines.wait(ctx); err != nil {
-				return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not all sent to %s: %v", target, err)
-			}
-			e := s.expectEcho(target, action, part)
-			if action {
-				err = conn.Action(target, part)
-			} else {
-				err = conn.Privmsg(target, part)
-			}
-			if err != nil {
-				s.dropEcho(e)
-				return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not sent to %s: %v", target, err)
-			}
-			if e != nil {
-				waits = append(waits, e)
-			}
+			lines = append(lines, ircLine{part, action})
+		}
+	}
+	if max := s.lines.most(pasteTime); len(lines) > max {
+		// Refused whole, before a line goes: cut short by the command's
+		// deadline, it would be half sent, and a resend would repeat
+		// the half.
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE,
+			"the message makes %d IRC lines; at this login's pace (its throttle) at most %d go in one message: split it, or send it as a file", len(lines), max)
+	}
+	var waits []*echo
+	for _, l := range lines {
+		if err := s.lines.wait(ctx); err != nil {
+			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not all sent to %s: %v", target, err)
+		}
+		e := s.expectEcho(target, l.action, l.text)
+		if l.action {
+			err = conn.Action(target, l.text)
+		} else {
+			err = conn.Privmsg(target, l.text)
+		}
+		if err != nil {
+			s.dropEcho(e)
+			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not sent to %s: %v", target, err)
+		}
+		if e != nil {
+			waits = append(waits, e)
 		}
 	}
 	return s.awaitEchoes(ctx, waits), nil
