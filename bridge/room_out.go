@@ -178,12 +178,14 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	defer r.mu.Unlock()
 	// Archived as it arrives (store/archive.go: a late message after what
 	// a client saw), its arrival taken under the lock, so that the
-	// archive's order is the order sent; a scroll-back at its own time,
-	// in the past.
+	// archive's order is the order sent; a scroll-back, and history older
+	// than the archive, at its own time, in the past.
 	if !toArchive {
 		now := time.Now()
 		for i := range msgs {
-			msgs[i].Arrived = now
+			// History older than the archive goes before it, at its own
+			// time (store.ArchivedMessage.History).
+			msgs[i].Arrived, msgs[i].History = now, ev.IsBackfill
 		}
 	}
 	res, err := t.db.AppendArchive(context.WithoutCancel(ctx), t.roomKey(s.user, r.chatID), msgs)

@@ -126,6 +126,13 @@ type ArchivedMessage struct {
 	// ordered by it, and a query's Start and End bound it. Zero: Time (a
 	// message of the network's history, placed at its own time).
 	Arrived time.Time
+	// History marks a message of the network's history given an arrival:
+	// one older than the room's archive (its Time before the first
+	// message's place), or into an empty one, goes at its Time, where a
+	// client scrolling back finds it, as with Arrived zero; one within
+	// the archive's span (a gap while the gateway was away) goes as
+	// arrived, where a client catching up finds it.
+	History bool
 	// Nick is the sender's occupant nick; SenderJID their real or puppet
 	// JID, which the `with` filter matches.
 	Nick, SenderJID string
@@ -156,6 +163,12 @@ type arState struct {
 	// last is the latest arrival the room's archive holds: a live
 	// append never goes before it (stageArchived).
 	last time.Time
+	// first is the earliest place the room's archive held when its
+	// state was read, or its first arrival: history older goes before it
+	// (ArchivedMessage.History), a batch of it whole, oldest first.
+	// Pruning may take that place since: history is then placed as
+	// arrived, and still found by a client catching up.
+	first time.Time
 }
 
 // stanzaID formats a room's stanza-id.
@@ -392,8 +405,12 @@ func (db *DB) arState(tx *bbolt.Tx, k RoomKey) (*arState, error) {
 				st.next += lostAppendsGap
 			}
 		}
-		if k, _ := rb.order.Cursor().Last(); len(k) >= timeKeyLen {
+		c := rb.order.Cursor()
+		if k, _ := c.Last(); len(k) >= timeKeyLen {
 			st.last = keyTime(k)
+		}
+		if k, _ := c.First(); len(k) >= timeKeyLen {
+			st.first = keyTime(k)
 		}
 	}
 	if st.epoch == 0 {
@@ -520,7 +537,8 @@ func prepArchived(room RoomKey, msgs []ArchivedMessage) (prepped []ArchivedMessa
 // A live message (live[i]) is placed no earlier than the room's latest
 // arrival: the wall clock may step back (NTP, a VM resumed, a reboot
 // with its clock behind), and a message placed before what a client has
-// seen is missed by its catch-up after the last stanza-id.
+// seen is missed by its catch-up after the last stanza-id. History
+// older than the archive goes before it (ArchivedMessage.History).
 func (db *DB) stageArchived(h *hotBatch, room RoomKey, prepped []ArchivedMessage, live []bool) ([]ArchiveAppend, error) {
 	tx, err := h.readTx()
 	if err != nil {
@@ -557,11 +575,20 @@ func (db *DB) stageArchived(h *hotBatch, room RoomKey, prepped []ArchivedMessage
 				}
 			}
 		}
-		if live[i] {
+		switch {
+		case !live[i]: // at its time
+		case m.History && (st.first.IsZero() || m.Time.Before(st.first)):
+			// Older than the archive (or into an empty one): at its time,
+			// where the rest of its batch goes too.
+			m.Arrived = m.Time
+		default:
 			if m.Arrived.Before(st.last) {
 				m.Arrived = st.last
 			}
 			st.last = m.Arrived
+			if st.first.IsZero() {
+				st.first = m.Arrived
+			}
 		}
 		seq := st.next
 		st.next++

@@ -80,3 +80,60 @@ func TestArchiveOldLogRecord(t *testing.T) {
 		t.Errorf("old record read as %d %+v", r.kind, m)
 	}
 }
+
+// History given an arrival (a network's catch-up) goes before the
+// archive when it is older than the archive's first message, at its own
+// time, where a client scrolling back finds it; within the archive's
+// span (a gap while the gateway was away) it goes as arrived, where a
+// client catching up after the last stanza-id finds it. The same after a
+// reopen, which reads the archive's first place from bbolt.
+func TestArchiveHistoryPlacement(t *testing.T) {
+	db := openTemp(t)
+	at := func(n int) time.Time { return archBase.Add(time.Duration(n) * time.Minute) }
+	msg := func(n int, history bool, arrived int) ArchivedMessage {
+		m := archMsg(n, archBase)
+		m.Time, m.Arrived, m.History = at(n), at(arrived), history
+		return m
+	}
+	_, err := db.AppendArchive(bg, testRoom, []ArchivedMessage{msg(10, false, 10), msg(20, false, 20)})
+	must(t, err)
+	for round, b := range [][]ArchivedMessage{
+		{msg(5, true, 30), msg(15, true, 30)},   // older than the archive; within it
+		{msg(3, true, 40), msg(12, true, 40)},   // after a reopen: the same
+		{msg(25, false, 50), msg(4, false, 50)}, // live, late: as arrived, whatever their time
+	} {
+		if round == 1 {
+			db = reopen(t, db)
+		}
+		_, err := db.AppendArchive(bg, testRoom, b)
+		must(t, err)
+	}
+	page, err := db.QueryArchive(bg, testRoom, ArchiveQuery{})
+	must(t, err)
+	if got, want := remoteIDs(page.Messages), []string{"r3", "r5", "r10", "r20", "r15", "r12", "r25", "r4"}; !slices.Equal(got, want) {
+		t.Errorf("archive order %v, want %v", got, want)
+	}
+	for _, m := range page.Messages[:2] {
+		if !m.Arrived.Equal(m.Time) {
+			t.Errorf("history older than the archive placed at %v, not at its time %v", m.Arrived, m.Time)
+		}
+	}
+	if m := page.Messages[4]; !m.Arrived.Equal(at(30)) || !m.Time.Equal(at(15)) {
+		t.Errorf("history within the archive: %+v", m)
+	}
+
+	// Into an empty archive, a batch of history goes at its times, the
+	// whole batch (its first message does not become the archive's start
+	// the rest would go before).
+	empty := RoomKey{Transport: "wa", UserJID: "alice@example.org", RoomID: "g2"}
+	_, err = db.AppendArchive(bg, empty, []ArchivedMessage{msg(1, true, 60), msg(2, true, 60), msg(3, true, 60)})
+	must(t, err)
+	// Then a live message, and history since it: as arrived.
+	_, err = db.AppendArchive(bg, empty, []ArchivedMessage{msg(4, false, 61), msg(65, true, 66), msg(5, true, 67)})
+	must(t, err)
+	page, err = db.QueryArchive(bg, empty, ArchiveQuery{})
+	must(t, err)
+	if got, want := remoteIDs(page.Messages), []string{"r1", "r2", "r3", "r5", "r4", "r65"}; !slices.Equal(got, want) || !page.Messages[2].Arrived.Equal(at(3)) || !page.Messages[5].Arrived.Equal(at(66)) {
+		t.Errorf("history into an empty archive: %v, %+v", got, page.Messages)
+	}
+}
