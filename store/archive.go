@@ -21,8 +21,9 @@ import (
 // comes late (a member's phone was offline, a plugin replays after a
 // restart) is placed after what a client has already seen, so its
 // catch-up (MAM after the last stanza-id, a join's history since) gets
-// it. History scrolled back from the network arrives in the past: it is
-// placed at its own time (ArchivedMessage.Arrived zero).
+// it. History scrolled back from the network, and history older than
+// the archive, is placed at its own time, in the past, where a client
+// scrolling back finds it (ArchivedMessage.Arrived zero, History).
 //
 // Layout, beside data/ so that it is per user and not per login ID (two
 // users sharing a login ID still have their own rooms):
