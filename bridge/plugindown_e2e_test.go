@@ -11,14 +11,14 @@ import (
 	"passerelle.im/passerelle/internal/xmpptest"
 )
 
-// TestReviewPluginDownShown: the plugin dies and cannot start again (a
+// TestPluginDownShown: the plugin dies and cannot start again (a
 // broken upgrade, a crash at every start). Every login is then
 // disconnected from its network, and the user must be told: the
 // gateway's presence says so, as it does for a network's disconnect.
 // It stayed available (its last login state, connected), while every
 // message waited and failed. Once the plugin is back and the login
 // connected, the presence says so again.
-func TestReviewPluginDownShown(t *testing.T) {
+func TestPluginDownShown(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "passerelle-echo")
 	copyFile(t, echoBin, bin)
 	s := newStack(t, stackOptions{plugin: bin})

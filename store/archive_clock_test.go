@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// TestReviewArrivalClockBack: the archive is in arrival order, and a
+// TestArrivalClockBack: the archive is in arrival order, and a
 // client catches up with MAM after the last stanza-id it saw. The
 // arrival is the gateway's wall clock, which can step back (NTP
 // correcting a fast clock, a VM resumed, a reboot with its RTC behind):
@@ -14,7 +14,7 @@ import (
 // client has seen, or the catch-up misses it for good (it is placed
 // before the last seen). Also across a restart. History (no arrival
 // given) is still placed at its own time.
-func TestReviewArrivalClockBack(t *testing.T) {
+func TestArrivalClockBack(t *testing.T) {
 	db := openTemp(t)
 	at := func(n int) time.Time { return archBase.Add(time.Duration(n) * time.Minute) }
 	live := func(n int, arrived time.Time) ArchivedMessage {

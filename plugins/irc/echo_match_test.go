@@ -8,7 +8,7 @@ import (
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
-// TestReviewEchoNotTakenFromOtherClient: with echo-message, the user's
+// TestEchoNotTakenFromOtherClient: with echo-message, the user's
 // line to bob is confirmed by the server's echo. A line another client on
 // the same account (a bouncer's other client) sends to bob, relayed just
 // before that echo, is that other line, not the confirmation: it was
@@ -17,7 +17,7 @@ import (
 // was never shown, and the user's own line came back as a message "from
 // another device": a duplicate of what they wrote, and a loss of what
 // they wrote elsewhere.
-func TestReviewEchoNotTakenFromOtherClient(t *testing.T) {
+func TestEchoNotTakenFromOtherClient(t *testing.T) {
 	srv := startScripted(t, "message-tags server-time echo-message", "")
 	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
 	evs := p.Events()
@@ -46,11 +46,11 @@ func TestReviewEchoNotTakenFromOtherClient(t *testing.T) {
 	}
 }
 
-// TestReviewEchoChangedByServer: an echo whose text the server changed
+// TestEchoChangedByServer: an echo whose text the server changed
 // (cut past its line length, colours stripped) still confirms the send:
-// the narrower match of TestReviewEchoNotTakenFromOtherClient keeps
+// the narrower match of TestEchoNotTakenFromOtherClient keeps
 // that.
-func TestReviewEchoChangedByServer(t *testing.T) {
+func TestEchoChangedByServer(t *testing.T) {
 	srv := startScripted(t, "message-tags server-time echo-message", "")
 	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
 	evs := p.Events()

@@ -9,7 +9,7 @@ import (
 	"passerelle.im/passerelle/internal/xmpptest"
 )
 
-// TestReviewLoggedOutShownToNewSession: the network logged the user out
+// TestLoggedOutShownToNewSession: the network logged the user out
 // while they were away. When a client of theirs comes online, its
 // server probes the gateway (the user is subscribed to it, XEP-0100), and
 // the answer must say the login's state (xa, "Logged out"): a plain
@@ -17,7 +17,7 @@ import (
 // fails, the silent disconnect users complain of in other gateways. The
 // same holds after a restart of the server (the gateway's presence to
 // every user when the link is up again).
-func TestReviewLoggedOutShownToNewSession(t *testing.T) {
+func TestLoggedOutShownToNewSession(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := registered(t, s, "alice")
 	// alice subscribes to the gateway, as XEP-0100 clients do.
@@ -73,12 +73,12 @@ func lastGatewayPresence(t *testing.T, c *xmpptest.Client) xmpptest.Stanza {
 	return last
 }
 
-// TestReviewLoginAfterLoggedOut: the network logged the user out, and
+// TestLoginAfterLoggedOut: the network logged the user out, and
 // the gateway told them to log in again "with the login command (or send
 // "login" here)". Doing so must start a login, not answer that they are
 // already logged in: the login record is kept (it names the account),
 // but it is no login any more.
-func TestReviewLoginAfterLoggedOut(t *testing.T) {
+func TestLoginAfterLoggedOut(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := registered(t, s, "alice")
 	sendChat(t, alice, "bob@"+domain, "kick")

@@ -11,7 +11,7 @@ import (
 	"passerelle.im/passerelle/internal/xmpptest"
 )
 
-// TestReviewConnectFailureShown: at a start of the gateway the plugin
+// TestConnectFailureShown: at a start of the gateway the plugin
 // cannot connect the user's login (its Connect fails: here the login's
 // folder is no folder, as a disk or permission fault would have it; a
 // network's unreadable session file, a login that must log in again).
@@ -19,7 +19,7 @@ import (
 // connected, and says why. It showed a plain available presence, and
 // only the gateway's log said the login did not connect: every message
 // then failed with no word of why.
-func TestReviewConnectFailureShown(t *testing.T) {
+func TestConnectFailureShown(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := registered(t, s, "alice")
 	echoOK(t, alice, "before", timeout)

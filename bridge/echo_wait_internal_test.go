@@ -11,7 +11,7 @@ import (
 	"passerelle.im/passerelle/store"
 )
 
-// TestReviewDirectEchoBeforeResult: in a direct chat, the network's echo
+// TestDirectEchoBeforeResult: in a direct chat, the network's echo
 // of the user's own message (is_from_me, event_id = the ID the send's
 // result names) may reach the gateway before that result is stored: the
 // result and the event come on different streams, and are handled side
@@ -20,7 +20,7 @@ import (
 // copy ("You wrote from another device: ...", or a carbon under another
 // id) is a duplicate. Rooms dealt with it (room_in.go, archiveSent);
 // direct chats showed the echo.
-func TestReviewDirectEchoBeforeResult(t *testing.T) {
+func TestDirectEchoBeforeResult(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		// resultFirst stores the send's result after the echo was
@@ -91,13 +91,13 @@ func TestReviewDirectEchoBeforeResult(t *testing.T) {
 	}
 }
 
-// TestReviewOwnMessagesDuringLongSend: while a send of the user's takes
+// TestOwnMessagesDuringLongSend: while a send of the user's takes
 // long (a file uploading for minutes), the messages they write on their
 // phone in that chat are not each held for the echo wait: one wait that
 // found no result stands for the rest of that send, or a dozen messages
 // would hold the chat, and the contact's answers behind them, for a
 // minute.
-func TestReviewOwnMessagesDuringLongSend(t *testing.T) {
+func TestOwnMessagesDuringLongSend(t *testing.T) {
 	tr := newTestTransport(t)
 	tr.domain = "echo.localhost"
 	tr.host = pluginhost.New(pluginhost.Config{Name: "echo", Log: slog.New(slog.DiscardHandler)})

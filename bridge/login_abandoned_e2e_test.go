@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// TestReviewAdhocLoginAbandoned: the user's client goes away in the
+// TestAdhocLoginAbandoned: the user's client goes away in the
 // middle of the login command (it crashed, the phone lost its network),
 // and the session ID with it. Starting the login command again from the
 // client the user has now must start a login, not refuse with "a login
@@ -13,7 +13,7 @@ import (
 // the old one may wait: a command client has no way to finish or cancel
 // a session it lost. (The same client asking twice is still refused, as
 // TestAdhocQRAndCancel wants; the refusal says how to cancel.)
-func TestReviewAdhocLoginAbandoned(t *testing.T) {
+func TestAdhocLoginAbandoned(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := s.user("alice")
 	s.waitGateway(alice)

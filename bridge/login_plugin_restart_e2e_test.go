@@ -6,11 +6,11 @@ import (
 	"time"
 )
 
-// TestReviewLoginPluginRestartMidway: the plugin restarts between two
+// TestLoginPluginRestartMidway: the plugin restarts between two
 // steps of the login command (the code stage): the user's next step is
 // answered, with a failure that says to start again, and the login
 // command then starts afresh (nothing stays "in progress").
-func TestReviewLoginPluginRestartMidway(t *testing.T) {
+func TestLoginPluginRestartMidway(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := s.user("alice")
 	s.waitGateway(alice)
