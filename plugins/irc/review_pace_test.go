@@ -51,3 +51,71 @@ func TestReviewPastesShareThePace(t *testing.T) {
 	srv.got("PRIVMSG dave :hi dave")
 	_ = first
 }
+
+// TestReviewCTCPAnswersWithinThePace: the answers to CTCP queries go
+// within the login's pace, with the user's lines: the server counts
+// every line of the connection. A paste at the pace, with CTCP queries
+// answered beside it at their own pace, sent more than the server
+// takes (half as much again at 1 line a second with queries coming on),
+// and a server with flood protection disconnects for that.
+func TestReviewCTCPAnswersWithinThePace(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["throttle"] = "4" // 5 at once, then 4 lines a second
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	const n = 45 // 10 s at the pace
+	lines := make([]string, n)
+	for i := range lines {
+		lines[i] = fmt.Sprintf("line %d", i)
+	}
+	cmds := p.Commands()
+	// The window counted starts before the command is sent: a line
+	// the server reads late (a loaded machine) only widens it.
+	start := time.Now()
+	sent := cmds.Go(plugintest.SendText(login.LoginId, "bob", "txn-1", strings.Join(lines, "\n")))
+	srv.got("PRIVMSG bob :line 0")
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			srv.send(":n%d!b@h PRIVMSG kit :\x01PING %d\x01", i, i)
+		}
+	}()
+	if r := cmds.Wait(sent); r.Error != nil {
+		t.Fatalf("paste: %v", r.Error)
+	}
+	close(stop)
+	<-done
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	var last time.Time
+	for i, l := range srv.lines {
+		if strings.HasPrefix(l, "PRIVMSG bob :line ") {
+			last = srv.times[i]
+		}
+	}
+	count := 0
+	for i, l := range srv.lines {
+		if t := srv.times[i]; t.Before(start) || t.After(last) {
+			continue
+		}
+		if strings.HasPrefix(l, "PRIVMSG ") || strings.HasPrefix(l, "NOTICE ") {
+			count++
+		}
+	}
+	// The pace lets 5 lines out at once and 4 a second after; 2 more
+	// for the tokens at the window's edges.
+	if most := 5 + int(last.Sub(start).Seconds()*4) + 2; count > most {
+		t.Errorf("%d lines sent in %v while pasting; the pace takes at most %d (the CTCP answers went beside the paste's lines)", count, last.Sub(start), most)
+	}
+}
