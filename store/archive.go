@@ -161,8 +161,8 @@ type archRec struct {
 // arState is the writer's counter of a room (writer-only, see DB.arSeq).
 type arState struct {
 	epoch, next uint64
-	// last is the latest arrival the room's archive holds: a live
-	// append never goes before it (stageArchived).
+	// last is the latest arrival the room's archive holds, history's
+	// included: a live append never goes before it (stageArchived).
 	last time.Time
 	// first is the earliest place the room's archive held when its
 	// state was read, or its first arrival: history older goes before it
@@ -586,10 +586,14 @@ func (db *DB) stageArchived(h *hotBatch, room RoomKey, prepped []ArchivedMessage
 			if m.Arrived.Before(st.last) {
 				m.Arrived = st.last
 			}
-			st.last = m.Arrived
 			if st.first.IsZero() {
 				st.first = m.Arrived
 			}
+		}
+		// History counts too (a client may have seen it last), as
+		// bbolt's last key does after a restart (arState).
+		if m.Arrived.After(st.last) {
+			st.last = m.Arrived
 		}
 		seq := st.next
 		st.next++

@@ -16,7 +16,8 @@ import (
 // answers, and servers disconnect a client that floods.
 
 // ctcpBurst and ctcpEvery pace the answers to CTCP queries: ctcpBurst at
-// once, then one each ctcpEvery; the queries beyond are not answered.
+// once, then one each ctcpEvery, and only while the user's lines leave a
+// line of the pace free; the queries beyond are not answered.
 const (
 	ctcpBurst = 3
 	ctcpEvery = 2 * time.Second
@@ -70,7 +71,10 @@ func (s *Session) onPrivmsg(c *ircevent.Connection, m ircmsg.Message) {
 	default:
 		return
 	}
-	if !s.ctcp.allow() {
+	// An answer also takes a free token of the user's lines (pace.go):
+	// the server counts every line of the connection, and a paste at
+	// the pace leaves none for the answers, which are dropped meanwhile.
+	if !s.ctcp.allow() || !s.lines.allow() {
 		s.n.host.Logger().Debug("irc: CTCP query not answered: too many", "login", s.loginID, "query", cmd)
 		return
 	}

@@ -78,6 +78,36 @@ func (p *pacer) most(d time.Duration) int {
 	return int(p.burst) + int(d/p.every)
 }
 
+// admit counts the n lines of a message in, among the lines of the
+// login's messages under way and not yet sent (they go in turn, so each
+// waits for the others' too), unless with those they cannot all go
+// within d: then it returns false and how many could. A message of no
+// more lines than a burst is always taken: its lines slow a paste beside
+// it little. Each line is counted out with sent. Pacing off: no limit.
+func (p *pacer) admit(n int, d time.Duration) (ok bool, room int) {
+	if p == nil {
+		return true, math.MaxInt
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	room = max(0, p.most(d)-p.queued)
+	if n > int(p.burst) && n > room {
+		return false, room
+	}
+	p.queued += n
+	return true, room
+}
+
+// sent counts n lines of an admitted message out: sent, or given up.
+func (p *pacer) sent(n int) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.queued -= n
+	p.mu.Unlock()
+}
+
 // pacer is a token bucket: burst tokens, one more each every.
 type pacer struct {
 	burst float64
@@ -86,6 +116,8 @@ type pacer struct {
 	mu     sync.Mutex
 	tokens float64
 	last   time.Time
+	// queued is the lines admitted and not yet sent (admit).
+	queued int
 }
 
 func newPacer(burst int, every time.Duration) *pacer {

@@ -12,8 +12,9 @@ import (
 
 // pasteTimes logs kit in on srv with the login form's throttle field,
 // sends a paste of n lines to bob and returns when each line came to
-// the server, with the login's saved state.
-func pasteTimes(t *testing.T, throttle string, n int) ([]time.Time, string) {
+// the server, when the paste was sent (no line goes before), and the
+// login's saved state.
+func pasteTimes(t *testing.T, throttle string, n int) ([]time.Time, time.Time, string) {
 	t.Helper()
 	srv := startScripted(t, "", "")
 	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
@@ -28,6 +29,7 @@ func pasteTimes(t *testing.T, throttle string, n int) ([]time.Time, string) {
 	for i := 0; i < n; i++ {
 		lines = append(lines, fmt.Sprintf("line %d", i))
 	}
+	start := time.Now()
 	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "bob", "txn-1", strings.Join(lines, "\n"))); res.Error != nil {
 		t.Fatalf("send: %v", res.Error)
 	}
@@ -43,7 +45,7 @@ func pasteTimes(t *testing.T, throttle string, n int) ([]time.Time, string) {
 	if len(at) != n {
 		t.Fatalf("%d lines came, want %d", len(at), n)
 	}
-	return at, string(login.SavedState)
+	return at, start, string(login.SavedState)
 }
 
 // A login with pacing off (throttle off: a server of the user's own
@@ -52,7 +54,7 @@ func pasteTimes(t *testing.T, throttle string, n int) ([]time.Time, string) {
 // made from. Before, every login was paced: 5 lines, then one a second
 // (15 s for these).
 func TestPasteUnpaced(t *testing.T) {
-	at, saved := pasteTimes(t, "off", 20)
+	at, _, saved := pasteTimes(t, "off", 20)
 	if !strings.Contains(saved, `"throttle":0`) {
 		t.Errorf("saved state %s; want pacing off in it", saved)
 	}
@@ -65,13 +67,16 @@ func TestPasteUnpaced(t *testing.T) {
 // at a quarter of a second each: 4 more lines in about 1 s (4 s at the
 // default of one a second, TestPastePaced).
 func TestPasteThrottled(t *testing.T) {
-	at, _ := pasteTimes(t, "4", 9)
+	at, start, _ := pasteTimes(t, "4", 9)
 	if d := at[4].Sub(at[0]); d > 500*time.Millisecond {
 		t.Errorf("the first 5 lines took %v; want them at once", d)
 	}
+	// Each line after the burst is due a quarter of a second after the
+	// one before, on a schedule from the paste's start: a line the
+	// server read late makes no gap after it look short.
 	for i := 5; i < 9; i++ {
-		if d := at[i].Sub(at[i-1]); d < 200*time.Millisecond {
-			t.Errorf("line %d came %v after the one before; want about 250ms", i, d)
+		if d, due := at[i].Sub(start), time.Duration(i-4)*250*time.Millisecond; d < due-20*time.Millisecond {
+			t.Errorf("line %d came %v after the paste was sent; want no sooner than %v at 4 a second", i, d, due)
 		}
 	}
 	if d := at[8].Sub(at[4]); d > 2500*time.Millisecond {
@@ -108,7 +113,7 @@ func TestPasteTooLongForThePace(t *testing.T) {
 	}
 	srv.mu.Unlock()
 
-	at, _ := pasteTimes(t, "off", 300)
+	at, _, _ := pasteTimes(t, "off", 300)
 	if d := at[299].Sub(at[0]); d > 5*time.Second {
 		t.Errorf("300 lines with pacing off took %v", d)
 	}

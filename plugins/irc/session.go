@@ -798,16 +798,25 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			lines = append(lines, ircLine{part, action})
 		}
 	}
-	if max := s.lines.most(pasteTime); len(lines) > max {
+	if ok, room := s.lines.admit(len(lines), pasteTime); !ok {
 		// Refused whole, before a line goes: cut short by the command's
 		// deadline, it would be half sent, and a resend would repeat
 		// the half.
+		if max := s.lines.most(pasteTime); room < max {
+			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE,
+				"the message makes %d IRC lines; at this login's pace (its throttle), with %d lines of other messages still to go, at most %d more go within %v: wait for those, split it, or send it as a file", len(lines), max-room, room, pasteTime)
+		}
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE,
-			"the message makes %d IRC lines; at this login's pace (its throttle) at most %d go in one message: split it, or send it as a file", len(lines), max)
+			"the message makes %d IRC lines; at this login's pace (its throttle) at most %d go in one message: split it, or send it as a file", len(lines), room)
 	}
+	left := len(lines)
+	defer func() { s.lines.sent(left) }()
 	var waits []*echo
 	for _, l := range lines {
-		if err := s.lines.wait(ctx); err != nil {
+		err := s.lines.wait(ctx)
+		left--
+		s.lines.sent(1)
+		if err != nil {
 			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not all sent to %s: %v", target, err)
 		}
 		e := s.expectEcho(target, l.action, l.text)

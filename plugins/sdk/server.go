@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"log/slog"
 	"os"
@@ -17,9 +16,10 @@ import (
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
-// commandShards is how many chats' commands run at once; commands of one
-// chat always land on the same shard, which keeps their order.
-const commandShards = 32
+// maxQueuedCommands bounds the commands received and not yet answered
+// on a stream: past it the stream is not read (the host waits), as
+// before a flood of commands fills the plugin's memory.
+const maxQueuedCommands = 2048
 
 // MaxMetaBytes bounds Result.Meta, as the contract does.
 const MaxMetaBytes = 1024
@@ -29,9 +29,8 @@ const txnCacheSize = 8192
 
 type server struct {
 	pb.UnimplementedTransportServer
-	t    transport
-	log  *slog.Logger
-	seed maphash.Seed
+	t   transport
+	log *slog.Logger
 
 	mu   sync.Mutex
 	q    *eventQueue
@@ -54,7 +53,6 @@ func newServer(t transport, opts ...Option) *server {
 	return &server{
 		t:           t,
 		log:         slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		seed:        maphash.MakeSeed(),
 		txns:        txnCache{m: map[string]*txnEntry{}},
 		trace:       cfg.trace,
 		timeout:     cfg.timeout,
@@ -315,15 +313,32 @@ func (s *server) Commands(stream pb.Transport_CommandsServer) error {
 		sendErr <- nil
 	}()
 
-	var wg sync.WaitGroup
-	var shards [commandShards]chan *pb.Command
-	for i := range shards {
-		shards[i] = make(chan *pb.Command, 64)
-		wg.Go(func() {
-			for cmd := range shards[i] {
-				results <- s.runCommand(ctx, cmd)
+	// Each chat's commands run in order, in a goroutine of the chat's
+	// while it has some; different chats at once. No chat waits behind
+	// another's long command (a paste at its pace, a file's upload).
+	type chatKey struct{ login, chat string }
+	var (
+		wg     sync.WaitGroup
+		qmu    sync.Mutex
+		queues = map[chatKey][]*pb.Command{} // present while its goroutine runs
+		slots  = make(chan struct{}, maxQueuedCommands)
+	)
+	runChat := func(k chatKey) {
+		for {
+			qmu.Lock()
+			q := queues[k]
+			if len(q) == 0 {
+				delete(queues, k)
+				qmu.Unlock()
+				return
 			}
-		})
+			cmd := q[0]
+			q[0] = nil
+			queues[k] = q[1:]
+			qmu.Unlock()
+			results <- s.runCommand(ctx, cmd)
+			<-slots
+		}
 	}
 	var recvErr error
 	for {
@@ -335,15 +350,15 @@ func (s *server) Commands(stream pb.Transport_CommandsServer) error {
 		if s.trace != nil {
 			s.trace(StageCommand, cmd.GetSend().GetText())
 		}
-		var h maphash.Hash
-		h.SetSeed(s.seed)
-		h.WriteString(cmd.LoginId)
-		h.WriteByte(0)
-		h.WriteString(cmd.ChatId)
-		shards[h.Sum64()%commandShards] <- cmd
-	}
-	for i := range shards {
-		close(shards[i])
+		slots <- struct{}{}
+		k := chatKey{cmd.LoginId, cmd.ChatId}
+		qmu.Lock()
+		q, running := queues[k]
+		queues[k] = append(q, cmd)
+		qmu.Unlock()
+		if !running {
+			wg.Go(func() { runChat(k) })
+		}
 	}
 	wg.Wait()
 	close(results)
@@ -411,7 +426,7 @@ const commandGrace = 2 * time.Second
 // call runs the plugin's HandleCommand for cmd. A method that ignores ctx
 // (a network call without a deadline) and has not returned commandGrace
 // after ctx ended is given up on, with UNAVAILABLE: it must not hold its
-// shard, and every chat behind it, for good. What it returns later is
+// chat, every later command of it, for good. What it returns later is
 // logged and dropped; it never reaches the stream.
 func (s *server) call(ctx context.Context, cmd *pb.Command, limit time.Duration) (Result, error) {
 	type outcome struct {

@@ -291,7 +291,7 @@ func TestCommandsRepeatWhileRunningActsOnce(t *testing.T) {
 	r1 := cm1.start(sendCmd("c", "t", "x"))
 	<-started
 	r2 := cm2.start(sendCmd("c", "t", "x"))
-	// And on the same stream for another chat: another shard.
+	// And on the same stream for another chat, run beside it.
 	r3 := cm1.start(sendCmd("elsewhere", "t", "x"))
 	close(release)
 	for _, ch := range []<-chan *pb.CommandResult{r1, r2, r3} {

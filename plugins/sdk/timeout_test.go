@@ -69,7 +69,7 @@ func TestCommandIgnoringContextIsGivenUp(t *testing.T) {
 
 	start := time.Now()
 	send(1, "t-hang", "hang")
-	send(2, "t-after", "after") // same chat: same shard, behind the hung one
+	send(2, "t-after", "after") // same chat: behind the hung one
 	r := next()
 	if r.CorrelationId != 1 || r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE ||
 		!strings.Contains(r.Error.GetText(), "did not answer") || !strings.Contains(r.Error.GetText(), "may or may not have been sent") {

@@ -213,7 +213,7 @@ func (s *Session) messageIDOf(rid int64, id int) {
 // for its answer: the update of a message may come before the answer to
 // its send (another path: the update stream, a getDifference after a gap
 // or a reconnection), and the answer names it. A send in flight is
-// waited for at most HoldFor.
+// waited for at most HoldFor, once: the next messages do not wait for it.
 func (s *Session) ownSend(ctx context.Context, chat string, id int) bool {
 	base := baseChat(chat)
 	var deadline <-chan time.Time
@@ -243,6 +243,10 @@ func (s *Session) ownSend(ctx context.Context, chat string, id int) bool {
 		case <-changed:
 		case <-liveChanged:
 		case <-deadline:
+			// The answer is late (a lost connection, a slow
+			// Telegram): the user's next messages in the chat do not
+			// wait for these sends again, each holding the updates.
+			s.live.giveUp(base)
 			return s.sent.take(chat, id)
 		case <-ctx.Done():
 			return false
@@ -255,6 +259,7 @@ type liveSends struct {
 	mu      sync.Mutex
 	pending map[int64]string // random_id -> the command's chat
 	named   map[int64]bool   // random_ids whose message updateMessageID named
+	late    map[int64]bool   // random_ids a wait ran out for (giveUp)
 	changed chan struct{}    // closed and replaced at each answer
 }
 
@@ -276,6 +281,7 @@ func (l *liveSends) done(rid int64) {
 	}
 	delete(l.pending, rid)
 	delete(l.named, rid)
+	delete(l.late, rid)
 	if l.changed != nil {
 		close(l.changed)
 		l.changed = nil
@@ -305,13 +311,28 @@ func (l *liveSends) wasNamed(rid int64) bool {
 	return l.named[rid]
 }
 
-// waits reports whether a send to chat (a base chat) is in flight, and
-// the channel closed at the next answer.
+// giveUp marks the sends to chat (a base chat) in flight as late: no
+// message waits for them any more (waits).
+func (l *liveSends) giveUp(chat string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for rid, c := range l.pending {
+		if baseChat(c) == chat {
+			if l.late == nil {
+				l.late = map[int64]bool{}
+			}
+			l.late[rid] = true
+		}
+	}
+}
+
+// waits reports whether a send to chat (a base chat) is in flight, not
+// late, and the channel closed at the next answer.
 func (l *liveSends) waits(chat string) (<-chan struct{}, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for _, c := range l.pending {
-		if baseChat(c) == chat {
+	for rid, c := range l.pending {
+		if baseChat(c) == chat && !l.late[rid] {
 			if l.changed == nil {
 				l.changed = make(chan struct{})
 			}
