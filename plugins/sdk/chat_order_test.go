@@ -10,7 +10,7 @@ import (
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
-// TestReviewLongCommandHoldsNoOtherChat: the commands of different chats
+// TestLongCommandHoldsNoOtherChat: the commands of different chats
 // run at once, as Session's contract says, however many chats are busy.
 // Commands were spread over 32 fixed shards by a hash of login and chat:
 // a long command (an IRC paste at the login's pace, a large file's
@@ -18,7 +18,7 @@ import (
 // that hashed to its shard for as long (minutes; up to 30 for a file).
 // Here 33 chats each wait for all 33 to have started: with 32 shards,
 // two of them share one, and neither finishes.
-func TestReviewLongCommandHoldsNoOtherChat(t *testing.T) {
+func TestLongCommandHoldsNoOtherChat(t *testing.T) {
 	const chats = 33
 	var (
 		mu      sync.Mutex

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// TestReviewLiveAfterHistoryAhead: a live message is placed after what
+// TestLiveAfterHistoryAhead: a live message is placed after what
 // a client saw, also when that was history stamped ahead of the
 // gateway's clock (the network's clock a little fast, or the gateway's
 // behind): the room's latest arrival counts history too, as it does
@@ -14,7 +14,7 @@ import (
 // process, only live appends counted: the live message went before the
 // history a client had seen last, and its MAM catch-up after that
 // stanza-id missed it for good.
-func TestReviewLiveAfterHistoryAhead(t *testing.T) {
+func TestLiveAfterHistoryAhead(t *testing.T) {
 	db := openTemp(t)
 	at := func(n int) time.Time { return archBase.Add(time.Duration(n) * time.Minute) }
 	hist := archMsg(1, archBase)

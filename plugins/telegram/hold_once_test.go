@@ -10,14 +10,14 @@ import (
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
-// TestReviewSlowAnswerWaitedForOnce: a message from the user in a chat
+// TestSlowAnswerWaitedForOnce: a message from the user in a chat
 // where a send waits for Telegram's answer waits for that answer (it
 // may be the send's), at most HoldFor, and holds the login's updates of
 // its sequence meanwhile (every private chat and basic group). Once a
 // wait for that send ran out, the user's next messages from another app
 // in the chat no longer wait for it again: each held every private chat
 // another HoldFor (30 s), for as long as the answer did not come.
-func TestReviewSlowAnswerWaitedForOnce(t *testing.T) {
+func TestSlowAnswerWaitedForOnce(t *testing.T) {
 	setHoldFor(t, time.Second)
 	srv := newFake(t)
 	s, h, _, _ := connectAlice(t, srv)

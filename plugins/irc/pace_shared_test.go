@@ -10,13 +10,13 @@ import (
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
-// TestReviewPastesShareThePace: the login's lines share one pace, so a
+// TestPastesShareThePace: the login's lines share one pace, so a
 // paste is measured with the lines of the login's other messages still
 // queued. Two pastes that each fit the 2 minutes alone, sent at once to
 // two chats, went line for line in turn and each took twice as long:
 // past the SDK's 3-minute limit of a command, both were cut short half
 // sent (and a resend repeated the half). The second is refused whole.
-func TestReviewPastesShareThePace(t *testing.T) {
+func TestPastesShareThePace(t *testing.T) {
 	srv := startScripted(t, "", "")
 	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
 	evs := p.Events()
@@ -52,13 +52,13 @@ func TestReviewPastesShareThePace(t *testing.T) {
 	_ = first
 }
 
-// TestReviewCTCPAnswersWithinThePace: the answers to CTCP queries go
+// TestCTCPAnswersWithinThePace: the answers to CTCP queries go
 // within the login's pace, with the user's lines: the server counts
 // every line of the connection. A paste at the pace, with CTCP queries
 // answered beside it at their own pace, sent more than the server
 // takes (half as much again at 1 line a second with queries coming on),
 // and a server with flood protection disconnects for that.
-func TestReviewCTCPAnswersWithinThePace(t *testing.T) {
+func TestCTCPAnswersWithinThePace(t *testing.T) {
 	srv := startScripted(t, "", "")
 	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
 	evs := p.Events()
