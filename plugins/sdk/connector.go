@@ -92,7 +92,8 @@ type Call struct {
 // Session is one login's connection to the network. The SDK calls the
 // methods of one chat one at a time, in order; different chats and
 // logins concurrently. A command's context ends at its time limit
-// (WithCommandTimeouts): honour it, or the SDK gives up on the call.
+// (WithCommandTimeouts): honour it, or the SDK gives up on the call,
+// which then runs on beside the chat's next command.
 type Session interface {
 	// Connect starts the session. It returns once the session is under
 	// way; progress is reported with LoginStateEvent. It may be called
