@@ -29,6 +29,10 @@ type delivery struct {
 	written *atomic.Bool
 	xid     string // the XMPP id chosen for it when it was stored
 	ev      *pb.Event
+	// turn, when set, receives the room's turn to write the copies
+	// renderRoom archived (room_order.go); nil in tests that send
+	// what they render themselves.
+	turn *sendTurn
 }
 
 // resendLoop writes again, first, what a lost connection left
@@ -47,7 +51,11 @@ func (t *transport) resendLoop(ctx context.Context) {
 // deliverNow turns a network event into stanzas and writes them; a stored
 // one leaves the outbox once the server confirmed it (see unconfirmed).
 func (t *transport) deliverNow(ctx context.Context, d delivery) {
+	var turn sendTurn
+	d.turn = &turn
+	defer func() { turn.done() }() // the turn render takes, not the zero one now
 	stanzas := t.render(ctx, d)
+	turn.wait()
 	if len(stanzas) == 0 {
 		if ctx.Err() != nil {
 			return // cut short by the stop: it stays in the outbox for the next start

@@ -235,7 +235,7 @@ func (s *session) replayHeld(ctx context.Context, r *heldRecord, cmd *pb.Command
 			t.recordTxn(ctx, h.LoginID, h.Txn)
 			if rm != nil && st != nil {
 				rm.order.wait(tk, reflectWait)
-				s.reflect(ctx, st, rm, res, nil)
+				s.reflect(ctx, st, rm, res, nil, func() { rm.order.done(tk) })
 			}
 			return
 		}
@@ -243,7 +243,7 @@ func (s *session) replayHeld(ctx context.Context, r *heldRecord, cmd *pb.Command
 		sm := sentMsg{chatID: h.ChatID, txn: h.Txn, originID: h.OriginID, id: h.ID}
 		if rm != nil && st != nil {
 			rm.order.wait(tk, reflectWait)
-			s.reflect(ctx, st, rm, res, &sm)
+			s.reflect(ctx, st, rm, res, &sm, func() { rm.order.done(tk) })
 			return
 		}
 		s.remember(ctx, sm, res)

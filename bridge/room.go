@@ -61,7 +61,8 @@ type room struct {
 	// only the ban list (muc#admin outcast, room_admin.go).
 	banned map[string]string
 
-	order reflectQueue // the user's own messages, reflected in order (room_order.go)
+	order ticketQueue // the user's own messages, reflected in order (room_order.go)
+	sends ticketQueue // archived copies, written in stanza-id order (room_order.go)
 }
 
 // selfKey is the member ID the user's own nick is kept under in Nicks

@@ -377,15 +377,14 @@ func (s *session) roomMessage(ctx context.Context, st *wire.Stanza, r *room, fro
 // and reflects it once the network took it (a message held across a
 // restart of the gateway too: held.go).
 func (s *session) roomSend(ctx context.Context, st *wire.Stanza, r *room, m userMessage, action bool) {
-	m.sent = func(res *pb.CommandResult, sm *sentMsg) { s.reflect(ctx, st, r, res, sm) }
+	m.sent = func(res *pb.CommandResult, sm *sentMsg) { s.reflect(ctx, st, r, res, sm, nil) }
 	if m.oobURL == "" {
 		// In the order sent, whatever the order of the results
 		// (room_order.go).
 		tk := s.reflectTicket(ctx, r)
 		m.sent = func(res *pb.CommandResult, sm *sentMsg) {
 			r.order.wait(tk, reflectWait)
-			s.reflect(ctx, st, r, res, sm)
-			r.order.done(tk)
+			s.reflect(ctx, st, r, res, sm, func() { r.order.done(tk) })
 		}
 		m.settled = func() { r.order.done(tk) }
 	}
@@ -409,14 +408,37 @@ func (s *session) reflectTicket(ctx context.Context, r *room) uint64 {
 // ID, so that the network's echo of it is not shown again (but not under
 // the ID of the message a correction corrects: namesTarget). sm, for a
 // new message, is what to remember of it (archiveSent).
-func (s *session) reflect(ctx context.Context, st *wire.Stanza, r *room, res *pb.CommandResult, sm *sentMsg) {
-	t := s.t
+// archived, if set, runs once it is archived: the next reflection's
+// archiving need not wait for this one's write.
+func (s *session) reflect(ctx context.Context, st *wire.Stanza, r *room, res *pb.CommandResult, sm *sentMsg, archived func()) {
 	remoteID := res.MessageId
 	if sm == nil && s.namesTarget(ctx, st, r, res) { // room_sent.go
 		remoteID = "" // the network gave the correction no ID of its own
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	copies, turn := s.archiveReflectionLocked(ctx, st, r, res, sm, remoteID)
+	r.mu.Unlock()
+	if archived != nil {
+		archived()
+	}
+	// Written after the room's earlier stanza-ids (room_order.go), the
+	// lock let go: a join or the network's next message in the room
+	// need not wait for the link. A link that is down takes nothing:
+	// then no wait (the archive has the message).
+	defer turn.done()
+	if s.t.link.Up() {
+		turn.wait()
+	}
+	for _, b := range copies {
+		s.t.send(ctx, b)
+	}
+}
+
+// archiveReflectionLocked archives the user's own message and makes its
+// copies for the joined resources, with the room's turn to write them;
+// r.mu is held.
+func (s *session) archiveReflectionLocked(ctx context.Context, st *wire.Stanza, r *room, res *pb.CommandResult, sm *sentMsg, remoteID string) ([][]byte, sendTurn) {
+	t := s.t
 	nick := r.ownNickLocked(s)
 	var w wire.Writer
 	w.Start("message", "").Attr("from", r.jid+"/"+nick).Attr("to", s.user).Attr("type", "groupchat").Attr("id", st.ID())
@@ -442,22 +464,25 @@ func (s *session) reflect(ctx context.Context, st *wire.Stanza, r *room, res *pb
 	}
 	// A duplicate is the network's echo of this message, shown already
 	// (it came before the reflection was stored): the reflection still
-	// goes out,
-	// under the echo's stanza-id, so that the sending client gets its id
-	// and origin-id back (XEP-0045 §7.4) and clients take the two as one
-	// message (XEP-0359).
+	// goes out, under the echo's stanza-id, so that the sending client
+	// gets its id and origin-id back (XEP-0045 §7.4) and clients take
+	// the two as one message (XEP-0359).
 	oid := s.selfOccupantID(r)
+	var copies [][]byte
 	for _, to := range r.resourcesLocked() {
-		t.send(ctx, roomCopy(payload, s.user, s.user+"/"+to, r.jid, sid, oid, time.Time{}))
+		copies = append(copies, roomCopy(payload, s.user, s.user+"/"+to, r.jid, sid, oid, time.Time{}))
 	}
-	if dup {
-		return // the echo's rendering did the rest
-	}
-	if rt := st.Child(nsRetract, "retract"); rt != nil {
-		if ref, err := t.lookupXMPP(ctx, s.LoginID(), r.chatID, rt.Attr("id")); err == nil {
-			t.tombstone(ctx, s.user, r, ref.RemoteID, at)
+	if !dup { // else the echo's rendering did the rest
+		if rt := st.Child(nsRetract, "retract"); rt != nil {
+			if ref, err := t.lookupXMPP(ctx, s.LoginID(), r.chatID, rt.Attr("id")); err == nil {
+				t.tombstone(ctx, s.user, r, ref.RemoteID, at)
+			}
 		}
 	}
+	if len(copies) == 0 {
+		return nil, sendTurn{}
+	}
+	return copies, r.sendTurnLocked()
 }
 
 // archive appends one message to the room's archive; it returns its

@@ -20,8 +20,50 @@ import (
 // reflectWait bounds how long a reflection waits for earlier ones.
 const reflectWait = 10 * time.Second
 
-// reflectQueue orders one room's reflections.
-type reflectQueue struct {
+// A room's archived messages reach the server in the order of their
+// stanza-ids, whoever writes them: the chat's outbound worker (the
+// network's messages, renderRoom) or the result of the user's own send
+// (its reflection). Each takes a turn under the room's lock as it is
+// archived, and writes its copies once every earlier turn has written
+// its own. Else the two could cross on their way to the link, and a
+// client that dropped between them and caught up (MAM, after the later
+// stanza-id) would miss the earlier message.
+
+// sendWait bounds how long a room's copies wait for an earlier turn: one
+// whose write waits for a link that is down does not hold the room.
+const sendWait = 2 * time.Second
+
+// sendTurn is a place in a room's order of writes; the zero value has
+// none and waits for nothing.
+type sendTurn struct {
+	q  *ticketQueue
+	tk uint64
+}
+
+// sendTurnLocked takes the room's next turn to write; r.mu is held, the
+// copies just archived.
+func (r *room) sendTurnLocked() sendTurn {
+	return sendTurn{q: &r.sends, tk: r.sends.take()}
+}
+
+// wait returns once every earlier turn has written, or after sendWait.
+func (t sendTurn) wait() {
+	if t.q != nil {
+		t.q.wait(t.tk, sendWait)
+	}
+}
+
+// done ends the turn: its copies are written, or given up.
+func (t sendTurn) done() {
+	if t.q != nil {
+		t.q.done(t.tk)
+	}
+}
+
+// ticketQueue hands out tickets and lets each holder wait for every
+// earlier one to be settled: a room's reflections (room.order) and its
+// writes (room.sends).
+type ticketQueue struct {
 	mu      sync.Mutex
 	next    uint64          // the next ticket to hand out
 	head    uint64          // the oldest ticket not yet settled
@@ -30,7 +72,7 @@ type reflectQueue struct {
 }
 
 // take hands out the next ticket.
-func (q *reflectQueue) take() uint64 {
+func (q *ticketQueue) take() uint64 {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	tk := q.next
@@ -39,7 +81,13 @@ func (q *reflectQueue) take() uint64 {
 }
 
 // wait returns once every ticket before tk is settled, or after max.
-func (q *reflectQueue) wait(tk uint64, max time.Duration) {
+func (q *ticketQueue) wait(tk uint64, max time.Duration) {
+	q.mu.Lock()
+	ready := q.head >= tk
+	q.mu.Unlock()
+	if ready {
+		return // the usual case: no timer
+	}
 	timer := time.NewTimer(max)
 	defer timer.Stop()
 	for {
@@ -62,7 +110,7 @@ func (q *reflectQueue) wait(tk uint64, max time.Duration) {
 }
 
 // done settles ticket tk; settling it again does nothing.
-func (q *reflectQueue) done(tk uint64) {
+func (q *ticketQueue) done(tk uint64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if tk < q.head {

@@ -12,7 +12,7 @@ import (
 // counts once; a ticket never settled holds the later ones only for the
 // wait's bound.
 func TestReflectQueue(t *testing.T) {
-	var q reflectQueue
+	var q ticketQueue
 	var mu sync.Mutex
 	var order []uint64
 	var wg sync.WaitGroup

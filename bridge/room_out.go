@@ -172,8 +172,8 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 			}
 		}
 	}
-	// Archived and sent under the room's lock: a resource joining now
-	// gets each message once, in its history or live.
+	// Archived, and its copies made, under the room's lock: a resource
+	// joining now gets each message once, in its history or live.
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	// Archived as it arrives (store/archive.go: a late message after what
@@ -204,6 +204,9 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 		for _, to := range r.resourcesLocked() {
 			out = append(out, roomCopy(st, s.user, s.user+"/"+to, r.jid, res[i].StanzaID, oid, time.Time{}))
 		}
+	}
+	if len(out) > 0 && d.turn != nil {
+		*d.turn = r.sendTurnLocked() // written after the room's earlier stanza-ids
 	}
 	return out
 }

@@ -40,7 +40,7 @@ func TestRoomCorrectionReflected(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The plugin's answer to the Edit of m1.
-	s.reflect(ctx, st, r, &pb.CommandResult{MessageId: "m1", TimestampUnixMicro: time.Now().UnixMicro()}, nil)
+	s.reflect(ctx, st, r, &pb.CommandResult{MessageId: "m1", TimestampUnixMicro: time.Now().UnixMicro()}, nil, nil)
 	var to []string
 	for _, got := range sent() {
 		if got.Kind() != "message" || !bodyIs(got, "hi, corrected") {
@@ -82,7 +82,7 @@ func TestRoomEchoBeforeReflection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.reflect(ctx, st, r, &pb.CommandResult{MessageId: "net-m2", TimestampUnixMicro: time.Now().UnixMicro()}, &sentMsg{chatID: r.chatID, originID: "o2", id: "m2"})
+	s.reflect(ctx, st, r, &pb.CommandResult{MessageId: "net-m2", TimestampUnixMicro: time.Now().UnixMicro()}, &sentMsg{chatID: r.chatID, originID: "o2", id: "m2"}, nil)
 	sids := map[string]bool{}
 	reflected := false
 	for _, got := range sent() {

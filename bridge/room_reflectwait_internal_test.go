@@ -48,7 +48,7 @@ func TestRoomReactionWaitsForReflection(t *testing.T) {
 		defer close(reflected)
 		defer sendDone()
 		r.order.wait(tk, reflectWait)
-		s.reflect(ctx, st, r, &pb.CommandResult{MessageId: "net-m2", TimestampUnixMicro: time.Now().UnixMicro()}, &sentMsg{chatID: r.chatID, id: "m2"})
+		s.reflect(ctx, st, r, &pb.CommandResult{MessageId: "net-m2", TimestampUnixMicro: time.Now().UnixMicro()}, &sentMsg{chatID: r.chatID, id: "m2"}, nil)
 		r.order.done(tk)
 	}()
 	settle := time.AfterFunc(targetWait+time.Second, func() { r.order.done(stuck) })
@@ -113,7 +113,7 @@ func TestReflectionRefusedKeepsMapEntry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.reflect(ctx, st, r, &pb.CommandResult{MessageId: "net-m3"}, &sentMsg{chatID: r.chatID, id: "m3"})
+	s.reflect(ctx, st, r, &pb.CommandResult{MessageId: "net-m3"}, &sentMsg{chatID: r.chatID, id: "m3"}, nil)
 	if ref, err := tr.db.LookupXMPP(tr.name, s.LoginID(), r.chatID, "m3"); err != nil || ref.RemoteID != "net-m3" {
 		t.Errorf("map entry of a reflection the archive refused: %+v, %v", ref, err)
 	}
