@@ -516,7 +516,6 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 	if out, ok := s.communityEvents(e, by); ok {
 		return out
 	}
-	own := s.ownJID()
 	at := e.Timestamp.UnixMicro()
 	ev := func(snd *pb.Sender, set func(*pb.Event)) *pb.Event {
 		e := &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: snd, TimestampUnixMicro: at}
@@ -525,7 +524,8 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 	}
 	member := func(kind pb.MemberEvent_Kind, jid types.JID, snd *pb.Sender, aff pb.Affiliation, role pb.Role) *pb.Event {
 		id := s.ids.userID(jid.ToNonAD())
-		self := jid.User == own.User
+		// A group addressed by LID names the user by their own LID.
+		self := s.isOwn(jid)
 		if self {
 			id = s.login.LoginID
 		}
@@ -580,7 +580,7 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 	}
 	for _, j := range e.Leave {
 		self := e.Sender == nil || e.Sender.User == j.User || (e.SenderPN != nil && e.SenderPN.User == j.User)
-		if j.User == own.User {
+		if s.isOwn(j) {
 			reason := pb.ChatRemovedEvent_REASON_LEFT
 			if !self {
 				reason = pb.ChatRemovedEvent_REASON_KICKED
