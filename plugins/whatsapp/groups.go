@@ -63,9 +63,8 @@ func (s *Session) isSelf(p types.GroupParticipant) bool {
 
 // isSelfAdmin says whether the user is an admin of g.
 func (s *Session) isSelfAdmin(g *types.GroupInfo) bool {
-	own := s.ownJID()
 	for _, p := range g.Participants {
-		if p.JID.User == own.User || p.PhoneNumber.User == own.User {
+		if s.isSelf(p) {
 			return p.IsAdmin || p.IsSuperAdmin
 		}
 	}

@@ -50,3 +50,32 @@ func TestGroupOwnLIDChanges(t *testing.T) {
 		t.Error("the group is still described offline as one the user is in")
 	}
 }
+
+// The user an admin by their own LID alone (WhatsApp giving no phone
+// number beside it) may post in an announcement group and pin in a
+// locked one: the room's limits say what its member list says.
+func TestGroupOwnLIDAdmin(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	ownLID := s.d.dev.LID
+	fake.SetGroup(&types.GroupInfo{
+		JID: group, GroupName: types.GroupName{Name: "News"},
+		GroupAnnounce: types.GroupAnnounce{IsAnnounce: true},
+		Participants: []types.GroupParticipant{
+			{JID: ownLID, LID: ownLID, IsAdmin: true},
+			{JID: aliceLID, LID: aliceLID, PhoneNumber: alice, IsSuperAdmin: true},
+		},
+	})
+	chats, err := s.ChatList(ctx)
+	if err != nil || len(chats) != 1 {
+		t.Fatalf("ChatList: %v, %v", chats, err)
+	}
+	if chats[0].ReadOnly {
+		t.Fatalf("the room is read-only for its admin: %v", chats[0])
+	}
+	lim, err := s.ChatLimits(ctx, group.String())
+	if err != nil || lim.ReadOnly {
+		t.Errorf("ChatLimits of a group the user is an admin of by LID: %+v, %v", lim, err)
+	}
+}
