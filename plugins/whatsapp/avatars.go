@@ -129,10 +129,10 @@ func (s *Session) pictureChanged(e *events.Picture) {
 // community's picture has no room to show in.
 func (s *Session) groupPictureChanged(e *events.Picture) {
 	jid := e.JID.ToNonAD()
-	s.mu.Lock()
-	g := s.groups[jid]
-	s.mu.Unlock()
-	if g == nil {
+	var g *types.GroupInfo
+	if cp, ok := s.cachedGroup(jid); ok {
+		g = &cp
+	} else {
 		var err error
 		if g, err = s.group(context.Background(), jid); err != nil {
 			s.log.Warn("group picture changed in a group not found", "group", jid, "err", err)

@@ -121,11 +121,26 @@ func (s *Session) group(ctx context.Context, jid types.JID) (*types.GroupInfo, e
 	if err != nil {
 		return nil, sendErr("group "+jid.String(), err)
 	}
-	s.mu.Lock()
-	s.groups[jid] = g
-	s.mu.Unlock()
+	s.cacheGroup(jid, g)
 	s.groupTimers(g)
 	return g, nil
+}
+
+// cacheGroup keeps a copy of g as group jid's: the cached group is
+// changed under s.mu as notifications come, while the caller reads g,
+// its own, outside it.
+func (s *Session) cacheGroup(jid types.JID, g *types.GroupInfo) {
+	cp := cloneGroup(g)
+	s.mu.Lock()
+	s.groups[jid] = cp
+	s.mu.Unlock()
+}
+
+// cloneGroup is a copy of g with its participants its own.
+func cloneGroup(g *types.GroupInfo) *types.GroupInfo {
+	cp := *g
+	cp.Participants = slices.Clone(g.Participants)
+	return &cp
 }
 
 // groupJID is the chat ID of a group, or NOT_FOUND.
@@ -211,9 +226,7 @@ func (s *Session) cachedGroup(jid types.JID) (types.GroupInfo, bool) {
 	if g == nil {
 		return types.GroupInfo{}, false
 	}
-	cp := *g
-	cp.Participants = slices.Clone(g.Participants)
-	return cp, true
+	return *cloneGroup(g), true
 }
 
 // groupReadWait bounds ChatInfo's query of a group the plugin keeps
@@ -290,11 +303,9 @@ func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 		return nil, sendErr("list groups", err)
 	}
 	out := make([]*pb.Chat, 0, len(gs))
-	s.mu.Lock()
 	for _, g := range gs {
-		s.groups[g.JID] = g
+		s.cacheGroup(g.JID, g)
 	}
-	s.mu.Unlock()
 	s.groupTimers(gs...)
 	for _, g := range gs {
 		if g.IsParent {
@@ -449,10 +460,7 @@ func (s *Session) Invite(ctx context.Context, c sdk.Call, userID string) error {
 // groupName is a group's name, as last seen or else as WhatsApp has it;
 // "" when neither knows it.
 func (s *Session) groupName(ctx context.Context, jid types.JID) string {
-	s.mu.Lock()
-	g := s.groups[jid]
-	s.mu.Unlock()
-	if g != nil {
+	if g, ok := s.cachedGroup(jid); ok {
 		return g.Name
 	}
 	if g, err := s.group(ctx, jid); err == nil {
@@ -483,7 +491,7 @@ func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error 
 func (s *Session) joinedGroup(e *events.JoinedGroup) {
 	g := e.GroupInfo
 	s.mu.Lock()
-	s.groups[g.JID] = &g
+	s.groups[g.JID] = cloneGroup(&g)
 	var subs []types.JID
 	if g.IsParent {
 		subs = s.subGroupsLocked(g.JID)
