@@ -55,6 +55,11 @@ func (c inbound) base(info *types.MessageInfo) *pb.Event {
 
 // chatOf is the chat of a message.
 func chatOf(info *types.MessageInfo) types.JID {
+	if incomingBroadcast(info) {
+		// A contact's message to one of their broadcast lists: the apps
+		// show it in the direct chat with them.
+		return senderOf(info)
+	}
 	if !info.IsGroup && info.IsFromMe && info.DeviceSentMeta != nil {
 		// A message the user sent from the phone names the user's
 		// own JID as chat in some forms: the destination is the chat.
@@ -63,6 +68,12 @@ func chatOf(info *types.MessageInfo) types.JID {
 		}
 	}
 	return info.Chat
+}
+
+// incomingBroadcast says whether info is of a message someone sent to a
+// broadcast list the user is on (not a status: a list's ID is a number).
+func incomingBroadcast(info *types.MessageInfo) bool {
+	return !info.IsFromMe && info.Chat.IsBroadcastList() && !info.Sender.IsEmpty()
 }
 
 // senderOf is the sender's phone-number JID when the message gave it

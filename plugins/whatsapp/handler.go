@@ -137,8 +137,8 @@ func loggedOutText(e *events.LoggedOut) string {
 // learnt first, so that a contact shown by LID moves before this
 // message names it by phone.
 func (s *Session) message(e *events.Message) {
-	if e.Info.Chat == types.StatusBroadcastJID || e.Info.Chat.Server == types.BroadcastServer {
-		return // statuses and broadcast lists: no word for them yet
+	if e.Info.Chat.Server == types.BroadcastServer && !incomingBroadcast(&e.Info) {
+		return // statuses and the user's own lists: no word for them yet
 	}
 	if !e.Info.SenderAlt.IsEmpty() {
 		s.ids.learn(e.Info.Sender.ToNonAD(), e.Info.SenderAlt.ToNonAD())
@@ -219,7 +219,7 @@ func (s *Session) message(e *events.Message) {
 
 // undecryptable tells the user a message came that could not be read.
 func (s *Session) undecryptable(e *events.UndecryptableMessage) {
-	if e.DecryptFailMode == events.DecryptFailHide || e.Info.Chat == types.StatusBroadcastJID {
+	if e.DecryptFailMode == events.DecryptFailHide || (e.Info.Chat.Server == types.BroadcastServer && !incomingBroadcast(&e.Info)) {
 		return
 	}
 	ev := s.conv.base(&e.Info)
