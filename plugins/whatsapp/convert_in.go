@@ -142,7 +142,11 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 		return nil
 	}
 	// WhatsApp keys a message by its sender as sent (a LID stays one).
-	ev.Meta = msgMeta{Sender: evt.Info.Sender.ToNonAD(), FromMe: evt.Info.IsFromMe}.encode()
+	meta := msgMeta{Sender: evt.Info.Sender.ToNonAD(), FromMe: evt.Info.IsFromMe}
+	if evt.Info.IsFromMe && !evt.Info.Timestamp.IsZero() && evt.Info.Timestamp.Unix() > 0 {
+		meta.Time = evt.Info.Timestamp // the user's own: theirs to edit, within editWindow
+	}
+	ev.Meta = meta.encode()
 	// In a chat with disappearing messages: when it goes (history adds
 	// the conversation's timer: historyEvents; a live message wrapped as
 	// disappearing that says none has the chat's: Session.message).

@@ -34,7 +34,7 @@ func (s *Session) mentionOf(userID string) (user, jid string) {
 // into a chat whose timer is timer (seconds; 0: off): it disappears that
 // long after t, as the timer it carries says (withTimer).
 func (s *Session) sent(id string, t time.Time, timer uint32) sdk.Result {
-	r := sdk.Result{MessageID: id, Time: t, Meta: msgMeta{Sender: s.ownJID(), FromMe: true}.encode()}
+	r := sdk.Result{MessageID: id, Time: t, Meta: msgMeta{Sender: s.ownJID(), FromMe: true, Time: t}.encode()}
 	if timer > 0 {
 		if t.IsZero() {
 			t = now()
@@ -87,7 +87,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	var parts []types.MessageID
 	withParts := func() sdk.Result {
 		if len(parts) > 0 {
-			first.Meta = msgMeta{Sender: s.ownJID(), FromMe: true, Parts: parts}.encode()
+			first.Meta = msgMeta{Sender: s.ownJID(), FromMe: true, Parts: parts, Time: first.Time}.encode()
 		}
 		return first
 	}
@@ -148,15 +148,25 @@ func ownTarget(id string, meta []byte) (quoted, error) {
 	return quoted{ID: id, Meta: m}, nil
 }
 
-// EditMessage corrects one of the user's messages (within WhatsApp's
-// 15 minutes, which the SDK enforces from EditWindowSeconds).
+// editWindow is how long after it was sent the user may correct a
+// message (the capabilities' EditWindowSeconds): WhatsApp's apps drop a
+// later edit (whatsmeow's EditWindow, 20 minutes, is the most they
+// take), which would show corrected on XMPP alone.
+const editWindow = 15 * time.Minute
+
+// EditMessage corrects one of the user's messages, within editWindow
+// when its time is known (nothing else enforces it).
 func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage) (sdk.Result, error) {
 	chat, err := parseChatID(c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	if _, err := ownTarget(e.TargetId, e.TargetMeta); err != nil {
+	target, err := ownTarget(e.TargetId, e.TargetMeta)
+	if err != nil {
 		return sdk.Result{}, err
+	}
+	if t := target.Meta.Time; !t.IsZero() && now().Sub(t) > editWindow {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_EXPIRED, "whatsapp: a message can be corrected for %d minutes after it was sent; send the correction as a new message", int(editWindow/time.Minute))
 	}
 	if _, ok := mediatext.GeoURI(e.Text); ok {
 		// A location corrected (XEP-0308 of a geo: URI): WhatsApp edits

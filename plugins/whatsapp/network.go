@@ -129,7 +129,7 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		},
 		MaxTextBytes:          65536,
 		MaxAttachmentBytes:    100 << 20,
-		EditWindowSeconds:     15 * 60,
+		EditWindowSeconds:     int64(editWindow / time.Second),
 		IdentifierPrompt:      "Phone number",
 		IdentifierDescription: "The contact's phone number with its country code, such as +33612345678.",
 	}, nil
