@@ -68,6 +68,14 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		return sdk.Result{}, err
 	}
 	text, mentions := renderOut(msg.Text, msg.Spans, s.mentionOf)
+	if err := textFits(text); err != nil {
+		return sdk.Result{}, err
+	}
+	for _, a := range msg.Attachments {
+		if err := textFits(a.Caption); err != nil {
+			return sdk.Result{}, err
+		}
+	}
 	reply := s.quotedOf(msg.ReplyToId, msg.ReplyToMeta)
 	timer := s.timers.get(c.ChatID)
 	if len(msg.Attachments) == 0 {
@@ -148,6 +156,19 @@ func ownTarget(id string, meta []byte) (quoted, error) {
 	return quoted{ID: id, Meta: m}, nil
 }
 
+// maxTextBytes is the longest text the plugin sends (the capabilities'
+// MaxTextBytes): WhatsApp's 65536.
+const maxTextBytes = 65536
+
+// textFits refuses a text longer than maxTextBytes, as the contract
+// asks of the plugin (nothing else enforces it).
+func textFits(text string) error {
+	if len(text) > maxTextBytes {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "whatsapp: a message holds at most %d bytes of text (this one %d): send it in parts", maxTextBytes, len(text))
+	}
+	return nil
+}
+
 // editWindow is how long after it was sent the user may correct a
 // message (the capabilities' EditWindowSeconds): WhatsApp's apps drop a
 // later edit (whatsmeow's EditWindow, 20 minutes, is the most they
@@ -174,6 +195,9 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "whatsapp: a shared location cannot be changed: share the new one")
 	}
 	text, mentions := renderOut(e.Text, e.Spans, s.mentionOf)
+	if err := textFits(text); err != nil {
+		return sdk.Result{}, err
+	}
 	resp, err := s.d.cli.SendMessage(ctx, chat, editMessage(chat, e.TargetId, textMessage(text, nil, mentions), now()))
 	if err != nil {
 		return sdk.Result{}, sendErr("edit", err)

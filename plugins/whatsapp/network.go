@@ -127,7 +127,7 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 			// unknown address is a person's, nothing asked of WhatsApp.
 			JoinChatPrefixes: []string{inviteRoom},
 		},
-		MaxTextBytes:          65536,
+		MaxTextBytes:          maxTextBytes,
 		MaxAttachmentBytes:    100 << 20,
 		EditWindowSeconds:     int64(editWindow / time.Second),
 		IdentifierPrompt:      "Phone number",
