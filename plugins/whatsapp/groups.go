@@ -637,6 +637,14 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 	return out
 }
 
+// names says whether j, from a group's notification, is participant p:
+// by its JID, or by the LID or phone number the group's info gave
+// beside it (a notification may name by LID whom the info named by
+// phone number, or the other way round).
+func names(p types.GroupParticipant, j types.JID) bool {
+	return j.User != "" && (j.User == p.JID.User || j.User == p.LID.User || j.User == p.PhoneNumber.User)
+}
+
 func ptrJID(j *types.JID) types.JID {
 	if j == nil {
 		return types.EmptyJID
@@ -654,16 +662,20 @@ func (s *Session) updateCachedMembers(e *events.GroupInfo) {
 		return
 	}
 	for _, j := range e.Join {
-		g.Participants = append(g.Participants, types.GroupParticipant{JID: j})
+		// Once: the info may have been read after the add, and a
+		// notification may come again after a reconnection.
+		if !slices.ContainsFunc(g.Participants, func(p types.GroupParticipant) bool { return names(p, j) }) {
+			g.Participants = append(g.Participants, types.GroupParticipant{JID: j})
+		}
 	}
 	g.Participants = slices.DeleteFunc(g.Participants, func(p types.GroupParticipant) bool {
-		return slices.ContainsFunc(e.Leave, func(j types.JID) bool { return j.User == p.JID.User })
+		return slices.ContainsFunc(e.Leave, func(j types.JID) bool { return names(p, j) })
 	})
 	for i := range g.Participants {
-		if slices.ContainsFunc(e.Promote, func(j types.JID) bool { return j.User == g.Participants[i].JID.User }) {
+		if slices.ContainsFunc(e.Promote, func(j types.JID) bool { return names(g.Participants[i], j) }) {
 			g.Participants[i].IsAdmin = true
 		}
-		if slices.ContainsFunc(e.Demote, func(j types.JID) bool { return j.User == g.Participants[i].JID.User }) {
+		if slices.ContainsFunc(e.Demote, func(j types.JID) bool { return names(g.Participants[i], j) }) {
 			g.Participants[i].IsAdmin = false
 		}
 	}

@@ -79,3 +79,39 @@ func TestGroupOwnLIDAdmin(t *testing.T) {
 		t.Errorf("ChatLimits of a group the user is an admin of by LID: %+v, %v", lim, err)
 	}
 }
+
+// A join WhatsApp tells of someone the cached group has already (its
+// info read after the add and before the notification, or the
+// notification delivered again after a reconnection) is no second
+// member; a removal naming a member by LID where the group's info
+// named them by phone number (or the other way round) removes them.
+func TestGroupCachedMembersOnce(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	fake.SetGroup(&types.GroupInfo{
+		JID: group, GroupName: types.GroupName{Name: "Friends"},
+		Participants: []types.GroupParticipant{
+			{JID: phone, PhoneNumber: phone, IsAdmin: true},
+			{JID: alice, PhoneNumber: alice, LID: aliceLID},
+			{JID: bob, PhoneNumber: bob},
+		},
+	})
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fake.Emit(&events.GroupInfo{JID: group, Sender: &phone, Timestamp: when, Join: []types.JID{bob}})
+	fake.Emit(&events.GroupInfo{JID: group, Sender: &phone, Timestamp: when, Join: []types.JID{bob}})
+	fake.Emit(&events.GroupInfo{JID: group, Sender: &aliceLID, Timestamp: when, Leave: []types.JID{aliceLID}})
+	c := s.knownGroup(group)
+	if c == nil {
+		t.Fatal("group not kept")
+	}
+	var ids []string
+	for _, m := range c.Members {
+		ids = append(ids, m.UserId)
+	}
+	if len(ids) != 2 || ids[0] != "+33600000000" || ids[1] != "+33622222222" {
+		t.Errorf("members kept: %v, want the user and Bob, once each", ids)
+	}
+}
