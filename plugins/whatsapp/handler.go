@@ -218,15 +218,26 @@ func (s *Session) message(e *events.Message) {
 }
 
 // undecryptable tells the user a message came that could not be read.
+// whatsmeow asks for it again, and a copy it decrypts comes as a message
+// of the same ID: the notice has an ID of its own (undecryptableID), or
+// the gateway would drop that message as the notice's duplicate.
 func (s *Session) undecryptable(e *events.UndecryptableMessage) {
 	if e.DecryptFailMode == events.DecryptFailHide || (e.Info.Chat.Server == types.BroadcastServer && !incomingBroadcast(&e.Info)) {
 		return
 	}
 	ev := s.conv.base(&e.Info)
-	text := "⚠ A message could not be decrypted; WhatsApp on your phone has it."
+	ev.EventId = undecryptableID(e.Info.ID)
+	text := "⚠ A message could not be decrypted: it follows if WhatsApp sends it again, else WhatsApp on your phone has it."
 	if e.IsUnavailable {
 		text = "⚠ A message is only on your phone (view once, or not sent to linked devices)."
 	}
 	ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}
 	s.emitDurable(ev)
+}
+
+// undecryptableID is the event ID of the notice of a message not
+// decrypted: its own (the same notice again is dropped), not the
+// message's, which its decrypted copy keeps.
+func undecryptableID(id types.MessageID) string {
+	return "undecryptable-" + string(id)
 }
