@@ -293,11 +293,12 @@ func (s *Session) SetPresence(ctx context.Context, p *pb.Presence) error {
 	if err := s.d.cli.SendPresence(ctx, wp); err != nil {
 		return sendErr("presence", err)
 	}
+	available := wp == types.PresenceAvailable
 	s.mu.Lock()
 	was := s.available
-	s.available = wp == types.PresenceAvailable
+	s.available = available
 	s.mu.Unlock()
-	if s.available && !was {
+	if available && !was {
 		s.subscribeContacts(ctx)
 	}
 	return nil
