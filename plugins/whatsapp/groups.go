@@ -562,7 +562,7 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 		case g != nil:
 			c = s.chatOf(&cp)
 		case e.Name != nil:
-			c = &pb.Chat{ChatId: chat, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: e.Name.Name}
+			c = s.renamedGroup(e.JID.ToNonAD(), e.Name.Name)
 		}
 		if c != nil {
 			out = append(out, ev(by, func(e *pb.Event) { e.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}} }))
@@ -643,6 +643,27 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 // phone number, or the other way round).
 func names(p types.GroupParticipant, j types.JID) bool {
 	return j.User != "" && (j.User == p.JID.User || j.User == p.LID.User || j.User == p.PhoneNumber.User)
+}
+
+// renamedGroup is the ChatEvent's chat of a group renamed name that the
+// plugin has not read yet (a rename told at the connection, before the
+// room sync): the gateway takes a ChatEvent as the chat's whole
+// description, so it is read from WhatsApp (with its subject, members
+// and who may post), or else, not answered, the name alone; nil for a
+// community, which is no room.
+func (s *Session) renamedGroup(jid types.JID, name string) *pb.Chat {
+	ctx, cancel := context.WithTimeout(context.Background(), groupReadWait)
+	defer cancel()
+	g, err := s.group(ctx, jid)
+	switch {
+	case err != nil:
+		s.log.Info("renamed group not read: its room gets the new name alone", "group", jid, "err", err)
+		return &pb.Chat{ChatId: jid.String(), Type: pb.ChatType_CHAT_TYPE_GROUP, Name: name}
+	case g.IsParent:
+		return nil
+	}
+	s.learnCommunity(ctx, g) // its room's name is its community's too
+	return s.chatOf(g)
 }
 
 func ptrJID(j *types.JID) types.JID {

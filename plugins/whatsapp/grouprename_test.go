@@ -1,0 +1,36 @@
+package whatsapp
+
+import (
+	"testing"
+
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// A group renamed before the plugin read its info (a rename told while
+// the gateway was away comes at the connection, before the room sync):
+// its ChatEvent, which the gateway takes as the chat's whole
+// description, still has its subject, members and who may post, read
+// from WhatsApp, not the new name alone, which cleared the room's
+// subject and made an announcement group writable.
+func TestGroupRenamedNotCached(t *testing.T) {
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	fake.SetGroup(&types.GroupInfo{
+		JID: group, GroupName: types.GroupName{Name: "New name"}, GroupTopic: types.GroupTopic{Topic: "weekend plans"},
+		GroupAnnounce: types.GroupAnnounce{IsAnnounce: true},
+		Participants: []types.GroupParticipant{
+			{JID: phone, PhoneNumber: phone},
+			{JID: alice, PhoneNumber: alice, IsSuperAdmin: true},
+		},
+	})
+	from := r.host.count()
+	fake.Emit(&events.GroupInfo{JID: group, Sender: &alice, Timestamp: when, Name: &types.GroupName{Name: "New name"}})
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetChat() != nil })
+	c := ev.GetChat().GetChat()
+	if c.Name != "New name" || c.Topic != "weekend plans" || len(c.Members) != 2 || !c.ReadOnly {
+		t.Errorf("renamed group: %v", c)
+	}
+}
