@@ -634,8 +634,19 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 		}))
 	}
 	s.updateCachedMembers(e)
+	if slices.ContainsFunc(e.Promote, s.isOwnJID) || slices.ContainsFunc(e.Demote, s.isOwnJID) {
+		// The user's role decides whether they may post where only
+		// admins do: the room's read_only follows it.
+		if cp, ok := s.cachedGroup(e.JID); ok && !cp.IsParent && adminsPost(&cp) {
+			c := s.chatOf(&cp)
+			out = append(out, ev(by, func(e *pb.Event) { e.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}} }))
+		}
+	}
 	return out
 }
+
+// isOwnJID says whether j is the user (isOwn of one JID).
+func (s *Session) isOwnJID(j types.JID) bool { return s.isOwn(j) }
 
 // names says whether j, from a group's notification, is participant p:
 // by its JID, or by the LID or phone number the group's info gave

@@ -115,3 +115,36 @@ func TestGroupCachedMembersOnce(t *testing.T) {
 		t.Errorf("members kept: %v, want the user and Bob, once each", ids)
 	}
 }
+
+// The user made an admin of an announcement group may post in its room
+// at once, and no more once demoted: the room's read_only changes with
+// the user's role (a ChatEvent; the gateway refuses a post in a
+// read-only room itself).
+func TestGroupOwnPromotionReadOnly(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	fake.SetGroup(&types.GroupInfo{
+		JID: group, GroupName: types.GroupName{Name: "News"}, GroupAnnounce: types.GroupAnnounce{IsAnnounce: true},
+		Participants: []types.GroupParticipant{
+			{JID: phone, PhoneNumber: phone},
+			{JID: alice, PhoneNumber: alice, IsSuperAdmin: true},
+		},
+	})
+	chats, err := s.ChatList(ctx)
+	if err != nil || len(chats) != 1 || !chats[0].ReadOnly {
+		t.Fatalf("ChatList: %v, %v", chats, err)
+	}
+	from := r.host.count()
+	fake.Emit(&events.GroupInfo{JID: group, Sender: &alice, Timestamp: when, Promote: []types.JID{phone}})
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetChat() != nil })
+	if c := ev.GetChat().GetChat(); c.ReadOnly || c.Name != "News" || len(c.Members) != 2 {
+		t.Errorf("after the user's promotion: %v", c)
+	}
+	from = r.host.count()
+	fake.Emit(&events.GroupInfo{JID: group, Sender: &alice, Timestamp: when, Demote: []types.JID{phone}})
+	ev, _ = r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetChat() != nil })
+	if c := ev.GetChat().GetChat(); !c.ReadOnly {
+		t.Errorf("after the user's demotion: %v", c)
+	}
+}
