@@ -34,3 +34,25 @@ func TestGroupRenamedNotCached(t *testing.T) {
 		t.Errorf("renamed group: %v", c)
 	}
 }
+
+// A group turned into an announcement group (only admins post) before
+// the plugin read it: its room becomes read-only all the same, the
+// group read from WhatsApp.
+func TestGroupAnnounceNotCached(t *testing.T) {
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	fake.SetGroup(&types.GroupInfo{
+		JID: group, GroupName: types.GroupName{Name: "News"}, GroupTopic: types.GroupTopic{Topic: "daily"},
+		GroupAnnounce: types.GroupAnnounce{IsAnnounce: true},
+		Participants: []types.GroupParticipant{
+			{JID: phone, PhoneNumber: phone},
+			{JID: alice, PhoneNumber: alice, IsSuperAdmin: true},
+		},
+	})
+	from := r.host.count()
+	fake.Emit(&events.GroupInfo{JID: group, Sender: &alice, Timestamp: when, Announce: &types.GroupAnnounce{IsAnnounce: true}})
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetChat() != nil })
+	if c := ev.GetChat().GetChat(); !c.ReadOnly || c.Name != "News" || c.Topic != "daily" {
+		t.Errorf("announcement group: %v", c)
+	}
+}

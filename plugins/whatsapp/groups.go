@@ -562,7 +562,7 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 		case g != nil:
 			c = s.chatOf(&cp)
 		case e.Name != nil:
-			c = s.renamedGroup(e.JID.ToNonAD(), e.Name.Name)
+			c = s.unreadGroup(e.JID.ToNonAD(), e.Name.Name)
 		}
 		if c != nil {
 			out = append(out, ev(by, func(e *pb.Event) { e.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}} }))
@@ -622,6 +622,8 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 		var c *pb.Chat
 		if cp != nil {
 			c = s.chatOf(cp) // not under s.mu: it reads the community's name
+		} else {
+			c = s.unreadGroup(e.JID.ToNonAD(), "")
 		}
 		if c != nil {
 			out = append(out, ev(by, func(e *pb.Event) { e.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}} }))
@@ -656,17 +658,21 @@ func names(p types.GroupParticipant, j types.JID) bool {
 	return j.User != "" && (j.User == p.JID.User || j.User == p.LID.User || j.User == p.PhoneNumber.User)
 }
 
-// renamedGroup is the ChatEvent's chat of a group renamed name that the
-// plugin has not read yet (a rename told at the connection, before the
-// room sync): the gateway takes a ChatEvent as the chat's whole
-// description, so it is read from WhatsApp (with its subject, members
-// and who may post), or else, not answered, the name alone; nil for a
-// community, which is no room.
-func (s *Session) renamedGroup(jid types.JID, name string) *pb.Chat {
+// unreadGroup is the ChatEvent's chat of a group changed (renamed name,
+// or who may post) that the plugin has not read yet (a change told at
+// the connection, before the room sync): the gateway takes a ChatEvent
+// as the chat's whole description, so it is read from WhatsApp (with
+// its subject, members and who may post), or else, not answered, the
+// new name alone (nil without one); nil for a community, which is no
+// room.
+func (s *Session) unreadGroup(jid types.JID, name string) *pb.Chat {
 	ctx, cancel := context.WithTimeout(context.Background(), groupReadWait)
 	defer cancel()
 	g, err := s.group(ctx, jid)
 	switch {
+	case err != nil && name == "":
+		s.log.Info("changed group not read: its room is told at the next sync", "group", jid, "err", err)
+		return nil
 	case err != nil:
 		s.log.Info("renamed group not read: its room gets the new name alone", "group", jid, "err", err)
 		return &pb.Chat{ChatId: jid.String(), Type: pb.ChatType_CHAT_TYPE_GROUP, Name: name}
