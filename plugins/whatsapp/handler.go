@@ -69,10 +69,11 @@ func (s *Session) handle(evt any) {
 		s.emit(s.conv.presence(e))
 
 	case *events.PushName:
-		s.contactChanged(e.JID)
 		if !e.JIDAlt.IsEmpty() {
+			// First: a LID with its number beside is told by number.
 			s.ids.learn(e.JID, e.JIDAlt)
 		}
+		s.contactChanged(e.JID)
 	case *events.Contact:
 		s.contactChanged(e.JID)
 	case *events.BusinessName:
