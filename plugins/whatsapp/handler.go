@@ -58,10 +58,12 @@ func (s *Session) handle(evt any) {
 	case *events.UndecryptableMessage:
 		s.undecryptable(e)
 	case *events.Receipt:
+		s.learnSource(&e.MessageSource)
 		if ev := s.conv.receipt(e); ev != nil {
 			s.emit(ev)
 		}
 	case *events.ChatPresence:
+		s.learnSource(&e.MessageSource)
 		if ev := s.conv.chatPresence(e); ev != nil {
 			s.emit(ev)
 		}
@@ -132,6 +134,14 @@ func loggedOutText(e *events.LoggedOut) string {
 		why = fmt.Sprintf("WhatsApp refused the device on connecting (%s)", e.Reason)
 	}
 	return why + ": log in again (QR code or phone number) to link a new one"
+}
+
+// learnSource learns a sender's LID and phone number given side by side
+// (as message does), so that their chat is the number's.
+func (s *Session) learnSource(src *types.MessageSource) {
+	if !src.SenderAlt.IsEmpty() {
+		s.ids.learn(src.Sender.ToNonAD(), src.SenderAlt.ToNonAD())
+	}
 }
 
 // message handles a message event: the sender's LID and phone number

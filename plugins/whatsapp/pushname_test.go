@@ -28,3 +28,24 @@ func TestPushNameLIDWithPhone(t *testing.T) {
 		}
 	}
 }
+
+// A receipt or typing from a contact WhatsApp names by LID with the
+// phone number beside it is in the number's chat, as their messages
+// are: not in a "lid-" chat of its own.
+func TestReceiptLIDWithPhone(t *testing.T) {
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	carol := types.NewJID("33633333333", types.DefaultUserServer)
+	src := types.MessageSource{Chat: strangerL, Sender: strangerL, SenderAlt: carol, AddressingMode: types.AddressingModeLID}
+	from := r.host.count()
+	fake.Emit(&events.Receipt{MessageSource: src, MessageIDs: []string{"OUT1"}, Type: types.ReceiptTypeRead, Timestamp: when})
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetReceipt() != nil })
+	if ev.ChatId != "+33633333333" || ev.Sender.UserId != "+33633333333" {
+		t.Errorf("receipt: %v", ev)
+	}
+	fake.Emit(&events.ChatPresence{MessageSource: src, State: types.ChatPresenceComposing})
+	ev, _ = r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetTyping() != nil })
+	if ev.ChatId != "+33633333333" || ev.Sender.UserId != "+33633333333" {
+		t.Errorf("typing: %v", ev)
+	}
+}
