@@ -113,6 +113,9 @@ func (s *Session) pictureChanged(e *events.Picture) {
 	if e.JID.Server != types.DefaultUserServer && e.JID.Server != types.HiddenUserServer {
 		return
 	}
+	if s.isOwn(e.JID) {
+		return // the user's own picture: no contact of theirs
+	}
 	var c types.ContactInfo
 	if s.d.dev != nil {
 		c, _ = s.d.dev.Contacts.GetContact(context.Background(), e.JID.ToNonAD())

@@ -99,7 +99,7 @@ func (s *Session) ResolveIdentifier(ctx context.Context, identifier string, _ bo
 
 // contactChanged sends a contact's new name.
 func (s *Session) contactChanged(jid types.JID) {
-	if s.d == nil || s.d.dev == nil || (jid.Server != types.DefaultUserServer && jid.Server != types.HiddenUserServer) || jid.User == s.ownJID().User {
+	if s.d == nil || s.d.dev == nil || (jid.Server != types.DefaultUserServer && jid.Server != types.HiddenUserServer) || s.isOwn(jid) {
 		return
 	}
 	c, err := s.d.dev.Contacts.GetContact(context.Background(), jid.ToNonAD())

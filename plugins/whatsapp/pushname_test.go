@@ -49,3 +49,24 @@ func TestReceiptLIDWithPhone(t *testing.T) {
 		t.Errorf("typing: %v", ev)
 	}
 }
+
+// The user's own push name (seen on a message of theirs in a group that
+// names them by LID) or profile picture changing is no contact of
+// theirs: the gateway would add the user to their own roster.
+func TestOwnNameAndPictureNoContact(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ownLID := s.d.dev.LID
+	from := r.host.count()
+	fake.Emit(&events.PushName{JID: ownLID, JIDAlt: phone, NewPushName: "Me again"})
+	fake.Emit(&events.Picture{JID: phone, Timestamp: when, PictureID: "p2"})
+	fake.Emit(&events.Picture{JID: ownLID, Timestamp: when, PictureID: "p3"})
+	// A contact's after them: all of the user's are handled by then.
+	fake.Emit(&events.Picture{JID: alice, Timestamp: when, PictureID: "a1"})
+	r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetContact().GetContact().GetUserId() == "+33611111111" })
+	for _, ev := range r.host.since(from) {
+		if c := ev.GetContact().GetContact(); c != nil && c.UserId != "+33611111111" {
+			t.Errorf("the user told as a contact: %v", ev)
+		}
+	}
+}
