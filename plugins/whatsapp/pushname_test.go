@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"context"
 	"testing"
 
 	"go.mau.fi/whatsmeow/types"
@@ -68,5 +69,23 @@ func TestOwnNameAndPictureNoContact(t *testing.T) {
 		if c := ev.GetContact().GetContact(); c != nil && c.UserId != "+33611111111" {
 			t.Errorf("the user told as a contact: %v", ev)
 		}
+	}
+}
+
+// The user saved in their own address book, under their LID as
+// WhatsApp may sync it, is not in their contact list.
+func TestContactListWithoutOwnLID(t *testing.T) {
+	r := newRig(t, "")
+	s, _ := r.connected(t)
+	ctx := context.Background()
+	if err := s.d.dev.Contacts.PutContactName(ctx, s.d.dev.LID, "Me", "Me Myself"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.d.dev.Contacts.PutContactName(ctx, alice, "Alice", "Alice Liddell"); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := s.ContactList(ctx)
+	if err != nil || len(cs) != 1 || cs[0].UserId != "+33611111111" {
+		t.Errorf("ContactList: %v, %v", cs, err)
 	}
 }
