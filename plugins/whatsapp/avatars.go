@@ -136,8 +136,12 @@ func (s *Session) groupPictureChanged(e *events.Picture) {
 	if cp, ok := s.cachedGroup(jid); ok {
 		g = &cp
 	} else {
+		// Bounded: whatsmeow runs its events one at a time, and waits
+		// for this one (its IQ alone would wait 75 s).
+		ctx, cancel := context.WithTimeout(context.Background(), groupReadWait)
+		defer cancel()
 		var err error
-		if g, err = s.group(context.Background(), jid); err != nil {
+		if g, err = s.group(ctx, jid); err != nil {
 			s.log.Warn("group picture changed in a group not found", "group", jid, "err", err)
 			return
 		}
