@@ -504,7 +504,10 @@ func (s *Session) joinedGroup(e *events.JoinedGroup) {
 		}
 		return
 	}
-	s.learnCommunity(context.Background(), &g)
+	// Bounded: whatsmeow waits for this handler before its next event.
+	ctx, cancel := context.WithTimeout(context.Background(), groupReadWait)
+	defer cancel()
+	s.learnCommunity(ctx, &g)
 	s.groupTimers(&g)
 	s.emit(&pb.Event{ChatId: g.JID.ToNonAD().String(), ChatType: pb.ChatType_CHAT_TYPE_GROUP,
 		TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: s.chatOf(&g)}}})
