@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"context"
 	"testing"
 
 	"go.mau.fi/whatsmeow/types"
@@ -54,5 +55,35 @@ func TestGroupAnnounceNotCached(t *testing.T) {
 	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetChat() != nil })
 	if c := ev.GetChat().GetChat(); !c.ReadOnly || c.Name != "News" || c.Topic != "daily" {
 		t.Errorf("announcement group: %v", c)
+	}
+}
+
+// A notification that renames a group and makes it an announcement
+// group at once gives the room both: one ChatEvent, read-only.
+func TestGroupRenamedAndAnnounce(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	fake.SetGroup(&types.GroupInfo{
+		JID: group, GroupName: types.GroupName{Name: "Friends"},
+		Participants: []types.GroupParticipant{
+			{JID: phone, PhoneNumber: phone},
+			{JID: alice, PhoneNumber: alice, IsSuperAdmin: true},
+		},
+	})
+	if _, err := s.ChatList(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	from := r.host.count()
+	fake.Emit(&events.GroupInfo{JID: group, Sender: &alice, Timestamp: when, Name: &types.GroupName{Name: "News"}, Announce: &types.GroupAnnounce{IsAnnounce: true}})
+	fake.Emit(&events.GroupInfo{JID: group, Sender: &alice, Timestamp: when, Topic: &types.GroupTopic{Topic: "fence"}})
+	r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetTopic() != nil })
+	var chats []*pb.Chat
+	for _, ev := range r.host.since(from) {
+		if c := ev.GetChat().GetChat(); c != nil {
+			chats = append(chats, c)
+		}
+	}
+	if len(chats) == 0 || chats[len(chats)-1].Name != "News" || !chats[len(chats)-1].ReadOnly {
+		t.Errorf("renamed and made an announcement group: %v", chats)
 	}
 }

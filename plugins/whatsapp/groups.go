@@ -558,6 +558,10 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 			}
 			cp = *g
 			cp.Participants = slices.Clone(g.Participants)
+			if e.Announce != nil {
+				// Changed by the same notification (kept below).
+				cp.IsAnnounce = e.Announce.IsAnnounce
+			}
 		}
 		s.mu.Unlock()
 		var c *pb.Chat
