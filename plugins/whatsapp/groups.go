@@ -662,7 +662,20 @@ func (s *Session) isOwnJID(j types.JID) bool { return s.isOwn(j) }
 // beside it (a notification may name by LID whom the info named by
 // phone number, or the other way round).
 func names(p types.GroupParticipant, j types.JID) bool {
-	return j.User != "" && (j.User == p.JID.User || j.User == p.LID.User || j.User == p.PhoneNumber.User)
+	if j.User == "" {
+		return false
+	}
+	switch j.Server {
+	case types.HiddenUserServer:
+		if j.User == p.LID.User {
+			return true
+		}
+	case types.DefaultUserServer:
+		if j.User == p.PhoneNumber.User {
+			return true
+		}
+	}
+	return j.User == p.JID.User
 }
 
 // unreadGroup is the ChatEvent's chat of a group changed (renamed name,
