@@ -63,6 +63,9 @@ func (s *Session) quotedOf(id string, meta []byte) *quoted {
 // caption (WhatsApp sends one file per message; the result names the
 // first, and its meta the others: see msgMeta.Parts).
 func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessage) (sdk.Result, error) {
+	// The uploads a refusal or a failure left untaken: the gateway
+	// names none again, and their files would stay until the next start.
+	defer s.uploads.drop(msg.Attachments)
 	chat, err := parseChatID(c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err

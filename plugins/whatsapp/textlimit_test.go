@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -37,5 +38,32 @@ func TestTextLimit(t *testing.T) {
 	}
 	if _, err := s.SendMessage(ctx, call, &pb.SendMessage{Text: long[1:]}); err != nil {
 		t.Errorf("text at the limit: %v", err)
+	}
+}
+
+// A send refused before its files went (too long a text, or an earlier
+// file failing) leaves no uploaded file behind in the data folder: the
+// gateway never names an upload twice.
+func TestRefusedSendDropsUploads(t *testing.T) {
+	r := newRig(t, "")
+	s, _ := r.connected(t)
+	ctx := context.Background()
+	id, err := s.UploadMedia(ctx, &pb.MediaInfo{Name: "a.txt", MimeType: "text/plain"}, strings.NewReader("a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.uploads.mu.Lock()
+	path := s.uploads.files[id].path
+	s.uploads.mu.Unlock()
+	_, err = s.SendMessage(ctx, sdk.Call{ChatID: "+33611111111"}, &pb.SendMessage{Text: strings.Repeat("a", maxTextBytes+1),
+		Attachments: []*pb.Attachment{{Name: "a.txt", MimeType: "text/plain", Source: &pb.Attachment_UploadId{UploadId: id}}}})
+	if codeOf(err) != pb.ErrorCode_ERROR_CODE_TOO_LARGE {
+		t.Fatalf("send: %v", err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("the upload's file is left: %v", err)
+	}
+	if _, ok := s.uploads.take(id); ok {
+		t.Error("the upload is still listed")
 	}
 }
