@@ -113,6 +113,9 @@ func (s *Session) pictureChanged(e *events.Picture) {
 	if e.JID.Server != types.DefaultUserServer && e.JID.Server != types.HiddenUserServer {
 		return
 	}
+	if s.isOwn(e.JID) {
+		return // the user's own picture: no contact of theirs
+	}
 	var c types.ContactInfo
 	if s.d.dev != nil {
 		c, _ = s.d.dev.Contacts.GetContact(context.Background(), e.JID.ToNonAD())
@@ -129,12 +132,16 @@ func (s *Session) pictureChanged(e *events.Picture) {
 // community's picture has no room to show in.
 func (s *Session) groupPictureChanged(e *events.Picture) {
 	jid := e.JID.ToNonAD()
-	s.mu.Lock()
-	g := s.groups[jid]
-	s.mu.Unlock()
-	if g == nil {
+	var g *types.GroupInfo
+	if cp, ok := s.cachedGroup(jid); ok {
+		g = &cp
+	} else {
+		// Bounded: whatsmeow runs its events one at a time, and waits
+		// for this one (its IQ alone would wait 75 s).
+		ctx, cancel := context.WithTimeout(context.Background(), groupReadWait)
+		defer cancel()
 		var err error
-		if g, err = s.group(context.Background(), jid); err != nil {
+		if g, err = s.group(ctx, jid); err != nil {
 			s.log.Warn("group picture changed in a group not found", "group", jid, "err", err)
 			return
 		}

@@ -45,11 +45,10 @@ func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
 	if err != nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "whatsapp: read contacts: %v", err)
 	}
-	own := s.ownJID()
 	seen := map[string]bool{}
 	var out []*pb.Contact
 	for jid, c := range all {
-		if jid.User == own.User || (jid.Server != types.DefaultUserServer && jid.Server != types.HiddenUserServer) {
+		if s.isOwn(jid) || (jid.Server != types.DefaultUserServer && jid.Server != types.HiddenUserServer) {
 			continue
 		}
 		if c.FullName == "" && c.FirstName == "" {
@@ -99,7 +98,7 @@ func (s *Session) ResolveIdentifier(ctx context.Context, identifier string, _ bo
 
 // contactChanged sends a contact's new name.
 func (s *Session) contactChanged(jid types.JID) {
-	if s.d == nil || s.d.dev == nil || (jid.Server != types.DefaultUserServer && jid.Server != types.HiddenUserServer) || jid.User == s.ownJID().User {
+	if s.d == nil || s.d.dev == nil || (jid.Server != types.DefaultUserServer && jid.Server != types.HiddenUserServer) || s.isOwn(jid) {
 		return
 	}
 	c, err := s.d.dev.Contacts.GetContact(context.Background(), jid.ToNonAD())

@@ -55,6 +55,11 @@ func (c inbound) base(info *types.MessageInfo) *pb.Event {
 
 // chatOf is the chat of a message.
 func chatOf(info *types.MessageInfo) types.JID {
+	if incomingBroadcast(info) {
+		// A contact's message to one of their broadcast lists: the apps
+		// show it in the direct chat with them.
+		return senderOf(info)
+	}
 	if !info.IsGroup && info.IsFromMe && info.DeviceSentMeta != nil {
 		// A message the user sent from the phone names the user's
 		// own JID as chat in some forms: the destination is the chat.
@@ -63,6 +68,12 @@ func chatOf(info *types.MessageInfo) types.JID {
 		}
 	}
 	return info.Chat
+}
+
+// incomingBroadcast says whether info is of a message someone sent to a
+// broadcast list the user is on (not a status: a list's ID is a number).
+func incomingBroadcast(info *types.MessageInfo) bool {
+	return !info.IsFromMe && info.Chat.IsBroadcastList() && !info.Sender.IsEmpty()
 }
 
 // senderOf is the sender's phone-number JID when the message gave it
@@ -131,7 +142,11 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 		return nil
 	}
 	// WhatsApp keys a message by its sender as sent (a LID stays one).
-	ev.Meta = msgMeta{Sender: evt.Info.Sender.ToNonAD(), FromMe: evt.Info.IsFromMe}.encode()
+	meta := msgMeta{Sender: evt.Info.Sender.ToNonAD(), FromMe: evt.Info.IsFromMe}
+	if evt.Info.IsFromMe && !evt.Info.Timestamp.IsZero() && evt.Info.Timestamp.Unix() > 0 {
+		meta.Time = evt.Info.Timestamp // the user's own: theirs to edit, within editWindow
+	}
+	ev.Meta = meta.encode()
 	// In a chat with disappearing messages: when it goes (history adds
 	// the conversation's timer: historyEvents; a live message wrapped as
 	// disappearing that says none has the chat's: Session.message).

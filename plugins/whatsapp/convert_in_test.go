@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -84,7 +85,7 @@ func TestInboundMessage(t *testing.T) {
 				{Start: 18, End: 30, Style: pb.Span_STYLE_MENTION, UserId: "+33600000000"},
 			}})},
 		{"sent from the phone", fromMe(alice, "M3"), &waE2E.Message{Conversation: proto.String("from my phone")},
-			msgEv("+33611111111", pb.ChatType_CHAT_TYPE_DIRECT, &pb.Sender{UserId: "+33600000000", IsFromMe: true}, "M3", "33600000000@s.whatsapp.net|1",
+			msgEv("+33611111111", pb.ChatType_CHAT_TYPE_DIRECT, &pb.Sender{UserId: "+33600000000", IsFromMe: true}, "M3", "33600000000@s.whatsapp.net|1||"+strconv.FormatInt(when.UnixMilli(), 10),
 				&pb.MessageEvent{Text: "from my phone"})},
 		{"LID sender with its phone number beside", types.MessageInfo{MessageSource: types.MessageSource{Chat: aliceLID, Sender: aliceLID, SenderAlt: alice,
 			AddressingMode: types.AddressingModeLID}, ID: "M4", Timestamp: when, PushName: "Alice"},

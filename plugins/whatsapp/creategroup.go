@@ -53,9 +53,7 @@ func (s *Session) CreateChat(ctx context.Context, _ sdk.Call, cc *pb.CreateChat)
 	}
 	answered := g.Participants
 	g.Participants = slices.DeleteFunc(slices.Clone(answered), notAdded)
-	s.mu.Lock()
-	s.groups[g.JID] = g
-	s.mu.Unlock()
+	s.cacheGroup(g.JID, g)
 	chat := s.chatOf(g)
 	// As for a group joined (joinedGroup): the gateway makes its room.
 	// WhatsApp's own notification of the creation may announce it too;

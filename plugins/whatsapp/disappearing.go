@@ -15,6 +15,7 @@ import (
 
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // Disappearing messages. A chat with them on has a timer (seconds; 0 is
@@ -223,6 +224,11 @@ func (t *timers) moved(oldID, newID string) error {
 	return t.saveLocked()
 }
 
+// writeState replaces a state file of the login's folder durably
+// (synced, file and folder): disappearing.json and history-oldest.json
+// are written before whatsmeow acknowledges what said them.
+var writeState = sdk.WriteFileDurably
+
 func (t *timers) saveLocked() error {
 	if t.path == "" {
 		return nil
@@ -231,11 +237,7 @@ func (t *timers) saveLocked() error {
 	if err != nil {
 		return err
 	}
-	tmp := t.path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, t.path)
+	return writeState(t.path, b)
 }
 
 // noteTimer keeps a chat's timer; a failure to write it is logged (the

@@ -63,9 +63,8 @@ func (s *Session) isSelf(p types.GroupParticipant) bool {
 
 // isSelfAdmin says whether the user is an admin of g.
 func (s *Session) isSelfAdmin(g *types.GroupInfo) bool {
-	own := s.ownJID()
 	for _, p := range g.Participants {
-		if p.JID.User == own.User || p.PhoneNumber.User == own.User {
+		if s.isSelf(p) {
 			return p.IsAdmin || p.IsSuperAdmin
 		}
 	}
@@ -122,11 +121,26 @@ func (s *Session) group(ctx context.Context, jid types.JID) (*types.GroupInfo, e
 	if err != nil {
 		return nil, sendErr("group "+jid.String(), err)
 	}
-	s.mu.Lock()
-	s.groups[jid] = g
-	s.mu.Unlock()
+	s.cacheGroup(jid, g)
 	s.groupTimers(g)
 	return g, nil
+}
+
+// cacheGroup keeps a copy of g as group jid's: the cached group is
+// changed under s.mu as notifications come, while the caller reads g,
+// its own, outside it.
+func (s *Session) cacheGroup(jid types.JID, g *types.GroupInfo) {
+	cp := cloneGroup(g)
+	s.mu.Lock()
+	s.groups[jid] = cp
+	s.mu.Unlock()
+}
+
+// cloneGroup is a copy of g with its participants its own.
+func cloneGroup(g *types.GroupInfo) *types.GroupInfo {
+	cp := *g
+	cp.Participants = slices.Clone(g.Participants)
+	return &cp
 }
 
 // groupJID is the chat ID of a group, or NOT_FOUND.
@@ -212,9 +226,7 @@ func (s *Session) cachedGroup(jid types.JID) (types.GroupInfo, bool) {
 	if g == nil {
 		return types.GroupInfo{}, false
 	}
-	cp := *g
-	cp.Participants = slices.Clone(g.Participants)
-	return cp, true
+	return *cloneGroup(g), true
 }
 
 // groupReadWait bounds ChatInfo's query of a group the plugin keeps
@@ -291,11 +303,9 @@ func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 		return nil, sendErr("list groups", err)
 	}
 	out := make([]*pb.Chat, 0, len(gs))
-	s.mu.Lock()
 	for _, g := range gs {
-		s.groups[g.JID] = g
+		s.cacheGroup(g.JID, g)
 	}
-	s.mu.Unlock()
 	s.groupTimers(gs...)
 	for _, g := range gs {
 		if g.IsParent {
@@ -450,10 +460,7 @@ func (s *Session) Invite(ctx context.Context, c sdk.Call, userID string) error {
 // groupName is a group's name, as last seen or else as WhatsApp has it;
 // "" when neither knows it.
 func (s *Session) groupName(ctx context.Context, jid types.JID) string {
-	s.mu.Lock()
-	g := s.groups[jid]
-	s.mu.Unlock()
-	if g != nil {
+	if g, ok := s.cachedGroup(jid); ok {
 		return g.Name
 	}
 	if g, err := s.group(ctx, jid); err == nil {
@@ -484,7 +491,7 @@ func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error 
 func (s *Session) joinedGroup(e *events.JoinedGroup) {
 	g := e.GroupInfo
 	s.mu.Lock()
-	s.groups[g.JID] = &g
+	s.groups[g.JID] = cloneGroup(&g)
 	var subs []types.JID
 	if g.IsParent {
 		subs = s.subGroupsLocked(g.JID)
@@ -497,7 +504,10 @@ func (s *Session) joinedGroup(e *events.JoinedGroup) {
 		}
 		return
 	}
-	s.learnCommunity(context.Background(), &g)
+	// Bounded: whatsmeow waits for this handler before its next event.
+	ctx, cancel := context.WithTimeout(context.Background(), groupReadWait)
+	defer cancel()
+	s.learnCommunity(ctx, &g)
 	s.groupTimers(&g)
 	s.emit(&pb.Event{ChatId: g.JID.ToNonAD().String(), ChatType: pb.ChatType_CHAT_TYPE_GROUP,
 		TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: s.chatOf(&g)}}})
@@ -516,7 +526,6 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 	if out, ok := s.communityEvents(e, by); ok {
 		return out
 	}
-	own := s.ownJID()
 	at := e.Timestamp.UnixMicro()
 	ev := func(snd *pb.Sender, set func(*pb.Event)) *pb.Event {
 		e := &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: snd, TimestampUnixMicro: at}
@@ -525,7 +534,8 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 	}
 	member := func(kind pb.MemberEvent_Kind, jid types.JID, snd *pb.Sender, aff pb.Affiliation, role pb.Role) *pb.Event {
 		id := s.ids.userID(jid.ToNonAD())
-		self := jid.User == own.User
+		// A group addressed by LID names the user by their own LID.
+		self := s.isOwn(jid)
 		if self {
 			id = s.login.LoginID
 		}
@@ -548,6 +558,10 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 			}
 			cp = *g
 			cp.Participants = slices.Clone(g.Participants)
+			if e.Announce != nil {
+				// Changed by the same notification (kept below).
+				cp.IsAnnounce = e.Announce.IsAnnounce
+			}
 		}
 		s.mu.Unlock()
 		var c *pb.Chat
@@ -555,7 +569,7 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 		case g != nil:
 			c = s.chatOf(&cp)
 		case e.Name != nil:
-			c = &pb.Chat{ChatId: chat, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: e.Name.Name}
+			c = s.unreadGroup(e.JID.ToNonAD(), e.Name.Name)
 		}
 		if c != nil {
 			out = append(out, ev(by, func(e *pb.Event) { e.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}} }))
@@ -580,7 +594,7 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 	}
 	for _, j := range e.Leave {
 		self := e.Sender == nil || e.Sender.User == j.User || (e.SenderPN != nil && e.SenderPN.User == j.User)
-		if j.User == own.User {
+		if s.isOwn(j) {
 			reason := pb.ChatRemovedEvent_REASON_LEFT
 			if !self {
 				reason = pb.ChatRemovedEvent_REASON_KICKED
@@ -615,6 +629,8 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 		var c *pb.Chat
 		if cp != nil {
 			c = s.chatOf(cp) // not under s.mu: it reads the community's name
+		} else {
+			c = s.unreadGroup(e.JID.ToNonAD(), "")
 		}
 		if c != nil {
 			out = append(out, ev(by, func(e *pb.Event) { e.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}} }))
@@ -627,7 +643,64 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 		}))
 	}
 	s.updateCachedMembers(e)
+	if slices.ContainsFunc(e.Promote, s.isOwnJID) || slices.ContainsFunc(e.Demote, s.isOwnJID) {
+		// The user's role decides whether they may post where only
+		// admins do: the room's read_only follows it.
+		if cp, ok := s.cachedGroup(e.JID); ok && !cp.IsParent && adminsPost(&cp) {
+			c := s.chatOf(&cp)
+			out = append(out, ev(by, func(e *pb.Event) { e.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}} }))
+		}
+	}
 	return out
+}
+
+// isOwnJID says whether j is the user (isOwn of one JID).
+func (s *Session) isOwnJID(j types.JID) bool { return s.isOwn(j) }
+
+// names says whether j, from a group's notification, is participant p:
+// by its JID, or by the LID or phone number the group's info gave
+// beside it (a notification may name by LID whom the info named by
+// phone number, or the other way round).
+func names(p types.GroupParticipant, j types.JID) bool {
+	if j.User == "" {
+		return false
+	}
+	switch j.Server {
+	case types.HiddenUserServer:
+		if j.User == p.LID.User {
+			return true
+		}
+	case types.DefaultUserServer:
+		if j.User == p.PhoneNumber.User {
+			return true
+		}
+	}
+	return j.User == p.JID.User
+}
+
+// unreadGroup is the ChatEvent's chat of a group changed (renamed name,
+// or who may post) that the plugin has not read yet (a change told at
+// the connection, before the room sync): the gateway takes a ChatEvent
+// as the chat's whole description, so it is read from WhatsApp (with
+// its subject, members and who may post), or else, not answered, the
+// new name alone (nil without one); nil for a community, which is no
+// room.
+func (s *Session) unreadGroup(jid types.JID, name string) *pb.Chat {
+	ctx, cancel := context.WithTimeout(context.Background(), groupReadWait)
+	defer cancel()
+	g, err := s.group(ctx, jid)
+	switch {
+	case err != nil && name == "":
+		s.log.Info("changed group not read: its room is told at the next sync", "group", jid, "err", err)
+		return nil
+	case err != nil:
+		s.log.Info("renamed group not read: its room gets the new name alone", "group", jid, "err", err)
+		return &pb.Chat{ChatId: jid.String(), Type: pb.ChatType_CHAT_TYPE_GROUP, Name: name}
+	case g.IsParent:
+		return nil
+	}
+	s.learnCommunity(ctx, g) // its room's name is its community's too
+	return s.chatOf(g)
 }
 
 func ptrJID(j *types.JID) types.JID {
@@ -647,16 +720,20 @@ func (s *Session) updateCachedMembers(e *events.GroupInfo) {
 		return
 	}
 	for _, j := range e.Join {
-		g.Participants = append(g.Participants, types.GroupParticipant{JID: j})
+		// Once: the info may have been read after the add, and a
+		// notification may come again after a reconnection.
+		if !slices.ContainsFunc(g.Participants, func(p types.GroupParticipant) bool { return names(p, j) }) {
+			g.Participants = append(g.Participants, types.GroupParticipant{JID: j})
+		}
 	}
 	g.Participants = slices.DeleteFunc(g.Participants, func(p types.GroupParticipant) bool {
-		return slices.ContainsFunc(e.Leave, func(j types.JID) bool { return j.User == p.JID.User })
+		return slices.ContainsFunc(e.Leave, func(j types.JID) bool { return names(p, j) })
 	})
 	for i := range g.Participants {
-		if slices.ContainsFunc(e.Promote, func(j types.JID) bool { return j.User == g.Participants[i].JID.User }) {
+		if slices.ContainsFunc(e.Promote, func(j types.JID) bool { return names(g.Participants[i], j) }) {
 			g.Participants[i].IsAdmin = true
 		}
-		if slices.ContainsFunc(e.Demote, func(j types.JID) bool { return j.User == g.Participants[i].JID.User }) {
+		if slices.ContainsFunc(e.Demote, func(j types.JID) bool { return names(g.Participants[i], j) }) {
 			g.Participants[i].IsAdmin = false
 		}
 	}

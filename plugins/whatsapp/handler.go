@@ -58,10 +58,12 @@ func (s *Session) handle(evt any) {
 	case *events.UndecryptableMessage:
 		s.undecryptable(e)
 	case *events.Receipt:
+		s.learnSource(&e.MessageSource)
 		if ev := s.conv.receipt(e); ev != nil {
 			s.emit(ev)
 		}
 	case *events.ChatPresence:
+		s.learnSource(&e.MessageSource)
 		if ev := s.conv.chatPresence(e); ev != nil {
 			s.emit(ev)
 		}
@@ -69,10 +71,11 @@ func (s *Session) handle(evt any) {
 		s.emit(s.conv.presence(e))
 
 	case *events.PushName:
-		s.contactChanged(e.JID)
 		if !e.JIDAlt.IsEmpty() {
+			// First: a LID with its number beside is told by number.
 			s.ids.learn(e.JID, e.JIDAlt)
 		}
+		s.contactChanged(e.JID)
 	case *events.Contact:
 		s.contactChanged(e.JID)
 	case *events.BusinessName:
@@ -133,12 +136,20 @@ func loggedOutText(e *events.LoggedOut) string {
 	return why + ": log in again (QR code or phone number) to link a new one"
 }
 
+// learnSource learns a sender's LID and phone number given side by side
+// (as message does), so that their chat is the number's.
+func (s *Session) learnSource(src *types.MessageSource) {
+	if !src.SenderAlt.IsEmpty() {
+		s.ids.learn(src.Sender.ToNonAD(), src.SenderAlt.ToNonAD())
+	}
+}
+
 // message handles a message event: the sender's LID and phone number
 // learnt first, so that a contact shown by LID moves before this
 // message names it by phone.
 func (s *Session) message(e *events.Message) {
-	if e.Info.Chat == types.StatusBroadcastJID || e.Info.Chat.Server == types.BroadcastServer {
-		return // statuses and broadcast lists: no word for them yet
+	if e.Info.Chat.Server == types.BroadcastServer && !incomingBroadcast(&e.Info) {
+		return // statuses and the user's own lists: no word for them yet
 	}
 	if !e.Info.SenderAlt.IsEmpty() {
 		s.ids.learn(e.Info.Sender.ToNonAD(), e.Info.SenderAlt.ToNonAD())
@@ -218,15 +229,26 @@ func (s *Session) message(e *events.Message) {
 }
 
 // undecryptable tells the user a message came that could not be read.
+// whatsmeow asks for it again, and a copy it decrypts comes as a message
+// of the same ID: the notice has an ID of its own (undecryptableID), or
+// the gateway would drop that message as the notice's duplicate.
 func (s *Session) undecryptable(e *events.UndecryptableMessage) {
-	if e.DecryptFailMode == events.DecryptFailHide || e.Info.Chat == types.StatusBroadcastJID {
+	if e.DecryptFailMode == events.DecryptFailHide || (e.Info.Chat.Server == types.BroadcastServer && !incomingBroadcast(&e.Info)) {
 		return
 	}
 	ev := s.conv.base(&e.Info)
-	text := "⚠ A message could not be decrypted; WhatsApp on your phone has it."
+	ev.EventId = undecryptableID(e.Info.ID)
+	text := "⚠ A message could not be decrypted: it follows if WhatsApp sends it again, else WhatsApp on your phone has it."
 	if e.IsUnavailable {
 		text = "⚠ A message is only on your phone (view once, or not sent to linked devices)."
 	}
 	ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}
 	s.emitDurable(ev)
+}
+
+// undecryptableID is the event ID of the notice of a message not
+// decrypted: its own (the same notice again is dropped), not the
+// message's, which its decrypted copy keeps.
+func undecryptableID(id types.MessageID) string {
+	return "undecryptable-" + string(id)
 }

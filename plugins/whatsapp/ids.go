@@ -2,7 +2,9 @@ package whatsapp
 
 import (
 	"errors"
+	"strconv"
 	"strings"
+	"time"
 
 	"go.mau.fi/whatsmeow/types"
 
@@ -126,26 +128,49 @@ type msgMeta struct {
 	// first: the contract's result names only the first message, so its
 	// meta carries the rest, for a retraction to delete them too.
 	Parts []types.MessageID
+	// Time is when the user's own message was sent (zero: not kept, as
+	// in the metas of older versions): an edit past editWindow is
+	// refused.
+	Time time.Time
 }
 
 // maxMeta is the contract's bound on a message's meta.
 const maxMeta = 1024
 
-// encode is "<sender JID>|<1 or 0>", then "|<ID>,<ID>..." with parts:
-// small and readable. Parts past maxMeta are left out.
+// metaTimeRoom is what the time takes at most: "|" and Unix
+// milliseconds.
+const metaTimeRoom = 21
+
+// encode is "<sender JID>|<1 or 0>", then "|<ID>,<ID>..." with parts,
+// then "|<Unix ms>" with a time (after an empty parts field when there
+// are none): small and readable. Parts past maxMeta are left out.
 func (m msgMeta) encode() []byte {
 	f := "0"
 	if m.FromMe {
 		f = "1"
 	}
 	b := []byte(m.Sender.ToNonAD().String() + "|" + f)
+	room := maxMeta
+	if !m.Time.IsZero() {
+		room -= metaTimeRoom
+		b = append(b, '|')
+	}
 	sep := byte('|')
+	if !m.Time.IsZero() {
+		sep = 0 // the parts' field is open already
+	}
 	for _, p := range m.Parts {
-		if p == "" || strings.ContainsAny(p, "|,") || len(b)+1+len(p) > maxMeta {
+		if p == "" || strings.ContainsAny(p, "|,") || len(b)+1+len(p) > room {
 			continue
 		}
-		b = append(append(b, sep), p...)
+		if sep != 0 {
+			b = append(b, sep)
+		}
+		b = append(b, p...)
 		sep = ','
+	}
+	if !m.Time.IsZero() {
+		b = strconv.AppendInt(append(b, '|'), m.Time.UnixMilli(), 10)
 	}
 	return b
 }
@@ -155,7 +180,7 @@ func (m msgMeta) encode() []byte {
 func decodeMeta(b []byte) (msgMeta, error) {
 	s := string(b)
 	f := strings.Split(s, "|")
-	if len(f) < 2 || len(f) > 3 || (f[1] != "0" && f[1] != "1") {
+	if len(f) < 2 || len(f) > 4 || (f[1] != "0" && f[1] != "1") {
 		return msgMeta{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "this message's WhatsApp details are missing (%q): it cannot be acted on", s)
 	}
 	jid, err := types.ParseJID(f[0])
@@ -166,7 +191,14 @@ func decodeMeta(b []byte) (msgMeta, error) {
 		return msgMeta{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "this message's WhatsApp sender %q cannot be read: %v", f[0], err)
 	}
 	m := msgMeta{Sender: jid, FromMe: f[1] == "1"}
-	if len(f) == 3 {
+	if len(f) == 4 {
+		ms, err := strconv.ParseInt(f[3], 10, 64)
+		if err != nil || ms <= 0 {
+			return msgMeta{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "this message's WhatsApp details are damaged (%q): it cannot be acted on", s)
+		}
+		m.Time = time.UnixMilli(ms)
+	}
+	if len(f) >= 3 {
 		for _, p := range strings.Split(f[2], ",") {
 			if p != "" {
 				m.Parts = append(m.Parts, p)

@@ -185,9 +185,7 @@ func requestSent(title string) error {
 // notification of the join (JoinedGroup, joinedGroup) may announce it
 // too; the same chat twice is no change.
 func (s *Session) announceJoined(jid types.JID, g *types.GroupInfo) (string, error) {
-	s.mu.Lock()
-	s.groups[jid] = g
-	s.mu.Unlock()
+	s.cacheGroup(jid, g)
 	chat := s.chatOf(g)
 	s.emit(&pb.Event{ChatId: chat.ChatId, ChatType: pb.ChatType_CHAT_TYPE_GROUP,
 		TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}})

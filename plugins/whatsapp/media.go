@@ -96,6 +96,18 @@ func (u *uploads) take(id string) (upload, bool) {
 	return up, ok
 }
 
+// drop removes the uploads attachments name that are still listed, and
+// their files.
+func (u *uploads) drop(attachments []*pb.Attachment) {
+	for _, a := range attachments {
+		if id := a.GetUploadId(); id != "" {
+			if up, ok := u.take(id); ok {
+				os.Remove(up.path)
+			}
+		}
+	}
+}
+
 // upload sends a file to WhatsApp's media servers and returns the
 // message that carries it.
 func (s *Session) upload(ctx context.Context, a *pb.Attachment, caption string, ci *waE2E.ContextInfo) (*waE2E.Message, error) {

@@ -34,7 +34,7 @@ func (s *Session) mentionOf(userID string) (user, jid string) {
 // into a chat whose timer is timer (seconds; 0: off): it disappears that
 // long after t, as the timer it carries says (withTimer).
 func (s *Session) sent(id string, t time.Time, timer uint32) sdk.Result {
-	r := sdk.Result{MessageID: id, Time: t, Meta: msgMeta{Sender: s.ownJID(), FromMe: true}.encode()}
+	r := sdk.Result{MessageID: id, Time: t, Meta: msgMeta{Sender: s.ownJID(), FromMe: true, Time: t}.encode()}
 	if timer > 0 {
 		if t.IsZero() {
 			t = now()
@@ -63,11 +63,22 @@ func (s *Session) quotedOf(id string, meta []byte) *quoted {
 // caption (WhatsApp sends one file per message; the result names the
 // first, and its meta the others: see msgMeta.Parts).
 func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessage) (sdk.Result, error) {
+	// The uploads a refusal or a failure left untaken: the gateway
+	// names none again, and their files would stay until the next start.
+	defer s.uploads.drop(msg.Attachments)
 	chat, err := parseChatID(c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
 	}
 	text, mentions := renderOut(msg.Text, msg.Spans, s.mentionOf)
+	if err := textFits(text); err != nil {
+		return sdk.Result{}, err
+	}
+	for _, a := range msg.Attachments {
+		if err := textFits(a.Caption); err != nil {
+			return sdk.Result{}, err
+		}
+	}
 	reply := s.quotedOf(msg.ReplyToId, msg.ReplyToMeta)
 	timer := s.timers.get(c.ChatID)
 	if len(msg.Attachments) == 0 {
@@ -87,7 +98,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	var parts []types.MessageID
 	withParts := func() sdk.Result {
 		if len(parts) > 0 {
-			first.Meta = msgMeta{Sender: s.ownJID(), FromMe: true, Parts: parts}.encode()
+			first.Meta = msgMeta{Sender: s.ownJID(), FromMe: true, Parts: parts, Time: first.Time}.encode()
 		}
 		return first
 	}
@@ -148,15 +159,38 @@ func ownTarget(id string, meta []byte) (quoted, error) {
 	return quoted{ID: id, Meta: m}, nil
 }
 
-// EditMessage corrects one of the user's messages (within WhatsApp's
-// 15 minutes, which the SDK enforces from EditWindowSeconds).
+// maxTextBytes is the longest text the plugin sends (the capabilities'
+// MaxTextBytes): WhatsApp's 65536.
+const maxTextBytes = 65536
+
+// textFits refuses a text longer than maxTextBytes, as the contract
+// asks of the plugin (nothing else enforces it).
+func textFits(text string) error {
+	if len(text) > maxTextBytes {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "whatsapp: a message holds at most %d bytes of text (this one %d): send it in parts", maxTextBytes, len(text))
+	}
+	return nil
+}
+
+// editWindow is how long after it was sent the user may correct a
+// message (the capabilities' EditWindowSeconds): WhatsApp's apps drop a
+// later edit (whatsmeow's EditWindow, 20 minutes, is the most they
+// take), which would show corrected on XMPP alone.
+const editWindow = 15 * time.Minute
+
+// EditMessage corrects one of the user's messages, within editWindow
+// when its time is known (nothing else enforces it).
 func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage) (sdk.Result, error) {
 	chat, err := parseChatID(c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	if _, err := ownTarget(e.TargetId, e.TargetMeta); err != nil {
+	target, err := ownTarget(e.TargetId, e.TargetMeta)
+	if err != nil {
 		return sdk.Result{}, err
+	}
+	if t := target.Meta.Time; !t.IsZero() && now().Sub(t) > editWindow {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_EXPIRED, "whatsapp: a message can be corrected for %d minutes after it was sent; send the correction as a new message", int(editWindow/time.Minute))
 	}
 	if _, ok := mediatext.GeoURI(e.Text); ok {
 		// A location corrected (XEP-0308 of a geo: URI): WhatsApp edits
@@ -164,6 +198,9 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "whatsapp: a shared location cannot be changed: share the new one")
 	}
 	text, mentions := renderOut(e.Text, e.Spans, s.mentionOf)
+	if err := textFits(text); err != nil {
+		return sdk.Result{}, err
+	}
 	resp, err := s.d.cli.SendMessage(ctx, chat, editMessage(chat, e.TargetId, textMessage(text, nil, mentions), now()))
 	if err != nil {
 		return sdk.Result{}, sendErr("edit", err)
@@ -259,11 +296,12 @@ func (s *Session) SetPresence(ctx context.Context, p *pb.Presence) error {
 	if err := s.d.cli.SendPresence(ctx, wp); err != nil {
 		return sendErr("presence", err)
 	}
+	available := wp == types.PresenceAvailable
 	s.mu.Lock()
 	was := s.available
-	s.available = wp == types.PresenceAvailable
+	s.available = available
 	s.mu.Unlock()
-	if s.available && !was {
+	if available && !was {
 		s.subscribeContacts(ctx)
 	}
 	return nil

@@ -127,9 +127,9 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 			// unknown address is a person's, nothing asked of WhatsApp.
 			JoinChatPrefixes: []string{inviteRoom},
 		},
-		MaxTextBytes:          65536,
+		MaxTextBytes:          maxTextBytes,
 		MaxAttachmentBytes:    100 << 20,
-		EditWindowSeconds:     15 * 60,
+		EditWindowSeconds:     int64(editWindow / time.Second),
 		IdentifierPrompt:      "Phone number",
 		IdentifierDescription: "The contact's phone number with its country code, such as +33612345678.",
 	}, nil

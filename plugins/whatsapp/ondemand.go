@@ -163,11 +163,7 @@ func (o *oldestKnown) note(seen map[string]anchor) error {
 	if err != nil {
 		return err
 	}
-	tmp := o.path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, o.path)
+	return writeState(o.path, b) // disappearing.go
 }
 
 // noteOldest records what the session saw; a failure costs only the

@@ -1,0 +1,42 @@
+package whatsapp
+
+import (
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// The chats' timers (disappearing.json) and their oldest messages
+// (history-oldest.json) are written through sdk.WriteFileDurably, as
+// pins.json and the LIDs shown are: both are written before whatsmeow
+// acknowledges what said them (a timer's setting message, which
+// WhatsApp never sends again), and a rename without sync may leave an
+// empty file after a power cut, every chat's timer lost (the user's
+// messages then go without it) and history on demand asking from
+// nowhere. No test sees a missing fsync: this one sees the write's path.
+func TestStateWrittenDurably(t *testing.T) {
+	var wrote []string
+	defer func(w func(string, []byte) error) { writeState = w }(writeState)
+	writeState = func(path string, b []byte) error {
+		wrote = append(wrote, filepath.Base(path))
+		return sdk.WriteFileDurably(path, b)
+	}
+	dir := t.TempDir()
+	tm := newTimers(dir)
+	if _, err := tm.set("+33611111111", 604800, 1700000000); err != nil {
+		t.Fatal(err)
+	}
+	h := newHistoryState(dir)
+	if err := h.oldest.note(map[string]anchor{"+33611111111": {Chat: "33611111111@s.whatsapp.net", ID: "X", TimeMS: time.Now().UnixMilli()}}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(wrote, timersFile) || !slices.Contains(wrote, oldestFile) {
+		t.Errorf("durable writes %q, want %s and %s", wrote, timersFile, oldestFile)
+	}
+	if got, ok := newTimers(dir).lookup("+33611111111"); !ok || got.Secs != 604800 {
+		t.Errorf("timer read back: %+v, %v", got, ok)
+	}
+}

@@ -1,0 +1,81 @@
+package whatsapp
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// A correction past WhatsApp's edit window (the 15 minutes the plugin
+// declares in EditWindowSeconds; WhatsApp's apps drop a later edit) is
+// refused as EXPIRED, as the contract asks of the plugin (nothing else
+// enforces it): before, it went out and never showed on WhatsApp while
+// the user's client showed the message corrected. A message whose time
+// the plugin did not keep (its meta from an older version) is edited as
+// before.
+func TestEditWindow(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	call := sdk.Call{ChatID: "+33611111111"}
+	defer func(f func() time.Time) { now = f }(now)
+
+	res, err := s.SendMessage(ctx, call, &pb.SendMessage{Text: "typo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: res.MessageID, TargetMeta: res.Meta, Text: "fixed"}); err != nil {
+		t.Errorf("edit within the window: %v", err)
+	}
+	now = func() time.Time { return time.Now().Add(16 * time.Minute) }
+	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: res.MessageID, TargetMeta: res.Meta, Text: "late"}); codeOf(err) != pb.ErrorCode_ERROR_CODE_EXPIRED {
+		t.Errorf("edit 16 minutes later: %v, want EXPIRED", err)
+	}
+	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: res.MessageID, TargetMeta: []byte("33600000000@s.whatsapp.net|1"), Text: "old meta"}); err != nil {
+		t.Errorf("edit of a message whose time is not kept: %v", err)
+	}
+	now = time.Now
+
+	// The user's message from the phone, 16 minutes old.
+	from := r.host.count()
+	fake.Receive(ctx, &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: phone, IsFromMe: true}, ID: "PH1", Timestamp: time.Now().Add(-16 * time.Minute)},
+		&waE2E.Message{Conversation: proto.String("from the phone")})
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == "PH1" })
+	if _, err := s.EditMessage(ctx, call, &pb.EditMessage{TargetId: "PH1", TargetMeta: ev.Meta, Text: "late"}); codeOf(err) != pb.ErrorCode_ERROR_CODE_EXPIRED {
+		t.Errorf("edit of a phone message 16 minutes old: %v, want EXPIRED", err)
+	}
+}
+
+// The meta keeps a message's parts and its time, within maxMeta, and
+// reads the forms of before.
+func TestMetaTime(t *testing.T) {
+	at := time.UnixMilli(1796288400123)
+	m := msgMeta{Sender: phone, FromMe: true, Parts: []types.MessageID{"P1", "P2"}, Time: at}
+	got, err := decodeMeta(m.encode())
+	if err != nil || got.Sender != phone || !got.FromMe || len(got.Parts) != 2 || got.Parts[1] != "P2" || !got.Time.Equal(at) {
+		t.Errorf("%s read back as %+v, %v", m.encode(), got, err)
+	}
+	var many []types.MessageID
+	for range 100 {
+		many = append(many, "3EB0123456789ABCDEF012")
+	}
+	b := msgMeta{Sender: phone, FromMe: true, Parts: many, Time: at}.encode()
+	if got, err := decodeMeta(b); len(b) > maxMeta || err != nil || !got.Time.Equal(at) || len(got.Parts) == 0 {
+		t.Errorf("many parts: %d bytes, %+v, %v", len(b), got, err)
+	}
+	for _, old := range []string{"33600000000@s.whatsapp.net|1", "33600000000@s.whatsapp.net|1|P1,P2", "33611111111@s.whatsapp.net|0"} {
+		if got, err := decodeMeta([]byte(old)); err != nil || !got.Time.IsZero() {
+			t.Errorf("%s: %+v, %v", old, got, err)
+		}
+	}
+	if _, err := decodeMeta([]byte("33600000000@s.whatsapp.net|1||soon")); err == nil {
+		t.Error("a damaged time read")
+	}
+}
