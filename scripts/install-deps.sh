@@ -11,6 +11,8 @@
 #                                    python3-grpcio, python3-protobuf
 #                                    (the Python example plugin),
 #                                    and a C compiler for `go test -race`
+#   scripts/install-deps.sh --demo   what make demo needs: prosody and
+#                                    prosody-modules only
 #   scripts/install-deps.sh --proto  protoc (and python3-grpc-tools, for
 #                                    examples/python-echo/generate.sh)
 #
@@ -61,12 +63,28 @@ have_mod_privilege() {
 		dpkg -L prosody-modules 2>/dev/null | grep -q '/mod_privilege\.lua$'
 }
 
-install_test_deps() {
-	local pkgs=()
+# prosody_pkgs adds Prosody and prosody-modules to pkgs when missing.
+prosody_pkgs() {
 	if ! command -v prosody >/dev/null 2>&1 || ! command -v prosodyctl >/dev/null 2>&1 ||
 		! have_mod_privilege; then
 		pkgs+=(prosody prosody-modules)
 	fi
+}
+
+# The demo runs Prosody alone: no ejabberd, ngircd or biboumi, whose
+# packages start system services of their own.
+install_demo_deps() {
+	local pkgs=()
+	prosody_pkgs
+	if [ ${#pkgs[@]} -gt 0 ]; then
+		echo "install-deps: installing ${pkgs[*]}"
+		apt_install "${pkgs[@]}"
+	fi
+}
+
+install_test_deps() {
+	local pkgs=()
+	prosody_pkgs
 	# ejabberd's Erlang application (Debian: /usr/lib/<arch>/ejabberd-*),
 	# as internal/ejabberdtest looks for it; erl comes with it.
 	if ! command -v erl >/dev/null 2>&1 || ! compgen -G '/usr/lib/*/ejabberd-*/ebin/ejabberd.app' >/dev/null; then
@@ -135,9 +153,10 @@ case "${1:-}" in
 	install_test_deps
 	install_signal_cli
 	;;
+--demo) install_demo_deps ;;
 --proto) install_protoc ;;
 *)
-	echo "usage: $0 [--proto]" >&2
+	echo "usage: $0 [--demo | --proto]" >&2
 	exit 2
 	;;
 esac
