@@ -18,6 +18,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	_ "net/http/pprof" // served only when PASSERELLE_PPROF is set
 	"os"
@@ -112,6 +113,12 @@ func configFlag(fs *flag.FlagSet) *string {
 func loadConfig(path string, stderr io.Writer) (*config.Config, bool) {
 	cfg, err := config.Load(path)
 	if err != nil {
+		var ce *config.Error
+		if errors.As(err, &ce) && ce.Key == "" && errors.Is(ce.Err, fs.ErrNotExist) {
+			// The file itself is missing: say how to give one.
+			fmt.Fprintf(stderr, "%s: no such file (give the configuration with -c FILE; examples/passerelle.toml documents every key)\n", path)
+			return nil, false
+		}
 		fmt.Fprintln(stderr, err)
 		return nil, false
 	}
