@@ -39,6 +39,14 @@ fi
 
 apt_updated=""
 apt_install() {
+	if ! command -v apt-get >/dev/null 2>&1; then
+		echo "install-deps: $* missing, and no apt-get to install them (Debian or Ubuntu only): install them with your system's package manager, then run this again" >&2
+		exit 1
+	fi
+	if [ -n "$SUDO" ] && ! command -v sudo >/dev/null 2>&1; then
+		echo "install-deps: $* missing; installing them needs root: run this as root, or install sudo" >&2
+		exit 1
+	fi
 	if [ -z "$apt_updated" ]; then
 		$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update
 		apt_updated=1
