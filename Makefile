@@ -19,7 +19,7 @@ PROTOC_GEN_GO_VERSION := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
 PROTO := plugins/proto/transport.proto
 
-.PHONY: all build install deps test vet fmt fmt-check bench bench-smoke bench-go demo proto clean
+.PHONY: all build install deps deps-demo test vet fmt fmt-check bench bench-smoke bench-go demo proto clean
 
 all: build
 
@@ -80,7 +80,12 @@ bench-smoke: deps build
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-demo: deps build
+# The demo needs Prosody only, not the tests' other servers (whose
+# packages start system services of their own).
+deps-demo:
+	bash scripts/install-deps.sh --demo
+
+demo: deps-demo build
 	$(BIN)/passerelle-demo
 
 proto:

@@ -11,6 +11,8 @@
 #                                    python3-grpcio, python3-protobuf
 #                                    (the Python example plugin),
 #                                    and a C compiler for `go test -race`
+#   scripts/install-deps.sh --demo   what make demo needs: prosody and
+#                                    prosody-modules only
 #   scripts/install-deps.sh --proto  protoc (and python3-grpc-tools, for
 #                                    examples/python-echo/generate.sh)
 #
@@ -37,6 +39,14 @@ fi
 
 apt_updated=""
 apt_install() {
+	if ! command -v apt-get >/dev/null 2>&1; then
+		echo "install-deps: $* missing, and no apt-get to install them (Debian or Ubuntu only): install them with your system's package manager, then run this again" >&2
+		exit 1
+	fi
+	if [ -n "$SUDO" ] && ! command -v sudo >/dev/null 2>&1; then
+		echo "install-deps: $* missing; installing them needs root: run this as root, or install sudo" >&2
+		exit 1
+	fi
 	if [ -z "$apt_updated" ]; then
 		$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update
 		apt_updated=1
@@ -61,12 +71,28 @@ have_mod_privilege() {
 		dpkg -L prosody-modules 2>/dev/null | grep -q '/mod_privilege\.lua$'
 }
 
-install_test_deps() {
-	local pkgs=()
+# prosody_pkgs adds Prosody and prosody-modules to pkgs when missing.
+prosody_pkgs() {
 	if ! command -v prosody >/dev/null 2>&1 || ! command -v prosodyctl >/dev/null 2>&1 ||
 		! have_mod_privilege; then
 		pkgs+=(prosody prosody-modules)
 	fi
+}
+
+# The demo runs Prosody alone: no ejabberd, ngircd or biboumi, whose
+# packages start system services of their own.
+install_demo_deps() {
+	local pkgs=()
+	prosody_pkgs
+	if [ ${#pkgs[@]} -gt 0 ]; then
+		echo "install-deps: installing ${pkgs[*]}"
+		apt_install "${pkgs[@]}"
+	fi
+}
+
+install_test_deps() {
+	local pkgs=()
+	prosody_pkgs
 	# ejabberd's Erlang application (Debian: /usr/lib/<arch>/ejabberd-*),
 	# as internal/ejabberdtest looks for it; erl comes with it.
 	if ! command -v erl >/dev/null 2>&1 || ! compgen -G '/usr/lib/*/ejabberd-*/ebin/ejabberd.app' >/dev/null; then
@@ -135,9 +161,10 @@ case "${1:-}" in
 	install_test_deps
 	install_signal_cli
 	;;
+--demo) install_demo_deps ;;
 --proto) install_protoc ;;
 *)
-	echo "usage: $0 [--proto]" >&2
+	echo "usage: $0 [--demo | --proto]" >&2
 	exit 2
 	;;
 esac

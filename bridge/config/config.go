@@ -7,10 +7,12 @@
 package config
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"maps"
 	"math"
@@ -743,6 +745,11 @@ func (l loader) plugin(t *table, tr *Transport) {
 		return
 	}
 	path, err := l.findPlugin(name)
+	if err == nil {
+		if err = checkInterpreter(path); err != nil {
+			err = fmt.Errorf("%q: %w", name, err)
+		}
+	}
 	if err != nil {
 		if tr.Enabled {
 			l.p.add(t.key("plugin"), err)
@@ -791,6 +798,40 @@ func checkExecutable(path string) error {
 	}
 	if fi.Mode().Perm()&0o111 == 0 {
 		return fmt.Errorf("%s is not executable", path)
+	}
+	return nil
+}
+
+// checkInterpreter reports a script whose #! interpreter cannot run:
+// exec would fail with "no such file or directory" of the script itself.
+func checkInterpreter(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil // a binary may be executable without being readable
+	}
+	defer f.Close()
+	head := make([]byte, 256)
+	n, _ := io.ReadFull(f, head)
+	line, ok := bytes.CutPrefix(head[:n], []byte("#!"))
+	if !ok {
+		return nil
+	}
+	line, _, _ = bytes.Cut(line, []byte("\n"))
+	fields := strings.Fields(string(line))
+	if len(fields) == 0 {
+		return nil
+	}
+	interp := fields[0]
+	fi, err := os.Stat(interp)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("interpreter %s (its #! line) not found", interp)
+	case err != nil:
+		return fmt.Errorf("interpreter %s (its #! line): %w", interp, err)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("interpreter %s (its #! line) is not a regular file", interp)
+	case fi.Mode().Perm()&0o111 == 0:
+		return fmt.Errorf("interpreter %s (its #! line) is not executable", interp)
 	}
 	return nil
 }

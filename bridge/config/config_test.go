@@ -782,3 +782,37 @@ func TestDurationDays(t *testing.T) {
 		}
 	}
 }
+
+// TestPluginScriptInterpreter: a plugin script whose #! interpreter is
+// missing is refused by name; started, it would fail with "fork/exec
+// <plugin>: no such file or directory", of a file that is there.
+func TestPluginScriptInterpreter(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	for script, want := range map[string]string{
+		"#!/nonexistent/python3\nprint(1)\n":     `interpreter /nonexistent/python3 (its #! line) not found`,
+		"#! /nonexistent/bin/env python3 -u\n":   `interpreter /nonexistent/bin/env (its #! line) not found`,
+		"#!" + dir + "\n":                        `interpreter ` + dir + ` (its #! line) is not a regular file`,
+		"#!/bin/sh\nexit 0\n":                    "",
+		"#! /bin/sh -e\n":                        "",
+		"\x7fELF\x02\x01\x01\x00 not a script\n": "",
+	} {
+		p := filepath.Join(dir, "plugin")
+		if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		_, err := parse(t, minimal+`plugin = "`+p+`"`+"\n")
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%q: %v", script, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), `transport[0].plugin: "`+p+`": `+want)):
+			t.Errorf("%q: %v, want %q", script, err, want)
+		}
+	}
+	// A disabled transport is not checked.
+	p := filepath.Join(dir, "plugin")
+	os.WriteFile(p, []byte("#!/nonexistent/python3\n"), 0o755)
+	if _, err := parse(t, minimal+"[[transport]]\nname = \"py\"\ndomain = \"py.localhost\"\nenabled = false\nplugin = \""+p+"\"\n"); err != nil {
+		t.Errorf("disabled: %v", err)
+	}
+}

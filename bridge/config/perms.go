@@ -29,7 +29,8 @@ func (w PermWarning) String() string {
 // data: a configuration file with a transport's secret inline and a
 // secret_file must not be readable by group or others; the store's
 // database and its folder must be private to the gateway's user (0600 and
-// 0700, as the gateway creates them). Missing files are not reported.
+// 0700, as the gateway creates them), and so must the built-in file
+// server's folder. Missing files are not reported.
 func (c *Config) PermissionWarnings() []PermWarning {
 	var ws []PermWarning
 	seen := map[string]bool{}
@@ -51,7 +52,13 @@ func (c *Config) PermissionWarnings() []PermWarning {
 			ws = append(ws, w)
 		}
 	}
-	return append(ws, StorePermissionWarnings(c.Store.Path)...)
+	ws = append(ws, StorePermissionWarnings(c.Store.Path)...)
+	if c.Media.Listen != "" {
+		if w, ok := check(c.Media.Dir, 0o700, 0o077, "the built-in file server's folders are named by the files' URL tokens: whoever lists them fetches every file"); ok {
+			ws = append(ws, w)
+		}
+	}
+	return ws
 }
 
 // StorePermissionWarnings checks the store's database file and its folder:

@@ -118,3 +118,24 @@ func TestPermissionsStoreMissing(t *testing.T) {
 		t.Errorf("missing store: %v", ws)
 	}
 }
+
+// TestPermissionsMediaDir: the built-in server's folder open to others
+// lets a local user list its token folders, and so fetch every file from
+// the endpoint: the tokens are the URLs' only secret.
+func TestPermissionsMediaDir(t *testing.T) {
+	media := filepath.Join(t.TempDir(), "files")
+	c := permSetup(t, minimal+"[media]\nlisten = \"127.0.0.1:8093\"\npublic_url = \"https://x.example\"\ndir = \""+media+"\"\n")
+	if ws := c.PermissionWarnings(); len(ws) != 0 {
+		t.Fatalf("private media folder, yet: %v", ws)
+	}
+	chmod(t, media, 0o755)
+	ws := c.PermissionWarnings()
+	if len(ws) != 1 || ws[0].Path != media || ws[0].Want != 0o700 || !strings.Contains(ws[0].Why, "token") {
+		t.Errorf("media folder open to others: %v", ws)
+	}
+	// Off: not checked.
+	c.Media.Listen = ""
+	if ws := c.PermissionWarnings(); len(ws) != 0 {
+		t.Errorf("built-in server off, yet: %v", ws)
+	}
+}

@@ -182,7 +182,7 @@ func Open(ctx context.Context, c *http.Client, rawURL string, maxBytes int64) (_
 	req.Header.Set("User-Agent", "passerelle")
 	resp, err := cc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetch: %w", err)
+		return nil, fmt.Errorf("fetch: %w", redactErr(err))
 	}
 	defer func() {
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"passerelle.im/passerelle/bridge/wire"
 )
 
 func newTestServer(t *testing.T, h http.HandlerFunc) *httptest.Server {
@@ -221,5 +224,44 @@ func TestFetchHTTPS(t *testing.T) {
 	f, err := Fetch(testCtx(t, 5*time.Second), ts.Client(), ts.URL+"/s.txt", t.TempDir(), 100)
 	if err != nil || f.Size != 6 || f.Name != "s.txt" {
 		t.Errorf("https: %+v, %v", f, err)
+	}
+}
+
+// TestErrorsHideURLQuery: a signed URL's query (an S3-style signature, a
+// mod_http_upload_external ?v=) never shows in an error, which is logged
+// and may be told to the user: not when the connection fails, is
+// refused by the guard, or the upload's PUT cannot connect.
+func TestErrorsHideURLQuery(t *testing.T) {
+	ctx := testCtx(t, 10*time.Second)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String() // nothing listens there once closed
+	ln.Close()
+	const secret = "SIGNATURE-0123"
+	for name, c := range map[string]*http.Client{"refused by the guard": nil, "connection refused": loClient} {
+		_, err := Fetch(ctx, c, "http://"+closed+"/f.jpg?sig="+secret, t.TempDir(), 100)
+		if err == nil || strings.Contains(err.Error(), secret) {
+			t.Errorf("fetch, %s: %v", name, err)
+		}
+	}
+	link := &fakeIQer{answer: func(req *wire.Stanza) (string, error) {
+		switch p := req.Payload(); {
+		case p.XMLName.Space == "http://jabber.org/protocol/disco#items":
+			return result(req, `<query xmlns='http://jabber.org/protocol/disco#items'><item jid='upload.example.org'/></query>`), nil
+		case p.XMLName.Space == "http://jabber.org/protocol/disco#info" && req.To() == "upload.example.org":
+			return result(req, uploadInfo), nil
+		case p.XMLName.Space == "http://jabber.org/protocol/disco#info":
+			return result(req, `<query xmlns='http://jabber.org/protocol/disco#info'/>`), nil
+		case p.XMLName.Space == NSUpload:
+			return result(req, fmt.Sprintf(`<slot xmlns='urn:xmpp:http:upload:0'><put url='http://%s/put/1?v=%s'/><get url='http://%s/get/1'/></slot>`, closed, secret, closed)), nil
+		}
+		return errorAnswer(req, "service-unavailable", ""), nil
+	}}
+	up := NewUploader(link, "echo.example.org", "example.org", nil)
+	_, err = up.Upload(ctx, "a.txt", "text/plain", 1, strings.NewReader("a"))
+	if err == nil || strings.Contains(err.Error(), secret) {
+		t.Errorf("upload: %v", err)
 	}
 }

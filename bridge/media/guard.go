@@ -73,7 +73,9 @@ type Guard struct {
 
 // Allowed reports whether a fetch may connect to a.
 func (g *Guard) Allowed(a netip.Addr) bool {
-	a = a.Unmap()
+	// Without its zone: Prefix.Contains is false for a zoned address, so
+	// ::1%lo or fe80::1%eth0 would match no blocked range.
+	a = a.Unmap().WithZone("")
 	for _, p := range g.Allow {
 		if p.Contains(a) {
 			return true

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -112,5 +114,47 @@ func TestFetchFromUploadService(t *testing.T) {
 	}
 	if _, err := Fetch(ctx, g.Client(), other.URL+"/x", dir, 100); !errors.Is(err, ErrBlocked) {
 		t.Errorf("another port of the same host: %v, want ErrBlocked", err)
+	}
+}
+
+// TestFetchBlockedZone: an IPv6 address with a zone (fe80::1%eth0,
+// ::1%lo) is refused like the same address without one. netip's
+// Prefix.Contains is false for any address with a zone, so a zoned
+// loopback in the user's URL would slip past every blocked range.
+func TestFetchBlockedZone(t *testing.T) {
+	var g Guard
+	for _, s := range []string{"::1%lo", "fe80::1%eth0", "fd00::1%1", "ff02::1%lo"} {
+		if g.Allowed(netip.MustParseAddr(s)) {
+			t.Errorf("%s allowed", s)
+		}
+	}
+	// End to end: a TLS server on [::1]; the URL names it with a zone.
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	hits := 0
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		io.WriteString(w, "internal secret")
+	}))
+	ts.Listener.Close()
+	ts.Listener = ln
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	port := ln.Addr().(*net.TCPAddr).Port
+	// No certificate check, so that only the guard can refuse.
+	tr := ts.Client().Transport.(*http.Transport).Clone()
+	tr.TLSClientConfig.InsecureSkipVerify = true
+	tr.DialContext = g.dial
+	c := &http.Client{Transport: tr}
+	u := fmt.Sprintf("https://[::1%%25lo]:%d/x", port)
+	dir := t.TempDir()
+	_, err = Fetch(testCtx(t, 10*time.Second), c, u, dir, 100)
+	if !errors.Is(err, ErrBlocked) || hits != 0 {
+		t.Errorf("%s: %v (server hit %d times), want ErrBlocked", u, err, hits)
+	}
+	if got := entries(t, dir); len(got) != 0 {
+		t.Errorf("files left: %v", got)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"unicode"
@@ -196,4 +197,14 @@ func redactURL(u string) string {
 		return u[:i]
 	}
 	return u
+}
+
+// redactErr drops the query from the URL an HTTP client's error names
+// (net/http's *url.Error quotes the whole request URL).
+func redactErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL = redactURL(ue.URL)
+	}
+	return err
 }

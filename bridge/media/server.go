@@ -24,7 +24,9 @@ const DefaultExpiry = 7 * 24 * time.Hour
 
 // Config is the built-in HTTP server's setup ([media] in passerelle.toml).
 type Config struct {
-	// Listen is the host:port to listen on; Run needs it, Handler does not.
+	// Listen is the host:port to listen on: NewServer binds it, so that
+	// a port in use fails at start, and Run serves on it. Handler does
+	// not need it.
 	Listen string
 	// PublicURL is the address clients reach the server at, e.g.
 	// https://xmpp.example.org/passerelle (behind a reverse proxy that
@@ -52,6 +54,7 @@ type Server struct {
 	public *url.URL
 	log    *slog.Logger
 	now    func() time.Time
+	ln     net.Listener // bound by NewServer when Config.Listen is set
 }
 
 type meta struct {
@@ -72,7 +75,8 @@ const (
 	stallTimeout = time.Minute
 )
 
-// NewServer checks cfg, creates Dir and prunes expired files.
+// NewServer checks cfg, creates Dir, prunes expired files and, when
+// cfg.Listen is set, listens on it (Run serves there).
 func NewServer(cfg Config) (*Server, error) {
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = DefaultMaxBytes
@@ -97,6 +101,13 @@ func NewServer(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, public: u, log: log, now: time.Now}
 	if _, err := s.Prune(); err != nil {
 		return nil, fmt.Errorf("media server: prune: %w", err)
+	}
+	if cfg.Listen != "" {
+		ln, err := net.Listen("tcp", cfg.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("media server: %w", err)
+		}
+		s.ln = ln
 	}
 	return s, nil
 }
@@ -302,17 +313,12 @@ func (s *Server) pruneEvery() time.Duration {
 	return min(max(s.cfg.Expiry/24, time.Minute), time.Hour)
 }
 
-// Run listens on Config.Listen and serves until ctx ends.
+// Run serves on Config.Listen, bound by NewServer, until ctx ends.
 func (s *Server) Run(ctx context.Context) error {
-	if s.cfg.Listen == "" {
+	if s.ln == nil {
 		return errors.New("media server: no listen address")
 	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", s.cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("media server: %w", err)
-	}
-	return s.Serve(ctx, ln)
+	return s.Serve(ctx, s.ln)
 }
 
 // Serve serves on ln until ctx ends, pruning expired files periodically;

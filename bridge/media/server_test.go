@@ -329,3 +329,24 @@ func TestServerServe(t *testing.T) {
 		t.Errorf("Run: %v", err)
 	}
 }
+
+// TestServerListenBusy: a listen address that cannot be bound (a port in
+// use) fails NewServer, so that the gateway stops at start with the
+// reason, instead of logging "media endpoint listening" and running on
+// without its endpoint.
+func TestServerListenBusy(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	s, err := NewServer(Config{Listen: busy.Addr().String(), Dir: filepath.Join(t.TempDir(), "media"), PublicURL: "https://x.example"})
+	if err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Errorf("NewServer on a port in use: %v, want its error", err)
+	}
+	if s != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		s.Run(ctx)
+	}
+}

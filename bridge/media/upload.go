@@ -495,7 +495,7 @@ func (u *Uploader) put(ctx context.Context, slot *uploadSlot, mimeType string, s
 	req.Header.Set("Content-Type", mimeType)
 	resp, err := u.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("PUT %s: %w", redactURL(slot.PutURL), err)
+		return fmt.Errorf("PUT %s: %w", redactURL(slot.PutURL), redactErr(err))
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))

@@ -18,6 +18,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"log/slog"
 	"net/http"
 	_ "net/http/pprof" // served only when PASSERELLE_PPROF is set
 	"os"
@@ -112,6 +114,12 @@ func configFlag(fs *flag.FlagSet) *string {
 func loadConfig(path string, stderr io.Writer) (*config.Config, bool) {
 	cfg, err := config.Load(path)
 	if err != nil {
+		var ce *config.Error
+		if errors.As(err, &ce) && ce.Key == "" && errors.Is(ce.Err, fs.ErrNotExist) {
+			// The file itself is missing: say how to give one.
+			fmt.Fprintf(stderr, "%s: no such file (give the configuration with -c FILE; examples/passerelle.toml documents every key)\n", path)
+			return nil, false
+		}
 		fmt.Fprintln(stderr, err)
 		return nil, false
 	}
@@ -148,6 +156,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go forceStop(ctx, stop, log)
 	// bridge.Run logs its own start and stop.
 	err := bridge.Run(ctx, cfg, log)
 	// A stop asked for by signal is a clean exit, however Run reports it.
@@ -156,6 +165,20 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// forceStop makes a second SIGINT or SIGTERM, after the one that ended
+// ctx, exit at once: a stop that hangs (a plugin process that does not go
+// away) must not need kill -9. The store survives that as it survives a
+// crash.
+func forceStop(ctx context.Context, stop context.CancelFunc, log *slog.Logger) {
+	<-ctx.Done()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	stop()
+	sig := <-sigs
+	log.Error("second signal: exiting without waiting for the stop to finish", "signal", sig.String())
+	os.Exit(1)
 }
 
 func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {

@@ -99,11 +99,17 @@ func TestCheckConfigBroken(t *testing.T) {
 	}
 }
 
+// TestCheckConfigMissingFile: a missing configuration file is one line
+// that names the file and says how to give one, for every command that
+// reads it (a new user's first "passerelle run" in the wrong folder).
 func TestCheckConfigMissingFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "nope.toml")
-	code, _, errs := call("check-config", "-c", path)
-	if code != 1 || !strings.HasPrefix(errs, path+": ") {
-		t.Errorf("exit %d, stderr %q", code, errs)
+	for _, cmd := range []string{"check-config", "run", "check-store"} {
+		code, _, errs := call(cmd, "-c", path)
+		if code != 1 || !strings.HasPrefix(errs, path+": ") || strings.Count(errs, "\n") != 1 ||
+			!strings.Contains(errs, "-c FILE") || !strings.Contains(errs, "examples/passerelle.toml") {
+			t.Errorf("%s: exit %d, stderr %q; want one line naming the file, -c FILE and the example", cmd, code, errs)
+		}
 	}
 }
 

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMain runs main instead of the tests when a test starts this binary
+// as the gateway (PASSERELLE_TEST_MAIN=1).
+func TestMain(m *testing.M) {
+	if os.Getenv("PASSERELLE_TEST_MAIN") == "1" {
+		main()
+	}
+	os.Exit(m.Run())
+}
+
+// syncBuffer is a bytes.Buffer safe for a process's output and a test
+// reading it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestSecondSignalStopsAtOnce: a stop that hangs (here a plugin whose
+// child keeps its output open, which go-plugin waits for) gives way to a
+// second SIGTERM or Ctrl-C: the gateway says so and exits, instead of
+// needing kill -9.
+func TestSecondSignalStopsAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	pids := filepath.Join(dir, "pids")
+	plugin := filepath.Join(dir, "hang-plugin")
+	// Not a plugin: it never says its address, and its child holds its
+	// stdout open.
+	script := fmt.Sprintf("#!/bin/sh\necho $$ >> %s\nsleep 60 &\necho $! >> %s\nwait\n", pids, pids)
+	if err := os.WriteFile(plugin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		raw, _ := os.ReadFile(pids)
+		for _, f := range strings.Fields(string(raw)) {
+			if pid, err := strconv.Atoi(f); err == nil {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+	cfg := filepath.Join(dir, "passerelle.toml")
+	if err := os.WriteFile(cfg, []byte(`
+[xmpp]
+server = "127.0.0.1:1"
+[access]
+allow = ["localhost"]
+[[transport]]
+name = "echo"
+domain = "echo.localhost"
+secret = "x"
+plugin = "./hang-plugin"
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	cmd := exec.Command(os.Args[0], "run", "-c", cfg)
+	cmd.Env = append(os.Environ(), "PASSERELLE_TEST_MAIN=1")
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var waitErr error
+	done := make(chan struct{})
+	go func() {
+		waitErr = cmd.Wait()
+		close(done)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+	})
+	// Wait for the plugin to be started.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if raw, _ := os.ReadFile(pids); len(strings.Fields(string(raw))) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the plugin did not start; log:\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+		t.Fatalf("the first SIGTERM stopped the gateway at once (%v): the test no longer hangs its stop; log:\n%s", waitErr, logs.String())
+	case <-time.After(time.Second):
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+		if waitErr == nil {
+			t.Errorf("exit status 0 after a forced stop, want non-zero")
+		}
+		if !strings.Contains(logs.String(), "second signal") {
+			t.Errorf("the log does not say why it stopped at once:\n%s", logs.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the gateway ignored a second SIGTERM for 10 s; log:\n%s", logs.String())
+	}
+}
