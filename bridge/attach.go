@@ -353,6 +353,12 @@ func (t *transport) attachmentSource(ctx context.Context, loginID, chatID string
 // is known (the upload slot needs it), else first into a file in the
 // incoming folder, to learn it.
 func (t *transport) refSource(ctx context.Context, ref *pb.MediaRef, a *pb.Attachment) (source, error) {
+	if t.mediaMax > 0 && a.GetSize() > t.mediaMax {
+		// Announced over the limit: not asked for at all, as a plugin
+		// may fetch the whole file (WhatsApp's, up to 2 GB) before it
+		// streams a byte.
+		return source{}, fmt.Errorf("download %q: %w", ref.Ref, &pluginhost.TooLargeError{Limit: t.mediaMax, Size: a.Size})
+	}
 	client, err := t.client(ctx)
 	if err != nil {
 		return source{}, err

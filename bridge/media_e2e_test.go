@@ -224,6 +224,24 @@ func TestFileUnsized(t *testing.T) {
 	}
 }
 
+// TestFileAnnouncedOverLimit: a file the network announces larger than
+// the gateway's limit (the echo network's "huge-" files, announced at 2
+// GiB) is not downloaded at all: the user reads that it was too big. It
+// was asked of the plugin, whose download of the whole file (WhatsApp's
+// up to 2 GB) came before any check, and delivered when the bytes that
+// came were fewer than the announcement.
+func TestFileAnnouncedOverLimit(t *testing.T) {
+	s := newStack(t, stackOptions{httpUpload: true})
+	alice := registered(t, s, "alice")
+	data := make([]byte, 1000)
+	rand.Read(data)
+	sendFile(t, alice, uploadAsUser(t, s, alice, "huge-movie.mp4", "video/mp4", data))
+	m := nextMessage(t, alice, "bob@"+domain, timeout)
+	if !strings.Contains(m.Body, "huge-movie.mp4 could not be bridged: it is larger than the gateway's limit") || strings.Contains(m.XML, "jabber:x:oob") {
+		t.Fatalf("a file announced over the limit: %s", m.XML)
+	}
+}
+
 // TestFileByPath: a plugin without UploadMedia (no media_upload) still
 // gets the user's file as today, downloaded into its data folder and
 // named by path; its file comes back the same way.

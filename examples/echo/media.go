@@ -32,6 +32,9 @@ import (
 //	slowsend-* the network takes SlowSend to send the file: time for a
 //	           test to kill the plugin between the upload and the send's
 //	           answer
+//	huge-*     the network announces the file as HugeSize bytes (as
+//	           WhatsApp announces up to 2 GB): a gateway with a smaller
+//	           limit must refuse it without downloading it
 //
 // An upload ID names an upload of this plugin process only, as on the
 // networks whose uploads live in the plugin's memory (WhatsApp,
@@ -95,6 +98,9 @@ func (s *Session) UploadMedia(ctx context.Context, info *pb.MediaInfo, r io.Read
 // SlowSend is how long a "slowsend-" file takes to be sent.
 const SlowSend = 2 * time.Second
 
+// HugeSize is the size a "huge-" file is announced with.
+const HugeSize = 2 << 30
+
 // uploadedFile is the contact's copy of a file streamed to us: a
 // reference to it, which the gateway streams back (DownloadMedia).
 func (n *Network) uploadedFile(a *pb.Attachment) (*pb.Attachment, error) {
@@ -108,7 +114,11 @@ func (n *Network) uploadedFile(a *pb.Attachment) (*pb.Attachment, error) {
 		}
 		time.Sleep(SlowSend)
 	}
-	return &pb.Attachment{Name: a.Name, MimeType: a.MimeType, Size: a.Size, Source: &pb.Attachment_Ref{Ref: id}}, nil
+	size := a.Size
+	if strings.HasPrefix(a.Name, "huge-") {
+		size = HugeSize
+	}
+	return &pb.Attachment{Name: a.Name, MimeType: a.MimeType, Size: size, Source: &pb.Attachment_Ref{Ref: id}}, nil
 }
 
 // DownloadMedia opens a stored file for the gateway; the SDK streams it
