@@ -411,6 +411,14 @@ func (c chatOut) edit(e *pb.EditEvent) [][]byte {
 	if !ok {
 		return nil
 	}
+	if ref.FromMe != c.ev.GetSender().GetIsFromMe() {
+		// Only its sender corrects a message. A network whose servers
+		// cannot read the words (WhatsApp, Signal) passes on whatever a
+		// modified client names: the contact's "correction" of the
+		// user's own message, or the user's of another's.
+		c.t.log.Warn("a correction of someone else's message; dropped", "login", c.ev.LoginId, "chat", c.ev.ChatId, "target", e.TargetId, "from_me", c.ev.GetSender().GetIsFromMe())
+		return nil
+	}
 	w := c.start(c.xid)
 	rich := c.richText(e.Text, e.Spans)
 	body, replace := rich.Body, true
