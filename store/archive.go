@@ -131,8 +131,9 @@ type ArchivedMessage struct {
 	// one older than the room's archive (its Time before the first
 	// message's place), or into an empty one, goes at its Time, where a
 	// client scrolling back finds it, as with Arrived zero; one within
-	// the archive's span (a gap while the gateway was away) goes as
-	// arrived, where a client catching up finds it.
+	// the archive's span (a gap while the gateway was away), or stamped
+	// after its arrival (a sender's clock fast), goes as arrived, where
+	// a client catching up finds it.
 	History bool
 	// Nick is the sender's occupant nick; SenderJID their real or puppet
 	// JID, which the `with` filter matches.
@@ -578,9 +579,11 @@ func (db *DB) stageArchived(h *hotBatch, room RoomKey, prepped []ArchivedMessage
 		}
 		switch {
 		case !live[i]: // at its time
-		case m.History && (st.first.IsZero() || m.Time.Before(st.first)):
+		case m.History && (st.first.IsZero() || m.Time.Before(st.first)) && m.Time.Before(m.Arrived):
 			// Older than the archive (or into an empty one): at its time,
-			// where the rest of its batch goes too.
+			// where the rest of its batch goes too. Not if stamped after
+			// its arrival (a sender's clock fast): then as it arrives,
+			// else every later arrival of the room would go after it.
 			m.Arrived = m.Time
 		default:
 			if m.Arrived.Before(st.last) {

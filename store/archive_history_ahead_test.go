@@ -34,3 +34,31 @@ func TestLiveAfterHistoryAhead(t *testing.T) {
 		t.Errorf("after the last seen (history ahead of the clock): %v, want [r2]", got)
 	}
 }
+
+// TestHistoryFarAheadNotPinning: history stamped far in the future (a
+// sender's clock a year fast) that comes into an empty archive goes at
+// its arrival, not at its time: else every later live message of the
+// room was placed a year ahead (the latest place counts history), and a
+// client catching up by time, or pruning by age, saw the wrong times.
+func TestHistoryFarAheadNotPinning(t *testing.T) {
+	db := openTemp(t)
+	hist := archMsg(1, archBase)
+	hist.Time, hist.Arrived, hist.History = archBase.AddDate(1, 0, 0), archBase, true
+	_, err := db.AppendArchive(bg, testRoom, []ArchivedMessage{hist})
+	must(t, err)
+	live := archMsg(2, archBase)
+	live.Time, live.Arrived = archBase.Add(time.Minute), archBase.Add(time.Minute)
+	_, err = db.AppendArchive(bg, testRoom, []ArchivedMessage{live})
+	must(t, err)
+	page, err := db.QueryArchive(bg, testRoom, ArchiveQuery{})
+	must(t, err)
+	if got := remoteIDs(page.Messages); !slices.Equal(got, []string{"r1", "r2"}) {
+		t.Fatalf("archive holds %v, want [r1 r2]", got)
+	}
+	if a := page.Messages[0].Arrived; !a.Equal(archBase) {
+		t.Errorf("the history a year ahead placed at %v, want its arrival %v", a, archBase)
+	}
+	if a := page.Messages[1].Arrived; !a.Equal(live.Arrived) {
+		t.Errorf("the live message after it placed at %v, want its arrival %v", a, live.Arrived)
+	}
+}
