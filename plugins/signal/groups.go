@@ -287,9 +287,17 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 }
 
 // report emits the difference between what was known of a group and
-// what it is now.
+// what it is now. What was known may be newer than what the host was
+// told: a read of the group (ChatInfo for "/timer" or the room's vCard,
+// the groups read at a reconnection) may have seen the update before its
+// envelope was read, and remembered it. So an update that shows no
+// difference is told as the whole group, which the host compares with
+// its room, and one that shows the user out of a group not known is told
+// as the user's removal (the host ignores a room it does not have).
 func (s *Session) report(ctx context.Context, chatID string, old *group, chat *pb.Chat, by *pb.Sender) {
+	told := false
 	ev := func(p any) {
+		told = true
 		e := &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: by, TimestampUnixMicro: time.Now().UnixMicro()}
 		switch p := p.(type) {
 		case *pb.Event_Chat:
@@ -305,9 +313,7 @@ func (s *Session) report(ctx context.Context, chatID string, old *group, chat *p
 	}
 	switch {
 	case chat == nil:
-		if old != nil {
-			ev(&pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_KICKED, Text: "you are no longer in this Signal group"}})
-		}
+		ev(&pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_KICKED, Text: "you are no longer in this Signal group"}})
 		return
 	case old == nil:
 		ev(&pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}})
@@ -361,9 +367,10 @@ func (s *Session) report(ctx context.Context, chatID string, old *group, chat *p
 		}
 		ev(&pb.Event_Member{Member: &pb.MemberEvent{Kind: kind, Member: before[id]}})
 	}
-	if bansChanged(old.chat, chat) {
+	if bansChanged(old.chat, chat) || !told {
 		// A ban lifted, or laid on someone not in the group: no member
-		// event says it, the whole list does.
+		// event says it, the whole list does; so it does for no
+		// difference seen (above).
 		ev(&pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}})
 	}
 }
