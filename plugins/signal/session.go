@@ -38,8 +38,11 @@ type Session struct {
 	c      *rpc.Client
 	ready  chan struct{} // closed once subscribed (or refused) after Connect
 	rdOnce *sync.Once
-	up     bool              // subscribed on the current connection
-	gone   bool              // refused for good (account unknown to signal-cli)
+	up     bool // subscribed on the current connection
+	gone   bool // refused for good (account unknown to signal-cli)
+	// subMu is held while subscribing (onUp): one subscription at a
+	// time, so that a connection gets one, however many onUp run.
+	subMu  sync.Mutex
 	groups map[string]*group // by chat ID
 	// pictures are the groups' pictures' hashes as last seen, by chat ID
 	// ("" none): a group update says nothing of its picture (avatars.go).
@@ -110,15 +113,71 @@ func (s *Session) client() *rpc.Client {
 // onUp subscribes on a new connection (the first, or after the daemon
 // restarted): signal-cli in manual receive mode fetches nothing from
 // Signal for the account until then, so nothing is lost while it is down.
+// A subscription refused for a passing trouble is asked again, with
+// backoff, as long as the client is the session's: the connection stays
+// up, and no other onUp would come to subscribe.
 func (s *Session) onUp() {
 	c := s.client()
 	if c == nil {
 		return
 	}
+	delay := SubscribeRetry
+	for failed := false; ; failed = true {
+		if s.trySubscribe(c, !failed) {
+			return
+		}
+		// Not held meanwhile: a new connection's onUp subscribes at
+		// once, and this one then finds it done.
+		select {
+		case <-c.Done():
+			return
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, MaxSubscribeRetry)
+	}
+}
+
+// trySubscribe subscribes on c's connection unless c is no longer the
+// session's or is subscribed already; false when to try again.
+func (s *Session) trySubscribe(c *rpc.Client, tell bool) bool {
+	s.subMu.Lock()
+	defer s.subMu.Unlock()
+	s.mu.Lock()
+	current, up := s.c == c, s.up
+	s.mu.Unlock()
+	if !current || up {
+		return true // another client, or subscribed already (by an onUp before)
+	}
+	conn := c.Conn()
+	if conn == 0 {
+		return false
+	}
+	return s.subscribe(c, conn, tell) != failedSub
+}
+
+// SubscribeRetry and MaxSubscribeRetry pace the subscriptions asked again
+// after signal-cli refused one for a passing trouble.
+var (
+	SubscribeRetry    = 500 * time.Millisecond
+	MaxSubscribeRetry = 30 * time.Second
+)
+
+type subscription int
+
+const (
+	subscribed subscription = iota
+	refused                 // for good, or until the next connection
+	failedSub               // to ask again
+)
+
+// subscribe asks signal-cli for the account's messages on c's connection
+// numbered conn; tell says a failure to subscribe again is told as a
+// login state (the first of a row).
+func (s *Session) subscribe(c *rpc.Client, conn uint64, tell bool) subscription {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var sub int
-	err := c.Call(ctx, "subscribeReceive", map[string]any{"account": s.acc.ID()}, &sub)
+	err := c.CallOn(ctx, conn, "subscribeReceive", map[string]any{"account": s.acc.ID()}, &sub)
 	var rerr *rpc.Error
 	switch {
 	case err == nil:
@@ -134,22 +193,31 @@ func (s *Session) onUp() {
 		go c.Close()
 		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf("signal-cli has no account %s (%s): it was unlinked or its data removed; log in again", s.acc.ID(), rerr.Message))
 		s.isReady()
-		return
+		return refused
 	case errors.As(err, &rerr) && strings.Contains(strings.ToLower(rerr.Message), "not registered"):
 		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf("Signal no longer knows this device for %s (%s): link it again", s.acc.ID(), rerr.Message))
 		s.isReady()
-		return
+		return refused
 	default:
-		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "could not subscribe to Signal messages: "+err.Error())
-		return // the next connection tries again
+		if tell {
+			s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "could not subscribe to Signal messages: "+err.Error()+"; trying again")
+		}
+		return failedSub
 	}
 	s.mu.Lock()
+	if c.Conn() != conn {
+		// The connection it was asked on is gone (its onDown came or
+		// comes): the next one is subscribed to in turn.
+		s.mu.Unlock()
+		return failedSub
+	}
 	s.up = true
 	s.mu.Unlock()
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "connected to Signal as "+s.acc.ID())
 	s.isReady()
 	s.announceMoves(ctx) // identity.go
 	s.refreshGroups(ctx)
+	return subscribed
 }
 
 // onDown reports the daemon gone; the client dials again by itself.

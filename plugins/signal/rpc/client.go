@@ -81,6 +81,7 @@ type Client struct {
 	wmu     sync.Mutex // held while writing a request
 	mu      sync.Mutex
 	conn    net.Conn
+	gen     uint64 // the connection's number: how many dials succeeded
 	pending map[string]chan answer
 	nextID  uint64
 	closed  bool
@@ -126,6 +127,20 @@ func (c *Client) WaitUp(ctx context.Context) error {
 
 // Up is closed once the client connected the first time.
 func (c *Client) Up() <-chan struct{} { return c.upOnce }
+
+// Conn is the number of the current connection (each dial that succeeds
+// gets the next), 0 when there is none; CallOn makes a call on it only.
+func (c *Client) Conn() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn == nil {
+		return 0
+	}
+	return c.gen
+}
+
+// Done is closed once Close was called.
+func (c *Client) Done() <-chan struct{} { return c.stop }
 
 // Connected reports whether the client has a connection now.
 func (c *Client) Connected() bool {
@@ -184,6 +199,7 @@ func (c *Client) run() {
 			return
 		}
 		c.conn = conn
+		c.gen++
 		select {
 		case <-c.upOnce:
 		default:
@@ -322,6 +338,20 @@ type request struct {
 // result (unless nil). Without a deadline on ctx it waits DefaultTimeout.
 // A JSON-RPC error answer is an *Error.
 func (c *Client) Call(ctx context.Context, method string, params, result any) error {
+	return c.call(ctx, 0, method, params, result)
+}
+
+// CallOn is Call on the connection numbered conn (Conn) only: when that
+// one is gone it fails with ErrNotConnected, not sent on the next one.
+func (c *Client) CallOn(ctx context.Context, conn uint64, method string, params, result any) error {
+	if conn == 0 {
+		return ErrNotConnected
+	}
+	return c.call(ctx, conn, method, params, result)
+}
+
+// call is Call on the connection numbered want (0: any).
+func (c *Client) call(ctx context.Context, want uint64, method string, params, result any) error {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, DefaultTimeout)
@@ -333,7 +363,7 @@ func (c *Client) Call(ctx context.Context, method string, params, result any) er
 		return ErrClosed
 	}
 	conn := c.conn
-	if conn == nil {
+	if conn == nil || (want != 0 && c.gen != want) {
 		c.mu.Unlock()
 		return ErrNotConnected
 	}

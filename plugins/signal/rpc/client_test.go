@@ -245,3 +245,49 @@ func TestClosed(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// CallOn calls on the connection it names only: once that one is gone, a
+// call meant for it is not sent on the next (a subscription meant for a
+// connection lost must not make a second one on the new connection).
+func TestCallOnGoneConnection(t *testing.T) {
+	var mu sync.Mutex
+	got := map[string]int{}
+	s := newServer(t, func(c net.Conn, req map[string]any) {
+		mu.Lock()
+		got[fmt.Sprint(req["method"])]++
+		mu.Unlock()
+		echo(c, req)
+	})
+	ups := make(chan struct{}, 10)
+	c := Dial(s.path, Options{Up: func() { ups <- struct{}{} }, MaxBackoff: 200 * time.Millisecond})
+	defer c.Close()
+	<-ups
+	first := c.Conn()
+	if first == 0 {
+		t.Fatal("connected, and Conn is 0")
+	}
+	if err := c.CallOn(ctx(t), first, "echo", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.stop()
+	s.listen()
+	select {
+	case <-ups:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no reconnection")
+	}
+	if now := c.Conn(); now == first || now == 0 {
+		t.Fatalf("Conn after a reconnection: %d, first %d", now, first)
+	}
+	if err := c.CallOn(ctx(t), first, "echo", nil, nil); !errors.Is(err, ErrNotConnected) {
+		t.Fatalf("CallOn the connection gone: %v, want ErrNotConnected", err)
+	}
+	if err := c.CallOn(ctx(t), c.Conn(), "echo", nil, nil); err != nil {
+		t.Fatalf("CallOn the current connection: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got["echo"] != 2 {
+		t.Fatalf("the daemon read %d echo calls, want 2", got["echo"])
+	}
+}
