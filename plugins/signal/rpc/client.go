@@ -251,7 +251,15 @@ func (c *Client) read(conn net.Conn) error {
 		var m message
 		if err := json.Unmarshal(line, &m); err != nil {
 			// A line we cannot read is skipped, not fatal: the next
-			// one may be fine.
+			// one may be fine. One that still names a call (an error
+			// that is no object) fails it now, not at its timeout.
+			var named struct {
+				ID     json.RawMessage `json:"id"`
+				Method json.RawMessage `json:"method"`
+			}
+			if json.Unmarshal(line, &named) == nil && len(named.Method) == 0 && len(named.ID) > 0 {
+				c.deliver(idString(named.ID), answer{err: fmt.Errorf("rpc: signal-cli's answer cannot be read: %w", err)})
+			}
 			continue
 		}
 		switch {
@@ -263,27 +271,34 @@ func (c *Client) read(conn net.Conn) error {
 			case c.notes <- struct{}{}:
 			default:
 			}
-		case len(m.ID) > 0:
-			id := idString(m.ID)
-			c.mu.Lock()
-			ch, ok := c.pending[id]
-			delete(c.pending, id)
-			c.mu.Unlock()
-			if ok {
-				var a answer
-				if m.Error != nil {
-					a.err = m.Error
-				} else {
-					a.result = m.Result
-				}
-				ch <- a
+		case m.Method == "" && len(m.ID) > 0:
+			// An answer; a request of the daemon's (a method with an
+			// ID: signal-cli sends none) is no answer to a call of the
+			// same ID.
+			var a answer
+			if m.Error != nil {
+				a.err = m.Error
+			} else {
+				a.result = m.Result
 			}
+			c.deliver(idString(m.ID), a)
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("rpc: read: %w", err)
 	}
 	return errors.New("rpc: signal-cli closed the connection")
+}
+
+// deliver hands a to the call of id, if one is pending.
+func (c *Client) deliver(id string, a answer) {
+	c.mu.Lock()
+	ch, ok := c.pending[id]
+	delete(c.pending, id)
+	c.mu.Unlock()
+	if ok {
+		ch <- a
+	}
 }
 
 // idString is a request ID as this client wrote it: a JSON string or

@@ -291,3 +291,41 @@ func TestCallOnGoneConnection(t *testing.T) {
 		t.Fatalf("the daemon read %d echo calls, want 2", got["echo"])
 	}
 }
+
+// Lines that are no answer of the daemon's to a call never answer one: a
+// request of the daemon's (a method with an ID) that happens to carry a
+// pending call's ID, garbage, an error answer of no call (ID null); an
+// answer whose error cannot be read fails its call at once, not at its
+// timeout; the connection stays up throughout.
+func TestHostileLines(t *testing.T) {
+	s := newServer(t, func(c net.Conn, req map[string]any) {
+		switch req["method"] {
+		case "request":
+			id := req["id"]
+			c.Write([]byte("not json at all\n[1,2,3]\n{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,\"message\":\"parse error\"}}\n"))
+			write(c, map[string]any{"jsonrpc": "2.0", "id": id, "method": "ping", "params": map[string]any{}})
+			write(c, map[string]any{"jsonrpc": "2.0", "id": id, "result": "the answer"})
+		case "badError":
+			write(c, map[string]any{"jsonrpc": "2.0", "id": req["id"], "error": "a string, no object"})
+		default:
+			echo(c, req)
+		}
+	})
+	c := Dial(s.path, Options{})
+	defer c.Close()
+	if err := c.WaitUp(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := c.Call(ctx(t), "request", nil, &got); err != nil || got != "the answer" {
+		t.Fatalf("call: %q %v; want the daemon's answer, not its request", got, err)
+	}
+	start := time.Now()
+	err := c.Call(ctx(t), "badError", nil, nil)
+	if err == nil || errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
+		t.Fatalf("an answer whose error cannot be read: %v after %v; want a failure at once", err, time.Since(start))
+	}
+	if err := c.Call(ctx(t), "echo", "still up", nil); err != nil {
+		t.Fatalf("after the hostile lines: %v", err)
+	}
+}
