@@ -198,6 +198,11 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a message cannot be edited to nothing")
 	}
 	orig := s.chats.original(ts)
+	if age := time.Since(time.UnixMilli(orig)); age > editWindow {
+		// Signal's apps drop an edit past the window: refused rather
+		// than answered as done while no one on Signal sees it.
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_EXPIRED, "Signal lets a message be edited for %d hours after it was sent; this one is %d hours old", int(editWindow/time.Hour), int(age/time.Hour))
+	}
 	// A location corrected was sent as text (SendMessage): its text
 	// changes.
 	text, spans := locationText(e.Text, e.Spans)

@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -27,6 +28,10 @@ import (
 
 // Version is the Signal plugin's own version.
 const Version = "0.1.0"
+
+// editWindow is how long after a message Signal takes its edits (the
+// apps' 24 hours); EditMessage refuses a later one as EXPIRED.
+const editWindow = 24 * time.Hour
 
 // Config is the transport's [transport.config] table.
 type Config struct {
@@ -112,7 +117,7 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		// long-text attachment, up to Signal's 64 KiB.
 		MaxTextBytes:          64 << 10,
 		MaxAttachmentBytes:    100 << 20,
-		EditWindowSeconds:     24 * 3600,
+		EditWindowSeconds:     int64(editWindow / time.Second),
 		IdentifierPrompt:      "Phone number",
 		IdentifierDescription: "A phone number in international form, such as +33612345678.",
 	}, nil
