@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -36,6 +37,7 @@ func (s *Session) uploadsDir() string {
 // UploadMedia writes the file into the login's folder, under its own name
 // (signal-cli sends the file's name with it).
 func (s *Session) UploadMedia(_ context.Context, info *pb.MediaInfo, r io.Reader) (string, error) {
+	s.sweepUploads(time.Now())
 	b := make([]byte, 12)
 	rand.Read(b)
 	id := hex.EncodeToString(b)
@@ -58,6 +60,41 @@ func (s *Session) UploadMedia(_ context.Context, info *pb.MediaInfo, r io.Reader
 		return "", fmt.Errorf("signal: %w", err)
 	}
 	return id + "/" + name, nil
+}
+
+// StaleUpload is how long an upload is kept for its SendMessage: one
+// whose send failed, or never came (the gateway streams the file again
+// after a restart, as a new upload), is not named again, and only a
+// successful send removed it: without a sweep, every failed send of a
+// file stayed in the login's folder for good.
+var StaleUpload = 24 * time.Hour
+
+// sweepUploads removes the uploads older than StaleUpload, at most once
+// an hour.
+func (s *Session) sweepUploads(now time.Time) {
+	s.mu.Lock()
+	if now.Sub(s.swept) < time.Hour && !s.swept.IsZero() {
+		s.mu.Unlock()
+		return
+	}
+	s.swept = now
+	s.mu.Unlock()
+	up := s.uploadsDir()
+	entries, err := os.ReadDir(up)
+	if err != nil {
+		return // none yet
+	}
+	for _, e := range entries {
+		fi, err := e.Info()
+		if err != nil || now.Sub(fi.ModTime()) < StaleUpload {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(up, e.Name())); err != nil {
+			s.n.host.Logger().Warn("signal: a stale upload could not be removed", "login", s.loginID, "upload", e.Name(), "err", err)
+		} else {
+			s.n.host.Logger().Info("signal: a stale upload removed: its send failed or never came", "login", s.loginID, "upload", e.Name())
+		}
+	}
 }
 
 // safeName is a file name without folders, never empty.

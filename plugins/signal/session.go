@@ -53,6 +53,7 @@ type Session struct {
 	pins     *pinList        // the messages pinned in each chat (pins.go)
 	typing   map[string]bool // chats where the user was last said typing
 	calls    ringing         // calls shown ringing (calls.go)
+	swept    time.Time       // when the stale uploads were last removed (media.go)
 }
 
 func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
