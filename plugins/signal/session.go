@@ -408,8 +408,17 @@ func (s *Session) onNotify(method string, params json.RawMessage) {
 // it is on disk when noteChat returns.
 func (s *Session) noteChat(ts int64, chatID string) { s.chats.note(ts, chatID) }
 
-// chatAt is the chat of the message of timestamp ts ("" when unknown).
-func (s *Session) chatAt(ts int64) string { return s.chats.at(ts) }
+// chatAt is the chat of the message of timestamp ts ("" when unknown),
+// as it is named now: a direct chat noted by a contact's ACI is their
+// number once that became known (the contact moved to it, identity.go),
+// not the chat the gateway moved away from.
+func (s *Session) chatAt(ts int64) string {
+	chat := s.chats.at(ts)
+	if isUUID(chat) {
+		return s.ids.lookup("", chat, s.acc)
+	}
+	return chat
+}
 
 // origID is the ID the gateway knows the message of timestamp ts by: an
 // edit's timestamp names the message it edits.
