@@ -39,6 +39,7 @@ type Session struct {
 	ready  chan struct{} // closed once subscribed (or refused) after Connect
 	rdOnce *sync.Once
 	up     bool // subscribed on the current connection
+	sub    int  // the subscription's ID, while up
 	gone   bool // refused for good (account unknown to signal-cli)
 	// subMu is held while subscribing (onUp): one subscription at a
 	// time, so that a connection gets one, however many onUp run.
@@ -212,7 +213,7 @@ func (s *Session) subscribe(c *rpc.Client, conn uint64, tell bool) subscription 
 		s.mu.Unlock()
 		return failedSub
 	}
-	s.up = true
+	s.up, s.sub = true, sub
 	s.mu.Unlock()
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "connected to Signal as "+s.acc.ID())
 	s.isReady()
@@ -240,11 +241,31 @@ func (s *Session) state(st pb.LoginState, msg string) {
 		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: st, Message: msg}}})
 }
 
+// DrainWait bounds how long Disconnect waits for the envelopes signal-cli
+// sent before it ended the subscription to be handled.
+var DrainWait = 10 * time.Second
+
 // Disconnect ends the connection to the daemon; the account stays in
-// signal-cli.
-func (s *Session) Disconnect(context.Context) error {
+// signal-cli. signal-cli hands each envelope over once: the subscription
+// ends first, and the envelopes it sent before are handled before the
+// connection goes (a relogin, an admin's disconnect, would lose them).
+func (s *Session) Disconnect(ctx context.Context) error {
 	s.mu.Lock()
-	c := s.c
+	c, up, sub := s.c, s.up, s.sub
+	s.mu.Unlock()
+	if c != nil && up {
+		dctx, cancel := context.WithTimeout(ctx, DrainWait)
+		err := c.Call(dctx, "unsubscribeReceive", map[string]any{"account": s.acc.ID(), "subscription": sub}, nil)
+		if err == nil {
+			err = c.Drain(dctx)
+		}
+		cancel()
+		if err != nil {
+			s.n.host.Logger().Warn("signal: the envelopes received before the disconnection may not all be handled", "login", s.loginID, "err", err)
+		}
+	}
+	s.mu.Lock()
+	c = s.c
 	s.c = nil
 	s.up = false
 	s.mu.Unlock()

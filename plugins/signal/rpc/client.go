@@ -86,11 +86,14 @@ type Client struct {
 	nextID  uint64
 	closed  bool
 
-	notes   chan struct{} // wakes the dispatcher
-	queue   []note
-	stop    chan struct{}
-	stopped sync.WaitGroup
-	upOnce  chan struct{} // closed at the first successful dial
+	notes chan struct{} // wakes the dispatcher
+	queue []note
+	// noted and handled count the notifications read and those Notify
+	// returned from (Drain).
+	noted, handled uint64
+	stop           chan struct{}
+	stopped        sync.WaitGroup
+	upOnce         chan struct{} // closed at the first successful dial
 }
 
 type note struct {
@@ -137,6 +140,33 @@ func (c *Client) Conn() uint64 {
 		return 0
 	}
 	return c.gen
+}
+
+// Drain waits until every notification read so far was handed to Notify
+// and Notify returned, or ctx ends: with no new ones coming (the
+// subscription ended), what the daemon sent is then handled, not dropped
+// by Close while waiting its turn.
+func (c *Client) Drain(ctx context.Context) error {
+	c.mu.Lock()
+	want := c.noted
+	c.mu.Unlock()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		c.mu.Lock()
+		done := c.handled >= want
+		c.mu.Unlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.stop:
+			return ErrClosed
+		case <-tick.C:
+		}
+	}
 }
 
 // Done is closed once Close was called.
@@ -266,6 +296,7 @@ func (c *Client) read(conn net.Conn) error {
 		case m.Method != "" && (len(m.ID) == 0 || string(m.ID) == "null"):
 			c.mu.Lock()
 			c.queue = append(c.queue, note{m.Method, m.Params})
+			c.noted++
 			c.mu.Unlock()
 			select {
 			case c.notes <- struct{}{}:
@@ -333,6 +364,9 @@ func (c *Client) dispatch() {
 			if c.opt.Notify != nil {
 				c.opt.Notify(n.method, n.params)
 			}
+			c.mu.Lock()
+			c.handled++
+			c.mu.Unlock()
 			select {
 			case <-c.stop:
 				return
