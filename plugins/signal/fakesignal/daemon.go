@@ -880,8 +880,13 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 			for _, m := range g.Banned {
 				banned = append(banned, map[string]any{"number": nullable(m.Number), "uuid": m.UUID})
 			}
+			// signal-cli keeps a group the account left or was removed
+			// from, no member of it any more.
+			member := slices.ContainsFunc(g.Members, func(m Member) bool {
+				return (m.Number != "" && m.Number == a.Number) || m.UUID == a.UUID
+			})
 			out = append(out, map[string]any{"id": g.ID, "name": g.Name, "description": g.Description,
-				"isMember": true, "isBlocked": false, "members": members, "admins": admins,
+				"isMember": member, "isBlocked": false, "members": members, "admins": admins,
 				"pendingMembers": pending, "requestingMembers": []any{}, "banned": banned,
 				"permissionAddMember": "EVERY_MEMBER", "permissionEditDetails": permission(g.OnlyAdminsEdit), "permissionSendMessage": permission(g.OnlyAdminsSend),
 				"groupInviteLink": nullable(g.Link), "messageExpirationTime": g.Timer})
