@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"sync"
@@ -271,10 +272,16 @@ type message struct {
 
 // read reads lines until the connection fails.
 func (c *Client) read(conn net.Conn) error {
-	sc := bufio.NewScanner(conn)
-	sc.Buffer(make([]byte, 64<<10), MaxLine)
-	for sc.Scan() {
-		line := bytes.TrimSpace(sc.Bytes())
+	br := bufio.NewReaderSize(conn, 64<<10)
+	for {
+		line, err := readLine(br)
+		if errors.Is(err, io.EOF) {
+			return errors.New("rpc: signal-cli closed the connection")
+		}
+		if err != nil {
+			return fmt.Errorf("rpc: read: %w", err)
+		}
+		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
 			continue
 		}
@@ -315,10 +322,39 @@ func (c *Client) read(conn net.Conn) error {
 			c.deliver(idString(m.ID), a)
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("rpc: read: %w", err)
+}
+
+// readLine reads one line, without its newline: a slice of br's buffer
+// when it fits there, valid until the next read, else a slice of its
+// own, dropped with the line. Not bufio.Scanner, whose buffer grows to
+// the longest line read (an attachment from getAttachment, up to
+// MaxLine) and stays that large for the connection's life.
+func readLine(br *bufio.Reader) ([]byte, error) {
+	frag, err := br.ReadSlice('\n')
+	switch {
+	case err == nil:
+		return frag[:len(frag)-1], nil
+	case errors.Is(err, io.EOF) && len(frag) > 0:
+		return frag, nil // a last line without its newline; EOF next
+	case !errors.Is(err, bufio.ErrBufferFull):
+		return nil, err
 	}
-	return errors.New("rpc: signal-cli closed the connection")
+	line := append([]byte(nil), frag...)
+	for {
+		frag, err = br.ReadSlice('\n')
+		line = append(line, frag...)
+		if len(line) > MaxLine {
+			return nil, bufio.ErrTooLong
+		}
+		switch {
+		case err == nil:
+			return line[:len(line)-1], nil
+		case errors.Is(err, io.EOF):
+			return line, nil
+		case !errors.Is(err, bufio.ErrBufferFull):
+			return nil, err
+		}
+	}
 }
 
 // deliver hands a to the call of id, if one is pending.

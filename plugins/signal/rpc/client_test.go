@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -327,5 +329,44 @@ func TestHostileLines(t *testing.T) {
 	}
 	if err := c.Call(ctx(t), "echo", "still up", nil); err != nil {
 		t.Fatalf("after the hostile lines: %v", err)
+	}
+}
+
+// A long answer (an attachment, base64, from getAttachment) is read
+// whole, and its buffer goes with it: the connection does not keep the
+// largest line it ever read for the rest of its life (a session that
+// once downloaded a video held hundreds of MiB).
+func TestLongLineNotKept(t *testing.T) {
+	big := strings.Repeat("A", 20<<20)
+	s := newServer(t, func(c net.Conn, req map[string]any) {
+		if req["method"] == "big" {
+			write(c, map[string]any{"jsonrpc": "2.0", "id": req["id"], "result": map[string]any{"data": big}})
+			return
+		}
+		echo(c, req)
+	})
+	c := Dial(s.path, Options{})
+	defer c.Close()
+	if err := c.WaitUp(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Data string `json:"data"`
+	}
+	cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := c.Call(cctx, "big", nil, &res); err != nil || len(res.Data) != len(big) {
+		t.Fatalf("the long answer: %d bytes, %v", len(res.Data), err)
+	}
+	res.Data, big = "", ""
+	if err := c.Call(ctx(t), "echo", "after", nil); err != nil {
+		t.Fatal(err)
+	}
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	if m.HeapAlloc > 12<<20 {
+		t.Fatalf("%d MiB still allocated after the long answer was read and dropped", m.HeapAlloc>>20)
 	}
 }
