@@ -41,6 +41,9 @@ type Session struct {
 	up     bool // subscribed on the current connection
 	sub    int  // the subscription's ID, while up
 	gone   bool // refused for good (account unknown to signal-cli)
+	// unlinked says why Signal no longer knows the device ("" while it
+	// does): the login is to do again, commands are refused at once.
+	unlinked string
 	// subMu is held while subscribing (onUp): one subscription at a
 	// time, so that a connection gets one, however many onUp run.
 	subMu  sync.Mutex
@@ -81,7 +84,7 @@ func (s *Session) Connect(ctx context.Context) error {
 	}
 	s.ready, s.rdOnce = make(chan struct{}), &sync.Once{}
 	ready := s.ready
-	s.gone = false
+	s.gone, s.unlinked = false, ""
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTING, "connecting to signal-cli")
 	// Set under the lock: Up, in its own goroutine, reads it.
 	s.c = rpc.Dial(s.n.socket(), rpc.Options{Notify: s.onNotify, Up: s.onUp, Down: s.onDown})
@@ -197,7 +200,11 @@ func (s *Session) subscribe(c *rpc.Client, conn uint64, tell bool) subscription 
 		s.isReady()
 		return refused
 	case errors.As(err, &rerr) && strings.Contains(strings.ToLower(rerr.Message), "not registered"):
-		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf("Signal no longer knows this device for %s (%s): link it again", s.acc.ID(), rerr.Message))
+		why := fmt.Sprintf("Signal no longer knows this device for %s (%s): link it again", s.acc.ID(), rerr.Message)
+		s.mu.Lock()
+		s.unlinked = why
+		s.mu.Unlock()
+		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, why)
 		s.isReady()
 		return refused
 	default:
@@ -213,7 +220,7 @@ func (s *Session) subscribe(c *rpc.Client, conn uint64, tell bool) subscription 
 		s.mu.Unlock()
 		return failedSub
 	}
-	s.up, s.sub = true, sub
+	s.up, s.sub, s.unlinked = true, sub, ""
 	s.mu.Unlock()
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "connected to Signal as "+s.acc.ID())
 	s.isReady()
@@ -359,10 +366,13 @@ func (s *Session) callRaw(ctx context.Context, what, method string, params map[s
 	deadline := time.Now().Add(SendWait)
 	for {
 		s.mu.Lock()
-		c, up, gone := s.c, s.up, s.gone
+		c, up, gone, unlinked := s.c, s.up, s.gone, s.unlinked
 		s.mu.Unlock()
 		if gone {
 			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "%s: signal-cli no longer has the account %s: log in again", what, s.acc.ID())
+		}
+		if unlinked != "" && !up {
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "%s: %s", what, unlinked)
 		}
 		if c == nil {
 			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: not connected to Signal", what)

@@ -1097,6 +1097,15 @@ func (d *Daemon) Stall(method string) {
 	d.stalled[method] = true
 }
 
+// Unregister makes the account one Signal no longer knows (its device
+// unlinked from the phone): every request but deleteLocalAccountData is
+// refused with "Account is not registered.", subscribeReceive too.
+func (d *Daemon) Unregister(account string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.accounts[account].registered = false
+}
+
 // FailNext makes the next request of method fail with a JSON-RPC error
 // of code and message, once per call of FailNext, as a signal-cli that
 // hit a passing trouble (an IOException of its store, a timeout towards
