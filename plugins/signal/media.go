@@ -37,6 +37,9 @@ func (s *Session) uploadsDir() string {
 // UploadMedia writes the file into the login's folder, under its own name
 // (signal-cli sends the file's name with it).
 func (s *Session) UploadMedia(_ context.Context, info *pb.MediaInfo, r io.Reader) (string, error) {
+	if info.GetSize() > maxAttachmentBytes {
+		return "", tooLarge(info.GetName(), info.GetSize())
+	}
 	s.sweepUploads(time.Now())
 	b := make([]byte, 12)
 	rand.Read(b)
@@ -50,10 +53,18 @@ func (s *Session) UploadMedia(_ context.Context, info *pb.MediaInfo, r io.Reader
 	if err != nil {
 		return "", fmt.Errorf("signal: %w", err)
 	}
-	if _, err := io.Copy(f, r); err != nil {
+	// One byte more than Signal takes tells a file too large whose
+	// size was not said, without writing the rest of it.
+	n, err := io.Copy(f, io.LimitReader(r, maxAttachmentBytes+1))
+	if err != nil {
 		f.Close()
 		os.RemoveAll(dir)
 		return "", fmt.Errorf("signal: the file did not arrive whole: %w", err)
+	}
+	if n > maxAttachmentBytes {
+		f.Close()
+		os.RemoveAll(dir)
+		return "", tooLarge(info.GetName(), n)
 	}
 	if err := f.Close(); err != nil {
 		os.RemoveAll(dir)
@@ -97,6 +108,23 @@ func (s *Session) sweepUploads(now time.Time) {
 	}
 }
 
+// tooLarge refuses a file over Signal's limit.
+func tooLarge(name string, size int64) error {
+	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "the file %q is too large for Signal: %d MiB or more, over its %d MiB", name, size>>20, maxAttachmentBytes>>20)
+}
+
+// checkSize refuses the file at path when it is over Signal's limit.
+func checkSize(name, path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "the file %q is gone", name)
+	}
+	if fi.Size() > maxAttachmentBytes {
+		return tooLarge(name, fi.Size())
+	}
+	return nil
+}
+
 // safeName is a file name without folders, never empty.
 func safeName(name string) string {
 	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
@@ -129,6 +157,9 @@ func (s *Session) attachmentPath(a *pb.Attachment) (string, error) {
 	case *pb.Attachment_Path:
 		if !filepath.IsAbs(src.Path) {
 			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "the file %q is no absolute path", src.Path)
+		}
+		if err := checkSize(a.Name, src.Path); err != nil {
+			return "", err
 		}
 		return src.Path, nil
 	}

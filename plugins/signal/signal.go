@@ -29,6 +29,10 @@ import (
 // Version is the Signal plugin's own version.
 const Version = "0.1.0"
 
+// maxAttachmentBytes is the largest file Signal takes (its apps' 100
+// MiB); UploadMedia and SendMessage refuse a larger one as TOO_LARGE.
+const maxAttachmentBytes = 100 << 20
+
 // editWindow is how long after a message Signal takes its edits (the
 // apps' 24 hours); EditMessage refuses a later one as EXPIRED.
 const editWindow = 24 * time.Hour
@@ -116,7 +120,7 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		// signal-cli sends what is beyond Signal's 2000 bytes of body as a
 		// long-text attachment, up to Signal's 64 KiB.
 		MaxTextBytes:          64 << 10,
-		MaxAttachmentBytes:    100 << 20,
+		MaxAttachmentBytes:    maxAttachmentBytes,
 		EditWindowSeconds:     int64(editWindow / time.Second),
 		IdentifierPrompt:      "Phone number",
 		IdentifierDescription: "A phone number in international form, such as +33612345678.",
