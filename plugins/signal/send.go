@@ -99,6 +99,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if text == "" && len(files) == 0 {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "an empty message cannot be sent")
 	}
+	if err := checkText(text); err != nil {
+		return sdk.Result{}, err
+	}
 	p["message"] = text
 	if len(files) > 0 {
 		p["attachments"] = files
@@ -206,6 +209,9 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	// A location corrected was sent as text (SendMessage): its text
 	// changes.
 	text, spans := locationText(e.Text, e.Spans)
+	if err := checkText(text); err != nil {
+		return sdk.Result{}, err
+	}
 	p["message"], p["editTimestamp"] = text, s.chats.latest(orig)
 	mentions, styles := encodeSpans(text, spans)
 	if len(mentions) > 0 {
@@ -325,6 +331,14 @@ func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingStat
 		delete(s.typing, c.ChatID)
 	}
 	s.mu.Unlock()
+	return nil
+}
+
+// checkText refuses a text over Signal's limit.
+func checkText(text string) error {
+	if len(text) > maxTextBytes {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "the text is too long for Signal: %d bytes, over its %d KiB", len(text), maxTextBytes>>10)
+	}
 	return nil
 }
 

@@ -29,6 +29,11 @@ import (
 // Version is the Signal plugin's own version.
 const Version = "0.1.0"
 
+// maxTextBytes is the longest text Signal takes (a long text
+// attachment, 64 KiB); SendMessage and EditMessage refuse a longer one as
+// TOO_LARGE.
+const maxTextBytes = 64 << 10
+
 // maxAttachmentBytes is the largest file Signal takes (its apps' 100
 // MiB); UploadMedia and SendMessage refuse a larger one as TOO_LARGE.
 const maxAttachmentBytes = 100 << 20
@@ -119,7 +124,7 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 			JoinChatPrefixes: []string{joinRoom}},
 		// signal-cli sends what is beyond Signal's 2000 bytes of body as a
 		// long-text attachment, up to Signal's 64 KiB.
-		MaxTextBytes:          64 << 10,
+		MaxTextBytes:          maxTextBytes,
 		MaxAttachmentBytes:    maxAttachmentBytes,
 		EditWindowSeconds:     int64(editWindow / time.Second),
 		IdentifierPrompt:      "Phone number",
