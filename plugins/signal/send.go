@@ -127,7 +127,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		return sdk.Result{}, err // the uploads stay for another try
 	}
 	s.removeUploads(files)
-	s.noteChat(res.Timestamp, c.ChatID)
+	s.noteChat(res.Timestamp, c.ChatID, s.selfID())
 	return s.sentResult(ctx, c.ChatID, res.Timestamp), nil
 }
 
@@ -224,7 +224,7 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	s.chats.noteEdit(res.Timestamp, c.ChatID, orig)
+	s.chats.noteEdit(res.Timestamp, c.ChatID, s.selfID(), orig)
 	return sdk.Result{MessageID: e.TargetId, Time: time.UnixMilli(res.Timestamp), Meta: metaOf(s.selfID(), orig)}, nil
 }
 

@@ -437,7 +437,24 @@ func (s *Session) onNotify(method string, params json.RawMessage) {
 // noteChat remembers which chat a message is in, so that receipts and
 // read syncs (which name only timestamps) find it, after a restart too:
 // it is on disk when noteChat returns.
-func (s *Session) noteChat(ts int64, chatID string) { s.chats.note(ts, chatID) }
+func (s *Session) noteChat(ts int64, chatID, author string) { s.chats.note(ts, chatID, author) }
+
+// wrote reports whether the user author wrote the message of timestamp
+// ts (an original's), as far as the plugin knows: Signal applies a
+// remote delete or an edit only to the message of the same author, and
+// anyone may name any timestamp in one. A message the plugin did not
+// note (older than the map, or noted before authors were) is taken as
+// the author's.
+func (s *Session) wrote(ts int64, author string) bool {
+	a := s.chats.author(ts)
+	if a == "" || a == author {
+		return true
+	}
+	if isUUID(a) {
+		a = s.ids.lookup("", a, s.acc) // the ACI noted, now their number
+	}
+	return a == author
+}
 
 // chatAt is the chat of the message of timestamp ts ("" when unknown),
 // as it is named now: a direct chat noted by a contact's ACI is their
