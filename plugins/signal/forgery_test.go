@@ -57,3 +57,25 @@ func TestDeleteAndEditOfAnothersMessage(t *testing.T) {
 		t.Fatalf("carol's delete: %v", ev)
 	}
 }
+
+// A receipt names timestamps only: one from bob naming the user's
+// message to carol (in their direct chat) says nothing of it, as
+// Signal's apps take a receipt only from whom the message went to.
+func TestReceiptFromAnotherChat(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	res := s.do(carol, &pb.SendMessage{Text: "for carol only"})
+	if res.Error != nil {
+		t.Fatal(res.Error)
+	}
+	mine := atoi(t, res.MessageId)
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, ReceiptMessage: &fakesignal.ReceiptMessage{IsRead: true, Timestamps: []int64{mine}}})
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("bob's marker")}})
+	if ev := s.next(func(ev *pb.Event) bool { return ev.GetReceipt() != nil || isText("bob's marker")(ev) }); !isText("bob's marker")(ev) {
+		t.Fatalf("bob's receipt of the user's message to carol was told: %v", ev)
+	}
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: carol, SourceUUID: carolACI, ReceiptMessage: &fakesignal.ReceiptMessage{IsRead: true, Timestamps: []int64{mine}}})
+	if ev := s.next(func(ev *pb.Event) bool { return ev.GetReceipt() != nil }); ev.ChatId != carol || ev.GetReceipt().MessageIds[0] != itoa(mine) {
+		t.Fatalf("carol's receipt: %v", ev)
+	}
+}

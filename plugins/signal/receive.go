@@ -243,13 +243,18 @@ func (s *Session) receive(env envelope) {
 		}
 		// Receipts name timestamps only: group them by the chat each
 		// message of mine went to; the receipt of an edit is its
-		// original's.
+		// original's. A receipt of a message in another's direct chat
+		// says nothing of it (Signal's apps take one only from whom the
+		// message went to).
 		byChat := map[string][]string{}
 		var chats []string
 		for _, t := range r.Timestamps {
 			chat := s.chatAt(t)
 			if chat == "" {
 				chat = from
+			}
+			if chat != from && groupIDOf(chat) == "" {
+				continue
 			}
 			if byChat[chat] == nil {
 				chats = append(chats, chat)
