@@ -271,15 +271,20 @@ func (s *Session) Disconnect(ctx context.Context) error {
 			s.n.host.Logger().Warn("signal: the envelopes received before the disconnection may not all be handled", "login", s.loginID, "err", err)
 		}
 	}
+	s.closeConn()
+	return nil
+}
+
+// closeConn ends the connection to the daemon at once.
+func (s *Session) closeConn() {
 	s.mu.Lock()
-	c = s.c
+	c := s.c
 	s.c = nil
 	s.up = false
 	s.mu.Unlock()
 	if c != nil {
 		c.Close()
 	}
-	return nil
 }
 
 // Logout ends the login. An account this plugin linked is unregistered
@@ -303,7 +308,8 @@ func (s *Session) Logout(ctx context.Context) error {
 			return err
 		}
 	}
-	defer s.Disconnect(ctx)
+	// Closed, not drained: the account is unregistered and deleted.
+	defer s.closeConn()
 	if c != s.client() {
 		defer c.Close()
 	}
