@@ -3,9 +3,7 @@ package signal_test
 import (
 	"fmt"
 	"testing"
-	"time"
 
-	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/signal/fakesignal"
 )
@@ -14,9 +12,6 @@ import (
 // disconnects (the user's relogin, an admin's disconnect) is read and
 // told, not dropped with the connection while still waiting its turn.
 func TestDisconnectLosesNothing(t *testing.T) {
-	was := plugintest.Timeout
-	plugintest.Timeout = 20 * time.Second
-	t.Cleanup(func() { plugintest.Timeout = was })
 	d, _ := startFake(t)
 	s := newSession(t, d)
 	const n = 200

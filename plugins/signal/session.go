@@ -128,7 +128,17 @@ func (s *Session) onUp() {
 	}
 	delay := SubscribeRetry
 	for failed := false; ; failed = true {
-		if s.trySubscribe(c, !failed) {
+		done, fresh := s.trySubscribe(c, !failed)
+		if fresh {
+			// Outside subMu: these calls wait for a daemon gone
+			// meanwhile (SendWait), which the next connection's
+			// subscription must not.
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			s.announceMoves(ctx) // identity.go
+			s.refreshGroups(ctx)
+			cancel()
+		}
+		if done {
 			return
 		}
 		// Not held meanwhile: a new connection's onUp subscribes at
@@ -143,21 +153,28 @@ func (s *Session) onUp() {
 }
 
 // trySubscribe subscribes on c's connection unless c is no longer the
-// session's or is subscribed already; false when to try again.
-func (s *Session) trySubscribe(c *rpc.Client, tell bool) bool {
+// session's or is subscribed already; done is false when to try again,
+// fresh true when it subscribed.
+func (s *Session) trySubscribe(c *rpc.Client, tell bool) (done, fresh bool) {
 	s.subMu.Lock()
 	defer s.subMu.Unlock()
 	s.mu.Lock()
 	current, up := s.c == c, s.up
 	s.mu.Unlock()
 	if !current || up {
-		return true // another client, or subscribed already (by an onUp before)
+		return true, false // another client, or subscribed already (by an onUp before)
 	}
 	conn := c.Conn()
 	if conn == 0 {
-		return false
+		return false, false
 	}
-	return s.subscribe(c, conn, tell) != failedSub
+	switch s.subscribe(c, conn, tell) {
+	case subscribed:
+		return true, true
+	case refused:
+		return true, false
+	}
+	return false, false
 }
 
 // SubscribeRetry and MaxSubscribeRetry pace the subscriptions asked again
@@ -224,8 +241,6 @@ func (s *Session) subscribe(c *rpc.Client, conn uint64, tell bool) subscription 
 	s.mu.Unlock()
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "connected to Signal as "+s.acc.ID())
 	s.isReady()
-	s.announceMoves(ctx) // identity.go
-	s.refreshGroups(ctx)
 	return subscribed
 }
 

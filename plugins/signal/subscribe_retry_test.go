@@ -2,9 +2,7 @@ package signal_test
 
 import (
 	"testing"
-	"time"
 
-	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/signal/fakesignal"
 )
@@ -15,9 +13,6 @@ import (
 // command, until the daemon happens to restart. Once subscribed, it is
 // subscribed once: a message comes once.
 func TestSubscribeRetried(t *testing.T) {
-	was := plugintest.Timeout
-	plugintest.Timeout = 20 * time.Second
-	t.Cleanup(func() { plugintest.Timeout = was })
 	d, _ := startFake(t)
 	s := newSession(t, d)
 	d.Crash()
