@@ -161,3 +161,26 @@ func TestMsgChatsEdits(t *testing.T) {
 		t.Fatalf("logged: %s", log.String())
 	}
 }
+
+// A message's author is kept with its chat, across a restart (the file),
+// and a timestamp known as one author's message keeps that author when
+// another's message comes with it; lines written before authors were
+// kept read as no author known.
+func TestMsgChatsAuthor(t *testing.T) {
+	dir := t.TempDir()
+	var log bytes.Buffer
+	now := time.Now().UnixMilli()
+	if err := os.WriteFile(filepath.Join(dir, msgChatsFile), []byte(fmt.Sprintf(`{"t":%d,"c":"+15550000002"}`+"\n", now)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := loadMsgChats(dir, testLog(&log))
+	if a := m.author(now); a != "" {
+		t.Fatalf("an old line's author: %q, want none", a)
+	}
+	m.note(now+1, "group", "+15550000003")
+	m.note(now+1, "group", "+15550000002") // bob's, at carol's time
+	m = loadMsgChats(dir, testLog(&log))
+	if a, c := m.author(now+1), m.at(now+1); a != "+15550000003" || c != "group" {
+		t.Fatalf("after a restart: author %q in %q, want carol's in the group", a, c)
+	}
+}
