@@ -59,12 +59,14 @@ func pictureID(b []byte) string {
 }
 
 // pictureChanged fetches a group's picture after an update and, when it
-// is not the one last seen (or a picture where none was seen since the
-// plugin started), tells the host as the group's chat with the picture's ID and nothing
-// else changed.
+// is not the one last seen, tells the host as the group's chat with the
+// picture's ID and nothing else changed. Nothing seen since the plugin
+// started is not "no picture": the host may show one it fetched before a
+// restart, so that a picture, or none, is told then (the host ignores a
+// hash it has).
 func (s *Session) pictureChanged(ctx context.Context, chat *pb.Chat, by *pb.Sender) {
 	s.mu.Lock()
-	last := s.pictures[chat.ChatId]
+	last, seen := s.pictures[chat.ChatId]
 	s.mu.Unlock()
 	b, _, err := s.ChatAvatar(ctx, chat.ChatId)
 	if err != nil {
@@ -75,7 +77,7 @@ func (s *Session) pictureChanged(ctx context.Context, chat *pb.Chat, by *pb.Send
 	s.mu.Lock()
 	s.pictures[chat.ChatId] = id
 	s.mu.Unlock()
-	if last == id { // the same, or none and none seen since the start
+	if seen && last == id {
 		return
 	}
 	c := proto.Clone(chat).(*pb.Chat)

@@ -1,7 +1,7 @@
 package signal
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
@@ -97,7 +97,14 @@ func (d *daemon) supervise() {
 	for {
 		os.Remove(d.socket) // a dead daemon's socket refuses the next one
 		cmd := d.command()
-		stderr, _ := cmd.StderrPipe()
+		// A writer, not StderrPipe: Wait then returns once all the
+		// daemon wrote was read, where StderrPipe's reader may lose what
+		// the pipe still held at the exit, the last line (why it died)
+		// first. WaitDelay bounds the wait for a child of its own that
+		// would keep the pipe open.
+		stderr := &lineLog{log: d.log}
+		cmd.Stderr = stderr
+		cmd.WaitDelay = 2 * time.Second
 		cmd.Stdout = io.Discard
 		began := time.Now()
 		if err := cmd.Start(); err != nil {
@@ -111,17 +118,17 @@ func (d *daemon) supervise() {
 			d.cannot = false
 			d.mu.Unlock()
 			d.log.Info("signal-cli started", "pid", cmd.Process.Pid, "socket", d.socket)
-			tail := d.logLines(stderr)
 			err := cmd.Wait()
+			last := stderr.tail()
 			msg := fmt.Sprintf("signal-cli exited (%v)", err)
-			if t := tail(); t != "" {
-				msg += ": " + t
+			if last != "" {
+				msg += ": " + last
 			}
 			d.setProblem(msg + "; restarting it")
 			d.mu.Lock()
 			d.exited++
 			d.mu.Unlock()
-			d.log.Warn("signal-cli exited", "err", err, "stderr", tail())
+			d.log.Warn("signal-cli exited", "err", err, "stderr", last)
 		}
 		if time.Since(began) > StableAfter {
 			delay = MinRestart
@@ -131,33 +138,53 @@ func (d *daemon) supervise() {
 	}
 }
 
-// logLines copies the daemon's stderr to the log and returns a function
-// giving its last line, once the stream ended.
-func (d *daemon) logLines(r io.Reader) func() string {
-	var mu sync.Mutex
-	var last string
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		sc := bufio.NewScanner(r)
-		for sc.Scan() {
-			line := strings.TrimSpace(sc.Text())
-			if line == "" {
-				continue
-			}
-			d.log.Debug("signal-cli", "line", line)
-			mu.Lock()
-			last = line
-			mu.Unlock()
+// lineLog copies the daemon's stderr to the log, line by line, and keeps
+// its last line.
+type lineLog struct {
+	log *slog.Logger
+
+	mu      sync.Mutex
+	partial []byte // a line not ended yet
+	last    string
+}
+
+func (l *lineLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.partial = append(l.partial, p...)
+	for {
+		i := bytes.IndexByte(l.partial, '\n')
+		if i < 0 {
+			break
 		}
-	}()
-	return func() string {
-		select {
-		case <-done:
-		case <-time.After(time.Second):
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		return last
+		l.line(string(l.partial[:i]))
+		l.partial = l.partial[i+1:]
 	}
+	if len(l.partial) > 64<<10 {
+		// A line without end: logged in pieces rather than kept whole.
+		l.line(string(l.partial))
+		l.partial = nil
+	}
+	return len(p), nil
+}
+
+// line logs one line; called with mu held.
+func (l *lineLog) line(s string) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return
+	}
+	l.log.Debug("signal-cli", "line", s)
+	l.last = s
+}
+
+// tail is the last line written, a last one without its newline too.
+func (l *lineLog) tail() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.partial) > 0 {
+		l.line(string(l.partial))
+		l.partial = nil
+	}
+	return l.last
 }

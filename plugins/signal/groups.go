@@ -222,7 +222,9 @@ func (s *Session) fetchGroup(ctx context.Context, chatID string) (*pb.Chat, erro
 	return chat, err
 }
 
-// readGroup is fetchGroup with signal-cli's entry of the group.
+// readGroup is fetchGroup with signal-cli's entry of the group, also
+// when the account is no member of it any more (signal-cli keeps a group
+// left, or removed from: its ban list says whether the user is banned).
 func (s *Session) readGroup(ctx context.Context, chatID string) (groupEntry, *pb.Chat, error) {
 	gid := groupIDOf(chatID)
 	if gid == "" {
@@ -233,13 +235,41 @@ func (s *Session) readGroup(ctx context.Context, chatID string) (groupEntry, *pb
 		return groupEntry{}, nil, err
 	}
 	for _, g := range gs {
-		if g.ID == gid && g.IsMember {
-			chat := s.chatOf(g)
-			s.remember(g, chat)
-			return g, chat, nil
+		if g.ID != gid {
+			continue
 		}
+		if !g.IsMember {
+			return g, nil, nil
+		}
+		chat := s.chatOf(g)
+		s.remember(g, chat)
+		return g, chat, nil
 	}
 	return groupEntry{}, nil, nil
+}
+
+// selfBanned reports whether the user is on a group's ban list.
+func (s *Session) selfBanned(g groupEntry) bool {
+	for _, raw := range g.Banned {
+		a := readAddress(raw)
+		if (a.Number != "" && a.Number == s.acc.Number) || (a.UUID != "" && a.UUID == s.acc.ACI) {
+			return true
+		}
+	}
+	return false
+}
+
+// removal is why the user is out of a group, by the update that said so
+// (from the user: left on another device) and the group as signal-cli
+// keeps it (on its ban list: banned).
+func (s *Session) removal(g groupEntry, by *pb.Sender) *pb.ChatRemovedEvent {
+	switch {
+	case by != nil && (by.IsFromMe || by.UserId == s.selfID()):
+		return &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_LEFT, Text: "you left this Signal group"}
+	case s.selfBanned(g):
+		return &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_BANNED, Text: "the group's admins removed you from this Signal group and keep you out"}
+	}
+	return &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_KICKED, Text: "you are no longer in this Signal group"}
 }
 
 // knowGroup announces a group the session has not seen yet (a message
@@ -270,7 +300,7 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 	s.mu.Lock()
 	old := s.groups[chatID]
 	s.mu.Unlock()
-	chat, err := s.fetchGroup(ctx, chatID)
+	g, chat, err := s.readGroup(ctx, chatID)
 	if err != nil {
 		s.n.host.Logger().Warn("signal: a changed group could not be read", "login", s.loginID, "chat", chatID, "err", err)
 		return
@@ -280,16 +310,24 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 		delete(s.groups, chatID)
 		s.mu.Unlock()
 	}
-	s.report(ctx, chatID, old, chat, by)
+	s.report(ctx, chatID, old, chat, by, g)
 	if chat != nil {
 		s.pictureChanged(ctx, chat, by) // avatars.go
 	}
 }
 
 // report emits the difference between what was known of a group and
-// what it is now.
-func (s *Session) report(ctx context.Context, chatID string, old *group, chat *pb.Chat, by *pb.Sender) {
+// what it is now (entry: signal-cli's, when it lists it). What was known may be newer than what the host was
+// told: a read of the group (ChatInfo for "/timer" or the room's vCard,
+// the groups read at a reconnection) may have seen the update before its
+// envelope was read, and remembered it. So an update that shows no
+// difference is told as the whole group, which the host compares with
+// its room, and one that shows the user out of a group not known is told
+// as the user's removal (the host ignores a room it does not have).
+func (s *Session) report(ctx context.Context, chatID string, old *group, chat *pb.Chat, by *pb.Sender, entry groupEntry) {
+	told := false
 	ev := func(p any) {
+		told = true
 		e := &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: by, TimestampUnixMicro: time.Now().UnixMicro()}
 		switch p := p.(type) {
 		case *pb.Event_Chat:
@@ -305,9 +343,7 @@ func (s *Session) report(ctx context.Context, chatID string, old *group, chat *p
 	}
 	switch {
 	case chat == nil:
-		if old != nil {
-			ev(&pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_KICKED, Text: "you are no longer in this Signal group"}})
-		}
+		ev(&pb.Event_ChatRemoved{ChatRemoved: s.removal(entry, by)})
 		return
 	case old == nil:
 		ev(&pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}})
@@ -361,9 +397,10 @@ func (s *Session) report(ctx context.Context, chatID string, old *group, chat *p
 		}
 		ev(&pb.Event_Member{Member: &pb.MemberEvent{Kind: kind, Member: before[id]}})
 	}
-	if bansChanged(old.chat, chat) {
+	if bansChanged(old.chat, chat) || !told {
 		// A ban lifted, or laid on someone not in the group: no member
-		// event says it, the whole list does.
+		// event says it, the whole list does; so it does for no
+		// difference seen (above).
 		ev(&pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}})
 	}
 }

@@ -117,7 +117,9 @@ func (s *Session) joinError(what string, err error) error {
 	case strings.HasPrefix(msg, "Pending admin approval"):
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "your request to join this Signal group is sent already: its admins must approve it, and its room comes when they do")
 	case strings.Contains(msg, "Group link inactive") && strings.Contains(msg, "BANNED"):
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: the group's admins removed you and keep you out (%s)", what, msg)
+		// The contract's BANNED (forbidden, XEP-0045 §7.2.8): clients
+		// show it as a ban, which not-allowed is not.
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BANNED, "%s: the group's admins removed you and keep you out (%s)", what, msg)
 	case strings.Contains(msg, "Group link inactive"), strings.HasPrefix(msg, "Group link is not valid"):
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_EXPIRED, "%s: the link was reset or turned off by the group's admins: ask them for a new one (%s)", what, msg)
 	case strings.Contains(msg, "incompatible version"):

@@ -108,7 +108,7 @@ func TestJoinChatApproval(t *testing.T) {
 
 // What signal-cli refuses is refused with the contract's code and words:
 // a link no group has (NOT_FOUND), one reset or turned off (EXPIRED), a
-// ban (NOT_ALLOWED). A join without a link says to give one as the
+// ban (BANNED: forbidden, which XMPP clients show as a ban). A join without a link says to give one as the
 // room's password (not-authorized: clients ask for it), a password that
 // is no link and any other room are refused before signal-cli is asked.
 func TestJoinChatRefused(t *testing.T) {
@@ -122,7 +122,7 @@ func TestJoinChatRefused(t *testing.T) {
 	wantRefused(t, "a reset link", s.do("joinchat", &pb.JoinChat{Password: reset}),
 		pb.ErrorCode_ERROR_CODE_EXPIRED, "ask them for a new one")
 	wantRefused(t, "a ban", s.do("joinchat", &pb.JoinChat{Password: banned}),
-		pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "keep you out")
+		pb.ErrorCode_ERROR_CODE_BANNED, "keep you out")
 	if n := d.Calls("joinGroup"); n != 3 {
 		t.Fatalf("joinGroup asked %d times, want 3", n)
 	}

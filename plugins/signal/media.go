@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -36,6 +37,10 @@ func (s *Session) uploadsDir() string {
 // UploadMedia writes the file into the login's folder, under its own name
 // (signal-cli sends the file's name with it).
 func (s *Session) UploadMedia(_ context.Context, info *pb.MediaInfo, r io.Reader) (string, error) {
+	if info.GetSize() > maxAttachmentBytes {
+		return "", tooLarge(info.GetName(), info.GetSize())
+	}
+	s.sweepUploads(time.Now())
 	b := make([]byte, 12)
 	rand.Read(b)
 	id := hex.EncodeToString(b)
@@ -48,16 +53,76 @@ func (s *Session) UploadMedia(_ context.Context, info *pb.MediaInfo, r io.Reader
 	if err != nil {
 		return "", fmt.Errorf("signal: %w", err)
 	}
-	if _, err := io.Copy(f, r); err != nil {
+	// One byte more than Signal takes tells a file too large whose
+	// size was not said, without writing the rest of it.
+	n, err := io.Copy(f, io.LimitReader(r, maxAttachmentBytes+1))
+	if err != nil {
 		f.Close()
 		os.RemoveAll(dir)
 		return "", fmt.Errorf("signal: the file did not arrive whole: %w", err)
+	}
+	if n > maxAttachmentBytes {
+		f.Close()
+		os.RemoveAll(dir)
+		return "", tooLarge(info.GetName(), n)
 	}
 	if err := f.Close(); err != nil {
 		os.RemoveAll(dir)
 		return "", fmt.Errorf("signal: %w", err)
 	}
 	return id + "/" + name, nil
+}
+
+// StaleUpload is how long an upload is kept for its SendMessage: one
+// whose send failed, or never came (the gateway streams the file again
+// after a restart, as a new upload), is not named again, and only a
+// successful send removed it: without a sweep, every failed send of a
+// file stayed in the login's folder for good.
+var StaleUpload = 24 * time.Hour
+
+// sweepUploads removes the uploads older than StaleUpload, at most once
+// an hour.
+func (s *Session) sweepUploads(now time.Time) {
+	s.mu.Lock()
+	if now.Sub(s.swept) < time.Hour && !s.swept.IsZero() {
+		s.mu.Unlock()
+		return
+	}
+	s.swept = now
+	s.mu.Unlock()
+	up := s.uploadsDir()
+	entries, err := os.ReadDir(up)
+	if err != nil {
+		return // none yet
+	}
+	for _, e := range entries {
+		fi, err := e.Info()
+		if err != nil || now.Sub(fi.ModTime()) < StaleUpload {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(up, e.Name())); err != nil {
+			s.n.host.Logger().Warn("signal: a stale upload could not be removed", "login", s.loginID, "upload", e.Name(), "err", err)
+		} else {
+			s.n.host.Logger().Info("signal: a stale upload removed: its send failed or never came", "login", s.loginID, "upload", e.Name())
+		}
+	}
+}
+
+// tooLarge refuses a file over Signal's limit.
+func tooLarge(name string, size int64) error {
+	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "the file %q is too large for Signal: %d MiB or more, over its %d MiB", name, size>>20, maxAttachmentBytes>>20)
+}
+
+// checkSize refuses the file at path when it is over Signal's limit.
+func checkSize(name, path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "the file %q is gone", name)
+	}
+	if fi.Size() > maxAttachmentBytes {
+		return tooLarge(name, fi.Size())
+	}
+	return nil
 }
 
 // safeName is a file name without folders, never empty.
@@ -92,6 +157,9 @@ func (s *Session) attachmentPath(a *pb.Attachment) (string, error) {
 	case *pb.Attachment_Path:
 		if !filepath.IsAbs(src.Path) {
 			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "the file %q is no absolute path", src.Path)
+		}
+		if err := checkSize(a.Name, src.Path); err != nil {
+			return "", err
 		}
 		return src.Path, nil
 	}

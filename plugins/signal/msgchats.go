@@ -24,12 +24,14 @@ var (
 	msgChatsAge = 30 * 24 * time.Hour
 )
 
-// msgChat is one line of the file: a message's chat and, for an edit,
-// the original message's timestamp.
+// msgChat is one line of the file: a message's chat, its author (its
+// user ID then; "" in lines written before it was kept) and, for an
+// edit, the original message's timestamp.
 type msgChat struct {
-	TS   int64  `json:"t"`
-	Chat string `json:"c"`
-	Orig int64  `json:"o,omitempty"`
+	TS     int64  `json:"t"`
+	Chat   string `json:"c"`
+	Author string `json:"a,omitempty"`
+	Orig   int64  `json:"o,omitempty"`
 }
 
 // msgChats is the map of message timestamps to chats and originals.
@@ -75,20 +77,33 @@ func (m *msgChats) latest(orig int64) int64 {
 	return newest
 }
 
-// note maps ts to chat, on disk before it returns. A write that fails is
-// logged: the message went, and at worst a receipt of it after a restart
-// lands in its sender's direct chat.
-func (m *msgChats) note(ts int64, chat string) { m.noteEdit(ts, chat, 0) }
+// author is the user ID the author of the message of timestamp ts had
+// when it was noted ("" when unknown).
+func (m *msgChats) author(ts int64) string {
+	e, _ := m.m.get(ts)
+	return e.Author
+}
 
-// noteEdit maps the edit of timestamp ts to its chat and to the original
-// message's timestamp orig (0 or ts: ts is no edit), as note does.
-func (m *msgChats) noteEdit(ts int64, chat string, orig int64) {
+// note maps ts to chat and its author, on disk before it returns. A
+// write that fails is logged: the message went, and at worst a receipt
+// of it after a restart lands in its sender's direct chat.
+func (m *msgChats) note(ts int64, chat, author string) { m.noteEdit(ts, chat, author, 0) }
+
+// noteEdit maps the edit of timestamp ts to its chat, its author and to
+// the original message's timestamp orig (0 or ts: ts is no edit), as
+// note does.
+func (m *msgChats) noteEdit(ts int64, chat, author string, orig int64) {
 	if ts <= 0 || chat == "" {
 		return
 	}
 	if orig == ts {
 		orig = 0
 	}
-	e := msgChat{TS: ts, Chat: chat, Orig: orig}
-	m.m.put(e, func(old msgChat, known bool) bool { return known && old == e })
+	e := msgChat{TS: ts, Chat: chat, Author: author, Orig: orig}
+	// A timestamp known as another's message keeps its author: a sender
+	// picks its message's timestamp, and one that took another's would
+	// then pass for its author (wrote).
+	m.m.put(e, func(old msgChat, known bool) bool {
+		return known && (old == e || (old.Author != "" && old.Author != author))
+	})
 }

@@ -36,8 +36,8 @@ func TestMsgChatsBound(t *testing.T) {
 	m := loadMsgChats(dir, testLog(&log))
 	base := time.Now().UnixMilli()
 	for i := range int64(12) {
-		m.note(base+i, fmt.Sprintf("chat%d", i))
-		m.note(base+i, fmt.Sprintf("chat%d", i)) // known: not written again
+		m.note(base+i, fmt.Sprintf("chat%d", i), "")
+		m.note(base+i, fmt.Sprintf("chat%d", i), "") // known: not written again
 	}
 	check := func(m *msgChats) {
 		t.Helper()
@@ -108,7 +108,7 @@ func TestMsgChatsDamaged(t *testing.T) {
 	if lines := fileLines(t, path); len(lines) != 1 {
 		t.Fatalf("file not repaired: %q", lines)
 	}
-	m.note(now+2, "+15550000002")
+	m.note(now+2, "+15550000002", "")
 	log.Reset()
 	m = loadMsgChats(dir, testLog(&log))
 	if m.at(now) != "group" || m.at(now+2) != "+15550000002" || log.Len() > 0 {
@@ -128,7 +128,7 @@ func TestMsgChatsUnreadable(t *testing.T) {
 	if !strings.Contains(log.String(), "level=ERROR") || !strings.Contains(log.String(), "cannot be read") {
 		t.Fatalf("log: %s", log.String())
 	}
-	m.note(42, "group")
+	m.note(42, "group", "")
 	if m.at(42) != "group" {
 		t.Fatal("not kept in memory")
 	}
@@ -142,11 +142,11 @@ func TestMsgChatsEdits(t *testing.T) {
 	var log bytes.Buffer
 	m := loadMsgChats(dir, testLog(&log))
 	orig := time.Now().UnixMilli()
-	m.note(orig, "group")
-	m.noteEdit(orig+2, "group", m.original(orig))
-	m.noteEdit(orig+1, "group", m.original(orig)) // came late
-	m.noteEdit(orig+3, "group", m.original(orig+2))
-	m.note(orig+4, "+15550000002")
+	m.note(orig, "group", "")
+	m.noteEdit(orig+2, "group", "", m.original(orig))
+	m.noteEdit(orig+1, "group", "", m.original(orig)) // came late
+	m.noteEdit(orig+3, "group", "", m.original(orig+2))
+	m.note(orig+4, "+15550000002", "")
 	for _, m := range []*msgChats{m, loadMsgChats(dir, testLog(&log))} {
 		for _, ts := range []int64{orig, orig + 1, orig + 2, orig + 3} {
 			if m.original(ts) != orig || m.at(ts) != "group" {
@@ -159,5 +159,28 @@ func TestMsgChatsEdits(t *testing.T) {
 	}
 	if log.Len() > 0 {
 		t.Fatalf("logged: %s", log.String())
+	}
+}
+
+// A message's author is kept with its chat, across a restart (the file),
+// and a timestamp known as one author's message keeps that author when
+// another's message comes with it; lines written before authors were
+// kept read as no author known.
+func TestMsgChatsAuthor(t *testing.T) {
+	dir := t.TempDir()
+	var log bytes.Buffer
+	now := time.Now().UnixMilli()
+	if err := os.WriteFile(filepath.Join(dir, msgChatsFile), []byte(fmt.Sprintf(`{"t":%d,"c":"+15550000002"}`+"\n", now)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := loadMsgChats(dir, testLog(&log))
+	if a := m.author(now); a != "" {
+		t.Fatalf("an old line's author: %q, want none", a)
+	}
+	m.note(now+1, "group", "+15550000003")
+	m.note(now+1, "group", "+15550000002") // bob's, at carol's time
+	m = loadMsgChats(dir, testLog(&log))
+	if a, c := m.author(now+1), m.at(now+1); a != "+15550000003" || c != "group" {
+		t.Fatalf("after a restart: author %q in %q, want carol's in the group", a, c)
 	}
 }

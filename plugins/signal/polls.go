@@ -504,7 +504,7 @@ func (s *Session) StartPoll(ctx context.Context, c sdk.Call, sp *pb.Poll) (sdk.R
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	s.noteChat(res.Timestamp, c.ChatID)
+	s.noteChat(res.Timestamp, c.ChatID, s.selfID())
 	e := &pollEntry{author: s.selfID(), chat: c.ChatID, sender: &pb.Sender{UserId: s.selfID(), IsFromMe: true},
 		poll: pollCreate{Question: sp.Question, AllowMultiple: sp.Multiple, Options: slices.Clone(sp.Options)}}
 	s.polls.remember(res.Timestamp, e)

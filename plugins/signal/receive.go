@@ -243,13 +243,18 @@ func (s *Session) receive(env envelope) {
 		}
 		// Receipts name timestamps only: group them by the chat each
 		// message of mine went to; the receipt of an edit is its
-		// original's.
+		// original's. A receipt of a message in another's direct chat
+		// says nothing of it (Signal's apps take one only from whom the
+		// message went to).
 		byChat := map[string][]string{}
 		var chats []string
 		for _, t := range r.Timestamps {
 			chat := s.chatAt(t)
 			if chat == "" {
 				chat = from
+			}
+			if chat != from && groupIDOf(chat) == "" {
+				continue
 			}
 			if byChat[chat] == nil {
 				chats = append(chats, chat)
@@ -330,7 +335,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 	if chat == "" {
 		return
 	}
-	s.noteChat(ts, chat)
+	s.noteChat(ts, chat, author)
 	ev := &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000}
 	switch {
 	case dm.Reaction != nil:
@@ -347,6 +352,10 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: msgID(target), Emojis: emojis}}
 	case dm.RemoteDelete != nil:
 		orig := s.chats.original(dm.RemoteDelete.Timestamp)
+		if !s.wrote(orig, author) {
+			s.n.host.Logger().Warn("signal: a delete of another's message dropped, as Signal drops it", "login", s.loginID, "chat", chat, "by", author, "target", orig)
+			return
+		}
 		s.pins.unpin(chat, orig) // a message deleted is pinned no more
 		ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: msgID(orig)}}
 	case dm.PollVote != nil || dm.PollTerminate != nil:
@@ -421,7 +430,11 @@ func (s *Session) edit(ctx context.Context, sender *pb.Sender, peer string, ts i
 		ts = e.DataMessage.Timestamp
 	}
 	orig := s.chats.original(e.TargetSentTimestamp)
-	s.chats.noteEdit(ts, chat, orig)
+	if !s.wrote(orig, sender.UserId) {
+		s.n.host.Logger().Warn("signal: an edit of another's message dropped, as Signal drops it", "login", s.loginID, "chat", chat, "by", sender.UserId, "target", orig)
+		return
+	}
+	s.chats.noteEdit(ts, chat, sender.UserId, orig)
 	text, spans := s.decodeText(ctx, deref(e.DataMessage.Message), e.DataMessage.Mentions, e.DataMessage.TextStyles)
 	s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000,
 		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: msgID(orig), Text: text, Spans: spans}}}, true)

@@ -99,6 +99,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if text == "" && len(files) == 0 {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "an empty message cannot be sent")
 	}
+	if err := checkText(text); err != nil {
+		return sdk.Result{}, err
+	}
 	p["message"] = text
 	if len(files) > 0 {
 		p["attachments"] = files
@@ -124,7 +127,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		return sdk.Result{}, err // the uploads stay for another try
 	}
 	s.removeUploads(files)
-	s.noteChat(res.Timestamp, c.ChatID)
+	s.noteChat(res.Timestamp, c.ChatID, s.selfID())
 	return s.sentResult(ctx, c.ChatID, res.Timestamp), nil
 }
 
@@ -198,9 +201,17 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a message cannot be edited to nothing")
 	}
 	orig := s.chats.original(ts)
+	if age := time.Since(time.UnixMilli(orig)); age > editWindow {
+		// Signal's apps drop an edit past the window: refused rather
+		// than answered as done while no one on Signal sees it.
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_EXPIRED, "Signal lets a message be edited for %d hours after it was sent; this one is %d hours old", int(editWindow/time.Hour), int(age/time.Hour))
+	}
 	// A location corrected was sent as text (SendMessage): its text
 	// changes.
 	text, spans := locationText(e.Text, e.Spans)
+	if err := checkText(text); err != nil {
+		return sdk.Result{}, err
+	}
 	p["message"], p["editTimestamp"] = text, s.chats.latest(orig)
 	mentions, styles := encodeSpans(text, spans)
 	if len(mentions) > 0 {
@@ -213,7 +224,7 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	s.chats.noteEdit(res.Timestamp, c.ChatID, orig)
+	s.chats.noteEdit(res.Timestamp, c.ChatID, s.selfID(), orig)
 	return sdk.Result{MessageID: e.TargetId, Time: time.UnixMilli(res.Timestamp), Meta: metaOf(s.selfID(), orig)}, nil
 }
 
@@ -320,6 +331,14 @@ func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingStat
 		delete(s.typing, c.ChatID)
 	}
 	s.mu.Unlock()
+	return nil
+}
+
+// checkText refuses a text over Signal's limit.
+func checkText(text string) error {
+	if len(text) > maxTextBytes {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "the text is too long for Signal: %d bytes, over its %d KiB", len(text), maxTextBytes>>10)
+	}
 	return nil
 }
 

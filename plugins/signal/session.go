@@ -38,8 +38,15 @@ type Session struct {
 	c      *rpc.Client
 	ready  chan struct{} // closed once subscribed (or refused) after Connect
 	rdOnce *sync.Once
-	up     bool              // subscribed on the current connection
-	gone   bool              // refused for good (account unknown to signal-cli)
+	up     bool // subscribed on the current connection
+	sub    int  // the subscription's ID, while up
+	gone   bool // refused for good (account unknown to signal-cli)
+	// unlinked says why Signal no longer knows the device ("" while it
+	// does): the login is to do again, commands are refused at once.
+	unlinked string
+	// subMu is held while subscribing (onUp): one subscription at a
+	// time, so that a connection gets one, however many onUp run.
+	subMu  sync.Mutex
 	groups map[string]*group // by chat ID
 	// pictures are the groups' pictures' hashes as last seen, by chat ID
 	// ("" none): a group update says nothing of its picture (avatars.go).
@@ -50,6 +57,7 @@ type Session struct {
 	pins     *pinList        // the messages pinned in each chat (pins.go)
 	typing   map[string]bool // chats where the user was last said typing
 	calls    ringing         // calls shown ringing (calls.go)
+	swept    time.Time       // when the stale uploads were last removed (media.go)
 }
 
 func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
@@ -76,7 +84,7 @@ func (s *Session) Connect(ctx context.Context) error {
 	}
 	s.ready, s.rdOnce = make(chan struct{}), &sync.Once{}
 	ready := s.ready
-	s.gone = false
+	s.gone, s.unlinked = false, ""
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTING, "connecting to signal-cli")
 	// Set under the lock: Up, in its own goroutine, reads it.
 	s.c = rpc.Dial(s.n.socket(), rpc.Options{Notify: s.onNotify, Up: s.onUp, Down: s.onDown})
@@ -110,15 +118,88 @@ func (s *Session) client() *rpc.Client {
 // onUp subscribes on a new connection (the first, or after the daemon
 // restarted): signal-cli in manual receive mode fetches nothing from
 // Signal for the account until then, so nothing is lost while it is down.
+// A subscription refused for a passing trouble is asked again, with
+// backoff, as long as the client is the session's: the connection stays
+// up, and no other onUp would come to subscribe.
 func (s *Session) onUp() {
 	c := s.client()
 	if c == nil {
 		return
 	}
+	delay := SubscribeRetry
+	for failed := false; ; failed = true {
+		done, fresh := s.trySubscribe(c, !failed)
+		if fresh {
+			// Outside subMu: these calls wait for a daemon gone
+			// meanwhile (SendWait), which the next connection's
+			// subscription must not.
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			s.announceMoves(ctx) // identity.go
+			s.refreshGroups(ctx)
+			cancel()
+		}
+		if done {
+			return
+		}
+		// Not held meanwhile: a new connection's onUp subscribes at
+		// once, and this one then finds it done.
+		select {
+		case <-c.Done():
+			return
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, MaxSubscribeRetry)
+	}
+}
+
+// trySubscribe subscribes on c's connection unless c is no longer the
+// session's or is subscribed already; done is false when to try again,
+// fresh true when it subscribed.
+func (s *Session) trySubscribe(c *rpc.Client, tell bool) (done, fresh bool) {
+	s.subMu.Lock()
+	defer s.subMu.Unlock()
+	s.mu.Lock()
+	current, up := s.c == c, s.up
+	s.mu.Unlock()
+	if !current || up {
+		return true, false // another client, or subscribed already (by an onUp before)
+	}
+	conn := c.Conn()
+	if conn == 0 {
+		return false, false
+	}
+	switch s.subscribe(c, conn, tell) {
+	case subscribed:
+		return true, true
+	case refused:
+		return true, false
+	}
+	return false, false
+}
+
+// SubscribeRetry and MaxSubscribeRetry pace the subscriptions asked again
+// after signal-cli refused one for a passing trouble.
+var (
+	SubscribeRetry    = 500 * time.Millisecond
+	MaxSubscribeRetry = 30 * time.Second
+)
+
+type subscription int
+
+const (
+	subscribed subscription = iota
+	refused                 // for good, or until the next connection
+	failedSub               // to ask again
+)
+
+// subscribe asks signal-cli for the account's messages on c's connection
+// numbered conn; tell says a failure to subscribe again is told as a
+// login state (the first of a row).
+func (s *Session) subscribe(c *rpc.Client, conn uint64, tell bool) subscription {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var sub int
-	err := c.Call(ctx, "subscribeReceive", map[string]any{"account": s.acc.ID()}, &sub)
+	err := c.CallOn(ctx, conn, "subscribeReceive", map[string]any{"account": s.acc.ID()}, &sub)
 	var rerr *rpc.Error
 	switch {
 	case err == nil:
@@ -134,22 +215,33 @@ func (s *Session) onUp() {
 		go c.Close()
 		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf("signal-cli has no account %s (%s): it was unlinked or its data removed; log in again", s.acc.ID(), rerr.Message))
 		s.isReady()
-		return
+		return refused
 	case errors.As(err, &rerr) && strings.Contains(strings.ToLower(rerr.Message), "not registered"):
-		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf("Signal no longer knows this device for %s (%s): link it again", s.acc.ID(), rerr.Message))
+		why := fmt.Sprintf("Signal no longer knows this device for %s (%s): link it again", s.acc.ID(), rerr.Message)
+		s.mu.Lock()
+		s.unlinked = why
+		s.mu.Unlock()
+		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, why)
 		s.isReady()
-		return
+		return refused
 	default:
-		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "could not subscribe to Signal messages: "+err.Error())
-		return // the next connection tries again
+		if tell {
+			s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, "could not subscribe to Signal messages: "+err.Error()+"; trying again")
+		}
+		return failedSub
 	}
 	s.mu.Lock()
-	s.up = true
+	if c.Conn() != conn {
+		// The connection it was asked on is gone (its onDown came or
+		// comes): the next one is subscribed to in turn.
+		s.mu.Unlock()
+		return failedSub
+	}
+	s.up, s.sub, s.unlinked = true, sub, ""
 	s.mu.Unlock()
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "connected to Signal as "+s.acc.ID())
 	s.isReady()
-	s.announceMoves(ctx) // identity.go
-	s.refreshGroups(ctx)
+	return subscribed
 }
 
 // onDown reports the daemon gone; the client dials again by itself.
@@ -171,9 +263,35 @@ func (s *Session) state(st pb.LoginState, msg string) {
 		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: st, Message: msg}}})
 }
 
+// DrainWait bounds how long Disconnect waits for the envelopes signal-cli
+// sent before it ended the subscription to be handled.
+var DrainWait = 10 * time.Second
+
 // Disconnect ends the connection to the daemon; the account stays in
-// signal-cli.
-func (s *Session) Disconnect(context.Context) error {
+// signal-cli. signal-cli hands each envelope over once: the subscription
+// ends first, and the envelopes it sent before are handled before the
+// connection goes (a relogin, an admin's disconnect, would lose them).
+func (s *Session) Disconnect(ctx context.Context) error {
+	s.mu.Lock()
+	c, up, sub := s.c, s.up, s.sub
+	s.mu.Unlock()
+	if c != nil && up {
+		dctx, cancel := context.WithTimeout(ctx, DrainWait)
+		err := c.Call(dctx, "unsubscribeReceive", map[string]any{"account": s.acc.ID(), "subscription": sub}, nil)
+		if err == nil {
+			err = c.Drain(dctx)
+		}
+		cancel()
+		if err != nil {
+			s.n.host.Logger().Warn("signal: the envelopes received before the disconnection may not all be handled", "login", s.loginID, "err", err)
+		}
+	}
+	s.closeConn()
+	return nil
+}
+
+// closeConn ends the connection to the daemon at once.
+func (s *Session) closeConn() {
 	s.mu.Lock()
 	c := s.c
 	s.c = nil
@@ -182,7 +300,6 @@ func (s *Session) Disconnect(context.Context) error {
 	if c != nil {
 		c.Close()
 	}
-	return nil
 }
 
 // Logout ends the login. An account this plugin linked is unregistered
@@ -206,7 +323,8 @@ func (s *Session) Logout(ctx context.Context) error {
 			return err
 		}
 	}
-	defer s.Disconnect(ctx)
+	// Closed, not drained: the account is unregistered and deleted.
+	defer s.closeConn()
 	if c != s.client() {
 		defer c.Close()
 	}
@@ -269,10 +387,13 @@ func (s *Session) callRaw(ctx context.Context, what, method string, params map[s
 	deadline := time.Now().Add(SendWait)
 	for {
 		s.mu.Lock()
-		c, up, gone := s.c, s.up, s.gone
+		c, up, gone, unlinked := s.c, s.up, s.gone, s.unlinked
 		s.mu.Unlock()
 		if gone {
 			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "%s: signal-cli no longer has the account %s: log in again", what, s.acc.ID())
+		}
+		if unlinked != "" && !up {
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, "%s: %s", what, unlinked)
 		}
 		if c == nil {
 			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s: not connected to Signal", what)
@@ -337,10 +458,36 @@ func (s *Session) onNotify(method string, params json.RawMessage) {
 // noteChat remembers which chat a message is in, so that receipts and
 // read syncs (which name only timestamps) find it, after a restart too:
 // it is on disk when noteChat returns.
-func (s *Session) noteChat(ts int64, chatID string) { s.chats.note(ts, chatID) }
+func (s *Session) noteChat(ts int64, chatID, author string) { s.chats.note(ts, chatID, author) }
 
-// chatAt is the chat of the message of timestamp ts ("" when unknown).
-func (s *Session) chatAt(ts int64) string { return s.chats.at(ts) }
+// wrote reports whether the user author wrote the message of timestamp
+// ts (an original's), as far as the plugin knows: Signal applies a
+// remote delete or an edit only to the message of the same author, and
+// anyone may name any timestamp in one. A message the plugin did not
+// note (older than the map, or noted before authors were) is taken as
+// the author's.
+func (s *Session) wrote(ts int64, author string) bool {
+	a := s.chats.author(ts)
+	if a == "" || a == author {
+		return true
+	}
+	if isUUID(a) {
+		a = s.ids.lookup("", a, s.acc) // the ACI noted, now their number
+	}
+	return a == author
+}
+
+// chatAt is the chat of the message of timestamp ts ("" when unknown),
+// as it is named now: a direct chat noted by a contact's ACI is their
+// number once that became known (the contact moved to it, identity.go),
+// not the chat the gateway moved away from.
+func (s *Session) chatAt(ts int64) string {
+	chat := s.chats.at(ts)
+	if isUUID(chat) {
+		return s.ids.lookup("", chat, s.acc)
+	}
+	return chat
+}
 
 // origID is the ID the gateway knows the message of timestamp ts by: an
 // edit's timestamp names the message it edits.

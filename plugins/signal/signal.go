@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -27,6 +28,19 @@ import (
 
 // Version is the Signal plugin's own version.
 const Version = "0.1.0"
+
+// maxTextBytes is the longest text Signal takes (a long text
+// attachment, 64 KiB); SendMessage and EditMessage refuse a longer one as
+// TOO_LARGE.
+const maxTextBytes = 64 << 10
+
+// maxAttachmentBytes is the largest file Signal takes (its apps' 100
+// MiB); UploadMedia and SendMessage refuse a larger one as TOO_LARGE.
+const maxAttachmentBytes = 100 << 20
+
+// editWindow is how long after a message Signal takes its edits (the
+// apps' 24 hours); EditMessage refuses a later one as EXPIRED.
+const editWindow = 24 * time.Hour
 
 // Config is the transport's [transport.config] table.
 type Config struct {
@@ -110,9 +124,9 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 			JoinChatPrefixes: []string{joinRoom}},
 		// signal-cli sends what is beyond Signal's 2000 bytes of body as a
 		// long-text attachment, up to Signal's 64 KiB.
-		MaxTextBytes:          64 << 10,
-		MaxAttachmentBytes:    100 << 20,
-		EditWindowSeconds:     24 * 3600,
+		MaxTextBytes:          maxTextBytes,
+		MaxAttachmentBytes:    maxAttachmentBytes,
+		EditWindowSeconds:     int64(editWindow / time.Second),
 		IdentifierPrompt:      "Phone number",
 		IdentifierDescription: "A phone number in international form, such as +33612345678.",
 	}, nil

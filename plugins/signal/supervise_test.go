@@ -75,10 +75,13 @@ func TestSupervisedDaemon(t *testing.T) {
 // A signal-cli that is not installed, or dies at start, is a clear error.
 func TestSignalCLIMissing(t *testing.T) {
 	for name, tc := range map[string]struct {
-		cli, fail, want string
+		cli, fail, noise, want string
 	}{
 		"not installed": {cli: "/nonexistent/signal-cli", want: "cannot start"},
 		"no java":       {cli: "fake", fail: "JAVA_HOME is not set and no 'java' command could be found", want: "no 'java' command"},
+		// Its last word after much log (more than a pipe holds) is
+		// still the one told.
+		"after a long log": {cli: "fake", fail: "Config file is in use by another instance, waiting", noise: "5000", want: "in use by another instance"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			cli := tc.cli
@@ -86,6 +89,7 @@ func TestSignalCLIMissing(t *testing.T) {
 				cli = plugintest.BuildBinary(t, fakeCLIPkg)
 			}
 			t.Setenv("FAKESIGNAL_FAIL", tc.fail)
+			t.Setenv("FAKESIGNAL_NOISE", tc.noise)
 			cfg, _ := json.Marshal(map[string]string{"signal_cli": cli, "data_dir": t.TempDir()})
 			p := plugintest.Start(t, pluginBinary(t), "", cfg)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -40,7 +40,7 @@ func (s *Session) SetChatTimer(ctx context.Context, c sdk.Call, ttl time.Duratio
 		if ts > 0 {
 			// The group update's timestamp names the change, as one
 			// from the phone is named (receive.go).
-			s.noteChat(ts, c.ChatID)
+			s.noteChat(ts, c.ChatID, s.selfID())
 			ev.TimestampUnixMicro, ev.EventId = ts*1000, msgID(ts)
 		}
 		s.emit(ctx, ev, true)

@@ -145,6 +145,8 @@ type Daemon struct {
 	unknown map[string]bool
 	// stalled are the methods never answered (Stall).
 	stalled map[string]bool
+	// failNext are errors the next requests of a method get (FailNext).
+	failNext map[string][]*rpcError
 }
 
 type conn struct {
@@ -157,7 +159,8 @@ type conn struct {
 func Start(path string) (*Daemon, error) {
 	d := &Daemon{path: path, conns: map[*conn]bool{}, accounts: map[string]*Account{},
 		links: map[string]*pendingLink{}, linkTimeout: 2 * time.Minute, calls: map[string]int{}, failing: map[string]string{},
-		noProfileKey: map[string]bool{}, groupLinks: map[string]*groupLink{}, unknown: map[string]bool{}, stalled: map[string]bool{}}
+		noProfileKey: map[string]bool{}, groupLinks: map[string]*groupLink{}, unknown: map[string]bool{}, stalled: map[string]bool{},
+		failNext: map[string][]*rpcError{}}
 	if err := d.listen(); err != nil {
 		return nil, err
 	}
@@ -573,9 +576,16 @@ func (d *Daemon) handle(c *conn, method string, p map[string]any) (any, error) {
 	d.mu.Lock()
 	d.calls[method]++
 	unknown := d.unknown[method]
+	var fail *rpcError
+	if q := d.failNext[method]; len(q) > 0 {
+		fail, d.failNext[method] = q[0], q[1:]
+	}
 	d.mu.Unlock()
 	if unknown {
 		return nil, &rpcError{Code: -32601, Message: "Method not implemented"}
+	}
+	if fail != nil {
+		return nil, fail
 	}
 	switch method {
 	case "version":
@@ -870,8 +880,13 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 			for _, m := range g.Banned {
 				banned = append(banned, map[string]any{"number": nullable(m.Number), "uuid": m.UUID})
 			}
+			// signal-cli keeps a group the account left or was removed
+			// from, no member of it any more.
+			member := slices.ContainsFunc(g.Members, func(m Member) bool {
+				return (m.Number != "" && m.Number == a.Number) || m.UUID == a.UUID
+			})
 			out = append(out, map[string]any{"id": g.ID, "name": g.Name, "description": g.Description,
-				"isMember": true, "isBlocked": false, "members": members, "admins": admins,
+				"isMember": member, "isBlocked": false, "members": members, "admins": admins,
 				"pendingMembers": pending, "requestingMembers": []any{}, "banned": banned,
 				"permissionAddMember": "EVERY_MEMBER", "permissionEditDetails": permission(g.OnlyAdminsEdit), "permissionSendMessage": permission(g.OnlyAdminsSend),
 				"groupInviteLink": nullable(g.Link), "messageExpirationTime": g.Timer})
@@ -1080,6 +1095,25 @@ func (d *Daemon) Stall(method string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.stalled[method] = true
+}
+
+// Unregister makes the account one Signal no longer knows (its device
+// unlinked from the phone): every request but deleteLocalAccountData is
+// refused with "Account is not registered.", subscribeReceive too.
+func (d *Daemon) Unregister(account string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.accounts[account].registered = false
+}
+
+// FailNext makes the next request of method fail with a JSON-RPC error
+// of code and message, once per call of FailNext, as a signal-cli that
+// hit a passing trouble (an IOException of its store, a timeout towards
+// Signal's servers) answers it.
+func (d *Daemon) FailNext(method string, code int, message string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.failNext[method] = append(d.failNext[method], &rpcError{Code: code, Message: message})
 }
 
 // NoProfileKey makes user (a number or an ACI) one signal-cli has no

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"sync"
@@ -81,15 +82,19 @@ type Client struct {
 	wmu     sync.Mutex // held while writing a request
 	mu      sync.Mutex
 	conn    net.Conn
+	gen     uint64 // the connection's number: how many dials succeeded
 	pending map[string]chan answer
 	nextID  uint64
 	closed  bool
 
-	notes   chan struct{} // wakes the dispatcher
-	queue   []note
-	stop    chan struct{}
-	stopped sync.WaitGroup
-	upOnce  chan struct{} // closed at the first successful dial
+	notes chan struct{} // wakes the dispatcher
+	queue []note
+	// noted and handled count the notifications read and those Notify
+	// returned from (Drain).
+	noted, handled uint64
+	stop           chan struct{}
+	stopped        sync.WaitGroup
+	upOnce         chan struct{} // closed at the first successful dial
 }
 
 type note struct {
@@ -126,6 +131,47 @@ func (c *Client) WaitUp(ctx context.Context) error {
 
 // Up is closed once the client connected the first time.
 func (c *Client) Up() <-chan struct{} { return c.upOnce }
+
+// Conn is the number of the current connection (each dial that succeeds
+// gets the next), 0 when there is none; CallOn makes a call on it only.
+func (c *Client) Conn() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn == nil {
+		return 0
+	}
+	return c.gen
+}
+
+// Drain waits until every notification read so far was handed to Notify
+// and Notify returned, or ctx ends: with no new ones coming (the
+// subscription ended), what the daemon sent is then handled, not dropped
+// by Close while waiting its turn.
+func (c *Client) Drain(ctx context.Context) error {
+	c.mu.Lock()
+	want := c.noted
+	c.mu.Unlock()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		c.mu.Lock()
+		done := c.handled >= want
+		c.mu.Unlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.stop:
+			return ErrClosed
+		case <-tick.C:
+		}
+	}
+}
+
+// Done is closed once Close was called.
+func (c *Client) Done() <-chan struct{} { return c.stop }
 
 // Connected reports whether the client has a connection now.
 func (c *Client) Connected() bool {
@@ -184,6 +230,7 @@ func (c *Client) run() {
 			return
 		}
 		c.conn = conn
+		c.gen++
 		select {
 		case <-c.upOnce:
 		default:
@@ -225,49 +272,100 @@ type message struct {
 
 // read reads lines until the connection fails.
 func (c *Client) read(conn net.Conn) error {
-	sc := bufio.NewScanner(conn)
-	sc.Buffer(make([]byte, 64<<10), MaxLine)
-	for sc.Scan() {
-		line := bytes.TrimSpace(sc.Bytes())
+	br := bufio.NewReaderSize(conn, 64<<10)
+	for {
+		line, err := readLine(br)
+		if errors.Is(err, io.EOF) {
+			return errors.New("rpc: signal-cli closed the connection")
+		}
+		if err != nil {
+			return fmt.Errorf("rpc: read: %w", err)
+		}
+		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
 			continue
 		}
 		var m message
 		if err := json.Unmarshal(line, &m); err != nil {
 			// A line we cannot read is skipped, not fatal: the next
-			// one may be fine.
+			// one may be fine. One that still names a call (an error
+			// that is no object) fails it now, not at its timeout.
+			var named struct {
+				ID     json.RawMessage `json:"id"`
+				Method json.RawMessage `json:"method"`
+			}
+			if json.Unmarshal(line, &named) == nil && len(named.Method) == 0 && len(named.ID) > 0 {
+				c.deliver(idString(named.ID), answer{err: fmt.Errorf("rpc: signal-cli's answer cannot be read: %w", err)})
+			}
 			continue
 		}
 		switch {
 		case m.Method != "" && (len(m.ID) == 0 || string(m.ID) == "null"):
 			c.mu.Lock()
 			c.queue = append(c.queue, note{m.Method, m.Params})
+			c.noted++
 			c.mu.Unlock()
 			select {
 			case c.notes <- struct{}{}:
 			default:
 			}
-		case len(m.ID) > 0:
-			id := idString(m.ID)
-			c.mu.Lock()
-			ch, ok := c.pending[id]
-			delete(c.pending, id)
-			c.mu.Unlock()
-			if ok {
-				var a answer
-				if m.Error != nil {
-					a.err = m.Error
-				} else {
-					a.result = m.Result
-				}
-				ch <- a
+		case m.Method == "" && len(m.ID) > 0:
+			// An answer; a request of the daemon's (a method with an
+			// ID: signal-cli sends none) is no answer to a call of the
+			// same ID.
+			var a answer
+			if m.Error != nil {
+				a.err = m.Error
+			} else {
+				a.result = m.Result
 			}
+			c.deliver(idString(m.ID), a)
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("rpc: read: %w", err)
+}
+
+// readLine reads one line, without its newline: a slice of br's buffer
+// when it fits there, valid until the next read, else a slice of its
+// own, dropped with the line. Not bufio.Scanner, whose buffer grows to
+// the longest line read (an attachment from getAttachment, up to
+// MaxLine) and stays that large for the connection's life.
+func readLine(br *bufio.Reader) ([]byte, error) {
+	frag, err := br.ReadSlice('\n')
+	switch {
+	case err == nil:
+		return frag[:len(frag)-1], nil
+	case errors.Is(err, io.EOF) && len(frag) > 0:
+		return frag, nil // a last line without its newline; EOF next
+	case !errors.Is(err, bufio.ErrBufferFull):
+		return nil, err
 	}
-	return errors.New("rpc: signal-cli closed the connection")
+	line := append([]byte(nil), frag...)
+	for {
+		frag, err = br.ReadSlice('\n')
+		line = append(line, frag...)
+		if len(line) > MaxLine {
+			return nil, bufio.ErrTooLong
+		}
+		switch {
+		case err == nil:
+			return line[:len(line)-1], nil
+		case errors.Is(err, io.EOF):
+			return line, nil
+		case !errors.Is(err, bufio.ErrBufferFull):
+			return nil, err
+		}
+	}
+}
+
+// deliver hands a to the call of id, if one is pending.
+func (c *Client) deliver(id string, a answer) {
+	c.mu.Lock()
+	ch, ok := c.pending[id]
+	delete(c.pending, id)
+	c.mu.Unlock()
+	if ok {
+		ch <- a
+	}
 }
 
 // idString is a request ID as this client wrote it: a JSON string or
@@ -302,6 +400,9 @@ func (c *Client) dispatch() {
 			if c.opt.Notify != nil {
 				c.opt.Notify(n.method, n.params)
 			}
+			c.mu.Lock()
+			c.handled++
+			c.mu.Unlock()
 			select {
 			case <-c.stop:
 				return
@@ -322,6 +423,20 @@ type request struct {
 // result (unless nil). Without a deadline on ctx it waits DefaultTimeout.
 // A JSON-RPC error answer is an *Error.
 func (c *Client) Call(ctx context.Context, method string, params, result any) error {
+	return c.call(ctx, 0, method, params, result)
+}
+
+// CallOn is Call on the connection numbered conn (Conn) only: when that
+// one is gone it fails with ErrNotConnected, not sent on the next one.
+func (c *Client) CallOn(ctx context.Context, conn uint64, method string, params, result any) error {
+	if conn == 0 {
+		return ErrNotConnected
+	}
+	return c.call(ctx, conn, method, params, result)
+}
+
+// call is Call on the connection numbered want (0: any).
+func (c *Client) call(ctx context.Context, want uint64, method string, params, result any) error {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, DefaultTimeout)
@@ -333,7 +448,7 @@ func (c *Client) Call(ctx context.Context, method string, params, result any) er
 		return ErrClosed
 	}
 	conn := c.conn
-	if conn == nil {
+	if conn == nil || (want != 0 && c.gen != want) {
 		c.mu.Unlock()
 		return ErrNotConnected
 	}

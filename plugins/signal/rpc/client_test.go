@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -243,5 +245,128 @@ func TestClosed(t *testing.T) {
 	c.Close()
 	if err := c.Call(ctx(t), "echo", nil, nil); !errors.Is(err, ErrClosed) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// CallOn calls on the connection it names only: once that one is gone, a
+// call meant for it is not sent on the next (a subscription meant for a
+// connection lost must not make a second one on the new connection).
+func TestCallOnGoneConnection(t *testing.T) {
+	var mu sync.Mutex
+	got := map[string]int{}
+	s := newServer(t, func(c net.Conn, req map[string]any) {
+		mu.Lock()
+		got[fmt.Sprint(req["method"])]++
+		mu.Unlock()
+		echo(c, req)
+	})
+	ups := make(chan struct{}, 10)
+	c := Dial(s.path, Options{Up: func() { ups <- struct{}{} }, MaxBackoff: 200 * time.Millisecond})
+	defer c.Close()
+	<-ups
+	first := c.Conn()
+	if first == 0 {
+		t.Fatal("connected, and Conn is 0")
+	}
+	if err := c.CallOn(ctx(t), first, "echo", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.stop()
+	s.listen()
+	select {
+	case <-ups:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no reconnection")
+	}
+	if now := c.Conn(); now == first || now == 0 {
+		t.Fatalf("Conn after a reconnection: %d, first %d", now, first)
+	}
+	if err := c.CallOn(ctx(t), first, "echo", nil, nil); !errors.Is(err, ErrNotConnected) {
+		t.Fatalf("CallOn the connection gone: %v, want ErrNotConnected", err)
+	}
+	if err := c.CallOn(ctx(t), c.Conn(), "echo", nil, nil); err != nil {
+		t.Fatalf("CallOn the current connection: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got["echo"] != 2 {
+		t.Fatalf("the daemon read %d echo calls, want 2", got["echo"])
+	}
+}
+
+// Lines that are no answer of the daemon's to a call never answer one: a
+// request of the daemon's (a method with an ID) that happens to carry a
+// pending call's ID, garbage, an error answer of no call (ID null); an
+// answer whose error cannot be read fails its call at once, not at its
+// timeout; the connection stays up throughout.
+func TestHostileLines(t *testing.T) {
+	s := newServer(t, func(c net.Conn, req map[string]any) {
+		switch req["method"] {
+		case "request":
+			id := req["id"]
+			c.Write([]byte("not json at all\n[1,2,3]\n{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,\"message\":\"parse error\"}}\n"))
+			write(c, map[string]any{"jsonrpc": "2.0", "id": id, "method": "ping", "params": map[string]any{}})
+			write(c, map[string]any{"jsonrpc": "2.0", "id": id, "result": "the answer"})
+		case "badError":
+			write(c, map[string]any{"jsonrpc": "2.0", "id": req["id"], "error": "a string, no object"})
+		default:
+			echo(c, req)
+		}
+	})
+	c := Dial(s.path, Options{})
+	defer c.Close()
+	if err := c.WaitUp(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := c.Call(ctx(t), "request", nil, &got); err != nil || got != "the answer" {
+		t.Fatalf("call: %q %v; want the daemon's answer, not its request", got, err)
+	}
+	start := time.Now()
+	err := c.Call(ctx(t), "badError", nil, nil)
+	if err == nil || errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
+		t.Fatalf("an answer whose error cannot be read: %v after %v; want a failure at once", err, time.Since(start))
+	}
+	if err := c.Call(ctx(t), "echo", "still up", nil); err != nil {
+		t.Fatalf("after the hostile lines: %v", err)
+	}
+}
+
+// A long answer (an attachment, base64, from getAttachment) is read
+// whole, and its buffer goes with it: the connection does not keep the
+// largest line it ever read for the rest of its life (a session that
+// once downloaded a video held hundreds of MiB).
+func TestLongLineNotKept(t *testing.T) {
+	big := strings.Repeat("A", 20<<20)
+	s := newServer(t, func(c net.Conn, req map[string]any) {
+		if req["method"] == "big" {
+			write(c, map[string]any{"jsonrpc": "2.0", "id": req["id"], "result": map[string]any{"data": big}})
+			return
+		}
+		echo(c, req)
+	})
+	c := Dial(s.path, Options{})
+	defer c.Close()
+	if err := c.WaitUp(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Data string `json:"data"`
+	}
+	cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := c.Call(cctx, "big", nil, &res); err != nil || len(res.Data) != len(big) {
+		t.Fatalf("the long answer: %d bytes, %v", len(res.Data), err)
+	}
+	res.Data, big = "", ""
+	if err := c.Call(ctx(t), "echo", "after", nil); err != nil {
+		t.Fatal(err)
+	}
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	if m.HeapAlloc > 12<<20 {
+		t.Fatalf("%d MiB still allocated after the long answer was read and dropped", m.HeapAlloc>>20)
 	}
 }

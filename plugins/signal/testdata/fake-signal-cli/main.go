@@ -3,7 +3,8 @@
 // runs the fake daemon (package fakesignal) with the accounts named in
 // FAKESIGNAL_ACCOUNTS ("number:aci,..."), writes its pid and JAVA_HOME
 // into DIR, and runs until killed. With FAKESIGNAL_FAIL set it writes
-// that text to stderr and exits 1, as a signal-cli without its Java.
+// that text to stderr (after FAKESIGNAL_NOISE lines of log) and exits 1,
+// as a signal-cli without its Java.
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -30,6 +32,12 @@ func main() {
 		return
 	}
 	if msg := os.Getenv("FAKESIGNAL_FAIL"); msg != "" {
+		// FAKESIGNAL_NOISE lines of log first, as a Java that says much
+		// before its last word.
+		n, _ := strconv.Atoi(os.Getenv("FAKESIGNAL_NOISE"))
+		for i := range n {
+			fmt.Fprintf(os.Stderr, "INFO noise line %d of a signal-cli starting up, long enough to fill the pipe\n", i)
+		}
 		fmt.Fprintln(os.Stderr, msg)
 		os.Exit(1)
 	}
