@@ -116,11 +116,19 @@ func Run(t *testing.T, cfg Config) {
 		t.Fatal("plugintest: Config needs Binary, LoginFields (or Login) and Contact")
 	}
 	r := &runner{cfg: cfg}
+	// Every other check starts the plugin and logs in: when it cannot,
+	// each would only fail the same way again.
 	t.Run("init", r.checkInit)
+	if !r.started.Load() {
+		t.Fatal("plugintest: the plugin did not start and answer Init (see init above): the other checks are not run")
+	}
 	if len(cfg.Login) > 0 {
 		t.Run("login", r.checkLoginSteps)
 	} else {
 		t.Run("login", r.checkLogin)
+	}
+	if !r.loggedIn.Load() {
+		t.Fatal("plugintest: no login completed (see login above): the other checks, which all log in, are not run")
 	}
 	t.Run("connect", r.checkConnect)
 	t.Run("send", r.checkSend)
@@ -136,6 +144,8 @@ func Run(t *testing.T, cfg Config) {
 type runner struct {
 	cfg Config
 	n   atomic.Uint64
+	// started and loggedIn: the plugin answered Init; a login completed.
+	started, loggedIn atomic.Bool
 }
 
 func (r *runner) start(t *testing.T) *Plugin {
@@ -211,6 +221,7 @@ func (r *runner) incoming(t *testing.T, cmds *CommandStream, loginID string) str
 
 func (r *runner) checkInit(t *testing.T) {
 	p := r.start(t)
+	r.started.Store(true)
 	if p.Caps.ApiVersion != sdk.APIVersion {
 		t.Errorf("api_version = %d, want %d", p.Caps.ApiVersion, sdk.APIVersion)
 	}
@@ -285,15 +296,16 @@ func (r *runner) checkLogin(t *testing.T) {
 	// The right input completes the login, on the same process.
 	done, err := c.SubmitLoginInput(ctx, &pb.SubmitLoginInputRequest{ProcessId: pid, Fields: r.cfg.LoginFields})
 	if err != nil {
-		t.Fatalf("SubmitLoginInput(%v): %v", r.cfg.LoginFields, err)
+		t.Fatalf("SubmitLoginInput(%v): %v%s", r.cfg.LoginFields, err, notCompleteHint(step.GetForm(), r.cfg.LoginFields, nil))
 	}
 	complete := done.GetComplete()
 	if complete == nil {
-		t.Fatalf("SubmitLoginInput(%v) did not complete: %v", r.cfg.LoginFields, done)
+		t.Fatalf("SubmitLoginInput(%v) did not complete: %v%s", r.cfg.LoginFields, done, notCompleteHint(step.GetForm(), r.cfg.LoginFields, done))
 	}
 	if complete.LoginId == "" {
 		t.Fatal("completed login has no login_id")
 	}
+	r.loggedIn.Store(true)
 
 	// The same account again is the same login.
 	if second := p.Login(r.cfg.FlowID, r.cfg.LoginFields); second.LoginId != complete.LoginId {
@@ -443,7 +455,7 @@ func (r *runner) checkReceive(t *testing.T) {
 		t.Error("message event has no event_id")
 	}
 	if ev.TimestampUnixMicro <= 0 {
-		t.Error("event has no timestamp")
+		t.Error("the message event has no timestamp_unix_micro: set it to the network's time of the message (the gateway stores it as the message's time, and delays what is old by it)")
 	}
 	evs.Ack(ev.Seq)
 }

@@ -212,13 +212,14 @@ func (p *Plugin) Login(flowID string, fields map[string]string) *pb.CompleteStep
 	if err != nil {
 		p.t.Fatalf("StartLogin: %v", err)
 	}
+	form := step.GetForm()
 	step, err = c.SubmitLoginInput(ctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: fields})
 	if err != nil {
-		p.t.Fatalf("SubmitLoginInput(%v): %v", fields, err)
+		p.t.Fatalf("SubmitLoginInput(%v): %v%s", fields, err, notCompleteHint(form, fields, nil))
 	}
 	done := step.GetComplete()
 	if done == nil {
-		p.t.Fatalf("SubmitLoginInput(%v) did not complete the login: %v", fields, step)
+		p.t.Fatalf("SubmitLoginInput(%v) did not complete the login: %v%s", fields, step, notCompleteHint(form, fields, step))
 	}
 	return done
 }

@@ -31,6 +31,10 @@ type network struct {
 // resend is MINIMAL_RESEND: the last echo comes again on Connect.
 var resend = os.Getenv("MINIMAL_RESEND") == "1"
 
+// noTime is MINIMAL_NO_TIME: echoes carry no timestamp, the mistake the
+// kit must name.
+var noTime = os.Getenv("MINIMAL_NO_TIME") == "1"
+
 // Init claims features it does not implement: the SDK must mask them.
 func (n *network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
 	n.host, n.dataDir = host, req.DataDir
@@ -93,8 +97,12 @@ func (s *session) Connect(context.Context) error {
 func (s *session) lastPath() string { return filepath.Join(s.n.dataDir, "last-echo") }
 
 func (s *session) emitEcho(chat, eventID, text string) {
+	at := time.Now().UnixMicro()
+	if noTime {
+		at = 0
+	}
 	s.n.host.Emit(&pb.Event{LoginId: s.id, ChatId: chat, Sender: &pb.Sender{UserId: chat},
-		TimestampUnixMicro: time.Now().UnixMicro(), EventId: eventID,
+		TimestampUnixMicro: at, EventId: eventID,
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}})
 }
 
