@@ -39,7 +39,16 @@ func TestConformanceNamesMistakes(t *testing.T) {
 			`the form's fields are ["username"]; the answers name ["user"], which the form does not have; the required ["username"] left empty: the answers go by field ID`,
 			"no login completed (see login above): the other checks, which all log in, are not run",
 		}, not: []string{"TestConformanceNamesMistakes/connect", "TestConformanceNamesMistakes/send"}},
-		{mode: "notime", env: "MINIMAL_NO_TIME=1", run: "/^(init|login|receive)$", want: []string{
+		{mode: "noconnected", env: "MINIMAL_NO_CONNECTED=1", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/connect",
+			`no login state of login "alice" (Connect emits a LoginStateEvent, CONNECTED once connected) after 5s`,
+			"the login did not connect (see connect above): the other checks, which all connect, are not run",
+		}, not: []string{"TestConformanceNamesMistakes/send"}},
+		{mode: "noecho", env: "MINIMAL_NO_ECHO=1", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/send",
+			`in bob (with no Config.Incoming, the network answers each message sent to Config.Contact with the same text, as a MessageEvent; a network that does not sets Config.Incoming) after 5s`,
+		}, run: "/^send$"},
+		{mode: "notime", env: "MINIMAL_NO_TIME=1", run: "/^receive$", want: []string{
 			"--- FAIL: TestConformanceNamesMistakes/receive",
 			"the message event has no timestamp_unix_micro: set it to the network's time of the message",
 		}},
