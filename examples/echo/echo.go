@@ -89,13 +89,21 @@ func New() *Network {
 	return &Network{accounts: map[string]map[string]*contact{}}
 }
 
-// Init declares the network. The echo network has no config of its own.
+// Init reads the config and declares the network. The echo network has
+// no settings of its own, so any key in its [transport.config] is a
+// mistake: sdk.DecodeConfig refuses it by name, and the plugin does not
+// start. A network with settings decodes them into its own struct (with
+// json tags) the same way (plugins/irc's Config).
 // Features lists only what no interface stands for: contacts' presence,
 // avatars (served by UserInfo), groups (served by ChatList and ChatInfo:
 // groups.go), delivery receipts, replies, attachments and formatted text
 // (parts of SendMessage: see rich.go). The SDK adds what the Session's
 // interfaces do.
 func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
+	var cfg struct{} // no settings
+	if err := sdk.DecodeConfig(req.ConfigJSON, &cfg); err != nil {
+		return nil, fmt.Errorf("echo: %w", err)
+	}
 	n.host = host
 	n.dataDir = req.DataDir
 	n.prefix = fmt.Sprintf("%x", time.Now().UnixNano())

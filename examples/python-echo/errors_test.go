@@ -219,3 +219,20 @@ func TestRunByHand(t *testing.T) {
 		}
 	}
 }
+
+// A config key the plugin does not know is refused by name, as the Go
+// plugins' sdk.DecodeConfig does, instead of being ignored (it once was).
+func TestConfigUnknownKey(t *testing.T) {
+	p := start(t, "")
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	_, err := p.Client().Init(ctx, &pb.InitRequest{HostApiVersion: sdk.APIVersion, ConfigJson: []byte(`{"contact_nme": "Echo"}`), DataDir: p.DataDir, Domain: plugintest.Domain})
+	if code(err) != pb.ErrorCode_ERROR_CODE_BAD_REQUEST || !strings.Contains(err.Error(), `unknown key "contact_nme"; the known keys are contact_name`) {
+		t.Errorf("Init with contact_nme: %v, want BAD_REQUEST naming the key and the known ones", err)
+	}
+	for _, ok := range []string{`{"contact_name": "Echo Echo"}`, `null`, ``} {
+		if _, err := p.Client().Init(ctx, &pb.InitRequest{HostApiVersion: sdk.APIVersion, ConfigJson: []byte(ok), DataDir: p.DataDir, Domain: plugintest.Domain}); err != nil {
+			t.Errorf("Init with %q: %v", ok, err)
+		}
+	}
+}

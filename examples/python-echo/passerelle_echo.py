@@ -59,6 +59,9 @@ VERSION = "0.1.0"
 
 # The one contact; its chat has the same ID.
 ECHO = "echo"
+# The keys of [transport.config]: any other is refused by name, so that a
+# typo is not a setting silently ignored.
+CONFIG_KEYS = ("contact_name",)
 # How many messages of history the echo chat has.
 HISTORY = ["Welcome to the echo network.", "Say anything: I say it back.", "Edit it and so do I."]
 
@@ -196,6 +199,14 @@ class EchoTransport(pb_grpc.TransportServicer):
             config = json.loads(request.config_json or b"{}")
         except ValueError as e:
             raise PluginError(pb.ERROR_CODE_BAD_REQUEST, "config: %s" % e)
+        if config is None:
+            config = {}
+        if not isinstance(config, dict):
+            raise PluginError(pb.ERROR_CODE_BAD_REQUEST, "config: a table of keys, not %s" % json.dumps(config))
+        unknown = sorted(set(config) - set(CONFIG_KEYS))
+        if unknown:
+            raise PluginError(pb.ERROR_CODE_BAD_REQUEST, "config: unknown key %s; the known keys are %s"
+                              % (json.dumps(unknown[0]), ", ".join(CONFIG_KEYS)))
         self.contact_name = str(config.get("contact_name", "Echo"))
         with self.mu:
             if self.journal is None:

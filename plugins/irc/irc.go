@@ -95,10 +95,9 @@ func parseConfig(raw []byte) (Config, error) {
 	cfg := Config{ReconnectMin: Duration(DefaultReconnectMin), ReconnectMax: Duration(DefaultReconnectMax),
 		TypingRepeat: Duration(DefaultTypingRepeat), TypingTimeout: Duration(DefaultTypingTimeout),
 		ListWait: Duration(DefaultListWait)}
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &cfg); err != nil {
-			return cfg, fmt.Errorf("irc: the transport's config: %w", err)
-		}
+	// Strict: a misspelt key (reconect_min) fails the start, naming it.
+	if err := sdk.DecodeConfig(raw, &cfg); err != nil {
+		return cfg, fmt.Errorf("irc: %w", err)
 	}
 	if cfg.ReconnectMax < cfg.ReconnectMin {
 		return cfg, fmt.Errorf("irc: the transport's config: reconnect_max (%v) is below reconnect_min (%v)",

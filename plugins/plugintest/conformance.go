@@ -116,13 +116,22 @@ func Run(t *testing.T, cfg Config) {
 		t.Fatal("plugintest: Config needs Binary, LoginFields (or Login) and Contact")
 	}
 	r := &runner{cfg: cfg}
-	t.Run("init", r.checkInit)
-	if len(cfg.Login) > 0 {
-		t.Run("login", r.checkLoginSteps)
-	} else {
-		t.Run("login", r.checkLogin)
+	// Every other check starts the plugin, logs in and connects: when it
+	// cannot, each would only fail the same way again (after a Timeout).
+	// A check left out by -run is no failure.
+	if !t.Run("init", r.checkInit) && !r.started.Load() {
+		t.Fatal("plugintest: the plugin did not start and answer Init (see init above): the other checks are not run")
 	}
-	t.Run("connect", r.checkConnect)
+	login := r.checkLogin
+	if len(cfg.Login) > 0 {
+		login = r.checkLoginSteps
+	}
+	if !t.Run("login", login) && !r.loggedIn.Load() {
+		t.Fatal("plugintest: no login completed (see login above): the other checks, which all log in, are not run")
+	}
+	if !t.Run("connect", r.checkConnect) && !r.connected.Load() {
+		t.Fatal("plugintest: the login did not connect (see connect above): the other checks, which all connect, are not run")
+	}
 	t.Run("send", r.checkSend)
 	if cfg.Incoming == nil {
 		t.Run("order", r.checkOrder)
@@ -136,6 +145,9 @@ func Run(t *testing.T, cfg Config) {
 type runner struct {
 	cfg Config
 	n   atomic.Uint64
+	// started, loggedIn, connected: the plugin answered Init; a login
+	// completed; a login connected.
+	started, loggedIn, connected atomic.Bool
 }
 
 func (r *runner) start(t *testing.T) *Plugin {
@@ -164,7 +176,7 @@ func isMessage(loginID string, texts ...string) func(*pb.Event) bool {
 func awaitConnected(t *testing.T, evs *EventStream, loginID string) *pb.Event {
 	t.Helper()
 	for {
-		ev := evs.NextEvent(isLoginState(loginID))
+		ev := evs.Await(fmt.Sprintf("login state of login %q (Connect emits a LoginStateEvent, CONNECTED once connected)", loginID), isLoginState(loginID))
 		switch st := ev.GetLoginState().State; st {
 		case pb.LoginState_LOGIN_STATE_CONNECTED:
 			return ev
@@ -209,8 +221,18 @@ func (r *runner) incoming(t *testing.T, cmds *CommandStream, loginID string) str
 	return text
 }
 
+// arrival names, for a failure, the message event of text that
+// incoming made come.
+func (r *runner) arrival(text string) string {
+	if r.cfg.Incoming != nil {
+		return fmt.Sprintf("message event of %q, which Config.Incoming made the network deliver in %s", text, r.cfg.Contact)
+	}
+	return fmt.Sprintf("echo of %q in %s (with no Config.Incoming, the network answers each message sent to Config.Contact with the same text, as a MessageEvent; a network that does not sets Config.Incoming)", text, r.cfg.Contact)
+}
+
 func (r *runner) checkInit(t *testing.T) {
 	p := r.start(t)
+	r.started.Store(true)
 	if p.Caps.ApiVersion != sdk.APIVersion {
 		t.Errorf("api_version = %d, want %d", p.Caps.ApiVersion, sdk.APIVersion)
 	}
@@ -285,15 +307,16 @@ func (r *runner) checkLogin(t *testing.T) {
 	// The right input completes the login, on the same process.
 	done, err := c.SubmitLoginInput(ctx, &pb.SubmitLoginInputRequest{ProcessId: pid, Fields: r.cfg.LoginFields})
 	if err != nil {
-		t.Fatalf("SubmitLoginInput(%v): %v", r.cfg.LoginFields, err)
+		t.Fatalf("SubmitLoginInput(%v): %v%s", r.cfg.LoginFields, err, notCompleteHint(step.GetForm(), r.cfg.LoginFields, nil))
 	}
 	complete := done.GetComplete()
 	if complete == nil {
-		t.Fatalf("SubmitLoginInput(%v) did not complete: %v", r.cfg.LoginFields, done)
+		t.Fatalf("SubmitLoginInput(%v) did not complete: %v%s", r.cfg.LoginFields, done, notCompleteHint(step.GetForm(), r.cfg.LoginFields, done))
 	}
 	if complete.LoginId == "" {
 		t.Fatal("completed login has no login_id")
 	}
+	r.loggedIn.Store(true)
 
 	// The same account again is the same login.
 	if second := p.Login(r.cfg.FlowID, r.cfg.LoginFields); second.LoginId != complete.LoginId {
@@ -320,6 +343,7 @@ func (r *runner) checkConnect(t *testing.T) {
 	evs := p.Events()
 	p.Connect(done.LoginId, done.SavedState)
 	ev := awaitConnected(t, evs, done.LoginId)
+	r.connected.Store(true)
 	if ev.Seq == 0 {
 		t.Errorf("login state event without seq: %v", ev)
 	}
@@ -372,7 +396,7 @@ func (r *runner) checkSend(t *testing.T) {
 		}
 		echoes := 0
 		for {
-			ev := evs.NextEvent(isMessage(loginID, text, fence))
+			ev := evs.Await(r.arrival(fence), isMessage(loginID, text, fence))
 			if ev.GetMessage().Text == fence {
 				break
 			}
@@ -411,7 +435,7 @@ func (r *runner) checkOrder(t *testing.T) {
 		}
 	}
 	for i, want := range texts {
-		ev := evs.NextEvent(isMessage(login.LoginId, texts...))
+		ev := evs.Await(r.arrival(want), isMessage(login.LoginId, texts...))
 		if got := ev.GetMessage().Text; got != want {
 			t.Fatalf("echo %d is %q, want %q: one chat's commands were not handled in order", i, got, want)
 		}
@@ -423,7 +447,7 @@ func (r *runner) checkReceive(t *testing.T) {
 	login, evs := r.session(t, p)
 	cmds := p.Commands()
 	text := r.incoming(t, cmds, login.LoginId)
-	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage().GetText() == text })
+	ev := evs.Await(r.arrival(text), func(ev *pb.Event) bool { return ev.GetMessage().GetText() == text })
 	if ev.LoginId != login.LoginId {
 		t.Errorf("login_id = %q, want %q", ev.LoginId, login.LoginId)
 	}
@@ -443,7 +467,7 @@ func (r *runner) checkReceive(t *testing.T) {
 		t.Error("message event has no event_id")
 	}
 	if ev.TimestampUnixMicro <= 0 {
-		t.Error("event has no timestamp")
+		t.Error("the message event has no timestamp_unix_micro: set it to the network's time of the message (the gateway stores it as the message's time, and delays what is old by it)")
 	}
 	evs.Ack(ev.Seq)
 }

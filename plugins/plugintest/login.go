@@ -206,6 +206,42 @@ func fieldIDs(f *pb.FormStep) []string {
 	return ids
 }
 
+// notCompleteHint says why a single form's answers (Config.LoginFields,
+// Plugin.Login) may not have completed the login at step, the plugin's
+// answer to them: answers keyed by another ID than the form's fields, a
+// required field left empty, or a login of several steps.
+func notCompleteHint(form *pb.FormStep, answers map[string]string, step *pb.LoginStep) string {
+	if form == nil {
+		return " (the login's first step is no form: describe it in Config.Login, Plugin.LoginSteps)"
+	}
+	ids := fieldIDs(form)
+	var stray, empty []string
+	for _, k := range slices.Sorted(maps.Keys(answers)) {
+		if !slices.Contains(ids, k) {
+			stray = append(stray, k)
+		}
+	}
+	for _, f := range form.GetFields() {
+		if f.Required && answers[f.Id] == "" && f.DefaultValue == "" {
+			empty = append(empty, f.Id)
+		}
+	}
+	var why []string
+	if len(stray) > 0 {
+		why = append(why, fmt.Sprintf("the answers name %q, which the form does not have", stray))
+	}
+	if len(empty) > 0 {
+		why = append(why, fmt.Sprintf("the required %q left empty", empty))
+	}
+	if len(why) > 0 {
+		return fmt.Sprintf(" (the form's fields are %q; %s: the answers go by field ID)", ids, strings.Join(why, "; "))
+	}
+	if step != nil && step.GetError() == "" && step.GetComplete() == nil {
+		return " (the login goes on to another step: describe a login of several steps in Config.Login, Plugin.LoginSteps)"
+	}
+	return ""
+}
+
 // checkStep checks what the contract says of a step that is not the
 // completed login: a form whose fields have IDs and known types, or
 // something to display.
@@ -268,6 +304,7 @@ func (r *runner) checkLoginSteps(t *testing.T) {
 	}
 
 	loginID := login(p.LoginDir(), len(steps), true).GetComplete().LoginId
+	r.loggedIn.Store(true)
 
 	// The same account again is the same login.
 	if again := login(p.LoginDir(), len(steps), false).GetComplete(); again.LoginId != loginID {

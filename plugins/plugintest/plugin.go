@@ -212,13 +212,14 @@ func (p *Plugin) Login(flowID string, fields map[string]string) *pb.CompleteStep
 	if err != nil {
 		p.t.Fatalf("StartLogin: %v", err)
 	}
+	form := step.GetForm()
 	step, err = c.SubmitLoginInput(ctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: fields})
 	if err != nil {
-		p.t.Fatalf("SubmitLoginInput(%v): %v", fields, err)
+		p.t.Fatalf("SubmitLoginInput(%v): %v%s", fields, err, notCompleteHint(form, fields, nil))
 	}
 	done := step.GetComplete()
 	if done == nil {
-		p.t.Fatalf("SubmitLoginInput(%v) did not complete the login: %v", fields, step)
+		p.t.Fatalf("SubmitLoginInput(%v) did not complete the login: %v%s", fields, step, notCompleteHint(form, fields, step))
 	}
 	return done
 }
@@ -293,6 +294,13 @@ func (p *Plugin) Events() *EventStream {
 // Timeout passes first.
 func (s *EventStream) NextEvent(match func(*pb.Event) bool) *pb.Event {
 	s.p.t.Helper()
+	return s.Await("awaited event", match)
+}
+
+// Await is NextEvent, whose failure names what was awaited ("the echo of
+// "hi": the network answers each message with the same text").
+func (s *EventStream) Await(what string, match func(*pb.Event) bool) *pb.Event {
+	s.p.t.Helper()
 	timer := time.NewTimer(Timeout)
 	defer timer.Stop()
 	skipped, last := 0, (*pb.Event)(nil)
@@ -300,7 +308,7 @@ func (s *EventStream) NextEvent(match func(*pb.Event) bool) *pb.Event {
 		select {
 		case ev, ok := <-s.events:
 			if !ok {
-				s.p.t.Fatalf("event stream ended (%v) before the awaited event%s", s.err, skippedNote(skipped, last))
+				s.p.t.Fatalf("event stream ended (%v) before the %s%s", s.err, what, skippedNote(skipped, last))
 				return nil
 			}
 			if match == nil || match(ev) {
@@ -308,7 +316,7 @@ func (s *EventStream) NextEvent(match func(*pb.Event) bool) *pb.Event {
 			}
 			skipped, last = skipped+1, ev
 		case <-timer.C:
-			s.p.t.Fatalf("no awaited event after %v%s", Timeout, skippedNote(skipped, last))
+			s.p.t.Fatalf("no %s after %v%s", what, Timeout, skippedNote(skipped, last))
 			return nil
 		}
 	}

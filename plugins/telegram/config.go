@@ -1,16 +1,16 @@
 package telegram
 
 import (
-	"encoding/json"
 	"fmt"
 	"net"
 	"strconv"
-	"strings"
 
 	"github.com/gotd/td/crypto"
 	"github.com/gotd/td/telegram"
 	"github.com/gotd/td/telegram/dcs"
 	"github.com/gotd/td/tg"
+
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // Config is the transport's [transport.config] table.
@@ -47,10 +47,9 @@ type ServerConfig struct {
 // users then bring api_id and api_hash).
 func parseConfig(b []byte) (Config, error) {
 	var c Config
-	if len(strings.TrimSpace(string(b))) > 0 {
-		if err := json.Unmarshal(b, &c); err != nil {
-			return c, fmt.Errorf("telegram: config: %w", err)
-		}
+	// Strict: a misspelt key (api_hsh) fails the start, naming it.
+	if err := sdk.DecodeConfig(b, &c); err != nil {
+		return c, fmt.Errorf("telegram: %w", err)
 	}
 	if (c.APIID == 0) != (c.APIHash == "") {
 		return c, fmt.Errorf("telegram: config: api_id and api_hash go together (one is missing)")

@@ -31,6 +31,15 @@ type network struct {
 // resend is MINIMAL_RESEND: the last echo comes again on Connect.
 var resend = os.Getenv("MINIMAL_RESEND") == "1"
 
+// Mistakes the kit must name: MINIMAL_NO_TIME, echoes without a
+// timestamp; MINIMAL_NO_CONNECTED, no CONNECTED state on Connect;
+// MINIMAL_NO_ECHO, a network that does not echo.
+var (
+	noTime      = os.Getenv("MINIMAL_NO_TIME") == "1"
+	noConnected = os.Getenv("MINIMAL_NO_CONNECTED") == "1"
+	noEcho      = os.Getenv("MINIMAL_NO_ECHO") == "1"
+)
+
 // Init claims features it does not implement: the SDK must mask them.
 func (n *network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
 	n.host, n.dataDir = host, req.DataDir
@@ -75,6 +84,9 @@ type session struct {
 }
 
 func (s *session) Connect(context.Context) error {
+	if noConnected {
+		return nil
+	}
 	s.n.host.Emit(&pb.Event{LoginId: s.id, TimestampUnixMicro: time.Now().UnixMicro(),
 		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}}})
 	if resend {
@@ -93,8 +105,12 @@ func (s *session) Connect(context.Context) error {
 func (s *session) lastPath() string { return filepath.Join(s.n.dataDir, "last-echo") }
 
 func (s *session) emitEcho(chat, eventID, text string) {
+	at := time.Now().UnixMicro()
+	if noTime {
+		at = 0
+	}
 	s.n.host.Emit(&pb.Event{LoginId: s.id, ChatId: chat, Sender: &pb.Sender{UserId: chat},
-		TimestampUnixMicro: time.Now().UnixMicro(), EventId: eventID,
+		TimestampUnixMicro: at, EventId: eventID,
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}})
 }
 
@@ -109,6 +125,8 @@ func (s *session) SendMessage(_ context.Context, c sdk.Call, m *pb.SendMessage) 
 			return sdk.Result{}, err
 		}
 	}
-	s.emitEcho(c.ChatID, id+".echo", m.Text)
+	if !noEcho {
+		s.emitEcho(c.ChatID, id+".echo", m.Text)
+	}
 	return sdk.Result{MessageID: id}, nil
 }

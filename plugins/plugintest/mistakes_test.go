@@ -1,0 +1,81 @@
+package plugintest
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The kit's failures name a newcomer's usual mistakes, and it stops at
+// the first check the others depend on. Each case runs the kit in a
+// child test process, whose failure is the point.
+func TestConformanceNamesMistakes(t *testing.T) {
+	if mode := os.Getenv("PLUGINTEST_MISTAKE"); mode != "" {
+		Timeout = 5 * time.Second
+		cfg := Config{Binary: BuildBinary(t, minimalPkg), LoginFields: map[string]string{"username": "alice"}, Contact: "bob"}
+		switch mode {
+		case "nostart": // not a plugin at all
+			cfg.Binary, cfg.Args = "/bin/sh", []string{"-c", "echo this is no plugin >&2; exit 3"}
+		case "fields": // the form's field is "username"
+			cfg.LoginFields = map[string]string{"user": "alice"}
+		}
+		Run(t, cfg)
+		return
+	}
+	for _, c := range []struct {
+		mode, env, run string
+		want           []string
+		not            []string
+	}{
+		{mode: "nostart", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/init",
+			"this is no plugin",
+			"the plugin did not start and answer Init (see init above): the other checks are not run",
+		}, not: []string{"TestConformanceNamesMistakes/login", "TestConformanceNamesMistakes/send"}},
+		{mode: "fields", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/login",
+			`the form's fields are ["username"]; the answers name ["user"], which the form does not have; the required ["username"] left empty: the answers go by field ID`,
+			"no login completed (see login above): the other checks, which all log in, are not run",
+		}, not: []string{"TestConformanceNamesMistakes/connect", "TestConformanceNamesMistakes/send"}},
+		{mode: "noconnected", env: "MINIMAL_NO_CONNECTED=1", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/connect",
+			`no login state of login "alice" (Connect emits a LoginStateEvent, CONNECTED once connected) after 5s`,
+			"the login did not connect (see connect above): the other checks, which all connect, are not run",
+		}, not: []string{"TestConformanceNamesMistakes/send"}},
+		{mode: "noecho", env: "MINIMAL_NO_ECHO=1", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/send",
+			`in bob (with no Config.Incoming, the network answers each message sent to Config.Contact with the same text, as a MessageEvent; a network that does not sets Config.Incoming) after 5s`,
+		}, run: "/^send$"},
+		{mode: "notime", env: "MINIMAL_NO_TIME=1", run: "/^receive$", want: []string{
+			"--- FAIL: TestConformanceNamesMistakes/receive",
+			"the message event has no timestamp_unix_micro: set it to the network's time of the message",
+		}},
+	} {
+		t.Run(c.mode, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestConformanceNamesMistakes$"+c.run, "-test.v")
+			cmd.Env = append(os.Environ(), "PLUGINTEST_MISTAKE="+c.mode)
+			if c.env != "" {
+				cmd.Env = append(cmd.Env, c.env)
+			}
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("the kit passed a plugin with a mistake:\n%s", out)
+			}
+			for _, want := range c.want {
+				if !strings.Contains(string(out), want) {
+					t.Errorf("the kit's output lacks %q", want)
+				}
+			}
+			for _, not := range c.not {
+				if strings.Contains(string(out), not) {
+					t.Errorf("the kit's output has %q: a check that could only fail again was run", not)
+				}
+			}
+			if t.Failed() {
+				t.Logf("the kit's output:\n%s", out)
+			}
+		})
+	}
+}
