@@ -89,10 +89,8 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 	if n.dataDir == "" {
 		n.dataDir = os.TempDir()
 	}
-	if len(req.ConfigJSON) > 0 {
-		if err := json.Unmarshal(req.ConfigJSON, &n.cfg); err != nil {
-			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "signal: the transport's config cannot be read: %v", err)
-		}
+	if err := sdk.DecodeConfig(req.ConfigJSON, &n.cfg); err != nil {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "signal: the transport's config: %v", err)
 	}
 	if n.cfg.SignalCLI == "" {
 		n.cfg.SignalCLI = "signal-cli"
