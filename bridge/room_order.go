@@ -27,7 +27,9 @@ const reflectWait = 10 * time.Second
 // archived, and writes its copies once every earlier turn has written
 // its own. Else the two could cross on their way to the link, and a
 // client that dropped between them and caught up (MAM, after the later
-// stanza-id) would miss the earlier message.
+// stanza-id) would miss the earlier message. A member's read marker,
+// not archived, takes a turn too: it names a stanza-id, and goes after
+// the copies that carry it (roomMarker).
 
 // sendWait bounds how long a room's copies wait for an earlier turn: one
 // whose write waits for a link that is down does not hold the room.

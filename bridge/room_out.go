@@ -139,7 +139,7 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 			defer t.tombstone(ctx, s.user, r, p.Retraction.TargetId, time.Now())
 		}
 	case *pb.Event_Receipt:
-		return t.roomMarker(ctx, c, s, r, p.Receipt, oid)
+		return t.roomMarker(ctx, c, s, r, p.Receipt, oid, d.turn)
 	case *pb.Event_Typing:
 		// Not archived: a chat state is worth nothing later.
 		var out [][]byte
@@ -435,8 +435,10 @@ func (t *transport) archivedCorrections(ctx context.Context, key store.RoomKey, 
 // room's stanza-id (what groupchat markers name), with the member's
 // occupant-id (oid), to each joined resource; not archived, like a chat
 // state. Delivery receipts are not shown: in a group they say only that
-// a member's device is on.
-func (t *transport) roomMarker(ctx context.Context, c chatOut, s *session, r *room, rc *pb.ReceiptEvent, oid string) [][]byte {
+// a member's device is on. turn, when set, receives the room's turn to
+// write it: not archived, but it names a stanza-id, whose copies (the
+// user's reflection, archived already) may still wait for theirs.
+func (t *transport) roomMarker(ctx context.Context, c chatOut, s *session, r *room, rc *pb.ReceiptEvent, oid string, turn *sendTurn) [][]byte {
 	if rc.Kind != pb.ReceiptEvent_KIND_READ || len(rc.MessageIds) == 0 {
 		return nil
 	}
@@ -452,6 +454,9 @@ func (t *transport) roomMarker(ctx context.Context, c chatOut, s *session, r *ro
 	r.mu.Lock()
 	for _, res := range r.resourcesLocked() {
 		out = append(out, roomCopy(st, s.user, s.user+"/"+res, r.jid, "", oid, time.Time{}))
+	}
+	if len(out) > 0 && turn != nil {
+		*turn = r.sendTurnLocked() // after the copies of the message it names
 	}
 	r.mu.Unlock()
 	return out

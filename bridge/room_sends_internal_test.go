@@ -91,3 +91,57 @@ func TestRoomDeliveryEndsItsTurn(t *testing.T) {
 		t.Errorf("the member's message went to %d resources, want 2", n)
 	}
 }
+
+// TestRoomMarkerAfterTheMessageItNames: a member's read marker naming
+// the user's own message reaches the server after that message's
+// reflection, though the reflection waits its turn behind earlier
+// copies of the room. The marker took no turn: archived, the reflection
+// is named at once, and the marker went out ahead of it, naming a
+// stanza-id the user's clients had not seen (they drop such a marker).
+func TestRoomMarkerAfterTheMessageItNames(t *testing.T) {
+	tr, s, r, sent := linkedRoom(t)
+	ctx := context.Background()
+	// The outbound worker's copies of an earlier message, not written yet.
+	r.mu.Lock()
+	earlier := r.sendTurnLocked()
+	r.mu.Unlock()
+	st, err := wire.Parse(`<message from='alice@localhost/phone' to='g1@echo.localhost' id='own-1' type='groupchat'><body>my own</body></message>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	archived := make(chan struct{})
+	reflected := make(chan struct{})
+	go func() {
+		defer close(reflected)
+		s.reflect(ctx, st, r, &pb.CommandResult{MessageId: "own-net-1"}, nil, func() { close(archived) })
+	}()
+	<-archived
+	ev := groupEv(&pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_READ, MessageIds: []string{"own-net-1"}})
+	delivered := make(chan struct{})
+	go func() {
+		defer close(delivered)
+		tr.deliverNow(ctx, delivery{ev: ev, xid: "x-read"})
+	}()
+	time.Sleep(300 * time.Millisecond)
+	earlier.done()
+	for _, ch := range []chan struct{}{reflected, delivered} {
+		select {
+		case <-ch:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the reflection or the marker was never written")
+		}
+	}
+	var order []string
+	for _, got := range sent() {
+		switch {
+		case got.Kind() != "message":
+		case bodyIs(got, "my own"):
+			order = append(order, "reflection")
+		case got.Child(nsMarkers, "displayed") != nil:
+			order = append(order, "marker")
+		}
+	}
+	if len(order) != 4 || order[0] != "reflection" || order[1] != "reflection" {
+		t.Fatalf("written in the order %v, want the reflection to both resources, then the marker naming it", order)
+	}
+}

@@ -14,9 +14,10 @@ import (
 // cost two (docs/performance.md, "Why a room message costs more"). It
 // returns what archive returns. Call it under the room's lock (reflect):
 // a network event naming the message may be rendered as soon as the map
-// entry is written, and its rendering takes that lock, so it goes out
-// after the reflection, naming the room's stanza-id
-// (TestRoomReactionBeforeResult).
+// entry is written, and its rendering takes that lock, so it takes a
+// later turn to write (room_order.go) and goes out after the
+// reflection, naming the room's stanza-id (TestRoomReactionBeforeResult,
+// TestRoomMarkerAfterTheMessageItNames).
 func (s *session) archiveSent(ctx context.Context, r *room, m store.ArchivedMessage, sm sentMsg, res *pb.CommandResult) (string, bool) {
 	t := s.t
 	if res.MessageId != "" {

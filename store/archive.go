@@ -125,7 +125,8 @@ type ArchivedMessage struct {
 	Time time.Time
 	// Arrived is when the message reached the gateway: the archive is
 	// ordered by it, and a query's Start and End bound it. Zero: Time (a
-	// message of the network's history, placed at its own time).
+	// message of the network's history, placed at its own time), or the
+	// time of the append when Time is after it.
 	Arrived time.Time
 	// History marks a message of the network's history given an arrival:
 	// one older than the room's archive (its Time before the first
@@ -523,6 +524,12 @@ func prepArchived(room RoomKey, msgs []ArchivedMessage) (prepped []ArchivedMessa
 		live[i] = !m.Arrived.IsZero()
 		if !live[i] {
 			m.Arrived = m.Time
+			if m.Arrived.After(now) {
+				// Stamped ahead (a sender's clock fast): placed as it
+				// comes, as history is (stageArchived), else every later
+				// arrival of the room would go after it.
+				m.Arrived = now
+			}
 		}
 		m.Time = m.Time.UTC().Round(0) // as bbolt gives it back
 		m.Arrived = m.Arrived.UTC().Round(0)

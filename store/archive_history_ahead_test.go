@@ -62,3 +62,33 @@ func TestHistoryFarAheadNotPinning(t *testing.T) {
 		t.Errorf("the live message after it placed at %v, want its arrival %v", a, live.Arrived)
 	}
 }
+
+// TestScrollBackFarAheadNotPinning: a scroll-back message (no arrival:
+// placed at its time) stamped far in the future goes no later than it
+// came, as history does (TestHistoryFarAheadNotPinning): else the
+// room's latest place, which counts it, put every later live message of
+// the room a year ahead.
+func TestScrollBackFarAheadNotPinning(t *testing.T) {
+	db := openTemp(t)
+	before := time.Now()
+	sb := archMsg(1, before)
+	sb.Time = before.AddDate(1, 0, 0) // no Arrived: a scroll-back
+	_, err := db.AppendArchive(bg, testRoom, []ArchivedMessage{sb})
+	must(t, err)
+	after := time.Now()
+	live := archMsg(2, after)
+	live.Time, live.Arrived = after.Add(time.Minute), after.Add(time.Minute)
+	_, err = db.AppendArchive(bg, testRoom, []ArchivedMessage{live})
+	must(t, err)
+	page, err := db.QueryArchive(bg, testRoom, ArchiveQuery{})
+	must(t, err)
+	if got := remoteIDs(page.Messages); !slices.Equal(got, []string{"r1", "r2"}) {
+		t.Fatalf("archive holds %v, want [r1 r2]", got)
+	}
+	if a := page.Messages[0].Arrived; a.After(after) {
+		t.Errorf("the scroll-back a year ahead placed at %v, want no later than its coming (%v)", a, after)
+	}
+	if a := page.Messages[1].Arrived; !a.Equal(live.Arrived.UTC().Round(0)) {
+		t.Errorf("the live message after it placed at %v, want its arrival %v", a, live.Arrived)
+	}
+}
