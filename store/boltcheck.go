@@ -28,7 +28,7 @@ func checkFreelist(path string) error {
 		return nil // a new file
 	}
 	if err != nil {
-		return fmt.Errorf("store: open %s: %w", path, err)
+		return fmt.Errorf("store: %w", err) // os's error names the path
 	}
 	defer f.Close()
 	if ok, err := tryLockShared(f); !ok || err != nil {

@@ -17,6 +17,9 @@ import (
 // Report is what Inspect found in a store file and its write-ahead log.
 type Report struct {
 	Path string
+	// Empty is a file of no bytes, as the gateway's setup creates it:
+	// a store not set up yet (passerelle does at its first start).
+	Empty bool
 	// Schema is the stored schema version, as stored ("" if absent).
 	Schema string
 	// WALApplied is the newest log generation checkpointed into the file.
@@ -87,6 +90,9 @@ func (r *Report) Damaged() bool {
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "store %s\n", r.Path)
+	if r.Empty {
+		b.WriteString("  empty: not set up yet (passerelle does at its first start)\n")
+	}
 	if r.Schema != "" {
 		fmt.Fprintf(&b, "  schema version %s; log generations applied up to %d\n", r.Schema, r.WALApplied)
 	}
@@ -162,12 +168,26 @@ func Inspect(path string, lockTimeout time.Duration) (*Report, error) {
 	if lockTimeout <= 0 {
 		lockTimeout = DefaultLockTimeout
 	}
-	if _, err := os.Stat(path); err != nil {
+	fi, err := os.Stat(path)
+	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	r := &Report{Path: path}
-	if err := r.inspectBolt(path, lockTimeout); err != nil {
-		return nil, err
+	if fi.IsDir() {
+		return nil, fmt.Errorf("store: %s is a directory, not a store file", path)
+	}
+	// A file that cannot be read is not damaged: there is nothing to
+	// inspect. os's error names the path.
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	f.Close()
+	r := &Report{Path: path, Empty: fi.Size() == 0}
+	// bbolt would set up an empty file, which read-only it cannot.
+	if !r.Empty {
+		if err := r.inspectBolt(path, lockTimeout); err != nil {
+			return nil, err
+		}
 	}
 	gens, err := listWAL(path)
 	if err != nil {
@@ -226,7 +246,7 @@ func (r *Report) transport(name string) *TransportReport {
 // bbolt panic) becomes a problem. It fails only when the file is locked.
 func (r *Report) inspectBolt(path string, lockTimeout time.Duration) error {
 	if err := checkFreelist(path); err != nil {
-		r.problem("%v", err)
+		r.problem("%s", withoutPath(err, path))
 		return nil
 	}
 	b, err := openBolt(path, &bbolt.Options{ReadOnly: true, Timeout: lockTimeout})
@@ -234,7 +254,7 @@ func (r *Report) inspectBolt(path string, lockTimeout time.Duration) error {
 		return fmt.Errorf("%w: %s (stop passerelle first; waited %s): %w", ErrLocked, path, lockTimeout, err)
 	}
 	if err != nil {
-		r.problem("%v", err)
+		r.problem("bbolt cannot open it: %s", withoutPath(errors.Unwrap(err), path))
 		return nil
 	}
 	defer b.Close()
@@ -245,7 +265,7 @@ func (r *Report) inspectBolt(path string, lockTimeout time.Duration) error {
 		})
 	})
 	if err != nil {
-		r.problem("reading the buckets: %v", err)
+		r.problem("reading the buckets: %s", withoutPath(err, path))
 	}
 	err = guard(path, func() error {
 		return b.View(func(tx *bbolt.Tx) error {
@@ -256,9 +276,27 @@ func (r *Report) inspectBolt(path string, lockTimeout time.Duration) error {
 		})
 	})
 	if err != nil {
-		r.problem("consistency check: %v", err)
+		r.problem("consistency check: %s", withoutPath(err, path))
 	}
 	return nil
+}
+
+// withoutPath is err's text without the store's path, which the report
+// names once already: os's errors name it ("write PATH: ..."), and the
+// store's add it again ("store: open PATH: ...").
+func withoutPath(err error, path string) string {
+	if err == nil {
+		return "unknown error"
+	}
+	s := err.Error()
+	// damaged's text: "store: PATH is damaged (bbolt: WHAT); run
+	// `passerelle check-store ...`", here only WHAT is news.
+	if i, j := strings.Index(s, "(bbolt: "), strings.LastIndex(s, "); run `passerelle check-store"); errors.Is(err, ErrCorrupt) && i >= 0 && j > i {
+		return "damaged: " + s[i+len("(bbolt: "):j]
+	}
+	s = strings.TrimPrefix(s, "store: ")
+	s = strings.TrimPrefix(s, path+": ")
+	return strings.ReplaceAll(s, " "+path+": ", ": ")
 }
 
 // count reads the schema and counts each transport's records.

@@ -2,6 +2,7 @@ package pluginhost
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"slices"
@@ -19,7 +20,7 @@ func TestPluginEnvMinimal(t *testing.T) {
 	t.Setenv("SOME_API_TOKEN", "tok")
 	t.Setenv("LC_TIME", "C")
 	t.Setenv("TZ", "Europe/Paris")
-	p, err := launch(launchConfig{Path: plugintest.BuildBinary(t, echoPkg), Env: []string{"EXTRA=1"}})
+	p, err := launch(context.Background(), launchConfig{Path: plugintest.BuildBinary(t, echoPkg), Env: []string{"EXTRA=1"}})
 	if err != nil {
 		t.Fatal(err)
 	}

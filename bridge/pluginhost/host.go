@@ -278,7 +278,7 @@ func (h *Host) runOnce(ctx context.Context) error {
 		return fmt.Errorf("plugin data dir: %w", err)
 	}
 	plog := h.log.With("plugin", h.cfg.Name)
-	p, err := launch(launchConfig{
+	p, err := launch(ctx, launchConfig{
 		Path:   h.cfg.Path,
 		Stderr: &logWriter{log: plog},
 		Logger: hclog.New(&hclog.LoggerOptions{Name: "go-plugin", Output: &logWriter{log: h.log}, JSONFormat: true, Level: hclog.Warn}),

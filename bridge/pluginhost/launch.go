@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"regexp"
 	"strconv"
+	"syscall"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -37,18 +39,45 @@ type process struct {
 	Transport pb.TransportClient
 	client    *plugin.Client
 	rpc       plugin.ClientProtocol
+	// pgid is the plugin's process group (its PID), once go-plugin has
+	// started it; 0 before, or where plugins get no group of their own.
+	pgid int
+	// killStart kills the group through cmd's context: exec then does
+	// it, with the PID it holds, while go-plugin is still starting the
+	// plugin and pgid cannot be read.
+	killStart context.CancelFunc
+	log       hclog.Logger
 }
+
+// startTimeout bounds go-plugin's handshake: a plugin prints its address
+// once its own process is up. Every plugin does that before its slow
+// parts (Signal's plugin starts the signal-cli JVM only once a login
+// needs it, after Init), so a Python plugin on a small board is the slow
+// case, at a few seconds. A variable for the tests.
+var startTimeout = 20 * time.Second
 
 // launch starts a plugin binary and connects to it over gRPC with the
 // versioned handshake. A binary that is not a passerelle plugin, or one of
-// another contract version, fails here with a clear error.
-func launch(cfg launchConfig) (*process, error) {
+// another contract version, fails here with a clear error. The plugin
+// runs in a process group of its own, killed with it (see Kill); ctx
+// ending stops the start, and the plugin with it.
+func launch(ctx context.Context, cfg launchConfig) (*process, error) {
 	logger := cfg.Logger
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
-	cmd := exec.Command(cfg.Path, cfg.Args...)
+	kctx, killStart := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(kctx, cfg.Path, cfg.Args...)
 	cmd.Env = pluginEnv(os.Environ(), cfg.Env)
+	ownGroup(cmd)
+	// Called by exec only before it has reaped the plugin, so the PID is
+	// still the group's.
+	cmd.Cancel = func() error {
+		if hasGroups {
+			return killGroup(cmd.Process.Pid, syscall.SIGKILL)
+		}
+		return cmd.Process.Kill()
+	}
 	c := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		VersionedPlugins: sdk.VersionedPlugins(),
@@ -57,12 +86,42 @@ func launch(cfg launchConfig) (*process, error) {
 		Stderr:           cfg.Stderr,
 		Logger:           logger,
 		GRPCDialOptions:  sdk.DialOptions(),
+		StartTimeout:     startTimeout,
 		// go-plugin would add the whole environment to cmd.Env.
 		SkipHostEnv: true,
 	})
-	rpc, err := c.Client()
+	p := &process{client: c, killStart: killStart, log: logger}
+	type started struct {
+		rpc plugin.ClientProtocol
+		err error
+	}
+	ch := make(chan started, 1)
+	go func() {
+		rpc, err := c.Client()
+		ch <- started{rpc, err}
+	}()
+	var r started
+	select {
+	case r = <-ch:
+	case <-ctx.Done():
+		// go-plugin's Start holds the client until the handshake or
+		// its timeout; killing the group ends it now.
+		killStart()
+		r = <-ch
+		if r.err == nil {
+			r.err = ctx.Err()
+		}
+	}
+	// c.Client has returned: go-plugin no longer writes cmd.Process.
+	if cmd.Process != nil && hasGroups {
+		p.pgid = cmd.Process.Pid
+	}
+	rpc, err := r.rpc, r.err
 	if err != nil {
-		c.Kill()
+		p.abort()
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("start plugin %s: %w", cfg.Path, ctx.Err())
+		}
 		if v, ok := otherVersion(err); ok {
 			return nil, fmt.Errorf("%s: %w", cfg.Path, &sdk.VersionError{Plugin: v, Host: sdk.APIVersion})
 		}
@@ -71,20 +130,21 @@ func launch(cfg launchConfig) (*process, error) {
 	// sdk.VersionedPlugins lists the older versions too, so an old
 	// plugin gets this far and is refused here, by name.
 	if v := c.NegotiatedVersion(); v != sdk.APIVersion {
-		c.Kill()
+		p.abort()
 		return nil, fmt.Errorf("%s: %w", cfg.Path, &sdk.VersionError{Plugin: v, Host: sdk.APIVersion})
 	}
 	raw, err := rpc.Dispense(sdk.PluginName)
 	if err != nil {
-		c.Kill()
+		p.abort()
 		return nil, fmt.Errorf("plugin %s: %w", cfg.Path, err)
 	}
 	tc, ok := raw.(pb.TransportClient)
 	if !ok {
-		c.Kill()
+		p.abort()
 		return nil, fmt.Errorf("plugin %s: unexpected client type %T", cfg.Path, raw)
 	}
-	return &process{Transport: tc, client: c, rpc: rpc}, nil
+	p.Transport, p.rpc = tc, rpc
+	return p, nil
 }
 
 // versionMismatch is go-plugin's error for a plugin whose protocol
@@ -117,8 +177,76 @@ func (p *process) Ping(ctx context.Context) error {
 // Exited reports whether the process has ended.
 func (p *process) Exited() bool { return p.client.Exited() }
 
-// Kill stops the process (gracefully first, then by force).
-func (p *process) Kill() { p.client.Kill() }
+// Stop pacing: go-plugin asks the plugin to exit and kills it after 2 s,
+// but then waits for its stdout and stderr to close, which a child that
+// inherited them (a shell script's command, one that never did the
+// handshake) may never do.
+var (
+	// killGrace is how long Kill leaves go-plugin before it kills the
+	// whole group.
+	killGrace = 3 * time.Second
+	// leftoverGrace is how long what a plugin that exited left running
+	// (signal-cli, told by its death signal) has to end after SIGTERM,
+	// before SIGKILL.
+	leftoverGrace = 2 * time.Second
+)
+
+// Kill stops the process (gracefully first, then by force) and what it
+// started: the plugin's process group.
+func (p *process) Kill() {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.client.Kill()
+	}()
+	select {
+	case <-done:
+		// The plugin is gone: its children go too.
+		p.endGroup()
+	case <-time.After(killGrace):
+		p.killStart()
+		if p.pgid != 0 {
+			killGroup(p.pgid, syscall.SIGKILL)
+		}
+		select {
+		case <-done:
+		case <-time.After(killGrace):
+			// Only a process that left the group (setsid) can still
+			// hold the pipes: a stop is not held up for it.
+			p.log.Warn("plugin killed, but a process outside its group holds its stdout or stderr open; not waiting for it")
+		}
+	}
+	p.killStart() // releases the context
+}
+
+// abort ends a plugin that never came up, and its group, at once.
+func (p *process) abort() {
+	p.killStart()
+	if p.pgid != 0 {
+		killGroup(p.pgid, syscall.SIGKILL)
+	}
+	p.client.Kill()
+}
+
+// endGroup ends what is left of the plugin's group after the plugin
+// itself exited: SIGTERM, then SIGKILL after leftoverGrace.
+func (p *process) endGroup() {
+	if p.pgid == 0 {
+		return
+	}
+	// go-plugin has reaped the plugin, but a PID is not handed out again
+	// while a group of that number has members; once it has none, the
+	// signal finds no one (ESRCH).
+	if killGroup(p.pgid, syscall.SIGTERM) != nil {
+		return
+	}
+	for deadline := time.Now().Add(leftoverGrace); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if killGroup(p.pgid, 0) != nil {
+			return
+		}
+	}
+	killGroup(p.pgid, syscall.SIGKILL)
+}
 
 // Pid is the plugin's process ID, or 0.
 func (p *process) Pid() int {

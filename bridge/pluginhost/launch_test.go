@@ -1,6 +1,7 @@
 package pluginhost
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 )
@@ -9,7 +10,7 @@ import (
 // launch with an error, not a hang.
 func TestLaunchRefusesNonPlugin(t *testing.T) {
 	for _, path := range []string{"/bin/true", filepath.Join(t.TempDir(), "missing")} {
-		p, err := launch(launchConfig{Path: path})
+		p, err := launch(context.Background(), launchConfig{Path: path})
 		if err == nil {
 			p.Kill()
 			t.Errorf("launch(%s) succeeded", path)

@@ -27,7 +27,7 @@ const parentEnv = "PLUGINHOST_TEST_PARENT"
 // folder, prints its PID and waits to be killed.
 func runParent(spec string) {
 	path, dir, _ := strings.Cut(spec, "\t")
-	p, err := launch(launchConfig{Path: path, Stderr: io.Discard})
+	p, err := launch(context.Background(), launchConfig{Path: path, Stderr: io.Discard})
 	if err != nil {
 		fmt.Println("error:", err)
 		os.Exit(1)
@@ -57,7 +57,7 @@ func alive(pid int) bool {
 // initPlugin launches a plugin and calls Init on dir.
 func initPlugin(t *testing.T, path, dir string) (*process, error) {
 	t.Helper()
-	p, err := launch(launchConfig{Path: path, Stderr: io.Discard})
+	p, err := launch(context.Background(), launchConfig{Path: path, Stderr: io.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package pluginhost
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -32,7 +33,7 @@ func TestOtherContractVersionRefused(t *testing.T) {
 		if c.version != "" {
 			env = append(env, "PASSERELLE_TEST_PLUGIN_VERSION="+c.version)
 		}
-		p, err := launch(launchConfig{Path: bin, Env: env})
+		p, err := launch(context.Background(), launchConfig{Path: bin, Env: env})
 		if err == nil {
 			p.Kill()
 			t.Fatalf("v%d plugin: launched", c.plugin)

@@ -19,10 +19,12 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"mellium.im/xmpp/component"
 	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stream"
 
 	"passerelle.im/passerelle/bridge/wire"
 )
@@ -245,6 +247,9 @@ func (l *Link) session(ctx context.Context, log *slog.Logger) error {
 	}
 	d := net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	conn, err := d.DialContext(ctx, "tcp", l.cfg.Addr)
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return fmt.Errorf("connect: %w: is the XMPP server running, and is xmpp.server (%s) its component port (Prosody: component_ports, 5347 by default)?", err, l.cfg.Addr)
+	}
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}
@@ -257,10 +262,7 @@ func (l *Link) session(ctx context.Context, log *slog.Logger) error {
 	sess, err := component.NewSession(hctx, domain, []byte(l.cfg.Secret), conn)
 	cancel()
 	if err != nil {
-		if strings.Contains(err.Error(), "not-authorized") {
-			return fmt.Errorf("%w: %v", ErrAuth, err)
-		}
-		return fmt.Errorf("handshake: %w", err)
+		return handshakeError(err, l.cfg.Domain)
 	}
 	conn.SetDeadline(time.Time{})
 
@@ -307,6 +309,21 @@ func (l *Link) session(ctx context.Context, log *slog.Logger) error {
 	conn.Close()
 	wg.Wait()
 	return err
+}
+
+// handshakeError is err, the server's refusal of the handshake as
+// domain, with what the admin should check.
+func handshakeError(err error, domain string) error {
+	switch {
+	case strings.Contains(err.Error(), "not-authorized"):
+		return fmt.Errorf("%w: %v", ErrAuth, err)
+	case errors.Is(err, stream.HostUnknown):
+		// Like a wrong secret, only a change of config helps.
+		return fmt.Errorf("%w: %v: the server has no component %q: add it to the server's config (Prosody: Component %q, with its component_secret), or check the transport's domain and that xmpp.server is that server", ErrAuth, err, domain, domain)
+	case errors.Is(err, stream.Conflict):
+		return fmt.Errorf("handshake: %w: another process is already connected as component %q: is another passerelle running with this transport?", err, domain)
+	}
+	return fmt.Errorf("handshake: %w", err)
 }
 
 func (l *Link) setUp(up bool) {

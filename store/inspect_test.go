@@ -1,0 +1,88 @@
+package store
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// report is Inspect's report on path as check-store prints it.
+func report(t *testing.T, path string) (*Report, string) {
+	t.Helper()
+	r, err := Inspect(path, 0)
+	if err != nil {
+		t.Fatalf("Inspect: %v", err)
+	}
+	var b strings.Builder
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	return r, b.String()
+}
+
+// An empty file, as the gateway's setup creates it before its first
+// start, is a store not set up yet: not damaged (bbolt, read-only, failed
+// to set it up: "write zero.db: bad file descriptor").
+func TestInspectEmptyFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "zero.db")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, text := report(t, path)
+	if r.Damaged() || !r.Empty || !strings.Contains(text, "empty: not set up yet") || !strings.HasSuffix(text, "\nok\n") {
+		t.Fatalf("damaged %v, empty %v; report:\n%s", r.Damaged(), r.Empty, text)
+	}
+	if st, err := os.Stat(path); err != nil || st.Size() != 0 {
+		t.Fatalf("Inspect changed the file: %v, %v", st, err)
+	}
+}
+
+// A folder where the store should be is an error that says so, not a
+// damaged store ("invalid database").
+func TestInspectDirectory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.db")
+	if err := os.Mkdir(path, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Inspect(path, 0)
+	if err == nil {
+		t.Fatalf("Inspect of a folder: no error; problems %q", r.Problems)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "is a directory") || strings.Count(msg, path) != 1 {
+		t.Fatalf("error %q, want it to name the path once and say it is a directory", msg)
+	}
+}
+
+// Errors name the store's path once: an error ("open X: open X: ...")
+// and the report's problems (the report names it at its top).
+func TestInspectNamesPathOnce(t *testing.T) {
+	dir := t.TempDir()
+	// A socket: there, but not to be opened, even by root.
+	sock := filepath.Join(dir, "s.db")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	r, err := Inspect(sock, 0)
+	if err == nil {
+		t.Fatalf("Inspect of a socket: no error; problems %q", r.Problems)
+	}
+	if n := strings.Count(err.Error(), sock); n != 1 {
+		t.Errorf("error names the path %d times: %v", n, err)
+	}
+
+	junk := filepath.Join(dir, "junk.db")
+	if err := os.WriteFile(junk, []byte(strings.Repeat("junk", 1024)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, text := report(t, junk)
+	if !r.Damaged() || len(r.Problems) == 0 {
+		t.Fatalf("junk not damaged:\n%s", text)
+	}
+	if n := strings.Count(text, junk); n != 1 {
+		t.Errorf("report names the path %d times:\n%s", n, text)
+	}
+}
