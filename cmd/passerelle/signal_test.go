@@ -1,17 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"passerelle.im/passerelle/internal/syncbuf"
 )
 
 // TestMain runs main instead of the tests when a test starts this binary
@@ -21,25 +21,6 @@ func TestMain(m *testing.M) {
 		main()
 	}
 	os.Exit(m.Run())
-}
-
-// syncBuffer is a bytes.Buffer safe for a process's output and a test
-// reading it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestSecondSignalStopsAtOnce: a stop that hangs (here a plugin whose
@@ -78,7 +59,7 @@ plugin = "./hang-plugin"
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	cmd := exec.Command(os.Args[0], "run", "-c", cfg)
 	cmd.Env = append(os.Environ(), "PASSERELLE_TEST_MAIN=1")
 	cmd.Stdout, cmd.Stderr = &logs, &logs
