@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"passerelle.im/passerelle/internal/syncbuf"
+	"passerelle.im/passerelle/plugins/plugintest"
 )
 
 // TestMain runs main instead of the tests when a test starts this binary
@@ -24,16 +25,22 @@ func TestMain(m *testing.M) {
 }
 
 // TestSecondSignalStopsAtOnce: a stop that hangs (here a plugin whose
-// child keeps its output open, which go-plugin waits for) gives way to a
-// second SIGTERM or Ctrl-C: the gateway says so and exits, instead of
-// needing kill -9.
+// child, in a session of its own that the stop's kill of the plugin's
+// process group does not reach, keeps its output open, which go-plugin
+// waits for, some seconds) gives way to a second SIGTERM or Ctrl-C: the
+// gateway says so and exits, instead of needing kill -9.
 func TestSecondSignalStopsAtOnce(t *testing.T) {
 	dir := t.TempDir()
 	pids := filepath.Join(dir, "pids")
 	plugin := filepath.Join(dir, "hang-plugin")
-	// Not a plugin: it never says its address, and its child holds its
-	// stdout open.
-	script := fmt.Sprintf("#!/bin/sh\necho $$ >> %s\nsleep 60 &\necho $! >> %s\nwait\n", pids, pids)
+	setsid, err := exec.LookPath("setsid")
+	if err != nil {
+		t.Skip("no setsid")
+	}
+	// The echo plugin, beside a child out of its process group that
+	// holds its stdout open.
+	echo := plugintest.BuildBinary(t, "passerelle.im/passerelle/cmd/passerelle-echo")
+	script := fmt.Sprintf("#!/bin/sh\n%s sleep 60 &\necho $! >> %s\necho $$ >> %s\nexec %s\n", setsid, pids, pids, echo)
 	if err := os.WriteFile(plugin, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -76,9 +83,10 @@ plugin = "./hang-plugin"
 		cmd.Process.Kill()
 		<-done
 	})
-	// Wait for the plugin to be started.
+	// Wait for the plugin to be running (a stop during its start ends
+	// it at once).
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		if raw, _ := os.ReadFile(pids); len(strings.Fields(string(raw))) == 2 {
+		if strings.Contains(logs.String(), "transport plugin running") {
 			break
 		}
 		if time.Now().After(deadline) {
