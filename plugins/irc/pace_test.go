@@ -105,13 +105,9 @@ func TestPasteTooLongForThePace(t *testing.T) {
 		t.Fatalf("send: %v", res.Error)
 	}
 	srv.got("PRIVMSG bob after")
-	srv.mu.Lock()
-	for _, l := range srv.lines {
-		if strings.HasPrefix(l, "PRIVMSG bob :line") {
-			t.Errorf("a line of the refused paste went out: %s", l)
-		}
+	for _, l := range srv.sent(0, "PRIVMSG bob :line") {
+		t.Errorf("a line of the refused paste went out: %s", l)
 	}
-	srv.mu.Unlock()
 
 	at, _, _ := pasteTimes(t, "off", 300)
 	if d := at[299].Sub(at[0]); d > 5*time.Second {

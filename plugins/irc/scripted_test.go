@@ -203,6 +203,20 @@ func (s *scripted) wait(what string, cond func() bool) {
 	}
 }
 
+// sent returns the lines the server read, from the from-th on, that
+// start with prefix.
+func (s *scripted) sent(from int, prefix string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, l := range s.lines[from:] {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 // got waits for a line starting with prefix and returns it.
 func (s *scripted) got(prefix string) string {
 	s.t.Helper()

@@ -58,17 +58,7 @@ func TestSearchChatsSolanumAbort(t *testing.T) {
 	search := func(q string) *pb.CommandResult {
 		return cmds.Send(plugintest.Act(login.LoginId, "", "", &pb.SearchChats{Query: q}))
 	}
-	lists := func() int {
-		srv.mu.Lock()
-		defer srv.mu.Unlock()
-		n := 0
-		for _, l := range srv.lines {
-			if strings.HasPrefix(l, "LIST") {
-				n++
-			}
-		}
-		return n
-	}
+	lists := func() int { return len(srv.sent(0, "LIST")) }
 	if r := search("hang"); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
 		t.Fatalf("a list that never ends: %v, %d found; want UNAVAILABLE", r.Error, len(r.FoundChats))
 	}
@@ -184,15 +174,7 @@ func TestSearchChatsWaitGivesUp(t *testing.T) {
 		t.Errorf("the first search: %v %s", r.Error, foundList(r.FoundChats))
 	}
 	time.Sleep(500 * time.Millisecond)
-	srv.mu.Lock()
-	var lists []string
-	for _, l := range srv.lines {
-		if strings.HasPrefix(l, "LIST") {
-			lists = append(lists, l)
-		}
-	}
-	srv.mu.Unlock()
-	if len(lists) != 1 {
+	if lists := srv.sent(0, "LIST"); len(lists) != 1 {
 		t.Errorf("LISTs sent: %q; want the first search's alone", lists)
 	}
 }

@@ -68,15 +68,7 @@ func TestCarriageReturnIsALineBreak(t *testing.T) {
 		t.Fatalf("send: %v", res.Error)
 	}
 	srv.got("PRIVMSG bob three")
-	srv.mu.Lock()
-	var sent []string
-	for _, l := range srv.lines {
-		if strings.HasPrefix(l, "PRIVMSG") {
-			sent = append(sent, l)
-		}
-	}
-	srv.mu.Unlock()
-	if got := strings.Join(sent, "|"); got != "PRIVMSG bob one|PRIVMSG bob two|PRIVMSG bob three" {
+	if got := strings.Join(srv.sent(0, "PRIVMSG"), "|"); got != "PRIVMSG bob one|PRIVMSG bob two|PRIVMSG bob three" {
 		t.Errorf("sent %q", got)
 	}
 }
@@ -107,15 +99,7 @@ func TestSelfPartedElsewhere(t *testing.T) {
 	evs.NextEvent(func(ev *pb.Event) bool {
 		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED && ev.LoginId == login.LoginId
 	})
-	srv.mu.Lock()
-	var joins []string
-	for _, l := range srv.lines[before:] {
-		if strings.HasPrefix(l, "JOIN") {
-			joins = append(joins, l)
-		}
-	}
-	srv.mu.Unlock()
-	if got := strings.Join(joins, "|"); got != "JOIN #d" {
+	if got := strings.Join(srv.sent(before, "JOIN"), "|"); got != "JOIN #d" {
 		t.Errorf("joined after reconnecting: %q, want #d alone", got)
 	}
 }
@@ -263,15 +247,7 @@ func TestCTCPFloodAnsweredAtAPace(t *testing.T) {
 	srv.send(":bob!b@h PRIVMSG #c :marker")
 	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage().GetText() == "marker" })
 	time.Sleep(500 * time.Millisecond) // answers still on their way
-	srv.mu.Lock()
-	n := 0
-	for _, l := range srv.lines {
-		if strings.HasPrefix(l, "NOTICE ") {
-			n++
-		}
-	}
-	srv.mu.Unlock()
-	if n > 5 {
+	if n := len(srv.sent(0, "NOTICE ")); n > 5 {
 		t.Errorf("%d CTCP answers sent at once; want a few", n)
 	}
 }
@@ -436,14 +412,7 @@ func TestManyChannelsJoinedInFewLines(t *testing.T) {
 	if len(joined) != len(chans) {
 		t.Errorf("%d channels joined, want %d", len(joined), len(chans))
 	}
-	srv.mu.Lock()
-	var joins []string
-	for _, l := range srv.lines {
-		if strings.HasPrefix(l, "JOIN ") {
-			joins = append(joins, l)
-		}
-	}
-	srv.mu.Unlock()
+	joins := srv.sent(0, "JOIN ")
 	if len(joins) > 5 {
 		t.Errorf("%d JOIN lines for %d channels", len(joins), len(chans))
 	}
