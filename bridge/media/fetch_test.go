@@ -14,8 +14,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"passerelle.im/passerelle/bridge/wire"
 )
 
 func newTestServer(t *testing.T, h http.HandlerFunc) *httptest.Server {
@@ -246,19 +244,9 @@ func TestErrorsHideURLQuery(t *testing.T) {
 			t.Errorf("fetch, %s: %v", name, err)
 		}
 	}
-	link := &fakeIQer{answer: func(req *wire.Stanza) (string, error) {
-		switch p := req.Payload(); {
-		case p.XMLName.Space == "http://jabber.org/protocol/disco#items":
-			return result(req, `<query xmlns='http://jabber.org/protocol/disco#items'><item jid='upload.example.org'/></query>`), nil
-		case p.XMLName.Space == "http://jabber.org/protocol/disco#info" && req.To() == "upload.example.org":
-			return result(req, uploadInfo), nil
-		case p.XMLName.Space == "http://jabber.org/protocol/disco#info":
-			return result(req, `<query xmlns='http://jabber.org/protocol/disco#info'/>`), nil
-		case p.XMLName.Space == NSUpload:
-			return result(req, fmt.Sprintf(`<slot xmlns='urn:xmpp:http:upload:0'><put url='http://%s/put/1?v=%s'/><get url='http://%s/get/1'/></slot>`, closed, secret, closed)), nil
-		}
-		return errorAnswer(req, "service-unavailable", ""), nil
-	}}
+	link := uploadService(func() string {
+		return fmt.Sprintf(`<slot xmlns='urn:xmpp:http:upload:0'><put url='http://%s/put/1?v=%s'/><get url='http://%s/get/1'/></slot>`, closed, secret, closed)
+	})
 	up := NewUploader(link, "echo.example.org", "example.org", nil)
 	_, err = up.Upload(ctx, "a.txt", "text/plain", 1, strings.NewReader("a"))
 	if err == nil || strings.Contains(err.Error(), secret) {

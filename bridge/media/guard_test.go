@@ -13,8 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"passerelle.im/passerelle/bridge/wire"
 )
 
 // loClient fetches from loopback, where the tests' servers are.
@@ -84,20 +82,10 @@ func TestFetchFromUploadService(t *testing.T) {
 	files := newTestServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "user's file") })
 	other := newTestServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "other") })
 	slots := 0
-	link := &fakeIQer{answer: func(req *wire.Stanza) (string, error) {
-		switch p := req.Payload(); {
-		case p.XMLName.Space == "http://jabber.org/protocol/disco#items":
-			return result(req, `<query xmlns='http://jabber.org/protocol/disco#items'><item jid='upload.example.org'/></query>`), nil
-		case p.XMLName.Space == "http://jabber.org/protocol/disco#info" && req.To() == "upload.example.org":
-			return result(req, uploadInfo), nil
-		case p.XMLName.Space == "http://jabber.org/protocol/disco#info":
-			return result(req, `<query xmlns='http://jabber.org/protocol/disco#info'/>`), nil
-		case p.XMLName.Space == NSUpload:
-			slots++
-			return result(req, fmt.Sprintf(`<slot xmlns='urn:xmpp:http:upload:0'><put url='%s/put/1'/><get url='%s/get/1'/></slot>`, files.URL, files.URL)), nil
-		}
-		return errorAnswer(req, "service-unavailable", ""), nil
-	}}
+	link := uploadService(func() string {
+		slots++
+		return fmt.Sprintf(`<slot xmlns='urn:xmpp:http:upload:0'><put url='%s/put/1'/><get url='%s/get/1'/></slot>`, files.URL, files.URL)
+	})
 	up := NewUploader(link, "echo.example.org", "example.org", nil)
 	g := &Guard{Trusted: up.ServesFrom}
 	ctx := testCtx(t, 10*time.Second)

@@ -295,6 +295,24 @@ const uploadInfo = `<query xmlns='http://jabber.org/protocol/disco#info'><identi
 <x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:http:upload:0</value></field>
 <field var='max-file-size'><value>1000</value></field></x></query>`
 
+// uploadService is a server whose upload service is upload.example.org
+// (found by disco), answering each slot request with slot's <slot/>.
+func uploadService(slot func() string) *fakeIQer {
+	return &fakeIQer{answer: func(req *wire.Stanza) (string, error) {
+		switch p := req.Payload(); {
+		case p.XMLName.Space == wire.NSDiscoItems:
+			return result(req, `<query xmlns='http://jabber.org/protocol/disco#items'><item jid='upload.example.org'/></query>`), nil
+		case p.XMLName.Space == wire.NSDiscoInfo && req.To() == "upload.example.org":
+			return result(req, uploadInfo), nil
+		case p.XMLName.Space == wire.NSDiscoInfo:
+			return result(req, `<query xmlns='http://jabber.org/protocol/disco#info'/>`), nil
+		case p.XMLName.Space == NSUpload:
+			return result(req, slot()), nil
+		}
+		return errorAnswer(req, "service-unavailable", ""), nil
+	}}
+}
+
 // A server shaped like ejabberd or another: the component is skipped, a
 // silent item does not hide the service, and the slot's headers are
 // filtered.
