@@ -8,7 +8,6 @@
 package whatsapp
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -138,13 +137,8 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 // parseConfig reads the config strictly: a misspelt key is an error that
 // names it, not a silently ignored setting.
 func parseConfig(b []byte, cfg *Config) error {
-	if len(bytes.TrimSpace(b)) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(cfg); err != nil {
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: the transport config cannot be read: %v (known keys: history_days, device_name, web_version)", err)
+	if err := sdk.DecodeConfig(b, cfg); err != nil {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: %v", err)
 	}
 	if cfg.WebVersion != "" {
 		if _, err := parseWebVersion(cfg.WebVersion); err != nil {
