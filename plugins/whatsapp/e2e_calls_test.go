@@ -88,7 +88,13 @@ func TestEndToEndLateCall(t *testing.T) {
 	time.Sleep(time.Until(at.Add(callRing + time.Second)))
 	srv.Call(wafake.Call{Tag: "offer", ID: "RING1", From: bob.String(), At: at.Unix()})
 	srv.Call(wafake.Call{Tag: "terminate", ID: "RING1", From: bob.String(), Reason: "timeout", At: at.Unix() + 40})
-	if got := g.NextMessage(alice, bobJID); got.Body != "Missed voice call" || !strings.Contains(got.XML, correction(ring.ID)) {
+	got := g.NextMessage(alice, bobJID)
+	if got.ID == ring.ID && got.Body == ring.Body {
+		// The ringing message again, under its own id (clients drop it):
+		// the restart came before the server confirmed its delivery.
+		got = g.NextMessage(alice, bobJID)
+	}
+	if got.Body != "Missed voice call" || !strings.Contains(got.XML, correction(ring.ID)) {
 		t.Fatalf("the call rung before the restart, told again late: %s, want a correction of %s", got.XML, ring.ID)
 	}
 }
