@@ -28,7 +28,9 @@ type delivery struct {
 	// for the event.
 	written *atomic.Bool
 	xid     string // the XMPP id chosen for it when it was stored
-	ev      *pb.Event
+	// ev is nil for a room's reflection of the user's own message, which
+	// is written through unconfirmed too (room_in.go reflect).
+	ev *pb.Event
 	// turn, when set, receives the room's turn to write the copies
 	// renderRoom archived (room_order.go); nil in tests that send
 	// what they render themselves.
@@ -92,6 +94,9 @@ func (t *transport) deliverNow(ctx context.Context, d delivery) {
 // delivered is a stored delivery the server confirmed: it leaves the
 // outbox. It runs on the link's writer.
 func (t *transport) delivered(ctx context.Context, d delivery) {
+	if d.ev == nil {
+		return // a room's reflection of the user's own message (room_in.go)
+	}
 	stamp := d.ev.TimestampUnixMicro
 	if d.ev.IsBackfill {
 		stamp = 0 // history is late by design: no lag to record

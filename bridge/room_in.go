@@ -423,14 +423,14 @@ func (s *session) reflect(ctx context.Context, st *wire.Stanza, r *room, res *pb
 	}
 	// Written after the room's earlier stanza-ids (room_order.go), the
 	// lock let go: a join or the network's next message in the room
-	// need not wait for the link. A link that is down takes nothing:
-	// then no wait (the archive has the message).
+	// need not wait for the link. Written as the network's messages are
+	// (unconfirmed.go): a connection that ends before the server read
+	// them writes them again on the next, in their place; a link that
+	// is down keeps them for the next without holding this goroutine.
 	defer turn.done()
-	if s.t.link.Up() {
+	if len(copies) > 0 {
 		turn.wait()
-	}
-	for _, b := range copies {
-		s.t.send(ctx, b)
+		s.t.unconfirmed.sendOrKeep(ctx, delivery{idx: -1}, copies)
 	}
 }
 

@@ -20,6 +20,7 @@ func linkedRoom(t *testing.T) (*transport, *session, *room, func() []*wire.Stanz
 	tr.link = xmpplink.New(xmpplink.Config{Addr: srv.Addr(), Domain: tr.domain, Secret: "s",
 		PingInterval: time.Minute, PingTimeout: time.Minute, ReconnectMax: time.Second,
 		Log: tr.log, Handle: func(*wire.Stanza) {}})
+	tr.unconfirmed = newUnconfirmed(tr.link, tr.delivered)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { tr.link.Run(ctx); close(done) }()

@@ -22,7 +22,8 @@ import (
 // was dropped after targetWait as naming an unknown message.
 func TestRoomReactionWaitsForReflection(t *testing.T) {
 	tr, s, r := roomFixture(t)
-	tr.link = xmpplink.New(xmpplink.Config{Addr: "127.0.0.1:1", Domain: tr.domain, Secret: "x"}) // down: stanzas dropped
+	tr.link = xmpplink.New(xmpplink.Config{Addr: "127.0.0.1:1", Domain: tr.domain, Secret: "x"}) // down: stanzas kept, never written
+	tr.unconfirmed = newUnconfirmed(tr.link, tr.delivered)
 	ctx := context.Background()
 	login := s.LoginID()
 
@@ -106,7 +107,8 @@ func TestRoomCommandWaitsForReflection(t *testing.T) {
 // still find the message).
 func TestReflectionRefusedKeepsMapEntry(t *testing.T) {
 	tr, s, r := roomFixture(t)
-	tr.link = xmpplink.New(xmpplink.Config{Addr: "127.0.0.1:1", Domain: tr.domain, Secret: "x"}) // down: stanzas dropped
+	tr.link = xmpplink.New(xmpplink.Config{Addr: "127.0.0.1:1", Domain: tr.domain, Secret: "x"}) // down: stanzas kept, never written
+	tr.unconfirmed = newUnconfirmed(tr.link, tr.delivered)
 	ctx := context.Background()
 	body := strings.Repeat("x", store.MaxArchivePayload)
 	st, err := wire.Parse(`<message from='alice@localhost/phone' to='g1@echo.localhost' id='m3' type='groupchat'><body>` + body + `</body></message>`)

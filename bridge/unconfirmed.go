@@ -13,8 +13,9 @@ type confirmLink interface {
 	SendConfirmed(ctx context.Context, gen uint64, data []byte, confirmed func(error)) error
 }
 
-// unconfirmed holds the stored deliveries written to the server that the
-// server has not confirmed yet (see xmpplink's SendConfirmed): a server
+// unconfirmed holds the stored deliveries (and a room's reflections of
+// the user's own messages) written to the server that the server has not
+// confirmed yet (see xmpplink's SendConfirmed): a server
 // that goes down drops what it had not read, so a delivery leaves the
 // outbox only once confirmed, and what a connection left unconfirmed is
 // written again, in order and as the same stanzas (same ids), on the
@@ -57,6 +58,25 @@ func (u *unconfirmed) send(ctx context.Context, d delivery, stanzas [][]byte) er
 	u.list = append(u.list, &sent{d: d, stanzas: stanzas})
 	u.mu.Unlock()
 	return u.flush(ctx)
+}
+
+// sendOrKeep is send for what must not wait for the link (a room's
+// reflection of the user's own message, written on the result's
+// goroutine): with the link up it writes as send does; with it down it
+// only keeps the stanzas, in their place after every earlier delivery,
+// and resendLoop writes them once the link is back.
+func (u *unconfirmed) sendOrKeep(ctx context.Context, d delivery, stanzas [][]byte) {
+	u.mu.Lock()
+	u.list = append(u.list, &sent{d: d, stanzas: stanzas})
+	u.mu.Unlock()
+	if u.link.Generation() != 0 {
+		_ = u.flush(ctx) // fails only when ctx ends: the stop
+		return
+	}
+	select {
+	case u.lost <- struct{}{}:
+	default:
+	}
 }
 
 // flush writes, in order, every unconfirmed delivery not written on the
