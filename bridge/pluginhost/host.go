@@ -17,8 +17,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"passerelle.im/passerelle/internal/stagetrace"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -238,31 +236,6 @@ func (h *Host) Do(ctx context.Context, cmd *pb.Command) (*pb.CommandResult, erro
 	}
 }
 
-// InitError is a plugin's answer to Init that refuses to start: its
-// [transport.config], its data folder, or what it needs on the machine.
-// The same start would fail the same way.
-type InitError struct{ Err *sdk.Error }
-
-// Error is the plugin's own text: its code says nothing to an admin.
-func (e *InitError) Error() string { return "the plugin refused to start: " + e.Err.Text }
-
-// Unwrap gives the typed error, code included.
-func (e *InitError) Unwrap() error { return e.Err }
-
-// refusedInit reports whether Init's error is the plugin's answer, not a
-// call that failed on the way (the process died, the call timed out).
-func refusedInit(err error) bool {
-	st, ok := status.FromError(err)
-	if !ok {
-		return false
-	}
-	switch st.Code() {
-	case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled:
-		return false
-	}
-	return true
-}
-
 // maxBackoff is the longest wait between two starts of the plugin.
 const maxBackoff = 30 * time.Second
 
@@ -322,17 +295,9 @@ func (h *Host) runOnce(ctx context.Context) error {
 	}
 	defer p.Kill()
 
-	ictx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	caps, err := p.Transport.Init(ictx, &pb.InitRequest{HostApiVersion: sdk.APIVersion, ConfigJson: h.cfg.ConfigJSON, DataDir: h.cfg.DataDir, Domain: h.cfg.Domain})
-	cancel()
+	caps, err := p.init(ctx, h.cfg.ConfigJSON, h.cfg.DataDir, h.cfg.Domain)
 	if err != nil {
-		if refusedInit(err) {
-			return &InitError{Err: sdk.FromGRPC(err)}
-		}
-		return fmt.Errorf("plugin Init: %w", sdk.FromGRPC(err))
-	}
-	if caps.ApiVersion != sdk.APIVersion {
-		return fmt.Errorf("plugin Init: %w", &sdk.VersionError{Plugin: int(caps.ApiVersion), Host: sdk.APIVersion})
+		return err
 	}
 	if h.cfg.OnStart != nil {
 		h.cfg.OnStart()

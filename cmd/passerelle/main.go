@@ -5,7 +5,7 @@
 // Usage:
 //
 //	passerelle run [-c FILE]            run the gateway
-//	passerelle check-config [-c FILE]   validate the configuration
+//	passerelle check-config [-c FILE]   validate the configuration, plugins included
 //	passerelle check-store [-c FILE | --store PATH]
 //	                                    report the state of the store
 //	passerelle version                  print the version
@@ -40,7 +40,9 @@ const usage = `passerelle: a self-hosted XMPP gateway.
 
 Usage:
   passerelle run [-c FILE]            run the gateway until SIGINT or SIGTERM
-  passerelle check-config [-c FILE]   validate the configuration and show what would run
+  passerelle check-config [-c FILE] [-no-plugins]
+                                      validate the configuration, starting each plugin
+                                      once with its config, and show what would run
   passerelle check-store [-c FILE | --store PATH]
                                       report the state of the store and its log
   passerelle version                  print the version
@@ -184,7 +186,8 @@ func forceStop(ctx context.Context, stop context.CancelFunc, log *slog.Logger) {
 func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
 	path := configFlag(fs)
-	if code, done := parseFlags(fs, "check-config [-c FILE]\n\nValidate the configuration: list every problem, or show what would run.\n", args, stdout, stderr); done {
+	noPlugins := fs.Bool("no-plugins", false, "do not start the plugins to check their [transport.config]")
+	if code, done := parseFlags(fs, "check-config [-c FILE] [-no-plugins]\n\nValidate the configuration: list every problem, or show what would run.\nEach enabled transport's plugin is started with its [transport.config]\n(in a folder of its own, not its data_dir) and stopped again.\n", args, stdout, stderr); done {
 		return code
 	}
 	cfg, ok := loadConfig(*path, stderr)
@@ -193,6 +196,9 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprint(stdout, cfg.Summary())
 	printPermissionWarnings(stdout, cfg)
+	if !*noPlugins && !checkPlugins(cfg, stdout, stderr) {
+		return 1
+	}
 	return 0
 }
 

@@ -7,14 +7,22 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"passerelle.im/passerelle/plugins/plugintest"
 )
 
-// setup writes a configuration file into a fresh folder and puts a fake
-// passerelle-echo plugin in PATH; it returns the file's path.
+// setup writes a configuration file into a fresh folder and puts the
+// echo plugin in PATH as passerelle-echo; it returns the file's path.
 func setup(t *testing.T, data string) string {
 	t.Helper()
+	return setupPlugin(t, data, plugintest.BuildBinary(t, "passerelle.im/passerelle/cmd/passerelle-echo"))
+}
+
+// setupPlugin is setup with plugin as passerelle-echo.
+func setupPlugin(t *testing.T, data, plugin string) string {
+	t.Helper()
 	bin := t.TempDir()
-	if err := os.WriteFile(filepath.Join(bin, "passerelle-echo"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+	if err := os.Symlink(plugin, filepath.Join(bin, "passerelle-echo")); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", bin)
@@ -57,13 +65,42 @@ func TestCheckConfigOK(t *testing.T) {
 	if code != 0 || errs != "" {
 		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
-	for _, want := range []string{path, "echo.localhost", "passerelle-echo", "from secret"} {
+	for _, want := range []string{path, "echo.localhost", "passerelle-echo", "from secret", "transport echo: plugin started and took its config (Echo "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}
 	}
 	if strings.Contains(out, "hunter2") {
 		t.Errorf("summary shows the secret:\n%s", out)
+	}
+}
+
+// TestCheckConfigStartsPlugins: check-config starts each enabled
+// plugin with its [transport.config]: a key the plugin refuses, or a
+// binary that is no plugin, is a problem with the file's path in front,
+// found before the first run (which restarted the plugin in a loop);
+// -no-plugins starts none. It passed such a file.
+func TestCheckConfigStartsPlugins(t *testing.T) {
+	path := setup(t, valid+"[transport.config]\ncontactz = 3\n")
+	code, out, errs := call("check-config", "-c", path)
+	if code != 1 || !strings.HasPrefix(errs, path+": transport echo: plugin ") ||
+		!strings.Contains(errs, `the plugin refused to start: echo: the transport's config: unknown key "contactz"`) {
+		t.Errorf("a config key the plugin refuses: exit %d, stderr %q", code, errs)
+	}
+	if !strings.Contains(out, "config:   contactz") {
+		t.Errorf("the summary is not printed before the plugin's problem:\n%s", out)
+	}
+	if code, _, errs := call("check-config", "-no-plugins", "-c", path); code != 0 || errs != "" {
+		t.Errorf("-no-plugins: exit %d, stderr %q", code, errs)
+	}
+
+	script := filepath.Join(t.TempDir(), "not-a-plugin")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path = setupPlugin(t, valid, script)
+	if code, _, errs := call("check-config", "-c", path); code != 1 || !strings.Contains(errs, "transport echo: plugin ") {
+		t.Errorf("a binary that is no plugin: exit %d, stderr %q", code, errs)
 	}
 }
 
