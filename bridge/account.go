@@ -103,8 +103,12 @@ func (t *transport) statePresence(user string, s pb.LoginState, msg string) []by
 // a plain available: that told a user the network logged out that all
 // was well.
 func (s *session) gatewayPresence() []byte {
-	if s.t.down.shown() {
-		return s.t.statePresence(s.user, pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, s.t.pluginDownText())
+	if told, refused := s.t.down.shown(); told {
+		state := pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT
+		if refused {
+			state = pb.LoginState_LOGIN_STATE_STOPPED // no reconnecting by itself
+		}
+		return s.t.statePresence(s.user, state, s.t.pluginDownText(refused))
 	}
 	b := &s.progress
 	b.mu.Lock()

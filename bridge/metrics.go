@@ -66,7 +66,7 @@ func stateLabel(enum string) string {
 
 // pluginStopped is the plugin host's OnStop: the host restarts it next;
 // the users hear of it if it stays down (plugindown.go).
-func (t *transport) pluginStopped(error) {
+func (t *transport) pluginStopped(err error) {
 	t.metrics.PluginRestart()
-	t.down.stopped(t.showPluginDown)
+	t.down.stopped(err, t.showPluginDown)
 }

@@ -2,8 +2,11 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
+
+	"passerelle.im/passerelle/bridge/pluginhost"
 )
 
 // While the plugin is down no login is connected to its network: a
@@ -23,13 +26,22 @@ type pluginDown struct {
 	mu    sync.Mutex
 	timer *time.Timer // running from the stop until the grace ends
 	told  bool        // the users were told it is down
+	// refused: its last start ended in a refusal of its Init (its
+	// config, what it needs on the machine), which only the admin mends.
+	refused bool
 }
 
-// stopped notes the plugin's stop: tell runs once the grace has passed
-// with the plugin still down.
-func (d *pluginDown) stopped(tell func()) {
+// stopped notes the plugin's stop, and why: tell runs once the grace has
+// passed with the plugin still down.
+func (d *pluginDown) stopped(err error, tell func()) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	var ie *pluginhost.InitError
+	refused := errors.As(err, &ie)
+	if d.told && refused != d.refused {
+		go tell() // told already, now of another cause
+	}
+	d.refused = refused
 	if d.timer != nil || d.told {
 		return
 	}
@@ -61,15 +73,20 @@ func (d *pluginDown) up() bool {
 	return told
 }
 
-// shown reports whether the users are told the plugin is down.
-func (d *pluginDown) shown() bool {
+// shown reports whether the users are told the plugin is down, and
+// whether it refused to start.
+func (d *pluginDown) shown() (told, refused bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.told
+	return d.told, d.refused
 }
 
-// pluginDownText is the status that says the plugin is down.
-func (t *transport) pluginDownText() string {
+// pluginDownText is the status that says the plugin is down: one that
+// refuses to start waits for the admin, not for a restart.
+func (t *transport) pluginDownText(refused bool) string {
+	if refused {
+		return "the gateway's " + t.displayName() + " plugin refused to start: its setup needs the gateway's admin (the gateway's log says why)"
+	}
 	return "the gateway's " + t.displayName() + " plugin is not running; it is being restarted"
 }
 
