@@ -762,8 +762,37 @@ func (t *transport) lookupXMPP(ctx context.Context, loginID, chatID, xmppID stri
 		if r, ok := t.roomRef(ctx, loginID, chatID, xmppID); ok {
 			return r, nil
 		}
+		// A file of a network message with text came as a message of
+		// its own: a reaction, reply or marker on it is on the message.
+		if base, ok := fileMessageBase(xmppID); ok {
+			return t.lookupXMPP(ctx, loginID, chatID, base)
+		}
 	}
 	return ref, err
+}
+
+// xmppIDLen is the length of a network event's XMPP id (xmppIDFor).
+var xmppIDLen = len(xmppIDFor("", "", ""))
+
+// fileMessageBase returns the XMPP id of the network message whose
+// file (or one of whose files) went out under id: a message with text
+// and files reaches the user as the text under the message's id, then
+// each file under that id with "-1", "-2"... (chatOut.message), and
+// only the message's id is in the message map.
+func fileMessageBase(id string) (string, bool) {
+	if len(id) < xmppIDLen+2 || id[xmppIDLen] != '-' || !strings.HasPrefix(id, "pe-") {
+		return "", false
+	}
+	n := id[xmppIDLen+1:]
+	if n[0] == '0' {
+		return "", false
+	}
+	for i := 0; i < len(n); i++ {
+		if n[i] < '0' || n[i] > '9' {
+			return "", false
+		}
+	}
+	return id[:xmppIDLen], true
 }
 
 // txnNoMessage is recorded for a txn whose command created no message
