@@ -115,6 +115,11 @@ func (t *transport) handleGatewayChat(ctx context.Context, user, body string) {
 			say(errText(err) + ".")
 			return
 		}
+		if word == "unregister" {
+			say("You are unregistered from " + t.displayName() + ".")
+			t.cancelGatewaySubscription(ctx, user)
+			return
+		}
 		say("You are logged out of " + t.displayName() + ".")
 	case "relogin":
 		if err := t.relogin(ctx, user); err != nil {
