@@ -210,12 +210,16 @@ type userMessage struct {
 	replace, retract string
 	reactions        *wire.Element
 	replyTo          string
-	chatState        pb.TypingState
-	hasChatState     bool
-	displayed        string
-	oobURL           string
-	receipt          bool // XEP-0184 request
-	markable         bool // XEP-0333
+	// quoted is the body as the client sent it, with the quote of a
+	// reply's XEP-0428 fallback that body lacks ("" when it has none):
+	// for a network that does not take the reply.
+	quoted       string
+	chatState    pb.TypingState
+	hasChatState bool
+	displayed    string
+	oobURL       string
+	receipt      bool // XEP-0184 request
+	markable     bool // XEP-0333
 	// sent, when set, is called with the result of the command the
 	// message became, once the network took it (a room reflects it).
 	// For a new message, sm is what to remember of it, and sent records
@@ -269,7 +273,9 @@ func parseUserMessage(st *wire.Stanza) userMessage {
 		}
 	}
 	if m.replyTo != "" && m.hasBody {
-		m.body = stripFallback(st, m.body, nsReply)
+		if b := stripFallback(st, m.body, nsReply); b != m.body {
+			m.body, m.quoted = b, m.body
+		}
 	}
 	return m
 }
@@ -530,6 +536,13 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			if ref, err := t.lookupXMPP(ctx, login.LoginID, chatID, m.replyTo); err == nil {
 				send.ReplyToId, send.ReplyToMeta = ref.RemoteID, ref.Meta
 			}
+		}
+		if send.ReplyToId == "" && send.Poll == nil && m.quoted != "" {
+			// Not the network's reply (it has none, or not to a message
+			// the gateway knows): the quote the client wrote for readers
+			// without replies goes too, or the answer would answer
+			// nothing.
+			send.Text, send.Spans = userText(caps, m.quoted)
 		}
 		cmd.Action = &pb.Command_Send{Send: send}
 		if m.oobURL == "" {
