@@ -537,11 +537,11 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 				send.ReplyToId, send.ReplyToMeta = ref.RemoteID, ref.Meta
 			}
 		}
-		if send.ReplyToId == "" && send.Poll == nil && m.quoted != "" {
+		if send.ReplyToId == "" && send.Poll == nil && m.quoted != "" && (t.maxBody <= 0 || len(m.quoted) <= t.maxBody) {
 			// Not the network's reply (it has none, or not to a message
 			// the gateway knows): the quote the client wrote for readers
-			// without replies goes too, or the answer would answer
-			// nothing.
+			// without replies goes too (within the body limit), or the
+			// answer would answer nothing.
 			send.Text, send.Spans = userText(caps, m.quoted)
 		}
 		cmd.Action = &pb.Command_Send{Send: send}
