@@ -213,7 +213,10 @@ type userMessage struct {
 	// quoted is the body as the client sent it, with the quote of a
 	// reply's XEP-0428 fallback that body lacks ("" when it has none):
 	// for a network that does not take the reply.
-	quoted       string
+	quoted string
+	// noTarget names a correction's, retraction's or reactions' element
+	// that lacks the id of the message it is about.
+	noTarget     string
 	chatState    pb.TypingState
 	hasChatState bool
 	displayed    string
@@ -249,10 +252,13 @@ func parseUserMessage(st *wire.Stanza) userMessage {
 			m.originID = c.Attr("id")
 		case c.XMLName.Space == nsCorrect && c.XMLName.Local == "replace":
 			m.replace = c.Attr("id")
+			m.needsTarget(c)
 		case c.XMLName.Space == nsRetract && c.XMLName.Local == "retract":
 			m.retract = c.Attr("id")
+			m.needsTarget(c)
 		case c.XMLName.Space == nsReactions && c.XMLName.Local == "reactions":
 			m.reactions = c
+			m.needsTarget(c)
 		case c.XMLName.Space == nsReply && c.XMLName.Local == "reply":
 			m.replyTo = c.Attr("id")
 		case c.XMLName.Space == nsMarkers && c.XMLName.Local == "displayed":
@@ -278,6 +284,14 @@ func parseUserMessage(st *wire.Stanza) userMessage {
 		}
 	}
 	return m
+}
+
+// needsTarget notes e, an element naming a message by its id, when it
+// has none.
+func (m *userMessage) needsTarget(e *wire.Element) {
+	if e.Attr("id") == "" && m.noTarget == "" {
+		m.noTarget = e.XMLName.Local
+	}
 }
 
 // stripFallback removes the part of body that a XEP-0428 fallback marks
@@ -340,6 +354,12 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		if action {
 			t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no such contact: "+err.Error()))
 		}
+		return
+	}
+	if m.noTarget != "" {
+		// Else a correction went out as a new message, and a
+		// retraction was dropped unanswered.
+		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "<"+m.noTarget+"/> without the id of the message it is about"))
 		return
 	}
 	if t.host.Caps() == nil {
