@@ -175,6 +175,11 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 			t.done(ctx, st, node, sid, "error", errText(err)+".")
 			return
 		}
+		if node == "unregister" {
+			t.cancelGatewaySubscription(ctx, user)
+			t.done(ctx, st, node, sid, "info", "You are unregistered from "+t.displayName()+".")
+			return
+		}
 		t.done(ctx, st, node, sid, "info", "You are logged out of "+t.displayName()+".")
 	case "relogin":
 		if err := t.relogin(ctx, user); err != nil {

@@ -62,7 +62,10 @@ func (t *transport) userCaps(user string) *contactCaps {
 // contactFeatures lists what a contact of a login with features f
 // supports, and its caps.
 func contactFeatures(f *pb.Features) *contactCaps {
-	fs := []string{wire.NSDiscoInfo, wire.NSPing, nsVCard, nsAvatarMeta, nsAvatarMeta + "+notify", nsCaps}
+	// No urn:xmpp:avatar:metadata+notify: it asks the user's server
+	// for the user's avatar metadata (XEP-0163), one event per contact
+	// at each change, which the gateway does not read.
+	fs := []string{wire.NSDiscoInfo, wire.NSPing, nsVCard, nsAvatarMeta, nsCaps}
 	for _, x := range []struct {
 		has bool
 		ns  string

@@ -92,7 +92,6 @@ func TestContactCaps(t *testing.T) {
 		"http://jabber.org/protocol/disco#info",
 		"jabber:x:oob",
 		"urn:xmpp:avatar:metadata",
-		"urn:xmpp:avatar:metadata+notify",
 		"urn:xmpp:chat-markers:0",
 		"urn:xmpp:message-correct:0",
 		"urn:xmpp:message-retract:1",

@@ -24,6 +24,7 @@ func (t *transport) chatHelp(user string) string {
 	return fmt.Sprintf(`passerelle gateway to %s. Send one of:
   login       log in (step by step, here in this chat)
   logout      log out and forget the login
+  unregister  the same, and this gateway leaves your contacts
   relogin     reconnect your login
   status      your login's state
   sync        put your contacts back in your roster
@@ -113,6 +114,11 @@ func (t *transport) handleGatewayChat(ctx context.Context, user, body string) {
 	case "logout", "unregister":
 		if err := t.removeLogin(ctx, user); err != nil {
 			say(errText(err) + ".")
+			return
+		}
+		if word == "unregister" {
+			say("You are unregistered from " + t.displayName() + ".")
+			t.cancelGatewaySubscription(ctx, user)
 			return
 		}
 		say("You are logged out of " + t.displayName() + ".")

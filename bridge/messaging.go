@@ -210,12 +210,19 @@ type userMessage struct {
 	replace, retract string
 	reactions        *wire.Element
 	replyTo          string
-	chatState        pb.TypingState
-	hasChatState     bool
-	displayed        string
-	oobURL           string
-	receipt          bool // XEP-0184 request
-	markable         bool // XEP-0333
+	// quoted is the body as the client sent it, with the quote of a
+	// reply's XEP-0428 fallback that body lacks ("" when it has none):
+	// for a network that does not take the reply.
+	quoted string
+	// noTarget names a correction's, retraction's or reactions' element
+	// that lacks the id of the message it is about.
+	noTarget     string
+	chatState    pb.TypingState
+	hasChatState bool
+	displayed    string
+	oobURL       string
+	receipt      bool // XEP-0184 request
+	markable     bool // XEP-0333
 	// sent, when set, is called with the result of the command the
 	// message became, once the network took it (a room reflects it).
 	// For a new message, sm is what to remember of it, and sent records
@@ -245,10 +252,13 @@ func parseUserMessage(st *wire.Stanza) userMessage {
 			m.originID = c.Attr("id")
 		case c.XMLName.Space == nsCorrect && c.XMLName.Local == "replace":
 			m.replace = c.Attr("id")
+			m.needsTarget(c)
 		case c.XMLName.Space == nsRetract && c.XMLName.Local == "retract":
 			m.retract = c.Attr("id")
+			m.needsTarget(c)
 		case c.XMLName.Space == nsReactions && c.XMLName.Local == "reactions":
 			m.reactions = c
+			m.needsTarget(c)
 		case c.XMLName.Space == nsReply && c.XMLName.Local == "reply":
 			m.replyTo = c.Attr("id")
 		case c.XMLName.Space == nsMarkers && c.XMLName.Local == "displayed":
@@ -269,9 +279,19 @@ func parseUserMessage(st *wire.Stanza) userMessage {
 		}
 	}
 	if m.replyTo != "" && m.hasBody {
-		m.body = stripFallback(st, m.body, nsReply)
+		if b := stripFallback(st, m.body, nsReply); b != m.body {
+			m.body, m.quoted = b, m.body
+		}
 	}
 	return m
+}
+
+// needsTarget notes e, an element naming a message by its id, when it
+// has none.
+func (m *userMessage) needsTarget(e *wire.Element) {
+	if e.Attr("id") == "" && m.noTarget == "" {
+		m.noTarget = e.XMLName.Local
+	}
 }
 
 // stripFallback removes the part of body that a XEP-0428 fallback marks
@@ -334,6 +354,12 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		if action {
 			t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no such contact: "+err.Error()))
 		}
+		return
+	}
+	if m.noTarget != "" {
+		// Else a correction went out as a new message, and a
+		// retraction was dropped unanswered.
+		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "<"+m.noTarget+"/> without the id of the message it is about"))
 		return
 	}
 	if t.host.Caps() == nil {
@@ -530,6 +556,13 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			if ref, err := t.lookupXMPP(ctx, login.LoginID, chatID, m.replyTo); err == nil {
 				send.ReplyToId, send.ReplyToMeta = ref.RemoteID, ref.Meta
 			}
+		}
+		if send.ReplyToId == "" && send.Poll == nil && m.quoted != "" && (t.maxBody <= 0 || len(m.quoted) <= t.maxBody) {
+			// Not the network's reply (it has none, or not to a message
+			// the gateway knows): the quote the client wrote for readers
+			// without replies goes too (within the body limit), or the
+			// answer would answer nothing.
+			send.Text, send.Spans = userText(caps, m.quoted)
 		}
 		cmd.Action = &pb.Command_Send{Send: send}
 		if m.oobURL == "" {
@@ -762,8 +795,37 @@ func (t *transport) lookupXMPP(ctx context.Context, loginID, chatID, xmppID stri
 		if r, ok := t.roomRef(ctx, loginID, chatID, xmppID); ok {
 			return r, nil
 		}
+		// A file of a network message with text came as a message of
+		// its own: a reaction, reply or marker on it is on the message.
+		if base, ok := fileMessageBase(xmppID); ok {
+			return t.lookupXMPP(ctx, loginID, chatID, base)
+		}
 	}
 	return ref, err
+}
+
+// xmppIDLen is the length of a network event's XMPP id (xmppIDFor).
+var xmppIDLen = len(xmppIDFor("", "", ""))
+
+// fileMessageBase returns the XMPP id of the network message whose
+// file (or one of whose files) went out under id: a message with text
+// and files reaches the user as the text under the message's id, then
+// each file under that id with "-1", "-2"... (chatOut.message), and
+// only the message's id is in the message map.
+func fileMessageBase(id string) (string, bool) {
+	if len(id) < xmppIDLen+2 || id[xmppIDLen] != '-' || !strings.HasPrefix(id, "pe-") {
+		return "", false
+	}
+	n := id[xmppIDLen+1:]
+	if n[0] == '0' {
+		return "", false
+	}
+	for i := 0; i < len(n); i++ {
+		if n[i] < '0' || n[i] > '9' {
+			return "", false
+		}
+	}
+	return id[:xmppIDLen], true
 }
 
 // txnNoMessage is recorded for a txn whose command created no message

@@ -98,6 +98,16 @@ func (t *transport) fitEvent(ev *pb.Event) {
 		}
 	case *pb.Event_LoginState:
 		cut("login state", &p.LoginState.Message, maxNameBytes, false)
+	case *pb.Event_Typing:
+		if _, ok := pb.TypingState_name[int32(p.Typing.GetState())]; !ok && p.Typing != nil {
+			// Protobuf enums are open: a state the contract does not
+			// name (a newer plugin's) has no XEP-0085 element, and a
+			// nameless one ends the component's stream. Read as active,
+			// it shows no typing it cannot vouch for.
+			t.log.Warn("network typing state unknown; taken as active", "login", ev.LoginId, "chat", ev.ChatId, "state", int32(p.Typing.State))
+			t.metrics.InputFixed("typing_state_unknown")
+			p.Typing.State = pb.TypingState_TYPING_STATE_ACTIVE
+		}
 	}
 }
 

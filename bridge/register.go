@@ -213,6 +213,15 @@ func (t *transport) unregister(ctx context.Context, st *wire.Stanza, user string
 		return
 	}
 	t.send(ctx, wire.Result(st).Bytes())
+	t.cancelGatewaySubscription(ctx, user)
+}
+
+// cancelGatewaySubscription ends the presence subscriptions between
+// the user and the gateway, both ways, as XEP-0100 §4.3 has a gateway
+// do on unregistration (in whichever way the user unregisters): their
+// roster no longer holds it as a contact. A logout keeps them, for the
+// next login.
+func (t *transport) cancelGatewaySubscription(ctx context.Context, user string) {
 	t.send(ctx, t.presence(user, "unsubscribed"))
 	t.send(ctx, t.presence(user, "unsubscribe"))
 }

@@ -1,0 +1,51 @@
+package bridge_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// TestReactAndReplyToCaptionedFile: a network message with text and a
+// file reaches the user as two messages (the text, then the file under
+// an id of its own); a reaction (XEP-0444) or a reply (XEP-0461) to the
+// file is one to the network's message, as a client shows it, not an
+// item-not-found.
+func TestReactAndReplyToCaptionedFile(t *testing.T) {
+	s, _ := fetchingStack(t)
+	alice := registered(t, s, "alice")
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write([]byte("a note\n"))
+	}))
+	defer src.Close()
+	url := src.URL + "/note.txt"
+	raw(t, alice, `<message type='chat' id='f1' to='bob@`+domain+`'><body>look at this</body><x xmlns='jabber:x:oob'><url>`+url+`</url></x><origin-id xmlns='urn:xmpp:sid:0' id='f1'/></message>`)
+	text := next(t, alice, "the caption's echo", func(s xmpptest.Stanza) bool { return s.Body == "look at this" })
+	file := next(t, alice, "the file's echo", has("jabber:x:oob"))
+	if file.ID == "" || file.ID == text.ID {
+		t.Fatalf("want the file under an id of its own: text %s, file %s", text.XML, file.XML)
+	}
+
+	raw(t, alice, `<message type='chat' id='r1' to='bob@`+domain+`'><reactions xmlns='urn:xmpp:reactions:0' id='`+file.ID+`'><reaction>👍</reaction></reactions></message>`)
+	r := next(t, alice, "the reaction's echo", func(s xmpptest.Stanza) bool {
+		return strings.Contains(s.XML, "urn:xmpp:reactions:0") || s.Type == "error"
+	})
+	if r.Type == "error" || !strings.Contains(r.XML, `id="f1"`) || !strings.Contains(r.XML, "<reaction>👍</reaction>") {
+		t.Fatalf("a reaction to the file: want it on the message, got %s", r.XML)
+	}
+
+	raw(t, alice, `<message type='chat' id='q1' to='bob@`+domain+`'><body>nice</body><reply xmlns='urn:xmpp:reply:0' to='bob@`+domain+`' id='`+file.ID+`'/><origin-id xmlns='urn:xmpp:sid:0' id='q1'/></message>`)
+	q := next(t, alice, "the reply's echo", func(s xmpptest.Stanza) bool { return s.Body != "" && strings.HasSuffix(s.Body, "nice") })
+	if !strings.Contains(q.XML, `<reply xmlns="urn:xmpp:reply:0"`) || !strings.Contains(q.XML, `id="q1"`) {
+		t.Fatalf("a reply to the file: want the echo to reply to the user's reply, got %s", q.XML)
+	}
+	for _, st := range alice.Pending() {
+		if st.Type == "error" {
+			t.Errorf("unexpected error: %s", st.XML)
+		}
+	}
+}

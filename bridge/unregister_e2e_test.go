@@ -1,0 +1,65 @@
+package bridge_test
+
+import (
+	"testing"
+
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// TestUnregisterCancelsGatewaySubscription: unregistering, whichever
+// way (the unregister command, the same in the gateway's chat, or
+// XEP-0077's <remove/>), ends the user's relationship with the gateway
+// as XEP-0100 §4.3 says: the gateway cancels the subscriptions both
+// ways, so the user's roster no longer holds it as a contact. A logout
+// keeps it, to log in again.
+func TestUnregisterCancelsGatewaySubscription(t *testing.T) {
+	for _, way := range []string{"unregister", "chat unregister", "remove", "logout"} {
+		t.Run(way, func(t *testing.T) {
+			s := newStack(t, stackOptions{})
+			alice := s.user("alice")
+			s.waitGateway(alice)
+			roster(t, alice) // an interested resource gets the subscription presences
+			if r := register(t, alice, "alice"); r.Type != "result" {
+				t.Fatalf("register: %s", r.XML)
+			}
+			// XEP-0100: the gateway asks to see her presence, she
+			// approves and asks the same of it.
+			nextPresence(t, alice, domain, "subscribe", nil)
+			raw(t, alice, `<presence type='subscribed' to='`+domain+`'/>`)
+			raw(t, alice, `<presence type='subscribe' to='`+domain+`'/>`)
+			nextPresence(t, alice, domain, "subscribed", nil)
+			waitRoster(t, alice, "held the gateway in both directions", func(r map[string]rosterItem) bool {
+				return r[domain].Sub == "both"
+			})
+			switch way {
+			case "chat unregister":
+				raw(t, alice, `<message type='chat' to='`+domain+`'><body>unregister</body></message>`)
+				nextMessage(t, alice, domain, timeout)
+			default:
+				leave(t, alice, way)
+			}
+			if way == "logout" {
+				// Kept: the answer of a ping behind the logout shows
+				// nothing else came of it.
+				echoGateway(t, alice)
+				if sub := roster(t, alice)[domain].Sub; sub != "both" {
+					t.Fatalf("a logout cancelled the gateway's subscription: %q", sub)
+				}
+				return
+			}
+			waitRoster(t, alice, "cancelled the gateway's subscriptions", func(r map[string]rosterItem) bool {
+				it, ok := r[domain]
+				return !ok || it.Sub == "none"
+			})
+		})
+	}
+}
+
+// echoGateway pings the gateway through the server: what it sent
+// before the answer has reached the user's server.
+func echoGateway(t *testing.T, c *xmpptest.Client) {
+	t.Helper()
+	if st, err := c.IQ(ctxT(t), `<iq type='get' to='`+domain+`'><ping xmlns='urn:xmpp:ping'/></iq>`); err != nil || st.Type != "result" {
+		t.Fatalf("ping: %v %s", err, st.XML)
+	}
+}
