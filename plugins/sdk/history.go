@@ -24,11 +24,12 @@ const HistoryWindow = 8
 
 // History batches are not journalled: one the host did not acknowledge
 // before the plugin died is asked for again, from the cursor the host
-// stored with the last batch it has; a network that pushes its history
-// unasked keeps it itself until SendHistoryWait says it is stored. Their seq must still grow across
-// restarts, since the host drops a batch whose seq it has acknowledged:
-// the data folder keeps a reservation of seqs (historySeqName), renewed
-// every historySeqBlock batches.
+// stored with the last batch it has; a plugin whose network pushes its
+// history unasked keeps it itself until SendHistoryWait says it is
+// stored. Their seq must still grow across restarts, since the host
+// drops a batch whose seq it has acknowledged: the data folder keeps a
+// reservation of seqs (historySeqName), renewed every historySeqBlock
+// batches.
 const (
 	historySeqName  = "passerelle-history.seq"
 	historySeqBlock = 1 << 12

@@ -33,9 +33,9 @@ import (
 // history in memory only, so a file removed once its batches were only
 // queued lost them when the plugin died before the host stored them. A
 // restart resends what is left: the host drops events it has stored
-// already (by event ID), so nothing arrives twice. A pushed batch is not done: its
-// cursor names its oldest message, from which the host's Backfill asks
-// the phone for older ones (ondemand.go).
+// already (by event ID), so nothing arrives twice. A pushed batch is not
+// done: its cursor names its oldest message, from which the host's
+// Backfill asks the phone for older ones (ondemand.go).
 
 const historyDirName = "history"
 
