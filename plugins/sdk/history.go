@@ -24,10 +24,12 @@ const HistoryWindow = 8
 
 // History batches are not journalled: one the host did not acknowledge
 // before the plugin died is asked for again, from the cursor the host
-// stored with the last batch it has. Their seq must still grow across
-// restarts, since the host drops a batch whose seq it has acknowledged:
-// the data folder keeps a reservation of seqs (historySeqName), renewed
-// every historySeqBlock batches.
+// stored with the last batch it has; a plugin whose network pushes its
+// history unasked keeps it itself until SendHistoryWait says it is
+// stored. Their seq must still grow across restarts, since the host
+// drops a batch whose seq it has acknowledged: the data folder keeps a
+// reservation of seqs (historySeqName), renewed every historySeqBlock
+// batches.
 const (
 	historySeqName  = "passerelle-history.seq"
 	historySeqBlock = 1 << 12
@@ -149,6 +151,29 @@ func (q *historyQueue) send(ctx context.Context, b *pb.HistoryBatch) error {
 	q.nextSeq++
 	q.pending = append(q.pending, b)
 	q.notifyLocked()
+	return nil
+}
+
+// stored waits until the host acknowledged every batch up to seq: it
+// stored them (or dropped them for good, as it does the history of a
+// login it no longer has). The host acknowledges in seq order, once a
+// batch is durably stored.
+func (q *historyQueue) stored(ctx context.Context, seq uint64) error {
+	q.mu.Lock()
+	for q.acked < seq && !q.closed {
+		ch := q.changed
+		q.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("sdk: waiting for the host to store history batch %d: %w", seq, ctx.Err())
+		}
+		q.mu.Lock()
+	}
+	defer q.mu.Unlock()
+	if q.acked < seq {
+		return errHistoryClosed
+	}
 	return nil
 }
 

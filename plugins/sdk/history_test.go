@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -151,5 +152,74 @@ func TestHistoryBatchNeedsLoginAndChat(t *testing.T) {
 	}
 	if err := q.send(context.Background(), &pb.HistoryBatch{LoginId: "a"}); err == nil {
 		t.Fatal("a batch without chat_id was queued")
+	}
+}
+
+// SendHistoryWait returns once the host acknowledged the batch, not once
+// it is queued or sent: a plugin that forgets pushed history then loses
+// none when either process dies first. A batch sent and not acknowledged
+// on a stream that broke comes again on the next one, and its
+// acknowledgement there ends the wait.
+func TestSendHistoryWaitForStored(t *testing.T) {
+	c, f, _ := startFiller(t, "", 0)
+	ctx := testContext(t)
+	h, ok := f.host().(HistoryWaiter)
+	if !ok {
+		t.Fatal("the SDK's Host is no HistoryWaiter")
+	}
+	batch := func(id string) *pb.HistoryBatch {
+		return &pb.HistoryBatch{LoginId: "a", ChatId: "g", Cursor: id,
+			Events: []*pb.Event{{EventId: id, Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: id}}}}}
+	}
+	sctx, stop := context.WithCancel(ctx)
+	hist, err := c.History(sctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Sent and never acknowledged: still waiting when its context ends.
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- h.SendHistoryWait(wctx, batch("h1")) }()
+	first := recvBatch(t, hist)
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("SendHistoryWait of a batch the host never acknowledged: %v, want it waiting until its context ended", err)
+	}
+
+	// The stream breaks (the host went away before storing it); the
+	// batch comes again on the next one.
+	go func() { done <- SendHistoryWait(ctx, f.host(), batch("h2")) }()
+	if b := recvBatch(t, hist); b.Events[0].EventId != "h2" {
+		t.Fatalf("second batch: %v", b)
+	}
+	stop()
+	hist, err = c.History(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := []*pb.HistoryBatch{recvBatch(t, hist), recvBatch(t, hist)}
+	if again[0].Seq != first.Seq || again[1].Events[0].EventId != "h2" {
+		t.Fatalf("on the new stream: %v, want h1 (seq %d) then h2 again", again, first.Seq)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("SendHistoryWait returned before any acknowledgement: %v", err)
+	default:
+	}
+	if err := hist.Send(&pb.HistoryAck{UpToSeq: again[1].Seq}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("SendHistoryWait once acknowledged: %v", err)
+	}
+}
+
+// A Host of the plugin's own that cannot say when history is stored is
+// an error for SendHistoryWait, not a batch taken as stored.
+func TestSendHistoryWaitNeedsWaiter(t *testing.T) {
+	var h struct{ Host }
+	if err := SendHistoryWait(context.Background(), h, &pb.HistoryBatch{LoginId: "a", ChatId: "g"}); !errors.Is(err, errNoHistoryWait) {
+		t.Fatalf("SendHistoryWait with a Host without it: %v", err)
 	}
 }

@@ -249,8 +249,8 @@ type BackfillRequest struct {
 }
 
 // Backfiller fetches a chat's history (feature backfill). Backfill returns
-// at once; the history goes to the host in batches with
-// HistoryHost.SendHistory.
+// at once; the history goes to the host in batches with Host.SendHistory
+// (SendHistoryWait for history the network sends once).
 type Backfiller interface {
 	Backfill(ctx context.Context, req BackfillRequest) error
 }

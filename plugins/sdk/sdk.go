@@ -16,6 +16,7 @@ package sdk
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"time"
@@ -82,10 +83,42 @@ type Host interface {
 	// while HistoryWindow batches await the host's acknowledgement, so a
 	// backfill goes at the host's pace. Batches are not journalled: after
 	// a crash the host asks again from the cursor of the last batch it
-	// stored.
+	// stored; history a network pushes only once goes with
+	// SendHistoryWait.
 	SendHistory(ctx context.Context, b *pb.HistoryBatch) error
 	// Logger logs to the gateway's log, tagged with the transport.
 	Logger() *slog.Logger
+}
+
+// HistoryWaiter is what the Host the SDK hands to Init also does (a
+// method apart, so that hosts of a plugin's own, its tests' fakes, need
+// not have it). Use it through SendHistoryWait.
+type HistoryWaiter interface {
+	// SendHistoryWait is SendHistory, then waits until the host has
+	// durably stored the batch, and with it every batch sent before it
+	// (the host stores them in order), or dropped it for good (the
+	// history of a login it no longer has). A network that sends its
+	// history once, unasked, forgets it only after this returns nil:
+	// until then a crash of either process loses the batch, since the
+	// SDK keeps history in memory only. When ctx ends first the batch
+	// stays queued: it is still sent, the plugin only does not know when.
+	SendHistoryWait(ctx context.Context, b *pb.HistoryBatch) error
+}
+
+// errNoHistoryWait: SendHistoryWait with a Host that cannot say when the
+// host stored a batch.
+var errNoHistoryWait = errors.New("sdk: this Host cannot say when history is stored (it has no SendHistoryWait)")
+
+// SendHistoryWait sends b with h.SendHistory and waits until the host
+// stored it (HistoryWaiter). A Host without SendHistoryWait (a plugin's
+// own wrapper or test fake) is an error: the batch is not sent, rather
+// than taken as stored.
+func SendHistoryWait(ctx context.Context, h Host, b *pb.HistoryBatch) error {
+	w, ok := h.(HistoryWaiter)
+	if !ok {
+		return errNoHistoryWait
+	}
+	return w.SendHistoryWait(ctx, b)
 }
 
 // transport is what the gRPC server calls: the contract one RPC per

@@ -112,6 +112,18 @@ func (h host) SendHistory(ctx context.Context, b *pb.HistoryBatch) error {
 	return q.send(ctx, b)
 }
 
+// SendHistoryWait is SendHistory, then waits until the host stored b
+// (HistoryWaiter).
+func (h host) SendHistoryWait(ctx context.Context, b *pb.HistoryBatch) error {
+	if err := h.SendHistory(ctx, b); err != nil {
+		return err
+	}
+	h.s.mu.Lock()
+	q := h.s.hq
+	h.s.mu.Unlock()
+	return q.stored(ctx, b.Seq)
+}
+
 func (h host) Logger() *slog.Logger { return h.s.log }
 
 func (s *server) queue() *eventQueue {

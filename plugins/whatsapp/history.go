@@ -19,20 +19,23 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // History. WhatsApp pushes it: after pairing, the phone sends the recent
 // chats' messages in history sync blobs (events.HistorySync), and later
 // older ones. Each blob is converted at once (messages older than the
 // configured age dropped), written to a spool file in the login's folder
-// and fsynced before the handler returns (whatsmeow then acknowledges the
-// blob, which WhatsApp never sends again); a pusher sends the spool's
+// and fsynced before the handler returns; a pusher sends the spool's
 // chats to the host through the SDK's history stream, one batch per chat,
-// and removes a spool file once all its batches are queued. A restart
-// resends what is left: the host drops events it has stored already (by
-// event ID), so nothing arrives twice. A pushed batch is not done: its
-// cursor names its oldest message, from which the host's Backfill asks
-// the phone for older ones (ondemand.go).
+// and removes a spool file once the host has stored all its batches
+// (sdk.SendHistoryWait): WhatsApp sends a blob once, and the SDK keeps
+// history in memory only, so a file removed once its batches were only
+// queued lost them when the plugin died before the host stored them. A
+// restart resends what is left: the host drops events it has stored
+// already (by event ID), so nothing arrives twice. A pushed batch is not
+// done: its cursor names its oldest message, from which the host's
+// Backfill asks the phone for older ones (ondemand.go).
 
 const historyDirName = "history"
 
@@ -58,9 +61,9 @@ func newHistoryState(loginDir string) *historyState {
 }
 
 // historyBatches converts a history sync blob into one batch per chat,
-// each oldest first, without what is older than cutoff, and notes each
-// chat's oldest message.
-func (s *Session) historyBatches(data *waHistorySync.HistorySync, cutoff time.Time) []*pb.HistoryBatch {
+// each oldest first, without what is older than cutoff, with each chat's
+// oldest message, to note once the batches are kept (spooled or stored).
+func (s *Session) historyBatches(data *waHistorySync.HistorySync, cutoff time.Time) ([]*pb.HistoryBatch, map[string]anchor) {
 	var out []*pb.HistoryBatch
 	seen := map[string]anchor{}
 	for _, conv := range data.GetConversations() {
@@ -86,8 +89,7 @@ func (s *Session) historyBatches(data *waHistorySync.HistorySync, cutoff time.Ti
 			Events: r.evs, Cursor: r.oldest.cursor(), Total: int64(len(r.evs)),
 		})
 	}
-	s.noteOldest(seen)
-	return out
+	return out, seen
 }
 
 // historyMessages is a conversation of a history sync blob, converted.
@@ -170,16 +172,24 @@ func (s *Session) historySync(e *events.HistorySync) {
 	default:
 		return // push names, settings, status: nothing to show
 	}
-	batches := s.historyBatches(e.Data, s.n.historyCutoff(time.Now()))
+	batches, oldest := s.historyBatches(e.Data, s.n.historyCutoff(time.Now()))
 	if len(batches) == 0 {
+		s.noteOldest(oldest)
 		return
 	}
 	if err := s.hist.spool(batches); err != nil {
-		// Not spooled: sent from memory, lost if the plugin dies first.
+		// Not spooled: sent from memory, lost if the plugin dies first;
+		// its chats' oldest messages are noted once it is stored, so
+		// that history on demand does not ask from before it.
 		s.log.Error("history not spooled; sending it unspooled", "err", err)
-		go s.sendBatches(context.Background(), batches, 0, len(batches))
+		go func() {
+			if s.sendBatches(context.Background(), batches, 0, len(batches)) {
+				s.noteOldest(oldest)
+			}
+		}()
 		return
 	}
+	s.noteOldest(oldest) // kept in the spool until the host stored it
 	s.pushHistory()
 }
 
@@ -335,13 +345,22 @@ func (s *Session) pushSpool(ctx context.Context) {
 // progressEvery is how many chats between two progress events.
 const progressEvery = 10
 
-// sendBatches queues batches for the host, reporting progress as
-// "history: done of total chats"; false when ctx ended first.
+// sendBatches sends batches to the host and returns once it stored
+// them all, reporting progress as "history: done of total chats"; false
+// when ctx ended first or the host could not be reached. The batches go
+// queued one after the other, the wait is for the last: the host stores
+// them in order.
 func (s *Session) sendBatches(ctx context.Context, batches []*pb.HistoryBatch, done, total int) bool {
-	for _, b := range batches {
-		if err := s.n.host.SendHistory(ctx, b); err != nil {
+	for i, b := range batches {
+		var err error
+		if i == len(batches)-1 {
+			err = sdk.SendHistoryWait(ctx, s.n.host, b)
+		} else {
+			err = s.n.host.SendHistory(ctx, b)
+		}
+		if err != nil {
 			if !errors.Is(err, context.Canceled) {
-				s.log.Warn("history not sent; it is sent again at the next start", "err", err)
+				s.log.Warn("history not stored; it is sent again at the next start", "err", err)
 			}
 			return false
 		}

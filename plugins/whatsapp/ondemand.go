@@ -348,10 +348,15 @@ func (s *Session) backfill(req sdk.BackfillRequest, chat types.JID, a anchor) {
 			Events: r.evs, Cursor: a.cursor(), Done: r.raw == 0 || r.cut, Total: int64(len(r.evs))}
 		if !r.oldest.zero() {
 			b.Cursor = r.oldest.cursor()
-			s.noteOldest(map[string]anchor{req.ChatID: r.oldest})
 		}
 		if !s.sendPage(b) {
 			return
+		}
+		if !r.oldest.zero() {
+			// Only once the host stored the page: noted before, a crash
+			// in between lost the page for good, the next Backfill
+			// asking the phone from before it.
+			s.noteOldest(map[string]anchor{req.ChatID: r.oldest})
 		}
 		left -= r.raw
 		if b.Done || left <= 0 {
@@ -361,12 +366,14 @@ func (s *Session) backfill(req sdk.BackfillRequest, chat types.JID, a anchor) {
 	}
 }
 
-// sendPage sends a batch to the host; false when it could not.
+// sendPage sends a batch to the host and waits until the host stored it;
+// false when it could not, or not within a minute (the page may still
+// come: it waits in the SDK's queue).
 func (s *Session) sendPage(b *pb.HistoryBatch) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := s.n.host.SendHistory(ctx, b); err != nil {
-		s.log.Debug("history page not sent", "chat", b.ChatId, "err", err)
+	if err := sdk.SendHistoryWait(ctx, s.n.host, b); err != nil {
+		s.log.Debug("history page not stored", "chat", b.ChatId, "err", err)
 		return false
 	}
 	return true

@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -279,5 +280,48 @@ func TestCursorRoundTrip(t *testing.T) {
 		if got := parseCursor(bad); !got.zero() {
 			t.Errorf("%q: %v", bad, got)
 		}
+	}
+}
+
+// A page the host has not stored moves no anchor: the plugin dying
+// before the host stored it (here the host fails the wait), the next
+// Backfill asks the phone from the same message again, where before the
+// page's oldest message was kept as the chat's oldest and the page was
+// never asked for again.
+func TestBackfillPageNotStoredAskedAgain(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	now := time.Now().Truncate(time.Second)
+	fake.SetPhoneHistory(alice, phoneMsgs(alice, 5, now)...)
+	push := pushed(t, r, fake, now)
+
+	r.host.mu.Lock()
+	r.host.stored = func(context.Context, *pb.HistoryBatch) error {
+		return errors.New("the plugin died before the host stored it")
+	}
+	r.host.mu.Unlock()
+	if err := s.Backfill(context.Background(), sdk.BackfillRequest{ChatID: "+33611111111", Cursor: push.Cursor, Limit: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if page := r.host.waitHistory(t, 2)[1]; eventIDs(page) != "P3,P4,P5" {
+		t.Fatalf("page: %v", page)
+	}
+	// Sent, and not stored: the page's oldest is not kept (the old
+	// code kept it before sending).
+	if a := newHistoryState(s.login.Dir).oldest.get("+33611111111"); a.ID != "H1" {
+		t.Fatalf("oldest kept after a page the host did not store: %v, want still H1", a)
+	}
+
+	r.host.mu.Lock()
+	r.host.stored = nil
+	r.host.mu.Unlock()
+	if err := s.Backfill(context.Background(), sdk.BackfillRequest{ChatID: "+33611111111", Cursor: push.Cursor, Limit: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if page := r.host.waitHistory(t, 3)[2]; eventIDs(page) != "P3,P4,P5" {
+		t.Fatalf("page asked again: %v", page)
+	}
+	if reqs := fake.OnDemandRequests(); len(reqs) != 2 || reqs[1].GetOldestMsgID() != "H1" {
+		t.Fatalf("requests: %v, want the second from H1 again", reqs)
 	}
 }

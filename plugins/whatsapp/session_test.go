@@ -39,6 +39,9 @@ type testHost struct {
 	// gate, when set, runs before an event is kept (outside mu): a
 	// test holds the plugin's handler there.
 	gate func()
+	// stored, when set, answers SendHistoryWait once the batch is kept
+	// (outside mu): a host that has not stored it (yet).
+	stored func(context.Context, *pb.HistoryBatch) error
 }
 
 func newTestHost(t *testing.T) *testHost {
@@ -66,6 +69,21 @@ func (h *testHost) SendHistory(_ context.Context, b *pb.HistoryBatch) error {
 	h.history = append(h.history, proto.Clone(b).(*pb.HistoryBatch))
 	close(h.changed)
 	h.changed = make(chan struct{})
+	return nil
+}
+
+// SendHistoryWait keeps b as SendHistory does; the host "stores" it
+// then, unless stored is set: its answer.
+func (h *testHost) SendHistoryWait(ctx context.Context, b *pb.HistoryBatch) error {
+	if err := h.SendHistory(ctx, b); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	stored := h.stored
+	h.mu.Unlock()
+	if stored != nil {
+		return stored(ctx, b)
+	}
 	return nil
 }
 func (h *testHost) Logger() *slog.Logger { return h.log }

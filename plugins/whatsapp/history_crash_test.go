@@ -1,0 +1,103 @@
+package whatsapp_test
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow/proto/waHistorySync"
+	"go.mau.fi/whatsmeow/types"
+	"google.golang.org/protobuf/proto"
+
+	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// TestHistorySurvivesPluginCrash: WhatsApp pushes a history sync blob
+// once. The plugin sends its batch; the plugin process is killed before
+// the host acknowledged it (stored it); the restarted plugin sends it
+// again, ahead of history pushed after the restart. Once the host
+// acknowledged it, a further restart sends it no more. Before, the spool
+// file was removed once its batches were queued, and the batch was lost
+// with the process.
+func TestHistorySurvivesPluginCrash(t *testing.T) {
+	srv, p, _, done := processLoggedIn(t)
+	carol := types.NewJID("33633333333", types.DefaultUserServer)
+	now := time.Now().Truncate(time.Second)
+	push := func(chat types.JID, id, text string) {
+		t.Helper()
+		if err := srv.History(&waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_RECENT.Enum(),
+			Conversations: []*waHistorySync.Conversation{{ID: proto.String(chat.String()),
+				Messages: []*waHistorySync.HistorySyncMsg{{Message: pastMsg(chat, chat, id, now.Add(-time.Hour), text)}}}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	history := func() pb.Transport_HistoryClient {
+		t.Helper()
+		ctx, cancel := p.CallContext()
+		t.Cleanup(cancel)
+		h, err := p.Client().History(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	next := func(h pb.Transport_HistoryClient) *pb.HistoryBatch {
+		t.Helper()
+		b, err := h.Recv()
+		if err != nil {
+			left, _ := filepath.Glob(filepath.Join(p.LoginDir(), "history", "*"))
+			t.Fatalf("History: %v (spool %v)", err, left)
+		}
+		if len(b.Events) != 1 {
+			t.Fatalf("batch of %d events: %v", len(b.Events), b)
+		}
+		return b
+	}
+	restart := func() {
+		t.Helper()
+		p.Restart()
+		p.Connect(done.LoginId, done.SavedState)
+	}
+
+	// Sent, not acknowledged: the host has not stored it when the
+	// plugin dies.
+	h := history()
+	push(bob, "H1", "pushed once")
+	if b := next(h); b.Events[0].EventId != "H1" {
+		t.Fatalf("first batch: %v", b)
+	}
+	restart()
+	h = history()
+	push(carol, "H2", "pushed after the restart")
+	if b := next(h); b.Events[0].EventId != "H1" {
+		t.Fatalf("after the crash: %s, want H1 sent again, ahead of H2", b.Events[0].EventId)
+	} else if err := h.Send(&pb.HistoryAck{UpToSeq: b.Seq}); err != nil {
+		t.Fatal(err)
+	}
+	// Acknowledged (stored): the next comes, the spool is emptied, and
+	// a restart sends neither again.
+	if b := next(h); b.Events[0].EventId != "H2" {
+		t.Fatalf("once H1 is stored: %s, want H2", b.Events[0].EventId)
+	} else if err := h.Send(&pb.HistoryAck{UpToSeq: b.Seq}); err != nil {
+		t.Fatal(err)
+	}
+	spool := filepath.Join(p.LoginDir(), "history")
+	deadline := time.Now().Add(plugintest.Timeout)
+	for {
+		left, _ := filepath.Glob(filepath.Join(spool, "*.hist"))
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("spool files left once the host stored their batches: %v", left)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	restart()
+	h = history()
+	push(bob, "H3", "pushed after the second restart")
+	if b := next(h); b.Events[0].EventId != "H3" {
+		t.Fatalf("after a restart with everything stored: %s, want H3 (nothing sent again)", b.Events[0].EventId)
+	}
+}
