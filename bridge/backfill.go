@@ -434,8 +434,7 @@ func (b *backfill) store(ctx context.Context, hb *pb.HistoryBatch) error {
 			inflight = append(inflight, k)
 		}
 		if _, ok := ev.Payload.(*pb.Event_Message); ok && ev.EventId != "" {
-			ie.Ref = &store.MessageRef{Transport: t.name, LoginID: ev.LoginId, ChatID: ev.ChatId, RemoteID: ev.EventId,
-				ID: xid, FromMe: ev.GetSender().GetIsFromMe(), Time: time.UnixMicro(ev.TimestampUnixMicro), Meta: t.messageMeta(ev.EventId, ev.Meta)}
+			ie.Ref = t.netRef(ev, xid)
 		}
 		var err error
 		if ie.Payload, err = encodeOutbox(xid, ev); err != nil {

@@ -380,6 +380,9 @@ func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
 		}
 		c.ids(w, id)
 		c.delay(w)
+		// A client marks what it showed only of a markable message: a
+		// chat that ends with a photo was never read on the network.
+		w.Leaf("markable", nsMarkers, "")
 		out = append(out, c.finish(w))
 		id = next()
 	}
@@ -487,7 +490,44 @@ func (c chatOut) retraction(r *pb.RetractionEvent) [][]byte {
 	w.Leaf("body", "", fallback)
 	w.Leaf("store", nsHints, "")
 	c.ids(w, c.xid)
-	return [][]byte{c.finish(w)}
+	out := [][]byte{c.finish(w)}
+	// The message's files went as stanzas of their own (message): each
+	// is retracted too, or a retracted (or run out) photo stays shown.
+	for i := range fileParts(ref, c.ownAsContact()) {
+		id := c.xid + "-" + strconv.Itoa(i+1)
+		w := c.start(id)
+		w.Start("retract", nsRetract).Attr("id", c.partTargetID(ref, i+1)).End()
+		w.Start("fallback", nsFallback).Attr("for", nsRetract).End()
+		w.Leaf("store", nsHints, "")
+		c.ids(w, id)
+		out = append(out, c.finish(w))
+	}
+	return out
+}
+
+// partTargetID is the id of the stanza a network message's file part
+// went as (message): in a room, the stanza-id of its archived copy
+// (renderRoom archives part n as RemoteID#n).
+func (c chatOut) partTargetID(ref store.MessageRef, n int) string {
+	part := strconv.Itoa(n)
+	if c.group {
+		id, err := c.t.db.ArchivedStanzaID(context.Background(), c.t.roomKey(c.user, c.ev.ChatId), ref.RemoteID+"#"+part)
+		if err == nil {
+			return id
+		}
+	}
+	return xmppID(ref) + "-" + part
+}
+
+// fileParts is how many stanzas after its first the network's message
+// ref was delivered as (message): its files, after its text, the first
+// file in the text's place when it had none. asContact: the user's own
+// message, shown from the contact, always had a text (ownFallback).
+func fileParts(ref store.MessageRef, asContact bool) int {
+	if ref.Files > 0 && !ref.Text && !(asContact && ref.FromMe) {
+		return ref.Files - 1
+	}
+	return ref.Files
 }
 
 func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {

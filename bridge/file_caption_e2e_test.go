@@ -49,3 +49,37 @@ func TestReactAndReplyToCaptionedFile(t *testing.T) {
 		}
 	}
 }
+
+// TestRetractCaptionedFile: the network retracts a message that came
+// with text and a file (here the echo of one, retracted with it). The
+// file went as a stanza of its own, and is retracted too, as is a
+// disappearing one at its deadline; only the text was, and the file
+// stayed shown. Each part is markable: a chat that ended with a photo
+// never got a read marker back to the network.
+func TestRetractCaptionedFile(t *testing.T) {
+	s, _ := fetchingStack(t)
+	alice := registered(t, s, "alice")
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write([]byte("a note\n"))
+	}))
+	defer src.Close()
+	raw(t, alice, `<message type='chat' id='f2' to='bob@`+domain+`'><body>see this</body><x xmlns='jabber:x:oob'><url>`+src.URL+`/note.txt</url></x><origin-id xmlns='urn:xmpp:sid:0' id='f2'/></message>`)
+	text := next(t, alice, "the caption's echo", func(s xmpptest.Stanza) bool { return s.Body == "see this" })
+	file := next(t, alice, "the file's echo", has("jabber:x:oob"))
+	for _, st := range []xmpptest.Stanza{text, file} {
+		if !strings.Contains(st.XML, "urn:xmpp:chat-markers:0") {
+			t.Errorf("not markable: %s", st.XML)
+		}
+	}
+	raw(t, alice, `<message type='chat' id='x2' to='bob@`+domain+`'><retract xmlns='urn:xmpp:message-retract:1' id='f2'/><body>retracted</body></message>`)
+	retracted := map[string]bool{}
+	for len(retracted) < 2 {
+		r := next(t, alice, "the retractions of the echo's parts", has("urn:xmpp:message-retract:1"))
+		for _, id := range []string{text.ID, file.ID} {
+			if strings.Contains(r.XML, `<retract xmlns="urn:xmpp:message-retract:1" id="`+id+`"`) {
+				retracted[id] = true
+			}
+		}
+	}
+}

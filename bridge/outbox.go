@@ -58,8 +58,7 @@ func (t *transport) storeEvents(ctx context.Context, evs []*pb.Event) <-chan err
 		// event the server has not confirmed by then (see unconfirmed.go).
 		ie := store.InboundEvent{Seq: ev.Seq, LoginID: ev.LoginId, ChatID: ev.ChatId, DedupID: ev.EventId}
 		if _, ok := ev.Payload.(*pb.Event_Message); ok && ev.EventId != "" {
-			ie.Ref = &store.MessageRef{Transport: t.name, LoginID: ev.LoginId, ChatID: ev.ChatId, RemoteID: ev.EventId,
-				ID: xids[i], FromMe: ev.GetSender().GetIsFromMe(), Time: time.UnixMicro(ev.TimestampUnixMicro), Meta: t.messageMeta(ev.EventId, ev.Meta)}
+			ie.Ref = t.netRef(ev, xids[i])
 			// Live messages are deduplicated by their map entry; history
 			// keeps a dedup key, as its entries may be pruned early.
 			ie.DedupByRef = !ev.IsBackfill
@@ -189,6 +188,15 @@ func (t *transport) pluginEvents(ctx context.Context, evs []*pb.Event) <-chan er
 		}
 	}
 	return t.storeEvents(ctx, evs)
+}
+
+// netRef is the message map entry of the network's message ev, delivered
+// with the XMPP id xid.
+func (t *transport) netRef(ev *pb.Event, xid string) *store.MessageRef {
+	m := ev.GetMessage()
+	return &store.MessageRef{Transport: t.name, LoginID: ev.LoginId, ChatID: ev.ChatId, RemoteID: ev.EventId,
+		ID: xid, FromMe: ev.GetSender().GetIsFromMe(), Time: time.UnixMicro(ev.TimestampUnixMicro), Meta: t.messageMeta(ev.EventId, ev.Meta),
+		Files: len(m.GetAttachments()), Text: len(m.GetAttachments()) > 0 && m.GetText() != ""}
 }
 
 func refKey(loginID, chatID, remoteID string) string {

@@ -389,6 +389,16 @@ func (t *transport) tombstone(ctx context.Context, user string, r *room, remoteI
 	if err := t.db.ReplaceArchived(context.WithoutCancel(ctx), key, remoteID, stone(m.Nick)); err != nil {
 		t.log.Warn("retracted message left in the archive", "room", r.jid, "err", err)
 	}
+	// Its files, archived after it as remoteID#1, #2... (renderRoom).
+	for n := 1; ; n++ {
+		part := remoteID + "#" + strconv.Itoa(n)
+		if _, err := t.db.LookupArchivedRemote(ctx, key, part); err != nil {
+			break
+		}
+		if err := t.db.ReplaceArchived(context.WithoutCancel(ctx), key, part, stone(m.Nick)); err != nil {
+			t.log.Warn("a retracted message's file left in the archive", "room", r.jid, "err", err)
+		}
+	}
 	// Its corrections (XEP-0308) hold its words too.
 	for _, c := range t.archivedCorrections(ctx, key, m) {
 		if err := t.db.ReplaceArchivedStanza(context.WithoutCancel(ctx), key, c.StanzaID, stone(c.Nick)); err != nil {

@@ -26,6 +26,14 @@ type MessageRef struct {
 	// commands naming the message. At most MaxMeta bytes; any bytes,
 	// NUL included. nil when none (and for entries stored before v2).
 	Meta []byte
+	// Files is how many files the network's message had, and Text
+	// whether it had text: the gateway delivers each file as a stanza of
+	// its own after the text's, with the ids ID-1, ID-2... (the first
+	// file takes ID when there is no text), which a retraction must
+	// reach too. 0 for the user's own messages and older entries. Text
+	// is kept only with Files.
+	Files int
+	Text  bool
 }
 
 // MaxMeta is the largest MessageRef.Meta accepted, in bytes (the contract
@@ -95,8 +103,15 @@ func prepRef(r MessageRef, now time.Time) (*refRec, error) {
 	e.str(r.ID)
 	e.bool(r.FromMe)
 	e.time(r.Time)
-	if len(r.Meta) > 0 { // an entry without stays as before v2
+	if len(r.Meta) > 0 || r.Files > 0 { // an entry without stays as before v2
 		e.bytes(r.Meta)
+	}
+	if r.Files > 0 {
+		text := uint64(0)
+		if r.Text {
+			text = 1
+		}
+		e.uvarint(uint64(r.Files)<<1 | text)
 	}
 	rec := &refRec{
 		transport: r.Transport,
@@ -143,7 +158,13 @@ func decodeRef(transport, loginID, chatID, remoteID string, v []byte) (MessageRe
 	r.FromMe = d.bool()
 	r.Time = d.time()
 	if len(d.b) > 0 { // entries stored before v2 end here
-		r.Meta = d.bytes()
+		if r.Meta = d.bytes(); len(r.Meta) == 0 {
+			r.Meta = nil // written only for the files after it
+		}
+	}
+	if len(d.b) > 0 { // and those of a message without files here
+		v := d.uvarint()
+		r.Files, r.Text = int(v>>1), v&1 == 1
 	}
 	if d.err != nil {
 		return MessageRef{}, fmt.Errorf("store: message %s in %s/%s/%s: %w", remoteID, transport, loginID, chatID, d.err)
