@@ -112,6 +112,26 @@ func (t *transport) commandItems(st *wire.Stanza, user string) []byte {
 	return r.Bytes()
 }
 
+// commandInfo answers disco#info on a command's node (XEP-0050 §2.4:
+// identity automation/command-node, the commands and data forms
+// features), for the commands this user may see; ok is false for any
+// other node.
+func (t *transport) commandInfo(st *wire.Stanza, user, node string) (_ []byte, ok bool) {
+	feats := t.userFeatures(user)
+	for _, c := range commands {
+		if c.node != node || c.admin && !t.access.IsAdmin(user) || c.needs != nil && !c.needs(feats) {
+			continue
+		}
+		r := wire.Result(st)
+		r.Start("query", wire.NSDiscoInfo).Attr("node", node)
+		r.Start("identity", "").Attr("category", "automation").Attr("type", "command-node").Attr("name", c.name).End()
+		r.Start("feature", "").Attr("var", nsCommands).End()
+		r.Start("feature", "").Attr("var", wire.NSData).End()
+		return r.Bytes(), true
+	}
+	return nil, false
+}
+
 // cmdReply starts a command response; the caller adds notes and forms.
 func cmdReply(st *wire.Stanza, node, sid, status string) *wire.Writer {
 	r := wire.Result(st)

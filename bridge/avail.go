@@ -130,8 +130,10 @@ func (s *session) probe(ctx context.Context) {
 
 // noteAvail updates the user's availability from a presence of theirs
 // (typ is its type, resource the sender's resource), or from a probe's
-// timeout ("timeout"), and sends the held presence when it is due.
-func (s *session) noteAvail(ctx context.Context, resource, typ string) {
+// timeout ("timeout"), and sends the held presence when it is due. It
+// reports whether a resource of the user is known to be available after
+// it: a resource going offline then leaves the user online.
+func (s *session) noteAvail(ctx context.Context, resource, typ string) (online bool) {
 	s.mu.Lock()
 	a := s.avail
 	if a == nil {
@@ -139,7 +141,7 @@ func (s *session) noteAvail(ctx context.Context, resource, typ string) {
 			// Nothing known and nothing learnt: an unavailable presence
 			// of one resource says nothing of the others.
 			s.mu.Unlock()
-			return
+			return false
 		}
 		a = &userAvail{}
 		s.avail = a
@@ -154,6 +156,7 @@ func (s *session) noteAvail(ctx context.Context, resource, typ string) {
 	if replay && s.t.session(s.user) == s {
 		s.replayPresences(ctx)
 	}
+	return now == availOnline
 }
 
 // wantsPresence reports whether contacts' presence goes to the user now.

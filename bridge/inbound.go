@@ -132,6 +132,10 @@ func (t *transport) handleIQ(ctx context.Context, st *wire.Stanza, from, to jid.
 			return
 		}
 		t.vcard(ctx, st, from.Bare().String(), uid)
+	case p.XMLName.Space == nsVCard && !toGateway:
+		// A contact's vCard is the network's profile: not the user's to
+		// change (XEP-0054 §3.2).
+		t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "a contact's vCard cannot be changed"))
 	case p.XMLName.Space == nsMAM && !toGateway:
 		t.mamIQ(ctx, st, from, to, p) // mam.go: a room's archive
 	case p.XMLName.Space == wire.NSRegister && toGateway:
@@ -150,6 +154,9 @@ func (t *transport) discoInfo(st *wire.Stanza, user string, toGateway bool, node
 		return t.contactDiscoInfo(st, user, node)
 	}
 	if node != "" {
+		if r, ok := t.commandInfo(st, user, node); ok { // adhoc.go
+			return r
+		}
 		return wire.ErrorReply(st, wire.ItemNotFound, "no such node")
 	}
 	r := wire.Result(st)
@@ -247,15 +254,22 @@ func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, t
 	s := t.session(user)
 	registered := s != nil
 	toGateway := to.Localpart() == ""
+	online := false // another resource of the user is still available
 	switch typ := st.Type(); {
 	case !registered:
 	case typ == "" || typ == "unavailable" || (typ == "unsubscribed" && toGateway):
-		s.noteAvail(ctx, from.Resourcepart(), typ)
+		online = s.noteAvail(ctx, from.Resourcepart(), typ)
 	}
 	switch st.Type() {
 	case "subscribe":
 		if !toGateway && registered {
 			s.subscribeContact(ctx, to)
+			return
+		}
+		if !toGateway {
+			// No login, no contact: refused (XEP-0100 §4.6.2), not a
+			// roster item that cannot work.
+			t.send(ctx, t.puppetPresence(to.Bare().String(), user, "unsubscribed"))
 			return
 		}
 		// The user adds the gateway: approve; the gateway cannot ask
@@ -288,6 +302,12 @@ func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, t
 		// From a bare JID it is the server's (a probe's answer, a
 		// subscription request's receipt), not a client's.
 		if toGateway && registered && from.Resourcepart() != "" {
+			if st.Type() == "unavailable" && online {
+				// One resource left, another is still there: the user
+				// is not offline on the network.
+				t.log.Debug("a resource went offline; the user is still online", "user", user, "resource", from.Resourcepart())
+				return
+			}
 			t.forwardPresence(ctx, s.Login(), st)
 			if st.Type() == "" {
 				s.noteOwnAvatar(st)
@@ -328,7 +348,8 @@ func (t *transport) forwardPresence(ctx context.Context, l store.Login, st *wire
 
 // subscribeContact handles the user adding a puppet: a known contact is
 // approved; an unknown one is resolved on the network (and added there
-// when the network allows).
+// when the network allows). An approved contact then asks to see the
+// user's presence.
 func (s *session) subscribeContact(ctx context.Context, to jid.JID) {
 	t, l := s.t, s.Login()
 	pj := to.Bare().String()
@@ -337,7 +358,9 @@ func (s *session) subscribeContact(ctx context.Context, to jid.JID) {
 		t.send(ctx, t.puppetPresence(pj, l.UserJID, "unsubscribed"))
 		return
 	}
-	if _, err := t.db.GetPuppet(t.name, l.LoginID, uid); err != nil {
+	p, err := t.db.GetPuppet(t.name, l.LoginID, uid)
+	name := p.Name
+	if err != nil {
 		client, cerr := t.client(ctx)
 		var c *pb.Contact
 		if cerr == nil {
@@ -350,7 +373,8 @@ func (s *session) subscribeContact(ctx context.Context, to jid.JID) {
 			t.send(ctx, t.puppetPresence(pj, l.UserJID, "unsubscribed"))
 			return
 		}
-		if err := t.db.PutPuppets(ctx, []store.Puppet{{Transport: t.name, LoginID: l.LoginID, UserID: c.UserId, Name: contactName(c)}}); err != nil {
+		name = contactName(c)
+		if err := t.db.PutPuppets(ctx, []store.Puppet{{Transport: t.name, LoginID: l.LoginID, UserID: c.UserId, Name: name}}); err != nil {
 			t.log.Error("storing a puppet failed", "err", err)
 		}
 	}
@@ -358,6 +382,14 @@ func (s *session) subscribeContact(ctx context.Context, to jid.JID) {
 	if p := s.presence(uid); p != nil {
 		t.send(ctx, s.renderPresence(pj, uid, p))
 	}
+	// XEP-0100 §4.6.1: the contact asks back, with its name, so that the
+	// subscription is mutual ("both"), as a synced contact's. A user's
+	// server that already lets the contact see the user approves it by
+	// itself.
+	var w wire.Writer
+	w.Start("presence", "").Attr("from", pj).Attr("to", l.UserJID).Attr("type", "subscribe")
+	w.Leaf("nick", nsNick, name)
+	t.send(ctx, w.Bytes())
 }
 
 // gatewayIQ is XEP-0100's jabber:iq:gateway: the prompt, and an
@@ -404,9 +436,9 @@ func (t *transport) gatewayIQ(ctx context.Context, st *wire.Stanza, user string,
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, err.Error()))
 		return
 	}
-	if err := t.db.PutPuppets(ctx, []store.Puppet{{Transport: t.name, LoginID: l.LoginID, UserID: c.UserId, Name: contactName(c)}}); err != nil {
-		t.log.Error("storing a puppet failed", "err", err)
-	}
+	// Nothing is stored: a lookup adds no contact. Stored as a puppet,
+	// the JID's subscription found it known and skipped the network's
+	// add, and the next contact sync took it out of the roster.
 	r := wire.Result(st)
 	// XEP-0100 says <jid/>; older clients read <prompt/>.
 	r.Start("query", wire.NSGateway).Leaf("jid", "", pj.String()).Leaf("prompt", "", pj.String()).End()
