@@ -48,22 +48,37 @@ var joinWhy = map[string]string{
 
 // handleJoinErrors reports a refused JOIN to the JoinChat waiting for it,
 // and stops a login's wait for a configured channel the server refused.
+// A refusal for registered nicks only may wait for the nick's
+// identification instead (identify.go).
 func (s *Session) handleJoinErrors(c *ircevent.Connection) {
 	for code := range joinErrors {
 		c.AddCallback(code, func(m ircmsg.Message) {
 			if len(m.Params) < 2 {
 				return
 			}
-			id := chanID(m.Params[1])
+			code := joinRefusal(code, lastParam(m))
+			name := m.Params[1]
+			id := chanID(name)
+			why := fmt.Sprintf("cannot join %s: %s (the server says: %s)", decodeText(name), joinWhy[code], decodeText(lastParam(m)))
 			s.mu.Lock()
 			wait := s.joins[id]
+			_, in := s.channels[id]
+			if code == ircevent.ERR_NEEDREGGEDNICK && !in && (wait != nil || s.ownsLocked(id)) {
+				held, hint := s.holdForIdentificationLocked(name, wait != nil)
+				if held {
+					s.mu.Unlock()
+					return // joined again once services answer
+				}
+				if hint != "" {
+					why += ": " + hint
+				}
+			}
 			delete(s.joins, id)
 			s.mu.Unlock()
-			why := fmt.Sprintf("cannot join %s: %s (the server says: %s)", decodeText(m.Params[1]), joinWhy[code], decodeText(lastParam(m)))
 			if wait != nil {
 				wait <- sdk.Errorf(joinErrors[code], "%s", why)
 			} else {
-				s.n.host.Logger().Warn("irc: channel not joined", "channel", m.Params[1], "why", lastParam(m))
+				s.n.host.Logger().Warn("irc: channel not joined", "channel", name, "why", lastParam(m))
 				s.rejoinRefused(m, code, id, why)
 			}
 			s.joinDone(id)
@@ -71,22 +86,33 @@ func (s *Session) handleJoinErrors(c *ircevent.Connection) {
 	}
 }
 
+// joinRefusal is the refusal a JOIN's numeric code means, with the
+// server's text: ngircd refuses a channel for registered users only
+// (+R) with 471 ("Cannot join channel (+R) -- Registered users only"),
+// which other servers say with 477; its 471 says the channel is full
+// otherwise.
+func joinRefusal(code, text string) string {
+	if code == ircevent.ERR_CHANNELISFULL && strings.Contains(text, "(+R)") {
+		return ircevent.ERR_NEEDREGGEDNICK
+	}
+	return code
+}
+
+// ownsLocked reports whether channel id is on the login's list.
+func (s *Session) ownsLocked(id string) bool {
+	return slices.ContainsFunc(s.acc.Channels, func(ch string) bool { return chanID(ch) == id })
+}
+
 // lastingRefusals are the JOIN refusals that a later attempt would meet
 // again until someone acts (an operator, the user): a channel of the
 // login so refused comes off its list. The others (a full channel, one
 // held after a netsplit, too many channels) are tried again at the next
-// connection.
+// connection; so is a channel for registered nicks only, which the
+// user's identification opens (identify.go).
 var lastingRefusals = map[string]bool{
 	ircevent.ERR_NOSUCHCHANNEL: true, ircevent.ERR_BADCHANMASK: true, ircevent.ERR_INVITEONLYCHAN: true,
-	ircevent.ERR_BANNEDFROMCHAN: true, ircevent.ERR_BADCHANNELKEY: true, ircevent.ERR_NEEDREGGEDNICK: true,
-	ircevent.ERR_LINKCHANNEL: true,
+	ircevent.ERR_BANNEDFROMCHAN: true, ircevent.ERR_BADCHANNELKEY: true, ircevent.ERR_LINKCHANNEL: true,
 }
-
-// identifyWait is how long after its first refusal for registered nicks
-// only (477) a channel is joined again by a login that identifies with
-// NickServ: its JOINs go right after the IDENTIFY, which services may
-// not have taken yet.
-const identifyWait = 5 * time.Second
 
 // rejoinRefused takes the server's refusal (numeric code) of a JOIN no
 // JoinChat waits for: of a channel of the login, at its connection, its
@@ -97,26 +123,10 @@ const identifyWait = 5 * time.Second
 func (s *Session) rejoinRefused(m ircmsg.Message, code, id, why string) {
 	s.mu.Lock()
 	_, in := s.channels[id]
-	ours := slices.ContainsFunc(s.acc.Channels, func(ch string) bool { return chanID(ch) == id })
-	again := code == ircevent.ERR_NEEDREGGEDNICK && s.acc.NickServPassword != "" && s.acc.SASLUser == "" && !s.joinedAgain[id]
-	if again {
-		s.joinedAgain[id] = true
-	}
-	conn, key := s.conn, s.acc.Keys[id]
+	ours := s.ownsLocked(id)
 	s.mu.Unlock()
 	if in || !ours {
 		return // another command's error (a 403 to a TOPIC), or no channel of the login
-	}
-	if again && conn != nil && len(m.Params) >= 2 {
-		name := m.Params[1]
-		time.AfterFunc(identifyWait, func() {
-			if key != "" {
-				_ = conn.Send("JOIN", name, key)
-			} else {
-				_ = conn.Join(name)
-			}
-		})
-		return
 	}
 	reason := pb.ChatRemovedEvent_REASON_LEFT
 	if code == ircevent.ERR_BANNEDFROMCHAN {

@@ -40,6 +40,9 @@ type scripted struct {
 	dropOnSASLFail bool
 	// nickserv is the password NickServ takes (IDENTIFY).
 	nickserv string
+	// nickservSilent: NickServ answers no IDENTIFY, as when services
+	// are slow or down.
+	nickservSilent bool
 	// greeting is a line sent as soon as a client connects, as many
 	// servers do ("*** Looking up your hostname").
 	greeting string
@@ -74,6 +77,9 @@ type scripted struct {
 	// this numeric and text ("474 :Cannot join channel (+b)") instead of
 	// joining.
 	refuseJoin map[string]string
+	// refused counts the JOINs refused so far (refuseJoin): once it
+	// grew, a line sent is read by the client after the refusal.
+	refused int
 	// failHistory is how many CHATHISTORY requests of a chat to refuse
 	// (FAIL) before answering.
 	failHistory int
@@ -332,6 +338,10 @@ func (s *scripted) serve(c net.Conn) {
 				s.mu.Unlock()
 				if code, text, ok := strings.Cut(refused, " "); ok {
 					fmt.Fprintf(c, ":srv %s %s %s %s\r\n", code, nick, ch, text)
+					s.mu.Lock()
+					s.refused++
+					s.signalLocked()
+					s.mu.Unlock()
 					continue
 				}
 				fmt.Fprintf(c, "%s:%s!u@h JOIN %s\r\n", s.tags(false), nick, ch)
@@ -352,7 +362,10 @@ func (s *scripted) serve(c net.Conn) {
 				}
 				fmt.Fprintf(c, "%s:%s!u@h PRIVMSG %s :%s\r\n", s.tags(true), nick, p(0), text)
 			}
-			if strings.EqualFold(p(0), "NickServ") {
+			s.mu.Lock()
+			silent := s.nickservSilent
+			s.mu.Unlock()
+			if strings.EqualFold(p(0), "NickServ") && !silent {
 				// A server notice first, then NickServ's answer.
 				fmt.Fprintf(c, ":srv NOTICE %s :*** a notice of the server\r\n", nick)
 				answer := "Invalid password for " + nick + "."

@@ -488,28 +488,34 @@ func TestStatusMessage(t *testing.T) {
 }
 
 // A login that identifies with NickServ (no SASL) joins its channels
-// right after its IDENTIFY, before services may have answered: a channel
-// for registered nicks only (477) is joined again a few seconds later,
-// not given up.
+// right after its IDENTIFY, before services answered: a channel for
+// registered nicks only (477) waits for NickServ's answer, then is
+// joined again, not given up; the login is connected once it is.
 func TestRegisteredOnlyChannelAfterNickServ(t *testing.T) {
 	srv := startScripted(t, "", "")
 	srv.mu.Lock()
-	srv.nickserv = "s3cret"
+	srv.nickserv, srv.nickservSilent = "s3cret", true
 	srv.refuseJoin = map[string]string{"#reg": "477 :Cannot join channel (+r) - you need to be identified"}
 	srv.mu.Unlock()
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"identify_wait":"10m"}`))
 	evs := p.Events()
 	f := srv.fields("kit")
 	f["nickserv_password"], f["channels"] = "s3cret", "#reg"
 	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	srv.got("JOIN #reg")
+	connected := connectAsync(p, login)
+	srv.wait("the refusal of #reg", func() bool { return srv.refused == 1 })
 	srv.mu.Lock()
 	srv.refuseJoin = nil // services identified the nick
 	srv.mu.Unlock()
-	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetChat() != nil || ev.GetChatRemoved() != nil })
+	srv.send(":NickServ!NickServ@services. NOTICE kit :You are now identified for \x02kit\x02.")
+	ev := evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.GetChat() != nil || ev.GetChatRemoved() != nil || ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+	})
 	if ev.GetChat() == nil || ev.ChatId != "#reg" {
-		t.Errorf("after the first refusal: %v; want #reg joined", ev)
+		t.Errorf("after the first refusal: %v; want #reg joined, then the login connected", ev)
+	}
+	if err := <-connected; err != nil {
+		t.Errorf("connect: %v", err)
 	}
 }
 

@@ -106,9 +106,15 @@ type Session struct {
 	// typing is what the user last told each target (folded) about
 	// their typing (typing.go).
 	typing map[string]typed
-	// joinedAgain is the channels joined again after a 477 on this
-	// connection, by ID (join.go, identifyWait).
-	joinedAgain map[string]bool
+	// The nick's identification with services on this connection
+	// (identify.go): identifying, an IDENTIFY went to NickServ and its
+	// outcome is not known yet; identified, the server or services said
+	// it is; idGen counts connections, so that a late timer is not taken
+	// for this one's; needID is the channels refused for registered nicks
+	// only, by ID (their names), joined again at identification.
+	identifying, identified bool
+	idGen                   int
+	needID                  map[string]string
 	// statusMsg is the server's STATUSMSG prefixes ("@+"): a message
 	// to "@#chan" is to its operators.
 	statusMsg string
@@ -143,7 +149,7 @@ func newSession(n *Network, loginID string, acc Account) *Session {
 	return &Session{n: n, loginID: loginID, acc: acc, channels: map[string]*channel{}, shown: map[string]string{},
 		people: newPeople(), bans: map[banKey][]string{}, joins: map[string]chan error{}, prefix: defaultPrefixes, modes: defaultChanModes,
 		histMax: historyLimit, newest: map[string]time.Time{}, live: map[string]bool{}, typing: map[string]typed{},
-		listTurn: make(chan struct{}, 1), joinedAgain: map[string]bool{}, lines: linePacer(acc), ctcp: newPacer(ctcpBurst, ctcpEvery)}
+		listTurn: make(chan struct{}, 1), needID: map[string]string{}, lines: linePacer(acc), ctcp: newPacer(ctcpBurst, ctcpEvery)}
 }
 
 // Connect starts the connection in the background; its progress comes as
@@ -391,6 +397,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	s.handleModeration(c)
 	s.handleList(c)
 	s.handleRegistration(c)
+	s.handleIdentification(c)
 }
 
 // registered is the end of registration: the connection is up. It notes
@@ -409,7 +416,10 @@ func (s *Session) registered(c *ircevent.Connection) {
 	s.modes = parseChanModes(isupport["CHANMODES"])
 	s.histMax = historyLimitOf(isupport)
 	s.statusMsg = isupport["STATUSMSG"]
-	s.joinedAgain = map[string]bool{}
+	// Identified already where SASL took the account (no welcome
+	// without it); a NickServ IDENTIFY goes below.
+	s.identified, s.identifying, s.needID = s.acc.SASLUser != "", false, map[string]string{}
+	s.idGen++
 	// The next attempt is a reconnection: it waits (backoff.go).
 	s.attempts = 1
 	s.welcomed = true
@@ -443,7 +453,9 @@ func (s *Session) identify(c *ircevent.Connection) {
 	if err := c.Privmsg("NickServ", line); err != nil {
 		s.dropEcho(e)
 		s.n.host.Logger().Warn("irc: NickServ identification not sent", "login", s.loginID, "err", err)
+		return
 	}
+	s.startIdentifying(c)
 }
 
 // JoinWait is how long a connection waits for its channels to be joined
