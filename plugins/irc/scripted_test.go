@@ -35,6 +35,9 @@ type scripted struct {
 	// saslMechs, when set, are the only SASL mechanisms taken: another
 	// is answered with 908 (the list) and 904, as the spec says.
 	saslMechs string
+	// saslAbort, when set, answers AUTHENTICATE with 906 and this
+	// text, as Solanum does while its SASL service is gone.
+	saslAbort string
 	// dropOnSASLFail closes the connection right after refusing a SASL
 	// account, before the client's QUIT.
 	dropOnSASLFail bool
@@ -279,14 +282,21 @@ func (s *scripted) serve(c net.Conn) {
 			}
 		case "AUTHENTICATE":
 			s.mu.Lock()
-			mechs, silent := s.saslMechs, s.saslSilent
+			mechs, silent, abort, why := s.saslMechs, s.saslSilent, s.saslAbort, s.saslFail
 			s.mu.Unlock()
 			if silent {
 				continue
 			}
+			if abort != "" {
+				fmt.Fprintf(c, ":srv 906 * :%s\r\n", abort)
+				continue
+			}
 			if mechs != "" && !strings.Contains(","+mechs+",", ","+p(0)+",") && p(0) != "*" && !strings.Contains(p(0), "=") {
+				if why == "" {
+					why = "SASL authentication failed"
+				}
 				fmt.Fprintf(c, ":srv 908 * %s :are available SASL mechanisms\r\n", mechs)
-				fmt.Fprint(c, ":srv 904 * :SASL authentication failed\r\n")
+				fmt.Fprintf(c, ":srv 904 * :%s\r\n", why)
 				continue
 			}
 			if p(0) == "PLAIN" {

@@ -334,12 +334,13 @@ func TestRejoinRefused(t *testing.T) {
 
 // A server whose SASL takes no PLAIN (its 908 lists the mechanisms it
 // takes, before its 904) is not a wrong password: the login's state says
-// the server does not take SASL PLAIN, and which it takes. Before, it
-// told the user to log in again with the right password.
+// the server does not take SASL PLAIN, and which it takes, with the
+// server's words. Before, it told the user to log in again with the
+// right password (and later left out the 904's words).
 func TestSASLWithoutPlain(t *testing.T) {
 	srv := startScripted(t, "sasl=EXTERNAL,SCRAM-SHA-256", "kit\x00s3cret")
 	srv.mu.Lock()
-	srv.saslMechs = "EXTERNAL,SCRAM-SHA-256"
+	srv.saslMechs, srv.saslFail = "EXTERNAL,SCRAM-SHA-256", "Mechanism PLAIN is disabled on this network"
 	srv.mu.Unlock()
 	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
 	evs := p.Events()
@@ -352,7 +353,8 @@ func TestSASLWithoutPlain(t *testing.T) {
 		return s != pb.LoginState_LOGIN_STATE_CONNECTING && s != pb.LoginState_LOGIN_STATE_UNKNOWN
 	}).GetLoginState()
 	if st.State != pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS || !strings.Contains(st.Message, "PLAIN") ||
-		!strings.Contains(st.Message, "EXTERNAL,SCRAM-SHA-256") || strings.Contains(st.Message, "right password") {
+		!strings.Contains(st.Message, "EXTERNAL,SCRAM-SHA-256") || strings.Contains(st.Message, "right password") ||
+		!strings.Contains(st.Message, "Mechanism PLAIN is disabled on this network") {
 		t.Errorf("login state %v; want bad credentials saying the server takes no SASL PLAIN", st)
 	}
 }
@@ -576,6 +578,36 @@ func TestSASLServicesDown(t *testing.T) {
 	}
 	srv.mu.Lock()
 	srv.saslSilent = false
+	srv.mu.Unlock()
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+}
+
+// A server that aborts the SASL login (906, Solanum's answer while its
+// SASL service is gone) has not refused the account: the login's state
+// says so with the server's words, and the login is tried again until
+// services are back. Before, irc-go, which does not read 906, waited
+// 15 s more, and the state said services did not answer, without the
+// server's words.
+func TestSASLAborted(t *testing.T) {
+	srv := startScripted(t, "sasl", "kit\x00s3cret")
+	srv.mu.Lock()
+	srv.saslAbort = "SASL service is not available right now"
+	srv.mu.Unlock()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"reconnect_min":"200ms","reconnect_max":"400ms"}`))
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["sasl_user"], f["sasl_password"] = "kit", "s3cret"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	st := evs.NextEvent(func(ev *pb.Event) bool {
+		s := ev.GetLoginState().GetState()
+		return s != pb.LoginState_LOGIN_STATE_CONNECTING && s != pb.LoginState_LOGIN_STATE_UNKNOWN
+	}).GetLoginState()
+	if st.State != pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT || !strings.Contains(st.Message, "SASL service is not available right now") {
+		t.Fatalf("login state %v; want a transient disconnect with the server's words", st)
+	}
+	srv.mu.Lock()
+	srv.saslAbort = ""
 	srv.mu.Unlock()
 	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
 }

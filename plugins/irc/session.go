@@ -264,8 +264,12 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 	if a != nil && a.badNick != "" {
 		return // nickRefused said why, and gave up
 	}
-	if a != nil && a.sasl != "" {
+	if a != nil && a.saslRefused {
 		s.accountRefused(c, a)
+		return
+	}
+	if a != nil && a.saslAborted != "" {
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, saslAbortedMessage(s.acc, a))
 		return
 	}
 	if a != nil && a.banned && !a.registered {
@@ -318,13 +322,22 @@ func (s *Session) accountRefused(c *ircevent.Connection, a *attempt) {
 	if a.saslMechs != "" && !slices.Contains(strings.Split(strings.ToUpper(a.saslMechs), ","), "PLAIN") {
 		// Not the password: the server takes no SASL PLAIN at all.
 		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf(
-			"%s does not take SASL PLAIN, the only SASL this gateway speaks (it takes %s): log in again without a SASL account (with a NickServ password, where the server has NickServ)",
-			s.acc.addr(), a.saslMechs))
+			"%s does not take SASL PLAIN, the only SASL this gateway speaks (it takes %s; it said %q): log in again without a SASL account (with a NickServ password, where the server has NickServ)",
+			s.acc.addr(), a.saslMechs, a.sasl))
 		return
 	}
 	s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf(
 		"%s refused the SASL account %s (it said %q): it is not tried again; log in again with its right password",
 		s.acc.addr(), s.acc.SASLUser, a.sasl))
+}
+
+// saslAbortedMessage says that the server aborted attempt a's SASL
+// login (906) instead of answering it: no refusal of the account, its
+// SASL service is likely gone (a netsplit, a restart), and the login
+// is tried again.
+func saslAbortedMessage(acc Account, a *attempt) string {
+	return fmt.Sprintf("%s aborted the SASL login of the account %s (it said %q): its services may be down; trying again",
+		acc.addr(), acc.SASLUser, a.saslAborted)
 }
 
 // bannedLogin ends connection c, whose attempt a the server refused
