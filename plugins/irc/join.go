@@ -244,3 +244,23 @@ func (s *Session) keepChannel(name, key string) error {
 	}
 	return s.saveLocked()
 }
+
+// keepKey notes channel id's key (none: "") as the channel's operators
+// changed it, for a channel on the login's list: its saved state rejoins
+// with it.
+func (s *Session) keepKey(id, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.ownsLocked(id) || s.acc.Keys[id] == key {
+		return nil
+	}
+	if key == "" {
+		delete(s.acc.Keys, id)
+	} else {
+		if s.acc.Keys == nil {
+			s.acc.Keys = map[string]string{}
+		}
+		s.acc.Keys[id] = key
+	}
+	return s.saveLocked()
+}
