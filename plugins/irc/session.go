@@ -70,6 +70,9 @@ type Session struct {
 	// connection, by channel and member: what Unban lifts first.
 	bans   map[banKey][]string
 	echoes []*echo // own lines waiting for the server's echo
+	// sendWaits are the sends waiting for the server's answer to their
+	// lines, oldest first (refusals.go).
+	sendWaits []*sendWait
 	// stop is closed by Disconnect: it ends a wait between attempts.
 	stop chan struct{}
 	// attempts counts the connection attempts since the last one that
@@ -374,6 +377,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 		s.clearTypingLocked() // said on the connection that ended
 		current := s.conn == c
 		s.failEchoesLocked()
+		s.failSendWaitsLocked()
 		s.failWaitsLocked()
 		s.histWait = nil // no answer will come
 		said := s.errorSaid
@@ -411,6 +415,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	s.handleList(c)
 	s.handleRegistration(c)
 	s.handleIdentification(c)
+	s.handleRefusals(c)
 }
 
 // registered is the end of registration: the connection is up. It notes
@@ -857,6 +862,13 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		if e != nil {
 			waits = append(waits, e)
 		}
+	}
+	if err := s.confirmSent(ctx, conn, target); err != nil {
+		// Refused: no echo is coming.
+		for _, e := range waits {
+			s.dropEcho(e)
+		}
+		return sdk.Result{}, err
 	}
 	return s.awaitEchoes(ctx, waits), nil
 }
