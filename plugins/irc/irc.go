@@ -183,6 +183,10 @@ type Account struct {
 	// Throttle is the lines a second the user's lines go at after a
 	// burst (pace.go): nil is the default (one a second), 0 no pacing.
 	Throttle *float64 `json:"throttle,omitempty"`
+	// SASLTaken: the server took the SASL account once. A server that
+	// later offers no SASL has its services down (Solanum offers SASL
+	// only while its SASL service is there), rather than no SASL.
+	SASLTaken bool `json:"sasl_taken,omitempty"`
 }
 
 // MarshalJSON writes a's channel names that are not UTF-8 (Latin-1 ones,

@@ -269,7 +269,10 @@ func (s *scripted) serve(c net.Conn) {
 		case "CAP":
 			switch p(0) {
 			case "LS":
-				fmt.Fprintf(c, ":srv CAP * LS :%s\r\n", s.caps)
+				s.mu.Lock()
+				caps := s.caps
+				s.mu.Unlock()
+				fmt.Fprintf(c, ":srv CAP * LS :%s\r\n", caps)
 			case "REQ":
 				s.mu.Lock()
 				for _, name := range strings.Fields(p(1)) {

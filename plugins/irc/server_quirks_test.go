@@ -611,3 +611,47 @@ func TestSASLAborted(t *testing.T) {
 	srv.mu.Unlock()
 	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
 }
+
+// A server that took the login's SASL account before, and offers no SASL
+// at a later first connection (a gateway restart while its services are
+// down: Solanum offers SASL only while its SASL service is there), is
+// tried again until it offers it, not taken for a server without SASL.
+// Before, the login was bad credentials, and stopped until the user
+// logged in again.
+func TestSASLHiddenWhileServicesDown(t *testing.T) {
+	srv := startScripted(t, "sasl", "kit\x00s3cret")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"reconnect_min":"200ms","reconnect_max":"400ms"}`))
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["sasl_user"], f["sasl_password"] = "kit", "s3cret"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	state := login.SavedState
+	evs.NextEvent(func(ev *pb.Event) bool {
+		if st := ev.GetSavedState(); st != nil {
+			state = st.SavedState
+		}
+		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+	})
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	if _, err := p.Client().Disconnect(ctx, &pb.LoginRef{LoginId: login.LoginId}); err != nil {
+		t.Fatal(err)
+	}
+
+	srv.mu.Lock()
+	srv.caps = "" // services are down: no SASL offered
+	srv.mu.Unlock()
+	p.Connect(login.LoginId, state)
+	st := evs.NextEvent(func(ev *pb.Event) bool {
+		s := ev.GetLoginState().GetState()
+		return s != pb.LoginState_LOGIN_STATE_CONNECTING && s != pb.LoginState_LOGIN_STATE_UNKNOWN
+	}).GetLoginState()
+	if st.State != pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT || !strings.Contains(st.Message, "services may be down") {
+		t.Fatalf("login state %v; want a transient disconnect, tried again", st)
+	}
+	srv.mu.Lock()
+	srv.caps = "sasl"
+	srv.mu.Unlock()
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+}

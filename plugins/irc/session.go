@@ -299,6 +299,17 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 			return
 		}
 	}
+	s.mu.Lock()
+	taken := s.acc.SASLTaken
+	s.mu.Unlock()
+	if errors.Is(err, ircevent.SASLFailed) && taken {
+		// The server offers no SASL now, yet took the account before:
+		// its SASL service is gone (a netsplit, a restart), and
+		// Solanum then hides SASL. Tried again.
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf(
+			"%s offers no SASL now, though it took the account %s before: its services may be down; trying again", s.acc.addr(), s.acc.SASLUser))
+		return
+	}
 	if strings.Contains(err.Error(), "SASL") {
 		// ircevent's own: the server offers no SASL.
 		s.giveUp(c)
@@ -445,6 +456,12 @@ func (s *Session) registered(c *ircevent.Connection) {
 		s.attempt.registered = true
 	}
 	wanted := s.acc.Nick
+	if s.acc.SASLUser != "" && !s.acc.SASLTaken {
+		s.acc.SASLTaken = true
+		if err := s.saveLocked(); err != nil {
+			s.n.host.Logger().Error("irc: the login's state not saved", "login", s.loginID, "err", err)
+		}
+	}
 	s.mu.Unlock()
 	s.identify(c)
 	s.catchUpPrivate(c)
