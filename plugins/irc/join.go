@@ -30,7 +30,24 @@ var joinErrors = map[string]pb.ErrorCode{
 	ircevent.ERR_NEEDREGGEDNICK:  pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED,
 	ircevent.ERR_UNAVAILRESOURCE: pb.ErrorCode_ERROR_CODE_UNAVAILABLE,
 	ircevent.ERR_LINKCHANNEL:     pb.ErrorCode_ERROR_CODE_NOT_FOUND,
+	errBadChanName:               pb.ErrorCode_ERROR_CODE_NOT_FOUND,
+	errSecureOnly:                pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
+	errOperOnly:                  pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
+	ngircdSecureOnly:             pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
+	ngircdOperOnly:               pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
 }
+
+// More refusals of a JOIN: 479 (Solanum's and InspIRCd's illegal
+// channel name), 489 (UnrealIRCd's and InspIRCd's +z, TLS connections
+// only), 520 (their +O, IRC operators only); and ngircd's 471s that are
+// no full channel, told apart by their words (joinRefusal).
+const (
+	errBadChanName   = "479"
+	errSecureOnly    = "489"
+	errOperOnly      = "520"
+	ngircdSecureOnly = "471 (+z)"
+	ngircdOperOnly   = "471 (+O)"
+)
 
 // joinWhy says in words why a JOIN was refused, for the user.
 var joinWhy = map[string]string{
@@ -44,6 +61,11 @@ var joinWhy = map[string]string{
 	ircevent.ERR_NEEDREGGEDNICK:  "the channel takes only registered nicks",
 	ircevent.ERR_UNAVAILRESOURCE: "the channel is temporarily unavailable",
 	ircevent.ERR_LINKCHANNEL:     "the channel forwards elsewhere",
+	errBadChanName:               "that is no channel name the server takes",
+	errSecureOnly:                "the channel takes only TLS connections",
+	errOperOnly:                  "the channel takes only IRC operators",
+	ngircdSecureOnly:             "the channel takes only TLS connections",
+	ngircdOperOnly:               "the channel takes only IRC operators",
 }
 
 // handleJoinErrors reports a refused JOIN to the JoinChat waiting for it,
@@ -52,6 +74,9 @@ var joinWhy = map[string]string{
 // identification instead (identify.go).
 func (s *Session) handleJoinErrors(c *ircevent.Connection) {
 	for code := range joinErrors {
+		if strings.Contains(code, " ") {
+			continue // no numeric: one joinRefusal tells apart
+		}
 		c.AddCallback(code, func(m ircmsg.Message) {
 			if len(m.Params) < 2 {
 				return
@@ -89,11 +114,20 @@ func (s *Session) handleJoinErrors(c *ircevent.Connection) {
 // joinRefusal is the refusal a JOIN's numeric code means, with the
 // server's text: ngircd refuses a channel for registered users only
 // (+R) with 471 ("Cannot join channel (+R) -- Registered users only"),
-// which other servers say with 477; its 471 says the channel is full
-// otherwise.
+// which other servers say with 477, and one for TLS connections (+z) or
+// IRC operators (+O) only with 471 too; its 471 says the channel is
+// full otherwise.
 func joinRefusal(code, text string) string {
-	if code == ircevent.ERR_CHANNELISFULL && strings.Contains(text, "(+R)") {
+	if code != ircevent.ERR_CHANNELISFULL {
+		return code
+	}
+	switch {
+	case strings.Contains(text, "(+R)"):
 		return ircevent.ERR_NEEDREGGEDNICK
+	case strings.Contains(text, "(+z)"):
+		return ngircdSecureOnly
+	case strings.Contains(text, "(+O)"):
+		return ngircdOperOnly
 	}
 	return code
 }
@@ -112,6 +146,7 @@ func (s *Session) ownsLocked(id string) bool {
 var lastingRefusals = map[string]bool{
 	ircevent.ERR_NOSUCHCHANNEL: true, ircevent.ERR_BADCHANMASK: true, ircevent.ERR_INVITEONLYCHAN: true,
 	ircevent.ERR_BANNEDFROMCHAN: true, ircevent.ERR_BADCHANNELKEY: true, ircevent.ERR_LINKCHANNEL: true,
+	errBadChanName: true,
 }
 
 // rejoinRefused takes the server's refusal (numeric code) of a JOIN no
