@@ -46,6 +46,9 @@ type sendWait struct {
 	refused bool
 	code    pb.ErrorCode
 	why     string
+	// dropped: the connection dropped before the PONG came, so
+	// whether the server read the lines is not known.
+	dropped bool
 	done    chan struct{} // closed at its PONG, or when none will come
 }
 
@@ -98,8 +101,10 @@ func (s *Session) refusedSendLocked(m ircmsg.Message) *sendWait {
 
 // confirmSent waits, after a send's lines to target went, for the
 // server to have answered them (at most EchoWait): its refusal is the
-// error. A server that does not answer in time, or a connection that
-// drops meanwhile, is no refusal: the lines went.
+// error. A server that does not answer in time is no refusal: the
+// lines went. A connection that drops meanwhile is an error: the lines
+// may have been lost with it, and the user is told so rather than
+// left to believe they arrived.
 func (s *Session) confirmSent(ctx context.Context, conn *ircevent.Connection, target string) error {
 	w := &sendWait{target: foldName(target), token: "passerelle-" + s.n.newID(), done: make(chan struct{})}
 	s.mu.Lock()
@@ -118,8 +123,12 @@ func (s *Session) confirmSent(ctx context.Context, conn *ircevent.Connection, ta
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if w.refused {
+	switch {
+	case w.refused:
 		return sdk.Errorf(w.code, "not delivered to %s: %s", decodeText(target), w.why)
+	case w.dropped:
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE,
+			"the connection to %s dropped before the server confirmed the message to %s: it may not have arrived", s.acc.addr(), decodeText(target))
 	}
 	return nil
 }
@@ -137,6 +146,7 @@ func (s *Session) dropSendWait(w *sendWait) {
 // answer will come.
 func (s *Session) failSendWaitsLocked() {
 	for _, w := range s.sendWaits {
+		w.dropped = true
 		close(w.done)
 	}
 	s.sendWaits = nil

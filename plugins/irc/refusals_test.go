@@ -49,3 +49,15 @@ func TestSendRefused(t *testing.T) {
 		dave.await("PRIVMSG", "after "+tc.chat)
 	}
 }
+
+// A message whose connection drops before the server answered it (the
+// PONG after its lines) is UNAVAILABLE, saying it may not have arrived:
+// the server may have read it or not. Before, the send succeeded.
+func TestSendDroppedUnconfirmed(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p, _, login := scriptedLogin(t, srv, `{"reconnect_min":"1m","reconnect_max":"1m"}`, "kit", "")
+	res := p.Commands().Send(plugintest.SendText(login.LoginId, "hangup", "", "are you there?"))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || !strings.Contains(res.Error.GetText(), "may not have arrived") {
+		t.Errorf("send as the connection dropped: %v; want UNAVAILABLE, saying it may not have arrived", res.Error)
+	}
+}

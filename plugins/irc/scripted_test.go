@@ -362,6 +362,10 @@ func (s *scripted) serve(c net.Conn) {
 				fmt.Fprintf(c, ":srv 366 %s %s :End of NAMES list\r\n", nick, ch)
 			}
 		case "PRIVMSG":
+			if p(0) == "hangup" {
+				c.Close() // the server goes down having read the line
+				return
+			}
 			s.mu.Lock()
 			echo, nick, before, text := s.acked["echo-message"], s.nick, s.beforeEcho, p(1)
 			if s.echoAs != "" {
