@@ -80,6 +80,8 @@ type scripted struct {
 	// this numeric and text ("474 :Cannot join channel (+b)") instead of
 	// joining.
 	refuseJoin map[string]string
+	// silentJoin: a JOIN of these channels gets no answer yet.
+	silentJoin map[string]bool
 	// refused counts the JOINs refused so far (refuseJoin): once it
 	// grew, a line sent is read by the client after the refusal.
 	refused int
@@ -347,8 +349,11 @@ func (s *scripted) serve(c net.Conn) {
 			// A list of channels: each joined in turn.
 			for _, ch := range strings.Split(p(0), ",") {
 				s.mu.Lock()
-				nick, refused := s.nick, s.refuseJoin[ch]
+				nick, refused, silent := s.nick, s.refuseJoin[ch], s.silentJoin[ch]
 				s.mu.Unlock()
+				if silent {
+					continue
+				}
 				if code, text, ok := strings.Cut(refused, " "); ok {
 					fmt.Fprintf(c, ":srv %s %s %s %s\r\n", code, nick, ch, text)
 					s.mu.Lock()

@@ -655,3 +655,28 @@ func TestSASLHiddenWhileServicesDown(t *testing.T) {
 	srv.mu.Unlock()
 	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
 }
+
+// A message to a channel of the login while its JOIN is under way after
+// a reconnection is UNAVAILABLE (send again in a moment), not
+// NOT_FOUND: the room is not gone. Before, it was "you are not in #c".
+func TestSendWhileRejoining(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p, _, login := scriptedLogin(t, srv, `{"reconnect_min":"50ms","reconnect_max":"100ms"}`, "kit", "#c")
+	srv.mu.Lock()
+	srv.silentJoin = map[string]bool{"#c": true}
+	srv.mu.Unlock()
+	srv.hangUp()
+	srv.wait("the JOIN after the reconnection", func() bool {
+		n := 0
+		for _, l := range srv.lines {
+			if l == "JOIN #c" {
+				n++
+			}
+		}
+		return n == 2
+	})
+	res := p.Commands().Send(plugintest.SendText(login.LoginId, "#c", "", "still here?"))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
+		t.Errorf("send while rejoining: %v; want UNAVAILABLE", res.Error)
+	}
+}

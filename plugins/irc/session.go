@@ -794,6 +794,14 @@ func (s *Session) target(chatID string) (string, error) {
 	if isChannel(chatID) {
 		name, ok := s.channelName(chatID)
 		if !ok {
+			s.mu.Lock()
+			rejoining := s.pending[chanID(chatID)]
+			s.mu.Unlock()
+			if rejoining {
+				// The connection came back and the channel's JOIN is
+				// under way: a moment, not a room that is gone.
+				return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s is being joined again after the reconnection to %s: send again in a moment", chatID, s.acc.addr())
+			}
 			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", chatID)
 		}
 		return name, nil
