@@ -73,7 +73,7 @@ func registeredMode(change string) (now, changed bool) {
 // nicks waits (holdForIdentificationLocked).
 func (s *Session) startIdentifying(c *ircevent.Connection) {
 	s.mu.Lock()
-	s.identifying = true
+	s.identifying, s.idNick = true, s.self
 	gen := s.idGen
 	s.mu.Unlock()
 	time.AfterFunc(time.Duration(s.n.cfg.IdentifyWait), func() {

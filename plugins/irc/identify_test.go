@@ -176,3 +176,39 @@ func TestRegisteredOnlyChannelOnNgircd(t *testing.T) {
 		t.Errorf("join of a +R channel: %v; want registration required, with the server's words", res.Error)
 	}
 }
+
+// A login whose nick was taken at connecting (its ghost, after a
+// dropped connection) gets another, and its IDENTIFY goes under that
+// one, identifying nothing: once the nick is the login's again, the
+// IDENTIFY goes again. Before, the login stayed unidentified (its
+// channels for registered nicks closed, and services renaming it).
+func TestIdentifiedAgainWithNickBack(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.nickserv, srv.nickservSilent = "s3cret", true
+	srv.nicksInUse = map[string]bool{"kit": true}
+	srv.mu.Unlock()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["nickserv_password"] = "s3cret"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	srv.got("PRIVMSG NickServ :IDENTIFY s3cret")
+	srv.mu.Lock()
+	n, nick := len(srv.lines), srv.nick
+	srv.mu.Unlock()
+	if nick == "kit" {
+		t.Fatalf("connected as %s; want another nick", nick)
+	}
+	srv.send(":" + nick + "!u@h NICK :kit") // the ghost is gone: the nick is the user's again
+	srv.wait("the IDENTIFY under the login's nick", func() bool {
+		for _, l := range srv.lines[n:] {
+			if l == "PRIVMSG NickServ :IDENTIFY s3cret" {
+				return true
+			}
+		}
+		return false
+	})
+}

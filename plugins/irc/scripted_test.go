@@ -80,6 +80,9 @@ type scripted struct {
 	// this numeric and text ("474 :Cannot join channel (+b)") instead of
 	// joining.
 	refuseJoin map[string]string
+	// nicksInUse are nicks someone else has: a NICK taking one is
+	// refused (433).
+	nicksInUse map[string]bool
 	// silentJoin: a JOIN of these channels gets no answer yet.
 	silentJoin map[string]bool
 	// refused counts the JOINs refused so far (refuseJoin): once it
@@ -330,6 +333,13 @@ func (s *scripted) serve(c net.Conn) {
 				}
 			}
 		case "NICK":
+			s.mu.Lock()
+			inUse := s.nicksInUse[p(0)]
+			s.mu.Unlock()
+			if inUse {
+				fmt.Fprintf(c, ":srv 433 * %s :Nickname is already in use\r\n", p(0))
+				continue
+			}
 			s.mu.Lock()
 			old := s.nick
 			s.nick = p(0)

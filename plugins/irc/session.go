@@ -118,6 +118,9 @@ type Session struct {
 	identifying, identified bool
 	idGen                   int
 	needID                  map[string]string
+	// idNick is the nick the last IDENTIFY went under: services
+	// identify the nick the user has.
+	idNick string
 	// statusMsg is the server's STATUSMSG prefixes ("@+"): a message
 	// to "@#chan" is to its operators.
 	statusMsg string
@@ -447,7 +450,7 @@ func (s *Session) registered(c *ircevent.Connection) {
 	s.statusMsg = isupport["STATUSMSG"]
 	// Identified already where SASL took the account (no welcome
 	// without it); a NickServ IDENTIFY goes below.
-	s.identified, s.identifying, s.needID = s.acc.SASLUser != "", false, map[string]string{}
+	s.identified, s.identifying, s.needID, s.idNick = s.acc.SASLUser != "", false, map[string]string{}, ""
 	s.idGen++
 	// The next attempt is a reconnection: it waits (backoff.go).
 	s.attempts = 1
@@ -473,9 +476,10 @@ func (s *Session) registered(c *ircevent.Connection) {
 }
 
 // identify identifies the nick with NickServ, for a login with a
-// NickServ password and no SASL account. The server's echo of the line
-// (echo-message) is expected, so that the password is not shown as a
-// message the user sent.
+// NickServ password and no SASL account: at the welcome, and when the
+// login's nick comes back after the welcome gave another (handleNick).
+// The server's echo of the line (echo-message) is expected, so that the
+// password is not shown as a message the user sent.
 func (s *Session) identify(c *ircevent.Connection) {
 	s.mu.Lock()
 	pw, sasl := s.acc.NickServPassword, s.acc.SASLUser != ""
