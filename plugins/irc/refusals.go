@@ -99,17 +99,24 @@ func (s *Session) refusedSendLocked(m ircmsg.Message) *sendWait {
 	return nil
 }
 
-// confirmSent waits, after a send's lines to target went, for the
+// awaitAnswer registers a send to target before its first line goes:
+// the server may refuse the line before the send could wait for it.
+// confirmSent waits for the answer; dropSendWait forgets it.
+func (s *Session) awaitAnswer(target string) *sendWait {
+	w := &sendWait{target: foldName(target), token: "passerelle-" + s.n.newID(), done: make(chan struct{})}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sendWaits = append(s.sendWaits, w)
+	return w
+}
+
+// confirmSent waits, after send w's lines to target went, for the
 // server to have answered them (at most EchoWait): its refusal is the
 // error. A server that does not answer in time is no refusal: the
 // lines went. A connection that drops meanwhile is an error: the lines
 // may have been lost with it, and the user is told so rather than
 // left to believe they arrived.
-func (s *Session) confirmSent(ctx context.Context, conn *ircevent.Connection, target string) error {
-	w := &sendWait{target: foldName(target), token: "passerelle-" + s.n.newID(), done: make(chan struct{})}
-	s.mu.Lock()
-	s.sendWaits = append(s.sendWaits, w)
-	s.mu.Unlock()
+func (s *Session) confirmSent(ctx context.Context, conn *ircevent.Connection, w *sendWait, target string) error {
 	defer s.dropSendWait(w)
 	if err := conn.Send("PING", w.token); err != nil {
 		return nil

@@ -870,6 +870,10 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	}
 	left := len(lines)
 	defer func() { s.lines.sent(left) }()
+	// Waited for from before the first line: the server may refuse it
+	// at once (refusals.go).
+	answer := s.awaitAnswer(target)
+	defer s.dropSendWait(answer)
 	var waits []*echo
 	for _, l := range lines {
 		err := s.lines.wait(ctx)
@@ -892,7 +896,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			waits = append(waits, e)
 		}
 	}
-	if err := s.confirmSent(ctx, conn, target); err != nil {
+	if err := s.confirmSent(ctx, conn, answer, target); err != nil {
 		// Refused: no echo is coming.
 		for _, e := range waits {
 			s.dropEcho(e)
