@@ -36,7 +36,7 @@ var identifiedWords = regexp.MustCompile(`(?i)(\byou are now (identified|recogni
 // the mode taken away undoes it.
 func (s *Session) handleIdentification(c *ircevent.Connection) {
 	c.AddCallback(ircevent.RPL_LOGGEDIN, func(ircmsg.Message) { s.identifiedNow(c, true) })
-	c.AddCallback(ircevent.RPL_LOGGEDOUT, func(ircmsg.Message) { s.identifiedNow(c, false) })
+	s.onLoggedOut(c)
 	c.AddCallback("MODE", func(m ircmsg.Message) {
 		if len(m.Params) < 2 || !s.isSelf(m.Params[0]) {
 			return // a channel's modes
@@ -50,6 +50,17 @@ func (s *Session) handleIdentification(c *ircevent.Connection) {
 			s.identifiedNow(c, true)
 		}
 	})
+}
+
+// onLoggedOut reads 901 (RPL_LOGGEDOUT: the account logged out, by the
+// user's NickServ LOGOUT or by services) as the nick no longer
+// identified. Called again at each welcome, it replaces irc-go's own
+// 901 callback of a login with SASL, which takes a 901 for a SASL
+// failure whenever it comes, and quits the connection: a logout after
+// the welcome made the login reconnect.
+func (s *Session) onLoggedOut(c *ircevent.Connection) {
+	c.ClearCallback(ircevent.RPL_LOGGEDOUT)
+	c.AddCallback(ircevent.RPL_LOGGEDOUT, func(ircmsg.Message) { s.identifiedNow(c, false) })
 }
 
 // registeredMode reads a user mode change ("+iR", "-r") for the mode

@@ -209,3 +209,24 @@ func TestIdentifiedAgainWithNickBack(t *testing.T) {
 		return false
 	})
 }
+
+// A logout after the welcome (901: the user's NickServ LOGOUT, or
+// services dropping the account) leaves the connection up. Before,
+// irc-go took any 901 of a SASL login for a failed SASL login and quit
+// the connection, which then reconnected.
+func TestLoggedOutStaysConnected(t *testing.T) {
+	srv := startScripted(t, "sasl", "kit\x00s3cret")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["sasl_user"], f["sasl_password"] = "kit", "s3cret"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	srv.send(":srv 901 kit kit!u@h :You are now logged out")
+	srv.send("PING :after-logout")
+	srv.got("PONG") // answered on the same connection: it is still up
+	if quits := srv.sent(0, "QUIT"); len(quits) > 0 {
+		t.Errorf("the plugin quit after the logout: %q", quits)
+	}
+}

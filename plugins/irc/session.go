@@ -466,6 +466,7 @@ func (s *Session) registered(c *ircevent.Connection) {
 		}
 	}
 	s.mu.Unlock()
+	s.onLoggedOut(c)
 	s.identify(c)
 	s.catchUpPrivate(c)
 	msg := "connected to " + s.acc.addr() + " as " + nick
