@@ -37,11 +37,21 @@ var identifiedWords = regexp.MustCompile(`(?i)(\byou are now (identified|recogni
 func (s *Session) handleIdentification(c *ircevent.Connection) {
 	c.AddCallback(ircevent.RPL_LOGGEDIN, func(ircmsg.Message) { s.identifiedNow(c, true) })
 	s.onLoggedOut(c)
+	c.AddCallback(ircevent.RPL_MYINFO, func(m ircmsg.Message) {
+		if len(m.Params) >= 3 {
+			s.mu.Lock()
+			s.ngircd = strings.HasPrefix(strings.ToLower(m.Params[2]), "ngircd")
+			s.mu.Unlock()
+		}
+	})
 	c.AddCallback("MODE", func(m ircmsg.Message) {
 		if len(m.Params) < 2 || !s.isSelf(m.Params[0]) {
 			return // a channel's modes
 		}
-		if now, changed := registeredMode(m.Params[1]); changed {
+		s.mu.Lock()
+		ngircd := s.ngircd
+		s.mu.Unlock()
+		if now, changed := registeredMode(m.Params[1], ngircd); changed {
 			s.identifiedNow(c, now)
 		}
 	})
@@ -63,16 +73,21 @@ func (s *Session) onLoggedOut(c *ircevent.Connection) {
 	c.AddCallback(ircevent.RPL_LOGGEDOUT, func(ircmsg.Message) { s.identifiedNow(c, false) })
 }
 
-// registeredMode reads a user mode change ("+iR", "-r") for the mode
-// services set on an identified nick: r, or R (ngircd's); now is its
-// last state in the change.
-func registeredMode(change string) (now, changed bool) {
+// registeredMode reads a user mode change ("+ir", "-r") for the mode
+// services set on an identified nick: r, or on ngircd R (elsewhere, as
+// on InspIRCd and UnrealIRCd, +R is the user's own "private messages
+// from registered nicks only"); now is its last state in the change.
+func registeredMode(change string, ngircd bool) (now, changed bool) {
+	mark := 'r'
+	if ngircd {
+		mark = 'R'
+	}
 	add := true
 	for _, r := range change {
 		switch r {
 		case '+', '-':
 			add = r == '+'
-		case 'r', 'R':
+		case mark:
 			now, changed = add, true
 		}
 	}

@@ -5,12 +5,16 @@ import "testing"
 // What services say and set on an identified nick is recognized, and
 // what they say otherwise is not.
 func TestIdentificationSigns(t *testing.T) {
+	// On InspIRCd and UnrealIRCd +R is the user's "private messages from
+	// registered nicks only", not identification (it was taken for it).
 	for _, tc := range []struct {
 		change       string
+		ngircd       bool
 		now, changed bool
-	}{{"+r", true, true}, {"+iR", true, true}, {"-r", false, true}, {"+r-r", false, true}, {"+iw", false, false}, {"-x+r", true, true}} {
-		if now, changed := registeredMode(tc.change); now != tc.now || changed != tc.changed {
-			t.Errorf("registeredMode(%q) = %v, %v; want %v, %v", tc.change, now, changed, tc.now, tc.changed)
+	}{{"+r", false, true, true}, {"+iR", true, true, true}, {"+iR", false, false, false}, {"-r", false, false, true},
+		{"+r-r", false, false, true}, {"+iw", false, false, false}, {"-x+r", false, true, true}, {"-R", true, false, true}} {
+		if now, changed := registeredMode(tc.change, tc.ngircd); now != tc.now || changed != tc.changed {
+			t.Errorf("registeredMode(%q, ngircd %v) = %v, %v; want %v, %v", tc.change, tc.ngircd, now, changed, tc.now, tc.changed)
 		}
 	}
 	for text, want := range map[string]bool{

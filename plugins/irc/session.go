@@ -121,6 +121,9 @@ type Session struct {
 	// idNick is the nick the last IDENTIFY went under: services
 	// identify the nick the user has.
 	idNick string
+	// ngircd: the server says it is ngircd (004), whose user mode R
+	// marks an identified nick (identify.go).
+	ngircd bool
 	// statusMsg is the server's STATUSMSG prefixes ("@+"): a message
 	// to "@#chan" is to its operators.
 	statusMsg string
