@@ -35,6 +35,10 @@ var sendErrors = map[string]struct {
 	"493":                       {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "they take messages only from people in a channel with them"},
 	"531":                       {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "they do not take your messages"},
 	"716":                       {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "they take messages only from people they allowed (+g); the server told them you wrote"},
+	// Solanum's (and charybdis') limit on messaging many nicks or
+	// channels in a row; ircu's and InspIRCd's the same.
+	"707": {pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "you are writing to too many different nicks or channels in a short time; wait a little"},
+	"439": {pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "you are writing to too many different nicks or channels in a short time; wait a little"},
 }
 
 // sendWait is a send waiting for the server's answer to its lines.

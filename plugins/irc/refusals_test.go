@@ -61,3 +61,26 @@ func TestSendDroppedUnconfirmed(t *testing.T) {
 		t.Errorf("send as the connection dropped: %v; want UNAVAILABLE, saying it may not have arrived", res.Error)
 	}
 }
+
+// A message dropped by a server's limit on writing to many targets in a
+// row (Solanum's 707, ircu's and InspIRCd's 439) is RATE_LIMITED, with
+// the server's words. Before, it was lost without a word.
+func TestSendTargetsTooFast(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.refuseMsg = map[string]string{
+		"eve":  "707 :Targets changing too fast, message dropped",
+		"finn": "439 :Target change too fast. Please wait 20 seconds.",
+	}
+	srv.mu.Unlock()
+	p, _, login := scriptedLogin(t, srv, "", "kit", "")
+	for _, nick := range []string{"eve", "finn"} {
+		res := p.Commands().Send(plugintest.SendText(login.LoginId, nick, "", "hi "+nick))
+		if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_RATE_LIMITED || !strings.Contains(res.Error.GetText(), "oo fast") {
+			t.Errorf("send to %s: %v; want RATE_LIMITED with the server's words", nick, res.Error)
+		}
+	}
+	if res := p.Commands().Send(plugintest.SendText(login.LoginId, "gus", "", "hi gus")); res.Error != nil {
+		t.Errorf("send to gus: %v", res.Error)
+	}
+}

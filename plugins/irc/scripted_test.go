@@ -80,6 +80,10 @@ type scripted struct {
 	// this numeric and text ("474 :Cannot join channel (+b)") instead of
 	// joining.
 	refuseJoin map[string]string
+	// refuseMsg answers a PRIVMSG to a target (by its name as sent)
+	// with this numeric and text ("707 :Targets changing too fast")
+	// instead of relaying it.
+	refuseMsg map[string]string
 	// nicksInUse are nicks someone else has: a NICK taking one is
 	// refused (433).
 	nicksInUse map[string]bool
@@ -380,6 +384,13 @@ func (s *scripted) serve(c net.Conn) {
 			if p(0) == "hangup" {
 				c.Close() // the server goes down having read the line
 				return
+			}
+			s.mu.Lock()
+			refused, nick := s.refuseMsg[p(0)], s.nick
+			s.mu.Unlock()
+			if code, text, ok := strings.Cut(refused, " "); ok {
+				fmt.Fprintf(c, ":srv %s %s %s %s\r\n", code, nick, p(0), text)
+				continue
 			}
 			s.mu.Lock()
 			echo, nick, before, text := s.acked["echo-message"], s.nick, s.beforeEcho, p(1)
