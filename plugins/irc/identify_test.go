@@ -230,3 +230,37 @@ func TestLoggedOutStaysConnected(t *testing.T) {
 		t.Errorf("the plugin quit after the logout: %q", quits)
 	}
 }
+
+// A join from XMPP that waited for the nick's identification longer
+// than a join waits (identify_wait past JoinChatWait) says so, and the
+// channel is not joined behind the user's back when the identification
+// comes later. Before, the error said the server did not answer, and the
+// channel was joined at the identification, with no JoinChat to keep it
+// on the login's list.
+func TestJoinChatGivesUpWaitingForIdentification(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.nickserv, srv.nickservSilent = "s3cret", true
+	srv.refuseJoin = map[string]string{"#reg": refusedReg}
+	srv.mu.Unlock()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"identify_wait":"10m"}`))
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["nickserv_password"] = "s3cret"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	res := p.Commands().Send(command(login.LoginId, "#reg", &pb.JoinChat{}))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || !strings.Contains(res.Error.GetText(), "not identified") {
+		t.Errorf("join while services said nothing: %v; want UNAVAILABLE, saying the nick was not identified", res.Error)
+	}
+	srv.mu.Lock()
+	n := len(srv.lines)
+	srv.mu.Unlock()
+	srv.send(":srv 900 kit kit!u@h kit :You are now logged in as kit")
+	srv.send("PING :after-900")
+	srv.got("PONG")
+	if joins := srv.sent(n, "JOIN"); len(joins) > 0 {
+		t.Errorf("joined at the identification, the join given up: %q", joins)
+	}
+}

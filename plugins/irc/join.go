@@ -235,7 +235,9 @@ func (s *Session) joinChannel(ctx context.Context, c sdk.Call, j *pb.JoinChat) e
 	select {
 	case err = <-wait:
 	case <-t.C:
-		s.dropJoin(id, wait)
+		if s.dropJoin(id, wait) {
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s takes only registered nicks, and your nick was still not identified %v later (services did not answer the IDENTIFY): join again once it is", c.ChatID, JoinChatWait)
+		}
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s did not answer the join of %s within %v", s.acc.addr(), c.ChatID, JoinChatWait)
 	case <-ctx.Done():
 		s.dropJoin(id, wait)
@@ -247,12 +249,19 @@ func (s *Session) joinChannel(ctx context.Context, c sdk.Call, j *pb.JoinChat) e
 	return s.keepChannel(name, j.GetPassword())
 }
 
-func (s *Session) dropJoin(id string, wait chan error) {
+// dropJoin forgets JoinChat's wait for channel id, given up; a channel
+// not the login's that waited for the nick's identification (held)
+// then waits no more: joined later, no JoinChat would keep it.
+func (s *Session) dropJoin(id string, wait chan error) (held bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.joins[id] == wait {
 		delete(s.joins, id)
 	}
+	if _, held = s.needID[id]; held && !s.ownsLocked(id) {
+		delete(s.needID, id)
+	}
+	return held
 }
 
 // keepChannel puts a joined channel (and its key) on the login's list, in
