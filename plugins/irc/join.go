@@ -84,7 +84,13 @@ func (s *Session) handleJoinErrors(c *ircevent.Connection) {
 			code := joinRefusal(code, lastParam(m))
 			name := m.Params[1]
 			id := chanID(name)
-			why := fmt.Sprintf("cannot join %s: %s (the server says: %s)", decodeText(name), joinWhy[code], decodeText(lastParam(m)))
+			what := joinWhy[code]
+			if code == ircevent.ERR_LINKCHANNEL && len(m.Params) >= 4 && isChannel(m.Params[2]) {
+				// "470 me #a #b :Forwarding": the server joins the user
+				// to #b instead, whose room comes as one joined.
+				what = "the channel forwards to " + decodeText(m.Params[2]) + ", which you are joined to instead"
+			}
+			why := fmt.Sprintf("cannot join %s: %s (the server says: %s)", decodeText(name), what, decodeText(lastParam(m)))
 			s.mu.Lock()
 			wait := s.joins[id]
 			_, in := s.channels[id]

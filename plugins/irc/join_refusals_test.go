@@ -45,3 +45,35 @@ func TestJoinRefusalsOfServers(t *testing.T) {
 		}
 	}
 }
+
+// A channel the user is joined to elsewhere is the login's, as one
+// parted elsewhere is not (TestSelfPartedElsewhere): a join the server
+// forwards (470, Solanum's +f: the join from XMPP fails, naming the
+// channel joined instead), or one another client of the user's bouncer
+// or an operator (SAJOIN) made. Its room comes, and the saved state has
+// it, to be joined again after a reconnection. Before, the room came
+// but the login did not keep the channel.
+func TestJoinedElsewhereKept(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.refuseJoin = map[string]string{"#old": "470 #new :Forwarding to another channel"}
+	srv.mu.Unlock()
+	p, evs, login := scriptedLogin(t, srv, "", "kit", "")
+	res := p.Commands().Send(command(login.LoginId, "#old", &pb.JoinChat{}))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_FOUND || !strings.Contains(res.Error.GetText(), "forwards to #new") {
+		t.Errorf("join of a forwarding channel: %v; want NOT_FOUND naming #new", res.Error)
+	}
+	saved := func(ch string) {
+		t.Helper()
+		evs.NextEvent(func(ev *pb.Event) bool {
+			return ev.GetSavedState() != nil && strings.Contains(string(ev.GetSavedState().SavedState), `"`+ch+`"`)
+		})
+	}
+	saved("#new")
+
+	srv.send(":kit!u@h JOIN #sajoined")
+	srv.send(":srv 353 kit = #sajoined :kit @op")
+	srv.send(":srv 366 kit #sajoined :End of NAMES list")
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetChat() != nil && ev.ChatId == "#sajoined" })
+	saved("#sajoined")
+}

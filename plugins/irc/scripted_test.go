@@ -374,7 +374,12 @@ func (s *scripted) serve(c net.Conn) {
 					s.refused++
 					s.signalLocked()
 					s.mu.Unlock()
-					continue
+					if code != "470" {
+						continue
+					}
+					// Solanum's +f: "470 me #a #b :Forwarding...", then
+					// the user is joined to #b.
+					ch = strings.Fields(text)[0]
 				}
 				fmt.Fprintf(c, "%s:%s!u@h JOIN %s\r\n", s.tags(false), nick, ch)
 				fmt.Fprintf(c, ":srv 353 %s = %s :@op %s\r\n", nick, ch, nick)
