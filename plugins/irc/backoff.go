@@ -55,15 +55,18 @@ func (s *Session) dial(ctx context.Context, c *ircevent.Connection, network, add
 	if prev != nil && !prev.registered && looping && !closed(stop) {
 		// The previous reconnection reached the server but ended
 		// during registration: ircevent's Loop only logs it.
-		if prev.sasl != "" {
+		switch {
+		case prev.saslRefused:
 			s.accountRefused(c, prev)
 			return nil, errAccountRefused
-		}
-		if prev.banned {
+		case prev.banned:
 			s.bannedLogin(c, prev)
 			return nil, errBanned
+		case prev.saslAborted != "":
+			s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, saslAbortedMessage(s.acc, prev))
+		default:
+			s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, registrationFailure(s.acc.addr(), prev)+"; trying again")
 		}
-		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, registrationFailure(s.acc.addr(), prev)+"; trying again")
 	}
 	if n > 0 {
 		cfg := s.n.cfg

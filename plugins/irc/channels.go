@@ -174,6 +174,11 @@ func (s *Session) joined(m ircmsg.Message, id string) {
 	wait := s.joins[id]
 	delete(s.joins, id)
 	conn, name := s.conn, ch.name
+	// Joined elsewhere: forwarded by the server from the channel asked
+	// (470), an operator's SAJOIN, another client on the user's
+	// bouncer. The user is in it: the login keeps it, as it forgets one
+	// parted elsewhere.
+	elsewhere := wait == nil && !s.ownsLocked(id)
 	s.mu.Unlock()
 	if renamed != nil {
 		ev := s.groupEvent(m, id)
@@ -188,6 +193,11 @@ func (s *Session) joined(m ircmsg.Message, id string) {
 	}
 	if wait != nil {
 		wait <- nil
+	}
+	if elsewhere {
+		if err := s.keepChannel(name, ""); err != nil {
+			s.n.host.Logger().Error("irc: the login's channels not saved", "err", err)
+		}
 	}
 	s.joinDone(id)
 }

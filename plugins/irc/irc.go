@@ -58,6 +58,11 @@ type Config struct {
 	// ListWait is how long a search for channels (LIST, search.go)
 	// waits for the server's whole list before answering UNAVAILABLE.
 	ListWait Duration `json:"list_wait"`
+	// IdentifyWait is how long after its IDENTIFY to NickServ a login
+	// waits for services to identify the nick before it takes a
+	// channel's refusal for registered nicks only as an answer
+	// (identify.go).
+	IdentifyWait Duration `json:"identify_wait"`
 
 	roots *x509.CertPool // the system's and CAFile's; nil = the system's
 }
@@ -94,7 +99,7 @@ const (
 func parseConfig(raw []byte) (Config, error) {
 	cfg := Config{ReconnectMin: Duration(DefaultReconnectMin), ReconnectMax: Duration(DefaultReconnectMax),
 		TypingRepeat: Duration(DefaultTypingRepeat), TypingTimeout: Duration(DefaultTypingTimeout),
-		ListWait: Duration(DefaultListWait)}
+		ListWait: Duration(DefaultListWait), IdentifyWait: Duration(DefaultIdentifyWait)}
 	// Strict: a misspelt key (reconect_min) fails the start, naming it.
 	if err := sdk.DecodeConfig(raw, &cfg); err != nil {
 		return cfg, fmt.Errorf("irc: %w", err)
@@ -178,6 +183,10 @@ type Account struct {
 	// Throttle is the lines a second the user's lines go at after a
 	// burst (pace.go): nil is the default (one a second), 0 no pacing.
 	Throttle *float64 `json:"throttle,omitempty"`
+	// SASLTaken: the server took the SASL account once. A server that
+	// later offers no SASL has its services down (Solanum offers SASL
+	// only while its SASL service is there), rather than no SASL.
+	SASLTaken bool `json:"sasl_taken,omitempty"`
 }
 
 // MarshalJSON writes a's channel names that are not UTF-8 (Latin-1 ones,

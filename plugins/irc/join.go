@@ -30,7 +30,24 @@ var joinErrors = map[string]pb.ErrorCode{
 	ircevent.ERR_NEEDREGGEDNICK:  pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED,
 	ircevent.ERR_UNAVAILRESOURCE: pb.ErrorCode_ERROR_CODE_UNAVAILABLE,
 	ircevent.ERR_LINKCHANNEL:     pb.ErrorCode_ERROR_CODE_NOT_FOUND,
+	errBadChanName:               pb.ErrorCode_ERROR_CODE_NOT_FOUND,
+	errSecureOnly:                pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
+	errOperOnly:                  pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
+	ngircdSecureOnly:             pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
+	ngircdOperOnly:               pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
 }
+
+// More refusals of a JOIN: 479 (Solanum's and InspIRCd's illegal
+// channel name), 489 (UnrealIRCd's and InspIRCd's +z, TLS connections
+// only), 520 (their +O, IRC operators only); and ngircd's 471s that are
+// no full channel, told apart by their words (joinRefusal).
+const (
+	errBadChanName   = "479"
+	errSecureOnly    = "489"
+	errOperOnly      = "520"
+	ngircdSecureOnly = "471 (+z)"
+	ngircdOperOnly   = "471 (+O)"
+)
 
 // joinWhy says in words why a JOIN was refused, for the user.
 var joinWhy = map[string]string{
@@ -44,26 +61,55 @@ var joinWhy = map[string]string{
 	ircevent.ERR_NEEDREGGEDNICK:  "the channel takes only registered nicks",
 	ircevent.ERR_UNAVAILRESOURCE: "the channel is temporarily unavailable",
 	ircevent.ERR_LINKCHANNEL:     "the channel forwards elsewhere",
+	errBadChanName:               "that is no channel name the server takes",
+	errSecureOnly:                "the channel takes only TLS connections",
+	errOperOnly:                  "the channel takes only IRC operators",
+	ngircdSecureOnly:             "the channel takes only TLS connections",
+	ngircdOperOnly:               "the channel takes only IRC operators",
 }
 
 // handleJoinErrors reports a refused JOIN to the JoinChat waiting for it,
 // and stops a login's wait for a configured channel the server refused.
+// A refusal for registered nicks only may wait for the nick's
+// identification instead (identify.go).
 func (s *Session) handleJoinErrors(c *ircevent.Connection) {
 	for code := range joinErrors {
+		if strings.Contains(code, " ") {
+			continue // no numeric: one joinRefusal tells apart
+		}
 		c.AddCallback(code, func(m ircmsg.Message) {
 			if len(m.Params) < 2 {
 				return
 			}
-			id := chanID(m.Params[1])
+			code := joinRefusal(code, lastParam(m))
+			name := m.Params[1]
+			id := chanID(name)
+			what := joinWhy[code]
+			if code == ircevent.ERR_LINKCHANNEL && len(m.Params) >= 4 && isChannel(m.Params[2]) {
+				// "470 me #a #b :Forwarding": the server joins the user
+				// to #b instead, whose room comes as one joined.
+				what = "the channel forwards to " + decodeText(m.Params[2]) + ", which you are joined to instead"
+			}
+			why := fmt.Sprintf("cannot join %s: %s (the server says: %s)", decodeText(name), what, decodeText(lastParam(m)))
 			s.mu.Lock()
 			wait := s.joins[id]
+			_, in := s.channels[id]
+			if code == ircevent.ERR_NEEDREGGEDNICK && !in && (wait != nil || s.ownsLocked(id)) {
+				held, hint := s.holdForIdentificationLocked(name, wait != nil)
+				if held {
+					s.mu.Unlock()
+					return // joined again once services answer
+				}
+				if hint != "" {
+					why += ": " + hint
+				}
+			}
 			delete(s.joins, id)
 			s.mu.Unlock()
-			why := fmt.Sprintf("cannot join %s: %s (the server says: %s)", decodeText(m.Params[1]), joinWhy[code], decodeText(lastParam(m)))
 			if wait != nil {
 				wait <- sdk.Errorf(joinErrors[code], "%s", why)
 			} else {
-				s.n.host.Logger().Warn("irc: channel not joined", "channel", m.Params[1], "why", lastParam(m))
+				s.n.host.Logger().Warn("irc: channel not joined", "channel", name, "why", lastParam(m))
 				s.rejoinRefused(m, code, id, why)
 			}
 			s.joinDone(id)
@@ -71,22 +117,43 @@ func (s *Session) handleJoinErrors(c *ircevent.Connection) {
 	}
 }
 
+// joinRefusal is the refusal a JOIN's numeric code means, with the
+// server's text: ngircd refuses a channel for registered users only
+// (+R) with 471 ("Cannot join channel (+R) -- Registered users only"),
+// which other servers say with 477, and one for TLS connections (+z) or
+// IRC operators (+O) only with 471 too; its 471 says the channel is
+// full otherwise.
+func joinRefusal(code, text string) string {
+	if code != ircevent.ERR_CHANNELISFULL {
+		return code
+	}
+	switch {
+	case strings.Contains(text, "(+R)"):
+		return ircevent.ERR_NEEDREGGEDNICK
+	case strings.Contains(text, "(+z)"):
+		return ngircdSecureOnly
+	case strings.Contains(text, "(+O)"):
+		return ngircdOperOnly
+	}
+	return code
+}
+
+// ownsLocked reports whether channel id is on the login's list.
+func (s *Session) ownsLocked(id string) bool {
+	return slices.ContainsFunc(s.acc.Channels, func(ch string) bool { return chanID(ch) == id })
+}
+
 // lastingRefusals are the JOIN refusals that a later attempt would meet
 // again until someone acts (an operator, the user): a channel of the
 // login so refused comes off its list. The others (a full channel, one
 // held after a netsplit, too many channels) are tried again at the next
-// connection.
+// connection; so is a channel for registered nicks only, which the
+// user's identification opens (identify.go).
 var lastingRefusals = map[string]bool{
 	ircevent.ERR_NOSUCHCHANNEL: true, ircevent.ERR_BADCHANMASK: true, ircevent.ERR_INVITEONLYCHAN: true,
-	ircevent.ERR_BANNEDFROMCHAN: true, ircevent.ERR_BADCHANNELKEY: true, ircevent.ERR_NEEDREGGEDNICK: true,
-	ircevent.ERR_LINKCHANNEL: true,
+	ircevent.ERR_BANNEDFROMCHAN: true, ircevent.ERR_BADCHANNELKEY: true, ircevent.ERR_LINKCHANNEL: true,
+	errBadChanName: true,
 }
-
-// identifyWait is how long after its first refusal for registered nicks
-// only (477) a channel is joined again by a login that identifies with
-// NickServ: its JOINs go right after the IDENTIFY, which services may
-// not have taken yet.
-const identifyWait = 5 * time.Second
 
 // rejoinRefused takes the server's refusal (numeric code) of a JOIN no
 // JoinChat waits for: of a channel of the login, at its connection, its
@@ -97,26 +164,10 @@ const identifyWait = 5 * time.Second
 func (s *Session) rejoinRefused(m ircmsg.Message, code, id, why string) {
 	s.mu.Lock()
 	_, in := s.channels[id]
-	ours := slices.ContainsFunc(s.acc.Channels, func(ch string) bool { return chanID(ch) == id })
-	again := code == ircevent.ERR_NEEDREGGEDNICK && s.acc.NickServPassword != "" && s.acc.SASLUser == "" && !s.joinedAgain[id]
-	if again {
-		s.joinedAgain[id] = true
-	}
-	conn, key := s.conn, s.acc.Keys[id]
+	ours := s.ownsLocked(id)
 	s.mu.Unlock()
 	if in || !ours {
 		return // another command's error (a 403 to a TOPIC), or no channel of the login
-	}
-	if again && conn != nil && len(m.Params) >= 2 {
-		name := m.Params[1]
-		time.AfterFunc(identifyWait, func() {
-			if key != "" {
-				_ = conn.Send("JOIN", name, key)
-			} else {
-				_ = conn.Join(name)
-			}
-		})
-		return
 	}
 	reason := pb.ChatRemovedEvent_REASON_LEFT
 	if code == ircevent.ERR_BANNEDFROMCHAN {
@@ -190,7 +241,9 @@ func (s *Session) joinChannel(ctx context.Context, c sdk.Call, j *pb.JoinChat) e
 	select {
 	case err = <-wait:
 	case <-t.C:
-		s.dropJoin(id, wait)
+		if s.dropJoin(id, wait) {
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s takes only registered nicks, and your nick was still not identified %v later (services did not answer the IDENTIFY): join again once it is", c.ChatID, JoinChatWait)
+		}
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s did not answer the join of %s within %v", s.acc.addr(), c.ChatID, JoinChatWait)
 	case <-ctx.Done():
 		s.dropJoin(id, wait)
@@ -202,12 +255,19 @@ func (s *Session) joinChannel(ctx context.Context, c sdk.Call, j *pb.JoinChat) e
 	return s.keepChannel(name, j.GetPassword())
 }
 
-func (s *Session) dropJoin(id string, wait chan error) {
+// dropJoin forgets JoinChat's wait for channel id, given up; a channel
+// not the login's that waited for the nick's identification (held)
+// then waits no more: joined later, no JoinChat would keep it.
+func (s *Session) dropJoin(id string, wait chan error) (held bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.joins[id] == wait {
 		delete(s.joins, id)
 	}
+	if _, held = s.needID[id]; held && !s.ownsLocked(id) {
+		delete(s.needID, id)
+	}
+	return held
 }
 
 // keepChannel puts a joined channel (and its key) on the login's list, in
@@ -227,6 +287,26 @@ func (s *Session) keepChannel(name, key string) error {
 		s.acc.Channels = append(s.acc.Channels, name)
 	}
 	if key != "" {
+		if s.acc.Keys == nil {
+			s.acc.Keys = map[string]string{}
+		}
+		s.acc.Keys[id] = key
+	}
+	return s.saveLocked()
+}
+
+// keepKey notes channel id's key (none: "") as the channel's operators
+// changed it, for a channel on the login's list: its saved state rejoins
+// with it.
+func (s *Session) keepKey(id, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.ownsLocked(id) || s.acc.Keys[id] == key {
+		return nil
+	}
+	if key == "" {
+		delete(s.acc.Keys, id)
+	} else {
 		if s.acc.Keys == nil {
 			s.acc.Keys = map[string]string{}
 		}

@@ -315,3 +315,38 @@ func TestKickOther(t *testing.T) {
 	}
 	evs.NextEvent(func(ev *pb.Event) bool { return ev.ChatId == "#k" && ev.GetMessage().GetText() == "behave" })
 }
+
+// A channel's key changed by its operators while the user is in it is
+// the login's key from then on: a restart (or reconnection) rejoins the
+// channel with it. Before, the key joined with was kept: the next JOIN
+// was refused (475), and the channel taken off the login's list.
+func TestChannelKeyChangedWhileJoined(t *testing.T) {
+	s := startNgircd(t)
+	dave := newClient(t, s, "dave")
+	dave.join("#k")
+	if err := dave.conn.Send("MODE", "#k", "+k", "old"); err != nil {
+		t.Fatal(err)
+	}
+	dave.await("MODE", "")
+	p, evs, login := loggedIn(t, s, "", "kim", "")
+	if res := p.Commands().Send(command(login.LoginId, "#k", &pb.JoinChat{Password: "old"})); res.Error != nil {
+		t.Fatalf("join #k: %v", res.Error)
+	}
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetSavedState() != nil })
+	for _, change := range [][]string{{"-k", "old"}, {"+k", "new"}} {
+		if err := dave.conn.Send("MODE", append([]string{"#k"}, change...)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	state := evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.GetSavedState() != nil && strings.Contains(string(ev.GetSavedState().SavedState), `"#k":"new"`)
+	}).GetSavedState().SavedState
+
+	p.Restart()
+	evs = p.Events()
+	p.Connect(login.LoginId, state)
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetChat() != nil || ev.GetChatRemoved() != nil })
+	if ev.GetChat() == nil || ev.ChatId != "#k" {
+		t.Errorf("after the restart: %v; want #k rejoined with its new key", ev)
+	}
+}

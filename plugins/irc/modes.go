@@ -98,6 +98,7 @@ func (s *Session) handleModes(c *ircevent.Connection) {
 			return a
 		}
 		var changed []*pb.Member
+		key, keyChanged := "", false
 		s.mu.Lock()
 		p, cm, ch := s.prefix, s.modes, s.channels[id]
 		set := true
@@ -128,6 +129,18 @@ func (s *Session) handleModes(c *ircevent.Connection) {
 				if mem.modes != was {
 					changed = append(changed, s.pbMemberLocked(uid, mem))
 				}
+			case mode == 'k':
+				// The channel's key, kept for rejoining: a key set or
+				// changed while the user was in would refuse the next
+				// connection's JOIN (475), and the channel would be
+				// lost. Servers that hide keys show "*".
+				arg := next()
+				if ch != nil && (!set || (arg != "" && arg != "*")) {
+					key, keyChanged = arg, true
+					if !set {
+						key = ""
+					}
+				}
 			case strings.ContainsRune(cm.always, mode), set && strings.ContainsRune(cm.whenSet, mode):
 				next()
 			}
@@ -135,6 +148,11 @@ func (s *Session) handleModes(c *ircevent.Connection) {
 		s.mu.Unlock()
 		for _, mem := range changed {
 			s.member(m, id, pb.MemberEvent_KIND_ROLE_CHANGED, mem, "")
+		}
+		if keyChanged {
+			if err := s.keepKey(id, key); err != nil {
+				s.n.host.Logger().Error("irc: the channel's new key not saved", "channel", id, "err", err)
+			}
 		}
 	})
 }

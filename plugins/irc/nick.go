@@ -73,7 +73,14 @@ func (s *Session) handleNick(c *ircevent.Connection) {
 		if self && s.nickWait != nil && foldName(s.nickWait.nick) == foldName(now) {
 			wait, s.nickWait = s.nickWait, nil
 		}
+		// The login's nick back (its ghost gone after a reconnection):
+		// an IDENTIFY sent under another nick identified nothing, so
+		// it goes again (identify.go).
+		again := self && foldName(now) == foldName(s.acc.Nick) && foldName(s.idNick) != foldName(now) && !s.identified
 		s.mu.Unlock()
+		if again {
+			s.identify(c)
+		}
 		for _, ev := range renamed {
 			s.n.host.Emit(ev)
 		}

@@ -30,11 +30,15 @@ type attempt struct {
 	conn       *watchedConn
 	registered bool     // the server welcomed it: its end is no failure of registration
 	said       []string // what the server said that may explain its end
-	// sasl is the server's words when it refused the SASL account
-	// (904, 902). ircevent answers a refusal with QUIT, and the
+	// saslRefused: the server refused the SASL account (904, 902);
+	// sasl is its words. ircevent answers a refusal with QUIT, and the
 	// server's close may reach its Connect first, which then says only
 	// "Disconnected by server".
-	sasl string
+	saslRefused bool
+	sasl        string
+	// saslAborted is the server's words when it aborted the SASL
+	// login (906: Solanum's answer while its SASL service is gone).
+	saslAborted string
 	// saslMechs are the SASL mechanisms the server said it takes (908,
 	// before its 904 to a mechanism it does not take).
 	saslMechs string
@@ -78,11 +82,24 @@ func (s *Session) handleRegistration(c *ircevent.Connection) {
 	}
 	saslRefused := func(m ircmsg.Message) {
 		s.mu.Lock()
-		if s.attempt != nil {
-			s.attempt.sasl = lastParam(m)
+		if a := s.attempt; a != nil && !a.registered {
+			a.saslRefused, a.sasl = true, saslWords(m, "SASL authentication failed")
 		}
 		s.mu.Unlock()
 	}
+	c.AddCallback("906", func(m ircmsg.Message) { // ERR_SASLABORTED
+		s.mu.Lock()
+		a := s.attempt
+		if a == nil || a.registered || a.saslRefused {
+			s.mu.Unlock()
+			return
+		}
+		a.saslAborted = saslWords(m, "SASL authentication aborted")
+		s.mu.Unlock()
+		// ircevent does not read 906: it would wait 15 s more for an
+		// answer that is not coming. The attempt ends now instead.
+		a.conn.Close()
+	})
 	c.AddCallback("908", func(m ircmsg.Message) { // RPL_SASLMECHS
 		if len(m.Params) < 2 {
 			return
@@ -103,6 +120,15 @@ func (s *Session) handleRegistration(c *ircevent.Connection) {
 			s.noteBan()
 		}
 	})
+}
+
+// saslWords are the server's words in a SASL numeric ("904 nick
+// :text"), or def where it gave none.
+func saslWords(m ircmsg.Message, def string) string {
+	if len(m.Params) < 2 || strings.TrimSpace(lastParam(m)) == "" {
+		return def
+	}
+	return plainText(lastParam(m))
 }
 
 // banWords are what servers write in the ERROR that ends a banned

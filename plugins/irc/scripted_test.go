@@ -35,11 +35,17 @@ type scripted struct {
 	// saslMechs, when set, are the only SASL mechanisms taken: another
 	// is answered with 908 (the list) and 904, as the spec says.
 	saslMechs string
+	// saslAbort, when set, answers AUTHENTICATE with 906 and this
+	// text, as Solanum does while its SASL service is gone.
+	saslAbort string
 	// dropOnSASLFail closes the connection right after refusing a SASL
 	// account, before the client's QUIT.
 	dropOnSASLFail bool
 	// nickserv is the password NickServ takes (IDENTIFY).
 	nickserv string
+	// nickservSilent: NickServ answers no IDENTIFY, as when services
+	// are slow or down.
+	nickservSilent bool
 	// greeting is a line sent as soon as a client connects, as many
 	// servers do ("*** Looking up your hostname").
 	greeting string
@@ -74,6 +80,18 @@ type scripted struct {
 	// this numeric and text ("474 :Cannot join channel (+b)") instead of
 	// joining.
 	refuseJoin map[string]string
+	// refuseMsg answers a PRIVMSG to a target (by its name as sent)
+	// with this numeric and text ("707 :Targets changing too fast")
+	// instead of relaying it.
+	refuseMsg map[string]string
+	// nicksInUse are nicks someone else has: a NICK taking one is
+	// refused (433).
+	nicksInUse map[string]bool
+	// silentJoin: a JOIN of these channels gets no answer yet.
+	silentJoin map[string]bool
+	// refused counts the JOINs refused so far (refuseJoin): once it
+	// grew, a line sent is read by the client after the refusal.
+	refused int
 	// failHistory is how many CHATHISTORY requests of a chat to refuse
 	// (FAIL) before answering.
 	failHistory int
@@ -260,7 +278,10 @@ func (s *scripted) serve(c net.Conn) {
 		case "CAP":
 			switch p(0) {
 			case "LS":
-				fmt.Fprintf(c, ":srv CAP * LS :%s\r\n", s.caps)
+				s.mu.Lock()
+				caps := s.caps
+				s.mu.Unlock()
+				fmt.Fprintf(c, ":srv CAP * LS :%s\r\n", caps)
 			case "REQ":
 				s.mu.Lock()
 				for _, name := range strings.Fields(p(1)) {
@@ -273,14 +294,21 @@ func (s *scripted) serve(c net.Conn) {
 			}
 		case "AUTHENTICATE":
 			s.mu.Lock()
-			mechs, silent := s.saslMechs, s.saslSilent
+			mechs, silent, abort, why := s.saslMechs, s.saslSilent, s.saslAbort, s.saslFail
 			s.mu.Unlock()
 			if silent {
 				continue
 			}
+			if abort != "" {
+				fmt.Fprintf(c, ":srv 906 * :%s\r\n", abort)
+				continue
+			}
 			if mechs != "" && !strings.Contains(","+mechs+",", ","+p(0)+",") && p(0) != "*" && !strings.Contains(p(0), "=") {
+				if why == "" {
+					why = "SASL authentication failed"
+				}
 				fmt.Fprintf(c, ":srv 908 * %s :are available SASL mechanisms\r\n", mechs)
-				fmt.Fprint(c, ":srv 904 * :SASL authentication failed\r\n")
+				fmt.Fprintf(c, ":srv 904 * :%s\r\n", why)
 				continue
 			}
 			if p(0) == "PLAIN" {
@@ -310,6 +338,13 @@ func (s *scripted) serve(c net.Conn) {
 			}
 		case "NICK":
 			s.mu.Lock()
+			inUse := s.nicksInUse[p(0)]
+			s.mu.Unlock()
+			if inUse {
+				fmt.Fprintf(c, ":srv 433 * %s :Nickname is already in use\r\n", p(0))
+				continue
+			}
+			s.mu.Lock()
 			old := s.nick
 			s.nick = p(0)
 			s.mu.Unlock()
@@ -328,17 +363,40 @@ func (s *scripted) serve(c net.Conn) {
 			// A list of channels: each joined in turn.
 			for _, ch := range strings.Split(p(0), ",") {
 				s.mu.Lock()
-				nick, refused := s.nick, s.refuseJoin[ch]
+				nick, refused, silent := s.nick, s.refuseJoin[ch], s.silentJoin[ch]
 				s.mu.Unlock()
+				if silent {
+					continue
+				}
 				if code, text, ok := strings.Cut(refused, " "); ok {
 					fmt.Fprintf(c, ":srv %s %s %s %s\r\n", code, nick, ch, text)
-					continue
+					s.mu.Lock()
+					s.refused++
+					s.signalLocked()
+					s.mu.Unlock()
+					if code != "470" {
+						continue
+					}
+					// Solanum's +f: "470 me #a #b :Forwarding...", then
+					// the user is joined to #b.
+					ch = strings.Fields(text)[0]
 				}
 				fmt.Fprintf(c, "%s:%s!u@h JOIN %s\r\n", s.tags(false), nick, ch)
 				fmt.Fprintf(c, ":srv 353 %s = %s :@op %s\r\n", nick, ch, nick)
 				fmt.Fprintf(c, ":srv 366 %s %s :End of NAMES list\r\n", nick, ch)
 			}
 		case "PRIVMSG":
+			if p(0) == "hangup" {
+				c.Close() // the server goes down having read the line
+				return
+			}
+			s.mu.Lock()
+			refused, nick := s.refuseMsg[p(0)], s.nick
+			s.mu.Unlock()
+			if code, text, ok := strings.Cut(refused, " "); ok {
+				fmt.Fprintf(c, ":srv %s %s %s %s\r\n", code, nick, p(0), text)
+				continue
+			}
 			s.mu.Lock()
 			echo, nick, before, text := s.acked["echo-message"], s.nick, s.beforeEcho, p(1)
 			if s.echoAs != "" {
@@ -352,7 +410,10 @@ func (s *scripted) serve(c net.Conn) {
 				}
 				fmt.Fprintf(c, "%s:%s!u@h PRIVMSG %s :%s\r\n", s.tags(true), nick, p(0), text)
 			}
-			if strings.EqualFold(p(0), "NickServ") {
+			s.mu.Lock()
+			silent := s.nickservSilent
+			s.mu.Unlock()
+			if strings.EqualFold(p(0), "NickServ") && !silent {
 				// A server notice first, then NickServ's answer.
 				fmt.Fprintf(c, ":srv NOTICE %s :*** a notice of the server\r\n", nick)
 				answer := "Invalid password for " + nick + "."

@@ -334,12 +334,13 @@ func TestRejoinRefused(t *testing.T) {
 
 // A server whose SASL takes no PLAIN (its 908 lists the mechanisms it
 // takes, before its 904) is not a wrong password: the login's state says
-// the server does not take SASL PLAIN, and which it takes. Before, it
-// told the user to log in again with the right password.
+// the server does not take SASL PLAIN, and which it takes, with the
+// server's words. Before, it told the user to log in again with the
+// right password (and later left out the 904's words).
 func TestSASLWithoutPlain(t *testing.T) {
 	srv := startScripted(t, "sasl=EXTERNAL,SCRAM-SHA-256", "kit\x00s3cret")
 	srv.mu.Lock()
-	srv.saslMechs = "EXTERNAL,SCRAM-SHA-256"
+	srv.saslMechs, srv.saslFail = "EXTERNAL,SCRAM-SHA-256", "Mechanism PLAIN is disabled on this network"
 	srv.mu.Unlock()
 	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
 	evs := p.Events()
@@ -352,7 +353,8 @@ func TestSASLWithoutPlain(t *testing.T) {
 		return s != pb.LoginState_LOGIN_STATE_CONNECTING && s != pb.LoginState_LOGIN_STATE_UNKNOWN
 	}).GetLoginState()
 	if st.State != pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS || !strings.Contains(st.Message, "PLAIN") ||
-		!strings.Contains(st.Message, "EXTERNAL,SCRAM-SHA-256") || strings.Contains(st.Message, "right password") {
+		!strings.Contains(st.Message, "EXTERNAL,SCRAM-SHA-256") || strings.Contains(st.Message, "right password") ||
+		!strings.Contains(st.Message, "Mechanism PLAIN is disabled on this network") {
 		t.Errorf("login state %v; want bad credentials saying the server takes no SASL PLAIN", st)
 	}
 }
@@ -488,28 +490,34 @@ func TestStatusMessage(t *testing.T) {
 }
 
 // A login that identifies with NickServ (no SASL) joins its channels
-// right after its IDENTIFY, before services may have answered: a channel
-// for registered nicks only (477) is joined again a few seconds later,
-// not given up.
+// right after its IDENTIFY, before services answered: a channel for
+// registered nicks only (477) waits for NickServ's answer, then is
+// joined again, not given up; the login is connected once it is.
 func TestRegisteredOnlyChannelAfterNickServ(t *testing.T) {
 	srv := startScripted(t, "", "")
 	srv.mu.Lock()
-	srv.nickserv = "s3cret"
+	srv.nickserv, srv.nickservSilent = "s3cret", true
 	srv.refuseJoin = map[string]string{"#reg": "477 :Cannot join channel (+r) - you need to be identified"}
 	srv.mu.Unlock()
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"identify_wait":"10m"}`))
 	evs := p.Events()
 	f := srv.fields("kit")
 	f["nickserv_password"], f["channels"] = "s3cret", "#reg"
 	login := p.Login("", f)
-	p.Connect(login.LoginId, login.SavedState)
-	srv.got("JOIN #reg")
+	connected := connectAsync(p, login)
+	srv.wait("the refusal of #reg", func() bool { return srv.refused == 1 })
 	srv.mu.Lock()
 	srv.refuseJoin = nil // services identified the nick
 	srv.mu.Unlock()
-	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetChat() != nil || ev.GetChatRemoved() != nil })
+	srv.send(":NickServ!NickServ@services. NOTICE kit :You are now identified for \x02kit\x02.")
+	ev := evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.GetChat() != nil || ev.GetChatRemoved() != nil || ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+	})
 	if ev.GetChat() == nil || ev.ChatId != "#reg" {
-		t.Errorf("after the first refusal: %v; want #reg joined", ev)
+		t.Errorf("after the first refusal: %v; want #reg joined, then the login connected", ev)
+	}
+	if err := <-connected; err != nil {
+		t.Errorf("connect: %v", err)
 	}
 }
 
@@ -572,4 +580,103 @@ func TestSASLServicesDown(t *testing.T) {
 	srv.saslSilent = false
 	srv.mu.Unlock()
 	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+}
+
+// A server that aborts the SASL login (906, Solanum's answer while its
+// SASL service is gone) has not refused the account: the login's state
+// says so with the server's words, and the login is tried again until
+// services are back. Before, irc-go, which does not read 906, waited
+// 15 s more, and the state said services did not answer, without the
+// server's words.
+func TestSASLAborted(t *testing.T) {
+	srv := startScripted(t, "sasl", "kit\x00s3cret")
+	srv.mu.Lock()
+	srv.saslAbort = "SASL service is not available right now"
+	srv.mu.Unlock()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"reconnect_min":"200ms","reconnect_max":"400ms"}`))
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["sasl_user"], f["sasl_password"] = "kit", "s3cret"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	st := evs.NextEvent(func(ev *pb.Event) bool {
+		s := ev.GetLoginState().GetState()
+		return s != pb.LoginState_LOGIN_STATE_CONNECTING && s != pb.LoginState_LOGIN_STATE_UNKNOWN
+	}).GetLoginState()
+	if st.State != pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT || !strings.Contains(st.Message, "SASL service is not available right now") {
+		t.Fatalf("login state %v; want a transient disconnect with the server's words", st)
+	}
+	srv.mu.Lock()
+	srv.saslAbort = ""
+	srv.mu.Unlock()
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+}
+
+// A server that took the login's SASL account before, and offers no SASL
+// at a later first connection (a gateway restart while its services are
+// down: Solanum offers SASL only while its SASL service is there), is
+// tried again until it offers it, not taken for a server without SASL.
+// Before, the login was bad credentials, and stopped until the user
+// logged in again.
+func TestSASLHiddenWhileServicesDown(t *testing.T) {
+	srv := startScripted(t, "sasl", "kit\x00s3cret")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"reconnect_min":"200ms","reconnect_max":"400ms"}`))
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["sasl_user"], f["sasl_password"] = "kit", "s3cret"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	state := login.SavedState
+	evs.NextEvent(func(ev *pb.Event) bool {
+		if st := ev.GetSavedState(); st != nil {
+			state = st.SavedState
+		}
+		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+	})
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	if _, err := p.Client().Disconnect(ctx, &pb.LoginRef{LoginId: login.LoginId}); err != nil {
+		t.Fatal(err)
+	}
+
+	srv.mu.Lock()
+	srv.caps = "" // services are down: no SASL offered
+	srv.mu.Unlock()
+	p.Connect(login.LoginId, state)
+	st := evs.NextEvent(func(ev *pb.Event) bool {
+		s := ev.GetLoginState().GetState()
+		return s != pb.LoginState_LOGIN_STATE_CONNECTING && s != pb.LoginState_LOGIN_STATE_UNKNOWN
+	}).GetLoginState()
+	if st.State != pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT || !strings.Contains(st.Message, "services may be down") {
+		t.Fatalf("login state %v; want a transient disconnect, tried again", st)
+	}
+	srv.mu.Lock()
+	srv.caps = "sasl"
+	srv.mu.Unlock()
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+}
+
+// A message to a channel of the login while its JOIN is under way after
+// a reconnection is UNAVAILABLE (send again in a moment), not
+// NOT_FOUND: the room is not gone. Before, it was "you are not in #c".
+func TestSendWhileRejoining(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p, _, login := scriptedLogin(t, srv, `{"reconnect_min":"50ms","reconnect_max":"100ms"}`, "kit", "#c")
+	srv.mu.Lock()
+	srv.silentJoin = map[string]bool{"#c": true}
+	srv.mu.Unlock()
+	srv.hangUp()
+	srv.wait("the JOIN after the reconnection", func() bool {
+		n := 0
+		for _, l := range srv.lines {
+			if l == "JOIN #c" {
+				n++
+			}
+		}
+		return n == 2
+	})
+	res := p.Commands().Send(plugintest.SendText(login.LoginId, "#c", "", "still here?"))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
+		t.Errorf("send while rejoining: %v; want UNAVAILABLE", res.Error)
+	}
 }

@@ -70,6 +70,9 @@ type Session struct {
 	// connection, by channel and member: what Unban lifts first.
 	bans   map[banKey][]string
 	echoes []*echo // own lines waiting for the server's echo
+	// sendWaits are the sends waiting for the server's answer to their
+	// lines, oldest first (refusals.go).
+	sendWaits []*sendWait
 	// stop is closed by Disconnect: it ends a wait between attempts.
 	stop chan struct{}
 	// attempts counts the connection attempts since the last one that
@@ -106,9 +109,21 @@ type Session struct {
 	// typing is what the user last told each target (folded) about
 	// their typing (typing.go).
 	typing map[string]typed
-	// joinedAgain is the channels joined again after a 477 on this
-	// connection, by ID (join.go, identifyWait).
-	joinedAgain map[string]bool
+	// The nick's identification with services on this connection
+	// (identify.go): identifying, an IDENTIFY went to NickServ and its
+	// outcome is not known yet; identified, the server or services said
+	// it is; idGen counts connections, so that a late timer is not taken
+	// for this one's; needID is the channels refused for registered nicks
+	// only, by ID (their names), joined again at identification.
+	identifying, identified bool
+	idGen                   int
+	needID                  map[string]string
+	// idNick is the nick the last IDENTIFY went under: services
+	// identify the nick the user has.
+	idNick string
+	// ngircd: the server says it is ngircd (004), whose user mode R
+	// marks an identified nick (identify.go).
+	ngircd bool
 	// statusMsg is the server's STATUSMSG prefixes ("@+"): a message
 	// to "@#chan" is to its operators.
 	statusMsg string
@@ -143,7 +158,7 @@ func newSession(n *Network, loginID string, acc Account) *Session {
 	return &Session{n: n, loginID: loginID, acc: acc, channels: map[string]*channel{}, shown: map[string]string{},
 		people: newPeople(), bans: map[banKey][]string{}, joins: map[string]chan error{}, prefix: defaultPrefixes, modes: defaultChanModes,
 		histMax: historyLimit, newest: map[string]time.Time{}, live: map[string]bool{}, typing: map[string]typed{},
-		listTurn: make(chan struct{}, 1), joinedAgain: map[string]bool{}, lines: linePacer(acc), ctcp: newPacer(ctcpBurst, ctcpEvery)}
+		listTurn: make(chan struct{}, 1), needID: map[string]string{}, lines: linePacer(acc), ctcp: newPacer(ctcpBurst, ctcpEvery)}
 }
 
 // Connect starts the connection in the background; its progress comes as
@@ -258,8 +273,12 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 	if a != nil && a.badNick != "" {
 		return // nickRefused said why, and gave up
 	}
-	if a != nil && a.sasl != "" {
+	if a != nil && a.saslRefused {
 		s.accountRefused(c, a)
+		return
+	}
+	if a != nil && a.saslAborted != "" {
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, saslAbortedMessage(s.acc, a))
 		return
 	}
 	if a != nil && a.banned && !a.registered {
@@ -285,6 +304,17 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 				"%s did not answer the SASL account %s (its services may be down); trying again", s.acc.addr(), s.acc.SASLUser))
 			return
 		}
+	}
+	s.mu.Lock()
+	taken := s.acc.SASLTaken
+	s.mu.Unlock()
+	if errors.Is(err, ircevent.SASLFailed) && taken {
+		// The server offers no SASL now, yet took the account before:
+		// its SASL service is gone (a netsplit, a restart), and
+		// Solanum then hides SASL. Tried again.
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf(
+			"%s offers no SASL now, though it took the account %s before: its services may be down; trying again", s.acc.addr(), s.acc.SASLUser))
+		return
 	}
 	if strings.Contains(err.Error(), "SASL") {
 		// ircevent's own: the server offers no SASL.
@@ -312,13 +342,22 @@ func (s *Session) accountRefused(c *ircevent.Connection, a *attempt) {
 	if a.saslMechs != "" && !slices.Contains(strings.Split(strings.ToUpper(a.saslMechs), ","), "PLAIN") {
 		// Not the password: the server takes no SASL PLAIN at all.
 		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf(
-			"%s does not take SASL PLAIN, the only SASL this gateway speaks (it takes %s): log in again without a SASL account (with a NickServ password, where the server has NickServ)",
-			s.acc.addr(), a.saslMechs))
+			"%s does not take SASL PLAIN, the only SASL this gateway speaks (it takes %s; it said %q): log in again without a SASL account (with a NickServ password, where the server has NickServ)",
+			s.acc.addr(), a.saslMechs, a.sasl))
 		return
 	}
 	s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf(
 		"%s refused the SASL account %s (it said %q): it is not tried again; log in again with its right password",
 		s.acc.addr(), s.acc.SASLUser, a.sasl))
+}
+
+// saslAbortedMessage says that the server aborted attempt a's SASL
+// login (906) instead of answering it: no refusal of the account, its
+// SASL service is likely gone (a netsplit, a restart), and the login
+// is tried again.
+func saslAbortedMessage(acc Account, a *attempt) string {
+	return fmt.Sprintf("%s aborted the SASL login of the account %s (it said %q): its services may be down; trying again",
+		acc.addr(), acc.SASLUser, a.saslAborted)
 }
 
 // bannedLogin ends connection c, whose attempt a the server refused
@@ -355,6 +394,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 		s.clearTypingLocked() // said on the connection that ended
 		current := s.conn == c
 		s.failEchoesLocked()
+		s.failSendWaitsLocked()
 		s.failWaitsLocked()
 		s.histWait = nil // no answer will come
 		said := s.errorSaid
@@ -391,6 +431,8 @@ func (s *Session) handle(c *ircevent.Connection) {
 	s.handleModeration(c)
 	s.handleList(c)
 	s.handleRegistration(c)
+	s.handleIdentification(c)
+	s.handleRefusals(c)
 }
 
 // registered is the end of registration: the connection is up. It notes
@@ -409,7 +451,10 @@ func (s *Session) registered(c *ircevent.Connection) {
 	s.modes = parseChanModes(isupport["CHANMODES"])
 	s.histMax = historyLimitOf(isupport)
 	s.statusMsg = isupport["STATUSMSG"]
-	s.joinedAgain = map[string]bool{}
+	// Identified already where SASL took the account (no welcome
+	// without it); a NickServ IDENTIFY goes below.
+	s.identified, s.identifying, s.needID, s.idNick = s.acc.SASLUser != "", false, map[string]string{}, ""
+	s.idGen++
 	// The next attempt is a reconnection: it waits (backoff.go).
 	s.attempts = 1
 	s.welcomed = true
@@ -417,7 +462,14 @@ func (s *Session) registered(c *ircevent.Connection) {
 		s.attempt.registered = true
 	}
 	wanted := s.acc.Nick
+	if s.acc.SASLUser != "" && !s.acc.SASLTaken {
+		s.acc.SASLTaken = true
+		if err := s.saveLocked(); err != nil {
+			s.n.host.Logger().Error("irc: the login's state not saved", "login", s.loginID, "err", err)
+		}
+	}
 	s.mu.Unlock()
+	s.onLoggedOut(c)
 	s.identify(c)
 	s.catchUpPrivate(c)
 	msg := "connected to " + s.acc.addr() + " as " + nick
@@ -428,9 +480,10 @@ func (s *Session) registered(c *ircevent.Connection) {
 }
 
 // identify identifies the nick with NickServ, for a login with a
-// NickServ password and no SASL account. The server's echo of the line
-// (echo-message) is expected, so that the password is not shown as a
-// message the user sent.
+// NickServ password and no SASL account: at the welcome, and when the
+// login's nick comes back after the welcome gave another (handleNick).
+// The server's echo of the line (echo-message) is expected, so that the
+// password is not shown as a message the user sent.
 func (s *Session) identify(c *ircevent.Connection) {
 	s.mu.Lock()
 	pw, sasl := s.acc.NickServPassword, s.acc.SASLUser != ""
@@ -443,7 +496,9 @@ func (s *Session) identify(c *ircevent.Connection) {
 	if err := c.Privmsg("NickServ", line); err != nil {
 		s.dropEcho(e)
 		s.n.host.Logger().Warn("irc: NickServ identification not sent", "login", s.loginID, "err", err)
+		return
 	}
+	s.startIdentifying(c)
 }
 
 // JoinWait is how long a connection waits for its channels to be joined
@@ -747,6 +802,14 @@ func (s *Session) target(chatID string) (string, error) {
 	if isChannel(chatID) {
 		name, ok := s.channelName(chatID)
 		if !ok {
+			s.mu.Lock()
+			rejoining := s.pending[chanID(chatID)]
+			s.mu.Unlock()
+			if rejoining {
+				// The connection came back and the channel's JOIN is
+				// under way: a moment, not a room that is gone.
+				return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "%s is being joined again after the reconnection to %s: send again in a moment", chatID, s.acc.addr())
+			}
 			return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", chatID)
 		}
 		return name, nil
@@ -811,6 +874,10 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	}
 	left := len(lines)
 	defer func() { s.lines.sent(left) }()
+	// Waited for from before the first line: the server may refuse it
+	// at once (refusals.go).
+	answer := s.awaitAnswer(target)
+	defer s.dropSendWait(answer)
 	var waits []*echo
 	for _, l := range lines {
 		err := s.lines.wait(ctx)
@@ -832,6 +899,13 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		if e != nil {
 			waits = append(waits, e)
 		}
+	}
+	if err := s.confirmSent(ctx, conn, answer, target); err != nil {
+		// Refused: no echo is coming.
+		for _, e := range waits {
+			s.dropEcho(e)
+		}
+		return sdk.Result{}, err
 	}
 	return s.awaitEchoes(ctx, waits), nil
 }
