@@ -62,7 +62,21 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 		return true
 	case "message":
 		if r == nil && st.Type() != "groupchat" {
-			return false
+			// A private message to an occupant of a room not known
+			// (yet): never the one-to-one path's (room_occupant_addr.go).
+			if to.Resourcepart() == "" || s == nil || s.knowsUser(chatID) {
+				return false
+			}
+			known := false
+			if r, known = s.occupantRoom(ctx, chatID); r == nil {
+				if known {
+					return false // no group of the user's: as any address
+				}
+				if m := parseUserMessage(st); m.hasBody || m.oobURL != "" || m.retract != "" || m.reactions != nil {
+					t.send(ctx, wire.ErrorReply(st, wire.ServiceUnavailable, "the gateway does not know "+to.Bare().String()+" yet: try again shortly"))
+				}
+				return true
+			}
 		}
 		if !t.access.Allowed(user) {
 			t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
@@ -133,8 +147,14 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 		if to.Resourcepart() != "" && p.XMLName.Space == wire.NSPing {
 			// XEP-0410 self-ping: a client asks whether it is still
 			// joined (after the gateway restarted, it is not).
-			if r == nil && s != nil {
-				r = s.findRoom(ctx, chatID)
+			if r == nil && s != nil && !s.knowsUser(chatID) {
+				r, _ = s.occupantRoom(ctx, chatID) // room_occupant_addr.go
+				if r == nil {
+					// No room of the user's (any more): not joined. The
+					// contact path would answer for a "contact".
+					t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "you are in no group "+to.Bare().String()+" on "+t.displayName()))
+					return true
+				}
 			}
 			if r == nil {
 				return false
@@ -547,9 +567,21 @@ func (s *session) dropRoom(ctx context.Context, r *room, why muc.Removal, reason
 // contact; otherwise the user is told why not.
 func (s *session) privateMessage(ctx context.Context, st *wire.Stanza, r *room, nick string) {
 	t := s.t
+	m := parseUserMessage(st)
+	action := m.hasBody || m.oobURL != "" || m.retract != "" || m.reactions != nil
+	from, _ := t.parseJID(st.From())
 	r.mu.Lock()
 	id, ok := r.nicks.MemberOf(nick)
+	joined := r.joined[from.Resourcepart()]
 	r.mu.Unlock()
+	if !joined {
+		// §7.5: only an occupant sends private messages (a client that
+		// missed a restart of the gateway learns it is out, and joins).
+		if action {
+			t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "join "+r.jid+" before you send private messages in it"))
+		}
+		return
+	}
 	if !ok || id == selfKey {
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, fmt.Sprintf("nobody is %q in %s", nick, r.jid)))
 		return
@@ -567,8 +599,6 @@ func (s *session) privateMessage(ctx context.Context, st *wire.Stanza, r *room, 
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, err.Error()))
 		return
 	}
-	m := parseUserMessage(st)
-	action := m.hasBody || m.oobURL != "" || m.retract != "" || m.reactions != nil
 	s.userMessage(ctx, st, m, action, pj)
 }
 
