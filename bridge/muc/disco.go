@@ -35,7 +35,9 @@ type RoomInfo struct {
 // Features is the room's disco#info features, in the order written:
 // every room of the gateway is a persistent, members-only,
 // non-anonymous room with XEP-0359 stanza-ids and XEP-0421
-// occupant-ids; an archived one is queried with MAM.
+// occupant-ids, that reflects a message with its sender's id and
+// answers self-pings itself (the bridge does both); an archived one is
+// queried with MAM.
 func (ri RoomInfo) Features() []string {
 	moderated := "muc_unmoderated"
 	if ri.Moderated {
@@ -43,7 +45,7 @@ func (ri RoomInfo) Features() []string {
 	}
 	f := []string{NS, "muc_persistent", "muc_membersonly", "muc_nonanonymous", moderated, "muc_unsecured", wire.NSSID,
 		"vcard-temp", // the group's picture (XEP-0486)
-		NSOccupantID}
+		NSOccupantID, NSStableID, NSSelfPingOptimization}
 	if ri.Archived {
 		f = append(f, NSMAM)
 	}

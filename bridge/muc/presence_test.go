@@ -203,7 +203,11 @@ func TestDiscoInfo(t *testing.T) {
 			feats = append(feats, c.Attr("var"))
 		}
 	}
-	for _, f := range []string{NS, "muc_persistent", "muc_membersonly", "muc_nonanonymous", NSMAM, wire.NSSID, NSOccupantID} {
+	// XEP-0045 §7.4: a room that reflects the sender's id says so
+	// (clients match their reflection by it); XEP-0410 §3.3: a room that
+	// answers self-pings itself says so.
+	for _, f := range []string{NS, "muc_persistent", "muc_membersonly", "muc_nonanonymous", NSMAM, wire.NSSID, NSOccupantID,
+		"http://jabber.org/protocol/muc#stable_id", "http://jabber.org/protocol/muc#self-ping-optimization"} {
 		if !slices.Contains(feats, f) {
 			t.Errorf("feature %s missing from %v", f, feats)
 		}
