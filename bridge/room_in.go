@@ -187,6 +187,15 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 		}
 		switch p.XMLName.Space {
 		case wire.NSDiscoInfo:
+			if p.Attr("node") == muc.NodeReservedNick && s != nil {
+				r.mu.Lock()
+				nick := r.ownNickLocked(s)
+				r.mu.Unlock()
+				w := wire.Result(st)
+				muc.WriteReservedNick(w, nick)
+				t.send(ctx, w.Bytes())
+				return true
+			}
 			if p.Attr("node") != "" {
 				t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no such node"))
 				return true

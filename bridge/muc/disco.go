@@ -97,3 +97,21 @@ func boolValue(b bool) string {
 	}
 	return "0"
 }
+
+// NodeReservedNick is the disco#info node on which a room tells a user
+// the nick reserved for them (XEP-0045 §7.12).
+const NodeReservedNick = "x-roomuser-item"
+
+// WriteReservedNick writes the answer to a disco#info query on
+// NodeReservedNick into w (an IQ result): the nick as a conference/text
+// identity's name. The user's nick in a group is the network's: a client
+// that asks first (Converse.js) joins with it, and its join is not
+// renamed (status 210). Without this node a room must answer
+// feature-not-implemented, not item-not-found.
+func WriteReservedNick(w *wire.Writer, nick string) {
+	w.Start("query", wire.NSDiscoInfo).Attr("node", NodeReservedNick)
+	if nick != "" {
+		w.Start("identity", "").Attr("category", "conference").Attr("type", "text").Attr("name", wire.XMLSafe(nick)).End()
+	}
+	w.End()
+}
