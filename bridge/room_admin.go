@@ -58,8 +58,10 @@ func (t *transport) roomAdminIQ(ctx context.Context, st *wire.Stanza, user strin
 
 // memberList answers a request for the members of one affiliation or
 // role (XEP-0045 §9.5, §9.8, §10.5...): the room's members as the
-// network listed them, with their contacts' JIDs; for outcast, the ban
-// list (§9.2).
+// network listed them, with their contacts' JIDs, and the user, with
+// their own JID, where their standing matches (an owner's list of owners
+// has the owner: Gajim's affiliation lists, a client's list of a private
+// room's members); for outcast, the ban list (§9.2).
 func (s *session) memberList(st *wire.Stanza, r *room, p *wire.Element) []byte {
 	item := p.Child("", "item")
 	if item == nil || (item.Attr("affiliation") == "") == (item.Attr("role") == "") {
@@ -72,8 +74,15 @@ func (s *session) memberList(st *wire.Stanza, r *room, p *wire.Element) []byte {
 	if aff == muc.AffOutcast {
 		s.banListLocked(w, r)
 	}
-	for _, id := range sortedByNick(r, slices.Collect(maps.Keys(r.members))) {
-		o := r.occupantLocked(s, id)
+	ids := slices.Collect(maps.Keys(r.members))
+	r.ownNickLocked(s)
+	for _, id := range sortedByNick(r, append(ids, selfKey)) {
+		var o muc.Occupant
+		if id == selfKey {
+			o = s.selfOccupantLocked(r) // room_nick.go
+		} else {
+			o = r.occupantLocked(s, id)
+		}
 		if (aff != "" && o.Affiliation != aff) || (role != "" && o.Role != role) {
 			continue
 		}
