@@ -310,6 +310,37 @@ func (s *session) roomInvite(ctx context.Context, st *wire.Stanza, r *room, x *w
 	s.sendInTurn(ctx, st, cmds)
 }
 
+// invitedRoom is the user's room a direct invitation (XEP-0249) names
+// by its JID; nil when it names none (a room elsewhere: the message is
+// the contact's, as any).
+func (s *session) invitedRoom(roomJID string) *room {
+	j, err := jid.Parse(roomJID)
+	if err != nil || j.Domainpart() != s.t.domain || j.Localpart() == "" || j.Resourcepart() != "" {
+		return nil
+	}
+	chatID, err := puppet.FromJID(j)
+	if err != nil {
+		return nil
+	}
+	return s.rooms.get(chatID)
+}
+
+// directInvite is a direct invitation (XEP-0249) sent to a contact,
+// invitee, for the user's room r: the way Converse.js (and others, for
+// rooms they take for public) invite. As a mediated one, it adds the
+// contact to the group, where the network lets the user; one who is a
+// member already is left as is. It went to the contact's one-to-one chat
+// before, where a message with no body is nothing, and nothing happened.
+func (s *session) directInvite(ctx context.Context, st *wire.Stanza, r *room, invitee string) {
+	r.mu.Lock()
+	_, member := r.members[invitee]
+	r.mu.Unlock()
+	if member {
+		return
+	}
+	s.sendInTurn(ctx, st, []*pb.Command{{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_Invite{Invite: &pb.Invite{UserId: invitee}}}})
+}
+
 // sendInTurn sends cmds one after the other, each once the one before
 // succeeded, and answers st: an IQ result once all are done, or the
 // first refusal's error (a message only gets the error).

@@ -61,6 +61,14 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 		t.joinRoom(ctx, st, s, r, chatID, from, to, join, jerr)
 		return true
 	case "message":
+		if x := st.Child(nsConference, "x"); x != nil && r == nil && s != nil && to.Resourcepart() == "" && st.Type() != "groupchat" {
+			// A direct invitation (XEP-0249) of a contact to one of the
+			// user's rooms (room_admin.go).
+			if ir := s.invitedRoom(x.Attr("jid")); ir != nil && t.access.Allowed(user) {
+				s.directInvite(ctx, st, ir, chatID)
+				return true
+			}
+		}
 		if r == nil && st.Type() != "groupchat" {
 			// A private message to an occupant of a room not known
 			// (yet): never the one-to-one path's (room_occupant_addr.go).
