@@ -187,8 +187,14 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			s.occupantVCard(ctx, st, r, to.Resourcepart()) // room_avatar.go
 			return true
 		}
-		if r == nil && s != nil && to.Resourcepart() == "" && p.XMLName.Space == wire.NSDiscoInfo {
-			return s.aliasDiscoInfo(ctx, st, chatID, p) // room_join_disco.go: a room joined by name
+		if r == nil && s != nil && to.Resourcepart() == "" && p.XMLName.Space == wire.NSDiscoInfo &&
+			(p.Attr("node") == "" || p.Attr("node") == muc.NodeReservedNick) && !s.knowsUser(chatID) {
+			// A room not known yet (right after a start): a client that
+			// reads a contact's answer does not join it (Gajim's
+			// autojoin: "not a group chat"). Room_occupant_addr.go.
+			if r, _ = s.occupantRoom(ctx, chatID); r == nil {
+				return s.aliasDiscoInfo(ctx, st, chatID, p) // room_join_disco.go: a room joined by name
+			}
 		}
 		if r == nil || to.Resourcepart() != "" {
 			return false

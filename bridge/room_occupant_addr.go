@@ -5,15 +5,17 @@ import (
 	"time"
 )
 
-// A stanza to an occupant JID (room/nick) of a group the session does not
-// know as a room at that moment: right after a start, before the login
-// listed its chats, or after the group went away while the client was
-// not told. Left to the one-to-one path, the address's localpart is taken
-// for a contact's ID: a private message (XEP-0045 §7.5) went to the
-// network as a direct message to the group's own chat ID, which a network
-// posts in the group, for everyone; a self-ping (XEP-0410) was answered
-// by the "contact", so a client went on believing it was joined to a room
-// that was gone. Such a stanza waits for the login's rooms instead; the
+// A stanza to a room's or an occupant's JID (room/nick) of a group the
+// session does not know as a room at that moment: right after a start,
+// before the login listed its chats, or after the group went away while
+// the client was not told. Left to the one-to-one path, the address's
+// localpart is taken for a contact's ID: a private message (XEP-0045
+// §7.5) went to the network as a direct message to the group's own chat
+// ID, which a network posts in the group, for everyone; a self-ping
+// (XEP-0410) was answered by the "contact", so a client went on
+// believing it was joined to a room that was gone; the room's disco#info
+// was a contact's, and Gajim's autojoin refused the room as "not a group
+// chat". Such a stanza waits for the login's rooms instead; the
 // one-to-one path gets it only when its address is a contact's (someone
 // the session knows), or when the rooms are known and none of them, nor
 // the network, makes it a group.

@@ -117,3 +117,28 @@ func TestSelfPingOfRoomGone(t *testing.T) {
 		t.Error("a ping to a contact's full JID was taken by the room path")
 	}
 }
+
+// TestRoomDiscoWaitsForRooms: disco#info on a room not known yet (the
+// gateway just started; the login has not listed its chats) waits for
+// the rooms and is the room's: a conference. Before, the contact path
+// answered it as a contact's, and a client joining its bookmarks then
+// (Gajim) refused the room as not a group chat.
+func TestRoomDiscoWaitsForRooms(t *testing.T) {
+	tr, s, r, sent := occupantFixture(t)
+	s.rooms.remove(r.chatID)
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		s.rooms.add(r.chatID, func() *room { return r })
+		s.roomsSyncDone()
+	}()
+	if !occupantStanza(t, tr, `<iq from='alice@localhost/phone' to='g1@echo.localhost' id='d1' type='get'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`) {
+		t.Fatal("the room's disco#info went to the contact path")
+	}
+	got := sent()
+	if len(got) != 1 || got[0].Type() != "result" {
+		t.Fatalf("want one result, got %d stanzas", len(got))
+	}
+	if id := got[0].Payload().Child("", "identity"); id == nil || id.Attr("category") != "conference" {
+		t.Errorf("want the room's conference identity: %+v", got[0].Payload())
+	}
+}
