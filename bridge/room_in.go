@@ -219,10 +219,17 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 				f = s.features()
 			}
 			r.mu.Lock()
+			// As roomMessage refuses: a channel's reader posts nothing,
+			// reactions neither.
+			mayPost := !r.readOnly && (r.typ != pb.ChatType_CHAT_TYPE_CHANNEL || r.selfRole == pb.Role_ROLE_MODERATOR)
 			ri := muc.RoomInfo{Name: r.name, Subject: r.subject, Occupants: len(r.members) + 1, Archived: true, AvatarHash: r.avatarHash,
 				Moderation:        f.GetRetractions(),
 				SubjectChangeable: f.GetGroupTopic(),
-				Moderated:         r.typ == pb.ChatType_CHAT_TYPE_CHANNEL || r.readOnly}
+				Moderated:         r.typ == pb.ChatType_CHAT_TYPE_CHANNEL || r.readOnly,
+				Reactions:         f.GetReactions() && mayPost}
+			if f.GetSingleReaction() {
+				ri.MaxReactions = 1
+			}
 			if ri.Name == "" {
 				ri.Name = r.chatID
 			}

@@ -26,6 +26,13 @@ type RoomInfo struct {
 	// Moderation: a moderator may retract others' messages (XEP-0425),
 	// where the network deletes messages.
 	Moderation bool
+	// Reactions: the user may react to messages (XEP-0444), and
+	// MaxReactions is how many reactions of the user's a message keeps
+	// on the network, 0 for no limit (a network with one reaction per
+	// user: a client that knows offers one, not several of which the
+	// network keeps the last).
+	Reactions    bool
+	MaxReactions int
 	// AvatarHash is the SHA-1 of the group's picture, "" for none
 	// (XEP-0486: muc#roominfo_avatarhash; the picture is in the room's
 	// vCard-temp).
@@ -51,6 +58,9 @@ func (ri RoomInfo) Features() []string {
 	}
 	if ri.Moderation {
 		f = append(f, NSModerate, NSModerate0)
+	}
+	if ri.Reactions {
+		f = append(f, NSReactions) // XEP-0444 §2: an entity that supports them MUST say so
 	}
 	return f
 }
@@ -88,6 +98,13 @@ func WriteDiscoInfo(w *wire.Writer, ri RoomInfo) {
 		field("muc#roominfo_avatarhash", "text-multi", ri.AvatarHash)
 	}
 	w.End() // x
+	if ri.Reactions && ri.MaxReactions > 0 {
+		// XEP-0444 §2.1: the limit, in a form of its own (XEP-0128).
+		w.Start("x", wire.NSData).Attr("type", "result")
+		field("FORM_TYPE", "hidden", NSReactionRules)
+		w.Start("field", "").Attr("var", "max_reactions_per_user").Leaf("value", "", strconv.Itoa(ri.MaxReactions)).End()
+		w.End()
+	}
 	w.End() // query
 }
 

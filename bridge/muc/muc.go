@@ -26,6 +26,10 @@ const (
 	// self-ping itself (XEP-0410 §3.3): result when joined,
 	// not-acceptable when not.
 	NSSelfPingOptimization = "http://jabber.org/protocol/muc#self-ping-optimization"
+	// NSReactions is XEP-0444's message reactions, and NSReactionRules
+	// the FORM_TYPE of the limits a room sets on them.
+	NSReactions     = "urn:xmpp:reactions:0"
+	NSReactionRules = "urn:xmpp:reactions:0:restrictions"
 	// NSVCardUpdate is XEP-0153's avatar hash in a presence.
 	NSVCardUpdate = "vcard-temp:x:update"
 )
