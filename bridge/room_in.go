@@ -76,7 +76,7 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 				return false
 			}
 			known := false
-			if r, known = s.occupantRoom(ctx, chatID); r == nil {
+			if r, known = s.occupantRoom(ctx, chatID, true); r == nil {
 				if known {
 					return false // no group of the user's: as any address
 				}
@@ -156,7 +156,7 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			// XEP-0410 self-ping: a client asks whether it is still
 			// joined (after the gateway restarted, it is not).
 			if r == nil && s != nil && !s.knowsUser(chatID) {
-				r, _ = s.occupantRoom(ctx, chatID) // room_occupant_addr.go
+				r, _ = s.occupantRoom(ctx, chatID, true) // room_occupant_addr.go: asked before too
 				if r == nil {
 					// No room of the user's (any more): not joined. The
 					// contact path would answer for a "contact".
@@ -192,7 +192,8 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			// A room not known yet (right after a start): a client that
 			// reads a contact's answer does not join it (Gajim's
 			// autojoin: "not a group chat"). Room_occupant_addr.go.
-			if r, _ = s.occupantRoom(ctx, chatID); r == nil {
+			// Not the network: a look at a group is no join of it.
+			if r, _ = s.occupantRoom(ctx, chatID, false); r == nil {
 				return s.aliasDiscoInfo(ctx, st, chatID, p) // room_join_disco.go: a room joined by name
 			}
 		}

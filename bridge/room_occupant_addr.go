@@ -24,12 +24,13 @@ import (
 // login's rooms to be known.
 var occupantRoomWait = 10 * time.Second
 
-// occupantRoom is the room of chatID for a stanza to one of its
-// occupants, once the login's rooms are known (or the network described
-// the chat); nil when it is no room of the user's. known reports whether
-// the rooms are known, so that nil means "no group" and not "not known
-// yet".
-func (s *session) occupantRoom(ctx context.Context, chatID string) (r *room, known bool) {
+// occupantRoom is the room of chatID for a stanza to it or one of its
+// occupants, once the login's rooms are known; with ask, one the network
+// then describes as a group of the user's (findRoom: a new room,
+// announced). nil when it is no room of the user's. known reports
+// whether the rooms are known, so that nil means "no group" and not "not
+// known yet".
+func (s *session) occupantRoom(ctx context.Context, chatID string, ask bool) (r *room, known bool) {
 	if r := s.rooms.get(chatID); r != nil {
 		return r, true
 	}
@@ -39,8 +40,10 @@ func (s *session) occupantRoom(ctx context.Context, chatID string) (r *room, kno
 	if r := s.rooms.get(chatID); r != nil {
 		return r, true
 	}
-	if r := s.findRoom(ctx, chatID); r != nil {
-		return r, true
+	if ask {
+		if r := s.findRoom(ctx, chatID); r != nil {
+			return r, true
+		}
 	}
 	return nil, known
 }
