@@ -18,8 +18,9 @@ const nsBookmarks = "urn:xmpp:bookmarks:1"
 // with autojoin, as the user, through a privileged iq: the outer iq goes
 // to the user's bare JID and carries the user's own iq, in jabber:client
 // as mod_privilege requires, with exactly one payload. The publish
-// options are XEP-0402's (persistent, whitelist, as many items as the
-// server allows). It returns an error when the server or the user's PEP
+// options are XEP-0402's, all four (persistent, whitelist, as many items
+// as the server allows, the last item never sent on presence), as the
+// user's clients give them. It returns an error when the server or the user's PEP
 // refused it or did not answer.
 func (t *transport) publishBookmark(ctx context.Context, user, roomJID, name, nick string) error {
 	var c wire.Writer
@@ -46,6 +47,10 @@ func (t *transport) publishConference(ctx context.Context, user, roomJID string,
 		{"pubsub#persist_items", "true"},
 		{"pubsub#access_model", "whitelist"},
 		{"pubsub#max_items", "max"},
+		// Left out, a node the gateway makes gets the server's PEP
+		// default (Prosody: on_sub_and_presence), and every client's
+		// publish, with XEP-0402's options, fails precondition-not-met.
+		{"pubsub#send_last_published_item", "never"},
 	} {
 		w.Start("field", "").Attr("var", f[0])
 		if f[0] == "FORM_TYPE" {

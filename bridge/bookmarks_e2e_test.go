@@ -53,6 +53,31 @@ func TestRoomBookmarked(t *testing.T) {
 	}
 }
 
+// TestClientBookmarkAfterGateway: the gateway's bookmark made the user's
+// XEP-0402 node (a user with no bookmarks yet); the user's client then
+// adds a bookmark of its own with XEP-0402's publish-options, as
+// Conversations, Gajim and Dino do (send_last_published_item never among
+// them). It is stored. Before, the gateway's publish left that option
+// out, the server made the node with its PEP default
+// (on_sub_and_presence), and every client's bookmark was refused with
+// precondition-not-met (found by review).
+func TestClientBookmarkAfterGateway(t *testing.T) {
+	_, alice := bookmarkedUser(t)
+	const other = "other@conference.localhost"
+	st, err := alice.IQ(ctxT(t), `<iq type='set'><pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='urn:xmpp:bookmarks:1'><item id='`+other+`'>`+
+		`<conference xmlns='urn:xmpp:bookmarks:1' name='Other' autojoin='true'><nick>ali</nick></conference></item></publish>`+
+		`<publish-options><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>`+
+		`<field var='pubsub#persist_items'><value>true</value></field><field var='pubsub#max_items'><value>max</value></field>`+
+		`<field var='pubsub#send_last_published_item'><value>never</value></field>`+
+		`<field var='pubsub#access_model'><value>whitelist</value></field></x></publish-options></pubsub></iq>`)
+	if err != nil || st.Type != "result" {
+		t.Fatalf("the client's own bookmark, with XEP-0402's publish-options, refused: %v %s", err, st.XML)
+	}
+	if got := bookmarksOf(t, alice); !strings.Contains(got, other) || !strings.Contains(got, room) {
+		t.Errorf("want both bookmarks, the gateway's and the client's: %s", got)
+	}
+}
+
 // TestRoomInvitedWithoutPrivilege: without XEP-0356's iq permission the
 // user's room comes as one XEP-0249 invitation, and nothing is
 // bookmarked.

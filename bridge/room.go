@@ -195,6 +195,12 @@ func (s *session) updateRoom(ctx context.Context, r *room, c *pb.Chat, show bool
 	}
 	if c.Topic != r.subject && (c.Topic != "" || r.subject != "") {
 		r.subject, r.subjectBy = c.Topic, c.TopicSetterId
+		if by := c.TopicSetterId; by != "" && (by == s.LoginID() || by == r.selfID || selfMarked(c.Members, by)) {
+			// The user's own topic: from the user's nick, as topicEvent
+			// shows it (under the login's ID the user has no nick).
+			r.ownNickLocked(s)
+			r.subjectBy = selfKey
+		}
 		r.subjectAt = time.Time{}
 		if c.TopicUnixMicro > 0 {
 			r.subjectAt = time.UnixMicro(c.TopicUnixMicro)
@@ -283,6 +289,17 @@ func (s *session) updateRoom(ctx context.Context, r *room, c *pb.Chat, show bool
 		}
 	}
 	return out
+}
+
+// selfMarked reports whether a member list marks id as the user's own
+// member (is_self).
+func selfMarked(ms []*pb.Member, id string) bool {
+	for _, m := range ms {
+		if m.GetIsSelf() && m.GetUserId() == id {
+			return true
+		}
+	}
+	return false
 }
 
 // memberNames is each member's network name: its nick in the group, else

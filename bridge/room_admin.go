@@ -58,8 +58,10 @@ func (t *transport) roomAdminIQ(ctx context.Context, st *wire.Stanza, user strin
 
 // memberList answers a request for the members of one affiliation or
 // role (XEP-0045 §9.5, §9.8, §10.5...): the room's members as the
-// network listed them, with their contacts' JIDs; for outcast, the ban
-// list (§9.2).
+// network listed them, with their contacts' JIDs, and the user, with
+// their own JID, where their standing matches (an owner's list of owners
+// has the owner: Gajim's affiliation lists, a client's list of a private
+// room's members); for outcast, the ban list (§9.2).
 func (s *session) memberList(st *wire.Stanza, r *room, p *wire.Element) []byte {
 	item := p.Child("", "item")
 	if item == nil || (item.Attr("affiliation") == "") == (item.Attr("role") == "") {
@@ -72,8 +74,15 @@ func (s *session) memberList(st *wire.Stanza, r *room, p *wire.Element) []byte {
 	if aff == muc.AffOutcast {
 		s.banListLocked(w, r)
 	}
-	for _, id := range sortedByNick(r, slices.Collect(maps.Keys(r.members))) {
-		o := r.occupantLocked(s, id)
+	ids := slices.Collect(maps.Keys(r.members))
+	r.ownNickLocked(s)
+	for _, id := range sortedByNick(r, append(ids, selfKey)) {
+		var o muc.Occupant
+		if id == selfKey {
+			o = s.selfOccupantLocked(r) // room_nick.go
+		} else {
+			o = r.occupantLocked(s, id)
+		}
 		if (aff != "" && o.Affiliation != aff) || (role != "" && o.Role != role) {
 			continue
 		}
@@ -299,6 +308,37 @@ func (s *session) roomInvite(ctx context.Context, st *wire.Stanza, r *room, x *w
 		return
 	}
 	s.sendInTurn(ctx, st, cmds)
+}
+
+// invitedRoom is the user's room a direct invitation (XEP-0249) names
+// by its JID; nil when it names none (a room elsewhere: the message is
+// the contact's, as any).
+func (s *session) invitedRoom(roomJID string) *room {
+	j, err := jid.Parse(roomJID)
+	if err != nil || j.Domainpart() != s.t.domain || j.Localpart() == "" || j.Resourcepart() != "" {
+		return nil
+	}
+	chatID, err := puppet.FromJID(j)
+	if err != nil {
+		return nil
+	}
+	return s.rooms.get(chatID)
+}
+
+// directInvite is a direct invitation (XEP-0249) sent to a contact,
+// invitee, for the user's room r: the way Converse.js (and others, for
+// rooms they take for public) invite. As a mediated one, it adds the
+// contact to the group, where the network lets the user; one who is a
+// member already is left as is. It went to the contact's one-to-one chat
+// before, where a message with no body is nothing, and nothing happened.
+func (s *session) directInvite(ctx context.Context, st *wire.Stanza, r *room, invitee string) {
+	r.mu.Lock()
+	_, member := r.members[invitee]
+	r.mu.Unlock()
+	if member {
+		return
+	}
+	s.sendInTurn(ctx, st, []*pb.Command{{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_Invite{Invite: &pb.Invite{UserId: invitee}}}})
 }
 
 // sendInTurn sends cmds one after the other, each once the one before

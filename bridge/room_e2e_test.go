@@ -157,7 +157,8 @@ func TestRoomJoinAndMessages(t *testing.T) {
 	if err != nil || info.Type != "result" {
 		t.Fatalf("room disco#info: %v %s", err, info.XML)
 	}
-	for _, want := range []string{`category="conference"`, `name="Echo room"`, `var="http://jabber.org/protocol/muc"`, `var="muc_membersonly"`, `var="urn:xmpp:mam:2"`} {
+	for _, want := range []string{`category="conference"`, `name="Echo room"`, `var="http://jabber.org/protocol/muc"`, `var="muc_membersonly"`, `var="urn:xmpp:mam:2"`,
+		`var="urn:xmpp:reactions:0"`} {
 		if !strings.Contains(info.XML, want) {
 			t.Errorf("room disco#info lacks %s: %s", want, info.XML)
 		}

@@ -61,8 +61,30 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 		t.joinRoom(ctx, st, s, r, chatID, from, to, join, jerr)
 		return true
 	case "message":
+		if x := st.Child(nsConference, "x"); x != nil && r == nil && s != nil && to.Resourcepart() == "" && st.Type() != "groupchat" {
+			// A direct invitation (XEP-0249) of a contact to one of the
+			// user's rooms (room_admin.go).
+			if ir := s.invitedRoom(x.Attr("jid")); ir != nil && t.access.Allowed(user) {
+				s.directInvite(ctx, st, ir, chatID)
+				return true
+			}
+		}
 		if r == nil && st.Type() != "groupchat" {
-			return false
+			// A private message to an occupant of a room not known
+			// (yet): never the one-to-one path's (room_occupant_addr.go).
+			if to.Resourcepart() == "" || s == nil || s.knowsUser(chatID) {
+				return false
+			}
+			known := false
+			if r, known = s.occupantRoom(ctx, chatID, true); r == nil {
+				if known {
+					return false // no group of the user's: as any address
+				}
+				if m := parseUserMessage(st); m.hasBody || m.oobURL != "" || m.retract != "" || m.reactions != nil {
+					t.send(ctx, wire.ErrorReply(st, wire.ServiceUnavailable, "the gateway does not know "+to.Bare().String()+" yet: try again shortly"))
+				}
+				return true
+			}
 		}
 		if !t.access.Allowed(user) {
 			t.send(ctx, wire.ErrorReply(st, wire.NotAllowed, "you are not allowed to use this gateway"))
@@ -133,8 +155,14 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 		if to.Resourcepart() != "" && p.XMLName.Space == wire.NSPing {
 			// XEP-0410 self-ping: a client asks whether it is still
 			// joined (after the gateway restarted, it is not).
-			if r == nil && s != nil {
-				r = s.findRoom(ctx, chatID)
+			if r == nil && s != nil && !s.knowsUser(chatID) {
+				r, _ = s.occupantRoom(ctx, chatID, true) // room_occupant_addr.go: asked before too
+				if r == nil {
+					// No room of the user's (any more): not joined. The
+					// contact path would answer for a "contact".
+					t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "you are in no group "+to.Bare().String()+" on "+t.displayName()))
+					return true
+				}
 			}
 			if r == nil {
 				return false
@@ -159,14 +187,30 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			s.occupantVCard(ctx, st, r, to.Resourcepart()) // room_avatar.go
 			return true
 		}
-		if r == nil && s != nil && to.Resourcepart() == "" && p.XMLName.Space == wire.NSDiscoInfo {
-			return s.aliasDiscoInfo(ctx, st, chatID, p) // room_join_disco.go: a room joined by name
+		if r == nil && s != nil && to.Resourcepart() == "" && p.XMLName.Space == wire.NSDiscoInfo &&
+			(p.Attr("node") == "" || p.Attr("node") == muc.NodeReservedNick) && !s.knowsUser(chatID) {
+			// A room not known yet (right after a start): a client that
+			// reads a contact's answer does not join it (Gajim's
+			// autojoin: "not a group chat"). Room_occupant_addr.go.
+			// Not the network: a look at a group is no join of it.
+			if r, _ = s.occupantRoom(ctx, chatID, false); r == nil {
+				return s.aliasDiscoInfo(ctx, st, chatID, p) // room_join_disco.go: a room joined by name
+			}
 		}
 		if r == nil || to.Resourcepart() != "" {
 			return false
 		}
 		switch p.XMLName.Space {
 		case wire.NSDiscoInfo:
+			if p.Attr("node") == muc.NodeReservedNick && s != nil {
+				r.mu.Lock()
+				nick := r.ownNickLocked(s)
+				r.mu.Unlock()
+				w := wire.Result(st)
+				muc.WriteReservedNick(w, nick)
+				t.send(ctx, w.Bytes())
+				return true
+			}
 			if p.Attr("node") != "" {
 				t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no such node"))
 				return true
@@ -176,10 +220,17 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 				f = s.features()
 			}
 			r.mu.Lock()
+			// As roomMessage refuses: a channel's reader posts nothing,
+			// reactions neither.
+			mayPost := !r.readOnly && (r.typ != pb.ChatType_CHAT_TYPE_CHANNEL || r.selfRole == pb.Role_ROLE_MODERATOR)
 			ri := muc.RoomInfo{Name: r.name, Subject: r.subject, Occupants: len(r.members) + 1, Archived: true, AvatarHash: r.avatarHash,
 				Moderation:        f.GetRetractions(),
 				SubjectChangeable: f.GetGroupTopic(),
-				Moderated:         r.typ == pb.ChatType_CHAT_TYPE_CHANNEL || r.readOnly}
+				Moderated:         r.typ == pb.ChatType_CHAT_TYPE_CHANNEL || r.readOnly,
+				Reactions:         f.GetReactions() && mayPost}
+			if f.GetSingleReaction() {
+				ri.MaxReactions = 1
+			}
 			if ri.Name == "" {
 				ri.Name = r.chatID
 			}
@@ -547,9 +598,21 @@ func (s *session) dropRoom(ctx context.Context, r *room, why muc.Removal, reason
 // contact; otherwise the user is told why not.
 func (s *session) privateMessage(ctx context.Context, st *wire.Stanza, r *room, nick string) {
 	t := s.t
+	m := parseUserMessage(st)
+	action := m.hasBody || m.oobURL != "" || m.retract != "" || m.reactions != nil
+	from, _ := t.parseJID(st.From())
 	r.mu.Lock()
 	id, ok := r.nicks.MemberOf(nick)
+	joined := r.joined[from.Resourcepart()]
 	r.mu.Unlock()
+	if !joined {
+		// §7.5: only an occupant sends private messages (a client that
+		// missed a restart of the gateway learns it is out, and joins).
+		if action {
+			t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "join "+r.jid+" before you send private messages in it"))
+		}
+		return
+	}
 	if !ok || id == selfKey {
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, fmt.Sprintf("nobody is %q in %s", nick, r.jid)))
 		return
@@ -567,8 +630,6 @@ func (s *session) privateMessage(ctx context.Context, st *wire.Stanza, r *room, 
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, err.Error()))
 		return
 	}
-	m := parseUserMessage(st)
-	action := m.hasBody || m.oobURL != "" || m.retract != "" || m.reactions != nil
 	s.userMessage(ctx, st, m, action, pj)
 }
 

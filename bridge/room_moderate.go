@@ -8,6 +8,7 @@ import (
 	"passerelle.im/passerelle/bridge/muc"
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
 )
 
 // Moderation (XEP-0425): a moderator retracts someone else's message in
@@ -115,9 +116,12 @@ func (s *session) moderate(ctx context.Context, st *wire.Stanza, r *room, req mo
 		// finds either the moderation under way or the tombstone.
 		t.tombstone(ctx, s.user, r, ref.RemoteID, time.Now())
 		if s.takeModeration(ref.RemoteID) != nil { // not shown by the network's event
-			for _, m := range s.moderatedNotices(r, mod) {
+			copies, turn := s.moderatedNotices(ctx, r, mod)
+			turn.wait()
+			for _, m := range copies {
 				t.send(ctx, m)
 			}
+			turn.done()
 		}
 		t.log.Info("message moderated", "user", s.user, "room", r.jid, "stanza_id", id)
 	})
@@ -138,17 +142,29 @@ func (s *session) takeModeration(remoteID string) *moderation {
 	return m
 }
 
-// moderatedNotices is the notice of mod to each joined resource.
-func (s *session) moderatedNotices(r *room, mod *moderation) [][]byte {
+// moderatedNotices archives the notice of mod and returns its copies for
+// the joined resources, with its stanza-id, and the room's turn to write
+// them (room_order.go). Archived as XEP-0424 has a retraction be ("the
+// archiving service MUST store the retraction message"): a client that
+// was away learns of the moderation when it catches up (MAM, a join's
+// history); the tombstone alone, in the message's old place, is before
+// where it catches up from. It went to the joined resources only.
+func (s *session) moderatedNotices(ctx context.Context, r *room, mod *moderation) ([][]byte, sendTurn) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	by := r.jid + "/" + r.ownNickLocked(s)
-	oid := s.selfOccupantID(r)
+	payload := moderated(r.jid, s.user, mod.stanzaID, by, s.selfOccupantID(r), mod.reason, s.t.newID())
+	now := time.Now()
+	sid, _ := s.t.archive(ctx, s.user, r, store.ArchivedMessage{Time: now, Arrived: now, Payload: payload}) // room_in.go
 	var out [][]byte
-	for res := range r.joined {
-		out = append(out, moderated(r.jid, s.user+"/"+res, mod.stanzaID, by, oid, mod.reason, s.t.newID()))
+	for _, res := range r.resourcesLocked() {
+		// From the room itself: no occupant-id but the moderator's, inside.
+		out = append(out, roomCopy(payload, s.user, s.user+"/"+res, r.jid, sid, "", time.Time{}))
 	}
-	return out
+	if len(out) == 0 {
+		return nil, sendTurn{}
+	}
+	return out, r.sendTurnLocked()
 }
 
 // moderated is the notice of a moderation (XEP-0425 §4) to one occupant:

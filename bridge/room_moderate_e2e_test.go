@@ -168,3 +168,46 @@ func archivedBody(t *testing.T, c *xmpptest.Client, sid string) string {
 	t.Fatalf("the archive has no message %s", sid)
 	return ""
 }
+
+// TestRoomModerationArchived: the moderation notice is archived, as
+// XEP-0424 has a retraction be ("MUST store the retraction message"): a
+// resource that was away when the user moderated a message (the phone,
+// joining later) learns of it from the room's history, and MAM after
+// the moderated message has it; the live notice carries its stanza-id.
+// Before, only the joined resources got it: the phone kept showing the
+// message it had (found by review).
+func TestRoomModerationArchived(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	join(t, alice, "a", "")
+	groupchat(t, alice, "buy cheap pills")
+	sid := stanzaID(t, roomMessage(t, alice, "Echo One", "buy cheap pills"))
+	if mod, err := alice.IQ(ctxT(t), `<iq type='set' to='`+room+`'><moderate id='`+sid+`' xmlns='urn:xmpp:message-moderate:1'>`+
+		`<retract xmlns='urn:xmpp:message-retract:1'/><reason>spam</reason></moderate></iq>`); err != nil || mod.Type != "result" {
+		t.Fatalf("moderation: %v %s", err, mod.XML)
+	}
+	notice, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "message" && strings.Contains(st.XML, `<retract xmlns="urn:xmpp:message-retract:1" id="`+sid+`"`)
+	})
+	if err != nil {
+		t.Fatalf("no moderation notice: %v", err)
+	}
+	noticeSID := stanzaID(t, notice)
+
+	j := join(t, s.loginResource("alice", "phone"), "a", `<history maxstanzas='10'/>`)
+	found := false
+	for _, h := range j.history {
+		found = found || strings.Contains(h.XML, `<retract xmlns="urn:xmpp:message-retract:1" id="`+sid+`"`)
+	}
+	if !found {
+		t.Errorf("the phone's history lacks the moderation of %s: %v", sid, j.history)
+	}
+	page := queryMAM(t, alice, room, `<set xmlns='http://jabber.org/protocol/rsm'><after>`+sid+`</after></set>`)
+	found = false
+	for _, m := range page.msgs {
+		found = found || m.Result.ID == noticeSID
+	}
+	if !found {
+		t.Errorf("MAM after the moderated message lacks the notice %s", noticeSID)
+	}
+}

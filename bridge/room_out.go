@@ -129,7 +129,13 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 		// The user's moderation (room_moderate.go): shown as one, once.
 		if mod := s.takeModeration(p.Retraction.TargetId); mod != nil {
 			defer t.tombstone(ctx, s.user, r, p.Retraction.TargetId, time.Now())
-			return s.moderatedNotices(r, mod)
+			out, turn := s.moderatedNotices(ctx, r, mod)
+			if d.turn != nil {
+				*d.turn = turn // written after the room's earlier stanza-ids
+			} else {
+				turn.done()
+			}
+			return out
 		}
 		if t.retractedAlready(ctx, s.user, r, p.Retraction.TargetId) {
 			return nil

@@ -26,6 +26,13 @@ type RoomInfo struct {
 	// Moderation: a moderator may retract others' messages (XEP-0425),
 	// where the network deletes messages.
 	Moderation bool
+	// Reactions: the user may react to messages (XEP-0444), and
+	// MaxReactions is how many reactions of the user's a message keeps
+	// on the network, 0 for no limit (a network with one reaction per
+	// user: a client that knows offers one, not several of which the
+	// network keeps the last).
+	Reactions    bool
+	MaxReactions int
 	// AvatarHash is the SHA-1 of the group's picture, "" for none
 	// (XEP-0486: muc#roominfo_avatarhash; the picture is in the room's
 	// vCard-temp).
@@ -35,7 +42,9 @@ type RoomInfo struct {
 // Features is the room's disco#info features, in the order written:
 // every room of the gateway is a persistent, members-only,
 // non-anonymous room with XEP-0359 stanza-ids and XEP-0421
-// occupant-ids; an archived one is queried with MAM.
+// occupant-ids, that reflects a message with its sender's id and
+// answers self-pings itself (the bridge does both); an archived one is
+// queried with MAM.
 func (ri RoomInfo) Features() []string {
 	moderated := "muc_unmoderated"
 	if ri.Moderated {
@@ -43,12 +52,15 @@ func (ri RoomInfo) Features() []string {
 	}
 	f := []string{NS, "muc_persistent", "muc_membersonly", "muc_nonanonymous", moderated, "muc_unsecured", wire.NSSID,
 		"vcard-temp", // the group's picture (XEP-0486)
-		NSOccupantID}
+		NSOccupantID, NSStableID, NSSelfPingOptimization}
 	if ri.Archived {
 		f = append(f, NSMAM)
 	}
 	if ri.Moderation {
 		f = append(f, NSModerate, NSModerate0)
+	}
+	if ri.Reactions {
+		f = append(f, NSReactions) // XEP-0444 §2: an entity that supports them MUST say so
 	}
 	return f
 }
@@ -86,6 +98,13 @@ func WriteDiscoInfo(w *wire.Writer, ri RoomInfo) {
 		field("muc#roominfo_avatarhash", "text-multi", ri.AvatarHash)
 	}
 	w.End() // x
+	if ri.Reactions && ri.MaxReactions > 0 {
+		// XEP-0444 §2.1: the limit, in a form of its own (XEP-0128).
+		w.Start("x", wire.NSData).Attr("type", "result")
+		field("FORM_TYPE", "hidden", NSReactionRules)
+		w.Start("field", "").Attr("var", "max_reactions_per_user").Leaf("value", "", strconv.Itoa(ri.MaxReactions)).End()
+		w.End()
+	}
 	w.End() // query
 }
 
@@ -94,4 +113,22 @@ func boolValue(b bool) string {
 		return "1"
 	}
 	return "0"
+}
+
+// NodeReservedNick is the disco#info node on which a room tells a user
+// the nick reserved for them (XEP-0045 §7.12).
+const NodeReservedNick = "x-roomuser-item"
+
+// WriteReservedNick writes the answer to a disco#info query on
+// NodeReservedNick into w (an IQ result): the nick as a conference/text
+// identity's name. The user's nick in a group is the network's: a client
+// that asks first (Converse.js) joins with it, and its join is not
+// renamed (status 210). Without this node a room must answer
+// feature-not-implemented, not item-not-found.
+func WriteReservedNick(w *wire.Writer, nick string) {
+	w.Start("query", wire.NSDiscoInfo).Attr("node", NodeReservedNick)
+	if nick != "" {
+		w.Start("identity", "").Attr("category", "conference").Attr("type", "text").Attr("name", wire.XMLSafe(nick)).End()
+	}
+	w.End()
 }

@@ -18,6 +18,18 @@ const (
 	NSModerate = "urn:xmpp:message-moderate:1"
 	// NSModerate0 is XEP-0425 before 0.3, which many clients still speak.
 	NSModerate0 = "urn:xmpp:message-moderate:0"
+	// NSStableID says the room reflects a message with the id its
+	// sender gave it (XEP-0045 §7.4, since 1.31), so that clients match
+	// the reflection to what they sent.
+	NSStableID = "http://jabber.org/protocol/muc#stable_id"
+	// NSSelfPingOptimization says the room answers an occupant's
+	// self-ping itself (XEP-0410 §3.3): result when joined,
+	// not-acceptable when not.
+	NSSelfPingOptimization = "http://jabber.org/protocol/muc#self-ping-optimization"
+	// NSReactions is XEP-0444's message reactions, and NSReactionRules
+	// the FORM_TYPE of the limits a room sets on them.
+	NSReactions     = "urn:xmpp:reactions:0"
+	NSReactionRules = "urn:xmpp:reactions:0:restrictions"
 	// NSVCardUpdate is XEP-0153's avatar hash in a presence.
 	NSVCardUpdate = "vcard-temp:x:update"
 )

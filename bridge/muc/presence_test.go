@@ -203,7 +203,11 @@ func TestDiscoInfo(t *testing.T) {
 			feats = append(feats, c.Attr("var"))
 		}
 	}
-	for _, f := range []string{NS, "muc_persistent", "muc_membersonly", "muc_nonanonymous", NSMAM, wire.NSSID, NSOccupantID} {
+	// XEP-0045 §7.4: a room that reflects the sender's id says so
+	// (clients match their reflection by it); XEP-0410 §3.3: a room that
+	// answers self-pings itself says so.
+	for _, f := range []string{NS, "muc_persistent", "muc_membersonly", "muc_nonanonymous", NSMAM, wire.NSSID, NSOccupantID,
+		"http://jabber.org/protocol/muc#stable_id", "http://jabber.org/protocol/muc#self-ping-optimization"} {
 		if !slices.Contains(feats, f) {
 			t.Errorf("feature %s missing from %v", f, feats)
 		}
@@ -234,5 +238,53 @@ func TestDiscoInfo(t *testing.T) {
 	if s := w.String(); strings.Contains(s, NSMAM) || strings.Contains(s, "roominfo_occupants") ||
 		!strings.Contains(s, `"muc_moderated"`) || strings.Contains(s, "muc_unmoderated") {
 		t.Errorf("unarchived moderated room: %s", s)
+	}
+}
+
+// TestDiscoInfoReactions: XEP-0444 §2: a room where the user may react
+// says so (urn:xmpp:reactions:0), and where the network keeps one
+// reaction per user, says that limit (max_reactions_per_user, in a form
+// of its own), so clients offer one; it said neither (found by review).
+func TestDiscoInfoReactions(t *testing.T) {
+	q, err := wire.Parse(`<iq type="get" id="d2" from="` + to + `" to="` + room + `"><query xmlns="http://jabber.org/protocol/disco#info"/></iq>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := wire.Result(q)
+	WriteDiscoInfo(w, RoomInfo{Name: "n", Occupants: 2, Reactions: true, MaxReactions: 1})
+	st, err := wire.Parse(w.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	query := st.Payload()
+	var feats []string
+	rules := map[string]string{}
+	for _, c := range query.Children {
+		switch c.XMLName.Local {
+		case "feature":
+			feats = append(feats, c.Attr("var"))
+		case "x":
+			form := map[string]string{}
+			for _, f := range c.Children {
+				if v := f.Child("", "value"); v != nil {
+					form[f.Attr("var")] = v.Text
+				}
+			}
+			if form["FORM_TYPE"] == NSReactionRules {
+				rules = form
+			}
+		}
+	}
+	if !slices.Contains(feats, "urn:xmpp:reactions:0") {
+		t.Errorf("no reactions feature: %v", feats)
+	}
+	if rules["max_reactions_per_user"] != "1" {
+		t.Errorf("want max_reactions_per_user 1 in a restrictions form, got %v", rules)
+	}
+	// No reactions (a channel's reader): neither.
+	w = wire.Result(q)
+	WriteDiscoInfo(w, RoomInfo{Name: "n", Occupants: 2, MaxReactions: 1})
+	if s := w.String(); strings.Contains(s, "urn:xmpp:reactions:0") {
+		t.Errorf("a room without reactions: %s", s)
 	}
 }
