@@ -261,11 +261,23 @@ func (s *session) replayStanza(ctx context.Context, st *wire.Stanza, h store.Hel
 		}
 		s.t.log.Warn("waiting room message sent without its reflection: the room is not known", "login", h.LoginID, "chat", h.ChatID)
 	}
-	to, err := jid.Parse(st.To())
+	to, err := s.replayTarget(st, h)
 	if err != nil {
+		s.t.log.Error("waiting message's chat has no address; dropped", "login", h.LoginID, "chat", h.ChatID, "err", err)
 		return
 	}
 	s.userMessage(ctx, st, m, true, to)
+}
+
+// replayTarget is the address a replayed stanza goes to: its record's
+// chat, not the stanza's to. A private message in a room (to room/nick,
+// privateMessage) went to the member's own chat; its address names the
+// group, which would have had the file posted to every member.
+func (s *session) replayTarget(st *wire.Stanza, h store.HeldMessage) (jid.JID, error) {
+	if h.ChatID == "" { // a record from before it kept its chat
+		return jid.Parse(st.To())
+	}
+	return s.t.puppetJID(h.ChatID)
 }
 
 // heldRoom is the room a replayed message went to, once the login's rooms

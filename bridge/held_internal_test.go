@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
 )
@@ -99,5 +100,23 @@ func TestHeldChat(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d chats still have a worker", tr.out.active())
 		}
+	}
+}
+
+// TestReplayedPrivateMessageGoesToMember: a file the user sent as a
+// private message in a room (to room/nick), handled again after a
+// restart from its stanza alone, goes to the member's chat its record
+// names. It went to the stanza's address, the group's own chat: posted
+// to every member.
+func TestReplayedPrivateMessageGoesToMember(t *testing.T) {
+	tr, s, _ := roomFixture(t)
+	st, err := wire.Parse(`<message from='alice@localhost/phone' to='g1@echo.localhost/One' id='pm1' type='chat'><x xmlns='jabber:x:oob'><url>https://example.org/a.jpg</url></x></message>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := s.replayTarget(st, store.HeldMessage{LoginID: s.LoginID(), ChatID: "echo-1"})
+	want, _ := tr.puppetJID("echo-1")
+	if err != nil || to.String() != want.String() {
+		t.Fatalf("replayed to %v (%v), want the member's chat %s", to, err, want)
 	}
 }
