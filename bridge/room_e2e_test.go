@@ -358,6 +358,27 @@ func TestRoomLeave(t *testing.T) {
 	}
 }
 
+// TestRoomCorrectionToLeaveStays: a correction whose new text is
+// "/leave" is a correction, shown to the room, not the command: the user
+// left the group by editing a message.
+func TestRoomCorrectionToLeaveStays(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	self := nick(join(t, alice, "a", "").self.From)
+	id := groupchat(t, alice, "see you")
+	roomMessage(t, alice, self, "see you")
+	if err := alice.SendRaw(ctxT(t), `<message type='groupchat' id='c-`+id+`' to='`+room+`'><body>/leave</body><replace xmlns='urn:xmpp:message-correct:0' id='`+id+`'/></message>`); err != nil {
+		t.Fatal(err)
+	}
+	st, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+		return s.Name == "presence" && s.Type == "unavailable" && s.From == room+"/"+self ||
+			s.Name == "message" && s.From == room+"/"+self && s.Body == "/leave"
+	})
+	if err != nil || st.Name != "message" || !strings.Contains(st.XML, "urn:xmpp:message-correct:0") {
+		t.Fatalf("a correction to \"/leave\": %v %s; want the correction reflected, the user still in the group", err, st.XML)
+	}
+}
+
 // TestRoomPerUser: two users of the gateway in groups of the same chat
 // ID have rooms of the same address, and neither sees the other's
 // messages or history; a user without a login has no rooms at all.

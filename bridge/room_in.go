@@ -403,11 +403,12 @@ func (s *session) roomMessage(ctx context.Context, st *wire.Stanza, r *room, fro
 		return
 	}
 	m := parseUserMessage(st)
-	if m.hasBody && strings.TrimSpace(m.body) == "/leave" {
+	// Only a new message is a command: a correction to "/leave" is words.
+	if m.command() && strings.TrimSpace(m.body) == "/leave" {
 		s.leaveGroup(ctx, st, r)
 		return
 	}
-	if m.hasBody && strings.TrimSpace(m.body) == "/link" {
+	if m.command() && strings.TrimSpace(m.body) == "/link" {
 		s.roomLink(ctx, st, r) // room_link.go
 		return
 	}
