@@ -399,6 +399,15 @@ func TestAvatars(t *testing.T) {
 	if ev.GetContact().Contact.AvatarId != "pic3" || ev.GetContact().Contact.UserId != "+33611111111" {
 		t.Errorf("picture changed: %v", ev)
 	}
+	// Removed: a new avatar ID, so that the host fetches the profile
+	// and clears the photo; it sent "", which says nothing, and the old
+	// picture stayed shown.
+	from = r.host.count()
+	fake.Emit(&events.Picture{JID: alice, Author: alice, Timestamp: when, Remove: true})
+	ev, _ = r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetContact() != nil })
+	if id := ev.GetContact().Contact.AvatarId; id == "" || id == "pic3" {
+		t.Errorf("picture removed: avatar_id %q, want a new one", id)
+	}
 }
 
 // The pairing code dies with the login connection: when WhatsApp's QR
