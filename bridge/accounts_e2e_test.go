@@ -87,6 +87,11 @@ func TestAdhocLoginWithCode(t *testing.T) {
 	if strings.Contains(items.XML, "admin-") {
 		t.Errorf("admin commands listed to a non-admin: %s", items.XML)
 	}
+	for _, node := range []string{"logout", "relogin", "sync-contacts", "leave-group"} {
+		if strings.Contains(items.XML, `node="`+node+`"`) {
+			t.Errorf("%s listed to a user without a login (it can only fail): %s", node, items.XML)
+		}
+	}
 
 	r, _ := command(t, alice, "login", "", "", nil)
 	if typ, _, ok := r.Field("username"); r.Command.Status != "executing" || !ok || typ != "text-single" {
@@ -108,6 +113,9 @@ func TestAdhocLoginWithCode(t *testing.T) {
 
 	// The gateway shows itself online.
 	nextPresence(t, alice, domain, "", nil)
+	if items, err := alice.IQ(ctx, `<iq type='get' to='`+domain+`'><query xmlns='http://jabber.org/protocol/disco#items' node='http://jabber.org/protocol/commands'/></iq>`); err != nil || !strings.Contains(items.XML, `node="logout"`) {
+		t.Errorf("logged in, the command list lacks logout: %v %s", err, items.XML)
+	}
 
 	rost := waitRoster(t, alice, "held the three echo contacts", func(r map[string]rosterItem) bool {
 		return r["echo-1@"+domain].Name == "Echo One" && r["echo-2@"+domain].Name == "Echo Two" && r["echo-3@"+domain].Name == "Echo Three"

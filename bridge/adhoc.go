@@ -28,6 +28,9 @@ const displayWait = 60 * time.Second
 type command struct {
 	node, name string
 	admin      bool
+	// login: the command acts on the user's login, and is not listed to
+	// a user without one (it could only fail).
+	login bool
 	// needs, when set, is the network feature the command needs: without
 	// it, the command is not listed.
 	needs func(*pb.Features) bool
@@ -35,16 +38,16 @@ type command struct {
 
 var commands = []command{
 	{node: "login", name: "Log in"},
-	{node: "logout", name: "Log out"},
-	{node: "relogin", name: "Reconnect"},
+	{node: "logout", login: true, name: "Log out"},
+	{node: "relogin", login: true, name: "Reconnect"},
 	{node: "status", name: "Status"},
-	{node: "sync-contacts", name: "Sync contacts"}, // roster_sync.go
+	{node: "sync-contacts", login: true, name: "Sync contacts"}, // roster_sync.go
 	{node: "unregister", name: "Unregister"},
-	{node: "create-group", name: "Create a group", needs: (*pb.Features).GetCreateChat},        // room_create.go
-	{node: "find-group", name: "Find a group", needs: (*pb.Features).GetChatSearch},            // room_find.go
-	{node: "leave-group", name: "Leave a group"},                                               // room_adhoc.go
-	{node: "room-retention", name: "Group archive retention"},                                  // room_retention.go
-	{node: "profile-picture", name: "Profile picture", needs: (*pb.Features).GetProfileAvatar}, // profile_avatar.go
+	{node: "create-group", login: true, name: "Create a group", needs: (*pb.Features).GetCreateChat},        // room_create.go
+	{node: "find-group", login: true, name: "Find a group", needs: (*pb.Features).GetChatSearch},            // room_find.go
+	{node: "leave-group", login: true, name: "Leave a group"},                                               // room_adhoc.go
+	{node: "room-retention", login: true, name: "Group archive retention"},                                  // room_retention.go
+	{node: "profile-picture", login: true, name: "Profile picture", needs: (*pb.Features).GetProfileAvatar}, // profile_avatar.go
 	{node: "admin-users", name: "List users (admin)", admin: true},
 	{node: "admin-stats", name: "Statistics (admin)", admin: true},
 	{node: "admin-disconnect", name: "Disconnect a user (admin)", admin: true},
@@ -102,14 +105,26 @@ func (a *adhocSessions) drop(id string) {
 func (t *transport) commandItems(st *wire.Stanza, user string) []byte {
 	r := wire.Result(st)
 	r.Start("query", wire.NSDiscoItems).Attr("node", nsCommands)
-	feats := t.userFeatures(user) // a login may do less than its transport
-	for _, c := range commands {
-		if c.admin && !t.access.IsAdmin(user) || c.needs != nil && !c.needs(feats) {
-			continue
-		}
+	for _, c := range t.userCommands(user) {
 		r.Start("item", "").Attr("jid", t.domain).Attr("node", c.node).Attr("name", c.name).End()
 	}
 	return r.Bytes()
+}
+
+// userCommands are the commands user may see: an admin's to admins,
+// those a login's network does to users with one (a login may do less
+// than its transport).
+func (t *transport) userCommands(user string) []command {
+	feats := t.userFeatures(user)
+	_, loggedIn := t.loginOf(user)
+	var out []command
+	for _, c := range commands {
+		if c.admin && !t.access.IsAdmin(user) || c.needs != nil && !c.needs(feats) || c.login && !loggedIn {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // commandInfo answers disco#info on a command's node (XEP-0050 §2.4:
@@ -117,9 +132,8 @@ func (t *transport) commandItems(st *wire.Stanza, user string) []byte {
 // features), for the commands this user may see; ok is false for any
 // other node.
 func (t *transport) commandInfo(st *wire.Stanza, user, node string) (_ []byte, ok bool) {
-	feats := t.userFeatures(user)
-	for _, c := range commands {
-		if c.node != node || c.admin && !t.access.IsAdmin(user) || c.needs != nil && !c.needs(feats) {
+	for _, c := range t.userCommands(user) {
+		if c.node != node {
 			continue
 		}
 		r := wire.Result(st)
