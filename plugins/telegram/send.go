@@ -212,6 +212,14 @@ func (s *Session) sentResult(ctx context.Context, mgr interface {
 	if !s.live.wasNamed(rid) { // else updateMessageID added it
 		s.sent.add(chat, id)
 	}
+	if _, short := upd.(*tg.UpdateShortSentMessage); short {
+		// Telegram's answer to a text sent to a user or a basic group:
+		// no message comes through the handler to keep its chat by
+		// (messageEvents), and a deletion names only the message.
+		if st := s.db(); st != nil {
+			st.setMessageChat(id, chat)
+		}
+	}
 	s.sendAnswered(c, rid, id) // before the manager, which may wait for it
 	if err := mgr.Handle(ctx, upd); err != nil {
 		s.n.log().Warn("telegram: updates of a send", "login", s.login.LoginID, "err", err)

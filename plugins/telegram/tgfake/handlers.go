@@ -304,7 +304,11 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 			return nil, err
 		}
 		reply, top := replyOf(r.ReplyTo)
-		return s.deliver(k.user, s.peerOf(k.user, r.Peer), r.Message, msgOpts{ents: r.Entities, reply: reply, topic: top}, r.RandomID)
+		answer, err := s.deliver(k.user, s.peerOf(k.user, r.Peer), r.Message, msgOpts{ents: r.Entities, reply: reply, topic: top}, r.RandomID)
+		if err != nil {
+			return nil, err
+		}
+		return s.shortSentAnswer(answer), nil
 	})
 	handle(s, d, tg.UploadSaveFilePartRequestTypeID, "upload.saveFilePart", func(k *key, r *tg.UploadSaveFilePartRequest) (bin.Encoder, error) {
 		s.savePart(r.FileID, r.FilePart, r.Bytes)

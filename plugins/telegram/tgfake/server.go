@@ -109,6 +109,9 @@ type Server struct {
 	// diffMessageIDs: getDifference names, with updateMessageID, the
 	// messages the user sent with a random_id (SetDifferenceMessageIDs).
 	diffMessageIDs bool
+	// shortSent: messages.sendMessage to a user or a basic group answers
+	// updateShortSentMessage (SetShortSentAnswers).
+	shortSent bool
 	// refuse, when set, is the error (such as "UPDATE_APP_TO_LOGIN")
 	// every request of a logged-in device gets: Telegram refusing the
 	// client (SetRefuse; under mu, as connections read it).
@@ -160,6 +163,38 @@ func (s *Server) SetDifferenceMessageIDs(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.diffMessageIDs = on
+}
+
+// SetShortSentAnswers makes messages.sendMessage to a user or a basic
+// group answer as Telegram does there, with updateShortSentMessage: the
+// new message's ID, pts and date, without the message (the sender knows
+// its chat and text). Off by default: the full updates.
+func (s *Server) SetShortSentAnswers(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.shortSent = on
+}
+
+// shortSentAnswer is answer as updateShortSentMessage, when it is the
+// answer to a send to a user or a basic group (SetShortSentAnswers).
+func (s *Server) shortSentAnswer(answer bin.Encoder) bin.Encoder {
+	u, ok := answer.(*tg.Updates)
+	if !ok || !s.shortSent {
+		return answer
+	}
+	for _, x := range u.Updates {
+		if nm, ok := x.(*tg.UpdateNewMessage); ok {
+			if m, ok := nm.Message.(*tg.Message); ok && m.Out {
+				out := &tg.UpdateShortSentMessage{Out: true, ID: m.ID, Pts: nm.Pts, PtsCount: nm.PtsCount, Date: m.Date}
+				if m.TTLPeriod != 0 {
+					out.SetTTLPeriod(m.TTLPeriod)
+				}
+				out.SetFlags()
+				return out
+			}
+		}
+	}
+	return answer
 }
 
 // DropAnswer makes the server act on the next request named name (such
