@@ -341,6 +341,9 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		if !ok {
 			return nil, tgerr.New(400, "FILE_ID_INVALID")
 		}
+		if ref, ok := s.fileRefs[id]; ok && string(fileReference(r.Location)) != string(*ref) {
+			return nil, tgerr.New(400, "FILE_REFERENCE_EXPIRED")
+		}
 		off := min(int(r.Offset), len(data))
 		end := min(off+r.Limit, len(data))
 		return &tg.UploadFile{Type: &tg.StorageFileUnknown{}, Mtime: now(), Bytes: data[off:end]}, nil
@@ -625,11 +628,39 @@ func (s *Server) AddMedia(data []byte, mime string, attrs ...tg.DocumentAttribut
 	id := int64(len(s.media) + 1000)
 	s.media[id] = data
 	if mime == "image/jpeg" && len(attrs) == 0 {
-		return &tg.MessageMediaPhoto{Photo: &tg.Photo{ID: id, AccessHash: id, FileReference: []byte("ref"), Date: now(), DCID: DC,
-			Sizes: []tg.PhotoSizeClass{&tg.PhotoSize{Type: "y", W: 640, H: 480, Size: len(data)}}}}
+		p := &tg.Photo{ID: id, AccessHash: id, FileReference: []byte("ref"), Date: now(), DCID: DC,
+			Sizes: []tg.PhotoSizeClass{&tg.PhotoSize{Type: "y", W: 640, H: 480, Size: len(data)}}}
+		s.fileRefs[id] = &p.FileReference
+		return &tg.MessageMediaPhoto{Photo: p}
 	}
-	return &tg.MessageMediaDocument{Document: &tg.Document{ID: id, AccessHash: id, FileReference: []byte("ref"), Date: now(),
-		MimeType: mime, Size: int64(len(data)), DCID: DC, Attributes: attrs}}
+	d := &tg.Document{ID: id, AccessHash: id, FileReference: []byte("ref"), Date: now(),
+		MimeType: mime, Size: int64(len(data)), DCID: DC, Attributes: attrs}
+	s.fileRefs[id] = &d.FileReference
+	return &tg.MessageMediaDocument{Document: d}
+}
+
+// ExpireFileReferences gives every photo and document of AddMedia a new
+// file reference, as Telegram's expire after a while: a download with
+// the one a message carried before fails with FILE_REFERENCE_EXPIRED,
+// and the messages, asked for again (messages.getMessages,
+// channels.getMessages, the history), carry the new one.
+func (s *Server) ExpireFileReferences() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, ref := range s.fileRefs {
+		*ref = []byte("ref-" + strconvItoa64(id) + "-" + strconvItoa(len(*ref)))
+	}
+}
+
+// fileReference is the file reference a download's location gives.
+func fileReference(l tg.InputFileLocationClass) []byte {
+	switch l := l.(type) {
+	case *tg.InputDocumentFileLocation:
+		return l.FileReference
+	case *tg.InputPhotoFileLocation:
+		return l.FileReference
+	}
+	return nil
 }
 
 // Media is the bytes of a photo or document.

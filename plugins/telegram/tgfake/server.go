@@ -94,8 +94,11 @@ type Server struct {
 	quizzes  map[int64]quizKey            // poll ID -> a quiz's answer (SetQuiz, polls.go)
 	files    map[int64]map[int][]byte     // upload file ID -> parts
 	media    map[int64][]byte             // photo/document ID -> bytes
-	tokens   map[string]*key              // QR token -> key showing it
-	requests map[string]int               // request name -> count
+	// fileRefs are the file references of AddMedia's photos and
+	// documents, which ExpireFileReferences renews (handlers.go).
+	fileRefs map[int64]*[]byte
+	tokens   map[string]*key // QR token -> key showing it
+	requests map[string]int  // request name -> count
 	typing   []Typing
 	online   map[int64]bool // as account.updateStatus said
 	outq     chan func()    // pushes, in order
@@ -321,7 +324,7 @@ func New() (*Server, error) {
 	s := &Server{
 		c: c, users: map[int64]*User{}, contacts: map[int64][]int64{}, groups: map[int64]*Group{}, channels: map[int64]*Channel{},
 		keys: map[[8]byte]*key{}, boxes: map[int64]*box{}, links: map[int]map[int64]int{},
-		reacts: map[int]map[int64][]string{}, files: map[int64]map[int][]byte{}, media: map[int64][]byte{},
+		reacts: map[int]map[int64][]string{}, files: map[int64]map[int][]byte{}, media: map[int64][]byte{}, fileRefs: map[int64]*[]byte{},
 		tokens: map[string]*key{}, requests: map[string]int{}, dropped: map[[2]int64]bool{}, byRandom: map[randomKey]bin.Encoder{}, ttls: map[string]int{}, pins: map[string]bool{}, done: make(chan error, 1),
 		outq: make(chan func(), 1024), online: map[int64]bool{},
 	}
