@@ -383,6 +383,26 @@ func (s *store) deleteSendNotes(rids ...int64) error {
 	})
 }
 
+// forgetUnanswered forgets the notes of rids still without an answer
+// and written by the Unix time before: a resend since (a new note)
+// or its answer stays.
+func (s *store) forgetUnanswered(rids []int64, before int64) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSending)
+		for _, rid := range rids {
+			var n sendNote
+			v := b.Get(idKey(rid))
+			if v == nil || json.Unmarshal(v, &n) != nil || n.ID != 0 || n.At > before {
+				continue
+			}
+			if err := b.Delete(idKey(rid)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // sendNotes are the notes kept, by random_id.
 func (s *store) sendNotes() (map[int64]sendNote, error) {
 	out := map[int64]sendNote{}
