@@ -10,6 +10,7 @@ import (
 
 	"github.com/gotd/td/telegram/uploader"
 	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
 
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -266,6 +267,11 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	upd, err := api.MessagesEditMessage(ctx, req)
 	if err != nil {
 		s.sent.take(c.ChatID, -id)
+		if tgerr.Is(err, "MESSAGE_NOT_MODIFIED") {
+			// A correction to the text the message has: done already
+			// (an XMPP client lets one correct without a change).
+			return sdk.Result{MessageID: e.TargetId}, nil
+		}
 		return sdk.Result{}, cmdErr("edit", err)
 	}
 	_ = mgr.Handle(ctx, upd)

@@ -359,6 +359,9 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		if m == nil || !m.Out {
 			return nil, tgerr.New(400, "MESSAGE_ID_INVALID")
 		}
+		if r.Message == m.Message && len(r.Entities) == 0 && len(m.Entities) == 0 {
+			return nil, tgerr.New(400, "MESSAGE_NOT_MODIFIED") // as Telegram: nothing changes
+		}
 		var mine tg.UpdateClass
 		for owner, id := range s.links[s.boxOf(k.user).gids[r.ID]] {
 			om := s.boxOf(owner).msgs[id]
