@@ -309,14 +309,28 @@ func (s *Session) UploadMedia(ctx context.Context, info *pb.MediaInfo, r io.Read
 	return s.uploads.put(upload{file: f, info: info, at: time.Now()}), nil
 }
 
+// photoMax is the largest file Telegram takes as a photo.
+const photoMax = 10 << 20
+
+// photoRefused reports whether Telegram refused an image as a photo (its
+// shape, its size, its format), which it takes as a document.
+func photoRefused(err error) bool {
+	return tgerr.Is(err, "PHOTO_INVALID_DIMENSIONS", "PHOTO_SAVE_FILE_INVALID", "PHOTO_EXT_INVALID", "PHOTO_INVALID", "IMAGE_PROCESS_FAILED")
+}
+
 // inputMedia is an uploaded file as the media of a message: a photo when
-// it is a JPEG or PNG image, a document (video, voice note, file) else.
-func inputMedia(f upload, a *pb.Attachment) tg.InputMediaClass {
+// it is a JPEG or PNG image of at most photoMax, and asFile is not set;
+// a document (video, voice note, file) else.
+func inputMedia(f upload, a *pb.Attachment, asFile bool) tg.InputMediaClass {
 	mime := a.MimeType
 	if mime == "" {
 		mime = f.info.MimeType
 	}
-	if mime == "image/jpeg" || mime == "image/png" {
+	size := a.Size
+	if size <= 0 {
+		size = f.info.GetSize()
+	}
+	if (mime == "image/jpeg" || mime == "image/png") && size <= photoMax && !asFile {
 		return &tg.InputMediaUploadedPhoto{File: f.file}
 	}
 	if mime == "" {

@@ -1,7 +1,11 @@
 package tgfake
 
 import (
+	"bytes"
 	"encoding/base64"
+	"image"
+	_ "image/jpeg" // photoFits reads JPEG and PNG pictures
+	_ "image/png"
 	"slices"
 	"sort"
 	"strings"
@@ -580,6 +584,28 @@ func (s *Server) assemble(f tg.InputFileClass) ([]byte, string, bool) {
 	return out, name, true
 }
 
+// PhotoMax is the largest file Telegram takes as a photo (10 MB); a
+// bigger one is refused (PHOTO_SAVE_FILE_INVALID), as Telegram does.
+const PhotoMax = 10 << 20
+
+// photoFits refuses, as Telegram does, a photo over PhotoMax, and one
+// whose picture (when the fake can read it) is longer than 20 times its
+// width, or wider than 20 times its height, or whose sides add up to
+// more than 10,000 pixels (PHOTO_INVALID_DIMENSIONS).
+func photoFits(data []byte) error {
+	if len(data) > PhotoMax {
+		return tgerr.New(400, "PHOTO_SAVE_FILE_INVALID")
+	}
+	c, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil || c.Width <= 0 || c.Height <= 0 {
+		return nil
+	}
+	if c.Width > 20*c.Height || c.Height > 20*c.Width || c.Width+c.Height > 10000 {
+		return tgerr.New(400, "PHOTO_INVALID_DIMENSIONS")
+	}
+	return nil
+}
+
 // mediaOf makes the message media of an upload.
 func (s *Server) mediaOf(in tg.InputMediaClass) (tg.MessageMediaClass, error) {
 	switch in := in.(type) {
@@ -587,6 +613,9 @@ func (s *Server) mediaOf(in tg.InputMediaClass) (tg.MessageMediaClass, error) {
 		data, _, ok := s.assemble(in.File)
 		if !ok {
 			return nil, tgerr.New(400, "FILE_PARTS_INVALID")
+		}
+		if err := photoFits(data); err != nil {
+			return nil, err
 		}
 		id := int64(len(s.media) + 1000)
 		s.media[id] = data
