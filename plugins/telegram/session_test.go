@@ -669,3 +669,33 @@ func TestConnectFloodWait(t *testing.T) {
 		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
 	})
 }
+
+// An update whose events the SDK could not keep (its journal failing:
+// a full disk, the plugin shutting down) is not counted as handled: gotd
+// saves the update state after the handler whatever it answered, so the
+// login's database keeps no state past it until the next Connect, whose
+// catch-up brings it again.
+func TestEmitFailedNotSkipped(t *testing.T) {
+	srv := newFake(t)
+	s, h, info, n := connectAlice(t, srv)
+	alicePeer := &tg.PeerUser{UserID: alice.ID}
+	from := h.count()
+	srv.Send(bob.ID, alicePeer, "kept")
+	h.wait(t, from, "a message", isMessage("1002", "kept"))
+	failed := h.failDurable(errors.New("sdk: plugin shutting down"))
+	srv.Send(bob.ID, alicePeer, "not kept")
+	select {
+	case <-failed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the message was not handled")
+	}
+	h.failDurable(nil)
+	srv.Send(bob.ID, alicePeer, "after")
+	h.wait(t, from, "the message after", isMessage("1002", "after"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	from = h.count()
+	connect(t, n, h, info)
+	h.wait(t, from, "the message not kept, again", isMessage("1002", "not kept"))
+}

@@ -46,6 +46,13 @@ func (s *Session) handle(ctx context.Context, u tg.UpdatesClass) error {
 	last := evs[len(evs)-1]
 	last.LoginId = s.login.LoginID
 	if err := s.n.host.EmitDurable(ctx, last); err != nil {
+		// gotd saves the new update state whatever the handler answers:
+		// keep it back, so the next Connect's catch-up brings these
+		// events again rather than skip them.
+		if st := s.db(); st != nil {
+			st.freeze()
+		}
+		s.n.log().Error("telegram: events not kept; the update state stays before them until the next connection", "login", s.login.LoginID, "err", err)
 		return fmt.Errorf("telegram: keep events: %w", err)
 	}
 	return nil
