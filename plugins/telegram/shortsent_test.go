@@ -1,7 +1,10 @@
 package telegram
 
 import (
+	"fmt"
 	"testing"
+
+	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -39,5 +42,31 @@ func TestShortSentDeletion(t *testing.T) {
 		if ev.ChatId != chat {
 			t.Errorf("deletion in chat %q, want %q", ev.ChatId, chat)
 		}
+	}
+}
+
+// The gateway's own text, answered short, leaves no note of it behind:
+// the answer's update (an empty message once gotd's manager has it)
+// takes it, as a full message's update does; it was kept for the
+// plugin's life, one per message sent to a person or a basic group.
+func TestShortSentNotKept(t *testing.T) {
+	srv := newFake(t)
+	srv.SetShortSentAnswers(true)
+	s, h, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	for i, chat := range []string{"1002", "-77"} {
+		if _, err := s.SendMessage(ctx, sdk.Call{ChatID: chat, TxnID: "kept-" + chat}, &pb.SendMessage{Text: "hello " + chat}); err != nil {
+			t.Fatal(err)
+		}
+		// The manager handles updates in pts order: bob's next message
+		// comes after the send's.
+		from := h.count()
+		srv.Send(bob.ID, &tg.PeerUser{UserID: alice.ID}, fmt.Sprintf("after %d", i))
+		h.wait(t, from, "bob's message", isMessage("1002", fmt.Sprintf("after %d", i)))
+	}
+	s.sent.mu.Lock()
+	defer s.sent.mu.Unlock()
+	if len(s.sent.ids) != 0 {
+		t.Errorf("sends still noted as in flight: %v", s.sent.ids)
 	}
 }

@@ -205,6 +205,16 @@ func (s *Session) sender(m *tg.Message) *pb.Sender {
 // already named it), after a restart too (sending.go).
 func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history bool) []*pb.Event {
 	switch m := mc.(type) {
+	case *tg.MessageEmpty:
+		// The gateway's own text answered with updateShortSentMessage,
+		// as gotd's manager passes it on: no message comes for it, so
+		// its note goes now (sentResult kept its chat).
+		if history {
+			return nil
+		}
+		if chat, ok := s.st.messageChat(m.ID); ok {
+			s.sent.take(chat, m.ID)
+		}
 	case *tg.Message:
 		chat := s.messageChat(m, !history)
 		if _, isCh := m.PeerID.(*tg.PeerChannel); !isCh && !history {
