@@ -238,3 +238,22 @@ func TestQRCancelWhileWaiting(t *testing.T) {
 		t.Fatal("the Wait did not end")
 	}
 }
+
+// A flood wait when the QR code is asked for is a rate limit (the
+// gateway's resource-constraint), saying how long to wait, not a
+// refusal of the account (not-allowed).
+func TestQRFloodWait(t *testing.T) {
+	srv := newFake(t)
+	srv.FloodWait = 40
+	n, _ := newNetwork(t, srv)
+	ctx := ctxT(t)
+	p, err := n.StartLogin(ctx, sdk.LoginRequest{FlowID: FlowQR, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Cancel()
+	_, err = p.Start(ctx)
+	if e := sdk.ToProto(err); e.GetCode() != pb.ErrorCode_ERROR_CODE_RATE_LIMITED || !strings.Contains(e.GetText(), "40s") {
+		t.Errorf("a flood wait at the QR code: %v, want RATE_LIMITED saying 40s", err)
+	}
+}

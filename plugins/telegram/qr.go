@@ -128,6 +128,10 @@ func (q *qrLogin) fail(ctx context.Context, err error) (*pb.LoginStep, error) {
 		}
 		return passwordForm(q.hint, ""), nil
 	}
+	if _, flood := tgerr.AsFloodWait(err); flood {
+		// Not a refusal of the account: a wait (resource-constraint).
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "%s", refusal(err))
+	}
 	if r := refusal(err); r != "" {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s", r)
 	}

@@ -102,6 +102,9 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		return &tg.AuthAuthorization{User: s.users[k.user].tg(true)}, nil
 	})
 	handle(s, d, tg.AuthExportLoginTokenRequestTypeID, "auth.exportLoginToken", func(k *key, _ *tg.AuthExportLoginTokenRequest) (bin.Encoder, error) {
+		if s.FloodWait > 0 && k.scanned == 0 {
+			return nil, tgerr.New(420, "FLOOD_WAIT_"+itoa(s.FloodWait))
+		}
 		if k.scanned != 0 {
 			u := s.users[k.scanned]
 			if u.Password != "" && k.user == 0 {

@@ -104,7 +104,8 @@ type Server struct {
 	outq     chan func()    // pushes, in order
 	// creates are the messages.createChat requests, in order (create.go).
 	creates []CreateRequest
-	// FloodWait, when set, answers every sendCode with FLOOD_WAIT of
+	// FloodWait, when set, answers every sendCode and every new QR
+	// login token (auth.exportLoginToken) with FLOOD_WAIT of
 	// that many seconds.
 	FloodWait int
 	// QRTokenTTL is how long a QR login token lives, in seconds (0 = 30).
