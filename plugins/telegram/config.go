@@ -3,6 +3,7 @@ package telegram
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 
 	"github.com/gotd/td/crypto"
@@ -54,7 +55,10 @@ func parseConfig(b []byte) (Config, error) {
 	if (c.APIID == 0) != (c.APIHash == "") {
 		return c, fmt.Errorf("telegram: config: api_id and api_hash go together (one is missing)")
 	}
-	if c.HistoryLimit <= 0 {
+	if c.HistoryLimit < 0 {
+		return c, fmt.Errorf("telegram: config: history_limit %d: a number of messages, 0 or more (0: the default, 200)", c.HistoryLimit)
+	}
+	if c.HistoryLimit == 0 {
 		c.HistoryLimit = 200
 	}
 	if c.DeviceModel == "" {
@@ -92,6 +96,14 @@ func (s *ServerConfig) options() (dcs.List, []telegram.PublicKey, error) {
 			return list, nil, fmt.Errorf("telegram: config: server.dcs[%s]: %q is no IP address", id, host)
 		}
 		list.Options = append(list.Options, tg.DCOption{ID: n, IPAddress: host, Port: p, Ipv6: ip.To4() == nil, Static: true})
+	}
+	dc := s.DC
+	if dc == 0 {
+		dc = 2 // newClient's default
+	}
+	if !slices.ContainsFunc(list.Options, func(o tg.DCOption) bool { return o.ID == dc }) {
+		// The client would dial nothing and wait for ever.
+		return list, nil, fmt.Errorf("telegram: config: server.dc %d (the data centre to start with; 2 when not set) is not in server.dcs", dc)
 	}
 	var keys []telegram.PublicKey
 	for _, pemKey := range s.PublicKeys {

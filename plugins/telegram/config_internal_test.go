@@ -1,6 +1,12 @@
 package telegram
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -31,5 +37,34 @@ func TestConfigUnknownKey(t *testing.T) {
 	c, err := parseConfig([]byte(`{"api_id": 17, "api_hash": "0123", "history_limit": 5}`))
 	if err != nil || c.APIHash != "0123" || c.HistoryLimit != 5 {
 		t.Errorf("a config of known keys: %+v, %v", c, err)
+	}
+}
+
+// Values the transport cannot use are refused at the start, by name,
+// rather than taken: a data centre to start with that server.dcs does
+// not list (the client dialled nothing and each login waited for its
+// connection in vain), and a negative history_limit (read as the
+// default).
+func TestConfigBadValues(t *testing.T) {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := json.Marshal(string(pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(&k.PublicKey)})))
+	server := func(dcs string) string {
+		return fmt.Sprintf(`{"server": {%s, "public_keys": [%s]}}`, dcs, key)
+	}
+	if _, err := parseConfig([]byte(server(`"dc": 4, "dcs": {"4": "127.0.0.1:443"}`))); err != nil {
+		t.Fatalf("a good server block: %v", err)
+	}
+	for _, c := range []struct{ in, says string }{
+		{server(`"dc": 4, "dcs": {"2": "127.0.0.1:443"}`), "server.dc"},
+		{server(`"dcs": {"1": "127.0.0.1:443"}`), "server.dc"},
+		{`{"history_limit": -5}`, "history_limit"},
+	} {
+		_, err := parseConfig([]byte(c.in))
+		if err == nil || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%s: %v, want an error about %s", c.in, err, c.says)
+		}
 	}
 }

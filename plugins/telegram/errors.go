@@ -57,6 +57,10 @@ func cmdErr(what string, err error) error {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "telegram: %s: wait %s (FLOOD_WAIT)", what, d.Round(time.Second))
 	}
 	if e, ok := tgerr.As(err); ok {
+		if e.Type == "SLOWMODE_WAIT" {
+			// A supergroup's slow mode: one message per so many seconds.
+			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "telegram: %s: the group's slow mode lets you send again in %s (SLOWMODE_WAIT)", what, time.Duration(e.Argument)*time.Second)
+		}
 		if x, ok := explained[e.Type]; ok {
 			return sdk.Errorf(x.code, "telegram: %s: %s (%s)", what, x.text, e.Type)
 		}
@@ -119,4 +123,9 @@ var explained = map[string]struct {
 	"IMAGE_PROCESS_FAILED":          {pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "Telegram could not process the picture: give another one"},
 	"PHOTO_CROP_SIZE_SMALL":         {pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "the picture is too small for Telegram: give a larger one (Telegram's apps make it 640x640 pixels)"},
 	"PHOTO_CROP_FILE_MISSING":       {pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "Telegram lost the picture's upload: try again"},
+	// A send's refusals.
+	"PEER_FLOOD":               {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "Telegram limits this account (reported for spam): it may not write to people who are not its contacts for now; @SpamBot in Telegram says until when"},
+	"PRIVACY_PREMIUM_REQUIRED": {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "their privacy settings let only their contacts and Telegram Premium users write to them"},
+	"VOICE_MESSAGES_FORBIDDEN": {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "their privacy settings refuse voice notes: send a file or text instead"},
+	"ALLOW_PAYMENT_REQUIRED":   {pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "they charge Telegram Stars for each message: write to them from a Telegram app"},
 }

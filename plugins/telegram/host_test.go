@@ -24,6 +24,10 @@ type testHost struct {
 	events  []*pb.Event
 	history []*pb.HistoryBatch
 	changed chan struct{}
+	// durableErr, when set, is EmitDurable's answer, the event lost: as
+	// the SDK's journal failing (a full disk, the plugin shutting down).
+	durableErr error
+	failed     chan struct{} // closed at the first failure of durableErr
 }
 
 func newTestHost() *testHost { return &testHost{changed: make(chan struct{})} }
@@ -36,9 +40,32 @@ func (h *testHost) add(ev *pb.Event) {
 	h.changed = make(chan struct{})
 }
 
-func (h *testHost) Emit(ev *pb.Event)                                 { h.add(ev) }
-func (h *testHost) EmitWait(_ context.Context, ev *pb.Event) error    { h.add(ev); return nil }
-func (h *testHost) EmitDurable(_ context.Context, ev *pb.Event) error { h.add(ev); return nil }
+func (h *testHost) Emit(ev *pb.Event)                              { h.add(ev) }
+func (h *testHost) EmitWait(_ context.Context, ev *pb.Event) error { h.add(ev); return nil }
+func (h *testHost) EmitDurable(_ context.Context, ev *pb.Event) error {
+	h.mu.Lock()
+	err := h.durableErr
+	if err != nil && h.failed != nil {
+		close(h.failed)
+		h.failed = nil
+	}
+	h.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	h.add(ev)
+	return nil
+}
+
+// failDurable makes EmitDurable fail with err (nil: succeed again); the
+// channel is closed once it failed.
+func (h *testHost) failDurable(err error) <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.durableErr = err
+	h.failed = make(chan struct{})
+	return h.failed
+}
 func (h *testHost) SendHistory(_ context.Context, b *pb.HistoryBatch) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -173,7 +173,7 @@ func (p *phoneLogin) Submit(ctx context.Context, f map[string]string) (*pb.Login
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: this login was cancelled")
+		return nil, errLoginCancelled
 	}
 	switch p.stage {
 	case "phone":

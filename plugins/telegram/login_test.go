@@ -3,6 +3,7 @@ package telegram
 import (
 	"strings"
 	"testing"
+	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -202,5 +203,57 @@ func TestQRRotates(t *testing.T) {
 	}
 	if step.GetComplete().LoginId != "1002" {
 		t.Errorf("complete %v", step.GetComplete())
+	}
+}
+
+// The user gives up while the gateway waits for the scan: the gateway's
+// WaitLogin goes on after its CancelLogin, so the Wait under way ends
+// with an error, at once, and never touches the stopped client (which
+// panicked the plugin, all its users with it, when the code expired).
+func TestQRCancelWhileWaiting(t *testing.T) {
+	srv := newFake(t)
+	srv.QRTokenTTL = 1
+	n, _ := newNetwork(t, srv)
+	ctx := ctxT(t)
+	p, err := n.StartLogin(ctx, sdk.LoginRequest{FlowID: FlowQR, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.(sdk.LoginWaiter).Wait(ctx)
+		done <- err
+	}()
+	time.Sleep(200 * time.Millisecond) // let the Wait begin (order only)
+	p.Cancel()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("a cancelled login's Wait gave a step")
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the Wait did not end")
+	}
+}
+
+// A flood wait when the QR code is asked for is a rate limit (the
+// gateway's resource-constraint), saying how long to wait, not a
+// refusal of the account (not-allowed).
+func TestQRFloodWait(t *testing.T) {
+	srv := newFake(t)
+	srv.FloodWait = 40
+	n, _ := newNetwork(t, srv)
+	ctx := ctxT(t)
+	p, err := n.StartLogin(ctx, sdk.LoginRequest{FlowID: FlowQR, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Cancel()
+	_, err = p.Start(ctx)
+	if e := sdk.ToProto(err); e.GetCode() != pb.ErrorCode_ERROR_CODE_RATE_LIMITED || !strings.Contains(e.GetText(), "40s") {
+		t.Errorf("a flood wait at the QR code: %v, want RATE_LIMITED saying 40s", err)
 	}
 }

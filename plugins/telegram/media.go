@@ -13,6 +13,7 @@ import (
 	"github.com/gotd/td/telegram/downloader"
 	"github.com/gotd/td/telegram/uploader"
 	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -150,19 +151,92 @@ func (s *Session) DownloadMedia(ctx context.Context, chat, ref string) (*pb.Medi
 	if err != nil {
 		return nil, nil, err
 	}
-	var loc tg.InputFileLocationClass
-	if r.Kind == "photo" {
-		loc = &tg.InputPhotoFileLocation{ID: r.ID, AccessHash: r.Hash, FileReference: r.Ref, ThumbSize: r.Thumb}
-	} else {
-		loc = &tg.InputDocumentFileLocation{ID: r.ID, AccessHash: r.Hash, FileReference: r.Ref, ThumbSize: r.Thumb}
-	}
 	pr, pw := io.Pipe()
 	go func() {
-		_, err := downloader.NewDownloader().Download(api, loc).Stream(ctx, pw)
+		w := &countingWriter{w: pw}
+		_, err := downloader.NewDownloader().Download(api, r.location()).Stream(ctx, w)
+		if tgerr.Is(err, "FILE_REFERENCE_EXPIRED") && w.n == 0 && r.Msg != 0 {
+			// The reference the message carried has expired (a file
+			// delivered late): the message, asked for again, has a
+			// fresh one.
+			if err = s.refreshRef(ctx, api, chat, &r); err == nil {
+				_, err = downloader.NewDownloader().Download(api, r.location()).Stream(ctx, w)
+			}
+		}
 		pw.CloseWithError(cmdErr("download", err))
 	}()
 	info := &pb.MediaInfo{Name: r.Name, MimeType: r.Mime, Size: sizeOrUnknown(r.Size)}
 	return info, pr, nil
+}
+
+// location is where a download reads the file.
+func (r mediaRef) location() tg.InputFileLocationClass {
+	if r.Kind == "photo" {
+		return &tg.InputPhotoFileLocation{ID: r.ID, AccessHash: r.Hash, FileReference: r.Ref, ThumbSize: r.Thumb}
+	}
+	return &tg.InputDocumentFileLocation{ID: r.ID, AccessHash: r.Hash, FileReference: r.Ref, ThumbSize: r.Thumb}
+}
+
+// refreshRef asks Telegram for the message of r in chat again and takes
+// the fresh file reference of its photo or document.
+func (s *Session) refreshRef(ctx context.Context, api *tg.Client, chat string, r *mediaRef) error {
+	ids := []tg.InputMessageClass{&tg.InputMessageID{ID: r.Msg}}
+	var res tg.MessagesMessagesClass
+	kind, id, err := parsePeer(baseChat(chat))
+	if err != nil {
+		return err
+	}
+	if kind == peerChannel {
+		ch, err := s.peers.inputChannel(id)
+		if err != nil {
+			return err
+		}
+		res, err = api.ChannelsGetMessages(ctx, &tg.ChannelsGetMessagesRequest{Channel: ch, ID: ids})
+		if err != nil {
+			return err
+		}
+	} else if res, err = api.MessagesGetMessages(ctx, ids); err != nil {
+		return err
+	}
+	ms, ok := res.AsModified()
+	if !ok {
+		return errFileGone
+	}
+	for _, mc := range ms.GetMessages() {
+		m, ok := mc.(*tg.Message)
+		if !ok || m.ID != r.Msg {
+			continue
+		}
+		switch md := m.Media.(type) {
+		case *tg.MessageMediaPhoto:
+			if p, ok := md.Photo.(*tg.Photo); ok && r.Kind == "photo" && p.ID == r.ID {
+				r.Hash, r.Ref = p.AccessHash, p.FileReference
+				return nil
+			}
+		case *tg.MessageMediaDocument:
+			if d, ok := md.Document.(*tg.Document); ok && r.Kind == "doc" && d.ID == r.ID {
+				r.Hash, r.Ref = d.AccessHash, d.FileReference
+				return nil
+			}
+		}
+	}
+	return errFileGone
+}
+
+// errFileGone is a file whose message is no longer on Telegram (or no
+// longer holds it): there is nothing to download.
+var errFileGone = sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: download: the file's message was deleted (or its file replaced) on Telegram")
+
+// countingWriter counts what it passes on.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	return n, err
 }
 
 // uploads are files the host gave, uploaded to Telegram, waiting for the
@@ -235,14 +309,28 @@ func (s *Session) UploadMedia(ctx context.Context, info *pb.MediaInfo, r io.Read
 	return s.uploads.put(upload{file: f, info: info, at: time.Now()}), nil
 }
 
+// photoMax is the largest file Telegram takes as a photo.
+const photoMax = 10 << 20
+
+// photoRefused reports whether Telegram refused an image as a photo (its
+// shape, its size, its format), which it takes as a document.
+func photoRefused(err error) bool {
+	return tgerr.Is(err, "PHOTO_INVALID_DIMENSIONS", "PHOTO_SAVE_FILE_INVALID", "PHOTO_EXT_INVALID", "PHOTO_INVALID", "IMAGE_PROCESS_FAILED")
+}
+
 // inputMedia is an uploaded file as the media of a message: a photo when
-// it is a JPEG or PNG image, a document (video, voice note, file) else.
-func inputMedia(f upload, a *pb.Attachment) tg.InputMediaClass {
+// it is a JPEG or PNG image of at most photoMax, and asFile is not set;
+// a document (video, voice note, file) else.
+func inputMedia(f upload, a *pb.Attachment, asFile bool) tg.InputMediaClass {
 	mime := a.MimeType
 	if mime == "" {
 		mime = f.info.MimeType
 	}
-	if mime == "image/jpeg" || mime == "image/png" {
+	size := a.Size
+	if size <= 0 {
+		size = f.info.GetSize()
+	}
+	if (mime == "image/jpeg" || mime == "image/png") && size <= photoMax && !asFile {
 		return &tg.InputMediaUploadedPhoto{File: f.file}
 	}
 	if mime == "" {

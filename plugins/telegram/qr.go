@@ -33,6 +33,10 @@ type qrLogin struct {
 	closed   bool
 	scanned  chan struct{} // UpdateLoginToken came
 	scanOnce sync.Once
+	// cancelled is closed by Cancel: a Wait under way ends at once (the
+	// gateway's WaitLogin outlives a CancelLogin).
+	cancelled  chan struct{}
+	cancelOnce sync.Once
 }
 
 var (
@@ -41,7 +45,7 @@ var (
 )
 
 func newQRLogin(n *Network, req sdk.LoginRequest) *qrLogin {
-	return &qrLogin{n: n, req: req, scanned: make(chan struct{}, 1)}
+	return &qrLogin{n: n, req: req, scanned: make(chan struct{}, 1), cancelled: make(chan struct{})}
 }
 
 // Start shows the first QR code, or asks for an application first when
@@ -124,6 +128,10 @@ func (q *qrLogin) fail(ctx context.Context, err error) (*pb.LoginStep, error) {
 		}
 		return passwordForm(q.hint, ""), nil
 	}
+	if _, flood := tgerr.AsFloodWait(err); flood {
+		// Not a refusal of the account: a wait (resource-constraint).
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "%s", refusal(err))
+	}
 	if r := refusal(err); r != "" {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s", r)
 	}
@@ -147,16 +155,27 @@ func (q *qrLogin) Wait(ctx context.Context) (*pb.LoginStep, error) {
 	select {
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	case <-q.cancelled:
+		return nil, errLoginCancelled
 	case <-t.C:
 		q.mu.Lock()
 		defer q.mu.Unlock()
+		if q.closed {
+			return nil, errLoginCancelled // ended while this waited: no client
+		}
 		return q.export(ctx)
 	case <-q.scanned:
 		q.mu.Lock()
 		defer q.mu.Unlock()
+		if q.closed {
+			return nil, errLoginCancelled
+		}
 		return q.importToken(ctx)
 	}
 }
+
+// errLoginCancelled answers a step of a login process the user ended.
+var errLoginCancelled = sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: this login was cancelled")
 
 // importToken finishes after the scan.
 func (q *qrLogin) importToken(ctx context.Context) (*pb.LoginStep, error) {
@@ -172,7 +191,7 @@ func (q *qrLogin) Submit(ctx context.Context, f map[string]string) (*pb.LoginSte
 	defer q.mu.Unlock()
 	switch {
 	case q.closed:
-		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: this login was cancelled")
+		return nil, errLoginCancelled
 	case q.stage == "app":
 		a, own, problem := q.n.readApp(f)
 		if problem != "" {
@@ -203,8 +222,9 @@ func (q *qrLogin) complete(ctx context.Context) (*pb.LoginStep, error) {
 	return step, err
 }
 
-// Cancel stops the client.
+// Cancel stops the client and ends a Wait under way.
 func (q *qrLogin) Cancel() {
+	q.cancelOnce.Do(func() { close(q.cancelled) })
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.closed = true

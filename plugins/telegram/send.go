@@ -5,11 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"math"
+	"os"
 	"strconv"
 	"time"
 
 	"github.com/gotd/td/telegram/uploader"
 	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
 
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -116,10 +118,11 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	}
 	var res sdk.Result
 	for i, a := range msg.Attachments {
-		media, err := s.mediaFor(ctx, api, a)
+		f, err := s.uploaded(ctx, api, a)
 		if err != nil {
 			return res, err
 		}
+		media := inputMedia(f, a, false)
 		rid := sendRandomID(s.login.LoginID, c, i)
 		req := &tg.MessagesSendMediaRequest{Peer: peer, Media: media, RandomID: rid}
 		if i == 0 {
@@ -138,6 +141,13 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 		s.noteSend(c, rid)
 		upd, err := api.MessagesSendMedia(ctx, req)
+		if _, isPhoto := media.(*tg.InputMediaUploadedPhoto); isPhoto && photoRefused(err) {
+			// An image Telegram will not make a photo of (a panorama,
+			// say): the same file as a document. Nothing was sent, so
+			// the same random_id.
+			req.Media = inputMedia(f, a, true)
+			upd, err = api.MessagesSendMedia(ctx, req)
+		}
 		if err != nil {
 			s.sendFailed(c, rid, err)
 			return res, s.topicErr("send a file", c.ChatID, err)
@@ -164,29 +174,34 @@ func geoMedia(l mediatext.SentLocation) *tg.InputMediaGeoPoint {
 	return &tg.InputMediaGeoPoint{GeoPoint: p}
 }
 
-// mediaFor is an attachment as a message's media.
-func (s *Session) mediaFor(ctx context.Context, api *tg.Client, a *pb.Attachment) (tg.InputMediaClass, error) {
+// uploaded is an attachment's file on Telegram: uploaded already
+// (UploadMedia), or now.
+func (s *Session) uploaded(ctx context.Context, api *tg.Client, a *pb.Attachment) (upload, error) {
 	switch src := a.Source.(type) {
 	case *pb.Attachment_UploadId:
 		f, ok := s.uploads.take(src.UploadId)
 		if !ok {
-			return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: no uploaded file %q (expired?)", src.UploadId)
+			return upload{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: no uploaded file %q (expired?)", src.UploadId)
 		}
-		return inputMedia(f, a), nil
+		return f, nil
 	case *pb.Attachment_Path:
 		f, err := uploader.NewUploader(api).FromPath(ctx, src.Path)
 		if err != nil {
-			return nil, cmdErr("upload", err)
+			return upload{}, cmdErr("upload", err)
 		}
-		return inputMedia(upload{file: f, info: &pb.MediaInfo{Name: a.Name, MimeType: a.MimeType}}, a), nil
+		info := &pb.MediaInfo{Name: a.Name, MimeType: a.MimeType, Size: -1}
+		if fi, err := os.Stat(src.Path); err == nil {
+			info.Size = fi.Size()
+		}
+		return upload{file: f, info: info}, nil
 	case *pb.Attachment_Data:
 		f, err := uploader.NewUploader(api).FromBytes(ctx, a.Name, src.Data)
 		if err != nil {
-			return nil, cmdErr("upload", err)
+			return upload{}, cmdErr("upload", err)
 		}
-		return inputMedia(upload{file: f, info: &pb.MediaInfo{Name: a.Name, MimeType: a.MimeType}}, a), nil
+		return upload{file: f, info: &pb.MediaInfo{Name: a.Name, MimeType: a.MimeType, Size: int64(len(src.Data))}}, nil
 	}
-	return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: a file must come as an upload, a path or data (got %T)", a.Source)
+	return upload{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "telegram: a file must come as an upload, a path or data (got %T)", a.Source)
 }
 
 // sentResult finds the new message's ID in Telegram's answer, remembers
@@ -211,6 +226,14 @@ func (s *Session) sentResult(ctx context.Context, mgr interface {
 	}
 	if !s.live.wasNamed(rid) { // else updateMessageID added it
 		s.sent.add(chat, id)
+	}
+	if _, short := upd.(*tg.UpdateShortSentMessage); short {
+		// Telegram's answer to a text sent to a user or a basic group:
+		// no message comes through the handler to keep its chat by
+		// (messageEvents), and a deletion names only the message.
+		if st := s.db(); st != nil {
+			st.setMessageChat(id, chat)
+		}
 	}
 	s.sendAnswered(c, rid, id) // before the manager, which may wait for it
 	if err := mgr.Handle(ctx, upd); err != nil {
@@ -258,6 +281,11 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	upd, err := api.MessagesEditMessage(ctx, req)
 	if err != nil {
 		s.sent.take(c.ChatID, -id)
+		if tgerr.Is(err, "MESSAGE_NOT_MODIFIED") {
+			// A correction to the text the message has: done already
+			// (an XMPP client lets one correct without a change).
+			return sdk.Result{MessageID: e.TargetId}, nil
+		}
 		return sdk.Result{}, cmdErr("edit", err)
 	}
 	_ = mgr.Handle(ctx, upd)

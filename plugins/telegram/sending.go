@@ -43,17 +43,22 @@ type sendHold struct {
 	until   time.Time        // the hold's end; zero: not begun
 	changed chan struct{}    // closed and replaced at each change
 	timer   *time.Timer
+	// forget drops the notes of sends still unanswered when the hold
+	// ends: their resend did not come in time, and a later restart is
+	// not to hold for them again.
+	forget func(rids []int64)
 }
 
-// reset makes pending the notes held for, the hold not begun.
-func (h *sendHold) reset(pending map[int64]string) {
+// reset makes pending the notes held for, the hold not begun; forget
+// drops notes (end).
+func (h *sendHold) reset(pending map[int64]string, forget func(rids []int64)) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.timer != nil {
 		h.timer.Stop()
 		h.timer = nil
 	}
-	h.pending, h.until = pending, time.Time{}
+	h.pending, h.until, h.forget = pending, time.Time{}, forget
 	h.changedLocked()
 }
 
@@ -79,8 +84,20 @@ func (h *sendHold) beginLocked() {
 	h.timer = time.AfterFunc(HoldFor, h.end)
 }
 
-// end releases every held message: the hold's time is over.
+// end releases every held message: the hold's time is over. The notes
+// of the sends still unanswered go first: the hold is once per send, not
+// once per restart for as long as no resend answers it.
 func (h *sendHold) end() {
+	h.mu.Lock()
+	var rids []int64
+	for rid := range h.pending {
+		rids = append(rids, rid)
+	}
+	forget := h.forget
+	h.mu.Unlock()
+	if forget != nil && len(rids) > 0 {
+		forget(rids)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.pending = nil
@@ -131,7 +148,12 @@ func (s *Session) loadSendNotes(st *store) {
 	if len(pending) > 0 {
 		s.n.log().Info("telegram: sends without an answer before the restart; the user's messages in their chats wait for the resends", "login", s.login.LoginID, "sends", len(pending), "at_most", HoldFor)
 	}
-	s.hold.reset(pending)
+	loaded := time.Now().Unix()
+	s.hold.reset(pending, func(rids []int64) {
+		if err := st.forgetUnanswered(rids, loaded); err != nil {
+			s.n.log().Warn("telegram: sends not answered in time not forgotten (the next restart holds for them again)", "login", s.login.LoginID, "err", err)
+		}
+	})
 }
 
 // db is the login's database, nil when not connected.

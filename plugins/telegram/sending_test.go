@@ -165,3 +165,24 @@ func TestLiveSendMessageID(t *testing.T) {
 		t.Errorf("left in the sent set: %v", s.sent.ids)
 	}
 }
+
+// A send without an answer before a restart is held for once: when no
+// resend answered it within HoldFor, its note goes, so the next restart
+// does not hold the user's messages in its chat again (and again at
+// every restart after: the note stayed for ever). A resend later notes
+// it anew.
+func TestSendHoldNotAgain(t *testing.T) {
+	setHoldFor(t, 200*time.Millisecond)
+	s := restarted(t, map[int64]sendNote{77: {Chat: "1002", At: time.Now().Unix()}})
+	select {
+	case <-held(s, mine(42, 1002, "from my phone")):
+	case <-time.After(5 * time.Second):
+		t.Fatal("a held message not released after HoldFor")
+	}
+	// The plugin restarts again.
+	s.loadSendNotes(s.st)
+	s.hold.begin()
+	if _, wait := s.hold.waits("1002"); wait {
+		t.Error("the send not answered before the first restart holds the chat's messages again after the second")
+	}
+}

@@ -243,10 +243,19 @@ func (s *Session) ended(gen int, err error) {
 	case tgerr.Is(err, "API_ID_INVALID", "API_ID_PUBLISHED_FLOOD"):
 		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, refusal(err))
 		return
-	case refusal(err) != "":
-		// The login is good, Telegram refuses the client for now (too
-		// old, flood wait): say what to do, do not hammer.
-		s.state(pb.LoginState_LOGIN_STATE_STOPPED, refusal(err))
+	}
+	if d, ok := tgerr.AsFloodWait(err); ok {
+		// A flood wait ends by itself: dial again once it is over (the
+		// login stopped until the user's relogin before).
+		delay := max(d, RetryDelay)
+		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf("%s Trying again in %s.", refusal(err), delay.Round(time.Second)))
+		s.retry(gen, delay)
+		return
+	}
+	if r := refusal(err); r != "" {
+		// The login is good, Telegram refuses the client (too old):
+		// say what to do, do not hammer.
+		s.state(pb.LoginState_LOGIN_STATE_STOPPED, r)
 		return
 	}
 	msg := "the connection to Telegram stopped"
@@ -254,7 +263,13 @@ func (s *Session) ended(gen int, err error) {
 		msg += ": " + err.Error()
 	}
 	s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf("%s; trying again in %s", msg, RetryDelay))
-	time.AfterFunc(RetryDelay, func() {
+	s.retry(gen, RetryDelay)
+}
+
+// retry dials again after delay, unless the connection of gen was
+// replaced or stopped meanwhile.
+func (s *Session) retry(gen int, delay time.Duration) {
+	time.AfterFunc(delay, func() {
 		s.mu.Lock()
 		again := s.gen == gen && !s.stopped && s.r == nil
 		s.mu.Unlock()

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gotd/td/tg"
 
@@ -632,4 +633,69 @@ func TestManyDialogs(t *testing.T) {
 			t.Fatalf("%s missing: %d chats listed", id, len(chats))
 		}
 	}
+}
+
+// A flood wait when the session connects (Telegram asking to slow down,
+// say after many restarts) is no end of the login: it says so, dials
+// again once the wait is over, and connects.
+func TestConnectFloodWait(t *testing.T) {
+	srv := newFake(t)
+	s, h, info, n := connectAlice(t, srv)
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	old := RetryDelay
+	RetryDelay = 100 * time.Millisecond
+	t.Cleanup(func() { RetryDelay = old })
+	srv.SetRefuse("FLOOD_WAIT_1")
+	from := h.count()
+	s2, err := n.LoadLogin(ctxT(t), info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Connect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Disconnect(ctxT(t))
+	ev := h.wait(t, from, "the flood wait's state", func(ev *pb.Event) bool {
+		st := ev.GetLoginState()
+		return st != nil && strings.Contains(st.Message, "FLOOD_WAIT")
+	})
+	if st := ev.GetLoginState().State; st != pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT {
+		t.Errorf("state %v (%q), want a transient disconnect", st, ev.GetLoginState().Message)
+	}
+	srv.SetRefuse("")
+	h.wait(t, from, "connected once the wait is over", func(ev *pb.Event) bool {
+		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+	})
+}
+
+// An update whose events the SDK could not keep (its journal failing:
+// a full disk, the plugin shutting down) is not counted as handled: gotd
+// saves the update state after the handler whatever it answered, so the
+// login's database keeps no state past it until the next Connect, whose
+// catch-up brings it again.
+func TestEmitFailedNotSkipped(t *testing.T) {
+	srv := newFake(t)
+	s, h, info, n := connectAlice(t, srv)
+	alicePeer := &tg.PeerUser{UserID: alice.ID}
+	from := h.count()
+	srv.Send(bob.ID, alicePeer, "kept")
+	h.wait(t, from, "a message", isMessage("1002", "kept"))
+	failed := h.failDurable(errors.New("sdk: plugin shutting down"))
+	srv.Send(bob.ID, alicePeer, "not kept")
+	select {
+	case <-failed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the message was not handled")
+	}
+	h.failDurable(nil)
+	srv.Send(bob.ID, alicePeer, "after")
+	h.wait(t, from, "the message after", isMessage("1002", "after"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	from = h.count()
+	connect(t, n, h, info)
+	h.wait(t, from, "the message not kept, again", isMessage("1002", "not kept"))
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/gotd/td/telegram/updates"
@@ -40,7 +41,17 @@ var (
 // ChannelAccessHasher and UserAccessHasher for the one user of the login.
 type store struct {
 	db *bolt.DB
+	// frozen: an update's events were not kept (handle): the update
+	// state stays where it was until the next Connect, whose catch-up
+	// brings them again, as gotd saves it whatever the handler said.
+	frozen atomic.Bool
 }
+
+// errFrozen refuses a new update state after events were lost.
+var errFrozen = errors.New("telegram: update state kept back: an update's events were not kept")
+
+// freeze keeps the update state where it is for the store's life.
+func (s *store) freeze() { s.frozen.Store(true) }
 
 var (
 	_ updates.StateStorage        = (*store)(nil)
@@ -89,6 +100,9 @@ func (s *store) GetState(_ context.Context, _ int64) (st updates.State, found bo
 }
 
 func (s *store) SetState(_ context.Context, _ int64, st updates.State) error {
+	if s.frozen.Load() {
+		return errFrozen
+	}
 	b, err := json.Marshal(st)
 	if err != nil {
 		return err
@@ -98,6 +112,9 @@ func (s *store) SetState(_ context.Context, _ int64, st updates.State) error {
 
 // change edits the stored state, which must exist.
 func (s *store) change(f func(*updates.State)) error {
+	if s.frozen.Load() {
+		return errFrozen
+	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketState)
 		v := b.Get(keySelf)
@@ -151,6 +168,9 @@ func (s *store) GetChannelPts(_ context.Context, _, channelID int64) (pts int, f
 }
 
 func (s *store) SetChannelPts(_ context.Context, _, channelID int64, pts int) error {
+	if s.frozen.Load() {
+		return errFrozen
+	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketChannels).Put(idKey(channelID), binary.BigEndian.AppendUint64(nil, uint64(pts)))
 	})
@@ -375,6 +395,26 @@ func (s *store) deleteSendNotes(rids ...int64) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSending)
 		for _, rid := range rids {
+			if err := b.Delete(idKey(rid)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// forgetUnanswered forgets the notes of rids still without an answer
+// and written by the Unix time before: a resend since (a new note)
+// or its answer stays.
+func (s *store) forgetUnanswered(rids []int64, before int64) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSending)
+		for _, rid := range rids {
+			var n sendNote
+			v := b.Get(idKey(rid))
+			if v == nil || json.Unmarshal(v, &n) != nil || n.ID != 0 || n.At > before {
+				continue
+			}
 			if err := b.Delete(idKey(rid)); err != nil {
 				return err
 			}

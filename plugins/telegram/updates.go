@@ -46,6 +46,13 @@ func (s *Session) handle(ctx context.Context, u tg.UpdatesClass) error {
 	last := evs[len(evs)-1]
 	last.LoginId = s.login.LoginID
 	if err := s.n.host.EmitDurable(ctx, last); err != nil {
+		// gotd saves the new update state whatever the handler answers:
+		// keep it back, so the next Connect's catch-up brings these
+		// events again rather than skip them.
+		if st := s.db(); st != nil {
+			st.freeze()
+		}
+		s.n.log().Error("telegram: events not kept; the update state stays before them until the next connection", "login", s.login.LoginID, "err", err)
 		return fmt.Errorf("telegram: keep events: %w", err)
 	}
 	return nil
@@ -198,6 +205,16 @@ func (s *Session) sender(m *tg.Message) *pb.Sender {
 // already named it), after a restart too (sending.go).
 func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history bool) []*pb.Event {
 	switch m := mc.(type) {
+	case *tg.MessageEmpty:
+		// The gateway's own text answered with updateShortSentMessage,
+		// as gotd's manager passes it on: no message comes for it, so
+		// its note goes now (sentResult kept its chat).
+		if history {
+			return nil
+		}
+		if chat, ok := s.st.messageChat(m.ID); ok {
+			s.sent.take(chat, m.ID)
+		}
 	case *tg.Message:
 		chat := s.messageChat(m, !history)
 		if _, isCh := m.PeerID.(*tg.PeerChannel); !isCh && !history {
@@ -345,6 +362,24 @@ func (s *Session) serviceEvents(ctx context.Context, m *tg.MessageService, histo
 			return s.chatEvent(ctx, chat, m)
 		}
 		return []*pb.Event{base(0, pb.MemberEvent_KIND_JOINED, from)}
+	case *tg.MessageActionChatMigrateTo:
+		// The basic group became a supergroup, with a new ID: Telegram
+		// sends nothing more to this one. Its room ends, its archive
+		// kept (the supergroup's history starts afresh); the new room
+		// comes with the supergroup's service message (below).
+		if history {
+			return nil
+		}
+		return []*pb.Event{{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: int64(m.Date) * 1e6,
+			EventId: fmt.Sprintf("%d.migrated", m.ID), Payload: &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{
+				Reason: pb.ChatRemovedEvent_REASON_LEFT,
+				Text:   "this group became a supergroup: it goes on in the room " + channelID(a.ChannelID)}}}}
+	case *tg.MessageActionChannelMigrateFrom:
+		// The supergroup a basic group became: a new room.
+		if history {
+			return nil
+		}
+		return s.chatEvent(ctx, chat, m)
 	case *tg.MessageActionChatDeleteUser:
 		kind := pb.MemberEvent_KIND_KICKED
 		if userID(a.UserID) == from {

@@ -32,7 +32,12 @@ const (
 	// photoMax is the largest file Telegram takes as a photo; a bigger
 	// image goes as a document.
 	photoMax = 10 << 20
+	// sendMax is the largest file a bot may send.
+	sendMax = 50 << 20
 )
+
+// errSendTooLarge refuses a file a bot may not send.
+var errSendTooLarge = sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "a Telegram bot sends files of at most 50 MB")
 
 // attachmentsOf describes a message's files. A sticker is an image: the
 // sticker itself when static (WebP), its thumbnail when animated.
@@ -139,6 +144,9 @@ type upload struct {
 // UploadMedia spools a file to the login's folder (a temporary folder
 // without one) and returns its ID for SendMessage.
 func (s *Session) UploadMedia(_ context.Context, info *pb.MediaInfo, r io.Reader) (string, error) {
+	if info.GetSize() > sendMax {
+		return "", errSendTooLarge // not spooled to be refused at the send
+	}
 	var b [12]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", fmt.Errorf("botmode: upload ID: %w", err)
@@ -156,12 +164,19 @@ func (s *Session) UploadMedia(_ context.Context, info *pb.MediaInfo, r io.Reader
 	if err != nil {
 		return "", fmt.Errorf("botmode: upload: %w", err)
 	}
-	_, err = io.Copy(f, r)
+	n, err := io.Copy(f, io.LimitReader(r, sendMax+1))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil && n > sendMax {
+		err = errSendTooLarge // of a size not announced
+	}
 	if err != nil {
 		os.Remove(path)
+		var se *sdk.Error
+		if errors.As(err, &se) {
+			return "", err
+		}
 		return "", fmt.Errorf("botmode: upload: %w", err)
 	}
 	if info == nil {
@@ -252,8 +267,11 @@ func (s *Session) sendAttachment(ctx context.Context, chatID int64, thread int, 
 	default:
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "an attachment without a source")
 	}
-	if info.Size > 50<<20 {
-		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "a Telegram bot sends files of at most 50 MB")
+	if info.Size > sendMax {
+		if done != nil {
+			done() // it can never go: not kept
+		}
+		return nil, errSendTooLarge
 	}
 	mime := strings.ToLower(info.MimeType)
 	var m *models.Message

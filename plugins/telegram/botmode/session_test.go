@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -964,4 +965,50 @@ func TestInviteLinkOfPublicGroup(t *testing.T) {
 	if c, err := s.ChatInfo(context.Background(), fmt.Sprint(groupID)); err != nil || c.InviteLink != "" {
 		t.Errorf("private group: %v %v, want no link", c, err)
 	}
+}
+
+// A file over the 50 MB a bot may send is refused as it comes, not
+// spooled to the login's folder to be refused at the send and left
+// there: said too large by its announced size before a byte is read,
+// or once 50 MB came when the size was not said; nothing stays in the
+// uploads folder.
+func TestUploadTooLargeForBot(t *testing.T) {
+	api := newFakeAPI(t)
+	h := newFakeHost()
+	dir := t.TempDir()
+	s := newSession(t, api, h, dir)
+	connect(t, s, h)
+	ctx := context.Background()
+	_, err := s.UploadMedia(ctx, &pb.MediaInfo{Name: "big.mkv", MimeType: "video/x-matroska", Size: 60 << 20}, unreadable{t})
+	if sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_TOO_LARGE {
+		t.Errorf("an upload announced over 50 MB: %v, want TOO_LARGE", err)
+	}
+	id, err := s.UploadMedia(ctx, &pb.MediaInfo{Name: "big.bin", Size: -1}, io.LimitReader(zeros{}, 50<<20+1))
+	if err == nil {
+		// Refused at the send instead: what must not be left behind.
+		_, err = s.SendMessage(ctx, sdk.Call{ChatID: "501"}, &pb.SendMessage{Attachments: []*pb.Attachment{
+			{Name: "big.bin", Source: &pb.Attachment_UploadId{UploadId: id}}}})
+	}
+	if sdk.ToProto(err).GetCode() != pb.ErrorCode_ERROR_CODE_TOO_LARGE {
+		t.Errorf("an upload of more than 50 MB: %v, want TOO_LARGE", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "uploads", "*")); len(left) != 0 {
+		t.Errorf("left in the uploads folder: %v", left)
+	}
+}
+
+// unreadable fails the test when read.
+type unreadable struct{ t *testing.T }
+
+func (u unreadable) Read([]byte) (int, error) {
+	u.t.Error("a file refused by its size was read")
+	return 0, io.EOF
+}
+
+// zeros reads as zero bytes, for ever.
+type zeros struct{}
+
+func (zeros) Read(b []byte) (int, error) {
+	clear(b)
+	return len(b), nil
 }

@@ -1,7 +1,11 @@
 package tgfake
 
 import (
+	"bytes"
 	"encoding/base64"
+	"image"
+	_ "image/jpeg" // photoFits reads JPEG and PNG pictures
+	_ "image/png"
 	"slices"
 	"sort"
 	"strings"
@@ -98,6 +102,9 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		return &tg.AuthAuthorization{User: s.users[k.user].tg(true)}, nil
 	})
 	handle(s, d, tg.AuthExportLoginTokenRequestTypeID, "auth.exportLoginToken", func(k *key, _ *tg.AuthExportLoginTokenRequest) (bin.Encoder, error) {
+		if s.FloodWait > 0 && k.scanned == 0 {
+			return nil, tgerr.New(420, "FLOOD_WAIT_"+itoa(s.FloodWait))
+		}
 		if k.scanned != 0 {
 			u := s.users[k.scanned]
 			if u.Password != "" && k.user == 0 {
@@ -304,7 +311,11 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 			return nil, err
 		}
 		reply, top := replyOf(r.ReplyTo)
-		return s.deliver(k.user, s.peerOf(k.user, r.Peer), r.Message, msgOpts{ents: r.Entities, reply: reply, topic: top}, r.RandomID)
+		answer, err := s.deliver(k.user, s.peerOf(k.user, r.Peer), r.Message, msgOpts{ents: r.Entities, reply: reply, topic: top}, r.RandomID)
+		if err != nil {
+			return nil, err
+		}
+		return s.shortSentAnswer(answer), nil
 	})
 	handle(s, d, tg.UploadSaveFilePartRequestTypeID, "upload.saveFilePart", func(k *key, r *tg.UploadSaveFilePartRequest) (bin.Encoder, error) {
 		s.savePart(r.FileID, r.FilePart, r.Bytes)
@@ -337,6 +348,9 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		if !ok {
 			return nil, tgerr.New(400, "FILE_ID_INVALID")
 		}
+		if ref, ok := s.fileRefs[id]; ok && string(fileReference(r.Location)) != string(*ref) {
+			return nil, tgerr.New(400, "FILE_REFERENCE_EXPIRED")
+		}
 		off := min(int(r.Offset), len(data))
 		end := min(off+r.Limit, len(data))
 		return &tg.UploadFile{Type: &tg.StorageFileUnknown{}, Mtime: now(), Bytes: data[off:end]}, nil
@@ -351,6 +365,9 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		m := s.boxOf(k.user).msgs[r.ID]
 		if m == nil || !m.Out {
 			return nil, tgerr.New(400, "MESSAGE_ID_INVALID")
+		}
+		if r.Message == m.Message && len(r.Entities) == 0 && len(m.Entities) == 0 {
+			return nil, tgerr.New(400, "MESSAGE_NOT_MODIFIED") // as Telegram: nothing changes
 		}
 		var mine tg.UpdateClass
 		for owner, id := range s.links[s.boxOf(k.user).gids[r.ID]] {
@@ -570,6 +587,28 @@ func (s *Server) assemble(f tg.InputFileClass) ([]byte, string, bool) {
 	return out, name, true
 }
 
+// PhotoMax is the largest file Telegram takes as a photo (10 MB); a
+// bigger one is refused (PHOTO_SAVE_FILE_INVALID), as Telegram does.
+const PhotoMax = 10 << 20
+
+// photoFits refuses, as Telegram does, a photo over PhotoMax, and one
+// whose picture (when the fake can read it) is longer than 20 times its
+// width, or wider than 20 times its height, or whose sides add up to
+// more than 10,000 pixels (PHOTO_INVALID_DIMENSIONS).
+func photoFits(data []byte) error {
+	if len(data) > PhotoMax {
+		return tgerr.New(400, "PHOTO_SAVE_FILE_INVALID")
+	}
+	c, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil || c.Width <= 0 || c.Height <= 0 {
+		return nil
+	}
+	if c.Width > 20*c.Height || c.Height > 20*c.Width || c.Width+c.Height > 10000 {
+		return tgerr.New(400, "PHOTO_INVALID_DIMENSIONS")
+	}
+	return nil
+}
+
 // mediaOf makes the message media of an upload.
 func (s *Server) mediaOf(in tg.InputMediaClass) (tg.MessageMediaClass, error) {
 	switch in := in.(type) {
@@ -577,6 +616,9 @@ func (s *Server) mediaOf(in tg.InputMediaClass) (tg.MessageMediaClass, error) {
 		data, _, ok := s.assemble(in.File)
 		if !ok {
 			return nil, tgerr.New(400, "FILE_PARTS_INVALID")
+		}
+		if err := photoFits(data); err != nil {
+			return nil, err
 		}
 		id := int64(len(s.media) + 1000)
 		s.media[id] = data
@@ -621,11 +663,39 @@ func (s *Server) AddMedia(data []byte, mime string, attrs ...tg.DocumentAttribut
 	id := int64(len(s.media) + 1000)
 	s.media[id] = data
 	if mime == "image/jpeg" && len(attrs) == 0 {
-		return &tg.MessageMediaPhoto{Photo: &tg.Photo{ID: id, AccessHash: id, FileReference: []byte("ref"), Date: now(), DCID: DC,
-			Sizes: []tg.PhotoSizeClass{&tg.PhotoSize{Type: "y", W: 640, H: 480, Size: len(data)}}}}
+		p := &tg.Photo{ID: id, AccessHash: id, FileReference: []byte("ref"), Date: now(), DCID: DC,
+			Sizes: []tg.PhotoSizeClass{&tg.PhotoSize{Type: "y", W: 640, H: 480, Size: len(data)}}}
+		s.fileRefs[id] = &p.FileReference
+		return &tg.MessageMediaPhoto{Photo: p}
 	}
-	return &tg.MessageMediaDocument{Document: &tg.Document{ID: id, AccessHash: id, FileReference: []byte("ref"), Date: now(),
-		MimeType: mime, Size: int64(len(data)), DCID: DC, Attributes: attrs}}
+	d := &tg.Document{ID: id, AccessHash: id, FileReference: []byte("ref"), Date: now(),
+		MimeType: mime, Size: int64(len(data)), DCID: DC, Attributes: attrs}
+	s.fileRefs[id] = &d.FileReference
+	return &tg.MessageMediaDocument{Document: d}
+}
+
+// ExpireFileReferences gives every photo and document of AddMedia a new
+// file reference, as Telegram's expire after a while: a download with
+// the one a message carried before fails with FILE_REFERENCE_EXPIRED,
+// and the messages, asked for again (messages.getMessages,
+// channels.getMessages, the history), carry the new one.
+func (s *Server) ExpireFileReferences() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, ref := range s.fileRefs {
+		*ref = []byte("ref-" + strconvItoa64(id) + "-" + strconvItoa(len(*ref)))
+	}
+}
+
+// fileReference is the file reference a download's location gives.
+func fileReference(l tg.InputFileLocationClass) []byte {
+	switch l := l.(type) {
+	case *tg.InputDocumentFileLocation:
+		return l.FileReference
+	case *tg.InputPhotoFileLocation:
+		return l.FileReference
+	}
+	return nil
 }
 
 // Media is the bytes of a photo or document.

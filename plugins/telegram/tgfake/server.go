@@ -94,14 +94,18 @@ type Server struct {
 	quizzes  map[int64]quizKey            // poll ID -> a quiz's answer (SetQuiz, polls.go)
 	files    map[int64]map[int][]byte     // upload file ID -> parts
 	media    map[int64][]byte             // photo/document ID -> bytes
-	tokens   map[string]*key              // QR token -> key showing it
-	requests map[string]int               // request name -> count
+	// fileRefs are the file references of AddMedia's photos and
+	// documents, which ExpireFileReferences renews (handlers.go).
+	fileRefs map[int64]*[]byte
+	tokens   map[string]*key // QR token -> key showing it
+	requests map[string]int  // request name -> count
 	typing   []Typing
 	online   map[int64]bool // as account.updateStatus said
 	outq     chan func()    // pushes, in order
 	// creates are the messages.createChat requests, in order (create.go).
 	creates []CreateRequest
-	// FloodWait, when set, answers every sendCode with FLOOD_WAIT of
+	// FloodWait, when set, answers every sendCode and every new QR
+	// login token (auth.exportLoginToken) with FLOOD_WAIT of
 	// that many seconds.
 	FloodWait int
 	// QRTokenTTL is how long a QR login token lives, in seconds (0 = 30).
@@ -109,6 +113,9 @@ type Server struct {
 	// diffMessageIDs: getDifference names, with updateMessageID, the
 	// messages the user sent with a random_id (SetDifferenceMessageIDs).
 	diffMessageIDs bool
+	// shortSent: messages.sendMessage to a user or a basic group answers
+	// updateShortSentMessage (SetShortSentAnswers).
+	shortSent bool
 	// refuse, when set, is the error (such as "UPDATE_APP_TO_LOGIN")
 	// every request of a logged-in device gets: Telegram refusing the
 	// client (SetRefuse; under mu, as connections read it).
@@ -160,6 +167,38 @@ func (s *Server) SetDifferenceMessageIDs(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.diffMessageIDs = on
+}
+
+// SetShortSentAnswers makes messages.sendMessage to a user or a basic
+// group answer as Telegram does there, with updateShortSentMessage: the
+// new message's ID, pts and date, without the message (the sender knows
+// its chat and text). Off by default: the full updates.
+func (s *Server) SetShortSentAnswers(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.shortSent = on
+}
+
+// shortSentAnswer is answer as updateShortSentMessage, when it is the
+// answer to a send to a user or a basic group (SetShortSentAnswers).
+func (s *Server) shortSentAnswer(answer bin.Encoder) bin.Encoder {
+	u, ok := answer.(*tg.Updates)
+	if !ok || !s.shortSent {
+		return answer
+	}
+	for _, x := range u.Updates {
+		if nm, ok := x.(*tg.UpdateNewMessage); ok {
+			if m, ok := nm.Message.(*tg.Message); ok && m.Out {
+				out := &tg.UpdateShortSentMessage{Out: true, ID: m.ID, Pts: nm.Pts, PtsCount: nm.PtsCount, Date: m.Date}
+				if m.TTLPeriod != 0 {
+					out.SetTTLPeriod(m.TTLPeriod)
+				}
+				out.SetFlags()
+				return out
+			}
+		}
+	}
+	return answer
 }
 
 // DropAnswer makes the server act on the next request named name (such
@@ -286,7 +325,7 @@ func New() (*Server, error) {
 	s := &Server{
 		c: c, users: map[int64]*User{}, contacts: map[int64][]int64{}, groups: map[int64]*Group{}, channels: map[int64]*Channel{},
 		keys: map[[8]byte]*key{}, boxes: map[int64]*box{}, links: map[int]map[int64]int{},
-		reacts: map[int]map[int64][]string{}, files: map[int64]map[int][]byte{}, media: map[int64][]byte{},
+		reacts: map[int]map[int64][]string{}, files: map[int64]map[int][]byte{}, media: map[int64][]byte{}, fileRefs: map[int64]*[]byte{},
 		tokens: map[string]*key{}, requests: map[string]int{}, dropped: map[[2]int64]bool{}, byRandom: map[randomKey]bin.Encoder{}, ttls: map[string]int{}, pins: map[string]bool{}, done: make(chan error, 1),
 		outq: make(chan func(), 1024), online: map[int64]bool{},
 	}

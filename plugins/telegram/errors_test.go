@@ -1,0 +1,39 @@
+package telegram
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/gotd/td/tgerr"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Telegram's refusals of a send that a user meets in everyday use read
+// as what they are, with the error the gateway turns into the right
+// stanza: a supergroup's slow mode is a wait of so many seconds (it was
+// an internal error), an account Telegram limits for spam, a person who
+// takes messages from contacts and Premium users only, or voice notes
+// from no one, or charges Stars for a message, are not allowed, saying
+// why.
+func TestSendRefusalsMapped(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		code pb.ErrorCode
+		says string
+	}{
+		{tgerr.New(420, "SLOWMODE_WAIT_25"), pb.ErrorCode_ERROR_CODE_RATE_LIMITED, "25s"},
+		{tgerr.New(400, "PEER_FLOOD"), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "spam"},
+		{tgerr.New(403, "PRIVACY_PREMIUM_REQUIRED"), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "Premium"},
+		{tgerr.New(400, "VOICE_MESSAGES_FORBIDDEN"), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "voice"},
+		{tgerr.New(400, "ALLOW_PAYMENT_REQUIRED_50"), pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "Stars"},
+	} {
+		var se *sdk.Error
+		err := cmdErr("send", tc.err)
+		if !errors.As(err, &se) || se.Code != tc.code || !strings.Contains(se.Text, tc.says) {
+			t.Errorf("%v: %v, want %v saying %q", tc.err, err, tc.code, tc.says)
+		}
+	}
+}
