@@ -9,23 +9,32 @@ import (
 	"passerelle.im/passerelle/internal/xmpptest"
 )
 
+// captionedFileEcho has alice send bob, the echo contact, a file with
+// the caption text (message id), and returns the echo's two messages:
+// the caption, then the file under an id of its own.
+func captionedFileEcho(t *testing.T, id, caption string) (alice *xmpptest.Client, text, file xmpptest.Stanza) {
+	t.Helper()
+	s, _ := fetchingStack(t)
+	alice = registered(t, s, "alice")
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write([]byte("a note\n"))
+	}))
+	t.Cleanup(src.Close)
+	url := src.URL + "/note.txt"
+	raw(t, alice, `<message type='chat' id='`+id+`' to='bob@`+domain+`'><body>`+caption+`</body><x xmlns='jabber:x:oob'><url>`+url+`</url></x><origin-id xmlns='urn:xmpp:sid:0' id='`+id+`'/></message>`)
+	text = next(t, alice, "the caption's echo", func(s xmpptest.Stanza) bool { return s.Body == caption })
+	file = next(t, alice, "the file's echo", has("jabber:x:oob"))
+	return alice, text, file
+}
+
 // TestReactAndReplyToCaptionedFile: a network message with text and a
 // file reaches the user as two messages (the text, then the file under
 // an id of its own); a reaction (XEP-0444) or a reply (XEP-0461) to the
 // file is one to the network's message, as a client shows it, not an
 // item-not-found.
 func TestReactAndReplyToCaptionedFile(t *testing.T) {
-	s, _ := fetchingStack(t)
-	alice := registered(t, s, "alice")
-	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		w.Write([]byte("a note\n"))
-	}))
-	defer src.Close()
-	url := src.URL + "/note.txt"
-	raw(t, alice, `<message type='chat' id='f1' to='bob@`+domain+`'><body>look at this</body><x xmlns='jabber:x:oob'><url>`+url+`</url></x><origin-id xmlns='urn:xmpp:sid:0' id='f1'/></message>`)
-	text := next(t, alice, "the caption's echo", func(s xmpptest.Stanza) bool { return s.Body == "look at this" })
-	file := next(t, alice, "the file's echo", has("jabber:x:oob"))
+	alice, text, file := captionedFileEcho(t, "f1", "look at this")
 	if file.ID == "" || file.ID == text.ID {
 		t.Fatalf("want the file under an id of its own: text %s, file %s", text.XML, file.XML)
 	}
@@ -57,16 +66,7 @@ func TestReactAndReplyToCaptionedFile(t *testing.T) {
 // stayed shown. Each part is markable: a chat that ended with a photo
 // never got a read marker back to the network.
 func TestRetractCaptionedFile(t *testing.T) {
-	s, _ := fetchingStack(t)
-	alice := registered(t, s, "alice")
-	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		w.Write([]byte("a note\n"))
-	}))
-	defer src.Close()
-	raw(t, alice, `<message type='chat' id='f2' to='bob@`+domain+`'><body>see this</body><x xmlns='jabber:x:oob'><url>`+src.URL+`/note.txt</url></x><origin-id xmlns='urn:xmpp:sid:0' id='f2'/></message>`)
-	text := next(t, alice, "the caption's echo", func(s xmpptest.Stanza) bool { return s.Body == "see this" })
-	file := next(t, alice, "the file's echo", has("jabber:x:oob"))
+	alice, text, file := captionedFileEcho(t, "f2", "see this")
 	for _, st := range []xmpptest.Stanza{text, file} {
 		if !strings.Contains(st.XML, "urn:xmpp:chat-markers:0") {
 			t.Errorf("not markable: %s", st.XML)

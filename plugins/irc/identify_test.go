@@ -80,21 +80,33 @@ func TestRegisteredOnlyChannelAfterIdentifying(t *testing.T) {
 	}
 }
 
-// A channel joined from XMPP while the login's NickServ identification
-// is under way (services slow to answer) is refused for registered
-// nicks only (477): the join waits for the identification, then is
-// tried again and succeeds. Before, the join failed at once.
-func TestJoinChatWaitsForIdentification(t *testing.T) {
+// slowServicesLogin is a login with a NickServ password to a scripted
+// server whose services never answer its IDENTIFY and whose #reg takes
+// identified nicks only (477), the plugin waiting identifyWait for the
+// identification; channels are the login's.
+func slowServicesLogin(t *testing.T, identifyWait, channels string) (*scripted, *plugintest.Plugin, *plugintest.EventStream, *pb.CompleteStep) {
+	t.Helper()
 	srv := startScripted(t, "", "")
 	srv.mu.Lock()
 	srv.nickserv, srv.nickservSilent = "s3cret", true
 	srv.refuseJoin = map[string]string{"#reg": refusedReg}
 	srv.mu.Unlock()
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"identify_wait":"10m"}`))
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"identify_wait":"`+identifyWait+`"}`))
 	evs := p.Events()
 	f := srv.fields("kit")
 	f["nickserv_password"] = "s3cret"
-	login := p.Login("", f)
+	if channels != "" {
+		f["channels"] = channels
+	}
+	return srv, p, evs, p.Login("", f)
+}
+
+// A channel joined from XMPP while the login's NickServ identification
+// is under way (services slow to answer) is refused for registered
+// nicks only (477): the join waits for the identification, then is
+// tried again and succeeds. Before, the join failed at once.
+func TestJoinChatWaitsForIdentification(t *testing.T) {
+	srv, p, evs, login := slowServicesLogin(t, "10m", "")
 	p.Connect(login.LoginId, login.SavedState)
 	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
 	srv.got("PRIVMSG NickServ :IDENTIFY s3cret")
@@ -119,16 +131,7 @@ func TestJoinChatWaitsForIdentification(t *testing.T) {
 // when the nick is identified later (here, services setting +r).
 // Before, the second refusal took the channel off the login's list.
 func TestRegisteredOnlyChannelIdentifiedLate(t *testing.T) {
-	srv := startScripted(t, "", "")
-	srv.mu.Lock()
-	srv.nickserv, srv.nickservSilent = "s3cret", true
-	srv.refuseJoin = map[string]string{"#reg": refusedReg}
-	srv.mu.Unlock()
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"identify_wait":"500ms"}`))
-	evs := p.Events()
-	f := srv.fields("kit")
-	f["nickserv_password"], f["channels"] = "s3cret", "#reg"
-	login := p.Login("", f)
+	srv, p, evs, login := slowServicesLogin(t, "500ms", "#reg")
 	connected := connectAsync(p, login)
 	var saved string
 	ev := evs.NextEvent(func(ev *pb.Event) bool {
@@ -238,16 +241,7 @@ func TestLoggedOutStaysConnected(t *testing.T) {
 // channel was joined at the identification, with no JoinChat to keep it
 // on the login's list.
 func TestJoinChatGivesUpWaitingForIdentification(t *testing.T) {
-	srv := startScripted(t, "", "")
-	srv.mu.Lock()
-	srv.nickserv, srv.nickservSilent = "s3cret", true
-	srv.refuseJoin = map[string]string{"#reg": refusedReg}
-	srv.mu.Unlock()
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"identify_wait":"10m"}`))
-	evs := p.Events()
-	f := srv.fields("kit")
-	f["nickserv_password"] = "s3cret"
-	login := p.Login("", f)
+	srv, p, evs, login := slowServicesLogin(t, "10m", "")
 	p.Connect(login.LoginId, login.SavedState)
 	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
 	res := p.Commands().Send(command(login.LoginId, "#reg", &pb.JoinChat{}))
