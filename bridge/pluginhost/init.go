@@ -23,18 +23,21 @@ func (e *InitError) Error() string { return "the plugin refused to start: " + e.
 // Unwrap gives the typed error, code included.
 func (e *InitError) Unwrap() error { return e.Err }
 
-// refusedInit reports whether Init's error is the plugin's answer, not a
-// call that failed on the way (the process died, the call timed out).
+// refusedInit reports whether Init's error is the plugin's refusal of
+// its config (the SDK's BAD_REQUEST, a plain error, a Python plugin's
+// exception), not a call that failed on the way (the process died, the
+// call timed out) nor what passes by itself: the data folder still held
+// by the process before (FailedPrecondition) frees itself in a moment.
 func refusedInit(err error) bool {
 	st, ok := status.FromError(err)
 	if !ok {
 		return false
 	}
 	switch st.Code() {
-	case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled:
-		return false
+	case codes.InvalidArgument, codes.Internal, codes.Unknown:
+		return true
 	}
-	return true
+	return false
 }
 
 // init calls the plugin's Init: a refusal is an InitError, a plugin of

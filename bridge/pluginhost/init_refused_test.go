@@ -53,3 +53,47 @@ func TestInitRefusalLoggedPlainly(t *testing.T) {
 		t.Errorf("the log does not say the next try is at the longest backoff:\n%s", logs.String())
 	}
 }
+
+// TestInitFolderInUseRetried: a plugin whose data folder the process
+// before still holds (a gateway killed, its plugin not yet gone) is
+// started again at the usual pace, and runs once the folder is free.
+// Taken for a refused config, it waited 30 s, and a restarted gateway's
+// users waited with it.
+func TestInitFolderInUseRetried(t *testing.T) {
+	dir := t.TempDir()
+	first := New(Config{Name: "echo", Path: plugintest.BuildBinary(t, echoPkg), DataDir: dir, ConfigJSON: []byte("{}"),
+		Domain: "echo.localhost", Log: slog.New(slog.DiscardHandler)})
+	ctx1, stop1 := context.WithCancel(context.Background())
+	done1 := make(chan struct{})
+	go func() { first.Run(ctx1); close(done1) }()
+	defer func() { stop1(); <-done1 }()
+	wctx, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer wcancel()
+	if err := first.WaitReady(wctx); err != nil {
+		t.Fatal(err)
+	}
+
+	stopped := make(chan error, 16)
+	second := New(Config{Name: "echo", Path: plugintest.BuildBinary(t, echoPkg), DataDir: dir, ConfigJSON: []byte("{}"),
+		Domain: "echo.localhost", Log: slog.New(slog.DiscardHandler), OnStop: func(err error) { stopped <- err }})
+	ctx2, stop2 := context.WithCancel(context.Background())
+	done2 := make(chan struct{})
+	go func() { second.Run(ctx2); close(done2) }()
+	defer func() { stop2(); <-done2 }()
+	select {
+	case err := <-stopped:
+		var ie *InitError
+		if errors.As(err, &ie) {
+			t.Fatalf("the folder in use taken for a refused config: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the second plugin started while the first held the folder")
+	}
+	stop1()
+	<-done1
+	rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer rcancel()
+	if err := second.WaitReady(rctx); err != nil {
+		t.Fatalf("the folder free, the plugin did not start within 10 s: %v", err)
+	}
+}
