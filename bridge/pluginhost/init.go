@@ -13,8 +13,8 @@ import (
 )
 
 // InitError is a plugin's answer to Init that refuses to start: its
-// [transport.config], its data folder, or what it needs on the machine.
-// The same start would fail the same way.
+// [transport.config], or what it needs on the machine. The same start
+// would fail the same way (refusedInit says which answers are such).
 type InitError struct{ Err *sdk.Error }
 
 // Error is the plugin's own text: its code says nothing to an admin.
