@@ -2,6 +2,7 @@ package whatsapp_test
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,5 +100,67 @@ func TestHistorySurvivesPluginCrash(t *testing.T) {
 	push(bob, "H3", "pushed after the second restart")
 	if b := next(h); b.Events[0].EventId != "H3" {
 		t.Fatalf("after a restart with everything stored: %s, want H3 (nothing sent again)", b.Events[0].EventId)
+	}
+}
+
+// TestHistorySyncResentWhole: a history sync of two chats, each its own
+// batch; the host had stored the first and not yet the second when the
+// plugin was killed, and acknowledged neither. The restarted plugin
+// sends the whole sync again, both batches in order, ahead of history
+// pushed after the restart: the host's store takes the first again as a
+// duplicate (the gateway's side: store.CommitHistory, TestBackfillCrash)
+// and the second is not lost. Before, the spool file was removed once
+// its batches were queued, and the second batch was lost.
+func TestHistorySyncResentWhole(t *testing.T) {
+	srv, p, _, done := processLoggedIn(t)
+	carol := types.NewJID("33633333333", types.DefaultUserServer)
+	now := time.Now().Truncate(time.Second)
+	conv := func(chat types.JID, id string) *waHistorySync.Conversation {
+		return &waHistorySync.Conversation{ID: proto.String(chat.String()),
+			Messages: []*waHistorySync.HistorySyncMsg{{Message: pastMsg(chat, chat, id, now.Add(-time.Hour), "history "+id)}}}
+	}
+	push := func(convs ...*waHistorySync.Conversation) {
+		t.Helper()
+		if err := srv.History(&waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_RECENT.Enum(), Conversations: convs}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// received returns the event IDs of the next n batches on a new
+	// History stream, acknowledging each when ack.
+	received := func(n int, ack bool, before func()) []string {
+		t.Helper()
+		ctx, cancel := p.CallContext()
+		t.Cleanup(cancel)
+		h, err := p.Client().History(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if before != nil {
+			before()
+		}
+		var ids []string
+		for range n {
+			b, err := h.Recv()
+			if err != nil {
+				t.Fatalf("History: %v (so far %v)", err, ids)
+			}
+			for _, ev := range b.Events {
+				ids = append(ids, ev.EventId)
+			}
+			if ack {
+				if err := h.Send(&pb.HistoryAck{UpToSeq: b.Seq}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		return ids
+	}
+	if got := received(2, false, func() { push(conv(bob, "H1"), conv(carol, "H2")) }); strings.Join(got, ",") != "H1,H2" {
+		t.Fatalf("the sync's batches: %v, want H1 then H2", got)
+	}
+	p.Restart()
+	p.Connect(done.LoginId, done.SavedState)
+	if got := received(3, true, func() { push(conv(bob, "H3")) }); strings.Join(got, ",") != "H1,H2,H3" {
+		t.Fatalf("after the crash: %v, want the whole sync again (H1, H2), then H3", got)
 	}
 }
