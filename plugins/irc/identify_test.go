@@ -219,11 +219,7 @@ func TestIdentifiedAgainWithNickBack(t *testing.T) {
 // the connection, which then reconnected.
 func TestLoggedOutStaysConnected(t *testing.T) {
 	srv := startScripted(t, "sasl", "kit\x00s3cret")
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	f := srv.fields("kit")
-	f["sasl_user"], f["sasl_password"] = "kit", "s3cret"
-	login := p.Login("", f)
+	p, evs, login := saslLogin(t, srv, "")
 	p.Connect(login.LoginId, login.SavedState)
 	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
 	srv.send(":srv 901 kit kit!u@h :You are now logged out")

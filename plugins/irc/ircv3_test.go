@@ -19,11 +19,7 @@ import (
 // of the user's sent from another client is a message from them.
 func TestIRCv3(t *testing.T) {
 	srv := startScripted(t, "batch message-tags server-time echo-message multi-prefix sasl=PLAIN,EXTERNAL", "kit\x00s3cret")
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	f := srv.fields("kit")
-	f["sasl_user"], f["sasl_password"] = "kit", "s3cret"
-	login := p.Login("", f)
+	p, evs, login := saslLogin(t, srv, "")
 	p.Connect(login.LoginId, login.SavedState)
 	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
 

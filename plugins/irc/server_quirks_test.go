@@ -31,6 +31,30 @@ func scriptedLogin(t *testing.T, srv *scripted, config, nick, channels string) (
 	return p, evs, login
 }
 
+// saslLogin starts the plugin (config: its JSON, "" for none) and logs
+// in as kit to srv with SASL account kit, password s3cret; the caller
+// connects it.
+func saslLogin(t *testing.T, srv *scripted, config string) (*plugintest.Plugin, *plugintest.EventStream, *pb.CompleteStep) {
+	t.Helper()
+	var cfg []byte
+	if config != "" {
+		cfg = []byte(config)
+	}
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", cfg)
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["sasl_user"], f["sasl_password"] = "kit", "s3cret"
+	return p, evs, p.Login("", f)
+}
+
+// settledState is the first login state past connecting.
+func settledState(evs *plugintest.EventStream) *pb.LoginStateEvent {
+	return evs.NextEvent(func(ev *pb.Event) bool {
+		s := ev.GetLoginState().GetState()
+		return s != pb.LoginState_LOGIN_STATE_CONNECTING && s != pb.LoginState_LOGIN_STATE_UNKNOWN
+	}).GetLoginState()
+}
+
 // A CTCP ACTION whose closing \x01 is left out (the CTCP spec lets
 // clients omit it, and some do) is a /me all the same, privately and in
 // a channel. Before, irc-go took it for an unknown CTCP and the line was
@@ -342,16 +366,9 @@ func TestSASLWithoutPlain(t *testing.T) {
 	srv.mu.Lock()
 	srv.saslMechs, srv.saslFail = "EXTERNAL,SCRAM-SHA-256", "Mechanism PLAIN is disabled on this network"
 	srv.mu.Unlock()
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
-	evs := p.Events()
-	f := srv.fields("kit")
-	f["sasl_user"], f["sasl_password"] = "kit", "s3cret"
-	login := p.Login("", f)
+	p, evs, login := saslLogin(t, srv, "")
 	p.Connect(login.LoginId, login.SavedState)
-	st := evs.NextEvent(func(ev *pb.Event) bool {
-		s := ev.GetLoginState().GetState()
-		return s != pb.LoginState_LOGIN_STATE_CONNECTING && s != pb.LoginState_LOGIN_STATE_UNKNOWN
-	}).GetLoginState()
+	st := settledState(evs)
 	if st.State != pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS || !strings.Contains(st.Message, "PLAIN") ||
 		!strings.Contains(st.Message, "EXTERNAL,SCRAM-SHA-256") || strings.Contains(st.Message, "right password") ||
 		!strings.Contains(st.Message, "Mechanism PLAIN is disabled on this network") {
@@ -371,10 +388,7 @@ func TestNickRefusedAtRegistration(t *testing.T) {
 	login := p.Login("", loginFields(s, "abcdefghij", ""))
 	start := time.Now()
 	p.Connect(login.LoginId, login.SavedState)
-	st := evs.NextEvent(func(ev *pb.Event) bool {
-		s := ev.GetLoginState().GetState()
-		return s != pb.LoginState_LOGIN_STATE_CONNECTING && s != pb.LoginState_LOGIN_STATE_UNKNOWN
-	}).GetLoginState()
+	st := settledState(evs)
 	if st.State != pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS || !strings.Contains(st.Message, "abcdefghij") ||
 		!strings.Contains(st.Message, "too long") || time.Since(start) > 10*time.Second {
 		t.Errorf("login state %v after %v; want bad credentials at once, with the server's words", st, time.Since(start))
@@ -563,16 +577,9 @@ func TestSASLServicesDown(t *testing.T) {
 	srv.mu.Lock()
 	srv.saslSilent = true
 	srv.mu.Unlock()
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"reconnect_min":"200ms","reconnect_max":"400ms"}`))
-	evs := p.Events()
-	f := srv.fields("kit")
-	f["sasl_user"], f["sasl_password"] = "kit", "s3cret"
-	login := p.Login("", f)
+	p, evs, login := saslLogin(t, srv, `{"reconnect_min":"200ms","reconnect_max":"400ms"}`)
 	p.Connect(login.LoginId, login.SavedState)
-	st := evs.NextEvent(func(ev *pb.Event) bool {
-		s := ev.GetLoginState().GetState()
-		return s != pb.LoginState_LOGIN_STATE_CONNECTING && s != pb.LoginState_LOGIN_STATE_UNKNOWN
-	}).GetLoginState()
+	st := settledState(evs)
 	if st.State != pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT {
 		t.Fatalf("login state %v; want a transient disconnect, tried again", st)
 	}
@@ -593,16 +600,9 @@ func TestSASLAborted(t *testing.T) {
 	srv.mu.Lock()
 	srv.saslAbort = "SASL service is not available right now"
 	srv.mu.Unlock()
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"reconnect_min":"200ms","reconnect_max":"400ms"}`))
-	evs := p.Events()
-	f := srv.fields("kit")
-	f["sasl_user"], f["sasl_password"] = "kit", "s3cret"
-	login := p.Login("", f)
+	p, evs, login := saslLogin(t, srv, `{"reconnect_min":"200ms","reconnect_max":"400ms"}`)
 	p.Connect(login.LoginId, login.SavedState)
-	st := evs.NextEvent(func(ev *pb.Event) bool {
-		s := ev.GetLoginState().GetState()
-		return s != pb.LoginState_LOGIN_STATE_CONNECTING && s != pb.LoginState_LOGIN_STATE_UNKNOWN
-	}).GetLoginState()
+	st := settledState(evs)
 	if st.State != pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT || !strings.Contains(st.Message, "SASL service is not available right now") {
 		t.Fatalf("login state %v; want a transient disconnect with the server's words", st)
 	}
@@ -620,11 +620,7 @@ func TestSASLAborted(t *testing.T) {
 // logged in again.
 func TestSASLHiddenWhileServicesDown(t *testing.T) {
 	srv := startScripted(t, "sasl", "kit\x00s3cret")
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"reconnect_min":"200ms","reconnect_max":"400ms"}`))
-	evs := p.Events()
-	f := srv.fields("kit")
-	f["sasl_user"], f["sasl_password"] = "kit", "s3cret"
-	login := p.Login("", f)
+	p, evs, login := saslLogin(t, srv, `{"reconnect_min":"200ms","reconnect_max":"400ms"}`)
 	p.Connect(login.LoginId, login.SavedState)
 	state := login.SavedState
 	evs.NextEvent(func(ev *pb.Event) bool {
@@ -643,10 +639,7 @@ func TestSASLHiddenWhileServicesDown(t *testing.T) {
 	srv.caps = "" // services are down: no SASL offered
 	srv.mu.Unlock()
 	p.Connect(login.LoginId, state)
-	st := evs.NextEvent(func(ev *pb.Event) bool {
-		s := ev.GetLoginState().GetState()
-		return s != pb.LoginState_LOGIN_STATE_CONNECTING && s != pb.LoginState_LOGIN_STATE_UNKNOWN
-	}).GetLoginState()
+	st := settledState(evs)
 	if st.State != pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT || !strings.Contains(st.Message, "services may be down") {
 		t.Fatalf("login state %v; want a transient disconnect, tried again", st)
 	}
