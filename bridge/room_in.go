@@ -584,14 +584,40 @@ func (s *session) leave(ctx context.Context, r *room, done func(cond wire.Condit
 // bookmarks.go); it returns the self-presences of the removal for the
 // joined resources.
 func (s *session) dropRoom(ctx context.Context, r *room, why muc.Removal, reason string) [][]byte {
+	return s.endRoom(ctx, r, func(to string, me muc.Occupant) []byte { return muc.Removed(r.jid, to, me, why, reason, true) })
+}
+
+// endRoom forgets r and its bookmark, and tells each joined resource its
+// occupant is out with the presence gone builds.
+func (s *session) endRoom(ctx context.Context, r *room, gone func(to string, me muc.Occupant) []byte) [][]byte {
 	s.rooms.remove(r.chatID)
 	s.t.unannounceRoom(ctx, s.user, r.jid)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	me := s.selfOccupantLocked(r) // muc.Removed makes a ban's outcast
-	out := r.toJoinedLocked(s.user, func(to string) []byte { return muc.Removed(r.jid, to, me, why, reason, true) })
+	out := r.toJoinedLocked(s.user, func(to string) []byte { return gone(to, me) })
 	clear(r.joined)
 	return out
+}
+
+// destroyedRoom ends the user's room r of a group that is gone: deleted,
+// or moved by the network to the chat next ("" for none). Each joined
+// resource is told the room is destroyed (XEP-0045 §10.9), with next's
+// room as its alternate venue, which clients offer to join; next's own
+// room comes with its ChatEvent.
+func (s *session) destroyedRoom(ctx context.Context, r *room, next, reason string) [][]byte {
+	venue := ""
+	if next != "" {
+		if nj, err := s.t.puppetJID(next); err == nil {
+			venue = nj.String()
+		} else {
+			s.t.log.Warn("group moved to a chat without a room address", "chat", r.chatID, "next", next, "err", err)
+		}
+		if reason == "" {
+			reason = "this group goes on in another room"
+		}
+	}
+	return s.endRoom(ctx, r, func(to string, me muc.Occupant) []byte { return muc.Destroyed(r.jid, to, me, venue, reason) })
 }
 
 // privateMessage is a message to an occupant (XEP-0045 §7.5): it goes to

@@ -70,12 +70,18 @@ func allHave(t *testing.T, what string, out [][]byte, n int, parts ...string) {
 	}
 }
 
-// The group deleted: each joined resource sees the user removed (110,
-// 332, the reason), the room is gone, and so is its archive.
+// The group deleted: each joined resource sees the room destroyed
+// (XEP-0045 §10.9: 110, <destroy/> with the reason, no alternate venue),
+// the room is gone, and so is its archive.
 func TestRoomGroupDeleted(t *testing.T) {
 	tr, s, _ := roomFixture(t)
 	out := tr.renderRoom(context.Background(), delivery{ev: groupEv(&pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_DELETED})}, s)
-	allHave(t, "deleted", out, 2, `type="unavailable"`, `code="110"`, `code="332"`, "the group was deleted", `from="g1@echo.localhost/Alice"`)
+	allHave(t, "deleted", out, 2, `type="unavailable"`, `code="110"`, `<destroy><reason>the group was deleted</reason></destroy>`, `from="g1@echo.localhost/Alice"`)
+	for _, b := range out {
+		if strings.Contains(string(b), `code="332"`) {
+			t.Errorf("a deleted group told as the service's shutdown (332): %s", b)
+		}
+	}
 	if tr.roomOf(s.user, "g1") {
 		t.Error("the room of a deleted group is still there")
 	}
@@ -86,6 +92,27 @@ func TestRoomGroupDeleted(t *testing.T) {
 	if out := tr.renderRoom(context.Background(), delivery{ev: groupEv(&pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_DELETED})}, s); len(out) != 0 {
 		t.Errorf("removal of a room already gone: %q", out)
 	}
+}
+
+// The group moved by the network to a new chat (Telegram's supergroup):
+// each joined resource sees the room destroyed with the new chat's room
+// as its alternate venue, the room and its bookmark are gone, and the
+// archive is kept (the new room's history starts afresh).
+func TestRoomGroupMoved(t *testing.T) {
+	tr, s, _ := roomFixture(t)
+	out := tr.renderRoom(context.Background(), delivery{ev: groupEv(&pb.ChatRemovedEvent{ReplacedBy: "g2", Text: "became a supergroup"})}, s)
+	allHave(t, "moved", out, 2, `type="unavailable"`, `code="110"`, `<destroy jid="g2@echo.localhost"><reason>became a supergroup</reason></destroy>`,
+		`from="g1@echo.localhost/Alice"`)
+	if tr.roomOf(s.user, "g1") {
+		t.Error("the moved group's room is still there")
+	}
+	if n := archivedCount(t, tr, s); n != 1 {
+		t.Errorf("archive after a move: %d messages, want 1", n)
+	}
+	// Without a text, the user is still told where it went.
+	tr, s, _ = roomFixture(t)
+	out = tr.renderRoom(context.Background(), delivery{ev: groupEv(&pb.ChatRemovedEvent{ReplacedBy: "g2"})}, s)
+	allHave(t, "moved", out, 2, `<destroy jid="g2@echo.localhost"><reason>this group goes on in another room</reason>`)
 }
 
 // The user kicked: 110 and 307 with the network's text; the archive is

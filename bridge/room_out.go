@@ -62,12 +62,16 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 		case pb.ChatRemovedEvent_REASON_BANNED:
 			why = muc.Banned
 		case pb.ChatRemovedEvent_REASON_DELETED:
-			why = muc.Shutdown
 			if reason == "" {
 				reason = "the group was deleted"
 			}
 		}
-		out := s.dropRoom(ctx, r, why, reason)
+		var out [][]byte
+		if next := p.ChatRemoved.ReplacedBy; next != "" || p.ChatRemoved.Reason == pb.ChatRemovedEvent_REASON_DELETED {
+			out = s.destroyedRoom(ctx, r, next, reason)
+		} else {
+			out = s.dropRoom(ctx, r, why, reason)
+		}
 		if p.ChatRemoved.Reason == pb.ChatRemovedEvent_REASON_DELETED {
 			if err := t.db.DeleteArchive(context.WithoutCancel(ctx), t.roomKey(s.user, r.chatID)); err != nil {
 				t.log.Error("archive of a deleted group not deleted", "room", r.jid, "err", err)

@@ -48,6 +48,11 @@ type Presence struct {
 	Show, Status string
 	// ID is the stanza's id, "" for none.
 	ID string
+	// Destroyed: the room is gone (XEP-0045 §10.9), with Venue the room
+	// that goes on in its place ("" for none) and Reason in the
+	// <destroy/> element rather than the item.
+	Destroyed bool
+	Venue     string
 }
 
 // Bytes builds the presence stanza.
@@ -72,10 +77,17 @@ func (p Presence) Bytes() []byte {
 		role = RoleNone // gone from the room (a nick change keeps it)
 	}
 	w.Start("item", "").Attr("affiliation", aff).Attr("role", role).Attr("jid", p.Occupant.JID).Attr("nick", p.NewNick)
-	if p.Reason != "" {
+	if p.Reason != "" && !p.Destroyed {
 		w.Leaf("reason", "", wire.XMLSafe(p.Reason))
 	}
 	w.End()
+	if p.Destroyed {
+		w.Start("destroy", "").Attr("jid", p.Venue)
+		if p.Reason != "" {
+			w.Leaf("reason", "", wire.XMLSafe(p.Reason))
+		}
+		w.End()
+	}
 	for _, c := range p.Statuses {
 		w.Start("status", "").Attr("code", itoa(c)).End()
 	}
@@ -172,6 +184,16 @@ func Removed(room, to string, o Occupant, r Removal, reason string, self bool) [
 		o.Affiliation = AffNone
 	}
 	return Presence{Room: room, To: to, Occupant: o, Unavailable: true, Statuses: codes, Reason: reason}.Bytes()
+}
+
+// Destroyed is the unavailable presence that tells the user's occupant
+// the room is gone (XEP-0045 §10.9): role and affiliation none, 110, and
+// a <destroy/> naming venue, the room that goes on in its place ("" for
+// none), with the reason.
+func Destroyed(room, to string, o Occupant, venue, reason string) []byte {
+	o.Affiliation = AffNone
+	return Presence{Room: room, To: to, Occupant: o, Unavailable: true, Statuses: []int{StatusSelf},
+		Reason: reason, Destroyed: true, Venue: venue}.Bytes()
 }
 
 // Subject is the subject message that ends a join (XEP-0045 §7.2.15),

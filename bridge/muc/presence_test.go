@@ -147,6 +147,29 @@ func TestRemoved(t *testing.T) {
 	}
 }
 
+func TestDestroyed(t *testing.T) {
+	me := Occupant{Nick: "me", JID: "u@example.org", Affiliation: AffMember, Role: RoleParticipant}
+	st, it, codes := item(t, Destroyed(room, to, me, "-100123@tg.example.org", "became a supergroup"))
+	if st.Type() != "unavailable" || it.Attr("role") != RoleNone || it.Attr("affiliation") != AffNone || !slices.Equal(codes, []string{"110"}) {
+		t.Errorf("type %q item %+v codes %v", st.Type(), it.Attrs, codes)
+	}
+	if it.Child("", "reason") != nil {
+		t.Error("the reason is the destroy's, not the item's")
+	}
+	d := st.Child(NSUser, "x").Child("", "destroy")
+	if d == nil || d.Attr("jid") != "-100123@tg.example.org" {
+		t.Fatalf("destroy %+v", d)
+	}
+	if r := d.Child("", "reason"); r == nil || r.Text != "became a supergroup" {
+		t.Errorf("destroy's reason %+v", r)
+	}
+	// No venue: a destroy without jid.
+	st, _, _ = item(t, Destroyed(room, to, me, "", ""))
+	if d := st.Child(NSUser, "x").Child("", "destroy"); d == nil || d.Attr("jid") != "" || d.Child("", "reason") != nil {
+		t.Errorf("destroy without a venue: %+v", d)
+	}
+}
+
 func TestSubject(t *testing.T) {
 	at := time.Date(2026, 12, 1, 9, 30, 0, 0, time.FixedZone("x", 3600))
 	st, err := wire.Parse(string(Subject(room, to, "Bob", "oid-bob", "Echo room\x01", at, "s1")))

@@ -7404,9 +7404,15 @@ func (x *ProgressEvent) GetText() string {
 
 // ChatRemovedEvent: the user is no longer in the chat.
 type ChatRemovedEvent struct {
-	state         protoimpl.MessageState  `protogen:"open.v1"`
-	Reason        ChatRemovedEvent_Reason `protobuf:"varint,1,opt,name=reason,proto3,enum=passerelle.transport.v2.ChatRemovedEvent_Reason" json:"reason,omitempty"`
-	Text          string                  `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	state  protoimpl.MessageState  `protogen:"open.v1"`
+	Reason ChatRemovedEvent_Reason `protobuf:"varint,1,opt,name=reason,proto3,enum=passerelle.transport.v2.ChatRemovedEvent_Reason" json:"reason,omitempty"`
+	Text   string                  `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	// replaced_by is the chat that goes on in this one's place, "" for
+	// none: a group the network moved to a new ID (Telegram's basic group
+	// become a supergroup). The gateway points the room's occupants to the
+	// new chat's room (XEP-0045 §10.9's alternate venue); the new chat
+	// comes as usual, in its own ChatEvent.
+	ReplacedBy    string `protobuf:"bytes,3,opt,name=replaced_by,json=replacedBy,proto3" json:"replaced_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -7451,6 +7457,13 @@ func (x *ChatRemovedEvent) GetReason() ChatRemovedEvent_Reason {
 func (x *ChatRemovedEvent) GetText() string {
 	if x != nil {
 		return x.Text
+	}
+	return ""
+}
+
+func (x *ChatRemovedEvent) GetReplacedBy() string {
+	if x != nil {
+		return x.ReplacedBy
 	}
 	return ""
 }
@@ -7997,10 +8010,12 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x04unit\x18\x02 \x01(\tR\x04unit\x12\x12\n" +
 	"\x04done\x18\x03 \x01(\x03R\x04done\x12\x14\n" +
 	"\x05total\x18\x04 \x01(\x03R\x05total\x12\x12\n" +
-	"\x04text\x18\x05 \x01(\tR\x04text\"\xc5\x01\n" +
+	"\x04text\x18\x05 \x01(\tR\x04text\"\xe6\x01\n" +
 	"\x10ChatRemovedEvent\x12H\n" +
 	"\x06reason\x18\x01 \x01(\x0e20.passerelle.transport.v2.ChatRemovedEvent.ReasonR\x06reason\x12\x12\n" +
-	"\x04text\x18\x02 \x01(\tR\x04text\"S\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\x12\x1f\n" +
+	"\vreplaced_by\x18\x03 \x01(\tR\n" +
+	"replacedBy\"S\n" +
 	"\x06Reason\x12\x0f\n" +
 	"\vREASON_LEFT\x10\x00\x12\x11\n" +
 	"\rREASON_KICKED\x10\x01\x12\x11\n" +

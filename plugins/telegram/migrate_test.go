@@ -2,7 +2,6 @@ package telegram
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/gotd/td/tg"
@@ -29,8 +28,8 @@ func TestGroupMigratedToSupergroup(t *testing.T) {
 	if len(evs) != 1 || evs[0].ChatId != "-77" || evs[0].GetChatRemoved() == nil {
 		t.Fatalf("migrated to: %v, want the old room's end", evs)
 	}
-	if r := evs[0].GetChatRemoved(); r.Reason != pb.ChatRemovedEvent_REASON_LEFT || !strings.Contains(r.Text, "-100900") {
-		t.Errorf("the old room's end %v: want it left (archive kept), naming -100900", r)
+	if r := evs[0].GetChatRemoved(); r.Reason != pb.ChatRemovedEvent_REASON_LEFT || r.ReplacedBy != "-100900" {
+		t.Errorf("the old room's end %v: want it left (archive kept), replaced by -100900", r)
 	}
 
 	mock.ExpectCall(&tg.ChannelsGetFullChannelRequest{Channel: &tg.InputChannel{ChannelID: 900, AccessHash: 99}}).

@@ -364,16 +364,17 @@ func (s *Session) serviceEvents(ctx context.Context, m *tg.MessageService, histo
 		return []*pb.Event{base(0, pb.MemberEvent_KIND_JOINED, from)}
 	case *tg.MessageActionChatMigrateTo:
 		// The basic group became a supergroup, with a new ID: Telegram
-		// sends nothing more to this one. Its room ends, its archive
-		// kept (the supergroup's history starts afresh); the new room
-		// comes with the supergroup's service message (below).
+		// sends nothing more to this one. Its room ends, pointing to the
+		// supergroup's (replaced_by), its archive kept (the supergroup's
+		// history starts afresh); the new room comes with the
+		// supergroup's service message (below).
 		if history {
 			return nil
 		}
 		return []*pb.Event{{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, TimestampUnixMicro: int64(m.Date) * 1e6,
 			EventId: fmt.Sprintf("%d.migrated", m.ID), Payload: &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{
-				Reason: pb.ChatRemovedEvent_REASON_LEFT,
-				Text:   "this group became a supergroup: it goes on in the room " + channelID(a.ChannelID)}}}}
+				Reason: pb.ChatRemovedEvent_REASON_LEFT, ReplacedBy: channelID(a.ChannelID),
+				Text: "this group became a supergroup"}}}}
 	case *tg.MessageActionChannelMigrateFrom:
 		// The supergroup a basic group became: a new room.
 		if history {

@@ -247,13 +247,13 @@ func (s *Session) serviceEvents(ctx context.Context, m *models.Message) []*pb.Ev
 	evs = append(evs, s.pictureChanged(m)...)
 	if m.MigrateToChatID != 0 {
 		// The group became a supergroup with a new ID: the old room ends
-		// as left, its archive kept (the supergroup's history starts
+		// as left, pointing to the new one (replaced_by), its archive kept (the supergroup's history starts
 		// afresh), as in user mode; the new one comes with the
 		// supergroup's first update.
 		s.chats.remove(m.Chat.ID)
 		ev := base(&m.Chat, m.Date)
 		ev.Payload = &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: pb.ChatRemovedEvent_REASON_LEFT,
-			Text: "this group became a supergroup: it goes on in the room of chat " + chatIDString(m.MigrateToChatID)}}
+			ReplacedBy: chatIDString(m.MigrateToChatID), Text: "this group became a supergroup"}}
 		evs = append(evs, ev)
 	}
 	return evs

@@ -1,14 +1,13 @@
 package botmode_test
 
 import (
-	"strings"
 	"testing"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
 // A basic group that became a supergroup ends its room as left, naming
-// the supergroup, as in user mode: its archive is kept (the supergroup's
+// the supergroup's chat as the one that replaces it, as in user mode: its archive is kept (the supergroup's
 // history starts afresh). It ended as deleted, and the gateway removed
 // the archive with the room.
 func TestGroupMigratedKeepsArchive(t *testing.T) {
@@ -20,7 +19,7 @@ func TestGroupMigratedKeepsArchive(t *testing.T) {
 	connect(t, s, h)
 	ev := h.waitEvent(t, 0, "the old group's end", func(ev *pb.Event) bool { return ev.GetChatRemoved() != nil })
 	r := ev.GetChatRemoved()
-	if ev.ChatId != "-4001" || r.Reason != pb.ChatRemovedEvent_REASON_LEFT || !strings.Contains(r.Text, "-1004001") {
+	if ev.ChatId != "-4001" || r.Reason != pb.ChatRemovedEvent_REASON_LEFT || r.ReplacedBy != "-1004001" {
 		t.Errorf("migration: %v, want the old group left, naming the supergroup", ev)
 	}
 }
