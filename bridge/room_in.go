@@ -95,6 +95,9 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			return true
 		}
 		if r == nil {
+			if s.movedAway(ctx, st, chatID) {
+				return true
+			}
 			if r = s.findRoom(ctx, chatID); r == nil {
 				t.noGroup(ctx, st, to)
 				return true
@@ -291,6 +294,9 @@ func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r
 		return
 	}
 	if r == nil {
+		if s.movedAway(ctx, st, chatID) {
+			return
+		}
 		if r = s.findRoom(ctx, chatID); r == nil {
 			if s.joinByID(ctx, st, chatID, from, to, join) { // room_join.go
 				return
@@ -617,7 +623,26 @@ func (s *session) destroyedRoom(ctx context.Context, r *room, next, reason strin
 			reason = "this group goes on in another room"
 		}
 	}
+	if venue != "" {
+		s.moved.Store(r.chatID, venue)
+	}
 	return s.endRoom(ctx, r, func(to string, me muc.Occupant) []byte { return muc.Destroyed(r.jid, to, me, venue, reason) })
+}
+
+// movedAway answers st, a join of or a message to the room of chatID,
+// with gone and the new room's address (RFC 6120 §8.3.3.5) when the
+// network moved that group (destroyedRoom): a stale bookmark's join then
+// leads to the new room rather than to the old group, which takes
+// nothing any more. Only since the gateway's start: the moves are not
+// stored.
+func (s *session) movedAway(ctx context.Context, st *wire.Stanza, chatID string) bool {
+	v, ok := s.moved.Load(chatID)
+	if !ok {
+		return false
+	}
+	venue := v.(string)
+	s.t.send(ctx, wire.GoneReply(st, "xmpp:"+venue+"?join", "this group goes on in "+venue))
+	return true
 }
 
 // privateMessage is a message to an occupant (XEP-0045 §7.5): it goes to

@@ -77,6 +77,9 @@ type session struct {
 	// aliases say which moved contacts keep the occupant-ids of their
 	// first ID (room_occupant_id.go).
 	aliases occupantAliases
+	// moved: the chat ID of a group the network moved -> its new room's
+	// JID (room_in.go's destroyedRoom).
+	moved sync.Map
 }
 
 // loginState is what the plugin last said about a login's connection.
