@@ -194,9 +194,7 @@ plugin = %q
 	defer logFile.Close()
 	gw := exec.Command(filepath.Join(bin, "passerelle"), "run", "-c", cfgPath)
 	gw.Stdout, gw.Stderr = logFile, logFile
-	// Its own process group: a Ctrl-C or hangup of the terminal reaches
-	// the demo only, which stops the gateway (and so its plugin) in order.
-	gw.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	ownGroup(gw)
 	if err := gw.Start(); err != nil {
 		return fmt.Errorf("start passerelle (build it with make build): %w", err)
 	}
