@@ -181,7 +181,7 @@ func (t *transport) expire(ctx context.Context, due []store.Expiry) bool {
 		// deadline kept of it.
 		if _, err := t.db.LookupRemote(t.name, e.LoginID, e.ChatID, e.RemoteID); errors.Is(err, store.ErrNotFound) && e.XMPPID != "" {
 			lost = append(lost, store.MessageRef{Transport: t.name, LoginID: e.LoginID, ChatID: e.ChatID, RemoteID: e.RemoteID,
-				ID: e.XMPPID, FromMe: e.FromMe, Time: time.UnixMicro(now)})
+				ID: e.XMPPID, FromMe: e.FromMe, Time: time.UnixMicro(now), Files: e.Files, Text: e.Text})
 		}
 		typ := pb.ChatType_CHAT_TYPE_DIRECT
 		if e.Group {
@@ -226,9 +226,11 @@ func expiryOf(ev *pb.Event) (store.Expiry, bool) {
 	if m == nil || m.ExpiresUnixMicro <= 0 || ev.EventId == "" {
 		return store.Expiry{}, false
 	}
-	return store.Expiry{LoginID: ev.LoginId, ChatID: ev.ChatId, RemoteID: ev.EventId,
+	e := store.Expiry{LoginID: ev.LoginId, ChatID: ev.ChatId, RemoteID: ev.EventId,
 		At: time.UnixMicro(m.ExpiresUnixMicro), SenderID: ev.GetSender().GetUserId(),
-		FromMe: ev.GetSender().GetIsFromMe(), Group: isGroup(ev.ChatType)}, true
+		FromMe: ev.GetSender().GetIsFromMe(), Group: isGroup(ev.ChatType)}
+	e.Files, e.Text = messageFiles(m)
+	return e, true
 }
 
 func readExpiryOf(ev *pb.Event) (store.ReadExpiry, bool) {
@@ -238,6 +240,7 @@ func readExpiryOf(ev *pb.Event) (store.ReadExpiry, bool) {
 	}
 	e := store.Expiry{LoginID: ev.LoginId, ChatID: ev.ChatId, RemoteID: ev.EventId, SenderID: ev.GetSender().GetUserId(),
 		FromMe: ev.GetSender().GetIsFromMe(), Group: isGroup(ev.ChatType)}
+	e.Files, e.Text = messageFiles(m)
 	return store.ReadExpiry{Expiry: e, Time: time.UnixMicro(ev.TimestampUnixMicro),
 		After: time.Duration(min(m.ExpiresAfterReadSeconds, 1<<32)) * time.Second}, true
 }
@@ -446,7 +449,7 @@ func (s *session) sentExpires(ctx context.Context, ref store.MessageRef, r *pb.C
 	}
 	t := s.t
 	e := store.Expiry{LoginID: s.LoginID(), ChatID: ref.ChatID, RemoteID: r.MessageId, At: time.UnixMicro(r.ExpiresUnixMicro),
-		SenderID: s.LoginID(), FromMe: true, Group: s.rooms.get(ref.ChatID) != nil, XMPPID: xmppID(ref)}
+		SenderID: s.LoginID(), FromMe: true, Group: s.rooms.get(ref.ChatID) != nil, XMPPID: xmppID(ref), Files: ref.Files, Text: ref.Text}
 	ctx = context.WithoutCancel(ctx)
 	t.in.wg.Go(func() {
 		if err := t.db.PutExpiries(ctx, t.name, []store.Expiry{e}); err != nil {

@@ -183,3 +183,44 @@ func TestHistoryRetractionNotExpired(t *testing.T) {
 		t.Fatal("the history retraction never reached delivery")
 	}
 }
+
+// TestExpiryRebuildKeepsFiles: a message with files whose deadline
+// outlives its map entry (a timer longer than message_retention) is
+// retracted whole: the entry put back from the deadline counts its files
+// (and the caption beside them), which the retraction names one by one.
+// Before, the entry came back without them and the files stayed.
+func TestExpiryRebuildKeepsFiles(t *testing.T) {
+	tr := newTestTransport(t)
+	captureDeliveries(tr)
+	tr.setLogin(store.Login{Transport: "echo", UserJID: "alice@localhost", LoginID: "l"})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go tr.commitLoop(ctx)
+	at := time.Now().Add(time.Hour)
+	msg := &pb.Event{LoginId: "l", ChatId: "bob", EventId: "m1", ChatType: pb.ChatType_CHAT_TYPE_DIRECT, TimestampUnixMicro: time.Now().UnixMicro(),
+		Sender: &pb.Sender{UserId: "bob"},
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "two photos", ExpiresUnixMicro: at.UnixMicro(),
+			Attachments: []*pb.Attachment{{Name: "1.jpg", Source: &pb.Attachment_Data{Data: []byte("a")}}, {Name: "2.jpg", Source: &pb.Attachment_Data{Data: []byte("b")}}}}}}
+	if err := <-tr.storeEvents(ctx, []*pb.Event{msg}); err != nil {
+		t.Fatal(err)
+	}
+	waitDeadline(t, tr, "m1")
+	// message_retention's pruning of the map entry.
+	if n, err := tr.db.PruneMessages(ctx, time.Now().Add(time.Minute)); err != nil || n == 0 {
+		t.Fatalf("PruneMessages = %d, %v", n, err)
+	}
+	due, _, err := tr.db.DueExpiries(tr.name, at, 10)
+	if err != nil || len(due) != 1 {
+		t.Fatalf("deadlines %+v, %v", due, err)
+	}
+	if !tr.expire(ctx, due) {
+		t.Fatal("expire failed")
+	}
+	ref, err := tr.db.LookupRemote(tr.name, "l", "bob", "m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ref.Files != 2 || !ref.Text {
+		t.Errorf("map entry put back with %d files, text %v; want 2 files and the text", ref.Files, ref.Text)
+	}
+}

@@ -193,10 +193,16 @@ func (t *transport) pluginEvents(ctx context.Context, evs []*pb.Event) <-chan er
 // netRef is the message map entry of the network's message ev, delivered
 // with the XMPP id xid.
 func (t *transport) netRef(ev *pb.Event, xid string) *store.MessageRef {
-	m := ev.GetMessage()
+	files, text := messageFiles(ev.GetMessage())
 	return &store.MessageRef{Transport: t.name, LoginID: ev.LoginId, ChatID: ev.ChatId, RemoteID: ev.EventId,
 		ID: xid, FromMe: ev.GetSender().GetIsFromMe(), Time: time.UnixMicro(ev.TimestampUnixMicro), Meta: t.messageMeta(ev.EventId, ev.Meta),
-		Files: len(m.GetAttachments()), Text: len(m.GetAttachments()) > 0 && m.GetText() != ""}
+		Files: files, Text: text}
+}
+
+// messageFiles is how many files the network's message m has, and
+// whether text came with them (store.MessageRef's Files and Text).
+func messageFiles(m *pb.MessageEvent) (files int, text bool) {
+	return len(m.GetAttachments()), len(m.GetAttachments()) > 0 && m.GetText() != ""
 }
 
 func refKey(loginID, chatID, remoteID string) string {

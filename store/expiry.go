@@ -50,6 +50,10 @@ type Expiry struct {
 	// Moved is when the network changed the deadline to this one
 	// (MoveExpiries); zero for the message's own.
 	Moved time.Time
+	// Files and Text are the message's (MessageRef's): a retraction
+	// whose map entry is put back from the deadline reaches its files.
+	Files int
+	Text  bool
 }
 
 // ReadExpiry is a disappearing timer that starts when the user reads the
@@ -88,20 +92,33 @@ func encodeWho(v *enc, e Expiry) {
 	v.bool(e.FromMe)
 	v.bool(e.Group)
 	v.str(e.XMPPID)
-	if !e.Moved.IsZero() {
-		v.uvarint(uint64(max(e.Moved.UnixMicro(), 0)))
+	if !e.Moved.IsZero() || e.Files > 0 {
+		v.uvarint(uint64(max(e.Moved.UnixMicro(), 0))) // 0: never moved
+	}
+	if e.Files > 0 {
+		text := uint64(0)
+		if e.Text {
+			text = 1
+		}
+		v.uvarint(uint64(e.Files)<<1 | text)
 	}
 }
 
 // decodeWho reads what encodeWho wrote into e; a record written before
-// the XMPP ID ends without it.
+// the XMPP ID ends without it, one before the files without them.
 func decodeWho(d *dec, e *Expiry) {
 	e.SenderID, e.FromMe, e.Group = d.str(), d.bool(), d.bool()
 	if d.err == nil && len(d.b) > 0 {
 		e.XMPPID = d.str()
 	}
 	if d.err == nil && len(d.b) > 0 {
-		e.Moved = time.UnixMicro(int64(min(d.uvarint(), 1<<62)))
+		if m := d.uvarint(); m > 0 {
+			e.Moved = time.UnixMicro(int64(min(m, 1<<62)))
+		}
+	}
+	if d.err == nil && len(d.b) > 0 {
+		v := d.uvarint()
+		e.Files, e.Text = int(min(v>>1, 1<<20)), v&1 == 1
 	}
 }
 

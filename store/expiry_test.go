@@ -342,3 +342,31 @@ func TestDeadlineOf(t *testing.T) {
 		t.Error("a chat ID with a NUL taken")
 	}
 }
+
+// TestExpiryKeepsFiles: a deadline keeps its message's file count and
+// whether it had text beside them, moved or not, and a read-started
+// timer keeps them into the deadline it becomes: a retraction whose map
+// entry is put back from the deadline reaches the files. Older records
+// end before them (TestExpiriesDamagedAndOld).
+func TestExpiryKeepsFiles(t *testing.T) {
+	db := openTemp(t)
+	now := time.UnixMicro(1_800_000_000_000_000)
+	plain := Expiry{LoginID: "l1", ChatID: "bob", RemoteID: "m1", At: now.Add(-3 * time.Minute), SenderID: "bob", XMPPID: "x1", Files: 3, Text: true}
+	moved := Expiry{LoginID: "l1", ChatID: "bob", RemoteID: "m2", At: now.Add(-2 * time.Minute), SenderID: "bob", XMPPID: "x2", Files: 2, Moved: now.Add(-time.Hour)}
+	must(t, db.PutExpiries(bg, "tg", []Expiry{plain, moved}))
+	must(t, db.PutReadExpiries(bg, "tg", []ReadExpiry{{Expiry: Expiry{LoginID: "l1", ChatID: "bob", RemoteID: "m3", SenderID: "bob", Files: 1}, Time: now.Add(-time.Hour), After: time.Minute}}))
+	db = reopen(t, db)
+	if _, err := db.StartReadExpiries(bg, "tg", "l1", "bob", now, now.Add(-90*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	due, _, err := db.DueExpiries("tg", now, 10)
+	if err != nil || len(due) != 3 {
+		t.Fatalf("DueExpiries = %+v, %v", due, err)
+	}
+	if !slices.Equal(due[:2], []Expiry{plain, moved}) {
+		t.Errorf("deadlines %+v, want %+v and %+v", due[:2], plain, moved)
+	}
+	if r := due[2]; r.RemoteID != "m3" || r.Files != 1 || r.Text {
+		t.Errorf("the read-started timer's deadline %+v, want m3 with 1 file", r)
+	}
+}
