@@ -232,10 +232,11 @@ func (db *DB) PruneArchive(ctx context.Context, room RoomKey, ret ArchiveRetenti
 			n = len(vs)
 			return rb.room.Put(kArMeta, meta.encode())
 		})
-		total += n
 		if err != nil {
+			// n is not read: on ctx's end the write may still run.
 			return total, err
 		}
+		total += n
 		if !more {
 			return total, nil
 		}
