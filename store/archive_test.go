@@ -430,7 +430,9 @@ func TestArchivePruneCancelled(t *testing.T) {
 			done <- db.submit(bg, func(*bbolt.Tx) error { onceFirst.Do(func() { close(first) }); <-holdFirst; return nil })
 		}()
 		<-first // the writer holds
-		go func() { done <- db.submit(bg, func(*bbolt.Tx) error { once.Do(func() { close(held) }); <-holdSecond; return nil }) }()
+		go func() {
+			done <- db.submit(bg, func(*bbolt.Tx) error { once.Do(func() { close(held) }); <-holdSecond; return nil })
+		}()
 		waitQueued(t, db, 1)
 		ctx, cancel := context.WithCancel(bg)
 		pruned := make(chan error, 1)
