@@ -55,25 +55,40 @@ const lateEcho = time.Minute
 
 // echo is a line the user sent, waiting for the server's echo
 // (echo-message): the echo is the send's confirmation, with the server's
-// ID and time, and is not a message of its own.
+// ID and time, and is not a message of its own. A refusal instead of
+// the echo is the send's error (refusals.go).
 type echo struct {
 	target string // folded
 	action bool
 	text   string
-	got    chan ircmsg.Message // gets the echo; closed when none will come
+	// tag: a TAGMSG (typing), whose echo is a TAGMSG; text is "".
+	tag bool
+	// send is the send the line is one of; nil where no one waits for
+	// the answer (typing, the NickServ IDENTIFY).
+	send *sendWait
+	got  chan ircmsg.Message // gets the echo; closed when none will come
 }
 
-// expectEcho registers a line about to be sent; nil when the server does
-// not echo.
-func (s *Session) expectEcho(target string, action bool, text string) *echo {
+// expectEcho registers a line about to be sent, of send (nil: no one
+// waits for it); nil when the server does not echo. The caller holds
+// wireMu until the line went: the lines waiting are in the order they
+// went, which is the order of their answers.
+func (s *Session) expectEcho(target string, action bool, text string, send *sendWait) *echo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.caps["echo-message"] {
 		return nil
 	}
-	e := &echo{target: foldName(target), action: action, text: text, got: make(chan ircmsg.Message, 1)}
+	e := &echo{target: foldName(target), action: action, text: text, send: send, got: make(chan ircmsg.Message, 1)}
 	s.echoes = append(s.echoes, e)
 	return e
+}
+
+// echoing reports whether the server echoes the user's lines.
+func (s *Session) echoing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.caps["echo-message"]
 }
 
 // dropEcho forgets a line that will not be echoed.
@@ -104,19 +119,54 @@ func (s *Session) echoed(target string, action bool, m ircmsg.Message) bool {
 		return false
 	}
 	t := foldName(target)
-	i := slices.IndexFunc(s.echoes, func(e *echo) bool { return e.target == t && e.action == action && e.text == m.Params[1] })
+	i := slices.IndexFunc(s.echoes, func(e *echo) bool { return !e.tag && e.target == t && e.action == action && e.text == m.Params[1] })
 	if i < 0 {
-		i = slices.IndexFunc(s.echoes, func(e *echo) bool { return e.target == t && sameLine(e.text, m.Params[1]) })
+		i = slices.IndexFunc(s.echoes, func(e *echo) bool { return !e.tag && e.target == t && sameLine(e.text, m.Params[1]) })
 	}
 	if i < 0 {
 		return false
 	}
 	e := s.echoes[i]
-	s.echoes = slices.Delete(s.echoes, i, i+1)
+	s.answeredLocked(i)
 	s.seenLiveLocked(m)
 	e.got <- m
 	close(e.got)
 	return true
+}
+
+// tagEchoed takes the echo of a TAGMSG of the user's to target: the
+// oldest waiting, answered.
+func (s *Session) tagEchoed(target string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := foldName(target)
+	if i := slices.IndexFunc(s.echoes, func(e *echo) bool { return e.tag && e.target == t }); i >= 0 {
+		e := s.echoes[i]
+		s.answeredLocked(i)
+		close(e.got)
+	}
+}
+
+// answeredLocked forgets the line waiting at i, answered, and the
+// TAGMSGs to its target sent before it: their answers came before
+// this one, so one still waiting was answered unseen (another client's
+// TAGMSG on the account taken for its echo). Left, it would take a
+// later line's refusal for its own.
+func (s *Session) answeredLocked(i int) {
+	t := s.echoes[i].target
+	n := 0
+	for j, e := range s.echoes {
+		if j == i || (j < i && e.tag && e.target == t) {
+			if j != i {
+				close(e.got)
+			}
+			continue
+		}
+		s.echoes[n] = e
+		n++
+	}
+	clear(s.echoes[n:])
+	s.echoes = s.echoes[:n]
 }
 
 // sameLine reports whether echo may be the server's echo of the line sent
@@ -131,19 +181,24 @@ func sameLine(sent, echo string) bool {
 // connection dropped.
 func (s *Session) failEchoesLocked() {
 	for _, e := range s.echoes {
+		if e.send != nil {
+			e.send.dropped = true
+		}
 		close(e.got)
 	}
 	s.echoes = nil
 }
 
-// awaitEchoes waits for the echoes of a send's lines, at most EchoWait:
-// the result has the first line's msgid and server time. Without echoes
-// (or when they are late: the lines went out all the same) it has an ID
-// of ours and the time now; a late echo is dropped when it comes.
-func (s *Session) awaitEchoes(ctx context.Context, waits []*echo) sdk.Result {
+// awaitEchoes waits for the echoes of send w's lines to target, at most
+// EchoWait: the result has the first line's msgid and server time. A
+// line refused instead (refusals.go) is the send's error, and so is a
+// connection that drops before the echoes came. Late echoes are no
+// error (the lines went out all the same): the result has an ID of ours
+// and the time now, and a late echo is dropped when it comes.
+func (s *Session) awaitEchoes(ctx context.Context, w *sendWait, waits []*echo, target string) (sdk.Result, error) {
 	res := sdk.Result{MessageID: s.n.newID(), Time: time.Now()}
 	if len(waits) == 0 {
-		return res
+		return res, nil
 	}
 	t := time.NewTimer(EchoWait)
 	defer t.Stop()
@@ -151,7 +206,14 @@ func (s *Session) awaitEchoes(ctx context.Context, waits []*echo) sdk.Result {
 		select {
 		case m, ok := <-e.got:
 			if !ok {
-				return res // disconnected: no echo will come
+				// Refused, or disconnected. The lines after it are
+				// answered still: left waiting, their answers are not
+				// taken for a later line's.
+				s.forgetLate(waits[i+1:])
+				if err := s.sendError(w, target); err != nil {
+					return sdk.Result{}, err
+				}
+				return res, nil
 			}
 			if i == 0 {
 				if ok, id := m.GetTag("msgid"); ok && id != "" {
@@ -163,13 +225,21 @@ func (s *Session) awaitEchoes(ctx context.Context, waits []*echo) sdk.Result {
 		case <-t.C:
 		case <-ctx.Done():
 		}
-		late := waits[i:]
-		time.AfterFunc(lateEcho, func() {
-			for _, e := range late {
-				s.dropEcho(e)
-			}
-		})
-		return res
+		s.forgetLate(waits[i:])
+		return res, nil
 	}
-	return res
+	return res, nil
+}
+
+// forgetLate forgets lines whose echo has not come, lateEcho from now:
+// an echo until then is still the user's own line.
+func (s *Session) forgetLate(late []*echo) {
+	if len(late) == 0 {
+		return
+	}
+	time.AfterFunc(lateEcho, func() {
+		for _, e := range late {
+			s.dropEcho(e)
+		}
+	})
 }

@@ -102,6 +102,18 @@ type scripted struct {
 	// echoAs, when set, is the text of the next echo of a PRIVMSG: a
 	// server that changed the line (cut it, stripped its colours).
 	echoAs string
+	// refuseTag answers a TAGMSG to a target (by its name as sent) with
+	// this numeric and text ("404 :Cannot send to channel") instead of
+	// relaying it.
+	refuseTag map[string]string
+	// holdAt, when set, is a command and its target ("PRIVMSG dave"):
+	// from the line that has them on, the server's answers are held
+	// (it reads and handles lines, but what it writes waits), as from
+	// a lagging server, until release. holding and held are that state
+	// and what was written meanwhile.
+	holdAt  string
+	holding bool
+	held    []byte
 
 	mu      sync.Mutex
 	conn    net.Conn
@@ -251,11 +263,41 @@ func (s *scripted) got(prefix string) string {
 	return line
 }
 
-func (s *scripted) serve(c net.Conn) {
+// heldConn is a client's connection whose writes wait while the
+// server holds its answers (holdAt).
+type heldConn struct {
+	net.Conn
+	s *scripted
+}
+
+func (h heldConn) Write(p []byte) (int, error) {
+	h.s.mu.Lock()
+	if h.s.holding {
+		h.s.held = append(h.s.held, p...)
+		h.s.mu.Unlock()
+		return len(p), nil
+	}
+	h.s.mu.Unlock()
+	return h.Conn.Write(p)
+}
+
+// release sends the answers held (holdAt), in order, and stops holding.
+func (s *scripted) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.holding = false
+	if s.conn != nil {
+		s.conn.Write(s.held)
+	}
+	s.held = nil
+}
+
+func (s *scripted) serve(conn net.Conn) {
 	// A client that is gone, or one that failed the TLS handshake, is
 	// hung up on, as a real server does.
-	defer c.Close()
-	r := bufio.NewScanner(c)
+	defer conn.Close()
+	c := heldConn{conn, s}
+	r := bufio.NewScanner(conn)
 	registered, capEnd, user := false, false, false
 	for r.Scan() {
 		line := r.Text()
@@ -274,6 +316,11 @@ func (s *scripted) serve(c net.Conn) {
 			}
 			return ""
 		}
+		s.mu.Lock()
+		if s.holdAt != "" && m.Command+" "+p(0) == s.holdAt {
+			s.holding, s.holdAt = true, ""
+		}
+		s.mu.Unlock()
 		switch m.Command {
 		case "CAP":
 			switch p(0) {
@@ -425,8 +472,12 @@ func (s *scripted) serve(c net.Conn) {
 		case "TAGMSG":
 			// Echoed as PRIVMSG is, with the client's tags.
 			s.mu.Lock()
-			echo, nick := s.acked["echo-message"], s.nick
+			echo, nick, refused := s.acked["echo-message"], s.nick, s.refuseTag[p(0)]
 			s.mu.Unlock()
+			if code, text, ok := strings.Cut(refused, " "); ok {
+				fmt.Fprintf(c, ":srv %s %s %s %s\r\n", code, nick, p(0), text)
+				continue
+			}
 			if echo {
 				tags := strings.TrimSuffix(strings.TrimPrefix(s.tags(true), "@"), " ")
 				for k, v := range m.ClientOnlyTags() {
