@@ -43,6 +43,8 @@ type scripted struct {
 	dropOnSASLFail bool
 	// nickserv is the password NickServ takes (IDENTIFY).
 	nickserv string
+	// noRegain: NickServ has no REGAIN (Anope, ergo), only GHOST.
+	noRegain bool
 	// nickservSilent: NickServ answers no IDENTIFY, as when services
 	// are slow or down.
 	nickservSilent bool
@@ -460,6 +462,12 @@ func (s *scripted) serve(conn net.Conn) {
 			s.mu.Lock()
 			silent := s.nickservSilent
 			s.mu.Unlock()
+			if cmd, args, _ := strings.Cut(p(1), " "); strings.EqualFold(p(0), "NickServ") && (cmd == "REGAIN" || cmd == "GHOST") {
+				if !silent {
+					s.nickBack(c, cmd, args)
+				}
+				continue
+			}
 			if strings.EqualFold(p(0), "NickServ") && !silent {
 				// A server notice first, then NickServ's answer.
 				fmt.Fprintf(c, ":srv NOTICE %s :*** a notice of the server\r\n", nick)
@@ -564,6 +572,32 @@ func (s *scripted) serve(conn net.Conn) {
 			}
 		}
 	}
+}
+
+// nickBack answers NickServ's REGAIN and GHOST ("kit s3cret"), as
+// Atheme does: with the password, the nick's holder is killed and the
+// nick freed; REGAIN also gives it to the client. Where NickServ has no
+// REGAIN (noRegain) it says so.
+func (s *scripted) nickBack(c net.Conn, cmd, args string) {
+	nick, pw, _ := strings.Cut(args, " ")
+	s.mu.Lock()
+	var out string
+	switch {
+	case cmd == "REGAIN" && s.noRegain:
+		out = fmt.Sprintf(":NickServ!NickServ@services. NOTICE %s :Unknown command REGAIN.\r\n", s.nick)
+	case pw != s.nickserv:
+		out = fmt.Sprintf(":NickServ!NickServ@services. NOTICE %s :Invalid password for %s.\r\n", s.nick, nick)
+	case cmd == "GHOST":
+		delete(s.nicksInUse, nick)
+		out = fmt.Sprintf(":NickServ!NickServ@services. NOTICE %s :%s has been ghosted.\r\n", s.nick, nick)
+	default:
+		delete(s.nicksInUse, nick)
+		out = fmt.Sprintf(":%s!u@h NICK %s\r\n:NickServ!NickServ@services. NOTICE %s :%s has been regained.\r\n", s.nick, nick, nick, nick)
+		s.nick = nick
+	}
+	s.signalLocked()
+	s.mu.Unlock()
+	fmt.Fprint(c, out)
 }
 
 func (s *scripted) capsUsed() bool {

@@ -125,6 +125,9 @@ type Session struct {
 	identifying, identified bool
 	idGen                   int
 	needID                  map[string]string
+	// regain is where the asking NickServ for the login's nick back is
+	// on this connection (regain.go).
+	regain regain
 	// idNick is the nick the last IDENTIFY went under: services
 	// identify the nick the user has.
 	idNick string
@@ -440,6 +443,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	s.handleRegistration(c)
 	s.handleIdentification(c)
 	s.handleRefusals(c)
+	s.handleRegain(c)
 }
 
 // registered is the end of registration: the connection is up. It notes
@@ -477,6 +481,7 @@ func (s *Session) registered(c *ircevent.Connection) {
 	}
 	s.mu.Unlock()
 	s.onLoggedOut(c)
+	s.askNickBack(c, nick)
 	s.identify(c)
 	s.catchUpPrivate(c)
 	msg := "connected to " + s.acc.addr() + " as " + nick
