@@ -192,6 +192,9 @@ type Account struct {
 	// their rooms removed: a connection they refuse again tells nothing
 	// more. One is told anew once it was joined again.
 	Refused []string `json:"refused,omitempty"`
+	// OwnEchoes are the msgids of lines of the user's that the gateway
+	// has under another ID (ircv3.go): history leaves them out.
+	OwnEchoes []string `json:"own_echoes,omitempty"`
 }
 
 // MarshalJSON writes a's channel names that are not UTF-8 (Latin-1 ones,

@@ -66,7 +66,11 @@ type echo struct {
 	// send is the send the line is one of; nil where no one waits for
 	// the answer (typing, the NickServ IDENTIFY).
 	send *sendWait
-	got  chan ircmsg.Message // gets the echo; closed when none will come
+	// sentAs is the ID the send's result gave the gateway, once it
+	// returned without this line's echo (late): the echo's msgid is
+	// then noted as one the gateway has under that ID (ownEchoes).
+	sentAs string
+	got    chan ircmsg.Message // gets the echo; closed when none will come
 }
 
 // expectEcho registers a line about to be sent, of send (nil: no one
@@ -129,6 +133,9 @@ func (s *Session) echoed(target string, action bool, m ircmsg.Message) bool {
 	e := s.echoes[i]
 	s.answeredLocked(i)
 	s.seenLiveLocked(m)
+	if ok, id := m.GetTag("msgid"); ok && e.sentAs != "" && id != e.sentAs {
+		s.ownEchoesLocked(id)
+	}
 	e.got <- m
 	close(e.got)
 	return true
@@ -202,6 +209,19 @@ func (s *Session) awaitEchoes(ctx context.Context, w *sendWait, waits []*echo, t
 	}
 	t := time.NewTimer(EchoWait)
 	defer t.Stop()
+	var others []string // the msgids of the lines after the first
+	defer func() {
+		// The gateway has the message under the first line's ID:
+		// the others' are noted, so that history after a restart
+		// does not bring those lines again.
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, id := range others {
+			if id != res.MessageID {
+				s.ownEchoesLocked(id)
+			}
+		}
+	}()
 	for i, e := range waits {
 		select {
 		case m, ok := <-e.got:
@@ -215,6 +235,9 @@ func (s *Session) awaitEchoes(ctx context.Context, w *sendWait, waits []*echo, t
 				}
 				return res, nil
 			}
+			if ok, id := m.GetTag("msgid"); ok && id != "" && i > 0 {
+				others = append(others, id)
+			}
 			if i == 0 {
 				if ok, id := m.GetTag("msgid"); ok && id != "" {
 					res.MessageID = id
@@ -225,10 +248,38 @@ func (s *Session) awaitEchoes(ctx context.Context, w *sendWait, waits []*echo, t
 		case <-t.C:
 		case <-ctx.Done():
 		}
+		s.mu.Lock()
+		for _, e := range waits[i:] {
+			e.sentAs = res.MessageID
+		}
+		s.mu.Unlock()
 		s.forgetLate(waits[i:])
 		return res, nil
 	}
 	return res, nil
+}
+
+// ownEchoesKept bounds the msgids noted by ownEchoesLocked.
+const ownEchoesKept = 256
+
+// ownEchoesLocked notes id, the msgid of a line of the user's that the
+// gateway has under another ID (a late echo's, after its send returned
+// with an ID of the plugin's; a line after the first of a message), in
+// the login's saved state: history leaves it out, after a restart of
+// the plugin too (the live msgids are kept in memory only). Without it,
+// the line came back from history as a message of the user's from
+// another device, a second copy of what they sent.
+func (s *Session) ownEchoesLocked(id string) {
+	if id == "" || slices.Contains(s.acc.OwnEchoes, id) {
+		return
+	}
+	s.acc.OwnEchoes = append(s.acc.OwnEchoes, id)
+	if n := len(s.acc.OwnEchoes) - ownEchoesKept; n > 0 {
+		s.acc.OwnEchoes = slices.Delete(s.acc.OwnEchoes, 0, n)
+	}
+	if err := s.saveLocked(); err != nil {
+		s.n.host.Logger().Error("irc: the login's state not saved", "login", s.loginID, "err", err)
+	}
 }
 
 // forgetLate forgets lines whose echo has not come, lateEcho from now:
