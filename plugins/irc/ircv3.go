@@ -231,6 +231,7 @@ func (s *Session) awaitEchoes(ctx context.Context, w *sendWait, waits []*echo, t
 				// taken for a later line's.
 				s.forgetLate(waits[i+1:])
 				if err := s.sendError(w, target); err != nil {
+					others = nil // the gateway has no message of them
 					return sdk.Result{}, err
 				}
 				return res, nil
