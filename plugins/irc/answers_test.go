@@ -101,3 +101,33 @@ func TestModerationRefusalKeptApart(t *testing.T) {
 		})
 	}
 }
+
+// The same against ngircd: a message to dave, held by the login's pace
+// (its throttle) behind a paste, waits while an invitation of dave, not
+// on the server yet, is refused (401); dave then comes, and the message
+// reaches them. The 401 was the invitation's alone: the message is no
+// error. Before, the 401 that came while the message waited was its
+// error too, though dave got it.
+func TestModerationRefusalKeptApartOnNgircd(t *testing.T) {
+	s := startNgircd(t)
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := loginFields(s, "kim", "#mod")
+	f["throttle"] = "0.2" // after the burst of 5, a line each 5 s
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	cmds := p.Commands()
+	if res := cmds.Send(plugintest.SendText(login.LoginId, "#mod", "", "1\n2\n3\n4\n5")); res.Error != nil {
+		t.Fatalf("the burst: %v", res.Error)
+	}
+	sent := make(chan *pb.Error, 1)
+	go func() { sent <- cmds.Send(plugintest.SendText(login.LoginId, "dave", "", "hi dave")).Error }()
+	wantError(t, "invitation of dave, not on the server", cmds.Send(command(login.LoginId, "#mod", &pb.Invite{UserId: "dave"})).Error,
+		pb.ErrorCode_ERROR_CODE_NOT_FOUND, "nobody has that nick")
+	dave := newClient(t, s, "dave")
+	dave.await("PRIVMSG", "hi dave")
+	if err := <-sent; err != nil {
+		t.Errorf("the message dave got: %v; want no error (the 401 was the invitation's)", err)
+	}
+}
