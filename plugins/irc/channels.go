@@ -188,6 +188,9 @@ func (s *Session) joined(m ircmsg.Message, id string) {
 	}
 	s.n.host.Emit(&pb.Event{LoginId: s.loginID, ChatId: id, ChatType: pb.ChatType_CHAT_TYPE_GROUP,
 		TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}}})
+	s.mu.Lock()
+	s.joinedAgainLocked(id)
+	s.mu.Unlock()
 	if conn != nil {
 		s.catchUp(conn, id, name) // what was said while the user was not there
 	}
@@ -395,6 +398,7 @@ func (s *Session) forgetChannel(id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.acc.Channels = slices.DeleteFunc(s.acc.Channels, func(ch string) bool { return chanID(ch) == id })
+	s.acc.Refused = slices.DeleteFunc(s.acc.Refused, func(r string) bool { return r == id })
 	delete(s.acc.Keys, id)
 	return s.saveLocked()
 }

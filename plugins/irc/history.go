@@ -2,6 +2,7 @@ package irc
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -419,7 +420,7 @@ func (s *Session) historyEvent(m ircmsg.Message) *pb.Event {
 	if m.Command == "NOTICE" && !strings.Contains(m.Source, "!") {
 		return nil
 	}
-	if s.isSelf(m.Nick()) && strings.EqualFold(m.Params[0], "NickServ") && strings.HasPrefix(strings.ToUpper(m.Params[1]), "IDENTIFY ") {
+	if s.isSelf(m.Nick()) && strings.EqualFold(m.Params[0], "NickServ") && withPassword(m.Params[1]) {
 		return nil
 	}
 	ok, id := m.GetTag("msgid")
@@ -427,12 +428,19 @@ func (s *Session) historyEvent(m ircmsg.Message) *pb.Event {
 		return nil // without the server's ID it could not be told from its live copy
 	}
 	s.mu.Lock()
-	live := s.live[id]
+	live := s.live[id] || slices.Contains(s.acc.OwnEchoes, id)
 	s.mu.Unlock()
 	if live {
 		return nil // the gateway has it
 	}
 	return s.messageEvent(m, action)
+}
+
+// withPassword reports whether a line to NickServ carries a password:
+// IDENTIFY, and the REGAIN and GHOST of regain.go.
+func withPassword(line string) bool {
+	cmd, _, _ := strings.Cut(strings.ToUpper(line), " ")
+	return cmd == "IDENTIFY" || cmd == "REGAIN" || cmd == "GHOST"
 }
 
 // sendHistory hands a batch to the gateway, after the ones before it

@@ -187,6 +187,14 @@ type Account struct {
 	// later offers no SASL has its services down (Solanum offers SASL
 	// only while its SASL service is there), rather than no SASL.
 	SASLTaken bool `json:"sasl_taken,omitempty"`
+	// Refused are the IDs of the login's channels whose refusal at a
+	// connection (full, registered nicks only...) the user was told of,
+	// their rooms removed: a connection they refuse again tells nothing
+	// more. One is told anew once it was joined again.
+	Refused []string `json:"refused,omitempty"`
+	// OwnEchoes are the msgids of lines of the user's that the gateway
+	// has under another ID (ircv3.go): history leaves them out.
+	OwnEchoes []string `json:"own_echoes,omitempty"`
 }
 
 // MarshalJSON writes a's channel names that are not UTF-8 (Latin-1 ones,

@@ -55,25 +55,44 @@ const lateEcho = time.Minute
 
 // echo is a line the user sent, waiting for the server's echo
 // (echo-message): the echo is the send's confirmation, with the server's
-// ID and time, and is not a message of its own.
+// ID and time, and is not a message of its own. A refusal instead of
+// the echo is the send's error (refusals.go).
 type echo struct {
 	target string // folded
 	action bool
 	text   string
+	// tag: a TAGMSG (typing), whose echo is a TAGMSG; text is "".
+	tag bool
+	// send is the send the line is one of; nil where no one waits for
+	// the answer (typing, the NickServ IDENTIFY).
+	send *sendWait
+	// sentAs is the ID the send's result gave the gateway, once it
+	// returned without this line's echo (late): the echo's msgid is
+	// then noted as one the gateway has under that ID (ownEchoes).
+	sentAs string
 	got    chan ircmsg.Message // gets the echo; closed when none will come
 }
 
-// expectEcho registers a line about to be sent; nil when the server does
-// not echo.
-func (s *Session) expectEcho(target string, action bool, text string) *echo {
+// expectEcho registers a line about to be sent, of send (nil: no one
+// waits for it); nil when the server does not echo. The caller holds
+// wireMu until the line went: the lines waiting are in the order they
+// went, which is the order of their answers.
+func (s *Session) expectEcho(target string, action bool, text string, send *sendWait) *echo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.caps["echo-message"] {
 		return nil
 	}
-	e := &echo{target: foldName(target), action: action, text: text, got: make(chan ircmsg.Message, 1)}
+	e := &echo{target: foldName(target), action: action, text: text, send: send, got: make(chan ircmsg.Message, 1)}
 	s.echoes = append(s.echoes, e)
 	return e
+}
+
+// echoing reports whether the server echoes the user's lines.
+func (s *Session) echoing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.caps["echo-message"]
 }
 
 // dropEcho forgets a line that will not be echoed.
@@ -104,19 +123,57 @@ func (s *Session) echoed(target string, action bool, m ircmsg.Message) bool {
 		return false
 	}
 	t := foldName(target)
-	i := slices.IndexFunc(s.echoes, func(e *echo) bool { return e.target == t && e.action == action && e.text == m.Params[1] })
+	i := slices.IndexFunc(s.echoes, func(e *echo) bool { return !e.tag && e.target == t && e.action == action && e.text == m.Params[1] })
 	if i < 0 {
-		i = slices.IndexFunc(s.echoes, func(e *echo) bool { return e.target == t && sameLine(e.text, m.Params[1]) })
+		i = slices.IndexFunc(s.echoes, func(e *echo) bool { return !e.tag && e.target == t && sameLine(e.text, m.Params[1]) })
 	}
 	if i < 0 {
 		return false
 	}
 	e := s.echoes[i]
-	s.echoes = slices.Delete(s.echoes, i, i+1)
+	s.answeredLocked(i)
 	s.seenLiveLocked(m)
+	if ok, id := m.GetTag("msgid"); ok && e.sentAs != "" && id != e.sentAs {
+		s.ownEchoesLocked(id)
+	}
 	e.got <- m
 	close(e.got)
 	return true
+}
+
+// tagEchoed takes the echo of a TAGMSG of the user's to target: the
+// oldest waiting, answered.
+func (s *Session) tagEchoed(target string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := foldName(target)
+	if i := slices.IndexFunc(s.echoes, func(e *echo) bool { return e.tag && e.target == t }); i >= 0 {
+		e := s.echoes[i]
+		s.answeredLocked(i)
+		close(e.got)
+	}
+}
+
+// answeredLocked forgets the line waiting at i, answered, and the
+// TAGMSGs to its target sent before it: their answers came before
+// this one, so one still waiting was answered unseen (another client's
+// TAGMSG on the account taken for its echo). Left, it would take a
+// later line's refusal for its own.
+func (s *Session) answeredLocked(i int) {
+	t := s.echoes[i].target
+	n := 0
+	for j, e := range s.echoes {
+		if j == i || (j < i && e.tag && e.target == t) {
+			if j != i {
+				close(e.got)
+			}
+			continue
+		}
+		s.echoes[n] = e
+		n++
+	}
+	clear(s.echoes[n:])
+	s.echoes = s.echoes[:n]
 }
 
 // sameLine reports whether echo may be the server's echo of the line sent
@@ -131,27 +188,56 @@ func sameLine(sent, echo string) bool {
 // connection dropped.
 func (s *Session) failEchoesLocked() {
 	for _, e := range s.echoes {
+		if e.send != nil {
+			e.send.dropped = true
+		}
 		close(e.got)
 	}
 	s.echoes = nil
 }
 
-// awaitEchoes waits for the echoes of a send's lines, at most EchoWait:
-// the result has the first line's msgid and server time. Without echoes
-// (or when they are late: the lines went out all the same) it has an ID
-// of ours and the time now; a late echo is dropped when it comes.
-func (s *Session) awaitEchoes(ctx context.Context, waits []*echo) sdk.Result {
+// awaitEchoes waits for the echoes of send w's lines to target, at most
+// EchoWait: the result has the first line's msgid and server time. A
+// line refused instead (refusals.go) is the send's error, and so is a
+// connection that drops before the echoes came. Late echoes are no
+// error (the lines went out all the same): the result has an ID of ours
+// and the time now, and a late echo is dropped when it comes.
+func (s *Session) awaitEchoes(ctx context.Context, w *sendWait, waits []*echo, target string) (sdk.Result, error) {
 	res := sdk.Result{MessageID: s.n.newID(), Time: time.Now()}
 	if len(waits) == 0 {
-		return res
+		return res, nil
 	}
 	t := time.NewTimer(EchoWait)
 	defer t.Stop()
+	var others []string // the msgids of the lines after the first
+	defer func() {
+		// The gateway has the message under the first line's ID:
+		// the others' are noted, so that history after a restart
+		// does not bring those lines again.
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, id := range others {
+			if id != res.MessageID {
+				s.ownEchoesLocked(id)
+			}
+		}
+	}()
 	for i, e := range waits {
 		select {
 		case m, ok := <-e.got:
 			if !ok {
-				return res // disconnected: no echo will come
+				// Refused, or disconnected. The lines after it are
+				// answered still: left waiting, their answers are not
+				// taken for a later line's.
+				s.forgetLate(waits[i+1:])
+				if err := s.sendError(w, target); err != nil {
+					others = nil // the gateway has no message of them
+					return sdk.Result{}, err
+				}
+				return res, nil
+			}
+			if ok, id := m.GetTag("msgid"); ok && id != "" && i > 0 {
+				others = append(others, id)
 			}
 			if i == 0 {
 				if ok, id := m.GetTag("msgid"); ok && id != "" {
@@ -163,13 +249,49 @@ func (s *Session) awaitEchoes(ctx context.Context, waits []*echo) sdk.Result {
 		case <-t.C:
 		case <-ctx.Done():
 		}
-		late := waits[i:]
-		time.AfterFunc(lateEcho, func() {
-			for _, e := range late {
-				s.dropEcho(e)
-			}
-		})
-		return res
+		s.mu.Lock()
+		for _, e := range waits[i:] {
+			e.sentAs = res.MessageID
+		}
+		s.mu.Unlock()
+		s.forgetLate(waits[i:])
+		return res, nil
 	}
-	return res
+	return res, nil
+}
+
+// ownEchoesKept bounds the msgids noted by ownEchoesLocked.
+const ownEchoesKept = 256
+
+// ownEchoesLocked notes id, the msgid of a line of the user's that the
+// gateway has under another ID (a late echo's, after its send returned
+// with an ID of the plugin's; a line after the first of a message), in
+// the login's saved state: history leaves it out, after a restart of
+// the plugin too (the live msgids are kept in memory only). Without it,
+// the line came back from history as a message of the user's from
+// another device, a second copy of what they sent.
+func (s *Session) ownEchoesLocked(id string) {
+	if id == "" || slices.Contains(s.acc.OwnEchoes, id) {
+		return
+	}
+	s.acc.OwnEchoes = append(s.acc.OwnEchoes, id)
+	if n := len(s.acc.OwnEchoes) - ownEchoesKept; n > 0 {
+		s.acc.OwnEchoes = slices.Delete(s.acc.OwnEchoes, 0, n)
+	}
+	if err := s.saveLocked(); err != nil {
+		s.n.host.Logger().Error("irc: the login's state not saved", "login", s.loginID, "err", err)
+	}
+}
+
+// forgetLate forgets lines whose echo has not come, lateEcho from now:
+// an echo until then is still the user's own line.
+func (s *Session) forgetLate(late []*echo) {
+	if len(late) == 0 {
+		return
+	}
+	time.AfterFunc(lateEcho, func() {
+		for _, e := range late {
+			s.dropEcho(e)
+		}
+	})
 }

@@ -169,6 +169,9 @@ func (s *Session) rejoinRefused(m ircmsg.Message, code, id, why string) {
 	if in || !ours {
 		return // another command's error (a 403 to a TOPIC), or no channel of the login
 	}
+	if !lastingRefusals[code] && !s.firstRefusal(id) {
+		return // told at an earlier connection: its room is gone already
+	}
 	reason := pb.ChatRemovedEvent_REASON_LEFT
 	if code == ircevent.ERR_BANNEDFROMCHAN {
 		reason = pb.ChatRemovedEvent_REASON_BANNED
@@ -180,6 +183,36 @@ func (s *Session) rejoinRefused(m ircmsg.Message, code, id, why string) {
 		if err := s.forgetChannel(id); err != nil {
 			s.n.host.Logger().Error("irc: the login's channels not saved", "err", err)
 		}
+	}
+}
+
+// firstRefusal notes that the refusal of channel id, which stays on the
+// login's list, is told (in the saved state, for restarts too), and
+// reports whether it was not yet: a channel that keeps refusing (a full
+// one, one for registered nicks only) loses its room once, not at every
+// connection.
+func (s *Session) firstRefusal(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if slices.Contains(s.acc.Refused, id) {
+		return false
+	}
+	s.acc.Refused = append(s.acc.Refused, id)
+	if err := s.saveLocked(); err != nil {
+		s.n.host.Logger().Error("irc: the login's state not saved", "login", s.loginID, "err", err)
+	}
+	return true
+}
+
+// joinedAgainLocked forgets that channel id's refusal was told: it is
+// joined, so a later refusal is news to the user.
+func (s *Session) joinedAgainLocked(id string) {
+	if !slices.Contains(s.acc.Refused, id) {
+		return
+	}
+	s.acc.Refused = slices.DeleteFunc(s.acc.Refused, func(r string) bool { return r == id })
+	if err := s.saveLocked(); err != nil {
+		s.n.host.Logger().Error("irc: the login's state not saved", "login", s.loginID, "err", err)
 	}
 }
 

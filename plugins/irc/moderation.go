@@ -33,17 +33,20 @@ const ModerationWait = 10 * time.Second
 
 // modWait is a moderation command waiting for the server. IRC does not
 // say which command a reply answers, and a server may answer nothing (a
-// ban already set): the command's lines are followed by a PING of their
-// own, and the server's PONG, which comes after its replies to them,
-// ends the wait with whatever they brought.
+// ban already set): the command's lines go between two PINGs of their
+// own, a window (refusals.go), and what the server says between their
+// PONGs is its answer alone (a 401 there is no send's to the same nick,
+// and a send's is not the command's); the second PONG ends the wait
+// with whatever they brought.
 type modWait struct {
-	what    string // what was asked, for the errors: "kick dave from #chan"
-	channel string // the channel's ID
-	nick    string // the member's nick, folded
-	token   string // the PING's parameter
-	kick    bool   // a KICK was sent: its echo is the success
-	kicked  bool   // the server's KICK echo came
-	ban     bool   // the KICK follows the member's ban (MODE +b)
+	what    string  // what was asked, for the errors: "kick dave from #chan"
+	channel string  // the channel's ID
+	nick    string  // the member's nick, folded
+	token   string  // the second PING's parameter
+	win     *window // its lines' answer (refusals.go)
+	kick    bool    // a KICK was sent: its echo is the success
+	kicked  bool    // the server's KICK echo came
+	ban     bool    // the KICK follows the member's ban (MODE +b)
 	// listing: a channel's ban list was asked (MODE +b); bans are its
 	// masks (367) as they came.
 	listing bool
@@ -84,8 +87,8 @@ func (s *Session) handleModeration(c *ircevent.Connection) {
 			s.mu.Lock()
 			defer s.mu.Unlock()
 			w := s.modWait
-			if w == nil || w.refused || !w.names(m, code) {
-				return
+			if w == nil || !w.win.active || w.refused || !w.names(m, code) {
+				return // not within the command's answer
 			}
 			w.refused, w.code = true, e.code
 			w.why = e.why + " (the server says: " + decodeText(lastParam(m)) + ")"
@@ -189,6 +192,7 @@ func (s *Session) moderate(ctx context.Context, conn *ircevent.Connection, w *mo
 	s.modMu.Lock()
 	defer s.modMu.Unlock()
 	w.token = "passerelle-" + s.n.newID()
+	w.win = s.newWindow(w.token)
 	w.answer = make(chan error, 1)
 	s.mu.Lock()
 	s.modWait = w
@@ -200,12 +204,15 @@ func (s *Session) moderate(ctx context.Context, conn *ircevent.Connection, w *mo
 		}
 		s.mu.Unlock()
 	}
-	for _, l := range append(lines, []string{"PING", w.token}) {
-		if err := conn.Send(l[0], l[1:]...); err != nil {
-			drop()
-			return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "cannot %s: %v", w.what, err)
-		}
+	msgs := make([]ircmsg.Message, len(lines))
+	for i, l := range lines {
+		msgs[i] = ircmsg.MakeMessage(nil, "", l[0], l[1:]...)
 	}
+	if err := s.sendInWindow(conn, w.win, msgs...); err != nil {
+		drop()
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "cannot %s: %v", w.what, err)
+	}
+	defer s.closeWindow(w.win)
 	t := time.NewTimer(ModerationWait)
 	defer t.Stop()
 	select {

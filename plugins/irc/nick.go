@@ -50,6 +50,9 @@ func (s *Session) handleNick(c *ircevent.Connection) {
 		uid := s.loginID
 		if self {
 			s.self = now
+			if foldName(now) == foldName(s.acc.Nick) {
+				s.regain = regainNone // the nick is back
+			}
 		} else {
 			uid = s.people.rename(old, now)
 			s.typingRenamedLocked(old, now)

@@ -14,11 +14,27 @@ import (
 
 // A message the server does not relay is refused with a numeric (the
 // nick left, the channel is moderated or the user banned in it), not
-// echoed, and IRC does not say which line a numeric answers. So a send
-// follows its lines with a PING of its own: the server's PONG comes
-// after its answers to them, and a refusal naming the send's target
-// that came before it is the send's error. Nothing sent is then lost
-// without the user hearing of it.
+// echoed, and IRC does not say which line a numeric answers. The server
+// answers a client's lines in order, so the plugin tells which line a
+// refusal answers by what came before and after it:
+//
+//   - Where the server echoes the user's lines (echo-message), every
+//     PRIVMSG and TAGMSG gets one answer, its echo or its refusal, in
+//     the order the lines went (s.echoes, registered in that order under
+//     wireMu): a refusal naming a target is the oldest line to it still
+//     unanswered. The echo confirms a send, no PING needed.
+//   - Without echo-message, a send follows its lines with a PING of its
+//     own: the server's PONG comes after its answers to them, and a
+//     refusal naming the send's target that came before it is the
+//     send's error.
+//   - A command whose refusals a send's could be taken for (a moderation
+//     command: a 401 for a KICK or INVITE; a TAGMSG of typing without
+//     echo-message) goes between two PINGs of its own, with no other
+//     line of the plugin's between them (a window): what comes between
+//     the two PONGs is its answer alone.
+//
+// Nothing sent is then lost without the user hearing of it, and no
+// refusal is taken for another line's.
 
 // sendErrors are the server's refusals of a PRIVMSG, as the contract's
 // errors, with the words the user reads.
@@ -44,7 +60,7 @@ var sendErrors = map[string]struct {
 // sendWait is a send waiting for the server's answer to its lines.
 type sendWait struct {
 	target string // folded
-	token  string // its PING's parameter
+	token  string // its PING's parameter ("" where its echoes answer it)
 	// refused: the server's first refusal naming the target, as the
 	// contract's code and the words the user reads.
 	refused bool
@@ -56,8 +72,59 @@ type sendWait struct {
 	done    chan struct{} // closed at its PONG, or when none will come
 }
 
-// handleRefusals gives the sends waiting the server's refusals, and ends
-// their waits at their PONGs.
+// window is the span of the server's answers to one command alone: its
+// lines went between two PINGs of its own (open, close), with no other
+// line of the plugin's between them (wireMu), so what comes after the
+// first PONG and before the second answers them and nothing else.
+type window struct {
+	open, close string
+	active      bool // the first PONG came, not the second
+}
+
+// newWindow is a window for lines to send (sendInWindow); closeToken,
+// when not "", is its second PING's token (a moderation command waits
+// for it).
+func (s *Session) newWindow(closeToken string) *window {
+	if closeToken == "" {
+		closeToken = "passerelle-" + s.n.newID()
+	}
+	return &window{open: "passerelle-" + s.n.newID(), close: closeToken}
+}
+
+// sendInWindow sends lines between w's two PINGs, under wireMu. A line
+// that cannot be sent ends the window.
+func (s *Session) sendInWindow(conn *ircevent.Connection, w *window, lines ...ircmsg.Message) error {
+	s.wireMu.Lock()
+	defer s.wireMu.Unlock()
+	s.mu.Lock()
+	s.windows = append(s.windows, w)
+	s.mu.Unlock()
+	all := append(append([]ircmsg.Message{ircmsg.MakeMessage(nil, "", "PING", w.open)}, lines...), ircmsg.MakeMessage(nil, "", "PING", w.close))
+	for _, l := range all {
+		if err := conn.SendIRCMessage(l); err != nil {
+			s.closeWindow(w)
+			return err
+		}
+	}
+	return nil
+}
+
+// closeWindow forgets w: its second PONG came, or will not.
+func (s *Session) closeWindow(w *window) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w.active = false
+	s.windows = slices.DeleteFunc(s.windows, func(o *window) bool { return o == w })
+}
+
+// inWindowLocked reports whether the server is answering a window's
+// lines now: a refusal is theirs, no send's.
+func (s *Session) inWindowLocked() bool {
+	return slices.ContainsFunc(s.windows, func(w *window) bool { return w.active })
+}
+
+// handleRefusals gives the lines waiting the server's refusals, and ends
+// the sends' waits at their PONGs and the windows at theirs.
 func (s *Session) handleRefusals(c *ircevent.Connection) {
 	for code, e := range sendErrors {
 		c.AddCallback(code, func(m ircmsg.Message) {
@@ -66,16 +133,35 @@ func (s *Session) handleRefusals(c *ircevent.Connection) {
 			}
 			s.mu.Lock()
 			defer s.mu.Unlock()
-			if w := s.refusedSendLocked(m); w != nil && !w.refused {
+			if s.inWindowLocked() {
+				return // a moderation command's, or a TAGMSG's
+			}
+			w, ok := s.refusedLineLocked(m)
+			if !ok {
+				w = s.refusedSendLocked(m)
+			}
+			if w != nil && !w.refused {
 				w.refused, w.code = true, e.code
 				w.why = e.why + " (the server says: " + decodeText(lastParam(m)) + ")"
 			}
 		})
 	}
 	c.AddCallback("PONG", func(m ircmsg.Message) {
+		token := lastParam(m)
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		i := slices.IndexFunc(s.sendWaits, func(w *sendWait) bool { return w.token == lastParam(m) })
+		for i, w := range s.windows {
+			switch token {
+			case w.open:
+				w.active = true
+				return
+			case w.close:
+				w.active = false
+				s.windows = slices.Delete(s.windows, i, i+1)
+				return
+			}
+		}
+		i := slices.IndexFunc(s.sendWaits, func(w *sendWait) bool { return w.token == token })
 		if i < 0 {
 			return
 		}
@@ -84,11 +170,36 @@ func (s *Session) handleRefusals(c *ircevent.Connection) {
 	})
 }
 
-// refusedSendLocked is the send a refusal answers: the oldest waiting
-// whose target it names ("401 me dave :No such nick"); for a refusal
-// that names none (ngircd's 486 and 493: "486 me :Cannot send to
-// user..."), the oldest waiting to a nick. An older send's refusal came
-// before its PONG, so the oldest is the one.
+// refusedLineLocked takes a refusal for the line it answers where the
+// server echoes (echo-message): the oldest line still unanswered to the
+// target it names, or for a refusal that names none (ngircd's 486 and
+// 493) to a nick. That line gets no echo; the send it is a line of
+// (nil for a TAGMSG of typing or the NickServ IDENTIFY: no one waits)
+// is refused. ok is false without echo-message (refusedSendLocked).
+func (s *Session) refusedLineLocked(m ircmsg.Message) (w *sendWait, ok bool) {
+	if !s.caps["echo-message"] {
+		return nil, false
+	}
+	match := func(e *echo) bool { return !isChannel(e.target) }
+	if len(m.Params) >= 3 {
+		t := foldName(m.Params[1])
+		match = func(e *echo) bool { return e.target == t }
+	}
+	i := slices.IndexFunc(s.echoes, match)
+	if i < 0 {
+		return nil, true
+	}
+	e := s.echoes[i]
+	s.echoes = slices.Delete(s.echoes, i, i+1)
+	close(e.got)
+	return e.send, true
+}
+
+// refusedSendLocked is the send a refusal answers where the server does
+// not echo: the oldest waiting whose target it names ("401 me dave :No
+// such nick"); for a refusal that names none (ngircd's 486 and 493:
+// "486 me :Cannot send to user..."), the oldest waiting to a nick. An
+// older send's refusal came before its PONG, so the oldest is the one.
 func (s *Session) refusedSendLocked(m ircmsg.Message) *sendWait {
 	if len(m.Params) >= 3 {
 		t := foldName(m.Params[1])
@@ -105,9 +216,15 @@ func (s *Session) refusedSendLocked(m ircmsg.Message) *sendWait {
 
 // awaitAnswer registers a send to target before its first line goes:
 // the server may refuse the line before the send could wait for it.
-// confirmSent waits for the answer; dropSendWait forgets it.
-func (s *Session) awaitAnswer(target string) *sendWait {
-	w := &sendWait{target: foldName(target), token: "passerelle-" + s.n.newID(), done: make(chan struct{})}
+// Where the server echoes, the send's echoes answer it (echoed): it
+// gets no PING. confirmSent waits for the PONG; dropSendWait forgets
+// the send.
+func (s *Session) awaitAnswer(target string, echoes bool) *sendWait {
+	w := &sendWait{target: foldName(target), done: make(chan struct{})}
+	if echoes {
+		return w
+	}
+	w.token = "passerelle-" + s.n.newID()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sendWaits = append(s.sendWaits, w)
@@ -132,6 +249,12 @@ func (s *Session) confirmSent(ctx context.Context, conn *ircevent.Connection, w 
 	case <-t.C:
 	case <-ctx.Done():
 	}
+	return s.sendError(w, target)
+}
+
+// sendError is send w's error, once it is answered: its refusal, or the
+// connection that dropped before it was; nil for neither.
+func (s *Session) sendError(w *sendWait, target string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -153,12 +276,13 @@ func (s *Session) dropSendWait(w *sendWait) {
 	}
 }
 
-// failSendWaitsLocked ends the sends' waits: the connection dropped, no
-// answer will come.
+// failSendWaitsLocked ends the sends' waits and the windows: the
+// connection dropped, no answer will come.
 func (s *Session) failSendWaitsLocked() {
 	for _, w := range s.sendWaits {
 		w.dropped = true
 		close(w.done)
 	}
 	s.sendWaits = nil
+	s.windows = nil
 }

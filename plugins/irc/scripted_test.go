@@ -43,6 +43,8 @@ type scripted struct {
 	dropOnSASLFail bool
 	// nickserv is the password NickServ takes (IDENTIFY).
 	nickserv string
+	// noRegain: NickServ has no REGAIN (Anope, ergo), only GHOST.
+	noRegain bool
 	// nickservSilent: NickServ answers no IDENTIFY, as when services
 	// are slow or down.
 	nickservSilent bool
@@ -102,6 +104,18 @@ type scripted struct {
 	// echoAs, when set, is the text of the next echo of a PRIVMSG: a
 	// server that changed the line (cut it, stripped its colours).
 	echoAs string
+	// refuseTag answers a TAGMSG to a target (by its name as sent) with
+	// this numeric and text ("404 :Cannot send to channel") instead of
+	// relaying it.
+	refuseTag map[string]string
+	// holdAt, when set, is a command and its target ("PRIVMSG dave"):
+	// from the line that has them on, the server's answers are held
+	// (it reads and handles lines, but what it writes waits), as from
+	// a lagging server, until release. holding and held are that state
+	// and what was written meanwhile.
+	holdAt  string
+	holding bool
+	held    []byte
 
 	mu      sync.Mutex
 	conn    net.Conn
@@ -251,11 +265,41 @@ func (s *scripted) got(prefix string) string {
 	return line
 }
 
-func (s *scripted) serve(c net.Conn) {
+// heldConn is a client's connection whose writes wait while the
+// server holds its answers (holdAt).
+type heldConn struct {
+	net.Conn
+	s *scripted
+}
+
+func (h heldConn) Write(p []byte) (int, error) {
+	h.s.mu.Lock()
+	if h.s.holding {
+		h.s.held = append(h.s.held, p...)
+		h.s.mu.Unlock()
+		return len(p), nil
+	}
+	h.s.mu.Unlock()
+	return h.Conn.Write(p)
+}
+
+// release sends the answers held (holdAt), in order, and stops holding.
+func (s *scripted) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.holding = false
+	if s.conn != nil {
+		s.conn.Write(s.held)
+	}
+	s.held = nil
+}
+
+func (s *scripted) serve(conn net.Conn) {
 	// A client that is gone, or one that failed the TLS handshake, is
 	// hung up on, as a real server does.
-	defer c.Close()
-	r := bufio.NewScanner(c)
+	defer conn.Close()
+	c := heldConn{conn, s}
+	r := bufio.NewScanner(conn)
 	registered, capEnd, user := false, false, false
 	for r.Scan() {
 		line := r.Text()
@@ -274,6 +318,11 @@ func (s *scripted) serve(c net.Conn) {
 			}
 			return ""
 		}
+		s.mu.Lock()
+		if s.holdAt != "" && m.Command+" "+p(0) == s.holdAt {
+			s.holding, s.holdAt = true, ""
+		}
+		s.mu.Unlock()
 		switch m.Command {
 		case "CAP":
 			switch p(0) {
@@ -413,6 +462,12 @@ func (s *scripted) serve(c net.Conn) {
 			s.mu.Lock()
 			silent := s.nickservSilent
 			s.mu.Unlock()
+			if cmd, args, _ := strings.Cut(p(1), " "); strings.EqualFold(p(0), "NickServ") && (cmd == "REGAIN" || cmd == "GHOST") {
+				if !silent {
+					s.nickBack(c, cmd, args)
+				}
+				continue
+			}
 			if strings.EqualFold(p(0), "NickServ") && !silent {
 				// A server notice first, then NickServ's answer.
 				fmt.Fprintf(c, ":srv NOTICE %s :*** a notice of the server\r\n", nick)
@@ -425,8 +480,12 @@ func (s *scripted) serve(c net.Conn) {
 		case "TAGMSG":
 			// Echoed as PRIVMSG is, with the client's tags.
 			s.mu.Lock()
-			echo, nick := s.acked["echo-message"], s.nick
+			echo, nick, refused := s.acked["echo-message"], s.nick, s.refuseTag[p(0)]
 			s.mu.Unlock()
+			if code, text, ok := strings.Cut(refused, " "); ok {
+				fmt.Fprintf(c, ":srv %s %s %s %s\r\n", code, nick, p(0), text)
+				continue
+			}
 			if echo {
 				tags := strings.TrimSuffix(strings.TrimPrefix(s.tags(true), "@"), " ")
 				for k, v := range m.ClientOnlyTags() {
@@ -513,6 +572,32 @@ func (s *scripted) serve(c net.Conn) {
 			}
 		}
 	}
+}
+
+// nickBack answers NickServ's REGAIN and GHOST ("kit s3cret"), as
+// Atheme does: with the password, the nick's holder is killed and the
+// nick freed; REGAIN also gives it to the client. Where NickServ has no
+// REGAIN (noRegain) it says so.
+func (s *scripted) nickBack(c net.Conn, cmd, args string) {
+	nick, pw, _ := strings.Cut(args, " ")
+	s.mu.Lock()
+	var out string
+	switch {
+	case cmd == "REGAIN" && s.noRegain:
+		out = fmt.Sprintf(":NickServ!NickServ@services. NOTICE %s :Unknown command REGAIN.\r\n", s.nick)
+	case pw != s.nickserv:
+		out = fmt.Sprintf(":NickServ!NickServ@services. NOTICE %s :Invalid password for %s.\r\n", s.nick, nick)
+	case cmd == "GHOST":
+		delete(s.nicksInUse, nick)
+		out = fmt.Sprintf(":NickServ!NickServ@services. NOTICE %s :%s has been ghosted.\r\n", s.nick, nick)
+	default:
+		delete(s.nicksInUse, nick)
+		out = fmt.Sprintf(":%s!u@h NICK %s\r\n:NickServ!NickServ@services. NOTICE %s :%s has been regained.\r\n", s.nick, nick, nick, nick)
+		s.nick = nick
+	}
+	s.signalLocked()
+	s.mu.Unlock()
+	fmt.Fprint(c, out)
 }
 
 func (s *scripted) capsUsed() bool {

@@ -73,6 +73,13 @@ type Session struct {
 	// sendWaits are the sends waiting for the server's answer to their
 	// lines, oldest first (refusals.go).
 	sendWaits []*sendWait
+	// windows are the commands sent between two PINGs of their own,
+	// whose answers are theirs alone (refusals.go), in the order sent.
+	windows []*window
+	// wireMu keeps the lines whose answers are told apart by their
+	// order (a send's, a TAGMSG's, a window's) in the order they are
+	// registered in: one writer at a time. Taken before mu.
+	wireMu sync.Mutex
 	// stop is closed by Disconnect: it ends a wait between attempts.
 	stop chan struct{}
 	// attempts counts the connection attempts since the last one that
@@ -118,6 +125,9 @@ type Session struct {
 	identifying, identified bool
 	idGen                   int
 	needID                  map[string]string
+	// regain is where the asking NickServ for the login's nick back is
+	// on this connection (regain.go).
+	regain regain
 	// idNick is the nick the last IDENTIFY went under: services
 	// identify the nick the user has.
 	idNick string
@@ -433,6 +443,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	s.handleRegistration(c)
 	s.handleIdentification(c)
 	s.handleRefusals(c)
+	s.handleRegain(c)
 }
 
 // registered is the end of registration: the connection is up. It notes
@@ -470,6 +481,7 @@ func (s *Session) registered(c *ircevent.Connection) {
 	}
 	s.mu.Unlock()
 	s.onLoggedOut(c)
+	s.askNickBack(c, nick)
 	s.identify(c)
 	s.catchUpPrivate(c)
 	msg := "connected to " + s.acc.addr() + " as " + nick
@@ -492,8 +504,11 @@ func (s *Session) identify(c *ircevent.Connection) {
 		return
 	}
 	line := "IDENTIFY " + pw
-	e := s.expectEcho("NickServ", false, line)
-	if err := c.Privmsg("NickServ", line); err != nil {
+	s.wireMu.Lock()
+	e := s.expectEcho("NickServ", false, line, nil)
+	err := c.Privmsg("NickServ", line)
+	s.wireMu.Unlock()
+	if err != nil {
 		s.dropEcho(e)
 		s.n.host.Logger().Warn("irc: NickServ identification not sent", "login", s.loginID, "err", err)
 		return
@@ -875,8 +890,10 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	left := len(lines)
 	defer func() { s.lines.sent(left) }()
 	// Waited for from before the first line: the server may refuse it
-	// at once (refusals.go).
-	answer := s.awaitAnswer(target)
+	// at once (refusals.go). Where it echoes the user's lines, their
+	// echoes confirm the send; else a PING after them.
+	echoes := s.echoing()
+	answer := s.awaitAnswer(target, echoes)
 	defer s.dropSendWait(answer)
 	var waits []*echo
 	for _, l := range lines {
@@ -884,30 +901,33 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		left--
 		s.lines.sent(1)
 		if err != nil {
+			s.forgetLate(waits)
 			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not all sent to %s: %v", target, err)
 		}
-		e := s.expectEcho(target, l.action, l.text)
+		s.wireMu.Lock()
+		e := s.expectEcho(target, l.action, l.text, answer)
 		if l.action {
 			err = conn.Action(target, l.text)
 		} else {
 			err = conn.Privmsg(target, l.text)
 		}
+		s.wireMu.Unlock()
 		if err != nil {
 			s.dropEcho(e)
+			s.forgetLate(waits)
 			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not sent to %s: %v", target, err)
 		}
 		if e != nil {
 			waits = append(waits, e)
 		}
 	}
+	if echoes {
+		return s.awaitEchoes(ctx, answer, waits, target)
+	}
 	if err := s.confirmSent(ctx, conn, answer, target); err != nil {
-		// Refused: no echo is coming.
-		for _, e := range waits {
-			s.dropEcho(e)
-		}
 		return sdk.Result{}, err
 	}
-	return s.awaitEchoes(ctx, waits), nil
+	return sdk.Result{MessageID: s.n.newID(), Time: time.Now()}, nil
 }
 
 func lastParam(m ircmsg.Message) string {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ergochat/irc-go/ircevent"
 	"github.com/ergochat/irc-go/ircmsg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -117,9 +118,34 @@ func (s *Session) SetTyping(_ context.Context, c sdk.Call, state pb.TypingState)
 	if !s.noteTyping(target, value, time.Now()) {
 		return nil
 	}
-	if err := conn.SendWithTags(map[string]string{"+typing": value}, "TAGMSG", target); err != nil {
+	if err := s.sendTyping(conn, target, value); err != nil {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "typing not sent to %s: %v", target, err)
 	}
+	return nil
+}
+
+// sendTyping sends a TAGMSG of typing (value) to target. Its refusal (a
+// 404 of a channel that takes no TAGMSG from the user, a 401 of a nick
+// gone) is no message's (refusals.go): where the server echoes, the
+// TAGMSG waits among the user's lines for its echo or its refusal; else
+// it goes between two PINGs of its own, a window. Either way its
+// refusal is its own answer, and dropped: typing is best effort.
+func (s *Session) sendTyping(conn *ircevent.Connection, target, value string) error {
+	msg := ircmsg.MakeMessage(map[string]string{"+typing": value}, "", "TAGMSG", target)
+	if !s.echoing() {
+		return s.sendInWindow(conn, s.newWindow(""), msg)
+	}
+	s.wireMu.Lock()
+	defer s.wireMu.Unlock()
+	s.mu.Lock()
+	s.echoes = append(s.echoes, &echo{target: foldName(target), tag: true, got: make(chan ircmsg.Message, 1)})
+	e := s.echoes[len(s.echoes)-1]
+	s.mu.Unlock()
+	if err := conn.SendIRCMessage(msg); err != nil {
+		s.dropEcho(e)
+		return err
+	}
+	s.forgetLate([]*echo{e})
 	return nil
 }
 
@@ -201,7 +227,7 @@ func (s *Session) repeatTyping(r *repeater) {
 	last.sent = value
 	s.typing[t] = last
 	s.mu.Unlock()
-	if err := conn.SendWithTags(map[string]string{"+typing": value}, "TAGMSG", last.target); err != nil {
+	if err := s.sendTyping(conn, last.target, value); err != nil {
 		s.n.host.Logger().Debug("irc: typing not repeated", "login", s.loginID, "target", last.target, "err", err)
 	}
 }
@@ -271,7 +297,11 @@ func (s *Session) typingRepeats() int {
 // no notification.
 func (s *Session) onTagmsg(m ircmsg.Message) {
 	ok, value := m.GetTag("+typing")
-	if !ok || len(m.Params) < 1 || !strings.Contains(m.Source, "!") || s.isSelf(m.Nick()) {
+	if len(m.Params) >= 1 && s.isSelf(m.Nick()) {
+		s.tagEchoed(m.Params[0]) // the answer to a TAGMSG of the user's
+		return
+	}
+	if !ok || len(m.Params) < 1 || !strings.Contains(m.Source, "!") {
 		return
 	}
 	var st pb.TypingState
