@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.mau.fi/whatsmeow/appstate"
 	"go.mau.fi/whatsmeow/store"
 
 	"go.mau.fi/whatsmeow/types"
@@ -80,6 +81,10 @@ func (s *Session) handle(evt any) {
 		s.contactChanged(e.JID)
 	case *events.BusinessName:
 		s.contactChanged(e.JID)
+	case *events.AppStateSyncComplete:
+		if e.Name == appstate.WAPatchCriticalUnblockLow {
+			s.contactsSynced() // contacts.go
+		}
 	case *events.Picture:
 		s.pictureChanged(e)
 
