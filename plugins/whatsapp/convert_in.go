@@ -85,6 +85,32 @@ func senderOf(info *types.MessageInfo) types.JID {
 	return info.Sender.ToNonAD()
 }
 
+// unwrapAssociated takes a message WhatsApp sends inside
+// associatedChildMessage out of it: each photo or video of an album (the
+// apps send several at once so), which whatsmeow leaves wrapped. false
+// for an associated message that repeats one shown already, to drop: the
+// HD copy of a photo or video first sent in standard quality (its "dual
+// upload"; the contract's corrections carry text only), a motion photo's
+// video.
+func unwrapAssociated(evt *events.Message) bool {
+	msg := evt.Message
+	inner := msg.GetAssociatedChildMessage().GetMessage()
+	for _, m := range []*waE2E.Message{msg, inner} {
+		switch m.GetMessageContextInfo().GetMessageAssociation().GetAssociationType() {
+		case waE2E.MessageAssociation_HD_IMAGE_DUAL_UPLOAD, waE2E.MessageAssociation_HD_VIDEO_DUAL_UPLOAD,
+			waE2E.MessageAssociation_HEVC_VIDEO_DUAL_UPLOAD, waE2E.MessageAssociation_MOTION_PHOTO:
+			return false
+		}
+	}
+	if inner != nil {
+		if inner.MessageContextInfo == nil {
+			inner.MessageContextInfo = msg.GetMessageContextInfo()
+		}
+		evt.Message = inner
+	}
+	return true
+}
+
 // message converts a message event; nil for what the contract has no
 // word for (protocol chatter, ...), which the caller logs, and for a
 // poll's vote, which the session counts (polls.go).
@@ -178,6 +204,13 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 			Width: int32(m.GetWidth()), Height: int32(m.GetHeight()), DurationMs: int64(m.GetSeconds()) * 1000,
 			Caption: m.GetCaption(), Thumbnail: m.GetJPEGThumbnail()}
 		return c.media(a, &waE2E.Message{VideoMessage: stripVideo(m)}, m.GetContextInfo())
+	case msg.PtvMessage != nil:
+		// A video note (the round video WhatsApp records in the chat).
+		m := msg.GetPtvMessage()
+		a := &pb.Attachment{Name: "video-note" + extFor(m.GetMimetype()), MimeType: m.GetMimetype(), Size: int64(m.GetFileLength()),
+			Width: int32(m.GetWidth()), Height: int32(m.GetHeight()), DurationMs: int64(m.GetSeconds()) * 1000,
+			Caption: m.GetCaption(), Thumbnail: m.GetJPEGThumbnail()}
+		return c.media(a, &waE2E.Message{PtvMessage: stripVideo(m)}, m.GetContextInfo())
 	case msg.AudioMessage != nil:
 		m := msg.GetAudioMessage()
 		name := "audio"

@@ -159,6 +159,10 @@ func (s *Session) message(e *events.Message) {
 	if !e.Info.SenderAlt.IsEmpty() {
 		s.ids.learn(e.Info.Sender.ToNonAD(), e.Info.SenderAlt.ToNonAD())
 	}
+	if !unwrapAssociated(e) {
+		s.log.Debug("a copy of a message shown already (HD, motion photo)", "id", e.Info.ID, "chat", e.Info.Chat)
+		return
+	}
 	if !e.Info.RecipientAlt.IsEmpty() {
 		s.ids.learn(e.Info.Chat.ToNonAD(), e.Info.RecipientAlt.ToNonAD())
 	}

@@ -112,7 +112,7 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 			continue
 		}
 		evt, err := s.d.cli.ParseWebMessage(chat, web)
-		if err != nil {
+		if err != nil || !unwrapAssociated(evt) {
 			continue
 		}
 		if !before.zero() && (evt.Info.ID == before.ID || evt.Info.Timestamp.UnixMilli() > before.TimeMS) {

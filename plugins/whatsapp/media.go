@@ -205,6 +205,8 @@ func downloadable(m *waE2E.Message) (whatsmeow.DownloadableMessage, error) {
 		return m.ImageMessage, nil
 	case m.VideoMessage != nil:
 		return m.VideoMessage, nil
+	case m.PtvMessage != nil:
+		return m.PtvMessage, nil
 	case m.AudioMessage != nil:
 		return m.AudioMessage, nil
 	case m.DocumentMessage != nil:
