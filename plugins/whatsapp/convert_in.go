@@ -10,6 +10,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -164,6 +165,12 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 	if gi := msg.GetGroupInviteMessage(); gi != nil {
 		m = c.groupInvite(gi, &evt.Info)
 	}
+	if m == nil && unshown(msg) {
+		// Content of a kind the plugin has no words for (a payment, a
+		// product, a sticker pack, one newer than whatsmeow...): said,
+		// not dropped without a word.
+		m = &pb.MessageEvent{Text: mediatext.UnshownText("A message of a kind", onPhone)}
+	}
 	if m == nil {
 		return nil
 	}
@@ -266,6 +273,37 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		return &pb.MessageEvent{Text: mediatext.UnshownText("A message (buttons, a list, an event...) of a kind", onPhone)}
 	}
 	return nil
+}
+
+// notContent are the fields of a message that show nothing of their own:
+// the bookkeeping every message may carry, what the session handles
+// apart (votes, keeps, pins, reactions), and what goes with another
+// message (an album's announcement before its photos, an event's cover,
+// an event's answers, history bundles), and a call log, which content
+// reads and leaves out while the call goes on (calls.go).
+var notContent = map[protoreflect.Name]bool{
+	"messageContextInfo": true, "senderKeyDistributionMessage": true, "fastRatchetKeySenderKeyDistributionMessage": true,
+	"protocolMessage": true, "call": true, "chat": true, "stickerSyncRmrMessage": true,
+	"reactionMessage": true, "encReactionMessage": true, "pollUpdateMessage": true,
+	"keepInChatMessage": true, "pinInChatMessage": true, "secretEncryptedMessage": true,
+	"albumMessage": true, "eventCoverImage": true, "encEventResponseMessage": true,
+	"pollCreationOptionImageMessage": true, "messageHistoryBundle": true, "messageHistoryNotice": true,
+	"callLogMesssage": true,
+}
+
+// unshown says whether a message the plugin did not convert holds
+// content all the same: a field outside notContent, or one whatsmeow
+// does not know (a kind of message newer than it).
+func unshown(msg *waE2E.Message) bool {
+	if len(msg.ProtoReflect().GetUnknown()) > 0 {
+		return true
+	}
+	found := false
+	msg.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+		found = !notContent[fd.Name()]
+		return !found
+	})
+	return found
 }
 
 // groupInvite is a private invitation to join a group (sent to someone
