@@ -68,3 +68,40 @@ func TestContactsAfterFirstSync(t *testing.T) {
 		}
 	}
 }
+
+// Available right after linking, before WhatsApp synced the account's
+// name that every presence carries (whatsmeow refuses to send one
+// without it): no error, and the presence goes, with the contacts'
+// subscribed, once the name has come (app state critical_block), not
+// only when the user's presence next changes.
+func TestPresenceBeforeNameSynced(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	s.d.dev.PushName = "" // as whatsmeow leaves it at pairing
+	if err := s.d.dev.Contacts.PutContactName(ctx, alice, "Alice", "Alice Liddell"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetPresence(ctx, &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AVAILABLE}); err != nil {
+		t.Fatalf("available before the name is known: %v", err)
+	}
+	if p, subs := fake.Presences(), fake.Subscriptions(); len(p) != 0 || len(subs) != 0 {
+		t.Fatalf("sent without a name: %v, %v", p, subs)
+	}
+	s.d.dev.PushName = "Me" // what the sync of critical_block stores
+	fake.Emit(&events.AppStateSyncComplete{Name: appstate.WAPatchCriticalBlock})
+	deadline := time.Now().Add(5 * time.Second)
+	for len(fake.Subscriptions()) < 1 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if p, subs := fake.Presences(), fake.Subscriptions(); !slices.Equal(p, []types.Presence{types.PresenceAvailable}) || !slices.Equal(subs, []types.JID{alice}) {
+		t.Errorf("once the name is known: presences %v, subscriptions %v", p, subs)
+	}
+	// Once only: a later change of the name sends nothing again.
+	fake.Emit(&events.PushNameSetting{})
+	fake.Emit(&events.AppStateSyncComplete{Name: appstate.WAPatchCriticalBlock})
+	fenceMessage(t, r, fake, r.host.count())
+	if p := fake.Presences(); len(p) != 1 {
+		t.Errorf("presence sent again: %v", p)
+	}
+}

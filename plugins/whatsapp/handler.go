@@ -82,9 +82,14 @@ func (s *Session) handle(evt any) {
 	case *events.BusinessName:
 		s.contactChanged(e.JID)
 	case *events.AppStateSyncComplete:
-		if e.Name == appstate.WAPatchCriticalUnblockLow {
+		switch e.Name {
+		case appstate.WAPatchCriticalBlock: // the account's name, first synced
+			s.pushNameKnown() // messages.go
+		case appstate.WAPatchCriticalUnblockLow: // the address book, first synced
 			s.contactsSynced() // contacts.go
 		}
+	case *events.PushNameSetting:
+		s.pushNameKnown()
 	case *events.Picture:
 		s.pictureChanged(e)
 

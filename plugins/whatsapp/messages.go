@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -293,18 +294,42 @@ func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingStat
 // contacts it subscribed to: being available subscribes them.
 func (s *Session) SetPresence(ctx context.Context, p *pb.Presence) error {
 	wp := presenceOf(p)
-	if err := s.d.cli.SendPresence(ctx, wp); err != nil {
+	available := wp == types.PresenceAvailable
+	err := s.d.cli.SendPresence(ctx, wp)
+	if errors.Is(err, whatsmeow.ErrNoPushName) {
+		// A device just linked: WhatsApp has not synced the account's
+		// name yet (its settings come seconds later), and a presence
+		// must carry it. Kept, and sent once the name is known
+		// (pushNameKnown).
+		s.log.Info("presence kept until WhatsApp syncs the account's name", "available", available)
+		s.mu.Lock()
+		s.available, s.presenceOwed = available, available
+		s.mu.Unlock()
+		return nil
+	}
+	if err != nil {
 		return sendErr("presence", err)
 	}
-	available := wp == types.PresenceAvailable
 	s.mu.Lock()
-	was := s.available
-	s.available = available
+	was := s.available && !s.presenceOwed
+	s.available, s.presenceOwed = available, false
 	s.mu.Unlock()
 	if available && !was {
 		s.subscribeContacts(ctx)
 	}
 	return nil
+}
+
+// pushNameKnown sends the user's presence, and subscribes to the
+// contacts', when SetPresence could not for want of the account's name.
+func (s *Session) pushNameKnown() {
+	s.mu.Lock()
+	owed := s.presenceOwed
+	s.presenceOwed = false
+	s.mu.Unlock()
+	if owed {
+		go s.resubscribe() // off WhatsApp's event loop
+	}
 }
 
 // resubscribe is SetPresence available again after a reconnection.

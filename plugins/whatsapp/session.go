@@ -37,6 +37,9 @@ type Session struct {
 	running   bool          // between Connect and Disconnect
 	stop      chan struct{} // closed by Disconnect: ends retries
 	available bool          // the user is available: presences subscribed
+	// presenceOwed: the user is available, but WhatsApp had not synced
+	// the account's name that a presence carries (pushNameKnown).
+	presenceOwed bool
 	// permanent names the event that ended the connection for good
 	// (logged out, replaced, banned, outdated): no more retries.
 	permanent string

@@ -504,10 +504,15 @@ func (c *Client) BuildPollCreation(name string, optionNames []string, selectable
 	return c.Real.BuildPollCreation(name, optionNames, selectableOptionCount)
 }
 
-// SendPresence records the user's presence.
+// SendPresence records the user's presence; as whatsmeow, it refuses
+// one before the account's name is known (a device just linked, whose
+// name WhatsApp syncs seconds later: Scan with no name).
 func (c *Client) SendPresence(_ context.Context, p types.Presence) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.dev.PushName == "" {
+		return whatsmeow.ErrNoPushName
+	}
 	c.presence = append(c.presence, p)
 	return nil
 }
