@@ -174,6 +174,13 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 	if m == nil {
 		return nil
 	}
+	for _, a := range m.Attachments {
+		if r := a.GetRef(); r != "" {
+			// With the message's key: a file WhatsApp no longer has is
+			// asked of the phone again (mediaretry.go).
+			a.Source = &pb.Attachment_Ref{Ref: keyedRef(r, &evt.Info)}
+		}
+	}
 	// WhatsApp keys a message by its sender as sent (a LID stays one).
 	meta := msgMeta{Sender: evt.Info.Sender.ToNonAD(), FromMe: evt.Info.IsFromMe}
 	if evt.Info.IsFromMe && !evt.Info.Timestamp.IsZero() && evt.Info.Timestamp.Unix() > 0 {

@@ -58,6 +58,8 @@ func (s *Session) handle(evt any) {
 		s.message(e)
 	case *events.UndecryptableMessage:
 		s.undecryptable(e)
+	case *events.MediaRetry:
+		s.mediaRetried(e) // mediaretry.go
 	case *events.Receipt:
 		s.learnSource(&e.MessageSource)
 		if ev := s.conv.receipt(e); ev != nil {

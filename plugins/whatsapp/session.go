@@ -11,6 +11,7 @@ import (
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -46,6 +47,9 @@ type Session struct {
 	groups    map[types.JID]*types.GroupInfo
 
 	uploads uploads
+	// retries are the downloads waiting for the phone to upload a file
+	// again, by message ID (mediaretry.go).
+	retries map[types.MessageID]chan *events.MediaRetry
 	hist    *historyState
 	polls   pollCache // polls.go
 	calls   calls     // calls.go

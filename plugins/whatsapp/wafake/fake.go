@@ -88,6 +88,9 @@ type Client struct {
 	outside map[types.JID]*types.GroupInfo
 	// timerSets is the chats' timers set (timer.go).
 	timerSets []TimerSet
+	// reuploads is what the phone has of files WhatsApp's servers
+	// dropped (mediaretry.go).
+	reuploads reuploads
 	// silent: the group queries get no answer (SetSilent).
 	silent bool
 	// ConnectErr, when set, is what Connect returns.
