@@ -24,6 +24,7 @@ func (s *Session) handle(evt any) {
 		s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "connected as "+s.login.LoginID)
 		s.mu.Lock()
 		available := s.available
+		s.refusedWait = 0
 		s.mu.Unlock()
 		if available {
 			// A new connection knows neither the user's presence nor the
@@ -52,7 +53,7 @@ func (s *Session) handle(evt any) {
 	case *events.ClientOutdated:
 		s.clientOutdated()
 	case *events.ConnectFailure:
-		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf("WhatsApp refused the connection (%s %s)", e.Reason, e.Message))
+		s.connectRefused(e)
 
 	case *events.Message:
 		s.message(e)

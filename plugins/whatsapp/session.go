@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -44,7 +45,10 @@ type Session struct {
 	// permanent names the event that ended the connection for good
 	// (logged out, replaced, banned, outdated): no more retries.
 	permanent string
-	groups    map[types.JID]*types.GroupInfo
+	// refusedWait is the wait before reconnecting after the next
+	// refusal of the connection (connectRefused); 0 = FirstRetry.
+	refusedWait time.Duration
+	groups      map[types.JID]*types.GroupInfo
 
 	uploads uploads
 	// retries are the downloads waiting for the phone to upload a file
@@ -206,6 +210,40 @@ func (s *Session) connectLoop(stop chan struct{}) {
 		}
 		delay = min(delay*2, 5*time.Minute)
 	}
+}
+
+// connectRefused reconnects after a refusal of the connection whatsmeow
+// knows no reason for: it dispatches ConnectFailure only for those, and
+// then does not reconnect by itself (it takes the disconnect as
+// expected), so the login would stay disconnected for good while said
+// to come back. Retried with backoff, as a first connection is; the
+// wait starts again once a connection is accepted.
+func (s *Session) connectRefused(e *events.ConnectFailure) {
+	s.mu.Lock()
+	stop, running := s.stop, s.running
+	delay := s.refusedWait
+	if delay == 0 {
+		delay = FirstRetry
+	}
+	s.refusedWait = min(delay*2, 5*time.Minute)
+	s.mu.Unlock()
+	why := e.Reason.String()
+	if e.Message != "" {
+		why += ", " + e.Message
+	}
+	s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf("WhatsApp refused the connection (%s); trying again in %s", why, delay))
+	if !running {
+		return
+	}
+	go func() {
+		select {
+		case <-stop:
+			return
+		case <-time.After(delay):
+		}
+		s.d.cli.Disconnect()
+		s.connectLoop(stop)
+	}()
 }
 
 // stopped is why the connection ended for good; "" = it did not.

@@ -1,0 +1,36 @@
+package whatsapp
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow/types/events"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// A refusal of the connection whatsmeow knows no reason for (it
+// dispatches ConnectFailure, takes the disconnect as expected and does
+// not reconnect) is retried by the plugin, with backoff: the login comes
+// back, as its state says it will.
+func TestConnectRefusedRetried(t *testing.T) {
+	old := FirstRetry
+	FirstRetry = 10 * time.Millisecond
+	defer func() { FirstRetry = old }()
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	for range 2 {
+		from := r.host.count()
+		fake.Disconnect() // WhatsApp closes the connection it refused
+		fake.Emit(&events.ConnectFailure{Reason: events.ConnectFailureBadUserAgent, Message: "bad agent"})
+		ev, i := r.host.next(t, from, isState(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT))
+		if msg := ev.GetLoginState().GetMessage(); !strings.Contains(msg, "refused") || !strings.Contains(msg, "trying again in 10ms") {
+			t.Errorf("refusal said: %q", msg)
+		}
+		r.host.next(t, i, isState(pb.LoginState_LOGIN_STATE_CONNECTED))
+		if !fake.IsConnected() {
+			t.Error("not connected again")
+		}
+	}
+}
