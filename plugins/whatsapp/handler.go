@@ -54,6 +54,10 @@ func (s *Session) handle(evt any) {
 		s.clientOutdated()
 	case *events.ConnectFailure:
 		s.connectRefused(e)
+	case *events.CATRefreshError:
+		// The connection's token could not be renewed: whatsmeow ends
+		// the connection and does not reconnect.
+		s.reconnectLater("WhatsApp's connection token could not be renewed (" + e.Error.Error() + ")")
 
 	case *events.Message:
 		s.message(e)

@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +14,9 @@ import (
 // A refusal of the connection whatsmeow knows no reason for (it
 // dispatches ConnectFailure, takes the disconnect as expected and does
 // not reconnect) is retried by the plugin, with backoff: the login comes
-// back, as its state says it will.
+// back, as its state says it will. So does a connection whose token
+// could not be renewed (CATRefreshError, which whatsmeow also takes as
+// the end).
 func TestConnectRefusedRetried(t *testing.T) {
 	old := FirstRetry
 	FirstRetry = 10 * time.Millisecond
@@ -33,4 +36,13 @@ func TestConnectRefusedRetried(t *testing.T) {
 			t.Error("not connected again")
 		}
 	}
+	// The connection's token not renewed: the same.
+	from := r.host.count()
+	fake.Disconnect()
+	fake.Emit(&events.CATRefreshError{Error: errors.New("no token")})
+	ev, i := r.host.next(t, from, isState(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT))
+	if msg := ev.GetLoginState().GetMessage(); !strings.Contains(msg, "token could not be renewed (no token); trying again") {
+		t.Errorf("token refusal said: %q", msg)
+	}
+	r.host.next(t, i, isState(pb.LoginState_LOGIN_STATE_CONNECTED))
 }

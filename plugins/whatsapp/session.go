@@ -46,7 +46,7 @@ type Session struct {
 	// (logged out, replaced, banned, outdated): no more retries.
 	permanent string
 	// refusedWait is the wait before reconnecting after the next
-	// refusal of the connection (connectRefused); 0 = FirstRetry.
+	// refusal of the connection (reconnectLater); 0 = FirstRetry.
 	refusedWait time.Duration
 	groups      map[types.JID]*types.GroupInfo
 
@@ -219,6 +219,17 @@ func (s *Session) connectLoop(stop chan struct{}) {
 // to come back. Retried with backoff, as a first connection is; the
 // wait starts again once a connection is accepted.
 func (s *Session) connectRefused(e *events.ConnectFailure) {
+	why := e.Reason.String()
+	if e.Message != "" {
+		why += ", " + e.Message
+	}
+	s.reconnectLater("WhatsApp refused the connection (" + why + ")")
+}
+
+// reconnectLater says what ended the connection, for which whatsmeow
+// does not reconnect, and reconnects after a wait that doubles each time
+// up to 5 minutes.
+func (s *Session) reconnectLater(what string) {
 	s.mu.Lock()
 	stop, running := s.stop, s.running
 	delay := s.refusedWait
@@ -227,11 +238,7 @@ func (s *Session) connectRefused(e *events.ConnectFailure) {
 	}
 	s.refusedWait = min(delay*2, 5*time.Minute)
 	s.mu.Unlock()
-	why := e.Reason.String()
-	if e.Message != "" {
-		why += ", " + e.Message
-	}
-	s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf("WhatsApp refused the connection (%s); trying again in %s", why, delay))
+	s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf("%s; trying again in %s", what, delay))
 	if !running {
 		return
 	}
