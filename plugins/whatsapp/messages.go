@@ -126,6 +126,19 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		} else {
 			parts = append(parts, resp.ID)
 		}
+		if caption != "" && m.AudioMessage != nil {
+			// WhatsApp's audio has no caption: the text follows as a
+			// message of its own, one more part of the send.
+			var ms []string
+			if i == 0 {
+				ms = mentions
+			}
+			resp, err := s.d.cli.SendMessage(ctx, chat, withTimer(textMessage(caption, nil, ms), timer), s.sendID(c, len(msg.Attachments)+i))
+			if err != nil {
+				return withParts(), sendErr("send the text of an audio file", err)
+			}
+			parts = append(parts, resp.ID)
+		}
 	}
 	return withParts(), nil
 }
