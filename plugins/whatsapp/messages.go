@@ -239,7 +239,14 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	return sdk.Result{MessageID: resp.ID, Time: resp.Timestamp}, nil
 }
 
-// Retract deletes a message for everyone.
+// revokeWindow is how long after it was sent the user may delete a
+// message of theirs for everyone: WhatsApp's apps offer it "about 2
+// days" (their FAQ) and ignore a later deletion, which would show the
+// message deleted on XMPP alone while everyone on WhatsApp keeps it.
+const revokeWindow = 48 * time.Hour
+
+// Retract deletes a message for everyone, within revokeWindow for the
+// user's own when its time is known.
 func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.Result, error) {
 	chat, err := parseChatID(c.ChatID)
 	if err != nil {
@@ -251,6 +258,9 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	}
 	if !m.FromMe && chat.Server != types.GroupServer {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: only your own messages can be deleted for everyone here")
+	}
+	if t := m.Time; m.FromMe && !t.IsZero() && now().Sub(t) > revokeWindow {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_EXPIRED, "whatsapp: a message can be deleted for everyone for %d days after it was sent; it stays on WhatsApp", int(revokeWindow/(24*time.Hour)))
 	}
 	resp, err := s.d.cli.SendMessage(ctx, chat, revokeMessage(chat, quoted{ID: r.TargetId, Meta: m}))
 	if err != nil {
