@@ -526,6 +526,31 @@ func (c inbound) receipt(evt *events.Receipt) *pb.Event {
 	}
 }
 
+// chatMarkedRead converts the user marking a chat read on the phone (an
+// app state change: "mark as read" in its chat list sends no read-self
+// receipt to this device): a read receipt of the user's for the
+// messages of others the change names; nil when marked unread or naming
+// none.
+func (c inbound) chatMarkedRead(evt *events.MarkChatAsRead) *pb.Event {
+	if !evt.Action.GetRead() {
+		return nil
+	}
+	var ids []string
+	for _, m := range evt.Action.GetMessageRange().GetMessages() {
+		if k := m.GetKey(); k.GetID() != "" && !k.GetFromMe() {
+			ids = append(ids, k.GetID())
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return &pb.Event{
+		ChatId: chatIDOf(c.ids, evt.JID), ChatType: chatTypeOf(evt.JID), Sender: &pb.Sender{UserId: c.self, IsFromMe: true},
+		TimestampUnixMicro: evt.Timestamp.UnixMicro(),
+		Payload:            &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_READ, MessageIds: ids}},
+	}
+}
+
 // chatPresence converts typing.
 func (c inbound) chatPresence(evt *events.ChatPresence) *pb.Event {
 	state := pb.TypingState_TYPING_STATE_PAUSED

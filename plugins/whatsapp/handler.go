@@ -70,6 +70,10 @@ func (s *Session) handle(evt any) {
 		if ev := s.conv.receipt(e); ev != nil {
 			s.emit(ev)
 		}
+	case *events.MarkChatAsRead:
+		if ev := s.conv.chatMarkedRead(e); ev != nil {
+			s.emit(ev)
+		}
 	case *events.ChatPresence:
 		s.learnSource(&e.MessageSource)
 		if ev := s.conv.chatPresence(e); ev != nil {
