@@ -527,8 +527,9 @@ func (c inbound) receipt(evt *events.Receipt) *pb.Event {
 }
 
 // chatMarkedRead converts the user marking a chat read on the phone (an
-// app state change: "mark as read" in its chat list sends no read-self
-// receipt to this device): a read receipt of the user's for the
+// app state change, "mark as read" in its chat list, which mautrix-
+// whatsapp follows too: read-self receipts may not come with it): a
+// read receipt of the user's for the
 // messages of others the change names; nil when marked unread or naming
 // none.
 func (c inbound) chatMarkedRead(evt *events.MarkChatAsRead) *pb.Event {
