@@ -72,6 +72,12 @@ type Client interface {
 	// Media.
 	UploadReader(ctx context.Context, plaintext io.Reader, tempFile io.ReadWriteSeeker, appInfo whatsmeow.MediaType) (whatsmeow.UploadResponse, error)
 	DownloadToFile(ctx context.Context, msg whatsmeow.DownloadableMessage, file whatsmeow.File) error
+	// SendMediaRetryReceipt asks the phone to upload again the file of
+	// a message (its info: chat, sender, ID, from-me flag) that
+	// WhatsApp's servers no longer have; the phone answers, when online,
+	// with an events.MediaRetry naming the new direct path, encrypted
+	// with the file's media key (whatsmeow.DecryptMediaRetryNotification).
+	SendMediaRetryReceipt(ctx context.Context, message *types.MessageInfo, mediaKey []byte) error
 
 	// Groups.
 	GetGroupInfo(ctx context.Context, jid types.JID) (*types.GroupInfo, error)

@@ -4,12 +4,43 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"go.mau.fi/whatsmeow/types"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
+
+// contactsSynced announces every saved contact once WhatsApp's first
+// full sync of the address book is in the device store. whatsmeow writes
+// that snapshot (app state critical_unblock_low, a few seconds after
+// pairing) in one go, with no events.Contact for each, and the gateway
+// listed the contacts when the login connected, before it came: without
+// this, a newly linked device's roster stays empty until the next start.
+// A contact the gateway has already, unchanged, costs it a compare.
+func (s *Session) contactsSynced() {
+	cs, err := s.ContactList(context.Background())
+	if err != nil {
+		s.log.Warn("contacts after the address book's sync", "err", err)
+		return
+	}
+	for _, c := range cs {
+		s.emit(&pb.Event{ChatId: c.UserId, Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: c}}})
+	}
+	s.mu.Lock()
+	available := s.available
+	s.mu.Unlock()
+	if available {
+		// Subscribed at SetPresence, when none were known yet: these
+		// too, off WhatsApp's event loop.
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			s.subscribeContacts(ctx)
+		}()
+	}
+}
 
 // contactName is the best name WhatsApp has for someone: the one the
 // user saved, else the one they gave themselves.

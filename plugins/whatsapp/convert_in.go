@@ -10,6 +10,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -85,6 +86,32 @@ func senderOf(info *types.MessageInfo) types.JID {
 	return info.Sender.ToNonAD()
 }
 
+// unwrapAssociated takes a message WhatsApp sends inside
+// associatedChildMessage out of it: each photo or video of an album (the
+// apps send several at once so), which whatsmeow leaves wrapped. false
+// for an associated message that repeats one shown already, to drop: the
+// HD copy of a photo or video first sent in standard quality (its "dual
+// upload"; the contract's corrections carry text only), a motion photo's
+// video.
+func unwrapAssociated(evt *events.Message) bool {
+	msg := evt.Message
+	inner := msg.GetAssociatedChildMessage().GetMessage()
+	for _, m := range []*waE2E.Message{msg, inner} {
+		switch m.GetMessageContextInfo().GetMessageAssociation().GetAssociationType() {
+		case waE2E.MessageAssociation_HD_IMAGE_DUAL_UPLOAD, waE2E.MessageAssociation_HD_VIDEO_DUAL_UPLOAD,
+			waE2E.MessageAssociation_HEVC_VIDEO_DUAL_UPLOAD, waE2E.MessageAssociation_MOTION_PHOTO:
+			return false
+		}
+	}
+	if inner != nil {
+		if inner.MessageContextInfo == nil {
+			inner.MessageContextInfo = msg.GetMessageContextInfo()
+		}
+		evt.Message = inner
+	}
+	return true
+}
+
 // message converts a message event; nil for what the contract has no
 // word for (protocol chatter, ...), which the caller logs, and for a
 // poll's vote, which the session counts (polls.go).
@@ -138,8 +165,21 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 	if gi := msg.GetGroupInviteMessage(); gi != nil {
 		m = c.groupInvite(gi, &evt.Info)
 	}
+	if m == nil && unshown(msg) {
+		// Content of a kind the plugin has no words for (a payment, a
+		// product, a sticker pack, one newer than whatsmeow...): said,
+		// not dropped without a word.
+		m = &pb.MessageEvent{Text: mediatext.UnshownText("A message of a kind", onPhone)}
+	}
 	if m == nil {
 		return nil
+	}
+	for _, a := range m.Attachments {
+		if r := a.GetRef(); r != "" {
+			// With the message's key: a file WhatsApp no longer has is
+			// asked of the phone again (mediaretry.go).
+			a.Source = &pb.Attachment_Ref{Ref: keyedRef(r, &evt.Info)}
+		}
 	}
 	// WhatsApp keys a message by its sender as sent (a LID stays one).
 	meta := msgMeta{Sender: evt.Info.Sender.ToNonAD(), FromMe: evt.Info.IsFromMe}
@@ -178,6 +218,13 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 			Width: int32(m.GetWidth()), Height: int32(m.GetHeight()), DurationMs: int64(m.GetSeconds()) * 1000,
 			Caption: m.GetCaption(), Thumbnail: m.GetJPEGThumbnail()}
 		return c.media(a, &waE2E.Message{VideoMessage: stripVideo(m)}, m.GetContextInfo())
+	case msg.PtvMessage != nil:
+		// A video note (the round video WhatsApp records in the chat).
+		m := msg.GetPtvMessage()
+		a := &pb.Attachment{Name: "video-note" + extFor(m.GetMimetype()), MimeType: m.GetMimetype(), Size: int64(m.GetFileLength()),
+			Width: int32(m.GetWidth()), Height: int32(m.GetHeight()), DurationMs: int64(m.GetSeconds()) * 1000,
+			Caption: m.GetCaption(), Thumbnail: m.GetJPEGThumbnail()}
+		return c.media(a, &waE2E.Message{PtvMessage: stripVideo(m)}, m.GetContextInfo())
 	case msg.AudioMessage != nil:
 		m := msg.GetAudioMessage()
 		name := "audio"
@@ -233,6 +280,37 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		return &pb.MessageEvent{Text: mediatext.UnshownText("A message (buttons, a list, an event...) of a kind", onPhone)}
 	}
 	return nil
+}
+
+// notContent are the fields of a message that show nothing of their own:
+// the bookkeeping every message may carry, what the session handles
+// apart (votes, keeps, pins, reactions), and what goes with another
+// message (an album's announcement before its photos, an event's cover,
+// an event's answers, history bundles), and a call log, which content
+// reads and leaves out while the call goes on (calls.go).
+var notContent = map[protoreflect.Name]bool{
+	"messageContextInfo": true, "senderKeyDistributionMessage": true, "fastRatchetKeySenderKeyDistributionMessage": true,
+	"protocolMessage": true, "call": true, "chat": true, "stickerSyncRmrMessage": true,
+	"reactionMessage": true, "encReactionMessage": true, "pollUpdateMessage": true,
+	"keepInChatMessage": true, "pinInChatMessage": true, "secretEncryptedMessage": true,
+	"albumMessage": true, "eventCoverImage": true, "encEventResponseMessage": true,
+	"pollCreationOptionImageMessage": true, "messageHistoryBundle": true, "messageHistoryNotice": true,
+	"callLogMesssage": true,
+}
+
+// unshown says whether a message the plugin did not convert holds
+// content all the same: a field outside notContent, or one whatsmeow
+// does not know (a kind of message newer than it).
+func unshown(msg *waE2E.Message) bool {
+	if len(msg.ProtoReflect().GetUnknown()) > 0 {
+		return true
+	}
+	found := false
+	msg.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+		found = !notContent[fd.Name()]
+		return !found
+	})
+	return found
 }
 
 // groupInvite is a private invitation to join a group (sent to someone
@@ -445,6 +523,32 @@ func (c inbound) receipt(evt *events.Receipt) *pb.Event {
 		ChatId: chatIDOf(c.ids, evt.Chat), ChatType: chatTypeOf(evt.Chat), Sender: sender,
 		TimestampUnixMicro: evt.Timestamp.UnixMicro(),
 		Payload:            &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: kind, MessageIds: ids}},
+	}
+}
+
+// chatMarkedRead converts the user marking a chat read on the phone (an
+// app state change, "mark as read" in its chat list, which mautrix-
+// whatsapp follows too: read-self receipts may not come with it): a
+// read receipt of the user's for the
+// messages of others the change names; nil when marked unread or naming
+// none.
+func (c inbound) chatMarkedRead(evt *events.MarkChatAsRead) *pb.Event {
+	if !evt.Action.GetRead() {
+		return nil
+	}
+	var ids []string
+	for _, m := range evt.Action.GetMessageRange().GetMessages() {
+		if k := m.GetKey(); k.GetID() != "" && !k.GetFromMe() {
+			ids = append(ids, k.GetID())
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return &pb.Event{
+		ChatId: chatIDOf(c.ids, evt.JID), ChatType: chatTypeOf(evt.JID), Sender: &pb.Sender{UserId: c.self, IsFromMe: true},
+		TimestampUnixMicro: evt.Timestamp.UnixMicro(),
+		Payload:            &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_READ, MessageIds: ids}},
 	}
 }
 

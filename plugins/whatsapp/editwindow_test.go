@@ -79,3 +79,34 @@ func TestMetaTime(t *testing.T) {
 		t.Error("a damaged time read")
 	}
 }
+
+// Deleting one's own message for everyone past WhatsApp's window (about
+// two days; the apps ignore a later deletion) is refused as EXPIRED:
+// before, the message went from XMPP while everyone on WhatsApp kept it.
+// Within the window, or with no time kept, it goes as before.
+func TestRevokeWindow(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	call := sdk.Call{ChatID: "+33611111111"}
+	defer func(f func() time.Time) { now = f }(now)
+
+	res, err := s.SendMessage(ctx, call, &pb.SendMessage{Text: "oops"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = func() time.Time { return time.Now().Add(49 * time.Hour) }
+	if _, err := s.Retract(ctx, call, &pb.Retract{TargetId: res.MessageID, TargetMeta: res.Meta}); codeOf(err) != pb.ErrorCode_ERROR_CODE_EXPIRED {
+		t.Errorf("deleted 49 hours later: %v, want EXPIRED", err)
+	}
+	if n := len(fake.Sent()); n != 1 {
+		t.Errorf("%d messages sent, want the first alone", n)
+	}
+	if _, err := s.Retract(ctx, call, &pb.Retract{TargetId: res.MessageID, TargetMeta: []byte("33600000000@s.whatsapp.net|1")}); err != nil {
+		t.Errorf("deletion of a message whose time is not kept: %v", err)
+	}
+	now = func() time.Time { return time.Now().Add(47 * time.Hour) }
+	if _, err := s.Retract(ctx, call, &pb.Retract{TargetId: res.MessageID, TargetMeta: res.Meta}); err != nil {
+		t.Errorf("deleted 47 hours later: %v", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.mau.fi/whatsmeow/appstate"
 	"go.mau.fi/whatsmeow/store"
 
 	"go.mau.fi/whatsmeow/types"
@@ -23,6 +24,7 @@ func (s *Session) handle(evt any) {
 		s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "connected as "+s.login.LoginID)
 		s.mu.Lock()
 		available := s.available
+		s.refusedWait = 0
 		s.mu.Unlock()
 		if available {
 			// A new connection knows neither the user's presence nor the
@@ -51,15 +53,25 @@ func (s *Session) handle(evt any) {
 	case *events.ClientOutdated:
 		s.clientOutdated()
 	case *events.ConnectFailure:
-		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf("WhatsApp refused the connection (%s %s)", e.Reason, e.Message))
+		s.connectRefused(e)
+	case *events.CATRefreshError:
+		// The connection's token could not be renewed: whatsmeow ends
+		// the connection and does not reconnect.
+		s.reconnectLater("WhatsApp's connection token could not be renewed (" + e.Error.Error() + ")")
 
 	case *events.Message:
 		s.message(e)
 	case *events.UndecryptableMessage:
 		s.undecryptable(e)
+	case *events.MediaRetry:
+		s.mediaRetried(e) // mediaretry.go
 	case *events.Receipt:
 		s.learnSource(&e.MessageSource)
 		if ev := s.conv.receipt(e); ev != nil {
+			s.emit(ev)
+		}
+	case *events.MarkChatAsRead:
+		if ev := s.conv.chatMarkedRead(e); ev != nil {
 			s.emit(ev)
 		}
 	case *events.ChatPresence:
@@ -80,6 +92,15 @@ func (s *Session) handle(evt any) {
 		s.contactChanged(e.JID)
 	case *events.BusinessName:
 		s.contactChanged(e.JID)
+	case *events.AppStateSyncComplete:
+		switch e.Name {
+		case appstate.WAPatchCriticalBlock: // the account's name, first synced
+			s.pushNameKnown() // messages.go
+		case appstate.WAPatchCriticalUnblockLow: // the address book, first synced
+			s.contactsSynced() // contacts.go
+		}
+	case *events.PushNameSetting:
+		s.pushNameKnown()
 	case *events.Picture:
 		s.pictureChanged(e)
 
@@ -153,6 +174,10 @@ func (s *Session) message(e *events.Message) {
 	}
 	if !e.Info.SenderAlt.IsEmpty() {
 		s.ids.learn(e.Info.Sender.ToNonAD(), e.Info.SenderAlt.ToNonAD())
+	}
+	if !unwrapAssociated(e) {
+		s.log.Debug("a copy of a message shown already (HD, motion photo)", "id", e.Info.ID, "chat", e.Info.Chat)
+		return
 	}
 	if !e.Info.RecipientAlt.IsEmpty() {
 		s.ids.learn(e.Info.Chat.ToNonAD(), e.Info.RecipientAlt.ToNonAD())

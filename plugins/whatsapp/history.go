@@ -112,7 +112,7 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 			continue
 		}
 		evt, err := s.d.cli.ParseWebMessage(chat, web)
-		if err != nil {
+		if err != nil || !unwrapAssociated(evt) {
 			continue
 		}
 		if !before.zero() && (evt.Info.ID == before.ID || evt.Info.Timestamp.UnixMilli() > before.TimeMS) {
@@ -154,8 +154,36 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 	return r
 }
 
+// historyIDs learns the phone numbers of the LIDs a blob names: its
+// list of them, and its conversations' (a chat by LID with its number
+// beside). whatsmeow stores the list too, but off its event loop, maybe
+// after this handler converted the blob: its chats by LID would come as
+// "lid-" contacts, then moved.
+func (s *Session) historyIDs(data *waHistorySync.HistorySync) {
+	pair := func(lid, pn string) {
+		l, err1 := types.ParseJID(lid)
+		p, err2 := types.ParseJID(pn)
+		if err1 != nil || err2 != nil {
+			return
+		}
+		if p.Server == types.LegacyUserServer {
+			p.Server = types.DefaultUserServer
+		}
+		s.ids.learn(l, p)
+	}
+	for _, m := range data.GetPhoneNumberToLidMappings() {
+		pair(m.GetLidJID(), m.GetPnJID())
+	}
+	for _, c := range data.GetConversations() {
+		if c.GetLidJID() != "" && c.GetPnJID() != "" {
+			pair(c.GetLidJID(), c.GetPnJID())
+		}
+	}
+}
+
 // historySync spools a blob and wakes the pusher.
 func (s *Session) historySync(e *events.HistorySync) {
+	s.historyIDs(e.Data)
 	if e.Data.GetSyncType() == waHistorySync.HistorySync_ON_DEMAND {
 		// The answer to a Backfill waiting for it; what is left (an
 		// answer come too late) is history like the rest.

@@ -161,7 +161,7 @@ func (s *Session) upload(ctx context.Context, a *pb.Attachment, caption string, 
 // DownloadMedia fetches a WhatsApp file into a temporary file and hands
 // it over; the file goes when the reader is closed.
 func (s *Session) DownloadMedia(ctx context.Context, _ string, ref string) (*pb.MediaInfo, io.ReadCloser, error) {
-	m, err := decodeMediaRef(ref)
+	m, info, err := decodeRef(ref)
 	if err != nil {
 		return nil, nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "whatsapp: %v", err)
 	}
@@ -177,12 +177,28 @@ func (s *Session) DownloadMedia(ctx context.Context, _ string, ref string) (*pb.
 	if err != nil {
 		return nil, nil, errf("download spool: %w", err)
 	}
-	if err := s.d.cli.DownloadToFile(ctx, dm, f); err != nil {
+	err = s.d.cli.DownloadToFile(ctx, dm, f)
+	if mediaGone(err) && info != nil {
+		// Older than WhatsApp keeps files: the phone uploads it again
+		// (mediaretry.go), then it downloads from there.
+		if err = s.reupload(ctx, info, m, dm); err == nil {
+			if err = f.Truncate(0); err == nil {
+				_, err = f.Seek(0, io.SeekStart)
+			}
+			if err == nil {
+				err = s.d.cli.DownloadToFile(ctx, dm, f)
+			}
+		}
+	}
+	if err != nil {
 		f.Close()
 		os.Remove(f.Name())
+		var se *sdk.Error
 		switch {
-		case errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith404), errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith410):
-			return nil, nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "whatsapp: the file is no longer on WhatsApp's servers (the phone may still have it)")
+		case errors.As(err, &se):
+			return nil, nil, err
+		case mediaGone(err):
+			return nil, nil, errMediaGone(" (the phone may still have it)")
 		}
 		return nil, nil, sendErr("download", err)
 	}
@@ -205,6 +221,8 @@ func downloadable(m *waE2E.Message) (whatsmeow.DownloadableMessage, error) {
 		return m.ImageMessage, nil
 	case m.VideoMessage != nil:
 		return m.VideoMessage, nil
+	case m.PtvMessage != nil:
+		return m.PtvMessage, nil
 	case m.AudioMessage != nil:
 		return m.AudioMessage, nil
 	case m.DocumentMessage != nil:

@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -125,6 +126,19 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		} else {
 			parts = append(parts, resp.ID)
 		}
+		if caption != "" && m.AudioMessage != nil {
+			// WhatsApp's audio has no caption: the text follows as a
+			// message of its own, one more part of the send.
+			var ms []string
+			if i == 0 {
+				ms = mentions
+			}
+			resp, err := s.d.cli.SendMessage(ctx, chat, withTimer(textMessage(caption, nil, ms), timer), s.sendID(c, len(msg.Attachments)+i))
+			if err != nil {
+				return withParts(), sendErr("send the text of an audio file", err)
+			}
+			parts = append(parts, resp.ID)
+		}
 	}
 	return withParts(), nil
 }
@@ -225,7 +239,14 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	return sdk.Result{MessageID: resp.ID, Time: resp.Timestamp}, nil
 }
 
-// Retract deletes a message for everyone.
+// revokeWindow is how long after it was sent the user may delete a
+// message of theirs for everyone: WhatsApp's apps offer it "about 2
+// days" (their FAQ) and ignore a later deletion, which would show the
+// message deleted on XMPP alone while everyone on WhatsApp keeps it.
+const revokeWindow = 48 * time.Hour
+
+// Retract deletes a message for everyone, within revokeWindow for the
+// user's own when its time is known.
 func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.Result, error) {
 	chat, err := parseChatID(c.ChatID)
 	if err != nil {
@@ -237,6 +258,9 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	}
 	if !m.FromMe && chat.Server != types.GroupServer {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: only your own messages can be deleted for everyone here")
+	}
+	if t := m.Time; m.FromMe && !t.IsZero() && now().Sub(t) > revokeWindow {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_EXPIRED, "whatsapp: a message can be deleted for everyone for %d days after it was sent; it stays on WhatsApp", int(revokeWindow/(24*time.Hour)))
 	}
 	resp, err := s.d.cli.SendMessage(ctx, chat, revokeMessage(chat, quoted{ID: r.TargetId, Meta: m}))
 	if err != nil {
@@ -293,18 +317,42 @@ func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingStat
 // contacts it subscribed to: being available subscribes them.
 func (s *Session) SetPresence(ctx context.Context, p *pb.Presence) error {
 	wp := presenceOf(p)
-	if err := s.d.cli.SendPresence(ctx, wp); err != nil {
+	available := wp == types.PresenceAvailable
+	err := s.d.cli.SendPresence(ctx, wp)
+	if errors.Is(err, whatsmeow.ErrNoPushName) {
+		// A device just linked: WhatsApp has not synced the account's
+		// name yet (its settings come seconds later), and a presence
+		// must carry it. Kept, and sent once the name is known
+		// (pushNameKnown).
+		s.log.Info("presence kept until WhatsApp syncs the account's name", "available", available)
+		s.mu.Lock()
+		s.available, s.presenceOwed = available, available
+		s.mu.Unlock()
+		return nil
+	}
+	if err != nil {
 		return sendErr("presence", err)
 	}
-	available := wp == types.PresenceAvailable
 	s.mu.Lock()
-	was := s.available
-	s.available = available
+	was := s.available && !s.presenceOwed
+	s.available, s.presenceOwed = available, false
 	s.mu.Unlock()
 	if available && !was {
 		s.subscribeContacts(ctx)
 	}
 	return nil
+}
+
+// pushNameKnown sends the user's presence, and subscribes to the
+// contacts', when SetPresence could not for want of the account's name.
+func (s *Session) pushNameKnown() {
+	s.mu.Lock()
+	owed := s.presenceOwed
+	s.presenceOwed = false
+	s.mu.Unlock()
+	if owed {
+		go s.resubscribe() // off WhatsApp's event loop
+	}
 }
 
 // resubscribe is SetPresence available again after a reconnection.

@@ -47,6 +47,9 @@ func (noDevice) SendMessage(context.Context, types.JID, *waE2E.Message, ...whats
 func (noDevice) MarkRead(context.Context, []types.MessageID, time.Time, types.JID, types.JID, ...types.ReceiptType) error {
 	return errNoDevice
 }
+func (noDevice) SendMediaRetryReceipt(context.Context, *types.MessageInfo, []byte) error {
+	return errNoDevice
+}
 func (noDevice) ParseWebMessage(types.JID, *waWeb.WebMessageInfo) (*events.Message, error) {
 	return nil, errNoDevice
 }

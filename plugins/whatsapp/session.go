@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -37,12 +39,21 @@ type Session struct {
 	running   bool          // between Connect and Disconnect
 	stop      chan struct{} // closed by Disconnect: ends retries
 	available bool          // the user is available: presences subscribed
+	// presenceOwed: the user is available, but WhatsApp had not synced
+	// the account's name that a presence carries (pushNameKnown).
+	presenceOwed bool
 	// permanent names the event that ended the connection for good
 	// (logged out, replaced, banned, outdated): no more retries.
 	permanent string
-	groups    map[types.JID]*types.GroupInfo
+	// refusedWait is the wait before reconnecting after the next
+	// refusal of the connection (reconnectLater); 0 = FirstRetry.
+	refusedWait time.Duration
+	groups      map[types.JID]*types.GroupInfo
 
 	uploads uploads
+	// retries are the downloads waiting for the phone to upload a file
+	// again, by message ID (mediaretry.go).
+	retries map[types.MessageID]chan *events.MediaRetry
 	hist    *historyState
 	polls   pollCache // polls.go
 	calls   calls     // calls.go
@@ -199,6 +210,47 @@ func (s *Session) connectLoop(stop chan struct{}) {
 		}
 		delay = min(delay*2, 5*time.Minute)
 	}
+}
+
+// connectRefused reconnects after a refusal of the connection whatsmeow
+// knows no reason for: it dispatches ConnectFailure only for those, and
+// then does not reconnect by itself (it takes the disconnect as
+// expected), so the login would stay disconnected for good while said
+// to come back. Retried with backoff, as a first connection is; the
+// wait starts again once a connection is accepted.
+func (s *Session) connectRefused(e *events.ConnectFailure) {
+	why := e.Reason.String()
+	if e.Message != "" {
+		why += ", " + e.Message
+	}
+	s.reconnectLater("WhatsApp refused the connection (" + why + ")")
+}
+
+// reconnectLater says what ended the connection, for which whatsmeow
+// does not reconnect, and reconnects after a wait that doubles each time
+// up to 5 minutes.
+func (s *Session) reconnectLater(what string) {
+	s.mu.Lock()
+	stop, running := s.stop, s.running
+	delay := s.refusedWait
+	if delay == 0 {
+		delay = FirstRetry
+	}
+	s.refusedWait = min(delay*2, 5*time.Minute)
+	s.mu.Unlock()
+	s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf("%s; trying again in %s", what, delay))
+	if !running {
+		return
+	}
+	go func() {
+		select {
+		case <-stop:
+			return
+		case <-time.After(delay):
+		}
+		s.d.cli.Disconnect()
+		s.connectLoop(stop)
+	}()
 }
 
 // stopped is why the connection ended for good; "" = it did not.

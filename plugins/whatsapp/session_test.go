@@ -581,7 +581,7 @@ func TestMediaBothWays(t *testing.T) {
 		t.Errorf("a damaged reference: %v", err)
 	}
 	fake.AddMedia("/v/doc", nil)
-	gone, _ := decodeMediaRef(a.GetRef())
+	gone, _, _ := decodeRef(a.GetRef())
 	gone.DocumentMessage.DirectPath = proto.String("/v/gone")
 	if _, _, err := s.DownloadMedia(ctx, ev.ChatId, encodeMediaRef(gone)); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
 		t.Errorf("an expired file: %v", err)

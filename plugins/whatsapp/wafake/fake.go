@@ -88,6 +88,9 @@ type Client struct {
 	outside map[types.JID]*types.GroupInfo
 	// timerSets is the chats' timers set (timer.go).
 	timerSets []TimerSet
+	// reuploads is what the phone has of files WhatsApp's servers
+	// dropped (mediaretry.go).
+	reuploads reuploads
 	// silent: the group queries get no answer (SetSilent).
 	silent bool
 	// ConnectErr, when set, is what Connect returns.
@@ -504,10 +507,15 @@ func (c *Client) BuildPollCreation(name string, optionNames []string, selectable
 	return c.Real.BuildPollCreation(name, optionNames, selectableOptionCount)
 }
 
-// SendPresence records the user's presence.
+// SendPresence records the user's presence; as whatsmeow, it refuses
+// one before the account's name is known (a device just linked, whose
+// name WhatsApp syncs seconds later: Scan with no name).
 func (c *Client) SendPresence(_ context.Context, p types.Presence) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.dev.PushName == "" {
+		return whatsmeow.ErrNoPushName
+	}
 	c.presence = append(c.presence, p)
 	return nil
 }

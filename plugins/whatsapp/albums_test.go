@@ -1,0 +1,100 @@
+package whatsapp
+
+import (
+	"context"
+	"io"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow/proto/waCommon"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waHistorySync"
+	"go.mau.fi/whatsmeow/types"
+	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// associatedChild is a message as WhatsApp's apps wrap an album's photo
+// (MEDIA_ALBUM) or the HD copy of a photo sent first in standard quality
+// (HD_IMAGE_DUAL_UPLOAD): inside associatedChildMessage, naming its
+// parent.
+func associatedChild(kind waE2E.MessageAssociation_AssociationType, parent string, inner *waE2E.Message) *waE2E.Message {
+	inner.MessageContextInfo = &waE2E.MessageContextInfo{MessageAssociation: &waE2E.MessageAssociation{
+		AssociationType: kind.Enum(), ParentMessageKey: &waCommon.MessageKey{RemoteJID: proto.String(alice.String()), ID: proto.String(parent)}}}
+	return &waE2E.Message{AssociatedChildMessage: &waE2E.FutureProofMessage{Message: inner}}
+}
+
+func photo(path, caption string) *waE2E.Message {
+	return &waE2E.Message{ImageMessage: &waE2E.ImageMessage{DirectPath: proto.String(path), Mimetype: proto.String("image/jpeg"),
+		FileLength: proto.Uint64(4), Caption: proto.String(caption)}}
+}
+
+// Several photos sent at once (an album: each wrapped in
+// associatedChildMessage, which whatsmeow leaves as it is) and a video
+// note (a round video, PtvMessage) are shown, and their files download;
+// the HD copy of a photo shown already is not shown again. Live and in
+// history.
+func TestAlbumAndVideoNote(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	fake.AddMedia("/v/p1", []byte("JPG1"))
+	fake.AddMedia("/v/ptv", []byte("MP4!"))
+	info := func(id string) *types.MessageInfo {
+		return &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: types.MessageID(id), Timestamp: when}
+	}
+	from := r.host.count()
+	fake.Receive(ctx, info("ALB1"), associatedChild(waE2E.MessageAssociation_MEDIA_ALBUM, "ALB0", photo("/v/p1", "the beach")))
+	fake.Receive(ctx, info("ALB1HD"), associatedChild(waE2E.MessageAssociation_HD_IMAGE_DUAL_UPLOAD, "ALB1", photo("/v/p1hd", "the beach")))
+	fake.Receive(ctx, info("PTV1"), &waE2E.Message{PtvMessage: &waE2E.VideoMessage{DirectPath: proto.String("/v/ptv"),
+		Mimetype: proto.String("video/mp4"), FileLength: proto.Uint64(4), Seconds: proto.Uint32(7)}})
+	fake.Receive(ctx, info("FENCE"), &waE2E.Message{Conversation: proto.String("fence")})
+	r.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == "FENCE" })
+	got := map[string]*pb.MessageEvent{}
+	for _, ev := range r.host.since(from) {
+		if m := ev.GetMessage(); m != nil {
+			got[ev.EventId] = m
+		}
+	}
+	if len(got) != 3 || got["ALB1HD"] != nil {
+		t.Errorf("messages shown: %v", got)
+	}
+	download := func(m *pb.MessageEvent) string {
+		t.Helper()
+		if m == nil || len(m.Attachments) != 1 {
+			t.Fatalf("no file: %v", m)
+		}
+		_, rc, err := s.DownloadMedia(ctx, "+33611111111", m.Attachments[0].GetRef())
+		if err != nil {
+			t.Fatalf("download %v: %v", m.Attachments[0], err)
+		}
+		defer rc.Close()
+		b, _ := io.ReadAll(rc)
+		return string(b)
+	}
+	if m := got["ALB1"]; download(m) != "JPG1" || m.Text != "the beach" || m.Attachments[0].MimeType != "image/jpeg" {
+		t.Errorf("album photo: %v", m)
+	}
+	if m := got["PTV1"]; download(m) != "MP4!" || m.Attachments[0].Name != "video-note.mp4" || m.Attachments[0].DurationMs != 7000 {
+		t.Errorf("video note: %v", m)
+	}
+
+	now := time.Now().Truncate(time.Second)
+	fake.History(ctx, &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_INITIAL_BOOTSTRAP.Enum(),
+		Conversations: []*waHistorySync.Conversation{{ID: proto.String(alice.String()), Messages: []*waHistorySync.HistorySyncMsg{
+			historyMsg(alice, "HHD", now.Add(-time.Minute), associatedChild(waE2E.MessageAssociation_HD_IMAGE_DUAL_UPLOAD, "HALB1", photo("/v/h1hd", ""))),
+			historyMsg(alice, "HALB1", now.Add(-2*time.Minute), associatedChild(waE2E.MessageAssociation_MEDIA_ALBUM, "HALB0", photo("/v/h1", ""))),
+			historyMsg(alice, "HPTV", now.Add(-3*time.Minute), &waE2E.Message{PtvMessage: &waE2E.VideoMessage{DirectPath: proto.String("/v/h2"), Mimetype: proto.String("video/mp4")}}),
+		}}}})
+	b := r.host.waitHistory(t, 1)[0]
+	var ids []string
+	for _, ev := range b.Events {
+		if len(ev.GetMessage().GetAttachments()) == 1 {
+			ids = append(ids, ev.EventId)
+		}
+	}
+	if len(ids) != 2 || ids[0] != "HPTV" || ids[1] != "HALB1" || len(b.Events) != 2 {
+		t.Errorf("history: files in %v of %v", ids, b.Events)
+	}
+}

@@ -1,0 +1,60 @@
+package whatsapp
+
+import (
+	"context"
+	"testing"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// A message of a kind the plugin has no words for (a payment, a
+// product, a sticker pack, a kind newer than whatsmeow) is said, with
+// where to see it, not dropped without a word; what shows nothing of its
+// own (bookkeeping, an album's announcement, an event's answer, a keep
+// in history) stays silent.
+func TestInboundUnshown(t *testing.T) {
+	newer := &waE2E.Message{}
+	newer.ProtoReflect().SetUnknown(protowire.AppendBytes(protowire.AppendTag(nil, 999, protowire.BytesType), []byte("x")))
+	notice := "⚠ A message of a kind the gateway cannot show: see it on your phone."
+	cases := []struct {
+		name string
+		msg  *waE2E.Message
+		want string // "" = nothing shown
+	}{
+		{"payment", &waE2E.Message{SendPaymentMessage: &waE2E.SendPaymentMessage{}}, notice},
+		{"product", &waE2E.Message{ProductMessage: &waE2E.ProductMessage{}}, notice},
+		{"sticker pack", &waE2E.Message{StickerPackMessage: &waE2E.StickerPackMessage{}, MessageContextInfo: &waE2E.MessageContextInfo{}}, notice},
+		{"scheduled call", &waE2E.Message{ScheduledCallCreationMessage: &waE2E.ScheduledCallCreationMessage{Title: proto.String("Sync")}}, notice},
+		{"newer than whatsmeow", newer, notice},
+		{"sender key only", &waE2E.Message{SenderKeyDistributionMessage: &waE2E.SenderKeyDistributionMessage{}, MessageContextInfo: &waE2E.MessageContextInfo{}}, ""},
+		{"album announcement", &waE2E.Message{AlbumMessage: &waE2E.AlbumMessage{ExpectedImageCount: proto.Uint32(3)}}, ""},
+		{"event answer", &waE2E.Message{EncEventResponseMessage: &waE2E.EncEventResponseMessage{}}, ""},
+		{"keep in chat", &waE2E.Message{KeepInChatMessage: &waE2E.KeepInChatMessage{Key: key(alice, "M1", false)}}, ""},
+		{"encrypted reaction", &waE2E.Message{EncReactionMessage: &waE2E.EncReactionMessage{}}, ""},
+	}
+	for _, tc := range cases {
+		info := direct(alice, "U1")
+		ev := testConv.message(&events.Message{Info: info, Message: tc.msg})
+		got := ev.GetMessage().GetText()
+		if got != tc.want || (tc.want == "" && ev != nil) {
+			t.Errorf("%s: %v, want %q", tc.name, ev, tc.want)
+		}
+	}
+
+	// Live, through whatsmeow's own handling.
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	from := r.host.count()
+	fake.Receive(context.Background(), &types.MessageInfo{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, ID: "PAY1", Timestamp: when},
+		&waE2E.Message{RequestPaymentMessage: &waE2E.RequestPaymentMessage{}})
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.EventId != "PAY1" || ev.GetMessage().GetText() != notice {
+		t.Errorf("live: %v", ev)
+	}
+}
