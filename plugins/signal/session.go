@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"passerelle.im/passerelle/plugins/signal/rpc"
@@ -58,13 +59,19 @@ type Session struct {
 	typing   map[string]bool // chats where the user was last said typing
 	calls    ringing         // calls shown ringing (calls.go)
 	swept    time.Time       // when the stale uploads were last removed (media.go)
+	// inbox keeps the envelopes read and not yet handled (inbox.go).
+	inbox *inbox
+	// emitFails counts the events that could not be journalled: an
+	// envelope during which one failed stays in the inbox.
+	emitFails atomic.Uint64
 }
 
 func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	log := n.host.Logger().With("login", login.LoginID)
 	s := &Session{n: n, loginID: login.LoginID, acc: acc, dir: login.Dir, ids: loadIdentities(login.Dir),
 		chats: loadMsgChats(login.Dir, log), mine: loadMyReactions(login.Dir, log), pins: loadPins(login.Dir, log),
-		groups: map[string]*group{}, pictures: map[string]string{}, typing: map[string]bool{}}
+		groups: map[string]*group{}, pictures: map[string]string{}, typing: map[string]bool{},
+		inbox: loadInbox(login.Dir, log)}
 	s.polls.load(login.Dir, log)
 	return s
 }
@@ -87,7 +94,9 @@ func (s *Session) Connect(ctx context.Context) error {
 	s.gone, s.unlinked = false, ""
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTING, "connecting to signal-cli")
 	// Set under the lock: Up, in its own goroutine, reads it.
-	s.c = rpc.Dial(s.n.socket(), rpc.Options{Notify: s.onNotify, Up: s.onUp, Down: s.onDown})
+	// The envelopes a session before read and did not handle go first.
+	s.c = rpc.Dial(s.n.socket(), rpc.Options{Notify: s.onNotify, Received: s.inbox.received, Backlog: s.inbox.backlog(),
+		Up: s.onUp, Down: s.onDown})
 	s.mu.Unlock()
 	t := time.NewTimer(ConnectWait)
 	defer t.Stop()
@@ -352,7 +361,7 @@ func (s *Session) removeLocal() error {
 		return nil
 	}
 	for _, name := range []string{"identities.json", msgChatsFile, msgChatsFile + ".tmp",
-		myReactionsFile, myReactionsFile + ".tmp", pinnedFile, pinnedFile + ".tmp", "uploads", pollstore.DirName} {
+		myReactionsFile, myReactionsFile + ".tmp", pinnedFile, pinnedFile + ".tmp", inboxFile, "uploads", pollstore.DirName} {
 		if err := os.RemoveAll(filepath.Join(s.dir, name)); err != nil {
 			return fmt.Errorf("signal: %w", err)
 		}
@@ -420,10 +429,21 @@ func (s *Session) callRaw(ctx context.Context, what, method string, params map[s
 }
 
 // onNotify handles what the daemon sends unasked: received envelopes.
-func (s *Session) onNotify(method string, params json.RawMessage) {
-	if method != "receive" {
+// An envelope leaves the inbox once handled, unless an event of it could
+// not be journalled: it is then handled again at the next start.
+func (s *Session) onNotify(n rpc.Note) {
+	if n.Method != "receive" {
 		return
 	}
+	fails := s.emitFails.Load()
+	s.receiveNote(n.Params)
+	if s.emitFails.Load() == fails {
+		s.inbox.handled(n.Ref)
+	}
+}
+
+// receiveNote handles one "receive" notification's params.
+func (s *Session) receiveNote(params json.RawMessage) {
 	// Manual receive mode wraps the envelope in a subscription answer;
 	// automatic mode does not.
 	var p struct {

@@ -56,11 +56,31 @@ const DefaultTimeout = 30 * time.Second
 // with getAttachment comes base64 in one line.
 const MaxLine = 256 << 20
 
+// Note is a notification the daemon sent.
+type Note struct {
+	Method string
+	Params json.RawMessage
+	// Ref is the caller's own reference to the note (0: none), set by
+	// Options.Received or given in Options.Backlog, and handed to Notify
+	// with it.
+	Ref uint64
+}
+
 // Options configure a Client.
 type Options struct {
 	// Notify is called with each notification, one at a time, in the
 	// order they arrived. It may call the client.
-	Notify func(method string, params json.RawMessage)
+	Notify func(n Note)
+	// Received, when set, is called in the reading goroutine with the
+	// notifications just read, in order, before they are queued for
+	// Notify and before anything more is read: signal-cli forgets an
+	// envelope once it wrote it to the socket, so a caller that must not
+	// lose one keeps it durably there (and may set its Ref). Answers
+	// read after them wait for it.
+	Received func(notes []Note)
+	// Backlog are notifications handed to Notify first, before any the
+	// daemon sends: the caller's own, kept from a connection before.
+	Backlog []Note
 	// Up is called, in its own goroutine, after each successful dial
 	// (the first one too); Down when a connection is lost, with why.
 	Up   func()
@@ -88,18 +108,13 @@ type Client struct {
 	closed  bool
 
 	notes chan struct{} // wakes the dispatcher
-	queue []note
+	queue []Note
 	// noted and handled count the notifications read and those Notify
 	// returned from (Drain).
 	noted, handled uint64
 	stop           chan struct{}
 	stopped        sync.WaitGroup
 	upOnce         chan struct{} // closed at the first successful dial
-}
-
-type note struct {
-	method string
-	params json.RawMessage
 }
 
 // Dial starts a client of the socket at path; it dials in the background
@@ -113,6 +128,11 @@ func Dial(path string, opt Options) *Client {
 	}
 	c := &Client{path: path, opt: opt, pending: map[string]chan answer{}, notes: make(chan struct{}, 1),
 		stop: make(chan struct{}), upOnce: make(chan struct{})}
+	if len(opt.Backlog) > 0 {
+		c.queue = append(c.queue, opt.Backlog...)
+		c.noted = uint64(len(opt.Backlog))
+		c.notes <- struct{}{}
+	}
 	c.stopped.Add(2)
 	go c.run()
 	go c.dispatch()
@@ -270,10 +290,35 @@ type message struct {
 	Error  *Error          `json:"error"`
 }
 
-// read reads lines until the connection fails.
+// read reads lines until the connection fails. Notifications read in
+// one go (what the socket had buffered) are handed to Received together,
+// then queued; an answer read after them waits for that, so that what
+// Drain counts includes every notification sent before it.
 func (c *Client) read(conn net.Conn) error {
 	br := bufio.NewReaderSize(conn, 64<<10)
+	var batch []Note
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		if c.opt.Received != nil {
+			c.opt.Received(batch)
+		}
+		c.mu.Lock()
+		c.queue = append(c.queue, batch...)
+		c.noted += uint64(len(batch))
+		c.mu.Unlock()
+		batch = nil
+		select {
+		case c.notes <- struct{}{}:
+		default:
+		}
+	}
+	defer flush() // what was read before the connection failed
 	for {
+		if br.Buffered() == 0 || len(batch) >= maxBatch {
+			flush()
+		}
 		line, err := readLine(br)
 		if errors.Is(err, io.EOF) {
 			return errors.New("rpc: signal-cli closed the connection")
@@ -295,20 +340,14 @@ func (c *Client) read(conn net.Conn) error {
 				Method json.RawMessage `json:"method"`
 			}
 			if json.Unmarshal(line, &named) == nil && len(named.Method) == 0 && len(named.ID) > 0 {
+				flush()
 				c.deliver(idString(named.ID), answer{err: fmt.Errorf("rpc: signal-cli's answer cannot be read: %w", err)})
 			}
 			continue
 		}
 		switch {
 		case m.Method != "" && (len(m.ID) == 0 || string(m.ID) == "null"):
-			c.mu.Lock()
-			c.queue = append(c.queue, note{m.Method, m.Params})
-			c.noted++
-			c.mu.Unlock()
-			select {
-			case c.notes <- struct{}{}:
-			default:
-			}
+			batch = append(batch, Note{Method: m.Method, Params: m.Params})
 		case m.Method == "" && len(m.ID) > 0:
 			// An answer; a request of the daemon's (a method with an
 			// ID: signal-cli sends none) is no answer to a call of the
@@ -319,10 +358,14 @@ func (c *Client) read(conn net.Conn) error {
 			} else {
 				a.result = m.Result
 			}
+			flush()
 			c.deliver(idString(m.ID), a)
 		}
 	}
 }
+
+// maxBatch bounds the notifications handed to Received at once.
+const maxBatch = 256
 
 // readLine reads one line, without its newline: a slice of br's buffer
 // when it fits there, valid until the next read, else a slice of its
@@ -394,11 +437,11 @@ func (c *Client) dispatch() {
 				break
 			}
 			n := c.queue[0]
-			c.queue[0] = note{}
+			c.queue[0] = Note{}
 			c.queue = c.queue[1:]
 			c.mu.Unlock()
 			if c.opt.Notify != nil {
-				c.opt.Notify(n.method, n.params)
+				c.opt.Notify(n)
 			}
 			c.mu.Lock()
 			c.handled++
