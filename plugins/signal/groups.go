@@ -461,7 +461,7 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		if _, err := target(chatID); err != nil {
 			return nil, err
 		}
-		chat := &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT, PinnedIds: s.pins.pinnedIn(chatID), PinsSeenOnly: true}
+		chat := &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT, PinnedIds: s.pinnedIDs(chatID), PinsSeenOnly: true}
 		if s.daemonDown() {
 			// Not waited for (SendWait): the rest is known all the same.
 			s.n.host.Logger().Info("signal: the chat's disappearing messages timer not read: signal-cli is down", "login", s.loginID, "chat", chatID)
@@ -514,7 +514,7 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 	// only while the group's link is on.
 	chat.InviteLink = g.GroupInviteLink
 	chat.Timer = &pb.ChatTimer{Seconds: int64(g.MessageExpirationTime)}
-	chat.PinnedIds, chat.PinsSeenOnly = s.pins.pinnedIn(chatID), true
+	chat.PinnedIds, chat.PinsSeenOnly = s.pinnedIDs(chatID), true
 	return chat, nil
 }
 
@@ -550,7 +550,7 @@ func (s *Session) knownGroup(chatID string) *pb.Chat {
 	}
 	s.mu.Unlock()
 	if chat != nil {
-		chat.PinnedIds, chat.PinsSeenOnly = s.pins.pinnedIn(chatID), true
+		chat.PinnedIds, chat.PinsSeenOnly = s.pinnedIDs(chatID), true
 		chat.Stale = true
 	}
 	return chat

@@ -381,7 +381,7 @@ func (s *Session) pollCorrect(ctx context.Context, chat string, ts, target int64
 	// No event ID: a vote says a state again, which a second copy does
 	// not change, while two states may read the same.
 	s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: e.sender, TimestampUnixMicro: ts * 1000,
-		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: msgID(target), Text: text, Spans: spans}}}, true)
+		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: s.idFor(target, e.author), Text: text, Spans: spans}}}, true)
 }
 
 var _ sdk.Voter = (*Session)(nil)

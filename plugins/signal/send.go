@@ -1,9 +1,9 @@
 package signal
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
-	"strconv"
 	"strings"
 	"time"
 
@@ -61,11 +61,11 @@ func msgRef(id string, meta []byte) (ts int64, author string, err error) {
 	if len(meta) > 0 && json.Unmarshal(meta, &m) == nil && m.Timestamp > 0 {
 		return m.Timestamp, m.Author, nil
 	}
-	ts, err = strconv.ParseInt(id, 10, 64)
-	if err != nil || ts <= 0 {
+	ts, a, ok := parseID(id)
+	if !ok {
 		return 0, "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no Signal message", id)
 	}
-	return ts, m.Author, nil
+	return ts, cmp.Or(m.Author, a), nil
 }
 
 // SendMessage sends text, a reply (a quote of the message replied to) and
@@ -135,7 +135,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 // (Unix ms, its ID): when the chat has a disappearing messages timer,
 // the time it expires.
 func (s *Session) sentResult(ctx context.Context, chatID string, ts int64) sdk.Result {
-	out := sdk.Result{MessageID: msgID(ts), Time: time.UnixMilli(ts), Meta: metaOf(s.selfID(), ts)}
+	out := sdk.Result{MessageID: s.idFor(ts, s.selfID()), Time: time.UnixMilli(ts), Meta: metaOf(s.selfID(), ts)}
 	if secs, err := s.chatTimer(ctx, chatID); err != nil {
 		// Sent all the same: the message then stays on the user's
 		// clients until they delete it.

@@ -61,6 +61,9 @@ type Session struct {
 	swept    time.Time       // when the stale uploads were last removed (media.go)
 	// inbox keeps the envelopes read and not yet handled (inbox.go).
 	inbox *inbox
+	// authorSince: messages from this Unix ms on have author IDs
+	// (msgids.go), those before their bare timestamp.
+	authorSince int64
 	// emitFails counts the events that could not be journalled: an
 	// envelope during which one failed stays in the inbox.
 	emitFails atomic.Uint64
@@ -71,7 +74,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	s := &Session{n: n, loginID: login.LoginID, acc: acc, dir: login.Dir, ids: loadIdentities(login.Dir),
 		chats: loadMsgChats(login.Dir, log), mine: loadMyReactions(login.Dir, log), pins: loadPins(login.Dir, log),
 		groups: map[string]*group{}, pictures: map[string]string{}, typing: map[string]bool{},
-		inbox: loadInbox(login.Dir, log)}
+		inbox: loadInbox(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
 	s.polls.load(login.Dir, log)
 	return s
 }
@@ -361,7 +364,7 @@ func (s *Session) removeLocal() error {
 		return nil
 	}
 	for _, name := range []string{"identities.json", msgChatsFile, msgChatsFile + ".tmp",
-		myReactionsFile, myReactionsFile + ".tmp", pinnedFile, pinnedFile + ".tmp", inboxFile, "uploads", pollstore.DirName} {
+		myReactionsFile, myReactionsFile + ".tmp", pinnedFile, pinnedFile + ".tmp", inboxFile, msgIDsFile, "uploads", pollstore.DirName} {
 		if err := os.RemoveAll(filepath.Join(s.dir, name)); err != nil {
 			return fmt.Errorf("signal: %w", err)
 		}
@@ -508,7 +511,3 @@ func (s *Session) chatAt(ts int64) string {
 	}
 	return chat
 }
-
-// origID is the ID the gateway knows the message of timestamp ts by: an
-// edit's timestamp names the message it edits.
-func (s *Session) origID(ts int64) string { return msgID(s.chats.original(ts)) }

@@ -8,8 +8,10 @@
 // ACI (a UUID); when the number of an ACI-only contact becomes known, an
 // IdentityEvent moves it. A group (v2) is a chat whose ID is its group ID
 // in lowercase hex. A message is the timestamp its sender gave it, in
-// milliseconds; Signal needs its author too to reply, react, delete or
-// mark it read, which travels in the message's metadata (see msgMeta).
+// milliseconds, and its author ("<timestamp>:<ACI>", msgids.go: two
+// people may send in one millisecond); Signal needs the author to reply,
+// react, delete or mark it read, which also travels in the message's
+// metadata (see msgMeta).
 package signal
 
 import (
