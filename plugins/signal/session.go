@@ -92,6 +92,7 @@ func (s *Session) Connect(ctx context.Context) error {
 		s.mu.Unlock()
 		return nil
 	}
+	s.n.live(s, true)
 	s.ready, s.rdOnce = make(chan struct{}), &sync.Once{}
 	ready := s.ready
 	s.gone, s.unlinked = false, ""
@@ -284,6 +285,7 @@ var DrainWait = 10 * time.Second
 // ends first, and the envelopes it sent before are handled before the
 // connection goes (a relogin, an admin's disconnect, would lose them).
 func (s *Session) Disconnect(ctx context.Context) error {
+	s.n.live(s, false)
 	s.mu.Lock()
 	c, up, sub := s.c, s.up, s.sub
 	s.mu.Unlock()
@@ -323,6 +325,7 @@ func (s *Session) closeConn() {
 // admin's, and unregistering a primary device would take the number off
 // Signal.
 func (s *Session) Logout(ctx context.Context) error {
+	s.n.live(s, false)
 	if !s.acc.Linked && !s.n.linked(s.acc.ID()) {
 		s.n.host.Logger().Info("signal: logout leaves the account in signal-cli: passerelle did not link it", "login", s.loginID)
 		s.Disconnect(ctx)

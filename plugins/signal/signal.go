@@ -76,6 +76,8 @@ type Network struct {
 	dataDir string
 
 	mu sync.Mutex
+	// sessions are the sessions connected, for Stop.
+	sessions map[*Session]bool
 }
 
 // New returns the Signal network.
