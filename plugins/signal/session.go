@@ -99,8 +99,11 @@ func (s *Session) Connect(ctx context.Context) error {
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTING, "connecting to signal-cli")
 	// Set under the lock: Up, in its own goroutine, reads it.
 	// The envelopes a session before read and did not handle go first.
+	// A file signal-cli answers (getAttachment) is decoded into the
+	// uploads folder as it is read, never held whole.
+	os.MkdirAll(s.uploadsDir(), 0o700)
 	s.c = rpc.Dial(s.n.socket(), rpc.Options{Notify: s.onNotify, Received: s.inbox.received, Backlog: s.inbox.backlog(),
-		Up: s.onUp, Down: s.onDown})
+		Up: s.onUp, Down: s.onDown, SpoolDir: s.uploadsDir(), MaxFile: maxAttachmentBytes})
 	s.mu.Unlock()
 	t := time.NewTimer(ConnectWait)
 	defer t.Stop()
@@ -399,6 +402,11 @@ func (s *Session) callRaw(ctx context.Context, what, method string, params map[s
 		params = map[string]any{}
 	}
 	params["account"] = s.acc.ID()
+	return s.callWith(ctx, what, func(c *rpc.Client) error { return c.Call(ctx, method, params, result) })
+}
+
+// callWith is callRaw of any call f makes on the connection.
+func (s *Session) callWith(ctx context.Context, what string, f func(c *rpc.Client) error) error {
 	deadline := time.Now().Add(SendWait)
 	for {
 		s.mu.Lock()
@@ -415,7 +423,7 @@ func (s *Session) callRaw(ctx context.Context, what, method string, params map[s
 		}
 		var err error
 		if up {
-			err = c.Call(ctx, method, params, result)
+			err = f(c)
 			if err == nil {
 				return nil
 			}

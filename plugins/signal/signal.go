@@ -57,7 +57,9 @@ type Config struct {
 	// none.
 	Socket string `json:"socket"`
 	// DataDir is signal-cli's own data folder (its --config); default
-	// signal-cli/ in the plugin's data folder. Unused with Socket.
+	// signal-cli/ in the plugin's data folder. With Socket, where the
+	// admin's daemon keeps its data, when the plugin may read it: files
+	// received are then read there rather than through getAttachment.
 	DataDir string `json:"data_dir"`
 	// DeviceName is the name a new linked device gets on the phone when
 	// the user gives none ("passerelle").
@@ -154,6 +156,16 @@ func hashString(s string) uint32 {
 		h = (h ^ uint32(s[i])) * 16777619
 	}
 	return h
+}
+
+// signalData is signal-cli's data folder when the plugin can read it:
+// its own daemon's, or the one the admin's daemon keeps when data_dir
+// says ("" when not known).
+func (n *Network) signalData() string {
+	if n.daemon != nil {
+		return n.daemon.dataDir
+	}
+	return n.cfg.DataDir
 }
 
 // socket is the path of the daemon's socket, starting the supervised

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -81,6 +82,11 @@ type Options struct {
 	// Backlog are notifications handed to Notify first, before any the
 	// daemon sends: the caller's own, kept from a connection before.
 	Backlog []Note
+	// SpoolDir, when set, is where a file answered base64 in a long
+	// line is decoded as it is read (spool.go), for CallFile; MaxFile
+	// (> 0) bounds its size.
+	SpoolDir string
+	MaxFile  int64
 	// Up is called, in its own goroutine, after each successful dial
 	// (the first one too); Down when a connection is lost, with why.
 	Up   func()
@@ -92,6 +98,7 @@ type Options struct {
 type answer struct {
 	result json.RawMessage
 	err    error
+	file   spooled // a result's data decoded into a file (spool.go)
 }
 
 // Client is a connection to signal-cli's socket that redials.
@@ -319,7 +326,36 @@ func (c *Client) read(conn net.Conn) error {
 		if br.Buffered() == 0 || len(batch) >= maxBatch {
 			flush()
 		}
-		line, err := readLine(br)
+		frag, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) && c.opt.SpoolDir != "" {
+			// A long line, a file answered: parsed as it is read.
+			m, sp, perr := c.readLong(append([]byte(nil), frag...), br)
+			switch {
+			case perr != nil:
+				if sp.path != "" {
+					os.Remove(sp.path)
+				}
+			case m.Method != "" && (len(m.ID) == 0 || string(m.ID) == "null"):
+				if sp.path != "" {
+					os.Remove(sp.path)
+				}
+				batch = append(batch, Note{Method: m.Method, Params: m.Params})
+			case m.Method == "" && len(m.ID) > 0:
+				a := answer{result: m.Result, file: sp}
+				if m.Error != nil {
+					a = answer{err: m.Error}
+					if sp.path != "" {
+						os.Remove(sp.path)
+					}
+				}
+				flush()
+				if !c.deliver(idString(m.ID), a) && sp.path != "" {
+					os.Remove(sp.path)
+				}
+			}
+			continue
+		}
+		line, err := finishLine(br, frag, err)
 		if errors.Is(err, io.EOF) {
 			return errors.New("rpc: signal-cli closed the connection")
 		}
@@ -374,6 +410,12 @@ const maxBatch = 256
 // MaxLine) and stays that large for the connection's life.
 func readLine(br *bufio.Reader) ([]byte, error) {
 	frag, err := br.ReadSlice('\n')
+	return finishLine(br, frag, err)
+}
+
+// finishLine is readLine after its first ReadSlice, which gave frag and
+// err.
+func finishLine(br *bufio.Reader, frag []byte, err error) ([]byte, error) {
 	switch {
 	case err == nil:
 		return frag[:len(frag)-1], nil
@@ -400,8 +442,8 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 	}
 }
 
-// deliver hands a to the call of id, if one is pending.
-func (c *Client) deliver(id string, a answer) {
+// deliver hands a to the call of id, if one is pending, and says so.
+func (c *Client) deliver(id string, a answer) bool {
 	c.mu.Lock()
 	ch, ok := c.pending[id]
 	delete(c.pending, id)
@@ -409,6 +451,7 @@ func (c *Client) deliver(id string, a answer) {
 	if ok {
 		ch <- a
 	}
+	return ok
 }
 
 // idString is a request ID as this client wrote it: a JSON string or
@@ -480,6 +523,26 @@ func (c *Client) CallOn(ctx context.Context, conn uint64, method string, params,
 
 // call is Call on the connection numbered want (0: any).
 func (c *Client) call(ctx context.Context, want uint64, method string, params, result any) error {
+	a, err := c.callAnswer(ctx, want, method, params)
+	if err != nil {
+		return err
+	}
+	if a.file.path != "" || a.file.tooLarge || a.file.err != nil {
+		// A file answered to a plain call: given whole, as it came.
+		if a.result, err = a.file.inline(a.result); err != nil {
+			return fmt.Errorf("rpc: %s: %w", method, err)
+		}
+	}
+	if result != nil && len(a.result) > 0 {
+		if err := json.Unmarshal(a.result, result); err != nil {
+			return fmt.Errorf("rpc: %s: the answer cannot be read: %w", method, err)
+		}
+	}
+	return nil
+}
+
+// callAnswer makes a call and returns its answer as it came.
+func (c *Client) callAnswer(ctx context.Context, want uint64, method string, params any) (answer, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, DefaultTimeout)
@@ -488,19 +551,19 @@ func (c *Client) call(ctx context.Context, want uint64, method string, params, r
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return ErrClosed
+		return answer{}, ErrClosed
 	}
 	conn := c.conn
 	if conn == nil || (want != 0 && c.gen != want) {
 		c.mu.Unlock()
-		return ErrNotConnected
+		return answer{}, ErrNotConnected
 	}
 	c.nextID++
 	id := strconv.FormatUint(c.nextID, 10)
 	line, err := json.Marshal(request{JSONRPC: "2.0", Method: method, Params: params, ID: id})
 	if err != nil {
 		c.mu.Unlock()
-		return fmt.Errorf("rpc: %s: %w", method, err)
+		return answer{}, fmt.Errorf("rpc: %s: %w", method, err)
 	}
 	ch := make(chan answer, 1)
 	c.pending[id] = ch
@@ -514,25 +577,20 @@ func (c *Client) call(ctx context.Context, want uint64, method string, params, r
 	if err != nil {
 		c.forget(id)
 		conn.Close() // the reader sees it and redials
-		return fmt.Errorf("rpc: %s: %w: %w", method, ErrDisconnected, err)
+		return answer{}, fmt.Errorf("rpc: %s: %w: %w", method, ErrDisconnected, err)
 	}
 	select {
 	case a := <-ch:
 		if a.err != nil {
 			if errors.Is(a.err, ErrDisconnected) {
-				return fmt.Errorf("rpc: %s: %w", method, a.err)
+				return answer{}, fmt.Errorf("rpc: %s: %w", method, a.err)
 			}
-			return a.err
+			return answer{}, a.err
 		}
-		if result != nil && len(a.result) > 0 {
-			if err := json.Unmarshal(a.result, result); err != nil {
-				return fmt.Errorf("rpc: %s: the answer cannot be read: %w", method, err)
-			}
-		}
-		return nil
+		return a, nil
 	case <-ctx.Done():
 		c.forget(id)
-		return fmt.Errorf("rpc: %s: no answer: %w", method, ctx.Err())
+		return answer{}, fmt.Errorf("rpc: %s: no answer: %w", method, ctx.Err())
 	}
 }
 
