@@ -42,7 +42,7 @@ func TestMessageIDsNameAuthor(t *testing.T) {
 	if res := s.do(group, &pb.React{TargetId: bobs.EventId, Emojis: []string{"🎉"}}); res.Error != nil {
 		t.Fatal(res.Error)
 	}
-	if req, _ := lastRequest(d, "sendReaction"); req.Params["targetAuthor"] != bobACI || req.Params["targetTimestamp"] != float64(at) {
+	if req, _ := lastRequest(d, "sendReaction"); req.Params["targetAuthor"] != bob || req.Params["targetTimestamp"] != float64(at) {
 		t.Fatalf("sendReaction %v, want bob's message", req.Params)
 	}
 }

@@ -71,7 +71,7 @@ func (s *Session) Pin(ctx context.Context, c sdk.Call, pin *pb.Pin) error {
 	if err != nil {
 		return err
 	}
-	ts, author, err := msgRef(pin.TargetId, pin.TargetMeta)
+	ts, author, err := s.msgRef(pin.TargetId, pin.TargetMeta)
 	if err != nil {
 		return err
 	}

@@ -397,7 +397,7 @@ func (s *Session) Vote(ctx context.Context, c sdk.Call, v *pb.Vote) error {
 	if err != nil {
 		return err
 	}
-	ts, _, err := msgRef(v.TargetId, v.TargetMeta)
+	ts, _, err := s.msgRef(v.TargetId, v.TargetMeta)
 	if err != nil {
 		return err
 	}
@@ -528,7 +528,7 @@ func (s *Session) ClosePoll(ctx context.Context, c sdk.Call, cp *pb.ClosePoll) e
 	if err != nil {
 		return err
 	}
-	ts, _, err := msgRef(cp.TargetId, cp.TargetMeta)
+	ts, _, err := s.msgRef(cp.TargetId, cp.TargetMeta)
 	if err != nil {
 		return err
 	}

@@ -55,7 +55,21 @@ func isUUID(s string) bool {
 }
 
 // msgRef reads which message an ID and its metadata name: its timestamp
-// (the metadata's, else the ID) and its author ("" when unknown).
+// (the metadata's, else the ID) and its author as a user ID ("" when
+// unknown). An ID's author is an ACI (msgids.go): the user's own is the
+// user, a contact's their number when known, as the metadata names
+// them, so that "is it mine" and "who wrote it" read the same either
+// way.
+func (s *Session) msgRef(id string, meta []byte) (ts int64, author string, err error) {
+	ts, author, err = msgRef(id, meta)
+	if err == nil && isUUID(author) {
+		author = s.ids.lookup("", author, s.acc)
+	}
+	return ts, author, err
+}
+
+// msgRef is Session.msgRef with the author as the ID or metadata names
+// them.
 func msgRef(id string, meta []byte) (ts int64, author string, err error) {
 	var m msgMeta
 	if len(meta) > 0 && json.Unmarshal(meta, &m) == nil && m.Timestamp > 0 {
@@ -114,7 +128,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		p["textStyles"] = styles
 	}
 	if msg.ReplyToId != "" {
-		if ts, a, err := msgRef(msg.ReplyToId, msg.ReplyToMeta); err == nil && a != "" {
+		if ts, a, err := s.msgRef(msg.ReplyToId, msg.ReplyToMeta); err == nil && a != "" {
 			p["quoteTimestamp"], p["quoteAuthor"] = ts, a
 		} else {
 			// Without its author Signal cannot name the message: the
@@ -190,7 +204,7 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	ts, a, err := msgRef(e.TargetId, e.TargetMeta)
+	ts, a, err := s.msgRef(e.TargetId, e.TargetMeta)
 	if err != nil {
 		return sdk.Result{}, err
 	}
@@ -236,7 +250,7 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	ts, a, err := msgRef(r.TargetId, r.TargetMeta)
+	ts, a, err := s.msgRef(r.TargetId, r.TargetMeta)
 	if err != nil {
 		return sdk.Result{}, err
 	}
@@ -269,7 +283,7 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	ts, a, err := msgRef(r.TargetId, r.TargetMeta)
+	ts, a, err := s.msgRef(r.TargetId, r.TargetMeta)
 	if err != nil {
 		return sdk.Result{}, err
 	}
@@ -286,7 +300,7 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 
 // MarkRead sends a read receipt for the message to its author.
 func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) error {
-	ts, a, err := msgRef(m.UpToId, m.UpToMeta)
+	ts, a, err := s.msgRef(m.UpToId, m.UpToMeta)
 	if err != nil {
 		return err
 	}
