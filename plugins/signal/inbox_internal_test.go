@@ -1,12 +1,14 @@
 package signal
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
 
+	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/signal/rpc"
 )
 
@@ -52,5 +54,28 @@ func TestInboxBacklog(t *testing.T) {
 	}
 	if back := loadInbox(dir, log).backlog(); len(back) != 0 {
 		t.Fatalf("backlog once all is handled: %v", back)
+	}
+}
+
+// panicHost is a host whose durable emits panic, as a bug in an
+// envelope's handling would.
+type panicHost struct{ recordingHost }
+
+func (h *panicHost) EmitDurable(context.Context, *pb.Event) error { panic("a bug") }
+
+// An envelope whose handling panics is logged and dropped, not kept in
+// the inbox: kept, it would end every start of the plugin the same way.
+// (Before: the panic ended the process.)
+func TestPanickingEnvelopeDropped(t *testing.T) {
+	dir := t.TempDir()
+	log := slog.New(slog.DiscardHandler)
+	s := &Session{n: &Network{host: &panicHost{}}, loginID: "l", acc: Account{Number: "+15550000001"}, ids: loadIdentities(dir),
+		chats: loadMsgChats(dir, log), mine: loadMyReactions(dir, log), pins: loadPins(dir, log), inbox: loadInbox(dir, log),
+		groups: map[string]*group{}, pictures: map[string]string{}, typing: map[string]bool{}}
+	notes := []rpc.Note{{Method: "receive", Params: json.RawMessage(`{"envelope":{"sourceNumber":"+15550000002","sourceUuid":"b0b00000-0000-4000-8000-000000000002","timestamp":1700000000000,"dataMessage":{"timestamp":1700000000000,"message":"boom"}}}`)}}
+	s.inbox.received(notes)
+	s.onNotify(notes[0])
+	if back := loadInbox(dir, log).backlog(); len(back) != 0 {
+		t.Fatalf("the envelope that panicked is kept: %v", back)
 	}
 }

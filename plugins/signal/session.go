@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -450,10 +451,27 @@ func (s *Session) onNotify(n rpc.Note) {
 		return
 	}
 	fails := s.emitFails.Load()
-	s.receiveNote(n.Params)
+	if !s.receiveSafely(n.Params) {
+		// Kept, it would end every start of the plugin the same way.
+		s.inbox.handled(n.Ref)
+		return
+	}
 	if s.emitFails.Load() == fails {
 		s.inbox.handled(n.Ref)
 	}
+}
+
+// receiveSafely is receiveNote, false when handling the envelope
+// panicked: it is logged and dropped, and the plugin goes on.
+func (s *Session) receiveSafely(params json.RawMessage) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.n.host.Logger().Error("signal: an envelope could not be handled; dropped", "login", s.loginID, "panic", r, "stack", string(debug.Stack()))
+			ok = false
+		}
+	}()
+	s.receiveNote(params)
+	return true
 }
 
 // receiveNote handles one "receive" notification's params.
