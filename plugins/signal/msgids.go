@@ -88,8 +88,11 @@ func (s *Session) idFor(ts int64, uid string) string {
 
 // refID is the ID of the message of timestamp ts by the person of this
 // number and ACI, as Signal names a message's author in a reaction, a
-// quote or a read.
+// quote or a read; by the author noted when neither is given.
 func (s *Session) refID(ts int64, number, aci string) string {
+	if number == "" && aci == "" {
+		return s.idAt(ts)
+	}
 	return s.idFor(ts, s.ids.lookup(number, aci, s.acc))
 }
 

@@ -27,3 +27,16 @@ func TestMsgRefAuthorIsUserID(t *testing.T) {
 		t.Fatalf("bob's message read back as by %q", a)
 	}
 }
+
+// A quote or reaction that names no author (an older signal-cli's) names
+// the message by the author noted for its timestamp, not by a bare
+// timestamp the gateway does not know.
+func TestRefIDWithoutAuthor(t *testing.T) {
+	const bob, bobACI = "+15550000002", "b0b00000-0000-4000-8000-000000000002"
+	s := &Session{acc: Account{Number: "+15550000001"}, ids: loadIdentities(""), chats: loadMsgChats("", slog.New(slog.DiscardHandler))}
+	s.ids.userID(bob, bobACI, "Bob")
+	s.chats.note(1700000000000, bob, bob)
+	if got, want := s.refID(1700000000000, "", ""), "1700000000000:"+bobACI; got != want {
+		t.Fatalf("refID without author = %q, want %q", got, want)
+	}
+}

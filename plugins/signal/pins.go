@@ -37,15 +37,6 @@ type unpinMessage struct {
 	TargetAuthorUUID    string `json:"targetAuthorUuid"`
 }
 
-// pinTargetID is the ID of the message of timestamp ts a pin names: by
-// the author the pin gives, else the one noted (msgchats.go).
-func (s *Session) pinTargetID(ts int64, number, aci string) string {
-	if number == "" && aci == "" {
-		return s.idAt(ts)
-	}
-	return s.refID(ts, number, aci)
-}
-
 // pinNotice is the notice of the pin (or unpin) of the message at target
 // by sender in chat, made at ts: the pin's own timestamp is its event
 // ID, so that a replay is dropped.

@@ -365,12 +365,12 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 	case dm.PinMessage != nil:
 		orig := s.chats.original(dm.PinMessage.TargetSentTimestamp)
 		s.pins.pin(chat, orig, ts, dm.PinMessage.PinDurationSeconds)
-		s.pinNotice(ctx, chat, sender, ts, s.pinTargetID(orig, dm.PinMessage.TargetAuthorNumber, dm.PinMessage.TargetAuthorUUID), false)
+		s.pinNotice(ctx, chat, sender, ts, s.refID(orig, dm.PinMessage.TargetAuthorNumber, dm.PinMessage.TargetAuthorUUID), false)
 		return
 	case dm.UnpinMessage != nil:
 		orig := s.chats.original(dm.UnpinMessage.TargetSentTimestamp)
 		s.pins.unpin(chat, orig)
-		s.pinNotice(ctx, chat, sender, ts, s.pinTargetID(orig, dm.UnpinMessage.TargetAuthorNumber, dm.UnpinMessage.TargetAuthorUUID), true)
+		s.pinNotice(ctx, chat, sender, ts, s.refID(orig, dm.UnpinMessage.TargetAuthorNumber, dm.UnpinMessage.TargetAuthorUUID), true)
 		return
 	case dm.hasContent():
 		text, spans := s.decodeText(ctx, deref(dm.Message), dm.Mentions, dm.TextStyles)
