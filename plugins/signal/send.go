@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -298,7 +300,12 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	return sdk.Result{}, nil
 }
 
-// MarkRead sends a read receipt for the message to its author.
+// MarkRead sends read receipts for the messages of the chat up to the
+// one named: Signal's receipts name messages one by one, and an XMPP
+// client marks a chat read up to a message (XEP-0333), so each author
+// of a message since the last mark (of the messages the plugin noted)
+// is told of theirs; an edited message is read in its newest version
+// too.
 func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) error {
 	ts, a, err := s.msgRef(m.UpToId, m.UpToMeta)
 	if err != nil {
@@ -307,16 +314,69 @@ func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) erro
 	if a == "" && groupIDOf(c.ChatID) == "" {
 		a = c.ChatID // in a direct chat, the other one wrote it (or the user, below)
 	}
-	if a == "" || a == s.selfID() {
-		return nil // no one to tell
+	byAuthor := s.unreadUpTo(c.ChatID, ts)
+	if a != "" && a != s.selfID() && !slices.Contains(byAuthor[a], ts) {
+		byAuthor[a] = append(byAuthor[a], ts)
 	}
-	// An edited message is read in its newest version too.
-	read := []int64{ts}
-	if l := s.chats.latest(s.chats.original(ts)); l != ts {
-		read = append(read, l)
+	authors := slices.Sorted(maps.Keys(byAuthor))
+	for _, author := range authors {
+		var read []int64
+		for _, t := range byAuthor[author] {
+			read = append(read, t)
+			if l := s.chats.latest(s.chats.original(t)); l != t {
+				read = append(read, l)
+			}
+		}
+		slices.Sort(read)
+		read = slices.Compact(read)
+		if err := s.call(ctx, "could not send the read receipt", "sendReceipt",
+			map[string]any{"recipient": author, "targetTimestamp": read, "type": "read"}, nil); err != nil {
+			return err
+		}
 	}
-	return s.call(ctx, "could not send the read receipt", "sendReceipt",
-		map[string]any{"recipient": a, "targetTimestamp": read, "type": "read"}, nil)
+	s.mu.Lock()
+	s.readUpTo[c.ChatID] = max(s.readUpTo[c.ChatID], ts)
+	s.mu.Unlock()
+	return nil
+}
+
+// unreadUpTo is, by author (a user ID, the user left out), the messages
+// of chat noted up to ts and after the last read mark sent there (this
+// session's; the first mark reaches back as far as the map does).
+func (s *Session) unreadUpTo(chat string, ts int64) map[string][]int64 {
+	s.mu.Lock()
+	after := s.readUpTo[chat]
+	s.mu.Unlock()
+	type noted struct {
+		ts           int64
+		chat, author string
+	}
+	var all []noted
+	s.chats.m.each(func(e msgChat) {
+		if e.Orig == 0 && e.TS <= ts && e.TS > after && e.Author != "" {
+			all = append(all, noted{e.TS, e.Chat, e.Author})
+		}
+	})
+	out := map[string][]int64{}
+	for _, n := range all {
+		// Named as now: a contact noted by ACI may have moved to
+		// their number (identity.go).
+		if isUUID(n.chat) {
+			n.chat = s.ids.lookup("", n.chat, s.acc)
+		}
+		if n.chat != chat {
+			continue
+		}
+		author := n.author
+		if isUUID(author) {
+			author = s.ids.lookup("", author, s.acc)
+		}
+		if author == s.selfID() {
+			continue
+		}
+		out[author] = append(out[author], n.ts)
+	}
+	return out
 }
 
 // SetTyping says the user is typing, or stopped.
