@@ -43,8 +43,15 @@ type inbox struct {
 	mu      sync.Mutex
 	next    uint64
 	pending map[uint64]json.RawMessage // by seq
+	lines   int                        // lines in the file
 	dirSync bool
 }
+
+// inboxCompactAt is how many lines the file may hold beyond twice the
+// envelopes pending before it is rewritten with those only: an envelope
+// left pending (its event could not be journalled) keeps the file from
+// being emptied.
+const inboxCompactAt = 1000
 
 type inboxLine struct {
 	N uint64          `json:"n,omitempty"`
@@ -86,7 +93,40 @@ func loadInbox(dir string, log *slog.Logger) *inbox {
 	if damaged > 0 {
 		log.Warn("signal: damaged lines in the envelopes not yet handled are dropped", "file", in.path, "damaged", damaged)
 	}
+	if err := in.compact(); err != nil {
+		// Appending after a cut line would damage the next one.
+		log.Error("signal: the envelopes not yet handled cannot be rewritten; new ones are kept in memory only", "file", in.path, "err", err)
+		in.path = ""
+	}
 	return in
+}
+
+// compact rewrites the file with the envelopes pending only (removed
+// when none); called with mu held or before in is shared.
+func (in *inbox) compact() error {
+	var buf bytes.Buffer
+	for seq := uint64(1); seq < in.next; seq++ {
+		if p, ok := in.pending[seq]; ok {
+			b, err := json.Marshal(inboxLine{N: seq, P: p})
+			if err != nil {
+				return err
+			}
+			buf.Write(b)
+			buf.WriteByte('\n')
+		}
+	}
+	if buf.Len() == 0 {
+		if err := os.Remove(in.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		in.lines = 0
+		return nil
+	}
+	if err := sdk.WriteFileDurably(in.path, buf.Bytes()); err != nil {
+		return err
+	}
+	in.lines, in.dirSync = len(in.pending), true
+	return nil
 }
 
 // backlog are the envelopes pending, oldest first, to hand to the
@@ -124,6 +164,7 @@ func (in *inbox) received(notes []rpc.Note) {
 		buf.WriteByte('\n')
 		in.pending[seq] = notes[i].Params
 		notes[i].Ref = seq
+		in.lines++
 	}
 	if buf.Len() == 0 || in.path == "" {
 		return
@@ -148,11 +189,16 @@ func (in *inbox) handled(seq uint64) {
 		return
 	}
 	var err error
-	if len(in.pending) == 0 {
+	switch {
+	case len(in.pending) == 0:
 		err = in.empty()
-	} else {
+		in.lines = 0
+	case in.lines > 2*len(in.pending)+inboxCompactAt:
+		err = in.compact()
+	default:
 		b, _ := json.Marshal(inboxLine{D: seq})
 		err = in.append(append(b, '\n'), false)
+		in.lines++
 	}
 	if err != nil {
 		in.log.Warn("signal: an envelope handled cannot be marked so; it is handled again at the next start", "file", in.path, "err", err)

@@ -1,8 +1,10 @@
 package signal
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -77,5 +79,30 @@ func TestPanickingEnvelopeDropped(t *testing.T) {
 	s.onNotify(notes[0])
 	if back := loadInbox(dir, log).backlog(); len(back) != 0 {
 		t.Fatalf("the envelope that panicked is kept: %v", back)
+	}
+}
+
+// An envelope left pending does not let the file grow for good: at a
+// load, and past a bound at run time, it is rewritten with the
+// envelopes pending only.
+func TestInboxCompacted(t *testing.T) {
+	dir := t.TempDir()
+	log := slog.New(slog.DiscardHandler)
+	in := loadInbox(dir, log)
+	stuck := []rpc.Note{{Method: "receive", Params: json.RawMessage(`{"stuck":true}`)}}
+	in.received(stuck)
+	for i := range 3 * inboxCompactAt {
+		n := []rpc.Note{{Method: "receive", Params: json.RawMessage(fmt.Sprintf(`{"i":%d}`, i))}}
+		in.received(n)
+		in.handled(n[0].Ref)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, inboxFile))
+	if lines := bytes.Count(b, []byte{'\n'}); lines > 2+inboxCompactAt*2 {
+		t.Fatalf("the inbox holds %d lines for one envelope pending", lines)
+	}
+	in = loadInbox(dir, log)
+	b, _ = os.ReadFile(filepath.Join(dir, inboxFile))
+	if back := in.backlog(); len(back) != 1 || string(back[0].Params) != `{"stuck":true}` || bytes.Count(b, []byte{'\n'}) != 1 {
+		t.Fatalf("after a load: backlog %v, file %q", back, b)
 	}
 }
