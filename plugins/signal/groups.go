@@ -302,7 +302,8 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 	s.mu.Unlock()
 	g, chat, err := s.readGroup(ctx, chatID)
 	if err != nil {
-		s.n.host.Logger().Warn("signal: a changed group could not be read", "login", s.loginID, "chat", chatID, "err", err)
+		s.unfinished.Add(1) // its envelope is handled again at the next start
+		s.n.host.Logger().Warn("signal: a changed group could not be read; the change is read again at the next start", "login", s.loginID, "chat", chatID, "err", err)
 		return
 	}
 	if chat == nil {

@@ -305,7 +305,7 @@ func (s *Session) emit(ctx context.Context, ev *pb.Event, durable bool) {
 		return
 	}
 	if err := s.n.host.EmitDurable(ctx, ev); err != nil {
-		s.emitFails.Add(1)
+		s.unfinished.Add(1)
 		s.n.host.Logger().Warn("signal: an event was not confirmed on disk; its envelope is handled again at the next start", "login", s.loginID, "err", err)
 	}
 }

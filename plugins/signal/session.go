@@ -66,9 +66,11 @@ type Session struct {
 	// authorSince: messages from this Unix ms on have author IDs
 	// (msgids.go), those before their bare timestamp.
 	authorSince int64
-	// emitFails counts the events that could not be journalled: an
-	// envelope during which one failed stays in the inbox.
-	emitFails atomic.Uint64
+	// unfinished counts what an envelope's handling could not finish
+	// (an event not journalled, a changed group signal-cli did not
+	// give): an envelope during which it grew stays in the inbox, to be
+	// handled again at the next start.
+	unfinished atomic.Uint64
 }
 
 func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
@@ -451,13 +453,13 @@ func (s *Session) onNotify(n rpc.Note) {
 	if n.Method != "receive" {
 		return
 	}
-	fails := s.emitFails.Load()
+	fails := s.unfinished.Load()
 	if !s.receiveSafely(n.Params) {
 		// Kept, it would end every start of the plugin the same way.
 		s.inbox.handled(n.Ref)
 		return
 	}
-	if s.emitFails.Load() == fails {
+	if s.unfinished.Load() == fails {
 		s.inbox.handled(n.Ref)
 	}
 }
