@@ -95,7 +95,7 @@ func TestTimerChange(t *testing.T) {
 		Timestamp: at, ExpiresInSeconds: 7 * 24 * 3600, IsExpirationUpdate: true}})
 	ev := s.nextNotice()
 	if ev.GetMessage().GetText() != "Disappearing messages turned on: messages disappear 1 week after they are read" ||
-		ev.ChatId != bob || ev.Sender.GetUserId() != bob || ev.EventId != itoa(at) {
+		ev.ChatId != bob || ev.Sender.GetUserId() != bob || ev.EventId != mid(at, bobACI) {
 		t.Fatalf("timer set by bob: %v", ev)
 	}
 	// A message under the timer is a message, no notice.
@@ -111,7 +111,7 @@ func TestTimerChange(t *testing.T) {
 		SentMessage: &fakesignal.SentMessage{DestinationNumber: bob, DestinationUUID: bobACI,
 			DataMessage: fakesignal.DataMessage{Timestamp: at, IsExpirationUpdate: true}}}})
 	ev = s.nextNotice()
-	if ev.GetMessage().GetText() != "Disappearing messages turned off" || ev.ChatId != bob || !ev.Sender.GetIsFromMe() || ev.EventId != itoa(at) {
+	if ev.GetMessage().GetText() != "Disappearing messages turned off" || ev.ChatId != bob || !ev.Sender.GetIsFromMe() || ev.EventId != mid(at, alice) {
 		t.Fatalf("timer off from the phone: %v", ev)
 	}
 }
@@ -142,7 +142,7 @@ func TestGroupTimerChange(t *testing.T) {
 	at := update(func(g *fakesignal.Group) { g.Timer = 4 * 7 * 24 * 3600 }, 4*7*24*3600)
 	ev := s.nextNotice()
 	if ev.GetMessage().GetText() != "Disappearing messages turned on: messages disappear 4 weeks after they are read" ||
-		ev.ChatId != group || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || ev.Sender.GetUserId() != carol || ev.EventId != itoa(at) {
+		ev.ChatId != group || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || ev.Sender.GetUserId() != carol || ev.EventId != mid(at, carolACI) {
 		t.Fatalf("group timer: %v", ev)
 	}
 	update(func(g *fakesignal.Group) { g.Description = "same timer" }, 4*7*24*3600)

@@ -76,7 +76,7 @@ func (s *session) wantPinned(chat string, ts ...int64) {
 		want = append(want, itoa(t))
 	}
 	got := s.chatInfo(chat).PinnedIds
-	if !slices.Equal(append([]string{}, got...), want) {
+	if !slices.Equal(stamps(got), want) {
 		s.t.Errorf("ChatInfo %s: pinned %v, want %v", chat, got, want)
 	}
 }
@@ -244,13 +244,13 @@ func TestChatInfoPinnedDaemonDown(t *testing.T) {
 	if chat.InviteLink != link || chat.GetTimer().GetSeconds() != 3600 {
 		t.Errorf("with signal-cli down: link %q, timer %v; want %q, an hour", chat.InviteLink, chat.Timer, link)
 	}
-	if want := []string{itoa(mine), itoa(at)}; !slices.Equal(chat.PinnedIds, want) {
+	if want := []string{itoa(mine), itoa(at)}; !slices.Equal(stamps(chat.PinnedIds), want) {
 		t.Errorf("pinned with signal-cli down: %v, want %v", chat.PinnedIds, want)
 	}
 	// Bob's chat: its pins at once, its timer not known (unset).
 	start = time.Now()
 	chat, err = s.p.Client().ChatInfo(ctx, &pb.ChatRef{LoginId: s.loginID, ChatId: bob, WithPins: true})
-	if took := time.Since(start); err != nil || took > 5*time.Second || !slices.Equal(chat.PinnedIds, []string{itoa(direct)}) || chat.Timer != nil {
+	if took := time.Since(start); err != nil || took > 5*time.Second || !slices.Equal(chat.PinnedIds, []string{mid(direct, bobACI)}) || chat.Timer != nil {
 		t.Errorf("ChatInfo of bob's chat with signal-cli down: %v, %v after %v; want his pin, no timer, at once", chat, err, took)
 	}
 
@@ -261,7 +261,7 @@ func TestChatInfoPinnedDaemonDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTED)
-	if c := s.chatInfo(group); c.Name != "renamed" || !slices.Equal(c.PinnedIds, []string{itoa(mine), itoa(at)}) {
+	if c := s.chatInfo(group); c.Name != "renamed" || !slices.Equal(c.PinnedIds, []string{mid(mine, alice), mid(at, bobACI)}) {
 		t.Errorf("signal-cli back: %v, want the group read again", c)
 	}
 

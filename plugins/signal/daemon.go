@@ -2,6 +2,7 @@ package signal
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -37,10 +39,17 @@ type daemon struct {
 	// installed): waiting for the socket is then pointless.
 	cannot bool
 	exited int // how many times the daemon exited
+	// cmd is the daemon running (nil between runs); stopped says Stop
+	// was called: no restart follows, and done is closed once the
+	// supervisor returned.
+	cmd     *exec.Cmd
+	stopped bool
+	stopCh  chan struct{} // closed by stop
+	done    chan struct{}
 }
 
 func newDaemon(cfg Config, dataDir, socket string, log *slog.Logger) *daemon {
-	return &daemon{cfg: cfg, dataDir: dataDir, socket: socket, log: log}
+	return &daemon{cfg: cfg, dataDir: dataDir, socket: socket, log: log, stopCh: make(chan struct{}), done: make(chan struct{})}
 }
 
 // args are signal-cli's arguments: multi-account mode (no -a), the
@@ -91,10 +100,45 @@ func (d *daemon) command() *exec.Cmd {
 	return cmd
 }
 
-// supervise starts the daemon and starts it again whenever it exits.
+// stop ends the daemon, if it runs, with SIGTERM (signal-cli then closes
+// its accounts' databases) and waits until it exited, or ctx ends (then
+// SIGKILL); it is not started again.
+func (d *daemon) stop(ctx context.Context) {
+	d.mu.Lock()
+	if d.stopped {
+		d.mu.Unlock()
+		return
+	}
+	d.stopped = true
+	close(d.stopCh)
+	cmd := d.cmd
+	d.mu.Unlock()
+	d.start() // a supervisor that never ran returns at once
+	if cmd != nil && cmd.Process != nil {
+		cmd.Process.Signal(syscall.SIGTERM)
+	}
+	select {
+	case <-d.done:
+	case <-ctx.Done():
+		if cmd != nil && cmd.Process != nil {
+			cmd.Process.Kill()
+		}
+		<-d.done
+	}
+}
+
+// supervise starts the daemon and starts it again whenever it exits,
+// until stop.
 func (d *daemon) supervise() {
+	defer close(d.done)
 	delay := MinRestart
 	for {
+		d.mu.Lock()
+		stopped := d.stopped
+		d.mu.Unlock()
+		if stopped {
+			return
+		}
 		os.Remove(d.socket) // a dead daemon's socket refuses the next one
 		cmd := d.command()
 		// A writer, not StderrPipe: Wait then returns once all the
@@ -107,7 +151,13 @@ func (d *daemon) supervise() {
 		cmd.WaitDelay = 2 * time.Second
 		cmd.Stdout = io.Discard
 		began := time.Now()
-		if err := cmd.Start(); err != nil {
+		d.mu.Lock()
+		err := cmd.Start()
+		if err == nil {
+			d.cmd = cmd
+		}
+		d.mu.Unlock()
+		if err != nil {
 			d.mu.Lock()
 			d.cannot = true
 			d.mu.Unlock()
@@ -119,6 +169,15 @@ func (d *daemon) supervise() {
 			d.mu.Unlock()
 			d.log.Info("signal-cli started", "pid", cmd.Process.Pid, "socket", d.socket)
 			err := cmd.Wait()
+			d.mu.Lock()
+			d.cmd = nil
+			stopped := d.stopped
+			d.mu.Unlock()
+			if stopped {
+				d.log.Info("signal-cli stopped", "err", err)
+				os.Remove(d.socket)
+				return
+			}
 			last := stderr.tail()
 			msg := fmt.Sprintf("signal-cli exited (%v)", err)
 			if last != "" {
@@ -133,8 +192,18 @@ func (d *daemon) supervise() {
 		if time.Since(began) > StableAfter {
 			delay = MinRestart
 		}
-		time.Sleep(delay)
+		d.sleep(delay)
 		delay = min(delay*2, MaxRestart)
+	}
+}
+
+// sleep waits delay before a restart; a stop ends the wait.
+func (d *daemon) sleep(delay time.Duration) {
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-d.stopCh:
 	}
 }
 

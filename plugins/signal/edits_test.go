@@ -37,7 +37,7 @@ func (s *session) reactionFrom(gid string, target int64, author, authorACI strin
 
 func wantTarget(t *testing.T, what, got, chat, wantChat string, orig int64) {
 	t.Helper()
-	if got != itoa(orig) || chat != wantChat {
+	if stamp(got) != itoa(orig) || chat != wantChat {
 		t.Fatalf("%s: target %s in %s, want the original %d in %s", what, got, chat, orig, wantChat)
 	}
 }

@@ -48,12 +48,12 @@ func TestDeleteAndEditOfAnothersMessage(t *testing.T) {
 	edit := d.Now()
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: carol, SourceUUID: carolACI, Timestamp: edit, EditMessage: &fakesignal.EditMessage{
 		TargetSentTimestamp: carols, DataMessage: fakesignal.DataMessage{Timestamp: edit, Message: fakesignal.Text("carol's words, edited"), GroupInfo: inGroup}}})
-	if ev := s.next(func(ev *pb.Event) bool { return ev.GetEdit() != nil }); ev.GetEdit().TargetId != itoa(carols) {
+	if ev := s.next(func(ev *pb.Event) bool { return ev.GetEdit() != nil }); ev.GetEdit().TargetId != mid(carols, carolACI) {
 		t.Fatalf("carol's edit: %v", ev)
 	}
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: carol, SourceUUID: carolACI, DataMessage: &fakesignal.DataMessage{
 		RemoteDelete: &fakesignal.RemoteDelete{Timestamp: carols}, GroupInfo: inGroup}})
-	if ev := s.next(func(ev *pb.Event) bool { return ev.GetRetraction() != nil }); ev.GetRetraction().TargetId != itoa(carols) || ev.ChatId != group {
+	if ev := s.next(func(ev *pb.Event) bool { return ev.GetRetraction() != nil }); ev.GetRetraction().TargetId != mid(carols, carolACI) || ev.ChatId != group {
 		t.Fatalf("carol's delete: %v", ev)
 	}
 }
@@ -75,7 +75,7 @@ func TestReceiptFromAnotherChat(t *testing.T) {
 		t.Fatalf("bob's receipt of the user's message to carol was told: %v", ev)
 	}
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: carol, SourceUUID: carolACI, ReceiptMessage: &fakesignal.ReceiptMessage{IsRead: true, Timestamps: []int64{mine}}})
-	if ev := s.next(func(ev *pb.Event) bool { return ev.GetReceipt() != nil }); ev.ChatId != carol || ev.GetReceipt().MessageIds[0] != itoa(mine) {
+	if ev := s.next(func(ev *pb.Event) bool { return ev.GetReceipt() != nil }); ev.ChatId != carol || ev.GetReceipt().MessageIds[0] != mid(mine, alice) {
 		t.Fatalf("carol's receipt: %v", ev)
 	}
 }

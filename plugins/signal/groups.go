@@ -302,7 +302,8 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 	s.mu.Unlock()
 	g, chat, err := s.readGroup(ctx, chatID)
 	if err != nil {
-		s.n.host.Logger().Warn("signal: a changed group could not be read", "login", s.loginID, "chat", chatID, "err", err)
+		s.unfinished.Add(1) // its envelope is handled again at the next start
+		s.n.host.Logger().Warn("signal: a changed group could not be read; the change is read again at the next start", "login", s.loginID, "chat", chatID, "err", err)
 		return
 	}
 	if chat == nil {
@@ -461,7 +462,7 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 		if _, err := target(chatID); err != nil {
 			return nil, err
 		}
-		chat := &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT, PinnedIds: s.pins.pinnedIn(chatID), PinsSeenOnly: true}
+		chat := &pb.Chat{ChatId: chatID, Type: pb.ChatType_CHAT_TYPE_DIRECT, PinnedIds: s.pinnedIDs(chatID), PinsSeenOnly: true}
 		if s.daemonDown() {
 			// Not waited for (SendWait): the rest is known all the same.
 			s.n.host.Logger().Info("signal: the chat's disappearing messages timer not read: signal-cli is down", "login", s.loginID, "chat", chatID)
@@ -514,7 +515,7 @@ func (s *Session) ChatInfo(ctx context.Context, chatID string) (*pb.Chat, error)
 	// only while the group's link is on.
 	chat.InviteLink = g.GroupInviteLink
 	chat.Timer = &pb.ChatTimer{Seconds: int64(g.MessageExpirationTime)}
-	chat.PinnedIds, chat.PinsSeenOnly = s.pins.pinnedIn(chatID), true
+	chat.PinnedIds, chat.PinsSeenOnly = s.pinnedIDs(chatID), true
 	return chat, nil
 }
 
@@ -550,7 +551,7 @@ func (s *Session) knownGroup(chatID string) *pb.Chat {
 	}
 	s.mu.Unlock()
 	if chat != nil {
-		chat.PinnedIds, chat.PinsSeenOnly = s.pins.pinnedIn(chatID), true
+		chat.PinnedIds, chat.PinsSeenOnly = s.pinnedIDs(chatID), true
 		chat.Stale = true
 	}
 	return chat

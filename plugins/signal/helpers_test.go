@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -15,8 +16,40 @@ func hexGroup(gid string) string {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
+// mid is the ID of the message of timestamp ts by author (an ACI, or
+// the number of an account without one known).
+func mid(ts int64, author string) string { return itoa(ts) + ":" + author }
+
+// keyOf is the author part of the IDs of the messages of the user ID
+// who: the ACI of bob and carol, alice's number (her account has no ACI
+// known in the existing flow).
+func keyOf(who string) string {
+	switch who {
+	case bob:
+		return bobACI
+	case carol:
+		return carolACI
+	}
+	return who
+}
+
+// stamp is the timestamp of a message ID.
+func stamp(id string) string { return stamps([]string{id})[0] }
+
+// stamps are the timestamps of message IDs.
+func stamps(ids []string) []string {
+	out := []string{}
+	for _, id := range ids {
+		ts, _, _ := strings.Cut(id, ":")
+		out = append(out, ts)
+	}
+	return out
+}
+
+// atoi is the number s, or the timestamp of the message ID s.
 func atoi(t *testing.T, s string) int64 {
 	t.Helper()
+	s, _, _ = strings.Cut(s, ":")
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		t.Fatal(err)

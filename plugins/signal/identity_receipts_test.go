@@ -37,7 +37,7 @@ func TestReceiptsAfterIdentityMove(t *testing.T) {
 
 	// Dave reads the user's message; the user reads dave's on the phone.
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: daveNum, SourceUUID: daveACI, ReceiptMessage: &fakesignal.ReceiptMessage{IsRead: true, Timestamps: []int64{mine}}})
-	if ev := s.next(func(ev *pb.Event) bool { return ev.GetReceipt() != nil }); ev.ChatId != daveNum || ev.GetReceipt().MessageIds[0] != itoa(mine) {
+	if ev := s.next(func(ev *pb.Event) bool { return ev.GetReceipt() != nil }); ev.ChatId != daveNum || ev.GetReceipt().MessageIds[0] != mid(mine, alice) {
 		t.Fatalf("dave's receipt: %v, want it in %s", ev, daveNum)
 	}
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SyncMessage: &fakesignal.SyncMessage{

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/signal/rpc"
 )
 
 var (
@@ -177,8 +179,10 @@ func (s *Session) removeUploads(paths []string) {
 }
 
 // DownloadMedia reads a received file: from signal-cli's attachments
-// folder when the plugin runs the daemon (streamed), else with
-// getAttachment (the file comes whole, base64, in one answer).
+// folder when the plugin runs the daemon, or the admin's daemon's
+// data_dir is given and readable, else with getAttachment, whose answer
+// (the file whole, base64, in one line) is decoded into the login's
+// folder as it is read, up to Signal's 100 MiB; either way streamed.
 func (s *Session) DownloadMedia(ctx context.Context, _ string, ref string) (*pb.MediaInfo, io.ReadCloser, error) {
 	if pack, id, ok := parseStickerRef(ref); ok {
 		return s.downloadSticker(ctx, pack, id)
@@ -186,16 +190,30 @@ func (s *Session) DownloadMedia(ctx context.Context, _ string, ref string) (*pb.
 	if ref == "" || strings.ContainsAny(ref, "/\\") || ref == "." || ref == ".." {
 		return nil, nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no Signal attachment", ref)
 	}
-	if d := s.n.daemon; d != nil {
-		if f, err := os.Open(filepath.Join(d.dataDir, "attachments", ref)); err == nil {
+	if dir := s.n.signalData(); dir != "" {
+		if f, err := os.Open(filepath.Join(dir, "attachments", ref)); err == nil {
 			return nil, f, nil
 		}
 	}
-	b, err := s.fetchBase64(ctx, ref, "getAttachment", map[string]any{"id": ref})
-	if err != nil {
-		return nil, nil, err
+	var path string
+	var size int64
+	err := s.callWith(ctx, "could not fetch the file", func(c *rpc.Client) error {
+		var err error
+		path, size, err = c.CallFile(ctx, "getAttachment", map[string]any{"account": s.acc.ID(), "id": ref})
+		return err
+	})
+	if errors.Is(err, rpc.ErrTooLarge) {
+		return nil, nil, tooLarge(ref, maxAttachmentBytes+1)
 	}
-	return nil, io.NopCloser(bytes.NewReader(b)), nil
+	if err != nil {
+		return nil, nil, s.mapError("could not fetch the file", err)
+	}
+	f, err := os.Open(path)
+	os.Remove(path) // read through the open file; gone once closed
+	if err != nil {
+		return nil, nil, fmt.Errorf("signal: %w", err)
+	}
+	return &pb.MediaInfo{Size: size}, f, nil
 }
 
 // downloadSticker reads a sticker's image with getSticker (signal-cli

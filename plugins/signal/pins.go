@@ -23,21 +23,25 @@ import (
 // duration is not shown, and the pin's end comes as no message: the
 // pin is only left out of the chat's pins (pinnedIn) once it ran out.
 type pinMessage struct {
-	TargetSentTimestamp int64 `json:"targetSentTimestamp"`
-	PinDurationSeconds  int64 `json:"pinDurationSeconds"`
+	TargetSentTimestamp int64  `json:"targetSentTimestamp"`
+	TargetAuthorNumber  string `json:"targetAuthorNumber"`
+	TargetAuthorUUID    string `json:"targetAuthorUuid"`
+	PinDurationSeconds  int64  `json:"pinDurationSeconds"`
 }
 
 // unpinMessage takes the pin off the message of TargetSentTimestamp
 // (JsonUnpinMessage).
 type unpinMessage struct {
-	TargetSentTimestamp int64 `json:"targetSentTimestamp"`
+	TargetSentTimestamp int64  `json:"targetSentTimestamp"`
+	TargetAuthorNumber  string `json:"targetAuthorNumber"`
+	TargetAuthorUUID    string `json:"targetAuthorUuid"`
 }
 
 // pinNotice is the notice of the pin (or unpin) of the message at target
 // by sender in chat, made at ts: the pin's own timestamp is its event
 // ID, so that a replay is dropped.
 func (s *Session) pinNotice(ctx context.Context, chat string, sender *pb.Sender, ts int64, target string, unpin bool) {
-	s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000, EventId: msgID(ts),
+	s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000, EventId: s.idFor(ts, sender.UserId),
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: mediatext.PinText(unpin), ReplyToId: target}}}, true)
 }
 
@@ -58,7 +62,7 @@ func (s *Session) Pin(ctx context.Context, c sdk.Call, pin *pb.Pin) error {
 	if err != nil {
 		return err
 	}
-	ts, author, err := msgRef(pin.TargetId, pin.TargetMeta)
+	ts, author, err := s.msgRef(pin.TargetId, pin.TargetMeta)
 	if err != nil {
 		return err
 	}
@@ -169,16 +173,26 @@ func (l *pinList) unpin(chat string, ts int64) {
 	l.m.put(e, func(old pinned, known bool) bool { return !known || old.Chat != chat })
 }
 
-// pinnedIn is the IDs of the messages pinned in chat now, oldest pin
-// first.
-func (l *pinList) pinnedIn(chat string) []string {
+// pinnedIn is the timestamps of the messages pinned in chat now, oldest
+// pin first.
+func (l *pinList) pinnedIn(chat string) []int64 {
 	now := time.Now().UnixMilli()
-	var ids []string
+	var tss []int64
 	l.m.each(func(e pinned) {
 		if e.Chat == chat && (e.Until == 0 || e.Until > now) {
-			ids = append(ids, msgID(e.TS))
+			tss = append(tss, e.TS)
 		}
 	})
+	return tss
+}
+
+// pinnedIDs is the IDs of the messages pinned in chat now, oldest pin
+// first.
+func (s *Session) pinnedIDs(chat string) []string {
+	var ids []string
+	for _, ts := range s.pins.pinnedIn(chat) {
+		ids = append(ids, s.idAt(ts))
+	}
 	return ids
 }
 

@@ -16,8 +16,8 @@ func (s *session) pinNotice(ts int64, chat, who string, fromMe bool, target int6
 	s.t.Helper()
 	ev := s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil && ev.TimestampUnixMicro == ts*1000 })
 	m := ev.GetMessage()
-	if ev.ChatId != chat || ev.Sender.GetUserId() != who || ev.Sender.GetIsFromMe() != fromMe || ev.EventId != itoa(ts) ||
-		m.Text != mediatext.PinText(unpin) || m.ReplyToId != itoa(target) || len(m.Attachments) != 0 {
+	if ev.ChatId != chat || ev.Sender.GetUserId() != who || ev.Sender.GetIsFromMe() != fromMe || ev.EventId != mid(ts, keyOf(who)) ||
+		m.Text != mediatext.PinText(unpin) || stamp(m.ReplyToId) != itoa(target) || len(m.Attachments) != 0 {
 		s.t.Fatalf("pin notice %v, want in %s from %s (mine: %v) %q replying to %d", ev, chat, who, fromMe, mediatext.PinText(unpin), target)
 	}
 }

@@ -111,7 +111,7 @@ func TestReceive(t *testing.T) {
 		DataMessage: &fakesignal.DataMessage{Timestamp: ts, Message: fakesignal.Text("hello alice")}})
 	ev := s.next(isText("hello alice"))
 	if ev.ChatId != bob || ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT || ev.Sender.UserId != bob || ev.Sender.IsFromMe ||
-		ev.EventId != itoa(ts) || ev.TimestampUnixMicro != ts*1000 {
+		ev.EventId != mid(ts, bobACI) || ev.TimestampUnixMicro != ts*1000 {
 		t.Fatalf("text event: %v", ev)
 	}
 	var meta map[string]any
@@ -122,14 +122,14 @@ func TestReceive(t *testing.T) {
 	// A reply quoting alice's message.
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
 		Message: fakesignal.Text("a reply"), Quote: &fakesignal.Quote{ID: 1234, AuthorNumber: alice, AuthorUUID: aliceACI, Text: "x"}}})
-	if ev := s.next(isText("a reply")); ev.GetMessage().ReplyToId != "1234" {
+	if ev := s.next(isText("a reply")); ev.GetMessage().ReplyToId != mid(1234, alice) {
 		t.Fatalf("reply: %v", ev)
 	}
 
 	// An edit, a reaction, its removal and a remote delete of bob's text.
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, EditMessage: &fakesignal.EditMessage{
 		TargetSentTimestamp: ts, DataMessage: fakesignal.DataMessage{Timestamp: d.Now(), Message: fakesignal.Text("hello, alice")}}})
-	if ev := s.next(func(ev *pb.Event) bool { return ev.GetEdit() != nil }); ev.GetEdit().TargetId != itoa(ts) || ev.GetEdit().Text != "hello, alice" || ev.ChatId != bob {
+	if ev := s.next(func(ev *pb.Event) bool { return ev.GetEdit() != nil }); ev.GetEdit().TargetId != mid(ts, bobACI) || ev.GetEdit().Text != "hello, alice" || ev.ChatId != bob {
 		t.Fatalf("edit: %v", ev)
 	}
 	react := func(remove bool) {
@@ -137,7 +137,7 @@ func TestReceive(t *testing.T) {
 			Reaction: &fakesignal.Reaction{Emoji: "👍", TargetAuthorNumber: alice, TargetAuthorUUID: aliceACI, TargetSentTimestamp: 1234, IsRemove: remove}}})
 	}
 	react(false)
-	if ev := s.next(func(ev *pb.Event) bool { return ev.GetReaction() != nil }); ev.GetReaction().TargetId != "1234" || !slices.Equal(ev.GetReaction().Emojis, []string{"👍"}) {
+	if ev := s.next(func(ev *pb.Event) bool { return ev.GetReaction() != nil }); ev.GetReaction().TargetId != mid(1234, alice) || !slices.Equal(ev.GetReaction().Emojis, []string{"👍"}) {
 		t.Fatalf("reaction: %v", ev)
 	}
 	react(true)
@@ -145,7 +145,7 @@ func TestReceive(t *testing.T) {
 		t.Fatalf("reaction removed: %v", ev)
 	}
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{RemoteDelete: &fakesignal.RemoteDelete{Timestamp: ts}}})
-	if ev := s.next(func(ev *pb.Event) bool { return ev.GetRetraction() != nil }); ev.GetRetraction().TargetId != itoa(ts) || ev.Sender.UserId != bob {
+	if ev := s.next(func(ev *pb.Event) bool { return ev.GetRetraction() != nil }); ev.GetRetraction().TargetId != mid(ts, bobACI) || ev.Sender.UserId != bob {
 		t.Fatalf("remote delete: %v", ev)
 	}
 
@@ -215,9 +215,9 @@ func TestReceive(t *testing.T) {
 		{SenderNumber: bob, SenderUUID: bobACI, Timestamp: ts}, {SenderNumber: bob, SenderUUID: bobACI, Timestamp: groupTS}}}})
 	for _, chat := range []string{bob, group} {
 		ev := s.next(func(ev *pb.Event) bool { return ev.GetReceipt() != nil })
-		want := itoa(ts)
+		want := mid(ts, bobACI)
 		if chat == group {
-			want = itoa(groupTS)
+			want = mid(groupTS, bobACI)
 		}
 		if ev.ChatId != chat || !ev.Sender.GetIsFromMe() || ev.GetReceipt().Kind != pb.ReceiptEvent_KIND_READ || !slices.Equal(ev.GetReceipt().MessageIds, []string{want}) {
 			t.Fatalf("read on the phone, in %s: %v", chat, ev)
@@ -254,7 +254,7 @@ func TestSend(t *testing.T) {
 		t.Fatalf("send: %v", first)
 	}
 	req, _ := lastRequest(d, "send")
-	if req.Params["message"] != "hi bob" || !slices.Equal(anyStrings(req.Params["recipient"]), []string{bob}) || itoa(req.Timestamp) != first.MessageId {
+	if req.Params["message"] != "hi bob" || !slices.Equal(anyStrings(req.Params["recipient"]), []string{bob}) || mid(req.Timestamp, alice) != first.MessageId {
 		t.Fatalf("send request: %v", req)
 	}
 	var meta map[string]any

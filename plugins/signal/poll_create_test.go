@@ -14,7 +14,7 @@ import (
 func (s *session) myPollCorrection(ts, target int64, chat, want string) {
 	s.t.Helper()
 	ev := s.editEvent(ts)
-	if ed := ev.GetEdit(); ed.TargetId != itoa(target) || ev.ChatId != chat || ev.Sender.GetUserId() != alice || !ev.Sender.GetIsFromMe() || ed.Text != want {
+	if ed := ev.GetEdit(); ed.TargetId != mid(target, alice) || ev.ChatId != chat || ev.Sender.GetUserId() != alice || !ev.Sender.GetIsFromMe() || ed.Text != want {
 		s.t.Fatalf("correction %v, want of %d in %s by the user:\n%s", ev, target, chat, want)
 	}
 }
@@ -28,7 +28,7 @@ func (s *session) startPoll(chat string, p *pb.Poll) (*pb.CommandResult, fakesig
 		s.t.Fatalf("poll %q in %s: %v", p.Question, chat, res.Error)
 	}
 	req, ok := lastRequest(s.d, "sendPollCreate")
-	if !ok || res.MessageId != itoa(req.Timestamp) || !strings.Contains(string(res.Meta), `"a":"`+alice+`"`) {
+	if !ok || res.MessageId != mid(req.Timestamp, alice) || !strings.Contains(string(res.Meta), `"a":"`+alice+`"`) {
 		s.t.Fatalf("poll %q: result %v, request %v (%v): want the poll's message named by its timestamp, from the user", p.Question, res, req, ok)
 	}
 	return res, req

@@ -381,7 +381,7 @@ func (s *Session) pollCorrect(ctx context.Context, chat string, ts, target int64
 	// No event ID: a vote says a state again, which a second copy does
 	// not change, while two states may read the same.
 	s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: e.sender, TimestampUnixMicro: ts * 1000,
-		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: msgID(target), Text: text, Spans: spans}}}, true)
+		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: s.idFor(target, e.author), Text: text, Spans: spans}}}, true)
 }
 
 var _ sdk.Voter = (*Session)(nil)
@@ -397,7 +397,7 @@ func (s *Session) Vote(ctx context.Context, c sdk.Call, v *pb.Vote) error {
 	if err != nil {
 		return err
 	}
-	ts, _, err := msgRef(v.TargetId, v.TargetMeta)
+	ts, _, err := s.msgRef(v.TargetId, v.TargetMeta)
 	if err != nil {
 		return err
 	}
@@ -528,7 +528,7 @@ func (s *Session) ClosePoll(ctx context.Context, c sdk.Call, cp *pb.ClosePoll) e
 	if err != nil {
 		return err
 	}
-	ts, _, err := msgRef(cp.TargetId, cp.TargetMeta)
+	ts, _, err := s.msgRef(cp.TargetId, cp.TargetMeta)
 	if err != nil {
 		return err
 	}

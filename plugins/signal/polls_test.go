@@ -16,7 +16,7 @@ import (
 func (s *session) pollCorrection(ts, target int64, chat, want string) {
 	s.t.Helper()
 	ev := s.editEvent(ts)
-	if ed := ev.GetEdit(); ed.TargetId != itoa(target) || ev.ChatId != chat || ev.Sender.GetUserId() != bob || ed.Text != want {
+	if ed := ev.GetEdit(); ed.TargetId != mid(target, bobACI) || ev.ChatId != chat || ev.Sender.GetUserId() != bob || ed.Text != want {
 		s.t.Fatalf("correction %v, want of %d in %s by %s:\n%s", ev, target, chat, bob, want)
 	}
 }
@@ -268,7 +268,7 @@ func TestPollVoteFromXMPP(t *testing.T) {
 		t.Fatalf("request %v, want to %s options [0 2] (in the poll's order), count 1", req.Params, bob)
 	}
 	ev := s.editEvent(req.Timestamp)
-	if ed := ev.GetEdit(); ev.ChatId != bob || ed.TargetId != itoa(at) || ed.Text != "Poll: Food (several answers allowed)\n1. Pizza: 1 vote\n2. Soup: 0 votes\n3. Cake: 1 vote\n"+where {
+	if ed := ev.GetEdit(); ev.ChatId != bob || ed.TargetId != mid(at, bobACI) || ed.Text != "Poll: Food (several answers allowed)\n1. Pizza: 1 vote\n2. Soup: 0 votes\n3. Cake: 1 vote\n"+where {
 		t.Fatalf("correction %v", ev)
 	}
 

@@ -33,7 +33,7 @@ func (s *session) receiptFrom(ts int64) *pb.Event {
 }
 
 func isReceiptOf(ts int64) func(*pb.Event) bool {
-	return func(ev *pb.Event) bool { return slices.Contains(ev.GetReceipt().GetMessageIds(), itoa(ts)) }
+	return func(ev *pb.Event) bool { return slices.Contains(stamps(ev.GetReceipt().GetMessageIds()), itoa(ts)) }
 }
 
 // sendToGroup sends a text into the group and returns its timestamp.
@@ -48,7 +48,7 @@ func (s *session) sendToGroup(group, text string) int64 {
 
 func wantReceiptIn(t *testing.T, ev *pb.Event, chat string, ts int64) {
 	t.Helper()
-	if ev.ChatId != chat || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || !slices.Equal(ev.GetReceipt().MessageIds, []string{itoa(ts)}) {
+	if ev.ChatId != chat || ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || !slices.Equal(stamps(ev.GetReceipt().MessageIds), []string{itoa(ts)}) {
 		t.Fatalf("receipt: %v, want it in the group %s for %d", ev, chat, ts)
 	}
 }

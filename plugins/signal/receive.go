@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"slices"
-	"strconv"
 	"time"
 
 	"passerelle.im/passerelle/plugins/mediatext"
@@ -174,8 +173,6 @@ func groupIDOf(chatID string) string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-func msgID(ts int64) string { return strconv.FormatInt(ts, 10) }
-
 // receive turns one envelope into events.
 func (s *Session) receive(env envelope) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -216,6 +213,7 @@ func (s *Session) receive(env envelope) {
 		// (an edit read names its original).
 		me := &pb.Sender{UserId: s.selfID(), IsFromMe: true}
 		newest := map[string]int64{}
+		newestID := map[string]string{}
 		var chats []string
 		for _, r := range env.SyncMessage.ReadMessages {
 			chat := s.chatAt(r.Timestamp)
@@ -229,11 +227,13 @@ func (s *Session) receive(env envelope) {
 			if _, ok := newest[chat]; !ok {
 				chats = append(chats, chat)
 			}
-			newest[chat] = max(newest[chat], orig)
+			if orig >= newest[chat] {
+				newest[chat], newestID[chat] = orig, s.refID(orig, r.SenderNumber, r.SenderUUID)
+			}
 		}
 		for _, chat := range chats {
 			s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: me, TimestampUnixMicro: ts * 1000,
-				Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_READ, MessageIds: []string{msgID(newest[chat])}}}}, false)
+				Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_READ, MessageIds: []string{newestID[chat]}}}}, false)
 		}
 	case env.Receipt != nil:
 		r := env.Receipt
@@ -259,7 +259,7 @@ func (s *Session) receive(env envelope) {
 			if byChat[chat] == nil {
 				chats = append(chats, chat)
 			}
-			if id := s.origID(t); !slices.Contains(byChat[chat], id) {
+			if id := s.idFor(s.chats.original(t), s.selfID()); !slices.Contains(byChat[chat], id) {
 				byChat[chat] = append(byChat[chat], id)
 			}
 		}
@@ -305,7 +305,8 @@ func (s *Session) emit(ctx context.Context, ev *pb.Event, durable bool) {
 		return
 	}
 	if err := s.n.host.EmitDurable(ctx, ev); err != nil {
-		s.n.host.Logger().Warn("signal: an event was not confirmed on disk", "login", s.loginID, "err", err)
+		s.unfinished.Add(1)
+		s.n.host.Logger().Warn("signal: an event was not confirmed on disk; its envelope is handled again at the next start", "login", s.loginID, "err", err)
 	}
 }
 
@@ -325,7 +326,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 				// The timer changed (calls.go): a notice from whoever
 				// changed it, by the update's timestamp.
 				s.emit(ctx, &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: sender, TimestampUnixMicro: ts * 1000,
-					EventId: msgID(ts), Payload: &pb.Event_Message{Message: &pb.MessageEvent{
+					EventId: s.idFor(ts, sender.UserId), Payload: &pb.Event_Message{Message: &pb.MessageEvent{
 						Text: timerNotice(after)}}}, true)
 			}
 			return
@@ -349,7 +350,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			// Set on the phone: the one to name if XMPP removes it.
 			s.mine.set(target, emoji)
 		}
-		ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: msgID(target), Emojis: emojis}}
+		ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: s.refID(target, r.TargetAuthorNumber, r.TargetAuthorUUID), Emojis: emojis}}
 	case dm.RemoteDelete != nil:
 		orig := s.chats.original(dm.RemoteDelete.Timestamp)
 		if !s.wrote(orig, author) {
@@ -357,19 +358,19 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			return
 		}
 		s.pins.unpin(chat, orig) // a message deleted is pinned no more
-		ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: msgID(orig)}}
+		ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: s.idFor(orig, author)}}
 	case dm.PollVote != nil || dm.PollTerminate != nil:
 		s.pollUpdate(ctx, chat, author, ts, dm)
 		return
 	case dm.PinMessage != nil:
 		orig := s.chats.original(dm.PinMessage.TargetSentTimestamp)
 		s.pins.pin(chat, orig, ts, dm.PinMessage.PinDurationSeconds)
-		s.pinNotice(ctx, chat, sender, ts, msgID(orig), false)
+		s.pinNotice(ctx, chat, sender, ts, s.refID(orig, dm.PinMessage.TargetAuthorNumber, dm.PinMessage.TargetAuthorUUID), false)
 		return
 	case dm.UnpinMessage != nil:
 		orig := s.chats.original(dm.UnpinMessage.TargetSentTimestamp)
 		s.pins.unpin(chat, orig)
-		s.pinNotice(ctx, chat, sender, ts, msgID(orig), true)
+		s.pinNotice(ctx, chat, sender, ts, s.refID(orig, dm.UnpinMessage.TargetAuthorNumber, dm.UnpinMessage.TargetAuthorUUID), true)
 		return
 	case dm.hasContent():
 		text, spans := s.decodeText(ctx, deref(dm.Message), dm.Mentions, dm.TextStyles)
@@ -382,7 +383,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			m.Attachments = append(m.Attachments, stickerAttachment(dm.Sticker))
 		}
 		if dm.Quote != nil {
-			m.ReplyToId = s.origID(dm.Quote.ID)
+			m.ReplyToId = s.refID(s.chats.original(dm.Quote.ID), dm.Quote.AuthorNumber, dm.Quote.AuthorUUID)
 		}
 		for _, a := range dm.Attachments {
 			m.Attachments = append(m.Attachments, &pb.Attachment{Name: a.Filename, MimeType: a.ContentType, Size: sizeOr(a.Size),
@@ -399,12 +400,12 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 				m.ExpiresAfterReadSeconds = secs
 			}
 		}
-		ev.EventId, ev.Meta = msgID(ts), metaOf(author, ts)
+		ev.EventId, ev.Meta = s.idFor(ts, author), metaOf(author, ts)
 		ev.Payload = &pb.Event_Message{Message: m}
 	case dm.IsExpirationUpdate && dm.Message == nil:
 		// Its sender changed the timer: a notice from them, by the
 		// message's timestamp as any message.
-		ev.EventId, ev.Meta = msgID(ts), metaOf(author, ts)
+		ev.EventId, ev.Meta = s.idFor(ts, author), metaOf(author, ts)
 		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: timerText(dm)}}
 	default:
 		return // a story: nothing to show
@@ -437,7 +438,7 @@ func (s *Session) edit(ctx context.Context, sender *pb.Sender, peer string, ts i
 	s.chats.noteEdit(ts, chat, sender.UserId, orig)
 	text, spans := s.decodeText(ctx, deref(e.DataMessage.Message), e.DataMessage.Mentions, e.DataMessage.TextStyles)
 	s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000,
-		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: msgID(orig), Text: text, Spans: spans}}}, true)
+		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: s.idFor(orig, sender.UserId), Text: text, Spans: spans}}}, true)
 }
 
 func deref(s *string) string {

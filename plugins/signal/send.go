@@ -1,9 +1,11 @@
 package signal
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
-	"strconv"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,17 +57,31 @@ func isUUID(s string) bool {
 }
 
 // msgRef reads which message an ID and its metadata name: its timestamp
-// (the metadata's, else the ID) and its author ("" when unknown).
+// (the metadata's, else the ID) and its author as a user ID ("" when
+// unknown). An ID's author is an ACI (msgids.go): the user's own is the
+// user, a contact's their number when known, as the metadata names
+// them, so that "is it mine" and "who wrote it" read the same either
+// way.
+func (s *Session) msgRef(id string, meta []byte) (ts int64, author string, err error) {
+	ts, author, err = msgRef(id, meta)
+	if err == nil && isUUID(author) {
+		author = s.ids.lookup("", author, s.acc)
+	}
+	return ts, author, err
+}
+
+// msgRef is Session.msgRef with the author as the ID or metadata names
+// them.
 func msgRef(id string, meta []byte) (ts int64, author string, err error) {
 	var m msgMeta
 	if len(meta) > 0 && json.Unmarshal(meta, &m) == nil && m.Timestamp > 0 {
 		return m.Timestamp, m.Author, nil
 	}
-	ts, err = strconv.ParseInt(id, 10, 64)
-	if err != nil || ts <= 0 {
+	ts, a, ok := parseID(id)
+	if !ok {
 		return 0, "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no Signal message", id)
 	}
-	return ts, m.Author, nil
+	return ts, cmp.Or(m.Author, a), nil
 }
 
 // SendMessage sends text, a reply (a quote of the message replied to) and
@@ -114,7 +130,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		p["textStyles"] = styles
 	}
 	if msg.ReplyToId != "" {
-		if ts, a, err := msgRef(msg.ReplyToId, msg.ReplyToMeta); err == nil && a != "" {
+		if ts, a, err := s.msgRef(msg.ReplyToId, msg.ReplyToMeta); err == nil && a != "" {
 			p["quoteTimestamp"], p["quoteAuthor"] = ts, a
 		} else {
 			// Without its author Signal cannot name the message: the
@@ -135,7 +151,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 // (Unix ms, its ID): when the chat has a disappearing messages timer,
 // the time it expires.
 func (s *Session) sentResult(ctx context.Context, chatID string, ts int64) sdk.Result {
-	out := sdk.Result{MessageID: msgID(ts), Time: time.UnixMilli(ts), Meta: metaOf(s.selfID(), ts)}
+	out := sdk.Result{MessageID: s.idFor(ts, s.selfID()), Time: time.UnixMilli(ts), Meta: metaOf(s.selfID(), ts)}
 	if secs, err := s.chatTimer(ctx, chatID); err != nil {
 		// Sent all the same: the message then stays on the user's
 		// clients until they delete it.
@@ -190,7 +206,7 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	ts, a, err := msgRef(e.TargetId, e.TargetMeta)
+	ts, a, err := s.msgRef(e.TargetId, e.TargetMeta)
 	if err != nil {
 		return sdk.Result{}, err
 	}
@@ -236,7 +252,7 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	ts, a, err := msgRef(r.TargetId, r.TargetMeta)
+	ts, a, err := s.msgRef(r.TargetId, r.TargetMeta)
 	if err != nil {
 		return sdk.Result{}, err
 	}
@@ -269,7 +285,7 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	ts, a, err := msgRef(r.TargetId, r.TargetMeta)
+	ts, a, err := s.msgRef(r.TargetId, r.TargetMeta)
 	if err != nil {
 		return sdk.Result{}, err
 	}
@@ -284,25 +300,83 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	return sdk.Result{}, nil
 }
 
-// MarkRead sends a read receipt for the message to its author.
+// MarkRead sends read receipts for the messages of the chat up to the
+// one named: Signal's receipts name messages one by one, and an XMPP
+// client marks a chat read up to a message (XEP-0333), so each author
+// of a message since the last mark (of the messages the plugin noted)
+// is told of theirs; an edited message is read in its newest version
+// too.
 func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) error {
-	ts, a, err := msgRef(m.UpToId, m.UpToMeta)
+	ts, a, err := s.msgRef(m.UpToId, m.UpToMeta)
 	if err != nil {
 		return err
 	}
 	if a == "" && groupIDOf(c.ChatID) == "" {
 		a = c.ChatID // in a direct chat, the other one wrote it (or the user, below)
 	}
-	if a == "" || a == s.selfID() {
-		return nil // no one to tell
+	byAuthor := s.unreadUpTo(c.ChatID, ts)
+	if a != "" && a != s.selfID() && !slices.Contains(byAuthor[a], ts) {
+		byAuthor[a] = append(byAuthor[a], ts)
 	}
-	// An edited message is read in its newest version too.
-	read := []int64{ts}
-	if l := s.chats.latest(s.chats.original(ts)); l != ts {
-		read = append(read, l)
+	authors := slices.Sorted(maps.Keys(byAuthor))
+	for _, author := range authors {
+		var read []int64
+		for _, t := range byAuthor[author] {
+			read = append(read, t)
+			if l := s.chats.latest(s.chats.original(t)); l != t {
+				read = append(read, l)
+			}
+		}
+		slices.Sort(read)
+		read = slices.Compact(read)
+		if err := s.call(ctx, "could not send the read receipt", "sendReceipt",
+			map[string]any{"recipient": author, "targetTimestamp": read, "type": "read"}, nil); err != nil {
+			return err
+		}
 	}
-	return s.call(ctx, "could not send the read receipt", "sendReceipt",
-		map[string]any{"recipient": a, "targetTimestamp": read, "type": "read"}, nil)
+	s.mu.Lock()
+	s.readUpTo[c.ChatID] = max(s.readUpTo[c.ChatID], ts)
+	s.mu.Unlock()
+	return nil
+}
+
+// unreadUpTo is, by author (a user ID, the user left out), the messages
+// of chat noted up to ts and after the last read mark sent there (this
+// session's; the first mark reaches back as far as the map does).
+func (s *Session) unreadUpTo(chat string, ts int64) map[string][]int64 {
+	s.mu.Lock()
+	after := s.readUpTo[chat]
+	s.mu.Unlock()
+	type noted struct {
+		ts           int64
+		chat, author string
+	}
+	var all []noted
+	s.chats.m.each(func(e msgChat) {
+		if e.Orig == 0 && e.TS <= ts && e.TS > after && e.Author != "" {
+			all = append(all, noted{e.TS, e.Chat, e.Author})
+		}
+	})
+	out := map[string][]int64{}
+	for _, n := range all {
+		// Named as now: a contact noted by ACI may have moved to
+		// their number (identity.go).
+		if isUUID(n.chat) {
+			n.chat = s.ids.lookup("", n.chat, s.acc)
+		}
+		if n.chat != chat {
+			continue
+		}
+		author := n.author
+		if isUUID(author) {
+			author = s.ids.lookup("", author, s.acc)
+		}
+		if author == s.selfID() {
+			continue
+		}
+		out[author] = append(out[author], n.ts)
+	}
+	return out
 }
 
 // SetTyping says the user is typing, or stopped.

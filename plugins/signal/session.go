@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"passerelle.im/passerelle/plugins/signal/rpc"
@@ -51,20 +53,32 @@ type Session struct {
 	// pictures are the groups' pictures' hashes as last seen, by chat ID
 	// ("" none): a group update says nothing of its picture (avatars.go).
 	pictures map[string]string
-	chats    *msgChats       // recent messages' timestamps -> chat (and original of an edit)
-	mine     *myReactions    // the user's reaction per message timestamp
-	polls    pollCache       // polls of the messages seen, for their votes (polls.go)
-	pins     *pinList        // the messages pinned in each chat (pins.go)
-	typing   map[string]bool // chats where the user was last said typing
-	calls    ringing         // calls shown ringing (calls.go)
-	swept    time.Time       // when the stale uploads were last removed (media.go)
+	chats    *msgChats        // recent messages' timestamps -> chat (and original of an edit)
+	mine     *myReactions     // the user's reaction per message timestamp
+	polls    pollCache        // polls of the messages seen, for their votes (polls.go)
+	pins     *pinList         // the messages pinned in each chat (pins.go)
+	typing   map[string]bool  // chats where the user was last said typing
+	readUpTo map[string]int64 // the newest message marked read, by chat (MarkRead)
+	calls    ringing          // calls shown ringing (calls.go)
+	swept    time.Time        // when the stale uploads were last removed (media.go)
+	// inbox keeps the envelopes read and not yet handled (inbox.go).
+	inbox *inbox
+	// authorSince: messages from this Unix ms on have author IDs
+	// (msgids.go), those before their bare timestamp.
+	authorSince int64
+	// unfinished counts what an envelope's handling could not finish
+	// (an event not journalled, a changed group signal-cli did not
+	// give): an envelope during which it grew stays in the inbox, to be
+	// handled again at the next start.
+	unfinished atomic.Uint64
 }
 
 func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	log := n.host.Logger().With("login", login.LoginID)
 	s := &Session{n: n, loginID: login.LoginID, acc: acc, dir: login.Dir, ids: loadIdentities(login.Dir),
 		chats: loadMsgChats(login.Dir, log), mine: loadMyReactions(login.Dir, log), pins: loadPins(login.Dir, log),
-		groups: map[string]*group{}, pictures: map[string]string{}, typing: map[string]bool{}}
+		groups: map[string]*group{}, pictures: map[string]string{}, typing: map[string]bool{},
+		readUpTo: map[string]int64{}, inbox: loadInbox(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
 	s.polls.load(login.Dir, log)
 	return s
 }
@@ -82,12 +96,18 @@ func (s *Session) Connect(ctx context.Context) error {
 		s.mu.Unlock()
 		return nil
 	}
+	s.n.live(s, true)
 	s.ready, s.rdOnce = make(chan struct{}), &sync.Once{}
 	ready := s.ready
 	s.gone, s.unlinked = false, ""
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTING, "connecting to signal-cli")
 	// Set under the lock: Up, in its own goroutine, reads it.
-	s.c = rpc.Dial(s.n.socket(), rpc.Options{Notify: s.onNotify, Up: s.onUp, Down: s.onDown})
+	// The envelopes a session before read and did not handle go first.
+	// A file signal-cli answers (getAttachment) is decoded into the
+	// uploads folder as it is read, never held whole.
+	os.MkdirAll(s.uploadsDir(), 0o700)
+	s.c = rpc.Dial(s.n.socket(), rpc.Options{Notify: s.onNotify, Received: s.inbox.received, Backlog: s.inbox.backlog(),
+		Up: s.onUp, Down: s.onDown, SpoolDir: s.uploadsDir(), MaxFile: maxAttachmentBytes})
 	s.mu.Unlock()
 	t := time.NewTimer(ConnectWait)
 	defer t.Stop()
@@ -272,6 +292,7 @@ var DrainWait = 10 * time.Second
 // ends first, and the envelopes it sent before are handled before the
 // connection goes (a relogin, an admin's disconnect, would lose them).
 func (s *Session) Disconnect(ctx context.Context) error {
+	s.n.live(s, false)
 	s.mu.Lock()
 	c, up, sub := s.c, s.up, s.sub
 	s.mu.Unlock()
@@ -311,6 +332,7 @@ func (s *Session) closeConn() {
 // admin's, and unregistering a primary device would take the number off
 // Signal.
 func (s *Session) Logout(ctx context.Context) error {
+	s.n.live(s, false)
 	if !s.acc.Linked && !s.n.linked(s.acc.ID()) {
 		s.n.host.Logger().Info("signal: logout leaves the account in signal-cli: passerelle did not link it", "login", s.loginID)
 		s.Disconnect(ctx)
@@ -352,7 +374,7 @@ func (s *Session) removeLocal() error {
 		return nil
 	}
 	for _, name := range []string{"identities.json", msgChatsFile, msgChatsFile + ".tmp",
-		myReactionsFile, myReactionsFile + ".tmp", pinnedFile, pinnedFile + ".tmp", "uploads", pollstore.DirName} {
+		myReactionsFile, myReactionsFile + ".tmp", pinnedFile, pinnedFile + ".tmp", inboxFile, msgIDsFile, "uploads", pollstore.DirName} {
 		if err := os.RemoveAll(filepath.Join(s.dir, name)); err != nil {
 			return fmt.Errorf("signal: %w", err)
 		}
@@ -384,6 +406,11 @@ func (s *Session) callRaw(ctx context.Context, what, method string, params map[s
 		params = map[string]any{}
 	}
 	params["account"] = s.acc.ID()
+	return s.callWith(ctx, what, func(c *rpc.Client) error { return c.Call(ctx, method, params, result) })
+}
+
+// callWith is callRaw of any call f makes on the connection.
+func (s *Session) callWith(ctx context.Context, what string, f func(c *rpc.Client) error) error {
 	deadline := time.Now().Add(SendWait)
 	for {
 		s.mu.Lock()
@@ -400,7 +427,7 @@ func (s *Session) callRaw(ctx context.Context, what, method string, params map[s
 		}
 		var err error
 		if up {
-			err = c.Call(ctx, method, params, result)
+			err = f(c)
 			if err == nil {
 				return nil
 			}
@@ -420,10 +447,38 @@ func (s *Session) callRaw(ctx context.Context, what, method string, params map[s
 }
 
 // onNotify handles what the daemon sends unasked: received envelopes.
-func (s *Session) onNotify(method string, params json.RawMessage) {
-	if method != "receive" {
+// An envelope leaves the inbox once handled, unless an event of it could
+// not be journalled: it is then handled again at the next start.
+func (s *Session) onNotify(n rpc.Note) {
+	if n.Method != "receive" {
 		return
 	}
+	fails := s.unfinished.Load()
+	if !s.receiveSafely(n.Params) {
+		// Kept, it would end every start of the plugin the same way.
+		s.inbox.handled(n.Ref)
+		return
+	}
+	if s.unfinished.Load() == fails {
+		s.inbox.handled(n.Ref)
+	}
+}
+
+// receiveSafely is receiveNote, false when handling the envelope
+// panicked: it is logged and dropped, and the plugin goes on.
+func (s *Session) receiveSafely(params json.RawMessage) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.n.host.Logger().Error("signal: an envelope could not be handled; dropped", "login", s.loginID, "panic", r, "stack", string(debug.Stack()))
+			ok = false
+		}
+	}()
+	s.receiveNote(params)
+	return true
+}
+
+// receiveNote handles one "receive" notification's params.
+func (s *Session) receiveNote(params json.RawMessage) {
 	// Manual receive mode wraps the envelope in a subscription answer;
 	// automatic mode does not.
 	var p struct {
@@ -488,7 +543,3 @@ func (s *Session) chatAt(ts int64) string {
 	}
 	return chat
 }
-
-// origID is the ID the gateway knows the message of timestamp ts by: an
-// edit's timestamp names the message it edits.
-func (s *Session) origID(ts int64) string { return msgID(s.chats.original(ts)) }

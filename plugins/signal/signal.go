@@ -8,8 +8,10 @@
 // ACI (a UUID); when the number of an ACI-only contact becomes known, an
 // IdentityEvent moves it. A group (v2) is a chat whose ID is its group ID
 // in lowercase hex. A message is the timestamp its sender gave it, in
-// milliseconds; Signal needs its author too to reply, react, delete or
-// mark it read, which travels in the message's metadata (see msgMeta).
+// milliseconds, and its author ("<timestamp>:<ACI>", msgids.go: two
+// people may send in one millisecond); Signal needs the author to reply,
+// react, delete or mark it read, which also travels in the message's
+// metadata (see msgMeta).
 package signal
 
 import (
@@ -55,7 +57,9 @@ type Config struct {
 	// none.
 	Socket string `json:"socket"`
 	// DataDir is signal-cli's own data folder (its --config); default
-	// signal-cli/ in the plugin's data folder. Unused with Socket.
+	// signal-cli/ in the plugin's data folder. With Socket, where the
+	// admin's daemon keeps its data, when the plugin may read it: files
+	// received are then read there rather than through getAttachment.
 	DataDir string `json:"data_dir"`
 	// DeviceName is the name a new linked device gets on the phone when
 	// the user gives none ("passerelle").
@@ -74,6 +78,8 @@ type Network struct {
 	dataDir string
 
 	mu sync.Mutex
+	// sessions are the sessions connected, for Stop.
+	sessions map[*Session]bool
 }
 
 // New returns the Signal network.
@@ -150,6 +156,16 @@ func hashString(s string) uint32 {
 		h = (h ^ uint32(s[i])) * 16777619
 	}
 	return h
+}
+
+// signalData is signal-cli's data folder when the plugin can read it:
+// its own daemon's, or the one the admin's daemon keeps when data_dir
+// says ("" when not known).
+func (n *Network) signalData() string {
+	if n.daemon != nil {
+		return n.daemon.dataDir
+	}
+	return n.cfg.DataDir
 }
 
 // socket is the path of the daemon's socket, starting the supervised

@@ -41,7 +41,7 @@ func (s *Session) SetChatTimer(ctx context.Context, c sdk.Call, ttl time.Duratio
 			// The group update's timestamp names the change, as one
 			// from the phone is named (receive.go).
 			s.noteChat(ts, c.ChatID, s.selfID())
-			ev.TimestampUnixMicro, ev.EventId = ts*1000, msgID(ts)
+			ev.TimestampUnixMicro, ev.EventId = ts*1000, s.idFor(ts, s.selfID())
 		}
 		s.emit(ctx, ev, true)
 		return nil

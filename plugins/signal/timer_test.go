@@ -121,7 +121,7 @@ func TestSetTimerGroup(t *testing.T) {
 	if g, _ := d.GetGroup(alice, gid); g.Timer != day {
 		t.Fatalf("the group's timer on Signal: %d, want %d", g.Timer, day)
 	}
-	if ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || ev.EventId == "" || ev.EventId != itoa(ev.TimestampUnixMicro/1000) {
+	if ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || ev.EventId == "" || ev.EventId != mid(ev.TimestampUnixMicro/1000, alice) {
 		t.Errorf("the notice: %v, want a group's, named by its timestamp", ev)
 	}
 	c.once("noted", day)

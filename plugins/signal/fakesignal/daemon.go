@@ -143,8 +143,10 @@ type Daemon struct {
 	// unknown are the methods answered as a signal-cli without them
 	// (Forget).
 	unknown map[string]bool
-	// stalled are the methods never answered (Stall).
-	stalled map[string]bool
+	// stalled are the methods never answered (Stall); stalledReqs the
+	// requests of them read.
+	stalled     map[string]bool
+	stalledReqs map[string][]map[string]any
 	// failNext are errors the next requests of a method get (FailNext).
 	failNext map[string][]*rpcError
 }
@@ -160,7 +162,7 @@ func Start(path string) (*Daemon, error) {
 	d := &Daemon{path: path, conns: map[*conn]bool{}, accounts: map[string]*Account{},
 		links: map[string]*pendingLink{}, linkTimeout: 2 * time.Minute, calls: map[string]int{}, failing: map[string]string{},
 		noProfileKey: map[string]bool{}, groupLinks: map[string]*groupLink{}, unknown: map[string]bool{}, stalled: map[string]bool{},
-		failNext: map[string][]*rpcError{}}
+		stalledReqs: map[string][]map[string]any{}, failNext: map[string][]*rpcError{}}
 	if err := d.listen(); err != nil {
 		return nil, err
 	}
@@ -551,6 +553,9 @@ func (d *Daemon) serve(c *conn) {
 		go func() {
 			d.mu.Lock()
 			stalled := d.stalled[req.Method]
+			if stalled {
+				d.stalledReqs[req.Method] = append(d.stalledReqs[req.Method], req.Params)
+			}
 			d.mu.Unlock()
 			if stalled {
 				return // read, never answered
@@ -1095,6 +1100,22 @@ func (d *Daemon) Stall(method string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.stalled[method] = true
+}
+
+// Unstall answers the requests of method read from now on (not those
+// stalled before).
+func (d *Daemon) Unstall(method string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.stalled, method)
+}
+
+// StalledRequests are the params of the requests of method read and left
+// unanswered (Stall), in order.
+func (d *Daemon) StalledRequests(method string) []map[string]any {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.stalledReqs[method])
 }
 
 // Unregister makes the account one Signal no longer knows (its device

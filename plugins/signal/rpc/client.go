@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -56,11 +57,36 @@ const DefaultTimeout = 30 * time.Second
 // with getAttachment comes base64 in one line.
 const MaxLine = 256 << 20
 
+// Note is a notification the daemon sent.
+type Note struct {
+	Method string
+	Params json.RawMessage
+	// Ref is the caller's own reference to the note (0: none), set by
+	// Options.Received or given in Options.Backlog, and handed to Notify
+	// with it.
+	Ref uint64
+}
+
 // Options configure a Client.
 type Options struct {
 	// Notify is called with each notification, one at a time, in the
 	// order they arrived. It may call the client.
-	Notify func(method string, params json.RawMessage)
+	Notify func(n Note)
+	// Received, when set, is called in the reading goroutine with the
+	// notifications just read, in order, before they are queued for
+	// Notify and before anything more is read: signal-cli forgets an
+	// envelope once it wrote it to the socket, so a caller that must not
+	// lose one keeps it durably there (and may set its Ref). Answers
+	// read after them wait for it.
+	Received func(notes []Note)
+	// Backlog are notifications handed to Notify first, before any the
+	// daemon sends: the caller's own, kept from a connection before.
+	Backlog []Note
+	// SpoolDir, when set, is where a file answered base64 in a long
+	// line is decoded as it is read (spool.go), for CallFile; MaxFile
+	// (> 0) bounds its size.
+	SpoolDir string
+	MaxFile  int64
 	// Up is called, in its own goroutine, after each successful dial
 	// (the first one too); Down when a connection is lost, with why.
 	Up   func()
@@ -72,6 +98,7 @@ type Options struct {
 type answer struct {
 	result json.RawMessage
 	err    error
+	file   spooled // a result's data decoded into a file (spool.go)
 }
 
 // Client is a connection to signal-cli's socket that redials.
@@ -88,18 +115,13 @@ type Client struct {
 	closed  bool
 
 	notes chan struct{} // wakes the dispatcher
-	queue []note
+	queue []Note
 	// noted and handled count the notifications read and those Notify
 	// returned from (Drain).
 	noted, handled uint64
 	stop           chan struct{}
 	stopped        sync.WaitGroup
 	upOnce         chan struct{} // closed at the first successful dial
-}
-
-type note struct {
-	method string
-	params json.RawMessage
 }
 
 // Dial starts a client of the socket at path; it dials in the background
@@ -113,6 +135,11 @@ func Dial(path string, opt Options) *Client {
 	}
 	c := &Client{path: path, opt: opt, pending: map[string]chan answer{}, notes: make(chan struct{}, 1),
 		stop: make(chan struct{}), upOnce: make(chan struct{})}
+	if len(opt.Backlog) > 0 {
+		c.queue = append(c.queue, opt.Backlog...)
+		c.noted = uint64(len(opt.Backlog))
+		c.notes <- struct{}{}
+	}
 	c.stopped.Add(2)
 	go c.run()
 	go c.dispatch()
@@ -270,11 +297,65 @@ type message struct {
 	Error  *Error          `json:"error"`
 }
 
-// read reads lines until the connection fails.
+// read reads lines until the connection fails. Notifications read in
+// one go (what the socket had buffered) are handed to Received together,
+// then queued; an answer read after them waits for that, so that what
+// Drain counts includes every notification sent before it.
 func (c *Client) read(conn net.Conn) error {
 	br := bufio.NewReaderSize(conn, 64<<10)
+	var batch []Note
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		if c.opt.Received != nil {
+			c.opt.Received(batch)
+		}
+		c.mu.Lock()
+		c.queue = append(c.queue, batch...)
+		c.noted += uint64(len(batch))
+		c.mu.Unlock()
+		batch = nil
+		select {
+		case c.notes <- struct{}{}:
+		default:
+		}
+	}
+	defer flush() // what was read before the connection failed
 	for {
-		line, err := readLine(br)
+		if br.Buffered() == 0 || len(batch) >= maxBatch {
+			flush()
+		}
+		frag, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) && c.opt.SpoolDir != "" {
+			// A long line, a file answered: parsed as it is read.
+			m, sp, perr := c.readLong(append([]byte(nil), frag...), br)
+			switch {
+			case perr != nil:
+				if sp.path != "" {
+					os.Remove(sp.path)
+				}
+			case m.Method != "" && (len(m.ID) == 0 || string(m.ID) == "null"):
+				if sp.path != "" {
+					os.Remove(sp.path)
+				}
+				batch = append(batch, Note{Method: m.Method, Params: m.Params})
+			case m.Method == "" && len(m.ID) > 0:
+				a := answer{result: m.Result, file: sp}
+				if m.Error != nil {
+					a = answer{err: m.Error}
+					if sp.path != "" {
+						os.Remove(sp.path)
+					}
+				}
+				flush()
+				if !c.deliver(idString(m.ID), a) && sp.path != "" {
+					os.Remove(sp.path)
+				}
+			}
+			continue
+		}
+		line, err := finishLine(br, frag, err)
 		if errors.Is(err, io.EOF) {
 			return errors.New("rpc: signal-cli closed the connection")
 		}
@@ -295,20 +376,14 @@ func (c *Client) read(conn net.Conn) error {
 				Method json.RawMessage `json:"method"`
 			}
 			if json.Unmarshal(line, &named) == nil && len(named.Method) == 0 && len(named.ID) > 0 {
+				flush()
 				c.deliver(idString(named.ID), answer{err: fmt.Errorf("rpc: signal-cli's answer cannot be read: %w", err)})
 			}
 			continue
 		}
 		switch {
 		case m.Method != "" && (len(m.ID) == 0 || string(m.ID) == "null"):
-			c.mu.Lock()
-			c.queue = append(c.queue, note{m.Method, m.Params})
-			c.noted++
-			c.mu.Unlock()
-			select {
-			case c.notes <- struct{}{}:
-			default:
-			}
+			batch = append(batch, Note{Method: m.Method, Params: m.Params})
 		case m.Method == "" && len(m.ID) > 0:
 			// An answer; a request of the daemon's (a method with an
 			// ID: signal-cli sends none) is no answer to a call of the
@@ -319,10 +394,14 @@ func (c *Client) read(conn net.Conn) error {
 			} else {
 				a.result = m.Result
 			}
+			flush()
 			c.deliver(idString(m.ID), a)
 		}
 	}
 }
+
+// maxBatch bounds the notifications handed to Received at once.
+const maxBatch = 256
 
 // readLine reads one line, without its newline: a slice of br's buffer
 // when it fits there, valid until the next read, else a slice of its
@@ -331,6 +410,12 @@ func (c *Client) read(conn net.Conn) error {
 // MaxLine) and stays that large for the connection's life.
 func readLine(br *bufio.Reader) ([]byte, error) {
 	frag, err := br.ReadSlice('\n')
+	return finishLine(br, frag, err)
+}
+
+// finishLine is readLine after its first ReadSlice, which gave frag and
+// err.
+func finishLine(br *bufio.Reader, frag []byte, err error) ([]byte, error) {
 	switch {
 	case err == nil:
 		return frag[:len(frag)-1], nil
@@ -357,8 +442,8 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 	}
 }
 
-// deliver hands a to the call of id, if one is pending.
-func (c *Client) deliver(id string, a answer) {
+// deliver hands a to the call of id, if one is pending, and says so.
+func (c *Client) deliver(id string, a answer) bool {
 	c.mu.Lock()
 	ch, ok := c.pending[id]
 	delete(c.pending, id)
@@ -366,6 +451,7 @@ func (c *Client) deliver(id string, a answer) {
 	if ok {
 		ch <- a
 	}
+	return ok
 }
 
 // idString is a request ID as this client wrote it: a JSON string or
@@ -394,11 +480,11 @@ func (c *Client) dispatch() {
 				break
 			}
 			n := c.queue[0]
-			c.queue[0] = note{}
+			c.queue[0] = Note{}
 			c.queue = c.queue[1:]
 			c.mu.Unlock()
 			if c.opt.Notify != nil {
-				c.opt.Notify(n.method, n.params)
+				c.opt.Notify(n)
 			}
 			c.mu.Lock()
 			c.handled++
@@ -437,6 +523,26 @@ func (c *Client) CallOn(ctx context.Context, conn uint64, method string, params,
 
 // call is Call on the connection numbered want (0: any).
 func (c *Client) call(ctx context.Context, want uint64, method string, params, result any) error {
+	a, err := c.callAnswer(ctx, want, method, params)
+	if err != nil {
+		return err
+	}
+	if a.file.path != "" || a.file.tooLarge || a.file.err != nil {
+		// A file answered to a plain call: given whole, as it came.
+		if a.result, err = a.file.inline(a.result); err != nil {
+			return fmt.Errorf("rpc: %s: %w", method, err)
+		}
+	}
+	if result != nil && len(a.result) > 0 {
+		if err := json.Unmarshal(a.result, result); err != nil {
+			return fmt.Errorf("rpc: %s: the answer cannot be read: %w", method, err)
+		}
+	}
+	return nil
+}
+
+// callAnswer makes a call and returns its answer as it came.
+func (c *Client) callAnswer(ctx context.Context, want uint64, method string, params any) (answer, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, DefaultTimeout)
@@ -445,19 +551,19 @@ func (c *Client) call(ctx context.Context, want uint64, method string, params, r
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return ErrClosed
+		return answer{}, ErrClosed
 	}
 	conn := c.conn
 	if conn == nil || (want != 0 && c.gen != want) {
 		c.mu.Unlock()
-		return ErrNotConnected
+		return answer{}, ErrNotConnected
 	}
 	c.nextID++
 	id := strconv.FormatUint(c.nextID, 10)
 	line, err := json.Marshal(request{JSONRPC: "2.0", Method: method, Params: params, ID: id})
 	if err != nil {
 		c.mu.Unlock()
-		return fmt.Errorf("rpc: %s: %w", method, err)
+		return answer{}, fmt.Errorf("rpc: %s: %w", method, err)
 	}
 	ch := make(chan answer, 1)
 	c.pending[id] = ch
@@ -471,25 +577,20 @@ func (c *Client) call(ctx context.Context, want uint64, method string, params, r
 	if err != nil {
 		c.forget(id)
 		conn.Close() // the reader sees it and redials
-		return fmt.Errorf("rpc: %s: %w: %w", method, ErrDisconnected, err)
+		return answer{}, fmt.Errorf("rpc: %s: %w: %w", method, ErrDisconnected, err)
 	}
 	select {
 	case a := <-ch:
 		if a.err != nil {
 			if errors.Is(a.err, ErrDisconnected) {
-				return fmt.Errorf("rpc: %s: %w", method, a.err)
+				return answer{}, fmt.Errorf("rpc: %s: %w", method, a.err)
 			}
-			return a.err
+			return answer{}, a.err
 		}
-		if result != nil && len(a.result) > 0 {
-			if err := json.Unmarshal(a.result, result); err != nil {
-				return fmt.Errorf("rpc: %s: the answer cannot be read: %w", method, err)
-			}
-		}
-		return nil
+		return a, nil
 	case <-ctx.Done():
 		c.forget(id)
-		return fmt.Errorf("rpc: %s: no answer: %w", method, ctx.Err())
+		return answer{}, fmt.Errorf("rpc: %s: no answer: %w", method, ctx.Err())
 	}
 }
 

@@ -174,9 +174,9 @@ func TestNotificationsInOrder(t *testing.T) {
 	var got []int
 	done := make(chan struct{})
 	var c *Client
-	c = Dial(s.path, Options{Notify: func(method string, params json.RawMessage) {
+	c = Dial(s.path, Options{Notify: func(n Note) {
 		var p struct{ N int }
-		json.Unmarshal(params, &p)
+		json.Unmarshal(n.Params, &p)
 		// The handler may call the client: it runs apart from the reader.
 		if p.N == 50 {
 			if err := c.Call(ctx(t), "echo", "x", nil); err != nil {

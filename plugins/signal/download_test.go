@@ -1,0 +1,49 @@
+package signal_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"passerelle.im/passerelle/plugins/plugintest"
+)
+
+// A file fetched from an admin's daemon (getAttachment: base64 in one
+// line) comes whole and of its size, and leaves nothing in the login's
+// folder; with the daemon's data_dir given, it is read from there.
+func TestDownloadAttachment(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	big := make([]byte, 700<<10) // past the reader's buffer
+	rand.Read(big)
+	d.AddAttachment(alice, "big.bin", big)
+	info, got := downloadWithInfo(t, s, bob, "big.bin")
+	if !bytes.Equal([]byte(got), big) || info.GetSize() != int64(len(big)) {
+		t.Fatalf("downloaded %d bytes (said %d), want %d", len(got), info.GetSize(), len(big))
+	}
+	es, _ := os.ReadDir(filepath.Join(s.dir, "uploads"))
+	for _, e := range es {
+		if strings.HasPrefix(e.Name(), "getfile-") {
+			t.Errorf("%s left in the login's folder", e.Name())
+		}
+	}
+
+	// The admin's daemon's folder, readable: no getAttachment.
+	data := t.TempDir()
+	os.MkdirAll(filepath.Join(data, "attachments"), 0o700)
+	os.WriteFile(filepath.Join(data, "attachments", "local.jpg"), []byte("ON DISK"), 0o600)
+	cfg, _ := json.Marshal(map[string]any{"socket": d.Path(), "data_dir": data, "accounts": adminAccounts()})
+	p := plugintest.Start(t, pluginBinary(t), "", cfg)
+	done := p.Login("existing", map[string]string{"account": alice})
+	s2 := &session{t: t, d: d, p: p, loginID: done.LoginId, saved: done.SavedState, dir: t.TempDir()}
+	s2.evs = p.Events()
+	s2.connect(done.SavedState)
+	before := d.Calls("getAttachment")
+	if got := download(t, s2, bob, "local.jpg"); got != "ON DISK" || d.Calls("getAttachment") != before {
+		t.Fatalf("read %q with %d getAttachment, want the daemon's file", got, d.Calls("getAttachment")-before)
+	}
+}

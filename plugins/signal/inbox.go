@@ -1,0 +1,243 @@
+package signal
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/signal/rpc"
+)
+
+// signal-cli's JSON-RPC daemon has no acknowledgement of an envelope: it
+// stores each one from Signal in its message cache, confirms it to
+// Signal's servers, writes it to the subscribed socket and then deletes
+// it from its cache (ReceiveHelper: the handler's return is the end of
+// it). Neither --receive-mode manual (subscribeReceive, or the receive
+// method, which collects envelopes the same way) nor any other option
+// lets a client confirm an envelope it handled. So the plugin keeps each
+// envelope on disk the moment it reads it off the socket, before it is
+// queued, turned into events and those are journalled: a plugin killed
+// meanwhile handles it at its next start. What stays unprotected is only
+// what sits in the socket's buffers when the plugin dies: signal-cli
+// already forgot it, and nothing on this side has read it.
+
+// inboxFile is the envelopes read and not yet handled, in the login's
+// folder.
+const inboxFile = "inbox.jsonl"
+
+// inbox is the envelopes read from signal-cli and not yet handled: JSON
+// lines, one per envelope ({"n":seq,"p":params}) written and synced as
+// read, then one per envelope handled ({"d":seq}, not synced: a crash
+// before the next sync handles it again, which the host's dedup takes).
+// The file is emptied (and synced) once nothing is pending.
+type inbox struct {
+	path string // "" when kept in memory only
+	log  *slog.Logger
+
+	mu      sync.Mutex
+	next    uint64
+	pending map[uint64]json.RawMessage // by seq
+	lines   int                        // lines in the file
+	dirSync bool
+}
+
+// inboxCompactAt is how many lines the file may hold beyond twice the
+// envelopes pending before it is rewritten with those only: an envelope
+// left pending (its event could not be journalled) keeps the file from
+// being emptied.
+const inboxCompactAt = 1000
+
+type inboxLine struct {
+	N uint64          `json:"n,omitempty"`
+	P json.RawMessage `json:"p,omitempty"`
+	D uint64          `json:"d,omitempty"`
+}
+
+// loadInbox reads the envelopes left pending in the login folder dir.
+func loadInbox(dir string, log *slog.Logger) *inbox {
+	in := &inbox{log: log, next: 1, pending: map[uint64]json.RawMessage{}}
+	if dir == "" {
+		return in
+	}
+	in.path = filepath.Join(dir, inboxFile)
+	b, err := os.ReadFile(in.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return in
+	}
+	if err != nil {
+		log.Error("signal: the envelopes not yet handled cannot be read; they are lost", "file", in.path, "err", err)
+		return in
+	}
+	damaged := 0
+	for _, line := range bytes.Split(b, []byte{'\n'}) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var l inboxLine
+		switch {
+		case json.Unmarshal(line, &l) != nil:
+			damaged++ // a write cut short: never synced, so never relied on
+		case l.N > 0 && len(l.P) > 0:
+			in.pending[l.N] = l.P
+			in.next = max(in.next, l.N+1)
+		case l.D > 0:
+			delete(in.pending, l.D)
+		}
+	}
+	if damaged > 0 {
+		log.Warn("signal: damaged lines in the envelopes not yet handled are dropped", "file", in.path, "damaged", damaged)
+	}
+	if err := in.compact(); err != nil {
+		// Appending after a cut line would damage the next one.
+		log.Error("signal: the envelopes not yet handled cannot be rewritten; new ones are kept in memory only", "file", in.path, "err", err)
+		in.path = ""
+	}
+	return in
+}
+
+// compact rewrites the file with the envelopes pending only (removed
+// when none); called with mu held or before in is shared.
+func (in *inbox) compact() error {
+	var buf bytes.Buffer
+	for seq := uint64(1); seq < in.next; seq++ {
+		if p, ok := in.pending[seq]; ok {
+			b, err := json.Marshal(inboxLine{N: seq, P: p})
+			if err != nil {
+				return err
+			}
+			buf.Write(b)
+			buf.WriteByte('\n')
+		}
+	}
+	if buf.Len() == 0 {
+		if err := os.Remove(in.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		in.lines = 0
+		return nil
+	}
+	if err := sdk.WriteFileDurably(in.path, buf.Bytes()); err != nil {
+		return err
+	}
+	in.lines, in.dirSync = len(in.pending), true
+	return nil
+}
+
+// backlog are the envelopes pending, oldest first, to hand to the
+// session's handler before any new one.
+func (in *inbox) backlog() []rpc.Note {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	var out []rpc.Note
+	for seq := uint64(1); seq < in.next; seq++ {
+		if p, ok := in.pending[seq]; ok {
+			out = append(out, rpc.Note{Method: "receive", Params: p, Ref: seq})
+		}
+	}
+	return out
+}
+
+// received keeps the envelopes of notes on disk (synced) and numbers
+// them, before they are handled. A write that fails is logged: they are
+// then handled from memory only, as before the inbox.
+func (in *inbox) received(notes []rpc.Note) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	var buf bytes.Buffer
+	for i := range notes {
+		if notes[i].Method != "receive" {
+			continue
+		}
+		seq := in.next
+		in.next++
+		b, err := json.Marshal(inboxLine{N: seq, P: notes[i].Params})
+		if err != nil {
+			continue
+		}
+		buf.Write(b)
+		buf.WriteByte('\n')
+		in.pending[seq] = notes[i].Params
+		notes[i].Ref = seq
+		in.lines++
+	}
+	if buf.Len() == 0 || in.path == "" {
+		return
+	}
+	if err := in.append(buf.Bytes(), true); err != nil {
+		in.log.Error("signal: received envelopes cannot be kept on disk; a crash before they are handled loses them", "file", in.path, "err", err)
+	}
+}
+
+// handled forgets the envelope seq: its events are journalled.
+func (in *inbox) handled(seq uint64) {
+	if seq == 0 {
+		return
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if _, ok := in.pending[seq]; !ok {
+		return
+	}
+	delete(in.pending, seq)
+	if in.path == "" {
+		return
+	}
+	var err error
+	switch {
+	case len(in.pending) == 0:
+		err = in.empty()
+		in.lines = 0
+	case in.lines > 2*len(in.pending)+inboxCompactAt:
+		err = in.compact()
+	default:
+		b, _ := json.Marshal(inboxLine{D: seq})
+		err = in.append(append(b, '\n'), false)
+		in.lines++
+	}
+	if err != nil {
+		in.log.Warn("signal: an envelope handled cannot be marked so; it is handled again at the next start", "file", in.path, "err", err)
+	}
+}
+
+// append writes b at the end of the file, synced when sync says; called
+// with mu held.
+func (in *inbox) append(b []byte, sync bool) error {
+	f, err := os.OpenFile(in.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err == nil && sync {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && sync && !in.dirSync {
+		// A file just made is durable once its folder is.
+		if err = sdk.SyncDir(in.path); err == nil {
+			in.dirSync = true
+		}
+	}
+	return err
+}
+
+// empty truncates the file, synced: nothing is pending. Called with mu
+// held.
+func (in *inbox) empty() error {
+	f, err := os.OpenFile(in.path, os.O_WRONLY|os.O_TRUNC|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

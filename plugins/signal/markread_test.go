@@ -1,0 +1,52 @@
+package signal_test
+
+import (
+	"slices"
+	"testing"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/signal/fakesignal"
+)
+
+// A chat marked read up to a message (XEP-0333) tells each author of the
+// messages before it too: Signal's read receipts name messages one by
+// one, and the sender's app shows read only those named. (Before: only
+// the message named got a receipt, and only its author one.)
+func TestMarkReadUpTo(t *testing.T) {
+	d, gid := startFake(t)
+	s := newSession(t, d)
+	group := hexGroup(gid)
+	inGroup := &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"}
+	say := func(number, aci, text string) *pb.Event {
+		at := d.Now()
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: number, SourceUUID: aci, Timestamp: at, DataMessage: &fakesignal.DataMessage{
+			Timestamp: at, Message: fakesignal.Text(text), GroupInfo: inGroup}})
+		return s.next(isText(text))
+	}
+	b1 := say(bob, bobACI, "bob one")
+	c1 := say(carol, carolACI, "carol one")
+	s.sendToGroup(group, "mine")
+	b2 := say(bob, bobACI, "bob two")
+	if res := s.do(group, &pb.MarkRead{UpToId: b2.EventId, UpToMeta: b2.Meta}); res.Error != nil {
+		t.Fatal(res.Error)
+	}
+	got := map[string][]int64{}
+	for _, r := range d.Requests(alice) {
+		if r.Method != "sendReceipt" || r.Params["type"] != "read" {
+			continue
+		}
+		who := anyStrings(r.Params["recipient"])
+		for _, v := range r.Params["targetTimestamp"].([]any) {
+			got[who[0]] = append(got[who[0]], int64(v.(float64)))
+		}
+	}
+	if want := []int64{atoi(t, b1.EventId), atoi(t, b2.EventId)}; !slices.Equal(got[bob], want) {
+		t.Errorf("read receipts to bob: %v, want %v", got[bob], want)
+	}
+	if want := []int64{atoi(t, c1.EventId)}; !slices.Equal(got[carol], want) {
+		t.Errorf("read receipts to carol: %v, want %v", got[carol], want)
+	}
+	if len(got) != 2 {
+		t.Errorf("read receipts to %v, want bob and carol only", got)
+	}
+}
