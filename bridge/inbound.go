@@ -26,7 +26,7 @@ func (t *transport) handle(ctx context.Context, st *wire.Stanza) {
 		// probe still says something: nothing can be known of the user.
 		if st.Kind() == "presence" && bareOf(st.To()) == t.domain {
 			if s := t.session(bareOf(st.From())); s != nil {
-				s.noteAvail(ctx, "", "error")
+				s.noteAvail(ctx, "", "error", ownPresence{})
 			}
 		}
 		t.roomBounce(ctx, st) // a resource gone from a room (room_gone.go)
@@ -255,10 +255,18 @@ func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, t
 	registered := s != nil
 	toGateway := to.Localpart() == ""
 	online := false // another resource of the user is still available
+	var best ownPresence
+	// Only what reaches the gateway itself tells the user's availability:
+	// the broadcast presence her server routes to it (she lets it see her
+	// presence) or a probe's answer. A presence to one contact is directed
+	// (RFC 6121 §4.6): a client that shows itself to one contact only, or
+	// hides from one, is neither online nor offline on the network.
 	switch typ := st.Type(); {
-	case !registered:
-	case typ == "" || typ == "unavailable" || (typ == "unsubscribed" && toGateway):
-		online = s.noteAvail(ctx, from.Resourcepart(), typ)
+	case !registered || !toGateway:
+	case typ == "":
+		online, best = s.noteAvail(ctx, from.Resourcepart(), typ, parseOwnPresence(st))
+	case typ == "unavailable" || typ == "unsubscribed":
+		online, best = s.noteAvail(ctx, from.Resourcepart(), typ, ownPresence{})
 	}
 	switch st.Type() {
 	case "subscribe":
@@ -302,13 +310,18 @@ func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, t
 		// From a bare JID it is the server's (a probe's answer, a
 		// subscription request's receipt), not a client's.
 		if toGateway && registered && from.Resourcepart() != "" {
-			if st.Type() == "unavailable" && online {
-				// One resource left, another is still there: the user
-				// is not offline on the network.
-				t.log.Debug("a resource went offline; the user is still online", "user", user, "resource", from.Resourcepart())
-				return
+			p := &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_OFFLINE}
+			if online {
+				// The network shows one presence: the most available
+				// resource's. One resource left, another is still
+				// there: the user is not offline on the network, and
+				// shows what the other last said.
+				p = best.proto()
 			}
-			t.forwardPresence(ctx, s.Login(), st)
+			if st.Type() == "unavailable" && online {
+				t.log.Debug("a resource went offline; the user is still online", "user", user, "resource", from.Resourcepart())
+			}
+			t.forwardPresence(ctx, s.Login(), p)
 			if st.Type() == "" {
 				s.noteOwnAvatar(st)
 			}
@@ -323,20 +336,10 @@ func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, t
 
 // forwardPresence hands the user's own availability to networks that
 // show it.
-func (t *transport) forwardPresence(ctx context.Context, l store.Login, st *wire.Stanza) {
+func (t *transport) forwardPresence(ctx context.Context, l store.Login, p *pb.Presence) {
 	caps := t.host.Caps()
 	if caps == nil || !caps.GetFeatures().GetSetPresence() {
 		return
-	}
-	p := &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AVAILABLE}
-	if st.Type() == "unavailable" {
-		p.Show = pb.PresenceShow_PRESENCE_SHOW_OFFLINE
-	} else if show := st.Child("", "show"); show != nil {
-		p.Show = map[string]pb.PresenceShow{"away": pb.PresenceShow_PRESENCE_SHOW_AWAY, "xa": pb.PresenceShow_PRESENCE_SHOW_XA,
-			"dnd": pb.PresenceShow_PRESENCE_SHOW_DND, "chat": pb.PresenceShow_PRESENCE_SHOW_CHAT}[show.Text]
-	}
-	if status := st.Child("", "status"); status != nil {
-		p.Status = status.Text
 	}
 	t.host.Send(&pb.Command{LoginId: l.LoginID, Action: &pb.Command_SetPresence{SetPresence: &pb.SetPresence{Presence: p}}},
 		func(r *pb.CommandResult) {
