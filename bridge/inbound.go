@@ -376,6 +376,11 @@ func (s *session) subscribeContact(ctx context.Context, to jid.JID) {
 			t.send(ctx, t.puppetPresence(pj, l.UserJID, "unsubscribed"))
 			return
 		}
+		t.fitContact(c) // netinput.go
+		if c.GetUserId() != uid {
+			s.addedAs(ctx, pj, c)
+			return
+		}
 		name = contactName(c)
 		if err := t.db.PutPuppets(ctx, []store.Puppet{{Transport: t.name, LoginID: l.LoginID, UserID: c.UserId, Name: name}}); err != nil {
 			t.log.Error("storing a puppet failed", "err", err)
@@ -393,6 +398,42 @@ func (s *session) subscribeContact(ctx context.Context, to jid.JID) {
 	w.Start("presence", "").Attr("from", pj).Attr("to", l.UserJID).Attr("type", "subscribe")
 	w.Leaf("nick", nsNick, name)
 	t.send(ctx, w.Bytes())
+}
+
+// addedAs handles a contact the user added by the JID asked, which the
+// network added under another ID (a phone number written another way, a
+// username for a numeric ID): that contact joins the roster under its
+// own JID, as one the network reported; the JID asked is no contact, so
+// its subscription is declined, naming the JID to use, and with the
+// roster permission its item goes. Subscribed, it stayed a roster item
+// no event ever reached, and the contact's own JID was missing until
+// the next sync.
+func (s *session) addedAs(ctx context.Context, asked string, c *pb.Contact) {
+	t, l := s.t, s.Login()
+	cj, err := t.puppetJID(c.GetUserId())
+	if err != nil {
+		t.log.Warn("the network added a contact that has no JID", "user", l.UserJID, "asked", asked, "user_id", c.GetUserId(), "err", err)
+		t.send(ctx, t.puppetPresence(asked, l.UserJID, "unsubscribed"))
+		return
+	}
+	t.log.Info("contact added under another ID", "user", l.UserJID, "asked", asked, "added", cj.String())
+	name := contactName(c)
+	if err := t.db.PutPuppets(ctx, []store.Puppet{{Transport: t.name, LoginID: l.LoginID, UserID: c.UserId, Name: name}}); err != nil {
+		t.log.Error("storing a puppet failed", "err", err)
+		t.send(ctx, t.puppetPresence(asked, l.UserJID, "unsubscribed"))
+		return
+	}
+	var w wire.Writer
+	w.Start("presence", "").Attr("from", asked).Attr("to", l.UserJID).Attr("type", "unsubscribed")
+	w.Leaf("status", "", t.displayName()+" knows this contact as "+cj.String()+", added to your contacts")
+	t.send(ctx, w.Bytes())
+	if t.privileges().rosterWrite() {
+		t.rosterSet(ctx, l.UserJID, asked, "", "remove")
+	}
+	// A roster push, or without the permission the contact's request
+	// with its name, and its presence: as a contact the sync brought,
+	// also when the login had it already (the user may have removed it).
+	s.announceContact(ctx, c, name, false)
 }
 
 // gatewayIQ is XEP-0100's jabber:iq:gateway: the prompt, and an
