@@ -249,6 +249,10 @@ func (s *session) sentRef(m sentMsg, r *pb.CommandResult) (store.MessageRef, str
 func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, to jid.JID) {
 	user := from.Bare().String()
 	if !t.access.Allowed(user) {
+		if st.Type() == "subscribe" {
+			// Refused, not left pending forever in the user's roster.
+			t.send(ctx, t.puppetPresence(to.Bare().String(), user, "unsubscribed"))
+		}
 		return
 	}
 	s := t.session(user)
