@@ -223,6 +223,12 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 	var sess *adhocSession
 	if sid != "" {
 		if sess = t.adhoc.get(sid, user); sess == nil || sess.node != node {
+			if action == "cancel" {
+				// Always allowed (XEP-0050 §3.4): a session that ended
+				// or expired (a form left open) has nothing to cancel.
+				t.send(ctx, cmdReply(st, node, sid, "canceled").Bytes())
+				return
+			}
 			t.send(ctx, commandError(st, "bad-sessionid", "unknown or expired command session; start the command again"))
 			return
 		}

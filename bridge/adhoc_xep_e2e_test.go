@@ -26,7 +26,8 @@ func TestCommandListNodeInfo(t *testing.T) {
 // session ID (XEP-0050 §4: the responder initialises it), also when a
 // login is refused; an action no stage offers is bad-action, one that is
 // no action at all malformed-action, and an unknown session
-// bad-sessionid (§4.6), instead of running as execute.
+// bad-sessionid (§4.6), instead of running as execute; a cancel of an
+// unknown session is canceled.
 func TestCommandSessionAndActions(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := registered(t, s, "alice")
@@ -35,6 +36,11 @@ func TestCommandSessionAndActions(t *testing.T) {
 		if r.Command.Status != "completed" || r.Command.SessionID == "" {
 			t.Errorf("%s: %s, want completed with a sessionid", node, st.XML)
 		}
+	}
+	// Cancel is always allowed: a session that expired (a form left
+	// open) is canceled, not an error.
+	if r, st := command(t, alice, "login", "expired-session", "cancel", nil); r.Command.Status != "canceled" {
+		t.Errorf("cancel of an expired session: %s", st.XML)
 	}
 	for _, c := range []struct{ action, sid, specific string }{
 		{"bogus", "", "malformed-action"},
