@@ -166,7 +166,7 @@ func note(w *wire.Writer, typ, text string) {
 }
 
 // done ends a command with a note. A command that ends at its first
-// stage has a session too (XEP-0050 §4: the responder initialises it).
+// stage has a session too (XEP-0050 §4.1: the responder initialises it).
 func (t *transport) done(ctx context.Context, st *wire.Stanza, node, sid, typ, text string) {
 	if sid == "" {
 		sid = t.newID()
@@ -177,7 +177,7 @@ func (t *transport) done(ctx context.Context, st *wire.Stanza, node, sid, typ, t
 }
 
 // commandError answers a command request with an error and XEP-0050's
-// specific condition (§4.6: malformed-action, bad-action...).
+// specific condition (§4.4: malformed-action, bad-action...).
 func commandError(st *wire.Stanza, specific, text string) []byte {
 	var w wire.Writer
 	w.Start("iq", "").Attr("from", st.To()).Attr("to", st.From()).Attr("id", st.ID()).Attr("type", "error")

@@ -23,10 +23,10 @@ func TestCommandListNodeInfo(t *testing.T) {
 }
 
 // TestCommandSessionAndActions: a command done in one stage still has a
-// session ID (XEP-0050 §4: the responder initialises it), also when a
+// session ID (XEP-0050 §4.1: the responder initialises it), also when a
 // login is refused; an action no stage offers is bad-action, one that is
 // no action at all malformed-action, and an unknown session
-// bad-sessionid (§4.6), instead of running as execute; a cancel of an
+// bad-sessionid (§4.4), instead of running as execute; a cancel of an
 // unknown session is canceled.
 func TestCommandSessionAndActions(t *testing.T) {
 	s := newStack(t, stackOptions{})
