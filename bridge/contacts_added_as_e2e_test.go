@@ -45,3 +45,31 @@ func TestAddedUnderAnotherIDUnprivileged(t *testing.T) {
 	}
 	nextPresence(t, alice, addedCarol, "subscribe", has(`<nick xmlns="http://jabber.org/protocol/nick">carol</nick>`))
 }
+
+// TestAddedAsKnownContact: added under the ID of a contact the user has
+// in the roster already, the contact keeps the name and group the user
+// gave it.
+func TestAddedAsKnownContact(t *testing.T) {
+	_, alice := privilegedAlice(t)
+	one, asked := "echo-1@"+domain, `\20echo-1@`+domain
+	if st, err := alice.IQ(ctxT(t), `<iq type='set'><query xmlns='jabber:iq:roster'><item jid='`+one+`' name='Mum'><group>Family</group></item></query></iq>`); err != nil || st.Type != "result" {
+		t.Fatalf("roster set: %v %s", err, st.XML)
+	}
+	roster(t, alice)
+	raw(t, alice, `<presence type='subscribe' to='`+asked+`'/>`)
+	if p := nextAnswer(t, alice, asked); p.Type != "unsubscribed" {
+		t.Errorf("the JID asked was answered %s, want unsubscribed", p.XML)
+	}
+	// Behind the subscription in its chat: once answered, the gateway
+	// is done with it, roster pushes included.
+	if st, err := alice.IQ(ctxT(t), `<iq type='get' to='`+asked+`'><ping xmlns='urn:xmpp:ping'/></iq>`); err != nil || st.Type != "result" {
+		t.Fatalf("ping: %v %s", err, st.XML)
+	}
+	r := roster(t, alice)
+	if _, ok := r[asked]; ok {
+		t.Errorf("the JID asked is still in the roster: %+v", r[asked])
+	}
+	if got := r[one]; got.Name != "Mum" || len(got.Groups) != 1 || got.Groups[0] != "Family" {
+		t.Errorf("echo-1 after being added again: %+v, want Mum in Family", got)
+	}
+}

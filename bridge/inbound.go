@@ -422,6 +422,13 @@ func (s *session) addedAs(ctx context.Context, asked string, c *pb.Contact) {
 	}
 	t.log.Info("contact added under another ID", "user", l.UserJID, "asked", asked, "added", cj.String())
 	name := contactName(c)
+	// A contact of the login already in the roster keeps the user's name
+	// and groups: only its presence is shown.
+	_, gerr := t.db.GetPuppet(t.name, l.LoginID, c.UserId)
+	var inRoster bool
+	if gerr == nil {
+		_, inRoster = s.rosterForRenames(ctx)[cj.String()]
+	}
 	if err := t.db.PutPuppets(ctx, []store.Puppet{{Transport: t.name, LoginID: l.LoginID, UserID: c.UserId, Name: name}}); err != nil {
 		t.log.Error("storing a puppet failed", "err", err)
 		t.send(ctx, t.puppetPresence(asked, l.UserJID, "unsubscribed"))
@@ -433,6 +440,10 @@ func (s *session) addedAs(ctx context.Context, asked string, c *pb.Contact) {
 	t.send(ctx, w.Bytes())
 	if t.privileges().rosterWrite() {
 		t.rosterSet(ctx, l.UserJID, asked, "", "remove")
+	}
+	if inRoster {
+		s.showContact(ctx, c)
+		return
 	}
 	// A roster push, or without the permission the contact's request
 	// with its name, and its presence: as a contact the sync brought,
