@@ -127,11 +127,19 @@ func (t *transport) userCommands(user string) []command {
 	return out
 }
 
-// commandInfo answers disco#info on a command's node (XEP-0050 §2.4:
-// identity automation/command-node, the commands and data forms
+// commandInfo answers disco#info on the command list's node (XEP-0050
+// §2.2: identity automation/command-list) and on a command's node
+// (§2.4: identity automation/command-node, the commands and data forms
 // features), for the commands this user may see; ok is false for any
 // other node.
 func (t *transport) commandInfo(st *wire.Stanza, user, node string) (_ []byte, ok bool) {
+	if node == nsCommands {
+		r := wire.Result(st)
+		r.Start("query", wire.NSDiscoInfo).Attr("node", node)
+		r.Start("identity", "").Attr("category", "automation").Attr("type", "command-list").Attr("name", "Commands").End()
+		r.Start("feature", "").Attr("var", wire.NSDiscoItems).End()
+		return r.Bytes(), true
+	}
 	for _, c := range t.userCommands(user) {
 		if c.node != node {
 			continue
@@ -157,16 +165,44 @@ func note(w *wire.Writer, typ, text string) {
 	w.Start("note", "").Attr("type", typ).Text(text).End()
 }
 
+// done ends a command with a note. A command that ends at its first
+// stage has a session too (XEP-0050 §4.1: the responder initialises it).
 func (t *transport) done(ctx context.Context, st *wire.Stanza, node, sid, typ, text string) {
+	if sid == "" {
+		sid = t.newID()
+	}
 	r := cmdReply(st, node, sid, "completed")
 	note(r, typ, text)
 	t.send(ctx, r.Bytes())
+}
+
+// commandError answers a command request with an error and XEP-0050's
+// specific condition (§4.4: malformed-action, bad-action...).
+func commandError(st *wire.Stanza, specific, text string) []byte {
+	var w wire.Writer
+	w.Start("iq", "").Attr("from", st.To()).Attr("to", st.From()).Attr("id", st.ID()).Attr("type", "error")
+	w.Start("error", "").Attr("type", "modify")
+	w.Leaf(string(wire.BadRequest), wire.NSStanzas, "")
+	w.Start("text", wire.NSStanzas).Attr("xml:lang", "en").Text(text).End()
+	w.Leaf(specific, nsCommands, "")
+	return w.Bytes()
 }
 
 // handleCommand runs one XEP-0050 request.
 func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user string, cmd *wire.Element) {
 	node, sid := cmd.Attr("node"), cmd.Attr("sessionid")
 	action := cmd.Attr("action")
+	switch action {
+	case "", "execute", "next", "complete", "cancel":
+	case "prev":
+		// No stage of these commands offers <prev/>; run as execute, it
+		// would submit the stage the user meant to go back from.
+		t.send(ctx, commandError(st, "bad-action", "this command has no previous stage"))
+		return
+	default:
+		t.send(ctx, commandError(st, "malformed-action", "no such action: "+action))
+		return
+	}
 	if action == "" {
 		action = "execute"
 	}
@@ -187,11 +223,20 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 	var sess *adhocSession
 	if sid != "" {
 		if sess = t.adhoc.get(sid, user); sess == nil || sess.node != node {
-			t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "unknown or expired command session; start the command again"))
+			if action == "cancel" {
+				// Always allowed (XEP-0050 §3.4): a session that ended
+				// or expired (a form left open) has nothing to cancel.
+				t.send(ctx, cmdReply(st, node, sid, "canceled").Bytes())
+				return
+			}
+			t.send(ctx, commandError(st, "bad-sessionid", "unknown or expired command session; start the command again"))
 			return
 		}
 	}
 	if action == "cancel" {
+		if sid == "" {
+			sid = t.newID()
+		}
 		if sess != nil {
 			if sess.proc != nil {
 				t.cancelProc(ctx, sess.proc)
@@ -254,7 +299,7 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 func (t *transport) cmdLogin(ctx context.Context, st *wire.Stanza, user, sid string, sess *adhocSession, cmd *wire.Element) {
 	if sess == nil {
 		if l, ok := t.liveLoginOf(user); ok {
-			t.done(ctx, st, "login", "", "info", fmt.Sprintf("You are already logged in as %s. Log out first to use another account.", l.DisplayName))
+			t.done(ctx, st, "login", sid, "info", fmt.Sprintf("You are already logged in as %s. Log out first to use another account.", l.DisplayName))
 			return
 		}
 		if p := t.procOf(user); p != nil {

@@ -2,7 +2,12 @@ package bridge
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
+
+	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
 )
 
 // A user's availability, as far as the gateway knows it. Contacts'
@@ -37,9 +42,12 @@ const (
 const probeWait = 10 * time.Second
 
 type userAvail struct {
-	state     availState
-	probed    bool                // a probe was sent since the gateway started
-	resources map[string]struct{} // available resources, while online
+	state  availState
+	probed bool // a probe was sent since the gateway started
+	// resources are the available resources, while online, each with
+	// what it last said of itself.
+	resources map[string]ownPresence
+	seq       uint64 // the last ownPresence.seq given
 	// complete: resources holds every available resource, because the
 	// gateway has followed the user since a probe's answer or since they
 	// were offline; only then does the last one leaving make them offline.
@@ -48,6 +56,53 @@ type userAvail struct {
 
 var availNames = [...]string{"unknown", "probing", "online", "offline"}
 
+// ownPresence is what one resource of the user last said of itself in
+// its broadcast presence.
+type ownPresence struct {
+	show     pb.PresenceShow
+	status   string
+	priority int
+	seq      uint64 // arrival order: of equal priorities, the latest counts
+}
+
+// parseOwnPresence reads an available presence of the user's.
+func parseOwnPresence(st *wire.Stanza) ownPresence {
+	p := ownPresence{show: pb.PresenceShow_PRESENCE_SHOW_AVAILABLE}
+	if show := st.Child("", "show"); show != nil {
+		if v, ok := map[string]pb.PresenceShow{"away": pb.PresenceShow_PRESENCE_SHOW_AWAY, "xa": pb.PresenceShow_PRESENCE_SHOW_XA,
+			"dnd": pb.PresenceShow_PRESENCE_SHOW_DND, "chat": pb.PresenceShow_PRESENCE_SHOW_CHAT}[strings.TrimSpace(show.Text)]; ok {
+			p.show = v
+		}
+	}
+	if status := st.Child("", "status"); status != nil {
+		p.status = status.Text
+	}
+	if prio := st.Child("", "priority"); prio != nil {
+		// RFC 6121 §4.7.2.3: -128 to 127; anything else counts as 0.
+		if n, err := strconv.Atoi(strings.TrimSpace(prio.Text)); err == nil && n >= -128 && n <= 127 {
+			p.priority = n
+		}
+	}
+	return p
+}
+
+// best is the presence the network shows for the user: the available
+// resource of the highest priority, of equal ones the latest to speak
+// (RFC 6121's most available resource). ok is false with none known.
+func (a *userAvail) best() (p ownPresence, ok bool) {
+	for _, r := range a.resources {
+		if !ok || r.priority > p.priority || r.priority == p.priority && r.seq > p.seq {
+			p, ok = r, true
+		}
+	}
+	return p, ok
+}
+
+// proto is p as the plugin contract says it.
+func (p ownPresence) proto() *pb.Presence {
+	return &pb.Presence{Show: p.show, Status: p.status}
+}
+
 func (s availState) String() string { return availNames[s] }
 
 // wantsPresence reports whether contacts' presence goes to the user now.
@@ -55,10 +110,10 @@ func (a *userAvail) wantsPresence() bool {
 	return a == nil || a.state == availUnknown || a.state == availOnline
 }
 
-// note applies a presence of the user (typ, from resource) or a probe's
-// timeout to a, and reports whether the presence held for the user is now
-// due.
-func (a *userAvail) note(resource, typ string) bool {
+// note applies a presence of the user (typ, from resource; p is what an
+// available one says) or a probe's timeout to a, and reports whether the
+// presence held for the user is now due.
+func (a *userAvail) note(resource, typ string, p ownPresence) bool {
 	prev := a.state
 	switch typ {
 	case "":
@@ -66,9 +121,11 @@ func (a *userAvail) note(resource, typ string) bool {
 			// Offline or probing, the gateway knew every resource: this
 			// one is all there is. From nothing known, it may not be.
 			a.complete = a.state == availOffline || a.state == availProbing
-			a.resources = map[string]struct{}{}
+			a.resources = map[string]ownPresence{}
 		}
-		a.resources[resource] = struct{}{}
+		a.seq++
+		p.seq = a.seq
+		a.resources[resource] = p
 		a.state = availOnline
 	case "unavailable":
 		switch {
@@ -125,15 +182,16 @@ func (s *session) probe(ctx context.Context) {
 	}
 	s.mu.Unlock()
 	s.t.send(ctx, s.t.presence(s.user, "probe"))
-	time.AfterFunc(probeWait, func() { s.noteAvail(context.WithoutCancel(ctx), "", "timeout") })
+	time.AfterFunc(probeWait, func() { s.noteAvail(context.WithoutCancel(ctx), "", "timeout", ownPresence{}) })
 }
 
 // noteAvail updates the user's availability from a presence of theirs
-// (typ is its type, resource the sender's resource), or from a probe's
-// timeout ("timeout"), and sends the held presence when it is due. It
-// reports whether a resource of the user is known to be available after
-// it: a resource going offline then leaves the user online.
-func (s *session) noteAvail(ctx context.Context, resource, typ string) (online bool) {
+// (typ is its type, resource the sender's resource, p what an available
+// one says), or from a probe's timeout ("timeout"), and sends the held
+// presence when it is due. It reports whether a resource of the user is
+// known to be available after it (a resource going offline then leaves
+// the user online), and if so what the network is to show (best).
+func (s *session) noteAvail(ctx context.Context, resource, typ string, p ownPresence) (online bool, best ownPresence) {
 	s.mu.Lock()
 	a := s.avail
 	if a == nil {
@@ -141,14 +199,17 @@ func (s *session) noteAvail(ctx context.Context, resource, typ string) (online b
 			// Nothing known and nothing learnt: an unavailable presence
 			// of one resource says nothing of the others.
 			s.mu.Unlock()
-			return false
+			return false, ownPresence{}
 		}
 		a = &userAvail{}
 		s.avail = a
 	}
 	prev := a.state
-	replay := a.note(resource, typ)
+	replay := a.note(resource, typ, p)
 	now := a.state
+	if now == availOnline {
+		best, _ = a.best()
+	}
 	s.mu.Unlock()
 	if prev != now {
 		s.t.log.Debug("user availability", "user", s.user, "from", prev, "to", now, "because", typ)
@@ -156,7 +217,7 @@ func (s *session) noteAvail(ctx context.Context, resource, typ string) (online b
 	if replay && s.t.session(s.user) == s {
 		s.replayPresences(ctx)
 	}
-	return now == availOnline
+	return now == availOnline, best
 }
 
 // wantsPresence reports whether contacts' presence goes to the user now.

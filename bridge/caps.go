@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -19,6 +20,8 @@ import (
 
 const (
 	nsCaps = "http://jabber.org/protocol/caps"
+	// nsReactionRules is the FORM_TYPE of XEP-0444's restrictions.
+	nsReactionRules = "urn:xmpp:reactions:0:restrictions"
 	// capsNode names the software in caps (XEP-0115 §4: a URI).
 	capsNode = "https://passerelle.im"
 )
@@ -31,7 +34,12 @@ var contactIdentities = [][2]string{{"client", "pc"}, {"pubsub", "pep"}}
 type contactCaps struct {
 	from     *pb.Features // what it was computed from
 	features []string     // sorted
-	ver      string       // XEP-0115 verification string
+	// maxReactions is how many reactions of the user's a message keeps
+	// on the network, 0 for no limit: XEP-0444 §2.1's restriction, so
+	// that a client that knows offers one, not several of which the
+	// network keeps the last.
+	maxReactions int
+	ver          string // XEP-0115 verification string
 }
 
 // lastCaps caches the transport's: the plugin's features change only
@@ -84,12 +92,18 @@ func contactFeatures(f *pb.Features) *contactCaps {
 		}
 	}
 	slices.Sort(fs)
-	return &contactCaps{from: f, features: fs, ver: capsVer(contactIdentities, fs)}
+	c := &contactCaps{from: f, features: fs}
+	if f.GetReactions() && f.GetSingleReaction() {
+		c.maxReactions = 1
+	}
+	c.ver = capsVer(contactIdentities, fs, c.maxReactions)
+	return c
 }
 
 // capsVer is the XEP-0115 §5 verification string of identities (no
-// language, no name) and sorted features, without extended forms.
-func capsVer(ids [][2]string, features []string) string {
+// language, no name) and sorted features, with XEP-0444's restrictions
+// form when maxReactions is set (its one field, §5.1 step 7).
+func capsVer(ids [][2]string, features []string, maxReactions int) string {
 	ids = slices.Clone(ids)
 	slices.SortFunc(ids, func(a, b [2]string) int {
 		return strings.Compare(a[0]+"/"+a[1], b[0]+"/"+b[1])
@@ -100,6 +114,9 @@ func capsVer(ids [][2]string, features []string) string {
 	}
 	for _, f := range features {
 		b.WriteString(f + "<")
+	}
+	if maxReactions > 0 {
+		b.WriteString(nsReactionRules + "<max_reactions_per_user<" + strconv.Itoa(maxReactions) + "<")
 	}
 	sum := sha1.Sum([]byte(b.String()))
 	return base64.StdEncoding.EncodeToString(sum[:])
@@ -117,6 +134,12 @@ func (t *transport) contactDiscoInfo(st *wire.Stanza, user, node string) []byte 
 		}
 	}
 	r := wire.Result(st)
+	c.writeInfo(r, node)
+	return r.Bytes()
+}
+
+// writeInfo writes the disco#info query of a contact with caps c.
+func (c *contactCaps) writeInfo(r *wire.Writer, node string) {
 	r.Start("query", wire.NSDiscoInfo)
 	if node != "" {
 		r.Attr("node", node)
@@ -127,7 +150,14 @@ func (t *transport) contactDiscoInfo(st *wire.Stanza, user, node string) []byte 
 	for _, f := range c.features {
 		r.Start("feature", "").Attr("var", f).End()
 	}
-	return r.Bytes()
+	if c.maxReactions > 0 {
+		// XEP-0444 §2.1, in a form of its own (XEP-0128).
+		r.Start("x", wire.NSData).Attr("type", "result")
+		r.Start("field", "").Attr("var", "FORM_TYPE").Attr("type", "hidden").Leaf("value", "", nsReactionRules).End()
+		r.Start("field", "").Attr("var", "max_reactions_per_user").Leaf("value", "", strconv.Itoa(c.maxReactions)).End()
+		r.End()
+	}
+	r.End()
 }
 
 // writeCaps adds the caps of a contact of s's login to a presence being

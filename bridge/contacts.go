@@ -108,9 +108,18 @@ func (s *session) syncContacts(ctx context.Context) {
 		t.log.Error("storing puppets failed", "user", l.UserJID, "count", len(puts), "err", err)
 		fresh, added = nil, 0
 	}
+	var entries map[string]rosterEntry // the user's roster, read for the first rename
+	read := false
 	for _, c := range fresh {
-		_, existed := known[c.UserId]
-		shown[s.announceContact(ctx, c, contactName(c), existed)]++
+		old, existed := known[c.UserId]
+		if !existed {
+			shown[s.announceContact(ctx, c, contactName(c), false)]++
+			continue
+		}
+		if !read {
+			entries, read = s.rosterForRenames(ctx), true
+		}
+		shown[s.renameContact(ctx, c, old, contactName(c), entries)]++
 	}
 	var gone []string
 	for id := range known {
@@ -160,11 +169,20 @@ func (s *session) upsertContact(ctx context.Context, c *pb.Contact, prev store.P
 		}
 		return
 	}
+	var entries map[string]rosterEntry
+	if existed {
+		// Read before the store changes: a failed write leaves both.
+		entries = s.rosterForRenames(ctx)
+	}
 	if err := t.db.PutPuppets(ctx, []store.Puppet{{Transport: t.name, LoginID: l.LoginID, UserID: c.UserId, Name: name}}); err != nil {
 		t.log.Error("storing a puppet failed", "err", err)
 		return
 	}
-	s.announceContact(ctx, c, name, existed)
+	if existed {
+		s.renameContact(ctx, c, prev.Name, name, entries)
+		return
+	}
+	s.announceContact(ctx, c, name, false)
 }
 
 // announceContact tells the user about a new or renamed contact, already
@@ -187,11 +205,61 @@ func (s *session) announceContact(ctx context.Context, c *pb.Contact, name strin
 		w.Leaf("nick", nsNick, name)
 		t.subs.send(ctx, w.Bytes())
 	}
+	return s.showContact(ctx, c)
+}
+
+// showContact refreshes a contact's avatar and shows its presence, once:
+// after the avatar's fetch, if one starts, with the avatar's hash.
+func (s *session) showContact(ctx context.Context, c *pb.Contact) presenceOutcome {
 	fetching := s.refreshAvatar(ctx, c)
 	if c.Presence == nil {
 		return presenceNone
 	}
 	return s.showPresence(ctx, c.UserId, c.Presence, fetching)
+}
+
+// renameContact tells the user about a known contact the network renamed
+// from old to name, already stored. The roster item is the user's: it
+// keeps the user's groups, and the name the user gave it, taking the
+// network's only in place of the old one; a contact the user took out of
+// the roster stays out (until sync-contacts). Pushed as a new contact's,
+// a rename undid the user's own name and groups, and put back a contact
+// the user had removed. entries is the user's roster (rosterForRenames):
+// without it, the item is set as a new contact's.
+func (s *session) renameContact(ctx context.Context, c *pb.Contact, old, name string, entries map[string]rosterEntry) presenceOutcome {
+	t, l := s.t, s.Login()
+	pj, err := t.puppetJID(c.UserId)
+	if err != nil {
+		return presenceNone
+	}
+	if t.privileges().rosterWrite() {
+		switch e, ok := entries[pj.String()]; {
+		case entries == nil:
+			t.rosterSet(ctx, l.UserJID, pj.String(), name, "both")
+		case !ok:
+			t.log.Debug("renamed contact not put back in the roster: the user took it out", "user", l.UserJID, "contact", pj.String())
+		case e.name != "" && e.name != old:
+			t.log.Debug("contact not renamed in the roster: the user named it", "user", l.UserJID, "contact", pj.String())
+		case e.name != name:
+			t.rosterSetGroups(ctx, l.UserJID, pj.String(), name, "both", e.groups)
+		}
+	}
+	return s.showContact(ctx, c)
+}
+
+// rosterForRenames reads the user's roster items on this transport's
+// domain, for renameContact: nil when the gateway may not read it or the
+// server did not answer.
+func (s *session) rosterForRenames(ctx context.Context) map[string]rosterEntry {
+	t := s.t
+	if !t.privileges().rosterWrite() {
+		return nil
+	}
+	entries, err := t.rosterEntries(ctx, s.user)
+	if err != nil && !errors.Is(err, errNoRosterRead) {
+		t.log.Warn("roster not read before a rename", "user", s.user, "err", err)
+	}
+	return entries
 }
 
 // removeContact forgets a puppet and takes it out of the roster.
@@ -250,14 +318,24 @@ func (s *session) forgetContacts(ctx context.Context, ids []string) {
 	}
 }
 
-// rosterSet writes one roster item of the user through XEP-0356.
+// rosterSet writes one roster item of the user through XEP-0356, in the
+// group named after the network.
 func (t *transport) rosterSet(ctx context.Context, user, item, name, subscription string) {
+	var groups []string
+	if subscription != "remove" {
+		groups = []string{t.displayName()}
+	}
+	t.rosterSetGroups(ctx, user, item, name, subscription, groups)
+}
+
+// rosterSetGroups is rosterSet with the item's groups.
+func (t *transport) rosterSetGroups(ctx context.Context, user, item, name, subscription string, groups []string) {
 	id := t.link.NewID()
 	var w wire.Writer
 	w.Start("iq", "").Attr("from", t.domain).Attr("to", user).Attr("type", "set").Attr("id", id)
 	w.Start("query", nsRoster).Start("item", "").Attr("jid", item).Attr("name", name).Attr("subscription", subscription)
-	if subscription != "remove" {
-		w.Leaf("group", "", t.displayName())
+	for _, g := range groups {
+		w.Leaf("group", "", g)
 	}
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
@@ -295,6 +373,46 @@ var errNoRosterRead = errors.New("the gateway may not read your roster")
 // errNoRosterRead when the gateway may not read it; another error when
 // it may but the server did not answer.
 func (t *transport) rosterItems(ctx context.Context, user string) (map[string]string, error) {
+	items, err := t.rosterQuery(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(items))
+	for j := range items {
+		uid, _ := puppet.UserID(strings.SplitN(j, "@", 2)[0])
+		out[j] = uid
+	}
+	return out, nil
+}
+
+// rosterEntry is what the user's roster holds of one item.
+type rosterEntry struct {
+	name   string
+	groups []string
+}
+
+// rosterEntries is rosterItems with each item's name and groups.
+func (t *transport) rosterEntries(ctx context.Context, user string) (map[string]rosterEntry, error) {
+	items, err := t.rosterQuery(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]rosterEntry, len(items))
+	for j, it := range items {
+		e := rosterEntry{name: it.Attr("name")}
+		for _, g := range it.Children {
+			if g.XMLName.Local == "group" {
+				e.groups = append(e.groups, g.Text)
+			}
+		}
+		out[j] = e
+	}
+	return out, nil
+}
+
+// rosterQuery reads the user's roster items on this transport's domain
+// (XEP-0356), by JID.
+func (t *transport) rosterQuery(ctx context.Context, user string) (map[string]*wire.Element, error) {
 	if !t.privileges().rosterRead() {
 		return nil, errNoRosterRead
 	}
@@ -311,19 +429,19 @@ func (t *transport) rosterItems(ctx context.Context, user string) (map[string]st
 		cond, text := st.ErrorCondition()
 		return nil, fmt.Errorf("reading the roster: the server answered %s %q", cond, text)
 	}
-	items := map[string]string{}
+	items := map[string]*wire.Element{}
 	q := st.Payload()
 	if q == nil {
 		return items, nil
 	}
-	for _, it := range q.Children {
+	for i := range q.Children {
+		it := &q.Children[i]
 		j := it.Attr("jid")
-		local, dom, ok := strings.Cut(j, "@")
+		_, dom, ok := strings.Cut(j, "@")
 		if !ok || dom != t.domain {
 			continue
 		}
-		uid, _ := puppet.UserID(local)
-		items[j] = uid
+		items[j] = it
 	}
 	return items, nil
 }

@@ -169,3 +169,19 @@ func TestContactVCardSet(t *testing.T) {
 		t.Errorf("vCard get on a contact: %v %s", err, st.XML)
 	}
 }
+
+// TestSubscribeNotAllowed: a user outside access.allow who adds the
+// gateway or a contact is refused with unsubscribed, not left with a
+// request pending forever.
+func TestSubscribeNotAllowed(t *testing.T) {
+	s := newStack(t, stackOptions{allow: `"alice@localhost"`})
+	mallory := s.user("mallory")
+	s.waitGateway(mallory)
+	roster(t, mallory) // an interested resource: it gets the answers
+	for _, j := range []string{domain, "carol@" + domain} {
+		raw(t, mallory, `<presence type='subscribe' to='`+j+`'/>`)
+		if p := nextAnswer(t, mallory, j); p.Type != "unsubscribed" {
+			t.Errorf("subscription of a user not allowed to %s: %s", j, p.XML)
+		}
+	}
+}

@@ -26,7 +26,7 @@ func (t *transport) handle(ctx context.Context, st *wire.Stanza) {
 		// probe still says something: nothing can be known of the user.
 		if st.Kind() == "presence" && bareOf(st.To()) == t.domain {
 			if s := t.session(bareOf(st.From())); s != nil {
-				s.noteAvail(ctx, "", "error")
+				s.noteAvail(ctx, "", "error", ownPresence{})
 			}
 		}
 		t.roomBounce(ctx, st) // a resource gone from a room (room_gone.go)
@@ -249,16 +249,28 @@ func (s *session) sentRef(m sentMsg, r *pb.CommandResult) (store.MessageRef, str
 func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, to jid.JID) {
 	user := from.Bare().String()
 	if !t.access.Allowed(user) {
+		if st.Type() == "subscribe" {
+			// Refused, not left pending forever in the user's roster.
+			t.send(ctx, t.puppetPresence(to.Bare().String(), user, "unsubscribed"))
+		}
 		return
 	}
 	s := t.session(user)
 	registered := s != nil
 	toGateway := to.Localpart() == ""
 	online := false // another resource of the user is still available
+	var best ownPresence
+	// Only what reaches the gateway itself tells the user's availability:
+	// the broadcast presence her server routes to it (she lets it see her
+	// presence) or a probe's answer. A presence to one contact is directed
+	// (RFC 6121 §4.6): a client that shows itself to one contact only, or
+	// hides from one, is neither online nor offline on the network.
 	switch typ := st.Type(); {
-	case !registered:
-	case typ == "" || typ == "unavailable" || (typ == "unsubscribed" && toGateway):
-		online = s.noteAvail(ctx, from.Resourcepart(), typ)
+	case !registered || !toGateway:
+	case typ == "":
+		online, best = s.noteAvail(ctx, from.Resourcepart(), typ, parseOwnPresence(st))
+	case typ == "unavailable" || typ == "unsubscribed":
+		online, best = s.noteAvail(ctx, from.Resourcepart(), typ, ownPresence{})
 	}
 	switch st.Type() {
 	case "subscribe":
@@ -302,13 +314,18 @@ func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, t
 		// From a bare JID it is the server's (a probe's answer, a
 		// subscription request's receipt), not a client's.
 		if toGateway && registered && from.Resourcepart() != "" {
-			if st.Type() == "unavailable" && online {
-				// One resource left, another is still there: the user
-				// is not offline on the network.
-				t.log.Debug("a resource went offline; the user is still online", "user", user, "resource", from.Resourcepart())
-				return
+			p := &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_OFFLINE}
+			if online {
+				// The network shows one presence: the most available
+				// resource's. One resource left, another is still
+				// there: the user is not offline on the network, and
+				// shows what the other last said.
+				p = best.proto()
 			}
-			t.forwardPresence(ctx, s.Login(), st)
+			if st.Type() == "unavailable" && online {
+				t.log.Debug("a resource went offline; the user is still online", "user", user, "resource", from.Resourcepart())
+			}
+			t.forwardPresence(ctx, s.Login(), p)
 			if st.Type() == "" {
 				s.noteOwnAvatar(st)
 			}
@@ -323,20 +340,10 @@ func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, t
 
 // forwardPresence hands the user's own availability to networks that
 // show it.
-func (t *transport) forwardPresence(ctx context.Context, l store.Login, st *wire.Stanza) {
+func (t *transport) forwardPresence(ctx context.Context, l store.Login, p *pb.Presence) {
 	caps := t.host.Caps()
 	if caps == nil || !caps.GetFeatures().GetSetPresence() {
 		return
-	}
-	p := &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AVAILABLE}
-	if st.Type() == "unavailable" {
-		p.Show = pb.PresenceShow_PRESENCE_SHOW_OFFLINE
-	} else if show := st.Child("", "show"); show != nil {
-		p.Show = map[string]pb.PresenceShow{"away": pb.PresenceShow_PRESENCE_SHOW_AWAY, "xa": pb.PresenceShow_PRESENCE_SHOW_XA,
-			"dnd": pb.PresenceShow_PRESENCE_SHOW_DND, "chat": pb.PresenceShow_PRESENCE_SHOW_CHAT}[show.Text]
-	}
-	if status := st.Child("", "status"); status != nil {
-		p.Status = status.Text
 	}
 	t.host.Send(&pb.Command{LoginId: l.LoginID, Action: &pb.Command_SetPresence{SetPresence: &pb.SetPresence{Presence: p}}},
 		func(r *pb.CommandResult) {
@@ -373,6 +380,11 @@ func (s *session) subscribeContact(ctx context.Context, to jid.JID) {
 			t.send(ctx, t.puppetPresence(pj, l.UserJID, "unsubscribed"))
 			return
 		}
+		t.fitContact(c) // netinput.go
+		if c.GetUserId() != uid {
+			s.addedAs(ctx, pj, c)
+			return
+		}
 		name = contactName(c)
 		if err := t.db.PutPuppets(ctx, []store.Puppet{{Transport: t.name, LoginID: l.LoginID, UserID: c.UserId, Name: name}}); err != nil {
 			t.log.Error("storing a puppet failed", "err", err)
@@ -390,6 +402,53 @@ func (s *session) subscribeContact(ctx context.Context, to jid.JID) {
 	w.Start("presence", "").Attr("from", pj).Attr("to", l.UserJID).Attr("type", "subscribe")
 	w.Leaf("nick", nsNick, name)
 	t.send(ctx, w.Bytes())
+}
+
+// addedAs handles a contact the user added by the JID asked, which the
+// network added under another ID (a phone number written another way, a
+// username for a numeric ID): that contact joins the roster under its
+// own JID, as one the network reported; the JID asked is no contact, so
+// its subscription is declined, naming the JID to use, and with the
+// roster permission its item goes. Subscribed, it stayed a roster item
+// no event ever reached, and the contact's own JID was missing until
+// the next sync.
+func (s *session) addedAs(ctx context.Context, asked string, c *pb.Contact) {
+	t, l := s.t, s.Login()
+	cj, err := t.puppetJID(c.GetUserId())
+	if err != nil {
+		t.log.Warn("the network added a contact that has no JID", "user", l.UserJID, "asked", asked, "user_id", c.GetUserId(), "err", err)
+		t.send(ctx, t.puppetPresence(asked, l.UserJID, "unsubscribed"))
+		return
+	}
+	t.log.Info("contact added under another ID", "user", l.UserJID, "asked", asked, "added", cj.String())
+	name := contactName(c)
+	// A contact of the login already in the roster keeps the user's name
+	// and groups: only its presence is shown.
+	_, gerr := t.db.GetPuppet(t.name, l.LoginID, c.UserId)
+	var inRoster bool
+	if gerr == nil {
+		_, inRoster = s.rosterForRenames(ctx)[cj.String()]
+	}
+	if err := t.db.PutPuppets(ctx, []store.Puppet{{Transport: t.name, LoginID: l.LoginID, UserID: c.UserId, Name: name}}); err != nil {
+		t.log.Error("storing a puppet failed", "err", err)
+		t.send(ctx, t.puppetPresence(asked, l.UserJID, "unsubscribed"))
+		return
+	}
+	var w wire.Writer
+	w.Start("presence", "").Attr("from", asked).Attr("to", l.UserJID).Attr("type", "unsubscribed")
+	w.Leaf("status", "", t.displayName()+" knows this contact as "+cj.String()+", added to your contacts")
+	t.send(ctx, w.Bytes())
+	if t.privileges().rosterWrite() {
+		t.rosterSet(ctx, l.UserJID, asked, "", "remove")
+	}
+	if inRoster {
+		s.showContact(ctx, c)
+		return
+	}
+	// A roster push, or without the permission the contact's request
+	// with its name, and its presence: as a contact the sync brought,
+	// also when the login had it already (the user may have removed it).
+	s.announceContact(ctx, c, name, false)
 }
 
 // gatewayIQ is XEP-0100's jabber:iq:gateway: the prompt, and an

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -286,6 +287,22 @@ func parseUserMessage(st *wire.Stanza) userMessage {
 	return m
 }
 
+// reactionEmojis lists the emojis of a XEP-0444 <reactions/>, each once
+// and in order: a client's duplicate would reach the network as two
+// reactions, or be refused there.
+func reactionEmojis(e *wire.Element) []string {
+	var emojis []string
+	for _, r := range e.Children {
+		if r.XMLName.Local != "reaction" {
+			continue
+		}
+		if t := strings.TrimSpace(r.Text); t != "" && !slices.Contains(emojis, t) {
+			emojis = append(emojis, t)
+		}
+	}
+	return emojis
+}
+
 // needsTarget notes e, an element naming a message by its id, when it
 // has none.
 func (m *userMessage) needsTarget(e *wire.Element) {
@@ -514,12 +531,7 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		if !ok {
 			return
 		}
-		var emojis []string
-		for _, r := range m.reactions.Children {
-			if r.XMLName.Local == "reaction" && r.Text != "" {
-				emojis = append(emojis, r.Text)
-			}
-		}
+		emojis := reactionEmojis(m.reactions)
 		if caps.GetSingleReaction() && len(emojis) > 1 {
 			emojis = emojis[len(emojis)-1:]
 		}

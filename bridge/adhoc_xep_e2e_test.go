@@ -1,0 +1,56 @@
+package bridge_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestCommandListNodeInfo: disco#info on the command list's node
+// answers with its identity (XEP-0050 §2.2: automation/command-list),
+// not item-not-found.
+func TestCommandListNodeInfo(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	st, err := alice.IQ(ctxT(t), `<iq type='get' to='`+domain+`'><query xmlns='http://jabber.org/protocol/disco#info' node='http://jabber.org/protocol/commands'/></iq>`)
+	if err != nil || st.Type != "result" {
+		t.Fatalf("disco#info on the command list's node: %v %s", err, st.XML)
+	}
+	for _, want := range []string{`category="automation"`, `type="command-list"`, `node="http://jabber.org/protocol/commands"`} {
+		if !strings.Contains(st.XML, want) {
+			t.Errorf("disco#info on the command list's node without %s: %s", want, st.XML)
+		}
+	}
+}
+
+// TestCommandSessionAndActions: a command done in one stage still has a
+// session ID (XEP-0050 §4.1: the responder initialises it), also when a
+// login is refused; an action no stage offers is bad-action, one that is
+// no action at all malformed-action, and an unknown session
+// bad-sessionid (§4.4), instead of running as execute; a cancel of an
+// unknown session is canceled.
+func TestCommandSessionAndActions(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	for _, node := range []string{"status", "login"} {
+		r, st := command(t, alice, node, "", "", nil)
+		if r.Command.Status != "completed" || r.Command.SessionID == "" {
+			t.Errorf("%s: %s, want completed with a sessionid", node, st.XML)
+		}
+	}
+	// Cancel is always allowed: a session that expired (a form left
+	// open) is canceled, not an error.
+	if r, st := command(t, alice, "login", "expired-session", "cancel", nil); r.Command.Status != "canceled" {
+		t.Errorf("cancel of an expired session: %s", st.XML)
+	}
+	for _, c := range []struct{ action, sid, specific string }{
+		{"bogus", "", "malformed-action"},
+		{"prev", "", "bad-action"},
+		{"", "no-such-session", "bad-sessionid"},
+	} {
+		r, st := command(t, alice, "status", c.sid, c.action, nil)
+		if st.Type != "error" || st.Err == nil || st.Err.Condition != "bad-request" ||
+			!strings.Contains(st.XML, `<`+c.specific+` xmlns="http://jabber.org/protocol/commands"`) {
+			t.Errorf("action %q session %q: %s %s, want bad-request with %s", c.action, c.sid, r.XML, st.XML, c.specific)
+		}
+	}
+}
