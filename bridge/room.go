@@ -51,10 +51,12 @@ type room struct {
 	// says (zero: member, participant).
 	selfAff     pb.Affiliation
 	selfRole    pb.Role
-	joined      map[string]bool // the user's resources in the room
-	avatarID    string          // the network's ID of the group's picture (room_avatar.go)
-	avatarHash  string          // its SHA-1, "" until fetched or when none
-	avatarAsked bool            // the picture was fetched (or said to be none) once
+	joined      map[string]bool     // the user's resources in the room
+	shows       map[string]selfShow // their availability in it, by resource (room_status.go)
+	showSeq     uint64
+	avatarID    string // the network's ID of the group's picture (room_avatar.go)
+	avatarHash  string // its SHA-1, "" until fetched or when none
+	avatarAsked bool   // the picture was fetched (or said to be none) once
 
 	// banned are the people the network banned from the group, by user
 	// ID, with the ban's reason when the gateway saw it: no occupants,

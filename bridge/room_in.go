@@ -311,6 +311,12 @@ func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r
 	defer r.mu.Unlock()
 	self := r.ownNickLocked(s)
 	r.joined[res] = true
+	if show, status := showOf(st); r.setShowLocked(res, show, status) {
+		// The user's other resources see the occupant's new availability.
+		for _, b := range s.selfStatusLocked(r, res) {
+			t.send(ctx, b)
+		}
+	}
 	ids := make([]string, 0, len(r.members))
 	for id := range r.members {
 		ids = append(ids, id)
@@ -383,11 +389,18 @@ func (s *session) leaveResource(ctx context.Context, r *room, res string) {
 	was := r.joined[res]
 	delete(r.joined, res)
 	me := s.selfOccupantLocked(r) // leaving keeps the affiliation (an owner's, an admin's)
+	var others [][]byte
+	if r.dropShowLocked(res) {
+		others = s.selfStatusLocked(r, "") // the occupant shows another resource's availability now
+	}
 	r.mu.Unlock()
 	if !was {
 		return
 	}
 	s.t.send(ctx, muc.Removed(r.jid, s.user+"/"+res, me, muc.Left, "", true))
+	for _, b := range others {
+		s.t.send(ctx, b)
+	}
 }
 
 // roomMessage is a groupchat message from the user: "/leave" leaves the
