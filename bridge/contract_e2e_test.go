@@ -372,7 +372,9 @@ func TestSetNick(t *testing.T) {
 	// change: reflected to both resources (TestRoomStatusChange).
 	raw(t, alice, `<presence to='`+rj+`/gopher2'><show>away</show></presence>`)
 	for _, c := range []*xmpptest.Client{alice, phone} {
-		st, err := c.Next(ctxT(t), func(s xmpptest.Stanza) bool { return s.Name == "presence" && bareJID(s.From) == rj && strings.Contains(s.XML, `code="110"`) })
+		st, err := c.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+			return s.Name == "presence" && bareJID(s.From) == rj && strings.Contains(s.XML, `code="110"`)
+		})
 		if err != nil || st.From != rj+"/gopher2" || st.Type != "" || !strings.Contains(st.XML, "<show>away</show>") {
 			t.Errorf("status change: want the self-presence of gopher2, away, got %v %s", err, st.XML)
 		}

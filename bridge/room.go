@@ -75,6 +75,9 @@ const selfKey = "\x00self"
 type roomSet struct {
 	mu sync.Mutex
 	m  map[string]*room
+	// nodeOnce checks the user's bookmarks node at the session's first
+	// room (bookmark_node.go).
+	nodeOnce sync.Once
 }
 
 func (rs *roomSet) get(chatID string) *room {
@@ -158,6 +161,7 @@ func (s *session) setRoom(ctx context.Context, c *pb.Chat) *room {
 	out := s.updateRoom(ctx, r, c, !fresh)
 	s.noteRoomAvatar(r, c) // room_avatar.go
 	if fresh {
+		s.rooms.nodeOnce.Do(func() { t.checkBookmarkNode(s.user) })
 		r.mu.Lock()
 		nick := r.ownNickLocked(s)
 		r.mu.Unlock()
