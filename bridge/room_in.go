@@ -158,7 +158,15 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 		if to.Resourcepart() != "" && p.XMLName.Space == wire.NSPing {
 			// XEP-0410 self-ping: a client asks whether it is still
 			// joined (after the gateway restarted, it is not).
-			if r == nil && s != nil && !s.knowsUser(chatID) {
+			if s == nil {
+				// No login, so no group (unregistered, or logged out while
+				// the client did not hear it): not joined. It went to the
+				// contact path, whose ping answers any address: a client
+				// took itself for joined for good.
+				t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "you are in no group on "+t.displayName()+": register with "+t.domain+" first"))
+				return true
+			}
+			if r == nil && !s.knowsUser(chatID) {
 				r, _ = s.occupantRoom(ctx, chatID, true) // room_occupant_addr.go: asked before too
 				if r == nil {
 					// No room of the user's (any more): not joined. The
