@@ -34,32 +34,51 @@ func (t *transport) publishBookmark(ctx context.Context, user, roomJID, name, ni
 // publishConference publishes the item roomJID of user's bookmarks with
 // conference (a whole <conference/> element), as publishBookmark does.
 func (t *transport) publishConference(ctx context.Context, user, roomJID string, conference []byte) error {
-	var w wire.Writer
-	id := t.privilegedIQ(&w, user, "set")
-	w.Start("publish", "").Attr("node", nsBookmarks)
-	w.Start("item", "").Attr("id", roomJID)
-	w.Raw(conference)
-	w.End().End() // item, publish
-	w.Start("publish-options", "")
-	w.Start("x", wire.NSData).Attr("type", "submit")
-	for _, f := range [...][2]string{
-		{"FORM_TYPE", "http://jabber.org/protocol/pubsub#publish-options"},
-		{"pubsub#persist_items", "true"},
-		{"pubsub#access_model", "whitelist"},
-		{"pubsub#max_items", "max"},
-		// Left out, a node the gateway makes gets the server's PEP
-		// default (Prosody: on_sub_and_presence), and every client's
-		// publish, with XEP-0402's options, fails precondition-not-met.
-		{"pubsub#send_last_published_item", "never"},
-	} {
-		w.Start("field", "").Attr("var", f[0])
-		if f[0] == "FORM_TYPE" {
-			w.Attr("type", "hidden")
-		}
-		w.Leaf("value", "", f[1]).End()
+	publish := func() error {
+		var w wire.Writer
+		id := t.privilegedIQ(&w, user, "set")
+		w.Start("publish", "").Attr("node", nsBookmarks)
+		w.Start("item", "").Attr("id", roomJID)
+		w.Raw(conference)
+		w.End().End() // item, publish
+		w.Start("publish-options", "")
+		writeBookmarkOptions(&w, "http://jabber.org/protocol/pubsub#publish-options")
+		_, err := t.privilegedCall(ctx, id, w.Bytes(), "publish")
+		return err
 	}
-	_, err := t.privilegedCall(ctx, id, w.Bytes(), "publish")
+	err := publish()
+	if errors.Is(err, errPreconditionNotMet) {
+		// A node an older gateway made (bookmark_node.go): set right,
+		// then published again, as the user's clients do.
+		if cerr := t.configureBookmarkNode(ctx, user); cerr != nil {
+			return fmt.Errorf("%w (node not reconfigured: %w)", err, cerr)
+		}
+		err = publish()
+	}
 	return err
+}
+
+// bookmarkOptions are XEP-0402's node options, all four, as the user's
+// clients give them when they publish.
+var bookmarkOptions = [...][2]string{
+	{"pubsub#persist_items", "true"},
+	{"pubsub#access_model", "whitelist"},
+	{"pubsub#max_items", "max"},
+	// Left out, a node the gateway makes gets the server's PEP default
+	// (Prosody: on_sub_and_presence), and every client's publish, with
+	// XEP-0402's options, fails precondition-not-met.
+	{"pubsub#send_last_published_item", "never"},
+}
+
+// writeBookmarkOptions writes bookmarkOptions as a submitted data form
+// of formType (publish-options, or a node's configuration).
+func writeBookmarkOptions(w *wire.Writer, formType string) {
+	w.Start("x", wire.NSData).Attr("type", "submit")
+	w.Start("field", "").Attr("var", "FORM_TYPE").Attr("type", "hidden").Leaf("value", "", formType).End()
+	for _, f := range bookmarkOptions {
+		w.Start("field", "").Attr("var", f[0]).Leaf("value", "", f[1]).End()
+	}
+	w.End()
 }
 
 // retractBookmark takes roomJID out of user's bookmarks, as the user.
@@ -75,11 +94,17 @@ func (t *transport) retractBookmark(ctx context.Context, user, roomJID string) e
 // privilegedIQ starts in w a privileged iq of type typ (get, set) to
 // user's PEP, up to the open <pubsub/>, and returns the outer iq's id.
 func (t *transport) privilegedIQ(w *wire.Writer, user, typ string) string {
+	return t.privilegedPubSub(w, user, typ, nsPubSub)
+}
+
+// privilegedPubSub is privilegedIQ with the <pubsub/> in ns (pubsub, or
+// pubsub#owner for a node's configuration).
+func (t *transport) privilegedPubSub(w *wire.Writer, user, typ, ns string) string {
 	id := t.link.NewID()
 	w.Start("iq", "").Attr("from", t.domain).Attr("to", user).Attr("type", typ).Attr("id", id)
 	w.Start("privileged_iq", nsPrivilege)
 	w.Start("iq", "jabber:client").Attr("to", user).Attr("type", typ).Attr("id", t.newID())
-	w.Start("pubsub", nsPubSub)
+	w.Start("pubsub", ns)
 	return id
 }
 
@@ -102,9 +127,40 @@ func (t *transport) privilegedCall(ctx context.Context, id string, iq []byte, wh
 	// an error there is the PEP's refusal.
 	inner := forwardedIQ(st)
 	if inner != nil && inner.Attr("type") == "error" {
-		return nil, errors.New("the user's PEP refused the " + what + ": " + pepCondition(inner))
+		err := errors.New("the user's PEP refused the " + what + ": " + pepCondition(inner))
+		switch pubsubCondition(inner) {
+		case "precondition-not-met":
+			err = fmt.Errorf("%w: %w", err, errPreconditionNotMet)
+		case "":
+			if pepCondition(inner) == "item-not-found" {
+				err = fmt.Errorf("%w: %w", err, errNoNode)
+			}
+		}
+		return nil, err
 	}
 	return inner, nil
+}
+
+// The PEP's refusals the callers tell apart.
+var (
+	// errPreconditionNotMet: the node's configuration is not the one
+	// the publish-options ask for (XEP-0060 §7.1.5).
+	errPreconditionNotMet = errors.New("precondition-not-met")
+	// errNoNode: the node does not exist.
+	errNoNode = errors.New("no such node")
+)
+
+// pubsubCondition names the XEP-0060 application condition of an iq
+// error element ("" when there is none).
+func pubsubCondition(iq *wire.Element) string {
+	if e := iq.Child("", "error"); e != nil {
+		for i := range e.Children {
+			if c := &e.Children[i]; c.XMLName.Space == nsPubSub+"#errors" {
+				return c.XMLName.Local
+			}
+		}
+	}
+	return ""
 }
 
 // forwardedIQ is the iq inside <privilege><forwarded> of a privileged

@@ -368,14 +368,15 @@ func TestSetNick(t *testing.T) {
 	if e, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool { return s.Name == "presence" && s.Type == "error" }); err != nil || e.Err.Condition != "not-allowed" {
 		t.Errorf("a reserved nick: want not-allowed, got %v %s", err, e.XML)
 	}
-	// A presence update to the current nick changes nothing.
+	// A presence update to the current nick is a status change, no nick
+	// change: reflected to both resources (TestRoomStatusChange).
 	raw(t, alice, `<presence to='`+rj+`/gopher2'><show>away</show></presence>`)
-	time.Sleep(300 * time.Millisecond)
-	// (Other occupants' presences may come meanwhile: a member's name
-	// known once the contacts are synced renames it.)
-	for _, st := range alice.Pending() {
-		if st.Name == "presence" && bareJID(st.From) == rj && (nick(st.From) == "gopher2" || strings.Contains(st.XML, `code="110"`)) {
-			t.Errorf("presence update answered: %s", st.XML)
+	for _, c := range []*xmpptest.Client{alice, phone} {
+		st, err := c.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+			return s.Name == "presence" && bareJID(s.From) == rj && strings.Contains(s.XML, `code="110"`)
+		})
+		if err != nil || st.From != rj+"/gopher2" || st.Type != "" || !strings.Contains(st.XML, "<show>away</show>") {
+			t.Errorf("status change: want the self-presence of gopher2, away, got %v %s", err, st.XML)
 		}
 	}
 }

@@ -51,10 +51,12 @@ type room struct {
 	// says (zero: member, participant).
 	selfAff     pb.Affiliation
 	selfRole    pb.Role
-	joined      map[string]bool // the user's resources in the room
-	avatarID    string          // the network's ID of the group's picture (room_avatar.go)
-	avatarHash  string          // its SHA-1, "" until fetched or when none
-	avatarAsked bool            // the picture was fetched (or said to be none) once
+	joined      map[string]bool     // the user's resources in the room
+	shows       map[string]selfShow // their availability in it, by resource (room_status.go)
+	showSeq     uint64
+	avatarID    string // the network's ID of the group's picture (room_avatar.go)
+	avatarHash  string // its SHA-1, "" until fetched or when none
+	avatarAsked bool   // the picture was fetched (or said to be none) once
 
 	// banned are the people the network banned from the group, by user
 	// ID, with the ban's reason when the gateway saw it: no occupants,
@@ -73,6 +75,9 @@ const selfKey = "\x00self"
 type roomSet struct {
 	mu sync.Mutex
 	m  map[string]*room
+	// nodeOnce checks the user's bookmarks node at the session's first
+	// room (bookmark_node.go).
+	nodeOnce sync.Once
 }
 
 func (rs *roomSet) get(chatID string) *room {
@@ -156,6 +161,7 @@ func (s *session) setRoom(ctx context.Context, c *pb.Chat) *room {
 	out := s.updateRoom(ctx, r, c, !fresh)
 	s.noteRoomAvatar(r, c) // room_avatar.go
 	if fresh {
+		s.rooms.nodeOnce.Do(func() { t.checkBookmarkNode(s.user) })
 		r.mu.Lock()
 		nick := r.ownNickLocked(s)
 		r.mu.Unlock()

@@ -279,9 +279,13 @@ func (s *session) configure(ctx context.Context, st *wire.Stanza, r *room, p *wi
 
 // roomInvite is a mediated invitation (XEP-0045 §7.8.2) to the room: each
 // invitee, a contact of this network, is added to the group. An XMPP
-// address of another domain cannot be added to a network's group.
+// address of another domain cannot be added to a network's group. One
+// who is a member already is left as is, as a direct invitation does
+// (directInvite): the network refused to add them again, and that
+// refusal stopped the invitations after it.
 func (s *session) roomInvite(ctx context.Context, st *wire.Stanza, r *room, x *wire.Element) {
 	var cmds []*pb.Command
+	invited := false
 	for i := range x.Children {
 		inv := &x.Children[i]
 		if inv.XMLName.Local != "invite" {
@@ -301,11 +305,20 @@ func (s *session) roomInvite(ctx context.Context, st *wire.Stanza, r *room, x *w
 			s.t.send(ctx, wire.ErrorReply(st, wire.JIDMalformed, "no contact can have this address"))
 			return
 		}
-		cmds = append(cmds, &pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_Invite{Invite: &pb.Invite{UserId: id}}})
+		invited = true
+		r.mu.Lock()
+		_, member := r.members[id]
+		r.mu.Unlock()
+		if !member {
+			cmds = append(cmds, &pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_Invite{Invite: &pb.Invite{UserId: id}}})
+		}
 	}
-	if len(cmds) == 0 {
+	if !invited {
 		s.t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "invite whom?"))
 		return
+	}
+	if len(cmds) == 0 {
+		return // all in the group already: nothing to do, nothing wrong
 	}
 	s.sendInTurn(ctx, st, cmds)
 }

@@ -158,7 +158,15 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 		if to.Resourcepart() != "" && p.XMLName.Space == wire.NSPing {
 			// XEP-0410 self-ping: a client asks whether it is still
 			// joined (after the gateway restarted, it is not).
-			if r == nil && s != nil && !s.knowsUser(chatID) {
+			if s == nil {
+				// No login, so no group (unregistered, or logged out while
+				// the client did not hear it): not joined. It went to the
+				// contact path, whose ping answers any address: a client
+				// took itself for joined for good.
+				t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "you are in no group on "+t.displayName()+": register with "+t.domain+" first"))
+				return true
+			}
+			if r == nil && !s.knowsUser(chatID) {
 				r, _ = s.occupantRoom(ctx, chatID, true) // room_occupant_addr.go: asked before too
 				if r == nil {
 					// No room of the user's (any more): not joined. The
@@ -311,6 +319,12 @@ func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r
 	defer r.mu.Unlock()
 	self := r.ownNickLocked(s)
 	r.joined[res] = true
+	if show, status := showOf(st); r.setShowLocked(res, show, status) {
+		// The user's other resources see the occupant's new availability.
+		for _, b := range s.selfStatusLocked(r, res) {
+			t.send(ctx, b)
+		}
+	}
 	ids := make([]string, 0, len(r.members))
 	for id := range r.members {
 		ids = append(ids, id)
@@ -383,11 +397,18 @@ func (s *session) leaveResource(ctx context.Context, r *room, res string) {
 	was := r.joined[res]
 	delete(r.joined, res)
 	me := s.selfOccupantLocked(r) // leaving keeps the affiliation (an owner's, an admin's)
+	var others [][]byte
+	if r.dropShowLocked(res) {
+		others = s.selfStatusLocked(r, "") // the occupant shows another resource's availability now
+	}
 	r.mu.Unlock()
 	if !was {
 		return
 	}
 	s.t.send(ctx, muc.Removed(r.jid, s.user+"/"+res, me, muc.Left, "", true))
+	for _, b := range others {
+		s.t.send(ctx, b)
+	}
 }
 
 // roomMessage is a groupchat message from the user: "/leave" leaves the

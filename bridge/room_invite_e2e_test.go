@@ -31,3 +31,41 @@ func TestRoomDirectInvitation(t *testing.T) {
 		t.Fatalf("a refused direct invitation: want the network's bad-request, got %v %s", err, st.XML)
 	}
 }
+
+// TestRoomInviteMember: a mediated invitation (XEP-0045 §7.8.2) of a
+// contact who is in the group already does not go to the network, which
+// refuses to add a member twice: it is answered by nothing, and the
+// invitees after it in the same invitation are added. Before, the
+// network's bad-request came back and stopped the others (found by
+// review).
+func TestRoomInviteMember(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	join(t, alice, "a", "")
+	invite := func(id string, who ...string) {
+		t.Helper()
+		x := ""
+		for _, w := range who {
+			x += `<invite to='` + w + `@` + domain + `'/>`
+		}
+		raw(t, alice, `<message id='`+id+`' to='`+room+`'><x xmlns='http://jabber.org/protocol/muc#user'>`+x+`</x></message>`)
+	}
+	added := func(who string) {
+		t.Helper()
+		if _, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+			return s.Name == "presence" && bareJID(s.From) == room && s.Type == "" && strings.Contains(s.XML, `jid="`+who+`@`+domain+`"`)
+		}); err != nil {
+			t.Fatalf("%s was not added: %v; pending %v", who, err, alice.Pending())
+		}
+	}
+	invite("inv1", "echo-1", "echo-5") // echo-1 is a member
+	added("echo-5")
+	invite("inv2", "echo-1")
+	invite("inv3", "echo-6")
+	added("echo-6")
+	for _, st := range alice.Pending() {
+		if st.Type == "error" && (st.ID == "inv1" || st.ID == "inv2") {
+			t.Errorf("the invitation of a member was refused: %s", st.XML)
+		}
+	}
+}

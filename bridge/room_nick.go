@@ -27,8 +27,7 @@ import (
 
 // occupantPresence is a presence without the MUC <x/> from one of the
 // user's resources to an occupant JID of r: a nick change when it names
-// another nick than the user's, else a presence update, which the network
-// has no use for.
+// another nick than the user's, else a status change (room_status.go).
 func (s *session) occupantPresence(ctx context.Context, st *wire.Stanza, r *room, from, to jid.JID) {
 	t := s.t
 	want := to.Resourcepart()
@@ -36,7 +35,16 @@ func (s *session) occupantPresence(ctx context.Context, st *wire.Stanza, r *room
 	joined := r.joined[from.Resourcepart()]
 	self := r.ownNickLocked(s)
 	taken := r.nickTakenLocked(want)
+	var out [][]byte
+	if joined && want == self {
+		if show, status := showOf(st); r.setShowLocked(from.Resourcepart(), show, status) {
+			out = s.selfStatusLocked(r, "")
+		}
+	}
 	r.mu.Unlock()
+	for _, b := range out {
+		t.send(ctx, b)
+	}
 	if !joined || want == "" || want == self {
 		return
 	}
@@ -131,8 +139,9 @@ func (s *session) takeSelfLocked(r *room, m *pb.Member, show bool) [][]byte {
 // they created, an admin), so that clients offer what the user may do;
 // a visitor where the user may not post.
 func (s *session) selfOccupantLocked(r *room) muc.Occupant {
+	sh := r.shownLocked()
 	me := muc.Occupant{Nick: r.ownNickLocked(s), JID: s.user, Affiliation: muc.Affiliation(r.selfAff), Role: muc.Role(r.selfRole),
-		OccupantID: s.selfOccupantID(r)}
+		OccupantID: s.selfOccupantID(r), Show: sh.show, Status: sh.status}
 	if (r.readOnly || r.typ == pb.ChatType_CHAT_TYPE_CHANNEL) && r.selfRole != pb.Role_ROLE_MODERATOR {
 		me.Role = muc.RoleVisitor
 	}

@@ -1,6 +1,7 @@
 package muc
 
 import (
+	"cmp"
 	"slices"
 	"time"
 
@@ -22,6 +23,9 @@ type Occupant struct {
 	Photo string
 	// OccupantID is the occupant's XEP-0421 id (OccupantID), "" for none.
 	OccupantID string
+	// Show and Status are the occupant's availability (XEP-0045 §7.7),
+	// shown while it is in the room; "" for available, no status.
+	Show, Status string
 }
 
 // MemberOccupant is the occupant of a contract member with the nick and
@@ -44,7 +48,8 @@ type Presence struct {
 	NewNick string
 	// Reason is the item's <reason/> (a kick's, a ban's).
 	Reason string
-	// Show and Status are the presence's own <show/> and <status/>.
+	// Show and Status are the presence's own <show/> and <status/>; when
+	// "", an available presence shows the occupant's.
 	Show, Status string
 	// ID is the stanza's id, "" for none.
 	ID string
@@ -62,11 +67,15 @@ func (p Presence) Bytes() []byte {
 	if p.Unavailable {
 		w.Attr("type", "unavailable")
 	}
-	if p.Show != "" && !p.Unavailable {
-		w.Leaf("show", "", p.Show)
+	show, status := p.Show, p.Status
+	if !p.Unavailable {
+		show, status = cmp.Or(show, p.Occupant.Show), cmp.Or(status, p.Occupant.Status)
 	}
-	if p.Status != "" {
-		w.Leaf("status", "", wire.XMLSafe(p.Status))
+	if show != "" && !p.Unavailable {
+		w.Leaf("show", "", show)
+	}
+	if status != "" {
+		w.Leaf("status", "", wire.XMLSafe(status))
 	}
 	w.Start("x", NSUser)
 	aff, role := p.Occupant.Affiliation, p.Occupant.Role

@@ -311,3 +311,24 @@ func TestDiscoInfoReactions(t *testing.T) {
 		t.Errorf("a room without reactions: %s", s)
 	}
 }
+
+// TestOccupantAvailability: an occupant's show and status are in its
+// available presences (a join's self-presence, a nick change's second
+// half), not in its unavailable ones.
+func TestOccupantAvailability(t *testing.T) {
+	o := Occupant{Nick: "Al", JID: "alice@example.org", Affiliation: AffMember, Role: RoleParticipant, Show: "away", Status: "lunch"}
+	for _, b := range [][]byte{SelfPresence(room, to, o, false), NickChange(room, to, o, "Al2", true)[1]} {
+		st, _, _ := item(t, b)
+		if sh := st.Child("", "show"); sh == nil || sh.Text != "away" {
+			t.Errorf("no show away: %s", b)
+		}
+		if s := st.Child("", "status"); s == nil || s.Text != "lunch" {
+			t.Errorf("no status: %s", b)
+		}
+	}
+	for _, b := range [][]byte{Removed(room, to, o, Left, "", true), NickChange(room, to, o, "Al2", true)[0]} {
+		if st, _, _ := item(t, b); st.Child("", "show") != nil || st.Child("", "status") != nil {
+			t.Errorf("an unavailable presence with the occupant's availability: %s", b)
+		}
+	}
+}
