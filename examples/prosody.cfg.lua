@@ -31,6 +31,10 @@ VirtualHost "localhost"
                 -- bookmark too, to rename it when its group is renamed
                 -- ("set" alone: bookmarks keep the name they were made with)
                 ["http://jabber.org/protocol/pubsub"] = "both";
+                -- set a bookmarks node an older passerelle made to
+                -- XEP-0402's options, without which Prosody refuses the
+                -- clients' own bookmarks (and the gateway's)
+                ["http://jabber.org/protocol/pubsub#owner"] = "set";
             };
         };
     }

@@ -82,7 +82,7 @@ func (s *Server) config() string {
 		p(`  modules_enabled = { "privilege" }`)
 		p("  privileged_entities = {")
 		for _, c := range privileged {
-			p(`    [%s] = { roster = "both"; message = "outgoing"; iq = { ["urn:xmpp:http:upload:0"] = "get"; ["http://jabber.org/protocol/pubsub"] = "both" }; };`, lua(c.Domain))
+			p(`    [%s] = { roster = "both"; message = "outgoing"; iq = { ["urn:xmpp:http:upload:0"] = "get"; ["http://jabber.org/protocol/pubsub"] = "both"; ["http://jabber.org/protocol/pubsub#owner"] = "set" }; };`, lua(c.Domain))
 		}
 		p("  }")
 	}

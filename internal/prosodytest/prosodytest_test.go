@@ -177,7 +177,7 @@ func TestPrivilegedComponent(t *testing.T) {
 			n.flatten(p.Access, got)
 		}
 	}
-	want := map[string]string{"roster": "both", "message": "outgoing", "iq urn:xmpp:http:upload:0": "get", "iq http://jabber.org/protocol/pubsub": "both"}
+	want := map[string]string{"roster": "both", "message": "outgoing", "iq urn:xmpp:http:upload:0": "get", "iq http://jabber.org/protocol/pubsub": "both", "iq http://jabber.org/protocol/pubsub#owner": "set"}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("permission %q = %q, want %q (all: %v)", k, got[k], v, got)
