@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -205,6 +206,23 @@ func TestConformanceResendingNetwork(t *testing.T) {
 		LoginFields: map[string]string{"username": "alice"},
 		Contact:     "bob",
 	})
+}
+
+// TestStopCalledAtGracefulExit: when the host stops the plugin (go-plugin's
+// Shutdown, as the gateway does at its stop), the SDK calls the
+// Connector's Stop before the process exits (sdk.Stopper); a Signal
+// plugin ends its daemon and its subscriptions there. Before, nothing
+// was called: the process just exited.
+func TestStopCalledAtGracefulExit(t *testing.T) {
+	p := Start(t, BuildBinary(t, minimalPkg), "", nil)
+	stopped := filepath.Join(p.DataDir, "stopped")
+	if _, err := os.Stat(stopped); err == nil {
+		t.Fatal("stopped before the host asked")
+	}
+	p.Process().Kill() // go-plugin: Shutdown, then a kill after 2 s
+	if _, err := os.Stat(stopped); err != nil {
+		t.Errorf("the Connector's Stop was not called at a graceful stop: %v", err)
+	}
 }
 
 // The features a plugin claims without implementing them are not

@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -28,6 +29,20 @@ type Connector[S Session] interface {
 	// a restart of the plugin.
 	LoadLogin(ctx context.Context, login LoginInfo) (S, error)
 }
+
+// Stopper is a Connector with work to end when the gateway stops the
+// plugin (a daemon of its own to stop, what its network handed over to
+// take in first): Serve calls Stop once the host asked the process to
+// exit, before the journal is closed, so events emitted meanwhile are
+// kept for the next start. go-plugin kills a process that has not exited
+// 2 s after asking: ctx ends at StopTimeout. Not called when the process
+// is killed or loses its gateway.
+type Stopper interface {
+	Stop(ctx context.Context) error
+}
+
+// StopTimeout bounds a Stopper's Stop, within go-plugin's 2 s.
+const StopTimeout = 1500 * time.Millisecond
 
 // LoginRequest starts a login process.
 type LoginRequest struct {

@@ -166,10 +166,16 @@ func WithTrace(fn func(stage Stage, text string)) Option {
 // S is the plugin's session type: a concrete type, whose methods say
 // which optional features the plugin has (see Features).
 func Serve[S Session](c Connector[S], opts ...Option) {
-	serve(newConnectorTransport(c), opts...)
+	var stop func(context.Context) error
+	if st, ok := any(c).(Stopper); ok {
+		stop = st.Stop
+	}
+	serve(newConnectorTransport(c), stop, opts...)
 }
 
-func serve(t transport, opts ...Option) {
+// serve runs t until the host is done with the process, then stop (nil
+// for none) and the journal's close.
+func serve(t transport, stop func(context.Context) error, opts ...Option) {
 	srv := newServer(t, opts...)
 	watchParent(parentPoll, func() {
 		// The log goes to the dead gateway's pipe: a write there can
@@ -186,4 +192,13 @@ func serve(t transport, opts ...Option) {
 		},
 		Logger: hclog.New(&hclog.LoggerOptions{Output: os.Stderr, Level: hclog.Warn, JSONFormat: true}),
 	})
+	// The host asked the process to exit (go-plugin's Shutdown).
+	if stop != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), StopTimeout)
+		if err := stop(ctx); err != nil {
+			srv.log.Warn("the plugin's stop failed", "err", err)
+		}
+		cancel()
+	}
+	srv.shutdown()
 }

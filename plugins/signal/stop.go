@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // StopWait bounds a graceful stop when its context has no deadline:
@@ -32,6 +34,8 @@ func (n *Network) live(s *Session, on bool) {
 // daemon the plugin runs gets SIGTERM (it closes its accounts' data)
 // and is waited for. The accounts stay in signal-cli; the next start
 // connects them again.
+var _ sdk.Stopper = (*Network)(nil)
+
 func (n *Network) Stop(ctx context.Context) error {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc

@@ -1,5 +1,6 @@
 // Command minimal is the smallest plugin the v2 SDK allows: a Connector
-// and a Session with only the required methods, no optional interface.
+// and a Session with only the required methods, no optional interface
+// of the Session's (the Connector's Stop only notes that it ran).
 // Every contact echoes the text it is sent. The conformance kit and the
 // gateway's tests run it to check that a plugin that declares nothing
 // optional is refused every optional action, and still sends and
@@ -46,6 +47,12 @@ func (n *network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 	n.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
 	return &pb.Capabilities{Network: "minimal", DisplayName: "Minimal", Version: "1",
 		Features: &pb.Features{Edits: true, Reactions: true, Retractions: true, Typing: true, Backfill: true, Groups: true}}, nil
+}
+
+// Stop notes, in the data folder, that the SDK called it when the host
+// stopped the process (sdk.Stopper).
+func (n *network) Stop(context.Context) error {
+	return os.WriteFile(filepath.Join(n.dataDir, "stopped"), nil, 0o600)
 }
 
 func (n *network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
