@@ -86,7 +86,7 @@ func (s *Session) noticeEvent(m *tg.MessageService, history bool) *pb.Event {
 	}
 	chat := s.messageChat(m, !history)
 	if _, isCh := m.PeerID.(*tg.PeerChannel); !isCh && !history {
-		s.st.setMessageChat(m.ID, chat) // for its deletion, which names only the message
+		s.db().setMessageChat(m.ID, chat) // for its deletion, which names only the message
 	}
 	return &pb.Event{ChatId: chat, ChatType: s.peers.chatType(chat), Sender: s.serviceSender(m),
 		TimestampUnixMicro: int64(m.Date) * 1e6, EventId: strconv.Itoa(m.ID),

@@ -81,8 +81,9 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 		return s.unpinEvents(channelID(u.ChannelID), u.ChannelID, u.Pinned, u.Messages, u.Pts)
 	case *tg.UpdateDeleteMessages:
 		var evs []*pb.Event
+		st := s.db()
 		for _, id := range u.Messages {
-			chat, ok := s.st.messageChat(id)
+			chat, ok := st.messageChat(id)
 			if !ok {
 				continue
 			}
@@ -212,13 +213,13 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 		if history {
 			return nil
 		}
-		if chat, ok := s.st.messageChat(m.ID); ok {
+		if chat, ok := s.db().messageChat(m.ID); ok {
 			s.sent.take(chat, m.ID)
 		}
 	case *tg.Message:
 		chat := s.messageChat(m, !history)
 		if _, isCh := m.PeerID.(*tg.PeerChannel); !isCh && !history {
-			s.st.setMessageChat(m.ID, chat)
+			s.db().setMessageChat(m.ID, chat)
 		}
 		if !history && m.Out && s.ownSend(ctx, chat, m.ID) {
 			// The gateway's own poll (pollstart.go), as Telegram tells
