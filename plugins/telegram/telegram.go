@@ -60,7 +60,7 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		Version:               Version,
 		Features:              features,
 		MaxTextBytes:          4096 * 4, // 4096 characters
-		MaxAttachmentBytes:    2 << 30,
+		MaxAttachmentBytes:    MaxFileBytes,
 		EditWindowSeconds:     48 * 3600,
 		IdentifierPrompt:      "Phone number or @username",
 		IdentifierDescription: "A phone number in international form (+33612345678) or a Telegram @username.",

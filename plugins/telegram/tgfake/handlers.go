@@ -329,6 +329,9 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		if _, err := s.self(k); err != nil {
 			return nil, err
 		}
+		if utf16Len(r.Message) > CaptionMax {
+			return nil, tgerr.New(400, "MEDIA_CAPTION_TOO_LONG")
+		}
 		media, err := s.mediaOf(r.Media)
 		if err != nil {
 			return nil, err
@@ -820,3 +823,9 @@ func inputPeerKey(p tg.InputPeerClass) string {
 	}
 	return ""
 }
+
+// CaptionMax is the longest caption Telegram takes with a file, in
+// UTF-16 code units (its config's caption_length_limit_default; more
+// for a Premium account, which the fake has none of): a longer one is
+// MEDIA_CAPTION_TOO_LONG.
+const CaptionMax = 1024
