@@ -129,6 +129,8 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 		p := presenceOf(u.Status)
 		return []*pb.Event{{ChatId: userID(u.UserID), Sender: &pb.Sender{UserId: userID(u.UserID)},
 			Payload: &pb.Event_Presence{Presence: &pb.PresenceEvent{Presence: p}}}}
+	case *tg.UpdateChannel:
+		return s.channelEvents(ctx, u.ChannelID) // channelupdate.go
 	case *tg.UpdateChatParticipantAdmin, *tg.UpdateChannelParticipant:
 		return s.participantEvents(u) // members.go
 	case *tg.UpdateUserName:
