@@ -30,7 +30,7 @@ func (s *Session) ringingEvent(u *tg.UpdatePhoneCall) []*pb.Event {
 	chat := userID(c.AdminID)
 	return []*pb.Event{{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
 		Sender:             &pb.Sender{UserId: chat, Name: s.peers.name(c.AdminID)},
-		TimestampUnixMicro: int64(c.Date) * 1e6, EventId: "call-" + strconv.FormatInt(c.ID, 10),
+		TimestampUnixMicro: int64(c.Date) * 1e6, EventId: "call-" + strconv.FormatInt(c.ID, 10), Meta: s.readMeta(chat),
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: mediatext.CallText(mediatext.Call{Video: c.Video}, inApp)}}}}
 }
 

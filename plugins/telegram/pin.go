@@ -178,7 +178,7 @@ func (s *Session) unpinEvents(chat string, channel int64, pinned bool, ids []int
 		me := &pb.MessageEvent{Text: mediatext.PinText(true), ReplyToId: strconv.Itoa(id)}
 		ev := &pb.Event{ChatId: room, ChatType: s.peers.chatType(room),
 			TimestampUnixMicro: time.Now().UnixMicro(), EventId: "unpin" + strconv.Itoa(pts) + "." + strconv.Itoa(id),
-			Payload: &pb.Event_Message{Message: me}}
+			Meta: s.readMeta(room), Payload: &pb.Event_Message{Message: me}}
 		switch {
 		case mine || chat == userID(s.self):
 			ev.Sender = &pb.Sender{UserId: userID(s.self), IsFromMe: true}

@@ -321,6 +321,7 @@ func (s *Session) sentResult(ctx context.Context, mgr interface {
 		s.live.done(rid)
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSPECIFIED, "telegram: the answer to a send named no message")
 	}
+	s.newest.note(chat, id) // readmark.go
 	if !s.live.wasNamed(rid) { // else updateMessageID added it
 		s.sent.add(chat, id)
 	}
@@ -483,7 +484,14 @@ func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) erro
 	}
 	id, err := msgID(m.UpToId)
 	if err != nil {
-		return err
+		if !isNoticeID(m.UpToId) {
+			return err
+		}
+		// A notice that is no message (a call ringing, an unpin): the
+		// chat is read up to the message before it (readmark.go).
+		if id = s.noticeReadID(c.ChatID, m.UpToId, m.UpToMeta); id == 0 {
+			return nil // nothing known to mark read
+		}
 	}
 	forum, topic, err := splitTopic(c.ChatID)
 	if err != nil {

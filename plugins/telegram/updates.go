@@ -219,6 +219,7 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 			s.sent.take(chat, m.ID)
 		}
 	case *tg.Message:
+		s.noteMessage(m) // readmark.go
 		chat := s.messageChat(m, !history)
 		if _, isCh := m.PeerID.(*tg.PeerChannel); !isCh && !history {
 			s.db().setMessageChat(m.ID, chat)
@@ -231,6 +232,7 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 		}
 		return []*pb.Event{s.messageEvent(m)}
 	case *tg.MessageService:
+		s.noteMessage(m)
 		if ev := s.noticeEvent(m, history); ev != nil {
 			return []*pb.Event{ev} // a call, a timer change (calls.go)
 		}
