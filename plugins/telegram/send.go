@@ -321,7 +321,7 @@ func (s *Session) sentResult(ctx context.Context, mgr interface {
 		s.live.done(rid)
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSPECIFIED, "telegram: the answer to a send named no message")
 	}
-	s.newest.note(chat, id) // readmark.go
+	s.newest.note(chat, id)    // readmark.go
 	if !s.live.wasNamed(rid) { // else updateMessageID added it
 		s.sent.add(chat, id)
 	}
