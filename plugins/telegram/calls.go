@@ -30,7 +30,7 @@ func (s *Session) ringingEvent(u *tg.UpdatePhoneCall) []*pb.Event {
 	chat := userID(c.AdminID)
 	return []*pb.Event{{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
 		Sender:             &pb.Sender{UserId: chat, Name: s.peers.name(c.AdminID)},
-		TimestampUnixMicro: int64(c.Date) * 1e6, EventId: "call-" + strconv.FormatInt(c.ID, 10),
+		TimestampUnixMicro: int64(c.Date) * 1e6, EventId: "call-" + strconv.FormatInt(c.ID, 10), Meta: s.readMeta(chat),
 		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: mediatext.CallText(mediatext.Call{Video: c.Video}, inApp)}}}}
 }
 
@@ -86,7 +86,7 @@ func (s *Session) noticeEvent(m *tg.MessageService, history bool) *pb.Event {
 	}
 	chat := s.messageChat(m, !history)
 	if _, isCh := m.PeerID.(*tg.PeerChannel); !isCh && !history {
-		s.st.setMessageChat(m.ID, chat) // for its deletion, which names only the message
+		s.db().setMessageChat(m.ID, chat) // for its deletion, which names only the message
 	}
 	return &pb.Event{ChatId: chat, ChatType: s.peers.chatType(chat), Sender: s.serviceSender(m),
 		TimestampUnixMicro: int64(m.Date) * 1e6, EventId: strconv.Itoa(m.ID),

@@ -188,7 +188,7 @@ func (s *Session) chatOf(id string) *pb.Chat {
 		if !ok || c.Left || c.Deactivated {
 			return nil
 		}
-		out := &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: c.Title}
+		out := &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: c.Title, ReadOnly: !canPostChat(c)}
 		setPicture(out, c.Photo) // admin.go
 		return out
 	case peerChannel:
@@ -196,26 +196,52 @@ func (s *Session) chatOf(id string) *pb.Chat {
 		if !ok || c.Left {
 			return nil
 		}
-		out := &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: c.Title}
+		out := &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: c.Title, ReadOnly: !canPost(c)}
 		setPicture(out, c.Photo) // admin.go
 		if c.Broadcast {
 			out.Type = pb.ChatType_CHAT_TYPE_CHANNEL
-			out.ReadOnly = !canPost(c)
 		}
 		return out
 	}
 	return nil
 }
 
-// canPost reports whether the user may post in a channel.
+// canPost reports whether the user may post in a channel or supergroup:
+// a channel's creator and admins with the right; in a supergroup its
+// creator and admins, and members neither restricted themselves nor by
+// the group's default rights ("members may not send messages").
 func canPost(c *tg.Channel) bool {
-	if !c.Broadcast {
-		return !c.BannedRights.SendMessages
+	if c.Broadcast {
+		return c.Creator || c.AdminRights.PostMessages
 	}
-	return c.Creator || c.AdminRights.PostMessages
+	if c.Creator || isAdmin(c.AdminRights) {
+		return true
+	}
+	return !c.BannedRights.SendMessages && !c.DefaultBannedRights.SendMessages
 }
 
-// ChatLimits: a channel the user cannot post in is read-only.
+// canPostChat is canPost for a basic group: its creator and admins, and
+// members when its default rights let them send.
+func canPostChat(c *tg.Chat) bool {
+	return c.Creator || isAdmin(c.AdminRights) || !c.DefaultBannedRights.SendMessages
+}
+
+// isAdmin reports whether rights are an admin's: any right (a decoded
+// object has its flags set; one made here may not).
+func isAdmin(r tg.ChatAdminRights) bool {
+	r.Flags = 0
+	return r != (tg.ChatAdminRights{})
+}
+
+// readOnlyLimits: the user may read and react, not post (new each time:
+// the SDK narrows the features it is given).
+func readOnlyLimits() sdk.ChatLimits {
+	return sdk.ChatLimits{ReadOnly: true, Features: &pb.Features{ReadReceipts: true, Reactions: true}}
+}
+
+// ChatLimits: a channel the user cannot post in is read-only, and so is
+// a group whose default rights, or the user's own restriction, forbid
+// members to send.
 func (s *Session) ChatLimits(ctx context.Context, chat string) (sdk.ChatLimits, error) {
 	if s.bot != nil {
 		return s.bot.ChatLimits(ctx, chat)
@@ -225,17 +251,26 @@ func (s *Session) ChatLimits(ctx context.Context, chat string) (sdk.ChatLimits, 
 		return sdk.ChatLimits{}, nil
 	}
 	kind, n, err := parsePeer(forum)
-	if err != nil || kind != peerChannel {
+	if err != nil {
+		return sdk.ChatLimits{}, nil
+	}
+	if kind == peerChat {
+		if c, ok := s.peers.chat(n); ok && !canPostChat(c) {
+			return readOnlyLimits(), nil
+		}
+		return sdk.ChatLimits{}, nil
+	}
+	if kind != peerChannel {
 		return sdk.ChatLimits{}, nil
 	}
 	c, ok := s.peers.channel(n)
-	if ok && c.Broadcast && !canPost(c) {
-		return sdk.ChatLimits{ReadOnly: true, Features: &pb.Features{ReadReceipts: true, Reactions: true}}, nil
+	if ok && !canPost(c) {
+		return readOnlyLimits(), nil
 	}
 	if topic != 0 {
 		// A closed topic is for the forum's admins only.
 		if t, ok := s.topics.get(chat); ok && t.closed && !s.mayPostClosed(n) {
-			return sdk.ChatLimits{ReadOnly: true, Features: &pb.Features{ReadReceipts: true, Reactions: true}}, nil
+			return readOnlyLimits(), nil
 		}
 	}
 	return sdk.ChatLimits{}, nil
@@ -425,6 +460,11 @@ func (s *Session) chatInfo(ctx context.Context, api *tg.Client, chat string) (*p
 		out.Topic = cf.About
 		out.InviteLink = inviteLink("", cf.ExportedInvite)
 		out.Timer = &pb.ChatTimer{Seconds: int64(cf.TTLPeriod)}
+		// Members may not send: every one but the admins is a visitor.
+		muted := false
+		if c, ok := s.peers.chat(n); ok {
+			muted = c.DefaultBannedRights.SendMessages
+		}
 		if ps, ok := cf.Participants.(*tg.ChatParticipants); ok {
 			for _, p := range ps.Participants {
 				m := s.member(userID(p.GetUserID()))
@@ -433,6 +473,10 @@ func (s *Session) chatInfo(ctx context.Context, api *tg.Client, chat string) (*p
 					m.Affiliation, m.Role = pb.Affiliation_AFFILIATION_OWNER, pb.Role_ROLE_MODERATOR
 				case *tg.ChatParticipantAdmin:
 					m.Affiliation, m.Role = pb.Affiliation_AFFILIATION_ADMIN, pb.Role_ROLE_MODERATOR
+				default:
+					if muted {
+						m.Role = pb.Role_ROLE_VISITOR
+					}
 				}
 				out.Members = append(out.Members, m)
 			}
@@ -467,8 +511,10 @@ func (s *Session) chatInfo(ctx context.Context, api *tg.Client, chat string) (*p
 			self.Affiliation, self.Role = pb.Affiliation_AFFILIATION_OWNER, pb.Role_ROLE_MODERATOR
 		case c.AdminRights.Flags != 0:
 			self.Affiliation, self.Role = pb.Affiliation_AFFILIATION_ADMIN, pb.Role_ROLE_MODERATOR
-		case out.ReadOnly:
+		case out.ReadOnly && c.Broadcast:
 			self.Affiliation, self.Role = pb.Affiliation_AFFILIATION_NONE, pb.Role_ROLE_VISITOR
+		case out.ReadOnly:
+			self.Role = pb.Role_ROLE_VISITOR // a member who may not send
 		}
 	}
 	mayBan := known && (c.Creator || c.AdminRights.BanUsers)
@@ -481,6 +527,9 @@ func (s *Session) chatInfo(ctx context.Context, api *tg.Client, chat string) (*p
 		}
 		return out, last, nil
 	}
+	// Members may not send (the group's default rights): every one but
+	// the admins is a visitor.
+	muted := known && c.DefaultBannedRights.SendMessages
 	ps, err := s.participants(ctx, api, ch, &tg.ChannelParticipantsRecent{})
 	if err != nil {
 		return nil, 0, cmdErr("members", err)
@@ -491,8 +540,14 @@ func (s *Session) chatInfo(ctx context.Context, api *tg.Client, chat string) (*p
 		switch p := p.(type) {
 		case *tg.ChannelParticipant:
 			m = s.member(userID(p.UserID))
+			if muted {
+				m.Role = pb.Role_ROLE_VISITOR
+			}
 		case *tg.ChannelParticipantSelf:
 			m = s.member(userID(p.UserID))
+			if out.ReadOnly {
+				m.Role = pb.Role_ROLE_VISITOR
+			}
 		case *tg.ChannelParticipantCreator:
 			m = s.member(userID(p.UserID))
 			m.Affiliation, m.Role = pb.Affiliation_AFFILIATION_OWNER, pb.Role_ROLE_MODERATOR

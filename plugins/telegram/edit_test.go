@@ -1,10 +1,16 @@
 package telegram
 
 import (
+	"errors"
+	"strconv"
 	"testing"
+	"time"
+
+	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/tgfake"
 )
 
 // A correction to the text the message has already (an XMPP client lets
@@ -24,5 +30,32 @@ func TestEditUnchanged(t *testing.T) {
 	box := srv.Messages(bob.ID)
 	if last := box[len(box)-1]; last.Message != "same words" || last.EditDate != 0 {
 		t.Errorf("bob's copy %q (edited at %d)", last.Message, last.EditDate)
+	}
+}
+
+// Telegram lets a message be corrected for 48 h, a message of Saved
+// Messages for ever: the plugin refuses no correction by age (the
+// transport's edit window is advisory), so an old note to oneself is
+// corrected, and an old message to bob is refused as Telegram refuses it
+// (MESSAGE_EDIT_TIME_EXPIRED, EXPIRED).
+func TestEditSavedMessagesOld(t *testing.T) {
+	srv := newFake(t)
+	s, _, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	old := tgfake.WithDate(int(time.Now().Add(-72 * time.Hour).Unix()))
+	note := srv.ID(srv.Send(alice.ID, &tg.PeerUser{UserID: alice.ID}, "note to self", old), alice.ID)
+	toBob := srv.ID(srv.Send(alice.ID, &tg.PeerUser{UserID: bob.ID}, "old news", old), alice.ID)
+	if _, err := s.EditMessage(ctx, sdk.Call{ChatID: "1001"}, &pb.EditMessage{TargetId: strconv.Itoa(note), Text: "note to self, corrected"}); err != nil {
+		t.Errorf("a 3-day-old message of Saved Messages: %v, want it corrected", err)
+	}
+	_, err := s.EditMessage(ctx, sdk.Call{ChatID: "1002"}, &pb.EditMessage{TargetId: strconv.Itoa(toBob), Text: "old news, corrected"})
+	var se *sdk.Error
+	if !errors.As(err, &se) || se.Code != pb.ErrorCode_ERROR_CODE_EXPIRED {
+		t.Errorf("a 3-day-old message to bob: %v, want EXPIRED", err)
+	}
+	for _, m := range srv.Messages(alice.ID) {
+		if m.ID == note && m.Message != "note to self, corrected" {
+			t.Errorf("the note reads %q", m.Message)
+		}
 	}
 }

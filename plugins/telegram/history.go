@@ -137,13 +137,23 @@ func (s *Session) backfill(api *tg.Client, peer tg.InputPeerClass, req sdk.Backf
 		ids = append(ids, mc.GetID())
 		batch.Events = append(batch.Events, s.messageEvents(ctx, mc, true)...)
 	}
+	st := s.db()
+	if st == nil {
+		// Disconnected meanwhile: the database is closed. Nothing is
+		// kept, nothing sent but the cursor as it was: the gateway asks
+		// again at the next connection.
+		batch.Events = nil
+		batch.Cursor = cur.String()
+		s.sendHistory(ctx, batch)
+		return
+	}
 	kind, cid, err := parsePeer(baseChat(req.ChatID))
 	if err == nil && kind == peerChannel {
-		s.st.setMessageTopics(cid, inTopics)
+		st.setMessageTopics(cid, inTopics)
 	}
 	if err == nil && kind != peerChannel {
 		// A deletion names only the message: its chat must be known.
-		if err := s.st.setMessageChats(ids, req.ChatID); err != nil {
+		if err := st.setMessageChats(ids, req.ChatID); err != nil {
 			s.n.log().Warn("telegram: history: message chats not kept", "login", s.login.LoginID, "err", err)
 		}
 	}

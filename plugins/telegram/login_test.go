@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -81,15 +82,8 @@ func TestPhoneLogin2FA(t *testing.T) {
 	if done.LoginId != "1001" || done.DisplayName != "Alice Liddell" {
 		t.Errorf("complete %v", done)
 	}
-	s, err := n.LoadLogin(ctxT(t), sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
 	codes := srv.Requests("auth.signIn")
-	if err := s.Connect(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Disconnect(ctxT(t))
+	reloaded(t, n, sdk.LoginInfo{LoginID: done.LoginId, SavedState: done.SavedState, Dir: dir})
 	h.wait(t, 0, "connected state", func(ev *pb.Event) bool {
 		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
 	})
@@ -128,10 +122,10 @@ func (p *phoneLogin) mustSubmit(t *testing.T, phone string) *pb.LoginStep {
 	return submit(t, p, map[string]string{"phone": phone})
 }
 
-// QR login: the token URL as a QR display step; the scan from a phone
-// whose account has a password asks for it; then the login completes.
-func TestQRLogin(t *testing.T) {
-	srv := newFake(t)
+// qrStarted is a QR login on srv, started: the process and its first
+// step.
+func qrStarted(t *testing.T, srv *tgfake.Server) (context.Context, sdk.LoginProcess, *pb.LoginStep) {
+	t.Helper()
 	n, _ := newNetwork(t, srv)
 	ctx := ctxT(t)
 	p, err := n.StartLogin(ctx, sdk.LoginRequest{FlowID: FlowQR, Dir: t.TempDir()})
@@ -142,6 +136,14 @@ func TestQRLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ctx, p, step
+}
+
+// QR login: the token URL as a QR display step; the scan from a phone
+// whose account has a password asks for it; then the login completes.
+func TestQRLogin(t *testing.T) {
+	srv := newFake(t)
+	ctx, p, step := qrStarted(t, srv)
 	d := step.GetDisplay()
 	if d == nil || d.Type != pb.DisplayType_DISPLAY_TYPE_QR || !strings.HasPrefix(d.Data, "tg://login?token=") {
 		t.Fatalf("first step %v: want a QR code of tg://login?token=", step)
@@ -149,7 +151,7 @@ func TestQRLogin(t *testing.T) {
 	if !srv.ScanQR(alice.ID, d.Data) {
 		t.Fatal("the server does not know the token shown")
 	}
-	step, err = p.(sdk.LoginWaiter).Wait(ctx)
+	step, err := p.(sdk.LoginWaiter).Wait(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,19 +168,10 @@ func TestQRLogin(t *testing.T) {
 func TestQRRotates(t *testing.T) {
 	srv := newFake(t)
 	srv.QRTokenTTL = 1
-	n, _ := newNetwork(t, srv)
-	ctx := ctxT(t)
-	p, err := n.StartLogin(ctx, sdk.LoginRequest{FlowID: FlowQR, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, p, step := qrStarted(t, srv)
 	defer p.Cancel()
-	step, err := p.Start(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	first := step.GetDisplay().GetData()
-	step, err = p.(sdk.LoginWaiter).Wait(ctx)
+	step, err := p.(sdk.LoginWaiter).Wait(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,15 +206,7 @@ func TestQRRotates(t *testing.T) {
 func TestQRCancelWhileWaiting(t *testing.T) {
 	srv := newFake(t)
 	srv.QRTokenTTL = 1
-	n, _ := newNetwork(t, srv)
-	ctx := ctxT(t)
-	p, err := n.StartLogin(ctx, sdk.LoginRequest{FlowID: FlowQR, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	ctx, p, _ := qrStarted(t, srv)
 	done := make(chan error, 1)
 	go func() {
 		_, err := p.(sdk.LoginWaiter).Wait(ctx)

@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -299,14 +301,80 @@ func (s *Session) UploadMedia(ctx context.Context, info *pb.MediaInfo, r io.Read
 		name = "file"
 	}
 	size := info.Size
+	if size > MaxFileBytes {
+		return "", tooLarge(name, size)
+	}
 	if size < 0 {
-		size = 0 // unknown: gotd streams it
+		size = 0 // unknown: gotd streams it, cut at the limit
+		r = &capReader{r: r, left: MaxFileBytes}
 	}
 	f, err := uploader.NewUploader(api).Upload(ctx, uploader.NewUpload(name, r, size))
+	if errors.Is(err, errTooLarge) {
+		return "", tooLarge(name, -1)
+	}
 	if err != nil {
 		return "", cmdErr("upload", err)
 	}
 	return s.uploads.put(upload{file: f, info: info, at: time.Now()}), nil
+}
+
+// MaxFileBytes is the largest file Telegram takes from an account: 4,000
+// parts of 512 KiB (upload.saveBigFilePart's file_part runs from 0 to
+// 3,999), 2,000 MiB; a Premium account may send twice as much, which the
+// gateway does not know. A variable for the tests.
+var MaxFileBytes int64 = 2000 << 20
+
+// errTooLarge ends the upload of a file of unknown size past MaxFileBytes.
+var errTooLarge = errors.New("telegram: file too large")
+
+// tooLarge refuses a file over MaxFileBytes (size -1: found while
+// uploading it).
+func tooLarge(name string, size int64) error {
+	if size < 0 {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "telegram: %s is larger than the %d MiB Telegram takes", name, MaxFileBytes>>20)
+	}
+	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "telegram: %s is %d MiB; Telegram takes files of at most %d MiB", name, (size+(1<<20)-1)>>20, MaxFileBytes>>20)
+}
+
+// fileFits refuses an attachment over MaxFileBytes, when its size is
+// known, before anything is uploaded (an upload made by UploadMedia was
+// checked there).
+func fileFits(a *pb.Attachment) error {
+	size := a.Size
+	switch src := a.Source.(type) {
+	case *pb.Attachment_Path:
+		if fi, err := os.Stat(src.Path); err == nil {
+			size = fi.Size()
+		}
+	case *pb.Attachment_Data:
+		size = int64(len(src.Data))
+	}
+	if size > MaxFileBytes {
+		name := a.Name
+		if name == "" {
+			name = "the file"
+		}
+		return tooLarge(name, size)
+	}
+	return nil
+}
+
+// capReader reads at most left bytes of r, then fails with errTooLarge.
+type capReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		return 0, errTooLarge
+	}
+	return n, err
 }
 
 // photoMax is the largest file Telegram takes as a photo.

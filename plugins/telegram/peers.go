@@ -67,7 +67,24 @@ func (p *peers) add(users []tg.UserClass, chats []tg.ChatClass) {
 				keep = append(keep, hash{'c', c.ID, c.AccessHash})
 			}
 			p.channels[c.ID] = c
+		case *tg.ChannelForbidden:
+			// Telegram no longer shows it to the user (banned, or a
+			// private one left): a channel they are not in.
+			p.channels[c.ID] = &tg.Channel{ID: c.ID, AccessHash: c.AccessHash, Title: c.Title,
+				Broadcast: c.Broadcast, Megagroup: c.Megagroup, Left: true, Photo: &tg.ChatPhotoEmpty{}}
 		}
+	}
+}
+
+// leave marks a channel as one the user is not in (Telegram refused to
+// show it: CHANNEL_PRIVATE).
+func (p *peers) leave(id int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c, ok := p.channels[id]; ok {
+		cp := *c
+		cp.Left = true
+		p.channels[id] = &cp
 	}
 }
 

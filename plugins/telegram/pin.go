@@ -121,7 +121,7 @@ func (s *Session) pinNotice(m *tg.MessageService, history bool) *pb.Event {
 			chat = s.channelMessageChat(p.ChannelID, pinned, 0)
 		}
 	} else if !history {
-		s.st.setMessageChat(m.ID, chat) // for its deletion, which names only the message
+		s.db().setMessageChat(m.ID, chat) // for its deletion, which names only the message
 	}
 	return &pb.Event{ChatId: chat, ChatType: s.peers.chatType(chat), Sender: s.serviceSender(m),
 		TimestampUnixMicro: int64(m.Date) * 1e6, EventId: strconv.Itoa(m.ID),
@@ -146,10 +146,11 @@ const unpinByWhomText = "A message was unpinned (Telegram does not say by whom)"
 // the same update told again (a replay, the answer's and the stream's
 // copies) is dropped, and a later unpin of the same message is not.
 func (s *Session) unpinEvents(chat string, channel int64, pinned bool, ids []int, pts int) []*pb.Event {
+	st := s.db()
 	if pinned {
 		// The service message of the pin says it; the message's next
 		// unpin is news again.
-		if err := s.st.setPinned(chat, ids); err != nil {
+		if err := st.setPinned(chat, ids); err != nil {
 			s.n.log().Warn("telegram: a pin not noted (its next unpin may not show)", "login", s.login.LoginID, "err", err)
 		}
 		return nil
@@ -159,7 +160,7 @@ func (s *Session) unpinEvents(chat string, channel int64, pinned bool, ids []int
 	var evs []*pb.Event
 	for _, id := range ids {
 		mine := s.unpins.take(chat, id)
-		if at, ok := s.st.unpinnedAt(chat, id); ok && at != pts {
+		if at, ok := st.unpinnedAt(chat, id); ok && at != pts {
 			// Unpinned already, by another update: this unpin changed
 			// nothing (an /unpin run again, the gateway's resend after
 			// a restart; Telegram answers it with an update of its
@@ -167,7 +168,7 @@ func (s *Session) unpinEvents(chat string, channel int64, pinned bool, ids []int
 			// ID), which the gateway drops as seen.
 			continue
 		}
-		if err := s.st.setUnpinned(chat, id, pts); err != nil {
+		if err := st.setUnpinned(chat, id, pts); err != nil {
 			s.n.log().Warn("telegram: an unpin not noted (a second may show again)", "login", s.login.LoginID, "err", err)
 		}
 		room := chat
@@ -177,7 +178,7 @@ func (s *Session) unpinEvents(chat string, channel int64, pinned bool, ids []int
 		me := &pb.MessageEvent{Text: mediatext.PinText(true), ReplyToId: strconv.Itoa(id)}
 		ev := &pb.Event{ChatId: room, ChatType: s.peers.chatType(room),
 			TimestampUnixMicro: time.Now().UnixMicro(), EventId: "unpin" + strconv.Itoa(pts) + "." + strconv.Itoa(id),
-			Payload: &pb.Event_Message{Message: me}}
+			Meta: s.readMeta(room), Payload: &pb.Event_Message{Message: me}}
 		switch {
 		case mine || chat == userID(s.self):
 			ev.Sender = &pb.Sender{UserId: userID(s.self), IsFromMe: true}

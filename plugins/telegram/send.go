@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/gotd/td/telegram/updates"
 	"github.com/gotd/td/telegram/uploader"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
@@ -116,51 +119,145 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 		return s.sentResult(ctx, mgr, c, rid, upd)
 	}
-	var res sdk.Result
+	return s.sendFiles(ctx, api, mgr, peer, c, msg, ents, reply, topic)
+}
+
+// captionMax is the longest caption Telegram takes with a file, in
+// UTF-16 code units (its config's caption_length_limit_default; a
+// Premium account's may be longer, which the gateway does not know).
+const captionMax = 1024
+
+// part is one message of a send with files: a file with its caption, or
+// the text that was too long to be one, sent after its file.
+type part struct {
+	file    int // the attachment's index
+	text    bool
+	caption string
+	ents    []tg.MessageEntityClass
+	label   string // for the user: the file's name, or "the text"
+}
+
+// sendFiles sends files, the text as the first one's caption, a reply on
+// the first. A caption longer than Telegram takes goes as a message of
+// its own right after its file, not lost. A file too large for Telegram
+// is refused before anything is uploaded. When one fails after others
+// went, the error says which went and which did not: the command
+// failed, but not as a whole.
+func (s *Session) sendFiles(ctx context.Context, api *tg.Client, mgr *updates.Manager, peer tg.InputPeerClass, c sdk.Call, msg *pb.SendMessage,
+	ents []tg.MessageEntityClass, reply tg.InputReplyToClass, topic int) (sdk.Result, error) {
+	for _, a := range msg.Attachments {
+		if err := fileFits(a); err != nil {
+			return sdk.Result{}, err
+		}
+	}
+	var parts []part
 	for i, a := range msg.Attachments {
-		f, err := s.uploaded(ctx, api, a)
-		if err != nil {
-			return res, err
-		}
-		media := inputMedia(f, a, false)
-		rid := sendRandomID(s.login.LoginID, c, i)
-		req := &tg.MessagesSendMediaRequest{Peer: peer, Media: media, RandomID: rid}
+		caption, capEnts := a.Caption, []tg.MessageEntityClass(nil)
 		if i == 0 {
-			req.Message = msg.Text
-			if len(ents) > 0 {
-				req.SetEntities(ents)
-			}
-			if reply != nil {
-				req.SetReplyTo(reply)
-			}
-		} else if a.Caption != "" {
-			req.Message = a.Caption
+			caption, capEnts = msg.Text, ents
 		}
-		if i > 0 && topic != 0 {
-			req.SetReplyTo(topicReply(topic, 0)) // every file in the topic
+		label := a.Name
+		if label == "" {
+			label = fmt.Sprintf("file %d", i+1)
 		}
-		s.noteSend(c, rid)
-		upd, err := api.MessagesSendMedia(ctx, req)
-		if _, isPhoto := media.(*tg.InputMediaUploadedPhoto); isPhoto && photoRefused(err) {
-			// An image Telegram will not make a photo of (a panorama,
-			// say): the same file as a document. Nothing was sent, so
-			// the same random_id.
-			req.Media = inputMedia(f, a, true)
-			upd, err = api.MessagesSendMedia(ctx, req)
+		if utf16Len(caption) <= captionMax {
+			parts = append(parts, part{file: i, caption: caption, ents: capEnts, label: label})
+			continue
 		}
+		parts = append(parts, part{file: i, label: label},
+			part{file: i, text: true, caption: caption, ents: capEnts, label: "the text"})
+	}
+	var res sdk.Result
+	for k, p := range parts {
+		r, err := s.sendPart(ctx, api, mgr, peer, c, msg, p, reply, topic)
 		if err != nil {
-			s.sendFailed(c, rid, err)
-			return res, s.topicErr("send a file", c.ChatID, err)
+			return sdk.Result{}, partlySent(parts[:k], parts[k:], err)
 		}
-		r, err := s.sentResult(ctx, mgr, c, rid, upd)
-		if err != nil {
-			return res, err
-		}
-		if i == 0 {
+		if k == 0 {
 			res = r // the message the gateway maps is the first one
 		}
 	}
 	return res, nil
+}
+
+// sendPart sends one part of a send with files; the first file carries
+// the reply, every message of a topic names it.
+func (s *Session) sendPart(ctx context.Context, api *tg.Client, mgr *updates.Manager, peer tg.InputPeerClass, c sdk.Call, msg *pb.SendMessage,
+	p part, reply tg.InputReplyToClass, topic int) (sdk.Result, error) {
+	first := p.file == 0 && !p.text
+	if p.text {
+		// After its file: a random_id of its own, the same at a resend.
+		rid := sendRandomID(s.login.LoginID, c, len(msg.Attachments)+p.file)
+		req := &tg.MessagesSendMessageRequest{Peer: peer, Message: p.caption, RandomID: rid}
+		if len(p.ents) > 0 {
+			req.SetEntities(p.ents)
+		}
+		if topic != 0 {
+			req.SetReplyTo(topicReply(topic, 0))
+		}
+		s.noteSend(c, rid)
+		upd, err := api.MessagesSendMessage(ctx, req)
+		if err != nil {
+			s.sendFailed(c, rid, err)
+			return sdk.Result{}, s.topicErr("send", c.ChatID, err)
+		}
+		return s.sentResult(ctx, mgr, c, rid, upd)
+	}
+	a := msg.Attachments[p.file]
+	f, err := s.uploaded(ctx, api, a)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	media := inputMedia(f, a, false)
+	rid := sendRandomID(s.login.LoginID, c, p.file)
+	req := &tg.MessagesSendMediaRequest{Peer: peer, Media: media, RandomID: rid, Message: p.caption}
+	if len(p.ents) > 0 {
+		req.SetEntities(p.ents)
+	}
+	switch {
+	case first && reply != nil:
+		req.SetReplyTo(reply)
+	case !first && topic != 0:
+		req.SetReplyTo(topicReply(topic, 0)) // every file in the topic
+	}
+	s.noteSend(c, rid)
+	upd, err := api.MessagesSendMedia(ctx, req)
+	if _, isPhoto := media.(*tg.InputMediaUploadedPhoto); isPhoto && photoRefused(err) {
+		// An image Telegram will not make a photo of (a panorama,
+		// say): the same file as a document. Nothing was sent, so
+		// the same random_id.
+		req.Media = inputMedia(f, a, true)
+		upd, err = api.MessagesSendMedia(ctx, req)
+	}
+	if err != nil {
+		s.sendFailed(c, rid, err)
+		return sdk.Result{}, s.topicErr("send a file", c.ChatID, err)
+	}
+	return s.sentResult(ctx, mgr, c, rid, upd)
+}
+
+// partlySent is the error of a send with files that failed at its part
+// failed[0]: as it is when nothing went, else with its code and a text
+// that says what went and what did not (the contract's result is a
+// message sent or an error: the user must not read "failed" for files
+// their contact has).
+func partlySent(went, failed []part, err error) error {
+	if len(went) == 0 {
+		return err
+	}
+	code := sdk.ToProto(err).GetCode()
+	label := func(ps []part) string {
+		var ls []string
+		for _, p := range ps {
+			ls = append(ls, p.label)
+		}
+		return strings.Join(ls, ", ")
+	}
+	text := fmt.Sprintf("telegram: sent only in part: %s went; %s failed (%s)", label(went), failed[0].label, sdk.ToProto(err).GetText())
+	if len(failed) > 1 {
+		text += "; not sent: " + label(failed[1:])
+	}
+	return sdk.Errorf(code, "%s", text)
 }
 
 // geoMedia is a location as a message's media: a map pin, with its
@@ -224,6 +321,7 @@ func (s *Session) sentResult(ctx context.Context, mgr interface {
 		s.live.done(rid)
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSPECIFIED, "telegram: the answer to a send named no message")
 	}
+	s.newest.note(chat, id)    // readmark.go
 	if !s.live.wasNamed(rid) { // else updateMessageID added it
 		s.sent.add(chat, id)
 	}
@@ -386,7 +484,14 @@ func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) erro
 	}
 	id, err := msgID(m.UpToId)
 	if err != nil {
-		return err
+		if !isNoticeID(m.UpToId) {
+			return err
+		}
+		// A notice that is no message (a call ringing, an unpin): the
+		// chat is read up to the message before it (readmark.go).
+		if id = s.noticeReadID(c.ChatID, m.UpToId, m.UpToMeta); id == 0 {
+			return nil // nothing known to mark read
+		}
 	}
 	forum, topic, err := splitTopic(c.ChatID)
 	if err != nil {

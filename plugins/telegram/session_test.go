@@ -48,6 +48,21 @@ func connect(t *testing.T, n *Network, h *testHost, info sdk.LoginInfo) *Session
 	return s
 }
 
+// reloaded is the login info loaded again and connected, disconnected
+// at the test's end; its outcome is the test's to wait for.
+func reloaded(t *testing.T, n *Network, info sdk.LoginInfo) *Session {
+	t.Helper()
+	s, err := n.LoadLogin(ctxT(t), info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Connect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Disconnect(ctxT(t)) })
+	return s
+}
+
 func isMessage(chat, text string) func(*pb.Event) bool {
 	return func(ev *pb.Event) bool {
 		return ev.ChatId == chat && strings.Contains(ev.GetMessage().GetText(), text)
@@ -361,14 +376,7 @@ func TestRevokedSession(t *testing.T) {
 	}
 	srv.Revoke(alice.ID)
 	from := h.count()
-	s2, err := n.LoadLogin(ctxT(t), info)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s2.Connect(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Disconnect(ctxT(t))
+	reloaded(t, n, info)
 	ev := h.wait(t, from, "logged-out state", func(ev *pb.Event) bool {
 		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_LOGGED_OUT
 	})
@@ -529,14 +537,7 @@ func TestRefusedClient(t *testing.T) {
 	}
 	srv.SetRefuse("UPDATE_APP_TO_LOGIN")
 	from := h.count()
-	s2, err := n.LoadLogin(ctxT(t), info)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s2.Connect(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Disconnect(ctxT(t))
+	reloaded(t, n, info)
 	ev := h.wait(t, from, "stopped state", func(ev *pb.Event) bool {
 		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_STOPPED
 	})
@@ -649,14 +650,7 @@ func TestConnectFloodWait(t *testing.T) {
 	t.Cleanup(func() { RetryDelay = old })
 	srv.SetRefuse("FLOOD_WAIT_1")
 	from := h.count()
-	s2, err := n.LoadLogin(ctxT(t), info)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s2.Connect(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Disconnect(ctxT(t))
+	reloaded(t, n, info)
 	ev := h.wait(t, from, "the flood wait's state", func(ev *pb.Event) bool {
 		st := ev.GetLoginState()
 		return st != nil && strings.Contains(st.Message, "FLOOD_WAIT")

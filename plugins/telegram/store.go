@@ -280,8 +280,16 @@ func (s *store) GetUserAccessHash(_ context.Context, _, userID int64) (int64, bo
 	return s.getHash('u', userID)
 }
 
+// errClosed is what the store's own methods answer on no store: the
+// session was disconnected meanwhile (Disconnect sets it to nil), as a
+// command or the history's goroutine may still run then.
+var errClosed = errors.New("telegram: the login's database is closed (disconnected)")
+
 // setMessageChat remembers the chat of a message outside channels.
 func (s *store) setMessageChat(id int, chat string) {
+	if s == nil {
+		return
+	}
 	_ = s.db.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketMsgChat).Put(idKey(int64(id)), []byte(chat))
 	})
@@ -289,6 +297,9 @@ func (s *store) setMessageChat(id int, chat string) {
 
 // messageChat is the chat of a message outside channels.
 func (s *store) messageChat(id int) (chat string, ok bool) {
+	if s == nil {
+		return "", false
+	}
 	_ = s.db.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketMsgChat).Get(idKey(int64(id)))
 		chat, ok = string(v), v != nil
@@ -301,6 +312,9 @@ func (s *store) messageChat(id int) (chat string, ok bool) {
 func (s *store) setMessageChats(ids []int, chat string) error {
 	if len(ids) == 0 {
 		return nil
+	}
+	if s == nil {
+		return errClosed
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketMsgChat)
@@ -323,7 +337,7 @@ func topicKey(channel int64, msg int) []byte {
 // setMessageTopics remembers the topics of a forum's messages, in one
 // write; a failure costs only the routing of a later deletion.
 func (s *store) setMessageTopics(channel int64, ms []topicMsg) {
-	if len(ms) == 0 {
+	if len(ms) == 0 || s == nil {
 		return
 	}
 	_ = s.db.Update(func(tx *bolt.Tx) error {
@@ -339,6 +353,9 @@ func (s *store) setMessageTopics(channel int64, ms []topicMsg) {
 
 // messageTopic is the topic of a forum's message, when kept.
 func (s *store) messageTopic(channel int64, msg int) (topic int, ok bool) {
+	if s == nil {
+		return 0, false
+	}
 	_ = s.db.View(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bucketTopicMsg).Get(topicKey(channel, msg)); len(v) == 4 {
 			topic, ok = int(binary.BigEndian.Uint32(v)), true
@@ -443,6 +460,9 @@ func unpinKey(chat string, id int) []byte { return []byte(chat + "/" + strconv.I
 // unpinnedAt is the pts of the update that unpinned message id of chat,
 // if it is not pinned again since.
 func (s *store) unpinnedAt(chat string, id int) (pts int, ok bool) {
+	if s == nil {
+		return 0, false
+	}
 	_ = s.db.View(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bucketUnpinned).Get(unpinKey(chat, id)); v != nil {
 			pts, ok = int(binary.BigEndian.Uint64(v)), true
@@ -455,6 +475,9 @@ func (s *store) unpinnedAt(chat string, id int) (pts int, ok bool) {
 // setUnpinned notes message id of chat unpinned by the update of pts;
 // pinned again, it is forgotten (setPinned).
 func (s *store) setUnpinned(chat string, id, pts int) error {
+	if s == nil {
+		return errClosed
+	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketUnpinned).Put(unpinKey(chat, id), idKey(int64(pts)))
 	})
@@ -462,6 +485,9 @@ func (s *store) setUnpinned(chat string, id, pts int) error {
 
 // setPinned forgets the unpins of messages ids of chat, pinned again.
 func (s *store) setPinned(chat string, ids []int) error {
+	if s == nil {
+		return errClosed
+	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketUnpinned)
 		for _, id := range ids {

@@ -55,12 +55,16 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		Groups: true, Avatars: true, SingleReaction: true,
 	})
 	return &pb.Capabilities{
-		Network:               "telegram",
-		DisplayName:           "Telegram",
-		Version:               Version,
-		Features:              features,
-		MaxTextBytes:          4096 * 4, // 4096 characters
-		MaxAttachmentBytes:    2 << 30,
+		Network:            "telegram",
+		DisplayName:        "Telegram",
+		Version:            Version,
+		Features:           features,
+		MaxTextBytes:       4096 * 4, // 4096 characters
+		MaxAttachmentBytes: MaxFileBytes,
+		// Telegram's edit_time_limit, 48 h; Saved Messages has none. The
+		// plugin refuses no correction by age: Telegram judges
+		// (MESSAGE_EDIT_TIME_EXPIRED is EXPIRED), so Saved Messages'
+		// old messages are corrected.
 		EditWindowSeconds:     48 * 3600,
 		IdentifierPrompt:      "Phone number or @username",
 		IdentifierDescription: "A phone number in international form (+33612345678) or a Telegram @username.",

@@ -120,7 +120,7 @@ func (s *Session) messageChat(mc tg.MessageClass, keep bool) string {
 		return chat
 	}
 	if keep {
-		s.st.setMessageTopics(p.ChannelID, []topicMsg{{mc.GetID(), topic}})
+		s.db().setMessageTopics(p.ChannelID, []topicMsg{{mc.GetID(), topic}})
 	}
 	return topicChatID(chat, topic)
 }
@@ -131,7 +131,7 @@ func (s *Session) channelMessageChat(channel int64, msg, topHint int) string {
 	if topHint > generalTopic {
 		return topicChatID(channelID(channel), topHint)
 	}
-	if t, ok := s.st.messageTopic(channel, msg); ok {
+	if t, ok := s.db().messageTopic(channel, msg); ok {
 		return topicChatID(channelID(channel), t)
 	}
 	return channelID(channel)
@@ -277,7 +277,7 @@ func (s *Session) forumTopics(ctx context.Context, api *tg.Client, forum *pb.Cha
 	}
 	var out []*pb.Chat
 	var roots []topicMsg
-	defer func() { s.st.setMessageTopics(channel, roots) }()
+	defer func() { s.db().setMessageTopics(channel, roots) }()
 	for _, tc := range res.Topics {
 		ft, ok := tc.(*tg.ForumTopic)
 		if !ok || ft.ID <= generalTopic {

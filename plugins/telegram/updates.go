@@ -81,8 +81,9 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 		return s.unpinEvents(channelID(u.ChannelID), u.ChannelID, u.Pinned, u.Messages, u.Pts)
 	case *tg.UpdateDeleteMessages:
 		var evs []*pb.Event
+		st := s.db()
 		for _, id := range u.Messages {
-			chat, ok := s.st.messageChat(id)
+			chat, ok := st.messageChat(id)
 			if !ok {
 				continue
 			}
@@ -128,6 +129,8 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 		p := presenceOf(u.Status)
 		return []*pb.Event{{ChatId: userID(u.UserID), Sender: &pb.Sender{UserId: userID(u.UserID)},
 			Payload: &pb.Event_Presence{Presence: &pb.PresenceEvent{Presence: p}}}}
+	case *tg.UpdateChannel:
+		return s.channelEvents(ctx, u.ChannelID) // channelupdate.go
 	case *tg.UpdateChatParticipantAdmin, *tg.UpdateChannelParticipant:
 		return s.participantEvents(u) // members.go
 	case *tg.UpdateUserName:
@@ -212,13 +215,14 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 		if history {
 			return nil
 		}
-		if chat, ok := s.st.messageChat(m.ID); ok {
+		if chat, ok := s.db().messageChat(m.ID); ok {
 			s.sent.take(chat, m.ID)
 		}
 	case *tg.Message:
+		s.noteMessage(m) // readmark.go
 		chat := s.messageChat(m, !history)
 		if _, isCh := m.PeerID.(*tg.PeerChannel); !isCh && !history {
-			s.st.setMessageChat(m.ID, chat)
+			s.db().setMessageChat(m.ID, chat)
 		}
 		if !history && m.Out && s.ownSend(ctx, chat, m.ID) {
 			// The gateway's own poll (pollstart.go), as Telegram tells
@@ -228,6 +232,7 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 		}
 		return []*pb.Event{s.messageEvent(m)}
 	case *tg.MessageService:
+		s.noteMessage(m)
 		if ev := s.noticeEvent(m, history); ev != nil {
 			return []*pb.Event{ev} // a call, a timer change (calls.go)
 		}

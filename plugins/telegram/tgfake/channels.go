@@ -196,6 +196,31 @@ func (s *Server) registerChannels(d *tgtest.Dispatcher) {
 		}
 		return out, nil
 	})
+	handle(s, d, tg.ChannelsGetChannelsRequestTypeID, "channels.getChannels", func(k *key, r *tg.ChannelsGetChannelsRequest) (bin.Encoder, error) {
+		if _, err := s.self(k); err != nil {
+			return nil, err
+		}
+		out := &tg.MessagesChats{}
+		for _, in := range r.ID {
+			ic, ok := in.(*tg.InputChannel)
+			if !ok {
+				return nil, tgerr.New(400, "CHANNEL_INVALID")
+			}
+			c := s.channels[ic.ChannelID]
+			if c == nil || ic.AccessHash != c.ID*11 {
+				return nil, tgerr.New(400, "CHANNEL_INVALID")
+			}
+			if slices.Contains(c.Banned, k.user) {
+				// As Telegram: a channel the user is banned from.
+				f := &tg.ChannelForbidden{ID: c.ID, AccessHash: c.ID * 11, Title: c.Title, Broadcast: c.Broadcast, Megagroup: !c.Broadcast}
+				f.SetFlags()
+				out.Chats = append(out.Chats, f)
+				continue
+			}
+			out.Chats = append(out.Chats, c.tg(k.user))
+		}
+		return out, nil
+	})
 	handle(s, d, tg.ChannelsGetFullChannelRequestTypeID, "channels.getFullChannel", func(k *key, r *tg.ChannelsGetFullChannelRequest) (bin.Encoder, error) {
 		c, err := s.channelOf(k, r.Channel)
 		if err != nil {

@@ -349,6 +349,14 @@ func (s *Server) Read(reader int64, gid int) {
 	}
 }
 
+// ReadUpTo is how far user marked their chat with peer read
+// (messages.readHistory's max_id), 0 for not at all.
+func (s *Server) ReadUpTo(user int64, peer tg.PeerClass) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.boxOf(user).readIn[peerKey(peer)]
+}
+
 // Typing is user typing to another user.
 func (s *Server) TypingTo(user, to int64) {
 	s.mu.Lock()

@@ -329,6 +329,9 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		if _, err := s.self(k); err != nil {
 			return nil, err
 		}
+		if utf16Len(r.Message) > CaptionMax {
+			return nil, tgerr.New(400, "MEDIA_CAPTION_TOO_LONG")
+		}
 		media, err := s.mediaOf(r.Media)
 		if err != nil {
 			return nil, err
@@ -365,6 +368,11 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		m := s.boxOf(k.user).msgs[r.ID]
 		if m == nil || !m.Out {
 			return nil, tgerr.New(400, "MESSAGE_ID_INVALID")
+		}
+		if p, ok := m.PeerID.(*tg.PeerUser); (!ok || p.UserID != k.user) && m.Date < now()-EditTimeLimit {
+			// As Telegram (its config's edit_time_limit), but in
+			// Saved Messages, where there is none.
+			return nil, tgerr.New(400, "MESSAGE_EDIT_TIME_EXPIRED")
 		}
 		if r.Message == m.Message && len(r.Entities) == 0 && len(m.Entities) == 0 {
 			return nil, tgerr.New(400, "MESSAGE_NOT_MODIFIED") // as Telegram: nothing changes
@@ -820,3 +828,14 @@ func inputPeerKey(p tg.InputPeerClass) string {
 	}
 	return ""
 }
+
+// CaptionMax is the longest caption Telegram takes with a file, in
+// UTF-16 code units (its config's caption_length_limit_default; more
+// for a Premium account, which the fake has none of): a longer one is
+// MEDIA_CAPTION_TOO_LONG.
+const CaptionMax = 1024
+
+// EditTimeLimit is how long after it was sent Telegram lets its sender
+// edit a message (its config's edit_time_limit, 48 h), in seconds; a
+// message of Saved Messages has no limit.
+const EditTimeLimit = 48 * 3600

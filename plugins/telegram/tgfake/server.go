@@ -126,6 +126,11 @@ type Server struct {
 	dropNext string
 	dropDone chan struct{}
 	dropped  map[[2]int64]bool
+	// failName, failAfter, failErr: the request named failName fails
+	// with failErr once, after failAfter more succeed (FailRequest).
+	failName  string
+	failAfter int
+	failErr   string
 	// early is the request (such as "messages.sendMessage") whose next
 	// answer comes after its updates do (UpdateBeforeAnswer).
 	early        string
@@ -156,6 +161,15 @@ func (s *Server) SetRefuse(rpcError string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refuse = rpcError
+}
+
+// FailRequest makes the request named name (such as
+// "messages.sendMedia") fail once with rpcError (a 400), after the next
+// after such requests succeed.
+func (s *Server) FailRequest(name string, after int, rpcError string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failName, s.failAfter, s.failErr = name, after, rpcError
 }
 
 // SetDifferenceMessageIDs makes updates.getDifference name, in its
@@ -587,9 +601,17 @@ func handle[R any, PR interface {
 		k.sessions[req.Session.ID] = req.Session
 		var out bin.Encoder
 		var err error
-		if s.refuse != "" && k.user != 0 {
+		fail := s.failName == name && s.failAfter == 0
+		if s.failName == name && !fail {
+			s.failAfter--
+		}
+		switch {
+		case s.refuse != "" && k.user != 0:
 			err = tgerr.New(406, s.refuse)
-		} else {
+		case fail:
+			err = tgerr.New(400, s.failErr)
+			s.failName = ""
+		default:
 			out, err = h(k, pr)
 		}
 		var release chan struct{}

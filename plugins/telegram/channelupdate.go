@@ -1,0 +1,69 @@
+package telegram
+
+import (
+	"context"
+
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// channelEvents answer updateChannel, by which Telegram says only that
+// something of a channel or supergroup changed for the user: their
+// rights, its title or picture, its default rights, whether they are
+// still in it (left from another device, removed, banned). The channel
+// is asked for again (channels.getChannels): one the user is no longer
+// in ends its room (and its topics'); otherwise the room is described
+// again (ChatInfo). A channel the session never saw asks nothing.
+func (s *Session) channelEvents(ctx context.Context, id int64) []*pb.Event {
+	api, _, err := s.client()
+	if err != nil {
+		return nil
+	}
+	in, err := s.peers.inputChannel(id)
+	if err != nil {
+		return nil
+	}
+	chat := channelID(id)
+	removed := func(reason pb.ChatRemovedEvent_Reason, text string) []*pb.Event {
+		return s.toTopics([]*pb.Event{{ChatId: chat, ChatType: s.peers.chatType(chat),
+			Payload: &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{Reason: reason, Text: text}}}})
+	}
+	res, err := api.ChannelsGetChannels(ctx, []tg.InputChannelClass{in})
+	if tgerr.Is(err, "CHANNEL_PRIVATE") {
+		s.peers.leave(id)
+		return removed(pb.ChatRemovedEvent_REASON_BANNED, forbiddenText)
+	}
+	if err != nil {
+		s.n.log().Warn("telegram: a channel's change not read", "login", s.login.LoginID, "chat", chat, "err", err)
+		return nil
+	}
+	s.peers.add(nil, res.GetChats())
+	for _, cc := range res.GetChats() {
+		if cc.GetID() != id {
+			continue
+		}
+		switch c := cc.(type) {
+		case *tg.ChannelForbidden:
+			return removed(pb.ChatRemovedEvent_REASON_BANNED, forbiddenText)
+		case *tg.Channel:
+			if c.Left {
+				return removed(pb.ChatRemovedEvent_REASON_LEFT, "you are no longer in this group on Telegram (left from another device, or removed)")
+			}
+			info, err := s.ChatInfo(ctx, chat)
+			if err != nil {
+				if info = s.chatOf(chat); info == nil {
+					return nil
+				}
+				info.Members = []*pb.Member{s.member(userID(s.self))}
+			}
+			return s.toTopics([]*pb.Event{{ChatId: chat, ChatType: info.Type, Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: info}}}})
+		}
+	}
+	return nil
+}
+
+// forbiddenText is why a channel Telegram no longer shows the user
+// (channelForbidden, CHANNEL_PRIVATE) ended.
+const forbiddenText = "Telegram no longer lets you in this group (banned or removed, or a private group you left)"
