@@ -39,6 +39,9 @@ func (ss *session) setStateTold(ctx context.Context, s *pb.LoginStateEvent, told
 	if prev.state == s.State {
 		return
 	}
+	if s.State == pb.LoginState_LOGIN_STATE_CONNECTED {
+		ss.tellAvailability(ctx) // avail.go
+	}
 	if s.State == pb.LoginState_LOGIN_STATE_CONNECTED && ss.roomSync.retryWanted() {
 		// The chat list failed, the network still connecting: the
 		// rooms now (room.go).

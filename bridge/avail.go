@@ -220,6 +220,30 @@ func (s *session) noteAvail(ctx context.Context, resource, typ string, p ownPres
 	return now == availOnline, best
 }
 
+// tellAvailability tells the network, as the login connects, what the
+// user's XMPP presence says now: a network connected afresh (after a
+// reconnection, a restart of the plugin) shows its own default, online
+// for some, until the user's next change. Nothing when nothing is known
+// yet: the probe's answer tells it.
+func (s *session) tellAvailability(ctx context.Context) {
+	var p *pb.Presence
+	s.mu.Lock()
+	if a := s.avail; a != nil {
+		switch a.state {
+		case availOnline:
+			if b, ok := a.best(); ok {
+				p = b.proto()
+			}
+		case availOffline:
+			p = &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_OFFLINE}
+		}
+	}
+	s.mu.Unlock()
+	if p != nil {
+		s.t.forwardPresence(ctx, s.Login(), p)
+	}
+}
+
 // wantsPresence reports whether contacts' presence goes to the user now.
 func (s *session) wantsPresence() bool {
 	s.mu.Lock()

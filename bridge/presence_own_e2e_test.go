@@ -100,3 +100,27 @@ func TestHigherPriorityResourceShown(t *testing.T) {
 	two.Close()
 	nextPresence(t, alice, echo3, "", has("one here"))
 }
+
+// TestAvailabilityToldAgainAfterRestart: a network connected afresh (the
+// plugin restarted, a reconnection) is told the user's presence as it
+// stands, not left at its own default until the user's next change:
+// Echo Three, which mirrors what the network was told, shows dnd again
+// after the plugin's restart. Before, it stayed as the fresh plugin
+// started it.
+func TestAvailabilityToldAgainAfterRestart(t *testing.T) {
+	s, alice := privilegedAlice(t)
+	seenByGateway(t, s, alice)
+	echo3 := "echo-3@" + domain
+	isDND := func(st xmpptest.Stanza) bool { return strings.Contains(st.XML, "<show>dnd</show>") }
+	raw(t, alice, `<presence><show>dnd</show><status>in a meeting</status></presence>`)
+	nextPresence(t, alice, echo3, "", isDND)
+	connected := `login=alice state=LOGIN_STATE_CONNECTED`
+	before := s.logs.Count(connected)
+	s.killPlugin()
+	for deadline := time.Now().Add(timeout); s.logs.Count(connected) == before; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the login never connected again after the plugin's restart")
+		}
+	}
+	nextPresence(t, alice, echo3, "", isDND)
+}
