@@ -3,6 +3,7 @@ package bridge
 import (
 	"fmt"
 	"mime"
+	"slices"
 	"unicode/utf8"
 
 	"passerelle.im/passerelle/bridge/xmpplink"
@@ -75,6 +76,9 @@ func (t *transport) fitEvent(ev *pb.Event) {
 		r := p.Reaction
 		kept := r.Emojis[:0]
 		for _, e := range r.Emojis {
+			if slices.Contains(kept, e) {
+				continue // one reaction per emoji (XEP-0444)
+			}
 			if len(e) <= maxReactionBytes && len(kept) < maxReactions {
 				kept = append(kept, e)
 				continue
