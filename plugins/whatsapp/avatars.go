@@ -103,8 +103,8 @@ func (s *Session) picture(ctx context.Context, jid types.JID) (string, []byte, e
 	return pic.ID, b, nil
 }
 
-// pictureChanged tells the host a contact's avatar changed: it asks
-// UserInfo for the new one.
+// pictureChanged tells the host a saved contact's avatar changed: it
+// asks UserInfo for the new one.
 func (s *Session) pictureChanged(e *events.Picture) {
 	if e.JID.Server == types.GroupServer {
 		s.groupPictureChanged(e)
@@ -116,9 +116,9 @@ func (s *Session) pictureChanged(e *events.Picture) {
 	if s.isOwn(e.JID) {
 		return // the user's own picture: no contact of theirs
 	}
-	var c types.ContactInfo
-	if s.d.dev != nil {
-		c, _ = s.d.dev.Contacts.GetContact(context.Background(), e.JID.ToNonAD())
+	c := s.person(context.Background(), e.JID)
+	if !saved(c) {
+		return // no contact of the user's: no roster entry (contactChanged)
 	}
 	ct := s.contactOf(e.JID.ToNonAD(), c)
 	ct.AvatarId = e.PictureID

@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -53,6 +54,58 @@ func contactName(c types.ContactInfo) string {
 	return ""
 }
 
+// saved says whether c is in the user's address book: such a contact,
+// and only such, is in the roster (ContactList).
+func saved(c types.ContactInfo) bool { return c.FullName != "" || c.FirstName != "" }
+
+// sameUser is jids with the other JID of each the LID map knows (a LID's
+// phone number, a number's LID), phone numbers first, without repeats:
+// whatsmeow keeps a person's names under each JID it saw them by.
+func (s *Session) sameUser(jids ...types.JID) []types.JID {
+	var pns, lids []types.JID
+	add := func(j types.JID) {
+		j = j.ToNonAD()
+		switch {
+		case j.User == "":
+		case j.Server == types.DefaultUserServer && !slices.Contains(pns, j):
+			pns = append(pns, j)
+		case j.Server == types.HiddenUserServer && !slices.Contains(lids, j):
+			lids = append(lids, j)
+		}
+	}
+	for _, j := range jids {
+		add(j)
+	}
+	for _, j := range slices.Clone(pns) {
+		add(s.ids.lidOf(j))
+	}
+	for _, j := range slices.Clone(lids) {
+		add(s.ids.phoneOf(j))
+	}
+	return append(pns, lids...)
+}
+
+// person is what the device store knows of the user named by any of
+// jids (sameUser), merged: each name from the first entry that has it.
+func (s *Session) person(ctx context.Context, jids ...types.JID) types.ContactInfo {
+	var out types.ContactInfo
+	if s.d == nil || s.d.dev == nil {
+		return out
+	}
+	for _, j := range s.sameUser(jids...) {
+		c, err := s.d.dev.Contacts.GetContact(ctx, j)
+		if err != nil || !c.Found {
+			continue
+		}
+		out.Found = true
+		out.FirstName = cmp.Or(out.FirstName, c.FirstName)
+		out.FullName = cmp.Or(out.FullName, c.FullName)
+		out.PushName = cmp.Or(out.PushName, c.PushName)
+		out.BusinessName = cmp.Or(out.BusinessName, c.BusinessName)
+	}
+	return out
+}
+
 // contactOf is the contract's contact of a JID with what the store knows.
 func (s *Session) contactOf(jid types.JID, c types.ContactInfo) *pb.Contact {
 	id := s.ids.userID(jid)
@@ -82,7 +135,7 @@ func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
 		if s.isOwn(jid) || (jid.Server != types.DefaultUserServer && jid.Server != types.HiddenUserServer) {
 			continue
 		}
-		if c.FullName == "" && c.FirstName == "" {
+		if !saved(c) {
 			continue // only saved contacts: a push name alone is anyone met in a group
 		}
 		ct := s.contactOf(jid, c)
@@ -127,13 +180,18 @@ func (s *Session) ResolveIdentifier(ctx context.Context, identifier string, _ bo
 	return s.contactOf(jid, c), nil
 }
 
-// contactChanged sends a contact's new name.
+// contactChanged sends a saved contact's new name. Someone the user did
+// not save (met in a group, or who wrote to them) is no contact: the
+// gateway would put them in the roster, and take them out again at the
+// next start, as ContactList lists saved contacts only. Their name
+// reaches rooms as their nick (names.go), and a chat as their
+// messages' sender name.
 func (s *Session) contactChanged(jid types.JID) {
 	if s.d == nil || s.d.dev == nil || (jid.Server != types.DefaultUserServer && jid.Server != types.HiddenUserServer) || s.isOwn(jid) {
 		return
 	}
-	c, err := s.d.dev.Contacts.GetContact(context.Background(), jid.ToNonAD())
-	if err != nil {
+	c := s.person(context.Background(), jid)
+	if !saved(c) {
 		return
 	}
 	ct := s.contactOf(jid.ToNonAD(), c)

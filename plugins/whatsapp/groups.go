@@ -96,7 +96,7 @@ func preferPN(jid, pn types.JID) types.JID {
 	return jid
 }
 
-// memberOf is a participant as a member.
+// memberOf is a participant as a member, with their nick (nickOf).
 func (s *Session) memberOf(p types.GroupParticipant) *pb.Member {
 	jid := p.JID
 	if !p.PhoneNumber.IsEmpty() {
@@ -105,7 +105,11 @@ func (s *Session) memberOf(p types.GroupParticipant) *pb.Member {
 		}
 		jid = p.PhoneNumber
 	}
-	m := &pb.Member{UserId: s.ids.userID(jid.ToNonAD()), Nick: p.DisplayName}
+	nick := p.DisplayName
+	if nick == "" && !s.isSelf(p) { // the user's own nick is the room's (SetNick)
+		nick = nickOf(p, s.person(context.Background(), participantJIDs(p)...))
+	}
+	m := &pb.Member{UserId: s.ids.userID(jid.ToNonAD()), Nick: nick}
 	switch {
 	case p.IsSuperAdmin:
 		m.Affiliation, m.Role = pb.Affiliation_AFFILIATION_OWNER, pb.Role_ROLE_MODERATOR
@@ -542,8 +546,12 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 		if snd == nil {
 			snd = &pb.Sender{UserId: id}
 		}
+		m := &pb.Member{UserId: id, IsSelf: self, Affiliation: aff, Role: role}
+		if kind == pb.MemberEvent_KIND_JOINED && !self {
+			m.Nick = nickOf(types.GroupParticipant{}, s.person(context.Background(), jid)) // names.go
+		}
 		return ev(snd, func(e *pb.Event) {
-			e.Payload = &pb.Event_Member{Member: &pb.MemberEvent{Kind: kind, Member: &pb.Member{UserId: id, IsSelf: self, Affiliation: aff, Role: role}}}
+			e.Payload = &pb.Event_Member{Member: &pb.MemberEvent{Kind: kind, Member: m}}
 		})
 	}
 	var out []*pb.Event

@@ -88,10 +88,18 @@ func (s *Session) handle(evt any) {
 			s.ids.learn(e.JID, e.JIDAlt)
 		}
 		s.contactChanged(e.JID)
+		s.membersRenamed([]types.JID{e.JID, e.JIDAlt}, func(c types.ContactInfo) types.ContactInfo {
+			c.PushName = e.OldPushName
+			return c
+		}, eventTime(e.Message))
 	case *events.Contact:
 		s.contactChanged(e.JID)
 	case *events.BusinessName:
 		s.contactChanged(e.JID)
+		s.membersRenamed([]types.JID{e.JID}, func(c types.ContactInfo) types.ContactInfo {
+			c.BusinessName = e.OldBusinessName
+			return c
+		}, eventTime(e.Message))
 	case *events.AppStateSyncComplete:
 		switch e.Name {
 		case appstate.WAPatchCriticalBlock: // the account's name, first synced
@@ -205,6 +213,7 @@ func (s *Session) message(e *events.Message) {
 		return
 	}
 	ev := s.conv.message(e)
+	s.nameSender(ev, &e.Info) // names.go
 	if secs, at, ok := timerSetting(e.Message, &e.Info); ok {
 		// The chat's timer changed: kept, then shown (kept first, so
 		// that the user's answer to what is shown carries it; should the

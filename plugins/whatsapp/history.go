@@ -130,6 +130,8 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 			s.ids.learn(evt.Info.Sender.ToNonAD(), evt.Info.SenderAlt.ToNonAD())
 		}
 		if ev := s.conv.message(evt); ev != nil {
+			// History mostly carries no push name (names.go).
+			s.nameSender(ev, &evt.Info)
 			s.notePin(ev.ChatId, evt) // a pin's notice: which messages are pinned now
 			if m := ev.GetMessage(); m != nil {
 				// With the conversation's timer for one that says none.

@@ -393,6 +393,10 @@ func TestAvatars(t *testing.T) {
 	if _, err := s.UserInfo(ctx, "nobody"); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
 		t.Errorf("not a user: %v", err)
 	}
+	// A saved contact's picture: someone not saved is no contact.
+	if err := s.d.dev.Contacts.PutContactName(ctx, alice, "Alice", "Alice Liddell"); err != nil {
+		t.Fatal(err)
+	}
 	from := r.host.count()
 	fake.Emit(&events.Picture{JID: alice, Author: alice, Timestamp: when, PictureID: "pic3"})
 	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetContact() != nil })

@@ -12,11 +12,14 @@ import (
 
 // A push name WhatsApp tells by LID with the phone number beside it is
 // the contact's by phone number at once: no "lid-" contact shown first,
-// then moved.
+// then moved. (A saved contact's: someone not saved is no contact.)
 func TestPushNameLIDWithPhone(t *testing.T) {
 	r := newRig(t, "")
-	_, fake := r.connected(t)
+	s, fake := r.connected(t)
 	carol := types.NewJID("33633333333", types.DefaultUserServer)
+	if err := s.d.dev.Contacts.PutContactName(context.Background(), carol, "Carol", "Carol Carter"); err != nil {
+		t.Fatal(err)
+	}
 	from := r.host.count()
 	fake.Emit(&events.PushName{JID: strangerL, JIDAlt: carol, NewPushName: "Carol"})
 	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetContact() != nil })
@@ -58,6 +61,9 @@ func TestOwnNameAndPictureNoContact(t *testing.T) {
 	r := newRig(t, "")
 	s, fake := r.connected(t)
 	ownLID := s.d.dev.LID
+	if err := s.d.dev.Contacts.PutContactName(context.Background(), alice, "Alice", "Alice Liddell"); err != nil {
+		t.Fatal(err)
+	}
 	from := r.host.count()
 	fake.Emit(&events.PushName{JID: ownLID, JIDAlt: phone, NewPushName: "Me again"})
 	fake.Emit(&events.Picture{JID: phone, Timestamp: when, PictureID: "p2"})

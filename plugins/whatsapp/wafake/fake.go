@@ -196,6 +196,14 @@ func (c *Client) Receive(ctx context.Context, info *types.MessageInfo, msg *waE2
 	c.Real.DangerousInternals().HandleDecryptedMessage(ctx, info, msg, 0)
 }
 
+// PushName is what whatsmeow does with the sender's name a message
+// carries (its notify attribute), beside handing the message over: the
+// name stored in the device's contacts under the sender's JIDs and, when
+// it changed, dispatched as an events.PushName naming the message.
+func (c *Client) PushName(ctx context.Context, info *types.MessageInfo) {
+	c.Real.DangerousInternals().UpdatePushName(ctx, info.Sender, info.SenderAlt, info, info.PushName)
+}
+
 // Connect marks the fake connected; a paired device gets Connected, an
 // unpaired one with a QR channel gets its first code.
 func (c *Client) Connect() error {
