@@ -353,6 +353,7 @@ func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
 	id := c.xid
 	if body != "" || len(m.Attachments) == 0 {
 		w := c.start(id)
+		c.senderNick(w)
 		if m.ReplyToId != "" {
 			body = c.reply(w, m.ReplyToId, body)
 		}
@@ -372,6 +373,7 @@ func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
 		var err error
 		slowly(ctx, c.t.uploads, func() { f, err = c.t.publishFile(ctx, c.ev.LoginId, c.ev.ChatId, a) })
 		w := c.start(id)
+		c.senderNick(w)
 		if err != nil {
 			c.t.log.Warn("attachment not bridged", "name", a.Name, "err", err)
 			w.Leaf("body", "", fileFailure(a.Name, err))
@@ -387,6 +389,15 @@ func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
 		id = next()
 	}
 	return out
+}
+
+// senderNick adds, to a direct message from a contact, the name the
+// network gives its sender (XEP-0172): someone the user never saved has
+// no roster item, and the client has only the address to show.
+func (c chatOut) senderNick(w *wire.Writer) {
+	if s := c.ev.GetSender(); !c.group && !s.GetIsFromMe() && s.GetName() != "" {
+		w.Leaf("nick", nsNick, wire.XMLSafe(s.Name))
+	}
 }
 
 // reply adds the XEP-0461 reference and, when the quoted text is known,
