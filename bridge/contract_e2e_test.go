@@ -417,3 +417,22 @@ func joinRedirected(t *testing.T, c *xmpptest.Client, byName, channel string) {
 		t.Fatalf("no invitation to the group's room: %v", err)
 	}
 }
+
+// TestIdentityOfNonContactNoRosterItem: an IdentityEvent of someone the
+// user has as no contact under either ID (a WhatsApp group's member known
+// by their LID whose number became known) moves their records but makes
+// no roster item: the next contact list, which does not name them, took
+// it out again, and the person flapped in and out of the roster. The
+// replayed copy of the event changes nothing.
+func TestIdentityOfNonContactNoRosterItem(t *testing.T) {
+	s, alice := privilegedAlice(t)
+	sendChat(t, alice, "stranger@"+domain, "identity +33888")
+	for deadline := time.Now().Add(timeout); s.logs.Count(`old_user_id=stranger user_id=+33888`) < 2; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the identity event and its replay were not both handled")
+		}
+	}
+	if r := roster(t, alice); r["+33888@"+domain].Sub != "" || len(r) != 3 {
+		t.Errorf("roster after a non-contact's identity event: %v", r)
+	}
+}

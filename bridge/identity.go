@@ -26,9 +26,10 @@ import (
 // a crash in the middle handles it again: the roster goes first (pushes
 // and subscriptions that change nothing the second time), then the store
 // moves the puppet and the chat in one transaction. The same event again
-// (a plugin that replays it) finds no old puppet and nothing to move: it
-// is then what an event naming an unknown old ID is, the contact added or
-// updated, which for a contact already shown changes nothing.
+// (a plugin that replays it) finds no old puppet and nothing to move: the
+// contact is updated, which for a contact already shown changes nothing.
+// An event of someone the user has as no contact under either ID moves
+// their records and adds no roster item.
 
 // identityEvent applies one IdentityEvent, in the old chat's outbound
 // worker (deliveryAddr), after that chat's earlier events.
@@ -91,9 +92,18 @@ func (s *session) identityEvent(ctx context.Context, d delivery, ie *pb.Identity
 		t.log.Error("identity event: the contact's move not stored", "user", s.user, "old_user_id", oldID, "user_id", newID, "err", err)
 		return
 	}
-	if !hadOld {
-		// Unknown so far (or moved already): the contact is added, or
-		// updated, as a contact event would.
+	if !hadOld && !hadNew {
+		// Someone the user has no contact of (a group's member known by
+		// another ID, a stranger): their messages, dedup keys and
+		// occupant-id follow, and no roster item is made, which the next
+		// contact list would take out again (a contact flapping in and
+		// out of the roster).
+		if err := t.db.DeletePuppet(context.WithoutCancel(ctx), t.name, l.LoginID, newID); err != nil {
+			t.log.Warn("identity event: the moved non-contact's puppet left", "user", s.user, "user_id", newID, "err", err)
+		}
+	} else if !hadOld {
+		// Moved already (a replay): the contact is updated, as a contact
+		// event would.
 		if !hadNew || newP.Name != name {
 			s.announceContact(ctx, c, name, hadNew)
 		} else if c.Presence != nil && !s.presenceShown(newID, c.Presence) {
