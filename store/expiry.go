@@ -648,7 +648,11 @@ func (db *DB) StartReadExpiries(ctx context.Context, transport, loginID, chatID 
 		}
 		return nil
 	})
-	return first, err
+	if err != nil {
+		// first is not read: on ctx's end the writer may still set it.
+		return time.Time{}, err
+	}
+	return first, nil
 }
 
 // dropLoginExpiries forgets a login's deadlines (its read-started timers
