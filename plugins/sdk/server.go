@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -398,7 +399,11 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 			return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: ToProto(err)}
 		}
 		if prev != nil {
-			return &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: prev.MessageId, TimestampUnixMicro: prev.TimestampUnixMicro, Meta: prev.Meta, ChatId: prev.ChatId, FoundChats: prev.FoundChats}
+			// The whole answer, its expiry too: a copy, as the cache
+			// keeps prev for later repeats.
+			again := proto.CloneOf(prev)
+			again.CorrelationId = cmd.CorrelationId
+			return again
 		}
 	}
 	// A command given up on (call) failed: its txn_id is forgotten, so

@@ -13,6 +13,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -495,6 +496,36 @@ func TestTxnAnswersSurviveRestart(t *testing.T) {
 	if n1, n2, n3 := f2.timesHandled("t1"), f2.timesHandled("t2"), f2.timesHandled("t3"); n1 != 0 || n2 != 0 || n3 != 1 {
 		t.Fatalf("after restart the network saw t1 %d, t2 %d, t3 %d times; want 0, 0, 1", n1, n2, n3)
 	}
+}
+
+// TestTxnAnswerKeepsExpiry: a repeated txn_id is answered with the
+// whole first answer, its message's expiry too (a disappearing message's
+// deadline), from memory and from the journal after a restart. The
+// expiry was left out of the repeat before.
+func TestTxnAnswerKeepsExpiry(t *testing.T) {
+	dir := t.TempDir()
+	expires := time.UnixMicro(42 + 86400e6)
+	f := newFakeTransport()
+	f.handle = func(_ context.Context, cmd *pb.Command) (Result, error) {
+		return Result{MessageID: "m-" + cmd.TxnId, Time: time.UnixMicro(42), Meta: []byte("meta"), Expires: expires}, nil
+	}
+	c, crash := startServerCrash(t, f, dir)
+	cm := openCommands(t, c)
+	want := cm.do(sendCmd("c", "t1", "hi"))
+	if want.ExpiresUnixMicro != expires.UnixMicro() {
+		t.Fatalf("first answer %v, want its expiry", want)
+	}
+	same := func(when string, r *pb.CommandResult) {
+		t.Helper()
+		r.CorrelationId = want.CorrelationId
+		if !proto.Equal(r, want) {
+			t.Errorf("t1 %s: %v, want the first answer %v", when, r, want)
+		}
+	}
+	same("again", cm.do(sendCmd("c", "t1", "hi")))
+	crash()
+	cm2 := openCommands(t, startServer(t, newFakeTransport(), dir))
+	same("after a restart", cm2.do(sendCmd("c", "t1", "hi")))
 }
 
 // TestDataDirLockedInProcess: Init on a data folder another server holds
