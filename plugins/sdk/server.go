@@ -349,7 +349,15 @@ func (s *server) Commands(stream pb.Transport_CommandsServer) error {
 			q[0] = nil
 			queues[k] = q[1:]
 			qmu.Unlock()
-			results <- s.runCommand(ctx, cmd)
+			if ctx.Err() != nil {
+				// The stream is gone: its answer could not reach the
+				// host, which sends the command again to the next
+				// process. Not run: a method that ignores its context
+				// would act with nobody to hear of it.
+				results <- &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: ToProto(errStreamGone)}
+			} else {
+				results <- s.runCommand(ctx, cmd)
+			}
 			<-slots
 		}
 	}
@@ -383,6 +391,9 @@ func (s *server) Commands(stream pb.Transport_CommandsServer) error {
 	}
 	return recvErr
 }
+
+// errStreamGone answers a command still queued when its stream ended.
+var errStreamGone = Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the command stream ended before this command ran; it was not run")
 
 func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandResult {
 	limit := s.timeout

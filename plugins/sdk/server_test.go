@@ -328,6 +328,76 @@ func TestCommandsStreamEndsCleanly(t *testing.T) {
 	}
 }
 
+// cmdServerStream is the plugin's end of a Commands stream, for a
+// direct call of server.Commands: Recv hands out cmds, then waits for ctx.
+type cmdServerStream struct {
+	pb.Transport_CommandsServer
+	ctx   context.Context
+	cmds  chan *pb.Command
+	sent  chan *pb.CommandResult
+	calls chan struct{} // a tick per Recv
+}
+
+func (s *cmdServerStream) Context() context.Context { return s.ctx }
+
+func (s *cmdServerStream) Recv() (*pb.Command, error) {
+	s.calls <- struct{}{}
+	select {
+	case c := <-s.cmds:
+		return c, nil
+	case <-s.ctx.Done():
+		return nil, status.FromContextError(s.ctx.Err()).Err()
+	}
+}
+
+func (s *cmdServerStream) Send(r *pb.CommandResult) error {
+	if err := s.ctx.Err(); err != nil {
+		return err
+	}
+	s.sent <- r
+	return nil
+}
+
+// TestCommandsQueuedNotRunAfterStreamEnd: a chat's commands still queued
+// when the stream ended (the host gave up on the process or stopped) are
+// not run: nobody would hear their answer, and the host sends them again
+// to the next process. Before, each ran with the ended context, and a
+// method that ignores it acted.
+func TestCommandsQueuedNotRunAfterStreamEnd(t *testing.T) {
+	f := newFakeTransport()
+	started, release := make(chan struct{}), make(chan struct{})
+	f.handle = func(_ context.Context, cmd *pb.Command) (Result, error) {
+		if cmd.TxnId == "first" {
+			close(started)
+			<-release // a method that ignores its context
+		}
+		return Result{MessageID: "m-" + cmd.TxnId}, nil
+	}
+	s := newServer(f)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stream := &cmdServerStream{ctx: ctx, cmds: make(chan *pb.Command), sent: make(chan *pb.CommandResult, 2), calls: make(chan struct{}, 4)}
+	done := make(chan error, 1)
+	go func() { done <- s.Commands(stream) }()
+	stream.cmds <- &pb.Command{CorrelationId: 1, LoginId: "l", ChatId: "c", TxnId: "first"}
+	<-started
+	stream.cmds <- &pb.Command{CorrelationId: 2, LoginId: "l", ChatId: "c", TxnId: "second"}
+	// Recv's third call comes once the second is queued behind the first.
+	for range 3 {
+		<-stream.calls
+	}
+	cancel()
+	close(release)
+	select {
+	case <-done: // its error is the stream's end
+	case <-time.After(waitLimit):
+		t.Fatal("Commands did not return")
+	}
+	if n := f.timesHandled("second"); n != 0 {
+		t.Fatalf("the command queued when the stream ended was handled %d times, want 0", n)
+	}
+}
+
 // eventReader reads one Events stream from the host side.
 type eventReader struct {
 	stream pb.Transport_EventsClient
