@@ -17,16 +17,30 @@ import (
 // race (under -race). call must queue exactly one write.
 func cancelWhileRunning(t *testing.T, db *DB, call func(ctx context.Context) error) {
 	t.Helper()
+	cancelWhileRunningOf(t, db, false, call)
+}
+
+// cancelWhileRunningOf is cancelWhileRunning; hot holds the writer with
+// hot ops, for a call whose write is hot (a batch runs its hot ops
+// first).
+func cancelWhileRunningOf(t *testing.T, db *DB, hot bool, call func(ctx context.Context) error) {
+	t.Helper()
+	hold := func(fn func()) error {
+		if hot {
+			return db.submitHot(bg, true, func(*hotBatch) error { fn(); return nil })
+		}
+		return db.submit(bg, func(*bbolt.Tx) error { fn(); return nil })
+	}
 	holdFirst, holdSecond := make(chan struct{}), make(chan struct{})
 	first, held := make(chan struct{}), make(chan struct{})
 	var onceFirst, onceHeld sync.Once // a batch may run again after a checkpoint
 	done := make(chan error, 2)
 	go func() {
-		done <- db.submit(bg, func(*bbolt.Tx) error { onceFirst.Do(func() { close(first) }); <-holdFirst; return nil })
+		done <- hold(func() { onceFirst.Do(func() { close(first) }); <-holdFirst })
 	}()
 	<-first // the writer holds
 	go func() {
-		done <- db.submit(bg, func(*bbolt.Tx) error { onceHeld.Do(func() { close(held) }); <-holdSecond; return nil })
+		done <- hold(func() { onceHeld.Do(func() { close(held) }); <-holdSecond })
 	}()
 	waitQueued(t, db, 1)
 	ctx, cancel := context.WithCancel(bg)
@@ -79,4 +93,39 @@ func TestStartReadExpiriesCancelled(t *testing.T) {
 			return err
 		})
 	}
+}
+
+// TestInputsNotReadAfterCancel: a write whose context ends while it runs
+// returns while the writer may still read its arguments: the caller may
+// reuse them then (the writer reads its own copy). Under -race: a data
+// race on the caller's slice before.
+func TestInputsNotReadAfterCancel(t *testing.T) {
+	db := openTemp(t)
+	t0 := time.Unix(1_700_000_000, 0)
+	e := Expiry{LoginID: "l1", ChatID: "bob", RemoteID: "m1", SenderID: "bob", At: t0}
+	r := ReadExpiry{Expiry: e, Time: t0, After: time.Minute}
+	cancelWhileRunning(t, db, func(ctx context.Context) error {
+		es, rs := []Expiry{e}, []ReadExpiry{r}
+		err := db.PutTimers(ctx, "sig", es, rs)
+		es[0].RemoteID, rs[0].RemoteID = "reused", "reused"
+		return err
+	})
+	cancelWhileRunning(t, db, func(ctx context.Context) error {
+		es := []Expiry{e}
+		err := db.DeleteExpiries(ctx, "sig", es)
+		es[0].RemoteID = "reused"
+		return err
+	})
+}
+
+// TestOutboxDoneKeysNotReadAfterCancel: as TestInputsNotReadAfterCancel,
+// for OutboxDone's keys, a hot write.
+func TestOutboxDoneKeysNotReadAfterCancel(t *testing.T) {
+	db := openTemp(t)
+	cancelWhileRunningOf(t, db, true, func(ctx context.Context) error {
+		keys := []uint64{1, 2}
+		err := db.OutboxDone(ctx, "wa", keys)
+		keys[0] = 3
+		return err
+	})
 }
