@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -322,6 +323,7 @@ func (db *DB) OutboxDone(ctx context.Context, transport string, keys []uint64) e
 	if len(keys) == 0 {
 		return nil
 	}
+	keys = slices.Clone(keys) // the writer's own: on ctx's end we return while it may still read
 	// Lazy: an entry that outlives a power cut is delivered twice, never lost.
 	return db.submitHot(ctx, true, func(h *hotBatch) error {
 		for _, k := range keys {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -167,6 +168,8 @@ func (db *DB) PutTimers(ctx context.Context, transport string, es []Expiry, rs [
 			return err
 		}
 	}
+	// The writer's own: on ctx's end we return while it may still read.
+	es, rs = slices.Clone(es), slices.Clone(rs)
 	return db.submit(ctx, func(tx *bbolt.Tx) error {
 		if len(es) > 0 {
 			b, err := createPath(tx, bExpiry, []byte(transport))
@@ -291,6 +294,7 @@ func (db *DB) DeleteExpiries(ctx context.Context, transport string, es []Expiry)
 	if err := checkPart("transport", transport, false); err != nil {
 		return err
 	}
+	es = slices.Clone(es) // the writer's own, as PutTimers's
 	return db.submit(ctx, func(tx *bbolt.Tx) error {
 		b := sub(tx.Bucket(bExpiry), []byte(transport))
 		if b == nil {
@@ -648,7 +652,11 @@ func (db *DB) StartReadExpiries(ctx context.Context, transport, loginID, chatID 
 		}
 		return nil
 	})
-	return first, err
+	if err != nil {
+		// first is not read: on ctx's end the writer may still set it.
+		return time.Time{}, err
+	}
+	return first, nil
 }
 
 // dropLoginExpiries forgets a login's deadlines (its read-started timers

@@ -123,7 +123,11 @@ func (db *DB) MoveContact(ctx context.Context, oldID string, p Puppet, occ Occup
 		}
 		return nil
 	})
-	return res, err
+	if err != nil {
+		// res is not read: on ctx's end the writer may still be filling it.
+		return MoveResult{}, err
+	}
+	return res, nil
 }
 
 // chatEntries lists the keys and values of b under one chat (keys

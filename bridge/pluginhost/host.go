@@ -524,9 +524,19 @@ func (h *Host) pumpEvents(ctx context.Context, stream pb.Transport_EventsClient)
 		close(acks)
 	}()
 	for {
-		ev, ok := <-in
-		if !ok {
-			return <-recvErr
+		var ev *pb.Event
+		select {
+		case e, ok := <-in:
+			if !ok {
+				return <-recvErr
+			}
+			ev = e
+		case err := <-ackErr:
+			// A batch was not stored: the run ends now, not at the next
+			// event (which may be long in coming), so that the plugin
+			// sends the batch again to the next one.
+			ackErr <- err
+			return err
 		}
 		batch := make([]*pb.Event, 0, 16)
 		batch = append(batch, ev)

@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -348,7 +349,15 @@ func (s *server) Commands(stream pb.Transport_CommandsServer) error {
 			q[0] = nil
 			queues[k] = q[1:]
 			qmu.Unlock()
-			results <- s.runCommand(ctx, cmd)
+			if ctx.Err() != nil {
+				// The stream is gone: its answer could not reach the
+				// host, which sends the command again to the next
+				// process. Not run: a method that ignores its context
+				// would act with nobody to hear of it.
+				results <- &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: ToProto(errStreamGone)}
+			} else {
+				results <- s.runCommand(ctx, cmd)
+			}
 			<-slots
 		}
 	}
@@ -383,6 +392,9 @@ func (s *server) Commands(stream pb.Transport_CommandsServer) error {
 	return recvErr
 }
 
+// errStreamGone answers a command still queued when its stream ended.
+var errStreamGone = Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "the command stream ended before this command ran; it was not run")
+
 func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandResult {
 	limit := s.timeout
 	if carriesFile(cmd) {
@@ -398,7 +410,11 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 			return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: ToProto(err)}
 		}
 		if prev != nil {
-			return &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: prev.MessageId, TimestampUnixMicro: prev.TimestampUnixMicro, Meta: prev.Meta, ChatId: prev.ChatId, FoundChats: prev.FoundChats}
+			// The whole answer, its expiry too: a copy, as the cache
+			// keeps prev for later repeats.
+			again := proto.CloneOf(prev)
+			again.CorrelationId = cmd.CorrelationId
+			return again
 		}
 	}
 	// A command given up on (call) failed: its txn_id is forgotten, so

@@ -13,6 +13,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -327,6 +328,76 @@ func TestCommandsStreamEndsCleanly(t *testing.T) {
 	}
 }
 
+// cmdServerStream is the plugin's end of a Commands stream, for a
+// direct call of server.Commands: Recv hands out cmds, then waits for ctx.
+type cmdServerStream struct {
+	pb.Transport_CommandsServer
+	ctx   context.Context
+	cmds  chan *pb.Command
+	sent  chan *pb.CommandResult
+	calls chan struct{} // a tick per Recv
+}
+
+func (s *cmdServerStream) Context() context.Context { return s.ctx }
+
+func (s *cmdServerStream) Recv() (*pb.Command, error) {
+	s.calls <- struct{}{}
+	select {
+	case c := <-s.cmds:
+		return c, nil
+	case <-s.ctx.Done():
+		return nil, status.FromContextError(s.ctx.Err()).Err()
+	}
+}
+
+func (s *cmdServerStream) Send(r *pb.CommandResult) error {
+	if err := s.ctx.Err(); err != nil {
+		return err
+	}
+	s.sent <- r
+	return nil
+}
+
+// TestCommandsQueuedNotRunAfterStreamEnd: a chat's commands still queued
+// when the stream ended (the host gave up on the process or stopped) are
+// not run: nobody would hear their answer, and the host sends them again
+// to the next process. Before, each ran with the ended context, and a
+// method that ignores it acted.
+func TestCommandsQueuedNotRunAfterStreamEnd(t *testing.T) {
+	f := newFakeTransport()
+	started, release := make(chan struct{}), make(chan struct{})
+	f.handle = func(_ context.Context, cmd *pb.Command) (Result, error) {
+		if cmd.TxnId == "first" {
+			close(started)
+			<-release // a method that ignores its context
+		}
+		return Result{MessageID: "m-" + cmd.TxnId}, nil
+	}
+	s := newServer(f)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stream := &cmdServerStream{ctx: ctx, cmds: make(chan *pb.Command), sent: make(chan *pb.CommandResult, 2), calls: make(chan struct{}, 4)}
+	done := make(chan error, 1)
+	go func() { done <- s.Commands(stream) }()
+	stream.cmds <- &pb.Command{CorrelationId: 1, LoginId: "l", ChatId: "c", TxnId: "first"}
+	<-started
+	stream.cmds <- &pb.Command{CorrelationId: 2, LoginId: "l", ChatId: "c", TxnId: "second"}
+	// Recv's third call comes once the second is queued behind the first.
+	for range 3 {
+		<-stream.calls
+	}
+	cancel()
+	close(release)
+	select {
+	case <-done: // its error is the stream's end
+	case <-time.After(waitLimit):
+		t.Fatal("Commands did not return")
+	}
+	if n := f.timesHandled("second"); n != 0 {
+		t.Fatalf("the command queued when the stream ended was handled %d times, want 0", n)
+	}
+}
+
 // eventReader reads one Events stream from the host side.
 type eventReader struct {
 	stream pb.Transport_EventsClient
@@ -495,6 +566,36 @@ func TestTxnAnswersSurviveRestart(t *testing.T) {
 	if n1, n2, n3 := f2.timesHandled("t1"), f2.timesHandled("t2"), f2.timesHandled("t3"); n1 != 0 || n2 != 0 || n3 != 1 {
 		t.Fatalf("after restart the network saw t1 %d, t2 %d, t3 %d times; want 0, 0, 1", n1, n2, n3)
 	}
+}
+
+// TestTxnAnswerKeepsExpiry: a repeated txn_id is answered with the
+// whole first answer, its message's expiry too (a disappearing message's
+// deadline), from memory and from the journal after a restart. The
+// expiry was left out of the repeat before.
+func TestTxnAnswerKeepsExpiry(t *testing.T) {
+	dir := t.TempDir()
+	expires := time.UnixMicro(42 + 86400e6)
+	f := newFakeTransport()
+	f.handle = func(_ context.Context, cmd *pb.Command) (Result, error) {
+		return Result{MessageID: "m-" + cmd.TxnId, Time: time.UnixMicro(42), Meta: []byte("meta"), Expires: expires}, nil
+	}
+	c, crash := startServerCrash(t, f, dir)
+	cm := openCommands(t, c)
+	want := cm.do(sendCmd("c", "t1", "hi"))
+	if want.ExpiresUnixMicro != expires.UnixMicro() {
+		t.Fatalf("first answer %v, want its expiry", want)
+	}
+	same := func(when string, r *pb.CommandResult) {
+		t.Helper()
+		r.CorrelationId = want.CorrelationId
+		if !proto.Equal(r, want) {
+			t.Errorf("t1 %s: %v, want the first answer %v", when, r, want)
+		}
+	}
+	same("again", cm.do(sendCmd("c", "t1", "hi")))
+	crash()
+	cm2 := openCommands(t, startServer(t, newFakeTransport(), dir))
+	same("after a restart", cm2.do(sendCmd("c", "t1", "hi")))
 }
 
 // TestDataDirLockedInProcess: Init on a data folder another server holds
