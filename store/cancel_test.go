@@ -58,6 +58,16 @@ func cancelWhileRunningOf(t *testing.T, db *DB, hot bool, call func(ctx context.
 	must(t, <-done)
 }
 
+// waitQueued waits until the writer's queue holds n ops.
+func waitQueued(t *testing.T, db *DB, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); len(db.ops) != n; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the writer's queue holds %d ops, want %d", len(db.ops), n)
+		}
+	}
+}
+
 // TestMoveContactCancelled: a MoveContact whose context ends while its
 // write runs returns without reading the result the writer is filling.
 // Under -race: a data race on the result before (it was returned with
