@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -518,26 +519,33 @@ func (s *Session) noteChat(ts int64, chatID, author string) { s.chats.note(ts, c
 // wrote reports whether the user author wrote the message of timestamp
 // ts (an original's), as far as the plugin knows: Signal applies a
 // remote delete or an edit only to the message of the same author, and
-// anyone may name any timestamp in one. A message the plugin did not
-// note (older than the map, or noted before authors were) is taken as
-// the author's.
+// anyone may name any timestamp in one. A message of ts noted as
+// author's is; one noted only as another's is not; a message the
+// plugin did not note (older than the map, or noted before authors
+// were) is taken as the author's.
 func (s *Session) wrote(ts int64, author string) bool {
-	a := s.chats.author(ts)
-	if a == "" || a == author {
+	who := s.who(author)
+	as := s.chats.authors(ts)
+	if len(as) == 0 {
 		return true
 	}
-	if isUUID(a) {
-		a = s.ids.lookup("", a, s.acc) // the ACI noted, now their number
+	for _, a := range as {
+		if a == "" || slices.Contains(who, a) {
+			return true
+		}
+		if isUUID(a) && slices.Contains(who, s.ids.lookup("", a, s.acc)) {
+			return true // the ACI noted, now their number
+		}
 	}
-	return a == author
+	return false
 }
 
-// chatAt is the chat of the message of timestamp ts ("" when unknown),
+// chatAt is the chat of the message of timestamp ts by who ("" when unknown),
 // as it is named now: a direct chat noted by a contact's ACI is their
 // number once that became known (the contact moved to it, identity.go),
 // not the chat the gateway moved away from.
-func (s *Session) chatAt(ts int64) string {
-	chat := s.chats.at(ts)
+func (s *Session) chatAt(ts int64, who ...string) string {
+	chat := s.chats.at(ts, who...)
 	if isUUID(chat) {
 		return s.ids.lookup("", chat, s.acc)
 	}
