@@ -323,7 +323,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		}
 		if dm.GroupInfo.Type == "UPDATE" && dm.Message == nil && len(dm.Attachments) == 0 {
 			before, known := s.groupTimer(chat)
-			s.groupChanged(ctx, chat, sender)
+			s.groupChanged(ctx, chat, sender, ts)
 			if after, still := s.groupTimer(chat); known && still && after != before {
 				// The timer changed (calls.go): a notice from whoever
 				// changed it, by the update's timestamp.
