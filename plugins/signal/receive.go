@@ -54,6 +54,9 @@ type dataMessage struct {
 	// (0: off); every message carries the chat's timer too.
 	IsExpirationUpdate bool `json:"isExpirationUpdate"`
 	ExpiresInSeconds   int  `json:"expiresInSeconds"`
+	// ViewOnce: the attachments may be seen once, on the phone only
+	// (viewOnceText, content.go).
+	ViewOnce bool `json:"viewOnce"`
 }
 
 type editMessage struct {
@@ -383,7 +386,13 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		s.rememberPoll(chat, author, sender, ts, dm, text, spans)
 		// What the message carries first, then its own text, as a
 		// caption: as the other transports show it.
-		text, spans = mediatext.WithCaption(extraText(dm), text, spans)
+		extra := extraText(dm)
+		if dm.ViewOnce && len(dm.Attachments) > 0 {
+			// Shown as what it is, not kept as a file in the
+			// archives: Signal's own linked devices do not show it.
+			extra = viewOnceText(dm.Attachments, sender.IsFromMe)
+		}
+		text, spans = mediatext.WithCaption(extra, text, spans)
 		m := &pb.MessageEvent{Text: text, Spans: spans}
 		if dm.Sticker != nil {
 			m.Attachments = append(m.Attachments, stickerAttachment(dm.Sticker))
@@ -393,6 +402,9 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			m.ReplyToId = s.refID(s.chats.original(q.ID, s.whoOf(q.AuthorNumber, q.AuthorUUID)...), q.AuthorNumber, q.AuthorUUID)
 		}
 		for _, a := range dm.Attachments {
+			if dm.ViewOnce {
+				break
+			}
 			m.Attachments = append(m.Attachments, &pb.Attachment{Name: a.Filename, MimeType: a.ContentType, Size: sizeOr(a.Size),
 				Source: &pb.Attachment_Ref{Ref: a.ID}, Caption: a.Caption, Width: a.Width, Height: a.Height,
 				VoiceNote: a.ContentType == "audio/aac" && a.Filename == ""})
