@@ -338,19 +338,16 @@ func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) erro
 			return err
 		}
 	}
-	s.mu.Lock()
-	s.readUpTo[c.ChatID] = max(s.readUpTo[c.ChatID], ts)
-	s.mu.Unlock()
+	s.marks.mark(c.ChatID, ts)
 	return nil
 }
 
 // unreadUpTo is, by author (a user ID, the user left out), the messages
-// of chat noted up to ts and after the last read mark sent there (this
-// session's; the first mark reaches back as far as the map does).
+// of chat noted up to ts and after the last read mark sent there (kept
+// across restarts, readmarks.go; a chat's first mark reaches back as far
+// as the map does).
 func (s *Session) unreadUpTo(chat string, ts int64) map[string][]int64 {
-	s.mu.Lock()
-	after := s.readUpTo[chat]
-	s.mu.Unlock()
+	after := s.marks.upTo(chat)
 	type noted struct {
 		ts           int64
 		chat, author string

@@ -54,14 +54,14 @@ type Session struct {
 	// pictures are the groups' pictures' hashes as last seen, by chat ID
 	// ("" none): a group update says nothing of its picture (avatars.go).
 	pictures map[string]string
-	chats    *msgChats        // recent messages' timestamps -> chat (and original of an edit)
-	mine     *myReactions     // the user's reaction per message timestamp
-	polls    pollCache        // polls of the messages seen, for their votes (polls.go)
-	pins     *pinList         // the messages pinned in each chat (pins.go)
-	typing   map[string]bool  // chats where the user was last said typing
-	readUpTo map[string]int64 // the newest message marked read, by chat (MarkRead)
-	calls    ringing          // calls shown ringing (calls.go)
-	swept    time.Time        // when the stale uploads were last removed (media.go)
+	chats    *msgChats       // recent messages' timestamps -> chat (and original of an edit)
+	mine     *myReactions    // the user's reaction per message timestamp
+	polls    pollCache       // polls of the messages seen, for their votes (polls.go)
+	pins     *pinList        // the messages pinned in each chat (pins.go)
+	typing   map[string]bool // chats where the user was last said typing
+	marks    *readMarks      // the newest message marked read, by chat (MarkRead; readmarks.go)
+	calls    ringing         // calls shown ringing (calls.go)
+	swept    time.Time       // when the stale uploads were last removed (media.go)
 	// inbox keeps the envelopes read and not yet handled (inbox.go).
 	inbox *inbox
 	// authorSince: messages from this Unix ms on have author IDs
@@ -79,7 +79,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	s := &Session{n: n, loginID: login.LoginID, acc: acc, dir: login.Dir, ids: loadIdentities(login.Dir),
 		chats: loadMsgChats(login.Dir, log), mine: loadMyReactions(login.Dir, log), pins: loadPins(login.Dir, log),
 		groups: map[string]*group{}, pictures: map[string]string{}, typing: map[string]bool{},
-		readUpTo: map[string]int64{}, inbox: loadInbox(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
+		marks: loadReadMarks(login.Dir, log), inbox: loadInbox(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
 	s.polls.load(login.Dir, log)
 	return s
 }
@@ -375,7 +375,7 @@ func (s *Session) removeLocal() error {
 		return nil
 	}
 	for _, name := range []string{"identities.json", msgChatsFile, msgChatsFile + ".tmp",
-		myReactionsFile, myReactionsFile + ".tmp", pinnedFile, pinnedFile + ".tmp", inboxFile, msgIDsFile, "uploads", pollstore.DirName} {
+		myReactionsFile, myReactionsFile + ".tmp", pinnedFile, pinnedFile + ".tmp", inboxFile, msgIDsFile, readMarksFile, readMarksFile + ".tmp", "uploads", pollstore.DirName} {
 		if err := os.RemoveAll(filepath.Join(s.dir, name)); err != nil {
 			return fmt.Errorf("signal: %w", err)
 		}
