@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -63,8 +62,8 @@ func pictureID(b []byte) string {
 // picture's ID and nothing else changed. Nothing seen since the plugin
 // started is not "no picture": the host may show one it fetched before a
 // restart, so that a picture, or none, is told then (the host ignores a
-// hash it has).
-func (s *Session) pictureChanged(ctx context.Context, chat *pb.Chat, by *pb.Sender) {
+// hash it has). The event bears the update's time at (Unix ms; 0: now).
+func (s *Session) pictureChanged(ctx context.Context, chat *pb.Chat, by *pb.Sender, at int64) {
 	s.mu.Lock()
 	last, seen := s.pictures[chat.ChatId]
 	s.mu.Unlock()
@@ -83,7 +82,7 @@ func (s *Session) pictureChanged(ctx context.Context, chat *pb.Chat, by *pb.Send
 	c := proto.Clone(chat).(*pb.Chat)
 	c.Members = nil // only the picture
 	c.AvatarId, c.NoAvatar = id, id == ""
-	s.emit(ctx, &pb.Event{ChatId: chat.ChatId, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: by, TimestampUnixMicro: time.Now().UnixMicro(),
+	s.emit(ctx, &pb.Event{ChatId: chat.ChatId, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: by, TimestampUnixMicro: at * 1000,
 		Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}}}, true)
 }
 

@@ -159,6 +159,24 @@ func extraText(dm *dataMessage) string {
 	return strings.Join(parts, "\n\n")
 }
 
+// viewOnceText stands for view-once media, which Signal shows once, on
+// the phone only (its own linked devices show a notice too): what it is
+// (a photo, a video) and where to open it; for the user's own, sent from
+// the phone, that it stays there.
+func viewOnceText(atts []attachment, mine bool) string {
+	what := "file"
+	switch t := atts[0].ContentType; {
+	case strings.HasPrefix(t, "image/"):
+		what = "photo"
+	case strings.HasPrefix(t, "video/"):
+		what = "video"
+	}
+	if mine {
+		return "⚠ A view-once " + what + ", sent from your phone: it is not kept here."
+	}
+	return "⚠ A view-once " + what + ": open it " + onPhone + "."
+}
+
 // hasContent reports whether a data message has anything to show.
 func (dm *dataMessage) hasContent() bool {
 	return dm.Message != nil || len(dm.Attachments) > 0 || dm.Sticker != nil || len(dm.Contacts) > 0 ||

@@ -25,8 +25,10 @@ func TestDeleteAndEditOfAnothersMessage(t *testing.T) {
 	mine := s.sendToGroup(group, "alice's words")
 
 	// Bob deletes and edits carol's message and alice's, then says
-	// something: nothing before it. First he sends a message of carol's
-	// timestamp, to pass for its author.
+	// something: nothing of theirs before it. First he sends a message
+	// of carol's timestamp, to pass for its author: that names his own
+	// message (a message is its timestamp and author), which his
+	// delete and edit may name, never carol's.
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: carols, DataMessage: &fakesignal.DataMessage{
 		Timestamp: carols, Message: fakesignal.Text("bob's at carol's time"), GroupInfo: inGroup}})
 	for _, target := range []int64{carols, mine} {
@@ -38,11 +40,12 @@ func TestDeleteAndEditOfAnothersMessage(t *testing.T) {
 	}
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
 		Message: fakesignal.Text("bob's marker"), GroupInfo: inGroup}})
-	if ev := s.next(func(ev *pb.Event) bool {
-		return ev.GetRetraction() != nil || ev.GetEdit() != nil || isText("bob's marker")(ev)
-	}); !isText("bob's marker")(ev) {
-		t.Fatalf("bob's delete or edit of another's message was told: %v", ev)
-	}
+	s.next(func(ev *pb.Event) bool {
+		if target := ev.GetRetraction().GetTargetId() + ev.GetEdit().GetTargetId(); target != "" && target != mid(carols, bobACI) {
+			t.Errorf("bob's delete or edit of another's message was told: %v", ev)
+		}
+		return isText("bob's marker")(ev)
+	})
 
 	// Carol's own edit and delete go.
 	edit := d.Now()

@@ -295,8 +295,10 @@ func (s *Session) announce(ctx context.Context, chat *pb.Chat) {
 
 // groupChanged reads a group after an update and reports what changed:
 // name, description (the topic), members and admins; or that the user is
-// out of it.
-func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender) {
+// out of it. The events bear the update's time at (Unix ms; 0: now), so
+// that updates handled late (from the inbox after a restart, drained at
+// a reconnection) keep their time and order.
+func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender, at int64) {
 	s.mu.Lock()
 	old := s.groups[chatID]
 	s.mu.Unlock()
@@ -311,9 +313,9 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 		delete(s.groups, chatID)
 		s.mu.Unlock()
 	}
-	s.report(ctx, chatID, old, chat, by, g)
+	s.report(ctx, chatID, old, chat, by, g, at)
 	if chat != nil {
-		s.pictureChanged(ctx, chat, by) // avatars.go
+		s.pictureChanged(ctx, chat, by, at) // avatars.go
 	}
 }
 
@@ -325,11 +327,11 @@ func (s *Session) groupChanged(ctx context.Context, chatID string, by *pb.Sender
 // difference is told as the whole group, which the host compares with
 // its room, and one that shows the user out of a group not known is told
 // as the user's removal (the host ignores a room it does not have).
-func (s *Session) report(ctx context.Context, chatID string, old *group, chat *pb.Chat, by *pb.Sender, entry groupEntry) {
+func (s *Session) report(ctx context.Context, chatID string, old *group, chat *pb.Chat, by *pb.Sender, entry groupEntry, at int64) {
 	told := false
 	ev := func(p any) {
 		told = true
-		e := &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: by, TimestampUnixMicro: time.Now().UnixMicro()}
+		e := &pb.Event{ChatId: chatID, ChatType: pb.ChatType_CHAT_TYPE_GROUP, Sender: by, TimestampUnixMicro: at * 1000}
 		switch p := p.(type) {
 		case *pb.Event_Chat:
 			e.Payload = p
@@ -593,7 +595,7 @@ func (s *Session) updateGroupAt(ctx context.Context, what, chatID string, p map[
 	if err := s.callRaw(ctx, what, "updateGroup", p, &res); err != nil {
 		return 0, s.groupUpdateError(what, err)
 	}
-	s.groupChanged(ctx, chatID, &pb.Sender{UserId: s.selfID(), IsFromMe: true})
+	s.groupChanged(ctx, chatID, &pb.Sender{UserId: s.selfID(), IsFromMe: true}, res.Timestamp)
 	return res.Timestamp, nil
 }
 

@@ -189,13 +189,14 @@ func (s *Session) announceMoves(ctx context.Context) {
 }
 
 // announceMove announces a contact's move to a new user ID, their
-// chat's pins and polls moved first: the gateway asks for the chat, and
+// chat's pins, polls and read mark moved first: the gateway asks for the chat, and
 // votes come, under the new ID from then on. Once the host has it on
 // disk the move is no longer pending (false: it was not confirmed).
 // Called with ids.announcing held.
 func (s *Session) announceMove(ctx context.Context, moved *pb.IdentityEvent) bool {
 	s.pins.moved(moved.OldUserId, moved.GetContact().GetUserId())
 	s.polls.moved(moved.OldUserId, moved.GetContact().GetUserId())
+	s.marks.moved(moved.OldUserId, moved.GetContact().GetUserId())
 	ev := &pb.Event{LoginId: s.loginID, TimestampUnixMicro: time.Now().UnixMicro(), Payload: &pb.Event_Identity{Identity: moved}}
 	if err := s.n.host.EmitDurable(ctx, ev); err != nil {
 		s.n.host.Logger().Warn("signal: a contact's move was not confirmed on disk; announced again with the next one learnt or at the next connection", "login", s.loginID, "err", err)

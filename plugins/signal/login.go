@@ -148,9 +148,11 @@ func (p *linkProcess) Wait(ctx context.Context) (*pb.LoginStep, error) {
 	case err == nil:
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &rerr) && rerr.Code == rpc.CodeUserError:
-		// Not scanned in time, or the phone refused: a new code.
-		return p.newCode(ctx, "The QR code expired before it was scanned: scan this new one.")
+	case errors.Is(err, context.DeadlineExceeded):
+		return p.newCode(ctx, codeExpired)
+	case errors.As(err, &rerr) && rerr.Code == rpc.CodeUserError:
+		// Not scanned in time, or refused: a new code, saying why.
+		return p.newCode(ctx, linkRefused(rerr.Message))
 	default:
 		return nil, callError("linking failed", err, p.n)
 	}
@@ -164,6 +166,30 @@ func (p *linkProcess) Wait(ctx context.Context) (*pb.LoginStep, error) {
 	p.n.setLinked(acc.ID(), true)
 	p.Cancel()
 	return completeStep(acc)
+}
+
+// codeExpired is the new code's error text when the last was not
+// scanned in time.
+const codeExpired = "The QR code expired before it was scanned: scan this new one."
+
+// linkRefused is the new code's error text when signal-cli's finishLink
+// failed with msg, a user error (FinishLinkCommand): the code expired
+// (signal-cli's own timeout), signal-cli no longer knows it (its daemon
+// restarted meanwhile), it has the account already (linked or
+// registered before in its data folder), or another refusal, in
+// signal-cli's words.
+func linkRefused(msg string) string {
+	first, _, _ := strings.Cut(msg, "\n") // "Delete \"...\" before trying again" is for signal-cli's admin
+	switch low := strings.ToLower(first); {
+	case strings.Contains(low, "timed out"):
+		return codeExpired
+	case strings.Contains(low, "device link uri"):
+		return "signal-cli no longer knew the last QR code (it restarted meanwhile), so the scan could not finish: scan this new one."
+	case strings.Contains(low, "already exists"):
+		return "signal-cli refused the link: it has this Signal account already (" + strings.TrimSuffix(first, ".") +
+			"). Ask the gateway's admin to remove it from signal-cli, or to give it to you for the \"existing account\" login; then scan this new code."
+	}
+	return "The link was refused (signal-cli: " + strings.TrimSuffix(first, ".") + "): scan this new QR code to try again."
 }
 
 // Cancel ends the process; a finishLink under way is dropped with the

@@ -50,3 +50,43 @@ func TestMarkReadUpTo(t *testing.T) {
 		t.Errorf("read receipts to %v, want bob and carol only", got)
 	}
 }
+
+// The last mark of a chat outlives a restart: the first mark after one
+// sends receipts for the messages since, not again for every message
+// the plugin still knows of. (Before: the mark was the session's, and
+// bob got receipts of his old message again.)
+func TestMarkReadAfterRestart(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	say := func(text string) *pb.Event {
+		at := d.Now()
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: at, DataMessage: &fakesignal.DataMessage{
+			Timestamp: at, Message: fakesignal.Text(text)}})
+		return s.next(isText(text))
+	}
+	read := func(upTo *pb.Event) []int64 {
+		t.Helper()
+		before := len(d.Requests(alice))
+		if res := s.do(bob, &pb.MarkRead{UpToId: upTo.EventId, UpToMeta: upTo.Meta}); res.Error != nil {
+			t.Fatal(res.Error)
+		}
+		var got []int64
+		for _, r := range d.Requests(alice)[before:] {
+			if r.Method == "sendReceipt" && r.Params["type"] == "read" {
+				for _, v := range r.Params["targetTimestamp"].([]any) {
+					got = append(got, int64(v.(float64)))
+				}
+			}
+		}
+		return got
+	}
+	old := say("before the restart")
+	if got, want := read(old), []int64{atoi(t, old.EventId)}; !slices.Equal(got, want) {
+		t.Fatalf("first mark: receipts of %v, want %v", got, want)
+	}
+	s.crash()
+	fresh := say("after the restart")
+	if got, want := read(fresh), []int64{atoi(t, fresh.EventId)}; !slices.Equal(got, want) {
+		t.Errorf("mark after a restart: receipts of %v, want %v only", got, want)
+	}
+}

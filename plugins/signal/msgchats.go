@@ -2,6 +2,7 @@ package signal
 
 import (
 	"log/slog"
+	"slices"
 	"time"
 )
 
@@ -26,7 +27,9 @@ var (
 
 // msgChat is one line of the file: a message's chat, its author (its
 // user ID then; "" in lines written before it was kept) and, for an
-// edit, the original message's timestamp.
+// edit, the original message's timestamp (an edit's author is the
+// original's). A message is kept by its timestamp and author: two
+// people's messages of one millisecond are two entries.
 type msgChat struct {
 	TS     int64  `json:"t"`
 	Chat   string `json:"c"`
@@ -34,7 +37,9 @@ type msgChat struct {
 	Orig   int64  `json:"o,omitempty"`
 }
 
-// msgChats is the map of message timestamps to chats and originals.
+// msgChats is the map of messages to chats and originals. Its lookups
+// take the author's forms (who: a number, an ACI; Session.who); without,
+// the first message of the timestamp noted.
 type msgChats struct{ m *tsMap[msgChat] }
 
 // loadMsgChats reads the map of the login folder dir ("": memory only).
@@ -45,32 +50,34 @@ func loadMsgChats(dir string, log *slog.Logger) *msgChats {
 		file: msgChatsFile, what: "message-to-chat map",
 		lost: "after a restart, a receipt of a message it misses lands in the direct chat of its sender",
 		max:  maxMsgChats, age: msgChatsAge,
-		key:   func(e msgChat) int64 { return e.TS },
+		key:   func(e msgChat) tsKey { return tsKey{e.TS, e.Author} },
 		valid: func(e msgChat) bool { return e.Chat != "" && e.Orig >= 0 && e.Orig != e.TS },
 	})}
 }
 
-// at is the chat of the message of timestamp ts ("" when unknown).
-func (m *msgChats) at(ts int64) string {
-	e, _ := m.m.get(ts)
+// at is the chat of the message of timestamp ts by who ("" when
+// unknown).
+func (m *msgChats) at(ts int64, who ...string) string {
+	e, _ := m.m.get(ts, who...)
 	return e.Chat
 }
 
-// original is the timestamp of the message ts names: ts itself, or for
-// an edit the message it edits, however many edits lie between.
-func (m *msgChats) original(ts int64) int64 {
-	if e, ok := m.m.get(ts); ok && e.Orig > 0 {
+// original is the timestamp of the message ts (by who) names: ts
+// itself, or for an edit the message it edits, however many edits lie
+// between.
+func (m *msgChats) original(ts int64, who ...string) int64 {
+	if e, ok := m.m.get(ts, who...); ok && e.Orig > 0 {
 		return e.Orig
 	}
 	return ts
 }
 
 // latest is the timestamp of the newest known edit of the message of
-// timestamp orig (orig when none).
-func (m *msgChats) latest(orig int64) int64 {
+// timestamp orig by who (orig when none).
+func (m *msgChats) latest(orig int64, who ...string) int64 {
 	newest := orig
 	m.m.each(func(e msgChat) {
-		if e.Orig == orig {
+		if e.Orig == orig && (len(who) == 0 || e.Author == "" || slices.Contains(who, e.Author)) {
 			newest = max(newest, e.TS)
 		}
 	})
@@ -79,9 +86,19 @@ func (m *msgChats) latest(orig int64) int64 {
 
 // author is the user ID the author of the message of timestamp ts had
 // when it was noted ("" when unknown).
-func (m *msgChats) author(ts int64) string {
-	e, _ := m.m.get(ts)
+func (m *msgChats) author(ts int64, who ...string) string {
+	e, _ := m.m.get(ts, who...)
 	return e.Author
+}
+
+// authors is the user IDs noted as authors of messages of timestamp ts
+// ("" for a line from before authors were kept).
+func (m *msgChats) authors(ts int64) []string {
+	var as []string
+	for _, e := range m.m.all(ts) {
+		as = append(as, e.Author)
+	}
+	return as
 }
 
 // note maps ts to chat and its author, on disk before it returns. A
@@ -100,10 +117,8 @@ func (m *msgChats) noteEdit(ts int64, chat, author string, orig int64) {
 		orig = 0
 	}
 	e := msgChat{TS: ts, Chat: chat, Author: author, Orig: orig}
-	// A timestamp known as another's message keeps its author: a sender
-	// picks its message's timestamp, and one that took another's would
-	// then pass for its author (wrote).
-	m.m.put(e, func(old msgChat, known bool) bool {
-		return known && (old == e || (old.Author != "" && old.Author != author))
-	})
+	// Another's message of the same timestamp stays: it is another
+	// entry (a sender picks its message's timestamp, and may take
+	// another's; Session.wrote keeps it from passing for theirs).
+	m.m.put(e, func(old msgChat, known bool) bool { return known && old == e })
 }

@@ -163,9 +163,9 @@ func TestMsgChatsEdits(t *testing.T) {
 }
 
 // A message's author is kept with its chat, across a restart (the file),
-// and a timestamp known as one author's message keeps that author when
-// another's message comes with it; lines written before authors were
-// kept read as no author known.
+// and another's message of the same timestamp is another entry, each
+// found by its author; lines written before authors were kept read as
+// no author known, found by their timestamp whoever asks.
 func TestMsgChatsAuthor(t *testing.T) {
 	dir := t.TempDir()
 	var log bytes.Buffer
@@ -178,9 +178,16 @@ func TestMsgChatsAuthor(t *testing.T) {
 		t.Fatalf("an old line's author: %q, want none", a)
 	}
 	m.note(now+1, "group", "+15550000003")
-	m.note(now+1, "group", "+15550000002") // bob's, at carol's time
+	m.note(now+1, "group", "+15550000002")        // bob's, at carol's time
+	m.note(now+1, "+15550000002", "+15550000002") // bob's, at carol's time, to him
 	m = loadMsgChats(dir, testLog(&log))
 	if a, c := m.author(now+1), m.at(now+1); a != "+15550000003" || c != "group" {
-		t.Fatalf("after a restart: author %q in %q, want carol's in the group", a, c)
+		t.Fatalf("after a restart: author %q in %q, want carol's in the group (the first noted)", a, c)
+	}
+	if c := m.at(now+1, "+15550000002"); c != "+15550000002" {
+		t.Fatalf("bob's message of carol's time in %q, want his direct chat", c)
+	}
+	if c := m.at(now, "+15550000002"); c != "+15550000002" {
+		t.Fatalf("an old line asked with an author: %q, want its chat", c)
 	}
 }

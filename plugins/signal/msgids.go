@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -99,6 +100,46 @@ func (s *Session) refID(ts int64, number, aci string) string {
 // idAt is the ID of the message of timestamp ts, its author as noted
 // (msgchats.go).
 func (s *Session) idAt(ts int64) string { return s.idFor(ts, s.chats.author(ts)) }
+
+// who is the forms of the user ID uid a message's author may have been
+// noted by (the plugin's own records, msgchats.go, reactions.go,
+// pins.go): uid first, then its ACI or number as known; the user's own
+// ID, number and ACI for the user. None for no uid (author unknown).
+func (s *Session) who(uid string) []string {
+	if uid == "" {
+		return nil
+	}
+	forms := []string{uid}
+	add := func(f string) {
+		if f != "" && !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	switch {
+	case uid == s.selfID() || uid == s.acc.Number || (s.acc.ACI != "" && strings.EqualFold(uid, s.acc.ACI)):
+		add(s.selfID())
+		add(s.acc.Number)
+		add(s.acc.ACI)
+	case isUUID(uid):
+		add(s.ids.lookup("", uid, s.acc))
+		add(strings.ToLower(uid))
+	default:
+		add(s.ids.aciOf(uid))
+	}
+	return forms
+}
+
+// whoOf is who for the author Signal names by number and ACI.
+func (s *Session) whoOf(number, aci string) []string {
+	uid := s.ids.lookup(number, aci, s.acc)
+	forms := s.who(uid)
+	for _, f := range []string{number, aci} {
+		if f != "" && !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	return forms
+}
 
 // authorKey is the part of a message ID that names its author uid: the
 // ACI of the person, else their number; the account's own ACI (else

@@ -83,10 +83,11 @@ func (s *Session) Pin(ctx context.Context, c sdk.Call, pin *pb.Pin) error {
 	if err != nil {
 		return err
 	}
+	who := s.who(author)
 	if pin.Unpin {
-		s.pins.unpin(c.ChatID, s.chats.original(ts))
+		s.pins.unpin(c.ChatID, s.chats.original(ts, who...), who...)
 	} else {
-		s.pins.pin(c.ChatID, s.chats.original(ts), res.Timestamp, pinForever)
+		s.pins.pin(c.ChatID, s.chats.original(ts, who...), res.Timestamp, pinForever, who...)
 	}
 	s.pinNotice(ctx, c.ChatID, &pb.Sender{UserId: s.selfID(), IsFromMe: true}, res.Timestamp, pin.TargetId, pin.Unpin)
 	return nil
@@ -107,15 +108,16 @@ const pinnedFile = "pinned.jsonl"
 // oldest is forgotten. A variable for the tests.
 var maxPinned = 10000
 
-// pinned is one line of the file: the message of timestamp TS pinned in
-// Chat at At (Unix ms) until Until (Unix ms, 0: for ever); Gone is an
-// unpin.
+// pinned is one line of the file: the message of timestamp TS by Author
+// (its user ID; "" in lines from before it was kept) pinned in Chat at
+// At (Unix ms) until Until (Unix ms, 0: for ever); Gone is an unpin.
 type pinned struct {
-	TS    int64  `json:"t"`
-	Chat  string `json:"c"`
-	At    int64  `json:"p"`
-	Until int64  `json:"u,omitempty"`
-	Gone  bool   `json:"g,omitempty"`
+	TS     int64  `json:"t"`
+	Author string `json:"a,omitempty"`
+	Chat   string `json:"c"`
+	At     int64  `json:"p"`
+	Until  int64  `json:"u,omitempty"`
+	Gone   bool   `json:"g,omitempty"`
 }
 
 // pinList is the pins of all chats, oldest pin first.
@@ -131,7 +133,7 @@ func loadPins(dir string, log *slog.Logger) *pinList {
 		max:  maxPinned,
 		// Pruned by their end: an age of 0 keeps those that end later
 		// than now, and those without end.
-		key: func(e pinned) int64 { return e.TS },
+		key: func(e pinned) tsKey { return tsKey{e.TS, e.Author} },
 		stamp: func(e pinned) int64 {
 			if e.Until == 0 {
 				return math.MaxInt64
@@ -140,58 +142,79 @@ func loadPins(dir string, log *slog.Logger) *pinList {
 		},
 		valid: func(e pinned) bool { return e.Chat != "" && e.At > 0 && e.Until >= 0 },
 		gone:  func(e pinned) bool { return e.Gone },
+		// A pin or unpin replaces the pin kept before authors were.
+		supersede: true,
 	})}
 }
 
-// pin records the pin of the message of timestamp ts in chat, made at at
-// (Unix ms) for secs seconds (pinForever, or 0 unspecified: no end), on
-// disk before it returns.
-func (l *pinList) pin(chat string, ts, at, secs int64) {
+// authorOf is the author under which the pin of the message of
+// timestamp ts by who (the author's forms, the user ID first) is kept:
+// as noted before, else who's user ID; "" for a removal of a pin kept
+// without author.
+func (l *pinList) authorOf(ts int64, unpin bool, who []string) string {
+	old, ok := l.m.get(ts, who...)
+	switch {
+	case ok && (old.Author != "" || unpin):
+		return old.Author
+	case len(who) > 0:
+		return who[0]
+	}
+	return ""
+}
+
+// pin records the pin of the message of timestamp ts by who (the
+// author's forms, the user ID first) in chat, made at at (Unix ms) for
+// secs seconds (pinForever, or 0 unspecified: no end), on disk before
+// it returns.
+func (l *pinList) pin(chat string, ts, at, secs int64, who ...string) {
 	if ts <= 0 || chat == "" {
 		return
 	}
 	if at <= 0 {
 		at = time.Now().UnixMilli()
 	}
-	e := pinned{TS: ts, Chat: chat, At: at}
+	e := pinned{TS: ts, Author: l.authorOf(ts, false, who), Chat: chat, At: at}
 	if secs > 0 && secs < (math.MaxInt64-at)/1000 {
 		e.Until = at + secs*1000
 	} // else for ever, or past any end a clock reaches
 	now := time.Now().UnixMilli()
 	l.m.put(e, func(old pinned, known bool) bool {
 		// The same pin again changes nothing; nor does a pin naming the
-		// timestamp of a message pinned in another chat: pins are kept
-		// by timestamp, and it would take that pin away.
+		// message of another chat (a message is in one chat: such a pin
+		// is forged), which would take that pin away.
 		return known && (old == e || old.Chat != chat && (old.Until == 0 || old.Until > now))
 	})
 }
 
-// unpin records that the message of timestamp ts in chat is pinned no
-// more; a pin of another chat's message of the same timestamp stays.
-func (l *pinList) unpin(chat string, ts int64) {
-	e := pinned{TS: ts, Chat: chat, At: time.Now().UnixMilli(), Gone: true}
+// unpin records that the message of timestamp ts by who in chat is
+// pinned no more; a pin of another chat's message stays.
+func (l *pinList) unpin(chat string, ts int64, who ...string) {
+	e := pinned{TS: ts, Author: l.authorOf(ts, true, who), Chat: chat, At: time.Now().UnixMilli(), Gone: true}
 	l.m.put(e, func(old pinned, known bool) bool { return !known || old.Chat != chat })
 }
 
-// pinnedIn is the timestamps of the messages pinned in chat now, oldest
-// pin first.
-func (l *pinList) pinnedIn(chat string) []int64 {
+// pinnedIn is the pins of chat now, oldest pin first.
+func (l *pinList) pinnedIn(chat string) []pinned {
 	now := time.Now().UnixMilli()
-	var tss []int64
+	var pins []pinned
 	l.m.each(func(e pinned) {
 		if e.Chat == chat && (e.Until == 0 || e.Until > now) {
-			tss = append(tss, e.TS)
+			pins = append(pins, e)
 		}
 	})
-	return tss
+	return pins
 }
 
 // pinnedIDs is the IDs of the messages pinned in chat now, oldest pin
 // first.
 func (s *Session) pinnedIDs(chat string) []string {
 	var ids []string
-	for _, ts := range s.pins.pinnedIn(chat) {
-		ids = append(ids, s.idAt(ts))
+	for _, p := range s.pins.pinnedIn(chat) {
+		if p.Author == "" {
+			ids = append(ids, s.idAt(p.TS)) // a pin kept before authors were
+		} else {
+			ids = append(ids, s.idFor(p.TS, p.Author))
+		}
 	}
 	return ids
 }

@@ -54,6 +54,9 @@ type dataMessage struct {
 	// (0: off); every message carries the chat's timer too.
 	IsExpirationUpdate bool `json:"isExpirationUpdate"`
 	ExpiresInSeconds   int  `json:"expiresInSeconds"`
+	// ViewOnce: the attachments may be seen once, on the phone only
+	// (viewOnceText, content.go).
+	ViewOnce bool `json:"viewOnce"`
 }
 
 type editMessage struct {
@@ -216,8 +219,9 @@ func (s *Session) receive(env envelope) {
 		newestID := map[string]string{}
 		var chats []string
 		for _, r := range env.SyncMessage.ReadMessages {
-			chat := s.chatAt(r.Timestamp)
-			orig := s.chats.original(r.Timestamp)
+			who := s.whoOf(r.SenderNumber, r.SenderUUID)
+			chat := s.chatAt(r.Timestamp, who...)
+			orig := s.chats.original(r.Timestamp, who...)
 			if chat == "" {
 				chat = s.userID(ctx, r.SenderNumber, r.SenderUUID, "")
 			}
@@ -248,8 +252,9 @@ func (s *Session) receive(env envelope) {
 		// message went to).
 		byChat := map[string][]string{}
 		var chats []string
+		me := s.who(s.selfID())
 		for _, t := range r.Timestamps {
-			chat := s.chatAt(t)
+			chat := s.chatAt(t, me...)
 			if chat == "" {
 				chat = from
 			}
@@ -259,7 +264,7 @@ func (s *Session) receive(env envelope) {
 			if byChat[chat] == nil {
 				chats = append(chats, chat)
 			}
-			if id := s.idFor(s.chats.original(t), s.selfID()); !slices.Contains(byChat[chat], id) {
+			if id := s.idFor(s.chats.original(t, me...), s.selfID()); !slices.Contains(byChat[chat], id) {
 				byChat[chat] = append(byChat[chat], id)
 			}
 		}
@@ -321,7 +326,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		}
 		if dm.GroupInfo.Type == "UPDATE" && dm.Message == nil && len(dm.Attachments) == 0 {
 			before, known := s.groupTimer(chat)
-			s.groupChanged(ctx, chat, sender)
+			s.groupChanged(ctx, chat, sender, ts)
 			if after, still := s.groupTimer(chat); known && still && after != before {
 				// The timer changed (calls.go): a notice from whoever
 				// changed it, by the update's timestamp.
@@ -345,31 +350,35 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		if r.IsRemove {
 			emoji, emojis = "", nil
 		}
-		target := s.chats.original(r.TargetSentTimestamp)
+		who := s.whoOf(r.TargetAuthorNumber, r.TargetAuthorUUID)
+		target := s.chats.original(r.TargetSentTimestamp, who...)
 		if sender.IsFromMe {
 			// Set on the phone: the one to name if XMPP removes it.
-			s.mine.set(target, emoji)
+			s.mine.set(target, emoji, who...)
 		}
 		ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: s.refID(target, r.TargetAuthorNumber, r.TargetAuthorUUID), Emojis: emojis}}
 	case dm.RemoteDelete != nil:
-		orig := s.chats.original(dm.RemoteDelete.Timestamp)
+		who := s.who(author)
+		orig := s.chats.original(dm.RemoteDelete.Timestamp, who...)
 		if !s.wrote(orig, author) {
 			s.n.host.Logger().Warn("signal: a delete of another's message dropped, as Signal drops it", "login", s.loginID, "chat", chat, "by", author, "target", orig)
 			return
 		}
-		s.pins.unpin(chat, orig) // a message deleted is pinned no more
+		s.pins.unpin(chat, orig, who...) // a message deleted is pinned no more
 		ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: s.idFor(orig, author)}}
 	case dm.PollVote != nil || dm.PollTerminate != nil:
 		s.pollUpdate(ctx, chat, author, ts, dm)
 		return
 	case dm.PinMessage != nil:
-		orig := s.chats.original(dm.PinMessage.TargetSentTimestamp)
-		s.pins.pin(chat, orig, ts, dm.PinMessage.PinDurationSeconds)
+		who := s.whoOf(dm.PinMessage.TargetAuthorNumber, dm.PinMessage.TargetAuthorUUID)
+		orig := s.chats.original(dm.PinMessage.TargetSentTimestamp, who...)
+		s.pins.pin(chat, orig, ts, dm.PinMessage.PinDurationSeconds, who...)
 		s.pinNotice(ctx, chat, sender, ts, s.refID(orig, dm.PinMessage.TargetAuthorNumber, dm.PinMessage.TargetAuthorUUID), false)
 		return
 	case dm.UnpinMessage != nil:
-		orig := s.chats.original(dm.UnpinMessage.TargetSentTimestamp)
-		s.pins.unpin(chat, orig)
+		who := s.whoOf(dm.UnpinMessage.TargetAuthorNumber, dm.UnpinMessage.TargetAuthorUUID)
+		orig := s.chats.original(dm.UnpinMessage.TargetSentTimestamp, who...)
+		s.pins.unpin(chat, orig, who...)
 		s.pinNotice(ctx, chat, sender, ts, s.refID(orig, dm.UnpinMessage.TargetAuthorNumber, dm.UnpinMessage.TargetAuthorUUID), true)
 		return
 	case dm.hasContent():
@@ -377,15 +386,25 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		s.rememberPoll(chat, author, sender, ts, dm, text, spans)
 		// What the message carries first, then its own text, as a
 		// caption: as the other transports show it.
-		text, spans = mediatext.WithCaption(extraText(dm), text, spans)
+		extra := extraText(dm)
+		if dm.ViewOnce && len(dm.Attachments) > 0 {
+			// Shown as what it is, not kept as a file in the
+			// archives: Signal's own linked devices do not show it.
+			extra = viewOnceText(dm.Attachments, sender.IsFromMe)
+		}
+		text, spans = mediatext.WithCaption(extra, text, spans)
 		m := &pb.MessageEvent{Text: text, Spans: spans}
 		if dm.Sticker != nil {
 			m.Attachments = append(m.Attachments, stickerAttachment(dm.Sticker))
 		}
 		if dm.Quote != nil {
-			m.ReplyToId = s.refID(s.chats.original(dm.Quote.ID), dm.Quote.AuthorNumber, dm.Quote.AuthorUUID)
+			q := dm.Quote
+			m.ReplyToId = s.refID(s.chats.original(q.ID, s.whoOf(q.AuthorNumber, q.AuthorUUID)...), q.AuthorNumber, q.AuthorUUID)
 		}
 		for _, a := range dm.Attachments {
+			if dm.ViewOnce {
+				break
+			}
 			m.Attachments = append(m.Attachments, &pb.Attachment{Name: a.Filename, MimeType: a.ContentType, Size: sizeOr(a.Size),
 				Source: &pb.Attachment_Ref{Ref: a.ID}, Caption: a.Caption, Width: a.Width, Height: a.Height,
 				VoiceNote: a.ContentType == "audio/aac" && a.Filename == ""})
@@ -430,7 +449,7 @@ func (s *Session) edit(ctx context.Context, sender *pb.Sender, peer string, ts i
 	if e.DataMessage.Timestamp > 0 {
 		ts = e.DataMessage.Timestamp
 	}
-	orig := s.chats.original(e.TargetSentTimestamp)
+	orig := s.chats.original(e.TargetSentTimestamp, s.who(sender.UserId)...)
 	if !s.wrote(orig, sender.UserId) {
 		s.n.host.Logger().Warn("signal: an edit of another's message dropped, as Signal drops it", "login", s.loginID, "chat", chat, "by", sender.UserId, "target", orig)
 		return

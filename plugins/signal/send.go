@@ -216,7 +216,8 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if e.Text == "" {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a message cannot be edited to nothing")
 	}
-	orig := s.chats.original(ts)
+	me := s.who(s.selfID())
+	orig := s.chats.original(ts, me...)
 	if age := time.Since(time.UnixMilli(orig)); age > editWindow {
 		// Signal's apps drop an edit past the window: refused rather
 		// than answered as done while no one on Signal sees it.
@@ -228,7 +229,7 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if err := checkText(text); err != nil {
 		return sdk.Result{}, err
 	}
-	p["message"], p["editTimestamp"] = text, s.chats.latest(orig)
+	p["message"], p["editTimestamp"] = text, s.chats.latest(orig, me...)
 	mentions, styles := encodeSpans(text, spans)
 	if len(mentions) > 0 {
 		p["mentions"] = mentions
@@ -260,8 +261,9 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "the author of message %s is not known: Signal cannot name it", r.TargetId)
 	}
 	p["targetAuthor"], p["targetTimestamp"] = a, ts
-	orig := s.chats.original(ts)
-	prev := s.mine.on(orig)
+	who := s.who(a)
+	orig := s.chats.original(ts, who...)
+	prev := s.mine.on(orig, who...)
 	emoji := ""
 	if len(r.Emojis) == 0 {
 		if prev == "" {
@@ -275,7 +277,7 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	if _, err := s.send(ctx, c, "could not react", "sendReaction", p); err != nil {
 		return sdk.Result{}, err
 	}
-	s.mine.set(orig, emoji)
+	s.mine.set(orig, emoji, who...)
 	return sdk.Result{}, nil
 }
 
@@ -296,7 +298,8 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	if _, err := s.send(ctx, c, "could not delete the message", "remoteDelete", p); err != nil {
 		return sdk.Result{}, err
 	}
-	s.pins.unpin(c.ChatID, s.chats.original(ts)) // a message deleted is pinned no more
+	me := s.who(s.selfID())
+	s.pins.unpin(c.ChatID, s.chats.original(ts, me...), me...) // a message deleted is pinned no more
 	return sdk.Result{}, nil
 }
 
@@ -323,7 +326,8 @@ func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) erro
 		var read []int64
 		for _, t := range byAuthor[author] {
 			read = append(read, t)
-			if l := s.chats.latest(s.chats.original(t)); l != t {
+			who := s.who(author)
+			if l := s.chats.latest(s.chats.original(t, who...), who...); l != t {
 				read = append(read, l)
 			}
 		}
@@ -334,19 +338,16 @@ func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) erro
 			return err
 		}
 	}
-	s.mu.Lock()
-	s.readUpTo[c.ChatID] = max(s.readUpTo[c.ChatID], ts)
-	s.mu.Unlock()
+	s.marks.mark(c.ChatID, ts)
 	return nil
 }
 
 // unreadUpTo is, by author (a user ID, the user left out), the messages
-// of chat noted up to ts and after the last read mark sent there (this
-// session's; the first mark reaches back as far as the map does).
+// of chat noted up to ts and after the last read mark sent there (kept
+// across restarts, readmarks.go; a chat's first mark reaches back as far
+// as the map does).
 func (s *Session) unreadUpTo(chat string, ts int64) map[string][]int64 {
-	s.mu.Lock()
-	after := s.readUpTo[chat]
-	s.mu.Unlock()
+	after := s.marks.upTo(chat)
 	type noted struct {
 		ts           int64
 		chat, author string

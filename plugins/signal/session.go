@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,14 +54,14 @@ type Session struct {
 	// pictures are the groups' pictures' hashes as last seen, by chat ID
 	// ("" none): a group update says nothing of its picture (avatars.go).
 	pictures map[string]string
-	chats    *msgChats        // recent messages' timestamps -> chat (and original of an edit)
-	mine     *myReactions     // the user's reaction per message timestamp
-	polls    pollCache        // polls of the messages seen, for their votes (polls.go)
-	pins     *pinList         // the messages pinned in each chat (pins.go)
-	typing   map[string]bool  // chats where the user was last said typing
-	readUpTo map[string]int64 // the newest message marked read, by chat (MarkRead)
-	calls    ringing          // calls shown ringing (calls.go)
-	swept    time.Time        // when the stale uploads were last removed (media.go)
+	chats    *msgChats       // recent messages' timestamps -> chat (and original of an edit)
+	mine     *myReactions    // the user's reaction per message timestamp
+	polls    pollCache       // polls of the messages seen, for their votes (polls.go)
+	pins     *pinList        // the messages pinned in each chat (pins.go)
+	typing   map[string]bool // chats where the user was last said typing
+	marks    *readMarks      // the newest message marked read, by chat (MarkRead; readmarks.go)
+	calls    ringing         // calls shown ringing (calls.go)
+	swept    time.Time       // when the stale uploads were last removed (media.go)
 	// inbox keeps the envelopes read and not yet handled (inbox.go).
 	inbox *inbox
 	// authorSince: messages from this Unix ms on have author IDs
@@ -78,7 +79,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	s := &Session{n: n, loginID: login.LoginID, acc: acc, dir: login.Dir, ids: loadIdentities(login.Dir),
 		chats: loadMsgChats(login.Dir, log), mine: loadMyReactions(login.Dir, log), pins: loadPins(login.Dir, log),
 		groups: map[string]*group{}, pictures: map[string]string{}, typing: map[string]bool{},
-		readUpTo: map[string]int64{}, inbox: loadInbox(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
+		marks: loadReadMarks(login.Dir, log), inbox: loadInbox(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
 	s.polls.load(login.Dir, log)
 	return s
 }
@@ -374,7 +375,7 @@ func (s *Session) removeLocal() error {
 		return nil
 	}
 	for _, name := range []string{"identities.json", msgChatsFile, msgChatsFile + ".tmp",
-		myReactionsFile, myReactionsFile + ".tmp", pinnedFile, pinnedFile + ".tmp", inboxFile, msgIDsFile, "uploads", pollstore.DirName} {
+		myReactionsFile, myReactionsFile + ".tmp", pinnedFile, pinnedFile + ".tmp", inboxFile, msgIDsFile, readMarksFile, readMarksFile + ".tmp", "uploads", pollstore.DirName} {
 		if err := os.RemoveAll(filepath.Join(s.dir, name)); err != nil {
 			return fmt.Errorf("signal: %w", err)
 		}
@@ -518,26 +519,33 @@ func (s *Session) noteChat(ts int64, chatID, author string) { s.chats.note(ts, c
 // wrote reports whether the user author wrote the message of timestamp
 // ts (an original's), as far as the plugin knows: Signal applies a
 // remote delete or an edit only to the message of the same author, and
-// anyone may name any timestamp in one. A message the plugin did not
-// note (older than the map, or noted before authors were) is taken as
-// the author's.
+// anyone may name any timestamp in one. A message of ts noted as
+// author's is; one noted only as another's is not; a message the
+// plugin did not note (older than the map, or noted before authors
+// were) is taken as the author's.
 func (s *Session) wrote(ts int64, author string) bool {
-	a := s.chats.author(ts)
-	if a == "" || a == author {
+	who := s.who(author)
+	as := s.chats.authors(ts)
+	if len(as) == 0 {
 		return true
 	}
-	if isUUID(a) {
-		a = s.ids.lookup("", a, s.acc) // the ACI noted, now their number
+	for _, a := range as {
+		if a == "" || slices.Contains(who, a) {
+			return true
+		}
+		if isUUID(a) && slices.Contains(who, s.ids.lookup("", a, s.acc)) {
+			return true // the ACI noted, now their number
+		}
 	}
-	return a == author
+	return false
 }
 
-// chatAt is the chat of the message of timestamp ts ("" when unknown),
+// chatAt is the chat of the message of timestamp ts by who ("" when unknown),
 // as it is named now: a direct chat noted by a contact's ACI is their
 // number once that became known (the contact moved to it, identity.go),
 // not the chat the gateway moved away from.
-func (s *Session) chatAt(ts int64) string {
-	chat := s.chats.at(ts)
+func (s *Session) chatAt(ts int64, who ...string) string {
+	chat := s.chats.at(ts, who...)
 	if isUUID(chat) {
 		return s.ids.lookup("", chat, s.acc)
 	}

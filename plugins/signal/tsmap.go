@@ -16,21 +16,26 @@ import (
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
-// tsMap is a bounded map from message timestamps to entries E that
+// tsMap is a bounded map from messages to entries E that
 // outlives the process: it is kept in the login's folder as JSON lines
 // appended (and synced) before the command's result or the message's
 // event goes out, and rewritten (write, sync, rename) when it grows,
 // keeping the newest entries of the last days. A damaged file is logged,
 // its good lines kept and the file repaired. The message-to-chat map
-// (msgchats.go) and the user's reactions (reactions.go) are tsMaps.
+// (msgchats.go), the user's reactions (reactions.go) and the pins
+// (pins.go) are tsMaps.
+//
+// A message is named by its timestamp and its author (a tsKey): two
+// people may send in the same millisecond. Lines written before the
+// author was kept have none, and are found by their timestamp alone.
 type tsMap[E any] struct {
 	path string // "" when kept in memory only
 	log  *slog.Logger
 	kind tsKind[E]
 
 	mu    sync.Mutex
-	m     map[int64]E
-	order []int64 // the keys in m, oldest noted first
+	m     map[tsKey]E
+	order []tsKey // the keys in m, oldest noted first
 
 	fmu     sync.Mutex // the file; taken before mu when both are
 	lines   int        // lines in the file
@@ -44,17 +49,28 @@ type tsKind[E any] struct {
 	lost string // what a failed write costs, for the log
 	max  int
 	age  time.Duration
-	// key is an entry's timestamp; stamp is the one the age bound
-	// compares (nil: the key).
-	key, stamp func(E) int64
+	// key is an entry's message; stamp is the time the age bound
+	// compares (nil: the key's timestamp).
+	key   func(E) tsKey
+	stamp func(E) int64
 	// valid says whether a line read is an entry; gone whether it is a
 	// removal (its key forgotten).
 	valid, gone func(E) bool
+	// supersede: an entry naming its author replaces the one of the
+	// same timestamp kept without (a line from before authors were).
+	supersede bool
+}
+
+// tsKey names a message: its timestamp, and its author as a user ID
+// ("" in lines written before the author was kept).
+type tsKey struct {
+	ts int64
+	a  string
 }
 
 // loadTSMap reads the map of the login folder dir ("": memory only).
 func loadTSMap[E any](dir string, log *slog.Logger, kind tsKind[E]) *tsMap[E] {
-	m := &tsMap[E]{log: log, kind: kind, m: map[int64]E{}}
+	m := &tsMap[E]{log: log, kind: kind, m: map[tsKey]E{}}
 	if dir == "" {
 		return m
 	}
@@ -79,7 +95,7 @@ func loadTSMap[E any](dir string, log *slog.Logger, kind tsKind[E]) *tsMap[E] {
 		b = b[i+1:]
 		m.lines++
 		var e E
-		if json.Unmarshal(line, &e) != nil || kind.key(e) <= 0 || !kind.valid(e) {
+		if json.Unmarshal(line, &e) != nil || kind.key(e).ts <= 0 || !kind.valid(e) {
 			damaged++
 			continue
 		}
@@ -105,7 +121,13 @@ func loadTSMap[E any](dir string, log *slog.Logger, kind tsKind[E]) *tsMap[E] {
 func (m *tsMap[E]) setLocked(e E) {
 	k := m.kind.key(e)
 	if _, ok := m.m[k]; ok {
-		m.order = slices.DeleteFunc(m.order, func(x int64) bool { return x == k })
+		m.order = slices.DeleteFunc(m.order, func(x tsKey) bool { return x == k })
+	}
+	if bare := (tsKey{ts: k.ts}); m.kind.supersede && k.a != "" {
+		if _, ok := m.m[bare]; ok {
+			delete(m.m, bare)
+			m.order = slices.DeleteFunc(m.order, func(x tsKey) bool { return x == bare })
+		}
 	}
 	if m.kind.gone != nil && m.kind.gone(e) {
 		delete(m.m, k)
@@ -125,7 +147,7 @@ func (m *tsMap[E]) pruneLocked(now time.Time) int {
 	oldest := now.Add(-m.kind.age).UnixMilli()
 	stamp := m.kind.stamp
 	if stamp == nil {
-		stamp = m.kind.key
+		stamp = func(e E) int64 { return m.kind.key(e).ts }
 	}
 	kept := m.order[:0]
 	for _, k := range m.order {
@@ -140,12 +162,42 @@ func (m *tsMap[E]) pruneLocked(now time.Time) int {
 	return n
 }
 
-// get is the entry of timestamp ts.
-func (m *tsMap[E]) get(ts int64) (E, bool) {
+// get is the entry of the message of timestamp ts by the author who
+// names, in any of its forms (a number, an ACI: who's); else the one of
+// ts kept without author. Without who (the author not known), it is
+// the first entry of ts noted.
+func (m *tsMap[E]) get(ts int64, who ...string) (E, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	e, ok := m.m[ts]
-	return e, ok
+	for _, a := range who {
+		if e, ok := m.m[tsKey{ts, a}]; ok && a != "" {
+			return e, true
+		}
+	}
+	if e, ok := m.m[tsKey{ts: ts}]; ok || len(who) > 0 {
+		return e, ok
+	}
+	for _, k := range m.order {
+		if k.ts == ts {
+			return m.m[k], true
+		}
+	}
+	var none E
+	return none, false
+}
+
+// all is every entry of timestamp ts, whatever its author, oldest noted
+// first.
+func (m *tsMap[E]) all(ts int64) []E {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var es []E
+	for _, k := range m.order {
+		if k.ts == ts {
+			es = append(es, m.m[k])
+		}
+	}
+	return es
 }
 
 // each calls f with every entry, oldest noted first; f must not use m.
