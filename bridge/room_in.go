@@ -677,6 +677,7 @@ func (s *session) privateMessage(ctx context.Context, st *wire.Stanza, r *room, 
 	r.mu.Lock()
 	id, ok := r.nicks.MemberOf(nick)
 	joined := r.joined[from.Resourcepart()]
+	own := joined && nick == r.ownNickLocked(s)
 	r.mu.Unlock()
 	if !joined {
 		// §7.5: only an occupant sends private messages (a client that
@@ -686,7 +687,11 @@ func (s *session) privateMessage(ctx context.Context, st *wire.Stanza, r *room, 
 		}
 		return
 	}
-	if !ok || id == selfKey {
+	if own || id == selfKey && ok {
+		t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, fmt.Sprintf("%q is your own nick in %s: a private message goes to another occupant", nick, r.jid)))
+		return
+	}
+	if !ok {
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, fmt.Sprintf("nobody is %q in %s", nick, r.jid)))
 		return
 	}
