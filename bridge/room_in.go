@@ -45,12 +45,17 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 		if r == nil && !join.MUC {
 			return false
 		}
+		if st.Type() == "probe" && r != nil && to.Resourcepart() != "" {
+			s.probeOccupant(ctx, st, r, from, to.Resourcepart()) // room_probe.go
+			return true
+		}
 		if st.Type() != "" && st.Type() != "unavailable" {
 			return r != nil // subscriptions to a room mean nothing
 		}
 		if st.Type() == "unavailable" {
 			if r != nil && from.Resourcepart() != "" {
-				s.leaveResource(ctx, r, from.Resourcepart())
+				_, status := showOf(st)
+				s.leaveResource(ctx, r, from.Resourcepart(), status)
 			}
 			return r != nil
 		}
@@ -391,8 +396,9 @@ func (t *transport) roomHistory(ctx context.Context, s *session, r *room, to str
 
 // leaveResource takes one resource out of the room (its unavailable
 // presence): it alone gets the self-presence of leaving; the user's other
-// resources stay, and so does the network group.
-func (s *session) leaveResource(ctx context.Context, r *room, res string) {
+// resources stay, and so does the network group. status is the
+// presence's <status/> text, given back in that self-presence.
+func (s *session) leaveResource(ctx context.Context, r *room, res, status string) {
 	r.mu.Lock()
 	was := r.joined[res]
 	delete(r.joined, res)
@@ -405,7 +411,9 @@ func (s *session) leaveResource(ctx context.Context, r *room, res string) {
 	if !was {
 		return
 	}
-	s.t.send(ctx, muc.Removed(r.jid, s.user+"/"+res, me, muc.Left, "", true))
+	// Its <status/> echoed (§7.14): what it said as it left.
+	s.t.send(ctx, muc.Presence{Room: r.jid, To: s.user + "/" + res, Occupant: me, Unavailable: true,
+		Statuses: []int{muc.StatusSelf}, Status: status}.Bytes())
 	for _, b := range others {
 		s.t.send(ctx, b)
 	}
