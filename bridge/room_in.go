@@ -542,6 +542,7 @@ func (s *session) archiveReflectionLocked(ctx context.Context, st *wire.Stanza, 
 		at = time.UnixMicro(res.TimestampUnixMicro)
 	}
 	am := store.ArchivedMessage{Time: at, Arrived: time.Now(), Nick: nick, SenderJID: s.user, RemoteID: remoteID, Payload: payload}
+	r.authors.put(remoteID, nick)
 	var sid string
 	var dup bool
 	if sm != nil {
