@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"passerelle.im/passerelle/bridge/wire"
@@ -11,7 +12,9 @@ import (
 // group of their login, seen at a sync or when it is made) is announced
 // once. Where the server grants XEP-0356's iq permission on pubsub (type
 // set), the room is published to the user's XEP-0402 bookmarks with
-// autojoin, so the user's clients join it by themselves; otherwise, or
+// autojoin, so the user's clients join it by themselves (unless the user
+// has a bookmark of it already, read first where the grant allows get:
+// theirs is kept); otherwise, or
 // when that publish fails, the user gets one XEP-0249 direct invitation.
 // The store remembers who was told of what: a restart, or the next sync,
 // does not tell again; a user who leaves a group and comes back is
@@ -49,7 +52,11 @@ func (t *transport) announceRoom(ctx context.Context, user, roomJID, name, nick 
 	if !first {
 		return
 	}
-	if t.privileges().iqSet(nsPubSub) {
+	if p := t.privileges(); p.iqSet(nsPubSub) {
+		if p.iqGet(nsPubSub) && t.userBookmarked(ctx, user, roomJID) {
+			t.log.Info("room bookmark kept: the user has one", "user", user, "room", roomJID)
+			return
+		}
 		err := t.publishBookmark(ctx, user, roomJID, name, nick)
 		if err == nil {
 			t.log.Info("room bookmarked", "user", user, "room", roomJID)
@@ -79,6 +86,19 @@ func (t *transport) announceRoom(ctx context.Context, user, roomJID, name, nick 
 		return
 	}
 	t.log.Info("room invitation sent", "user", user, "room", roomJID)
+}
+
+// userBookmarked reports whether user's bookmarks have roomJID already: a
+// client that joined the room by its address, or the user's own from
+// before, is not published over (its nick, autojoin, extensions are the
+// user's). A bookmark that cannot be read counts as none: the room is
+// announced as without the read.
+func (t *transport) userBookmarked(ctx context.Context, user, roomJID string) bool {
+	conf, err := t.readBookmark(ctx, user, roomJID) // bookmark_rename.go
+	if err != nil && !errors.Is(err, errNoNode) {
+		t.log.Info("room bookmark not read before it is published", "user", user, "room", roomJID, "err", err)
+	}
+	return err == nil && conf != nil
 }
 
 // invitation is the XEP-0249 message from the gateway inviting user to

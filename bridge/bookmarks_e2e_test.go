@@ -148,3 +148,32 @@ func bookmarkedUser(t *testing.T) (*stack, *xmpptest.Client) {
 	s.logs.waitLog(t, `msg="room bookmarked" transport=echo user=alice@localhost room=`+room, timeout)
 	return s, alice
 }
+
+// TestRoomBookmarkUsersKept: a bookmark of the room the user's client
+// made before the gateway announced the room (joined by its address) is
+// kept as the user made it (their nick, autojoin, an extension): where
+// the grant allows get, the gateway reads the item first and publishes
+// nothing over it. Before, the announcement published its own bookmark
+// over the user's.
+func TestRoomBookmarkUsersKept(t *testing.T) {
+	s := newStack(t, stackOptions{privileged: true})
+	alice := s.user("alice")
+	s.waitGateway(alice)
+	s.logs.waitLog(t, "privileges granted by the server", timeout)
+	publishOwnBookmark(t, alice, `<conference xmlns='urn:xmpp:bookmarks:1' name='Mine' autojoin='false'><nick>ali</nick>`+
+		`<extensions><state xmlns='urn:example:client' pinned='yes'/></extensions></conference>`)
+	if r := register(t, alice, "alice-echo"); r.Type != "result" {
+		t.Fatalf("register: %s", r.XML)
+	}
+	// Announced: bookmarked (before) or kept.
+	s.logs.waitLog(t, `msg="room bookmark`, timeout)
+	got := bookmarksOf(t, alice)
+	for _, want := range []string{`name="Mine"`, `autojoin="false"`, `<nick>ali</nick>`, `pinned="yes"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the user's bookmark lacks %s: %s", want, got)
+		}
+	}
+	if n := s.logs.Count(`msg="room bookmark kept: the user has one"`); n != 1 {
+		t.Errorf("kept %d times, want 1", n)
+	}
+}

@@ -407,14 +407,16 @@ func (c chatOut) reply(w *wire.Writer, remoteID, body string) string {
 	if !ok {
 		return body
 	}
-	to := c.puppet
+	to, id := c.puppet, ""
 	if ref.FromMe {
 		to = c.user
 	}
 	if c.group {
-		to = "" // the sender's occupant JID is not kept; the id names the message
+		to, id = c.roomReplyTarget(ref) // room_reply.go
+	} else {
+		id = c.targetID(ref)
 	}
-	w.Start("reply", nsReply).Attr("to", to).Attr("id", c.targetID(ref)).End()
+	w.Start("reply", nsReply).Attr("to", to).Attr("id", id).End()
 	quoted := c.t.recent.get(chatKey(c.ev.LoginId, c.ev.ChatId), xmppID(ref)).text
 	if quoted == "" {
 		return body

@@ -63,6 +63,8 @@ type room struct {
 	// only the ban list (muc#admin outcast, room_admin.go).
 	banned map[string]string
 
+	authors authors // nicks of recent messages, for replies to them (room_reply.go)
+
 	order ticketQueue // the user's own messages, reflected in order (room_order.go)
 	sends ticketQueue // archived copies, written in stanza-id order (room_order.go)
 }

@@ -116,27 +116,35 @@ func (s *session) banListLocked(w *wire.Writer, r *room) {
 // with the first refusal.
 func (s *session) adminItems(ctx context.Context, st *wire.Stanza, r *room, p *wire.Element) {
 	var cmds []*pb.Command
+	items := 0
 	for i := range p.Children {
 		it := &p.Children[i]
 		if it.XMLName.Local != "item" {
 			continue
 		}
+		items++
 		c, cond, text := s.adminCommand(r, it)
-		if c == nil {
+		if cond != "" {
 			s.t.send(ctx, wire.ErrorReply(st, cond, text))
 			return
 		}
-		cmds = append(cmds, c)
+		if c != nil {
+			cmds = append(cmds, c)
+		}
 	}
-	if len(cmds) == 0 {
+	switch {
+	case items == 0:
 		s.t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "no item to change"))
-		return
+	case len(cmds) == 0:
+		s.t.send(ctx, wire.Result(st).Bytes()) // nothing to change: as asked already
+	default:
+		s.sendInTurn(ctx, st, cmds)
 	}
-	s.sendInTurn(ctx, st, cmds)
 }
 
 // adminCommand is the network's command for one muc#admin item, or why
-// there is none.
+// there is none (a condition); neither when the item asks for what
+// already is.
 func (s *session) adminCommand(r *room, it *wire.Element) (*pb.Command, wire.Condition, string) {
 	id, ok := s.itemMember(r, it)
 	if !ok && it.Attr("affiliation") == muc.AffNone && it.Attr("nick") == "" {
@@ -186,7 +194,9 @@ func (s *session) adminCommand(r *room, it *wire.Element) (*pb.Command, wire.Con
 // unbanCommand is the network's Unban for an item giving affiliation none
 // to someone who is not in the group (XEP-0045 §9.2: taking them off the
 // ban list), named by their address on this gateway: a banned person has
-// no nick in the room.
+// no nick in the room. Someone the room does not have as banned has
+// affiliation none already: no command (Conversations sets it on each
+// invitee it does not know, to lift a ban they may have).
 func (s *session) unbanCommand(r *room, it *wire.Element) (*pb.Command, wire.Condition, string) {
 	j, err := jid.Parse(it.Attr("jid"))
 	if err != nil || j.Domainpart() != s.t.domain || j.Localpart() == "" {
@@ -195,6 +205,12 @@ func (s *session) unbanCommand(r *room, it *wire.Element) (*pb.Command, wire.Con
 	id, err := puppet.FromJID(j)
 	if err != nil {
 		return nil, wire.ItemNotFound, "no contact on " + s.t.displayName() + " has this address"
+	}
+	r.mu.Lock()
+	_, banned := r.banned[id]
+	r.mu.Unlock()
+	if !banned {
+		return nil, "", ""
 	}
 	if !s.features().GetGroupUnban() {
 		return nil, wire.FeatureNotImpl, s.t.displayName() + " cannot lift bans from here: this person is not in the group, and only a member can be removed"

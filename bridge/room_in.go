@@ -45,12 +45,17 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 		if r == nil && !join.MUC {
 			return false
 		}
+		if st.Type() == "probe" && r != nil && to.Resourcepart() != "" {
+			s.probeOccupant(ctx, st, r, from, to.Resourcepart()) // room_probe.go
+			return true
+		}
 		if st.Type() != "" && st.Type() != "unavailable" {
 			return r != nil // subscriptions to a room mean nothing
 		}
 		if st.Type() == "unavailable" {
 			if r != nil && from.Resourcepart() != "" {
-				s.leaveResource(ctx, r, from.Resourcepart())
+				_, status := showOf(st)
+				s.leaveResource(ctx, r, from.Resourcepart(), status)
 			}
 			return r != nil
 		}
@@ -391,8 +396,9 @@ func (t *transport) roomHistory(ctx context.Context, s *session, r *room, to str
 
 // leaveResource takes one resource out of the room (its unavailable
 // presence): it alone gets the self-presence of leaving; the user's other
-// resources stay, and so does the network group.
-func (s *session) leaveResource(ctx context.Context, r *room, res string) {
+// resources stay, and so does the network group. status is the
+// presence's <status/> text, given back in that self-presence.
+func (s *session) leaveResource(ctx context.Context, r *room, res, status string) {
 	r.mu.Lock()
 	was := r.joined[res]
 	delete(r.joined, res)
@@ -405,7 +411,9 @@ func (s *session) leaveResource(ctx context.Context, r *room, res string) {
 	if !was {
 		return
 	}
-	s.t.send(ctx, muc.Removed(r.jid, s.user+"/"+res, me, muc.Left, "", true))
+	// Its <status/> echoed (§7.14): what it said as it left.
+	s.t.send(ctx, muc.Presence{Room: r.jid, To: s.user + "/" + res, Occupant: me, Unavailable: true,
+		Statuses: []int{muc.StatusSelf}, Status: status}.Bytes())
 	for _, b := range others {
 		s.t.send(ctx, b)
 	}
@@ -534,6 +542,7 @@ func (s *session) archiveReflectionLocked(ctx context.Context, st *wire.Stanza, 
 		at = time.UnixMicro(res.TimestampUnixMicro)
 	}
 	am := store.ArchivedMessage{Time: at, Arrived: time.Now(), Nick: nick, SenderJID: s.user, RemoteID: remoteID, Payload: payload}
+	r.authors.put(remoteID, nick)
 	var sid string
 	var dup bool
 	if sm != nil {
@@ -677,6 +686,7 @@ func (s *session) privateMessage(ctx context.Context, st *wire.Stanza, r *room, 
 	r.mu.Lock()
 	id, ok := r.nicks.MemberOf(nick)
 	joined := r.joined[from.Resourcepart()]
+	own := joined && nick == r.ownNickLocked(s)
 	r.mu.Unlock()
 	if !joined {
 		// §7.5: only an occupant sends private messages (a client that
@@ -686,7 +696,11 @@ func (s *session) privateMessage(ctx context.Context, st *wire.Stanza, r *room, 
 		}
 		return
 	}
-	if !ok || id == selfKey {
+	if own || id == selfKey && ok {
+		t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, fmt.Sprintf("%q is your own nick in %s: a private message goes to another occupant", nick, r.jid)))
+		return
+	}
+	if !ok {
 		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, fmt.Sprintf("nobody is %q in %s", nick, r.jid)))
 		return
 	}

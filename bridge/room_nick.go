@@ -45,6 +45,13 @@ func (s *session) occupantPresence(ctx context.Context, st *wire.Stanza, r *room
 	for _, b := range out {
 		t.send(ctx, b)
 	}
+	if !joined && want != "" {
+		// A resource that believes it is joined (the gateway restarted,
+		// or left it in a sync it missed): answered as Prosody answers a
+		// desynced one, so that the client joins again (XEP-0410).
+		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, notConnected))
+		return
+	}
 	if !joined || want == "" || want == self {
 		return
 	}
@@ -61,6 +68,10 @@ func (s *session) occupantPresence(ctx context.Context, st *wire.Stanza, r *room
 		// Done: the network's RENAMED brings the new nick (selfMember).
 	})
 }
+
+// notConnected is the text of the error to a stanza of a resource not
+// joined to the room, Prosody's words.
+const notConnected = "You are not currently connected to this chat"
 
 // nickTakenLocked reports whether another member holds nick: not the
 // user, nor a guest (a sender who is no member), whose nick yields to

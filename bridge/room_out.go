@@ -198,6 +198,9 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 			msgs[i].Arrived, msgs[i].History = now, ev.IsBackfill
 		}
 	}
+	if _, ok := ev.Payload.(*pb.Event_Message); ok {
+		r.authors.put(ev.EventId, nick)
+	}
 	res, err := t.db.AppendArchive(context.WithoutCancel(ctx), t.roomKey(s.user, r.chatID), msgs)
 	if err != nil {
 		t.log.Error("room message not archived; sent without a stanza-id", "room", r.jid, "err", err)

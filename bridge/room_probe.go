@@ -1,0 +1,37 @@
+package bridge
+
+import (
+	"context"
+
+	"mellium.im/xmpp/jid"
+
+	"passerelle.im/passerelle/bridge/muc"
+	"passerelle.im/passerelle/bridge/wire"
+)
+
+// probeOccupant answers a presence probe from one of the user's
+// resources to an occupant JID of r as Prosody does: a resource not
+// joined is told it is not connected (not-acceptable), so that it joins
+// again; an occupant's current presence goes to the prober, the user's
+// own with 110; a nick nobody has gets nothing.
+func (s *session) probeOccupant(ctx context.Context, st *wire.Stanza, r *room, from jid.JID, nick string) {
+	to := from.String()
+	r.mu.Lock()
+	joined := r.joined[from.Resourcepart()]
+	var out []byte
+	if joined {
+		switch id, ok := r.nicks.MemberOf(nick); {
+		case nick == r.ownNickLocked(s) || ok && id == selfKey:
+			out = muc.Presence{Room: r.jid, To: to, Occupant: s.selfOccupantLocked(r), Statuses: []int{muc.StatusSelf}}.Bytes()
+		case ok && r.members[id] != nil:
+			out = muc.Presence{Room: r.jid, To: to, Occupant: r.occupantLocked(s, id)}.Bytes()
+		}
+	}
+	r.mu.Unlock()
+	switch {
+	case !joined:
+		s.t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, notConnected))
+	case out != nil:
+		s.t.send(ctx, out)
+	}
+}
