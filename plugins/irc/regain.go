@@ -65,16 +65,19 @@ func (s *Session) askNickBack(c *ircevent.Connection, nick string) {
 }
 
 // toNickServ sends line to NickServ, its echo (echo-message) not shown:
-// it holds a password.
-func (s *Session) toNickServ(c *ircevent.Connection, line string) {
+// it holds a password. It reports whether the line went.
+func (s *Session) toNickServ(c *ircevent.Connection, line string) bool {
 	s.wireMu.Lock()
 	e := s.expectEcho("NickServ", false, line, nil)
 	err := c.Privmsg("NickServ", line)
 	s.wireMu.Unlock()
 	if err != nil {
 		s.dropEcho(e)
-		s.n.host.Logger().Warn("irc: not sent to NickServ", "login", s.loginID, "err", err)
+		verb, _, _ := strings.Cut(line, " ") // never the password
+		s.n.host.Logger().Warn("irc: not sent to NickServ", "login", s.loginID, "command", verb, "err", err)
+		return false
 	}
+	return true
 }
 
 // handleRegain follows NickServ's answers to the asking for the nick

@@ -503,14 +503,7 @@ func (s *Session) identify(c *ircevent.Connection) {
 	if pw == "" || sasl {
 		return
 	}
-	line := "IDENTIFY " + pw
-	s.wireMu.Lock()
-	e := s.expectEcho("NickServ", false, line, nil)
-	err := c.Privmsg("NickServ", line)
-	s.wireMu.Unlock()
-	if err != nil {
-		s.dropEcho(e)
-		s.n.host.Logger().Warn("irc: NickServ identification not sent", "login", s.loginID, "err", err)
+	if !s.toNickServ(c, "IDENTIFY "+pw) {
 		return
 	}
 	s.startIdentifying(c)
