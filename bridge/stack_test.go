@@ -348,16 +348,7 @@ func (s *stack) holdPlugin() (resume func()) {
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		s.t.Fatal(err)
 	}
-	// Stopped once the kernel says so, not when the signal is sent.
-	for deadline := time.Now().Add(timeout); ; time.Sleep(5 * time.Millisecond) {
-		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if state, _ := procStat(string(stat)); err == nil && (state == "T" || state == "t") {
-			break
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("plugin %d not stopped after SIGSTOP", pid)
-		}
-	}
+	waitStopped(s.t, pid) // once the kernel says so, not when the signal is sent
 	var once sync.Once
 	resume = func() {
 		once.Do(func() {
