@@ -606,3 +606,26 @@ func restartForFile(t *testing.T, s *stack, alice *xmpptest.Client, data []byte,
 		}
 	}
 }
+
+// TestSentMessageSurvivesGatewayStopHeldPlugin: a message on its way to
+// a plugin that does not answer (held) when the gateway stops is sent at
+// the next start, once: the stop's answer to the commands in flight
+// (UNAVAILABLE, the plugin gone) does not count as the plugin's answer
+// and forget the record (a review's worry about the stop's order; it
+// holds, and this keeps it so).
+func TestSentMessageSurvivesGatewayStopHeldPlugin(t *testing.T) {
+	s, _ := heldStack(t)
+	alice := registered(t, s, "alice")
+	echoOK(t, alice, "before", timeout)
+	pid := s.pluginPID()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	waitStopped(t, pid)
+	id := sendChat(t, alice, "bob@"+domain, "in flight at a stop")
+	s.logs.waitLog(t, `msg="message on its way to the plugin recorded" transport=echo login=alice txn=`+id+"\n", timeout)
+	s.stop() // the held plugin is killed with the gateway
+	s.start()
+	s.waitGateway(alice)
+	echoesInOrder(t, alice, []string{"in flight at a stop"})
+}
