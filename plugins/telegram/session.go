@@ -66,7 +66,10 @@ type Session struct {
 }
 
 func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {
-	s := &Session{n: n, login: login, saved: st, self: st.UserID}
+	s := &Session{n: n, login: login, saved: st, self: st.UserID, peers: newPeers(nil)}
+	s.peers.err = func(err error) {
+		n.log().Warn("telegram: access hashes not kept", "login", login.LoginID, "err", err)
+	}
 	if login.Dir != "" { // else kept in memory only
 		s.creates.path, s.creates.log = filepath.Join(login.Dir, createsFile), n.log().With("login", login.LoginID)
 	}
@@ -109,11 +112,9 @@ func (s *Session) Connect(ctx context.Context) error {
 			s.mu.Unlock()
 			return err
 		}
-		s.st, s.peers = st, newPeers(st)
+		s.st = st
+		s.peers.use(st)
 		s.loadSendNotes(st)
-		s.peers.err = func(err error) {
-			s.n.log().Warn("telegram: access hashes not kept", "login", s.login.LoginID, "err", err)
-		}
 	}
 	s.stopped = false
 	s.mu.Unlock()
@@ -193,7 +194,12 @@ func (s *Session) start(ready chan struct{}) {
 				return errUnauthorized
 			}
 			s.mu.Lock()
-			s.api, s.self = api, status.User.ID
+			s.api = api
+			if s.self != status.User.ID {
+				// Written only when it changes (an old login without
+				// it saved): goroutines of the last connection read it.
+				s.self = status.User.ID
+			}
 			s.mu.Unlock()
 			s.peers.add([]tg.UserClass{status.User}, nil)
 			return mgr.Run(ctx, api, status.User.ID, updates.AuthOptions{OnStart: func(ctx context.Context) {
@@ -309,6 +315,7 @@ func (s *Session) Disconnect(ctx context.Context) error {
 	st := s.st
 	s.st = nil
 	s.mu.Unlock()
+	s.peers.use(nil)
 	if st != nil {
 		return st.close()
 	}
