@@ -253,6 +253,7 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 func (s *Session) messageEvent(m *tg.Message) *pb.Event {
 	chat := s.messageChat(m, false)
 	text, spans := messageText(m)
+	text, spans = s.withForward(m, text, spans)
 	me := &pb.MessageEvent{Text: text, Spans: spans, ExpiresUnixMicro: expiresAt(m.Date, m.TTLPeriod)}
 	if r, ok := m.ReplyTo.(*tg.MessageReplyHeader); ok {
 		if r.ReplyToMsgID != 0 && !(r.ForumTopic && r.ReplyToTopID == 0) {
