@@ -53,7 +53,11 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 			k.user = u.ID
 			return &tg.AuthSentCodeSuccess{Authorization: &tg.AuthAuthorization{User: u.tg(true)}}, nil
 		}
-		return &tg.AuthSentCode{Type: &tg.AuthSentCodeTypeApp{Length: 5}, PhoneCodeHash: "hash-" + r.PhoneNumber}, nil
+		var via tg.AuthSentCodeTypeClass = &tg.AuthSentCodeTypeApp{Length: 5}
+		if u != nil && u.CodeVia != nil {
+			via = u.CodeVia
+		}
+		return &tg.AuthSentCode{Type: via, PhoneCodeHash: "hash-" + r.PhoneNumber}, nil
 	})
 	handle(s, d, tg.AuthSignInRequestTypeID, "auth.signIn", func(k *key, r *tg.AuthSignInRequest) (bin.Encoder, error) {
 		u := s.byPhone(r.PhoneNumber)
@@ -61,7 +65,15 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 			// Telegram's answer to a number without an account.
 			return &tg.AuthAuthorizationSignUpRequired{}, nil
 		}
-		if r.PhoneCode != u.Code {
+		if _, email := u.CodeVia.(*tg.AuthSentCodeTypeEmailCode); email {
+			ev, _ := r.EmailVerification.(*tg.EmailVerificationCode)
+			if ev == nil || r.PhoneCode != "" {
+				return nil, tgerr.New(400, "PHONE_CODE_INVALID") // the mailed code is no phone code
+			}
+			if ev.Code != u.Code {
+				return nil, tgerr.New(400, "EMAIL_CODE_INVALID")
+			}
+		} else if r.PhoneCode != u.Code {
 			return nil, tgerr.New(400, "PHONE_CODE_INVALID")
 		}
 		if u.Password != "" {
