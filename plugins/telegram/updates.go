@@ -73,6 +73,8 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 		s.messageIDOf(u.RandomID, u.ID) // sending.go
 	case *tg.UpdatePhoneCall:
 		return s.ringingEvent(u) // calls.go
+	case *tg.UpdateEncryption:
+		return s.secretChatEvent(u) // secretchat.go
 	case *tg.UpdateMessagePoll:
 		return s.pollEvents(ctx, u) // polls.go
 	case *tg.UpdatePinnedMessages:
