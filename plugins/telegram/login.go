@@ -113,6 +113,7 @@ type phoneLogin struct {
 	hash   string // phone_code_hash
 	hint   string
 	via    tg.AuthSentCodeTypeClass // where Telegram sent the code
+	next   tg.AuthCodeTypeClass     // how it can send it again (nil: no other way)
 	closed bool
 }
 
@@ -135,7 +136,7 @@ func (p *phoneLogin) phoneForm(errText string) *pb.LoginStep {
 
 func (p *phoneLogin) codeForm(errText string) *pb.LoginStep {
 	return &pb.LoginStep{
-		Instructions: codeWhere(p.via),
+		Instructions: codeWhere(p.via) + resendHint(p.next),
 		Error:        errText,
 		Step: &pb.LoginStep_Form{Form: &pb.FormStep{Fields: []*pb.FormField{
 			{Id: "code", Label: "Code", Type: pb.FieldType_FIELD_TYPE_CODE, Required: true},
@@ -225,7 +226,7 @@ func (p *phoneLogin) submitPhone(ctx context.Context, f map[string]string) (*pb.
 		if _, ok := s.Type.(*tg.AuthSentCodeTypeSetUpEmailRequired); ok {
 			return p.phoneForm(emailSetUpRequired), nil
 		}
-		p.phone, p.hash, p.via, p.stage = phone, s.PhoneCodeHash, s.Type, "code"
+		p.phone, p.hash, p.via, p.next, p.stage = phone, s.PhoneCodeHash, s.Type, s.NextType, "code"
 		return p.codeForm(""), nil
 	case *tg.AuthSentCodeSuccess:
 		if _, ok := s.Authorization.(*tg.AuthAuthorizationSignUpRequired); ok {
@@ -243,6 +244,9 @@ func (p *phoneLogin) submitCode(ctx context.Context, f map[string]string) (*pb.L
 	code := strings.TrimSpace(f["code"])
 	if code == "" {
 		return p.codeForm("Type the code."), nil
+	}
+	if strings.EqualFold(code, resendWord) {
+		return p.resend(ctx)
 	}
 	err := p.signIn(ctx, code)
 	var signUp *auth.SignUpRequired

@@ -7,6 +7,8 @@ import (
 	"github.com/gotd/td/telegram/auth"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
+
+	pb "passerelle.im/passerelle/plugins/proto"
 )
 
 // emailSetUpRequired answers a number whose account Telegram wants a
@@ -77,4 +79,52 @@ func codeWrong(err error) string {
 		name = "EMAIL_CODE_INVALID"
 	}
 	return "That code is wrong (" + name + "): type it again."
+}
+
+// resendWord, typed as the code, asks Telegram to send it another way
+// (auth.resendCode): a code sent to the Telegram app of a device the user
+// does not have at hand comes by SMS.
+const resendWord = "resend"
+
+// resendHint says how to have the code sent another way, when Telegram
+// offers one (next_type).
+func resendHint(next tg.AuthCodeTypeClass) string {
+	way := ""
+	switch next.(type) {
+	case *tg.AuthCodeTypeSMS:
+		way = "by SMS"
+	case *tg.AuthCodeTypeCall:
+		way = "by a phone call"
+	case *tg.AuthCodeTypeFlashCall, *tg.AuthCodeTypeMissedCall:
+		way = "by a call"
+	case *tg.AuthCodeTypeFragmentSMS:
+		way = "to your Fragment number"
+	default:
+		return ""
+	}
+	return " No code? Type " + resendWord + " to have it sent " + way + "."
+}
+
+// resend asks Telegram to send the code the next way it offered.
+func (p *phoneLogin) resend(ctx context.Context) (*pb.LoginStep, error) {
+	if p.next == nil {
+		return p.codeForm("Telegram offers no other way to send the code: type the one it sent."), nil
+	}
+	sent, err := p.r.client.API().AuthResendCode(ctx, &tg.AuthResendCodeRequest{PhoneNumber: p.phone, PhoneCodeHash: p.hash})
+	switch {
+	case tgerr.Is(err, "PHONE_CODE_EXPIRED"):
+		p.stage = "phone"
+		return p.phoneForm("The code expired (PHONE_CODE_EXPIRED): ask for a new one."), nil
+	case tgerr.Is(err, "SEND_CODE_UNAVAILABLE"):
+		p.next = nil
+		return p.codeForm("Telegram has no other way left to send the code (SEND_CODE_UNAVAILABLE): type the one it sent."), nil
+	case err != nil:
+		return p.codeForm(loginProblem("Telegram did not send the code again", err)), nil
+	}
+	s, ok := sent.(*tg.AuthSentCode)
+	if !ok {
+		return p.codeForm(fmt.Sprintf("Telegram answered with %T, which this gateway does not handle.", sent)), nil
+	}
+	p.hash, p.via, p.next = s.PhoneCodeHash, s.Type, s.NextType
+	return p.codeForm(""), nil
 }

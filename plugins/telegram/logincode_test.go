@@ -64,3 +64,37 @@ func TestPhoneLoginCodeWhere(t *testing.T) {
 
 	wantForm(t, submit(t, start(), map[string]string{"phone": "+33600000072"}), "phone", "login e-mail")
 }
+
+// A code sent to the Telegram app of a device not at hand can be asked
+// for again the next way Telegram offers (next_type): typing "resend"
+// as the code sends it by SMS (auth.resendCode); there was no way to.
+func TestPhoneLoginResendCode(t *testing.T) {
+	srv := newFake(t)
+	srv.AddUser(tgfake.User{ID: 1073, FirstName: "Gus", Phone: "33600000073", Code: "55555", ResendSMS: true})
+	n, _ := newNetwork(t, srv)
+	p, err := n.StartLogin(ctxT(t), sdk.LoginRequest{FlowID: FlowPhone, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Cancel)
+	if _, err := p.Start(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	step := submit(t, p, map[string]string{"phone": "+33600000073"})
+	wantForm(t, step, "code", "")
+	if !strings.Contains(step.Instructions, "Type resend to have it sent by SMS") {
+		t.Errorf("instructions %q: want how to have the code sent by SMS", step.Instructions)
+	}
+	step = submit(t, p, map[string]string{"code": "resend"})
+	wantForm(t, step, "code", "")
+	if !strings.Contains(step.Instructions, "by SMS (5 digits)") || strings.Contains(step.Instructions, "resend") {
+		t.Errorf("after resend, instructions %q: want the code sent by SMS, no other way offered", step.Instructions)
+	}
+	if srv.Requests("auth.resendCode") != 1 {
+		t.Errorf("auth.resendCode asked %d times, want once", srv.Requests("auth.resendCode"))
+	}
+	wantForm(t, submit(t, p, map[string]string{"code": "resend"}), "code", "no other way")
+	if done := submit(t, p, map[string]string{"code": "55555"}).GetComplete(); done == nil || done.LoginId != "1073" {
+		t.Errorf("the code: %v, want the login complete", done)
+	}
+}

@@ -57,7 +57,24 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		if u != nil && u.CodeVia != nil {
 			via = u.CodeVia
 		}
-		return &tg.AuthSentCode{Type: via, PhoneCodeHash: "hash-" + r.PhoneNumber}, nil
+		sent := &tg.AuthSentCode{Type: via, PhoneCodeHash: "hash-" + r.PhoneNumber}
+		if u != nil && u.ResendSMS {
+			sent.SetNextType(&tg.AuthCodeTypeSMS{})
+		}
+		return sent, nil
+	})
+	handle(s, d, tg.AuthResendCodeRequestTypeID, "auth.resendCode", func(k *key, r *tg.AuthResendCodeRequest) (bin.Encoder, error) {
+		u := s.byPhone(r.PhoneNumber)
+		if u == nil || !u.ResendSMS || r.PhoneCodeHash != "hash-"+r.PhoneNumber {
+			return nil, tgerr.New(400, "SEND_CODE_UNAVAILABLE")
+		}
+		if u.CodeVia != nil {
+			if _, sms := u.CodeVia.(*tg.AuthSentCodeTypeSMS); sms {
+				return nil, tgerr.New(406, "SEND_CODE_UNAVAILABLE") // sent by SMS already
+			}
+		}
+		u.CodeVia = &tg.AuthSentCodeTypeSMS{Length: len(u.Code)}
+		return &tg.AuthSentCode{Type: u.CodeVia, PhoneCodeHash: r.PhoneCodeHash}, nil
 	})
 	handle(s, d, tg.AuthSignInRequestTypeID, "auth.signIn", func(k *key, r *tg.AuthSignInRequest) (bin.Encoder, error) {
 		u := s.byPhone(r.PhoneNumber)

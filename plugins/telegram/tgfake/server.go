@@ -48,7 +48,11 @@ type User struct {
 	// app). With auth.sentCodeTypeEmailCode, signIn takes the code as
 	// email_verification only, as Telegram does.
 	CodeVia tg.AuthSentCodeTypeClass
-	Banned  bool
+	// ResendSMS: sendCode names SMS as the next way (next_type), and
+	// auth.resendCode sends the same code by SMS, once; again, it is
+	// SEND_CODE_UNAVAILABLE.
+	ResendSMS bool
+	Banned    bool
 	// NoCode: sendCode answers auth.sentCodeSuccess, as Telegram does
 	// for a device it trusts (a future auth token): the phone number
 	// alone logs in.
