@@ -258,7 +258,11 @@ func (s *Session) messageEvent(m *tg.Message) *pb.Event {
 	text, spans = s.withForward(m, text, spans)
 	me := &pb.MessageEvent{Text: text, Spans: spans, ExpiresUnixMicro: expiresAt(m.Date, m.TTLPeriod)}
 	if r, ok := m.ReplyTo.(*tg.MessageReplyHeader); ok {
-		if r.ReplyToMsgID != 0 && !(r.ForumTopic && r.ReplyToTopID == 0) {
+		// A reply to another chat's message (reply_to_peer_id: Telegram's
+		// "reply in another chat") names an ID of that chat, which here
+		// would be another message: no reply.
+		other := r.ReplyToPeerID != nil && peerChatID(r.ReplyToPeerID) != baseChat(chat)
+		if r.ReplyToMsgID != 0 && !(r.ForumTopic && r.ReplyToTopID == 0) && !other {
 			me.ReplyToId = strconv.Itoa(r.ReplyToMsgID)
 		}
 	}
