@@ -138,7 +138,8 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 	case *tg.UpdateUserName:
 		if old, ok := s.peers.user(u.UserID); ok {
 			cp := *old
-			cp.FirstName, cp.LastName = u.FirstName, u.LastName
+			// A new username comes in the same update (usernames).
+			cp.FirstName, cp.LastName, cp.Username, cp.Usernames = u.FirstName, u.LastName, mainUsername(u.Usernames), u.Usernames
 			s.peers.add([]tg.UserClass{&cp}, nil)
 			return []*pb.Event{{Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: contactOf(&cp)}}}}
 		}
@@ -560,4 +561,20 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// mainUsername is the username a user goes by: their own (editable) one
+// when active, else the first active one (a collectible); "" for none.
+func mainUsername(us []tg.Username) string {
+	first := ""
+	for _, u := range us {
+		switch {
+		case !u.Active:
+		case u.Editable:
+			return u.Username
+		case first == "":
+			first = u.Username
+		}
+	}
+	return first
 }
