@@ -21,8 +21,9 @@ type app struct {
 
 // newClient makes a gotd client for the login folder dir, with its
 // session there; h gets the updates (nil: none are wanted).
-func (n *Network) newClient(a app, dir string, h telegram.UpdateHandler, onState func(telegram.ConnectionState)) *telegram.Client {
+func (n *Network) newClient(a app, dir string, h telegram.UpdateHandler, onState func(telegram.ConnectionState), mw ...telegram.Middleware) *telegram.Client {
 	opts := telegram.Options{
+		Middlewares:       mw,
 		SessionStorage:    &session.FileStorage{Path: filepath.Join(dir, sessionFile)},
 		UpdateHandler:     h,
 		NoUpdates:         h == nil,

@@ -31,6 +31,9 @@ func messageText(m *tg.Message) (string, []*pb.Span) {
 // What the gateway cannot show (a story, a giveaway...) is said, not left
 // an empty message.
 func mediaText(md tg.MessageMediaClass) string {
+	if t := selfDestructText(md); t != "" {
+		return t
+	}
 	switch md := md.(type) {
 	case *tg.MessageMediaGeo:
 		return mediatext.LocationText(location(md.Geo))
@@ -163,4 +166,44 @@ func quizAnswer(md *tg.MessageMediaPoll) string {
 		out += " (wrong)"
 	}
 	return out
+}
+
+// selfDestructText stands for a self-destructing photo or file (view
+// once, or a timer: ttl_seconds), which the sender meant to be seen in
+// Telegram only, and for one already gone (Telegram gives its media
+// without the photo or document); "" for any other media. Such media is
+// not fetched: an XMPP archive would keep it for ever.
+func selfDestructText(md tg.MessageMediaClass) string {
+	what, gone, timed := "", false, false
+	switch md := md.(type) {
+	case *tg.MessageMediaPhoto:
+		what = "photo"
+		_, timed = md.GetTTLSeconds()
+		p, ok := md.GetPhoto()
+		_, gone = p.(*tg.PhotoEmpty)
+		gone = gone || !ok
+	case *tg.MessageMediaDocument:
+		what = "file"
+		switch {
+		case md.Voice:
+			what = "voice message"
+		case md.Round:
+			what = "video message"
+		case md.Video:
+			what = "video"
+		}
+		_, timed = md.GetTTLSeconds()
+		d, ok := md.GetDocument()
+		_, gone = d.(*tg.DocumentEmpty)
+		gone = gone || !ok
+	default:
+		return ""
+	}
+	switch {
+	case gone:
+		return "⚠ A self-destructing " + what + ": it is gone, Telegram no longer has it."
+	case timed:
+		return mediatext.UnshownText("A self-destructing "+what, inApp)
+	}
+	return ""
 }

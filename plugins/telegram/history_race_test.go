@@ -71,3 +71,41 @@ func TestBackfillDuringDisconnect(t *testing.T) {
 		})
 	}
 }
+
+// A history page that comes back after the session disconnected and
+// connected again: Connect replaced the session's peer cache while the
+// backfill goroutine read it without the lock (a data race -race
+// reports). The cache is now the session's for its life, its database
+// swapped under its own lock; the page, answered once a database is open
+// again, is sent.
+func TestBackfillAcrossReconnect(t *testing.T) {
+	srv := newFake(t)
+	s, mock := unitSession(t)
+	n, h := newNetwork(t, srv) // Connect dials the fake: this session is not logged in there
+	s.n = n
+	s.peers.add([]tg.UserClass{&tg.User{ID: 1002, AccessHash: 2, FirstName: "Bob"}}, nil)
+	g := &gatedInvoker{next: mock, asked: make(chan struct{}), gate: make(chan struct{})}
+	s.api = tg.NewClient(g)
+	mock.ExpectCall(&tg.MessagesGetHistoryRequest{Peer: &tg.InputPeerUser{UserID: 1002, AccessHash: 2}, Limit: 5}).
+		ThenResult(&tg.MessagesMessages{Messages: []tg.MessageClass{
+			&tg.Message{ID: 7, PeerID: &tg.PeerUser{UserID: 1002}, FromID: &tg.PeerUser{UserID: 1002}, Date: 1700000000, Message: "old"},
+		}})
+	ctx := ctxT(t)
+	if err := s.Backfill(ctx, sdk.BackfillRequest{ChatID: "1002", Limit: 5}); err != nil {
+		t.Fatal(err)
+	}
+	// Not waiting for the request: the goroutine's first reads are then
+	// concurrent with Disconnect and Connect.
+	if err := s.Disconnect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Disconnect(context.Background()) })
+	close(g.gate)
+	b := h.waitHistory(t, 0)
+	if len(b.Events) != 1 || b.Events[0].GetMessage().GetText() != "old" || b.Cursor != "7:1" {
+		t.Errorf("batch after a reconnection %v: want the page's message, cursor 7:1", b)
+	}
+}

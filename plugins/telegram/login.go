@@ -112,6 +112,8 @@ type phoneLogin struct {
 	phone  string
 	hash   string // phone_code_hash
 	hint   string
+	via    tg.AuthSentCodeTypeClass // where Telegram sent the code
+	next   tg.AuthCodeTypeClass     // how it can send it again (nil: no other way)
 	closed bool
 }
 
@@ -132,9 +134,9 @@ func (p *phoneLogin) phoneForm(errText string) *pb.LoginStep {
 	}
 }
 
-func codeForm(errText string) *pb.LoginStep {
+func (p *phoneLogin) codeForm(errText string) *pb.LoginStep {
 	return &pb.LoginStep{
-		Instructions: "Type the code Telegram sent you (in the Telegram app, or by SMS).",
+		Instructions: codeWhere(p.via) + resendHint(p.next),
 		Error:        errText,
 		Step: &pb.LoginStep_Form{Form: &pb.FormStep{Fields: []*pb.FormField{
 			{Id: "code", Label: "Code", Type: pb.FieldType_FIELD_TYPE_CODE, Required: true},
@@ -221,8 +223,11 @@ func (p *phoneLogin) submitPhone(ctx context.Context, f map[string]string) (*pb.
 	}
 	switch s := sent.(type) {
 	case *tg.AuthSentCode:
-		p.phone, p.hash, p.stage = phone, s.PhoneCodeHash, "code"
-		return codeForm(""), nil
+		if _, ok := s.Type.(*tg.AuthSentCodeTypeSetUpEmailRequired); ok {
+			return p.phoneForm(emailSetUpRequired), nil
+		}
+		p.phone, p.hash, p.via, p.next, p.stage = phone, s.PhoneCodeHash, s.Type, s.NextType, "code"
+		return p.codeForm(""), nil
 	case *tg.AuthSentCodeSuccess:
 		if _, ok := s.Authorization.(*tg.AuthAuthorizationSignUpRequired); ok {
 			return p.phoneForm(signUpRefused), nil
@@ -238,9 +243,12 @@ const signUpRefused = "This phone number has no Telegram account, and the gatewa
 func (p *phoneLogin) submitCode(ctx context.Context, f map[string]string) (*pb.LoginStep, error) {
 	code := strings.TrimSpace(f["code"])
 	if code == "" {
-		return codeForm("Type the code."), nil
+		return p.codeForm("Type the code."), nil
 	}
-	_, err := p.r.client.Auth().SignIn(ctx, p.phone, code, p.hash)
+	if strings.EqualFold(code, resendWord) {
+		return p.resend(ctx)
+	}
+	err := p.signIn(ctx, code)
 	var signUp *auth.SignUpRequired
 	switch {
 	case errors.Is(err, auth.ErrPasswordAuthNeeded):
@@ -252,13 +260,13 @@ func (p *phoneLogin) submitCode(ctx context.Context, f map[string]string) (*pb.L
 	case errors.As(err, &signUp):
 		p.stage = "phone"
 		return p.phoneForm(signUpRefused), nil
-	case tgerr.Is(err, "PHONE_CODE_INVALID"):
-		return codeForm("That code is wrong (PHONE_CODE_INVALID): type it again."), nil
+	case tgerr.Is(err, "PHONE_CODE_INVALID", "EMAIL_CODE_INVALID"):
+		return p.codeForm(codeWrong(err)), nil
 	case tgerr.Is(err, "PHONE_CODE_EXPIRED"):
 		p.stage = "phone"
 		return p.phoneForm("The code expired (PHONE_CODE_EXPIRED): ask for a new one."), nil
 	case err != nil:
-		return codeForm(loginProblem("Telegram refused the code", err)), nil
+		return p.codeForm(loginProblem("Telegram refused the code", err)), nil
 	}
 	return p.complete(ctx)
 }

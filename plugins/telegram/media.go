@@ -42,6 +42,9 @@ type mediaRef struct {
 
 // attachmentOf describes a message's photo or document by reference.
 func (s *Session) attachmentOf(_ string, m *tg.Message) *pb.Attachment {
+	if selfDestructText(m.Media) != "" {
+		return nil // its text says it (content.go)
+	}
 	switch md := m.Media.(type) {
 	case *tg.MessageMediaPhoto:
 		p, ok := md.Photo.(*tg.Photo)

@@ -12,33 +12,58 @@ import (
 // peers caches the users and chats Telegram described (every update and
 // answer carries the ones it names) and keeps their access hashes in the
 // login's database, as every later request about them needs the hash.
+// A session keeps one for its life: a history goroutine still running
+// after a Disconnect may use it while a new Connect gives it a new store.
 type peers struct {
-	st  *store
 	err func(error) // reports a failure to keep access hashes
 
 	mu       sync.Mutex
+	st       *store // nil while disconnected: hashes are neither kept nor read
 	users    map[int64]*tg.User
 	chats    map[int64]*tg.Chat
 	channels map[int64]*tg.Channel
 }
 
 func newPeers(st *store) *peers {
-	return &peers{st: st, err: func(error) {}, users: map[int64]*tg.User{}, chats: map[int64]*tg.Chat{}, channels: map[int64]*tg.Channel{}}
+	p := &peers{err: func(error) {}}
+	p.use(st)
+	return p
+}
+
+// use makes st the database the access hashes go to. A new database
+// empties the cache: a new connection starts afresh from what the
+// database keeps. nil (the database closed) keeps the cache.
+func (p *peers) use(st *store) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.st = st
+	if st != nil || p.users == nil {
+		p.users, p.chats, p.channels = map[int64]*tg.User{}, map[int64]*tg.Chat{}, map[int64]*tg.Channel{}
+	}
+}
+
+// store is the database the hashes are in, nil while disconnected.
+func (p *peers) store() *store {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.st
 }
 
 // add takes what Telegram said about users and chats. A "min" user or
 // channel (no usable access hash) does not replace a full one.
 func (p *peers) add(users []tg.UserClass, chats []tg.ChatClass) {
 	var keep []hash
+	var st *store
 	defer func() {
-		if len(keep) > 0 {
-			if err := p.st.setHashes(keep); err != nil {
+		if len(keep) > 0 && st != nil {
+			if err := st.setHashes(keep); err != nil {
 				p.err(err)
 			}
 		}
 	}()
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	st = p.st
 	for _, uc := range users {
 		u, ok := uc.(*tg.User)
 		if !ok {
@@ -114,7 +139,11 @@ func (p *peers) inputUser(id int64) (*tg.InputUser, error) {
 	if u, ok := p.user(id); ok && !u.Min {
 		return &tg.InputUser{UserID: id, AccessHash: u.AccessHash}, nil
 	}
-	h, ok, err := p.st.getHash('u', id)
+	st := p.store()
+	if st == nil {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "telegram: not connected")
+	}
+	h, ok, err := st.getHash('u', id)
 	if err != nil || !ok {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: user %d is not known to this login yet", id)
 	}
@@ -126,7 +155,11 @@ func (p *peers) inputChannel(id int64) (*tg.InputChannel, error) {
 	if c, ok := p.channel(id); ok && !c.Min {
 		return &tg.InputChannel{ChannelID: id, AccessHash: c.AccessHash}, nil
 	}
-	h, ok, err := p.st.getHash('c', id)
+	st := p.store()
+	if st == nil {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "telegram: not connected")
+	}
+	h, ok, err := st.getHash('c', id)
 	if err != nil || !ok {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "telegram: chat %s is not known to this login yet", channelID(id))
 	}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gotd/td/bin"
 	"github.com/gotd/td/telegram"
 	"github.com/gotd/td/telegram/updates"
 	"github.com/gotd/td/tg"
@@ -66,7 +67,10 @@ type Session struct {
 }
 
 func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {
-	s := &Session{n: n, login: login, saved: st, self: st.UserID}
+	s := &Session{n: n, login: login, saved: st, self: st.UserID, peers: newPeers(nil)}
+	s.peers.err = func(err error) {
+		n.log().Warn("telegram: access hashes not kept", "login", login.LoginID, "err", err)
+	}
 	if login.Dir != "" { // else kept in memory only
 		s.creates.path, s.creates.log = filepath.Join(login.Dir, createsFile), n.log().With("login", login.LoginID)
 	}
@@ -109,11 +113,9 @@ func (s *Session) Connect(ctx context.Context) error {
 			s.mu.Unlock()
 			return err
 		}
-		s.st, s.peers = st, newPeers(st)
+		s.st = st
+		s.peers.use(st)
 		s.loadSendNotes(st)
-		s.peers.err = func(err error) {
-			s.n.log().Warn("telegram: access hashes not kept", "login", s.login.LoginID, "err", err)
-		}
 	}
 	s.stopped = false
 	s.mu.Unlock()
@@ -182,7 +184,7 @@ func (s *Session) start(ready chan struct{}) {
 					}()
 				}
 			}
-		})
+		}, s.watchLoggedOut(gen))
 		api = client.API()
 		r, err := startRunner(client, func(ctx context.Context) error {
 			status, err := client.Auth().Status(ctx)
@@ -193,7 +195,12 @@ func (s *Session) start(ready chan struct{}) {
 				return errUnauthorized
 			}
 			s.mu.Lock()
-			s.api, s.self = api, status.User.ID
+			s.api = api
+			if s.self != status.User.ID {
+				// Written only when it changes (an old login without
+				// it saved): goroutines of the last connection read it.
+				s.self = status.User.ID
+			}
 			s.mu.Unlock()
 			s.peers.add([]tg.UserClass{status.User}, nil)
 			return mgr.Run(ctx, api, status.User.ID, updates.AuthOptions{OnStart: func(ctx context.Context) {
@@ -226,20 +233,20 @@ var errUnauthorized = errors.New("telegram: this session is not logged in")
 // ended handles the client's end: the login is over (logged out from
 // elsewhere, banned), or it dials again later.
 func (s *Session) ended(gen int, err error) {
+	over := errors.Is(err, errUnauthorized) || loggedOut(err)
 	s.mu.Lock()
 	if s.gen != gen || s.stopped {
 		s.mu.Unlock()
 		return
 	}
 	s.r, s.api = nil, nil
+	if over {
+		s.gen++ // said once, here or by loggedOutLive
+	}
 	s.mu.Unlock()
 	switch {
-	case errors.Is(err, errUnauthorized) || loggedOut(err):
-		msg := refusal(err)
-		if msg == "" {
-			msg = "Telegram no longer knows this session (logged out from another device?): log in again."
-		}
-		s.state(pb.LoginState_LOGIN_STATE_LOGGED_OUT, msg)
+	case over:
+		s.state(pb.LoginState_LOGIN_STATE_LOGGED_OUT, loggedOutText(err))
 		return
 	case tgerr.Is(err, "API_ID_INVALID", "API_ID_PUBLISHED_FLOOD"):
 		s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, refusal(err))
@@ -265,6 +272,48 @@ func (s *Session) ended(gen int, err error) {
 	}
 	s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf("%s; trying again in %s", msg, RetryDelay))
 	s.retry(gen, RetryDelay)
+}
+
+// loggedOutText says why the login is over.
+func loggedOutText(err error) string {
+	if msg := refusal(err); msg != "" {
+		return msg
+	}
+	return "Telegram no longer knows this session (logged out from another device?): log in again."
+}
+
+// watchLoggedOut sees every request of connection gen: one Telegram
+// answers that the session is over (terminated from another device:
+// AUTH_KEY_UNREGISTERED, SESSION_REVOKED...) ends the connection as
+// logged out. Telegram pushes nothing when a session is terminated, and
+// the connection stays up: the login read "connected" while every
+// command failed.
+func (s *Session) watchLoggedOut(gen int) telegram.Middleware {
+	return telegram.MiddlewareFunc(func(next tg.Invoker) telegram.InvokeFunc {
+		return func(ctx context.Context, in bin.Encoder, out bin.Decoder) error {
+			err := next.Invoke(ctx, in, out)
+			if err != nil && loggedOut(err) {
+				go s.loggedOutLive(gen, err) // not in the caller, which may hold locks
+			}
+			return err
+		}
+	})
+}
+
+// loggedOutLive ends connection gen, whose session Telegram says is
+// over, and says so; no retry, as for a session refused at a connection.
+func (s *Session) loggedOutLive(gen int, err error) {
+	s.mu.Lock()
+	if s.gen != gen || s.stopped {
+		s.mu.Unlock()
+		return
+	}
+	s.gen++ // the client's end is not reported again (ended)
+	r := s.r
+	s.r, s.api = nil, nil
+	s.mu.Unlock()
+	r.stop()
+	s.state(pb.LoginState_LOGIN_STATE_LOGGED_OUT, loggedOutText(err))
 }
 
 // retry dials again after delay, unless the connection of gen was
@@ -309,6 +358,7 @@ func (s *Session) Disconnect(ctx context.Context) error {
 	st := s.st
 	s.st = nil
 	s.mu.Unlock()
+	s.peers.use(nil)
 	if st != nil {
 		return st.close()
 	}

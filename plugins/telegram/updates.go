@@ -73,6 +73,8 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 		s.messageIDOf(u.RandomID, u.ID) // sending.go
 	case *tg.UpdatePhoneCall:
 		return s.ringingEvent(u) // calls.go
+	case *tg.UpdateEncryption:
+		return s.secretChatEvent(u) // secretchat.go
 	case *tg.UpdateMessagePoll:
 		return s.pollEvents(ctx, u) // polls.go
 	case *tg.UpdatePinnedMessages:
@@ -136,7 +138,8 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 	case *tg.UpdateUserName:
 		if old, ok := s.peers.user(u.UserID); ok {
 			cp := *old
-			cp.FirstName, cp.LastName = u.FirstName, u.LastName
+			// A new username comes in the same update (usernames).
+			cp.FirstName, cp.LastName, cp.Username, cp.Usernames = u.FirstName, u.LastName, mainUsername(u.Usernames), u.Usernames
 			s.peers.add([]tg.UserClass{&cp}, nil)
 			return []*pb.Event{{Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: contactOf(&cp)}}}}
 		}
@@ -253,9 +256,14 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 func (s *Session) messageEvent(m *tg.Message) *pb.Event {
 	chat := s.messageChat(m, false)
 	text, spans := messageText(m)
+	text, spans = s.withForward(m, text, spans)
 	me := &pb.MessageEvent{Text: text, Spans: spans, ExpiresUnixMicro: expiresAt(m.Date, m.TTLPeriod)}
 	if r, ok := m.ReplyTo.(*tg.MessageReplyHeader); ok {
-		if r.ReplyToMsgID != 0 && !(r.ForumTopic && r.ReplyToTopID == 0) {
+		// A reply to another chat's message (reply_to_peer_id: Telegram's
+		// "reply in another chat") names an ID of that chat, which here
+		// would be another message: no reply.
+		other := r.ReplyToPeerID != nil && peerChatID(r.ReplyToPeerID) != baseChat(chat)
+		if r.ReplyToMsgID != 0 && !(r.ForumTopic && r.ReplyToTopID == 0) && !other {
 			me.ReplyToId = strconv.Itoa(r.ReplyToMsgID)
 		}
 	}
@@ -553,4 +561,20 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// mainUsername is the username a user goes by: their own (editable) one
+// when active, else the first active one (a collectible); "" for none.
+func mainUsername(us []tg.Username) string {
+	first := ""
+	for _, u := range us {
+		switch {
+		case !u.Active:
+		case u.Editable:
+			return u.Username
+		case first == "":
+			first = u.Username
+		}
+	}
+	return first
 }

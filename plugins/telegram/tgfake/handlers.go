@@ -53,7 +53,28 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 			k.user = u.ID
 			return &tg.AuthSentCodeSuccess{Authorization: &tg.AuthAuthorization{User: u.tg(true)}}, nil
 		}
-		return &tg.AuthSentCode{Type: &tg.AuthSentCodeTypeApp{Length: 5}, PhoneCodeHash: "hash-" + r.PhoneNumber}, nil
+		var via tg.AuthSentCodeTypeClass = &tg.AuthSentCodeTypeApp{Length: 5}
+		if u != nil && u.CodeVia != nil {
+			via = u.CodeVia
+		}
+		sent := &tg.AuthSentCode{Type: via, PhoneCodeHash: "hash-" + r.PhoneNumber}
+		if u != nil && u.ResendSMS {
+			sent.SetNextType(&tg.AuthCodeTypeSMS{})
+		}
+		return sent, nil
+	})
+	handle(s, d, tg.AuthResendCodeRequestTypeID, "auth.resendCode", func(k *key, r *tg.AuthResendCodeRequest) (bin.Encoder, error) {
+		u := s.byPhone(r.PhoneNumber)
+		if u == nil || !u.ResendSMS || r.PhoneCodeHash != "hash-"+r.PhoneNumber {
+			return nil, tgerr.New(400, "SEND_CODE_UNAVAILABLE")
+		}
+		if u.CodeVia != nil {
+			if _, sms := u.CodeVia.(*tg.AuthSentCodeTypeSMS); sms {
+				return nil, tgerr.New(406, "SEND_CODE_UNAVAILABLE") // sent by SMS already
+			}
+		}
+		u.CodeVia = &tg.AuthSentCodeTypeSMS{Length: len(u.Code)}
+		return &tg.AuthSentCode{Type: u.CodeVia, PhoneCodeHash: r.PhoneCodeHash}, nil
 	})
 	handle(s, d, tg.AuthSignInRequestTypeID, "auth.signIn", func(k *key, r *tg.AuthSignInRequest) (bin.Encoder, error) {
 		u := s.byPhone(r.PhoneNumber)
@@ -61,7 +82,15 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 			// Telegram's answer to a number without an account.
 			return &tg.AuthAuthorizationSignUpRequired{}, nil
 		}
-		if r.PhoneCode != u.Code {
+		if _, email := u.CodeVia.(*tg.AuthSentCodeTypeEmailCode); email {
+			ev, _ := r.EmailVerification.(*tg.EmailVerificationCode)
+			if ev == nil || r.PhoneCode != "" {
+				return nil, tgerr.New(400, "PHONE_CODE_INVALID") // the mailed code is no phone code
+			}
+			if ev.Code != u.Code {
+				return nil, tgerr.New(400, "EMAIL_CODE_INVALID")
+			}
+		} else if r.PhoneCode != u.Code {
 			return nil, tgerr.New(400, "PHONE_CODE_INVALID")
 		}
 		if u.Password != "" {

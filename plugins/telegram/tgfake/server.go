@@ -44,7 +44,15 @@ type User struct {
 	Code     string
 	Password string
 	Hint     string
-	Banned   bool
+	// CodeVia is how sendCode says the code went (nil: the Telegram
+	// app). With auth.sentCodeTypeEmailCode, signIn takes the code as
+	// email_verification only, as Telegram does.
+	CodeVia tg.AuthSentCodeTypeClass
+	// ResendSMS: sendCode names SMS as the next way (next_type), and
+	// auth.resendCode sends the same code by SMS, once; again, it is
+	// SEND_CODE_UNAVAILABLE.
+	ResendSMS bool
+	Banned    bool
 	// NoCode: sendCode answers auth.sentCodeSuccess, as Telegram does
 	// for a device it trusts (a future auth token): the phone number
 	// alone logs in.

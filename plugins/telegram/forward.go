@@ -1,0 +1,59 @@
+package telegram
+
+import (
+	"github.com/gotd/td/tg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// forwardedFrom is the line a forwarded message starts with, naming
+// whom it was forwarded from as Telegram's apps do ("Forwarded from
+// Carol", a channel's post with its author's signature); "" for a
+// message that is not forwarded. XMPP has no forward header that
+// clients show: without this line a forward reads as the forwarder's
+// own words.
+func (s *Session) forwardedFrom(m *tg.Message) string {
+	f, ok := m.GetFwdFrom()
+	if !ok {
+		return ""
+	}
+	name := ""
+	switch p := f.FromID.(type) {
+	case *tg.PeerUser:
+		name = s.peers.name(p.UserID)
+	case *tg.PeerChannel:
+		if c, ok := s.peers.channel(p.ChannelID); ok {
+			name = c.Title
+		}
+		if name != "" && f.PostAuthor != "" {
+			name += " (" + f.PostAuthor + ")"
+		}
+	}
+	if name == "" {
+		// A sender who hides their account (Privacy, Forwarded
+		// messages) is named only by from_name.
+		name = f.FromName
+	}
+	if name == "" {
+		return "Forwarded message:"
+	}
+	return "Forwarded from " + name + ":"
+}
+
+// withForward puts a forwarded message's line before its text, moving
+// the text's formatting after it.
+func (s *Session) withForward(m *tg.Message, text string, spans []*pb.Span) (string, []*pb.Span) {
+	head := s.forwardedFrom(m)
+	if head == "" {
+		return text, spans
+	}
+	if text == "" {
+		return head, nil
+	}
+	head += "\n"
+	for _, sp := range spans {
+		sp.Start += uint32(len(head))
+		sp.End += uint32(len(head))
+	}
+	return head + text, spans
+}
