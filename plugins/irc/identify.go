@@ -57,7 +57,7 @@ func (s *Session) handleIdentification(c *ircevent.Connection) {
 	})
 	c.AddCallback("NOTICE", func(m ircmsg.Message) {
 		if foldName(m.Nick()) == "nickserv" && strings.Contains(m.Source, "!") && identifiedWords.MatchString(plainText(lastParam(m))) {
-			s.identifiedNow(c, true)
+			s.identifiedByWords(c)
 		}
 	})
 }
@@ -126,13 +126,36 @@ func (s *Session) identifiedNow(c *ircevent.Connection, yes bool) {
 		s.mu.Unlock()
 		return
 	}
-	s.identified = yes
+	s.identified, s.byServer = yes, yes
 	if yes {
 		s.identifying = false
 	}
 	s.mu.Unlock()
 	if yes && c.CurrentNick() != "" {
 		// Before the welcome (SASL's 900), no channel was joined yet.
+		s.joinAwaiting(c)
+	}
+}
+
+// identifiedByWords notes NickServ saying the nick is identified, on
+// connection c. The server may set the nick's mode a moment later (+R on
+// ngircd, from services over the server link), and refuse a join for
+// registered nicks until then: unless the server said so already, a
+// refusal meanwhile waits as during the identification, for the mode or
+// identify_wait, and the channels waiting are joined now.
+func (s *Session) identifiedByWords(c *ircevent.Connection) {
+	s.mu.Lock()
+	if s.conn != c {
+		s.mu.Unlock()
+		return
+	}
+	s.identified = true
+	wait := !s.byServer && !s.identifying
+	s.mu.Unlock()
+	if wait {
+		s.startIdentifying(c)
+	}
+	if c.CurrentNick() != "" {
 		s.joinAwaiting(c)
 	}
 }

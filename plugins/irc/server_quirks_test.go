@@ -535,6 +535,42 @@ func TestRegisteredOnlyChannelAfterNickServ(t *testing.T) {
 	}
 }
 
+// NickServ's "identified" can come before the server sets the nick's
+// mode (ngircd's services send both, and the server applies the mode a
+// moment later): a join refused for registered nicks in between waits
+// for the mode, and is joined then, not given up. Before, the refusal
+// after NickServ's words stood and the room was removed (the flake of
+// TestRegisteredOnlyChannelOnNgircdWithNickServ under load).
+func TestRegisteredOnlyChannelModeAfterWords(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.nickserv, srv.nickservSilent = "s3cret", true
+	srv.refuseJoin = map[string]string{"#reg": "477 :Cannot join channel (+r) - you need to be identified"}
+	srv.mu.Unlock()
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"identify_wait":"10m"}`))
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["nickserv_password"], f["channels"] = "s3cret", "#reg"
+	login := p.Login("", f)
+	connected := connectAsync(p, login)
+	srv.wait("the refusal of #reg", func() bool { return srv.refused == 1 })
+	srv.send(":NickServ!NickServ@services. NOTICE kit :You are now identified for \x02kit\x02.")
+	srv.wait("the join again, refused before the mode", func() bool { return srv.refused == 2 })
+	srv.mu.Lock()
+	srv.refuseJoin = nil
+	srv.mu.Unlock()
+	srv.send(":irc.test MODE kit :+r")
+	ev := evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.GetChat() != nil || ev.GetChatRemoved() != nil || ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+	})
+	if ev.GetChat() == nil || ev.ChatId != "#reg" {
+		t.Errorf("after NickServ's words, then the mode: %v; want #reg joined, then the login connected", ev)
+	}
+	if err := <-connected; err != nil {
+		t.Errorf("connect: %v", err)
+	}
+}
+
 // A subject of several lines set from XMPP becomes the channel's topic
 // on one line (IRC's topics have no line breaks). Before, irc-go refused
 // the line, and the change failed as UNAVAILABLE.

@@ -119,12 +119,14 @@ type Session struct {
 	// The nick's identification with services on this connection
 	// (identify.go): identifying, an IDENTIFY went to NickServ and its
 	// outcome is not known yet; identified, the server or services said
-	// it is; idGen counts connections, so that a late timer is not taken
-	// for this one's; needID is the channels refused for registered nicks
-	// only, by ID (their names), joined again at identification.
-	identifying, identified bool
-	idGen                   int
-	needID                  map[string]string
+	// it is; byServer, the server said so (900, the user mode), which
+	// NickServ's words may come before; idGen counts connections, so
+	// that a late timer is not taken for this one's; needID is the
+	// channels refused for registered nicks only, by ID (their names),
+	// joined again at identification.
+	identifying, identified, byServer bool
+	idGen                             int
+	needID                            map[string]string
 	// regain is where the asking NickServ for the login's nick back is
 	// on this connection (regain.go).
 	regain regain
@@ -465,6 +467,7 @@ func (s *Session) registered(c *ircevent.Connection) {
 	// Identified already where SASL took the account (no welcome
 	// without it); a NickServ IDENTIFY goes below.
 	s.identified, s.identifying, s.needID, s.idNick = s.acc.SASLUser != "", false, map[string]string{}, ""
+	s.byServer = s.identified
 	s.idGen++
 	// The next attempt is a reconnection: it waits (backoff.go).
 	s.attempts = 1
