@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -55,8 +56,35 @@ func BuildBinary(t testing.TB, pkg string) string {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("plugintest: go %v: %v\n%s", args, err, out.Bytes())
 	}
+	consultSources(t, pkg)
 	builds.bins[pkg] = bin
 	return bin
+}
+
+// consultSources looks at the Go files the plugin pkg is built from,
+// outside the module cache, so that go test's cache, which cannot see
+// them (the plugin is built by a command, not linked into the test),
+// runs the test again when one changed rather than report a stale "ok".
+func consultSources(t testing.TB, pkg string) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.Dir}}{{end}}", pkg).Output()
+	if err != nil {
+		t.Logf("plugintest: go list %s: %v (go test's cache may not see the plugin's changes)", pkg, err)
+		return
+	}
+	for _, dir := range strings.Fields(string(out)) {
+		if strings.Contains(filepath.ToSlash(dir), "/pkg/mod/") {
+			continue // a module of a fixed version
+		}
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), ".go") {
+				_, _ = os.Stat(filepath.Join(dir, e.Name())) // consulted, not used
+			}
+		}
+	}
 }
 
 // Main runs the tests of a package and then removes the binaries
