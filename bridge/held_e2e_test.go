@@ -617,11 +617,7 @@ func TestSentMessageSurvivesGatewayStopHeldPlugin(t *testing.T) {
 	s, _ := heldStack(t)
 	alice := registered(t, s, "alice")
 	echoOK(t, alice, "before", timeout)
-	pid := s.pluginPID()
-	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	waitStopped(t, pid)
+	s.holdPlugin()
 	id := sendChat(t, alice, "bob@"+domain, "in flight at a stop")
 	s.logs.waitLog(t, `msg="message on its way to the plugin recorded" transport=echo login=alice txn=`+id+"\n", timeout)
 	s.stop() // the held plugin is killed with the gateway

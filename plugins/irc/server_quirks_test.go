@@ -503,11 +503,12 @@ func TestStatusMessage(t *testing.T) {
 	}
 }
 
-// A login that identifies with NickServ (no SASL) joins its channels
-// right after its IDENTIFY, before services answered: a channel for
-// registered nicks only (477) waits for NickServ's answer, then is
-// joined again, not given up; the login is connected once it is.
-func TestRegisteredOnlyChannelAfterNickServ(t *testing.T) {
+// nickServLogin connects kit, whose NickServ password is s3cret, on a
+// scripted server whose NickServ says nothing and which refuses #reg,
+// kit's channel, for registered nicks only; it returns once #reg was
+// refused, with the plugin's events and the connect's outcome to come.
+func nickServLogin(t *testing.T) (*scripted, *plugintest.EventStream, <-chan error) {
+	t.Helper()
 	srv := startScripted(t, "", "")
 	srv.mu.Lock()
 	srv.nickserv, srv.nickservSilent = "s3cret", true
@@ -517,9 +518,17 @@ func TestRegisteredOnlyChannelAfterNickServ(t *testing.T) {
 	evs := p.Events()
 	f := srv.fields("kit")
 	f["nickserv_password"], f["channels"] = "s3cret", "#reg"
-	login := p.Login("", f)
-	connected := connectAsync(p, login)
+	connected := connectAsync(p, p.Login("", f))
 	srv.wait("the refusal of #reg", func() bool { return srv.refused == 1 })
+	return srv, evs, connected
+}
+
+// A login that identifies with NickServ (no SASL) joins its channels
+// right after its IDENTIFY, before services answered: a channel for
+// registered nicks only (477) waits for NickServ's answer, then is
+// joined again, not given up; the login is connected once it is.
+func TestRegisteredOnlyChannelAfterNickServ(t *testing.T) {
+	srv, evs, connected := nickServLogin(t)
 	srv.mu.Lock()
 	srv.refuseJoin = nil // services identified the nick
 	srv.mu.Unlock()
@@ -542,18 +551,7 @@ func TestRegisteredOnlyChannelAfterNickServ(t *testing.T) {
 // after NickServ's words stood and the room was removed (the flake of
 // TestRegisteredOnlyChannelOnNgircdWithNickServ under load).
 func TestRegisteredOnlyChannelModeAfterWords(t *testing.T) {
-	srv := startScripted(t, "", "")
-	srv.mu.Lock()
-	srv.nickserv, srv.nickservSilent = "s3cret", true
-	srv.refuseJoin = map[string]string{"#reg": "477 :Cannot join channel (+r) - you need to be identified"}
-	srv.mu.Unlock()
-	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", []byte(`{"identify_wait":"10m"}`))
-	evs := p.Events()
-	f := srv.fields("kit")
-	f["nickserv_password"], f["channels"] = "s3cret", "#reg"
-	login := p.Login("", f)
-	connected := connectAsync(p, login)
-	srv.wait("the refusal of #reg", func() bool { return srv.refused == 1 })
+	srv, evs, connected := nickServLogin(t)
 	srv.send(":NickServ!NickServ@services. NOTICE kit :You are now identified for \x02kit\x02.")
 	srv.wait("the join again, refused before the mode", func() bool { return srv.refused == 2 })
 	srv.mu.Lock()
