@@ -523,6 +523,22 @@ func nickServLogin(t *testing.T) (*scripted, *plugintest.EventStream, <-chan err
 	return srv, evs, connected
 }
 
+// wantRegJoined checks that #reg is joined (its room comes) before the
+// login is connected or the room removed, and that the connect ended
+// well; when says at what point.
+func wantRegJoined(t *testing.T, evs *plugintest.EventStream, connected <-chan error, when string) {
+	t.Helper()
+	ev := evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.GetChat() != nil || ev.GetChatRemoved() != nil || ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+	})
+	if ev.GetChat() == nil || ev.ChatId != "#reg" {
+		t.Errorf("%s: %v; want #reg joined, then the login connected", when, ev)
+	}
+	if err := <-connected; err != nil {
+		t.Errorf("connect: %v", err)
+	}
+}
+
 // A login that identifies with NickServ (no SASL) joins its channels
 // right after its IDENTIFY, before services answered: a channel for
 // registered nicks only (477) waits for NickServ's answer, then is
@@ -533,15 +549,7 @@ func TestRegisteredOnlyChannelAfterNickServ(t *testing.T) {
 	srv.refuseJoin = nil // services identified the nick
 	srv.mu.Unlock()
 	srv.send(":NickServ!NickServ@services. NOTICE kit :You are now identified for \x02kit\x02.")
-	ev := evs.NextEvent(func(ev *pb.Event) bool {
-		return ev.GetChat() != nil || ev.GetChatRemoved() != nil || ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
-	})
-	if ev.GetChat() == nil || ev.ChatId != "#reg" {
-		t.Errorf("after the first refusal: %v; want #reg joined, then the login connected", ev)
-	}
-	if err := <-connected; err != nil {
-		t.Errorf("connect: %v", err)
-	}
+	wantRegJoined(t, evs, connected, "after the first refusal")
 }
 
 // NickServ's "identified" can come before the server sets the nick's
@@ -558,15 +566,7 @@ func TestRegisteredOnlyChannelModeAfterWords(t *testing.T) {
 	srv.refuseJoin = nil
 	srv.mu.Unlock()
 	srv.send(":irc.test MODE kit :+r")
-	ev := evs.NextEvent(func(ev *pb.Event) bool {
-		return ev.GetChat() != nil || ev.GetChatRemoved() != nil || ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
-	})
-	if ev.GetChat() == nil || ev.ChatId != "#reg" {
-		t.Errorf("after NickServ's words, then the mode: %v; want #reg joined, then the login connected", ev)
-	}
-	if err := <-connected; err != nil {
-		t.Errorf("connect: %v", err)
-	}
+	wantRegJoined(t, evs, connected, "after NickServ's words, then the mode")
 }
 
 // A subject of several lines set from XMPP becomes the channel's topic

@@ -121,13 +121,7 @@ func TestTimerChange(t *testing.T) {
 // notice from whoever changed it in the group's room; an update that
 // leaves the timer as it was makes none.
 func TestGroupTimerChange(t *testing.T) {
-	d, gid := startFake(t)
-	s := newSession(t, d)
-	group := hexGroup(gid)
-	// The session knows the group (its first message reads it).
-	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
-		Message: fakesignal.Text("hi all"), GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"}}})
-	s.next(isText("hi all"))
+	d, gid, s, group := groupKnown(t)
 
 	update := func(change func(*fakesignal.Group), secs int) int64 {
 		g, _ := d.GetGroup(alice, gid)

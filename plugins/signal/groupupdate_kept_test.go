@@ -12,12 +12,7 @@ import (
 // the change is told at the next start. (Before: dropped; the group
 // read again at the reconnection told the host nothing.)
 func TestGroupUpdateKeptWhenUnread(t *testing.T) {
-	d, gid := startFake(t)
-	s := newSession(t, d)
-	group := hexGroup(gid)
-	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
-		Message: fakesignal.Text("hi all"), GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"}}})
-	s.next(isText("hi all"))
+	d, gid, s, group := groupKnown(t)
 
 	g, _ := d.GetGroup(alice, gid)
 	g.Name, g.Revision = "renamed", g.Revision+1

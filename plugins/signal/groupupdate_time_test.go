@@ -13,12 +13,7 @@ import (
 // events (the name, the topic, a member in, the picture) bear the
 // update's timestamp, not the time it was read.
 func TestGroupUpdateKeepsItsTime(t *testing.T) {
-	d, gid := startFake(t)
-	s := newSession(t, d)
-	group := hexGroup(gid)
-	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
-		Message: fakesignal.Text("hi all"), GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"}}})
-	s.next(isText("hi all"))
+	d, gid, s, group := groupKnown(t)
 
 	g, _ := d.GetGroup(alice, gid)
 	g.Name, g.Description, g.Revision = "renamed", "new topic", g.Revision+1

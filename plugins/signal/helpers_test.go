@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"passerelle.im/passerelle/plugins/signal/fakesignal"
 )
 
 // hexGroup is the chat ID of a base64 group ID.
@@ -55,4 +57,16 @@ func atoi(t *testing.T, s string) int64 {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// groupKnown starts a fake daemon and a session of alice's that knows a
+// group, gid (group: its chat ID), from bob's first message in it.
+func groupKnown(t *testing.T) (d *fakesignal.Daemon, gid string, s *session, group string) {
+	t.Helper()
+	d, gid = startFake(t)
+	s = newSession(t, d)
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
+		Message: fakesignal.Text("hi all"), GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"}}})
+	s.next(isText("hi all"))
+	return d, gid, s, hexGroup(gid)
 }
