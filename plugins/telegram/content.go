@@ -179,9 +179,8 @@ func selfDestructText(md tg.MessageMediaClass) string {
 	case *tg.MessageMediaPhoto:
 		what = "photo"
 		_, timed = md.GetTTLSeconds()
-		p, ok := md.GetPhoto()
-		_, gone = p.(*tg.PhotoEmpty)
-		gone = gone || !ok
+		_, gone = md.Photo.(*tg.PhotoEmpty)
+		gone = gone || md.Photo == nil // the field, not its flag: a message made here sets no flags
 	case *tg.MessageMediaDocument:
 		what = "file"
 		switch {
@@ -193,9 +192,8 @@ func selfDestructText(md tg.MessageMediaClass) string {
 			what = "video"
 		}
 		_, timed = md.GetTTLSeconds()
-		d, ok := md.GetDocument()
-		_, gone = d.(*tg.DocumentEmpty)
-		gone = gone || !ok
+		_, gone = md.Document.(*tg.DocumentEmpty)
+		gone = gone || md.Document == nil
 	default:
 		return ""
 	}

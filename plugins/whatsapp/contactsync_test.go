@@ -59,6 +59,10 @@ func TestContactsAfterFirstSync(t *testing.T) {
 	}
 	subs := fake.Subscriptions()
 	slices.SortFunc(subs, func(a, b types.JID) int { return strings.Compare(a.String(), b.String()) })
+	// The sync's subscriptions and those of the presence kept until the
+	// account's name came (the same sync) may both go: WhatsApp takes a
+	// second one as the first.
+	subs = slices.Compact(subs)
 	if !slices.Equal(subs, []types.JID{alice, bob}) {
 		t.Errorf("presence subscriptions after the sync: %v", subs)
 	}
