@@ -225,11 +225,20 @@ func (s *session) replayHeld(ctx context.Context, r *heldRecord, cmd *pb.Command
 		}
 		defer txnDone()
 		defer done()
-		if res.Error != nil {
+		if res.Error != nil && (!isSend || !partlySent(res)) {
 			if reply := heldErrorReply(h, st, conditionOf(res.Error.Code), res.Error.Text); reply != nil {
 				t.send(ctx, reply)
 			}
 			return
+		}
+		if res.Error != nil {
+			// Sent in part: mapped (and reflected) first, as a live
+			// send's answer is (sendMessage).
+			defer func() {
+				if reply := heldErrorReply(h, st, conditionOf(res.Error.Code), res.Error.Text); reply != nil {
+					t.send(ctx, reply)
+				}
+			}()
 		}
 		if !isSend {
 			t.recordTxn(ctx, h.LoginID, h.Txn)

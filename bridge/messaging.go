@@ -639,6 +639,12 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 	})
 }
 
+// partlySent tells a send's answer that went only in part: an error
+// beside the message of what went (the contract's CommandResult).
+func partlySent(r *pb.CommandResult) bool {
+	return r.Error != nil && r.MessageId != ""
+}
+
 // recordTxn records a txn whose command created no message, so that a
 // resend is recognised. The command went out: a shutdown meanwhile must
 // not cancel the record (a cancelled write made the resend after a
@@ -728,7 +734,7 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 			return
 		}
 		defer end()
-		if r.Error != nil {
+		if r.Error != nil && !partlySent(r) {
 			t.send(ctx, wire.ErrorReply(st, conditionOf(r.Error.Code), r.Error.Text))
 			return
 		}
@@ -738,9 +744,14 @@ func (s *session) sendMessage(ctx context.Context, st *wire.Stanza, chatID, txn 
 			// It remembers the message: a room's reflection records
 			// the map entry with the archive entry, in one write.
 			m.sent(r, &sm)
-			return
+		} else {
+			s.remember(ctx, sm, r)
 		}
-		s.remember(ctx, sm, r)
+		if r.Error != nil {
+			// After what went is mapped (and reflected): the user
+			// reads what did not go, and can retract what did.
+			t.send(ctx, wire.ErrorReply(st, conditionOf(r.Error.Code), r.Error.Text))
+		}
 	}
 	t.host.SendHolding(cmd, hold, answer)
 }

@@ -83,6 +83,8 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 //	hang              the send never returns, ignoring its context (a
 //	                  network that black-holes): the SDK answers
 //	                  UNAVAILABLE after its limit (hang.go)
+//	partly TEXT       the send goes only in part: echoed, but its answer
+//	                  also says a second part failed (PartlyFailed)
 func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessage) (sdk.Result, error) {
 	if err := s.inChat(c); err != nil {
 		return sdk.Result{}, err
@@ -233,8 +235,16 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 		r.Payload = &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: kind, MessageIds: []string{sent}}}
 		s.emit(r)
 	}
-	return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent), Expires: expires}, nil
+	res := sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent), Expires: expires}
+	if word == "partly" {
+		return res, sdk.Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "%s", PartlyFailed)
+	}
+	return res, nil
 }
+
+// PartlyFailed is the error of a "partly" send: its message went, a
+// second part of it did not.
+const PartlyFailed = "echo: sent only in part: the text went; the file did not"
 
 // copyAttachments makes the contact's copy of the user's files: a
 // reference to a file streamed to us (see media.go), or a copy in our

@@ -5795,11 +5795,16 @@ func (x *SetPresence) GetPresence() *Presence {
 }
 
 type CommandResult struct {
-	state              protoimpl.MessageState `protogen:"open.v1"`
-	CorrelationId      uint64                 `protobuf:"varint,1,opt,name=correlation_id,json=correlationId,proto3" json:"correlation_id,omitempty"`
-	Error              *Error                 `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`                          // unset on success
-	MessageId          string                 `protobuf:"bytes,3,opt,name=message_id,json=messageId,proto3" json:"message_id,omitempty"` // remote ID of the message created, for send
-	TimestampUnixMicro int64                  `protobuf:"varint,4,opt,name=timestamp_unix_micro,json=timestampUnixMicro,proto3" json:"timestamp_unix_micro,omitempty"`
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CorrelationId uint64                 `protobuf:"varint,1,opt,name=correlation_id,json=correlationId,proto3" json:"correlation_id,omitempty"`
+	// Unset on success. A SendMessage that went only in part (a file went,
+	// the next did not) sets both: error says what did not go, message_id,
+	// meta and the time name what did, so that the user can retract it.
+	// The host maps the message, tells the user the error, and takes a
+	// resend of it as done (send what failed again as a new message).
+	Error              *Error `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	MessageId          string `protobuf:"bytes,3,opt,name=message_id,json=messageId,proto3" json:"message_id,omitempty"` // remote ID of the message created, for send
+	TimestampUnixMicro int64  `protobuf:"varint,4,opt,name=timestamp_unix_micro,json=timestampUnixMicro,proto3" json:"timestamp_unix_micro,omitempty"`
 	// Small metadata of the message created (WhatsApp's sender and from-me
 	// flag, say): the host stores it beside message_id and hands it back in
 	// the target_meta of commands naming the message. At most 1 KiB.

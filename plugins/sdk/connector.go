@@ -122,6 +122,9 @@ type Session interface {
 	Logout(ctx context.Context) error
 	// SendMessage sends text (and, where the network has the features,
 	// a reply and attachments: the SDK refuses them before they reach a
-	// session whose Capabilities lack them).
+	// session whose Capabilities lack them). A send that went only in
+	// part (the first file went, the next did not) returns the Result of
+	// what went with the error of what did not: the gateway maps the
+	// message, so the user can retract what went, and tells the error.
 	SendMessage(ctx context.Context, c Call, msg *pb.SendMessage) (Result, error)
 }

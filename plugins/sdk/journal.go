@@ -270,16 +270,19 @@ func (j *journal) appendTxn(a txnAnswer) error {
 // encodeTxn is a txn record's payload: the key and the message ID, each
 // length-prefixed, then the timestamp, then the metadata, the chat ID (a
 // created or joined chat's), length-prefixed, and the message's expiry
-// (a varint), each when it or one after it is set: records written
-// before metadata end at the timestamp, those before the chat ID at the
-// metadata, those before the expiry at the chat ID.
+// (a varint), and a partly sent message's error (its code, a uvarint,
+// and its text, length-prefixed), each when it or one after it is set:
+// records written before metadata end at the timestamp, those before the
+// chat ID at the metadata, those before the expiry at the chat ID, those
+// before the error at the expiry.
 func encodeTxn(a txnAnswer) []byte {
 	b := binary.AppendUvarint(nil, uint64(len(a.key)))
 	b = append(b, a.key...)
 	b = binary.AppendUvarint(b, uint64(len(a.res.MessageId)))
 	b = append(b, a.res.MessageId...)
 	b = binary.AppendVarint(b, a.res.TimestampUnixMicro)
-	expires := a.res.ExpiresUnixMicro != 0
+	failed := a.res.Error != nil
+	expires := a.res.ExpiresUnixMicro != 0 || failed
 	if len(a.res.Meta) > 0 || a.res.ChatId != "" || expires {
 		b = binary.AppendUvarint(b, uint64(len(a.res.Meta)))
 		b = append(b, a.res.Meta...)
@@ -290,6 +293,11 @@ func encodeTxn(a txnAnswer) []byte {
 	}
 	if expires {
 		b = binary.AppendVarint(b, a.res.ExpiresUnixMicro)
+	}
+	if failed {
+		b = binary.AppendUvarint(b, uint64(a.res.Error.Code))
+		b = binary.AppendUvarint(b, uint64(len(a.res.Error.Text)))
+		b = append(b, a.res.Error.Text...)
 	}
 	return b
 }
@@ -332,12 +340,29 @@ func decodeTxn(b []byte) (txnAnswer, bool) {
 	var expires int64
 	if len(b) > 0 {
 		e, k := binary.Varint(b)
-		if k <= 0 || k != len(b) {
+		if k <= 0 {
 			return txnAnswer{}, false
 		}
 		expires = e
+		b = b[k:]
 	}
-	return txnAnswer{key: key, res: &pb.CommandResult{MessageId: id, TimestampUnixMicro: ts, Meta: meta, ChatId: chat, ExpiresUnixMicro: expires}}, true
+	res := &pb.CommandResult{MessageId: id, TimestampUnixMicro: ts, Meta: meta, ChatId: chat, ExpiresUnixMicro: expires}
+	if len(b) > 0 {
+		code, k := binary.Uvarint(b)
+		if k <= 0 {
+			return txnAnswer{}, false
+		}
+		b = b[k:]
+		text, ok := str()
+		if !ok {
+			return txnAnswer{}, false
+		}
+		res.Error = &pb.Error{Code: pb.ErrorCode(code), Text: text}
+	}
+	if len(b) > 0 {
+		return txnAnswer{}, false
+	}
+	return txnAnswer{key: key, res: res}, true
 }
 
 // compact rewrites the log with only the pending events and the answers

@@ -147,6 +147,7 @@ type transport interface {
 
 	// HandleCommand performs one outgoing action. Commands of one chat
 	// arrive one at a time, in order; a txn_id already answered is not
-	// passed again.
+	// passed again. A send that went only in part returns both a Result
+	// naming what went and an error (Connector's SendMessage).
 	HandleCommand(ctx context.Context, cmd *pb.Command) (Result, error)
 }

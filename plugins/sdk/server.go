@@ -420,12 +420,14 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 	// A command given up on (call) failed: its txn_id is forgotten, so
 	// that a resend acts again rather than wait for the hung call.
 	res, err := s.call(ctx, cmd, limit)
-	if err != nil {
+	if err != nil && (res.MessageID == "" || cmd.GetSend() == nil) {
 		if key != "" {
 			s.txns.end(key, nil)
 		}
 		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: ToProto(err)}
 	}
+	// A send that went in part (err with a message) is answered, and
+	// remembered, as one that went: a resend must not send again what did.
 	ts := res.Time
 	if ts.IsZero() {
 		ts = time.Now()
@@ -439,6 +441,9 @@ func (s *server) runCommand(ctx context.Context, cmd *pb.Command) *pb.CommandRes
 	out := &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: res.MessageID, TimestampUnixMicro: ts.UnixMicro(), Meta: res.Meta, ChatId: res.ChatID, FoundChats: res.FoundChats}
 	if !res.Expires.IsZero() {
 		out.ExpiresUnixMicro = res.Expires.UnixMicro()
+	}
+	if err != nil {
+		out.Error = ToProto(err)
 	}
 	if key != "" {
 		s.txns.end(key, out)

@@ -609,3 +609,45 @@ func TestDataDirLockedInProcess(t *testing.T) {
 		t.Fatalf("Init on a folder in use: %v, want FailedPrecondition naming the folder in use", err)
 	}
 }
+
+// TestPartlySentAnswered: a send that went in part (the plugin returns
+// the Result of what went with an error) is answered with both, the
+// message's ID and the error; a repeat of its txn_id gets that answer,
+// from memory and from the journal after a restart, without sending
+// again. Another command's Result beside an error is not a message: its
+// answer is the error alone. Before, a send's Result was dropped with
+// its error, and the parts that went could not be retracted.
+func TestPartlySentAnswered(t *testing.T) {
+	dir := t.TempDir()
+	f := newFakeTransport()
+	f.handle = func(_ context.Context, cmd *pb.Command) (Result, error) {
+		return Result{MessageID: "m-" + cmd.TxnId, Time: time.UnixMicro(42), Meta: []byte("parts")},
+			Errorf(pb.ErrorCode_ERROR_CODE_TOO_LARGE, "the second file did not go")
+	}
+	c, crash := startServerCrash(t, f, dir)
+	cm := openCommands(t, c)
+	want := cm.do(sendCmd("c", "t1", "hi"))
+	if want.MessageId != "m-t1" || string(want.Meta) != "parts" || want.GetError().GetCode() != pb.ErrorCode_ERROR_CODE_TOO_LARGE ||
+		want.GetError().GetText() != "the second file did not go" {
+		t.Fatalf("partly sent: %v, want the message and the error", want)
+	}
+	same := func(when string, r *pb.CommandResult) {
+		t.Helper()
+		r.CorrelationId = want.CorrelationId
+		if !proto.Equal(r, want) {
+			t.Errorf("t1 %s: %v, want the first answer %v", when, r, want)
+		}
+	}
+	same("again", cm.do(sendCmd("c", "t1", "hi")))
+	retract := &pb.Command{LoginId: "l", ChatId: "c", TxnId: "t2", Action: &pb.Command_Retract{Retract: &pb.Retract{TargetId: "m0"}}}
+	if r := cm.do(retract); r.MessageId != "" || r.Error == nil {
+		t.Errorf("a retraction's Result with an error: %v, want the error alone", r)
+	}
+	crash()
+	f2 := newFakeTransport()
+	cm2 := openCommands(t, startServer(t, f2, dir))
+	same("after a restart", cm2.do(sendCmd("c", "t1", "hi")))
+	if n := f2.timesHandled("t1"); n != 0 {
+		t.Errorf("after a restart the network saw t1 %d times, want 0", n)
+	}
+}

@@ -168,16 +168,66 @@ func (s *Session) sendFiles(ctx context.Context, api *tg.Client, mgr *updates.Ma
 			part{file: i, text: true, caption: caption, ents: capEnts, label: "the text"})
 	}
 	var res sdk.Result
+	var more []string
 	for k, p := range parts {
 		r, err := s.sendPart(ctx, api, mgr, peer, c, msg, p, reply, topic)
 		if err != nil {
-			return sdk.Result{}, partlySent(parts[:k], parts[k:], err)
+			// What went is answered with the error (the contract's
+			// partly sent): the user can retract it.
+			return withParts(res, more), partlySent(parts[:k], parts[k:], err)
 		}
 		if k == 0 {
 			res = r // the message the gateway maps is the first one
+		} else {
+			more = append(more, r.MessageID)
 		}
 	}
-	return res, nil
+	return withParts(res, more), nil
+}
+
+// partsMeta opens a message's metadata that names the other messages
+// its send made ("parts:" and their IDs, comma separated): a retraction
+// deletes them with it.
+const partsMeta = "parts:"
+
+// withParts is res, the first message of a send, with the IDs of the
+// others in its metadata; as many as the contract's bound on it holds.
+func withParts(res sdk.Result, more []string) sdk.Result {
+	if len(more) == 0 || res.MessageID == "" {
+		return res
+	}
+	meta := partsMeta
+	for i, id := range more {
+		if len(meta)+len(id)+1 > sdk.MaxMetaBytes {
+			break
+		}
+		if i > 0 {
+			meta += ","
+		}
+		meta += id
+	}
+	res.Meta = []byte(meta)
+	return res
+}
+
+// messageParts are the message IDs a retraction of the message id with
+// metadata meta deletes: it and the other messages of its send.
+func messageParts(id string, meta []byte) ([]int, error) {
+	first, err := msgID(id)
+	if err != nil {
+		return nil, err
+	}
+	ids := []int{first}
+	rest, ok := strings.CutPrefix(string(meta), partsMeta)
+	if !ok || rest == "" {
+		return ids, nil
+	}
+	for _, p := range strings.Split(rest, ",") {
+		if n, err := strconv.Atoi(p); err == nil && n > 0 {
+			ids = append(ids, n)
+		}
+	}
+	return ids, nil
 }
 
 // sendPart sends one part of a send with files; the first file carries
@@ -445,7 +495,8 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	id, err := msgID(r.TargetId)
+	// The other messages its send made (files, a long caption) go too.
+	ids, err := messageParts(r.TargetId, r.TargetMeta)
 	if err != nil {
 		return sdk.Result{}, err
 	}
@@ -458,14 +509,14 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 		if err != nil {
 			return sdk.Result{}, err
 		}
-		aff, err := api.ChannelsDeleteMessages(ctx, &tg.ChannelsDeleteMessagesRequest{Channel: ch, ID: []int{id}})
+		aff, err := api.ChannelsDeleteMessages(ctx, &tg.ChannelsDeleteMessagesRequest{Channel: ch, ID: ids})
 		if err != nil {
 			return sdk.Result{}, cmdErr("delete", err)
 		}
 		_ = mgr.HandleAffected(ctx, cid, aff.Pts, aff.PtsCount)
 		return sdk.Result{}, nil
 	}
-	aff, err := api.MessagesDeleteMessages(ctx, &tg.MessagesDeleteMessagesRequest{Revoke: true, ID: []int{id}})
+	aff, err := api.MessagesDeleteMessages(ctx, &tg.MessagesDeleteMessagesRequest{Revoke: true, ID: ids})
 	if err != nil {
 		return sdk.Result{}, cmdErr("delete", err)
 	}

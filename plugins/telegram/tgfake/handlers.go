@@ -430,7 +430,7 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		if _, err := s.self(k); err != nil {
 			return nil, err
 		}
-		pts := 0
+		pts, count := 0, 0
 		for _, id := range r.ID {
 			gid := s.boxOf(k.user).gids[id]
 			for owner, oid := range s.links[gid] {
@@ -441,13 +441,13 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 				u := &tg.UpdateDeleteMessages{Messages: []int{oid}}
 				p := s.record(owner, u)
 				if owner == k.user {
-					pts = p
+					pts, count = p, count+1
 					continue
 				}
 				s.push(owner, u)
 			}
 		}
-		return &tg.MessagesAffectedMessages{Pts: pts, PtsCount: 1}, nil
+		return &tg.MessagesAffectedMessages{Pts: pts, PtsCount: max(count, 1)}, nil
 	})
 	handle(s, d, tg.MessagesReadHistoryRequestTypeID, "messages.readHistory", func(k *key, r *tg.MessagesReadHistoryRequest) (bin.Encoder, error) {
 		if _, err := s.self(k); err != nil {

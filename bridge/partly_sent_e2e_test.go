@@ -1,0 +1,59 @@
+package bridge_test
+
+import (
+	"strings"
+	"testing"
+
+	"passerelle.im/passerelle/examples/echo"
+	"passerelle.im/passerelle/internal/xmpptest"
+)
+
+// TestPartlySentRetractable: a message that went to the network only in
+// part (the plugin answers with its message and an error) gets the error,
+// with the plugin's words, and yet is mapped: its retraction reaches the
+// network, which retracts the part that went. Before, the answer's
+// message was dropped with its error, and the retraction of what the
+// contact had was refused as of an unknown message.
+func TestPartlySentRetractable(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	echoID(t, alice, "p1", "partly hi")
+	if e := next(t, alice, "error", func(s xmpptest.Stanza) bool { return s.Type == "error" }); e.ID != "p1" || e.Err.Text != echo.PartlyFailed {
+		t.Fatalf("partly sent: %s, want the plugin's error for p1", e.XML)
+	}
+	raw(t, alice, `<message type='chat' id='x1' to='bob@`+domain+`'><retract xmlns='urn:xmpp:message-retract:1' id='p1'/><body>retracted</body></message>`)
+	x := next(t, alice, "retraction or error", func(s xmpptest.Stanza) bool {
+		return s.Type == "error" || strings.Contains(s.XML, "urn:xmpp:message-retract:1")
+	})
+	if x.Type == "error" || !strings.Contains(x.XML, "<retract") {
+		t.Fatalf("retracting what went: %s, want the network's retraction", x.XML)
+	}
+}
+
+// TestRoomPartlySent: in a room, a message that went only in part is
+// reflected, as the members have it, with its stanza-id, then the error
+// follows under its id; its retraction goes to the network and is
+// reflected.
+func TestRoomPartlySent(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	self := nick(join(t, alice, "a", "").self.From)
+	id := groupchat(t, alice, "partly there")
+	own := roomMessage(t, alice, self, "partly there")
+	if own.ID != id {
+		t.Fatalf("reflection %s, want the id %s", own.XML, id)
+	}
+	e, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool { return s.Type == "error" })
+	if err != nil || e.ID != id || e.Err.Text != echo.PartlyFailed {
+		t.Fatalf("partly sent in the room: %v %s, want the plugin's error for %s", err, e.XML, id)
+	}
+	if err := alice.SendRaw(ctxT(t), `<message type='groupchat' id='x1' to='`+room+`'><retract xmlns='urn:xmpp:message-retract:1' id='`+stanzaID(t, own)+`'/></message>`); err != nil {
+		t.Fatal(err)
+	}
+	x, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+		return s.Type == "error" || s.From == room+"/"+self && strings.Contains(s.XML, "urn:xmpp:message-retract:1")
+	})
+	if err != nil || x.Type == "error" {
+		t.Fatalf("retracting what went in the room: %v %s, want its reflection", err, x.XML)
+	}
+}
