@@ -57,3 +57,29 @@ func TestRoomPartlySent(t *testing.T) {
 		t.Fatalf("retracting what went in the room: %v %s, want its reflection", err, x.XML)
 	}
 }
+
+// TestHeldPartlySent: a message recorded on its way to a plugin the
+// gateway stopped with, sent at the next start and answered as sent in
+// part, gets the error and is mapped as a live one is: its retraction
+// reaches the network.
+func TestHeldPartlySent(t *testing.T) {
+	s, _ := heldStack(t)
+	alice := registered(t, s, "alice")
+	echoOK(t, alice, "before", timeout)
+	s.holdPlugin()
+	id := sendChat(t, alice, "bob@"+domain, "partly held")
+	s.logs.waitLog(t, `msg="message on its way to the plugin recorded" transport=echo login=alice txn=`+id+"\n", timeout)
+	s.stop()
+	s.start()
+	s.waitGateway(alice)
+	if e := next(t, alice, "error", func(s xmpptest.Stanza) bool { return s.Type == "error" }); e.ID != id || e.Err.Text != echo.PartlyFailed {
+		t.Fatalf("partly sent after a restart: %s, want the plugin's error for %s", e.XML, id)
+	}
+	raw(t, alice, `<message type='chat' id='x1' to='bob@`+domain+`'><retract xmlns='urn:xmpp:message-retract:1' id='`+id+`'/><body>retracted</body></message>`)
+	x := next(t, alice, "retraction or error", func(s xmpptest.Stanza) bool {
+		return s.Type == "error" || strings.Contains(s.XML, "urn:xmpp:message-retract:1")
+	})
+	if x.Type == "error" {
+		t.Fatalf("retracting what went: %s, want the network's retraction", x.XML)
+	}
+}
