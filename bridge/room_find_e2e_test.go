@@ -3,8 +3,12 @@ package bridge_test
 import (
 	"context"
 	"encoding/xml"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"passerelle.im/passerelle/examples/echo"
 )
 
 // foundItem is one item of find-group's result form.
@@ -190,14 +194,22 @@ func TestFindGroupByChat(t *testing.T) {
 func TestFindGroupOneAtATime(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := roomUser(t, s, "alice")
-	resume := s.holdPlugin()
+	// The echo directory is slow: the search waits for the file to go.
+	// (Not a plugin held by SIGSTOP: past the host's health check, 5 to
+	// 10 s under load, the plugin was restarted and the search failed.)
+	hold := filepath.Join(s.dir, "data", "plugins", "echo", echo.SearchHold)
+	if err := os.WriteFile(hold, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	sendChat(t, alice, domain, "find echo")
 	s.logs.waitLog(t, `msg="finding groups"`, timeout)
 	sendChat(t, alice, domain, "find tea")
 	if st := nextMessage(t, alice, domain, timeout); st.Body != "A search is already under way: wait for its answer." {
 		t.Errorf("a second search meanwhile: %s", st.Body)
 	}
-	resume()
+	if err := os.Remove(hold); err != nil {
+		t.Fatal(err)
+	}
 	if st := nextMessage(t, alice, domain, timeout); !strings.HasPrefix(st.Body, "3 groups found for “echo”.") {
 		t.Errorf("the first search's answer: %s", st.Body)
 	}

@@ -3,8 +3,11 @@ package echo
 import (
 	"cmp"
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -23,6 +26,25 @@ import (
 // SearchDown is the query the echo directory answers UNAVAILABLE.
 const SearchDown = "directory down"
 
+// SearchHold is a file in the plugin's data folder: while it is there a
+// search waits, as a slow directory's (an IRC server listing its
+// channels) would, the plugin answering all else.
+const SearchHold = "hold-search"
+
+// searchHeld waits while the SearchHold file is there, or ctx ends.
+func (s *Session) searchHeld(ctx context.Context) error {
+	for {
+		if _, err := os.Stat(filepath.Join(s.n.dataDir, SearchHold)); err != nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
 // Directory is the echo network's public channels, found by a search
 // whether joined or not; each joins as any channel does (channels.go).
 var Directory = []*pb.FoundChat{
@@ -34,8 +56,11 @@ var Directory = []*pb.FoundChat{
 var _ sdk.ChatSearcher = (*Session)(nil)
 
 // SearchChats finds the groups whose name or ID holds the query.
-func (s *Session) SearchChats(_ context.Context, q *pb.SearchChats) ([]*pb.FoundChat, error) {
+func (s *Session) SearchChats(ctx context.Context, q *pb.SearchChats) ([]*pb.FoundChat, error) {
 	if err := s.online(); err != nil {
+		return nil, err
+	}
+	if err := s.searchHeld(ctx); err != nil {
 		return nil, err
 	}
 	if strings.EqualFold(strings.TrimSpace(q.Query), SearchDown) {
