@@ -56,6 +56,9 @@ type journal struct {
 	size   int64  // bytes in the file and in pend
 	pend   []byte // records not yet written (see flush)
 	synced int64  // bytes of f known to be on disk
+	// snapshot is the size of the last compaction's snapshot (0 before
+	// one): the next waits until the log is twice that.
+	snapshot int64
 	// tail, while a compaction runs (non-nil), collects the records
 	// written since its snapshot, to follow the snapshot in the new file.
 	tail []byte
@@ -376,7 +379,7 @@ func (j *journal) endCompact(f *os.File, size int64, err error) error {
 	j.f.Close()
 	// What was buffered is in tail, now written.
 	j.f, j.size, j.pend = f, size+int64(len(tail)), nil
-	j.synced = j.size
+	j.synced, j.snapshot = j.size, size
 	return nil
 }
 
