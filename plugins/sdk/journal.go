@@ -56,9 +56,9 @@ type journal struct {
 	size   int64  // bytes in the file and in pend
 	pend   []byte // records not yet written (see flush)
 	synced int64  // bytes of f known to be on disk
-	// snapshot is the size of the last compaction's snapshot (0 before
-	// one): the next waits until the log is twice that.
-	snapshot int64
+	// keptTxns is the size of the answers' records the last compaction
+	// kept (0 before one): the next waits until the log is twice that.
+	keptTxns int64
 	// tail, while a compaction runs (non-nil), collects the records
 	// written since its snapshot, to follow the snapshot in the new file.
 	tail []byte
@@ -266,6 +266,16 @@ func (j *journal) appendAck(seq uint64) error {
 	return j.write(recAck, binary.AppendUvarint(nil, seq))
 }
 
+// txnRecordsSize is the size of the answers' records in the journal.
+func txnRecordsSize(txns []txnAnswer) int64 {
+	var n int64
+	for _, a := range txns {
+		l := len(encodeTxn(a))
+		n += 1 + int64(uvarintLen(uint64(l))) + int64(l)
+	}
+	return n
+}
+
 func (j *journal) appendTxn(a txnAnswer) error {
 	return j.write(recTxn, encodeTxn(a))
 }
@@ -379,7 +389,7 @@ func (j *journal) endCompact(f *os.File, size int64, err error) error {
 	j.f.Close()
 	// What was buffered is in tail, now written.
 	j.f, j.size, j.pend = f, size+int64(len(tail)), nil
-	j.synced, j.snapshot = j.size, size
+	j.synced = j.size
 	return nil
 }
 

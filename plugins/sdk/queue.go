@@ -184,10 +184,10 @@ func (q *eventQueue) ack(upTo uint64) {
 // without end. Compacting whenever the log is big would rewrite a large
 // backlog on every ack while the host catches up with it, and all the
 // kept answers on every command: the log must have grown past twice the
-// events pending and twice the last snapshot. mu is held, and let go
-// meanwhile.
+// events pending and twice the answers the last compaction kept. mu is
+// held, and let go meanwhile.
 func (q *eventQueue) compactIfDueLocked() {
-	if q.compacting || q.closed || q.j.size <= compactBytes || q.j.size <= 2*q.live || q.j.size <= 2*q.j.snapshot {
+	if q.compacting || q.closed || q.j.size <= compactBytes || q.j.size <= 2*q.live || q.j.size <= 2*q.j.keptTxns {
 		return
 	}
 	var txns []txnAnswer
@@ -218,7 +218,11 @@ func (q *eventQueue) compactIfDueLocked() {
 	}
 	if err := q.j.endCompact(f, size, err); err != nil {
 		q.log.Error("event journal compaction failed", "err", err)
+		// Not again at every command: once the log doubled.
+		q.j.keptTxns = q.j.size
+		return
 	}
+	q.j.keptTxns = txnRecordsSize(txns)
 }
 
 // sync makes the journal durable up to seq's record, unless the host has
