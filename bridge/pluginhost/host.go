@@ -270,7 +270,8 @@ func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), re
 	}
 }
 
-// Do is Send, waiting for the result.
+// Do is Send, waiting for the result, or for ctx: at a stop of the
+// gateway a command with a txn_id gets no result (Send).
 func (h *Host) Do(ctx context.Context, cmd *pb.Command) (*pb.CommandResult, error) {
 	ch := make(chan *pb.CommandResult, 1)
 	h.Send(cmd, func(r *pb.CommandResult) { ch <- r })
