@@ -20,18 +20,25 @@ import (
 //	  -> sender ID, from-me, group, XMPP ID
 //	data/<transport>/<login>/expread/<comp(chat)><message time, 8 bytes><remote ID>
 //	  -> seconds, sender ID, from-me, group, XMPP ID
+//	data/<transport>/<login>/expmoved/<comp(chat, remote ID)>
+//	  -> the deadline the network moved it to (8 bytes)
 //
 // The first is in deadline order, so the next one is the first key. The
 // second holds the timers that start when the user reads the message
 // (Signal's), per chat in message order, until a read moves them to the
-// first; it lives in the login's data and goes with it.
+// first; it lives in the login's data and goes with it. The third marks
+// the messages whose deadline the network moved (MoveExpiries), while
+// the moved one is recorded: a deadline put again for one of them (a
+// duplicate's, which carries the message's own) is not recorded, or it
+// fired at the deadline the network had moved away from.
 //
 // These are plain writes, straight to bbolt: a handful per disappearing
 // message, never on the path of the others.
 
 var (
-	bExpiry  = []byte("expiry")
-	bExpRead = []byte("expread")
+	bExpiry   = []byte("expiry")
+	bExpRead  = []byte("expread")
+	bExpMoved = []byte("expmoved")
 )
 
 // Expiry is a message's disappearing deadline.
@@ -138,8 +145,50 @@ func (e Expiry) kept(b *bbolt.Bucket) bool {
 	return !e.At.Equal(KeptForever) && b.Get(k.key()) != nil
 }
 
+// movedAway reports whether the network moved the deadline of e's
+// message (expmoved) to another than e's: a put of e then does not
+// undo the move.
+func movedAway(tx *bbolt.Tx, transport string, e Expiry) bool {
+	mb := sub(loginBucket(tx, transport, e.LoginID), bExpMoved)
+	if mb == nil {
+		return false
+	}
+	v := mb.Get(comp(e.ChatID, e.RemoteID))
+	return len(v) == 8 && binary.BigEndian.Uint64(v) != uint64(max(e.At.UnixMicro(), 0))
+}
+
+// markMoved records that the network moved e's message's deadline to
+// e.At (expmoved).
+func markMoved(tx *bbolt.Tx, transport string, e Expiry) error {
+	lb, err := loginBucketRW(tx, transport, e.LoginID)
+	if err != nil {
+		return err
+	}
+	mb, err := lb.CreateBucketIfNotExists(bExpMoved)
+	if err != nil {
+		return err
+	}
+	return mb.Put(comp(e.ChatID, e.RemoteID), u64(uint64(max(e.At.UnixMicro(), 0))))
+}
+
+// unmarkMoved forgets the mark of e's message once its moved deadline,
+// e, is gone; a mark of another deadline stays.
+func unmarkMoved(tx *bbolt.Tx, transport string, e Expiry) error {
+	mb := sub(loginBucket(tx, transport, e.LoginID), bExpMoved)
+	if mb == nil {
+		return nil
+	}
+	k := comp(e.ChatID, e.RemoteID)
+	v := mb.Get(k)
+	if v == nil || len(v) == 8 && binary.BigEndian.Uint64(v) != uint64(max(e.At.UnixMicro(), 0)) {
+		return nil
+	}
+	return mb.Delete(k)
+}
+
 // PutExpiries records deadlines; putting one again is harmless, and
-// one of a message kept for good is not put.
+// one of a message kept for good, or whose deadline the network moved
+// to another, is not put.
 func (db *DB) PutExpiries(ctx context.Context, transport string, es []Expiry) error {
 	return db.PutTimers(ctx, transport, es, nil)
 }
@@ -177,9 +226,10 @@ func (db *DB) PutTimers(ctx context.Context, transport string, es []Expiry, rs [
 				return fmt.Errorf("store: put expiries: %w", err)
 			}
 			for _, e := range es {
-				if e.kept(b) {
-					// A message the network kept: its deadline put
-					// again (a duplicate's) must not undo the keep.
+				if e.kept(b) || movedAway(tx, transport, e) {
+					// A message the network kept, or gave another
+					// deadline: its own put again (a duplicate's)
+					// must not undo that.
 					continue
 				}
 				if err := e.put(b); err != nil {
@@ -188,6 +238,9 @@ func (db *DB) PutTimers(ctx context.Context, transport string, es []Expiry, rs [
 			}
 		}
 		for _, r := range rs {
+			if movedAway(tx, transport, r.Expiry) {
+				continue // started and moved: a duplicate's, as above
+			}
 			lb, err := loginBucketRW(tx, transport, r.LoginID)
 			if err != nil {
 				return fmt.Errorf("store: put read expiries: %w", err)
@@ -304,6 +357,9 @@ func (db *DB) DeleteExpiries(ctx context.Context, transport string, es []Expiry)
 			if err := b.Delete(e.key()); err != nil {
 				return fmt.Errorf("store: delete expiries: %w", err)
 			}
+			if err := unmarkMoved(tx, transport, e); err != nil {
+				return fmt.Errorf("store: delete expiries: %w", err)
+			}
 		}
 		return nil
 	})
@@ -331,7 +387,7 @@ func pruneKept(tx *bbolt.Tx) (int, error) {
 	prefix := u64(uint64(KeptForever.UnixMicro()))
 	for _, name := range names {
 		b := root.Bucket(name)
-		var gone [][]byte
+		var gone []Expiry
 		c := b.Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			e, err := decodeExpiry(k, v)
@@ -339,11 +395,14 @@ func pruneKept(tx *bbolt.Tx) (int, error) {
 				continue // DueExpiries never sees it; check-store counts it
 			}
 			if _, err := lookupRemote(tx, string(name), e.LoginID, e.ChatID, e.RemoteID); errors.Is(err, ErrNotFound) {
-				gone = append(gone, bytes.Clone(k))
+				gone = append(gone, e)
 			}
 		}
-		for _, k := range gone {
-			if err := b.Delete(k); err != nil {
+		for _, e := range gone {
+			if err := b.Delete(e.key()); err != nil {
+				return n, fmt.Errorf("store: prune kept: %w", err)
+			}
+			if err := unmarkMoved(tx, string(name), e); err != nil {
 				return n, fmt.Errorf("store: prune kept: %w", err)
 			}
 			n++
@@ -409,6 +468,9 @@ func (db *DB) MoveExpiries(ctx context.Context, transport string, ms []ExpiryMov
 		}
 		for _, e := range moved {
 			if err := e.put(b); err != nil {
+				return fmt.Errorf("store: move expiries: %w", err)
+			}
+			if err := markMoved(tx, transport, e); err != nil {
 				return fmt.Errorf("store: move expiries: %w", err)
 			}
 		}
@@ -483,7 +545,7 @@ func moveChatExpiries(tx *bbolt.Tx, lb *bbolt.Bucket, transport, loginID, from, 
 			om, ok := rank(oes)
 			nm, nk := rank(nes)
 			if !om.After(nm) && (om.Before(nm) || !ok || nk) {
-				continue // the new chat's stay
+				continue // the new chat's stay, with their mark
 			}
 			for _, e := range nes {
 				if err := b.Delete(e.key()); err != nil {
@@ -508,6 +570,18 @@ func moveChatExpiries(tx *bbolt.Tx, lb *bbolt.Bucket, transport, loginID, from, 
 			deadlines++
 		}
 		news[id] = oes
+		// The old chat's mark goes with them (below, the old's go).
+		if err := moveMark(lb, from, to, id); err != nil {
+			return deadlines, 0, err
+		}
+	}
+	if mb := lb.Bucket(bExpMoved); mb != nil {
+		keys, _ := chatEntries(mb, from)
+		for _, k := range keys {
+			if err := mb.Delete(k); err != nil {
+				return deadlines, 0, err
+			}
+		}
 	}
 
 	rb := lb.Bucket(bExpRead)
@@ -555,6 +629,20 @@ func moveChatExpiries(tx *bbolt.Tx, lb *bbolt.Bucket, transport, loginID, from, 
 		timers++
 	}
 	return deadlines, timers, nil
+}
+
+// moveMark makes the mark (expmoved) of message id in chat to what chat
+// from's is: its deadlines take the place of chat to's.
+func moveMark(lb *bbolt.Bucket, from, to, id string) error {
+	mb := lb.Bucket(bExpMoved)
+	if mb == nil {
+		return nil
+	}
+	v := mb.Get(comp(from, id))
+	if v == nil {
+		return mb.Delete(comp(to, id))
+	}
+	return mb.Put(comp(to, id), bytes.Clone(v))
 }
 
 func maxTime(a, b time.Time) time.Time {

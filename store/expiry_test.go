@@ -261,8 +261,9 @@ func TestMoveExpiries(t *testing.T) {
 
 // TestPutExpiriesKeptStaysKept: a deadline put again for a message kept
 // for good (a duplicate of it) is not recorded beside the keep: the
-// message stays kept. Once the keep is undone (moved back), a put
-// records as before.
+// message stays kept. Once the keep is undone (moved back), a put of
+// its own deadline is not recorded either (the move stands: see
+// TestPutExpiriesAfterMove); another message's is.
 func TestPutExpiriesKeptStaysKept(t *testing.T) {
 	db := openTemp(t)
 	now := time.UnixMicro(1_800_000_000_000_000)
@@ -278,8 +279,8 @@ func TestPutExpiriesKeptStaysKept(t *testing.T) {
 	e2.RemoteID = "m2"
 	must(t, db.PutExpiries(bg, "wa", []Expiry{e, e2}))
 	due, _, err := db.DueExpiries("wa", now.Add(2*time.Hour), 10)
-	if err != nil || len(due) != 3 {
-		t.Fatalf("DueExpiries = %+v, %v; want m1 at its moved and its put deadline, and m2", due, err)
+	if err != nil || len(due) != 2 || due[0].RemoteID != "m1" || !due[0].At.Equal(now.Add(time.Minute)) || due[1].RemoteID != "m2" {
+		t.Fatalf("DueExpiries = %+v, %v; want m1 at its moved deadline, then m2", due, err)
 	}
 }
 
@@ -368,5 +369,37 @@ func TestExpiryKeepsFiles(t *testing.T) {
 	}
 	if r := due[2]; r.RemoteID != "m3" || r.Files != 1 || r.Text {
 		t.Errorf("the read-started timer's deadline %+v, want m3 with 1 file", r)
+	}
+}
+
+// TestPutExpiriesAfterMove: a message whose deadline the network moved
+// later, delivered again (its duplicate puts the message's own
+// deadline, and its read timer), does not disappear at the deadline it
+// was moved away from, across a reopen; once the moved deadline is acted
+// on (deleted), a put records as for any message. Before, the duplicate
+// recorded its own deadline beside the moved one, which fired early.
+func TestPutExpiriesAfterMove(t *testing.T) {
+	db := openTemp(t)
+	now := time.UnixMicro(1_800_000_000_000_000)
+	e := Expiry{LoginID: "l1", ChatID: "bob", RemoteID: "m1", At: now.Add(time.Hour), SenderID: "bob"}
+	must(t, db.PutExpiries(bg, "wa", []Expiry{e}))
+	later := now.Add(24 * time.Hour)
+	must(t, db.MoveExpiries(bg, "wa", []ExpiryMove{{LoginID: "l1", ChatID: "bob", RemoteID: "m1", At: later, Since: now}}))
+	db = reopen(t, db)
+	must(t, db.PutTimers(bg, "wa", []Expiry{e}, []ReadExpiry{{Expiry: e, Time: now, After: time.Minute}}))
+	if due, _, err := db.DueExpiries("wa", now.Add(2*time.Hour), 10); err != nil || len(due) != 0 {
+		t.Fatalf("due an hour on: %+v, %v; want none, the deadline was moved a day on", due, err)
+	}
+	if at, err := db.StartReadExpiries(bg, "wa", "l1", "bob", now, now); err != nil || !at.IsZero() {
+		t.Fatalf("a read started a timer at %v (%v); want none: the duplicate's timer is not recorded", at, err)
+	}
+	due, _, err := db.DueExpiries("wa", later, 10)
+	if err != nil || len(due) != 1 || !due[0].At.Equal(later) {
+		t.Fatalf("due a day on: %+v, %v; want m1 at its moved deadline", due, err)
+	}
+	must(t, db.DeleteExpiries(bg, "wa", due))
+	must(t, db.PutExpiries(bg, "wa", []Expiry{e}))
+	if due, _, _ := db.DueExpiries("wa", later, 10); len(due) != 1 || !due[0].At.Equal(e.At) {
+		t.Fatalf("after the moved deadline was acted on, a put: due %+v, want it at its own deadline", due)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"go.etcd.io/bbolt"
 )
 
 // The deadlines of a direct chat's disappearing messages follow the chat
@@ -89,6 +91,36 @@ func TestMoveContactKeepsMoveStamps(t *testing.T) {
 	if !slices.Equal(due, []Expiry{want}) {
 		t.Errorf("due after the undo and the stale keep: %+v, want %+v", due, want)
 	}
+}
+
+// TestMoveContactKeepsMoveMark: a message whose deadline the network
+// moved later, before its contact moved, delivered again under the new
+// chat ID (its duplicate puts the message's own deadline) does not
+// disappear at the deadline it was moved away from; the old chat's mark
+// is gone with its deadlines.
+func TestMoveContactKeepsMoveMark(t *testing.T) {
+	db := openTemp(t)
+	const tr, login = "wa", "me"
+	now := time.UnixMicro(1_800_000_000_000_000)
+	e := Expiry{LoginID: login, ChatID: "lid1", RemoteID: "m1", At: now.Add(time.Hour), SenderID: "lid1", XMPPID: "x1"}
+	must(t, db.PutExpiries(bg, tr, []Expiry{e}))
+	later := now.Add(24 * time.Hour)
+	must(t, db.MoveExpiries(bg, tr, []ExpiryMove{{LoginID: login, ChatID: "lid1", RemoteID: "m1", At: later, Since: now}}))
+	if _, err := db.MoveContact(bg, "lid1", Puppet{Transport: tr, LoginID: login, UserID: "+33600"}, OccupantAuto); err != nil {
+		t.Fatal(err)
+	}
+	dup := e
+	dup.ChatID, dup.SenderID = "+33600", "+33600"
+	must(t, db.PutExpiries(bg, tr, []Expiry{dup}))
+	if due, _, err := db.DueExpiries(tr, now.Add(2*time.Hour), 10); err != nil || len(due) != 0 {
+		t.Errorf("due an hour on: %+v, %v; want none, the deadline was moved a day on", due, err)
+	}
+	must(t, db.view(func(tx *bbolt.Tx) error {
+		if mb := sub(loginBucket(tx, tr, login), bExpMoved); mb == nil || mb.Get(comp("lid1", "m1")) != nil || mb.Get(comp("+33600", "m1")) == nil {
+			t.Errorf("the move's mark is not under the new chat ID only")
+		}
+		return nil
+	}))
 }
 
 // TestMoveContactMovesReadTimers: a message whose timer starts when the

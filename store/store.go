@@ -12,7 +12,8 @@
 // until their write is durable (lazy ones:
 // written, see submitHot). A write whose ctx ends first returns ctx.Err()
 // at once: it was skipped if the writer had not reached it yet, otherwise
-// it may still be committed. Reads look in the log's index, then use bbolt
+// it may still be committed. While checkpoints fail, hot writes are
+// refused once the log holds a bounded backlog (backlogErr). Reads look in the log's index, then use bbolt
 // read transactions directly; they never wait for the writer.
 //
 // Layout (schema version 1); every bucket below a transport is created on
@@ -49,6 +50,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -163,6 +165,7 @@ type DB struct {
 	ckRunning  bool
 	ckDone     chan error
 	ckRetry    time.Time
+	ckErr      error // the last checkpoint's failure, nil once one succeeds
 	ckRecords  int
 	ckInterval time.Duration
 	walErr     error
@@ -170,8 +173,9 @@ type DB struct {
 	// nothing logged since (see needCheckpoint).
 	caughtUp bool
 	// ckHook, if set (tests only, before the first write), runs in each
-	// background checkpoint before it applies, to hold one back.
-	ckHook    func()
+	// background checkpoint before it applies, to hold one back; an
+	// error it returns fails the checkpoint.
+	ckHook    func() error
 	finishErr error // read by Close once the writer stopped
 
 	// arSeq is the writer's next stanza-id of each room archive, by
@@ -617,8 +621,22 @@ func (db *DB) run() {
 }
 
 // backlogFactor times CheckpointRecords logged while a checkpoint runs
-// makes the writer wait for it.
+// makes the writer wait for it; as many while checkpoints fail makes it
+// refuse hot writes (applyHot).
 const backlogFactor = 16
+
+// backlogErr is why hot writes are refused: checkpoints fail (bbolt
+// cannot take the log's records) and the log holds backlogFactor times
+// CheckpointRecords. Waiting for the checkpoint, as behind a slow one,
+// would hold every write for as long as it fails; taking them let the
+// log's memory grow without bound. A refused write is the caller's to
+// retry (an event stays unacknowledged to its plugin). Writer only.
+func (db *DB) backlogErr() error {
+	if db.ckErr == nil || len(db.live.recs) < backlogFactor*db.ckRecords {
+		return nil
+	}
+	return fmt.Errorf("store: %d writes wait for a checkpoint that fails: %w", len(db.live.recs), db.ckErr)
+}
 
 // apply writes one batch: hot ops to the log, the others in one bbolt
 // transaction, after a checkpoint only when one of them needs it (see
@@ -663,9 +681,9 @@ func (db *DB) apply(batch []*op) {
 // any op is strict), then makes them visible to readers.
 func (db *DB) applyHot(ops []*op) {
 	errs := make([]error, len(ops))
-	if db.walErr != nil {
+	if err := cmp.Or(db.walErr, db.backlogErr()); err != nil {
 		for _, o := range ops {
-			o.done <- db.walErr
+			o.done <- err
 		}
 		return
 	}
@@ -840,7 +858,10 @@ func (db *DB) startApply(g *hotGen) {
 	db.ckRunning = true
 	go func() {
 		if db.ckHook != nil {
-			db.ckHook()
+			if err := db.ckHook(); err != nil {
+				db.ckDone <- err
+				return
+			}
 		}
 		db.ckDone <- db.applyAll(g.wal.gen, g.recs)
 	}()
@@ -850,6 +871,7 @@ func (db *DB) startApply(g *hotGen) {
 // generation is dropped, readers find its records in bbolt.
 func (db *DB) checkpointed(err error) {
 	db.ckRunning = false
+	db.ckErr = err
 	if err != nil {
 		db.ckRetry = time.Now().Add(time.Second)
 		return

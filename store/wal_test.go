@@ -435,12 +435,13 @@ func TestCheckpointBacklog(t *testing.T) {
 	release := make(chan struct{})
 	started := make(chan struct{}, 1)
 	db := openAt(t, filepath.Join(t.TempDir(), "p.db"), Options{CheckpointRecords: 4, CheckpointInterval: time.Hour})
-	db.ckHook = func() {
+	db.ckHook = func() error {
 		select {
 		case started <- struct{}{}:
 		default:
 		}
 		<-release
+		return nil
 	}
 	var releaseOnce sync.Once
 	free := func() { releaseOnce.Do(func() { close(release) }) }
@@ -488,6 +489,48 @@ func TestCheckpointBacklog(t *testing.T) {
 		t.Fatalf("writes still stuck after the checkpoint ended: %d of %d", done.Load(), total)
 	}
 	for _, i := range []int{0, 100, total + 3} {
+		if got, err := db.GetTxn("wa", "l", fmt.Sprint("t", i)); err != nil || got != fmt.Sprint("r", i) {
+			t.Errorf("txn t%d = %q, %v", i, got, err)
+		}
+	}
+}
+
+// TestCheckpointFailureBacklog: while checkpoints fail, the log takes
+// backlogFactor times CheckpointRecords records, then hot writes are
+// refused with the checkpoint's error instead of letting memory grow
+// without bound (before, every write went through); once a checkpoint
+// succeeds they go through again, and what was taken is kept.
+func TestCheckpointFailureBacklog(t *testing.T) {
+	errDisk := errors.New("disk trouble")
+	var failing atomic.Bool
+	failing.Store(true)
+	db := openAt(t, filepath.Join(t.TempDir(), "p.db"), Options{CheckpointRecords: 4, CheckpointInterval: time.Hour})
+	db.ckHook = func() error {
+		if failing.Load() {
+			return errDisk
+		}
+		return nil
+	}
+	put := func(i int) error { return db.PutTxn(bg, "wa", "l", fmt.Sprint("t", i), fmt.Sprint("r", i)) }
+	const total = 400
+	taken := 0
+	var refused error
+	for i := range total {
+		if refused = put(i); refused != nil {
+			break
+		}
+		taken++
+	}
+	if !errors.Is(refused, errDisk) || taken < backlogFactor*4 {
+		t.Fatalf("%d writes taken while checkpoints fail, then %v; want at least %d, then the checkpoint's error", taken, refused, backlogFactor*4)
+	}
+	failing.Store(false)
+	for deadline := time.Now().Add(30 * time.Second); put(total) != nil; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("writes still refused after checkpoints succeed again")
+		}
+	}
+	for _, i := range []int{0, taken - 1, total} {
 		if got, err := db.GetTxn("wa", "l", fmt.Sprint("t", i)); err != nil || got != fmt.Sprint("r", i) {
 			t.Errorf("txn t%d = %q, %v", i, got, err)
 		}

@@ -3,6 +3,8 @@ package pluginhost
 import (
 	"log/slog"
 	"slices"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,5 +99,84 @@ func TestRetriedCommandsFirst(t *testing.T) {
 	}
 	if want := []string{"old 1", "old 2", "new"}; !slices.Equal(order, want) {
 		t.Fatalf("sent %v, want %v", order, want)
+	}
+}
+
+// stoppedHost is a host whose gateway stops (Run's context ended), with
+// no plugin, and commands wait for one an hour.
+func stoppedHost() *Host {
+	h := New(Config{Name: "echo", Log: slog.New(slog.DiscardHandler), HoldTimeout: time.Hour})
+	stop := make(chan struct{})
+	close(stop)
+	h.stopping = stop
+	return h
+}
+
+// TestStopLeavesInFlightToRecords: at a stop of the gateway the commands
+// in flight are settled by the time down returns, with no retry that
+// waits for a plugin that does not come: one with a txn_id is held (the
+// caller's record sends it at the next start) and not answered, as an
+// answer has the caller forget its record; one without fails with
+// UNAVAILABLE. Before, each txn command was sent again in turn, each
+// waiting HoldTimeout, after the stop.
+func TestStopLeavesInFlightToRecords(t *testing.T) {
+	h := stoppedHost()
+	var mu sync.Mutex
+	held, answered := map[string]int{}, map[string]*pb.CommandResult{}
+	for i, txn := range []string{"t1", "", "t2", "", "t3"} {
+		id := uint64(i + 1)
+		name := txn
+		if name == "" {
+			name = "plain " + strconv.Itoa(i)
+		}
+		h.pending[id] = &inflight{
+			cmd:  &pb.Command{CorrelationId: id, TxnId: txn},
+			hold: func() { mu.Lock(); held[name]++; mu.Unlock() },
+			cb:   func(r *pb.CommandResult) { mu.Lock(); answered[name] = r; mu.Unlock() },
+		}
+	}
+	h.pending[9] = &inflight{cmd: &pb.Command{CorrelationId: 9, TxnId: "retried"}, retried: true,
+		hold: func() { mu.Lock(); held["retried"]++; mu.Unlock() },
+		cb:   func(r *pb.CommandResult) { mu.Lock(); answered["retried"] = r; mu.Unlock() }}
+	h.down()
+	mu.Lock()
+	defer mu.Unlock()
+	for _, txn := range []string{"t1", "t2", "t3", "retried"} {
+		if held[txn] != 1 || answered[txn] != nil {
+			t.Errorf("%s: held %d times, answered %v; want held once, no answer", txn, held[txn], answered[txn])
+		}
+	}
+	for _, name := range []string{"plain 1", "plain 3"} {
+		if r := answered[name]; r.GetError().GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
+			t.Errorf("%s: answered %v, want UNAVAILABLE", name, r)
+		}
+	}
+	if h.retrying != nil {
+		t.Error("the stop sends commands in flight again, to a plugin that does not come")
+	}
+}
+
+// TestSendAtStopDoesNotWait: a command sent once the gateway stops,
+// with no plugin, does not wait HoldTimeout for one: without a txn_id it
+// fails with UNAVAILABLE; with one it is held, and not answered (the
+// caller's record has it).
+func TestSendAtStopDoesNotWait(t *testing.T) {
+	h := stoppedHost()
+	results, txnResults := make(chan *pb.CommandResult, 1), make(chan *pb.CommandResult, 1)
+	held := 0
+	within(t, "a send at a stop", 30*time.Second, func() {
+		h.SendHolding(&pb.Command{TxnId: "t1"}, func() { held++ }, func(r *pb.CommandResult) { txnResults <- r })
+		h.Send(&pb.Command{}, func(r *pb.CommandResult) { results <- r })
+	})
+	if held != 1 {
+		t.Errorf("the txn command was held %d times, want once", held)
+	}
+	if r := <-results; r.GetError().GetCode() != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
+		t.Errorf("result %v, want UNAVAILABLE", r)
+	}
+	select {
+	case r := <-txnResults:
+		t.Errorf("the held txn command was answered: %v", r)
+	default:
 	}
 }

@@ -90,6 +90,9 @@ type Host struct {
 	retrying chan struct{}
 	// handling counts the result handlers running (drain).
 	handling atomic.Int32
+	// stopping is closed when Run's context ends (the gateway stops);
+	// nil until Run.
+	stopping <-chan struct{}
 }
 
 // New returns a host; Run starts the plugin.
@@ -154,6 +157,42 @@ func (h *Host) WaitReady(ctx context.Context) error {
 	}
 }
 
+// waitReadyOrStop is WaitReady that also ends once the gateway stops: no
+// plugin comes then.
+func (h *Host) waitReadyOrStop(ctx context.Context) error {
+	h.mu.Lock()
+	ch, stopping := h.ready, h.stopping
+	up := h.cmds != nil
+	h.mu.Unlock()
+	if up {
+		return nil
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-stopping:
+		return errStopping
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// errStopping ends a wait for the plugin: the gateway stops.
+var errStopping = errors.New("the gateway stops")
+
+// stopped reports whether the gateway stops (Run's context ended).
+func (h *Host) stopped() bool {
+	h.mu.Lock()
+	stopping := h.stopping
+	h.mu.Unlock()
+	select {
+	case <-stopping:
+		return true
+	default:
+		return false
+	}
+}
+
 // inflight is a command sent and not yet answered.
 type inflight struct {
 	cmd     *pb.Command
@@ -166,7 +205,11 @@ type inflight struct {
 // from another goroutine (callbacks of different commands may run at the
 // same time, in any order) (an UNAVAILABLE error if the plugin stays down
 // for HoldTimeout or dies before answering). While the plugin restarts,
-// Send waits for it, so commands keep their order.
+// Send waits for it, so commands keep their order. Once the gateway
+// stops (Run's context ends), a command the plugin has not answered gets
+// UNAVAILABLE at once, with no wait; but one with a txn_id gets no
+// answer at all: it is held (SendHolding), and the caller's record of it
+// sends it at the next start (an answer would have it forget the record).
 func (h *Host) Send(cmd *pb.Command, cb func(*pb.CommandResult)) {
 	h.send(cmd, cb, nil, false)
 }
@@ -190,12 +233,15 @@ func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), re
 			hold()
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), h.cfg.HoldTimeout)
-		err := h.WaitReady(ctx)
+		err := h.waitReadyOrStop(ctx)
 		cancel()
 		h.mu.Lock()
 		stream = h.cmds
 		if err != nil || stream == nil {
 			h.mu.Unlock()
+			if h.stopped() && cmd.TxnId != "" {
+				return // held: the caller's record has it (Send)
+			}
 			go cb(&pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: sdk.ToProto(ErrUnavailable)})
 			return
 		}
@@ -224,7 +270,8 @@ func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), re
 	}
 }
 
-// Do is Send, waiting for the result.
+// Do is Send, waiting for the result, or for ctx: at a stop of the
+// gateway a command with a txn_id gets no result (Send).
 func (h *Host) Do(ctx context.Context, cmd *pb.Command) (*pb.CommandResult, error) {
 	ch := make(chan *pb.CommandResult, 1)
 	h.Send(cmd, func(r *pb.CommandResult) { ch <- r })
@@ -243,6 +290,9 @@ const maxBackoff = 30 * time.Second
 // A plugin of another contract version (sdk.VersionError) is logged as
 // refused and tried again only every maxBackoff.
 func (h *Host) Run(ctx context.Context) error {
+	h.mu.Lock()
+	h.stopping = ctx.Done()
+	h.mu.Unlock()
 	const minBackoff = 200 * time.Millisecond
 	backoff := minBackoff
 	for {
@@ -380,7 +430,11 @@ func (h *Host) drain(wait time.Duration) {
 // to the restarted plugin: the SDK remembers answered txn_ids across
 // restarts, so one the dead plugin completed is answered, not redone. A
 // command already retried fails instead, so a message that crashes the
-// plugin cannot crash it forever.
+// plugin cannot crash it forever. When the gateway stops, no plugin
+// comes: a command with a txn_id is held and left to the caller's record
+// of it (Send), the others fail at once. Either way the failures' and
+// holds' callbacks run side by side, and down returns once they are done
+// (the caller's store is still open).
 func (h *Host) down() {
 	h.mu.Lock()
 	h.client, h.pid = nil, 0
@@ -391,21 +445,39 @@ func (h *Host) down() {
 	pending := h.pending
 	h.pending = map[uint64]*inflight{}
 	h.mu.Unlock()
+	stopping := h.stopped()
 	ids := make([]uint64, 0, len(pending))
 	for id := range pending {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
 	var retry []*inflight
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, maxCallbacks)
+	run := func(f func()) {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			f()
+		})
+	}
 	for _, id := range ids {
 		f := pending[id]
-		if f.retried || f.cmd.TxnId == "" {
-			f.cb(&pb.CommandResult{CorrelationId: id, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE,
-				Text: "the transport plugin stopped before confirming this; it may or may not have been sent"}})
-			continue
+		switch {
+		case f.cmd.TxnId != "" && stopping:
+			if f.hold != nil {
+				run(f.hold)
+			}
+		case f.retried || f.cmd.TxnId == "":
+			run(func() {
+				f.cb(&pb.CommandResult{CorrelationId: id, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE,
+					Text: "the transport plugin stopped before confirming this; it may or may not have been sent"}})
+			})
+		default:
+			retry = append(retry, f)
 		}
-		retry = append(retry, f)
 	}
+	wg.Wait()
 	if len(retry) == 0 {
 		return
 	}

@@ -86,7 +86,8 @@ func toStatus(err error) error {
 
 // FromGRPC restores the typed error from an error returned by a unary
 // call. A call that failed below the contract (the plugin process died,
-// the connection broke) is reported as UNAVAILABLE.
+// the connection broke, the caller's deadline passed) is reported as
+// UNAVAILABLE.
 func FromGRPC(err error) *Error {
 	if err == nil {
 		return nil
@@ -100,13 +101,17 @@ func FromGRPC(err error) *Error {
 			return &Error{Code: pe.Code, Text: pe.Text}
 		}
 	}
+	if st.Code() == codes.Canceled || st.Code() == codes.DeadlineExceeded && st.Message() == context.DeadlineExceeded.Error() {
+		// gRPC's own, the caller's context ended (a call that timed out
+		// says so in context's words), not a plugin's EXPIRED: a plugin
+		// without details sends that as a bare DeadlineExceeded with
+		// its own text.
+		return &Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE, Text: st.Message()}
+	}
 	for c, gc := range grpcCodes {
 		if gc == st.Code() && c != pb.ErrorCode_ERROR_CODE_UNSPECIFIED {
 			return &Error{Code: c, Text: st.Message()}
 		}
-	}
-	if st.Code() == codes.Canceled {
-		return &Error{Code: pb.ErrorCode_ERROR_CODE_UNAVAILABLE, Text: st.Message()}
 	}
 	return &Error{Code: pb.ErrorCode_ERROR_CODE_UNSPECIFIED, Text: st.Message()}
 }

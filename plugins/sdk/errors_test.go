@@ -94,6 +94,20 @@ func TestContextErrorsAreUnavailable(t *testing.T) {
 	}
 }
 
+// TestCallDeadlineIsUnavailable: a call whose context ran out (gRPC's
+// DeadlineExceeded in context's words) is UNAVAILABLE, a try-again, not
+// the plugin's EXPIRED (an edit window passed: not-acceptable), which it
+// was before; the plugin's own EXPIRED still comes back as it is, with
+// its detail or bare (TestErrorCodesFromBareStatus).
+func TestCallDeadlineIsUnavailable(t *testing.T) {
+	if e := FromGRPC(status.FromContextError(context.DeadlineExceeded).Err()); e.Code != pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
+		t.Errorf("a call past its deadline came back as %v, want UNAVAILABLE", e.Code)
+	}
+	if e := FromGRPC(toStatus(Errorf(pb.ErrorCode_ERROR_CODE_EXPIRED, "too late to edit"))); e.Code != pb.ErrorCode_ERROR_CODE_EXPIRED || e.Text != "too late to edit" {
+		t.Errorf("the plugin's EXPIRED came back as %v %q", e.Code, e.Text)
+	}
+}
+
 func TestNonStatusErrorIsUnavailable(t *testing.T) {
 	for _, err := range []error{io.EOF, errors.New("connection reset")} {
 		if e := FromGRPC(err); e.Code != pb.ErrorCode_ERROR_CODE_UNAVAILABLE || e.Text != err.Error() {

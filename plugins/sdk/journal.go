@@ -56,6 +56,9 @@ type journal struct {
 	size   int64  // bytes in the file and in pend
 	pend   []byte // records not yet written (see flush)
 	synced int64  // bytes of f known to be on disk
+	// keptTxns is the size of the answers' records the last compaction
+	// kept (0 before one): the next waits until the log is twice that.
+	keptTxns int64
 	// tail, while a compaction runs (non-nil), collects the records
 	// written since its snapshot, to follow the snapshot in the new file.
 	tail []byte
@@ -261,6 +264,16 @@ func eventRecordSize(ev *pb.Event) int64 {
 
 func (j *journal) appendAck(seq uint64) error {
 	return j.write(recAck, binary.AppendUvarint(nil, seq))
+}
+
+// txnRecordsSize is the size of the answers' records in the journal.
+func txnRecordsSize(txns []txnAnswer) int64 {
+	var n int64
+	for _, a := range txns {
+		l := len(encodeTxn(a))
+		n += 1 + int64(uvarintLen(uint64(l))) + int64(l)
+	}
+	return n
 }
 
 func (j *journal) appendTxn(a txnAnswer) error {

@@ -454,3 +454,33 @@ func TestJournalUndecodableTxnSkipped(t *testing.T) {
 		t.Fatalf("after a bad txn record: pending %v, answers %v; want [1] and %v", seqs(pending), j2.txns, a)
 	}
 }
+
+// TestQueueCompactsAnswersWithoutAcks: a plugin that answers commands
+// and emits no event gets no ack, yet its journal stays bounded: the
+// answers' records past compactBytes are compacted to those the cache
+// still holds. Before, only an ack compacted, and the log grew without
+// end.
+func TestQueueCompactsAnswersWithoutAcks(t *testing.T) {
+	dir := t.TempDir()
+	j, pending, acked, maxSeq := mustOpenJournal(t, dir)
+	q := newEventQueue(j, pending, acked, maxSeq, discardLogger())
+	var answers []txnAnswer
+	q.txns = func() []txnAnswer { return slices.Clone(answers[max(0, len(answers)-10):]) }
+	meta := []byte(strings.Repeat("m", MaxMetaBytes))
+	n := compactBytes/MaxMetaBytes + compactBytes/MaxMetaBytes/4 // 1.25 × compactBytes
+	for i := range n {
+		a := txnAnswer{"l\x00t" + strconv.Itoa(i), &pb.CommandResult{MessageId: "m" + strconv.Itoa(i), Meta: meta}}
+		answers = append(answers, a)
+		q.appendTxn(a)
+	}
+	q.flush()
+	if size := journalSize(t, dir); size > compactBytes {
+		t.Fatalf("journal is %d bytes after %d answers and no ack, want at most %d", size, n, compactBytes)
+	}
+	q.close()
+	j, _, _, _ = mustOpenJournal(t, dir)
+	defer j.close()
+	if got, last := len(j.txns), answers[n-1].key; got == 0 || got >= n || j.txns[got-1].key != last {
+		t.Fatalf("%d answers after the rewrite, the last %q; want fewer than %d, the last %q", got, j.txns[max(0, got-1)].key, n, last)
+	}
+}

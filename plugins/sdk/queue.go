@@ -40,6 +40,7 @@ type eventQueue struct {
 	acked   uint64
 	gen     uint64 // current stream generation
 	closed  bool
+	done    chan struct{} // closed by close: no ack comes any more
 	waiters map[uint64][]chan struct{}
 	j       *journal // nil: memory only
 	live    int64    // journal bytes of the pending events
@@ -59,7 +60,7 @@ type eventQueue struct {
 }
 
 func newEventQueue(j *journal, pending []*pb.Event, acked, maxSeq uint64, log *slog.Logger) *eventQueue {
-	q := &eventQueue{pending: pending, nextSeq: maxSeq + 1, acked: acked, waiters: map[uint64][]chan struct{}{}, j: j, log: log}
+	q := &eventQueue{pending: pending, nextSeq: maxSeq + 1, acked: acked, waiters: map[uint64][]chan struct{}{}, done: make(chan struct{}), j: j, log: log}
 	q.cond = sync.NewCond(&q.mu)
 	if j != nil {
 		for _, ev := range pending {
@@ -119,6 +120,29 @@ func (q *eventQueue) wait(seq uint64) <-chan struct{} {
 	return ch
 }
 
+// errQueueClosed ends a wait for an ack: the plugin shuts down, and no
+// ack comes any more.
+var errQueueClosed = errors.New("sdk: plugin shutting down; the event is kept in the journal, not yet stored by the host")
+
+// waitAcked waits until seq is acknowledged, ctx ends or the queue closes
+// (errQueueClosed).
+func (q *eventQueue) waitAcked(ctx context.Context, seq uint64) error {
+	acked := q.wait(seq)
+	select {
+	case <-acked:
+		return nil
+	case <-q.done:
+		select {
+		case <-acked: // acknowledged just before
+			return nil
+		default:
+			return errQueueClosed
+		}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 func (q *eventQueue) ack(upTo uint64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -150,10 +174,20 @@ func (q *eventQueue) ack(upTo uint64) {
 	if err := q.j.appendAck(upTo); err != nil {
 		q.log.Error("event journal write failed", "err", err)
 	}
-	// Rewrite the log once it is big and mostly acknowledged: compacting
-	// whenever it is big would rewrite a large backlog on every ack while
-	// the host catches up with it.
-	if q.compacting || q.closed || q.j.size <= compactBytes || q.j.size <= 2*q.live {
+	q.compactIfDueLocked()
+}
+
+// compactIfDueLocked rewrites the log once it is big and mostly dead
+// records: acknowledged events, and answers the cache forgot or holds
+// twice. It runs where the log grows, an ack or an answer: a plugin that
+// answers commands and emits no event gets no ack, and its log grew
+// without end. Compacting whenever the log is big would rewrite a large
+// backlog on every ack while the host catches up with it, and all the
+// kept answers on every command: the log must have grown past twice the
+// events pending and twice the answers the last compaction kept. mu is
+// held, and let go meanwhile.
+func (q *eventQueue) compactIfDueLocked() {
+	if q.compacting || q.closed || q.j.size <= compactBytes || q.j.size <= 2*q.live || q.j.size <= 2*q.j.keptTxns {
 		return
 	}
 	var txns []txnAnswer
@@ -184,7 +218,11 @@ func (q *eventQueue) ack(upTo uint64) {
 	}
 	if err := q.j.endCompact(f, size, err); err != nil {
 		q.log.Error("event journal compaction failed", "err", err)
+		// Not again at every command: once the log doubled.
+		q.j.keptTxns = q.j.size
+		return
 	}
+	q.j.keptTxns = txnRecordsSize(txns)
 }
 
 // sync makes the journal durable up to seq's record, unless the host has
@@ -294,6 +332,7 @@ func (q *eventQueue) appendTxn(a txnAnswer) {
 	if err := q.j.appendTxn(a); err != nil {
 		q.log.Error("event journal write failed", "err", err)
 	}
+	q.compactIfDueLocked()
 }
 
 // flush hands the journal's buffered records to the kernel.
@@ -315,7 +354,11 @@ func (q *eventQueue) flushLocked() {
 func (q *eventQueue) close() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.closed {
+		return
+	}
 	q.closed = true
+	close(q.done)
 	q.cond.Broadcast()
 	if q.j != nil {
 		q.j.close()

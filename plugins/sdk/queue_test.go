@@ -321,3 +321,26 @@ func TestEmitWaitHonoursContext(t *testing.T) {
 		t.Fatal("wait on an acknowledged seq is not closed")
 	}
 }
+
+// TestWaitAckedEndsAtClose: a wait for the host's ack (EmitWait's) ends
+// with an error once the queue closes (the plugin shuts down), not only
+// when its context does; one acknowledged before the close is nil.
+func TestWaitAckedEndsAtClose(t *testing.T) {
+	q := newEventQueue(nil, nil, 0, 0, discardLogger())
+	first, second := q.emit(msgEvent("a")), q.emit(msgEvent("b"))
+	q.ack(first)
+	errs := make(chan error, 1)
+	go func() { errs <- q.waitAcked(context.Background(), second) }()
+	q.close()
+	select {
+	case err := <-errs:
+		if !errors.Is(err, errQueueClosed) {
+			t.Fatalf("wait after the close: %v, want errQueueClosed", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the wait for an ack still runs after the queue closed")
+	}
+	if err := q.waitAcked(context.Background(), first); err != nil {
+		t.Fatalf("wait for an acknowledged event after the close: %v", err)
+	}
+}
