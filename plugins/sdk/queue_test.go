@@ -344,3 +344,27 @@ func TestWaitAckedEndsAtClose(t *testing.T) {
 		t.Fatalf("wait for an acknowledged event after the close: %v", err)
 	}
 }
+
+// TestEmitWaitEndsAtClose: a plugin's EmitWait for an event the host
+// never acknowledged returns once the queue closes (the plugin stops),
+// with its context still live. It waited for its context alone before.
+func TestEmitWaitEndsAtClose(t *testing.T) {
+	s := newServer(newFakeTransport())
+	s.q = newEventQueue(nil, nil, 0, 0, discardLogger())
+	errs := make(chan error, 1)
+	go func() { errs <- (host{s}).EmitWait(context.Background(), msgEvent("a")) }()
+	for emitted := false; !emitted; time.Sleep(time.Millisecond) {
+		s.q.mu.Lock()
+		emitted = s.q.nextSeq > 1
+		s.q.mu.Unlock()
+	}
+	s.q.close()
+	select {
+	case err := <-errs:
+		if !errors.Is(err, errQueueClosed) {
+			t.Fatalf("EmitWait after the close: %v, want errQueueClosed", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("EmitWait still waits after the queue closed")
+	}
+}

@@ -75,12 +75,7 @@ func (h host) EmitWait(ctx context.Context, ev *pb.Event) error {
 	if seq == 0 {
 		return errUnencodable
 	}
-	select {
-	case <-q.wait(seq):
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return q.waitAcked(ctx, seq)
 }
 
 func (h host) EmitDurable(ctx context.Context, ev *pb.Event) error {
@@ -90,12 +85,7 @@ func (h host) EmitDurable(ctx context.Context, ev *pb.Event) error {
 		return errUnencodable
 	}
 	if q.j == nil {
-		select {
-		case <-q.wait(seq):
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		return q.waitAcked(ctx, seq)
 	}
 	return q.sync(seq)
 }
