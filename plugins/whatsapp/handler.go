@@ -25,11 +25,16 @@ func (s *Session) handle(evt any) {
 		s.mu.Lock()
 		available := s.available
 		s.refusedWait = 0
+		s.subscribed = nil
 		s.mu.Unlock()
 		if available {
 			// A new connection knows neither the user's presence nor the
 			// subscriptions: both again, off WhatsApp's event loop.
-			go s.resubscribe()
+			s.presenceWork.Add(1)
+			go func() {
+				defer s.presenceWork.Done()
+				s.resubscribe()
+			}()
 		}
 	case *events.KeepAliveTimeout:
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf(

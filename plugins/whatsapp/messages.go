@@ -336,6 +336,10 @@ func (s *Session) SetPresence(ctx context.Context, p *pb.Presence) error {
 	s.mu.Lock()
 	was := s.available && !s.presenceOwed
 	s.available, s.presenceOwed = available, false
+	if !available {
+		// Available again subscribes them all again, as before.
+		s.subscribed = nil
+	}
 	s.mu.Unlock()
 	if available && !was {
 		s.subscribeContacts(ctx)
@@ -351,7 +355,11 @@ func (s *Session) pushNameKnown() {
 	s.presenceOwed = false
 	s.mu.Unlock()
 	if owed {
-		go s.resubscribe() // off WhatsApp's event loop
+		s.presenceWork.Add(1)
+		go func() { // off WhatsApp's event loop
+			defer s.presenceWork.Done()
+			s.resubscribe()
+		}()
 	}
 }
 
@@ -367,19 +375,40 @@ func (s *Session) resubscribe() {
 }
 
 // subscribeContacts asks for the presence of every saved contact (the
-// contact list's).
+// contact list's) not yet asked for on this connection: right after
+// linking, the address book's sync and the presence kept until the
+// account's name came both call it, seconds apart, and each would
+// otherwise ask for every contact again.
 func (s *Session) subscribeContacts(ctx context.Context) {
+	s.subscribing.Lock()
+	defer s.subscribing.Unlock()
 	all, err := s.d.dev.Contacts.GetAllContacts(ctx)
 	if err != nil {
 		s.log.Warn("contacts for presence", "err", err)
 		return
 	}
+	s.mu.Lock()
+	if s.subscribed == nil {
+		s.subscribed = map[types.JID]bool{}
+	}
+	done := s.subscribed // a reset meanwhile leaves this one
+	s.mu.Unlock()
 	for jid, c := range all {
 		if (c.FullName == "" && c.FirstName == "") || jid.Server != types.DefaultUserServer {
 			continue
 		}
+		s.mu.Lock()
+		asked := done[jid]
+		s.mu.Unlock()
+		if asked {
+			continue
+		}
 		if err := s.d.cli.SubscribePresence(ctx, jid); err != nil {
 			s.log.Debug("presence subscription", "jid", jid, "err", err)
+			continue
 		}
+		s.mu.Lock()
+		done[jid] = true
+		s.mu.Unlock()
 	}
 }

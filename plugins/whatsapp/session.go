@@ -42,6 +42,17 @@ type Session struct {
 	// presenceOwed: the user is available, but WhatsApp had not synced
 	// the account's name that a presence carries (pushNameKnown).
 	presenceOwed bool
+	// subscribed is the contacts whose presence was asked for on this
+	// connection while the user is available: each once (a new
+	// connection, or the user unavailable, starts it afresh).
+	subscribed map[types.JID]bool
+	// subscribing runs one subscribeContacts at a time, so that two
+	// callers (the address book's sync, the presence kept for the
+	// account's name, a new connection) do not both ask for a contact.
+	subscribing sync.Mutex
+	// presenceWork counts the subscriptions run off WhatsApp's event
+	// loop (tests wait for it).
+	presenceWork sync.WaitGroup
 	// permanent names the event that ended the connection for good
 	// (logged out, replaced, banned, outdated): no more retries.
 	permanent string
