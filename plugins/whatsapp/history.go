@@ -47,6 +47,10 @@ type historyState struct {
 	seq     int
 	pushing bool
 	again   bool
+	// pulling, pullAgain: the same for the notices' downloads
+	// (historynotice.go).
+	pulling   bool
+	pullAgain bool
 
 	oldest oldestKnown // per chat, the oldest message seen (ondemand.go)
 	od     onDemand    // the history-on-demand request in flight
@@ -241,20 +245,7 @@ func (h *historyState) spool(batches []*pb.HistoryBatch) error {
 		buf = binary.AppendUvarint(buf, uint64(len(m)))
 		buf = append(buf, m...)
 	}
-	path := filepath.Join(h.dir, name)
-	f, err := os.Create(path + ".tmp")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(buf)
-	err = errors.Join(err, f.Sync(), f.Close())
-	if err == nil {
-		err = os.Rename(path+".tmp", path)
-	}
-	if err == nil {
-		err = syncDir(h.dir)
-	}
-	return err
+	return writeSynced(filepath.Join(h.dir, name), buf, h.dir)
 }
 
 func syncDir(dir string) error {
