@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
+	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
@@ -146,6 +147,9 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 				s.historyPoll(evt, web, p, ev.GetMessage()) // historypoll.go
 			}
 			r.evs = append(r.evs, ev)
+			if ev.GetMessage() != nil {
+				r.evs = append(r.evs, s.historyReactions(chat, web, &evt.Info)...)
+			}
 		}
 	}
 	slices.SortStableFunc(r.evs, func(a, b *pb.Event) int {
@@ -158,6 +162,47 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 		return 0
 	})
 	return r
+}
+
+// historyReactions is the reactions a history message carries (WhatsApp
+// keeps them with it, each person's last, not as messages of their
+// own) as reaction events after it: who reacted is the reaction's key,
+// the user's own (fromMe), a group member (participant), else the
+// contact of a one-to-one chat.
+func (s *Session) historyReactions(chat types.JID, web *waWeb.WebMessageInfo, target *types.MessageInfo) []*pb.Event {
+	var out []*pb.Event
+	for _, r := range web.GetReactions() {
+		key := r.GetKey()
+		if r.GetText() == "" {
+			continue // taken back
+		}
+		info := types.MessageInfo{
+			MessageSource: types.MessageSource{Chat: chat, IsFromMe: key.GetFromMe(), IsGroup: chat.Server == types.GroupServer, Sender: chat},
+			ID:            key.GetID(),
+			// Not before the message: the host stores a batch in order.
+			Timestamp: target.Timestamp,
+		}
+		if at := time.UnixMilli(r.GetSenderTimestampMS()); at.After(info.Timestamp) {
+			info.Timestamp = at
+		}
+		switch {
+		case key.GetFromMe():
+			info.Sender = s.ownJID()
+		case key.GetParticipant() != "":
+			p, err := types.ParseJID(key.GetParticipant())
+			if err != nil {
+				continue
+			}
+			info.Sender = p.ToNonAD()
+		case info.IsGroup:
+			continue // a member's reaction that names nobody
+		}
+		ev := s.conv.base(&info)
+		ev.EventId = "" // as a live reaction's: the target is what counts
+		ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: target.ID, Emojis: []string{r.GetText()}}}
+		out = append(out, ev)
+	}
+	return out
 }
 
 // historyIDs learns the phone numbers of the LIDs a blob names: its
