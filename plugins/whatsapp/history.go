@@ -111,6 +111,7 @@ type historyMessages struct {
 func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation, cutoff time.Time, before anchor) historyMessages {
 	var r historyMessages
 	timer := chatTimer{Secs: conv.GetEphemeralExpiration(), At: conv.GetEphemeralSettingTimestamp()}
+	hd := s.historyHDCopies(chat, conv) // hdcopy.go
 	for _, hm := range conv.GetMessages() {
 		web := hm.GetMessage()
 		if web == nil {
@@ -139,6 +140,7 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 			s.nameSender(ev, &evt.Info)
 			s.notePin(ev.ChatId, evt) // a pin's notice: which messages are pinned now
 			if m := ev.GetMessage(); m != nil {
+				s.withHDCopy(m, evt, hd[evt.Info.ID])
 				// With the conversation's timer for one that says none.
 				// One past its deadline says it too: the host drops it.
 				m.ExpiresUnixMicro = expiresAt(evt, timer)
