@@ -72,6 +72,8 @@ func TestPresenceBeforeNameSynced(t *testing.T) {
 	r := newRig(t, "")
 	s, fake := r.connected(t)
 	ctx := context.Background()
+	s.presenceWork.Wait() // the connection's: unavailable
+	fake.ClearPresences() // what follows only
 	s.d.dev.PushName = "" // as whatsmeow leaves it at pairing
 	if err := s.d.dev.Contacts.PutContactName(ctx, alice, "Alice", "Alice Liddell"); err != nil {
 		t.Fatal(err)

@@ -36,6 +36,8 @@ func (s *Session) handle(evt any) {
 				defer s.presenceWork.Done()
 				s.resubscribe()
 			}()
+		} else {
+			s.presentUnavailableLater() // with the account's name (messages.go)
 		}
 	case *events.KeepAliveTimeout:
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf(

@@ -318,7 +318,22 @@ func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingStat
 func (s *Session) SetPresence(ctx context.Context, p *pb.Presence) error {
 	wp := presenceOf(p)
 	available := wp == types.PresenceAvailable
+	s.presenceMu.Lock()
 	err := s.d.cli.SendPresence(ctx, wp)
+	was, err := s.presenceSent(available, err)
+	s.presenceMu.Unlock()
+	if err != nil {
+		return sendErr("presence", err)
+	}
+	if available && !was {
+		s.subscribeContacts(ctx)
+	}
+	return nil
+}
+
+// presenceSent keeps the user's presence once sent (with presenceMu
+// held), and says whether they were available already.
+func (s *Session) presenceSent(available bool, err error) (bool, error) {
 	if errors.Is(err, whatsmeow.ErrNoPushName) {
 		// A device just linked: WhatsApp has not synced the account's
 		// name yet (its settings come seconds later), and a presence
@@ -328,10 +343,10 @@ func (s *Session) SetPresence(ctx context.Context, p *pb.Presence) error {
 		s.mu.Lock()
 		s.available, s.presenceOwed = available, available
 		s.mu.Unlock()
-		return nil
+		return true, nil
 	}
 	if err != nil {
-		return sendErr("presence", err)
+		return true, err
 	}
 	s.mu.Lock()
 	was := s.available && !s.presenceOwed
@@ -341,25 +356,57 @@ func (s *Session) SetPresence(ctx context.Context, p *pb.Presence) error {
 		s.subscribed = nil
 	}
 	s.mu.Unlock()
-	if available && !was {
-		s.subscribeContacts(ctx)
+	return was, nil
+}
+
+// presentUnavailable tells WhatsApp the user is away when a connection
+// starts, or the account's name comes, while the user is not available:
+// whatsmeow sends no presence by itself, and WhatsApp learns the name it
+// shows to those the user writes to from a presence ("-" without one),
+// as whatsmeow's SendPresence says. Under presenceMu: a SetPresence of
+// the user's meanwhile is not undone.
+func (s *Session) presentUnavailable() {
+	s.presenceMu.Lock()
+	defer s.presenceMu.Unlock()
+	s.mu.Lock()
+	available := s.available
+	s.mu.Unlock()
+	if available {
+		return // theirs went, or goes once the name is known
 	}
-	return nil
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.d.cli.SendPresence(ctx, types.PresenceUnavailable); err != nil && !errors.Is(err, whatsmeow.ErrNoPushName) {
+		s.log.Info("presence on connecting", "err", err)
+	}
+}
+
+// presentUnavailableLater is presentUnavailable off WhatsApp's event
+// loop.
+func (s *Session) presentUnavailableLater() {
+	s.presenceWork.Add(1)
+	go func() {
+		defer s.presenceWork.Done()
+		s.presentUnavailable()
+	}()
 }
 
 // pushNameKnown sends the user's presence, and subscribes to the
 // contacts', when SetPresence could not for want of the account's name.
 func (s *Session) pushNameKnown() {
 	s.mu.Lock()
-	owed := s.presenceOwed
+	owed, available := s.presenceOwed, s.available
 	s.presenceOwed = false
 	s.mu.Unlock()
-	if owed {
+	switch {
+	case owed:
 		s.presenceWork.Add(1)
 		go func() { // off WhatsApp's event loop
 			defer s.presenceWork.Done()
 			s.resubscribe()
 		}()
+	case !available:
+		s.presentUnavailableLater() // the name, which none could carry before
 	}
 }
 
@@ -367,7 +414,19 @@ func (s *Session) pushNameKnown() {
 func (s *Session) resubscribe() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := s.d.cli.SendPresence(ctx, types.PresenceAvailable); err != nil {
+	s.presenceMu.Lock()
+	s.mu.Lock()
+	available := s.available
+	s.mu.Unlock()
+	var err error
+	if available {
+		err = s.d.cli.SendPresence(ctx, types.PresenceAvailable)
+	}
+	s.presenceMu.Unlock()
+	if !available {
+		return // unavailable meanwhile: SetPresence sent it
+	}
+	if err != nil {
 		s.log.Info("presence after reconnecting", "err", err)
 		return
 	}

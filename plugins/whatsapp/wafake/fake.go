@@ -543,6 +543,13 @@ func (c *Client) Presences() []types.Presence {
 	return slices.Clone(c.presence)
 }
 
+// ClearPresences forgets the presences sent so far.
+func (c *Client) ClearPresences() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.presence = nil
+}
+
 // SubscribePresence records the subscription.
 func (c *Client) SubscribePresence(_ context.Context, jid types.JID) error {
 	c.mu.Lock()
