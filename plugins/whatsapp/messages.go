@@ -259,6 +259,11 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	if !m.FromMe && chat.Server != types.GroupServer {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: only your own messages can be deleted for everyone here")
 	}
+	if !m.FromMe {
+		if err := s.mayDeleteOthers(ctx, chat); err != nil {
+			return sdk.Result{}, err
+		}
+	}
 	if t := m.Time; m.FromMe && !t.IsZero() && now().Sub(t) > revokeWindow {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_EXPIRED, "whatsapp: a message can be deleted for everyone for %d days after it was sent; it stays on WhatsApp", int(revokeWindow/(24*time.Hour)))
 	}
@@ -274,6 +279,28 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 		}
 	}
 	return sdk.Result{MessageID: resp.ID, Time: resp.Timestamp}, nil
+}
+
+// mayDeleteOthers refuses the deletion of someone else's message in a
+// group where the user is no admin, as the group is known (read once if
+// it is not): WhatsApp's apps take such a deletion from an admin only,
+// and WhatsApp itself does not refuse it, so the message would show
+// deleted on XMPP alone. A group that cannot be read leaves it to
+// WhatsApp.
+func (s *Session) mayDeleteOthers(ctx context.Context, chat types.JID) error {
+	g, ok := s.cachedGroup(chat)
+	if !ok {
+		rg, err := s.group(ctx, chat)
+		if err != nil {
+			s.log.Info("group unknown before deleting a message of another's: WhatsApp decides", "chat", chat, "err", err)
+			return nil
+		}
+		g = *rg
+	}
+	if !s.isSelfAdmin(&g) {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: only the group's admins may delete others' messages for everyone")
+	}
+	return nil
 }
 
 // MarkRead sends a read receipt for the newest message read (WhatsApp
