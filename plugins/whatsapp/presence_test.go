@@ -2,7 +2,6 @@ package whatsapp
 
 import (
 	"context"
-	"slices"
 	"testing"
 
 	"go.mau.fi/whatsmeow/appstate"
@@ -20,40 +19,41 @@ import (
 func TestConnectedPresenceUnavailable(t *testing.T) {
 	r := newRig(t, "")
 	s, fake := r.connected(t)
-	s.presenceWork.Wait()
-	if countOf(fake.Presences(), types.PresenceUnavailable) == 0 {
-		t.Errorf("presences once linked, the user away: %v, want unavailable", fake.Presences())
+	ctx := context.Background()
+	// The pairing's own Connected may come late: counts, not sequences.
+	onConnect := func() []types.Presence {
+		t.Helper()
+		fake.Emit(&events.Connected{})
+		s.presenceWork.Wait()
+		return fake.Presences()
 	}
+	s.presenceWork.Wait()
 	fake.ClearPresences()
-	fake.Emit(&events.Connected{}) // a new connection
-	s.presenceWork.Wait()
-	if p := fake.Presences(); !slices.Equal(p, []types.Presence{types.PresenceUnavailable}) {
-		t.Fatalf("presences on connecting, the user away: %v, want unavailable", p)
+	if p := onConnect(); countOf(p, types.PresenceUnavailable) == 0 || countOf(p, types.PresenceAvailable) != 0 {
+		t.Errorf("presences on connecting, the user away: %v, want unavailable", p)
 	}
-	// Available, then a new connection: available again, nothing else.
-	if err := s.SetPresence(context.Background(), &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AVAILABLE}); err != nil {
+	// Available, then a new connection: available again, never away.
+	fake.ClearPresences()
+	if err := s.SetPresence(ctx, &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AVAILABLE}); err != nil {
 		t.Fatal(err)
 	}
-	fake.Emit(&events.Connected{})
-	s.presenceWork.Wait()
-	if p := fake.Presences(); !slices.Equal(p, []types.Presence{types.PresenceUnavailable, types.PresenceAvailable, types.PresenceAvailable}) {
+	if p := onConnect(); countOf(p, types.PresenceAvailable) < 2 || countOf(p, types.PresenceUnavailable) != 0 {
 		t.Errorf("presences once available and connected again: %v", p)
 	}
 	// Away, then a connection before the account's name is known (a
 	// device just linked): none, then unavailable once it comes.
-	if err := s.SetPresence(context.Background(), &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AWAY}); err != nil {
+	if err := s.SetPresence(ctx, &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AWAY}); err != nil {
 		t.Fatal(err)
 	}
+	fake.ClearPresences()
 	s.d.dev.PushName = ""
-	fake.Emit(&events.Connected{})
-	s.presenceWork.Wait()
-	if n := len(fake.Presences()); n != 4 {
-		t.Fatalf("presences without a name: %v", fake.Presences())
+	if p := onConnect(); len(p) != 0 {
+		t.Fatalf("presences without a name: %v", p)
 	}
 	s.d.dev.PushName = "Me"
 	fake.Emit(&events.AppStateSyncComplete{Name: appstate.WAPatchCriticalBlock})
 	s.presenceWork.Wait()
-	if p := fake.Presences(); len(p) != 5 || p[4] != types.PresenceUnavailable {
+	if p := fake.Presences(); countOf(p, types.PresenceUnavailable) == 0 || countOf(p, types.PresenceAvailable) != 0 {
 		t.Errorf("presences once the name is known: %v", p)
 	}
 }
