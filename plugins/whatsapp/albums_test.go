@@ -98,3 +98,61 @@ func TestAlbumAndVideoNote(t *testing.T) {
 		t.Errorf("history: files in %v of %v", ids, b.Events)
 	}
 }
+
+// In history, where a photo and its HD copy come together, the photo is
+// shown once, with the HD copy's file and its own caption; a "copy"
+// another group member sent, naming someone else's photo, changes
+// nothing.
+func TestHistoryHDCopy(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	fake.AddMedia("/v/sd", []byte("SDJPG"))
+	fake.AddMedia("/v/hd", []byte("HDJPG"))
+	fake.AddMedia("/v/gsd", []byte("GROUPSD"))
+	fake.AddMedia("/v/spoof", []byte("SPOOF"))
+	now := time.Now().Truncate(time.Second)
+	grp := types.NewJID("120363000000000078", types.GroupServer)
+	carol := types.NewJID("33633333333", types.DefaultUserServer)
+	inGroup := func(hm *waHistorySync.HistorySyncMsg, from types.JID) *waHistorySync.HistorySyncMsg {
+		hm.Message.Key.RemoteJID = proto.String(grp.String())
+		hm.Message.Key.Participant = proto.String(from.String())
+		return hm
+	}
+	fake.History(ctx, &waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_INITIAL_BOOTSTRAP.Enum(),
+		Conversations: []*waHistorySync.Conversation{
+			{ID: proto.String(alice.String()), Messages: []*waHistorySync.HistorySyncMsg{
+				historyMsg(alice, "HD1", now.Add(-time.Minute), associatedChild(waE2E.MessageAssociation_HD_IMAGE_DUAL_UPLOAD, "SD1", photo("/v/hd", ""))),
+				historyMsg(alice, "SD1", now.Add(-2*time.Minute), photo("/v/sd", "sunset")),
+			}},
+			{ID: proto.String(grp.String()), Messages: []*waHistorySync.HistorySyncMsg{
+				inGroup(historyMsg(grp, "GHD", now.Add(-time.Minute), associatedChild(waE2E.MessageAssociation_HD_IMAGE_DUAL_UPLOAD, "GSD", photo("/v/spoof", ""))), carol),
+				inGroup(historyMsg(grp, "GSD", now.Add(-2*time.Minute), photo("/v/gsd", "")), bob),
+			}},
+		}})
+	got := map[string]*pb.MessageEvent{}
+	for _, b := range r.host.waitHistory(t, 2) {
+		for _, ev := range b.Events {
+			got[ev.EventId] = ev.GetMessage()
+		}
+	}
+	if len(got) != 2 || got["SD1"] == nil || got["GSD"] == nil {
+		t.Fatalf("history shown: %v", got)
+	}
+	download := func(chat string, m *pb.MessageEvent) string {
+		t.Helper()
+		_, rc, err := s.DownloadMedia(ctx, chat, m.Attachments[0].GetRef())
+		if err != nil {
+			t.Fatalf("download: %v", err)
+		}
+		defer rc.Close()
+		b, _ := io.ReadAll(rc)
+		return string(b)
+	}
+	if m := got["SD1"]; download("+33611111111", m) != "HDJPG" || m.Text != "sunset" || m.Attachments[0].Caption != "sunset" {
+		t.Errorf("photo with its HD copy: %v (file %q)", m, download("+33611111111", m))
+	}
+	if m := got["GSD"]; download(grp.String(), m) != "GROUPSD" {
+		t.Errorf("a member's photo took another's copy: %v", m)
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
@@ -42,6 +43,12 @@ type Client interface {
 	// for count messages before a known one (history on demand); it is
 	// sent to the user's own JID with SendRequestExtra{Peer: true}.
 	BuildHistorySyncRequest(lastKnownMessageInfo *types.MessageInfo, count int) *waE2E.Message
+	// DownloadHistorySync downloads the history sync blob a notice
+	// names (the client being made with ManualHistorySyncDownload, the
+	// plugin does, historynotice.go) and, with synchronousStorage,
+	// stores what whatsmeow keeps of it (push names, message secrets,
+	// the LID map) before it returns.
+	DownloadHistorySync(ctx context.Context, notif *waE2E.HistorySyncNotification, synchronousStorage bool) (*waHistorySync.HistorySync, error)
 	// SetDisappearingTimer sets a chat's disappearing-messages timer
 	// (0: off) as set at settingTS: in a one-to-one chat an
 	// EPHEMERAL_SETTING protocol message sent to it, in a group an IQ
@@ -126,10 +133,13 @@ var _ Client = (*whatsmeow.Client)(nil)
 type NewClientFunc func(dev *store.Device, log waLog.Logger) Client
 
 // NewWhatsmeowClient is the real client: whatsmeow on WhatsApp's servers,
-// reconnecting by itself (with backoff) when the connection drops.
+// reconnecting by itself (with backoff) when the connection drops. The
+// plugin downloads the history syncs itself, once their notices are on
+// disk (historynotice.go).
 func NewWhatsmeowClient(dev *store.Device, log waLog.Logger) Client {
 	c := whatsmeow.NewClient(dev, log)
 	c.EnableAutoReconnect = true
 	c.AutomaticMessageRerequestFromPhone = true
+	c.ManualHistorySyncDownload = true
 	return c
 }

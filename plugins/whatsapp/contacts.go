@@ -35,7 +35,9 @@ func (s *Session) contactsSynced() {
 	if available {
 		// Subscribed at SetPresence, when none were known yet: these
 		// too, off WhatsApp's event loop.
+		s.presenceWork.Add(1)
 		go func() {
+			defer s.presenceWork.Done()
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			s.subscribeContacts(ctx)

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"go.mau.fi/whatsmeow/appstate"
 	"go.mau.fi/whatsmeow/store"
@@ -53,17 +52,8 @@ func TestContactsAfterFirstSync(t *testing.T) {
 	if want := []string{"+33611111111 Alice Liddell", "+33622222222 Bob Bobson"}; !slices.Equal(got, want) {
 		t.Errorf("contacts announced: %q, want %q", got, want)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for len(fake.Subscriptions()) < 2 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	subs := fake.Subscriptions()
-	slices.SortFunc(subs, func(a, b types.JID) int { return strings.Compare(a.String(), b.String()) })
-	// The sync's subscriptions and those of the presence kept until the
-	// account's name came (the same sync) may both go: WhatsApp takes a
-	// second one as the first.
-	subs = slices.Compact(subs)
-	if !slices.Equal(subs, []types.JID{alice, bob}) {
+	s.presenceWork.Wait()
+	if subs := sortedSubs(fake); !slices.Equal(subs, []types.JID{alice, bob}) {
 		t.Errorf("presence subscriptions after the sync: %v", subs)
 	}
 	for _, ev := range r.host.since(from) {
@@ -82,6 +72,8 @@ func TestPresenceBeforeNameSynced(t *testing.T) {
 	r := newRig(t, "")
 	s, fake := r.connected(t)
 	ctx := context.Background()
+	s.presenceWork.Wait() // the connection's: unavailable
+	fake.ClearPresences() // what follows only
 	s.d.dev.PushName = "" // as whatsmeow leaves it at pairing
 	if err := s.d.dev.Contacts.PutContactName(ctx, alice, "Alice", "Alice Liddell"); err != nil {
 		t.Fatal(err)
@@ -94,10 +86,7 @@ func TestPresenceBeforeNameSynced(t *testing.T) {
 	}
 	s.d.dev.PushName = "Me" // what the sync of critical_block stores
 	fake.Emit(&events.AppStateSyncComplete{Name: appstate.WAPatchCriticalBlock})
-	deadline := time.Now().Add(5 * time.Second)
-	for len(fake.Subscriptions()) < 1 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	s.presenceWork.Wait()
 	if p, subs := fake.Presences(), fake.Subscriptions(); !slices.Equal(p, []types.Presence{types.PresenceAvailable}) || !slices.Equal(subs, []types.JID{alice}) {
 		t.Errorf("once the name is known: presences %v, subscriptions %v", p, subs)
 	}
@@ -107,5 +96,48 @@ func TestPresenceBeforeNameSynced(t *testing.T) {
 	fenceMessage(t, r, fake, r.host.count())
 	if p := fake.Presences(); len(p) != 1 {
 		t.Errorf("presence sent again: %v", p)
+	}
+}
+
+// sortedSubs is the presence subscriptions made, in order of JID.
+func sortedSubs(fake interface{ Subscriptions() []types.JID }) []types.JID {
+	subs := fake.Subscriptions()
+	slices.SortFunc(subs, func(a, b types.JID) int { return strings.Compare(a.String(), b.String()) })
+	return subs
+}
+
+// Right after linking, available before the account's name is known:
+// the presence kept until the name's sync subscribes the contacts, and
+// so does the address book's sync just after it; each contact is asked
+// for once on the connection, not by both. A new connection asks again.
+func TestContactsSubscribedOnce(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	s.presenceWork.Wait() // the connection's own, with nobody available
+	s.d.dev.PushName = "" // as whatsmeow leaves it at pairing
+	if err := s.SetPresence(ctx, &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AVAILABLE}); err != nil {
+		t.Fatal(err)
+	}
+	// Both syncs stored (whatsmeow fetches the app state's patches one
+	// after the other), then told.
+	if err := s.d.dev.Contacts.PutAllContactNames(ctx, []store.ContactEntry{
+		{JID: alice, FirstName: "Alice", FullName: "Alice Liddell"},
+		{JID: bob, FirstName: "Bob", FullName: "Bob Bobson"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.d.dev.PushName = "Me"
+	fake.Emit(&events.AppStateSyncComplete{Name: appstate.WAPatchCriticalBlock})
+	fake.Emit(&events.AppStateSyncComplete{Name: appstate.WAPatchCriticalUnblockLow})
+	s.presenceWork.Wait()
+	if subs := sortedSubs(fake); !slices.Equal(subs, []types.JID{alice, bob}) {
+		t.Errorf("presence subscriptions after both syncs: %v, want each contact once", subs)
+	}
+	// A new connection has none: all again, once.
+	fake.Emit(&events.Connected{})
+	s.presenceWork.Wait()
+	if subs := sortedSubs(fake); !slices.Equal(subs, []types.JID{alice, alice, bob, bob}) {
+		t.Errorf("presence subscriptions after reconnecting: %v", subs)
 	}
 }

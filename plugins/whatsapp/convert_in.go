@@ -97,10 +97,8 @@ func unwrapAssociated(evt *events.Message) bool {
 	msg := evt.Message
 	inner := msg.GetAssociatedChildMessage().GetMessage()
 	for _, m := range []*waE2E.Message{msg, inner} {
-		switch m.GetMessageContextInfo().GetMessageAssociation().GetAssociationType() {
-		case waE2E.MessageAssociation_HD_IMAGE_DUAL_UPLOAD, waE2E.MessageAssociation_HD_VIDEO_DUAL_UPLOAD,
-			waE2E.MessageAssociation_HEVC_VIDEO_DUAL_UPLOAD, waE2E.MessageAssociation_MOTION_PHOTO:
-			return false
+		if t := m.GetMessageContextInfo().GetMessageAssociation().GetAssociationType(); isHDCopy(t) || t == waE2E.MessageAssociation_MOTION_PHOTO {
+			return false // history shows an HD copy's file with the first (hdcopy.go)
 		}
 	}
 	if inner != nil {

@@ -7,6 +7,7 @@ import (
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -108,5 +109,28 @@ func TestRevokeWindow(t *testing.T) {
 	now = func() time.Time { return time.Now().Add(47 * time.Hour) }
 	if _, err := s.Retract(ctx, call, &pb.Retract{TargetId: res.MessageID, TargetMeta: res.Meta}); err != nil {
 		t.Errorf("deleted 47 hours later: %v", err)
+	}
+}
+
+// Someone else's message in a group is deleted for everyone only by an
+// admin: WhatsApp's apps drop a member's deletion of it (WhatsApp does
+// not refuse it), which would show deleted on XMPP alone. Refused
+// before anything is sent; once the user is an admin, sent.
+func TestRevokeOthersAdminOnly(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	fake.SetGroup(&types.GroupInfo{JID: group, Participants: []types.GroupParticipant{{JID: me}, {JID: bob, IsAdmin: true}}})
+	call := sdk.Call{ChatID: group.String()}
+	bobs := &pb.Retract{TargetId: "G1", TargetMeta: msgMeta{Sender: bob}.encode()}
+	if _, err := s.Retract(ctx, call, bobs); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED || len(fake.Sent()) != 0 {
+		t.Errorf("a member deleting another's message: %v, sent %v", err, fake.Sent())
+	}
+	fake.Emit(&events.GroupInfo{JID: group, Sender: &bob, Timestamp: when, Promote: []types.JID{me}})
+	if _, err := s.Retract(ctx, call, bobs); err != nil {
+		t.Errorf("an admin deleting another's message: %v", err)
+	}
+	if all := fake.Sent(); len(all) != 1 || all[0].Msg.GetProtocolMessage().GetKey().GetParticipant() != bob.String() {
+		t.Errorf("sent: %v", all)
 	}
 }

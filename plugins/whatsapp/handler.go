@@ -25,11 +25,19 @@ func (s *Session) handle(evt any) {
 		s.mu.Lock()
 		available := s.available
 		s.refusedWait = 0
+		s.subscribed = nil
 		s.mu.Unlock()
+		s.pullHistory() // notices a plugin that died left (historynotice.go)
 		if available {
 			// A new connection knows neither the user's presence nor the
 			// subscriptions: both again, off WhatsApp's event loop.
-			go s.resubscribe()
+			s.presenceWork.Add(1)
+			go func() {
+				defer s.presenceWork.Done()
+				s.resubscribe()
+			}()
+		} else {
+			s.presentUnavailableLater() // with the account's name (messages.go)
 		}
 	case *events.KeepAliveTimeout:
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, fmt.Sprintf(
@@ -179,6 +187,12 @@ func (s *Session) learnSource(src *types.MessageSource) {
 func (s *Session) message(e *events.Message) {
 	if e.Info.Chat.Server == types.BroadcastServer && !incomingBroadcast(&e.Info) {
 		return // statuses and the user's own lists: no word for them yet
+	}
+	if n := e.Message.GetProtocolMessage().GetHistorySyncNotification(); n != nil {
+		if e.Info.IsFromMe { // whatsmeow heeds the user's own devices' only
+			s.historyNotice(e.Info.ID, n) // historynotice.go
+		}
+		return
 	}
 	if !e.Info.SenderAlt.IsEmpty() {
 		s.ids.learn(e.Info.Sender.ToNonAD(), e.Info.SenderAlt.ToNonAD())

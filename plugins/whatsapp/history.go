@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
+	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
@@ -47,6 +48,10 @@ type historyState struct {
 	seq     int
 	pushing bool
 	again   bool
+	// pulling, pullAgain: the same for the notices' downloads
+	// (historynotice.go).
+	pulling   bool
+	pullAgain bool
 
 	oldest oldestKnown // per chat, the oldest message seen (ondemand.go)
 	od     onDemand    // the history-on-demand request in flight
@@ -106,6 +111,7 @@ type historyMessages struct {
 func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation, cutoff time.Time, before anchor) historyMessages {
 	var r historyMessages
 	timer := chatTimer{Secs: conv.GetEphemeralExpiration(), At: conv.GetEphemeralSettingTimestamp()}
+	hd := s.historyHDCopies(chat, conv) // hdcopy.go
 	for _, hm := range conv.GetMessages() {
 		web := hm.GetMessage()
 		if web == nil {
@@ -134,6 +140,7 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 			s.nameSender(ev, &evt.Info)
 			s.notePin(ev.ChatId, evt) // a pin's notice: which messages are pinned now
 			if m := ev.GetMessage(); m != nil {
+				s.withHDCopy(m, evt, hd[evt.Info.ID])
 				// With the conversation's timer for one that says none.
 				// One past its deadline says it too: the host drops it.
 				m.ExpiresUnixMicro = expiresAt(evt, timer)
@@ -142,6 +149,9 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 				s.historyPoll(evt, web, p, ev.GetMessage()) // historypoll.go
 			}
 			r.evs = append(r.evs, ev)
+			if ev.GetMessage() != nil {
+				r.evs = append(r.evs, s.historyReactions(chat, web, &evt.Info)...)
+			}
 		}
 	}
 	slices.SortStableFunc(r.evs, func(a, b *pb.Event) int {
@@ -154,6 +164,47 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 		return 0
 	})
 	return r
+}
+
+// historyReactions is the reactions a history message carries (WhatsApp
+// keeps them with it, each person's last, not as messages of their
+// own) as reaction events after it: who reacted is the reaction's key,
+// the user's own (fromMe), a group member (participant), else the
+// contact of a one-to-one chat.
+func (s *Session) historyReactions(chat types.JID, web *waWeb.WebMessageInfo, target *types.MessageInfo) []*pb.Event {
+	var out []*pb.Event
+	for _, r := range web.GetReactions() {
+		key := r.GetKey()
+		if r.GetText() == "" {
+			continue // taken back
+		}
+		info := types.MessageInfo{
+			MessageSource: types.MessageSource{Chat: chat, IsFromMe: key.GetFromMe(), IsGroup: chat.Server == types.GroupServer, Sender: chat},
+			ID:            key.GetID(),
+			// Not before the message: the host stores a batch in order.
+			Timestamp: target.Timestamp,
+		}
+		if at := time.UnixMilli(r.GetSenderTimestampMS()); at.After(info.Timestamp) {
+			info.Timestamp = at
+		}
+		switch {
+		case key.GetFromMe():
+			info.Sender = s.ownJID()
+		case key.GetParticipant() != "":
+			p, err := types.ParseJID(key.GetParticipant())
+			if err != nil {
+				continue
+			}
+			info.Sender = p.ToNonAD()
+		case info.IsGroup:
+			continue // a member's reaction that names nobody
+		}
+		ev := s.conv.base(&info)
+		ev.EventId = "" // as a live reaction's: the target is what counts
+		ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: target.ID, Emojis: []string{r.GetText()}}}
+		out = append(out, ev)
+	}
+	return out
 }
 
 // historyIDs learns the phone numbers of the LIDs a blob names: its
@@ -241,20 +292,7 @@ func (h *historyState) spool(batches []*pb.HistoryBatch) error {
 		buf = binary.AppendUvarint(buf, uint64(len(m)))
 		buf = append(buf, m...)
 	}
-	path := filepath.Join(h.dir, name)
-	f, err := os.Create(path + ".tmp")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(buf)
-	err = errors.Join(err, f.Sync(), f.Close())
-	if err == nil {
-		err = os.Rename(path+".tmp", path)
-	}
-	if err == nil {
-		err = syncDir(h.dir)
-	}
-	return err
+	return writeSynced(filepath.Join(h.dir, name), buf, h.dir)
 }
 
 func syncDir(dir string) error {

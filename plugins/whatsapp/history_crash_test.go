@@ -164,3 +164,56 @@ func TestHistorySyncResentWhole(t *testing.T) {
 		t.Fatalf("after the crash: %v, want the whole sync again (H1, H2), then H3", got)
 	}
 }
+
+// TestHistoryNoticeSurvivesPluginCrash: WhatsApp tells of a history sync
+// with a notice, whose receipt whatsmeow sends at once; the plugin
+// process is killed before it downloaded the blob. The notice was kept
+// in the login's folder: the restarted plugin downloads it and sends
+// its batch. Before, whatsmeow downloaded it from a goroutine of its
+// own, and the sync was lost with the process (here: never downloaded,
+// as the fake's whatsmeow does not dial WhatsApp's media servers).
+func TestHistoryNoticeSurvivesPluginCrash(t *testing.T) {
+	srv, p, _, done := processLoggedIn(t)
+	now := time.Now().Truncate(time.Second)
+	srv.HoldHistory(true)
+	if err := srv.HistoryNotice(&waHistorySync.HistorySync{SyncType: waHistorySync.HistorySync_RECENT.Enum(),
+		Conversations: []*waHistorySync.Conversation{{ID: proto.String(bob.String()),
+			Messages: []*waHistorySync.HistorySyncMsg{{Message: pastMsg(bob, bob, "H1", now.Add(-time.Hour), "told by a notice")}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	notices := func() []string {
+		left, _ := filepath.Glob(filepath.Join(p.LoginDir(), "history", "*.notice"))
+		return left
+	}
+	deadline := time.Now().Add(plugintest.Timeout)
+	for len(notices()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the notice was not kept in the login's folder")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	p.Restart() // killed while the download waits
+	srv.HoldHistory(false)
+	p.Connect(done.LoginId, done.SavedState)
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	h, err := p.Client().History(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := h.Recv()
+	if err != nil {
+		t.Fatalf("History: %v (notices %v)", err, notices())
+	}
+	if len(b.Events) != 1 || b.Events[0].EventId != "H1" {
+		t.Fatalf("after the crash: %v, want H1", b)
+	}
+	if err := h.Send(&pb.HistoryAck{UpToSeq: b.Seq}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(plugintest.Timeout); len(notices()) > 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("notices left once downloaded: %v", notices())
+		}
+	}
+}

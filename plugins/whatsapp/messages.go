@@ -259,6 +259,11 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	if !m.FromMe && chat.Server != types.GroupServer {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: only your own messages can be deleted for everyone here")
 	}
+	if !m.FromMe {
+		if err := s.mayDeleteOthers(ctx, chat); err != nil {
+			return sdk.Result{}, err
+		}
+	}
 	if t := m.Time; m.FromMe && !t.IsZero() && now().Sub(t) > revokeWindow {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_EXPIRED, "whatsapp: a message can be deleted for everyone for %d days after it was sent; it stays on WhatsApp", int(revokeWindow/(24*time.Hour)))
 	}
@@ -274,6 +279,28 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 		}
 	}
 	return sdk.Result{MessageID: resp.ID, Time: resp.Timestamp}, nil
+}
+
+// mayDeleteOthers refuses the deletion of someone else's message in a
+// group where the user is no admin, as the group is known (read once if
+// it is not): WhatsApp's apps take such a deletion from an admin only,
+// and WhatsApp itself does not refuse it, so the message would show
+// deleted on XMPP alone. A group that cannot be read leaves it to
+// WhatsApp.
+func (s *Session) mayDeleteOthers(ctx context.Context, chat types.JID) error {
+	g, ok := s.cachedGroup(chat)
+	if !ok {
+		rg, err := s.group(ctx, chat)
+		if err != nil {
+			s.log.Info("group unknown before deleting a message of another's: WhatsApp decides", "chat", chat, "err", err)
+			return nil
+		}
+		g = *rg
+	}
+	if !s.isSelfAdmin(&g) {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "whatsapp: only the group's admins may delete others' messages for everyone")
+	}
+	return nil
 }
 
 // MarkRead sends a read receipt for the newest message read (WhatsApp
@@ -318,7 +345,22 @@ func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingStat
 func (s *Session) SetPresence(ctx context.Context, p *pb.Presence) error {
 	wp := presenceOf(p)
 	available := wp == types.PresenceAvailable
+	s.presenceMu.Lock()
 	err := s.d.cli.SendPresence(ctx, wp)
+	was, err := s.presenceSent(available, err)
+	s.presenceMu.Unlock()
+	if err != nil {
+		return sendErr("presence", err)
+	}
+	if available && !was {
+		s.subscribeContacts(ctx)
+	}
+	return nil
+}
+
+// presenceSent keeps the user's presence once sent (with presenceMu
+// held), and says whether they were available already.
+func (s *Session) presenceSent(available bool, err error) (bool, error) {
 	if errors.Is(err, whatsmeow.ErrNoPushName) {
 		// A device just linked: WhatsApp has not synced the account's
 		// name yet (its settings come seconds later), and a presence
@@ -328,30 +370,70 @@ func (s *Session) SetPresence(ctx context.Context, p *pb.Presence) error {
 		s.mu.Lock()
 		s.available, s.presenceOwed = available, available
 		s.mu.Unlock()
-		return nil
+		return true, nil
 	}
 	if err != nil {
-		return sendErr("presence", err)
+		return true, err
 	}
 	s.mu.Lock()
 	was := s.available && !s.presenceOwed
 	s.available, s.presenceOwed = available, false
-	s.mu.Unlock()
-	if available && !was {
-		s.subscribeContacts(ctx)
+	if !available {
+		// Available again subscribes them all again, as before.
+		s.subscribed = nil
 	}
-	return nil
+	s.mu.Unlock()
+	return was, nil
+}
+
+// presentUnavailable tells WhatsApp the user is away when a connection
+// starts, or the account's name comes, while the user is not available:
+// whatsmeow sends no presence by itself, and WhatsApp learns the name it
+// shows to those the user writes to from a presence ("-" without one),
+// as whatsmeow's SendPresence says. Under presenceMu: a SetPresence of
+// the user's meanwhile is not undone.
+func (s *Session) presentUnavailable() {
+	s.presenceMu.Lock()
+	defer s.presenceMu.Unlock()
+	s.mu.Lock()
+	available := s.available
+	s.mu.Unlock()
+	if available {
+		return // theirs went, or goes once the name is known
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.d.cli.SendPresence(ctx, types.PresenceUnavailable); err != nil && !errors.Is(err, whatsmeow.ErrNoPushName) {
+		s.log.Info("presence on connecting", "err", err)
+	}
+}
+
+// presentUnavailableLater is presentUnavailable off WhatsApp's event
+// loop.
+func (s *Session) presentUnavailableLater() {
+	s.presenceWork.Add(1)
+	go func() {
+		defer s.presenceWork.Done()
+		s.presentUnavailable()
+	}()
 }
 
 // pushNameKnown sends the user's presence, and subscribes to the
 // contacts', when SetPresence could not for want of the account's name.
 func (s *Session) pushNameKnown() {
 	s.mu.Lock()
-	owed := s.presenceOwed
+	owed, available := s.presenceOwed, s.available
 	s.presenceOwed = false
 	s.mu.Unlock()
-	if owed {
-		go s.resubscribe() // off WhatsApp's event loop
+	switch {
+	case owed:
+		s.presenceWork.Add(1)
+		go func() { // off WhatsApp's event loop
+			defer s.presenceWork.Done()
+			s.resubscribe()
+		}()
+	case !available:
+		s.presentUnavailableLater() // the name, which none could carry before
 	}
 }
 
@@ -359,7 +441,19 @@ func (s *Session) pushNameKnown() {
 func (s *Session) resubscribe() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := s.d.cli.SendPresence(ctx, types.PresenceAvailable); err != nil {
+	s.presenceMu.Lock()
+	s.mu.Lock()
+	available := s.available
+	s.mu.Unlock()
+	var err error
+	if available {
+		err = s.d.cli.SendPresence(ctx, types.PresenceAvailable)
+	}
+	s.presenceMu.Unlock()
+	if !available {
+		return // unavailable meanwhile: SetPresence sent it
+	}
+	if err != nil {
 		s.log.Info("presence after reconnecting", "err", err)
 		return
 	}
@@ -367,19 +461,40 @@ func (s *Session) resubscribe() {
 }
 
 // subscribeContacts asks for the presence of every saved contact (the
-// contact list's).
+// contact list's) not yet asked for on this connection: right after
+// linking, the address book's sync and the presence kept until the
+// account's name came both call it, seconds apart, and each would
+// otherwise ask for every contact again.
 func (s *Session) subscribeContacts(ctx context.Context) {
+	s.subscribing.Lock()
+	defer s.subscribing.Unlock()
 	all, err := s.d.dev.Contacts.GetAllContacts(ctx)
 	if err != nil {
 		s.log.Warn("contacts for presence", "err", err)
 		return
 	}
+	s.mu.Lock()
+	if s.subscribed == nil {
+		s.subscribed = map[types.JID]bool{}
+	}
+	done := s.subscribed // a reset meanwhile leaves this one
+	s.mu.Unlock()
 	for jid, c := range all {
 		if (c.FullName == "" && c.FirstName == "") || jid.Server != types.DefaultUserServer {
 			continue
 		}
+		s.mu.Lock()
+		asked := done[jid]
+		s.mu.Unlock()
+		if asked {
+			continue
+		}
 		if err := s.d.cli.SubscribePresence(ctx, jid); err != nil {
 			s.log.Debug("presence subscription", "jid", jid, "err", err)
+			continue
 		}
+		s.mu.Lock()
+		done[jid] = true
+		s.mu.Unlock()
 	}
 }

@@ -295,7 +295,7 @@ func TestContacts(t *testing.T) {
 	for len(fake.Subscriptions()) < 2 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if subs := fake.Subscriptions(); len(subs) != 2 || len(fake.Presences()) != 2 {
+	if subs := fake.Subscriptions(); len(subs) != 2 || countOf(fake.Presences(), types.PresenceAvailable) != 2 {
 		t.Errorf("after reconnecting: subscriptions %v, presences %v", subs, fake.Presences())
 	}
 	from := r.host.count()

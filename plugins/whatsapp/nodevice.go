@@ -7,6 +7,7 @@ import (
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
@@ -54,6 +55,9 @@ func (noDevice) ParseWebMessage(types.JID, *waWeb.WebMessageInfo) (*events.Messa
 	return nil, errNoDevice
 }
 func (noDevice) BuildHistorySyncRequest(*types.MessageInfo, int) *waE2E.Message { return nil }
+func (noDevice) DownloadHistorySync(context.Context, *waE2E.HistorySyncNotification, bool) (*waHistorySync.HistorySync, error) {
+	return nil, errNoDevice
+}
 func (noDevice) SetDisappearingTimer(context.Context, types.JID, time.Duration, time.Time) error {
 	return errNoDevice
 }

@@ -42,6 +42,20 @@ type Session struct {
 	// presenceOwed: the user is available, but WhatsApp had not synced
 	// the account's name that a presence carries (pushNameKnown).
 	presenceOwed bool
+	// subscribed is the contacts whose presence was asked for on this
+	// connection while the user is available: each once (a new
+	// connection, or the user unavailable, starts it afresh).
+	subscribed map[types.JID]bool
+	// subscribing runs one subscribeContacts at a time, so that two
+	// callers (the address book's sync, the presence kept for the
+	// account's name, a new connection) do not both ask for a contact.
+	subscribing sync.Mutex
+	// presenceWork counts the presences and subscriptions sent off
+	// WhatsApp's event loop (tests wait for it).
+	presenceWork sync.WaitGroup
+	// presenceMu orders the user's presences sent: the one SetPresence
+	// sends is not followed by an older one (presentUnavailable).
+	presenceMu sync.Mutex
 	// permanent names the event that ended the connection for good
 	// (logged out, replaced, banned, outdated): no more retries.
 	permanent string
@@ -174,6 +188,7 @@ func (s *Session) Connect(ctx context.Context) error {
 	if s.d.cli.IsConnected() {
 		// The device a login process just paired: already connected.
 		s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "connected as "+s.login.LoginID)
+		s.presentUnavailableLater() // as on Connected (messages.go)
 		return nil
 	}
 	s.state(pb.LoginState_LOGIN_STATE_CONNECTING, "connecting to WhatsApp")

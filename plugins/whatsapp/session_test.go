@@ -203,7 +203,9 @@ func (r *rig) loginQR(t *testing.T, dir string) *pb.CompleteStep {
 	if err != nil || step.GetDisplay().GetData() != "2@fake-qr-2" {
 		t.Fatalf("rotated code: %v, %v", step, err)
 	}
+	scanned := make(chan struct{})
 	go func() {
+		defer close(scanned)
 		if err := fake.Scan(ctx, phone, "Me"); err != nil {
 			t.Error(err)
 			cancel()
@@ -213,6 +215,7 @@ func (r *rig) loginQR(t *testing.T, dir string) *pb.CompleteStep {
 	if err != nil || step.GetComplete() == nil {
 		t.Fatalf("after the scan: %v, %v", step, err)
 	}
+	<-scanned // its Connected dispatched: not told later, mid-test
 	return step.GetComplete()
 }
 

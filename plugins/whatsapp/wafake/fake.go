@@ -93,6 +93,9 @@ type Client struct {
 	reuploads reuploads
 	// silent: the group queries get no answer (SetSilent).
 	silent bool
+	// histHold, when set, holds history sync downloads until closed
+	// (HoldHistory).
+	histHold chan struct{}
 	// ConnectErr, when set, is what Connect returns.
 	ConnectErr error
 	// SendErr, when set, is what SendMessage returns.
@@ -119,8 +122,13 @@ func (c *Client) Device() *store.Device { return c.dev }
 
 // New makes a fake on dev (a real sqlstore device).
 func New(dev *store.Device, log waLog.Logger) *Client {
+	real := whatsmeow.NewClient(dev, log)
+	// As the plugin's client has it (whatsapp.NewWhatsmeowClient): the
+	// plugin downloads history syncs (and whatsmeow then never dials
+	// WhatsApp's media servers for them).
+	real.ManualHistorySyncDownload = true
 	return &Client{
-		Real: whatsmeow.NewClient(dev, log), dev: dev, changed: make(chan struct{}),
+		Real: real, dev: dev, changed: make(chan struct{}),
 		media: map[string][]byte{}, groups: map[types.JID]*types.GroupInfo{}, users: map[string]types.JID{},
 		qrCodes: []string{"2@fake-qr-1"},
 	}
@@ -533,6 +541,13 @@ func (c *Client) Presences() []types.Presence {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return slices.Clone(c.presence)
+}
+
+// ClearPresences forgets the presences sent so far.
+func (c *Client) ClearPresences() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.presence = nil
 }
 
 // SubscribePresence records the subscription.

@@ -31,8 +31,9 @@ import (
 // Command is one thing the server asks of the plugin's fakes.
 type Command struct {
 	ID int `json:"id"`
-	// Op: "scan", "receive", "contact", "history", "call", "unreachable" (applied once, to the newest fake
-	// that can), "group", "media", "user", "phone", "link", "refuse" (state: applied to every fake).
+	// Op: "scan", "receive", "contact", "history", "history-notice", "call", "unreachable" (applied once,
+	// to the newest fake that can), "group", "media", "user", "phone", "link", "refuse", "history-hold"
+	// (state: applied to every fake).
 	Op    string             `json:"op"`
 	JID   string             `json:"jid,omitempty"`
 	Name  string             `json:"name,omitempty"`
@@ -46,7 +47,8 @@ type Command struct {
 }
 
 func (c Command) state() bool {
-	return c.Op == "group" || c.Op == "media" || c.Op == "user" || c.Op == "phone" || c.Op == "link" || c.Op == "refuse"
+	return c.Op == "group" || c.Op == "media" || c.Op == "user" || c.Op == "phone" || c.Op == "link" || c.Op == "refuse" ||
+		c.Op == "history-hold"
 }
 
 // Report is a message a fake sent, as the server keeps it.
@@ -133,6 +135,28 @@ func (s *Server) History(h *waHistorySync.HistorySync) error {
 	}
 	s.add(Command{Op: "history", Msg: b})
 	return nil
+}
+
+// HistoryNotice has the phone send a history sync's notice, whose blob
+// the plugin downloads (Client.HistoryNotice).
+func (s *Server) HistoryNotice(h *waHistorySync.HistorySync) error {
+	b, err := proto.Marshal(h)
+	if err != nil {
+		return err
+	}
+	s.add(Command{Op: "history-notice", Msg: b})
+	return nil
+}
+
+// HoldHistory holds the plugin's history sync downloads, in this
+// process and the next ones, until called with false
+// (Client.HoldHistory).
+func (s *Server) HoldHistory(hold bool) {
+	name := "release"
+	if hold {
+		name = "hold"
+	}
+	s.add(Command{Op: "history-hold", Name: name})
 }
 
 // PhoneHistory puts past messages of chat on the user's phone: what it
@@ -445,6 +469,11 @@ func (a *Agent) do(c *Client, cmd Command) {
 		if err := proto.Unmarshal(cmd.Msg, &h); err == nil {
 			c.Emit(&events.HistorySync{Data: &h})
 		}
+	case "history-notice":
+		var h waHistorySync.HistorySync
+		if err := proto.Unmarshal(cmd.Msg, &h); err == nil {
+			_, _ = c.HistoryNotice(ctx, &h)
+		}
 	case "contact":
 		if jid, err := types.ParseJID(cmd.JID); err == nil {
 			if c.dev.Contacts.PutContactName(ctx, jid, cmd.Name, cmd.Name) == nil {
@@ -467,6 +496,8 @@ func applyState(c *Client, cmd Command) {
 		}
 	case "media":
 		c.AddMedia(cmd.Path, cmd.Data)
+	case "history-hold":
+		c.HoldHistory(cmd.Name == "hold")
 	case "user":
 		if jid, err := types.ParseJID(cmd.JID); err == nil {
 			c.AddUser(jid)

@@ -1,0 +1,100 @@
+package wafake
+
+import (
+	"bytes"
+	"compress/zlib"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waHistorySync"
+	"go.mau.fi/whatsmeow/types"
+	"google.golang.org/protobuf/proto"
+)
+
+// HistoryNotice has the phone send a history sync as WhatsApp does: a
+// notice (a protocol message from the user's phone) naming the blob,
+// which the plugin downloads (DownloadHistorySync). The blob rides in
+// the notice (its inline payload, as WhatsApp sends the first, small
+// one), so that whatsmeow's own DownloadHistorySync reads it without
+// dialling WhatsApp's media servers. It returns the notice's message
+// ID.
+func (c *Client) HistoryNotice(ctx context.Context, data *waHistorySync.HistorySync) (types.MessageID, error) {
+	raw, err := proto.Marshal(data)
+	if err != nil {
+		return "", err
+	}
+	var z bytes.Buffer
+	w := zlib.NewWriter(&z)
+	if _, err := w.Write(raw); err != nil {
+		return "", err
+	}
+	if err := w.Close(); err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	if c.dev.ID == nil {
+		c.mu.Unlock()
+		return "", whatsmeow.ErrNotLoggedIn
+	}
+	own := c.dev.ID.ToNonAD()
+	c.nextID++
+	id := types.MessageID(fmt.Sprintf("3EB0HIST%08d", c.nextID))
+	c.mu.Unlock()
+	notif := &waE2E.HistorySyncNotification{
+		SyncType:                          waE2E.HistorySyncType(data.GetSyncType()).Enum(),
+		ChunkOrder:                        proto.Uint32(data.GetChunkOrder()),
+		Progress:                          proto.Uint32(data.GetProgress()),
+		InitialHistBootstrapInlinePayload: z.Bytes(),
+	}
+	phone := own
+	phone.Device = 0
+	c.Receive(ctx, &types.MessageInfo{
+		MessageSource: types.MessageSource{Chat: own, Sender: phone, IsFromMe: true},
+		ID:            id, Timestamp: time.Now(), Category: "peer",
+	}, &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{
+		Type: waE2E.ProtocolMessage_HISTORY_SYNC_NOTIFICATION.Enum(), HistorySyncNotification: notif,
+	}})
+	return id, nil
+}
+
+// HoldHistory holds the plugin's history sync downloads (they wait, or
+// end with their context) until called with false.
+func (c *Client) HoldHistory(hold bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case hold && c.histHold == nil:
+		c.histHold = make(chan struct{})
+	case !hold && c.histHold != nil:
+		close(c.histHold)
+		c.histHold = nil
+	}
+}
+
+// DownloadHistorySync is whatsmeow's own, on a notice's inline payload
+// (HistoryNotice's): it parses the blob and, with synchronousStorage,
+// stores what it holds before it returns. Not connected, it fails as
+// whatsmeow's media connection does.
+func (c *Client) DownloadHistorySync(ctx context.Context, notif *waE2E.HistorySyncNotification, synchronousStorage bool) (*waHistorySync.HistorySync, error) {
+	c.mu.Lock()
+	hold := c.histHold
+	c.mu.Unlock()
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("failed to download: %w", ctx.Err())
+		}
+	}
+	if !c.IsConnected() {
+		return nil, fmt.Errorf("failed to download: failed to refresh media connections: %w", whatsmeow.ErrNotConnected)
+	}
+	if notif.InitialHistBootstrapInlinePayload == nil {
+		return nil, errors.New("wafake: a history sync blob rides in its notice (HistoryNotice)")
+	}
+	return c.Real.DownloadHistorySync(ctx, notif, synchronousStorage)
+}
