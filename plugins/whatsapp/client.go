@@ -135,11 +135,16 @@ type NewClientFunc func(dev *store.Device, log waLog.Logger) Client
 // NewWhatsmeowClient is the real client: whatsmeow on WhatsApp's servers,
 // reconnecting by itself (with backoff) when the connection drops. The
 // plugin downloads the history syncs itself, once their notices are on
-// disk (historynotice.go).
+// disk (historynotice.go). A message decrypted is kept in the device's
+// store until the handler returned (EnableDecryptedEventBuffer): a
+// plugin killed in between handles it again at the next start, where
+// without it the copy WhatsApp delivers again cannot be decrypted (the
+// session's keys moved on) and the message is lost.
 func NewWhatsmeowClient(dev *store.Device, log waLog.Logger) Client {
 	c := whatsmeow.NewClient(dev, log)
 	c.EnableAutoReconnect = true
 	c.AutomaticMessageRerequestFromPhone = true
 	c.ManualHistorySyncDownload = true
+	c.EnableDecryptedEventBuffer = true
 	return c
 }
