@@ -135,6 +135,12 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 		return s.channelEvents(ctx, u.ChannelID) // channelupdate.go
 	case *tg.UpdateChatParticipantAdmin, *tg.UpdateChannelParticipant:
 		return s.participantEvents(u) // members.go
+	case *tg.UpdatePeerBlocked:
+		return s.blockEvents(u) // contacts.go
+	case *tg.UpdateContactsReset:
+		return s.contactsResetEvents()
+	case *tg.UpdateUser:
+		return s.userEvents(u.UserID)
 	case *tg.UpdateUserName:
 		if old, ok := s.peers.user(u.UserID); ok {
 			cp := *old

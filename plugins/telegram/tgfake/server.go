@@ -150,6 +150,9 @@ type Server struct {
 	byRandom map[randomKey]bin.Encoder
 	// ttls are the chats' auto-delete timers, seconds, by ttlKey (SetTTL).
 	ttls map[string]int
+	// blocked are each user's blocked users, in the order blocked
+	// (Block, contacts.go).
+	blocked map[int64][]int64
 	// searchErr is the error every contacts.search answers, if set
 	// (SetSearchError, search.go).
 	searchErr string
@@ -362,6 +365,7 @@ func New() (*Server, error) {
 	s.registerCreate(d)
 	s.registerPhotos(d)
 	s.registerSearch(d)
+	s.registerContacts(d)
 	s.registerTTL(d)
 	s.registerPolls(d)
 	s.registerMessages(d)
