@@ -44,6 +44,12 @@ type User struct {
 	Code     string
 	Password string
 	Hint     string
+	// RecoveryEmail is the masked recovery e-mail of the 2FA password
+	// ("" = none), RecoveryCode the code auth.requestPasswordRecovery
+	// "mails" there; auth.recoverPassword with it logs in and removes
+	// the password, as Telegram does.
+	RecoveryEmail string
+	RecoveryCode  string
 	// CodeVia is how sendCode says the code went (nil: the Telegram
 	// app). With auth.sentCodeTypeEmailCode, signIn takes the code as
 	// email_verification only, as Telegram does.
