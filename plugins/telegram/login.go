@@ -110,8 +110,8 @@ type phoneLogin struct {
 	app    app
 	own    bool
 	phone  string
-	hash   string // phone_code_hash
-	pw     twoStep // loginpassword.go
+	hash   string                   // phone_code_hash
+	pw     twoStep                  // loginpassword.go
 	via    tg.AuthSentCodeTypeClass // where Telegram sent the code
 	next   tg.AuthCodeTypeClass     // how it can send it again (nil: no other way)
 	closed bool

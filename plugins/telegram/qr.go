@@ -28,7 +28,7 @@ type qrLogin struct {
 	app      app
 	own      bool
 	token    qrlogin.Token
-	stage    string // "app", "qr", "password"
+	stage    string  // "app", "qr", "password"
 	pw       twoStep // loginpassword.go
 	closed   bool
 	scanned  chan struct{} // UpdateLoginToken came
