@@ -150,3 +150,15 @@ func (s *Session) userEvents(uid int64) []*pb.Event {
 	}
 	return nil
 }
+
+// lists says whether id is in the contact list: listed last time, or,
+// before any listing, a contact.
+func (l *contactListing) lists(id int64, contact bool) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ids == nil {
+		return contact
+	}
+	_, ok := l.ids[id]
+	return ok
+}

@@ -118,16 +118,21 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 			return []*pb.Event{receipt(topicChatID(channelID(u.ChannelID), u.TopMsgID), &pb.Sender{UserId: userID(s.self), IsFromMe: true}, u.ReadMaxID)}
 		}
 	case *tg.UpdateUserTyping:
-		return []*pb.Event{typing(userID(u.UserID), userID(u.UserID), u.Action)}
+		return typing(userID(u.UserID), userID(u.UserID), u.Action)
 	case *tg.UpdateChatUserTyping:
-		return []*pb.Event{typing(chatID(u.ChatID), peerChatID(u.FromID), u.Action)}
+		return typing(chatID(u.ChatID), peerChatID(u.FromID), u.Action)
 	case *tg.UpdateChannelUserTyping:
 		chat := channelID(u.ChannelID)
 		if s.isForum(u.ChannelID) {
 			chat = topicChatID(chat, u.TopMsgID)
 		}
-		return []*pb.Event{typing(chat, peerChatID(u.FromID), u.Action)}
+		return typing(chat, peerChatID(u.FromID), u.Action)
 	case *tg.UpdateUserStatus:
+		if u.UserID == s.self {
+			// The account's own status, as another device sets it: no
+			// contact's presence.
+			return nil
+		}
 		p := presenceOf(u.Status)
 		return []*pb.Event{{ChatId: userID(u.UserID), Sender: &pb.Sender{UserId: userID(u.UserID)},
 			Payload: &pb.Event_Presence{Presence: &pb.PresenceEvent{Presence: p}}}}
@@ -147,6 +152,11 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 			// A new username comes in the same update (usernames).
 			cp.FirstName, cp.LastName, cp.Username, cp.Usernames = u.FirstName, u.LastName, mainUsername(u.Usernames), u.Usernames
 			s.peers.add([]tg.UserClass{&cp}, nil)
+			if u.UserID == s.self || !s.listing.lists(u.UserID, cp.Contact) {
+				// The account itself, or someone of a group only: a
+				// contact event would make them a roster contact.
+				return nil
+			}
 			return []*pb.Event{{Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: contactOf(&cp)}}}}
 		}
 	}
@@ -163,13 +173,22 @@ func receipt(chat string, from *pb.Sender, maxID int) *pb.Event {
 		Kind: pb.ReceiptEvent_KIND_READ, MessageIds: []string{strconv.Itoa(maxID)}}}}
 }
 
-func typing(chat, from string, a tg.SendMessageActionClass) *pb.Event {
+// typing is a chat action as a chat state: writing, recording or sending
+// something is composing, a cancel paused. What is no message coming
+// is nothing: a member speaking in a group call (sent every few seconds
+// while they speak), an animated emoji tapped or seen, a game played, a
+// history import.
+func typing(chat, from string, a tg.SendMessageActionClass) []*pb.Event {
 	st := pb.TypingState_TYPING_STATE_COMPOSING
-	if _, ok := a.(*tg.SendMessageCancelAction); ok {
+	switch a.(type) {
+	case *tg.SendMessageCancelAction:
 		st = pb.TypingState_TYPING_STATE_PAUSED
+	case *tg.SpeakingInGroupCallAction, *tg.SendMessageEmojiInteraction, *tg.SendMessageEmojiInteractionSeen,
+		*tg.SendMessageGamePlayAction, *tg.SendMessageHistoryImportAction:
+		return nil
 	}
-	return &pb.Event{ChatId: chat, Sender: &pb.Sender{UserId: from},
-		Payload: &pb.Event_Typing{Typing: &pb.TypingEvent{State: st}}}
+	return []*pb.Event{{ChatId: chat, Sender: &pb.Sender{UserId: from},
+		Payload: &pb.Event_Typing{Typing: &pb.TypingEvent{State: st}}}}
 }
 
 // presenceOf is a Telegram status as presence: online, or away with the
