@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"sync"
@@ -546,6 +547,9 @@ func (s *Session) reactionEvents(chat string, msg int, r tg.MessageReactions) []
 		c.last = map[string]map[string][]string{}
 	}
 	before := c.last[key]
+	if len(r.RecentReactions) > 0 {
+		keepUnlisted(before, now, r)
+	}
 	c.last[key] = now
 	c.mu.Unlock()
 	var evs []*pb.Event
@@ -579,6 +583,34 @@ func (s *Session) reactionEvents(chat string, msg int, r tg.MessageReactions) []
 		return 0
 	})
 	return evs
+}
+
+// keepUnlisted keeps in now the earlier reactions of those the recent
+// list leaves out while the counts say someone still has them: Telegram's
+// recent_reactions names only the latest reactors of a large group, so
+// one missing from it has not necessarily taken their reaction back.
+// Only as many are kept as the counts have unnamed reactors.
+func keepUnlisted(before, now map[string][]string, r tg.MessageReactions) {
+	unnamed := map[string]int{}
+	for _, rc := range r.Results {
+		if e, ok := rc.Reaction.(*tg.ReactionEmoji); ok {
+			unnamed[e.Emoticon] += rc.Count
+		}
+	}
+	for _, set := range now {
+		for _, e := range set {
+			unnamed[e]--
+		}
+	}
+	whos := slices.Sorted(maps.Keys(before))
+	for _, who := range whos {
+		for _, e := range before[who] {
+			if unnamed[e] > 0 && !slices.Contains(now[who], e) {
+				unnamed[e]--
+				now[who] = append(now[who], e)
+			}
+		}
+	}
 }
 
 func btoi(b bool) int {
