@@ -42,3 +42,23 @@ func TestReactionsRecentListShort(t *testing.T) {
 		t.Errorf("a reaction taken back: events %v, want 1002's removal", got)
 	}
 }
+
+// A group's reactions without a recent list (Telegram does not show who
+// reacted) take back no one's reaction seen before while the counts
+// still hold it.
+func TestReactionsNoRecentList(t *testing.T) {
+	s, _ := unitSession(t)
+	ctx := context.Background()
+	up := func(r tg.MessageReactions) int {
+		return len(s.convert(ctx, &tg.UpdateMessageReactions{Peer: &tg.PeerChannel{ChannelID: 500}, MsgID: 9, Reactions: r}))
+	}
+	if n := up(groupReactions(1, 1002)); n != 1 {
+		t.Fatalf("first reaction: %d events, want 1", n)
+	}
+	if n := up(groupReactions(2)); n != 0 {
+		t.Errorf("counts alone: %d events, want none (1002's reaction still counted)", n)
+	}
+	if n := up(groupReactions(0)); n != 1 {
+		t.Errorf("count down to none: %d events, want 1002's removal", n)
+	}
+}

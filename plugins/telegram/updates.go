@@ -547,7 +547,9 @@ func (s *Session) reactionEvents(chat string, msg int, r tg.MessageReactions) []
 		c.last = map[string]map[string][]string{}
 	}
 	before := c.last[key]
-	if len(r.RecentReactions) > 0 {
+	if k, _, err := parsePeer(chat); len(r.RecentReactions) > 0 || err != nil || k != peerUser {
+		// A group's: whom the recent list (or, when Telegram gives
+		// none, the counts alone) leaves out may still have reacted.
 		keepUnlisted(before, now, r)
 	}
 	c.last[key] = now
@@ -587,8 +589,9 @@ func (s *Session) reactionEvents(chat string, msg int, r tg.MessageReactions) []
 
 // keepUnlisted keeps in now the earlier reactions of those the recent
 // list leaves out while the counts say someone still has them: Telegram's
-// recent_reactions names only the latest reactors of a large group, so
-// one missing from it has not necessarily taken their reaction back.
+// recent_reactions names only the latest reactors of a large group (and
+// none where it does not show who reacted), so one missing from it has
+// not necessarily taken their reaction back.
 // Only as many are kept as the counts have unnamed reactors.
 func keepUnlisted(before, now map[string][]string, r tg.MessageReactions) {
 	unnamed := map[string]int{}
