@@ -96,3 +96,21 @@ func TestContactChangesLive(t *testing.T) {
 		t.Errorf("contacts %v: want carol alone", got)
 	}
 }
+
+// A listed contact's new profile photo (Telegram's updateUser, the user
+// bundled with it) describes them again with its ID: the avatar changed
+// only at the next contact list.
+func TestContactNewPhoto(t *testing.T) {
+	s, _ := unitSession(t)
+	s.listing.set(map[int64]listedAs{1002: {contact: true}})
+	s.peers.add([]tg.UserClass{&tg.User{ID: 1002, AccessHash: 2, FirstName: "Bob", Contact: true, Photo: &tg.UserProfilePhoto{PhotoID: 77}}}, nil)
+	evs := s.convert(ctxT(t), &tg.UpdateUser{UserID: 1002})
+	if len(evs) != 1 || evs[0].GetContact().GetContact().GetAvatarId() != "77" {
+		t.Errorf("events %v: want bob with avatar 77", evs)
+	}
+	// Someone of a group only: nothing.
+	s.peers.add([]tg.UserClass{&tg.User{ID: 1003, AccessHash: 3, FirstName: "Carol", Photo: &tg.UserProfilePhoto{PhotoID: 78}}}, nil)
+	if evs := s.convert(ctxT(t), &tg.UpdateUser{UserID: 1003}); len(evs) != 0 {
+		t.Errorf("a group member's new photo: events %v, want none", evs)
+	}
+}
