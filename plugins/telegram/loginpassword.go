@@ -77,14 +77,14 @@ func (w *twoStep) submit(ctx context.Context, r *runner, f map[string]string) *p
 		return w.submitRecovery(ctx, r, f)
 	}
 	pw := f["password"]
-	switch {
-	case pw == "":
+	if pw == "" {
 		return w.passwordForm("Type the password.")
-	case strings.EqualFold(strings.TrimSpace(pw), forgotWord):
-		return w.forgot(ctx, r)
 	}
+	// Tried first: "forgot" may be the password itself.
 	_, err := r.client.Auth().Password(ctx, pw)
 	switch {
+	case errors.Is(err, auth.ErrPasswordInvalid) && strings.EqualFold(strings.TrimSpace(pw), forgotWord):
+		return w.forgot(ctx, r)
 	case errors.Is(err, auth.ErrPasswordInvalid):
 		return w.passwordForm("That password is wrong: type it again.")
 	case err != nil:

@@ -80,3 +80,28 @@ func TestPasswordForgotten(t *testing.T) {
 		t.Errorf("auth.recoverPassword asked %d times, want 3", got)
 	}
 }
+
+// A password that is the word itself logs in: it is tried first.
+func TestPasswordIsForgot(t *testing.T) {
+	srv := newFake(t)
+	u := forgetful
+	u.Password = "Forgot"
+	srv.AddUser(u)
+	n, _ := newNetwork(t, srv)
+	ctx := ctxT(t)
+	p, err := n.StartLogin(ctx, sdk.LoginRequest{FlowID: FlowPhone, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantForm(t, submit(t, p, map[string]string{"phone": "+" + u.Phone}), "code", "")
+	wantForm(t, submit(t, p, map[string]string{"code": u.Code}), "password", "")
+	if c := submit(t, p, map[string]string{"password": "Forgot"}).GetComplete(); c == nil {
+		t.Fatal("the password Forgot did not log in")
+	}
+	if srv.Requests("auth.requestPasswordRecovery") != 0 {
+		t.Error("a recovery code asked for")
+	}
+}
