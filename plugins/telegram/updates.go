@@ -139,6 +139,8 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 			Payload: &pb.Event_Presence{Presence: &pb.PresenceEvent{Presence: p}}}}
 	case *tg.UpdateChannel:
 		return s.channelEvents(ctx, u.ChannelID) // channelupdate.go
+	case *tg.UpdateChatDefaultBannedRights:
+		return s.basicGroupRightsEvents(ctx, u)
 	case *tg.UpdateChatParticipantAdmin, *tg.UpdateChannelParticipant:
 		return s.participantEvents(u) // members.go
 	case *tg.UpdatePeerBlocked:
