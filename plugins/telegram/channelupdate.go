@@ -67,3 +67,28 @@ func (s *Session) channelEvents(ctx context.Context, id int64) []*pb.Event {
 // forbiddenText is why a channel Telegram no longer shows the user
 // (channelForbidden, CHANNEL_PRIVATE) ended.
 const forbiddenText = "Telegram no longer lets you in this group (banned or removed, or a private group you left)"
+
+// basicGroupRightsEvents answer updateChatDefaultBannedRights of a basic
+// group (a supergroup's change comes as updateChannel): its members may
+// now send, or not, so the room is described again, read-only or open.
+func (s *Session) basicGroupRightsEvents(ctx context.Context, u *tg.UpdateChatDefaultBannedRights) []*pb.Event {
+	p, ok := u.Peer.(*tg.PeerChat)
+	if !ok {
+		return nil
+	}
+	if c, ok := s.peers.chat(p.ChatID); ok {
+		cp := *c
+		cp.DefaultBannedRights = u.DefaultBannedRights
+		s.peers.add(nil, []tg.ChatClass{&cp})
+	}
+	chat := chatID(p.ChatID)
+	info, err := s.ChatInfo(ctx, chat)
+	if err != nil {
+		s.n.log().Warn("telegram: a group's new rights not read", "login", s.login.LoginID, "chat", chat, "err", err)
+		if info = s.chatOf(chat); info == nil {
+			return nil
+		}
+		info.Members = []*pb.Member{s.member(userID(s.self))}
+	}
+	return []*pb.Event{{ChatId: chat, ChatType: info.Type, Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: info}}}}
+}

@@ -44,7 +44,9 @@ func contactOf(u *tg.User) *pb.Contact {
 }
 
 // ContactList is the account's contacts and the people of its private
-// chats (whom the user talks to without having them as contacts).
+// chats (whom the user talks to without having them as contacts), but
+// those the account blocked (contacts.getBlocked; when that fails, all).
+// It is kept, for the changes Telegram tells later (contacts.go).
 func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
 	if s.bot != nil {
 		return s.bot.ContactList(ctx)
@@ -53,12 +55,22 @@ func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
 	if err != nil {
 		return nil, err
 	}
+	blocked, err := s.blocked(ctx, api)
+	if err != nil {
+		s.n.log().Warn("telegram: the blocklist could not be read; blocked users are listed", "login", s.login.LoginID, "err", err)
+	}
 	var out []*pb.Contact
-	seen := map[int64]bool{s.self: true}
-	add := func(us []tg.UserClass) {
+	listed := map[int64]listedAs{}
+	add := func(us []tg.UserClass, chat bool) {
 		for _, uc := range us {
-			if u, ok := uc.(*tg.User); ok && !seen[u.ID] && !u.Deleted {
-				seen[u.ID] = true
+			u, ok := uc.(*tg.User)
+			if !ok || u.ID == s.self || u.Deleted || blocked[u.ID] {
+				continue
+			}
+			as, seen := listed[u.ID]
+			as.contact, as.chat = as.contact || !chat, as.chat || chat
+			listed[u.ID] = as
+			if !seen {
 				out = append(out, contactOf(u))
 			}
 		}
@@ -69,7 +81,7 @@ func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
 	}
 	if c, ok := cs.(*tg.ContactsContacts); ok {
 		s.peers.add(c.Users, nil)
-		add(c.Users)
+		add(c.Users, false)
 	}
 	d, err := s.dialogs(ctx, api)
 	if err != nil {
@@ -87,7 +99,8 @@ func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
 			}
 		}
 	}
-	add(dm)
+	add(dm, true)
+	s.listing.set(listed)
 	return out, nil
 }
 

@@ -110,8 +110,8 @@ type phoneLogin struct {
 	app    app
 	own    bool
 	phone  string
-	hash   string // phone_code_hash
-	hint   string
+	hash   string                   // phone_code_hash
+	pw     twoStep                  // loginpassword.go
 	via    tg.AuthSentCodeTypeClass // where Telegram sent the code
 	next   tg.AuthCodeTypeClass     // how it can send it again (nil: no other way)
 	closed bool
@@ -140,20 +140,6 @@ func (p *phoneLogin) codeForm(errText string) *pb.LoginStep {
 		Error:        errText,
 		Step: &pb.LoginStep_Form{Form: &pb.FormStep{Fields: []*pb.FormField{
 			{Id: "code", Label: "Code", Type: pb.FieldType_FIELD_TYPE_CODE, Required: true},
-		}}},
-	}
-}
-
-func passwordForm(hint, errText string) *pb.LoginStep {
-	desc := "Your Telegram cloud password (two-step verification)."
-	if hint != "" {
-		desc += " Hint: " + hint
-	}
-	return &pb.LoginStep{
-		Instructions: "This account has two-step verification: type its password.",
-		Error:        errText,
-		Step: &pb.LoginStep_Form{Form: &pb.FormStep{Fields: []*pb.FormField{
-			{Id: "password", Label: "Password", Type: pb.FieldType_FIELD_TYPE_PASSWORD, Required: true, Description: desc},
 		}}},
 	}
 }
@@ -253,10 +239,7 @@ func (p *phoneLogin) submitCode(ctx context.Context, f map[string]string) (*pb.L
 	switch {
 	case errors.Is(err, auth.ErrPasswordAuthNeeded):
 		p.stage = "password"
-		if pw, err := p.r.client.API().AccountGetPassword(ctx); err == nil {
-			p.hint = pw.Hint
-		}
-		return passwordForm(p.hint, ""), nil
+		return p.pw.start(ctx, p.r), nil
 	case errors.As(err, &signUp):
 		p.stage = "phone"
 		return p.phoneForm(signUpRefused), nil
@@ -272,16 +255,8 @@ func (p *phoneLogin) submitCode(ctx context.Context, f map[string]string) (*pb.L
 }
 
 func (p *phoneLogin) submitPassword(ctx context.Context, f map[string]string) (*pb.LoginStep, error) {
-	pw := f["password"]
-	if pw == "" {
-		return passwordForm(p.hint, "Type the password."), nil
-	}
-	_, err := p.r.client.Auth().Password(ctx, pw)
-	switch {
-	case errors.Is(err, auth.ErrPasswordInvalid):
-		return passwordForm(p.hint, "That password is wrong: type it again."), nil
-	case err != nil:
-		return passwordForm(p.hint, loginProblem("Telegram refused the password", err)), nil
+	if step := p.pw.submit(ctx, p.r, f); step != nil {
+		return step, nil
 	}
 	return p.complete(ctx)
 }

@@ -64,7 +64,7 @@ func (s *Session) attachmentOf(_ string, m *tg.Message) *pb.Attachment {
 			return nil
 		}
 		a := &pb.Attachment{MimeType: d.MimeType, Size: d.Size}
-		sticker := false
+		sticker, alt := false, ""
 		for _, at := range d.Attributes {
 			switch at := at.(type) {
 			case *tg.DocumentAttributeFilename:
@@ -76,7 +76,7 @@ func (s *Session) attachmentOf(_ string, m *tg.Message) *pb.Attachment {
 			case *tg.DocumentAttributeImageSize:
 				a.Width, a.Height = int32(at.W), int32(at.H)
 			case *tg.DocumentAttributeSticker:
-				sticker = true
+				sticker, alt = true, at.Alt
 			}
 		}
 		if a.Name == "" {
@@ -90,6 +90,12 @@ func (s *Session) attachmentOf(_ string, m *tg.Message) *pb.Attachment {
 				ref.Thumb, ref.Size, ref.Mime, ref.Name = typ, size, "image/webp", "sticker.webp"
 				a.Name, a.MimeType, a.Size, a.Width, a.Height = ref.Name, ref.Mime, sizeOrUnknown(size), int32(w), int32(h)
 			}
+		}
+		if sticker {
+			// The emoji the sender picked it for: what a client that
+			// shows no image reads (the file's description), as in bot
+			// mode. A sticker has no caption of its own to replace.
+			a.Caption = alt
 		}
 		a.Source = &pb.Attachment_Ref{Ref: encodeRef(ref)}
 		return a

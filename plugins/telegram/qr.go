@@ -28,8 +28,8 @@ type qrLogin struct {
 	app      app
 	own      bool
 	token    qrlogin.Token
-	stage    string // "app", "qr", "password"
-	hint     string
+	stage    string  // "app", "qr", "password"
+	pw       twoStep // loginpassword.go
 	closed   bool
 	scanned  chan struct{} // UpdateLoginToken came
 	scanOnce sync.Once
@@ -123,10 +123,7 @@ func (q *qrLogin) export(ctx context.Context) (*pb.LoginStep, error) {
 func (q *qrLogin) fail(ctx context.Context, err error) (*pb.LoginStep, error) {
 	if tgerr.Is(err, "SESSION_PASSWORD_NEEDED") || errors.Is(err, auth.ErrPasswordAuthNeeded) {
 		q.stage = "password"
-		if pw, err := q.r.client.API().AccountGetPassword(ctx); err == nil {
-			q.hint = pw.Hint
-		}
-		return passwordForm(q.hint, ""), nil
+		return q.pw.start(ctx, q.r), nil
 	}
 	if _, flood := tgerr.AsFloodWait(err); flood {
 		// Not a refusal of the account: a wait (resource-constraint).
@@ -199,16 +196,8 @@ func (q *qrLogin) Submit(ctx context.Context, f map[string]string) (*pb.LoginSte
 		}
 		return q.begin(ctx, a, own)
 	case q.stage == "password":
-		pw := f["password"]
-		if pw == "" {
-			return passwordForm(q.hint, "Type the password."), nil
-		}
-		_, err := q.r.client.Auth().Password(ctx, pw)
-		switch {
-		case errors.Is(err, auth.ErrPasswordInvalid):
-			return passwordForm(q.hint, "That password is wrong: type it again."), nil
-		case err != nil:
-			return passwordForm(q.hint, loginProblem("Telegram refused the password", err)), nil
+		if step := q.pw.submit(ctx, q.r, f); step != nil {
+			return step, nil
 		}
 		return q.complete(ctx)
 	}

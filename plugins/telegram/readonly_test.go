@@ -68,3 +68,28 @@ func TestDefaultRightsReadOnly(t *testing.T) {
 		t.Errorf("supergroup %v: want read-only, members visitors, the creator a moderator", info)
 	}
 }
+
+// A basic group's default rights changed on Telegram ("members may not
+// send messages" set from another device) describe its room again,
+// read-only, its members but the creator visitors: it stayed open.
+func TestBasicGroupRightsUpdate(t *testing.T) {
+	s, mock := unitSession(t)
+	open := &tg.Chat{ID: 81, Title: "Quiet", Photo: &tg.ChatPhotoEmpty{}}
+	s.peers.add([]tg.UserClass{&tg.User{ID: 1002, AccessHash: 2, FirstName: "Bob"}}, []tg.ChatClass{open})
+	noSend := tg.ChatBannedRights{SendMessages: true}
+	quiet := *open
+	quiet.DefaultBannedRights = noSend
+	mock.ExpectCall(&tg.MessagesGetFullChatRequest{ChatID: 81}).ThenResult(&tg.MessagesChatFull{
+		FullChat: &tg.ChatFull{ID: 81, Participants: &tg.ChatParticipants{ChatID: 81, Version: 2, Participants: []tg.ChatParticipantClass{
+			&tg.ChatParticipantCreator{UserID: 1002}, &tg.ChatParticipant{UserID: 1001, InviterID: 1002, Date: 1}}}},
+		Chats: []tg.ChatClass{&quiet}})
+	evs := s.convert(context.Background(), &tg.UpdateChatDefaultBannedRights{Peer: &tg.PeerChat{ChatID: 81}, DefaultBannedRights: noSend, Version: 2})
+	if len(evs) != 1 || evs[0].ChatId != "-81" || !evs[0].GetChat().GetChat().GetReadOnly() {
+		t.Fatalf("events %v: want the group read-only", evs)
+	}
+	for _, m := range evs[0].GetChat().GetChat().GetMembers() {
+		if want := map[string]pb.Role{"1002": pb.Role_ROLE_MODERATOR, "1001": pb.Role_ROLE_VISITOR}[m.UserId]; m.Role != want {
+			t.Errorf("member %v: want role %v", m, want)
+		}
+	}
+}

@@ -58,12 +58,13 @@ type Session struct {
 	react    reactionCache
 	uploads  uploads
 	topics   topicCache
-	banLists banCache   // bancache.go
-	found    foundSet   // search.go
-	polls    pollCache  // polls.go
-	creates  createLog  // create_txn.go
-	unpins   unpinSet   // pin.go
-	newest   newestSeen // readmark.go
+	banLists banCache       // bancache.go
+	found    foundSet       // search.go
+	polls    pollCache      // polls.go
+	creates  createLog      // create_txn.go
+	unpins   unpinSet       // pin.go
+	newest   newestSeen     // readmark.go
+	listing  contactListing // contacts.go
 }
 
 func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {

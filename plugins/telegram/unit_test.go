@@ -251,12 +251,19 @@ func TestStickerAsImage(t *testing.T) {
 	if a == nil || a.MimeType != "image/webp" || a.Name != "sticker.webp" || a.Width != 512 || a.GetRef() == "" {
 		t.Errorf("webp sticker %v", a)
 	}
+	// Its emoji travels as the file's description, live and in history.
+	if ev := s.messageEvent(webp); len(ev.GetMessage().GetAttachments()) != 1 || ev.GetMessage().Attachments[0].Caption != "😀" {
+		t.Errorf("webp sticker's event %v: want its emoji as the caption", ev)
+	}
 	tgs := &tg.Message{ID: 2, PeerID: &tg.PeerUser{UserID: 1002}, Media: &tg.MessageMediaDocument{Document: &tg.Document{ID: 8, MimeType: "application/x-tgsticker", Size: 9999,
 		Thumbs:     []tg.PhotoSizeClass{&tg.PhotoSize{Type: "m", W: 128, H: 128, Size: 3000}},
 		Attributes: []tg.DocumentAttributeClass{&tg.DocumentAttributeSticker{Alt: "😀"}}}}}
 	a = s.attachmentOf("1002", tgs)
 	if a == nil || a.MimeType != "image/webp" || a.Size != 3000 || a.Width != 128 || !strings.Contains(a.GetRef(), `"t":"m"`) {
 		t.Errorf("animated sticker %v: want its thumbnail as a WebP image", a)
+	}
+	if a.Caption != "😀" {
+		t.Errorf("animated sticker's caption %q, want its emoji", a.Caption)
 	}
 }
 

@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"sync"
@@ -118,29 +119,47 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 			return []*pb.Event{receipt(topicChatID(channelID(u.ChannelID), u.TopMsgID), &pb.Sender{UserId: userID(s.self), IsFromMe: true}, u.ReadMaxID)}
 		}
 	case *tg.UpdateUserTyping:
-		return []*pb.Event{typing(userID(u.UserID), userID(u.UserID), u.Action)}
+		return typing(userID(u.UserID), userID(u.UserID), u.Action)
 	case *tg.UpdateChatUserTyping:
-		return []*pb.Event{typing(chatID(u.ChatID), peerChatID(u.FromID), u.Action)}
+		return typing(chatID(u.ChatID), peerChatID(u.FromID), u.Action)
 	case *tg.UpdateChannelUserTyping:
 		chat := channelID(u.ChannelID)
 		if s.isForum(u.ChannelID) {
 			chat = topicChatID(chat, u.TopMsgID)
 		}
-		return []*pb.Event{typing(chat, peerChatID(u.FromID), u.Action)}
+		return typing(chat, peerChatID(u.FromID), u.Action)
 	case *tg.UpdateUserStatus:
+		if u.UserID == s.self {
+			// The account's own status, as another device sets it: no
+			// contact's presence.
+			return nil
+		}
 		p := presenceOf(u.Status)
 		return []*pb.Event{{ChatId: userID(u.UserID), Sender: &pb.Sender{UserId: userID(u.UserID)},
 			Payload: &pb.Event_Presence{Presence: &pb.PresenceEvent{Presence: p}}}}
 	case *tg.UpdateChannel:
 		return s.channelEvents(ctx, u.ChannelID) // channelupdate.go
+	case *tg.UpdateChatDefaultBannedRights:
+		return s.basicGroupRightsEvents(ctx, u)
 	case *tg.UpdateChatParticipantAdmin, *tg.UpdateChannelParticipant:
 		return s.participantEvents(u) // members.go
+	case *tg.UpdatePeerBlocked:
+		return s.blockEvents(u) // contacts.go
+	case *tg.UpdateContactsReset:
+		return s.contactsResetEvents()
+	case *tg.UpdateUser:
+		return s.userEvents(u.UserID)
 	case *tg.UpdateUserName:
 		if old, ok := s.peers.user(u.UserID); ok {
 			cp := *old
 			// A new username comes in the same update (usernames).
 			cp.FirstName, cp.LastName, cp.Username, cp.Usernames = u.FirstName, u.LastName, mainUsername(u.Usernames), u.Usernames
 			s.peers.add([]tg.UserClass{&cp}, nil)
+			if u.UserID == s.self || !s.listing.lists(u.UserID, cp.Contact) {
+				// The account itself, or someone of a group only: a
+				// contact event would make them a roster contact.
+				return nil
+			}
 			return []*pb.Event{{Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: contactOf(&cp)}}}}
 		}
 	}
@@ -157,13 +176,22 @@ func receipt(chat string, from *pb.Sender, maxID int) *pb.Event {
 		Kind: pb.ReceiptEvent_KIND_READ, MessageIds: []string{strconv.Itoa(maxID)}}}}
 }
 
-func typing(chat, from string, a tg.SendMessageActionClass) *pb.Event {
+// typing is a chat action as a chat state: writing, recording or sending
+// something is composing, a cancel paused. What is no message coming
+// is nothing: a member speaking in a group call (sent every few seconds
+// while they speak), an animated emoji tapped or seen, a game played, a
+// history import.
+func typing(chat, from string, a tg.SendMessageActionClass) []*pb.Event {
 	st := pb.TypingState_TYPING_STATE_COMPOSING
-	if _, ok := a.(*tg.SendMessageCancelAction); ok {
+	switch a.(type) {
+	case *tg.SendMessageCancelAction:
 		st = pb.TypingState_TYPING_STATE_PAUSED
+	case *tg.SpeakingInGroupCallAction, *tg.SendMessageEmojiInteraction, *tg.SendMessageEmojiInteractionSeen,
+		*tg.SendMessageGamePlayAction, *tg.SendMessageHistoryImportAction:
+		return nil
 	}
-	return &pb.Event{ChatId: chat, Sender: &pb.Sender{UserId: from},
-		Payload: &pb.Event_Typing{Typing: &pb.TypingEvent{State: st}}}
+	return []*pb.Event{{ChatId: chat, Sender: &pb.Sender{UserId: from},
+		Payload: &pb.Event_Typing{Typing: &pb.TypingEvent{State: st}}}}
 }
 
 // presenceOf is a Telegram status as presence: online, or away with the
@@ -521,6 +549,11 @@ func (s *Session) reactionEvents(chat string, msg int, r tg.MessageReactions) []
 		c.last = map[string]map[string][]string{}
 	}
 	before := c.last[key]
+	if k, _, err := parsePeer(chat); len(r.RecentReactions) > 0 || err != nil || k != peerUser {
+		// A group's: whom the recent list (or, when Telegram gives
+		// none, the counts alone) leaves out may still have reacted.
+		keepUnlisted(before, now, r)
+	}
 	c.last[key] = now
 	c.mu.Unlock()
 	var evs []*pb.Event
@@ -554,6 +587,35 @@ func (s *Session) reactionEvents(chat string, msg int, r tg.MessageReactions) []
 		return 0
 	})
 	return evs
+}
+
+// keepUnlisted keeps in now the earlier reactions of those the recent
+// list leaves out while the counts say someone still has them: Telegram's
+// recent_reactions names only the latest reactors of a large group (and
+// none where it does not show who reacted), so one missing from it has
+// not necessarily taken their reaction back.
+// Only as many are kept as the counts have unnamed reactors.
+func keepUnlisted(before, now map[string][]string, r tg.MessageReactions) {
+	unnamed := map[string]int{}
+	for _, rc := range r.Results {
+		if e, ok := rc.Reaction.(*tg.ReactionEmoji); ok {
+			unnamed[e.Emoticon] += rc.Count
+		}
+	}
+	for _, set := range now {
+		for _, e := range set {
+			unnamed[e]--
+		}
+	}
+	whos := slices.Sorted(maps.Keys(before))
+	for _, who := range whos {
+		for _, e := range before[who] {
+			if unnamed[e] > 0 && !slices.Contains(now[who], e) {
+				unnamed[e]--
+				now[who] = append(now[who], e)
+			}
+		}
+	}
 }
 
 func btoi(b bool) int {

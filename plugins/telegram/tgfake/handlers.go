@@ -116,8 +116,33 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		}
 		k.srpB = st
 		out.HasPassword, out.CurrentAlgo, out.SRPB, out.SRPID, out.Hint = true, st.algo(), pad256(st.gb), st.id, u.Hint
+		out.HasRecovery = u.RecoveryEmail != ""
 		out.SetFlags()
 		return out, nil
+	})
+	handle(s, d, tg.AuthRequestPasswordRecoveryRequestTypeID, "auth.requestPasswordRecovery", func(k *key, _ *tg.AuthRequestPasswordRecoveryRequest) (bin.Encoder, error) {
+		u := s.users[k.pending]
+		switch {
+		case u == nil || u.Password == "":
+			return nil, tgerr.New(400, "PASSWORD_EMPTY")
+		case u.RecoveryEmail == "":
+			return nil, tgerr.New(400, "PASSWORD_RECOVERY_NA")
+		}
+		return &tg.AuthPasswordRecovery{EmailPattern: u.RecoveryEmail}, nil
+	})
+	handle(s, d, tg.AuthRecoverPasswordRequestTypeID, "auth.recoverPassword", func(k *key, r *tg.AuthRecoverPasswordRequest) (bin.Encoder, error) {
+		u := s.users[k.pending]
+		switch {
+		case u == nil || u.RecoveryEmail == "":
+			return nil, tgerr.New(400, "PASSWORD_RECOVERY_NA")
+		case r.Code == "":
+			return nil, tgerr.New(400, "CODE_EMPTY")
+		case r.Code != u.RecoveryCode:
+			return nil, tgerr.New(400, "CODE_INVALID")
+		}
+		u.Password, u.ver, u.RecoveryEmail = "", nil, ""
+		k.user, k.pending, k.srpB = k.pending, 0, nil
+		return &tg.AuthAuthorization{User: u.tg(true)}, nil
 	})
 	handle(s, d, tg.AuthCheckPasswordRequestTypeID, "auth.checkPassword", func(k *key, r *tg.AuthCheckPasswordRequest) (bin.Encoder, error) {
 		in, ok := r.Password.(*tg.InputCheckPasswordSRP)

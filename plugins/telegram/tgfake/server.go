@@ -44,6 +44,12 @@ type User struct {
 	Code     string
 	Password string
 	Hint     string
+	// RecoveryEmail is the masked recovery e-mail of the 2FA password
+	// ("" = none), RecoveryCode the code auth.requestPasswordRecovery
+	// "mails" there; auth.recoverPassword with it logs in and removes
+	// the password, as Telegram does.
+	RecoveryEmail string
+	RecoveryCode  string
 	// CodeVia is how sendCode says the code went (nil: the Telegram
 	// app). With auth.sentCodeTypeEmailCode, signIn takes the code as
 	// email_verification only, as Telegram does.
@@ -150,6 +156,9 @@ type Server struct {
 	byRandom map[randomKey]bin.Encoder
 	// ttls are the chats' auto-delete timers, seconds, by ttlKey (SetTTL).
 	ttls map[string]int
+	// blocked are each user's blocked users, in the order blocked
+	// (Block, contacts.go).
+	blocked map[int64][]int64
 	// searchErr is the error every contacts.search answers, if set
 	// (SetSearchError, search.go).
 	searchErr string
@@ -362,6 +371,7 @@ func New() (*Server, error) {
 	s.registerCreate(d)
 	s.registerPhotos(d)
 	s.registerSearch(d)
+	s.registerContacts(d)
 	s.registerTTL(d)
 	s.registerPolls(d)
 	s.registerMessages(d)

@@ -1,0 +1,64 @@
+package telegram
+
+import (
+	"context"
+	"testing"
+
+	"github.com/gotd/td/tg"
+)
+
+// groupReactions is a message's reactions in a large group: the recent
+// reactors named (each with 👍), the count of all.
+func groupReactions(count int, recent ...int64) tg.MessageReactions {
+	r := tg.MessageReactions{Results: []tg.ReactionCount{{Reaction: &tg.ReactionEmoji{Emoticon: "👍"}, Count: count}}}
+	for _, id := range recent {
+		r.RecentReactions = append(r.RecentReactions, tg.MessagePeerReaction{PeerID: &tg.PeerUser{UserID: id}, Reaction: &tg.ReactionEmoji{Emoticon: "👍"}})
+	}
+	return r
+}
+
+// Telegram names only the latest reactors of a large group: one who
+// drops out of that list while the count says their reaction is still
+// there has not taken it back; once the count falls, they have.
+func TestReactionsRecentListShort(t *testing.T) {
+	s, _ := unitSession(t)
+	ctx := context.Background()
+	react := func(r tg.MessageReactions) map[string][]string {
+		got := map[string][]string{}
+		for _, ev := range s.convert(ctx, &tg.UpdateMessageReactions{Peer: &tg.PeerChat{ChatID: 77}, MsgID: 9, Reactions: r}) {
+			got[ev.Sender.UserId] = ev.GetReaction().GetEmojis()
+		}
+		return got
+	}
+	if got := react(groupReactions(3, 1002, 1003, 1004)); len(got) != 3 {
+		t.Fatalf("first reactions %v: want three", got)
+	}
+	// 1005 reacts; 1002 drops out of the recent list.
+	if got := react(groupReactions(4, 1003, 1004, 1005)); len(got) != 1 || len(got["1005"]) != 1 {
+		t.Errorf("a fourth reaction: events %v, want 1005's alone (1002's is still counted)", got)
+	}
+	// 1002 takes theirs back: the count falls.
+	if got := react(groupReactions(3, 1003, 1004, 1005)); len(got) != 1 || len(got["1002"]) != 0 {
+		t.Errorf("a reaction taken back: events %v, want 1002's removal", got)
+	}
+}
+
+// A group's reactions without a recent list (Telegram does not show who
+// reacted) take back no one's reaction seen before while the counts
+// still hold it.
+func TestReactionsNoRecentList(t *testing.T) {
+	s, _ := unitSession(t)
+	ctx := context.Background()
+	up := func(r tg.MessageReactions) int {
+		return len(s.convert(ctx, &tg.UpdateMessageReactions{Peer: &tg.PeerChannel{ChannelID: 500}, MsgID: 9, Reactions: r}))
+	}
+	if n := up(groupReactions(1, 1002)); n != 1 {
+		t.Fatalf("first reaction: %d events, want 1", n)
+	}
+	if n := up(groupReactions(2)); n != 0 {
+		t.Errorf("counts alone: %d events, want none (1002's reaction still counted)", n)
+	}
+	if n := up(groupReactions(0)); n != 1 {
+		t.Errorf("count down to none: %d events, want 1002's removal", n)
+	}
+}
