@@ -640,7 +640,7 @@ func (s *session) endRoom(ctx context.Context, r *room, gone func(to string, me 
 // or moved by the network to the chat next ("" for none). Each joined
 // resource is told the room is destroyed (XEP-0045 §10.9), with next's
 // room as its alternate venue, which clients offer to join; next's own
-// room comes with its ChatEvent.
+// room comes with its ChatEvent. A move is stored (movedAway).
 func (s *session) destroyedRoom(ctx context.Context, r *room, next, reason string) [][]byte {
 	venue := ""
 	if next != "" {
@@ -655,6 +655,10 @@ func (s *session) destroyedRoom(ctx context.Context, r *room, next, reason strin
 	}
 	if venue != "" {
 		s.moved.Store(r.chatID, venue)
+		if err := s.t.db.PutMovedGroup(context.WithoutCancel(ctx), s.t.name, s.LoginID(), r.chatID, next); err != nil {
+			// Known until the gateway stops, all the same.
+			s.t.log.Error("moved group not stored", "chat", r.chatID, "next", next, "err", err)
+		}
 	}
 	return s.endRoom(ctx, r, func(to string, me muc.Occupant) []byte { return muc.Destroyed(r.jid, to, me, venue, reason) })
 }
@@ -663,16 +667,40 @@ func (s *session) destroyedRoom(ctx context.Context, r *room, next, reason strin
 // with gone and the new room's address (RFC 6120 §8.3.3.5) when the
 // network moved that group (destroyedRoom): a stale bookmark's join then
 // leads to the new room rather than to the old group, which takes
-// nothing any more. Only since the gateway's start: the moves are not
-// stored.
+// nothing any more. The moves are stored with the login, so this holds
+// after a restart too, until the login is removed.
 func (s *session) movedAway(ctx context.Context, st *wire.Stanza, chatID string) bool {
-	v, ok := s.moved.Load(chatID)
-	if !ok {
+	venue := s.movedTo(chatID)
+	if venue == "" {
 		return false
 	}
-	venue := v.(string)
 	s.t.send(ctx, wire.GoneReply(st, "xmpp:"+venue+"?join", "this group goes on in "+venue))
 	return true
+}
+
+// movedTo is the room JID the group chatID moved to, "" when it did not
+// move: remembered since the start, else stored.
+func (s *session) movedTo(chatID string) string {
+	if v, ok := s.moved.Load(chatID); ok {
+		return v.(string)
+	}
+	next, err := s.t.db.MovedGroup(s.t.name, s.LoginID(), chatID)
+	if errors.Is(err, store.ErrInvalid) {
+		return "" // no chat ID the store takes: none that moved
+	}
+	if err != nil {
+		s.t.log.Error("moved group not read", "chat", chatID, "err", err)
+		return ""
+	}
+	if next == "" {
+		return ""
+	}
+	nj, err := s.t.puppetJID(next)
+	if err != nil {
+		return ""
+	}
+	s.moved.Store(chatID, nj.String())
+	return nj.String()
 }
 
 // privateMessage is a message to an occupant (XEP-0045 §7.5): it goes to

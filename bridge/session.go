@@ -78,7 +78,7 @@ type session struct {
 	// first ID (room_occupant_id.go).
 	aliases occupantAliases
 	// moved: the chat ID of a group the network moved -> its new room's
-	// JID (room_in.go's destroyedRoom).
+	// JID, as stored (room_in.go's destroyedRoom, movedTo).
 	moved sync.Map
 }
 

@@ -1,0 +1,91 @@
+package bridge
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/store"
+)
+
+// moveG1 has the network move the fixture's group g1 to g2.
+func moveG1(tr *transport, s *session) {
+	ev := &pb.Event{LoginId: s.LoginID(), ChatId: "g1", ChatType: pb.ChatType_CHAT_TYPE_GROUP,
+		Payload: &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{ReplacedBy: "g2"}}}
+	tr.renderRoom(context.Background(), delivery{ev: ev}, s)
+}
+
+// TestMovedRoomGoneAfterRestart: the moves of groups are stored with the
+// login, so a gateway started again over the same store (a new store
+// handle, a new session, nothing in memory) still answers a join of the
+// old room (a stale bookmark) with gone and the new room's address.
+// Before, they were remembered in memory only: the join went on to the
+// network, which has the old group no more.
+func TestMovedRoomGoneAfterRestart(t *testing.T) {
+	tr, s, _, sent := occupantFixture(t)
+	moveG1(tr, s)
+
+	// The restart: the work under way done (the room's unannouncement),
+	// the store closed and opened again, the session made afresh from
+	// the login.
+	tr.in.wg.Wait()
+	l := s.Login()
+	path := tr.db.Path()
+	if err := tr.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	tr.db = db
+	tr.dropLogin(l.UserJID)
+	s = tr.setLogin(l)
+	s.roomsSyncDone() // g1 is not among the login's groups
+
+	before := len(sent())
+	if !occupantStanza(t, tr, `<presence from='alice@localhost/phone' to='g1@echo.localhost/Alice' id='j1'><x xmlns='http://jabber.org/protocol/muc'/></presence>`) {
+		t.Fatal("the join was not taken by the room path")
+	}
+	got := sent()[before:]
+	cond, text := errorOf(t, got)
+	if cond != string(wire.Gone) || !strings.Contains(text, "g2@echo.localhost") {
+		t.Fatalf("join of the moved room after a restart: got %s %q, want gone naming g2@echo.localhost", cond, text)
+	}
+	for _, st := range got {
+		if e := st.Child("", "error"); e != nil {
+			if g := e.Child("urn:ietf:params:xml:ns:xmpp-stanzas", "gone"); g == nil || g.Text != "xmpp:g2@echo.localhost?join" {
+				t.Errorf("gone's address: %+v", g)
+			}
+		}
+	}
+}
+
+// TestMovedRoomForgottenWithLogin: removing the login (unregistering)
+// forgets its groups' moves with the rest of its data: the same account
+// registered again knows of none.
+func TestMovedRoomForgottenWithLogin(t *testing.T) {
+	tr, s, _, _ := occupantFixture(t)
+	l := s.Login()
+	if err := tr.db.PutLogin(context.Background(), l); err != nil {
+		t.Fatal(err)
+	}
+	moveG1(tr, s)
+	if got := s.movedTo("g1"); got != "g2@echo.localhost" {
+		t.Fatalf("before the removal: moved to %q", got)
+	}
+	// removeLogin's deletion, as with the plugin down (no plugin here).
+	if err := tr.dropAccount(context.Background(), nil, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.db.PutLogin(context.Background(), l); err != nil {
+		t.Fatal(err)
+	}
+	s = tr.setLogin(l)
+	if got := s.movedTo("g1"); got != "" {
+		t.Errorf("the move outlived the login's removal: moved to %q", got)
+	}
+}
