@@ -644,23 +644,35 @@ func (s *session) endRoom(ctx context.Context, r *room, gone func(to string, me 
 func (s *session) destroyedRoom(ctx context.Context, r *room, next, reason string) [][]byte {
 	venue := ""
 	if next != "" {
-		if nj, err := s.t.puppetJID(next); err == nil {
-			venue = nj.String()
-		} else {
-			s.t.log.Warn("group moved to a chat without a room address", "chat", r.chatID, "next", next, "err", err)
-		}
-		if reason == "" {
-			reason = "this group goes on in another room"
-		}
+		venue = s.groupMoved(ctx, r.chatID, next)
 	}
-	if venue != "" {
-		s.moved.Store(r.chatID, venue)
-		if err := s.t.db.PutMovedGroup(context.WithoutCancel(ctx), s.t.name, s.LoginID(), r.chatID, next); err != nil {
-			// Known until the gateway stops, all the same.
-			s.t.log.Error("moved group not stored", "chat", r.chatID, "next", next, "err", err)
-		}
+	if venue != "" && reason == "" {
+		reason = "this group goes on in another room"
 	}
 	return s.endRoom(ctx, r, func(to string, me muc.Occupant) []byte { return muc.Destroyed(r.jid, to, me, venue, reason) })
+}
+
+// groupMoved records that the network moved the group chatID to the
+// chat next (movedAway), and returns next's room JID; "" when next has
+// none (nothing recorded) or is chatID itself (a join would be sent
+// back to the room it asked for, for good).
+func (s *session) groupMoved(ctx context.Context, chatID, next string) string {
+	if next == chatID {
+		s.t.log.Warn("group moved to itself: not recorded", "chat", chatID)
+		return ""
+	}
+	nj, err := s.t.puppetJID(next)
+	if err != nil {
+		s.t.log.Warn("group moved to a chat without a room address", "chat", chatID, "next", next, "err", err)
+		return ""
+	}
+	venue := nj.String()
+	s.moved.Store(chatID, venue)
+	if err := s.t.db.PutMovedGroup(context.WithoutCancel(ctx), s.t.name, s.LoginID(), chatID, next); err != nil {
+		// Known until the gateway stops, all the same.
+		s.t.log.Error("moved group not stored", "chat", chatID, "next", next, "err", err)
+	}
+	return venue
 }
 
 // movedAway answers st, a join of or a message to the room of chatID,

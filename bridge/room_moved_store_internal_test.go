@@ -89,3 +89,26 @@ func TestMovedRoomForgottenWithLogin(t *testing.T) {
 		t.Errorf("the move outlived the login's removal: moved to %q", got)
 	}
 }
+
+// TestRoomMovedToItself: a network that says a group goes on as itself
+// (replaced_by its own ID) gets no move recorded: its room is destroyed
+// with no alternate venue, and a later join of it is not sent back to
+// the room it asked for, which a client following the gone would do for
+// good. Before, both named the room itself.
+func TestRoomMovedToItself(t *testing.T) {
+	tr, s, r := roomFixture(t)
+	ev := &pb.Event{LoginId: s.LoginID(), ChatId: "g1", ChatType: pb.ChatType_CHAT_TYPE_GROUP,
+		Payload: &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{ReplacedBy: "g1"}}}
+	out := tr.renderRoom(context.Background(), delivery{ev: ev}, s)
+	if len(out) != 2 {
+		t.Fatalf("%d presences, want the destruction for both joined resources", len(out))
+	}
+	for _, b := range out {
+		if !strings.Contains(string(b), "<destroy") || strings.Contains(string(b), `jid="`+r.jid+`"`) {
+			t.Errorf("want the room destroyed with no alternate venue: %s", b)
+		}
+	}
+	if got := s.movedTo("g1"); got != "" {
+		t.Errorf("a move to itself recorded: %q", got)
+	}
+}
