@@ -321,6 +321,14 @@ func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r
 	res, asked := from.Resourcepart(), to.Resourcepart()
 	full := from.String()
 	r.mu.Lock()
+	if s.rooms.get(chatID) != r {
+		// The room ended (destroyed, left) since it was looked up:
+		// joined, the resource would hear of it no more. endRoom takes
+		// it out of the set before it takes r.mu.
+		r.mu.Unlock()
+		t.joinRoom(ctx, st, s, nil, chatID, from, to, join, jerr)
+		return
+	}
 	defer r.mu.Unlock()
 	self := r.ownNickLocked(s)
 	r.joined[res] = true

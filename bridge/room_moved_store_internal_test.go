@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"mellium.im/xmpp/jid"
+
+	"passerelle.im/passerelle/bridge/muc"
 	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/store"
@@ -110,5 +113,34 @@ func TestRoomMovedToItself(t *testing.T) {
 	}
 	if got := s.movedTo("g1"); got != "" {
 		t.Errorf("a move to itself recorded: %q", got)
+	}
+}
+
+// TestJoinOfRoomEndedMeanwhile: a join that looked the room up just
+// before the network moved its group (the join in the chat's inbound
+// worker, the move in its outbound one) is answered as a join of the
+// moved room: gone, with the new room's address. Before, the resource
+// joined the ended room (occupants, subject) and heard of it no more:
+// no destruction, nothing, as if the group had gone quiet.
+func TestJoinOfRoomEndedMeanwhile(t *testing.T) {
+	tr, s, r, sent := occupantFixture(t)
+	moveG1(tr, s) // after the join's look-up of r
+	st, err := wire.Parse(`<presence from='alice@localhost/tablet' to='g1@echo.localhost/Alice' id='j1'><x xmlns='http://jabber.org/protocol/muc'/></presence>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(sent())
+	from, to := jid.MustParse(st.From()), jid.MustParse(st.To())
+	tr.joinRoom(context.Background(), st, s, r, "g1", from, to, muc.Join{MUC: true}, nil)
+	got := sent()[before:]
+	cond, text := errorOf(t, got)
+	if cond != string(wire.Gone) || !strings.Contains(text, "g2@echo.localhost") {
+		t.Errorf("join of the room moved meanwhile: got %s %q, want gone naming g2@echo.localhost", cond, text)
+	}
+	r.mu.Lock()
+	joined := r.joined["tablet"]
+	r.mu.Unlock()
+	if joined || len(got) != 1 {
+		t.Errorf("the ended room took the join (joined %v, %d stanzas)", joined, len(got))
 	}
 }
