@@ -80,6 +80,9 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			if to.Resourcepart() == "" || s == nil || s.knowsUser(chatID) {
 				return false
 			}
+			if s.movedAway(ctx, st, chatID) {
+				return true // not to the old group's ID as a contact's
+			}
 			known := false
 			if r, known = s.occupantRoom(ctx, chatID, true); r == nil {
 				if known {

@@ -144,3 +144,22 @@ func TestJoinOfRoomEndedMeanwhile(t *testing.T) {
 		t.Errorf("the ended room took the join (joined %v, %d stanzas)", joined, len(got))
 	}
 }
+
+// TestPrivateMessageInMovedRoom: a private message to an occupant of a
+// room whose group the network moved (a chat window left open) is
+// answered gone with the new room's address, as a groupchat message to
+// the room is. Before, the room being unknown, it waited for the login's
+// rooms and asked the network for the old group (here, rooms never
+// synced: service-unavailable, "try again shortly", for good), then went
+// to the one-to-one path: a direct message to the old group's ID.
+func TestPrivateMessageInMovedRoom(t *testing.T) {
+	tr, s, _, sent := occupantFixture(t)
+	moveG1(tr, s)
+	before := len(sent())
+	if !occupantStanza(t, tr, `<message from='alice@localhost/phone' to='g1@echo.localhost/One' id='pm1' type='chat'><body>psst</body></message>`) {
+		t.Fatal("the private message went to the one-to-one path, to the old group's ID")
+	}
+	if cond, text := errorOf(t, sent()[before:]); cond != string(wire.Gone) || !strings.Contains(text, "g2@echo.localhost") {
+		t.Errorf("private message in the moved room: got %s %q, want gone naming g2@echo.localhost", cond, text)
+	}
+}
