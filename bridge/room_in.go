@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"weak"
 
 	"mellium.im/xmpp/jid"
 
@@ -537,6 +538,14 @@ func (s *session) reflect(ctx context.Context, st *wire.Stanza, r *room, res *pb
 // r.mu is held.
 func (s *session) archiveReflectionLocked(ctx context.Context, st *wire.Stanza, r *room, res *pb.CommandResult, sm *sentMsg, remoteID string) ([][]byte, sendTurn) {
 	t := s.t
+	if s.roomDeleted(r) {
+		// The network took the message as it deleted the group: nobody
+		// is joined, and the archive went with the group. Mapped only.
+		if sm != nil {
+			s.remember(ctx, *sm, res)
+		}
+		return nil, sendTurn{}
+	}
 	nick := r.ownNickLocked(s)
 	var w wire.Writer
 	w.Start("message", "").Attr("from", r.jid+"/"+nick).Attr("to", s.user).Attr("type", "groupchat").Attr("id", st.ID())
@@ -656,6 +665,10 @@ func (s *session) destroyedRoom(ctx context.Context, r *room, next, reason strin
 	venue := ""
 	if next != "" {
 		venue = s.groupMoved(ctx, r.chatID, next)
+	} else {
+		// Before the room ends and its archive goes (renderRoom): a
+		// reflection archived before this is deleted with the rest.
+		s.deleted.Store(r.chatID, weak.Make(r))
 	}
 	if venue != "" && reason == "" {
 		reason = "this group goes on in another room"
@@ -684,6 +697,13 @@ func (s *session) groupMoved(ctx context.Context, chatID, next string) string {
 		s.t.log.Error("moved group not stored", "chat", chatID, "next", next, "err", err)
 	}
 	return venue
+}
+
+// roomDeleted reports whether r ended with its group's deletion
+// (destroyedRoom): its archive is gone, and stays so.
+func (s *session) roomDeleted(r *room) bool {
+	v, ok := s.deleted.Load(r.chatID)
+	return ok && v.(weak.Pointer[room]).Value() == r
 }
 
 // movedAway answers st, a join of or a message to the room of chatID,

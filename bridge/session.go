@@ -80,6 +80,11 @@ type session struct {
 	// moved: the chat ID of a group the network moved -> its new room's
 	// JID, as stored (room_in.go's destroyedRoom, movedTo).
 	moved sync.Map
+	// deleted: the chat ID of a group the network deleted -> the room
+	// that ended with it, as a weak.Pointer[room] (a big group's members
+	// are not kept for it), so that a late reflection does not make its
+	// deleted archive anew (room_in.go's roomDeleted).
+	deleted sync.Map
 }
 
 // loginState is what the plugin last said about a login's connection.
