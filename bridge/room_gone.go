@@ -15,8 +15,9 @@ import (
 // resource to the room takes it out (XEP-0045, "Service removes user
 // because of error response"), as if it had left, but with none of the
 // presences (status 333) the XEP has for it: nobody is there to read
-// them. The user's other resources stay joined and see nothing, as when
-// one leaves (leaveResource).
+// them. The user's other resources stay joined and see nothing of it,
+// but the availability their occupant shows now, as when one leaves
+// (leaveResource).
 
 // roomBounce takes a resource out of a room when st, an error from it to
 // the room or an occupant of it, says it is gone (muc.Gone). It reports
@@ -45,11 +46,22 @@ func (t *transport) roomBounce(ctx context.Context, st *wire.Stanza) bool {
 	res := from.Resourcepart()
 	r.mu.Lock()
 	was := r.joined[res]
+	shown := r.shownLocked()
 	delete(r.joined, res)
+	delete(r.shows, res)
+	var others [][]byte
+	if was && len(r.joined) > 0 && !r.shownLocked().same(shown) {
+		// Its availability was the occupant's: the others see the one
+		// shown now, as when it leaves.
+		others = s.selfStatusLocked(r, "")
+	}
 	r.mu.Unlock()
 	if was {
 		cond, _ := st.ErrorCondition()
 		t.log.Debug("room resource gone: no longer joined", "user", s.user, "resource", res, "room", r.jid, "kind", st.Kind(), "condition", cond)
+	}
+	for _, b := range others {
+		t.send(ctx, b)
 	}
 	return was
 }

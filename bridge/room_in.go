@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"weak"
 
 	"mellium.im/xmpp/jid"
 
@@ -79,6 +80,9 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			// (yet): never the one-to-one path's (room_occupant_addr.go).
 			if to.Resourcepart() == "" || s == nil || s.knowsUser(chatID) {
 				return false
+			}
+			if s.movedAway(ctx, st, chatID) {
+				return true // not to the old group's ID as a contact's
 			}
 			known := false
 			if r, known = s.occupantRoom(ctx, chatID, true); r == nil {
@@ -321,6 +325,14 @@ func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r
 	res, asked := from.Resourcepart(), to.Resourcepart()
 	full := from.String()
 	r.mu.Lock()
+	if s.rooms.get(chatID) != r {
+		// The room ended (destroyed, left) since it was looked up:
+		// joined, the resource would hear of it no more. endRoom takes
+		// it out of the set before it takes r.mu.
+		r.mu.Unlock()
+		t.joinRoom(ctx, st, s, nil, chatID, from, to, join, jerr)
+		return
+	}
 	defer r.mu.Unlock()
 	self := r.ownNickLocked(s)
 	r.joined[res] = true
@@ -526,6 +538,14 @@ func (s *session) reflect(ctx context.Context, st *wire.Stanza, r *room, res *pb
 // r.mu is held.
 func (s *session) archiveReflectionLocked(ctx context.Context, st *wire.Stanza, r *room, res *pb.CommandResult, sm *sentMsg, remoteID string) ([][]byte, sendTurn) {
 	t := s.t
+	if s.roomDeleted(r) {
+		// The network took the message as it deleted the group: nobody
+		// is joined, and the archive went with the group. Mapped only.
+		if sm != nil {
+			s.remember(ctx, *sm, res)
+		}
+		return nil, sendTurn{}
+	}
 	nick := r.ownNickLocked(s)
 	var w wire.Writer
 	w.Start("message", "").Attr("from", r.jid+"/"+nick).Attr("to", s.user).Attr("type", "groupchat").Attr("id", st.ID())
@@ -640,39 +660,90 @@ func (s *session) endRoom(ctx context.Context, r *room, gone func(to string, me 
 // or moved by the network to the chat next ("" for none). Each joined
 // resource is told the room is destroyed (XEP-0045 §10.9), with next's
 // room as its alternate venue, which clients offer to join; next's own
-// room comes with its ChatEvent.
+// room comes with its ChatEvent. A move is stored (movedAway).
 func (s *session) destroyedRoom(ctx context.Context, r *room, next, reason string) [][]byte {
 	venue := ""
 	if next != "" {
-		if nj, err := s.t.puppetJID(next); err == nil {
-			venue = nj.String()
-		} else {
-			s.t.log.Warn("group moved to a chat without a room address", "chat", r.chatID, "next", next, "err", err)
-		}
-		if reason == "" {
-			reason = "this group goes on in another room"
-		}
+		venue = s.groupMoved(ctx, r.chatID, next)
+	} else {
+		// Before the room ends and its archive goes (renderRoom): a
+		// reflection archived before this is deleted with the rest.
+		s.deleted.Store(r.chatID, weak.Make(r))
 	}
-	if venue != "" {
-		s.moved.Store(r.chatID, venue)
+	if venue != "" && reason == "" {
+		reason = "this group goes on in another room"
 	}
 	return s.endRoom(ctx, r, func(to string, me muc.Occupant) []byte { return muc.Destroyed(r.jid, to, me, venue, reason) })
+}
+
+// groupMoved records that the network moved the group chatID to the
+// chat next (movedAway), and returns next's room JID; "" when next has
+// none (nothing recorded) or is chatID itself (a join would be sent
+// back to the room it asked for, for good).
+func (s *session) groupMoved(ctx context.Context, chatID, next string) string {
+	if next == chatID {
+		s.t.log.Warn("group moved to itself: not recorded", "chat", chatID)
+		return ""
+	}
+	nj, err := s.t.puppetJID(next)
+	if err != nil {
+		s.t.log.Warn("group moved to a chat without a room address", "chat", chatID, "next", next, "err", err)
+		return ""
+	}
+	venue := nj.String()
+	s.moved.Store(chatID, venue)
+	if err := s.t.db.PutMovedGroup(context.WithoutCancel(ctx), s.t.name, s.LoginID(), chatID, next); err != nil {
+		// Known until the gateway stops, all the same.
+		s.t.log.Error("moved group not stored", "chat", chatID, "next", next, "err", err)
+	}
+	return venue
+}
+
+// roomDeleted reports whether r ended with its group's deletion
+// (destroyedRoom): its archive is gone, and stays so.
+func (s *session) roomDeleted(r *room) bool {
+	v, ok := s.deleted.Load(r.chatID)
+	return ok && v.(weak.Pointer[room]).Value() == r
 }
 
 // movedAway answers st, a join of or a message to the room of chatID,
 // with gone and the new room's address (RFC 6120 §8.3.3.5) when the
 // network moved that group (destroyedRoom): a stale bookmark's join then
 // leads to the new room rather than to the old group, which takes
-// nothing any more. Only since the gateway's start: the moves are not
-// stored.
+// nothing any more. The moves are stored with the login, so this holds
+// after a restart too, until the login is removed.
 func (s *session) movedAway(ctx context.Context, st *wire.Stanza, chatID string) bool {
-	v, ok := s.moved.Load(chatID)
-	if !ok {
+	venue := s.movedTo(chatID)
+	if venue == "" {
 		return false
 	}
-	venue := v.(string)
 	s.t.send(ctx, wire.GoneReply(st, "xmpp:"+venue+"?join", "this group goes on in "+venue))
 	return true
+}
+
+// movedTo is the room JID the group chatID moved to, "" when it did not
+// move: remembered since the start, else stored.
+func (s *session) movedTo(chatID string) string {
+	if v, ok := s.moved.Load(chatID); ok {
+		return v.(string)
+	}
+	next, err := s.t.db.MovedGroup(s.t.name, s.LoginID(), chatID)
+	if errors.Is(err, store.ErrInvalid) {
+		return "" // no chat ID the store takes: none that moved
+	}
+	if err != nil {
+		s.t.log.Error("moved group not read", "chat", chatID, "err", err)
+		return ""
+	}
+	if next == "" {
+		return ""
+	}
+	nj, err := s.t.puppetJID(next)
+	if err != nil {
+		return ""
+	}
+	s.moved.Store(chatID, nj.String())
+	return nj.String()
 }
 
 // privateMessage is a message to an occupant (XEP-0045 §7.5): it goes to

@@ -78,8 +78,13 @@ type session struct {
 	// first ID (room_occupant_id.go).
 	aliases occupantAliases
 	// moved: the chat ID of a group the network moved -> its new room's
-	// JID (room_in.go's destroyedRoom).
+	// JID, as stored (room_in.go's destroyedRoom, movedTo).
 	moved sync.Map
+	// deleted: the chat ID of a group the network deleted -> the room
+	// that ended with it, as a weak.Pointer[room] (a big group's members
+	// are not kept for it), so that a late reflection does not make its
+	// deleted archive anew (room_in.go's roomDeleted).
+	deleted sync.Map
 }
 
 // loginState is what the plugin last said about a login's connection.

@@ -34,6 +34,7 @@
 //	    a/<time><kind><key>          age index over m, d and t, for pruning
 //	    b/<chat ID>                  BackfillCursor
 //	    i/<user ID>                  user ID its occupant-ids derive from (occupant_alias.go)
+//	    g/<chat ID>                  chat ID the group moved to (moved.go)
 //	outbox/<transport>/<u64 key>     pending inbound event
 //	archive/<transport>/<user JID>/<room ID>/  a room's archive (archive.go)
 //

@@ -66,6 +66,9 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 //	say-escaped TEXT  the contact says TEXT with its Go escapes decoded
 //	                  (\x02...): text XML cannot carry, as networks send
 //	net-event JSON... what a hostile network sends (hostile.go)
+//	move-group #NEW   in a channel: the network moves it to #NEW
+//	                  (group_gone.go)
+//	delete-group      in a channel: the network deletes it
 //	poll Q? A / B     the contact asks a poll (poll-multi: several
 //	                  answers; poll-closed: closed already) (polls.go)
 //	vanish N TEXT     a disappearing message: the echo and the user's
@@ -145,6 +148,12 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: said}}
 		s.emit(ev)
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
+	case "move-group", "delete-group":
+		if done, err := s.groupGone(c, word, rest); err != nil { // group_gone.go
+			return sdk.Result{}, err
+		} else if done {
+			return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
+		}
 	case "net-event", "net-long", "net-crowd", "net-quiet":
 		if err := s.hostileCommand(c, word, rest); err != nil { // hostile.go
 			return sdk.Result{}, err
