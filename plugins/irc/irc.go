@@ -97,6 +97,11 @@ const (
 // DefaultKeepAlive is how often the connection is checked with a PING.
 const DefaultKeepAlive = 2 * time.Minute
 
+// timeout is irc-go's Timeout: how long it waits for the server's
+// welcome and for the answer to its keepalive PING, and its tick, which
+// must not be longer than KeepAlive.
+func (c Config) timeout() time.Duration { return min(30*time.Second, time.Duration(c.KeepAlive)) }
+
 // Default typing pacing (typing.go).
 const (
 	DefaultTypingRepeat  = 3 * time.Second

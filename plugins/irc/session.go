@@ -195,12 +195,10 @@ func (s *Session) Connect(ctx context.Context) error {
 		// The wait between attempts is dial's (backoff.go); ircevent's
 		// own fixed pacing is off.
 		ReconnectFreq: time.Millisecond,
-		// Timeout is also irc-go's tick, which must not be longer
-		// than KeepAlive.
-		Timeout:     min(30*time.Second, time.Duration(s.n.cfg.KeepAlive)),
-		KeepAlive:   time.Duration(s.n.cfg.KeepAlive),
-		QuitMessage: "passerelle",
-		RequestCaps: append(slices.Clone(requestCaps), historyCaps...),
+		Timeout:       s.n.cfg.timeout(),
+		KeepAlive:     time.Duration(s.n.cfg.KeepAlive),
+		QuitMessage:   "passerelle",
+		RequestCaps:   append(slices.Clone(requestCaps), historyCaps...),
 		// ircevent logs why a reconnection failed: into the gateway's log.
 		Log: slog.NewLogLogger(s.n.host.Logger().With("login", s.loginID).Handler(), slog.LevelInfo),
 	}
