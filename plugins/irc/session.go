@@ -970,7 +970,7 @@ func splitText(text string, max int) []string {
 			for c := cut; c > max/2; {
 				r, _ := utf8.DecodeRuneInString(text[c:])
 				prev, n := utf8.DecodeLastRuneInString(text[:c])
-				if !joins(r) && prev != '\u200d' {
+				if !joins(r) && prev != '\u200d' && !midFlag(text, c) {
 					cut = c
 					break
 				}
@@ -985,8 +985,28 @@ func splitText(text string, max int) []string {
 
 // joins reports whether r belongs with the character before it: a
 // combining mark, a zero-width joiner, a variation selector, an emoji
-// skin tone.
+// skin tone, an emoji tag (the letters of a subdivision's flag, 🏴 and
+// tags).
 func joins(r rune) bool {
 	return unicode.In(r, unicode.Mn, unicode.Me, unicode.Mc) || r == '\u200d' ||
-		(r >= '\ufe00' && r <= '\ufe0f') || (r >= 0x1f3fb && r <= 0x1f3ff)
+		(r >= '\ufe00' && r <= '\ufe0f') || (r >= 0x1f3fb && r <= 0x1f3ff) || (r >= 0xe0020 && r <= 0xe007f)
+}
+
+// midFlag reports whether text cut at c would split a flag, two
+// regional indicators (🇫🇷): the rune at c is one, after an odd run
+// of them.
+func midFlag(text string, c int) bool {
+	regional := func(r rune) bool { return r >= 0x1f1e6 && r <= 0x1f1ff }
+	if r, _ := utf8.DecodeRuneInString(text[c:]); !regional(r) {
+		return false
+	}
+	n := 0
+	for before := text[:c]; ; n++ {
+		r, size := utf8.DecodeLastRuneInString(before)
+		if !regional(r) {
+			break
+		}
+		before = before[:len(before)-size]
+	}
+	return n%2 == 1
 }
