@@ -738,3 +738,29 @@ func TestLeaveWhileRejoining(t *testing.T) {
 	srv.hangUp()
 	srv.wait("the next reconnection's JOIN", func() bool { return count(srv.lines[from:], "JOIN #other") == 1 })
 }
+
+// A message sent while a reconnection registers (before the server's
+// welcome) is UNAVAILABLE, "send again in a moment": the server would
+// refuse its line (451, not registered), and the channel is not joined
+// yet. Before, a message to a channel was NOT_FOUND ("you are not in
+// #room"), and one to a nick went into the registration and was taken
+// as sent, lost without a word.
+func TestSendWhileRegistering(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p, evs, login := scriptedLogin(t, srv, `{"reconnect_min":"10ms","reconnect_max":"20ms"}`, "kit", "#room")
+	srv.mu.Lock()
+	srv.holdAt = "USER kit" // a slow registration (an ident lookup)
+	srv.mu.Unlock()
+	srv.hangUp()
+	srv.wait("the reconnection's USER", func() bool { return count(srv.lines, "USER kit s e kit") == 2 })
+	cmds := p.Commands()
+	for _, chat := range []string{"#room", "dave"} {
+		wantError(t, "a message to "+chat+" before the server's welcome", cmds.Send(plugintest.SendText(login.LoginId, chat, "", "hi")).Error,
+			pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "send again in a moment")
+	}
+	srv.release()
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	if res := cmds.Send(plugintest.SendText(login.LoginId, "#room", "", "hi")); res.Error != nil {
+		t.Errorf("a message once connected again: %v", res.Error)
+	}
+}

@@ -48,6 +48,11 @@ type Session struct {
 	// gateway hears the login is connected.
 	pending   map[string]bool
 	connected string
+	// up: the server welcomed this connection (registered), and its
+	// channels' JOINs went; until then a command has no connection to
+	// use (online): a line sent during a reconnection's registration
+	// is refused by the server (451) without a word the plugin takes.
+	up bool
 	// ready is closed when the first connection attempt of Connect has
 	// an outcome (connected, channels joined; or refused).
 	ready     chan struct{}
@@ -208,7 +213,7 @@ func (s *Session) Connect(ctx context.Context) error {
 	if s.acc.SASLUser != "" {
 		c.UseSASL, c.SASLLogin, c.SASLPassword, c.SASLMech = true, s.acc.SASLUser, s.acc.SASLPassword, "PLAIN"
 	}
-	s.conn = c
+	s.conn, s.up = c, false
 	s.attempts, s.looping, s.welcomed = 0, false, false
 	s.stop = make(chan struct{})
 	s.ready, s.readyOnce = make(chan struct{}), &sync.Once{}
@@ -405,6 +410,9 @@ func (s *Session) handle(c *ircevent.Connection) {
 		clear(s.channels)
 		s.clearTypingLocked() // said on the connection that ended
 		current := s.conn == c
+		if current {
+			s.up = false
+		}
 		s.failEchoesLocked()
 		s.failSendWaitsLocked()
 		s.failWaitsLocked()
@@ -520,7 +528,7 @@ const JoinWait = 10 * time.Second
 // (with msg): when they are joined or refused, at most JoinWait later.
 func (s *Session) rejoin(c *ircevent.Connection, msg string) {
 	s.mu.Lock()
-	s.pending, s.connected = map[string]bool{}, msg
+	s.pending, s.connected, s.up = map[string]bool{}, msg, true
 	channels := slices.Clone(s.acc.Channels)
 	keys := map[string]string{}
 	for _, ch := range channels {
@@ -799,6 +807,9 @@ func (s *Session) online() (*ircevent.Connection, error) {
 	defer s.mu.Unlock()
 	if s.conn == nil || !s.conn.Connected() {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not connected to %s", s.acc.addr())
+	}
+	if !s.up {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "connecting to %s again (the server has not welcomed the login yet): send again in a moment", s.acc.addr())
 	}
 	return s.conn, nil
 }
