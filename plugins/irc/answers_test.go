@@ -131,3 +131,44 @@ func TestModerationRefusalKeptApartOnNgircd(t *testing.T) {
 		t.Errorf("the message dave got: %v; want no error (the 401 was the invitation's)", err)
 	}
 }
+
+// A late refusal of a message is not a join's: where the server echoes
+// (echo-message), a message it has not answered within EchoWait is no
+// error, and its echo, or the refusal in its stead, may come later,
+// while the chat's next command runs. Here a lagging server refuses a
+// message to a channel that emptied (403) after the user, kicked,
+// joined it again, and it made the channel anew for the JOIN: the join
+// is done. Before, the message's 403 failed the join.
+func TestLateSendRefusalIsNoJoinsRefusal(t *testing.T) {
+	srv := startScripted(t, "message-tags server-time echo-message", "")
+	srv.mu.Lock()
+	srv.refuseMsg = map[string]string{"#room": "403 :No such channel"}
+	srv.holdAt = "PRIVMSG #room"
+	srv.mu.Unlock()
+	p, evs, login := scriptedLogin(t, srv, "", "kit", "#room")
+	cmds := p.Commands()
+	if res := cmds.Send(plugintest.SendText(login.LoginId, "#room", "", "hi")); res.Error != nil {
+		t.Fatalf("send not answered within EchoWait: %v; want no error", res.Error)
+	}
+	// The kick the server sent before it read the message.
+	srv.send(":op!u@h KICK #room kit :out")
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.ChatId == "#room" && ev.GetChatRemoved() != nil })
+	joined := make(chan *pb.Error, 1)
+	go func() { joined <- cmds.Send(command(login.LoginId, "#room", &pb.JoinChat{})).Error }()
+	srv.wait("the second JOIN #room", func() bool { return count(srv.lines, "JOIN #room") == 2 })
+	srv.release()
+	if err := <-joined; err != nil {
+		t.Errorf("join after the message's late 403: %v; want it joined (the 403 was the message's)", err)
+	}
+}
+
+// count is how many of lines are line.
+func count(lines []string, line string) int {
+	n := 0
+	for _, l := range lines {
+		if l == line {
+			n++
+		}
+	}
+	return n
+}

@@ -51,7 +51,14 @@ func (s *Session) dial(ctx context.Context, c *ircevent.Connection, network, add
 	stop, looping := s.stop, s.looping
 	prev := s.attempt
 	s.attempt = nil
+	nick := s.acc.Nick
 	s.mu.Unlock()
+	if c.PreferredNick() != nick {
+		// A nick given on the server was preferred for the last
+		// connection (renamedElsewhere): this one registers with the
+		// login's. Not connected, c sends no NICK.
+		c.SetNick(nick)
+	}
 	if prev != nil && !prev.registered && looping && !closed(stop) {
 		// The previous reconnection reached the server but ended
 		// during registration: ircevent's Loop only logs it.

@@ -366,7 +366,7 @@ func (s *Session) LeaveChat(_ context.Context, c sdk.Call) error {
 	}
 	name, ok := s.channelName(c.ChatID)
 	if !ok {
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", c.ChatID)
+		return s.leaveNotJoined(conn, c.ChatID)
 	}
 	// Forgotten before the PART goes: the server's PART that answers it
 	// is then not taken for one from elsewhere (gone).
@@ -390,6 +390,34 @@ func (s *Session) LeaveChat(_ context.Context, c sdk.Call) error {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "could not part %s: %v", c.ChatID, err)
 	}
 	return s.forgetChannel(id)
+}
+
+// leaveNotJoined leaves a channel of the login the user is not in now:
+// its JOIN under way after a reconnection (PART follows it, so that
+// the server's answer to the JOIN is undone: gone sees the PART), or
+// one that refused the last JOIN and stays on the list (a full
+// channel, one for registered nicks only). It comes off the list, so
+// that it is not joined again behind the user's back. Before, such a
+// leave was NOT_FOUND, and the room came back once the JOIN went
+// through.
+func (s *Session) leaveNotJoined(conn *ircevent.Connection, chatID string) error {
+	id := chanID(chatID)
+	s.mu.Lock()
+	owned, joining := s.ownsLocked(id), s.pending[id]
+	delete(s.needID, id)
+	s.mu.Unlock()
+	if !owned {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", chatID)
+	}
+	if err := s.forgetChannel(id); err != nil {
+		return err
+	}
+	if name, ok := chanName(chatID); ok && joining {
+		if err := conn.Part(name); err != nil {
+			s.n.host.Logger().Warn("irc: PART of a channel being joined not sent", "channel", name, "err", err)
+		}
+	}
+	return nil
 }
 
 // forgetChannel takes a channel off the login's list: left for good, it

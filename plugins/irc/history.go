@@ -420,7 +420,10 @@ func (s *Session) historyEvent(m ircmsg.Message) *pb.Event {
 	if m.Command == "NOTICE" && !strings.Contains(m.Source, "!") {
 		return nil
 	}
-	if s.isSelf(m.Nick()) && strings.EqualFold(m.Params[0], "NickServ") && withPassword(m.Params[1]) {
+	if strings.EqualFold(m.Params[0], "NickServ") && withPassword(m.Params[1]) {
+		// The user's, whatever their nick was then (the IDENTIFY of a
+		// connection whose nick was taken went under another): no one
+		// else's line to NickServ reaches the user.
 		return nil
 	}
 	ok, id := m.GetTag("msgid")

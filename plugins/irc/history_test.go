@@ -245,3 +245,30 @@ func TestChatHistoryRefused(t *testing.T) {
 		t.Fatalf("the page before: %v", b)
 	}
 }
+
+// The user's IDENTIFY to NickServ is left out of history whatever nick
+// they had when they sent it: at connecting the login's nick was taken
+// (kit_), the IDENTIFY went under that nick, and the nick is kit
+// again now. Before, history (a bouncer that keeps the user's lines to
+// NickServ) brought it back with its password, as a message from kit_.
+func TestIdentifyUnderAnotherNickNotFromHistory(t *testing.T) {
+	srv := startScripted(t, "batch message-tags server-time draft/chathistory", "")
+	srv.mu.Lock()
+	srv.history = append(srv.history,
+		fmt.Sprintf("@time=%s;msgid=n-1 :kit_!u@h PRIVMSG NickServ :IDENTIFY s3cret", histAt(1).Format(time.RFC3339Nano)),
+		fmt.Sprintf("@time=%s;msgid=n-2 :NickServ!NickServ@services. NOTICE kit :You are now identified for kit.", histAt(2).Format(time.RFC3339Nano)))
+	srv.mu.Unlock()
+	p, ctx, hist, _, login := histLogin(t, srv, nil, "")
+	if _, err := p.Client().Backfill(ctx, &pb.BackfillRequest{LoginId: login.LoginId, ChatId: "nickserv", Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	b := nextBatch(t, hist)
+	for _, ev := range b.Events {
+		if strings.Contains(ev.GetMessage().GetText(), "s3cret") {
+			t.Errorf("history brought back %q from %s", ev.GetMessage().GetText(), ev.GetSender().GetName())
+		}
+	}
+	if len(b.Events) != 1 || b.Events[0].EventId != "n-2" {
+		t.Errorf("NickServ's history: %v; want its answer n-2 alone", b.Events)
+	}
+}

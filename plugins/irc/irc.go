@@ -63,6 +63,10 @@ type Config struct {
 	// channel's refusal for registered nicks only as an answer
 	// (identify.go).
 	IdentifyWait Duration `json:"identify_wait"`
+	// KeepAlive is how often the connection is checked with a PING
+	// (irc-go's keepalive); a server that has not answered the one
+	// before by then is taken as gone. Tests shorten it.
+	KeepAlive Duration `json:"keepalive"`
 
 	roots *x509.CertPool // the system's and CAFile's; nil = the system's
 }
@@ -90,6 +94,14 @@ const (
 	DefaultReconnectMax = 5 * time.Minute
 )
 
+// DefaultKeepAlive is how often the connection is checked with a PING.
+const DefaultKeepAlive = 2 * time.Minute
+
+// timeout is irc-go's Timeout: how long it waits for the server's
+// welcome and for the answer to its keepalive PING, and its tick, which
+// must not be longer than KeepAlive.
+func (c Config) timeout() time.Duration { return min(30*time.Second, time.Duration(c.KeepAlive)) }
+
 // Default typing pacing (typing.go).
 const (
 	DefaultTypingRepeat  = 3 * time.Second
@@ -99,7 +111,7 @@ const (
 func parseConfig(raw []byte) (Config, error) {
 	cfg := Config{ReconnectMin: Duration(DefaultReconnectMin), ReconnectMax: Duration(DefaultReconnectMax),
 		TypingRepeat: Duration(DefaultTypingRepeat), TypingTimeout: Duration(DefaultTypingTimeout),
-		ListWait: Duration(DefaultListWait), IdentifyWait: Duration(DefaultIdentifyWait)}
+		ListWait: Duration(DefaultListWait), IdentifyWait: Duration(DefaultIdentifyWait), KeepAlive: Duration(DefaultKeepAlive)}
 	// Strict: a misspelt key (reconect_min) fails the start, naming it.
 	if err := sdk.DecodeConfig(raw, &cfg); err != nil {
 		return cfg, fmt.Errorf("irc: %w", err)

@@ -49,9 +49,17 @@ func serverTime(m ircmsg.Message) time.Time {
 // EchoWait is how long a send waits for the server's echo of its lines.
 const EchoWait = 10 * time.Second
 
-// lateEcho is how long an echo that came after EchoWait is still
-// recognised as the user's own line, and dropped.
-const lateEcho = time.Minute
+// lateEcho is how long after its send gave up (EchoWait) a line's echo
+// is still recognised as the user's own line, and dropped: as long as
+// it can come on a connection that lives. The server answers a
+// client's lines in order, and irc-go ends a connection whose keepalive
+// PING (every KeepAlive) is not answered within its Timeout: a server
+// that stalls longer than both has its connection dropped, which ends
+// the waits (failEchoesLocked). Before, a minute: an echo later than
+// that, from a server stalled a while between two keepalives, came as
+// a message of the user's from another device, a second copy, and
+// came back from history after a restart too.
+func (c Config) lateEcho() time.Duration { return time.Duration(c.KeepAlive) + c.timeout() }
 
 // echo is a line the user sent, waiting for the server's echo
 // (echo-message): the echo is the send's confirmation, with the server's
@@ -283,13 +291,14 @@ func (s *Session) ownEchoesLocked(id string) {
 	}
 }
 
-// forgetLate forgets lines whose echo has not come, lateEcho from now:
+// forgetLate forgets lines whose echo has not come, lateEcho from now
+// (unless the connection drops before):
 // an echo until then is still the user's own line.
 func (s *Session) forgetLate(late []*echo) {
 	if len(late) == 0 {
 		return
 	}
-	time.AfterFunc(lateEcho, func() {
+	time.AfterFunc(s.n.cfg.lateEcho(), func() {
 		for _, e := range late {
 			s.dropEcho(e)
 		}

@@ -92,6 +92,15 @@ func (s *Session) handleJoinErrors(c *ircevent.Connection) {
 			}
 			why := fmt.Sprintf("cannot join %s: %s (the server says: %s)", decodeText(name), what, decodeText(lastParam(m)))
 			s.mu.Lock()
+			if s.lineWaitingLocked(foldName(name)) {
+				// The answer to a line of the user's to the channel,
+				// sent before any JOIN of it (the server answers in
+				// order): a late refusal of a message, the user
+				// kicked and joining again meanwhile, is no refusal
+				// of the join (refusals.go takes it).
+				s.mu.Unlock()
+				return
+			}
 			wait := s.joins[id]
 			_, in := s.channels[id]
 			if code == ircevent.ERR_NEEDREGGEDNICK && !in && (wait != nil || s.ownsLocked(id)) {

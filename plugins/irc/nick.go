@@ -76,11 +76,21 @@ func (s *Session) handleNick(c *ircevent.Connection) {
 		if self && s.nickWait != nil && foldName(s.nickWait.nick) == foldName(now) {
 			wait, s.nickWait = s.nickWait, nil
 		}
+		elsewhere := self && wait == nil && renamedElsewhere(now, c.PreferredNick())
 		// The login's nick back (its ghost gone after a reconnection):
 		// an IDENTIFY sent under another nick identified nothing, so
 		// it goes again (identify.go).
 		again := self && foldName(now) == foldName(s.acc.Nick) && foldName(s.idNick) != foldName(now) && !s.identified
 		s.mu.Unlock()
+		if elsewhere {
+			// irc-go asks for its preferred nick at each keepalive
+			// PING while it has another: the nick it was given is
+			// the preferred one now, for this connection (the NICK
+			// that sends is a no-op; dial restores the login's).
+			s.n.host.Logger().Info("irc: the nick was changed on the server, not by the plugin: not asked back on this connection",
+				"login", s.loginID, "nick", now)
+			c.SetNick(now)
+		}
 		if again {
 			s.identify(c)
 		}
@@ -110,6 +120,22 @@ func (s *Session) handleNick(c *ircevent.Connection) {
 			wait.answer <- sdk.Errorf(e.code, "cannot take the nick %s: %s (the server says: %s)", wait.nick, e.why, lastParam(m))
 		})
 	}
+}
+
+// renamedElsewhere reports whether the user's nick changing to now,
+// which the plugin did not ask for (no SetNick waits for it), was made
+// on the server: services renaming an unidentified registered nick
+// (Guest123), an operator's or services' forced change, another client
+// of the user's bouncer. irc-go would ask for preferred, its nick, at
+// each keepalive PING (every 2 minutes), so that services renamed it
+// again, a rename in every channel each time, and the user's choice
+// made elsewhere was undone. Its own NICK for preferred (the nick
+// back after a ghost, REGAIN) is none; nor is a nick starting with a
+// digit, which no one chooses: the UID servers give both sides of a
+// nick collision (Solanum, InspIRCd), after which the nick is asked
+// back.
+func renamedElsewhere(now, preferred string) bool {
+	return now != preferred && now != "" && (now[0] < '0' || now[0] > '9')
 }
 
 // nickRefusedEarly answers a nick refused before the server's welcome

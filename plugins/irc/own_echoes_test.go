@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -75,5 +76,45 @@ func TestOwnLinesNotBackFromHistory(t *testing.T) {
 	}
 	if !slices.Equal(ids, []string{"srv-1", "h-9"}) {
 		t.Errorf("the join's history after a restart: %q; want srv-1 and h-9 (srv-2 and srv-3 are in the gateway under the sends' IDs)", ids)
+	}
+}
+
+// An echo that comes over a minute late, from a server stalled a
+// while between two keepalives (the connection lives: irc-go's PING
+// came before the stall and the next is not due), is still the user's
+// own line: not a message of theirs from another device, and its msgid
+// is kept, so that history after a restart leaves it out. Before, a
+// line whose echo had not come a minute after its send gave up was
+// forgotten, and its echo shown as a second copy.
+func TestVeryLateEchoIsOwnLine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a server stalled for over a minute")
+	}
+	srv := startScripted(t, "message-tags server-time echo-message", "")
+	srv.mu.Lock()
+	srv.holdAt = "PRIVMSG dave"
+	srv.mu.Unlock()
+	p, evs, login := scriptedLogin(t, srv, "", "kit", "")
+	res := p.Commands().Send(plugintest.SendText(login.LoginId, "dave", "", "hi"))
+	if res.Error != nil || strings.HasPrefix(res.MessageId, "srv-") {
+		t.Fatalf("send with a late echo: %v, ID %q; want an ID of the plugin's", res.Error, res.MessageId)
+	}
+	// The stall: past the minute the plugin waited for late echoes
+	// before, within the keepalive (2 minutes) that would end it.
+	time.Sleep(65 * time.Second)
+	srv.release()
+	srv.send(":bob!b@h PRIVMSG kit :after")
+	var saved string
+	evs.NextEvent(func(ev *pb.Event) bool {
+		if st := ev.GetSavedState(); st != nil {
+			saved = string(st.SavedState)
+		}
+		if m := ev.GetMessage(); m != nil && ev.Sender.GetIsFromMe() {
+			t.Errorf("the late echo came as a message of the user's: %q", m.Text)
+		}
+		return ev.GetMessage().GetText() == "after"
+	})
+	if !strings.Contains(saved, "srv-1") {
+		t.Errorf("the saved state %s does not keep the late echo's msgid srv-1; history after a restart would bring it back", saved)
 	}
 }

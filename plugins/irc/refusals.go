@@ -170,6 +170,14 @@ func (s *Session) handleRefusals(c *ircevent.Connection) {
 	})
 }
 
+// lineWaitingLocked reports whether a line the user sent to target
+// (folded) is still unanswered where the server echoes: its echo, or
+// the refusal in its stead, is to come. It may be late, its send
+// returned (EchoWait) and the chat's next command running.
+func (s *Session) lineWaitingLocked(target string) bool {
+	return s.caps["echo-message"] && slices.ContainsFunc(s.echoes, func(e *echo) bool { return e.target == target })
+}
+
 // refusedLineLocked takes a refusal for the line it answers where the
 // server echoes (echo-message): the oldest line still unanswered to the
 // target it names, or for a refusal that names none (ngircd's 486 and

@@ -17,9 +17,9 @@ import (
 // GHOST for it; ergo), GHOST, then NICK once NickServ says the ghost
 // is gone. Without a password, and where services refuse, irc-go's own
 // NICK for the login's nick, one at each keepalive PING (every 2
-// minutes, KeepAlive), gets it back once the ghost timed out; irc-go
-// has no option to stop it short of making the other nick the
-// preferred one, which reconnections would then register with.
+// minutes, KeepAlive), gets it back once the ghost timed out. A nick
+// changed on the server after the welcome is not asked back
+// (renamedElsewhere, nick.go).
 
 // regain is where the asking for the nick back is on a connection.
 type regain int

@@ -397,6 +397,9 @@ func (s *scripted) serve(conn net.Conn) {
 			old := s.nick
 			s.nick = p(0)
 			s.mu.Unlock()
+			if registered && old == p(0) {
+				continue // the nick the client has: nothing changes
+			}
 			if registered {
 				fmt.Fprintf(c, ":%s!u@h NICK %s\r\n", old, p(0))
 			}

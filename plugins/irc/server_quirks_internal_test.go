@@ -37,15 +37,22 @@ func TestAltNick(t *testing.T) {
 // combining accent or inside an emoji sequence (joiner, skin tone,
 // variation selector), where it can help it.
 func TestSplitTextKeepsCharactersWhole(t *testing.T) {
-	for _, unit := range []string{"e\u0301", "👩\u200d💻", "👍🏽", "❤\ufe0f"} {
-		text := strings.Repeat(unit, 100)
-		parts := splitText(text, 64)
-		if strings.Join(parts, "") != text {
-			t.Fatalf("%q: the pieces do not make the text", unit)
-		}
-		for i, p := range parts {
-			if len(p) > 64 || !strings.HasPrefix(p, unit[:1]) || (i < len(parts)-1 && !strings.HasSuffix(p, unit[len(unit)-1:])) {
-				t.Errorf("%q: piece %d cuts it: %q", unit, i, p)
+	// A lead byte puts the cuts elsewhere in the unit: a flag (two
+	// regional indicators) is cut between them otherwise.
+	for _, lead := range []string{"", "a"} {
+		for _, unit := range []string{"e\u0301", "👩\u200d💻", "👍🏽", "❤\ufe0f", "🇫🇷", "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"} {
+			text := lead + strings.Repeat(unit, 100)
+			parts := splitText(text, 64)
+			if strings.Join(parts, "") != text {
+				t.Fatalf("%q: the pieces do not make the text", unit)
+			}
+			for i, p := range parts {
+				if i == 0 {
+					p = strings.TrimPrefix(p, lead)
+				}
+				if len(p) > 64 || !strings.HasPrefix(p, unit) || (i < len(parts)-1 && !strings.HasSuffix(p, unit)) {
+					t.Errorf("%q after %q: piece %d cuts it: %q", unit, lead, i, p)
+				}
 			}
 		}
 	}

@@ -707,3 +707,60 @@ func TestSendWhileRejoining(t *testing.T) {
 		t.Errorf("send while rejoining: %v; want UNAVAILABLE", res.Error)
 	}
 }
+
+// A channel left from XMPP while its JOIN is under way after a
+// reconnection is left: it comes off the login's list, a PART follows
+// the JOIN, and the next connection does not join it. Before, the
+// leave was NOT_FOUND ("you are not in #room") and the room came back
+// once the JOIN went through.
+func TestLeaveWhileRejoining(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p, evs, login := scriptedLogin(t, srv, `{"reconnect_min":"10ms","reconnect_max":"20ms"}`, "kit", "#room,#other")
+	srv.mu.Lock()
+	srv.silentJoin = map[string]bool{"#room": true} // a lagging server
+	srv.mu.Unlock()
+	srv.hangUp()
+	srv.wait("the reconnection's JOIN", func() bool { return count(srv.lines, "JOIN #room,#other") == 2 })
+	if res := p.Commands().Send(plugintest.Act(login.LoginId, "#room", "", &pb.LeaveChat{})); res.Error != nil {
+		t.Fatalf("leave of #room while it is joined again: %v", res.Error)
+	}
+	srv.got("PART #room")
+	var saved string
+	evs.NextEvent(func(ev *pb.Event) bool {
+		if st := ev.GetSavedState(); st != nil {
+			saved = string(st.SavedState)
+		}
+		return !strings.Contains(saved, "#room") && strings.Contains(saved, "#other")
+	})
+	srv.mu.Lock()
+	from := len(srv.lines)
+	srv.mu.Unlock()
+	srv.hangUp()
+	srv.wait("the next reconnection's JOIN", func() bool { return count(srv.lines[from:], "JOIN #other") == 1 })
+}
+
+// A message sent while a reconnection registers (before the server's
+// welcome) is UNAVAILABLE, "send again in a moment": the server would
+// refuse its line (451, not registered), and the channel is not joined
+// yet. Before, a message to a channel was NOT_FOUND ("you are not in
+// #room"), and one to a nick went into the registration and was taken
+// as sent, lost without a word.
+func TestSendWhileRegistering(t *testing.T) {
+	srv := startScripted(t, "", "")
+	p, evs, login := scriptedLogin(t, srv, `{"reconnect_min":"10ms","reconnect_max":"20ms"}`, "kit", "#room")
+	srv.mu.Lock()
+	srv.holdAt = "USER kit" // a slow registration (an ident lookup)
+	srv.mu.Unlock()
+	srv.hangUp()
+	srv.wait("the reconnection's USER", func() bool { return count(srv.lines, "USER kit s e kit") == 2 })
+	cmds := p.Commands()
+	for _, chat := range []string{"#room", "dave"} {
+		wantError(t, "a message to "+chat+" before the server's welcome", cmds.Send(plugintest.SendText(login.LoginId, chat, "", "hi")).Error,
+			pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "send again in a moment")
+	}
+	srv.release()
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	if res := cmds.Send(plugintest.SendText(login.LoginId, "#room", "", "hi")); res.Error != nil {
+		t.Errorf("a message once connected again: %v", res.Error)
+	}
+}

@@ -48,6 +48,11 @@ type Session struct {
 	// gateway hears the login is connected.
 	pending   map[string]bool
 	connected string
+	// up: the server welcomed this connection (registered), and its
+	// channels' JOINs went; until then a command has no connection to
+	// use (online): a line sent during a reconnection's registration
+	// is refused by the server (451) without a word the plugin takes.
+	up bool
 	// ready is closed when the first connection attempt of Connect has
 	// an outcome (connected, channels joined; or refused).
 	ready     chan struct{}
@@ -195,8 +200,8 @@ func (s *Session) Connect(ctx context.Context) error {
 		// The wait between attempts is dial's (backoff.go); ircevent's
 		// own fixed pacing is off.
 		ReconnectFreq: time.Millisecond,
-		Timeout:       30 * time.Second,
-		KeepAlive:     2 * time.Minute,
+		Timeout:       s.n.cfg.timeout(),
+		KeepAlive:     time.Duration(s.n.cfg.KeepAlive),
 		QuitMessage:   "passerelle",
 		RequestCaps:   append(slices.Clone(requestCaps), historyCaps...),
 		// ircevent logs why a reconnection failed: into the gateway's log.
@@ -208,7 +213,7 @@ func (s *Session) Connect(ctx context.Context) error {
 	if s.acc.SASLUser != "" {
 		c.UseSASL, c.SASLLogin, c.SASLPassword, c.SASLMech = true, s.acc.SASLUser, s.acc.SASLPassword, "PLAIN"
 	}
-	s.conn = c
+	s.conn, s.up = c, false
 	s.attempts, s.looping, s.welcomed = 0, false, false
 	s.stop = make(chan struct{})
 	s.ready, s.readyOnce = make(chan struct{}), &sync.Once{}
@@ -405,6 +410,9 @@ func (s *Session) handle(c *ircevent.Connection) {
 		clear(s.channels)
 		s.clearTypingLocked() // said on the connection that ended
 		current := s.conn == c
+		if current {
+			s.up = false
+		}
 		s.failEchoesLocked()
 		s.failSendWaitsLocked()
 		s.failWaitsLocked()
@@ -520,7 +528,7 @@ const JoinWait = 10 * time.Second
 // (with msg): when they are joined or refused, at most JoinWait later.
 func (s *Session) rejoin(c *ircevent.Connection, msg string) {
 	s.mu.Lock()
-	s.pending, s.connected = map[string]bool{}, msg
+	s.pending, s.connected, s.up = map[string]bool{}, msg, true
 	channels := slices.Clone(s.acc.Channels)
 	keys := map[string]string{}
 	for _, ch := range channels {
@@ -800,6 +808,9 @@ func (s *Session) online() (*ircevent.Connection, error) {
 	if s.conn == nil || !s.conn.Connected() {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "not connected to %s", s.acc.addr())
 	}
+	if !s.up {
+		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "connecting to %s again (the server has not welcomed the login yet): send again in a moment", s.acc.addr())
+	}
 	return s.conn, nil
 }
 
@@ -970,7 +981,7 @@ func splitText(text string, max int) []string {
 			for c := cut; c > max/2; {
 				r, _ := utf8.DecodeRuneInString(text[c:])
 				prev, n := utf8.DecodeLastRuneInString(text[:c])
-				if !joins(r) && prev != '\u200d' {
+				if !joins(r) && prev != '\u200d' && !midFlag(text, c) {
 					cut = c
 					break
 				}
@@ -985,8 +996,28 @@ func splitText(text string, max int) []string {
 
 // joins reports whether r belongs with the character before it: a
 // combining mark, a zero-width joiner, a variation selector, an emoji
-// skin tone.
+// skin tone, an emoji tag (the letters of a subdivision's flag, 🏴 and
+// tags).
 func joins(r rune) bool {
 	return unicode.In(r, unicode.Mn, unicode.Me, unicode.Mc) || r == '\u200d' ||
-		(r >= '\ufe00' && r <= '\ufe0f') || (r >= 0x1f3fb && r <= 0x1f3ff)
+		(r >= '\ufe00' && r <= '\ufe0f') || (r >= 0x1f3fb && r <= 0x1f3ff) || (r >= 0xe0020 && r <= 0xe007f)
+}
+
+// midFlag reports whether text cut at c would split a flag, two
+// regional indicators (🇫🇷): the rune at c is one, after an odd run
+// of them.
+func midFlag(text string, c int) bool {
+	regional := func(r rune) bool { return r >= 0x1f1e6 && r <= 0x1f1ff }
+	if r, _ := utf8.DecodeRuneInString(text[c:]); !regional(r) {
+		return false
+	}
+	n := 0
+	for before := text[:c]; ; n++ {
+		r, size := utf8.DecodeLastRuneInString(before)
+		if !regional(r) {
+			break
+		}
+		before = before[:len(before)-size]
+	}
+	return n%2 == 1
 }
