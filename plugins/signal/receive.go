@@ -391,6 +391,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			// Shown as what it is, not kept as a file in the
 			// archives: Signal's own linked devices do not show it.
 			extra = viewOnceText(dm.Attachments, sender.IsFromMe)
+			s.dropViewOnce(dm.Attachments)
 		}
 		text, spans = mediatext.WithCaption(extra, text, spans)
 		m := &pb.MessageEvent{Text: text, Spans: spans}
