@@ -184,6 +184,9 @@ func (s *Session) receive(env envelope) {
 	if from == "" {
 		return // signal-cli could not tell the sender (a sealed message it could not open)
 	}
+	if env.DataMessage != nil || env.EditMessage != nil {
+		s.readFrom(from) // safety.go
+	}
 	sender := &pb.Sender{UserId: from, Name: env.SourceName}
 	ts := env.Timestamp
 	switch {
