@@ -83,6 +83,11 @@ type textStyle struct {
 	Length int    `json:"length"`
 }
 
+// longTextType is the type of the file a Signal app sends a text past
+// 2000 bytes in: signal-cli reads it into the message's body, and still
+// lists it among the attachments.
+const longTextType = "text/x-signal-plain"
+
 type attachment struct {
 	ContentType string `json:"contentType"`
 	Filename    string `json:"filename"`
@@ -408,6 +413,9 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		for _, a := range dm.Attachments {
 			if dm.ViewOnce {
 				break
+			}
+			if a.ContentType == longTextType && dm.Message != nil {
+				continue // the body is its text (signal-cli read it)
 			}
 			m.Attachments = append(m.Attachments, &pb.Attachment{Name: a.Filename, MimeType: a.ContentType, Size: sizeOr(a.Size),
 				Source: &pb.Attachment_Ref{Ref: a.ID}, Caption: a.Caption, Width: a.Width, Height: a.Height,
