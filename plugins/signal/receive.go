@@ -50,6 +50,8 @@ type dataMessage struct {
 	// A message pinned or unpinned (pins.go).
 	PinMessage   *pinMessage   `json:"pinMessage"`
 	UnpinMessage *unpinMessage `json:"unpinMessage"`
+	// A group admin's deletion of another's message (admindelete.go).
+	AdminDelete *adminDelete `json:"adminDelete"`
 	// A change of the chat's disappearing messages, to ExpiresInSeconds
 	// (0: off); every message carries the chat's timer too.
 	IsExpirationUpdate bool `json:"isExpirationUpdate"`
@@ -374,6 +376,12 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		}
 		s.pins.unpin(chat, orig, who...) // a message deleted is pinned no more
 		ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: s.idFor(orig, author)}}
+	case dm.AdminDelete != nil:
+		r := s.adminRetraction(chat, dm.AdminDelete)
+		if r == nil {
+			return
+		}
+		ev.Payload = &pb.Event_Retraction{Retraction: r}
 	case dm.PollVote != nil || dm.PollTerminate != nil:
 		s.pollUpdate(ctx, chat, author, ts, dm)
 		return

@@ -845,6 +845,21 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 			return nil, &rpcError{Code: -32603, Message: "pinDuration: null (NullPointerException)"}
 		}
 		return d.sent(a, req)
+	case "sendAdminDelete":
+		// signal-cli 0.14.0 and later (SendAdminDeleteCommand): a
+		// group's message by its author and timestamp; groups only.
+		// Whether the account is an admin is not checked there: the
+		// members' apps drop one from someone who is not.
+		if len(list(p, "groupId")) == 0 {
+			return nil, userError("Admin delete requires group IDs")
+		}
+		if err := d.checkTarget(a, p); err != nil {
+			return nil, err
+		}
+		if s, _ := p["targetAuthor"].(string); s == "" || !isInt(p["targetTimestamp"]) {
+			return nil, &rpcError{Code: -32602, Message: "targetAuthor and targetTimestamp are required"}
+		}
+		return d.sent(a, req)
 	case "sendReaction", "remoteDelete", "sendTyping":
 		if err := d.checkTarget(a, p); err != nil {
 			return nil, err
