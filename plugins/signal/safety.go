@@ -49,7 +49,7 @@ func (s *Session) untrustedIdentity(ctx context.Context, env envelope) {
 	}
 	s.n.host.Logger().Warn("signal: a message could not be read: the sender's safety number changed and is not trusted", "login", s.loginID, "from", from)
 	text := "⚠ " + who + "'s safety number changed (a new phone, or Signal installed again): their messages cannot be read here, " +
-		"nor yours sent to them, until you " + verifyHint + ". signal-cli keeps what they send meanwhile and reads it then."
+		"nor yours sent to them, until you " + verifyHint + ". What they send meanwhile is kept (up to 14 days) and comes once it is verified, at the latest when the gateway next connects to signal-cli."
 	// An ID of its own: the message's, once read, comes under its own.
 	s.emit(ctx, &pb.Event{ChatId: from, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: &pb.Sender{UserId: from, Name: env.SourceName},
 		TimestampUnixMicro: env.Timestamp * 1000, EventId: "untrusted-" + strconv.FormatInt(env.Timestamp, 10) + "-" + from,
