@@ -11,9 +11,8 @@ import (
 // A group's admins may delete any member's message for everyone
 // (Signal's admin delete; signal-cli 0.14.0 and later, which drops one
 // from someone who is no admin of the group). Received, it is the
-// message's retraction by the admin, which the gateway shows as a
-// moderation; from XMPP, a moderation (XEP-0425) of another's message
-// goes as sendAdminDelete.
+// message's retraction by the admin; from XMPP, a moderation (XEP-0425)
+// of another's message goes as sendAdminDelete.
 
 // adminDelete is a group admin's deletion of a member's message
 // (JsonAdminDelete).
