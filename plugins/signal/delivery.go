@@ -94,7 +94,7 @@ func (r sendResult) undelivered(what string) error {
 	case "UNREGISTERED_FAILURE":
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s: %s not on Signal", what, isAre(names, len(who)))
 	case "IDENTITY_FAILURE":
-		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: the safety number of %s changed: check it in the Signal app, then send again", what, names)
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "%s: the safety number of %s changed: %s, then send again", what, names, verifyHint)
 	case "RATE_LIMIT_FAILURE":
 		after := ""
 		if retry > 0 {

@@ -5,14 +5,17 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
 // A QR code that ends unscanned or refused is replaced by a new one
 // whose step says why, in signal-cli's terms made plain: it expired,
-// signal-cli has the account already, signal-cli forgot the code, or
-// another refusal in signal-cli's words. (Before: every one "expired".)
+// signal-cli forgot the code, or another refusal in signal-cli's words.
+// (Before: every one "expired".)
 func TestLinkRefusedSaysWhy(t *testing.T) {
 	d, _ := startFake(t)
 	p := plugintest.Start(t, pluginBinary(t), "", socketConfig(d))
@@ -27,7 +30,6 @@ func TestLinkRefusedSaysWhy(t *testing.T) {
 		fail      string // finishLink's user error; "": not scanned in time
 		want, not string
 	}{
-		{"The user +15550000003 already exists\nDelete \"/var/lib/signal-cli/data/+15550000003\" before trying again.", "has this Signal account already (The user +15550000003 already exists)", "/var/lib"},
 		{"Unknown device link uri.", "no longer knew the last QR code", "expired"},
 		{"Some refusal of a later signal-cli.", "The link was refused (signal-cli: Some refusal of a later signal-cli)", "expired"},
 		{"", "expired before it was scanned", "refused"},
@@ -43,6 +45,36 @@ func TestLinkRefusedSaysWhy(t *testing.T) {
 		}
 		if again.GetDisplay().GetType() != pb.DisplayType_DISPLAY_TYPE_QR || !strings.Contains(again.Error, tc.want) || strings.Contains(again.Error, tc.not) {
 			t.Errorf("after %q: a new code %v with %q, want it saying %q", tc.fail, again.GetDisplay() != nil, again.Error, tc.want)
+		}
+	}
+}
+
+// A link signal-cli refuses because it has the account already (linked
+// or registered before in its data folder) ends the login with a
+// conflict saying what to do, not a new code: every code scanned by
+// that phone would be refused the same way. The user to whom the config
+// gives that account is pointed to the "existing account" login.
+func TestLinkAccountExistsEndsLogin(t *testing.T) {
+	d, _ := startFake(t)
+	p := plugintest.Start(t, pluginBinary(t), "", socketConfig(d))
+	c := p.Client()
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	for _, tc := range []struct {
+		number, want string
+	}{
+		{"+15550000009", "Ask the gateway's admin"},
+		{alice, "log in with the \"existing account\" flow"},
+	} {
+		step, err := c.StartLogin(ctx, &pb.StartLoginRequest{UserJid: plugintest.UserJID, FlowId: "link", LoginDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.FailNext("finishLink", -1, "The user "+tc.number+" already exists\nDelete \"/var/lib/signal-cli/data/x\" before trying again.")
+		again, err := c.WaitLogin(ctx, &pb.LoginProcessRef{ProcessId: step.ProcessId})
+		if st, _ := status.FromError(err); st.Code() != codes.AlreadyExists || !strings.Contains(st.Message(), tc.number) ||
+			!strings.Contains(st.Message(), tc.want) || strings.Contains(st.Message(), "/var/lib") {
+			t.Fatalf("finishLink refused, the account %s exists: step %v, error %v; want a conflict naming it, saying %q", tc.number, again, err, tc.want)
 		}
 	}
 }

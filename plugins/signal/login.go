@@ -151,6 +151,11 @@ func (p *linkProcess) Wait(ctx context.Context) (*pb.LoginStep, error) {
 	case errors.Is(err, context.DeadlineExceeded):
 		return p.newCode(ctx, codeExpired)
 	case errors.As(err, &rerr) && rerr.Code == rpc.CodeUserError:
+		if number, ok := accountExists(rerr.Message); ok {
+			// Every code the phone scans would be refused alike.
+			p.Cancel()
+			return nil, p.accountExistsError(number)
+		}
 		// Not scanned in time, or refused: a new code, saying why.
 		return p.newCode(ctx, linkRefused(rerr.Message))
 	default:
@@ -173,23 +178,49 @@ func (p *linkProcess) Wait(ctx context.Context) (*pb.LoginStep, error) {
 const codeExpired = "The QR code expired before it was scanned: scan this new one."
 
 // linkRefused is the new code's error text when signal-cli's finishLink
-// failed with msg, a user error (FinishLinkCommand): the code expired
-// (signal-cli's own timeout), signal-cli no longer knows it (its daemon
-// restarted meanwhile), it has the account already (linked or
-// registered before in its data folder), or another refusal, in
-// signal-cli's words.
+// failed with msg, a user error (FinishLinkCommand) other than an
+// account it has already (accountExists): the code expired (signal-cli's
+// own timeout), signal-cli no longer knows it (its daemon restarted
+// meanwhile), or another refusal, in signal-cli's words.
 func linkRefused(msg string) string {
-	first, _, _ := strings.Cut(msg, "\n") // "Delete \"...\" before trying again" is for signal-cli's admin
+	first, _, _ := strings.Cut(msg, "\n")
 	switch low := strings.ToLower(first); {
 	case strings.Contains(low, "timed out"):
 		return codeExpired
 	case strings.Contains(low, "device link uri"):
 		return "signal-cli no longer knew the last QR code (it restarted meanwhile), so the scan could not finish: scan this new one."
-	case strings.Contains(low, "already exists"):
-		return "signal-cli refused the link: it has this Signal account already (" + strings.TrimSuffix(first, ".") +
-			"). Ask the gateway's admin to remove it from signal-cli, or to give it to you for the \"existing account\" login; then scan this new code."
 	}
 	return "The link was refused (signal-cli: " + strings.TrimSuffix(first, ".") + "): scan this new QR code to try again."
+}
+
+// accountExists reads signal-cli's refusal of a link to an account it
+// has already, linked or registered before in its data folder and still
+// on Signal (UserAlreadyExistsException: "The user NUMBER already
+// exists", then "Delete \"FILE\" before trying again", which is for
+// signal-cli's admin): the account's number ("" when not said).
+func accountExists(msg string) (number string, ok bool) {
+	first, _, _ := strings.Cut(msg, "\n")
+	rest, found := strings.CutPrefix(first, "The user ")
+	number, _, exists := strings.Cut(rest, " already exists")
+	if !found || !exists {
+		return "", strings.Contains(strings.ToLower(first), "already exists")
+	}
+	return strings.TrimSpace(number), true
+}
+
+// accountExistsError ends a link signal-cli refused because it has the
+// account of number already: scanning again would be refused alike, so
+// the user is told what to do instead, the "existing account" login
+// when the config gives that account to them.
+func (p *linkProcess) accountExistsError(number string) error {
+	what := "this Signal account"
+	if number != "" {
+		what += " (" + number + ")"
+	}
+	if owner := p.n.cfg.Accounts[number]; number != "" && strings.EqualFold(owner, p.req.UserJID) && !p.n.linked(number) {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_CONFLICT, "signal-cli has %s already, and the gateway gives it to you: log in with the \"existing account\" flow instead.", what)
+	}
+	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_CONFLICT, "signal-cli has %s already: it was linked or registered there before, so it refuses to link it again. Ask the gateway's admin to remove it from signal-cli (or to give it to you for the \"existing account\" login), then log in again.", what)
 }
 
 // Cancel ends the process; a finishLink under way is dropped with the

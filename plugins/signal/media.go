@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -214,6 +215,26 @@ func (s *Session) DownloadMedia(ctx context.Context, _ string, ref string) (*pb.
 		return nil, nil, fmt.Errorf("signal: %w", err)
 	}
 	return &pb.MediaInfo{Size: size}, f, nil
+}
+
+// dropViewOnce deletes the files of view-once media from signal-cli's
+// attachments folder, where signal-cli downloaded them as it does every
+// file: the user sees a notice instead (viewOnceText), so nothing would
+// ever read or remove them. Without the daemon's folder (an admin's
+// daemon, no data_dir) they stay: signal-cli's JSON-RPC deletes none.
+func (s *Session) dropViewOnce(atts []attachment) {
+	dir := s.n.signalData()
+	if dir == "" {
+		return
+	}
+	for _, a := range atts {
+		if a.ID == "" || strings.ContainsAny(a.ID, "/\\") || a.ID == "." || a.ID == ".." {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, "attachments", a.ID)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.n.host.Logger().Warn("signal: a view-once file could not be deleted from signal-cli's folder", "login", s.loginID, "file", a.ID, "err", err)
+		}
+	}
 }
 
 // downloadSticker reads a sticker's image with getSticker (signal-cli

@@ -57,11 +57,12 @@ type pollTerminate struct {
 	TargetSentTimestamp int64 `json:"targetSentTimestamp"`
 }
 
-// pollCache is the polls of recent messages, by their timestamp.
+// pollCache is the polls of recent messages, by their timestamp and
+// author: two people may start a poll in the same millisecond.
 type pollCache struct {
 	mu    sync.Mutex
-	m     map[int64]*pollEntry
-	order []int64                     // oldest first, each timestamp once
+	m     map[int64][]*pollEntry      // by timestamp, first remembered first
+	order []*pollEntry                // oldest first
 	store *pollstore.Store[pollSaved] // nil: kept in memory only
 	log   *slog.Logger
 	// voting lets one vote of the user go at a time: each takes the
@@ -71,6 +72,11 @@ type pollCache struct {
 
 // pollEntry is a poll, the message that carries it and the votes so far.
 type pollEntry struct {
+	ts int64 // the message's timestamp
+	// key names the poll's file: "<ts>:<author>", the author as first
+	// remembered (an identity move keeps it); the bare timestamp for a
+	// poll an older plugin kept.
+	key    string
 	author string // the message's author, a user ID
 	chat   string
 	sender *pb.Sender
@@ -122,7 +128,7 @@ func (c *pollCache) load(dir string, log *slog.Logger) {
 	c.store, c.log = store, log
 	for _, k := range kept {
 		e, err := k.Poll.entry()
-		if err == nil && strconv.FormatInt(k.Poll.TS, 10) != k.Key {
+		if ts, _, ok := parseID(k.Key); err == nil && (!ok || ts != k.Poll.TS) {
 			err = errors.New("not the poll its key names")
 		}
 		if err != nil {
@@ -130,19 +136,20 @@ func (c *pollCache) load(dir string, log *slog.Logger) {
 			store.Delete(k.Key)
 			continue
 		}
-		if c.m[k.Poll.TS] == nil {
-			c.addLocked(k.Poll.TS, e)
+		e.ts, e.key = k.Poll.TS, k.Key
+		if c.find(e.chat, e.author, e.ts) == nil {
+			c.addLocked(e)
 		}
 	}
 }
 
-// saved is e, the poll of the message at ts, as its file keeps it.
-func (e *pollEntry) saved(ts int64) (pollSaved, error) {
+// saved is e as its file keeps it.
+func (e *pollEntry) saved() (pollSaved, error) {
 	snd, err := proto.Marshal(e.sender)
 	if err != nil {
 		return pollSaved{}, err
 	}
-	ps := pollSaved{TS: ts, Author: e.author, Chat: e.chat, Sender: snd, Poll: e.poll, Caption: e.caption,
+	ps := pollSaved{TS: e.ts, Author: e.author, Chat: e.chat, Sender: snd, Poll: e.poll, Caption: e.caption,
 		Ballots: map[string]savedBallot{}, Closed: e.closed, Told: e.told}
 	for _, sp := range e.spans {
 		b, err := proto.Marshal(sp)
@@ -180,33 +187,36 @@ func (ps *pollSaved) entry() (*pollEntry, error) {
 	return e, nil
 }
 
-// save writes e, the poll of the message at ts, to its file; with c.mu
-// held.
-func (c *pollCache) save(ts int64, e *pollEntry) {
+// save writes e to its file; with c.mu held.
+func (c *pollCache) save(e *pollEntry) {
 	if c.store == nil {
 		return
 	}
-	ps, err := e.saved(ts)
+	ps, err := e.saved()
 	if err != nil {
 		// Not expected: a sender or spans proto.Marshal refuses.
-		c.log.Warn("signal: a poll not saved", "poll", ts, "err", err)
+		c.log.Warn("signal: a poll not saved", "poll", e.key, "err", err)
 		return
 	}
-	c.store.Put(strconv.FormatInt(ts, 10), ps)
+	c.store.Put(e.key, ps)
 }
 
-// remember keeps a poll's message: its timestamp, author and chat.
+// remember keeps a poll's message: its timestamp, author and chat. The
+// same message seen again replaces what was kept of it.
 func (c *pollCache) remember(ts int64, e *pollEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	e.ts = ts
 	e.ballots = map[string]ballot{}
 	e.told = pollText(&e.poll, false, nil, false, pollWhere)
-	if _, had := c.m[ts]; had {
-		c.m[ts] = e
+	if old := c.find(e.chat, e.author, ts); old != nil {
+		e.key = old.key
+		c.replaceLocked(old, e)
 	} else {
-		c.addLocked(ts, e)
+		e.key = strconv.FormatInt(ts, 10) + ":" + e.author
+		c.addLocked(e)
 	}
-	c.save(ts, e)
+	c.save(e)
 }
 
 // moved puts the polls under a contact's new user ID (an identity
@@ -216,7 +226,7 @@ func (c *pollCache) remember(ts int64, e *pollEntry) {
 func (c *pollCache) moved(oldID, newID string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for ts, e := range c.m {
+	for _, e := range c.order {
 		changed := false
 		if e.chat == oldID {
 			e.chat, changed = newID, true
@@ -237,34 +247,71 @@ func (c *pollCache) moved(oldID, newID string) {
 			changed = true
 		}
 		if changed {
-			c.save(ts, e)
+			c.save(e)
 		}
 	}
 }
 
 // addLocked adds the poll of a message not remembered yet, forgetting
 // the oldest past pollsMax; with c.mu held.
-func (c *pollCache) addLocked(ts int64, e *pollEntry) {
+func (c *pollCache) addLocked(e *pollEntry) {
 	if c.m == nil {
-		c.m = map[int64]*pollEntry{}
+		c.m = map[int64][]*pollEntry{}
 	}
-	c.m[ts] = e
-	c.order = append(c.order, ts)
+	c.m[e.ts] = append(c.m[e.ts], e)
+	c.order = append(c.order, e)
 	for len(c.order) > pollsMax {
-		delete(c.m, c.order[0])
-		c.store.Delete(strconv.FormatInt(c.order[0], 10))
+		old := c.order[0]
 		c.order = c.order[1:]
+		c.dropLocked(old)
+		c.store.Delete(old.key)
 	}
 }
 
-// lookup is the poll of the message of author at ts in chat, with c.mu
-// held; nil when not remembered.
-func (c *pollCache) lookup(chat, author string, ts int64) *pollEntry {
-	e := c.m[ts]
-	if e == nil || e.chat != chat || e.author != author {
-		return nil
+// replaceLocked puts e in old's place; with c.mu held.
+func (c *pollCache) replaceLocked(old, e *pollEntry) {
+	for i, x := range c.m[old.ts] {
+		if x == old {
+			c.m[old.ts][i] = e
+		}
 	}
-	return e
+	for i, x := range c.order {
+		if x == old {
+			c.order[i] = e
+		}
+	}
+}
+
+// dropLocked takes e out of c.m; with c.mu held.
+func (c *pollCache) dropLocked(e *pollEntry) {
+	kept := slices.DeleteFunc(c.m[e.ts], func(x *pollEntry) bool { return x == e })
+	if len(kept) == 0 {
+		delete(c.m, e.ts)
+	} else {
+		c.m[e.ts] = kept
+	}
+}
+
+// find is the poll of the message of author at ts in chat, with c.mu
+// held; nil when not remembered.
+func (c *pollCache) find(chat, author string, ts int64) *pollEntry {
+	for _, e := range c.m[ts] {
+		if e.chat == chat && e.author == author {
+			return e
+		}
+	}
+	return nil
+}
+
+// findAny is find for an author in any of the forms given (who); for
+// none (a message ID of the bare form), the first poll of ts in chat.
+func (c *pollCache) findAny(chat string, forms []string, ts int64) *pollEntry {
+	for _, e := range c.m[ts] {
+		if e.chat == chat && (len(forms) == 0 || slices.Contains(forms, e.author)) {
+			return e
+		}
+	}
+	return nil
 }
 
 // vote counts voter's vote; it returns the poll's entry and its text now
@@ -273,7 +320,7 @@ func (c *pollCache) lookup(chat, author string, ts int64) *pollEntry {
 func (c *pollCache) vote(chat, author, voter string, v *pollVote) (*pollEntry, string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e := c.lookup(chat, author, v.TargetSentTimestamp)
+	e := c.find(chat, author, v.TargetSentTimestamp)
 	if e == nil {
 		return nil, ""
 	}
@@ -291,7 +338,7 @@ func (c *pollCache) vote(chat, author, voter string, v *pollVote) (*pollEntry, s
 	}
 	e.ballots[voter] = ballot{count: v.VoteCount, options: opts}
 	text := e.retell()
-	c.save(v.TargetSentTimestamp, e) // the vote's count changed, if not the text
+	c.save(e) // the vote's count changed, if not the text
 	return e, text
 }
 
@@ -299,7 +346,7 @@ func (c *pollCache) vote(chat, author, voter string, v *pollVote) (*pollEntry, s
 func (c *pollCache) terminate(chat, author string, ts int64) (*pollEntry, string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e := c.lookup(chat, author, ts)
+	e := c.find(chat, author, ts)
 	if e == nil {
 		return nil, ""
 	}
@@ -308,7 +355,7 @@ func (c *pollCache) terminate(chat, author string, ts int64) (*pollEntry, string
 	}
 	e.closed = true
 	text := e.retell()
-	c.save(ts, e)
+	c.save(e)
 	return e, text
 }
 
@@ -397,13 +444,13 @@ func (s *Session) Vote(ctx context.Context, c sdk.Call, v *pb.Vote) error {
 	if err != nil {
 		return err
 	}
-	ts, _, err := s.msgRef(v.TargetId, v.TargetMeta)
+	ts, by, err := s.msgRef(v.TargetId, v.TargetMeta)
 	if err != nil {
 		return err
 	}
 	s.polls.voting.Lock()
 	defer s.polls.voting.Unlock()
-	author, poll, closed, count, ok := s.polls.ballotOf(c.ChatID, ts, s.selfID())
+	author, poll, closed, count, ok := s.polls.ballotOf(c.ChatID, s.who(by), ts, s.selfID())
 	if !ok {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "message %s is no poll the gateway knows (it remembers those it saw, the latest %d): vote on your phone", v.TargetId, pollsMax)
 	}
@@ -432,14 +479,14 @@ func (s *Session) Vote(ctx context.Context, c sdk.Call, v *pb.Vote) error {
 }
 
 // ballotOf is what a vote of voter in the poll of the message at ts in
-// chat needs: the poll's author, the poll, whether it is closed, and the
-// count of voter's latest vote (0: none); ok is false when the poll is
-// not remembered.
-func (c *pollCache) ballotOf(chat string, ts int64, voter string) (author string, poll pollCreate, closed bool, count int, ok bool) {
+// chat by the author of forms (findAny) needs: the poll's author, the
+// poll, whether it is closed, and the count of voter's latest vote (0:
+// none); ok is false when the poll is not remembered.
+func (c *pollCache) ballotOf(chat string, forms []string, ts int64, voter string) (author string, poll pollCreate, closed bool, count int, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e := c.m[ts]
-	if e == nil || e.chat != chat {
+	e := c.findAny(chat, forms, ts)
+	if e == nil {
 		return "", pollCreate{}, false, 0, false
 	}
 	return e.author, e.poll, e.closed, e.ballots[voter].count, true
@@ -528,7 +575,7 @@ func (s *Session) ClosePoll(ctx context.Context, c sdk.Call, cp *pb.ClosePoll) e
 	if err != nil {
 		return err
 	}
-	ts, _, err := s.msgRef(cp.TargetId, cp.TargetMeta)
+	ts, by, err := s.msgRef(cp.TargetId, cp.TargetMeta)
 	if err != nil {
 		return err
 	}
@@ -536,7 +583,7 @@ func (s *Session) ClosePoll(ctx context.Context, c sdk.Call, cp *pb.ClosePoll) e
 	// does not cross its end.
 	s.polls.voting.Lock()
 	defer s.polls.voting.Unlock()
-	author, poll, closed, _, ok := s.polls.ballotOf(c.ChatID, ts, s.selfID())
+	author, poll, closed, _, ok := s.polls.ballotOf(c.ChatID, s.who(by), ts, s.selfID())
 	switch {
 	case !ok:
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "message %s is no poll the gateway knows (it remembers those it saw, the latest %d): close it on your phone", cp.TargetId, pollsMax)

@@ -50,6 +50,8 @@ type dataMessage struct {
 	// A message pinned or unpinned (pins.go).
 	PinMessage   *pinMessage   `json:"pinMessage"`
 	UnpinMessage *unpinMessage `json:"unpinMessage"`
+	// A group admin's deletion of another's message (admindelete.go).
+	AdminDelete *adminDelete `json:"adminDelete"`
 	// A change of the chat's disappearing messages, to ExpiresInSeconds
 	// (0: off); every message carries the chat's timer too.
 	IsExpirationUpdate bool `json:"isExpirationUpdate"`
@@ -82,6 +84,11 @@ type textStyle struct {
 	Start  int    `json:"start"`
 	Length int    `json:"length"`
 }
+
+// longTextType is the type of the file a Signal app sends a text past
+// 2000 bytes in: signal-cli reads it into the message's body, and still
+// lists it among the attachments.
+const longTextType = "text/x-signal-plain"
 
 type attachment struct {
 	ContentType string `json:"contentType"`
@@ -183,6 +190,9 @@ func (s *Session) receive(env envelope) {
 	from := s.userID(ctx, env.SourceNumber, env.SourceUUID, env.SourceName)
 	if from == "" {
 		return // signal-cli could not tell the sender (a sealed message it could not open)
+	}
+	if env.DataMessage != nil || env.EditMessage != nil {
+		s.readFrom(from) // safety.go
 	}
 	sender := &pb.Sender{UserId: from, Name: env.SourceName}
 	ts := env.Timestamp
@@ -366,6 +376,12 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		}
 		s.pins.unpin(chat, orig, who...) // a message deleted is pinned no more
 		ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: s.idFor(orig, author)}}
+	case dm.AdminDelete != nil:
+		r := s.adminRetraction(chat, dm.AdminDelete)
+		if r == nil {
+			return
+		}
+		ev.Payload = &pb.Event_Retraction{Retraction: r}
 	case dm.PollVote != nil || dm.PollTerminate != nil:
 		s.pollUpdate(ctx, chat, author, ts, dm)
 		return
@@ -391,6 +407,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			// Shown as what it is, not kept as a file in the
 			// archives: Signal's own linked devices do not show it.
 			extra = viewOnceText(dm.Attachments, sender.IsFromMe)
+			s.dropViewOnce(dm.Attachments)
 		}
 		text, spans = mediatext.WithCaption(extra, text, spans)
 		m := &pb.MessageEvent{Text: text, Spans: spans}
@@ -404,6 +421,9 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		for _, a := range dm.Attachments {
 			if dm.ViewOnce {
 				break
+			}
+			if a.ContentType == longTextType && dm.Message != nil {
+				continue // the body is its text (signal-cli read it)
 			}
 			m.Attachments = append(m.Attachments, &pb.Attachment{Name: a.Filename, MimeType: a.ContentType, Size: sizeOr(a.Size),
 				Source: &pb.Attachment_Ref{Ref: a.ID}, Caption: a.Caption, Width: a.Width, Height: a.Height,

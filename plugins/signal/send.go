@@ -292,7 +292,7 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 		return sdk.Result{}, err
 	}
 	if a != "" && a != s.selfID() {
-		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "only your own messages can be deleted for everyone")
+		return sdk.Result{}, s.retractAsAdmin(ctx, c, p, a, ts) // a moderation (admindelete.go)
 	}
 	p["targetTimestamp"] = ts
 	if _, err := s.send(ctx, c, "could not delete the message", "remoteDelete", p); err != nil {

@@ -59,9 +59,12 @@ type Session struct {
 	polls    pollCache       // polls of the messages seen, for their votes (polls.go)
 	pins     *pinList        // the messages pinned in each chat (pins.go)
 	typing   map[string]bool // chats where the user was last said typing
-	marks    *readMarks      // the newest message marked read, by chat (MarkRead; readmarks.go)
-	calls    ringing         // calls shown ringing (calls.go)
-	swept    time.Time       // when the stale uploads were last removed (media.go)
+	// untrusted: contacts whose changed safety number was told and none
+	// of whose messages was read since (safety.go).
+	untrusted map[string]bool
+	marks     *readMarks // the newest message marked read, by chat (MarkRead; readmarks.go)
+	calls     ringing    // calls shown ringing (calls.go)
+	swept     time.Time  // when the stale uploads were last removed (media.go)
 	// inbox keeps the envelopes read and not yet handled (inbox.go).
 	inbox *inbox
 	// authorSince: messages from this Unix ms on have author IDs
@@ -78,7 +81,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	log := n.host.Logger().With("login", login.LoginID)
 	s := &Session{n: n, loginID: login.LoginID, acc: acc, dir: login.Dir, ids: loadIdentities(login.Dir),
 		chats: loadMsgChats(login.Dir, log), mine: loadMyReactions(login.Dir, log), pins: loadPins(login.Dir, log),
-		groups: map[string]*group{}, pictures: map[string]string{}, typing: map[string]bool{},
+		groups: map[string]*group{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: map[string]bool{},
 		marks: loadReadMarks(login.Dir, log), inbox: loadInbox(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
 	s.polls.load(login.Dir, log)
 	return s
@@ -487,6 +490,11 @@ func (s *Session) receiveNote(params json.RawMessage) {
 		Result       json.RawMessage `json:"result"`
 		Envelope     json.RawMessage `json:"envelope"`
 		Account      string          `json:"account"`
+		// Exception: why signal-cli could not decrypt the envelope,
+		// which then has no content.
+		Exception *struct {
+			Type string `json:"type"`
+		} `json:"exception"`
 	}
 	if err := json.Unmarshal(params, &p); err != nil {
 		s.n.host.Logger().Warn("signal: a receive notification cannot be read", "err", err)
@@ -506,6 +514,16 @@ func (s *Session) receiveNote(params json.RawMessage) {
 	var env envelope
 	if err := json.Unmarshal(p.Envelope, &env); err != nil {
 		s.n.host.Logger().Warn("signal: an envelope cannot be read", "err", err)
+		return
+	}
+	if p.Exception != nil {
+		if p.Exception.Type == untrustedType {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s.untrustedIdentity(ctx, env)
+		}
+		// Other failures to decrypt: signal-cli asks the sender to
+		// send again.
 		return
 	}
 	s.receive(env)

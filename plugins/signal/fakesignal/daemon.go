@@ -396,6 +396,27 @@ func (d *Daemon) Deliver(account string, env Envelope) {
 	d.flush(a)
 }
 
+// untrusted is an envelope signal-cli could not decrypt because its
+// sender's safety number changed and is not trusted.
+type untrusted struct{ env Envelope }
+
+// DeliverUntrusted queues what signal-cli writes for a message it could
+// not decrypt because the sender's safety number changed and is not
+// trusted (its default, trust on first use): the envelope's sender and
+// timestamp without content, and an UntrustedIdentityException beside
+// it. signal-cli keeps the message in its cache, to decrypt once the
+// identity is trusted.
+func (d *Daemon) DeliverUntrusted(account string, env Envelope) {
+	d.mu.Lock()
+	a := d.accounts[account]
+	if env.Timestamp == 0 {
+		env.Timestamp = d.now()
+	}
+	a.queue = append(a.queue, untrusted{env})
+	d.mu.Unlock()
+	d.flush(a)
+}
+
 // DeliverRaw queues an envelope given as raw JSON, for tests of what the
 // client makes of malformed ones.
 func (d *Daemon) DeliverRaw(account string, env json.RawMessage) {
@@ -456,8 +477,14 @@ func (d *Daemon) flush(a *Account) {
 	a.queue = nil
 	d.mu.Unlock()
 	for i, env := range queue {
+		result := map[string]any{"envelope": env, "account": accountID(a)}
+		if u, ok := env.(untrusted); ok {
+			who := cmp.Or(u.env.SourceNumber, u.env.SourceUUID)
+			result["envelope"] = u.env
+			result["exception"] = map[string]string{"message": "Untrusted identity: " + who, "type": "UntrustedIdentityException"}
+		}
 		err := sub.write(map[string]any{"jsonrpc": "2.0", "method": "receive",
-			"params": map[string]any{"subscription": id, "result": map[string]any{"envelope": env, "account": accountID(a)}}})
+			"params": map[string]any{"subscription": id, "result": result}})
 		if err != nil {
 			d.mu.Lock()
 			a.queue = append(slices.Clone(queue[i:]), a.queue...)
@@ -816,6 +843,21 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		}
 		if req.Method == "sendPinMessage" && !isInt(p["pinDuration"]) {
 			return nil, &rpcError{Code: -32603, Message: "pinDuration: null (NullPointerException)"}
+		}
+		return d.sent(a, req)
+	case "sendAdminDelete":
+		// signal-cli 0.14.0 and later (SendAdminDeleteCommand): a
+		// group's message by its author and timestamp; groups only.
+		// Whether the account is an admin is not checked there: the
+		// members' apps drop one from someone who is not.
+		if len(list(p, "groupId")) == 0 {
+			return nil, userError("Admin delete requires group IDs")
+		}
+		if err := d.checkTarget(a, p); err != nil {
+			return nil, err
+		}
+		if s, _ := p["targetAuthor"].(string); s == "" || !isInt(p["targetTimestamp"]) {
+			return nil, &rpcError{Code: -32602, Message: "targetAuthor and targetTimestamp are required"}
 		}
 		return d.sent(a, req)
 	case "sendReaction", "remoteDelete", "sendTyping":

@@ -88,6 +88,17 @@ type DataMessage struct {
 	PollTerminate      *PollTerminate `json:"pollTerminate,omitempty"`
 	PinMessage         *PinMessage    `json:"pinMessage,omitempty"`
 	UnpinMessage       *UnpinMessage  `json:"unpinMessage,omitempty"`
+	AdminDelete        *AdminDelete   `json:"adminDelete,omitempty"`
+}
+
+// AdminDelete is a group admin's deletion of a member's message
+// (JsonAdminDelete, signal-cli 0.14.0 and later, which drops one from
+// someone who is no admin of the group).
+type AdminDelete struct {
+	TargetAuthor        string `json:"targetAuthor,omitempty"`
+	TargetAuthorNumber  string `json:"targetAuthorNumber,omitempty"`
+	TargetAuthorUUID    string `json:"targetAuthorUuid,omitempty"`
+	TargetSentTimestamp int64  `json:"targetSentTimestamp"`
 }
 
 // PinMessage pins the message TargetSentTimestamp of TargetAuthor

@@ -1,0 +1,57 @@
+package signal_test
+
+import (
+	"strings"
+	"testing"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/signal/fakesignal"
+)
+
+// A message signal-cli could not decrypt because its sender's safety
+// number changed (an UntrustedIdentityException beside an envelope of no
+// content) is told, once, in the sender's chat: what happened and what
+// to do; before, nothing came, and their messages went missing without
+// a word. A message of theirs read again ends it: the next change is
+// told again.
+func TestUntrustedIdentityTold(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	isNotice := func(ev *pb.Event) bool {
+		return strings.Contains(ev.GetMessage().GetText(), "safety number changed")
+	}
+	// notices delivers a message of bob's and counts the notices that
+	// came before it.
+	notices := func(marker string) int {
+		t.Helper()
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text(marker)}})
+		n := 0
+		s.next(func(ev *pb.Event) bool {
+			if isNotice(ev) {
+				n++
+				if ev.ChatId != bob || ev.Sender.GetUserId() != bob || ev.EventId == "" ||
+					!strings.Contains(ev.GetMessage().GetText(), "Mark as verified") {
+					t.Errorf("notice %v, want one from bob in his chat saying what to do", ev)
+				}
+			}
+			return ev.GetMessage().GetText() == marker
+		})
+		return n
+	}
+	d.DeliverUntrusted(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, SourceName: "Bob"})
+	d.DeliverUntrusted(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, SourceName: "Bob"})
+	if n := notices("read again"); n != 1 {
+		t.Fatalf("%d notices of bob's changed safety number, want 1", n)
+	}
+	d.DeliverUntrusted(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, SourceName: "Bob"})
+	if n := notices("read again, again"); n != 1 {
+		t.Fatalf("after a message read: %d notices, want 1 again", n)
+	}
+
+	// A send refused for it says what to do too.
+	d.Fail(bob, "IDENTITY_FAILURE")
+	if res := s.do(bob, &pb.SendMessage{Text: "x"}); res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED ||
+		!strings.Contains(res.Error.GetText(), "Mark as verified") {
+		t.Fatalf("a send refused for the safety number: %v", res.Error)
+	}
+}
