@@ -699,6 +699,29 @@ func (s *session) groupMoved(ctx context.Context, chatID, next string) string {
 	return venue
 }
 
+// unknownGroupRemoved takes the end of a group whose room the session
+// does not know: the event stored before a restart and delivered again
+// before the room list was read, or a room dropped already. The move is
+// recorded all the same (a stale bookmark's join then leads on), the
+// bookmark goes, and a deleted group's archive with it.
+func (s *session) unknownGroupRemoved(ctx context.Context, chatID string, p *pb.ChatRemovedEvent) {
+	t := s.t
+	if next := p.GetReplacedBy(); next != "" {
+		s.groupMoved(ctx, chatID, next)
+	}
+	rj, err := t.puppetJID(chatID)
+	if err != nil {
+		return
+	}
+	t.unannounceRoom(ctx, s.user, rj.String())
+	if p.GetReason() == pb.ChatRemovedEvent_REASON_DELETED {
+		if err := t.db.DeleteArchive(context.WithoutCancel(ctx), t.roomKey(s.user, chatID)); err != nil {
+			t.log.Error("archive of a deleted group not deleted", "room", rj.String(), "err", err)
+		}
+	}
+	t.log.Info("a group the session did not know ended", "user", s.user, "room", rj.String(), "reason", p.GetReason())
+}
+
 // roomDeleted reports whether r ended with its group's deletion
 // (destroyedRoom): its archive is gone, and stays so.
 func (s *session) roomDeleted(r *room) bool {

@@ -45,3 +45,23 @@ func TestJoinMovedRoomGone(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownRoomMovedGone: the move of a group whose room the session
+// does not know (the event delivered again after a restart, before the
+// room list was read) is recorded all the same: a later join of the old
+// room is answered gone, naming the new one. It was dropped unseen, and
+// the stale bookmark's join reached the old group.
+func TestUnknownRoomMovedGone(t *testing.T) {
+	tr, s, _, sent := occupantFixture(t)
+	ev := &pb.Event{LoginId: s.LoginID(), ChatId: "g7", ChatType: pb.ChatType_CHAT_TYPE_GROUP,
+		Payload: &pb.Event_ChatRemoved{ChatRemoved: &pb.ChatRemovedEvent{ReplacedBy: "g8"}}}
+	tr.renderRoom(context.Background(), delivery{ev: ev}, s)
+	raw := `<presence from='alice@localhost/phone' to='g7@echo.localhost/Alice' id='j7'><x xmlns='http://jabber.org/protocol/muc'/></presence>`
+	before := len(sent())
+	if !occupantStanza(t, tr, raw) {
+		t.Fatalf("not taken by the room path: %s", raw)
+	}
+	if cond, text := errorOf(t, sent()[before:]); cond != string(wire.Gone) || !strings.Contains(text, "g8@echo.localhost") {
+		t.Errorf("join of the old room: %s %q, want gone naming g8@echo.localhost", cond, text)
+	}
+}

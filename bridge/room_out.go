@@ -53,6 +53,7 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 	case *pb.Event_ChatRemoved:
 		r := s.rooms.get(ev.ChatId)
 		if r == nil {
+			s.unknownGroupRemoved(ctx, ev.ChatId, p.ChatRemoved)
 			return nil
 		}
 		why, reason := muc.Left, p.ChatRemoved.Text
