@@ -195,6 +195,10 @@ func TestProgressShown(t *testing.T) {
 // channelRoom is the room JID of an echo channel.
 func channelRoom(name string) string { return "#" + name + "@" + domain }
 
+// joinURI is the xmpp: URI to join an echo room (RFC 5122): a channel's
+// '#' percent-encoded.
+func joinURI(roomJID string) string { return "xmpp:" + strings.Replace(roomJID, "#", "%23", 1) + "?join" }
+
 // joinChannel joins an echo channel's room and reads up to the subject;
 // it returns the stanzas, or the error presence.
 func joinChannel(t *testing.T, c *xmpptest.Client, roomJID, nick, x string) (joined, *xmpptest.Stanza) {
@@ -408,7 +412,7 @@ func TestSetNickInEchoRoom(t *testing.T) {
 func joinRedirected(t *testing.T, c *xmpptest.Client, byName, channel string) {
 	t.Helper()
 	_, jerr := joinChannel(t, c, byName, "gopher", "")
-	if jerr == nil || jerr.Err == nil || jerr.Err.Condition != "gone" || !strings.Contains(jerr.XML, "xmpp:"+channelRoom(channel)+"?join") {
+	if jerr == nil || jerr.Err == nil || jerr.Err.Condition != "gone" || !strings.Contains(jerr.XML, joinURI(channelRoom(channel))) {
 		t.Fatalf("join by name: want gone naming %s, got %+v", channelRoom(channel), jerr)
 	}
 	if _, err := c.Next(ctxT(t), func(st xmpptest.Stanza) bool {

@@ -67,6 +67,6 @@ func (c chatOut) annotate(w *wire.Writer, r format.Rendered, body string) {
 		}
 		w.Start("reference", nsReference).Attr("type", "mention").
 			Attr("begin", strconv.Itoa(m.Begin+shift)).Attr("end", strconv.Itoa(m.End+shift)).
-			Attr("uri", "xmpp:"+pj.String()).End()
+			Attr("uri", wire.XMPPURI(pj.String(), "")).End()
 	}
 }

@@ -740,7 +740,7 @@ func (s *session) movedAway(ctx context.Context, st *wire.Stanza, chatID string)
 	if venue == "" {
 		return false
 	}
-	s.t.send(ctx, wire.GoneReply(st, "xmpp:"+venue+"?join", "this group goes on in "+venue))
+	s.t.send(ctx, wire.GoneReply(st, wire.XMPPURI(venue, "join"), "this group goes on in "+venue))
 	return true
 }
 

@@ -162,7 +162,7 @@ func (s *session) joinedElsewhere(ctx context.Context, key joinKey, b *joinBatch
 	}
 	t.log.Info("group joined by another name", "user", s.user, "asked", key.chatID, "chat", joined)
 	for _, j := range s.takeJoins(key, b) {
-		t.send(ctx, wire.GoneReply(j.st, "xmpp:"+rj.String()+"?join", "joined: this group's room is "+rj.String()))
+		t.send(ctx, wire.GoneReply(j.st, wire.XMPPURI(rj.String(), "join"), "joined: this group's room is "+rj.String()))
 	}
 }
 

@@ -124,7 +124,7 @@ func TestJoinChatByNameConcurrentPasswords(t *testing.T) {
 	answer := func(nick string) *xmpptest.Stanza { return joinAnswer(t, alice, byName+"/"+nick) }
 	gone := func(who string, e *xmpptest.Stanza) {
 		t.Helper()
-		if e == nil || e.Err == nil || e.Err.Condition != "gone" || !strings.Contains(e.XML, "xmpp:"+channelRoom("go")+"?join") {
+		if e == nil || e.Err == nil || e.Err.Condition != "gone" || !strings.Contains(e.XML, joinURI(channelRoom("go"))) {
 			t.Errorf("%s: want gone naming %s, got %+v", who, channelRoom("go"), e)
 		}
 	}

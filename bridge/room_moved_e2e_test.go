@@ -70,7 +70,7 @@ func listsRoom(t *testing.T, c *xmpptest.Client, roomJID string) bool {
 func joinGone(t *testing.T, c *xmpptest.Client, oldRoom, newRoom, when string) {
 	t.Helper()
 	_, jerr := joinChannel(t, c, oldRoom, "gopher", "")
-	if jerr == nil || jerr.Err == nil || jerr.Err.Condition != "gone" || !strings.Contains(jerr.XML, "xmpp:"+newRoom+"?join") {
+	if jerr == nil || jerr.Err == nil || jerr.Err.Condition != "gone" || !strings.Contains(jerr.XML, joinURI(newRoom)) {
 		t.Fatalf("join of the moved room %s: want gone naming %s, got %+v", when, newRoom, jerr)
 	}
 }
