@@ -197,7 +197,9 @@ func channelRoom(name string) string { return "#" + name + "@" + domain }
 
 // joinURI is the xmpp: URI to join an echo room (RFC 5122): a channel's
 // '#' percent-encoded.
-func joinURI(roomJID string) string { return "xmpp:" + strings.Replace(roomJID, "#", "%23", 1) + "?join" }
+func joinURI(roomJID string) string {
+	return "xmpp:" + strings.Replace(roomJID, "#", "%23", 1) + "?join"
+}
 
 // joinChannel joins an echo channel's room and reads up to the subject;
 // it returns the stanzas, or the error presence.
