@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // The accounts this plugin linked, kept in its data folder: a Logout of a
@@ -34,12 +36,9 @@ func (n *Network) setLinked(id string, on bool) {
 	if err != nil {
 		return
 	}
-	tmp := n.linkedPath() + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		n.host.Logger().Warn("signal: the linked accounts cannot be recorded", "err", err)
-		return
-	}
-	if err := os.Rename(tmp, n.linkedPath()); err != nil {
+	// Durably: forgotten in a crash just after linking, the account
+	// would be taken for the admin's, and left in signal-cli at logout.
+	if err := sdk.WriteFileDurably(n.linkedPath(), b); err != nil {
 		n.host.Logger().Warn("signal: the linked accounts cannot be recorded", "err", err)
 	}
 }
