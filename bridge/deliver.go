@@ -544,6 +544,9 @@ func fileParts(ref store.MessageRef, asContact bool) int {
 }
 
 func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
+	if c.ev.GetSender().GetIsFromMe() {
+		return c.ownRead(r)
+	}
 	if !c.t.recent.asks(chatKey(c.ev.LoginId, c.ev.ChatId)) {
 		return nil // nobody in this chat asked: skip the lookups
 	}
@@ -576,6 +579,36 @@ func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
 		out = append(out, c.finish(w))
 	}
 	return out
+}
+
+// ownRead renders a receipt of the user's own, from another device (the
+// chat read on the phone): with XEP-0356, a displayed marker of the
+// contact's newest message it names, sent as the user, which their
+// server copies to their clients (carbons), so these mark the chat read
+// too. It is never the contact's: shown so, the user's own phone getting
+// or reading their message read as the contact's receipt. A delivery
+// (the user's own device got the message) says nothing to show.
+func (c chatOut) ownRead(r *pb.ReceiptEvent) [][]byte {
+	if r.Kind != pb.ReceiptEvent_KIND_READ || c.group || c.t.privileges().message != "outgoing" {
+		return nil
+	}
+	var newest store.MessageRef
+	found := false
+	for _, id := range r.MessageIds {
+		ref, ok := c.ref(id)
+		if ok && !ref.FromMe && (!found || ref.Time.After(newest.Time)) {
+			newest, found = ref, true
+		}
+	}
+	if !found {
+		return nil
+	}
+	id := c.t.newID()
+	w := c.start(id)
+	w.Start("displayed", nsMarkers).Attr("id", xmppID(newest)).End()
+	w.Leaf("store", nsHints, "")
+	c.ids(w, id)
+	return [][]byte{c.finish(w)}
 }
 
 func (c chatOut) typing(s *pb.TypingEvent) [][]byte {
