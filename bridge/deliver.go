@@ -556,13 +556,9 @@ func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
 	if !c.t.recent.asks(chatKey(c.ev.LoginId, c.ev.ChatId)) {
 		return nil // nobody in this chat asked: skip the lookups
 	}
-	var out [][]byte
-	ids := r.MessageIds
-	if r.Kind == pb.ReceiptEvent_KIND_READ && len(ids) > 1 {
-		// XEP-0333: marking the newest displayed covers those before.
-		ids = ids[len(ids)-1:]
-	}
-	for _, id := range ids {
+	read := r.Kind == pb.ReceiptEvent_KIND_READ
+	var refs []store.MessageRef
+	for _, id := range r.MessageIds {
 		ref, ok := c.ref(id)
 		if !ok {
 			continue
@@ -570,12 +566,26 @@ func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
 		// Only what the user's client asked for (XEP-0184 request,
 		// XEP-0333 markable); the rest would be noise on the wire.
 		asked := c.t.recent.get(chatKey(c.ev.LoginId, c.ev.ChatId), xmppID(ref))
-		if (r.Kind == pb.ReceiptEvent_KIND_READ && !asked.markable) || (r.Kind != pb.ReceiptEvent_KIND_READ && !asked.receipt) {
+		if (read && !asked.markable) || (!read && !asked.receipt) {
 			continue
 		}
+		// XEP-0333: marking the newest displayed covers those before.
+		// The newest by its time, whatever the network's order: the
+		// last one named, if older or not markable, left the newest
+		// unread.
+		if read && len(refs) == 1 {
+			if !ref.Time.Before(refs[0].Time) {
+				refs[0] = ref
+			}
+			continue
+		}
+		refs = append(refs, ref)
+	}
+	var out [][]byte
+	for _, ref := range refs {
 		id := c.t.newID()
 		w := c.start(id)
-		if r.Kind == pb.ReceiptEvent_KIND_READ {
+		if read {
 			w.Start("displayed", nsMarkers).Attr("id", xmppID(ref)).End()
 		} else {
 			w.Start("received", wire.NSReceipts).Attr("id", xmppID(ref)).End()
