@@ -105,22 +105,26 @@ func (t *transport) statePresence(user string, s pb.LoginState, msg string) []by
 // probe's answer and the presence after the link is up again say it, not
 // a plain available: that told a user the network logged out that all
 // was well.
-func (s *session) gatewayPresence() []byte {
+func (s *session) gatewayPresence() []byte { return s.gatewayPresenceTo(s.user) }
+
+// gatewayPresenceTo is gatewayPresence addressed to to: the user's bare
+// JID, or the resource whose probe it answers.
+func (s *session) gatewayPresenceTo(to string) []byte {
 	if told, refused := s.t.down.shown(); told {
 		state := pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT
 		if refused {
 			state = pb.LoginState_LOGIN_STATE_STOPPED // no reconnecting by itself
 		}
-		return s.t.statePresence(s.user, state, s.t.pluginDownText(refused))
+		return s.t.statePresence(to, state, s.t.pluginDownText(refused))
 	}
 	b := &s.progress
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if len(b.tasks) > 0 {
-		return s.progressPresenceLocked()
+		return s.progressPresenceLocked(to)
 	}
 	st := s.loginState()
-	return s.t.statePresence(s.user, st.state, st.msg)
+	return s.t.statePresence(to, st.state, st.msg)
 }
 
 // statusText describes a user's account for the status command.

@@ -54,6 +54,17 @@ var commands = []command{
 	{node: "admin-remove", name: "Remove a user (admin)", admin: true},
 }
 
+// stageAction is the action besides execute and cancel that every stage
+// of the command at node offers in its <actions/>: next for the login's
+// stages, which go on as the network asks, complete for the others'
+// single form (adhoc.go, profile_avatar.go, room_*.go).
+func stageAction(node string) string {
+	if node == "login" {
+		return "next"
+	}
+	return "complete"
+}
+
 // adhocSession is a multi-stage command between two requests.
 type adhocSession struct {
 	user, node string
@@ -232,6 +243,13 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 			t.send(ctx, commandError(st, "bad-sessionid", "unknown or expired command session; start the command again"))
 			return
 		}
+	}
+	if sess != nil && (action == "next" || action == "complete") && action != stageAction(node) {
+		// Run as execute, it submitted the stage with the action the
+		// client was not offered (XEP-0050 §4.4); the session stays, so
+		// the stage can be submitted as offered.
+		t.send(ctx, commandError(st, "bad-action", "this stage offers "+stageAction(node)+", not "+action))
+		return
 	}
 	if action == "cancel" {
 		if sid == "" {

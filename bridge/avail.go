@@ -279,7 +279,7 @@ func (s *session) replayPresences(ctx context.Context) {
 		if p == nil || err != nil {
 			continue
 		}
-		t.send(ctx, s.renderPresence(pj.String(), id, p))
+		t.send(ctx, s.renderPresence(s.user, pj.String(), id, p))
 		n++
 	}
 	t.log.Info("held presences sent", "user", s.user, "login", s.LoginID(), "count", n)

@@ -478,7 +478,7 @@ func (s *session) setContactPresence(ctx context.Context, userID string, p *pb.P
 	if err != nil {
 		return presenceNone
 	}
-	t.send(ctx, s.renderPresence(pj.String(), userID, p))
+	t.send(ctx, s.renderPresence(s.user, pj.String(), userID, p))
 	return presenceSent
 }
 
@@ -505,8 +505,9 @@ func sharedPresence(p *pb.Presence) *pb.Presence {
 	return p
 }
 
-func (s *session) renderPresence(from, userID string, p *pb.Presence) []byte {
-	to := s.user
+// renderPresence is contact from's presence p, to the user's bare JID
+// or, answering a probe, to the resource that probed.
+func (s *session) renderPresence(to, from, userID string, p *pb.Presence) []byte {
 	var w wire.Writer
 	w.Start("presence", "").Attr("from", from).Attr("to", to)
 	if p.GetShow() == pb.PresenceShow_PRESENCE_SHOW_OFFLINE {

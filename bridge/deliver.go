@@ -456,6 +456,12 @@ func (c chatOut) edit(e *pb.EditEvent) [][]byte {
 	c.annotate(w, rich, body)
 	if replace {
 		w.Start("replace", nsCorrect).Attr("id", xmppID(ref)).End()
+		// A later reply to it quotes what it says now.
+		key := chatKey(c.ev.LoginId, c.ev.ChatId)
+		if r := c.t.recent.get(key, xmppID(ref)); r.chat != "" {
+			r.text = rich.Body
+			c.t.recent.put(key, xmppID(ref), r)
+		}
 	}
 	c.ids(w, c.xid)
 	return [][]byte{c.finish(w)}
@@ -544,16 +550,15 @@ func fileParts(ref store.MessageRef, asContact bool) int {
 }
 
 func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
+	if c.ev.GetSender().GetIsFromMe() {
+		return c.ownRead(r)
+	}
 	if !c.t.recent.asks(chatKey(c.ev.LoginId, c.ev.ChatId)) {
 		return nil // nobody in this chat asked: skip the lookups
 	}
-	var out [][]byte
-	ids := r.MessageIds
-	if r.Kind == pb.ReceiptEvent_KIND_READ && len(ids) > 1 {
-		// XEP-0333: marking the newest displayed covers those before.
-		ids = ids[len(ids)-1:]
-	}
-	for _, id := range ids {
+	read := r.Kind == pb.ReceiptEvent_KIND_READ
+	var refs []store.MessageRef
+	for _, id := range r.MessageIds {
 		ref, ok := c.ref(id)
 		if !ok {
 			continue
@@ -561,12 +566,26 @@ func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
 		// Only what the user's client asked for (XEP-0184 request,
 		// XEP-0333 markable); the rest would be noise on the wire.
 		asked := c.t.recent.get(chatKey(c.ev.LoginId, c.ev.ChatId), xmppID(ref))
-		if (r.Kind == pb.ReceiptEvent_KIND_READ && !asked.markable) || (r.Kind != pb.ReceiptEvent_KIND_READ && !asked.receipt) {
+		if (read && !asked.markable) || (!read && !asked.receipt) {
 			continue
 		}
+		// XEP-0333: marking the newest displayed covers those before.
+		// The newest by its time, whatever the network's order: the
+		// last one named, if older or not markable, left the newest
+		// unread.
+		if read && len(refs) == 1 {
+			if !ref.Time.Before(refs[0].Time) {
+				refs[0] = ref
+			}
+			continue
+		}
+		refs = append(refs, ref)
+	}
+	var out [][]byte
+	for _, ref := range refs {
 		id := c.t.newID()
 		w := c.start(id)
-		if r.Kind == pb.ReceiptEvent_KIND_READ {
+		if read {
 			w.Start("displayed", nsMarkers).Attr("id", xmppID(ref)).End()
 		} else {
 			w.Start("received", wire.NSReceipts).Attr("id", xmppID(ref)).End()
@@ -576,6 +595,36 @@ func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
 		out = append(out, c.finish(w))
 	}
 	return out
+}
+
+// ownRead renders a receipt of the user's own, from another device (the
+// chat read on the phone): with XEP-0356, a displayed marker of the
+// contact's newest message it names, sent as the user, which their
+// server copies to their clients (carbons), so these mark the chat read
+// too. It is never the contact's: shown so, the user's own phone getting
+// or reading their message read as the contact's receipt. A delivery
+// (the user's own device got the message) says nothing to show.
+func (c chatOut) ownRead(r *pb.ReceiptEvent) [][]byte {
+	if r.Kind != pb.ReceiptEvent_KIND_READ || c.group || c.t.privileges().message != "outgoing" {
+		return nil
+	}
+	var newest store.MessageRef
+	found := false
+	for _, id := range r.MessageIds {
+		ref, ok := c.ref(id)
+		if ok && !ref.FromMe && (!found || ref.Time.After(newest.Time)) {
+			newest, found = ref, true
+		}
+	}
+	if !found {
+		return nil
+	}
+	id := c.t.newID()
+	w := c.start(id)
+	w.Start("displayed", nsMarkers).Attr("id", xmppID(newest)).End()
+	w.Leaf("store", nsHints, "")
+	c.ids(w, id)
+	return [][]byte{c.finish(w)}
 }
 
 func (c chatOut) typing(s *pb.TypingEvent) [][]byte {

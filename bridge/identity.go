@@ -87,24 +87,21 @@ func (s *session) identityEvent(ctx context.Context, d delivery, ie *pb.Identity
 		s.dropContact(ctx, oldID)
 	}
 	// Once the roster changed, the store must follow, even at shutdown.
-	res, err := t.db.MoveContact(context.WithoutCancel(ctx), oldID, store.Puppet{Transport: t.name, LoginID: l.LoginID, UserID: newID, Name: name}, s.occupantMove(oldID, newID))
+	// Someone the user has no contact of under either ID (a group's
+	// member known by another ID, a stranger): their messages, dedup
+	// keys and occupant-id follow, and no puppet is made (MoveKnownOnly:
+	// in the move's own write; put, then deleted, it was left by a crash
+	// between), nor a roster item, which the next contact list would take
+	// out again (a contact flapping in and out of the roster).
+	res, err := t.db.MoveContact(context.WithoutCancel(ctx), oldID, store.Puppet{Transport: t.name, LoginID: l.LoginID, UserID: newID, Name: name}, s.occupantMove(oldID, newID), store.MoveKnownOnly)
 	if err != nil {
 		t.log.Error("identity event: the contact's move not stored", "user", s.user, "old_user_id", oldID, "user_id", newID, "err", err)
 		return
 	}
-	if !hadOld && !hadNew {
-		// Someone the user has no contact of (a group's member known by
-		// another ID, a stranger): their messages, dedup keys and
-		// occupant-id follow, and no roster item is made, which the next
-		// contact list would take out again (a contact flapping in and
-		// out of the roster).
-		if err := t.db.DeletePuppet(context.WithoutCancel(ctx), t.name, l.LoginID, newID); err != nil {
-			t.log.Warn("identity event: the moved non-contact's puppet left", "user", s.user, "user_id", newID, "err", err)
-		}
-	} else if !hadOld {
+	if !hadOld && hadNew {
 		// Moved already (a replay): the contact is updated, as a contact
 		// event would.
-		if !hadNew || newP.Name != name {
+		if newP.Name != name {
 			s.announceContact(ctx, c, name, hadNew)
 		} else if c.Presence != nil && !s.presenceShown(newID, c.Presence) {
 			s.setContactPresence(ctx, newID, c.Presence)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -203,7 +204,41 @@ func (t *transport) handleMessage(ctx context.Context, st *wire.Stanza, from, to
 		}
 		return
 	}
-	t.handleUserMessage(ctx, st, user, to)
+	t.handleUserMessage(ctx, withoutBlankBody(st), user, to) // messaging.go
+}
+
+// withoutBlankBody is st without its body when that is empty or white
+// space only, less a reply's fallback quote, and st carries nothing else
+// to send: no text the user wrote, but a client's <body/> beside a chat
+// state, a marker or a receipt request. The network got it as an empty
+// message, and the chat state beside it was dropped (a message with a
+// body is no chat state alone). A correction, retraction, reaction or
+// file keeps its stanza as it is. st itself is shared (its record as
+// read, held_queue.go) and left unchanged.
+func withoutBlankBody(st *wire.Stanza) *wire.Stanza {
+	body, ok := st.Body()
+	if !ok {
+		return st
+	}
+	for _, c := range st.Children {
+		switch {
+		case c.XMLName.Space == nsCorrect && c.XMLName.Local == "replace",
+			c.XMLName.Space == nsRetract && c.XMLName.Local == "retract",
+			c.XMLName.Space == nsReactions && c.XMLName.Local == "reactions",
+			c.XMLName.Space == nsOOB && c.XMLName.Local == "x":
+			return st
+		case c.XMLName.Space == nsReply && c.XMLName.Local == "reply":
+			body = stripFallback(st, body, nsReply)
+		}
+	}
+	if strings.TrimSpace(body) != "" {
+		return st
+	}
+	out := *st
+	out.Children = slices.DeleteFunc(slices.Clone(st.Children), func(c wire.Element) bool {
+		return c.XMLName.Local == "body" && (c.XMLName.Space == "" || c.XMLName.Space == "jabber:component:accept" || c.XMLName.Space == "jabber:client")
+	})
+	return &out
 }
 
 // sentMsg is what remember records of a message the user sent: its
@@ -291,11 +326,15 @@ func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, t
 			t.send(ctx, s.gatewayPresence())
 		}
 	case "probe":
+		// The answer goes to the prober: a resource coming online probes
+		// from its full JID (RFC 6121 §4.3.2), and an answer to the bare
+		// JID reached every other resource again, once per contact.
+		prober := from.String()
 		if toGateway {
 			if registered {
-				t.send(ctx, s.gatewayPresence())
+				t.send(ctx, s.gatewayPresenceTo(prober))
 			} else {
-				t.send(ctx, t.presence(user, "unavailable"))
+				t.send(ctx, t.presence(prober, "unavailable"))
 			}
 			return
 		}
@@ -308,7 +347,7 @@ func (t *transport) handlePresence(ctx context.Context, st *wire.Stanza, from, t
 			if p == nil {
 				p = &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_OFFLINE}
 			}
-			t.send(ctx, s.renderPresence(to.Bare().String(), uid, p))
+			t.send(ctx, s.renderPresence(prober, to.Bare().String(), uid, p))
 		}
 	case "", "unavailable":
 		// From a bare JID it is the server's (a probe's answer, a
@@ -392,7 +431,7 @@ func (s *session) subscribeContact(ctx context.Context, to jid.JID) {
 	}
 	t.send(ctx, t.puppetPresence(pj, l.UserJID, "subscribed"))
 	if p := s.presence(uid); p != nil {
-		t.send(ctx, s.renderPresence(pj, uid, p))
+		t.send(ctx, s.renderPresence(l.UserJID, pj, uid, p))
 	}
 	// XEP-0100 §4.6.1: the contact asks back, with its name, so that the
 	// subscription is mutual ("both"), as a synced contact's. A user's

@@ -90,7 +90,7 @@ func (s *session) progressEvent(ctx context.Context, p *pb.ProgressEvent) {
 		send = t.statePresence(s.user, st.state, st.msg)
 		b.last = now
 	case wait <= 0 && b.pending == nil:
-		send = s.progressPresenceLocked()
+		send = s.progressPresenceLocked(s.user)
 		b.last = now
 	case b.pending == nil:
 		// Its turn comes: then it shows whatever is newest.
@@ -99,7 +99,7 @@ func (s *session) progressEvent(ctx context.Context, p *pb.ProgressEvent) {
 			b.pending = nil
 			var out []byte
 			if len(b.tasks) > 0 && t.session(s.user) == s {
-				out = s.progressPresenceLocked()
+				out = s.progressPresenceLocked(s.user)
 				b.last = time.Now()
 			}
 			b.mu.Unlock()
@@ -118,9 +118,9 @@ func (s *session) progressEvent(ctx context.Context, p *pb.ProgressEvent) {
 }
 
 // progressPresenceLocked is the transport's presence with the tasks under
-// way as its status, after the login state's own. Call with
+// way as its status, after the login state's own, to to. Call with
 // s.progress.mu held.
-func (s *session) progressPresenceLocked() []byte {
+func (s *session) progressPresenceLocked(to string) []byte {
 	b := &s.progress
 	names := make([]string, 0, len(b.tasks))
 	for task := range b.tasks {
@@ -136,7 +136,7 @@ func (s *session) progressPresenceLocked() []byte {
 	if st.msg != "" {
 		msg = st.msg + "; " + msg
 	}
-	return s.t.statePresence(s.user, st.state, msg)
+	return s.t.statePresence(to, st.state, msg)
 }
 
 // progressText says where a task is: the plugin's own text, else

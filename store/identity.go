@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -30,6 +31,18 @@ type MoveResult struct {
 	Alias string
 }
 
+// MoveOption changes what MoveContact does.
+type MoveOption int
+
+const (
+	// MoveKnownOnly: p is put only where oldID or p.UserID is a puppet
+	// already. The move of someone who is no contact under either ID (a
+	// group's member, a stranger) moves their chat and occupant-ids and
+	// makes no puppet: a puppet put, then deleted in a second write, was
+	// left by a crash between the two.
+	MoveKnownOnly MoveOption = iota + 1
+)
+
 // MoveContact records that the contact known as oldID is p.UserID from now
 // on (contract v2's IdentityEvent): the puppet oldID is deleted and p put,
 // and the direct chat oldID becomes the chat p.UserID: its message map
@@ -41,8 +54,9 @@ type MoveResult struct {
 // moved finds nothing under oldID and only puts p again. Where the new
 // chat has an entry of its own for the same remote message or XMPP ID, it
 // keeps it (deadlines: see moveChatExpiries). It runs after a checkpoint, so
-// that it also moves what is still only in the write-ahead log.
-func (db *DB) MoveContact(ctx context.Context, oldID string, p Puppet, occ OccupantMove) (MoveResult, error) {
+// that it also moves what is still only in the write-ahead log. opts may
+// hold MoveKnownOnly.
+func (db *DB) MoveContact(ctx context.Context, oldID string, p Puppet, occ OccupantMove, opts ...MoveOption) (MoveResult, error) {
 	if err := checkPuppetKey(p.Transport, p.LoginID, p.UserID); err != nil {
 		return MoveResult{}, err
 	}
@@ -93,8 +107,10 @@ func (db *DB) MoveContact(ctx context.Context, oldID string, p Puppet, occ Occup
 				return fmt.Errorf("store: move contact: %w", err)
 			}
 		}
-		if err := pb.Put([]byte(p.UserID), val); err != nil {
-			return fmt.Errorf("store: move contact: %w", err)
+		if hadNew || res.HadOld || !slices.Contains(opts, MoveKnownOnly) {
+			if err := pb.Put([]byte(p.UserID), val); err != nil {
+				return fmt.Errorf("store: move contact: %w", err)
+			}
 		}
 		if res.Messages, err = moveRefs(lb, oldID, p.UserID); err != nil {
 			return fmt.Errorf("store: move contact's messages: %w", err)
