@@ -388,7 +388,9 @@ func (t *transport) forwardPresence(ctx context.Context, l store.Login, p *pb.Pr
 		func(r *pb.CommandResult) {
 			if r.Error != nil {
 				t.log.Debug("presence not forwarded", "user", l.UserJID, "err", r.Error.Text)
+				return
 			}
+			t.log.Debug("presence told to the network", "user", l.UserJID, "login", l.LoginID, "show", p.GetShow())
 		})
 }
 
