@@ -166,9 +166,12 @@ func (b *backfill) resume(ctx context.Context, backlog []delivery) []delivery {
 	}
 	if len(order) > 0 {
 		b.t.log.Info("delivering stored history a stop left undelivered", "chats", len(order), "messages", len(backlog)-len(live))
+		// All of it waits from now: the outbox depth says so, also of
+		// the chats whose turn comes after others'.
+		b.t.metrics.Queued(len(backlog) - len(live))
 		go func() {
 			for _, k := range order {
-				b.deliver(ctx, k, byChat[k])
+				b.deliverCounted(ctx, k, byChat[k])
 			}
 		}()
 	}
@@ -565,6 +568,14 @@ func (b *backfill) resumeIdle() {
 // Once ctx ends it stops: what it did not hand over stays in the outbox
 // for the next start.
 func (b *backfill) deliver(ctx context.Context, key chatAddr, ds []delivery) {
+	b.t.metrics.Queued(len(ds))
+	b.deliverCounted(ctx, key, ds)
+}
+
+// deliverCounted is deliver of history the outbox depth counts already:
+// from its start, not as each chunk enters the lane (the gauge read 0
+// between two chunks while thousands waited).
+func (b *backfill) deliverCounted(ctx context.Context, key chatAddr, ds []delivery) {
 	slices.SortStableFunc(ds, func(x, y delivery) int {
 		return cmp.Compare(x.ev.TimestampUnixMicro, y.ev.TimestampUnixMicro)
 	})
@@ -572,6 +583,7 @@ func (b *backfill) deliver(ctx context.Context, key chatAddr, ds []delivery) {
 		select {
 		case b.queued <- struct{}{}:
 		case <-ctx.Done():
+			b.t.metrics.Queued(-len(ds)) // not handed over: the next start's
 			return
 		}
 		n := 1
@@ -584,7 +596,6 @@ func (b *backfill) deliver(ctx context.Context, key chatAddr, ds []delivery) {
 				break more
 			}
 		}
-		b.t.metrics.Queued(n)
 		b.lane.push(key, ds[:n:n])
 		ds = ds[n:]
 	}

@@ -200,7 +200,8 @@ func (t *Transport) HistoryStored(n int) {
 	t.history.Add(float64(n))
 }
 
-// Queued counts n events handed to delivery.
+// Queued counts n events handed to delivery; a negative n takes back
+// what this process will not deliver after all (the next start will).
 func (t *Transport) Queued(n int) {
 	if t == nil {
 		return
