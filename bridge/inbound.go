@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"runtime"
-	"slices"
 	"strings"
 	"time"
 
@@ -204,41 +203,7 @@ func (t *transport) handleMessage(ctx context.Context, st *wire.Stanza, from, to
 		}
 		return
 	}
-	t.handleUserMessage(ctx, withoutBlankBody(st), user, to) // messaging.go
-}
-
-// withoutBlankBody is st without its body when that is empty or white
-// space only, less a reply's fallback quote, and st carries nothing else
-// to send: no text the user wrote, but a client's <body/> beside a chat
-// state, a marker or a receipt request. The network got it as an empty
-// message, and the chat state beside it was dropped (a message with a
-// body is no chat state alone). A correction, retraction, reaction or
-// file keeps its stanza as it is. st itself is shared (its record as
-// read, held_queue.go) and left unchanged.
-func withoutBlankBody(st *wire.Stanza) *wire.Stanza {
-	body, ok := st.Body()
-	if !ok {
-		return st
-	}
-	for _, c := range st.Children {
-		switch {
-		case c.XMLName.Space == nsCorrect && c.XMLName.Local == "replace",
-			c.XMLName.Space == nsRetract && c.XMLName.Local == "retract",
-			c.XMLName.Space == nsReactions && c.XMLName.Local == "reactions",
-			c.XMLName.Space == nsOOB && c.XMLName.Local == "x":
-			return st
-		case c.XMLName.Space == nsReply && c.XMLName.Local == "reply":
-			body = stripFallback(st, body, nsReply)
-		}
-	}
-	if strings.TrimSpace(body) != "" {
-		return st
-	}
-	out := *st
-	out.Children = slices.DeleteFunc(slices.Clone(st.Children), func(c wire.Element) bool {
-		return c.XMLName.Local == "body" && (c.XMLName.Space == "" || c.XMLName.Space == "jabber:component:accept" || c.XMLName.Space == "jabber:client")
-	})
-	return &out
+	t.handleUserMessage(ctx, st, user, to) // messaging.go
 }
 
 // sentMsg is what remember records of a message the user sent: its

@@ -284,6 +284,13 @@ func parseUserMessage(st *wire.Stanza) userMessage {
 			m.body, m.quoted = b, m.body
 		}
 	}
+	if m.hasBody && strings.TrimSpace(m.body) == "" && m.replace == "" && m.retract == "" && m.reactions == nil && m.oobURL == "" {
+		// A client's <body/> beside a chat state, a marker or a receipt
+		// request, or a reply's quote alone: no words, to a contact or
+		// a room. It reached the network as an empty message, and the
+		// chat state beside it was dropped.
+		m.body, m.quoted, m.hasBody = "", "", false
+	}
 	return m
 }
 
