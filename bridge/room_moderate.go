@@ -167,6 +167,53 @@ func (s *session) moderatedNotices(ctx context.Context, r *room, mod *moderation
 	return out, r.sendTurnLocked()
 }
 
+// networkModeration shows a retraction by someone other than the
+// message's author (a group admin's delete for everyone, on Signal,
+// WhatsApp or Telegram) as a moderation (XEP-0425) by that member's
+// occupant, from the room: clients drop a XEP-0424 retraction that does
+// not come from the message's author. Each of the message's file parts
+// goes the same way, and the archive keeps a tombstone. ok is false for
+// an author's own retraction, or a message the archive does not know.
+func (s *session) networkModeration(ctx context.Context, r *room, c chatOut, d delivery, targetID, byJID, byNick, byOID string) ([][]byte, bool) {
+	t := s.t
+	ref, ok := c.ref(targetID)
+	if !ok || byNick == "" {
+		return nil, false
+	}
+	m, err := t.db.LookupArchivedRemote(ctx, t.roomKey(s.user, r.chatID), ref.RemoteID)
+	if err != nil || m.SenderJID == "" || m.SenderJID == byJID {
+		return nil, false
+	}
+	defer t.tombstone(ctx, s.user, r, targetID, time.Now())
+	ids := []string{c.targetID(ref)}
+	for i := range fileParts(ref, false) {
+		ids = append(ids, c.partTargetID(ref, i+1))
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	by := r.jid + "/" + byNick
+	var out [][]byte
+	for _, id := range ids {
+		payload := moderated(r.jid, s.user, id, by, byOID, "", t.newID())
+		now := time.Now()
+		sid, _ := t.archive(ctx, s.user, r, store.ArchivedMessage{Time: now, Arrived: now, Payload: payload})
+		for _, res := range r.resourcesLocked() {
+			out = append(out, roomCopy(payload, s.user, s.user+"/"+res, r.jid, sid, "", time.Time{}))
+		}
+	}
+	t.log.Info("a member's message removed by another, shown as a moderation", "room", r.jid, "by", byNick)
+	if len(out) == 0 {
+		return nil, true
+	}
+	turn := r.sendTurnLocked()
+	if d.turn != nil {
+		*d.turn = turn // written after the room's earlier stanza-ids
+	} else {
+		turn.done()
+	}
+	return out, true
+}
+
 // moderated is the notice of a moderation (XEP-0425 §4) to one occupant:
 // the message id retracted by the moderator by (whose occupant-id byID
 // the 0.3 notice names, XEP-0421), with the reason. It

@@ -101,7 +101,7 @@ func checkModerated(t *testing.T, c *xmpptest.Client, sid, by, byID, reason stri
 	groupchat(t, c, "after")
 	notices := map[string]xmpptest.Stanza{} // by stanza id: Next may look at one twice
 	if _, err := c.Next(ctxT(t), func(st xmpptest.Stanza) bool {
-		if st.Name == "message" && strings.Contains(st.XML, `<retract`) && strings.Contains(st.XML, `id="`+sid+`"`) {
+		if st.Name == "message" && strings.Contains(st.XML, `<moderated`) && strings.Contains(st.XML, `id="`+sid+`"`) {
 			notices[st.ID] = st
 		}
 		return st.Name == "message" && nick(st.From) == "Echo One" && st.Body == "after"
@@ -210,4 +210,24 @@ func TestRoomModerationArchived(t *testing.T) {
 	if !found {
 		t.Errorf("MAM after the moderated message lacks the notice %s", noticeSID)
 	}
+}
+
+// TestNetworkDeleteOfAnothersMessage: the network's delete of a member's
+// message by someone else (a group admin's delete for everyone; here the
+// user's own, from a plain XEP-0424 retraction the echo group takes from
+// any member) is a moderation notice from the room naming who removed it
+// (XEP-0425), and the archive keeps a tombstone. It came as a
+// retraction from the remover's own occupant, which clients drop as not
+// the author's.
+func TestNetworkDeleteOfAnothersMessage(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	j := join(t, alice, "a", "")
+	groupchat(t, alice, "buy cheap pills")
+	sid := stanzaID(t, roomMessage(t, alice, "Echo One", "buy cheap pills"))
+	if err := alice.SendRaw(ctxT(t), `<message type='groupchat' id='x1' to='`+room+`'><retract xmlns='urn:xmpp:message-retract:1' id='`+sid+`'/></message>`); err != nil {
+		t.Fatal(err)
+	}
+	checkModerated(t, alice, sid, room+"/"+nick(j.self.From), oneOccupantID(t, "self-presence", j.self), "")
+	checkTombstone(t, alice, sid)
 }

@@ -145,6 +145,9 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 		if t.retractedAlready(ctx, s.user, r, p.Retraction.TargetId) {
 			return nil
 		}
+		if out, ok := s.networkModeration(ctx, r, c, d, p.Retraction.TargetId, senderJID, nick, oid); ok {
+			return out
+		}
 		stanzas = c.retraction(p.Retraction)
 		if len(stanzas) > 0 {
 			defer t.tombstone(ctx, s.user, r, p.Retraction.TargetId, time.Now())
