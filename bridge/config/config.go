@@ -271,7 +271,8 @@ func (t Transport) LogValue() slog.Value {
 type Error struct {
 	// File is the configuration file as named by the caller.
 	File string
-	// Line is the line of a TOML syntax error, 0 when unknown.
+	// Line is the line of a TOML syntax error, or the line that sets Key
+	// (for a missing key, that opens its table); 0 when unknown.
 	Line int
 	// Key is the offending key ("transport[0].secret"), empty when the
 	// problem is with the whole file.
@@ -342,6 +343,14 @@ func Parse(path string, data []byte) (*Config, error) {
 	c.Transports = l.transports(root.tables("transport"), filepath.Dir(c.Store.Path))
 	root.done()
 	if len(p.errs) > 0 {
+		// Point each problem at its line: in a long file a key's name
+		// alone ("transport[2].secret") leaves the admin counting blocks.
+		lines := keyLines(string(data))
+		for _, err := range p.errs {
+			if e, ok := err.(*Error); ok && e.Line == 0 && e.Key != "" {
+				e.Line = lineOf(lines, e.Key)
+			}
+		}
 		return nil, errors.Join(p.errs...)
 	}
 	return c, nil

@@ -333,7 +333,7 @@ func TestErrors(t *testing.T) {
 			for _, w := range tc.want {
 				found := false
 				for _, l := range lines {
-					found = found || strings.Contains(l, w) && strings.Contains(l, "passerelle.toml")
+					found = found || (strings.Contains(l, w) || strings.Contains(withoutLine(l), w)) && strings.Contains(l, "passerelle.toml")
 				}
 				if !found {
 					t.Errorf("error lacks %q:\n%v", w, err)
@@ -350,7 +350,7 @@ func TestErrorNamesFileKeyReason(t *testing.T) {
 	if !errors.As(err, &e) {
 		t.Fatalf("error %v is not an *Error", err)
 	}
-	if e.File != "conf/gw.toml" || e.Key != "transport[0].plugin" || !strings.HasPrefix(err.Error(), "conf/gw.toml: transport[0].plugin: ") {
+	if e.File != "conf/gw.toml" || e.Key != "transport[0].plugin" || e.Line != 8 || !strings.HasPrefix(err.Error(), "conf/gw.toml:8: transport[0].plugin: ") {
 		t.Errorf("error = %q (%+v)", err, e)
 	}
 }
@@ -697,7 +697,7 @@ func TestMediaErrors(t *testing.T) {
 			}
 			found := false
 			for l := range strings.SplitSeq(err.Error(), "\n") {
-				found = found || strings.Contains(l, "passerelle.toml: "+tc.want)
+				found = found || strings.Contains(withoutLine(l), "passerelle.toml: "+tc.want)
 			}
 			if !found {
 				t.Errorf("error lacks %q:\n%v", tc.want, err)
@@ -816,3 +816,11 @@ func TestPluginScriptInterpreter(t *testing.T) {
 		t.Errorf("disabled: %v", err)
 	}
 }
+
+// withoutLine drops the line number after a file name in an error line,
+// for the tests that check the key and the reason.
+func withoutLine(s string) string {
+	return fileLine.ReplaceAllString(s, "$1: ")
+}
+
+var fileLine = regexp.MustCompile(`(\.toml):[0-9]+: `)

@@ -123,8 +123,8 @@ func TestCheckConfigBroken(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(errs), "\n")
 	want := []string{
-		path + ": transport[0].secret: missing (set secret, secret_file, or env PASSERELLE_SECRET_ECHO)",
-		path + ": transport[0].colour: unknown key",
+		path + ":4: transport[0].secret: missing (set secret, secret_file, or env PASSERELLE_SECRET_ECHO)",
+		path + ":7: transport[0].colour: unknown key",
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("stderr has %d lines, want %d:\n%s", len(lines), len(want), errs)
