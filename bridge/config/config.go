@@ -316,19 +316,10 @@ func Load(path string) (*Config, error) {
 // it are resolved against path's folder, and secret_file and plugin binaries
 // are read from the file system.
 func Parse(path string, data []byte) (*Config, error) {
-	abs, err := filepath.Abs(path)
+	abs, raw, err := decode(path, data)
 	if err != nil {
-		return nil, &Error{File: path, Err: err}
+		return nil, err
 	}
-	var raw map[string]any
-	if _, err := toml.Decode(string(data), &raw); err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			return nil, &Error{File: path, Line: pe.Position.Line, Err: fmt.Errorf("toml: %s", pe.Message)}
-		}
-		return nil, &Error{File: path, Err: err}
-	}
-
 	p := &problems{file: path}
 	l := loader{p: p, dir: filepath.Dir(abs)}
 	c := &Config{Path: abs}
@@ -342,18 +333,50 @@ func Parse(path string, data []byte) (*Config, error) {
 	c.Metrics = l.metrics(root.sub("metrics"))
 	c.Transports = l.transports(root.tables("transport"), filepath.Dir(c.Store.Path))
 	root.done()
-	if len(p.errs) > 0 {
-		// Point each problem at its line: in a long file a key's name
-		// alone ("transport[2].secret") leaves the admin counting blocks.
-		lines := keyLines(string(data))
-		for _, err := range p.errs {
-			if e, ok := err.(*Error); ok && e.Line == 0 && e.Key != "" {
-				e.Line = lineOf(lines, e.Key)
-			}
-		}
-		return nil, errors.Join(p.errs...)
+	if err := p.err(data); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// LoadStorePath reads only [store] of the configuration file at path and
+// returns the store's absolute path: what check-store needs, which must
+// work where the rest cannot be checked (the secrets in an environment
+// file only the service manager reads, a plugin not installed yet).
+// Problems elsewhere in the file are not reported.
+func LoadStorePath(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", &Error{File: path, Err: err}
+	}
+	abs, raw, err := decode(path, data)
+	if err != nil {
+		return "", err
+	}
+	p := &problems{file: path}
+	root := newTable("", raw, p)
+	s := loader{p: p, dir: filepath.Dir(abs)}.store(root.sub("store"))
+	if err := p.err(data); err != nil {
+		return "", err
+	}
+	return s.Path, nil
+}
+
+// decode parses the TOML data of the file at path, returning the file's
+// absolute path and its tables.
+func decode(path string, data []byte) (abs string, raw map[string]any, err error) {
+	abs, err = filepath.Abs(path)
+	if err != nil {
+		return "", nil, &Error{File: path, Err: err}
+	}
+	if _, err := toml.Decode(string(data), &raw); err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return "", nil, &Error{File: path, Line: pe.Position.Line, Err: fmt.Errorf("toml: %s", pe.Message)}
+		}
+		return "", nil, &Error{File: path, Err: err}
+	}
+	return abs, raw, nil
 }
 
 // loader turns decoded tables into the typed configuration.

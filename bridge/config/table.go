@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -16,6 +17,22 @@ type problems struct {
 // add records a problem with key (empty for the whole file).
 func (p *problems) add(key string, err error) {
 	p.errs = append(p.errs, &Error{File: p.file, Key: key, Err: err})
+}
+
+// err returns the problems found in the file's data joined, nil when
+// none, each pointed at its line: in a long file a key's name alone
+// ("transport[2].secret") leaves the admin counting blocks.
+func (p *problems) err(data []byte) error {
+	if len(p.errs) == 0 {
+		return nil
+	}
+	lines := keyLines(string(data))
+	for _, err := range p.errs {
+		if e, ok := err.(*Error); ok && e.Line == 0 && e.Key != "" {
+			e.Line = lineOf(lines, e.Key)
+		}
+	}
+	return errors.Join(p.errs...)
 }
 
 // addf records a problem with key, formatted.

@@ -116,16 +116,21 @@ func configFlag(fs *flag.FlagSet) *string {
 func loadConfig(path string, stderr io.Writer) (*config.Config, bool) {
 	cfg, err := config.Load(path)
 	if err != nil {
-		var ce *config.Error
-		if errors.As(err, &ce) && ce.Key == "" && errors.Is(ce.Err, fs.ErrNotExist) {
-			// The file itself is missing: say how to give one.
-			fmt.Fprintf(stderr, "%s: no such file (give the configuration with -c FILE; examples/passerelle.toml documents every key)\n", path)
-			return nil, false
-		}
-		fmt.Fprintln(stderr, err)
+		printConfigError(path, err, stderr)
 		return nil, false
 	}
 	return cfg, true
+}
+
+// printConfigError writes the configuration's problems to stderr, one a
+// line; a missing file is said with how to give one.
+func printConfigError(path string, err error, stderr io.Writer) {
+	var ce *config.Error
+	if errors.As(err, &ce) && ce.Key == "" && errors.Is(ce.Err, fs.ErrNotExist) {
+		fmt.Fprintf(stderr, "%s: no such file (give the configuration with -c FILE; examples/passerelle.toml documents every key)\n", path)
+		return
+	}
+	fmt.Fprintln(stderr, err)
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
