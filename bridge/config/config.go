@@ -236,6 +236,11 @@ type Transport struct {
 	// newest (archive_messages, default DefaultArchiveMessages); 0: no
 	// limit.
 	ArchiveMessages int
+	// Line and ConfigLine are the lines of the file that open the
+	// transport's [[transport]] block and its [transport.config], for
+	// messages about them (a key the plugin refuses); 0 when unknown or
+	// absent.
+	Line, ConfigLine int
 }
 
 // DefaultBackfillMessages is backfill_messages when not set; MaxBackfillMessages
@@ -321,7 +326,7 @@ func Parse(path string, data []byte) (*Config, error) {
 		return nil, err
 	}
 	p := &problems{file: path}
-	l := loader{p: p, dir: filepath.Dir(abs)}
+	l := loader{p: p, dir: filepath.Dir(abs), lines: keyLines(string(data))}
 	c := &Config{Path: abs}
 	root := newTable("", raw, p)
 	c.XMPP = l.xmpp(root.sub("xmpp"))
@@ -381,8 +386,9 @@ func decode(path string, data []byte) (abs string, raw map[string]any, err error
 
 // loader turns decoded tables into the typed configuration.
 type loader struct {
-	p   *problems
-	dir string // the configuration file's folder
+	p     *problems
+	dir   string         // the configuration file's folder
+	lines map[string]int // keyLines of the file
 }
 
 // abs resolves a path from the configuration against its folder.
@@ -634,6 +640,7 @@ func (l loader) transports(ts []*table, storeDir string) []Transport {
 // transport reads one [[transport]] block; ok is false if it has problems.
 func (l loader) transport(t *table, storeDir string) (tr Transport, ok bool) {
 	before := len(l.p.errs)
+	tr.Line, tr.ConfigLine = l.lines[t.path], l.lines[t.key("config")]
 	tr.Enabled = t.boolean("enabled", true)
 
 	if s, present := t.str("name"); present {
