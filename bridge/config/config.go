@@ -1036,24 +1036,31 @@ func (c *Config) Summary() string {
 
 // Prepare creates the folders the gateway writes to (mode 0700) and the
 // store file (mode 0600) if missing, so that state is private to the
-// gateway's user whatever its umask.
+// gateway's user whatever its umask. An error is an *Error naming the
+// key of the path that could not be made.
 func (c *Config) Prepare() error {
+	fail := func(key, path string, err error) error {
+		return &Error{File: c.Path, Key: key, Err: fmt.Errorf("cannot create %s: %w (the gateway's user must be able to write there; under examples/passerelle.service, only in /var/lib/passerelle)", path, err)}
+	}
 	if err := os.MkdirAll(filepath.Dir(c.Store.Path), 0o700); err != nil {
-		return fmt.Errorf("store folder: %w", err)
+		return fail("store.path", filepath.Dir(c.Store.Path), err)
 	}
 	f, err := os.OpenFile(c.Store.Path, os.O_RDONLY|os.O_CREATE, 0o600)
 	if err != nil {
-		return fmt.Errorf("store: %w", err)
+		return fail("store.path", c.Store.Path, err)
 	}
 	f.Close()
 	if c.Media.Listen != "" {
 		if err := os.MkdirAll(c.Media.Dir, 0o700); err != nil {
-			return fmt.Errorf("media folder: %w", err)
+			return fail("media.dir", c.Media.Dir, err)
 		}
 	}
-	for _, t := range c.Enabled() {
+	for i, t := range c.Transports {
+		if !t.Enabled {
+			continue
+		}
 		if err := os.MkdirAll(t.DataDir, 0o700); err != nil {
-			return fmt.Errorf("transport %s: data dir: %w", t.Name, err)
+			return fail(fmt.Sprintf("transport[%d].data_dir", i), t.DataDir, err)
 		}
 	}
 	return nil

@@ -587,6 +587,32 @@ func TestPrepare(t *testing.T) {
 	}
 }
 
+// TestPrepareNamesTheKey: a folder the gateway cannot make (a read-only
+// /etc, where a store path left at its default lands under the systemd
+// unit; here a file in the way) is told with the key that names it.
+func TestPrepareNamesTheKey(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for key, data := range map[string]string{
+		"store.path":            "[store]\npath = \"file/db/p.db\"\n" + minimal,
+		"media.dir":             "[media]\nlisten = \"127.0.0.1:1\"\npublic_url = \"https://x\"\ndir = \"file/media\"\n" + minimal,
+		"transport[0].data_dir": minimal + "data_dir = \"file/echo\"\n",
+	} {
+		c, err := Parse(filepath.Join(dir, "passerelle.toml"), []byte(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.Prepare()
+		var e *Error
+		if !errors.As(err, &e) || e.Key != key || !strings.Contains(err.Error(), ": "+key+": cannot create ") {
+			t.Errorf("%s: %v", key, err)
+		}
+	}
+}
+
 func TestMediaDefaults(t *testing.T) {
 	isolate(t)
 	dir := t.TempDir()
