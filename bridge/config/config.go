@@ -336,6 +336,10 @@ func Parse(path string, data []byte) (*Config, error) {
 	c.Media = l.media(root.sub("media"), filepath.Dir(c.Store.Path))
 	c.Log = l.log(root.sub("log"))
 	c.Metrics = l.metrics(root.sub("metrics"))
+	if sameListener(c.Metrics.Listen, c.Media.Listen) {
+		// One of them would fail the start with "address already in use".
+		p.addf("metrics.listen", "%q and media.listen %q take the same port: give each its own", c.Metrics.Listen, c.Media.Listen)
+	}
 	c.Transports = l.transports(root.tables("transport"), filepath.Dir(c.Store.Path))
 	root.done()
 	if err := p.err(data); err != nil {
