@@ -603,9 +603,20 @@ func (l loader) transports(ts []*table, storeDir string) []Transport {
 	names := map[string]string{}    // name -> key of its first use
 	domains := map[string]string{}  // normalised domain -> key
 	dataDirs := map[string]string{} // data dir -> key
+	envs := map[string]string{}     // secret's environment variable -> key
 	for _, t := range ts {
 		tr, ok := l.transport(t, storeDir)
 		anyEnabled = anyEnabled || tr.Enabled
+		if env, fromEnv := strings.CutPrefix(tr.SecretSource, "env "); fromEnv {
+			// "a-b" and "a_b" read one variable: one of them has the
+			// other's secret, and its handshake is refused.
+			if first, dup := envs[env]; dup {
+				l.p.addf(t.key("secret"), "from %s, as the secret of %s: that variable cannot hold both; set secret or secret_file for one of them", env, strings.TrimSuffix(first, ".secret"))
+				ok = false
+			} else {
+				envs[env] = t.key("secret")
+			}
+		}
 		if tr.Name != "" {
 			if first, dup := names[tr.Name]; dup {
 				l.p.addf(t.key("name"), "%q is already the name of %s", tr.Name, strings.TrimSuffix(first, ".name"))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -410,6 +411,22 @@ func TestSecretFromEnv(t *testing.T) {
 	}
 	if tr := c.Transports[0]; tr.Secret != "inline" || tr.SecretSource != "secret" {
 		t.Errorf("secret %q from %q, want the inline one", tr.Secret, tr.SecretSource)
+	}
+}
+
+// TestSecretFromEnvShared: transports "my-net" and "my_net" would read
+// one variable, so one of them would have the other's secret.
+func TestSecretFromEnvShared(t *testing.T) {
+	isolate(t)
+	t.Setenv("PASSERELLE_SECRET_MY_NET", "from-env")
+	block := "[[transport]]\nname = %q\ndomain = %q\nplugin = \"passerelle-echo\"\n"
+	base := "[access]\nallow = [\"localhost\"]\n" + fmt.Sprintf(block, "my-net", "a.localhost") + fmt.Sprintf(block, "my_net", "b.localhost")
+	_, err := parse(t, base)
+	if err == nil || !strings.Contains(err.Error(), "transport[1].secret: from PASSERELLE_SECRET_MY_NET, as the secret of transport[0]") {
+		t.Errorf("shared variable: %v", err)
+	}
+	if _, err := parse(t, base+"secret = \"own\"\n"); err != nil {
+		t.Errorf("one with its own secret: %v", err)
 	}
 }
 
