@@ -236,6 +236,11 @@ type Transport struct {
 	// newest (archive_messages, default DefaultArchiveMessages); 0: no
 	// limit.
 	ArchiveMessages int
+	// Line and ConfigLine are the lines of the file that open the
+	// transport's [[transport]] block and its [transport.config], for
+	// messages about them (a key the plugin refuses); 0 when unknown or
+	// absent.
+	Line, ConfigLine int
 }
 
 // DefaultBackfillMessages is backfill_messages when not set; MaxBackfillMessages
@@ -271,7 +276,8 @@ func (t Transport) LogValue() slog.Value {
 type Error struct {
 	// File is the configuration file as named by the caller.
 	File string
-	// Line is the line of a TOML syntax error, 0 when unknown.
+	// Line is the line of a TOML syntax error, or the line that sets Key
+	// (for a missing key, that opens its table); 0 when unknown.
 	Line int
 	// Key is the offending key ("transport[0].secret"), empty when the
 	// problem is with the whole file.
@@ -315,21 +321,12 @@ func Load(path string) (*Config, error) {
 // it are resolved against path's folder, and secret_file and plugin binaries
 // are read from the file system.
 func Parse(path string, data []byte) (*Config, error) {
-	abs, err := filepath.Abs(path)
+	abs, raw, err := decode(path, data)
 	if err != nil {
-		return nil, &Error{File: path, Err: err}
+		return nil, err
 	}
-	var raw map[string]any
-	if _, err := toml.Decode(string(data), &raw); err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			return nil, &Error{File: path, Line: pe.Position.Line, Err: fmt.Errorf("toml: %s", pe.Message)}
-		}
-		return nil, &Error{File: path, Err: err}
-	}
-
 	p := &problems{file: path}
-	l := loader{p: p, dir: filepath.Dir(abs)}
+	l := loader{p: p, dir: filepath.Dir(abs), lines: keyLines(string(data))}
 	c := &Config{Path: abs}
 	root := newTable("", raw, p)
 	c.XMPP = l.xmpp(root.sub("xmpp"))
@@ -339,18 +336,63 @@ func Parse(path string, data []byte) (*Config, error) {
 	c.Media = l.media(root.sub("media"), filepath.Dir(c.Store.Path))
 	c.Log = l.log(root.sub("log"))
 	c.Metrics = l.metrics(root.sub("metrics"))
+	if sameListener(c.Metrics.Listen, c.Media.Listen) {
+		// One of them would fail the start with "address already in use".
+		p.addf("metrics.listen", "%q and media.listen %q take the same port: give each its own", c.Metrics.Listen, c.Media.Listen)
+	}
 	c.Transports = l.transports(root.tables("transport"), filepath.Dir(c.Store.Path))
 	root.done()
-	if len(p.errs) > 0 {
-		return nil, errors.Join(p.errs...)
+	if err := p.err(data); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
 
+// LoadStorePath reads only [store] of the configuration file at path and
+// returns the store's absolute path: what check-store needs, which must
+// work where the rest cannot be checked (the secrets in an environment
+// file only the service manager reads, a plugin not installed yet).
+// Problems elsewhere in the file are not reported.
+func LoadStorePath(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", &Error{File: path, Err: err}
+	}
+	abs, raw, err := decode(path, data)
+	if err != nil {
+		return "", err
+	}
+	p := &problems{file: path}
+	root := newTable("", raw, p)
+	s := loader{p: p, dir: filepath.Dir(abs)}.store(root.sub("store"))
+	if err := p.err(data); err != nil {
+		return "", err
+	}
+	return s.Path, nil
+}
+
+// decode parses the TOML data of the file at path, returning the file's
+// absolute path and its tables.
+func decode(path string, data []byte) (abs string, raw map[string]any, err error) {
+	abs, err = filepath.Abs(path)
+	if err != nil {
+		return "", nil, &Error{File: path, Err: err}
+	}
+	if _, err := toml.Decode(string(data), &raw); err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return "", nil, &Error{File: path, Line: pe.Position.Line, Err: fmt.Errorf("toml: %s", pe.Message)}
+		}
+		return "", nil, &Error{File: path, Err: err}
+	}
+	return abs, raw, nil
+}
+
 // loader turns decoded tables into the typed configuration.
 type loader struct {
-	p   *problems
-	dir string // the configuration file's folder
+	p     *problems
+	dir   string         // the configuration file's folder
+	lines map[string]int // keyLines of the file
 }
 
 // abs resolves a path from the configuration against its folder.
@@ -561,9 +603,20 @@ func (l loader) transports(ts []*table, storeDir string) []Transport {
 	names := map[string]string{}    // name -> key of its first use
 	domains := map[string]string{}  // normalised domain -> key
 	dataDirs := map[string]string{} // data dir -> key
+	envs := map[string]string{}     // secret's environment variable -> key
 	for _, t := range ts {
 		tr, ok := l.transport(t, storeDir)
 		anyEnabled = anyEnabled || tr.Enabled
+		if env, fromEnv := strings.CutPrefix(tr.SecretSource, "env "); fromEnv {
+			// "a-b" and "a_b" read one variable: one of them has the
+			// other's secret, and its handshake is refused.
+			if first, dup := envs[env]; dup {
+				l.p.addf(t.key("secret"), "from %s, as the secret of %s: that variable cannot hold both; set secret or secret_file for one of them", env, strings.TrimSuffix(first, ".secret"))
+				ok = false
+			} else {
+				envs[env] = t.key("secret")
+			}
+		}
 		if tr.Name != "" {
 			if first, dup := names[tr.Name]; dup {
 				l.p.addf(t.key("name"), "%q is already the name of %s", tr.Name, strings.TrimSuffix(first, ".name"))
@@ -602,6 +655,7 @@ func (l loader) transports(ts []*table, storeDir string) []Transport {
 // transport reads one [[transport]] block; ok is false if it has problems.
 func (l loader) transport(t *table, storeDir string) (tr Transport, ok bool) {
 	before := len(l.p.errs)
+	tr.Line, tr.ConfigLine = l.lines[t.path], l.lines[t.key("config")]
 	tr.Enabled = t.boolean("enabled", true)
 
 	if s, present := t.str("name"); present {
@@ -997,24 +1051,31 @@ func (c *Config) Summary() string {
 
 // Prepare creates the folders the gateway writes to (mode 0700) and the
 // store file (mode 0600) if missing, so that state is private to the
-// gateway's user whatever its umask.
+// gateway's user whatever its umask. An error is an *Error naming the
+// key of the path that could not be made.
 func (c *Config) Prepare() error {
+	fail := func(key, path string, err error) error {
+		return &Error{File: c.Path, Key: key, Err: fmt.Errorf("cannot create %s: %w (the gateway's user must be able to write there; under examples/passerelle.service, only in /var/lib/passerelle)", path, err)}
+	}
 	if err := os.MkdirAll(filepath.Dir(c.Store.Path), 0o700); err != nil {
-		return fmt.Errorf("store folder: %w", err)
+		return fail("store.path", filepath.Dir(c.Store.Path), err)
 	}
 	f, err := os.OpenFile(c.Store.Path, os.O_RDONLY|os.O_CREATE, 0o600)
 	if err != nil {
-		return fmt.Errorf("store: %w", err)
+		return fail("store.path", c.Store.Path, err)
 	}
 	f.Close()
 	if c.Media.Listen != "" {
 		if err := os.MkdirAll(c.Media.Dir, 0o700); err != nil {
-			return fmt.Errorf("media folder: %w", err)
+			return fail("media.dir", c.Media.Dir, err)
 		}
 	}
-	for _, t := range c.Enabled() {
+	for i, t := range c.Transports {
+		if !t.Enabled {
+			continue
+		}
 		if err := os.MkdirAll(t.DataDir, 0o700); err != nil {
-			return fmt.Errorf("transport %s: data dir: %w", t.Name, err)
+			return fail(fmt.Sprintf("transport[%d].data_dir", i), t.DataDir, err)
 		}
 	}
 	return nil

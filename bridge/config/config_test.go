@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -278,7 +279,11 @@ func TestErrors(t *testing.T) {
 		{"syntax", "[xmpp]\nserver = \"a:1\"\nping_interval = = 3\n", []string{"passerelle.toml:3: toml: "}},
 		{"unknown top-level key", minimal + "[xmpp]\nsevrer = \"a:1\"\n", []string{"passerelle.toml: xmpp.sevrer: unknown key"}},
 		{"unknown transport key", minimal + "scret = \"x\"\n", []string{"passerelle.toml: transport[0].scret: unknown key"}},
-		{"unknown section", minimal + "[xmmp]\n", []string{"passerelle.toml: xmmp: unknown key"}},
+		{"unknown section", minimal + "[xmmp]\n", []string{"passerelle.toml: xmmp: unknown key (did you mean xmpp?)"}},
+		{"typo", "[xmpp]\nping_intreval = \"3s\"\n[media]\nmax_byte = 3\n" + minimal + "backfil_messages = 3\nsecert = \"x\"\n",
+			[]string{"xmpp.ping_intreval: unknown key (did you mean ping_interval?)", "media.max_byte: unknown key (did you mean max_bytes?)",
+				"transport[0].backfil_messages: unknown key (did you mean backfill_messages?)", "transport[0].secert: unknown key"}},
+		{"misspelt block", "[access]\nallow = [\"localhost\"]\n[[transprot]]\nname = \"echo\"\n", []string{"passerelle.toml:3: transprot: unknown key (did you mean transport?)"}},
 		{"wrong type", "[xmpp]\nserver = 5347\n" + minimal, []string{"passerelle.toml: xmpp.server: want a string, got an integer"}},
 		{"bad server", "[xmpp]\nserver = \"localhost\"\n" + minimal, []string{`xmpp.server: "localhost" is not host:port`}},
 		{"bad port", "[xmpp]\nserver = \"localhost:99999\"\n" + minimal, []string{`xmpp.server: "localhost:99999": port`}},
@@ -333,7 +338,7 @@ func TestErrors(t *testing.T) {
 			for _, w := range tc.want {
 				found := false
 				for _, l := range lines {
-					found = found || strings.Contains(l, w) && strings.Contains(l, "passerelle.toml")
+					found = found || (strings.Contains(l, w) || strings.Contains(withoutLine(l), w)) && strings.Contains(l, "passerelle.toml")
 				}
 				if !found {
 					t.Errorf("error lacks %q:\n%v", w, err)
@@ -350,7 +355,7 @@ func TestErrorNamesFileKeyReason(t *testing.T) {
 	if !errors.As(err, &e) {
 		t.Fatalf("error %v is not an *Error", err)
 	}
-	if e.File != "conf/gw.toml" || e.Key != "transport[0].plugin" || !strings.HasPrefix(err.Error(), "conf/gw.toml: transport[0].plugin: ") {
+	if e.File != "conf/gw.toml" || e.Key != "transport[0].plugin" || e.Line != 8 || !strings.HasPrefix(err.Error(), "conf/gw.toml:8: transport[0].plugin: ") {
 		t.Errorf("error = %q (%+v)", err, e)
 	}
 }
@@ -406,6 +411,22 @@ func TestSecretFromEnv(t *testing.T) {
 	}
 	if tr := c.Transports[0]; tr.Secret != "inline" || tr.SecretSource != "secret" {
 		t.Errorf("secret %q from %q, want the inline one", tr.Secret, tr.SecretSource)
+	}
+}
+
+// TestSecretFromEnvShared: transports "my-net" and "my_net" would read
+// one variable, so one of them would have the other's secret.
+func TestSecretFromEnvShared(t *testing.T) {
+	isolate(t)
+	t.Setenv("PASSERELLE_SECRET_MY_NET", "from-env")
+	block := "[[transport]]\nname = %q\ndomain = %q\nplugin = \"passerelle-echo\"\n"
+	base := "[access]\nallow = [\"localhost\"]\n" + fmt.Sprintf(block, "my-net", "a.localhost") + fmt.Sprintf(block, "my_net", "b.localhost")
+	_, err := parse(t, base)
+	if err == nil || !strings.Contains(err.Error(), "transport[1].secret: from PASSERELLE_SECRET_MY_NET, as the secret of transport[0]") {
+		t.Errorf("shared variable: %v", err)
+	}
+	if _, err := parse(t, base+"secret = \"own\"\n"); err != nil {
+		t.Errorf("one with its own secret: %v", err)
 	}
 }
 
@@ -587,6 +608,32 @@ func TestPrepare(t *testing.T) {
 	}
 }
 
+// TestPrepareNamesTheKey: a folder the gateway cannot make (a read-only
+// /etc, where a store path left at its default lands under the systemd
+// unit; here a file in the way) is told with the key that names it.
+func TestPrepareNamesTheKey(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for key, data := range map[string]string{
+		"store.path":            "[store]\npath = \"file/db/p.db\"\n" + minimal,
+		"media.dir":             "[media]\nlisten = \"127.0.0.1:1\"\npublic_url = \"https://x\"\ndir = \"file/media\"\n" + minimal,
+		"transport[0].data_dir": minimal + "data_dir = \"file/echo\"\n",
+	} {
+		c, err := Parse(filepath.Join(dir, "passerelle.toml"), []byte(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.Prepare()
+		var e *Error
+		if !errors.As(err, &e) || e.Key != key || !strings.Contains(err.Error(), ": "+key+": cannot create ") {
+			t.Errorf("%s: %v", key, err)
+		}
+	}
+}
+
 func TestMediaDefaults(t *testing.T) {
 	isolate(t)
 	dir := t.TempDir()
@@ -697,7 +744,7 @@ func TestMediaErrors(t *testing.T) {
 			}
 			found := false
 			for l := range strings.SplitSeq(err.Error(), "\n") {
-				found = found || strings.Contains(l, "passerelle.toml: "+tc.want)
+				found = found || strings.Contains(withoutLine(l), "passerelle.toml: "+tc.want)
 			}
 			if !found {
 				t.Errorf("error lacks %q:\n%v", tc.want, err)
@@ -816,3 +863,11 @@ func TestPluginScriptInterpreter(t *testing.T) {
 		t.Errorf("disabled: %v", err)
 	}
 }
+
+// withoutLine drops the line number after a file name in an error line,
+// for the tests that check the key and the reason.
+func withoutLine(s string) string {
+	return fileLine.ReplaceAllString(s, "$1: ")
+}
+
+var fileLine = regexp.MustCompile(`(\.toml):[0-9]+: `)

@@ -38,3 +38,16 @@ func (m Metrics) summary() string {
 	}
 	return "http://" + m.Listen + "/metrics and /healthz"
 }
+
+// sameListener reports whether the listen addresses a and b (host:port,
+// valid) would take the same port: same port, and the same host or one
+// of them every address.
+func sameListener(a, b string) bool {
+	ha, pa, erra := net.SplitHostPort(a)
+	hb, pb, errb := net.SplitHostPort(b)
+	if erra != nil || errb != nil || pa != pb {
+		return false
+	}
+	every := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
+	return ha == hb || every(ha) || every(hb)
+}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -48,5 +49,28 @@ func TestMetricsErrors(t *testing.T) {
 				t.Errorf("got %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestMetricsAndMediaSamePort: the metrics and the built-in file server
+// on one port would fail the start ("address already in use", naming
+// neither key): the configuration says so.
+func TestMetricsAndMediaSamePort(t *testing.T) {
+	isolate(t)
+	media := "[media]\npublic_url = \"https://x.example\"\nlisten = "
+	for _, tc := range []struct {
+		media, metrics string
+		clash          bool
+	}{
+		{"127.0.0.1:8093", "127.0.0.1:8093", true},
+		{":8093", "127.0.0.1:8093", true},
+		{"127.0.0.1:8093", "[::]:8093", true},
+		{"127.0.0.1:8093", "127.0.0.1:9464", false},
+		{"127.0.0.1:8093", "127.0.0.2:8093", false},
+	} {
+		_, err := parse(t, media+strconv.Quote(tc.media)+"\n[metrics]\nlisten = "+strconv.Quote(tc.metrics)+"\n"+minimal)
+		if clash := err != nil && strings.Contains(err.Error(), "metrics.listen: ") && strings.Contains(err.Error(), "take the same port"); clash != tc.clash || !clash && err != nil {
+			t.Errorf("media %s, metrics %s: %v, want a clash: %v", tc.media, tc.metrics, err, tc.clash)
+		}
 	}
 }

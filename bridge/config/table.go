@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -16,6 +17,22 @@ type problems struct {
 // add records a problem with key (empty for the whole file).
 func (p *problems) add(key string, err error) {
 	p.errs = append(p.errs, &Error{File: p.file, Key: key, Err: err})
+}
+
+// err returns the problems found in the file's data joined, nil when
+// none, each pointed at its line: in a long file a key's name alone
+// ("transport[2].secret") leaves the admin counting blocks.
+func (p *problems) err(data []byte) error {
+	if len(p.errs) == 0 {
+		return nil
+	}
+	lines := keyLines(string(data))
+	for _, err := range p.errs {
+		if e, ok := err.(*Error); ok && e.Line == 0 && e.Key != "" {
+			e.Line = lineOf(lines, e.Key)
+		}
+	}
+	return errors.Join(p.errs...)
 }
 
 // addf records a problem with key, formatted.
@@ -190,8 +207,51 @@ func (t *table) done() {
 	}
 	slices.Sort(unknown)
 	for _, k := range unknown {
-		t.p.addf(t.key(k), "unknown key")
+		if near := t.near(k); near != "" {
+			t.p.addf(t.key(k), "unknown key (did you mean %s?)", near)
+		} else {
+			t.p.addf(t.key(k), "unknown key")
+		}
 	}
+}
+
+// near returns the known key of t closest to the unknown k when it is
+// likely a typo of it (an edit or two away), else "".
+func (t *table) near(k string) string {
+	best, bestD := "", 3
+	if len(k) < 5 {
+		bestD = 2 // few letters: one edit at most
+	}
+	for known := range t.seen {
+		if _, set := t.m[known]; set {
+			continue // set too: k is not a misspelling of it
+		}
+		if d := editDistance(k, known); d < bestD || d == bestD && known < best {
+			best, bestD = known, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // tomlType names the TOML type of a decoded value for error messages.

@@ -24,6 +24,16 @@ const (
 	MaxRedirects = 3
 )
 
+// fetchStallTimeout ends a download whose body sends nothing for this long:
+// a server trickling bytes, or none, would otherwise hold the fetch (and
+// the room it reserved for the file) until the whole timeout. A variable
+// for tests.
+var fetchStallTimeout = time.Minute
+
+// ErrStalled: the file's server sent nothing for a while in the middle
+// of the body. errors.Is(err, ErrStalled).
+var ErrStalled = errors.New("download stalled: the server stopped sending the file")
+
 // Fetched is a file Fetch downloaded.
 type Fetched struct {
 	// Path is the file, in the folder given to Fetch, mode 0600. The
@@ -97,6 +107,7 @@ type Download struct {
 
 	body   io.ReadCloser
 	r      io.Reader // the body, with its first bytes peeked for MIME
+	stall  *time.Timer
 	cancel context.CancelFunc
 	url    string
 	ctx    context.Context
@@ -115,18 +126,41 @@ func (d *Download) Read(p []byte) (int, error) {
 		return n, fmt.Errorf("fetch %s: %w", d.url, &TooLargeError{Limit: d.max})
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
-		if d.ctx.Err() != nil {
-			err = fmt.Errorf("%w (%v)", d.ctx.Err(), err)
-		}
-		return n, fmt.Errorf("fetch %s: %w", d.url, err)
+		return n, fmt.Errorf("fetch %s: %w", d.url, ctxError(d.ctx, err))
 	}
 	return n, err
 }
 
+// ctxError is err, a read's, with why ctx ended if it did.
+func ctxError(ctx context.Context, err error) error {
+	if ctx.Err() == nil {
+		return err
+	}
+	if cause := context.Cause(ctx); errors.Is(cause, ErrStalled) {
+		return fmt.Errorf("%w (%v)", cause, err)
+	}
+	return fmt.Errorf("%w (%v)", ctx.Err(), err)
+}
+
 // Close ends the download.
 func (d *Download) Close() error {
+	d.stall.Stop()
 	d.cancel()
 	return d.body.Close()
+}
+
+// waitBound runs the stall timer while a read of the body waits: only
+// the server's silence counts, not a slow reader's pauses between reads.
+type waitBound struct {
+	r     io.Reader
+	stall *time.Timer
+}
+
+func (w waitBound) Read(b []byte) (int, error) {
+	w.stall.Reset(fetchStallTimeout)
+	n, err := w.r.Read(b)
+	w.stall.Stop()
+	return n, err
 }
 
 // Open starts the download of rawURL, a file the user's client uploaded
@@ -138,20 +172,28 @@ func (d *Download) Close() error {
 // (ErrBlocked). A file over maxBytes (0 means DefaultMaxBytes) is refused
 // with a *TooLargeError (errors.Is ErrTooLarge), from Content-Length when
 // given, else by Read as soon as the body goes past it. When ctx has no
-// deadline, DefaultFetchTimeout applies. A non-2xx answer is an
+// deadline, DefaultFetchTimeout applies; a body that sends nothing for a
+// minute while it is read fails with ErrStalled. A non-2xx answer is an
 // *HTTPError. c nil means a default client.
 func Open(ctx context.Context, c *http.Client, rawURL string, maxBytes int64) (_ *Download, err error) {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBytes
 	}
-	var cancel context.CancelFunc
+	var cancelTimeout context.CancelFunc
 	if _, ok := ctx.Deadline(); ok {
-		ctx, cancel = context.WithCancel(ctx)
+		ctx, cancelTimeout = context.WithCancel(ctx)
 	} else {
-		ctx, cancel = context.WithTimeout(ctx, DefaultFetchTimeout)
+		ctx, cancelTimeout = context.WithTimeout(ctx, DefaultFetchTimeout)
 	}
+	ctx, cancelCause := context.WithCancelCause(ctx)
+	cancel := func() { cancelCause(nil); cancelTimeout() }
+	// Run by reads of the body (waitBound); ResponseHeaderTimeout bounds
+	// the wait for the headers.
+	stall := time.AfterFunc(time.Hour, func() { cancelCause(ErrStalled) })
+	stall.Stop()
 	defer func() {
 		if err != nil {
+			stall.Stop()
 			cancel()
 		}
 	}()
@@ -208,13 +250,10 @@ func Open(ctx context.Context, c *http.Client, rawURL string, maxBytes int64) (_
 	}
 	// The first bytes, for sniffing the type: read now, kept in the
 	// buffer for the reader.
-	br := bufio.NewReaderSize(resp.Body, 64<<10)
+	br := bufio.NewReaderSize(waitBound{r: resp.Body, stall: stall}, 64<<10)
 	head, perr := br.Peek(512)
 	if perr != nil && !errors.Is(perr, io.EOF) && !errors.Is(perr, bufio.ErrBufferFull) {
-		if ctx.Err() != nil {
-			perr = fmt.Errorf("%w (%v)", ctx.Err(), perr)
-		}
-		return nil, fmt.Errorf("fetch %s: %w", redactURL(rawURL), perr)
+		return nil, fmt.Errorf("fetch %s: %w", redactURL(rawURL), ctxError(ctx, perr))
 	}
 	return &Download{
 		Name:   name,
@@ -222,6 +261,7 @@ func Open(ctx context.Context, c *http.Client, rawURL string, maxBytes int64) (_
 		Size:   resp.ContentLength,
 		body:   resp.Body,
 		r:      br,
+		stall:  stall,
 		cancel: cancel,
 		url:    redactURL(rawURL),
 		ctx:    ctx,

@@ -253,3 +253,63 @@ func TestErrorsHideURLQuery(t *testing.T) {
 		t.Errorf("upload: %v", err)
 	}
 }
+
+// TestFetchStalled: a body that stops coming (a slow-loris server, or
+// one that hangs mid-file) ends the fetch with ErrStalled once nothing
+// came for the stall timeout, not after the whole fetch timeout (10
+// minutes, while the fetch holds its room in the incoming folder). A
+// slow reader's own pauses between reads do not count.
+func TestFetchStalled(t *testing.T) {
+	defer func(d time.Duration) { fetchStallTimeout = d }(fetchStallTimeout)
+	fetchStallTimeout = 200 * time.Millisecond
+	release := make(chan struct{})
+	defer close(release)
+	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100000")
+		if r.URL.Path == "/hang-early" {
+			w.Write(make([]byte, 10)) // less than Open peeks at
+		} else {
+			w.Write(make([]byte, 1000))
+		}
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	// The deadline only bounds the test: without the stall rule the
+	// fetch ended with it (or DefaultFetchTimeout's).
+	ctx := testCtx(t, 20*time.Second)
+	for _, p := range []string{"/hang", "/hang-early"} {
+		_, err := Fetch(ctx, loClient, ts.URL+p, t.TempDir(), 1<<20)
+		if !errors.Is(err, ErrStalled) {
+			t.Errorf("%s: %v, want ErrStalled", p, err)
+		}
+	}
+	// A reader that pauses longer than the timeout between reads of a
+	// body that is all there: no stall.
+	full := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Write(make([]byte, 200<<10))
+	})
+	d, err := Open(context.Background(), loClient, full.URL+"/f", 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	buf := make([]byte, 64<<10)
+	var n int64
+	for {
+		k, err := d.Read(buf)
+		n += int64(k)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("slow reader: %v after %d bytes", err, n)
+		}
+		time.Sleep(2 * fetchStallTimeout)
+	}
+	if n != 200<<10 {
+		t.Errorf("slow reader got %d bytes", n)
+	}
+}

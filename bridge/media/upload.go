@@ -352,11 +352,17 @@ type uploadSlot struct {
 // the file instead: ErrNoService, ErrTooLarge (a *TooLargeError with the
 // service's limit when it gave one), ErrRefused, ErrQuota. Others are
 // transient. After a failure other than ErrTooLarge the service is
-// discovered again on the next call.
+// discovered again on the next call. A mimeType that is not a valid MIME
+// type, or is empty or application/octet-stream, is replaced by the
+// name's extension's type, else application/octet-stream.
 func (u *Uploader) Upload(ctx context.Context, name, mimeType string, size int64, r io.Reader) (getURL string, err error) {
 	if size < 0 {
 		return "", errors.New("upload: the size must be known")
 	}
+	// The type comes from the network, from whoever sent the file: one
+	// that does not parse (a line break in it) would fail the PUT's
+	// header at every try, and the file would never arrive.
+	mimeType = detectMIME(mimeType, SafeName(name), nil)
 	svc, err := u.Discover(ctx)
 	if err != nil {
 		return "", fmt.Errorf("upload: %w", err)

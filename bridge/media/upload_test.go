@@ -497,3 +497,40 @@ func TestOOB(t *testing.T) {
 		t.Errorf("OOBURL = %q, %q, %v", u, d, ok)
 	}
 }
+
+// TestUploadHostileMIME: a file's MIME type comes from the network, from
+// whoever sent it. One that is not a MIME type (a line break in it, or
+// nonsense) is not handed on: the slot and the PUT declare the type the
+// name's extension gives, else application/octet-stream. Before, the PUT
+// failed ("invalid header field value"), a transient error, so the file
+// never reached the user and the service was forgotten at each try.
+func TestUploadHostileMIME(t *testing.T) {
+	var putType string
+	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		putType = r.Header.Get("Content-Type")
+		w.WriteHeader(http.StatusCreated)
+	})
+	var slotType string
+	f := &fakeIQer{answer: func(req *wire.Stanza) (string, error) {
+		if p := req.Payload(); p.XMLName.Space == NSUpload {
+			slotType = p.Attr("content-type")
+			return result(req, `<slot xmlns='urn:xmpp:http:upload:0'><put url='`+ts.URL+`/put'/><get url='https://files.example.org/get'/></slot>`), nil
+		}
+		return result(req, uploadInfo), nil
+	}}
+	u := NewUploader(f, component, "example.org", nil)
+	u.SetService("up.example.org")
+	for _, tc := range []struct{ name, mime, want string }{
+		{"a.png", "image/png\r\nX-Evil: 1", "image/png"},
+		{"a", "text/plain\nSet-Cookie: x=y", "application/octet-stream"},
+		{"a", "not a type", "application/octet-stream"},
+		{"a", "text/plain; charset=utf-8", "text/plain; charset=utf-8"},
+		{"a", "image/jpeg", "image/jpeg"},
+	} {
+		slotType, putType = "", ""
+		_, err := u.Upload(testCtx(t, 5*time.Second), tc.name, tc.mime, 1, strings.NewReader("x"))
+		if err != nil || slotType != tc.want || putType != tc.want {
+			t.Errorf("%q: slot %q, PUT %q, %v; want %q", tc.mime, slotType, putType, err, tc.want)
+		}
+	}
+}

@@ -354,6 +354,11 @@ func (l *Link) read(d *xml.Decoder) error {
 			if errors.Is(err, io.EOF) {
 				return errors.New("the server closed the stream")
 			}
+			if closedMidStream(err) {
+				// Prosody stopping or restarting drops the connection
+				// without ending the stream: not an XML problem.
+				return errors.New("the server closed the connection without ending the stream (stopped or restarted?)")
+			}
 			return fmt.Errorf("read: %w", err)
 		}
 		start, ok := tok.(xml.StartElement)
@@ -390,6 +395,13 @@ func (l *Link) read(d *xml.Decoder) error {
 		}
 		l.cfg.Handle(st)
 	}
+}
+
+// closedMidStream reports whether err is the connection ending inside
+// the stream: the XML decoder's "unexpected EOF".
+func closedMidStream(err error) bool {
+	var se *xml.SyntaxError
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &se) && se.Msg == "unexpected EOF"
 }
 
 // write is the one writer: it takes whatever is queued, writes it in one

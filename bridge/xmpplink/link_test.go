@@ -94,6 +94,11 @@ func TestLinkIQAndReconnect(t *testing.T) {
 	if !strings.Contains(logs.String(), "component link down") {
 		t.Errorf("no log line for the lost link:\n%s", logs)
 	}
+	// Prosody stopping drops the connection inside the stream: the log
+	// says so, not "XML syntax error", which reads as a bug.
+	if !strings.Contains(logs.String(), "the server closed the connection") || strings.Contains(logs.String(), "syntax error") {
+		t.Errorf("the lost link is not told as the server closing it:\n%s", logs)
+	}
 }
 
 // TestLinkWrongSecret: refused, said once, not hammered.

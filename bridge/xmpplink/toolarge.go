@@ -21,7 +21,8 @@ const DefaultMaxStanzaBytes = 512 << 10
 // forever: one big message, name or avatar from a network would stop
 // the transport for every user. The stand-in of a message tells its
 // recipient that one was not delivered; that of an IQ result is an
-// error, so the requester is not left waiting; anything else is dropped.
+// error, so the requester is not left waiting; anything else is dropped
+// (a request of the gateway's own gets its error answer: answerUnsent).
 // Each is logged and counted (OnTooLarge); the caller treats the
 // stanza as written.
 func (l *Link) fit(data []byte) []byte {
@@ -37,6 +38,9 @@ func (l *Link) fit(data []byte) []byte {
 	if st := head(data); st != nil {
 		kind, to, typ, id = st.Kind(), st.To(), st.Type(), st.ID()
 		out = standIn(st, len(data), limit)
+		if kind == "iq" && (typ == "get" || typ == "set") {
+			l.answerUnsent(st, len(data), limit)
+		}
 	}
 	l.cfg.Log.Warn("stanza too large for the XMPP server; not written", "kind", kind, "to", to, "type", typ,
 		"id", id, "bytes", len(data), "limit", limit, "replaced", out != nil)
@@ -59,6 +63,27 @@ func head(data []byte) *wire.Stanza {
 			return &wire.Stanza{Element: wire.Element{XMLName: start.Name, Attrs: start.Attr}}
 		}
 	}
+}
+
+// answerUnsent gives the gateway's own request st, not written, its
+// error answer at once if IQ waits for one: an avatar or roster push over
+// the limit would otherwise keep its sender waiting for its whole
+// timeout, for an answer that cannot come.
+func (l *Link) answerUnsent(st *wire.Stanza, n, limit int) {
+	l.mu.Lock()
+	ch, ok := l.iqs[st.ID()]
+	delete(l.iqs, st.ID())
+	l.mu.Unlock()
+	if !ok {
+		return
+	}
+	note := fmt.Sprintf("The gateway did not send its request of %d bytes: the XMPP server takes at most %d.", n, limit)
+	ans, err := wire.Parse(string(wire.ErrorReply(st, wire.PolicyViolation, note)))
+	if err != nil {
+		close(ch) // read as ErrDown: still no waiting
+		return
+	}
+	ch <- ans
 }
 
 // standIn is what replaces a stanza of n bytes over limit, or nil.

@@ -80,3 +80,30 @@ func TestTooLargeStanzaProsody(t *testing.T) {
 		t.Errorf("%d stanzas logged as too large, want 3:\n%s", n, logs)
 	}
 }
+
+// TestTooLargeRequestAnsweredAtOnce: a request of the gateway's own (an
+// avatar published, a roster pushed) over the limit is not written, and
+// its sender gets the error answer at once instead of waiting out its
+// timeout for an answer that cannot come.
+func TestTooLargeRequestAnsweredAtOnce(t *testing.T) {
+	srv := prosodytest.Start(t, prosodytest.Options{Components: []prosodytest.Component{{Domain: "gw.localhost", Secret: "s"}}})
+	l, _ := run(t, srv, "s", nil)
+	waitUp(t, l)
+	id := l.NewID()
+	big := strings.Repeat("x", 2*DefaultMaxStanzaBytes)
+	req := `<iq from="gw.localhost" to="localhost" type="set" id="` + id + `"><query xmlns="jabber:iq:private"><x xmlns="p:x">` + big + `</x></query></iq>`
+	// Without the answer the call would end with the context only.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := l.IQ(ctx, id, []byte(req))
+	if err != nil {
+		t.Fatalf("IQ: %v, want the error answer", err)
+	}
+	if cond, text := st.ErrorCondition(); st.Type() != "error" || st.ID() != id || cond != string(wire.PolicyViolation) || !strings.Contains(text, "did not send its request") {
+		t.Errorf("answer %+v (%s: %s)", st, cond, text)
+	}
+	// The link is still up and answers.
+	if st := ping(t, l, "localhost"); st.Type() != "result" {
+		t.Errorf("ping after: %+v", st)
+	}
+}

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"passerelle.im/passerelle/bridge/config"
@@ -18,7 +20,7 @@ const checkPluginsTimeout = time.Minute
 // plugin refuses, a plugin that does not start or is of another contract
 // version is found here, not by the first run. It reports whether every
 // plugin took its config; what each said goes to stdout, problems to
-// stderr (the config file's path first, as the other problems).
+// stderr (the config file's path and line first, as the other problems).
 func checkPlugins(cfg *config.Config, stdout, stderr io.Writer) bool {
 	ok := true
 	for _, t := range cfg.Transports {
@@ -29,7 +31,13 @@ func checkPlugins(cfg *config.Config, stdout, stderr io.Writer) bool {
 		caps, err := pluginhost.CheckInit(ctx, t.Plugin, t.PluginConfig, t.Domain)
 		cancel()
 		if err != nil {
-			fmt.Fprintf(stderr, "%s: transport %s: plugin %s: %v\n", cfg.Path, t.Name, t.Plugin, err)
+			// At the line of the config the plugin was given, else of
+			// its block, as the configuration's own problems.
+			where := cfg.Path
+			if line := cmp.Or(t.ConfigLine, t.Line); line > 0 {
+				where += ":" + strconv.Itoa(line)
+			}
+			fmt.Fprintf(stderr, "%s: transport %s: plugin %s: %v\n", where, t.Name, t.Plugin, err)
 			ok = false
 			continue
 		}

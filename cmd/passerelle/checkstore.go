@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"passerelle.im/passerelle/bridge/config"
 	"passerelle.im/passerelle/store"
 )
 
@@ -14,7 +15,8 @@ Report the state of the gateway's store and its write-ahead log: schema
 version, records per transport, outbox depth, log files with their record
 counts and any damaged bytes, and bbolt's own consistency check. It only
 reads; stop passerelle first (it holds the file locked). Exits 1 when the
-store is damaged or cannot be read.
+store is damaged or cannot be read. Of the configuration, only [store]
+is read (the secrets need not be at hand).
 `
 
 func cmdCheckStore(args []string, stdout, stderr io.Writer) int {
@@ -26,11 +28,14 @@ func cmdCheckStore(args []string, stdout, stderr io.Writer) int {
 	}
 	p := *storePath
 	if p == "" {
-		cfg, ok := loadConfig(*path, stderr)
-		if !ok {
+		// Only [store] is read: the rest need not be checkable here (a
+		// secret in the service's environment file, a plugin not
+		// installed) for the store to be.
+		var err error
+		if p, err = config.LoadStorePath(*path); err != nil {
+			printConfigError(*path, err, stderr)
 			return 1
 		}
-		p = cfg.Store.Path
 	}
 	r, err := store.Inspect(p, 0)
 	if err != nil {

@@ -27,6 +27,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"passerelle.im/passerelle/bridge"
 	"passerelle.im/passerelle/bridge/config"
@@ -116,16 +117,21 @@ func configFlag(fs *flag.FlagSet) *string {
 func loadConfig(path string, stderr io.Writer) (*config.Config, bool) {
 	cfg, err := config.Load(path)
 	if err != nil {
-		var ce *config.Error
-		if errors.As(err, &ce) && ce.Key == "" && errors.Is(ce.Err, fs.ErrNotExist) {
-			// The file itself is missing: say how to give one.
-			fmt.Fprintf(stderr, "%s: no such file (give the configuration with -c FILE; examples/passerelle.toml documents every key)\n", path)
-			return nil, false
-		}
-		fmt.Fprintln(stderr, err)
+		printConfigError(path, err, stderr)
 		return nil, false
 	}
 	return cfg, true
+}
+
+// printConfigError writes the configuration's problems to stderr, one a
+// line; a missing file is said with how to give one.
+func printConfigError(path string, err error, stderr io.Writer) {
+	var ce *config.Error
+	if errors.As(err, &ce) && ce.Key == "" && errors.Is(ce.Err, fs.ErrNotExist) {
+		fmt.Fprintf(stderr, "%s: no such file (give the configuration with -c FILE; examples/passerelle.toml documents every key)\n", path)
+		return
+	}
+	fmt.Fprintln(stderr, err)
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
@@ -172,16 +178,34 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 // forceStop makes a second SIGINT or SIGTERM, after the one that ended
 // ctx, exit at once: a stop that hangs (a plugin process that does not go
 // away) must not need kill -9. The store survives that as it survives a
-// crash.
+// crash. A repeat within sameStop of the first is the same request sent
+// twice, not a second one: timeout(1), and whatever kills a process and
+// then its process group, signal the gateway twice at once.
 func forceStop(ctx context.Context, stop context.CancelFunc, log *slog.Logger) {
 	<-ctx.Done()
-	sigs := make(chan os.Signal, 1)
+	first := time.Now()
+	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	stop()
-	sig := <-sigs
+	sig := secondSignal(sigs, first, time.Now)
 	log.Error("second signal: exiting without waiting for the stop to finish", "signal", sig.String())
 	os.Exit(1)
 }
+
+// secondSignal returns the first signal from sigs that comes sameStop or
+// more after first (by now), the rest being repeats of the first.
+func secondSignal(sigs <-chan os.Signal, first time.Time, now func() time.Time) os.Signal {
+	for sig := range sigs {
+		if now().Sub(first) >= sameStop {
+			return sig
+		}
+	}
+	return nil
+}
+
+// sameStop is how soon after the first a stop signal counts as a repeat
+// of it; a person's second Ctrl-C comes later.
+const sameStop = 500 * time.Millisecond
 
 func cmdCheckConfig(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)

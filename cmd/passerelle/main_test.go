@@ -77,13 +77,14 @@ func TestCheckConfigOK(t *testing.T) {
 
 // TestCheckConfigStartsPlugins: check-config starts each enabled
 // plugin with its [transport.config]: a key the plugin refuses, or a
-// binary that is no plugin, is a problem with the file's path in front,
+// binary that is no plugin, is a problem with the file's path and the
+// line of the transport's config (else block) in front,
 // found before the first run (which restarted the plugin in a loop);
 // -no-plugins starts none. It passed such a file.
 func TestCheckConfigStartsPlugins(t *testing.T) {
 	path := setup(t, valid+"[transport.config]\ncontactz = 3\n")
 	code, out, errs := call("check-config", "-c", path)
-	if code != 1 || !strings.HasPrefix(errs, path+": transport echo: plugin ") ||
+	if code != 1 || !strings.HasPrefix(errs, path+":8: transport echo: plugin ") ||
 		!strings.Contains(errs, `the plugin refused to start: echo: the transport's config: unknown key "contactz"`) {
 		t.Errorf("a config key the plugin refuses: exit %d, stderr %q", code, errs)
 	}
@@ -99,7 +100,7 @@ func TestCheckConfigStartsPlugins(t *testing.T) {
 		t.Fatal(err)
 	}
 	path = setupPlugin(t, valid, script)
-	if code, _, errs := call("check-config", "-c", path); code != 1 || !strings.Contains(errs, "transport echo: plugin ") {
+	if code, _, errs := call("check-config", "-c", path); code != 1 || !strings.HasPrefix(errs, path+":4: transport echo: plugin ") {
 		t.Errorf("a binary that is no plugin: exit %d, stderr %q", code, errs)
 	}
 }
@@ -123,8 +124,8 @@ func TestCheckConfigBroken(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(errs), "\n")
 	want := []string{
-		path + ": transport[0].secret: missing (set secret, secret_file, or env PASSERELLE_SECRET_ECHO)",
-		path + ": transport[0].colour: unknown key",
+		path + ":4: transport[0].secret: missing (set secret, secret_file, or env PASSERELLE_SECRET_ECHO)",
+		path + ":7: transport[0].colour: unknown key",
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("stderr has %d lines, want %d:\n%s", len(lines), len(want), errs)

@@ -113,3 +113,22 @@ plugin = "./hang-plugin"
 		t.Fatalf("the gateway ignored a second SIGTERM for 10 s; log:\n%s", logs.String())
 	}
 }
+
+// TestRepeatedSignalIsOneStop: timeout(1) sends its SIGTERM to the
+// gateway and again to its process group, so the gateway may get two at
+// once (seen with "timeout 8 passerelle run"): that is one stop, let to
+// finish; a signal that comes later forces it.
+func TestRepeatedSignalIsOneStop(t *testing.T) {
+	first := time.Unix(1000, 0)
+	// The times each signal is taken at: the repeat at once, a person's
+	// second Ctrl-C later.
+	times := make(chan time.Time, 2)
+	times <- first
+	times <- first.Add(sameStop)
+	sigs := make(chan os.Signal, 2)
+	sigs <- syscall.SIGTERM
+	sigs <- syscall.SIGINT
+	if sig := secondSignal(sigs, first, func() time.Time { return <-times }); sig != syscall.SIGINT {
+		t.Errorf("secondSignal = %v, want the later SIGINT: the repeat forced the stop", sig)
+	}
+}
