@@ -67,6 +67,12 @@ type Config struct {
 	// Identifier is what a user types to find Contact (ResolveIdentifier);
 	// "" = Contact.
 	Identifier string
+	// PartlySent, if set, is a message the network takes only in part
+	// (a file goes, the next part fails): sent to Contact, its answer
+	// must carry both the message_id (and meta) of what went and the
+	// error of what did not, and a repeat of its txn_id, after a SIGKILL
+	// and a restart too, that same answer. nil skips the check.
+	PartlySent *pb.SendMessage
 }
 
 func (c *Config) identifier() string {
@@ -96,6 +102,9 @@ func (c *Config) contactUserID() string {
 //     repeated txn_id (on the same stream, on a new one, and after a
 //     SIGKILL and a restart) repeats the whole answer and acts once; an
 //     unknown login gets a typed error result.
+//   - partly (with Config.PartlySent): a send that went in part is
+//     answered with its message_id and its error together, and so again
+//     for a repeat of its txn_id, after a restart too.
 //   - order (echo-like networks): many sends in flight to one chat are
 //     answered in the order sent.
 //   - features: each optional feature the capabilities advertise (one per
@@ -137,6 +146,9 @@ func Run(t *testing.T, cfg Config) {
 		t.Fatal("plugintest: the login did not connect (see connect above): the other checks, which all connect, are not run")
 	}
 	t.Run("send", r.checkSend)
+	if cfg.PartlySent != nil {
+		t.Run("partly", r.checkPartlySent)
+	}
 	if cfg.Incoming == nil {
 		t.Run("order", r.checkOrder)
 	}
@@ -411,6 +423,38 @@ func (r *runner) checkSend(t *testing.T) {
 	r.checkDelivered(t, loginID, text, " after a restart")
 	if n := len(r.countEchoes(t, cmds, evs, loginID, text, echoes)); n != 0 {
 		t.Errorf("a txn_id answered before a SIGKILL, sent again after the restart, was echoed %d more times, want none: it was sent again", n)
+	}
+}
+
+// checkPartlySent sends Config.PartlySent, which the network takes only
+// in part: the user must learn both what went (the gateway maps it, so
+// that it can be retracted) and what did not, and a resend must not send
+// again what went.
+func (r *runner) checkPartlySent(t *testing.T) {
+	p := r.start(t)
+	login, _ := r.session(t, p)
+	loginID := login.LoginId
+	cmds := p.Commands()
+	txn := r.unique("txn")
+	send := func() *pb.CommandResult {
+		t.Helper()
+		return cmds.Send(Act(loginID, r.cfg.Contact, txn, proto.CloneOf(r.cfg.PartlySent)))
+	}
+	first := send()
+	if first.MessageId == "" || first.Error == nil {
+		t.Fatalf("a send that went in part (Config.PartlySent): got %v, want both the message_id of what went and the error of what did not", first)
+	}
+	checkMeta(t, "the result of a send that went in part", first.Meta)
+	if res := send(); !sameAnswer(res, first) {
+		t.Errorf("repeated txn_id of a send that went in part: got %v, want the first answer %v", res, first)
+	}
+	p.Kill()
+	p.Restart()
+	p.Events()
+	p.Connect(loginID, login.SavedState)
+	cmds = p.Commands()
+	if res := send(); !sameAnswer(res, first) {
+		t.Errorf("repeated txn_id of a send that went in part, after a SIGKILL and a restart: got %v, want the first answer %v: keep it, with its error, as a send that went", res, first)
 	}
 }
 

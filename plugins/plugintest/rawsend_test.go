@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
 )
 
 // rawSendPkg is a plugin that speaks the contract without the SDK, and
@@ -15,12 +17,13 @@ const rawSendPkg = "passerelle.im/passerelle/plugins/plugintest/testdata/rawsend
 // The kit holds a plugin without the SDK to what the SDK does for Go
 // plugins: the answers to txn_ids kept across a crash, repeated whole,
 // metadata the host keeps, NOT_FOUND for a login process it does not
-// know. The checks run in a child test process, whose failure is the
+// know, a send that went in part answered with what went and its error. The checks run in a child test process, whose failure is the
 // point; the plugin as it should be passes them.
 func TestConformanceRawSend(t *testing.T) {
 	if os.Getenv("PLUGINTEST_RAWSEND") != "" {
 		Timeout = 5 * time.Second
-		Run(t, Config{Binary: BuildBinary(t, rawSendPkg), LoginFields: map[string]string{"username": "alice"}, Contact: "bob"})
+		Run(t, Config{Binary: BuildBinary(t, rawSendPkg), LoginFields: map[string]string{"username": "alice"}, Contact: "bob",
+			PartlySent: &pb.SendMessage{Text: "partly hello"}})
 		return
 	}
 	for _, c := range []struct {
@@ -31,6 +34,15 @@ func TestConformanceRawSend(t *testing.T) {
 			"--- PASS: TestConformanceRawSend/login",
 			"--- PASS: TestConformanceRawSend/send",
 			"--- PASS: TestConformanceRawSend/errors",
+			"--- PASS: TestConformanceRawSend/partly",
+		}},
+		{mode: "partlyerror", want: []string{
+			"--- FAIL: TestConformanceRawSend/partly",
+			"want both the message_id of what went and the error of what did not",
+		}},
+		{mode: "partlyforget", want: []string{
+			"--- FAIL: TestConformanceRawSend/partly",
+			"repeated txn_id of a send that went in part: got",
 		}},
 		{mode: "forget", want: []string{
 			"--- FAIL: TestConformanceRawSend/send",
@@ -58,7 +70,7 @@ func TestConformanceRawSend(t *testing.T) {
 			name = "conforming"
 		}
 		t.Run(name, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestConformanceRawSend$/^(init|login|connect|send|errors)$", "-test.v")
+			cmd := exec.Command(os.Args[0], "-test.run=^TestConformanceRawSend$/^(init|login|connect|send|partly|errors)$", "-test.v")
 			cmd.Env = append(os.Environ(), "PLUGINTEST_RAWSEND=1", "RAWSEND="+c.mode)
 			out, err := cmd.CombinedOutput()
 			if c.mode == "" && err != nil {

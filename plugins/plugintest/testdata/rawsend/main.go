@@ -13,6 +13,13 @@
 //   - "bigmeta": a send's metadata is 2 KiB, past the 1 KiB the host keeps.
 //   - "cancelbad": a login process it does not know (cancelled) is
 //     refused as BAD_REQUEST, not NOT_FOUND.
+//   - "partlyerror": a send that went in part is answered with its error
+//     alone, not the message that went.
+//   - "partlyforget": a send that went in part is not remembered, so that
+//     a repeat of its txn_id sends again.
+//
+// A text that starts with "partly" goes in part: echoed, and answered
+// with its message and a TOO_LARGE error (a second part that failed).
 //
 // Its events are kept in memory only, numbered from a seq kept in the
 // data folder.
@@ -243,7 +250,7 @@ func (s *server) command(cmd *pb.Command) *pb.CommandResult {
 			return &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: prev.MessageId, TimestampUnixMicro: prev.TimestampUnixMicro}
 		}
 		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: prev.MessageId,
-			TimestampUnixMicro: prev.TimestampUnixMicro, Meta: prev.Meta}
+			TimestampUnixMicro: prev.TimestampUnixMicro, Meta: prev.Meta, Error: prev.Error}
 	}
 	send := cmd.GetSend()
 	if send == nil {
@@ -258,9 +265,16 @@ func (s *server) command(cmd *pb.Command) *pb.CommandResult {
 		meta = []byte(strings.Repeat("m", 2048))
 	}
 	res := &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: id, TimestampUnixMicro: time.Now().UnixMicro(), Meta: meta}
+	partly := strings.HasPrefix(send.Text, "partly")
+	if partly {
+		res.Error = &pb.Error{Code: pb.ErrorCode_ERROR_CODE_TOO_LARGE, Text: "rawsend: the second part did not go"}
+		if mode == "partlyerror" {
+			res = &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: res.Error}
+		}
+	}
 	s.emitLocked(&pb.Event{LoginId: cmd.LoginId, ChatId: cmd.ChatId, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, EventId: id + ".echo",
 		Sender: &pb.Sender{UserId: cmd.ChatId}, Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: send.Text}}})
-	if cmd.TxnId != "" {
+	if cmd.TxnId != "" && !(partly && mode == "partlyforget") {
 		s.answers[key] = res
 		if mode != "forget" {
 			js, _ := protojson.Marshal(res)
