@@ -100,8 +100,11 @@ func (c *Config) contactUserID() string {
 //   - connect: Connect succeeds and a CONNECTED login state event follows.
 //   - send: a send returns a message ID and at most 1 KiB of meta; a
 //     repeated txn_id (on the same stream, on a new one, and after a
-//     SIGKILL and a restart) repeats the whole answer and acts once; an
-//     unknown login gets a typed error result.
+//     SIGKILL and a restart) repeats the whole answer and acts once; the
+//     first message action advertised (edit, reaction, read marker,
+//     retraction) works after the restart on the message sent before it,
+//     named by its message_id and meta; an unknown login gets a typed
+//     error result.
 //   - partly (with Config.PartlySent): a send that went in part is
 //     answered with its message_id and its error together, and so again
 //     for a repeat of its txn_id, after a restart too.
@@ -423,6 +426,47 @@ func (r *runner) checkSend(t *testing.T) {
 	r.checkDelivered(t, loginID, text, " after a restart")
 	if n := len(r.countEchoes(t, cmds, evs, loginID, text, echoes)); n != 0 {
 		t.Errorf("a txn_id answered before a SIGKILL, sent again after the restart, was echoed %d more times, want none: it was sent again", n)
+	}
+	r.checkActAfterRestart(t, p, cmds, loginID, first)
+}
+
+// checkActAfterRestart acts on sent, a message sent before the plugin was
+// killed and started again, with the first message action the plugin
+// advertises: the host names a message by its message_id and hands back
+// its meta after restarts too, so what the plugin needs to act on it is
+// in those, or on disk, not in the memory of the process before. A
+// login still connecting (UNAVAILABLE, LOGIN_REQUIRED) is asked again
+// until Timeout.
+func (r *runner) checkActAfterRestart(t *testing.T, p *Plugin, cmds *CommandStream, loginID string, sent *pb.CommandResult) {
+	t.Helper()
+	f := p.Caps.GetFeatures()
+	var name string
+	var action any
+	switch {
+	case f.GetEdits():
+		name, action = "an edit", &pb.EditMessage{TargetId: sent.MessageId, TargetMeta: sent.Meta, Text: r.unique("edited")}
+	case f.GetReactions():
+		name, action = "a reaction", &pb.React{TargetId: sent.MessageId, TargetMeta: sent.Meta, Emojis: []string{"👍"}}
+	case f.GetReadReceipts():
+		name, action = "a read marker", &pb.MarkRead{UpToId: sent.MessageId, UpToMeta: sent.Meta}
+	case f.GetRetractions():
+		name, action = "a retraction", &pb.Retract{TargetId: sent.MessageId, TargetMeta: sent.Meta}
+	default:
+		return
+	}
+	deadline := time.Now().Add(Timeout)
+	for {
+		res := cmds.Send(Act(loginID, r.cfg.Contact, r.unique("txn"), action))
+		code := res.Error.GetCode()
+		if res.Error == nil {
+			return
+		}
+		if (code == pb.ErrorCode_ERROR_CODE_UNAVAILABLE || code == pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED) && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		t.Errorf("%s of a message sent before a SIGKILL and a restart, named by its message_id and the meta the host keeps: %v; keep what a later command needs in meta (or on disk), not in memory", name, res.Error)
+		return
 	}
 }
 

@@ -17,7 +17,8 @@ const rawSendPkg = "passerelle.im/passerelle/plugins/plugintest/testdata/rawsend
 // The kit holds a plugin without the SDK to what the SDK does for Go
 // plugins: the answers to txn_ids kept across a crash, repeated whole,
 // metadata the host keeps, NOT_FOUND for a login process it does not
-// know, a send that went in part answered with what went and its error. The checks run in a child test process, whose failure is the
+// know, a send that went in part answered with what went and its error,
+// a message sent before a restart edited by its meta. The checks run in a child test process, whose failure is the
 // point; the plugin as it should be passes them.
 func TestConformanceRawSend(t *testing.T) {
 	if os.Getenv("PLUGINTEST_RAWSEND") != "" {
@@ -56,6 +57,11 @@ func TestConformanceRawSend(t *testing.T) {
 		{mode: "bigmeta", want: []string{
 			"--- FAIL: TestConformanceRawSend/send",
 			"send result: meta is 2048 bytes, more than the 1024 the host keeps",
+		}},
+		{mode: "memedits", want: []string{
+			"--- FAIL: TestConformanceRawSend/send",
+			"an edit of a message sent before a SIGKILL and a restart, named by its message_id and the meta the host keeps",
+			"ERROR_CODE_NOT_FOUND",
 		}},
 		{mode: "cancelbad", want: []string{
 			"--- FAIL: TestConformanceRawSend/login",

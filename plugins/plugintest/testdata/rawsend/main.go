@@ -1,7 +1,7 @@
 // Command rawsend is an echo-like plugin that speaks the contract by
 // hand, without the SDK (which would keep it to the contract): a login of
-// one form (a username), Connect, an Events stream and sends that every
-// contact echoes. It keeps the answers to txn_ids in a file of its data
+// one form (a username), Connect, an Events stream, sends that every
+// contact echoes and edits of them (found by their meta). It keeps the answers to txn_ids in a file of its data
 // folder, read back at start. RAWSEND picks how it breaks the contract,
 // for the conformance kit's own tests, which check that the kit fails it:
 //
@@ -11,6 +11,8 @@
 //   - "nometa": a repeated txn_id is answered with the message ID alone,
 //     without the metadata of the first answer.
 //   - "bigmeta": a send's metadata is 2 KiB, past the 1 KiB the host keeps.
+//   - "memedits": an edit finds its message in the process's memory, not
+//     in its target_meta: after a restart it is NOT_FOUND.
 //   - "cancelbad": a login process it does not know (cancelled) is
 //     refused as BAD_REQUEST, not NOT_FOUND.
 //   - "partlyerror": a send that went in part is answered with its error
@@ -61,7 +63,7 @@ func main() {
 type grpcPlugin struct{ plugin.NetRPCUnsupportedPlugin }
 
 func (grpcPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
-	srv := &server{procs: map[string]bool{}, answers: map[string]*pb.CommandResult{}}
+	srv := &server{procs: map[string]bool{}, answers: map[string]*pb.CommandResult{}, sent: map[string]bool{}}
 	srv.cond = sync.NewCond(&srv.mu)
 	pb.RegisterTransportServer(s, srv)
 	return nil
@@ -78,6 +80,7 @@ type server struct {
 	dir     string
 	procs   map[string]bool
 	answers map[string]*pb.CommandResult // "login\x00txn"
+	sent    map[string]bool              // message IDs sent by this process
 	events  []*pb.Event                  // not acknowledged, in seq order
 	seq     uint64
 }
@@ -106,7 +109,7 @@ func (s *server) Init(_ context.Context, req *pb.InitRequest) (*pb.Capabilities,
 			f.Close()
 		}
 	}
-	return &pb.Capabilities{ApiVersion: sdk.APIVersion, Network: "rawsend", Features: &pb.Features{}}, nil
+	return &pb.Capabilities{ApiVersion: sdk.APIVersion, Network: "rawsend", Features: &pb.Features{Edits: true}}, nil
 }
 
 func (s *server) path(name string) string { return filepath.Join(s.dir, name) }
@@ -252,14 +255,18 @@ func (s *server) command(cmd *pb.Command) *pb.CommandResult {
 		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: prev.MessageId,
 			TimestampUnixMicro: prev.TimestampUnixMicro, Meta: prev.Meta, Error: prev.Error}
 	}
+	if e := cmd.GetEdit(); e != nil {
+		return s.edit(cmd, e)
+	}
 	send := cmd.GetSend()
 	if send == nil {
-		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNSUPPORTED, Text: "rawsend only sends"}}
+		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNSUPPORTED, Text: "rawsend only sends and edits"}}
 	}
 	if cmd.LoginId == "plugintest-no-such-login" {
 		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, Text: "no such login"}}
 	}
 	id := rand.Text()
+	s.sent[id] = true
 	meta, _ := json.Marshal(map[string]string{"id": id})
 	if mode == "bigmeta" {
 		meta = []byte(strings.Repeat("m", 2048))
@@ -284,4 +291,19 @@ func (s *server) command(cmd *pb.Command) *pb.CommandResult {
 		}
 	}
 	return res
+}
+
+// edit corrects the echo of a message sent before, which its meta names.
+func (s *server) edit(cmd *pb.Command, e *pb.EditMessage) *pb.CommandResult {
+	var meta struct{ ID string }
+	known := json.Unmarshal(e.TargetMeta, &meta) == nil && meta.ID == e.TargetId
+	if mode == "memedits" {
+		known = s.sent[e.TargetId]
+	}
+	if !known {
+		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_NOT_FOUND, Text: "no such message"}}
+	}
+	s.emitLocked(&pb.Event{LoginId: cmd.LoginId, ChatId: cmd.ChatId, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, EventId: rand.Text(),
+		Sender: &pb.Sender{UserId: cmd.ChatId}, Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: e.TargetId + ".echo", Text: e.Text}}})
+	return &pb.CommandResult{CorrelationId: cmd.CorrelationId}
 }
