@@ -103,8 +103,8 @@ func (c *Config) contactUserID() string {
 //     SIGKILL and a restart) repeats the whole answer and acts once; the
 //     first message action advertised (edit, reaction, read marker,
 //     retraction) works after the restart on the message sent before it,
-//     named by its message_id and meta; an unknown login gets a typed
-//     error result.
+//     named by its message_id and meta; an unknown login gets a
+//     LOGIN_REQUIRED error result.
 //   - partly (with Config.PartlySent): a send that went in part is
 //     answered with its message_id and its error together, and so again
 //     for a repeat of its txn_id, after a restart too.
@@ -404,12 +404,13 @@ func (r *runner) checkSend(t *testing.T) {
 		t.Errorf("a txn_id sent 3 times was echoed %d times, want 1", len(echoes))
 	}
 
-	// An unknown login is an error result, not a hang.
+	// An unknown login is an error result, not a hang: LOGIN_REQUIRED, a
+	// login not connected, which the user is told to log in again for.
 	res := cmds.Send(SendText("plugintest-no-such-login", r.cfg.Contact, r.unique("txn"), "hello?"))
 	if res.Error == nil {
 		t.Errorf("send for an unknown login succeeded: %v", res)
-	} else if res.Error.Code == pb.ErrorCode_ERROR_CODE_UNSPECIFIED {
-		t.Errorf("send for an unknown login: untyped error %v", res.Error)
+	} else if res.Error.Code != pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED {
+		t.Errorf("send for an unknown login: %v, want LOGIN_REQUIRED", res.Error)
 	}
 
 	// The host resends the commands in flight when the plugin restarts:

@@ -63,6 +63,11 @@ func TestConformanceRawSend(t *testing.T) {
 			"an edit of a message sent before a SIGKILL and a restart, named by its message_id and the meta the host keeps",
 			"ERROR_CODE_NOT_FOUND",
 		}},
+		{mode: "loginnotfound", want: []string{
+			"--- FAIL: TestConformanceRawSend/send",
+			"send for an unknown login:",
+			"want LOGIN_REQUIRED",
+		}},
 		{mode: "cancelbad", want: []string{
 			"--- FAIL: TestConformanceRawSend/login",
 			"SubmitLoginInput on a cancelled process: rpc error: code = InvalidArgument",

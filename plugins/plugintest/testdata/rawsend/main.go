@@ -13,6 +13,8 @@
 //   - "bigmeta": a send's metadata is 2 KiB, past the 1 KiB the host keeps.
 //   - "memedits": an edit finds its message in the process's memory, not
 //     in its target_meta: after a restart it is NOT_FOUND.
+//   - "loginnotfound": a send for a login it does not have is NOT_FOUND,
+//     not LOGIN_REQUIRED.
 //   - "cancelbad": a login process it does not know (cancelled) is
 //     refused as BAD_REQUEST, not NOT_FOUND.
 //   - "partlyerror": a send that went in part is answered with its error
@@ -63,7 +65,7 @@ func main() {
 type grpcPlugin struct{ plugin.NetRPCUnsupportedPlugin }
 
 func (grpcPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
-	srv := &server{procs: map[string]bool{}, answers: map[string]*pb.CommandResult{}, sent: map[string]bool{}}
+	srv := &server{procs: map[string]bool{}, answers: map[string]*pb.CommandResult{}, sent: map[string]bool{}, logins: map[string]bool{}}
 	srv.cond = sync.NewCond(&srv.mu)
 	pb.RegisterTransportServer(s, srv)
 	return nil
@@ -81,6 +83,7 @@ type server struct {
 	procs   map[string]bool
 	answers map[string]*pb.CommandResult // "login\x00txn"
 	sent    map[string]bool              // message IDs sent by this process
+	logins  map[string]bool              // connected
 	events  []*pb.Event                  // not acknowledged, in seq order
 	seq     uint64
 }
@@ -179,6 +182,7 @@ func (s *server) emitLocked(ev *pb.Event) {
 func (s *server) Connect(_ context.Context, req *pb.ConnectRequest) (*pb.Empty, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.logins[req.LoginId] = true
 	s.emitLocked(&pb.Event{LoginId: req.LoginId, Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}}})
 	return &pb.Empty{}, nil
 }
@@ -262,8 +266,12 @@ func (s *server) command(cmd *pb.Command) *pb.CommandResult {
 	if send == nil {
 		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNSUPPORTED, Text: "rawsend only sends and edits"}}
 	}
-	if cmd.LoginId == "plugintest-no-such-login" {
-		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED, Text: "no such login"}}
+	if !s.logins[cmd.LoginId] {
+		code := pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED
+		if mode == "loginnotfound" {
+			code = pb.ErrorCode_ERROR_CODE_NOT_FOUND
+		}
+		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Code: code, Text: "login " + cmd.LoginId + " is not connected"}}
 	}
 	id := rand.Text()
 	s.sent[id] = true
