@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -66,6 +67,12 @@ type Config struct {
 	// Identifier is what a user types to find Contact (ResolveIdentifier);
 	// "" = Contact.
 	Identifier string
+	// PartlySent, if set, is a message the network takes only in part
+	// (a file goes, the next part fails): sent to Contact, its answer
+	// must carry both the message_id (and meta) of what went and the
+	// error of what did not, and a repeat of its txn_id, after a SIGKILL
+	// and a restart too, that same answer. nil skips the check.
+	PartlySent *pb.SendMessage
 }
 
 func (c *Config) identifier() string {
@@ -87,12 +94,20 @@ func (c *Config) contactUserID() string {
 //
 //   - init: Init reports the contract's API version and a network name.
 //   - login: the flows, a form step with a process ID, wrong input asked
-//     again, completion with a stable login_id, cancelled processes refused.
+//     again, completion with a stable login_id, cancelled processes refused
+//     as NOT_FOUND.
 //     With Config.Login, each step of a login of several (see LoginStep).
 //   - connect: Connect succeeds and a CONNECTED login state event follows.
-//   - send: a send returns a message ID; a repeated txn_id (on the same
-//     stream and on a new one) repeats the answer and acts once; an
-//     unknown login gets a typed error result.
+//   - send: a send returns a message ID and at most 1 KiB of meta; a
+//     repeated txn_id (on the same stream, on a new one, and after a
+//     SIGKILL and a restart) repeats the whole answer and acts once; the
+//     first message action advertised (edit, reaction, read marker,
+//     retraction) works after the restart on the message sent before it,
+//     named by its message_id and meta; an unknown login gets a
+//     LOGIN_REQUIRED error result.
+//   - partly (with Config.PartlySent): a send that went in part is
+//     answered with its message_id and its error together, and so again
+//     for a repeat of its txn_id, after a restart too.
 //   - order (echo-like networks): many sends in flight to one chat are
 //     answered in the order sent.
 //   - features: each optional feature the capabilities advertise (one per
@@ -109,7 +124,8 @@ func (c *Config) contactUserID() string {
 //     further copy under the same event_id, as a network resending what
 //     the killed plugin never confirmed makes, is allowed: the host drops
 //     it); acknowledged ones do not.
-//   - errors: a unary call's typed error keeps its code across the wire.
+//   - errors: a unary call's typed error keeps its code across the wire
+//     (NOT_FOUND for an unknown login process).
 func Run(t *testing.T, cfg Config) {
 	t.Helper()
 	if cfg.Binary == "" || cfg.Contact == "" || (cfg.LoginFields == nil && len(cfg.Login) == 0) {
@@ -133,6 +149,9 @@ func Run(t *testing.T, cfg Config) {
 		t.Fatal("plugintest: the login did not connect (see connect above): the other checks, which all connect, are not run")
 	}
 	t.Run("send", r.checkSend)
+	if cfg.PartlySent != nil {
+		t.Run("partly", r.checkPartlySent)
+	}
 	if cfg.Incoming == nil {
 		t.Run("order", r.checkOrder)
 	}
@@ -331,9 +350,13 @@ func (r *runner) checkLogin(t *testing.T) {
 	if _, err := c.CancelLogin(ctx, &pb.LoginProcessRef{ProcessId: step.ProcessId}); err != nil {
 		t.Fatalf("CancelLogin: %v", err)
 	}
+	// Gone: NOT_FOUND, as any unknown process.
 	after, err := c.SubmitLoginInput(ctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: r.cfg.LoginFields})
-	if err == nil {
+	switch {
+	case err == nil:
 		t.Errorf("SubmitLoginInput on a cancelled process was accepted: %v", after)
+	case sdk.FromGRPC(err).Code != pb.ErrorCode_ERROR_CODE_NOT_FOUND:
+		t.Errorf("SubmitLoginInput on a cancelled process: %v, want NOT_FOUND", err)
 	}
 }
 
@@ -364,55 +387,186 @@ func (r *runner) checkSend(t *testing.T) {
 	if first.MessageId == "" {
 		t.Error("send result has no message_id")
 	}
+	checkMeta(t, "send result", first.Meta)
 	again := cmds.Send(SendText(loginID, r.cfg.Contact, txn, text))
-	if again.Error != nil || again.MessageId != first.MessageId {
+	if !sameAnswer(again, first) {
 		t.Errorf("repeated txn_id: got %v, want the first answer %v", again, first)
 	}
 	// The host may retry on a new stream (it reconnected).
 	other := p.Commands()
-	if res := other.Send(SendText(loginID, r.cfg.Contact, txn, text)); res.Error != nil || res.MessageId != first.MessageId {
+	if res := other.Send(SendText(loginID, r.cfg.Contact, txn, text)); !sameAnswer(res, first) {
 		t.Errorf("repeated txn_id on a new stream: got %v, want the first answer %v", res, first)
 	}
-
 	// It acted once.
-	if r.cfg.Delivered != nil {
-		n := 0
-		for _, s := range r.cfg.Delivered(t, loginID, r.cfg.Contact) {
-			if s == text {
-				n++
-			}
-		}
-		if n != 1 {
-			t.Errorf("the network received the text %d times, want 1", n)
-		}
-	}
-	if r.cfg.Incoming == nil {
-		// The echo of a later message comes after any echo of the
-		// repeats (one chat is handled in order), so by then every echo
-		// of text is in.
-		fence := r.unique("fence")
-		if res := cmds.Send(SendText(loginID, r.cfg.Contact, r.unique("txn"), fence)); res.Error != nil {
-			t.Fatalf("send: %v", res.Error)
-		}
-		echoes := 0
-		for {
-			ev := evs.Await(r.arrival(fence), isMessage(loginID, text, fence))
-			if ev.GetMessage().Text == fence {
-				break
-			}
-			echoes++
-		}
-		if echoes != 1 {
-			t.Errorf("a txn_id sent 3 times was echoed %d times, want 1", echoes)
-		}
+	r.checkDelivered(t, loginID, text, "")
+	echoes := r.countEchoes(t, cmds, evs, loginID, text, nil)
+	if r.cfg.Incoming == nil && len(echoes) != 1 {
+		t.Errorf("a txn_id sent 3 times was echoed %d times, want 1", len(echoes))
 	}
 
-	// An unknown login is an error result, not a hang.
+	// An unknown login is an error result, not a hang: LOGIN_REQUIRED, a
+	// login not connected, which the user is told to log in again for.
 	res := cmds.Send(SendText("plugintest-no-such-login", r.cfg.Contact, r.unique("txn"), "hello?"))
 	if res.Error == nil {
 		t.Errorf("send for an unknown login succeeded: %v", res)
-	} else if res.Error.Code == pb.ErrorCode_ERROR_CODE_UNSPECIFIED {
-		t.Errorf("send for an unknown login: untyped error %v", res.Error)
+	} else if res.Error.Code != pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED {
+		t.Errorf("send for an unknown login: %v, want LOGIN_REQUIRED", res.Error)
+	}
+
+	// The host resends the commands in flight when the plugin restarts:
+	// the answer outlives a crash (the SDK keeps it in its journal) and
+	// the resend does not act again.
+	p.Kill()
+	p.Restart()
+	evs = p.Events()
+	p.Connect(loginID, login.SavedState)
+	cmds = p.Commands()
+	if res := cmds.Send(SendText(loginID, r.cfg.Contact, txn, text)); !sameAnswer(res, first) {
+		t.Errorf("repeated txn_id after a SIGKILL and a restart: got %v, want the first answer %v: keep the answers to txn_ids in the data folder, written before the answer is sent", res, first)
+	}
+	r.checkDelivered(t, loginID, text, " after a restart")
+	if n := len(r.countEchoes(t, cmds, evs, loginID, text, echoes)); n != 0 {
+		t.Errorf("a txn_id answered before a SIGKILL, sent again after the restart, was echoed %d more times, want none: it was sent again", n)
+	}
+	r.checkActAfterRestart(t, p, cmds, loginID, first)
+}
+
+// checkActAfterRestart acts on sent, a message sent before the plugin was
+// killed and started again, with the first message action the plugin
+// advertises: the host names a message by its message_id and hands back
+// its meta after restarts too, so what the plugin needs to act on it is
+// in those, or on disk, not in the memory of the process before. A
+// login still connecting (UNAVAILABLE, LOGIN_REQUIRED) is asked again
+// until Timeout.
+func (r *runner) checkActAfterRestart(t *testing.T, p *Plugin, cmds *CommandStream, loginID string, sent *pb.CommandResult) {
+	t.Helper()
+	f := p.Caps.GetFeatures()
+	var name string
+	var action any
+	switch {
+	case f.GetEdits():
+		name, action = "an edit", &pb.EditMessage{TargetId: sent.MessageId, TargetMeta: sent.Meta, Text: r.unique("edited")}
+	case f.GetReactions():
+		name, action = "a reaction", &pb.React{TargetId: sent.MessageId, TargetMeta: sent.Meta, Emojis: []string{"👍"}}
+	case f.GetReadReceipts():
+		name, action = "a read marker", &pb.MarkRead{UpToId: sent.MessageId, UpToMeta: sent.Meta}
+	case f.GetRetractions():
+		name, action = "a retraction", &pb.Retract{TargetId: sent.MessageId, TargetMeta: sent.Meta}
+	default:
+		return
+	}
+	deadline := time.Now().Add(Timeout)
+	for {
+		res := cmds.Send(Act(loginID, r.cfg.Contact, r.unique("txn"), action))
+		code := res.Error.GetCode()
+		if res.Error == nil {
+			return
+		}
+		if (code == pb.ErrorCode_ERROR_CODE_UNAVAILABLE || code == pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED) && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		t.Errorf("%s of a message sent before a SIGKILL and a restart, named by its message_id and the meta the host keeps: %v; keep what a later command needs in meta (or on disk), not in memory", name, res.Error)
+		return
+	}
+}
+
+// checkPartlySent sends Config.PartlySent, which the network takes only
+// in part: the user must learn both what went (the gateway maps it, so
+// that it can be retracted) and what did not, and a resend must not send
+// again what went.
+func (r *runner) checkPartlySent(t *testing.T) {
+	p := r.start(t)
+	login, _ := r.session(t, p)
+	loginID := login.LoginId
+	cmds := p.Commands()
+	txn := r.unique("txn")
+	send := func() *pb.CommandResult {
+		t.Helper()
+		return cmds.Send(Act(loginID, r.cfg.Contact, txn, proto.CloneOf(r.cfg.PartlySent)))
+	}
+	first := send()
+	if first.MessageId == "" || first.Error == nil {
+		t.Fatalf("a send that went in part (Config.PartlySent): got %v, want both the message_id of what went and the error of what did not", first)
+	}
+	checkMeta(t, "the result of a send that went in part", first.Meta)
+	if res := send(); !sameAnswer(res, first) {
+		t.Errorf("repeated txn_id of a send that went in part: got %v, want the first answer %v", res, first)
+	}
+	p.Kill()
+	p.Restart()
+	p.Events()
+	p.Connect(loginID, login.SavedState)
+	cmds = p.Commands()
+	if res := send(); !sameAnswer(res, first) {
+		t.Errorf("repeated txn_id of a send that went in part, after a SIGKILL and a restart: got %v, want the first answer %v: keep it, with its error, as a send that went", res, first)
+	}
+}
+
+// sameAnswer reports whether got repeats want, all but its correlation
+// ID: a repeated txn_id's answer.
+func sameAnswer(got, want *pb.CommandResult) bool {
+	g, w := proto.CloneOf(got), proto.CloneOf(want)
+	g.CorrelationId, w.CorrelationId = 0, 0
+	return proto.Equal(g, w)
+}
+
+// checkMeta fails t for a message's metadata the host would not keep.
+func checkMeta(t *testing.T, what string, meta []byte) {
+	t.Helper()
+	if len(meta) > sdk.MaxMetaBytes {
+		t.Errorf("%s: meta is %d bytes, more than the %d the host keeps (it drops it, and the message's later commands come without their target_meta)", what, len(meta), sdk.MaxMetaBytes)
+	}
+}
+
+// checkDelivered checks, with Config.Delivered, that the network received
+// text once.
+func (r *runner) checkDelivered(t *testing.T, loginID, text, when string) {
+	t.Helper()
+	if r.cfg.Delivered == nil {
+		return
+	}
+	n := 0
+	for _, s := range r.cfg.Delivered(t, loginID, r.cfg.Contact) {
+		if s == text {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the network received the text %d times%s, want 1", n, when)
+	}
+}
+
+// countEchoes returns, on an echo-like network (no Config.Incoming), the
+// echoes of text that evs brings before the echo of a new message sent
+// after it, by event_id (seq without one), leaving out those in before:
+// replays of what the plugin emitted already. The echo of a later
+// message comes after any echo of the earlier ones (one chat is handled
+// in order), so by then every echo of text is in.
+func (r *runner) countEchoes(t *testing.T, cmds *CommandStream, evs *EventStream, loginID, text string, before map[string]bool) map[string]bool {
+	t.Helper()
+	if r.cfg.Incoming != nil {
+		return nil
+	}
+	fence := r.unique("fence")
+	if res := cmds.Send(SendText(loginID, r.cfg.Contact, r.unique("txn"), fence)); res.Error != nil {
+		t.Fatalf("send: %v", res.Error)
+	}
+	echoes := map[string]bool{}
+	for {
+		ev := evs.Await(r.arrival(fence), isMessage(loginID, text, fence))
+		if ev.GetMessage().Text == fence {
+			return echoes
+		}
+		// A network that resends what a killed plugin never confirmed
+		// may emit an echo again under its event_id: no new message.
+		key := ev.EventId
+		if key == "" {
+			key = fmt.Sprint("seq ", ev.Seq)
+		}
+		if !before[key] {
+			echoes[key] = true
+		}
 	}
 }
 
@@ -469,6 +623,7 @@ func (r *runner) checkReceive(t *testing.T) {
 	if ev.TimestampUnixMicro <= 0 {
 		t.Error("the message event has no timestamp_unix_micro: set it to the network's time of the message (the gateway stores it as the message's time, and delays what is old by it)")
 	}
+	checkMeta(t, "message event", ev.Meta)
 	evs.Ack(ev.Seq)
 }
 
@@ -609,9 +764,8 @@ func (r *runner) checkErrors(t *testing.T) {
 	if err == nil {
 		t.Fatal("SubmitLoginInput on an unknown process succeeded")
 	}
-	e := sdk.FromGRPC(err)
-	if e.Code == pb.ErrorCode_ERROR_CODE_UNSPECIFIED || e.Code == pb.ErrorCode_ERROR_CODE_UNAVAILABLE {
-		t.Errorf("SubmitLoginInput on an unknown process: untyped error %v", err)
+	if e := sdk.FromGRPC(err); e.Code != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Errorf("SubmitLoginInput on an unknown process: %v, want NOT_FOUND", err)
 	}
 	// The Go SDK also attaches the typed error as a detail of the status
 	// (it keeps codes the status code cannot); if there is one, the
@@ -828,6 +982,7 @@ func (r *runner) checkFeatures(t *testing.T) {
 	if sent.Error != nil || sent.MessageId == "" {
 		t.Fatalf("send: %v", sent)
 	}
+	checkMeta(t, "send result", sent.Meta)
 	run := &featureRun{r: r, p: p, loginID: loginID, sent: sent.MessageId, sentMeta: sent.Meta}
 	// The lists and profiles, which have no feature of their own: an
 	// answer must describe what was asked; avatars and groups need them.

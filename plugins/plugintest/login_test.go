@@ -20,9 +20,11 @@ var echoCodeLogin = []LoginStep{
 }
 
 // The kit passes a plugin whose login takes two steps, and runs every
-// check on logins made so.
+// check on logins made so (and the echo network's send that goes in
+// part).
 func TestConformanceLoginSteps(t *testing.T) {
-	Run(t, Config{Binary: BuildBinary(t, echoPkg), Contact: "bob", Login: echoCodeLogin})
+	Run(t, Config{Binary: BuildBinary(t, echoPkg), Contact: "bob", Login: echoCodeLogin,
+		PartlySent: &pb.SendMessage{Text: "partly hello"}}) // the echo network's word for a send that goes in part
 }
 
 // A QR code step: the kit hands the step to Act, then waits for it to

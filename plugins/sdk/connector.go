@@ -121,10 +121,14 @@ type Session interface {
 	// SDK forgets the session.
 	Logout(ctx context.Context) error
 	// SendMessage sends text (and, where the network has the features,
-	// a reply and attachments: the SDK refuses them before they reach a
-	// session whose Capabilities lack them). A send that went only in
+	// a reply, attachments, spans and a poll: before they reach a session
+	// whose Capabilities lack them, the SDK refuses attachments and polls
+	// as UNSUPPORTED, and takes out a reply's reference and the spans, so
+	// that a reply goes as a plain message). A send that went only in
 	// part (the first file went, the next did not) returns the Result of
 	// what went with the error of what did not: the gateway maps the
-	// message, so the user can retract what went, and tells the error.
+	// message, so the user can retract what went, and tells the error;
+	// the SDK answers a resend of its txn_id the same, after a restart
+	// too, without calling SendMessage again.
 	SendMessage(ctx context.Context, c Call, msg *pb.SendMessage) (Result, error)
 }

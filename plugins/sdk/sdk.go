@@ -39,7 +39,8 @@ type InitRequest struct {
 	Domain string
 }
 
-// Result is the outcome of a successful command.
+// Result is the outcome of a command that succeeded, or of a send that
+// went only in part, returned with its error (Session.SendMessage).
 type Result struct {
 	// MessageID is the remote ID of the message a send created.
 	MessageID string

@@ -1,0 +1,103 @@
+package plugintest
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// rawSendPkg is a plugin that speaks the contract without the SDK, and
+// breaks it as RAWSEND says (testdata/rawsend).
+const rawSendPkg = "passerelle.im/passerelle/plugins/plugintest/testdata/rawsend"
+
+// The kit holds a plugin without the SDK to what the SDK does for Go
+// plugins: the answers to txn_ids kept across a crash, repeated whole,
+// metadata the host keeps, NOT_FOUND for a login process it does not
+// know, a send that went in part answered with what went and its error,
+// a message sent before a restart edited by its meta. The checks run in a child test process, whose failure is the
+// point; the plugin as it should be passes them.
+func TestConformanceRawSend(t *testing.T) {
+	if os.Getenv("PLUGINTEST_RAWSEND") != "" {
+		Timeout = 5 * time.Second
+		Run(t, Config{Binary: BuildBinary(t, rawSendPkg), LoginFields: map[string]string{"username": "alice"}, Contact: "bob",
+			PartlySent: &pb.SendMessage{Text: "partly hello"}})
+		return
+	}
+	for _, c := range []struct {
+		mode string
+		want []string
+	}{
+		{mode: "", want: []string{
+			"--- PASS: TestConformanceRawSend/login",
+			"--- PASS: TestConformanceRawSend/send",
+			"--- PASS: TestConformanceRawSend/errors",
+			"--- PASS: TestConformanceRawSend/partly",
+		}},
+		{mode: "partlyerror", want: []string{
+			"--- FAIL: TestConformanceRawSend/partly",
+			"want both the message_id of what went and the error of what did not",
+		}},
+		{mode: "partlyforget", want: []string{
+			"--- FAIL: TestConformanceRawSend/partly",
+			"repeated txn_id of a send that went in part: got",
+		}},
+		{mode: "forget", want: []string{
+			"--- FAIL: TestConformanceRawSend/send",
+			"repeated txn_id after a SIGKILL and a restart",
+			"was echoed 1 more times, want none",
+		}},
+		{mode: "nometa", want: []string{
+			"--- FAIL: TestConformanceRawSend/send",
+			"repeated txn_id: got",
+		}},
+		{mode: "bigmeta", want: []string{
+			"--- FAIL: TestConformanceRawSend/send",
+			"send result: meta is 2048 bytes, more than the 1024 the host keeps",
+		}},
+		{mode: "memedits", want: []string{
+			"--- FAIL: TestConformanceRawSend/send",
+			"an edit of a message sent before a SIGKILL and a restart, named by its message_id and the meta the host keeps",
+			"ERROR_CODE_NOT_FOUND",
+		}},
+		{mode: "loginnotfound", want: []string{
+			"--- FAIL: TestConformanceRawSend/send",
+			"send for an unknown login:",
+			"want LOGIN_REQUIRED",
+		}},
+		{mode: "cancelbad", want: []string{
+			"--- FAIL: TestConformanceRawSend/login",
+			"SubmitLoginInput on a cancelled process: rpc error: code = InvalidArgument",
+			"want NOT_FOUND",
+			"--- FAIL: TestConformanceRawSend/errors",
+			"SubmitLoginInput on an unknown process: rpc error: code = InvalidArgument",
+		}},
+	} {
+		name := c.mode
+		if name == "" {
+			name = "conforming"
+		}
+		t.Run(name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestConformanceRawSend$/^(init|login|connect|send|partly|errors)$", "-test.v")
+			cmd.Env = append(os.Environ(), "PLUGINTEST_RAWSEND=1", "RAWSEND="+c.mode)
+			out, err := cmd.CombinedOutput()
+			if c.mode == "" && err != nil {
+				t.Errorf("the kit failed the plugin as it should be: %v", err)
+			}
+			if c.mode != "" && err == nil {
+				t.Errorf("the kit passed a plugin in mode %s", c.mode)
+			}
+			for _, want := range c.want {
+				if !strings.Contains(string(out), want) {
+					t.Errorf("the kit's output lacks %q", want)
+				}
+			}
+			if t.Failed() {
+				t.Logf("the kit's output:\n%s", out)
+			}
+		})
+	}
+}

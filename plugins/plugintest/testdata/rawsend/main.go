@@ -1,0 +1,317 @@
+// Command rawsend is an echo-like plugin that speaks the contract by
+// hand, without the SDK (which would keep it to the contract): a login of
+// one form (a username), Connect, an Events stream, sends that every
+// contact echoes and edits of them (found by their meta). It keeps the answers to txn_ids in a file of its data
+// folder, read back at start. RAWSEND picks how it breaks the contract,
+// for the conformance kit's own tests, which check that the kit fails it:
+//
+//   - "": it does not; the kit's login, connect and send checks pass it.
+//   - "forget": the answers to txn_ids are kept in memory only, so that a
+//     resend after a restart sends again.
+//   - "nometa": a repeated txn_id is answered with the message ID alone,
+//     without the metadata of the first answer.
+//   - "bigmeta": a send's metadata is 2 KiB, past the 1 KiB the host keeps.
+//   - "memedits": an edit finds its message in the process's memory, not
+//     in its target_meta: after a restart it is NOT_FOUND.
+//   - "loginnotfound": a send for a login it does not have is NOT_FOUND,
+//     not LOGIN_REQUIRED.
+//   - "cancelbad": a login process it does not know (cancelled) is
+//     refused as BAD_REQUEST, not NOT_FOUND.
+//   - "partlyerror": a send that went in part is answered with its error
+//     alone, not the message that went.
+//   - "partlyforget": a send that went in part is not remembered, so that
+//     a repeat of its txn_id sends again.
+//
+// A text that starts with "partly" goes in part: echoed, and answered
+// with its message and a TOO_LARGE error (a second part that failed).
+//
+// Its events are kept in memory only, numbered from a seq kept in the
+// data folder.
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+var mode = os.Getenv("RAWSEND")
+
+func main() {
+	plugin.Serve(&plugin.ServeConfig{
+		HandshakeConfig:  sdk.Handshake,
+		VersionedPlugins: map[int]plugin.PluginSet{sdk.APIVersion: {sdk.PluginName: &grpcPlugin{}}},
+		GRPCServer:       plugin.DefaultGRPCServer,
+		Logger:           hclog.New(&hclog.LoggerOptions{Output: os.Stderr, Level: hclog.Warn}),
+	})
+}
+
+type grpcPlugin struct{ plugin.NetRPCUnsupportedPlugin }
+
+func (grpcPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
+	srv := &server{procs: map[string]bool{}, answers: map[string]*pb.CommandResult{}, sent: map[string]bool{}, logins: map[string]bool{}}
+	srv.cond = sync.NewCond(&srv.mu)
+	pb.RegisterTransportServer(s, srv)
+	return nil
+}
+
+func (grpcPlugin) GRPCClient(context.Context, *plugin.GRPCBroker, *grpc.ClientConn) (any, error) {
+	return nil, nil
+}
+
+type server struct {
+	pb.UnimplementedTransportServer
+	mu      sync.Mutex
+	cond    *sync.Cond // events appended or acknowledged
+	dir     string
+	procs   map[string]bool
+	answers map[string]*pb.CommandResult // "login\x00txn"
+	sent    map[string]bool              // message IDs sent by this process
+	logins  map[string]bool              // connected
+	events  []*pb.Event                  // not acknowledged, in seq order
+	seq     uint64
+}
+
+func (s *server) Init(_ context.Context, req *pb.InitRequest) (*pb.Capabilities, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dir = req.DataDir
+	// Seqs go on from the last run's, ten thousand apart.
+	if b, err := os.ReadFile(s.path("runs")); err == nil {
+		s.seq = uint64(len(b)) * 10000
+	}
+	if err := appendLine(s.path("runs"), ""); err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	if mode != "forget" {
+		if f, err := os.Open(s.path("answers")); err == nil {
+			sc := bufio.NewScanner(f)
+			for sc.Scan() {
+				key, js, _ := strings.Cut(sc.Text(), "\t")
+				var r pb.CommandResult
+				if protojson.Unmarshal([]byte(js), &r) == nil {
+					s.answers[key] = &r
+				}
+			}
+			f.Close()
+		}
+	}
+	return &pb.Capabilities{ApiVersion: sdk.APIVersion, Network: "rawsend", Features: &pb.Features{Edits: true}}, nil
+}
+
+func (s *server) path(name string) string { return filepath.Join(s.dir, name) }
+
+func appendLine(path, line string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(line + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (*server) LoginFlows(context.Context, *pb.LoginFlowsRequest) (*pb.LoginFlowsResponse, error) {
+	return &pb.LoginFlowsResponse{Flows: []*pb.LoginFlow{{Id: "username", Name: "Username"}}}, nil
+}
+
+func (s *server) StartLogin(context.Context, *pb.StartLoginRequest) (*pb.LoginStep, error) {
+	id := rand.Text()
+	s.mu.Lock()
+	s.procs[id] = true
+	s.mu.Unlock()
+	return form(id, ""), nil
+}
+
+func (s *server) SubmitLoginInput(_ context.Context, req *pb.SubmitLoginInputRequest) (*pb.LoginStep, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.procs[req.ProcessId] {
+		if mode == "cancelbad" {
+			return nil, status.Errorf(codes.InvalidArgument, "bad process ID %q", req.ProcessId)
+		}
+		return nil, status.Errorf(codes.NotFound, "no login in progress with ID %q", req.ProcessId)
+	}
+	name := strings.TrimSpace(req.Fields["username"])
+	if name == "" {
+		return form(req.ProcessId, "Type a username."), nil
+	}
+	delete(s.procs, req.ProcessId)
+	return &pb.LoginStep{ProcessId: req.ProcessId, Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{LoginId: name, DisplayName: name}}}, nil
+}
+
+func (s *server) CancelLogin(_ context.Context, req *pb.LoginProcessRef) (*pb.Empty, error) {
+	s.mu.Lock()
+	delete(s.procs, req.ProcessId)
+	s.mu.Unlock()
+	return &pb.Empty{}, nil
+}
+
+func form(id, errText string) *pb.LoginStep {
+	return &pb.LoginStep{ProcessId: id, Error: errText, Step: &pb.LoginStep_Form{Form: &pb.FormStep{Fields: []*pb.FormField{
+		{Id: "username", Label: "Username", Type: pb.FieldType_FIELD_TYPE_USERNAME, Required: true}}}}}
+}
+
+// emitLocked numbers ev and queues it for the Events stream.
+func (s *server) emitLocked(ev *pb.Event) {
+	s.seq++
+	ev.Seq = s.seq
+	ev.TimestampUnixMicro = time.Now().UnixMicro()
+	s.events = append(s.events, ev)
+	s.cond.Broadcast()
+}
+
+func (s *server) Connect(_ context.Context, req *pb.ConnectRequest) (*pb.Empty, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.logins[req.LoginId] = true
+	s.emitLocked(&pb.Event{LoginId: req.LoginId, Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}}})
+	return &pb.Empty{}, nil
+}
+
+// Events sends what is not acknowledged, then new events, until the
+// stream ends.
+func (s *server) Events(stream pb.Transport_EventsServer) error {
+	ctx := stream.Context()
+	go func() {
+		for {
+			ack, err := stream.Recv()
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			for len(s.events) > 0 && s.events[0].Seq <= ack.UpToSeq {
+				s.events = s.events[1:]
+			}
+			s.mu.Unlock()
+		}
+	}()
+	stop := context.AfterFunc(ctx, func() {
+		s.mu.Lock()
+		s.cond.Broadcast()
+		s.mu.Unlock()
+	})
+	defer stop()
+	var sent uint64
+	for {
+		s.mu.Lock()
+		for ctx.Err() == nil && (len(s.events) == 0 || s.events[len(s.events)-1].Seq <= sent) {
+			s.cond.Wait()
+		}
+		var batch []*pb.Event
+		for _, ev := range s.events {
+			if ev.Seq > sent {
+				batch = append(batch, ev)
+			}
+		}
+		s.mu.Unlock()
+		if ctx.Err() != nil {
+			return nil
+		}
+		for _, ev := range batch {
+			if err := stream.Send(ev); err != nil {
+				return err
+			}
+			sent = ev.Seq
+		}
+	}
+}
+
+// Commands runs each command in turn: a send is echoed by its contact.
+func (s *server) Commands(stream pb.Transport_CommandsServer) error {
+	for {
+		cmd, err := stream.Recv()
+		if err != nil {
+			return nil
+		}
+		if err := stream.Send(s.command(cmd)); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *server) command(cmd *pb.Command) *pb.CommandResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := cmd.LoginId + "\x00" + cmd.TxnId
+	if prev := s.answers[key]; cmd.TxnId != "" && prev != nil {
+		if mode == "nometa" {
+			return &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: prev.MessageId, TimestampUnixMicro: prev.TimestampUnixMicro}
+		}
+		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: prev.MessageId,
+			TimestampUnixMicro: prev.TimestampUnixMicro, Meta: prev.Meta, Error: prev.Error}
+	}
+	if e := cmd.GetEdit(); e != nil {
+		return s.edit(cmd, e)
+	}
+	send := cmd.GetSend()
+	if send == nil {
+		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_UNSUPPORTED, Text: "rawsend only sends and edits"}}
+	}
+	if !s.logins[cmd.LoginId] {
+		code := pb.ErrorCode_ERROR_CODE_LOGIN_REQUIRED
+		if mode == "loginnotfound" {
+			code = pb.ErrorCode_ERROR_CODE_NOT_FOUND
+		}
+		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Code: code, Text: "login " + cmd.LoginId + " is not connected"}}
+	}
+	id := rand.Text()
+	s.sent[id] = true
+	meta, _ := json.Marshal(map[string]string{"id": id})
+	if mode == "bigmeta" {
+		meta = []byte(strings.Repeat("m", 2048))
+	}
+	res := &pb.CommandResult{CorrelationId: cmd.CorrelationId, MessageId: id, TimestampUnixMicro: time.Now().UnixMicro(), Meta: meta}
+	partly := strings.HasPrefix(send.Text, "partly")
+	if partly {
+		res.Error = &pb.Error{Code: pb.ErrorCode_ERROR_CODE_TOO_LARGE, Text: "rawsend: the second part did not go"}
+		if mode == "partlyerror" {
+			res = &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: res.Error}
+		}
+	}
+	s.emitLocked(&pb.Event{LoginId: cmd.LoginId, ChatId: cmd.ChatId, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, EventId: id + ".echo",
+		Sender: &pb.Sender{UserId: cmd.ChatId}, Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: send.Text}}})
+	if cmd.TxnId != "" && !(partly && mode == "partlyforget") {
+		s.answers[key] = res
+		if mode != "forget" {
+			js, _ := protojson.Marshal(res)
+			if err := appendLine(s.path("answers"), key+"\t"+string(js)); err != nil {
+				return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Text: err.Error()}}
+			}
+		}
+	}
+	return res
+}
+
+// edit corrects the echo of a message sent before, which its meta names.
+func (s *server) edit(cmd *pb.Command, e *pb.EditMessage) *pb.CommandResult {
+	var meta struct{ ID string }
+	known := json.Unmarshal(e.TargetMeta, &meta) == nil && meta.ID == e.TargetId
+	if mode == "memedits" {
+		known = s.sent[e.TargetId]
+	}
+	if !known {
+		return &pb.CommandResult{CorrelationId: cmd.CorrelationId, Error: &pb.Error{Code: pb.ErrorCode_ERROR_CODE_NOT_FOUND, Text: "no such message"}}
+	}
+	s.emitLocked(&pb.Event{LoginId: cmd.LoginId, ChatId: cmd.ChatId, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, EventId: rand.Text(),
+		Sender: &pb.Sender{UserId: cmd.ChatId}, Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: e.TargetId + ".echo", Text: e.Text}}})
+	return &pb.CommandResult{CorrelationId: cmd.CorrelationId}
+}
