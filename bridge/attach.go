@@ -292,10 +292,7 @@ func (t *transport) publishFile(ctx context.Context, loginID, chatID string, a *
 
 // sharedFile is what a file message says of attachment a of size bytes.
 func sharedFile(a *pb.Attachment, size int64) media.SharedFile {
-	mt := a.MimeType
-	if mt == "" {
-		mt = "application/octet-stream"
-	}
+	mt := media.FileType(a.MimeType, a.Name) // the network's words: parsed, or none
 	major, _, _ := strings.Cut(mt, "/")
 	return media.SharedFile{Name: a.Name, MIME: mt, Size: size, Width: int(a.Width), Height: int(a.Height),
 		Duration: a.DurationMs, Caption: a.Caption, Thumbnail: a.Thumbnail, ThumbnailMIME: a.ThumbnailMime,
@@ -477,6 +474,9 @@ func fetchFailure(err error) string {
 	var tl *media.TooLargeError
 	if errors.As(err, &tl) && tl.Limit > 0 {
 		return fmt.Sprintf("the gateway could not fetch the file: it is larger than %d bytes", tl.Limit)
+	}
+	if errors.Is(err, media.ErrStalled) {
+		return "the gateway could not fetch the file: its server stopped sending it"
 	}
 	return "the gateway could not fetch the file"
 }

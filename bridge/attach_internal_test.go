@@ -26,8 +26,13 @@ func TestMergeInfo(t *testing.T) {
 	if !f.Inline || f.Width != 640 || f.Size != 10 || f.Caption != "look" || f.ThumbnailMIME != "image/png" {
 		t.Fatalf("shared file: %+v", f)
 	}
-	if f := sharedFile(&pb.Attachment{Name: "a.pdf"}, 3); f.Inline || f.MIME != "application/octet-stream" {
+	if f := sharedFile(&pb.Attachment{Name: "notes"}, 3); f.Inline || f.MIME != "application/octet-stream" {
 		t.Fatalf("a file of no known type: %+v", f)
+	}
+	// The network's type is whoever sent the file's words: one that does
+	// not parse is not stated, the name's extension says the type.
+	if f := sharedFile(&pb.Attachment{Name: "p.png", MimeType: "image/png\r\nX-Evil: 1"}, 3); !f.Inline || f.MIME != "image/png" {
+		t.Fatalf("a hostile type: %+v", f)
 	}
 }
 

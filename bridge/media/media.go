@@ -143,6 +143,14 @@ func SafeName(name string) string {
 	return name
 }
 
+// FileType is the MIME type to state of a file a network named name and
+// typed declared: declared when it parses (whoever sent the file chose
+// it: a line break in it would break a header, a stanza's metadata),
+// else by the name's extension, else application/octet-stream.
+func FileType(declared, name string) string {
+	return detectMIME(declared, SafeName(name), nil)
+}
+
 // detectMIME picks a file's MIME type: the declared one unless it is empty
 // or the generic application/octet-stream, else by the name's extension,
 // else sniffed from its first bytes. Parameters (charset) are kept only

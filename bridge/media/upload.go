@@ -362,7 +362,7 @@ func (u *Uploader) Upload(ctx context.Context, name, mimeType string, size int64
 	// The type comes from the network, from whoever sent the file: one
 	// that does not parse (a line break in it) would fail the PUT's
 	// header at every try, and the file would never arrive.
-	mimeType = detectMIME(mimeType, SafeName(name), nil)
+	mimeType = FileType(mimeType, name)
 	svc, err := u.Discover(ctx)
 	if err != nil {
 		return "", fmt.Errorf("upload: %w", err)
