@@ -457,11 +457,7 @@ func (c chatOut) edit(e *pb.EditEvent) [][]byte {
 	if replace {
 		w.Start("replace", nsCorrect).Attr("id", xmppID(ref)).End()
 		// A later reply to it quotes what it says now.
-		key := chatKey(c.ev.LoginId, c.ev.ChatId)
-		if r := c.t.recent.get(key, xmppID(ref)); r.chat != "" {
-			r.text = rich.Body
-			c.t.recent.put(key, xmppID(ref), r)
-		}
+		c.t.recent.retext(chatKey(c.ev.LoginId, c.ev.ChatId), rich.Body, xmppID(ref))
 	}
 	c.ids(w, c.xid)
 	return [][]byte{c.finish(w)}

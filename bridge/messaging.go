@@ -197,6 +197,19 @@ func (x *recents) put(chat, id string, r recentMsg) {
 	}
 }
 
+// retext sets the remembered text of the message known by ids (its
+// id and origin-id), if remembered: it was corrected.
+func (x *recents) retext(chat, text string, ids ...string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, id := range ids {
+		if r, ok := x.m[chat+"\x00"+id]; ok && id != "" {
+			r.text = text
+			x.m[chat+"\x00"+id] = r
+		}
+	}
+}
+
 func (x *recents) get(chat, id string) recentMsg {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -518,6 +531,10 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		}
 		return ref, true
 	}
+	// A correction of the user's message, once the network took it: a
+	// reply to it from now on quotes what it says now.
+	var edited store.MessageRef
+	var editedText string
 	switch {
 	case m.retract != "":
 		if !caps.GetRetractions() {
@@ -554,6 +571,7 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		}
 		text, spans := userText(caps, m.body)
 		cmd.Action = &pb.Command_Edit{Edit: &pb.EditMessage{TargetId: ref.RemoteID, TargetMeta: ref.Meta, Text: text, Spans: spans}}
+		edited, editedText = ref, m.body
 	default:
 		text, spans := userText(caps, m.body)
 		send := &pb.SendMessage{Text: text, Spans: spans}
@@ -640,6 +658,9 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			return
 		}
 		t.recordTxn(ctx, login.LoginID, txn)
+		if edited.RemoteID != "" {
+			t.recent.retext(chatKey(login.LoginID, chatID), editedText, edited.ID, edited.OriginID)
+		}
 		if m.sent != nil {
 			m.sent(r, nil)
 		}

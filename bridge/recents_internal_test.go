@@ -58,3 +58,21 @@ func TestRecentsPerChat(t *testing.T) {
 		t.Error("l2's chat still asks")
 	}
 }
+
+// TestRecentsRetext: a correction sets the remembered text of the
+// message under each of its ids it is remembered by, and remembers
+// nothing new.
+func TestRecentsRetext(t *testing.T) {
+	var x recents
+	x.put("c", "id1", recentMsg{text: "helo", receipt: true})
+	x.put("c", "oid1", recentMsg{text: "helo", receipt: true})
+	x.retext("c", "hello", "id1", "oid1", "", "unknown")
+	for _, id := range []string{"id1", "oid1"} {
+		if r := x.get("c", id); r.text != "hello" || !r.receipt {
+			t.Errorf("%s after the correction: %+v", id, r)
+		}
+	}
+	if r := x.get("c", "unknown"); r.chat != "" {
+		t.Errorf("a correction remembered a message it did not know: %+v", r)
+	}
+}
