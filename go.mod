@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/BurntSushi/toml v1.6.0
+	github.com/agnivade/levenshtein v1.2.1
 	github.com/ergochat/irc-go v0.5.0
 	github.com/go-telegram/bot v1.19.0
 	github.com/gotd/td v0.161.0

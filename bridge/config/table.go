@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/agnivade/levenshtein"
 )
 
 // problems collects every error found in one file, so that one run of
@@ -226,32 +228,11 @@ func (t *table) near(k string) string {
 		if _, set := t.m[known]; set {
 			continue // set too: k is not a misspelling of it
 		}
-		if d := editDistance(k, known); d < bestD || d == bestD && known < best {
+		if d := levenshtein.ComputeDistance(k, known); d < bestD || d == bestD && known < best {
 			best, bestD = known, d
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // tomlType names the TOML type of a decoded value for error messages.

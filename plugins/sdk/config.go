@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/agnivade/levenshtein"
 )
 
 // DecodeConfig decodes a transport's [transport.config] table
@@ -161,30 +163,9 @@ func jsonFields(t reflect.Type) map[string]reflect.StructField {
 func closest(k string, known []string) string {
 	best, bestD := "", 3
 	for _, s := range known {
-		if d := editDistance(strings.ToLower(k), strings.ToLower(s)); d < bestD {
+		if d := levenshtein.ComputeDistance(strings.ToLower(k), strings.ToLower(s)); d < bestD {
 			best, bestD = s, d
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
