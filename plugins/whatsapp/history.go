@@ -346,14 +346,21 @@ func readSpool(path string) ([]*pb.HistoryBatch, error) {
 // pushHistory sends the spool to the host from a goroutine, once at a
 // time; a call while it runs makes it look again when done.
 func (s *Session) pushHistory() {
-	s.hist.mu.Lock()
-	if s.hist.pushing {
-		s.hist.again = true
-		s.hist.mu.Unlock()
+	s.hist.runOnce(s, &s.hist.pushing, &s.hist.again, s.pushSpool)
+}
+
+// runOnce runs work from a goroutine, one run at a time: a call while it
+// runs has it run again when done. running and again are the caller's
+// flags, guarded by h.mu; the run's context ends with the session.
+func (h *historyState) runOnce(s *Session, running, again *bool, work func(context.Context)) {
+	h.mu.Lock()
+	if *running {
+		*again = true
+		h.mu.Unlock()
 		return
 	}
-	s.hist.pushing = true
-	s.hist.mu.Unlock()
+	*running = true
+	h.mu.Unlock()
 	s.mu.Lock()
 	stop := s.stop
 	s.mu.Unlock()
@@ -368,15 +375,15 @@ func (s *Session) pushHistory() {
 	go func() {
 		defer cancel()
 		for {
-			s.pushSpool(ctx)
-			s.hist.mu.Lock()
-			if !s.hist.again || ctx.Err() != nil {
-				s.hist.pushing = false
-				s.hist.mu.Unlock()
+			work(ctx)
+			h.mu.Lock()
+			if !*again || ctx.Err() != nil {
+				*running = false
+				h.mu.Unlock()
 				return
 			}
-			s.hist.again = false
-			s.hist.mu.Unlock()
+			*again = false
+			h.mu.Unlock()
 		}
 	}()
 }

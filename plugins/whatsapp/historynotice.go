@@ -121,39 +121,7 @@ func (h *historyState) notices() []string {
 // when done. A notice whose download fails for want of WhatsApp (not
 // connected, the network) stays for the next connection.
 func (s *Session) pullHistory() {
-	s.hist.mu.Lock()
-	if s.hist.pulling {
-		s.hist.pullAgain = true
-		s.hist.mu.Unlock()
-		return
-	}
-	s.hist.pulling = true
-	s.hist.mu.Unlock()
-	s.mu.Lock()
-	stop := s.stop
-	s.mu.Unlock()
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		select {
-		case <-stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	go func() {
-		defer cancel()
-		for {
-			s.pullNotices(ctx)
-			s.hist.mu.Lock()
-			if !s.hist.pullAgain || ctx.Err() != nil {
-				s.hist.pulling = false
-				s.hist.mu.Unlock()
-				return
-			}
-			s.hist.pullAgain = false
-			s.hist.mu.Unlock()
-		}
-	}()
+	s.hist.runOnce(s, &s.hist.pulling, &s.hist.pullAgain, s.pullNotices)
 }
 
 // pullNotices downloads each notice kept and removes it once its blob
