@@ -585,17 +585,23 @@ func TestTxnAnswerKeepsExpiry(t *testing.T) {
 	if want.ExpiresUnixMicro != expires.UnixMicro() {
 		t.Fatalf("first answer %v, want its expiry", want)
 	}
-	same := func(when string, r *pb.CommandResult) {
+	same := sameAnswer(t, want)
+	same("again", cm.do(sendCmd("c", "t1", "hi")))
+	crash()
+	cm2 := openCommands(t, startServer(t, newFakeTransport(), dir))
+	same("after a restart", cm2.do(sendCmd("c", "t1", "hi")))
+}
+
+// sameAnswer checks that a repeat of t1 got want, the first answer,
+// whole: only its correlation ID may differ.
+func sameAnswer(t *testing.T, want *pb.CommandResult) func(when string, r *pb.CommandResult) {
+	return func(when string, r *pb.CommandResult) {
 		t.Helper()
 		r.CorrelationId = want.CorrelationId
 		if !proto.Equal(r, want) {
 			t.Errorf("t1 %s: %v, want the first answer %v", when, r, want)
 		}
 	}
-	same("again", cm.do(sendCmd("c", "t1", "hi")))
-	crash()
-	cm2 := openCommands(t, startServer(t, newFakeTransport(), dir))
-	same("after a restart", cm2.do(sendCmd("c", "t1", "hi")))
 }
 
 // TestDataDirLockedInProcess: Init on a data folder another server holds
@@ -631,13 +637,7 @@ func TestPartlySentAnswered(t *testing.T) {
 		want.GetError().GetText() != "the second file did not go" {
 		t.Fatalf("partly sent: %v, want the message and the error", want)
 	}
-	same := func(when string, r *pb.CommandResult) {
-		t.Helper()
-		r.CorrelationId = want.CorrelationId
-		if !proto.Equal(r, want) {
-			t.Errorf("t1 %s: %v, want the first answer %v", when, r, want)
-		}
-	}
+	same := sameAnswer(t, want)
 	same("again", cm.do(sendCmd("c", "t1", "hi")))
 	retract := &pb.Command{LoginId: "l", ChatId: "c", TxnId: "t2", Action: &pb.Command_Retract{Retract: &pb.Retract{TargetId: "m0"}}}
 	if r := cm.do(retract); r.MessageId != "" || r.Error == nil {
