@@ -73,6 +73,15 @@ func newTestTransport(t *testing.T) *transport {
 	}
 }
 
+// aliceOnEcho is a test transport of echo.localhost with alice@localhost
+// logged in as "l", and her session.
+func aliceOnEcho(t *testing.T) (*transport, *session) {
+	t.Helper()
+	tr := newTestTransport(t)
+	tr.domain = "echo.localhost"
+	return tr, tr.setLogin(store.Login{Transport: "echo", UserJID: "alice@localhost", LoginID: "l"})
+}
+
 // captureDeliveries hands tr's deliveries, from their chats' workers, to
 // the channel it returns instead of delivering them.
 func captureDeliveries(tr *transport) <-chan delivery {

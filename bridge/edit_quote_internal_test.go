@@ -13,10 +13,8 @@ import (
 // its sender corrected quotes the corrected text in its XEP-0461
 // fallback, not the words the correction replaced.
 func TestReplyQuotesCorrectedText(t *testing.T) {
-	tr := newTestTransport(t)
-	tr.domain = "echo.localhost"
+	tr, _ := aliceOnEcho(t)
 	ctx := context.Background()
-	tr.setLogin(store.Login{Transport: "echo", UserJID: "alice@localhost", LoginID: "l"})
 	ev := func(id string, p any) *pb.Event {
 		e := &pb.Event{LoginId: "l", ChatId: "bob", ChatType: pb.ChatType_CHAT_TYPE_DIRECT, EventId: id, Sender: &pb.Sender{UserId: "bob"}}
 		switch p := p.(type) {

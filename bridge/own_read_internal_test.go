@@ -17,10 +17,8 @@ import (
 // nothing is shown. Before, such a receipt was dropped, or shown as the
 // contact's receipt of the user's message.
 func TestOwnReadOnPhone(t *testing.T) {
-	tr := newTestTransport(t)
-	tr.domain = "echo.localhost"
+	tr, s := aliceOnEcho(t)
 	ctx := context.Background()
-	s := tr.setLogin(store.Login{Transport: "echo", UserJID: "alice@localhost", LoginID: "l"})
 	at := time.Now().Add(-time.Minute)
 	must(t, tr.db.PutMessages(ctx, []store.MessageRef{
 		{Transport: "echo", LoginID: "l", ChatID: "bob", RemoteID: "b1", ID: "x-b1", Time: at},

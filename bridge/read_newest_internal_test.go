@@ -7,7 +7,6 @@ import (
 	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
-	"passerelle.im/passerelle/store"
 )
 
 // TestReadReceiptMarksNewest: a contact's read receipt naming several of
@@ -16,10 +15,8 @@ import (
 // in. Before, only the last one named counted: the newest, named first,
 // stayed unread, and nothing was shown when the last was not markable.
 func TestReadReceiptMarksNewest(t *testing.T) {
-	tr := newTestTransport(t)
-	tr.domain = "echo.localhost"
+	tr, s := aliceOnEcho(t)
 	ctx := context.Background()
-	s := tr.setLogin(store.Login{Transport: "echo", UserJID: "alice@localhost", LoginID: "l"})
 	at := time.Now().Add(-time.Minute)
 	for i, id := range []string{"u1", "u2", "u3"} {
 		s.remember(ctx, sentMsg{chatID: "bob", id: id}, &pb.CommandResult{MessageId: "n-" + id, TimestampUnixMicro: at.Add(time.Duration(i) * time.Second).UnixMicro()})
