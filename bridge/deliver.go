@@ -407,6 +407,19 @@ func (c chatOut) reply(w *wire.Writer, remoteID, body string) string {
 	if !ok {
 		return body
 	}
+	c.replyTo(w, ref)
+	quoted := c.t.recent.get(chatKey(c.ev.LoginId, c.ev.ChatId), xmppID(ref)).text
+	if quoted == "" {
+		return body
+	}
+	quote := "> " + strings.ReplaceAll(quoted, "\n", "\n> ") + "\n"
+	w.Start("fallback", nsFallback).Attr("for", nsReply).
+		Start("body", "").Attr("start", "0").Attr("end", strconv.Itoa(len([]rune(quote)))).End().End()
+	return quote + body
+}
+
+// replyTo adds the XEP-0461 reference to the message ref.
+func (c chatOut) replyTo(w *wire.Writer, ref store.MessageRef) {
 	to, id := c.puppet, ""
 	if ref.FromMe {
 		to = c.user
@@ -417,14 +430,6 @@ func (c chatOut) reply(w *wire.Writer, remoteID, body string) string {
 		id = c.targetID(ref)
 	}
 	w.Start("reply", nsReply).Attr("to", to).Attr("id", id).End()
-	quoted := c.t.recent.get(chatKey(c.ev.LoginId, c.ev.ChatId), xmppID(ref)).text
-	if quoted == "" {
-		return body
-	}
-	quote := "> " + strings.ReplaceAll(quoted, "\n", "\n> ") + "\n"
-	w.Start("fallback", nsFallback).Attr("for", nsReply).
-		Start("body", "").Attr("start", "0").Attr("end", strconv.Itoa(len([]rune(quote)))).End().End()
-	return quote + body
 }
 
 func (c chatOut) edit(e *pb.EditEvent) [][]byte {
@@ -440,8 +445,13 @@ func (c chatOut) edit(e *pb.EditEvent) [][]byte {
 		c.t.log.Warn("a correction of someone else's message; dropped", "login", c.ev.LoginId, "chat", c.ev.ChatId, "target", e.TargetId, "from_me", c.ev.GetSender().GetIsFromMe())
 		return nil
 	}
-	w := c.start(c.xid)
 	rich := c.richText(e.Text, e.Spans)
+	if fileFirst(ref, c.ownAsContact()) {
+		// A correction would put the text in the file's place: the
+		// photo gone from the chat (caption_edit.go).
+		return c.caption(ref, rich)
+	}
+	w := c.start(c.xid)
 	body, replace := rich.Body, true
 	if c.ownAsContact() {
 		// The contact may correct the copy it showed, not the user's
@@ -517,6 +527,9 @@ func (c chatOut) retraction(r *pb.RetractionEvent) [][]byte {
 		c.ids(w, id)
 		out = append(out, c.finish(w))
 	}
+	if st := c.captionRetraction(ref); st != nil {
+		out = append(out, st)
+	}
 	return out
 }
 
@@ -539,10 +552,16 @@ func (c chatOut) partTargetID(ref store.MessageRef, n int) string {
 // file in the text's place when it had none. asContact: the user's own
 // message, shown from the contact, always had a text (ownFallback).
 func fileParts(ref store.MessageRef, asContact bool) int {
-	if ref.Files > 0 && !ref.Text && !(asContact && ref.FromMe) {
+	if fileFirst(ref, asContact) {
 		return ref.Files - 1
 	}
 	return ref.Files
+}
+
+// fileFirst reports whether the first stanza of the network's message
+// ref is a file, in the place of the text it had none of (fileParts).
+func fileFirst(ref store.MessageRef, asContact bool) bool {
+	return ref.Files > 0 && !ref.Text && !(asContact && ref.FromMe)
 }
 
 func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {

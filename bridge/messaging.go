@@ -132,6 +132,12 @@ type recentMsg struct {
 	// What the user's client asked for: XEP-0184 receipts, XEP-0333
 	// markers. Clients that did not ask get neither.
 	receipt, markable bool
+	// caption is, for a network message delivered as its file alone,
+	// the id of the message its caption, added by an edit, went as
+	// (caption_edit.go): later edits correct that one, its retraction
+	// retracts it too. captionRemote is the remote ID of the edit it
+	// came from, which names its copy in a room's archive.
+	caption, captionRemote string
 	// chat is chatKey(login, chat), set by put.
 	chat string
 }

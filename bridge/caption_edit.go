@@ -1,0 +1,76 @@
+package bridge
+
+import (
+	"context"
+
+	"passerelle.im/passerelle/bridge/format"
+	"passerelle.im/passerelle/store"
+)
+
+// A network message with a file and no text went as the file alone (its
+// first stanza carries the file: message). The network may edit a
+// caption onto it later (Telegram's caption added to a photo, WhatsApp's
+// and Signal's edits): a XEP-0308 correction replaces the whole message,
+// so one with the caption for body puts the text in the photo's place;
+// carrying the file again does not help, since clients (Conversations,
+// Dino, Gajim) show a file only when the body is its URL. The caption
+// goes instead as a message of its own that replies (XEP-0461) to the
+// file, as a captioned file reads (the text, then the file); the
+// file stays as it was. Later edits correct that caption message.
+
+// caption renders the network's edit of ref, a message shown as its
+// file alone, as the caption message: new the first time, then a
+// correction of the first. After a restart the first is forgotten and
+// the next edit is a new caption message again.
+func (c chatOut) caption(ref store.MessageRef, rich format.Rendered) [][]byte {
+	chat := chatKey(c.ev.LoginId, c.ev.ChatId)
+	fileID := xmppID(ref)
+	file := c.t.recent.get(chat, fileID)
+	first := file.caption
+	w := c.start(c.xid)
+	c.senderNick(w)
+	c.replyTo(w, ref)
+	w.Leaf("body", "", rich.Body)
+	c.annotate(w, rich, rich.Body)
+	if first != "" {
+		w.Start("replace", nsCorrect).Attr("id", first).End()
+	} else {
+		first = c.xid
+		w.Leaf("markable", nsMarkers, "")
+	}
+	c.ids(w, c.xid)
+	// A reply to the photo, or to the caption, quotes the caption.
+	if file.caption == "" {
+		file.captionRemote = c.ev.EventId
+	}
+	file.caption, file.text = first, rich.Body
+	c.t.recent.put(chat, fileID, file)
+	c.t.recent.retext(chat, rich.Body, first)
+	if first == c.xid {
+		c.t.recent.put(chat, first, recentMsg{text: rich.Body})
+	}
+	return [][]byte{c.finish(w)}
+}
+
+// captionRetraction retracts the caption message of ref, the network's
+// message being retracted, if an edit gave it one: else the photo goes
+// and its caption stays. nil when it has none the gateway remembers.
+func (c chatOut) captionRetraction(ref store.MessageRef) []byte {
+	file := c.t.recent.get(chatKey(c.ev.LoginId, c.ev.ChatId), xmppID(ref))
+	if file.caption == "" {
+		return nil
+	}
+	target := file.caption
+	if c.group && file.captionRemote != "" {
+		if id, err := c.t.db.ArchivedStanzaID(context.Background(), c.t.roomKey(c.user, c.ev.ChatId), file.captionRemote); err == nil {
+			target = id
+		}
+	}
+	id := c.xid + "-caption"
+	w := c.start(id)
+	w.Start("retract", nsRetract).Attr("id", target).End()
+	w.Start("fallback", nsFallback).Attr("for", nsRetract).End()
+	w.Leaf("store", nsHints, "")
+	c.ids(w, id)
+	return c.finish(w)
+}
