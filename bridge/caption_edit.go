@@ -56,15 +56,9 @@ func (c chatOut) caption(ref store.MessageRef, rich format.Rendered) [][]byte {
 // message being retracted, if an edit gave it one: else the photo goes
 // and its caption stays. nil when it has none the gateway remembers.
 func (c chatOut) captionRetraction(ref store.MessageRef) []byte {
-	file := c.t.recent.get(chatKey(c.ev.LoginId, c.ev.ChatId), xmppID(ref))
-	if file.caption == "" {
+	target, ok := c.captionTarget(ref)
+	if !ok {
 		return nil
-	}
-	target := file.caption
-	if c.group && file.captionRemote != "" {
-		if id, err := c.t.db.ArchivedStanzaID(context.Background(), c.t.roomKey(c.user, c.ev.ChatId), file.captionRemote); err == nil {
-			target = id
-		}
 	}
 	id := c.xid + "-caption"
 	w := c.start(id)
@@ -73,4 +67,19 @@ func (c chatOut) captionRetraction(ref store.MessageRef) []byte {
 	w.Leaf("store", nsHints, "")
 	c.ids(w, id)
 	return c.finish(w)
+}
+
+// captionTarget is the id clients know the caption message of ref by (a
+// room's: its archived copy's stanza-id); ok is false when ref got none.
+func (c chatOut) captionTarget(ref store.MessageRef) (string, bool) {
+	file := c.t.recent.get(chatKey(c.ev.LoginId, c.ev.ChatId), xmppID(ref))
+	if file.caption == "" {
+		return "", false
+	}
+	if c.group && file.captionRemote != "" {
+		if id, err := c.t.db.ArchivedStanzaID(context.Background(), c.t.roomKey(c.user, c.ev.ChatId), file.captionRemote); err == nil {
+			return id, true
+		}
+	}
+	return file.caption, true
 }

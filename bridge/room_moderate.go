@@ -189,6 +189,9 @@ func (s *session) networkModeration(ctx context.Context, r *room, c chatOut, d d
 	for i := range fileParts(ref, false) {
 		ids = append(ids, c.partTargetID(ref, i+1))
 	}
+	if id, ok := c.captionTarget(ref); ok {
+		ids = append(ids, id) // a caption the network added later (caption_edit.go)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	by := r.jid + "/" + byNick
