@@ -100,7 +100,7 @@ func TestGatewayJoinByLink(t *testing.T) {
 	}
 
 	room := g.JID(hexGroup(hike.ID))
-	if st := join(joinchat, link); st.Err == nil || st.Err.Condition != "gone" || !strings.Contains(st.XML, "xmpp:"+room+"?join") {
+	if st := join(joinchat, link); st.Err == nil || st.Err.Condition != "gone" || !strings.Contains(st.XML, "xmpp:"+strings.ReplaceAll(room, `\`, "%5C")+"?join") {
 		t.Fatalf("join by link: want gone naming %s, got %s", room, st.XML)
 	}
 	g.WaitLog("room=" + room)

@@ -68,7 +68,7 @@ func TestGatewayJoinByNameAndLink(t *testing.T) {
 		}
 		room := g.JID(chat)
 		st := joinAs(alias, password)
-		if st.Type != "error" || st.Err == nil || st.Err.Condition != "gone" || !strings.Contains(st.XML, "xmpp:"+room+"?join") {
+		if st.Type != "error" || st.Err == nil || st.Err.Condition != "gone" || !strings.Contains(st.XML, "xmpp:"+strings.ReplaceAll(room, `\`, "%5C")+"?join") {
 			t.Fatalf("join %s: want gone naming %s, got %s", alias, room, st.XML)
 		}
 		g.WaitLog("room=" + room) // announced: a bookmark or an invitation

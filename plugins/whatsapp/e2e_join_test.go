@@ -76,7 +76,7 @@ func TestEndToEndJoinByLink(t *testing.T) {
 	}
 	room := g.JID(hikers.String())
 	st := join(joinchat, "https://chat.whatsapp.com/HiKeRs0123456789AbC")
-	if st.Err == nil || st.Err.Condition != "gone" || !strings.Contains(st.XML, "xmpp:"+room+"?join") {
+	if st.Err == nil || st.Err.Condition != "gone" || !strings.Contains(st.XML, "xmpp:"+strings.ReplaceAll(room, `\`, "%5C")+"?join") {
 		t.Fatalf("join by the link: want gone naming %s, got %s", room, st.XML)
 	}
 	g.WaitLog("room=" + room) // announced: a bookmark or an invitation
