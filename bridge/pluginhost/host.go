@@ -140,26 +140,8 @@ func (h *Host) Generation() uint64 {
 }
 
 // WaitReady blocks until the plugin runs with every login reconnected,
-// or ctx ends.
+// or ctx ends, or the gateway stops (errStopping: no plugin comes then).
 func (h *Host) WaitReady(ctx context.Context) error {
-	h.mu.Lock()
-	ch := h.ready
-	up := h.cmds != nil
-	h.mu.Unlock()
-	if up {
-		return nil
-	}
-	select {
-	case <-ch:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// waitReadyOrStop is WaitReady that also ends once the gateway stops: no
-// plugin comes then.
-func (h *Host) waitReadyOrStop(ctx context.Context) error {
 	h.mu.Lock()
 	ch, stopping := h.ready, h.stopping
 	up := h.cmds != nil
@@ -233,7 +215,7 @@ func (h *Host) send(cmd *pb.Command, cb func(*pb.CommandResult), hold func(), re
 			hold()
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), h.cfg.HoldTimeout)
-		err := h.waitReadyOrStop(ctx)
+		err := h.WaitReady(ctx)
 		cancel()
 		h.mu.Lock()
 		stream = h.cmds
