@@ -99,13 +99,7 @@ func TestPhoneLoginRefusals(t *testing.T) {
 	srv.AddUser(tgfake.User{ID: 1066, Phone: "33600000066", Code: "1", Banned: true})
 	n, _ := newNetwork(t, srv)
 	start := func() sdk.LoginProcess {
-		p, err := n.StartLogin(ctxT(t), sdk.LoginRequest{FlowID: FlowPhone, Dir: t.TempDir()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.Start(ctxT(t)); err != nil {
-			t.Fatal(err)
-		}
+		p := startPhoneLogin(t, n)
 		t.Cleanup(p.Cancel)
 		return p
 	}
@@ -241,4 +235,18 @@ func TestQRFloodWait(t *testing.T) {
 	if e := sdk.ToProto(err); e.GetCode() != pb.ErrorCode_ERROR_CODE_RATE_LIMITED || !strings.Contains(e.GetText(), "40s") {
 		t.Errorf("a flood wait at the QR code: %v, want RATE_LIMITED saying 40s", err)
 	}
+}
+
+// startPhoneLogin starts a login of the phone flow on n, at its first
+// form.
+func startPhoneLogin(t *testing.T, n *Network) sdk.LoginProcess {
+	t.Helper()
+	p, err := n.StartLogin(ctxT(t), sdk.LoginRequest{FlowID: FlowPhone, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Start(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -26,13 +26,7 @@ func TestPhoneLoginCodeWhere(t *testing.T) {
 		CodeVia: &tg.AuthSentCodeTypeSetUpEmailRequired{}})
 	n, _ := newNetwork(t, srv)
 	start := func() sdk.LoginProcess {
-		p, err := n.StartLogin(ctxT(t), sdk.LoginRequest{FlowID: FlowPhone, Dir: t.TempDir()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.Start(ctxT(t)); err != nil {
-			t.Fatal(err)
-		}
+		p := startPhoneLogin(t, n)
 		t.Cleanup(p.Cancel)
 		return p
 	}
@@ -72,14 +66,8 @@ func TestPhoneLoginResendCode(t *testing.T) {
 	srv := newFake(t)
 	srv.AddUser(tgfake.User{ID: 1073, FirstName: "Gus", Phone: "33600000073", Code: "55555", ResendSMS: true})
 	n, _ := newNetwork(t, srv)
-	p, err := n.StartLogin(ctxT(t), sdk.LoginRequest{FlowID: FlowPhone, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := startPhoneLogin(t, n)
 	t.Cleanup(p.Cancel)
-	if _, err := p.Start(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
 	step := submit(t, p, map[string]string{"phone": "+33600000073"})
 	wantForm(t, step, "code", "")
 	if !strings.Contains(step.Instructions, "Type resend to have it sent by SMS") {

@@ -22,13 +22,7 @@ func TestPasswordForgotten(t *testing.T) {
 	n, _ := newNetwork(t, srv)
 	ctx := ctxT(t)
 	toPassword := func(u tgfake.User) sdk.LoginProcess {
-		p, err := n.StartLogin(ctx, sdk.LoginRequest{FlowID: FlowPhone, Dir: t.TempDir()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
+		p := startPhoneLogin(t, n)
 		wantForm(t, submit(t, p, map[string]string{"phone": "+" + u.Phone}), "code", "")
 		step := submit(t, p, map[string]string{"code": u.Code})
 		wantForm(t, step, "password", "")
@@ -88,14 +82,7 @@ func TestPasswordIsForgot(t *testing.T) {
 	u.Password = "Forgot"
 	srv.AddUser(u)
 	n, _ := newNetwork(t, srv)
-	ctx := ctxT(t)
-	p, err := n.StartLogin(ctx, sdk.LoginRequest{FlowID: FlowPhone, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	p := startPhoneLogin(t, n)
 	wantForm(t, submit(t, p, map[string]string{"phone": "+" + u.Phone}), "code", "")
 	wantForm(t, submit(t, p, map[string]string{"code": u.Code}), "password", "")
 	if c := submit(t, p, map[string]string{"password": "Forgot"}).GetComplete(); c == nil {
