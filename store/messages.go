@@ -34,6 +34,12 @@ type MessageRef struct {
 	// is kept only with Files.
 	Files int
 	Text  bool
+	// Caption is the XMPP id of the message a caption, added by a later
+	// edit of a message delivered as its file alone, went as (the
+	// gateway's caption_edit.go), indexed like the other XMPP IDs: a
+	// reply or reaction to it names this message. CaptionFrom is the
+	// remote ID of that edit. Both "" when none; kept only with Files.
+	Caption, CaptionFrom string
 }
 
 // MaxMeta is the largest MessageRef.Meta accepted, in bytes (the contract
@@ -79,10 +85,14 @@ func checkRef(r MessageRef) error {
 	}
 	for _, id := range [...]struct{ what, v string }{
 		{"origin-id", r.OriginID}, {"stanza-id", r.StanzaID}, {"id", r.ID},
+		{"caption id", r.Caption}, {"caption's remote ID", r.CaptionFrom},
 	} {
 		if err := checkPart(id.what, id.v, true); err != nil {
 			return err
 		}
+	}
+	if r.Files == 0 && (r.Caption != "" || r.CaptionFrom != "") {
+		return fmt.Errorf("%w: message %q has a caption message but no file", ErrInvalid, r.RemoteID)
 	}
 	if len(r.Meta) > MaxMeta {
 		return fmt.Errorf("%w: metadata of message %q is %d bytes, longer than %d", ErrInvalid, r.RemoteID, len(r.Meta), MaxMeta)
@@ -97,22 +107,13 @@ func prepRef(r MessageRef, now time.Time) (*refRec, error) {
 	if r.Time.IsZero() {
 		r.Time = now
 	}
-	e := newEnc(len(r.OriginID) + len(r.StanzaID) + len(r.ID) + len(r.Meta) + 26)
+	e := newEnc(len(r.OriginID) + len(r.StanzaID) + len(r.ID) + len(r.Meta) + len(r.Caption) + len(r.CaptionFrom) + 30)
 	e.str(r.OriginID)
 	e.str(r.StanzaID)
 	e.str(r.ID)
 	e.bool(r.FromMe)
 	e.time(r.Time)
-	if len(r.Meta) > 0 || r.Files > 0 { // an entry without stays as before v2
-		e.bytes(r.Meta)
-	}
-	if r.Files > 0 {
-		text := uint64(0)
-		if r.Text {
-			text = 1
-		}
-		e.uvarint(uint64(r.Files)<<1 | text)
-	}
+	encodeRefTail(e, r)
 	rec := &refRec{
 		transport: r.Transport,
 		loginID:   r.LoginID,
@@ -132,7 +133,7 @@ func prepRef(r MessageRef, now time.Time) (*refRec, error) {
 // the same value for id and origin-id).
 func xmppIDs(r MessageRef) []string {
 	var ids []string
-	for _, id := range [...]string{r.OriginID, r.StanzaID, r.ID} {
+	for _, id := range [...]string{r.OriginID, r.StanzaID, r.ID, r.Caption} {
 		if id != "" && !contains(ids, id) {
 			ids = append(ids, id)
 		}
@@ -149,14 +150,30 @@ func contains(ss []string, s string) bool {
 	return false
 }
 
-func decodeRef(transport, loginID, chatID, remoteID string, v []byte) (MessageRef, error) {
-	d := newDec(v)
-	r := MessageRef{Transport: transport, LoginID: loginID, ChatID: chatID, RemoteID: remoteID}
-	r.OriginID = d.str()
-	r.StanzaID = d.str()
-	r.ID = d.str()
-	r.FromMe = d.bool()
-	r.Time = d.time()
+// encodeRefTail writes what a ref may have beyond its IDs, sender and
+// time, each part only when it or a later one is set, so that an entry
+// without reads as before the part existed (the message map's values and
+// the log's records alike).
+func encodeRefTail(e *enc, r MessageRef) {
+	caption := r.Files > 0 && (r.Caption != "" || r.CaptionFrom != "")
+	if len(r.Meta) > 0 || r.Files > 0 { // an entry without stays as before v2
+		e.bytes(r.Meta)
+	}
+	if r.Files > 0 {
+		text := uint64(0)
+		if r.Text {
+			text = 1
+		}
+		e.uvarint(uint64(r.Files)<<1 | text)
+	}
+	if caption {
+		e.str(r.Caption)
+		e.str(r.CaptionFrom)
+	}
+}
+
+// decodeRefTail reads what encodeRefTail wrote into r.
+func decodeRefTail(d *dec, r *MessageRef) {
 	if len(d.b) > 0 { // entries stored before v2 end here
 		if r.Meta = d.bytes(); len(r.Meta) == 0 {
 			r.Meta = nil // written only for the files after it
@@ -166,6 +183,21 @@ func decodeRef(transport, loginID, chatID, remoteID string, v []byte) (MessageRe
 		v := d.uvarint()
 		r.Files, r.Text = int(v>>1), v&1 == 1
 	}
+	if len(d.b) > 0 { // and those without a caption added here
+		r.Caption = d.str()
+		r.CaptionFrom = d.str()
+	}
+}
+
+func decodeRef(transport, loginID, chatID, remoteID string, v []byte) (MessageRef, error) {
+	d := newDec(v)
+	r := MessageRef{Transport: transport, LoginID: loginID, ChatID: chatID, RemoteID: remoteID}
+	r.OriginID = d.str()
+	r.StanzaID = d.str()
+	r.ID = d.str()
+	r.FromMe = d.bool()
+	r.Time = d.time()
+	decodeRefTail(d, &r)
 	if d.err != nil {
 		return MessageRef{}, fmt.Errorf("store: message %s in %s/%s/%s: %w", remoteID, transport, loginID, chatID, d.err)
 	}

@@ -84,7 +84,7 @@ type hotRec struct {
 	ar                     *archRec        // recArchive: login is the user JID, chat the room
 	// hk holds the index keys once computed (see keys), so the batch's
 	// staging index and the live generation share them.
-	hk [4]string
+	hk [5]string
 }
 
 func (r *hotRec) encode(e *enc) {
@@ -104,9 +104,7 @@ func (r *hotRec) encode(e *enc) {
 		e.str(r.ref.ID)
 		e.bool(r.ref.FromMe)
 		e.time(r.ref.Time)
-		if len(r.ref.Meta) > 0 { // a record without reads as before v2
-			e.bytes(r.ref.Meta)
-		}
+		encodeRefTail(e, r.ref)
 	case recTxn, recDedup:
 		e.str(r.transport)
 		e.str(r.login)
@@ -209,9 +207,7 @@ func decodeHotRec(p []byte) (hotRec, error) {
 		r.ref.ID = d.str()
 		r.ref.FromMe = d.bool()
 		r.ref.Time = d.time()
-		if len(d.b) > 0 {
-			r.ref.Meta = d.bytes()
-		}
+		decodeRefTail(d, &r.ref)
 	case recTxn, recDedup:
 		r.transport = d.str()
 		r.login = d.str()

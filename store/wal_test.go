@@ -22,7 +22,7 @@ import (
 func crashWrites(db *DB) error {
 	evs := []InboundEvent{
 		{LoginID: "l", ChatID: "c", DedupID: "m1", Payload: []byte("one"),
-			Ref: &MessageRef{RemoteID: "m1", StanzaID: "s1"}, DedupByRef: true},
+			Ref: &MessageRef{RemoteID: "m1", StanzaID: "s1", Files: 2, Text: true, Caption: "cap1", CaptionFrom: "e1"}, DedupByRef: true},
 		{LoginID: "l", ChatID: "c", DedupID: "m2", Payload: []byte("two")},
 		{LoginID: "l", ChatID: "c", DedupID: "m3", Payload: []byte("three")},
 	}
@@ -73,6 +73,12 @@ func TestCrashReplaysLog(t *testing.T) {
 	db := openAt(t, path, Options{})
 	if r, err := db.LookupXMPP("wa", "l", "c", "s1"); err != nil || r.RemoteID != "m1" {
 		t.Errorf("ref of an event: %+v, %v", r, err)
+	} else if r.Files != 2 || !r.Text || r.Caption != "cap1" || r.CaptionFrom != "e1" {
+		// A photo's retraction after the crash must reach its file parts.
+		t.Errorf("ref of an event lost its files or caption in the log: %+v", r)
+	}
+	if r, err := db.LookupXMPP("wa", "l", "c", "cap1"); err != nil || r.RemoteID != "m1" {
+		t.Errorf("the caption message's id after replay: %+v, %v", r, err)
 	}
 	if r, err := db.LookupXMPP("wa", "l", "c", "o9"); err != nil || !r.FromMe {
 		t.Errorf("sent ref: %+v, %v", r, err)
