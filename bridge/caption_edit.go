@@ -20,36 +20,56 @@ import (
 
 // caption renders the network's edit of ref, a message shown as its
 // file alone, as the caption message: new the first time, then a
-// correction of the first. After a restart the first is forgotten and
-// the next edit is a new caption message again.
+// correction of the first. The first is kept with ref in the message
+// map, so a later edit corrects it after a restart too.
 func (c chatOut) caption(ref store.MessageRef, rich format.Rendered) [][]byte {
 	chat := chatKey(c.ev.LoginId, c.ev.ChatId)
 	fileID := xmppID(ref)
 	file := c.t.recent.get(chat, fileID)
-	first := file.caption
+	first, from := captionOf(ref, file)
 	w := c.start(c.xid)
 	c.senderNick(w)
 	c.replyTo(w, ref)
 	w.Leaf("body", "", rich.Body)
 	c.annotate(w, rich, rich.Body)
-	if first != "" {
+	// This very edit again (delivered again after a crash) is the first
+	// still.
+	if first != "" && first != c.xid {
 		w.Start("replace", nsCorrect).Attr("id", first).End()
 	} else {
-		first = c.xid
+		first, from = c.xid, c.ev.EventId
 		w.Leaf("markable", nsMarkers, "")
+		c.keepCaption(ref, first, from)
 	}
 	c.ids(w, c.xid)
 	// A reply to the photo, or to the caption, quotes the caption.
-	if file.caption == "" {
-		file.captionRemote = c.ev.EventId
-	}
-	file.caption, file.text = first, rich.Body
+	file.caption, file.captionRemote, file.text = first, from, rich.Body
 	c.t.recent.put(chat, fileID, file)
 	c.t.recent.retext(chat, rich.Body, first)
 	if first == c.xid {
 		c.t.recent.put(chat, first, recentMsg{text: rich.Body})
 	}
 	return [][]byte{c.finish(w)}
+}
+
+// captionOf is the id of ref's caption message and the remote ID of the
+// edit it came from: remembered, or kept in the message map.
+func captionOf(ref store.MessageRef, file recentMsg) (id, from string) {
+	if file.caption != "" {
+		return file.caption, file.captionRemote
+	}
+	return ref.Caption, ref.CaptionFrom
+}
+
+// keepCaption stores ref with its new caption message. A failure costs
+// only a new caption message at a later edit after a restart. (An edit
+// that comes while ref's own entry is still being committed may be
+// overwritten by it: then the memory alone remembers.)
+func (c chatOut) keepCaption(ref store.MessageRef, id, from string) {
+	ref.Caption, ref.CaptionFrom = id, from
+	if err := c.t.db.PutMessages(context.Background(), []store.MessageRef{ref}); err != nil {
+		c.t.log.Warn("the caption message of a file not kept", "login", c.ev.LoginId, "chat", c.ev.ChatId, "err", err)
+	}
 }
 
 // captionRetraction retracts the caption message of ref, the network's
@@ -72,14 +92,14 @@ func (c chatOut) captionRetraction(ref store.MessageRef) []byte {
 // captionTarget is the id clients know the caption message of ref by (a
 // room's: its archived copy's stanza-id); ok is false when ref got none.
 func (c chatOut) captionTarget(ref store.MessageRef) (string, bool) {
-	file := c.t.recent.get(chatKey(c.ev.LoginId, c.ev.ChatId), xmppID(ref))
-	if file.caption == "" {
+	caption, from := captionOf(ref, c.t.recent.get(chatKey(c.ev.LoginId, c.ev.ChatId), xmppID(ref)))
+	if caption == "" {
 		return "", false
 	}
-	if c.group && file.captionRemote != "" {
-		if id, err := c.t.db.ArchivedStanzaID(context.Background(), c.t.roomKey(c.user, c.ev.ChatId), file.captionRemote); err == nil {
+	if c.group && from != "" {
+		if id, err := c.t.db.ArchivedStanzaID(context.Background(), c.t.roomKey(c.user, c.ev.ChatId), from); err == nil {
 			return id, true
 		}
 	}
-	return file.caption, true
+	return caption, true
 }

@@ -14,8 +14,9 @@ import (
 // as the file alone, and the echo's edit adds the caption to it. The
 // caption comes as a message replying to the file, never as a
 // correction of it (the photo replaced by the text in the chat); a
-// second edit corrects that caption message; the retraction retracts
-// both the file and the caption.
+// second edit corrects that caption message, and so does a third after
+// a restart of the gateway (the caption message is kept in the message
+// map); the retraction retracts both the file and the caption.
 func TestCaptionEditOfFileAlone(t *testing.T) {
 	s, _ := fetchingStack(t)
 	alice := registered(t, s, "alice")
@@ -43,6 +44,13 @@ func TestCaptionEditOfFileAlone(t *testing.T) {
 	c2 := correct("p3", "p1", "a better caption")
 	if !strings.Contains(c2.XML, `<replace xmlns="urn:xmpp:message-correct:0" id="`+c1.ID+`"`) {
 		t.Fatalf("want the second edit to correct the caption message %s: %s", c1.ID, c2.XML)
+	}
+	s.stop()
+	s.start()
+	s.waitGateway(alice)
+	c3 := correct("p5", "p1", "the caption after a restart")
+	if !strings.Contains(c3.XML, `<replace xmlns="urn:xmpp:message-correct:0" id="`+c1.ID+`"`) {
+		t.Fatalf("after a restart, want the edit to correct the caption message %s, not send another: %s", c1.ID, c3.XML)
 	}
 	raw(t, alice, `<message type='chat' id='p4' to='bob@`+domain+`'><retract xmlns='urn:xmpp:message-retract:1' id='p1'/><body>retracted</body></message>`)
 	retracted := map[string]bool{}
