@@ -16,7 +16,8 @@ import (
 // correction of it (the photo replaced by the text in the chat); a
 // second edit corrects that caption message, and so does a third after
 // a restart of the gateway (the caption message is kept in the message
-// map); the retraction retracts both the file and the caption.
+// map), and a reaction to the caption is one to the file's message; the
+// retraction retracts both the file and the caption.
 func TestCaptionEditOfFileAlone(t *testing.T) {
 	s, _ := fetchingStack(t)
 	alice := registered(t, s, "alice")
@@ -51,6 +52,14 @@ func TestCaptionEditOfFileAlone(t *testing.T) {
 	c3 := correct("p5", "p1", "the caption after a restart")
 	if !strings.Contains(c3.XML, `<replace xmlns="urn:xmpp:message-correct:0" id="`+c1.ID+`"`) {
 		t.Fatalf("after a restart, want the edit to correct the caption message %s, not send another: %s", c1.ID, c3.XML)
+	}
+	// A reaction to the caption message is one to the file's message,
+	// which the caption is part of on the network (the echo answers one
+	// to its copy with one on the user's original, p1).
+	raw(t, alice, `<message type='chat' id='p6' to='bob@`+domain+`'><reactions xmlns='urn:xmpp:reactions:0' id='`+c1.ID+`'><reaction>👍</reaction></reactions></message>`)
+	r := next(t, alice, "the echo's reaction", func(s xmpptest.Stanza) bool { return s.Type == "error" || strings.Contains(s.XML, "urn:xmpp:reactions:0") })
+	if !strings.Contains(r.XML, `<reactions xmlns="urn:xmpp:reactions:0" id="p1"`) {
+		t.Fatalf("want the reaction to the caption message on the file's message: %s", r.XML)
 	}
 	raw(t, alice, `<message type='chat' id='p4' to='bob@`+domain+`'><retract xmlns='urn:xmpp:message-retract:1' id='p1'/><body>retracted</body></message>`)
 	retracted := map[string]bool{}
