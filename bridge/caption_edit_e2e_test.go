@@ -57,7 +57,9 @@ func TestCaptionEditOfFileAlone(t *testing.T) {
 	// which the caption is part of on the network (the echo answers one
 	// to its copy with one on the user's original, p1).
 	raw(t, alice, `<message type='chat' id='p6' to='bob@`+domain+`'><reactions xmlns='urn:xmpp:reactions:0' id='`+c1.ID+`'><reaction>👍</reaction></reactions></message>`)
-	r := next(t, alice, "the echo's reaction", func(s xmpptest.Stanza) bool { return s.Type == "error" || strings.Contains(s.XML, "urn:xmpp:reactions:0") })
+	r := next(t, alice, "the echo's reaction", func(s xmpptest.Stanza) bool {
+		return s.Type == "error" || strings.Contains(s.XML, "urn:xmpp:reactions:0")
+	})
 	if !strings.Contains(r.XML, `<reactions xmlns="urn:xmpp:reactions:0" id="p1"`) {
 		t.Fatalf("want the reaction to the caption message on the file's message: %s", r.XML)
 	}

@@ -237,7 +237,8 @@ func (s *session) remember(ctx context.Context, m sentMsg, r *pb.CommandResult) 
 func (s *session) sentRef(m sentMsg, r *pb.CommandResult) (store.MessageRef, string) {
 	t := s.t
 	ref := store.MessageRef{Transport: t.name, LoginID: s.LoginID(), ChatID: m.chatID, RemoteID: r.MessageId,
-		OriginID: m.originID, ID: m.id, FromMe: true, Time: time.UnixMicro(r.TimestampUnixMicro), Meta: t.messageMeta(r.MessageId, r.Meta)}
+		OriginID: m.originID, ID: m.id, FromMe: true, Time: time.UnixMicro(r.TimestampUnixMicro), Meta: t.messageMeta(r.MessageId, r.Meta),
+		Partly: partlySent(r)}
 	if m.txn == m.originID || m.txn == m.id {
 		// The map entry answers for the txn (SentBefore): one record
 		// fewer per message.

@@ -471,6 +471,13 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			return
 		}
 		if sent, err := t.db.SentBefore(t.name, login.LoginID, chatID, k); err == nil && sent {
+			if t.sentInPart(login.LoginID, chatID, k) {
+				// The client shows it failed and offers to send it
+				// again: taken as sent, the part that failed would be
+				// lost without a word.
+				t.send(ctx, wire.ErrorReply(st, wire.Conflict, resentInPart))
+				return
+			}
 			t.log.Debug("message already sent; resend ignored", "txn", k)
 			return
 		}
@@ -671,6 +678,27 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			m.sent(r, nil)
 		}
 	})
+}
+
+// resentInPart answers a resend of a message the network took only in
+// part: sending it again would repeat what went.
+const resentInPart = "This message went to the network only in part earlier (the error then said what did not go); sending it again would repeat what went. Send what is missing as a new message."
+
+// sentInPart tells whether the user's message sent under txn (which
+// SentBefore found) went only in part: its map entry, found by the id it
+// is recorded under, or by the txn recorded beside it.
+func (t *transport) sentInPart(loginID, chatID, txn string) bool {
+	ref, err := t.db.LookupXMPP(t.name, loginID, chatID, txn)
+	if err != nil {
+		remote, terr := t.db.GetTxn(t.name, loginID, txn)
+		if terr != nil {
+			return false
+		}
+		if ref, err = t.db.LookupRemote(t.name, loginID, chatID, remote); err != nil {
+			return false
+		}
+	}
+	return ref.FromMe && ref.Partly
 }
 
 // partlySent tells a send's answer that went only in part: an error

@@ -40,6 +40,9 @@ type MessageRef struct {
 	// reply or reaction to it names this message. CaptionFrom is the
 	// remote ID of that edit. Both "" when none; kept only with Files.
 	Caption, CaptionFrom string
+	// Partly marks the user's message the network took only in part (a
+	// file of it failed): a resend of it is told so, not taken as sent.
+	Partly bool
 }
 
 // MaxMeta is the largest MessageRef.Meta accepted, in bytes (the contract
@@ -155,20 +158,33 @@ func contains(ss []string, s string) bool {
 // without reads as before the part existed (the message map's values and
 // the log's records alike).
 func encodeRefTail(e *enc, r MessageRef) {
-	caption := r.Files > 0 && (r.Caption != "" || r.CaptionFrom != "")
-	if len(r.Meta) > 0 || r.Files > 0 { // an entry without stays as before v2
+	parts := 0 // how many of the parts below are written
+	switch {
+	case r.Partly:
+		parts = 4
+	case r.Files > 0 && (r.Caption != "" || r.CaptionFrom != ""):
+		parts = 3
+	case r.Files > 0:
+		parts = 2
+	case len(r.Meta) > 0:
+		parts = 1
+	}
+	if parts >= 1 { // an entry without stays as before v2
 		e.bytes(r.Meta)
 	}
-	if r.Files > 0 {
+	if parts >= 2 {
 		text := uint64(0)
 		if r.Text {
 			text = 1
 		}
 		e.uvarint(uint64(r.Files)<<1 | text)
 	}
-	if caption {
+	if parts >= 3 {
 		e.str(r.Caption)
 		e.str(r.CaptionFrom)
+	}
+	if parts >= 4 {
+		e.bool(r.Partly)
 	}
 }
 
@@ -186,6 +202,9 @@ func decodeRefTail(d *dec, r *MessageRef) {
 	if len(d.b) > 0 { // and those without a caption added here
 		r.Caption = d.str()
 		r.CaptionFrom = d.str()
+	}
+	if len(d.b) > 0 { // and those of a message the network took whole here
+		r.Partly = d.bool()
 	}
 }
 

@@ -30,7 +30,7 @@ func crashWrites(db *DB) error {
 	if err != nil {
 		return err
 	}
-	if err := db.PutSent(bg, MessageRef{Transport: "wa", LoginID: "l", ChatID: "c", RemoteID: "r9", OriginID: "o9", FromMe: true}, "o9"); err != nil {
+	if err := db.PutSent(bg, MessageRef{Transport: "wa", LoginID: "l", ChatID: "c", RemoteID: "r9", OriginID: "o9", FromMe: true, Partly: true}, "o9"); err != nil {
 		return err
 	}
 	// Strict, so the lazy writes before it are durable too.
@@ -80,7 +80,7 @@ func TestCrashReplaysLog(t *testing.T) {
 	if r, err := db.LookupXMPP("wa", "l", "c", "cap1"); err != nil || r.RemoteID != "m1" {
 		t.Errorf("the caption message's id after replay: %+v, %v", r, err)
 	}
-	if r, err := db.LookupXMPP("wa", "l", "c", "o9"); err != nil || !r.FromMe {
+	if r, err := db.LookupXMPP("wa", "l", "c", "o9"); err != nil || !r.FromMe || !r.Partly {
 		t.Errorf("sent ref: %+v, %v", r, err)
 	}
 	for txn, want := range map[string]string{"o9": "r9", "t2": "r10"} {
