@@ -2,6 +2,7 @@ package signal_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,5 +33,43 @@ func TestEditWindow(t *testing.T) {
 	}
 	if res := s.do(bob, &pb.EditMessage{TargetId: sent.MessageId, TargetMeta: sent.Meta, Text: "fresh, edited"}); res.Error != nil {
 		t.Fatalf("an edit within the window: %v", res.Error)
+	}
+}
+
+// Signal's apps let a message be deleted for everyone for 24 hours; a
+// recipient's app drops a later delete while the user's own devices
+// apply it. A retraction of an older message is refused as EXPIRED
+// before signal-cli is asked, not answered as done while it stays with
+// everyone else. The note to self has no window, for deletes and edits.
+func TestDeleteWindow(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	old := time.Now().Add(-25 * time.Hour).UnixMilli()
+	meta, _ := json.Marshal(map[string]any{"a": alice, "t": old})
+	asked := d.Calls("remoteDelete")
+	res := s.do(bob, &pb.Retract{TargetId: itoa(old), TargetMeta: meta})
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_EXPIRED || !strings.Contains(res.Error.GetText(), "24 hours") {
+		t.Fatalf("a delete of a message 25 hours old: %v, want EXPIRED naming the window", res)
+	}
+	if n := d.Calls("remoteDelete"); n != asked {
+		t.Fatalf("the late delete reached signal-cli (%d deletes)", n-asked)
+	}
+	// Within the window it goes.
+	sent := s.do(bob, &pb.SendMessage{Text: "fresh"})
+	if sent.Error != nil {
+		t.Fatal(sent.Error)
+	}
+	if res := s.do(bob, &pb.Retract{TargetId: sent.MessageId, TargetMeta: sent.Meta}); res.Error != nil {
+		t.Fatalf("a delete within the window: %v", res.Error)
+	}
+	// In the note to self, an old message is deleted and edited still.
+	if res := s.do(alice, &pb.EditMessage{TargetId: itoa(old), TargetMeta: meta, Text: "a note, edited"}); res.Error != nil {
+		t.Fatalf("an edit of an old note to self: %v", res.Error)
+	}
+	if res := s.do(alice, &pb.Retract{TargetId: itoa(old), TargetMeta: meta}); res.Error != nil {
+		t.Fatalf("a delete of an old note to self: %v", res.Error)
+	}
+	if n := d.Calls("remoteDelete"); n != asked+2 {
+		t.Fatalf("%d deletes reached signal-cli, want 2", n-asked)
 	}
 }
