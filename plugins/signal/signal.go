@@ -46,9 +46,9 @@ const editWindow = 24 * time.Hour
 
 // deleteWindow is how long after a message Signal's apps let its author
 // delete it for everyone (the same 24 hours; a recipient's app applies
-// a delete up to a day later still, then drops it, while the user's own
-// devices take any): Retract refuses a later one as EXPIRED. A note to
-// self has no window, for edits either.
+// a delete up to 48 hours after the message, then drops it, while the
+// user's own devices take any): Retract refuses a later one as EXPIRED.
+// A note to self has no window, for edits either.
 const deleteWindow = 24 * time.Hour
 
 // Config is the transport's [transport.config] table.
