@@ -398,6 +398,9 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		s.pinNotice(ctx, chat, sender, ts, s.refID(orig, dm.UnpinMessage.TargetAuthorNumber, dm.UnpinMessage.TargetAuthorUUID), true)
 		return
 	case dm.hasContent():
+		if len(dm.Attachments) > 0 {
+			s.n.sweepAttachments(time.Now()) // media.go
+		}
 		text, spans := s.decodeText(ctx, deref(dm.Message), dm.Mentions, dm.TextStyles)
 		s.rememberPoll(chat, author, sender, ts, dm, text, spans)
 		// What the message carries first, then its own text, as a

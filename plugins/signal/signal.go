@@ -87,6 +87,9 @@ type Network struct {
 	mu sync.Mutex
 	// sessions are the sessions connected, for Stop.
 	sessions map[*Session]bool
+	// attSwept is when signal-cli's old downloads were last removed
+	// (media.go).
+	attSwept time.Time
 }
 
 // New returns the Signal network.
