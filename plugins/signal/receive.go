@@ -59,6 +59,8 @@ type dataMessage struct {
 	// ViewOnce: the attachments may be seen once, on the phone only
 	// (viewOnceText, content.go).
 	ViewOnce bool `json:"viewOnce"`
+	// StoryContext: the message answers a story (stories.go).
+	StoryContext *storyContext `json:"storyContext"`
 }
 
 type editMessage struct {
@@ -354,6 +356,14 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 	s.noteChat(ts, chat, author)
 	ev := &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000}
 	switch {
+	case dm.Reaction != nil && dm.StoryContext != nil:
+		// A reaction to a story, which the gateway does not know: told
+		// as a message (stories.go). Signal's apps take none back.
+		if dm.Reaction.IsRemove {
+			return
+		}
+		ev.EventId, ev.Meta = s.idFor(ts, author), metaOf(author, ts)
+		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: s.storyReaction(dm.StoryContext, chat, dm.Reaction.Emoji)}}
 	case dm.Reaction != nil:
 		r := dm.Reaction
 		emoji, emojis := r.Emoji, []string{r.Emoji}
@@ -413,6 +423,9 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			s.dropViewOnce(dm.Attachments)
 		}
 		text, spans = mediatext.WithCaption(extra, text, spans)
+		if dm.StoryContext != nil {
+			text, spans = s.storyReply(dm.StoryContext, chat, text, spans) // stories.go
+		}
 		m := &pb.MessageEvent{Text: text, Spans: spans}
 		if dm.Sticker != nil {
 			m.Attachments = append(m.Attachments, stickerAttachment(dm.Sticker))

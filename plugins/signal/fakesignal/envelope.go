@@ -89,6 +89,16 @@ type DataMessage struct {
 	PinMessage         *PinMessage    `json:"pinMessage,omitempty"`
 	UnpinMessage       *UnpinMessage  `json:"unpinMessage,omitempty"`
 	AdminDelete        *AdminDelete   `json:"adminDelete,omitempty"`
+	// StoryContext: the message answers a story (a reply, or with
+	// Reaction a reaction to it).
+	StoryContext *StoryContext `json:"storyContext,omitempty"`
+}
+
+// StoryContext names the story a message answers (JsonStoryContext).
+type StoryContext struct {
+	AuthorNumber  string `json:"authorNumber,omitempty"`
+	AuthorUUID    string `json:"authorUuid,omitempty"`
+	SentTimestamp int64  `json:"sentTimestamp"`
 }
 
 // AdminDelete is a group admin's deletion of a member's message
