@@ -384,6 +384,10 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			s.n.host.Logger().Warn("signal: a delete of another's message dropped, as Signal drops it", "login", s.loginID, "chat", chat, "by", author, "target", orig)
 			return
 		}
+		if s.tooLate(sender, ts, orig) {
+			s.n.host.Logger().Warn("signal: a delete of a message older than Signal takes dropped, as Signal's apps drop it", "login", s.loginID, "chat", chat, "by", author, "target", orig)
+			return
+		}
 		s.pins.unpin(chat, orig, who...) // a message deleted is pinned no more
 		ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: s.idFor(orig, author)}}
 	case dm.AdminDelete != nil:
@@ -490,10 +494,22 @@ func (s *Session) edit(ctx context.Context, sender *pb.Sender, peer string, ts i
 		s.n.host.Logger().Warn("signal: an edit of another's message dropped, as Signal drops it", "login", s.loginID, "chat", chat, "by", sender.UserId, "target", orig)
 		return
 	}
+	if s.tooLate(sender, ts, orig) {
+		s.n.host.Logger().Warn("signal: an edit of a message older than Signal takes dropped, as Signal's apps drop it", "login", s.loginID, "chat", chat, "by", sender.UserId, "target", orig)
+		return
+	}
 	s.chats.noteEdit(ts, chat, sender.UserId, orig)
 	text, spans := s.decodeText(ctx, deref(e.DataMessage.Message), e.DataMessage.Mentions, e.DataMessage.TextStyles)
 	s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000,
 		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: s.idFor(orig, sender.UserId), Text: text, Spans: spans}}}, true)
+}
+
+// tooLate reports whether a delete or edit sent at ts of the message
+// sent at orig comes too late for Signal's apps to apply it (takeWindow;
+// they compare the server's times, close to the senders'): only another's
+// is, the user's own from the phone never.
+func (s *Session) tooLate(sender *pb.Sender, ts, orig int64) bool {
+	return !sender.GetIsFromMe() && orig > 0 && time.UnixMilli(ts).Sub(time.UnixMilli(orig)) >= takeWindow
 }
 
 func deref(s *string) string {

@@ -51,6 +51,12 @@ const editWindow = 24 * time.Hour
 // A note to self has no window, for edits either.
 const deleteWindow = 24 * time.Hour
 
+// takeWindow is how long after a message Signal's apps apply another's
+// delete or edit of it (a day past the window to send one): a later one
+// is dropped, so that XMPP keeps what the phone keeps. The user's own,
+// from the phone, has none.
+const takeWindow = deleteWindow + 24*time.Hour
+
 // Config is the transport's [transport.config] table.
 type Config struct {
 	// SignalCLI is the signal-cli command the plugin runs ("signal-cli":
