@@ -151,3 +151,24 @@ func (s *Session) contactsSynced(ctx context.Context) {
 		s.emit(ctx, &pb.Event{Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: c}}}, true)
 	}
 }
+
+// blockedSynced follows the block list the phone sent after the user
+// blocked or unblocked someone there (signal-cli keeps it, and drops
+// what the blocked send): the contact list is announced again, which
+// brings back whoever was unblocked, then each one blocked is taken out
+// of the contacts, as ContactList leaves them out. Before, a contact
+// blocked on the phone stayed in the roster, and one unblocked did not
+// come back until the next connection.
+func (s *Session) blockedSynced(ctx context.Context, blocked []string) {
+	s.contactsSynced(ctx)
+	for _, b := range blocked {
+		id := b
+		if isUUID(b) {
+			id = s.ids.lookup("", strings.ToLower(b), s.acc)
+		}
+		if id == "" || id == s.selfID() {
+			continue
+		}
+		s.emit(ctx, &pb.Event{ChatId: id, Payload: &pb.Event_ContactRemoved{ContactRemoved: &pb.ContactRemovedEvent{UserId: id}}}, true)
+	}
+}

@@ -122,6 +122,10 @@ type syncMessage struct {
 	// Type is CONTACTS_SYNC or GROUPS_SYNC when the phone sent its lists
 	// (after a link, and when they change).
 	Type string `json:"type"`
+	// BlockedNumbers is the phone's whole block list when it sent it
+	// (a block or unblock there): numbers, or ACIs of those without
+	// one; nil when the sync is no block list.
+	BlockedNumbers *[]string `json:"blockedNumbers"`
 }
 
 // readMessage is a message the user read on another device.
@@ -222,6 +226,8 @@ func (s *Session) receive(env envelope) {
 		s.contactsSynced(ctx)
 	case env.SyncMessage != nil && env.SyncMessage.Type == "GROUPS_SYNC":
 		s.groupsSynced(ctx)
+	case env.SyncMessage != nil && env.SyncMessage.BlockedNumbers != nil:
+		s.blockedSynced(ctx, *env.SyncMessage.BlockedNumbers) // contacts.go
 	case env.SyncMessage != nil && len(env.SyncMessage.ReadMessages) > 0:
 		// Read on the phone: the user's own read receipts, so that their
 		// XMPP clients mark the chats read too, up to the newest message

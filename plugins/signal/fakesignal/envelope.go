@@ -223,6 +223,11 @@ type SyncMessage struct {
 	ReadMessages []ReadMessage `json:"readMessages,omitempty"`
 	// Type is CONTACTS_SYNC or GROUPS_SYNC when the phone sent its lists.
 	Type string `json:"type,omitempty"`
+	// BlockedNumbers, when not nil (null in the JSON: no block list), is
+	// the phone's whole block list (its numbers, or ACIs of those
+	// without one): the fake marks the account's contacts blocked or not
+	// by it, as signal-cli does.
+	BlockedNumbers []string `json:"blockedNumbers"`
 }
 
 // ReadMessage is a message the user read on another device.
