@@ -65,6 +65,9 @@ type Session struct {
 	marks     *readMarks // the newest message marked read, by chat (MarkRead; readmarks.go)
 	calls     *ringing   // calls shown ringing (calls.go)
 	swept     time.Time  // when the stale uploads were last removed (media.go)
+	// profiles are the contacts' names and pictures as last told
+	// (contacts.go).
+	profiles profilesTold
 	// inbox keeps the envelopes read and not yet handled (inbox.go).
 	inbox *inbox
 	// authorSince: messages from this Unix ms on have author IDs
