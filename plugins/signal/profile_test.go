@@ -32,7 +32,9 @@ func TestContactRenamedSeenInMessage(t *testing.T) {
 		d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, SourceName: name, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text(text)}})
 	}
 	isBobOrText := func(text string) func(*pb.Event) bool {
-		return func(ev *pb.Event) bool { return ev.GetContact().GetContact().GetUserId() == bob || ev.GetMessage().GetText() == text }
+		return func(ev *pb.Event) bool {
+			return ev.GetContact().GetContact().GetUserId() == bob || ev.GetMessage().GetText() == text
+		}
 	}
 
 	say("Bob", "same name")
