@@ -3,11 +3,17 @@ package signal
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // callMessage is a call's signalling as signal-cli writes it
@@ -31,17 +37,65 @@ type callMessage struct {
 }
 
 // ringing are the calls whose offer was shown and that have not ended,
-// by call ID: a hangup corrects their notice to a missed call.
+// by call ID: a hangup corrects their notice to a missed call. They are
+// kept in the login's folder (ringingFile): a call that rang while the
+// plugin restarted is told missed or answered all the same, not left
+// ringing for good.
 type ringing struct {
+	path string // "" when kept in memory only
+	log  *slog.Logger
+
 	mu    sync.Mutex
 	calls map[string]ringingCall
 }
 
 type ringingCall struct {
-	chat     string
-	video    bool
-	answered bool
-	at       time.Time
+	Chat     string    `json:"chat"`
+	Video    bool      `json:"video,omitempty"`
+	Answered bool      `json:"answered,omitempty"`
+	At       time.Time `json:"at"`
+}
+
+// ringingFile holds the calls ringing, in the login's folder.
+const ringingFile = "calls-ringing.json"
+
+// loadRinging reads the calls ringing of the login folder dir ("":
+// memory only). A file that cannot be read is logged: the calls in it
+// are then told by no hangup.
+func loadRinging(dir string, log *slog.Logger) *ringing {
+	r := &ringing{log: log, calls: map[string]ringingCall{}}
+	if dir == "" {
+		return r
+	}
+	r.path = filepath.Join(dir, ringingFile)
+	b, err := os.ReadFile(r.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return r
+	}
+	if err == nil {
+		err = json.Unmarshal(b, &r.calls)
+	}
+	if err != nil || r.calls == nil {
+		log.Warn("signal: the calls ringing cannot be read; their hangups will correct nothing", "file", r.path, "err", err)
+		r.calls = map[string]ringingCall{}
+	}
+	return r
+}
+
+// save writes the calls ringing, on disk before it returns; r.mu is
+// held. A write that fails is logged: after a restart, the calls
+// ringing then stay so.
+func (r *ringing) save() {
+	if r.path == "" {
+		return
+	}
+	b, err := json.Marshal(r.calls)
+	if err == nil {
+		err = sdk.WriteFileDurably(r.path, b)
+	}
+	if err != nil {
+		r.log.Warn("signal: the calls ringing cannot be written; after a restart, their hangups correct nothing", "file", r.path, "err", err)
+	}
 }
 
 // maxRinging bounds the calls kept: a call whose hangup never came
@@ -62,9 +116,6 @@ func callEventID(id string) string { return "call-" + id }
 func (s *Session) callNotice(ctx context.Context, sender *pb.Sender, chat string, ts int64, c *callMessage) {
 	ev := &pb.Event{ChatId: chat, ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: sender, TimestampUnixMicro: ts * 1000}
 	s.calls.mu.Lock()
-	if s.calls.calls == nil {
-		s.calls.calls = map[string]ringingCall{}
-	}
 	switch {
 	case c.Offer != nil && c.Offer.ID != "":
 		id := c.Offer.ID.String()
@@ -74,7 +125,8 @@ func (s *Session) callNotice(ctx context.Context, sender *pb.Sender, chat string
 			return
 		}
 		s.forgetOldCalls()
-		s.calls.calls[id] = ringingCall{chat: chat, video: video, at: time.Now()}
+		s.calls.calls[id] = ringingCall{Chat: chat, Video: video, At: time.Now()}
+		s.calls.save()
 		s.calls.mu.Unlock()
 		ev.EventId = callEventID(id)
 		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: mediatext.CallText(mediatext.Call{Video: video}, onPhone)}}
@@ -86,26 +138,28 @@ func (s *Session) callNotice(ctx context.Context, sender *pb.Sender, chat string
 			id = c.Busy.ID.String()
 		}
 		rc, ok := s.calls.calls[id]
-		if !ok || rc.answered || rc.chat != chat {
+		if !ok || rc.Answered || rc.Chat != chat {
 			s.calls.mu.Unlock()
 			return
 		}
 		if c.Hangup != nil && c.Hangup.Type == "ACCEPTED" {
 			// Answered on the phone: it rings no more, and its later
 			// hangups end a call that took place.
-			rc.answered = true
+			rc.Answered = true
 			s.calls.calls[id] = rc
+			s.calls.save()
 			s.calls.mu.Unlock()
 			ev.EventId = callEventID(id) + "-answered"
 			ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: callEventID(id),
-				Text: mediatext.CallText(mediatext.Call{Video: rc.video, Answered: true}, onPhone)}}
+				Text: mediatext.CallText(mediatext.Call{Video: rc.Video, Answered: true}, onPhone)}}
 			break
 		}
 		delete(s.calls.calls, id)
+		s.calls.save()
 		s.calls.mu.Unlock()
 		ev.EventId = callEventID(id) + "-missed"
 		ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: callEventID(id),
-			Text: mediatext.CallText(mediatext.Call{Video: rc.video, Missed: true}, onPhone)}}
+			Text: mediatext.CallText(mediatext.Call{Video: rc.Video, Missed: true}, onPhone)}}
 	default:
 		s.calls.mu.Unlock()
 		return // ICE candidates, and what else a linked device overhears
@@ -120,8 +174,8 @@ func (s *Session) forgetOldCalls() {
 		var oldest string
 		var at time.Time
 		for id, c := range s.calls.calls {
-			if oldest == "" || c.at.Before(at) {
-				oldest, at = id, c.at
+			if oldest == "" || c.At.Before(at) {
+				oldest, at = id, c.At
 			}
 		}
 		delete(s.calls.calls, oldest)

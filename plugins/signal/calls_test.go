@@ -83,6 +83,44 @@ func TestCalls(t *testing.T) {
 	}
 }
 
+// A call shown ringing when the plugin restarts is told missed, or
+// answered, by its hangup after the restart: the calls ringing are kept
+// in the login's folder. They were kept in memory only, and the notice
+// rang for good.
+func TestCallsRingingAfterRestart(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	isCallEdit := func(target string) func(*pb.Event) bool {
+		return func(ev *pb.Event) bool { return ev.GetEdit().GetTargetId() == target }
+	}
+	callFrom(d, fakesignal.CallMessage{OfferMessage: &fakesignal.CallOffer{ID: 11, Type: "AUDIO_CALL"}})
+	if ev := s.nextNotice(); ev.EventId != "call-11" {
+		t.Fatalf("offer: %v", ev)
+	}
+	callFrom(d, fakesignal.CallMessage{OfferMessage: &fakesignal.CallOffer{ID: 12, Type: "VIDEO_CALL"}})
+	s.next(func(ev *pb.Event) bool { return ev.EventId == "call-12" })
+	callFrom(d, fakesignal.CallMessage{HangupMessage: &fakesignal.CallHangup{ID: 12, Type: "ACCEPTED", DeviceID: 1}})
+	s.next(isCallEdit("call-12"))
+
+	s.crash()
+	callFrom(d, fakesignal.CallMessage{HangupMessage: &fakesignal.CallHangup{ID: 11, Type: "NORMAL"}})
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("first marker")}})
+	if ev := s.next(func(ev *pb.Event) bool {
+		return isCallEdit("call-11")(ev) || ev.GetMessage().GetText() == "first marker"
+	}); ev.GetEdit().GetText() != "Missed voice call" || ev.ChatId != bob {
+		t.Fatalf("hangup after a restart: %v, want the call missed", ev)
+	}
+	// The call answered before the restart stays answered: its hangup
+	// corrects nothing.
+	callFrom(d, fakesignal.CallMessage{HangupMessage: &fakesignal.CallHangup{ID: 12, Type: "NORMAL"}})
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("marker")}})
+	if ev := s.next(func(ev *pb.Event) bool {
+		return ev.GetMessage().GetText() == "marker" || (ev.GetEdit() != nil && ev.EventId != "call-12-answered")
+	}); ev.GetMessage().GetText() != "marker" {
+		t.Fatalf("the answered call's hangup after a restart: %v, want nothing", ev)
+	}
+}
+
 // A change of a chat's disappearing messages (a data message with no
 // text, flagged isExpirationUpdate) shows as a notice from whoever made
 // it, the user too from the phone; it was dropped before.

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -84,7 +86,97 @@ func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
 		}
 		out = append(out, c.contact(id))
 	}
+	s.profiles.told(out, time.Now())
 	return out, nil
+}
+
+// ProfileRecheck is how often at most a contact's name and profile
+// picture are read again from signal-cli as their messages come (at
+// once when the name an envelope gives changed): signal-cli refreshes a
+// profile as it reads the contact's messages, while the gateway asks
+// for the contact list only at a connection.
+var ProfileRecheck = 6 * time.Hour
+
+// profilesTold are the contacts' names and pictures as last told to the
+// host, by user ID, and when each was read.
+type profilesTold struct {
+	mu sync.Mutex
+	m  map[string]profileTold
+}
+
+type profileTold struct {
+	name, avatar, seen string // seen: the name an envelope gave last
+	at                 time.Time
+}
+
+// told records contacts as told at now.
+func (p *profilesTold) told(cs []*pb.Contact, now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.m == nil {
+		p.m = map[string]profileTold{}
+	}
+	for _, c := range cs {
+		p.m[c.UserId] = profileTold{name: c.Name, avatar: c.AvatarId, seen: p.m[c.UserId].seen, at: now}
+	}
+}
+
+// due reports whether contact id's profile is to be read again, an
+// envelope from them naming them name ("" when it did not): a contact
+// told before whose name changed, or read ProfileRecheck ago.
+func (p *profilesTold) due(id, name string, now time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t, ok := p.m[id]
+	if !ok {
+		return false // no contact (the list tells contacts)
+	}
+	changed := name != "" && name != t.seen && name != t.name
+	if name != "" {
+		t.seen = name
+	}
+	if !changed && now.Sub(t.at) < ProfileRecheck {
+		p.m[id] = t
+		return false
+	}
+	t.at = now // one read at a time, even if it fails
+	p.m[id] = t
+	return true
+}
+
+// profileSeen reads a contact's name and picture again from signal-cli
+// when an envelope of theirs says their name changed, or they were read
+// ProfileRecheck ago, and tells the host of a change: a contact who
+// renamed themselves or changed their picture kept the old ones in the
+// roster until the gateway's next connection.
+func (s *Session) profileSeen(ctx context.Context, id, name string) {
+	if id == "" || id == s.selfID() || !s.profiles.due(id, name, time.Now()) {
+		return
+	}
+	var cs []contactEntry
+	if err := s.call(ctx, "could not read the contact", "listContacts", map[string]any{"recipient": []string{id}}, &cs); err != nil {
+		s.n.host.Logger().Debug("signal: a contact's profile could not be read again", "login", s.loginID, "user", id, "err", err)
+		return
+	}
+	for _, c := range cs {
+		if deref(c.Number) != id && c.UUID != id {
+			continue
+		}
+		if c.IsBlocked || c.IsHidden {
+			return
+		}
+		now := c.contact(id)
+		s.profiles.mu.Lock()
+		t := s.profiles.m[id]
+		same := t.name == now.Name && t.avatar == now.AvatarId
+		t.name, t.avatar = now.Name, now.AvatarId
+		s.profiles.m[id] = t
+		s.profiles.mu.Unlock()
+		if !same {
+			s.emit(ctx, &pb.Event{Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: now}}}, false)
+		}
+		return
+	}
 }
 
 // ResolveIdentifier finds a contact by phone number (or ACI). Signal adds
@@ -149,5 +241,26 @@ func (s *Session) contactsSynced(ctx context.Context) {
 	}
 	for _, c := range cs {
 		s.emit(ctx, &pb.Event{Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: c}}}, true)
+	}
+}
+
+// blockedSynced follows the block list the phone sent after the user
+// blocked or unblocked someone there (signal-cli keeps it, and drops
+// what the blocked send): the contact list is announced again, which
+// brings back whoever was unblocked, then each one blocked is taken out
+// of the contacts, as ContactList leaves them out. Before, a contact
+// blocked on the phone stayed in the roster, and one unblocked did not
+// come back until the next connection.
+func (s *Session) blockedSynced(ctx context.Context, blocked []string) {
+	s.contactsSynced(ctx)
+	for _, b := range blocked {
+		id := b
+		if isUUID(b) {
+			id = s.ids.lookup("", strings.ToLower(b), s.acc)
+		}
+		if id == "" || id == s.selfID() {
+			continue
+		}
+		s.emit(ctx, &pb.Event{ChatId: id, Payload: &pb.Event_ContactRemoved{ContactRemoved: &pb.ContactRemovedEvent{UserId: id}}}, true)
 	}
 }

@@ -237,6 +237,52 @@ func (s *Session) dropViewOnce(atts []attachment) {
 	}
 }
 
+// KeepAttachments is how long a file signal-cli downloaded stays in the
+// attachments folder of the daemon the plugin runs: the gateway reads
+// it as the message's event is delivered, within minutes (again after a
+// restart that replays the event), and keeps its own copy on the XMPP
+// server's upload or its media endpoint; nothing reads it later, and
+// signal-cli never removes one. A week leaves a stopped gateway's
+// undelivered events their files.
+var KeepAttachments = 7 * 24 * time.Hour
+
+// sweepAttachments removes the files in the plugin's own signal-cli's
+// attachments folder older than KeepAttachments, at most once an hour
+// (each time files come). An admin's daemon's folder is the admin's:
+// left as it is.
+func (n *Network) sweepAttachments(now time.Time) {
+	if n.daemon == nil {
+		return
+	}
+	n.mu.Lock()
+	if !n.attSwept.IsZero() && now.Sub(n.attSwept) < time.Hour {
+		n.mu.Unlock()
+		return
+	}
+	n.attSwept = now
+	n.mu.Unlock()
+	dir := filepath.Join(n.daemon.dataDir, "attachments")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return // none yet
+	}
+	removed := 0
+	for _, e := range entries {
+		fi, err := e.Info()
+		if err != nil || !fi.Mode().IsRegular() || now.Sub(fi.ModTime()) < KeepAttachments {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			n.host.Logger().Warn("signal: an old download could not be removed from signal-cli's folder", "file", e.Name(), "err", err)
+			continue
+		}
+		removed++
+	}
+	if removed > 0 {
+		n.host.Logger().Info("signal: old downloads removed from signal-cli's folder", "files", removed, "older_than", KeepAttachments)
+	}
+}
+
 // downloadSticker reads a sticker's image with getSticker (signal-cli
 // 0.13 and later; it fetches the pack from Signal when it has not yet).
 func (s *Session) downloadSticker(ctx context.Context, packID string, stickerID int) (*pb.MediaInfo, io.ReadCloser, error) {

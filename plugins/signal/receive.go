@@ -59,6 +59,8 @@ type dataMessage struct {
 	// ViewOnce: the attachments may be seen once, on the phone only
 	// (viewOnceText, content.go).
 	ViewOnce bool `json:"viewOnce"`
+	// StoryContext: the message answers a story (stories.go).
+	StoryContext *storyContext `json:"storyContext"`
 }
 
 type editMessage struct {
@@ -120,6 +122,10 @@ type syncMessage struct {
 	// Type is CONTACTS_SYNC or GROUPS_SYNC when the phone sent its lists
 	// (after a link, and when they change).
 	Type string `json:"type"`
+	// BlockedNumbers is the phone's whole block list when it sent it
+	// (a block or unblock there): numbers, or ACIs of those without
+	// one; nil when the sync is no block list.
+	BlockedNumbers *[]string `json:"blockedNumbers"`
 }
 
 // readMessage is a message the user read on another device.
@@ -192,7 +198,8 @@ func (s *Session) receive(env envelope) {
 		return // signal-cli could not tell the sender (a sealed message it could not open)
 	}
 	if env.DataMessage != nil || env.EditMessage != nil {
-		s.readFrom(from) // safety.go
+		s.readFrom(from)                         // safety.go
+		s.profileSeen(ctx, from, env.SourceName) // contacts.go
 	}
 	sender := &pb.Sender{UserId: from, Name: env.SourceName}
 	ts := env.Timestamp
@@ -220,6 +227,8 @@ func (s *Session) receive(env envelope) {
 		s.contactsSynced(ctx)
 	case env.SyncMessage != nil && env.SyncMessage.Type == "GROUPS_SYNC":
 		s.groupsSynced(ctx)
+	case env.SyncMessage != nil && env.SyncMessage.BlockedNumbers != nil:
+		s.blockedSynced(ctx, *env.SyncMessage.BlockedNumbers) // contacts.go
 	case env.SyncMessage != nil && len(env.SyncMessage.ReadMessages) > 0:
 		// Read on the phone: the user's own read receipts, so that their
 		// XMPP clients mark the chats read too, up to the newest message
@@ -354,6 +363,14 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 	s.noteChat(ts, chat, author)
 	ev := &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000}
 	switch {
+	case dm.Reaction != nil && dm.StoryContext != nil:
+		// A reaction to a story, which the gateway does not know: told
+		// as a message (stories.go). Signal's apps take none back.
+		if dm.Reaction.IsRemove {
+			return
+		}
+		ev.EventId, ev.Meta = s.idFor(ts, author), metaOf(author, ts)
+		ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: s.storyReaction(dm.StoryContext, chat, dm.Reaction.Emoji)}}
 	case dm.Reaction != nil:
 		r := dm.Reaction
 		emoji, emojis := r.Emoji, []string{r.Emoji}
@@ -372,6 +389,10 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		orig := s.chats.original(dm.RemoteDelete.Timestamp, who...)
 		if !s.wrote(orig, author) {
 			s.n.host.Logger().Warn("signal: a delete of another's message dropped, as Signal drops it", "login", s.loginID, "chat", chat, "by", author, "target", orig)
+			return
+		}
+		if s.tooLate(sender, ts, orig) {
+			s.n.host.Logger().Warn("signal: a delete of a message older than Signal takes dropped, as Signal's apps drop it", "login", s.loginID, "chat", chat, "by", author, "target", orig)
 			return
 		}
 		s.pins.unpin(chat, orig, who...) // a message deleted is pinned no more
@@ -398,6 +419,9 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		s.pinNotice(ctx, chat, sender, ts, s.refID(orig, dm.UnpinMessage.TargetAuthorNumber, dm.UnpinMessage.TargetAuthorUUID), true)
 		return
 	case dm.hasContent():
+		if len(dm.Attachments) > 0 {
+			s.n.sweepAttachments(time.Now()) // media.go
+		}
 		text, spans := s.decodeText(ctx, deref(dm.Message), dm.Mentions, dm.TextStyles)
 		s.rememberPoll(chat, author, sender, ts, dm, text, spans)
 		// What the message carries first, then its own text, as a
@@ -410,6 +434,9 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			s.dropViewOnce(dm.Attachments)
 		}
 		text, spans = mediatext.WithCaption(extra, text, spans)
+		if dm.StoryContext != nil {
+			text, spans = s.storyReply(dm.StoryContext, chat, text, spans) // stories.go
+		}
 		m := &pb.MessageEvent{Text: text, Spans: spans}
 		if dm.Sticker != nil {
 			m.Attachments = append(m.Attachments, stickerAttachment(dm.Sticker))
@@ -474,10 +501,22 @@ func (s *Session) edit(ctx context.Context, sender *pb.Sender, peer string, ts i
 		s.n.host.Logger().Warn("signal: an edit of another's message dropped, as Signal drops it", "login", s.loginID, "chat", chat, "by", sender.UserId, "target", orig)
 		return
 	}
+	if s.tooLate(sender, ts, orig) {
+		s.n.host.Logger().Warn("signal: an edit of a message older than Signal takes dropped, as Signal's apps drop it", "login", s.loginID, "chat", chat, "by", sender.UserId, "target", orig)
+		return
+	}
 	s.chats.noteEdit(ts, chat, sender.UserId, orig)
 	text, spans := s.decodeText(ctx, deref(e.DataMessage.Message), e.DataMessage.Mentions, e.DataMessage.TextStyles)
 	s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000,
 		Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: s.idFor(orig, sender.UserId), Text: text, Spans: spans}}}, true)
+}
+
+// tooLate reports whether a delete or edit sent at ts of the message
+// sent at orig comes too late for Signal's apps to apply it (takeWindow;
+// they compare the server's times, close to the senders'): only another's
+// is, the user's own from the phone never.
+func (s *Session) tooLate(sender *pb.Sender, ts, orig int64) bool {
+	return !sender.GetIsFromMe() && orig > 0 && time.UnixMilli(ts).Sub(time.UnixMilli(orig)) >= takeWindow
 }
 
 func deref(s *string) string {

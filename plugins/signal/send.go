@@ -218,7 +218,7 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	}
 	me := s.who(s.selfID())
 	orig := s.chats.original(ts, me...)
-	if age := time.Since(time.UnixMilli(orig)); age > editWindow {
+	if age := time.Since(time.UnixMilli(orig)); age > editWindow && !s.isSelfChat(c.ChatID) {
 		// Signal's apps drop an edit past the window: refused rather
 		// than answered as done while no one on Signal sees it.
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_EXPIRED, "Signal lets a message be edited for %d hours after it was sent; this one is %d hours old", int(editWindow/time.Hour), int(age/time.Hour))
@@ -294,13 +294,26 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 	if a != "" && a != s.selfID() {
 		return sdk.Result{}, s.retractAsAdmin(ctx, c, p, a, ts) // a moderation (admindelete.go)
 	}
+	me := s.who(s.selfID())
+	orig := s.chats.original(ts, me...)
+	if age := time.Since(time.UnixMilli(orig)); age > deleteWindow && !s.isSelfChat(c.ChatID) {
+		// Past the window the recipients' apps drop the delete (a day
+		// later at the latest) while the user's own devices apply it:
+		// refused rather than gone on the phone and kept by the others.
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_EXPIRED, "Signal lets a message be deleted for everyone for %d hours after it was sent; this one is %d hours old, so it stays on Signal", int(deleteWindow/time.Hour), int(age/time.Hour))
+	}
 	p["targetTimestamp"] = ts
 	if _, err := s.send(ctx, c, "could not delete the message", "remoteDelete", p); err != nil {
 		return sdk.Result{}, err
 	}
-	me := s.who(s.selfID())
-	s.pins.unpin(c.ChatID, s.chats.original(ts, me...), me...) // a message deleted is pinned no more
+	s.pins.unpin(c.ChatID, orig, me...) // a message deleted is pinned no more
 	return sdk.Result{}, nil
+}
+
+// isSelfChat reports whether chatID is the user's note to self, which
+// has no edit or delete window on Signal.
+func (s *Session) isSelfChat(chatID string) bool {
+	return chatID != "" && (chatID == s.acc.Number || chatID == s.acc.ACI)
 }
 
 // MarkRead sends read receipts for the messages of the chat up to the

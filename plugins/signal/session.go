@@ -63,8 +63,11 @@ type Session struct {
 	// of whose messages was read since (safety.go).
 	untrusted map[string]bool
 	marks     *readMarks // the newest message marked read, by chat (MarkRead; readmarks.go)
-	calls     ringing    // calls shown ringing (calls.go)
+	calls     *ringing   // calls shown ringing (calls.go)
 	swept     time.Time  // when the stale uploads were last removed (media.go)
+	// profiles are the contacts' names and pictures as last told
+	// (contacts.go).
+	profiles profilesTold
 	// inbox keeps the envelopes read and not yet handled (inbox.go).
 	inbox *inbox
 	// authorSince: messages from this Unix ms on have author IDs
@@ -82,7 +85,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 	s := &Session{n: n, loginID: login.LoginID, acc: acc, dir: login.Dir, ids: loadIdentities(login.Dir),
 		chats: loadMsgChats(login.Dir, log), mine: loadMyReactions(login.Dir, log), pins: loadPins(login.Dir, log),
 		groups: map[string]*group{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: map[string]bool{},
-		marks: loadReadMarks(login.Dir, log), inbox: loadInbox(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
+		marks: loadReadMarks(login.Dir, log), calls: loadRinging(login.Dir, log), inbox: loadInbox(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
 	s.polls.load(login.Dir, log)
 	return s
 }
@@ -378,7 +381,7 @@ func (s *Session) removeLocal() error {
 		return nil
 	}
 	for _, name := range []string{"identities.json", msgChatsFile, msgChatsFile + ".tmp",
-		myReactionsFile, myReactionsFile + ".tmp", pinnedFile, pinnedFile + ".tmp", inboxFile, msgIDsFile, readMarksFile, readMarksFile + ".tmp", "uploads", pollstore.DirName} {
+		myReactionsFile, myReactionsFile + ".tmp", ringingFile, ringingFile + ".tmp", pinnedFile, pinnedFile + ".tmp", inboxFile, msgIDsFile, readMarksFile, readMarksFile + ".tmp", "uploads", pollstore.DirName} {
 		if err := os.RemoveAll(filepath.Join(s.dir, name)); err != nil {
 			return fmt.Errorf("signal: %w", err)
 		}

@@ -44,6 +44,19 @@ const maxAttachmentBytes = 100 << 20
 // apps' 24 hours); EditMessage refuses a later one as EXPIRED.
 const editWindow = 24 * time.Hour
 
+// deleteWindow is how long after a message Signal's apps let its author
+// delete it for everyone (the same 24 hours; a recipient's app applies
+// a delete up to 48 hours after the message, then drops it, while the
+// user's own devices take any): Retract refuses a later one as EXPIRED.
+// A note to self has no window, for edits either.
+const deleteWindow = 24 * time.Hour
+
+// takeWindow is how long after a message Signal's apps apply another's
+// delete or edit of it (a day past the window to send one): a later one
+// is dropped, so that XMPP keeps what the phone keeps. The user's own,
+// from the phone, has none.
+const takeWindow = deleteWindow + 24*time.Hour
+
 // Config is the transport's [transport.config] table.
 type Config struct {
 	// SignalCLI is the signal-cli command the plugin runs ("signal-cli":
@@ -80,6 +93,9 @@ type Network struct {
 	mu sync.Mutex
 	// sessions are the sessions connected, for Stop.
 	sessions map[*Session]bool
+	// attSwept is when signal-cli's old downloads were last removed
+	// (media.go).
+	attSwept time.Time
 }
 
 // New returns the Signal network.

@@ -39,6 +39,9 @@ type Contact struct {
 	// Avatar is the profile picture (nil: none), changed at AvatarTS.
 	Avatar   []byte
 	AvatarTS int64
+	// Blocked: the user blocked the contact (a block list synced from
+	// the phone sets it).
+	Blocked bool
 	// Timer is the chat's disappearing messages timer in seconds, 0 off
 	// (messageExpirationTime): sends to the contact carry it, and a
 	// message delivered in the chat sets it, as in signal-cli, and so
@@ -384,6 +387,7 @@ func (d *Daemon) Deliver(account string, env Envelope) {
 		env.Timestamp = d.now()
 	}
 	learnTimer(a, env)
+	learnBlocked(a, env)
 	if sm := sentOf(env); sm != nil && sm.DataMessage.PollCreate != nil {
 		ts := sm.DataMessage.Timestamp
 		if ts == 0 {
@@ -880,7 +884,7 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 				continue
 			}
 			out = append(out, map[string]any{"number": nullable(ct.Number), "uuid": ct.UUID, "name": ct.Name,
-				"isBlocked": false, "messageExpirationTime": ct.Timer, "profile": map[string]any{"lastUpdateTimestamp": ct.AvatarTS, "givenName": nullable(ct.Given),
+				"isBlocked": ct.Blocked, "messageExpirationTime": ct.Timer, "profile": map[string]any{"lastUpdateTimestamp": ct.AvatarTS, "givenName": nullable(ct.Given),
 					"about": nullable(ct.About), "hasAvatar": ct.Avatar != nil}})
 		}
 		return out, nil
@@ -1354,6 +1358,17 @@ func learnTimer(a *Account, env Envelope) {
 		if (number != "" && c.Number == number) || (uuid != "" && c.UUID == uuid) {
 			a.contacts[i].Timer = dm.ExpiresInSeconds
 		}
+	}
+}
+
+// learnBlocked marks the contacts blocked or not by a block list synced
+// from the phone; d.mu is held.
+func learnBlocked(a *Account, env Envelope) {
+	if env.SyncMessage == nil || env.SyncMessage.BlockedNumbers == nil {
+		return
+	}
+	for i, c := range a.contacts {
+		a.contacts[i].Blocked = slices.Contains(env.SyncMessage.BlockedNumbers, c.Number) || slices.Contains(env.SyncMessage.BlockedNumbers, c.UUID)
 	}
 }
 

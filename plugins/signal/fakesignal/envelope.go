@@ -89,6 +89,16 @@ type DataMessage struct {
 	PinMessage         *PinMessage    `json:"pinMessage,omitempty"`
 	UnpinMessage       *UnpinMessage  `json:"unpinMessage,omitempty"`
 	AdminDelete        *AdminDelete   `json:"adminDelete,omitempty"`
+	// StoryContext: the message answers a story (a reply, or with
+	// Reaction a reaction to it).
+	StoryContext *StoryContext `json:"storyContext,omitempty"`
+}
+
+// StoryContext names the story a message answers (JsonStoryContext).
+type StoryContext struct {
+	AuthorNumber  string `json:"authorNumber,omitempty"`
+	AuthorUUID    string `json:"authorUuid,omitempty"`
+	SentTimestamp int64  `json:"sentTimestamp"`
 }
 
 // AdminDelete is a group admin's deletion of a member's message
@@ -213,6 +223,11 @@ type SyncMessage struct {
 	ReadMessages []ReadMessage `json:"readMessages,omitempty"`
 	// Type is CONTACTS_SYNC or GROUPS_SYNC when the phone sent its lists.
 	Type string `json:"type,omitempty"`
+	// BlockedNumbers, when not nil (null in the JSON: no block list), is
+	// the phone's whole block list (its numbers, or ACIs of those
+	// without one): the fake marks the account's contacts blocked or not
+	// by it, as signal-cli does.
+	BlockedNumbers []string `json:"blockedNumbers"`
 }
 
 // ReadMessage is a message the user read on another device.

@@ -2,12 +2,15 @@
 // supervision: `fake-signal-cli --config DIR daemon --socket PATH ...`
 // runs the fake daemon (package fakesignal) with the accounts named in
 // FAKESIGNAL_ACCOUNTS ("number:aci,..."), writes its pid and JAVA_HOME
-// into DIR, and runs until killed. With FAKESIGNAL_FAIL set it writes
-// that text to stderr (after FAKESIGNAL_NOISE lines of log) and exits 1,
-// as a signal-cli without its Java.
+// into DIR, and runs until killed. FAKESIGNAL_DELIVER, an envelope's
+// JSON, is queued for the first of those accounts. With FAKESIGNAL_FAIL
+// set it writes that text to stderr (after FAKESIGNAL_NOISE lines of
+// log) and exits 1, as a signal-cli without its Java.
 package main
 
 import (
+	"cmp"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -59,10 +62,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	first := ""
 	for _, a := range strings.Split(os.Getenv("FAKESIGNAL_ACCOUNTS"), ",") {
 		if number, aci, ok := strings.Cut(a, ":"); ok {
 			d.AddAccount(number, aci)
+			first = cmp.Or(first, number)
 		}
+	}
+	if env := os.Getenv("FAKESIGNAL_DELIVER"); env != "" && first != "" {
+		d.DeliverRaw(first, json.RawMessage(env))
 	}
 	if *config != "" {
 		os.WriteFile(filepath.Join(*config, "fake.pid"), []byte(fmt.Sprint(os.Getpid())), 0o600)

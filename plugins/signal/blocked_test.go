@@ -1,0 +1,38 @@
+package signal_test
+
+import (
+	"testing"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/signal/fakesignal"
+)
+
+// A contact blocked on the phone leaves the contacts (the phone syncs
+// its whole block list; signal-cli keeps it and drops what the blocked
+// send), and one unblocked comes back, as the contact list has them.
+// Before, the block list was not read: bob stayed in the roster
+// blocked, and came back from nowhere only at the next connection.
+func TestBlockedOnPhone(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	marker := func(text string) {
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: carol, SourceUUID: carolACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text(text)}})
+	}
+
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SyncMessage: &fakesignal.SyncMessage{BlockedNumbers: []string{bob}}})
+	marker("after the block")
+	ev := s.next(func(ev *pb.Event) bool { return ev.GetContactRemoved() != nil || ev.GetMessage() != nil })
+	if ev.GetContactRemoved().GetUserId() != bob {
+		t.Fatalf("bob blocked on the phone: %v, want him out of the contacts", ev)
+	}
+	s.next(isText("after the block"))
+
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SyncMessage: &fakesignal.SyncMessage{BlockedNumbers: []string{}}})
+	marker("after the unblock")
+	ev = s.next(func(ev *pb.Event) bool {
+		return ev.GetContact().GetContact().GetUserId() == bob || ev.GetContactRemoved() != nil || ev.GetMessage() != nil
+	})
+	if c := ev.GetContact().GetContact(); c.GetUserId() != bob || c.Name != "Bob" {
+		t.Fatalf("bob unblocked on the phone: %v, want him back in the contacts", ev)
+	}
+}

@@ -1,0 +1,55 @@
+package signal
+
+import (
+	"strings"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// Stories are not shown (a linked device's story comes as a
+// storyMessage, which makes no event), but what answers one comes in
+// the chat as a message does: a reply to the user's story in the
+// replier's direct chat, as Signal's apps show it, and a reaction to
+// one. Without a word of the story, a reply read as a message out of
+// nowhere, and a reaction named a message the gateway does not know and
+// was dropped: both say what they answer now.
+
+// storyContext names the story a message answers (JsonStoryContext).
+type storyContext struct {
+	AuthorNumber  string `json:"authorNumber"`
+	AuthorUUID    string `json:"authorUuid"`
+	SentTimestamp int64  `json:"sentTimestamp"`
+}
+
+// storyOf is how the story sc names reads in chat: the user's, the
+// other one's in a direct chat, else someone's.
+func (s *Session) storyOf(sc *storyContext, chat string) string {
+	switch author := s.ids.lookup(sc.AuthorNumber, sc.AuthorUUID, s.acc); {
+	case author == s.selfID() || (sc.AuthorNumber != "" && sc.AuthorNumber == s.acc.Number) ||
+		(s.acc.ACI != "" && strings.EqualFold(sc.AuthorUUID, s.acc.ACI)):
+		return "your story"
+	case groupIDOf(chat) == "" && author != "" && author == chat:
+		return "their story"
+	}
+	return "a story"
+}
+
+// storyReply is a reply's text and spans with what it answers before
+// them.
+func (s *Session) storyReply(sc *storyContext, chat, text string, spans []*pb.Span) (string, []*pb.Span) {
+	head := "↩ Replied to " + s.storyOf(sc, chat) + ":"
+	if text == "" {
+		return head, nil
+	}
+	head += " "
+	for _, sp := range spans {
+		sp.Start += uint32(len(head))
+		sp.End += uint32(len(head))
+	}
+	return head + text, spans
+}
+
+// storyReaction is the text of a reaction to a story.
+func (s *Session) storyReaction(sc *storyContext, chat, emoji string) string {
+	return "Reacted " + emoji + " to " + s.storyOf(sc, chat)
+}

@@ -1,0 +1,64 @@
+package signal_test
+
+import (
+	"testing"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/signal/fakesignal"
+)
+
+// Stories are not shown, but what answers one is: a reply to the user's
+// story says so before its text (it read as a message out of nowhere),
+// and a reaction to one is a message saying so (it named a message the
+// gateway does not know, and was dropped). The user's own from the
+// phone too.
+func TestStoryAnswers(t *testing.T) {
+	d, gid := startFake(t)
+	s := newSession(t, d)
+	mine := &fakesignal.StoryContext{AuthorNumber: alice, AuthorUUID: aliceACI, SentTimestamp: 1700000000123}
+
+	at := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: at, DataMessage: &fakesignal.DataMessage{
+		Timestamp: at, Message: fakesignal.Text("nice view \uFFFC"), StoryContext: mine,
+		Mentions: []fakesignal.Mention{{Number: alice, UUID: aliceACI, Start: 10, Length: 1}}}})
+	ev := s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil || ev.GetReaction() != nil })
+	want := "↩ Replied to your story: nice view @" + alice
+	if m := ev.GetMessage(); m.GetText() != want || ev.ChatId != bob || ev.Sender.GetUserId() != bob || ev.EventId != mid(at, bobACI) ||
+		len(m.Spans) != 1 || want[m.Spans[0].Start:m.Spans[0].End] != "@"+alice {
+		t.Fatalf("a reply to alice's story: %v, want %q with its mention", ev, want)
+	}
+
+	at = d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, Timestamp: at, DataMessage: &fakesignal.DataMessage{
+		Timestamp: at, StoryContext: mine,
+		Reaction: &fakesignal.Reaction{Emoji: "❤️", TargetAuthorNumber: alice, TargetAuthorUUID: aliceACI, TargetSentTimestamp: mine.SentTimestamp}}})
+	ev = s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil || ev.GetReaction() != nil })
+	if ev.GetMessage().GetText() != "Reacted ❤️ to your story" || ev.ChatId != bob || ev.Sender.GetUserId() != bob || ev.EventId != mid(at, bobACI) {
+		t.Fatalf("a reaction to alice's story: %v, want a message saying so", ev)
+	}
+
+	// Alice, on her phone, answers bob's story.
+	at = d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, Timestamp: at, SyncMessage: &fakesignal.SyncMessage{
+		SentMessage: &fakesignal.SentMessage{DestinationNumber: bob, DestinationUUID: bobACI, DataMessage: fakesignal.DataMessage{
+			Timestamp: at, Message: fakesignal.Text("where is it?"),
+			StoryContext: &fakesignal.StoryContext{AuthorNumber: bob, AuthorUUID: bobACI, SentTimestamp: 1700000000456}}}}})
+	ev = s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil || ev.GetReaction() != nil })
+	if ev.GetMessage().GetText() != "↩ Replied to their story: where is it?" || ev.ChatId != bob || !ev.Sender.GetIsFromMe() {
+		t.Fatalf("alice's reply to bob's story from her phone: %v", ev)
+	}
+
+	// In a group, someone's story; a reaction taken back shows nothing.
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: carol, SourceUUID: carolACI, DataMessage: &fakesignal.DataMessage{
+		Message: fakesignal.Text("ha"), GroupInfo: &fakesignal.GroupInfo{GroupID: gid, Type: "DELIVER"},
+		StoryContext: &fakesignal.StoryContext{AuthorNumber: bob, AuthorUUID: bobACI, SentTimestamp: 1700000000789}}})
+	if ev := s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil }); ev.GetMessage().GetText() != "↩ Replied to a story: ha" || ev.ChatId != hexGroup(gid) {
+		t.Fatalf("a reply to a story in the group: %v", ev)
+	}
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{StoryContext: mine,
+		Reaction: &fakesignal.Reaction{Emoji: "❤️", TargetAuthorNumber: alice, TargetSentTimestamp: mine.SentTimestamp, IsRemove: true}}})
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{Message: fakesignal.Text("marker")}})
+	if ev := s.next(func(ev *pb.Event) bool { return ev.GetMessage() != nil || ev.GetReaction() != nil }); ev.GetMessage().GetText() != "marker" {
+		t.Fatalf("a story reaction taken back: %v, want nothing", ev)
+	}
+}
