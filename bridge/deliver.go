@@ -154,6 +154,7 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 		t.log.Debug("a disappearing message ran out before its delivery; not shown", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
 		return nil
 	}
+	t.typingSeen(ev) // typing_expiry.go
 	if s.groupEvent(ev) {
 		return t.renderRoom(ctx, d, s) // room_out.go
 	}

@@ -110,6 +110,9 @@ type transport struct {
 	// late are run-out messages waiting for the network's keep
 	// (expiry_late.go).
 	late lateMessages
+	// typing ends the contacts' composing the network ends by silence
+	// (typing_expiry.go).
+	typing typingWatch
 
 	unconfirmed *unconfirmed // stored deliveries written, not yet confirmed by the server
 
@@ -210,6 +213,7 @@ func (t *transport) run(ctx context.Context) {
 	wg.Go(func() { t.expiryLoop(ctx) })
 	wg.Wait()
 	t.late.stop()
+	t.typing.stop()
 	// The chats' workers, and their slow work, end with ctx.
 	t.in.wg.Wait()
 	t.out.wg.Wait()

@@ -88,6 +88,8 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 //	                  UNAVAILABLE after its limit (hang.go)
 //	partly TEXT       the send goes only in part: echoed, but its answer
 //	                  also says a second part failed (PartlyFailed)
+//	typing-silent MS  the contact starts typing, holding MS milliseconds
+//	                  (TypingEvent.timeout_ms), and stops without a word
 func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessage) (sdk.Result, error) {
 	if err := s.inChat(c); err != nil {
 		return sdk.Result{}, err
@@ -116,6 +118,16 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
 	case "phone-story":
 		s.phoneStory(c, rest)
+		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
+	case "typing-silent":
+		ms, err := strconv.ParseUint(rest, 10, 32)
+		if err != nil {
+			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "typing-silent takes milliseconds: %v", err)
+		}
+		ev := s.event(c)
+		ev.EventId = ""
+		ev.Payload = &pb.Event_Typing{Typing: &pb.TypingEvent{State: pb.TypingState_TYPING_STATE_COMPOSING, TimeoutMs: uint32(ms)}}
+		s.emit(ev)
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
 	case "kick":
 		// The network logs the account out, as a phone unlinking the

@@ -6837,8 +6837,14 @@ func (x *ReceiptEvent) GetMessageIds() []string {
 }
 
 type TypingEvent struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	State         TypingState            `protobuf:"varint,1,opt,name=state,proto3,enum=passerelle.transport.v2.TypingState" json:"state,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	State TypingState            `protobuf:"varint,1,opt,name=state,proto3,enum=passerelle.transport.v2.TypingState" json:"state,omitempty"`
+	// For COMPOSING: how long it holds without being said again, on a
+	// network whose typing ends by silence (Telegram's 6 s, Signal's 15 s,
+	// IRC's 6 s). The gateway shows the sender paused when neither a
+	// repeat, another state nor a message from them came in that time.
+	// 0: the gateway's default, 30 s.
+	TimeoutMs     uint32 `protobuf:"varint,2,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -6878,6 +6884,13 @@ func (x *TypingEvent) GetState() TypingState {
 		return x.State
 	}
 	return TypingState_TYPING_STATE_ACTIVE
+}
+
+func (x *TypingEvent) GetTimeoutMs() uint32 {
+	if x != nil {
+		return x.TimeoutMs
+	}
+	return 0
 }
 
 type PresenceEvent struct {
@@ -7975,9 +7988,11 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"messageIds\")\n" +
 	"\x04Kind\x12\x12\n" +
 	"\x0eKIND_DELIVERED\x10\x00\x12\r\n" +
-	"\tKIND_READ\x10\x01\"I\n" +
+	"\tKIND_READ\x10\x01\"h\n" +
 	"\vTypingEvent\x12:\n" +
-	"\x05state\x18\x01 \x01(\x0e2$.passerelle.transport.v2.TypingStateR\x05state\"N\n" +
+	"\x05state\x18\x01 \x01(\x0e2$.passerelle.transport.v2.TypingStateR\x05state\x12\x1d\n" +
+	"\n" +
+	"timeout_ms\x18\x02 \x01(\rR\ttimeoutMs\"N\n" +
 	"\rPresenceEvent\x12=\n" +
 	"\bpresence\x18\x01 \x01(\v2!.passerelle.transport.v2.PresenceR\bpresence\"J\n" +
 	"\fContactEvent\x12:\n" +

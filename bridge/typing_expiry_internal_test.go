@@ -1,0 +1,67 @@
+package bridge
+
+import (
+	"testing"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// TestTypingWatch: a composing ends paused after its timeout unless the
+// sender said anything else in the chat meanwhile (a message, another
+// state); a repeat renews it; each sender and chat has its own; the
+// user's own typing from another device and a stopped transport end
+// nothing.
+func TestTypingWatch(t *testing.T) {
+	var w typingWatch
+	ended := make(chan *pb.Event, 10)
+	paused := func(ev *pb.Event) { ended <- ev }
+	typing := func(chat, from string, st pb.TypingState, ms uint32) *pb.Event {
+		return &pb.Event{LoginId: "l", ChatId: chat, Sender: &pb.Sender{UserId: from},
+			Payload: &pb.Event_Typing{Typing: &pb.TypingEvent{State: st, TimeoutMs: ms}}}
+	}
+	msg := func(chat, from string) *pb.Event {
+		return &pb.Event{LoginId: "l", ChatId: chat, Sender: &pb.Sender{UserId: from},
+			Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "hi"}}}
+	}
+	const ms = 50
+	composing := pb.TypingState_TYPING_STATE_COMPOSING
+
+	w.seen(typing("c", "bob", composing, ms), paused)
+	w.seen(typing("c", "carol", composing, ms), paused)
+	w.seen(msg("c", "carol"), paused) // carol sent: nothing to end
+	w.seen(typing("d", "dave", composing, ms), paused)
+	w.seen(typing("d", "dave", pb.TypingState_TYPING_STATE_PAUSED, 0), paused)
+	own := typing("c", "me", composing, ms)
+	own.Sender.IsFromMe = true
+	w.seen(own, paused)
+	ev := <-ended
+	if ev.ChatId != "c" || ev.GetSender().GetUserId() != "bob" || ev.GetTyping().GetState() != pb.TypingState_TYPING_STATE_PAUSED {
+		t.Fatalf("ended %v, want bob paused in c", ev)
+	}
+	select {
+	case ev := <-ended:
+		t.Fatalf("ended %v too: only bob went silent", ev)
+	case <-time.After(4 * ms * time.Millisecond):
+	}
+
+	// A repeat renews: bob says composing again and again, each time
+	// within the timeout; he is never ended meanwhile.
+	for range 6 {
+		w.seen(typing("c", "bob", composing, 4*ms), paused)
+		select {
+		case ev := <-ended:
+			t.Fatalf("ended %v while bob kept typing", ev)
+		case <-time.After(ms * time.Millisecond):
+		}
+	}
+	<-ended
+
+	w.seen(typing("c", "bob", composing, ms), paused)
+	w.stop()
+	select {
+	case ev := <-ended:
+		t.Fatalf("ended %v after the stop", ev)
+	case <-time.After(4 * ms * time.Millisecond):
+	}
+}
