@@ -116,6 +116,10 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			s.roomInvite(ctx, st, r, x) // room_admin.go
 			return true
 		}
+		if to.Resourcepart() == "" && st.Type() != "groupchat" && voiceRequest(st) {
+			s.refuseVoiceRequest(ctx, st, r) // room_voice.go
+			return true
+		}
 		if st.Type() == "groupchat" {
 			if to.Resourcepart() != "" {
 				t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "send groupchat messages to the room's bare JID"))
