@@ -632,7 +632,10 @@ func (s *session) leave(ctx context.Context, r *room, done func(cond wire.Condit
 			done(conditionOf(res.Error.Code), res.Error.Text)
 			return
 		}
-		for _, b := range s.dropRoom(ctx, r, muc.Left, "you left the group") {
+		// Out of the group, out of its members: 321, affiliation none
+		// (XEP-0045 §9.4), which clients show; no code is an unknown
+		// error to Conversations.
+		for _, b := range s.dropRoom(ctx, r, muc.AffiliationChanged, "you left the group") {
 			t.send(ctx, b)
 		}
 		t.log.Info("user left a group", "user", s.user, "room", r.jid)

@@ -56,7 +56,8 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 			s.unknownGroupRemoved(ctx, ev.ChatId, p.ChatRemoved)
 			return nil
 		}
-		why, reason := muc.Left, p.ChatRemoved.Text
+		// Left (on the phone, say): no longer a member, as /leave.
+		why, reason := muc.AffiliationChanged, p.ChatRemoved.Text
 		switch p.ChatRemoved.Reason {
 		case pb.ChatRemovedEvent_REASON_KICKED:
 			why = muc.Kicked
