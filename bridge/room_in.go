@@ -474,6 +474,9 @@ func (s *session) roomMessage(ctx context.Context, st *wire.Stanza, r *room, fro
 		return
 	}
 	s.roomSend(ctx, st, r, m, action)
+	if !action && m.displayed != "" {
+		s.reflectMarker(ctx, st, r) // room_marker_reflect.go: the user's other devices read it too
+	}
 }
 
 // roomSend hands the user's message to the room's group on the network,
