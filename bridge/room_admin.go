@@ -178,6 +178,14 @@ func (s *session) adminCommand(r *room, it *wire.Element) (*pb.Command, wire.Con
 			if sr.Affiliation, known = affiliations[aff]; !known {
 				return nil, wire.BadRequest, "no such affiliation: " + aff
 			}
+			if role == "" {
+				// The role goes with the affiliation (XEP-0045 §9.7, §10.7:
+				// an admin is a moderator, one made a member again a
+				// participant). Kept as it was, a revoked admin stayed a
+				// moderator, which WhatsApp takes for an admin: the
+				// demotion was a promotion, and nothing changed.
+				sr.Role = affiliationRole(sr.Affiliation, sr.Role)
+			}
 		}
 		if role != "" {
 			if sr.Role, known = roles[role]; !known {
@@ -221,6 +229,22 @@ func (s *session) unbanCommand(r *room, it *wire.Element) (*pb.Command, wire.Con
 var affiliations = map[string]pb.Affiliation{
 	muc.AffOwner: pb.Affiliation_AFFILIATION_OWNER, muc.AffAdmin: pb.Affiliation_AFFILIATION_ADMIN,
 	muc.AffMember: pb.Affiliation_AFFILIATION_MEMBER,
+}
+
+// affiliationRole is the role of a member given the affiliation aff,
+// who had the role was: an owner or admin moderates; a member is a
+// participant, unless kept a visitor (a member without voice stays so).
+func affiliationRole(aff pb.Affiliation, was pb.Role) pb.Role {
+	switch aff {
+	case pb.Affiliation_AFFILIATION_OWNER, pb.Affiliation_AFFILIATION_ADMIN:
+		return pb.Role_ROLE_MODERATOR
+	case pb.Affiliation_AFFILIATION_MEMBER:
+		if was == pb.Role_ROLE_VISITOR {
+			return was
+		}
+		return pb.Role_ROLE_PARTICIPANT
+	}
+	return was
 }
 
 var roles = map[string]pb.Role{

@@ -329,7 +329,10 @@ func TestRoomMembersAndTopic(t *testing.T) {
 }
 
 // TestRoomLeave: "/leave" in the room leaves the network group: every
-// joined resource sees the user go, and the room is gone.
+// joined resource sees the user go, no longer a member (affiliation
+// none, status 321: removed by an affiliation change, which clients
+// show as such; with no code, Conversations showed an unknown error),
+// and the room is gone.
 func TestRoomLeave(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := roomUser(t, s, "alice")
@@ -343,6 +346,9 @@ func TestRoomLeave(t *testing.T) {
 		})
 		if err != nil || !strings.Contains(st.XML, `code="110"`) {
 			t.Fatalf("leaving the group: %v %s", err, st.XML)
+		}
+		if !strings.Contains(st.XML, `code="321"`) || !strings.Contains(st.XML, `affiliation="none"`) {
+			t.Errorf("leaving the group: want 321 and affiliation none, got %s", st.XML)
 		}
 	}
 	items, err := alice.IQ(ctxT(t), `<iq type='get' to='`+domain+`'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>`)

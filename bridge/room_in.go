@@ -116,6 +116,10 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			s.roomInvite(ctx, st, r, x) // room_admin.go
 			return true
 		}
+		if to.Resourcepart() == "" && st.Type() != "groupchat" && voiceRequest(st) {
+			s.refuseVoiceRequest(ctx, st, r) // room_voice.go
+			return true
+		}
 		if st.Type() == "groupchat" {
 			if to.Resourcepart() != "" {
 				t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "send groupchat messages to the room's bare JID"))
@@ -470,6 +474,9 @@ func (s *session) roomMessage(ctx context.Context, st *wire.Stanza, r *room, fro
 		return
 	}
 	s.roomSend(ctx, st, r, m, action)
+	if !action && m.displayed != "" {
+		s.reflectMarker(ctx, st, r) // room_marker_reflect.go: the user's other devices read it too
+	}
 }
 
 // roomSend hands the user's message to the room's group on the network,
@@ -628,7 +635,10 @@ func (s *session) leave(ctx context.Context, r *room, done func(cond wire.Condit
 			done(conditionOf(res.Error.Code), res.Error.Text)
 			return
 		}
-		for _, b := range s.dropRoom(ctx, r, muc.Left, "you left the group") {
+		// Out of the group, out of its members: 321, affiliation none
+		// (XEP-0045 §9.4), which clients show; no code is an unknown
+		// error to Conversations.
+		for _, b := range s.dropRoom(ctx, r, muc.AffiliationChanged, "you left the group") {
 			t.send(ctx, b)
 		}
 		t.log.Info("user left a group", "user", s.user, "room", r.jid)

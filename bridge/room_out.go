@@ -56,7 +56,8 @@ func (t *transport) renderRoom(ctx context.Context, d delivery, s *session) [][]
 			s.unknownGroupRemoved(ctx, ev.ChatId, p.ChatRemoved)
 			return nil
 		}
-		why, reason := muc.Left, p.ChatRemoved.Text
+		// Left (on the phone, say): no longer a member, as /leave.
+		why, reason := muc.AffiliationChanged, p.ChatRemoved.Text
 		switch p.ChatRemoved.Reason {
 		case pb.ChatRemovedEvent_REASON_KICKED:
 			why = muc.Kicked
@@ -303,6 +304,10 @@ func (s *session) memberEvent(r *room, me *pb.MemberEvent) [][]byte {
 			why = muc.Banned
 		}
 		o := r.occupantLocked(s, id)
+		// Out of the group is out of its members (a ban: outcast, by
+		// muc.Removed). Conversations keeps a member who goes
+		// unavailable in a members-only room as an offline member.
+		o.Affiliation = muc.AffNone
 		out := r.toJoinedLocked(s.user, func(to string) []byte { return muc.Removed(r.jid, to, o, why, me.Reason, false) })
 		r.nicks.Remove(id)
 		delete(r.members, id)
