@@ -210,6 +210,7 @@ func (s *Session) Connect(ctx context.Context) error {
 	c.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		return s.dial(ctx, c, network, addr)
 	}
+	c.Password = s.acc.ServerPassword
 	if s.acc.SASLUser != "" {
 		c.UseSASL, c.SASLLogin, c.SASLPassword, c.SASLMech = true, s.acc.SASLUser, s.acc.SASLPassword, "PLAIN"
 	}
