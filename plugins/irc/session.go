@@ -149,6 +149,10 @@ type Session struct {
 	// lines and ctcp pace the lines of the user's messages (nil: the
 	// login's throttle is off) and the answers to CTCP queries (pace.go).
 	lines, ctcp *pacer
+	// away is the user's away message as their XMPP presence last set
+	// it ("" = here), kept across connections; awaySent is what the
+	// server has of it on this connection (away.go).
+	away, awaySent string
 	// typeMu keeps the TAGMSGs of typing (SetTyping's, the repeats')
 	// and the end of typing in the order decided: a repeat's active is
 	// not sent after the message that ended typing. Taken before mu.
@@ -443,6 +447,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	c.AddCallback("INVITE", s.onInvite)
 	c.AddCallback("TAGMSG", s.onTagmsg)
 	c.AddCallback("CHGHOST", s.onChghost)
+	c.AddCallback("AWAY", s.onAway)
 	c.AddBatchCallback(func(b *ircevent.Batch) bool { return s.onBatch(c, b) })
 	c.AddCallback("FAIL", s.onHistoryFail)
 	s.handleChannels(c)
@@ -478,6 +483,7 @@ func (s *Session) registered(c *ircevent.Connection) {
 	s.identified, s.identifying, s.needID, s.idNick = s.acc.SASLUser != "", false, map[string]string{}, ""
 	s.byServer = s.identified
 	s.idGen++
+	s.awaySent = "" // the server forgets it with the connection
 	// The next attempt is a reconnection: it waits (backoff.go).
 	s.attempts = 1
 	s.welcomed = true
@@ -501,6 +507,9 @@ func (s *Session) registered(c *ircevent.Connection) {
 		msg = fmt.Sprintf("connected to %s, but the nick %s is in use: you are %s", s.acc.addr(), wanted, nick)
 	}
 	s.rejoin(c, msg)
+	// After rejoin marks the connection up: a presence set meanwhile
+	// is either sent by SetPresence or read here.
+	s.sendAway(c)
 }
 
 // identify identifies the nick with NickServ, for a login with a
