@@ -78,11 +78,14 @@ func (s *Session) SetPresence(ctx context.Context, p *pb.Presence) error {
 	if err != nil {
 		return nil // the welcome sends it (registered)
 	}
-	// One line among the user's, at their pace.
-	if err := s.lines.wait(ctx); err != nil {
+	// One line among the user's, at their pace (counted among those
+	// queued, as a message's line is: pace.go).
+	s.lines.admit(1, pasteTime)
+	err = s.lines.wait(ctx)
+	s.lines.sent(1)
+	if err != nil {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "away state not sent: %v", err)
 	}
-	s.lines.sent(1)
 	s.sendAway(conn)
 	return nil
 }
