@@ -299,6 +299,10 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 		s.accountRefused(c, a)
 		return
 	}
+	if a != nil && a.passRefused != "" && !a.registered {
+		s.passwordRefused(c, a)
+		return
+	}
 	if a != nil && a.saslAborted != "" {
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, saslAbortedMessage(s.acc, a))
 		return
@@ -371,6 +375,21 @@ func (s *Session) accountRefused(c *ircevent.Connection, a *attempt) {
 	s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf(
 		"%s refused the SASL account %s (it said %q): it is not tried again; log in again with its right password",
 		s.acc.addr(), s.acc.SASLUser, a.sasl))
+}
+
+// passwordRefused ends connection c, whose attempt a the server refused
+// for its server password (464: wrong, or missing): bad credentials,
+// which the user changes by logging in again. Trying again would be
+// refused again, and a bouncer blocks an address that keeps failing its
+// password (ZNC), the user's other clients with it.
+func (s *Session) passwordRefused(c *ircevent.Connection, a *attempt) {
+	s.giveUp(c)
+	what := "refused the server password"
+	if s.acc.ServerPassword == "" {
+		what = "asks for a server password, which the login has none of"
+	}
+	s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf(
+		"%s %s (it said %q): it is not tried again; log in again with its right password", s.acc.addr(), what, a.passRefused))
 }
 
 // saslAbortedMessage says that the server aborted attempt a's SASL
