@@ -350,3 +350,27 @@ func TestChannelKeyChangedWhileJoined(t *testing.T) {
 		t.Errorf("after the restart: %v; want #k rejoined with its new key", ev)
 	}
 }
+
+// A channel joined by a spelling of its name that folds to another ID
+// ("#[go]", whose ID is "#{go}": RFC 1459 folds [ to {): the join says
+// the chat's ID, so that the gateway sends the user to its room (gone).
+// Before, it said nothing, the gateway waited for a chat "#[go]" that
+// never came, and the join failed though the channel was joined.
+func TestJoinChatOtherSpelling(t *testing.T) {
+	s := startNgircd(t)
+	dave := newClient(t, s, "dave")
+	dave.join("#[go]")
+	p, evs, login := loggedIn(t, s, "", "kim", "")
+	cmds := p.Commands()
+	res := cmds.Send(command(login.LoginId, "#[go]", &pb.JoinChat{}))
+	if res.Error != nil || res.ChatId != "#{go}" {
+		t.Fatalf("join #[go]: %v, want the chat ID #{go}", res)
+	}
+	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetChat() != nil }); ev.ChatId != "#{go}" {
+		t.Errorf("chat event %v, want #{go}", ev)
+	}
+	// By its ID: the chat is the one asked.
+	if res := cmds.Send(command(login.LoginId, "#{go}", &pb.JoinChat{})); res.Error != nil || res.ChatId != "" {
+		t.Errorf("join #{go}: %v, want no other ID", res)
+	}
+}
