@@ -126,6 +126,9 @@ func (s *Session) onAway(m ircmsg.Message) {
 		p = &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AWAY, Status: msg}
 	}
 	sender := s.sender(nick)
+	if sender.UserId == "" {
+		return // a server's name: no one's presence
+	}
 	s.n.host.Emit(&pb.Event{LoginId: s.loginID, ChatId: sender.UserId, ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
 		TimestampUnixMicro: serverTime(m).UnixMicro(), Sender: sender,
 		Payload: &pb.Event_Presence{Presence: &pb.PresenceEvent{Presence: p}}})

@@ -111,7 +111,8 @@ func TestAwayFromXMPP(t *testing.T) {
 // Others' away states, where the server has IRCv3 away-notify (asked
 // for): someone's AWAY with a message is their nick's presence away with
 // that status, one without is available again; the user's own is no
-// one's. Before, away-notify was not asked for and nothing was shown.
+// one's, nor is a server's (no nick, no ID). Before, away-notify was not
+// asked for and nothing was shown.
 func TestAwayNotify(t *testing.T) {
 	srv := startScripted(t, "away-notify", "")
 	_, evs, login := scriptedLogin(t, srv, "", "kit", "#c")
@@ -123,6 +124,7 @@ func TestAwayNotify(t *testing.T) {
 		return evs.NextEvent(func(ev *pb.Event) bool { return ev.GetPresence() != nil })
 	}
 	srv.send(":kit!k@h AWAY :my own")
+	srv.send(":services.example!s@h AWAY :no nick") // a server's name: no one
 	srv.send(":bob!b@h AWAY :\x02at\x02 lunch")
 	ev := presence()
 	if p := ev.GetPresence().GetPresence(); ev.Sender.GetUserId() != "bob" || ev.ChatId != "bob" ||
