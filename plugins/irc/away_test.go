@@ -1,6 +1,7 @@
 package irc_test
 
 import (
+	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/ergochat/irc-go/ircmsg"
 
+	"passerelle.im/passerelle/internal/gatewaytest"
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -136,4 +138,30 @@ func TestAwayNotify(t *testing.T) {
 	if p := ev.GetPresence().GetPresence(); ev.Sender.GetUserId() != "bob" || p.GetShow() != pb.PresenceShow_PRESENCE_SHOW_AVAILABLE || p.GetStatus() != "" {
 		t.Errorf("bob back: %v", ev)
 	}
+}
+
+// The whole way, through Prosody and the gateway: the user's XMPP
+// presence, once they let the gateway see it, is their away state on
+// IRC (the gateway forwards it: the plugin has set_presence), and
+// available again clears it.
+func TestEndToEndAway(t *testing.T) {
+	s := startNgircd(t)
+	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: plugintest.BuildBinary(t, pluginPkg), Name: "irc"})
+	alice := g.User("alice")
+	g.WaitReady(alice)
+	ircLogin(t, g, alice, s.port, "")
+	dave := watchAway(newClient(t, s, "dave"))
+	send := func(xml string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), gatewaytest.Timeout)
+		defer cancel()
+		if err := alice.SendRaw(ctx, xml); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(`<presence type='subscribed' to='` + g.Domain + `'/>`)
+	send(`<presence><show>away</show><status>at lunch</status></presence>`)
+	dave.is(t, "alice", "at lunch")
+	send(`<presence/>`)
+	dave.is(t, "alice", "")
 }
