@@ -3,6 +3,7 @@ package irc
 import (
 	"context"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ergochat/irc-go/ircevent"
@@ -16,7 +17,8 @@ import (
 // (AWAY :message, AWAY to come back), which servers show to whoever
 // writes to them (301) and in WHOIS; a server forgets it with the
 // connection, so each welcome sets it again. Others' away states come
-// with IRCv3 away-notify as presences of their nicks.
+// with IRCv3 away-notify as presences of their nicks, offline once they
+// quit or the connection drops.
 
 var _ sdk.PresenceSetter = (*Session)(nil)
 
@@ -129,7 +131,43 @@ func (s *Session) onAway(m ircmsg.Message) {
 	if sender.UserId == "" {
 		return // a server's name: no one's presence
 	}
+	s.mu.Lock()
+	s.presences[sender.UserId] = true
+	s.mu.Unlock()
+	s.presence(sender, serverTime(m), p)
+}
+
+// presence emits the presence p of sender.
+func (s *Session) presence(sender *pb.Sender, at time.Time, p *pb.Presence) {
 	s.n.host.Emit(&pb.Event{LoginId: s.loginID, ChatId: sender.UserId, ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
-		TimestampUnixMicro: serverTime(m).UnixMicro(), Sender: sender,
+		TimestampUnixMicro: at.UnixMicro(), Sender: sender,
 		Payload: &pb.Event_Presence{Presence: &pb.PresenceEvent{Presence: p}}})
+}
+
+// quitPresence makes offline the presence of someone who quit, where
+// their away state gave them one: else they would stay shown away, or
+// here, for good.
+func (s *Session) quitPresence(m ircmsg.Message) {
+	nick := m.Nick()
+	s.mu.Lock()
+	id, ok := s.people.byNick[foldName(nick)]
+	shown := ok && s.presences[id] && !s.isSelfLocked(nick)
+	delete(s.presences, id)
+	s.mu.Unlock()
+	if shown {
+		s.presence(&pb.Sender{UserId: id, Name: decodeText(nick)}, serverTime(m), &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_OFFLINE})
+	}
+}
+
+// presencesGoneLocked makes offline the presences the connection that
+// dropped gave (their IDs are its own); it returns the events to emit.
+func (s *Session) presencesGoneLocked() []*pb.Event {
+	var evs []*pb.Event
+	for id := range s.presences {
+		evs = append(evs, &pb.Event{LoginId: s.loginID, ChatId: id, ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
+			TimestampUnixMicro: time.Now().UnixMicro(), Sender: &pb.Sender{UserId: id},
+			Payload: &pb.Event_Presence{Presence: &pb.PresenceEvent{Presence: &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_OFFLINE}}}})
+	}
+	clear(s.presences)
+	return evs
 }

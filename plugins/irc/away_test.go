@@ -113,8 +113,9 @@ func TestAwayFromXMPP(t *testing.T) {
 // Others' away states, where the server has IRCv3 away-notify (asked
 // for): someone's AWAY with a message is their nick's presence away with
 // that status, one without is available again; the user's own is no
-// one's, nor is a server's (no nick, no ID). Before, away-notify was not
-// asked for and nothing was shown.
+// one's, nor is a server's (no nick, no ID); offline once they quit or
+// the connection drops (else they would stay shown away for good).
+// Before, away-notify was not asked for and nothing was shown.
 func TestAwayNotify(t *testing.T) {
 	srv := startScripted(t, "away-notify", "")
 	_, evs, login := scriptedLogin(t, srv, "", "kit", "#c")
@@ -137,6 +138,21 @@ func TestAwayNotify(t *testing.T) {
 	ev = presence()
 	if p := ev.GetPresence().GetPresence(); ev.Sender.GetUserId() != "bob" || p.GetShow() != pb.PresenceShow_PRESENCE_SHOW_AVAILABLE || p.GetStatus() != "" {
 		t.Errorf("bob back: %v", ev)
+	}
+	// Offline once they quit (someone never shown is not told of), or
+	// once the connection drops.
+	srv.send(":dan!d@h QUIT :bye")
+	srv.send(":bob!b@h QUIT :bye")
+	ev = presence()
+	if p := ev.GetPresence().GetPresence(); ev.Sender.GetUserId() != "bob" || p.GetShow() != pb.PresenceShow_PRESENCE_SHOW_OFFLINE {
+		t.Errorf("bob quit: %v", ev)
+	}
+	srv.send(":eve!e@h AWAY :afk")
+	presence()
+	srv.hangUp()
+	ev = presence()
+	if p := ev.GetPresence().GetPresence(); ev.Sender.GetUserId() != "eve" || p.GetShow() != pb.PresenceShow_PRESENCE_SHOW_OFFLINE {
+		t.Errorf("eve at the drop: %v", ev)
 	}
 }
 

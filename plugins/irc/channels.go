@@ -131,6 +131,7 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 		for _, id := range s.channelsOf(m.Nick()) {
 			s.gone(m, id, m.Nick(), pb.MemberEvent_KIND_LEFT, plainText(param(m, 0)))
 		}
+		s.quitPresence(m)
 		s.mu.Lock()
 		s.people.forget(m.Nick())
 		s.mu.Unlock()

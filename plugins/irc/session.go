@@ -153,6 +153,9 @@ type Session struct {
 	// it ("" = here), kept across connections; awaySent is what the
 	// server has of it on this connection (away.go).
 	away, awaySent string
+	// presences are the IDs whose presence away-notify gave on this
+	// connection (away.go): offline when they quit or it drops.
+	presences map[string]bool
 	// typeMu keeps the TAGMSGs of typing (SetTyping's, the repeats')
 	// and the end of typing in the order decided: a repeat's active is
 	// not sent after the message that ended typing. Taken before mu.
@@ -179,7 +182,7 @@ func newSession(n *Network, loginID string, acc Account) *Session {
 	return &Session{n: n, loginID: loginID, acc: acc, channels: map[string]*channel{}, shown: map[string]string{},
 		people: newPeople(), bans: map[banKey][]string{}, joins: map[string]chan error{}, prefix: defaultPrefixes, modes: defaultChanModes,
 		histMax: historyLimit, newest: map[string]time.Time{}, live: map[string]bool{}, typing: map[string]typed{},
-		listTurn: make(chan struct{}, 1), needID: map[string]string{}, lines: linePacer(acc), ctcp: newPacer(ctcpBurst, ctcpEvery)}
+		listTurn: make(chan struct{}, 1), needID: map[string]string{}, presences: map[string]bool{}, lines: linePacer(acc), ctcp: newPacer(ctcpBurst, ctcpEvery)}
 }
 
 // Connect starts the connection in the background; its progress comes as
@@ -443,7 +446,11 @@ func (s *Session) handle(c *ircevent.Connection) {
 		s.histWait = nil // no answer will come
 		said := s.errorSaid
 		s.errorSaid = ""
+		offline := s.presencesGoneLocked()
 		s.mu.Unlock()
+		for _, ev := range offline {
+			s.n.host.Emit(ev)
+		}
 		if !current {
 			return // Disconnect or Logout: the user quit
 		}
