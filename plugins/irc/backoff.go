@@ -21,6 +21,9 @@ var (
 	// errAccountRefused ends the reconnections of a login whose SASL
 	// account the server refused (ircevent's Loop logs it).
 	errAccountRefused = errors.New("irc: the server refused the SASL account: not reconnecting")
+	// errPasswordRefused ends the reconnections of a login whose
+	// server password the server refused.
+	errPasswordRefused = errors.New("irc: the server refused the server password: not reconnecting")
 	// errBanned ends the reconnections of a login the server banned.
 	errBanned = errors.New("irc: the server banned the login: not reconnecting")
 )
@@ -66,6 +69,9 @@ func (s *Session) dial(ctx context.Context, c *ircevent.Connection, network, add
 		case prev.saslRefused:
 			s.accountRefused(c, prev)
 			return nil, errAccountRefused
+		case prev.passRefused != "":
+			s.passwordRefused(c, prev)
+			return nil, errPasswordRefused
 		case prev.banned:
 			s.bannedLogin(c, prev)
 			return nil, errBanned

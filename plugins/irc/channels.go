@@ -3,6 +3,7 @@ package irc
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,8 +16,12 @@ import (
 
 // channel is a channel the user is in, as the server told us.
 type channel struct {
-	name    string             // as the server spells it
-	topic   string             //
+	name  string // as the server spells it
+	topic string //
+	// topicBy and topicAt are who set the topic (a nick, or a server's
+	// name) and when, where the server said (333, TOPIC).
+	topicBy string
+	topicAt time.Time
 	members map[string]*member // by ID; the user's is the login ID
 	// synced: the server's NAMES ended, the members are known (and the
 	// gateway was sent the chat).
@@ -77,13 +82,28 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 			s.withChannel(chanID(m.Params[1]), func(ch *channel) { ch.topic = plainText(m.Params[2]) })
 		}
 	})
+	// Who set the topic and when ("333 me #chan nick!user@host 1700000000"):
+	// the room's subject comes from them, dated.
+	c.AddCallback(ircevent.RPL_TOPICTIME, func(m ircmsg.Message) {
+		if len(m.Params) < 4 {
+			return
+		}
+		by, _, _ := strings.Cut(m.Params[2], "!")
+		at, err := strconv.ParseInt(m.Params[3], 10, 64)
+		s.withChannel(chanID(m.Params[1]), func(ch *channel) {
+			ch.topicBy, ch.topicAt = by, time.Time{}
+			if err == nil && at > 0 {
+				ch.topicAt = time.Unix(at, 0)
+			}
+		})
+	})
 	c.AddCallback("TOPIC", func(m ircmsg.Message) {
 		if len(m.Params) < 2 {
 			return
 		}
 		id, topic := chanID(m.Params[0]), plainText(m.Params[1])
 		in := false
-		s.withChannel(id, func(ch *channel) { ch.topic, in = topic, true })
+		s.withChannel(id, func(ch *channel) { ch.topic, ch.topicBy, ch.topicAt, in = topic, m.Nick(), serverTime(m), true })
 		if !in {
 			return // no channel of the user's
 		}
@@ -111,6 +131,7 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 		for _, id := range s.channelsOf(m.Nick()) {
 			s.gone(m, id, m.Nick(), pb.MemberEvent_KIND_LEFT, plainText(param(m, 0)))
 		}
+		s.quitPresence(m)
 		s.mu.Lock()
 		s.people.forget(m.Nick())
 		s.mu.Unlock()
@@ -318,8 +339,16 @@ func (s *Session) channelName(chatID string) (string, bool) {
 // chatLocked describes a joined channel.
 func (s *Session) chatLocked(id string, ch *channel) *pb.Chat {
 	c := &pb.Chat{ChatId: id, Type: pb.ChatType_CHAT_TYPE_GROUP, Name: decodeText(ch.name), Topic: ch.topic}
+	if ch.topic != "" && !ch.topicAt.IsZero() {
+		c.TopicUnixMicro = ch.topicAt.UnixMicro()
+	}
 	for uid, m := range ch.members {
 		c.Members = append(c.Members, s.pbMemberLocked(uid, m))
+		// The setter by their ID where they are in the channel: the
+		// room knows no one else (a server's name, someone gone).
+		if ch.topic != "" && ch.topicBy != "" && foldName(m.nick) == foldName(ch.topicBy) {
+			c.TopicSetterId = uid
+		}
 	}
 	slices.SortFunc(c.Members, func(a, b *pb.Member) int { return strings.Compare(a.UserId, b.UserId) })
 	return c

@@ -180,12 +180,15 @@ func (n *Network) newID() string {
 // Account is what a login keeps: where to connect and as whom. It is the
 // login's saved state, as JSON.
 type Account struct {
-	Server       string `json:"server"`
-	Port         int    `json:"port"`
-	TLS          bool   `json:"tls"`
-	Nick         string `json:"nick"`
-	SASLUser     string `json:"sasl_user,omitempty"`
-	SASLPassword string `json:"sasl_password,omitempty"`
+	Server string `json:"server"`
+	Port   int    `json:"port"`
+	TLS    bool   `json:"tls"`
+	Nick   string `json:"nick"`
+	// ServerPassword is sent as PASS at each connection, for a server
+	// or bouncer (ZNC, soju) that takes only clients with its password.
+	ServerPassword string `json:"server_password,omitempty"`
+	SASLUser       string `json:"sasl_user,omitempty"`
+	SASLPassword   string `json:"sasl_password,omitempty"`
 	// NickServPassword identifies the nick with NickServ at each
 	// connection, where there is no SASL account.
 	NickServPassword string   `json:"nickserv_password,omitempty"`
@@ -333,6 +336,7 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 	acc.SASLUser = strings.TrimSpace(f["sasl_user"])
 	acc.SASLPassword = f["sasl_password"]
 	acc.NickServPassword = f["nickserv_password"]
+	acc.ServerPassword = f["server_password"]
 	switch strings.ToLower(strings.TrimSpace(f["tls"])) {
 	case "", "0", "false", "no", "off":
 	case "1", "true", "yes", "on":
@@ -376,6 +380,8 @@ func parseForm(f map[string]string) (acc Account, problem string) {
 		return acc, "SASL needs both a user and a password, or neither."
 	case strings.ContainsAny(acc.NickServPassword, "\r\n\x00"):
 		return acc, "The NickServ password cannot hold a line break."
+	case strings.ContainsAny(acc.ServerPassword, "\r\n\x00"):
+		return acc, "The server password cannot hold a line break."
 	}
 	return acc, ""
 }
@@ -398,6 +404,7 @@ func loginForm(errText string) *pb.LoginStep {
 			{Id: "tls", Label: "TLS", Type: pb.FieldType_FIELD_TYPE_BOOLEAN, DefaultValue: "true"},
 			{Id: "nick", Label: "Nick", Type: pb.FieldType_FIELD_TYPE_USERNAME, Required: true},
 			{Id: "channels", Label: "Channels", Type: pb.FieldType_FIELD_TYPE_TEXT, Description: "Comma-separated, such as #go-nuts,#ergo"},
+			{Id: "server_password", Label: "Server password", Type: pb.FieldType_FIELD_TYPE_PASSWORD, Description: "Only for a server or bouncer (ZNC, soju) that asks for one (PASS)"},
 			{Id: "sasl_user", Label: "SASL user", Type: pb.FieldType_FIELD_TYPE_USERNAME, Description: "Only for an account on the server (SASL PLAIN)"},
 			{Id: "sasl_password", Label: "SASL password", Type: pb.FieldType_FIELD_TYPE_PASSWORD},
 			{Id: "nickserv_password", Label: "NickServ password", Type: pb.FieldType_FIELD_TYPE_PASSWORD, Description: "Sent to NickServ (IDENTIFY) at each connection, for a registered nick on a server without SASL"},

@@ -273,10 +273,10 @@ func TestServerRefuses(t *testing.T) {
 	}
 }
 
-// A server that takes only clients with its password (which the login
-// has no field for) ends the registration: the login's state says it
-// refused the connection, in the server's words. Before, it said only
-// "Disconnected by server".
+// A server that takes only clients with its password, and the login
+// has none (or a wrong one), ends the registration: the login's state
+// says it refused the connection, in the server's words. Before, it said
+// only "Disconnected by server".
 func TestServerPasswordRefuses(t *testing.T) {
 	s := startNgircdWith(t, "", "", "Password = letmein")
 	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
@@ -290,6 +290,37 @@ func TestServerPasswordRefuses(t *testing.T) {
 	if !strings.Contains(st.Message, "password") {
 		t.Errorf("state message %q, want the server's words about its password", st.Message)
 	}
+}
+
+// A server (or a bouncer: ZNC, soju) that takes only clients with its
+// password: the login form's server password is sent as PASS, at each
+// connection. Before, the form had no such field, and such a server
+// could not be used at all.
+func TestServerPassword(t *testing.T) {
+	s := startNgircdWith(t, "", "", "Password = let me in")
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := loginFields(s, "gus", "#pw")
+	f["server_password"] = "let me in"
+	login := p.Login("", f)
+	if !strings.Contains(string(login.SavedState), "let me in") {
+		t.Errorf("saved state %s lacks the server password", login.SavedState)
+	}
+	p.Connect(login.LoginId, login.SavedState)
+	connected := func() {
+		t.Helper()
+		evs.NextEvent(func(ev *pb.Event) bool {
+			return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+		})
+	}
+	connected()
+	// A reconnection sends it again.
+	s.stop()
+	evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT
+	})
+	s.start()
+	connected()
 }
 
 // When the server goes away the login says so, reconnects when it is

@@ -235,9 +235,18 @@ func validChannel(name string) bool {
 // the password as its key (sdk.ChatJoiner). It returns once the server listed the channel's
 // members, after the chat's event; the channel is then the login's, and
 // rejoined after reconnections and restarts. IRC has one nick per server,
-// so the nick asked for is not used: the chat shows the user's.
+// so the nick asked for is not used: the chat shows the user's. A
+// channel asked by a spelling of its name that folds to another ID
+// ("#[go]" is "#{go}") is joined under that ID, which it returns: the
+// gateway sends the user to its room.
 func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (string, error) {
-	return "", s.joinChannel(ctx, c, j)
+	if err := s.joinChannel(ctx, c, j); err != nil {
+		return "", err
+	}
+	if name, ok := chanName(c.ChatID); ok && chanID(name) != c.ChatID {
+		return chanID(name), nil
+	}
+	return "", nil
 }
 
 // joinChannel is JoinChat's work; the channel's ID is the one asked.

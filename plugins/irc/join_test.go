@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"passerelle.im/passerelle/internal/gatewaytest"
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
@@ -348,5 +349,53 @@ func TestChannelKeyChangedWhileJoined(t *testing.T) {
 	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetChat() != nil || ev.GetChatRemoved() != nil })
 	if ev.GetChat() == nil || ev.ChatId != "#k" {
 		t.Errorf("after the restart: %v; want #k rejoined with its new key", ev)
+	}
+}
+
+// A channel joined by a spelling of its name that folds to another ID
+// ("#[go]", whose ID is "#{go}": RFC 1459 folds [ to {): the join says
+// the chat's ID, so that the gateway sends the user to its room (gone).
+// Before, it said nothing, the gateway waited for a chat "#[go]" that
+// never came, and the join failed though the channel was joined.
+func TestJoinChatOtherSpelling(t *testing.T) {
+	s := startNgircd(t)
+	dave := newClient(t, s, "dave")
+	dave.join("#[go]")
+	p, evs, login := loggedIn(t, s, "", "kim", "")
+	cmds := p.Commands()
+	res := cmds.Send(command(login.LoginId, "#[go]", &pb.JoinChat{}))
+	if res.Error != nil || res.ChatId != "#{go}" {
+		t.Fatalf("join #[go]: %v, want the chat ID #{go}", res)
+	}
+	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetChat() != nil }); ev.ChatId != "#{go}" {
+		t.Errorf("chat event %v, want #{go}", ev)
+	}
+	// By its ID: the chat is the one asked.
+	if res := cmds.Send(command(login.LoginId, "#{go}", &pb.JoinChat{})); res.Error != nil || res.ChatId != "" {
+		t.Errorf("join #{go}: %v, want no other ID", res)
+	}
+}
+
+// The whole way, through Prosody and the gateway: a room joined as
+// #[go] is answered gone, naming the channel's room #{go}, which the
+// client then joins.
+func TestEndToEndJoinOtherSpelling(t *testing.T) {
+	s := startNgircd(t)
+	dave := newClient(t, s, "dave")
+	dave.join("#[go]")
+	dave.join("#form")
+	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: plugintest.BuildBinary(t, pluginPkg), Name: "irc"})
+	alice := g.User("alice")
+	g.WaitReady(alice)
+	ircLogin(t, g, alice, s.port, "#form")
+	for m := dave.await("JOIN", ""); m.Nick() != "alice"; m = dave.await("JOIN", "") {
+	}
+	asked := "#[go]@" + g.Domain
+	ans := joinRoom(g, alice, asked, "alice")
+	if ans.Type != "error" || !strings.Contains(ans.XML, "<gone") || !strings.Contains(ans.XML, "%7Bgo%7D@"+g.Domain) {
+		t.Fatalf("join of %s: %s, want gone naming #{go}", asked, ans.XML)
+	}
+	if ans := joinRoom(g, alice, g.JID("#{go}"), "alice"); ans.Type == "error" {
+		t.Fatalf("join of #{go}: %s", ans.XML)
 	}
 }

@@ -39,6 +39,8 @@ func TestLoginForm(t *testing.T) {
 		{map[string]string{"throttle": "off"}, "", `"throttle":0`},
 		{map[string]string{"throttle": "-1"}, "", `"throttle":0`}, // biboumi's "no limit"
 		{map[string]string{"throttle": "0.5"}, "", `"throttle":0.5`},
+		{map[string]string{"server_password": "a\nb"}, "server password", ""},
+		{map[string]string{"server_password": "user/net:pw"}, "", `"server_password":"user/net:pw"`},
 	} {
 		fields := map[string]string{}
 		for k, v := range ok {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ergochat/irc-go/ircmsg"
 
@@ -402,5 +403,35 @@ func TestBanByHostOnErgo(t *testing.T) {
 		if strings.HasPrefix(l, "USERHOST") {
 			t.Errorf("sent %q: NAMES said the host", l)
 		}
+	}
+}
+
+// A kick's reason or a topic too long for one IRC line (512 bytes) is
+// cut to fit, between characters; the server cuts it further to its own
+// limits (KICKLEN, TOPICLEN). Before, irc-go refused the line, and the
+// kick or the topic failed as UNAVAILABLE.
+func TestLongReasonAndTopicFromXMPP(t *testing.T) {
+	_, dave, _, act, nextEvent := moderated(t)
+	long := strings.Repeat("é", 300) // 600 bytes
+	if e := act(&pb.SetTopic{Topic: long}); e != nil {
+		t.Fatalf("a 600-byte topic: %v", e)
+	}
+	ev := nextEvent(func(ev *pb.Event) bool { return ev.GetTopic() != nil })
+	// ngircd marks the end of what it cut, past TOPICLEN (inside a
+	// character): the plugin shows UTF-8 all the same, no "Ã©".
+	if got := strings.TrimSuffix(ev.GetTopic().Topic, "[CUT]"); got == "" || !strings.HasPrefix(long, got) {
+		t.Errorf("topic %q, want the start of the one set", got)
+	}
+	if e := act(&pb.Kick{UserId: "dave", Reason: long}); e != nil {
+		t.Fatalf("a kick with a 600-byte reason: %v", e)
+	}
+	m := dave.await("KICK", "")
+	// The server cut it to its KICKLEN, maybe inside a character.
+	reason := m.Params[2]
+	for !utf8.ValidString(reason) {
+		reason = reason[:len(reason)-1]
+	}
+	if m.Params[1] != "dave" || reason == "" || !strings.HasPrefix(long, reason) {
+		t.Errorf("dave saw %q, want the kick with the start of the reason", m.Params)
 	}
 }

@@ -22,8 +22,9 @@ import (
 // ircevent's Loop only logs why its Connect failed; each attempt keeps
 // here what the server said meanwhile and how the connection ended, and
 // the next attempt (dial, before its wait) tells the user in the login's
-// state. Most such ends are tried again; a SASL account refused or a ban
-// ends the login's connection instead (accountRefused, bannedLogin).
+// state. Most such ends are tried again; a SASL account or server
+// password refused or a ban ends the login's connection instead
+// (accountRefused, passwordRefused, bannedLogin).
 
 // attempt is one connection attempt that reached the server.
 type attempt struct {
@@ -47,6 +48,9 @@ type attempt struct {
 	badNick string
 	// banned: the server refused the login with a ban (banned below).
 	banned bool
+	// passRefused is the server's words when it refused the server
+	// password, or its absence (464), before its welcome.
+	passRefused string
 	// alts counts the nicks of the login's length tried instead of a
 	// refused one (nick.go, altNick).
 	alts int
@@ -107,6 +111,13 @@ func (s *Session) handleRegistration(c *ircevent.Connection) {
 		s.mu.Lock()
 		if s.attempt != nil {
 			s.attempt.saslMechs = m.Params[1]
+		}
+		s.mu.Unlock()
+	})
+	c.AddCallback(ircevent.ERR_PASSWDMISMATCH, func(m ircmsg.Message) {
+		s.mu.Lock()
+		if a := s.attempt; a != nil && !a.registered {
+			a.passRefused = plainText(lastParam(m))
 		}
 		s.mu.Unlock()
 	})

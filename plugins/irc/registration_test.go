@@ -12,10 +12,11 @@ import (
 
 // A reconnection whose connection the server ends during registration
 // (after the TCP connection, before its welcome) says so in the login's
-// state, with what the server said: its ERROR, a nick in use, a password
-// refused, or nothing at all. Once the server takes it again, the login
-// is connected. (A SASL account refused is not tried again:
-// TestSASLRefusedOnReconnect; nor is a ban: TestBanStopsLogin.)
+// state, with what the server said: its ERROR, a nick in use, or
+// nothing at all. Once the server takes it again, the login is
+// connected. (A SASL account refused is not tried again:
+// TestSASLRefusedOnReconnect; nor is a server password refused:
+// TestServerPasswordRefusedStops; nor is a ban: TestBanStopsLogin.)
 func TestReconnectDroppedInRegistration(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -26,8 +27,6 @@ func TestReconnectDroppedInRegistration(t *testing.T) {
 			want: []string{"closed the connection during registration", `it said "Closing Link: ned[127.0.0.1] (Too many connections from your IP)"`}},
 		{name: "nick", lines: []string{":srv 433 * ned :Nickname is already in use"},
 			want: []string{"closed the connection during registration", "the nick ned is in use"}},
-		{name: "password", lines: []string{":srv 464 ned :Password incorrect"},
-			want: []string{"closed the connection during registration", `it refused the password ("Password incorrect")`}},
 		{name: "silent", lines: []string{},
 			want: []string{"closed the connection during registration without a word"}},
 	}
@@ -163,7 +162,8 @@ func TestSASLRefusedOnReconnect(t *testing.T) {
 // nick it will not take. Before, it said only ircevent's "Disconnected by
 // server". (A ban is not tried again: TestBanStopsLogin; nor is a nick
 // the server takes for no nick, 432: bad credentials, the user logs in
-// with another: TestNickRefusedAtRegistration.)
+// with another: TestNickRefusedAtRegistration; nor is a server password
+// refused, 464: bad credentials, TestServerPasswordRefusedStops.)
 func TestFirstConnectRefusedSays(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -174,7 +174,7 @@ func TestFirstConnectRefusedSays(t *testing.T) {
 		{name: "error", lines: []string{"ERROR :Closing Link: 127.0.0.1 (Too many connections from your IP)"},
 			want: []string{"Too many connections from your IP"}},
 		{name: "password", lines: []string{":srv 464 ned :Password required for this server"},
-			want: []string{"Password required for this server"}},
+			want: []string{"asks for a server password", "Password required for this server"}, final: true},
 		{name: "nick", lines: []string{":srv 432 * ned :Erroneous nickname: reserved"},
 			want: []string{"takes no nick ned", "Erroneous nickname: reserved"}, final: true},
 	}

@@ -149,6 +149,13 @@ type Session struct {
 	// lines and ctcp pace the lines of the user's messages (nil: the
 	// login's throttle is off) and the answers to CTCP queries (pace.go).
 	lines, ctcp *pacer
+	// away is the user's away message as their XMPP presence last set
+	// it ("" = here), kept across connections; awaySent is what the
+	// server has of it on this connection (away.go).
+	away, awaySent string
+	// presences are the IDs whose presence away-notify gave on this
+	// connection (away.go): offline when they quit or it drops.
+	presences map[string]bool
 	// typeMu keeps the TAGMSGs of typing (SetTyping's, the repeats')
 	// and the end of typing in the order decided: a repeat's active is
 	// not sent after the message that ended typing. Taken before mu.
@@ -175,7 +182,7 @@ func newSession(n *Network, loginID string, acc Account) *Session {
 	return &Session{n: n, loginID: loginID, acc: acc, channels: map[string]*channel{}, shown: map[string]string{},
 		people: newPeople(), bans: map[banKey][]string{}, joins: map[string]chan error{}, prefix: defaultPrefixes, modes: defaultChanModes,
 		histMax: historyLimit, newest: map[string]time.Time{}, live: map[string]bool{}, typing: map[string]typed{},
-		listTurn: make(chan struct{}, 1), needID: map[string]string{}, lines: linePacer(acc), ctcp: newPacer(ctcpBurst, ctcpEvery)}
+		listTurn: make(chan struct{}, 1), needID: map[string]string{}, presences: map[string]bool{}, lines: linePacer(acc), ctcp: newPacer(ctcpBurst, ctcpEvery)}
 }
 
 // Connect starts the connection in the background; its progress comes as
@@ -210,6 +217,7 @@ func (s *Session) Connect(ctx context.Context) error {
 	c.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		return s.dial(ctx, c, network, addr)
 	}
+	c.Password = s.acc.ServerPassword
 	if s.acc.SASLUser != "" {
 		c.UseSASL, c.SASLLogin, c.SASLPassword, c.SASLMech = true, s.acc.SASLUser, s.acc.SASLPassword, "PLAIN"
 	}
@@ -294,6 +302,10 @@ func (s *Session) refused(c *ircevent.Connection, err error) {
 		s.accountRefused(c, a)
 		return
 	}
+	if a != nil && a.passRefused != "" && !a.registered {
+		s.passwordRefused(c, a)
+		return
+	}
 	if a != nil && a.saslAborted != "" {
 		s.state(pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT, saslAbortedMessage(s.acc, a))
 		return
@@ -368,6 +380,21 @@ func (s *Session) accountRefused(c *ircevent.Connection, a *attempt) {
 		s.acc.addr(), s.acc.SASLUser, a.sasl))
 }
 
+// passwordRefused ends connection c, whose attempt a the server refused
+// for its server password (464: wrong, or missing): bad credentials,
+// which the user changes by logging in again. Trying again would be
+// refused again, and a bouncer blocks an address that keeps failing its
+// password (ZNC), the user's other clients with it.
+func (s *Session) passwordRefused(c *ircevent.Connection, a *attempt) {
+	s.giveUp(c)
+	what := "refused the server password"
+	if s.acc.ServerPassword == "" {
+		what = "asks for a server password, which the login has none of"
+	}
+	s.state(pb.LoginState_LOGIN_STATE_BAD_CREDENTIALS, fmt.Sprintf(
+		"%s %s (it said %q): it is not tried again; log in again with its right password", s.acc.addr(), what, a.passRefused))
+}
+
 // saslAbortedMessage says that the server aborted attempt a's SASL
 // login (906) instead of answering it: no refusal of the account, its
 // SASL service is likely gone (a netsplit, a restart), and the login
@@ -419,7 +446,11 @@ func (s *Session) handle(c *ircevent.Connection) {
 		s.histWait = nil // no answer will come
 		said := s.errorSaid
 		s.errorSaid = ""
+		offline := s.presencesGoneLocked()
 		s.mu.Unlock()
+		for _, ev := range offline {
+			s.n.host.Emit(ev)
+		}
 		if !current {
 			return // Disconnect or Logout: the user quit
 		}
@@ -442,6 +473,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	c.AddCallback("INVITE", s.onInvite)
 	c.AddCallback("TAGMSG", s.onTagmsg)
 	c.AddCallback("CHGHOST", s.onChghost)
+	c.AddCallback("AWAY", s.onAway)
 	c.AddBatchCallback(func(b *ircevent.Batch) bool { return s.onBatch(c, b) })
 	c.AddCallback("FAIL", s.onHistoryFail)
 	s.handleChannels(c)
@@ -477,6 +509,7 @@ func (s *Session) registered(c *ircevent.Connection) {
 	s.identified, s.identifying, s.needID, s.idNick = s.acc.SASLUser != "", false, map[string]string{}, ""
 	s.byServer = s.identified
 	s.idGen++
+	s.awaySent = "" // the server forgets it with the connection
 	// The next attempt is a reconnection: it waits (backoff.go).
 	s.attempts = 1
 	s.welcomed = true
@@ -500,6 +533,9 @@ func (s *Session) registered(c *ircevent.Connection) {
 		msg = fmt.Sprintf("connected to %s, but the nick %s is in use: you are %s", s.acc.addr(), wanted, nick)
 	}
 	s.rejoin(c, msg)
+	// After rejoin marks the connection up: a presence set meanwhile
+	// is either sent by SetPresence or read here.
+	s.sendAway(c)
 }
 
 // identify identifies the nick with NickServ, for a login with a

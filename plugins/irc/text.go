@@ -23,11 +23,46 @@ func decodeText(s string) string {
 	if utf8.ValidString(s) {
 		return s
 	}
+	if cut, ok := cutUTF8(s); ok {
+		return cut
+	}
 	d, err := charmap.Windows1252.NewDecoder().String(s)
 	if err != nil {
 		return strings.ToValidUTF8(s, "\uFFFD")
 	}
 	return d
+}
+
+// cutMark is what ngircd writes after a text it cut to its limit.
+const cutMark = "[CUT]"
+
+// cutUTF8 reads s as a UTF-8 line a server cut to its limit (TOPICLEN,
+// KICKLEN, a relayed line's 512 bytes) inside its last character, maybe
+// with its mark after the cut (ngircd's cutMark): valid UTF-8 with a
+// character beyond ASCII (so no Latin-1 line, whose "café" also ends in
+// a lone lead byte), then the start of one character. It is s without
+// that broken character, and ok. Other lines that are not UTF-8 are
+// Windows-1252 (a stray byte may be a Latin-1 letter).
+func cutUTF8(s string) (string, bool) {
+	body, mark := s, ""
+	if b, ok := strings.CutSuffix(s, cutMark); ok {
+		body, mark = b, cutMark
+	}
+	i := len(body) - 1
+	for i > 0 && len(body)-i < utf8.UTFMax && !utf8.RuneStart(body[i]) {
+		i--
+	}
+	if i < 0 {
+		return "", false
+	}
+	head, tail := body[:i], body[i:]
+	if tail[0] < 0xc2 || tail[0] > 0xf4 || utf8.FullRuneInString(tail) || !utf8.ValidString(head) {
+		return "", false
+	}
+	if strings.IndexFunc(head, func(r rune) bool { return r >= utf8.RuneSelf }) < 0 {
+		return "", false
+	}
+	return head + mark, true
 }
 
 // plainText is a line's text as UTF-8 with no formatting: for topics
@@ -165,3 +200,30 @@ func colourLen(s string, digit func(byte) bool, width int) int {
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func isHex(c byte) bool { return isDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'f') }
+
+// fitLine cuts the last parameter of a command's line (its free text: a
+// kick's reason, a topic) so that the line fits IRC's 512 bytes: irc-go
+// refuses to send a longer one. The cut is between characters; the
+// server cuts further to its own limits (KICKLEN, TOPICLEN). line is the
+// command and its parameters.
+func fitLine(line []string) []string {
+	if len(line) < 2 {
+		return line
+	}
+	n := len(":\r\n") + len(line) - 1 // the spaces, the last's colon
+	for _, p := range line {
+		n += len(p)
+	}
+	over := n - 512
+	if over <= 0 {
+		return line
+	}
+	last := line[len(line)-1]
+	cut := max(len(last)-over, 0)
+	for cut > 0 && !utf8.RuneStart(last[cut]) {
+		cut--
+	}
+	out := slices.Clone(line)
+	out[len(out)-1] = last[:cut]
+	return out
+}

@@ -65,3 +65,27 @@ func TestDecodeText(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeTextCutByServer: a UTF-8 line a server cut to its limit
+// (TOPICLEN, a relayed line's 512 bytes) inside a character is UTF-8 with
+// the broken character dropped (also before a mark of the cut: ngircd's
+// "[CUT]"), not Windows-1252 throughout (mojibake: "Ã©Ã©"); a Latin-1
+// line is still Latin-1, one ending in é too.
+func TestDecodeTextCutByServer(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"d\u00e9j\u00e0 vu \xc3", "d\u00e9j\u00e0 vu "},
+		{"\u00e9\u00e9\xe2\x82", "\u00e9\u00e9"},       // € cut after 2 of 3 bytes
+		{"ok \U0001F600\xf0\x9f\x98", "ok \U0001F600"}, // an emoji cut
+		{"caf\xe9", "caf\u00e9"},                       // Latin-1, no UTF-8 before
+		{"caf\xe9 cr\xe8me", "caf\u00e9 cr\u00e8me"},
+		{"\u00e9t\u00e9 \xe9", "\u00e9t\u00e9 "},               // cut inside é
+		{"\u00e9\u00e9\xc3[CUT]", "\u00e9\u00e9[CUT]"},         // ngircd marks its cut
+		{"\u00e9 \xe9 (latin)", "\u00c3\u00a9 \u00e9 (latin)"}, // a Latin-1 é inside: no cut
+		{"plain", "plain"},
+		{"\xc3", "\u00c3"}, // a lone byte: Latin-1
+	} {
+		if got := decodeText(c.in); got != c.want {
+			t.Errorf("decodeText(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

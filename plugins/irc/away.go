@@ -1,0 +1,173 @@
+package irc
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ergochat/irc-go/ircevent"
+	"github.com/ergochat/irc-go/ircmsg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Away, both ways. The user's XMPP availability is their IRC away state
+// (AWAY :message, AWAY to come back), which servers show to whoever
+// writes to them (301) and in WHOIS; a server forgets it with the
+// connection, so each welcome sets it again. Others' away states come
+// with IRCv3 away-notify as presences of their nicks, offline once they
+// quit or the connection drops.
+
+var _ sdk.PresenceSetter = (*Session)(nil)
+
+// maxAway bounds the away message sent: servers cut it to their AWAYLEN
+// (200 to 390) anyway, and a status of any length must fit a line.
+const maxAway = 300
+
+// awayMessage is the AWAY message for the user's presence p: "" for
+// available; ok is false for a presence that says nothing (unknown).
+func awayMessage(p *pb.Presence) (msg string, ok bool) {
+	status := strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if r < 0x20 {
+			return ' ' // line breaks, NUL, formatting codes
+		}
+		return r
+	}, p.GetStatus())), " ")
+	if len(status) > maxAway {
+		cut := maxAway
+		for cut > 0 && !utf8.RuneStart(status[cut]) {
+			cut--
+		}
+		status = status[:cut]
+	}
+	def := ""
+	switch p.GetShow() {
+	case pb.PresenceShow_PRESENCE_SHOW_AVAILABLE, pb.PresenceShow_PRESENCE_SHOW_CHAT:
+		return "", true
+	case pb.PresenceShow_PRESENCE_SHOW_AWAY, pb.PresenceShow_PRESENCE_SHOW_XA:
+		def = "Away"
+	case pb.PresenceShow_PRESENCE_SHOW_DND:
+		def = "Busy"
+	case pb.PresenceShow_PRESENCE_SHOW_OFFLINE:
+		// No XMPP client of the user's is there to read: those who
+		// write are told, as a bouncer's auto-away does.
+		def = "Offline"
+	default:
+		return "", false
+	}
+	if status == "" {
+		return def, true
+	}
+	return status, true
+}
+
+// SetPresence makes the user's XMPP availability their away state on
+// the server (sdk.PresenceSetter): away, extended away, do not disturb
+// and offline are AWAY with the status (or a word for it), available
+// is no AWAY. Kept for the next connections; while disconnected it
+// waits for the next welcome, and is no error.
+func (s *Session) SetPresence(ctx context.Context, p *pb.Presence) error {
+	msg, ok := awayMessage(p)
+	if !ok {
+		return nil
+	}
+	s.mu.Lock()
+	s.away = msg
+	s.mu.Unlock()
+	conn, err := s.online()
+	if err != nil {
+		return nil // the welcome sends it (registered)
+	}
+	// One line among the user's, at their pace (counted among those
+	// queued, as a message's line is: pace.go).
+	s.lines.admit(1, pasteTime)
+	err = s.lines.wait(ctx)
+	s.lines.sent(1)
+	if err != nil {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNAVAILABLE, "away state not sent: %v", err)
+	}
+	s.sendAway(conn)
+	return nil
+}
+
+// sendAway tells the server the user's away state where it does not
+// have it yet on conn: the latest wanted, so that presences set at
+// once end in the last one whatever order their lines went in.
+func (s *Session) sendAway(conn *ircevent.Connection) {
+	s.mu.Lock()
+	if s.conn != conn || s.away == s.awaySent {
+		s.mu.Unlock()
+		return
+	}
+	msg := s.away
+	s.awaySent = msg
+	s.mu.Unlock()
+	var err error
+	if msg == "" {
+		err = conn.Send("AWAY")
+	} else {
+		err = conn.Send("AWAY", msg)
+	}
+	if err != nil {
+		s.n.host.Logger().Warn("irc: away state not sent", "login", s.loginID, "err", err)
+	}
+}
+
+// onAway shows another's away state (IRCv3 away-notify: ":nick!u@h AWAY
+// :message", or no message when they are back) as the presence of
+// their nick.
+func (s *Session) onAway(m ircmsg.Message) {
+	nick := m.Nick()
+	if !strings.Contains(m.Source, "!") || s.isSelf(nick) {
+		return
+	}
+	p := &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AVAILABLE}
+	if msg := plainText(param(m, 0)); len(m.Params) > 0 && msg != "" {
+		p = &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AWAY, Status: msg}
+	}
+	sender := s.sender(nick)
+	if sender.UserId == "" {
+		return // a server's name: no one's presence
+	}
+	s.mu.Lock()
+	s.presences[sender.UserId] = true
+	s.mu.Unlock()
+	s.presence(sender, serverTime(m), p)
+}
+
+// presence emits the presence p of sender.
+func (s *Session) presence(sender *pb.Sender, at time.Time, p *pb.Presence) {
+	s.n.host.Emit(&pb.Event{LoginId: s.loginID, ChatId: sender.UserId, ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
+		TimestampUnixMicro: at.UnixMicro(), Sender: sender,
+		Payload: &pb.Event_Presence{Presence: &pb.PresenceEvent{Presence: p}}})
+}
+
+// quitPresence makes offline the presence of someone who quit, where
+// their away state gave them one: else they would stay shown away, or
+// here, for good.
+func (s *Session) quitPresence(m ircmsg.Message) {
+	nick := m.Nick()
+	s.mu.Lock()
+	id, ok := s.people.byNick[foldName(nick)]
+	shown := ok && s.presences[id] && !s.isSelfLocked(nick)
+	delete(s.presences, id)
+	s.mu.Unlock()
+	if shown {
+		s.presence(&pb.Sender{UserId: id, Name: decodeText(nick)}, serverTime(m), &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_OFFLINE})
+	}
+}
+
+// presencesGoneLocked makes offline the presences the connection that
+// dropped gave (their IDs are its own); it returns the events to emit.
+func (s *Session) presencesGoneLocked() []*pb.Event {
+	var evs []*pb.Event
+	for id := range s.presences {
+		evs = append(evs, &pb.Event{LoginId: s.loginID, ChatId: id, ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
+			TimestampUnixMicro: time.Now().UnixMicro(), Sender: &pb.Sender{UserId: id},
+			Payload: &pb.Event_Presence{Presence: &pb.PresenceEvent{Presence: &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_OFFLINE}}}})
+	}
+	clear(s.presences)
+	return evs
+}
