@@ -283,7 +283,7 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 // topic's first message only to say where it is: no reply.
 func (s *Session) messageEvent(m *tg.Message) *pb.Event {
 	chat := s.messageChat(m, false)
-	text, spans := messageText(m)
+	text, spans := s.messageText(m)
 	text, spans = s.withForward(m, text, spans)
 	me := &pb.MessageEvent{Text: text, Spans: spans, ExpiresUnixMicro: expiresAt(m.Date, m.TTLPeriod)}
 	if r, ok := m.ReplyTo.(*tg.MessageReplyHeader); ok {
@@ -348,7 +348,7 @@ func (s *Session) editEvents(mc tg.MessageClass) []*pb.Event {
 		return nil
 	}
 	// A live location's new position is an edit too: the text says it.
-	text, spans := messageText(m)
+	text, spans := s.messageText(m)
 	return []*pb.Event{s.editEvent(chat, snd, m.ID, int64(m.EditDate), fmt.Sprintf("%d.e%d", m.ID, m.EditDate), text, spans)}
 }
 
