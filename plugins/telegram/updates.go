@@ -37,16 +37,7 @@ func (s *Session) handle(ctx context.Context, u tg.UpdatesClass) error {
 	for _, x := range list {
 		evs = append(evs, s.convert(ctx, x)...)
 	}
-	if len(evs) == 0 {
-		return nil
-	}
-	for _, ev := range evs[:len(evs)-1] {
-		ev.LoginId = s.login.LoginID
-		s.n.host.Emit(ev)
-	}
-	last := evs[len(evs)-1]
-	last.LoginId = s.login.LoginID
-	if err := s.n.host.EmitDurable(ctx, last); err != nil {
+	if err := s.emitEvents(ctx, evs); err != nil {
 		// gotd saves the new update state whatever the handler answers:
 		// keep it back, so the next Connect's catch-up brings these
 		// events again rather than skip them.

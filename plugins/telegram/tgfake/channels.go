@@ -176,6 +176,20 @@ func (s *Server) registerChannels(d *tgtest.Dispatcher) {
 		if r.Pts >= c.pts {
 			return &tg.UpdatesChannelDifferenceEmpty{Final: true, Pts: c.pts}, nil
 		}
+		if r.Limit > 0 && c.pts-r.Pts > r.Limit {
+			// More than the client takes (a user's limit is 100): as
+			// Telegram, the dialog's new pts and its latest messages,
+			// the gap's updates not given.
+			d := &tg.Dialog{Peer: &tg.PeerChannel{ChannelID: c.ID}, Pts: c.pts, TopMessage: c.next - 1}
+			d.SetFlags()
+			out := &tg.UpdatesChannelDifferenceTooLong{Final: true, Dialog: d, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user)}
+			for id := c.next - 1; id > 0 && len(out.Messages) < r.Limit; id-- {
+				if m := c.msgs[id]; m != nil {
+					out.Messages = append(out.Messages, view(m, k.user))
+				}
+			}
+			return out, nil
+		}
 		out := &tg.UpdatesChannelDifference{Final: true, Pts: c.pts, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user)}
 		for _, e := range c.log {
 			if e.pts <= r.Pts {
