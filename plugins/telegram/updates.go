@@ -497,7 +497,7 @@ func (s *Session) reactionEvents(chat string, msg int, r tg.MessageReactions) []
 	emoji := func(rc tg.ReactionClass) string {
 		switch rc := rc.(type) {
 		case *tg.ReactionEmoji:
-			return rc.Emoticon
+			return xmppReaction(rc.Emoticon) // emoji.go
 		case *tg.ReactionCustomEmoji:
 			return "⭐" // a custom emoji has no Unicode form
 		}
@@ -590,7 +590,7 @@ func keepUnlisted(before, now map[string][]string, r tg.MessageReactions) {
 	unnamed := map[string]int{}
 	for _, rc := range r.Results {
 		if e, ok := rc.Reaction.(*tg.ReactionEmoji); ok {
-			unnamed[e.Emoticon] += rc.Count
+			unnamed[xmppReaction(e.Emoticon)] += rc.Count
 		}
 	}
 	for _, set := range now {

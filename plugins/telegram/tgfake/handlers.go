@@ -574,6 +574,12 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		var emojis []string
 		for _, rc := range r.Reaction {
 			if e, ok := rc.(*tg.ReactionEmoji); ok {
+				if strings.ContainsRune(e.Emoticon, '\uFE0F') {
+					// Telegram's reactions are written without
+					// variation selectors ("❤", not "❤️"): any other
+					// is no reaction it has.
+					return nil, tgerr.New(400, "REACTION_INVALID")
+				}
 				emojis = append(emojis, e.Emoticon)
 			}
 		}
