@@ -20,6 +20,7 @@ import (
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/reaction"
 )
 
 var (
@@ -456,14 +457,14 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	}
 	req := &tg.MessagesSendReactionRequest{Peer: peer, MsgID: id}
 	var rs []tg.ReactionClass
-	var mine []string // as the echo's reactions read (emoji.go)
+	var mine []string // as the echo's reactions read
 	for _, e := range r.Emojis {
-		te := telegramReaction(e)
-		if te == "" || slices.Contains(mine, xmppReaction(te)) {
+		te := reaction.ToTelegram(e)
+		if te == "" || slices.Contains(mine, reaction.ToXMPP(te)) {
 			continue
 		}
 		rs = append(rs, &tg.ReactionEmoji{Emoticon: te})
-		mine = append(mine, xmppReaction(te))
+		mine = append(mine, reaction.ToXMPP(te))
 	}
 	req.SetReaction(rs)
 	upd, err := api.MessagesSendReaction(ctx, req)

@@ -11,6 +11,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/telegram/reaction"
 )
 
 // handle is gotd's updates manager's handler: Telegram's updates as
@@ -497,7 +498,7 @@ func (s *Session) reactionEvents(chat string, msg int, r tg.MessageReactions) []
 	emoji := func(rc tg.ReactionClass) string {
 		switch rc := rc.(type) {
 		case *tg.ReactionEmoji:
-			return xmppReaction(rc.Emoticon) // emoji.go
+			return reaction.ToXMPP(rc.Emoticon)
 		case *tg.ReactionCustomEmoji:
 			return "⭐" // a custom emoji has no Unicode form
 		}
@@ -590,7 +591,7 @@ func keepUnlisted(before, now map[string][]string, r tg.MessageReactions) {
 	unnamed := map[string]int{}
 	for _, rc := range r.Results {
 		if e, ok := rc.Reaction.(*tg.ReactionEmoji); ok {
-			unnamed[xmppReaction(e.Emoticon)] += rc.Count
+			unnamed[reaction.ToXMPP(e.Emoticon)] += rc.Count
 		}
 	}
 	for _, set := range now {

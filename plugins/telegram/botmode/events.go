@@ -9,6 +9,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/telegram/reaction"
 )
 
 // eventsOf turns one update into the contract's events, in order: a chat
@@ -289,7 +290,7 @@ func (s *Session) reactionEvents(ctx context.Context, r *models.MessageReactionU
 	var emojis []string
 	for _, rt := range r.NewReaction {
 		if rt.Type == models.ReactionTypeTypeEmoji && rt.ReactionTypeEmoji != nil {
-			emojis = append(emojis, rt.ReactionTypeEmoji.Emoji)
+			emojis = append(emojis, reaction.ToXMPP(rt.ReactionTypeEmoji.Emoji))
 		}
 	}
 	ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: strconv.Itoa(r.MessageID), Emojis: emojis}}

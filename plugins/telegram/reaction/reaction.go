@@ -1,4 +1,6 @@
-package telegram
+// Package reaction converts emoji reactions between XMPP's form and
+// Telegram's, for user accounts and bots alike.
+package reaction
 
 import "strings"
 
@@ -9,8 +11,8 @@ import "strings"
 // fully qualified form has it, so that XMPP clients count the user's
 // heart and a contact's as one reaction.
 
-// telegramReaction is an XMPP reaction as Telegram writes it.
-func telegramReaction(e string) string { return strings.ReplaceAll(e, "\uFE0F", "") }
+// ToTelegram is an XMPP reaction as Telegram writes it.
+func ToTelegram(e string) string { return strings.ReplaceAll(e, "\uFE0F", "") }
 
 // qualifiedReactions are Telegram's standard reactions whose fully
 // qualified form has a variation selector; the others are the same.
@@ -25,8 +27,8 @@ var qualifiedReactions = map[string]string{
 	"\U0001F937\u200D\u2640":     "\U0001F937\u200D\u2640\uFE0F",     // woman shrugging
 }
 
-// xmppReaction is a Telegram reaction as XMPP clients write it.
-func xmppReaction(e string) string {
+// ToXMPP is a Telegram reaction as XMPP clients write it.
+func ToXMPP(e string) string {
 	if q, ok := qualifiedReactions[e]; ok {
 		return q
 	}
