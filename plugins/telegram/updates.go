@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"maps"
 	"slices"
 	"strconv"
@@ -341,7 +342,22 @@ func (s *Session) editEvents(mc tg.MessageClass) []*pb.Event {
 	}
 	// A live location's new position is an edit too: the text says it.
 	text, spans := s.messageText(m)
-	return []*pb.Event{s.editEvent(chat, snd, m.ID, int64(m.EditDate), fmt.Sprintf("%d.e%d", m.ID, m.EditDate), text, spans)}
+	return []*pb.Event{s.editEvent(chat, snd, m.ID, int64(m.EditDate), editEventID(m.ID, m.EditDate, text, spans), text, spans)}
+}
+
+// editEventID is the event ID of message id's correction at editDate
+// (Unix seconds) to text: Telegram's edit_date counts seconds, and a bot
+// streaming its answer edits its message several times a second, so
+// the text says which (the gateway drops an event whose ID it has seen);
+// the same correction told again, and an edit that changes nothing
+// shown (views, a link's preview), keep the ID.
+func editEventID(id, editDate int, text string, spans []*pb.Span) string {
+	h := fnv.New32a()
+	h.Write([]byte(text))
+	for _, sp := range spans {
+		fmt.Fprintf(h, "|%d,%d,%d,%s,%s", sp.Start, sp.End, sp.Style, sp.Url, sp.UserId)
+	}
+	return fmt.Sprintf("%d.e%d.%s", id, editDate, strconv.FormatUint(uint64(h.Sum32()), 36))
 }
 
 // editEvent is a correction of message id of chat by snd at a time (unix
