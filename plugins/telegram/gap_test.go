@@ -6,6 +6,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/telegram/tgfake"
 )
 
@@ -55,5 +56,28 @@ func TestChannelGapTooLong(t *testing.T) {
 	}
 	if len(order) > 1 && order[0] != "away 1." {
 		t.Errorf("the gap came from %q, want its oldest first", order[0])
+	}
+}
+
+// Removed from a private supergroup while the gateway was away (no
+// update says so again: updateChannel has no pts), the room ends once
+// Telegram refuses the group's difference (CHANNEL_PRIVATE); it stayed,
+// though nothing of the group would come again.
+func TestChannelRemovedWhileAway(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 600, Title: "Big", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	s, h, info, n := connectAlice(t, srv)
+	from := h.count()
+	srv.Send(bob.ID, &tg.PeerChannel{ChannelID: 600}, "before")
+	h.wait(t, from, "a message before", isMessage("-100600", "before"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	srv.RemoveMember(600, alice.ID)
+	from = h.count()
+	connect(t, n, h, info)
+	ev := h.wait(t, from, "the room's end", func(ev *pb.Event) bool { return ev.ChatId == "-100600" && ev.GetChatRemoved() != nil })
+	if r := ev.GetChatRemoved().Reason; r != pb.ChatRemovedEvent_REASON_LEFT && r != pb.ChatRemovedEvent_REASON_BANNED {
+		t.Errorf("the room ended as %v", r)
 	}
 }

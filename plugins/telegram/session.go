@@ -149,11 +149,12 @@ func (s *Session) start(ready chan struct{}) {
 	gen := s.gen
 	s.running.Add(1)
 	mgr := updates.New(updates.Config{
-		Handler:          telegram.UpdateHandlerFunc(s.handle),
-		Storage:          s.st,
-		AccessHasher:     s.st,
-		UserAccessHasher: s.st,
-		OnChannelTooLong: s.channelTooLong(gen), // gap.go
+		Handler:               telegram.UpdateHandlerFunc(s.handle),
+		Storage:               s.st,
+		AccessHasher:          s.st,
+		UserAccessHasher:      s.st,
+		OnChannelTooLong:      s.channelTooLong(gen),      // gap.go
+		OnChannelInaccessible: s.channelInaccessible(gen), // channelupdate.go
 		OnTooLong: func() {
 			s.n.log().Warn("telegram: the gap in updates is too long to recover; messages of the gap are only in the history", "login", s.login.LoginID)
 		},
