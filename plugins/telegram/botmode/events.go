@@ -198,7 +198,7 @@ func (s *Session) messageEvents(ctx context.Context, m *models.Message) []*pb.Ev
 	if ev := s.pinEvent(m); ev != nil {
 		return append(evs, ev) // pin.go
 	}
-	text, spans := messageText(m)
+	text, spans := s.messageText(m)
 	atts := attachmentsOf(m)
 	if text == "" && len(atts) == 0 {
 		return evs
@@ -263,7 +263,7 @@ func (s *Session) serviceEvents(ctx context.Context, m *models.Message) []*pb.Ev
 func (s *Session) editEvents(ctx context.Context, m *models.Message) []*pb.Event {
 	evs := s.seeChat(ctx, &m.Chat, m.From, m.Date)
 	// A live location's new position is an edit too: the text says it.
-	text, spans := messageText(m)
+	text, spans := s.messageText(m)
 	date := m.EditDate
 	if date == 0 {
 		date = m.Date
