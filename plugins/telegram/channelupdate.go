@@ -64,6 +64,31 @@ func (s *Session) channelEvents(ctx context.Context, id int64) []*pb.Event {
 	return nil
 }
 
+// channelInaccessible is gotd's OnChannelInaccessible for connection
+// gen: Telegram refused a channel's difference (CHANNEL_PRIVATE: the
+// user was removed or banned, or the channel deleted, perhaps while the
+// gateway was away, which no later update says again: updateChannel has
+// no pts). gotd stops following it; the channel is asked for again as
+// for updateChannel, and its room ends. In the background: gotd's
+// update loop must not wait for a request.
+func (s *Session) channelInaccessible(gen int) func(int64) {
+	return func(id int64) { go s.channelGone(gen, id) }
+}
+
+func (s *Session) channelGone(gen int, id int64) {
+	s.mu.Lock()
+	live := s.gen == gen && !s.stopped
+	s.mu.Unlock()
+	if !live {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), DialTimeout)
+	defer cancel()
+	if err := s.emitEvents(ctx, s.channelEvents(ctx, id)); err != nil {
+		s.n.log().Error("telegram: a channel no longer followed: its events not kept", "login", s.login.LoginID, "chat", channelID(id), "err", err)
+	}
+}
+
 // forbiddenText is why a channel Telegram no longer shows the user
 // (channelForbidden, CHANNEL_PRIVATE) ended.
 const forbiddenText = "Telegram no longer lets you in this group (banned or removed, or a private group you left)"

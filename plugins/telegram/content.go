@@ -22,8 +22,17 @@ const inApp = "in Telegram"
 // bot cannot vote.
 const voteWhere = "with a reply: /vote 1, or " + inApp
 
-func messageText(m *tg.Message) (string, []*pb.Span) {
-	return mediatext.WithCaption(mediaText(m.Media), m.Message, spansOf(m.Message, m.Entities))
+func (s *Session) messageText(m *tg.Message) (string, []*pb.Span) {
+	return mediatext.WithCaption(mediaText(m.Media), m.Message, spansOf(m.Message, m.Entities, s.userByName))
+}
+
+// userByName is the user ID of a username the session knows, for an
+// @username's mention; "" when none.
+func (s *Session) userByName(name string) string {
+	if id := s.peers.byUsername(name); id != 0 {
+		return userID(id)
+	}
+	return ""
 }
 
 // mediaText is a message's media as text; "" for none, for a file (an

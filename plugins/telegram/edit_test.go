@@ -59,3 +59,30 @@ func TestEditSavedMessagesOld(t *testing.T) {
 		}
 	}
 }
+
+// Corrections within one second (a bot streaming its answer edits its
+// message several times a second; Telegram's edit_date counts seconds)
+// are each their own event, as the gateway drops an event whose ID it
+// has seen; the same update told again (a getDifference after a
+// restart), or with the text it had (views changed), keeps its ID.
+func TestEditsInOneSecond(t *testing.T) {
+	s, _ := unitSession(t)
+	ctx := t.Context()
+	s.peers.add([]tg.UserClass{&tg.User{ID: 1002, AccessHash: 2, FirstName: "Bot"}}, nil)
+	edit := func(text string, pts int) *pb.Event {
+		m := &tg.Message{ID: 5, PeerID: &tg.PeerUser{UserID: 1002}, Date: 1700000000, EditDate: 1700000003, Message: text}
+		m.SetFlags()
+		evs := s.convert(ctx, &tg.UpdateEditMessage{Message: m, Pts: pts, PtsCount: 1})
+		if len(evs) != 1 || evs[0].GetEdit().GetText() != text {
+			t.Fatalf("edit %q: events %v", text, evs)
+		}
+		return evs[0]
+	}
+	a, b := edit("The answer", 10), edit("The answer is 42.", 11)
+	if a.EventId == b.EventId {
+		t.Errorf("two corrections in one second share the event ID %q: the gateway drops the second", a.EventId)
+	}
+	if again := edit("The answer is 42.", 12); again.EventId != b.EventId {
+		t.Errorf("the same correction told again: ID %q, then %q", b.EventId, again.EventId)
+	}
+}

@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"strings"
 	"sync"
 
 	"github.com/gotd/td/tg"
@@ -215,6 +216,28 @@ func (p *peers) chatType(chat string) pb.ChatType {
 		}
 	}
 	return pb.ChatType_CHAT_TYPE_GROUP
+}
+
+// byUsername is the ID of the user whose username (the editable one or
+// any active one of theirs) is name, whatever its capitals, as Telegram
+// compares them; 0 when the cache has no such user.
+func (p *peers) byUsername(name string) int64 {
+	if name == "" {
+		return 0
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for id, u := range p.users {
+		if strings.EqualFold(u.Username, name) {
+			return id
+		}
+		for _, un := range u.Usernames {
+			if un.Active && strings.EqualFold(un.Username, name) {
+				return id
+			}
+		}
+	}
+	return 0
 }
 
 // name is how a user reads, from the cache.

@@ -390,7 +390,7 @@ func (s *Session) pollCorrections(pollText string, msgs []pollMsg) []*pb.Event {
 	at := time.Now().Unix()
 	var evs []*pb.Event
 	for _, pm := range msgs {
-		text, spans := mediatext.WithCaption(pollText, pm.caption, spansOf(pm.caption, pm.ents))
+		text, spans := mediatext.WithCaption(pollText, pm.caption, spansOf(pm.caption, pm.ents, s.userByName))
 		// No event ID: a poll's update says a state again, and a second
 		// copy changes nothing, while two states may read the same.
 		evs = append(evs, s.editEvent(pm.chat, pm.sender, pm.id, at, "", text, spans))

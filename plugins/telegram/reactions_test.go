@@ -2,9 +2,13 @@ package telegram
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/gotd/td/tg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // groupReactions is a message's reactions in a large group: the recent
@@ -60,5 +64,36 @@ func TestReactionsNoRecentList(t *testing.T) {
 	}
 	if n := up(groupReactions(0)); n != 1 {
 		t.Errorf("count down to none: %d events, want 1002's removal", n)
+	}
+}
+
+// XMPP clients write a heart as "❤️" (with the emoji variation
+// selector), Telegram's reactions without it ("❤"): the user's goes as
+// Telegram's (it was REACTION_INVALID), and a contact's reads as XMPP
+// clients write it, so both are the same reaction there.
+func TestReactionVariationSelector(t *testing.T) {
+	srv := newFake(t)
+	s, h, _, _ := connectAlice(t, srv)
+	ctx := ctxT(t)
+	from := h.count()
+	gid := srv.Send(bob.ID, &tg.PeerUser{UserID: alice.ID}, "react to me")
+	ev := h.wait(t, from, "bob's message", isMessage("1002", "react to me"))
+	if _, err := s.React(ctx, sdk.Call{ChatID: "1002"}, &pb.React{TargetId: ev.EventId, Emojis: []string{"❤️", "👍"}}); err != nil {
+		t.Fatalf("react ❤️: %v", err)
+	}
+	if got := srv.Reactions(gid)[alice.ID]; !slices.Equal(got, []string{"❤", "👍"}) {
+		t.Errorf("alice's reactions on Telegram %q, want ❤ (no variation selector) and 👍", got)
+	}
+	srv.React(bob.ID, gid, "❤", "☃")
+	ev = h.wait(t, from, "bob's reaction", func(ev *pb.Event) bool { return ev.GetReaction() != nil && ev.Sender.GetUserId() == "1002" })
+	if got := ev.GetReaction().Emojis; !slices.Equal(got, []string{"☃️", "❤️"}) {
+		t.Errorf("bob's reactions %q, want ☃️ and ❤️ as XMPP clients write them", got)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, ev := range h.events[from:] {
+		if r := ev.GetReaction(); r != nil && ev.Sender.GetIsFromMe() && slices.Contains(r.Emojis, "❤") {
+			t.Errorf("the user's own reaction came back as Telegram writes it: %v", r.Emojis)
+		}
 	}
 }

@@ -51,6 +51,19 @@ func (n *newestSeen) of(chat string) int {
 	return n.ids[newestKey(chat)]
 }
 
+// channels are the newest message IDs seen per channel, by channel ID.
+func (n *newestSeen) channels() map[int64]int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := map[int64]int{}
+	for k, id := range n.ids {
+		if kind, cid, err := parsePeer(k); err == nil && kind == peerChannel {
+			out[cid] = id
+		}
+	}
+	return out
+}
+
 // noteMessage records a message's ID for its chat.
 func (s *Session) noteMessage(mc tg.MessageClass) {
 	if p, ok := mc.(interface{ GetPeerID() tg.PeerClass }); ok {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/reaction"
 )
 
 var (
@@ -455,15 +457,21 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	}
 	req := &tg.MessagesSendReactionRequest{Peer: peer, MsgID: id}
 	var rs []tg.ReactionClass
+	var mine []string // as the echo's reactions read
 	for _, e := range r.Emojis {
-		rs = append(rs, &tg.ReactionEmoji{Emoticon: e})
+		te := reaction.ToTelegram(e)
+		if te == "" || slices.Contains(mine, reaction.ToXMPP(te)) {
+			continue
+		}
+		rs = append(rs, &tg.ReactionEmoji{Emoticon: te})
+		mine = append(mine, reaction.ToXMPP(te))
 	}
 	req.SetReaction(rs)
 	upd, err := api.MessagesSendReaction(ctx, req)
 	if err != nil {
 		return sdk.Result{}, cmdErr("react", err)
 	}
-	s.react.setMine(c.ChatID, id, userID(s.self), r.Emojis)
+	s.react.setMine(c.ChatID, id, userID(s.self), mine)
 	_ = mgr.Handle(ctx, upd)
 	return sdk.Result{}, nil
 }

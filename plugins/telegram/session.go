@@ -52,6 +52,7 @@ type Session struct {
 	// closes once none does.
 	running sync.WaitGroup
 
+	gaps     gapFill // gap.go
 	sent     sentSet
 	hold     sendHold  // sending.go
 	live     liveSends // sending.go
@@ -117,6 +118,7 @@ func (s *Session) Connect(ctx context.Context) error {
 		s.st = st
 		s.peers.use(st)
 		s.loadSendNotes(st)
+		s.loadChannelTops(st)
 	}
 	s.stopped = false
 	s.mu.Unlock()
@@ -147,10 +149,12 @@ func (s *Session) start(ready chan struct{}) {
 	gen := s.gen
 	s.running.Add(1)
 	mgr := updates.New(updates.Config{
-		Handler:          telegram.UpdateHandlerFunc(s.handle),
-		Storage:          s.st,
-		AccessHasher:     s.st,
-		UserAccessHasher: s.st,
+		Handler:               telegram.UpdateHandlerFunc(s.handle),
+		Storage:               s.st,
+		AccessHasher:          s.st,
+		UserAccessHasher:      s.st,
+		OnChannelTooLong:      s.channelTooLong(gen),      // gap.go
+		OnChannelInaccessible: s.channelInaccessible(gen), // channelupdate.go
 		OnTooLong: func() {
 			s.n.log().Warn("telegram: the gap in updates is too long to recover; messages of the gap are only in the history", "login", s.login.LoginID)
 		},
@@ -361,6 +365,10 @@ func (s *Session) Disconnect(ctx context.Context) error {
 	s.mu.Unlock()
 	s.peers.use(nil)
 	if st != nil {
+		// Where each channel's next gap starts (gap.go).
+		if err := st.setChannelTops(s.newest.channels()); err != nil {
+			s.n.log().Warn("telegram: the newest message of channels not kept", "login", s.login.LoginID, "err", err)
+		}
 		return st.close()
 	}
 	return nil

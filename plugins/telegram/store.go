@@ -35,6 +35,10 @@ var (
 	// The messages unpinned, until pinned again, with the pts of the
 	// update that said so (pin.go): a second unpin changes nothing.
 	bucketUnpinned = []byte("unpinned") // chat/message -> pts
+	// The newest message the session had of each channel, kept at a
+	// disconnection: a gap too long for Telegram's difference is read
+	// from the history after it (gap.go).
+	bucketChanTop = []byte("chantop") // channel ID -> message ID
 )
 
 // store is a login's database. It implements gotd's updates.StateStorage,
@@ -65,7 +69,7 @@ func openStore(dir string) (*store, error) {
 		return nil, fmt.Errorf("telegram: open %s: %w", dbFile, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketState, bucketChannels, bucketHashes, bucketMsgChat, bucketTopicMsg, bucketSending, bucketUnpinned} {
+		for _, b := range [][]byte{bucketState, bucketChannels, bucketHashes, bucketMsgChat, bucketTopicMsg, bucketSending, bucketUnpinned, bucketChanTop} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -284,6 +288,47 @@ func (s *store) GetUserAccessHash(_ context.Context, _, userID int64) (int64, bo
 // session was disconnected meanwhile (Disconnect sets it to nil), as a
 // command or the history's goroutine may still run then.
 var errClosed = errors.New("telegram: the login's database is closed (disconnected)")
+
+// setChannelTops keeps the newest message IDs of channels; an ID older
+// than the one kept does not replace it.
+func (s *store) setChannelTops(tops map[int64]int) error {
+	if len(tops) == 0 {
+		return nil
+	}
+	if s == nil {
+		return errClosed
+	}
+	if s.frozen.Load() {
+		// Messages seen may not have been kept: the gap starts before.
+		return errFrozen
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketChanTop)
+		for id, top := range tops {
+			if v := b.Get(idKey(id)); len(v) == 8 && int(binary.BigEndian.Uint64(v)) >= top {
+				continue
+			}
+			if err := b.Put(idKey(id), binary.BigEndian.AppendUint64(nil, uint64(top))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// channelTops are the newest message IDs kept, by channel ID.
+func (s *store) channelTops() (map[int64]int, error) {
+	out := map[int64]int{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketChanTop).ForEach(func(k, v []byte) error {
+			if len(k) == 8 && len(v) == 8 {
+				out[int64(binary.BigEndian.Uint64(k))] = int(binary.BigEndian.Uint64(v))
+			}
+			return nil
+		})
+	})
+	return out, err
+}
 
 // setMessageChat remembers the chat of a message outside channels.
 func (s *store) setMessageChat(id int, chat string) {

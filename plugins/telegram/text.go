@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -57,8 +58,10 @@ func (o offsets) to16(b int) int {
 	return 0
 }
 
-// spansOf turns Telegram's entities into the contract's spans.
-func spansOf(text string, ents []tg.MessageEntityClass) []*pb.Span {
+// spansOf turns Telegram's entities into the contract's spans. byName
+// is the user ID of a username (without its @; "" for none known), for
+// an @username's mention; nil leaves those as text.
+func spansOf(text string, ents []tg.MessageEntityClass, byName func(string) string) []*pb.Span {
 	if len(ents) == 0 {
 		return nil
 	}
@@ -92,9 +95,21 @@ func spansOf(text string, ents []tg.MessageEntityClass) []*pb.Span {
 			sp.Style, sp.Url = pb.Span_STYLE_LINK, text[start:end]
 		case *tg.MessageEntityMentionName:
 			sp.Style, sp.UserId = pb.Span_STYLE_MENTION, userID(e.UserID)
+		case *tg.MessageEntityMention:
+			// @username: Telegram names no user, the text does. A
+			// username no user known has (a channel's, a stranger's)
+			// stays text.
+			id := ""
+			if byName != nil {
+				id = byName(strings.TrimPrefix(text[start:end], "@"))
+			}
+			if id == "" {
+				continue
+			}
+			sp.Style, sp.UserId = pb.Span_STYLE_MENTION, id
 		default:
-			// Underline, hashtags, @usernames, bot commands, custom
-			// emoji...: XEP-0393 has no way to say them; the text stays.
+			// Underline, hashtags, bot commands, custom emoji...:
+			// XEP-0393 has no way to say them; the text stays.
 			continue
 		}
 		out = append(out, sp)

@@ -275,12 +275,12 @@ func TestSpansEntities(t *testing.T) {
 	if len(ents) != 1 || ents[0].GetOffset() != 5 || ents[0].GetLength() != 4 {
 		t.Fatalf("entities %v", ents)
 	}
-	back := spansOf(text, ents)
+	back := spansOf(text, ents, nil)
 	if len(back) != 1 || back[0].Start != 8 || back[0].End != 12 {
 		t.Errorf("spans %v", back)
 	}
 	// Out of range: clamped, never a panic.
-	if sp := spansOf("ab", []tg.MessageEntityClass{&tg.MessageEntityItalic{Offset: 1, Length: 50}}); len(sp) != 1 || sp[0].End != 2 {
+	if sp := spansOf("ab", []tg.MessageEntityClass{&tg.MessageEntityItalic{Offset: 1, Length: 50}}, nil); len(sp) != 1 || sp[0].End != 2 {
 		t.Errorf("clamped %v", sp)
 	}
 }

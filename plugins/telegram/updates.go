@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"maps"
 	"slices"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/telegram/reaction"
 )
 
 // handle is gotd's updates manager's handler: Telegram's updates as
@@ -37,16 +39,7 @@ func (s *Session) handle(ctx context.Context, u tg.UpdatesClass) error {
 	for _, x := range list {
 		evs = append(evs, s.convert(ctx, x)...)
 	}
-	if len(evs) == 0 {
-		return nil
-	}
-	for _, ev := range evs[:len(evs)-1] {
-		ev.LoginId = s.login.LoginID
-		s.n.host.Emit(ev)
-	}
-	last := evs[len(evs)-1]
-	last.LoginId = s.login.LoginID
-	if err := s.n.host.EmitDurable(ctx, last); err != nil {
+	if err := s.emitEvents(ctx, evs); err != nil {
 		// gotd saves the new update state whatever the handler answers:
 		// keep it back, so the next Connect's catch-up brings these
 		// events again rather than skip them.
@@ -283,7 +276,7 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 // topic's first message only to say where it is: no reply.
 func (s *Session) messageEvent(m *tg.Message) *pb.Event {
 	chat := s.messageChat(m, false)
-	text, spans := messageText(m)
+	text, spans := s.messageText(m)
 	text, spans = s.withForward(m, text, spans)
 	me := &pb.MessageEvent{Text: text, Spans: spans, ExpiresUnixMicro: expiresAt(m.Date, m.TTLPeriod)}
 	if r, ok := m.ReplyTo.(*tg.MessageReplyHeader); ok {
@@ -348,8 +341,23 @@ func (s *Session) editEvents(mc tg.MessageClass) []*pb.Event {
 		return nil
 	}
 	// A live location's new position is an edit too: the text says it.
-	text, spans := messageText(m)
-	return []*pb.Event{s.editEvent(chat, snd, m.ID, int64(m.EditDate), fmt.Sprintf("%d.e%d", m.ID, m.EditDate), text, spans)}
+	text, spans := s.messageText(m)
+	return []*pb.Event{s.editEvent(chat, snd, m.ID, int64(m.EditDate), editEventID(m.ID, m.EditDate, text, spans), text, spans)}
+}
+
+// editEventID is the event ID of message id's correction at editDate
+// (Unix seconds) to text: Telegram's edit_date counts seconds, and a bot
+// streaming its answer edits its message several times a second, so
+// the text says which (the gateway drops an event whose ID it has seen);
+// the same correction told again, and an edit that changes nothing
+// shown (views, a link's preview), keep the ID.
+func editEventID(id, editDate int, text string, spans []*pb.Span) string {
+	h := fnv.New32a()
+	h.Write([]byte(text))
+	for _, sp := range spans {
+		fmt.Fprintf(h, "|%d,%d,%d,%s,%s", sp.Start, sp.End, sp.Style, sp.Url, sp.UserId)
+	}
+	return fmt.Sprintf("%d.e%d.%s", id, editDate, strconv.FormatUint(uint64(h.Sum32()), 36))
 }
 
 // editEvent is a correction of message id of chat by snd at a time (unix
@@ -506,7 +514,7 @@ func (s *Session) reactionEvents(chat string, msg int, r tg.MessageReactions) []
 	emoji := func(rc tg.ReactionClass) string {
 		switch rc := rc.(type) {
 		case *tg.ReactionEmoji:
-			return rc.Emoticon
+			return reaction.ToXMPP(rc.Emoticon)
 		case *tg.ReactionCustomEmoji:
 			return "⭐" // a custom emoji has no Unicode form
 		}
@@ -599,7 +607,7 @@ func keepUnlisted(before, now map[string][]string, r tg.MessageReactions) {
 	unnamed := map[string]int{}
 	for _, rc := range r.Results {
 		if e, ok := rc.Reaction.(*tg.ReactionEmoji); ok {
-			unnamed[e.Emoticon] += rc.Count
+			unnamed[reaction.ToXMPP(e.Emoticon)] += rc.Count
 		}
 	}
 	for _, set := range now {

@@ -12,6 +12,7 @@ import (
 	"passerelle.im/passerelle/plugins/mediatext"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/reaction"
 )
 
 // captionMax is the longest caption Telegram takes, in UTF-16 units.
@@ -153,12 +154,12 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	reaction := []models.ReactionType{}
+	set := []models.ReactionType{}
 	if n := len(r.Emojis); n > 0 {
-		reaction = append(reaction, models.ReactionType{Type: models.ReactionTypeTypeEmoji,
-			ReactionTypeEmoji: &models.ReactionTypeEmoji{Type: models.ReactionTypeTypeEmoji, Emoji: r.Emojis[n-1]}})
+		set = append(set, models.ReactionType{Type: models.ReactionTypeTypeEmoji,
+			ReactionTypeEmoji: &models.ReactionTypeEmoji{Type: models.ReactionTypeTypeEmoji, Emoji: reaction.ToTelegram(r.Emojis[n-1])}})
 	}
-	if _, err := s.bot.SetMessageReaction(ctx, &bot.SetMessageReactionParams{ChatID: chatID, MessageID: msgID, Reaction: reaction}); err != nil {
+	if _, err := s.bot.SetMessageReaction(ctx, &bot.SetMessageReactionParams{ChatID: chatID, MessageID: msgID, Reaction: set}); err != nil {
 		if strings.Contains(strings.ToLower(err.Error()), "reaction_invalid") {
 			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED,
 				"Telegram does not allow this reaction here (a bot may use the standard emoji reactions the chat allows): %v", err)

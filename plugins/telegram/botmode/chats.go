@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/go-telegram/bot/models"
@@ -120,6 +121,40 @@ func (cs *chats) get(id int64) (chat, bool) {
 		return chat{}, false
 	}
 	return c.clone(), true
+}
+
+// byUsername is the user whose username is name (any capitals, as
+// Telegram compares them) among those the bot has seen: a member of
+// chat id first, then of any chat, or the person of a private chat; 0
+// for none.
+func (cs *chats) byUsername(id int64, name string) int64 {
+	if name == "" {
+		return 0
+	}
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	in := func(c *chat) int64 {
+		for uid, m := range c.Members {
+			if strings.EqualFold(m.Username, name) {
+				return uid
+			}
+		}
+		if c.Type == models.ChatTypePrivate && strings.EqualFold(c.Username, name) {
+			return c.ID
+		}
+		return 0
+	}
+	if c, ok := cs.byID[id]; ok {
+		if uid := in(c); uid != 0 {
+			return uid
+		}
+	}
+	for _, c := range cs.byID {
+		if uid := in(c); uid != 0 {
+			return uid
+		}
+	}
+	return 0
 }
 
 // head is a copy of chat id's record without its members and topics:

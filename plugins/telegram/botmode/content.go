@@ -17,12 +17,18 @@ import (
 // pay, see a story.
 const inApp = "in Telegram"
 
-func messageText(m *models.Message) (string, []*pb.Span) {
+func (s *Session) messageText(m *models.Message) (string, []*pb.Span) {
 	text, ents := m.Text, m.Entities
 	if text == "" {
 		text, ents = m.Caption, m.CaptionEntities
 	}
-	return mediatext.WithCaption(contentText(m), text, spansOf(text, ents))
+	return mediatext.WithCaption(contentText(m), text, spansOf(text, ents, s.userByName(m.Chat.ID)))
+}
+
+// userByName looks a username up among the users the bot has seen,
+// those of chat first, for an @username's mention.
+func (s *Session) userByName(chat int64) func(string) int64 {
+	return func(name string) int64 { return s.chats.byUsername(chat, name) }
 }
 
 // contentText is what a message carries besides text and files, as text;

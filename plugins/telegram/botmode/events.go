@@ -9,6 +9,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/telegram/reaction"
 )
 
 // eventsOf turns one update into the contract's events, in order: a chat
@@ -197,7 +198,7 @@ func (s *Session) messageEvents(ctx context.Context, m *models.Message) []*pb.Ev
 	if ev := s.pinEvent(m); ev != nil {
 		return append(evs, ev) // pin.go
 	}
-	text, spans := messageText(m)
+	text, spans := s.messageText(m)
 	atts := attachmentsOf(m)
 	if text == "" && len(atts) == 0 {
 		return evs
@@ -262,7 +263,7 @@ func (s *Session) serviceEvents(ctx context.Context, m *models.Message) []*pb.Ev
 func (s *Session) editEvents(ctx context.Context, m *models.Message) []*pb.Event {
 	evs := s.seeChat(ctx, &m.Chat, m.From, m.Date)
 	// A live location's new position is an edit too: the text says it.
-	text, spans := messageText(m)
+	text, spans := s.messageText(m)
 	date := m.EditDate
 	if date == 0 {
 		date = m.Date
@@ -289,7 +290,7 @@ func (s *Session) reactionEvents(ctx context.Context, r *models.MessageReactionU
 	var emojis []string
 	for _, rt := range r.NewReaction {
 		if rt.Type == models.ReactionTypeTypeEmoji && rt.ReactionTypeEmoji != nil {
-			emojis = append(emojis, rt.ReactionTypeEmoji.Emoji)
+			emojis = append(emojis, reaction.ToXMPP(rt.ReactionTypeEmoji.Emoji))
 		}
 	}
 	ev.Payload = &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: strconv.Itoa(r.MessageID), Emojis: emojis}}

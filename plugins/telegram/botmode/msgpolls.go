@@ -168,7 +168,7 @@ func (s *Session) pollEvents(p *models.Poll) []*pb.Event {
 	me := s.identity().ID
 	var evs []*pb.Event
 	for _, m := range msgs {
-		text, spans := mediatext.WithCaption(pt, m.Caption, spansOf(m.Caption, m.CaptionEntities))
+		text, spans := mediatext.WithCaption(pt, m.Caption, spansOf(m.Caption, m.CaptionEntities, s.userByName(m.Chat.ID)))
 		ev := base(&m.Chat, at)
 		s.inTopicRoom(ev, &m)
 		ev.Sender = senderOf(&m)

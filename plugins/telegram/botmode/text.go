@@ -2,6 +2,7 @@ package botmode
 
 import (
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/go-telegram/bot/models"
@@ -56,7 +57,9 @@ func (o offsets) toUnit(b int) (int, bool) {
 // spansOf turns a message's entities into the contract's spans. Entities
 // with no style of the contract (hashtags, commands, plain URLs, which
 // clients link by themselves) are left out.
-func spansOf(text string, ents []models.MessageEntity) []*pb.Span {
+// byName is the user ID of a username (without its @; 0 for none
+// known), for an @username's mention; nil leaves those as text.
+func spansOf(text string, ents []models.MessageEntity, byName func(string) int64) []*pb.Span {
 	if len(ents) == 0 {
 		return nil
 	}
@@ -89,6 +92,16 @@ func spansOf(text string, ents []models.MessageEntity) []*pb.Span {
 				continue
 			}
 			sp.Style, sp.UserId = pb.Span_STYLE_MENTION, strconv.FormatInt(e.User.ID, 10)
+		case models.MessageEntityTypeMention:
+			// @username: the Bot API names no user, the text does.
+			var id int64
+			if byName != nil {
+				id = byName(strings.TrimPrefix(text[sp.Start:sp.End], "@"))
+			}
+			if id == 0 {
+				continue
+			}
+			sp.Style, sp.UserId = pb.Span_STYLE_MENTION, strconv.FormatInt(id, 10)
 		default:
 			continue
 		}

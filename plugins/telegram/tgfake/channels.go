@@ -151,6 +151,16 @@ func (s *Server) deliverChannel(from int64, c *Channel, text string, o msgOpts, 
 		Users: s.usersFor(from), Chats: s.chatsFor(from), Date: now()}, nil
 }
 
+// RemoveMember takes user out of channel and tells them nothing, as
+// when they were removed while away: Telegram's updateChannel has no
+// pts, and no getDifference gives it again.
+func (s *Server) RemoveMember(channel, user int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.channels[channel]
+	c.Members = slices.DeleteFunc(c.Members, func(m int64) bool { return m == user })
+}
+
 // channelOf is the channel a member names.
 func (s *Server) channelOf(k *key, in tg.InputChannelClass) (*Channel, error) {
 	if _, err := s.self(k); err != nil {
@@ -169,12 +179,34 @@ func (s *Server) channelOf(k *key, in tg.InputChannelClass) (*Channel, error) {
 
 func (s *Server) registerChannels(d *tgtest.Dispatcher) {
 	handle(s, d, tg.UpdatesGetChannelDifferenceRequestTypeID, "updates.getChannelDifference", func(k *key, r *tg.UpdatesGetChannelDifferenceRequest) (bin.Encoder, error) {
+		if ic, ok := r.Channel.(*tg.InputChannel); ok {
+			if c := s.channels[ic.ChannelID]; c != nil && ic.AccessHash == c.ID*11 && c.Username == "" && !slices.Contains(c.Members, k.user) {
+				// As Telegram: a private channel the user is no
+				// longer in (removed, banned) is no longer theirs to
+				// follow.
+				return nil, tgerr.New(400, "CHANNEL_PRIVATE")
+			}
+		}
 		c, err := s.channelOf(k, r.Channel)
 		if err != nil {
 			return nil, err
 		}
 		if r.Pts >= c.pts {
 			return &tg.UpdatesChannelDifferenceEmpty{Final: true, Pts: c.pts}, nil
+		}
+		if r.Limit > 0 && c.pts-r.Pts > r.Limit {
+			// More than the client takes (a user's limit is 100): as
+			// Telegram, the dialog's new pts and its latest messages,
+			// the gap's updates not given.
+			d := &tg.Dialog{Peer: &tg.PeerChannel{ChannelID: c.ID}, Pts: c.pts, TopMessage: c.next - 1}
+			d.SetFlags()
+			out := &tg.UpdatesChannelDifferenceTooLong{Final: true, Dialog: d, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user)}
+			for id := c.next - 1; id > 0 && len(out.Messages) < r.Limit; id-- {
+				if m := c.msgs[id]; m != nil {
+					out.Messages = append(out.Messages, view(m, k.user))
+				}
+			}
+			return out, nil
 		}
 		out := &tg.UpdatesChannelDifference{Final: true, Pts: c.pts, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user)}
 		for _, e := range c.log {

@@ -283,6 +283,17 @@ func (s *Server) React(user int64, gid int, emojis ...string) {
 	s.react(user, gid, emojis)
 }
 
+// Reactions are the reactions to message gid, by user.
+func (s *Server) Reactions(gid int) map[int64][]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[int64][]string{}
+	for u, es := range s.reacts[gid] {
+		out[u] = slices.Clone(es)
+	}
+	return out
+}
+
 // react sets reactions and tells every box owner but user; it returns
 // user's own update.
 func (s *Server) react(user int64, gid int, emojis []string) tg.UpdateClass {

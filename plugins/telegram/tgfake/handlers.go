@@ -332,6 +332,9 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 			}
 			out := &tg.MessagesChannelMessages{Count: len(c.msgs), Pts: c.pts, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user)}
 			for id := c.next - 1; id > 0 && (r.Limit == 0 || len(out.Messages) < r.Limit); id-- {
+				if id <= r.MinID {
+					break // min_id: only newer messages
+				}
 				if m := c.msgs[id]; m != nil && (r.OffsetID == 0 || id < r.OffsetID) {
 					out.Messages = append(out.Messages, view(m, k.user))
 				}
@@ -346,7 +349,7 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 				continue
 			}
 			count++ // Telegram's count is the chat's, whatever the offset
-			if r.OffsetID == 0 || m.ID < r.OffsetID {
+			if (r.OffsetID == 0 || m.ID < r.OffsetID) && m.ID > r.MinID {
 				all = append(all, m)
 			}
 		}
@@ -571,6 +574,12 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		var emojis []string
 		for _, rc := range r.Reaction {
 			if e, ok := rc.(*tg.ReactionEmoji); ok {
+				if strings.ContainsRune(e.Emoticon, '\uFE0F') {
+					// Telegram's reactions are written without
+					// variation selectors ("❤", not "❤️"): any other
+					// is no reaction it has.
+					return nil, tgerr.New(400, "REACTION_INVALID")
+				}
 				emojis = append(emojis, e.Emoticon)
 			}
 		}

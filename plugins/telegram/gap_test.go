@@ -1,0 +1,83 @@
+package telegram
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/gotd/td/tg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/telegram/tgfake"
+)
+
+// More messages in a supergroup while the gateway was away than
+// Telegram's difference gives (a user's 100): the messages of the gap
+// come all the same, from the chat's history, oldest first, none seen
+// before again; and the next message after them.
+func TestChannelGapTooLong(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 600, Title: "Big", Members: []int64{alice.ID, bob.ID, carol.ID}, Creator: bob.ID})
+	s, h, info, n := connectAlice(t, srv)
+	big := &tg.PeerChannel{ChannelID: 600}
+	from := h.count()
+	srv.Send(bob.ID, big, "before")
+	h.wait(t, from, "a message before", isMessage("-100600", "before"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	const away = 130
+	for i := 1; i <= away; i++ {
+		srv.Send(bob.ID, big, fmt.Sprintf("away %d.", i))
+	}
+	from = h.count()
+	connect(t, n, h, info)
+	h.wait(t, from, "the gap's last message", isMessage("-100600", fmt.Sprintf("away %d.", away)))
+	h.wait(t, from, "the gap's first message", isMessage("-100600", "away 1."))
+	srv.Send(carol.ID, big, "after")
+	h.wait(t, from, "the message after the gap", isMessage("-100600", "after"))
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var order []string
+	seen := map[string]int{}
+	for _, ev := range h.events[from:] {
+		if m := ev.GetMessage(); m != nil && ev.ChatId == "-100600" {
+			seen[m.Text]++
+			order = append(order, m.Text)
+		}
+	}
+	if seen["before"] != 0 {
+		t.Errorf("the message before the gap came again (%d)", seen["before"])
+	}
+	for i := 1; i <= away; i++ {
+		if txt := fmt.Sprintf("away %d.", i); seen[txt] == 0 {
+			t.Errorf("%q never came", txt)
+		}
+	}
+	if len(order) > 1 && order[0] != "away 1." {
+		t.Errorf("the gap came from %q, want its oldest first", order[0])
+	}
+}
+
+// Removed from a private supergroup while the gateway was away (no
+// update says so again: updateChannel has no pts), the room ends once
+// Telegram refuses the group's difference (CHANNEL_PRIVATE); it stayed,
+// though nothing of the group would come again.
+func TestChannelRemovedWhileAway(t *testing.T) {
+	srv := newFake(t)
+	srv.AddChannel(tgfake.Channel{ID: 600, Title: "Big", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	s, h, info, n := connectAlice(t, srv)
+	from := h.count()
+	srv.Send(bob.ID, &tg.PeerChannel{ChannelID: 600}, "before")
+	h.wait(t, from, "a message before", isMessage("-100600", "before"))
+	if err := s.Disconnect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	srv.RemoveMember(600, alice.ID)
+	from = h.count()
+	connect(t, n, h, info)
+	ev := h.wait(t, from, "the room's end", func(ev *pb.Event) bool { return ev.ChatId == "-100600" && ev.GetChatRemoved() != nil })
+	if r := ev.GetChatRemoved().Reason; r != pb.ChatRemovedEvent_REASON_LEFT && r != pb.ChatRemovedEvent_REASON_BANNED {
+		t.Errorf("the room ended as %v", r)
+	}
+}
