@@ -172,6 +172,7 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 	if m == nil {
 		return nil
 	}
+	withForward(m, contextOf(msg)) // forward.go
 	for _, a := range m.Attachments {
 		if r := a.GetRef(); r != "" {
 			// With the message's key: a file WhatsApp no longer has is
