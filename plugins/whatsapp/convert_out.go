@@ -162,12 +162,19 @@ func mediaMessage(a *pb.Attachment, up whatsmeow.UploadResponse, caption string,
 	if name == "" {
 		name = "file"
 	}
-	return &waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{
+	doc := &waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{
 		URL: proto.String(up.URL), DirectPath: proto.String(up.DirectPath), MediaKey: up.MediaKey,
 		FileEncSHA256: up.FileEncSHA256, FileSHA256: up.FileSHA256, FileLength: proto.Uint64(up.FileLength),
 		Mimetype: proto.String(mime), FileName: proto.String(name), Title: proto.String(name),
 		Caption: capt, JPEGThumbnail: thumb, ContextInfo: ci,
 	}}
+	if capt != nil {
+		// A document with a caption goes wrapped, as WhatsApp's apps
+		// send it (WhatsApp Web wraps a captioned document so): whether
+		// they show the caption of a bare one is not known.
+		doc = &waE2E.Message{DocumentWithCaptionMessage: &waE2E.FutureProofMessage{Message: doc}}
+	}
+	return doc
 }
 
 func u32(v int32) *uint32 {

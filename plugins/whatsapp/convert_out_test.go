@@ -71,9 +71,14 @@ func TestOutboundMedia(t *testing.T) {
 		{"voice note", mediaMessage(&pb.Attachment{MimeType: "audio/ogg; codecs=opus", VoiceNote: true, DurationMs: 2000}, up, "", nil),
 			&waE2E.Message{AudioMessage: &waE2E.AudioMessage{URL: u, DirectPath: d, MediaKey: k, FileEncSHA256: e, FileSHA256: s, FileLength: l,
 				Mimetype: proto.String("audio/ogg; codecs=opus"), PTT: proto.Bool(true), Seconds: proto.Uint32(2)}}},
-		{"document keeps its name", mediaMessage(&pb.Attachment{Name: "report.pdf", MimeType: "application/pdf"}, up, "the report", nil),
+		{"document keeps its name", mediaMessage(&pb.Attachment{Name: "report.pdf", MimeType: "application/pdf"}, up, "", nil),
 			&waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{URL: u, DirectPath: d, MediaKey: k, FileEncSHA256: e, FileSHA256: s, FileLength: l,
-				Mimetype: proto.String("application/pdf"), FileName: proto.String("report.pdf"), Title: proto.String("report.pdf"), Caption: proto.String("the report")}}},
+				Mimetype: proto.String("application/pdf"), FileName: proto.String("report.pdf"), Title: proto.String("report.pdf")}}},
+		// As WhatsApp's apps send a document with a caption: wrapped.
+		{"document with a caption, wrapped", mediaMessage(&pb.Attachment{Name: "report.pdf", MimeType: "application/pdf"}, up, "the report", nil),
+			&waE2E.Message{DocumentWithCaptionMessage: &waE2E.FutureProofMessage{Message: &waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{
+				URL: u, DirectPath: d, MediaKey: k, FileEncSHA256: e, FileSHA256: s, FileLength: l,
+				Mimetype: proto.String("application/pdf"), FileName: proto.String("report.pdf"), Title: proto.String("report.pdf"), Caption: proto.String("the report")}}}}},
 		{"no type: a document", mediaMessage(&pb.Attachment{}, up, "", nil),
 			&waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{URL: u, DirectPath: d, MediaKey: k, FileEncSHA256: e, FileSHA256: s, FileLength: l,
 				Mimetype: proto.String("application/octet-stream"), FileName: proto.String("file"), Title: proto.String("file")}}},
