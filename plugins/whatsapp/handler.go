@@ -174,10 +174,15 @@ func loggedOutText(e *events.LoggedOut) string {
 }
 
 // learnSource learns a sender's LID and phone number given side by side
-// (as message does), so that their chat is the number's.
+// (as message does), so that their chat is the number's; for the user's
+// own (a read on the phone), the chat's, given beside it as the
+// recipient's.
 func (s *Session) learnSource(src *types.MessageSource) {
 	if !src.SenderAlt.IsEmpty() {
 		s.ids.learn(src.Sender.ToNonAD(), src.SenderAlt.ToNonAD())
+	}
+	if src.IsFromMe && !src.IsGroup && !src.RecipientAlt.IsEmpty() {
+		s.ids.learn(src.Chat.ToNonAD(), src.RecipientAlt.ToNonAD())
 	}
 }
 
