@@ -172,7 +172,9 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 	if m == nil {
 		return nil
 	}
-	withForward(m, contextOf(msg)) // forward.go
+	ci := contextOf(msg)
+	c.otherChatReply(m, ci, chatOf(&evt.Info))
+	withForward(m, ci) // contextlines.go
 	for _, a := range m.Attachments {
 		if r := a.GetRef(); r != "" {
 			// With the message's key: a file WhatsApp no longer has is

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 )
@@ -47,6 +48,45 @@ func TestForwarded(t *testing.T) {
 					m.GetText()[tc.mention[0]:tc.mention[1]] != "@111222333" {
 					t.Errorf("spans %v", m.GetSpans())
 				}
+			}
+		})
+	}
+}
+
+// A reply to a status, or a private reply to a group's message, names a
+// message of another chat: it starts with the quoted copy WhatsApp sends
+// with it and names no message; a reply in the chat is as it was.
+func TestOtherChatReply(t *testing.T) {
+	reply := func(remote string, quoted *waE2E.Message, text string) *waE2E.Message {
+		return &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String(text), ContextInfo: &waE2E.ContextInfo{
+			StanzaID: proto.String("Q1"), Participant: proto.String(me.String()), RemoteJID: proto.String(remote), QuotedMessage: quoted,
+			MentionedJID: []string{aliceLID.String()}}}}
+	}
+	cases := []struct {
+		name    string
+		info    types.MessageInfo
+		msg     *waE2E.Message
+		text    string
+		replyTo string
+	}{
+		{"status", direct(alice, "R1"), reply(types.StatusBroadcastJID.String(), &waE2E.Message{ImageMessage: &waE2E.ImageMessage{
+			Mimetype: proto.String("image/jpeg"), Caption: proto.String("sunset\nat sea")}}, "wow @111222333"),
+			"In reply to a status:\n> sunset\n> at sea\nwow @111222333", ""},
+		{"status photo without caption", direct(alice, "R2"), reply(types.StatusBroadcastJID.String(), &waE2E.Message{ImageMessage: &waE2E.ImageMessage{
+			Mimetype: proto.String("image/jpeg")}}, "@111222333"), "In reply to a status:\n> image.jpg\n@111222333", ""},
+		{"private reply to a group's message", direct(alice, "R3"), reply(group.String(), &waE2E.Message{Conversation: proto.String("who comes?")}, "me @111222333"),
+			"In reply to a group's message:\n> who comes?\nme @111222333", ""},
+		{"in the group itself", inGroup(alice, "R4"), reply(group.String(), &waE2E.Message{Conversation: proto.String("who comes?")}, "me @111222333"),
+			"me @111222333", "Q1"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := testConv.message((&events.Message{Info: tc.info, RawMessage: tc.msg}).UnwrapRaw()).GetMessage()
+			if m.GetText() != tc.text || m.GetReplyToId() != tc.replyTo {
+				t.Fatalf("text %q reply to %q, want %q and %q", m.GetText(), m.GetReplyToId(), tc.text, tc.replyTo)
+			}
+			if sp := m.GetSpans(); len(sp) != 1 || m.GetText()[sp[0].GetStart():sp[0].GetEnd()] != "@111222333" {
+				t.Errorf("spans %v", sp)
 			}
 		})
 	}
