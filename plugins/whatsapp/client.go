@@ -60,6 +60,12 @@ type Client interface {
 	// when the poll came: the options chosen, as SHA-256 hashes of
 	// their names.
 	DecryptPollVote(ctx context.Context, vote *events.Message) (*waE2E.PollVoteMessage, error)
+	// DecryptReaction decrypts a reaction sent encrypted (an
+	// EncReactionMessage: members react so in a community's announcement
+	// group) with its message's secret, which whatsmeow stored on disk
+	// when the message came. The result names no message: the
+	// encrypted one's TargetMessageKey does.
+	DecryptReaction(ctx context.Context, reaction *events.Message) (*waE2E.ReactionMessage, error)
 	// BuildPollVote is the user's vote in a poll (its message's info:
 	// chat, sender, ID, from-me flag), the options chosen by name (none
 	// takes the vote back), encrypted with the poll's message secret

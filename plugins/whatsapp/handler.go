@@ -209,6 +209,9 @@ func (s *Session) message(e *events.Message) {
 	if !e.Info.RecipientAlt.IsEmpty() {
 		s.ids.learn(e.Info.Chat.ToNonAD(), e.Info.RecipientAlt.ToNonAD())
 	}
+	if !s.decryptReaction(e) { // secretmsg.go
+		return
+	}
 	if pu := e.Message.GetPollUpdateMessage(); pu != nil {
 		s.pollVote(e, pu) // polls.go
 		return

@@ -64,6 +64,9 @@ func (noDevice) SetDisappearingTimer(context.Context, types.JID, time.Duration, 
 func (noDevice) DecryptPollVote(context.Context, *events.Message) (*waE2E.PollVoteMessage, error) {
 	return nil, errNoDevice
 }
+func (noDevice) DecryptReaction(context.Context, *events.Message) (*waE2E.ReactionMessage, error) {
+	return nil, errNoDevice
+}
 func (noDevice) BuildPollVote(context.Context, *types.MessageInfo, []string) (*waE2E.Message, error) {
 	return nil, errNoDevice
 }

@@ -512,6 +512,12 @@ func (c *Client) DecryptPollVote(ctx context.Context, vote *events.Message) (*wa
 	return c.Real.DecryptPollVote(ctx, vote)
 }
 
+// DecryptReaction is whatsmeow's own: the message's secret is in the
+// device's store, put there when Receive handed whatsmeow the message.
+func (c *Client) DecryptReaction(ctx context.Context, reaction *events.Message) (*waE2E.ReactionMessage, error) {
+	return c.Real.DecryptReaction(ctx, reaction)
+}
+
 // BuildPollVote is whatsmeow's own: it encrypts the vote with the poll's
 // secret from the device's store, as the user's (the device's JID).
 func (c *Client) BuildPollVote(ctx context.Context, poll *types.MessageInfo, optionNames []string) (*waE2E.Message, error) {
