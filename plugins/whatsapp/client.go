@@ -66,6 +66,12 @@ type Client interface {
 	// when the message came. The result names no message: the
 	// encrypted one's TargetMessageKey does.
 	DecryptReaction(ctx context.Context, reaction *events.Message) (*waE2E.ReactionMessage, error)
+	// EncryptReaction encrypts the user's reaction to a message of a
+	// community's announcement group (rootMsgInfo: its chat, sender, ID)
+	// with the message's secret whatsmeow stored, as the apps send one
+	// there: ErrOriginalMessageSecretNotFound without it. It takes the
+	// reaction's Key (set to nil) as the result's TargetMessageKey.
+	EncryptReaction(ctx context.Context, rootMsgInfo *types.MessageInfo, reaction *waE2E.ReactionMessage) (*waE2E.EncReactionMessage, error)
 	// BuildPollVote is the user's vote in a poll (its message's info:
 	// chat, sender, ID, from-me flag), the options chosen by name (none
 	// takes the vote back), encrypted with the poll's message secret

@@ -232,7 +232,14 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	resp, err := s.d.cli.SendMessage(ctx, chat, reactionMessage(chat, quoted{ID: r.TargetId, Meta: m}, r.Emojis, now()))
+	msg := reactionMessage(chat, quoted{ID: r.TargetId, Meta: m}, r.Emojis, now())
+	var extra whatsmeow.SendRequestExtra
+	if s.communityAnnouncements(ctx, chat) {
+		if msg, extra, err = s.encryptReaction(ctx, chat, quoted{ID: r.TargetId, Meta: m}, msg); err != nil {
+			return sdk.Result{}, err
+		}
+	}
+	resp, err := s.d.cli.SendMessage(ctx, chat, msg, extra)
 	if err != nil {
 		return sdk.Result{}, sendErr("react", err)
 	}

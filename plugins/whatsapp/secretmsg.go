@@ -2,9 +2,16 @@ package whatsapp
 
 import (
 	"context"
+	"errors"
 
+	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // decryptReaction turns a reaction sent encrypted into the plain one it
@@ -25,4 +32,47 @@ func (s *Session) decryptReaction(e *events.Message) bool {
 	r.Key = enc.GetTargetMessageKey()
 	e.Message = &waE2E.Message{ReactionMessage: r, MessageContextInfo: e.Message.GetMessageContextInfo()}
 	return true
+}
+
+// communityAnnouncements says whether chat is a community's
+// announcement group, as the plugin knows it (read once if not, for no
+// longer than groupReadWait; a group that cannot be read is taken as
+// none).
+func (s *Session) communityAnnouncements(ctx context.Context, chat types.JID) bool {
+	if chat.Server != types.GroupServer {
+		return false
+	}
+	g, ok := s.cachedGroup(chat)
+	if !ok {
+		ctx, cancel := context.WithTimeout(ctx, groupReadWait)
+		defer cancel()
+		rg, err := s.group(ctx, chat)
+		if err != nil {
+			s.log.Info("group unknown before reacting: the reaction goes plain", "chat", chat, "err", err)
+			return false
+		}
+		g = *rg
+	}
+	return g.IsDefaultSubGroup
+}
+
+// encryptReaction is the user's reaction msg to target in a community's
+// announcement group as the apps send it there: encrypted with the
+// message's secret (mautrix-whatsapp sends it so, with the same meta).
+// A message whose secret was not kept (it came before the device was
+// linked) is NOT_FOUND.
+func (s *Session) encryptReaction(ctx context.Context, chat types.JID, target quoted, msg *waE2E.Message) (*waE2E.Message, whatsmeow.SendRequestExtra, error) {
+	sender := target.Meta.Sender
+	if target.Meta.FromMe {
+		sender = s.ownJID()
+	}
+	root := &types.MessageInfo{MessageSource: types.MessageSource{Chat: chat, Sender: sender, IsFromMe: target.Meta.FromMe, IsGroup: true}, ID: target.ID}
+	enc, err := s.d.cli.EncryptReaction(ctx, root, msg.GetReactionMessage())
+	if errors.Is(err, whatsmeow.ErrOriginalMessageSecretNotFound) {
+		return nil, whatsmeow.SendRequestExtra{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND,
+			"whatsapp: this announcement's key was not kept (it came before this device was linked): react on your phone")
+	} else if err != nil {
+		return nil, whatsmeow.SendRequestExtra{}, sendErr("react", err)
+	}
+	return &waE2E.Message{EncReactionMessage: enc}, whatsmeow.SendRequestExtra{Meta: &types.MsgMetaInfo{DeprecatedLIDSession: proto.Bool(false)}}, nil
 }

@@ -5,13 +5,16 @@ import (
 	"crypto/rand"
 	"slices"
 	"testing"
+	"time"
 
 	"go.mau.fi/whatsmeow/proto/waCommon"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // A member's reaction in a community's announcement group comes
@@ -61,5 +64,64 @@ func TestEncryptedReaction(t *testing.T) {
 		if ev.GetReaction() != nil {
 			t.Errorf("an unreadable reaction shown: %v", ev)
 		}
+	}
+}
+
+// The user's reaction from XMPP in a community's announcement group goes
+// as the apps send one there, encrypted with the message's secret (a
+// member's phone reads it with whatsmeow's DecryptReaction); elsewhere
+// it goes plain; to an announcement whose secret was not kept it is
+// refused as not found.
+func TestEncryptedReactionSent(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	setCommunity(t, fake)
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	ann := types.MessageInfo{MessageSource: types.MessageSource{Chat: announce, Sender: alice, IsGroup: true}, ID: "ANN1", Timestamp: when}
+	from := r.host.count()
+	fake.Receive(ctx, &ann, &waE2E.Message{Conversation: proto.String("Meeting at 8"), MessageContextInfo: &waE2E.MessageContextInfo{MessageSecret: secret}})
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+
+	if _, err := s.React(ctx, sdk.Call{ChatID: announce.String()}, &pb.React{TargetId: "ANN1", TargetMeta: ev.Meta, Emojis: []string{"🎉"}}); err != nil {
+		t.Fatal(err)
+	}
+	sent, err := fake.WaitSent(1, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := sent[0]
+	enc := x.Msg.GetEncReactionMessage()
+	if enc == nil || x.Msg.GetReactionMessage() != nil || x.Meta == nil || x.Meta.DeprecatedLIDSession == nil || *x.Meta.DeprecatedLIDSession {
+		t.Fatalf("sent %v (meta %v)", x.Msg, x.Meta)
+	}
+	if k := enc.GetTargetMessageKey(); k.GetID() != "ANN1" || k.GetParticipant() != alice.String() {
+		t.Errorf("target %v", k)
+	}
+	rc, err := fake.Real.DecryptReaction(ctx, &events.Message{Info: types.MessageInfo{
+		MessageSource: types.MessageSource{Chat: announce, Sender: s.d.dev.LID, IsGroup: true}, ID: x.ID}, Message: x.Msg})
+	if err != nil || rc.GetText() != "🎉" {
+		t.Fatalf("decrypted %v, %v", rc, err)
+	}
+
+	// An announcement whose secret was not kept.
+	old := types.MessageInfo{MessageSource: types.MessageSource{Chat: announce, Sender: alice, IsGroup: true}, ID: "ANN0", Timestamp: when}
+	fake.Receive(ctx, &old, &waE2E.Message{Conversation: proto.String("Welcome")})
+	ev, _ = r.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == "ANN0" })
+	if _, err := s.React(ctx, sdk.Call{ChatID: announce.String()}, &pb.React{TargetId: "ANN0", TargetMeta: ev.Meta, Emojis: []string{"🎉"}}); codeOf(err) != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Errorf("no secret: %v", err)
+	}
+
+	// In another group of the community: plain.
+	g := types.MessageInfo{MessageSource: types.MessageSource{Chat: garden, Sender: alice, IsGroup: true}, ID: "G1", Timestamp: when}
+	fake.Receive(ctx, &g, &waE2E.Message{Conversation: proto.String("Tomatoes!")})
+	ev, _ = r.host.next(t, from, func(ev *pb.Event) bool { return ev.EventId == "G1" })
+	if _, err := s.React(ctx, sdk.Call{ChatID: garden.String()}, &pb.React{TargetId: "G1", TargetMeta: ev.Meta, Emojis: []string{"🍅"}}); err != nil {
+		t.Fatal(err)
+	}
+	sent, _ = fake.WaitSent(2, time.Second)
+	if rm := sent[len(sent)-1].Msg.GetReactionMessage(); rm.GetText() != "🍅" || rm.GetKey().GetID() != "G1" {
+		t.Errorf("plain reaction: %v", sent[len(sent)-1].Msg)
 	}
 }

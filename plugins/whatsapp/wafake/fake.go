@@ -35,6 +35,9 @@ type Sent struct {
 	To  types.JID
 	ID  types.MessageID
 	Msg *waE2E.Message
+	// Meta is the send's message meta (SendRequestExtra.Meta), nil when
+	// none.
+	Meta *types.MsgMetaInfo
 }
 
 // Read is a MarkRead call.
@@ -425,8 +428,9 @@ func (c *Client) SendMessage(ctx context.Context, to types.JID, msg *waE2E.Messa
 		return c.peerLocked(to, msg)
 	}
 	id := types.MessageID("")
+	var meta *types.MsgMetaInfo
 	if len(extra) > 0 {
-		id = extra[0].ID
+		id, meta = extra[0].ID, extra[0].Meta
 	}
 	if id == "" {
 		c.nextID++
@@ -445,7 +449,7 @@ func (c *Client) SendMessage(ctx context.Context, to types.JID, msg *waE2E.Messa
 		// the chat is acknowledged and not delivered again.
 		return whatsmeow.SendResponse{ID: id, Timestamp: time.Now()}, nil
 	}
-	sent := Sent{To: to, ID: id, Msg: proto.Clone(msg).(*waE2E.Message)}
+	sent := Sent{To: to, ID: id, Msg: proto.Clone(msg).(*waE2E.Message), Meta: meta}
 	c.sent = append(c.sent, sent)
 	c.notifyLocked()
 	if c.OnSent != nil {
@@ -516,6 +520,12 @@ func (c *Client) DecryptPollVote(ctx context.Context, vote *events.Message) (*wa
 // device's store, put there when Receive handed whatsmeow the message.
 func (c *Client) DecryptReaction(ctx context.Context, reaction *events.Message) (*waE2E.ReactionMessage, error) {
 	return c.Real.DecryptReaction(ctx, reaction)
+}
+
+// EncryptReaction is whatsmeow's own: it encrypts the reaction with the
+// message's secret from the device's store, as the user's (its LID).
+func (c *Client) EncryptReaction(ctx context.Context, root *types.MessageInfo, reaction *waE2E.ReactionMessage) (*waE2E.EncReactionMessage, error) {
+	return c.Real.EncryptReaction(ctx, root, reaction)
 }
 
 // BuildPollVote is whatsmeow's own: it encrypts the vote with the poll's
