@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 
 	"go.mau.fi/whatsmeow"
@@ -35,25 +36,15 @@ func (s *Session) decryptReaction(e *events.Message) bool {
 }
 
 // communityAnnouncements says whether chat is a community's
-// announcement group, as the plugin knows it (read once if not, for no
-// longer than groupReadWait; a group that cannot be read is taken as
-// none).
-func (s *Session) communityAnnouncements(ctx context.Context, chat types.JID) bool {
+// announcement group, as the plugin keeps it (the groups' list read at
+// the start, and their notifications since): a send does not wait for
+// WhatsApp to tell.
+func (s *Session) communityAnnouncements(chat types.JID) bool {
 	if chat.Server != types.GroupServer {
 		return false
 	}
 	g, ok := s.cachedGroup(chat)
-	if !ok {
-		ctx, cancel := context.WithTimeout(ctx, groupReadWait)
-		defer cancel()
-		rg, err := s.group(ctx, chat)
-		if err != nil {
-			s.log.Info("group unknown before reacting: the reaction goes plain", "chat", chat, "err", err)
-			return false
-		}
-		g = *rg
-	}
-	return g.IsDefaultSubGroup
+	return ok && g.IsDefaultSubGroup
 }
 
 // encryptReaction is the user's reaction msg to target in a community's
@@ -75,4 +66,20 @@ func (s *Session) encryptReaction(ctx context.Context, chat types.JID, target qu
 		return nil, whatsmeow.SendRequestExtra{}, sendErr("react", err)
 	}
 	return &waE2E.Message{EncReactionMessage: enc}, whatsmeow.SendRequestExtra{Meta: &types.MsgMetaInfo{DeprecatedLIDSession: proto.Bool(false)}}, nil
+}
+
+// withSecret gives a message the user sends in a community's
+// announcement group a message secret, as the apps give theirs there
+// (mautrix-whatsapp too): the members' reactions to it are encrypted
+// with it, and whatsmeow keeps it when it sends the message.
+func withSecret(m *waE2E.Message) *waE2E.Message {
+	if m.MessageContextInfo == nil {
+		m.MessageContextInfo = &waE2E.MessageContextInfo{}
+	}
+	if m.MessageContextInfo.MessageSecret == nil {
+		secret := make([]byte, 32)
+		rand.Read(secret)
+		m.MessageContextInfo.MessageSecret = secret
+	}
+	return m
 }

@@ -77,6 +77,9 @@ func TestEncryptedReactionSent(t *testing.T) {
 	s, fake := r.connected(t)
 	ctx := context.Background()
 	setCommunity(t, fake)
+	if _, err := s.ChatList(ctx); err != nil { // the groups, as the gateway lists them at the start
+		t.Fatal(err)
+	}
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	ann := types.MessageInfo{MessageSource: types.MessageSource{Chat: announce, Sender: alice, IsGroup: true}, ID: "ANN1", Timestamp: when}
@@ -123,5 +126,53 @@ func TestEncryptedReactionSent(t *testing.T) {
 	sent, _ = fake.WaitSent(2, time.Second)
 	if rm := sent[len(sent)-1].Msg.GetReactionMessage(); rm.GetText() != "🍅" || rm.GetKey().GetID() != "G1" {
 		t.Errorf("plain reaction: %v", sent[len(sent)-1].Msg)
+	}
+}
+
+// What the user posts from XMPP in a community's announcement group (as
+// one of its admins) carries a message secret, as the apps' posts do:
+// a member's encrypted reaction to it is read as theirs. Elsewhere no
+// secret is added.
+func TestAnnouncementSecret(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	ctx := context.Background()
+	admins := []types.GroupParticipant{{JID: phone, IsAdmin: true}, {JID: alice, IsSuperAdmin: true}}
+	if err := fake.SetCommunity(&types.GroupInfo{JID: community, GroupName: types.GroupName{Name: "Village"}, Participants: admins},
+		&types.GroupInfo{JID: announce, GroupName: types.GroupName{Name: "Village"}, GroupAnnounce: types.GroupAnnounce{IsAnnounce: true},
+			GroupIsDefaultSub: types.GroupIsDefaultSub{IsDefaultSubGroup: true}, Participants: admins},
+		&types.GroupInfo{JID: garden, GroupName: types.GroupName{Name: "Gardening"}, Participants: admins}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ChatList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.SendMessage(ctx, sdk.Call{ChatID: announce.String(), TxnID: "txn-ann"}, &pb.SendMessage{Text: "Meeting at 8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SendMessage(ctx, sdk.Call{ChatID: garden.String(), TxnID: "txn-garden"}, &pb.SendMessage{Text: "Tomatoes!"}); err != nil {
+		t.Fatal(err)
+	}
+	sent, err := fake.WaitSent(2, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sent[0].Msg.GetMessageContextInfo().GetMessageSecret()) != 32 || sent[1].Msg.GetMessageContextInfo().GetMessageSecret() != nil {
+		t.Fatalf("sent %v", sent)
+	}
+
+	own := types.MessageInfo{MessageSource: types.MessageSource{Chat: announce, Sender: phone, IsFromMe: true, IsGroup: true}, ID: types.MessageID(res.MessageID)}
+	msg, err := fake.EncReaction(ctx, strangerL, &own, "🎉")
+	if err != nil {
+		t.Fatalf("EncReaction: %v", err)
+	}
+	from := r.host.count()
+	info := inGroup(strangerL, "R1")
+	info.Chat = announce
+	fake.Receive(ctx, &info, msg)
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetReaction() != nil })
+	if rc := ev.GetReaction(); rc.TargetId != res.MessageID || !slices.Equal(rc.Emojis, []string{"🎉"}) {
+		t.Errorf("reaction: %v", ev)
 	}
 }
