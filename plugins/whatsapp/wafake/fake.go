@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"image/jpeg"
@@ -637,8 +638,20 @@ func (c *Client) DownloadToFile(_ context.Context, msg whatsmeow.DownloadableMes
 	if !ok {
 		return whatsmeow.ErrMediaDownloadFailedWith404
 	}
-	_, err := f.Write(b)
-	return err
+	if _, err := f.Write(b); err != nil {
+		return err
+	}
+	// As whatsmeow (its ReturnDownloadWarnings): the file decrypted and
+	// written whole, a length or plaintext hash that disagrees with the
+	// message's is an error all the same. The fake tells only those the
+	// message states (whatsmeow also for one it leaves out).
+	if sized, ok := msg.(interface{ GetFileLength() uint64 }); ok && sized.GetFileLength() > 0 && sized.GetFileLength() != uint64(len(b)) {
+		return fmt.Errorf("%w: expected %d, got %d", whatsmeow.ErrFileLengthMismatch, sized.GetFileLength(), len(b))
+	}
+	if sum := sha256.Sum256(b); len(msg.GetFileSHA256()) > 0 && !bytes.Equal(msg.GetFileSHA256(), sum[:]) {
+		return whatsmeow.ErrInvalidMediaSHA256
+	}
+	return nil
 }
 
 // SetGroup puts a group on the fake server.
