@@ -66,6 +66,12 @@ type Client interface {
 	// when the message came. The result names no message: the
 	// encrypted one's TargetMessageKey does.
 	DecryptReaction(ctx context.Context, reaction *events.Message) (*waE2E.ReactionMessage, error)
+	// DecryptComment decrypts a comment sent encrypted (an
+	// EncCommentMessage: members comment so on a community's
+	// announcements) with its message's secret, as DecryptReaction: the
+	// comment's own message, which names the announcement only in the
+	// encrypted one's TargetMessageKey.
+	DecryptComment(ctx context.Context, comment *events.Message) (*waE2E.Message, error)
 	// EncryptReaction encrypts the user's reaction to a message of a
 	// community's announcement group (rootMsgInfo: its chat, sender, ID)
 	// with the message's secret whatsmeow stored, as the apps send one

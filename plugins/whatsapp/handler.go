@@ -209,7 +209,7 @@ func (s *Session) message(e *events.Message) {
 	if !e.Info.RecipientAlt.IsEmpty() {
 		s.ids.learn(e.Info.Chat.ToNonAD(), e.Info.RecipientAlt.ToNonAD())
 	}
-	if !s.decryptReaction(e) { // secretmsg.go
+	if !s.decryptSecret(e) { // secretmsg.go
 		return
 	}
 	if pu := e.Message.GetPollUpdateMessage(); pu != nil {

@@ -67,6 +67,9 @@ func (noDevice) DecryptPollVote(context.Context, *events.Message) (*waE2E.PollVo
 func (noDevice) DecryptReaction(context.Context, *events.Message) (*waE2E.ReactionMessage, error) {
 	return nil, errNoDevice
 }
+func (noDevice) DecryptComment(context.Context, *events.Message) (*waE2E.Message, error) {
+	return nil, errNoDevice
+}
 func (noDevice) EncryptReaction(context.Context, *types.MessageInfo, *waE2E.ReactionMessage) (*waE2E.EncReactionMessage, error) {
 	return nil, errNoDevice
 }

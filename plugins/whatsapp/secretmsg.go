@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waCommon"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
@@ -15,24 +16,55 @@ import (
 	"passerelle.im/passerelle/plugins/sdk"
 )
 
-// decryptReaction turns a reaction sent encrypted into the plain one it
-// is: members of a community's announcement group react so, encrypted
-// with the message's secret, and whatsmeow hands it over as such (it was
-// dropped as bookkeeping). false when it cannot be read (the message
-// came before the device was linked, or was forgotten): logged, dropped.
-func (s *Session) decryptReaction(e *events.Message) bool {
-	enc := e.Message.GetEncReactionMessage()
-	if enc == nil {
-		return true
+// decryptSecret turns a reaction or a comment sent encrypted into the
+// plain one it is: members of a community's announcement group react
+// and comment so, encrypted with the announcement's secret, and
+// whatsmeow hands them over as such (a reaction was dropped as
+// bookkeeping, a comment shown as a message of a kind the plugin cannot
+// show). A comment is a reply to its announcement. false when it cannot
+// be read (the message came before the device was linked, or was
+// forgotten): logged, dropped.
+func (s *Session) decryptSecret(e *events.Message) bool {
+	ctx := context.Background()
+	switch {
+	case e.Message.GetEncReactionMessage() != nil:
+		enc := e.Message.GetEncReactionMessage()
+		r, err := s.d.cli.DecryptReaction(ctx, e)
+		if err != nil {
+			s.log.Info("encrypted reaction not read", "id", e.Info.ID, "chat", e.Info.Chat, "target", enc.GetTargetMessageKey().GetID(), "err", err)
+			return false
+		}
+		r.Key = enc.GetTargetMessageKey()
+		e.Message = &waE2E.Message{ReactionMessage: r, MessageContextInfo: e.Message.GetMessageContextInfo()}
+	case e.Message.GetEncCommentMessage() != nil:
+		enc := e.Message.GetEncCommentMessage()
+		m, err := s.d.cli.DecryptComment(ctx, e)
+		if err != nil {
+			s.log.Info("encrypted comment not read", "id", e.Info.ID, "chat", e.Info.Chat, "target", enc.GetTargetMessageKey().GetID(), "err", err)
+			return false
+		}
+		e.Message = replyTo(m, enc.GetTargetMessageKey())
 	}
-	r, err := s.d.cli.DecryptReaction(context.Background(), e)
-	if err != nil {
-		s.log.Info("encrypted reaction not read", "id", e.Info.ID, "chat", e.Info.Chat, "target", enc.GetTargetMessageKey().GetID(), "err", err)
-		return false
-	}
-	r.Key = enc.GetTargetMessageKey()
-	e.Message = &waE2E.Message{ReactionMessage: r, MessageContextInfo: e.Message.GetMessageContextInfo()}
 	return true
+}
+
+// replyTo makes m a reply to the message key names, unless it replies
+// to one already: a plain text becomes an extended one, which can.
+func replyTo(m *waE2E.Message, key *waCommon.MessageKey) *waE2E.Message {
+	if m.Conversation != nil {
+		m = &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: m.Conversation}, MessageContextInfo: m.MessageContextInfo}
+	}
+	slot := contextSlot(m)
+	if slot == nil {
+		return m
+	}
+	if *slot == nil {
+		*slot = &waE2E.ContextInfo{}
+	}
+	if (*slot).GetStanzaID() == "" {
+		(*slot).StanzaID, (*slot).Participant = proto.String(key.GetID()), proto.String(key.GetParticipant())
+	}
+	return m
 }
 
 // communityAnnouncements says whether chat is a community's

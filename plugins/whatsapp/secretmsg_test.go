@@ -176,3 +176,29 @@ func TestAnnouncementSecret(t *testing.T) {
 		t.Errorf("reaction: %v", ev)
 	}
 }
+
+// A member's comment on an announcement, which WhatsApp sends encrypted
+// with the announcement's secret, is their message in reply to it, not
+// a notice of a message the plugin cannot show.
+func TestEncryptedComment(t *testing.T) {
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	ctx := context.Background()
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	ann := inGroup(alice, "ANN1")
+	from := r.host.count()
+	fake.Receive(ctx, &ann, &waE2E.Message{Conversation: proto.String("Meeting at 8"), MessageContextInfo: &waE2E.MessageContextInfo{MessageSecret: secret}})
+	_, i := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+
+	msg, err := fake.EncComment(ctx, strangerL, &ann, "I'll be there")
+	if err != nil {
+		t.Fatalf("EncComment: %v", err)
+	}
+	info := inGroup(strangerL, "C1")
+	fake.Receive(ctx, &info, msg)
+	ev, _ := r.host.next(t, i+1, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if m := ev.GetMessage(); ev.EventId != "C1" || m.Text != "I'll be there" || m.ReplyToId != "ANN1" || ev.Sender.UserId != "lid-444555666" {
+		t.Fatalf("comment: %v", ev)
+	}
+}

@@ -523,6 +523,11 @@ func (c *Client) DecryptReaction(ctx context.Context, reaction *events.Message) 
 	return c.Real.DecryptReaction(ctx, reaction)
 }
 
+// DecryptComment is whatsmeow's own, as DecryptReaction.
+func (c *Client) DecryptComment(ctx context.Context, comment *events.Message) (*waE2E.Message, error) {
+	return c.Real.DecryptComment(ctx, comment)
+}
+
 // EncryptReaction is whatsmeow's own: it encrypts the reaction with the
 // message's secret from the device's store, as the user's (its LID).
 func (c *Client) EncryptReaction(ctx context.Context, root *types.MessageInfo, reaction *waE2E.ReactionMessage) (*waE2E.EncReactionMessage, error) {

@@ -30,3 +30,13 @@ func (c *Client) EncReaction(ctx context.Context, reactor types.JID, target *typ
 	}
 	return &waE2E.Message{EncReactionMessage: enc}, nil
 }
+
+// EncComment is the comment a member of a community's announcement group
+// sends on one of its messages (target, as for EncReaction): text,
+// encrypted by whatsmeow's own EncryptComment as commenter (a LID). Hand
+// it to Receive as a message from commenter in the target's chat.
+func (c *Client) EncComment(ctx context.Context, commenter types.JID, target *types.MessageInfo, text string) (*waE2E.Message, error) {
+	dev := *c.dev
+	dev.LID = commenter.ToNonAD()
+	return whatsmeow.NewClient(&dev, nil).EncryptComment(ctx, target, &waE2E.Message{Conversation: proto.String(text)})
+}
