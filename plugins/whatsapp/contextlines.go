@@ -16,13 +16,15 @@ const frequentlyForwarded = 5
 
 // forwardedLine is the line a forwarded message starts with, as
 // WhatsApp's apps label it ("Forwarded", "Forwarded many times"; they
-// never say from whom); "" for a message that is not forwarded. XMPP has
-// no forward header that clients show: without it a forward reads as the
-// sender's own words.
+// name no one, but a channel a post was forwarded from); "" for a
+// message that is not forwarded. XMPP has no forward header that
+// clients show: without it a forward reads as the sender's own words.
 func forwardedLine(ci *waE2E.ContextInfo) string {
-	switch {
+	switch channel := ci.GetForwardedNewsletterMessageInfo().GetNewsletterName(); {
 	case !ci.GetIsForwarded():
 		return ""
+	case channel != "":
+		return "Forwarded from the channel «" + channel + "»:"
 	case ci.GetForwardingScore() >= frequentlyForwarded:
 		return "Forwarded many times:"
 	}

@@ -30,6 +30,10 @@ func TestForwarded(t *testing.T) {
 			Mimetype: proto.String("image/jpeg"), Caption: proto.String("look"), ContextInfo: fwd(2)}}, [2]uint32{}},
 		{"document without caption", "Forwarded message:", "Forwarded message:", &waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{
 			Mimetype: proto.String("application/pdf"), FileName: proto.String("a.pdf"), ContextInfo: fwd(1)}}, [2]uint32{}},
+		{"a channel's post", "Forwarded from the channel «Town news»:\nRoad closed", "", &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{
+			Text: proto.String("Road closed"), ContextInfo: &waE2E.ContextInfo{IsForwarded: proto.Bool(true), ForwardingScore: proto.Uint32(1),
+				ForwardedNewsletterMessageInfo: &waE2E.ContextInfo_ForwardedNewsletterMessageInfo{
+					NewsletterJID: proto.String("120363000000000999@newsletter"), NewsletterName: proto.String("Town news")}}}}, [2]uint32{}},
 		{"not forwarded", "hello", "", &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{
 			Text: proto.String("hello"), ContextInfo: &waE2E.ContextInfo{StanzaID: proto.String("M0")}}}, [2]uint32{}},
 	}
