@@ -274,6 +274,10 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		return c.withContext(&pb.MessageEvent{Text: pollText(m)}, m.GetContextInfo())
 	case msg.CallLogMesssage != nil: // sic: WhatsApp's own spelling
 		return callLogText(msg.GetCallLogMesssage())
+	case msg.DocumentWithCaptionMessage != nil:
+		// A document with a caption as the apps wrap it, where whatsmeow
+		// leaves it wrapped: a correction's new content, a quoted one.
+		return c.content(msg.GetDocumentWithCaptionMessage().GetMessage())
 	case msg.ButtonsMessage != nil, msg.TemplateMessage != nil, msg.ListMessage != nil,
 		msg.InteractiveMessage != nil, msg.EventMessage != nil:
 		// Business and app messages the contract has no word for: said,
