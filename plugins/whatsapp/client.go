@@ -60,6 +60,24 @@ type Client interface {
 	// when the poll came: the options chosen, as SHA-256 hashes of
 	// their names.
 	DecryptPollVote(ctx context.Context, vote *events.Message) (*waE2E.PollVoteMessage, error)
+	// DecryptReaction decrypts a reaction sent encrypted (an
+	// EncReactionMessage: members react so in a community's announcement
+	// group) with its message's secret, which whatsmeow stored on disk
+	// when the message came. The result names no message: the
+	// encrypted one's TargetMessageKey does.
+	DecryptReaction(ctx context.Context, reaction *events.Message) (*waE2E.ReactionMessage, error)
+	// DecryptComment decrypts a comment sent encrypted (an
+	// EncCommentMessage: members comment so on a community's
+	// announcements) with its message's secret, as DecryptReaction: the
+	// comment's own message, which names the announcement only in the
+	// encrypted one's TargetMessageKey.
+	DecryptComment(ctx context.Context, comment *events.Message) (*waE2E.Message, error)
+	// EncryptReaction encrypts the user's reaction to a message of a
+	// community's announcement group (rootMsgInfo: its chat, sender, ID)
+	// with the message's secret whatsmeow stored, as the apps send one
+	// there: ErrOriginalMessageSecretNotFound without it. It takes the
+	// reaction's Key (set to nil) as the result's TargetMessageKey.
+	EncryptReaction(ctx context.Context, rootMsgInfo *types.MessageInfo, reaction *waE2E.ReactionMessage) (*waE2E.EncReactionMessage, error)
 	// BuildPollVote is the user's vote in a poll (its message's info:
 	// chat, sender, ID, from-me flag), the options chosen by name (none
 	// takes the vote back), encrypted with the poll's message secret

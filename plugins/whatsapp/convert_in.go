@@ -172,6 +172,9 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 	if m == nil {
 		return nil
 	}
+	ci := contextOf(msg)
+	c.otherChatReply(m, ci, chatOf(&evt.Info))
+	withForward(m, ci) // contextlines.go
 	for _, a := range m.Attachments {
 		if r := a.GetRef(); r != "" {
 			// With the message's key: a file WhatsApp no longer has is
@@ -271,6 +274,10 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		return c.withContext(&pb.MessageEvent{Text: pollText(m)}, m.GetContextInfo())
 	case msg.CallLogMesssage != nil: // sic: WhatsApp's own spelling
 		return callLogText(msg.GetCallLogMesssage())
+	case msg.DocumentWithCaptionMessage != nil:
+		// A document with a caption as the apps wrap it, where whatsmeow
+		// leaves it wrapped: a correction's new content, a quoted one.
+		return c.content(msg.GetDocumentWithCaptionMessage().GetMessage())
 	case msg.ButtonsMessage != nil, msg.TemplateMessage != nil, msg.ListMessage != nil,
 		msg.InteractiveMessage != nil, msg.EventMessage != nil:
 		// Business and app messages the contract has no word for: said,

@@ -98,6 +98,14 @@ func TestInboundMessage(t *testing.T) {
 			EditedMessage: &waE2E.Message{Conversation: proto.String("hello, fixed")},
 		}}, &pb.Event{ChatId: "+33611111111", Sender: aliceSender, TimestampUnixMicro: micro,
 			Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: "M1", Text: "hello, fixed"}}}},
+		// A document's caption corrected: its new content wrapped as the
+		// apps wrap a document with a caption, which whatsmeow leaves so.
+		{"edit of a document's caption", direct(alice, "E2"), &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{
+			Type: waE2E.ProtocolMessage_MESSAGE_EDIT.Enum(), Key: key(alice, "D1", false),
+			EditedMessage: &waE2E.Message{DocumentWithCaptionMessage: &waE2E.FutureProofMessage{Message: &waE2E.Message{
+				DocumentMessage: &waE2E.DocumentMessage{Mimetype: proto.String("application/pdf"), Caption: proto.String("the final report")}}}},
+		}}, &pb.Event{ChatId: "+33611111111", Sender: aliceSender, TimestampUnixMicro: micro,
+			Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: "D1", Text: "the final report"}}}},
 		{"revoke", direct(alice, "R1"), &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{
 			Type: waE2E.ProtocolMessage_REVOKE.Enum(), Key: key(alice, "M1", false),
 		}}, &pb.Event{ChatId: "+33611111111", Sender: aliceSender, TimestampUnixMicro: micro,

@@ -107,13 +107,19 @@ func reactionMessage(chat types.JID, q quoted, emojis []string, now time.Time) *
 	}}
 }
 
-// mediaKind is how WhatsApp sends a file of this MIME type.
+// mediaKind is how WhatsApp sends a file of this MIME type: a photo or
+// video only in the formats its apps show (their own are JPEG photos
+// and MP4 videos; PNG shows too), any other as a document, which opens
+// on the phone: a WebP photo is dropped without a word by the apps
+// (purple-gowhatsapp's tries, its pull request 273), a GIF shows still;
+// a WebM or QuickTime video is no format the apps send (they convert to
+// MP4), and not known to play.
 func mediaKind(mime string, voice bool) whatsmeow.MediaType {
 	base, _, _ := strings.Cut(mime, ";")
-	switch {
-	case strings.HasPrefix(base, "image/") && base != "image/svg+xml":
+	switch base = strings.ToLower(strings.TrimSpace(base)); {
+	case base == "image/jpeg" || base == "image/jpg" || base == "image/png":
 		return whatsmeow.MediaImage
-	case strings.HasPrefix(base, "video/"):
+	case base == "video/mp4" || base == "video/3gpp":
 		return whatsmeow.MediaVideo
 	case strings.HasPrefix(base, "audio/") || voice:
 		return whatsmeow.MediaAudio
@@ -162,12 +168,19 @@ func mediaMessage(a *pb.Attachment, up whatsmeow.UploadResponse, caption string,
 	if name == "" {
 		name = "file"
 	}
-	return &waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{
+	doc := &waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{
 		URL: proto.String(up.URL), DirectPath: proto.String(up.DirectPath), MediaKey: up.MediaKey,
 		FileEncSHA256: up.FileEncSHA256, FileSHA256: up.FileSHA256, FileLength: proto.Uint64(up.FileLength),
 		Mimetype: proto.String(mime), FileName: proto.String(name), Title: proto.String(name),
 		Caption: capt, JPEGThumbnail: thumb, ContextInfo: ci,
 	}}
+	if capt != nil {
+		// A document with a caption goes wrapped, as WhatsApp's apps
+		// send it (WhatsApp Web wraps a captioned document so): whether
+		// they show the caption of a bare one is not known.
+		doc = &waE2E.Message{DocumentWithCaptionMessage: &waE2E.FutureProofMessage{Message: doc}}
+	}
+	return doc
 }
 
 func u32(v int32) *uint32 {

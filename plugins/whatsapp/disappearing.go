@@ -344,6 +344,8 @@ func contextSlot(msg *waE2E.Message) **waE2E.ContextInfo {
 		return &msg.AudioMessage.ContextInfo
 	case msg.DocumentMessage != nil:
 		return &msg.DocumentMessage.ContextInfo
+	case msg.DocumentWithCaptionMessage != nil: // a captioned document sent
+		return contextSlot(msg.DocumentWithCaptionMessage.GetMessage())
 	case msg.StickerMessage != nil:
 		return &msg.StickerMessage.ContextInfo
 	case msg.LocationMessage != nil:

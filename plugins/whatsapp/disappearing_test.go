@@ -234,6 +234,7 @@ func TestWithTimer(t *testing.T) {
 		textMessage("hi", &quoted{ID: "M1", Meta: msgMeta{Sender: alice}}, nil),
 		{ImageMessage: &waE2E.ImageMessage{}}, {VideoMessage: &waE2E.VideoMessage{}}, {AudioMessage: &waE2E.AudioMessage{}},
 		{DocumentMessage: &waE2E.DocumentMessage{}}, {LocationMessage: &waE2E.LocationMessage{}},
+		{DocumentWithCaptionMessage: &waE2E.FutureProofMessage{Message: &waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{}}}},
 	} {
 		got := withTimer(m, 3600)
 		if contextOf(got).GetExpiration() != 3600 {

@@ -174,10 +174,15 @@ func loggedOutText(e *events.LoggedOut) string {
 }
 
 // learnSource learns a sender's LID and phone number given side by side
-// (as message does), so that their chat is the number's.
+// (as message does), so that their chat is the number's; for the user's
+// own (a read on the phone), the chat's, given beside it as the
+// recipient's.
 func (s *Session) learnSource(src *types.MessageSource) {
 	if !src.SenderAlt.IsEmpty() {
 		s.ids.learn(src.Sender.ToNonAD(), src.SenderAlt.ToNonAD())
+	}
+	if src.IsFromMe && !src.IsGroup && !src.RecipientAlt.IsEmpty() {
+		s.ids.learn(src.Chat.ToNonAD(), src.RecipientAlt.ToNonAD())
 	}
 }
 
@@ -203,6 +208,9 @@ func (s *Session) message(e *events.Message) {
 	}
 	if !e.Info.RecipientAlt.IsEmpty() {
 		s.ids.learn(e.Info.Chat.ToNonAD(), e.Info.RecipientAlt.ToNonAD())
+	}
+	if !s.decryptSecret(e) { // secretmsg.go
+		return
 	}
 	if pu := e.Message.GetPollUpdateMessage(); pu != nil {
 		s.pollVote(e, pu) // polls.go

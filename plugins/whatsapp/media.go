@@ -177,7 +177,7 @@ func (s *Session) DownloadMedia(ctx context.Context, _ string, ref string) (*pb.
 	if err != nil {
 		return nil, nil, errf("download spool: %w", err)
 	}
-	err = s.d.cli.DownloadToFile(ctx, dm, f)
+	err = s.downloadWarned(s.d.cli.DownloadToFile(ctx, dm, f))
 	if mediaGone(err) && info != nil {
 		// Older than WhatsApp keeps files: the phone uploads it again
 		// (mediaretry.go), then it downloads from there.
@@ -186,7 +186,7 @@ func (s *Session) DownloadMedia(ctx context.Context, _ string, ref string) (*pb.
 				_, err = f.Seek(0, io.SeekStart)
 			}
 			if err == nil {
-				err = s.d.cli.DownloadToFile(ctx, dm, f)
+				err = s.downloadWarned(s.d.cli.DownloadToFile(ctx, dm, f))
 			}
 		}
 	}
@@ -212,6 +212,19 @@ func (s *Session) DownloadMedia(ctx context.Context, _ string, ref string) (*pb.
 		return nil, nil, errf("download spool: %w", err)
 	}
 	return &pb.MediaInfo{Size: st.Size()}, &tempFile{f}, nil
+}
+
+// downloadWarned is a download's error, without whatsmeow's warnings:
+// a file whose length or plaintext hash disagrees with what its message
+// says is whole and authentic all the same (whatsmeow checked its MAC
+// and decrypted it, then compared), and WhatsApp's apps show it, as
+// mautrix-whatsapp does; it was refused, the file lost. Logged.
+func (s *Session) downloadWarned(err error) error {
+	if errors.Is(err, whatsmeow.ErrFileLengthMismatch) || errors.Is(err, whatsmeow.ErrInvalidMediaSHA256) {
+		s.log.Info("file downloaded though it disagrees with its message; kept, as the apps keep it", "err", err)
+		return nil
+	}
+	return err
 }
 
 // downloadable is the media part of a reference.

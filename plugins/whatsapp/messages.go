@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 
 	"passerelle.im/passerelle/plugins/mediatext"
@@ -82,13 +83,23 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	}
 	reply := s.quotedOf(msg.ReplyToId, msg.ReplyToMeta)
 	timer := s.timers.get(c.ChatID)
+	secret := s.communityAnnouncements(chat) // secretmsg.go
+	// prep is a message as it goes: with the chat's timer, and in a
+	// community's announcement group with a message secret.
+	prep := func(m *waE2E.Message) *waE2E.Message {
+		m = withTimer(m, timer)
+		if secret {
+			m = withSecret(m)
+		}
+		return m
+	}
 	if len(msg.Attachments) == 0 {
 		content := textMessage(text, reply, mentions)
 		if loc, ok := mediatext.GeoURI(msg.Text); ok {
 			// A location the XMPP client sent as a geo: URI: WhatsApp's own.
 			content = locationMessage(loc, reply)
 		}
-		resp, err := s.d.cli.SendMessage(ctx, chat, withTimer(content, timer), s.sendID(c, 0))
+		resp, err := s.d.cli.SendMessage(ctx, chat, prep(content), s.sendID(c, 0))
 		if err != nil {
 			return sdk.Result{}, sendErr("send", err)
 		}
@@ -116,7 +127,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		if err != nil {
 			return withParts(), err
 		}
-		resp, err := s.d.cli.SendMessage(ctx, chat, withTimer(m, timer), s.sendID(c, i))
+		resp, err := s.d.cli.SendMessage(ctx, chat, prep(m), s.sendID(c, i))
 		if err != nil {
 			return withParts(), sendErr("send a file", err)
 		}
@@ -133,7 +144,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			if i == 0 {
 				ms = mentions
 			}
-			resp, err := s.d.cli.SendMessage(ctx, chat, withTimer(textMessage(caption, nil, ms), timer), s.sendID(c, len(msg.Attachments)+i))
+			resp, err := s.d.cli.SendMessage(ctx, chat, prep(textMessage(caption, nil, ms)), s.sendID(c, len(msg.Attachments)+i))
 			if err != nil {
 				return withParts(), sendErr("send the text of an audio file", err)
 			}
@@ -232,7 +243,14 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	if err != nil {
 		return sdk.Result{}, err
 	}
-	resp, err := s.d.cli.SendMessage(ctx, chat, reactionMessage(chat, quoted{ID: r.TargetId, Meta: m}, r.Emojis, now()))
+	msg := reactionMessage(chat, quoted{ID: r.TargetId, Meta: m}, r.Emojis, now())
+	var extra whatsmeow.SendRequestExtra
+	if s.communityAnnouncements(chat) {
+		if msg, extra, err = s.encryptReaction(ctx, chat, quoted{ID: r.TargetId, Meta: m}, msg); err != nil {
+			return sdk.Result{}, err
+		}
+	}
+	resp, err := s.d.cli.SendMessage(ctx, chat, msg, extra)
 	if err != nil {
 		return sdk.Result{}, sendErr("react", err)
 	}

@@ -64,6 +64,15 @@ func (noDevice) SetDisappearingTimer(context.Context, types.JID, time.Duration, 
 func (noDevice) DecryptPollVote(context.Context, *events.Message) (*waE2E.PollVoteMessage, error) {
 	return nil, errNoDevice
 }
+func (noDevice) DecryptReaction(context.Context, *events.Message) (*waE2E.ReactionMessage, error) {
+	return nil, errNoDevice
+}
+func (noDevice) DecryptComment(context.Context, *events.Message) (*waE2E.Message, error) {
+	return nil, errNoDevice
+}
+func (noDevice) EncryptReaction(context.Context, *types.MessageInfo, *waE2E.ReactionMessage) (*waE2E.EncReactionMessage, error) {
+	return nil, errNoDevice
+}
 func (noDevice) BuildPollVote(context.Context, *types.MessageInfo, []string) (*waE2E.Message, error) {
 	return nil, errNoDevice
 }

@@ -54,6 +54,22 @@ func TestReceiptLIDWithPhone(t *testing.T) {
 	}
 }
 
+// The user's read on the phone of a chat WhatsApp names by the contact's
+// LID, with their number beside it as the recipient's, is the number's
+// chat, as the contact's messages are, not a new lid- one.
+func TestOwnReceiptLIDWithPhone(t *testing.T) {
+	r := newRig(t, "")
+	s, fake := r.connected(t)
+	carol := types.NewJID("33633333333", types.DefaultUserServer)
+	src := types.MessageSource{Chat: strangerL, Sender: s.d.dev.LID, IsFromMe: true, RecipientAlt: carol, AddressingMode: types.AddressingModeLID}
+	from := r.host.count()
+	fake.Emit(&events.Receipt{MessageSource: src, MessageIDs: []string{"IN1"}, Type: types.ReceiptTypeReadSelf, Timestamp: when})
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetReceipt() != nil })
+	if ev.ChatId != "+33633333333" || !ev.Sender.IsFromMe {
+		t.Errorf("receipt: %v", ev)
+	}
+}
+
 // The user's own push name (seen on a message of theirs in a group that
 // names them by LID) or profile picture changing is no contact of
 // theirs: the gateway would add the user to their own roster.

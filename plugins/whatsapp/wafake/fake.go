@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"image/jpeg"
@@ -35,6 +36,9 @@ type Sent struct {
 	To  types.JID
 	ID  types.MessageID
 	Msg *waE2E.Message
+	// Meta is the send's message meta (SendRequestExtra.Meta), nil when
+	// none.
+	Meta *types.MsgMetaInfo
 }
 
 // Read is a MarkRead call.
@@ -425,8 +429,9 @@ func (c *Client) SendMessage(ctx context.Context, to types.JID, msg *waE2E.Messa
 		return c.peerLocked(to, msg)
 	}
 	id := types.MessageID("")
+	var meta *types.MsgMetaInfo
 	if len(extra) > 0 {
-		id = extra[0].ID
+		id, meta = extra[0].ID, extra[0].Meta
 	}
 	if id == "" {
 		c.nextID++
@@ -445,7 +450,7 @@ func (c *Client) SendMessage(ctx context.Context, to types.JID, msg *waE2E.Messa
 		// the chat is acknowledged and not delivered again.
 		return whatsmeow.SendResponse{ID: id, Timestamp: time.Now()}, nil
 	}
-	sent := Sent{To: to, ID: id, Msg: proto.Clone(msg).(*waE2E.Message)}
+	sent := Sent{To: to, ID: id, Msg: proto.Clone(msg).(*waE2E.Message), Meta: meta}
 	c.sent = append(c.sent, sent)
 	c.notifyLocked()
 	if c.OnSent != nil {
@@ -510,6 +515,23 @@ func (c *Client) ParseWebMessage(chat types.JID, m *waWeb.WebMessageInfo) (*even
 // device's store, put there when Receive handed whatsmeow the poll.
 func (c *Client) DecryptPollVote(ctx context.Context, vote *events.Message) (*waE2E.PollVoteMessage, error) {
 	return c.Real.DecryptPollVote(ctx, vote)
+}
+
+// DecryptReaction is whatsmeow's own: the message's secret is in the
+// device's store, put there when Receive handed whatsmeow the message.
+func (c *Client) DecryptReaction(ctx context.Context, reaction *events.Message) (*waE2E.ReactionMessage, error) {
+	return c.Real.DecryptReaction(ctx, reaction)
+}
+
+// DecryptComment is whatsmeow's own, as DecryptReaction.
+func (c *Client) DecryptComment(ctx context.Context, comment *events.Message) (*waE2E.Message, error) {
+	return c.Real.DecryptComment(ctx, comment)
+}
+
+// EncryptReaction is whatsmeow's own: it encrypts the reaction with the
+// message's secret from the device's store, as the user's (its LID).
+func (c *Client) EncryptReaction(ctx context.Context, root *types.MessageInfo, reaction *waE2E.ReactionMessage) (*waE2E.EncReactionMessage, error) {
+	return c.Real.EncryptReaction(ctx, root, reaction)
 }
 
 // BuildPollVote is whatsmeow's own: it encrypts the vote with the poll's
@@ -621,8 +643,20 @@ func (c *Client) DownloadToFile(_ context.Context, msg whatsmeow.DownloadableMes
 	if !ok {
 		return whatsmeow.ErrMediaDownloadFailedWith404
 	}
-	_, err := f.Write(b)
-	return err
+	if _, err := f.Write(b); err != nil {
+		return err
+	}
+	// As whatsmeow (its ReturnDownloadWarnings): the file decrypted and
+	// written whole, a length or plaintext hash that disagrees with the
+	// message's is an error all the same. The fake tells only those the
+	// message states (whatsmeow also for one it leaves out).
+	if sized, ok := msg.(interface{ GetFileLength() uint64 }); ok && sized.GetFileLength() > 0 && sized.GetFileLength() != uint64(len(b)) {
+		return fmt.Errorf("%w: expected %d, got %d", whatsmeow.ErrFileLengthMismatch, sized.GetFileLength(), len(b))
+	}
+	if sum := sha256.Sum256(b); len(msg.GetFileSHA256()) > 0 && !bytes.Equal(msg.GetFileSHA256(), sum[:]) {
+		return whatsmeow.ErrInvalidMediaSHA256
+	}
+	return nil
 }
 
 // SetGroup puts a group on the fake server.
