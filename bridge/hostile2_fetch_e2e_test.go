@@ -98,3 +98,30 @@ func TestHostileFileURLs(t *testing.T) {
 	}
 	stillWell(t, s, alice, "hostile file URLs")
 }
+
+// TestUploadHostOtherPages: the upload service's host is trusted on
+// loopback for the files users upload there, not for the server's other
+// pages on the same port: its metrics, sent as a file, are refused, and
+// a file the user uploaded still goes. Before, the gateway fetched the
+// metrics and handed them to the network.
+func TestUploadHostOtherPages(t *testing.T) {
+	s := newStack(t, stackOptions{httpUpload: true, serverModules: []string{"http_openmetrics"}, serverConfig: `statistics = "internal"`})
+	alice := registered(t, s, "alice")
+	metrics := "http://" + s.srv.HTTPAddr() + "/metrics"
+	if resp, err := http.Get(metrics); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("the server's metrics page: %v %v", err, resp)
+	}
+	for i, u := range []string{metrics, "http://" + s.srv.HTTPAddr() + "/file_share/../metrics"} {
+		id := fmt.Sprintf("page%d", i)
+		raw(t, alice, `<message type='chat' id='`+id+`' to='bob@`+domain+`'><body>`+u+`</body><x xmlns='jabber:x:oob'><url>`+u+`</url></x></message>`)
+		if e := answered(t, alice, u, id, ""); e.Err == nil || e.Err.Condition != "not-acceptable" {
+			t.Fatalf("%s: want not-acceptable, got %s", u, e.XML)
+		}
+	}
+	data := []byte("a user's own file\n")
+	sendFile(t, alice, uploadAsUser(t, s, alice, "notes.txt", "text/plain", data))
+	if _, back, _ := receiveFile(t, alice); !bytes.Equal(back, data) {
+		t.Fatalf("the upload service's file: got %q", back)
+	}
+	stillWell(t, s, alice, "upload host's other pages")
+}
