@@ -30,9 +30,11 @@ func (u *noUpload) IQ(_ context.Context, _ string, data []byte) (*wire.Stanza, e
 // through, of the characters XML escapes the most ('&' is five bytes
 // written), makes stanzas the server takes: a reply quoting such a text
 // with such a text of its own, a file whose caption is such a text, a
-// file whose thumbnail is megabytes. Before, each was over the server's
-// stanza limit: the link wrote a notice in its place and the message,
-// or the file, was lost to the user.
+// file whose thumbnail is megabytes, such a text with a thousand
+// mentions of users whose IDs are not ASCII (each reference's URI is
+// five times the ID). Before, each was over the server's stanza limit:
+// the link wrote a notice in its place and the message, or the file, was
+// lost to the user.
 func TestEscapedTextsFit(t *testing.T) {
 	tr, _ := aliceOnEcho(t)
 	srv, err := media.NewServer(media.Config{Dir: t.TempDir(), PublicURL: "https://gw.example/media"})
@@ -69,6 +71,15 @@ func TestEscapedTextsFit(t *testing.T) {
 	check("caption", out)
 	if !strings.Contains(string(out[0]), "jabber:x:oob") {
 		t.Errorf("caption: no file: %.300s", out[0])
+	}
+	var spans []*pb.Span
+	for i := range 2000 {
+		spans = append(spans, &pb.Span{Start: uint32(i * 30), End: uint32(i*30 + 5), Style: pb.Span_STYLE_MENTION, UserId: fmt.Sprintf("%04d", i) + strings.Repeat("é", 29)})
+	}
+	out = tr.render(ctx, delivery{ev: ev("m5", &pb.MessageEvent{Text: amps, Spans: spans}), xid: "x5"})
+	check("mentions", out)
+	if n := strings.Count(string(out[0]), "<reference"); n < 100 {
+		t.Errorf("mentions: %d references kept, want the first hundreds", n)
 	}
 	out = tr.render(ctx, delivery{ev: ev("m4", &pb.MessageEvent{Attachments: []*pb.Attachment{{Name: "a.jpg", Thumbnail: make([]byte, 3<<20), Source: data}}}), xid: "x4"})
 	check("thumbnail", out)

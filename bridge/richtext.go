@@ -59,14 +59,27 @@ func (c chatOut) annotate(w *wire.Writer, r format.Rendered, body string) {
 	if shift == 0 && len(r.Spoilers) == 1 && r.Spoilers[0] == (format.Range{Begin: 0, End: n}) {
 		w.Leaf("spoiler", nsSpoiler, "")
 	}
-	for _, m := range r.Mentions {
+	budget := c.t.stanzaLimit() / 4
+	for i, m := range r.Mentions {
 		pj, err := c.t.puppetJID(m.UserID)
 		if err != nil {
 			c.t.log.Debug("mention of a user ID with no JID; no reference", "user_id", m.UserID, "err", err)
 			continue
 		}
+		uri := wire.XMPPURI(pj.String(), "")
+		if budget -= len(uri) + referenceBytes; budget < 0 {
+			// The body may take most of the stanza already: a thousand
+			// references to long IDs made the message too large for
+			// the server. The mentions' text stays.
+			c.t.log.Warn("mentions too many for a stanza; the rest without a reference", "login", c.ev.LoginId, "chat", c.ev.ChatId, "left_out", len(r.Mentions)-i)
+			return
+		}
 		w.Start("reference", nsReference).Attr("type", "mention").
 			Attr("begin", strconv.Itoa(m.Begin+shift)).Attr("end", strconv.Itoa(m.End+shift)).
-			Attr("uri", wire.XMPPURI(pj.String(), "")).End()
+			Attr("uri", uri).End()
 	}
 }
+
+// referenceBytes is about what a mention's reference element takes
+// besides its URI.
+const referenceBytes = 100
