@@ -32,7 +32,9 @@ func (u *noUpload) IQ(_ context.Context, _ string, data []byte) (*wire.Stanza, e
 // with such a text of its own, a file whose caption is such a text, a
 // file whose thumbnail is megabytes, such a text with a thousand
 // mentions of users whose IDs are not ASCII (each reference's URI is
-// five times the ID). Before, each was over the server's stanza limit:
+// five times the ID), or with links of such URLs (the body reads "text
+// (url)"), a thousand mentions that read as a contact's long name.
+// Before, each was over the server's stanza limit:
 // the link wrote a notice in its place and the message, or the file, was
 // lost to the user.
 func TestEscapedTextsFit(t *testing.T) {
@@ -81,6 +83,21 @@ func TestEscapedTextsFit(t *testing.T) {
 	if n := strings.Count(string(out[0]), "<reference"); n < 100 {
 		t.Errorf("mentions: %d references kept, want the first hundreds", n)
 	}
+	// Links whose URLs are as long as intake lets them: the body
+	// reads "text (url)".
+	spans = nil
+	for i := range 9 {
+		spans = append(spans, &pb.Span{Start: uint32(i * 30), End: uint32(i*30 + 5), Style: pb.Span_STYLE_LINK, Url: "https://x/?" + strings.Repeat("&", 8000)})
+	}
+	check("links", tr.render(ctx, delivery{ev: ev("m6", &pb.MessageEvent{Text: amps, Spans: spans}), xid: "x6"}))
+	// Mentions whose text is the raw ID read as the contact's name, of
+	// as long as intake lets a name be.
+	must(t, tr.db.PutPuppets(ctx, []store.Puppet{{Transport: "echo", LoginID: "l", UserID: "u1", Name: strings.Repeat("&", maxNameBytes)}}))
+	spans = nil
+	for i := range maxSpans {
+		spans = append(spans, &pb.Span{Start: uint32(i * 3), End: uint32(i*3 + 2), Style: pb.Span_STYLE_MENTION, UserId: "u1"})
+	}
+	check("mention names", tr.render(ctx, delivery{ev: ev("m7", &pb.MessageEvent{Text: strings.Repeat("u1 ", maxSpans), Spans: spans}), xid: "x7"}))
 	out = tr.render(ctx, delivery{ev: ev("m4", &pb.MessageEvent{Attachments: []*pb.Attachment{{Name: "a.jpg", Thumbnail: make([]byte, 3<<20), Source: data}}}), xid: "x4"})
 	check("thumbnail", out)
 	if !strings.Contains(string(out[0]), "jabber:x:oob") {

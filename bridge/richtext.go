@@ -30,17 +30,30 @@ func userText(caps *pb.Features, body string) (string, []*pb.Span) {
 // richText renders a network text and its spans as an XMPP body
 // (XEP-0393 styling, readable as plain text). A mention of a raw user ID
 // reads as the contact's name where the gateway knows it.
+//
+// Links read "text (url)" and mentions of raw IDs "@name": a body that
+// grows so, written, past what the longest plain text may take (an
+// eighth of the stanza limit, escaped: five eighths) is sent as the
+// plain text instead, logged. Else a text with its links' URLs, or a
+// thousand mentions read as a long name, made the message too large for
+// the server, and it was lost.
 func (c chatOut) richText(text string, spans []*pb.Span) format.Rendered {
 	if len(spans) == 0 {
 		return format.Rendered{Body: text}
 	}
-	return format.Render(text, spans, func(userID string) string {
+	r := format.Render(text, spans, func(userID string) string {
 		p, err := c.t.db.GetPuppet(c.t.name, c.ev.LoginId, userID)
 		if err != nil {
 			return ""
 		}
 		return p.Name
 	})
+	limit := c.t.stanzaLimit() / 8 * 5
+	if len(r.Body) > len(text) && len(r.Body) > limit/5 && len(wire.EscapeAttr(r.Body)) > limit {
+		c.t.log.Warn("formatted text too long for a stanza; sent plain", "login", c.ev.LoginId, "chat", c.ev.ChatId, "event", c.ev.EventId, "bytes", len(r.Body))
+		return format.Rendered{Body: text}
+	}
+	return r
 }
 
 // annotate adds what a rendered text has beyond its body, for the body
