@@ -401,6 +401,10 @@ func (c chatOut) senderNick(w *wire.Writer) {
 	}
 }
 
+// maxQuoteBytes bounds the quote of a reply's fallback body: the start
+// of the text replied to is enough to know it by.
+const maxQuoteBytes = 4 << 10
+
 // reply adds the XEP-0461 reference and, when the quoted text is known,
 // the fallback quote the XEP describes; it returns the body to send.
 func (c chatOut) reply(w *wire.Writer, remoteID, body string) string {
@@ -412,6 +416,11 @@ func (c chatOut) reply(w *wire.Writer, remoteID, body string) string {
 	quoted := c.t.recent.get(chatKey(c.ev.LoginId, c.ev.ChatId), xmppID(ref)).text
 	if quoted == "" {
 		return body
+	}
+	if len(quoted) > maxQuoteBytes {
+		// The body is as long as the server takes already: a whole
+		// quote of a long text besides made the reply too large for it.
+		quoted = cutText(quoted, maxQuoteBytes, false)
 	}
 	quote := "> " + strings.ReplaceAll(quoted, "\n", "\n> ") + "\n"
 	w.Start("fallback", nsFallback).Attr("for", nsReply).

@@ -52,7 +52,8 @@ func (t *transport) fitEvent(ev *pb.Event) {
 		m.Spans = fitSpans(m.Spans, len(m.Text))
 		for _, a := range m.Attachments {
 			cut("file name", &a.Name, maxFileNameBytes, false)
-			cut("caption", &a.Caption, text, true)
+			// Written twice: the OOB description and the file's.
+			cut("caption", &a.Caption, text/2, true)
 			for _, mt := range []*string{&a.MimeType, &a.ThumbnailMime} {
 				if _, _, err := mime.ParseMediaType(*mt); *mt != "" && err != nil {
 					// Else the upload's Content-Type header fails: no file.

@@ -30,17 +30,30 @@ func userText(caps *pb.Features, body string) (string, []*pb.Span) {
 // richText renders a network text and its spans as an XMPP body
 // (XEP-0393 styling, readable as plain text). A mention of a raw user ID
 // reads as the contact's name where the gateway knows it.
+//
+// Links read "text (url)" and mentions of raw IDs "@name": a body that
+// grows so, written, past what the longest plain text may take (an
+// eighth of the stanza limit, escaped: five eighths) is sent as the
+// plain text instead, logged. Else a text with its links' URLs, or a
+// thousand mentions read as a long name, made the message too large for
+// the server, and it was lost.
 func (c chatOut) richText(text string, spans []*pb.Span) format.Rendered {
 	if len(spans) == 0 {
 		return format.Rendered{Body: text}
 	}
-	return format.Render(text, spans, func(userID string) string {
+	r := format.Render(text, spans, func(userID string) string {
 		p, err := c.t.db.GetPuppet(c.t.name, c.ev.LoginId, userID)
 		if err != nil {
 			return ""
 		}
 		return p.Name
 	})
+	limit := c.t.stanzaLimit() / 8 * 5
+	if len(r.Body) > len(text) && len(r.Body) > limit/5 && len(wire.EscapeAttr(r.Body)) > limit {
+		c.t.log.Warn("formatted text too long for a stanza; sent plain", "login", c.ev.LoginId, "chat", c.ev.ChatId, "event", c.ev.EventId, "bytes", len(r.Body))
+		return format.Rendered{Body: text}
+	}
+	return r
 }
 
 // annotate adds what a rendered text has beyond its body, for the body
@@ -59,14 +72,27 @@ func (c chatOut) annotate(w *wire.Writer, r format.Rendered, body string) {
 	if shift == 0 && len(r.Spoilers) == 1 && r.Spoilers[0] == (format.Range{Begin: 0, End: n}) {
 		w.Leaf("spoiler", nsSpoiler, "")
 	}
-	for _, m := range r.Mentions {
+	budget := c.t.stanzaLimit() / 4
+	for i, m := range r.Mentions {
 		pj, err := c.t.puppetJID(m.UserID)
 		if err != nil {
 			c.t.log.Debug("mention of a user ID with no JID; no reference", "user_id", m.UserID, "err", err)
 			continue
 		}
+		uri := wire.XMPPURI(pj.String(), "")
+		if budget -= len(uri) + referenceBytes; budget < 0 {
+			// The body may take most of the stanza already: a thousand
+			// references to long IDs made the message too large for
+			// the server. The mentions' text stays.
+			c.t.log.Warn("mentions too many for a stanza; the rest without a reference", "login", c.ev.LoginId, "chat", c.ev.ChatId, "left_out", len(r.Mentions)-i)
+			return
+		}
 		w.Start("reference", nsReference).Attr("type", "mention").
 			Attr("begin", strconv.Itoa(m.Begin+shift)).Attr("end", strconv.Itoa(m.End+shift)).
-			Attr("uri", wire.XMPPURI(pj.String(), "")).End()
+			Attr("uri", uri).End()
 	}
 }
+
+// referenceBytes is about what a mention's reference element takes
+// besides its URI.
+const referenceBytes = 100

@@ -65,10 +65,13 @@ type Guard struct {
 	// Allow lists ranges opened by the admin ([media] fetch_allow), e.g.
 	// a file server on the local network.
 	Allow []netip.Prefix
-	// Trusted, when set, reports whether host:port (as the URL names it,
-	// port always given) is the XMPP server's own upload service, which
-	// may be on a private address.
-	Trusted func(ctx context.Context, hostport string) bool
+	// Trusted, when set, reports whether u is a file of the XMPP
+	// server's own upload service, which may be on a private address.
+	// It is asked of each request (redirects too), before a connection
+	// is taken: the trusted ones have connections of their own, so an
+	// untrusted URL of the same host:port (the server's other pages)
+	// never reuses one.
+	Trusted func(ctx context.Context, u *url.URL) bool
 }
 
 // Allowed reports whether a fetch may connect to a.
@@ -100,17 +103,40 @@ func (g *Guard) Allowed(a netip.Addr) bool {
 // Client returns an HTTP client whose connections g guards. It uses no
 // proxy: through a proxy, the address checked would be the proxy's.
 func (g *Guard) Client() *http.Client {
-	tr := newTransport()
-	tr.Proxy = nil
-	tr.DialContext = g.dial
-	return &http.Client{Transport: tr}
+	guarded := newTransport()
+	guarded.Proxy = nil
+	guarded.DialContext = g.dial
+	if g.Trusted == nil {
+		return &http.Client{Transport: guarded}
+	}
+	trusted := newTransport()
+	trusted.Proxy = nil
+	trusted.DialContext = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	return &http.Client{Transport: &trustSplit{trusted: g.Trusted, yes: trusted, no: guarded}}
+}
+
+// trustSplit sends the requests trusted says yes to through yes, the
+// others through no (the guarded transport).
+type trustSplit struct {
+	trusted func(context.Context, *url.URL) bool
+	yes, no *http.Transport
+}
+
+func (t *trustSplit) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.trusted(req.Context(), req.URL) {
+		return t.yes.RoundTrip(req)
+	}
+	return t.no.RoundTrip(req)
+}
+
+// CloseIdleConnections closes both transports' idle connections.
+func (t *trustSplit) CloseIdleConnections() {
+	t.yes.CloseIdleConnections()
+	t.no.CloseIdleConnections()
 }
 
 func (g *Guard) dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	d := net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
-	if g.Trusted == nil || !g.Trusted(ctx, addr) {
-		d.Control = g.control
-	}
+	d := net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: g.control}
 	return d.DialContext(ctx, network, addr)
 }
 
@@ -127,7 +153,7 @@ func (g *Guard) control(network, address string, _ syscall.RawConn) error {
 }
 
 // HostPort returns the host:port a URL connects to, the port made
-// explicit, the host lowercased: the form Guard.Trusted is asked about.
+// explicit, the host lowercased.
 func HostPort(u *url.URL) string {
 	port := u.Port()
 	if port == "" {

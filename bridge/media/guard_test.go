@@ -66,7 +66,7 @@ func TestFetchBlocked(t *testing.T) {
 	}
 	// The front is trusted (as the upload service would be); where it
 	// redirects is not.
-	g := &Guard{Trusted: func(_ context.Context, hp string) bool { return hp == HostPort(fu) }}
+	g := &Guard{Trusted: func(_ context.Context, u *url.URL) bool { return HostPort(u) == HostPort(fu) }}
 	if _, err := Fetch(ctx, g.Client(), front.URL+"/f", dir, 100); !errors.Is(err, ErrBlocked) || hits != 1 {
 		t.Errorf("redirect to loopback: %v (front hit %d times), want ErrBlocked", err, hits)
 	}

@@ -126,9 +126,10 @@ func SafeName(name string) string {
 		}
 		return r
 	}, name)
-	name = strings.TrimSpace(name)
-	name = strings.TrimLeft(name, ".") // no hidden files, no "..", no "."
-	name = strings.TrimSpace(name)
+	// No hidden files, no "..", no ".": dots and spaces go together, or
+	// ". .." would trim down to "..".
+	name = strings.TrimLeftFunc(name, func(r rune) bool { return r == '.' || unicode.IsSpace(r) })
+	name = strings.TrimRightFunc(name, unicode.IsSpace)
 	if len(name) > maxNameBytes {
 		ext := path.Ext(name)
 		if len(ext) > 16 {
@@ -138,6 +139,7 @@ func SafeName(name string) string {
 		for !utf8.ValidString(base) {
 			base = base[:len(base)-1]
 		}
+		base = strings.TrimRightFunc(base, unicode.IsSpace)
 		name = base + ext
 	}
 	return name

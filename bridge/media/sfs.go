@@ -22,6 +22,12 @@ const (
 // BoBMaxAge is how long a client may cache a thumbnail sent as BoB data.
 const BoBMaxAge = 86400
 
+// MaxThumbnailBytes bounds the thumbnail a file message carries inline:
+// a larger one is left out (the file goes without it). A network's
+// thumbnail of megabytes, in base64, made the message larger than the
+// server takes, and the file was lost.
+const MaxThumbnailBytes = 64 << 10
+
 // SharedFile is what a file message says of its file; zero fields are
 // left out.
 type SharedFile struct {
@@ -34,8 +40,9 @@ type SharedFile struct {
 	Duration int64  // milliseconds
 	SHA256   []byte // raw digest, nil when unknown
 	Caption  string
-	// Thumbnail, when set, is sent inline as XEP-0231 data and named by
-	// its cid in the XEP-0264 element.
+	// Thumbnail, when set (and at most MaxThumbnailBytes), is sent
+	// inline as XEP-0231 data and named by its cid in the XEP-0264
+	// element.
 	Thumbnail     []byte
 	ThumbnailMIME string
 	// Inline: the client may show the file in the conversation (an image,
@@ -93,7 +100,7 @@ func FileMetadata(w *wire.Writer, f SharedFile) {
 	if len(f.SHA256) > 0 {
 		w.Start("hash", NSHashes).Attr("algo", "sha-256").Text(base64.StdEncoding.EncodeToString(f.SHA256)).End()
 	}
-	if len(f.Thumbnail) > 0 {
+	if f.hasThumbnail() {
 		mt := f.ThumbnailMIME
 		if mt == "" {
 			mt = "image/jpeg"
@@ -120,7 +127,13 @@ func FileMessage(w *wire.Writer, f SharedFile) {
 	w.Leaf("body", "", f.URL)
 	OOB(w, f.URL, f.Caption)
 	FileSharing(w, f)
-	if len(f.Thumbnail) > 0 {
+	if f.hasThumbnail() {
 		BoB(w, f.Thumbnail, f.ThumbnailMIME)
 	}
+}
+
+// hasThumbnail reports whether f has a thumbnail to send inline: one of
+// at most MaxThumbnailBytes.
+func (f SharedFile) hasThumbnail() bool {
+	return len(f.Thumbnail) > 0 && len(f.Thumbnail) <= MaxThumbnailBytes
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,8 +78,9 @@ type Uploader struct {
 	now        func() time.Time
 
 	// hosts holds the host:port (HostPort) of the GET URLs of the slots
-	// granted so far: where the service serves files from.
-	hosts map[string]bool
+	// granted so far, each with the path prefixes (filesPrefix) they
+	// were under: where the service serves files from.
+	hosts map[string][]string
 	// learnMu serialises slot requests made only to learn hosts;
 	// learnFailed is when the last of them failed.
 	learnMu     sync.Mutex
@@ -414,19 +417,21 @@ func (u *Uploader) requestSlot(ctx context.Context, service, name, mimeType stri
 		return nil, fmt.Errorf("slot request to %s: slot without put or get URL: %w", service, ErrNoService)
 	}
 	slot := &uploadSlot{PutURL: put.Attr("url"), GetURL: get.Attr("url"), Header: http.Header{}}
-	var getHost string
+	var getURL *url.URL
 	for _, raw := range []string{slot.PutURL, slot.GetURL} {
 		pu, err := url.Parse(raw)
 		if err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
 			return nil, fmt.Errorf("slot request to %s: bad URL %q in the slot: %w", service, redactURL(raw), ErrNoService)
 		}
-		getHost = HostPort(pu)
+		getURL = pu
 	}
 	u.mu.Lock()
 	if u.hosts == nil {
-		u.hosts = map[string]bool{}
+		u.hosts = map[string][]string{}
 	}
-	u.hosts[getHost] = true
+	if hp, prefix := HostPort(getURL), filesPrefix(getURL.Path); !slices.Contains(u.hosts[hp], prefix) {
+		u.hosts[hp] = append(u.hosts[hp], prefix)
+	}
 	u.mu.Unlock()
 	for _, h := range put.Children {
 		if h.XMLName.Local != "header" {
@@ -511,24 +516,26 @@ func (u *Uploader) put(ctx context.Context, slot *uploadSlot, mimeType string, s
 	return nil
 }
 
-// ServesFrom reports whether hostport (host:port, as HostPort gives it) is
-// where the upload service serves its files from: the host of the GET URL
-// of a slot it granted. Files users upload there may be fetched even where
-// that is a private address. When no slot was granted yet, it asks for
-// one of a single byte, never used, to learn the host (with Prosody, one
-// byte of the component's daily quota); a failure holds for
-// NoServiceRetry.
-func (u *Uploader) ServesFrom(ctx context.Context, hostport string) bool {
-	if u.knownHost(hostport) {
+// ServesFrom reports whether fu is a file of the upload service: on the
+// host:port of the GET URL of a slot it granted, under the same first
+// path segment (filesPrefix). Files users upload there may be fetched
+// even where that is a private address; the server's other pages on
+// that port (its metrics, BOSH, admin modules) may not. When no slot was
+// granted yet, it asks for one of a single byte, never used, to learn
+// the host (with Prosody, one byte of the component's daily quota); a
+// failure holds for NoServiceRetry.
+func (u *Uploader) ServesFrom(ctx context.Context, fu *url.URL) bool {
+	hostport := HostPort(fu)
+	if u.serves(hostport, fu.Path) {
 		return true
 	}
 	u.learnMu.Lock()
 	defer u.learnMu.Unlock()
 	u.mu.Lock()
-	known, learnt := u.hosts[hostport], len(u.hosts) > 0
+	learnt := len(u.hosts) > 0
 	u.mu.Unlock()
-	if known || learnt || u.now().Sub(u.learnFailed) < NoServiceRetry {
-		return known
+	if learnt || u.now().Sub(u.learnFailed) < NoServiceRetry {
+		return u.serves(hostport, fu.Path)
 	}
 	svc, err := u.Discover(ctx)
 	if err == nil {
@@ -538,11 +545,31 @@ func (u *Uploader) ServesFrom(ctx context.Context, hostport string) bool {
 		u.learnFailed = u.now()
 		return false
 	}
-	return u.knownHost(hostport)
+	return u.serves(hostport, fu.Path)
 }
 
-func (u *Uploader) knownHost(hostport string) bool {
+// serves reports whether p, a URL path on hostport, is under a prefix
+// the service's files were served from.
+func (u *Uploader) serves(hostport, p string) bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	return u.hosts[hostport]
+	p = path.Clean("/" + p) // as the server reads it: no "..", no "//"
+	for _, prefix := range u.hosts[hostport] {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// filesPrefix is the path prefix the upload service serves files under,
+// from a GET URL's path: its first segment where the path has more than
+// two ("/file_share/" of Prosody's /file_share/<id>/<name>, "/upload/"
+// of ejabberd's /upload/<user>/<id>/<name>), else the whole host ("/").
+func filesPrefix(p string) string {
+	segs := strings.Split(strings.Trim(path.Clean("/"+p), "/"), "/")
+	if len(segs) <= 2 {
+		return "/"
+	}
+	return "/" + segs[0] + "/"
 }

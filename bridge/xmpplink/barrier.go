@@ -29,7 +29,7 @@ func (b *barrier) ping(bw *bufio.Writer) error {
 	b.id = b.l.NewID()
 	b.answer = make(chan *wire.Stanza, 1)
 	b.l.mu.Lock()
-	b.l.iqs[b.id] = b.answer
+	b.l.iqs[b.id] = pendingIQ{ch: b.answer, to: b.l.serverDomain()}
 	b.l.mu.Unlock()
 	b.covered, b.written = b.written, nil
 	var w wire.Writer

@@ -84,7 +84,7 @@ type Link struct {
 	up   bool
 	gen  uint64        // connections made so far; the current one while up
 	upCh chan struct{} // closed while up
-	iqs  map[string]chan *wire.Stanza
+	iqs  map[string]pendingIQ
 
 	ids atomic.Uint64
 }
@@ -103,7 +103,7 @@ func New(cfg Config) *Link {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Link{cfg: cfg, out: make(chan outItem, 4096), upCh: make(chan struct{}), iqs: map[string]chan *wire.Stanza{}}
+	return &Link{cfg: cfg, out: make(chan outItem, 4096), upCh: make(chan struct{}), iqs: map[string]pendingIQ{}}
 }
 
 // Domain is the component's JID.
@@ -188,8 +188,12 @@ func (l *Link) NewID() string {
 // IQ sends an iq get or set (built with id) and waits for its answer.
 func (l *Link) IQ(ctx context.Context, id string, data []byte) (*wire.Stanza, error) {
 	ch := make(chan *wire.Stanza, 1)
+	to := ""
+	if st := head(data); st != nil {
+		to = st.To()
+	}
 	l.mu.Lock()
-	l.iqs[id] = ch
+	l.iqs[id] = pendingIQ{ch: ch, to: to}
 	l.mu.Unlock()
 	defer func() {
 		l.mu.Lock()
@@ -339,8 +343,8 @@ func (l *Link) setUp(up bool) {
 		return
 	}
 	l.upCh = make(chan struct{})
-	for id, ch := range l.iqs {
-		close(ch)
+	for id, p := range l.iqs {
+		close(p.ch)
 		delete(l.iqs, id)
 	}
 }
@@ -385,16 +389,46 @@ func (l *Link) read(d *xml.Decoder) error {
 		}
 		if st.Kind() == "iq" && (st.Type() == "result" || st.Type() == "error") {
 			l.mu.Lock()
-			ch, ok := l.iqs[st.ID()]
-			delete(l.iqs, st.ID())
+			p, ok := l.iqs[st.ID()]
+			if ok && l.answers(p.to, st.From()) {
+				delete(l.iqs, st.ID())
+			} else if ok {
+				ok = false
+				l.cfg.Log.Warn("IQ answer from an address not asked; not taken as the answer", "id", st.ID(), "asked", p.to, "from", st.From())
+			}
 			l.mu.Unlock()
 			if ok {
-				ch <- st
+				p.ch <- st
 				continue
 			}
 		}
 		l.cfg.Handle(st)
 	}
+}
+
+// pendingIQ is an IQ of the gateway's waiting for its answer: where the
+// answer goes, and the address it was sent to.
+type pendingIQ struct {
+	ch chan *wire.Stanza
+	to string
+}
+
+// answers reports whether from may answer an IQ sent to to: the address
+// asked or its bare JID (the server answers for an offline resource, and
+// for an account, as a privileged IQ's), or the server itself (RFC 6120
+// 8.1.2.1). Anyone may send the component an iq result with an id they
+// guess, but the server stamps its from: a user's answer to another's
+// upload slot request would get them that user's files.
+func (l *Link) answers(to, from string) bool {
+	if from == "" || from == to || from == l.serverDomain() {
+		return true
+	}
+	tj, err1 := jid.Parse(to)
+	fj, err2 := jid.Parse(from)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return fj.Equal(tj) || fj.Equal(tj.Bare())
 }
 
 // closedMidStream reports whether err is the connection ending inside

@@ -71,8 +71,9 @@ func head(data []byte) *wire.Stanza {
 // timeout, for an answer that cannot come.
 func (l *Link) answerUnsent(st *wire.Stanza, n, limit int) {
 	l.mu.Lock()
-	ch, ok := l.iqs[st.ID()]
+	p, ok := l.iqs[st.ID()]
 	delete(l.iqs, st.ID())
+	ch := p.ch
 	l.mu.Unlock()
 	if !ok {
 		return
