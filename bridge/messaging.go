@@ -348,11 +348,12 @@ func stripFallback(st *wire.Stanza, body, ns string) string {
 			if b.XMLName.Local != "body" {
 				continue
 			}
-			var start, end int
-			if _, err := fmt.Sscan(b.Attr("start"), &start); err != nil {
+			start, err := strconv.Atoi(b.Attr("start"))
+			if err != nil {
 				continue
 			}
-			if _, err := fmt.Sscan(b.Attr("end"), &end); err != nil {
+			end, err := strconv.Atoi(b.Attr("end"))
+			if err != nil {
 				continue
 			}
 			r := []rune(body)
