@@ -4,6 +4,9 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -95,4 +98,26 @@ func TestVoiceNoteOut(t *testing.T) {
 	if n := s.logs.Count("file sent as a voice note"); n != len(voices) {
 		t.Fatalf("%d voice notes, want %d:\n%s", n, len(voices), s.logs.String())
 	}
+}
+
+// TestVoiceNoteOutByPath: a plugin that takes files as paths in its
+// folder (no UploadMedia) gets the voice note marked as well, read from
+// the downloaded file's start; a stereo song is not.
+func TestVoiceNoteOutByPath(t *testing.T) {
+	bin := filepath.Join(filepath.Dir(echoBin), "pathfiles")
+	build := exec.Command("go", "build", "-o", bin, "passerelle.im/passerelle/bridge/testdata/pathfiles")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the pathfiles plugin: %v\n%s", err, out)
+	}
+	s := newStack(t, stackOptions{httpUpload: true, plugin: bin})
+	alice := registered(t, s, "alice")
+	sendFile(t, alice, uploadAsUser(t, s, alice, "Song.opus", "audio/ogg", oggOpus(2)))
+	receiveFile(t, alice)
+	if n := s.logs.Count("file sent as a voice note"); n != 0 {
+		t.Fatalf("a stereo song sent as a voice note:\n%s", s.logs.String())
+	}
+	sendFile(t, alice, uploadAsUser(t, s, alice, "RECORDING_20261205_231500123.oga", "audio/ogg", oggOpus(1)))
+	receiveFile(t, alice)
+	s.logs.waitLog(t, `file sent as a voice note" transport=echo name=RECORDING_20261205_231500123.oga mime="audio/ogg; codecs=opus"`, 5*time.Second)
 }
