@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -68,9 +69,9 @@ func (t *transport) attach(ctx context.Context, st *wire.Stanza, loginID, chatID
 		// than the process holding the upload, which costs at most one
 		// needless upload again (uploadLost), never a missed one.
 		gen = t.host.Generation()
-		att, err = t.streamAttachment(ctx, loginID, url)
+		att, err = t.streamAttachment(ctx, loginID, url, declaredDurationMs(st))
 	} else {
-		att, err = t.fetchAttachment(ctx, url)
+		att, err = t.fetchAttachment(ctx, url, declaredDurationMs(st))
 	}
 	if err != nil {
 		t.log.Info("file not fetched", "user", bareOf(st.From()), "err", err)
@@ -142,8 +143,9 @@ func (t *transport) attachLimit() int64 {
 
 // streamAttachment streams a file the user's client uploaded from its URL
 // to the plugin's UploadMedia, a chunk at a time (nothing on disk, about
-// a chunk in memory), and returns the attachment naming the upload.
-func (t *transport) streamAttachment(ctx context.Context, loginID, url string) (*pb.Attachment, error) {
+// a chunk in memory), and returns the attachment naming the upload. A
+// recorded voice message (durationMs long, 0 if not said) is marked so.
+func (t *transport) streamAttachment(ctx context.Context, loginID, url string, durationMs int64) (*pb.Attachment, error) {
 	limit := t.attachLimit()
 	d, err := media.Open(ctx, t.fetcher, url, limit)
 	if err != nil {
@@ -154,13 +156,20 @@ func (t *transport) streamAttachment(ctx context.Context, loginID, url string) (
 	if err != nil {
 		return nil, err
 	}
-	n := &countingReader{r: d}
+	// The file's start, read before the upload begins: its first chunk
+	// says whether it is a voice note. A read error stays for the upload.
+	br := bufio.NewReaderSize(d, voiceHeadBytes)
+	head, _ := br.Peek(voiceHeadBytes)
+	att := &pb.Attachment{Name: d.Name, MimeType: d.MIME}
 	info := &pb.MediaInfo{Name: d.Name, MimeType: d.MIME, Size: d.Size}
+	t.markVoiceNote(att, info, head, durationMs)
+	n := &countingReader{r: br}
 	id, err := pluginhost.UploadMedia(ctx, client, loginID, info, n, limit)
 	if err != nil {
 		return nil, err
 	}
-	return &pb.Attachment{Name: d.Name, MimeType: d.MIME, Size: n.n, Source: &pb.Attachment_UploadId{UploadId: id}}, nil
+	att.Size, att.Source = n.n, &pb.Attachment_UploadId{UploadId: id}
+	return att, nil
 }
 
 // countingReader counts the bytes read through it.
@@ -176,8 +185,9 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 // fetchAttachment fetches a file the user's client uploaded into the
-// plugin's data folder, and hands the plugin its path.
-func (t *transport) fetchAttachment(ctx context.Context, url string) (*pb.Attachment, error) {
+// plugin's data folder, and hands the plugin its path. A recorded voice
+// message (durationMs long, 0 if not said) is marked so.
+func (t *transport) fetchAttachment(ctx context.Context, url string, durationMs int64) (*pb.Attachment, error) {
 	dir := filepath.Join(t.dataDir, "incoming")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("attachment folder: %w", err)
@@ -192,7 +202,9 @@ func (t *transport) fetchAttachment(ctx context.Context, url string) (*pb.Attach
 	if err != nil {
 		return nil, err
 	}
-	return &pb.Attachment{Name: f.Name, MimeType: f.MIME, Size: f.Size, Source: &pb.Attachment_Path{Path: f.Path}}, nil
+	att := &pb.Attachment{Name: f.Name, MimeType: f.MIME, Size: f.Size, Source: &pb.Attachment_Path{Path: f.Path}}
+	t.markVoiceNote(att, nil, fileHead(f.Path, voiceHeadBytes), durationMs)
+	return att, nil
 }
 
 // reserveIncoming makes room for a download of up to limit bytes in dir:

@@ -1,0 +1,87 @@
+package bridge
+
+import (
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"passerelle.im/passerelle/bridge/wire"
+)
+
+// opusPage is an Ogg stream's first page holding an OpusHead of that
+// many channels.
+func opusPage(channels byte) []byte {
+	head := append([]byte("OpusHead"), 1, channels, 0x38, 1, 0x80, 0xbb, 0, 0, 0, 0, 0)
+	page := append([]byte("OggS"), 0, 2)
+	page = append(page, make([]byte, 20)...)
+	return append(append(page, 1, byte(len(head))), head...)
+}
+
+// TestVoiceNoteSignals: which files are taken for a recorded voice
+// message, and which for a file the user shares.
+func TestVoiceNoteSignals(t *testing.T) {
+	vorbis := append([]byte("OggS\x00\x02"), make([]byte, 20)...)
+	vorbis = append(append(vorbis, 1, 30), "\x01vorbis"...)
+	for _, c := range []struct {
+		name, mime string
+		head       []byte
+		ms         int64
+		voice      bool
+		wantMIME   string
+	}{
+		{"a1b2.oga", "audio/ogg", opusPage(1), 0, true, opusVoiceMIME},
+		{"a1b2.ogg", "application/ogg", opusPage(1), 3000, true, opusVoiceMIME},
+		{"RECORDING_20261205_231500123.oga", "audio/ogg", opusPage(2), 0, true, opusVoiceMIME},
+		{"RECORDING_20261205_231500.m4a", "audio/mp4a-latm", nil, 0, true, "audio/mp4a-latm"},
+		{"voice-message-20261205-231500.m4a", "audio/mp4", []byte("\x00\x00\x00\x1cftypiso5"), 0, true, "audio/mp4"},
+		// Shared audio.
+		{"Song.opus", "audio/ogg", opusPage(2), 0, false, "audio/ogg"},
+		{"Song.ogg", "audio/ogg", vorbis, 0, false, "audio/ogg"},
+		{"RECORDING_20261205_231500123.ogg", "audio/ogg", vorbis, 0, false, "audio/ogg"},
+		{"song.mp3", "audio/mpeg", []byte("ID3"), 0, false, "audio/mpeg"},
+		{"RECORDING_20261205_231500.mp3", "audio/mpeg", []byte("ID3"), 0, false, "audio/mpeg"},
+		{"album.flac", "audio/flac", []byte("fLaC"), 0, false, "audio/flac"},
+		{"song.m4a", "audio/mp4", []byte("\x00\x00\x00\x1cftypM4A "), 0, false, "audio/mp4"},
+		{"talk.ogg", "audio/ogg", opusPage(1), 45 * 60 * 1000, false, "audio/ogg"},
+		{"RECORDING_20261205_231500.m4a", "video/mp4", nil, 0, false, "video/mp4"},
+		{"a.oga", "audio/ogg", opusPage(1)[:30], 0, false, "audio/ogg"}, // a cut header: no Opus
+	} {
+		voice, mt := voiceNote(c.name, c.mime, c.head, c.ms)
+		if voice != c.voice || mt != c.wantMIME {
+			t.Errorf("%s (%s): voice %v %q, want %v %q", c.name, c.mime, voice, mt, c.voice, c.wantMIME)
+		}
+	}
+}
+
+// TestDeclaredDuration: the length a message's file description gives,
+// as XEP-0446 metadata in XEP-0447 or Jingle's file in XEP-0385 SIMS.
+func TestDeclaredDuration(t *testing.T) {
+	for x, want := range map[string]int64{
+		`<message><file-sharing xmlns='urn:xmpp:sfs:0'><file xmlns='urn:xmpp:file:metadata:0'><length>4200</length></file></file-sharing></message>`:                                                                               4200,
+		`<message><reference xmlns='urn:xmpp:reference:0' type='data'><media-sharing xmlns='urn:xmpp:sims:1'><file xmlns='urn:xmpp:jingle:apps:file-transfer:5'><length>900</length></file></media-sharing></reference></message>`: 900,
+		`<message><body>x</body></message>`: 0,
+		`<message><file-sharing xmlns='urn:xmpp:sfs:0'><file xmlns='urn:xmpp:file:metadata:0'><length>-3</length></file></file-sharing></message>`: 0,
+		`<message><file xmlns='other'><length>5</length></file></message>`:                                                                         0,
+	} {
+		var st wire.Stanza
+		if err := xml.Unmarshal([]byte(x), &st); err != nil {
+			t.Fatal(err)
+		}
+		if got := declaredDurationMs(&st); got != want {
+			t.Errorf("%s: %d, want %d", x, got, want)
+		}
+	}
+}
+
+// TestFileHead: the start of a downloaded file, read for the fetch path.
+func TestFileHead(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	os.WriteFile(p, opusPage(1), 0o600)
+	if voice, _ := voiceNote("x.oga", "audio/ogg", fileHead(p, voiceHeadBytes), 0); !voice {
+		t.Fatal("a downloaded mono Opus file is no voice note")
+	}
+	if h := fileHead(filepath.Join(t.TempDir(), "missing"), 8); h != nil {
+		t.Fatalf("missing file: %q", h)
+	}
+}
