@@ -403,6 +403,11 @@ func inputMedia(f upload, a *pb.Attachment, asFile bool) tg.InputMediaClass {
 	if mime == "" {
 		mime = f.info.MimeType
 	}
+	// Without its parameters ("audio/ogg; codecs=opus", the gateway's
+	// type of a voice note, is audio/ogg here, as Telegram's apps send
+	// one).
+	mime, _, _ = strings.Cut(mime, ";")
+	mime = strings.TrimSpace(mime)
 	size := a.Size
 	if size <= 0 {
 		size = f.info.GetSize()
