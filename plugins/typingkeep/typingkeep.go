@@ -34,8 +34,12 @@ type repeat struct {
 	last  time.Time
 }
 
-// New is a Keeper that calls say (with a deadline of every) to repeat
-// the typing of a chat. say must not wait for anything its caller holds
+// sayTimeout bounds a repeat's send (and so how long Stop may wait for
+// one): a typing notification later than that is no use.
+const sayTimeout = 5 * time.Second
+
+// New is a Keeper that calls say (within sayTimeout) to repeat the
+// typing of a chat. say must not wait for anything its caller holds
 // while calling Stop or StopAll.
 func New(every, max time.Duration, say func(ctx context.Context, chat string) error) *Keeper {
 	return &Keeper{every: every, max: max, say: say, chats: map[string]*repeat{}}
@@ -70,7 +74,7 @@ func (k *Keeper) fire(chat string, r *repeat) {
 		return
 	}
 	k.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), k.every)
+	ctx, cancel := context.WithTimeout(context.Background(), sayTimeout)
 	err := k.say(ctx, chat)
 	cancel()
 	k.mu.Lock()
