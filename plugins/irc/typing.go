@@ -23,6 +23,11 @@ import (
 // which receivers make up for by timing typing out).
 const typingMax = 256
 
+// activeValidMs is how long a +typing=active holds without another
+// (TypingEvent.timeout_ms): the spec's receivers assume the sender
+// stopped typing 6 s after it.
+const activeValidMs = 6000
+
 // typed is what the user last told a target about their typing.
 type typed struct {
 	target string    // as sent to
@@ -304,19 +309,24 @@ func (s *Session) onTagmsg(m ircmsg.Message) {
 	if !ok || len(m.Params) < 1 || !strings.Contains(m.Source, "!") {
 		return
 	}
-	var st pb.TypingState
+	typing := &pb.TypingEvent{}
 	switch value {
 	case "active":
-		st = pb.TypingState_TYPING_STATE_COMPOSING
+		// The spec: receivers drop an active after 6 s without another
+		// (the sender repeats it every 3 s while typing).
+		typing.State, typing.TimeoutMs = pb.TypingState_TYPING_STATE_COMPOSING, activeValidMs
 	case "paused":
-		st = pb.TypingState_TYPING_STATE_PAUSED
+		// The spec's receivers drop it after 30 s, to not typing; the
+		// gateway shows paused until the next state (no timeout_ms:
+		// it is for composing).
+		typing.State = pb.TypingState_TYPING_STATE_PAUSED
 	case "done":
-		st = pb.TypingState_TYPING_STATE_ACTIVE
+		typing.State = pb.TypingState_TYPING_STATE_ACTIVE
 	default:
 		return // not in the spec
 	}
 	ev := &pb.Event{LoginId: s.loginID, TimestampUnixMicro: serverTime(m).UnixMicro(), Sender: s.sender(m.Nick()),
-		Payload: &pb.Event_Typing{Typing: &pb.TypingEvent{State: st}}}
+		Payload: &pb.Event_Typing{Typing: typing}}
 	switch target := m.Params[0]; {
 	case isChannel(target):
 		ev.ChatId, ev.ChatType = chanID(target), pb.ChatType_CHAT_TYPE_GROUP

@@ -90,11 +90,12 @@ func TestTyping(t *testing.T) {
 		t.Helper()
 		return evs.NextEvent(func(ev *pb.Event) bool { return ev.GetTyping() != nil || ev.GetMessage() != nil })
 	}
-	if ev := next(); ev.GetTyping().GetState() != pb.TypingState_TYPING_STATE_COMPOSING || ev.ChatId != "dave" ||
+	// active holds 6 s unless said again (the spec's rule).
+	if ev := next(); ev.GetTyping().GetState() != pb.TypingState_TYPING_STATE_COMPOSING || ev.GetTyping().TimeoutMs != 6000 || ev.ChatId != "dave" ||
 		ev.ChatType != pb.ChatType_CHAT_TYPE_DIRECT || ev.Sender.GetUserId() != "dave" || ev.Sender.GetIsFromMe() {
-		t.Errorf("first typing or message event %v; want dave composing in his chat", ev)
+		t.Errorf("first typing or message event %v; want dave composing in his chat, holding 6000 ms", ev)
 	}
-	if ev := next(); ev.GetTyping().GetState() != pb.TypingState_TYPING_STATE_PAUSED || ev.ChatId != "#room" ||
+	if ev := next(); ev.GetTyping().GetState() != pb.TypingState_TYPING_STATE_PAUSED || ev.GetTyping().TimeoutMs != 0 || ev.ChatId != "#room" ||
 		ev.ChatType != pb.ChatType_CHAT_TYPE_GROUP || ev.Sender.GetUserId() != "zoe" || ev.TimestampUnixMicro != 1704164645000000 {
 		t.Errorf("event %v; want zoe paused in #room at the server's time", ev)
 	}

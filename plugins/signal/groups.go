@@ -561,6 +561,7 @@ func (s *Session) knownGroup(chatID string) *pb.Chat {
 
 // LeaveChat leaves the group.
 func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
+	s.typingKeeper().Stop(c.ChatID)
 	gid := groupIDOf(c.ChatID)
 	if gid == "" {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "only a group can be left")

@@ -164,10 +164,11 @@ func TestReceive(t *testing.T) {
 		}
 	}
 
-	// Typing, in the group.
+	// Typing, in the group: STARTED holds 15 s unless said again, as
+	// Signal's apps have it.
 	d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, TypingMessage: &fakesignal.TypingMessage{Action: "STARTED", GroupID: gid}})
-	if ev := s.next(func(ev *pb.Event) bool { return ev.GetTyping() != nil }); ev.GetTyping().State != pb.TypingState_TYPING_STATE_COMPOSING || ev.ChatId != group {
-		t.Fatalf("typing: %v", ev)
+	if ev := s.next(func(ev *pb.Event) bool { return ev.GetTyping() != nil }); ev.GetTyping().State != pb.TypingState_TYPING_STATE_COMPOSING || ev.GetTyping().TimeoutMs != 15000 || ev.ChatId != group {
+		t.Fatalf("typing: %v, want composing holding 15000 ms", ev)
 	}
 
 	// A group message mentioning alice: the placeholder becomes a

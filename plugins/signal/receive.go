@@ -301,12 +301,14 @@ func (s *Session) receive(env envelope) {
 		if chat == "" {
 			return
 		}
-		state := pb.TypingState_TYPING_STATE_COMPOSING
+		// STARTED holds 15 s unless said again (typing.go): the apps
+		// repeat it every 10 s while the contact types.
+		typing := &pb.TypingEvent{State: pb.TypingState_TYPING_STATE_COMPOSING, TimeoutMs: typingValidMs}
 		if env.Typing.Action == "STOPPED" {
-			state = pb.TypingState_TYPING_STATE_PAUSED
+			typing = &pb.TypingEvent{State: pb.TypingState_TYPING_STATE_PAUSED}
 		}
 		s.emit(ctx, &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000,
-			Payload: &pb.Event_Typing{Typing: &pb.TypingEvent{State: state}}}, false)
+			Payload: &pb.Event_Typing{Typing: typing}}, false)
 	}
 }
 

@@ -88,6 +88,7 @@ func msgRef(id string, meta []byte) (ts int64, author string, err error) {
 // files (uploaded before with UploadMedia; their caption goes in the
 // text when there is none).
 func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessage) (sdk.Result, error) {
+	s.endTyping(c.ChatID) // a message ends typing (typing.go)
 	p, err := target(c.ChatID)
 	if err != nil {
 		return sdk.Result{}, err
@@ -391,35 +392,6 @@ func (s *Session) unreadUpTo(chat string, ts int64) map[string][]int64 {
 		out[author] = append(out[author], n.ts)
 	}
 	return out
-}
-
-// SetTyping says the user is typing, or stopped.
-func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingState) error {
-	p, err := target(c.ChatID)
-	if err != nil {
-		return err
-	}
-	composing := state == pb.TypingState_TYPING_STATE_COMPOSING
-	s.mu.Lock()
-	was := s.typing[c.ChatID]
-	s.mu.Unlock()
-	if !composing && !was {
-		return nil // nothing started: XMPP clients say "active" with every message
-	}
-	if !composing {
-		p["stop"] = true
-	}
-	if err := s.call(ctx, "could not send typing", "sendTyping", p, nil); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	if composing {
-		s.typing[c.ChatID] = true
-	} else {
-		delete(s.typing, c.ChatID)
-	}
-	s.mu.Unlock()
-	return nil
 }
 
 // checkText refuses a text over Signal's limit.

@@ -59,6 +59,7 @@ type Session struct {
 	polls    pollCache       // polls of the messages seen, for their votes (polls.go)
 	pins     *pinList        // the messages pinned in each chat (pins.go)
 	typing   map[string]bool // chats where the user was last said typing
+	repeats  typingRepeats   // typing.go
 	// untrusted: contacts whose changed safety number was told and none
 	// of whose messages was read since (safety.go).
 	untrusted map[string]bool
@@ -300,6 +301,7 @@ var DrainWait = 10 * time.Second
 // connection goes (a relogin, an admin's disconnect, would lose them).
 func (s *Session) Disconnect(ctx context.Context) error {
 	s.n.live(s, false)
+	s.typingKeeper().StopAll()
 	s.mu.Lock()
 	c, up, sub := s.c, s.up, s.sub
 	s.mu.Unlock()
@@ -340,6 +342,7 @@ func (s *Session) closeConn() {
 // Signal.
 func (s *Session) Logout(ctx context.Context) error {
 	s.n.live(s, false)
+	s.typingKeeper().StopAll()
 	if !s.acc.Linked && !s.n.linked(s.acc.ID()) {
 		s.n.host.Logger().Info("signal: logout leaves the account in signal-cli: passerelle did not link it", "login", s.loginID)
 		s.Disconnect(ctx)

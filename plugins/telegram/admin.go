@@ -143,6 +143,7 @@ func (s *Session) ChatAvatar(ctx context.Context, chat string) ([]byte, string, 
 
 // LeaveChat leaves a group or channel.
 func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
+	s.typingKeeper().Stop(c.ChatID)
 	if s.bot != nil {
 		return s.bot.LeaveChat(ctx, c)
 	}

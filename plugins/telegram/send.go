@@ -66,6 +66,7 @@ func msgID(s string) (int, error) {
 // SendMessage sends text, or files with the text as the first one's
 // caption, as a reply when asked.
 func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessage) (sdk.Result, error) {
+	s.typingKeeper().Stop(c.ChatID) // a message ends typing (typing.go)
 	if s.bot != nil {
 		return s.bot.SendMessage(ctx, c, msg)
 	}
@@ -587,31 +588,6 @@ func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) erro
 	}
 	_ = mgr.HandleAffected(ctx, 0, aff.Pts, aff.PtsCount)
 	return nil
-}
-
-// SetTyping says the user types, or stopped.
-func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingState) error {
-	if s.bot != nil {
-		return s.bot.SetTyping(ctx, c, state)
-	}
-	api, _, err := s.client()
-	if err != nil {
-		return err
-	}
-	peer, err := s.inputPeer(ctx, api, c.ChatID)
-	if err != nil {
-		return err
-	}
-	var action tg.SendMessageActionClass = &tg.SendMessageCancelAction{}
-	if state == pb.TypingState_TYPING_STATE_COMPOSING {
-		action = &tg.SendMessageTypingAction{}
-	}
-	req := &tg.MessagesSetTypingRequest{Peer: peer, Action: action}
-	if _, topic, err := splitTopic(c.ChatID); err == nil && topic != 0 {
-		req.SetTopMsgID(topic)
-	}
-	_, err = api.MessagesSetTyping(ctx, req)
-	return s.topicErr("typing", c.ChatID, err)
 }
 
 // mentioned is a mentioned user as a request names them; nil when the

@@ -66,6 +66,7 @@ type Session struct {
 	unpins   unpinSet       // pin.go
 	newest   newestSeen     // readmark.go
 	listing  contactListing // contacts.go
+	typing   typingRepeats  // typing.go
 }
 
 func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {
@@ -346,6 +347,7 @@ func (s *Session) client() (*tg.Client, *updates.Manager, error) {
 
 // Disconnect stops the client; the database stays for the next Connect.
 func (s *Session) Disconnect(ctx context.Context) error {
+	s.typingKeeper().StopAll()
 	if s.bot != nil {
 		return s.bot.Disconnect(ctx)
 	}
@@ -376,6 +378,7 @@ func (s *Session) Disconnect(ctx context.Context) error {
 
 // Logout ends the session on Telegram and removes its files.
 func (s *Session) Logout(ctx context.Context) error {
+	s.typingKeeper().StopAll()
 	if s.bot != nil {
 		return s.bot.Logout(ctx)
 	}

@@ -183,8 +183,13 @@ func typing(chat, from string, a tg.SendMessageActionClass) []*pb.Event {
 		*tg.SendMessageGamePlayAction, *tg.SendMessageHistoryImportAction:
 		return nil
 	}
-	return []*pb.Event{{ChatId: chat, Sender: &pb.Sender{UserId: from},
-		Payload: &pb.Event_Typing{Typing: &pb.TypingEvent{State: st}}}}
+	ev := &pb.TypingEvent{State: st}
+	if st == pb.TypingState_TYPING_STATE_COMPOSING {
+		// An action holds 6 s unless said again (updateUserTyping's
+		// rule, typing.go): the apps repeat it every 5 s.
+		ev.TimeoutMs = typingValidMs
+	}
+	return []*pb.Event{{ChatId: chat, Sender: &pb.Sender{UserId: from}, Payload: &pb.Event_Typing{Typing: ev}}}
 }
 
 // presenceOf is a Telegram status as presence: online, or away with the

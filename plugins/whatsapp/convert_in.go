@@ -567,10 +567,16 @@ func (c inbound) chatPresence(evt *events.ChatPresence) *pb.Event {
 	if evt.IsFromMe {
 		return nil // the user typing on the phone: nothing to show
 	}
+	typing := &pb.TypingEvent{State: state}
+	if state == pb.TypingState_TYPING_STATE_COMPOSING {
+		// Composing ends by silence: the apps say it again while the
+		// contact types (typing.go).
+		typing.TimeoutMs = typingValidMs
+	}
 	return &pb.Event{
 		ChatId: chatIDOf(c.ids, evt.Chat), ChatType: chatTypeOf(evt.Chat), Sender: sender,
 		TimestampUnixMicro: time.Now().UnixMicro(),
-		Payload:            &pb.Event_Typing{Typing: &pb.TypingEvent{State: state}},
+		Payload:            &pb.Event_Typing{Typing: typing},
 	}
 }
 

@@ -212,11 +212,11 @@ func TestInboundReceiptPresenceTyping(t *testing.T) {
 	}
 
 	typing := testConv.chatPresence(&events.ChatPresence{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, State: types.ChatPresenceComposing})
-	if typing.GetTyping().GetState() != pb.TypingState_TYPING_STATE_COMPOSING || typing.ChatId != "+33611111111" || typing.Sender.UserId != "+33611111111" {
-		t.Errorf("composing: %v", typing)
+	if typing.GetTyping().GetState() != pb.TypingState_TYPING_STATE_COMPOSING || typing.GetTyping().GetTimeoutMs() != 15000 || typing.ChatId != "+33611111111" || typing.Sender.UserId != "+33611111111" {
+		t.Errorf("composing: %v, want holding 15000 ms", typing)
 	}
 	paused := testConv.chatPresence(&events.ChatPresence{MessageSource: types.MessageSource{Chat: group, Sender: bob, IsGroup: true}, State: types.ChatPresencePaused})
-	if paused.GetTyping().GetState() != pb.TypingState_TYPING_STATE_PAUSED || paused.ChatId != group.String() || paused.ChatType != pb.ChatType_CHAT_TYPE_GROUP {
+	if paused.GetTyping().GetState() != pb.TypingState_TYPING_STATE_PAUSED || paused.GetTyping().GetTimeoutMs() != 0 || paused.ChatId != group.String() || paused.ChatType != pb.ChatType_CHAT_TYPE_GROUP {
 		t.Errorf("paused in a group: %v", paused)
 	}
 

@@ -324,6 +324,7 @@ func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 
 // LeaveChat leaves a group.
 func (s *Session) LeaveChat(ctx context.Context, c sdk.Call) error {
+	s.typingKeeper().Stop(c.ChatID)
 	jid, err := groupJID(c.ChatID)
 	if err != nil {
 		return err

@@ -65,6 +65,7 @@ func (s *Session) quotedOf(id string, meta []byte) *quoted {
 // caption (WhatsApp sends one file per message; the result names the
 // first, and its meta the others: see msgMeta.Parts).
 func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessage) (sdk.Result, error) {
+	s.typingKeeper().Stop(c.ChatID) // a message ends typing (typing.go)
 	// The uploads a refusal or a failure left untaken: the gateway
 	// names none again, and their files would stay until the next start.
 	defer s.uploads.drop(msg.Attachments)
@@ -341,18 +342,6 @@ func (s *Session) MarkRead(ctx context.Context, c sdk.Call, m *pb.MarkRead) erro
 	}
 	if err := s.d.cli.MarkRead(ctx, []types.MessageID{m.UpToId}, now(), chat, sender); err != nil {
 		return sendErr("mark read", err)
-	}
-	return nil
-}
-
-// SetTyping forwards the user's typing.
-func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingState) error {
-	chat, err := parseChatID(c.ChatID)
-	if err != nil {
-		return err
-	}
-	if err := s.d.cli.SendChatPresence(ctx, chat, chatPresenceOf(state), types.ChatPresenceMediaText); err != nil {
-		return sendErr("typing", err)
 	}
 	return nil
 }

@@ -26,6 +26,8 @@ type Session struct {
 	d     *device // d.dev nil: the folder holds no paired device
 	ids   *identities
 	conv  inbound
+	// typing repeats the user's composing while they compose (typing.go).
+	typing typingRepeats
 
 	// hookMu guards the session's whatsmeow handler. It is not s.mu:
 	// whatsmeow adds and removes handlers under the lock its dispatch
@@ -283,6 +285,7 @@ func (s *Session) endForGood(why string) {
 
 // Disconnect closes the connection and the database.
 func (s *Session) Disconnect(context.Context) error {
+	s.typingKeeper().StopAll()
 	s.mu.Lock()
 	if s.running {
 		close(s.stop)
@@ -302,6 +305,7 @@ func (s *Session) Disconnect(context.Context) error {
 // Logout unlinks the device from the phone and deletes its database
 // (the host then removes the login's folder).
 func (s *Session) Logout(ctx context.Context) error {
+	s.typingKeeper().StopAll()
 	if s.d.dev == nil {
 		s.d.close()
 		return nil

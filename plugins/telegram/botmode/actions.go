@@ -183,7 +183,8 @@ func (s *Session) Retract(ctx context.Context, c sdk.Call, r *pb.Retract) (sdk.R
 }
 
 // SetTyping shows "typing..." for composing; Telegram ends it by itself
-// (after 5 s, or with the next message), so the other states send nothing.
+// (after 5 s, or with the next message), so the other states send
+// nothing. The telegram session says it again while the user composes.
 func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingState) error {
 	chatID, _, err := s.target(c, "")
 	if err != nil || state != pb.TypingState_TYPING_STATE_COMPOSING {

@@ -1,0 +1,99 @@
+package signal
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/typingkeep"
+)
+
+// Signal's typing ends by silence: the apps say STARTED again every
+// 10 s while the user types, and drop a contact's typing 15 s after
+// the last one (Signal-Android's TypingStatusSender
+// REFRESH_TYPING_TIMEOUT and TypingStatusRepository
+// RECIPIENT_TYPING_TIMEOUT). XMPP clients say composing once, so the
+// session says it again every typingRepeat, for at most typingHold after
+// the user last said composing.
+const (
+	typingRepeat = 10 * time.Second
+	typingHold   = 30 * time.Second
+	// typingValidMs is how long a contact's STARTED holds without being
+	// said again (TypingEvent.timeout_ms): 15 s, as above.
+	typingValidMs = 15000
+)
+
+// typingRepeats repeats the user's typing while they compose, made at
+// first use; every is its pace (typingRepeat when 0: tests set it).
+type typingRepeats struct {
+	once  sync.Once
+	k     *typingkeep.Keeper
+	every time.Duration
+}
+
+// typingKeeper is the session's repeater of the user's typing.
+func (s *Session) typingKeeper() *typingkeep.Keeper {
+	t := &s.repeats
+	t.once.Do(func() {
+		every := t.every
+		if every <= 0 {
+			every = typingRepeat
+		}
+		t.k = typingkeep.New(every, typingHold, func(ctx context.Context, chat string) error {
+			p, err := target(chat)
+			if err != nil {
+				return err
+			}
+			return s.call(ctx, "could not send typing", "sendTyping", p, nil)
+		})
+	})
+	return t.k
+}
+
+// SetTyping says the user is typing, or stopped; while they type, it is
+// said again until they stop, send a message there, leave the group or
+// the login disconnects (or typingHold after their last composing).
+func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingState) error {
+	p, err := target(c.ChatID)
+	if err != nil {
+		return err
+	}
+	composing := state == pb.TypingState_TYPING_STATE_COMPOSING
+	if !composing {
+		s.typingKeeper().Stop(c.ChatID)
+	}
+	s.mu.Lock()
+	was := s.typing[c.ChatID]
+	s.mu.Unlock()
+	if !composing && !was {
+		return nil // nothing started: XMPP clients say "active" with every message
+	}
+	if !composing {
+		p["stop"] = true
+	}
+	if err := s.call(ctx, "could not send typing", "sendTyping", p, nil); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if composing {
+		s.typing[c.ChatID] = true
+	} else {
+		delete(s.typing, c.ChatID)
+	}
+	s.mu.Unlock()
+	if composing {
+		s.typingKeeper().Composing(c.ChatID)
+	}
+	return nil
+}
+
+// endTyping ends the repeats of the user's typing in chat: a message
+// sent there ends typing for the receivers, who need no STOPPED.
+func (s *Session) endTyping(chat string) {
+	s.typingKeeper().Stop(chat)
+	s.mu.Lock()
+	delete(s.typing, chat)
+	s.mu.Unlock()
+}
