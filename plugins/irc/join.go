@@ -258,6 +258,11 @@ func (s *Session) joinChannel(ctx context.Context, c sdk.Call, j *pb.JoinChat) e
 	if strings.ContainsAny(j.GetPassword(), " ,\r\n\x00") {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a channel key has no space, comma or line break")
 	}
+	if n := len("JOIN ") + len(name) + len(" ") + len(j.GetPassword()) + len("\r\n"); j.GetPassword() != "" && n > 512 {
+		// irc-go refuses such a line: the key is the user's to shorten,
+		// not the server's fault.
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "the key of %s is too long: its JOIN would be %d bytes, and IRC takes lines of at most 512", c.ChatID, n)
+	}
 	conn, err := s.online()
 	if err != nil {
 		return err

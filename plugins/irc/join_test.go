@@ -399,3 +399,19 @@ func TestEndToEndJoinOtherSpelling(t *testing.T) {
 		t.Fatalf("join of #{go}: %s", ans.XML)
 	}
 }
+
+// A key that makes the JOIN longer than IRC's 512 bytes is the user's
+// to shorten: BAD_REQUEST saying so, not UNAVAILABLE (irc-go refused
+// the line, which read as the server's fault).
+func TestJoinKeyTooLong(t *testing.T) {
+	s := startNgircd(t)
+	p, _, login := loggedIn(t, s, "", "kim", "")
+	res := p.Commands().Send(command(login.LoginId, "#k", &pb.JoinChat{Password: strings.Repeat("k", 510)}))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST || !strings.Contains(res.Error.GetText(), "too long") {
+		t.Fatalf("join with a 510-byte key: %v, want BAD_REQUEST, too long", res)
+	}
+	// A key that fits still joins.
+	if res := p.Commands().Send(command(login.LoginId, "#k", &pb.JoinChat{Password: strings.Repeat("k", 20)})); res.Error != nil {
+		t.Fatalf("join with a short key: %v", res.Error)
+	}
+}
