@@ -150,7 +150,7 @@ func (s *Session) presence(sender *pb.Sender, at time.Time, p *pb.Presence) {
 func (s *Session) quitPresence(m ircmsg.Message) {
 	nick := m.Nick()
 	s.mu.Lock()
-	id, ok := s.people.byNick[foldName(nick)]
+	id, ok := s.people.byNick[s.fold(nick)]
 	shown := ok && s.presences[id] && !s.isSelfLocked(nick)
 	delete(s.presences, id)
 	s.mu.Unlock()

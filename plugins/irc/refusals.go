@@ -190,7 +190,7 @@ func (s *Session) refusedLineLocked(m ircmsg.Message) (w *sendWait, ok bool) {
 	}
 	match := func(e *echo) bool { return !isChannel(e.target) }
 	if len(m.Params) >= 3 {
-		t := foldName(m.Params[1])
+		t := s.fold(m.Params[1])
 		match = func(e *echo) bool { return e.target == t }
 	}
 	i := slices.IndexFunc(s.echoes, match)
@@ -210,7 +210,7 @@ func (s *Session) refusedLineLocked(m ircmsg.Message) (w *sendWait, ok bool) {
 // older send's refusal came before its PONG, so the oldest is the one.
 func (s *Session) refusedSendLocked(m ircmsg.Message) *sendWait {
 	if len(m.Params) >= 3 {
-		t := foldName(m.Params[1])
+		t := s.fold(m.Params[1])
 		if i := slices.IndexFunc(s.sendWaits, func(w *sendWait) bool { return w.target == t }); i >= 0 {
 			return s.sendWaits[i]
 		}
@@ -228,7 +228,7 @@ func (s *Session) refusedSendLocked(m ircmsg.Message) *sendWait {
 // gets no PING. confirmSent waits for the PONG; dropSendWait forgets
 // the send.
 func (s *Session) awaitAnswer(target string, echoes bool) *sendWait {
-	w := &sendWait{target: foldName(target), done: make(chan struct{})}
+	w := &sendWait{target: s.fold(target), done: make(chan struct{})}
 	if echoes {
 		return w
 	}
