@@ -3,8 +3,8 @@ package irc_test
 import (
 	"testing"
 
-	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/plugintest"
+	pb "passerelle.im/passerelle/plugins/proto"
 )
 
 // ngircd folds only A-Z (CASEMAPPING=ascii): Dave[m] and dave{m} are two
