@@ -171,3 +171,22 @@ func (s *Session) presencesGoneLocked() []*pb.Event {
 	clear(s.presences)
 	return evs
 }
+
+// presenceEndedLocked ends the presence away-notify gave uid once they
+// share no channel with the user (they left the last, or the user
+// did): the server tells no more of their away state, which would stay
+// shown for good. It returns the offline presence to emit, if any.
+func (s *Session) presenceEndedLocked(uid, nick string) []*pb.Event {
+	if !s.presences[uid] || uid == s.loginID {
+		return nil
+	}
+	for _, ch := range s.channels {
+		if _, in := ch.members[uid]; in {
+			return nil
+		}
+	}
+	delete(s.presences, uid)
+	return []*pb.Event{{LoginId: s.loginID, ChatId: uid, ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
+		TimestampUnixMicro: time.Now().UnixMicro(), Sender: &pb.Sender{UserId: uid, Name: decodeText(nick)},
+		Payload: &pb.Event_Presence{Presence: &pb.PresenceEvent{Presence: &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_OFFLINE}}}}}
+}

@@ -181,3 +181,39 @@ func TestEndToEndAway(t *testing.T) {
 	send(`<presence/>`)
 	dave.is(t, "alice", "")
 }
+
+// Someone whose away state away-notify gave, leaving the last channel
+// the user shares with them without quitting, is offline: the server
+// tells no more of them, and they stayed shown away for good. Someone
+// still in another channel of the user's keeps their presence; the
+// user leaving a channel ends the presences of those it alone shared.
+func TestAwayNotifyEndsWithLastChannel(t *testing.T) {
+	srv := startScripted(t, "away-notify", "")
+	_, evs, _ := scriptedLogin(t, srv, "", "kit", "#c,#d")
+	presence := func() *pb.Event {
+		t.Helper()
+		return evs.NextEvent(func(ev *pb.Event) bool { return ev.GetPresence() != nil })
+	}
+	for _, l := range []string{":bob!b@h JOIN #c", ":bob!b@h JOIN #d", ":eve!e@h JOIN #d"} {
+		srv.send(l)
+	}
+	srv.send(":bob!b@h AWAY :lunch")
+	presence()
+	srv.send(":eve!e@h AWAY :afk")
+	presence()
+	srv.send(":bob!b@h PART #c")
+	srv.send(":eve!e@h AWAY :still afk") // bob is still in #d: his presence stays
+	if ev := presence(); ev.Sender.GetUserId() != "eve" {
+		t.Errorf("after bob left #c: %v, want eve's presence, bob's kept", ev)
+	}
+	srv.send(":op!o@h KICK #d bob :out")
+	ev := presence()
+	if p := ev.GetPresence().GetPresence(); ev.Sender.GetUserId() != "bob" || p.GetShow() != pb.PresenceShow_PRESENCE_SHOW_OFFLINE {
+		t.Errorf("bob out of the last channel: %v, want offline", ev)
+	}
+	srv.send(":kit!k@h PART #d")
+	ev = presence()
+	if p := ev.GetPresence().GetPresence(); ev.Sender.GetUserId() != "eve" || p.GetShow() != pb.PresenceShow_PRESENCE_SHOW_OFFLINE {
+		t.Errorf("eve after the user left #d: %v, want offline", ev)
+	}
+}

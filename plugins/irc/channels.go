@@ -241,7 +241,16 @@ func (s *Session) gone(m ircmsg.Message, id, nick string, kind pb.MemberEvent_Ki
 		ch, in := s.channels[id]
 		delete(s.channels, id)
 		delete(s.shown, id)
+		var ended []*pb.Event
+		if in {
+			for uid, mem := range ch.members {
+				ended = append(ended, s.presenceEndedLocked(uid, mem.nick)...)
+			}
+		}
 		s.mu.Unlock()
+		for _, ev := range ended {
+			s.n.host.Emit(ev)
+		}
 		if in {
 			s.typingEnded(ch.name) // no repeats to a channel the user is out of
 		}
@@ -267,16 +276,21 @@ func (s *Session) gone(m ircmsg.Message, id, nick string, kind pb.MemberEvent_Ki
 		return
 	}
 	var mem *pb.Member
+	var ended []*pb.Event
 	if ch := s.channels[id]; ch != nil {
 		uid := s.people.id(nick)
 		if was := ch.members[uid]; was != nil {
 			delete(ch.members, uid)
 			mem = &pb.Member{UserId: uid, Nick: decodeText(was.nick)}
+			ended = s.presenceEndedLocked(uid, was.nick)
 		}
 	}
 	s.mu.Unlock()
 	if mem != nil {
 		s.member(m, id, kind, mem, reason)
+	}
+	for _, ev := range ended {
+		s.n.host.Emit(ev)
 	}
 }
 
