@@ -69,7 +69,9 @@ type sendWait struct {
 	// dropped: the connection dropped before the PONG came, so
 	// whether the server read the lines is not known.
 	dropped bool
-	done    chan struct{} // closed at its PONG, or when none will come
+	// away: the server answered with a 301, its target is away.
+	away bool
+	done chan struct{} // closed at its PONG, or when none will come
 }
 
 // window is the span of the server's answers to one command alone: its
@@ -254,6 +256,7 @@ func (s *Session) confirmSent(ctx context.Context, conn *ircevent.Connection, w 
 	defer t.Stop()
 	select {
 	case <-w.done:
+		s.backUnlessAway(w, target)
 	case <-t.C:
 	case <-ctx.Done():
 	}

@@ -156,9 +156,11 @@ type Session struct {
 	// it ("" = here), kept across connections; awaySent is what the
 	// server has of it on this connection (away.go).
 	away, awaySent string
-	// presences are the IDs whose presence away-notify gave on this
-	// connection (away.go): offline when they quit or it drops.
-	presences map[string]bool
+	// presences are the IDs whose presence away-notify or a 301 gave
+	// on this connection, with the away message shown ("" = here)
+	// (away.go): offline when they quit, share no channel with the
+	// user any more, or the connection drops.
+	presences map[string]string
 	// typeMu keeps the TAGMSGs of typing (SetTyping's, the repeats')
 	// and the end of typing in the order decided: a repeat's active is
 	// not sent after the message that ended typing. Taken before mu.
@@ -185,7 +187,7 @@ func newSession(n *Network, loginID string, acc Account) *Session {
 	s := &Session{n: n, loginID: loginID, acc: acc, channels: map[string]*channel{}, shown: map[string]string{},
 		bans: map[banKey][]string{}, joins: map[string]chan error{}, prefix: defaultPrefixes, modes: defaultChanModes,
 		histMax: historyLimit, newest: map[string]time.Time{}, live: map[string]bool{}, typing: map[string]typed{},
-		listTurn: make(chan struct{}, 1), needID: map[string]string{}, presences: map[string]bool{}, lines: linePacer(acc), ctcp: newPacer(ctcpBurst, ctcpEvery)}
+		listTurn: make(chan struct{}, 1), needID: map[string]string{}, presences: map[string]string{}, lines: linePacer(acc), ctcp: newPacer(ctcpBurst, ctcpEvery)}
 	s.cm.Store(int32(parseCasemap(acc.Casemapping)))
 	s.people = newPeople(s.fold)
 	return s
@@ -480,6 +482,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	c.AddCallback("TAGMSG", s.onTagmsg)
 	c.AddCallback("CHGHOST", s.onChghost)
 	c.AddCallback("AWAY", s.onAway)
+	c.AddCallback(ircevent.RPL_AWAY, s.onRplAway)
 	c.AddBatchCallback(func(b *ircevent.Batch) bool { return s.onBatch(c, b) })
 	c.AddCallback("FAIL", s.onHistoryFail)
 	s.handleChannels(c)
