@@ -132,9 +132,65 @@ func (s *Session) onAway(m ircmsg.Message) {
 		return // a server's name: no one's presence
 	}
 	s.mu.Lock()
-	s.presences[sender.UserId] = true
+	s.presences[sender.UserId] = p.Status
 	s.mu.Unlock()
 	s.presence(sender, serverTime(m), p)
+}
+
+// onRplAway shows the away state the server tells with its 301
+// (RPL_AWAY: "301 me nick :message") answering the user's message to
+// nick, as the presence of their nick, away with that message: on a
+// server without away-notify (ngircd) it is the one word of it. The
+// same message again shows nothing new. A send to the nick that the
+// server answers without it (confirmSent) makes them available again.
+func (s *Session) onRplAway(m ircmsg.Message) {
+	if len(m.Params) < 3 || isChannel(m.Params[1]) {
+		return
+	}
+	nick, status := m.Params[1], plainText(m.Params[2])
+	if status == "" {
+		status = "Away"
+	}
+	s.mu.Lock()
+	if s.isSelfLocked(nick) {
+		s.mu.Unlock()
+		return
+	}
+	target := s.fold(nick)
+	for _, w := range s.sendWaits {
+		if w.target == target {
+			w.away = true
+		}
+	}
+	id := s.people.id(nick)
+	shown, known := s.presences[id]
+	s.presences[id] = status
+	s.mu.Unlock()
+	if known && shown == status {
+		return
+	}
+	s.presence(&pb.Sender{UserId: id, Name: decodeText(nick)}, serverTime(m),
+		&pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AWAY, Status: status})
+}
+
+// backUnlessAway makes available again the nick of a send to a nick
+// that the server answered without a 301, where it showed them away:
+// their away state is over.
+func (s *Session) backUnlessAway(w *sendWait, nick string) {
+	s.mu.Lock()
+	if w.away || w.dropped || w.refused || isChannel(nick) || s.isSelfLocked(nick) {
+		s.mu.Unlock()
+		return
+	}
+	id := s.people.id(nick)
+	shown := s.presences[id]
+	if shown != "" {
+		s.presences[id] = ""
+	}
+	s.mu.Unlock()
+	if shown != "" {
+		s.presence(&pb.Sender{UserId: id, Name: decodeText(nick)}, time.Now(), &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_AVAILABLE})
+	}
 }
 
 // presence emits the presence p of sender.
@@ -150,8 +206,9 @@ func (s *Session) presence(sender *pb.Sender, at time.Time, p *pb.Presence) {
 func (s *Session) quitPresence(m ircmsg.Message) {
 	nick := m.Nick()
 	s.mu.Lock()
-	id, ok := s.people.byNick[foldName(nick)]
-	shown := ok && s.presences[id] && !s.isSelfLocked(nick)
+	id, ok := s.people.byNick[s.fold(nick)]
+	_, had := s.presences[id]
+	shown := ok && had && !s.isSelfLocked(nick)
 	delete(s.presences, id)
 	s.mu.Unlock()
 	if shown {
@@ -170,4 +227,23 @@ func (s *Session) presencesGoneLocked() []*pb.Event {
 	}
 	clear(s.presences)
 	return evs
+}
+
+// presenceEndedLocked ends the presence away-notify gave uid once they
+// share no channel with the user (they left the last, or the user
+// did): the server tells no more of their away state, which would stay
+// shown for good. It returns the offline presence to emit, if any.
+func (s *Session) presenceEndedLocked(uid, nick string) []*pb.Event {
+	if _, shown := s.presences[uid]; !shown || uid == s.loginID {
+		return nil
+	}
+	for _, ch := range s.channels {
+		if _, in := ch.members[uid]; in {
+			return nil
+		}
+	}
+	delete(s.presences, uid)
+	return []*pb.Event{{LoginId: s.loginID, ChatId: uid, ChatType: pb.ChatType_CHAT_TYPE_DIRECT,
+		TimestampUnixMicro: time.Now().UnixMicro(), Sender: &pb.Sender{UserId: uid, Name: decodeText(nick)},
+		Payload: &pb.Event_Presence{Presence: &pb.PresenceEvent{Presence: &pb.Presence{Show: pb.PresenceShow_PRESENCE_SHOW_OFFLINE}}}}}
 }

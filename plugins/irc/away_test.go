@@ -181,3 +181,91 @@ func TestEndToEndAway(t *testing.T) {
 	send(`<presence/>`)
 	dave.is(t, "alice", "")
 }
+
+// Someone whose away state away-notify gave, leaving the last channel
+// the user shares with them without quitting, is offline: the server
+// tells no more of them, and they stayed shown away for good. Someone
+// still in another channel of the user's keeps their presence; the
+// user leaving a channel ends the presences of those it alone shared.
+func TestAwayNotifyEndsWithLastChannel(t *testing.T) {
+	srv := startScripted(t, "away-notify", "")
+	_, evs, _ := scriptedLogin(t, srv, "", "kit", "#c,#d")
+	presence := func() *pb.Event {
+		t.Helper()
+		return evs.NextEvent(func(ev *pb.Event) bool { return ev.GetPresence() != nil })
+	}
+	for _, l := range []string{":bob!b@h JOIN #c", ":bob!b@h JOIN #d", ":eve!e@h JOIN #d"} {
+		srv.send(l)
+	}
+	srv.send(":bob!b@h AWAY :lunch")
+	presence()
+	srv.send(":eve!e@h AWAY :afk")
+	presence()
+	srv.send(":bob!b@h PART #c")
+	srv.send(":eve!e@h AWAY :still afk") // bob is still in #d: his presence stays
+	if ev := presence(); ev.Sender.GetUserId() != "eve" {
+		t.Errorf("after bob left #c: %v, want eve's presence, bob's kept", ev)
+	}
+	srv.send(":op!o@h KICK #d bob :out")
+	ev := presence()
+	if p := ev.GetPresence().GetPresence(); ev.Sender.GetUserId() != "bob" || p.GetShow() != pb.PresenceShow_PRESENCE_SHOW_OFFLINE {
+		t.Errorf("bob out of the last channel: %v, want offline", ev)
+	}
+	srv.send(":kit!k@h PART #d")
+	ev = presence()
+	if p := ev.GetPresence().GetPresence(); ev.Sender.GetUserId() != "eve" || p.GetShow() != pb.PresenceShow_PRESENCE_SHOW_OFFLINE {
+		t.Errorf("eve after the user left #d: %v, want offline", ev)
+	}
+}
+
+// Without away-notify (ngircd), the away state of someone the user
+// writes to is the server's 301 answering the message: their presence,
+// away with its message (no WHOIS). A message the server answers
+// without one makes them available again.
+func TestAwayFromRplAway(t *testing.T) {
+	s := startNgircd(t)
+	dave := newClient(t, s, "dave")
+	marked := make(chan string, 2) // the server took dave's AWAY: 306, or 305 for back
+	for _, code := range []string{"305", "306"} {
+		dave.conn.AddCallback(code, func(m ircmsg.Message) { marked <- m.Command })
+	}
+	took := func() {
+		t.Helper()
+		select {
+		case <-marked:
+		case <-time.After(15 * time.Second):
+			t.Fatal("ngircd did not answer dave's AWAY")
+		}
+	}
+	p, evs, login := loggedIn(t, s, "", "kim", "")
+	if err := dave.conn.Send("AWAY", "at lunch"); err != nil {
+		t.Fatal(err)
+	}
+	took()
+	presence := func() *pb.Event {
+		t.Helper()
+		return evs.NextEvent(func(ev *pb.Event) bool { return ev.GetPresence() != nil })
+	}
+	send := func(text string) {
+		t.Helper()
+		if res := p.Commands().Send(plugintest.Act(login.LoginId, "dave", "", &pb.SendMessage{Text: text})); res.Error != nil {
+			t.Fatalf("send %q: %v", text, res.Error)
+		}
+		dave.await("PRIVMSG", text)
+	}
+	send("hello")
+	ev := presence()
+	if p := ev.GetPresence().GetPresence(); ev.ChatId != "dave" || ev.Sender.GetUserId() != "dave" ||
+		p.GetShow() != pb.PresenceShow_PRESENCE_SHOW_AWAY || p.GetStatus() != "at lunch" {
+		t.Fatalf("after writing to dave: %v, want dave away, at lunch", ev)
+	}
+	if err := dave.conn.Send("AWAY"); err != nil {
+		t.Fatal(err)
+	}
+	took()
+	send("back?")
+	ev = presence()
+	if p := ev.GetPresence().GetPresence(); ev.Sender.GetUserId() != "dave" || p.GetShow() != pb.PresenceShow_PRESENCE_SHOW_AVAILABLE {
+		t.Errorf("after writing to dave, back: %v, want dave available", ev)
+	}
+}

@@ -42,7 +42,7 @@ func TestConfig(t *testing.T) {
 }
 
 func TestPeople(t *testing.T) {
-	p := newPeople()
+	p := newPeople(foldName)
 	if id := p.id("Erin"); id != "erin" {
 		t.Fatalf("id %q", id)
 	}

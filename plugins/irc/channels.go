@@ -42,7 +42,7 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 		if len(m.Params) < 1 {
 			return
 		}
-		id := chanID(m.Params[0])
+		id := s.chanID(m.Params[0])
 		if s.isSelf(m.Nick()) {
 			s.mu.Lock()
 			s.channels[id] = &channel{name: m.Params[0], members: map[string]*member{}}
@@ -74,12 +74,12 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 	// The end of NAMES completes a join: the members are known.
 	c.AddCallback(ircevent.RPL_ENDOFNAMES, func(m ircmsg.Message) {
 		if len(m.Params) >= 2 {
-			s.joined(m, chanID(m.Params[1]))
+			s.joined(m, s.chanID(m.Params[1]))
 		}
 	})
 	c.AddCallback(ircevent.RPL_TOPIC, func(m ircmsg.Message) {
 		if len(m.Params) >= 3 {
-			s.withChannel(chanID(m.Params[1]), func(ch *channel) { ch.topic = plainText(m.Params[2]) })
+			s.withChannel(s.chanID(m.Params[1]), func(ch *channel) { ch.topic = plainText(m.Params[2]) })
 		}
 	})
 	// Who set the topic and when ("333 me #chan nick!user@host 1700000000"):
@@ -90,7 +90,7 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 		}
 		by, _, _ := strings.Cut(m.Params[2], "!")
 		at, err := strconv.ParseInt(m.Params[3], 10, 64)
-		s.withChannel(chanID(m.Params[1]), func(ch *channel) {
+		s.withChannel(s.chanID(m.Params[1]), func(ch *channel) {
 			ch.topicBy, ch.topicAt = by, time.Time{}
 			if err == nil && at > 0 {
 				ch.topicAt = time.Unix(at, 0)
@@ -101,7 +101,7 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 		if len(m.Params) < 2 {
 			return
 		}
-		id, topic := chanID(m.Params[0]), plainText(m.Params[1])
+		id, topic := s.chanID(m.Params[0]), plainText(m.Params[1])
 		in := false
 		s.withChannel(id, func(ch *channel) { ch.topic, ch.topicBy, ch.topicAt, in = topic, m.Nick(), serverTime(m), true })
 		if !in {
@@ -115,7 +115,7 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 		if len(m.Params) < 1 {
 			return
 		}
-		s.gone(m, chanID(m.Params[0]), m.Nick(), pb.MemberEvent_KIND_LEFT, plainText(param(m, 1)))
+		s.gone(m, s.chanID(m.Params[0]), m.Nick(), pb.MemberEvent_KIND_LEFT, plainText(param(m, 1)))
 	})
 	c.AddCallback("KICK", func(m ircmsg.Message) {
 		if len(m.Params) < 2 {
@@ -125,7 +125,7 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 		if s.banKick(m) {
 			kind = pb.MemberEvent_KIND_BANNED // the room lists them as banned
 		}
-		s.gone(m, chanID(m.Params[0]), m.Params[1], kind, plainText(param(m, 2)))
+		s.gone(m, s.chanID(m.Params[0]), m.Params[1], kind, plainText(param(m, 2)))
 	})
 	c.AddCallback("QUIT", func(m ircmsg.Message) {
 		for _, id := range s.channelsOf(m.Nick()) {
@@ -146,7 +146,7 @@ func (s *Session) onNames(m ircmsg.Message) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ch := s.channels[chanID(m.Params[2])]
+	ch := s.channels[s.chanID(m.Params[2])]
 	if ch == nil {
 		return
 	}
@@ -241,7 +241,16 @@ func (s *Session) gone(m ircmsg.Message, id, nick string, kind pb.MemberEvent_Ki
 		ch, in := s.channels[id]
 		delete(s.channels, id)
 		delete(s.shown, id)
+		var ended []*pb.Event
+		if in {
+			for uid, mem := range ch.members {
+				ended = append(ended, s.presenceEndedLocked(uid, mem.nick)...)
+			}
+		}
 		s.mu.Unlock()
+		for _, ev := range ended {
+			s.n.host.Emit(ev)
+		}
 		if in {
 			s.typingEnded(ch.name) // no repeats to a channel the user is out of
 		}
@@ -267,16 +276,21 @@ func (s *Session) gone(m ircmsg.Message, id, nick string, kind pb.MemberEvent_Ki
 		return
 	}
 	var mem *pb.Member
+	var ended []*pb.Event
 	if ch := s.channels[id]; ch != nil {
 		uid := s.people.id(nick)
 		if was := ch.members[uid]; was != nil {
 			delete(ch.members, uid)
 			mem = &pb.Member{UserId: uid, Nick: decodeText(was.nick)}
+			ended = s.presenceEndedLocked(uid, was.nick)
 		}
 	}
 	s.mu.Unlock()
 	if mem != nil {
 		s.member(m, id, kind, mem, reason)
+	}
+	for _, ev := range ended {
+		s.n.host.Emit(ev)
 	}
 }
 
@@ -330,7 +344,7 @@ func (s *Session) channelsOf(nick string) []string {
 func (s *Session) channelName(chatID string) (string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ch := s.channels[chanID(chatID)]; ch != nil {
+	if ch := s.channels[s.chanID(chatID)]; ch != nil {
 		return ch.name, true
 	}
 	return "", false
@@ -346,7 +360,7 @@ func (s *Session) chatLocked(id string, ch *channel) *pb.Chat {
 		c.Members = append(c.Members, s.pbMemberLocked(uid, m))
 		// The setter by their ID where they are in the channel: the
 		// room knows no one else (a server's name, someone gone).
-		if ch.topic != "" && ch.topicBy != "" && foldName(m.nick) == foldName(ch.topicBy) {
+		if ch.topic != "" && ch.topicBy != "" && s.fold(m.nick) == s.fold(ch.topicBy) {
 			c.TopicSetterId = uid
 		}
 	}
@@ -380,11 +394,11 @@ func (s *Session) ChatInfo(_ context.Context, chatID string) (*pb.Chat, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ch := s.channels[chanID(chatID)]
+	ch := s.channels[s.chanID(chatID)]
 	if ch == nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "you are not in %s", chatID)
 	}
-	return s.chatLocked(chanID(chatID), ch), nil
+	return s.chatLocked(s.chanID(chatID), ch), nil
 }
 
 // LeaveChat parts a channel (sdk.Leaver).
@@ -399,7 +413,7 @@ func (s *Session) LeaveChat(_ context.Context, c sdk.Call) error {
 	}
 	// Forgotten before the PART goes: the server's PART that answers it
 	// is then not taken for one from elsewhere (gone).
-	id := chanID(c.ChatID)
+	id := s.chanID(c.ChatID)
 	s.typingEnded(name)
 	s.mu.Lock()
 	ch := s.channels[id]
@@ -430,7 +444,7 @@ func (s *Session) LeaveChat(_ context.Context, c sdk.Call) error {
 // leave was NOT_FOUND, and the room came back once the JOIN went
 // through.
 func (s *Session) leaveNotJoined(conn *ircevent.Connection, chatID string) error {
-	id := chanID(chatID)
+	id := s.chanID(chatID)
 	s.mu.Lock()
 	owned, joining := s.ownsLocked(id), s.pending[id]
 	delete(s.needID, id)
@@ -441,7 +455,7 @@ func (s *Session) leaveNotJoined(conn *ircevent.Connection, chatID string) error
 	if err := s.forgetChannel(id); err != nil {
 		return err
 	}
-	if name, ok := chanName(chatID); ok && joining {
+	if name, ok := s.chanName(chatID); ok && joining {
 		if err := conn.Part(name); err != nil {
 			s.n.host.Logger().Warn("irc: PART of a channel being joined not sent", "channel", name, "err", err)
 		}
@@ -454,7 +468,7 @@ func (s *Session) leaveNotJoined(conn *ircevent.Connection, chatID string) error
 func (s *Session) forgetChannel(id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.acc.Channels = slices.DeleteFunc(s.acc.Channels, func(ch string) bool { return chanID(ch) == id })
+	s.acc.Channels = slices.DeleteFunc(s.acc.Channels, func(ch string) bool { return s.chanID(ch) == id })
 	s.acc.Refused = slices.DeleteFunc(s.acc.Refused, func(r string) bool { return r == id })
 	delete(s.acc.Keys, id)
 	return s.saveLocked()

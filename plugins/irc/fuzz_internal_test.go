@@ -81,7 +81,7 @@ func FuzzPeople(f *testing.F) {
 	f.Add("+a\n>a b\n+a\n+a!2\n>b a\n+b")
 	f.Add("+[x]\n+{X}\n>{x} ~y\n+^Y\n-^y\n+\xe9\n+\xc9")
 	f.Fuzz(func(t *testing.T, script string) {
-		p := newPeople()
+		p := newPeople(foldName)
 		present := map[string]string{} // folded nick -> ID
 		for _, line := range strings.Split(script, "\n") {
 			if line == "" {

@@ -155,7 +155,7 @@ func (s *Session) onTargets(c *ircevent.Connection, b *ircevent.Batch) {
 			since = s.heard
 		}
 		s.mu.Unlock()
-		r := &histReq{chatID: id, typ: pb.ChatType_CHAT_TYPE_DIRECT, target: foldName(nick)}
+		r := &histReq{chatID: id, typ: pb.ChatType_CHAT_TYPE_DIRECT, target: s.fold(nick)}
 		if err := s.askHistory(c, r, nick, histTime(since.Add(-time.Millisecond))); err != nil {
 			s.n.host.Logger().Warn("irc: private history not asked for", "login", s.loginID, "chat", id, "err", err)
 		}
@@ -192,7 +192,7 @@ func (s *Session) Backfill(_ context.Context, req sdk.BackfillRequest) error {
 	if err != nil {
 		return err
 	}
-	return s.askHistory(conn, &histReq{chatID: req.ChatID, typ: typ, target: foldName(target), backfill: true, want: req.Limit, before: before}, target, "*")
+	return s.askHistory(conn, &histReq{chatID: req.ChatID, typ: typ, target: s.fold(target), backfill: true, want: req.Limit, before: before}, target, "*")
 }
 
 // askHistory sends the CHATHISTORY request r: a backfill's BEFORE
@@ -243,7 +243,7 @@ func (s *Session) catchUp(c *ircevent.Connection, id, name string) {
 	if !since.IsZero() {
 		ref = histTime(since.Add(-time.Millisecond)) // the newest's millisecond again
 	}
-	r := &histReq{chatID: id, typ: pb.ChatType_CHAT_TYPE_GROUP, target: foldName(name)}
+	r := &histReq{chatID: id, typ: pb.ChatType_CHAT_TYPE_GROUP, target: s.fold(name)}
 	if err := s.askHistory(c, r, name, ref); err != nil {
 		s.n.host.Logger().Warn("irc: channel history not asked for", "login", s.loginID, "chat", id, "err", err)
 	}
@@ -260,7 +260,7 @@ func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
 	if b.Command != "BATCH" || len(b.Params) < 3 || b.Params[1] != "chathistory" {
 		return false
 	}
-	target := foldName(b.Params[2])
+	target := s.fold(b.Params[2])
 	s.mu.Lock()
 	var r *histReq
 	for _, w := range s.histWait {
@@ -276,7 +276,7 @@ func (s *Session) onBatch(c *ircevent.Connection, b *ircevent.Batch) bool {
 	if r == nil {
 		// Unasked (a server replaying history on its own): taken as a
 		// catch-up of the chat it names.
-		r = &histReq{chatID: chanID(b.Params[2]), typ: pb.ChatType_CHAT_TYPE_GROUP, target: target}
+		r = &histReq{chatID: s.chanID(b.Params[2]), typ: pb.ChatType_CHAT_TYPE_GROUP, target: target}
 		if !isChannel(b.Params[2]) {
 			s.mu.Lock()
 			r.chatID = s.people.id(b.Params[2])
@@ -360,7 +360,7 @@ func (s *Session) onHistoryFail(m ircmsg.Message) {
 	var r *histReq
 	for _, p := range m.Params[1 : len(m.Params)-1] {
 		for _, w := range s.histWait {
-			if w.target == foldName(p) {
+			if w.target == s.fold(p) {
 				r = w
 				break
 			}

@@ -56,7 +56,7 @@ func (s *Session) handleIdentification(c *ircevent.Connection) {
 		}
 	})
 	c.AddCallback("NOTICE", func(m ircmsg.Message) {
-		if foldName(m.Nick()) == "nickserv" && strings.Contains(m.Source, "!") && identifiedWords.MatchString(plainText(lastParam(m))) {
+		if s.fold(m.Nick()) == "nickserv" && strings.Contains(m.Source, "!") && identifiedWords.MatchString(plainText(lastParam(m))) {
 			s.identifiedByWords(c)
 		}
 	})
@@ -185,7 +185,7 @@ func (s *Session) joinAwaiting(c *ircevent.Connection) {
 // channel of the login refused before the nick was identified is joined
 // again once it is. hint says what the user can do.
 func (s *Session) holdForIdentificationLocked(name string, waited bool) (held bool, hint string) {
-	id := chanID(name)
+	id := s.chanID(name)
 	if s.identifying {
 		s.needID[id] = name
 		return true, ""

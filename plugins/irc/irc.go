@@ -210,6 +210,10 @@ type Account struct {
 	// OwnEchoes are the msgids of lines of the user's that the gateway
 	// has under another ID (ircv3.go): history leaves them out.
 	OwnEchoes []string `json:"own_echoes,omitempty"`
+	// Casemapping is the server's CASEMAPPING as its last connection
+	// announced it ("" until one did: rfc1459, the default), so that a
+	// restart folds names as the server does before it says so again.
+	Casemapping string `json:"casemapping,omitempty"`
 }
 
 // MarshalJSON writes a's channel names that are not UTF-8 (Latin-1 ones,
@@ -257,7 +261,9 @@ func (a *Account) UnmarshalJSON(b []byte) error {
 // letters too (chanID): a key stays there while a channel of that ID is
 // on the list.
 func (a *Account) moveLatin1Keys() {
-	old := func(ch string) string { return foldName(decodeText(ch)) }
+	cm := parseCasemap(a.Casemapping)
+	chanID := cm.chanID
+	old := func(ch string) string { return cm.fold(decodeText(ch)) }
 	for _, ch := range a.Channels {
 		if utf8.ValidString(ch) {
 			continue
@@ -413,38 +419,10 @@ func loginForm(errText string) *pb.LoginStep {
 	}
 }
 
-// foldName is an IRC name casefolded as RFC 1459 says (the casemapping
-// most servers announce): A-Z and []\~ fold to a-z and {}|^. It folds
-// bytes, as servers do: a name that is not UTF-8 keeps its bytes, so two
-// such names stay two (strings.Map made U+FFFD of them all).
-func foldName(s string) string {
-	var b []byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'A' && c <= 'Z':
-			c += 'a' - 'A'
-		case c == '[':
-			c = '{'
-		case c == ']':
-			c = '}'
-		case c == '\\':
-			c = '|'
-		case c == '~':
-			c = '^'
-		default:
-			continue
-		}
-		if b == nil {
-			b = []byte(s)
-		}
-		b[i] = c
-	}
-	if b == nil {
-		return s
-	}
-	return string(b)
-}
+// foldName is an IRC name casefolded as RFC 1459 says (A-Z and []\~ to
+// a-z and {}|^), whatever the server: for what is the plugin's own, the
+// login ID. A server's names fold by its casemap (Session.fold).
+func foldName(s string) string { return cmRFC1459.fold(s) }
 
 // chanID is a channel's chat ID: its name folded. A name in UTF-8 (as
 // most are) is its own ID. IRC allows a name in any charset, and one
@@ -455,13 +433,13 @@ func foldName(s string) string {
 // holds a comma (JOIN's separator). The bytes Windows-1252 leaves
 // undefined, and a comma, are written ",xx" (hex), so that two such
 // names never share an ID. An ID is its own ID, and gives back its name
-// (chanName).
-func chanID(name string) string {
+// (chanName). Names fold by c, the server's casemap.
+func (cm casemap) chanID(name string) string {
 	if utf8.ValidString(name) {
-		return foldName(name)
+		return cm.fold(name)
 	}
 	var b strings.Builder
-	for _, c := range []byte(foldName(name)) {
+	for _, c := range []byte(cm.fold(name)) {
 		r := charmap.Windows1252.DecodeByte(c)
 		switch {
 		case c == ',' || r == utf8.RuneError:
@@ -481,7 +459,7 @@ const latin1Suffix = ",latin1"
 // carry it: id itself, or for the ID of a name that is not UTF-8, that
 // name (its bytes in Windows-1252). ok is false for an ID that chanID
 // never gives.
-func chanName(id string) (name string, ok bool) {
+func (cm casemap) chanName(id string) (name string, ok bool) {
 	body, latin1 := strings.CutSuffix(id, latin1Suffix)
 	if !latin1 {
 		return id, !strings.Contains(id, ",")
@@ -511,8 +489,15 @@ func chanName(id string) (name string, ok bool) {
 	name = string(b)
 	// The one spelling chanID gives (case aside): a name in UTF-8, or
 	// one spelt otherwise, is not this ID's.
-	return name, chanID(name) == foldName(id)
+	return name, cm.chanID(name) == cm.fold(id)
 }
+
+// chanID is a channel's chat ID on a server that folds as RFC 1459 says.
+func chanID(name string) string { return cmRFC1459.chanID(name) }
+
+// chanName is the name of the channel of chat ID id on a server that
+// folds as RFC 1459 says.
+func chanName(id string) (string, bool) { return cmRFC1459.chanName(id) }
 
 // isChannel reports whether a target names a channel.
 func isChannel(s string) bool { return s != "" && strings.ContainsRune("#&+!", rune(s[0])) }

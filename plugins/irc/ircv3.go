@@ -92,7 +92,7 @@ func (s *Session) expectEcho(target string, action bool, text string, send *send
 	if !s.caps["echo-message"] {
 		return nil
 	}
-	e := &echo{target: foldName(target), action: action, text: text, send: send, got: make(chan ircmsg.Message, 1)}
+	e := &echo{target: s.fold(target), action: action, text: text, send: send, got: make(chan ircmsg.Message, 1)}
 	s.echoes = append(s.echoes, e)
 	return e
 }
@@ -131,7 +131,7 @@ func (s *Session) echoed(target string, action bool, m ircmsg.Message) bool {
 	if !s.caps["echo-message"] {
 		return false
 	}
-	t := foldName(target)
+	t := s.fold(target)
 	i := slices.IndexFunc(s.echoes, func(e *echo) bool { return !e.tag && e.target == t && e.action == action && e.text == m.Params[1] })
 	if i < 0 {
 		i = slices.IndexFunc(s.echoes, func(e *echo) bool { return !e.tag && e.target == t && sameLine(e.text, m.Params[1]) })
@@ -155,7 +155,7 @@ func (s *Session) echoed(target string, action bool, m ircmsg.Message) bool {
 func (s *Session) tagEchoed(target string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := foldName(target)
+	t := s.fold(target)
 	if i := slices.IndexFunc(s.echoes, func(e *echo) bool { return e.tag && e.target == t }); i >= 0 {
 		e := s.echoes[i]
 		s.answeredLocked(i)

@@ -83,7 +83,7 @@ func (s *Session) handleJoinErrors(c *ircevent.Connection) {
 			}
 			code := joinRefusal(code, lastParam(m))
 			name := m.Params[1]
-			id := chanID(name)
+			id := s.chanID(name)
 			what := joinWhy[code]
 			if code == ircevent.ERR_LINKCHANNEL && len(m.Params) >= 4 && isChannel(m.Params[2]) {
 				// "470 me #a #b :Forwarding": the server joins the user
@@ -92,7 +92,7 @@ func (s *Session) handleJoinErrors(c *ircevent.Connection) {
 			}
 			why := fmt.Sprintf("cannot join %s: %s (the server says: %s)", decodeText(name), what, decodeText(lastParam(m)))
 			s.mu.Lock()
-			if s.lineWaitingLocked(foldName(name)) {
+			if s.lineWaitingLocked(s.fold(name)) {
 				// The answer to a line of the user's to the channel,
 				// sent before any JOIN of it (the server answers in
 				// order): a late refusal of a message, the user
@@ -149,7 +149,7 @@ func joinRefusal(code, text string) string {
 
 // ownsLocked reports whether channel id is on the login's list.
 func (s *Session) ownsLocked(id string) bool {
-	return slices.ContainsFunc(s.acc.Channels, func(ch string) bool { return chanID(ch) == id })
+	return slices.ContainsFunc(s.acc.Channels, func(ch string) bool { return s.chanID(ch) == id })
 }
 
 // lastingRefusals are the JOIN refusals that a later attempt would meet
@@ -243,26 +243,31 @@ func (s *Session) JoinChat(ctx context.Context, c sdk.Call, j *pb.JoinChat) (str
 	if err := s.joinChannel(ctx, c, j); err != nil {
 		return "", err
 	}
-	if name, ok := chanName(c.ChatID); ok && chanID(name) != c.ChatID {
-		return chanID(name), nil
+	if name, ok := s.chanName(c.ChatID); ok && s.chanID(name) != c.ChatID {
+		return s.chanID(name), nil
 	}
 	return "", nil
 }
 
 // joinChannel is JoinChat's work; the channel's ID is the one asked.
 func (s *Session) joinChannel(ctx context.Context, c sdk.Call, j *pb.JoinChat) error {
-	name, ok := chanName(c.ChatID)
+	name, ok := s.chanName(c.ChatID)
 	if !ok || !validChannel(name) {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no IRC channel: a channel's name starts with # (or &, +, !) and has no space, comma or colon", c.ChatID)
 	}
 	if strings.ContainsAny(j.GetPassword(), " ,\r\n\x00") {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a channel key has no space, comma or line break")
 	}
+	if n := len("JOIN ") + len(name) + len(" ") + len(j.GetPassword()) + len("\r\n"); j.GetPassword() != "" && n > 512 {
+		// irc-go refuses such a line: the key is the user's to shorten,
+		// not the server's fault.
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "the key of %s is too long: its JOIN would be %d bytes, and IRC takes lines of at most 512", c.ChatID, n)
+	}
 	conn, err := s.online()
 	if err != nil {
 		return err
 	}
-	id := chanID(name)
+	id := s.chanID(name)
 	s.mu.Lock()
 	if ch := s.channels[id]; ch != nil && ch.synced {
 		// Joined already: the gateway gets the chat again.
@@ -324,12 +329,12 @@ func (s *Session) dropJoin(id string, wait chan error) (held bool) {
 // keepChannel puts a joined channel (and its key) on the login's list, in
 // its saved state.
 func (s *Session) keepChannel(name, key string) error {
-	id := chanID(name)
+	id := s.chanID(name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	known := false
 	for _, ch := range s.acc.Channels {
-		known = known || chanID(ch) == id
+		known = known || s.chanID(ch) == id
 	}
 	if known && (key == "" || s.acc.Keys[id] == key) {
 		return nil // a join without a key keeps the one known

@@ -353,43 +353,41 @@ func TestChannelKeyChangedWhileJoined(t *testing.T) {
 }
 
 // A channel joined by a spelling of its name that folds to another ID
-// ("#[go]", whose ID is "#{go}": RFC 1459 folds [ to {): the join says
+// ("#GO", whose ID is "#go"; where the server folds as RFC 1459 says,
+// "#[go]" is "#{go}" too, but ngircd folds A-Z only): the join says
 // the chat's ID, so that the gateway sends the user to its room (gone).
 // Before, it said nothing, the gateway waited for a chat "#[go]" that
 // never came, and the join failed though the channel was joined.
 func TestJoinChatOtherSpelling(t *testing.T) {
 	s := startNgircd(t)
 	dave := newClient(t, s, "dave")
-	dave.join("#[go]")
+	dave.join("#Go")
 	p, evs, login := loggedIn(t, s, "", "kim", "")
 	cmds := p.Commands()
-	res := cmds.Send(command(login.LoginId, "#[go]", &pb.JoinChat{}))
-	if res.Error != nil || res.ChatId != "#{go}" {
-		t.Fatalf("join #[go]: %v, want the chat ID #{go}", res)
+	res := cmds.Send(command(login.LoginId, "#GO", &pb.JoinChat{}))
+	if res.Error != nil || res.ChatId != "#go" {
+		t.Fatalf("join #GO: %v, want the chat ID #go", res)
 	}
-	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetChat() != nil }); ev.ChatId != "#{go}" {
-		t.Errorf("chat event %v, want #{go}", ev)
+	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetChat() != nil }); ev.ChatId != "#go" {
+		t.Errorf("chat event %v, want #go", ev)
 	}
 	// By its ID: the chat is the one asked.
-	if res := cmds.Send(command(login.LoginId, "#{go}", &pb.JoinChat{})); res.Error != nil || res.ChatId != "" {
-		t.Errorf("join #{go}: %v, want no other ID", res)
+	if res := cmds.Send(command(login.LoginId, "#go", &pb.JoinChat{})); res.Error != nil || res.ChatId != "" {
+		t.Errorf("join #go: %v, want no other ID", res)
 	}
 }
 
 // The whole way, through Prosody and the gateway: a room joined as
 // #[go] is answered gone, naming the channel's room #{go}, which the
-// client then joins.
+// client then joins. The scripted server announces no CASEMAPPING: it
+// folds as RFC 1459 says (ngircd would not: #[go] is its own channel).
 func TestEndToEndJoinOtherSpelling(t *testing.T) {
-	s := startNgircd(t)
-	dave := newClient(t, s, "dave")
-	dave.join("#[go]")
-	dave.join("#form")
+	s := startScripted(t, "", "")
 	g := gatewaytest.Start(t, gatewaytest.Options{Plugin: plugintest.BuildBinary(t, pluginPkg), Name: "irc"})
 	alice := g.User("alice")
 	g.WaitReady(alice)
-	ircLogin(t, g, alice, s.port, "#form")
-	for m := dave.await("JOIN", ""); m.Nick() != "alice"; m = dave.await("JOIN", "") {
-	}
+	ircLogin(t, g, alice, s.port(), "#form")
+	s.got("JOIN #form")
 	asked := "#[go]@" + g.Domain
 	ans := joinRoom(g, alice, asked, "alice")
 	if ans.Type != "error" || !strings.Contains(ans.XML, "<gone") || !strings.Contains(ans.XML, "%7Bgo%7D@"+g.Domain) {
@@ -397,5 +395,21 @@ func TestEndToEndJoinOtherSpelling(t *testing.T) {
 	}
 	if ans := joinRoom(g, alice, g.JID("#{go}"), "alice"); ans.Type == "error" {
 		t.Fatalf("join of #{go}: %s", ans.XML)
+	}
+}
+
+// A key that makes the JOIN longer than IRC's 512 bytes is the user's
+// to shorten: BAD_REQUEST saying so, not UNAVAILABLE (irc-go refused
+// the line, which read as the server's fault).
+func TestJoinKeyTooLong(t *testing.T) {
+	s := startNgircd(t)
+	p, _, login := loggedIn(t, s, "", "kim", "")
+	res := p.Commands().Send(command(login.LoginId, "#k", &pb.JoinChat{Password: strings.Repeat("k", 510)}))
+	if res.Error.GetCode() != pb.ErrorCode_ERROR_CODE_BAD_REQUEST || !strings.Contains(res.Error.GetText(), "too long") {
+		t.Fatalf("join with a 510-byte key: %v, want BAD_REQUEST, too long", res)
+	}
+	// A key that fits still joins.
+	if res := p.Commands().Send(command(login.LoginId, "#k", &pb.JoinChat{Password: strings.Repeat("k", 20)})); res.Error != nil {
+		t.Fatalf("join with a short key: %v", res.Error)
 	}
 }

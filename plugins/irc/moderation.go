@@ -87,7 +87,7 @@ func (s *Session) handleModeration(c *ircevent.Connection) {
 			s.mu.Lock()
 			defer s.mu.Unlock()
 			w := s.modWait
-			if w == nil || !w.win.active || w.refused || !w.names(m, code) {
+			if w == nil || !w.win.active || w.refused || !w.names(s.caseMap(), m, code) {
 				return // not within the command's answer
 			}
 			w.refused, w.code = true, e.code
@@ -111,7 +111,7 @@ func (s *Session) handleModeration(c *ircevent.Connection) {
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if w := s.modWait; w != nil && w.listing && chanID(m.Params[1]) == w.channel {
+		if w := s.modWait; w != nil && w.listing && s.chanID(m.Params[1]) == w.channel {
 			w.bans = append(w.bans, m.Params[2])
 		}
 	})
@@ -131,12 +131,12 @@ func (s *Session) handleModeration(c *ircevent.Connection) {
 // names tells whether a refusal is about w's command: one that names a
 // channel or a nick names w's (a 401 may answer a message sent
 // meanwhile to someone else).
-func (w *modWait) names(m ircmsg.Message, code string) bool {
+func (w *modWait) names(cm casemap, m ircmsg.Message, code string) bool {
 	if len(m.Params) < 3 || code == ircevent.ERR_UNKNOWNMODE || code == ircevent.ERR_NEEDMOREPARAMS {
 		return true // only the user's nick and the text; a mode letter, a command
 	}
 	for _, p := range m.Params[1 : len(m.Params)-1] {
-		if chanID(p) == w.channel || foldName(p) == w.nick {
+		if cm.chanID(p) == w.channel || cm.fold(p) == w.nick {
 			return true
 		}
 	}
@@ -170,7 +170,7 @@ func (s *Session) banKick(m ircmsg.Message) bool {
 // parameters) answers: the user's kick of the member it waits for, in
 // its channel; nil for any other.
 func (s *Session) awaitedKickLocked(m ircmsg.Message) *modWait {
-	if w := s.modWait; w != nil && s.isSelfLocked(m.Nick()) && chanID(m.Params[0]) == w.channel && foldName(m.Params[1]) == w.nick {
+	if w := s.modWait; w != nil && s.isSelfLocked(m.Nick()) && s.chanID(m.Params[0]) == w.channel && s.fold(m.Params[1]) == w.nick {
 		return w
 	}
 	return nil
@@ -242,7 +242,7 @@ type modTarget struct {
 // inChannel finds the member with ID uid in the channel of chat ID
 // chatID.
 func (s *Session) inChannel(chatID, uid string) (modTarget, error) {
-	t := modTarget{id: chanID(chatID)}
+	t := modTarget{id: s.chanID(chatID)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ch := s.channels[t.id]
@@ -281,7 +281,7 @@ func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
 	if t.nick == "" {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s is not in %s", k.UserId, c.ChatID)
 	}
-	w := &modWait{what: "kick " + decodeText(t.nick) + " from " + decodeText(t.name), channel: t.id, nick: foldName(t.nick), kick: true}
+	w := &modWait{what: "kick " + decodeText(t.nick) + " from " + decodeText(t.name), channel: t.id, nick: s.fold(t.nick), kick: true}
 	kick := []string{"KICK", t.name, t.nick}
 	if r := strings.Join(strings.Fields(k.Reason), " "); r != "" {
 		kick = append(kick, r) // one line: IRC's reason has no line breaks
@@ -347,7 +347,7 @@ func (s *Session) Unban(ctx context.Context, c sdk.Call, userID string) error {
 		if known {
 			subject = t.nick + "!" + uh.user + "@" + uh.host
 		}
-		for _, m := range bansOf(w.bans, subject) {
+		for _, m := range bansOf(s.caseMap(), w.bans, subject) {
 			if !slices.Contains(masks, m) {
 				masks = append(masks, m)
 			}
@@ -361,7 +361,7 @@ func (s *Session) Unban(ctx context.Context, c sdk.Call, userID string) error {
 	for _, m := range masks {
 		lines = append(lines, []string{"MODE", t.name, "-b", m}) // one a line: servers cap the modes of one
 	}
-	w := &modWait{what: "lift the ban on " + who + " in " + decodeText(t.name), channel: t.id, nick: foldName(t.nick)}
+	w := &modWait{what: "lift the ban on " + who + " in " + decodeText(t.name), channel: t.id, nick: s.fold(t.nick)}
 	if err := s.moderate(ctx, conn, w, lines...); err != nil {
 		return err
 	}
@@ -378,10 +378,11 @@ const anyone = "passerelle-nobody!nobody@nobody.invalid"
 // bansOf are the masks of a ban list that name subject, but not those
 // that match anyone (*!*@*: a channel closed to all): lifting one of
 // those to let one person in would let everyone in.
-func bansOf(list []string, subject string) []string {
+// Names fold as cm says.
+func bansOf(cm casemap, list []string, subject string) []string {
 	var out []string
 	for _, m := range list {
-		if maskMatches(m, subject) && !maskMatches(m, anyone) {
+		if cm.maskMatches(m, subject) && !cm.maskMatches(m, anyone) {
 			out = append(out, m)
 		}
 	}
@@ -390,9 +391,9 @@ func bansOf(list []string, subject string) []string {
 
 // maskMatches tells whether the ban mask (nick!user@host, with * for any
 // run and ? for any one character) matches subject, as IRC compares
-// names: casefolded.
-func maskMatches(mask, subject string) bool {
-	m, sub := foldName(mask), foldName(subject)
+// names: casefolded as cm says.
+func (cm casemap) maskMatches(mask, subject string) bool {
+	m, sub := cm.fold(mask), cm.fold(subject)
 	// The classic two-pointer wildcard match: on a mismatch, go back to
 	// the last * and let it take one more character.
 	mi, si, star, mark := 0, 0, -1, 0
@@ -427,7 +428,7 @@ func (s *Session) banMaskOf(ctx context.Context, conn *ircevent.Connection, t mo
 	addr := func() (uh userHost, ok bool, self userHost, selfNick string) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if id, known := s.people.byNick[foldName(t.nick)]; known {
+		if id, known := s.people.byNick[s.fold(t.nick)]; known {
 			uh, ok = s.people.userHost(id)
 		}
 		return uh, ok, s.selfAddr, s.self
@@ -435,10 +436,10 @@ func (s *Session) banMaskOf(ctx context.Context, conn *ircevent.Connection, t mo
 	uh, ok, self, selfNick := addr()
 	if !ok || self.host == "" {
 		ask := []string{"USERHOST", t.nick}
-		if self.host == "" && foldName(selfNick) != foldName(t.nick) {
+		if self.host == "" && s.fold(selfNick) != s.fold(t.nick) {
 			ask = append(ask, selfNick)
 		}
-		w := &modWait{what: "find the host of " + decodeText(t.nick), channel: t.id, nick: foldName(t.nick)}
+		w := &modWait{what: "find the host of " + decodeText(t.nick), channel: t.id, nick: s.fold(t.nick)}
 		if err := s.moderate(ctx, conn, w, ask); err != nil {
 			return "", err
 		}
@@ -507,7 +508,7 @@ func (s *Session) Invite(ctx context.Context, c sdk.Call, userID string) error {
 	case t.nick == "":
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%s is not known on %s since the last reconnection", userID, s.acc.addr())
 	}
-	w := &modWait{what: "invite " + decodeText(t.nick) + " to " + decodeText(t.name), channel: t.id, nick: foldName(t.nick)}
+	w := &modWait{what: "invite " + decodeText(t.nick) + " to " + decodeText(t.name), channel: t.id, nick: s.fold(t.nick)}
 	return s.moderate(ctx, conn, w, []string{"INVITE", t.nick, t.name})
 }
 
@@ -540,7 +541,7 @@ func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error 
 			line = append(line, t.nick)
 		}
 	}
-	w := &modWait{what: "set " + change + " on " + decodeText(t.nick) + " in " + decodeText(t.name), channel: t.id, nick: foldName(t.nick)}
+	w := &modWait{what: "set " + change + " on " + decodeText(t.nick) + " in " + decodeText(t.name), channel: t.id, nick: s.fold(t.nick)}
 	return s.moderate(ctx, conn, w, line)
 }
 

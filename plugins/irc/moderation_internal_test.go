@@ -69,7 +69,7 @@ func TestRoleModes(t *testing.T) {
 // everyone.
 func TestBansOf(t *testing.T) {
 	list := []string{"*!*@*", "*", "*!*@127.0.0.2", "*!*@*.0.0.2", "erin!*@*", "*!*@127.0.0.3", "*!*@*.invalid"}
-	got := bansOf(list, "erin!~erin@127.0.0.2")
+	got := bansOf(cmRFC1459, list, "erin!~erin@127.0.0.2")
 	if want := []string{"*!*@127.0.0.2", "*!*@*.0.0.2", "erin!*@*"}; !slices.Equal(got, want) {
 		t.Errorf("bansOf = %q, want %q", got, want)
 	}
@@ -95,7 +95,7 @@ func TestMaskMatches(t *testing.T) {
 		{"*", "anything!at@all", true},
 		{"", "x", false},
 	} {
-		if got := maskMatches(tc.mask, tc.subject); got != tc.want {
+		if got := cmRFC1459.maskMatches(tc.mask, tc.subject); got != tc.want {
 			t.Errorf("maskMatches(%q, %q) = %v, want %v", tc.mask, tc.subject, got, tc.want)
 		}
 	}

@@ -87,7 +87,7 @@ func (s *Session) handleModes(c *ircevent.Connection) {
 		if len(m.Params) < 2 || !isChannel(m.Params[0]) {
 			return // a user mode
 		}
-		id := chanID(m.Params[0])
+		id := s.chanID(m.Params[0])
 		args := m.Params[2:]
 		next := func() string {
 			if len(args) == 0 {

@@ -200,7 +200,14 @@ func newClient(t testing.TB, s interface{ addr() string }, nick string) *client 
 func newClientFrom(t testing.TB, s interface{ addr() string }, nick, ip string) *client {
 	t.Helper()
 	c := &client{t: t, got: make(chan ircmsg.Message, 256)}
-	c.conn = &ircevent.Connection{Server: s.addr(), Nick: nick, User: nick, RealName: nick,
+	// ngircd takes no user name with brackets (a nick such as dave[m]).
+	user := strings.Map(func(r rune) rune {
+		if strings.ContainsRune("[]{}\\|^~`", r) {
+			return -1
+		}
+		return r
+	}, nick)
+	c.conn = &ircevent.Connection{Server: s.addr(), Nick: nick, User: user, RealName: nick,
 		EnableCTCP: true, Log: log.New(io.Discard, "", 0), Timeout: 10 * time.Second, KeepAlive: time.Minute}
 	if ip != "" {
 		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 10 * time.Second}

@@ -50,7 +50,7 @@ func (s *Session) handleNick(c *ircevent.Connection) {
 		uid := s.loginID
 		if self {
 			s.self = now
-			if foldName(now) == foldName(s.acc.Nick) {
+			if s.fold(now) == s.fold(s.acc.Nick) {
 				s.regain = regainNone // the nick is back
 			}
 		} else {
@@ -73,14 +73,14 @@ func (s *Session) handleNick(c *ircevent.Connection) {
 			renamed = append(renamed, ev)
 		}
 		var wait *nickWait
-		if self && s.nickWait != nil && foldName(s.nickWait.nick) == foldName(now) {
+		if self && s.nickWait != nil && s.fold(s.nickWait.nick) == s.fold(now) {
 			wait, s.nickWait = s.nickWait, nil
 		}
 		elsewhere := self && wait == nil && renamedElsewhere(now, c.PreferredNick())
 		// The login's nick back (its ghost gone after a reconnection):
 		// an IDENTIFY sent under another nick identified nothing, so
 		// it goes again (identify.go).
-		again := self && foldName(now) == foldName(s.acc.Nick) && foldName(s.idNick) != foldName(now) && !s.identified
+		again := self && s.fold(now) == s.fold(s.acc.Nick) && s.fold(s.idNick) != s.fold(now) && !s.identified
 		s.mu.Unlock()
 		if elsewhere {
 			// irc-go asks for its preferred nick at each keepalive
@@ -110,7 +110,7 @@ func (s *Session) handleNick(c *ircevent.Connection) {
 			}
 			s.mu.Lock()
 			wait := s.nickWait
-			if wait == nil || (code != ircevent.ERR_NONICKNAMEGIVEN && foldName(m.Params[1]) != foldName(wait.nick)) {
+			if wait == nil || (code != ircevent.ERR_NONICKNAMEGIVEN && s.fold(m.Params[1]) != s.fold(wait.nick)) {
 				s.mu.Unlock()
 				return // not our SetNick's (ircevent's own retries)
 			}
@@ -152,7 +152,7 @@ func (s *Session) nickRefusedEarly(c *ircevent.Connection, m ircmsg.Message) {
 		return // welcomed: a SetNick's, answered there
 	}
 	preferred := c.PreferredNick()
-	if m.Command == ircevent.ERR_ERRONEUSNICKNAME && foldName(m.Params[1]) == foldName(preferred) {
+	if m.Command == ircevent.ERR_ERRONEUSNICKNAME && s.fold(m.Params[1]) == s.fold(preferred) {
 		s.nickRefused(c, lastParam(m))
 		return
 	}

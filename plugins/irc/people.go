@@ -23,6 +23,8 @@ type people struct {
 	// JOIN's source, NAMES with userhost-in-names, USERHOST): what a
 	// ban by host needs. A nick change keeps them.
 	addr map[string]userHost
+	// fold folds nicks as the server does (Session.fold).
+	fold func(string) string
 }
 
 // userHost is someone's user (ident) and host, as in nick!user@host.
@@ -40,8 +42,8 @@ func splitSource(src string) (nick string, uh userHost, ok bool) {
 	return nick, userHost{user: user, host: host}, true
 }
 
-func newPeople() *people {
-	return &people{byNick: map[string]string{}, nickOf: map[string]string{}, addr: map[string]userHost{}}
+func newPeople(fold func(string) string) *people {
+	return &people{byNick: map[string]string{}, nickOf: map[string]string{}, addr: map[string]userHost{}, fold: fold}
 }
 
 // seen notes nick's user and host, and returns nick's ID.
@@ -59,7 +61,7 @@ func (p *people) userHost(id string) (userHost, bool) {
 
 // id is nick's ID, given now if nick is new.
 func (p *people) id(nick string) string {
-	f := foldName(nick)
+	f := p.fold(nick)
 	if id, ok := p.byNick[f]; ok {
 		p.nickOf[id] = nick // the spelling may have changed
 		return id
@@ -78,18 +80,18 @@ func (p *people) id(nick string) string {
 // rename moves old's ID to the nick now, and returns it.
 func (p *people) rename(old, now string) string {
 	id := p.id(old)
-	delete(p.byNick, foldName(old))
-	if prev, ok := p.byNick[foldName(now)]; ok && prev != id {
+	delete(p.byNick, p.fold(old))
+	if prev, ok := p.byNick[p.fold(now)]; ok && prev != id {
 		delete(p.nickOf, prev) // a stale entry: now is this member's
 		delete(p.addr, prev)
 	}
-	p.byNick[foldName(now)], p.nickOf[id] = id, now
+	p.byNick[p.fold(now)], p.nickOf[id] = id, now
 	return id
 }
 
 // forget drops nick (it quit): its ID may be given again.
 func (p *people) forget(nick string) {
-	f := foldName(nick)
+	f := p.fold(nick)
 	if id, ok := p.byNick[f]; ok {
 		delete(p.nickOf, id)
 		delete(p.byNick, f)

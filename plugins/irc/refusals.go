@@ -69,7 +69,9 @@ type sendWait struct {
 	// dropped: the connection dropped before the PONG came, so
 	// whether the server read the lines is not known.
 	dropped bool
-	done    chan struct{} // closed at its PONG, or when none will come
+	// away: the server answered with a 301, its target is away.
+	away bool
+	done chan struct{} // closed at its PONG, or when none will come
 }
 
 // window is the span of the server's answers to one command alone: its
@@ -190,7 +192,7 @@ func (s *Session) refusedLineLocked(m ircmsg.Message) (w *sendWait, ok bool) {
 	}
 	match := func(e *echo) bool { return !isChannel(e.target) }
 	if len(m.Params) >= 3 {
-		t := foldName(m.Params[1])
+		t := s.fold(m.Params[1])
 		match = func(e *echo) bool { return e.target == t }
 	}
 	i := slices.IndexFunc(s.echoes, match)
@@ -210,7 +212,7 @@ func (s *Session) refusedLineLocked(m ircmsg.Message) (w *sendWait, ok bool) {
 // older send's refusal came before its PONG, so the oldest is the one.
 func (s *Session) refusedSendLocked(m ircmsg.Message) *sendWait {
 	if len(m.Params) >= 3 {
-		t := foldName(m.Params[1])
+		t := s.fold(m.Params[1])
 		if i := slices.IndexFunc(s.sendWaits, func(w *sendWait) bool { return w.target == t }); i >= 0 {
 			return s.sendWaits[i]
 		}
@@ -228,7 +230,7 @@ func (s *Session) refusedSendLocked(m ircmsg.Message) *sendWait {
 // gets no PING. confirmSent waits for the PONG; dropSendWait forgets
 // the send.
 func (s *Session) awaitAnswer(target string, echoes bool) *sendWait {
-	w := &sendWait{target: foldName(target), done: make(chan struct{})}
+	w := &sendWait{target: s.fold(target), done: make(chan struct{})}
 	if echoes {
 		return w
 	}
@@ -254,6 +256,7 @@ func (s *Session) confirmSent(ctx context.Context, conn *ircevent.Connection, w 
 	defer t.Stop()
 	select {
 	case <-w.done:
+		s.backUnlessAway(w, target)
 	case <-t.C:
 	case <-ctx.Done():
 	}

@@ -55,7 +55,7 @@ func (s *Session) askNickBack(c *ircevent.Connection, nick string) {
 	s.mu.Lock()
 	wanted, pw := s.acc.Nick, s.acc.regainPassword()
 	s.regain = regainNone
-	if pw == "" || foldName(nick) == foldName(wanted) {
+	if pw == "" || s.fold(nick) == s.fold(wanted) {
 		s.mu.Unlock()
 		return
 	}
@@ -85,7 +85,7 @@ func (s *Session) toNickServ(c *ircevent.Connection, line string) bool {
 // back (REGAIN) or taken (NICK) ends it, as handleNick sees.
 func (s *Session) handleRegain(c *ircevent.Connection) {
 	c.AddCallback("NOTICE", func(m ircmsg.Message) {
-		if foldName(m.Nick()) != "nickserv" || !strings.Contains(m.Source, "!") {
+		if s.fold(m.Nick()) != "nickserv" || !strings.Contains(m.Source, "!") {
 			return
 		}
 		text := plainText(lastParam(m))

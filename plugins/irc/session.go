@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -26,6 +27,8 @@ type Session struct {
 	n       *Network
 	loginID string
 	acc     Account
+	// cm is the server's casemap (casemap.go), read without mu.
+	cm atomic.Int32
 
 	mu       sync.Mutex
 	conn     *ircevent.Connection // nil when not connected
@@ -153,9 +156,11 @@ type Session struct {
 	// it ("" = here), kept across connections; awaySent is what the
 	// server has of it on this connection (away.go).
 	away, awaySent string
-	// presences are the IDs whose presence away-notify gave on this
-	// connection (away.go): offline when they quit or it drops.
-	presences map[string]bool
+	// presences are the IDs whose presence away-notify or a 301 gave
+	// on this connection, with the away message shown ("" = here)
+	// (away.go): offline when they quit, share no channel with the
+	// user any more, or the connection drops.
+	presences map[string]string
 	// typeMu keeps the TAGMSGs of typing (SetTyping's, the repeats')
 	// and the end of typing in the order decided: a repeat's active is
 	// not sent after the message that ended typing. Taken before mu.
@@ -179,10 +184,13 @@ var (
 )
 
 func newSession(n *Network, loginID string, acc Account) *Session {
-	return &Session{n: n, loginID: loginID, acc: acc, channels: map[string]*channel{}, shown: map[string]string{},
-		people: newPeople(), bans: map[banKey][]string{}, joins: map[string]chan error{}, prefix: defaultPrefixes, modes: defaultChanModes,
+	s := &Session{n: n, loginID: loginID, acc: acc, channels: map[string]*channel{}, shown: map[string]string{},
+		bans: map[banKey][]string{}, joins: map[string]chan error{}, prefix: defaultPrefixes, modes: defaultChanModes,
 		histMax: historyLimit, newest: map[string]time.Time{}, live: map[string]bool{}, typing: map[string]typed{},
-		listTurn: make(chan struct{}, 1), needID: map[string]string{}, presences: map[string]bool{}, lines: linePacer(acc), ctcp: newPacer(ctcpBurst, ctcpEvery)}
+		listTurn: make(chan struct{}, 1), needID: map[string]string{}, presences: map[string]string{}, lines: linePacer(acc), ctcp: newPacer(ctcpBurst, ctcpEvery)}
+	s.cm.Store(int32(parseCasemap(acc.Casemapping)))
+	s.people = newPeople(s.fold)
+	return s
 }
 
 // Connect starts the connection in the background; its progress comes as
@@ -474,6 +482,7 @@ func (s *Session) handle(c *ircevent.Connection) {
 	c.AddCallback("TAGMSG", s.onTagmsg)
 	c.AddCallback("CHGHOST", s.onChghost)
 	c.AddCallback("AWAY", s.onAway)
+	c.AddCallback(ircevent.RPL_AWAY, s.onRplAway)
 	c.AddBatchCallback(func(b *ircevent.Batch) bool { return s.onBatch(c, b) })
 	c.AddCallback("FAIL", s.onHistoryFail)
 	s.handleChannels(c)
@@ -498,7 +507,8 @@ func (s *Session) registered(c *ircevent.Connection) {
 	}
 	isupport := c.ISupport()
 	s.mu.Lock()
-	s.self, s.caps, s.people, s.selfAddr, s.errorSaid = nick, caps, newPeople(), userHost{}, ""
+	s.noteCasemapLocked(parseCasemap(isupport["CASEMAPPING"]))
+	s.self, s.caps, s.people, s.selfAddr, s.errorSaid = nick, caps, newPeople(s.fold), userHost{}, ""
 	s.bans = map[banKey][]string{} // member IDs are the connection's
 	s.prefix = parsePrefixes(isupport["PREFIX"])
 	s.modes = parseChanModes(isupport["CHANMODES"])
@@ -529,7 +539,7 @@ func (s *Session) registered(c *ircevent.Connection) {
 	s.identify(c)
 	s.catchUpPrivate(c)
 	msg := "connected to " + s.acc.addr() + " as " + nick
-	if foldName(nick) != foldName(wanted) {
+	if s.fold(nick) != s.fold(wanted) {
 		msg = fmt.Sprintf("connected to %s, but the nick %s is in use: you are %s", s.acc.addr(), wanted, nick)
 	}
 	s.rejoin(c, msg)
@@ -568,8 +578,8 @@ func (s *Session) rejoin(c *ircevent.Connection, msg string) {
 	channels := slices.Clone(s.acc.Channels)
 	keys := map[string]string{}
 	for _, ch := range channels {
-		s.pending[chanID(ch)] = true
-		keys[ch] = s.acc.Keys[chanID(ch)]
+		s.pending[s.chanID(ch)] = true
+		keys[ch] = s.acc.Keys[s.chanID(ch)]
 	}
 	s.mu.Unlock()
 	for _, params := range joinLines(channels, keys) {
@@ -656,7 +666,7 @@ func (s *Session) isSelf(nick string) bool {
 	return s.isSelfLocked(nick)
 }
 
-func (s *Session) isSelfLocked(nick string) bool { return foldName(nick) == foldName(s.self) }
+func (s *Session) isSelfLocked(nick string) bool { return s.fold(nick) == s.fold(s.self) }
 
 // failWaitsLocked answers the JoinChat, SetNick and moderation calls
 // waiting for the server: the connection dropped, no answer will come.
@@ -736,7 +746,7 @@ func (s *Session) messageEvent(m ircmsg.Message, action bool) *pb.Event {
 		Sender: s.sender(nick), Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: text, Spans: spans}}}
 	switch {
 	case isChannel(target):
-		ev.ChatId, ev.ChatType = chanID(target), pb.ChatType_CHAT_TYPE_GROUP
+		ev.ChatId, ev.ChatType = s.chanID(target), pb.ChatType_CHAT_TYPE_GROUP
 	case ev.Sender.IsFromMe:
 		// The user's own line from another client on the same account
 		// (a bouncer): the chat is the one with its target.
@@ -854,14 +864,14 @@ func (s *Session) online() (*ircevent.Connection, error) {
 // nick of the member the ID stands for.
 func (s *Session) target(chatID string) (string, error) {
 	// A comma is only in the ID of a channel whose name is not UTF-8.
-	if _, ok := chanName(chatID); !ok || chatID == "" || strings.ContainsAny(chatID, " \r\n\x00") {
+	if _, ok := s.chanName(chatID); !ok || chatID == "" || strings.ContainsAny(chatID, " \r\n\x00") {
 		return "", sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "%q is no nick or channel", chatID)
 	}
 	if isChannel(chatID) {
 		name, ok := s.channelName(chatID)
 		if !ok {
 			s.mu.Lock()
-			rejoining := s.pending[chanID(chatID)]
+			rejoining := s.pending[s.chanID(chatID)]
 			s.mu.Unlock()
 			if rejoining {
 				// The connection came back and the channel's JOIN is
