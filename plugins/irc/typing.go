@@ -143,7 +143,7 @@ func (s *Session) sendTyping(conn *ircevent.Connection, target, value string) er
 	s.wireMu.Lock()
 	defer s.wireMu.Unlock()
 	s.mu.Lock()
-	s.echoes = append(s.echoes, &echo{target: foldName(target), tag: true, got: make(chan ircmsg.Message, 1)})
+	s.echoes = append(s.echoes, &echo{target: s.fold(target), tag: true, got: make(chan ircmsg.Message, 1)})
 	e := s.echoes[len(s.echoes)-1]
 	s.mu.Unlock()
 	if err := conn.SendIRCMessage(msg); err != nil {
@@ -159,7 +159,7 @@ func (s *Session) sendTyping(conn *ircevent.Connection, target, value string) er
 // starts (or goes on with) the target's repeats; anything else ends
 // them.
 func (s *Session) noteTyping(target, value string, now time.Time) bool {
-	t := foldName(target)
+	t := s.fold(target)
 	every, _ := s.typingPace()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -243,7 +243,7 @@ func (s *Session) repeatTyping(r *repeater) {
 func (s *Session) typingEnded(target string) {
 	s.typeMu.Lock()
 	defer s.typeMu.Unlock()
-	t := foldName(target)
+	t := s.fold(target)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if last, ok := s.typing[t]; ok {
@@ -256,7 +256,7 @@ func (s *Session) typingEnded(target string) {
 // typing to its new nick, now: the repeats go on to the new nick (the
 // chat is the same, by the member's ID).
 func (s *Session) typingRenamedLocked(old, now string) {
-	o, n := foldName(old), foldName(now)
+	o, n := s.fold(old), s.fold(now)
 	last, ok := s.typing[o]
 	if !ok {
 		return
@@ -329,7 +329,7 @@ func (s *Session) onTagmsg(m ircmsg.Message) {
 		Payload: &pb.Event_Typing{Typing: typing}}
 	switch target := m.Params[0]; {
 	case isChannel(target):
-		ev.ChatId, ev.ChatType = chanID(target), pb.ChatType_CHAT_TYPE_GROUP
+		ev.ChatId, ev.ChatType = s.chanID(target), pb.ChatType_CHAT_TYPE_GROUP
 	case s.isSelf(target):
 		ev.ChatId, ev.ChatType = ev.Sender.UserId, pb.ChatType_CHAT_TYPE_DIRECT
 	default:

@@ -502,3 +502,24 @@ func typer(t *testing.T, cmds *plugintest.CommandStream, loginID string) func(ch
 		}
 	}
 }
+
+// TestTypingByCasemapping: on a server that folds only A-Z
+// (CASEMAPPING=ascii), someone's typing in #[x] is in that channel's
+// chat, #[x], not in #{x}, another channel there (typing.go folded by
+// rfc1459 always).
+func TestTypingByCasemapping(t *testing.T) {
+	srv := startScripted(t, "message-tags server-time", "")
+	srv.isupport = "CASEMAPPING=ascii "
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	f := srv.fields("kit")
+	f["channels"] = "#[x]"
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	srv.send("@+typing=active :zoe!z@h TAGMSG #[x]")
+	ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetTyping() != nil })
+	if ev.ChatId != "#[x]" || ev.Sender.GetUserId() != "zoe" {
+		t.Errorf("typing event %v; want zoe's in #[x]", ev)
+	}
+}
