@@ -177,7 +177,10 @@ func (r Removal) Code() int {
 // (XEP-0045 §7.14, §8.2, §9.1, §9.7, §9.8): role none, the affiliation
 // the occupant has now (outcast for a ban, none for one who is no longer
 // a member), the reason's code, and 110 when it is the user's own
-// occupant.
+// occupant. Every removal but a shutdown is out of the group: one who
+// left or was kicked is no member either, and Conversations (Monocles,
+// Cheogram) keep an unavailable member of a members-only room listed as
+// an offline one. (The user leaving the room alone is no Removed.)
 func Removed(room, to string, o Occupant, r Removal, reason string, self bool) []byte {
 	var codes []int
 	if self {
@@ -189,7 +192,7 @@ func Removed(room, to string, o Occupant, r Removal, reason string, self bool) [
 	switch r {
 	case Banned:
 		o.Affiliation = AffOutcast
-	case AffiliationChanged, MembersOnly:
+	case Left, Kicked, AffiliationChanged, MembersOnly:
 		o.Affiliation = AffNone
 	}
 	return Presence{Room: room, To: to, Occupant: o, Unavailable: true, Statuses: codes, Reason: reason}.Bytes()

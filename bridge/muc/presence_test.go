@@ -127,10 +127,10 @@ func TestRemoved(t *testing.T) {
 		codes []string
 		aff   string
 	}{
-		{Left, false, nil, AffMember},
-		{Left, true, []string{"110"}, AffMember},
-		{Kicked, false, []string{"307"}, AffMember},
-		{Kicked, true, []string{"110", "307"}, AffMember},
+		{Left, false, nil, AffNone}, // out of the group: no member
+		{Left, true, []string{"110"}, AffNone},
+		{Kicked, false, []string{"307"}, AffNone},
+		{Kicked, true, []string{"110", "307"}, AffNone},
 		{Banned, false, []string{"301"}, AffOutcast},
 		{AffiliationChanged, false, []string{"321"}, AffNone},
 		{MembersOnly, true, []string{"110", "322"}, AffNone},
