@@ -246,7 +246,7 @@ func TestDiscoInfo(t *testing.T) {
 		}
 	}
 	want := map[string]string{"FORM_TYPE": NSRoomInfo, "muc#roomconfig_roomname": "Echo <room>", "muc#roominfo_subject": "hi",
-		"muc#roominfo_occupants": "3", "muc#roominfo_subjectmod": "0"}
+		"muc#roominfo_occupants": "3", "muc#roominfo_subjectmod": "0", "muc#roomconfig_changesubject": "0"}
 	for k, v := range want {
 		if fields[k] != v {
 			t.Errorf("field %s = %q, want %q", k, fields[k], v)
