@@ -118,13 +118,15 @@ func itoa(c int) string {
 // SelfPresence is the presence of the user's own occupant that ends the
 // occupant list of a join (XEP-0045 §7.2.3): status 110, 100 (real JIDs
 // are visible: the room is non-anonymous), 170 (the room is archived),
-// and 210 when the nick is not the one the client asked for.
-func SelfPresence(room, to string, self Occupant, nickModified bool) []byte {
+// and 210 when the nick is not the one the client asked for. id is the
+// join presence's id, which the room reflects (§7.2.3 allows it;
+// Conversations and slidge match the join by it), "" for none.
+func SelfPresence(room, to string, self Occupant, nickModified bool, id string) []byte {
 	codes := []int{StatusSelf, StatusNonAnonymous, StatusLogged}
 	if nickModified {
 		codes = append(codes, StatusNickModified)
 	}
-	return Presence{Room: room, To: to, Occupant: self, Statuses: codes}.Bytes()
+	return Presence{Room: room, To: to, Occupant: self, Statuses: codes, ID: id}.Bytes()
 }
 
 // NickChange is the pair of presences of an occupant's nick change

@@ -87,11 +87,11 @@ func TestOccupantPresence(t *testing.T) {
 
 func TestSelfPresence(t *testing.T) {
 	me := Occupant{Nick: "Alice", JID: to, Affiliation: AffOwner, Role: RoleModerator}
-	_, it, codes := item(t, SelfPresence(room, to, me, false))
-	if !slices.Equal(codes, []string{"110", "100", "170"}) || it.Attr("jid") != to {
-		t.Errorf("self presence codes %v item %+v", codes, it.Attrs)
+	st, it, codes := item(t, SelfPresence(room, to, me, false, "j1"))
+	if !slices.Equal(codes, []string{"110", "100", "170"}) || it.Attr("jid") != to || st.ID() != "j1" {
+		t.Errorf("self presence codes %v item %+v id %q", codes, it.Attrs, st.ID())
 	}
-	_, _, codes = item(t, SelfPresence(room, to, me, true))
+	_, _, codes = item(t, SelfPresence(room, to, me, true, ""))
 	if !slices.Equal(codes, []string{"110", "100", "170", "210"}) {
 		t.Errorf("renamed self presence codes %v", codes)
 	}
@@ -317,7 +317,7 @@ func TestDiscoInfoReactions(t *testing.T) {
 // half), not in its unavailable ones.
 func TestOccupantAvailability(t *testing.T) {
 	o := Occupant{Nick: "Al", JID: "alice@example.org", Affiliation: AffMember, Role: RoleParticipant, Show: "away", Status: "lunch"}
-	for _, b := range [][]byte{SelfPresence(room, to, o, false), NickChange(room, to, o, "Al2", true)[1]} {
+	for _, b := range [][]byte{SelfPresence(room, to, o, false, ""), NickChange(room, to, o, "Al2", true)[1]} {
 		st, _, _ := item(t, b)
 		if sh := st.Child("", "show"); sh == nil || sh.Text != "away" {
 			t.Errorf("no show away: %s", b)
