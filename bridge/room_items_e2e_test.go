@@ -32,7 +32,9 @@ func TestRoomListPaged(t *testing.T) {
 	}
 	// Each room is known once its invitation came (announceRoom).
 	for i := range groups {
-		if _, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool { return st.Name == "message" && strings.Contains(st.XML, `jid="`+gjid(i)+`"`) }); err != nil {
+		if _, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+			return st.Name == "message" && strings.Contains(st.XML, `jid="`+gjid(i)+`"`)
+		}); err != nil {
 			for _, p := range alice.Pending() {
 				if p.Type == "error" {
 					t.Log(p.XML)
