@@ -362,6 +362,7 @@ func (r *room) occupantLocked(s *session, id string) muc.Occupant {
 	}
 	o := muc.MemberOccupant(m, nick, pj)
 	o.Photo, _ = s.avatarHash(id)
+	o.Show, o.Status = memberShow(s.presence(id)) // room_presence.go
 	if pj != "" {
 		// As memberOccupantIDLocked, without a second look-up.
 		o.OccupantID = muc.OccupantID(r.jid, s.aliases.realJID(s.t, pj))
