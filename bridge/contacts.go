@@ -471,6 +471,7 @@ func (s *session) showPresence(ctx context.Context, userID string, p *pb.Presenc
 func (s *session) setContactPresence(ctx context.Context, userID string, p *pb.Presence) presenceOutcome {
 	t := s.t
 	p = s.rememberPresence(userID, p)
+	s.memberAvailability(ctx, userID) // its occupants in joined rooms (room_presence.go)
 	if !s.wantsPresence() {
 		return presenceHeld
 	}

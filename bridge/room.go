@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"passerelle.im/passerelle/bridge/muc"
-	"passerelle.im/passerelle/bridge/wire"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/store"
@@ -363,6 +362,7 @@ func (r *room) occupantLocked(s *session, id string) muc.Occupant {
 	}
 	o := muc.MemberOccupant(m, nick, pj)
 	o.Photo, _ = s.avatarHash(id)
+	o.Show, o.Status = memberShow(s.presence(id)) // room_presence.go
 	if pj != "" {
 		// As memberOccupantIDLocked, without a second look-up.
 		o.OccupantID = muc.OccupantID(r.jid, s.aliases.realJID(s.t, pj))
@@ -616,20 +616,6 @@ func (s *session) findRoom(ctx context.Context, chatID string) *room {
 		return nil
 	}
 	return s.setRoom(ctx, c)
-}
-
-// roomItems answers disco#items on the transport's JID: the user's own
-// rooms, nobody else's (XEP-0045 §6.3).
-func (t *transport) roomItems(st *wire.Stanza, user string) []byte {
-	r := wire.Result(st)
-	r.Start("query", wire.NSDiscoItems)
-	if s := t.session(user); s != nil && t.access.Allowed(user) {
-		for _, rm := range s.rooms.all() {
-			r.Start("item", "").Attr("jid", rm.jid).Attr("name", rm.displayName()).End()
-		}
-	}
-	r.End()
-	return r.Bytes()
 }
 
 // closeRooms tells the joined resources of every room of a session that

@@ -354,7 +354,7 @@ func (t *transport) joinRoom(ctx context.Context, st *wire.Stanza, s *session, r
 		t.send(ctx, muc.Presence{Room: r.jid, To: full, Occupant: r.occupantLocked(s, id)}.Bytes())
 	}
 	me := s.selfOccupantLocked(r) // room_nick.go
-	t.send(ctx, muc.SelfPresence(r.jid, full, me, asked != self))
+	t.send(ctx, muc.SelfPresence(r.jid, full, me, asked != self, st.ID()))
 	if r.avatarHash != "" {
 		t.send(ctx, roomAvatarPresence(r.jid, full, r.avatarHash)) // room_avatar.go
 	}

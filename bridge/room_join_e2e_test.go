@@ -160,3 +160,30 @@ func TestJoinChatByNameConcurrentPasswords(t *testing.T) {
 	gone("same password, second", answer("f"))
 	commands(5)
 }
+
+// TestRoomJoinSelfPresenceID: the self-presence that ends a join carries
+// the join presence's id (XEP-0045 §7.2.3 lets a room reflect it;
+// Conversations and slidge match the join by it), for a first join and
+// for a joined resource's join again (a client back from a reconnect);
+// it had no id before.
+func TestRoomJoinSelfPresenceID(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	for _, id := range []string{"join-first", "join-again"} {
+		if err := alice.SendRaw(ctxT(t), `<presence id='`+id+`' to='`+room+`/a'><x xmlns='http://jabber.org/protocol/muc'/></presence>`); err != nil {
+			t.Fatal(err)
+		}
+		self, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+			return s.Name == "presence" && bareJID(s.From) == room && strings.Contains(s.XML, `code="110"`)
+		})
+		if err != nil {
+			t.Fatalf("%s: no self-presence: %v; pending %v", id, err, alice.Pending())
+		}
+		if !strings.Contains(self.XML, ` id="`+id+`"`) {
+			t.Errorf("%s: self-presence without the join's id: %s", id, self.XML)
+		}
+		if _, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool { return s.Name == "message" && strings.Contains(s.XML, "<subject") }); err != nil {
+			t.Fatalf("%s: no subject: %v", id, err)
+		}
+	}
+}

@@ -49,3 +49,40 @@ func TestRoomMemberLeftIsNoMember(t *testing.T) {
 		t.Errorf("a member kicked out of the group: want 307 and affiliation none, got %s", st.XML)
 	}
 }
+
+// TestRoomMemberDroppedIsNoMember: a member gone from the room otherwise
+// than by a member event is no member either: one missing from the
+// network's whole member list (a chat event, updateRoom), and the old
+// ID of a member who moved to an ID already in the group (moveMember).
+// Both presences said affiliation member before, which Conversations
+// keeps as an offline member.
+func TestRoomMemberDroppedIsNoMember(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	join(t, alice, "a", "")
+	gone := func(nick string) xmpptest.Stanza {
+		t.Helper()
+		st, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+			return s.Name == "presence" && s.From == room+"/"+nick && s.Type == "unavailable"
+		})
+		if err != nil {
+			t.Fatalf("no unavailable presence of %s: %v; pending %v", nick, err, alice.Pending())
+		}
+		return st
+	}
+
+	// Echo Three joins; then the network lists the group without it.
+	groupchat(t, alice, "join 3")
+	groupchat(t, alice, `net-event {"chat":{"chat":{"chatId":"echo-room","type":"CHAT_TYPE_GROUP","name":"Echo room","topic":"Echo room","members":[`+
+		`{"userId":"alice-echo","affiliation":"AFFILIATION_OWNER","role":"ROLE_MODERATOR"},{"userId":"echo-1"},{"userId":"echo-2"}]}}}`)
+	if st := gone("Echo Three"); !strings.Contains(st.XML, `affiliation="none"`) {
+		t.Errorf("a member missing from the member list: want affiliation none, got %s", st.XML)
+	}
+
+	// Echo Two moves to Echo One's ID: one member, Echo One; Echo Two's
+	// occupant goes.
+	sendChat(t, alice, "echo-2@"+domain, "identity echo-1")
+	if st := gone("Echo Two"); !strings.Contains(st.XML, `affiliation="none"`) {
+		t.Errorf("the old ID of a member moved to another member's: want affiliation none, got %s", st.XML)
+	}
+}

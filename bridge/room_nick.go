@@ -174,7 +174,7 @@ func (s *session) takeStandingLocked(r *room, m *pb.Member, show bool) [][]byte 
 	me := s.selfOccupantLocked(r)
 	var out [][]byte
 	for _, res := range r.resourcesLocked() {
-		out = append(out, muc.SelfPresence(r.jid, s.user+"/"+res, me, false))
+		out = append(out, muc.SelfPresence(r.jid, s.user+"/"+res, me, false, ""))
 	}
 	return out
 }

@@ -303,11 +303,7 @@ func (s *session) memberEvent(r *room, me *pb.MemberEvent) [][]byte {
 		case pb.MemberEvent_KIND_BANNED:
 			why = muc.Banned
 		}
-		o := r.occupantLocked(s, id)
-		// Out of the group is out of its members (a ban: outcast, by
-		// muc.Removed). Conversations keeps a member who goes
-		// unavailable in a members-only room as an offline member.
-		o.Affiliation = muc.AffNone
+		o := r.occupantLocked(s, id) // muc.Removed: affiliation none (a ban: outcast)
 		out := r.toJoinedLocked(s.user, func(to string) []byte { return muc.Removed(r.jid, to, o, why, me.Reason, false) })
 		r.nicks.Remove(id)
 		delete(r.members, id)

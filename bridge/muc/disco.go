@@ -16,7 +16,8 @@ type RoomInfo struct {
 	// Occupants is the number of occupants; -1 leaves it out.
 	Occupants int
 	// SubjectChangeable: occupants may change the subject
-	// (muc#roominfo_subjectmod).
+	// (muc#roominfo_subjectmod, and muc#roomconfig_changesubject, the
+	// one Conversations, Monocles and Cheogram read).
 	SubjectChangeable bool
 	// Archived: the room answers MAM queries (urn:xmpp:mam:2; status 170).
 	Archived bool
@@ -94,6 +95,9 @@ func WriteDiscoInfo(w *wire.Writer, ri RoomInfo) {
 		field("muc#roominfo_occupants", "text-single", strconv.Itoa(ri.Occupants))
 	}
 	field("muc#roominfo_subjectmod", "boolean", boolValue(ri.SubjectChangeable))
+	// Prosody and slidge send the config's field in the info form; what
+	// Conversations reads to offer a participant the subject.
+	field("muc#roomconfig_changesubject", "boolean", boolValue(ri.SubjectChangeable))
 	if ri.AvatarHash != "" {
 		field("muc#roominfo_avatarhash", "text-multi", ri.AvatarHash)
 	}

@@ -45,7 +45,7 @@ func TestOccupantID(t *testing.T) {
 // (joined, self, nick change, removal, with a photo); none without one.
 func TestOccupantIDInPresences(t *testing.T) {
 	bob := Occupant{Nick: "Bob", JID: "b@wa.example.org", Affiliation: AffMember, Role: RoleParticipant, Photo: "abc", OccupantID: "oid-1"}
-	all := [][]byte{Presence{Room: room, To: to, Occupant: bob}.Bytes(), SelfPresence(room, to, bob, true),
+	all := [][]byte{Presence{Room: room, To: to, Occupant: bob}.Bytes(), SelfPresence(room, to, bob, true, ""),
 		Removed(room, to, bob, Kicked, "rude", false)}
 	all = append(all, NickChange(room, to, bob, "Robert", false)...)
 	for _, b := range all {

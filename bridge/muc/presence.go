@@ -118,13 +118,15 @@ func itoa(c int) string {
 // SelfPresence is the presence of the user's own occupant that ends the
 // occupant list of a join (XEP-0045 §7.2.3): status 110, 100 (real JIDs
 // are visible: the room is non-anonymous), 170 (the room is archived),
-// and 210 when the nick is not the one the client asked for.
-func SelfPresence(room, to string, self Occupant, nickModified bool) []byte {
+// and 210 when the nick is not the one the client asked for. id is the
+// join presence's id, which the room reflects (§7.2.3 allows it;
+// Conversations and slidge match the join by it), "" for none.
+func SelfPresence(room, to string, self Occupant, nickModified bool, id string) []byte {
 	codes := []int{StatusSelf, StatusNonAnonymous, StatusLogged}
 	if nickModified {
 		codes = append(codes, StatusNickModified)
 	}
-	return Presence{Room: room, To: to, Occupant: self, Statuses: codes}.Bytes()
+	return Presence{Room: room, To: to, Occupant: self, Statuses: codes, ID: id}.Bytes()
 }
 
 // NickChange is the pair of presences of an occupant's nick change
@@ -177,7 +179,10 @@ func (r Removal) Code() int {
 // (XEP-0045 §7.14, §8.2, §9.1, §9.7, §9.8): role none, the affiliation
 // the occupant has now (outcast for a ban, none for one who is no longer
 // a member), the reason's code, and 110 when it is the user's own
-// occupant.
+// occupant. Every removal but a shutdown is out of the group: one who
+// left or was kicked is no member either, and Conversations (Monocles,
+// Cheogram) keep an unavailable member of a members-only room listed as
+// an offline one. (The user leaving the room alone is no Removed.)
 func Removed(room, to string, o Occupant, r Removal, reason string, self bool) []byte {
 	var codes []int
 	if self {
@@ -189,7 +194,7 @@ func Removed(room, to string, o Occupant, r Removal, reason string, self bool) [
 	switch r {
 	case Banned:
 		o.Affiliation = AffOutcast
-	case AffiliationChanged, MembersOnly:
+	case Left, Kicked, AffiliationChanged, MembersOnly:
 		o.Affiliation = AffNone
 	}
 	return Presence{Room: room, To: to, Occupant: o, Unavailable: true, Statuses: codes, Reason: reason}.Bytes()

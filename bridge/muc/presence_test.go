@@ -87,11 +87,11 @@ func TestOccupantPresence(t *testing.T) {
 
 func TestSelfPresence(t *testing.T) {
 	me := Occupant{Nick: "Alice", JID: to, Affiliation: AffOwner, Role: RoleModerator}
-	_, it, codes := item(t, SelfPresence(room, to, me, false))
-	if !slices.Equal(codes, []string{"110", "100", "170"}) || it.Attr("jid") != to {
-		t.Errorf("self presence codes %v item %+v", codes, it.Attrs)
+	st, it, codes := item(t, SelfPresence(room, to, me, false, "j1"))
+	if !slices.Equal(codes, []string{"110", "100", "170"}) || it.Attr("jid") != to || st.ID() != "j1" {
+		t.Errorf("self presence codes %v item %+v id %q", codes, it.Attrs, st.ID())
 	}
-	_, _, codes = item(t, SelfPresence(room, to, me, true))
+	_, _, codes = item(t, SelfPresence(room, to, me, true, ""))
 	if !slices.Equal(codes, []string{"110", "100", "170", "210"}) {
 		t.Errorf("renamed self presence codes %v", codes)
 	}
@@ -127,10 +127,10 @@ func TestRemoved(t *testing.T) {
 		codes []string
 		aff   string
 	}{
-		{Left, false, nil, AffMember},
-		{Left, true, []string{"110"}, AffMember},
-		{Kicked, false, []string{"307"}, AffMember},
-		{Kicked, true, []string{"110", "307"}, AffMember},
+		{Left, false, nil, AffNone}, // out of the group: no member
+		{Left, true, []string{"110"}, AffNone},
+		{Kicked, false, []string{"307"}, AffNone},
+		{Kicked, true, []string{"110", "307"}, AffNone},
 		{Banned, false, []string{"301"}, AffOutcast},
 		{AffiliationChanged, false, []string{"321"}, AffNone},
 		{MembersOnly, true, []string{"110", "322"}, AffNone},
@@ -246,7 +246,7 @@ func TestDiscoInfo(t *testing.T) {
 		}
 	}
 	want := map[string]string{"FORM_TYPE": NSRoomInfo, "muc#roomconfig_roomname": "Echo <room>", "muc#roominfo_subject": "hi",
-		"muc#roominfo_occupants": "3", "muc#roominfo_subjectmod": "0"}
+		"muc#roominfo_occupants": "3", "muc#roominfo_subjectmod": "0", "muc#roomconfig_changesubject": "0"}
 	for k, v := range want {
 		if fields[k] != v {
 			t.Errorf("field %s = %q, want %q", k, fields[k], v)
@@ -317,7 +317,7 @@ func TestDiscoInfoReactions(t *testing.T) {
 // half), not in its unavailable ones.
 func TestOccupantAvailability(t *testing.T) {
 	o := Occupant{Nick: "Al", JID: "alice@example.org", Affiliation: AffMember, Role: RoleParticipant, Show: "away", Status: "lunch"}
-	for _, b := range [][]byte{SelfPresence(room, to, o, false), NickChange(room, to, o, "Al2", true)[1]} {
+	for _, b := range [][]byte{SelfPresence(room, to, o, false, ""), NickChange(room, to, o, "Al2", true)[1]} {
 		st, _, _ := item(t, b)
 		if sh := st.Child("", "show"); sh == nil || sh.Text != "away" {
 			t.Errorf("no show away: %s", b)
