@@ -223,6 +223,11 @@ func (s *Session) sender(m *tg.Message) *pb.Sender {
 		if c, ok := s.peers.channel(f.ChannelID); ok {
 			snd.Name = c.Title
 		}
+		// A signed post (or an anonymous admin's title) names its
+		// author after the channel, as bot mode and the apps do.
+		if snd.Name != "" && m.PostAuthor != "" {
+			snd.Name += " (" + m.PostAuthor + ")"
+		}
 	}
 	return snd
 }
