@@ -106,10 +106,7 @@ type Server struct {
 	gid      int
 	links    map[int]map[int64]int        // message gid -> owner -> ID in their box
 	reacts   map[int]map[int64][]string   // gid -> user -> emojis
-	// reactMax is how many reactions one user may set on a message,
-	// without and with Premium (0: Telegram's 1 and 3); served in
-	// help.getAppConfig (reactions.go).
-	reactMax [2]int
+	reactMax [2]int                       // reactions per user and message, without and with Premium (reactions.go)
 	votes    map[int64]map[int64][][]byte // poll ID -> user -> options (polls.go)
 	pollSeq  int64                        // the last poll ID a sent poll got (polls.go)
 	quizzes  map[int64]quizKey            // poll ID -> a quiz's answer (SetQuiz, polls.go)
