@@ -2,12 +2,15 @@ package telegram
 
 import (
 	"context"
+	"strings"
 	"sync"
 
 	"github.com/gotd/td/tg"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/telegram/reaction"
 )
 
 // Telegram lets one user set so many reactions on a message: one, a
@@ -84,4 +87,80 @@ func (s *Session) loginFeatures() *pb.Features {
 	}
 	f.SingleReaction = !s.premium()
 	return f
+}
+
+// reactionRefused is Telegram's REACTION_INVALID (a skin-toned 👍🏽, an
+// emoji that is no reaction), saying which reactions the chat allows
+// when Telegram tells.
+func (s *Session) reactionRefused(ctx context.Context, api *tg.Client, chat string) error {
+	return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "telegram: react: Telegram does not offer this reaction here: %s (REACTION_INVALID)", s.allowedReactions(ctx, api, chat))
+}
+
+// allowedReactions says in words which reactions chat allows: the
+// group's or channel's choice, else Telegram's standard ones.
+func (s *Session) allowedReactions(ctx context.Context, api *tg.Client, chat string) string {
+	const unknown = "Telegram's reactions are a set of its own, not every emoji, and none with a skin tone"
+	forum, _, err := splitTopic(chat)
+	if err != nil {
+		return unknown
+	}
+	kind, n, err := parsePeer(forum)
+	if err != nil {
+		return unknown
+	}
+	var avail tg.ChatReactionsClass
+	switch kind {
+	case peerChat:
+		full, err := api.MessagesGetFullChat(ctx, n)
+		if err != nil {
+			return unknown
+		}
+		if cf, ok := full.FullChat.(*tg.ChatFull); ok {
+			avail, _ = cf.GetAvailableReactions()
+		}
+	case peerChannel:
+		ch, err := s.peers.inputChannel(n)
+		if err != nil {
+			return unknown
+		}
+		full, err := api.ChannelsGetFullChannel(ctx, ch)
+		if err != nil {
+			return unknown
+		}
+		if cf, ok := full.FullChat.(*tg.ChannelFull); ok {
+			avail, _ = cf.GetAvailableReactions()
+		}
+	}
+	switch a := avail.(type) {
+	case *tg.ChatReactionsNone:
+		return "this chat allows no reactions"
+	case *tg.ChatReactionsSome:
+		var list []string
+		for _, r := range a.Reactions {
+			if e, ok := r.(*tg.ReactionEmoji); ok {
+				list = append(list, reaction.ToXMPP(e.Emoticon))
+			}
+		}
+		if len(list) == 0 {
+			return "this chat allows only custom emoji reactions, which the gateway cannot send"
+		}
+		return "this chat allows only " + strings.Join(list, " ")
+	}
+	// Every standard reaction (a private chat, a group allowing all).
+	res, err := api.MessagesGetAvailableReactions(ctx, 0)
+	list, ok := res.(*tg.MessagesAvailableReactions)
+	if err != nil || !ok {
+		return unknown
+	}
+	premium := s.premium()
+	var out []string
+	for _, r := range list.Reactions {
+		if !r.Inactive && (premium || !r.Premium) {
+			out = append(out, reaction.ToXMPP(r.Reaction))
+		}
+	}
+	if len(out) == 0 {
+		return unknown
+	}
+	return "Telegram's reactions, without skin tones, are " + strings.Join(out, " ")
 }

@@ -474,6 +474,9 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 	}
 	req.SetReaction(rs)
 	upd, err := api.MessagesSendReaction(ctx, req)
+	if tgerr.Is(err, "REACTION_INVALID") {
+		return sdk.Result{}, s.reactionRefused(ctx, api, c.ChatID)
+	}
 	if err != nil {
 		return sdk.Result{}, cmdErr("react", err)
 	}
