@@ -70,9 +70,13 @@ func TestReactionsNoRecentList(t *testing.T) {
 // XMPP clients write a heart as "❤️" (with the emoji variation
 // selector), Telegram's reactions without it ("❤"): the user's goes as
 // Telegram's (it was REACTION_INVALID), and a contact's reads as XMPP
-// clients write it, so both are the same reaction there.
+// clients write it, so both are the same reaction there. (Alice has
+// Premium: two reactions.)
 func TestReactionVariationSelector(t *testing.T) {
 	srv := newFake(t)
+	me := alice
+	me.Premium = true
+	srv.AddUser(me)
 	s, h, _, _ := connectAlice(t, srv)
 	ctx := ctxT(t)
 	from := h.count()

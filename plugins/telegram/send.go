@@ -120,6 +120,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			s.sendFailed(c, rid, err)
 			return sdk.Result{}, s.topicErr("send", c.ChatID, err)
 		}
+		s.noteShortSent(c.ChatID, req, upd)
 		return s.sentResult(ctx, mgr, c, rid, upd)
 	}
 	return s.sendFiles(ctx, api, mgr, peer, c, msg, ents, reply, topic)
@@ -254,6 +255,7 @@ func (s *Session) sendPart(ctx context.Context, api *tg.Client, mgr *updates.Man
 			s.sendFailed(c, rid, err)
 			return sdk.Result{}, s.topicErr("send", c.ChatID, err)
 		}
+		s.noteShortSent(c.ChatID, req, upd)
 		return s.sentResult(ctx, mgr, c, rid, upd)
 	}
 	a := msg.Attachments[p.file]
@@ -467,8 +469,15 @@ func (s *Session) React(ctx context.Context, c sdk.Call, r *pb.React) (sdk.Resul
 		rs = append(rs, &tg.ReactionEmoji{Emoticon: te})
 		mine = append(mine, reaction.ToXMPP(te))
 	}
+	if most := s.reactionsMax(ctx, api); len(rs) > most {
+		// Telegram refuses more (REACTIONS_TOO_MANY): the newest go.
+		rs, mine = rs[len(rs)-most:], mine[len(mine)-most:]
+	}
 	req.SetReaction(rs)
 	upd, err := api.MessagesSendReaction(ctx, req)
+	if tgerr.Is(err, "REACTION_INVALID") {
+		return sdk.Result{}, s.reactionRefused(ctx, api, c.ChatID)
+	}
 	if err != nil {
 		return sdk.Result{}, cmdErr("react", err)
 	}

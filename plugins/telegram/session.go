@@ -65,6 +65,8 @@ type Session struct {
 	creates  createLog      // create_txn.go
 	unpins   unpinSet       // pin.go
 	newest   newestSeen     // readmark.go
+	shown    shownTexts     // shown.go
+	reactMax reactLimits    // reactlimit.go
 	listing  contactListing // contacts.go
 	typing   typingRepeats  // typing.go
 }
@@ -90,7 +92,11 @@ func (s *Session) emit(ev *pb.Event) {
 }
 
 func (s *Session) state(st pb.LoginState, msg string) {
-	s.emit(&pb.Event{Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: st, Message: msg}}})
+	ev := &pb.LoginStateEvent{State: st, Message: msg}
+	if st == pb.LoginState_LOGIN_STATE_CONNECTED {
+		ev.Features = s.loginFeatures() // reactlimit.go
+	}
+	s.emit(&pb.Event{Payload: &pb.Event_LoginState{LoginState: ev}})
 }
 
 // Connect opens the login's database and starts the client and gotd's

@@ -52,8 +52,11 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 	features := botmode.Features()
 	proto.Merge(features, &pb.Features{
 		Replies: true, Attachments: true, Formatting: true, Presence: true,
-		Groups: true, Avatars: true, SingleReaction: true,
+		Groups: true, Avatars: true,
 	})
+	// A Premium account sets several reactions on a message: each login
+	// says whether it has one only (a bot, an account without Premium).
+	features.SingleReaction = false
 	return &pb.Capabilities{
 		Network:            "telegram",
 		DisplayName:        "Telegram",

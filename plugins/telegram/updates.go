@@ -228,6 +228,11 @@ func (s *Session) sender(m *tg.Message) *pb.Sender {
 		if c, ok := s.peers.channel(f.ChannelID); ok {
 			snd.Name = c.Title
 		}
+		// A signed post (or an anonymous admin's title) names its
+		// author after the channel, as bot mode and the apps do.
+		if snd.Name != "" && m.PostAuthor != "" {
+			snd.Name += " (" + m.PostAuthor + ")"
+		}
 	}
 	return snd
 }
@@ -253,6 +258,8 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 		if _, isCh := m.PeerID.(*tg.PeerChannel); !isCh && !history {
 			s.db().setMessageChat(m.ID, chat)
 		}
+		text, spans := s.messageText(m)
+		s.shown.note(chat, m.ID, text, spans) // the user's own sends too
 		if !history && m.Out && s.ownSend(ctx, chat, m.ID) {
 			// The gateway's own poll (pollstart.go), as Telegram tells
 			// it again (after a restart, say): its votes correct it.
@@ -327,6 +334,8 @@ func (s *Session) editEvents(mc tg.MessageClass) []*pb.Event {
 	}
 	chat := s.messageChat(m, false)
 	if m.Out && s.sent.take(chat, -m.ID) {
+		text, spans := s.messageText(m)
+		s.shown.note(chat, m.ID, text, spans)
 		return nil // the gateway's own correction
 	}
 	snd := s.sender(m)
@@ -347,6 +356,17 @@ func (s *Session) editEvents(mc tg.MessageClass) []*pb.Event {
 	}
 	// A live location's new position is an edit too: the text says it.
 	text, spans := s.messageText(m)
+	if m.EditHide {
+		// An edit not to be shown as one (a link's preview added) is
+		// no correction when the text is as shown. A hidden edit that
+		// changes it (a live location's move) is not noted: told again
+		// (its event not emitted), it comes again.
+		if s.shown.same(chat, m.ID, text, spans) {
+			return nil
+		}
+	} else {
+		s.shown.note(chat, m.ID, text, spans)
+	}
 	return []*pb.Event{s.editEvent(chat, snd, m.ID, int64(m.EditDate), editEventID(m.ID, m.EditDate, text, spans), text, spans)}
 }
 

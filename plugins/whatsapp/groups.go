@@ -480,7 +480,12 @@ func (s *Session) Kick(ctx context.Context, c sdk.Call, k *pb.Kick) error {
 }
 
 // SetRole makes someone an admin (admin, owner, moderator) or not.
+// WhatsApp cannot mute one member (only an admin setting lets no one
+// but admins send, for all): a visitor is refused, the member untouched.
 func (s *Session) SetRole(ctx context.Context, c sdk.Call, r *pb.SetRole) error {
+	if r.Role == pb.Role_ROLE_VISITOR && r.Affiliation != pb.Affiliation_AFFILIATION_NONE && r.Affiliation != pb.Affiliation_AFFILIATION_OUTCAST {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "whatsapp: WhatsApp cannot mute one member of a group (a group's setting lets only admins send, for everyone): the member is left as they were")
+	}
 	action := whatsmeow.ParticipantChangeDemote
 	if r.Affiliation == pb.Affiliation_AFFILIATION_ADMIN || r.Affiliation == pb.Affiliation_AFFILIATION_OWNER || r.Role == pb.Role_ROLE_MODERATOR {
 		action = whatsmeow.ParticipantChangePromote

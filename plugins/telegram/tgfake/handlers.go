@@ -587,6 +587,9 @@ func (s *Server) register(d *tgtest.Dispatcher) {
 		if gid == 0 {
 			return nil, tgerr.New(400, "MESSAGE_ID_INVALID")
 		}
+		if me, _ := s.self(k); len(emojis) > s.reactionsMax(me.Premium) {
+			return nil, tgerr.New(400, "REACTIONS_TOO_MANY")
+		}
 		mine := s.react(k.user, gid, emojis)
 		return &tg.Updates{Updates: []tg.UpdateClass{mine}, Users: s.usersFor(k.user), Chats: s.chatsFor(k.user), Date: now()}, nil
 	})

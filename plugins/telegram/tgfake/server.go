@@ -71,6 +71,9 @@ type User struct {
 	// SpamRestricted: Telegram limits the account (reported for spam):
 	// it may not create groups (USER_RESTRICTED).
 	SpamRestricted bool
+	// Premium: the account has Telegram Premium (more reactions on a
+	// message: SetReactionLimits).
+	Premium bool
 
 	ver     *verifier
 	photoID int64
@@ -78,7 +81,7 @@ type User struct {
 
 func (u *User) tg(self bool) *tg.User {
 	out := &tg.User{ID: u.ID, AccessHash: u.ID * 7, FirstName: u.FirstName, LastName: u.LastName,
-		Username: u.Username, Phone: u.Phone, Self: self, Contact: !self, Status: &tg.UserStatusRecently{}}
+		Username: u.Username, Phone: u.Phone, Self: self, Contact: !self, Status: &tg.UserStatusRecently{}, Premium: u.Premium}
 	if u.photoID != 0 {
 		out.Photo = &tg.UserProfilePhoto{PhotoID: u.photoID, DCID: DC}
 	}
@@ -103,6 +106,7 @@ type Server struct {
 	gid      int
 	links    map[int]map[int64]int        // message gid -> owner -> ID in their box
 	reacts   map[int]map[int64][]string   // gid -> user -> emojis
+	reactMax [2]int                       // reactions per user and message, without and with Premium (reactions.go)
 	votes    map[int64]map[int64][][]byte // poll ID -> user -> options (polls.go)
 	pollSeq  int64                        // the last poll ID a sent poll got (polls.go)
 	quizzes  map[int64]quizKey            // poll ID -> a quiz's answer (SetQuiz, polls.go)
@@ -377,6 +381,7 @@ func New() (*Server, error) {
 	s.registerMessages(d)
 	s.registerPins(d)
 	s.registerPinSearch(d)
+	s.registerAppConfig(d)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	go func() { s.done <- c.Up(ctx) }()
