@@ -166,7 +166,8 @@ func (t *transport) discoInfo(st *wire.Stanza, user string, toGateway bool, node
 		network, name = caps.Network, caps.DisplayName
 	}
 	r.Start("identity", "").Attr("category", "gateway").Attr("type", network).Attr("name", name).End()
-	for _, f := range []string{wire.NSDiscoInfo, wire.NSDiscoItems, wire.NSRegister, wire.NSVersion, wire.NSPing, nsCommands, wire.NSGateway} {
+	// nsRSM: its disco#items, the rooms list, pages (room_items.go).
+	for _, f := range []string{wire.NSDiscoInfo, wire.NSDiscoItems, wire.NSRegister, wire.NSVersion, wire.NSPing, nsCommands, wire.NSGateway, nsRSM} {
 		r.Start("feature", "").Attr("var", f).End()
 	}
 	return r.Bytes()

@@ -21,6 +21,11 @@ import (
 func TestRoomListPaged(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := roomUser(t, s, "alice")
+	// The transport says it pages (XEP-0059 §6).
+	info, err := alice.IQ(ctxT(t), `<iq type='get' to='`+domain+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
+	if err != nil || !strings.Contains(info.XML, `<feature var="http://jabber.org/protocol/rsm"`) {
+		t.Fatalf("the transport's disco#info: %v %s, want the rsm feature", err, info.XML)
+	}
 	join(t, alice, "a", "") // the commands are groupchat messages
 	const groups = 280
 	long := strings.Repeat("x", 900)
