@@ -98,10 +98,20 @@ func TestRoomModerationV0(t *testing.T) {
 // <moderated><retract/><reason/></moderated></apply-to>) both.
 func checkModerated(t *testing.T, c *xmpptest.Client, sid, by, byID, reason string) {
 	t.Helper()
+	isNotice := func(st xmpptest.Stanza) bool {
+		return st.Name == "message" && strings.Contains(st.XML, `<moderated`) && strings.Contains(st.XML, `id="`+sid+`"`)
+	}
+	// The first notice, then a barrier for any second: a message sent
+	// after the retraction may go through the network before it (the
+	// two are separate commands), so the barrier alone could come first.
+	first, err := c.Next(ctxT(t), isNotice)
+	if err != nil {
+		t.Fatalf("no notice of the moderation of %s: %v", sid, err)
+	}
 	groupchat(t, c, "after")
-	notices := map[string]xmpptest.Stanza{} // by stanza id: Next may look at one twice
+	notices := map[string]xmpptest.Stanza{first.ID: first} // by stanza id: Next may look at one twice
 	if _, err := c.Next(ctxT(t), func(st xmpptest.Stanza) bool {
-		if st.Name == "message" && strings.Contains(st.XML, `<moderated`) && strings.Contains(st.XML, `id="`+sid+`"`) {
+		if isNotice(st) {
 			notices[st.ID] = st
 		}
 		return st.Name == "message" && nick(st.From) == "Echo One" && st.Body == "after"
