@@ -19,6 +19,7 @@ import (
 	"passerelle.im/passerelle/plugins/pollstore"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/typingkeep"
 )
 
 // ConnectWait is how long Connect waits for the first subscription before
@@ -59,7 +60,7 @@ type Session struct {
 	polls    pollCache       // polls of the messages seen, for their votes (polls.go)
 	pins     *pinList        // the messages pinned in each chat (pins.go)
 	typing   map[string]bool // chats where the user was last said typing
-	repeats  typingRepeats   // typing.go
+	repeats  typingkeep.Lazy // typing.go
 	// untrusted: contacts whose changed safety number was told and none
 	// of whose messages was read since (safety.go).
 	untrusted map[string]bool

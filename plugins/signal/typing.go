@@ -2,7 +2,6 @@ package signal
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -25,31 +24,15 @@ const (
 	typingValidMs = 15000
 )
 
-// typingRepeats repeats the user's typing while they compose, made at
-// first use; every is its pace (typingRepeat when 0: tests set it).
-type typingRepeats struct {
-	once  sync.Once
-	k     *typingkeep.Keeper
-	every time.Duration
-}
-
 // typingKeeper is the session's repeater of the user's typing.
 func (s *Session) typingKeeper() *typingkeep.Keeper {
-	t := &s.repeats
-	t.once.Do(func() {
-		every := t.every
-		if every <= 0 {
-			every = typingRepeat
+	return s.repeats.Get(typingRepeat, typingHold, func(ctx context.Context, chat string) error {
+		p, err := target(chat)
+		if err != nil {
+			return err
 		}
-		t.k = typingkeep.New(every, typingHold, func(ctx context.Context, chat string) error {
-			p, err := target(chat)
-			if err != nil {
-				return err
-			}
-			return s.call(ctx, "could not send typing", "sendTyping", p, nil)
-		})
+		return s.call(ctx, "could not send typing", "sendTyping", p, nil)
 	})
-	return t.k
 }
 
 // SetTyping says the user is typing, or stopped; while they type, it is

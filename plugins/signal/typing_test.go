@@ -29,7 +29,7 @@ func TestTypingRepeated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.repeats.every = 5 * time.Millisecond
+	s.repeats.Every = 5 * time.Millisecond
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := s.Connect(ctx); err != nil {

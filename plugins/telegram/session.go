@@ -20,6 +20,7 @@ import (
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 	"passerelle.im/passerelle/plugins/telegram/botmode"
+	"passerelle.im/passerelle/plugins/typingkeep"
 )
 
 // ConnectWait is how long Connect waits for the first connection's
@@ -59,16 +60,16 @@ type Session struct {
 	react    reactionCache
 	uploads  uploads
 	topics   topicCache
-	banLists banCache       // bancache.go
-	found    foundSet       // search.go
-	polls    pollCache      // polls.go
-	creates  createLog      // create_txn.go
-	unpins   unpinSet       // pin.go
-	newest   newestSeen     // readmark.go
-	shown    shownTexts     // shown.go
-	reactMax reactLimits    // reactlimit.go
-	listing  contactListing // contacts.go
-	typing   typingRepeats  // typing.go
+	banLists banCache        // bancache.go
+	found    foundSet        // search.go
+	polls    pollCache       // polls.go
+	creates  createLog       // create_txn.go
+	unpins   unpinSet        // pin.go
+	newest   newestSeen      // readmark.go
+	shown    shownTexts      // shown.go
+	reactMax reactLimits     // reactlimit.go
+	listing  contactListing  // contacts.go
+	typing   typingkeep.Lazy // typing.go
 }
 
 func newSession(n *Network, login sdk.LoginInfo, st saved) *Session {

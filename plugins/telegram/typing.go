@@ -2,7 +2,6 @@ package telegram
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/gotd/td/tg"
@@ -26,45 +25,20 @@ const (
 	typingValidMs = 6000
 )
 
-// typingRepeats repeats the user's typing while they compose, made at
-// first use; every is its pace (typingRepeat when 0: tests set it).
-type typingRepeats struct {
-	once  sync.Once
-	k     *typingkeep.Keeper
-	every time.Duration
-}
-
 // typingKeeper is the session's repeater of the user's typing.
 func (s *Session) typingKeeper() *typingkeep.Keeper {
-	t := &s.typing
-	t.once.Do(func() {
-		every := t.every
-		if every <= 0 {
-			every = typingRepeat
-		}
-		t.k = typingkeep.New(every, typingHold, func(ctx context.Context, chat string) error {
-			return s.sayTyping(ctx, chat, pb.TypingState_TYPING_STATE_COMPOSING)
-		})
+	return s.typing.Get(typingRepeat, typingHold, func(ctx context.Context, chat string) error {
+		return s.sayTyping(ctx, chat, pb.TypingState_TYPING_STATE_COMPOSING)
 	})
-	return t.k
 }
 
 // SetTyping says the user types, or stopped; while they type, it is
 // said again until they stop, send a message there, leave the chat or
 // the login disconnects (or typingHold after their last composing).
 func (s *Session) SetTyping(ctx context.Context, c sdk.Call, state pb.TypingState) error {
-	k := s.typingKeeper()
-	composing := state == pb.TypingState_TYPING_STATE_COMPOSING
-	if !composing {
-		k.Stop(c.ChatID)
-	}
-	if err := s.sayTyping(ctx, c.ChatID, state); err != nil {
-		return err
-	}
-	if composing {
-		k.Composing(c.ChatID)
-	}
-	return nil
+	return s.typingKeeper().Set(ctx, c.ChatID, state == pb.TypingState_TYPING_STATE_COMPOSING, func(ctx context.Context) error {
+		return s.sayTyping(ctx, c.ChatID, state)
+	})
 }
 
 // sayTyping tells Telegram the user's chat state in chat.

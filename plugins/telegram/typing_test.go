@@ -51,7 +51,7 @@ func TestTypingActions(t *testing.T) {
 func TestTypingRepeated(t *testing.T) {
 	srv := newFake(t)
 	s, _, _, _ := connectAlice(t, srv)
-	s.typing.every = 5 * time.Millisecond
+	s.typing.Every = 5 * time.Millisecond
 	ctx := ctxT(t)
 	composing := func() {
 		t.Helper()

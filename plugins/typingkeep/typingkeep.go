@@ -120,3 +120,39 @@ func (k *Keeper) Repeating() int {
 	defer k.mu.Unlock()
 	return len(k.chats)
 }
+
+// Lazy is a Keeper made at its first use, as a plugin's session is
+// made before it can say anything. Every, when set, is the pace instead
+// of the one Get is given (tests shorten it).
+type Lazy struct {
+	once  sync.Once
+	k     *Keeper
+	Every time.Duration
+}
+
+// Get is the Keeper, made with New(every, max, say) the first time.
+func (l *Lazy) Get(every, max time.Duration, say func(ctx context.Context, chat string) error) *Keeper {
+	l.once.Do(func() {
+		if l.Every > 0 {
+			every = l.Every
+		}
+		l.k = New(every, max, say)
+	})
+	return l.k
+}
+
+// Set tells the network the user's chat state in chat (tell) and keeps
+// a composing alive: any other state ends the repeats before it is told,
+// so none follows it; a composing told starts them, or goes on with them.
+func (k *Keeper) Set(ctx context.Context, chat string, composing bool, tell func(context.Context) error) error {
+	if !composing {
+		k.Stop(chat)
+	}
+	if err := tell(ctx); err != nil {
+		return err
+	}
+	if composing {
+		k.Composing(chat)
+	}
+	return nil
+}

@@ -16,6 +16,7 @@ import (
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
+	"passerelle.im/passerelle/plugins/typingkeep"
 )
 
 // Session is one login: one linked device and its connection.
@@ -27,7 +28,7 @@ type Session struct {
 	ids   *identities
 	conv  inbound
 	// typing repeats the user's composing while they compose (typing.go).
-	typing typingRepeats
+	typing typingkeep.Lazy
 
 	// hookMu guards the session's whatsmeow handler. It is not s.mu:
 	// whatsmeow adds and removes handlers under the lock its dispatch

@@ -17,7 +17,7 @@ import (
 func TestTypingRepeated(t *testing.T) {
 	r := newRig(t, "")
 	s, fake := r.connected(t)
-	s.typing.every = 5 * time.Millisecond
+	s.typing.Every = 5 * time.Millisecond
 	ctx := context.Background()
 	const chat = "+33611111111"
 	composing := func() {
