@@ -242,16 +242,24 @@ func TestFileAnnouncedOverLimit(t *testing.T) {
 	}
 }
 
-// TestFileByPath: a plugin without UploadMedia (no media_upload) still
-// gets the user's file as today, downloaded into its data folder and
-// named by path; its file comes back the same way.
-func TestFileByPath(t *testing.T) {
+// pathfilesPlugin builds the test plugin that takes and gives files as
+// paths in its folder (testdata/pathfiles), beside the echo's binary.
+func pathfilesPlugin(t *testing.T) string {
+	t.Helper()
 	bin := filepath.Join(filepath.Dir(echoBin), "pathfiles")
 	build := exec.Command("go", "build", "-o", bin, "passerelle.im/passerelle/bridge/testdata/pathfiles")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the pathfiles plugin: %v\n%s", err, out)
 	}
+	return bin
+}
+
+// TestFileByPath: a plugin without UploadMedia (no media_upload) still
+// gets the user's file as today, downloaded into its data folder and
+// named by path; its file comes back the same way.
+func TestFileByPath(t *testing.T) {
+	bin := pathfilesPlugin(t)
 	s := newStack(t, stackOptions{httpUpload: true, plugin: bin})
 	alice := registered(t, s, "alice")
 	data := make([]byte, 300_000)

@@ -4,9 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -104,12 +101,7 @@ func TestVoiceNoteOut(t *testing.T) {
 // folder (no UploadMedia) gets the voice note marked as well, read from
 // the downloaded file's start; a stereo song is not.
 func TestVoiceNoteOutByPath(t *testing.T) {
-	bin := filepath.Join(filepath.Dir(echoBin), "pathfiles")
-	build := exec.Command("go", "build", "-o", bin, "passerelle.im/passerelle/bridge/testdata/pathfiles")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the pathfiles plugin: %v\n%s", err, out)
-	}
+	bin := pathfilesPlugin(t)
 	s := newStack(t, stackOptions{httpUpload: true, plugin: bin})
 	alice := registered(t, s, "alice")
 	sendFile(t, alice, uploadAsUser(t, s, alice, "Song.opus", "audio/ogg", oggOpus(2)))
