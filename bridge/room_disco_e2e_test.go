@@ -2,7 +2,10 @@ package bridge_test
 
 import (
 	"regexp"
+	"strings"
 	"testing"
+
+	"passerelle.im/passerelle/internal/xmpptest"
 )
 
 // TestRoomInfoChangeSubject: the room's disco#info form says occupants
@@ -20,6 +23,32 @@ func TestRoomInfoChangeSubject(t *testing.T) {
 	for _, v := range []string{"muc#roominfo_subjectmod", "muc#roomconfig_changesubject"} {
 		if !regexp.MustCompile(`<field [^>]*var="` + regexp.QuoteMeta(v) + `"[^>]*><value>1</value>`).MatchString(info.XML) {
 			t.Errorf("room disco#info: no %s true: %s", v, info.XML)
+		}
+	}
+}
+
+// TestChannelInfoNoSubjectChange: in a broadcast channel its readers set
+// no topic, so its disco#info says occupants may not change the subject
+// (it said they may wherever the network sets topics, and clients
+// offered readers a change the network then refused).
+func TestChannelInfoNoSubjectChange(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	join(t, alice, "a", "") // the command is a groupchat message
+	groupchat(t, alice, `net-event {"chatId":"news","chat":{"chat":{"chatId":"news","type":"CHAT_TYPE_CHANNEL","name":"News"}}}`)
+	news := "news@" + domain
+	if _, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "message" && strings.Contains(st.XML, `jid="`+news+`"`)
+	}); err != nil {
+		t.Fatalf("no invitation to the channel: %v", err)
+	}
+	info, err := alice.IQ(ctxT(t), `<iq type='get' to='`+news+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
+	if err != nil || info.Type != "result" {
+		t.Fatalf("channel disco#info: %v %s", err, info.XML)
+	}
+	for _, v := range []string{"muc#roominfo_subjectmod", "muc#roomconfig_changesubject"} {
+		if !regexp.MustCompile(`<field [^>]*var="` + regexp.QuoteMeta(v) + `"[^>]*><value>0</value>`).MatchString(info.XML) {
+			t.Errorf("channel disco#info: want %s false: %s", v, info.XML)
 		}
 	}
 }

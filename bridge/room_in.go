@@ -248,8 +248,9 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			// reactions neither.
 			mayPost := !r.readOnly && (r.typ != pb.ChatType_CHAT_TYPE_CHANNEL || r.selfRole == pb.Role_ROLE_MODERATOR)
 			ri := muc.RoomInfo{Name: r.name, Subject: r.subject, Occupants: len(r.members) + 1, Archived: true, AvatarHash: r.avatarHash,
-				Moderation:        f.GetRetractions(),
-				SubjectChangeable: f.GetGroupTopic(),
+				Moderation: f.GetRetractions(),
+				// A channel's readers, and a read-only chat's, set no topic.
+				SubjectChangeable: f.GetGroupTopic() && r.typ != pb.ChatType_CHAT_TYPE_CHANNEL && !r.readOnly,
 				Moderated:         r.typ == pb.ChatType_CHAT_TYPE_CHANNEL || r.readOnly,
 				Reactions:         f.GetReactions() && mayPost}
 			if f.GetSingleReaction() {
