@@ -781,3 +781,29 @@ func TestRoomReactionBeforeResult(t *testing.T) {
 		delete(sids, m[1])
 	}
 }
+
+// TestRoomSubjectFromUser: the user's subject change (XEP-0045 §8.1)
+// goes to the network, whose topic event brings it back from the user's
+// occupant; one the network refuses to a member is forbidden, as the
+// XEP says (it was not-allowed).
+func TestRoomSubjectFromUser(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	j := join(t, alice, "a", "")
+	if err := alice.SendRaw(ctxT(t), `<message type='groupchat' id='s1' to='`+room+`'><subject>Roads and rails</subject></message>`); err != nil {
+		t.Fatal(err)
+	}
+	st, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+		return s.Name == "message" && bareJID(s.From) == room && (s.Type == "error" || strings.Contains(s.XML, "<subject"))
+	})
+	if err != nil || st.Type == "error" || st.From != j.self.From || !strings.Contains(st.XML, "<subject>Roads and rails</subject>") {
+		t.Fatalf("the user's subject change: %v %s", err, st.XML)
+	}
+	if err := alice.SendRaw(ctxT(t), `<message type='groupchat' id='s2' to='`+room+`'><subject>admins only, this</subject></message>`); err != nil {
+		t.Fatal(err)
+	}
+	st, err = alice.Next(ctxT(t), func(s xmpptest.Stanza) bool { return s.Name == "message" && s.Type == "error" })
+	if err != nil || st.ID != "s2" || st.Err.Condition != "forbidden" {
+		t.Fatalf("a refused subject change: %v %s, want forbidden", err, st.XML)
+	}
+}

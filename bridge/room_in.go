@@ -903,8 +903,13 @@ func (s *session) setSubject(ctx context.Context, st *wire.Stanza, r *room, subj
 		return
 	}
 	t.host.Send(&pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_SetTopic{SetTopic: &pb.SetTopic{Topic: subject}}}, func(res *pb.CommandResult) {
-		if res.Error != nil {
-			t.send(ctx, wire.ErrorReply(st, conditionOf(res.Error.Code), res.Error.Text))
+		if res.Error == nil {
+			return
 		}
+		cond := conditionOf(res.Error.Code)
+		if res.Error.Code == pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
+			cond = wire.Forbidden // XEP-0045 §8.1: an occupant who may not
+		}
+		t.send(ctx, wire.ErrorReply(st, cond, res.Error.Text))
 	})
 }

@@ -194,13 +194,17 @@ func (s *Session) LeaveChat(_ context.Context, c sdk.Call) error {
 }
 
 // SetTopic sets the group's topic; the network tells every member, the
-// user included (sdk.TopicSetter).
+// user included (sdk.TopicSetter). A topic starting "admins only" is
+// refused NOT_ALLOWED, as a group whose info only its admins edit does.
 func (s *Session) SetTopic(_ context.Context, c sdk.Call, topic string) error {
 	if err := s.inChat(c); err != nil {
 		return err
 	}
 	if c.ChatID != RoomID {
 		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "%q is no group of the echo network", c.ChatID)
+	}
+	if strings.HasPrefix(topic, "admins only") {
+		return sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "only the group's admins change its topic")
 	}
 	s.setTopic(s.loginID, true, topic)
 	return nil
