@@ -127,6 +127,15 @@ func mediaKind(mime string, voice bool) whatsmeow.MediaType {
 	return whatsmeow.MediaDocument
 }
 
+// oggAudio tells an Ogg audio type: WhatsApp's voice notes are Ogg Opus
+// on every app (whatsmeow's own example sends "audio/ogg; codecs=opus"
+// as PTT), so a voice note in another format (an AAC recording in MP4)
+// goes as an audio file, which plays, not as a voice note that may not.
+func oggAudio(mime string) bool {
+	base, _, _ := strings.Cut(mime, ";")
+	return strings.EqualFold(strings.TrimSpace(base), "audio/ogg")
+}
+
 // mediaMessage is the message of an uploaded file with its caption.
 func mediaMessage(a *pb.Attachment, up whatsmeow.UploadResponse, caption string, ci *waE2E.ContextInfo) *waE2E.Message {
 	mime := a.MimeType
@@ -160,7 +169,7 @@ func mediaMessage(a *pb.Attachment, up whatsmeow.UploadResponse, caption string,
 		return &waE2E.Message{AudioMessage: &waE2E.AudioMessage{
 			URL: proto.String(up.URL), DirectPath: proto.String(up.DirectPath), MediaKey: up.MediaKey,
 			FileEncSHA256: up.FileEncSHA256, FileSHA256: up.FileSHA256, FileLength: proto.Uint64(up.FileLength),
-			Mimetype: proto.String(mime), PTT: proto.Bool(a.VoiceNote), ContextInfo: ci,
+			Mimetype: proto.String(mime), PTT: proto.Bool(a.VoiceNote && oggAudio(mime)), ContextInfo: ci,
 			Seconds: u32(int32(a.DurationMs / 1000)),
 		}}
 	}
