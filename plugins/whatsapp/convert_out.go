@@ -115,8 +115,7 @@ func reactionMessage(chat types.JID, q quoted, emojis []string, now time.Time) *
 // a WebM or QuickTime video is no format the apps send (they convert to
 // MP4), and not known to play.
 func mediaKind(mime string, voice bool) whatsmeow.MediaType {
-	base, _, _ := strings.Cut(mime, ";")
-	switch base = strings.ToLower(strings.TrimSpace(base)); {
+	switch base := baseType(mime); {
 	case base == "image/jpeg" || base == "image/jpg" || base == "image/png":
 		return whatsmeow.MediaImage
 	case base == "video/mp4" || base == "video/3gpp":
@@ -131,9 +130,12 @@ func mediaKind(mime string, voice bool) whatsmeow.MediaType {
 // on every app (whatsmeow's own example sends "audio/ogg; codecs=opus"
 // as PTT), so a voice note in another format (an AAC recording in MP4)
 // goes as an audio file, which plays, not as a voice note that may not.
-func oggAudio(mime string) bool {
+func oggAudio(mime string) bool { return baseType(mime) == "audio/ogg" }
+
+// baseType is a MIME type without its parameters, in lower case.
+func baseType(mime string) string {
 	base, _, _ := strings.Cut(mime, ";")
-	return strings.EqualFold(strings.TrimSpace(base), "audio/ogg")
+	return strings.ToLower(strings.TrimSpace(base))
 }
 
 // mediaMessage is the message of an uploaded file with its caption.
