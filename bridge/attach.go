@@ -162,9 +162,10 @@ func (t *transport) streamAttachment(ctx context.Context, loginID, url string, d
 	head, _ := br.Peek(voiceHeadBytes)
 	att := &pb.Attachment{Name: d.Name, MimeType: d.MIME}
 	info := &pb.MediaInfo{Name: d.Name, MimeType: d.MIME, Size: d.Size}
-	t.markVoiceNote(att, info, head, durationMs)
-	n := &countingReader{r: br}
+	r, marked := t.markVoiceStream(att, info, br, head, d.Size, durationMs)
+	n := &countingReader{r: r}
 	id, err := pluginhost.UploadMedia(ctx, client, loginID, info, n, limit)
+	marked(err)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +204,7 @@ func (t *transport) fetchAttachment(ctx context.Context, url string, durationMs 
 		return nil, err
 	}
 	att := &pb.Attachment{Name: f.Name, MimeType: f.MIME, Size: f.Size, Source: &pb.Attachment_Path{Path: f.Path}}
-	t.markVoiceNote(att, nil, fileHead(f.Path, voiceHeadBytes), durationMs)
+	t.markVoiceFile(att, f.Path, durationMs)
 	return att, nil
 }
 

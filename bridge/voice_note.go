@@ -145,6 +145,7 @@ func declaredDurationMs(st *wire.Stanza) int64 {
 
 // markVoiceNote sets att's voice-note flag, and info's when the file is
 // streamed, for a file that is a recorded voice message; see voiceNote.
+// durationMs is the declared length, else the one read from the file.
 func (t *transport) markVoiceNote(att *pb.Attachment, info *pb.MediaInfo, head []byte, durationMs int64) {
 	voice, mt := voiceNote(att.GetName(), att.GetMimeType(), head, durationMs)
 	if !voice {
@@ -157,5 +158,56 @@ func (t *transport) markVoiceNote(att *pb.Attachment, info *pb.MediaInfo, head [
 	}
 	if info != nil {
 		info.VoiceNote, info.MimeType, info.DurationMs = true, mt, att.DurationMs
+	}
+}
+
+// toMeasure reports whether the length of a file, said to last
+// durationMs (0: not said), is to be read from the file: one that looks
+// like a voice message, in a format whose length can be read.
+func toMeasure(att *pb.Attachment, head []byte, durationMs int64) bool {
+	if durationMs > 0 || !isOgg(head) && !isMP4(head) {
+		return false
+	}
+	voice, _ := voiceNote(att.GetName(), att.GetMimeType(), head, 0)
+	return voice
+}
+
+// isMP4 reports whether head starts an MP4 file (its ftyp box).
+func isMP4(head []byte) bool { return len(head) >= 8 && string(head[4:8]) == "ftyp" }
+
+// markVoiceFile is markVoiceNote for a file downloaded to path: its
+// start, and its length when none is said, are read from it.
+func (t *transport) markVoiceFile(att *pb.Attachment, path string, durationMs int64) {
+	head := fileHead(path, voiceHeadBytes)
+	if toMeasure(att, head, durationMs) {
+		durationMs = fileDurationMs(path)
+	}
+	t.markVoiceNote(att, nil, head, durationMs)
+}
+
+// markVoiceStream is markVoiceNote for a file streamed from r (size
+// bytes, -1 if unknown), whose start is head. The upload reads the
+// returned reader and calls done with its outcome. A voice message of
+// unsaid length is measured on the way and marked by done: only att,
+// as info goes before the length is known (a plugin takes either
+// mark), and a file measured past voiceMaxMs is no voice note.
+func (t *transport) markVoiceStream(att *pb.Attachment, info *pb.MediaInfo, r io.Reader, head []byte, size, durationMs int64) (_ io.Reader, done func(error)) {
+	if !toMeasure(att, head, durationMs) {
+		t.markVoiceNote(att, info, head, durationMs)
+		return r, func(error) {}
+	}
+	pr, pw := io.Pipe()
+	measured := make(chan int64, 1)
+	go func() {
+		ms := mediaDurationMs(newMediaReader(pr, nil, size))
+		io.Copy(io.Discard, pr) // the rest of the upload
+		measured <- ms
+	}()
+	return io.TeeReader(r, pw), func(err error) {
+		pw.CloseWithError(err) // nil: the end of the file
+		ms := <-measured
+		if err == nil {
+			t.markVoiceNote(att, nil, head, ms)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"passerelle.im/passerelle/bridge"
 	"passerelle.im/passerelle/internal/xmpptest"
 )
 
@@ -112,4 +113,49 @@ func TestVoiceNoteOutByPath(t *testing.T) {
 	sendFile(t, alice, uploadAsUser(t, s, alice, "RECORDING_20261205_231500123.oga", "audio/ogg", oggOpus(1)))
 	receiveFile(t, alice)
 	s.logs.waitLog(t, `file sent as a voice note" transport=echo name=RECORDING_20261205_231500123.oga mime="audio/ogg; codecs=opus"`, 5*time.Second)
+}
+
+// TestVoiceNoteLengthRead: a voice message sent as a bare URL, with no
+// length (Conversations, Gajim), reaches the plugin with the length read
+// from the file, streamed to the plugin: Opus in Ogg from its last
+// page, AAC in MP4 from its movie header. A length the client gives
+// stays, and a recording that lasts longer than a voice message goes as
+// an audio file.
+func TestVoiceNoteLengthRead(t *testing.T) {
+	s := newStack(t, stackOptions{httpUpload: true})
+	alice := registered(t, s, "alice")
+	for _, v := range []struct {
+		name, mime string
+		data       []byte
+		ms         int
+		want       string
+	}{
+		{"2c6e1f0a-6a1b-4d7e-9f3c-0b4a5e6d7c8f.oga", "audio/ogg", bridge.OggOpusFile(1, 4200, 90_000), 0, `mime="audio/ogg; codecs=opus" duration_ms=4200`},
+		{"RECORDING_20261205_231501456.m4a", "audio/mp4", bridge.MP4File(3700, 40_000, true), 0, "mime=audio/mp4 duration_ms=3700"},
+		{"voice-message-20261205-231502.oga", "audio/ogg", bridge.OggOpusFile(1, 4200, 9000), 9000, `mime="audio/ogg; codecs=opus" duration_ms=9000`},
+	} {
+		url := uploadAsUser(t, s, alice, v.name, v.mime, v.data)
+		if v.ms > 0 {
+			sendFileWithLength(t, alice, url, v.ms)
+		} else {
+			sendFile(t, alice, url)
+		}
+		receiveFile(t, alice)
+		s.logs.waitLog(t, "file sent as a voice note\" transport=echo name="+v.name+" "+v.want, 5*time.Second)
+	}
+	sendFile(t, alice, uploadAsUser(t, s, alice, "lecture.oga", "audio/ogg", bridge.OggOpusFile(1, 45*60*1000, 0)))
+	receiveFile(t, alice) // the echo: the plugin has had it
+	if n := s.logs.Count("name=lecture.oga"); n != 0 {
+		t.Fatalf("a 45-minute recording sent as a voice note:\n%s", s.logs.String())
+	}
+}
+
+// TestVoiceNoteLengthReadByPath: the same for a plugin that takes files
+// by path: the length is read from the downloaded file.
+func TestVoiceNoteLengthReadByPath(t *testing.T) {
+	p := newStack(t, stackOptions{httpUpload: true, plugin: pathfilesPlugin(t)})
+	bob := registered(t, p, "bob")
+	sendFile(t, bob, uploadAsUser(t, p, bob, "RECORDING_20261205_231500123.oga", "audio/ogg", bridge.OggOpusFile(1, 12_340, 30_000)))
+	receiveFile(t, bob)
+	p.logs.waitLog(t, `file sent as a voice note" transport=echo name=RECORDING_20261205_231500123.oga mime="audio/ogg; codecs=opus" duration_ms=12340`, 5*time.Second)
 }

@@ -1,12 +1,17 @@
 package bridge
 
 import (
+	"bytes"
 	"encoding/xml"
+	"errors"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"passerelle.im/passerelle/bridge/wire"
+	pb "passerelle.im/passerelle/plugins/proto"
 )
 
 // opusPage is an Ogg stream's first page holding an OpusHead of that
@@ -83,5 +88,71 @@ func TestFileHead(t *testing.T) {
 	}
 	if h := fileHead(filepath.Join(t.TempDir(), "missing"), 8); h != nil {
 		t.Fatalf("missing file: %q", h)
+	}
+}
+
+// TestVoiceNoteLength: a voice message sent with no length gets the one
+// read from the file, downloaded (markVoiceFile) or streamed to the
+// plugin (markVoiceStream); a length the client gives stays; a
+// recording that lasts longer than a voice message is no voice note.
+func TestVoiceNoteLength(t *testing.T) {
+	tr := &transport{log: slog.New(slog.DiscardHandler)}
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name, mime string
+		file       []byte
+		declared   int64
+		voice      bool
+		wantMs     int64
+	}{
+		{"a1b2.oga", "audio/ogg", OggOpusFile(1, 4200, 8000), 0, true, 4200},
+		{"RECORDING_20261205_231500123.m4a", "audio/mp4", MP4File(3700, 20_000, true), 0, true, 3700},
+		{"voice-message-20261205-231502.m4a", "audio/mp4", MP4File(61_500, 20_000, false), 0, true, 61_500},
+		{"a1b2.oga", "audio/ogg", OggOpusFile(1, 4200, 8000), 9000, true, 9000},
+		{"lecture.oga", "audio/ogg", OggOpusFile(1, 45*60*1000, 20_000), 0, false, 0},
+		{"RECORDING_20261205_231500123.m4a", "audio/mp4", MP4File(31*60*1000, 20_000, true), 0, false, 0},
+		{"RECORDING_20261205_231500123.m4a", "audio/mp4", []byte("\x00\x00\x00\x1cftypM4A  cut"), 0, true, 0},
+	} {
+		p := filepath.Join(dir, c.name)
+		if err := os.WriteFile(p, c.file, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		att := &pb.Attachment{Name: c.name, MimeType: c.mime}
+		tr.markVoiceFile(att, p, c.declared)
+		if att.VoiceNote != c.voice || att.DurationMs != c.wantMs {
+			t.Errorf("%s (%d ms said), downloaded: voice %v, %d ms; want %v, %d ms", c.name, c.declared, att.VoiceNote, att.DurationMs, c.voice, c.wantMs)
+		}
+
+		att = &pb.Attachment{Name: c.name, MimeType: c.mime}
+		info := &pb.MediaInfo{Name: c.name, MimeType: c.mime}
+		head := c.file[:min(len(c.file), voiceHeadBytes)]
+		r, done := tr.markVoiceStream(att, info, bytes.NewReader(c.file), head, int64(len(c.file)), c.declared)
+		got, err := io.ReadAll(r)
+		done(err)
+		if err != nil || !bytes.Equal(got, c.file) {
+			t.Fatalf("%s: the stream changed: %v", c.name, err)
+		}
+		if att.VoiceNote != c.voice || att.DurationMs != c.wantMs {
+			t.Errorf("%s (%d ms said), streamed: voice %v, %d ms; want %v, %d ms", c.name, c.declared, att.VoiceNote, att.DurationMs, c.voice, c.wantMs)
+		}
+		if info.VoiceNote && (c.declared == 0 || !c.voice) {
+			t.Errorf("%s: the upload is marked before its length is known", c.name)
+		}
+	}
+}
+
+// TestVoiceNoteStreamBroken: a stream that breaks off marks nothing and
+// leaves nothing running.
+func TestVoiceNoteStreamBroken(t *testing.T) {
+	tr := &transport{log: slog.New(slog.DiscardHandler)}
+	file := OggOpusFile(1, 4200, 200_000)
+	att := &pb.Attachment{Name: "a.oga", MimeType: "audio/ogg"}
+	r, done := tr.markVoiceStream(att, &pb.MediaInfo{}, bytes.NewReader(file), file[:voiceHeadBytes], int64(len(file)), 0)
+	if _, err := io.CopyN(io.Discard, r, 1000); err != nil {
+		t.Fatal(err)
+	}
+	done(errors.New("the upload failed"))
+	if att.VoiceNote || att.DurationMs != 0 {
+		t.Fatalf("a broken upload marked: %v", att)
 	}
 }

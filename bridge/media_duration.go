@@ -1,0 +1,402 @@
+package bridge
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"math"
+	"os"
+)
+
+// A recording's length, read from the file itself, for the clients that
+// send a voice message as a bare URL with no length (Conversations,
+// Gajim): the networks show a voice note of unknown length as 0 s. Only
+// what the recorders make is read: Opus in Ogg and AAC or Opus in MP4.
+// The file may be hostile: every read is bounded, a size that lies ends
+// the reading, and a file not understood has no length (0).
+
+const (
+	// oggTailBytes is how much of an Ogg file's end is searched for its
+	// last page: more than the largest page (27 + 255 + 255*255 bytes).
+	oggTailBytes = 64 << 10
+	// opusRate is the rate of every Opus granule position (RFC 7845 §4).
+	opusRate = 48000
+	// oggMaxTries bounds the checksums computed in search of the last
+	// page.
+	oggMaxTries = 64
+	// mp4MaxBoxes bounds the boxes walked at one level of an MP4 file
+	// (recorders write four or five).
+	mp4MaxBoxes = 64
+)
+
+// errMedia: the file is not one whose length can be read.
+var errMedia = errors.New("media length not readable")
+
+// mediaReader is a file read front to back. skip passes over bytes not
+// needed: a seek on a file on disk, a read that drops them on a stream.
+type mediaReader struct {
+	r    *bufio.Reader
+	src  io.Reader // what r buffers
+	seek io.Seeker // src's, to skip by seeking; nil: a stream
+	off  int64     // the offset of the next byte r yields
+	size int64     // -1: unknown
+}
+
+// read reads the next n bytes (n is small: callers bound it).
+func (m *mediaReader) read(n int) ([]byte, error) {
+	if m.size >= 0 && m.off+int64(n) > m.size {
+		return nil, errMedia
+	}
+	b := make([]byte, n)
+	k, err := io.ReadFull(m.r, b)
+	m.off += int64(k)
+	if err != nil {
+		return nil, errMedia
+	}
+	return b, nil
+}
+
+// skip passes over the next n bytes.
+func (m *mediaReader) skip(n int64) error {
+	if n < 0 || m.size >= 0 && n > m.size-m.off {
+		return errMedia
+	}
+	if m.seek == nil || n <= int64(m.r.Buffered()) {
+		k, err := io.CopyN(io.Discard, m.r, n)
+		m.off += k
+		if err != nil {
+			return errMedia
+		}
+		return nil
+	}
+	if _, err := m.seek.Seek(m.off+n, io.SeekStart); err != nil {
+		return errMedia
+	}
+	m.r.Reset(m.src)
+	m.off += n
+	return nil
+}
+
+// fileDurationMs is the length in milliseconds of the recording at path,
+// 0 if it cannot be read from the file.
+func fileDurationMs(path string) int64 {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return 0
+	}
+	return mediaDurationMs(newMediaReader(f, f, fi.Size()))
+}
+
+// newMediaReader reads r (of size bytes, -1 if unknown) from its start;
+// seek, if not nil, is r's, to skip by seeking.
+func newMediaReader(r io.Reader, seek io.Seeker, size int64) *mediaReader {
+	return &mediaReader{r: bufio.NewReaderSize(r, 4096), src: r, seek: seek, size: size}
+}
+
+// mediaDurationMs is the length in milliseconds of the Ogg Opus or MP4
+// recording m reads, 0 if it is neither or cannot be read.
+func mediaDurationMs(m *mediaReader) int64 {
+	start, _ := m.r.Peek(8)
+	var ms int64
+	var err error
+	switch {
+	case bytes.HasPrefix(start, []byte("OggS")):
+		ms, err = oggOpusDurationMs(m)
+	case len(start) == 8 && string(start[4:8]) == "ftyp":
+		ms, err = mp4DurationMs(m)
+	}
+	if err != nil || ms < 0 {
+		return 0
+	}
+	return ms
+}
+
+// oggPage is an Ogg page's header fields (RFC 3533 §6).
+type oggPage struct {
+	flags   byte
+	granule int64
+	serial  uint32
+	size    int // header, segment table and body
+}
+
+// parseOggPage reads the header of the page b starts with, whole in b.
+// Its checksum is for the caller to check (oggCRC).
+func parseOggPage(b []byte) (oggPage, bool) {
+	if len(b) < 27 || string(b[:4]) != "OggS" || b[4] != 0 {
+		return oggPage{}, false
+	}
+	n := 27 + int(b[26])
+	if len(b) < n {
+		return oggPage{}, false
+	}
+	for _, l := range b[27:n] {
+		n += int(l)
+	}
+	if len(b) < n {
+		return oggPage{}, false
+	}
+	return oggPage{flags: b[5], granule: int64(binary.LittleEndian.Uint64(b[6:14])),
+		serial: binary.LittleEndian.Uint32(b[14:18]), size: n}, true
+}
+
+// oggPageOK reports whether page p, which b starts with, has a right
+// checksum.
+func oggPageOK(b []byte, p oggPage) bool {
+	return oggCRC(b[:p.size]) == binary.LittleEndian.Uint32(b[22:26])
+}
+
+// oggOpusDurationMs: the last page's granule position, less the
+// pre-skip of the OpusHead on the first page, at 48 kHz (RFC 7845 §4).
+func oggOpusDurationMs(m *mediaReader) (int64, error) {
+	hdr, err := m.read(27)
+	if err != nil {
+		return 0, err
+	}
+	segs, err := m.read(int(hdr[26]))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, l := range segs {
+		n += int(l)
+	}
+	body, err := m.read(n)
+	if err != nil {
+		return 0, err
+	}
+	page := append(append(hdr, segs...), body...)
+	first, ok := parseOggPage(page)
+	// The first page holds the OpusHead packet alone (RFC 7845 §3).
+	if !ok || !oggPageOK(page, first) || first.flags&0x02 == 0 || len(body) < 19 || string(body[:8]) != "OpusHead" || body[8]>>4 != 0 {
+		return 0, errMedia
+	}
+	preSkip := int64(binary.LittleEndian.Uint16(body[10:12]))
+
+	if m.size >= 0 && m.size-m.off > oggTailBytes {
+		if err := m.skip(m.size - m.off - oggTailBytes); err != nil {
+			return 0, err
+		}
+	}
+	tail, err := lastBytes(m.r, oggTailBytes)
+	if err != nil {
+		return 0, errMedia
+	}
+	granule, ok := lastGranule(tail, first.serial)
+	if !ok || granule < preSkip {
+		return 0, errMedia
+	}
+	g := granule - preSkip
+	return g/opusRate*1000 + g%opusRate*1000/opusRate, nil
+}
+
+// lastBytes reads r to its end and returns its last n bytes (fewer if it
+// is shorter), holding at most 2n.
+func lastBytes(r io.Reader, n int) ([]byte, error) {
+	buf := make([]byte, 0, 2*n)
+	for {
+		if len(buf) == cap(buf) {
+			buf = buf[:copy(buf, buf[len(buf)-n:])]
+		}
+		k, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+k]
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(buf) > n {
+		buf = buf[len(buf)-n:]
+	}
+	return buf, nil
+}
+
+// lastGranule is the granule position of the last page of stream
+// serial in tail, the file's end, that ends a packet (-1 says none
+// does, RFC 3533 §6). The file's last page must end it: a file cut
+// short (or with bytes after its last page) is not understood. Audio
+// may hold "OggS" by chance: a page counts with a right checksum only,
+// and few checksums are computed (a tail full of false pages would cost
+// one each).
+func lastGranule(tail []byte, serial uint32) (int64, bool) {
+	end, last := len(tail), true
+	for tries := 0; tries < oggMaxTries; {
+		i := bytes.LastIndex(tail[:end], []byte("OggS"))
+		if i < 0 {
+			break
+		}
+		end = i + 3 // the next search ends before this match
+		p, ok := parseOggPage(tail[i:])
+		if !ok {
+			continue
+		}
+		if tries++; !oggPageOK(tail[i:], p) {
+			continue
+		}
+		if last && i+p.size != len(tail) {
+			return 0, false
+		}
+		last = false
+		if p.serial == serial && p.granule != -1 {
+			return p.granule, true
+		}
+	}
+	return 0, false
+}
+
+// oggCRCTable is Ogg's CRC-32: polynomial 0x04c11db7, not reflected,
+// no initial or final xor (RFC 3533 §6), which hash/crc32 does not do.
+var oggCRCTable = func() (t [256]uint32) {
+	for i := range t {
+		r := uint32(i) << 24
+		for range 8 {
+			if r&0x80000000 != 0 {
+				r = r<<1 ^ 0x04c11db7
+			} else {
+				r <<= 1
+			}
+		}
+		t[i] = r
+	}
+	return t
+}()
+
+// oggCRC is the checksum of page, computed with its checksum field
+// taken as zero.
+func oggCRC(page []byte) uint32 {
+	var crc uint32
+	for i, b := range page {
+		if i >= 22 && i < 26 {
+			b = 0
+		}
+		crc = crc<<8 ^ oggCRCTable[byte(crc>>24)^b]
+	}
+	return crc
+}
+
+// mp4DurationMs: the movie header's duration over its timescale
+// (ISO/IEC 14496-12 §8.2.2), found by walking the top-level boxes by
+// their sizes to moov (at the start or the end), then moov's children
+// to mvhd; media data is skipped, never read.
+func mp4DurationMs(m *mediaReader) (int64, error) {
+	for range mp4MaxBoxes {
+		typ, n, err := mp4Box(m, -1)
+		if err != nil {
+			return 0, err
+		}
+		if typ == "moov" {
+			return mvhdDurationMs(m, n)
+		}
+		if n < 0 {
+			return 0, errMedia // a box to the file's end, and no moov yet
+		}
+		if err := m.skip(n); err != nil {
+			return 0, err
+		}
+	}
+	return 0, errMedia
+}
+
+// mp4Box reads a box header: its type and its content's size, -1 for a
+// box that runs to the file's end (size 0). within, if not -1, is what
+// is left of the enclosing box.
+func mp4Box(m *mediaReader, within int64) (string, int64, error) {
+	h, err := m.read(8)
+	if err != nil {
+		return "", 0, err
+	}
+	size, hdr := int64(binary.BigEndian.Uint32(h)), int64(8)
+	switch size {
+	case 0:
+		if within >= 0 {
+			return "", 0, errMedia
+		}
+		return string(h[4:8]), -1, nil
+	case 1: // a 64-bit size follows
+		l, err := m.read(8)
+		if err != nil {
+			return "", 0, err
+		}
+		big := binary.BigEndian.Uint64(l)
+		if big > math.MaxInt64 {
+			return "", 0, errMedia
+		}
+		size, hdr = int64(big), 16
+	}
+	if size < hdr || within >= 0 && size > within {
+		return "", 0, errMedia
+	}
+	return string(h[4:8]), size - hdr, nil
+}
+
+// mvhdDurationMs finds mvhd among the children of the moov box whose
+// content (n bytes, -1 to the file's end) m is at. The rest of moov is
+// then skipped over: a file cut short of its end has no length.
+func mvhdDurationMs(m *mediaReader, n int64) (int64, error) {
+	whole := n >= 0
+	if !whole {
+		n = math.MaxInt64
+	}
+	for range mp4MaxBoxes {
+		start := m.off
+		typ, size, err := mp4Box(m, n)
+		if err != nil {
+			return 0, err
+		}
+		if typ != "mvhd" {
+			if err := m.skip(size); err != nil {
+				return 0, err
+			}
+			n -= m.off - start
+			continue
+		}
+		ms, err := parseMvhd(m, size)
+		if err != nil {
+			return 0, err
+		}
+		if n -= m.off - start; whole {
+			if err := m.skip(n); err != nil {
+				return 0, err
+			}
+		}
+		return ms, nil
+	}
+	return 0, errMedia
+}
+
+// parseMvhd reads the duration from an mvhd box's content of size bytes:
+// version and flags, then creation and modification times, timescale
+// and duration, 32-bit in version 0, 64-bit in version 1.
+func parseMvhd(m *mediaReader, size int64) (int64, error) {
+	if size < 20 {
+		return 0, errMedia
+	}
+	b, err := m.read(int(min(size, 32)))
+	if err != nil {
+		return 0, err
+	}
+	var scale, dur uint64
+	switch {
+	case b[0] == 0:
+		scale, dur = uint64(binary.BigEndian.Uint32(b[12:16])), uint64(binary.BigEndian.Uint32(b[16:20]))
+		if dur == math.MaxUint32 {
+			return 0, errMedia // unknown
+		}
+	case b[0] == 1 && len(b) >= 32:
+		scale, dur = uint64(binary.BigEndian.Uint32(b[20:24])), binary.BigEndian.Uint64(b[24:32])
+	default:
+		return 0, errMedia
+	}
+	if scale == 0 || dur == math.MaxUint64 || dur/scale > math.MaxInt64/1000-1 {
+		return 0, errMedia
+	}
+	return int64(dur/scale*1000 + dur%scale*1000/scale), nil
+}
