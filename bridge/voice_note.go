@@ -196,6 +196,7 @@ func (t *transport) markVoiceStream(att *pb.Attachment, info *pb.MediaInfo, r io
 		t.markVoiceNote(att, info, head, durationMs)
 		return r, func(error) {}
 	}
+	head = bytes.Clone(head) // peeked: the upload's reads may reuse it
 	pr, pw := io.Pipe()
 	measured := make(chan int64, 1)
 	go func() {
