@@ -160,6 +160,8 @@ type typingMessage struct {
 type msgMeta struct {
 	Author    string `json:"a"`
 	Timestamp int64  `json:"t,omitempty"`
+	// Quote is what a reply quotes of the message (quote.go).
+	Quote *quoted `json:"q,omitempty"`
 }
 
 func metaOf(author string, ts int64) []byte {
@@ -425,6 +427,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			s.n.sweepAttachments(time.Now()) // media.go
 		}
 		text, spans := s.decodeText(ctx, deref(dm.Message), dm.Mentions, dm.TextStyles)
+		meta := quoteMeta(author, ts, text, spans, quotedType(dm)) // the message's own words, for a reply's quote
 		s.rememberPoll(chat, author, sender, ts, dm, text, spans)
 		// What the message carries first, then its own text, as a
 		// caption: as the other transports show it.
@@ -468,7 +471,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 				m.ExpiresAfterReadSeconds = secs
 			}
 		}
-		ev.EventId, ev.Meta = s.idFor(ts, author), metaOf(author, ts)
+		ev.EventId, ev.Meta = s.idFor(ts, author), meta
 		ev.Payload = &pb.Event_Message{Message: m}
 	case dm.IsExpirationUpdate && dm.Message == nil:
 		// Its sender changed the timer: a notice from them, by the

@@ -133,6 +133,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if msg.ReplyToId != "" {
 		if ts, a, err := s.msgRef(msg.ReplyToId, msg.ReplyToMeta); err == nil && a != "" {
 			p["quoteTimestamp"], p["quoteAuthor"] = ts, a
+			quoteOfMeta(msg.ReplyToMeta).addTo(p) // its text, for an app without the message (quote.go)
 		} else {
 			// Without its author Signal cannot name the message: the
 			// text goes as a plain message rather than not at all.
@@ -145,7 +146,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	}
 	s.removeUploads(files)
 	s.noteChat(res.Timestamp, c.ChatID, s.selfID())
-	return s.sentResult(ctx, c.ChatID, res.Timestamp), nil
+	out := s.sentResult(ctx, c.ChatID, res.Timestamp)
+	out.Meta = quoteMeta(s.selfID(), res.Timestamp, text, spans, firstType(msg.Attachments))
+	return out, nil
 }
 
 // sentResult is the Result of the user's message sent in chatID at ts
