@@ -200,8 +200,9 @@ func (s *Session) receive(env envelope) {
 		return // signal-cli could not tell the sender (a sealed message it could not open)
 	}
 	if env.DataMessage != nil || env.EditMessage != nil {
-		s.readFrom(from)                         // safety.go
-		s.profileSeen(ctx, from, env.SourceName) // contacts.go
+		s.readFrom(from)                                 // safety.go
+		read := s.profileSeen(ctx, from, env.SourceName) // contacts.go
+		s.memberSeen(ctx, from, env.SourceName, read)    // membernames.go
 	}
 	sender := &pb.Sender{UserId: from, Name: env.SourceName}
 	ts := env.Timestamp
