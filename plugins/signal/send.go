@@ -97,6 +97,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if len(msg.Attachments) == 0 {
 		text, spans = locationText(text, spans)
 	}
+	text, spans = quoteMarks(text, spans) // text.go
 	var files []string
 	for _, a := range msg.Attachments {
 		path, err := s.attachmentPath(a)
@@ -230,6 +231,7 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	// A location corrected was sent as text (SendMessage): its text
 	// changes.
 	text, spans := locationText(e.Text, e.Spans)
+	text, spans = quoteMarks(text, spans)
 	if err := checkText(text); err != nil {
 		return sdk.Result{}, err
 	}
