@@ -53,13 +53,23 @@ func quoteOf(text string, spans []*pb.Span, fileType string, max int) *quoted {
 	return q
 }
 
+// replyRef names the message a message of the user's replies to, so
+// that an edit of it quotes that message again: Signal's apps keep a
+// reply's quote through an edit only when the edit carries a quote
+// (Signal-Android's EditMessageProcessor), and an edit from XMPP went
+// without one, the quote gone from the recipients' phones.
+type replyRef struct {
+	Timestamp int64  `json:"t"`
+	Author    string `json:"a"`
+}
+
 // quoteMeta is the metadata of a message by author at ts whose text,
-// spans and first file's type a reply quotes; within sdk.MaxMetaBytes,
-// its text shortened as needed (JSON may escape a character in six
-// bytes).
-func quoteMeta(author string, ts int64, text string, spans []*pb.Span, fileType string) []byte {
+// spans and first file's type a reply quotes, and which replies to
+// reply (nil: none); within sdk.MaxMetaBytes, its text shortened as
+// needed (JSON may escape a character in six bytes).
+func quoteMeta(author string, ts int64, text string, spans []*pb.Span, fileType string, reply *replyRef) []byte {
 	for max := maxQuoteBytes; ; max /= 2 {
-		m := msgMeta{Author: author, Timestamp: ts, Quote: quoteOf(text, spans, fileType, max)}
+		m := msgMeta{Author: author, Timestamp: ts, Quote: quoteOf(text, spans, fileType, max), Reply: reply}
 		if b, err := json.Marshal(m); err == nil && len(b) <= sdk.MaxMetaBytes {
 			return b
 		}
@@ -67,6 +77,16 @@ func quoteMeta(author string, ts int64, text string, spans []*pb.Span, fileType 
 			return metaOf(author, ts)
 		}
 	}
+}
+
+// replyOfMeta is the message a message replies to, as its metadata
+// keeps it (nil: none, or not kept).
+func replyOfMeta(meta []byte) *replyRef {
+	var m msgMeta
+	if len(meta) == 0 || json.Unmarshal(meta, &m) != nil || m.Reply == nil || m.Reply.Timestamp <= 0 || m.Reply.Author == "" {
+		return nil
+	}
+	return m.Reply
 }
 
 // quoteOfMeta reads what a reply quotes from a message's metadata (nil:

@@ -82,3 +82,45 @@ func TestReplyQuotesText(t *testing.T) {
 		t.Errorf("reply with metadata from before: %v", req.Params)
 	}
 }
+
+// An edit of one of the user's replies, from XMPP, quotes the message
+// replied to again: Signal's apps keep a reply's quote through an edit
+// only when the edit carries one, and the edit went without, the quote
+// gone from the recipients' phones. So for a reply sent from XMPP and
+// one sent from the phone.
+func TestEditKeepsReplyQuote(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	edit := func(id string, meta []byte) fakesignal.Request {
+		t.Helper()
+		if res := s.do(bob, &pb.EditMessage{TargetId: id, TargetMeta: meta, Text: "corrected"}); res.Error != nil {
+			t.Fatal(res.Error)
+		}
+		req, _ := lastRequest(d, "send")
+		return req
+	}
+
+	bobMeta, _ := json.Marshal(map[string]any{"a": bob, "t": 777})
+	res := s.do(bob, &pb.SendMessage{Text: "yes", ReplyToId: "777", ReplyToMeta: bobMeta})
+	if res.Error != nil {
+		t.Fatal(res.Error)
+	}
+	if req := edit(res.MessageId, res.Meta); req.Params["editTimestamp"] == nil || req.Params["quoteTimestamp"] != float64(777) || req.Params["quoteAuthor"] != bob {
+		t.Errorf("edit of a reply sent from XMPP: %v, want it quoting bob's message", req.Params)
+	}
+
+	at := d.Now()
+	d.Deliver(alice, fakesignal.Envelope{SourceNumber: alice, SourceUUID: aliceACI, SyncMessage: &fakesignal.SyncMessage{
+		SentMessage: &fakesignal.SentMessage{DestinationNumber: bob, DestinationUUID: bobACI, DataMessage: fakesignal.DataMessage{Timestamp: at,
+			Message: fakesignal.Text("from the phone"), Quote: &fakesignal.Quote{ID: 888, AuthorNumber: bob, AuthorUUID: bobACI}}}}})
+	ev := s.next(isText("from the phone"))
+	if req := edit(ev.EventId, ev.Meta); req.Params["quoteTimestamp"] != float64(888) || req.Params["quoteAuthor"] != bob {
+		t.Errorf("edit of a reply sent from the phone: %v, want it quoting bob's message", req.Params)
+	}
+
+	// A message that is no reply is edited without a quote.
+	plain := s.do(bob, &pb.SendMessage{Text: "plain"})
+	if req := edit(plain.MessageId, plain.Meta); req.Params["quoteTimestamp"] != nil {
+		t.Errorf("edit of a plain message: %v, want no quote", req.Params)
+	}
+}

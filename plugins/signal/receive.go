@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -160,8 +161,10 @@ type typingMessage struct {
 type msgMeta struct {
 	Author    string `json:"a"`
 	Timestamp int64  `json:"t,omitempty"`
-	// Quote is what a reply quotes of the message (quote.go).
-	Quote *quoted `json:"q,omitempty"`
+	// Quote is what a reply quotes of the message; Reply, for the
+	// user's own, the message it replies to (quote.go).
+	Quote *quoted   `json:"q,omitempty"`
+	Reply *replyRef `json:"r,omitempty"`
 }
 
 func metaOf(author string, ts int64) []byte {
@@ -428,7 +431,11 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			s.n.sweepAttachments(time.Now()) // media.go
 		}
 		text, spans := s.decodeText(ctx, deref(dm.Message), dm.Mentions, dm.TextStyles)
-		meta := quoteMeta(author, ts, text, spans, quotedType(dm)) // the message's own words, for a reply's quote
+		var reply *replyRef
+		if q := dm.Quote; q != nil && sender.IsFromMe && q.ID > 0 && (q.AuthorNumber != "" || q.AuthorUUID != "") {
+			reply = &replyRef{Timestamp: q.ID, Author: cmp.Or(q.AuthorNumber, q.AuthorUUID)} // for an edit from XMPP
+		}
+		meta := quoteMeta(author, ts, text, spans, quotedType(dm), reply) // the message's own words, for a reply's quote
 		s.rememberPoll(chat, author, sender, ts, dm, text, spans)
 		// What the message carries first, then its own text, as a
 		// caption: as the other transports show it.

@@ -131,9 +131,11 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if len(styles) > 0 {
 		p["textStyles"] = styles
 	}
+	var reply *replyRef
 	if msg.ReplyToId != "" {
 		if ts, a, err := s.msgRef(msg.ReplyToId, msg.ReplyToMeta); err == nil && a != "" {
 			p["quoteTimestamp"], p["quoteAuthor"] = ts, a
+			reply = &replyRef{Timestamp: ts, Author: a}
 			quoteOfMeta(msg.ReplyToMeta).addTo(p) // its text, for an app without the message (quote.go)
 		} else {
 			// Without its author Signal cannot name the message: the
@@ -148,7 +150,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	s.removeUploads(files)
 	s.noteChat(res.Timestamp, c.ChatID, s.selfID())
 	out := s.sentResult(ctx, c.ChatID, res.Timestamp)
-	out.Meta = quoteMeta(s.selfID(), res.Timestamp, text, spans, firstType(msg.Attachments))
+	out.Meta = quoteMeta(s.selfID(), res.Timestamp, text, spans, firstType(msg.Attachments), reply)
 	return out, nil
 }
 
@@ -236,6 +238,10 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 		return sdk.Result{}, err
 	}
 	p["message"], p["editTimestamp"] = text, s.chats.latest(orig, me...)
+	if r := replyOfMeta(e.TargetMeta); r != nil {
+		// A reply stays one (quote.go).
+		p["quoteTimestamp"], p["quoteAuthor"] = r.Timestamp, r.Author
+	}
 	mentions, styles := encodeSpans(text, spans)
 	if len(mentions) > 0 {
 		p["mentions"] = mentions
