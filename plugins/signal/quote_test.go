@@ -124,3 +124,24 @@ func TestEditKeepsReplyQuote(t *testing.T) {
 		t.Errorf("edit of a plain message: %v, want no quote", req.Params)
 	}
 }
+
+// An edit of a message with audio (a voice message's caption) is
+// refused: Signal's apps drop it (Signal-Android's EditMessageProcessor
+// takes no edit of a message with audio), and it was answered as done,
+// edited on XMPP alone.
+func TestEditOfAudioRefused(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	id := upload(t, s.p, s.loginID, "voice.m4a", []byte("not really audio"))
+	res := s.do(bob, &pb.SendMessage{Attachments: []*pb.Attachment{{Name: "voice.m4a", MimeType: "audio/mp4", VoiceNote: true, Source: &pb.Attachment_UploadId{UploadId: id}}}})
+	if res.Error != nil {
+		t.Fatal(res.Error)
+	}
+	sends := d.Calls("send")
+	if r := s.do(bob, &pb.EditMessage{TargetId: res.MessageId, TargetMeta: res.Meta, Text: "a caption"}); r.Error.GetCode() != pb.ErrorCode_ERROR_CODE_NOT_ALLOWED {
+		t.Fatalf("edit of a voice message: %v, want NOT_ALLOWED", r)
+	}
+	if d.Calls("send") != sends {
+		t.Errorf("the refused edit was sent")
+	}
+}

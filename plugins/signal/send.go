@@ -223,6 +223,12 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if e.Text == "" {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a message cannot be edited to nothing")
 	}
+	if q := quoteOfMeta(e.TargetMeta); q != nil && strings.HasPrefix(q.Type, "audio/") {
+		// Signal's apps drop an edit of a message with audio (its
+		// metadata keeps its first file's type, quote.go): refused
+		// rather than shown edited on XMPP alone.
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "Signal does not let a message with a voice message or audio file be edited")
+	}
 	me := s.who(s.selfID())
 	orig := s.chats.original(ts, me...)
 	if age := time.Since(time.UnixMilli(orig)); age > editWindow && !s.isSelfChat(c.ChatID) {
