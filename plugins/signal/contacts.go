@@ -148,22 +148,23 @@ func (p *profilesTold) due(id, name string, now time.Time) bool {
 // when an envelope of theirs says their name changed, or they were read
 // ProfileRecheck ago, and tells the host of a change: a contact who
 // renamed themselves or changed their picture kept the old ones in the
-// roster until the gateway's next connection.
-func (s *Session) profileSeen(ctx context.Context, id, name string) {
+// roster until the gateway's next connection. It returns the entry it
+// read (nil: none), which names the contact in groups too.
+func (s *Session) profileSeen(ctx context.Context, id, name string) *contactEntry {
 	if id == "" || id == s.selfID() || !s.profiles.due(id, name, time.Now()) {
-		return
+		return nil
 	}
 	var cs []contactEntry
 	if err := s.call(ctx, "could not read the contact", "listContacts", map[string]any{"recipient": []string{id}}, &cs); err != nil {
 		s.n.host.Logger().Debug("signal: a contact's profile could not be read again", "login", s.loginID, "user", id, "err", err)
-		return
+		return nil
 	}
 	for _, c := range cs {
 		if deref(c.Number) != id && c.UUID != id {
 			continue
 		}
 		if c.IsBlocked || c.IsHidden {
-			return
+			return &c
 		}
 		now := c.contact(id)
 		s.profiles.mu.Lock()
@@ -175,8 +176,9 @@ func (s *Session) profileSeen(ctx context.Context, id, name string) {
 		if !same {
 			s.emit(ctx, &pb.Event{Payload: &pb.Event_Contact{Contact: &pb.ContactEvent{Contact: now}}}, false)
 		}
-		return
+		return &c
 	}
+	return nil
 }
 
 // ResolveIdentifier finds a contact by phone number (or ACI). Signal adds

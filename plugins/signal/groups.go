@@ -121,7 +121,7 @@ func readAddress(raw json.RawMessage) address {
 
 // chatOf turns a listGroups entry into a chat with its members, and
 // those banned from it as outcasts.
-func (s *Session) chatOf(g groupEntry) *pb.Chat {
+func (s *Session) chatOf(ctx context.Context, g groupEntry) *pb.Chat {
 	chat := &pb.Chat{ChatId: groupChatID(g.ID), Type: pb.ChatType_CHAT_TYPE_GROUP, Name: g.Name, Topic: g.Description}
 	admins := map[string]bool{}
 	for _, raw := range g.Admins {
@@ -159,6 +159,7 @@ func (s *Session) chatOf(g groupEntry) *pb.Chat {
 		listed[id] = true
 		chat.Members = append(chat.Members, &pb.Member{UserId: id, Affiliation: pb.Affiliation_AFFILIATION_OUTCAST})
 	}
+	s.nameMembers(ctx, chat.Members) // membernames.go
 	return chat
 }
 
@@ -184,7 +185,7 @@ func (s *Session) refreshGroups(ctx context.Context) {
 	}
 	for _, g := range gs {
 		if g.IsMember {
-			s.remember(g, s.chatOf(g)) // chatOf outside mu: it may emit
+			s.remember(g, s.chatOf(ctx, g)) // chatOf outside mu: it may emit
 		}
 	}
 }
@@ -241,7 +242,7 @@ func (s *Session) readGroup(ctx context.Context, chatID string) (groupEntry, *pb
 		if !g.IsMember {
 			return g, nil, nil
 		}
-		chat := s.chatOf(g)
+		chat := s.chatOf(ctx, g)
 		s.remember(g, chat)
 		return g, chat, nil
 	}
@@ -378,6 +379,9 @@ func (s *Session) report(ctx context.Context, chatID string, old *group, chat *p
 		case prev.Affiliation != m.Affiliation:
 			ev(&pb.Event_Member{Member: &pb.MemberEvent{Kind: pb.MemberEvent_KIND_ROLE_CHANGED, Member: m}})
 		}
+		if prev != nil && prev.Nick != m.Nick {
+			ev(&pb.Event_Member{Member: &pb.MemberEvent{Kind: pb.MemberEvent_KIND_RENAMED, Member: m}})
+		}
 	}
 	var gone []string
 	for id := range before {
@@ -445,7 +449,7 @@ func (s *Session) ChatList(ctx context.Context) ([]*pb.Chat, error) {
 		if !g.IsMember {
 			continue
 		}
-		c := s.chatOf(g) // outside mu: it may emit
+		c := s.chatOf(ctx, g) // outside mu: it may emit
 		s.remember(g, c)
 		out = append(out, c)
 	}

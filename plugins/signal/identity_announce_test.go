@@ -119,7 +119,7 @@ func daveAddress() json.RawMessage {
 // messages came under the number (found by review).
 func TestMoveAnnouncedFromAdminList(t *testing.T) {
 	s, h := movingSession(t)
-	chat := s.chatOf(groupEntry{ID: "Z3JvdXA=", Name: "G", Members: []json.RawMessage{daveAddress()}, Admins: []json.RawMessage{daveAddress()}})
+	chat := s.chatOf(context.Background(), groupEntry{ID: "Z3JvdXA=", Name: "G", Members: []json.RawMessage{daveAddress()}, Admins: []json.RawMessage{daveAddress()}})
 	wantMovedOnce(t, s, h)
 	if len(chat.Members) != 1 || chat.Members[0].UserId != daveNum || chat.Members[0].Affiliation != pb.Affiliation_AFFILIATION_ADMIN {
 		t.Errorf("members %v, want dave by number, an admin", chat.Members)
@@ -130,7 +130,7 @@ func TestMoveAnnouncedFromAdminList(t *testing.T) {
 // worked).
 func TestMoveAnnouncedFromMemberList(t *testing.T) {
 	s, h := movingSession(t)
-	s.chatOf(groupEntry{ID: "Z3JvdXA=", Name: "G", Members: []json.RawMessage{daveAddress()}})
+	s.chatOf(context.Background(), groupEntry{ID: "Z3JvdXA=", Name: "G", Members: []json.RawMessage{daveAddress()}})
 	wantMovedOnce(t, s, h)
 }
 

@@ -96,7 +96,7 @@ func (s *Session) groupOfLink(ctx context.Context, link string) *pb.Chat {
 	}
 	for _, g := range gs {
 		if g.IsMember && g.GroupInviteLink != "" && sameLink(g.GroupInviteLink, link) {
-			chat := s.chatOf(g)
+			chat := s.chatOf(ctx, g)
 			s.remember(g, chat)
 			return chat
 		}

@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -160,6 +161,10 @@ type typingMessage struct {
 type msgMeta struct {
 	Author    string `json:"a"`
 	Timestamp int64  `json:"t,omitempty"`
+	// Quote is what a reply quotes of the message; Reply, for the
+	// user's own, the message it replies to (quote.go).
+	Quote *quoted   `json:"q,omitempty"`
+	Reply *replyRef `json:"r,omitempty"`
 }
 
 func metaOf(author string, ts int64) []byte {
@@ -198,8 +203,9 @@ func (s *Session) receive(env envelope) {
 		return // signal-cli could not tell the sender (a sealed message it could not open)
 	}
 	if env.DataMessage != nil || env.EditMessage != nil {
-		s.readFrom(from)                         // safety.go
-		s.profileSeen(ctx, from, env.SourceName) // contacts.go
+		s.readFrom(from)                                 // safety.go
+		read := s.profileSeen(ctx, from, env.SourceName) // contacts.go
+		s.memberSeen(ctx, from, env.SourceName, read)    // membernames.go
 	}
 	sender := &pb.Sender{UserId: from, Name: env.SourceName}
 	ts := env.Timestamp
@@ -425,6 +431,11 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 			s.n.sweepAttachments(time.Now()) // media.go
 		}
 		text, spans := s.decodeText(ctx, deref(dm.Message), dm.Mentions, dm.TextStyles)
+		var reply *replyRef
+		if q := dm.Quote; q != nil && sender.IsFromMe && q.ID > 0 && (q.AuthorNumber != "" || q.AuthorUUID != "") {
+			reply = &replyRef{Timestamp: q.ID, Author: cmp.Or(q.AuthorNumber, q.AuthorUUID)} // for an edit from XMPP
+		}
+		meta := quoteMeta(author, ts, text, spans, quotedType(dm), reply) // the message's own words, for a reply's quote
 		s.rememberPoll(chat, author, sender, ts, dm, text, spans)
 		// What the message carries first, then its own text, as a
 		// caption: as the other transports show it.
@@ -468,7 +479,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 				m.ExpiresAfterReadSeconds = secs
 			}
 		}
-		ev.EventId, ev.Meta = s.idFor(ts, author), metaOf(author, ts)
+		ev.EventId, ev.Meta = s.idFor(ts, author), meta
 		ev.Payload = &pb.Event_Message{Message: m}
 	case dm.IsExpirationUpdate && dm.Message == nil:
 		// Its sender changed the timer: a notice from them, by the

@@ -97,6 +97,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if len(msg.Attachments) == 0 {
 		text, spans = locationText(text, spans)
 	}
+	text, spans = quoteMarks(text, spans) // text.go
 	var files []string
 	for _, a := range msg.Attachments {
 		path, err := s.attachmentPath(a)
@@ -130,9 +131,12 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	if len(styles) > 0 {
 		p["textStyles"] = styles
 	}
+	var reply *replyRef
 	if msg.ReplyToId != "" {
 		if ts, a, err := s.msgRef(msg.ReplyToId, msg.ReplyToMeta); err == nil && a != "" {
 			p["quoteTimestamp"], p["quoteAuthor"] = ts, a
+			reply = &replyRef{Timestamp: ts, Author: a}
+			quoteOfMeta(msg.ReplyToMeta).addTo(p) // its text, for an app without the message (quote.go)
 		} else {
 			// Without its author Signal cannot name the message: the
 			// text goes as a plain message rather than not at all.
@@ -145,7 +149,9 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	}
 	s.removeUploads(files)
 	s.noteChat(res.Timestamp, c.ChatID, s.selfID())
-	return s.sentResult(ctx, c.ChatID, res.Timestamp), nil
+	out := s.sentResult(ctx, c.ChatID, res.Timestamp)
+	out.Meta = quoteMeta(s.selfID(), res.Timestamp, text, spans, firstType(msg.Attachments), reply)
+	return out, nil
 }
 
 // sentResult is the Result of the user's message sent in chatID at ts
@@ -217,6 +223,12 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if e.Text == "" {
 		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "a message cannot be edited to nothing")
 	}
+	if q := quoteOfMeta(e.TargetMeta); q != nil && strings.HasPrefix(q.Type, "audio/") {
+		// Signal's apps drop an edit of a message with audio (its
+		// metadata keeps its first file's type, quote.go): refused
+		// rather than shown edited on XMPP alone.
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "Signal does not let a message with a voice message or audio file be edited")
+	}
 	me := s.who(s.selfID())
 	orig := s.chats.original(ts, me...)
 	if age := time.Since(time.UnixMilli(orig)); age > editWindow && !s.isSelfChat(c.ChatID) {
@@ -227,10 +239,15 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	// A location corrected was sent as text (SendMessage): its text
 	// changes.
 	text, spans := locationText(e.Text, e.Spans)
+	text, spans = quoteMarks(text, spans)
 	if err := checkText(text); err != nil {
 		return sdk.Result{}, err
 	}
 	p["message"], p["editTimestamp"] = text, s.chats.latest(orig, me...)
+	if r := replyOfMeta(e.TargetMeta); r != nil {
+		// A reply stays one (quote.go).
+		p["quoteTimestamp"], p["quoteAuthor"] = r.Timestamp, r.Author
+	}
 	mentions, styles := encodeSpans(text, spans)
 	if len(mentions) > 0 {
 		p["mentions"] = mentions

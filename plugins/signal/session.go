@@ -70,6 +70,8 @@ type Session struct {
 	// profiles are the contacts' names and pictures as last told
 	// (contacts.go).
 	profiles profilesTold
+	// names are the group members' nicks (membernames.go).
+	names memberNames
 	// inbox keeps the envelopes read and not yet handled (inbox.go).
 	inbox *inbox
 	// authorSince: messages from this Unix ms on have author IDs

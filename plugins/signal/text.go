@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"google.golang.org/protobuf/proto"
 	pb "passerelle.im/passerelle/plugins/proto"
 )
 
@@ -103,4 +105,65 @@ func encodeSpans(text string, spans []*pb.Span) (mentions, styles []string) {
 		}
 	}
 	return mentions, styles
+}
+
+// quoteMarks writes the quoted blocks of text (STYLE_QUOTE spans, from
+// the lines an XMPP client starts with "> ") back as "> " at the start
+// of each of their lines, one for each level, as Signal's users write a
+// quote: Signal has no quote style, and the quoted words went as the
+// user's own. The other spans move with their text; a span that starts
+// at a quoted line's start leaves the mark out.
+func quoteMarks(text string, spans []*pb.Span) (string, []*pb.Span) {
+	levels := map[int]int{} // a quoted line's start -> its levels
+	var rest []*pb.Span
+	for _, sp := range spans {
+		if sp.Style != pb.Span_STYLE_QUOTE {
+			rest = append(rest, sp)
+			continue
+		}
+		if sp.Start >= sp.End || int(sp.End) > len(text) {
+			continue
+		}
+		levels[int(sp.Start)]++
+		for i := int(sp.Start); i < int(sp.End)-1; i++ {
+			if text[i] == '\n' {
+				levels[i+1]++
+			}
+		}
+	}
+	if len(levels) == 0 {
+		return text, spans
+	}
+	at := make([]int, 0, len(levels))
+	for o := range levels {
+		at = append(at, o)
+	}
+	sort.Ints(at)
+	// moved is where offset o of text is in the new text: past the
+	// marks before it, and those at it for a start (end: false).
+	moved := func(o uint32, end bool) uint32 {
+		n := 0
+		for _, a := range at {
+			if a > int(o) || (a == int(o) && end) {
+				break
+			}
+			n += 2 * levels[a]
+		}
+		return o + uint32(n)
+	}
+	var b strings.Builder
+	prev := 0
+	for _, a := range at {
+		b.WriteString(text[prev:a])
+		b.WriteString(strings.Repeat("> ", levels[a]))
+		prev = a
+	}
+	b.WriteString(text[prev:])
+	out := make([]*pb.Span, 0, len(rest))
+	for _, sp := range rest {
+		c := proto.CloneOf(sp)
+		c.Start, c.End = moved(sp.Start, false), moved(sp.End, true)
+		out = append(out, c)
+	}
+	return b.String(), out
 }

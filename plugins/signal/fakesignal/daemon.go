@@ -47,6 +47,10 @@ type Contact struct {
 	// message delivered in the chat sets it, as in signal-cli, and so
 	// does updateContact's expiration.
 	Timer int
+	// Stranger: someone signal-cli knows (a group's member, one who
+	// wrote) who is none of the account's contacts: listContacts lists
+	// them only with allRecipients, as signal-cli does.
+	Stranger bool
 }
 
 // Member is a group member.
@@ -879,8 +883,12 @@ func (d *Daemon) accountCall(c *conn, a *Account, req *Request) (any, error) {
 		defer d.mu.Unlock()
 		out := []map[string]any{}
 		only := list(p, "recipient")
+		all, _ := p["allRecipients"].(bool)
 		for _, ct := range a.contacts {
 			if len(only) > 0 && !slices.Contains(only, ct.Number) && !slices.Contains(only, ct.UUID) {
+				continue
+			}
+			if ct.Stranger && !all {
 				continue
 			}
 			out = append(out, map[string]any{"number": nullable(ct.Number), "uuid": ct.UUID, "name": ct.Name,

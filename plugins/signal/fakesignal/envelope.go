@@ -77,6 +77,7 @@ type DataMessage struct {
 	Reaction           *Reaction      `json:"reaction,omitempty"`
 	Quote              *Quote         `json:"quote,omitempty"`
 	Mentions           []Mention      `json:"mentions,omitempty"`
+	TextStyles         []TextStyle    `json:"textStyles,omitempty"`
 	Attachments        []Attachment   `json:"attachments,omitempty"`
 	RemoteDelete       *RemoteDelete  `json:"remoteDelete,omitempty"`
 	GroupInfo          *GroupInfo     `json:"groupInfo,omitempty"`
@@ -178,6 +179,15 @@ type Mention struct {
 	Name   string `json:"name,omitempty"`
 	Number string `json:"number,omitempty"`
 	UUID   string `json:"uuid,omitempty"`
+	Start  int    `json:"start"`
+	Length int    `json:"length"`
+}
+
+// TextStyle styles a part of a message's text (JsonTextStyle): Style is
+// BOLD, ITALIC, SPOILER, STRIKETHROUGH or MONOSPACE; Start and Length
+// count UTF-16 code units.
+type TextStyle struct {
+	Style  string `json:"style"`
 	Start  int    `json:"start"`
 	Length int    `json:"length"`
 }

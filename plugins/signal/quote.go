@@ -1,0 +1,146 @@
+package signal
+
+import (
+	"encoding/json"
+	"unicode/utf8"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// A Signal reply carries a quote of the message it answers: its author
+// and timestamp, which name it, and its text (with the text's mentions
+// and styles) and files' types, which a recipient's app shows when it
+// does not have the message (a member who joined after it, a message
+// that disappeared or was deleted on that device). The contract's reply
+// names the message only, so the plugin keeps the start of each
+// message's text in the metadata the gateway stores with it and hands
+// back in reply_to_meta. Before, the quote went without its text.
+
+// maxQuoteBytes bounds the text a message's metadata keeps for quotes:
+// Signal's apps show two or three lines of a quote, and the metadata
+// must fit in sdk.MaxMetaBytes.
+const maxQuoteBytes = 300
+
+// quoted is what a reply quotes of a message.
+type quoted struct {
+	Text     string   `json:"x,omitempty"`
+	Mentions []string `json:"m,omitempty"` // signal-cli's "start:length:recipient"
+	Styles   []string `json:"s,omitempty"` // signal-cli's "start:length:STYLE"
+	// Type is the content type of the message's first file.
+	Type string `json:"f,omitempty"`
+}
+
+// quoteOf is what a reply quotes of a message of text (with its spans)
+// and first file of type fileType ("": none): the text's start, at most
+// max bytes, cut at a character.
+func quoteOf(text string, spans []*pb.Span, fileType string, max int) *quoted {
+	q := &quoted{}
+	if len(text) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut] + "…"
+	}
+	q.Text = text
+	// A span past the cut is dropped (encodeSpans).
+	q.Mentions, q.Styles = encodeSpans(text, spans)
+	q.Type = fileType
+	if q.Text == "" && q.Type == "" {
+		return nil
+	}
+	return q
+}
+
+// replyRef names the message a message of the user's replies to, so
+// that an edit of it quotes that message again: Signal's apps keep a
+// reply's quote through an edit only when the edit carries a quote
+// (Signal-Android's EditMessageProcessor), and an edit from XMPP went
+// without one, the quote gone from the recipients' phones.
+type replyRef struct {
+	Timestamp int64  `json:"t"`
+	Author    string `json:"a"`
+}
+
+// quoteMeta is the metadata of a message by author at ts whose text,
+// spans and first file's type a reply quotes, and which replies to
+// reply (nil: none); within sdk.MaxMetaBytes, its text shortened as
+// needed (JSON may escape a character in six bytes).
+func quoteMeta(author string, ts int64, text string, spans []*pb.Span, fileType string, reply *replyRef) []byte {
+	for max := maxQuoteBytes; ; max /= 2 {
+		m := msgMeta{Author: author, Timestamp: ts, Quote: quoteOf(text, spans, fileType, max), Reply: reply}
+		if b, err := json.Marshal(m); err == nil && len(b) <= sdk.MaxMetaBytes {
+			return b
+		}
+		if max == 0 {
+			return metaOf(author, ts)
+		}
+	}
+}
+
+// replyOfMeta is the message a message replies to, as its metadata
+// keeps it (nil: none, or not kept).
+func replyOfMeta(meta []byte) *replyRef {
+	var m msgMeta
+	if len(meta) == 0 || json.Unmarshal(meta, &m) != nil || m.Reply == nil || m.Reply.Timestamp <= 0 || m.Reply.Author == "" {
+		return nil
+	}
+	return m.Reply
+}
+
+// quoteOfMeta reads what a reply quotes from a message's metadata (nil:
+// none kept, as for messages from before).
+func quoteOfMeta(meta []byte) *quoted {
+	var m msgMeta
+	if len(meta) == 0 || json.Unmarshal(meta, &m) != nil {
+		return nil
+	}
+	return m.Quote
+}
+
+// addTo puts the quote's text, mentions, styles and file type in the
+// parameters of signal-cli's send (--quote-message, --quote-mention,
+// --quote-text-style, --quote-attachment: signal-cli 0.12.3 and later;
+// JSON-RPC takes a list's name in the plural too, as for "mentions").
+func (q *quoted) addTo(p map[string]any) {
+	if q == nil {
+		return
+	}
+	if q.Text != "" {
+		p["quoteMessage"] = q.Text
+	}
+	if len(q.Mentions) > 0 {
+		p["quoteMentions"] = q.Mentions
+	}
+	if len(q.Styles) > 0 {
+		p["quoteTextStyles"] = q.Styles
+	}
+	if q.Type != "" {
+		p["quoteAttachments"] = []string{q.Type}
+	}
+}
+
+// firstType is the content type of the first of files that has one.
+func firstType(files []*pb.Attachment) string {
+	for _, f := range files {
+		if f.GetMimeType() != "" {
+			return f.MimeType
+		}
+	}
+	return ""
+}
+
+// quotedType is the content type of a received message's first file, as
+// Signal's apps quote it (the file of a long text is its body).
+func quotedType(dm *dataMessage) string {
+	if dm.Sticker != nil {
+		return "image/webp"
+	}
+	for _, a := range dm.Attachments {
+		if a.ContentType != "" && a.ContentType != longTextType {
+			return a.ContentType
+		}
+	}
+	return ""
+}
