@@ -33,6 +33,9 @@ type Network struct {
 	prefix string // makes message IDs unique across plugin restarts
 	seq    atomic.Uint64
 	cfg    Config
+	// feats are the features the plugin advertises: a chat that allows
+	// less says so with a narrowed copy (chanview.go).
+	feats *pb.Features
 }
 
 // Config is the transport's [transport.config] table.
@@ -141,7 +144,7 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 	}
 	n.host, n.cfg = host, cfg
 	n.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
-	return &pb.Capabilities{
+	caps := &pb.Capabilities{
 		Network:     "irc",
 		DisplayName: "IRC",
 		Version:     Version,
@@ -150,7 +153,9 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		Features:              &pb.Features{Groups: true, JoinChatPrefixes: []string{"#", "&"}},
 		IdentifierPrompt:      "Nick",
 		IdentifierDescription: "The nick of someone on the IRC server.",
-	}, nil
+	}
+	n.feats, _ = sdk.Features((*Session)(nil), caps.Features)
+	return caps, nil
 }
 
 // LoginFlows offers one way in: a server and a nick.
