@@ -323,7 +323,7 @@ func (p *loginProcess) Submit(_ context.Context, f map[string]string) (*pb.Login
 		return nil, fmt.Errorf("irc: %w", err)
 	}
 	return &pb.LoginStep{Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{
-		LoginId: foldName(acc.Nick) + "@" + strings.ToLower(acc.addr()), DisplayName: acc.Nick + " on " + acc.Server,
+		LoginId: loginID(acc), DisplayName: acc.Nick + " on " + acc.Server,
 		SavedState: state,
 	}}}, nil
 }
@@ -425,9 +425,19 @@ func loginForm(errText string) *pb.LoginStep {
 }
 
 // foldName is an IRC name casefolded as RFC 1459 says (A-Z and []\~ to
-// a-z and {}|^), whatever the server: for what is the plugin's own, the
-// login ID. A server's names fold by its casemap (Session.fold).
+// a-z and {}|^), whatever the server. A server's names fold by its
+// casemap (Session.fold).
 func foldName(s string) string { return cmRFC1459.fold(s) }
+
+// loginID is the login's ID, nick@server:port, the nick with A-Z folded
+// only: the fold of every casemap, as the server's is not known before
+// it is reached. Folded as RFC 1459 says, dave[m] and dave{m}, two nicks
+// on a server that folds ASCII only (ngircd, ergo), were one ID, and
+// the logins of two users holding them one login: the gateway and the
+// SDK key a login by its ID, so one user's chats went to the other.
+func loginID(acc Account) string {
+	return cmASCII.fold(acc.Nick) + "@" + strings.ToLower(acc.addr())
+}
 
 // chanID is a channel's chat ID: its name folded. A name in UTF-8 (as
 // most are) is its own ID. IRC allows a name in any charset, and one
