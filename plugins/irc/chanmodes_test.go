@@ -2,6 +2,8 @@ package irc_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"passerelle.im/passerelle/plugins/plugintest"
@@ -112,4 +114,33 @@ func TestChannelModes(t *testing.T) {
 	mode("-vo", "kit", "kit")
 	chat("devoiced and deopped", true, false)
 	roleChange(login.LoginId, pb.Role_ROLE_VISITOR)
+}
+
+// The modes of the channels joined are asked for at the pace of the
+// user's lines: a login in 12 channels, with a throttle of a line in 100
+// s after the burst, asks for 5 at once and the rest later, rather than
+// 12 lines at once, a flood a server disconnects for (Solanum's
+// "Excess Flood"). A line of the plugin's sent after the channels are
+// joined (a topic) finds no more than the burst's questions before it.
+func TestModesAskedAtThePace(t *testing.T) {
+	srv := startScripted(t, "", "")
+	var chans []string
+	for i := range 12 {
+		chans = append(chans, fmt.Sprintf("#c%d", i))
+	}
+	f := srv.fields("kit")
+	f["channels"], f["throttle"] = strings.Join(chans, ","), "0.01"
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	login := p.Login("", f)
+	p.Connect(login.LoginId, login.SavedState)
+	evs.NextEvent(func(ev *pb.Event) bool { return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED })
+	srv.got("MODE #c")
+	if e := p.Commands().Send(command(login.LoginId, "#c0", &pb.SetTopic{Topic: "marker"})).Error; e != nil {
+		t.Fatalf("topic: %v", e)
+	}
+	srv.got("TOPIC #c0")
+	if asked := srv.sent(0, "MODE #c"); len(asked) > 5 {
+		t.Errorf("%d MODE queries at once: %q; want at most the burst, 5", len(asked), asked)
+	}
 }

@@ -54,11 +54,7 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 				s.selfAddr = uh
 			}
 			s.mu.Unlock()
-			// Its modes (324): whether it is moderated, its topic
-			// locked. Servers do not say them at a join.
-			if err := c.Send("MODE", m.Params[0]); err != nil {
-				s.n.host.Logger().Warn("irc: the channel's modes not asked for", "channel", m.Params[0], "err", err)
-			}
+			s.askModes(c, id)
 			return
 		}
 		s.mu.Lock()

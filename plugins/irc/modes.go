@@ -3,6 +3,7 @@ package irc
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ergochat/irc-go/ircevent"
 	"github.com/ergochat/irc-go/ircmsg"
@@ -99,6 +100,59 @@ func (s *Session) handleModes(c *ircevent.Connection) {
 		}
 		s.changeModes(m, s.chanID(m.Params[1]), m.Params[2], m.Params[3:], true)
 	})
+}
+
+// askModes asks for the modes of channel id, just joined: servers do
+// not say them at a join, and the answer (324) says whether it is
+// moderated, its topic locked. The questions go at the pace of the
+// user's lines, one when a line may go now, so that the rejoin of many
+// channels is not a flood (Solanum's "Excess Flood" past about 20 lines
+// queued) and takes no turn of a message the user sends meanwhile.
+func (s *Session) askModes(c *ircevent.Connection, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !slices.Contains(s.modeAsks, id) {
+		s.modeAsks = append(s.modeAsks, id)
+	}
+	if !s.asking {
+		s.asking = true
+		go s.sendModeAsks(c, s.stop)
+	}
+}
+
+// sendModeAsks sends the questions of askModes, each when the user's
+// pace lets a line go, for the channels the user is still in; it ends
+// when none is left or the login is disconnected (stop).
+func (s *Session) sendModeAsks(c *ircevent.Connection, stop chan struct{}) {
+	for {
+		s.mu.Lock()
+		var name string
+		for name == "" && len(s.modeAsks) > 0 {
+			if ch := s.channels[s.modeAsks[0]]; ch != nil {
+				name = ch.name
+			}
+			s.modeAsks = s.modeAsks[1:]
+		}
+		if name == "" {
+			s.asking = false
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+		for !s.lines.allow() {
+			select {
+			case <-time.After(lineEvery):
+			case <-stop:
+				s.mu.Lock()
+				s.asking, s.modeAsks = false, nil
+				s.mu.Unlock()
+				return
+			}
+		}
+		if err := c.Send("MODE", name); err != nil {
+			s.n.host.Logger().Warn("irc: the channel's modes not asked for", "channel", name, "err", err)
+		}
+	}
 }
 
 // changeModes applies the mode changes modes (with their arguments

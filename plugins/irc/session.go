@@ -161,6 +161,11 @@ type Session struct {
 	// (away.go): offline when they quit, share no channel with the
 	// user any more, or the connection drops.
 	presences map[string]string
+	// modeAsks are the joined channels whose modes are to be asked
+	// for (MODE #chan), by ID, in turn; asking: a goroutine asks them
+	// (modes.go).
+	modeAsks []string
+	asking   bool
 	// typeMu keeps the TAGMSGs of typing (SetTyping's, the repeats')
 	// and the end of typing in the order decided: a repeat's active is
 	// not sent after the message that ended typing. Taken before mu.
