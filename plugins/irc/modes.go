@@ -143,8 +143,16 @@ func (s *Session) sendModeAsks(c *ircevent.Connection, stop chan struct{}) {
 			select {
 			case <-time.After(lineEvery):
 			case <-stop:
+				// Disconnected. Connected again meanwhile: the
+				// questions of that connection's joins go on it.
 				s.mu.Lock()
-				s.asking, s.modeAsks = false, nil
+				s.asking = false
+				if s.stop == stop || s.conn == nil {
+					s.modeAsks = nil
+				} else if len(s.modeAsks) > 0 {
+					s.asking = true
+					go s.sendModeAsks(s.conn, s.stop)
+				}
 				s.mu.Unlock()
 				return
 			}
