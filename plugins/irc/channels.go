@@ -26,6 +26,10 @@ type channel struct {
 	// synced: the server's NAMES ended, the members are known (and the
 	// gateway was sent the chat).
 	synced bool
+	// flags are the channel's own modes set now, without their
+	// arguments ("nt", "m"...): from the answer to the MODE query sent
+	// at joining (324), and the MODE changes since (chanview.go).
+	flags string
 }
 
 // member is someone in a channel: their nick and their channel modes
@@ -50,6 +54,7 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 				s.selfAddr = uh
 			}
 			s.mu.Unlock()
+			s.askModes(c, id)
 			return
 		}
 		s.mu.Lock()
@@ -62,7 +67,7 @@ func (s *Session) handleChannels(c *ircevent.Connection) {
 			uid := s.people.id(m.Nick())
 			if _, was := ch.members[uid]; !was {
 				ch.members[uid] = &member{nick: m.Nick()}
-				mem = s.pbMemberLocked(uid, ch.members[uid])
+				mem = s.pbMemberLocked(ch, uid, ch.members[uid])
 			}
 		}
 		s.mu.Unlock()
@@ -188,7 +193,7 @@ func (s *Session) joined(m ircmsg.Message, id string) {
 	var renamed *pb.Member
 	if self := ch.members[s.loginID]; self != nil {
 		if was := s.shown[id]; was != "" && was != self.nick {
-			renamed = s.pbMemberLocked(s.loginID, self)
+			renamed = s.pbMemberLocked(ch, s.loginID, self)
 		}
 		s.shown[id] = self.nick
 	}
@@ -307,9 +312,9 @@ func (s *Session) groupEvent(m ircmsg.Message, id string) *pb.Event {
 		TimestampUnixMicro: serverTime(m).UnixMicro(), Sender: s.sender(m.Nick())}
 }
 
-// pbMemberLocked is a member as the contract has it.
-func (s *Session) pbMemberLocked(uid string, m *member) *pb.Member {
-	role, aff := s.prefix.role(m.modes)
+// pbMemberLocked is a member of ch as the contract has it.
+func (s *Session) pbMemberLocked(ch *channel, uid string, m *member) *pb.Member {
+	role, aff := s.roleLocked(ch, m)
 	return &pb.Member{UserId: uid, Nick: decodeText(m.nick), Role: role, Affiliation: aff, IsSelf: uid == s.loginID}
 }
 
@@ -357,7 +362,7 @@ func (s *Session) chatLocked(id string, ch *channel) *pb.Chat {
 		c.TopicUnixMicro = ch.topicAt.UnixMicro()
 	}
 	for uid, m := range ch.members {
-		c.Members = append(c.Members, s.pbMemberLocked(uid, m))
+		c.Members = append(c.Members, s.pbMemberLocked(ch, uid, m))
 		// The setter by their ID where they are in the channel: the
 		// room knows no one else (a server's name, someone gone).
 		if ch.topic != "" && ch.topicBy != "" && s.fold(m.nick) == s.fold(ch.topicBy) {
@@ -365,6 +370,7 @@ func (s *Session) chatLocked(id string, ch *channel) *pb.Chat {
 		}
 	}
 	slices.SortFunc(c.Members, func(a, b *pb.Member) int { return strings.Compare(a.UserId, b.UserId) })
+	s.limitLocked(c, ch)
 	return c
 }
 

@@ -33,6 +33,9 @@ type Network struct {
 	prefix string // makes message IDs unique across plugin restarts
 	seq    atomic.Uint64
 	cfg    Config
+	// feats are the features the plugin advertises: a chat that allows
+	// less says so with a narrowed copy (chanview.go).
+	feats *pb.Features
 }
 
 // Config is the transport's [transport.config] table.
@@ -141,7 +144,7 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 	}
 	n.host, n.cfg = host, cfg
 	n.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
-	return &pb.Capabilities{
+	caps := &pb.Capabilities{
 		Network:     "irc",
 		DisplayName: "IRC",
 		Version:     Version,
@@ -150,7 +153,9 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		Features:              &pb.Features{Groups: true, JoinChatPrefixes: []string{"#", "&"}},
 		IdentifierPrompt:      "Nick",
 		IdentifierDescription: "The nick of someone on the IRC server.",
-	}, nil
+	}
+	n.feats, _ = sdk.Features((*Session)(nil), caps.Features)
+	return caps, nil
 }
 
 // LoginFlows offers one way in: a server and a nick.
@@ -318,7 +323,7 @@ func (p *loginProcess) Submit(_ context.Context, f map[string]string) (*pb.Login
 		return nil, fmt.Errorf("irc: %w", err)
 	}
 	return &pb.LoginStep{Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{
-		LoginId: foldName(acc.Nick) + "@" + strings.ToLower(acc.addr()), DisplayName: acc.Nick + " on " + acc.Server,
+		LoginId: loginID(acc), DisplayName: acc.Nick + " on " + acc.Server,
 		SavedState: state,
 	}}}, nil
 }
@@ -420,9 +425,19 @@ func loginForm(errText string) *pb.LoginStep {
 }
 
 // foldName is an IRC name casefolded as RFC 1459 says (A-Z and []\~ to
-// a-z and {}|^), whatever the server: for what is the plugin's own, the
-// login ID. A server's names fold by its casemap (Session.fold).
+// a-z and {}|^), whatever the server. A server's names fold by its
+// casemap (Session.fold).
 func foldName(s string) string { return cmRFC1459.fold(s) }
+
+// loginID is the login's ID, nick@server:port, the nick with A-Z folded
+// only: the fold of every casemap, as the server's is not known before
+// it is reached. Folded as RFC 1459 says, dave[m] and dave{m}, two nicks
+// on a server that folds ASCII only (ngircd, ergo), were one ID, and
+// the logins of two users holding them one login: the gateway and the
+// SDK key a login by its ID, so one user's chats went to the other.
+func loginID(acc Account) string {
+	return cmASCII.fold(acc.Nick) + "@" + strings.ToLower(acc.addr())
+}
 
 // chanID is a channel's chat ID: its name folded. A name in UTF-8 (as
 // most are) is its own ID. IRC allows a name in any charset, and one

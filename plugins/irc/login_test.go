@@ -10,8 +10,8 @@ import (
 )
 
 // Wrong login input is asked again with a message saying what is wrong;
-// right input completes the login, with the channels and the casefolded
-// nick in it.
+// right input completes the login, with the channels and the nick, A-Z
+// folded (TestLoginIDsApart), in it.
 func TestLoginForm(t *testing.T) {
 	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
 	ctx, cancel := p.CallContext()
@@ -70,7 +70,7 @@ func TestLoginForm(t *testing.T) {
 		if done == nil {
 			t.Fatalf("right input: step %v", step)
 		}
-		if done.LoginId != "alice{1}@irc.example.org:6697" {
+		if done.LoginId != "alice[1]@irc.example.org:6697" {
 			t.Errorf("login ID %q", done.LoginId)
 		}
 		if s := string(done.SavedState); !strings.Contains(s, `"channels":["#a","#b"]`) || !strings.Contains(s, `"tls":true`) || !strings.Contains(s, tc.saved) {
@@ -79,5 +79,57 @@ func TestLoginForm(t *testing.T) {
 		if s := string(done.SavedState); tc.saved == "" && strings.Contains(s, "throttle") {
 			t.Errorf("no throttle given: saved state %s, want the default left out", s)
 		}
+	}
+}
+
+// Two nicks the server tells apart are two logins: on ngircd, which folds
+// A-Z only, dave[m] and dave{m} are two users, whose logins (two XMPP
+// users') have two IDs, each connected as its own nick, each getting its
+// own messages. Before, the login ID folded the nick as RFC 1459 says:
+// both were dave{m}@..., and the second Connect took the first's
+// session (the gateway and the SDK key a login by its ID).
+func TestLoginIDsApart(t *testing.T) {
+	s := startNgircd(t)
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	a := p.Login("", loginFields(s, "dave[m]", ""))
+	b := p.Login("", loginFields(s, "dave{m}", ""))
+	if a.LoginId == b.LoginId {
+		t.Fatalf("dave[m] and dave{m} are one login, %q", a.LoginId)
+	}
+	for _, l := range []*pb.CompleteStep{a, b} {
+		p.Connect(l.LoginId, l.SavedState)
+		evs.NextEvent(func(ev *pb.Event) bool {
+			return ev.LoginId == l.LoginId && ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+		})
+	}
+	erin := newClient(t, s, "erin")
+	for nick, l := range map[string]*pb.CompleteStep{"dave[m]": a, "dave{m}": b} {
+		if err := erin.conn.Privmsg(nick, "to "+nick); err != nil {
+			t.Fatal(err)
+		}
+		ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+		if ev.LoginId != l.LoginId || ev.GetMessage().Text != "to "+nick {
+			t.Errorf("message to %s: %q for %s; want it for %s", nick, ev.GetMessage().Text, ev.LoginId, l.LoginId)
+		}
+	}
+}
+
+// A nick with characters a user name may not have (ngircd refuses
+// dave[m] as one: "Invalid user name") logs in, its user name the
+// nick's letters. Before, USER carried the nick, and the server hung up
+// at every attempt: the login never got in.
+func TestNickWithBracketsLogsIn(t *testing.T) {
+	s := startNgircd(t)
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	l := p.Login("", loginFields(s, "dave[m]", ""))
+	p.Connect(l.LoginId, l.SavedState)
+	ev := evs.NextEvent(func(ev *pb.Event) bool {
+		st := ev.GetLoginState().GetState()
+		return st == pb.LoginState_LOGIN_STATE_CONNECTED || st == pb.LoginState_LOGIN_STATE_TRANSIENT_DISCONNECT
+	})
+	if st := ev.GetLoginState(); st.State != pb.LoginState_LOGIN_STATE_CONNECTED {
+		t.Fatalf("login of dave[m]: %v; want connected", st)
 	}
 }

@@ -69,7 +69,7 @@ func (s *Session) handleNick(c *ircevent.Connection) {
 			}
 			ev := &pb.Event{LoginId: s.loginID, ChatId: id, ChatType: pb.ChatType_CHAT_TYPE_GROUP, EventId: s.n.newID(),
 				TimestampUnixMicro: serverTime(m).UnixMicro(), Sender: &pb.Sender{UserId: uid, Name: decodeText(now), IsFromMe: self},
-				Payload: &pb.Event_Member{Member: &pb.MemberEvent{Kind: pb.MemberEvent_KIND_RENAMED, Member: s.pbMemberLocked(uid, mem)}}}
+				Payload: &pb.Event_Member{Member: &pb.MemberEvent{Kind: pb.MemberEvent_KIND_RENAMED, Member: s.pbMemberLocked(ch, uid, mem)}}}
 			renamed = append(renamed, ev)
 		}
 		var wait *nickWait

@@ -48,7 +48,11 @@ const (
 
 // listWait is a LIST waiting for the server.
 type listWait struct {
-	query string // folded to lower case
+	// cm is the server's casemap: the channels' IDs are their names
+	// folded by it, and the query matches a name folded by it, as the
+	// server matches the mask.
+	cm    casemap
+	query string // folded by cm, and to lower case
 	limit int    // how many to find
 	// found holds the most populated channels matched so far: at most
 	// twice the limit, cut down to the limit when full.
@@ -145,11 +149,11 @@ func (s *Session) listBusyLocked() bool {
 
 // add takes in one channel of the list when its name holds the query.
 func (w *listWait) add(name, users, topic string) {
-	if !isChannel(name) || !strings.Contains(strings.ToLower(decodeText(name)), w.query) {
+	if !isChannel(name) || !strings.Contains(strings.ToLower(decodeText(w.cm.fold(name))), w.query) {
 		return
 	}
 	n, _ := strconv.ParseUint(users, 10, 32)
-	w.found = append(w.found, &pb.FoundChat{ChatId: chanID(name), Name: decodeText(name), Description: listTopic(topic),
+	w.found = append(w.found, &pb.FoundChat{ChatId: w.cm.chanID(name), Name: decodeText(name), Description: listTopic(topic),
 		MemberCount: uint32(n), Type: pb.ChatType_CHAT_TYPE_GROUP})
 	if len(w.found) >= 2*w.limit {
 		w.keepBest()
@@ -217,7 +221,8 @@ func (s *Session) SearchChats(ctx context.Context, q *pb.SearchChats) ([]*pb.Fou
 	if limit <= 0 {
 		limit = defaultFound
 	}
-	w := &listWait{query: strings.ToLower(query), limit: min(limit, maxListed), answer: make(chan error, 1)}
+	cm := s.caseMap()
+	w := &listWait{cm: cm, query: strings.ToLower(cm.fold(query)), limit: min(limit, maxListed), answer: make(chan error, 1)}
 	s.mu.Lock()
 	if s.listBusyLocked() {
 		s.mu.Unlock()

@@ -198,3 +198,22 @@ func TestSearchChatsKeepsMostPopulated(t *testing.T) {
 		t.Errorf("search: %v\n%s\nwant\n%s", r.Error, foundList(r.FoundChats), want)
 	}
 }
+
+// A search folds as the server does: where it folds as RFC 1459 says
+// (the scripted server announces no CASEMAPPING), "[GO" finds #{go},
+// which the server's mask matched; where it folds ASCII only (ngircd),
+// #[Go] found is the chat #[go], not #{go}, another channel there that
+// joining the result would have made (TestSearchChatsCasemappingASCII).
+// Before, the filter folded with strings.ToLower only, and the IDs as
+// RFC 1459 says on every server.
+func TestSearchChatsCasemapping(t *testing.T) {
+	srv := startScripted(t, "", "")
+	srv.mu.Lock()
+	srv.channels = []string{"#{go} 3 :Braces"}
+	srv.mu.Unlock()
+	p, _, _, _, login := histLogin(t, srv, nil, "")
+	r := p.Commands().Send(plugintest.Act(login.LoginId, "", "", &pb.SearchChats{Query: "[GO"}))
+	if r.Error != nil || foundList(r.FoundChats) != "#{go}|#{go}|3|Braces|CHAT_TYPE_GROUP" {
+		t.Errorf("search [GO on an RFC 1459 server: %v %s", r.Error, foundList(r.FoundChats))
+	}
+}

@@ -144,3 +144,17 @@ func TestSearchChatsTimeout(t *testing.T) {
 		t.Errorf("search FAST: %v\n%s\nwant\n%s", r.Error, foundList(r.FoundChats), want)
 	}
 }
+
+// On ngircd, which folds A-Z only, a channel found is named by its ID
+// there: #[Go] is #[go], not #{go} (another channel, which JoinChat of
+// the result would have made). Before, found IDs folded as RFC 1459 says.
+func TestSearchChatsCasemappingASCII(t *testing.T) {
+	s := startNgircd(t)
+	dave := newClient(t, s, "dave")
+	dave.join("#[Go]")
+	p, _, login := loggedIn(t, s, "", "kim", "")
+	r := p.Commands().Send(plugintest.Act(login.LoginId, "", "", &pb.SearchChats{Query: "[go"}))
+	if r.Error != nil || foundList(r.FoundChats) != "#[go]|#[Go]|1||CHAT_TYPE_GROUP" {
+		t.Errorf("search [go on ngircd: %v %s; want #[go]", r.Error, foundList(r.FoundChats))
+	}
+}

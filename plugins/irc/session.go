@@ -161,10 +161,33 @@ type Session struct {
 	// (away.go): offline when they quit, share no channel with the
 	// user any more, or the connection drops.
 	presences map[string]string
+	// modeAsks are the joined channels whose modes are to be asked
+	// for (MODE #chan), by ID, in turn; asking: a goroutine asks them
+	// (modes.go).
+	modeAsks []string
+	asking   bool
 	// typeMu keeps the TAGMSGs of typing (SetTyping's, the repeats')
 	// and the end of typing in the order decided: a repeat's active is
 	// not sent after the message that ended typing. Taken before mu.
 	typeMu sync.Mutex
+}
+
+// userName is the user name (ident) the login registers with: its nick
+// in the letters, digits, "-", "_" and "." that every server takes in
+// one, "passerelle" where none is left. Servers refuse a user name with
+// a nick's other characters (ngircd: "Invalid user name", for dave[m])
+// and hang up: such a login never got in.
+func userName(nick string) string {
+	u := strings.Map(func(r rune) rune {
+		if r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.", r)) {
+			return r
+		}
+		return -1
+	}, nick)
+	if u == "" {
+		return "passerelle"
+	}
+	return u
 }
 
 // ConnectWait is how long Connect waits for the first attempt's outcome
@@ -208,7 +231,7 @@ func (s *Session) Connect(ctx context.Context) error {
 	c := &ircevent.Connection{
 		Server:   s.acc.addr(),
 		Nick:     s.acc.Nick,
-		User:     s.acc.Nick,
+		User:     userName(s.acc.Nick),
 		RealName: s.acc.Nick,
 		// CTCP is read by the plugin (ctcp.go).
 		EnableCTCP: false,
