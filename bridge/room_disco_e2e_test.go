@@ -52,3 +52,22 @@ func TestChannelInfoNoSubjectChange(t *testing.T) {
 		}
 	}
 }
+
+// TestRoomTrafficNode: disco#info on a room's muc#traffic node is
+// answered feature-not-implemented, as XEP-0045 (Allowable Traffic)
+// says of a room that does not list the namespaces it lets through; it
+// was item-not-found, which says the room has no such node at all. A
+// node no one defined stays item-not-found (XEP-0030).
+func TestRoomTrafficNode(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	for node, want := range map[string]string{
+		"http://jabber.org/protocol/muc#traffic": "feature-not-implemented",
+		"urn:example:no-such-node":               "item-not-found",
+	} {
+		st, err := alice.IQ(ctxT(t), `<iq type='get' to='`+room+`'><query xmlns='http://jabber.org/protocol/disco#info' node='`+node+`'/></iq>`)
+		if err != nil || st.Type != "error" || st.Err == nil || st.Err.Condition != want {
+			t.Errorf("disco#info on node %s: want %s, got %v %s", node, want, err, st.XML)
+		}
+	}
+}
