@@ -45,6 +45,11 @@ func (t *transport) roomAdminIQ(ctx context.Context, st *wire.Stanza, user strin
 	}
 	get := st.Type() == "get"
 	switch {
+	case p.XMLName.Space == nsMUCOwner && !s.roomFeatures(r).GetGroupName():
+		// The form's one setting is the group's name: where the user may
+		// not rename the group, there is nothing for them to configure
+		// (XEP-0045 §10.2: forbidden to one who is no owner).
+		t.send(ctx, wire.ErrorReply(st, wire.Forbidden, t.displayName()+" does not let you change this group's settings (its name) from here"))
 	case p.XMLName.Space == nsMUCAdmin && get:
 		t.send(ctx, s.memberList(st, r, p))
 	case p.XMLName.Space == nsMUCAdmin:
