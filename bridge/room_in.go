@@ -251,7 +251,7 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			}
 			f := t.host.Caps().GetFeatures()
 			if s != nil {
-				f = s.features()
+				f = s.roomFeatures(r) // this group's: a topic only admins set (room_features.go)
 			}
 			r.mu.Lock()
 			// As roomMessage refuses: a channel's reader posts nothing,
