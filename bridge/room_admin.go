@@ -191,7 +191,8 @@ func (s *session) memberCommand(r *room, it *wire.Element, id string) (*pb.Comma
 	case aff != "" || role != "":
 		sr := &pb.SetRole{UserId: id}
 		r.mu.Lock()
-		if m := r.members[id]; m != nil {
+		m := r.members[id]
+		if m != nil {
 			sr.Role, sr.Affiliation = m.Role, m.Affiliation // what the item leaves as it is
 		}
 		r.mu.Unlock()
@@ -213,6 +214,12 @@ func (s *session) memberCommand(r *room, it *wire.Element, id string) (*pb.Comma
 			if sr.Role, known = roles[role]; !known {
 				return nil, wire.BadRequest, "no such role: " + role
 			}
+		}
+		if m != nil && sr.Role == m.Role && sr.Affiliation == m.Affiliation {
+			// As asked already (a client's /member for a member, a list
+			// saved unchanged): nothing for the network, which may
+			// refuse it (WhatsApp demoting one who is no admin).
+			return nil, "", ""
 		}
 		c.Action = &pb.Command_SetRole{SetRole: sr}
 	default:
