@@ -41,6 +41,7 @@ type room struct {
 	subjectBy string // member ID of who set it ("" unknown)
 	subjectAt time.Time
 	readOnly  bool
+	features  *pb.Features          // the chat's own, nil: the login's (room_features.go)
 	members   map[string]*pb.Member // by user ID; the user's own entry is not among them
 	names     map[string]string     // network name of members without a group nick, by user ID
 	nicks     *muc.Nicks
@@ -190,6 +191,7 @@ func (s *session) updateRoom(ctx context.Context, r *room, c *pb.Chat, show bool
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.typ, r.readOnly = c.GetType(), c.GetReadOnly()
+	r.takeFeaturesLocked(c)
 	var out [][]byte
 	if c.Name != "" && c.Name != r.name {
 		if show && r.name != "" {
@@ -526,7 +528,7 @@ func (s *session) syncRoomsOnce(ctx context.Context) bool {
 				c = full
 			}
 		}
-		s.setRoom(ctx, c)
+		s.setRoomFromAnswer(ctx, c)
 	}
 	s.roomsSyncDone()
 	return true
@@ -615,7 +617,7 @@ func (s *session) findRoom(ctx context.Context, chatID string) *room {
 	if c == nil || c.ChatId != chatID {
 		return nil
 	}
-	return s.setRoom(ctx, c)
+	return s.setRoomFromAnswer(ctx, c)
 }
 
 // closeRooms tells the joined resources of every room of a session that

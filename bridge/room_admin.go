@@ -45,6 +45,11 @@ func (t *transport) roomAdminIQ(ctx context.Context, st *wire.Stanza, user strin
 	}
 	get := st.Type() == "get"
 	switch {
+	case p.XMLName.Space == nsMUCOwner && !s.roomFeatures(r).GetGroupName():
+		// The form's one setting is the group's name: where the user may
+		// not rename the group, there is nothing for them to configure
+		// (XEP-0045 §10.2: forbidden to one who is no owner).
+		t.send(ctx, wire.ErrorReply(st, wire.Forbidden, t.displayName()+" does not let you change this group's settings (its name) from here"))
 	case p.XMLName.Space == nsMUCAdmin && get:
 		t.send(ctx, s.memberList(st, r, p))
 	case p.XMLName.Space == nsMUCAdmin:
@@ -123,14 +128,12 @@ func (s *session) adminItems(ctx context.Context, st *wire.Stanza, r *room, p *w
 			continue
 		}
 		items++
-		c, cond, text := s.adminCommand(r, it)
+		cs, cond, text := s.adminCommands(r, it)
 		if cond != "" {
 			s.t.send(ctx, wire.ErrorReply(st, cond, text))
 			return
 		}
-		if c != nil {
-			cmds = append(cmds, c)
-		}
+		cmds = append(cmds, cs...)
 	}
 	switch {
 	case items == 0:
@@ -142,17 +145,36 @@ func (s *session) adminItems(ctx context.Context, st *wire.Stanza, r *room, p *w
 	}
 }
 
-// adminCommand is the network's command for one muc#admin item, or why
-// there is none (a condition); neither when the item asks for what
+// adminCommands are the network's commands for one muc#admin item, or
+// why there are none (a condition); neither when the item asks for what
 // already is.
-func (s *session) adminCommand(r *room, it *wire.Element) (*pb.Command, wire.Condition, string) {
+func (s *session) adminCommands(r *room, it *wire.Element) ([]*pb.Command, wire.Condition, string) {
 	id, ok := s.itemMember(r, it)
-	if !ok && it.Attr("affiliation") == muc.AffNone && it.Attr("nick") == "" {
-		return s.unbanCommand(r, it)
+	if !ok && it.Attr("nick") == "" {
+		switch it.Attr("affiliation") {
+		case muc.AffNone:
+			c, cond, text := s.unbanCommand(r, it)
+			if c == nil {
+				return nil, cond, text
+			}
+			return []*pb.Command{c}, "", ""
+		case muc.AffMember:
+			return s.addMemberCommands(r, it)
+		}
 	}
 	if !ok {
 		return nil, wire.ItemNotFound, "no member of the group has this nick or address"
 	}
+	c, cond, text := s.memberCommand(r, it, id)
+	if c == nil {
+		return nil, cond, text
+	}
+	return []*pb.Command{c}, "", ""
+}
+
+// memberCommand is the network's command for a muc#admin item naming
+// the member id, or why there is none.
+func (s *session) memberCommand(r *room, it *wire.Element, id string) (*pb.Command, wire.Condition, string) {
 	reason := ""
 	if rs := it.Child("", "reason"); rs != nil {
 		reason = rs.Text
@@ -169,7 +191,8 @@ func (s *session) adminCommand(r *room, it *wire.Element) (*pb.Command, wire.Con
 	case aff != "" || role != "":
 		sr := &pb.SetRole{UserId: id}
 		r.mu.Lock()
-		if m := r.members[id]; m != nil {
+		m := r.members[id]
+		if m != nil {
 			sr.Role, sr.Affiliation = m.Role, m.Affiliation // what the item leaves as it is
 		}
 		r.mu.Unlock()
@@ -192,6 +215,12 @@ func (s *session) adminCommand(r *room, it *wire.Element) (*pb.Command, wire.Con
 				return nil, wire.BadRequest, "no such role: " + role
 			}
 		}
+		if m != nil && sr.Role == m.Role && sr.Affiliation == m.Affiliation {
+			// As asked already (a client's /member for a member, a list
+			// saved unchanged): nothing for the network, which may
+			// refuse it (WhatsApp demoting one who is no admin).
+			return nil, "", ""
+		}
 		c.Action = &pb.Command_SetRole{SetRole: sr}
 	default:
 		return nil, wire.BadRequest, "an item needs a role or an affiliation"
@@ -206,13 +235,9 @@ func (s *session) adminCommand(r *room, it *wire.Element) (*pb.Command, wire.Con
 // affiliation none already: no command (Conversations sets it on each
 // invitee it does not know, to lift a ban they may have).
 func (s *session) unbanCommand(r *room, it *wire.Element) (*pb.Command, wire.Condition, string) {
-	j, err := jid.Parse(it.Attr("jid"))
-	if err != nil || j.Domainpart() != s.t.domain || j.Localpart() == "" {
-		return nil, wire.ItemNotFound, "no member of the group has this nick or address"
-	}
-	id, err := puppet.FromJID(j)
-	if err != nil {
-		return nil, wire.ItemNotFound, "no contact on " + s.t.displayName() + " has this address"
+	id, cond, text := s.itemContact(it)
+	if cond != "" {
+		return nil, cond, text
 	}
 	r.mu.Lock()
 	_, banned := r.banned[id]
@@ -224,6 +249,50 @@ func (s *session) unbanCommand(r *room, it *wire.Element) (*pb.Command, wire.Con
 		return nil, wire.FeatureNotImpl, s.t.displayName() + " cannot lift bans from here: this person is not in the group, and only a member can be removed"
 	}
 	return &pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_Unban{Unban: &pb.Unban{UserId: id}}}, "", ""
+}
+
+// itemContact is the contact a muc#admin item names by its address on
+// this gateway (someone who is not in the group has no nick), or why
+// there is none.
+func (s *session) itemContact(it *wire.Element) (string, wire.Condition, string) {
+	j, err := jid.Parse(it.Attr("jid"))
+	if err != nil || j.Domainpart() != s.t.domain || j.Localpart() == "" {
+		return "", wire.ItemNotFound, "no member of the group has this nick or address"
+	}
+	id, err := puppet.FromJID(j)
+	if err != nil {
+		return "", wire.ItemNotFound, "no contact on " + s.t.displayName() + " has this address"
+	}
+	return id, "", ""
+}
+
+// addMemberCommands add to the group a contact an item makes a member
+// (XEP-0045 §9.3) who is not in it: what Converse.js sets on each
+// invitee of a members-only room before its invitation, and what adding
+// an address to Gajim's member list does. In a network's group, being a
+// member is being in it: the network's Invite, as a mediated invitation
+// (roomInvite). Someone on the ban list has the ban lifted first, as
+// XEP-0045 has a member affiliation replace an outcast's. It was
+// item-not-found: no member of the group has this address.
+func (s *session) addMemberCommands(r *room, it *wire.Element) ([]*pb.Command, wire.Condition, string) {
+	id, cond, text := s.itemContact(it)
+	if cond != "" {
+		return nil, cond, text
+	}
+	if !s.features().GetGroupInvite() {
+		return nil, wire.FeatureNotImpl, s.t.displayName() + " does not let the gateway add members to a group"
+	}
+	r.mu.Lock()
+	_, banned := r.banned[id]
+	r.mu.Unlock()
+	var cmds []*pb.Command
+	if banned {
+		if !s.features().GetGroupUnban() {
+			return nil, wire.FeatureNotImpl, s.t.displayName() + " cannot lift bans from here: lift it on the network, then add them"
+		}
+		cmds = append(cmds, &pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_Unban{Unban: &pb.Unban{UserId: id}}})
+	}
+	return append(cmds, &pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_Invite{Invite: &pb.Invite{UserId: id}}}), "", ""
 }
 
 var affiliations = map[string]pb.Affiliation{

@@ -140,3 +140,57 @@ func TestRoomAdmin(t *testing.T) {
 	failsWith(admin("set", `<item nick='Echo One' role='none'/><item nick='Echo One' role='none'/>`), "item-not-found")
 	presenceOf("Echo One", "unavailable", `code="307"`)
 }
+
+// TestRoomConfigNotOffered: where the network does not let the user
+// rename a group (the chat's own features leave group_name out: a Signal
+// group whose details only admins edit, a Telegram group where the user
+// may not change the info), the room's configuration form, whose one
+// setting is the name, is neither offered nor taken: forbidden, as
+// XEP-0045 §10.2 answers one who is not an owner; a later chat event
+// that does not restate the features keeps it so. Before, every member
+// was offered the form and the network refused the rename.
+func TestRoomConfigNotOffered(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	join(t, alice, "a", "") // the command is a groupchat message
+	groupchat(t, alice, `net-event {"chatId":"locked","chat":{"chat":{"chatId":"locked","type":"CHAT_TYPE_GROUP","name":"Locked","features":{"groups":true,"groupTopic":true}}}}`)
+	locked := "locked@" + domain
+	if _, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "message" && strings.Contains(st.XML, `jid="`+locked+`"`)
+	}); err != nil {
+		t.Fatalf("no invitation to the group: %v", err)
+	}
+	owner := func(typ, body string) xmpptest.Stanza {
+		t.Helper()
+		st, err := alice.IQ(ctxT(t), `<iq type='`+typ+`' to='`+locked+`'><query xmlns='http://jabber.org/protocol/muc#owner'>`+body+`</query></iq>`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	submit := `<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field>` +
+		`<field var='muc#roomconfig_roomname'><value>Open</value></field></x>`
+	forbidden := func(when string) {
+		t.Helper()
+		for _, st := range []xmpptest.Stanza{owner("get", ""), owner("set", submit)} {
+			if st.Type != "error" || st.Err == nil || st.Err.Condition != "forbidden" {
+				t.Errorf("%s: the configuration form of a group the user may not rename: want forbidden, got %s", when, st.XML)
+			}
+		}
+	}
+	forbidden("first")
+	// Joined, the new topic shows when the event is through.
+	raw(t, alice, `<presence to='`+locked+`/a'><x xmlns='http://jabber.org/protocol/muc'/></presence>`)
+	if _, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "presence" && bareJID(st.From) == locked && strings.Contains(st.XML, `code="110"`)
+	}); err != nil {
+		t.Fatalf("join: %v", err)
+	}
+	groupchat(t, alice, `net-event {"chatId":"locked","chat":{"chat":{"chatId":"locked","type":"CHAT_TYPE_GROUP","name":"Locked","topic":"news"}}}`)
+	if _, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "message" && st.From == locked && strings.Contains(st.XML, "<subject>news</subject>")
+	}); err != nil {
+		t.Fatalf("the chat event never came: %v", err)
+	}
+	forbidden("after a chat event without features")
+}

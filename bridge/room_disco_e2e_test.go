@@ -52,3 +52,53 @@ func TestChannelInfoNoSubjectChange(t *testing.T) {
 		}
 	}
 }
+
+// TestRoomTrafficNode: disco#info on a room's muc#traffic node is
+// answered feature-not-implemented, as XEP-0045 (Allowable Traffic)
+// says of a room that does not list the namespaces it lets through; it
+// was item-not-found, which says the room has no such node at all. A
+// node no one defined stays item-not-found (XEP-0030).
+func TestRoomTrafficNode(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	for node, want := range map[string]string{
+		"http://jabber.org/protocol/muc#traffic": "feature-not-implemented",
+		"urn:example:no-such-node":               "item-not-found",
+	} {
+		st, err := alice.IQ(ctxT(t), `<iq type='get' to='`+room+`'><query xmlns='http://jabber.org/protocol/disco#info' node='`+node+`'/></iq>`)
+		if err != nil || st.Type != "error" || st.Err == nil || st.Err.Condition != want {
+			t.Errorf("disco#info on node %s: want %s, got %v %s", node, want, err, st.XML)
+		}
+	}
+}
+
+// TestRoomInfoChatFeatures: the room's disco#info says what the user may
+// do in this group, not on the network at large: in a group whose own
+// features leave the topic out (a Signal group whose details only
+// admins edit), occupants may not change the subject, nor react where
+// the group takes no reactions. Before, the network's features said
+// yes, clients offered both, and the network refused.
+func TestRoomInfoChatFeatures(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	join(t, alice, "a", "") // the command is a groupchat message
+	groupchat(t, alice, `net-event {"chatId":"admins","chat":{"chat":{"chatId":"admins","type":"CHAT_TYPE_GROUP","name":"Admins","features":{"groups":true,"groupName":true}}}}`)
+	admins := "admins@" + domain
+	if _, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "message" && strings.Contains(st.XML, `jid="`+admins+`"`)
+	}); err != nil {
+		t.Fatalf("no invitation to the group: %v", err)
+	}
+	info, err := alice.IQ(ctxT(t), `<iq type='get' to='`+admins+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
+	if err != nil || info.Type != "result" {
+		t.Fatalf("disco#info: %v %s", err, info.XML)
+	}
+	for _, v := range []string{"muc#roominfo_subjectmod", "muc#roomconfig_changesubject"} {
+		if !regexp.MustCompile(`<field [^>]*var="` + regexp.QuoteMeta(v) + `"[^>]*><value>0</value>`).MatchString(info.XML) {
+			t.Errorf("want %s false: %s", v, info.XML)
+		}
+	}
+	if strings.Contains(info.XML, `var="urn:xmpp:reactions:0"`) {
+		t.Errorf("reactions offered in a group without them: %s", info.XML)
+	}
+}

@@ -235,13 +235,23 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 				t.send(ctx, w.Bytes())
 				return true
 			}
-			if p.Attr("node") != "" {
+			switch p.Attr("node") {
+			case "":
+			case muc.NodeTraffic:
+				// XEP-0045's Allowable Traffic: what passes is what the
+				// network takes, message by message, which no fixed list
+				// of namespaces says; a room that does not support the
+				// node MUST answer so. (It was item-not-found.)
+				t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, "the room does not list the namespaces it lets through: what passes is what "+t.displayName()+" takes"))
+				return true
+			default:
+				// A node that does not exist (XEP-0030's error conditions).
 				t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no such node"))
 				return true
 			}
 			f := t.host.Caps().GetFeatures()
 			if s != nil {
-				f = s.features()
+				f = s.roomFeatures(r) // this group's: a topic only admins set (room_features.go)
 			}
 			r.mu.Lock()
 			// As roomMessage refuses: a channel's reader posts nothing,

@@ -69,3 +69,52 @@ func TestRoomInviteMember(t *testing.T) {
 		}
 	}
 }
+
+// TestRoomMemberAffiliationAdds: a muc#admin set making a contact who is
+// not in the group a member (Converse.js sends it for each invitee of a
+// members-only room, beside its invitation; Gajim's member list editor
+// too) adds the contact to the group, as an invitation does; one on the
+// ban list has the ban lifted, then is added (XEP-0045: a member
+// affiliation replaces an outcast's). Before, both were item-not-found:
+// no member of the group has this address.
+func TestRoomMemberAffiliationAdds(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	join(t, alice, "a", "")
+	admin := func(item string) xmpptest.Stanza {
+		t.Helper()
+		st, err := alice.IQ(ctxT(t), `<iq type='set' to='`+room+`'><query xmlns='http://jabber.org/protocol/muc#admin'>`+item+`</query></iq>`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	presence := func(who, typ string) xmpptest.Stanza {
+		t.Helper()
+		st, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+			return s.Name == "presence" && bareJID(s.From) == room && s.Type == typ && strings.Contains(s.XML, `jid="`+who+`@`+domain+`"`)
+		})
+		if err != nil {
+			t.Fatalf("no presence (%q) of %s: %v; pending %v", typ, who, err, alice.Pending())
+		}
+		return st
+	}
+	if st := admin(`<item affiliation='member' jid='echo-6@` + domain + `'><reason>join us</reason></item>`); st.Type != "result" {
+		t.Fatalf("member affiliation for a contact not in the group: want result, got %s", st.XML)
+	}
+	if st := presence("echo-6", ""); !strings.Contains(st.XML, `affiliation="member"`) {
+		t.Errorf("echo-6 added, not as a member: %s", st.XML)
+	}
+
+	if st := admin(`<item affiliation='outcast' jid='echo-6@` + domain + `'/>`); st.Type != "result" {
+		t.Fatalf("ban: %s", st.XML)
+	}
+	presence("echo-6", "unavailable")
+	if st := admin(`<item affiliation='member' jid='echo-6@` + domain + `'/>`); st.Type != "result" {
+		t.Fatalf("member affiliation for a banned contact: want result, got %s", st.XML)
+	}
+	presence("echo-6", "")
+	if st := admin(`<item affiliation='member' jid='bob@localhost'/>`); st.Type != "error" || st.Err == nil || st.Err.Condition != "item-not-found" {
+		t.Errorf("member affiliation for an address of another domain: want item-not-found, got %s", st.XML)
+	}
+}

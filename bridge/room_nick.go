@@ -59,13 +59,33 @@ func (s *session) occupantPresence(ctx context.Context, st *wire.Stanza, r *room
 		t.send(ctx, wire.ErrorReply(st, cond, text))
 		return
 	}
+	// The change's <show/> and <status/> are the resource's availability
+	// (XEP-0045 §7.6 lets a nick change carry them, as Gajim's does):
+	// kept now, they are in the occupant's presence under the new nick.
+	// Dropped, the user showed available there until the next status
+	// change.
+	resource := from.Resourcepart()
+	show, status := showOf(st)
+	r.mu.Lock()
+	changed := r.joined[resource] && r.setShowLocked(resource, show, status)
+	r.mu.Unlock()
 	ctx = context.WithoutCancel(ctx)
 	cmd := &pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_SetNick{SetNick: &pb.SetNick{Nick: want}}}
 	t.host.Send(cmd, func(res *pb.CommandResult) {
-		if res.Error != nil {
-			t.send(ctx, wire.ErrorReply(st, conditionOf(res.Error.Code), res.Error.Text))
+		if res.Error == nil {
+			return // the network's RENAMED brings the new nick (selfMember)
 		}
-		// Done: the network's RENAMED brings the new nick (selfMember).
+		t.send(ctx, wire.ErrorReply(st, conditionOf(res.Error.Code), res.Error.Text))
+		if changed {
+			// No rename to show the new availability: a status change
+			// under the nick kept.
+			r.mu.Lock()
+			out := s.selfStatusLocked(r, "")
+			r.mu.Unlock()
+			for _, b := range out {
+				t.send(ctx, b)
+			}
+		}
 	})
 }
 

@@ -62,3 +62,41 @@ func TestRoomStatusChange(t *testing.T) {
 	}
 	selfStatus(alice, "xa", "")
 }
+
+// TestRoomNickChangeKeepsShow: a nick change carrying <show/> and
+// <status/> (XEP-0045 §7.6; Gajim's keeps the user's status) shows them
+// in the occupant's presence under the new nick, to every joined
+// resource; and a change the network refuses still takes the status,
+// shown as a status change under the nick kept. Before, both were
+// dropped: the user showed available until the next status change.
+func TestRoomNickChangeKeepsShow(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := roomUser(t, s, "alice")
+	phone := s.loginResource("alice", "phone")
+	join(t, alice, "a", "")
+	join(t, phone, "a", "")
+	raw(t, alice, `<presence to='`+room+`/Alice B'><show>dnd</show><status>in a meeting</status></presence>`)
+	for _, c := range []*xmpptest.Client{alice, phone} {
+		back, err := c.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+			return s.Name == "presence" && s.From == room+"/Alice B" && s.Type == ""
+		})
+		if err != nil || !strings.Contains(back.XML, `code="110"`) || !strings.Contains(back.XML, "<show>dnd</show>") ||
+			!strings.Contains(back.XML, "<status>in a meeting</status>") {
+			t.Fatalf("nick change: want the new nick's presence, dnd, in a meeting; got %v %s", err, back.XML)
+		}
+	}
+	// The echo network refuses the nick ChanServ: no rename, but the
+	// availability the change carried is the occupant's.
+	raw(t, alice, `<presence id='n2' to='`+room+`/ChanServ'><show>away</show></presence>`)
+	if e, err := alice.Next(ctxT(t), func(s xmpptest.Stanza) bool { return s.ID == "n2" }); err != nil || e.Type != "error" {
+		t.Fatalf("a refused nick: want an error, got %v %s", err, e.XML)
+	}
+	for _, c := range []*xmpptest.Client{alice, phone} {
+		st, err := c.Next(ctxT(t), func(s xmpptest.Stanza) bool {
+			return s.Name == "presence" && bareJID(s.From) == room && strings.Contains(s.XML, "<show>away</show>")
+		})
+		if err != nil || st.From != room+"/Alice B" || st.Type != "" || !strings.Contains(st.XML, `code="110"`) {
+			t.Fatalf("refused nick change: want the self-presence of Alice B, away, got %v %s", err, st.XML)
+		}
+	}
+}

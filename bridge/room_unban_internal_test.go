@@ -26,17 +26,17 @@ func TestUnbanWithoutTheFeature(t *testing.T) {
 	}
 
 	r.banned["echo-9"] = ""
-	c, cond, text := s.adminCommand(r, item(`affiliation='none' jid='echo-9@echo.localhost'`))
-	if c != nil || cond != wire.FeatureNotImpl || !strings.Contains(text, "cannot lift bans") {
-		t.Errorf("unban without the feature: %v, %s %q", c, cond, text)
+	cs, cond, text := s.adminCommands(r, item(`affiliation='none' jid='echo-9@echo.localhost'`))
+	if cs != nil || cond != wire.FeatureNotImpl || !strings.Contains(text, "cannot lift bans") {
+		t.Errorf("unban without the feature: %v, %s %q", cs, cond, text)
 	}
-	c, _, _ = s.adminCommand(r, item(`affiliation='none' jid='echo-1@echo.localhost'`))
-	if k := c.GetKick(); k == nil || k.UserId != "echo-1" || k.Ban {
-		t.Errorf("affiliation none for a member: %v, want a kick", c)
+	cs, _, _ = s.adminCommands(r, item(`affiliation='none' jid='echo-1@echo.localhost'`))
+	if len(cs) != 1 || cs[0].GetKick() == nil || cs[0].GetKick().UserId != "echo-1" || cs[0].GetKick().Ban {
+		t.Errorf("affiliation none for a member: %v, want a kick", cs)
 	}
 	for _, attrs := range []string{`affiliation='none' jid='bob@localhost'`, `affiliation='none' jid='echo.localhost'`, `affiliation='none' nick='Nobody'`, `affiliation='none' jid='not a jid@@'`} {
-		if c, cond, _ := s.adminCommand(r, item(attrs)); c != nil || cond != wire.ItemNotFound {
-			t.Errorf("%s: %v, %s; want item-not-found", attrs, c, cond)
+		if cs, cond, _ := s.adminCommands(r, item(attrs)); cs != nil || cond != wire.ItemNotFound {
+			t.Errorf("%s: %v, %s; want item-not-found", attrs, cs, cond)
 		}
 	}
 }
@@ -54,7 +54,7 @@ func TestUnbanOfOneNotBanned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c, cond, text := s.adminCommand(r, st.Payload().Child("", "item")); c != nil || cond != "" {
-		t.Errorf("affiliation none for one not banned: %v, %s %q; want nothing to do", c, cond, text)
+	if cs, cond, text := s.adminCommands(r, st.Payload().Child("", "item")); cs != nil || cond != "" {
+		t.Errorf("affiliation none for one not banned: %v, %s %q; want nothing to do", cs, cond, text)
 	}
 }

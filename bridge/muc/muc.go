@@ -30,6 +30,11 @@ const (
 	// the FORM_TYPE of the limits a room sets on them.
 	NSReactions     = "urn:xmpp:reactions:0"
 	NSReactionRules = "urn:xmpp:reactions:0:restrictions"
+	// NodeTraffic is the disco#info node on which a room may list the
+	// extended namespaces it lets through (XEP-0045's implementation
+	// note "Allowable Traffic"); a room that does not support it answers
+	// feature-not-implemented.
+	NodeTraffic = "http://jabber.org/protocol/muc#traffic"
 	// NSVCardUpdate is XEP-0153's avatar hash in a presence.
 	NSVCardUpdate = "vcard-temp:x:update"
 )
