@@ -1139,7 +1139,8 @@ type Features struct {
 	// XEP-0444's max_reactions_per_user; the gateway sends at most so many,
 	// the newest. 0: not said, and single_reaction decides (set: 1, else
 	// no limit), as for a plugin older than this field. In a login's
-	// features, or a chat's, the smaller limit holds.
+	// features the smaller of its limit and the transport's holds; a
+	// chat's (Chat.features) is not read yet.
 	MaxReactions  uint32 `protobuf:"varint,38,opt,name=max_reactions,json=maxReactions,proto3" json:"max_reactions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
