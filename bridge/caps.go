@@ -93,8 +93,8 @@ func contactFeatures(f *pb.Features) *contactCaps {
 	}
 	slices.Sort(fs)
 	c := &contactCaps{from: f, features: fs}
-	if f.GetReactions() && f.GetSingleReaction() {
-		c.maxReactions = 1
+	if f.GetReactions() {
+		c.maxReactions = reactionLimit(f) // reaction_limit.go
 	}
 	c.ver = capsVer(contactIdentities, fs, c.maxReactions)
 	return c

@@ -570,9 +570,8 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			return
 		}
 		emojis := reactionEmojis(m.reactions)
-		if caps.GetSingleReaction() && len(emojis) > 1 {
-			emojis = emojis[len(emojis)-1:]
-		}
+		// More than the network keeps: the newest (reaction_limit.go).
+		emojis = newestReactions(emojis, reactionLimit(caps))
 		cmd.Action = &pb.Command_React{React: &pb.React{TargetId: ref.RemoteID, TargetMeta: ref.Meta, Emojis: emojis}}
 	case m.replace != "":
 		if !caps.GetEdits() {

@@ -263,9 +263,7 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 				SubjectChangeable: f.GetGroupTopic() && r.typ != pb.ChatType_CHAT_TYPE_CHANNEL && !r.readOnly,
 				Moderated:         r.typ == pb.ChatType_CHAT_TYPE_CHANNEL || r.readOnly,
 				Reactions:         f.GetReactions() && mayPost}
-			if f.GetSingleReaction() {
-				ri.MaxReactions = 1
-			}
+			ri.MaxReactions = reactionLimit(f) // reaction_limit.go
 			if ri.Name == "" {
 				ri.Name = r.chatID
 			}

@@ -45,6 +45,9 @@ const AccountFile = "account.json"
 type Network struct {
 	host    sdk.Host
 	dataDir string
+	// maxReactions is how many reactions of the user's a message keeps
+	// (MaxReactionsEnv), 0 for no limit.
+	maxReactions uint32
 	// prefix makes message IDs unique across plugin restarts.
 	prefix string
 	seq    atomic.Uint64
@@ -107,12 +110,13 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 	n.host = host
 	n.dataDir = req.DataDir
 	n.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
+	n.maxReactions = maxReactions() // reactlimit.go
 	return &pb.Capabilities{
 		Network:     "echo",
 		DisplayName: "Echo",
 		Version:     Version,
 		Features: &pb.Features{Presence: true, Avatars: true, Groups: true, DeliveryReceipts: true,
-			Replies: true, Attachments: true, Formatting: true,
+			Replies: true, Attachments: true, Formatting: true, MaxReactions: n.maxReactions,
 			// Every other name is someone's (TestJoinChatByNameDisco).
 			JoinChatPrefixes: []string{ChannelSign, PublicSign, SecretSign}},
 		IdentifierPrompt:      "Any name",

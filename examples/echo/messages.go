@@ -410,6 +410,9 @@ func (s *Session) React(_ context.Context, c sdk.Call, r *pb.React) (sdk.Result,
 	if err := s.inChat(c); err != nil {
 		return sdk.Result{}, err
 	}
+	if most := s.n.maxReactions; most > 0 && len(r.Emojis) > int(most) {
+		return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_ALLOWED, "the echo network keeps at most %d reactions of yours on a message, not %d", most, len(r.Emojis))
+	}
 	for _, e := range r.Emojis {
 		if !slices.Contains(Reactions, e) {
 			return sdk.Result{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_UNSUPPORTED, "the echo network has no reaction %s; it has %s", e, strings.Join(Reactions, " "))

@@ -1078,7 +1078,7 @@ type Features struct {
 	state            protoimpl.MessageState `protogen:"open.v1"`
 	Edits            bool                   `protobuf:"varint,1,opt,name=edits,proto3" json:"edits,omitempty"`
 	Reactions        bool                   `protobuf:"varint,2,opt,name=reactions,proto3" json:"reactions,omitempty"`
-	SingleReaction   bool                   `protobuf:"varint,3,opt,name=single_reaction,json=singleReaction,proto3" json:"single_reaction,omitempty"` // one reaction per user: a new one replaces it
+	SingleReaction   bool                   `protobuf:"varint,3,opt,name=single_reaction,json=singleReaction,proto3" json:"single_reaction,omitempty"` // one reaction per user: a new one replaces it (see max_reactions)
 	Retractions      bool                   `protobuf:"varint,4,opt,name=retractions,proto3" json:"retractions,omitempty"`
 	DeliveryReceipts bool                   `protobuf:"varint,5,opt,name=delivery_receipts,json=deliveryReceipts,proto3" json:"delivery_receipts,omitempty"`
 	ReadReceipts     bool                   `protobuf:"varint,6,opt,name=read_receipts,json=readReceipts,proto3" json:"read_receipts,omitempty"`
@@ -1133,7 +1133,15 @@ type Features struct {
 	Pin bool `protobuf:"varint,36,opt,name=pin,proto3" json:"pin,omitempty"`
 	// ClosePoll: the user may close a poll they started, so that no one
 	// votes any more.
-	PollClose     bool `protobuf:"varint,37,opt,name=poll_close,json=pollClose,proto3" json:"poll_close,omitempty"`
+	PollClose bool `protobuf:"varint,37,opt,name=poll_close,json=pollClose,proto3" json:"poll_close,omitempty"`
+	// How many reactions of the user's one message keeps on the network
+	// (Telegram: 1, 3 for a Premium account), told to XMPP clients as
+	// XEP-0444's max_reactions_per_user; the gateway sends at most so many,
+	// the newest. 0: not said, and single_reaction decides (set: 1, else
+	// no limit), as for a plugin older than this field. In a login's
+	// features the smaller of its limit and the transport's holds; a
+	// chat's (Chat.features) is not read yet.
+	MaxReactions  uint32 `protobuf:"varint,38,opt,name=max_reactions,json=maxReactions,proto3" json:"max_reactions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1425,6 +1433,13 @@ func (x *Features) GetPollClose() bool {
 		return x.PollClose
 	}
 	return false
+}
+
+func (x *Features) GetMaxReactions() uint32 {
+	if x != nil {
+		return x.MaxReactions
+	}
+	return 0
 }
 
 type LoginFlowsRequest struct {
@@ -7513,7 +7528,7 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\x13edit_window_seconds\x18\b \x01(\x03R\x11editWindowSeconds\x12+\n" +
 	"\x11identifier_prompt\x18\t \x01(\tR\x10identifierPrompt\x125\n" +
 	"\x16identifier_description\x18\n" +
-	" \x01(\tR\x15identifierDescription\"\xac\t\n" +
+	" \x01(\tR\x15identifierDescription\"\xd1\t\n" +
 	"\bFeatures\x12\x14\n" +
 	"\x05edits\x18\x01 \x01(\bR\x05edits\x12\x1c\n" +
 	"\treactions\x18\x02 \x01(\bR\treactions\x12'\n" +
@@ -7565,7 +7580,8 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"pollCreate\x12\x10\n" +
 	"\x03pin\x18$ \x01(\bR\x03pin\x12\x1d\n" +
 	"\n" +
-	"poll_close\x18% \x01(\bR\tpollClose\"\x13\n" +
+	"poll_close\x18% \x01(\bR\tpollClose\x12#\n" +
+	"\rmax_reactions\x18& \x01(\rR\fmaxReactions\"\x13\n" +
 	"\x11LoginFlowsRequest\"Q\n" +
 	"\tLoginFlow\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +

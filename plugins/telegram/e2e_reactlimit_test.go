@@ -10,8 +10,9 @@ import (
 
 // Through the gateway: a contact of an account without Premium says
 // one reaction per message (XEP-0444's max_reactions_per_user), one of a
-// Premium account no such limit, as the login tells the gateway when
-// connected. The transport said one for all.
+// Premium account three, as the login tells the gateway when connected.
+// The transport said one for all; then a Premium account's contacts
+// said no limit.
 func TestGatewayReactionLimit(t *testing.T) {
 	for _, premium := range []bool{false, true} {
 		t.Run(map[bool]string{false: "without premium", true: "premium"}[premium], func(t *testing.T) {
@@ -23,8 +24,9 @@ func TestGatewayReactionLimit(t *testing.T) {
 			if err != nil || st.Type != "result" || !strings.Contains(st.XML, "urn:xmpp:reactions:0") {
 				t.Fatalf("eve's disco#info: %v %s", err, st.XML)
 			}
-			if limited := strings.Contains(st.XML, "max_reactions_per_user"); limited == premium {
-				t.Errorf("premium %v: eve's disco#info %s", premium, st.XML)
+			want := map[bool]string{false: "1", true: "3"}[premium]
+			if !strings.Contains(st.XML, `<field var="max_reactions_per_user"><value>`+want+`</value></field>`) {
+				t.Errorf("premium %v: want max_reactions_per_user %s in eve's disco#info %s", premium, want, st.XML)
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gotd/td/tg"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -21,6 +22,10 @@ const (
 	reactionsMaxPremium = 3
 )
 
+// appConfigWait bounds the wait for the server's limits before a login
+// says it is connected.
+const appConfigWait = 5 * time.Second
+
 // reactLimits are the server's reaction limits, once read.
 type reactLimits struct {
 	mu           sync.Mutex
@@ -34,22 +39,36 @@ func (s *Session) premium() bool {
 	return ok && u.Premium
 }
 
-// reactionsMax is how many reactions the account may set on a message.
+// reactionsMax is how many reactions the account may set on a message,
+// reading the server's limits the first time.
 func (s *Session) reactionsMax(ctx context.Context, api *tg.Client) int {
+	s.reactMax.mu.Lock()
+	read := s.reactMax.def != 0
+	s.reactMax.mu.Unlock()
+	if !read {
+		cfg, err := api.HelpGetAppConfig(ctx, 0)
+		if err != nil {
+			s.n.log().Debug("telegram: the server's reaction limits not read; Telegram's usual ones apply", "login", s.login.LoginID, "err", err)
+		} else if c, ok := cfg.(*tg.HelpAppConfig); ok {
+			def := appConfigInt(c.Config, "reactions_user_max_default", reactionsMaxDefault)
+			prem := appConfigInt(c.Config, "reactions_user_max_premium", reactionsMaxPremium)
+			s.reactMax.mu.Lock()
+			s.reactMax.def, s.reactMax.premium = def, prem
+			s.reactMax.mu.Unlock()
+		}
+	}
+	return s.knownReactionsMax()
+}
+
+// knownReactionsMax is how many reactions the account may set on a
+// message by the server's limits once read, else by Telegram's usual
+// ones.
+func (s *Session) knownReactionsMax() int {
 	s.reactMax.mu.Lock()
 	def, prem := s.reactMax.def, s.reactMax.premium
 	s.reactMax.mu.Unlock()
 	if def == 0 {
 		def, prem = reactionsMaxDefault, reactionsMaxPremium
-		cfg, err := api.HelpGetAppConfig(ctx, 0)
-		if err != nil {
-			s.n.log().Debug("telegram: the server's reaction limits not read; Telegram's usual ones apply", "login", s.login.LoginID, "err", err)
-		} else if c, ok := cfg.(*tg.HelpAppConfig); ok {
-			def, prem = appConfigInt(c.Config, "reactions_user_max_default", def), appConfigInt(c.Config, "reactions_user_max_premium", prem)
-			s.reactMax.mu.Lock()
-			s.reactMax.def, s.reactMax.premium = def, prem
-			s.reactMax.mu.Unlock()
-		}
 	}
 	if s.premium() {
 		return prem
@@ -74,8 +93,10 @@ func appConfigInt(cfg tg.JSONValueClass, key string, def int) int {
 
 // loginFeatures is what a user login says it can do when connected:
 // everything the transport has (each feature set: the gateway keeps the
-// transport's), with one reaction per message unless the account has
-// Premium, so the gateway tells the user's clients so.
+// transport's), with as many reactions per message as the account may
+// set (one, three with Premium: max_reactions; single_reaction too for
+// one, for a gateway older than max_reactions), so the gateway tells
+// the user's clients so.
 func (s *Session) loginFeatures() *pb.Features {
 	f := &pb.Features{}
 	m := f.ProtoReflect()
@@ -85,7 +106,8 @@ func (s *Session) loginFeatures() *pb.Features {
 			m.Set(fd, protoreflect.ValueOfBool(true))
 		}
 	}
-	f.SingleReaction = !s.premium()
+	most := s.knownReactionsMax()
+	f.MaxReactions, f.SingleReaction = uint32(most), most == 1
 	return f
 }
 

@@ -12,9 +12,10 @@ import (
 
 // Telegram takes so many reactions of one user on a message (one, three
 // with Premium: the server's appConfig says): the newest of the user's
-// set go, and the login says whether it has one only, so the gateway
-// tells clients. Every reaction went, and Telegram refused them all
-// (REACTIONS_TOO_MANY).
+// set go, and the login says how many (max_reactions; single_reaction
+// for one), so the gateway tells clients. Every reaction went, and
+// Telegram refused them all (REACTIONS_TOO_MANY); then the login said
+// only one or no limit, so a Premium account's clients heard no limit.
 func TestReactionsLimit(t *testing.T) {
 	for _, c := range []struct {
 		name    string
@@ -38,8 +39,8 @@ func TestReactionsLimit(t *testing.T) {
 			ev := h.wait(t, 0, "connected", func(ev *pb.Event) bool {
 				return ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
 			})
-			if f := ev.GetLoginState().GetFeatures(); f == nil || f.SingleReaction == c.premium || !f.Reactions || !f.Edits {
-				t.Errorf("login features %v, want single_reaction %v with the rest", f, !c.premium)
+			if f := ev.GetLoginState().GetFeatures(); f == nil || int(f.MaxReactions) != len(c.want) || f.SingleReaction != (len(c.want) == 1) || !f.Reactions || !f.Edits {
+				t.Errorf("login features %v, want max_reactions %d with the rest", f, len(c.want))
 			}
 			ctx := ctxT(t)
 			from := h.count()

@@ -217,6 +217,12 @@ func (s *Session) start(ready chan struct{}) {
 			s.mu.Unlock()
 			s.peers.add([]tg.UserClass{status.User}, nil)
 			return mgr.Run(ctx, api, status.User.ID, updates.AuthOptions{OnStart: func(ctx context.Context) {
+				// The server's reaction limits, which CONNECTED's
+				// features say (reactlimit.go); Telegram's usual ones
+				// when it does not answer soon.
+				rctx, cancel := context.WithTimeout(ctx, appConfigWait)
+				s.reactionsMax(rctx, api)
+				cancel()
 				s.hold.begin() // the catch-up comes next
 				s.state(pb.LoginState_LOGIN_STATE_CONNECTED, "")
 				isReady()
