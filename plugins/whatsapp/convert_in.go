@@ -86,30 +86,6 @@ func senderOf(info *types.MessageInfo) types.JID {
 	return info.Sender.ToNonAD()
 }
 
-// unwrapAssociated takes a message WhatsApp sends inside
-// associatedChildMessage out of it: each photo or video of an album (the
-// apps send several at once so), which whatsmeow leaves wrapped. false
-// for an associated message that repeats one shown already, to drop: the
-// HD copy of a photo or video first sent in standard quality (its "dual
-// upload"; the contract's corrections carry text only), a motion photo's
-// video.
-func unwrapAssociated(evt *events.Message) bool {
-	msg := evt.Message
-	inner := msg.GetAssociatedChildMessage().GetMessage()
-	for _, m := range []*waE2E.Message{msg, inner} {
-		if t := m.GetMessageContextInfo().GetMessageAssociation().GetAssociationType(); isHDCopy(t) || t == waE2E.MessageAssociation_MOTION_PHOTO {
-			return false // history shows an HD copy's file with the first (hdcopy.go)
-		}
-	}
-	if inner != nil {
-		if inner.MessageContextInfo == nil {
-			inner.MessageContextInfo = msg.GetMessageContextInfo()
-		}
-		evt.Message = inner
-	}
-	return true
-}
-
 // message converts a message event; nil for what the contract has no
 // word for (protocol chatter, ...), which the caller logs, and for a
 // poll's vote, which the session counts (polls.go).
@@ -128,6 +104,15 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 		case waE2E.ProtocolMessage_REVOKE:
 			ev.EventId = "" // the revoke has its own ID; the target is what counts
 			ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: pm.GetKey().GetID()}}
+			return ev
+		case waE2E.ProtocolMessage_STATUS_MENTION_MESSAGE:
+			// A status mentioning the user, or the group (wrapped in
+			// statusMentionMessage: wrappers.go): statuses are not shown.
+			text := "Mentioned you in their status: see it " + onPhone
+			if evt.Info.IsGroup {
+				text = "Mentioned this group in their status: see it " + onPhone
+			}
+			ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}
 			return ev
 		case waE2E.ProtocolMessage_MESSAGE_EDIT:
 			m := c.content(pm.GetEditedMessage())
@@ -173,6 +158,13 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 		return nil
 	}
 	ci := contextOf(msg)
+	w := wrappedAs(evt.RawMessage)
+	if w.spoiler {
+		spoiler(m)
+	}
+	if w.groupStatus {
+		prefix(m, "Group status:")
+	}
 	c.otherChatReply(m, ci, chatOf(&evt.Info))
 	withForward(m, ci) // contextlines.go
 	for _, a := range m.Attachments {
