@@ -240,6 +240,9 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		return c.media(a, &waE2E.Message{DocumentMessage: stripDocument(m)}, m.GetContextInfo())
 	case msg.StickerMessage != nil:
 		m := msg.GetStickerMessage()
+		if lottie(m) {
+			return c.lottieSticker(m)
+		}
 		a := &pb.Attachment{Name: "sticker" + extFor(m.GetMimetype()), MimeType: m.GetMimetype(), Size: int64(m.GetFileLength()),
 			Width: int32(m.GetWidth()), Height: int32(m.GetHeight())}
 		return c.media(a, &waE2E.Message{StickerMessage: m}, m.GetContextInfo())
