@@ -34,6 +34,7 @@ type inbound struct {
 	ids    idMap
 	self   string
 	domain string
+	heads  *replyHeads // the lines of replies to other chats, for their edits; nil keeps none
 }
 
 // base is the event's common part: chat, sender, time, ID and meta.
@@ -119,6 +120,13 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 			if m == nil {
 				return nil
 			}
+			// A reply to another chat's message keeps its line
+			// (contextlines.go): the edit's own, or the one noted.
+			if head := c.otherChatHead(contextOf(pm.GetEditedMessage()), chatOf(&evt.Info)); head != "" {
+				prefix(m, head)
+			} else if head := c.heads.get(ev.ChatId, pm.GetKey().GetID()); head != "" {
+				prefix(m, head)
+			}
 			ev.EventId = ""
 			ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: pm.GetKey().GetID(), Text: m.Text, Spans: m.Spans}}
 			return ev
@@ -165,7 +173,7 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 	if w.groupStatus {
 		prefix(m, "Group status:")
 	}
-	c.otherChatReply(m, ci, chatOf(&evt.Info))
+	c.heads.note(ev.ChatId, evt.Info.ID, c.otherChatReply(m, ci, chatOf(&evt.Info)))
 	withForward(m, ci) // contextlines.go
 	for _, a := range m.Attachments {
 		if r := a.GetRef(); r != "" {
