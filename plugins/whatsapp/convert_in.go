@@ -187,6 +187,9 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 	if evt.Info.IsFromMe && !evt.Info.Timestamp.IsZero() && evt.Info.Timestamp.Unix() > 0 {
 		meta.Time = evt.Info.Timestamp // the user's own: theirs to edit, within editWindow
 	}
+	if evt.Info.IsFromMe {
+		meta.File = fileOf(msg) // a caption to correct as a file's (captionedit.go)
+	}
 	ev.Meta = meta.encode()
 	// In a chat with disappearing messages: when it goes (history adds
 	// the conversation's timer: historyEvents; a live message wrapped as
