@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
@@ -41,7 +42,10 @@ func inner(msg *waE2E.Message, evt *events.Message, w *wrapping) *waE2E.Message 
 	}
 	switch {
 	case msg.GetDeviceSentMessage().GetMessage() != nil:
-		return msg.GetDeviceSentMessage().GetMessage()
+		// The user's own from the phone: where it went (chatOf).
+		d := msg.GetDeviceSentMessage()
+		evt.Info.DeviceSentMeta = &types.DeviceSentMeta{DestinationJID: d.GetDestinationJID(), Phash: d.GetPhash()}
+		return d.GetMessage()
 	case msg.GetEphemeralMessage().GetMessage() != nil:
 		evt.IsEphemeral = true
 		return msg.GetEphemeralMessage().GetMessage()

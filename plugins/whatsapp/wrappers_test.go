@@ -87,6 +87,15 @@ func TestInboundWrappers(t *testing.T) {
 		})
 	}
 
+	// The user's own from the phone, its device-sent wrapper within
+	// another: in the chat it went to.
+	own := (&events.Message{Info: fromMe(me, "W13"), RawMessage: &waE2E.Message{EphemeralMessage: fp(&waE2E.Message{DeviceSentMessage: &waE2E.DeviceSentMessage{
+		DestinationJID: proto.String(alice.String()), Message: hello}})}}).UnwrapRaw()
+	unwrap(own)
+	if ev := testConv.message(own); ev.ChatId != "+33611111111" || ev.GetMessage().GetText() != "hello" || !ev.Sender.GetIsFromMe() {
+		t.Errorf("device sent: %v", ev)
+	}
+
 	// Live, through whatsmeow's own handling and the session's.
 	r := newRig(t, "")
 	_, fake := r.connected(t)
