@@ -116,13 +116,17 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 			ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}
 			return ev
 		case waE2E.ProtocolMessage_MESSAGE_EDIT:
-			m := c.content(pm.GetEditedMessage())
+			edited, w := unwrapped(pm.GetEditedMessage())
+			m := c.content(edited)
 			if m == nil {
 				return nil
 			}
+			if w.spoiler {
+				spoiler(m)
+			}
 			// A reply to another chat's message keeps its line
 			// (contextlines.go): the edit's own, or the one noted.
-			if head := c.otherChatHead(contextOf(pm.GetEditedMessage()), chatOf(&evt.Info)); head != "" {
+			if head := c.otherChatHead(contextOf(edited), chatOf(&evt.Info)); head != "" {
 				prefix(m, head)
 			} else if head := c.heads.get(ev.ChatId, pm.GetKey().GetID()); head != "" {
 				prefix(m, head)

@@ -171,14 +171,24 @@ func repeats(msg *waE2E.Message) bool {
 // wrappedAs is what the wrappers of a raw message (events.Message's
 // RawMessage) said of its content.
 func wrappedAs(raw *waE2E.Message) wrapping {
+	_, w := unwrapped(raw)
+	return w
+}
+
+// unwrapped is the content msg wraps (msg itself when it wraps nothing),
+// and what its wrappers said of it: an edit's new content comes wrapped
+// as the message it replaces did.
+func unwrapped(msg *waE2E.Message) (*waE2E.Message, wrapping) {
 	var w wrapping
 	var scratch events.Message
 	for range maxWrapping {
-		if raw = inner(raw, &scratch, &w); raw == nil {
+		in := inner(msg, &scratch, &w)
+		if in == nil {
 			break
 		}
+		msg = in
 	}
-	return w
+	return msg, w
 }
 
 // spoiler marks a message's text as a spoiler, as WhatsApp hides it; a

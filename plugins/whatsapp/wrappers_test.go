@@ -87,6 +87,20 @@ func TestInboundWrappers(t *testing.T) {
 		})
 	}
 
+	// An edit's new content, wrapped as its message was.
+	edit := func(content *waE2E.Message) *pb.EditEvent {
+		evt := (&events.Message{Info: inGroup(bob, "WE1"), RawMessage: &waE2E.Message{EditedMessage: fp(&waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{
+			Key: key(group, "W1", false), Type: waE2E.ProtocolMessage_MESSAGE_EDIT.Enum(), EditedMessage: content}})}}).UnwrapRaw()
+		unwrap(evt)
+		return testConv.message(evt).GetEdit()
+	}
+	if e := edit(&waE2E.Message{GroupMentionedMessage: fp(&waE2E.Message{Conversation: proto.String("hello again")})}); e.GetTargetId() != "W1" || e.GetText() != "hello again" {
+		t.Errorf("edit of a group mention: %v", e)
+	}
+	if e := edit(withSpoiler(t, &waE2E.Message{Conversation: proto.String("hush")})); e.GetText() != "hush" || len(e.GetSpans()) != 1 || e.GetSpans()[0].GetStyle() != pb.Span_STYLE_SPOILER {
+		t.Errorf("edit of a spoiler: %v", e)
+	}
+
 	// The user's own from the phone, its device-sent wrapper within
 	// another: in the chat it went to.
 	own := (&events.Message{Info: fromMe(me, "W13"), RawMessage: &waE2E.Message{EphemeralMessage: fp(&waE2E.Message{DeviceSentMessage: &waE2E.DeviceSentMessage{
