@@ -124,6 +124,9 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 			if w.spoiler {
 				spoiler(m)
 			}
+			if w.groupStatus {
+				prefix(m, "Group status:")
+			}
 			// A reply to another chat's message keeps its line
 			// (contextlines.go): the edit's own, or the one noted.
 			if head := c.otherChatHead(contextOf(edited), chatOf(&evt.Info)); head != "" {

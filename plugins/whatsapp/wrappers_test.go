@@ -101,6 +101,10 @@ func TestInboundWrappers(t *testing.T) {
 		t.Errorf("edit of a spoiler: %v", e)
 	}
 
+	if e := edit(&waE2E.Message{GroupStatusMessageV2: fp(&waE2E.Message{Conversation: proto.String("new status")})}); e.GetText() != "Group status:\nnew status" {
+		t.Errorf("edit of a group status: %v", e)
+	}
+
 	// The user's own from the phone, its device-sent wrapper within
 	// another: in the chat it went to.
 	own := (&events.Message{Info: fromMe(me, "W13"), RawMessage: &waE2E.Message{EphemeralMessage: fp(&waE2E.Message{DeviceSentMessage: &waE2E.DeviceSentMessage{
