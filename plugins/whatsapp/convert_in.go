@@ -267,7 +267,10 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 	case msg.LocationMessage != nil:
 		m := msg.GetLocationMessage()
 		l := mediatext.Location{Lat: m.GetDegreesLatitude(), Long: m.GetDegreesLongitude(), Title: m.GetName(), Address: m.GetAddress()}
-		return c.withContext(&pb.MessageEvent{Text: mediatext.LocationText(l)}, m.GetContextInfo())
+		// With the words sent with it (its comment: what bridges and
+		// other clients send a location's text as).
+		text, _ := mediatext.WithCaption(mediatext.LocationText(l), m.GetComment(), nil)
+		return c.withContext(&pb.MessageEvent{Text: text}, m.GetContextInfo())
 	case msg.LiveLocationMessage != nil:
 		m := msg.GetLiveLocationMessage()
 		l := mediatext.Location{Lat: m.GetDegreesLatitude(), Long: m.GetDegreesLongitude(), Title: m.GetCaption(), Live: true}

@@ -141,6 +141,10 @@ func TestInboundMessage(t *testing.T) {
 			DegreesLatitude: proto.Float64(48.8584), DegreesLongitude: proto.Float64(2.2945), Name: proto.String("Tour Eiffel"), Address: proto.String("Champ de Mars, Paris")}},
 			dm("L1", &pb.MessageEvent{Text: "Location: Tour Eiffel\nChamp de Mars, Paris\ngeo:48.8584,2.2945\n" +
 				"https://www.openstreetmap.org/?mlat=48.8584&mlon=2.2945#map=16/48.8584/2.2945"})},
+		{"location with a comment", direct(alice, "L3"), &waE2E.Message{LocationMessage: &waE2E.LocationMessage{
+			DegreesLatitude: proto.Float64(48.8584), DegreesLongitude: proto.Float64(2.2945), Comment: proto.String("meet here")}},
+			dm("L3", &pb.MessageEvent{Text: "Location\ngeo:48.8584,2.2945\n" +
+				"https://www.openstreetmap.org/?mlat=48.8584&mlon=2.2945#map=16/48.8584/2.2945\n\nmeet here"})},
 		{"live location", direct(alice, "L2"), &waE2E.Message{LiveLocationMessage: &waE2E.LiveLocationMessage{DegreesLatitude: proto.Float64(-33.5), DegreesLongitude: proto.Float64(151)}},
 			dm("L2", &pb.MessageEvent{Text: "Live location\ngeo:-33.5,151\nhttps://www.openstreetmap.org/?mlat=-33.5&mlon=151#map=16/-33.5/151"})},
 		{"contact card", direct(alice, "C1"), &waE2E.Message{ContactMessage: &waE2E.ContactMessage{DisplayName: proto.String("Carol"),
