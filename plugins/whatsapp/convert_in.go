@@ -529,7 +529,9 @@ func (c inbound) receipt(evt *events.Receipt) *pb.Event {
 	switch evt.Type {
 	case types.ReceiptTypeDelivered:
 		kind = pb.ReceiptEvent_KIND_DELIVERED
-	case types.ReceiptTypeRead, types.ReceiptTypeReadSelf, types.ReceiptTypePlayed:
+	case types.ReceiptTypeRead, types.ReceiptTypeReadSelf, types.ReceiptTypePlayed, types.ReceiptTypePlayedSelf:
+		// Played: a voice note listened to (played-self: by the user, on
+		// another device), which reads it.
 		kind = pb.ReceiptEvent_KIND_READ
 	default:
 		return nil

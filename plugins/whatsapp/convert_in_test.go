@@ -207,6 +207,9 @@ func TestInboundReceiptPresenceTyping(t *testing.T) {
 		{"read on the phone", testConv.receipt(&events.Receipt{MessageSource: types.MessageSource{Chat: alice, Sender: me, IsFromMe: true}, MessageIDs: []string{"M1"}, Timestamp: when, Type: types.ReceiptTypeReadSelf}),
 			&pb.Event{ChatId: "+33611111111", Sender: &pb.Sender{UserId: "+33600000000", IsFromMe: true}, TimestampUnixMicro: micro,
 				Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_READ, MessageIds: []string{"M1"}}}}},
+		{"voice note played on the phone", testConv.receipt(&events.Receipt{MessageSource: types.MessageSource{Chat: alice, Sender: me, IsFromMe: true}, MessageIDs: []string{"V1"}, Timestamp: when, Type: types.ReceiptTypePlayedSelf}),
+			&pb.Event{ChatId: "+33611111111", Sender: &pb.Sender{UserId: "+33600000000", IsFromMe: true}, TimestampUnixMicro: micro,
+				Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_READ, MessageIds: []string{"V1"}}}}},
 		{"retry receipt: no word for it", testConv.receipt(&events.Receipt{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, MessageIDs: []string{"M1"}, Type: types.ReceiptTypeRetry}), nil},
 	}
 	for _, tc := range cases {
