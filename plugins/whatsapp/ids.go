@@ -143,10 +143,6 @@ type msgMeta struct {
 // maxMeta is the contract's bound on a message's meta.
 const maxMeta = 1024
 
-// metaTimeRoom is what the time takes at most: "|" and Unix
-// milliseconds.
-const metaTimeRoom = 21
-
 // encode is "<sender JID>|<1 or 0>", then "|<ID>,<ID>..." with parts,
 // then "|<Unix ms>" with a time (after an empty parts field when there
 // are none), then "|" and the file field (fileField) with a file (after
