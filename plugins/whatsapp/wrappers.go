@@ -152,14 +152,14 @@ func unwrap(evt *events.Message) bool {
 		}
 		in := inner(msg, evt, &w)
 		if in == nil {
-			break
+			return true
 		}
 		if in.MessageContextInfo == nil {
 			in.MessageContextInfo = msg.GetMessageContextInfo()
 		}
 		evt.Message = in
 	}
-	return true
+	return !repeats(evt.Message)
 }
 
 // repeats says whether msg is associated with another as a copy of it.
