@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"strings"
+	"sync"
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
@@ -38,16 +39,16 @@ func withForward(m *pb.MessageEvent, ci *waE2E.ContextInfo) {
 	}
 }
 
-// otherChatReply makes a reply to a message of another chat readable:
-// WhatsApp's reply to a status, and its private reply to a group's
-// message (in the chat with its sender), name a message the gateway
-// does not know in this chat, so the reply showed with nothing of what
-// it answers. It starts with what it answers instead (the quoted copy
-// WhatsApp sends with it), and names no message.
-func (c inbound) otherChatReply(m *pb.MessageEvent, ci *waE2E.ContextInfo, chat types.JID) {
+// otherChatHead is the line a reply to a message of another chat starts
+// with: WhatsApp's reply to a status, and its private reply to a
+// group's message (in the chat with its sender), name a message the
+// gateway does not know in this chat, so the reply showed with nothing
+// of what it answers. It says what it answers instead (the quoted copy
+// WhatsApp sends with it); "" for a reply in the chat, or none.
+func (c inbound) otherChatHead(ci *waE2E.ContextInfo, chat types.JID) string {
 	where, err := types.ParseJID(ci.GetRemoteJID())
 	if err != nil || where.IsEmpty() {
-		return
+		return ""
 	}
 	where = where.ToNonAD()
 	var head string
@@ -57,9 +58,8 @@ func (c inbound) otherChatReply(m *pb.MessageEvent, ci *waE2E.ContextInfo, chat 
 	case where.Server == types.GroupServer && where != chat.ToNonAD():
 		head = "In reply to a group's message"
 	default:
-		return // this chat's own message
+		return "" // this chat's own message
 	}
-	m.ReplyToId = ""
 	if q := c.content(ci.GetQuotedMessage()); q != nil {
 		quoted := q.Text
 		if quoted == "" && len(q.Attachments) > 0 {
@@ -69,7 +69,67 @@ func (c inbound) otherChatReply(m *pb.MessageEvent, ci *waE2E.ContextInfo, chat 
 			head += ":\n> " + strings.ReplaceAll(quoted, "\n", "\n> ")
 		}
 	}
-	prefix(m, head)
+	return head
+}
+
+// otherChatReply starts a reply to a message of another chat with what
+// it answers (otherChatHead), naming no message; the line is kept for
+// the message's edits, which may not quote again. It returns the line.
+func (c inbound) otherChatReply(m *pb.MessageEvent, ci *waE2E.ContextInfo, chat types.JID) string {
+	head := c.otherChatHead(ci, chat)
+	if head != "" {
+		m.ReplyToId = ""
+		prefix(m, head)
+	}
+	return head
+}
+
+// replyHeads keeps the line of the latest replies to another chat's
+// message (otherChatHead), by chat and message ID, for their edits: an
+// edit's new content need not quote again, and the correction replaces
+// the whole text, which lost the line. WhatsApp takes edits for 20
+// minutes at most (whatsmeow's EditWindow): the latest few hundred
+// cover them; a restart of the plugin forgets them.
+type replyHeads struct {
+	mu    sync.Mutex
+	heads map[string]string
+	order []string // oldest first
+}
+
+// maxReplyHeads bounds replyHeads.
+const maxReplyHeads = 512
+
+func headKey(chatID, id string) string { return chatID + "\x00" + id }
+
+// note keeps a message's line; nil keeps nothing.
+func (r *replyHeads) note(chatID, id, head string) {
+	if r == nil || head == "" || id == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k := headKey(chatID, id)
+	if r.heads == nil {
+		r.heads = map[string]string{}
+	}
+	if _, ok := r.heads[k]; !ok {
+		r.order = append(r.order, k)
+	}
+	r.heads[k] = head
+	for len(r.order) > maxReplyHeads {
+		delete(r.heads, r.order[0])
+		r.order = r.order[1:]
+	}
+}
+
+// get is a message's line, "" when not kept.
+func (r *replyHeads) get(chatID, id string) string {
+	if r == nil {
+		return ""
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.heads[headKey(chatID, id)]
 }
 
 // prefix puts head on a line before a message's text (a file's caption

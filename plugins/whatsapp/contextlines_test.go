@@ -7,6 +7,8 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
 )
 
 // A forwarded message starts with WhatsApp's label, "Forwarded" or
@@ -91,6 +93,61 @@ func TestOtherChatReply(t *testing.T) {
 			}
 			if sp := m.GetSpans(); len(sp) != 1 || m.GetText()[sp[0].GetStart():sp[0].GetEnd()] != "@111222333" {
 				t.Errorf("spans %v", sp)
+			}
+		})
+	}
+}
+
+// An edit of a reply to a status (or to a group's message, privately)
+// keeps the line saying what it answers: the edit's own when its new
+// content quotes again, else the one its message had, noted when it
+// came (the correction replaces the whole text). An edit of another
+// message is its text.
+func TestOtherChatReplyEdit(t *testing.T) {
+	conv := inbound{ids: testConv.ids, self: testConv.self, heads: &replyHeads{}}
+	status := types.StatusBroadcastJID.String()
+	quotedPhoto := &waE2E.Message{ImageMessage: &waE2E.ImageMessage{Mimetype: proto.String("image/jpeg"), Caption: proto.String("sunset")}}
+	reply := &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("wow"), ContextInfo: &waE2E.ContextInfo{
+		StanzaID: proto.String("S1"), Participant: proto.String(alice.String()), RemoteJID: proto.String(status), QuotedMessage: quotedPhoto}}}
+	edit := func(id string, content *waE2E.Message) *waE2E.Message {
+		return &waE2E.Message{EditedMessage: fp(&waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{
+			Key: key(alice, id, false), Type: waE2E.ProtocolMessage_MESSAGE_EDIT.Enum(), EditedMessage: content}})}
+	}
+	receive := func(c inbound, id string, msg *waE2E.Message) *pb.Event {
+		evt := (&events.Message{Info: direct(alice, id), RawMessage: msg}).UnwrapRaw()
+		unwrap(evt)
+		return c.message(evt)
+	}
+	if got := receive(conv, "R1", reply).GetMessage().GetText(); got != "In reply to a status:\n> sunset\nwow" {
+		t.Fatalf("reply %q", got)
+	}
+	receive(conv, "P1", &waE2E.Message{Conversation: proto.String("plain")})
+
+	mention := &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("wow @111222333"),
+		ContextInfo: &waE2E.ContextInfo{MentionedJID: []string{aliceLID.String()}}}}
+	requoted := proto.Clone(reply).(*waE2E.Message)
+	requoted.ExtendedTextMessage.Text = proto.String("wow!!")
+	cases := []struct {
+		name string
+		conv inbound
+		msg  *waE2E.Message
+		text string
+	}{
+		{"edit without its quote", conv, edit("R1", &waE2E.Message{Conversation: proto.String("wow!")}), "In reply to a status:\n> sunset\nwow!"},
+		{"edit with a mention", conv, edit("R1", mention), "In reply to a status:\n> sunset\nwow @111222333"},
+		{"edit quoting again", inbound{ids: testConv.ids, self: testConv.self}, edit("R1", requoted), "In reply to a status:\n> sunset\nwow!!"},
+		{"edit of another message", conv, edit("P1", &waE2E.Message{Conversation: proto.String("plainer")}), "plainer"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := receive(tc.conv, "E1", tc.msg).GetEdit()
+			if e.GetText() != tc.text {
+				t.Fatalf("edit %q, want %q", e.GetText(), tc.text)
+			}
+			for _, sp := range e.GetSpans() {
+				if e.GetText()[sp.GetStart():sp.GetEnd()] != "@111222333" {
+					t.Errorf("span %v over %q", sp, e.GetText()[sp.GetStart():sp.GetEnd()])
+				}
 			}
 		})
 	}

@@ -34,6 +34,7 @@ type inbound struct {
 	ids    idMap
 	self   string
 	domain string
+	heads  *replyHeads // the lines of replies to other chats, for their edits; nil keeps none
 }
 
 // base is the event's common part: chat, sender, time, ID and meta.
@@ -86,30 +87,6 @@ func senderOf(info *types.MessageInfo) types.JID {
 	return info.Sender.ToNonAD()
 }
 
-// unwrapAssociated takes a message WhatsApp sends inside
-// associatedChildMessage out of it: each photo or video of an album (the
-// apps send several at once so), which whatsmeow leaves wrapped. false
-// for an associated message that repeats one shown already, to drop: the
-// HD copy of a photo or video first sent in standard quality (its "dual
-// upload"; the contract's corrections carry text only), a motion photo's
-// video.
-func unwrapAssociated(evt *events.Message) bool {
-	msg := evt.Message
-	inner := msg.GetAssociatedChildMessage().GetMessage()
-	for _, m := range []*waE2E.Message{msg, inner} {
-		if t := m.GetMessageContextInfo().GetMessageAssociation().GetAssociationType(); isHDCopy(t) || t == waE2E.MessageAssociation_MOTION_PHOTO {
-			return false // history shows an HD copy's file with the first (hdcopy.go)
-		}
-	}
-	if inner != nil {
-		if inner.MessageContextInfo == nil {
-			inner.MessageContextInfo = msg.GetMessageContextInfo()
-		}
-		evt.Message = inner
-	}
-	return true
-}
-
 // message converts a message event; nil for what the contract has no
 // word for (protocol chatter, ...), which the caller logs, and for a
 // poll's vote, which the session counts (polls.go).
@@ -129,10 +106,33 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 			ev.EventId = "" // the revoke has its own ID; the target is what counts
 			ev.Payload = &pb.Event_Retraction{Retraction: &pb.RetractionEvent{TargetId: pm.GetKey().GetID()}}
 			return ev
+		case waE2E.ProtocolMessage_STATUS_MENTION_MESSAGE:
+			// A status mentioning the user, or the group (wrapped in
+			// statusMentionMessage: wrappers.go): statuses are not shown.
+			text := "Mentioned you in their status: see it " + onPhone
+			if evt.Info.IsGroup {
+				text = "Mentioned this group in their status: see it " + onPhone
+			}
+			ev.Payload = &pb.Event_Message{Message: &pb.MessageEvent{Text: text}}
+			return ev
 		case waE2E.ProtocolMessage_MESSAGE_EDIT:
-			m := c.content(pm.GetEditedMessage())
+			edited, w := unwrapped(pm.GetEditedMessage())
+			m := c.content(edited)
 			if m == nil {
 				return nil
+			}
+			if w.spoiler {
+				spoiler(m)
+			}
+			if w.groupStatus {
+				prefix(m, "Group status:")
+			}
+			// A reply to another chat's message keeps its line
+			// (contextlines.go): the edit's own, or the one noted.
+			if head := c.otherChatHead(contextOf(edited), chatOf(&evt.Info)); head != "" {
+				prefix(m, head)
+			} else if head := c.heads.get(ev.ChatId, pm.GetKey().GetID()); head != "" {
+				prefix(m, head)
 			}
 			ev.EventId = ""
 			ev.Payload = &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: pm.GetKey().GetID(), Text: m.Text, Spans: m.Spans}}
@@ -173,7 +173,14 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 		return nil
 	}
 	ci := contextOf(msg)
-	c.otherChatReply(m, ci, chatOf(&evt.Info))
+	w := wrappedAs(evt.RawMessage)
+	if w.spoiler {
+		spoiler(m)
+	}
+	if w.groupStatus {
+		prefix(m, "Group status:")
+	}
+	c.heads.note(ev.ChatId, evt.Info.ID, c.otherChatReply(m, ci, chatOf(&evt.Info)))
 	withForward(m, ci) // contextlines.go
 	for _, a := range m.Attachments {
 		if r := a.GetRef(); r != "" {
@@ -186,6 +193,9 @@ func (c inbound) message(evt *events.Message) *pb.Event {
 	meta := msgMeta{Sender: evt.Info.Sender.ToNonAD(), FromMe: evt.Info.IsFromMe}
 	if evt.Info.IsFromMe && !evt.Info.Timestamp.IsZero() && evt.Info.Timestamp.Unix() > 0 {
 		meta.Time = evt.Info.Timestamp // the user's own: theirs to edit, within editWindow
+	}
+	if evt.Info.IsFromMe {
+		meta.File = fileOf(msg) // a caption to correct as a file's (captionedit.go)
 	}
 	ev.Meta = meta.encode()
 	// In a chat with disappearing messages: when it goes (history adds
@@ -248,13 +258,19 @@ func (c inbound) content(msg *waE2E.Message) *pb.MessageEvent {
 		return c.media(a, &waE2E.Message{DocumentMessage: stripDocument(m)}, m.GetContextInfo())
 	case msg.StickerMessage != nil:
 		m := msg.GetStickerMessage()
+		if lottie(m) {
+			return c.lottieSticker(m)
+		}
 		a := &pb.Attachment{Name: "sticker" + extFor(m.GetMimetype()), MimeType: m.GetMimetype(), Size: int64(m.GetFileLength()),
 			Width: int32(m.GetWidth()), Height: int32(m.GetHeight())}
 		return c.media(a, &waE2E.Message{StickerMessage: m}, m.GetContextInfo())
 	case msg.LocationMessage != nil:
 		m := msg.GetLocationMessage()
 		l := mediatext.Location{Lat: m.GetDegreesLatitude(), Long: m.GetDegreesLongitude(), Title: m.GetName(), Address: m.GetAddress()}
-		return c.withContext(&pb.MessageEvent{Text: mediatext.LocationText(l)}, m.GetContextInfo())
+		// With the words sent with it (its comment: what bridges and
+		// other clients send a location's text as).
+		text, _ := mediatext.WithCaption(mediatext.LocationText(l), m.GetComment(), nil)
+		return c.withContext(&pb.MessageEvent{Text: text}, m.GetContextInfo())
 	case msg.LiveLocationMessage != nil:
 		m := msg.GetLiveLocationMessage()
 		l := mediatext.Location{Lat: m.GetDegreesLatitude(), Long: m.GetDegreesLongitude(), Title: m.GetCaption(), Live: true}
@@ -513,7 +529,9 @@ func (c inbound) receipt(evt *events.Receipt) *pb.Event {
 	switch evt.Type {
 	case types.ReceiptTypeDelivered:
 		kind = pb.ReceiptEvent_KIND_DELIVERED
-	case types.ReceiptTypeRead, types.ReceiptTypeReadSelf, types.ReceiptTypePlayed:
+	case types.ReceiptTypeRead, types.ReceiptTypeReadSelf, types.ReceiptTypePlayed, types.ReceiptTypePlayedSelf:
+		// Played: a voice note listened to (played-self: by the user, on
+		// another device), which reads it.
 		kind = pb.ReceiptEvent_KIND_READ
 	default:
 		return nil

@@ -141,6 +141,10 @@ func TestInboundMessage(t *testing.T) {
 			DegreesLatitude: proto.Float64(48.8584), DegreesLongitude: proto.Float64(2.2945), Name: proto.String("Tour Eiffel"), Address: proto.String("Champ de Mars, Paris")}},
 			dm("L1", &pb.MessageEvent{Text: "Location: Tour Eiffel\nChamp de Mars, Paris\ngeo:48.8584,2.2945\n" +
 				"https://www.openstreetmap.org/?mlat=48.8584&mlon=2.2945#map=16/48.8584/2.2945"})},
+		{"location with a comment", direct(alice, "L3"), &waE2E.Message{LocationMessage: &waE2E.LocationMessage{
+			DegreesLatitude: proto.Float64(48.8584), DegreesLongitude: proto.Float64(2.2945), Comment: proto.String("meet here")}},
+			dm("L3", &pb.MessageEvent{Text: "Location\ngeo:48.8584,2.2945\n" +
+				"https://www.openstreetmap.org/?mlat=48.8584&mlon=2.2945#map=16/48.8584/2.2945\n\nmeet here"})},
 		{"live location", direct(alice, "L2"), &waE2E.Message{LiveLocationMessage: &waE2E.LiveLocationMessage{DegreesLatitude: proto.Float64(-33.5), DegreesLongitude: proto.Float64(151)}},
 			dm("L2", &pb.MessageEvent{Text: "Live location\ngeo:-33.5,151\nhttps://www.openstreetmap.org/?mlat=-33.5&mlon=151#map=16/-33.5/151"})},
 		{"contact card", direct(alice, "C1"), &waE2E.Message{ContactMessage: &waE2E.ContactMessage{DisplayName: proto.String("Carol"),
@@ -203,6 +207,9 @@ func TestInboundReceiptPresenceTyping(t *testing.T) {
 		{"read on the phone", testConv.receipt(&events.Receipt{MessageSource: types.MessageSource{Chat: alice, Sender: me, IsFromMe: true}, MessageIDs: []string{"M1"}, Timestamp: when, Type: types.ReceiptTypeReadSelf}),
 			&pb.Event{ChatId: "+33611111111", Sender: &pb.Sender{UserId: "+33600000000", IsFromMe: true}, TimestampUnixMicro: micro,
 				Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_READ, MessageIds: []string{"M1"}}}}},
+		{"voice note played on the phone", testConv.receipt(&events.Receipt{MessageSource: types.MessageSource{Chat: alice, Sender: me, IsFromMe: true}, MessageIDs: []string{"V1"}, Timestamp: when, Type: types.ReceiptTypePlayedSelf}),
+			&pb.Event{ChatId: "+33611111111", Sender: &pb.Sender{UserId: "+33600000000", IsFromMe: true}, TimestampUnixMicro: micro,
+				Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_READ, MessageIds: []string{"V1"}}}}},
 		{"retry receipt: no word for it", testConv.receipt(&events.Receipt{MessageSource: types.MessageSource{Chat: alice, Sender: alice}, MessageIDs: []string{"M1"}, Type: types.ReceiptTypeRetry}), nil},
 	}
 	for _, tc := range cases {

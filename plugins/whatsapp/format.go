@@ -61,7 +61,9 @@ func renderOut(text string, spans []*pb.Span, resolve func(userID string) (user,
 		case pb.Span_STYLE_PRE:
 			open, close = "```", "```"
 		case pb.Span_STYLE_SPOILER:
-			// WhatsApp has no spoiler: the text as it is.
+			// WhatsApp's newer apps hide a whole message as a spoiler,
+			// a wrapper the pinned whatsmeow does not know (wrappers.go),
+			// not a part of one: the text as it is.
 		case pb.Span_STYLE_LINK:
 			if sp.Url != "" && sp.Url != text[start:end] {
 				close = " (" + sp.Url + ")"

@@ -202,7 +202,7 @@ func (s *Session) message(e *events.Message) {
 	if !e.Info.SenderAlt.IsEmpty() {
 		s.ids.learn(e.Info.Sender.ToNonAD(), e.Info.SenderAlt.ToNonAD())
 	}
-	if !unwrapAssociated(e) {
+	if !unwrap(e) {
 		s.log.Debug("a copy of a message shown already (HD, motion photo)", "id", e.Info.ID, "chat", e.Info.Chat)
 		return
 	}

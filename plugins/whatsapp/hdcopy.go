@@ -11,7 +11,7 @@ import (
 
 // HD copies. A photo or video sent in HD goes first in standard quality,
 // then as its HD copy (a "dual upload": a message of its own naming the
-// first). Live, the copy is dropped (unwrapAssociated): the first is
+// first). Live, the copy is dropped (unwrap: wrappers.go): the first is
 // delivered already, and the contract's corrections carry text only. In
 // history both come together, and the first is shown with the copy's
 // file.

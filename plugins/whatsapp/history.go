@@ -118,7 +118,7 @@ func (s *Session) historyEvents(chat types.JID, conv *waHistorySync.Conversation
 			continue
 		}
 		evt, err := s.d.cli.ParseWebMessage(chat, web)
-		if err != nil || !unwrapAssociated(evt) {
+		if err != nil || !unwrap(evt) {
 			continue
 		}
 		if !before.zero() && (evt.Info.ID == before.ID || evt.Info.Timestamp.UnixMilli() > before.TimeMS) {

@@ -132,32 +132,45 @@ type msgMeta struct {
 	// in the metas of older versions): an edit past editWindow is
 	// refused.
 	Time time.Time
+	// File is the user's own file message as fileOf keeps it (nil: a
+	// text, or not kept, as in older metas), for a correction of its
+	// caption (captionedit.go); TextPart says its text went as a message
+	// of its own, Parts[0] (an audio file's).
+	File     []byte
+	TextPart bool
 }
 
 // maxMeta is the contract's bound on a message's meta.
 const maxMeta = 1024
 
-// metaTimeRoom is what the time takes at most: "|" and Unix
-// milliseconds.
-const metaTimeRoom = 21
-
 // encode is "<sender JID>|<1 or 0>", then "|<ID>,<ID>..." with parts,
 // then "|<Unix ms>" with a time (after an empty parts field when there
-// are none): small and readable. Parts past maxMeta are left out.
+// are none), then "|" and the file field (fileField) with a file (after
+// an empty time field when there is none): small and readable. Parts
+// past maxMeta are left out, and a file too large for it keeps its kind
+// alone.
 func (m msgMeta) encode() []byte {
 	f := "0"
 	if m.FromMe {
 		f = "1"
 	}
 	b := []byte(m.Sender.ToNonAD().String() + "|" + f)
-	room := maxMeta
-	if !m.Time.IsZero() {
-		room -= metaTimeRoom
-		b = append(b, '|')
+	var tail []byte // the time and file fields, each with its "|"
+	if !m.Time.IsZero() || m.File != nil {
+		tail = append(tail, '|')
+		if !m.Time.IsZero() {
+			tail = strconv.AppendInt(tail, m.Time.UnixMilli(), 10)
+		}
 	}
+	if m.File != nil {
+		// The sender, the parts' field and the file's "|" come first.
+		tail = append(append(tail, '|'), fileField(m.File, m.TextPart, maxMeta-len(b)-2-len(tail))...)
+	}
+	room := maxMeta - len(tail)
 	sep := byte('|')
-	if !m.Time.IsZero() {
-		sep = 0 // the parts' field is open already
+	if len(tail) > 0 {
+		b = append(b, '|') // the parts' field is open
+		sep = 0
 	}
 	for _, p := range m.Parts {
 		if p == "" || strings.ContainsAny(p, "|,") || len(b)+1+len(p) > room {
@@ -169,10 +182,7 @@ func (m msgMeta) encode() []byte {
 		b = append(b, p...)
 		sep = ','
 	}
-	if !m.Time.IsZero() {
-		b = strconv.AppendInt(append(b, '|'), m.Time.UnixMilli(), 10)
-	}
-	return b
+	return append(b, tail...)
 }
 
 // decodeMeta reads encode's form; a missing or damaged one is an error
@@ -180,7 +190,7 @@ func (m msgMeta) encode() []byte {
 func decodeMeta(b []byte) (msgMeta, error) {
 	s := string(b)
 	f := strings.Split(s, "|")
-	if len(f) < 2 || len(f) > 4 || (f[1] != "0" && f[1] != "1") {
+	if len(f) < 2 || len(f) > 5 || (f[1] != "0" && f[1] != "1") {
 		return msgMeta{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "this message's WhatsApp details are missing (%q): it cannot be acted on", s)
 	}
 	jid, err := types.ParseJID(f[0])
@@ -191,7 +201,14 @@ func decodeMeta(b []byte) (msgMeta, error) {
 		return msgMeta{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "this message's WhatsApp sender %q cannot be read: %v", f[0], err)
 	}
 	m := msgMeta{Sender: jid, FromMe: f[1] == "1"}
-	if len(f) == 4 {
+	if len(f) == 5 {
+		file, textPart, ok := readFileField(f[4])
+		if !ok {
+			return msgMeta{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "this message's WhatsApp details are damaged (%q): it cannot be acted on", s)
+		}
+		m.File, m.TextPart = file, textPart
+	}
+	if len(f) >= 4 && (len(f) == 4 || f[3] != "") {
 		ms, err := strconv.ParseInt(f[3], 10, 64)
 		if err != nil || ms <= 0 {
 			return msgMeta{}, sdk.Errorf(pb.ErrorCode_ERROR_CODE_NOT_FOUND, "this message's WhatsApp details are damaged (%q): it cannot be acted on", s)

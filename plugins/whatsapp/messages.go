@@ -109,9 +109,11 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 	}
 	var first sdk.Result
 	var parts []types.MessageID
+	var file []byte   // the first file, for a correction of its caption (captionedit.go)
+	var textPart bool // its text went as parts[0]
 	withParts := func() sdk.Result {
-		if len(parts) > 0 {
-			first.Meta = msgMeta{Sender: s.ownJID(), FromMe: true, Parts: parts, Time: first.Time}.encode()
+		if first.MessageID != "" {
+			first.Meta = msgMeta{Sender: s.ownJID(), FromMe: true, Parts: parts, Time: first.Time, File: file, TextPart: textPart}.encode()
 		}
 		return first
 	}
@@ -134,6 +136,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 		}
 		if i == 0 {
 			first = s.sent(resp.ID, resp.Timestamp, timer)
+			file = fileOf(m)
 			s.noteSent(c.ChatID, chat, resp)
 		} else {
 			parts = append(parts, resp.ID)
@@ -149,6 +152,7 @@ func (s *Session) SendMessage(ctx context.Context, c sdk.Call, msg *pb.SendMessa
 			if err != nil {
 				return withParts(), sendErr("send the text of an audio file", err)
 			}
+			textPart = textPart || i == 0
 			parts = append(parts, resp.ID)
 		}
 	}
@@ -227,7 +231,13 @@ func (s *Session) EditMessage(ctx context.Context, c sdk.Call, e *pb.EditMessage
 	if err := textFits(text); err != nil {
 		return sdk.Result{}, err
 	}
-	resp, err := s.d.cli.SendMessage(ctx, chat, editMessage(chat, e.TargetId, textMessage(text, nil, mentions), now()))
+	// A file's caption goes as its media message with the new caption
+	// (captionedit.go).
+	content, id, err := editContent(target, text, mentions)
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	resp, err := s.d.cli.SendMessage(ctx, chat, editMessage(chat, id, content, now()))
 	if err != nil {
 		return sdk.Result{}, sendErr("edit", err)
 	}

@@ -113,7 +113,7 @@ func newSession(n *Network, login sdk.LoginInfo, d *device) *Session {
 	s := &Session{n: n, login: login, log: n.log.With("login", login.LoginID), d: d, groups: map[types.JID]*types.GroupInfo{}}
 	s.uploads.dir = n.dataDir
 	s.ids = newIdentities(s.lidStore(), login.Dir, s.identityMoved)
-	s.conv = inbound{ids: s.ids, self: login.LoginID, domain: n.domain}
+	s.conv = inbound{ids: s.ids, self: login.LoginID, domain: n.domain, heads: &replyHeads{}}
 	s.hist = newHistoryState(login.Dir)
 	s.timers = newTimers(login.Dir)
 	s.pins = newPinStore(login.Dir)

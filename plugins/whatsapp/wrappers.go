@@ -1,0 +1,204 @@
+package whatsapp
+
+import (
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// WhatsApp wraps a message's content in FutureProofMessage fields.
+// whatsmeow's UnwrapRaw takes off some of them (device sent, bot invoke,
+// ephemeral, view once, Lottie sticker, document with caption, edited),
+// each once and in its own order; the others, and those nested in
+// another order, left the content wrapped, and the message read as one
+// of a kind the plugin cannot show. unwrap takes them all off.
+
+// maxWrapping bounds how deep wrappers nest (they nest two or three deep
+// at most; the bound stops a crafted message).
+const maxWrapping = 8
+
+// spoilerField is the Message field of a spoiler, content hidden until
+// tapped (a FutureProofMessage): newer than the pinned whatsmeow, whose
+// proto keeps it as an unknown field (whatsmeow's later
+// WAWebProtobufsE2E.proto: "optional FutureProofMessage spoilerMessage =
+// 118").
+const spoilerField protowire.Number = 118
+
+// wrapping is what the wrappers taken off a message said of its content.
+type wrapping struct {
+	spoiler     bool // a spoiler: shown marked as one
+	groupStatus bool // a status shared with a group, in its chat
+}
+
+// inner is the content msg wraps and what its wrapper says, or nil when
+// msg wraps nothing; evt's flags are set as UnwrapRaw sets them.
+func inner(msg *waE2E.Message, evt *events.Message, w *wrapping) *waE2E.Message {
+	if msg == nil {
+		return nil
+	}
+	switch {
+	case msg.GetDeviceSentMessage().GetMessage() != nil:
+		// The user's own from the phone: where it went (chatOf).
+		d := msg.GetDeviceSentMessage()
+		evt.Info.DeviceSentMeta = &types.DeviceSentMeta{DestinationJID: d.GetDestinationJID(), Phash: d.GetPhash()}
+		return d.GetMessage()
+	case msg.GetEphemeralMessage().GetMessage() != nil:
+		evt.IsEphemeral = true
+		return msg.GetEphemeralMessage().GetMessage()
+	case msg.GetViewOnceMessage().GetMessage() != nil:
+		evt.IsViewOnce = true
+		return msg.GetViewOnceMessage().GetMessage()
+	case msg.GetViewOnceMessageV2().GetMessage() != nil:
+		evt.IsViewOnce, evt.IsViewOnceV2 = true, true
+		return msg.GetViewOnceMessageV2().GetMessage()
+	case msg.GetViewOnceMessageV2Extension().GetMessage() != nil:
+		evt.IsViewOnce, evt.IsViewOnceV2, evt.IsViewOnceV2Extension = true, true, true
+		return msg.GetViewOnceMessageV2Extension().GetMessage()
+	case msg.GetLottieStickerMessage().GetMessage() != nil:
+		evt.IsLottieSticker = true
+		return msg.GetLottieStickerMessage().GetMessage()
+	case msg.GetDocumentWithCaptionMessage().GetMessage() != nil:
+		evt.IsDocumentWithCaption = true
+		return msg.GetDocumentWithCaptionMessage().GetMessage()
+	case msg.GetEditedMessage().GetMessage() != nil:
+		evt.IsEdit = true
+		return msg.GetEditedMessage().GetMessage()
+	case msg.GetBotInvokeMessage().GetMessage() != nil:
+		evt.IsBotInvoke = true
+		return msg.GetBotInvokeMessage().GetMessage()
+	case msg.GetBotForwardedMessage().GetMessage() != nil:
+		// A message forwarded from a chat with a bot (Meta AI).
+		return msg.GetBotForwardedMessage().GetMessage()
+	case msg.GetGroupMentionedMessage().GetMessage() != nil:
+		// A message that mentions a group (a community's), as the
+		// apps send one.
+		return msg.GetGroupMentionedMessage().GetMessage()
+	case msg.GetStatusMentionMessage().GetMessage() != nil:
+		// The user mentioned in a contact's status: a protocol message
+		// naming the status (STATUS_MENTION_MESSAGE), said as such.
+		return msg.GetStatusMentionMessage().GetMessage()
+	case msg.GetGroupStatusMentionMessage().GetMessage() != nil:
+		// The group mentioned in a member's status: the same, in the group.
+		return msg.GetGroupStatusMentionMessage().GetMessage()
+	case msg.GetGroupStatusMessage().GetMessage() != nil:
+		w.groupStatus = true
+		return msg.GetGroupStatusMessage().GetMessage()
+	case msg.GetGroupStatusMessageV2().GetMessage() != nil:
+		w.groupStatus = true
+		return msg.GetGroupStatusMessageV2().GetMessage()
+	case msg.GetAssociatedChildMessage().GetMessage() != nil:
+		// Each photo or video of an album (the apps send several at
+		// once so), an event's cover.
+		return msg.GetAssociatedChildMessage().GetMessage()
+	case msg.GetQuestionMessage().GetMessage() != nil:
+		return msg.GetQuestionMessage().GetMessage()
+	case msg.GetQuestionReplyMessage().GetMessage() != nil:
+		return msg.GetQuestionReplyMessage().GetMessage()
+	}
+	if m := unknownWrapped(msg, spoilerField); m != nil {
+		w.spoiler = true
+		return m
+	}
+	return nil
+}
+
+// unknownWrapped is the message in a FutureProofMessage field the pinned
+// whatsmeow does not know (kept among msg's unknown fields), or nil.
+func unknownWrapped(msg *waE2E.Message, field protowire.Number) *waE2E.Message {
+	b := msg.ProtoReflect().GetUnknown()
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return nil
+		}
+		b = b[n:]
+		if num == field && typ == protowire.BytesType {
+			v, n := protowire.ConsumeBytes(b)
+			if n < 0 {
+				return nil
+			}
+			var fp waE2E.FutureProofMessage
+			if proto.Unmarshal(v, &fp) == nil && fp.GetMessage() != nil {
+				return fp.GetMessage()
+			}
+			return nil
+		}
+		n = protowire.ConsumeFieldValue(num, typ, b)
+		if n < 0 {
+			return nil
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// unwrap takes off evt's content the wrappers whatsmeow left on it (as
+// UnwrapRaw does, the wrapper's MessageContextInfo kept for content
+// without one), associatedChildMessage included (each photo or video of
+// an album). false for an associated message that repeats one shown
+// already, to drop: the HD copy of a photo or video first sent in
+// standard quality (its "dual upload"; the contract's corrections carry
+// text only), a motion photo's video.
+func unwrap(evt *events.Message) bool {
+	var w wrapping
+	for range maxWrapping {
+		msg := evt.Message
+		if repeats(msg) {
+			return false // history shows an HD copy's file with the first (hdcopy.go)
+		}
+		in := inner(msg, evt, &w)
+		if in == nil {
+			return true
+		}
+		if in.MessageContextInfo == nil {
+			in.MessageContextInfo = msg.GetMessageContextInfo()
+		}
+		evt.Message = in
+	}
+	return !repeats(evt.Message)
+}
+
+// repeats says whether msg is associated with another as a copy of it.
+func repeats(msg *waE2E.Message) bool {
+	t := msg.GetMessageContextInfo().GetMessageAssociation().GetAssociationType()
+	return isHDCopy(t) || t == waE2E.MessageAssociation_MOTION_PHOTO
+}
+
+// wrappedAs is what the wrappers of a raw message (events.Message's
+// RawMessage) said of its content.
+func wrappedAs(raw *waE2E.Message) wrapping {
+	_, w := unwrapped(raw)
+	return w
+}
+
+// unwrapped is the content msg wraps (msg itself when it wraps nothing),
+// and what its wrappers said of it: an edit's new content comes wrapped
+// as the message it replaces did.
+func unwrapped(msg *waE2E.Message) (*waE2E.Message, wrapping) {
+	var w wrapping
+	var scratch events.Message
+	for range maxWrapping {
+		in := inner(msg, &scratch, &w)
+		if in == nil {
+			break
+		}
+		msg = in
+	}
+	return msg, w
+}
+
+// spoiler marks a message's text as a spoiler, as WhatsApp hides it; a
+// file, which XMPP cannot hide, is said to be one.
+func spoiler(m *pb.MessageEvent) {
+	if m.Text != "" {
+		m.Spans = append(m.Spans, &pb.Span{Start: 0, End: uint32(len(m.Text)), Style: pb.Span_STYLE_SPOILER})
+		sortSpans(m.Spans)
+	}
+	if len(m.Attachments) > 0 {
+		prefix(m, "Spoiler:")
+	}
+}

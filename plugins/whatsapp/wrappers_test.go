@@ -1,0 +1,127 @@
+package whatsapp
+
+import (
+	"context"
+	"testing"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// fp wraps a message as WhatsApp's FutureProofMessage fields do.
+func fp(m *waE2E.Message) *waE2E.FutureProofMessage { return &waE2E.FutureProofMessage{Message: m} }
+
+// withSpoiler is m wrapped as a spoiler, the field (118) the pinned
+// whatsmeow does not know, as WhatsApp's newer apps send it.
+func withSpoiler(t *testing.T, m *waE2E.Message) *waE2E.Message {
+	b, err := proto.Marshal(fp(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &waE2E.Message{}
+	out.ProtoReflect().SetUnknown(protowire.AppendBytes(protowire.AppendTag(nil, spoilerField, protowire.BytesType), b))
+	return out
+}
+
+// Content in a wrapper whatsmeow does not take off (or nested in
+// another order than it takes them off) is shown as the plugin shows
+// it bare: it was a notice to look at the phone.
+func TestInboundWrappers(t *testing.T) {
+	hello := &waE2E.Message{Conversation: proto.String("hello")}
+	photo := &waE2E.Message{ImageMessage: &waE2E.ImageMessage{Mimetype: proto.String("image/jpeg"), Caption: proto.String("look")}}
+	statusKey := key(types.StatusBroadcastJID, "S1", false)
+	mention := &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_STATUS_MENTION_MESSAGE.Enum(), Key: statusKey}}
+	cases := []struct {
+		name      string
+		info      types.MessageInfo
+		msg       *waE2E.Message
+		text      string
+		spoilt    string // the text marked as a spoiler
+		ephemeral bool
+	}{
+		{"group mention", inGroup(bob, "W1"), &waE2E.Message{GroupMentionedMessage: fp(hello)}, "hello", "", false},
+		{"bot forwarded", direct(alice, "W2"), &waE2E.Message{BotForwardedMessage: fp(hello)}, "hello", "", false},
+		{"question", direct(alice, "W3"), &waE2E.Message{QuestionMessage: fp(hello)}, "hello", "", false},
+		{"question reply", direct(alice, "W4"), &waE2E.Message{QuestionReplyMessage: fp(hello)}, "hello", "", false},
+		{"ephemeral in a group mention", inGroup(bob, "W5"), &waE2E.Message{GroupMentionedMessage: fp(&waE2E.Message{EphemeralMessage: fp(hello)})}, "hello", "", true},
+		{"bot invoke in ephemeral", direct(alice, "W6"), &waE2E.Message{EphemeralMessage: fp(&waE2E.Message{BotInvokeMessage: fp(hello)})}, "hello", "", true},
+		{"document with caption in view once", direct(alice, "W7"), &waE2E.Message{ViewOnceMessage: fp(&waE2E.Message{DocumentWithCaptionMessage: fp(
+			&waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{Mimetype: proto.String("application/pdf"), FileName: proto.String("a.pdf"), Caption: proto.String("the plan")}})})},
+			"the plan", "", false},
+		{"group status", inGroup(bob, "W8"), &waE2E.Message{GroupStatusMessageV2: fp(photo)}, "Group status:\nlook", "", false},
+		{"status mention", direct(alice, "W9"), &waE2E.Message{StatusMentionMessage: fp(mention)}, "Mentioned you in their status: see it on your phone", "", false},
+		{"group status mention", inGroup(bob, "W10"), &waE2E.Message{GroupStatusMentionMessage: fp(mention)}, "Mentioned this group in their status: see it on your phone", "", false},
+		{"spoiler", direct(alice, "W11"), withSpoiler(t, hello), "hello", "hello", false},
+		{"spoiler photo", direct(alice, "W12"), withSpoiler(t, photo), "Spoiler:\nlook", "look", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			evt := (&events.Message{Info: tc.info, RawMessage: tc.msg}).UnwrapRaw()
+			if !unwrap(evt) {
+				t.Fatal("dropped")
+			}
+			m := testConv.message(evt).GetMessage()
+			if m.GetText() != tc.text {
+				t.Fatalf("text %q, want %q", m.GetText(), tc.text)
+			}
+			if len(m.GetAttachments()) == 1 && m.GetAttachments()[0].GetCaption() != tc.text {
+				t.Errorf("caption %q", m.GetAttachments()[0].GetCaption())
+			}
+			var spoilt string
+			for _, sp := range m.GetSpans() {
+				if sp.GetStyle() == pb.Span_STYLE_SPOILER {
+					spoilt = m.GetText()[sp.GetStart():sp.GetEnd()]
+				}
+			}
+			if spoilt != tc.spoilt {
+				t.Errorf("spoiler over %q, want %q", spoilt, tc.spoilt)
+			}
+			if evt.IsEphemeral != tc.ephemeral {
+				t.Errorf("ephemeral %v", evt.IsEphemeral)
+			}
+		})
+	}
+
+	// An edit's new content, wrapped as its message was.
+	edit := func(content *waE2E.Message) *pb.EditEvent {
+		evt := (&events.Message{Info: inGroup(bob, "WE1"), RawMessage: &waE2E.Message{EditedMessage: fp(&waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{
+			Key: key(group, "W1", false), Type: waE2E.ProtocolMessage_MESSAGE_EDIT.Enum(), EditedMessage: content}})}}).UnwrapRaw()
+		unwrap(evt)
+		return testConv.message(evt).GetEdit()
+	}
+	if e := edit(&waE2E.Message{GroupMentionedMessage: fp(&waE2E.Message{Conversation: proto.String("hello again")})}); e.GetTargetId() != "W1" || e.GetText() != "hello again" {
+		t.Errorf("edit of a group mention: %v", e)
+	}
+	if e := edit(withSpoiler(t, &waE2E.Message{Conversation: proto.String("hush")})); e.GetText() != "hush" || len(e.GetSpans()) != 1 || e.GetSpans()[0].GetStyle() != pb.Span_STYLE_SPOILER {
+		t.Errorf("edit of a spoiler: %v", e)
+	}
+
+	if e := edit(&waE2E.Message{GroupStatusMessageV2: fp(&waE2E.Message{Conversation: proto.String("new status")})}); e.GetText() != "Group status:\nnew status" {
+		t.Errorf("edit of a group status: %v", e)
+	}
+
+	// The user's own from the phone, its device-sent wrapper within
+	// another: in the chat it went to.
+	own := (&events.Message{Info: fromMe(me, "W13"), RawMessage: &waE2E.Message{EphemeralMessage: fp(&waE2E.Message{DeviceSentMessage: &waE2E.DeviceSentMessage{
+		DestinationJID: proto.String(alice.String()), Message: hello}})}}).UnwrapRaw()
+	unwrap(own)
+	if ev := testConv.message(own); ev.ChatId != "+33611111111" || ev.GetMessage().GetText() != "hello" || !ev.Sender.GetIsFromMe() {
+		t.Errorf("device sent: %v", ev)
+	}
+
+	// Live, through whatsmeow's own handling and the session's.
+	r := newRig(t, "")
+	_, fake := r.connected(t)
+	from := r.host.count()
+	fake.Receive(context.Background(), &types.MessageInfo{MessageSource: types.MessageSource{Chat: group, Sender: bob, IsGroup: true}, ID: "WL1", Timestamp: when},
+		&waE2E.Message{GroupMentionedMessage: fp(&waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("all of you")}})})
+	ev, _ := r.host.next(t, from, func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+	if ev.EventId != "WL1" || ev.GetMessage().GetText() != "all of you" {
+		t.Errorf("live: %v", ev)
+	}
+}
