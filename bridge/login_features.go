@@ -84,9 +84,6 @@ func (s *session) features() *pb.Features {
 	}
 	if f.base != base || f.out == nil {
 		f.base, f.out = base, sdk.IntersectFeatures(base, f.own)
-		// The smaller reaction limit of the two (reaction_limit.go):
-		// IntersectFeatures keeps base's max_reactions.
-		f.out.MaxReactions = uint32(tighterLimit(reactionLimit(base), reactionLimit(f.own)))
 	}
 	return f.out
 }

@@ -1,6 +1,9 @@
 package bridge
 
-import pb "passerelle.im/passerelle/plugins/proto"
+import (
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
 
 // How many reactions of the user's one message keeps on the network:
 // the plugin says it with Features.max_reactions, or, an older plugin,
@@ -14,24 +17,9 @@ import pb "passerelle.im/passerelle/plugins/proto"
 // unable to change a reaction once they had the most.
 
 // reactionLimit is how many reactions of the user's a message keeps
-// with features f, 0 for no limit.
-func reactionLimit(f *pb.Features) int {
-	switch {
-	case f.GetMaxReactions() > 0:
-		return int(f.GetMaxReactions())
-	case f.GetSingleReaction():
-		return 1
-	}
-	return 0
-}
-
-// tighterLimit is the smaller of two limits, 0 standing for none.
-func tighterLimit(a, b int) int {
-	if a == 0 || (b != 0 && b < a) {
-		return b
-	}
-	return a
-}
+// with features f, 0 for no limit (the login's and the network's
+// tighter limit already: sdk.IntersectFeatures).
+func reactionLimit(f *pb.Features) int { return sdk.ReactionLimit(f) }
 
 // newestReactions is the newest limit emojis of a set a client sent: a
 // client lists the reactions it keeps first, and the one just added

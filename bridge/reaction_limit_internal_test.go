@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // TestReactionLimitFeatures: max_reactions says the limit; without it
@@ -26,10 +27,15 @@ func TestReactionLimitFeatures(t *testing.T) {
 			t.Errorf("reactionLimit(%v) = %d, want %d", c.f, got, c.want)
 		}
 	}
-	for _, c := range [][3]int{{0, 0, 0}, {0, 3, 3}, {3, 0, 3}, {1, 3, 1}, {3, 1, 1}} {
-		if got := tighterLimit(c[0], c[1]); got != c[2] {
-			t.Errorf("tighterLimit(%d, %d) = %d, want %d", c[0], c[1], got, c[2])
+	for _, c := range [][3]uint32{{0, 0, 0}, {0, 3, 3}, {3, 0, 3}, {1, 3, 1}, {3, 1, 1}} {
+		got := sdk.IntersectFeatures(&pb.Features{Reactions: true, MaxReactions: c[0]}, &pb.Features{Reactions: true, MaxReactions: c[1]})
+		if reactionLimit(got) != int(c[2]) {
+			t.Errorf("limits %d and %d: %d, want %d", c[0], c[1], reactionLimit(got), c[2])
 		}
+	}
+	// A chat's single_reaction under a network's three: one.
+	if got := sdk.IntersectFeatures(&pb.Features{Reactions: true, MaxReactions: 3}, &pb.Features{Reactions: true, SingleReaction: true}); reactionLimit(got) != 1 {
+		t.Errorf("three and single: %d, want 1", reactionLimit(got))
 	}
 	set := []string{"👍", "❤️", "😂", "😮"}
 	if got := newestReactions(set, 3); !slices.Equal(got, set[1:]) {

@@ -368,7 +368,7 @@ func Features(s Session, declared *pb.Features) (f *pb.Features, masked []string
 
 // IntersectFeatures is the features both a and b have (the lists, such
 // as join_chat_prefixes, are a's); a nil b is a copy of a. single_reaction
-// is a limit, not a feature: either's holds.
+// and max_reactions are limits, not features: the tighter holds.
 func IntersectFeatures(a, b *pb.Features) *pb.Features {
 	out := proto.Clone(a).(*pb.Features)
 	if b == nil {
@@ -383,5 +383,27 @@ func IntersectFeatures(a, b *pb.Features) *pb.Features {
 		}
 	}
 	out.SingleReaction = a.GetSingleReaction() || b.SingleReaction
+	out.MaxReactions = uint32(tighterLimit(ReactionLimit(a), ReactionLimit(b)))
 	return out
+}
+
+// ReactionLimit is how many reactions of the user's a message keeps
+// with features f, 0 for no limit: max_reactions, or, from an older
+// plugin, single_reaction (one).
+func ReactionLimit(f *pb.Features) int {
+	switch {
+	case f.GetMaxReactions() > 0:
+		return int(f.GetMaxReactions())
+	case f.GetSingleReaction():
+		return 1
+	}
+	return 0
+}
+
+// tighterLimit is the smaller of two limits, 0 standing for none.
+func tighterLimit(a, b int) int {
+	if a == 0 || (b != 0 && b < a) {
+		return b
+	}
+	return a
 }
