@@ -54,3 +54,27 @@ func TestCommandSessionAndActions(t *testing.T) {
 		}
 	}
 }
+
+// TestCommandSessionlessNextComplete: next or complete with no session
+// is bad-action (a command begins with execute, XEP-0050 §3.4), and does
+// nothing: run as execute, a sessionless complete of logout or next of
+// unregister logged the user out at once.
+func TestCommandSessionlessNextComplete(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	for _, c := range []struct{ node, action string }{
+		{"logout", "complete"},
+		{"unregister", "next"},
+		{"status", "complete"},
+	} {
+		r, st := command(t, alice, c.node, "", c.action, nil)
+		if st.Type != "error" || st.Err == nil || st.Err.Condition != "bad-request" ||
+			!strings.Contains(st.XML, `<bad-action xmlns="http://jabber.org/protocol/commands"`) {
+			t.Errorf("%s with %s and no session: %s %s, want bad-request with bad-action", c.node, c.action, r.XML, st.XML)
+		}
+	}
+	st, err := alice.IQ(ctxT(t), `<iq type='get' to='`+domain+`'><query xmlns='jabber:iq:register'/></iq>`)
+	if err != nil || !strings.Contains(st.XML, "<registered") {
+		t.Errorf("after sessionless next and complete, still registered? %v %s", err, st.XML)
+	}
+}
