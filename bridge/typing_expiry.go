@@ -35,11 +35,12 @@ type typingWatch struct {
 
 // seen notes ev on its way to the user: a composing starts or renews its
 // sender's timer, anything else of the sender's ends it. paused is what
-// runs when the timer fires, with the event to deliver.
-func (w *typingWatch) seen(ev *pb.Event, paused func(*pb.Event)) {
+// runs when the timer fires, with the event to deliver. ended reports
+// that ev, not a composing, ended one still shown.
+func (w *typingWatch) seen(ev *pb.Event, paused func(*pb.Event)) (ended bool) {
 	from := ev.GetSender()
 	if from.GetUserId() == "" || from.GetIsFromMe() {
-		return
+		return false
 	}
 	k := refKey(ev.LoginId, ev.ChatId, from.GetUserId())
 	typing := ev.GetTyping()
@@ -47,11 +48,12 @@ func (w *typingWatch) seen(ev *pb.Event, paused func(*pb.Event)) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if old := w.m[k]; old != nil {
-		old.Stop()
+		// Stop false: it fired, and its paused is on its way.
+		ended = old.Stop() && !composing
 		delete(w.m, k)
 	}
 	if !composing || w.closed || len(w.m) >= typingMax {
-		return
+		return ended
 	}
 	d := time.Duration(typing.TimeoutMs) * time.Millisecond
 	if d <= 0 {
@@ -80,6 +82,7 @@ func (w *typingWatch) seen(ev *pb.Event, paused func(*pb.Event)) {
 		}
 	})
 	w.m[k] = t
+	return false
 }
 
 // stop ends the timers at the transport's stop.
@@ -94,9 +97,10 @@ func (w *typingWatch) stop() {
 }
 
 // typingSeen watches ev's sender's composing (above); the paused it ends
-// with goes to the chat's worker as a network's event would.
-func (t *transport) typingSeen(ev *pb.Event) {
-	t.typing.seen(ev, func(end *pb.Event) {
+// with goes to the chat's worker as a network's event would. It reports
+// that ev ends a composing still shown (seen).
+func (t *transport) typingSeen(ev *pb.Event) bool {
+	return t.typing.seen(ev, func(end *pb.Event) {
 		t.push(delivery{xid: t.newID(), ev: end, idx: -1})
 	})
 }
