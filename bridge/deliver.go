@@ -598,6 +598,7 @@ func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
 	}
 	read := r.Kind == pb.ReceiptEvent_KIND_READ
 	var refs []store.MessageRef
+	var received []store.MessageRef // read, by a client that asked for receipts only
 	for _, id := range r.MessageIds {
 		ref, ok := c.ref(id)
 		if !ok {
@@ -606,6 +607,13 @@ func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
 		// Only what the user's client asked for (XEP-0184 request,
 		// XEP-0333 markable); the rest would be noise on the wire.
 		asked := c.t.recent.get(chatKey(c.ev.LoginId, c.ev.ChatId), xmppID(ref))
+		if read && !asked.markable && asked.receipt {
+			// A message read was received: a client without markers
+			// (Profanity, Psi) learns that much, also on a network
+			// that tells only reads (Telegram).
+			received = append(received, ref)
+			continue
+		}
 		if (read && !asked.markable) || (!read && !asked.receipt) {
 			continue
 		}
@@ -622,6 +630,14 @@ func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
 		refs = append(refs, ref)
 	}
 	var out [][]byte
+	for _, ref := range received {
+		id := c.t.newID()
+		w := c.start(id)
+		w.Start("received", wire.NSReceipts).Attr("id", xmppID(ref)).End()
+		w.Leaf("store", nsHints, "")
+		c.ids(w, id)
+		out = append(out, c.finish(w))
+	}
 	for _, ref := range refs {
 		id := c.t.newID()
 		w := c.start(id)
