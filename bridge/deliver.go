@@ -606,16 +606,23 @@ func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
 		}
 		// Only what the user's client asked for (XEP-0184 request,
 		// XEP-0333 markable); the rest would be noise on the wire.
-		asked := c.t.recent.get(chatKey(c.ev.LoginId, c.ev.ChatId), xmppID(ref))
+		ck := chatKey(c.ev.LoginId, c.ev.ChatId)
+		asked := c.t.recent.get(ck, xmppID(ref))
 		if read && !asked.markable && asked.receipt {
 			// A message read was received: a client without markers
 			// (Profanity, Psi) learns that much, also on a network
-			// that tells only reads (Telegram).
-			received = append(received, ref)
+			// that tells only reads (Telegram); once, where the
+			// network said it was delivered before.
+			if c.t.recent.receive(ck, xmppID(ref)) {
+				received = append(received, ref)
+			}
 			continue
 		}
 		if (read && !asked.markable) || (!read && !asked.receipt) {
 			continue
+		}
+		if !read {
+			c.t.recent.receive(ck, xmppID(ref))
 		}
 		// XEP-0333: marking the newest displayed covers those before.
 		// The newest by its time, whatever the network's order: the

@@ -132,6 +132,8 @@ type recentMsg struct {
 	// What the user's client asked for: XEP-0184 receipts, XEP-0333
 	// markers. Clients that did not ask get neither.
 	receipt, markable bool
+	// received: a XEP-0184 receipt of it went to the client (recents.receive).
+	received bool
 	// caption is, for a network message delivered as its file alone,
 	// the id of the message its caption, added by an edit, went as
 	// (caption_edit.go): later edits correct that one, its retraction
@@ -214,6 +216,22 @@ func (x *recents) retext(chat, text string, ids ...string) {
 			x.m[chat+"\x00"+id] = r
 		}
 	}
+}
+
+// receive notes that a receipt of the remembered message id of chat
+// goes to the client, and reports whether none had before (false for a
+// message not remembered).
+func (x *recents) receive(chat, id string) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	k := chat + "\x00" + id
+	r, ok := x.m[k]
+	if !ok || r.received {
+		return false
+	}
+	r.received = true
+	x.m[k] = r
+	return true
 }
 
 func (x *recents) get(chat, id string) recentMsg {

@@ -65,4 +65,16 @@ func TestReadReceivedForReceiptsOnly(t *testing.T) {
 		!strings.Contains(all, `<displayed xmlns="urn:xmpp:chat-markers:0" id="m1"/>`) {
 		t.Errorf("read of a receipt-only and a markable message: %s; want a receipt of r1 and a marker of m1", all)
 	}
+	// Delivered, then read: one receipt.
+	s.remember(ctx, sentMsg{chatID: "bob", id: "r2"}, &pb.CommandResult{MessageId: "n-r2", TimestampUnixMicro: at.Add(5 * time.Second).UnixMicro()})
+	tr.recent.put(chatKey("l", "bob"), "r2", recentMsg{receipt: true})
+	must(t, tr.db.Flush(ctx))
+	for i, kind := range []pb.ReceiptEvent_Kind{pb.ReceiptEvent_KIND_DELIVERED, pb.ReceiptEvent_KIND_READ} {
+		ev := &pb.Event{LoginId: "l", ChatId: "bob", ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: &pb.Sender{UserId: "bob"},
+			Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: kind, MessageIds: []string{"n-r2"}}}}
+		out := tr.render(ctx, delivery{ev: ev, xid: tr.newID()})
+		if want := 1 - i; len(out) != want {
+			t.Errorf("%v of r2 delivered before: %q, want %d receipt", kind, out, want)
+		}
+	}
 }
