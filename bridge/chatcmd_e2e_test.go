@@ -74,3 +74,31 @@ func TestChatCodeStillChecking(t *testing.T) {
 	// The folder made for the cancelled process went with it.
 	s.waitFolders("none after the cancel", func(got map[string]bool) bool { return len(got) == 0 })
 }
+
+// TestChatBlankBodyIgnored: a message to the gateway whose body is empty
+// or white space (a client's <body/> beside a chat state) is no command
+// and no answer: it was taken for one, answered with the help text
+// whenever the user began typing, and in a login taken as the answer to
+// the field asked, an empty username submitted.
+func TestChatBlankBodyIgnored(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := s.user("alice")
+	s.waitGateway(alice)
+	blank := func() {
+		raw(t, alice, `<message type='chat' to='`+domain+`'><body> </body><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`)
+	}
+	sendChat(t, alice, domain, "login")
+	if m := nextMessage(t, alice, domain, timeout); !strings.Contains(m.Body, "Username?") {
+		t.Fatalf("login: %s", m.XML)
+	}
+	blank()
+	sendChat(t, alice, domain, "alice")
+	if m := nextMessage(t, alice, domain, timeout); !strings.Contains(m.Body, "You are logged in to Echo as alice.") {
+		t.Fatalf("after a blank body and the username, want the login done: %s", m.XML)
+	}
+	blank()
+	sendChat(t, alice, domain, "status")
+	if m := nextMessage(t, alice, domain, timeout); !strings.Contains(m.Body, "Logged in to Echo as alice") {
+		t.Fatalf("after a blank body and status, want the status: %s", m.XML)
+	}
+}

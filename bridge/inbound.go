@@ -199,7 +199,11 @@ func (t *transport) handleMessage(ctx context.Context, st *wire.Stanza, from, to
 	}
 	body, hasBody := st.Body()
 	if to.Localpart() == "" {
-		if hasBody {
+		// A blank body (a client's <body/> beside a chat state) is no
+		// words, as to a contact (parseUserMessage): taken for a
+		// command it got the help text, and in a login it was the
+		// answer to the field asked.
+		if hasBody && strings.TrimSpace(body) != "" {
 			t.handleGatewayChat(ctx, user, body)
 		}
 		return
