@@ -102,3 +102,25 @@ func TestChatBlankBodyIgnored(t *testing.T) {
 		t.Fatalf("after a blank body and status, want the status: %s", m.XML)
 	}
 }
+
+// TestChatFallbacksNotCommands: in the gateway's chat, a retraction's
+// fallback body (XEP-0424, a client retracting the password it typed)
+// is no command nor a login's answer, and a reply (XEP-0461) answers
+// with its own words, not the quote of the question its fallback
+// (XEP-0428) carries.
+func TestChatFallbacksNotCommands(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := s.user("alice")
+	s.waitGateway(alice)
+	sendChat(t, alice, domain, "login")
+	q := nextMessage(t, alice, domain, timeout)
+	if !strings.Contains(q.Body, "Username?") {
+		t.Fatalf("login: %s", q.XML)
+	}
+	raw(t, alice, `<message type='chat' id='x1' to='`+domain+`'><retract xmlns='urn:xmpp:message-retract:1' id='whatever'/><fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:message-retract:1'/><body>This person attempted to retract a previous message, but it's unsupported by your client.</body></message>`)
+	raw(t, alice, `<message type='chat' id='q1' to='`+domain+`'><body>&gt; Username?
+alice+code</body><reply xmlns='urn:xmpp:reply:0' to='`+domain+`' id='`+q.ID+`'/><fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:reply:0'><body start='0' end='12'/></fallback></message>`)
+	if m := nextMessage(t, alice, domain, timeout); !strings.Contains(m.Body, "Code?") {
+		t.Fatalf("after a retraction and a reply naming the username, want the code asked: %s", m.XML)
+	}
+}

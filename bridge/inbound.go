@@ -197,14 +197,15 @@ func (t *transport) handleMessage(ctx context.Context, st *wire.Stanza, from, to
 		t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "the gateway is no room; its groups' rooms are listed on its disco#items"))
 		return
 	}
-	body, hasBody := st.Body()
 	if to.Localpart() == "" {
-		// A blank body (a client's <body/> beside a chat state) is no
-		// words, as to a contact (parseUserMessage): taken for a
-		// command it got the help text, and in a login it was the
-		// answer to the field asked.
-		if hasBody && strings.TrimSpace(body) != "" {
-			t.handleGatewayChat(ctx, user, body)
+		// Read as a contact's (parseUserMessage): a blank body (a
+		// client's <body/> beside a chat state) is no words, a reply's
+		// quote of the question is not the answer, and a retraction's
+		// or reaction's fallback text is no command. Taken as they
+		// came, they got the help text whenever the user began typing,
+		// and in a login were the answer to the field asked.
+		if m := parseUserMessage(st); m.hasBody && m.retract == "" && m.reactions == nil {
+			t.handleGatewayChat(ctx, user, m.body)
 		}
 		return
 	}
