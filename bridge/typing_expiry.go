@@ -13,7 +13,8 @@ import (
 // the contact's next message: XMPP clients keep a chat state until
 // another comes. The gateway says paused for them once the plugin's
 // TypingEvent.timeout_ms (defaultTypingTimeout when 0) passed without a
-// repeat, another state or a message from them in that chat.
+// repeat, another state, a message or a correction from them in that
+// chat.
 
 // defaultTypingTimeout is how long a composing holds when the plugin
 // gives no timeout: XEP-0085's own suggestion for going paused.
@@ -42,8 +43,14 @@ func (w *typingWatch) seen(ev *pb.Event, paused func(*pb.Event)) (ended bool) {
 	if from.GetUserId() == "" || from.GetIsFromMe() {
 		return false
 	}
-	k := refKey(ev.LoginId, ev.ChatId, from.GetUserId())
 	typing := ev.GetTyping()
+	if typing == nil && ev.GetMessage() == nil && ev.GetEdit() == nil {
+		// A read receipt (the contact's open chat shows the user's
+		// message), a reaction, a retraction: done while typing, they
+		// end nothing; stopped there, the composing stayed shown.
+		return false
+	}
+	k := refKey(ev.LoginId, ev.ChatId, from.GetUserId())
 	composing := typing != nil && typing.State == pb.TypingState_TYPING_STATE_COMPOSING
 	w.mu.Lock()
 	defer w.mu.Unlock()
