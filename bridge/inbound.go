@@ -200,11 +200,11 @@ func (t *transport) handleMessage(ctx context.Context, st *wire.Stanza, from, to
 	if to.Localpart() == "" {
 		// Read as a contact's (parseUserMessage): a blank body (a
 		// client's <body/> beside a chat state) is no words, a reply's
-		// quote of the question is not the answer, and a retraction's
-		// or reaction's fallback text is no command. Taken as they
+		// quote of the question is not the answer, and a retraction's,
+		// reaction's or encrypted message's fallback text is no command. Taken as they
 		// came, they got the help text whenever the user began typing,
 		// and in a login were the answer to the field asked.
-		if m := parseUserMessage(st); m.hasBody && m.retract == "" && m.reactions == nil {
+		if m := parseUserMessage(st); m.hasBody && m.retract == "" && m.reactions == nil && !m.encrypted {
 			t.handleGatewayChat(ctx, user, m.body)
 		}
 		return

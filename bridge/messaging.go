@@ -254,7 +254,10 @@ type userMessage struct {
 	quoted string
 	// noTarget names a correction's, retraction's or reactions' element
 	// that lacks the id of the message it is about.
-	noTarget     string
+	noTarget string
+	// encrypted: end-to-end encrypted (encryptedElem); its body is a
+	// fallback for clients that cannot decrypt, no words of the user's.
+	encrypted    bool
 	chatState    pb.TypingState
 	hasChatState bool
 	displayed    string
@@ -309,6 +312,8 @@ func parseUserMessage(st *wire.Stanza) userMessage {
 			if u := c.Child("", "url"); u != nil {
 				m.oobURL = strings.TrimSpace(u.Text)
 			}
+		case encryptedElem(c):
+			m.encrypted = true
 		case c.XMLName.Space == wire.NSChatStates:
 			m.hasChatState = true
 			m.chatState = map[string]pb.TypingState{"active": pb.TypingState_TYPING_STATE_ACTIVE,
@@ -329,6 +334,20 @@ func parseUserMessage(st *wire.Stanza) userMessage {
 		m.body, m.quoted, m.hasBody = "", "", false
 	}
 	return m
+}
+
+// encryptedElem reports whether e marks a message as end-to-end
+// encrypted: OMEMO (both namespaces), OpenPGP for XMPP, the legacy
+// XEP-0027 and XEP-0380's label, which names any method (OTR too).
+func encryptedElem(e *wire.Element) bool {
+	switch n := e.XMLName; {
+	case n.Local == "encrypted" && (n.Space == "eu.siacs.conversations.axolotl" || n.Space == "urn:xmpp:omemo:2"),
+		n.Local == "openpgp" && n.Space == "urn:xmpp:openpgp:0",
+		n.Local == "x" && n.Space == "jabber:x:encrypted",
+		n.Local == "encryption" && n.Space == "urn:xmpp:eme:0":
+		return true
+	}
+	return false
 }
 
 // reactionEmojis lists the emojis of a XEP-0444 <reactions/>, each once
@@ -422,6 +441,16 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		// Else a correction went out as a new message, and a
 		// retraction was dropped unanswered.
 		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "<"+m.noTarget+"/> without the id of the message it is about"))
+		return
+	}
+	if m.encrypted {
+		// The gateway cannot read it: the network got the fallback
+		// body ("I sent you an OMEMO encrypted message...") as the
+		// user's words, or the ciphertext. A message without words (a
+		// key exchange) is nothing to answer.
+		if action {
+			t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "the gateway cannot read end-to-end encrypted messages (OMEMO, OpenPGP, OTR): send it unencrypted to reach "+t.displayName()))
+		}
 		return
 	}
 	if t.host.Caps() == nil {
