@@ -352,6 +352,12 @@ func (t *transport) cmdLogin(ctx context.Context, st *wire.Stanza, user, sid str
 			t.send(ctx, wire.ErrorReply(st, cond, text))
 			return
 		}
+		if len(flows.Flows) == 0 {
+			// A plugin the conformance kit would refuse: the first of
+			// no flows was a panic, the gateway gone for every user.
+			t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, t.displayName()+" offers no way to log in"))
+			return
+		}
 		sid = t.newID()
 		sess = &adhocSession{user: user, node: "login"}
 		t.adhoc.put(sid, sess)

@@ -1,6 +1,9 @@
 package bridge_test
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -76,5 +79,28 @@ func TestCommandSessionlessNextComplete(t *testing.T) {
 	st, err := alice.IQ(ctxT(t), `<iq type='get' to='`+domain+`'><query xmlns='jabber:iq:register'/></iq>`)
 	if err != nil || !strings.Contains(st.XML, "<registered") {
 		t.Errorf("after sessionless next and complete, still registered? %v %s", err, st.XML)
+	}
+}
+
+// TestLoginCommandNoFlows: a plugin that lists no way to log in (the
+// conformance kit refuses it, but one may run) gets the login command
+// answered with an error, and the gateway goes on; it took the first of
+// no flows and stopped there (a panic: the whole gateway went down).
+func TestLoginCommandNoFlows(t *testing.T) {
+	bin := filepath.Join(filepath.Dir(echoBin), "noflows")
+	build := exec.Command("go", "build", "-o", bin, "passerelle.im/passerelle/bridge/testdata/noflows")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the noflows plugin: %v\n%s", err, out)
+	}
+	s := newStack(t, stackOptions{plugin: bin})
+	alice := s.user("alice")
+	s.waitGateway(alice)
+	r, st := command(t, alice, "login", "", "", nil)
+	if st.Type != "error" || st.Err == nil || st.Err.Condition != "feature-not-implemented" {
+		t.Fatalf("login on a network with no login flow: %s %s, want feature-not-implemented", r.XML, st.XML)
+	}
+	if r, st := command(t, alice, "status", "", "", nil); r.Command.Status != "completed" {
+		t.Fatalf("the gateway after it: %s", st.XML)
 	}
 }
