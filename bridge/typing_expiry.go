@@ -13,8 +13,7 @@ import (
 // the contact's next message: XMPP clients keep a chat state until
 // another comes. The gateway says paused for them once the plugin's
 // TypingEvent.timeout_ms (defaultTypingTimeout when 0) passed without a
-// repeat, another state, a message or a correction from them in that
-// chat.
+// repeat, another state or a message from them in that chat.
 
 // defaultTypingTimeout is how long a composing holds when the plugin
 // gives no timeout: XEP-0085's own suggestion for going paused.
@@ -44,10 +43,12 @@ func (w *typingWatch) seen(ev *pb.Event, paused func(*pb.Event)) (ended bool) {
 		return false
 	}
 	typing := ev.GetTyping()
-	if typing == nil && ev.GetMessage() == nil && ev.GetEdit() == nil {
+	if typing == nil && ev.GetMessage() == nil {
 		// A read receipt (the contact's open chat shows the user's
-		// message), a reaction, a retraction: done while typing, they
-		// end nothing; stopped there, the composing stayed shown.
+		// message), a reaction, a correction, a retraction: done while
+		// typing, they end nothing that the client would see ended (a
+		// message ends it with <active/>); stopped there, the
+		// composing stayed shown.
 		return false
 	}
 	k := refKey(ev.LoginId, ev.ChatId, from.GetUserId())

@@ -67,8 +67,8 @@ func TestTypingWatch(t *testing.T) {
 }
 
 // TestTypingNotEndedByReceipt: what a contact does besides writing (their
-// app marks the user's message read, they react) while typing does not
-// end their composing: it still ends paused after its timeout. A read
+// app marks the user's message read, they react or correct) while typing
+// does not end their composing: it still ends paused after its timeout. A read
 // receipt, sent as the contact's open chat shows the user's message,
 // stopped the timer, and the client showed them typing until their next
 // chat state.
@@ -82,6 +82,7 @@ func TestTypingNotEndedByReceipt(t *testing.T) {
 	for _, ev := range []*pb.Event{
 		{LoginId: "l", ChatId: "c", Sender: from, Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_READ, MessageIds: []string{"m"}}}},
 		{LoginId: "l", ChatId: "c", Sender: from, Payload: &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: "m", Emojis: []string{"👍"}}}},
+		{LoginId: "l", ChatId: "c", Sender: from, Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: "m", Text: "fixed"}}},
 	} {
 		if w.seen(ev, paused) {
 			t.Errorf("%v ended the composing", kindOf(ev))
