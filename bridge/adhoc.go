@@ -244,6 +244,15 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 			return
 		}
 	}
+	if sess == nil && (action == "next" || action == "complete") {
+		// A command begins with execute (XEP-0050 §3.4): with no stage
+		// shown there is none to go on from. Run as execute, a
+		// sessionless complete of logout or unregister acted at once,
+		// and one of a form's command showed the form, its payload
+		// ignored.
+		t.send(ctx, commandError(st, "bad-action", "a command begins with execute; "+action+" goes on from a stage, with its sessionid"))
+		return
+	}
 	if sess != nil && (action == "next" || action == "complete") && action != stageAction(node) {
 		// Run as execute, it submitted the stage with the action the
 		// client was not offered (XEP-0050 §4.4); the session stays, so
@@ -341,6 +350,12 @@ func (t *transport) cmdLogin(ctx context.Context, st *wire.Stanza, user, sid str
 		if err != nil {
 			cond, text := reply(err)
 			t.send(ctx, wire.ErrorReply(st, cond, text))
+			return
+		}
+		if len(flows.Flows) == 0 {
+			// A plugin the conformance kit would refuse: the first of
+			// no flows was a panic, the gateway gone for every user.
+			t.send(ctx, wire.ErrorReply(st, wire.FeatureNotImpl, t.displayName()+" offers no way to log in"))
 			return
 		}
 		sid = t.newID()

@@ -74,3 +74,53 @@ func TestChatCodeStillChecking(t *testing.T) {
 	// The folder made for the cancelled process went with it.
 	s.waitFolders("none after the cancel", func(got map[string]bool) bool { return len(got) == 0 })
 }
+
+// TestChatBlankBodyIgnored: a message to the gateway whose body is empty
+// or white space (a client's <body/> beside a chat state) is no command
+// and no answer: it was taken for one, answered with the help text
+// whenever the user began typing, and in a login taken as the answer to
+// the field asked, an empty username submitted.
+func TestChatBlankBodyIgnored(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := s.user("alice")
+	s.waitGateway(alice)
+	blank := func() {
+		raw(t, alice, `<message type='chat' to='`+domain+`'><body> </body><composing xmlns='http://jabber.org/protocol/chatstates'/></message>`)
+	}
+	sendChat(t, alice, domain, "login")
+	if m := nextMessage(t, alice, domain, timeout); !strings.Contains(m.Body, "Username?") {
+		t.Fatalf("login: %s", m.XML)
+	}
+	blank()
+	sendChat(t, alice, domain, "alice")
+	if m := nextMessage(t, alice, domain, timeout); !strings.Contains(m.Body, "You are logged in to Echo as alice.") {
+		t.Fatalf("after a blank body and the username, want the login done: %s", m.XML)
+	}
+	blank()
+	sendChat(t, alice, domain, "status")
+	if m := nextMessage(t, alice, domain, timeout); !strings.Contains(m.Body, "Logged in to Echo as alice") {
+		t.Fatalf("after a blank body and status, want the status: %s", m.XML)
+	}
+}
+
+// TestChatFallbacksNotCommands: in the gateway's chat, a retraction's
+// fallback body (XEP-0424, a client retracting the password it typed)
+// is no command nor a login's answer, and a reply (XEP-0461) answers
+// with its own words, not the quote of the question its fallback
+// (XEP-0428) carries.
+func TestChatFallbacksNotCommands(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := s.user("alice")
+	s.waitGateway(alice)
+	sendChat(t, alice, domain, "login")
+	q := nextMessage(t, alice, domain, timeout)
+	if !strings.Contains(q.Body, "Username?") {
+		t.Fatalf("login: %s", q.XML)
+	}
+	raw(t, alice, `<message type='chat' id='x1' to='`+domain+`'><retract xmlns='urn:xmpp:message-retract:1' id='whatever'/><fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:message-retract:1'/><body>This person attempted to retract a previous message, but it's unsupported by your client.</body></message>`)
+	raw(t, alice, `<message type='chat' id='q1' to='`+domain+`'><body>&gt; Username?
+alice+code</body><reply xmlns='urn:xmpp:reply:0' to='`+domain+`' id='`+q.ID+`'/><fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:reply:0'><body start='0' end='12'/></fallback></message>`)
+	if m := nextMessage(t, alice, domain, timeout); !strings.Contains(m.Body, "Code?") {
+		t.Fatalf("after a retraction and a reply naming the username, want the code asked: %s", m.XML)
+	}
+}

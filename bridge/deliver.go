@@ -154,7 +154,7 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 		t.log.Debug("a disappearing message ran out before its delivery; not shown", "login", ev.LoginId, "chat", ev.ChatId, "event_id", ev.EventId)
 		return nil
 	}
-	t.typingSeen(ev) // typing_expiry.go
+	endsComposing := t.typingSeen(ev) // typing_expiry.go
 	if s.groupEvent(ev) {
 		return t.renderRoom(ctx, d, s) // room_out.go
 	}
@@ -174,7 +174,7 @@ func (t *transport) render(ctx context.Context, d delivery) [][]byte {
 		t.log.Error("remote chat ID has no JID; event dropped", "chat", ev.ChatId, "err", err)
 		return nil
 	}
-	c := chatOut{t: t, ev: ev, xid: d.xid, user: user, puppet: pj.String()}
+	c := chatOut{t: t, ev: ev, xid: d.xid, user: user, puppet: pj.String(), endsComposing: endsComposing}
 	switch p := ev.Payload.(type) {
 	case *pb.Event_Message:
 		return c.message(ctx, p.Message)
@@ -232,6 +232,9 @@ type chatOut struct {
 	ev                *pb.Event
 	xid, user, puppet string
 	group             bool
+	// endsComposing: the event is a direct message from a contact
+	// shown composing (typingSeen); its first stanza says <active/>.
+	endsComposing bool
 }
 
 // start opens a chat message from the puppet (or, for the user's own
@@ -363,6 +366,7 @@ func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
 		c.ids(w, id)
 		c.delay(w)
 		w.Leaf("markable", nsMarkers, "")
+		c.active(w, len(out) == 0)
 		out = append(out, c.finish(w))
 		c.t.recent.put(chatKey(c.ev.LoginId, c.ev.ChatId), id, recentMsg{text: rich.Body})
 		id = next()
@@ -386,10 +390,21 @@ func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
 		// A client marks what it showed only of a markable message: a
 		// chat that ends with a photo was never read on the network.
 		w.Leaf("markable", nsMarkers, "")
+		c.active(w, len(out) == 0)
 		out = append(out, c.finish(w))
 		id = next()
 	}
 	return out
+}
+
+// active adds XEP-0085's <active/> to the first stanza of a contact's
+// message that ends their composing: a network ends it by the message
+// alone, and a client keeps a chat state until another comes (Gajim
+// showed the contact typing after their message).
+func (c chatOut) active(w *wire.Writer, first bool) {
+	if first && c.endsComposing && !c.group && !c.ev.IsBackfill {
+		w.Leaf("active", wire.NSChatStates, "")
+	}
 }
 
 // senderNick adds, to a direct message from a contact, the name the
@@ -583,6 +598,7 @@ func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
 	}
 	read := r.Kind == pb.ReceiptEvent_KIND_READ
 	var refs []store.MessageRef
+	var received []store.MessageRef // read, by a client that asked for receipts only
 	for _, id := range r.MessageIds {
 		ref, ok := c.ref(id)
 		if !ok {
@@ -590,9 +606,23 @@ func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
 		}
 		// Only what the user's client asked for (XEP-0184 request,
 		// XEP-0333 markable); the rest would be noise on the wire.
-		asked := c.t.recent.get(chatKey(c.ev.LoginId, c.ev.ChatId), xmppID(ref))
+		ck := chatKey(c.ev.LoginId, c.ev.ChatId)
+		asked := c.t.recent.get(ck, xmppID(ref))
+		if read && !asked.markable && asked.receipt {
+			// A message read was received: a client without markers
+			// (Profanity, Psi) learns that much, also on a network
+			// that tells only reads (Telegram); once, where the
+			// network said it was delivered before.
+			if c.t.recent.receive(ck, xmppID(ref)) {
+				received = append(received, ref)
+			}
+			continue
+		}
 		if (read && !asked.markable) || (!read && !asked.receipt) {
 			continue
+		}
+		if !read {
+			c.t.recent.receive(ck, xmppID(ref))
 		}
 		// XEP-0333: marking the newest displayed covers those before.
 		// The newest by its time, whatever the network's order: the
@@ -607,6 +637,14 @@ func (c chatOut) receipt(r *pb.ReceiptEvent) [][]byte {
 		refs = append(refs, ref)
 	}
 	var out [][]byte
+	for _, ref := range received {
+		id := c.t.newID()
+		w := c.start(id)
+		w.Start("received", wire.NSReceipts).Attr("id", xmppID(ref)).End()
+		w.Leaf("store", nsHints, "")
+		c.ids(w, id)
+		out = append(out, c.finish(w))
+	}
 	for _, ref := range refs {
 		id := c.t.newID()
 		w := c.start(id)

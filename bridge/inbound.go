@@ -197,10 +197,15 @@ func (t *transport) handleMessage(ctx context.Context, st *wire.Stanza, from, to
 		t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "the gateway is no room; its groups' rooms are listed on its disco#items"))
 		return
 	}
-	body, hasBody := st.Body()
 	if to.Localpart() == "" {
-		if hasBody {
-			t.handleGatewayChat(ctx, user, body)
+		// Read as a contact's (parseUserMessage): a blank body (a
+		// client's <body/> beside a chat state) is no words, a reply's
+		// quote of the question is not the answer, and a retraction's,
+		// reaction's or encrypted message's fallback text is no command. Taken as they
+		// came, they got the help text whenever the user began typing,
+		// and in a login were the answer to the field asked.
+		if m := parseUserMessage(st); m.hasBody && m.retract == "" && m.reactions == nil && !m.encrypted {
+			t.handleGatewayChat(ctx, user, m.body)
 		}
 		return
 	}

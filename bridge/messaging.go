@@ -132,6 +132,8 @@ type recentMsg struct {
 	// What the user's client asked for: XEP-0184 receipts, XEP-0333
 	// markers. Clients that did not ask get neither.
 	receipt, markable bool
+	// received: a XEP-0184 receipt of it went to the client (recents.receive).
+	received bool
 	// caption is, for a network message delivered as its file alone,
 	// the id of the message its caption, added by an edit, went as
 	// (caption_edit.go): later edits correct that one, its retraction
@@ -216,6 +218,22 @@ func (x *recents) retext(chat, text string, ids ...string) {
 	}
 }
 
+// receive notes that a receipt of the remembered message id of chat
+// goes to the client, and reports whether none had before (false for a
+// message not remembered).
+func (x *recents) receive(chat, id string) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	k := chat + "\x00" + id
+	r, ok := x.m[k]
+	if !ok || r.received {
+		return false
+	}
+	r.received = true
+	x.m[k] = r
+	return true
+}
+
 func (x *recents) get(chat, id string) recentMsg {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -236,7 +254,10 @@ type userMessage struct {
 	quoted string
 	// noTarget names a correction's, retraction's or reactions' element
 	// that lacks the id of the message it is about.
-	noTarget     string
+	noTarget string
+	// encrypted: end-to-end encrypted (encryptedElem); its body is a
+	// fallback for clients that cannot decrypt, no words of the user's.
+	encrypted    bool
 	chatState    pb.TypingState
 	hasChatState bool
 	displayed    string
@@ -291,6 +312,8 @@ func parseUserMessage(st *wire.Stanza) userMessage {
 			if u := c.Child("", "url"); u != nil {
 				m.oobURL = strings.TrimSpace(u.Text)
 			}
+		case encryptedElem(c):
+			m.encrypted = true
 		case c.XMLName.Space == wire.NSChatStates:
 			m.hasChatState = true
 			m.chatState = map[string]pb.TypingState{"active": pb.TypingState_TYPING_STATE_ACTIVE,
@@ -311,6 +334,20 @@ func parseUserMessage(st *wire.Stanza) userMessage {
 		m.body, m.quoted, m.hasBody = "", "", false
 	}
 	return m
+}
+
+// encryptedElem reports whether e marks a message as end-to-end
+// encrypted: OMEMO (both namespaces), OpenPGP for XMPP, the legacy
+// XEP-0027 and XEP-0380's label, which names any method (OTR too).
+func encryptedElem(e *wire.Element) bool {
+	switch n := e.XMLName; {
+	case n.Local == "encrypted" && (n.Space == "eu.siacs.conversations.axolotl" || n.Space == "urn:xmpp:omemo:2"),
+		n.Local == "openpgp" && n.Space == "urn:xmpp:openpgp:0",
+		n.Local == "x" && n.Space == "jabber:x:encrypted",
+		n.Local == "encryption" && n.Space == "urn:xmpp:eme:0":
+		return true
+	}
+	return false
 }
 
 // reactionEmojis lists the emojis of a XEP-0444 <reactions/>, each once
@@ -404,6 +441,16 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		// Else a correction went out as a new message, and a
 		// retraction was dropped unanswered.
 		t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "<"+m.noTarget+"/> without the id of the message it is about"))
+		return
+	}
+	if m.encrypted {
+		// The gateway cannot read it: the network got the fallback
+		// body ("I sent you an OMEMO encrypted message...") as the
+		// user's words, or the ciphertext. A message without words (a
+		// key exchange) is nothing to answer.
+		if action {
+			t.send(ctx, wire.ErrorReply(st, wire.NotAcceptable, "the gateway cannot read end-to-end encrypted messages (OMEMO, OpenPGP, OTR): send it unencrypted to reach "+t.displayName()))
+		}
 		return
 	}
 	if t.host.Caps() == nil {

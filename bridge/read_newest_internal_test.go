@@ -37,3 +37,44 @@ func TestReadReceiptMarksNewest(t *testing.T) {
 		}
 	}
 }
+
+// TestReadReceivedForReceiptsOnly: a contact's read of a message whose
+// client asked for a XEP-0184 receipt but did not make it markable (a
+// client without XEP-0333: Profanity, Psi) is its receipt: a read
+// message was received, and a network that tells only reads (Telegram)
+// left such a client without any. A markable one still gets only the
+// marker.
+func TestReadReceivedForReceiptsOnly(t *testing.T) {
+	tr, s := aliceOnEcho(t)
+	ctx := context.Background()
+	at := time.Now().Add(-time.Minute)
+	for i, id := range []string{"r1", "m1"} {
+		s.remember(ctx, sentMsg{chatID: "bob", id: id}, &pb.CommandResult{MessageId: "n-" + id, TimestampUnixMicro: at.Add(time.Duration(i) * time.Second).UnixMicro()})
+	}
+	tr.recent.put(chatKey("l", "bob"), "r1", recentMsg{receipt: true})
+	tr.recent.put(chatKey("l", "bob"), "m1", recentMsg{receipt: true, markable: true})
+	must(t, tr.db.Flush(ctx))
+	ev := &pb.Event{LoginId: "l", ChatId: "bob", ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: &pb.Sender{UserId: "bob"},
+		Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_READ, MessageIds: []string{"n-r1", "n-m1"}}}}
+	out := tr.render(ctx, delivery{ev: ev, xid: tr.newID()})
+	all := ""
+	for _, o := range out {
+		all += string(o) + "\n"
+	}
+	if len(out) != 2 || !strings.Contains(all, `<received xmlns="urn:xmpp:receipts" id="r1"/>`) ||
+		!strings.Contains(all, `<displayed xmlns="urn:xmpp:chat-markers:0" id="m1"/>`) {
+		t.Errorf("read of a receipt-only and a markable message: %s; want a receipt of r1 and a marker of m1", all)
+	}
+	// Delivered, then read: one receipt.
+	s.remember(ctx, sentMsg{chatID: "bob", id: "r2"}, &pb.CommandResult{MessageId: "n-r2", TimestampUnixMicro: at.Add(5 * time.Second).UnixMicro()})
+	tr.recent.put(chatKey("l", "bob"), "r2", recentMsg{receipt: true})
+	must(t, tr.db.Flush(ctx))
+	for i, kind := range []pb.ReceiptEvent_Kind{pb.ReceiptEvent_KIND_DELIVERED, pb.ReceiptEvent_KIND_READ} {
+		ev := &pb.Event{LoginId: "l", ChatId: "bob", ChatType: pb.ChatType_CHAT_TYPE_DIRECT, Sender: &pb.Sender{UserId: "bob"},
+			Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: kind, MessageIds: []string{"n-r2"}}}}
+		out := tr.render(ctx, delivery{ev: ev, xid: tr.newID()})
+		if want := 1 - i; len(out) != want {
+			t.Errorf("%v of r2 delivered before: %q, want %d receipt", kind, out, want)
+		}
+	}
+}

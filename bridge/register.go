@@ -144,6 +144,12 @@ func formValues(q *wire.Element) map[string]string {
 // unregister on <remove/>.
 func (t *transport) register(ctx context.Context, st *wire.Stanza, user string, q *wire.Element) {
 	if q.Child("", "remove") != nil {
+		if len(q.Children) != 1 {
+			// XEP-0077 §3.2: <remove/> alone, or bad-request. Beside
+			// fields it is no clear wish to leave: the login stays.
+			t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "<remove/> must be the only element of the query to unregister"))
+			return
+		}
 		t.unregister(ctx, st, user)
 		return
 	}

@@ -35,23 +35,33 @@ type typingWatch struct {
 
 // seen notes ev on its way to the user: a composing starts or renews its
 // sender's timer, anything else of the sender's ends it. paused is what
-// runs when the timer fires, with the event to deliver.
-func (w *typingWatch) seen(ev *pb.Event, paused func(*pb.Event)) {
+// runs when the timer fires, with the event to deliver. ended reports
+// that ev, not a composing, ended one still shown.
+func (w *typingWatch) seen(ev *pb.Event, paused func(*pb.Event)) (ended bool) {
 	from := ev.GetSender()
 	if from.GetUserId() == "" || from.GetIsFromMe() {
-		return
+		return false
+	}
+	typing := ev.GetTyping()
+	if typing == nil && ev.GetMessage() == nil {
+		// A read receipt (the contact's open chat shows the user's
+		// message), a reaction, a correction, a retraction: done while
+		// typing, they end nothing that the client would see ended (a
+		// message ends it with <active/>); stopped there, the
+		// composing stayed shown.
+		return false
 	}
 	k := refKey(ev.LoginId, ev.ChatId, from.GetUserId())
-	typing := ev.GetTyping()
 	composing := typing != nil && typing.State == pb.TypingState_TYPING_STATE_COMPOSING
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if old := w.m[k]; old != nil {
-		old.Stop()
+		// Stop false: it fired, and its paused is on its way.
+		ended = old.Stop() && !composing
 		delete(w.m, k)
 	}
 	if !composing || w.closed || len(w.m) >= typingMax {
-		return
+		return ended
 	}
 	d := time.Duration(typing.TimeoutMs) * time.Millisecond
 	if d <= 0 {
@@ -80,6 +90,7 @@ func (w *typingWatch) seen(ev *pb.Event, paused func(*pb.Event)) {
 		}
 	})
 	w.m[k] = t
+	return false
 }
 
 // stop ends the timers at the transport's stop.
@@ -94,9 +105,10 @@ func (w *typingWatch) stop() {
 }
 
 // typingSeen watches ev's sender's composing (above); the paused it ends
-// with goes to the chat's worker as a network's event would.
-func (t *transport) typingSeen(ev *pb.Event) {
-	t.typing.seen(ev, func(end *pb.Event) {
+// with goes to the chat's worker as a network's event would. It reports
+// that ev ends a composing still shown (seen).
+func (t *transport) typingSeen(ev *pb.Event) bool {
+	return t.typing.seen(ev, func(end *pb.Event) {
 		t.push(delivery{xid: t.newID(), ev: end, idx: -1})
 	})
 }

@@ -65,3 +65,35 @@ func TestTypingWatch(t *testing.T) {
 	case <-time.After(4 * ms * time.Millisecond):
 	}
 }
+
+// TestTypingNotEndedByReceipt: what a contact does besides writing (their
+// app marks the user's message read, they react or correct) while typing
+// does not end their composing: it still ends paused after its timeout. A read
+// receipt, sent as the contact's open chat shows the user's message,
+// stopped the timer, and the client showed them typing until their next
+// chat state.
+func TestTypingNotEndedByReceipt(t *testing.T) {
+	var w typingWatch
+	ended := make(chan *pb.Event, 10)
+	paused := func(ev *pb.Event) { ended <- ev }
+	from := &pb.Sender{UserId: "bob"}
+	w.seen(&pb.Event{LoginId: "l", ChatId: "c", Sender: from,
+		Payload: &pb.Event_Typing{Typing: &pb.TypingEvent{State: pb.TypingState_TYPING_STATE_COMPOSING, TimeoutMs: 50}}}, paused)
+	for _, ev := range []*pb.Event{
+		{LoginId: "l", ChatId: "c", Sender: from, Payload: &pb.Event_Receipt{Receipt: &pb.ReceiptEvent{Kind: pb.ReceiptEvent_KIND_READ, MessageIds: []string{"m"}}}},
+		{LoginId: "l", ChatId: "c", Sender: from, Payload: &pb.Event_Reaction{Reaction: &pb.ReactionEvent{TargetId: "m", Emojis: []string{"👍"}}}},
+		{LoginId: "l", ChatId: "c", Sender: from, Payload: &pb.Event_Edit{Edit: &pb.EditEvent{TargetId: "m", Text: "fixed"}}},
+	} {
+		if w.seen(ev, paused) {
+			t.Errorf("%v ended the composing", kindOf(ev))
+		}
+	}
+	select {
+	case ev := <-ended:
+		if ev.GetTyping().GetState() != pb.TypingState_TYPING_STATE_PAUSED {
+			t.Fatalf("ended with %v, want paused", ev)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a read receipt and a reaction while typing: never paused")
+	}
+}

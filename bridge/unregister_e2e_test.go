@@ -1,6 +1,7 @@
 package bridge_test
 
 import (
+	"strings"
 	"testing"
 
 	"passerelle.im/passerelle/internal/xmpptest"
@@ -61,5 +62,21 @@ func echoGateway(t *testing.T, c *xmpptest.Client) {
 	t.Helper()
 	if st, err := c.IQ(ctxT(t), `<iq type='get' to='`+domain+`'><ping xmlns='urn:xmpp:ping'/></iq>`); err != nil || st.Type != "result" {
 		t.Fatalf("ping: %v %s", err, st.XML)
+	}
+}
+
+// TestRemoveNotAlone: a XEP-0077 <remove/> beside other registration
+// fields is bad-request (§3.2: it must be the only child) and removes
+// nothing: the request is not the unregistration it seems to be.
+func TestRemoveNotAlone(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	st, err := alice.IQ(ctxT(t), `<iq type='set' to='`+domain+`'><query xmlns='jabber:iq:register'><remove/><username>alice</username></query></iq>`)
+	if err != nil || st.Type != "error" || st.Err == nil || st.Err.Condition != "bad-request" {
+		t.Fatalf("<remove/> with <username/>: %v %s, want bad-request", err, st.XML)
+	}
+	st, err = alice.IQ(ctxT(t), `<iq type='get' to='`+domain+`'><query xmlns='jabber:iq:register'/></iq>`)
+	if err != nil || !strings.Contains(st.XML, "<registered") {
+		t.Fatalf("after a refused <remove/>, still registered? %v %s", err, st.XML)
 	}
 }
