@@ -230,13 +230,24 @@ func awaitIn(c *client, channel, text string) ircmsg.Message {
 // alice on the IRC server at port (loopback, no TLS), joined to channels.
 func ircLogin(t *testing.T, g *gatewaytest.Gateway, user *xmpptest.Client, port int, channels string) {
 	t.Helper()
+	ircLoginAs(t, g, user, port, "alice", channels)
+}
+
+// ircLoginAs is ircLogin as nick.
+func ircLoginAs(t *testing.T, g *gatewaytest.Gateway, user *xmpptest.Client, port int, nick, channels string) {
+	t.Helper()
 	r, st := g.Command(user, "login", "", "", nil)
 	if st.Type != "result" || r.Command.SessionID == "" {
 		t.Fatalf("login command: %s", st.XML)
 	}
 	r, st = g.Command(user, "login", r.Command.SessionID, "next", map[string]string{
-		"server": "127.0.0.1", "port": strconv.Itoa(port), "tls": "0", "nick": "alice", "channels": channels})
+		"server": "127.0.0.1", "port": strconv.Itoa(port), "tls": "0", "nick": nick, "channels": channels})
 	if st.Type != "result" || r.Command.Status != "completed" {
 		t.Fatalf("login: %s", st.XML)
+	}
+	for _, n := range r.Command.Notes {
+		if n.Type == "error" {
+			t.Fatalf("login as %s: %s", nick, n.Text)
+		}
 	}
 }

@@ -36,6 +36,8 @@ type Network struct {
 	// feats are the features the plugin advertises: a chat that allows
 	// less says so with a narrowed copy (chanview.go).
 	feats *pb.Features
+	// ids are the users' loaded logins' IDs (loginid.go).
+	ids loaded
 }
 
 // Config is the transport's [transport.config] table.
@@ -164,8 +166,8 @@ func (n *Network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
 }
 
 // StartLogin opens a login process: one form.
-func (n *Network) StartLogin(context.Context, sdk.LoginRequest) (sdk.LoginProcess, error) {
-	return &loginProcess{}, nil
+func (n *Network) StartLogin(_ context.Context, req sdk.LoginRequest) (sdk.LoginProcess, error) {
+	return &loginProcess{n: n, user: req.UserJID}, nil
 }
 
 // LoadLogin makes the session of a completed login. It does not connect:
@@ -175,7 +177,10 @@ func (n *Network) LoadLogin(_ context.Context, login sdk.LoginInfo) (*Session, e
 	if err := json.Unmarshal(login.SavedState, &acc); err != nil {
 		return nil, sdk.Errorf(pb.ErrorCode_ERROR_CODE_BAD_REQUEST, "irc: the saved login cannot be read: %v", err)
 	}
-	return newSession(n, login.LoginID, acc), nil
+	s := newSession(n, login.LoginID, acc)
+	s.user = login.UserJID
+	n.ids.set(login.UserJID, login.LoginID)
+	return s, nil
 }
 
 func (n *Network) newID() string {
@@ -302,7 +307,10 @@ func (a Account) addr() string {
 // loginProcess is one login in progress: a form asks for the server and
 // the nick. The connection is tried by Connect, which reports a refusal
 // as a login state event.
-type loginProcess struct{}
+type loginProcess struct {
+	n    *Network
+	user string // the bare JID of the XMPP user logging in
+}
 
 var _ sdk.LoginSubmitter = (*loginProcess)(nil)
 
@@ -323,7 +331,7 @@ func (p *loginProcess) Submit(_ context.Context, f map[string]string) (*pb.Login
 		return nil, fmt.Errorf("irc: %w", err)
 	}
 	return &pb.LoginStep{Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{
-		LoginId: loginID(acc), DisplayName: acc.Nick + " on " + acc.Server,
+		LoginId: p.n.ids.idFor(acc, p.user), DisplayName: acc.Nick + " on " + acc.Server,
 		SavedState: state,
 	}}}, nil
 }
@@ -428,16 +436,6 @@ func loginForm(errText string) *pb.LoginStep {
 // a-z and {}|^), whatever the server. A server's names fold by its
 // casemap (Session.fold).
 func foldName(s string) string { return cmRFC1459.fold(s) }
-
-// loginID is the login's ID, nick@server:port, the nick with A-Z folded
-// only: the fold of every casemap, as the server's is not known before
-// it is reached. Folded as RFC 1459 says, dave[m] and dave{m}, two nicks
-// on a server that folds ASCII only (ngircd, ergo), were one ID, and
-// the logins of two users holding them one login: the gateway and the
-// SDK key a login by its ID, so one user's chats went to the other.
-func loginID(acc Account) string {
-	return cmASCII.fold(acc.Nick) + "@" + strings.ToLower(acc.addr())
-}
 
 // chanID is a channel's chat ID: its name folded. A name in UTF-8 (as
 // most are) is its own ID. IRC allows a name in any charset, and one

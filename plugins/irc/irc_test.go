@@ -88,7 +88,7 @@ func TestChatting(t *testing.T) {
 	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
 	evs := p.Events()
 	login := p.Login("", loginFields(s, "carol", "#room"))
-	if login.LoginId != "carol@127.0.0.1:"+strconv.Itoa(s.port) {
+	if !ownLoginID(login.LoginId, "carol@127.0.0.1:"+strconv.Itoa(s.port)) {
 		t.Errorf("login ID %q", login.LoginId)
 	}
 	p.Connect(login.LoginId, login.SavedState)

@@ -1,9 +1,13 @@
 package irc_test
 
 import (
+	"context"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"passerelle.im/passerelle/plugins/plugintest"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -70,7 +74,7 @@ func TestLoginForm(t *testing.T) {
 		if done == nil {
 			t.Fatalf("right input: step %v", step)
 		}
-		if done.LoginId != "alice[1]@irc.example.org:6697" {
+		if !ownLoginID(done.LoginId, "alice[1]@irc.example.org:6697") {
 			t.Errorf("login ID %q", done.LoginId)
 		}
 		if s := string(done.SavedState); !strings.Contains(s, `"channels":["#a","#b"]`) || !strings.Contains(s, `"tls":true`) || !strings.Contains(s, tc.saved) {
@@ -131,5 +135,132 @@ func TestNickWithBracketsLogsIn(t *testing.T) {
 	})
 	if st := ev.GetLoginState(); st.State != pb.LoginState_LOGIN_STATE_CONNECTED {
 		t.Fatalf("login of dave[m]: %v; want connected", st)
+	}
+}
+
+// ownLoginID reports whether id is the ID of a login made now as
+// nick@server:port (legacy, the ID of before): that, "/" and the user's
+// part, 16 hex digits.
+func ownLoginID(id, legacy string) bool {
+	return regexp.MustCompile(`^` + regexp.QuoteMeta(legacy) + `/[0-9a-f]{16}$`).MatchString(id)
+}
+
+// loginAs completes a login of user with fields, through the SDK as the
+// gateway does.
+func loginAs(t *testing.T, p *plugintest.Plugin, user string, fields map[string]string) *pb.CompleteStep {
+	t.Helper()
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	step, err := p.Client().StartLogin(ctx, &pb.StartLoginRequest{UserJid: user})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step, err = p.Client().SubmitLoginInput(ctx, &pb.SubmitLoginInputRequest{ProcessId: step.ProcessId, Fields: fields})
+	if err != nil || step.GetComplete() == nil {
+		t.Fatalf("login of %s: %v, %v", user, step, err)
+	}
+	return step.GetComplete()
+}
+
+// connectAs connects user's login, as the gateway does.
+func connectAs(t *testing.T, p *plugintest.Plugin, user, loginID string, state []byte) {
+	t.Helper()
+	ctx, cancel := p.CallContext()
+	defer cancel()
+	if _, err := p.Client().Connect(ctx, &pb.ConnectRequest{LoginId: loginID, UserJid: user, SavedState: state}); err != nil {
+		t.Fatalf("Connect(%s) of %s: %v", loginID, user, err)
+	}
+}
+
+// A nick is no account: two XMPP users logging in with one nick on one
+// server are two logins, with two IDs, each connected as its own nick
+// (the second as the server's fallback), each getting its own messages;
+// a user logging in again as the same nick keeps their ID. Before, the
+// ID was nick@server:port alone: both were one login, the second
+// Connect took the first's session (the SDK keys a login by its ID), and
+// the gateway refused the second user (another user's account).
+func TestLoginIDPerUser(t *testing.T) {
+	s := startNgircd(t)
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	const alice, bob = "alice@example.org", "bob@example.org"
+	legacy := "sam@127.0.0.1:" + strconv.Itoa(s.port)
+	a := loginAs(t, p, alice, loginFields(s, "Sam", ""))
+	b := loginAs(t, p, bob, loginFields(s, "Sam", ""))
+	if a.LoginId == b.LoginId {
+		t.Fatalf("two users as one nick are one login, %q", a.LoginId)
+	}
+	for _, id := range []string{a.LoginId, b.LoginId} {
+		if !ownLoginID(id, legacy) {
+			t.Errorf("login ID %q, want %s/ and 16 hex digits", id, legacy)
+		}
+	}
+	if again := loginAs(t, p, alice, loginFields(s, "sam", "")); again.LoginId != a.LoginId {
+		t.Errorf("alice's login again as sam: %q, want her ID %q", again.LoginId, a.LoginId)
+	}
+	nicks := map[string]string{} // login ID -> nick it got
+	for user, l := range map[string]*pb.CompleteStep{alice: a, bob: b} {
+		connectAs(t, p, user, l.LoginId, l.SavedState)
+		ev := evs.NextEvent(func(ev *pb.Event) bool {
+			return ev.LoginId == l.LoginId && ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+		})
+		msg := ev.GetLoginState().Message
+		nicks[l.LoginId] = msg[strings.LastIndex(msg, " ")+1:]
+	}
+	if nicks[a.LoginId] == nicks[b.LoginId] {
+		t.Fatalf("both logins are %s on the server", nicks[a.LoginId])
+	}
+	erin := newClient(t, s, "erin")
+	for id, nick := range nicks {
+		if err := erin.conn.Privmsg(nick, "to "+nick); err != nil {
+			t.Fatal(err)
+		}
+		ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil })
+		if ev.LoginId != id || ev.GetMessage().Text != "to "+nick {
+			t.Errorf("message to %s: %q for %s; want it for %s", nick, ev.GetMessage().Text, ev.LoginId, id)
+		}
+	}
+}
+
+// A login made before the ID had its user's part keeps its ID: the
+// gateway's Connect hands it back, and the session's events carry it; the
+// same user logging in again as the same nick on the same server gets it
+// again (a new ID would be another account to the gateway, which drops
+// the old login's chats and archives), another user does not.
+func TestLegacyLoginIDKept(t *testing.T) {
+	s := startNgircd(t)
+	p := plugintest.Start(t, plugintest.BuildBinary(t, pluginPkg), "", nil)
+	evs := p.Events()
+	const alice, bob = "alice@example.org", "bob@example.org"
+	legacy := "sam@127.0.0.1:" + strconv.Itoa(s.port)
+	state := loginAs(t, p, alice, loginFields(s, "sam", "")).SavedState
+	connectAs(t, p, alice, legacy, state)
+	evs.NextEvent(func(ev *pb.Event) bool {
+		return ev.LoginId == legacy && ev.GetLoginState().GetState() == pb.LoginState_LOGIN_STATE_CONNECTED
+	})
+	erin := newClient(t, s, "erin")
+	if err := erin.conn.Privmsg("sam", "still you"); err != nil {
+		t.Fatal(err)
+	}
+	if ev := evs.NextEvent(func(ev *pb.Event) bool { return ev.GetMessage() != nil }); ev.LoginId != legacy {
+		t.Errorf("message for %q, want the login's ID %q", ev.LoginId, legacy)
+	}
+	if again := loginAs(t, p, alice, loginFields(s, "Sam", "")); again.LoginId != legacy {
+		t.Errorf("alice's login again as Sam: %q, want her login's ID %q", again.LoginId, legacy)
+	}
+	if other := loginAs(t, p, alice, loginFields(s, "pat", "")); !ownLoginID(other.LoginId, "pat@127.0.0.1:"+strconv.Itoa(s.port)) {
+		t.Errorf("alice's login as pat: %q", other.LoginId)
+	}
+	if theirs := loginAs(t, p, bob, loginFields(s, "sam", "")); !ownLoginID(theirs.LoginId, legacy) {
+		t.Errorf("bob's login as sam: %q, want an ID of his own", theirs.LoginId)
+	}
+	// Logged out, the legacy ID is not given again.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := p.Client().Logout(ctx, &pb.LogoutRequest{LoginId: legacy, UserJid: alice, SavedState: state}); err != nil {
+		t.Fatal(err)
+	}
+	if again := loginAs(t, p, alice, loginFields(s, "sam", "")); !ownLoginID(again.LoginId, legacy) {
+		t.Errorf("alice's login as sam after her logout: %q, want the ID of now", again.LoginId)
 	}
 }

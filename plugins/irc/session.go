@@ -26,6 +26,7 @@ import (
 type Session struct {
 	n       *Network
 	loginID string
+	user    string // the bare JID of the XMPP user whose login it is
 	acc     Account
 	// cm is the server's casemap (casemap.go), read without mu.
 	cm atomic.Int32
@@ -868,7 +869,10 @@ func (s *Session) Disconnect(context.Context) error {
 }
 
 // Logout quits the server; an IRC login keeps nothing on the network.
-func (s *Session) Logout(ctx context.Context) error { return s.Disconnect(ctx) }
+func (s *Session) Logout(ctx context.Context) error {
+	s.n.ids.forget(s.user, s.loginID)
+	return s.Disconnect(ctx)
+}
 
 // online is the connection, or an error when there is none.
 func (s *Session) online() (*ircevent.Connection, error) {
