@@ -634,7 +634,7 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 	for _, j := range e.Demote {
 		out = append(out, member(pb.MemberEvent_KIND_ROLE_CHANGED, j, by, pb.Affiliation_AFFILIATION_MEMBER, pb.Role_ROLE_PARTICIPANT))
 	}
-	if settingsChanged(e) && e.Name == nil && !linked {
+	if settingsChanged(e) && e.Name == nil {
 		// Who may post, edit the group's info or add members: the
 		// room's read_only and features follow.
 		s.mu.Lock()
