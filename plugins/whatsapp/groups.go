@@ -18,7 +18,9 @@ import (
 // Groups are rooms: the group JID is the chat ID, its participants the
 // members (super admin: owner; admin: admin), its description the topic.
 // An announcement group (only admins post), a community's too, is
-// read-only for the others. A community is no room (community.go).
+// read-only for the others; what else only admins may do there is the
+// chat's features (groupfeatures.go). A community is no room
+// (community.go).
 
 // chatOf is the contract's chat of a group. Not under s.mu.
 func (s *Session) chatOf(g *types.GroupInfo) *pb.Chat {
@@ -44,6 +46,7 @@ func (s *Session) chatOf(g *types.GroupInfo) *pb.Chat {
 	if adminsPost(g) && !selfAdmin {
 		c.ReadOnly = true
 	}
+	c.Features = groupFeatures(g, selfAdmin)
 	return c
 }
 
@@ -72,8 +75,10 @@ func (s *Session) isSelfAdmin(g *types.GroupInfo) bool {
 }
 
 // ChatLimits makes an announcement group (only admins post; a
-// community's too) read-only for a user who is not an admin, from the
-// groups known so far.
+// community's too) read-only for a user who is not an admin, and keeps
+// from them what the group's settings keep for its admins
+// (groupFeatures), from the groups known so far; a group not known yet
+// is the network's.
 func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, error) {
 	jid, err := parseChatID(chatID)
 	if err != nil || jid.Server != types.GroupServer {
@@ -82,10 +87,11 @@ func (s *Session) ChatLimits(_ context.Context, chatID string) (sdk.ChatLimits, 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g := s.groups[jid]
-	if g == nil || !adminsPost(g) {
+	if g == nil {
 		return sdk.ChatLimits{}, nil
 	}
-	return sdk.ChatLimits{ReadOnly: !s.isSelfAdmin(g)}, nil
+	admin := s.isSelfAdmin(g)
+	return sdk.ChatLimits{Features: groupFeatures(g, admin), ReadOnly: adminsPost(g) && !admin}, nil
 }
 
 // preferPN is the phone JID when given beside a LID.
@@ -572,10 +578,8 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 			}
 			cp = *g
 			cp.Participants = slices.Clone(g.Participants)
-			if e.Announce != nil {
-				// Changed by the same notification (kept below).
-				cp.IsAnnounce = e.Announce.IsAnnounce
-			}
+			// Changed by the same notification (kept below).
+			applySettings(&cp, e)
 		}
 		s.mu.Unlock()
 		var c *pb.Chat
@@ -630,14 +634,14 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 	for _, j := range e.Demote {
 		out = append(out, member(pb.MemberEvent_KIND_ROLE_CHANGED, j, by, pb.Affiliation_AFFILIATION_MEMBER, pb.Role_ROLE_PARTICIPANT))
 	}
-	if e.Announce != nil && e.Name == nil {
+	if settingsChanged(e) && e.Name == nil {
+		// Who may post, edit the group's info or add members: the
+		// room's read_only and features follow.
 		s.mu.Lock()
 		var cp *types.GroupInfo
 		if g := s.groups[e.JID]; g != nil {
-			c := *g
-			c.Participants = slices.Clone(g.Participants)
-			c.IsAnnounce = e.Announce.IsAnnounce
-			cp = &c
+			cp = cloneGroup(g)
+			applySettings(cp, e)
 		}
 		s.mu.Unlock()
 		var c *pb.Chat
@@ -658,9 +662,10 @@ func (s *Session) groupEvents(e *events.GroupInfo) []*pb.Event {
 	}
 	s.updateCachedMembers(e)
 	if slices.ContainsFunc(e.Promote, s.isOwnJID) || slices.ContainsFunc(e.Demote, s.isOwnJID) {
-		// The user's role decides whether they may post where only
-		// admins do: the room's read_only follows it.
-		if cp, ok := s.cachedGroup(e.JID); ok && !cp.IsParent && adminsPost(&cp) {
+		// The user's role decides what they may do where only admins
+		// may (post, edit the group's info, add, remove, promote): the
+		// room's read_only and features follow it.
+		if cp, ok := s.cachedGroup(e.JID); ok && !cp.IsParent {
 			c := s.chatOf(&cp)
 			out = append(out, ev(by, func(e *pb.Event) { e.Payload = &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: c}} }))
 		}
@@ -754,12 +759,7 @@ func (s *Session) updateCachedMembers(e *events.GroupInfo) {
 	if e.Topic != nil {
 		g.Topic, g.TopicID = e.Topic.Topic, e.Topic.TopicID
 	}
-	if e.Announce != nil {
-		g.IsAnnounce = e.Announce.IsAnnounce
-	}
-	if e.Locked != nil {
-		g.IsLocked = e.Locked.IsLocked // who may pin (pin.go)
-	}
+	applySettings(g, e) // who may post, edit its info (and pin: pin.go), add members
 }
 
 // groupChanged sends a group's changes.

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	waBinary "go.mau.fi/whatsmeow/binary"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/proto/waWeb"
@@ -31,8 +32,8 @@ import (
 // Command is one thing the server asks of the plugin's fakes.
 type Command struct {
 	ID int `json:"id"`
-	// Op: "scan", "receive", "contact", "history", "history-notice", "call", "unreachable" (applied once,
-	// to the newest fake that can), "group", "media", "user", "phone", "link", "refuse", "history-hold"
+	// Op: "scan", "receive", "contact", "history", "history-notice", "call", "unreachable",
+	// "group-settings" (applied once, to the newest fake that can), "group", "media", "user", "phone", "link", "refuse", "history-hold"
 	// (state: applied to every fake).
 	Op    string             `json:"op"`
 	JID   string             `json:"jid,omitempty"`
@@ -181,6 +182,14 @@ func (s *Server) Contact(jid types.JID, name string) {
 
 // Group puts a group on the server.
 func (s *Server) Group(g *types.GroupInfo) { s.add(Command{Op: "group", Group: g}) }
+
+// GroupSettings changes a group's settings on the server to g's (who
+// may post, edit its info, add members) and tells the user's device, as
+// WhatsApp's notification does, changed by by.
+func (s *Server) GroupSettings(g *types.GroupInfo, by types.JID) {
+	s.add(Command{Op: "group", Group: g})
+	s.add(Command{Op: "group-settings", Group: g, JID: by.String()})
+}
 
 // Link puts g behind an invitation code (Client.AddLink).
 func (s *Server) Link(code string, g *types.GroupInfo) {
@@ -474,6 +483,10 @@ func (a *Agent) do(c *Client, cmd Command) {
 		if err := proto.Unmarshal(cmd.Msg, &h); err == nil {
 			_, _ = c.HistoryNotice(ctx, &h)
 		}
+	case "group-settings":
+		if by, err := types.ParseJID(cmd.JID); err == nil && cmd.Group != nil {
+			c.Emit(groupSettingsEvent(cmd.Group, by))
+		}
 	case "contact":
 		if jid, err := types.ParseJID(cmd.JID); err == nil {
 			if c.dev.Contacts.PutContactName(ctx, jid, cmd.Name, cmd.Name) == nil {
@@ -519,4 +532,16 @@ func applyState(c *Client, cmd Command) {
 			c.SetPhoneHistory(jid, msgs...)
 		}
 	}
+}
+
+// groupSettingsEvent is WhatsApp's notification of g's settings, changed
+// by by: its lock and announcement elements, which whatsmeow parses,
+// and its member add mode, which whatsmeow leaves among the unknown.
+func groupSettingsEvent(g *types.GroupInfo, by types.JID) *events.GroupInfo {
+	locked, announce := g.GroupLocked, g.GroupAnnounce
+	e := &events.GroupInfo{JID: g.JID, Sender: &by, Timestamp: time.Now(), Locked: &locked, Announce: &announce}
+	if g.MemberAddMode != "" {
+		e.UnknownChanges = []*waBinary.Node{{Tag: "member_add_mode", Content: []byte(g.MemberAddMode)}}
+	}
+	return e
 }

@@ -1,0 +1,99 @@
+package whatsapp
+
+import (
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// What the user may do in a group, by its settings and their role, as
+// WhatsApp's apps offer it: a member who is no admin may not remove
+// anyone or change roles; in a group whose info only admins edit
+// (locked: WhatsApp's "Edit group settings") not its name, description
+// or picture; where only admins add members (member add mode
+// admin_add) not add anyone. Who may post is read_only (chatOf). The
+// gateway shows a room accordingly (no configuration form, no subject
+// change), where WhatsApp would refuse later. The same setting keeps
+// the disappearing-messages timer and pins for admins too, but those
+// stay offered: the refusal then says why (pin.go's before WhatsApp is
+// asked, settimer.go's WhatsApp's), where the SDK's, for a feature the
+// chat lacks, would say the chat has no disappearing messages.
+
+// groupFeatures is what the user may do in g: every feature but those
+// its settings keep for admins, when the user is none (selfAdmin). It is
+// never nil, so that a ChatEvent carrying it lifts a limit as well as
+// it sets one; the SDK and the gateway keep only what the network has.
+func groupFeatures(g *types.GroupInfo, selfAdmin bool) *pb.Features {
+	f := allFeatures()
+	if selfAdmin {
+		return f
+	}
+	f.GroupKick, f.GroupRoles, f.GroupUnban = false, false, false
+	if g.IsLocked {
+		f.GroupName, f.GroupTopic, f.GroupAvatar = false, false, false
+	}
+	if g.MemberAddMode == types.GroupMemberAddModeAdmin {
+		f.GroupInvite = false
+	}
+	return f
+}
+
+// allFeatures is every feature of the contract: a chat narrowing none.
+// single_reaction is a limit, not a feature: left unset.
+func allFeatures() *pb.Features {
+	f := &pb.Features{}
+	m := f.ProtoReflect()
+	fields := m.Descriptor().Fields()
+	for i := range fields.Len() {
+		fd := fields.Get(i)
+		if fd.Kind() == protoreflect.BoolKind && fd.Name() != "single_reaction" {
+			m.Set(fd, protoreflect.ValueOfBool(true))
+		}
+	}
+	return f
+}
+
+// addModeChange is the member add mode a group's notification sets:
+// whatsmeow parses no such change, and leaves its element among the
+// unknown ones, its content the mode, as in the group's info.
+func addModeChange(e *events.GroupInfo) (types.GroupMemberAddMode, bool) {
+	for _, n := range e.UnknownChanges {
+		if n == nil || n.Tag != "member_add_mode" {
+			continue
+		}
+		var mode types.GroupMemberAddMode
+		switch c := n.Content.(type) {
+		case []byte:
+			mode = types.GroupMemberAddMode(c)
+		case string:
+			mode = types.GroupMemberAddMode(c)
+		}
+		if mode == types.GroupMemberAddModeAdmin || mode == types.GroupMemberAddModeAllMember {
+			return mode, true
+		}
+	}
+	return "", false
+}
+
+// settingsChanged says whether e changes who may do what in its group:
+// who may post, edit its info or add members.
+func settingsChanged(e *events.GroupInfo) bool {
+	_, mode := addModeChange(e)
+	return e.Announce != nil || e.Locked != nil || mode
+}
+
+// applySettings sets on g the settings e changes (settingsChanged).
+func applySettings(g *types.GroupInfo, e *events.GroupInfo) {
+	if e.Announce != nil {
+		g.IsAnnounce = e.Announce.IsAnnounce
+	}
+	if e.Locked != nil {
+		g.IsLocked = e.Locked.IsLocked
+	}
+	if mode, ok := addModeChange(e); ok {
+		g.MemberAddMode = mode
+	}
+}
