@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"google.golang.org/protobuf/proto"
 
 	"passerelle.im/passerelle/internal/stagetrace"
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -68,6 +69,10 @@ type Config struct {
 	// before it fails with UNAVAILABLE (default 5 s): a crash and restart
 	// then costs a delay, not an error.
 	HoldTimeout time.Duration
+	// OnInvalidUTF8, if set, runs for each message from the plugin whose
+	// strings held invalid UTF-8 and were repaired (U+FFFD) so that it
+	// could be decoded: the place to count it.
+	OnInvalidUTF8 func()
 }
 
 // Host supervises one plugin process.
@@ -93,6 +98,8 @@ type Host struct {
 	// stopping is closed when Run's context ends (the gateway stops);
 	// nil until Run.
 	stopping <-chan struct{}
+	// badUTF8 counts the plugin's messages repaired (invalidUTF8).
+	badUTF8 atomic.Uint64
 }
 
 // New returns a host; Run starts the plugin.
@@ -318,9 +325,10 @@ func (h *Host) runOnce(ctx context.Context) error {
 	}
 	plog := h.log.With("plugin", h.cfg.Name)
 	p, err := launch(ctx, launchConfig{
-		Path:   h.cfg.Path,
-		Stderr: &logWriter{log: plog},
-		Logger: hclog.New(&hclog.LoggerOptions{Name: "go-plugin", Output: &logWriter{log: h.log}, JSONFormat: true, Level: hclog.Warn}),
+		Path:        h.cfg.Path,
+		Stderr:      &logWriter{log: plog},
+		Logger:      hclog.New(&hclog.LoggerOptions{Name: "go-plugin", Output: &logWriter{log: h.log}, JSONFormat: true, Level: hclog.Warn}),
+		InvalidUTF8: h.invalidUTF8,
 	})
 	if err != nil {
 		return err
@@ -637,5 +645,21 @@ func (h *Host) watch(ctx context.Context, p *process) error {
 		if err != nil && ctx.Err() == nil {
 			return fmt.Errorf("plugin does not answer: %w", err)
 		}
+	}
+}
+
+// InvalidUTF8Repaired is how many messages from the plugin held strings
+// that were not UTF-8 and were taken with U+FFFD in their place.
+func (h *Host) InvalidUTF8Repaired() uint64 { return h.badUTF8.Load() }
+
+// invalidUTF8 counts a repaired message; only the first is logged, as
+// a plugin that writes one such string likely writes many.
+func (h *Host) invalidUTF8(m proto.Message) {
+	if h.badUTF8.Add(1) == 1 {
+		h.log.Warn("the plugin sent strings that are not UTF-8, which the contract requires; invalid bytes replaced with U+FFFD (logged once)",
+			"message", m.ProtoReflect().Descriptor().FullName())
+	}
+	if h.cfg.OnInvalidUTF8 != nil {
+		h.cfg.OnInvalidUTF8()
 	}
 }

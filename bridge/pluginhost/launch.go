@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/protobuf/proto"
 
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
@@ -31,6 +32,10 @@ type launchConfig struct {
 	Stderr io.Writer
 	// Logger receives go-plugin's own messages; nil discards them.
 	Logger hclog.Logger
+	// InvalidUTF8, if set, hears of each message from the plugin whose
+	// strings held invalid UTF-8, decoded once they were repaired
+	// (utf8Codec).
+	InvalidUTF8 func(proto.Message)
 }
 
 // process is a running plugin process, as seen from the host.
@@ -85,7 +90,7 @@ func launch(ctx context.Context, cfg launchConfig) (*process, error) {
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Stderr:           cfg.Stderr,
 		Logger:           logger,
-		GRPCDialOptions:  sdk.DialOptions(),
+		GRPCDialOptions:  append(sdk.DialOptions(), utf8DialOption(cfg.InvalidUTF8)),
 		StartTimeout:     startTimeout,
 		// go-plugin would add the whole environment to cmd.Env.
 		SkipHostEnv: true,

@@ -1,0 +1,47 @@
+package bridge_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// badutf8Plugin builds the test plugin that sends invalid UTF-8 in an
+// event's strings (testdata/badutf8), beside the echo's binary.
+func badutf8Plugin(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(filepath.Dir(echoBin), "badutf8")
+	build := exec.Command("go", "build", "-o", bin, "passerelle.im/passerelle/bridge/testdata/badutf8")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the badutf8 plugin: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestInvalidUTF8FromPlugin: an event whose strings are not UTF-8 (which
+// Go's protobuf decoder refuses) arrives with U+FFFD in their place, and
+// the event after it arrives too: the plugin's stream is not ended and
+// replayed for ever.
+func TestInvalidUTF8FromPlugin(t *testing.T) {
+	s := newStack(t, stackOptions{plugin: badutf8Plugin(t)})
+	alice := registered(t, s, "alice")
+	sendChat(t, alice, "bob@"+domain, "one")
+	bad := nextMessage(t, alice, "bob@"+domain, timeout)
+	if bad.Type != "chat" || bad.Body != "bad @@\uFFFDVALID@@ one" {
+		t.Fatalf("want the repaired event first, got %s", bad.XML)
+	}
+	good := nextMessage(t, alice, "bob@"+domain, timeout)
+	if good.Type != "chat" || good.Body != "good one" {
+		t.Fatalf("want the good event after it, got %s", good.XML)
+	}
+	// The stream still carries what comes next.
+	sendChat(t, alice, "bob@"+domain, "two")
+	if m := nextMessage(t, alice, "bob@"+domain, timeout); m.Body != "bad @@\uFFFDVALID@@ two" {
+		t.Fatalf("second round: %s", m.XML)
+	}
+	if m := nextMessage(t, alice, "bob@"+domain, timeout); m.Body != "good two" {
+		t.Fatalf("second round: %s", m.XML)
+	}
+}

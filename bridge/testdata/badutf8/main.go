@@ -1,0 +1,129 @@
+// Command badutf8 is a plugin that breaks the contract the way a plugin
+// with its own protobuf encoder can: for every message the user sends,
+// it emits an event whose text and sender name hold invalid UTF-8 (which
+// proto3 strings must not), then a good event. The gateway's tests run
+// it to check that the bad event arrives repaired and does not block the
+// ones after it.
+//
+// Go's protobuf encoder refuses invalid UTF-8, so the plugin writes its
+// strings with a marker and a gRPC codec of its own swaps the marker's
+// bytes for invalid ones on the wire, at the same length.
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/grpc/encoding"
+	"google.golang.org/grpc/mem"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
+)
+
+// Marker is what the plugin writes; on the wire its third and fourth
+// bytes become 0xff 0xfe, which no UTF-8 text holds.
+const Marker = "@@INVALID@@"
+
+var (
+	marker = []byte(Marker)
+	broken = append([]byte("@@\xff\xfe"), Marker[4:]...)
+)
+
+// rawCodec replaces gRPC's proto codec in this process (registered under
+// the same name) and breaks every marker it marshals.
+type rawCodec struct{ proto encoding.CodecV2 }
+
+func (c rawCodec) Marshal(v any) (mem.BufferSlice, error) {
+	out, err := c.proto.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	b := out.Materialize()
+	out.Free()
+	if !bytes.Contains(b, marker) {
+		return mem.BufferSlice{mem.SliceBuffer(b)}, nil
+	}
+	return mem.BufferSlice{mem.SliceBuffer(bytes.ReplaceAll(b, marker, broken))}, nil
+}
+
+func (c rawCodec) Unmarshal(data mem.BufferSlice, v any) error { return c.proto.Unmarshal(data, v) }
+func (c rawCodec) Name() string                                { return c.proto.Name() }
+
+func init() { encoding.RegisterCodecV2(rawCodec{encoding.GetCodecV2("proto")}) }
+
+func main() { sdk.Serve[*session](&network{}) }
+
+type network struct {
+	host   sdk.Host
+	prefix string
+	seq    atomic.Uint64
+}
+
+// Init declares plain text messages.
+func (n *network) Init(_ context.Context, _ sdk.InitRequest, host sdk.Host) (*pb.Capabilities, error) {
+	n.host = host
+	n.prefix = fmt.Sprintf("%x", time.Now().UnixNano())
+	return &pb.Capabilities{Network: "badutf8", DisplayName: "Bad UTF-8", Version: "1", Features: &pb.Features{}}, nil
+}
+
+func (n *network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
+	return []*pb.LoginFlow{{Id: "name", Name: "Name"}}, nil
+}
+
+func (n *network) StartLogin(context.Context, sdk.LoginRequest) (sdk.LoginProcess, error) {
+	return &login{}, nil
+}
+
+func (n *network) LoadLogin(_ context.Context, l sdk.LoginInfo) (*session, error) {
+	return &session{n: n, id: l.LoginID}, nil
+}
+
+// login asks for a name; the name is the login ID.
+type login struct{}
+
+func (*login) Start(context.Context) (*pb.LoginStep, error) { return form(""), nil }
+func (*login) Cancel()                                      {}
+func (*login) Submit(_ context.Context, f map[string]string) (*pb.LoginStep, error) {
+	name := strings.TrimSpace(f["username"])
+	if name == "" {
+		return form("The name must not be empty."), nil
+	}
+	return &pb.LoginStep{Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{LoginId: name, DisplayName: name}}}, nil
+}
+
+func form(errText string) *pb.LoginStep {
+	return &pb.LoginStep{Instructions: "Pick a name.", Error: errText, Step: &pb.LoginStep_Form{Form: &pb.FormStep{
+		Fields: []*pb.FormField{{Id: "username", Label: "Name", Type: pb.FieldType_FIELD_TYPE_USERNAME, Required: true}}}}}
+}
+
+type session struct {
+	n  *network
+	id string
+}
+
+func (s *session) Connect(context.Context) error {
+	s.n.host.Emit(&pb.Event{LoginId: s.id, TimestampUnixMicro: time.Now().UnixMicro(),
+		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}}})
+	return nil
+}
+
+func (s *session) Disconnect(context.Context) error { return nil }
+func (s *session) Logout(context.Context) error     { return nil }
+
+// SendMessage answers with a broken event (text and sender name), then a
+// good one.
+func (s *session) SendMessage(_ context.Context, c sdk.Call, m *pb.SendMessage) (sdk.Result, error) {
+	id := fmt.Sprintf("%s-%d", s.n.prefix, s.n.seq.Add(1))
+	s.n.host.Emit(&pb.Event{LoginId: s.id, ChatId: c.ChatID, Sender: &pb.Sender{UserId: c.ChatID, Name: Marker},
+		TimestampUnixMicro: time.Now().UnixMicro(), EventId: id + ".bad",
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "bad " + Marker + " " + m.Text}}})
+	s.n.host.Emit(&pb.Event{LoginId: s.id, ChatId: c.ChatID, Sender: &pb.Sender{UserId: c.ChatID},
+		TimestampUnixMicro: time.Now().UnixMicro(), EventId: id + ".good",
+		Payload: &pb.Event_Message{Message: &pb.MessageEvent{Text: "good " + m.Text}}})
+	return sdk.Result{MessageID: id}, nil
+}
