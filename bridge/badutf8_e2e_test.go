@@ -25,7 +25,8 @@ func badutf8Plugin(t *testing.T) string {
 // the event after it arrives too: the plugin's stream is not ended and
 // replayed for ever.
 func TestInvalidUTF8FromPlugin(t *testing.T) {
-	s := newStack(t, stackOptions{plugin: badutf8Plugin(t)})
+	addr := freePort(t)
+	s := newStack(t, stackOptions{plugin: badutf8Plugin(t), extra: "\n[metrics]\nlisten = \"" + addr + "\"\n"})
 	alice := registered(t, s, "alice")
 	sendChat(t, alice, "bob@"+domain, "one")
 	bad := nextMessage(t, alice, "bob@"+domain, timeout)
@@ -44,4 +45,6 @@ func TestInvalidUTF8FromPlugin(t *testing.T) {
 	if m := nextMessage(t, alice, "bob@"+domain, timeout); m.Body != "good two" {
 		t.Fatalf("second round: %s", m.XML)
 	}
+	// Each repaired message is counted.
+	waitMetric(t, addr, `passerelle_network_input_fixed_total{transport="echo",what="invalid_utf8"}`, func(v float64) bool { return v >= 2 })
 }

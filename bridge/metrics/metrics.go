@@ -91,7 +91,7 @@ func New() *Registry {
 		}, []string{"transport"}),
 		fixed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "passerelle_network_input_fixed_total",
-			Help: "Network input changed so that the XMPP server takes it: text_cut (a text, name or list cut to its limit), avatar_dropped (an avatar too large for a stanza left out), stanza_too_large (a stanza over the server's limit, not written; a message's recipient is told).",
+			Help: "Network input changed so that the XMPP server takes it: text_cut (a text, name or list cut to its limit), avatar_dropped (an avatar too large for a stanza left out), stanza_too_large (a stanza over the server's limit, not written; a message's recipient is told), invalid_utf8 (a message from the plugin whose strings were not UTF-8, taken with U+FFFD in their place).",
 		}, []string{"transport", "what"}),
 		probes: map[string]Probe{},
 	}
