@@ -359,7 +359,7 @@ func (c chatOut) message(ctx context.Context, m *pb.MessageEvent) [][]byte {
 		w := c.start(id)
 		c.senderNick(w)
 		if m.ReplyToId != "" {
-			body = c.reply(w, m.ReplyToId, body)
+			body = c.replyOf(w, m, body)
 		}
 		w.Leaf("body", "", body)
 		c.annotate(w, rich, body)
@@ -420,15 +420,41 @@ func (c chatOut) senderNick(w *wire.Writer) {
 // of the text replied to is enough to know it by.
 const maxQuoteBytes = 4 << 10
 
-// reply adds the XEP-0461 reference and, when the quoted text is known,
-// the fallback quote the XEP describes; it returns the body to send.
+// replyOf adds to message m, a reply, the XEP-0461 reference to the
+// message it answers and, when the quoted text is known, the fallback
+// quote the XEP describes; it returns the body to send. A message the
+// gateway does not know (from before the login, or lost) has no
+// reference: the quote the network gave with the reply, when it gave
+// one, is all that tells the user what the contact answers
+// (reply_quote.go).
+func (c chatOut) replyOf(w *wire.Writer, m *pb.MessageEvent, body string) string {
+	ref, ok := c.ref(m.ReplyToId)
+	if !ok {
+		return c.quoteFallback(w, c.networkQuote(m), body)
+	}
+	return c.replyRef(w, ref, body)
+}
+
+// reply is replyOf for a message known by its remote ID alone: nothing
+// is added when the gateway does not know it.
 func (c chatOut) reply(w *wire.Writer, remoteID, body string) string {
 	ref, ok := c.ref(remoteID)
 	if !ok {
 		return body
 	}
+	return c.replyRef(w, ref, body)
+}
+
+// replyRef adds the reference to ref, a known message, and the quote of
+// the text the gateway last showed of it.
+func (c chatOut) replyRef(w *wire.Writer, ref store.MessageRef, body string) string {
 	c.replyTo(w, ref)
-	quoted := c.t.recent.get(chatKey(c.ev.LoginId, c.ev.ChatId), xmppID(ref)).text
+	return c.quoteFallback(w, c.t.recent.get(chatKey(c.ev.LoginId, c.ev.ChatId), xmppID(ref)).text, body)
+}
+
+// quoteFallback puts quoted before body as "> " lines and marks them as
+// the reply's XEP-0428 fallback; it returns the body to send.
+func (c chatOut) quoteFallback(w *wire.Writer, quoted, body string) string {
 	if quoted == "" {
 		return body
 	}

@@ -70,3 +70,26 @@ func (a *authors) get(remoteID string) (string, bool) {
 	nick, ok := a.m[remoteID]
 	return nick, ok
 }
+
+// roomQuoteAuthor is the nick in the room of a network quote's author:
+// the user's own for fromMe, else the member's; "" when the room does
+// not know them (quoteAuthor names them otherwise).
+func (c chatOut) roomQuoteAuthor(id string, fromMe bool) string {
+	s := c.t.sessionOf(c.ev.LoginId)
+	if s == nil {
+		return ""
+	}
+	r := s.rooms.get(c.ev.ChatId)
+	if r == nil {
+		return ""
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if fromMe {
+		return r.ownNickLocked(s)
+	}
+	if id == "" {
+		return ""
+	}
+	return r.nickOfLocked(id)
+}

@@ -90,6 +90,14 @@ func (s *Session) event(c sdk.Call) *pb.Event {
 //	                  also says a second part failed (PartlyFailed)
 //	typing-silent MS  the contact starts typing, holding MS milliseconds
 //	                  (TypingEvent.timeout_ms), and stops without a word
+//	reply-old TEXT    the contact (in the group, Echo One) answers TEXT
+//	                  to its own message from before the login, which
+//	                  the gateway never had: the reply carries the
+//	                  network's quote of it (OldQuote), as Signal's does
+//	reply-old-mine TEXT  the same, to the user's message from before
+//
+// The echo of a reply quotes the user's message too (quote_text,
+// quote_from_me), as a network's reply does.
 func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessage) (sdk.Result, error) {
 	if err := s.inChat(c); err != nil {
 		return sdk.Result{}, err
@@ -118,6 +126,17 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
 	case "phone-story":
 		s.phoneStory(c, rest)
+		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
+	case "reply-old", "reply-old-mine":
+		ev := s.event(c)
+		m := &pb.MessageEvent{Text: rest, ReplyToId: "before-" + s.n.newID(), QuoteText: OldQuote}
+		if word == "reply-old-mine" {
+			m.QuoteFromMe = true
+		} else {
+			m.QuoteAuthorId = ev.Sender.UserId
+		}
+		ev.Payload = &pb.Event_Message{Message: m}
+		s.emit(ev)
 		return sdk.Result{MessageID: sent, Time: now, Meta: metaFor(sent)}, nil
 	case "typing-silent":
 		ms, err := strconv.ParseUint(rest, 10, 32)
@@ -226,7 +245,7 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 		}
 	}
 	if send.ReplyToId != "" {
-		msg.ReplyToId = sent
+		msg.ReplyToId, msg.QuoteText, msg.QuoteFromMe = sent, text, true
 	}
 	echo.Payload = &pb.Event_Message{Message: msg}
 	s.emit(echo)
@@ -262,6 +281,10 @@ func (s *Session) SendMessage(_ context.Context, c sdk.Call, send *pb.SendMessag
 	}
 	return res, nil
 }
+
+// OldQuote is what the network quotes, in a reply-old, of the message
+// from before the login.
+const OldQuote = "see you at noon\nby the fountain"
 
 // PartlyFailed is the error of a "partly" send: its message went, a
 // second part of it did not.

@@ -6489,8 +6489,17 @@ type MessageEvent struct {
 	// read it (a ReceiptEvent KIND_READ from the user's other device).
 	// Seconds; 0: none. Ignored when expires_unix_micro is set.
 	ExpiresAfterReadSeconds int64 `protobuf:"varint,6,opt,name=expires_after_read_seconds,json=expiresAfterReadSeconds,proto3" json:"expires_after_read_seconds,omitempty"`
-	unknownFields           protoimpl.UnknownFields
-	sizeCache               protoimpl.SizeCache
+	// What the network carries of the message replied to (reply_to_id),
+	// when it does: its text (or a file's caption), as the network quotes
+	// it, and its author, a user ID as in Sender.user_id, or quote_from_me
+	// for the user's own. Optional: the host shows the quote (a XEP-0428
+	// fallback) only when it does not know reply_to_id (a message from
+	// before the login, or lost), where XEP-0461 has nothing to point to.
+	QuoteText     string `protobuf:"bytes,7,opt,name=quote_text,json=quoteText,proto3" json:"quote_text,omitempty"`
+	QuoteAuthorId string `protobuf:"bytes,8,opt,name=quote_author_id,json=quoteAuthorId,proto3" json:"quote_author_id,omitempty"`
+	QuoteFromMe   bool   `protobuf:"varint,9,opt,name=quote_from_me,json=quoteFromMe,proto3" json:"quote_from_me,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MessageEvent) Reset() {
@@ -6563,6 +6572,27 @@ func (x *MessageEvent) GetExpiresAfterReadSeconds() int64 {
 		return x.ExpiresAfterReadSeconds
 	}
 	return 0
+}
+
+func (x *MessageEvent) GetQuoteText() string {
+	if x != nil {
+		return x.QuoteText
+	}
+	return ""
+}
+
+func (x *MessageEvent) GetQuoteAuthorId() string {
+	if x != nil {
+		return x.QuoteAuthorId
+	}
+	return ""
+}
+
+func (x *MessageEvent) GetQuoteFromMe() bool {
+	if x != nil {
+		return x.QuoteFromMe
+	}
+	return false
 }
 
 // ExpiryEvent: the network changed when it deletes message target_id
@@ -7976,14 +8006,18 @@ const file_plugins_proto_transport_proto_rawDesc = "" +
 	"\bidentity\x18$ \x01(\v2&.passerelle.transport.v2.IdentityEventH\x00R\bidentity\x12D\n" +
 	"\bprogress\x18% \x01(\v2&.passerelle.transport.v2.ProgressEventH\x00R\bprogress\x12>\n" +
 	"\x06expiry\x18& \x01(\v2$.passerelle.transport.v2.ExpiryEventH\x00R\x06expiryB\t\n" +
-	"\apayload\"\xa9\x02\n" +
+	"\apayload\"\x94\x03\n" +
 	"\fMessageEvent\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x1e\n" +
 	"\vreply_to_id\x18\x02 \x01(\tR\treplyToId\x12E\n" +
 	"\vattachments\x18\x03 \x03(\v2#.passerelle.transport.v2.AttachmentR\vattachments\x123\n" +
 	"\x05spans\x18\x04 \x03(\v2\x1d.passerelle.transport.v2.SpanR\x05spans\x12,\n" +
 	"\x12expires_unix_micro\x18\x05 \x01(\x03R\x10expiresUnixMicro\x12;\n" +
-	"\x1aexpires_after_read_seconds\x18\x06 \x01(\x03R\x17expiresAfterReadSeconds\"\x8c\x01\n" +
+	"\x1aexpires_after_read_seconds\x18\x06 \x01(\x03R\x17expiresAfterReadSeconds\x12\x1d\n" +
+	"\n" +
+	"quote_text\x18\a \x01(\tR\tquoteText\x12&\n" +
+	"\x0fquote_author_id\x18\b \x01(\tR\rquoteAuthorId\x12\"\n" +
+	"\rquote_from_me\x18\t \x01(\bR\vquoteFromMe\"\x8c\x01\n" +
 	"\vExpiryEvent\x12\x1b\n" +
 	"\ttarget_id\x18\x01 \x01(\tR\btargetId\x12,\n" +
 	"\x12expires_unix_micro\x18\x02 \x01(\x03R\x10expiresUnixMicro\x122\n" +

@@ -1,7 +1,9 @@
 package signal
 
 import (
+	"context"
 	"encoding/json"
+	"strings"
 	"unicode/utf8"
 
 	pb "passerelle.im/passerelle/plugins/proto"
@@ -143,4 +145,50 @@ func quotedType(dm *dataMessage) string {
 		}
 	}
 	return ""
+}
+
+// receivedQuote puts in m, a received reply, what its quote carries of
+// the message it answers: the text (its mentions as "@ID", its file
+// named when it has no text) and the author, "from me" for the user's
+// own. The gateway shows them when it does not have that message: one
+// from before the device was linked (Signal gives a linked device no
+// history), or lost. Before, such a reply came with no context.
+func (s *Session) receivedQuote(ctx context.Context, m *pb.MessageEvent, q *quote) {
+	text, _ := s.decodeText(ctx, q.Text, q.Mentions, nil)
+	if text == "" {
+		text = quotedFileText(q.Attachments)
+	}
+	if text == "" {
+		return
+	}
+	m.QuoteText = text
+	switch uid := s.ids.lookup(q.AuthorNumber, q.AuthorUUID, s.acc); {
+	case uid == "":
+	case uid == s.selfID():
+		m.QuoteFromMe = true
+	default:
+		m.QuoteAuthorId = uid
+	}
+}
+
+// quotedFileText says what a quoted message without text was, by its
+// first file: "[Photo]", "[File: report.pdf]"; "" for none.
+func quotedFileText(files []quotedFile) string {
+	if len(files) == 0 {
+		return ""
+	}
+	f := files[0]
+	kind := "File"
+	switch major, _, _ := strings.Cut(f.ContentType, "/"); major {
+	case "image":
+		kind = "Photo"
+	case "video":
+		kind = "Video"
+	case "audio":
+		kind = "Audio"
+	}
+	if f.Filename != "" {
+		return "[" + kind + ": " + f.Filename + "]"
+	}
+	return "[" + kind + "]"
 }

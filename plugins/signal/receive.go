@@ -69,10 +69,23 @@ type editMessage struct {
 	DataMessage         dataMessage `json:"dataMessage"`
 }
 
+// quote is what a reply carries of the message it answers: the message's
+// timestamp and author, which name it, and its text (with the text's
+// mentions) and files, which the gateway shows when it does not have the
+// message (quote.go, receivedQuote).
 type quote struct {
-	ID           int64  `json:"id"`
-	AuthorNumber string `json:"authorNumber"`
-	AuthorUUID   string `json:"authorUuid"`
+	ID           int64        `json:"id"`
+	AuthorNumber string       `json:"authorNumber"`
+	AuthorUUID   string       `json:"authorUuid"`
+	Text         string       `json:"text"`
+	Mentions     []mention    `json:"mentions"`
+	Attachments  []quotedFile `json:"attachments"`
+}
+
+// quotedFile is a file of a quoted message, as a quote names it.
+type quotedFile struct {
+	ContentType string `json:"contentType"`
+	Filename    string `json:"filename"`
 }
 
 type mention struct {
@@ -457,6 +470,7 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 		if dm.Quote != nil {
 			q := dm.Quote
 			m.ReplyToId = s.refID(s.chats.original(q.ID, s.whoOf(q.AuthorNumber, q.AuthorUUID)...), q.AuthorNumber, q.AuthorUUID)
+			s.receivedQuote(ctx, m, q) // quote.go
 		}
 		for _, a := range dm.Attachments {
 			if dm.ViewOnce {

@@ -78,7 +78,7 @@ func (c inbound) otherChatHead(ci *waE2E.ContextInfo, chat types.JID) string {
 func (c inbound) otherChatReply(m *pb.MessageEvent, ci *waE2E.ContextInfo, chat types.JID) string {
 	head := c.otherChatHead(ci, chat)
 	if head != "" {
-		m.ReplyToId = ""
+		m.ReplyToId, m.QuoteText, m.QuoteAuthorId, m.QuoteFromMe = "", "", "", false // the line quotes it
 		prefix(m, head)
 	}
 	return head

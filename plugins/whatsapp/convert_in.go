@@ -422,6 +422,9 @@ func (c inbound) withContext(m *pb.MessageEvent, ci *waE2E.ContextInfo) *pb.Mess
 		return m
 	}
 	m.ReplyToId = ci.GetStanzaID()
+	if m.ReplyToId != "" {
+		c.withQuote(m, ci) // quote_in.go
+	}
 	m.Spans = append(m.Spans, mentionSpans(m.Text, ci.GetMentionedJID(), c.ids)...)
 	return m
 }

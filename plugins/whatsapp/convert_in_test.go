@@ -75,7 +75,7 @@ func TestInboundMessage(t *testing.T) {
 		{"extended text replying", direct(alice, "M2"), &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{
 			Text:        proto.String("yes"),
 			ContextInfo: &waE2E.ContextInfo{StanzaID: proto.String("M1"), Participant: proto.String(me.String()), QuotedMessage: &waE2E.Message{Conversation: proto.String("hello?")}},
-		}}, dm("M2", &pb.MessageEvent{Text: "yes", ReplyToId: "M1"})},
+		}}, dm("M2", &pb.MessageEvent{Text: "yes", ReplyToId: "M1", QuoteText: "hello?", QuoteFromMe: true})},
 		{"group mention, by LID and by phone", inGroup(bob, "G1"), &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{
 			Text:        proto.String("hi @111222333 and @33600000000, not @336000000001"),
 			ContextInfo: &waE2E.ContextInfo{MentionedJID: []string{aliceLID.String(), me.String()}},

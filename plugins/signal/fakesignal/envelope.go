@@ -165,12 +165,13 @@ type EditMessage struct {
 
 // Quote is the message a message replies to.
 type Quote struct {
-	ID           int64  `json:"id"`
-	Author       string `json:"author,omitempty"`
-	AuthorNumber string `json:"authorNumber,omitempty"`
-	AuthorUUID   string `json:"authorUuid,omitempty"`
-	Text         string `json:"text,omitempty"`
-	Attachments  []any  `json:"attachments"`
+	ID           int64     `json:"id"`
+	Author       string    `json:"author,omitempty"`
+	AuthorNumber string    `json:"authorNumber,omitempty"`
+	AuthorUUID   string    `json:"authorUuid,omitempty"`
+	Text         string    `json:"text,omitempty"`
+	Mentions     []Mention `json:"mentions,omitempty"`
+	Attachments  []any     `json:"attachments"`
 }
 
 // Mention is a member named in a group message: Start and Length count

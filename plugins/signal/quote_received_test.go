@@ -1,0 +1,46 @@
+package signal_test
+
+import (
+	"testing"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/signal/fakesignal"
+)
+
+// A received reply carries what its quote says of the message it
+// answers: the text (a mention in it as "@ID"), or its file named when it
+// has none, and the author, "from me" for the user's own. The gateway
+// shows them for a message it never had: Signal gives a linked device
+// no history, so a reply to an older message came with no context.
+// Before, the quote's text was not read.
+func TestReceivedReplyCarriesQuote(t *testing.T) {
+	d, _ := startFake(t)
+	s := newSession(t, d)
+	reply := func(text string, q *fakesignal.Quote) *pb.MessageEvent {
+		t.Helper()
+		d.Deliver(alice, fakesignal.Envelope{SourceNumber: bob, SourceUUID: bobACI, DataMessage: &fakesignal.DataMessage{
+			Message: fakesignal.Text(text), Quote: q}})
+		return s.next(isText(text)).GetMessage()
+	}
+
+	m := reply("sure", &fakesignal.Quote{ID: 1111, AuthorNumber: bob, AuthorUUID: bobACI, Text: "lunch with \uFFFC?",
+		Mentions: []fakesignal.Mention{{Number: carol, UUID: carolACI, Start: 11, Length: 1}}})
+	if m.QuoteText != "lunch with @"+carol+"?" || m.QuoteAuthorId != bob || m.QuoteFromMe {
+		t.Errorf("reply to bob's message: quote %q by %q (from me %v), want his text and him", m.QuoteText, m.QuoteAuthorId, m.QuoteFromMe)
+	}
+
+	m = reply("thanks", &fakesignal.Quote{ID: 2222, AuthorNumber: alice, Text: "my old words"})
+	if m.QuoteText != "my old words" || m.QuoteAuthorId != "" || !m.QuoteFromMe {
+		t.Errorf("reply to the user's message: quote %q by %q (from me %v), want hers, from her", m.QuoteText, m.QuoteAuthorId, m.QuoteFromMe)
+	}
+
+	m = reply("nice", &fakesignal.Quote{ID: 3333, AuthorNumber: bob, AuthorUUID: bobACI,
+		Attachments: []any{map[string]any{"contentType": "image/jpeg"}}})
+	if m.QuoteText != "[Photo]" || m.QuoteAuthorId != bob {
+		t.Errorf("reply to a photo: quote %q by %q, want the photo named", m.QuoteText, m.QuoteAuthorId)
+	}
+
+	if m = reply("what?", &fakesignal.Quote{ID: 4444, AuthorNumber: bob}); m.QuoteText != "" || m.QuoteAuthorId != "" {
+		t.Errorf("a quote with nothing to show: quote %q by %q, want none", m.QuoteText, m.QuoteAuthorId)
+	}
+}

@@ -1,0 +1,46 @@
+package whatsapp
+
+import (
+	"testing"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
+)
+
+// A reply carries what WhatsApp quotes of the message it answers, for
+// the gateway to show when it never had that message (from before the
+// login): the quoted text, a photo's caption or else a file's name, and
+// the author by user ID (a LID mapped to the phone number), or "from
+// me". Before, the quoted message was not read.
+func TestReplyCarriesQuote(t *testing.T) {
+	reply := func(quoted *waE2E.Message, participant string) *waE2E.Message {
+		return &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("yes"),
+			ContextInfo: &waE2E.ContextInfo{StanzaID: proto.String("OLD1"), Participant: proto.String(participant), QuotedMessage: quoted}}}
+	}
+	cases := []struct {
+		name         string
+		msg          *waE2E.Message
+		text, author string
+		fromMe       bool
+	}{
+		{"another member's text, by LID", reply(&waE2E.Message{Conversation: proto.String("lunch?")}, aliceLID.String()),
+			"lunch?", "+33611111111", false},
+		{"the user's own", reply(&waE2E.Message{Conversation: proto.String("mine")}, me.String()), "mine", "", true},
+		{"a photo's caption", reply(&waE2E.Message{ImageMessage: &waE2E.ImageMessage{Mimetype: proto.String("image/jpeg"), Caption: proto.String("the view")}}, bob.String()),
+			"the view", "+33622222222", false},
+		{"a file without caption", reply(&waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{Mimetype: proto.String("application/pdf"), FileName: proto.String("report.pdf")}}, bob.String()),
+			"report.pdf", "+33622222222", false},
+		{"no quoted message", reply(nil, bob.String()), "", "", false},
+	}
+	for _, tc := range cases {
+		ev := testConv.message((&events.Message{Info: inGroup(bob, "G9"), RawMessage: tc.msg}).UnwrapRaw())
+		m := ev.GetMessage()
+		if m.GetReplyToId() != "OLD1" {
+			t.Fatalf("%s: %v, want a reply to OLD1", tc.name, ev)
+		}
+		if m.QuoteText != tc.text || m.QuoteAuthorId != tc.author || m.QuoteFromMe != tc.fromMe {
+			t.Errorf("%s: quote %q by %q (from me %v), want %q by %q (from me %v)", tc.name, m.QuoteText, m.QuoteAuthorId, m.QuoteFromMe, tc.text, tc.author, tc.fromMe)
+		}
+	}
+}
