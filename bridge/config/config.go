@@ -381,6 +381,9 @@ func decode(path string, data []byte) (abs string, raw map[string]any, err error
 	if _, err := toml.Decode(string(data), &raw); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
+			if dup := duplicateError(path, data, pe); dup != nil {
+				return "", nil, dup
+			}
 			return "", nil, &Error{File: path, Line: pe.Position.Line, Err: fmt.Errorf("toml: %s", pe.Message)}
 		}
 		return "", nil, &Error{File: path, Err: err}
