@@ -310,9 +310,9 @@ var executable = os.Executable
 
 // Load reads and validates the configuration file at path.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
-		return nil, &Error{File: path, Err: err}
+		return nil, &Error{File: path, Err: unreadable(err, configUnreadable)}
 	}
 	return Parse(path, data)
 }
@@ -354,9 +354,9 @@ func Parse(path string, data []byte) (*Config, error) {
 // file only the service manager reads, a plugin not installed yet).
 // Problems elsewhere in the file are not reported.
 func LoadStorePath(path string) (string, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
-		return "", &Error{File: path, Err: err}
+		return "", &Error{File: path, Err: unreadable(err, configUnreadable)}
 	}
 	abs, raw, err := decode(path, data)
 	if err != nil {
@@ -758,9 +758,9 @@ func (l loader) secret(t *table, tr *Transport) {
 			return
 		}
 		path := l.abs(file)
-		b, err := os.ReadFile(path)
+		b, err := readFile(path)
 		if err != nil {
-			l.p.add(t.key("secret_file"), err)
+			l.p.add(t.key("secret_file"), unreadable(err, secretUnreadable))
 			return
 		}
 		if tr.Secret = strings.TrimSpace(string(b)); tr.Secret == "" {
