@@ -808,6 +808,10 @@ func (l loader) plugin(t *table, tr *Transport) {
 		}
 	}
 	if err != nil {
+		if !present && errors.Is(err, errPluginNotFound) {
+			// The user wrote no plugin: say where the name came from.
+			err = fmt.Errorf("%w; it is the default for name = %q: set plugin, or name the transport after its plugin (passerelle-NAME)", err, tr.Name)
+		}
 		if tr.Enabled {
 			l.p.add(t.key("plugin"), err)
 		}
@@ -838,10 +842,14 @@ func (l loader) findPlugin(name string) (string, error) {
 			return path, nil
 		}
 	}
-	if err != nil {
-		return "", fmt.Errorf("%q not found in PATH", name)
+	where, exeDir := "in PATH", ""
+	if err == nil {
+		where, exeDir = "beside "+exe+" or in PATH", filepath.Dir(exe)
 	}
-	return "", fmt.Errorf("%q not found beside %s or in PATH", name, exe)
+	if near := nearPlugin(name, pluginDirs(exeDir)); near != "" {
+		return "", fmt.Errorf("%q %w %s (did you mean %s?)", name, errPluginNotFound, where, near)
+	}
+	return "", fmt.Errorf("%q %w %s", name, errPluginNotFound, where)
 }
 
 // checkExecutable reports why path cannot be run as a plugin, if it cannot.
