@@ -74,8 +74,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
+	case "-version", "--version":
+		return cmdVersion(rest, stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "passerelle: unknown command %q\n\n%s", cmd, usage)
+		unknownCommand(cmd, stderr)
 		return 2
 	}
 }
