@@ -214,6 +214,9 @@ type Transport struct {
 	// "secret_file /etc/passerelle/echo.secret", "env PASSERELLE_SECRET_ECHO";
 	// empty for a disabled transport without a secret.
 	SecretSource string
+	// SecretEnvIgnored is the transport's PASSERELLE_SECRET_* variable when
+	// it is set but secret or secret_file wins over it, else "".
+	SecretEnvIgnored string
 	// Plugin is the absolute path of the plugin binary. For a disabled
 	// transport whose binary was not found, it is the name as configured.
 	Plugin string
@@ -752,6 +755,7 @@ func (l loader) secret(t *table, tr *Transport) {
 			return
 		}
 		tr.Secret, tr.SecretSource = s, "secret"
+		tr.SecretEnvIgnored = setEnv(env)
 	case hasFile:
 		if file == "" {
 			l.p.addf(t.key("secret_file"), "empty")
@@ -768,6 +772,7 @@ func (l loader) secret(t *table, tr *Transport) {
 			return
 		}
 		tr.SecretSource = "secret_file " + path
+		tr.SecretEnvIgnored = setEnv(env)
 	case rawSecret || rawFile:
 		// Mistyped; already reported.
 	case env != "" && os.Getenv(env) != "":
@@ -1052,6 +1057,9 @@ func (c *Config) Summary() string {
 			b.WriteString("  secret:   (none)\n")
 		} else {
 			fmt.Fprintf(&b, "  secret:   from %s\n", t.SecretSource)
+		}
+		if t.SecretEnvIgnored != "" {
+			fmt.Fprintf(&b, "  warning:  %s\n", t.envIgnored())
 		}
 		var keys map[string]json.RawMessage
 		_ = json.Unmarshal(t.PluginConfig, &keys)

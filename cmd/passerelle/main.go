@@ -150,6 +150,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	// Go's own, container-aware value; an admin tunes it in the unit.
 	log.Info("scheduler threads", "gomaxprocs", runtime.GOMAXPROCS(0), "cpus", runtime.NumCPU())
 	cfg.WarnPermissions(log)
+	cfg.WarnIgnoredSecrets(log)
 	if err := cfg.Prepare(); err != nil {
 		log.Error("cannot prepare the state folders", "err", err)
 		return 1
