@@ -459,7 +459,7 @@ func (l loader) access(t *table) Access {
 	var a Access
 	for i, s := range t.strings("allow") {
 		key := fmt.Sprintf("%s[%d]", t.key("allow"), i)
-		j, err := jid.Parse(s)
+		j, err := parseJID(s)
 		switch {
 		case err != nil:
 			l.p.addf(key, "%q is not a valid domain or JID: %w", s, err)
@@ -471,7 +471,7 @@ func (l loader) access(t *table) Access {
 	}
 	for i, s := range t.strings("admins") {
 		key := fmt.Sprintf("%s[%d]", t.key("admins"), i)
-		j, err := jid.Parse(s)
+		j, err := parseJID(s)
 		switch {
 		case err != nil:
 			l.p.addf(key, "%q is not a valid JID: %w", s, err)
@@ -547,7 +547,7 @@ func (l loader) media(t *table, storeDir string) Media {
 		l.p.addf(t.key("dir"), "%s is a file, want a folder", m.Dir)
 	}
 	if s, ok := t.str("upload_service"); ok && s != "" {
-		j, err := jid.Parse(s)
+		j, err := parseJID(s)
 		switch {
 		case err != nil:
 			l.p.addf(t.key("upload_service"), "%q is not a valid JID: %w", s, err)
@@ -675,7 +675,7 @@ func (l loader) transport(t *table, storeDir string) (tr Transport, ok bool) {
 	}
 
 	if s, present := t.str("domain"); present {
-		j, err := jid.Parse(s)
+		j, err := parseJID(s)
 		switch {
 		case err != nil:
 			l.p.addf(t.key("domain"), "%q is not a valid domain: %w", s, err)
