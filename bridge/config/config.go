@@ -214,6 +214,9 @@ type Transport struct {
 	// "secret_file /etc/passerelle/echo.secret", "env PASSERELLE_SECRET_ECHO";
 	// empty for a disabled transport without a secret.
 	SecretSource string
+	// SecretEnvIgnored is the transport's PASSERELLE_SECRET_* variable when
+	// it is set but secret or secret_file wins over it, else "".
+	SecretEnvIgnored string
 	// Plugin is the absolute path of the plugin binary. For a disabled
 	// transport whose binary was not found, it is the name as configured.
 	Plugin string
@@ -310,9 +313,9 @@ var executable = os.Executable
 
 // Load reads and validates the configuration file at path.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
-		return nil, &Error{File: path, Err: err}
+		return nil, &Error{File: path, Err: unreadable(err, configUnreadable)}
 	}
 	return Parse(path, data)
 }
@@ -354,9 +357,9 @@ func Parse(path string, data []byte) (*Config, error) {
 // file only the service manager reads, a plugin not installed yet).
 // Problems elsewhere in the file are not reported.
 func LoadStorePath(path string) (string, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
-		return "", &Error{File: path, Err: err}
+		return "", &Error{File: path, Err: unreadable(err, configUnreadable)}
 	}
 	abs, raw, err := decode(path, data)
 	if err != nil {
@@ -381,6 +384,9 @@ func decode(path string, data []byte) (abs string, raw map[string]any, err error
 	if _, err := toml.Decode(string(data), &raw); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
+			if dup := duplicateError(path, data, pe); dup != nil {
+				return "", nil, dup
+			}
 			return "", nil, &Error{File: path, Line: pe.Position.Line, Err: fmt.Errorf("toml: %s", pe.Message)}
 		}
 		return "", nil, &Error{File: path, Err: err}
@@ -453,7 +459,7 @@ func (l loader) access(t *table) Access {
 	var a Access
 	for i, s := range t.strings("allow") {
 		key := fmt.Sprintf("%s[%d]", t.key("allow"), i)
-		j, err := jid.Parse(s)
+		j, err := parseJID(s)
 		switch {
 		case err != nil:
 			l.p.addf(key, "%q is not a valid domain or JID: %w", s, err)
@@ -465,7 +471,7 @@ func (l loader) access(t *table) Access {
 	}
 	for i, s := range t.strings("admins") {
 		key := fmt.Sprintf("%s[%d]", t.key("admins"), i)
-		j, err := jid.Parse(s)
+		j, err := parseJID(s)
 		switch {
 		case err != nil:
 			l.p.addf(key, "%q is not a valid JID: %w", s, err)
@@ -541,7 +547,7 @@ func (l loader) media(t *table, storeDir string) Media {
 		l.p.addf(t.key("dir"), "%s is a file, want a folder", m.Dir)
 	}
 	if s, ok := t.str("upload_service"); ok && s != "" {
-		j, err := jid.Parse(s)
+		j, err := parseJID(s)
 		switch {
 		case err != nil:
 			l.p.addf(t.key("upload_service"), "%q is not a valid JID: %w", s, err)
@@ -669,7 +675,7 @@ func (l loader) transport(t *table, storeDir string) (tr Transport, ok bool) {
 	}
 
 	if s, present := t.str("domain"); present {
-		j, err := jid.Parse(s)
+		j, err := parseJID(s)
 		switch {
 		case err != nil:
 			l.p.addf(t.key("domain"), "%q is not a valid domain: %w", s, err)
@@ -749,15 +755,16 @@ func (l loader) secret(t *table, tr *Transport) {
 			return
 		}
 		tr.Secret, tr.SecretSource = s, "secret"
+		tr.SecretEnvIgnored = setEnv(env)
 	case hasFile:
 		if file == "" {
 			l.p.addf(t.key("secret_file"), "empty")
 			return
 		}
 		path := l.abs(file)
-		b, err := os.ReadFile(path)
+		b, err := readFile(path)
 		if err != nil {
-			l.p.add(t.key("secret_file"), err)
+			l.p.add(t.key("secret_file"), unreadable(err, secretUnreadable))
 			return
 		}
 		if tr.Secret = strings.TrimSpace(string(b)); tr.Secret == "" {
@@ -765,6 +772,7 @@ func (l loader) secret(t *table, tr *Transport) {
 			return
 		}
 		tr.SecretSource = "secret_file " + path
+		tr.SecretEnvIgnored = setEnv(env)
 	case rawSecret || rawFile:
 		// Mistyped; already reported.
 	case env != "" && os.Getenv(env) != "":
@@ -805,6 +813,10 @@ func (l loader) plugin(t *table, tr *Transport) {
 		}
 	}
 	if err != nil {
+		if !present && errors.Is(err, errPluginNotFound) {
+			// The user wrote no plugin: say where the name came from.
+			err = fmt.Errorf("%w; it is the default for name = %q: set plugin, or name the transport after its plugin (passerelle-NAME)", err, tr.Name)
+		}
 		if tr.Enabled {
 			l.p.add(t.key("plugin"), err)
 		}
@@ -835,10 +847,14 @@ func (l loader) findPlugin(name string) (string, error) {
 			return path, nil
 		}
 	}
-	if err != nil {
-		return "", fmt.Errorf("%q not found in PATH", name)
+	where, exeDir := "in PATH", ""
+	if err == nil {
+		where, exeDir = "beside "+exe+" or in PATH", filepath.Dir(exe)
 	}
-	return "", fmt.Errorf("%q not found beside %s or in PATH", name, exe)
+	if near := nearPlugin(name, pluginDirs(exeDir)); near != "" {
+		return "", fmt.Errorf("%q %w %s (did you mean %s?)", name, errPluginNotFound, where, near)
+	}
+	return "", fmt.Errorf("%q %w %s", name, errPluginNotFound, where)
 }
 
 // checkExecutable reports why path cannot be run as a plugin, if it cannot.
@@ -1041,6 +1057,9 @@ func (c *Config) Summary() string {
 			b.WriteString("  secret:   (none)\n")
 		} else {
 			fmt.Fprintf(&b, "  secret:   from %s\n", t.SecretSource)
+		}
+		if t.SecretEnvIgnored != "" {
+			fmt.Fprintf(&b, "  warning:  %s\n", t.envIgnored())
 		}
 		var keys map[string]json.RawMessage
 		_ = json.Unmarshal(t.PluginConfig, &keys)

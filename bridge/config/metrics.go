@@ -36,8 +36,16 @@ func (m Metrics) summary() string {
 	if m.Listen == "" {
 		return "off"
 	}
+	host, port, _ := net.SplitHostPort(m.Listen)
+	if everyAddress(host) {
+		// ":9464" is no URL to curl, and other machines reach it.
+		return "http://127.0.0.1:" + port + "/metrics and /healthz, on every interface: other machines reach them too (keep them on loopback, e.g. listen = \"127.0.0.1:" + port + "\", or firewall the port)"
+	}
 	return "http://" + m.Listen + "/metrics and /healthz"
 }
+
+// everyAddress reports whether a listen host stands for every address.
+func everyAddress(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
 
 // sameListener reports whether the listen addresses a and b (host:port,
 // valid) would take the same port: same port, and the same host or one
@@ -48,6 +56,5 @@ func sameListener(a, b string) bool {
 	if erra != nil || errb != nil || pa != pb {
 		return false
 	}
-	every := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
-	return ha == hb || every(ha) || every(hb)
+	return ha == hb || everyAddress(ha) || everyAddress(hb)
 }

@@ -74,3 +74,20 @@ func TestMetricsAndMediaSamePort(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsEveryInterfaceSaid: listen = ":9464" serves the metrics to
+// other machines; check-config says so, with a URL that works, where it
+// showed "http://:9464/metrics".
+func TestMetricsEveryInterfaceSaid(t *testing.T) {
+	isolate(t)
+	for _, listen := range []string{":9464", "0.0.0.0:9464", "[::]:9464"} {
+		c, err := parse(t, "[metrics]\nlisten = \""+listen+"\"\n"+minimal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "metrics:   http://127.0.0.1:9464/metrics and /healthz, on every interface: other machines reach them too"
+		if s := c.Summary(); !strings.Contains(s, want) {
+			t.Errorf("listen %q: summary lacks %q:\n%s", listen, want, s)
+		}
+	}
+}

@@ -4,11 +4,15 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestKeepsFolderItDidNotMake: a -dir folder with the user's files and no
@@ -86,5 +90,32 @@ func TestFreshDir(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(file); string(b) != "x" {
 		t.Error("the file was changed")
+	}
+}
+
+// TestExtraArgumentRefused: "passerelle-demo mydir" (the folder without
+// -dir) is a usage error that says how to give a folder, not a run in
+// ./demo that ignores the argument.
+func TestExtraArgumentRefused(t *testing.T) {
+	cwd := t.TempDir()
+	// Bounded: a demo that ignored the argument would run until stopped.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "passerelle-demo"), "mydir")
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
+	cmd.Dir = cwd
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Errorf("exit: %v, want status 2", err)
+	}
+	if want := `passerelle-demo: unexpected argument "mydir" (a work folder is given with -dir DIR)`; !strings.Contains(stderr.String(), want) || !strings.Contains(stderr.String(), "usage: passerelle-demo") {
+		t.Errorf("stderr %q, want %q and the usage", stderr.String(), want)
+	}
+	if entries, _ := os.ReadDir(cwd); len(entries) != 0 {
+		t.Errorf("the demo made %v", entries)
 	}
 }

@@ -39,6 +39,13 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	if flag.NArg() > 0 {
+		// "passerelle-demo mydir" would otherwise run in ./demo, saying
+		// nothing of the folder it was given.
+		fmt.Fprintf(flag.CommandLine.Output(), "passerelle-demo: unexpected argument %q (a work folder is given with -dir DIR)\n", flag.Arg(0))
+		flag.Usage()
+		os.Exit(2)
+	}
 	os.Exit(demo(*dir, *once))
 }
 

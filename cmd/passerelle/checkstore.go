@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 
 	"passerelle.im/passerelle/bridge/config"
 	"passerelle.im/passerelle/store"
@@ -26,8 +28,9 @@ func cmdCheckStore(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, checkStoreSynopsis, args, stdout, stderr); done {
 		return code
 	}
-	p := *storePath
+	p, from := *storePath, "-store"
 	if p == "" {
+		from = "store.path in " + *path
 		// Only [store] is read: the rest need not be checkable here (a
 		// secret in the service's environment file, a plugin not
 		// installed) for the store to be.
@@ -38,6 +41,12 @@ func cmdCheckStore(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	r, err := store.Inspect(p, 0)
+	if errors.Is(err, iofs.ErrNotExist) {
+		// Before the first run, or a path that is not the gateway's:
+		// say which, not just the stat error.
+		fmt.Fprintf(stderr, "passerelle check-store: %s: no such file: passerelle run creates the store at its first start; before it there is nothing to check (else check %s)\n", p, from)
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "passerelle check-store: %v\n", err)
 		return 1

@@ -201,3 +201,16 @@ func TestCheckStoreReadsOnlyTheStore(t *testing.T) {
 		t.Errorf("missing file: exit %d, stderr %q", code, errs)
 	}
 }
+
+// TestCheckStoreBeforeFirstRun: check-store before passerelle ever ran
+// (a newcomer trying the README's commands) says that there is no store
+// yet and where it looked, not a bare stat error.
+func TestCheckStoreBeforeFirstRun(t *testing.T) {
+	cfg := setup(t, valid)
+	code, out, errs := call("check-store", "-c", cfg)
+	want := "passerelle check-store: " + filepath.Join(filepath.Dir(cfg), "data", "passerelle.db") +
+		": no such file: passerelle run creates the store at its first start; before it there is nothing to check (else check store.path in " + cfg + ")\n"
+	if code != 1 || out != "" || errs != want {
+		t.Errorf("exit %d, stdout %q, stderr %q\nwant exit 1 and %q", code, out, errs, want)
+	}
+}

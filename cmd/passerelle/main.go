@@ -74,8 +74,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
+	case "-version", "--version":
+		return cmdVersion(rest, stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "passerelle: unknown command %q\n\n%s", cmd, usage)
+		unknownCommand(cmd, stderr)
 		return 2
 	}
 }
@@ -148,6 +150,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	// Go's own, container-aware value; an admin tunes it in the unit.
 	log.Info("scheduler threads", "gomaxprocs", runtime.GOMAXPROCS(0), "cpus", runtime.NumCPU())
 	cfg.WarnPermissions(log)
+	cfg.WarnIgnoredSecrets(log)
 	if err := cfg.Prepare(); err != nil {
 		log.Error("cannot prepare the state folders", "err", err)
 		return 1
