@@ -732,6 +732,12 @@ func (t *transport) avatarItems(ctx context.Context, st *wire.Stanza, user, user
 		return
 	}
 	hash := avatarHash(c.Avatar)
+	if !wantsItem(items, hash) {
+		// An older avatar, by its hash: gone. The client reads the
+		// metadata again and asks for the current one.
+		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "this contact's avatar changed; read its metadata again"))
+		return
+	}
 	r := wire.Result(st)
 	r.Start("pubsub", nsPubSub).Start("items", "").Attr("node", node).Start("item", "").Attr("id", hash)
 	if node == nsAvatarMeta {
@@ -740,6 +746,22 @@ func (t *transport) avatarItems(ctx context.Context, st *wire.Stanza, user, user
 		r.Leaf("data", nsAvatarData, base64.StdEncoding.EncodeToString(c.Avatar))
 	}
 	t.send(ctx, r.Bytes())
+}
+
+// wantsItem reports whether an XEP-0060 items request is for the item id:
+// it names no item (all of them), or names this one.
+func wantsItem(items *wire.Element, id string) bool {
+	named := false
+	for _, it := range items.Children {
+		if it.XMLName.Local != "item" {
+			continue
+		}
+		if it.Attr("id") == id {
+			return true
+		}
+		named = true
+	}
+	return !named
 }
 
 // userInfo asks the network for a contact's profile.
