@@ -290,7 +290,7 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 	}
 	if err := t.db.PutLogin(ctx, l); err != nil {
 		t.log.Error("storing the login failed", "user", user, "err", err)
-		return store.Login{}, fmt.Errorf("the gateway could not store the login: %w", err)
+		return store.Login{}, gatewayFault("the gateway could not store the login", err)
 	}
 	if relogin && dir != "" && prev.DataDir != dir {
 		// The new process's folder is the login's now: the plugin drops
