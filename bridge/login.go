@@ -22,6 +22,11 @@ var errLoginInProgress = errors.New("a login is already in progress; finish or c
 // new one took over.
 var errLoginCancelled = errors.New("the login was cancelled")
 
+// errEmptyStep ends a login whose plugin sent a step with nothing in it:
+// no form, display or completion to show, it left the user's request
+// unanswered and the login open until it went idle.
+var errEmptyStep = errors.New("the plugin sent a login step with nothing to do; try again or tell the gateway's administrator")
+
 // loginProc is one user's login in progress, driven through ad-hoc
 // commands or chat. The gateway, not the client, waits on display steps
 // (QR codes, pairing codes), so the login completes even when the client
@@ -76,6 +81,14 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 	p.mu.Unlock()
 	if finished {
 		return
+	}
+	if err == nil && step.GetForm() == nil && step.GetDisplay() == nil && step.GetComplete() == nil {
+		p.t.log.Error("the plugin sent a login step with nothing to do; the login is dropped", "user", p.user, "process", step.GetProcessId())
+		err = errEmptyStep
+		if id := step.GetProcessId(); id != "" {
+			// The plugin's process ends too: nothing will drive it on.
+			go p.t.cancelAtPlugin(context.WithoutCancel(ctx), id)
+		}
 	}
 	var name string
 	if err == nil && step.GetComplete() != nil {
@@ -252,9 +265,14 @@ func (t *transport) cancelProc(ctx context.Context, p *loginProc) {
 	if step == nil {
 		return
 	}
+	t.cancelAtPlugin(ctx, step.ProcessId)
+}
+
+// cancelAtPlugin ends the plugin's login process processID.
+func (t *transport) cancelAtPlugin(ctx context.Context, processID string) {
 	if client, err := t.client(ctx); err == nil {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		client.CancelLogin(cctx, &pb.LoginProcessRef{ProcessId: step.ProcessId})
+		client.CancelLogin(cctx, &pb.LoginProcessRef{ProcessId: processID})
 		cancel()
 	}
 }
