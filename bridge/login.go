@@ -157,21 +157,10 @@ func (p *loginProc) wait(ctx context.Context, processID string) {
 
 // startLogin begins a login for user on a flow of the plugin.
 func (t *transport) startLogin(ctx context.Context, user, flowID, via string) (*loginProc, error) {
-	t.procMu.Lock()
-	if old, ok := t.procs[user]; ok {
-		old.mu.Lock()
-		stale := time.Since(old.touched) > loginIdle
-		old.mu.Unlock()
-		if !stale {
-			t.procMu.Unlock()
-			return nil, errLoginInProgress
-		}
-		delete(t.procs, user)
-		go t.cancelProc(context.WithoutCancel(ctx), old)
+	p, err := t.claimLogin(ctx, user, via)
+	if err != nil {
+		return nil, err
 	}
-	p := &loginProc{t: t, user: user, via: via, changed: make(chan struct{}), touched: time.Now(), answers: map[string]string{}}
-	t.procs[user] = p
-	t.procMu.Unlock()
 
 	// The login's folder exists from the first step on: the network
 	// library may write there before the login completes.
@@ -195,6 +184,30 @@ func (t *transport) startLogin(ctx context.Context, user, flowID, via string) (*
 		return nil, err
 	}
 	p.setStep(ctx, step, nil)
+	return p, nil
+}
+
+// claimLogin makes user's login in progress, p, before any login process
+// starts at the plugin: one login of a user at a time, whichever way it
+// comes (a command, a chat, an in-band registration). A login in
+// progress is errLoginInProgress, unless it went idle: it is cancelled.
+// endLogin gives the claim back.
+func (t *transport) claimLogin(ctx context.Context, user, via string) (*loginProc, error) {
+	t.procMu.Lock()
+	if old, ok := t.procs[user]; ok {
+		old.mu.Lock()
+		stale := time.Since(old.touched) > loginIdle
+		old.mu.Unlock()
+		if !stale {
+			t.procMu.Unlock()
+			return nil, errLoginInProgress
+		}
+		delete(t.procs, user)
+		go t.cancelProc(context.WithoutCancel(ctx), old)
+	}
+	p := &loginProc{t: t, user: user, via: via, changed: make(chan struct{}), touched: time.Now(), answers: map[string]string{}}
+	t.procs[user] = p
+	t.procMu.Unlock()
 	return p, nil
 }
 
