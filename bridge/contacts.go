@@ -244,6 +244,13 @@ func (s *session) renameContact(ctx context.Context, c *pb.Contact, old, name st
 			t.rosterSetGroups(ctx, l.UserJID, pj.String(), name, "both", e.groups)
 		}
 	}
+	// The rooms the contact is in, where its nick is its name
+	// (room_contact_rename.go).
+	for _, r := range s.rooms.all() {
+		for _, b := range s.renamedContactNick(r, c.UserId, name) {
+			t.send(ctx, b)
+		}
+	}
 	return s.showContact(ctx, c)
 }
 
