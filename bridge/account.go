@@ -196,7 +196,7 @@ func (t *transport) dropAccount(ctx context.Context, client pb.TransportClient, 
 	}
 	if err := del(ctx, t.name, user); err != nil && !errors.Is(err, store.ErrNotFound) {
 		t.log.Error("deleting the login failed", "user", user, "err", err)
-		return fmt.Errorf("the gateway could not delete the login: %w", err)
+		return gatewayFault("the gateway could not delete the login", err)
 	}
 	t.dropLogin(user)
 	s.closeRooms(ctx) // room.go

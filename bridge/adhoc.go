@@ -233,7 +233,14 @@ func (t *transport) handleCommand(ctx context.Context, st *wire.Stanza, user str
 	}
 	var sess *adhocSession
 	if sid != "" {
-		if sess = t.adhoc.get(sid, user); sess == nil || sess.node != node {
+		if sess = t.adhoc.get(sid, user); sess != nil && sess.node != node {
+			// A session of another command (XEP-0050 §4.6): not this
+			// command's to go on with or cancel; it stays open. Before, a
+			// cancel of it was answered canceled and left it open.
+			t.send(ctx, commandError(st, "bad-sessionid", "session "+sid+" is of the "+sess.node+" command, not of "+node))
+			return
+		}
+		if sess == nil {
 			if action == "cancel" {
 				// Always allowed (XEP-0050 §3.4): a session that ended
 				// or expired (a form left open) has nothing to cancel.
@@ -459,6 +466,12 @@ func (t *transport) renderLogin(ctx context.Context, st *wire.Stanza, sid string
 		}
 		writeForm(r, "Log in to "+t.displayName(), instructions, "", step.GetForm().Fields)
 		t.send(ctx, r.Bytes())
+	case step.GetForm() == nil && step.GetDisplay() == nil:
+		// setStep takes a step with nothing set for an error; the
+		// user's request is answered all the same.
+		t.adhoc.drop(sid)
+		t.log.Error("a login step with nothing to show", "user", sess.user)
+		t.done(ctx, st, "login", sid, "error", "The login failed: "+errEmptyStep.Error())
 	case step.GetDisplay() != nil:
 		d := step.GetDisplay()
 		r := cmdReply(st, "login", sid, "executing")

@@ -244,6 +244,13 @@ func (s *session) renameContact(ctx context.Context, c *pb.Contact, old, name st
 			t.rosterSetGroups(ctx, l.UserJID, pj.String(), name, "both", e.groups)
 		}
 	}
+	// The rooms the contact is in, where its nick is its name
+	// (room_contact_rename.go).
+	for _, r := range s.rooms.all() {
+		for _, b := range s.renamedContactNick(r, c.UserId, name) {
+			t.send(ctx, b)
+		}
+	}
 	return s.showContact(ctx, c)
 }
 
@@ -732,6 +739,12 @@ func (t *transport) avatarItems(ctx context.Context, st *wire.Stanza, user, user
 		return
 	}
 	hash := avatarHash(c.Avatar)
+	if !wantsItem(items, hash) {
+		// An older avatar, by its hash: gone. The client reads the
+		// metadata again and asks for the current one.
+		t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "this contact's avatar changed; read its metadata again"))
+		return
+	}
 	r := wire.Result(st)
 	r.Start("pubsub", nsPubSub).Start("items", "").Attr("node", node).Start("item", "").Attr("id", hash)
 	if node == nsAvatarMeta {
@@ -740,6 +753,22 @@ func (t *transport) avatarItems(ctx context.Context, st *wire.Stanza, user, user
 		r.Leaf("data", nsAvatarData, base64.StdEncoding.EncodeToString(c.Avatar))
 	}
 	t.send(ctx, r.Bytes())
+}
+
+// wantsItem reports whether an XEP-0060 items request is for the item id:
+// it names no item (all of them), or names this one.
+func wantsItem(items *wire.Element, id string) bool {
+	named := false
+	for _, it := range items.Children {
+		if it.XMLName.Local != "item" {
+			continue
+		}
+		if it.Attr("id") == id {
+			return true
+		}
+		named = true
+	}
+	return !named
 }
 
 // userInfo asks the network for a contact's profile.

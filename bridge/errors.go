@@ -46,12 +46,34 @@ func (t *transport) notRegistered(ctx context.Context, st *wire.Stanza) {
 	t.send(ctx, wire.ErrorReply(st, wire.RegistrationRequired, "register with "+t.domain+" first"))
 }
 
-// reply gives the XMPP error for a failed plugin call: the plugin's typed
-// error, or service-unavailable when the plugin is down.
+// gatewayError is a failure of the gateway's own (its store, its disk),
+// not of the plugin or the network.
+type gatewayError struct {
+	text string
+	err  error
+}
+
+func (e *gatewayError) Error() string { return e.text + ": " + e.err.Error() }
+func (e *gatewayError) Unwrap() error { return e.err }
+
+// gatewayFault wraps err, a failure of the gateway itself, with what the
+// user reads of it. reply makes it internal-server-error (RFC 6120
+// §8.3.3.8): service-unavailable, which a plugin or network away gets,
+// tells a client the service is not there, to try elsewhere or later.
+func gatewayFault(text string, err error) error {
+	return &gatewayError{text: text, err: err}
+}
+
+// reply gives the XMPP error for a failed call: the plugin's typed
+// error, service-unavailable when the plugin is down, or
+// internal-server-error for the gateway's own failure.
 func reply(err error) (wire.Condition, string) {
 	switch {
 	case errors.Is(err, errConflict), errors.Is(err, errLoginInProgress):
 		return wire.Conflict, err.Error()
+	}
+	if ge := (*gatewayError)(nil); errors.As(err, &ge) {
+		return wire.InternalServerError, err.Error()
 	}
 	var se *sdk.Error
 	if errors.As(err, &se) {

@@ -22,6 +22,11 @@ var errLoginInProgress = errors.New("a login is already in progress; finish or c
 // new one took over.
 var errLoginCancelled = errors.New("the login was cancelled")
 
+// errEmptyStep ends a login whose plugin sent a step with nothing in it:
+// no form, display or completion to show, it left the user's request
+// unanswered and the login open until it went idle.
+var errEmptyStep = errors.New("the plugin sent a login step with nothing to do; try again or tell the gateway's administrator")
+
 // loginProc is one user's login in progress, driven through ad-hoc
 // commands or chat. The gateway, not the client, waits on display steps
 // (QR codes, pairing codes), so the login completes even when the client
@@ -76,6 +81,14 @@ func (p *loginProc) setStep(ctx context.Context, step *pb.LoginStep, err error) 
 	p.mu.Unlock()
 	if finished {
 		return
+	}
+	if err == nil && step.GetForm() == nil && step.GetDisplay() == nil && step.GetComplete() == nil {
+		p.t.log.Error("the plugin sent a login step with nothing to do; the login is dropped", "user", p.user, "process", step.GetProcessId())
+		err = errEmptyStep
+		if id := step.GetProcessId(); id != "" {
+			// The plugin's process ends too: nothing will drive it on.
+			go p.t.cancelAtPlugin(context.WithoutCancel(ctx), id)
+		}
 	}
 	var name string
 	if err == nil && step.GetComplete() != nil {
@@ -144,21 +157,10 @@ func (p *loginProc) wait(ctx context.Context, processID string) {
 
 // startLogin begins a login for user on a flow of the plugin.
 func (t *transport) startLogin(ctx context.Context, user, flowID, via string) (*loginProc, error) {
-	t.procMu.Lock()
-	if old, ok := t.procs[user]; ok {
-		old.mu.Lock()
-		stale := time.Since(old.touched) > loginIdle
-		old.mu.Unlock()
-		if !stale {
-			t.procMu.Unlock()
-			return nil, errLoginInProgress
-		}
-		delete(t.procs, user)
-		go t.cancelProc(context.WithoutCancel(ctx), old)
+	p, err := t.claimLogin(ctx, user, via)
+	if err != nil {
+		return nil, err
 	}
-	p := &loginProc{t: t, user: user, via: via, changed: make(chan struct{}), touched: time.Now(), answers: map[string]string{}}
-	t.procs[user] = p
-	t.procMu.Unlock()
 
 	// The login's folder exists from the first step on: the network
 	// library may write there before the login completes.
@@ -182,6 +184,30 @@ func (t *transport) startLogin(ctx context.Context, user, flowID, via string) (*
 		return nil, err
 	}
 	p.setStep(ctx, step, nil)
+	return p, nil
+}
+
+// claimLogin makes user's login in progress, p, before any login process
+// starts at the plugin: one login of a user at a time, whichever way it
+// comes (a command, a chat, an in-band registration). A login in
+// progress is errLoginInProgress, unless it went idle: it is cancelled.
+// endLogin gives the claim back.
+func (t *transport) claimLogin(ctx context.Context, user, via string) (*loginProc, error) {
+	t.procMu.Lock()
+	if old, ok := t.procs[user]; ok {
+		old.mu.Lock()
+		stale := time.Since(old.touched) > loginIdle
+		old.mu.Unlock()
+		if !stale {
+			t.procMu.Unlock()
+			return nil, errLoginInProgress
+		}
+		delete(t.procs, user)
+		go t.cancelProc(context.WithoutCancel(ctx), old)
+	}
+	p := &loginProc{t: t, user: user, via: via, changed: make(chan struct{}), touched: time.Now(), answers: map[string]string{}}
+	t.procs[user] = p
+	t.procMu.Unlock()
 	return p, nil
 }
 
@@ -252,9 +278,14 @@ func (t *transport) cancelProc(ctx context.Context, p *loginProc) {
 	if step == nil {
 		return
 	}
+	t.cancelAtPlugin(ctx, step.ProcessId)
+}
+
+// cancelAtPlugin ends the plugin's login process processID.
+func (t *transport) cancelAtPlugin(ctx context.Context, processID string) {
 	if client, err := t.client(ctx); err == nil {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		client.CancelLogin(cctx, &pb.LoginProcessRef{ProcessId: step.ProcessId})
+		client.CancelLogin(cctx, &pb.LoginProcessRef{ProcessId: processID})
 		cancel()
 	}
 }
@@ -290,7 +321,7 @@ func (t *transport) completeLogin(ctx context.Context, user string, done *pb.Com
 	}
 	if err := t.db.PutLogin(ctx, l); err != nil {
 		t.log.Error("storing the login failed", "user", user, "err", err)
-		return store.Login{}, fmt.Errorf("the gateway could not store the login: %w", err)
+		return store.Login{}, gatewayFault("the gateway could not store the login", err)
 	}
 	if relogin && dir != "" && prev.DataDir != dir {
 		// The new process's folder is the login's now: the plugin drops

@@ -109,7 +109,7 @@ func (t *transport) newLoginDir(user string) (name, path string, err error) {
 	path, err = t.makeLoginDir(name)
 	if err != nil {
 		t.log.Error("creating a login folder failed", "user", user, "err", err)
-		return "", "", fmt.Errorf("the gateway could not create the login's folder: %w", err)
+		return "", "", gatewayFault("the gateway could not create the login's folder", err)
 	}
 	return name, path, nil
 }

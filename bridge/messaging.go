@@ -625,13 +625,30 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 			unsupported("corrections")
 			return
 		}
-		ref, ok := target(m.replace)
-		if !ok {
+		ref, err := t.lookupXMPP(ctx, login.LoginID, chatID, m.replace)
+		if err != nil {
+			// An earlier correction's id (correction_chain.go).
+			ref, err = t.correctedOriginal(login.LoginID, chatID, m.replace)
+		}
+		if err != nil {
+			fail(wire.ItemNotFound, "the gateway does not know the message "+m.replace)
 			return
 		}
 		text, spans := userText(caps, m.body)
 		cmd.Action = &pb.Command_Edit{Edit: &pb.EditMessage{TargetId: ref.RemoteID, TargetMeta: ref.Meta, Text: text, Spans: spans}}
 		edited, editedText = ref, m.body
+		// A correction of this one right behind it waits for it to be
+		// recorded (keepCorrection, in the result handler).
+		var keys []string
+		for _, k := range []string{m.originID, m.id} {
+			if k != "" {
+				keys = append(keys, sendKey(login.LoginID, chatID, k))
+			}
+		}
+		if len(keys) > 0 {
+			corrected, end := s.sending.start(keys...), txnDone
+			txnDone = func() { end(); corrected() }
+		}
 	default:
 		text, spans := userText(caps, m.body)
 		send := &pb.SendMessage{Text: text, Spans: spans}
@@ -720,6 +737,7 @@ func (s *session) userMessage(ctx context.Context, st *wire.Stanza, m userMessag
 		t.recordTxn(ctx, login.LoginID, txn)
 		if edited.RemoteID != "" {
 			t.recent.retext(chatKey(login.LoginID, chatID), editedText, edited.ID, edited.OriginID)
+			t.keepCorrection(ctx, login.LoginID, chatID, edited, m.originID, m.id)
 		}
 		if m.sent != nil {
 			m.sent(r, nil)

@@ -126,7 +126,7 @@ func (s *session) shareOwnAvatar(ctx context.Context) error {
 		return errors.New(r.Error.Text)
 	}
 	if err := t.db.SetAvatarSharing(ctx, t.name, s.user, true, hash); err != nil {
-		return fmt.Errorf("the gateway could not store it: %w", err)
+		return gatewayFault("the gateway could not store it", err)
 	}
 	s.mu.Lock()
 	s.login.SharedAvatar = hash

@@ -30,6 +30,15 @@ func (t *transport) registerForm(ctx context.Context, st *wire.Stanza, user stri
 		t.send(ctx, r.Bytes())
 		return
 	}
+	// The form comes from a login process at the plugin: one of the
+	// user's logins at a time, as any other.
+	p, err := t.claimLogin(ctx, user, "register")
+	if err != nil {
+		cond, text := reply(err)
+		t.send(ctx, wire.ErrorReply(st, cond, text))
+		return
+	}
+	defer t.endLogin(p)
 	client, err := t.client(ctx)
 	if err != nil {
 		cond, text := reply(err)
@@ -157,6 +166,15 @@ func (t *transport) register(ctx context.Context, st *wire.Stanza, user string, 
 		cond, text := reply(err)
 		t.send(ctx, wire.ErrorReply(st, cond, text))
 	}
+	// One login of a user at a time, as startLogin has it: the second
+	// of two is refused, not a second process at the plugin. The claim
+	// goes when this one ends (its folder is this function's).
+	p, err := t.claimLogin(ctx, user, "register")
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer t.endLogin(p)
 	client, err := t.client(ctx)
 	if err != nil {
 		fail(err)

@@ -27,7 +27,7 @@ func (t *transport) resyncRoster(ctx context.Context, user string) (string, erro
 	l := s.Login()
 	puppets, err := t.db.ListPuppets(t.name, l.LoginID)
 	if err != nil {
-		return "", fmt.Errorf("the gateway could not read your contacts: %w", err)
+		return "", gatewayFault("the gateway could not read your contacts", err)
 	}
 	write := t.privileges().rosterWrite()
 	// Without reading the roster every contact is set again, which

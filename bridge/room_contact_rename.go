@@ -1,0 +1,33 @@
+package bridge
+
+import "passerelle.im/passerelle/bridge/muc"
+
+// renamedContactNick is the occupant nick change a contact's rename makes
+// in room r (XEP-0045 §7.6: unavailable with 303 and the new nick, then
+// available under it), for each joined resource. Only a member whose nick
+// came from the contact's name (memberNames: it has no nick in the
+// group) is renamed: a group nick is the group's own, which the rename
+// does not change. Before, the old name stayed until the room's next
+// sync.
+func (s *session) renamedContactNick(r *room, id, name string) [][]byte {
+	if name == "" {
+		name = id // as memberNames
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m, ok := r.members[id]
+	if !ok || m.GetNick() != "" || r.names[id] == name {
+		return nil
+	}
+	before := r.occupantLocked(s, id)
+	r.names[id] = name
+	now, changed := r.nicks.Assign(id, name)
+	if !changed {
+		return nil
+	}
+	var out [][]byte
+	for _, res := range r.resourcesLocked() {
+		out = append(out, muc.NickChange(r.jid, s.user+"/"+res, before, now, false)...)
+	}
+	return out
+}
