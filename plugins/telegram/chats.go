@@ -254,7 +254,8 @@ func readOnlyLimits() sdk.ChatLimits {
 
 // ChatLimits: a channel the user cannot post in is read-only, and so is
 // a group whose default rights, or the user's own restriction, forbid
-// members to send.
+// members to send; otherwise a group's features are narrowed by the
+// user's rights there (chatrights.go), a forum's topic by the forum's.
 func (s *Session) ChatLimits(ctx context.Context, chat string) (sdk.ChatLimits, error) {
 	if s.bot != nil {
 		return s.bot.ChatLimits(ctx, chat)
@@ -267,26 +268,23 @@ func (s *Session) ChatLimits(ctx context.Context, chat string) (sdk.ChatLimits, 
 	if err != nil {
 		return sdk.ChatLimits{}, nil
 	}
-	if kind == peerChat {
+	switch kind {
+	case peerChat:
 		if c, ok := s.peers.chat(n); ok && !canPostChat(c) {
 			return readOnlyLimits(), nil
 		}
-		return sdk.ChatLimits{}, nil
-	}
-	if kind != peerChannel {
-		return sdk.ChatLimits{}, nil
-	}
-	c, ok := s.peers.channel(n)
-	if ok && !canPost(c) {
-		return readOnlyLimits(), nil
-	}
-	if topic != 0 {
-		// A closed topic is for the forum's admins only.
-		if t, ok := s.topics.get(chat); ok && t.closed && !s.mayPostClosed(n) {
+	case peerChannel:
+		if c, ok := s.peers.channel(n); ok && !canPost(c) {
 			return readOnlyLimits(), nil
 		}
+		// A closed topic is for the forum's admins only.
+		if t, ok := s.topics.get(chat); topic != 0 && ok && t.closed && !s.mayPostClosed(n) {
+			return readOnlyLimits(), nil
+		}
+	default:
+		return sdk.ChatLimits{}, nil
 	}
-	return sdk.ChatLimits{}, nil
+	return sdk.ChatLimits{Features: s.rightsFeatures(kind, n)}, nil
 }
 
 // MemberLimit bounds the members a supergroup's ChatInfo lists (the most
