@@ -31,7 +31,8 @@ var (
 // everything; an admin their admin rights and what every member may; a
 // member what the group's default rights leave (change_info: the name,
 // description, picture and timer; invite_users; pin_messages;
-// send_polls; send_media), never removals, bans or roles. They were all
+// send_polls; send_media), never removals, bans or roles; a forum's
+// topic as its forum, but for what is the forum's alone. They were all
 // the transport's, whatever the rights.
 func TestUserRightsFeatures(t *testing.T) {
 	srv := newFake(t)
@@ -45,6 +46,9 @@ func TestUserRightsFeatures(t *testing.T) {
 	srv.AddChannel(tgfake.Channel{ID: 921, Title: "Super admin", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID, Admins: []int64{alice.ID},
 		AdminsInvite: true, AdminsChangeInfo: true, AdminsPin: true, DefaultRights: strict})
 	srv.AddChannel(tgfake.Channel{ID: 922, Title: "Super open", Members: []int64{alice.ID, bob.ID}, Creator: bob.ID})
+	srv.AddChannel(tgfake.Channel{ID: 923, Title: "Forum", Forum: true, Members: []int64{alice.ID, bob.ID}, Creator: bob.ID,
+		AdminsChangeInfo: true})
+	lunch := srv.CreateTopic(923, bob.ID, "Lunch")
 	s, _, _, _ := connectAlice(t, srv)
 	ctx := ctxT(t)
 	if _, err := s.ChatList(ctx); err != nil {
@@ -53,6 +57,11 @@ func TestUserRightsFeatures(t *testing.T) {
 	for chat, want := range map[string]featureSet{
 		"-77": allRights, "-90": strictMember, "-91": allRights,
 		"-100920": strictMember, "-100921": allRights, "-100922": memberRights,
+		// A topic's description, picture and timer are the forum's; its
+		// name is the topic's creator's and manage_topics', which
+		// Telegram judges.
+		"-100923":                     {invite: true, pin: true, polls: true, files: true},
+		topicChatID("-100923", lunch): {name: true, invite: true, pin: true, polls: true, files: true},
 	} {
 		l, err := s.ChatLimits(ctx, chat)
 		if err != nil || l.ReadOnly {

@@ -255,7 +255,8 @@ func readOnlyLimits() sdk.ChatLimits {
 // ChatLimits: a channel the user cannot post in is read-only, and so is
 // a group whose default rights, or the user's own restriction, forbid
 // members to send; otherwise a group's features are narrowed by the
-// user's rights there (chatrights.go), a forum's topic by the forum's.
+// user's rights there (chatrights.go), a forum's topic by the forum's
+// but for what is the forum's alone.
 func (s *Session) ChatLimits(ctx context.Context, chat string) (sdk.ChatLimits, error) {
 	if s.bot != nil {
 		return s.bot.ChatLimits(ctx, chat)
@@ -284,7 +285,20 @@ func (s *Session) ChatLimits(ctx context.Context, chat string) (sdk.ChatLimits, 
 	default:
 		return sdk.ChatLimits{}, nil
 	}
-	return sdk.ChatLimits{Features: s.rightsFeatures(kind, n)}, nil
+	f := s.rightsFeatures(kind, n)
+	if topic != 0 && f != nil {
+		narrowTopic(f)
+	}
+	return sdk.ChatLimits{Features: f}, nil
+}
+
+// narrowTopic leaves out of a topic's features what is its forum's, in
+// the forum's room: leaving, the description, the picture, the timer.
+// Renaming the topic is not change_info's but the topic's creator's and
+// manage_topics': Telegram judges.
+func narrowTopic(f *pb.Features) {
+	f.LeaveChat, f.GroupTopic, f.GroupAvatar, f.ChatTimer = false, false, false, false
+	f.GroupName = true
 }
 
 // MemberLimit bounds the members a supergroup's ChatInfo lists (the most
