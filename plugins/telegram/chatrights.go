@@ -137,6 +137,9 @@ func (s *Session) rightsFeatures(kind peerKind, n int64) *pb.Features {
 // told again whenever the group is (new rights, new default rights, a
 // service message).
 func (s *Session) limitChatEvents(ctx context.Context, evs []*pb.Event) {
+	if s.bot != nil {
+		return // bot mode's chat events are its own
+	}
 	for _, ev := range evs {
 		c := ev.GetChat().GetChat()
 		if c == nil || c.Type == pb.ChatType_CHAT_TYPE_DIRECT || c.Features != nil {
