@@ -94,26 +94,28 @@ func (s *Session) channelGone(gen int, id int64) {
 const forbiddenText = "Telegram no longer lets you in this group (banned or removed, or a private group you left)"
 
 // basicGroupRightsEvents answer updateChatDefaultBannedRights of a basic
-// group (a supergroup's change comes as updateChannel): its members may
-// now send, or not, so the room is described again, read-only or open.
+// group (a supergroup's change comes as updateChannel, or as this with
+// its peer): its members may now send, or not, change its info, pin...
+// so the room is described again, read-only or open, with what the user
+// may do there.
 func (s *Session) basicGroupRightsEvents(ctx context.Context, u *tg.UpdateChatDefaultBannedRights) []*pb.Event {
-	p, ok := u.Peer.(*tg.PeerChat)
-	if !ok {
-		return nil
-	}
-	if c, ok := s.peers.chat(p.ChatID); ok {
+	switch p := u.Peer.(type) {
+	case *tg.PeerChat:
+		if c, ok := s.peers.chat(p.ChatID); ok {
+			cp := *c
+			cp.DefaultBannedRights = u.DefaultBannedRights
+			s.peers.add(nil, []tg.ChatClass{&cp})
+		}
+		return s.describeAgain(ctx, chatID(p.ChatID))
+	case *tg.PeerChannel:
+		c, ok := s.peers.channel(p.ChannelID)
+		if !ok {
+			return nil
+		}
 		cp := *c
 		cp.DefaultBannedRights = u.DefaultBannedRights
 		s.peers.add(nil, []tg.ChatClass{&cp})
+		return s.toTopics(s.describeAgain(ctx, channelID(p.ChannelID)))
 	}
-	chat := chatID(p.ChatID)
-	info, err := s.ChatInfo(ctx, chat)
-	if err != nil {
-		s.n.log().Warn("telegram: a group's new rights not read", "login", s.login.LoginID, "chat", chat, "err", err)
-		if info = s.chatOf(chat); info == nil {
-			return nil
-		}
-		info.Members = []*pb.Member{s.member(userID(s.self))}
-	}
-	return []*pb.Event{{ChatId: chat, ChatType: info.Type, Payload: &pb.Event_Chat{Chat: &pb.ChatEvent{Chat: info}}}}
+	return nil
 }

@@ -254,7 +254,9 @@ func readOnlyLimits() sdk.ChatLimits {
 
 // ChatLimits: a channel the user cannot post in is read-only, and so is
 // a group whose default rights, or the user's own restriction, forbid
-// members to send.
+// members to send; otherwise a group's features are narrowed by the
+// user's rights there (chatrights.go), a forum's topic by the forum's
+// but for what is the forum's alone.
 func (s *Session) ChatLimits(ctx context.Context, chat string) (sdk.ChatLimits, error) {
 	if s.bot != nil {
 		return s.bot.ChatLimits(ctx, chat)
@@ -267,26 +269,36 @@ func (s *Session) ChatLimits(ctx context.Context, chat string) (sdk.ChatLimits, 
 	if err != nil {
 		return sdk.ChatLimits{}, nil
 	}
-	if kind == peerChat {
+	switch kind {
+	case peerChat:
 		if c, ok := s.peers.chat(n); ok && !canPostChat(c) {
 			return readOnlyLimits(), nil
 		}
-		return sdk.ChatLimits{}, nil
-	}
-	if kind != peerChannel {
-		return sdk.ChatLimits{}, nil
-	}
-	c, ok := s.peers.channel(n)
-	if ok && !canPost(c) {
-		return readOnlyLimits(), nil
-	}
-	if topic != 0 {
-		// A closed topic is for the forum's admins only.
-		if t, ok := s.topics.get(chat); ok && t.closed && !s.mayPostClosed(n) {
+	case peerChannel:
+		if c, ok := s.peers.channel(n); ok && !canPost(c) {
 			return readOnlyLimits(), nil
 		}
+		// A closed topic is for the forum's admins only.
+		if t, ok := s.topics.get(chat); topic != 0 && ok && t.closed && !s.mayPostClosed(n) {
+			return readOnlyLimits(), nil
+		}
+	default:
+		return sdk.ChatLimits{}, nil
 	}
-	return sdk.ChatLimits{}, nil
+	f := s.rightsFeatures(kind, n)
+	if topic != 0 && f != nil {
+		narrowTopic(f)
+	}
+	return sdk.ChatLimits{Features: f}, nil
+}
+
+// narrowTopic leaves out of a topic's features what is its forum's, in
+// the forum's room: leaving, the description, the picture, the timer.
+// Renaming the topic is not change_info's but the topic's creator's and
+// manage_topics': Telegram judges.
+func narrowTopic(f *pb.Features) {
+	f.LeaveChat, f.GroupTopic, f.GroupAvatar, f.ChatTimer = false, false, false, false
+	f.GroupName = true
 }
 
 // MemberLimit bounds the members a supergroup's ChatInfo lists (the most

@@ -130,6 +130,7 @@ func (s *Session) emitEvents(ctx context.Context, evs []*pb.Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
+	s.limitChatEvents(ctx, evs) // chatrights.go
 	for _, ev := range evs[:len(evs)-1] {
 		ev.LoginId = s.login.LoginID
 		s.n.host.Emit(ev)

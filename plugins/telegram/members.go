@@ -250,8 +250,10 @@ func (s *Session) emitMembers(evs []*pb.Event) {
 
 // participantEvents are the rights changes Telegram reports as updates:
 // a basic group's admin named or dismissed (to every member), a
-// supergroup member's new rights (when Telegram sends them).
-func (s *Session) participantEvents(u tg.UpdateClass) []*pb.Event {
+// supergroup member's new rights (when Telegram sends them). The user's
+// own change describes the group again too, with what they may do there
+// now (chatrights.go).
+func (s *Session) participantEvents(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 	switch u := u.(type) {
 	case *tg.UpdateChatParticipantAdmin:
 		chat := chatID(u.ChatID)
@@ -259,7 +261,12 @@ func (s *Session) participantEvents(u tg.UpdateClass) []*pb.Event {
 		if u.IsAdmin {
 			m.Affiliation, m.Role = pb.Affiliation_AFFILIATION_ADMIN, pb.Role_ROLE_MODERATOR
 		}
-		return []*pb.Event{roleChanged(chat, s.peers.chatType(chat), m)}
+		evs := []*pb.Event{roleChanged(chat, s.peers.chatType(chat), m)}
+		if u.UserID == s.self {
+			s.selfAdmin(u.ChatID, u.IsAdmin)
+			evs = append(evs, s.describeAgain(ctx, chat)...)
+		}
+		return evs
 	case *tg.UpdateChannelParticipant:
 		chat := channelID(u.ChannelID)
 		if u.PrevParticipant == nil {
@@ -281,7 +288,12 @@ func (s *Session) participantEvents(u tg.UpdateClass) []*pb.Event {
 				m.Role = pb.Role_ROLE_VISITOR
 			}
 		}
-		return s.toTopics([]*pb.Event{roleChanged(chat, s.peers.chatType(chat), m)})
+		evs := []*pb.Event{roleChanged(chat, s.peers.chatType(chat), m)}
+		if u.UserID == s.self {
+			s.selfParticipant(u.ChannelID, u.NewParticipant)
+			evs = append(evs, s.describeAgain(ctx, chat)...)
+		}
+		return s.toTopics(evs)
 	}
 	return nil
 }
@@ -292,4 +304,42 @@ func (s *Session) userName(id int64) string {
 		return n
 	}
 	return userID(id)
+}
+
+// selfAdmin notes in the cache that the user was named an admin of a
+// basic group, or dismissed (updateChatParticipantAdmin says no
+// rights: a basic group's admins have them all but naming admins),
+// until Telegram's object of the group says them.
+func (s *Session) selfAdmin(group int64, admin bool) {
+	c, ok := s.peers.chat(group)
+	if !ok || isAdmin(c.AdminRights) == admin {
+		return
+	}
+	cp := *c
+	cp.AdminRights = tg.ChatAdminRights{}
+	if admin {
+		cp.AdminRights = tg.ChatAdminRights{ChangeInfo: true, DeleteMessages: true, BanUsers: true, InviteUsers: true,
+			PinMessages: true, ManageCall: true}
+	}
+	s.peers.add(nil, []tg.ChatClass{&cp})
+}
+
+// selfParticipant notes in the cache the user's new standing in a
+// supergroup or channel: their admin rights, their restriction.
+func (s *Session) selfParticipant(channel int64, p tg.ChannelParticipantClass) {
+	c, ok := s.peers.channel(channel)
+	if !ok {
+		return
+	}
+	cp := *c
+	cp.Creator, cp.AdminRights, cp.BannedRights = false, tg.ChatAdminRights{}, tg.ChatBannedRights{}
+	switch p := p.(type) {
+	case *tg.ChannelParticipantCreator:
+		cp.Creator, cp.AdminRights = true, p.AdminRights
+	case *tg.ChannelParticipantAdmin:
+		cp.AdminRights = p.AdminRights
+	case *tg.ChannelParticipantBanned:
+		cp.BannedRights = p.BannedRights
+	}
+	s.peers.add(nil, []tg.ChatClass{&cp})
 }

@@ -236,7 +236,7 @@ func TestParticipantUpdates(t *testing.T) {
 	s.peers.add([]tg.UserClass{&tg.User{ID: 1003, FirstName: "Carol"}}, nil)
 	one := func(u tg.UpdateClass) *pb.Event {
 		t.Helper()
-		evs := s.participantEvents(u)
+		evs := s.participantEvents(t.Context(), u)
 		if len(evs) != 1 {
 			t.Fatalf("%T: %d events, want one", u, len(evs))
 		}
@@ -265,7 +265,7 @@ func TestParticipantUpdates(t *testing.T) {
 		{ChannelID: 610, UserID: 1003, PrevParticipant: was}, // a departure
 		{ChannelID: 610, UserID: 1003, PrevParticipant: was, NewParticipant: &tg.ChannelParticipantBanned{Peer: &tg.PeerUser{UserID: 1003}, BannedRights: tg.ChatBannedRights{ViewMessages: true}}}, // a ban
 	} {
-		if evs := s.participantEvents(u); len(evs) != 0 {
+		if evs := s.participantEvents(t.Context(), u); len(evs) != 0 {
 			t.Errorf("%+v: %v, want none (its service message says it)", u, evs)
 		}
 	}

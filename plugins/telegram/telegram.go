@@ -46,22 +46,11 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		return nil, err
 	}
 	n.cfg, n.host = cfg, host
-	// User accounts and bots share the transport's features; what one
-	// kind of login lacks it answers UNSUPPORTED, and bot mode narrows
-	// each chat to what a bot may do (ChatLimits).
-	features := botmode.Features()
-	proto.Merge(features, &pb.Features{
-		Replies: true, Attachments: true, Formatting: true, Presence: true,
-		Groups: true, Avatars: true,
-	})
-	// A Premium account sets several reactions on a message: each login
-	// says whether it has one only (a bot, an account without Premium).
-	features.SingleReaction = false
 	return &pb.Capabilities{
 		Network:            "telegram",
 		DisplayName:        "Telegram",
 		Version:            Version,
-		Features:           features,
+		Features:           transportFeatures(),
 		MaxTextBytes:       4096 * 4, // 4096 characters
 		MaxAttachmentBytes: MaxFileBytes,
 		// Telegram's edit_time_limit, 48 h; Saved Messages has none. The
@@ -72,6 +61,22 @@ func (n *Network) Init(_ context.Context, req sdk.InitRequest, host sdk.Host) (*
 		IdentifierPrompt:      "Phone number or @username",
 		IdentifierDescription: "A phone number in international form (+33612345678) or a Telegram @username.",
 	}, nil
+}
+
+// transportFeatures are the transport's features (new each time). User
+// accounts and bots share them; what one kind of login lacks it answers
+// UNSUPPORTED, and each chat is narrowed to what the login may do there
+// (ChatLimits: the bot's rights, the user's).
+func transportFeatures() *pb.Features {
+	features := botmode.Features()
+	proto.Merge(features, &pb.Features{
+		Replies: true, Attachments: true, Formatting: true, Presence: true,
+		Groups: true, Avatars: true,
+	})
+	// A Premium account sets several reactions on a message: each login
+	// says whether it has one only (a bot, an account without Premium).
+	features.SingleReaction = false
+	return features
 }
 
 // LoginFlows offers the phone number, the QR code and a bot token.

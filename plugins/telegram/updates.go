@@ -52,8 +52,16 @@ func (s *Session) handle(ctx context.Context, u tg.UpdatesClass) error {
 	return nil
 }
 
-// convert turns one update into events.
+// convert turns one update into events, a group's chat events with
+// the features the user has there now (chatrights.go).
 func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
+	evs := s.updateEvents(ctx, u)
+	s.limitChatEvents(ctx, evs)
+	return evs
+}
+
+// updateEvents turns one update into events.
+func (s *Session) updateEvents(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 	switch u := u.(type) {
 	case *tg.UpdateNewMessage:
 		return s.messageEvents(ctx, u.Message, false)
@@ -135,7 +143,7 @@ func (s *Session) convert(ctx context.Context, u tg.UpdateClass) []*pb.Event {
 	case *tg.UpdateChatDefaultBannedRights:
 		return s.basicGroupRightsEvents(ctx, u)
 	case *tg.UpdateChatParticipantAdmin, *tg.UpdateChannelParticipant:
-		return s.participantEvents(u) // members.go
+		return s.participantEvents(ctx, u) // members.go
 	case *tg.UpdatePeerBlocked:
 		return s.blockEvents(u) // contacts.go
 	case *tg.UpdateContactsReset:

@@ -35,6 +35,9 @@ type Channel struct {
 	// AdminsPin: only admins may pin messages (the default rights
 	// without pin_messages); a broadcast channel is always so.
 	AdminsPin bool
+	// DefaultRights are more of the default banned rights (send_polls,
+	// send_media...), with those the three above say.
+	DefaultRights tg.ChatBannedRights
 	// Restricted are members who may read, not send (banned rights
 	// send_messages); Banned, people kept out (view_messages).
 	Restricted []int64
@@ -83,8 +86,14 @@ func (c *Channel) tg(viewer int64) *tg.Channel {
 		Forum: c.Forum, Creator: viewer == c.Creator, Photo: chatPhoto(c.photoID), Date: 1, Username: c.Username,
 		Left: !slices.Contains(c.Members, viewer)}
 	if slices.Contains(c.Admins, viewer) {
-		out.AdminRights = tg.ChatAdminRights{PostMessages: true, EditMessages: true, DeleteMessages: true, BanUsers: true}
-		out.AdminRights.SetFlags()
+		out.AdminRights = adminRights()
+	}
+	if slices.Contains(c.Restricted, viewer) {
+		out.BannedRights = tg.ChatBannedRights{SendMessages: true}
+		out.BannedRights.SetFlags()
+	}
+	if !c.Broadcast {
+		out.DefaultBannedRights = defaultRights(c.DefaultRights, c.AdminsInvite, c.AdminsChangeInfo, c.AdminsPin)
 	}
 	out.SetFlags()
 	return out

@@ -315,6 +315,9 @@ type Group struct {
 	// AdminsPin: only admins may pin messages (the default rights
 	// without pin_messages).
 	AdminsPin bool
+	// DefaultRights are more of the default banned rights (send_polls,
+	// send_media...), with those the three above say.
+	DefaultRights tg.ChatBannedRights
 	// InviteHash is the group's private invite link, t.me/+InviteHash,
 	// with InviteExpired, InviteRequest and Requests as a Channel's
 	// (invite.go).
@@ -331,7 +334,11 @@ type Group struct {
 // copy.
 func (g *Group) tg(viewer int64) *tg.Chat {
 	c := &tg.Chat{ID: g.ID, Title: g.Title, ParticipantsCount: len(g.Members), Photo: chatPhoto(g.photoID),
-		Date: max(g.Date, 1), Creator: viewer == g.Creator}
+		Date: max(g.Date, 1), Creator: viewer == g.Creator,
+		DefaultBannedRights: defaultRights(g.DefaultRights, g.AdminsInvite, g.AdminsChangeInfo, g.AdminsPin)}
+	if slices.Contains(g.Admins, viewer) {
+		c.AdminRights = adminRights()
+	}
 	c.SetFlags()
 	return c
 }
