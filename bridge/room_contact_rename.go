@@ -19,7 +19,18 @@ func (s *session) renamedContactNick(r *room, id, name string) [][]byte {
 	if !ok || m.GetNick() != "" || r.names[id] == name {
 		return nil
 	}
-	before := r.occupantLocked(s, id)
+	return r.renameLocked(s, id, name)
+}
+
+// renameLocked gives member id the name name and, when that changes
+// their nick, the XEP-0045 §7.6 nick change each of the user's joined
+// resources is to see. Call with r.mu held.
+func (r *room) renameLocked(s *session, id, name string) [][]byte {
+	return r.renameFromLocked(s, id, r.occupantLocked(s, id), name)
+}
+
+// renameFromLocked is renameLocked for a member who was before.
+func (r *room) renameFromLocked(s *session, id string, before muc.Occupant, name string) [][]byte {
 	r.names[id] = name
 	now, changed := r.nicks.Assign(id, name)
 	if !changed {

@@ -273,19 +273,10 @@ func (s *session) memberEvent(r *room, me *pb.MemberEvent) [][]byte {
 		if !had {
 			return nil
 		}
+		// The occupant as they were: occupantLocked reads r.members.
 		before := r.occupantLocked(s, id)
 		r.members[id] = m
-		name := s.memberNames([]*pb.Member{m})[id]
-		r.names[id] = name
-		now, changed := r.nicks.Assign(id, name)
-		if !changed {
-			return nil
-		}
-		var out [][]byte
-		for _, res := range r.resourcesLocked() {
-			out = append(out, muc.NickChange(r.jid, s.user+"/"+res, before, now, false)...)
-		}
-		return out
+		return r.renameFromLocked(s, id, before, s.memberNames([]*pb.Member{m})[id])
 	case pb.MemberEvent_KIND_LEFT, pb.MemberEvent_KIND_KICKED, pb.MemberEvent_KIND_BANNED:
 		if kind == pb.MemberEvent_KIND_BANNED {
 			if r.banned == nil {
