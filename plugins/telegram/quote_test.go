@@ -92,3 +92,25 @@ func TestReplyToAnotherChatNoQuote(t *testing.T) {
 		t.Errorf("a reply to another chat: %v, want a plain message", got)
 	}
 }
+
+// A correction changes the text a later reply quotes; the message's
+// author stays as seen.
+func TestReplyQuoteAfterEdit(t *testing.T) {
+	s, _ := unitSession(t)
+	ctx := context.Background()
+	s.peers.add([]tg.UserClass{&tg.User{ID: 1002, AccessHash: 2, FirstName: "Bob"}}, nil)
+	bobPeer := &tg.PeerUser{UserID: 1002}
+	m := &tg.Message{ID: 7, PeerID: bobPeer, FromID: bobPeer, Date: 1700000000, Message: "first words"}
+	s.messageEvents(ctx, m, false)
+	e := &tg.Message{ID: 7, PeerID: bobPeer, FromID: bobPeer, Date: 1700000000, EditDate: 1700000005, Message: "better words"}
+	e.SetFlags()
+	s.editEvents(e)
+	r := &tg.Message{ID: 8, PeerID: bobPeer, FromID: bobPeer, Date: 1700000010, Message: "see above", ReplyTo: &tg.MessageReplyHeader{ReplyToMsgID: 7}}
+	evs := s.messageEvents(ctx, r, false)
+	if len(evs) != 1 {
+		t.Fatalf("events %v", evs)
+	}
+	if got := evs[0].GetMessage(); got.QuoteText != "better words" || got.QuoteAuthorId != "1002" {
+		t.Errorf("the reply quotes %q by %q, want %q by 1002", got.QuoteText, got.QuoteAuthorId, "better words")
+	}
+}
