@@ -67,6 +67,7 @@ type Session struct {
 	unpins   unpinSet        // pin.go
 	newest   newestSeen      // readmark.go
 	shown    shownTexts      // shown.go
+	quotes   quoteCache      // quote.go
 	reactMax reactLimits     // reactlimit.go
 	listing  contactListing  // contacts.go
 	typing   typingkeep.Lazy // typing.go

@@ -74,4 +74,5 @@ func (s *Session) noteShortSent(chat string, req *tg.MessagesSendMessageRequest,
 	}
 	text, spans := s.messageText(m)
 	s.shown.note(chat, u.ID, text, spans)
+	s.noteQuoted(chat, m, text) // quote.go
 }

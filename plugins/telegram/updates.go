@@ -268,6 +268,7 @@ func (s *Session) messageEvents(ctx context.Context, mc tg.MessageClass, history
 		}
 		text, spans := s.messageText(m)
 		s.shown.note(chat, m.ID, text, spans) // the user's own sends too
+		s.noteQuoted(chat, m, text)           // quote.go
 		if !history && m.Out && s.ownSend(ctx, chat, m.ID) {
 			// The gateway's own poll (pollstart.go), as Telegram tells
 			// it again (after a restart, say): its votes correct it.
@@ -306,6 +307,7 @@ func (s *Session) messageEvent(m *tg.Message) *pb.Event {
 		other := r.ReplyToPeerID != nil && peerChatID(r.ReplyToPeerID) != baseChat(chat)
 		if r.ReplyToMsgID != 0 && !(r.ForumTopic && r.ReplyToTopID == 0) && !other {
 			me.ReplyToId = strconv.Itoa(r.ReplyToMsgID)
+			s.withQuote(chat, me, r) // quote.go
 		}
 	}
 	if a := s.attachmentOf(chat, m); a != nil {
@@ -344,6 +346,7 @@ func (s *Session) editEvents(mc tg.MessageClass) []*pb.Event {
 	if m.Out && s.sent.take(chat, -m.ID) {
 		text, spans := s.messageText(m)
 		s.shown.note(chat, m.ID, text, spans)
+		s.quotes.edited(chat, m.ID, text)
 		return nil // the gateway's own correction
 	}
 	snd := s.sender(m)
@@ -375,6 +378,7 @@ func (s *Session) editEvents(mc tg.MessageClass) []*pb.Event {
 	} else {
 		s.shown.note(chat, m.ID, text, spans)
 	}
+	s.quotes.edited(chat, m.ID, text)
 	return []*pb.Event{s.editEvent(chat, snd, m.ID, int64(m.EditDate), editEventID(m.ID, m.EditDate, text, spans), text, spans)}
 }
 

@@ -210,6 +210,7 @@ func (s *Session) messageEvents(ctx context.Context, m *models.Message) []*pb.Ev
 	msg := &pb.MessageEvent{Text: text, Spans: spans, Attachments: atts}
 	if r := m.ReplyToMessage; r != nil && r.Chat.ID == m.Chat.ID && !(m.IsTopicMessage && r.ID == m.MessageThreadID) {
 		msg.ReplyToId = strconv.Itoa(r.ID)
+		s.withQuote(msg, m) // quote.go
 	}
 	ev.Payload = &pb.Event_Message{Message: msg}
 	if m.Poll != nil {

@@ -103,7 +103,12 @@ func (s *Server) deliverNew(from int64, to tg.PeerClass, text string, o msgOpts,
 		}
 		if replyGid != 0 {
 			if rid, ok := s.links[replyGid][owner]; ok {
-				m.ReplyTo = &tg.MessageReplyHeader{ReplyToMsgID: rid}
+				h := &tg.MessageReplyHeader{ReplyToMsgID: rid}
+				if o.quote != "" {
+					h.SetQuote(true)
+					h.SetQuoteText(o.quote)
+				}
+				m.ReplyTo = h
 			}
 		}
 		m.SetFlags()
@@ -165,6 +170,7 @@ type msgOpts struct {
 	ents  []tg.MessageEntityClass
 	media tg.MessageMediaClass
 	reply int
+	quote string // the part of the message replied to quoted
 	topic int
 	ttl   int // ttl_period, seconds; 0: the chat's timer (SetTTL)
 	date  int // Unix seconds; 0: now
@@ -230,6 +236,13 @@ func WithTopic(id int) MsgOpt { return func(o *msgOpts) { o.topic = id } }
 // WithReply makes the message a reply to the sender's message ID (in a
 // channel, the channel's message ID).
 func WithReply(id int) MsgOpt { return func(o *msgOpts) { o.reply = id } }
+
+// WithQuote makes the message a reply to the sender's message ID that
+// quotes part of it (the reply header's quote_text), in a private chat
+// or a basic group.
+func WithQuote(id int, text string) MsgOpt {
+	return func(o *msgOpts) { o.reply, o.quote = id, text }
+}
 
 // Messages is a user's box, oldest first.
 func (s *Server) Messages(owner int64) []*tg.Message {

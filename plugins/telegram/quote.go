@@ -1,0 +1,144 @@
+package telegram
+
+import (
+	"strconv"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/gotd/td/tg"
+
+	pb "passerelle.im/passerelle/plugins/proto"
+)
+
+// A reply tells the gateway what it answers (reply_to_id); the gateway
+// quotes that message from its own copy, and for one it never had (sent
+// before the login, or lost) shows the quote the plugin gives with the
+// reply instead (quote_text, quote_author_id, quote_from_me). Telegram's
+// reply header carries the part of the message a sender quoted
+// (quote_text) but not its author; a plain reply carries only the ID.
+// So the plugin keeps the start of the messages it saw since it started
+// with their authors, and fills the quote from there, without asking
+// Telegram for the message (a request per reply). Before, such a reply
+// came with no context.
+
+// quoteLimit bounds the messages kept for quotes (the most recent ones).
+const quoteLimit = 2048
+
+// maxQuoteBytes bounds the text kept of a message: the gateway's quote
+// is the start of the text, enough to know it by.
+const maxQuoteBytes = 300
+
+// quotedMsg is what a reply may quote of a message.
+type quotedMsg struct {
+	text   string
+	author string // a user or chat ID, as in Sender.user_id; "" with fromMe
+	fromMe bool
+}
+
+// quoteCache keeps, per chat and message ID, what a reply quotes of it.
+type quoteCache struct {
+	mu    sync.Mutex
+	m     map[string]quotedMsg
+	order []string // oldest first, for the bound
+}
+
+// quoteKey names message id of chat: its base chat, as a topic's
+// messages are the forum's.
+func quoteKey(chat string, id int) string {
+	return baseChat(chat) + "/" + strconv.Itoa(id)
+}
+
+// note keeps message id of chat with text by author (fromMe: the user).
+func (c *quoteCache) note(chat string, id int, text, author string, fromMe bool) {
+	if text == "" {
+		return
+	}
+	k := quoteKey(chat, id)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]quotedMsg{}
+	}
+	if _, known := c.m[k]; !known {
+		c.order = append(c.order, k)
+		if len(c.order) > quoteLimit {
+			delete(c.m, c.order[0])
+			c.order = c.order[1:]
+		}
+	}
+	c.m[k] = quotedMsg{text: cutQuote(text), author: author, fromMe: fromMe}
+}
+
+// edited replaces the text kept of message id of chat, when kept.
+func (c *quoteCache) edited(chat string, id int, text string) {
+	k := quoteKey(chat, id)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if q, ok := c.m[k]; ok && text != "" {
+		q.text = cutQuote(text)
+		c.m[k] = q
+	}
+}
+
+// get is what is kept of message id of chat.
+func (c *quoteCache) get(chat string, id int) (quotedMsg, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	q, ok := c.m[quoteKey(chat, id)]
+	return q, ok
+}
+
+// cutQuote is text's start, at most maxQuoteBytes, cut at a character.
+func cutQuote(text string) string {
+	if len(text) <= maxQuoteBytes {
+		return text
+	}
+	cut := maxQuoteBytes
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return text[:cut] + "…"
+}
+
+// noteQuoted keeps message m of chat, with its text as shown, for the
+// replies that quote it.
+func (s *Session) noteQuoted(chat string, m *tg.Message, text string) {
+	if m.Out {
+		s.quotes.note(chat, m.ID, text, "", true)
+		return
+	}
+	from := m.FromID
+	if from == nil {
+		from = m.PeerID // a private chat, or a channel's post
+	}
+	s.quotes.note(chat, m.ID, text, peerChatID(from), false)
+}
+
+// withQuote puts in me, a reply of chat with header r, what is known of
+// the message it answers: the part Telegram says was quoted, else the
+// text kept of it; its author as kept, else the header's reply_from.
+func (s *Session) withQuote(chat string, me *pb.MessageEvent, r *tg.MessageReplyHeader) {
+	kept, ok := s.quotes.get(chat, r.ReplyToMsgID)
+	text := kept.text
+	if r.Quote && r.QuoteText != "" {
+		text = cutQuote(r.QuoteText)
+	}
+	if text == "" {
+		return
+	}
+	me.QuoteText = text
+	switch {
+	case ok && kept.fromMe:
+		me.QuoteFromMe = true
+	case ok && kept.author != "":
+		me.QuoteAuthorId = kept.author
+	default:
+		if f, has := r.GetReplyFrom(); has && f.FromID != nil {
+			if id := peerChatID(f.FromID); id == userID(s.self) {
+				me.QuoteFromMe = true
+			} else {
+				me.QuoteAuthorId = id
+			}
+		}
+	}
+}
