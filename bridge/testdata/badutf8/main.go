@@ -14,13 +14,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
 
+	"passerelle.im/passerelle/bridge/testdata/namelogin"
 	pb "passerelle.im/passerelle/plugins/proto"
 	"passerelle.im/passerelle/plugins/sdk"
 )
@@ -72,33 +72,15 @@ func (n *network) Init(_ context.Context, _ sdk.InitRequest, host sdk.Host) (*pb
 }
 
 func (n *network) LoginFlows(context.Context) ([]*pb.LoginFlow, error) {
-	return []*pb.LoginFlow{{Id: "name", Name: "Name"}}, nil
+	return namelogin.Flows(), nil
 }
 
 func (n *network) StartLogin(context.Context, sdk.LoginRequest) (sdk.LoginProcess, error) {
-	return &login{}, nil
+	return &namelogin.Login{}, nil
 }
 
 func (n *network) LoadLogin(_ context.Context, l sdk.LoginInfo) (*session, error) {
 	return &session{n: n, id: l.LoginID}, nil
-}
-
-// login asks for a name; the name is the login ID.
-type login struct{}
-
-func (*login) Start(context.Context) (*pb.LoginStep, error) { return form(""), nil }
-func (*login) Cancel()                                      {}
-func (*login) Submit(_ context.Context, f map[string]string) (*pb.LoginStep, error) {
-	name := strings.TrimSpace(f["username"])
-	if name == "" {
-		return form("The name must not be empty."), nil
-	}
-	return &pb.LoginStep{Step: &pb.LoginStep_Complete{Complete: &pb.CompleteStep{LoginId: name, DisplayName: name}}}, nil
-}
-
-func form(errText string) *pb.LoginStep {
-	return &pb.LoginStep{Instructions: "Pick a name.", Error: errText, Step: &pb.LoginStep_Form{Form: &pb.FormStep{
-		Fields: []*pb.FormField{{Id: "username", Label: "Name", Type: pb.FieldType_FIELD_TYPE_USERNAME, Required: true}}}}}
 }
 
 type session struct {
@@ -107,8 +89,7 @@ type session struct {
 }
 
 func (s *session) Connect(context.Context) error {
-	s.n.host.Emit(&pb.Event{LoginId: s.id, TimestampUnixMicro: time.Now().UnixMicro(),
-		Payload: &pb.Event_LoginState{LoginState: &pb.LoginStateEvent{State: pb.LoginState_LOGIN_STATE_CONNECTED}}})
+	namelogin.Connected(s.n.host, s.id)
 	return nil
 }
 
