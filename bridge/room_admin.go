@@ -282,6 +282,9 @@ func (s *session) addMemberCommands(r *room, it *wire.Element) ([]*pb.Command, w
 	if !s.features().GetGroupInvite() {
 		return nil, wire.FeatureNotImpl, s.t.displayName() + " does not let the gateway add members to a group"
 	}
+	if !s.roomFeatures(r).GetGroupInvite() {
+		return nil, wire.Forbidden, inviteForbidden
+	}
 	r.mu.Lock()
 	_, banned := r.banned[id]
 	r.mu.Unlock()
@@ -426,10 +429,27 @@ func (s *session) roomInvite(ctx context.Context, st *wire.Stanza, r *room, x *w
 		s.t.send(ctx, wire.ErrorReply(st, wire.BadRequest, "invite whom?"))
 		return
 	}
+	if len(cmds) > 0 && s.groupForbidsInvites(r) {
+		// XEP-0045 §7.8.2: an occupant who may not invite is told forbidden.
+		s.t.send(ctx, wire.ErrorReply(st, wire.Forbidden, inviteForbidden))
+		return
+	}
 	if len(cmds) == 0 {
 		return // all in the group already: nothing to do, nothing wrong
 	}
 	s.sendInTurn(ctx, st, cmds)
+}
+
+// inviteForbidden is the answer to adding someone to a group that lets
+// only its admins add members.
+const inviteForbidden = "this group does not let you add members"
+
+// groupForbidsInvites reports whether the network adds members but
+// group r does not let the user (a WhatsApp group where only admins add,
+// a Telegram group without the invite right). A network that adds none
+// refuses the Invite itself.
+func (s *session) groupForbidsInvites(r *room) bool {
+	return s.features().GetGroupInvite() && !s.roomFeatures(r).GetGroupInvite()
 }
 
 // invitedRoom is the user's room a direct invitation (XEP-0249) names
@@ -458,6 +478,10 @@ func (s *session) directInvite(ctx context.Context, st *wire.Stanza, r *room, in
 	_, member := r.members[invitee]
 	r.mu.Unlock()
 	if member {
+		return
+	}
+	if s.groupForbidsInvites(r) {
+		s.t.send(ctx, wire.ErrorReply(st, wire.Forbidden, inviteForbidden))
 		return
 	}
 	s.sendInTurn(ctx, st, []*pb.Command{{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_Invite{Invite: &pb.Invite{UserId: invitee}}}})

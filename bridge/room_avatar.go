@@ -205,6 +205,10 @@ func (s *session) setRoomPicture(ctx context.Context, st *wire.Stanza, r *room, 
 		refuse(wire.FeatureNotImpl, s.t.displayName()+" groups cannot get their picture from XMPP")
 		return
 	}
+	if !s.roomFeatures(r).GetGroupAvatar() {
+		refuse(wire.Forbidden, "this group does not let you change its picture")
+		return
+	}
 	data, mime, cond, text := vcardPicture(v)
 	if text != "" {
 		refuse(cond, "a group's picture: "+text)

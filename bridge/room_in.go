@@ -910,6 +910,10 @@ func (s *session) setSubject(ctx context.Context, st *wire.Stanza, r *room, subj
 		t.send(ctx, wire.ErrorReply(st, wire.Forbidden, t.displayName()+" does not let the gateway change a group's topic"))
 		return
 	}
+	if !s.roomFeatures(r).GetGroupTopic() {
+		t.send(ctx, wire.ErrorReply(st, wire.Forbidden, "this group does not let you change its subject"))
+		return
+	}
 	t.host.Send(&pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_SetTopic{SetTopic: &pb.SetTopic{Topic: subject}}}, func(res *pb.CommandResult) {
 		if res.Error == nil {
 			return
