@@ -387,6 +387,24 @@ func IntersectFeatures(a, b *pb.Features) *pb.Features {
 	return out
 }
 
+// AllFeatures is every feature of the contract: what a chat that
+// narrows none says in Chat.features, so that a ChatEvent carrying it
+// lifts a limit an earlier one set (the SDK and the gateway keep only
+// what the network has). single_reaction is a limit, not a feature:
+// left unset.
+func AllFeatures() *pb.Features {
+	f := &pb.Features{}
+	m := f.ProtoReflect()
+	fields := m.Descriptor().Fields()
+	for i := range fields.Len() {
+		fd := fields.Get(i)
+		if fd.Kind() == protoreflect.BoolKind && fd.Cardinality() != protoreflect.Repeated && fd.Name() != "single_reaction" {
+			m.Set(fd, protoreflect.ValueOfBool(true))
+		}
+	}
+	return f
+}
+
 // ReactionLimit is how many reactions of the user's a message keeps
 // with features f, 0 for no limit: max_reactions, or, from an older
 // plugin, single_reaction (one).

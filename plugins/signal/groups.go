@@ -160,6 +160,14 @@ func (s *Session) chatOf(ctx context.Context, g groupEntry) *pb.Chat {
 		chat.Members = append(chat.Members, &pb.Member{UserId: id, Affiliation: pb.Affiliation_AFFILIATION_OUTCAST})
 	}
 	s.nameMembers(ctx, chat.Members) // membernames.go
+	// What the user may do there goes with every description of the
+	// group, events too: a permission changed, or the user promoted,
+	// reaches the room then, not at the next ChatInfo.
+	l := limitsOf(g, chat)
+	chat.Features, chat.ReadOnly = l.Features, l.ReadOnly
+	if chat.Features == nil {
+		chat.Features = sdk.AllFeatures() // an admin: the group narrows nothing
+	}
 	return chat
 }
 
@@ -353,7 +361,8 @@ func (s *Session) report(ctx context.Context, chatID string, old *group, chat *p
 		ev(&pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}})
 		return
 	}
-	if chat.Name != old.chat.Name {
+	chatTold := chat.Name != old.chat.Name
+	if chatTold {
 		ev(&pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}})
 	}
 	if chat.Topic != old.chat.Topic {
@@ -404,12 +413,20 @@ func (s *Session) report(ctx context.Context, chatID string, old *group, chat *p
 		}
 		ev(&pb.Event_Member{Member: &pb.MemberEvent{Kind: kind, Member: before[id]}})
 	}
-	if bansChanged(old.chat, chat) || !told {
+	if bansChanged(old.chat, chat) || !told || (!chatTold && limitsChanged(old.limits, limitsOf(entry, chat))) {
 		// A ban lifted, or laid on someone not in the group: no member
 		// event says it, the whole list does; so it does for no
-		// difference seen (above).
+		// difference seen (above), and for what the user may do there
+		// changed beside a member's change.
 		ev(&pb.Event_Chat{Chat: &pb.ChatEvent{Chat: chat}})
 	}
+}
+
+// limitsChanged reports whether what the user may do in a group
+// changed. (Not read from the chats: the SDK narrows an answer's chat,
+// the one remembered, to the network's features.)
+func limitsChanged(old, now sdk.ChatLimits) bool {
+	return old.ReadOnly != now.ReadOnly || !proto.Equal(old.Features, now.Features)
 }
 
 // bansChanged reports whether a group's ban list changed other than by a

@@ -1,12 +1,11 @@
 package whatsapp
 
 import (
-	"google.golang.org/protobuf/reflect/protoreflect"
-
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
 	pb "passerelle.im/passerelle/plugins/proto"
+	"passerelle.im/passerelle/plugins/sdk"
 )
 
 // What the user may do in a group, by its settings and their role, as
@@ -27,7 +26,7 @@ import (
 // never nil, so that a ChatEvent carrying it lifts a limit as well as
 // it sets one; the SDK and the gateway keep only what the network has.
 func groupFeatures(g *types.GroupInfo, selfAdmin bool) *pb.Features {
-	f := allFeatures()
+	f := sdk.AllFeatures()
 	if selfAdmin {
 		return f
 	}
@@ -37,21 +36,6 @@ func groupFeatures(g *types.GroupInfo, selfAdmin bool) *pb.Features {
 	}
 	if g.MemberAddMode == types.GroupMemberAddModeAdmin {
 		f.GroupInvite = false
-	}
-	return f
-}
-
-// allFeatures is every feature of the contract: a chat narrowing none.
-// single_reaction is a limit, not a feature: left unset.
-func allFeatures() *pb.Features {
-	f := &pb.Features{}
-	m := f.ProtoReflect()
-	fields := m.Descriptor().Fields()
-	for i := range fields.Len() {
-		fd := fields.Get(i)
-		if fd.Kind() == protoreflect.BoolKind && fd.Name() != "single_reaction" {
-			m.Set(fd, protoreflect.ValueOfBool(true))
-		}
 	}
 	return f
 }
