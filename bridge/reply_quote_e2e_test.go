@@ -73,3 +73,23 @@ func TestRoomReplyToOldMessageShowsNetworkQuote(t *testing.T) {
 	groupchat(t, alice, "reply-old-mine thanks")
 	checkQuoteFallback(t, roomMessage(t, alice, "Echo One", quoteOf(self)+"thanks"), quoteOf(self), "thanks")
 }
+
+// TestNetworkQuoteLong: a network quote far over any message's size (a
+// hostile or broken plugin's), and an author ID as long, are cut at
+// intake like the text beside them: the reply reaches the user with the
+// start of the quote, and is not lost to the server's stanza limit or
+// the store's bounds.
+func TestNetworkQuoteLong(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	alice := registered(t, s, "alice")
+	sendChat(t, alice, "bob@"+domain, `net-event {"eventId":"q1","message":{"text":"after the quote","replyToId":"never-had","quoteText":"@@2000000@@","quoteAuthorId":"@@600000@@"}}`)
+	m, err := alice.Next(ctxT(t), func(st xmpptest.Stanza) bool {
+		return st.Name == "message" && bareJID(st.From) == "bob@"+domain && strings.HasSuffix(st.Body, "after the quote")
+	})
+	if err != nil {
+		t.Fatalf("the reply with a long quote never came: %v", err)
+	}
+	if !strings.HasPrefix(m.Body, "> ") || !strings.Contains(m.Body, "xxxx") || len(m.XML) > 1<<20 {
+		t.Fatalf("reply of %d bytes: %.300s", len(m.XML), m.Body)
+	}
+}
