@@ -2,7 +2,6 @@ package telegram
 
 import (
 	"strconv"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/gotd/td/tg"
@@ -36,11 +35,7 @@ type quotedMsg struct {
 }
 
 // quoteCache keeps, per chat and message ID, what a reply quotes of it.
-type quoteCache struct {
-	mu    sync.Mutex
-	m     map[string]quotedMsg
-	order []string // oldest first, for the bound
-}
+type quoteCache struct{ recent[quotedMsg] }
 
 // quoteKey names message id of chat: its base chat, as a topic's
 // messages are the forum's.
@@ -50,42 +45,25 @@ func quoteKey(chat string, id int) string {
 
 // note keeps message id of chat with text by author (fromMe: the user).
 func (c *quoteCache) note(chat string, id int, text, author string, fromMe bool) {
-	if text == "" {
-		return
+	if text != "" {
+		c.put(quoteKey(chat, id), quotedMsg{text: cutQuote(text), author: author, fromMe: fromMe}, quoteLimit)
 	}
-	k := quoteKey(chat, id)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[string]quotedMsg{}
-	}
-	if _, known := c.m[k]; !known {
-		c.order = append(c.order, k)
-		if len(c.order) > quoteLimit {
-			delete(c.m, c.order[0])
-			c.order = c.order[1:]
-		}
-	}
-	c.m[k] = quotedMsg{text: cutQuote(text), author: author, fromMe: fromMe}
 }
 
 // edited replaces the text kept of message id of chat, when kept.
 func (c *quoteCache) edited(chat string, id int, text string) {
-	k := quoteKey(chat, id)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if q, ok := c.m[k]; ok && text != "" {
-		q.text = cutQuote(text)
-		c.m[k] = q
+	if text == "" {
+		return
 	}
+	c.update(quoteKey(chat, id), func(q quotedMsg) quotedMsg {
+		q.text = cutQuote(text)
+		return q
+	})
 }
 
-// get is what is kept of message id of chat.
-func (c *quoteCache) get(chat string, id int) (quotedMsg, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	q, ok := c.m[quoteKey(chat, id)]
-	return q, ok
+// kept is what is kept of message id of chat.
+func (c *quoteCache) kept(chat string, id int) (quotedMsg, bool) {
+	return c.get(quoteKey(chat, id))
 }
 
 // cutQuote is text's start, at most maxQuoteBytes, cut at a character.
@@ -118,7 +96,7 @@ func (s *Session) noteQuoted(chat string, m *tg.Message, text string) {
 // the message it answers: the part Telegram says was quoted, else the
 // text kept of it; its author as kept, else the header's reply_from.
 func (s *Session) withQuote(chat string, me *pb.MessageEvent, r *tg.MessageReplyHeader) {
-	kept, ok := s.quotes.get(chat, r.ReplyToMsgID)
+	kept, ok := s.quotes.kept(chat, r.ReplyToMsgID)
 	text := kept.text
 	if r.Quote && r.QuoteText != "" {
 		text = cutQuote(r.QuoteText)

@@ -3,7 +3,6 @@ package telegram
 import (
 	"hash/fnv"
 	"strconv"
-	"sync"
 
 	"github.com/gotd/td/tg"
 
@@ -18,11 +17,7 @@ const shownLimit = 4096
 // last given to the gateway. Telegram edits a message without changing
 // its text (edit_hide: a link's preview added, a bot's buttons): such an
 // edit is no correction, and only the text tells it from a real one.
-type shownTexts struct {
-	mu    sync.Mutex
-	h     map[string]uint64
-	order []string // oldest first, for the bound
-}
+type shownTexts struct{ recent[uint64] }
 
 // textHash is the hash of a message's text and formatting.
 func textHash(text string, spans []*pb.Span) uint64 {
@@ -36,27 +31,12 @@ func textHash(text string, spans []*pb.Span) uint64 {
 
 // note records message id of chat as shown with text and spans.
 func (t *shownTexts) note(chat string, id int, text string, spans []*pb.Span) {
-	k, h := chat+"/"+strconv.Itoa(id), textHash(text, spans)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.h == nil {
-		t.h = map[string]uint64{}
-	}
-	if _, known := t.h[k]; !known {
-		t.order = append(t.order, k)
-		if len(t.order) > shownLimit {
-			delete(t.h, t.order[0])
-			t.order = t.order[1:]
-		}
-	}
-	t.h[k] = h
+	t.put(chat+"/"+strconv.Itoa(id), textHash(text, spans), shownLimit)
 }
 
 // same reports whether message id of chat was shown with text and spans.
 func (t *shownTexts) same(chat string, id int, text string, spans []*pb.Span) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	h, ok := t.h[chat+"/"+strconv.Itoa(id)]
+	h, ok := t.get(chat + "/" + strconv.Itoa(id))
 	return ok && h == textHash(text, spans)
 }
 
