@@ -62,6 +62,9 @@ type room struct {
 	// ID, with the ban's reason when the gateway saw it: no occupants,
 	// only the ban list (muc#admin outcast, room_admin.go).
 	banned map[string]string
+	// invites are the Invites of contacts under way or just done, by
+	// user ID; a member event of theirs drops theirs (room_invite_once.go).
+	invites map[string]*inviting
 
 	authors authors // nicks of recent messages, for replies to them (room_reply.go)
 
@@ -264,6 +267,11 @@ func (s *session) updateRoom(ctx context.Context, r *room, c *pb.Chat, show bool
 			r.nicks.Remove(id)
 			delete(r.members, id)
 			delete(r.names, id)
+		}
+	}
+	for id := range r.invites {
+		if seen[id] {
+			delete(r.invites, id) // in the group: the member check holds
 		}
 	}
 	before := map[string]string{}

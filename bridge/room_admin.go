@@ -492,7 +492,7 @@ func (s *session) directInvite(ctx context.Context, st *wire.Stanza, r *room, in
 // first refusal's error (a message only gets the error).
 func (s *session) sendInTurn(ctx context.Context, st *wire.Stanza, cmds []*pb.Command) {
 	t := s.t
-	t.host.Send(cmds[0], func(res *pb.CommandResult) {
+	s.sendCommand(cmds[0], func(res *pb.CommandResult) { // room_invite_once.go
 		if u := cmds[0].GetUnban(); u != nil && res.Error == nil {
 			s.unbanned(cmds[0].ChatId, u.UserId)
 		}

@@ -250,6 +250,7 @@ func (s *session) memberEvent(r *room, me *pb.MemberEvent) [][]byte {
 			return muc.Presence{Room: r.jid, To: to, Occupant: r.occupantLocked(s, id)}.Bytes()
 		})
 	}
+	delete(r.invites, id) // in or out now, as the member list says (room_invite_once.go)
 	kind := me.Kind
 	if (kind == pb.MemberEvent_KIND_JOINED || kind == pb.MemberEvent_KIND_ROLE_CHANGED) && m.Affiliation == pb.Affiliation_AFFILIATION_OUTCAST {
 		kind = pb.MemberEvent_KIND_BANNED // an outcast is on the ban list, no occupant
