@@ -160,6 +160,8 @@ func (s *session) adminCommands(r *room, it *wire.Element) ([]*pb.Command, wire.
 			return []*pb.Command{c}, "", ""
 		case muc.AffMember:
 			return s.addMemberCommands(r, it)
+		case muc.AffAdmin, muc.AffOwner:
+			return s.addAdminCommands(r, it)
 		}
 	}
 	if !ok {
@@ -296,6 +298,40 @@ func (s *session) addMemberCommands(r *room, it *wire.Element) ([]*pb.Command, w
 		cmds = append(cmds, &pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_Unban{Unban: &pb.Unban{UserId: id}}})
 	}
 	return append(cmds, &pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_Invite{Invite: &pb.Invite{UserId: id}}}), "", ""
+}
+
+// addAdminCommands make an admin of a contact who is not in the group
+// (XEP-0045 §10.6: an address added to the admin list, as Gajim's
+// affiliation editor does): in a network's group only a member is one,
+// so the contact is added as a member is (addMemberCommands), then
+// promoted. Both must be open to the user, or neither is tried: an added
+// contact left unpromoted is half the change. Ownership is not given so:
+// most networks keep one owner, who transfers it in their apps, and
+// refused it only once the contact was added. It was item-not-found: no
+// member of the group has this address, as for a typing error.
+func (s *session) addAdminCommands(r *room, it *wire.Element) ([]*pb.Command, wire.Condition, string) {
+	id, cond, text := s.itemContact(it)
+	if cond != "" {
+		return nil, cond, text
+	}
+	if it.Attr("affiliation") == muc.AffOwner {
+		return nil, wire.NotAllowed, "only a member of the group can be made its owner, where " + s.t.displayName() + " lets you: add them as a member first"
+	}
+	if !s.features().GetGroupRoles() {
+		return nil, wire.FeatureNotImpl, s.t.displayName() + " does not let the gateway make anyone an admin"
+	}
+	if !s.roomFeatures(r).GetGroupRoles() {
+		return nil, wire.Forbidden, "this group does not let you make anyone an admin"
+	}
+	cmds, cond, text := s.addMemberCommands(r, it)
+	if cond != "" {
+		return nil, cond, text
+	}
+	promote := &pb.SetRole{UserId: id, Affiliation: pb.Affiliation_AFFILIATION_ADMIN, Role: pb.Role_ROLE_MODERATOR}
+	if role, ok := roles[it.Attr("role")]; ok {
+		promote.Role = role
+	}
+	return append(cmds, &pb.Command{LoginId: s.LoginID(), ChatId: r.chatID, Action: &pb.Command_SetRole{SetRole: promote}}), "", ""
 }
 
 var affiliations = map[string]pb.Affiliation{
