@@ -162,6 +162,15 @@ func (s *session) adminCommands(r *room, it *wire.Element) ([]*pb.Command, wire.
 			return s.addMemberCommands(r, it)
 		case muc.AffAdmin, muc.AffOwner:
 			return s.addAdminCommands(r, it)
+		case muc.AffOutcast:
+			// An address added to the ban list (Gajim's editor, XEP-0045
+			// §9.1) of someone not in the group: a network's ban is
+			// taking a member out of the group, which Kick does; it was
+			// item-not-found, as for a typing error.
+			if _, cond, text := s.itemContact(it); cond != "" {
+				return nil, cond, text
+			}
+			return nil, wire.FeatureNotImpl, "only a member of the group can be banned from here: ban them on " + s.t.displayName() + " itself"
 		}
 	}
 	if !ok {
