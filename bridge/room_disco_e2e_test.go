@@ -57,7 +57,8 @@ func TestChannelInfoNoSubjectChange(t *testing.T) {
 // answered feature-not-implemented, as XEP-0045 (Allowable Traffic)
 // says of a room that does not list the namespaces it lets through; it
 // was item-not-found, which says the room has no such node at all. A
-// node no one defined stays item-not-found (XEP-0030).
+// node no one defined stays item-not-found (XEP-0030), for disco#items
+// too, where it was an empty list.
 func TestRoomTrafficNode(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	alice := roomUser(t, s, "alice")
@@ -68,6 +69,18 @@ func TestRoomTrafficNode(t *testing.T) {
 		st, err := alice.IQ(ctxT(t), `<iq type='get' to='`+room+`'><query xmlns='http://jabber.org/protocol/disco#info' node='`+node+`'/></iq>`)
 		if err != nil || st.Type != "error" || st.Err == nil || st.Err.Condition != want {
 			t.Errorf("disco#info on node %s: want %s, got %v %s", node, want, err, st.XML)
+		}
+	}
+	// disco#items: the room has no node either (it was an empty list);
+	// without one, an empty list (XEP-0045 §6.5).
+	for node, want := range map[string]string{"urn:example:no-such-node": "error", "": "result"} {
+		at := ""
+		if node != "" {
+			at = ` node='` + node + `'`
+		}
+		st, err := alice.IQ(ctxT(t), `<iq type='get' to='`+room+`'><query xmlns='http://jabber.org/protocol/disco#items'`+at+`/></iq>`)
+		if err != nil || st.Type != want || (want == "error" && (st.Err == nil || st.Err.Condition != "item-not-found")) {
+			t.Errorf("disco#items on node %q: want %s, got %v %s", node, want, err, st.XML)
 		}
 	}
 }

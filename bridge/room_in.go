@@ -276,6 +276,12 @@ func (t *transport) roomStanza(ctx context.Context, st *wire.Stanza, from, to ji
 			t.roomVCard(ctx, st, s, r) // room_avatar.go
 			return true
 		case wire.NSDiscoItems:
+			if p.Attr("node") != "" {
+				// As disco#info: the room has no nodes (XEP-0030). It was
+				// an empty list, which says the node exists.
+				t.send(ctx, wire.ErrorReply(st, wire.ItemNotFound, "no such node"))
+				return true
+			}
 			// Occupants are not listed (XEP-0045 §6.5 allows it): the
 			// member list is the occupants' presences.
 			w := wire.Result(st)
