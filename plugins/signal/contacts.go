@@ -87,6 +87,7 @@ func (s *Session) ContactList(ctx context.Context) ([]*pb.Contact, error) {
 		out = append(out, c.contact(id))
 	}
 	s.profiles.told(out, time.Now())
+	s.namesRead(ctx, cs) // the members' nicks (membernames.go)
 	return out, nil
 }
 

@@ -92,6 +92,7 @@ func newSession(n *Network, login sdk.LoginInfo, acc Account) *Session {
 		groups: map[string]*group{}, pictures: map[string]string{}, typing: map[string]bool{}, untrusted: map[string]bool{},
 		marks: loadReadMarks(login.Dir, log), calls: loadRinging(login.Dir, log), inbox: loadInbox(login.Dir, log), authorSince: loadAuthorSince(login.Dir, log)}
 	s.polls.load(login.Dir, log)
+	s.names.load(login.Dir, log) // membernames.go
 	return s
 }
 
