@@ -381,6 +381,10 @@ func (s *Session) data(ctx context.Context, sender *pb.Sender, peer string, ts i
 	if chat == "" {
 		return
 	}
+	if dm.GroupInfo == nil && (dm.IsExpirationUpdate || dm.Message != nil) {
+		// signal-cli takes the chat's timer from such a message.
+		s.timers.seen(chat, dm.ExpiresInSeconds) // directtimers.go
+	}
 	s.noteChat(ts, chat, author)
 	ev := &pb.Event{ChatId: chat, ChatType: chatType(chat), Sender: sender, TimestampUnixMicro: ts * 1000}
 	switch {

@@ -191,6 +191,9 @@ func (s *Session) chatTimer(ctx context.Context, chatID string) (int, error) {
 		}
 		return 0, nil
 	}
+	if secs, ok := s.timers.get(chatID); ok {
+		return secs, nil // as last read (directtimers.go)
+	}
 	// All recipients, not only contacts: signal-cli keeps the timer of
 	// anyone written to.
 	var cs []contactEntry
@@ -198,12 +201,15 @@ func (s *Session) chatTimer(ctx context.Context, chatID string) (int, error) {
 		map[string]any{"recipient": []string{chatID}, "allRecipients": true}, &cs); err != nil {
 		return 0, err
 	}
+	secs := 0
 	for _, c := range cs {
 		if deref(c.Number) == chatID || c.UUID == chatID {
-			return c.MessageExpirationTime, nil
+			secs = c.MessageExpirationTime
+			break
 		}
 	}
-	return 0, nil
+	s.timers.set(chatID, secs)
+	return secs, nil
 }
 
 // EditMessage corrects one of the user's messages. The edit names the

@@ -71,6 +71,9 @@ type Session struct {
 	// profiles are the contacts' names and pictures as last told
 	// (contacts.go).
 	profiles profilesTold
+	// timers are the direct chats' disappearing messages timers as
+	// last read (directtimers.go).
+	timers directTimers
 	// names are the group members' nicks (membernames.go).
 	names memberNames
 	// inbox keeps the envelopes read and not yet handled (inbox.go).
