@@ -40,6 +40,9 @@ import (
 // memberNamesFile keeps the names in the login's folder.
 const memberNamesFile = "member-names.json"
 
+// maxNamesAsked is how many members one listContacts names at most.
+const maxNamesAsked = 100
+
 // memberNames are the nicks of the people signal-cli knows, by user ID.
 type memberNames struct {
 	mu    sync.Mutex
@@ -192,24 +195,29 @@ func (s *Session) nameMembers(ctx context.Context, ms []*pb.Member) {
 	}
 	s.names.ask.Lock()
 	defer s.names.ask.Unlock()
-	if miss := s.names.missing(ids); len(miss) > 0 {
-		var cs []contactEntry
+	miss := s.names.missing(ids)
+	for len(miss) > 0 {
 		// The missing alone (signal-cli fetches each one's profile):
 		// without recipients, listContacts would refresh every stale
-		// profile of all the account ever met.
-		if err := s.call(ctx, "could not read the group's members", "listContacts", map[string]any{"recipient": miss, "allRecipients": true}, &cs); err != nil {
+		// profile of all the account ever met. By parts, so that a
+		// large group's names are kept as they come, should signal-cli
+		// be slow or stop answering.
+		part := miss[:min(len(miss), maxNamesAsked)]
+		miss = miss[len(part):]
+		var cs []contactEntry
+		if err := s.call(ctx, "could not read the group's members", "listContacts", map[string]any{"recipient": part, "allRecipients": true}, &cs); err != nil {
 			s.n.host.Logger().Debug("signal: the members' names could not be read", "login", s.loginID, "err", err)
-		} else {
-			s.names.learn(s, cs)
-			s.names.mu.Lock()
-			for _, id := range miss {
-				if _, ok := s.names.m[id]; !ok {
-					s.names.setLocked(id, memberName{}) // none: not asked again
-				}
-			}
-			s.names.mu.Unlock()
-			s.names.save(s.n.host.Logger())
+			break
 		}
+		s.names.learn(s, cs)
+		s.names.mu.Lock()
+		for _, id := range part {
+			if _, ok := s.names.m[id]; !ok {
+				s.names.setLocked(id, memberName{}) // none: not asked again
+			}
+		}
+		s.names.mu.Unlock()
+		s.names.save(s.n.host.Logger())
 	}
 	for _, m := range ms {
 		if slices.Contains(ids, m.UserId) {
